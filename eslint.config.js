@@ -1,0 +1,38 @@
+// Lint rules that keep the architecture true (DESIGN.md §3, §6).
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "reports/**", "web/dist/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-constant-condition": ["error", { checkLoops: false }],
+    },
+  },
+  {
+    // The model runs in a browser Web Worker too: only the CLI shell may touch Node.
+    files: ["src/**/*.ts"],
+    ignores: ["src/cli/**", "src/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["node:*", "fs", "path", "os", "child_process", "process"], message: "Only src/cli/ may import Node modules; the model must stay pure." }],
+      }],
+      "no-restricted-globals": ["error",
+        { name: "process", message: "No Node globals in the model." },
+        { name: "Buffer", message: "No Node globals in the model." },
+        { name: "window", message: "No DOM in the model." },
+        { name: "document", message: "No DOM in the model." },
+      ],
+      "no-restricted-properties": ["error",
+        { object: "Math", property: "random", message: "Use the Machine's seeded PRNG (determinism)." },
+        { object: "Date", property: "now", message: "Use the simulated clock (determinism)." },
+        { object: "performance", property: "now", message: "Use the simulated clock (determinism)." },
+      ],
+    },
+  },
+);
