@@ -5,6 +5,7 @@ import tseslint from "typescript-eslint";
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", "reports/**", "web/dist/**"] },
   js.configs.recommended,
+  { files: ["scripts/**/*.mjs", "*.js"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -1,0 +1,82 @@
+/**
+ * Tracepoints: mechanisms emit events under the kernel's tracepoint names (mm_page_alloc,
+ * mm_vmscan_kswapd_wake, …) and listeners get them as records with ftrace's text line. An event
+ * nobody listens to costs one property read: callers test `trace.enabled(name)` before building
+ * the fields, as the kernel's static keys skip a disabled tracepoint.
+ * @kernel include/linux/tracepoint.h
+ * @kernel kernel/trace/trace_output.c trace_print_context
+ */
+export type TraceFields = Readonly<Record<string, number | string>>;
+
+export interface TraceRecord {
+  readonly event: string;
+  /** Simulated nanoseconds since boot. */
+  readonly ts_nsec: number;
+  readonly cpu: number;
+  readonly pid: number;
+  readonly comm: string;
+  readonly fields: TraceFields;
+  /** The TP_printk part, as the kernel formats it. */
+  readonly message: string;
+}
+
+export type TraceListener = (r: TraceRecord) => void;
+
+export interface TraceContext {
+  now(): number;
+  cpu(): number;
+  pid(): number;
+  comm(): string;
+}
+
+export class TraceBus {
+  private readonly listeners = new Map<string, TraceListener[]>();
+  private readonly all: TraceListener[] = [];
+  /** True when anyone listens to anything: the one test hot paths make. */
+  active = false;
+
+  constructor(private readonly ctx: TraceContext) {}
+
+  /** Listens to one event, or to every event with "*". Returns the unsubscribe function. */
+  on(event: string, fn: TraceListener): () => void {
+    const list = event === "*" ? this.all : (this.listeners.get(event) ?? []);
+    list.push(fn);
+    if (event !== "*") this.listeners.set(event, list);
+    this.active = true;
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+      this.active = this.all.length > 0 || [...this.listeners.values()].some((l) => l.length > 0);
+    };
+  }
+
+  enabled(event: string): boolean {
+    return this.active && (this.all.length > 0 || (this.listeners.get(event)?.length ?? 0) > 0);
+  }
+
+  /** Delivers an event; `message` is its TP_printk text. */
+  emit(event: string, fields: TraceFields, message: string): void {
+    const r: TraceRecord = {
+      event,
+      ts_nsec: this.ctx.now(),
+      cpu: this.ctx.cpu(),
+      pid: this.ctx.pid(),
+      comm: this.ctx.comm(),
+      fields,
+      message,
+    };
+    for (const fn of this.listeners.get(event) ?? []) fn(r);
+    for (const fn of this.all) fn(r);
+  }
+}
+
+/**
+ * One line as /sys/kernel/tracing/trace prints it:
+ * `            bash-1234    [000] .....    12.345678: mm_page_alloc: page=…`.
+ */
+export function formatTraceLine(r: TraceRecord): string {
+  const task = `${r.comm}-${r.pid}`.padStart(16);
+  const cpu = String(r.cpu).padStart(3, "0");
+  const ts = (r.ts_nsec / 1e9).toFixed(6).padStart(12);
+  return `${task} [${cpu}] ..... ${ts}: ${r.event}: ${r.message}`;
+}

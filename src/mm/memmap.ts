@@ -1,0 +1,102 @@
+/**
+ * struct page, split into columns indexed by pfn (structure of arrays). Each column is one field
+ * of the kernel's struct page/folio; a page's identity is its pfn, never an object.
+ *
+ * Simplified: the kernel keeps the buddy "page type" in _mapcount's upper bits and the zone and
+ * node in page->flags' upper bits. Here PG_buddy is a flag bit of its own, and the zone is looked
+ * up per pageblock (zones and nodes begin and end on pageblock boundaries on x86-64 PCs), which
+ * keeps `flags` free for the real page flags.
+ * @kernel include/linux/mm_types.h struct page, struct folio
+ * @kernel include/linux/page-flags.h enum pageflags
+ */
+import { ListLinks } from "./list.js";
+import { pageblock_order } from "./types.js";
+
+// enum pageflags, bit numbers as Debian 6.1 x86-64 builds them (ARCH_USES_PG_UNCACHED,
+// MEMORY_FAILURE, 64BIT; no PAGE_IDLE_FLAG, no KASAN_HW_TAGS).
+export const PG_locked = 0;
+export const PG_referenced = 1;
+export const PG_uptodate = 2;
+export const PG_dirty = 3;
+export const PG_lru = 4;
+export const PG_active = 5;
+export const PG_workingset = 6;
+export const PG_waiters = 7;
+export const PG_error = 8;
+export const PG_slab = 9;
+export const PG_owner_priv_1 = 10;
+export const PG_arch_1 = 11;
+export const PG_reserved = 12;
+export const PG_private = 13;
+export const PG_private_2 = 14;
+export const PG_writeback = 15;
+export const PG_head = 16;
+export const PG_mappedtodisk = 17;
+export const PG_reclaim = 18;
+export const PG_swapbacked = 19;
+export const PG_unevictable = 20;
+export const PG_mlocked = 21;
+export const PG_uncached = 22;
+export const PG_hwpoison = 23;
+export const PG_arch_2 = 24;
+export const __NR_PAGEFLAGS = 25;
+export const PG_readahead = PG_reclaim;
+export const PG_anon_exclusive = PG_mappedtodisk;
+export const PG_swapcache = PG_owner_priv_1;
+/** Simplified: the kernel's PageBuddy() is a page_type in _mapcount; here it is bit 25. */
+export const PG_buddy = 25;
+/** Simplified: compound tail pages; the kernel marks them by compound_head's low bit. */
+export const PG_tail = 26;
+
+/** Bit masks for the flag numbers above: `flags[pfn] & F(PG_lru)`. */
+export const F = (bit: number): number => (1 << bit) >>> 0;
+
+/**
+ * The page columns of one machine: every field a later mechanism needs, allocated once at boot.
+ * Bytes per page: flags 4, _refcount 4, mapcount 4, private 4, lru 8, mapping 4, index 4,
+ * memcg 2 = 34.
+ */
+export class MemMap {
+  /** page->flags: PG_* bits. */
+  readonly flags: Uint32Array;
+  /** page->_refcount (0 for a free page). */
+  readonly _refcount: Int32Array;
+  /**
+   * page_mapcount(): the kernel's _mapcount + 1, so 0 means unmapped and the zero fill of a
+   * fresh column is already correct.
+   */
+  readonly mapcount: Int32Array;
+  /** page->private: the buddy order of a free block's head, or a swap entry for swap cache. */
+  readonly private: Int32Array;
+  /** page->lru links, shared by the free, pcp and LRU lists. */
+  readonly lru: ListLinks;
+  /** page->mapping as an id into the owner's table (0 = none; anon mappings have their own ids). */
+  readonly mapping: Int32Array;
+  /** page->index: the page offset in its mapping. */
+  readonly index: Int32Array;
+  /** page->memcg_data as a memcg id (0 = root/uncharged). */
+  readonly memcg: Uint16Array;
+  /** The migratetype of each pageblock (pageblock_flags' low 3 bits), by pfn >> pageblock_order. */
+  readonly pageblock_mt: Uint8Array;
+  /** Which zone each pageblock belongs to, as nid * MAX_NR_ZONES + zone_idx; 255 = a hole. */
+  readonly pageblock_zone: Uint8Array;
+
+  constructor(readonly max_pfn: number) {
+    this.flags = new Uint32Array(max_pfn);
+    this._refcount = new Int32Array(max_pfn);
+    this.mapcount = new Int32Array(max_pfn);
+    this.private = new Int32Array(max_pfn);
+    this.lru = new ListLinks(max_pfn);
+    this.mapping = new Int32Array(max_pfn);
+    this.index = new Int32Array(max_pfn);
+    this.memcg = new Uint16Array(max_pfn);
+    const nrBlocks = (max_pfn + (1 << pageblock_order) - 1) >>> pageblock_order;
+    this.pageblock_mt = new Uint8Array(nrBlocks);
+    this.pageblock_zone = new Uint8Array(nrBlocks).fill(255);
+  }
+
+  /** Bytes the columns occupy per simulated page (declared size, whether or not committed). */
+  bytesPerPage(): number {
+    return 4 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 2 / (1 << pageblock_order);
+  }
+}

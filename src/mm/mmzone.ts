@@ -1,0 +1,147 @@
+/**
+ * The shapes of physical memory: nodes (pglist_data), their zones, the buddy free_area and the
+ * per-CPU page lists. Fields keep the kernel's names; the mechanisms that fill and use them live in
+ * mm_init.ts (sizing at boot), page_alloc.ts (the allocator) and watermark.ts (reserves).
+ * @kernel include/linux/mmzone.h struct zone, struct pglist_data, struct free_area,
+ *   struct per_cpu_pages, enum zone_type, enum migratetype, enum zone_watermarks
+ */
+import { newListHeads } from "./list.js";
+import { MAX_ORDER, NO_PFN } from "./types.js";
+import { NR_VM_NODE_STAT_ITEMS, NR_VM_NUMA_EVENT_ITEMS, NR_VM_ZONE_STAT_ITEMS } from "./vmstat_items.js";
+
+// enum zone_type: Debian 6.1 x86-64 has ZONE_DMA, ZONE_DMA32 and ZONE_DEVICE, no HIGHMEM.
+export const ZONE_DMA = 0;
+export const ZONE_DMA32 = 1;
+export const ZONE_NORMAL = 2;
+export const ZONE_MOVABLE = 3;
+export const ZONE_DEVICE = 4;
+export const MAX_NR_ZONES = 5;
+export const zone_names = ["DMA", "DMA32", "Normal", "Movable", "Device"] as const;
+
+// enum migratetype: no CMA in Debian's build, MEMORY_ISOLATION is on.
+export const MIGRATE_UNMOVABLE = 0;
+export const MIGRATE_MOVABLE = 1;
+export const MIGRATE_RECLAIMABLE = 2;
+/** The types that have pcp lists. */
+export const MIGRATE_PCPTYPES = 3;
+export const MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES;
+export const MIGRATE_ISOLATE = 4;
+export const MIGRATE_TYPES = 5;
+/** As /proc/pagetypeinfo prints them. @kernel mm/page_alloc.c migratetype_names */
+export const migratetype_names = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"] as const;
+
+// enum zone_watermarks
+export const WMARK_MIN = 0;
+export const WMARK_LOW = 1;
+export const WMARK_HIGH = 2;
+export const WMARK_PROMO = 3;
+export const NR_WMARK = 4;
+
+/**
+ * pcp lists: one per (order <= PAGE_ALLOC_COSTLY_ORDER, pcp migratetype), plus NR_PCP_THP lists
+ * for pageblock_order: 3 * 4 + 2 = 14.
+ */
+export const NR_PCP_THP = 2;
+export const NR_LOWORDER_PCP_LISTS = MIGRATE_PCPTYPES * (3 + 1);
+export const NR_PCP_LISTS = NR_LOWORDER_PCP_LISTS + NR_PCP_THP;
+
+/** The buddy lists of one order in one zone. */
+export class free_area {
+  /** First pfn of each migratetype's list (see list.ts), NO_PFN when empty. */
+  readonly free_list = newListHeads(MIGRATE_TYPES);
+  /** Free blocks of this order, all migratetypes together. */
+  nr_free = 0;
+}
+
+/** One CPU's cache of free pages for one zone. */
+export class per_cpu_pages {
+  /** Pages on all the lists, in base pages. */
+  count = 0;
+  high = 0;
+  batch = 0;
+  /** Scales the free batch up while a CPU frees without allocating. */
+  free_factor = 0;
+  readonly lists = newListHeads(NR_PCP_LISTS);
+}
+
+export class zone {
+  /** min/low/high/promo watermarks before boosting; read them through the wmark_pages helpers. */
+  readonly _watermark = new Float64Array(NR_WMARK);
+  watermark_boost = 0;
+  nr_reserved_highatomic = 0;
+  /** Pages this zone keeps back from allocations that could have used a higher zone. */
+  readonly lowmem_reserve = new Float64Array(MAX_NR_ZONES);
+  zone_start_pfn = 0;
+  /** zone_end_pfn - zone_start_pfn, holes included. */
+  spanned_pages = 0;
+  /** Physical pages in the span: spanned minus holes. */
+  present_pages = 0;
+  /** Pages the buddy allocator manages: present minus memblock-reserved ones. */
+  managed_pages = 0;
+  /** per-CPU lists, indexed by cpu. */
+  per_cpu_pageset: per_cpu_pages[] = [];
+  pageset_high = 0;
+  pageset_batch = 0;
+  readonly free_area: free_area[] = Array.from({ length: MAX_ORDER }, () => new free_area());
+  nr_isolate_pageblock = 0;
+  /** zone->vm_stat, in pages. */
+  readonly vm_stat = new Float64Array(NR_VM_ZONE_STAT_ITEMS);
+  /** zone->vm_numa_event (numa_hit etc). */
+  readonly vm_numa_event = new Float64Array(NR_VM_NUMA_EVENT_ITEMS);
+  /** The per-cpu stat threshold zoneinfo prints ("vm stats threshold"). */
+  stat_threshold = 0;
+
+  constructor(
+    readonly zone_pgdat: pglist_data,
+    /** enum zone_type of this zone. */
+    readonly zone_idx: number,
+  ) {}
+
+  get name(): string {
+    return zone_names[this.zone_idx];
+  }
+  get node(): number {
+    return this.zone_pgdat.node_id;
+  }
+  zone_end_pfn(): number {
+    return this.zone_start_pfn + this.spanned_pages;
+  }
+  populated_zone(): boolean {
+    return this.present_pages !== 0;
+  }
+  managed_zone(): boolean {
+    return this.managed_pages !== 0;
+  }
+  zone_spans_pfn(pfn: number): boolean {
+    return this.zone_start_pfn <= pfn && pfn < this.zone_end_pfn();
+  }
+}
+
+/** A node's memory: its zones, its node-level counters and (later) its LRU and kswapd. */
+export class pglist_data {
+  readonly node_zones: zone[];
+  /** Zones that may hold pages: the highest populated zone index + 1. */
+  nr_zones = 0;
+  node_start_pfn = 0;
+  node_present_pages = 0;
+  node_spanned_pages = 0;
+  /** Pages reserved by watermarks and lowmem_reserve, for dirty limits and MemAvailable. */
+  totalreserve_pages = 0;
+  /** pgdat->vm_stat, by node_stat_item. */
+  readonly vm_stat = new Float64Array(NR_VM_NODE_STAT_ITEMS);
+  /**
+   * The zones an allocation preferring this node tries, in order (ZONELIST_FALLBACK): this node's
+   * zones from highest to lowest, then other nodes' by distance. Built by build_zonelists.
+   */
+  node_zonelists: zone[] = [];
+
+  constructor(readonly node_id: number) {
+    this.node_zones = Array.from({ length: MAX_NR_ZONES }, (_, i) => new zone(this, i));
+  }
+}
+
+export function zone_idx(z: zone): number {
+  return z.zone_idx;
+}
+
+export { NO_PFN };
