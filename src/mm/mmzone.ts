@@ -145,3 +145,17 @@ export function zone_idx(z: zone): number {
 }
 
 export { NO_PFN };
+
+/** The watermark in force: the base value plus any boost. @kernel include/linux/mmzone.h wmark_pages */
+export function wmark_pages(z: zone, i: number): number {
+  return z._watermark[i] + z.watermark_boost;
+}
+export function min_wmark_pages(z: zone): number {
+  return z._watermark[WMARK_MIN] + z.watermark_boost;
+}
+export function low_wmark_pages(z: zone): number {
+  return z._watermark[WMARK_LOW] + z.watermark_boost;
+}
+export function high_wmark_pages(z: zone): number {
+  return z._watermark[WMARK_HIGH] + z.watermark_boost;
+}
