@@ -1,0 +1,51 @@
+/**
+ * `npm run bench`: runs every `bench/*.bench.ts` module's `benches` and prints a table, or with
+ * `--json` one object `{ "results": [ { "name", "value", "unit" } ] }` for tools. `--filter TEXT`
+ * keeps the rows whose name contains TEXT. Benchmarks time with performance.now(); they are never
+ * run as tests, because a timing threshold in a test fails on a loaded machine.
+ */
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Bench } from "./bench.js";
+
+interface Result {
+  name: string;
+  value: number | null;
+  unit: string;
+  note?: string;
+}
+
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const fi = args.indexOf("--filter");
+const filter = fi >= 0 ? args[fi + 1] : undefined;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const files = readdirSync(here).filter((f) => f.endsWith(".bench.ts")).sort();
+const results: Result[] = [];
+for (const f of files) {
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as { benches?: Bench[] };
+  for (const b of mod.benches ?? []) {
+    if (filter && !b.name.includes(filter)) continue;
+    if (!json) process.stderr.write(`running ${b.name} …\n`);
+    const value = await b.run();
+    results.push({ name: b.name, value: value === null ? null : round(value), unit: b.unit, ...(b.note ? { note: b.note } : {}) });
+  }
+}
+
+if (json) {
+  process.stdout.write(JSON.stringify({ results }, null, 2) + "\n");
+} else {
+  const w = Math.max(...results.map((r) => r.name.length), 4);
+  const lines = [`${"name".padEnd(w)}  ${"value".padStart(14)}  unit`, `${"-".repeat(w)}  ${"-".repeat(14)}  ----`];
+  for (const r of results) {
+    const v = r.value === null ? "n/a" : r.value.toLocaleString("en-US");
+    lines.push(`${r.name.padEnd(w)}  ${v.padStart(14)}  ${r.unit}${r.note ? `  (${r.note})` : ""}`);
+  }
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+function round(v: number): number {
+  return v >= 100 ? Math.round(v) : Math.round(v * 1000) / 1000;
+}
