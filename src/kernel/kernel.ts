@@ -8,9 +8,11 @@ import type { MemMap } from "../mm/memmap.js";
 import type { pglist_data, zone } from "../mm/mmzone.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
+import { AnonVmaTable } from "../mm/mm_types.js";
 import { Printk } from "./printk.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
+import { TaskTable } from "./sched.js";
 import { TraceBus } from "./trace.js";
 
 export class Kernel {
@@ -43,6 +45,13 @@ export class Kernel {
   nr_cpu_ids = 1;
   /** Highest pfn + 1 that has memory. */
   max_pfn = 0;
+
+  /** Tasks by pid and the pid allocator; pid 1 is the model's init (kernel/sched.ts). */
+  readonly tasks = new TaskTable();
+  /** anon_vmas by id: an anonymous page's mapping column holds -id (mm/mm_types.ts). */
+  readonly anon_vmas = new AnonVmaTable();
+  /** vm_committed_as: pages charged by accountable mappings, Committed_AS (mm/util.c). */
+  vm_committed_as = 0;
 
   constructor(seed: number) {
     this.rng = new Prng(seed);

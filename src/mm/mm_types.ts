@@ -1,0 +1,537 @@
+/**
+ * The shapes of an address space: `mm_struct`, `vm_area_struct`, the VM_* flag bits, the rss
+ * counters, the anon_vma hierarchy (enough for rmap to find every mapping of an anonymous page),
+ * and the file handle interface file-backed mappings will use once the page cache exists.
+ *
+ * Contract with the page-table side (src/arch/x86/pgtable.ts, src/mm/memory.ts, src/mm/rmap.ts):
+ * - `mm.pgd` is the handle of the root table pgtable.ts allocates (-1 before mm_alloc_pgd).
+ * - `mm.rss_stat[MM_*]`, `mm.pgtables_bytes` and `mm.hiwater_rss` are updated by memory.ts.
+ * - `vma.anon_vma` / `vma.anon_vma_chain` / `anon_vma.rb_root` are maintained by the helpers at
+ *   the bottom of this file (anon_vma_prepare/clone/fork, unlink_anon_vmas), which both halves
+ *   use: mmap.ts when it splits and merges, fork.ts when it copies.
+ *
+ * vm_flags: x86-64 keeps them in an unsigned long. The low 32 bits (every flag the model acts on,
+ * VM_MERGEABLE = bit 31 included) live in `vm_flags` as an int32, so VM_MERGEABLE is the negative
+ * number 1 << 31 and every combination of flags compares equal with `===`. The bits above 31
+ * (the protection key bits 32..35 and VM_UFFD_MINOR, bit 37) live in `vm_flags_hi`, shifted
+ * down by 32.
+ *
+ * The VMA set: 6.1 keeps VMAs in a maple tree (mm->mm_mt). Here it is an array sorted by
+ * vm_start with binary search: find_vma is O(log n), insert/remove O(n) by splicing, which for
+ * the map counts programs have (tens to a few thousand; max_map_count 65530) is as fast as a
+ * tree and keeps the model simple. Lookup semantics are 6.1's (see mmap.ts find_vma).
+ *
+ * Simplified: no mmap_lock / page_table_lock (the model is single-threaded), no vm_ops other
+ * than what the file interface below declares, no mempolicy, no userfaultfd context, no
+ * anon_vma_name (CONFIG_ANON_VMA_NAME is off in Debian's config).
+ * @kernel include/linux/mm_types.h struct mm_struct, struct vm_area_struct
+ * @kernel include/linux/mm_types_task.h enum MM_FILEPAGES..NR_MM_COUNTERS
+ * @kernel include/linux/mm.h VM_NONE..VM_STACK_FLAGS
+ * @kernel include/linux/rmap.h struct anon_vma, struct anon_vma_chain
+ */
+import { BUG_ON } from "../kernel/bug.js";
+
+// ---------------------------------------------------------------------------------------------
+// VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
+// ---------------------------------------------------------------------------------------------
+
+export const VM_NONE = 0x00000000;
+/** Currently readable. */
+export const VM_READ = 0x00000001;
+/** Currently writable. */
+export const VM_WRITE = 0x00000002;
+/** Currently executable. */
+export const VM_EXEC = 0x00000004;
+/** Shared mapping: writes go to the backing object and are seen by every mapper. */
+export const VM_SHARED = 0x00000008;
+/** mprotect may add PROT_READ. */
+export const VM_MAYREAD = 0x00000010;
+/** mprotect may add PROT_WRITE. */
+export const VM_MAYWRITE = 0x00000020;
+/** mprotect may add PROT_EXEC. */
+export const VM_MAYEXEC = 0x00000040;
+/** MAP_SHARED was asked for (stays set on a read-only shared file mapping that lost VM_SHARED). */
+export const VM_MAYSHARE = 0x00000080;
+/** A stack that grows down on faults below it. */
+export const VM_GROWSDOWN = 0x00000100;
+/** userfaultfd missing-page tracking. */
+export const VM_UFFD_MISSING = 0x00000200;
+/** Page ranges without struct page (remap_pfn_range). */
+export const VM_PFNMAP = 0x00000400;
+/** userfaultfd write-protect tracking. */
+export const VM_UFFD_WP = 0x00001000;
+/** mlock()ed: pages are kept resident and Unevictable. */
+export const VM_LOCKED = 0x00002000;
+/** Memory-mapped I/O. */
+export const VM_IO = 0x00004000;
+/** MADV_SEQUENTIAL. */
+export const VM_SEQ_READ = 0x00008000;
+/** MADV_RANDOM. */
+export const VM_RAND_READ = 0x00010000;
+/** MADV_DONTFORK: the child does not get this VMA. */
+export const VM_DONTCOPY = 0x00020000;
+/** mremap may not grow it. */
+export const VM_DONTEXPAND = 0x00040000;
+/** mlock2(MLOCK_ONFAULT): lock pages as they fault in, do not populate. */
+export const VM_LOCKONFAULT = 0x00080000;
+/** The VMA's size is charged to vm_committed_as (overcommit accounting). */
+export const VM_ACCOUNT = 0x00100000;
+/** MAP_NORESERVE honoured: not charged. */
+export const VM_NORESERVE = 0x00200000;
+/** hugetlbfs mapping. */
+export const VM_HUGETLB = 0x00400000;
+/** MAP_SYNC (DAX). */
+export const VM_SYNC = 0x00800000;
+/** Architecture flag: on x86 VM_PAT. */
+export const VM_ARCH_1 = 0x01000000;
+/** MADV_WIPEONFORK: the child sees zero-filled memory. */
+export const VM_WIPEONFORK = 0x02000000;
+/** MADV_DONTDUMP. */
+export const VM_DONTDUMP = 0x04000000;
+/** Not soft-dirty clean (CONFIG_MEM_SOFT_DIRTY=y): a new VMA starts soft-dirty. */
+export const VM_SOFTDIRTY = 0x08000000;
+/** Mixes struct-page and pfn mappings. */
+export const VM_MIXEDMAP = 0x10000000;
+/** MADV_HUGEPAGE. */
+export const VM_HUGEPAGE = 0x20000000;
+/** MADV_NOHUGEPAGE. */
+export const VM_NOHUGEPAGE = 0x40000000;
+/** MADV_MERGEABLE (KSM). Bit 31: negative as an int32, see the header. */
+export const VM_MERGEABLE = 1 << 31;
+/** x86: PAT reserves the whole VMA. */
+export const VM_PAT = VM_ARCH_1;
+/** No VM_GROWSUP on x86. */
+export const VM_GROWSUP = VM_NONE;
+/** x86 stacks grow down. */
+export const VM_STACK = VM_GROWSDOWN;
+/** Only on CONFIG_STACK_GROWSUP. */
+export const VM_STACK_EARLY = 0;
+export const VM_STACK_INCOMPLETE_SETUP = VM_RAND_READ | VM_SEQ_READ | VM_STACK_EARLY;
+
+/** High flags, in `vm_flags_hi` (bit n of the kernel's vm_flags is bit n - 32 here). */
+export const VM_PKEY_SHIFT = 32;
+export const VM_PKEY_BIT0_HI = 1 << 0;
+export const VM_PKEY_BIT1_HI = 1 << 1;
+export const VM_PKEY_BIT2_HI = 1 << 2;
+export const VM_PKEY_BIT3_HI = 1 << 3;
+/** VM_UFFD_MINOR (bit 37; CONFIG_HAVE_ARCH_USERFAULTFD_MINOR=y). */
+export const VM_UFFD_MINOR_HI = 1 << 5;
+
+/** x86-64 VM_DATA_DEFAULT_FLAGS = VM_DATA_FLAGS_TSK_EXEC (exec only with READ_IMPLIES_EXEC). */
+export const VM_DATA_FLAGS_NON_EXEC = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+export const VM_DATA_FLAGS_EXEC = VM_DATA_FLAGS_NON_EXEC | VM_EXEC;
+export const VM_DATA_DEFAULT_FLAGS = VM_DATA_FLAGS_NON_EXEC;
+export const VM_STACK_DEFAULT_FLAGS = VM_DATA_DEFAULT_FLAGS;
+/** The initial stack VMA's flags before setup_arg_pages adds VM_STACK_INCOMPLETE_SETUP. */
+export const VM_STACK_FLAGS = VM_STACK | VM_STACK_DEFAULT_FLAGS | VM_ACCOUNT;
+
+/** Flags that block merging across VMAs that differ only in them (mm.h). */
+export const VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
+/** The mlock flags (VM_LOCKED_MASK). */
+export const VM_LOCKED_MASK = VM_LOCKED | VM_LOCKONFAULT;
+/** Flags that do not prevent merging (is_mergeable_vma ignores VM_SOFTDIRTY). */
+export const VM_IGNORE_MERGE = VM_SOFTDIRTY;
+
+// ---------------------------------------------------------------------------------------------
+// rss counters
+// ---------------------------------------------------------------------------------------------
+
+/** Resident file-mapping pages. */
+export const MM_FILEPAGES = 0;
+/** Resident anonymous pages. */
+export const MM_ANONPAGES = 1;
+/** Anonymous swap entries. */
+export const MM_SWAPENTS = 2;
+/** Resident shared-memory (shmem/tmpfs/shared anon) pages. */
+export const MM_SHMEMPAGES = 3;
+export const NR_MM_COUNTERS = 4;
+
+// ---------------------------------------------------------------------------------------------
+// Files: the interface file-backed mappings take (the page cache comes in a later issue)
+// ---------------------------------------------------------------------------------------------
+
+/** FMODE_READ / FMODE_WRITE (include/linux/fs.h). */
+export const FMODE_READ = 0x1;
+export const FMODE_WRITE = 0x2;
+
+/**
+ * The page cache of one inode (struct address_space): pages by index. `id` is what
+ * page->mapping holds for its pages (positive; anonymous pages use -anon_vma.id).
+ */
+export interface address_space {
+  readonly id: number;
+  /** i_pages: page cache pfns by page index. */
+  readonly i_pages: Map<number, number>;
+  /** Number of VM_SHARED mappings (i_mmap_writable), which blocks F_SEAL_WRITE etc. */
+  i_mmap_writable: number;
+  /** Every VMA mapping this file (i_mmap interval tree), for file rmap. */
+  readonly i_mmap: Set<vm_area_struct>;
+}
+
+/** struct inode, the fields mm reads. */
+export interface inode {
+  readonly i_ino: number;
+  /** Device as major:minor for /proc/PID/maps. */
+  readonly i_dev: { major: number; minor: number };
+  /** File size in bytes. */
+  i_size: number;
+  readonly i_mapping: address_space;
+  /** shmem/tmpfs inode: its pages count in MM_SHMEMPAGES and Shmem. */
+  readonly shmem: boolean;
+}
+
+/**
+ * struct file: an open file a mapping refers to. `f_op.mmap` is the driver's hook (shmem_mmap,
+ * generic_file_mmap); returning a negative errno fails the mmap like call_mmap does.
+ */
+export interface file {
+  readonly f_inode: inode;
+  readonly f_mode: number;
+  /** The path /proc/PID/maps prints ("/dev/zero (deleted)" for shared anonymous memory). */
+  readonly f_path: string;
+  readonly f_op: {
+    mmap?: (f: file, vma: vm_area_struct) => number;
+  };
+  /** get_file/fput reference count. */
+  f_count: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// anon_vma
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The anonymous-memory reverse map root a VMA's private pages point to. A forked child's VMA
+ * gets its own anon_vma whose parent is the parent's, and is chained to every anon_vma up the
+ * hierarchy (anon_vma_chain), so rmap walking a page's anon_vma reaches every VMA that can map
+ * it: parent, children and their children.
+ */
+export interface anon_vma {
+  /** Identity; page->mapping stores -id for anonymous pages (the PAGE_MAPPING_ANON encoding). */
+  readonly id: number;
+  root: anon_vma;
+  parent: anon_vma;
+  /** References that keep it alive without a VMA. */
+  refcount: number;
+  /** Child anon_vmas whose parent is this one, itself included. */
+  num_children: number;
+  /** VMAs whose ->anon_vma is this one. */
+  num_active_vmas: number;
+  /** The VMAs chained to this anon_vma (the kernel's rb_root interval tree of avcs). */
+  readonly rb_root: Set<vm_area_struct>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// vm_area_struct
+// ---------------------------------------------------------------------------------------------
+
+let nextVmaSerial = 1;
+
+/** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
+export class vm_area_struct {
+  /** First address. */
+  vm_start: number;
+  /** First address after the end. */
+  vm_end: number;
+  /** The address space it belongs to. */
+  vm_mm: mm_struct;
+  /** Low 32 bits of vm_flags (int32; see the header). */
+  vm_flags: number;
+  /** vm_flags bits 32..63, shifted down by 32 (protection keys, VM_UFFD_MINOR). */
+  vm_flags_hi = 0;
+  /** The PTE protection bits vm_get_page_prot derives from vm_flags (PT's _PAGE_* bits). */
+  vm_page_prot = 0;
+  /** Offset in the file (or vm_start >> PAGE_SHIFT for anonymous memory), in pages. */
+  vm_pgoff: number;
+  /** The mapped file, or null for anonymous memory. */
+  vm_file: file | null = null;
+  /** The anon_vma private pages of this VMA point to (null until the first anonymous fault). */
+  anon_vma: anon_vma | null = null;
+  /** Every anon_vma this VMA is chained to (its own and its ancestors'). */
+  anon_vma_chain: anon_vma[] = [];
+  /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
+  specialName: string | null = null;
+  /** A stable identity for debugging and deterministic ordering (not a kernel field). */
+  readonly serial: number;
+
+  constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
+    this.vm_mm = mm;
+    this.vm_start = vm_start;
+    this.vm_end = vm_end;
+    this.vm_flags = vm_flags | 0;
+    this.vm_pgoff = vm_pgoff;
+    this.serial = nextVmaSerial++;
+  }
+}
+
+/** Pages the VMA spans. */
+export function vma_pages(vma: vm_area_struct): number {
+  return (vma.vm_end - vma.vm_start) / 4096;
+}
+
+/** Anonymous memory: no file behind it (vma_is_anonymous: no vm_ops). */
+export function vma_is_anonymous(vma: vm_area_struct): boolean {
+  return vma.vm_file === null;
+}
+
+/** Shared anonymous or tmpfs: backed by shmem. */
+export function vma_is_shmem(vma: vm_area_struct): boolean {
+  return vma.vm_file !== null && vma.vm_file.f_inode.shmem;
+}
+
+/** Copy of a VMA for split and fork: same fields, no anon_vma chain yet (vm_area_dup). */
+export function vm_area_dup(orig: vm_area_struct, mm: mm_struct = orig.vm_mm): vm_area_struct {
+  const n = new vm_area_struct(mm, orig.vm_start, orig.vm_end, orig.vm_flags, orig.vm_pgoff);
+  n.vm_flags_hi = orig.vm_flags_hi;
+  n.vm_page_prot = orig.vm_page_prot;
+  n.vm_file = orig.vm_file;
+  if (n.vm_file) n.vm_file.f_count++;
+  n.anon_vma = orig.anon_vma;
+  n.specialName = orig.specialName;
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// mm_struct
+// ---------------------------------------------------------------------------------------------
+
+/** 47-bit user address space minus the guard page: TASK_SIZE_MAX = (1 << 47) - PAGE_SIZE. */
+export const TASK_SIZE = 2 ** 47 - 4096;
+
+/** MMF_* bits in mm->flags that the model uses (include/linux/sched/coredump.h). */
+export const MMF_HAS_PINNED = 27;
+export const MMF_OOM_SKIP = 21;
+export const MMF_UNSTABLE = 22;
+
+let nextMmSerial = 1;
+
+/** One address space. */
+export class mm_struct {
+  /** The VMAs sorted by vm_start (the maple tree mm_mt; see the header). */
+  readonly mm_mt: vm_area_struct[] = [];
+  /** Root page table handle (pgtable.ts), -1 when none is allocated yet. */
+  pgd = -1;
+  /** Base of top-down mmap allocations (below the stack and its gap). */
+  mmap_base = 0;
+  /** Top of the user address space for this mm. */
+  task_size = TASK_SIZE;
+  start_code = 0;
+  end_code = 0;
+  start_data = 0;
+  end_data = 0;
+  /** Start of the heap (end of bss, page aligned), fixed at exec. */
+  start_brk = 0;
+  /** Current program break (unaligned, as the user set it). */
+  brk = 0;
+  /** Top of the initial stack. */
+  start_stack = 0;
+  arg_start = 0;
+  arg_end = 0;
+  env_start = 0;
+  env_end = 0;
+  /** Pages mapped, over every VMA. */
+  total_vm = 0;
+  /** Pages with VM_LOCKED. */
+  locked_vm = 0;
+  /** Pages pinned long-term (FOLL_LONGTERM); the model never pins. */
+  pinned_vm = 0;
+  /** Private writable, non-stack pages (VM_WRITE & ~VM_SHARED & ~VM_STACK). */
+  data_vm = 0;
+  /** Executable, non-writable pages (VM_EXEC & ~VM_WRITE & ~VM_STACK). */
+  exec_vm = 0;
+  /** Stack pages (VM_STACK). */
+  stack_vm = 0;
+  /** rss_stat.count[MM_FILEPAGES..MM_SHMEMPAGES], in pages. */
+  readonly rss_stat = new Float64Array(NR_MM_COUNTERS);
+  /** High-water mark of resident pages (updated when rss falls, and read with max(…)). */
+  hiwater_rss = 0;
+  /** High-water mark of total_vm. */
+  hiwater_vm = 0;
+  /** Bytes of page-table pages (PTE, PMD, PUD tables; the pgd counted by the arch). */
+  pgtables_bytes = 0;
+  /** Flags every new VMA gets (VM_LOCKED after mlockall(MCL_FUTURE)). */
+  def_flags = 0;
+  /** Number of VMAs. */
+  map_count = 0;
+  /** Tasks sharing this mm (threads, vfork). */
+  mm_users = 1;
+  /** References to the struct itself (mm_users counts as one). */
+  mm_count = 1;
+  /** MMF_* bits. */
+  flags = 0;
+  /** The task that owns this mm, for /proc and the OOM killer (pid; 0 = none). */
+  owner = 0;
+  /** Address-space randomisation on (PF_RANDOMIZE); off by default for determinism. */
+  randomize = false;
+  /** The last VMA found (vmacache; kept only as a fast path, never for semantics). */
+  cache: vm_area_struct | null = null;
+  readonly serial: number;
+
+  constructor() {
+    this.serial = nextMmSerial++;
+  }
+}
+
+/** get_mm_counter. */
+export function get_mm_counter(mm: mm_struct, member: number): number {
+  return mm.rss_stat[member];
+}
+
+/** add_mm_counter. */
+export function add_mm_counter(mm: mm_struct, member: number, value: number): void {
+  mm.rss_stat[member] += value;
+}
+
+/** get_mm_rss: file + anon + shmem resident pages. */
+export function get_mm_rss(mm: mm_struct): number {
+  return mm.rss_stat[MM_FILEPAGES] + mm.rss_stat[MM_ANONPAGES] + mm.rss_stat[MM_SHMEMPAGES];
+}
+
+/** get_mm_hiwater_rss: the peak, including the current value. */
+export function get_mm_hiwater_rss(mm: mm_struct): number {
+  return Math.max(mm.hiwater_rss, get_mm_rss(mm));
+}
+
+/** get_mm_hiwater_vm. */
+export function get_mm_hiwater_vm(mm: mm_struct): number {
+  return Math.max(mm.hiwater_vm, mm.total_vm);
+}
+
+/** update_hiwater_rss: called before rss drops (zap, exit) so the peak is kept. */
+export function update_hiwater_rss(mm: mm_struct): void {
+  const rss = get_mm_rss(mm);
+  if (mm.hiwater_rss < rss) mm.hiwater_rss = rss;
+}
+
+/** update_hiwater_vm: called before total_vm drops. */
+export function update_hiwater_vm(mm: mm_struct): void {
+  if (mm.hiwater_vm < mm.total_vm) mm.hiwater_vm = mm.total_vm;
+}
+
+/** mm_pgtables_bytes. */
+export function mm_pgtables_bytes(mm: mm_struct): number {
+  return mm.pgtables_bytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// anon_vma lifecycle (mm/rmap.c), shared by mmap.ts (split/merge/unmap) and fork.ts
+// ---------------------------------------------------------------------------------------------
+
+/** The anon_vma registry: page->mapping = -id resolves through it (one per Kernel). */
+export class AnonVmaTable {
+  private nextId = 1;
+  readonly byId = new Map<number, anon_vma>();
+
+  /** anon_vma_alloc: a new root with one reference (from its first VMA's chain). */
+  alloc(): anon_vma {
+    const av = {
+      id: this.nextId++,
+      refcount: 1,
+      num_children: 0,
+      num_active_vmas: 0,
+      rb_root: new Set<vm_area_struct>(),
+    } as unknown as anon_vma;
+    av.root = av;
+    av.parent = av;
+    this.byId.set(av.id, av);
+    return av;
+  }
+
+  /** The anon_vma an anonymous page's mapping id names. */
+  get(id: number): anon_vma | undefined {
+    return this.byId.get(id);
+  }
+
+  /** put_anon_vma: drops a reference; the last one frees it and its parent's reference. */
+  put(av: anon_vma): void {
+    let cur: anon_vma | null = av;
+    while (cur) {
+      cur.refcount--;
+      BUG_ON(cur.refcount < 0, "anon_vma refcount underflow", { id: cur.id });
+      if (cur.refcount > 0) return;
+      this.byId.delete(cur.id);
+      const parent: anon_vma = cur.parent;
+      if (parent === cur) return;
+      parent.num_children--;
+      cur = parent;
+    }
+  }
+}
+
+function anon_vma_chain_link(vma: vm_area_struct, av: anon_vma): void {
+  vma.anon_vma_chain.push(av);
+  av.rb_root.add(vma);
+}
+
+/**
+ * anon_vma_prepare: give the VMA an anon_vma before its first anonymous page. 6.1 first tries
+ * to reuse a neighbour's (find_mergeable_anon_vma) so adjacent VMAs stay mergeable.
+ */
+export function anon_vma_prepare(
+  table: AnonVmaTable,
+  vma: vm_area_struct,
+  neighbour: anon_vma | null = null,
+): anon_vma {
+  if (vma.anon_vma) return vma.anon_vma;
+  let av = neighbour;
+  if (av) {
+    av.refcount++;
+  } else {
+    av = table.alloc();
+    av.num_children++; // self-parent counts itself
+  }
+  // Simplified: a reused neighbour's anon_vma is taken with its own reference, not via the root.
+  anon_vma_chain_link(vma, av);
+  vma.anon_vma = av;
+  av.num_active_vmas++;
+  return av;
+}
+
+/**
+ * anon_vma_clone: chain `dst` to every anon_vma `src` is chained to (split, merge, fork).
+ * On split both halves share src's anon_vma.
+ */
+export function anon_vma_clone(dst: vm_area_struct, src: vm_area_struct): void {
+  for (const av of src.anon_vma_chain) {
+    av.refcount++;
+    anon_vma_chain_link(dst, av);
+  }
+  dst.anon_vma = src.anon_vma;
+  if (dst.anon_vma) dst.anon_vma.num_active_vmas++;
+}
+
+/**
+ * anon_vma_fork: the child VMA is chained to the parent's hierarchy (anon_vma_clone) and gets
+ * a fresh anon_vma of its own whose parent is the parent VMA's, so pages the child later
+ * allocates are only found through the child's side of the tree.
+ */
+export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm_area_struct): void {
+  if (!pvma.anon_vma) return;
+  vma.anon_vma = null;
+  for (const av of pvma.anon_vma_chain) {
+    av.refcount++;
+    anon_vma_chain_link(vma, av);
+  }
+  const av = table.alloc();
+  av.root = pvma.anon_vma.root;
+  av.parent = pvma.anon_vma;
+  av.parent.num_children++;
+  av.parent.refcount++; // the child anon_vma pins its parent (get_anon_vma(anon_vma->root))
+  av.num_children = 1;
+  anon_vma_chain_link(vma, av);
+  vma.anon_vma = av;
+  av.num_active_vmas++;
+}
+
+/** unlink_anon_vmas: unchain a VMA that is going away, dropping its references. */
+export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void {
+  if (vma.anon_vma) vma.anon_vma.num_active_vmas--;
+  // Release leaf-first so parents outlive children, as the kernel's reverse walk does.
+  for (let i = vma.anon_vma_chain.length - 1; i >= 0; i--) {
+    const av = vma.anon_vma_chain[i];
+    av.rb_root.delete(vma);
+    table.put(av);
+  }
+  vma.anon_vma_chain = [];
+  vma.anon_vma = null;
+}
