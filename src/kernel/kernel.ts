@@ -53,6 +53,27 @@ export class Kernel {
   /** vm_committed_as: pages charged by accountable mappings, Committed_AS (mm/util.c). */
   vm_committed_as = 0;
 
+  // Counters /proc/meminfo reads whose mechanisms come in later issues; each stays 0 (the truth
+  // for a model without that mechanism) until its owner maintains it.
+  /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (mm/swapfile.c). */
+  total_swap_pages = 0;
+  nr_swap_pages = 0;
+  /** Pages in the block devices' page caches, Buffers (block/bdev.c nr_blockdev_pages). */
+  nr_blockdev_pages = 0;
+  /** Pages backing vmalloc areas, VmallocUsed (mm/vmalloc.c vmalloc_nr_pages). */
+  nr_vmalloc_pages = 0;
+  /** Populated pages of the per-cpu allocator, Percpu (mm/percpu.c pcpu_nr_pages). */
+  pcpu_nr_pages = 0;
+  /** Pages taken offline by memory-failure handling, HardwareCorrupted (mm/memory-failure.c). */
+  num_poisoned_pages = 0;
+  /** zswap_pool_total_size (bytes) and zswap_stored_pages (mm/zswap.c). */
+  zswap_pool_total_size = 0;
+  zswap_stored_pages = 0;
+  /** The default (2 MiB) hstate's counters, the HugePages_* lines (mm/hugetlb.c default_hstate). */
+  readonly default_hstate = { nr_huge_pages: 0, free_huge_pages: 0, resv_huge_pages: 0, surplus_huge_pages: 0 };
+  /** min_free_kbytes as the user last wrote it, -1 before any write (mm/page_alloc.c user_min_free_kbytes). */
+  user_min_free_kbytes = -1;
+
   constructor(seed: number) {
     this.rng = new Prng(seed);
   }
