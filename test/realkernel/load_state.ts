@@ -91,7 +91,7 @@ export function loadRealState(workload: string): Kernel {
         pgdat.vm_stat[i] = v;
       });
     }
-    const pcps = [...b.matchAll(/cpu: (\d+)\n\s+count: (\d+)\n\s+high:  (\d+)\n\s+batch: (\d+)/g)];
+    const pcps = [...b.matchAll(/cpu: (\d+)\n\s+count: (\d+)\n\s+high: {2}(\d+)\n\s+batch: (\d+)/g)];
     cpus = Math.max(cpus, pcps.length);
     z.per_cpu_pageset = pcps.map((m) => {
       const p = new per_cpu_pages();
