@@ -30,6 +30,7 @@
  * @kernel include/linux/rmap.h struct anon_vma, struct anon_vma_chain
  */
 import { BUG_ON } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
@@ -191,6 +192,8 @@ export interface file {
   readonly f_path: string;
   readonly f_op: {
     mmap?: (f: file, vma: vm_area_struct) => number;
+    /** Called when the last reference goes (fput → __fput → release; shmem unaccounts here). */
+    release?: (k: Kernel, f: file) => void;
   };
   /** get_file/fput reference count. */
   f_count: number;
@@ -313,6 +316,10 @@ export class mm_struct {
   pgd = -1;
   /** Base of top-down mmap allocations (below the stack and its gap). */
   mmap_base = 0;
+  /** Base of bottom-up allocations (TASK_UNMAPPED_BASE + rnd), the top-down search's fallback. */
+  mmap_legacy_base = 0;
+  /** Which get_unmapped_area the mm uses: top-down (default) or legacy bottom-up. */
+  topdown = true;
   /** Top of the user address space for this mm. */
   task_size = TASK_SIZE;
   start_code = 0;

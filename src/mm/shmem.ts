@@ -1,0 +1,99 @@
+/**
+ * The part of shmem (tmpfs) that mapping needs before the page cache exists: unlinked shmem
+ * files (__shmem_file_setup) with their size charged to Committed_AS unless VM_NORESERVE
+ * (shmem_acct_size), shared anonymous memory as such a file named "dev/zero"
+ * (shmem_zero_setup), and shmem_mmap. A file's pages live in its address_space.i_pages, filled by
+ * the fault path (memory.ts); the file's size is unaccounted when the last reference goes
+ * (shmem_evict_inode → shmem_unacct_size).
+ *
+ * Simplified: no tmpfs mount, size limits, swap or huge pages yet (the tmpfs issue extends this
+ * file); inode numbers count up from 1 per machine.
+ * @kernel mm/shmem.c __shmem_file_setup, shmem_zero_setup, shmem_mmap, shmem_acct_size,
+ *   shmem_unacct_size, shmem_evict_inode
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import type { task_struct } from "../kernel/sched.js";
+import { errnoValues } from "../kernel/errno.js";
+import { FMODE_READ, FMODE_WRITE, type address_space, type file, type inode, type vm_area_struct, VM_NORESERVE } from "./mm_types.js";
+import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
+
+const PAGE_SIZE = 4096;
+
+/** Per-machine inode and mapping id counters (kept off the Kernel object, like pgtable's pool). */
+const counters = new WeakMap<Kernel, { ino: number; mapping: number }>();
+
+/** A fresh address_space id (page->mapping for file pages is this positive id). */
+export function new_mapping_id(k: Kernel): { ino: number; mapping: number } {
+  let c = counters.get(k);
+  if (!c) {
+    c = { ino: 0, mapping: 0 };
+    counters.set(k, c);
+  }
+  c.ino++;
+  c.mapping++;
+  return c;
+}
+
+/** The address_space objects by id, so a page's mapping column leads back to its file. */
+const mappings = new WeakMap<Kernel, Map<number, address_space>>();
+
+/** The address_space a file page's mapping id names. */
+export function mapping_by_id(k: Kernel, id: number): address_space | undefined {
+  return mappings.get(k)?.get(id);
+}
+
+/** VM_ACCT: bytes to pages, rounded up. */
+function VM_ACCT(size: number): number {
+  return Math.ceil(size / PAGE_SIZE);
+}
+
+/** shmem_mmap: any mapping of a shmem file is allowed. */
+function shmem_mmap(): number {
+  return 0;
+}
+
+/**
+ * __shmem_file_setup: an unlinked shmem file of `size` bytes, charged to Committed_AS unless
+ * flags has VM_NORESERVE. Returns the file or a negative errno.
+ */
+export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string, size: number, flags: number): file | number {
+  if (size < 0 || size > 2 ** 63) return -errnoValues.EINVAL;
+  const acct = !(flags & VM_NORESERVE);
+  if (acct && t && t.mm && security_vm_enough_memory_mm(k, t, t.mm, VM_ACCT(size))) return -errnoValues.ENOMEM;
+  const ids = new_mapping_id(k);
+  const mapping: address_space = { id: ids.mapping, i_pages: new Map(), i_mmap_writable: 0, i_mmap: new Set() };
+  let m = mappings.get(k);
+  if (!m) {
+    m = new Map();
+    mappings.set(k, m);
+  }
+  m.set(mapping.id, mapping);
+  const ino: inode = { i_ino: ids.ino, i_dev: { major: 0, minor: 1 }, i_size: size, i_mapping: mapping, shmem: true };
+  const charged = acct && t !== null && t.mm !== null ? VM_ACCT(size) : 0;
+  return {
+    f_inode: ino,
+    f_mode: FMODE_READ | FMODE_WRITE,
+    f_path: `/${name} (deleted)`,
+    f_count: 1,
+    f_op: {
+      mmap: shmem_mmap,
+      release: (kk: Kernel) => {
+        // shmem_evict_inode: unaccount the size; the pages go with the inode (their freeing is
+        // the page cache's business: memory.ts drops them when the last mapping is zapped).
+        if (charged) vm_unacct_memory(kk, charged);
+        mappings.get(kk)?.delete(mapping.id);
+      },
+    },
+  };
+}
+
+/**
+ * shmem_zero_setup: back a shared anonymous VMA with a "dev/zero" shmem file of its size.
+ * 0 or -ENOMEM (overcommit refused the size).
+ */
+export function shmem_zero_setup(k: Kernel, t: task_struct, vma: vm_area_struct): number {
+  const f = shmem_file_setup(k, t, "dev/zero", vma.vm_end - vma.vm_start, vma.vm_flags);
+  if (typeof f === "number") return f;
+  vma.vm_file = f;
+  return 0;
+}

@@ -1,0 +1,123 @@
+/**
+ * Overcommit accounting and the mmap entry point of mm/util.c.
+ *
+ * vm_committed_as counts pages promised to accountable mappings (private writable, not
+ * MAP_NORESERVE; shmem files unless VM_NORESERVE; stack growth; brk). __vm_enough_memory charges
+ * a request first and takes it back if the policy refuses:
+ * - OVERCOMMIT_GUESS (0): refuse only a single request larger than RAM + swap. On w9's 512 MiB
+ *   guest totalram is 117104 pages (MemTotal 468416 kB): a 448 MiB (114688-page) mmap passes,
+ *   512 MiB (131072 pages) fails, whatever is already committed.
+ * - OVERCOMMIT_ALWAYS (1): never refuse.
+ * - OVERCOMMIT_NEVER (2): refuse when the total would reach CommitLimit = totalram * ratio / 100
+ *   (or overcommit_kbytes) + swap, less admin_reserve_kbytes for non-root and
+ *   min(total_vm / 32, user_reserve_kbytes) for the calling mm.
+ *
+ * Simplified: vm_committed_as is an exact counter (the kernel's percpu_counter can lag by its
+ * batch); hugetlb pages are not subtracted from totalram (none exist yet).
+ * @kernel mm/util.c __vm_enough_memory, vm_commit_limit, vm_memory_committed, vm_mmap_pgoff
+ * @kernel include/linux/mman.h vm_acct_memory, vm_unacct_memory
+ * @kernel mm/mmap.c ksys_mmap_pgoff
+ * @kernel arch/x86/kernel/sys_x86_64.c sys_mmap
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { errnoValues } from "../kernel/errno.js";
+import { capable, type task_struct } from "../kernel/sched.js";
+import type { file, mm_struct } from "./mm_types.js";
+
+const PAGE_SIZE = 4096;
+
+/** totalram_pages: pages managed by the buddy allocator, over every zone. */
+export function totalram_pages(k: Kernel): number {
+  let n = 0;
+  for (const z of k.zones) n += z.managed_pages;
+  return n;
+}
+
+/** vm_acct_memory: charge pages to vm_committed_as. */
+export function vm_acct_memory(k: Kernel, pages: number): void {
+  k.vm_committed_as += pages;
+}
+
+/** vm_unacct_memory: give back pages charged before. */
+export function vm_unacct_memory(k: Kernel, pages: number): void {
+  k.vm_committed_as -= pages;
+}
+
+/** vm_memory_committed: Committed_AS in pages (percpu_counter_sum_positive). */
+export function vm_memory_committed(k: Kernel): number {
+  return Math.max(0, k.vm_committed_as);
+}
+
+/** vm_commit_limit: CommitLimit in pages. */
+export function vm_commit_limit(k: Kernel): number {
+  let allowed: number;
+  if (k.vm.overcommit_kbytes) allowed = Math.floor(k.vm.overcommit_kbytes / (PAGE_SIZE / 1024));
+  else allowed = Math.floor((totalram_pages(k) * k.vm.overcommit_ratio) / 100);
+  return allowed + k.total_swap_pages;
+}
+
+/**
+ * __vm_enough_memory: charge `pages` and decide by the overcommit policy; 0 or -ENOMEM (the
+ * charge is undone on refusal).
+ */
+export function __vm_enough_memory(k: Kernel, mm: mm_struct | null, pages: number, cap_sys_admin: boolean): number {
+  vm_acct_memory(k, pages);
+  const mode = k.vm.overcommit_memory;
+  if (mode === 1) return 0;
+  if (mode === 0) {
+    if (pages > totalram_pages(k) + k.total_swap_pages) {
+      vm_unacct_memory(k, pages);
+      return -errnoValues.ENOMEM;
+    }
+    return 0;
+  }
+  let allowed = vm_commit_limit(k);
+  if (!cap_sys_admin) allowed -= Math.floor(k.vm.admin_reserve_kbytes / (PAGE_SIZE / 1024));
+  if (mm) {
+    const reserve = Math.floor(k.vm.user_reserve_kbytes / (PAGE_SIZE / 1024));
+    allowed -= Math.min(Math.floor(mm.total_vm / 32), reserve);
+  }
+  if (vm_memory_committed(k) < allowed) return 0;
+  if (__ratelimit(k)) {
+    k.log.printk(4, `__vm_enough_memory: pid: ${k.currentPid}, comm: ${k.currentComm}, no enough memory for the allocation`);
+  }
+  vm_unacct_memory(k, pages);
+  return -errnoValues.ENOMEM;
+}
+
+/** pr_warn_ratelimited's state: DEFAULT_RATELIMIT_INTERVAL (5 s) and DEFAULT_RATELIMIT_BURST (10). */
+const ratelimits = new WeakMap<Kernel, { begin: number; printed: number; missed: number }>();
+
+/**
+ * ___ratelimit: at most 10 messages per 5 s window; a new window first reports how many were
+ * suppressed. w9's dmesg shows exactly ten "no enough memory" lines for its eleven-plus refusals.
+ * @kernel lib/ratelimit.c ___ratelimit
+ */
+function __ratelimit(k: Kernel): boolean {
+  const interval = 5e9;
+  let rs = ratelimits.get(k);
+  if (!rs) {
+    rs = { begin: k.now_ns, printed: 0, missed: 0 };
+    ratelimits.set(k, rs);
+  }
+  if (k.now_ns - rs.begin >= interval) {
+    if (rs.missed) k.log.printk(4, `__vm_enough_memory: ${rs.missed} callbacks suppressed`);
+    rs.begin = k.now_ns;
+    rs.printed = 0;
+    rs.missed = 0;
+  }
+  if (rs.printed < 10) {
+    rs.printed++;
+    return true;
+  }
+  rs.missed++;
+  return false;
+}
+
+/** security_vm_enough_memory_mm: cap_vm_enough_memory's CAP_SYS_ADMIN test, then the policy. */
+export function security_vm_enough_memory_mm(k: Kernel, t: task_struct, mm: mm_struct, pages: number): number {
+  return __vm_enough_memory(k, mm, pages, capable(t));
+}
+
+/** A file descriptor stand-in: the Process API passes the file object itself. */
+export type MmapFile = file | null;
