@@ -1,0 +1,158 @@
+/**
+ * Turns pasted kernel log text into message lines: strips the prefixes that dmesg, `dmesg -T`,
+ * journalctl (`-k`, `-o short-precise`, `-o short-iso`), syslog files, /dev/kmsg and e-mail
+ * quoting put in front of what printk printed, keeps the timestamp and printk caller id when
+ * there is one, and re-joins lines a mail client or terminal wrapped.
+ *
+ * @kernel kernel/printk/printk.c print_time, print_caller, info_print_prefix
+ * @kernel kernel/printk/printk.c devkmsg_read (the "prio,seq,usec,flags;" record prefix)
+ *
+ * Simplified: a wrapped line is recognised only when most lines of the paste carry a timestamp
+ * prefix and the orphan does not itself look like the start of a printk line; wraps inside a
+ * paste with no prefixes at all cannot be told from separate lines and are left as they are.
+ */
+
+/** One printk message line, with what the transport put around it taken off. */
+export interface LogLine {
+  /** Message text with prefixes and surrounding blanks removed. */
+  text: string;
+  /** 1-based line number in the input (first physical line when a wrap was re-joined). */
+  line: number;
+  /** Seconds since boot from a `[  123.456789]` stamp, when the line had one. */
+  ts?: number;
+  /** Wall-clock stamp as printed (`dmesg -T`, syslog, journal, ISO), when the line had one. */
+  wall?: string;
+  /** printk caller id (`T123` task or `C0` cpu context) when CONFIG_PRINTK_CALLER printed one. */
+  caller?: string;
+  /** The line began with white space after its prefix: printk continuation or indented trace. */
+  indented: boolean;
+  /** True when the text was assembled from more than one physical line. */
+  joined: boolean;
+}
+
+const MONTH = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?";
+// "Jun  4 17:19:10 host kernel: " and "Jun 19 16:23:33.123456 host kernel: " (journalctl -o short-precise)
+const SYSLOG_RE = new RegExp(`^${MONTH}\\s+\\d{1,2}\\s+\\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?\\s+\\S+\\s+kernel:\\s?`, "i");
+// "2026-07-25T14:23:17.527285+0000 host kernel: " (journalctl -o short-iso, rsyslog RFC 3339)
+const ISO_RE = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\s+\S+\s+kernel:\s?/;
+// A bare "kernel: " left by grep over syslog or by log shippers.
+const KERNEL_RE = /^kernel:\s?/;
+// /dev/kmsg records: "6,1234,5678901,-;text" (facility/level, sequence, usec, flags).
+const KMSG_RE = /^(\d+),(\d+),(\d+),[-c+][^;]*;/;
+// Console loglevel prefix "<4>".
+const LEVEL_RE = /^<\d{1,2}>/;
+// dmesg -x "kern  :warn  : ".
+const FACLEV_RE = /^(?:kern|user|mail|daemon|auth|syslog|lpr|news)\s*:\s*[a-z]+\s*:\s?/;
+// "[ 1629.930998]" (print_time).
+const STAMP_RE = /^\[\s*(\d+)\.(\d+)\]\s?/;
+// "[T14021]" / "[    C0]" (print_caller, CONFIG_PRINTK_CALLER).
+const CALLER_RE = /^\[\s*([TC]\d+)\]\s?/;
+// dmesg -T in any locale: a bracketed stamp holding hh:mm:ss and a letter, e.g.
+// "[Thu May  9 14:52:38 2024]" or "[dim. 19 avril 18:03:30 2026]". Table rows "[  pid  ]" and
+// "[  38886]" never hold a colon, so they are not mistaken for it.
+const WALL_RE = /^\[([^\]\n]*[A-Za-z][^\]\n]*\d\d:\d\d:\d\d[^\]\n]*)\]\s?/;
+// ISO stamp in brackets: "[2026-07-25T14:23:17.527Z]".
+const WALL_ISO_RE = /^\[(\d{4}-\d\d-\d\d[T ][^\]\n]*)\]:?\s?/;
+// E-mail quoting: "> ", ">> ", "> >".
+const QUOTE_RE = /^(?:>\s?)+/;
+
+interface Stripped {
+  text: string;
+  ts?: number;
+  wall?: string;
+  caller?: string;
+  hadPrefix: boolean;
+}
+
+/** Removes every transport prefix from one physical line, keeping stamp and caller id. */
+function stripPrefixes(raw: string): Stripped {
+  let s = raw.replace(/\r$/, "");
+  const out: Stripped = { text: s, hadPrefix: false };
+  // Quoting comes outermost (a quoted journal line is still a journal line).
+  const q = QUOTE_RE.exec(s);
+  if (q) s = s.slice(q[0].length);
+  // Leading blanks before a prefix come from indented pastes; after the prefix they matter.
+  const lead = /^\s+/.exec(s);
+  const afterLead = lead ? s.slice(lead[0].length) : s;
+  if (lead && (SYSLOG_RE.test(afterLead) || STAMP_RE.test(afterLead) || WALL_RE.test(afterLead) || KMSG_RE.test(afterLead))) s = afterLead;
+  for (let guard = 0; guard < 8; guard++) {
+    let m: RegExpExecArray | null;
+    if ((m = SYSLOG_RE.exec(s)) || (m = ISO_RE.exec(s))) {
+      out.wall = m[0].replace(/\s+\S+\s+kernel:\s?$/, "");
+      s = s.slice(m[0].length);
+      out.hadPrefix = true;
+      continue;
+    }
+    if ((m = KMSG_RE.exec(s))) {
+      out.ts = Number(m[3]) / 1e6;
+      s = s.slice(m[0].length);
+      out.hadPrefix = true;
+      continue;
+    }
+    if ((m = LEVEL_RE.exec(s)) || (m = FACLEV_RE.exec(s)) || (m = KERNEL_RE.exec(s))) {
+      s = s.slice(m[0].length);
+      continue;
+    }
+    if ((m = STAMP_RE.exec(s))) {
+      out.ts = Number(`${m[1]}.${m[2]}`);
+      s = s.slice(m[0].length);
+      out.hadPrefix = true;
+      continue;
+    }
+    if ((m = CALLER_RE.exec(s))) {
+      out.caller = m[1];
+      s = s.slice(m[0].length);
+      continue;
+    }
+    if ((m = WALL_RE.exec(s)) || (m = WALL_ISO_RE.exec(s))) {
+      out.wall = m[1];
+      s = s.slice(m[0].length);
+      out.hadPrefix = true;
+      continue;
+    }
+    break;
+  }
+  out.text = s;
+  return out;
+}
+
+// Lines that begin a printk record of their own even without a prefix; a line that does not
+// look like one of these, in a paste where most lines have prefixes, is a wrapped tail.
+const LINE_START_RE =
+  /^(?:\[|Node \d|lowmem_reserve|Mem-Info|Tasks state|oom-kill:|Out of memory|Memory cgroup|Killed process|Call Trace|CPU:|Hardware name|Free swap|Total swap|\d+ (?:total pagecache|pages)|memory:|memory\+swap:|swap:|kmem:|Task in|oom_reaper|Kernel panic|[A-Za-z0-9_.:\-/ ]{1,40} invoked oom-killer)/;
+
+/**
+ * Splits `input` into message lines. Never throws: any text yields some lines, possibly empty.
+ * @param input the pasted log, any line endings
+ */
+export function splitLogLines(input: string): LogLine[] {
+  const physical = input.split(/\r?\n/);
+  const stripped = physical.map(stripPrefixes);
+  const nonEmpty = stripped.filter((s) => s.text.trim() !== "");
+  const prefixed = nonEmpty.filter((s) => s.hadPrefix).length;
+  // Only re-join wraps when the paste is mostly prefixed (3 in 4 lines), so a clean /proc-style
+  // paste with no stamps is never glued together.
+  const joinWraps = nonEmpty.length >= 4 && prefixed * 4 >= nonEmpty.length * 3;
+  const out: LogLine[] = [];
+  for (let i = 0; i < stripped.length; i++) {
+    const s = stripped[i];
+    const body = s.text;
+    if (body.trim() === "") continue;
+    const trimmed = body.trim();
+    const prev = out[out.length - 1];
+    if (joinWraps && !s.hadPrefix && prev && !LINE_START_RE.test(trimmed) && !/^\s/.test(body)) {
+      // A wrap that cut a word ("inacti" + "ve_file:88KB") joins without a space; one that cut
+      // between fields ("high:36376kB" + "active_anon:…") joins with one.
+      const cutInWord = /[A-Za-z_]$/.test(prev.text) && !/(?:kB|KB|yes|no)$/.test(prev.text);
+      prev.text = cutInWord ? prev.text + trimmed : `${prev.text} ${trimmed}`;
+      prev.joined = true;
+      continue;
+    }
+    const line: LogLine = { text: trimmed, line: i + 1, indented: /^\s/.test(body), joined: false };
+    if (s.ts !== undefined) line.ts = s.ts;
+    if (s.wall !== undefined) line.wall = s.wall;
+    if (s.caller !== undefined) line.caller = s.caller;
+    out.push(line);
+  }
+  return out;
+}
