@@ -73,6 +73,13 @@ export class Kernel {
   readonly default_hstate = { nr_huge_pages: 0, free_huge_pages: 0, resv_huge_pages: 0, surplus_huge_pages: 0 };
   /** min_free_kbytes as the user last wrote it, -1 before any write (mm/page_alloc.c user_min_free_kbytes). */
   user_min_free_kbytes = -1;
+  /**
+   * node_distance(a, b) as the firmware's SLIT gives it, numa_distance[a][b]; empty means the
+   * kernel's defaults, LOCAL_DISTANCE 10 and REMOTE_DISTANCE 20 (include/linux/topology.h).
+   */
+  numa_distance: number[][] = [];
+  /** cpu_to_node(cpu); empty means every CPU is on node 0. */
+  cpu_to_node: number[] = [];
 
   constructor(seed: number) {
     this.rng = new Prng(seed);
