@@ -1,0 +1,605 @@
+/**
+ * x86-64 4-level page tables: the PTE bit layout, the swap-entry encoding, vm_get_page_prot's
+ * protection_map, and a pool of 512-entry tables whose backing pages come from the buddy
+ * allocator (GFP_PGTABLE_USER), accounted in NR_PAGETABLE and mm->pgtables_bytes as 6.1 does.
+ *
+ * Storage: each table is one pool slot of 512 entries held in two typed-array columns, `ent_pfn`
+ * (the frame a present entry points to, the child table's pfn for upper levels, or the swap
+ * offset of a swap entry) and `ent_flags` (the 64-bit entry's flag bits folded into 32, below).
+ * No bigint anywhere. An upper-level entry names its child by pfn, as the hardware does; the pool
+ * finds the child's slot with `slotOfPfn[pfn]`, one typed-array load.
+ *
+ * Folding the 64-bit entry into 32 flag bits: bits 0..11 are the hardware low bits verbatim
+ * (_PAGE_PRESENT = 1 … _PAGE_SOFTW3 = 0x800), pte bit 63 (_PAGE_NX) is flag bit 31 and pte bit
+ * 58 (_PAGE_SOFTW4, _PAGE_DEVMAP) is flag bit 30. A swap entry keeps the 5-bit type of pte bits
+ * 59..63 in flag bits 25..29 and the offset in `ent_pfn`.
+ *
+ * The P4D level is folded (4-level paging, no la57), so p4d_offset returns the pgd entry, as
+ * include/asm-generic/pgtable-nop4d.h does.
+ *
+ * Accounting, as 6.1 does it (checked against w1: VmPTE 284 kB = 67 PTE + 2 PMD + 2 PUD tables):
+ * - PTE tables: pte_alloc_one → pgtable_pte_page_ctor (NR_PAGETABLE +1), mm_inc_nr_ptes (+4096 B).
+ * - PMD tables: pmd_alloc_one → pgtable_pmd_page_ctor (NR_PAGETABLE +1), mm_inc_nr_pmds (+4096 B).
+ * - PUD tables: __pud_alloc_one → get_zeroed_page, no ctor (not in NR_PAGETABLE), mm_inc_nr_puds.
+ * - PGD: _pgd_alloc, order PGD_ALLOCATION_ORDER = 1 with CONFIG_PAGE_TABLE_ISOLATION (the user
+ *   and kernel copies), in neither counter.
+ *
+ * Simplified: the kernel half of the PGD (KERNEL_PGD_PTRS entries shared with init_mm) and the
+ * PTI user copy are allocated (the order-1 block) but not modelled as entries. Page tables are
+ * freed at once rather than batched through mmu_gather's tlb_remove_table. The swap offset is
+ * stored plainly, not inverted (the inversion is the L1TF mitigation, invisible to the model).
+ * There are no huge (PSE) leaf entries yet: THP arrives with a later issue.
+ * @kernel arch/x86/include/asm/pgtable_types.h _PAGE_BIT_PRESENT, PAGE_COPY, _PAGE_TABLE
+ * @kernel arch/x86/include/asm/pgtable_64.h __swp_entry, __swp_type, __swp_offset
+ * @kernel arch/x86/mm/pgprot.c protection_map, vm_get_page_prot
+ * @kernel arch/x86/mm/pgtable.c pgd_alloc, pgd_free, ___pte_free_tlb
+ * @kernel include/asm-generic/pgalloc.h pte_alloc_one, pmd_alloc_one, __pud_alloc_one
+ * @kernel mm/memory.c __pte_alloc, __pmd_alloc, __pud_alloc
+ * @kernel include/linux/mm.h pgtable_pte_page_ctor, pgtable_pmd_page_ctor, mm_inc_nr_ptes
+ */
+import { KernelBug } from "../../kernel/bug.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { __GFP_ACCOUNT, __GFP_ZERO, GFP_KERNEL } from "../../mm/gfp.js";
+import { __free_pages, alloc_pages } from "../../mm/page_alloc.js";
+import { NO_PFN } from "../../mm/types.js";
+import { __mod_node_page_state } from "../../mm/vmstat.js";
+import { NR_PAGETABLE } from "../../mm/vmstat_items.js";
+
+/** Page tables for the kernel's own use: zeroed. @kernel include/asm-generic/pgalloc.h GFP_PGTABLE_KERNEL */
+export const GFP_PGTABLE_KERNEL = GFP_KERNEL | __GFP_ZERO;
+/** Page tables of user mms: zeroed and charged to the memcg (0x400dc0). @kernel include/asm-generic/pgalloc.h GFP_PGTABLE_USER */
+export const GFP_PGTABLE_USER = GFP_PGTABLE_KERNEL | __GFP_ACCOUNT;
+
+// ---- PTE bits (folded into 32, see the header) ----
+/** The entry maps something (a page or a lower table). */
+export const _PAGE_PRESENT = 0x001;
+/** Writable. */
+export const _PAGE_RW = 0x002;
+/** Reachable from user mode. */
+export const _PAGE_USER = 0x004;
+/** Page-level write-through. */
+export const _PAGE_PWT = 0x008;
+/** Page-level cache disable. */
+export const _PAGE_PCD = 0x010;
+/** Set by the MMU on any access. */
+export const _PAGE_ACCESSED = 0x020;
+/** Set by the MMU on a write. */
+export const _PAGE_DIRTY = 0x040;
+/** A huge leaf at PMD/PUD level (PAT on 4 KiB PTEs). */
+export const _PAGE_PSE = 0x080;
+/** Global TLB entry. */
+export const _PAGE_GLOBAL = 0x100;
+/** _PAGE_SOFTW1: pte_special(), a mapping with no struct page to refcount (the zero page). */
+export const _PAGE_SPECIAL = 0x200;
+/** _PAGE_SOFTW2: userfaultfd write-protect. */
+export const _PAGE_UFFD_WP = 0x400;
+/** _PAGE_SOFTW3: soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY=y in Debian). */
+export const _PAGE_SOFT_DIRTY = 0x800;
+/** _PAGE_GLOBAL reused on not-present entries: PROT_NONE (and NUMA hinting) entries. */
+export const _PAGE_PROTNONE = _PAGE_GLOBAL;
+/** pte bit 58 (_PAGE_SOFTW4), folded to bit 30: ZONE_DEVICE mappings. */
+export const _PAGE_DEVMAP = 0x4000_0000;
+/** pte bit 63, folded to bit 31: no execute. */
+export const _PAGE_NX = 0x8000_0000;
+
+/** The bits of an upper-level entry pointing to a user table: present, rw, user, accessed, dirty. */
+export const _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
+
+// The page protections protection_map is made of (arch/x86/include/asm/pgtable_types.h).
+/** PROT_NONE: not present, kept recognisable by _PAGE_PROTNONE. */
+export const PAGE_NONE = _PAGE_ACCESSED | _PAGE_GLOBAL;
+export const PAGE_SHARED = (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX) >>> 0;
+export const PAGE_SHARED_EXEC = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
+/** Private writable mappings start read-only: the first write faults and does CoW or reuse. */
+export const PAGE_COPY = (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX) >>> 0;
+export const PAGE_COPY_EXEC = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+export const PAGE_READONLY = PAGE_COPY;
+export const PAGE_READONLY_EXEC = PAGE_COPY_EXEC;
+
+// VM_* bits the protection map is indexed by (include/linux/mm.h; mm_types.ts has the full set).
+const VM_READ = 0x1;
+const VM_WRITE = 0x2;
+const VM_EXEC = 0x4;
+const VM_SHARED = 0x8;
+
+/**
+ * vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED) → the PTE protection bits.
+ * @kernel arch/x86/mm/pgprot.c protection_map
+ */
+export const protection_map: readonly number[] = [
+  PAGE_NONE, PAGE_READONLY, PAGE_COPY, PAGE_COPY,
+  PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_COPY_EXEC, PAGE_COPY_EXEC,
+  PAGE_NONE, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED,
+  PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_SHARED_EXEC, PAGE_SHARED_EXEC,
+];
+
+/**
+ * The PTE protection a VMA's flags call for: vma->vm_page_prot. Protection keys are not modelled.
+ * @kernel arch/x86/mm/pgprot.c vm_get_page_prot
+ */
+export function vm_get_page_prot(vm_flags: number): number {
+  return protection_map[vm_flags & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED)];
+}
+
+// ---- Geometry ----
+export const PTRS_PER_PTE = 512;
+export const PTRS_PER_PMD = 512;
+export const PTRS_PER_PUD = 512;
+export const PTRS_PER_PGD = 512;
+export const PMD_SHIFT = 21;
+export const PUD_SHIFT = 30;
+export const PGDIR_SHIFT = 39;
+/** 2 MiB: the span of one PTE table. */
+export const PMD_SIZE = 2 ** PMD_SHIFT;
+/** 1 GiB: the span of one PMD table. */
+export const PUD_SIZE = 2 ** PUD_SHIFT;
+/** 512 GiB: the span of one PUD table. */
+export const PGDIR_SIZE = 2 ** PGDIR_SHIFT;
+/** User addresses end at TASK_SIZE_MAX = 2^47 - PAGE_SIZE; the PGD's user half is entries 0..255. */
+export const USER_PGD_PTRS = 256;
+/** With PTI the PGD is an order-1 block: the kernel copy and the user copy. */
+export const PGD_ALLOCATION_ORDER = 1;
+
+/** Table levels, for the pool's bookkeeping. */
+export const LEVEL_PTE = 1;
+export const LEVEL_PMD = 2;
+export const LEVEL_PUD = 3;
+export const LEVEL_PGD = 4;
+
+/** Index of `addr` in a PTE table: (addr >> 12) & 511, exact for addresses up to 2^53. */
+export function pte_index(addr: number): number {
+  return Math.floor(addr / 4096) % 512;
+}
+export function pmd_index(addr: number): number {
+  return Math.floor(addr / PMD_SIZE) % 512;
+}
+export function pud_index(addr: number): number {
+  return Math.floor(addr / PUD_SIZE) % 512;
+}
+export function pgd_index(addr: number): number {
+  return Math.floor(addr / PGDIR_SIZE) % 512;
+}
+
+// ---- Swap entries ----
+/** Swap types fit in 5 bits: MAX_SWAPFILES_SHIFT = 5. */
+export const SWP_TYPE_BITS = 5;
+const SWP_TYPE_FLAG_SHIFT = 25;
+const SWP_TYPE_FLAG_MASK = 0x1f << SWP_TYPE_FLAG_SHIFT;
+/** On swap PTEs the soft-dirty bit moves to bit 1 (_PAGE_RW), since _PAGE_SOFT_DIRTY is offset space. */
+export const _PAGE_SWP_SOFT_DIRTY = _PAGE_RW;
+/** The swapped-out page was exclusive to this mm (PageAnonExclusive survives swap). */
+export const _PAGE_SWP_EXCLUSIVE = _PAGE_PSE;
+
+/** Flag bits of a swap PTE of `type` (its offset goes in ent_pfn). @kernel arch/x86/include/asm/pgtable_64.h __swp_entry */
+export function swp_entry_flags(type: number): number {
+  return (type << SWP_TYPE_FLAG_SHIFT) >>> 0;
+}
+/** The swap type of a swap PTE's flags. @kernel arch/x86/include/asm/pgtable_64.h __swp_type */
+export function __swp_type(flags: number): number {
+  return (flags & SWP_TYPE_FLAG_MASK) >>> SWP_TYPE_FLAG_SHIFT;
+}
+
+// ---- Entry predicates on the folded flags ----
+/** pte_none: an empty entry (no page, no swap entry, no PROT_NONE marker). */
+export function pte_none(flags: number, pfn: number): boolean {
+  return flags === 0 && pfn === 0;
+}
+/** pte_present: present, or a PROT_NONE entry (which still maps a page the MMU may not use). */
+export function pte_present(flags: number): boolean {
+  return (flags & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0;
+}
+export function pte_write(flags: number): boolean {
+  return (flags & _PAGE_RW) !== 0;
+}
+export function pte_dirty(flags: number): boolean {
+  return (flags & _PAGE_DIRTY) !== 0;
+}
+export function pte_young(flags: number): boolean {
+  return (flags & _PAGE_ACCESSED) !== 0;
+}
+export function pte_special(flags: number): boolean {
+  return (flags & _PAGE_SPECIAL) !== 0;
+}
+export function pte_soft_dirty(flags: number): boolean {
+  return (flags & _PAGE_SOFT_DIRTY) !== 0;
+}
+/** A not-present, non-empty entry: a swap (or migration) entry. */
+export function is_swap_pte(flags: number, pfn: number): boolean {
+  return !pte_none(flags, pfn) && !pte_present(flags);
+}
+
+/** The caller's view of an mm for table accounting: mm_struct satisfies it. */
+export interface PgtableOwner {
+  /** Pool slot of the root table (NO_TABLE before pgd_alloc). */
+  pgd: number;
+  /** mm->pgtables_bytes: PTE, PMD and PUD tables, 4096 B each. */
+  pgtables_bytes: number;
+}
+
+/** No table: an empty upper-level entry or an mm without a PGD. */
+export const NO_TABLE = -1;
+
+/**
+ * The page-table pool of one machine: 512-entry tables in typed-array columns. Grows by doubling;
+ * code holding `ent_flags`/`ent_pfn` in a local must reload them after anything that can allocate
+ * a table.
+ */
+export class PgtablePool {
+  /** Entry columns, table-major: entry `i` of table `t` is at t * 512 + i. */
+  ent_pfn: Int32Array;
+  ent_flags: Uint32Array;
+  /** Per table: the pfn of its backing page, its level, its count of non-empty entries. */
+  tbl_pfn: Int32Array;
+  tbl_level: Uint8Array;
+  tbl_used: Uint16Array;
+  /** Table slot of a page-table page, by pfn (NO_TABLE for other pages). */
+  readonly slotOfPfn: Int32Array;
+  private freeSlots: number[] = [];
+  private nextSlot = 0;
+  /** Tables in use by level (index LEVEL_*), for the invariant checker. */
+  readonly nr_tables = new Float64Array(5);
+
+  constructor(max_pfn: number, initialTables = 64) {
+    this.ent_pfn = new Int32Array(initialTables * 512);
+    this.ent_flags = new Uint32Array(initialTables * 512);
+    this.tbl_pfn = new Int32Array(initialTables).fill(NO_PFN);
+    this.tbl_level = new Uint8Array(initialTables);
+    this.tbl_used = new Uint16Array(initialTables);
+    this.slotOfPfn = new Int32Array(max_pfn).fill(NO_TABLE);
+  }
+
+  get capacity(): number {
+    return this.tbl_level.length;
+  }
+
+  /** A zeroed slot bound to `pfn` (the zeroing is __GFP_ZERO's). */
+  takeSlot(pfn: number, level: number): number {
+    let t = this.freeSlots.pop();
+    if (t === undefined) {
+      if (this.nextSlot === this.capacity) this.grow();
+      t = this.nextSlot++;
+    }
+    this.tbl_pfn[t] = pfn;
+    this.tbl_level[t] = level;
+    this.tbl_used[t] = 0;
+    this.slotOfPfn[pfn] = t;
+    this.nr_tables[level]++;
+    return t;
+  }
+
+  releaseSlot(t: number): void {
+    const base = t * 512;
+    this.ent_pfn.fill(0, base, base + 512);
+    this.ent_flags.fill(0, base, base + 512);
+    this.slotOfPfn[this.tbl_pfn[t]] = NO_TABLE;
+    this.nr_tables[this.tbl_level[t]]--;
+    this.tbl_pfn[t] = NO_PFN;
+    this.tbl_level[t] = 0;
+    this.tbl_used[t] = 0;
+    this.freeSlots.push(t);
+  }
+
+  /** Slots currently bound to a table, for walkers that check every table. */
+  *liveSlots(): Generator<number> {
+    for (let t = 0; t < this.nextSlot; t++) if (this.tbl_level[t] !== 0) yield t;
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const ep = new Int32Array(cap * 512);
+    ep.set(this.ent_pfn);
+    const ef = new Uint32Array(cap * 512);
+    ef.set(this.ent_flags);
+    const tp = new Int32Array(cap).fill(NO_PFN);
+    tp.set(this.tbl_pfn);
+    const tl = new Uint8Array(cap);
+    tl.set(this.tbl_level);
+    const tu = new Uint16Array(cap);
+    tu.set(this.tbl_used);
+    this.ent_pfn = ep;
+    this.ent_flags = ef;
+    this.tbl_pfn = tp;
+    this.tbl_level = tl;
+    this.tbl_used = tu;
+  }
+}
+
+const pools = new WeakMap<Kernel, PgtablePool>();
+
+/** The machine's page-table pool, made on first use. */
+export function pgtablePool(k: Kernel): PgtablePool {
+  let p = pools.get(k);
+  if (p === undefined) {
+    p = new PgtablePool(k.max_pfn);
+    pools.set(k, p);
+  }
+  return p;
+}
+
+/** Adds `delta` to NR_PAGETABLE of the node holding `pfn`. */
+function mod_pagetable_stat(k: Kernel, pfn: number, delta: number): void {
+  const z = k.page_zone(pfn);
+  if (z === undefined) throw new KernelBug("page-table page in a hole", { pfn });
+  __mod_node_page_state(z.zone_pgdat, NR_PAGETABLE, delta);
+}
+
+/** One table page from the buddy, bound to a pool slot; NO_TABLE when the allocation fails. */
+function alloc_table(k: Kernel, mm: PgtableOwner, level: number): number {
+  const pfn = alloc_pages(k, GFP_PGTABLE_USER, 0);
+  if (pfn === NO_PFN) return NO_TABLE;
+  const t = pgtablePool(k).takeSlot(pfn, level);
+  // pgtable_pte_page_ctor / pgtable_pmd_page_ctor count the page; PUD pages have no ctor.
+  if (level === LEVEL_PTE || level === LEVEL_PMD) mod_pagetable_stat(k, pfn, 1);
+  mm.pgtables_bytes += PTRS_PER_PTE * 8;
+  return t;
+}
+
+/** Returns a table page to the buddy, undoing alloc_table's accounting. */
+function free_table(k: Kernel, mm: PgtableOwner, t: number): void {
+  const pool = pgtablePool(k);
+  const pfn = pool.tbl_pfn[t];
+  const level = pool.tbl_level[t];
+  if (level === LEVEL_PTE || level === LEVEL_PMD) mod_pagetable_stat(k, pfn, -1);
+  mm.pgtables_bytes -= PTRS_PER_PTE * 8;
+  pool.releaseSlot(t);
+  __free_pages(k, pfn, 0);
+}
+
+/**
+ * Allocates an mm's PGD: an order-1 block (user + PTI copy), in neither NR_PAGETABLE nor
+ * pgtables_bytes. Returns false when the allocation fails (fork then fails with ENOMEM).
+ * @kernel arch/x86/mm/pgtable.c pgd_alloc, _pgd_alloc
+ */
+export function pgd_alloc(k: Kernel, mm: PgtableOwner): boolean {
+  const pfn = alloc_pages(k, GFP_PGTABLE_USER, PGD_ALLOCATION_ORDER);
+  if (pfn === NO_PFN) return false;
+  mm.pgd = pgtablePool(k).takeSlot(pfn, LEVEL_PGD);
+  return true;
+}
+
+/**
+ * Frees the PGD once free_pgtables has emptied it.
+ * @kernel arch/x86/mm/pgtable.c pgd_free
+ */
+export function pgd_free(k: Kernel, mm: PgtableOwner): void {
+  if (mm.pgd === NO_TABLE) return;
+  const pool = pgtablePool(k);
+  const t = mm.pgd;
+  if (pool.tbl_used[t] !== 0) throw new KernelBug("pgd_free: PGD still has entries", { used: pool.tbl_used[t] });
+  const pfn = pool.tbl_pfn[t];
+  pool.releaseSlot(t);
+  __free_pages(k, pfn, PGD_ALLOCATION_ORDER);
+  mm.pgd = NO_TABLE;
+}
+
+/** The child table an upper-level entry points to, or NO_TABLE. */
+export function entry_table(pool: PgtablePool, i: number): number {
+  return (pool.ent_flags[i] & _PAGE_PRESENT) === 0 ? NO_TABLE : pool.slotOfPfn[pool.ent_pfn[i]];
+}
+
+/** Points upper-level entry `i` at table `child`: pgd_populate / pud_populate / pmd_populate. */
+function populate(pool: PgtablePool, parent: number, i: number, child: number): void {
+  pool.ent_pfn[i] = pool.tbl_pfn[child];
+  pool.ent_flags[i] = _PAGE_TABLE;
+  pool.tbl_used[parent]++;
+}
+
+/**
+ * The PTE table covering `addr`, or NO_TABLE when some level is missing. A lookup: allocates
+ * nothing. @kernel mm/pagewalk.c walk_pgd_range (the descent), include/linux/pgtable.h pmd_offset
+ */
+export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
+  if (pgd === NO_TABLE) return NO_TABLE;
+  const pool = pgtablePool(k);
+  const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
+  if (pud === NO_TABLE) return NO_TABLE;
+  const pmd = entry_table(pool, pud * 512 + pud_index(addr));
+  if (pmd === NO_TABLE) return NO_TABLE;
+  return entry_table(pool, pmd * 512 + pmd_index(addr));
+}
+
+/** The PMD table covering `addr`, or NO_TABLE. */
+export function pmd_table_lookup(k: Kernel, pgd: number, addr: number): number {
+  if (pgd === NO_TABLE) return NO_TABLE;
+  const pool = pgtablePool(k);
+  const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
+  if (pud === NO_TABLE) return NO_TABLE;
+  return entry_table(pool, pud * 512 + pud_index(addr));
+}
+
+/**
+ * The PTE table covering `addr`, allocating the PUD, PMD and PTE tables on the way as
+ * __handle_mm_fault does (p4d_alloc is a no-op with the P4D folded). NO_TABLE on allocation
+ * failure (the fault then returns VM_FAULT_OOM).
+ * @kernel mm/memory.c __pud_alloc, __pmd_alloc, __pte_alloc
+ */
+export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): number {
+  const pool = pgtablePool(k);
+  const pgd = mm.pgd;
+  if (pgd === NO_TABLE) throw new KernelBug("pte_alloc_table: mm has no pgd");
+  const gi = pgd * 512 + pgd_index(addr);
+  let pud = entry_table(pool, gi);
+  if (pud === NO_TABLE) {
+    pud = alloc_table(k, mm, LEVEL_PUD);
+    if (pud === NO_TABLE) return NO_TABLE;
+    populate(pool, pgd, gi, pud);
+  }
+  const ui = pud * 512 + pud_index(addr);
+  let pmd = entry_table(pool, ui);
+  if (pmd === NO_TABLE) {
+    pmd = alloc_table(k, mm, LEVEL_PMD);
+    if (pmd === NO_TABLE) return NO_TABLE;
+    populate(pool, pud, ui, pmd);
+  }
+  const mi = pmd * 512 + pmd_index(addr);
+  let pte = entry_table(pool, mi);
+  if (pte === NO_TABLE) {
+    pte = alloc_table(k, mm, LEVEL_PTE);
+    if (pte === NO_TABLE) return NO_TABLE;
+    populate(pool, pmd, mi, pte);
+  }
+  return pte;
+}
+
+/**
+ * The global entry index of `addr`'s PTE (table * 512 + pte_index), allocating tables as needed;
+ * -1 on allocation failure. The walker API for callers outside memory.ts.
+ * @kernel include/linux/mm.h pte_alloc_map
+ */
+export function pte_alloc_map(k: Kernel, mm: PgtableOwner, addr: number): number {
+  const t = pte_alloc_table(k, mm, addr);
+  return t === NO_TABLE ? -1 : t * 512 + pte_index(addr);
+}
+
+/** The entry index of `addr`'s PTE, or -1 when no PTE table covers it. @kernel include/linux/pgtable.h pte_offset_map */
+export function pte_offset_map(k: Kernel, pgd: number, addr: number): number {
+  const t = pte_table_lookup(k, pgd, addr);
+  return t === NO_TABLE ? -1 : t * 512 + pte_index(addr);
+}
+
+/**
+ * Writes a PTE, keeping the table's non-empty count. `set_pte_at` for a new entry, also used to
+ * replace one (pte_clear, then set).
+ * @kernel arch/x86/include/asm/pgtable.h set_pte_at
+ */
+export function set_pte_at(pool: PgtablePool, i: number, pfn: number, flags: number): void {
+  const wasEmpty = pool.ent_flags[i] === 0 && pool.ent_pfn[i] === 0;
+  const isEmpty = flags === 0 && pfn === 0;
+  pool.ent_pfn[i] = pfn;
+  pool.ent_flags[i] = flags;
+  if (wasEmpty !== isEmpty) pool.tbl_used[i >>> 9] += isEmpty ? -1 : 1;
+}
+
+/** Empties a PTE. @kernel arch/x86/include/asm/pgtable.h pte_clear, ptep_get_and_clear */
+export function pte_clear(pool: PgtablePool, i: number): void {
+  if (pool.ent_flags[i] === 0 && pool.ent_pfn[i] === 0) return;
+  pool.ent_pfn[i] = 0;
+  pool.ent_flags[i] = 0;
+  pool.tbl_used[i >>> 9]--;
+}
+
+/**
+ * Calls `fn(addr, entryIndex)` for every present PTE in [start, end), skipping whole tables that
+ * are missing. For callers that are not hot (mprotect, mremap, /proc walkers); the fault, zap and
+ * fork paths use their own loops over the columns.
+ * @kernel mm/pagewalk.c walk_page_range
+ */
+export function walk_present_ptes(
+  k: Kernel,
+  pgd: number,
+  start: number,
+  end: number,
+  fn: (addr: number, i: number) => void,
+): void {
+  const pool = pgtablePool(k);
+  let addr = start;
+  while (addr < end) {
+    const next = Math.min(end, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
+    const t = pte_table_lookup(k, pgd, addr);
+    if (t !== NO_TABLE) {
+      const base = t * 512;
+      const first = pte_index(addr);
+      const n = (next - addr) / 4096;
+      for (let j = 0; j < n; j++) {
+        const i = base + first + j;
+        if (pte_present(pool.ent_flags[i])) fn(addr + j * 4096, i);
+      }
+    }
+    addr = next;
+  }
+}
+
+/**
+ * Frees the page tables of [addr, end) that nothing in [floor, ceiling) outside the range still
+ * needs, mirroring the kernel's rounding: a table goes only when its whole span lies between floor
+ * and ceiling, so a table shared with a neighbouring VMA stays. The caller has zapped every PTE in
+ * the range; a table that still maps something is a KernelBug. ceiling 0 is the top of the address
+ * space (USER_PGTABLES_CEILING), where the kernel relies on unsigned wrap-around.
+ * @kernel mm/memory.c free_pgd_range, free_p4d_range, free_pud_range, free_pmd_range, free_pte_range
+ */
+export function free_pgd_range(
+  k: Kernel,
+  mm: PgtableOwner,
+  addr: number,
+  end: number,
+  floor: number,
+  ceiling: number,
+): void {
+  if (mm.pgd === NO_TABLE) return;
+  addr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+  if (addr < floor) addr += PMD_SIZE;
+  let ceil = ceiling === 0 ? Infinity : ceiling;
+  if (ceiling !== 0) {
+    ceil = Math.floor(ceiling / PMD_SIZE) * PMD_SIZE;
+    if (ceil === 0) return;
+  }
+  if (end > ceil) end -= PMD_SIZE;
+  if (addr >= end) return;
+  const pool = pgtablePool(k);
+  let a = addr;
+  do {
+    const next = Math.min((Math.floor(a / PGDIR_SIZE) + 1) * PGDIR_SIZE, end);
+    const gi = mm.pgd * 512 + pgd_index(a);
+    if (entry_table(pool, gi) !== NO_TABLE) free_pud_range(k, mm, gi, a, next, floor, ceiling);
+    a = next;
+  } while (a !== end);
+}
+
+/** The upper-level rule shared by free_pmd_range/free_pud_range: may the table spanning `span` from start go? */
+function upper_table_freeable(start: number, end: number, floor: number, ceiling: number, span: number): boolean {
+  start = Math.floor(start / span) * span;
+  if (start < floor) return false;
+  if (ceiling !== 0) {
+    const c = Math.floor(ceiling / span) * span;
+    if (c === 0) return false;
+    if (end > c) return false;
+  }
+  return true;
+}
+
+/** Frees the PMD tables under PGD entry `gi` for [addr, end), then the PUD table if allowed. */
+function free_pud_range(k: Kernel, mm: PgtableOwner, gi: number, addr: number, end: number, floor: number, ceiling: number): void {
+  const pool = pgtablePool(k);
+  const pudT = entry_table(pool, gi);
+  const start = addr;
+  let a = addr;
+  do {
+    const next = Math.min((Math.floor(a / PUD_SIZE) + 1) * PUD_SIZE, end);
+    const ui = pudT * 512 + pud_index(a);
+    if (entry_table(pool, ui) !== NO_TABLE) free_pmd_range(k, mm, ui, a, next, floor, ceiling);
+    a = next;
+  } while (a !== end);
+  // The P4D level is folded: the PUD table's span is a PGD entry's, 512 GiB.
+  if (!upper_table_freeable(start, end, floor, ceiling, PGDIR_SIZE)) return;
+  release_entry(k, mm, gi, pudT);
+}
+
+/** Frees the PTE tables under PUD entry `ui` for [addr, end), then the PMD table if allowed. */
+function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, end: number, floor: number, ceiling: number): void {
+  const pool = pgtablePool(k);
+  const pmdT = entry_table(pool, ui);
+  const start = addr;
+  let a = addr;
+  do {
+    const next = Math.min((Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE, end);
+    const mi = pmdT * 512 + pmd_index(a);
+    const pteT = entry_table(pool, mi);
+    if (pteT !== NO_TABLE) release_entry(k, mm, mi, pteT); // free_pte_range
+    a = next;
+  } while (a !== end);
+  if (!upper_table_freeable(start, end, floor, ceiling, PUD_SIZE)) return;
+  release_entry(k, mm, ui, pmdT);
+}
+
+/** Clears the upper-level entry `i` and frees its (empty) table `t`: pmd_clear + pte_free_tlb. */
+function release_entry(k: Kernel, mm: PgtableOwner, i: number, t: number): void {
+  const pool = pgtablePool(k);
+  if (pool.tbl_used[t] !== 0) {
+    throw new KernelBug("free_pgtables: freeing a page table that still has entries", {
+      level: pool.tbl_level[t],
+      used: pool.tbl_used[t],
+    });
+  }
+  pte_clear(pool, i);
+  free_table(k, mm, t);
+}

@@ -1,0 +1,162 @@
+/**
+ * The memory side of fork and of an mm's end: kernel_clone makes the child task, copy_mm/dup_mm
+ * give it a copy of the parent's address space (dup_mmap: every VMA but VM_DONTCOPY ones, each
+ * with its anon_vma chain and, unless VM_WIPEONFORK, its PTEs copied write-protected by
+ * copy_page_range), and mmput/mmdrop tear an mm down (exit_mmap, then the PGD).
+ *
+ * What the child's mm starts with, as dup_mm/mm_init leave it: the layout fields (brk, mmap_base,
+ * start_stack, code/data bounds) and total_vm/data_vm/exec_vm/stack_vm copied; rss counters,
+ * locked_vm and pinned_vm zero; mlock not inherited (VM_LOCKED/VM_LOCKONFAULT cleared on every
+ * VMA, def_flags keeps only VM_NOHUGEPAGE); hiwater_rss = the copied rss, hiwater_vm = total_vm.
+ * The child task inherits comm, uid, oom_score_adj and rlimits, and starts with zero fault counts.
+ *
+ * Simplified: no threads (CLONE_VM), vfork or clone flags; no uprobes, KSM, khugepaged or
+ * userfaultfd hooks; a failed fork (ENOMEM from overcommit or a page-table allocation) tears the
+ * partial child mm down at once.
+ * @kernel kernel/fork.c kernel_clone, copy_process, copy_mm, dup_mm, dup_mmap, mm_init, mmput,
+ *   __mmput, mmdrop, __mmdrop, mm_alloc_pgd, mm_free_pgd
+ */
+import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
+import { copy_page_range } from "../mm/memory.js";
+import { exit_mmap, vma_link, vm_stat_account } from "../mm/mmap.js";
+import {
+  anon_vma_fork,
+  get_mm_rss,
+  mm_struct,
+  type vm_area_struct,
+  vm_area_dup,
+  vma_pages,
+  VM_ACCOUNT,
+  VM_DONTCOPY,
+  VM_LOCKED,
+  VM_LOCKONFAULT,
+  VM_NOHUGEPAGE,
+  VM_WIPEONFORK,
+} from "../mm/mm_types.js";
+import { security_vm_enough_memory_mm } from "../mm/util.js";
+import { errnoValues } from "./errno.js";
+import type { Kernel } from "./kernel.js";
+import { task_struct } from "./sched.js";
+
+/** VM_INIT_DEF_MASK: the only def_flags bit a child keeps. */
+const VM_INIT_DEF_MASK = VM_NOHUGEPAGE;
+
+/**
+ * Copies the parent's VMAs and page tables into `mm`. Returns 0 or a negative errno (ENOMEM),
+ * leaving what was copied so far for the caller to tear down.
+ * @kernel kernel/fork.c dup_mmap
+ */
+export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_struct): number {
+  mm.total_vm = oldmm.total_vm;
+  mm.data_vm = oldmm.data_vm;
+  mm.exec_vm = oldmm.exec_vm;
+  mm.stack_vm = oldmm.stack_vm;
+  for (const mpnt of oldmm.mm_mt) {
+    if ((mpnt.vm_flags & VM_DONTCOPY) !== 0) {
+      vm_stat_account(mm, mpnt.vm_flags, -vma_pages(mpnt));
+      continue;
+    }
+    // The charge is made against oldmm, as the kernel's "/* sic */" notes; it then belongs to
+    // the child's VM_ACCOUNT VMA, which exit_mmap unaccounts (also on a failed fork).
+    if ((mpnt.vm_flags & VM_ACCOUNT) !== 0 && security_vm_enough_memory_mm(k, t, oldmm, vma_pages(mpnt)) !== 0) {
+      return -errnoValues.ENOMEM;
+    }
+    const tmp: vm_area_struct = vm_area_dup(mpnt, mm);
+    tmp.anon_vma = null;
+    tmp.anon_vma_chain = [];
+    if ((tmp.vm_flags & VM_WIPEONFORK) === 0) anon_vma_fork(k.anon_vmas, tmp, mpnt);
+    tmp.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
+    vma_link(mm, tmp);
+    if ((tmp.vm_flags & VM_WIPEONFORK) === 0) {
+      const ret = copy_page_range(k, tmp, mpnt);
+      if (ret !== 0) return ret;
+    }
+  }
+  return 0;
+}
+
+/**
+ * A copy of the parent's mm for the child, or a negative errno.
+ * @kernel kernel/fork.c dup_mm, mm_init
+ */
+export function dup_mm(k: Kernel, t: task_struct, oldmm: mm_struct): mm_struct | number {
+  const mm = new mm_struct();
+  // memcpy(mm, oldmm): the layout.
+  mm.mmap_base = oldmm.mmap_base;
+  mm.task_size = oldmm.task_size;
+  mm.start_code = oldmm.start_code;
+  mm.end_code = oldmm.end_code;
+  mm.start_data = oldmm.start_data;
+  mm.end_data = oldmm.end_data;
+  mm.start_brk = oldmm.start_brk;
+  mm.brk = oldmm.brk;
+  mm.start_stack = oldmm.start_stack;
+  mm.arg_start = oldmm.arg_start;
+  mm.arg_end = oldmm.arg_end;
+  mm.env_start = oldmm.env_start;
+  mm.env_end = oldmm.env_end;
+  mm.randomize = oldmm.randomize;
+  mm.mmap_legacy_base = oldmm.mmap_legacy_base;
+  mm.topdown = oldmm.topdown;
+  // mm_init: flags masked, def_flags masked, counters zero, a fresh PGD.
+  mm.def_flags = oldmm.def_flags & VM_INIT_DEF_MASK;
+  if (!pgd_alloc(k, mm)) return -errnoValues.ENOMEM;
+  const err = dup_mmap(k, t, mm, oldmm);
+  if (err !== 0) {
+    mmput(k, mm);
+    return err;
+  }
+  mm.hiwater_rss = get_mm_rss(mm);
+  mm.hiwater_vm = mm.total_vm;
+  return mm;
+}
+
+/**
+ * The child's mm: a copy of the parent's (fork without CLONE_VM).
+ * @kernel kernel/fork.c copy_mm
+ */
+export function copy_mm(k: Kernel, parent: task_struct, child: task_struct): number {
+  const oldmm = parent.mm;
+  child.mm = null;
+  if (oldmm === null) return 0; // a kernel thread
+  const mm = dup_mm(k, parent, oldmm);
+  if (typeof mm === "number") return mm;
+  child.mm = mm;
+  mm.owner = child.pid;
+  return 0;
+}
+
+/**
+ * fork(): a new task with a copy of the parent's address space. Returns the child, or a negative
+ * errno (EAGAIN with no pid free, ENOMEM when the copy fails).
+ * @kernel kernel/fork.c kernel_clone, copy_process
+ */
+export function kernel_clone(k: Kernel, parent: task_struct): task_struct | number {
+  const pid = k.tasks.alloc_pid();
+  if (pid < 0) return -errnoValues.EAGAIN;
+  const child = new task_struct(pid, parent.comm, parent.uid, parent.pid, null, k.now_ns);
+  child.personality = parent.personality;
+  child.flags = parent.flags;
+  child.signal.oom_score_adj = parent.signal.oom_score_adj;
+  child.signal.oom_score_adj_min = parent.signal.oom_score_adj_min;
+  child.signal.rlim_cur.set(parent.signal.rlim_cur);
+  child.signal.rlim_max.set(parent.signal.rlim_max);
+  const err = copy_mm(k, parent, child);
+  if (err !== 0) return err;
+  k.tasks.byPid.set(pid, child);
+  parent.children.add(pid);
+  return child;
+}
+
+/**
+ * Drops a user of the mm; the last tears the address space down (exit_mmap) and frees the PGD
+ * (mmdrop → __mmdrop → mm_free_pgd, with mm_count following mm_users in the model).
+ * @kernel kernel/fork.c mmput, __mmput, mmdrop, __mmdrop
+ */
+export function mmput(k: Kernel, mm: mm_struct): void {
+  if (--mm.mm_users > 0) return;
+  exit_mmap(k, mm);
+  mm.mm_count--;
+  if (mm.pgd !== NO_TABLE) pgd_free(k, mm);
+}
+

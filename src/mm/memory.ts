@@ -1,0 +1,894 @@
+/**
+ * Page faults and the page-table side of a process's life: the x86 fault entry (find the VMA,
+ * grow the stack, check the access), handle_mm_fault down to do_anonymous_page (the shared zero
+ * page on reads), do_wp_page with 6.1's reuse rules (PageAnonExclusive, refcount), do_fault for
+ * shmem-backed files (read with fault-around, CoW and shared write faults), zap_pte_range and
+ * unmap_vmas, free_pgtables, copy_page_range for fork, and `access_range`, the MMU: it walks the
+ * tables, sets accessed/dirty like the hardware, and faults only on a miss, fast enough to
+ * replay millions of accesses.
+ *
+ * Counting, as 6.1 counts: PGFAULT on every handle_mm_fault call; the task's min_flt/maj_flt
+ * in mm_account_fault unless the fault failed (VM_FAULT_ERROR) or must retry; PGREUSE in
+ * wp_page_reuse; rss counters per mm; NR_ANON_MAPPED/NR_FILE_MAPPED via rmap.ts; NR_SHMEM and
+ * NR_FILE_PAGES when a shmem fault adds a page to the page cache.
+ *
+ * Simplified: no THP (every fault maps 4 KiB; huge PMDs come with the THP issue), no swap-in
+ * (a swap PTE faults with SIGBUS until swap exists), no NUMA-balancing hint faults, no
+ * userfaultfd, no memcg charge, no LRU insertion (lru_cache_add_inactive_or_unevictable belongs
+ * to the reclaim issue), no mlock of faulted pages (mlock.ts does its own accounting), no
+ * modelled time per fault. The zero page is a page taken from the buddy on first use and marked
+ * PG_reserved (the kernel's lives in its image's .bss). TLB flushes are implicit: the model has no
+ * TLB, so every access sees the current PTE.
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault, access_error
+ * @kernel mm/memory.c handle_mm_fault, __handle_mm_fault, handle_pte_fault, do_anonymous_page,
+ *   do_wp_page, wp_page_reuse, wp_page_copy, wp_page_shared, do_fault, do_read_fault,
+ *   do_cow_fault, do_shared_fault, do_set_pte, do_fault_around, mm_account_fault, vm_normal_page,
+ *   unmap_vmas, unmap_single_vma, zap_pte_range, zap_page_range, free_pgtables,
+ *   copy_page_range, copy_pte_range, copy_present_pte, vma_needs_copy
+ * @kernel mm/filemap.c filemap_map_pages
+ * @kernel mm/shmem.c shmem_fault, shmem_get_folio_gfp, shmem_add_to_page_cache
+ */
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_NX,
+  _PAGE_PRESENT,
+  _PAGE_PROTNONE,
+  _PAGE_RW,
+  _PAGE_SOFT_DIRTY,
+  _PAGE_SPECIAL,
+  _PAGE_USER,
+  free_pgd_range,
+  NO_TABLE,
+  pgd_alloc,
+  PMD_SIZE,
+  pgtablePool,
+  pte_alloc_table,
+  pte_index,
+  pte_table_lookup,
+  set_pte_at,
+} from "../arch/x86/pgtable.js";
+import { KernelBug } from "../kernel/bug.js";
+import { errnoValues } from "../kernel/errno.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { task_struct } from "../kernel/sched.js";
+import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
+import { F, PG_dirty, PG_referenced, PG_reserved, PG_swapbacked, PG_uptodate, PG_anon_exclusive } from "./memmap.js";
+import {
+  anon_vma_prepare,
+  type anon_vma,
+  MM_ANONPAGES,
+  MM_SWAPENTS,
+  type mm_struct,
+  update_hiwater_rss,
+  type vm_area_struct,
+  VM_EXEC,
+  VM_GROWSDOWN,
+  VM_MAYWRITE,
+  VM_MIXEDMAP,
+  VM_PFNMAP,
+  VM_READ,
+  VM_SHARED,
+  VM_SOFTDIRTY,
+  VM_WRITE,
+  VM_WIPEONFORK,
+} from "./mm_types.js";
+import { expand_stack, find_vma, vma_next, vma_prev } from "./mmap.js";
+import { __free_pages, alloc_pages } from "./page_alloc.js";
+import {
+  linear_page_index,
+  mm_counter,
+  mod_page_node_state,
+  page_add_file_rmap,
+  page_add_new_anon_rmap,
+  page_dup_file_rmap,
+  page_move_anon_rmap,
+  page_remove_rmap,
+  page_try_dup_anon_rmap,
+  PageAnon,
+  PageAnonExclusive,
+} from "./rmap.js";
+import { NO_PFN } from "./types.js";
+import { NR_FILE_PAGES, NR_SHMEM, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+
+// ---- vm_fault_t (include/linux/mm_types.h) ----
+export const VM_FAULT_OOM = 0x000001;
+export const VM_FAULT_SIGBUS = 0x000002;
+export const VM_FAULT_MAJOR = 0x000004;
+/** The fault made the PTE writable (wp reuse/copy), for get_user_pages. */
+export const VM_FAULT_WRITE = 0x000008;
+export const VM_FAULT_HWPOISON = 0x000010;
+export const VM_FAULT_HWPOISON_LARGE = 0x000020;
+export const VM_FAULT_SIGSEGV = 0x000040;
+export const VM_FAULT_NOPAGE = 0x000100;
+export const VM_FAULT_LOCKED = 0x000200;
+export const VM_FAULT_RETRY = 0x000400;
+export const VM_FAULT_ERROR =
+  VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE;
+
+// ---- enum fault_flag ----
+export const FAULT_FLAG_WRITE = 1 << 0;
+export const FAULT_FLAG_MKWRITE = 1 << 1;
+export const FAULT_FLAG_ALLOW_RETRY = 1 << 2;
+export const FAULT_FLAG_KILLABLE = 1 << 4;
+export const FAULT_FLAG_TRIED = 1 << 5;
+export const FAULT_FLAG_USER = 1 << 6;
+export const FAULT_FLAG_REMOTE = 1 << 7;
+export const FAULT_FLAG_INSTRUCTION = 1 << 8;
+export const FAULT_FLAG_UNSHARE = 1 << 10;
+
+// ---- x86 page-fault error code (arch/x86/include/asm/trap_pf.h) ----
+/** The PTE was present: a protection fault. */
+export const X86_PF_PROT = 1 << 0;
+export const X86_PF_WRITE = 1 << 1;
+export const X86_PF_USER = 1 << 2;
+export const X86_PF_INSTR = 1 << 4;
+
+/** fault_around_bytes: 64 KiB, so read faults on file pages map up to 16 cached pages. */
+export const fault_around_bytes = 65536;
+
+/** Which kind of access an `access_range` call makes. */
+export const ACCESS_READ = 0;
+export const ACCESS_WRITE = 1;
+export const ACCESS_EXEC = 2;
+
+/** What an access did: faults taken, and how it ended. SIGSEGV/SIGBUS/OOM stop the access. */
+export interface AccessResult {
+  /** Pages accessed before the access stopped (all of them unless a signal stopped it). */
+  pages: number;
+  /** Minor faults taken (the task's min_flt grew by this). */
+  minflt: number;
+  /** Major faults taken. */
+  majflt: number;
+  /** "SIGSEGV", "SIGBUS", "OOM" (VM_FAULT_OOM: the OOM killer's turn) or null. */
+  signal: "SIGSEGV" | "SIGBUS" | "OOM" | null;
+  /** The faulting address when a signal stopped the access, else -1. */
+  addr: number;
+  /** SEGV_MAPERR (1, no VMA) or SEGV_ACCERR (2, the VMA forbids the access), when SIGSEGV. */
+  si_code: number;
+}
+
+export const SEGV_MAPERR = 1;
+export const SEGV_ACCERR = 2;
+
+// ---------------------------------------------------------------------------------------------
+// Small page helpers
+// ---------------------------------------------------------------------------------------------
+
+const zeroPfns = new WeakMap<Kernel, number>();
+
+/**
+ * The shared zero page every read fault on untouched anonymous memory maps. Taken from the buddy
+ * on first use and never freed (see the header).
+ * @kernel include/linux/pgtable.h my_zero_pfn, is_zero_pfn
+ */
+export function my_zero_pfn(k: Kernel): number {
+  let pfn = zeroPfns.get(k);
+  if (pfn === undefined) {
+    pfn = alloc_pages(k, GFP_KERNEL | __GFP_ZERO, 0);
+    if (pfn === NO_PFN) return NO_PFN;
+    k.mem_map.flags[pfn] |= F(PG_reserved) | F(PG_uptodate);
+    zeroPfns.set(k, pfn);
+  }
+  return pfn;
+}
+
+/** Is `pfn` the zero page? @kernel include/linux/pgtable.h is_zero_pfn */
+export function is_zero_pfn(k: Kernel, pfn: number): boolean {
+  return zeroPfns.get(k) === pfn;
+}
+
+/**
+ * The struct page behind a present PTE, or NO_PFN for special mappings (the zero page, PFNMAP).
+ * @kernel mm/memory.c vm_normal_page
+ */
+export function vm_normal_page(flags: number, pfn: number): number {
+  return (flags & _PAGE_SPECIAL) !== 0 ? NO_PFN : pfn;
+}
+
+/**
+ * Drops a reference; the last one frees the page, clearing what free_pages_prepare clears
+ * (mapping, the anon-exclusive and page-state bits).
+ * @kernel include/linux/mm.h put_page
+ * @kernel mm/page_alloc.c free_pages_prepare
+ */
+export function put_page(k: Kernel, pfn: number): void {
+  const mm = k.mem_map;
+  if (mm._refcount[pfn] === 1) {
+    if (mm.mapcount[pfn] !== 0) throw new KernelBug("freeing a mapped page", { pfn, mapcount: mm.mapcount[pfn] });
+    mm.mapping[pfn] = 0;
+    mm.index[pfn] = 0;
+    mm.flags[pfn] &= ~(F(PG_anon_exclusive) | F(PG_swapbacked) | F(PG_dirty) | F(PG_uptodate) | F(PG_referenced));
+  }
+  __free_pages(k, pfn, 0);
+}
+
+/** get_page: one more reference. */
+function get_page(k: Kernel, pfn: number): void {
+  k.mem_map._refcount[pfn]++;
+}
+
+/** vma_is_accessible: any of read, write, exec. */
+function vma_is_accessible(vma: vm_area_struct): boolean {
+  return (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
+}
+
+/** is_cow_mapping: private and may become writable, so fork must write-protect it. @kernel include/linux/mm.h */
+export function is_cow_mapping(vm_flags: number): boolean {
+  return (vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
+}
+
+/** maybe_mkwrite: writable only if the VMA is. */
+function maybe_mkwrite(flags: number, vma: vm_area_struct): number {
+  return (vma.vm_flags & VM_WRITE) !== 0 ? flags | _PAGE_RW : flags;
+}
+
+/** pte_mkdirty: the hardware dirty bit and the soft-dirty bit together. */
+function pte_mkdirty(flags: number): number {
+  return flags | _PAGE_DIRTY | _PAGE_SOFT_DIRTY;
+}
+
+// ---------------------------------------------------------------------------------------------
+// anon_vma_prepare with 6.1's neighbour reuse
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An anon_vma a neighbour could share: adjacent, same file, flags equal but for access bits and
+ * soft-dirty, contiguous pgoff, and the neighbour's chain a single anon_vma (never forked).
+ * @kernel mm/mmap.c find_mergeable_anon_vma, reusable_anon_vma, anon_vma_compatible
+ */
+export function find_mergeable_anon_vma(vma: vm_area_struct): anon_vma | null {
+  const mm = vma.vm_mm;
+  const ACCESS = VM_READ | VM_WRITE | VM_EXEC;
+  const compatible = (a: vm_area_struct, b: vm_area_struct): boolean =>
+    a.vm_end === b.vm_start &&
+    a.vm_file === b.vm_file &&
+    ((a.vm_flags ^ b.vm_flags) & ~(ACCESS | VM_SOFTDIRTY)) === 0 &&
+    b.vm_pgoff === a.vm_pgoff + (b.vm_start - a.vm_start) / 4096;
+  const next = vma_next(mm, vma);
+  if (next && next.anon_vma && compatible(vma, next) && next.anon_vma_chain.length === 1) return next.anon_vma;
+  const prev = vma_prev(mm, vma);
+  if (prev && prev.anon_vma && compatible(prev, vma) && prev.anon_vma_chain.length === 1) return prev.anon_vma;
+  return null;
+}
+
+/** anon_vma_prepare for the fault path: reuse a neighbour's anon_vma when 6.1 would. */
+function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
+  if (vma.anon_vma === null) anon_vma_prepare(k.anon_vmas, vma, find_mergeable_anon_vma(vma));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fault handler
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Resolves a fault on `addr` in `vma` (which the caller checked allows the access): counts
+ * PGFAULT, walks/allocates the tables, handles the PTE, and accounts min_flt/maj_flt.
+ * `t` may be null for faults no task is charged for. Returns a vm_fault_t.
+ * @kernel mm/memory.c handle_mm_fault, mm_account_fault
+ */
+export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_struct, addr: number, flags: number): number {
+  k.vm_events[PGFAULT]++;
+  const ret = __handle_mm_fault(k, vma, addr, flags);
+  if (t !== null && (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
+    if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) {
+      t.maj_flt++;
+      k.vm_events[PGMAJFAULT]++;
+    } else {
+      t.min_flt++;
+    }
+  }
+  return ret;
+}
+
+/**
+ * The table walk with allocation (pud_alloc, pmd_alloc, pte_alloc), then handle_pte_fault.
+ * @kernel mm/memory.c __handle_mm_fault
+ */
+function __handle_mm_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number): number {
+  const mm = vma.vm_mm;
+  if (mm.pgd === NO_TABLE && !pgd_alloc(k, mm)) return VM_FAULT_OOM;
+  const t = pte_alloc_table(k, mm, addr);
+  if (t === NO_TABLE) return VM_FAULT_OOM;
+  return handle_pte_fault(k, vma, addr, flags, t * 512 + pte_index(addr));
+}
+
+/**
+ * What to do with the PTE: fill an empty one (anonymous or file), break CoW on a write to a
+ * read-only one, or just mark it young/dirty (a spurious fault).
+ * @kernel mm/memory.c handle_pte_fault
+ */
+function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  const pool = pgtablePool(k);
+  const f = pool.ent_flags[i];
+  const p = pool.ent_pfn[i];
+  if (f === 0 && p === 0) {
+    return vma.vm_file === null ? do_anonymous_page(k, vma, addr, flags, i) : do_fault(k, vma, addr, flags, i);
+  }
+  if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
+    // do_swap_page: no swap device exists yet, so a swap entry here means a model bug or a
+    // later issue's state; report it as the kernel reports an unreadable swap page.
+    return VM_FAULT_SIGBUS;
+  }
+  if ((flags & FAULT_FLAG_WRITE) !== 0) {
+    if ((f & _PAGE_RW) === 0) return do_wp_page(k, vma, addr, flags, i);
+    pool.ent_flags[i] = pte_mkdirty(f) | _PAGE_ACCESSED;
+    return 0;
+  }
+  pool.ent_flags[i] = f | _PAGE_ACCESSED;
+  return 0;
+}
+
+/**
+ * A first touch of private anonymous memory: reads map the shared zero page read-only; writes
+ * get a zeroed page of their own, mapped writable and dirty.
+ * @kernel mm/memory.c do_anonymous_page
+ */
+function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  if ((vma.vm_flags & VM_SHARED) !== 0) return VM_FAULT_SIGBUS;
+  const pool = pgtablePool(k);
+  if ((flags & FAULT_FLAG_WRITE) === 0) {
+    const zero = my_zero_pfn(k);
+    if (zero === NO_PFN) return VM_FAULT_OOM;
+    set_pte_at(pool, i, zero, (vma.vm_page_prot | _PAGE_SPECIAL) >>> 0);
+    return 0;
+  }
+  fault_anon_vma_prepare(k, vma);
+  // alloc_zeroed_user_highpage_movable → vma_alloc_folio, which adds __GFP_COMP (w3a's report
+  // shows gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO)).
+  const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO, 0);
+  if (pfn === NO_PFN) return VM_FAULT_OOM;
+  k.mem_map.flags[pfn] |= F(PG_uptodate);
+  let entry = vma.vm_page_prot;
+  if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
+  vma.vm_mm.rss_stat[MM_ANONPAGES]++;
+  page_add_new_anon_rmap(k, pfn, vma, addr);
+  set_pte_at(pool, i, pfn, entry >>> 0);
+  return 0;
+}
+
+/**
+ * A write to a present read-only PTE: reuse the page when this mapping is its only user (6.1:
+ * PageAnonExclusive, or an anonymous page whose sole reference is ours), else copy it.
+ * @kernel mm/memory.c do_wp_page
+ */
+function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  const pool = pgtablePool(k);
+  const page = vm_normal_page(pool.ent_flags[i], pool.ent_pfn[i]);
+  if (page === NO_PFN) {
+    // The zero page (or a PFNMAP page): never written in place in a private mapping.
+    if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) {
+      wp_page_reuse(k, vma, i);
+      return VM_FAULT_WRITE;
+    }
+    return wp_page_copy(k, vma, addr, i, NO_PFN);
+  }
+  const mem = k.mem_map;
+  if (PageAnon(k, page)) {
+    if (!PageAnonExclusive(k, page)) {
+      // The early checks and the locked re-check collapse into one: no other reference may
+      // exist (no swap cache, no LRU pagevec reference, no KSM in the model).
+      if (mem._refcount[page] > 3 || mem._refcount[page] !== 1) return wp_page_copy(k, vma, addr, i, page);
+      page_move_anon_rmap(k, page, vma);
+    }
+    wp_page_reuse(k, vma, i);
+    return VM_FAULT_WRITE;
+  }
+  if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) {
+    // wp_page_shared: a shared file page becomes writable in place and dirty.
+    mem.flags[page] |= F(PG_dirty);
+    wp_page_reuse(k, vma, i);
+    return VM_FAULT_WRITE;
+  }
+  return wp_page_copy(k, vma, addr, i, page);
+}
+
+/**
+ * Makes the faulting PTE young, dirty and writable in place. Counts PGREUSE.
+ * @kernel mm/memory.c wp_page_reuse
+ */
+function wp_page_reuse(k: Kernel, vma: vm_area_struct, i: number): void {
+  const pool = pgtablePool(k);
+  k.vm_events[PGREUSE]++;
+  pool.ent_flags[i] = maybe_mkwrite(pte_mkdirty(pool.ent_flags[i] | _PAGE_ACCESSED), vma) >>> 0;
+}
+
+/**
+ * Copy-on-write: a new page (zeroed when the old one is the zero page), mapped writable in
+ * place of the old one, which loses this mapping and its reference.
+ * @kernel mm/memory.c wp_page_copy
+ */
+function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, old: number): number {
+  fault_anon_vma_prepare(k, vma);
+  const pool = pgtablePool(k);
+  const oldIsZero = is_zero_pfn(k, pool.ent_pfn[i]);
+  const gfp = oldIsZero ? GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO : GFP_HIGHUSER_MOVABLE | __GFP_COMP;
+  const pfn = alloc_pages(k, gfp, 0);
+  if (pfn === NO_PFN) return VM_FAULT_OOM;
+  k.mem_map.flags[pfn] |= F(PG_uptodate);
+  const rss = vma.vm_mm.rss_stat;
+  if (old !== NO_PFN) {
+    if (!PageAnon(k, old)) {
+      rss[mm_counter(k, old)]--;
+      rss[MM_ANONPAGES]++;
+    }
+  } else {
+    rss[MM_ANONPAGES]++;
+  }
+  const entry = maybe_mkwrite(pte_mkdirty(vma.vm_page_prot), vma);
+  page_add_new_anon_rmap(k, pfn, vma, addr);
+  set_pte_at(pool, i, pfn, entry >>> 0);
+  if (old !== NO_PFN) {
+    page_remove_rmap(k, old);
+    put_page(k, old);
+  }
+  return VM_FAULT_WRITE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// File (shmem) faults
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The page at `index` of a shmem file, allocated (zeroed, swap-backed, uptodate) and added to the
+ * page cache on a miss. Returns the pfn with one extra reference for the caller, or NO_PFN.
+ * @kernel mm/shmem.c shmem_get_folio_gfp, shmem_add_to_page_cache
+ */
+function shmem_get_page(k: Kernel, vma: vm_area_struct, index: number): number {
+  const file = vma.vm_file;
+  if (file === null) throw new KernelBug("shmem fault without a file");
+  const as = file.f_inode.i_mapping;
+  let pfn = as.i_pages.get(index);
+  if (pfn === undefined) {
+    pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+    if (pfn === NO_PFN) return NO_PFN;
+    const mem = k.mem_map;
+    mem.flags[pfn] |= F(PG_swapbacked) | F(PG_uptodate);
+    mem.mapping[pfn] = as.id;
+    mem.index[pfn] = index | 0;
+    as.i_pages.set(index, pfn);
+    mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
+    mod_page_node_state(k, pfn, NR_SHMEM, 1);
+  }
+  get_page(k, pfn);
+  return pfn;
+}
+
+/**
+ * Installs a file page (or a CoW copy) in the PTE: writes make it dirty and, in private mappings,
+ * the page is the new anonymous copy.
+ * @kernel mm/memory.c do_set_pte
+ */
+function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn: number, write: boolean): void {
+  const pool = pgtablePool(k);
+  let entry = vma.vm_page_prot;
+  if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+  const rss = vma.vm_mm.rss_stat;
+  if (write && (vma.vm_flags & VM_SHARED) === 0) {
+    rss[MM_ANONPAGES]++;
+    page_add_new_anon_rmap(k, pfn, vma, addr);
+  } else {
+    rss[mm_counter(k, pfn)]++;
+    page_add_file_rmap(k, pfn);
+  }
+  set_pte_at(pool, i, pfn, entry >>> 0);
+}
+
+/**
+ * A fault on an empty PTE of a file mapping: read, private write (CoW), or shared write.
+ * @kernel mm/memory.c do_fault
+ */
+function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  const file = vma.vm_file;
+  if (file === null || !file.f_inode.shmem) return VM_FAULT_SIGBUS; // no ->fault: the page cache issue adds regular files
+  const index = linear_page_index(vma, addr);
+  const size = Math.ceil(file.f_inode.i_size / 4096);
+  if (index >= size) return VM_FAULT_SIGBUS;
+  if ((flags & FAULT_FLAG_WRITE) === 0) return do_read_fault(k, vma, addr, i);
+  if ((vma.vm_flags & VM_SHARED) === 0) {
+    // do_cow_fault: a private anonymous copy of the file page.
+    fault_anon_vma_prepare(k, vma);
+    const cow = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    if (cow === NO_PFN) return VM_FAULT_OOM;
+    const page = shmem_get_page(k, vma, index);
+    if (page === NO_PFN) {
+      __free_pages(k, cow, 0);
+      return VM_FAULT_OOM;
+    }
+    k.mem_map.flags[cow] |= F(PG_uptodate);
+    do_set_pte(k, vma, addr, i, cow, true);
+    put_page(k, page);
+    return 0;
+  }
+  // do_shared_fault: the cache page itself, made dirty (fault_dirty_shared_page).
+  const page = shmem_get_page(k, vma, index);
+  if (page === NO_PFN) return VM_FAULT_OOM;
+  k.mem_map.flags[page] |= F(PG_dirty);
+  do_set_pte(k, vma, addr, i, page, true);
+  return 0;
+}
+
+/**
+ * A read fault on a file mapping: first map whatever of the surrounding 64 KiB is already in the
+ * page cache (fault-around), then, if the faulting page was not among it, fetch it.
+ * @kernel mm/memory.c do_read_fault, do_fault_around
+ * @kernel mm/filemap.c filemap_map_pages
+ */
+function do_read_fault(k: Kernel, vma: vm_area_struct, addr: number, i: number): number {
+  const pool = pgtablePool(k);
+  const file = vma.vm_file;
+  if (file === null) return VM_FAULT_SIGBUS;
+  const pages = file.f_inode.i_mapping.i_pages;
+  const size = Math.ceil(file.f_inode.i_size / 4096);
+  // do_fault_around's window: fault_around_bytes aligned, clipped to the VMA and the PTE table.
+  const nr = fault_around_bytes / 4096;
+  const pmdStart = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
+  let from = Math.max(Math.floor(addr / fault_around_bytes) * fault_around_bytes, vma.vm_start, pmdStart);
+  const to = Math.min(from + nr * 4096, vma.vm_end, pmdStart + PMD_SIZE);
+  from = Math.max(from, vma.vm_start);
+  let mapped = false;
+  const base = i - pte_index(addr);
+  for (let a = from; a < to; a += 4096) {
+    const j = base + pte_index(a);
+    if (pool.ent_flags[j] !== 0 || pool.ent_pfn[j] !== 0) continue;
+    const idx = linear_page_index(vma, a);
+    if (idx >= size) break;
+    const pfn = pages.get(idx);
+    if (pfn === undefined) continue;
+    get_page(k, pfn);
+    do_set_pte(k, vma, a, j, pfn, false);
+    if (a === addr) mapped = true;
+  }
+  if (mapped) return VM_FAULT_NOPAGE;
+  const page = shmem_get_page(k, vma, linear_page_index(vma, addr));
+  if (page === NO_PFN) return VM_FAULT_OOM;
+  do_set_pte(k, vma, addr, i, page, false);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The x86 fault entry and the MMU
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Does the VMA forbid this access? Writes need VM_WRITE; a read that found a present PTE was
+ * refused by the PTE itself (PROT_NONE or an exec of an NX page); other reads need any access.
+ * @kernel arch/x86/mm/fault.c access_error
+ */
+export function access_error(error_code: number, vma: vm_area_struct): boolean {
+  if ((error_code & X86_PF_WRITE) !== 0) return (vma.vm_flags & VM_WRITE) === 0;
+  if ((error_code & X86_PF_PROT) !== 0) return true;
+  return !vma_is_accessible(vma);
+}
+
+/** The reusable result of the last fault entry, so the MMU loop does not allocate per fault. */
+interface FaultOutcome {
+  ret: number;
+  si_code: number;
+}
+const outcome: FaultOutcome = { ret: 0, si_code: 0 };
+
+/**
+ * A user-mode page fault at `addr`: find the VMA (growing a VM_GROWSDOWN stack), check the
+ * access, run handle_mm_fault. Returns the VMA that handled it, or null with `outcome` saying why
+ * (SIGSEGV with its si_code).
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault
+ */
+function do_user_addr_fault(
+  k: Kernel,
+  t: task_struct,
+  mm: mm_struct,
+  addr: number,
+  error_code: number,
+  hint: vm_area_struct | null,
+): vm_area_struct | null {
+  let vma = hint !== null && hint.vm_start <= addr && addr < hint.vm_end ? hint : find_vma(mm, addr);
+  outcome.ret = 0;
+  outcome.si_code = 0;
+  if (vma === null) {
+    outcome.ret = VM_FAULT_SIGSEGV;
+    outcome.si_code = SEGV_MAPERR;
+    return null;
+  }
+  if (vma.vm_start > addr) {
+    if ((vma.vm_flags & VM_GROWSDOWN) === 0) {
+      outcome.ret = VM_FAULT_SIGSEGV;
+      outcome.si_code = SEGV_MAPERR;
+      return null;
+    }
+    vma = expand_stack(k, t, mm, addr);
+    if (vma === null) {
+      outcome.ret = VM_FAULT_SIGSEGV;
+      outcome.si_code = SEGV_MAPERR;
+      return null;
+    }
+  }
+  if (access_error(error_code, vma)) {
+    outcome.ret = VM_FAULT_SIGSEGV;
+    outcome.si_code = SEGV_ACCERR;
+    return null;
+  }
+  let flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
+  if ((error_code & X86_PF_WRITE) !== 0) flags |= FAULT_FLAG_WRITE;
+  if ((error_code & X86_PF_INSTR) !== 0) flags |= FAULT_FLAG_INSTRUCTION;
+  outcome.ret = handle_mm_fault(k, t, vma, addr, flags);
+  return vma;
+}
+
+/**
+ * The MMU running a task's accesses to every page of [addr, addr + len): for each page it walks
+ * the tables and, when the PTE allows the access (present, user, writable for writes, not NX for
+ * instruction fetches), sets the accessed bit (and dirty for writes) as the hardware does;
+ * otherwise it takes a page fault and retries. A signal (SIGSEGV, SIGBUS) or an unresolved OOM
+ * stops the access and is reported as a value; the caller decides what happens to the task.
+ */
+export function access_range(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
+  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
+  const mm = t.mm;
+  if (mm === null) throw new KernelBug("access_range on a task without an mm", { pid: t.pid });
+  if (len <= 0) return res;
+  const first = Math.floor(addr / 4096) * 4096;
+  const end = Math.ceil((addr + len) / 4096) * 4096;
+  const write = kind === ACCESS_WRITE;
+  const exec = kind === ACCESS_EXEC;
+  // need: the bits a PTE must have; forbid: the bits it must not have.
+  const need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
+  const forbidNx = exec ? _PAGE_NX : 0;
+  const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
+  const minBefore = t.min_flt;
+  const majBefore = t.maj_flt;
+  const pool = pgtablePool(k);
+  let vma: vm_area_struct | null = null;
+  let a = first;
+  while (a < end) {
+    const pmdEnd = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
+    let table = pte_table_lookup(k, mm.pgd, a);
+    let j = pte_index(a);
+    const n = (pmdEnd - a) / 4096;
+    for (let c = 0; c < n; c++, j++) {
+      if (table !== NO_TABLE) {
+        const i = table * 512 + j;
+        const f = pool.ent_flags[i];
+        if ((f & need) === need && (f & forbidNx) === 0) {
+          pool.ent_flags[i] = f | set;
+          continue;
+        }
+      }
+      // A miss: fault, then retry the translation once.
+      const pa = a + c * 4096;
+      let code = X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0);
+      if (table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0) code |= X86_PF_PROT;
+      vma = do_user_addr_fault(k, t, mm, pa, code, vma);
+      if ((outcome.ret & VM_FAULT_ERROR) !== 0) {
+        return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, (pa - first) / 4096);
+      }
+      if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
+      const i = table * 512 + j;
+      const f = pool.ent_flags[i];
+      if ((f & need) === need && (f & forbidNx) === 0) {
+        pool.ent_flags[i] = f | set;
+      } else {
+        // The fault resolved but the PTE still refuses: an exec of an NX page (x86 reports it as
+        // a protection fault, which access_error rejects). Fault again to get the signal.
+        vma = do_user_addr_fault(k, t, mm, pa, code | X86_PF_PROT, vma);
+        return stop(res, t, minBefore, majBefore, pa, outcome.ret | VM_FAULT_SIGSEGV, outcome.si_code || SEGV_ACCERR, (pa - first) / 4096);
+      }
+    }
+    a = pmdEnd;
+  }
+  res.pages = (end - first) / 4096;
+  res.minflt = t.min_flt - minBefore;
+  res.majflt = t.maj_flt - majBefore;
+  return res;
+}
+
+function stop(
+  res: AccessResult,
+  t: task_struct,
+  minBefore: number,
+  majBefore: number,
+  addr: number,
+  ret: number,
+  si_code: number,
+  pages: number,
+): AccessResult {
+  res.pages = pages;
+  res.minflt = t.min_flt - minBefore;
+  res.majflt = t.maj_flt - majBefore;
+  res.addr = addr;
+  if ((ret & VM_FAULT_OOM) !== 0) res.signal = "OOM";
+  else if ((ret & VM_FAULT_SIGBUS) !== 0) res.signal = "SIGBUS";
+  else {
+    res.signal = "SIGSEGV";
+    res.si_code = si_code;
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unmapping and freeing page tables
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Clears every PTE of [start, end) in one VMA: drops rss, rmap and the mapping's reference, and
+ * moves dirty bits of file PTEs to their pages. Swap entries are dropped from MM_SWAPENTS.
+ * @kernel mm/memory.c unmap_single_vma, zap_pmd_range, zap_pte_range
+ */
+export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, end: number): void {
+  const s = Math.max(start, vma.vm_start);
+  const e = Math.min(end, vma.vm_end);
+  if (s >= e) return;
+  const mm = vma.vm_mm;
+  if (mm.pgd === NO_TABLE) return;
+  const pool = pgtablePool(k);
+  const mem = k.mem_map;
+  const rss = mm.rss_stat;
+  for (let a = s; a < e; ) {
+    const next = Math.min(e, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
+    const table = pte_table_lookup(k, mm.pgd, a);
+    if (table !== NO_TABLE && pool.tbl_used[table] !== 0) {
+      const base = table * 512;
+      const j0 = pte_index(a);
+      const j1 = j0 + (next - a) / 4096;
+      for (let j = j0; j < j1; j++) {
+        const i = base + j;
+        const f = pool.ent_flags[i];
+        const p = pool.ent_pfn[i];
+        if (f === 0 && p === 0) continue;
+        pool.ent_flags[i] = 0;
+        pool.ent_pfn[i] = 0;
+        pool.tbl_used[table]--;
+        if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
+          // A swap entry: free_swap_and_cache belongs to the swap issue.
+          rss[MM_SWAPENTS]--;
+          continue;
+        }
+        if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
+        const m = mem.mapping[p];
+        if (m >= 0) {
+          if ((f & _PAGE_DIRTY) !== 0) mem.flags[p] |= F(PG_dirty);
+          if ((f & _PAGE_ACCESSED) !== 0) mem.flags[p] |= F(PG_referenced);
+        }
+        rss[mm_counter(k, p)]--;
+        page_remove_rmap(k, p);
+        put_page(k, p);
+      }
+    }
+    a = next;
+  }
+}
+
+/**
+ * Zaps [start, end) across the VMAs (munmap, exit).
+ * @kernel mm/memory.c unmap_vmas
+ */
+export function unmap_vmas(k: Kernel, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
+  if (mm.pgd === NO_TABLE) return;
+  for (const vma of vmas) unmap_single_vma(k, vma, start, end);
+}
+
+/**
+ * Zaps part of one VMA (madvise MADV_DONTNEED): the pages go, the VMA and tables stay.
+ * @kernel mm/memory.c zap_page_range
+ */
+export function zap_page_range(k: Kernel, vma: vm_area_struct, start: number, size: number): void {
+  update_hiwater_rss(vma.vm_mm);
+  unmap_single_vma(k, vma, start, start + size);
+}
+
+/**
+ * Frees the page tables under the (already zapped) VMAs, in address order, gathering VMAs less
+ * than a PMD apart into one call as 6.1 does. floor is the end of the VMA before them (0 at the
+ * bottom), ceiling the start of the one after (0 = the top). Unlinking anon_vmas is left to
+ * mmap.ts's remove_vma, which runs right after.
+ * @kernel mm/memory.c free_pgtables
+ */
+export function free_pgtables(k: Kernel, mm: mm_struct, vmas: readonly vm_area_struct[], floor: number, ceiling: number): void {
+  if (mm.pgd === NO_TABLE) return;
+  let n = 0;
+  while (n < vmas.length) {
+    const addr = vmas[n].vm_start;
+    let last = vmas[n];
+    n++;
+    while (n < vmas.length && vmas[n].vm_start <= last.vm_end + PMD_SIZE) last = vmas[n++];
+    free_pgd_range(k, mm, addr, last.vm_end, floor, n < vmas.length ? vmas[n].vm_start : ceiling);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fork
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Does fork copy this VMA's PTEs? Only where a fault could not recreate them: anonymous pages
+ * (anon_vma set) and PFN mappings. Private untouched file mappings are refaulted by the child.
+ * @kernel mm/memory.c vma_needs_copy
+ */
+export function vma_needs_copy(src: vm_area_struct): boolean {
+  if ((src.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) !== 0) return true;
+  return src.anon_vma !== null;
+}
+
+/**
+ * Copies the parent's PTEs of one VMA into the child's tables: each mapped page gains a
+ * reference and a mapcount, anonymous pages lose PageAnonExclusive, and in a CoW mapping both
+ * sides lose write permission, so the first write on either side faults. The child's PTEs are
+ * old (not accessed), and clean in shared mappings. Returns 0 or -ENOMEM.
+ * @kernel mm/memory.c copy_page_range, copy_pte_range, copy_present_pte
+ */
+export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_struct): number {
+  if (!vma_needs_copy(src)) return 0;
+  if ((dst.vm_flags & VM_WIPEONFORK) !== 0) return 0;
+  const smm = src.vm_mm;
+  const dmm = dst.vm_mm;
+  if (smm.pgd === NO_TABLE) return 0;
+  if (dmm.pgd === NO_TABLE && !pgd_alloc(k, dmm)) return -errnoValues.ENOMEM;
+  const pool = pgtablePool(k);
+  const mem = k.mem_map;
+  const cow = is_cow_mapping(src.vm_flags);
+  const shared = (src.vm_flags & VM_SHARED) !== 0;
+  const drss = dmm.rss_stat;
+  const flagsRef = mem.flags;
+  const refcount = mem._refcount;
+  const mapcount = mem.mapcount;
+  const mapping = mem.mapping;
+  const SWAPBACKED = F(PG_swapbacked);
+  const EXCL = F(PG_anon_exclusive);
+  for (let a = src.vm_start; a < src.vm_end; ) {
+    const next = Math.min(src.vm_end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
+    const st = pte_table_lookup(k, smm.pgd, a);
+    if (st !== NO_TABLE && pool.tbl_used[st] !== 0) {
+      const dt = pte_alloc_table(k, dmm, a);
+      if (dt === NO_TABLE) return -errnoValues.ENOMEM;
+      // pte_alloc_table may have grown the pool's columns: read them after it.
+      const ef = pool.ent_flags;
+      const ep = pool.ent_pfn;
+      const j0 = pte_index(a);
+      const j1 = j0 + (next - a) / 4096;
+      const sb = st * 512;
+      const db = dt * 512;
+      let added = 0;
+      for (let j = j0; j < j1; j++) {
+        let f = ef[sb + j];
+        const p = ep[sb + j];
+        if (f === 0 && p === 0) continue;
+        if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
+          // copy_nonpresent_pte: the swap issue adds swap_duplicate.
+          drss[MM_SWAPENTS]++;
+        } else if ((f & _PAGE_SPECIAL) === 0) {
+          refcount[p]++;
+          mapcount[p]++;
+          if (mapping[p] < 0) {
+            flagsRef[p] &= ~EXCL; // page_try_dup_anon_rmap
+            drss[MM_ANONPAGES]++;
+          } else {
+            drss[(flagsRef[p] & SWAPBACKED) !== 0 ? 3 : 0]++; // MM_SHMEMPAGES : MM_FILEPAGES
+          }
+          if (cow && (f & _PAGE_RW) !== 0) {
+            ef[sb + j] = f & ~_PAGE_RW; // ptep_set_wrprotect on the parent
+            f &= ~_PAGE_RW;
+          }
+          if (shared) f &= ~_PAGE_DIRTY; // pte_mkclean
+          f &= ~_PAGE_ACCESSED; // pte_mkold
+        }
+        ef[db + j] = f >>> 0;
+        ep[db + j] = p;
+        added++;
+      }
+      pool.tbl_used[dt] += added;
+    }
+    a = next;
+  }
+  return 0;
+}
+
+/** For tests and the invariant checker: PTE flags and pfn at `addr` of `mm`, or null if no table. */
+export function follow_pte(k: Kernel, mm: mm_struct, addr: number): { flags: number; pfn: number } | null {
+  const t = pte_table_lookup(k, mm.pgd, addr);
+  if (t === NO_TABLE) return null;
+  const pool = pgtablePool(k);
+  const i = t * 512 + pte_index(addr);
+  return { flags: pool.ent_flags[i], pfn: pool.ent_pfn[i] };
+}
+
+export { page_dup_file_rmap, page_try_dup_anon_rmap };

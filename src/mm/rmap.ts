@@ -1,0 +1,275 @@
+/**
+ * Reverse mapping: the per-page side of rmap (mapcount, page->mapping and page->index, the
+ * PageAnonExclusive bit, NR_ANON_MAPPED / NR_FILE_MAPPED) and the walk that finds every PTE
+ * mapping a page, which reclaim will use through folio_referenced and try_to_unmap.
+ *
+ * page->mapping encoding (shared with mm_types.ts and shmem.ts): an anonymous page holds
+ * -anon_vma.id (the kernel's anon_vma pointer | PAGE_MAPPING_ANON), a file page the positive id
+ * of its address_space, 0 none. The anon_vma lifecycle (prepare, clone, fork, unlink) lives in
+ * mm_types.ts beside the shapes; this file adds what a page needs.
+ *
+ * page->index of an anonymous page is its linear page index, the virtual page number (up to
+ * 2^35). The memmap column is 32 bits, so it holds the index modulo 2^32; vma_address computes
+ * (index - vm_pgoff) in 32-bit arithmetic, which is exact for any VMA under 2^32 pages (16 TiB).
+ *
+ * Simplified: no compound pages (THP) here, no KSM, no page pinning (so page_try_dup_anon_rmap
+ * never fails), no mlock bookkeeping on unmap (munlock_vma_page belongs to mlock.ts's LRU work),
+ * rmap walks without anon_vma/i_mmap locks (the model is single-threaded).
+ * @kernel mm/rmap.c page_add_new_anon_rmap, page_add_anon_rmap, __page_set_anon_rmap,
+ *   page_move_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_walk_anon, rmap_walk_file,
+ *   folio_referenced, folio_referenced_one, try_to_unmap, try_to_unmap_one, vma_address
+ * @kernel include/linux/rmap.h page_dup_file_rmap, page_try_dup_anon_rmap
+ * @kernel include/linux/page-flags.h PageAnonExclusive
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  pgtablePool,
+  pte_clear,
+  pte_index,
+  pte_present,
+  pte_table_lookup,
+  NO_TABLE,
+  set_pte_at,
+} from "../arch/x86/pgtable.js";
+import { F, PG_anon_exclusive, PG_dirty, PG_swapbacked } from "./memmap.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct } from "./mm_types.js";
+import { mapping_by_id } from "./shmem.js";
+import { NR_ANON_MAPPED, NR_FILE_MAPPED } from "./vmstat_items.js";
+
+const ANON_EXCL = F(PG_anon_exclusive);
+const SWAPBACKED = F(PG_swapbacked);
+
+/** PageAnon: the mapping column holds a negative anon_vma id. */
+export function PageAnon(k: Kernel, pfn: number): boolean {
+  return k.mem_map.mapping[pfn] < 0;
+}
+
+/** PageAnonExclusive: only one mm can map this anonymous page, so a write may reuse it. */
+export function PageAnonExclusive(k: Kernel, pfn: number): boolean {
+  return (k.mem_map.flags[pfn] & ANON_EXCL) !== 0;
+}
+
+/** Adds `delta` to a node counter of the node holding `pfn` (__mod_lruvec_page_state). */
+export function mod_page_node_state(k: Kernel, pfn: number, item: number, delta: number): void {
+  const z = k.page_zone(pfn);
+  if (z === undefined) throw new KernelBug("page in a hole", { pfn });
+  z.zone_pgdat.vm_stat[item] += delta;
+}
+
+/**
+ * The page index a VMA gives `addr`: ((addr - vm_start) >> PAGE_SHIFT) + vm_pgoff, stored mod 2^32.
+ * @kernel include/linux/pagemap.h linear_page_index
+ */
+export function linear_page_index(vma: vm_area_struct, addr: number): number {
+  return ((addr - vma.vm_start) / 4096 + vma.vm_pgoff) | 0;
+}
+
+/**
+ * Where `vma` maps page `pfn`, or -1 when the page's index falls outside it.
+ * @kernel mm/internal.h vma_address
+ */
+export function vma_address(k: Kernel, pfn: number, vma: vm_area_struct): number {
+  const off = (k.mem_map.index[pfn] - (vma.vm_pgoff | 0)) | 0;
+  const addr = vma.vm_start + off * 4096;
+  return off < 0 || addr >= vma.vm_end ? -1 : addr;
+}
+
+/**
+ * Points a page at its anon_vma and index. An exclusive page names the VMA's own anon_vma and
+ * gets PageAnonExclusive; a shared one names the root (the kernel's choice for pages that may be
+ * mapped from several processes).
+ * @kernel mm/rmap.c __page_set_anon_rmap
+ */
+function __page_set_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, addr: number, exclusive: boolean): void {
+  const av = vma.anon_vma;
+  if (av === null) throw new KernelBug("anonymous rmap on a VMA without anon_vma", { vm_start: vma.vm_start });
+  const mm = k.mem_map;
+  mm.mapping[pfn] = -(exclusive ? av.id : av.root.id);
+  mm.index[pfn] = linear_page_index(vma, addr);
+  if (exclusive) mm.flags[pfn] |= ANON_EXCL;
+}
+
+/**
+ * A freshly allocated anonymous page enters its first mapping: mapcount 1, swap-backed,
+ * exclusive, NR_ANON_MAPPED + 1.
+ * @kernel mm/rmap.c page_add_new_anon_rmap
+ */
+export function page_add_new_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, addr: number): void {
+  if (addr < vma.vm_start || addr >= vma.vm_end) throw new KernelBug("page_add_new_anon_rmap outside the VMA", { addr });
+  const mm = k.mem_map;
+  mm.flags[pfn] |= SWAPBACKED;
+  mm.mapcount[pfn] = 1;
+  mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+  __page_set_anon_rmap(k, pfn, vma, addr, true);
+}
+
+/**
+ * An existing anonymous page gains a mapping (swap-in, remove_migration_pte).
+ * @kernel mm/rmap.c page_add_anon_rmap
+ */
+export function page_add_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, addr: number, exclusive: boolean): void {
+  const mm = k.mem_map;
+  const first = mm.mapcount[pfn] === 0;
+  mm.mapcount[pfn]++;
+  if (first) {
+    mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    __page_set_anon_rmap(k, pfn, vma, addr, exclusive);
+  } else if (exclusive) {
+    mm.flags[pfn] |= ANON_EXCL;
+  }
+}
+
+/**
+ * A file (page cache) page gains a mapping: NR_FILE_MAPPED counts it once, on the first.
+ * @kernel mm/rmap.c page_add_file_rmap
+ */
+export function page_add_file_rmap(k: Kernel, pfn: number): void {
+  if (k.mem_map.mapcount[pfn]++ === 0) mod_page_node_state(k, pfn, NR_FILE_MAPPED, 1);
+}
+
+/**
+ * fork's copy of a file page's mapping: one more mapcount.
+ * @kernel include/linux/rmap.h page_dup_file_rmap
+ */
+export function page_dup_file_rmap(k: Kernel, pfn: number): void {
+  k.mem_map.mapcount[pfn]++;
+}
+
+/**
+ * fork's copy of an anonymous page's mapping: the page stops being exclusive, so whichever
+ * process writes first copies it (or, once alone again, reuses it). Returns 0; the kernel
+ * returns -EBUSY for a page that may be DMA-pinned, which the model never pins.
+ * @kernel include/linux/rmap.h page_try_dup_anon_rmap
+ */
+export function page_try_dup_anon_rmap(k: Kernel, pfn: number): number {
+  const mm = k.mem_map;
+  mm.flags[pfn] &= ~ANON_EXCL;
+  mm.mapcount[pfn]++;
+  return 0;
+}
+
+/** page_dup_rmap: the duplicate of either kind, for callers that know the page is shareable. */
+export function page_dup_rmap(k: Kernel, pfn: number): void {
+  k.mem_map.mapcount[pfn]++;
+}
+
+/**
+ * A mapping goes away. The last one takes the page out of NR_ANON_MAPPED / NR_FILE_MAPPED;
+ * page->mapping stays until the page is freed, as the kernel leaves it.
+ * @kernel mm/rmap.c page_remove_rmap, page_remove_file_rmap
+ */
+export function page_remove_rmap(k: Kernel, pfn: number): void {
+  const mm = k.mem_map;
+  const left = --mm.mapcount[pfn];
+  if (left < 0) throw new KernelBug("page_remove_rmap: mapcount underflow", { pfn });
+  if (left === 0) mod_page_node_state(k, pfn, mm.mapping[pfn] < 0 ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+}
+
+/**
+ * A write fault found the page mapped only here: it becomes this VMA's own exclusive page.
+ * @kernel mm/rmap.c page_move_anon_rmap
+ */
+export function page_move_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct): void {
+  if (vma.anon_vma === null) throw new KernelBug("page_move_anon_rmap without anon_vma");
+  k.mem_map.mapping[pfn] = -vma.anon_vma.id;
+  k.mem_map.flags[pfn] |= ANON_EXCL;
+}
+
+/** The rss counter a page is charged to: anon, shmem or file. @kernel include/linux/mm.h mm_counter */
+export function mm_counter(k: Kernel, pfn: number): number {
+  const m = k.mem_map.mapping[pfn];
+  if (m < 0) return MM_ANONPAGES;
+  return (k.mem_map.flags[pfn] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
+/** Called for each mapping of a page: the VMA, the address, and the PTE's entry index. Return false to stop. */
+export type RmapVisitor = (vma: vm_area_struct, addr: number, pte: number) => boolean;
+
+/**
+ * Visits every PTE that maps `pfn`: for an anonymous page, each VMA chained to its anon_vma
+ * (which, through anon_vma_fork's chains, includes forked children); for a file page, each VMA
+ * in its address_space's i_mmap.
+ * @kernel mm/rmap.c rmap_walk, rmap_walk_anon, rmap_walk_file, page_vma_mapped_walk
+ */
+export function rmap_walk(k: Kernel, pfn: number, visit: RmapVisitor): void {
+  const id = k.mem_map.mapping[pfn];
+  let vmas: Iterable<vm_area_struct>;
+  if (id < 0) {
+    const av = k.anon_vmas.get(-id);
+    if (av === undefined) return;
+    vmas = av.rb_root;
+  } else if (id > 0) {
+    const as = mapping_by_id(k, id);
+    if (as === undefined) return;
+    vmas = as.i_mmap;
+  } else {
+    return;
+  }
+  const pool = pgtablePool(k);
+  for (const vma of [...vmas]) {
+    const addr = vma_address(k, pfn, vma);
+    if (addr < 0) continue;
+    const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
+    if (t === NO_TABLE) continue;
+    const i = t * 512 + pte_index(addr);
+    if (!pte_present(pool.ent_flags[i]) || pool.ent_pfn[i] !== pfn) continue;
+    if (!visit(vma, addr, i)) return;
+  }
+}
+
+/**
+ * How many mappings of the page were young: clears each PTE's accessed bit on the way, as
+ * reclaim's aging does, and ORs the VMAs' flags into `vm_flags_out[0]` (VM_LOCKED tells reclaim
+ * to keep the page).
+ * @kernel mm/rmap.c folio_referenced, folio_referenced_one
+ */
+export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Array): number {
+  const pool = pgtablePool(k);
+  let referenced = 0;
+  let flags = 0;
+  rmap_walk(k, pfn, (vma, _addr, i) => {
+    if ((pool.ent_flags[i] & _PAGE_ACCESSED) !== 0) {
+      pool.ent_flags[i] &= ~_PAGE_ACCESSED;
+      referenced++;
+      flags |= vma.vm_flags;
+    }
+    return true;
+  });
+  if (vm_flags_out) vm_flags_out[0] = flags;
+  return referenced;
+}
+
+/**
+ * Unmaps the page from every PTE. A dirty PTE dirties the page; an anonymous page's PTEs become
+ * the swap entry (`swapType`, `swapOffset`) reclaim gives it, counted in MM_SWAPENTS; without one
+ * an anonymous page cannot be unmapped (returns false). The mapping references are dropped
+ * (the caller holds its own). Returns true when the page ends up unmapped.
+ * @kernel mm/rmap.c try_to_unmap, try_to_unmap_one
+ */
+export function try_to_unmap(k: Kernel, pfn: number, swapType = -1, swapOffset = 0): boolean {
+  const anon = PageAnon(k, pfn);
+  if (anon && swapType < 0) return false;
+  const pool = pgtablePool(k);
+  const mem = k.mem_map;
+  rmap_walk(k, pfn, (vma, _addr, i) => {
+    const f = pool.ent_flags[i];
+    if ((f & _PAGE_DIRTY) !== 0) mem.flags[pfn] |= F(PG_dirty);
+    const rss = vma.vm_mm.rss_stat;
+    rss[mm_counter(k, pfn)]--;
+    if (anon) {
+      // The swap PTE keeps exclusivity (_PAGE_SWP_EXCLUSIVE) for a later swap-in to reuse.
+      const excl = (mem.flags[pfn] & ANON_EXCL) !== 0 ? 0x80 : 0;
+      set_pte_at(pool, i, swapOffset, ((swapType << 25) | excl) >>> 0);
+      rss[MM_SWAPENTS]++;
+    } else {
+      pte_clear(pool, i);
+    }
+    page_remove_rmap(k, pfn);
+    mem._refcount[pfn]--;
+    return true;
+  });
+  return mem.mapcount[pfn] === 0;
+}
