@@ -6,6 +6,10 @@
  */
 import type { MemMap } from "../mm/memmap.js";
 import type { pglist_data, zone } from "../mm/mmzone.js";
+import type { Memblock } from "../mm/memblock.js";
+import type { mm_init_state } from "../mm/mm_init.js";
+import type { e820_table } from "../arch/x86/e820.js";
+import { thp_state } from "../mm/huge_memory.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
 import { AnonVmaTable } from "../mm/mm_types.js";
@@ -80,6 +84,16 @@ export class Kernel {
   numa_distance: number[][] = [];
   /** cpu_to_node(cpu); empty means every CPU is on node 0. */
   cpu_to_node: number[] = [];
+
+  // Boot state (kernel/start_kernel.ts).
+  /** The firmware memory map after setup_arch's edits (arch/x86/kernel/e820.c e820_table). */
+  e820: e820_table | null = null;
+  /** memblock as boot left it (the kernel discards it after boot; kept here for inspection). */
+  memblock: Memblock | null = null;
+  /** Boot-time sizing statics of mm/page_alloc.c (arch zone limits, dma_reserve, deferred pfns). */
+  mm_init: mm_init_state | null = null;
+  /** Transparent hugepage flags and khugepaged's state (mm/huge_memory.ts). */
+  readonly thp = new thp_state();
 
   constructor(seed: number) {
     this.rng = new Prng(seed);
