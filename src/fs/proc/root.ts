@@ -1,0 +1,411 @@
+/**
+ * The file tree a user reads the kernel through: /proc, /proc/sys/vm and the /sys files of mm,
+ * as one table of paths to renderers and handlers. Nothing is stored here: a read renders live
+ * state, a write calls the kernel's handler. The public API's machine.read/write come here.
+ *
+ * Each file answers refused accesses as its filesystem does for root:
+ * - procfs seq files (meminfo, vmstat…) open for writing (root passes the DAC check) and the
+ *   write then fails with EIO, because they have no write op;
+ * - sysctl files check the owner bits even for root: reading the 0200 drop_caches is EACCES;
+ * - sysfs (kernfs) refuses at open: writing a 0444 attribute is EACCES.
+ * A missing path is ENOENT, a directory read or written is EISDIR.
+ *
+ * Later modules add files with registerProcFile (a fixed path) or registerProcPattern (a route
+ * with parameters such as `/proc/<pid>/status`, listed through registerProcParam). Registrations
+ * are process-wide; the functions receive the machine, so every machine shares them.
+ * @kernel fs/proc/generic.c proc_create_single, proc_create_seq
+ * @kernel fs/proc/inode.c proc_reg_write, pde_write
+ * @kernel fs/proc/proc_sysctl.c proc_sys_call_handler, test_perm
+ * @kernel fs/kernfs/file.c kernfs_fop_open
+ * @kernel drivers/base/node.c node_read_meminfo, node_read_numastat, node_read_vmstat,
+ *   node_read_distance, node_read_cpulist
+ * @kernel mm/page_alloc.c si_meminfo_node
+ */
+import { Errno, errnoName, type ErrnoName } from "../../kernel/errno.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { vm_table } from "../../kernel/sysctl.js";
+import type { pglist_data } from "../../mm/mmzone.js";
+import { K } from "../../mm/types.js";
+import {
+  frag_show,
+  HPAGE_PMD_NR,
+  node_page_state_pages,
+  pagetypeinfo_show,
+  vmstat_item_print_in_thp,
+  vmstat_show,
+  zoneinfo_show,
+} from "../../mm/vmstat_show.js";
+import {
+  NR_ACTIVE_ANON,
+  NR_ACTIVE_FILE,
+  NR_ANON_MAPPED,
+  NR_ANON_THPS,
+  NR_BOUNCE,
+  NR_FILE_DIRTY,
+  NR_FILE_MAPPED,
+  NR_FILE_PAGES,
+  NR_FILE_PMDMAPPED,
+  NR_FILE_THPS,
+  NR_FREE_PAGES,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_KERNEL_MISC_RECLAIMABLE,
+  NR_KERNEL_STACK_KB,
+  NR_MLOCK,
+  NR_PAGETABLE,
+  NR_SECONDARY_PAGETABLE,
+  NR_SHMEM,
+  NR_SHMEM_PMDMAPPED,
+  NR_SHMEM_THPS,
+  NR_SLAB_RECLAIMABLE_B,
+  NR_SLAB_UNRECLAIMABLE_B,
+  NR_SWAPCACHE,
+  NR_UNEVICTABLE,
+  NR_VM_NODE_STAT_ITEMS,
+  NR_VM_NUMA_EVENT_ITEMS,
+  NR_VM_ZONE_STAT_ITEMS,
+  NR_WRITEBACK,
+  NR_WRITEBACK_TEMP,
+  NUMA_FOREIGN,
+  NUMA_HIT,
+  NUMA_INTERLEAVE_HIT,
+  NUMA_LOCAL,
+  NUMA_MISS,
+  NUMA_OTHER,
+  node_stat_text,
+  numa_stat_text,
+  zone_stat_text,
+} from "../../mm/vmstat_items.js";
+import { meminfo_proc_show } from "./meminfo.js";
+
+/** Which filesystem a file belongs to: it decides the errno of a refused access. */
+export type ProcFs = "proc" | "sysctl" | "sysfs";
+
+/** Route parameters, such as `{ pid: "42" }` for `/proc/<pid>/status`. */
+export type ProcParams = Readonly<Record<string, string>>;
+
+/** One file of the tree. */
+export interface ProcFile {
+  fs: ProcFs;
+  /** Permission bits, as `ls -l` would show them (0o444, 0o644, 0o200…). */
+  mode: number;
+  read?(k: Kernel, params: ProcParams): string;
+  /** Handles one write: 0, or a negative errno the caller gets as an Errno. */
+  write?(k: Kernel, data: string, params: ProcParams): number;
+}
+
+const files = new Map<string, ProcFile>();
+interface Pattern {
+  segs: string[];
+  file: ProcFile;
+}
+const patterns: Pattern[] = [];
+const paramListers = new Map<string, (k: Kernel) => string[]>();
+
+/** Adds (or replaces) a file at a fixed path. */
+export function registerProcFile(path: string, file: ProcFile): void {
+  files.set(normalize(path), file);
+}
+
+/**
+ * Adds a file whose path has parameters in angle brackets, as `/proc/<pid>/status`. A read of
+ * /proc/42/status calls `read(k, { pid: "42" })`; the file exists only for values the
+ * parameter's lister (registerProcParam) returns, as /proc/<pid> exists only for live pids.
+ */
+export function registerProcPattern(pattern: string, file: ProcFile): void {
+  patterns.push({ segs: normalize(pattern).split("/").slice(1), file });
+}
+
+/** Says which values a route parameter takes on a machine, for lookups and listings. */
+export function registerProcParam(name: string, list: (k: Kernel) => string[]): void {
+  paramListers.set(name, list);
+}
+
+function normalize(path: string): string {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  return "/" + parts.join("/");
+}
+
+function isParam(seg: string): string | undefined {
+  return seg.startsWith("<") && seg.endsWith(">") ? seg.slice(1, -1) : undefined;
+}
+
+function paramValues(k: Kernel, name: string): string[] {
+  return paramListers.get(name)?.(k) ?? [];
+}
+
+/** Matches a concrete path against the patterns: the file and its parameters, or undefined. */
+function matchPattern(k: Kernel, path: string): { file: ProcFile; params: ProcParams } | undefined {
+  const segs = path.split("/").slice(1);
+  for (const p of patterns) {
+    if (p.segs.length !== segs.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < segs.length && ok; i++) {
+      const name = isParam(p.segs[i]);
+      if (name === undefined) ok = p.segs[i] === segs[i];
+      else if (paramValues(k, name).includes(segs[i])) params[name] = segs[i];
+      else ok = false;
+    }
+    if (ok) return { file: p.file, params };
+  }
+  return undefined;
+}
+
+/** The names directly under `dir` on this machine, or undefined when dir is no directory. */
+function children(k: Kernel, dir: string): Set<string> | undefined {
+  const prefix = dir === "/" ? "/" : dir + "/";
+  const out = new Set<string>();
+  let isDir = dir === "/";
+  for (const path of allFixedPaths(k)) {
+    if (!path.startsWith(prefix)) continue;
+    isDir = true;
+    out.add(path.slice(prefix.length).split("/")[0]);
+  }
+  const dsegs = dir === "/" ? [] : dir.split("/").slice(1);
+  for (const p of patterns) {
+    if (p.segs.length <= dsegs.length) continue;
+    let ok = true;
+    for (let i = 0; i < dsegs.length && ok; i++) {
+      const name = isParam(p.segs[i]);
+      ok = name === undefined ? p.segs[i] === dsegs[i] : paramValues(k, name).includes(dsegs[i]);
+    }
+    if (!ok) continue;
+    const next = p.segs[dsegs.length];
+    const name = isParam(next);
+    const vals = name === undefined ? [next] : paramValues(k, name);
+    if (vals.length) isDir = true;
+    for (const v of vals) out.add(v);
+  }
+  return isDir ? out : undefined;
+}
+
+/** Fixed files plus the per-node sysfs directories, which exist only for this machine's nodes. */
+function allFixedPaths(k: Kernel): string[] {
+  const out = [...files.keys()];
+  for (const pgdat of k.node_data) for (const f of nodeFiles) out.push(`/sys/devices/system/node/node${pgdat.node_id}/${f}`);
+  return out;
+}
+
+function lookup(k: Kernel, path: string): { file: ProcFile; params: ProcParams } | undefined {
+  const f = files.get(path);
+  if (f) return { file: f, params: {} };
+  const node = /^\/sys\/devices\/system\/node\/node(\d+)\/([a-z]+)$/.exec(path);
+  if (node && k.node_data.some((p) => p.node_id === Number(node[1])) && nodeFiles.includes(node[2])) {
+    return { file: nodeFile(node[2]), params: { nid: node[1] } };
+  }
+  return matchPattern(k, path);
+}
+
+/**
+ * What `cat PATH` prints. Throws Errno: ENOENT for a missing path, EISDIR for a directory,
+ * EACCES for a file root may not read (a 0200 sysctl).
+ */
+export function procRead(k: Kernel, path: string): string {
+  const p = normalize(path);
+  const hit = lookup(k, p);
+  if (!hit) {
+    if (children(k, p)) throw new Errno("EISDIR", "read", p);
+    throw new Errno("ENOENT", "open", p);
+  }
+  const { file, params } = hit;
+  // root still needs the owner's read bit on sysctl and sysfs files
+  if (file.fs !== "proc" && !(file.mode & 0o400)) throw new Errno("EACCES", "open", p);
+  if (!file.read) throw new Errno("EACCES", "open", p);
+  return file.read(k, params);
+}
+
+/**
+ * `echo DATA > PATH` (one write() of the whole text). Throws Errno: ENOENT, EISDIR, EACCES for
+ * a read-only sysctl or sysfs file, EIO for a procfs file without a write op, or the handler's
+ * errno (EINVAL for a bad or out-of-range value).
+ */
+export function procWrite(k: Kernel, path: string, data: string): void {
+  const p = normalize(path);
+  const hit = lookup(k, p);
+  if (!hit) {
+    if (children(k, p)) throw new Errno("EISDIR", "open", p);
+    throw new Errno("ENOENT", "open", p);
+  }
+  const { file, params } = hit;
+  if (file.fs === "proc") {
+    if (!file.write) throw new Errno("EIO", "write", p);
+  } else if (!(file.mode & 0o200) || !file.write) {
+    throw new Errno("EACCES", "open", p);
+  }
+  const rc = file.write!(k, data, params);
+  if (rc < 0) {
+    const code: ErrnoName = errnoName(rc) ?? "EINVAL";
+    throw new Errno(code, "write", p);
+  }
+}
+
+/** The entries of a directory, sorted as `ls` sorts them. Throws ENOENT or ENOTDIR. */
+export function procList(k: Kernel, dir: string): string[] {
+  const p = normalize(dir);
+  const c = children(k, p);
+  if (!c) {
+    if (lookup(k, p)) throw new Errno("ENOTDIR", "opendir", p);
+    throw new Errno("ENOENT", "opendir", p);
+  }
+  return [...c].sort((a, b) => {
+    // numeric names (pids, node numbers) in numeric order, like ls -v
+    const na = Number(a);
+    const nb = Number(b);
+    if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+// ---- /sys/devices/system/node/nodeN ----
+
+const nodeFiles = ["cpulist", "distance", "meminfo", "numastat", "vmstat"];
+
+function nodeOf(k: Kernel, nid: number): pglist_data {
+  const pgdat = k.node_data.find((p) => p.node_id === nid);
+  if (!pgdat) throw new Errno("ENOENT", "open", `/sys/devices/system/node/node${nid}`);
+  return pgdat;
+}
+
+/** A zone counter summed over one node's zones. @kernel mm/vmstat.c sum_zone_node_page_state */
+function sum_zone_node_page_state(pgdat: pglist_data, item: number): number {
+  let s = 0;
+  for (const z of pgdat.node_zones) s += z.vm_stat[item];
+  return s;
+}
+function sum_zone_numa_event_state(pgdat: pglist_data, item: number): number {
+  let s = 0;
+  for (const z of pgdat.node_zones) s += z.vm_numa_event[item];
+  return s;
+}
+
+/** node_distance(a, b): the SLIT value, or 10 local / 20 remote. @kernel include/linux/topology.h node_distance */
+export function node_distance(k: Kernel, a: number, b: number): number {
+  const row = k.numa_distance[a];
+  if (row && row[b] !== undefined) return row[b];
+  return a === b ? 10 : 20;
+}
+
+/** `0-3,6`-style list of the CPUs on a node. @kernel lib/vsprintf.c bitmap_list_string */
+function cpulist(k: Kernel, nid: number): string {
+  const cpus: number[] = [];
+  for (let c = 0; c < k.nr_cpu_ids; c++) if ((k.cpu_to_node[c] ?? 0) === nid) cpus.push(c);
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
+    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",") + "\n";
+}
+
+/** @kernel drivers/base/node.c node_read_meminfo */
+export function node_read_meminfo(k: Kernel, nid: number): string {
+  const pgdat = nodeOf(k, nid);
+  const ns = (i: number): number => node_page_state_pages(pgdat, i);
+  let totalram = 0;
+  for (const z of pgdat.node_zones) totalram += z.managed_pages;
+  const freeram = sum_zone_node_page_state(pgdat, NR_FREE_PAGES);
+  const sreclaimable = ns(NR_SLAB_RECLAIMABLE_B);
+  const sunreclaimable = ns(NR_SLAB_UNRECLAIMABLE_B);
+  const rows: [string, number][] = [
+    ["MemTotal:       ", K(totalram)],
+    ["MemFree:        ", K(freeram)],
+    ["MemUsed:        ", K(totalram - freeram)],
+    ["SwapCached:     ", K(ns(NR_SWAPCACHE))],
+    ["Active:         ", K(ns(NR_ACTIVE_ANON) + ns(NR_ACTIVE_FILE))],
+    ["Inactive:       ", K(ns(NR_INACTIVE_ANON) + ns(NR_INACTIVE_FILE))],
+    ["Active(anon):   ", K(ns(NR_ACTIVE_ANON))],
+    ["Inactive(anon): ", K(ns(NR_INACTIVE_ANON))],
+    ["Active(file):   ", K(ns(NR_ACTIVE_FILE))],
+    ["Inactive(file): ", K(ns(NR_INACTIVE_FILE))],
+    ["Unevictable:    ", K(ns(NR_UNEVICTABLE))],
+    ["Mlocked:        ", K(sum_zone_node_page_state(pgdat, NR_MLOCK))],
+    ["Dirty:          ", K(ns(NR_FILE_DIRTY))],
+    ["Writeback:      ", K(ns(NR_WRITEBACK))],
+    ["FilePages:      ", K(ns(NR_FILE_PAGES))],
+    ["Mapped:         ", K(ns(NR_FILE_MAPPED))],
+    ["AnonPages:      ", K(ns(NR_ANON_MAPPED))],
+    ["Shmem:          ", K(ns(NR_SHMEM))],
+    ["KernelStack:    ", ns(NR_KERNEL_STACK_KB)],
+    ["PageTables:     ", K(ns(NR_PAGETABLE))],
+    ["SecPageTables:  ", K(ns(NR_SECONDARY_PAGETABLE))],
+    ["NFS_Unstable:   ", 0],
+    ["Bounce:         ", K(sum_zone_node_page_state(pgdat, NR_BOUNCE))],
+    ["WritebackTmp:   ", K(ns(NR_WRITEBACK_TEMP))],
+    ["KReclaimable:   ", K(sreclaimable + ns(NR_KERNEL_MISC_RECLAIMABLE))],
+    ["Slab:           ", K(sreclaimable + sunreclaimable)],
+    ["SReclaimable:   ", K(sreclaimable)],
+    ["SUnreclaim:     ", K(sunreclaimable)],
+    ["AnonHugePages:  ", K(ns(NR_ANON_THPS))],
+    ["ShmemHugePages: ", K(ns(NR_SHMEM_THPS))],
+    ["ShmemPmdMapped: ", K(ns(NR_SHMEM_PMDMAPPED))],
+    // the kernel's format has one blank fewer on these two
+    ["FileHugePages: ", K(ns(NR_FILE_THPS))],
+    ["FilePmdMapped: ", K(ns(NR_FILE_PMDMAPPED))],
+  ];
+  let out = "";
+  for (const [label, v] of rows) out += `Node ${nid} ${label}${String(v).padStart(8)} kB\n`;
+  // hugetlb_report_node_meminfo. Simplified: the pool is not split per node yet; node 0 holds it
+  const h = k.default_hstate;
+  const mine = nid === k.node_data[0]?.node_id;
+  const p5 = (n: number): string => String(mine ? n : 0).padStart(5);
+  out += `Node ${nid} HugePages_Total: ${p5(h.nr_huge_pages)}\n`;
+  out += `Node ${nid} HugePages_Free:  ${p5(h.free_huge_pages)}\n`;
+  out += `Node ${nid} HugePages_Surp:  ${p5(h.surplus_huge_pages)}\n`;
+  return out;
+}
+
+/** @kernel drivers/base/node.c node_read_numastat */
+function node_read_numastat(k: Kernel, nid: number): string {
+  const pgdat = nodeOf(k, nid);
+  const e = (i: number): number => sum_zone_numa_event_state(pgdat, i);
+  return (
+    `numa_hit ${e(NUMA_HIT)}\nnuma_miss ${e(NUMA_MISS)}\nnuma_foreign ${e(NUMA_FOREIGN)}\n` +
+    `interleave_hit ${e(NUMA_INTERLEAVE_HIT)}\nlocal_node ${e(NUMA_LOCAL)}\nother_node ${e(NUMA_OTHER)}\n`
+  );
+}
+
+/** @kernel drivers/base/node.c node_read_vmstat */
+function node_read_vmstat(k: Kernel, nid: number): string {
+  const pgdat = nodeOf(k, nid);
+  let out = "";
+  for (let i = 0; i < NR_VM_ZONE_STAT_ITEMS; i++) out += `${zone_stat_text[i]} ${Math.max(0, sum_zone_node_page_state(pgdat, i))}\n`;
+  for (let i = 0; i < NR_VM_NUMA_EVENT_ITEMS; i++) out += `${numa_stat_text[i]} ${sum_zone_numa_event_state(pgdat, i)}\n`;
+  for (let i = 0; i < NR_VM_NODE_STAT_ITEMS; i++) {
+    let pages = node_page_state_pages(pgdat, i);
+    if (vmstat_item_print_in_thp(i)) pages = Math.floor(pages / HPAGE_PMD_NR);
+    out += `${node_stat_text[i]} ${pages}\n`;
+  }
+  return out;
+}
+
+/** @kernel drivers/base/node.c node_read_distance */
+function node_read_distance(k: Kernel, nid: number): string {
+  return k.node_data.map((p) => node_distance(k, nid, p.node_id)).join(" ") + "\n";
+}
+
+function nodeFile(name: string): ProcFile {
+  const render: Record<string, (k: Kernel, nid: number) => string> = {
+    cpulist,
+    distance: node_read_distance,
+    meminfo: node_read_meminfo,
+    numastat: node_read_numastat,
+    vmstat: node_read_vmstat,
+  };
+  const fn = render[name];
+  return { fs: "sysfs", mode: 0o444, read: (k, params) => fn(k, Number(params.nid)) };
+}
+
+// ---- the files of this issue ----
+
+registerProcFile("/proc/meminfo", { fs: "proc", mode: 0o444, read: (k) => meminfo_proc_show(k) });
+registerProcFile("/proc/buddyinfo", { fs: "proc", mode: 0o444, read: (k) => frag_show(k) });
+registerProcFile("/proc/pagetypeinfo", { fs: "proc", mode: 0o400, read: (k) => pagetypeinfo_show(k) });
+registerProcFile("/proc/zoneinfo", { fs: "proc", mode: 0o444, read: (k) => zoneinfo_show(k) });
+registerProcFile("/proc/vmstat", { fs: "proc", mode: 0o444, read: (k) => vmstat_show(k) });
+for (const t of vm_table) {
+  registerProcFile(`/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (k) => t.read(k), write: (k, d) => t.write(k, d) });
+}
+registerProcParam("pid", (k) => [...k.tasks.byPid.keys()].map(String));
