@@ -1,0 +1,390 @@
+/**
+ * mlock, munlock, mlock2, mlockall, munlockall: VM_LOCKED / VM_LOCKONFAULT on VMAs (split and
+ * merged like mprotect), mm->locked_vm against RLIMIT_MEMLOCK, and the page side: an mlocked
+ * page has PG_mlocked, counts in NR_MLOCK (Mlocked) and, once on an LRU, sits on the unevictable
+ * list (NR_UNEVICTABLE, Unevictable). Also the populate path (mm/gup.c) that MAP_POPULATE,
+ * MAP_LOCKED, mlock and mlockall use to fault pages in: a write fault for private writable VMAs
+ * (breaking copy-on-write now), a read fault otherwise.
+ *
+ * Simplified: no per-page mlock_count (6.1 keeps it in the unevictable page's lru.prev and lets
+ * reclaim fix undercounts): munlocking a page clears PG_mlocked at once, as 6.1 does when the
+ * count was 1, which it is unless two VM_LOCKED VMAs map the page. The kernel's per-cpu mlock
+ * pagevec is drained immediately. With no LRU lists yet, a page that is not PG_lru only gets
+ * PG_mlocked/NR_MLOCK; the LRU issue moves it to the unevictable list when it adds the page.
+ * @kernel mm/mlock.c do_mlock, apply_vma_lock_flags, mlock_fixup, mlock_vma_pages_range,
+ *   mlock_pte_range, mlock_page, mlock_new_page, munlock_page, __mlock_page, __munlock_page,
+ *   apply_mlockall_flags, can_do_mlock, count_mm_mlocked_page_nr
+ * @kernel mm/gup.c populate_vma_page_range, __mm_populate
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { errnoValues } from "../kernel/errno.js";
+import { capable, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
+import { _PAGE_RW, _PAGE_SPECIAL, pgtablePool, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
+import { F, PG_active, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
+import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
+import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_merge } from "./mmap.js";
+import { FAULT_FLAG_WRITE, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_OOM } from "./memory.js";
+import {
+  NR_ACTIVE_ANON,
+  NR_ACTIVE_FILE,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_MLOCK,
+  NR_UNEVICTABLE,
+  NR_ZONE_ACTIVE_ANON,
+  NR_ZONE_ACTIVE_FILE,
+  NR_ZONE_INACTIVE_ANON,
+  NR_ZONE_INACTIVE_FILE,
+  NR_ZONE_UNEVICTABLE,
+  UNEVICTABLE_PGMLOCKED,
+  UNEVICTABLE_PGMUNLOCKED,
+  UNEVICTABLE_PGRESCUED,
+} from "./vmstat_items.js";
+
+const PAGE_SIZE = 4096;
+const { EINVAL, ENOMEM, EPERM, EAGAIN } = errnoValues;
+/** mlock2 flag: lock pages as they fault in. */
+export const MLOCK_ONFAULT = 0x01;
+/** mlockall flags. */
+export const MCL_CURRENT = 1;
+export const MCL_FUTURE = 2;
+export const MCL_ONFAULT = 4;
+
+const MLOCKED = F(PG_mlocked);
+const UNEVICTABLE = F(PG_unevictable);
+const LRU = F(PG_lru);
+
+/** The node and zone counters of the LRU list a PG_lru page is on (folio_lru_list). */
+function lru_items(flags: number): [number, number] {
+  if (flags & UNEVICTABLE) return [NR_UNEVICTABLE, NR_ZONE_UNEVICTABLE];
+  const anon = (flags & F(PG_swapbacked)) !== 0;
+  const active = (flags & F(PG_active)) !== 0;
+  if (anon) return active ? [NR_ACTIVE_ANON, NR_ZONE_ACTIVE_ANON] : [NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON];
+  return active ? [NR_ACTIVE_FILE, NR_ZONE_ACTIVE_FILE] : [NR_INACTIVE_FILE, NR_ZONE_INACTIVE_FILE];
+}
+
+/** Moves a PG_lru page's counts when its list changes (del_page_from_lru_list + add). */
+function lru_move(k: Kernel, pfn: number, oldFlags: number, newFlags: number): void {
+  const z = k.page_zone(pfn);
+  if (!z) return;
+  const [on, oz] = lru_items(oldFlags);
+  const [nn, nz] = lru_items(newFlags);
+  z.zone_pgdat.vm_stat[on]--;
+  z.vm_stat[oz]--;
+  z.zone_pgdat.vm_stat[nn]++;
+  z.vm_stat[nz]++;
+}
+
+/**
+ * mlock_page (+ __mlock_page as the pagevec drains): PG_mlocked, NR_MLOCK, and onto the
+ * unevictable list if the page is on an LRU.
+ */
+export function mlock_page(k: Kernel, pfn: number): void {
+  const mm = k.mem_map;
+  const flags = mm.flags[pfn];
+  if ((flags & MLOCKED) === 0) {
+    mm.flags[pfn] = flags | MLOCKED;
+    const z = k.page_zone(pfn);
+    if (z) z.vm_stat[NR_MLOCK]++;
+    k.vm_events[UNEVICTABLE_PGMLOCKED]++;
+  }
+  const f = mm.flags[pfn];
+  if (f & LRU && !(f & UNEVICTABLE)) {
+    mm.flags[pfn] = f | UNEVICTABLE;
+    lru_move(k, pfn, f, f | UNEVICTABLE);
+  }
+}
+
+/** mlock_new_page: a page faulted into a VM_LOCKED VMA starts mlocked (fault path hook). */
+export function mlock_new_page(k: Kernel, pfn: number): void {
+  mlock_page(k, pfn);
+}
+
+/**
+ * munlock_page (+ __munlock_page): clear PG_mlocked and NR_MLOCK, and rescue the page from the
+ * unevictable list back to its evictable one.
+ */
+export function munlock_page(k: Kernel, pfn: number): void {
+  const mm = k.mem_map;
+  const f = mm.flags[pfn];
+  if (f & MLOCKED) {
+    mm.flags[pfn] = f & ~MLOCKED;
+    const z = k.page_zone(pfn);
+    if (z) z.vm_stat[NR_MLOCK]--;
+    k.vm_events[UNEVICTABLE_PGMUNLOCKED]++;
+  }
+  const g = mm.flags[pfn];
+  if (g & UNEVICTABLE) {
+    mm.flags[pfn] = g & ~UNEVICTABLE;
+    if (g & LRU) {
+      lru_move(k, pfn, g, g & ~UNEVICTABLE);
+      k.vm_events[UNEVICTABLE_PGRESCUED]++;
+    }
+  }
+}
+
+/**
+ * mlock_vma_pages_range (mlock_pte_range): set the VMA's new flags and mlock or munlock every
+ * normal page mapped in [start, end) (not the zero page, which is _PAGE_SPECIAL).
+ */
+export function mlock_vma_pages_range(k: Kernel, vma: vm_area_struct, start: number, end: number, newflags: number): void {
+  vma.vm_flags = newflags;
+  const mm = vma.vm_mm;
+  if (mm.pgd < 0) return;
+  const pool = pgtablePool(k);
+  const lock = (newflags & VM_LOCKED) !== 0;
+  walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
+    if (pool.ent_flags[i] & _PAGE_SPECIAL) return;
+    const pfn = pool.ent_pfn[i];
+    if (lock) {
+      // mlock_pte_range skips pages also mapped elsewhere without lock (only a full folio...):
+      // for small pages it mlocks every mapped page.
+      mlock_page(k, pfn);
+    } else {
+      munlock_page(k, pfn);
+    }
+  });
+}
+
+/** munlock every normal page mapped in [start, end) of a VMA, leaving its flags alone. */
+export function munlock_vma_range(k: Kernel, vma: vm_area_struct, start: number, end: number): void {
+  const mm = vma.vm_mm;
+  if (mm.pgd < 0) return;
+  const pool = pgtablePool(k);
+  walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
+    if (!(pool.ent_flags[i] & _PAGE_SPECIAL)) munlock_page(k, pool.ent_pfn[i]);
+  });
+}
+
+/** can_do_mlock: a non-zero RLIMIT_MEMLOCK or CAP_IPC_LOCK. */
+export function can_do_mlock(t: task_struct): boolean {
+  return rlimit(t, RLIMIT_MEMLOCK) !== 0 || capable(t);
+}
+
+/**
+ * mlock_fixup: give [start, end) of `vma` newflags' lock bits, merging or splitting, adjust
+ * locked_vm and (un)lock the mapped pages. VM_SPECIAL and hugetlb VMAs are left alone.
+ */
+function mlock_fixup(k: Kernel, vma: vm_area_struct, prev: { v: vm_area_struct | null }, start: number, end: number, newflags: number): number {
+  const mm = vma.vm_mm;
+  const oldflags = vma.vm_flags;
+  let ret = 0;
+  if (newflags === oldflags || oldflags & VM_SPECIAL || oldflags & VM_HUGETLB) {
+    prev.v = vma;
+    return 0;
+  }
+  const pgoff = vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE;
+  const merged = vma_merge(k, mm, prev.v, start, end, newflags, vma.anon_vma, vma.vm_file, pgoff);
+  if (merged) {
+    vma = merged;
+  } else {
+    if (start !== vma.vm_start) {
+      const r = split_vma(k, mm, vma, start, true);
+      if (typeof r === "number") ret = r;
+    }
+    if (!ret && end !== vma.vm_end) {
+      const r = split_vma(k, mm, vma, end, false);
+      if (typeof r === "number") ret = r;
+    }
+    if (ret) {
+      prev.v = vma;
+      return ret;
+    }
+  }
+  let nr_pages = (end - start) / PAGE_SIZE;
+  if (!(newflags & VM_LOCKED)) nr_pages = -nr_pages;
+  else if (oldflags & VM_LOCKED) nr_pages = 0;
+  mm.locked_vm += nr_pages;
+  if (newflags & VM_LOCKED && oldflags & VM_LOCKED) vma.vm_flags = newflags;
+  else mlock_vma_pages_range(k, vma, start, end, newflags);
+  prev.v = vma;
+  return 0;
+}
+
+/** apply_vma_lock_flags: mlock_fixup over every VMA of [start, start + len); -ENOMEM on a hole. */
+function apply_vma_lock_flags(k: Kernel, mm: mm_struct, start: number, len: number, flags: number): number {
+  const end = start + len;
+  if (end < start) return -EINVAL;
+  if (end === start) return 0;
+  let vma = find_vma(mm, start);
+  if (!vma || vma.vm_start > start) return -ENOMEM;
+  const prev: { v: vm_area_struct | null } = { v: start > vma.vm_start ? vma : find_vma_prev(mm, start).prev };
+  let error = 0;
+  for (let nstart = start; ; ) {
+    const newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | flags;
+    const tmp = Math.min(vma.vm_end, end);
+    error = mlock_fixup(k, vma, prev, nstart, tmp, newflags);
+    if (error) break;
+    nstart = tmp;
+    const p = prev.v!;
+    if (nstart < p.vm_end) nstart = p.vm_end;
+    if (nstart >= end) break;
+    const next = find_vma(mm, p.vm_end);
+    if (!next || next.vm_start !== nstart) {
+      error = -ENOMEM;
+      break;
+    }
+    vma = next;
+  }
+  return error;
+}
+
+/** count_mm_mlocked_page_nr: pages already VM_LOCKED inside [start, start + len). */
+function count_mm_mlocked_page_nr(mm: mm_struct, start: number, len: number): number {
+  const end = start + len;
+  let count = 0;
+  for (const vma of mm.mm_mt) {
+    if (vma.vm_start >= end) break;
+    if (vma.vm_end <= start || !(vma.vm_flags & VM_LOCKED)) continue;
+    count += vma_pages(vma);
+    if (vma.vm_start < start) count -= (start - vma.vm_start) / PAGE_SIZE;
+    if (vma.vm_end > end) count -= (vma.vm_end - end) / PAGE_SIZE;
+  }
+  return count;
+}
+
+/** __mlock_posix_error_return: populate's EFAULT/ENOMEM become ENOMEM, EAGAIN stays. */
+function __mlock_posix_error_return(retval: number): number {
+  if (retval === -errnoValues.EFAULT) return -ENOMEM;
+  if (retval === -ENOMEM) return -EAGAIN;
+  return retval;
+}
+
+/** do_mlock: mlock/mlock2. 0 or -EPERM/-ENOMEM/-EAGAIN/-EINVAL. */
+export function do_mlock(k: Kernel, t: task_struct, start: number, len: number, flags: number): number {
+  const mm = t.mm!;
+  if (!can_do_mlock(t)) return -EPERM;
+  len = PAGE_ALIGN(len + offset_in_page(start));
+  start -= offset_in_page(start);
+  const lock_limit = Math.floor(rlimit(t, RLIMIT_MEMLOCK) / PAGE_SIZE);
+  let locked = len / PAGE_SIZE + mm.locked_vm;
+  if (locked > lock_limit && !capable(t)) locked -= count_mm_mlocked_page_nr(mm, start, len);
+  let error = -ENOMEM;
+  if (locked <= lock_limit || capable(t)) error = apply_vma_lock_flags(k, mm, start, len, flags);
+  if (error) return error;
+  error = __mm_populate(k, t, start, len, false);
+  if (error) return __mlock_posix_error_return(error);
+  return 0;
+}
+
+/** sys_mlock2: flags may only be MLOCK_ONFAULT. */
+export function sys_mlock2(k: Kernel, t: task_struct, start: number, len: number, flags: number): number {
+  if (flags & ~MLOCK_ONFAULT) return -EINVAL;
+  return do_mlock(k, t, start, len, VM_LOCKED | (flags & MLOCK_ONFAULT ? VM_LOCKONFAULT : 0));
+}
+
+/** sys_munlock. */
+export function sys_munlock(k: Kernel, t: task_struct, start: number, len: number): number {
+  len = PAGE_ALIGN(len + offset_in_page(start));
+  start -= offset_in_page(start);
+  return apply_vma_lock_flags(k, t.mm!, start, len, 0);
+}
+
+/** apply_mlockall_flags: def_flags for MCL_FUTURE, and every VMA for MCL_CURRENT (or unlock all). */
+function apply_mlockall_flags(k: Kernel, mm: mm_struct, flags: number): void {
+  mm.def_flags &= ~VM_LOCKED_MASK;
+  if (flags & MCL_FUTURE) {
+    mm.def_flags |= VM_LOCKED;
+    if (flags & MCL_ONFAULT) mm.def_flags |= VM_LOCKONFAULT;
+    if (!(flags & MCL_CURRENT)) return;
+  }
+  let to_add = 0;
+  if (flags & MCL_CURRENT) {
+    to_add |= VM_LOCKED;
+    if (flags & MCL_ONFAULT) to_add |= VM_LOCKONFAULT;
+  }
+  const prev: { v: vm_area_struct | null } = { v: null };
+  for (const vma of mm.mm_mt.slice()) {
+    if (!mm.mm_mt.includes(vma)) continue; // merged away by an earlier fixup
+    const newflags = (vma.vm_flags & ~VM_LOCKED_MASK) | to_add;
+    mlock_fixup(k, vma, prev, vma.vm_start, vma.vm_end, newflags); // errors ignored
+  }
+}
+
+/** sys_mlockall. */
+export function sys_mlockall(k: Kernel, t: task_struct, flags: number): number {
+  const mm = t.mm!;
+  if (!flags || flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) || flags === MCL_ONFAULT) return -EINVAL;
+  if (!can_do_mlock(t)) return -EPERM;
+  const lock_limit = Math.floor(rlimit(t, RLIMIT_MEMLOCK) / PAGE_SIZE);
+  if (!(flags & MCL_CURRENT) || mm.total_vm <= lock_limit || capable(t)) {
+    apply_mlockall_flags(k, mm, flags);
+    if (flags & MCL_CURRENT) __mm_populate(k, t, 0, 2 ** 47, true);
+    return 0;
+  }
+  return -ENOMEM;
+}
+
+/** sys_munlockall. */
+export function sys_munlockall(k: Kernel, t: task_struct): number {
+  apply_mlockall_flags(k, t.mm!, 0);
+  return 0;
+}
+
+/**
+ * populate_vma_page_range: fault in [start, end) of one VMA as get_user_pages does, with a
+ * write fault for private writable VMAs. Returns pages done or a negative errno (-EFAULT for an
+ * inaccessible VMA, -ENOMEM when a fault fails).
+ */
+export function populate_vma_page_range(k: Kernel, t: task_struct, vma: vm_area_struct, start: number, end: number): number {
+  if (vma.vm_flags & VM_LOCKONFAULT) return (end - start) / PAGE_SIZE;
+  const write = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE;
+  // check_vma_flags: without FOLL_FORCE (given only to accessible VMAs) an unreadable VMA fails.
+  if (!(vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) return -errnoValues.EFAULT;
+  return faultin_range(k, t, vma, start, end, write);
+}
+
+/**
+ * faultin_vma_page_range / __get_user_pages: fault every page of [start, end) that is not
+ * mapped with enough permission (a write needs _PAGE_RW), then mlock pages that land in a
+ * VM_LOCKED VMA (the fault path's mlock_new_page). Returns pages done or a negative errno.
+ */
+export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, start: number, end: number, write: boolean): number {
+  const nr_pages = (end - start) / PAGE_SIZE;
+  const mm = vma.vm_mm;
+  const pool = pgtablePool(k);
+  const locked = (vma.vm_flags & VM_LOCKED) !== 0;
+  for (let addr = start; addr < end; addr += PAGE_SIZE) {
+    let i = mm.pgd >= 0 ? pte_offset_map(k, mm.pgd, addr) : -1;
+    if (i >= 0) {
+      const fl = pool.ent_flags[i];
+      if ((fl & 1) !== 0 && (!write || (fl & _PAGE_RW) !== 0)) {
+        if (locked && !(fl & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[i]);
+        continue;
+      }
+    }
+    const ret = handle_mm_fault(k, t, vma, addr, write ? FAULT_FLAG_WRITE : 0);
+    if (ret & VM_FAULT_ERROR) {
+      const done = (addr - start) / PAGE_SIZE;
+      return done > 0 ? done : ret & VM_FAULT_OOM ? -ENOMEM : -errnoValues.EFAULT;
+    }
+    if (locked) {
+      i = pte_offset_map(k, mm.pgd, addr);
+      if (i >= 0 && pte_present(pool.ent_flags[i]) && !(pool.ent_flags[i] & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[i]);
+    }
+  }
+  return nr_pages;
+}
+
+/**
+ * __mm_populate: populate every VMA overlapping [start, start + len). Errors stop it unless
+ * ignore_errors (mm_populate, used after mmap/brk/mlockall, ignores them).
+ */
+export function __mm_populate(k: Kernel, t: task_struct, start: number, len: number, ignore_errors: boolean): number {
+  const mm = t.mm!;
+  const end = start + len;
+  let nend = 0;
+  for (let nstart = start; nstart < end; nstart = nend) {
+    const vma = find_vma_intersection(mm, nstart, end);
+    if (!vma) break;
+    nend = Math.min(end, vma.vm_end);
+    if (vma.vm_flags & (VM_IO | VM_PFNMAP)) continue;
+    if (nstart < vma.vm_start) nstart = vma.vm_start;
+    const ret = populate_vma_page_range(k, t, vma, nstart, nend);
+    if (ret < 0) {
+      return ignore_errors ? 0 : ret;
+    }
+    nend = nstart + ret * PAGE_SIZE;
+  }
+  return 0;
+}

@@ -1,0 +1,1278 @@
+/**
+ * Address-space layout and the VMA operations of mm/mmap.c: the VMA set and its lookups,
+ * get_unmapped_area (x86-64's top-down allocator below mmap_base, the bottom-up fallback, hint
+ * addresses, MAP_FIXED), do_mmap / mmap_region with 6.1's merge-by-expansion, vma_merge and
+ * __vma_adjust's eight cases, __split_vma, munmap (do_mas_munmap / do_mas_align_munmap), brk,
+ * the growsdown stack (expand_downwards with stack_guard_gap), vm_stat_account, may_expand_vm
+ * and exit_mmap. Page tables are PT's: unmapping calls memory.ts (unmap_vmas, free_pgtables).
+ *
+ * Worked numbers for the default layout (no randomisation, 8 MiB stack rlimit):
+ * TASK_SIZE = 2^47 - 4096 = 0x7ffffffff000; mmap_base's gap = 8 MiB + stack_guard_gap (1 MiB)
+ * = 9 MiB, raised to the 128 MiB minimum, so mmap_base = 0x7ffffffff000 - 0x8000000 =
+ * 0x7ffff7fff000: the first mappings land right below it, as w1's [vdso] at 0x7ffff7ffd000 does.
+ *
+ * Simplified: no mmap_lock, no userfaultfd, no uprobes/perf events, no mempolicy (every VMA has
+ * the default policy, so mpol_equal always holds), no hugetlb mappings (MAP_HUGETLB fails with
+ * EINVAL as if no hstate of the requested size existed... see do_mmap), no MAP_32BIT-specific
+ * randomisation, no arch_unmap/arch_mmap_check (no-ops on x86-64), security hooks reduced to
+ * cap_mmap_addr's mmap_min_addr check.
+ * @kernel mm/mmap.c do_mmap, mmap_region, vma_merge, __vma_adjust, vma_expand, __split_vma,
+ *   do_mas_align_munmap, do_mas_munmap, brk, do_brk_flags, vm_brk_flags, expand_downwards,
+ *   acct_stack_growth, exit_mmap, find_vma, find_vma_prev, find_vma_intersection,
+ *   may_expand_vm, vm_stat_account, unmapped_area, unmapped_area_topdown, get_unmapped_area
+ * @kernel arch/x86/kernel/sys_x86_64.c arch_get_unmapped_area, arch_get_unmapped_area_topdown
+ * @kernel arch/x86/mm/mmap.c arch_pick_mmap_layout, mmap_base, mmap_address_hint_valid
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { errnoValues } from "../kernel/errno.js";
+import { KernelBug } from "../kernel/bug.js";
+import { capable, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, type task_struct } from "../kernel/sched.js";
+import { vm_get_page_prot } from "../arch/x86/pgtable.js";
+import {
+  anon_vma_clone,
+  FMODE_READ,
+  FMODE_WRITE,
+  type file,
+  mm_struct,
+  MMF_OOM_SKIP,
+  TASK_SIZE,
+  unlink_anon_vmas,
+  update_hiwater_rss,
+  update_hiwater_vm,
+  vm_area_dup,
+  vm_area_struct,
+  VM_ACCOUNT,
+  VM_DATA_DEFAULT_FLAGS,
+  VM_EXEC,
+  VM_GROWSDOWN,
+  VM_GROWSUP,
+  VM_LOCKED,
+  VM_LOCKED_MASK,
+  VM_MAYEXEC,
+  VM_MAYREAD,
+  VM_MAYSHARE,
+  VM_MAYWRITE,
+  VM_NORESERVE,
+  VM_READ,
+  VM_SHARED,
+  VM_SOFTDIRTY,
+  VM_SPECIAL,
+  VM_STACK,
+  VM_SYNC,
+  VM_WRITE,
+  vma_pages,
+} from "./mm_types.js";
+import { free_pgtables, unmap_vmas } from "./memory.js";
+import { munlock_vma_range } from "./mlock.js";
+import { shmem_zero_setup } from "./shmem.js";
+import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
+
+const PAGE_SIZE = 4096;
+const { EINVAL, ENOMEM, EEXIST, EPERM, EAGAIN, EACCES, ENODEV, EOVERFLOW, EOPNOTSUPP, EFAULT } = errnoValues;
+
+// ---------------------------------------------------------------------------------------------
+// uapi: PROT_* and MAP_* (include/uapi/asm-generic/mman-common.h, linux/mman.h, x86 asm/mman.h)
+// ---------------------------------------------------------------------------------------------
+
+export const PROT_NONE = 0x0;
+export const PROT_READ = 0x1;
+export const PROT_WRITE = 0x2;
+export const PROT_EXEC = 0x4;
+export const PROT_SEM = 0x8;
+export const PROT_GROWSDOWN = 0x01000000;
+export const PROT_GROWSUP = 0x02000000;
+
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_SHARED_VALIDATE = 0x03;
+export const MAP_TYPE = 0x0f;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_32BIT = 0x40;
+export const MAP_GROWSDOWN = 0x0100;
+export const MAP_DENYWRITE = 0x0800;
+export const MAP_EXECUTABLE = 0x1000;
+export const MAP_LOCKED = 0x2000;
+export const MAP_NORESERVE = 0x4000;
+export const MAP_POPULATE = 0x008000;
+export const MAP_NONBLOCK = 0x010000;
+export const MAP_STACK = 0x020000;
+export const MAP_HUGETLB = 0x040000;
+export const MAP_SYNC = 0x080000;
+export const MAP_FIXED_NOREPLACE = 0x100000;
+export const MAP_UNINITIALIZED = 0x4000000;
+/** The flags MAP_SHARED accepts without validation (include/linux/mman.h LEGACY_MAP_MASK). */
+export const LEGACY_MAP_MASK =
+  MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |
+  MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |
+  MAP_STACK | MAP_HUGETLB;
+
+/** READ_IMPLIES_EXEC personality bit. */
+export const READ_IMPLIES_EXEC = 0x0400000;
+
+/** Gap kept below a growsdown stack: 256 pages = 1 MiB (stack_guard_gap). */
+export const stack_guard_gap = 256 * PAGE_SIZE;
+/** No user mappings below this on x86-64 (FIRST_USER_ADDRESS = 0). */
+export const FIRST_USER_ADDRESS = 0;
+/** 0 means "the top of the address space" to free_pgtables (USER_PGTABLES_CEILING). */
+export const USER_PGTABLES_CEILING = 0;
+/** 47-bit default window (DEFAULT_MAP_WINDOW = TASK_SIZE_LOW on 4-level paging). */
+export const DEFAULT_MAP_WINDOW = TASK_SIZE;
+/** Bottom-up allocator base: PAGE_ALIGN(TASK_SIZE / 3) (__TASK_UNMAPPED_BASE). */
+export const TASK_UNMAPPED_BASE = PAGE_ALIGN(Math.floor(TASK_SIZE / 3));
+const SIZE_128M = 128 * 1024 * 1024;
+
+/** Rounds up to a page (PAGE_ALIGN); addresses exceed 2^32, so no bit operations. */
+export function PAGE_ALIGN(x: number): number {
+  return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/** offset_in_page. */
+export function offset_in_page(x: number): number {
+  return x % PAGE_SIZE;
+}
+
+/** calc_vm_prot_bits: PROT_* to VM_* (pkey 0 on a CPU without PKU: no pkey bits). */
+export function calc_vm_prot_bits(prot: number): number {
+  return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/** calc_vm_flag_bits: MAP_GROWSDOWN, MAP_LOCKED, MAP_SYNC to VM_*. */
+export function calc_vm_flag_bits(flags: number): number {
+  return (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0) | (flags & MAP_LOCKED ? VM_LOCKED : 0) | (flags & MAP_SYNC ? VM_SYNC : 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The VMA set: a sorted array standing in for the maple tree (see mm_types.ts)
+// ---------------------------------------------------------------------------------------------
+
+/** Index of the first VMA with vm_end > addr (mm_mt.length when none): mt_find's landing. */
+export function vma_index(mm: mm_struct, addr: number): number {
+  const a = mm.mm_mt;
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid].vm_end > addr) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** find_vma: the VMA containing addr, or the first one above it, or null. */
+export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
+  const c = mm.cache;
+  if (c !== null && c.vm_start <= addr && c.vm_end > addr && c.vm_mm === mm) return c;
+  const i = vma_index(mm, addr);
+  const v = i < mm.mm_mt.length ? mm.mm_mt[i] : null;
+  if (v !== null && v.vm_start <= addr) mm.cache = v;
+  return v;
+}
+
+/** find_vma_prev: find_vma and the VMA before it (the last one ending at or below addr). */
+export function find_vma_prev(mm: mm_struct, addr: number): { vma: vm_area_struct | null; prev: vm_area_struct | null } {
+  const i = vma_index(mm, addr);
+  return { vma: i < mm.mm_mt.length ? mm.mm_mt[i] : null, prev: i > 0 ? mm.mm_mt[i - 1] : null };
+}
+
+/** find_vma_intersection: the first VMA overlapping [start, end), or null. */
+export function find_vma_intersection(mm: mm_struct, start: number, end: number): vm_area_struct | null {
+  const v = find_vma(mm, start);
+  return v !== null && v.vm_start < end ? v : null;
+}
+
+/** vma_lookup: the VMA containing addr, or null. */
+export function vma_lookup(mm: mm_struct, addr: number): vm_area_struct | null {
+  const v = find_vma(mm, addr);
+  return v !== null && v.vm_start <= addr ? v : null;
+}
+
+/** The VMA after `vma` in address order (mas_next / vma->vm_next of old). */
+export function vma_next(mm: mm_struct, vma: vm_area_struct): vm_area_struct | null {
+  const i = vma_index(mm, vma.vm_start);
+  return i + 1 < mm.mm_mt.length ? mm.mm_mt[i + 1] : null;
+}
+
+/** The VMA before `vma` (mas_prev). */
+export function vma_prev(mm: mm_struct, vma: vm_area_struct): vm_area_struct | null {
+  const i = vma_index(mm, vma.vm_start);
+  return i > 0 ? mm.mm_mt[i - 1] : null;
+}
+
+/** Inserts a VMA at its sorted place (vma_mas_store of a new VMA). */
+function mt_insert(mm: mm_struct, vma: vm_area_struct): void {
+  const i = vma_index(mm, vma.vm_start);
+  const a = mm.mm_mt;
+  if (i < a.length && a[i].vm_start < vma.vm_end) {
+    throw new KernelBug("VMA insert overlaps", { start: vma.vm_start, end: vma.vm_end, other: a[i].vm_start });
+  }
+  if (i === a.length) a.push(vma);
+  else a.splice(i, 0, vma);
+}
+
+/** Removes a VMA from the set (vma_mas_remove). */
+function mt_remove(mm: mm_struct, vma: vm_area_struct): void {
+  const a = mm.mm_mt;
+  let i = vma_index(mm, vma.vm_start);
+  // vm_start may already have moved (merges), so look around the landing point.
+  if (a[i] !== vma) i = a.indexOf(vma);
+  if (i < 0) throw new KernelBug("VMA not in its mm", { start: vma.vm_start });
+  if (i === a.length - 1) a.pop();
+  else a.splice(i, 1);
+  if (mm.cache === vma) mm.cache = null;
+}
+
+/** vma_link: insert a new VMA and hook it to its file's i_mmap. */
+export function vma_link(mm: mm_struct, vma: vm_area_struct): void {
+  mt_insert(mm, vma);
+  mm.map_count++;
+  if (vma.vm_file) __vma_link_file(vma);
+}
+
+function __vma_link_file(vma: vm_area_struct): void {
+  const mapping = vma.vm_file!.f_inode.i_mapping;
+  if (vma.vm_flags & VM_SHARED) mapping.i_mmap_writable++;
+  mapping.i_mmap.add(vma);
+}
+
+/** __remove_shared_vm_struct (unlink_file_vma): unhook a VMA from its file; idempotent. */
+export function __remove_shared_vm_struct(vma: vm_area_struct): void {
+  const mapping = vma.vm_file!.f_inode.i_mapping;
+  if (!mapping.i_mmap.delete(vma)) return;
+  if (vma.vm_flags & VM_SHARED) mapping.i_mmap_writable--;
+}
+
+/** vm_start_gap: a growsdown VMA's start less the guard gap (clamped at 0). */
+export function vm_start_gap(vma: vm_area_struct): number {
+  let s = vma.vm_start;
+  if (vma.vm_flags & VM_GROWSDOWN) {
+    s -= stack_guard_gap;
+    if (s > vma.vm_start) s = 0;
+    if (s < 0) s = 0;
+  }
+  return s;
+}
+
+/** vm_end_gap: x86 has no VM_GROWSUP, so it is vm_end. */
+export function vm_end_gap(vma: vm_area_struct): number {
+  return vma.vm_end;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounting
+// ---------------------------------------------------------------------------------------------
+
+/** is_exec_mapping: executable, not writable, not stack. */
+export function is_exec_mapping(flags: number): boolean {
+  return (flags & (VM_EXEC | VM_WRITE | VM_STACK)) === VM_EXEC;
+}
+/** is_stack_mapping. */
+export function is_stack_mapping(flags: number): boolean {
+  return (flags & VM_STACK) === VM_STACK;
+}
+/** is_data_mapping: private writable, not stack. */
+export function is_data_mapping(flags: number): boolean {
+  return (flags & (VM_WRITE | VM_SHARED | VM_STACK)) === VM_WRITE;
+}
+
+/** vm_stat_account: total_vm and the exec/stack/data split. */
+export function vm_stat_account(mm: mm_struct, flags: number, npages: number): void {
+  mm.total_vm += npages;
+  if (is_exec_mapping(flags)) mm.exec_vm += npages;
+  else if (is_stack_mapping(flags)) mm.stack_vm += npages;
+  else if (is_data_mapping(flags)) mm.data_vm += npages;
+}
+
+/** may_expand_vm: RLIMIT_AS and RLIMIT_DATA. */
+export function may_expand_vm(t: task_struct, mm: mm_struct, flags: number, npages: number): boolean {
+  if (mm.total_vm + npages > Math.floor(rlimit(t, RLIMIT_AS) / PAGE_SIZE)) return false;
+  if (is_data_mapping(flags) && mm.data_vm + npages > Math.floor(rlimit(t, RLIMIT_DATA) / PAGE_SIZE)) {
+    // The Valgrind workaround: a zero soft limit defers to the hard limit.
+    if (rlimit(t, RLIMIT_DATA) === 0 && mm.data_vm + npages <= Math.floor(t.signal.rlim_max[RLIMIT_DATA] / PAGE_SIZE)) {
+      return true;
+    }
+    return false; // ignore_rlimit_data is off by default
+  }
+  return true;
+}
+
+/** mlock_future_check: would locking `len` more bytes exceed RLIMIT_MEMLOCK? -EAGAIN if so. */
+export function mlock_future_check(t: task_struct, mm: mm_struct, flags: number, len: number): number {
+  if (flags & VM_LOCKED) {
+    const locked = len / PAGE_SIZE + mm.locked_vm;
+    const lock_limit = Math.floor(rlimit(t, RLIMIT_MEMLOCK) / PAGE_SIZE);
+    if (locked > lock_limit && !capable(t)) return -EAGAIN;
+  }
+  return 0;
+}
+
+/** accountable_mapping: private writable without MAP_NORESERVE is charged to Committed_AS. */
+export function accountable_mapping(flags: number): boolean {
+  return (flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) === VM_WRITE;
+}
+
+/** count_vma_pages_range: pages of existing VMAs inside [addr, end). */
+export function count_vma_pages_range(mm: mm_struct, addr: number, end: number): number {
+  let n = 0;
+  for (let i = vma_index(mm, addr); i < mm.mm_mt.length; i++) {
+    const v = mm.mm_mt[i];
+    if (v.vm_start >= end) break;
+    n += (Math.min(end, v.vm_end) - Math.max(addr, v.vm_start)) / PAGE_SIZE;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout and get_unmapped_area
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * arch_pick_mmap_layout: top-down below the stack (legacy_va_layout = 0) with mmap_base 128 MiB
+ * or more under TASK_SIZE, shifted by a random page count when randomisation is on
+ * (mmap_rnd_bits = 28 → up to 2^28 pages = 1 TiB).
+ */
+export function arch_pick_mmap_layout(k: Kernel, t: task_struct, mm: mm_struct): void {
+  const rnd = mm.randomize ? k.rng.below(2 ** Math.min(k.vm.mmap_rnd_bits, 30)) * PAGE_SIZE : 0;
+  const task_size = TASK_SIZE;
+  if (k.vm.legacy_va_layout) {
+    mm.mmap_base = TASK_UNMAPPED_BASE + rnd;
+    mm.topdown = false;
+    return;
+  }
+  let gap = rlimit(t, RLIMIT_STACK);
+  // stack_maxrandom_size is 0 without PF_RANDOMIZE; with it, 16 GiB (__STACK_RND_MASK 0x3fffff pages).
+  const pad = (mm.randomize ? 0x3fffff * PAGE_SIZE : 0) + stack_guard_gap;
+  if (Number.isFinite(gap)) gap += pad;
+  const gap_min = SIZE_128M;
+  const gap_max = Math.floor(task_size / 6) * 5;
+  if (gap < gap_min) gap = gap_min;
+  else if (gap > gap_max) gap = gap_max;
+  mm.mmap_base = PAGE_ALIGN(task_size - gap - rnd);
+  mm.mmap_legacy_base = TASK_UNMAPPED_BASE + rnd;
+  mm.topdown = true;
+}
+
+/** What vm_unmapped_area searches for. */
+interface vm_unmapped_area_info {
+  topdown: boolean;
+  length: number;
+  low_limit: number;
+  high_limit: number;
+  align_mask: number;
+  align_offset: number;
+}
+
+/** unmapped_area: the lowest gap of `length` in [low_limit, high_limit). */
+function unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
+  const length = info.length + info.align_mask;
+  let low_limit = info.low_limit;
+  const a = mm.mm_mt;
+  for (;;) {
+    // mas_empty_area: the first gap of at least `length` at or above low_limit.
+    let i = vma_index(mm, low_limit);
+    let gapStart = low_limit;
+    let found = -1;
+    for (; ; i++) {
+      const next = i < a.length ? a[i] : null;
+      const gapEnd = next ? Math.min(next.vm_start, info.high_limit) : info.high_limit;
+      if (next && next.vm_start <= gapStart) {
+        gapStart = Math.max(gapStart, next.vm_end);
+        continue;
+      }
+      if (gapEnd - gapStart >= length) {
+        found = gapStart;
+        break;
+      }
+      if (!next || next.vm_start >= info.high_limit) break;
+      gapStart = Math.max(gapStart, next.vm_end);
+    }
+    if (found < 0) return -ENOMEM;
+    let gap = found;
+    gap += (info.align_offset - gap) & info.align_mask;
+    const tmp = i < a.length ? a[i] : null;
+    if (tmp && tmp.vm_flags & VM_GROWSDOWN) {
+      if (vm_start_gap(tmp) < gap + length - 1) {
+        low_limit = tmp.vm_end;
+        continue;
+      }
+    }
+    return gap;
+  }
+}
+
+/** unmapped_area_topdown: the highest gap of `length` in [low_limit, high_limit). */
+function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): number {
+  const length = info.length + info.align_mask;
+  let high_limit = info.high_limit;
+  const a = mm.mm_mt;
+  for (;;) {
+    // mas_empty_area_rev: walk gaps downward from high_limit - 1.
+    let i = vma_index(mm, high_limit - 1); // first VMA ending above high_limit - 1
+    let gapEnd = high_limit; // exclusive
+    if (i < a.length && a[i].vm_start < gapEnd) gapEnd = a[i].vm_start;
+    let found = -1;
+    while (gapEnd > info.low_limit) {
+      const prev = i > 0 ? a[i - 1] : null;
+      const gapStart = Math.max(prev ? prev.vm_end : 0, info.low_limit);
+      if (gapEnd - gapStart >= length) {
+        found = gapEnd;
+        break;
+      }
+      if (!prev) break;
+      i--;
+      gapEnd = Math.min(gapEnd, prev.vm_start);
+    }
+    if (found < 0) return -ENOMEM;
+    let gap = found - info.length;
+    gap -= (gap - info.align_offset) & info.align_mask;
+    const gap_end = found - 1;
+    const tmp = i < a.length ? a[i] : null; // mas_next: the VMA above the gap
+    if (tmp && tmp.vm_flags & VM_GROWSDOWN) {
+      if (vm_start_gap(tmp) <= gap_end) {
+        high_limit = vm_start_gap(tmp);
+        if (high_limit <= info.low_limit) return -ENOMEM;
+        continue;
+      }
+    }
+    return gap;
+  }
+}
+
+function vm_unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
+  return info.topdown ? unmapped_area_topdown(mm, info) : unmapped_area(mm, info);
+}
+
+/** arch_get_unmapped_area: x86-64's bottom-up allocator (legacy layout and the fallback). */
+function arch_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, len: number, pgoff: number, flags: number): number {
+  if (flags & MAP_FIXED) return addr;
+  let begin = mm.mmap_legacy_base;
+  let end = TASK_SIZE;
+  if (flags & MAP_32BIT) {
+    begin = 0x40000000;
+    end = 0x80000000;
+  }
+  if (len > end) return -ENOMEM;
+  if (addr) {
+    addr = PAGE_ALIGN(addr);
+    const vma = find_vma(mm, addr);
+    if (end - len >= addr && (!vma || addr + len <= vm_start_gap(vma))) return addr;
+  }
+  return vm_unmapped_area(mm, {
+    topdown: false,
+    length: len,
+    low_limit: begin,
+    high_limit: end,
+    align_mask: 0,
+    align_offset: (pgoff * PAGE_SIZE) % 2 ** 31,
+  });
+}
+
+/** mmap_address_hint_valid: the hint fits and does not straddle the 47-bit window. */
+function mmap_address_hint_valid(addr: number, len: number): boolean {
+  if (TASK_SIZE - len < addr) return false;
+  return addr > DEFAULT_MAP_WINDOW === addr + len > DEFAULT_MAP_WINDOW;
+}
+
+/** arch_get_unmapped_area_topdown: x86-64's default allocator. */
+function arch_get_unmapped_area_topdown(mm: mm_struct, filp: file | null, addr0: number, len: number, pgoff: number, flags: number): number {
+  let addr = addr0;
+  if (len > TASK_SIZE) return -ENOMEM;
+  if (flags & MAP_FIXED) return addr;
+  if (!(flags & MAP_32BIT)) {
+    if (addr) {
+      addr = addr - (addr % PAGE_SIZE);
+      if (mmap_address_hint_valid(addr, len)) {
+        const vma = find_vma(mm, addr);
+        if (!vma || addr + len <= vm_start_gap(vma)) return addr;
+      }
+    }
+    const r = vm_unmapped_area(mm, {
+      topdown: true,
+      length: len,
+      low_limit: PAGE_SIZE,
+      high_limit: mm.mmap_base,
+      align_mask: 0,
+      align_offset: 0,
+    });
+    if (r >= 0) return r;
+  }
+  // A failed top-down search falls back to bottom-up from TASK_UNMAPPED_BASE.
+  return arch_get_unmapped_area(mm, filp, addr0, len, pgoff, flags);
+}
+
+/**
+ * get_unmapped_area: choose (or check) the range a new mapping will occupy. Returns the address
+ * or a negative errno. Shared anonymous mappings take shmem's path, which for small pages is the
+ * mm's own allocator.
+ */
+export function get_unmapped_area(
+  t: task_struct,
+  mm: mm_struct,
+  filp: file | null,
+  addr: number,
+  len: number,
+  pgoff: number,
+  flags: number,
+  mmap_min_addr: number,
+): number {
+  if (len > TASK_SIZE) return -ENOMEM;
+  const r = mm.topdown
+    ? arch_get_unmapped_area_topdown(mm, filp, addr, len, pgoff, flags)
+    : arch_get_unmapped_area(mm, filp, addr, len, pgoff, flags);
+  if (r < 0) return r;
+  if (r > TASK_SIZE - len) return -ENOMEM;
+  if (offset_in_page(r)) return -EINVAL;
+  // security_mmap_addr → cap_mmap_addr: below mmap_min_addr needs CAP_SYS_RAWIO.
+  if (r < mmap_min_addr && !capable(t)) return -EPERM;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merging
+// ---------------------------------------------------------------------------------------------
+
+/** is_mergeable_vma: same flags (but VM_SOFTDIRTY), same file, no close hook. */
+function is_mergeable_vma(vma: vm_area_struct, filp: file | null, vm_flags: number): boolean {
+  if ((vma.vm_flags ^ vm_flags) & ~VM_SOFTDIRTY) return false;
+  if (vma.vm_file !== filp) return false;
+  return true;
+}
+
+/**
+ * is_mergeable_anon_vma: either side without an anon_vma merges only if `vma` is not a forked
+ * copy (its chain is a single link); otherwise the anon_vmas must be the same.
+ */
+function is_mergeable_anon_vma(av1: unknown, av2: unknown, vma: vm_area_struct | null): boolean {
+  if ((!av1 || !av2) && (!vma || vma.anon_vma_chain.length <= 1)) return true;
+  return av1 === av2;
+}
+
+/** can_vma_merge_before: the new range can be glued in front of `vma`. */
+function can_vma_merge_before(vma: vm_area_struct, vm_flags: number, anon_vma: unknown, filp: file | null, vm_pgoff: number): boolean {
+  return is_mergeable_vma(vma, filp, vm_flags) && is_mergeable_anon_vma(anon_vma, vma.anon_vma, vma) && vma.vm_pgoff === vm_pgoff;
+}
+
+/** can_vma_merge_after: the new range can be glued after `vma`. */
+function can_vma_merge_after(vma: vm_area_struct, vm_flags: number, anon_vma: unknown, filp: file | null, vm_pgoff: number): boolean {
+  return (
+    is_mergeable_vma(vma, filp, vm_flags) &&
+    is_mergeable_anon_vma(anon_vma, vma.anon_vma, vma) &&
+    vma.vm_pgoff + vma_pages(vma) === vm_pgoff
+  );
+}
+
+/** remove_vma: drop a VMA that left the tree: its file reference and anon_vma chain. */
+export function remove_vma(k: Kernel, vma: vm_area_struct): void {
+  if (vma.vm_file) fput(k, vma.vm_file);
+  unlink_anon_vmas(k.anon_vmas, vma);
+}
+
+/** fput: drop a file reference; the last one releases the file (shmem unaccounts its size). */
+export function fput(k: Kernel, f: file): void {
+  f.f_count--;
+  if (f.f_count === 0 && f.f_op.release) f.f_op.release(k, f);
+}
+
+/** A VMA merged into its neighbour and freed (the remove_next branch of __vma_adjust). */
+function vma_merge_remove(k: Kernel, mm: mm_struct, vma: vm_area_struct, removed: vm_area_struct): void {
+  if (removed.vm_file) __remove_shared_vm_struct(removed);
+  mt_remove(mm, removed);
+  mm.map_count--;
+  if (removed.vm_file) fput(k, removed.vm_file);
+  // anon_vma_merge: both share the anon_vma by now, so dropping the chain is all it does.
+  unlink_anon_vmas(k.anon_vmas, removed);
+  void vma;
+}
+
+/** Imports exporter's anon_vma into importer before pages move across the boundary. */
+function import_anon_vma(importer: vm_area_struct, exporter: vm_area_struct | null): void {
+  if (exporter && exporter.anon_vma && !importer.anon_vma) anon_vma_clone(importer, exporter);
+}
+
+/**
+ * __vma_adjust without `insert`: resize `vma` to [start, end) with `pgoff`, swallowing or
+ * trimming the next VMA(s) as vma_merge's cases need. `expand` names the VMA that grows.
+ */
+function __vma_adjust(k: Kernel, vma: vm_area_struct, start: number, end: number, pgoff: number, expand: vm_area_struct): void {
+  const mm = vma.vm_mm;
+  let next = find_vma(mm, vma.vm_end);
+  let next_next: vm_area_struct | null = null;
+  let adjust_next = 0;
+  let remove_next = 0;
+  if (next) {
+    if (end >= next.vm_end) {
+      if (next === expand) {
+        // Case 8: grow `next` down over vma and remove vma.
+        remove_next = 3;
+        const tmp = vma;
+        vma = next;
+        next = tmp;
+      } else {
+        remove_next = 1 + (end > next.vm_end ? 1 : 0);
+        if (remove_next === 2) next_next = vma_next(mm, next);
+      }
+      let exporter: vm_area_struct | null = next;
+      if (remove_next === 2 && !next.anon_vma) exporter = next_next;
+      import_anon_vma(vma, exporter);
+    } else if (end > next.vm_start) {
+      adjust_next = end - next.vm_start; // case 5
+      import_anon_vma(vma, next);
+    } else if (end < vma.vm_end) {
+      adjust_next = -(vma.vm_end - end); // case 4
+      import_anon_vma(next, vma);
+    }
+  }
+  vma.vm_start = start;
+  vma.vm_end = end;
+  vma.vm_pgoff = pgoff;
+  if (adjust_next && next) {
+    next.vm_start += adjust_next;
+    next.vm_pgoff += adjust_next / PAGE_SIZE;
+  }
+  if (remove_next && next) {
+    vma_merge_remove(k, mm, vma, next);
+    if (remove_next === 2 && next_next) vma_merge_remove(k, mm, vma, next_next);
+  }
+  if (mm.cache && (mm.cache.vm_start >= mm.cache.vm_end)) mm.cache = null;
+}
+
+/**
+ * vma_merge: can [addr, end) with these properties join its predecessor, its successor, or
+ * both? Returns the resulting VMA or null (the caller then makes or keeps its own). Called for
+ * mprotect/mlock/madvise flag changes over existing ranges and for mremap's copy_vma.
+ */
+export function vma_merge(
+  k: Kernel,
+  mm: mm_struct,
+  prev: vm_area_struct | null,
+  addr: number,
+  end: number,
+  vm_flags: number,
+  anon_vma: unknown,
+  filp: file | null,
+  pgoff: number,
+): vm_area_struct | null {
+  const pglen = (end - addr) / PAGE_SIZE;
+  if (vm_flags & VM_SPECIAL) return null;
+  let next = find_vma(mm, prev ? prev.vm_end : 0);
+  const mid = next;
+  if (next && next.vm_end === end) next = vma_next(mm, next); // cases 6, 7, 8
+
+  const merge_prev = prev !== null && prev.vm_end === addr && can_vma_merge_after(prev, vm_flags, anon_vma, filp, pgoff);
+  const merge_next = next !== null && end === next.vm_start && can_vma_merge_before(next, vm_flags, anon_vma, filp, pgoff + pglen);
+  if (merge_prev && merge_next && is_mergeable_anon_vma(prev!.anon_vma, next!.anon_vma, null)) {
+    __vma_adjust(k, prev!, prev!.vm_start, next!.vm_end, prev!.vm_pgoff, prev!); // cases 1, 6
+    return prev;
+  } else if (merge_prev) {
+    __vma_adjust(k, prev!, prev!.vm_start, end, prev!.vm_pgoff, prev!); // cases 2, 5, 7
+    return prev;
+  } else if (merge_next) {
+    if (prev && addr < prev.vm_end) {
+      __vma_adjust(k, prev, prev.vm_start, addr, prev.vm_pgoff, next!); // case 4
+    } else {
+      __vma_adjust(k, mid!, addr, next!.vm_end, next!.vm_pgoff - pglen, next!); // cases 3, 8
+    }
+    return next;
+  }
+  return null;
+}
+
+/**
+ * vma_expand: grow `vma` to [start, end), swallowing `next` when it ends at `end`
+ * (mmap_region's merge path, no new VMA allocated).
+ */
+function vma_expand(k: Kernel, vma: vm_area_struct, start: number, end: number, pgoff: number, next: vm_area_struct | null): void {
+  const mm = vma.vm_mm;
+  const remove_next = next !== null && vma !== next && end === next.vm_end;
+  if (remove_next && next!.anon_vma && !vma.anon_vma) anon_vma_clone(vma, next!);
+  vma.vm_start = start;
+  vma.vm_end = end;
+  vma.vm_pgoff = pgoff;
+  if (remove_next) vma_merge_remove(k, mm, vma, next!);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Splitting and unmapping
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * __split_vma: cut `vma` at `addr`; the new VMA takes the lower part when new_below, else the
+ * upper part. Both share the anon_vma (anon_vma_clone) and the file.
+ */
+export function __split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): vm_area_struct {
+  const n = vm_area_dup(vma);
+  if (new_below) {
+    n.vm_end = addr;
+    vma.vm_pgoff += (addr - vma.vm_start) / PAGE_SIZE;
+    vma.vm_start = addr;
+  } else {
+    n.vm_start = addr;
+    n.vm_pgoff += (addr - vma.vm_start) / PAGE_SIZE;
+    vma.vm_end = addr;
+  }
+  n.anon_vma = null;
+  anon_vma_clone(n, vma);
+  mt_insert(mm, n);
+  mm.map_count++;
+  if (n.vm_file) __vma_link_file(n);
+  return n;
+}
+
+/** split_vma: __split_vma within max_map_count; -ENOMEM past it. */
+export function split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): vm_area_struct | number {
+  if (mm.map_count >= k.vm.max_map_count) return -ENOMEM;
+  return __split_vma(k, mm, vma, addr, new_below);
+}
+
+/** unmap_region: zap the pages of the detached VMAs and free the page tables nobody else needs. */
+function unmap_region(
+  k: Kernel,
+  mm: mm_struct,
+  vmas: vm_area_struct[],
+  prev: vm_area_struct | null,
+  next: vm_area_struct | null,
+  start: number,
+  end: number,
+): void {
+  if (mm.pgd < 0) return; // no page tables were ever made
+  update_hiwater_rss(mm);
+  unmap_vmas(k, mm, vmas, start, end);
+  free_pgtables(k, mm, vmas, prev ? prev.vm_end : FIRST_USER_ADDRESS, next ? next.vm_start : USER_PGTABLES_CEILING);
+}
+
+/**
+ * page_remove_rmap's munlock_vma_page: pages of a VM_LOCKED VMA being unmapped leave the
+ * unevictable state (done here for the whole VMA, before the zap, which has the same effect).
+ */
+function munlock_detached(k: Kernel, vmas: readonly vm_area_struct[]): void {
+  for (const v of vmas) if (v.vm_flags & VM_LOCKED) munlock_vma_range(k, v, v.vm_start, v.vm_end);
+}
+
+/** remove_mt: statistics for, and freeing of, detached VMAs. */
+function remove_mt(k: Kernel, mm: mm_struct, vmas: vm_area_struct[]): void {
+  let nr_accounted = 0;
+  update_hiwater_vm(mm);
+  for (const vma of vmas) {
+    const nrpages = vma_pages(vma);
+    if (vma.vm_flags & VM_ACCOUNT) nr_accounted += nrpages;
+    vm_stat_account(mm, vma.vm_flags, -nrpages);
+    remove_vma(k, vma);
+  }
+  vm_unacct_memory(k, nr_accounted);
+}
+
+/**
+ * do_mas_align_munmap: unmap the page-aligned [start, end), splitting the VMAs at either edge.
+ * `vma` is the first VMA overlapping the range. Returns 0 or -ENOMEM (map count).
+ */
+function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: number, end: number): number {
+  if (start > vma.vm_start) {
+    // Keep map_count within its limit on return (a middle split adds one VMA).
+    if (end < vma.vm_end && mm.map_count >= k.vm.max_map_count) return -ENOMEM;
+    __split_vma(k, mm, vma, start, false);
+  }
+  let i = vma_index(mm, start);
+  const prev = i > 0 ? mm.mm_mt[i - 1] : null;
+  const detached: vm_area_struct[] = [];
+  let locked_vm = 0;
+  const a = mm.mm_mt;
+  let first = i;
+  for (; i < a.length && a[i].vm_start < end; i++) {
+    let v = a[i];
+    if (v.vm_end > end) {
+      const split = __split_vma(k, mm, v, end, true); // lower part is new, at index i
+      v = split;
+    }
+    if (v.vm_flags & VM_LOCKED) locked_vm += vma_pages(v);
+    detached.push(v);
+  }
+  // Detach from the set.
+  const count = detached.length;
+  first = vma_index(mm, start);
+  a.splice(first, count);
+  if (mm.cache && detached.includes(mm.cache)) mm.cache = null;
+  const next = first < a.length ? a[first] : null;
+  for (const v of detached) if (v.vm_file) __remove_shared_vm_struct(v);
+  mm.locked_vm -= locked_vm;
+  mm.map_count -= count;
+  munlock_detached(k, detached);
+  unmap_region(k, mm, detached, prev, next, start, end);
+  remove_mt(k, mm, detached);
+  return 0;
+}
+
+/**
+ * do_munmap (do_mas_munmap): unmap [start, start + len). -EINVAL for an unaligned start, a
+ * range beyond TASK_SIZE or a zero length; 0 when nothing was mapped there.
+ */
+export function do_munmap(k: Kernel, mm: mm_struct, start: number, len: number): number {
+  if (offset_in_page(start) || start > TASK_SIZE || len > TASK_SIZE - start) return -EINVAL;
+  const end = start + PAGE_ALIGN(len);
+  if (end === start) return -EINVAL;
+  const vma = find_vma(mm, start);
+  if (!vma || vma.vm_start >= end) return 0;
+  return do_align_munmap(k, mm, vma, start, end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// mmap
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * mmap_region (__mmap_region): map [addr, addr + len) with vm_flags, replacing whatever was
+ * there, merging with a compatible neighbour by expanding it, charging Committed_AS for
+ * private writable memory. Returns addr or a negative errno.
+ */
+export function mmap_region(
+  k: Kernel,
+  t: task_struct,
+  filp: file | null,
+  addr: number,
+  len: number,
+  vm_flags: number,
+  pgoff: number,
+): number {
+  const mm = t.mm!;
+  const pglen = len / PAGE_SIZE;
+  const end = addr + len;
+  let charged = 0;
+
+  if (!may_expand_vm(t, mm, vm_flags, pglen)) {
+    // MAP_FIXED may remove pages of mappings that intersect: count those as freed.
+    const nr_pages = count_vma_pages_range(mm, addr, end);
+    if (!may_expand_vm(t, mm, vm_flags, pglen - nr_pages)) return -ENOMEM;
+  }
+
+  if (do_munmap(k, mm, addr, len)) return -ENOMEM;
+
+  if (accountable_mapping(vm_flags)) {
+    charged = pglen;
+    if (security_vm_enough_memory_mm(k, t, mm, charged)) return -ENOMEM;
+    vm_flags |= VM_ACCOUNT;
+  }
+
+  const i = vma_index(mm, addr);
+  const next = i < mm.mm_mt.length ? mm.mm_mt[i] : null;
+  const prev = i > 0 ? mm.mm_mt[i - 1] : null;
+  let vma: vm_area_struct | null = null;
+
+  if (!(vm_flags & VM_SPECIAL)) {
+    let merge_start = addr;
+    let merge_end = end;
+    let vm_pgoff = pgoff;
+    if (next && next.vm_start === end && can_vma_merge_before(next, vm_flags, null, filp, pgoff + pglen)) {
+      merge_end = next.vm_end;
+      vma = next;
+      vm_pgoff = next.vm_pgoff - pglen;
+    }
+    if (
+      prev &&
+      prev.vm_end === addr &&
+      (vma ? can_vma_merge_after(prev, vm_flags, vma.anon_vma, filp, pgoff) : can_vma_merge_after(prev, vm_flags, null, filp, pgoff))
+    ) {
+      merge_start = prev.vm_start;
+      vma = prev;
+      vm_pgoff = prev.vm_pgoff;
+    }
+    if (vma) {
+      vma_expand(k, vma, merge_start, merge_end, vm_pgoff, next);
+    }
+  }
+
+  if (!vma) {
+    vma = new vm_area_struct(mm, addr, end, vm_flags, pgoff);
+    vma.vm_page_prot = vm_get_page_prot(vm_flags);
+    if (filp) {
+      vma.vm_file = filp;
+      filp.f_count++;
+      const mmapHook = filp.f_op.mmap;
+      const error = mmapHook ? mmapHook(filp, vma) : -ENODEV;
+      if (error) {
+        fput(k, filp);
+        if (charged) vm_unacct_memory(k, charged);
+        return error;
+      }
+      vm_flags = vma.vm_flags;
+    } else if (vm_flags & VM_SHARED) {
+      const error = shmem_zero_setup(k, t, vma);
+      if (error) {
+        if (charged) vm_unacct_memory(k, charged);
+        return error;
+      }
+    }
+    vma_link(mm, vma);
+  }
+
+  vm_stat_account(mm, vm_flags, pglen);
+  if (vm_flags & VM_LOCKED) {
+    if (vm_flags & VM_SPECIAL) vma.vm_flags &= ~VM_LOCKED_MASK;
+    else mm.locked_vm += pglen;
+  }
+  // A new or expanded VMA is always soft-dirty.
+  vma.vm_flags |= VM_SOFTDIRTY;
+  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+  return addr;
+}
+
+/** round_hint_to_min: a non-zero hint below mmap_min_addr moves up to it. */
+function round_hint_to_min(hint: number, mmap_min_addr: number): number {
+  hint -= hint % PAGE_SIZE;
+  if (hint !== 0 && hint < mmap_min_addr) return PAGE_ALIGN(mmap_min_addr);
+  return hint;
+}
+
+/** The result of do_mmap: the address (or negative errno) and how much to populate. */
+export interface DoMmapResult {
+  addr: number;
+  populate: number;
+}
+
+/**
+ * do_mmap: validate a mapping request, choose its place and flags, and call mmap_region.
+ * `out.populate` is the length vm_mmap_pgoff should fault in (MAP_POPULATE or VM_LOCKED).
+ */
+export function do_mmap(
+  k: Kernel,
+  t: task_struct,
+  filp: file | null,
+  addr: number,
+  len: number,
+  prot: number,
+  flags: number,
+  pgoff: number,
+  out: DoMmapResult,
+): number {
+  const mm = t.mm!;
+  out.populate = 0;
+  if (!len) return (out.addr = -EINVAL);
+
+  if (prot & PROT_READ && t.personality & READ_IMPLIES_EXEC) prot |= PROT_EXEC;
+  if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
+  if (!(flags & MAP_FIXED)) addr = round_hint_to_min(addr, k.vm.mmap_min_addr);
+
+  // PAGE_ALIGN wraps to 0 for a length within a page of 2^64.
+  len = PAGE_ALIGN(len);
+  if (!len || len >= 2 ** 64) return (out.addr = -ENOMEM);
+  // The pgoff + pages < pgoff overflow test cannot trigger: sys_mmap's byte offset is below 2^64.
+  if (mm.map_count > k.vm.max_map_count) return (out.addr = -ENOMEM);
+
+  addr = get_unmapped_area(t, mm, filp, addr, len, pgoff, flags, k.vm.mmap_min_addr);
+  if (addr < 0) return (out.addr = addr);
+
+  if (flags & MAP_FIXED_NOREPLACE) {
+    if (find_vma_intersection(mm, addr, addr + len)) return (out.addr = -EEXIST);
+  }
+
+  let vm_flags = calc_vm_prot_bits(prot) | calc_vm_flag_bits(flags) | mm.def_flags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+
+  // MAP_LOCKED needs can_do_mlock: a non-zero RLIMIT_MEMLOCK or CAP_IPC_LOCK.
+  if (flags & MAP_LOCKED && !(capable(t) || rlimit(t, RLIMIT_MEMLOCK) !== 0)) return (out.addr = -EPERM);
+  if (mlock_future_check(t, mm, vm_flags, len)) return (out.addr = -EAGAIN);
+
+  if (filp) {
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return (out.addr = -EINVAL);
+    // file_mmap_ok: a regular file's offset + length must stay below MAX_LFS_FILESIZE (2^63 - 1).
+    if (pgoff > Math.floor((2 ** 63 - len) / PAGE_SIZE)) return (out.addr = -EOVERFLOW);
+    if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
+      if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
+      // No file in the model supports MAP_SYNC (mmap_supported_flags = 0).
+      if (flags & ~LEGACY_MAP_MASK) return (out.addr = -EOPNOTSUPP);
+      if (prot & PROT_WRITE && !(filp.f_mode & FMODE_WRITE)) return (out.addr = -EACCES);
+      vm_flags |= VM_SHARED | VM_MAYSHARE;
+      if (!(filp.f_mode & FMODE_WRITE)) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+    }
+    // MAP_PRIVATE, and MAP_SHARED falling through:
+    if (!(filp.f_mode & FMODE_READ)) return (out.addr = -EACCES);
+    if (!filp.f_op.mmap) return (out.addr = -ENODEV);
+    if (vm_flags & (VM_GROWSDOWN | VM_GROWSUP)) return (out.addr = -EINVAL);
+  } else {
+    switch (flags & MAP_TYPE) {
+      case MAP_SHARED:
+        if (vm_flags & (VM_GROWSDOWN | VM_GROWSUP)) return (out.addr = -EINVAL);
+        pgoff = 0;
+        vm_flags |= VM_SHARED | VM_MAYSHARE;
+        break;
+      case MAP_PRIVATE:
+        pgoff = addr / PAGE_SIZE;
+        break;
+      default:
+        return (out.addr = -EINVAL);
+    }
+  }
+
+  if (flags & MAP_NORESERVE) {
+    // Honoured unless overcommit is strict.
+    if (k.vm.overcommit_memory !== OVERCOMMIT_NEVER) vm_flags |= VM_NORESERVE;
+  }
+
+  addr = mmap_region(k, t, filp, addr, len, vm_flags, pgoff);
+  if (addr >= 0 && (vm_flags & VM_LOCKED || (flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE)) {
+    out.populate = len;
+  }
+  return (out.addr = addr);
+}
+
+/** vm.overcommit_memory values. */
+export const OVERCOMMIT_GUESS = 0;
+export const OVERCOMMIT_ALWAYS = 1;
+export const OVERCOMMIT_NEVER = 2;
+
+// ---------------------------------------------------------------------------------------------
+// brk
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * check_data_rlimit: would a data segment ending at `new` exceed RLIMIT_DATA? -ENOSPC if so,
+ * as the brk syscall treats any non-zero result as failure.
+ */
+function check_data_rlimit(rlim: number, newv: number, start: number, end_data: number, start_data: number): number {
+  if (Number.isFinite(rlim)) {
+    if (newv - start + (end_data - start_data) > rlim) return -errnoValues.ENOSPC;
+  }
+  return 0;
+}
+
+/**
+ * do_brk_flags: grow the heap VMA from addr by len, extending `vma` in place when it is the
+ * heap's last VMA with matching flags, else creating a new anonymous VMA.
+ */
+function do_brk_flags(k: Kernel, t: task_struct, mm: mm_struct, vma: vm_area_struct | null, addr: number, len: number, flags: number): number {
+  flags |= VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT | mm.def_flags;
+  const pages = len / PAGE_SIZE;
+  if (!may_expand_vm(t, mm, flags, pages)) return -ENOMEM;
+  if (mm.map_count > k.vm.max_map_count) return -ENOMEM;
+  if (security_vm_enough_memory_mm(k, t, mm, pages)) return -ENOMEM;
+
+  if (vma && vma.vm_end === addr && can_vma_merge_after(vma, flags, null, null, addr / PAGE_SIZE)) {
+    vma.vm_end = addr + len;
+    vma.vm_flags |= VM_SOFTDIRTY;
+  } else {
+    vma = new vm_area_struct(mm, addr, addr + len, flags, addr / PAGE_SIZE);
+    vma.vm_page_prot = vm_get_page_prot(flags);
+    vma_link(mm, vma);
+  }
+  mm.total_vm += pages;
+  mm.data_vm += pages;
+  if (flags & VM_LOCKED) mm.locked_vm += pages;
+  vma.vm_flags |= VM_SOFTDIRTY;
+  return 0;
+}
+
+/** What sys_brk did: the new break and the range to populate (mlockall(MCL_FUTURE)). */
+export interface BrkResult {
+  brk: number;
+  populateStart: number;
+  populateLen: number;
+}
+
+/**
+ * The brk syscall: set the program break. Returns the new break on success and the old one on
+ * any failure, as the kernel does (a failed brk is not an errno). Shrinking always works;
+ * growing checks RLIMIT_DATA, the address space, mlock limits, the stack guard gap of the next
+ * VMA and overcommit.
+ */
+export function sys_brk(k: Kernel, t: task_struct, brk: number, out: BrkResult): number {
+  const mm = t.mm!;
+  const origbrk = mm.brk;
+  out.populateLen = 0;
+  const min_brk = mm.start_brk; // CONFIG_COMPAT_BRK is off
+  if (brk < min_brk) return (out.brk = origbrk);
+  if (check_data_rlimit(rlimit(t, RLIMIT_DATA), brk, mm.start_brk, mm.end_data, mm.start_data)) return (out.brk = origbrk);
+
+  const newbrk = PAGE_ALIGN(brk);
+  const oldbrk = PAGE_ALIGN(mm.brk);
+  if (oldbrk === newbrk) {
+    mm.brk = brk;
+    return (out.brk = brk);
+  }
+  if (brk <= mm.brk) {
+    // Shrink: the range must be the heap's own VMA.
+    const brkvma = find_vma_intersection(mm, newbrk, oldbrk);
+    if (!brkvma || brkvma.vm_start >= oldbrk) return (out.brk = origbrk);
+    mm.brk = brk;
+    if (do_align_munmap(k, mm, brkvma, newbrk, oldbrk)) {
+      mm.brk = origbrk;
+      return (out.brk = origbrk);
+    }
+    return (out.brk = brk);
+  }
+  // check_brk_limits: the range must be placeable (MAP_FIXED semantics) and lockable.
+  const chk = get_unmapped_area(t, mm, null, oldbrk, newbrk - oldbrk, 0, MAP_FIXED, k.vm.mmap_min_addr);
+  if (chk < 0) return (out.brk = origbrk);
+  if (mlock_future_check(t, mm, mm.def_flags, newbrk - oldbrk)) return (out.brk = origbrk);
+
+  // The next VMA (and its guard gap) must not be within one page of the new break.
+  const next = find_vma(mm, oldbrk);
+  if (next && next.vm_start < newbrk + PAGE_SIZE + stack_guard_gap && newbrk + PAGE_SIZE > vm_start_gap(next)) {
+    return (out.brk = origbrk);
+  }
+  // mas_prev(&mas, mm->start_brk): the VMA below oldbrk, if it reaches above start_brk. A bss
+  // VMA ending exactly at start_brk is not the heap, so the first brk makes a second VMA (w1's
+  // two [heap] lines, 004aa000-004af000 and 004af000-004d1000).
+  const { prev } = find_vma_prev(mm, oldbrk);
+  const brkvma = prev && prev.vm_end > mm.start_brk ? prev : null;
+  if (do_brk_flags(k, t, mm, brkvma, oldbrk, newbrk - oldbrk, 0) < 0) return (out.brk = origbrk);
+  mm.brk = brk;
+  if (mm.def_flags & VM_LOCKED) {
+    out.populateStart = oldbrk;
+    out.populateLen = newbrk - oldbrk;
+  }
+  return (out.brk = brk);
+}
+
+/**
+ * vm_brk_flags: map anonymous memory at [addr, addr + request) as the ELF loader does for bss
+ * (replacing what is there). Returns 0 or a negative errno.
+ */
+export function vm_brk_flags(k: Kernel, t: task_struct, addr: number, request: number, flags: number): number {
+  const mm = t.mm!;
+  const len = PAGE_ALIGN(request);
+  if (!len) return 0;
+  if (flags & ~VM_EXEC) return -EINVAL;
+  const chk = get_unmapped_area(t, mm, null, addr, len, 0, MAP_FIXED, k.vm.mmap_min_addr);
+  if (chk < 0) return chk;
+  const lim = mlock_future_check(t, mm, mm.def_flags, len);
+  if (lim) return lim;
+  const ret = do_munmap(k, mm, addr, len);
+  if (ret) return ret;
+  const { prev } = find_vma_prev(mm, addr);
+  return do_brk_flags(k, t, mm, prev, addr, len, flags);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stack
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * acct_stack_growth: may the stack grow to `size` bytes by `grow` pages? Checks RLIMIT_AS,
+ * RLIMIT_STACK, RLIMIT_MEMLOCK and overcommit (which charges the growth).
+ */
+function acct_stack_growth(k: Kernel, t: task_struct, vma: vm_area_struct, size: number, grow: number): number {
+  const mm = vma.vm_mm;
+  if (!may_expand_vm(t, mm, vma.vm_flags, grow)) return -ENOMEM;
+  if (size > rlimit(t, RLIMIT_STACK)) return -ENOMEM;
+  if (mlock_future_check(t, mm, vma.vm_flags, grow * PAGE_SIZE)) return -ENOMEM;
+  if (security_vm_enough_memory_mm(k, t, mm, grow)) return -ENOMEM;
+  return 0;
+}
+
+/**
+ * expand_downwards: grow a VM_GROWSDOWN VMA down to cover `address`, keeping stack_guard_gap
+ * from an accessible VMA below. 0, -EFAULT (not growsdown), -EPERM (below mmap_min_addr) or
+ * -ENOMEM (limits or guard gap).
+ */
+export function expand_downwards(k: Kernel, t: task_struct, vma: vm_area_struct, address: number): number {
+  const mm = vma.vm_mm;
+  if (!(vma.vm_flags & VM_GROWSDOWN)) return -EFAULT;
+  address -= address % PAGE_SIZE;
+  if (address < k.vm.mmap_min_addr || address < FIRST_USER_ADDRESS) return -EPERM;
+  const prev = vma_prev(mm, vma);
+  if (prev) {
+    const accessible = (prev.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
+    if (!(prev.vm_flags & VM_GROWSDOWN) && accessible && address - prev.vm_end < stack_guard_gap) return -ENOMEM;
+  }
+  let error = 0;
+  if (address < vma.vm_start) {
+    const size = vma.vm_end - address;
+    const grow = (vma.vm_start - address) / PAGE_SIZE;
+    error = -ENOMEM;
+    if (grow <= vma.vm_pgoff) {
+      error = acct_stack_growth(k, t, vma, size, grow);
+      if (!error) {
+        if (vma.vm_flags & VM_LOCKED) mm.locked_vm += grow;
+        vm_stat_account(mm, vma.vm_flags, grow);
+        vma.vm_start = address;
+        vma.vm_pgoff -= grow;
+      }
+    }
+  }
+  return error;
+}
+
+/**
+ * expand_stack: the fault path's lookup that grows the stack: the VMA containing addr, or the
+ * growsdown VMA above it grown down to addr, or null (SIGSEGV).
+ */
+export function expand_stack(k: Kernel, t: task_struct, mm: mm_struct, addr: number): vm_area_struct | null {
+  const vma = find_vma(mm, addr);
+  if (vma && vma.vm_start <= addr) return vma;
+  if (vma && !expand_downwards(k, t, vma, addr)) return vma;
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// exit
+// ---------------------------------------------------------------------------------------------
+
+/** exit_mmap: tear down the whole address space: zap, free page tables, free VMAs, unaccount. */
+export function exit_mmap(k: Kernel, mm: mm_struct): void {
+  const vmas = mm.mm_mt.slice();
+  if (vmas.length === 0) return;
+  munlock_detached(k, vmas);
+  if (mm.pgd >= 0) {
+    unmap_vmas(k, mm, vmas, 0, TASK_SIZE);
+  }
+  mm.flags |= 1 << MMF_OOM_SKIP;
+  if (mm.pgd >= 0) free_pgtables(k, mm, vmas, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING);
+  let nr_accounted = 0;
+  for (const vma of vmas) {
+    if (vma.vm_flags & VM_ACCOUNT) nr_accounted += vma_pages(vma);
+    if (vma.vm_file) __remove_shared_vm_struct(vma);
+    remove_vma(k, vma);
+  }
+  if (vmas.length !== mm.map_count) throw new KernelBug("exit_mmap: map_count mismatch", { count: vmas.length, map_count: mm.map_count });
+  mm.mm_mt.length = 0;
+  mm.map_count = 0;
+  mm.cache = null;
+  vm_unacct_memory(k, nr_accounted);
+}
+
+// ---------------------------------------------------------------------------------------------
+// mremap's helper
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * copy_vma: a copy of `vma`'s [vma.vm_start, +len) placed at addr with pgoff, merged into a
+ * neighbour when possible (mremap's move). Returns the new VMA and whether it merged into an
+ * existing one that covers the old range (need_rmap_locks in the kernel).
+ */
+export function copy_vma(
+  k: Kernel,
+  vma: vm_area_struct,
+  addr: number,
+  len: number,
+  pgoff: number,
+): vm_area_struct {
+  const mm = vma.vm_mm;
+  // A not-yet-faulted anonymous VMA moves its pgoff with it, so it can merge at the new place.
+  if (!vma.vm_file && !vma.anon_vma) pgoff = addr / PAGE_SIZE;
+  const { prev } = find_vma_prev(mm, addr);
+  const merged = vma_merge(k, mm, prev, addr, addr + len, vma.vm_flags, vma.anon_vma, vma.vm_file, pgoff);
+  if (merged) return merged;
+  const n = vm_area_dup(vma);
+  n.vm_start = addr;
+  n.vm_end = addr + len;
+  n.vm_pgoff = pgoff;
+  n.anon_vma = null;
+  anon_vma_clone(n, vma);
+  vma_link(mm, n);
+  return n;
+}
+
+/** A fresh mm with the arch layout chosen for `t` (mm_alloc + arch_pick_mmap_layout). */
+export function mm_alloc(k: Kernel, t: task_struct, randomize = false): mm_struct {
+  const mm = new mm_struct();
+  mm.randomize = randomize;
+  arch_pick_mmap_layout(k, t, mm);
+  return mm;
+}
+
+/** The VMAs overlapping [start, end), in order. */
+export function vmas_in_range(mm: mm_struct, start: number, end: number): vm_area_struct[] {
+  const out: vm_area_struct[] = [];
+  for (let i = vma_index(mm, start); i < mm.mm_mt.length && mm.mm_mt[i].vm_start < end; i++) out.push(mm.mm_mt[i]);
+  return out;
+}
+
+export { VM_MAYSHARE };
