@@ -281,7 +281,8 @@ export type VmSysctlEffect =
   | "compact_nodes"
   | "wakeup_kcompactd_proactive"
   | "wakeup_flusher_threads"
-  | "writeback_set_ratelimit";
+  | "writeback_set_ratelimit"
+  | "start_stop_khugepaged";
 
 type EffectFn = (k: Kernel, arg: number) => void;
 const effects = new Map<VmSysctlEffect, EffectFn>();
@@ -295,7 +296,8 @@ export function registerVmSysctlEffect(name: VmSysctlEffect, fn: EffectFn): void
   effects.set(name, fn);
 }
 
-function effect(k: Kernel, name: VmSysctlEffect, arg = 0): void {
+/** Runs a registered mechanism effect, if any (also used by the THP sysfs files). */
+export function effect(k: Kernel, name: VmSysctlEffect, arg = 0): void {
   effects.get(name)?.(k, arg);
 }
 

@@ -155,15 +155,22 @@ export function direct_pages_count(ranges: readonly PfnRange[], nr_nodes: number
 }
 
 /**
- * The RAM ranges of this machine: each node's present span, merged where they touch (the direct
- * map is set up before NUMA splits memblock, so node boundaries do not cut mappings).
+ * The RAM ranges init_mem_mapping walks (for_each_mem_pfn_range: memblock.memory, PFN_UP of the
+ * base to PFN_DOWN of the end), merged where they touch: the direct map is set up before NUMA
+ * splits memblock at node boundaries. Without memblock (a hand-built state), the zones' spans.
  */
 function ramRanges(k: Kernel): PfnRange[] {
   const spans: PfnRange[] = [];
-  for (const pgdat of k.node_data) {
-    for (const z of pgdat.node_zones) {
-      if (z.present_pages === 0) continue;
-      spans.push({ start: z.zone_start_pfn, end: z.zone_end_pfn() });
+  if (k.memblock && k.memblock.memory.regions.length) {
+    for (const r of k.memblock.memory.regions) {
+      spans.push({ start: Math.ceil(r.base / 4096), end: Math.floor((r.base + r.size) / 4096) });
+    }
+  } else {
+    for (const pgdat of k.node_data) {
+      for (const z of pgdat.node_zones) {
+        if (z.present_pages === 0) continue;
+        spans.push({ start: z.zone_start_pfn, end: z.zone_end_pfn() });
+      }
     }
   }
   spans.sort((a, b) => a.start - b.start);

@@ -109,3 +109,23 @@ describe("procList and routes", () => {
     expect(errCode(() => procWrite(k, "/sys/test/0/x", "1"))).toBe("EINVAL");
   });
 });
+
+describe("/sys/kernel/mm/transparent_hugepage", () => {
+  it("reads the real files' format and stores modes as enabled_store/defrag_store do", () => {
+    const k = loadRealState("w0");
+    k.thp.transparent_hugepage_flags = 0; // what hugepage_init leaves below 512 MiB
+    expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/enabled")).toBe(readReal("w0", "thp/enabled"));
+    expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/defrag")).toBe(readReal("w0", "thp/defrag"));
+    expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size")).toBe(readReal("w0", "thp/hpage_pmd_size"));
+    procWrite(k, "/sys/kernel/mm/transparent_hugepage/enabled", "always\n");
+    expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/enabled")).toBe("[always] madvise never\n");
+    expect(errCode(() => procWrite(k, "/sys/kernel/mm/transparent_hugepage/enabled", "sometimes"))).toBe("EINVAL");
+    procWrite(k, "/sys/kernel/mm/transparent_hugepage/defrag", "defer+madvise");
+    expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/defrag")).toBe("always defer [defer+madvise] madvise never\n");
+    expect(errCode(() => procWrite(k, "/sys/kernel/mm/transparent_hugepage/defrag", " never"))).toBe("EINVAL");
+    expect(errCode(() => procWrite(k, "/sys/kernel/mm/transparent_hugepage/use_zero_page", "2"))).toBe("EINVAL");
+    procWrite(k, "/sys/kernel/mm/transparent_hugepage/use_zero_page", "0\n");
+    expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/use_zero_page")).toBe("0\n");
+    expect(errCode(() => procWrite(k, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "1"))).toBe("EACCES");
+  });
+});

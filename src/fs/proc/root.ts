@@ -23,7 +23,17 @@
  */
 import { Errno, errnoName, type ErrnoName } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { vm_table } from "../../kernel/sysctl.js";
+import { effect, vm_table } from "../../kernel/sysctl.js";
+import {
+  TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG,
+  TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG,
+  TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_OR_MADV_FLAG,
+  TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG,
+  TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG,
+  thp_defrag_show,
+  thp_enabled_show,
+  thp_enabled_store,
+} from "../../mm/huge_memory.js";
 import type { pglist_data } from "../../mm/mmzone.js";
 import { K } from "../../mm/types.js";
 import {
@@ -408,4 +418,64 @@ registerProcFile("/proc/vmstat", { fs: "proc", mode: 0o444, read: (k) => vmstat_
 for (const t of vm_table) {
   registerProcFile(`/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (k) => t.read(k), write: (k, d) => t.write(k, d) });
 }
+
+// ---- /sys/kernel/mm/transparent_hugepage ----
+
+/** sysfs_streq: equal but for one trailing newline on either side. @kernel lib/string.c sysfs_streq */
+function sysfs_streq(a: string, b: string): boolean {
+  return a.replace(/\n$/, "") === b.replace(/\n$/, "");
+}
+
+const DEFRAG_BITS =
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG) |
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG) |
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_OR_MADV_FLAG) |
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG);
+const DEFRAG_MODES: Record<string, number> = {
+  always: 1 << TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG,
+  defer: 1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG,
+  "defer+madvise": 1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_OR_MADV_FLAG,
+  madvise: 1 << TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG,
+  never: 0,
+};
+
+/** Sets one of the five defrag modes, clearing the others. @kernel mm/huge_memory.c defrag_store */
+export function thp_defrag_store(k: Kernel, buf: string): number {
+  for (const [mode, bit] of Object.entries(DEFRAG_MODES)) {
+    if (!sysfs_streq(buf, mode)) continue;
+    k.thp.transparent_hugepage_flags = (k.thp.transparent_hugepage_flags & ~DEFRAG_BITS) | bit;
+    return 0;
+  }
+  return -22;
+}
+
+const THP_DIR = "/sys/kernel/mm/transparent_hugepage";
+registerProcFile(`${THP_DIR}/enabled`, {
+  fs: "sysfs",
+  mode: 0o644,
+  read: (k) => thp_enabled_show(k),
+  write: (k, d) => {
+    // the mode changes, then khugepaged is started or stopped to match
+    if (!thp_enabled_store(k, d)) return -22;
+    effect(k, "start_stop_khugepaged");
+    return 0;
+  },
+});
+registerProcFile(`${THP_DIR}/defrag`, { fs: "sysfs", mode: 0o644, read: (k) => thp_defrag_show(k), write: thp_defrag_store });
+registerProcFile(`${THP_DIR}/hpage_pmd_size`, { fs: "sysfs", mode: 0o444, read: () => `${HPAGE_PMD_NR * 4096}\n` });
+registerProcFile(`${THP_DIR}/use_zero_page`, {
+  fs: "sysfs",
+  mode: 0o644,
+  read: (k) => `${(k.thp.transparent_hugepage_flags >> TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG) & 1}\n`,
+  write: (k, d) => {
+    // kstrtoul(buf, 10): an optional '+', digits, one optional newline; then 0 or 1 only
+    // (single_hugepage_flag_store)
+    const v = /^\+?(\d+)\n?$/.exec(d);
+    if (!v || Number(v[1]) > 1) return -22;
+    const bit = 1 << TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG;
+    k.thp.transparent_hugepage_flags = Number(v[1]) ? k.thp.transparent_hugepage_flags | bit : k.thp.transparent_hugepage_flags & ~bit;
+    return 0;
+  },
+});
+
 registerProcParam("pid", (k) => [...k.tasks.byPid.keys()].map(String));
