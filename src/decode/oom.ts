@@ -681,6 +681,9 @@ function analyse(rep: OomReport, tableGap: boolean, headerSeen: boolean): void {
   if (totalpages !== undefined) rankIn.totalpages = totalpages;
   if (pick !== undefined) rankIn.kernelPick = pick;
   const bad: BadnessResult = rankTasks(rankIn);
+  // /proc/PID/oom_score always scales by the global totalpages; under another constraint the
+  // ranking's totalpages differs, so the figure would mislead.
+  if (rep.constraint !== "global") for (const r of bad.rows) delete r.oom_score;
   if (rep.oomGroup) bad.notes.push(`memory.oom.group is set on ${rep.oomGroup}: every task in it is killed, not only the top scorer`);
   if (rep.selection && rep.victim && rep.victim.pid !== rep.selection.pid) bad.notes.push(`pid ${rep.selection.pid} was selected but its child pid ${rep.victim.pid} was killed in its place ("or sacrifice child", before 5.1)`);
   rep.badness = bad;
