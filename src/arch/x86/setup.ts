@@ -1,0 +1,314 @@
+/**
+ * The memory part of x86-64 setup_arch and of the early start_kernel steps that still allocate
+ * from memblock: the e820 map and its edits, memblock population, every boot reservation in the
+ * order the kernel makes it (kernel image, first 64 KiB then first 1 MiB, initrd, brk, direct-map
+ * page tables, NUMA node data, the sparse memmap, per-cpu areas, boot hash tables, swiotlb), NUMA
+ * discovery (SRAT as QEMU builds it, or a faked single node), and the boot-log lines each step
+ * prints. Split from kernel/start_kernel.ts so that the steps before the buddy allocator exists
+ * can be run and tested on their own.
+ * @kernel arch/x86/kernel/setup.c setup_arch, early_reserve_memory, reserve_brk, reserve_initrd
+ * @kernel arch/x86/realmode/init.c reserve_real_mode
+ * @kernel arch/x86/mm/numa.c numa_init, numa_register_memblks, alloc_node_data, dummy_numa_init
+ * @kernel arch/x86/mm/init.c init_mem_mapping
+ * @kernel mm/sparse.c sparse_init, sparse_buffer_init
+ * @kernel mm/percpu.c pcpu_embed_first_chunk
+ * @kernel mm/page_alloc.c alloc_large_system_hash
+ * @kernel kernel/dma/swiotlb.c swiotlb_init_remap
+ * @kernel drivers/acpi/numa/srat.c acpi_numa_memory_affinity_init
+ *
+ * Simplified: ACPI tables live in the e820-reserved top 128 KiB and cost no RAM; small early
+ * allocations are lumped (memblock.ts EARLY_SMALL_ALLOCS, BRK_USED); no crashkernel, no KASLR,
+ * no memory hotplug, no log buffer growth for many CPUs.
+ */
+import type { Kernel } from "../../kernel/kernel.js";
+import { KERN_INFO } from "../../kernel/printk.js";
+import {
+  BRK_USED,
+  EARLY_SMALL_ALLOCS_ANY,
+  EARLY_SMALL_ALLOCS_NODE0,
+  INIT_PGT_BUF_PAGES,
+  IO_TLB_DEFAULT_SIZE,
+  IO_TLB_SLOTS_SIZE,
+  type KernelImage,
+  kernel_image_layout,
+  MAX_DMA_ADDRESS,
+  Memblock,
+  memblock_add,
+  memblock_alloc_range_nid,
+  memblock_alloc_try_nid,
+  memblock_phys_free,
+  memblock_reserve,
+  memblock_set_node,
+  NODE_DATA_SIZE,
+  NUMA_NO_NODE,
+  PCPU_ATOM_SIZE,
+  PCPU_UNIT_USED,
+  SMP_CACHE_BYTES,
+  SPARSE_USAGE_PER_EXTRA_NODE,
+  STRUCT_PAGE_SIZE,
+  for_each_mem_pfn_range,
+} from "../../mm/memblock.js";
+import { GiB, MiB, PAGE_SIZE, PAGES_PER_SECTION } from "../../mm/types.js";
+import {
+  e820__end_of_ram_pfn,
+  e820__print_table,
+  e820_ram_ranges,
+  type e820_table,
+  hex10,
+  hex18,
+  MAX_ARCH_PFN,
+  SEABIOS_HIGH_TABLE_SIZE,
+  SZ_4G,
+  trim_bios_range,
+} from "./e820.js";
+
+/** One NUMA node as the firmware (QEMU's SRAT) describes it. */
+export interface NumaNodeSpec {
+  /** Bytes of RAM in this node (QEMU -numa node,memdev=… of this size). */
+  size: number;
+  /** CPUs on this node. */
+  cpus: number[];
+}
+
+/** A SRAT memory affinity entry: [start, end) bytes on node nid. */
+export interface SratMemblk {
+  start: number;
+  end: number;
+  nid: number;
+}
+
+/**
+ * The SRAT QEMU builds for -numa nodes of the given sizes: each node takes the next `size`
+ * bytes of guest RAM, which runs below 4 GiB up to `below4g` and continues at 4 GiB; node 0's
+ * first entry stops at 640 KiB and resumes at 1 MiB (w0-numa2: Node 0 [0-0x9ffff],
+ * [0x100000-0x1fffffff], Node 1 [0x20000000-0x3fffffff]).
+ * @kernel hw/i386/acpi-build.c build_srat (QEMU), as Linux's SRAT parser logs it
+ */
+export function qemu_srat(nodes: NumaNodeSpec[], below4g: number): SratMemblk[] {
+  const out: SratMemblk[] = [];
+  let offset = 0;
+  for (let nid = 0; nid < nodes.length; nid++) {
+    let len = nodes[nid].size;
+    while (len > 0) {
+      let start: number;
+      let room: number;
+      if (offset < below4g) {
+        start = offset;
+        room = below4g - offset;
+      } else {
+        start = SZ_4G + (offset - below4g);
+        room = Infinity;
+      }
+      const take = Math.min(len, room);
+      if (start === 0 && take > 0xa0000) {
+        out.push({ start: 0, end: 0xa0000, nid });
+        out.push({ start: 0x100000, end: take, nid });
+      } else out.push({ start, end: start + take, nid });
+      offset += take;
+      len -= take;
+    }
+  }
+  return out;
+}
+
+/** Boot configuration setup_arch needs (a slice of BootParams). */
+export interface SetupArchParams {
+  e820: e820_table;
+  nodes: NumaNodeSpec[];
+  /** Whether the firmware gave a SRAT (QEMU -numa): otherwise one node is faked. */
+  numa: boolean;
+  image: KernelImage;
+  initrd: number;
+}
+
+/** What setup_arch leaves for the rest of boot. */
+export interface SetupArchResult {
+  mb: Memblock;
+  max_pfn: number;
+  /** Where the initrd sits (RAMDISK: […]), 0 size when none. */
+  initrd_start: number;
+  initrd_size: number;
+  /** Sections with a memmap, per node. */
+  sections_per_node: number[];
+  below4g: number;
+}
+
+/** Bytes of RAM below 4 GiB in the e820 map, up to the top of the highest low RAM entry + SeaBIOS tables. */
+function below_4g_end(table: e820_table): number {
+  let end = 0;
+  for (const e of table.entries) if (e.type === 1 && e.addr < SZ_4G) end = Math.max(end, e.addr + e.size);
+  return end + SEABIOS_HIGH_TABLE_SIZE;
+}
+
+/**
+ * setup_arch's memory steps up to (not including) paging_init's free_area_init.
+ * Prints the BIOS-e820 table, the e820 edits, last_pfn, RAMDISK, the NUMA lines and NODE_DATA.
+ */
+export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) => void): SetupArchResult {
+  const log = (s: string): void => k.log.printk(KERN_INFO, s);
+  const table = p.e820;
+  log("BIOS-provided physical RAM map:");
+  for (const l of e820__print_table(table, "BIOS-e820")) log(l);
+  advance(3250);
+  for (const l of trim_bios_range(table)) log(l);
+  k.e820 = table;
+  const max_pfn = e820__end_of_ram_pfn(table);
+  advance(1180);
+  log(`last_pfn = ${hex(max_pfn)} max_arch_pfn = ${hex(MAX_ARCH_PFN)}`);
+
+  const mb = new Memblock();
+  k.memblock = mb;
+  for (const r of e820_ram_ranges(table)) memblock_add(mb, r.base, r.size);
+
+  // early_reserve_memory: the kernel image, the first 64 KiB, the initrd the loader placed.
+  memblock_reserve(mb, p.image.phys_start, p.image.reserve_size, "kernel image (_text.._end of bss)");
+  memblock_reserve(mb, 0, 64 * 1024, "first 64 KiB (BIOS corruption guard)");
+  // QEMU loads the initrd at the top of low RAM below its ACPI area, under the 2 GiB
+  // initrd_addr_max of the bzImage header (hw/i386/x86.c x86_load_linux).
+  const below4g = below_4g_end(table);
+  const initrd_max = Math.min(below4g - SEABIOS_HIGH_TABLE_SIZE, 0x80000000);
+  const initrd_start = p.initrd ? Math.floor((initrd_max - p.initrd) / PAGE_SIZE) * PAGE_SIZE : 0;
+  if (p.initrd) memblock_reserve(mb, initrd_start, Math.ceil(p.initrd / PAGE_SIZE) * PAGE_SIZE, "initrd");
+  // reserve_brk: the used part of the brk area right after the image.
+  const layout = kernel_image_layout(p.image);
+  memblock_reserve(mb, layout.end, BRK_USED, "brk (early page tables, dmi)");
+  // reserve_real_mode: the trampoline goes below 1 MiB and the whole first MiB is reserved.
+  memblock_reserve(mb, 0, 1024 * 1024, "first 1 MiB (real-mode trampoline, BIOS)");
+
+  // init_mem_mapping: direct-map page tables with 2 MiB pages (qemu64 has no 1 GiB pages): one
+  // PMD page per GiB, a PUD page per 512 GiB and one PTE page for the 4 KiB-mapped first 2 MiB.
+  // The first INIT_PGT_BUF_PAGES come from brk.
+  const mapped = max_pfn * PAGE_SIZE;
+  const pgt = Math.ceil(mapped / GiB) + Math.ceil(mapped / (512 * GiB)) + 1;
+  if (pgt > INIT_PGT_BUF_PAGES)
+    memblock_alloc_range_nid(mb, (pgt - INIT_PGT_BUF_PAGES) * PAGE_SIZE, PAGE_SIZE, 0, 0, NUMA_NO_NODE, false, "direct-map page tables");
+  mb.current_limit = mapped;
+  advance(15300);
+  if (p.initrd) log(`RAMDISK: [mem ${hex10(initrd_start)}-${hex10(initrd_start + Math.ceil(p.initrd / PAGE_SIZE) * PAGE_SIZE - 1)}]`);
+  advance(3200);
+
+  // initmem_init → x86_numa_init
+  const nrNodes = p.numa ? p.nodes.length : 1;
+  if (p.numa) {
+    const srat = qemu_srat(p.nodes, below4g);
+    for (let nid = 0; nid < p.nodes.length; nid++)
+      for (const c of p.nodes[nid].cpus) log(`SRAT: PXM ${nid} -> APIC ${"0x" + c.toString(16).padStart(2, "0")} -> Node ${nid}`);
+    for (const m of srat) log(`ACPI: SRAT: Node ${m.nid} PXM ${m.nid} [mem ${hex10(m.start)}-${hex10(m.end - 1)}]`);
+    // numa_cleanup_meminfo merges a node's blocks when no other node lies between them.
+    const merged: SratMemblk[] = [];
+    for (const m of srat) {
+      const last = merged[merged.length - 1];
+      if (last && last.nid === m.nid) {
+        log(`NUMA: Node ${m.nid} [mem ${hex10(last.start)}-${hex10(last.end - 1)}] + [mem ${hex10(m.start)}-${hex10(m.end - 1)}] -> [mem ${hex10(last.start)}-${hex10(m.end - 1)}]`);
+        last.end = m.end;
+      } else merged.push({ ...m });
+    }
+    for (const m of merged) memblock_set_node(mb, m.start, m.end - m.start, m.nid);
+  } else {
+    log("No NUMA configuration found");
+    log(`Faking a node at [mem ${hex18(0)}-${hex18(max_pfn * PAGE_SIZE - 1)}]`);
+    memblock_set_node(mb, 0, Number.MAX_SAFE_INTEGER, 0);
+  }
+  for (let nid = 0; nid < nrNodes; nid++) {
+    const pa = memblock_alloc_range_nid(mb, NODE_DATA_SIZE, SMP_CACHE_BYTES, 0, 0, nid, false, `NODE_DATA(${nid})`);
+    log(`NODE_DATA(${nid}) allocated [mem ${hex10(pa)}-${hex10(pa + NODE_DATA_SIZE - 1)}]`);
+  }
+  advance(3900);
+
+  // paging_init → sparse_init: each node's memmap in one 2 MiB-aligned buffer, 2 MiB per
+  // present section; the mem_section roots and other small allocations; vmemmap page tables
+  // beyond the first PMD/PUD pages; one usemap page per extra node.
+  const sections_per_node = new Array<number>(nrNodes).fill(0);
+  for (let nid = 0; nid < nrNodes; nid++) {
+    const secs = new Set<number>();
+    for (const r of for_each_mem_pfn_range(mb, nid))
+      for (let s = Math.floor(r.start / PAGES_PER_SECTION); s <= Math.floor((r.end - 1) / PAGES_PER_SECTION); s++) secs.add(s);
+    sections_per_node[nid] = secs.size;
+  }
+  memblock_alloc_try_nid(mb, EARLY_SMALL_ALLOCS_NODE0, PAGE_SIZE, 0, "small node-0 allocations (mem_section root, vmemmap tables, usemap)");
+  memblock_alloc_try_nid(mb, EARLY_SMALL_ALLOCS_ANY, PAGE_SIZE, NUMA_NO_NODE, "small early allocations (command line, e820 resources, percpu/ACPI metadata)");
+  const vmemmapBytes = max_pfn * STRUCT_PAGE_SIZE;
+  const extraVmemmapPt = Math.ceil(vmemmapBytes / GiB) - 1 + Math.ceil(max_pfn / (PAGES_PER_SECTION * 256)) - 1;
+  if (extraVmemmapPt > 0) memblock_alloc_try_nid(mb, extraVmemmapPt * PAGE_SIZE, PAGE_SIZE, 0, "vmemmap page tables, mem_section roots");
+  for (let nid = 0; nid < nrNodes; nid++) {
+    if (nid > 0) memblock_alloc_try_nid(mb, SPARSE_USAGE_PER_EXTRA_NODE, PAGE_SIZE, nid, `usemap node ${nid}`);
+    const size = sections_per_node[nid] * PAGES_PER_SECTION * STRUCT_PAGE_SIZE;
+    if (size) memblock_alloc_range_nid(mb, size, 2 * MiB, MAX_DMA_ADDRESS, 0, nid, true, `memmap node ${nid}`);
+  }
+  return { mb, max_pfn, initrd_start, initrd_size: p.initrd, sections_per_node, below4g };
+}
+
+/**
+ * The per-cpu first chunk: one 2 MiB unit per possible CPU, allocated per node group, with each
+ * unit's unused tail given back to memblock (62 pages stay per CPU). Prints the setup_percpu,
+ * "percpu: Embedded …" and pcpu-alloc lines.
+ * @kernel mm/percpu.c pcpu_embed_first_chunk, pcpu_dump_alloc_info
+ * @kernel arch/x86/kernel/setup_percpu.c setup_per_cpu_areas
+ */
+export function setup_per_cpu_areas(k: Kernel, mb: Memblock, cpuNodes: number[], nrNodes: number): void {
+  const ncpu = cpuNodes.length;
+  const log = (s: string): void => k.log.printk(KERN_INFO, s);
+  log(`setup_percpu: NR_CPUS:8192 nr_cpumask_bits:${ncpu} nr_cpu_ids:${ncpu} nr_node_ids:${nrNodes}`);
+  const unit = PCPU_ATOM_SIZE;
+  for (let nid = 0; nid < nrNodes; nid++) {
+    const cpus = cpuNodes.filter((n) => n === nid).length;
+    if (!cpus) continue;
+    const base = memblock_alloc_try_nid(mb, unit * cpus, PCPU_ATOM_SIZE, nid, `percpu node ${nid}`);
+    for (let u = 0; u < cpus; u++) memblock_phys_free(mb, base + u * unit + PCPU_UNIT_USED, unit - PCPU_UNIT_USED);
+  }
+  log(`percpu: Embedded ${PCPU_UNIT_USED / PAGE_SIZE} pages/cpu s217088 r8192 d28672 u${unit}`);
+  const groups = new Array<number>(nrNodes).fill(0).map((_, n) => cpuNodes.filter((c) => c === n).length).filter((c) => c > 0);
+  log(`pcpu-alloc: s217088 r8192 d28672 u${unit} alloc=1*${unit}`);
+  let cpu = 0;
+  let line = "pcpu-alloc: ";
+  for (let g = 0; g < groups.length; g++)
+    for (let i = 0; i < groups[g]; i++) {
+      line += `[${g}] ${cpu++} `;
+    }
+  log(line);
+}
+
+/**
+ * A boot hash table sized from nr_kernel_pages: one bucket per 2^scale bytes of low memory,
+ * rounded up to a power of two, allocated from memblock ("linear") unless hashdist spreads it
+ * over nodes with vmalloc later (NUMA machines with more than one node).
+ * "Dentry cache hash table entries: 65536 (order: 7, 524288 bytes, linear)".
+ * @kernel mm/page_alloc.c alloc_large_system_hash
+ */
+export function alloc_large_system_hash(
+  k: Kernel,
+  mb: Memblock | null,
+  tablename: string,
+  bucketsize: number,
+  scale: number,
+  nr_kernel_pages: number,
+  nr_all_pages: number,
+): { entries: number; bytes: number } {
+  let numentries = Math.ceil(nr_kernel_pages / 256) * 256;
+  numentries = scale > 12 ? Math.floor(numentries / 2 ** (scale - 12)) : numentries * 2 ** (12 - scale);
+  if (numentries * bucketsize < PAGE_SIZE) numentries = PAGE_SIZE / bucketsize;
+  numentries = 2 ** Math.ceil(Math.log2(numentries));
+  const max = Math.floor((nr_all_pages * PAGE_SIZE) / 16 / bucketsize);
+  if (numentries > max) numentries = 2 ** Math.floor(Math.log2(max));
+  const bytes = numentries * bucketsize;
+  const order = Math.max(0, Math.ceil(Math.log2(bytes / PAGE_SIZE)));
+  if (mb) memblock_alloc_try_nid(mb, bytes, SMP_CACHE_BYTES, NUMA_NO_NODE, `${tablename} hash`);
+  k.log.printk(KERN_INFO, `${tablename} hash table entries: ${numentries} (order: ${order}, ${bytes} bytes, ${mb ? "linear" : "vmalloc"})`);
+  return { entries: numentries, bytes };
+}
+
+/**
+ * swiotlb's bounce buffer, set up by mem_init on machines with memory above 4 GiB (devices that
+ * can only DMA below 4 GiB bounce through it): 64 MiB below 4 GiB plus its slot array.
+ * @kernel arch/x86/kernel/pci-dma.c pci_iommu_alloc, pci_swiotlb_detect
+ * @kernel kernel/dma/swiotlb.c swiotlb_init_remap, swiotlb_print_info
+ */
+export function swiotlb_init(k: Kernel, mb: Memblock): void {
+  const base = memblock_alloc_range_nid(mb, IO_TLB_DEFAULT_SIZE, PAGE_SIZE, 0, SZ_4G, NUMA_NO_NODE, false, "swiotlb buffer");
+  memblock_alloc_try_nid(mb, IO_TLB_SLOTS_SIZE, PAGE_SIZE, NUMA_NO_NODE, "swiotlb slots");
+  k.log.printk(KERN_INFO, `software IO TLB: mapped [mem ${hex18(base)}-${hex18(base + IO_TLB_DEFAULT_SIZE)}] (64MB)`);
+}
+
+function hex(x: number): string {
+  return "0x" + x.toString(16);
+}

@@ -1,0 +1,269 @@
+/**
+ * Booting a machine: the memory-relevant part of init/main.c start_kernel and the initcalls after
+ * it, in the kernel's order, producing a Kernel whose zones, free lists, watermarks and boot log
+ * are what Linux 6.1 gives a QEMU i440FX guest of the same shape.
+ *
+ *   setup_arch            e820 → memblock → reservations → NUMA → sparse memmap
+ *   paging_init           zone_sizes_init → free_area_init (zones, memmap_init)
+ *   setup_per_cpu_areas   per-cpu first chunk
+ *   build_all_zonelists   "Fallback order", "Built N zonelists … Total pages", "Policy zone"
+ *   vfs_caches_init_early dentry/inode hash tables (memblock, unless NUMA hashdist)
+ *   mm_init → mem_init    swiotlb, memblock_free_all (deferred part skipped), vmalloc PUDs,
+ *                         mem_init_print_info ("Memory: …K/…K available (…)")
+ *   setup_per_cpu_pageset pcp high/batch
+ *   alternatives          "Freeing SMP alternatives memory: 36K"
+ *   page_alloc_init_late  deferred struct pages freed ("node N deferred pages initialised")
+ *   postcore initcall     init_per_zone_wmark_min (min_free_kbytes, watermarks, lowmem_reserve)
+ *   subsys initcall       hugepage_init (THP off below 512 MiB; khugepaged raises min_free_kbytes)
+ *   rootfs initcall       "Freeing initrd memory"
+ *   free_initmem, mark_rodata_ro  the image's init, decrypted and gap pages
+ *
+ * Time: k.now_ns advances by fixed amounts between the steps, chosen to resemble the real
+ * TCG boot's timestamps (w0/dmesg: e820 edits at ~3 ms, Memory: at ~61 ms, initrd freed at
+ * ~0.95 s, initmem at ~1.35 s), so the log's timestamps increase and are deterministic.
+ *
+ * @kernel init/main.c start_kernel, mm_init, kernel_init_freeable, kernel_init
+ * @kernel arch/x86/mm/init_64.c paging_init, mem_init, preallocate_vmalloc_pages
+ * @kernel mm/page_alloc.c mem_init_print_info, page_alloc_init_late, free_reserved_area
+ * @kernel arch/x86/mm/init.c free_initmem, free_kernel_image_pages
+ * @kernel arch/x86/mm/init_64.c mark_rodata_ro
+ * @kernel init/initramfs.c free_initrd_mem
+ *
+ * Simplified: only memory-related steps and log lines exist; the other ~300 lines of a real boot
+ * log (ACPI, PCI, drivers) are not printed. Kernel allocations made by the rest of boot (slab
+ * caches, ftrace, the initramfs contents in tmpfs) are not modelled here, so MemFree after boot is
+ * higher than the real idle guest's; MemTotal (managed pages) is modelled.
+ */
+import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
+import { alloc_large_system_hash, type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
+import { GFP_KERNEL } from "../mm/gfp.js";
+import { hugepage_init, setup_transparent_hugepage, type ThpMode } from "../mm/huge_memory.js";
+import { DEBIAN_6_1_IMAGE, type KernelImage, kernel_image_layout, memblock_phys_free, PFN_DOWN } from "../mm/memblock.js";
+import { F, MemMap, PG_reserved } from "../mm/memmap.js";
+import {
+  build_all_zonelists,
+  deferred_init_memmap,
+  free_area_init,
+  type FreePagesCore,
+  LOCAL_DISTANCE,
+  MAX_DMA32_PFN,
+  memblock_find_dma_reserve,
+  memblock_free_all,
+  mm_init_state,
+  REMOTE_DISTANCE,
+  zone_sizes_init_limits,
+} from "../mm/mm_init.js";
+import { pglist_data } from "../mm/mmzone.js";
+import { __free_pages_core, alloc_pages, setup_per_cpu_pageset } from "../mm/page_alloc.js";
+import { K, MiB, PAGE_SIZE } from "../mm/types.js";
+import { global_zone_page_state } from "../mm/vmstat.js";
+import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
+import { init_per_zone_wmark_min, start_stop_khugepaged } from "../mm/watermark.js";
+import { Kernel } from "./kernel.js";
+import { KERN_INFO } from "./printk.js";
+
+/** How to build the machine. Every field has a default matching the realkernel QEMU runs. */
+export interface BootParams {
+  /** RAM in bytes (QEMU -m). Default 512 MiB. */
+  memory?: number;
+  /** CPUs (QEMU -smp). Default 1, or one per NUMA node when nodes are given without cpus. */
+  cpus?: number;
+  /**
+   * NUMA nodes (QEMU -numa node,memdev=…): sizes must add up to `memory`; cpus per node default
+   * to one each in order. Omitted: no SRAT, the kernel fakes one node.
+   */
+  numa?: { nodes: Array<{ size: number; cpus?: number[] }>; distance?: number[][] };
+  /** An explicit e820 map instead of QEMU's (entries in bytes). */
+  e820?: e820_entry[];
+  /** transparent_hugepage= on the command line; default: the compiled-in "always". */
+  thp?: ThpMode;
+  /** Kernel image sizes; default Debian 6.1.0-56-amd64. */
+  image?: Partial<KernelImage>;
+  /** initrd size in bytes; default the realkernel initramfs (2596 KiB); 0 for none. */
+  initrd?: number;
+  /** kernelcore= / movablecore=: bytes, or "N%" of memory. */
+  kernelcore?: number | string;
+  movablecore?: number | string;
+  /** PRNG seed. Default 1. */
+  seed?: number;
+}
+
+/** The realkernel initramfs as QEMU placed it: RAMDISK [0x1fd57000-0x1ffdffff] = 2596 KiB. */
+export const DEFAULT_INITRD_SIZE = 0x289000;
+
+/** How much the modelled boot clock moves for each step, in microseconds (see the header). */
+function advancer(k: Kernel): (us: number) => void {
+  return (us) => {
+    k.now_ns += us * 1000;
+  };
+}
+
+function parseCore(v: number | string | undefined): { pages: number; percent: number } {
+  if (v === undefined) return { pages: 0, percent: 0 };
+  if (typeof v === "string" && v.endsWith("%")) return { pages: 0, percent: Number(v.slice(0, -1)) };
+  return { pages: Math.floor(Number(v) / PAGE_SIZE), percent: 0 };
+}
+
+/** Boot: the allocator pieces the memory init hands pages to (page_alloc.ts). */
+const free_core: FreePagesCore = (k, pfn, order) => __free_pages_core(k, pfn, order);
+
+/**
+ * Boots a machine and returns its kernel, with the boot log in k.log.
+ * @kernel init/main.c start_kernel
+ */
+export function start_kernel(params: BootParams = {}): Kernel {
+  const memory = params.memory ?? 512 * MiB;
+  const numaNodes = params.numa?.nodes;
+  const nrNodes = numaNodes ? numaNodes.length : 1;
+  if (numaNodes) {
+    const sum = numaNodes.reduce((a, n) => a + n.size, 0);
+    if (sum !== memory) throw new RangeError(`NUMA node sizes add up to ${sum} bytes, not the ${memory} bytes of memory`);
+  }
+  const cpus = params.cpus ?? (numaNodes ? numaNodes.length : 1);
+  if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus must be a positive integer, got ${cpus}`);
+  const nodes: NumaNodeSpec[] = numaNodes
+    ? numaNodes.map((n, i) => ({ size: n.size, cpus: n.cpus ?? (i < cpus ? [i] : []) }))
+    : [{ size: memory, cpus: Array.from({ length: cpus }, (_, i) => i) }];
+  // CPUs not named by any node go to node 0, as cpus without SRAT affinity do.
+  const cpuNodes = new Array<number>(cpus).fill(0);
+  nodes.forEach((n, nid) => n.cpus.forEach((c) => c < cpus && (cpuNodes[c] = nid)));
+
+  const k = new Kernel(params.seed ?? 1);
+  const advance = advancer(k);
+  const image: KernelImage = { ...DEBIAN_6_1_IMAGE, ...params.image };
+  const initrd = params.initrd ?? DEFAULT_INITRD_SIZE;
+  k.nr_cpu_ids = cpus;
+  k.cpu_to_node = cpuNodes;
+  k.numa_distance =
+    params.numa?.distance ??
+    Array.from({ length: nrNodes }, (_, a) => Array.from({ length: nrNodes }, (_, b) => (a === b ? LOCAL_DISTANCE : REMOTE_DISTANCE)));
+  if (params.thp) setup_transparent_hugepage(k, params.thp);
+
+  // ---- setup_arch ----
+  const table: e820_table = params.e820 ? { entries: params.e820.map((e) => ({ ...e })) } : qemu_i440fx_e820(memory);
+  const sa = setup_arch(k, { e820: table, nodes, numa: !!numaNodes, image, initrd }, advance);
+  const mb = sa.mb;
+  k.max_pfn = sa.max_pfn;
+  const st = new mm_init_state();
+  k.mm_init = st;
+  const kc = parseCore(params.kernelcore);
+  const mc = parseCore(params.movablecore);
+  st.required_kernelcore = kc.pages;
+  st.required_kernelcore_percent = kc.percent;
+  st.required_movablecore = mc.pages;
+  st.required_movablecore_percent = mc.percent;
+  st.dma_reserve = memblock_find_dma_reserve(mb);
+
+  // paging_init: the memmap exists from here on (sparse_init reserved it in setup_arch).
+  k.mem_map = new MemMap(sa.max_pfn);
+  k.node_data = Array.from({ length: nrNodes }, (_, nid) => new pglist_data(nid));
+  k.zones = k.node_data.flatMap((p) => p.node_zones);
+  advance(3700);
+  free_area_init(k, st, mb, zone_sizes_init_limits(sa.max_pfn));
+  advance(9000);
+
+  // ---- start_kernel ----
+  setup_per_cpu_areas(k, mb, cpuNodes, nrNodes);
+  advance(1300);
+  const hasCpus = k.node_data.map((p) => cpuNodes.includes(p.node_id));
+  build_all_zonelists(k, st, k.numa_distance, hasCpus);
+  advance(1800);
+  // vfs_caches_init_early: hashdist (NUMA with more than one node) defers both tables to
+  // vmalloc in vfs_caches_init, after mem_init.
+  const hashdist = nrNodes > 1;
+  alloc_large_system_hash(k, hashdist ? null : mb, "Dentry cache", 8, 13, st.nr_kernel_pages, st.nr_all_pages);
+  alloc_large_system_hash(k, hashdist ? null : mb, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
+  advance(8000);
+
+  // ---- mm_init → mem_init ----
+  if (sa.max_pfn > MAX_DMA32_PFN) swiotlb_init(k, mb);
+  memblock_free_all(k, st, mb, free_core);
+  // preallocate_vmalloc_pages: a PUD page for each of the 64 PGD entries of the 32 TiB vmalloc
+  // area on 4-level paging, taken from the buddy allocator.
+  for (let i = 0; i < 64; i++) alloc_pages(k, GFP_KERNEL, 0);
+  mem_init_print_info(k, st, image);
+  advance(4600);
+
+  setup_per_cpu_pageset(k);
+  advance(310000);
+  const layout = kernel_image_layout(image);
+  const init_begin = Math.ceil((layout.sdata + image.rwdata) / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE;
+  const smp_locks = init_begin + Math.ceil(image.init / PAGE_SIZE) * PAGE_SIZE;
+  free_reserved_area(k, smp_locks, smp_locks + image.smp_alternatives, "SMP alternatives");
+  advance(160000);
+
+  // page_alloc_init_late, after smp_init
+  const perNode = deferred_init_memmap(k, st, mb, free_core);
+  perNode.forEach((n, nid) => {
+    if (n) k.log.printk(KERN_INFO, `node ${nid} deferred pages initialised in ${Math.max(1, Math.round(n / 8192))}ms`);
+  });
+  advance(30000);
+
+  // postcore_initcall, subsys_initcall
+  init_per_zone_wmark_min(k, cpus);
+  if (hugepage_init(k, totalram(k))) start_stop_khugepaged(k);
+  advance(380000);
+
+  // rootfs_initcall (populate_rootfs), then kernel_init: free_initmem, mark_rodata_ro
+  if (initrd) {
+    free_reserved_area(k, sa.initrd_start, sa.initrd_start + Math.ceil(initrd / PAGE_SIZE) * PAGE_SIZE, "initrd");
+    memblock_phys_free(mb, sa.initrd_start, Math.ceil(initrd / PAGE_SIZE) * PAGE_SIZE);
+  }
+  advance(345000);
+  free_reserved_area(k, layout.end - image.decrypted_unused, layout.end, "unused decrypted");
+  advance(49000);
+  free_reserved_area(k, init_begin, init_begin + image.init, "unused kernel image (initmem)");
+  advance(2000);
+  // __end_rodata_hpage_align: rodata rounded up to 2 MiB; 26624k for Debian's image.
+  const rodataHpageEnd = Math.ceil(layout.rodata_end / (2 * MiB)) * 2 * MiB;
+  k.log.printk(KERN_INFO, `Write protecting the kernel read-only data: ${(rodataHpageEnd - image.phys_start) / 1024}k`);
+  free_reserved_area(k, layout.text_end, layout.rodata_start, "unused kernel image (text/rodata gap)");
+  free_reserved_area(k, layout.rodata_end, layout.sdata, "unused kernel image (rodata/data gap)");
+  return k;
+}
+
+/** Sum of managed pages: totalram_pages once boot is done. */
+function totalram(k: Kernel): number {
+  let n = 0;
+  for (const z of k.zones) n += z.managed_pages;
+  return n;
+}
+
+/**
+ * The "Memory:" line. `available` is nr_free_pages() at this point, which with
+ * CONFIG_DEFERRED_STRUCT_PAGE_INIT counts only the non-deferred part (207548K on every
+ * single-node w0 variant); `reserved` is physpages - totalram_pages, where totalram already
+ * counts the deferred pages.
+ * @kernel mm/page_alloc.c mem_init_print_info
+ */
+export function mem_init_print_info(k: Kernel, st: mm_init_state, img: KernelImage): void {
+  let physpages = 0;
+  for (const p of k.node_data) physpages += p.node_present_pages;
+  const nr_free = global_zone_page_state(k, NR_FREE_PAGES);
+  const kb = (b: number): number => Math.floor(b / 1024);
+  k.log.printk(
+    KERN_INFO,
+    `Memory: ${K(nr_free)}K/${K(physpages)}K available (${kb(img.code)}K kernel code, ${kb(img.rwdata)}K rwdata, ${kb(img.rodata)}K rodata, ${kb(img.init)}K init, ${kb(img.bss)}K bss, ${K(physpages - st.totalram_pages)}K reserved, 0K cma-reserved)`,
+  );
+}
+
+/**
+ * Frees a reserved byte range page by page into the buddy allocator and counts the pages into
+ * the zones' managed pages (adjust_managed_page_count), printing "Freeing <s> memory: NK".
+ * @kernel mm/page_alloc.c free_reserved_area
+ */
+export function free_reserved_area(k: Kernel, start: number, end: number, s: string): number {
+  const first = Math.ceil(start / PAGE_SIZE);
+  const last = PFN_DOWN(end);
+  let pages = 0;
+  const reserved = F(PG_reserved);
+  for (let pfn = first; pfn < last; pfn++) {
+    k.mem_map.flags[pfn] &= ~reserved;
+    __free_pages_core(k, pfn, 0);
+    pages++;
+  }
+  if (k.mm_init) k.mm_init.totalram_pages += pages;
+  if (s) k.log.printk(KERN_INFO, `Freeing ${s} memory: ${K(pages)}K`);
+  return pages;
+}
+
