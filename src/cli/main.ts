@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * The `mmsim` command: argv in, text out, exit code back. Each subcommand lives in
+ * src/cli/commands/<name>.ts and exports `register<Name>(program, io)`; add a line to
+ * `buildProgram` to wire a new one. The shell calls only the public API (src/api).
+ *
+ * Exit codes: 0 success, 1 a failure while running (a file that cannot be read…), 2 a usage
+ * error (unknown option, bad value), reported on one line.
+ */
+import { Command, CommanderError } from "commander";
+import { pathToFileURL } from "node:url";
+import { registerDecode } from "./commands/decode.js";
+
+/** Where a command writes; tests pass buffers, main passes the process streams. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** A usage error found after parsing (conflicting options…): exit code 2, one line. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** The program with every subcommand registered, writing to `io`. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command("mmsim")
+    .description("The Linux 6.1 memory manager, made runnable: a faithful, deterministic model")
+    .showSuggestionAfterError(false)
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  registerDecode(program, io);
+  for (const c of program.commands) {
+    c.showSuggestionAfterError(false)
+      .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+      .exitOverride();
+  }
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version are exits, not errors; help shown for a missing command is a usage error
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT_OK;
+      if (e.code === "commander.help") return e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      if (e.code === "commander.executeSubCommandAsync") return EXIT_FAILURE;
+      // commander has already printed its one-line "error: …"
+      return EXIT_USAGE;
+    }
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    io.err(`error: ${msg.split("\n")[0]}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (invokedDirectly) {
+  const io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+  runCli(process.argv.slice(2), io).then((code) => {
+    process.exitCode = code;
+  });
+}
