@@ -22,7 +22,7 @@
  * Simplified: the 3.10 era's bit 0x100000 is named __GFP_KMEMCG (3.8–3.14); 3.15–4.3 left it unused.
  * The 4.4 era names 0x100000 __GFP_ACCOUNT although 4.4 itself called it __GFP_NOACCOUNT.
  */
-import { gfpflag_names, format_flags, __GFP_HIGH, __GFP_KSWAPD_RECLAIM } from "../mm/gfp.js";
+import { gfpflag_names, format_flags, __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_DMA, __GFP_DMA32 } from "../mm/gfp.js";
 
 /** A GFP layout era. */
 export type GfpEraId = "3.10" | "4.4" | "4.10" | "4.15" | "5.1" | "6.3";
@@ -155,6 +155,9 @@ function era415(): GfpEra {
 function era51(): GfpEra {
   const bits: Record<string, number> = {};
   for (const [v, n] of gfpflag_names) if (n.startsWith("__GFP_") && n !== "__GFP_RECLAIM") bits[n] = v;
+  // The name table prints these two as GFP_DMA / GFP_DMA32; the bits are the same.
+  bits.__GFP_DMA = __GFP_DMA;
+  bits.__GFP_DMA32 = __GFP_DMA32;
   return { id: "5.1", from: kver(5, 1), to: kver(6, 2), printsNames: true, bits, names: gfpflag_names };
 }
 

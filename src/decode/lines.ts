@@ -130,9 +130,9 @@ export function splitLogLines(input: string): LogLine[] {
   const stripped = physical.map(stripPrefixes);
   const nonEmpty = stripped.filter((s) => s.text.trim() !== "");
   const prefixed = nonEmpty.filter((s) => s.hadPrefix).length;
-  // Only re-join wraps when the paste is mostly prefixed (3 in 4 lines), so a clean /proc-style
+  // Only re-join wraps when the paste is mostly prefixed (2 lines in 3), so a clean /proc-style
   // paste with no stamps is never glued together.
-  const joinWraps = nonEmpty.length >= 4 && prefixed * 4 >= nonEmpty.length * 3;
+  const joinWraps = nonEmpty.length >= 4 && prefixed * 3 >= nonEmpty.length * 2;
   const out: LogLine[] = [];
   for (let i = 0; i < stripped.length; i++) {
     const s = stripped[i];
