@@ -4,6 +4,7 @@
  * run side by side in one process. Mechanisms take it (or a zone/pgdat that leads to it) as their
  * first argument. Built by start_kernel (kernel/start_kernel.ts); wrapped for users by sim/Machine.
  */
+import { default_mm_hooks, type mm_hooks, ratelimit_state } from "../mm/alloc_hooks.js";
 import type { MemMap } from "../mm/memmap.js";
 import type { pglist_data, zone } from "../mm/mmzone.js";
 import type { Memblock } from "../mm/memblock.js";
@@ -49,6 +50,10 @@ export class Kernel {
   nr_cpu_ids = 1;
   /** Highest pfn + 1 that has memory. */
   max_pfn = 0;
+  /** Where the page allocator's slow path calls reclaim, compaction and the OOM killer (mm/alloc_hooks.ts). */
+  mmHooks: mm_hooks = default_mm_hooks();
+  /** warn_alloc's nopage_rs: one "page allocation failure" report per 10 s. */
+  readonly nopage_rs = new ratelimit_state(10e9, 1);
 
   /** Tasks by pid and the pid allocator; pid 1 is the model's init (kernel/sched.ts). */
   readonly tasks = new TaskTable();

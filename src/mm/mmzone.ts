@@ -37,6 +37,12 @@ export const WMARK_HIGH = 2;
 export const WMARK_PROMO = 3;
 export const NR_WMARK = 4;
 
+// enum zone_flags: bit numbers in zone.flags.
+/** The zone's watermark was boosted by a fragmenting fallback; cleared when kswapd is woken. */
+export const ZONE_BOOSTED_WATERMARK = 0;
+/** kswapd may be scanning the zone: pcp lists hold fewer pages meanwhile. */
+export const ZONE_RECLAIM_ACTIVE = 1;
+
 /**
  * pcp lists: one per (order <= PAGE_ALLOC_COSTLY_ORDER, pcp migratetype), plus NR_PCP_THP lists
  * for pageblock_order: 3 * 4 + 2 = 14.
@@ -69,6 +75,8 @@ export class zone {
   readonly _watermark = new Float64Array(NR_WMARK);
   watermark_boost = 0;
   nr_reserved_highatomic = 0;
+  /** enum zone_flags bits (1 << ZONE_BOOSTED_WATERMARK …). */
+  flags = 0;
   /** Pages this zone keeps back from allocations that could have used a higher zone. */
   readonly lowmem_reserve = new Float64Array(MAX_NR_ZONES);
   zone_start_pfn = 0;

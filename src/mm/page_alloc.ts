@@ -1,0 +1,1657 @@
+/**
+ * The physical page allocator: the buddy system's free lists per zone, order and migratetype,
+ * merging on free and splitting on allocation, the migratetype fallbacks that steal and claim
+ * pageblocks, the MIGRATE_HIGHATOMIC reserve, the per-CPU page lists (pcp) in front of the buddy
+ * lists, the watermark checks, and __alloc_pages with its fast path (get_page_from_freelist) and
+ * its slow path, whose reclaim, compaction, kswapd and OOM steps call the hooks in alloc_hooks.ts.
+ *
+ * @kernel mm/page_alloc.c __free_one_page, buddy_merge_likely, expand, __rmqueue_smallest, fallbacks,
+ *   move_freepages, move_freepages_block, can_steal_fallback, steal_suitable_fallback,
+ *   find_suitable_fallback, reserve_highatomic_pageblock, unreserve_highatomic_pageblock,
+ *   __rmqueue_fallback, __rmqueue, rmqueue_bulk, free_pcppages_bulk, free_one_page,
+ *   __free_pages_ok, __free_pages_core, free_unref_page, free_unref_page_commit, nr_pcp_free,
+ *   nr_pcp_high, rmqueue_pcplist, rmqueue_buddy, rmqueue, zone_statistics, __zone_watermark_ok,
+ *   zone_watermark_fast, zone_watermark_ok_safe, alloc_flags_nofragment, get_page_from_freelist,
+ *   gfp_to_alloc_flags, __gfp_pfmemalloc_flags, __alloc_pages_slowpath, should_reclaim_retry,
+ *   should_compact_retry, __alloc_pages_direct_reclaim, __alloc_pages_direct_compact,
+ *   __alloc_pages_may_oom, warn_alloc, prepare_alloc_pages, __alloc_pages, __free_pages,
+ *   prep_new_page, prep_compound_page, split_page, drain_local_pages, drain_all_pages,
+ *   zone_batchsize, zone_highsize, setup_per_cpu_pageset, zone_pcp_update, nr_free_zone_pages
+ * @kernel mm/internal.h ALLOC_WMARK_MIN … ALLOC_KSWAPD (Debian's 6.1.x has the ALLOC_NON_BLOCK /
+ *   ALLOC_MIN_RESERVE split backported from 6.3: this file follows that source, not 6.1.0's
+ *   ALLOC_HARDER / ALLOC_HIGH)
+ * @kernel include/trace/events/kmem.h mm_page_alloc, mm_page_free, mm_page_alloc_zone_locked,
+ *   mm_page_pcpu_drain, mm_page_alloc_extfrag
+ *
+ * Representation: a free block is its head pfn on `zone.free_area[order].free_list[mt]`, linked
+ * through `mem_map.lru`, with PG_buddy set and the order in `mem_map.private`. The list a page is
+ * on (buddy or pcp) is remembered in `mem_map.index` — the kernel keeps the pcp migratetype there
+ * too (set_pcppage_migratetype); here buddy pages use it as well, because our list_del needs the
+ * list head the kernel's does not. A compound page's order is kept in the first tail's `index`
+ * (the kernel's page[1].compound_order), read with `compound_order`.
+ *
+ * Simplified: one thread, so zone->lock and pcp locks are not modelled and the pcp trylock always
+ * succeeds; no CMA (Debian has none), no page reporting, no debug_pagealloc guard pages, no KASAN,
+ * no page_owner, no compaction capture; no cpusets (cpusets_enabled() is false without child
+ * cpusets); no deferred struct page init; realtime tasks are not distinguished (rt_task); zone
+ * counters are exact (no per-cpu drift, so zone_watermark_ok_safe equals zone_watermark_ok);
+ * page contents are not modelled, so __GFP_ZERO and init_on_alloc zero nothing; bad-page reports
+ * are KernelBug throws (they mean a bug in the model); the `%p` of trace events prints the
+ * unhashed vmemmap address (as with no_hash_pointers and nokaslr).
+ */
+import { BUG_ON, KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { KERN_WARNING } from "../kernel/printk.js";
+import {
+  type alloc_context,
+  COMPACT_SKIPPED,
+  COMPACT_DEFERRED,
+  compaction_failed,
+  compaction_made_progress,
+  compaction_needs_reclaim,
+  compaction_withdrawn,
+  DEF_COMPACT_PRIORITY,
+  INIT_COMPACT_PRIORITY,
+  MIN_COMPACT_COSTLY_PRIORITY,
+  MIN_COMPACT_PRIORITY,
+  NODE_RECLAIM_FULL,
+  NODE_RECLAIM_NOSCAN,
+  PF_MEMALLOC,
+} from "./alloc_hooks.js";
+import {
+  __GFP_ATOMIC,
+  __GFP_COMP,
+  __GFP_DIRECT_RECLAIM,
+  __GFP_DMA,
+  __GFP_HARDWALL,
+  __GFP_HIGH,
+  __GFP_KSWAPD_RECLAIM,
+  __GFP_MEMALLOC,
+  __GFP_NOFAIL,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_RETRY_MAYFAIL,
+  __GFP_THISNODE,
+  __GFP_WRITE,
+  __GFP_IO,
+  format_gfp_flags,
+  gfp_migratetype,
+  gfp_zone,
+  GFP_USER,
+  show_gfp_flags,
+} from "./gfp.js";
+import { F, PG_active, PG_buddy, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
+import {
+  free_area,
+  high_wmark_pages,
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_ISOLATE,
+  MIGRATE_MOVABLE,
+  MIGRATE_PCPTYPES,
+  MIGRATE_RECLAIMABLE,
+  MIGRATE_TYPES,
+  MIGRATE_UNMOVABLE,
+  min_wmark_pages,
+  low_wmark_pages,
+  NR_LOWORDER_PCP_LISTS,
+  NR_PCP_LISTS,
+  per_cpu_pages,
+  type pglist_data,
+  wmark_pages,
+  WMARK_HIGH,
+  WMARK_LOW,
+  WMARK_MIN,
+  type zone,
+  ZONE_BOOSTED_WATERMARK,
+  ZONE_DMA32,
+  ZONE_NORMAL,
+  ZONE_RECLAIM_ACTIVE,
+} from "./mmzone.js";
+import { boost_watermark } from "./watermark.js";
+import { MAX_ORDER, NO_PFN, PAGE_ALLOC_COSTLY_ORDER, pageblock_nr_pages, pageblock_order, PAGE_SIZE, MiB } from "./types.js";
+import {
+  COMPACTFAIL,
+  COMPACTSTALL,
+  COMPACTSUCCESS,
+  NR_FREE_PAGES,
+  NR_MLOCK,
+  NUMA_FOREIGN,
+  NUMA_HIT,
+  NUMA_LOCAL,
+  NUMA_MISS,
+  NUMA_OTHER,
+  PGALLOC_DMA,
+  PGFREE,
+  UNEVICTABLE_PGCLEARED,
+} from "./vmstat_items.js";
+
+// ---------------------------------------------------------------------------------------------
+// alloc_flags (mm/internal.h)
+
+/** The low two bits index zone->_watermark. */
+export const ALLOC_WMARK_MIN = WMARK_MIN;
+export const ALLOC_WMARK_LOW = WMARK_LOW;
+export const ALLOC_WMARK_HIGH = WMARK_HIGH;
+/** Don't check watermarks at all (PF_MEMALLOC, __GFP_MEMALLOC). */
+export const ALLOC_NO_WATERMARKS = 0x04;
+export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;
+/** An OOM victim: may use half of what is left below min. */
+export const ALLOC_OOM = 0x08;
+/** The caller cannot block (no __GFP_DIRECT_RECLAIM): a further quarter of min. */
+export const ALLOC_NON_BLOCK = 0x10;
+/** __GFP_HIGH: may use half of the min reserve. */
+export const ALLOC_MIN_RESERVE = 0x20;
+/** Check the cpuset (no cpusets are modelled; kept for the flag's value). */
+export const ALLOC_CPUSET = 0x40;
+/** May use CMA areas (none in Debian's build). */
+export const ALLOC_CMA = 0x80;
+/** Avoid mixing pageblock migratetypes (only with ZONE_DMA32 next to ZONE_NORMAL). */
+export const ALLOC_NOFRAGMENT = 0x100;
+/** May use and create MIGRATE_HIGHATOMIC reserves. */
+export const ALLOC_HIGHATOMIC = 0x200;
+/** May wake kswapd (same bit as __GFP_KSWAPD_RECLAIM). */
+export const ALLOC_KSWAPD = 0x800;
+/** Any of the flags that give access to reserves below min. */
+export const ALLOC_RESERVES = ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM;
+
+// fpi_t: free page internal flags.
+export const FPI_NONE = 0;
+/** Don't tell page reporting about the freed block. */
+export const FPI_SKIP_REPORT_NOTIFY = 1 << 0;
+/** Put the freed block at the tail of its free list (boot and memory onlining). */
+export const FPI_TO_TAIL = 1 << 1;
+export const FPI_SKIP_KASAN_POISON = 1 << 2;
+
+/** Pageset values before setup_per_cpu_pageset: every free goes straight to the buddy lists. */
+export const BOOT_PAGESET_HIGH = 0;
+export const BOOT_PAGESET_BATCH = 1;
+/** CONFIG_PCP_BATCH_SCALE_MAX=5 in Debian's config: free batches grow up to 32x. */
+export const CONFIG_PCP_BATCH_SCALE_MAX = 5;
+/** Reclaim rounds without progress before the allocator considers OOM. @kernel mm/internal.h */
+export const MAX_RECLAIM_RETRIES = 16;
+/** Compaction rounds with progress before OOM is considered. */
+export const MAX_COMPACT_RETRIES = 16;
+
+/** Flags a page must not have when freed. @kernel include/linux/page-flags.h PAGE_FLAGS_CHECK_AT_FREE */
+export const PAGE_FLAGS_CHECK_AT_FREE =
+  F(PG_lru) |
+  F(PG_locked) |
+  F(PG_private) |
+  F(PG_private_2) |
+  F(PG_writeback) |
+  F(PG_reserved) |
+  F(PG_slab) |
+  F(PG_active) |
+  F(PG_unevictable) |
+  F(PG_mlocked);
+
+const PG_buddy_mask = F(PG_buddy);
+const PG_head_mask = F(PG_head);
+const PG_tail_mask = F(PG_tail);
+const PG_mlocked_mask = F(PG_mlocked);
+
+// ---------------------------------------------------------------------------------------------
+// Pageblock migratetypes and page helpers
+
+/** The migratetype of the pageblock holding pfn. @kernel mm/page_alloc.c get_pfnblock_migratetype */
+export function get_pageblock_migratetype(k: Kernel, pfn: number): number {
+  return k.mem_map.pageblock_mt[pfn >>> pageblock_order];
+}
+
+/** Sets the migratetype of the pageblock holding pfn. @kernel mm/page_alloc.c set_pageblock_migratetype */
+export function set_pageblock_migratetype(k: Kernel, pfn: number, migratetype: number): void {
+  k.mem_map.pageblock_mt[pfn >>> pageblock_order] = migratetype;
+}
+
+/** Whether pfn heads a free buddy block. @kernel include/linux/page-flags.h PageBuddy */
+export function PageBuddy(k: Kernel, pfn: number): boolean {
+  return (k.mem_map.flags[pfn] & PG_buddy_mask) !== 0;
+}
+
+/** The order of a free block's head. @kernel mm/internal.h buddy_order */
+export function buddy_order(k: Kernel, pfn: number): number {
+  return k.mem_map.private[pfn];
+}
+
+/** The order of a compound page (0 for a base page). @kernel include/linux/mm.h compound_order */
+export function compound_order(k: Kernel, pfn: number): number {
+  return (k.mem_map.flags[pfn] & PG_head_mask) !== 0 ? k.mem_map.index[pfn + 1] : 0;
+}
+
+/** Only the first three migratetypes may merge with each other. @kernel include/linux/mmzone.h migratetype_is_mergeable */
+function migratetype_is_mergeable(mt: number): boolean {
+  return mt < MIGRATE_PCPTYPES;
+}
+
+/** The pcp list for an order and migratetype: order * 3 + mt, THP (order 9) in lists 12 and 13. @kernel mm/page_alloc.c order_to_pindex */
+export function order_to_pindex(migratetype: number, order: number): number {
+  if (order > PAGE_ALLOC_COSTLY_ORDER) return NR_LOWORDER_PCP_LISTS + (migratetype === MIGRATE_MOVABLE ? 1 : 0);
+  return MIGRATE_PCPTYPES * order + migratetype;
+}
+
+/** The order of a pcp list. @kernel mm/page_alloc.c pindex_to_order */
+export function pindex_to_order(pindex: number): number {
+  return pindex >= NR_LOWORDER_PCP_LISTS ? pageblock_order : (pindex / MIGRATE_PCPTYPES) | 0;
+}
+
+/** Orders cached on pcp lists: 0..3 and the THP order. @kernel mm/page_alloc.c pcp_allowed_order */
+export function pcp_allowed_order(order: number): boolean {
+  return order <= PAGE_ALLOC_COSTLY_ORDER || order === pageblock_order;
+}
+
+/** The NUMA node of a CPU, from k.cpu_to_node (every CPU on node 0 when it is empty). @kernel include/linux/topology.h cpu_to_node */
+export function cpu_to_node(k: Kernel, cpu: number): number {
+  return k.cpu_to_node[cpu] ?? 0;
+}
+
+/** The node of the running CPU. @kernel include/linux/topology.h numa_node_id */
+export function numa_node_id(k: Kernel): number {
+  return cpu_to_node(k, k.cpu);
+}
+
+/** The CPUs of a node. @kernel include/linux/topology.h cpumask_of_node */
+function nr_cpus_of_node(k: Kernel, nid: number): number {
+  let n = 0;
+  for (let cpu = 0; cpu < k.nr_cpu_ids; cpu++) if (cpu_to_node(k, cpu) === nid) n++;
+  return n;
+}
+
+/** The struct page address as the kernel's `%p` would show it unhashed: vmemmap + pfn * 64. */
+export function page_ptr_string(pfn: number): string {
+  return pfn < 0 ? "0000000000000000" : "ffffea" + (pfn * 64).toString(16).padStart(10, "0");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free lists
+
+/** Puts a free block at the head of its list. @kernel mm/page_alloc.c add_to_free_list */
+function add_to_free_list(k: Kernel, pfn: number, z: zone, order: number, migratetype: number): void {
+  const area = z.free_area[order];
+  k.mem_map.lru.list_add(area.free_list, migratetype, pfn);
+  k.mem_map.index[pfn] = migratetype;
+  area.nr_free++;
+}
+
+/** Puts a free block at the tail, where it is taken last. @kernel mm/page_alloc.c add_to_free_list_tail */
+function add_to_free_list_tail(k: Kernel, pfn: number, z: zone, order: number, migratetype: number): void {
+  const area = z.free_area[order];
+  k.mem_map.lru.list_add_tail(area.free_list, migratetype, pfn);
+  k.mem_map.index[pfn] = migratetype;
+  area.nr_free++;
+}
+
+/** Moves a free block to the tail of another migratetype's list. @kernel mm/page_alloc.c move_to_free_list */
+function move_to_free_list(k: Kernel, pfn: number, z: zone, order: number, migratetype: number): void {
+  const area = z.free_area[order];
+  const mm = k.mem_map;
+  mm.lru.list_move_tail(area.free_list, mm.index[pfn], area.free_list, migratetype, pfn);
+  mm.index[pfn] = migratetype;
+}
+
+/** Takes a free block off its list and clears its buddy state. @kernel mm/page_alloc.c del_page_from_free_list */
+function del_page_from_free_list(k: Kernel, pfn: number, z: zone, order: number): void {
+  const mm = k.mem_map;
+  const area = z.free_area[order];
+  mm.lru.list_del(area.free_list, mm.index[pfn], pfn);
+  mm.flags[pfn] &= ~PG_buddy_mask;
+  mm.private[pfn] = 0;
+  area.nr_free--;
+}
+
+/**
+ * Whether `buddy` is a free block of exactly `order` in the same zone as `pfn`, so the two can
+ * merge. @kernel mm/page_alloc.c page_is_buddy, find_buddy_page_pfn
+ */
+function page_is_buddy(k: Kernel, pfn: number, buddy: number, order: number): boolean {
+  const mm = k.mem_map;
+  if (buddy >= mm.max_pfn) return false;
+  if ((mm.flags[buddy] & PG_buddy_mask) === 0 || mm.private[buddy] !== order) return false;
+  return mm.pageblock_zone[buddy >>> pageblock_order] === mm.pageblock_zone[pfn >>> pageblock_order];
+}
+
+/**
+ * Whether the block of the next order up is likely to merge soon: if the buddy of the combined
+ * block is free, this block goes to the list tail so it stays free long enough to merge.
+ * Freeing pfn 8 at order 1 (buddy 10 busy): the combined block is 8 at order 2, whose buddy is
+ * 8 ^ 4 = 12; if 12 is a free order-2 block, pfn 8 goes to the tail.
+ * @kernel mm/page_alloc.c buddy_merge_likely
+ */
+function buddy_merge_likely(k: Kernel, pfn: number, buddy_pfn: number, order: number): boolean {
+  if (order >= MAX_ORDER - 2) return false;
+  const higher = buddy_pfn & pfn;
+  return page_is_buddy(k, higher, higher ^ (1 << (order + 1)), order + 1);
+}
+
+/**
+ * Frees a block into the buddy lists, merging it with its buddy (pfn ^ (1 << order)) for as long
+ * as the buddy is a free block of the same order: freeing pfn 8 at order 0 when 9 is free gives
+ * 8 at order 1, and if 10 is free at order 1, 8 at order 2. Blocks of pageblock size or more do
+ * not merge across an isolated or highatomic pageblock boundary.
+ * @kernel mm/page_alloc.c __free_one_page
+ */
+export function __free_one_page(k: Kernel, pfn: number, z: zone, order: number, migratetype: number, fpi_flags: number): void {
+  const mm = k.mem_map;
+  if (migratetype !== MIGRATE_ISOLATE) z.vm_stat[NR_FREE_PAGES] += 1 << order;
+  while (order < MAX_ORDER - 1) {
+    const buddy = pfn ^ (1 << order);
+    if (!page_is_buddy(k, pfn, buddy, order)) break;
+    if (order >= pageblock_order) {
+      const buddy_mt = mm.pageblock_mt[buddy >>> pageblock_order];
+      if (migratetype !== buddy_mt && (!migratetype_is_mergeable(migratetype) || !migratetype_is_mergeable(buddy_mt))) break;
+    }
+    del_page_from_free_list(k, buddy, z, order);
+    pfn &= buddy;
+    order++;
+  }
+  // set_buddy_order
+  mm.private[pfn] = order;
+  mm.flags[pfn] |= PG_buddy_mask;
+  let to_tail: boolean;
+  if (fpi_flags & FPI_TO_TAIL) to_tail = true;
+  else to_tail = buddy_merge_likely(k, pfn, pfn ^ (1 << order), order);
+  if (to_tail) add_to_free_list_tail(k, pfn, z, order, migratetype);
+  else add_to_free_list(k, pfn, z, order, migratetype);
+}
+
+/**
+ * Splits a block of order `high` down to `low`, returning the upper halves to the free lists:
+ * taking order 0 from a free order-3 block at pfn 0 frees 4 (order 2), 2 (order 1) and 1 (order 0).
+ * @kernel mm/page_alloc.c expand
+ */
+function expand(k: Kernel, z: zone, pfn: number, low: number, high: number, migratetype: number): void {
+  const mm = k.mem_map;
+  let size = 1 << high;
+  while (high > low) {
+    high--;
+    size >>= 1;
+    const p = pfn + size;
+    add_to_free_list(k, p, z, high, migratetype);
+    mm.private[p] = high;
+    mm.flags[p] |= PG_buddy_mask;
+  }
+}
+
+/**
+ * Takes the smallest free block of at least `order` from one migratetype's lists and splits it.
+ * @kernel mm/page_alloc.c __rmqueue_smallest
+ */
+export function __rmqueue_smallest(k: Kernel, z: zone, order: number, migratetype: number): number {
+  for (let current_order = order; current_order < MAX_ORDER; ++current_order) {
+    const pfn = z.free_area[current_order].free_list[migratetype];
+    if (pfn === NO_PFN) continue;
+    del_page_from_free_list(k, pfn, z, current_order);
+    expand(k, z, pfn, order, current_order, migratetype);
+    // set_pcppage_migratetype
+    k.mem_map.index[pfn] = migratetype;
+    if (k.trace.enabled("mm_page_alloc_zone_locked")) {
+      const percpu_refill = pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES ? 1 : 0;
+      k.trace.emit(
+        "mm_page_alloc_zone_locked",
+        { pfn, order, migratetype, percpu_refill },
+        `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order} migratetype=${migratetype} percpu_refill=${percpu_refill}`,
+      );
+    }
+    return pfn;
+  }
+  return NO_PFN;
+}
+
+/**
+ * Where each migratetype falls back to when its own lists are empty, in order.
+ * @kernel mm/page_alloc.c fallbacks
+ */
+export const fallbacks: ReadonlyArray<readonly number[]> = [
+  /* MIGRATE_UNMOVABLE */ [MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES],
+  /* MIGRATE_MOVABLE */ [MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES],
+  /* MIGRATE_RECLAIMABLE */ [MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_TYPES],
+];
+
+/**
+ * Moves every free block in [start_pfn, end_pfn] to the tail of `migratetype`'s lists; counts the
+ * allocated pages that look movable (on an LRU). Returns the free pages moved.
+ * @kernel mm/page_alloc.c move_freepages
+ */
+function move_freepages(k: Kernel, z: zone, start_pfn: number, end_pfn: number, migratetype: number, num_movable: Int32Array | null): number {
+  const mm = k.mem_map;
+  let pages_moved = 0;
+  for (let pfn = start_pfn; pfn <= end_pfn; ) {
+    if ((mm.flags[pfn] & PG_buddy_mask) === 0) {
+      if (num_movable !== null && (mm.flags[pfn] & F(PG_lru)) !== 0) num_movable[0]++;
+      pfn++;
+      continue;
+    }
+    const order = mm.private[pfn];
+    move_to_free_list(k, pfn, z, order, migratetype);
+    pfn += 1 << order;
+    pages_moved += 1 << order;
+  }
+  return pages_moved;
+}
+
+/**
+ * move_freepages over the whole pageblock holding pfn, not crossing the zone's edges.
+ * @kernel mm/page_alloc.c move_freepages_block
+ */
+export function move_freepages_block(k: Kernel, z: zone, pfn: number, migratetype: number, num_movable: Int32Array | null): number {
+  if (num_movable !== null) num_movable[0] = 0;
+  let start_pfn = pfn & ~(pageblock_nr_pages - 1);
+  const end_pfn = start_pfn + pageblock_nr_pages - 1;
+  if (!z.zone_spans_pfn(start_pfn)) start_pfn = pfn;
+  if (!z.zone_spans_pfn(end_pfn)) return 0;
+  return move_freepages(k, z, start_pfn, end_pfn, migratetype, num_movable);
+}
+
+/** Marks every pageblock of a block of order >= pageblock_order. @kernel mm/page_alloc.c change_pageblock_range */
+function change_pageblock_range(k: Kernel, pfn: number, start_order: number, migratetype: number): void {
+  let nr_pageblocks = 1 << (start_order - pageblock_order);
+  while (nr_pageblocks--) {
+    set_pageblock_migratetype(k, pfn, migratetype);
+    pfn += pageblock_nr_pages;
+  }
+}
+
+/**
+ * Whether a fallback may take over the whole pageblock: always for blocks of order >= 4 (half a
+ * pageblock's order), and for unmovable and reclaimable allocations at any order, since their
+ * pollution of movable blocks is the worse fragmentation.
+ * @kernel mm/page_alloc.c can_steal_fallback
+ */
+export function can_steal_fallback(order: number, start_mt: number): boolean {
+  if (order >= pageblock_order) return true;
+  return order >= pageblock_order / 2 || start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE;
+}
+
+/**
+ * Takes a fallback block for `start_type`: whole pageblocks outright for blocks of pageblock size;
+ * otherwise the block's free pages move over and the pageblock itself changes type when at least
+ * half of it (256 pages) is free or compatible with the allocation.
+ * @kernel mm/page_alloc.c steal_suitable_fallback
+ */
+function steal_suitable_fallback(k: Kernel, z: zone, pfn: number, alloc_flags: number, start_type: number, whole_block: boolean): void {
+  const current_order = k.mem_map.private[pfn];
+  const old_block_type = get_pageblock_migratetype(k, pfn);
+  single: {
+    if (old_block_type === MIGRATE_HIGHATOMIC) break single;
+    if (current_order >= pageblock_order) {
+      change_pageblock_range(k, pfn, current_order, start_type);
+      break single;
+    }
+    if (boost_watermark(k, z) && alloc_flags & ALLOC_KSWAPD) z.flags |= 1 << ZONE_BOOSTED_WATERMARK;
+    if (!whole_block) break single;
+    const movable = new Int32Array(1);
+    const free_pages = move_freepages_block(k, z, pfn, start_type, movable);
+    const movable_pages = movable[0];
+    let alike_pages: number;
+    if (start_type === MIGRATE_MOVABLE) alike_pages = movable_pages;
+    else if (old_block_type === MIGRATE_MOVABLE) alike_pages = pageblock_nr_pages - (free_pages + movable_pages);
+    else alike_pages = 0;
+    if (!free_pages) break single;
+    if (free_pages + alike_pages >= 1 << (pageblock_order - 1)) set_pageblock_migratetype(k, pfn, start_type);
+    return;
+  }
+  move_to_free_list(k, pfn, z, current_order, start_type);
+}
+
+/**
+ * The first fallback migratetype with a free block at this order, or -1; `can_steal[0]` says
+ * whether the whole pageblock may be claimed.
+ * @kernel mm/page_alloc.c find_suitable_fallback
+ */
+export function find_suitable_fallback(area: free_area, order: number, migratetype: number, only_stealable: boolean, can_steal: Uint8Array): number {
+  if (area.nr_free === 0) return -1;
+  can_steal[0] = 0;
+  const fb = fallbacks[migratetype];
+  for (let i = 0; ; i++) {
+    const fallback_mt = fb[i];
+    if (fallback_mt === MIGRATE_TYPES) break;
+    if (area.free_list[fallback_mt] === NO_PFN) continue;
+    if (can_steal_fallback(order, migratetype)) can_steal[0] = 1;
+    if (!only_stealable) return fallback_mt;
+    if (can_steal[0]) return fallback_mt;
+  }
+  return -1;
+}
+
+/**
+ * After a successful high-order atomic allocation, reserves its pageblock for future ones, up to
+ * 1% of the zone plus one pageblock.
+ * @kernel mm/page_alloc.c reserve_highatomic_pageblock
+ */
+export function reserve_highatomic_pageblock(k: Kernel, pfn: number, z: zone): void {
+  const max_managed = Math.floor(z.managed_pages / 100) + pageblock_nr_pages;
+  if (z.nr_reserved_highatomic >= max_managed) return;
+  const mt = get_pageblock_migratetype(k, pfn);
+  if (migratetype_is_mergeable(mt)) {
+    z.nr_reserved_highatomic += pageblock_nr_pages;
+    set_pageblock_migratetype(k, pfn, MIGRATE_HIGHATOMIC);
+    move_freepages_block(k, z, pfn, MIGRATE_HIGHATOMIC, null);
+  }
+}
+
+/**
+ * Gives a highatomic pageblock back to ordinary use when an allocation is about to fail; keeps
+ * one pageblock per zone unless `force`.
+ * @kernel mm/page_alloc.c unreserve_highatomic_pageblock
+ */
+export function unreserve_highatomic_pageblock(k: Kernel, ac: alloc_context, force: boolean): boolean {
+  for (let i = 0; i < ac.zonelist.length; i++) {
+    const z = ac.zonelist[i];
+    if (!zoneref_ok(z, ac)) continue;
+    if (!force && z.nr_reserved_highatomic <= pageblock_nr_pages) continue;
+    for (let order = 0; order < MAX_ORDER; order++) {
+      const pfn = z.free_area[order].free_list[MIGRATE_HIGHATOMIC];
+      if (pfn === NO_PFN) continue;
+      if (get_pageblock_migratetype(k, pfn) === MIGRATE_HIGHATOMIC) {
+        z.nr_reserved_highatomic -= Math.min(pageblock_nr_pages, z.nr_reserved_highatomic);
+      }
+      set_pageblock_migratetype(k, pfn, ac.migratetype);
+      const ret = move_freepages_block(k, z, pfn, ac.migratetype, null);
+      if (ret) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * When a migratetype's lists are empty, finds the largest block on a fallback type's lists (the
+ * largest approximates the pageblock with most free pages), steals it, and lets
+ * __rmqueue_smallest take it from the now-refilled list. A movable allocation that cannot claim
+ * the whole block takes the smallest fallback block instead, to fragment less.
+ * @kernel mm/page_alloc.c __rmqueue_fallback
+ */
+function __rmqueue_fallback(k: Kernel, z: zone, order: number, start_migratetype: number, alloc_flags: number): boolean {
+  const can_steal = new Uint8Array(1);
+  let min_order = order;
+  if (order < pageblock_order && alloc_flags & ALLOC_NOFRAGMENT) min_order = pageblock_order;
+  let current_order: number;
+  let fallback_mt = -1;
+  let area: free_area | undefined;
+  let found = false;
+  for (current_order = MAX_ORDER - 1; current_order >= min_order; --current_order) {
+    area = z.free_area[current_order];
+    fallback_mt = find_suitable_fallback(area, current_order, start_migratetype, false, can_steal);
+    if (fallback_mt === -1) continue;
+    found = true;
+    if (!can_steal[0] && start_migratetype === MIGRATE_MOVABLE && current_order > order) {
+      // find_smallest
+      for (current_order = order; current_order < MAX_ORDER; current_order++) {
+        area = z.free_area[current_order];
+        fallback_mt = find_suitable_fallback(area, current_order, start_migratetype, false, can_steal);
+        if (fallback_mt !== -1) break;
+      }
+      BUG_ON(current_order === MAX_ORDER, "__rmqueue_fallback: fallback vanished");
+    }
+    break;
+  }
+  if (!found || area === undefined) return false;
+  const pfn = area.free_list[fallback_mt];
+  steal_suitable_fallback(k, z, pfn, alloc_flags, start_migratetype, can_steal[0] !== 0);
+  if (k.trace.enabled("mm_page_alloc_extfrag")) {
+    const change_ownership = start_migratetype === get_pageblock_migratetype(k, pfn) ? 1 : 0;
+    const fragmenting = current_order < pageblock_order ? 1 : 0;
+    k.trace.emit(
+      "mm_page_alloc_extfrag",
+      { pfn, alloc_order: order, fallback_order: current_order, alloc_migratetype: start_migratetype, fallback_migratetype: fallback_mt, fragmenting, change_ownership },
+      `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} alloc_order=${order} fallback_order=${current_order} pageblock_order=${pageblock_order} alloc_migratetype=${start_migratetype} fallback_migratetype=${fallback_mt} fragmenting=${fragmenting} change_ownership=${change_ownership}`,
+    );
+  }
+  return true;
+}
+
+/** Takes a block from the buddy lists, falling back to other migratetypes. @kernel mm/page_alloc.c __rmqueue */
+export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number, alloc_flags: number): number {
+  for (;;) {
+    const pfn = __rmqueue_smallest(k, z, order, migratetype);
+    if (pfn !== NO_PFN) return pfn;
+    if (!__rmqueue_fallback(k, z, order, migratetype, alloc_flags)) return NO_PFN;
+  }
+}
+
+/**
+ * Refills a pcp list with up to `count` blocks, appended in physical order so the list is handed
+ * out in ascending pfns. NR_FREE_PAGES drops by what left the buddy lists.
+ * @kernel mm/page_alloc.c rmqueue_bulk
+ */
+function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per_cpu_pages, pindex: number, migratetype: number, alloc_flags: number): number {
+  const lru = k.mem_map.lru;
+  let i = 0;
+  for (; i < count; ++i) {
+    const pfn = __rmqueue(k, z, order, migratetype, alloc_flags);
+    if (pfn === NO_PFN) break;
+    lru.list_add_tail(pcp.lists, pindex, pfn);
+  }
+  z.vm_stat[NR_FREE_PAGES] -= i << order;
+  return i;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Freeing
+
+/**
+ * Checks a page about to be freed and clears its allocation-time state: compound head/tail marks,
+ * a stray PG_mlocked (counted as unevictable_pgs_cleared), then every page flag.
+ * @kernel mm/page_alloc.c free_pages_prepare, free_tail_pages_check, page_expected_state
+ */
+function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
+  const mm = k.mem_map;
+  const flags = mm.flags;
+  if (k.trace.enabled("mm_page_free")) {
+    k.trace.emit("mm_page_free", { pfn, order }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order}`);
+  }
+  let f = flags[pfn];
+  if (f & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
+  if (f & PG_mlocked_mask) {
+    const nr = 1 << order;
+    f &= ~PG_mlocked_mask;
+    const z = k.page_zone(pfn);
+    if (z) z.vm_stat[NR_MLOCK] -= nr;
+    k.vm_events[UNEVICTABLE_PGCLEARED] += nr;
+  }
+  if (f & PG_head_mask) {
+    const nr = 1 << order;
+    for (let i = 1; i < nr; i++) {
+      if ((flags[pfn + i] & PG_tail_mask) === 0) throw new KernelBug("bad page state: tail page without PG_tail", { pfn: pfn + i, head: pfn });
+      flags[pfn + i] = 0;
+      mm.index[pfn + i] = 0;
+    }
+    f &= ~PG_head_mask;
+  }
+  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
+    throw new KernelBug("bad page state at free", { pfn, order, flags: f >>> 0, refcount: mm._refcount[pfn], mapcount: mm.mapcount[pfn] });
+  }
+  flags[pfn] = 0;
+  mm.mapping[pfn] = 0;
+}
+
+/**
+ * Frees pages from a pcp list back to the buddy lists, `count` base pages' worth, taking lists
+ * round-robin starting with `pindex` and each list from its tail (the coldest pages).
+ * @kernel mm/page_alloc.c free_pcppages_bulk
+ */
+export function free_pcppages_bulk(k: Kernel, z: zone, count: number, pcp: per_cpu_pages, pindex: number): void {
+  const mm = k.mem_map;
+  const lru = mm.lru;
+  let min_pindex = 0;
+  let max_pindex = NR_PCP_LISTS - 1;
+  count = Math.min(pcp.count, count);
+  pindex = pindex - 1;
+  const isolated_pageblocks = z.nr_isolate_pageblock !== 0;
+  const tracing = k.trace.enabled("mm_page_pcpu_drain");
+  while (count > 0) {
+    for (;;) {
+      if (++pindex > max_pindex) pindex = min_pindex;
+      if (pcp.lists[pindex] !== NO_PFN) break;
+      if (pindex === max_pindex) max_pindex--;
+      if (pindex === min_pindex) min_pindex++;
+    }
+    const order = pindex_to_order(pindex);
+    const nr_pages = 1 << order;
+    do {
+      const pfn = lru.list_last_entry(pcp.lists, pindex);
+      let mt = mm.index[pfn];
+      lru.list_del(pcp.lists, pindex, pfn);
+      count -= nr_pages;
+      pcp.count -= nr_pages;
+      if (isolated_pageblocks) mt = mm.pageblock_mt[pfn >>> pageblock_order];
+      __free_one_page(k, pfn, z, order, mt, FPI_NONE);
+      if (tracing) {
+        k.trace.emit("mm_page_pcpu_drain", { pfn, order, migratetype: mt }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order} migratetype=${mt}`);
+      }
+    } while (count > 0 && pcp.lists[pindex] !== NO_PFN);
+  }
+}
+
+/** Frees a block straight to the buddy lists. @kernel mm/page_alloc.c free_one_page */
+export function free_one_page(k: Kernel, z: zone, pfn: number, order: number, migratetype: number, fpi_flags: number): void {
+  if (z.nr_isolate_pageblock !== 0 || migratetype === MIGRATE_ISOLATE) migratetype = get_pageblock_migratetype(k, pfn);
+  __free_one_page(k, pfn, z, order, migratetype, fpi_flags);
+}
+
+/** Frees a block that bypasses the pcp lists (orders 4–8 and 10, and boot). @kernel mm/page_alloc.c __free_pages_ok */
+export function __free_pages_ok(k: Kernel, pfn: number, order: number, fpi_flags: number): void {
+  const z = zoneOf(k, pfn);
+  free_pages_prepare(k, pfn, order);
+  const migratetype = get_pageblock_migratetype(k, pfn);
+  __free_one_page(k, pfn, z, order, migratetype, fpi_flags);
+  k.vm_events[PGFREE] += 1 << order;
+}
+
+/**
+ * Hands a block of boot memory to the buddy allocator: the pages become free (refcount 0, no
+ * PG_reserved), join the zone's managed pages, and go to the free lists' tails.
+ * @kernel mm/page_alloc.c __free_pages_core
+ */
+export function __free_pages_core(k: Kernel, pfn: number, order: number): void {
+  const nr_pages = 1 << order;
+  const mm = k.mem_map;
+  // __init_single_page left only PG_reserved set; clearing every flag is the same and is a memset.
+  mm.flags.fill(0, pfn, pfn + nr_pages);
+  mm._refcount.fill(0, pfn, pfn + nr_pages);
+  zoneOf(k, pfn).managed_pages += nr_pages;
+  __free_pages_ok(k, pfn, order, FPI_TO_TAIL | FPI_SKIP_KASAN_POISON);
+}
+
+/**
+ * How many pages a pcp list full at `high` frees: a batch doubled for each free in a row without
+ * an allocation (free_factor, up to 2^5), kept between batch and high - batch.
+ * @kernel mm/page_alloc.c nr_pcp_free
+ */
+function nr_pcp_free(pcp: per_cpu_pages, high: number, batch: number, free_high: boolean): number {
+  if (free_high) return pcp.count;
+  if (high < batch) return 1;
+  const min_nr_free = batch;
+  const max_nr_free = high - batch;
+  batch <<= pcp.free_factor;
+  if (batch < max_nr_free && pcp.free_factor < CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_factor++;
+  return Math.max(min_nr_free, Math.min(batch, max_nr_free));
+}
+
+/** The pcp high mark in force: 0 when draining high orders, batch * 4 while kswapd reclaims. @kernel mm/page_alloc.c nr_pcp_high */
+function nr_pcp_high(pcp: per_cpu_pages, z: zone, free_high: boolean): number {
+  const high = pcp.high;
+  if (!high || free_high) return 0;
+  if ((z.flags & (1 << ZONE_RECLAIM_ACTIVE)) === 0) return high;
+  return Math.min(pcp.batch << 2, high);
+}
+
+/** Puts a freed page on its pcp list and spills a batch once the list reaches high. @kernel mm/page_alloc.c free_unref_page_commit */
+function free_unref_page_commit(k: Kernel, z: zone, pcp: per_cpu_pages, pfn: number, migratetype: number, order: number): void {
+  k.vm_events[PGFREE] += 1 << order;
+  const pindex = order_to_pindex(migratetype, order);
+  k.mem_map.lru.list_add(pcp.lists, pindex, pfn);
+  pcp.count += 1 << order;
+  const free_high = pcp.free_factor !== 0 && order !== 0 && order <= PAGE_ALLOC_COSTLY_ORDER;
+  const high = nr_pcp_high(pcp, z, free_high);
+  if (pcp.count >= high) {
+    free_pcppages_bulk(k, z, nr_pcp_free(pcp, high, pcp.batch, free_high), pcp, pindex);
+  }
+}
+
+/**
+ * Frees a page (refcount already 0) of a pcp-cached order to this CPU's pcp list. Highatomic
+ * pages go to the movable list; isolated ones straight to the buddy lists.
+ * @kernel mm/page_alloc.c free_unref_page, free_unref_page_prepare
+ */
+export function free_unref_page(k: Kernel, pfn: number, order: number): void {
+  free_pages_prepare(k, pfn, order);
+  const mm = k.mem_map;
+  const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
+  mm.index[pfn] = migratetype;
+  let pcpmigratetype = migratetype;
+  const z = zoneOf(k, pfn);
+  if (migratetype >= MIGRATE_PCPTYPES) {
+    if (migratetype === MIGRATE_ISOLATE) {
+      free_one_page(k, z, pfn, order, migratetype, FPI_NONE);
+      return;
+    }
+    pcpmigratetype = MIGRATE_MOVABLE;
+  }
+  const pcp = z.per_cpu_pageset[k.cpu];
+  if (pcp === undefined) {
+    // The boot pageset (high 0, batch 1) spills every page at once: the same as freeing directly.
+    k.vm_events[PGFREE] += 1 << order;
+    free_one_page(k, z, pfn, order, migratetype, FPI_NONE);
+    return;
+  }
+  free_unref_page_commit(k, z, pcp, pfn, pcpmigratetype, order);
+}
+
+/** Frees by the pcp lists when the order allows. @kernel mm/page_alloc.c free_the_page */
+function free_the_page(k: Kernel, pfn: number, order: number): void {
+  if (pcp_allowed_order(order)) free_unref_page(k, pfn, order);
+  else __free_pages_ok(k, pfn, order, FPI_NONE);
+}
+
+/**
+ * Drops a reference to an allocation of 2^order pages and frees it at zero. If someone else still
+ * holds the head of a non-compound allocation, the rest (which nobody refers to) is freed in
+ * halves: order 3 → 4 pages at +4, 2 at +2, 1 at +1.
+ * @kernel mm/page_alloc.c __free_pages
+ */
+export function __free_pages(k: Kernel, pfn: number, order: number): void {
+  const mm = k.mem_map;
+  const head = (mm.flags[pfn] & PG_head_mask) !== 0;
+  const ref = --mm._refcount[pfn];
+  if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
+  if (ref === 0) free_the_page(k, pfn, order);
+  else if (!head) while (order-- > 0) free_the_page(k, pfn + (1 << order), order);
+}
+
+/** Drops a reference to a page; frees a compound page at its own order. @kernel include/linux/mm.h put_page */
+export function put_page(k: Kernel, pfn: number): void {
+  __free_pages(k, pfn, compound_order(k, pfn));
+}
+
+/**
+ * Turns a non-compound order-N allocation into 2^N independent order-0 pages, each with its own
+ * reference. @kernel mm/page_alloc.c split_page
+ */
+export function split_page(k: Kernel, pfn: number, order: number): void {
+  const mm = k.mem_map;
+  BUG_ON((mm.flags[pfn] & (PG_head_mask | PG_tail_mask)) !== 0, "split_page of a compound page", { pfn });
+  BUG_ON(mm._refcount[pfn] === 0, "split_page of a free page", { pfn });
+  for (let i = 1; i < 1 << order; i++) mm._refcount[pfn + i] = 1;
+}
+
+function zoneOf(k: Kernel, pfn: number): zone {
+  const z = k.page_zone(pfn);
+  if (z === undefined) throw new KernelBug("pfn in no zone", { pfn });
+  return z;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-CPU pagesets
+
+/**
+ * The pcp batch: ~0.1% of the zone capped at 1 MiB, a quarter of that, then rounded to 2^n - 1.
+ * w0's DMA32 (113264 managed pages): min(110, 256) / 4 = 27 → rounddown_pow_of_two(40) - 1 = 31.
+ * @kernel mm/page_alloc.c zone_batchsize
+ */
+export function zone_batchsize(z: zone): number {
+  let batch = Math.min(Math.floor(z.managed_pages / 1024), (1 * MiB) / PAGE_SIZE);
+  batch = Math.floor(batch / 4);
+  if (batch < 1) batch = 1;
+  const x = batch + Math.floor(batch / 2);
+  return (1 << (31 - Math.clz32(x))) - 1;
+}
+
+/**
+ * The pcp high mark: the zone's low watermark (or managed / percpu_pagelist_high_fraction) split
+ * over the node's CPUs, at least 4 batches. w0's DMA32: low 816, one CPU → 816.
+ * @kernel mm/page_alloc.c zone_highsize
+ */
+export function zone_highsize(k: Kernel, z: zone, batch: number, cpu_online: number): number {
+  const fraction = k.vm.percpu_pagelist_high_fraction;
+  const total_pages = !fraction ? low_wmark_pages(z) : Math.floor(z.managed_pages / fraction);
+  let nr_split_cpus = nr_cpus_of_node(k, z.node) + cpu_online;
+  if (!nr_split_cpus) nr_split_cpus = k.nr_cpu_ids;
+  const high = Math.floor(total_pages / nr_split_cpus);
+  return Math.max(high, batch << 2);
+}
+
+/** Sets every CPU's pcp high and batch for a zone. @kernel mm/page_alloc.c __zone_set_pageset_high_and_batch */
+function __zone_set_pageset_high_and_batch(z: zone, high: number, batch: number): void {
+  for (const pcp of z.per_cpu_pageset) {
+    pcp.batch = batch;
+    pcp.high = high;
+  }
+}
+
+/**
+ * Recomputes pcp high and batch from the zone's size and watermarks. Called by
+ * setup_per_cpu_pageset, after the watermarks change (setup_per_zone_wmarks), on a
+ * percpu_pagelist_high_fraction write and on CPU hotplug (cpu_online = 1 while a CPU comes up).
+ * Takes the Kernel too, since the kernel's globals (the sysctl, the CPU masks) live there.
+ * @kernel mm/page_alloc.c zone_pcp_update, zone_set_pageset_high_and_batch
+ */
+export function zone_pcp_update(k: Kernel, z: zone, cpu_online = 0): void {
+  const new_batch = Math.max(1, zone_batchsize(z));
+  const new_high = zone_highsize(k, z, new_batch, cpu_online);
+  if (z.pageset_high === new_high && z.pageset_batch === new_batch) return;
+  z.pageset_high = new_high;
+  z.pageset_batch = new_batch;
+  __zone_set_pageset_high_and_batch(z, new_high, new_batch);
+}
+
+/** Gives a zone its per-CPU pagesets, sized from the zone. @kernel mm/page_alloc.c setup_zone_pageset */
+export function setup_zone_pageset(k: Kernel, z: zone): void {
+  z.per_cpu_pageset = [];
+  for (let cpu = 0; cpu < k.nr_cpu_ids; cpu++) {
+    const pcp = new per_cpu_pages();
+    pcp.high = BOOT_PAGESET_HIGH;
+    pcp.batch = BOOT_PAGESET_BATCH;
+    z.per_cpu_pageset.push(pcp);
+  }
+  z.pageset_high = BOOT_PAGESET_HIGH;
+  z.pageset_batch = BOOT_PAGESET_BATCH;
+  zone_pcp_update(k, z, 0);
+}
+
+/**
+ * Allocates the per-CPU pagesets of every populated zone; until then frees go straight to the
+ * buddy lists (the boot pageset).
+ * @kernel mm/page_alloc.c setup_per_cpu_pageset
+ */
+export function setup_per_cpu_pageset(k: Kernel): void {
+  for (const z of k.zones) if (z.populated_zone()) setup_zone_pageset(k, z);
+}
+
+/** Empties one CPU's pcp lists of a zone, a batch << 5 at a time. @kernel mm/page_alloc.c drain_pages_zone */
+export function drain_pages_zone(k: Kernel, cpu: number, z: zone): void {
+  const pcp = z.per_cpu_pageset[cpu];
+  if (pcp === undefined) return;
+  let count = pcp.count;
+  while (count) {
+    const to_drain = Math.min(count, pcp.batch << CONFIG_PCP_BATCH_SCALE_MAX);
+    free_pcppages_bulk(k, z, to_drain, pcp, 0);
+    count = pcp.count;
+  }
+}
+
+/** Frees up to a batch from a pcp list (vmstat's periodic drain of remote pagesets). @kernel mm/page_alloc.c drain_zone_pages */
+export function drain_zone_pages(k: Kernel, z: zone, pcp: per_cpu_pages): void {
+  const to_drain = Math.min(pcp.count, pcp.batch);
+  if (to_drain > 0) free_pcppages_bulk(k, z, to_drain, pcp, 0);
+}
+
+/** Empties the running CPU's pcp lists (of one zone, or all when z is null). @kernel mm/page_alloc.c drain_local_pages */
+export function drain_local_pages(k: Kernel, z: zone | null): void {
+  if (z) drain_pages_zone(k, k.cpu, z);
+  else for (const zz of k.zones) if (zz.populated_zone()) drain_pages_zone(k, k.cpu, zz);
+}
+
+/** Empties every CPU's pcp lists (of one zone, or all when z is null). @kernel mm/page_alloc.c drain_all_pages */
+export function drain_all_pages(k: Kernel, z: zone | null): void {
+  for (let cpu = 0; cpu < k.nr_cpu_ids; cpu++) {
+    if (z) drain_pages_zone(k, cpu, z);
+    else for (const zz of k.zones) if (zz.populated_zone()) drain_pages_zone(k, cpu, zz);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocation from a zone
+
+/**
+ * NUMA hit/miss accounting for an allocation that wanted `preferred` and got `z`: numa_hit or
+ * numa_miss on z (numa_foreign on the preferred zone), and numa_local or numa_other by whether z
+ * is on the running CPU's node.
+ * @kernel mm/page_alloc.c zone_statistics
+ */
+function zone_statistics(k: Kernel, preferred: zone, z: zone, nr_account: number): void {
+  if (!k.vm.numa_stat) return;
+  const nid = z.zone_pgdat.node_id;
+  const local_stat = nid !== numa_node_id(k) ? NUMA_OTHER : NUMA_LOCAL;
+  if (nid === preferred.zone_pgdat.node_id) z.vm_numa_event[NUMA_HIT] += nr_account;
+  else {
+    z.vm_numa_event[NUMA_MISS] += nr_account;
+    preferred.vm_numa_event[NUMA_FOREIGN] += nr_account;
+  }
+  z.vm_numa_event[local_stat] += nr_account;
+}
+
+/**
+ * Allocates straight from the buddy lists: highatomic reserves first for ALLOC_HIGHATOMIC, and as
+ * a last resort for OOM victims and non-blocking callers.
+ * @kernel mm/page_alloc.c rmqueue_buddy
+ */
+function rmqueue_buddy(k: Kernel, preferred: zone, z: zone, order: number, alloc_flags: number, migratetype: number): number {
+  let pfn = NO_PFN;
+  if (alloc_flags & ALLOC_HIGHATOMIC) pfn = __rmqueue_smallest(k, z, order, MIGRATE_HIGHATOMIC);
+  if (pfn === NO_PFN) {
+    pfn = __rmqueue(k, z, order, migratetype, alloc_flags);
+    if (pfn === NO_PFN && alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)) pfn = __rmqueue_smallest(k, z, order, MIGRATE_HIGHATOMIC);
+    if (pfn === NO_PFN) return NO_PFN;
+  }
+  z.vm_stat[NR_FREE_PAGES] -= 1 << order;
+  k.vm_events[PGALLOC_DMA + z.zone_idx] += 1 << order;
+  zone_statistics(k, preferred, z, 1);
+  return pfn;
+}
+
+/**
+ * Takes the first page of this CPU's pcp list for (order, migratetype), refilling the list with a
+ * batch (scaled down by order, at least 2) when it is empty.
+ * @kernel mm/page_alloc.c rmqueue_pcplist, __rmqueue_pcplist
+ */
+function rmqueue_pcplist(k: Kernel, preferred: zone, z: zone, order: number, migratetype: number, alloc_flags: number): number {
+  const pcp = z.per_cpu_pageset[k.cpu];
+  if (pcp === undefined) return NO_PFN;
+  pcp.free_factor >>= 1;
+  const pindex = order_to_pindex(migratetype, order);
+  const lists = pcp.lists;
+  if (lists[pindex] === NO_PFN) {
+    let batch = pcp.batch;
+    if (batch > 1) batch = Math.max(batch >> order, 2);
+    const alloced = rmqueue_bulk(k, z, order, batch, pcp, pindex, migratetype, alloc_flags);
+    pcp.count += alloced << order;
+    if (lists[pindex] === NO_PFN) return NO_PFN;
+  }
+  const pfn = lists[pindex];
+  k.mem_map.lru.list_del(lists, pindex, pfn);
+  pcp.count -= 1 << order;
+  k.vm_events[PGALLOC_DMA + z.zone_idx] += 1 << order;
+  zone_statistics(k, preferred, z, 1);
+  return pfn;
+}
+
+/**
+ * Allocates from one zone: through the pcp lists for pcp orders, else the buddy lists; wakes
+ * kswapd if a fallback just boosted the watermark.
+ * @kernel mm/page_alloc.c rmqueue
+ */
+function rmqueue(k: Kernel, preferred: zone, z: zone, order: number, alloc_flags: number, migratetype: number): number {
+  let pfn = NO_PFN;
+  if (pcp_allowed_order(order)) pfn = rmqueue_pcplist(k, preferred, z, order, migratetype, alloc_flags);
+  if (pfn === NO_PFN) pfn = rmqueue_buddy(k, preferred, z, order, alloc_flags, migratetype);
+  if (z.flags & (1 << ZONE_BOOSTED_WATERMARK)) {
+    z.flags &= ~(1 << ZONE_BOOSTED_WATERMARK);
+    k.mmHooks.wakeup_kswapd(k, z, 0, 0, z.zone_idx);
+  }
+  return pfn;
+}
+
+/**
+ * Readies a freshly allocated block: refcount 1, private cleared, and for __GFP_COMP a compound
+ * page (PG_head, PG_tail on the rest, the order in page[1]). Simplified: page contents are not
+ * modelled, so __GFP_ZERO and init_on_alloc (on in Debian) have nothing to zero; pfmemalloc is not
+ * tracked.
+ * @kernel mm/page_alloc.c prep_new_page, post_alloc_hook, prep_compound_page, check_new_page
+ */
+export function prep_new_page(k: Kernel, pfn: number, order: number, gfp_flags: number, _alloc_flags: number): void {
+  const mm = k.mem_map;
+  if (mm.flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
+    throw new KernelBug("bad page state at allocation", { pfn, order, flags: mm.flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
+  }
+  mm.private[pfn] = 0;
+  mm.index[pfn] = 0;
+  mm._refcount[pfn] = 1;
+  if (order && gfp_flags & __GFP_COMP) {
+    mm.flags[pfn] |= PG_head_mask;
+    const nr = 1 << order;
+    for (let i = 1; i < nr; i++) {
+      mm.flags[pfn + i] |= PG_tail_mask;
+      mm.private[pfn + i] = 0;
+    }
+    mm.index[pfn + 1] = order;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watermarks
+
+/** Free pages an allocation may not count: the highatomic reserve unless it may use reserves. @kernel mm/page_alloc.c __zone_watermark_unusable_free */
+function __zone_watermark_unusable_free(z: zone, order: number, alloc_flags: number): number {
+  let unusable_free = (1 << order) - 1;
+  if (!(alloc_flags & ALLOC_RESERVES)) unusable_free += z.nr_reserved_highatomic;
+  return unusable_free;
+}
+
+/**
+ * Whether `free_pages` stays above `mark` plus the lowmem reserve against highest_zoneidx after
+ * this allocation, with the reserve discounts (__GFP_HIGH: min/2; non-blocking: a further
+ * quarter; OOM victims: half again), and for order > 0 whether a block of that order is free.
+ * GFP_ATOMIC at min 22: 22 - 11 = 11, then 11 - 2 = 9 pages must stay free.
+ * @kernel mm/page_alloc.c __zone_watermark_ok
+ */
+export function __zone_watermark_ok(z: zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number, free_pages: number): boolean {
+  let min = mark;
+  free_pages -= __zone_watermark_unusable_free(z, order, alloc_flags);
+  if (alloc_flags & ALLOC_RESERVES) {
+    if (alloc_flags & ALLOC_MIN_RESERVE) {
+      min -= Math.floor(min / 2);
+      if (alloc_flags & ALLOC_NON_BLOCK) min -= Math.floor(min / 4);
+    }
+    if (alloc_flags & ALLOC_OOM) min -= Math.floor(min / 2);
+  }
+  if (free_pages <= min + z.lowmem_reserve[highest_zoneidx]) return false;
+  if (!order) return true;
+  for (let o = order; o < MAX_ORDER; o++) {
+    const area = z.free_area[o];
+    if (!area.nr_free) continue;
+    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (area.free_list[mt] !== NO_PFN) return true;
+    if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && area.free_list[MIGRATE_HIGHATOMIC] !== NO_PFN) return true;
+  }
+  return false;
+}
+
+/** __zone_watermark_ok against the zone's NR_FREE_PAGES. @kernel mm/page_alloc.c zone_watermark_ok */
+export function zone_watermark_ok(z: zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number): boolean {
+  return __zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, z.vm_stat[NR_FREE_PAGES]);
+}
+
+/**
+ * The fast path's check: a cheap order-0 test first, and GFP_ATOMIC order-0 allocations checked
+ * against the unboosted min watermark.
+ * @kernel mm/page_alloc.c zone_watermark_fast
+ */
+export function zone_watermark_fast(z: zone, order: number, mark: number, highest_zoneidx: number, alloc_flags: number, gfp_mask: number): boolean {
+  const free_pages = z.vm_stat[NR_FREE_PAGES];
+  if (!order) {
+    const reserved = __zone_watermark_unusable_free(z, 0, alloc_flags);
+    const usable_free = free_pages - Math.min(free_pages, reserved);
+    if (usable_free > mark + z.lowmem_reserve[highest_zoneidx]) return true;
+  }
+  if (__zone_watermark_ok(z, order, mark, highest_zoneidx, alloc_flags, free_pages)) return true;
+  if (!order && gfp_mask & __GFP_ATOMIC && z.watermark_boost && (alloc_flags & ALLOC_WMARK_MASK) === WMARK_MIN) {
+    return __zone_watermark_ok(z, order, z._watermark[WMARK_MIN], highest_zoneidx, alloc_flags, free_pages);
+  }
+  return false;
+}
+
+/**
+ * zone_watermark_ok with the exact free count. Simplified: counters have no per-cpu drift here,
+ * so this equals zone_watermark_ok with alloc_flags 0.
+ * @kernel mm/page_alloc.c zone_watermark_ok_safe
+ */
+export function zone_watermark_ok_safe(z: zone, order: number, mark: number, highest_zoneidx: number): boolean {
+  return __zone_watermark_ok(z, order, mark, highest_zoneidx, 0, z.vm_stat[NR_FREE_PAGES]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The zonelist walk
+
+/** Whether a zonelist entry is usable for this allocation (zone index, nodemask, __GFP_THISNODE). */
+function zoneref_ok(z: zone, ac: alloc_context): boolean {
+  if (z.zone_idx > ac.highest_zoneidx) return false;
+  const nid = z.zone_pgdat.node_id;
+  if (ac.thisnode >= 0 && nid !== ac.thisnode) return false;
+  return ac.nodemask === null || ac.nodemask.includes(nid);
+}
+
+/** Index of the first usable zone in the zonelist, or -1. @kernel include/linux/mmzone.h first_zones_zonelist */
+function first_zones_zonelist(ac: alloc_context): number {
+  const zl = ac.zonelist;
+  for (let i = 0; i < zl.length; i++) if (zoneref_ok(zl[i], ac)) return i;
+  return -1;
+}
+
+/**
+ * ALLOC_NOFRAGMENT for allocations preferring ZONE_NORMAL when a DMA32 zone sits below it: they
+ * first try to avoid fragmenting fallbacks, as the lower zone can absorb them.
+ * @kernel mm/page_alloc.c alloc_flags_nofragment
+ */
+function alloc_flags_nofragment(k: Kernel, z: zone | undefined, gfp_mask: number): number {
+  let alloc_flags = gfp_mask & __GFP_KSWAPD_RECLAIM;
+  if (z === undefined || z.zone_idx !== ZONE_NORMAL) return alloc_flags;
+  if (k.node_data.length > 1 && !z.zone_pgdat.node_zones[ZONE_DMA32].populated_zone()) return alloc_flags;
+  alloc_flags |= ALLOC_NOFRAGMENT;
+  return alloc_flags;
+}
+
+/**
+ * Walks the zonelist from the preferred zone and allocates from the first zone whose watermark
+ * allows it (or any zone with ALLOC_NO_WATERMARKS). With ALLOC_NOFRAGMENT, the first pass avoids
+ * fragmenting fallbacks and a second pass allows them.
+ * Simplified: no dirty-page spreading (node_dirty_ok) until page-writeback exists.
+ * @kernel mm/page_alloc.c get_page_from_freelist
+ */
+export function get_page_from_freelist(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context): number {
+  const zl = ac.zonelist;
+  if (ac.preferred_zoneref < 0) return NO_PFN;
+  const preferred = zl[ac.preferred_zoneref];
+  const multinode = k.node_data.length > 1;
+  for (;;) {
+    const no_fallback = (alloc_flags & ALLOC_NOFRAGMENT) !== 0;
+    let restart = false;
+    for (let i = ac.preferred_zoneref; i < zl.length; i++) {
+      const z = zl[i];
+      if (!zoneref_ok(z, ac)) continue;
+      if (no_fallback && multinode && z !== preferred && z.zone_pgdat !== preferred.zone_pgdat) {
+        // Locality matters more than fragmentation: retry the walk allowing fallbacks.
+        alloc_flags &= ~ALLOC_NOFRAGMENT;
+        restart = true;
+        break;
+      }
+      const mark = wmark_pages(z, alloc_flags & ALLOC_WMARK_MASK);
+      if (!zone_watermark_fast(z, order, mark, ac.highest_zoneidx, alloc_flags, gfp_mask)) {
+        if (!(alloc_flags & ALLOC_NO_WATERMARKS)) {
+          if (!k.vm.zone_reclaim_mode || !zone_allows_reclaim(k, preferred, z)) continue;
+          const ret = k.mmHooks.node_reclaim(k, z, gfp_mask, order);
+          if (ret === NODE_RECLAIM_NOSCAN || ret === NODE_RECLAIM_FULL) continue;
+          if (!zone_watermark_ok(z, order, mark, ac.highest_zoneidx, alloc_flags)) continue;
+        }
+      }
+      const pfn = rmqueue(k, preferred, z, order, alloc_flags, ac.migratetype);
+      if (pfn !== NO_PFN) {
+        prep_new_page(k, pfn, order, gfp_mask, alloc_flags);
+        if (alloc_flags & ALLOC_HIGHATOMIC) reserve_highatomic_pageblock(k, pfn, z);
+        return pfn;
+      }
+    }
+    if (restart) continue;
+    if (no_fallback) {
+      alloc_flags &= ~ALLOC_NOFRAGMENT;
+      continue;
+    }
+    return NO_PFN;
+  }
+}
+
+/** Nodes further apart than this are not reclaimed from by node_reclaim. @kernel include/linux/topology.h RECLAIM_DISTANCE */
+export const RECLAIM_DISTANCE = 30;
+
+/** node_distance(a, b): the SLIT entry, or 10 local / 20 remote. @kernel include/linux/topology.h node_distance */
+export function node_distance(k: Kernel, a: number, b: number): number {
+  const row = k.numa_distance[a];
+  if (row !== undefined && row[b] !== undefined) return row[b];
+  return a === b ? 10 : 20;
+}
+
+/** node_reclaim only on nodes within RECLAIM_DISTANCE of the preferred one. @kernel mm/page_alloc.c zone_allows_reclaim */
+function zone_allows_reclaim(k: Kernel, local: zone, z: zone): boolean {
+  return node_distance(k, local.node, z.node) <= RECLAIM_DISTANCE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The slow path
+
+/**
+ * The slow path's alloc_flags: the min watermark, __GFP_HIGH as ALLOC_MIN_RESERVE, kswapd waking,
+ * and for callers that cannot block ALLOC_NON_BLOCK (plus ALLOC_HIGHATOMIC for high-order
+ * __GFP_HIGH). GFP_ATOMIC order 0 → 0x20 | 0x800 | 0x10 = 0x830 (ALLOC_CPUSET dropped).
+ * @kernel mm/page_alloc.c gfp_to_alloc_flags
+ */
+export function gfp_to_alloc_flags(gfp_mask: number, order: number): number {
+  let alloc_flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+  alloc_flags |= gfp_mask & (__GFP_HIGH | __GFP_KSWAPD_RECLAIM);
+  if (!(gfp_mask & __GFP_DIRECT_RECLAIM)) {
+    if (!(gfp_mask & __GFP_NOMEMALLOC)) {
+      alloc_flags |= ALLOC_NON_BLOCK;
+      if (order > 0 && alloc_flags & ALLOC_MIN_RESERVE) alloc_flags |= ALLOC_HIGHATOMIC;
+    }
+    if (alloc_flags & ALLOC_MIN_RESERVE) alloc_flags &= ~ALLOC_CPUSET;
+  }
+  return alloc_flags;
+}
+
+/**
+ * Reserve access for the task itself: __GFP_MEMALLOC and PF_MEMALLOC tasks ignore watermarks; OOM
+ * victims get ALLOC_OOM. Simplified: never in interrupt context.
+ * @kernel mm/page_alloc.c __gfp_pfmemalloc_flags
+ */
+function __gfp_pfmemalloc_flags(k: Kernel, gfp_mask: number): number {
+  if (gfp_mask & __GFP_NOMEMALLOC) return 0;
+  if (gfp_mask & __GFP_MEMALLOC) return ALLOC_NO_WATERMARKS;
+  if (k.mmHooks.current_flags(k) & PF_MEMALLOC) return ALLOC_NO_WATERMARKS;
+  if (k.mmHooks.tsk_is_oom_victim(k)) return ALLOC_OOM;
+  return 0;
+}
+
+/** Whether the task may use reserves. @kernel mm/page_alloc.c gfp_pfmemalloc_allowed */
+export function gfp_pfmemalloc_allowed(k: Kernel, gfp_mask: number): boolean {
+  return __gfp_pfmemalloc_flags(k, gfp_mask) !== 0;
+}
+
+/** Wakes kswapd once per node of the zonelist. @kernel mm/page_alloc.c wake_all_kswapds */
+function wake_all_kswapds(k: Kernel, order: number, gfp_mask: number, ac: alloc_context): void {
+  let last_pgdat: pglist_data | null = null;
+  for (const z of ac.zonelist) {
+    if (!zoneref_ok(z, ac) || !z.managed_zone()) continue;
+    if (last_pgdat !== z.zone_pgdat) {
+      k.mmHooks.wakeup_kswapd(k, z, gfp_mask, order, ac.highest_zoneidx);
+      last_pgdat = z.zone_pgdat;
+    }
+  }
+}
+
+/**
+ * Direct reclaim, then another try; if that fails, drain the pcp lists and unreserve highatomic
+ * blocks once and try again. Returns the page and the reclaim progress.
+ * @kernel mm/page_alloc.c __alloc_pages_direct_reclaim, __perform_reclaim
+ */
+function __alloc_pages_direct_reclaim(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context, progress: Float64Array): number {
+  progress[0] = k.mmHooks.try_to_free_pages(k, ac, order, gfp_mask);
+  if (!progress[0]) return NO_PFN;
+  let pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
+  if (pfn === NO_PFN) {
+    unreserve_highatomic_pageblock(k, ac, false);
+    drain_all_pages(k, null);
+    pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
+  }
+  return pfn;
+}
+
+/**
+ * Direct compaction for order > 0, then another try; counts compact_stall/success/fail.
+ * @kernel mm/page_alloc.c __alloc_pages_direct_compact
+ */
+function __alloc_pages_direct_compact(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context, prio: number, result: Int32Array): number {
+  if (!order) return NO_PFN;
+  result[0] = k.mmHooks.try_to_compact_pages(k, gfp_mask, order, alloc_flags, ac, prio);
+  if (result[0] === COMPACT_SKIPPED) return NO_PFN;
+  k.vm_events[COMPACTSTALL]++;
+  const pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
+  if (pfn !== NO_PFN) {
+    k.vm_events[COMPACTSUCCESS]++;
+    return pfn;
+  }
+  k.vm_events[COMPACTFAIL]++;
+  return NO_PFN;
+}
+
+/**
+ * Whether compaction is worth another round: while it makes progress (up to 16 rounds, 4 for
+ * costly orders), or at a higher priority after failing.
+ * @kernel mm/page_alloc.c should_compact_retry
+ */
+function should_compact_retry(k: Kernel, ac: alloc_context, order: number, alloc_flags: number, compact_result: number, state: Int32Array): boolean {
+  // state[0] = compact_priority, state[1] = compaction_retries
+  if (!order) return false;
+  if (compaction_made_progress(compact_result)) state[1]++;
+  let check_priority = false;
+  if (compaction_failed(compact_result)) check_priority = true;
+  else if (compaction_needs_reclaim(compact_result)) return k.mmHooks.compaction_zonelist_suitable(k, ac, order, alloc_flags);
+  else if (compaction_withdrawn(compact_result)) check_priority = true;
+  if (!check_priority) {
+    let max_retries = MAX_COMPACT_RETRIES;
+    if (order > PAGE_ALLOC_COSTLY_ORDER) max_retries = Math.floor(max_retries / 4);
+    if (state[1] <= max_retries) return true;
+  }
+  const min_priority = order > PAGE_ALLOC_COSTLY_ORDER ? MIN_COMPACT_COSTLY_PRIORITY : MIN_COMPACT_PRIORITY;
+  if (state[0] > min_priority) {
+    state[0]--;
+    state[1] = 0;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Whether reclaim is worth another round: fewer than 16 rounds in a row without progress, and
+ * some zone would pass the min watermark if everything reclaimable were reclaimed. Before giving
+ * up, the highatomic reserves are released.
+ * @kernel mm/page_alloc.c should_reclaim_retry
+ */
+function should_reclaim_retry(k: Kernel, order: number, ac: alloc_context, alloc_flags: number, did_some_progress: boolean, loops: Int32Array): boolean {
+  if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER) loops[0] = 0;
+  else loops[0]++;
+  let ret = false;
+  if (loops[0] <= MAX_RECLAIM_RETRIES) {
+    for (const z of ac.zonelist) {
+      if (!zoneref_ok(z, ac)) continue;
+      const available = k.mmHooks.zone_reclaimable_pages(k, z) + z.vm_stat[NR_FREE_PAGES];
+      if (__zone_watermark_ok(z, order, min_wmark_pages(z), ac.highest_zoneidx, alloc_flags, available)) {
+        ret = true;
+        break;
+      }
+    }
+  }
+  if (!ret) return unreserve_highatomic_pageblock(k, ac, true);
+  return ret;
+}
+
+/** Tries again with the cpuset ignored. @kernel mm/page_alloc.c __alloc_pages_cpuset_fallback */
+function __alloc_pages_cpuset_fallback(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context): number {
+  const pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags | ALLOC_CPUSET, ac);
+  if (pfn !== NO_PFN) return pfn;
+  return get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
+}
+
+/**
+ * The OOM step: one last try at the high watermark (a parallel kill may have freed memory), then
+ * the OOM killer, except for costly orders, __GFP_RETRY_MAYFAIL/__GFP_THISNODE and lowmem-only
+ * allocations, which fail instead.
+ * @kernel mm/page_alloc.c __alloc_pages_may_oom
+ */
+function __alloc_pages_may_oom(k: Kernel, gfp_mask: number, order: number, ac: alloc_context, progress: Float64Array): number {
+  progress[0] = 0;
+  let pfn = get_page_from_freelist(k, (gfp_mask | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM, order, ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
+  if (pfn !== NO_PFN) return pfn;
+  if (order > PAGE_ALLOC_COSTLY_ORDER) return NO_PFN;
+  if (gfp_mask & (__GFP_RETRY_MAYFAIL | __GFP_THISNODE)) return NO_PFN;
+  if (ac.highest_zoneidx < ZONE_NORMAL) return NO_PFN;
+  const oc = { zonelist: ac.zonelist, nodemask: ac.nodemask, memcg: null, gfp_mask, order };
+  if (k.mmHooks.out_of_memory(k, oc) || gfp_mask & __GFP_NOFAIL) {
+    progress[0] = 1;
+    if (gfp_mask & __GFP_NOFAIL) pfn = __alloc_pages_cpuset_fallback(k, gfp_mask, order, ALLOC_NO_WATERMARKS, ac);
+  }
+  return pfn;
+}
+
+/** Whether direct compaction may run: it needs __GFP_IO. @kernel include/linux/gfp.h gfp_compaction_allowed */
+function gfp_compaction_allowed(gfp_mask: number): boolean {
+  return (gfp_mask & __GFP_IO) !== 0;
+}
+
+/**
+ * Rounds of the slow path after which a __GFP_NOFAIL allocation that cannot make progress is
+ * declared a model deadlock. The kernel would loop forever; a simulation must not hang.
+ */
+const NOFAIL_LIVELOCK_ROUNDS = 1000;
+
+/**
+ * The slow path: wake kswapd, retry at the min watermark with the caller's reserve rights,
+ * compact costly or unmovable high-order requests first, then loop reclaim → compaction →
+ * retry decisions → OOM killer, and finally fail with warn_alloc (or loop for __GFP_NOFAIL).
+ * @kernel mm/page_alloc.c __alloc_pages_slowpath
+ */
+export function __alloc_pages_slowpath(k: Kernel, gfp_mask: number, order: number, ac: alloc_context): number {
+  const can_direct_reclaim = (gfp_mask & __GFP_DIRECT_RECLAIM) !== 0;
+  const can_compact = gfp_compaction_allowed(gfp_mask);
+  const costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+  if ((gfp_mask & (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM)) === (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM)) gfp_mask &= ~__GFP_ATOMIC;
+
+  const progress = new Float64Array(1);
+  const compact = new Int32Array(2); // [compact_priority, compaction_retries]
+  const compact_result = new Int32Array(1);
+  const no_progress_loops = new Int32Array(1);
+  let pfn = NO_PFN;
+  let rounds = 0;
+
+  compact[1] = 0;
+  no_progress_loops[0] = 0;
+  compact_result[0] = COMPACT_SKIPPED;
+  compact[0] = DEF_COMPACT_PRIORITY;
+  let alloc_flags = gfp_to_alloc_flags(gfp_mask, order);
+  ac.preferred_zoneref = first_zones_zonelist(ac);
+
+  // The kernel's labels: `retry` is the top of the loop, `nopage` sets nopage and continues, and
+  // `got_pg` breaks out of `got`.
+  let nopage = false;
+  got: {
+    if (ac.preferred_zoneref < 0) nopage = true;
+    else {
+      if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(k, order, gfp_mask, ac);
+      pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
+      if (pfn !== NO_PFN) break got;
+      if (can_direct_reclaim && can_compact && (costly_order || (order > 0 && ac.migratetype !== MIGRATE_MOVABLE)) && !gfp_pfmemalloc_allowed(k, gfp_mask)) {
+        pfn = __alloc_pages_direct_compact(k, gfp_mask, order, alloc_flags, ac, INIT_COMPACT_PRIORITY, compact_result);
+        if (pfn !== NO_PFN) break got;
+        if (costly_order && gfp_mask & __GFP_NORETRY) {
+          if (compact_result[0] === COMPACT_SKIPPED || compact_result[0] === COMPACT_DEFERRED) nopage = true;
+          else if (gfp_mask & __GFP_THISNODE) nopage = true;
+          else compact[0] = INIT_COMPACT_PRIORITY;
+        }
+      }
+    }
+    for (;;) {
+      if (++rounds > NOFAIL_LIVELOCK_ROUNDS) {
+        throw new KernelBug("page allocator livelock: the slow path cannot make progress", { gfp: format_gfp_flags(gfp_mask), order });
+      }
+      if (nopage) {
+        nopage = false;
+        if (!(gfp_mask & __GFP_NOFAIL) || !can_direct_reclaim) break;
+        // Non-failing allocations get the __GFP_HIGH share of the reserves, then go round again.
+        pfn = __alloc_pages_cpuset_fallback(k, gfp_mask, order, ALLOC_MIN_RESERVE, ac);
+        if (pfn !== NO_PFN) break got;
+        if (ac.preferred_zoneref < 0) break;
+      }
+      // retry:
+      if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(k, order, gfp_mask, ac);
+      const reserve_flags = __gfp_pfmemalloc_flags(k, gfp_mask);
+      if (reserve_flags) alloc_flags = reserve_flags | (alloc_flags & ALLOC_KSWAPD);
+      if (!(alloc_flags & ALLOC_CPUSET) || reserve_flags) {
+        ac.nodemask = null;
+        ac.preferred_zoneref = first_zones_zonelist(ac);
+      }
+      pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
+      if (pfn !== NO_PFN) break got;
+      if (!can_direct_reclaim || k.mmHooks.current_flags(k) & PF_MEMALLOC) {
+        nopage = true;
+        continue;
+      }
+      pfn = __alloc_pages_direct_reclaim(k, gfp_mask, order, alloc_flags, ac, progress);
+      if (pfn !== NO_PFN) break got;
+      pfn = __alloc_pages_direct_compact(k, gfp_mask, order, alloc_flags, ac, compact[0], compact_result);
+      if (pfn !== NO_PFN) break got;
+      if (gfp_mask & __GFP_NORETRY || (costly_order && (!can_compact || !(gfp_mask & __GFP_RETRY_MAYFAIL)))) {
+        nopage = true;
+        continue;
+      }
+      if (should_reclaim_retry(k, order, ac, alloc_flags, progress[0] > 0, no_progress_loops)) continue;
+      if (progress[0] > 0 && can_compact && should_compact_retry(k, ac, order, alloc_flags, compact_result[0], compact)) continue;
+      pfn = __alloc_pages_may_oom(k, gfp_mask, order, ac, progress);
+      if (pfn !== NO_PFN) break got;
+      if (k.mmHooks.tsk_is_oom_victim(k) && (alloc_flags & ALLOC_OOM || gfp_mask & __GFP_NOMEMALLOC)) {
+        nopage = true;
+        continue;
+      }
+      if (progress[0]) {
+        no_progress_loops[0] = 0;
+        continue;
+      }
+      nopage = true;
+    }
+    // fail:
+    warn_alloc(k, gfp_mask, ac.nodemask, `page allocation failure: order:${order}`);
+  }
+  return pfn;
+}
+
+/** The kernel's `%*pbl` of a nodemask: ranges "0-1,3"; a null mask prints "(null)". */
+export function nodemask_pbl(nodemask: readonly number[] | null): string {
+  if (nodemask === null) return "(null)";
+  const s = [...new Set(nodemask)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
+    parts.push(i === j ? `${s[i]}` : `${s[i]}-${s[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}
+
+/**
+ * Logs an allocation failure, at most once per 10 s (the burst of nopage_rs is 1), unless
+ * __GFP_NOWARN: `memC: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL),
+ * nodemask=(null),cpuset=/,mems_allowed=0`. Simplified: the stack dump and show_mem that follow
+ * in the kernel's report are not printed; every task is in the root cpuset, allowed every node.
+ * @kernel mm/page_alloc.c warn_alloc
+ * @kernel lib/ratelimit.c ___ratelimit
+ */
+export function warn_alloc(k: Kernel, gfp_mask: number, nodemask: number[] | null, msg: string): void {
+  if (gfp_mask & __GFP_NOWARN) return;
+  if (gfp_mask & __GFP_DMA && !has_managed_dma(k)) return;
+  if (!__ratelimit(k, "warn_alloc")) return;
+  const mems_allowed = nodemask_pbl(k.node_data.map((p) => p.node_id));
+  k.log.printk(
+    KERN_WARNING,
+    `${k.currentComm}: ${msg}, mode:${format_gfp_flags(gfp_mask)}, nodemask=${nodemask_pbl(nodemask)},cpuset=/,mems_allowed=${mems_allowed}`,
+  );
+}
+
+/** The rate limit of warn_alloc (10 s, burst 1), reporting suppressed callbacks when it reopens. @kernel lib/ratelimit.c ___ratelimit */
+function __ratelimit(k: Kernel, func: string): boolean {
+  const rs = k.nopage_rs;
+  if (!rs.begin_ns) rs.begin_ns = k.now_ns;
+  if (k.now_ns > rs.begin_ns + rs.interval_ns) {
+    if (rs.missed) k.log.printk(KERN_WARNING, `${func}: ${rs.missed} callbacks suppressed`);
+    rs.begin_ns = k.now_ns;
+    rs.printed = 0;
+    rs.missed = 0;
+  }
+  if (rs.burst > rs.printed) {
+    rs.printed++;
+    return true;
+  }
+  rs.missed++;
+  return false;
+}
+
+/** Whether any node has a ZONE_DMA with managed pages. @kernel mm/page_alloc.c has_managed_dma */
+function has_managed_dma(k: Kernel): boolean {
+  for (const p of k.node_data) if (p.node_zones[0].managed_zone()) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+/** Scratch alloc_contexts for the fast path, one per nesting depth (hooks may allocate). */
+const acPool: alloc_context[] = [];
+let acDepth = 0;
+
+function newAc(): alloc_context {
+  return { zonelist: [], nodemask: null, preferred_zoneref: -1, thisnode: -1, migratetype: 0, highest_zoneidx: 0, spread_dirty_pages: false };
+}
+
+/**
+ * Fills the allocation context: highest zone from the gfp zone bits, the preferred node's
+ * zonelist (only its own zones for __GFP_THISNODE), migratetype, and the first usable zone.
+ * @kernel mm/page_alloc.c prepare_alloc_pages
+ */
+function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number, nodemask: number[] | null, ac: alloc_context): void {
+  ac.highest_zoneidx = gfp_zone(gfp_mask);
+  ac.zonelist = k.node_data[preferred_nid].node_zonelists;
+  ac.thisnode = gfp_mask & __GFP_THISNODE ? preferred_nid : -1;
+  ac.nodemask = nodemask;
+  ac.migratetype = gfp_migratetype(gfp_mask);
+  ac.spread_dirty_pages = (gfp_mask & __GFP_WRITE) !== 0;
+  ac.preferred_zoneref = first_zones_zonelist(ac);
+}
+
+/**
+ * Allocates 2^order contiguous pages: the fast path at the low watermark, then the slow path.
+ * Returns the first pfn (refcount 1) or NO_PFN. Emits mm_page_alloc either way.
+ * Simplified: no memcg kmem charge for __GFP_ACCOUNT yet.
+ * @kernel mm/page_alloc.c __alloc_pages
+ */
+export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
+  if (order >= MAX_ORDER) return NO_PFN;
+  const ac = acPool[acDepth] ?? (acPool[acDepth] = newAc());
+  acDepth++;
+  prepare_alloc_pages(k, gfp, preferred_nid, nodemask, ac);
+  let alloc_flags = ALLOC_WMARK_LOW;
+  alloc_flags |= alloc_flags_nofragment(k, ac.preferred_zoneref >= 0 ? ac.zonelist[ac.preferred_zoneref] : undefined, gfp);
+  let pfn = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
+  if (pfn === NO_PFN) {
+    ac.spread_dirty_pages = false;
+    ac.nodemask = nodemask;
+    pfn = __alloc_pages_slowpath(k, gfp, order, ac);
+  }
+  const migratetype = ac.migratetype;
+  ac.zonelist = [];
+  ac.nodemask = null;
+  acDepth--;
+  if (k.trace.enabled("mm_page_alloc")) {
+    k.trace.emit(
+      "mm_page_alloc",
+      { pfn, order, gfp_flags: gfp, migratetype },
+      `page=${page_ptr_string(pfn)} pfn=0x${(pfn < 0 ? 0 : pfn).toString(16)} order=${order} migratetype=${migratetype} gfp_flags=${show_gfp_flags(gfp)}`,
+    );
+  }
+  return pfn;
+}
+
+/** __alloc_pages on the running CPU's node with no nodemask. @kernel include/linux/gfp.h alloc_pages */
+export function alloc_pages(k: Kernel, gfp: number, order: number): number {
+  return __alloc_pages(k, gfp, order, numa_node_id(k), null);
+}
+
+/** An order-0 page. @kernel include/linux/gfp.h alloc_page */
+export function alloc_page(k: Kernel, gfp: number): number {
+  return __alloc_pages(k, gfp, 0, numa_node_id(k), null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Totals
+
+/** Pages the buddy allocator manages in all zones (MemTotal). @kernel include/linux/mm.h totalram_pages */
+export function totalram_pages(k: Kernel): number {
+  let sum = 0;
+  for (const z of k.zones) sum += z.managed_pages;
+  return sum;
+}
+
+/**
+ * Managed pages above the high watermark in zones up to `offset` of the running node's zonelist.
+ * @kernel mm/page_alloc.c nr_free_zone_pages
+ */
+export function nr_free_zone_pages(k: Kernel, offset: number): number {
+  let sum = 0;
+  for (const z of k.node_data[numa_node_id(k)].node_zonelists) {
+    if (z.zone_idx > offset) continue;
+    const size = z.managed_pages;
+    const high = high_wmark_pages(z);
+    if (size > high) sum += size - high;
+  }
+  return sum;
+}
+
+/** nr_free_zone_pages for GFP_USER's zones (DMA..NORMAL). @kernel mm/page_alloc.c nr_free_buffer_pages */
+export function nr_free_buffer_pages(k: Kernel): number {
+  return nr_free_zone_pages(k, gfp_zone(GFP_USER));
+}
+
