@@ -82,7 +82,8 @@ export class task_struct {
   /** Its address space, or null for kernel threads and after exit_mm. */
   mm: mm_struct | null;
   flags = 0;
-  state: TaskState = "R";
+  /** Between its syscalls a model process waits, as the real workloads sleep when sampled. */
+  state: TaskState = "S";
   /** Exit status as wait() reports it ((code << 8) | signal). */
   exit_code = 0;
   /** Minor faults (no I/O) counted by the fault handler. */

@@ -1,0 +1,285 @@
+/**
+ * Loading a program image into a fresh address space, as load_elf_binary, setup_arg_pages and
+ * map_vdso leave it for a static, non-PIE x86-64 binary (the real workloads are static
+ * busybox-style programs run from the initramfs, a tmpfs, so their file pages are shmem).
+ *
+ * The default image reproduces w1's /bin/anon exactly (see ../shared/realkernel/data/w1/proc.maps):
+ *   00400000-00401000 r--p  ELF header page           (1 page read: 4 kB shmem)
+ *   00401000-0047b000 r-xp  text                       (all 122 pages executed: 488 kB shmem)
+ *   0047b000-004a3000 r--p  rodata                     (37 of 40 pages read: 148 kB shmem)
+ *   004a3000-004a7000 r--p  RELRO, made read-only after relocation (2 written → anon, 2 read)
+ *   004a7000-004aa000 rw-p  data                       (3 pages written → anon)
+ *   004aa000-004af000 rw-p  bss (vm_brk_flags)         (2 pages written)
+ *   004af000-004d1000 rw-p  the first brk heap         (2 pages written)
+ *   7ffff7ff9000-7ffff7ffd000 [vvar], 7ffff7ffd000-7ffff7fff000 [vdso] (1 vdso page mapped)
+ *   7ffffffde000-7ffffffff000 [stack]                  (33 pages, top 3 written)
+ * giving w1's pre-workload VmSize 992 kB, RssShmem 648 kB, RssFile 4 kB and 48 kB of anon.
+ * The touches are done through the MMU path (access_range), so they fault and count like the
+ * real start-up does (min_flt).
+ *
+ * Simplified: no ELF parsing (an image is a table of segments); the binary's page cache is a
+ * shmem file per path shared by every process that runs it; the vdso page is installed at exec
+ * (the kernel maps it on first touch through special_mapping_fault) and the vvar pages (PFN
+ * mappings of kernel data) are never present; no auxv, no argv/envp contents.
+ * @kernel fs/binfmt_elf.c load_elf_binary, elf_map, set_brk
+ * @kernel fs/exec.c __bprm_mm_init, setup_arg_pages
+ * @kernel arch/x86/entry/vdso/vma.c map_vdso
+ * @kernel mm/mmap.c _install_special_mapping
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import type { task_struct } from "../kernel/sched.js";
+import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pgtablePool, pte_alloc_map, set_pte_at } from "../arch/x86/pgtable.js";
+import { GFP_KERNEL } from "../mm/gfp.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range } from "../mm/memory.js";
+import {
+  FMODE_READ,
+  MM_FILEPAGES,
+  type address_space,
+  type file,
+  type mm_struct,
+  TASK_SIZE,
+  vm_area_struct,
+  VM_DONTDUMP,
+  VM_DONTEXPAND,
+  VM_EXEC,
+  VM_IO,
+  VM_MAYEXEC,
+  VM_MAYREAD,
+  VM_MAYWRITE,
+  VM_PFNMAP,
+  VM_READ,
+  VM_SOFTDIRTY,
+  VM_STACK_FLAGS,
+} from "../mm/mm_types.js";
+import {
+  do_mmap,
+  expand_downwards,
+  get_unmapped_area,
+  MAP_FIXED,
+  MAP_PRIVATE,
+  PROT_EXEC,
+  PROT_READ,
+  PROT_WRITE,
+  sys_brk,
+  vm_brk_flags,
+  vm_stat_account,
+  vma_link,
+} from "../mm/mmap.js";
+import { do_mprotect_pkey } from "../mm/mprotect.js";
+import { alloc_pages } from "../mm/page_alloc.js";
+import { page_add_file_rmap } from "../mm/rmap.js";
+import { new_mapping_id, shmem_file_setup } from "../mm/shmem.js";
+import { vm_get_page_prot } from "../arch/x86/pgtable.js";
+import { security_vm_enough_memory_mm } from "../mm/util.js";
+
+const PAGE_SIZE = 4096;
+
+/** One PT_LOAD segment as mapped, with how many of its pages start-up touches and how. */
+export interface ImageSegment {
+  start: number;
+  end: number;
+  /** PROT_* bits the segment ends up with. */
+  prot: number;
+  /** PROT_* bits at load time (RELRO is mapped writable, then made read-only). */
+  loadProt?: number;
+  /** File offset. */
+  offset: number;
+  /** Pages (from the segment start) read, written or executed at start-up. */
+  touch?: Array<{ page: number; pages: number; kind: "read" | "write" | "exec" }>;
+}
+
+/** A program image: where it is mapped and what its start-up touches. */
+export interface ExecImage {
+  /** The path /proc/PID/maps shows (a tmpfs file). */
+  path: string;
+  segments: ImageSegment[];
+  /** bss after the last segment: [bssStart, bssEnd) anonymous, vm_brk_flags. */
+  bssStart: number;
+  bssEnd: number;
+  bssTouch: number;
+  /** The heap the C library grows at start-up (brk bytes) and the pages it writes. */
+  initialBrk: number;
+  brkTouch: number;
+  /** start_code/end_code/start_data/end_data as /proc/PID/stat reports them. */
+  start_code: number;
+  end_code: number;
+  start_data: number;
+  end_data: number;
+  /** Stack pages written from the top at start-up (argv, envp, auxv, the first frames). */
+  stackTouch: number;
+}
+
+/** w1's /bin/anon (and, to within a page, w2's /bin/forkcow): a static glibc binary. */
+export function staticBinaryImage(path: string): ExecImage {
+  return {
+    path,
+    segments: [
+      { start: 0x400000, end: 0x401000, prot: PROT_READ, offset: 0, touch: [{ page: 0, pages: 1, kind: "read" }] },
+      { start: 0x401000, end: 0x47b000, prot: PROT_READ | PROT_EXEC, offset: 0x1000, touch: [{ page: 0, pages: 122, kind: "exec" }] },
+      { start: 0x47b000, end: 0x4a3000, prot: PROT_READ, offset: 0x7b000, touch: [{ page: 0, pages: 37, kind: "read" }] },
+      {
+        start: 0x4a3000,
+        end: 0x4aa000,
+        prot: PROT_READ | PROT_WRITE,
+        offset: 0xa3000,
+        touch: [
+          { page: 0, pages: 2, kind: "write" },
+          { page: 2, pages: 2, kind: "read" },
+          { page: 4, pages: 3, kind: "write" },
+        ],
+      },
+    ],
+    bssStart: 0x4aa000,
+    bssEnd: 0x4af000,
+    bssTouch: 2,
+    initialBrk: 0x22000,
+    brkTouch: 2,
+    start_code: 0x401000,
+    end_code: 0x47aa01,
+    start_data: 0x4a36d8,
+    end_data: 0x4a9270,
+    stackTouch: 3,
+  };
+}
+
+/** The RELRO part of the default image's data segment, made read-only after relocation. */
+const RELRO = { start: 0x4a3000, len: 0x4000 };
+
+/** Per-machine program files (tmpfs inodes) and the vdso page. */
+interface ExecState {
+  files: Map<string, file>;
+  vdsoPfn: number;
+  vdsoMapping: address_space | null;
+}
+const states = new WeakMap<Kernel, ExecState>();
+
+function state(k: Kernel): ExecState {
+  let s = states.get(k);
+  if (!s) {
+    s = { files: new Map(), vdsoPfn: -1, vdsoMapping: null };
+    states.set(k, s);
+  }
+  return s;
+}
+
+/** The tmpfs file holding a program: made once, shared by every process running it. */
+function programFile(k: Kernel, path: string, size: number): file {
+  const s = state(k);
+  let f = s.files.get(path);
+  if (!f) {
+    const r = shmem_file_setup(k, null, path.replace(/^\//, ""), size, 0);
+    if (typeof r === "number") throw new Error(`cannot create ${path}`);
+    // A named tmpfs file (not deleted): show its path, on the rootfs device 00:02.
+    f = { ...r, f_path: path, f_mode: FMODE_READ, f_count: 1, f_inode: { ...r.f_inode, i_dev: { major: 0, minor: 2 } } };
+    s.files.set(path, f);
+  }
+  return f;
+}
+
+/** vdso image: 2 pages of text after 4 pages of vvar (image->size 0x2000, sym_vvar_start -0x4000). */
+const VDSO_TEXT = 0x2000;
+const VVAR_SIZE = 0x4000;
+
+/**
+ * map_vdso: [vvar][vdso] placed by get_unmapped_area just below mmap_base, as special mappings;
+ * the vdso's first page is mapped (start-up calls into it: RssFile 4 kB in w1).
+ */
+function map_vdso(k: Kernel, t: task_struct, mm: mm_struct): void {
+  const addr = get_unmapped_area(t, mm, null, 0, VDSO_TEXT + VVAR_SIZE, 0, 0, k.vm.mmap_min_addr);
+  if (addr < 0) return;
+  const text_start = addr + VVAR_SIZE;
+  const vdsoFlags = VM_READ | VM_EXEC | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | mm.def_flags | VM_DONTEXPAND | VM_SOFTDIRTY;
+  const vvarFlags = VM_READ | VM_MAYREAD | VM_IO | VM_DONTDUMP | VM_PFNMAP | mm.def_flags | VM_DONTEXPAND | VM_SOFTDIRTY;
+  for (const [start, len, flags, name] of [
+    [text_start, VDSO_TEXT, vdsoFlags, "[vdso]"],
+    [addr, VVAR_SIZE, vvarFlags, "[vvar]"],
+  ] as const) {
+    const v = new vm_area_struct(mm, start, start + len, flags, 0);
+    v.vm_page_prot = vm_get_page_prot(flags);
+    v.specialName = name;
+    vma_link(mm, v);
+    vm_stat_account(mm, flags, len / PAGE_SIZE);
+  }
+  // The vdso text page: a kernel page with a reference of its own, mapped like vm_insert_page.
+  const s = state(k);
+  if (s.vdsoPfn < 0) {
+    const pfn = alloc_pages(k, GFP_KERNEL, 0);
+    if (pfn < 0) return;
+    const id = new_mapping_id(k).mapping;
+    s.vdsoPfn = pfn;
+    s.vdsoMapping = { id, i_pages: new Map([[0, pfn]]), i_mmap_writable: 0, i_mmap: new Set() };
+    k.mem_map.mapping[pfn] = id;
+    k.mem_map.index[pfn] = 0;
+  }
+  const i = pte_alloc_map(k, mm, text_start);
+  if (i < 0) return;
+  k.mem_map._refcount[s.vdsoPfn]++;
+  page_add_file_rmap(k, s.vdsoPfn);
+  set_pte_at(pgtablePool(k), i, s.vdsoPfn, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED);
+  mm.rss_stat[MM_FILEPAGES]++;
+}
+
+/**
+ * __bprm_mm_init + setup_arg_pages: the stack VMA one page below STACK_TOP, grown by
+ * stack_expand (128 KiB) to 33 pages, without VM_SOFTDIRTY (setup_arg_pages' mprotect_fixup
+ * sets the flags without it).
+ */
+function setup_stack(k: Kernel, t: task_struct, mm: mm_struct): void {
+  const stack_top = TASK_SIZE; // STACK_TOP: no randomisation
+  const v = new vm_area_struct(mm, stack_top - PAGE_SIZE, stack_top, VM_STACK_FLAGS | mm.def_flags, 0);
+  v.vm_pgoff = v.vm_start / PAGE_SIZE;
+  v.vm_page_prot = vm_get_page_prot(v.vm_flags);
+  vma_link(mm, v);
+  vm_stat_account(mm, v.vm_flags, 1);
+  security_vm_enough_memory_mm(k, t, mm, 1); // insert_vm_struct charges a VM_ACCOUNT VMA
+  expand_downwards(k, t, v, v.vm_start - 128 * 1024);
+  mm.start_stack = 0x7fffffffedc0; // w1's /proc/PID/stat startstack
+  mm.arg_start = 0x7fffffffefa2;
+  mm.arg_end = 0x7fffffffefc4;
+  mm.env_start = 0x7fffffffefc4;
+  mm.env_end = 0x7fffffffefee;
+}
+
+/**
+ * Execs `image` in task `t` (whose mm is fresh and has a PGD). Returns 0, or a negative errno
+ * when a mapping fails.
+ */
+export function exec_image(k: Kernel, t: task_struct, image: ExecImage): number {
+  const mm = t.mm!;
+  const last = image.segments[image.segments.length - 1];
+  const f = programFile(k, image.path, last.offset + (last.end - last.start));
+  setup_stack(k, t, mm);
+  const out = { addr: 0, populate: 0 };
+  for (const seg of image.segments) {
+    const r = do_mmap(k, t, f, seg.start, seg.end - seg.start, seg.loadProt ?? seg.prot, MAP_PRIVATE | MAP_FIXED, seg.offset / PAGE_SIZE, out);
+    if (r < 0) return r;
+  }
+  if (image.bssEnd > image.bssStart) {
+    const r = vm_brk_flags(k, t, image.bssStart, image.bssEnd - image.bssStart, 0);
+    if (r < 0) return r;
+  }
+  mm.start_brk = mm.brk = image.bssEnd;
+  mm.start_code = image.start_code;
+  mm.end_code = image.end_code;
+  mm.start_data = image.start_data;
+  mm.end_data = image.end_data;
+  map_vdso(k, t, mm);
+
+  // Start-up: the loader and libc touch what they use.
+  const kinds = { read: ACCESS_READ, write: ACCESS_WRITE, exec: ACCESS_EXEC } as const;
+  for (const seg of image.segments) {
+    for (const tch of seg.touch ?? []) access_range(k, t, seg.start + tch.page * PAGE_SIZE, tch.pages * PAGE_SIZE, kinds[tch.kind]);
+  }
+  // glibc's _dl_relocate_static_pie / RELRO: the relocated part becomes read-only.
+  if (image.segments.some((s) => s.start <= RELRO.start && s.end >= RELRO.start + RELRO.len && s.prot & PROT_WRITE)) {
+    do_mprotect_pkey(k, t, RELRO.start, RELRO.len, PROT_READ, -1);
+  }
+  if (image.bssTouch) access_range(k, t, image.bssStart, image.bssTouch * PAGE_SIZE, ACCESS_WRITE);
+  if (image.initialBrk) {
+    const res = { brk: 0, populateStart: 0, populateLen: 0 };
+    sys_brk(k, t, mm.brk + image.initialBrk, res);
+    if (image.brkTouch) access_range(k, t, image.bssEnd, image.brkTouch * PAGE_SIZE, ACCESS_WRITE);
+  }
+  if (image.stackTouch) access_range(k, t, TASK_SIZE - image.stackTouch * PAGE_SIZE, image.stackTouch * PAGE_SIZE, ACCESS_WRITE);
+  return 0;
+}

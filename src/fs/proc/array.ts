@@ -1,0 +1,236 @@
+/**
+ * /proc/PID/status, /proc/PID/stat, /proc/PID/statm and /proc/PID/oom_score_adj, in 6.1's
+ * formats. The memory lines of status (VmPeak … VmSwap) come from task_mem and statm from
+ * task_statm (fs/proc/task_mmu.c, PT's part); this file lays out everything around them.
+ *
+ * Worked example, w1's statm "33016 32884 163 122 0 32843 0": size = total_vm 33016 pages,
+ * resident = anon + file + shmem rss, shared = file + shmem rss (162 + 1), text = the pages of
+ * [start_code, end_code) = 122, lib 0, data = data_vm + stack_vm = 32843.
+ *
+ * Simplified: no CPU time (utime/stime are 0), one thread, no signals pending or caught except
+ * SIGINT/SIGQUIT ignored as under w1's init (SigIgn 6), context-switch counts are 0, the
+ * credentials are a uid (root has every capability: CapPrm 000001ffffffffff). SigQ's limit is
+ * RLIMIT_SIGPENDING = max_threads / 2 with max_threads from totalram as set_max_threads does.
+ * @kernel fs/proc/array.c proc_pid_status, do_task_stat, proc_pid_statm, task_state,
+ *   task_cap, task_sig, render_sigset_t
+ * @kernel fs/proc/base.c oom_score_adj_read, oom_score_adj_write, __set_oom_adj
+ * @kernel kernel/fork.c set_max_threads
+ */
+import type { Kernel } from "../../kernel/kernel.js";
+import { errnoValues } from "../../kernel/errno.js";
+import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, RLIMIT_RSS, type task_struct } from "../../kernel/sched.js";
+import { get_mm_rss } from "../../mm/mm_types.js";
+import { totalram_pages } from "../../mm/util.js";
+import { registerProcPattern, type ProcParams } from "./root.js";
+import { task_mem, task_statm } from "./task_mmu.js";
+
+const PAGE_SIZE = 4096;
+
+function task_of(k: Kernel, params: ProcParams): task_struct | undefined {
+  return k.tasks.find(Number(params.pid));
+}
+
+/** task_state's letters (TASK_REPORT order): the model's idle processes sleep, as w1's does. */
+function get_task_state(t: task_struct): string {
+  switch (t.state) {
+    case "R":
+      return "R (running)";
+    case "Z":
+      return "Z (zombie)";
+    case "X":
+      return "X (dead)";
+    default:
+      return "S (sleeping)";
+  }
+}
+
+/** %*pb of a nodemask of MAX_NUMNODES (1024) bits: 32 comma-separated 32-bit words. */
+function nodemask_string(nr_nodes: number): string {
+  const words: string[] = [];
+  for (let w = 31; w >= 0; w--) {
+    let v = 0;
+    for (let b = 0; b < 32; b++) if (w * 32 + b < nr_nodes) v |= 1 << b;
+    words.push((v >>> 0).toString(16).padStart(8, "0"));
+  }
+  return words.join(",");
+}
+
+/** proc_pid_status. */
+export function proc_pid_status(k: Kernel, t: task_struct): string {
+  const root = t.uid === 0;
+  const ids = `${t.uid}\t${t.uid}\t${t.uid}\t${t.uid}`;
+  let out = "";
+  out += `Name:\t${t.comm}\n`;
+  out += `Umask:\t0022\n`;
+  out += `State:\t${get_task_state(t)}\n`;
+  out += `Tgid:\t${t.tgid}\nNgid:\t0\nPid:\t${t.pid}\nPPid:\t${t.ppid}\nTracerPid:\t0\n`;
+  out += `Uid:\t${ids}\nGid:\t${ids}\nFDSize:\t64\nGroups:\t \n`;
+  out += `NStgid:\t${t.tgid}\nNSpid:\t${t.pid}\nNSpgid:\t0\nNSsid:\t0\n`;
+  if (t.mm) out += task_mem(t.mm);
+  out += `CoreDumping:\t0\n`;
+  out += `THP_enabled:\t${t.mm ? 1 : 0}\n`;
+  out += `Threads:\t1\n`;
+  const max_threads = Math.floor((totalram_pages(k) * PAGE_SIZE) / (16384 * 8));
+  out += `SigQ:\t0/${Math.floor(max_threads / 2)}\n`;
+  out += `SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\n`;
+  out += `SigIgn:\t0000000000000006\nSigCgt:\t0000000000000000\n`;
+  const cap = root ? "000001ffffffffff" : "0000000000000000";
+  out += `CapInh:\t0000000000000000\nCapPrm:\t${cap}\nCapEff:\t${cap}\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n`;
+  out += `NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n`;
+  out += `Speculation_Store_Bypass:\tnot vulnerable\nSpeculationIndirectBranch:\talways enabled\n`;
+  const cpus = (2 ** k.nr_cpu_ids - 1).toString(16);
+  out += `Cpus_allowed:\t${cpus}\nCpus_allowed_list:\t${k.nr_cpu_ids > 1 ? `0-${k.nr_cpu_ids - 1}` : "0"}\n`;
+  const nodes = Math.max(1, k.node_data.length);
+  out += `Mems_allowed:\t${nodemask_string(nodes)}\nMems_allowed_list:\t${nodes > 1 ? `0-${nodes - 1}` : "0"}\n`;
+  out += `voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n`;
+  return out;
+}
+
+/** do_task_stat: the 52 fields of /proc/PID/stat. */
+export function proc_pid_stat(k: Kernel, t: task_struct): string {
+  const mm = t.mm;
+  const state = get_task_state(t)[0];
+  const vsize = mm ? mm.total_vm * PAGE_SIZE : 0;
+  const rss = mm ? get_mm_rss(mm) : 0;
+  const rsslim = t.signal.rlim_cur[RLIMIT_RSS];
+  const rsslimStr = Number.isFinite(rsslim) ? String(rsslim) : "18446744073709551615";
+  // start_time in clock ticks (USER_HZ = 100).
+  const starttime = Math.floor(t.start_time / 1e7);
+  const f: Array<string | number> = [
+    t.pid,
+    `(${t.comm})`,
+    state,
+    t.ppid,
+    0, // pgrp
+    0, // session
+    0, // tty_nr
+    -1, // tpgid
+    t.flags,
+    t.min_flt,
+    t.signal.cmin_flt,
+    t.maj_flt,
+    t.signal.cmaj_flt,
+    0, // utime
+    0, // stime
+    0, // cutime
+    0, // cstime
+    20, // priority
+    0, // nice
+    1, // num_threads
+    0, // itrealvalue
+    starttime,
+    vsize,
+    rss,
+    rsslimStr,
+    mm ? mm.start_code : 0,
+    mm ? mm.end_code : 0,
+    mm ? mm.start_stack : 0,
+    0, // kstkesp
+    0, // kstkeip
+    0, // signal
+    0, // blocked
+    6, // sigignore
+    0, // sigcatch
+    t.state === "S" ? 1 : 0, // wchan
+    0, // nswap
+    0, // cnswap
+    17, // exit_signal SIGCHLD
+    k.cpu, // processor
+    0, // rt_priority
+    0, // policy
+    0, // delayacct_blkio_ticks
+    0, // guest_time
+    0, // cguest_time
+    mm ? mm.start_data : 0,
+    mm ? mm.end_data : 0,
+    mm ? mm.start_brk : 0,
+    mm ? mm.arg_start : 0,
+    mm ? mm.arg_end : 0,
+    mm ? mm.env_start : 0,
+    mm ? mm.env_end : 0,
+    t.state === "Z" || t.state === "X" ? t.exit_code : 0,
+  ];
+  return f.join(" ") + "\n";
+}
+
+/** proc_pid_statm. */
+export function proc_pid_statm(t: task_struct): string {
+  if (!t.mm) return "0 0 0 0 0 0 0\n";
+  const s = task_statm(t.mm);
+  return `${s.size} ${s.resident} ${s.shared} ${s.text} 0 ${s.data} 0\n`;
+}
+
+/**
+ * kstrtoint(s, 0): an optional sign, then decimal, 0x hex or 0 octal digits, and at most one
+ * trailing newline (already stripped by strstrip here). -EINVAL or -ERANGE on failure.
+ */
+export function kstrtoint(s: string): number | { err: number } {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+  if (!m) return { err: -errnoValues.EINVAL };
+  const body = m[2];
+  let v: number;
+  if (/^0[xX]/.test(body)) v = parseInt(body.slice(2), 16);
+  else if (body.length > 1 && body[0] === "0") v = parseInt(body, 8);
+  else v = parseInt(body, 10);
+  if (m[1] === "-") v = -v;
+  if (v > 2147483647 || v < -2147483648) return { err: -errnoValues.ERANGE };
+  return v;
+}
+
+/**
+ * oom_score_adj_write: parse the first 12 bytes (PROC_NUMBUF - 1) with kstrtoint after
+ * stripping whitespace, check OOM_SCORE_ADJ_MIN..MAX (EINVAL), then __set_oom_adj: lowering it
+ * below oom_score_adj_min needs CAP_SYS_RESOURCE (EACCES); a privileged writer also moves the
+ * minimum. Returns 0 or a negative errno.
+ */
+export function oom_score_adj_write(k: Kernel, t: task_struct, data: string, writerPrivileged: boolean): number {
+  const buffer = data.slice(0, 12).trim();
+  const v = kstrtoint(buffer);
+  if (typeof v !== "number") return v.err;
+  if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX) return -errnoValues.EINVAL;
+  if (v < t.signal.oom_score_adj_min && !writerPrivileged) return -errnoValues.EACCES;
+  t.signal.oom_score_adj = v;
+  if (writerPrivileged) t.signal.oom_score_adj_min = v;
+  if (k.trace.enabled("oom_score_adj_update")) {
+    k.trace.emit("oom_score_adj_update", { pid: t.pid, comm: t.comm, oom_score_adj: v }, `pid=${t.pid} comm=${t.comm} oom_score_adj=${v}`);
+  }
+  return 0;
+}
+
+registerProcPattern("/proc/<pid>/status", {
+  fs: "proc",
+  mode: 0o444,
+  read: (k, p) => {
+    const t = task_of(k, p);
+    return t ? proc_pid_status(k, t) : "";
+  },
+});
+registerProcPattern("/proc/<pid>/stat", {
+  fs: "proc",
+  mode: 0o444,
+  read: (k, p) => {
+    const t = task_of(k, p);
+    return t ? proc_pid_stat(k, t) : "";
+  },
+});
+registerProcPattern("/proc/<pid>/statm", {
+  fs: "proc",
+  mode: 0o444,
+  read: (k, p) => {
+    const t = task_of(k, p);
+    return t ? proc_pid_statm(t) : "";
+  },
+});
+registerProcPattern("/proc/<pid>/oom_score_adj", {
+  fs: "proc",
+  mode: 0o644,
+  read: (k, p) => {
+    const t = task_of(k, p);
+    return t ? `${t.signal.oom_score_adj}\n` : "";
+  },
+  // Writes through /proc come from the machine's operator, a root shell (CAP_SYS_RESOURCE).
+  write: (k, d, p) => {
+    const t = task_of(k, p);
+    return t ? oom_score_adj_write(k, t, d, true) : -errnoValues.ESRCH;
+  },
+});

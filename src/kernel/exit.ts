@@ -1,0 +1,56 @@
+/**
+ * Process exit: do_exit drops the address space (exit_mm → mmput, which tears it down when the
+ * last user goes), folds the task's fault counts into its parent's (the cmin_flt/cmaj_flt that
+ * wait() collects), reparents children to init, and the task is released.
+ *
+ * Simplified: the parent is assumed to reap at once (as a shell waiting on its child does, or
+ * with SIGCHLD ignored), so a task goes straight from running to released (EXIT_DEAD); no
+ * zombies linger in /proc. Signals are not delivered: a fatal signal is recorded as the exit
+ * status ((signal) for a kill, (code << 8) for exit()).
+ * @kernel kernel/exit.c do_exit, exit_mm, release_task, forget_original_parent, wait_task_zombie
+ */
+import type { Kernel } from "./kernel.js";
+import { mmput } from "./fork.js";
+import { PF_EXITING, type task_struct } from "./sched.js";
+import { get_mm_hiwater_rss } from "../mm/mm_types.js";
+
+/** exit_mm: detach and drop the task's mm. */
+export function exit_mm(k: Kernel, t: task_struct): void {
+  const mm = t.mm;
+  if (!mm) return;
+  // setmax_mm_hiwater_rss: the peak RSS getrusage reports.
+  const hiwater = get_mm_hiwater_rss(mm);
+  if (t.signal.maxrss < hiwater) t.signal.maxrss = hiwater;
+  t.mm = null;
+  mmput(k, mm);
+}
+
+/**
+ * do_exit: the task stops using memory and is released. `code` is the wait status
+ * ((exit code << 8) or the killing signal number).
+ */
+export function do_exit(k: Kernel, t: task_struct, code: number): void {
+  if (t.state === "X") return;
+  t.flags |= PF_EXITING;
+  t.exit_code = code;
+  exit_mm(k, t);
+  // forget_original_parent: orphans go to init.
+  const init = k.tasks.init;
+  for (const cpid of t.children) {
+    const c = k.tasks.find(cpid);
+    if (c) {
+      c.ppid = init.pid;
+      init.children.add(cpid);
+    }
+  }
+  t.children.clear();
+  // wait_task_zombie (the parent reaps): its counts move to the parent's signal_struct.
+  const parent = k.tasks.find(t.ppid);
+  if (parent) {
+    parent.signal.cmin_flt += t.min_flt + t.signal.cmin_flt;
+    parent.signal.cmaj_flt += t.maj_flt + t.signal.cmaj_flt;
+    parent.children.delete(t.pid);
+  }
+  t.state = "X";
+  k.tasks.byPid.delete(t.pid);
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { Errno } from "../kernel/errno.js";
+import { spawnProcess } from "../sim/process.js";
+import { MiB } from "./types.js";
+import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY } from "./mm_types.js";
+import { find_vma, vm_start_gap, stack_guard_gap } from "./mmap.js";
+
+function boot() {
+  return start_kernel({ memory: 512 * MiB });
+}
+
+function layout(p: ReturnType<typeof spawnProcess>): string[] {
+  return p.mm!.mm_mt.map((v) => `${v.vm_start.toString(16)}-${v.vm_end.toString(16)}`);
+}
+
+describe("address-space layout", () => {
+  it("maps a static binary like w1's /bin/anon, with mmap_base 128 MiB below TASK_SIZE", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "anon" });
+    expect(p.mm!.mmap_base).toBe(0x7ffff7fff000);
+    expect(layout(p)).toEqual([
+      "400000-401000",
+      "401000-47b000",
+      "47b000-4a3000",
+      "4a3000-4a7000",
+      "4a7000-4aa000",
+      "4aa000-4af000",
+      "4af000-4d1000",
+      "7ffff7ff9000-7ffff7ffd000",
+      "7ffff7ffd000-7ffff7fff000",
+      "7ffffffde000-7ffffffff000",
+    ]);
+    // w1 before its 128 MiB mmap: VmSize 992 kB, data 168 kB, stack 132 kB, exec 496 kB.
+    expect(p.mm!.total_vm * 4).toBe(992);
+    expect(p.mm!.data_vm * 4).toBe(168);
+    expect(p.mm!.stack_vm * 4).toBe(132);
+    expect(p.mm!.exec_vm * 4).toBe(496);
+  });
+
+  it("places the first anonymous mmap right below the vvar page, as w1 shows", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "anon" });
+    const a = p.mmap(128 * MiB);
+    expect(a).toBe(0x7fffefff9000);
+    const b = p.mmap(64 * 1024);
+    // Adjacent anonymous private memory merges into one VMA (mmap_region's vma_expand).
+    expect(b).toBe(a - 64 * 1024);
+    expect(find_vma(p.mm!, a)!.vm_start).toBe(b);
+    expect(find_vma(p.mm!, a)!.vm_flags & VM_ACCOUNT).toBe(VM_ACCOUNT);
+    expect(find_vma(p.mm!, a)!.vm_flags & VM_SOFTDIRTY).toBe(VM_SOFTDIRTY);
+  });
+
+  it("keeps stack_guard_gap below a growsdown stack when placing hints", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "anon" });
+    const stack = find_vma(p.mm!, 0x7ffffffde000)!;
+    expect(stack.vm_flags & VM_GROWSDOWN).toBe(VM_GROWSDOWN);
+    expect(vm_start_gap(stack)).toBe(stack.vm_start - stack_guard_gap);
+    // A hint inside the gap is refused and the allocator picks another place.
+    const hint = stack.vm_start - 4096 * 4;
+    const got = p.mmap(4096, { addr: hint });
+    expect(got).not.toBe(hint);
+  });
+});
+
+describe("munmap splits", () => {
+  it("splits a VMA in three when the middle is unmapped, and unaccounts the hole", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const before = k.vm_committed_as;
+    const a = p.mmap(16 * 4096);
+    expect(k.vm_committed_as - before).toBe(16);
+    const n = p.mm!.map_count;
+    p.munmap(a + 4 * 4096, 4 * 4096);
+    expect(p.mm!.map_count).toBe(n + 1);
+    expect(k.vm_committed_as - before).toBe(12);
+    expect(find_vma(p.mm!, a)!.vm_end).toBe(a + 4 * 4096);
+    expect(find_vma(p.mm!, a + 4 * 4096)!.vm_start).toBe(a + 8 * 4096);
+    expect(find_vma(p.mm!, a + 8 * 4096)!.vm_pgoff).toBe((a + 8 * 4096) / 4096);
+  });
+
+  it("rejects an unaligned start with EINVAL", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    expect(() => p.munmap(0x10001, 4096)).toThrow(Errno);
+  });
+});
+
+describe("brk", () => {
+  it("grows the heap VMA in place and shrinks it again", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const cur = p.brk();
+    expect(cur).toBe(0x4d1000);
+    expect(p.brk(cur + 10 * 4096)).toBe(cur + 10 * 4096);
+    expect(find_vma(p.mm!, cur)!.vm_end).toBe(cur + 10 * 4096);
+    expect(find_vma(p.mm!, cur)!.vm_start).toBe(0x4af000);
+    expect(p.brk(cur)).toBe(cur);
+    expect(find_vma(p.mm!, 0x4af000)!.vm_end).toBe(cur);
+  });
+});

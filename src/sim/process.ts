@@ -1,0 +1,488 @@
+/**
+ * The Process of the public API: a task with an address space, whose methods are the memory
+ * syscalls (mmap, munmap, mprotect, mremap, brk, madvise, mlock family), memory access through
+ * the MMU (touch/read/write/exec), fork and exit. A failed syscall throws `Errno` with the
+ * kernel's errno name; an access that the kernel would answer with a signal kills the process
+ * (as SIGSEGV does to a program without a handler) and throws `ProcessKilled`.
+ *
+ * @example
+ * const p = spawnProcess(k, { comm: "db" });
+ * const heap = p.mmap(256 * MiB, { prot: "rw", flags: "private|anonymous" });
+ * p.touch(heap, 256 * MiB, { write: true });
+ * const child = p.fork();
+ * child.exit();
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { Errno, errnoName, type ErrnoName } from "../kernel/errno.js";
+import { do_exit } from "../kernel/exit.js";
+import { kernel_clone } from "../kernel/fork.js";
+import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
+import { pgd_alloc } from "../arch/x86/pgtable.js";
+import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
+import { oom_score_adj_write } from "../fs/proc/array.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../mm/memory.js";
+import type { file, mm_struct } from "../mm/mm_types.js";
+import { do_madvise } from "../mm/madvise.js";
+import {
+  MADV_COLD,
+  MADV_DODUMP,
+  MADV_DOFORK,
+  MADV_DONTDUMP,
+  MADV_DONTFORK,
+  MADV_DONTNEED,
+  MADV_DONTNEED_LOCKED,
+  MADV_FREE,
+  MADV_HUGEPAGE,
+  MADV_KEEPONFORK,
+  MADV_MERGEABLE,
+  MADV_NOHUGEPAGE,
+  MADV_NORMAL,
+  MADV_PAGEOUT,
+  MADV_POPULATE_READ,
+  MADV_POPULATE_WRITE,
+  MADV_RANDOM,
+  MADV_REMOVE,
+  MADV_SEQUENTIAL,
+  MADV_UNMERGEABLE,
+  MADV_WILLNEED,
+  MADV_WIPEONFORK,
+  MADV_COLLAPSE,
+} from "../mm/madvise.js";
+import { __mm_populate, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, sys_mlock2, sys_mlockall, sys_munlock, sys_munlockall } from "../mm/mlock.js";
+import {
+  do_mmap,
+  do_munmap,
+  MAP_ANONYMOUS,
+  MAP_FIXED,
+  MAP_FIXED_NOREPLACE,
+  MAP_GROWSDOWN,
+  MAP_HUGETLB,
+  MAP_LOCKED,
+  MAP_NONBLOCK,
+  MAP_NORESERVE,
+  MAP_POPULATE,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MAP_SHARED_VALIDATE,
+  MAP_STACK,
+  MAP_SYNC,
+  mm_alloc,
+  PROT_EXEC,
+  PROT_GROWSDOWN,
+  PROT_GROWSUP,
+  PROT_NONE,
+  PROT_READ,
+  PROT_WRITE,
+  sys_brk,
+} from "../mm/mmap.js";
+import { do_mprotect_pkey } from "../mm/mprotect.js";
+import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../mm/mremap.js";
+
+const PAGE_SIZE = 4096;
+
+/** A process was killed by a signal during an access (or by exit of its machine). */
+export class ProcessKilled extends Error {
+  override readonly name = "ProcessKilled";
+  constructor(
+    readonly pid: number,
+    readonly signal: "SIGSEGV" | "SIGBUS" | "SIGKILL",
+    readonly addr: number,
+    readonly si_code: number,
+  ) {
+    super(`process ${pid} killed by ${signal}${addr >= 0 ? ` at 0x${addr.toString(16)}` : ""}`);
+  }
+}
+
+/** PROT_* as a number or letters: "rw", "r-x", "rwx", "none". */
+export type ProtSpec = number | string;
+/** MAP_* as a number or names joined by "|": "private|anonymous|populate". */
+export type MapFlagsSpec = number | string;
+
+const mapNames: Record<string, number> = {
+  shared: MAP_SHARED,
+  private: MAP_PRIVATE,
+  shared_validate: MAP_SHARED_VALIDATE,
+  anonymous: MAP_ANONYMOUS,
+  anon: MAP_ANONYMOUS,
+  fixed: MAP_FIXED,
+  fixed_noreplace: MAP_FIXED_NOREPLACE,
+  populate: MAP_POPULATE,
+  noreserve: MAP_NORESERVE,
+  growsdown: MAP_GROWSDOWN,
+  locked: MAP_LOCKED,
+  nonblock: MAP_NONBLOCK,
+  stack: MAP_STACK,
+  hugetlb: MAP_HUGETLB,
+  sync: MAP_SYNC,
+};
+
+const adviceNames: Record<string, number> = {
+  normal: MADV_NORMAL,
+  random: MADV_RANDOM,
+  sequential: MADV_SEQUENTIAL,
+  willneed: MADV_WILLNEED,
+  dontneed: MADV_DONTNEED,
+  free: MADV_FREE,
+  remove: MADV_REMOVE,
+  dontfork: MADV_DONTFORK,
+  dofork: MADV_DOFORK,
+  mergeable: MADV_MERGEABLE,
+  unmergeable: MADV_UNMERGEABLE,
+  hugepage: MADV_HUGEPAGE,
+  nohugepage: MADV_NOHUGEPAGE,
+  dontdump: MADV_DONTDUMP,
+  dodump: MADV_DODUMP,
+  wipeonfork: MADV_WIPEONFORK,
+  keeponfork: MADV_KEEPONFORK,
+  cold: MADV_COLD,
+  pageout: MADV_PAGEOUT,
+  populate_read: MADV_POPULATE_READ,
+  populate_write: MADV_POPULATE_WRITE,
+  dontneed_locked: MADV_DONTNEED_LOCKED,
+  collapse: MADV_COLLAPSE,
+};
+
+/** Parses "rw" / "r-x" / "none" / "read|write" into PROT_* bits. */
+export function parseProt(p: ProtSpec): number {
+  if (typeof p === "number") return p;
+  const s = p.toLowerCase().trim();
+  if (s === "none" || s === "" || s === "---") return PROT_NONE;
+  if (s.includes("|")) {
+    let v = 0;
+    for (const part of s.split("|")) v |= parseProt(part);
+    return v;
+  }
+  const named: Record<string, number> = { read: PROT_READ, write: PROT_WRITE, exec: PROT_EXEC, growsdown: PROT_GROWSDOWN, growsup: PROT_GROWSUP };
+  if (named[s] !== undefined) return named[s];
+  let v = 0;
+  for (const c of s) {
+    if (c === "r") v |= PROT_READ;
+    else if (c === "w") v |= PROT_WRITE;
+    else if (c === "x") v |= PROT_EXEC;
+    else if (c !== "-") throw new TypeError(`bad protection "${p}": use letters r, w, x or "none"`);
+  }
+  return v;
+}
+
+/** Parses "private|anonymous|populate" into MAP_* bits. */
+export function parseMapFlags(f: MapFlagsSpec): number {
+  if (typeof f === "number") return f;
+  let v = 0;
+  for (const part of f.toLowerCase().split(/[|,\s]+/)) {
+    if (!part) continue;
+    const bit = mapNames[part.replace(/^map_/, "")];
+    if (bit === undefined) throw new TypeError(`unknown mmap flag "${part}"`);
+    v |= bit;
+  }
+  return v;
+}
+
+/** Parses an madvise advice name ("dontneed", "MADV_FREE") or number. */
+export function parseAdvice(a: number | string): number {
+  if (typeof a === "number") return a;
+  const v = adviceNames[a.toLowerCase().replace(/^madv_/, "")];
+  if (v === undefined) throw new TypeError(`unknown madvise advice "${a}"`);
+  return v;
+}
+
+/** Throws Errno for a negative kernel return. */
+function check(ret: number, syscall: string): number {
+  if (ret < 0) {
+    const name: ErrnoName = errnoName(ret) ?? "EINVAL";
+    throw new Errno(name, syscall);
+  }
+  return ret;
+}
+
+export interface MmapOptions {
+  prot?: ProtSpec;
+  flags?: MapFlagsSpec;
+  /** Hint (or, with MAP_FIXED, the exact address). */
+  addr?: number;
+  /** A file to map (its page cache comes with the file issue; shmem files fault today). */
+  file?: file | null;
+  /** Byte offset in the file (page aligned). */
+  offset?: number;
+}
+
+export interface SpawnOptions {
+  /** Command name (comm, 15 characters at most). */
+  comm?: string;
+  name?: string;
+  uid?: number;
+  oomScoreAdj?: number;
+  /** Parent pid (default init, 1). */
+  ppid?: number;
+  /**
+   * The program image: "static" (default) maps a static busybox-style binary like the real
+   * workloads (w1's /bin/anon), null an empty address space.
+   */
+  image?: ExecImage | "static" | null;
+  /** Address-space randomisation (PF_RANDOMIZE); off by default, seeded from the machine. */
+  randomize?: boolean;
+  /** Resource limits in bytes (Infinity for unlimited). */
+  rlimits?: { stack?: number; memlock?: number; as?: number; data?: number };
+}
+
+/** What a touch did (faults counted, pages accessed). */
+export type TouchResult = AccessResult;
+
+/** A process of the simulated machine. */
+export class Process {
+  constructor(
+    private readonly k: Kernel,
+    readonly task: task_struct,
+  ) {}
+
+  get pid(): number {
+    return this.task.pid;
+  }
+  get comm(): string {
+    return this.task.comm;
+  }
+  /** Still running (not exited or killed). */
+  get alive(): boolean {
+    return this.task.state !== "X" && this.task.state !== "Z";
+  }
+  /** Its mm (null after exit). */
+  get mm(): mm_struct | null {
+    return this.task.mm;
+  }
+
+  private enter(syscall: string): mm_struct {
+    if (!this.alive || !this.task.mm) throw new Errno("ESRCH", syscall, `process ${this.pid} has exited`);
+    this.k.currentPid = this.task.pid;
+    this.k.currentComm = this.task.comm;
+    return this.task.mm;
+  }
+
+  /** mmap(2): returns the address. Anonymous private read-write memory by default. */
+  mmap(length: number, opts: MmapOptions = {}): number {
+    this.enter("mmap");
+    const prot = parseProt(opts.prot ?? "rw");
+    const flags = parseMapFlags(opts.flags ?? (opts.file ? "private" : "private|anonymous"));
+    const off = opts.offset ?? 0;
+    // sys_mmap: the byte offset must be page aligned.
+    if (off % PAGE_SIZE) throw new Errno("EINVAL", "mmap");
+    let f: file | null = null;
+    if (!(flags & MAP_ANONYMOUS)) {
+      f = opts.file ?? null;
+      if (!f) throw new Errno("EBADF", "mmap");
+      if (flags & MAP_HUGETLB) throw new Errno("EINVAL", "mmap");
+    } else if (flags & MAP_HUGETLB) {
+      // No hstate is configured (nr_hugepages 0 is fine, but the model has no hugetlbfs yet).
+      throw new Errno("EINVAL", "mmap", "hugetlb mappings are not modelled");
+    }
+    const out = { addr: 0, populate: 0 };
+    const addr = check(do_mmap(this.k, this.task, f, opts.addr ?? 0, length, prot, flags, off / PAGE_SIZE, out), "mmap");
+    if (out.populate) __mm_populate(this.k, this.task, addr, out.populate, true);
+    return addr;
+  }
+
+  /** munmap(2). */
+  munmap(addr: number, length: number): void {
+    const mm = this.enter("munmap");
+    check(do_munmap(this.k, mm, addr, length), "munmap");
+  }
+
+  /** mprotect(2). */
+  mprotect(addr: number, length: number, prot: ProtSpec): void {
+    this.enter("mprotect");
+    check(do_mprotect_pkey(this.k, this.task, addr, length, parseProt(prot), -1), "mprotect");
+  }
+
+  /** pkey_mprotect(2) (only key 0 and -1 exist: no pkey_alloc in the model). */
+  pkeyMprotect(addr: number, length: number, prot: ProtSpec, pkey: number): void {
+    this.enter("pkey_mprotect");
+    check(do_mprotect_pkey(this.k, this.task, addr, length, parseProt(prot), pkey), "pkey_mprotect");
+  }
+
+  /** mremap(2): returns the (possibly new) address. */
+  mremap(addr: number, oldLength: number, newLength: number, opts: { mayMove?: boolean; fixed?: number; dontUnmap?: boolean } | number = {}, newAddr = 0): number {
+    this.enter("mremap");
+    let flags: number;
+    if (typeof opts === "number") flags = opts;
+    else {
+      flags = (opts.mayMove ? MREMAP_MAYMOVE : 0) | (opts.fixed !== undefined ? MREMAP_FIXED | MREMAP_MAYMOVE : 0) | (opts.dontUnmap ? MREMAP_DONTUNMAP : 0);
+      if (opts.fixed !== undefined) newAddr = opts.fixed;
+    }
+    const res = { populateAddr: 0, populateLen: 0 };
+    return check(sys_mremap(this.k, this.task, addr, oldLength, newLength, flags, newAddr, res), "mremap");
+  }
+
+  /** brk(2): sets the break and returns the new one (or the old one if the kernel refused, as brk does). brk() reads it. */
+  brk(addr = 0): number {
+    this.enter("brk");
+    const res = { brk: 0, populateStart: 0, populateLen: 0 };
+    const r = sys_brk(this.k, this.task, addr, res);
+    if (res.populateLen) __mm_populate(this.k, this.task, res.populateStart, res.populateLen, true);
+    return r;
+  }
+
+  /** sbrk(3) as glibc builds it on brk: returns the old break; ENOMEM if the kernel refused. */
+  sbrk(increment: number): number {
+    const mm = this.enter("brk");
+    const old = mm.brk;
+    if (increment === 0) return old;
+    const r = this.brk(old + increment);
+    if (r !== old + increment) throw new Errno("ENOMEM", "brk");
+    return old;
+  }
+
+  /** madvise(2). */
+  madvise(addr: number, length: number, advice: number | string): void {
+    this.enter("madvise");
+    check(do_madvise(this.k, this.task, addr, length, parseAdvice(advice)), "madvise");
+  }
+
+  /** mlock(2), or mlock2(2) with { onFault: true }. */
+  mlock(addr: number, length: number, opts: { onFault?: boolean } = {}): void {
+    this.enter("mlock");
+    check(sys_mlock2(this.k, this.task, addr, length, opts.onFault ? MLOCK_ONFAULT : 0), opts.onFault ? "mlock2" : "mlock");
+  }
+
+  /** mlock2(2) with raw flags. */
+  mlock2(addr: number, length: number, flags: number): void {
+    this.enter("mlock2");
+    check(sys_mlock2(this.k, this.task, addr, length, flags), "mlock2");
+  }
+
+  /** munlock(2). */
+  munlock(addr: number, length: number): void {
+    this.enter("munlock");
+    check(sys_munlock(this.k, this.task, addr, length), "munlock");
+  }
+
+  /** mlockall(2): "current", "future", "current|future|onfault" or MCL_* bits. */
+  mlockall(flags: number | string): void {
+    this.enter("mlockall");
+    let f = 0;
+    if (typeof flags === "number") f = flags;
+    else
+      for (const p of flags.toLowerCase().split(/[|,\s]+/)) {
+        const n = p.replace(/^mcl_/, "");
+        if (n === "current") f |= MCL_CURRENT;
+        else if (n === "future") f |= MCL_FUTURE;
+        else if (n === "onfault") f |= MCL_ONFAULT;
+        else if (n) throw new TypeError(`unknown mlockall flag "${p}"`);
+      }
+    check(sys_mlockall(this.k, this.task, f), "mlockall");
+  }
+
+  /** munlockall(2). */
+  munlockall(): void {
+    this.enter("munlockall");
+    check(sys_munlockall(this.k, this.task), "munlockall");
+  }
+
+  /**
+   * Accesses every page of [addr, addr + length) through the MMU: reads by default, writes with
+   * { write: true }, instruction fetches with { exec: true }. Faults are taken and counted as the
+   * kernel counts them. A SIGSEGV or SIGBUS kills the process and throws ProcessKilled.
+   */
+  touch(addr: number, length: number, opts: { write?: boolean; exec?: boolean } = {}): TouchResult {
+    this.enter("touch");
+    const kind = opts.write ? ACCESS_WRITE : opts.exec ? ACCESS_EXEC : ACCESS_READ;
+    const r = access_range(this.k, this.task, addr, length, kind);
+    if (r.signal !== null) {
+      const sig = r.signal === "OOM" ? "SIGKILL" : r.signal;
+      do_exit(this.k, this.task, sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9);
+      this.task.killedBy = sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9;
+      throw new ProcessKilled(this.pid, sig, r.addr, r.si_code);
+    }
+    return r;
+  }
+
+  /** Reads [addr, addr + length). */
+  read(addr: number, length: number): TouchResult {
+    return this.touch(addr, length);
+  }
+
+  /** Writes [addr, addr + length). */
+  write(addr: number, length: number): TouchResult {
+    return this.touch(addr, length, { write: true });
+  }
+
+  /** fork(2): a child with a copy-on-write copy of the address space. */
+  fork(): Process {
+    this.enter("fork");
+    const c = kernel_clone(this.k, this.task);
+    if (typeof c === "number") check(c, "fork");
+    const child = c as task_struct;
+    child.flags |= PF_FORKNOEXEC;
+    return new Process(this.k, child);
+  }
+
+  /** exit(2): the address space goes; the parent reaps at once. */
+  exit(code = 0): void {
+    if (!this.alive) return;
+    this.enter("exit");
+    do_exit(this.k, this.task, (code & 0xff) << 8);
+  }
+
+  /** kill -9: the process exits by SIGKILL. */
+  kill(): void {
+    if (!this.alive) return;
+    do_exit(this.k, this.task, 9);
+    this.task.killedBy = 9;
+  }
+
+  /** Writes /proc/PID/oom_score_adj as the process itself (-EACCES below its minimum unless root). */
+  setOomScoreAdj(value: number): void {
+    this.enter("write");
+    check(oom_score_adj_write(this.k, this.task, String(value), this.task.uid === 0), "write");
+  }
+
+  get oomScoreAdj(): number {
+    return this.task.signal.oom_score_adj;
+  }
+
+  /** setrlimit(2) for the memory limits, in bytes. */
+  setRlimit(which: "stack" | "memlock" | "as" | "data", bytes: number): void {
+    const r = { stack: RLIMIT_STACK, memlock: RLIMIT_MEMLOCK, as: RLIMIT_AS, data: RLIMIT_DATA }[which];
+    if (bytes > this.task.signal.rlim_max[r] && this.task.uid !== 0) throw new Errno("EPERM", "setrlimit");
+    this.task.signal.rlim_cur[r] = bytes;
+    if (bytes > this.task.signal.rlim_max[r]) this.task.signal.rlim_max[r] = bytes;
+  }
+}
+
+/** PF_FORKNOEXEC: forked but has not exec'd (w2's child shows flags 64). */
+const PF_FORKNOEXEC = 0x00000040;
+
+/**
+ * Creates a process: a task (pid from the pid allocator, parent init), a fresh address space
+ * with the x86-64 layout and, unless `image: null`, a static program image mapped and started.
+ */
+export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
+  const pid = k.tasks.alloc_pid();
+  if (pid < 0) throw new Errno("EAGAIN", "fork");
+  const comm = opts.comm ?? opts.name ?? "proc";
+  const ppid = opts.ppid ?? 1;
+  const t = new task_struct(pid, comm, opts.uid ?? 0, ppid, null, k.now_ns);
+  const rl = opts.rlimits ?? {};
+  if (rl.stack !== undefined) t.signal.rlim_cur[RLIMIT_STACK] = rl.stack;
+  if (rl.memlock !== undefined) t.signal.rlim_cur[RLIMIT_MEMLOCK] = t.signal.rlim_max[RLIMIT_MEMLOCK] = rl.memlock;
+  if (rl.as !== undefined) t.signal.rlim_cur[RLIMIT_AS] = rl.as;
+  if (rl.data !== undefined) t.signal.rlim_cur[RLIMIT_DATA] = rl.data;
+  const mm = mm_alloc(k, t, opts.randomize ?? false);
+  if (!pgd_alloc(k, mm)) throw new Errno("ENOMEM", "execve");
+  mm.owner = pid;
+  t.mm = mm;
+  k.tasks.byPid.set(pid, t);
+  k.tasks.find(ppid)?.children.add(pid);
+  if (opts.oomScoreAdj !== undefined) {
+    // Set by the spawner (root) before exec, as a shell writing /proc/PID/oom_score_adj does.
+    check(oom_score_adj_write(k, t, String(opts.oomScoreAdj), true), "write");
+  }
+  const image = opts.image === undefined || opts.image === "static" ? staticBinaryImage(`/bin/${comm}`) : opts.image;
+  if (image) {
+    k.currentPid = pid;
+    k.currentComm = t.comm;
+    const r = exec_image(k, t, image);
+    if (r < 0) {
+      do_exit(k, t, 0);
+      check(r, "execve");
+    }
+  }
+  return new Process(k, t);
+}
