@@ -21,7 +21,10 @@ export default tseslint.config(
     ignores: ["src/cli/**", "src/**/*.test.ts"],
     rules: {
       "no-restricted-imports": ["error", {
-        patterns: [{ group: ["node:*", "fs", "path", "os", "child_process", "process"], message: "Only src/cli/ may import Node modules; the model must stay pure." }],
+        // Bare names are listed exactly (a pattern "fs" would also match our own src/fs/).
+        paths: ["fs", "fs/promises", "path", "os", "child_process", "process", "url", "util", "crypto", "worker_threads", "perf_hooks"]
+          .map((name) => ({ name, message: "Only src/cli/ may import Node modules; the model must stay pure." })),
+        patterns: [{ group: ["node:*"], message: "Only src/cli/ may import Node modules; the model must stay pure." }],
       }],
       "no-restricted-globals": ["error",
         { name: "process", message: "No Node globals in the model." },
