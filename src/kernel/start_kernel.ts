@@ -171,8 +171,10 @@ export function start_kernel(params: BootParams = {}): Kernel {
   // vfs_caches_init_early: hashdist (NUMA with more than one node) defers both tables to
   // vmalloc in vfs_caches_init, after mem_init.
   const hashdist = nrNodes > 1;
-  alloc_large_system_hash(k, hashdist ? null : mb, "Dentry cache", 8, 13, st.nr_kernel_pages, st.nr_all_pages);
-  alloc_large_system_hash(k, hashdist ? null : mb, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
+  if (!hashdist) {
+    alloc_large_system_hash(k, mb, "Dentry cache", 8, 13, st.nr_kernel_pages, st.nr_all_pages);
+    alloc_large_system_hash(k, mb, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
+  }
   advance(8000);
 
   // ---- mm_init → mem_init ----
@@ -185,11 +187,19 @@ export function start_kernel(params: BootParams = {}): Kernel {
   advance(4600);
 
   setup_per_cpu_pageset(k);
-  advance(310000);
+  advance(220000);
+
   const layout = kernel_image_layout(image);
   const init_begin = Math.ceil((layout.sdata + image.rwdata) / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE;
   const smp_locks = init_begin + Math.ceil(image.init / PAGE_SIZE) * PAGE_SIZE;
   free_reserved_area(k, smp_locks, smp_locks + image.smp_alternatives, "SMP alternatives");
+  if (hashdist) {
+    // vfs_caches_init: the tables are spread over the nodes with vmalloc.
+    // Simplified: their pages are not taken from the buddy allocator here.
+    alloc_large_system_hash(k, null, "Dentry cache", 8, 13, st.nr_kernel_pages, st.nr_all_pages);
+    alloc_large_system_hash(k, null, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
+  }
+  advance(10000);
   advance(160000);
 
   // page_alloc_init_late, after smp_init
