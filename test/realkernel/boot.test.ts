@@ -80,7 +80,7 @@ function lines(text: string): string[] {
 
 /** The memory lines the model prints, as patterns to find in order in the real log. */
 const MEMORY_LINE =
-  /^(BIOS-provided|BIOS-e820|e820: (update|remove)|last_pfn|RAMDISK|No NUMA|Faking a node|NODE_DATA|SRAT: PXM|ACPI: SRAT: Node|NUMA: Node|Zone ranges|  (DMA|DMA32|Normal|Device)\s|Movable zone|Early memory|  node |Initmem setup|On node|setup_percpu|percpu: Embedded|pcpu-alloc|Fallback order|Built \d+ zonelists|Policy zone|Dentry cache|Inode-cache|Memory:|Freeing (SMP alternatives|initrd|unused)|Write protecting|node \d+ deferred)/;
+  /^(BIOS-provided|BIOS-e820|e820: (update|remove)|last_pfn|RAMDISK|No NUMA|Faking a node|NODE_DATA|SRAT: PXM|ACPI: SRAT: Node|NUMA: Node|Zone ranges| {2}(DMA|DMA32|Normal|Device)\s|Movable zone|Early memory| {2}node |Initmem setup|On node|setup_percpu|percpu: Embedded|pcpu-alloc|Fallback order|Built \d+ zonelists|Policy zone|Dentry cache|Inode-cache|Memory:|Freeing (SMP alternatives|initrd|unused)|Write protecting|node \d+ deferred)/;
 
 describe.each(variants)("boot of $w against the real 6.1 kernel", ({ w, params }) => {
   const realZones = parseZoneinfo(real(w, "zoneinfo"));
