@@ -25,12 +25,12 @@ describe("splitLogLines strips what each transport puts before printk's text", (
     const ls = splitLogLines("[    1.770094] [  pid  ]   uid  tgid total_vm      rss name\n[    1.770189] [    116]     0   116    16632     8266 memcgtouch");
     expect(ls.map((l) => l.text)).toEqual(["[  pid  ]   uid  tgid total_vm      rss name", "[    116]     0   116    16632     8266 memcgtouch"]);
   });
-  it("re-joins a wrap between fields with a space and a wrap inside a word without one", () => {
+  it("re-joins a wrap between fields with a space and a terminal's cut inside a word without one", () => {
     const log = [
       "[1.0] Mem-Info:",
       "[1.1] Node 0 DMA32 free:43500kB min:24252kB low:30312kB high:36376kB",
       "active_anon:2643608kB inactive_anon:61560kB",
-      "[1.2] Memory cgroup stats for /docker/x: cache:108KB rss:197168KB inacti",
+      "[1.2] Memory cgroup stats for /docker/34186d9bd07706222bd427bb647ceed81e8e108eb653ff73c7137099fca1cab6: cache:108KB rss:197168KB rss_huge:0KB inacti",
       "ve_file:88KB active_file:4KB",
       "[1.3] lowmem_reserve[]: 0 0 0 0",
     ].join("\n");
@@ -39,6 +39,10 @@ describe("splitLogLines strips what each transport puts before printk's text", (
     expect(ls[1].text).toBe("Node 0 DMA32 free:43500kB min:24252kB low:30312kB high:36376kB active_anon:2643608kB inactive_anon:61560kB");
     expect(ls[2].text).toContain("inactive_file:88KB active_file:4KB");
     expect(ls[1].joined).toBe(true);
+  });
+  it("joins a mail client's wraps with the space it dropped", () => {
+    const ls = splitLogLines("[    8.719920] CPU: 0 PID: 29 Comm: kworker/u2:2 Not tainted\n5.16.0-00095-g721fb891ad0b #95\n[    8.728093] Hardware name: x\n[    8.7] a\n[    8.8] b");
+    expect(ls[0].text).toBe("CPU: 0 PID: 29 Comm: kworker/u2:2 Not tainted 5.16.0-00095-g721fb891ad0b #95");
   });
   it("does not glue lines of an unprefixed paste", () => {
     expect(splitLogLines("Mem-Info:\nactive_anon:1 inactive_anon:2\nfree:3").length).toBe(3);

@@ -130,9 +130,9 @@ export function splitLogLines(input: string): LogLine[] {
   const stripped = physical.map(stripPrefixes);
   const nonEmpty = stripped.filter((s) => s.text.trim() !== "");
   const prefixed = nonEmpty.filter((s) => s.hadPrefix).length;
-  // Only re-join wraps when the paste is mostly prefixed (2 lines in 3), so a clean /proc-style
-  // paste with no stamps is never glued together.
-  const joinWraps = nonEmpty.length >= 4 && prefixed * 3 >= nonEmpty.length * 2;
+  // Only re-join wraps when at least half the paste is prefixed, so a clean /proc-style paste
+  // with no stamps is never glued together.
+  const joinWraps = nonEmpty.length >= 4 && prefixed * 2 >= nonEmpty.length;
   const out: LogLine[] = [];
   for (let i = 0; i < stripped.length; i++) {
     const s = stripped[i];
@@ -141,9 +141,11 @@ export function splitLogLines(input: string): LogLine[] {
     const trimmed = body.trim();
     const prev = out[out.length - 1];
     if (joinWraps && !s.hadPrefix && prev && !LINE_START_RE.test(trimmed) && !/^\s/.test(body)) {
-      // A wrap that cut a word ("inacti" + "ve_file:88KB") joins without a space; one that cut
-      // between fields ("high:36376kB" + "active_anon:…") joins with one.
-      const cutInWord = /[A-Za-z_]$/.test(prev.text) && !/(?:kB|KB|yes|no)$/.test(prev.text);
+      // A terminal cuts long lines at its width, even inside a word ("inacti" + "ve_file:88KB"):
+      // join those without a space. Mail clients wrap at a space (~72–80 columns) and drop it:
+      // join with one, as for a cut between fields ("high:36376kB" + "active_anon:…").
+      const prevRaw = physical[i - 1] ?? "";
+      const cutInWord = prevRaw.length >= 120 && /[A-Za-z_]$/.test(prev.text) && !/(?:kB|KB|yes|no)$/.test(prev.text);
       prev.text = cutInWord ? prev.text + trimmed : `${prev.text} ${trimmed}`;
       prev.joined = true;
       continue;

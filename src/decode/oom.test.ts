@@ -45,6 +45,8 @@ const CASES: Record<string, Expect[]> = {
   "bpf-6.16-memcg-v2-custom-constraint.log": [{ trigger: { comm: "kworker/u17:0", pid: 74, gfp: 0, order: 0, adj: 0 }, constraint: "memcg", victim: { pid: 675, comm: "test_progs", total_vm_kB: 648052, anon_rss_kB: 42848, file_rss_kB: 1028, shmem_rss_kB: 0 } }],
   "lkml-5.19-mempolicy-nrss-column.log": [{ constraint: "mempolicy", victim: { pid: 13135, comm: "a.out", total_vm_kB: 3148072, anon_rss_kB: 2697304, file_rss_kB: 1360, shmem_rss_kB: 0 } }],
   "lkml-5.8-cpuset-movable-node.log": [{ trigger: { comm: "runc:[2:INIT]", pid: 8291, gfp: 0x500cc2, names: "GFP_HIGHUSER|__GFP_ACCOUNT", order: 0, adj: 0 }, constraint: "cpuset", victim: { pid: 4100, comm: "containerd", total_vm_kB: 4077036, anon_rss_kB: 51184, file_rss_kB: 26016, shmem_rss_kB: 0 } }],
+  "kind-5.x-memcg-v2-dmesgT-continuation.log": [{ constraint: "memcg", contextPid: 11638 }],
+  "lkml-5.16-arm32-mailwrapped-panic.log": [{ trigger: { comm: "kworker/u2:2", pid: 29, gfp: 0xcc0, names: "GFP_KERNEL", order: 0, adj: 0 }, constraint: "global" }],
   "lkml-6.3-cpuset-useless-kill.log": [{ trigger: { comm: "mem_on_node0" }, constraint: "cpuset", victim: { pid: 13432, comm: "mem_on_node1" } }],
 };
 
@@ -124,6 +126,22 @@ describe("OOM reports from public sources", () => {
     expect(r.memcg?.stats.inactive_file_kB).toBe(88);
     const q = decodeOomLog(read("ltp-5.8-memcg-quoted.log")).reports[0];
     expect(q.memcg?.limit_kB).toBe(132);
+  });
+  it("reads memcg v2 stats printed as dmesg -T continuation lines", () => {
+    const r = decodeOomLog(read("kind-5.x-memcg-v2-dmesgT-continuation.log")).reports[0];
+    expect(r.memcg?.stats).toMatchObject({ anon: 314535936, file: 0, pgscan: 32927525, thp_collapse_alloc: 0 });
+    expect(Object.keys(r.memcg!.stats).length).toBe(39);
+    expect(r.badness.chosen?.pid).toBe(11638);
+  });
+  it("re-joins a mail-wrapped report and reports the panic when no task is killable", () => {
+    const r = decodeOomLog(read("lkml-5.16-arm32-mailwrapped-panic.log")).reports[0];
+    expect(r.kernel.release).toBe("5.16.0-00095-g721fb891ad0b");
+    expect(r.tasksHeader).toEqual(["uid", "tgid", "total_vm", "rss", "pgtables_bytes", "swapents", "oom_score_adj", "name"]);
+    expect(r.panic).toBe("System is deadlocked on memory");
+    expect(r.zones[0]).toMatchObject({ name: "Normal", free_kB: 0, min_kB: 2780 });
+    expect(r.zones[0].buddy?.counts.slice(0, 13)).toEqual([5, 5, 10, 9, 5, 7, 7, 4, 2, 4, 5, 2, 5]);
+    expect(r.warnings.map((w) => w.part)).toContain("buddy:Normal");
+    expect(r.missing.map((m) => m.part)).not.toContain("victim");
   });
   it("ranks by the per-node rss column of a patched kernel", () => {
     const r = decodeOomLog(read("lkml-5.19-mempolicy-nrss-column.log")).reports[0];

@@ -58,6 +58,7 @@ function isReportBody(t: string): boolean {
     t.startsWith("oom-kill:") ||
     /^Task in \S+ killed as a result of limit of/.test(t) ||
     /^memory: usage \d+kB, limit \d+kB/.test(t) ||
+    /^Memory cgroup stats for /.test(t) ||
     SELECT_RE.test(t) ||
     KILLED_RE.test(t)
   );
@@ -438,7 +439,7 @@ function parseDraft(d: Draft): OomReport {
   }
   if (!headerSeen) missing.push({ part: "tasks", message: "no task table header" });
   else if (rep.tasks.length === 0) missing.push({ part: "tasks", message: "task table header but no rows (filtered or cut)" });
-  if (!rep.context && k.range[1] >= kver(4, 19)) missing.push({ part: "oom-kill", message: "no 'oom-kill:constraint=…' summary line" });
+  if (!rep.context && !rep.panic && k.range[1] >= kver(4, 19)) missing.push({ part: "oom-kill", message: "no 'oom-kill:constraint=…' summary line" });
   if (!rep.victim && !rep.selection && !rep.panic) missing.push({ part: "victim", message: "no 'Killed process' line" });
 
   analyse(rep, tableGap, headerSeen);
