@@ -55,8 +55,10 @@ import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
 import { F, PG_dirty, PG_referenced, PG_reserved, PG_swapbacked, PG_uptodate, PG_anon_exclusive } from "./memmap.js";
 import {
+  type address_space,
   anon_vma_prepare,
   type anon_vma,
+  type file,
   MM_ANONPAGES,
   MM_SWAPENTS,
   type mm_struct,
@@ -89,7 +91,7 @@ import {
   PageAnonExclusive,
 } from "./rmap.js";
 import { NO_PFN } from "./types.js";
-import { NR_FILE_PAGES, NR_SHMEM, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
 
 // ---- vm_fault_t (include/linux/mm_types.h) ----
 export const VM_FAULT_OOM = 0x000001;
@@ -440,18 +442,61 @@ function shmem_get_page(k: Kernel, vma: vm_area_struct, index: number): number {
   const as = file.f_inode.i_mapping;
   let pfn = as.i_pages.get(index);
   if (pfn === undefined) {
-    pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
-    if (pfn === NO_PFN) return NO_PFN;
-    const mem = k.mem_map;
-    mem.flags[pfn] |= F(PG_swapbacked) | F(PG_uptodate);
-    mem.mapping[pfn] = as.id;
-    mem.index[pfn] = index | 0;
-    as.i_pages.set(index, pfn);
-    mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
-    mod_page_node_state(k, pfn, NR_SHMEM, 1);
+    const fresh = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+    if (fresh === NO_PFN) return NO_PFN;
+    add_to_shmem_cache(k, as, index, fresh);
+    pfn = fresh;
   }
   get_page(k, pfn);
   return pfn;
+}
+
+/**
+ * A page written into a shmem file through write(2) rather than a mapping: added to the page
+ * cache like shmem_fault adds it, and dirty, as tmpfs pages written by a program (or unpacked
+ * from an initramfs) are. Returns the pfn (the page cache holds its only reference) or NO_PFN.
+ * The seam the tmpfs issue's write path builds on.
+ * @kernel mm/shmem.c shmem_write_begin (SGP_WRITE), shmem_write_end (set_page_dirty)
+ */
+export function shmem_write_page(k: Kernel, f: file, index: number): number {
+  const as = f.f_inode.i_mapping;
+  const have = as.i_pages.get(index);
+  if (have !== undefined) {
+    k.mem_map.flags[have] |= F(PG_dirty);
+    return have;
+  }
+  const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+  if (pfn === NO_PFN) return NO_PFN;
+  add_to_shmem_cache(k, as, index, pfn);
+  k.mem_map.flags[pfn] |= F(PG_dirty);
+  return pfn;
+}
+
+/** shmem_add_to_page_cache for a new page: cache reference, NR_FILE_PAGES and NR_SHMEM. */
+function add_to_shmem_cache(k: Kernel, as: address_space, index: number, pfn: number): void {
+  const mem = k.mem_map;
+  mem.flags[pfn] |= F(PG_swapbacked) | F(PG_uptodate);
+  mem.mapping[pfn] = as.id;
+  mem.index[pfn] = index | 0;
+  as.i_pages.set(index, pfn);
+  mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
+  mod_page_node_state(k, pfn, NR_SHMEM, 1);
+}
+
+/**
+ * Drops every page of a shmem file from the page cache, freeing those no mapping still holds:
+ * what shmem_evict_inode does when the last reference to an unlinked file goes. The file's
+ * release hook (shmem.ts) should call it.
+ * @kernel mm/shmem.c shmem_evict_inode, shmem_truncate_range, shmem_undo_range
+ */
+export function shmem_truncate_pages(k: Kernel, as: address_space): void {
+  for (const pfn of as.i_pages.values()) {
+    mod_page_node_state(k, pfn, NR_FILE_PAGES, -1);
+    mod_page_node_state(k, pfn, NR_SHMEM, -1);
+    if (k.mem_map.mapcount[pfn] === 0) k.mem_map.mapping[pfn] = 0;
+    put_page(k, pfn);
+  }
+  as.i_pages.clear();
 }
 
 /**
@@ -744,13 +789,18 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           continue;
         }
         if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
-        const m = mem.mapping[p];
-        if (m >= 0) {
+        if (mem.mapping[p] < 0) {
+          // The common anonymous case of mm_counter + page_remove_rmap, inlined for exit's speed.
+          rss[MM_ANONPAGES]--;
+          const left = --mem.mapcount[p];
+          if (left === 0) mod_page_node_state(k, p, NR_ANON_MAPPED, -1);
+          else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
+        } else {
           if ((f & _PAGE_DIRTY) !== 0) mem.flags[p] |= F(PG_dirty);
           if ((f & _PAGE_ACCESSED) !== 0) mem.flags[p] |= F(PG_referenced);
+          rss[mm_counter(k, p)]--;
+          page_remove_rmap(k, p);
         }
-        rss[mm_counter(k, p)]--;
-        page_remove_rmap(k, p);
         put_page(k, p);
       }
     }
@@ -848,10 +898,12 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
       const sb = st * 512;
       const db = dt * 512;
       let added = 0;
+      let anon = 0;
       for (let j = j0; j < j1; j++) {
         let f = ef[sb + j];
         const p = ep[sb + j];
         if (f === 0 && p === 0) continue;
+        added++;
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
           // copy_nonpresent_pte: the swap issue adds swap_duplicate.
           drss[MM_SWAPENTS]++;
@@ -860,21 +912,21 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
           mapcount[p]++;
           if (mapping[p] < 0) {
             flagsRef[p] &= ~EXCL; // page_try_dup_anon_rmap
-            drss[MM_ANONPAGES]++;
+            anon++;
           } else {
             drss[(flagsRef[p] & SWAPBACKED) !== 0 ? 3 : 0]++; // MM_SHMEMPAGES : MM_FILEPAGES
           }
           if (cow && (f & _PAGE_RW) !== 0) {
-            ef[sb + j] = f & ~_PAGE_RW; // ptep_set_wrprotect on the parent
             f &= ~_PAGE_RW;
+            ef[sb + j] = f; // ptep_set_wrprotect on the parent
           }
           if (shared) f &= ~_PAGE_DIRTY; // pte_mkclean
           f &= ~_PAGE_ACCESSED; // pte_mkold
         }
-        ef[db + j] = f >>> 0;
+        ef[db + j] = f;
         ep[db + j] = p;
-        added++;
       }
+      drss[MM_ANONPAGES] += anon;
       pool.tbl_used[dt] += added;
     }
     a = next;

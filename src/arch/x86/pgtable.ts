@@ -305,14 +305,20 @@ export class PgtablePool {
 }
 
 const pools = new WeakMap<Kernel, PgtablePool>();
+// The last machine asked about: one comparison instead of a WeakMap lookup on the fault path.
+let lastKernel: Kernel | null = null;
+let lastPool: PgtablePool | null = null;
 
 /** The machine's page-table pool, made on first use. */
 export function pgtablePool(k: Kernel): PgtablePool {
+  if (k === lastKernel && lastPool !== null) return lastPool;
   let p = pools.get(k);
   if (p === undefined) {
     p = new PgtablePool(k.max_pfn);
     pools.set(k, p);
   }
+  lastKernel = k;
+  lastPool = p;
   return p;
 }
 

@@ -1,0 +1,167 @@
+/**
+ * Page-fault, copy-on-write and fork speed of the model, each beside the same operation on this
+ * machine's real kernel (bench/native/vmbench.c, built with the system `cc` when there is one) and
+ * as a model/native ratio. Targets from issue 3: ≥ 10 M first-touch faults/s, ≥ 5 M CoW faults/s,
+ * fork with 1 GiB touched ≤ 5 ms.
+ *
+ * What is timed in the model: access_range over a fresh private anonymous mapping (one
+ * handle_mm_fault per 4 KiB page, buddy allocation, rmap, counters), a forked child writing every
+ * shared page (do_wp_page → wp_page_copy), and kernel_clone (dup_mmap + copy_page_range) of a
+ * process with 1 GiB mapped. Best of three runs, after one warm-up, as the JIT needs.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { kernel_clone, mmput } from "../src/kernel/fork.js";
+import type { Kernel } from "../src/kernel/kernel.js";
+import { task_struct } from "../src/kernel/sched.js";
+import { start_kernel } from "../src/kernel/start_kernel.js";
+import { ACCESS_WRITE, access_range } from "../src/mm/memory.js";
+import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
+import type { Bench } from "./bench.js";
+
+const MiB = 1 << 20;
+const PROT_WRITE = 0x2;
+
+function spawn(k: Kernel): task_struct {
+  const t = new task_struct(k.tasks.alloc_pid(), "bench", 0, 1, null, k.now_ns);
+  k.tasks.byPid.set(t.pid, t);
+  t.mm = mm_alloc(k, t);
+  t.mm.owner = t.pid;
+  return t;
+}
+
+function mmap(k: Kernel, t: task_struct, len: number): number {
+  const out = { populate: 0 } as DoMmapResult;
+  const a = do_mmap(k, t, null, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
+  if (a < 0) throw new Error(`mmap: ${a}`);
+  return a;
+}
+
+function exit(k: Kernel, t: task_struct): void {
+  if (t.mm) mmput(k, t.mm);
+  t.mm = null;
+  k.tasks.byPid.delete(t.pid);
+}
+
+function best(runs: number, f: () => number, higherIsBetter: boolean): number {
+  f(); // warm-up
+  let b = higherIsBetter ? 0 : Infinity;
+  for (let i = 0; i < runs; i++) {
+    const v = f();
+    b = higherIsBetter ? Math.max(b, v) : Math.min(b, v);
+  }
+  return b;
+}
+
+/** First-touch write faults per second over 512 MiB. */
+function modelTouch(): number {
+  const k = start_kernel({ memory: 2048 * MiB });
+  return best(3, () => {
+    const t = spawn(k);
+    const len = 512 * MiB;
+    const a = mmap(k, t, len);
+    const t0 = performance.now();
+    const r = access_range(k, t, a, len, ACCESS_WRITE);
+    const dt = (performance.now() - t0) / 1e3;
+    if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
+    exit(k, t);
+    return r.minflt / dt;
+  }, true);
+}
+
+/** CoW faults per second: the child of a 256 MiB parent writes every page. */
+function modelCow(): number {
+  const k = start_kernel({ memory: 2048 * MiB });
+  return best(3, () => {
+    const p = spawn(k);
+    const len = 256 * MiB;
+    const a = mmap(k, p, len);
+    access_range(k, p, a, len, ACCESS_WRITE);
+    const c = kernel_clone(k, p);
+    if (typeof c === "number") throw new Error(`fork: ${c}`);
+    const t0 = performance.now();
+    const r = access_range(k, c, a, len, ACCESS_WRITE);
+    const dt = (performance.now() - t0) / 1e3;
+    exit(k, c);
+    exit(k, p);
+    return r.minflt / dt;
+  }, true);
+}
+
+/** Milliseconds for fork() of a process with 1 GiB touched. */
+function modelFork(): number {
+  const k = start_kernel({ memory: 4096 * MiB });
+  const p = spawn(k);
+  const len = 1024 * MiB;
+  const a = mmap(k, p, len);
+  access_range(k, p, a, len, ACCESS_WRITE);
+  return best(3, () => {
+    const t0 = performance.now();
+    const c = kernel_clone(k, p);
+    const ms = performance.now() - t0;
+    if (typeof c === "number") throw new Error(`fork: ${c}`);
+    exit(k, c);
+    return ms;
+  }, false);
+}
+
+// ---- native ----
+let nativeBin: string | null | undefined;
+const hasCc = spawnSync("cc", ["--version"], { encoding: "utf8" }).status === 0;
+/** Set only when the native side cannot run, as the runner prints it beside the value. */
+const nativeNote: string | undefined = hasCc ? undefined : "no C compiler (cc) on this machine: native side skipped";
+
+function native(mode: string, arg: number): number | null {
+  if (nativeBin === undefined) {
+    nativeBin = null;
+    const src = join(dirname(fileURLToPath(import.meta.url)), "native", "vmbench.c");
+    const out = join(mkdtempSync(join(tmpdir(), "mmsim-vmbench-")), "vmbench");
+    const cc = spawnSync("cc", ["-O2", "-o", out, src], { encoding: "utf8" });
+    if (cc.status === 0) nativeBin = out;
+  }
+  if (nativeBin === null) return null;
+  let b = 0;
+  const lowerIsBetter = mode === "fork";
+  if (lowerIsBetter) b = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync(nativeBin, [mode, String(arg)], { encoding: "utf8" });
+    if (r.status !== 0) return null;
+    const v = Number(r.stdout.trim());
+    b = lowerIsBetter ? Math.min(b, v) : Math.max(b, v);
+  }
+  return b;
+}
+
+const cache = new Map<string, number | null>();
+function once(key: string, f: () => number | null): number | null {
+  if (!cache.has(key)) cache.set(key, f());
+  return cache.get(key) ?? null;
+}
+
+/** a / b of two cached figures, or null when either is missing. */
+function ratio(ka: string, fa: () => number | null, kb: string, fb: () => number | null): number | null {
+  const a = once(ka, fa);
+  const b = once(kb, fb);
+  return a === null || b === null || b === 0 ? null : a / b;
+}
+
+const nTouch = (): number | null => native("touch", 512);
+const nCow = (): number | null => native("cow", 256);
+const nFork = (): number | null => native("fork", 1024);
+const withNote = (b: Bench): Bench => (nativeNote === undefined ? b : { ...b, note: nativeNote });
+
+export const benches: Bench[] = [
+  { name: "vm: first-touch faults (model)", unit: "faults/s", run: () => once("touch.model", modelTouch) },
+  withNote({ name: "vm: first-touch faults (native)", unit: "faults/s", run: () => once("touch.native", nTouch) }),
+  withNote({ name: "vm: first-touch faults model/native", unit: "ratio", run: () => ratio("touch.model", modelTouch, "touch.native", nTouch) }),
+  { name: "vm: CoW faults after fork (model)", unit: "faults/s", run: () => once("cow.model", modelCow) },
+  withNote({ name: "vm: CoW faults after fork (native)", unit: "faults/s", run: () => once("cow.native", nCow) }),
+  withNote({ name: "vm: CoW faults model/native", unit: "ratio", run: () => ratio("cow.model", modelCow, "cow.native", nCow) }),
+  { name: "vm: fork with 1 GiB touched (model)", unit: "ms", run: () => once("fork.model", modelFork) },
+  withNote({ name: "vm: fork with 1 GiB touched (native)", unit: "ms", run: () => once("fork.native", nFork) }),
+  // Lower is better for a time, so this ratio is native ms / model ms: above 1 the model is faster.
+  withNote({ name: "vm: fork speed model/native (native ms / model ms)", unit: "ratio", run: () => ratio("fork.native", nFork, "fork.model", modelFork) }),
+];

@@ -1,0 +1,304 @@
+import { describe, expect, it } from "vitest";
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_NX,
+  _PAGE_PRESENT,
+  _PAGE_RW,
+  _PAGE_SOFT_DIRTY,
+  _PAGE_SPECIAL,
+  _PAGE_USER,
+  pgtablePool,
+  pte_offset_map,
+} from "../arch/x86/pgtable.js";
+import { kernel_clone, mmput } from "../kernel/fork.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { task_struct } from "../kernel/sched.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { MADV_DONTNEED, MADV_DONTFORK, MADV_WIPEONFORK, do_madvise } from "./madvise.js";
+import {
+  ACCESS_EXEC,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  access_range,
+  follow_pte,
+  is_zero_pfn,
+  SEGV_ACCERR,
+  SEGV_MAPERR,
+} from "./memory.js";
+import { MM_ANONPAGES, type mm_struct } from "./mm_types.js";
+import { folio_referenced } from "./rmap.js";
+import { do_mmap, do_munmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "./mmap.js";
+import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
+import { NR_ANON_MAPPED, NR_FREE_PAGES, NR_PAGETABLE, PGFAULT, PGREUSE } from "./vmstat_items.js";
+
+const MiB = 1 << 20;
+const PROT_WRITE = 0x2;
+const PROT_EXEC = 0x4;
+const PROT_NONE = 0;
+
+function boot(): Kernel {
+  return start_kernel({ memory: 512 * MiB });
+}
+
+function spawn(k: Kernel): task_struct {
+  const t = new task_struct(k.tasks.alloc_pid(), "t", 0, 1, null, k.now_ns);
+  k.tasks.byPid.set(t.pid, t);
+  t.mm = mm_alloc(k, t);
+  t.mm.owner = t.pid;
+  return t;
+}
+
+function mmap(k: Kernel, t: task_struct, len: number, prot = PROT_READ | PROT_WRITE): number {
+  const out = { populate: 0 } as DoMmapResult;
+  const addr = do_mmap(k, t, null, 0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
+  if (addr < 0) throw new Error(`mmap failed ${addr}`);
+  return addr;
+}
+
+function mm(t: task_struct): mm_struct {
+  if (t.mm === null) throw new Error("no mm");
+  return t.mm;
+}
+
+describe("anonymous faults", () => {
+  it("maps a zeroed, writable, dirty page on a first write and builds PUD, PMD and PTE tables", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 64 * 1024);
+    const pt0 = global_node_page_state(k, NR_PAGETABLE);
+    const anon0 = global_node_page_state(k, NR_ANON_MAPPED);
+    const pgf0 = k.vm_events[PGFAULT];
+    const r = access_range(k, t, a, 4096, ACCESS_WRITE);
+    expect(r).toMatchObject({ pages: 1, minflt: 1, majflt: 0, signal: null });
+    expect(t.min_flt).toBe(1);
+    expect(k.vm_events[PGFAULT] - pgf0).toBe(1);
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(1);
+    expect(global_node_page_state(k, NR_ANON_MAPPED) - anon0).toBe(1);
+    // One PUD, one PMD and one PTE table: 3 pages in pgtables_bytes, 2 in NR_PAGETABLE.
+    expect(mm(t).pgtables_bytes).toBe(3 * 4096);
+    expect(global_node_page_state(k, NR_PAGETABLE) - pt0).toBe(2);
+    const pte = follow_pte(k, mm(t), a);
+    expect(pte).not.toBeNull();
+    const want = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_NX;
+    expect((pte?.flags ?? 0) >>> 0).toBe(want >>> 0);
+    expect(k.mem_map.mapcount[pte?.pfn ?? 0]).toBe(1);
+    checkMm(k);
+  });
+
+  it("maps the shared zero page read-only on a read, then copies it on the first write", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 8 * 4096);
+    access_range(k, t, a, 8 * 4096, ACCESS_READ);
+    const z = follow_pte(k, mm(t), a);
+    expect(z && is_zero_pfn(k, z.pfn)).toBe(true);
+    expect((z?.flags ?? 0) & (_PAGE_RW | _PAGE_SPECIAL)).toBe(_PAGE_SPECIAL);
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(follow_pte(k, mm(t), a + 4096)?.pfn).toBe(z?.pfn);
+    const reuse0 = k.vm_events[PGREUSE];
+    const r = access_range(k, t, a, 4096, ACCESS_WRITE);
+    expect(r.minflt).toBe(1);
+    const p = follow_pte(k, mm(t), a);
+    expect(p && is_zero_pfn(k, p.pfn)).toBe(false);
+    expect((p?.flags ?? 0) & _PAGE_RW).toBe(_PAGE_RW);
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(1);
+    expect(k.vm_events[PGREUSE]).toBe(reuse0);
+    expect(t.min_flt).toBe(9);
+    checkMm(k);
+  });
+
+  it("takes no fault on a mapped page and sets accessed and dirty like the MMU", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 4096);
+    access_range(k, t, a, 4096, ACCESS_WRITE);
+    const pfn = follow_pte(k, mm(t), a)?.pfn ?? -1;
+    // Reclaim's aging clears the young bit through rmap; writeback would clear dirty.
+    expect(folio_referenced(k, pfn)).toBe(1);
+    expect(folio_referenced(k, pfn)).toBe(0);
+    const pool = pgtablePool(k);
+    const i = pte_offset_map(k, mm(t).pgd, a);
+    pool.ent_flags[i] &= ~_PAGE_DIRTY;
+    const faults = t.min_flt;
+    expect(access_range(k, t, a, 4096, ACCESS_READ).minflt).toBe(0);
+    expect(pool.ent_flags[i] & (_PAGE_ACCESSED | _PAGE_DIRTY)).toBe(_PAGE_ACCESSED);
+    expect(access_range(k, t, a, 4096, ACCESS_WRITE).minflt).toBe(0);
+    expect(pool.ent_flags[i] & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
+    expect(t.min_flt).toBe(faults);
+  });
+
+  it("touches 256 MiB with one fault per page and frees everything on munmap", () => {
+    const k = boot();
+    const t = spawn(k);
+    const free0 = global_zone_page_state(k, NR_FREE_PAGES);
+    const len = 256 * MiB;
+    const a = mmap(k, t, len);
+    const r = access_range(k, t, a, len, ACCESS_WRITE);
+    expect(r.minflt).toBe(len / 4096);
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(len / 4096);
+    checkMm(k);
+    expect(do_munmap(k, mm(t), a, len)).toBe(0);
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(0);
+    // The PTE and PMD tables went back; the PUD stays while the PGD entry is shared with the stack
+    // region only if mapped, and here the mm has no other VMA, so everything but the PGD is freed.
+    checkMm(k);
+    mmput(k, mm(t));
+    expect(global_zone_page_state(k, NR_FREE_PAGES)).toBe(free0);
+  });
+
+  it("madvise(MADV_DONTNEED) zaps the pages and a later read sees the zero page", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 16 * 4096);
+    access_range(k, t, a, 16 * 4096, ACCESS_WRITE);
+    expect(do_madvise(k, t, a, 16 * 4096, MADV_DONTNEED)).toBe(0);
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(0);
+    access_range(k, t, a, 4096, ACCESS_READ);
+    const z = follow_pte(k, mm(t), a);
+    expect(z && is_zero_pfn(k, z.pfn)).toBe(true);
+    checkMm(k);
+  });
+});
+
+describe("SIGSEGV", () => {
+  it("reports SEGV_MAPERR outside every VMA and counts no fault", () => {
+    const k = boot();
+    const t = spawn(k);
+    const pgf0 = k.vm_events[PGFAULT];
+    const r = access_range(k, t, 0x10000000, 4096, ACCESS_READ);
+    expect(r).toMatchObject({ signal: "SIGSEGV", si_code: SEGV_MAPERR, addr: 0x10000000, pages: 0 });
+    expect(k.vm_events[PGFAULT]).toBe(pgf0);
+  });
+
+  it("reports SEGV_ACCERR for a write to a read-only mapping and any access to PROT_NONE", () => {
+    const k = boot();
+    const t = spawn(k);
+    const ro = mmap(k, t, 4 * 4096, PROT_READ);
+    expect(access_range(k, t, ro, 4 * 4096, ACCESS_READ).signal).toBeNull();
+    const w = access_range(k, t, ro + 4096, 4096, ACCESS_WRITE);
+    expect(w).toMatchObject({ signal: "SIGSEGV", si_code: SEGV_ACCERR, addr: ro + 4096 });
+    const none = mmap(k, t, 4096, PROT_NONE);
+    expect(access_range(k, t, none, 1, ACCESS_READ)).toMatchObject({ signal: "SIGSEGV", si_code: SEGV_ACCERR });
+  });
+
+  it("stops part-way through a range at the first page it may not touch", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 4 * 4096);
+    const r = access_range(k, t, a, 8 * 4096, ACCESS_WRITE);
+    expect(r).toMatchObject({ signal: "SIGSEGV", addr: a + 4 * 4096, pages: 4, minflt: 4 });
+  });
+
+  it("refuses to execute a page without PROT_EXEC after faulting it in, and runs one with it", () => {
+    const k = boot();
+    const t = spawn(k);
+    const nx = mmap(k, t, 4096);
+    const r = access_range(k, t, nx, 4096, ACCESS_EXEC);
+    expect(r).toMatchObject({ signal: "SIGSEGV", si_code: SEGV_ACCERR, minflt: 1 });
+    const x = mmap(k, t, 4096, PROT_READ | PROT_EXEC);
+    expect(access_range(k, t, x, 4096, ACCESS_EXEC).signal).toBeNull();
+  });
+});
+
+describe("fork and copy-on-write", () => {
+  it("shares pages write-protected, copies on the child's write, reuses on the parent's", () => {
+    const k = boot();
+    const p = spawn(k);
+    const n = 32;
+    const a = mmap(k, p, n * 4096);
+    access_range(k, p, a, n * 4096, ACCESS_WRITE);
+    const c = kernel_clone(k, p);
+    if (typeof c === "number") throw new Error(`fork failed ${c}`);
+    checkMm(k);
+    const pp = follow_pte(k, mm(p), a);
+    const cp = follow_pte(k, mm(c), a);
+    expect(cp?.pfn).toBe(pp?.pfn);
+    expect((pp?.flags ?? 0) & _PAGE_RW).toBe(0);
+    expect((cp?.flags ?? 0) & (_PAGE_RW | _PAGE_ACCESSED)).toBe(0);
+    expect(k.mem_map.mapcount[pp?.pfn ?? 0]).toBe(2);
+    expect(k.mem_map._refcount[pp?.pfn ?? 0]).toBe(2);
+    expect(mm(c).rss_stat[MM_ANONPAGES]).toBe(n);
+    const anon0 = global_node_page_state(k, NR_ANON_MAPPED);
+    // The child writes the first half: each write copies a page.
+    const r = access_range(k, c, a, (n / 2) * 4096, ACCESS_WRITE);
+    expect(r.minflt).toBe(n / 2);
+    expect(c.min_flt).toBe(n / 2);
+    expect(global_node_page_state(k, NR_ANON_MAPPED) - anon0).toBe(n / 2);
+    expect(follow_pte(k, mm(c), a)?.pfn).not.toBe(pp?.pfn);
+    expect(k.mem_map.mapcount[pp?.pfn ?? 0]).toBe(1);
+    checkMm(k);
+    // The parent writes everything: the first half is its alone now (reuse), the rest still shared (copy).
+    const reuse0 = k.vm_events[PGREUSE];
+    const anon1 = global_node_page_state(k, NR_ANON_MAPPED);
+    access_range(k, p, a, n * 4096, ACCESS_WRITE);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(n / 2);
+    expect(global_node_page_state(k, NR_ANON_MAPPED) - anon1).toBe(n / 2);
+    expect(follow_pte(k, mm(p), a)?.pfn).toBe(pp?.pfn);
+    checkMm(k);
+    mmput(k, mm(c));
+    c.mm = null;
+    checkMm(k);
+  });
+
+  it("gives the child nothing for MADV_DONTFORK and empty memory for MADV_WIPEONFORK", () => {
+    const k = boot();
+    const p = spawn(k);
+    const a = mmap(k, p, 4 * 4096);
+    const b = mmap(k, p, 4 * 4096);
+    access_range(k, p, a, 4 * 4096, ACCESS_WRITE);
+    access_range(k, p, b, 4 * 4096, ACCESS_WRITE);
+    expect(do_madvise(k, p, a, 4 * 4096, MADV_DONTFORK)).toBe(0);
+    expect(do_madvise(k, p, b, 4 * 4096, MADV_WIPEONFORK)).toBe(0);
+    const c = kernel_clone(k, p);
+    if (typeof c === "number") throw new Error(`fork failed ${c}`);
+    expect(mm(c).mm_mt.some((v) => v.vm_start <= a && a < v.vm_end)).toBe(false);
+    expect(access_range(k, c, a, 1, ACCESS_READ).signal).toBe("SIGSEGV");
+    expect(mm(c).rss_stat[MM_ANONPAGES]).toBe(0);
+    access_range(k, c, b, 4096, ACCESS_READ);
+    const z = follow_pte(k, mm(c), b);
+    expect(z && is_zero_pfn(k, z.pfn)).toBe(true);
+    checkMm(k);
+  });
+
+  it("tears a forked tree down to the free page count it started from", () => {
+    const k = boot();
+    const free0 = global_zone_page_state(k, NR_FREE_PAGES);
+    const p = spawn(k);
+    const a = mmap(k, p, 4 * MiB);
+    access_range(k, p, a, 4 * MiB, ACCESS_WRITE);
+    const c = kernel_clone(k, p);
+    if (typeof c === "number") throw new Error(`fork failed ${c}`);
+    access_range(k, c, a, 2 * MiB, ACCESS_WRITE);
+    mmput(k, mm(p));
+    p.mm = null;
+    checkMm(k);
+    mmput(k, mm(c));
+    c.mm = null;
+    checkMm(k);
+    // The zero page is never freed; nothing else stays.
+    expect(global_zone_page_state(k, NR_FREE_PAGES)).toBe(free0);
+  });
+});
+
+describe("checkMm", () => {
+  it("catches an rss counter that disagrees with the page tables", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 4096);
+    access_range(k, t, a, 4096, ACCESS_WRITE);
+    mm(t).rss_stat[MM_ANONPAGES]++;
+    expect(() => checkMm(k)).toThrow(/rss counter/);
+  });
+
+  it("catches a mapcount that disagrees with the PTEs", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 4096);
+    access_range(k, t, a, 4096, ACCESS_WRITE);
+    const p = follow_pte(k, mm(t), a);
+    k.mem_map.mapcount[p?.pfn ?? 0]++;
+    expect(() => checkMm(k)).toThrow(/mapcount/);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * The address-space invariant checker, run by property tests after every step: it recomputes from
+ * the page tables what the counters claim, and throws KernelBug on the first disagreement.
+ *
+ * Checked, per mm: VMAs sorted, page aligned, non-empty and non-overlapping, map_count equal to
+ * their number; every non-empty PTE inside a VMA; rss_stat[MM_ANONPAGES/FILEPAGES/SHMEMPAGES/
+ * SWAPENTS] equal to the PTEs actually mapping each kind; pgtables_bytes equal to the PUD, PMD and
+ * PTE tables reachable from its PGD; each table's non-empty count right. Globally: every mapped
+ * page's mapcount equal to the PTEs mapping it, its refcount at least that, no mapped page free
+ * (PG_buddy or refcount 0), NR_ANON_MAPPED / NR_FILE_MAPPED equal to the pages mapped at least
+ * once, NR_PAGETABLE equal to the PTE and PMD tables in use, and every pool table owned by exactly
+ * one mm.
+ * @kernel mm/debug.c dump_mm (what is worth checking), kernel/fork.c check_mm
+ */
+import {
+  _PAGE_PRESENT,
+  _PAGE_PROTNONE,
+  _PAGE_SPECIAL,
+  entry_table,
+  LEVEL_PGD,
+  LEVEL_PMD,
+  LEVEL_PTE,
+  NO_TABLE,
+  PGDIR_SIZE,
+  PMD_SIZE,
+  PUD_SIZE,
+  pgtablePool,
+} from "../../arch/x86/pgtable.js";
+import { KernelBug } from "../../kernel/bug.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { F, PG_buddy, PG_swapbacked } from "../../mm/memmap.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type mm_struct } from "../../mm/mm_types.js";
+import { global_node_page_state } from "../../mm/vmstat.js";
+import { NR_ANON_MAPPED, NR_FILE_MAPPED, NR_PAGETABLE } from "../../mm/vmstat_items.js";
+
+function fail(msg: string, ctx: Record<string, unknown>): never {
+  throw new KernelBug(`checkMm: ${msg}`, ctx);
+}
+
+/** Checks one mm's VMA set. */
+function checkVmas(mm: mm_struct, pid: number): void {
+  const v = mm.mm_mt;
+  if (v.length !== mm.map_count) fail("map_count differs from the VMA count", { pid, map_count: mm.map_count, vmas: v.length });
+  let prevEnd = 0;
+  for (const vma of v) {
+    if (vma.vm_start % 4096 !== 0 || vma.vm_end % 4096 !== 0) fail("unaligned VMA", { pid, start: vma.vm_start, end: vma.vm_end });
+    if (vma.vm_start >= vma.vm_end) fail("empty VMA", { pid, start: vma.vm_start });
+    if (vma.vm_start < prevEnd) fail("VMAs overlap or are unsorted", { pid, start: vma.vm_start, prevEnd });
+    if (vma.vm_mm !== mm) fail("VMA points to another mm", { pid, start: vma.vm_start });
+    prevEnd = vma.vm_end;
+  }
+}
+
+/** Runs every check over the address spaces of the machine's tasks; throws KernelBug on the first failure. */
+export function checkMm(k: Kernel): void {
+  const pool = pgtablePool(k);
+  const mem = k.mem_map;
+  const seen = new Int32Array(k.max_pfn);
+  const touched: number[] = [];
+  const owned = new Set<number>();
+  const mms = new Set<mm_struct>();
+  for (const t of k.tasks.all()) if (t.mm !== null) mms.add(t.mm);
+  const SWAPBACKED = F(PG_swapbacked);
+  const BUDDY = F(PG_buddy);
+
+  for (const mm of mms) {
+    const pid = mm.owner;
+    checkVmas(mm, pid);
+    const rss = new Float64Array(4);
+    let tables = 0;
+    if (mm.pgd !== NO_TABLE) {
+      if (pool.tbl_level[mm.pgd] !== LEVEL_PGD) fail("mm.pgd is not a PGD", { pid });
+      owned.add(mm.pgd);
+      const vmas = mm.mm_mt;
+      let vi = 0;
+      const countUsed = (t: number): void => {
+        let n = 0;
+        for (let j = 0; j < 512; j++) if (pool.ent_flags[t * 512 + j] !== 0 || pool.ent_pfn[t * 512 + j] !== 0) n++;
+        if (n !== pool.tbl_used[t]) fail("table's non-empty count is wrong", { pid, level: pool.tbl_level[t], counted: n, recorded: pool.tbl_used[t] });
+      };
+      countUsed(mm.pgd);
+      for (let g = 0; g < 512; g++) {
+        const pud = entry_table(pool, mm.pgd * 512 + g);
+        if (pud === NO_TABLE) continue;
+        if (owned.has(pud)) fail("page table reachable twice", { pid, table: pud });
+        owned.add(pud);
+        tables++;
+        countUsed(pud);
+        for (let u = 0; u < 512; u++) {
+          const pmd = entry_table(pool, pud * 512 + u);
+          if (pmd === NO_TABLE) continue;
+          if (pool.tbl_level[pmd] !== LEVEL_PMD) fail("PUD entry does not point to a PMD table", { pid });
+          if (owned.has(pmd)) fail("page table reachable twice", { pid, table: pmd });
+          owned.add(pmd);
+          tables++;
+          countUsed(pmd);
+          for (let m = 0; m < 512; m++) {
+            const pte = entry_table(pool, pmd * 512 + m);
+            if (pte === NO_TABLE) continue;
+            if (pool.tbl_level[pte] !== LEVEL_PTE) fail("PMD entry does not point to a PTE table", { pid });
+            if (owned.has(pte)) fail("page table reachable twice", { pid, table: pte });
+            owned.add(pte);
+            tables++;
+            countUsed(pte);
+            const base = g * PGDIR_SIZE + u * PUD_SIZE + m * PMD_SIZE;
+            for (let j = 0; j < 512; j++) {
+              const i = pte * 512 + j;
+              const f = pool.ent_flags[i];
+              const p = pool.ent_pfn[i];
+              if (f === 0 && p === 0) continue;
+              const addr = base + j * 4096;
+              while (vi < vmas.length && vmas[vi].vm_end <= addr) vi = vi + 1;
+              if (vi >= vmas.length || vmas[vi].vm_start > addr) {
+                // The VMA cursor only moves forward; restart it for out-of-order tables.
+                vi = 0;
+                while (vi < vmas.length && vmas[vi].vm_end <= addr) vi++;
+                if (vi >= vmas.length || vmas[vi].vm_start > addr) fail("PTE outside every VMA", { pid, addr });
+              }
+              if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
+                rss[MM_SWAPENTS]++;
+                continue;
+              }
+              if ((f & _PAGE_SPECIAL) !== 0) continue;
+              if (p < 0 || p >= k.max_pfn) fail("PTE maps a pfn beyond memory", { pid, addr, pfn: p });
+              if ((mem.flags[p] & BUDDY) !== 0 || mem._refcount[p] <= 0) fail("a mapped page is free", { pid, addr, pfn: p });
+              if (seen[p]++ === 0) touched.push(p);
+              const m2 = mem.mapping[p];
+              rss[m2 < 0 ? MM_ANONPAGES : (mem.flags[p] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES]++;
+            }
+          }
+        }
+      }
+    }
+    for (const c of [MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES]) {
+      if (rss[c] !== mm.rss_stat[c]) fail("rss counter differs from the pages mapped", { pid, counter: c, counted: rss[c], recorded: mm.rss_stat[c] });
+    }
+    if (tables * 4096 !== mm.pgtables_bytes) fail("pgtables_bytes differs from the tables reachable", { pid, tables, pgtables_bytes: mm.pgtables_bytes });
+  }
+
+  let anonMapped = 0;
+  let fileMapped = 0;
+  for (const p of touched) {
+    if (mem.mapcount[p] !== seen[p]) fail("mapcount differs from the PTEs mapping the page", { pfn: p, mapcount: mem.mapcount[p], ptes: seen[p] });
+    if (mem._refcount[p] < seen[p]) fail("refcount below mapcount", { pfn: p, refcount: mem._refcount[p], ptes: seen[p] });
+    if (mem.mapping[p] < 0) anonMapped++;
+    else fileMapped++;
+  }
+  const nrAnon = global_node_page_state(k, NR_ANON_MAPPED);
+  if (nrAnon !== anonMapped) fail("NR_ANON_MAPPED differs from the anonymous pages mapped", { counted: anonMapped, recorded: nrAnon });
+  const nrFile = global_node_page_state(k, NR_FILE_MAPPED);
+  if (nrFile !== fileMapped) fail("NR_FILE_MAPPED differs from the file pages mapped", { counted: fileMapped, recorded: nrFile });
+  const nrPt = global_node_page_state(k, NR_PAGETABLE);
+  const live = pool.nr_tables[LEVEL_PTE] + pool.nr_tables[LEVEL_PMD];
+  if (nrPt !== live) fail("NR_PAGETABLE differs from the PTE and PMD tables in use", { counted: live, recorded: nrPt });
+  let total = 0;
+  for (let l = 1; l <= 4; l++) total += pool.nr_tables[l];
+  if (total !== owned.size) fail("page tables in the pool that no mm owns (leaked)", { pool: total, owned: owned.size });
+}
