@@ -9,6 +9,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { pathToFileURL } from "node:url";
+import { registerBoot } from "./commands/boot.js";
 import { registerDecode } from "./commands/decode.js";
 
 /** Where a command writes; tests pass buffers, main passes the process streams. */
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo): Command {
     .showSuggestionAfterError(false)
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
+  registerBoot(program, io);
   registerDecode(program, io);
   for (const c of program.commands) {
     c.showSuggestionAfterError(false)
