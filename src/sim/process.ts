@@ -270,8 +270,9 @@ export class Process {
       if (!f) throw new Errno("EBADF", "mmap");
       if (flags & MAP_HUGETLB) throw new Errno("EINVAL", "mmap");
     } else if (flags & MAP_HUGETLB) {
-      // No hstate is configured (nr_hugepages 0 is fine, but the model has no hugetlbfs yet).
-      throw new Errno("EINVAL", "mmap", "hugetlb mappings are not modelled");
+      // ksys_mmap_pgoff → hugetlb_file_setup → hugetlbfs_file_mmap → hugetlb_reserve_pages:
+      // with no huge pages in the pool (the model has no hugetlbfs yet) the reservation fails.
+      throw new Errno("ENOMEM", "mmap", "no huge pages reserved");
     }
     const out = { addr: 0, populate: 0 };
     const addr = check(do_mmap(this.k, this.task, f, opts.addr ?? 0, length, prot, flags, off / PAGE_SIZE, out), "mmap");
