@@ -281,8 +281,7 @@ export type VmSysctlEffect =
   | "compact_nodes"
   | "wakeup_kcompactd_proactive"
   | "wakeup_flusher_threads"
-  | "writeback_set_ratelimit"
-  | "start_stop_khugepaged";
+  | "writeback_set_ratelimit";
 
 type EffectFn = (k: Kernel, arg: number) => void;
 const effects = new Map<VmSysctlEffect, EffectFn>();
@@ -296,8 +295,7 @@ export function registerVmSysctlEffect(name: VmSysctlEffect, fn: EffectFn): void
   effects.set(name, fn);
 }
 
-/** Runs a registered mechanism effect, if any (also used by the THP sysfs files). */
-export function effect(k: Kernel, name: VmSysctlEffect, arg = 0): void {
+function effect(k: Kernel, name: VmSysctlEffect, arg = 0): void {
   effects.get(name)?.(k, arg);
 }
 

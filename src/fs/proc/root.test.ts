@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadRealState, readReal } from "../../../test/realkernel/load_state.js";
 import { Errno } from "../../kernel/errno.js";
 import { Kernel } from "../../kernel/kernel.js";
+import { start_kernel } from "../../kernel/start_kernel.js";
 import { procList, procRead, procWrite, registerProcParam, registerProcPattern } from "./root.js";
 
 function errCode(fn: () => unknown): string | undefined {
@@ -127,5 +128,70 @@ describe("/sys/kernel/mm/transparent_hugepage", () => {
     procWrite(k, "/sys/kernel/mm/transparent_hugepage/use_zero_page", "0\n");
     expect(procRead(k, "/sys/kernel/mm/transparent_hugepage/use_zero_page")).toBe("0\n");
     expect(errCode(() => procWrite(k, "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "1"))).toBe("EACCES");
+  });
+});
+
+describe("writes on a booted machine take the kernel's effect", () => {
+  /** One zone's block of /proc/zoneinfo, as numbers by field. */
+  function zoneFields(k: Kernel, zone: string): Record<string, number> {
+    const block = procRead(k, "/proc/zoneinfo").split(/^(?=Node)/m).find((b) => new RegExp(`^Node 0, zone\\s+${zone}\\n`).test(b))!;
+    const f = (re: RegExp): number => Number((re.exec(block) ?? [])[1]);
+    return {
+      min: f(/\n\s+min\s+(\d+)/),
+      low: f(/\n\s+low\s+(\d+)/),
+      high: f(/\n\s+high\s+(\d+)/),
+      managed: f(/managed\s+(\d+)/),
+      pcpHigh: f(/high: {2}(\d+)/),
+      protection: f(/protection: \(\d+, (\d+)/),
+    };
+  }
+  const MiB = 2 ** 20;
+
+  it("min_free_kbytes moves every zone's watermarks and the pcp high that follows the low one", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    procWrite(k, "/proc/sys/vm/min_free_kbytes", "16384");
+    const dma = zoneFields(k, "DMA");
+    const dma32 = zoneFields(k, "DMA32");
+    // pages_min = 16384 kB / 4 = 4096 pages, shared by managed pages: floors lose at most 1 each
+    expect(dma.min + dma32.min).toBeGreaterThanOrEqual(4094);
+    expect(dma.min + dma32.min).toBeLessThanOrEqual(4096);
+    expect(dma32.pcpHigh).toBe(dma32.low);
+    expect(procRead(k, "/proc/sys/vm/min_free_kbytes")).toBe("16384\n");
+  });
+
+  it("watermark_scale_factor widens the gaps to managed * factor / 10000", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    procWrite(k, "/proc/sys/vm/watermark_scale_factor", "100");
+    const z = zoneFields(k, "DMA32");
+    const gap = Math.max(Math.floor(z.min / 4), Math.floor((z.managed * 100) / 10000));
+    expect(z.low - z.min).toBe(gap);
+    expect(z.high - z.min).toBe(2 * gap);
+  });
+
+  it("lowmem_reserve_ratio recomputes the protection of the lower zones", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const managed32 = zoneFields(k, "DMA32").managed;
+    procWrite(k, "/proc/sys/vm/lowmem_reserve_ratio", "128 128 32 0 0");
+    expect(zoneFields(k, "DMA").protection).toBe(Math.floor(managed32 / 128));
+  });
+
+  it("percpu_pagelist_high_fraction sizes pcp high as a fraction of the zone, and 0 restores it", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const before = zoneFields(k, "DMA32");
+    procWrite(k, "/proc/sys/vm/percpu_pagelist_high_fraction", "8");
+    expect(zoneFields(k, "DMA32").pcpHigh).toBe(Math.floor(before.managed / 8));
+    expect(errCode(() => procWrite(k, "/proc/sys/vm/percpu_pagelist_high_fraction", "4"))).toBe("EINVAL");
+    procWrite(k, "/proc/sys/vm/percpu_pagelist_high_fraction", "0");
+    expect(zoneFields(k, "DMA32").pcpHigh).toBe(before.pcpHigh);
+  });
+
+  it("turning THP off stops khugepaged and drops its min_free_kbytes raise; on restores it", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    expect(procRead(k, "/proc/sys/vm/min_free_kbytes")).toBe("45056\n");
+    procWrite(k, "/sys/kernel/mm/transparent_hugepage/enabled", "never");
+    expect(k.thp.khugepaged_running).toBe(false);
+    expect(Number(procRead(k, "/proc/sys/vm/min_free_kbytes"))).toBeLessThan(45056);
+    procWrite(k, "/sys/kernel/mm/transparent_hugepage/enabled", "always");
+    expect(procRead(k, "/proc/sys/vm/min_free_kbytes")).toBe("45056\n");
   });
 });

@@ -23,7 +23,7 @@
  */
 import { Errno, errnoName, type ErrnoName } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { effect, vm_table } from "../../kernel/sysctl.js";
+import { registerVmSysctlEffect, vm_table } from "../../kernel/sysctl.js";
 import {
   TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG,
   TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG,
@@ -34,6 +34,8 @@ import {
   thp_enabled_show,
   thp_enabled_store,
 } from "../../mm/huge_memory.js";
+import { zone_pcp_update } from "../../mm/page_alloc.js";
+import { start_stop_khugepaged } from "../../mm/watermark.js";
 import type { pglist_data } from "../../mm/mmzone.js";
 import { K } from "../../mm/types.js";
 import {
@@ -457,7 +459,7 @@ registerProcFile(`${THP_DIR}/enabled`, {
   write: (k, d) => {
     // the mode changes, then khugepaged is started or stopped to match
     if (!thp_enabled_store(k, d)) return -22;
-    effect(k, "start_stop_khugepaged");
+    start_stop_khugepaged(k);
     return 0;
   },
 });
@@ -476,6 +478,14 @@ registerProcFile(`${THP_DIR}/use_zero_page`, {
     k.thp.transparent_hugepage_flags = Number(v[1]) ? k.thp.transparent_hugepage_flags | bit : k.thp.transparent_hugepage_flags & ~bit;
     return 0;
   },
+});
+
+// A percpu_pagelist_high_fraction change runs zone_set_pageset_high_and_batch(zone, 0) for every
+// populated zone, so pcp high follows the fraction (or the low watermark again at 0). Wired
+// here, next to the file that triggers it: page_alloc.ts cannot import sysctl.ts's registry
+// without an import cycle through watermark.ts.
+registerVmSysctlEffect("zone_pcp_update", (k) => {
+  for (const z of k.zones) if (z.populated_zone()) zone_pcp_update(k, z, 0);
 });
 
 registerProcParam("pid", (k) => [...k.tasks.byPid.keys()].map(String));
