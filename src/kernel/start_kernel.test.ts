@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "./start_kernel.js";
+import { GiB, MiB } from "../mm/types.js";
+import { ZONE_MOVABLE, ZONE_NORMAL } from "../mm/mmzone.js";
+import { thp_enabled_show } from "../mm/huge_memory.js";
+import { global_zone_page_state } from "../mm/vmstat.js";
+import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
+
+describe("start_kernel", () => {
+  it("boots the default machine (512 MiB, 1 CPU) deterministically", () => {
+    const a = start_kernel();
+    const b = start_kernel();
+    expect(a.log.dmesg()).toBe(b.log.dmesg());
+    expect(a.log.dmesg()).toContain("Memory: 207548K/523768K available");
+    expect(a.zones.reduce((s, z) => s + z.managed_pages, 0)).toBe(117104);
+  });
+
+  it("hands every managed page not taken at boot to the buddy allocator", () => {
+    const k = start_kernel({ memory: GiB });
+    const managed = k.zones.reduce((s, z) => s + z.managed_pages, 0);
+    const free = global_zone_page_state(k, NR_FREE_PAGES);
+    let pcp = 0;
+    for (const z of k.zones) for (const p of z.per_cpu_pageset) pcp += p.count;
+    // 64 vmalloc PUD pages are the only allocation the boot makes from the buddy
+    expect(free + pcp).toBe(managed - 64);
+  });
+
+  it("gives a 6 GiB machine a Normal zone above 4 GiB and a swiotlb bounce buffer below", () => {
+    const k = start_kernel({ memory: 6 * GiB });
+    const n = k.node_data[0].node_zones[ZONE_NORMAL];
+    expect(n.zone_start_pfn).toBe(0x100000);
+    expect(n.spanned_pages).toBe(3 * 262144);
+    const log = k.log.dmesg();
+    expect(log).toContain("software IO TLB: mapped [mem ");
+    expect(log).toContain("Policy zone: Normal");
+    const dma32 = k.node_data[0].node_zones[1];
+    // the 64 MiB buffer sits below 4 GiB
+    expect(dma32.present_pages - dma32.managed_pages).toBeGreaterThanOrEqual(16384);
+  });
+
+  it("honours movablecore= with a Movable zone and its start line", () => {
+    const k = start_kernel({ memory: 8 * GiB, movablecore: "25%" });
+    const mov = k.node_data[0].node_zones[ZONE_MOVABLE];
+    expect(mov.managed_pages).toBeGreaterThan(0);
+    expect(k.log.dmesg()).toMatch(/Movable zone start for each node\n\[[ \d.]+\]   Node 0: 0x[0-9a-f]{16}\n/);
+    expect(k.node_data[0].node_zonelists[0]).toBe(mov);
+  });
+
+  it("keeps THP on a 1 GiB machine with transparent_hugepage=madvise and khugepaged's min_free_kbytes", () => {
+    const k = start_kernel({ memory: GiB, thp: "madvise" });
+    expect(thp_enabled_show(k)).toBe("always [madvise] never\n");
+    expect(k.vm.min_free_kbytes).toBe(45056);
+    expect(k.thp.khugepaged_running).toBe(true);
+  });
+
+  it("orders three nodes' fallback by the given SLIT distances", () => {
+    const k = start_kernel({
+      memory: 3 * 512 * MiB,
+      numa: {
+        nodes: [{ size: 512 * MiB }, { size: 512 * MiB }, { size: 512 * MiB }],
+        distance: [
+          [10, 30, 20],
+          [30, 10, 20],
+          [20, 20, 10],
+        ],
+      },
+    });
+    const log = k.log.dmesg();
+    expect(log).toContain("Fallback order for Node 0: 0 2 1 \n");
+    expect(log).toContain("Fallback order for Node 1: 1 2 0 \n");
+    expect(log).toContain("Built 3 zonelists");
+    // node 0 has DMA and DMA32, nodes 1 and 2 only DMA32
+    expect(k.node_data[2].node_zonelists.map((z) => z.node)).toEqual([2, 0, 0, 1]);
+  });
+
+  it("rejects node sizes that do not add up and a CPU count below 1", () => {
+    expect(() => start_kernel({ memory: GiB, numa: { nodes: [{ size: 256 * MiB }] } })).toThrow(RangeError);
+    expect(() => start_kernel({ cpus: 0 })).toThrow(RangeError);
+  });
+});
