@@ -42,7 +42,7 @@ describe("start_kernel", () => {
     const k = start_kernel({ memory: 8 * GiB, movablecore: "25%" });
     const mov = k.node_data[0].node_zones[ZONE_MOVABLE];
     expect(mov.managed_pages).toBeGreaterThan(0);
-    expect(k.log.dmesg()).toMatch(/Movable zone start for each node\n\[[ \d.]+\]   Node 0: 0x[0-9a-f]{16}\n/);
+    expect(k.log.dmesg()).toMatch(/Movable zone start for each node\n\[[ \d.]+\] {3}Node 0: 0x[0-9a-f]{16}\n/);
     expect(k.node_data[0].node_zonelists[0]).toBe(mov);
   });
 
