@@ -71,7 +71,7 @@ function meminfoText(r: MeminfoResult): string[] {
   const m = r.memAvailable;
   if (m) {
     const t = m.terms;
-    out.push(`  MemAvailable recomputed (si_mem_available): ${kb(m.computed_kB)}${m.printed_kB !== undefined ? `, printed ${kb(m.printed_kB)}` : ""}`);
+    out.push(`  MemAvailable recomputed (si_mem_available): ${m.computed_kB} kB${m.printed_kB !== undefined ? `, printed ${m.printed_kB} kB${m.printed_kB === m.computed_kB ? " (equal)" : ""}` : ""}`);
     out.push(`    = MemFree ${t.MemFree} − totalreserve ${-t.totalreserve} + pagecache ${t.pagecache} − kept ${-t.pagecache_kept} + reclaimable ${t.reclaimable} − kept ${-t.reclaimable_kept} (kB; kept = min(half, wmark_low ${t.wmark_low}))`);
     out.push(`    ${m.note}`);
   }

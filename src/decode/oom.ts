@@ -745,7 +745,7 @@ function zoneVerdicts(rep: OomReport): ZoneVerdict[] {
     const parts: string[] = [];
     if (v.aboveMin === false) {
       parts.push(res > 0 && usable !== undefined && v.min_kB !== undefined && usable > v.min_kB
-        ? `free ${free}kB is above min ${v.min_kB}kB but lowmem_reserve keeps ${res}kB of this zone from ${types[classIdx ?? 2] ?? "higher"}-zone allocations`
+        ? `free ${free}kB is above min ${v.min_kB}kB, but lowmem_reserve[${classIdx}] holds back ${res}kB of this zone from allocations that may also use ${types[classIdx ?? 2] ?? "a higher zone"}`
         : `free ${free}kB ≤ min ${v.min_kB}kB${res ? ` + lowmem_reserve ${res}kB` : ""}: below the min watermark`);
     } else if (v.aboveMin === true && v.aboveHigh === false) {
       parts.push(`free ${free}kB is above min ${v.min_kB}kB${res ? ` + reserve ${res}kB` : ""} but not above high ${v.high_kB}kB, the mark the last attempt before the OOM kill uses`);
@@ -776,7 +776,7 @@ function summarize(rep: OomReport): string[] {
     const g = t.gfp;
     out.push(
       `${t.comm}${t.pid !== undefined ? ` (pid ${t.pid})` : ""} asked for ${t.order !== undefined ? `an order-${t.order} block (${kb(((t.requestBytes ?? 4096) / 1024) | 0)})` : "memory"}` +
-        (g ? ` with gfp_mask ${g.hex} = ${g.names || "(no flags)"} [${g.era} layout], zones up to ${g.highestZone}, ${g.migratetype}` : "") +
+        (g ? ` with gfp_mask ${g.hex} = ${g.names || "(no flags)"} [${g.era} layout], zones up to ${g.highestZone}, from ${g.migratetype} pageblocks` : "") +
         (t.oom_score_adj !== undefined ? `, itself at oom_score_adj ${t.oom_score_adj}` : "") + ".",
     );
   } else out.push("The report's header (the trigger line) is missing.");
