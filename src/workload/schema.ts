@@ -1,0 +1,213 @@
+/**
+ * The scenario format: what a validated scenario file is, as TypeScript types. parse.ts turns
+ * YAML text into these (or a located ScenarioError); runner.ts runs them. docs/scenarios.md is
+ * the user's description of the same schema; the tables here (`STEP_KINDS`, `EXPECT_KINDS`,
+ * `MACHINE_KEYS`) are the single list both the parser and the docs test read.
+ *
+ * Growing the format: a later issue adds a step (file I/O, cgroups, swapon) by adding a member
+ * to the `Step` union, a line to `STEP_KINDS`, a case to parse.ts's `parseStepBody` and one to
+ * runner.ts's `execStep`. Old files keep their meaning because nothing existing changes; an
+ * unknown step is an error naming the known ones, so a file written for a newer mmsim fails
+ * loudly on an older one instead of half-running. `version:` (default 1) is reserved for an
+ * incompatible change.
+ *
+ * Units: sizes are bytes after parsing ("128M" → 134217728); durations are nanoseconds of
+ * simulated time ("10ms" → 10000000).
+ */
+
+/** Where something sits in the source file, for messages. 1-based line and column. */
+export interface SourcePos {
+  line: number;
+  col: number;
+}
+
+/** The machine to boot: everything Machine.boot takes, plus sysctls. */
+export interface MachineSpec {
+  memory?: number;
+  cpus?: number;
+  nodes?: number | Array<{ size: number; cpus?: number[] }>;
+  distance?: number[][];
+  thp?: "always" | "madvise" | "never";
+  kernelcore?: string | number;
+  movablecore?: string | number;
+  initrd?: number;
+  sysctl?: Record<string, string | number | number[]>;
+}
+
+/** Access kinds of a touch: load, store, or instruction fetch. */
+export type AccessKind = "read" | "write" | "exec";
+
+/** Which pages a touch visits, in what order. */
+export type PatternSpec =
+  | { kind: "sequential" }
+  | { kind: "random" }
+  /** Every `stride` bytes (page-rounded), wrapping with an offset of one page per pass. */
+  | { kind: "stride"; stride: number }
+  /** Zipf over the pages with exponent `alpha` (> 0): page 0 is the hottest. */
+  | { kind: "zipf"; alpha: number };
+
+interface StepBase {
+  /** Where the step's action key sits in the file (for runtime messages). */
+  pos: SourcePos;
+  /** "processes[0].run[3]" */
+  path: string;
+  /** The step must fail with this errno ("ENOMEM"); success is then an expectation failure. */
+  expect_error?: string;
+  /** Files to capture right after the step: label → path. */
+  capture?: CaptureSpec[];
+}
+
+export interface CaptureSpec {
+  label: string;
+  /** /proc or /sys path; "/proc/self/…" means the capturing process. */
+  path: string;
+}
+
+/** A region argument: a named mapping, with an optional byte window inside it. */
+export interface RegionRef {
+  region: string;
+  offset: number;
+  /** undefined = to the end of the mapping */
+  length?: number;
+}
+
+export type Step =
+  | (StepBase & { kind: "mmap"; name: string; size: number; prot: string; flags: string; addr?: number })
+  | (StepBase & { kind: "munmap" } & RegionRef)
+  | (StepBase & { kind: "mprotect"; prot: string } & RegionRef)
+  | (StepBase & { kind: "mremap"; region: string; size: number; may_move: boolean })
+  | (StepBase & { kind: "brk"; grow: number; name?: string })
+  | (StepBase & { kind: "madvise"; advice: string } & RegionRef)
+  | (StepBase & { kind: "mlock"; on_fault: boolean } & RegionRef)
+  | (StepBase & { kind: "munlock" } & RegionRef)
+  | (StepBase & {
+      kind: "touch";
+      access: AccessKind;
+      pattern: PatternSpec;
+      /** Accesses per pass: default one per page of the window. */
+      count?: number;
+      /** Passes over the window (default 1)… */
+      repeat: number;
+      /** …or keep going until this much simulated time has passed. */
+      duration?: number;
+    } & RegionRef)
+  | (StepBase & { kind: "fork"; name: string; oom_score_adj?: number; run: Step[] })
+  | (StepBase & { kind: "exit"; code: number })
+  | (StepBase & { kind: "sleep"; duration: number })
+  | (StepBase & { kind: "oom_score_adj"; value: number })
+  | (StepBase & { kind: "write"; path: string; value: string })
+  | (StepBase & { kind: "sysctl"; key: string; value: string })
+  | (StepBase & { kind: "capture_only" })
+  | (StepBase & { kind: "wait"; process: string });
+
+export type StepKind = Step["kind"];
+
+export interface ProcessSpec {
+  pos: SourcePos;
+  path: string;
+  name: string;
+  oom_score_adj: number;
+  /** Simulated time at which it starts (default 0). */
+  start: number;
+  run: Step[];
+}
+
+/** A numeric bound check on a value that expect: reads. */
+export interface Bounds {
+  min?: number;
+  max?: number;
+  equals?: number;
+}
+
+export type Expectation = { pos: SourcePos; path: string } & (
+  | { kind: "process"; process: string; state: "alive" | "killed" | "exited"; signal?: string }
+  | ({ kind: "meminfo"; field: string } & Bounds)
+  | ({ kind: "vmstat"; field: string } & Bounds)
+  | ({ kind: "capture"; label: string; field: string; since?: string } & Bounds)
+  | ({ kind: "event"; event: string } & Bounds)
+  | { kind: "dmesg"; contains: string }
+  | ({ kind: "status"; process: string; field: string } & Bounds)
+);
+
+export interface Scenario {
+  /** The file name used in messages. */
+  file: string;
+  version: 1;
+  name: string;
+  description: string;
+  seed: number;
+  machine: MachineSpec;
+  processes: ProcessSpec[];
+  expect: Expectation[];
+  /** A cap on simulated time (default 1 h): a runaway duration loop stops here. */
+  time_limit: number;
+}
+
+/** Every top-level key. */
+export const TOP_KEYS = ["version", "name", "description", "seed", "machine", "processes", "expect", "time_limit"] as const;
+
+/** Every machine: key, with its one-line meaning (docs/scenarios.md lists the same). */
+export const MACHINE_KEYS: Record<string, string> = {
+  memory: "RAM size (default 512M)",
+  cpus: "CPU count (default 1)",
+  nodes: "NUMA nodes: a count, or a list of {size, cpus}",
+  distance: "SLIT distance matrix",
+  thp: "transparent_hugepage= always | madvise | never",
+  kernelcore: "kernelcore= size or N%",
+  movablecore: "movablecore= size or N%",
+  initrd: "initrd size (default 2596K; 0 for none)",
+  sysctl: "sysctls written after boot: { vm.swappiness: 100 }",
+};
+
+/** Every step, with its keys (required first) and a one-line meaning. */
+export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; doc: string }> = {
+  mmap: { keys: ["name", "size", "prot", "flags", "addr"], required: ["name", "size"], doc: "map memory and name the mapping" },
+  munmap: { keys: ["region", "offset", "length"], required: ["region"], doc: "unmap a mapping or part of it" },
+  mprotect: { keys: ["region", "offset", "length", "prot"], required: ["region", "prot"], doc: "change protection" },
+  mremap: { keys: ["region", "size", "may_move"], required: ["region", "size"], doc: "resize a mapping (MREMAP_MAYMOVE with may_move)" },
+  brk: { keys: ["grow", "name"], required: ["grow"], doc: "move the program break by grow bytes; name the heap" },
+  madvise: { keys: ["region", "offset", "length", "advice"], required: ["region", "advice"], doc: "madvise(2) advice on a region" },
+  mlock: { keys: ["region", "offset", "length", "on_fault"], required: ["region"], doc: "mlock/mlock2(MLOCK_ONFAULT)" },
+  munlock: { keys: ["region", "offset", "length"], required: ["region"], doc: "munlock" },
+  touch: {
+    keys: ["region", "offset", "length", "access", "pattern", "stride", "alpha", "count", "repeat", "duration"],
+    required: ["region"],
+    doc: "access pages through the MMU with a pattern",
+  },
+  fork: { keys: ["name", "oom_score_adj", "run"], required: ["name"], doc: "fork a child that runs its own program" },
+  exit: { keys: ["code"], required: [], doc: "exit (the value may be the code itself: exit: 0)" },
+  sleep: { keys: [], required: [], doc: "let simulated time pass: sleep: 10ms" },
+  oom_score_adj: { keys: [], required: [], doc: "write /proc/self/oom_score_adj: oom_score_adj: 500" },
+  write: { keys: ["path", "value"], required: ["path", "value"], doc: "write a /proc or /sys file" },
+  sysctl: { keys: [], required: [], doc: "sysctl -w: { vm.overcommit_memory: 2 }" },
+  capture: { keys: ["label", "path"], required: ["label", "path"], doc: "capture a file under a label now (or a list of them)" },
+  wait: { keys: [], required: [], doc: "wait until the named process (often a forked child) has exited" },
+};
+
+/** Keys any step may carry beside its action key. */
+export const STEP_COMMON_KEYS = ["expect_error", "capture"] as const;
+
+export const EXPECT_KINDS: Record<string, string> = {
+  process: "{process: NAME, state: alive|killed|exited, signal?: SIGKILL}",
+  meminfo: "{meminfo: FIELD, min/max/equals}: /proc/meminfo at the end (numbers in kB, or sizes)",
+  vmstat: "{vmstat: COUNTER, min/max/equals}: /proc/vmstat at the end",
+  capture: "{capture: LABEL, field: NAME, since?: LABEL, min/max/equals}: a field of a captured file (minus the same field in `since`)",
+  event: "{event: NAME, min/max/equals}: how many times a timeline event or tracepoint was seen (default min 1)",
+  dmesg: "{dmesg: TEXT}: the kernel log contains TEXT",
+  status: "{status: PROCESS, field: NAME, min/max/equals}: /proc/PID/status of a live process at the end",
+};
+
+/** A human's mistake in a scenario: one line, located. The CLI prints `message` and exits 2. */
+export class ScenarioError extends Error {
+  override readonly name = "ScenarioError";
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    /** "processes[1].run[3].touch.region", or "" for the document */
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`${file}:${line}:${col} ${field ? field + ": " : ""}${detail}`);
+  }
+}
