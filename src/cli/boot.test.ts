@@ -78,10 +78,10 @@ describe("mmsim boot: running", () => {
     expect(ok.out).toBe("100\n");
     const bad = await run("boot", "--write", "/proc/sys/vm/swappiness=300");
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain("EINVAL");
+    expect(bad.err).toBe("error: write /proc/sys/vm/swappiness: Invalid argument (EINVAL)\n");
     const missing = await run("boot", "--cat", "/proc/nonesuch");
     expect(missing.code).toBe(1);
-    expect(missing.err).toContain("ENOENT");
+    expect(missing.err).toBe("error: cat /proc/nonesuch: No such file or directory (ENOENT)\n");
   });
 
   it("prints one JSON object with the config, the log and the files", async () => {

@@ -3,7 +3,7 @@
  * exactly as they read. A thin shell over the public API (Machine.boot, read, write, dmesg).
  */
 import { Command, InvalidArgumentError, Option } from "commander";
-import { Machine, type MachineConfig } from "../../api/index.js";
+import { Errno, Machine, type MachineConfig } from "../../api/index.js";
 import { formatSize, parseSize } from "../../sim/size.js";
 import { UsageError, type CliIo } from "../main.js";
 
@@ -126,6 +126,28 @@ export function bootConfig(o: BootOptions): MachineConfig {
   return config;
 }
 
+/** strerror() of the errnos a file access can give. */
+const STRERROR: Partial<Record<string, string>> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  EINVAL: "Invalid argument",
+  EIO: "Input/output error",
+  EISDIR: "Is a directory",
+  ENOTDIR: "Not a directory",
+  ERANGE: "Numerical result out of range",
+};
+
+/** Runs a file access, turning its Errno into `cat: PATH: Permission denied (EACCES)` style. */
+function access<T>(what: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Errno) throw new Error(`${what} ${path}: ${STRERROR[e.code] ?? e.code} (${e.code})`);
+    throw e;
+  }
+}
+
 /** Registers `boot` on the program. */
 export function registerBoot(program: Command, io: CliIo): void {
   program
@@ -162,10 +184,11 @@ Examples:
       for (const w of o.write) {
         const eq = w.indexOf("=");
         if (eq <= 0) throw new UsageError(`--write expects PATH=VALUE, got "${w}"`);
-        m.write(w.slice(0, eq), w.slice(eq + 1));
+        const path = w.slice(0, eq);
+        access("write", path, () => m.write(path, w.slice(eq + 1)));
       }
       const files: Record<string, string> = {};
-      for (const path of o.cat) files[path] = m.read(path);
+      for (const path of o.cat) files[path] = access("cat", path, () => m.read(path));
       if (o.json) {
         io.out(JSON.stringify({ config, dmesg: m.dmesg(), files }, null, 2) + "\n");
       } else if (o.cat.length) {
