@@ -45,7 +45,7 @@ describe("/proc/PID/maps, smaps, smaps_rollup against w1", () => {
     // The real vdso page is mapped by every process of the guest (about 4 then: Pss 1 kB,
     // Shared_Clean); the model machine runs only this one, so the page is its alone.
     const want = real("proc.smaps").replace(
-      /(\[vdso\]\n(?:.*\n){4})Pss:                   1 kB\n(Pss_Dirty:.*\n)Shared_Clean:          4 kB\n(.*\n)Private_Clean:         0 kB/,
+      /(\[vdso\]\n(?:.*\n){4})Pss: {19}1 kB\n(Pss_Dirty:.*\n)Shared_Clean: {10}4 kB\n(.*\n)Private_Clean: {9}0 kB/,
       "$1Pss:                   4 kB\n$2Shared_Clean:          0 kB\n$3Private_Clean:         4 kB",
     );
     expect(want).not.toBe(real("proc.smaps"));
