@@ -149,6 +149,8 @@ export function default_mm_hooks(): mm_hooks {
 
 /** The rate limit state of warn_alloc's "page allocation failure" (10 s interval, burst 1). */
 export class ratelimit_state {
+  /** False until the first call: the kernel's `!rs->begin` (jiffies never read 0 there). */
+  begun = false;
   begin_ns = 0;
   printed = 0;
   missed = 0;

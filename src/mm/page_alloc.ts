@@ -1535,7 +1535,10 @@ export function warn_alloc(k: Kernel, gfp_mask: number, nodemask: number[] | nul
 /** The rate limit of warn_alloc (10 s, burst 1), reporting suppressed callbacks when it reopens. @kernel lib/ratelimit.c ___ratelimit */
 function __ratelimit(k: Kernel, func: string): boolean {
   const rs = k.nopage_rs;
-  if (!rs.begin_ns) rs.begin_ns = k.now_ns;
+  if (!rs.begun) {
+    rs.begun = true;
+    rs.begin_ns = k.now_ns;
+  }
   if (k.now_ns > rs.begin_ns + rs.interval_ns) {
     if (rs.missed) k.log.printk(KERN_WARNING, `${func}: ${rs.missed} callbacks suppressed`);
     rs.begin_ns = k.now_ns;
