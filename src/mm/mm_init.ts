@@ -410,13 +410,19 @@ export function memmap_init(k: Kernel, st: mm_init_state, mb: Memblock): void {
 
   // Zone of every pageblock inside a zone span that has a memmap (holes inside a zone's span
   // belong to it, as init_unavailable_range links them; pageblocks without a memmap stay 255).
+  const blocksPerSection = PAGES_PER_SECTION / pageblock_nr_pages;
   for (const pgdat of k.node_data)
     for (const z of pgdat.node_zones) {
       if (!z.spanned_pages) continue;
       const zi = pgdat.node_id * MAX_NR_ZONES + z.zone_idx;
       const first = Math.floor(z.zone_start_pfn / pageblock_nr_pages);
-      const last = Math.floor((z.zone_end_pfn() - 1) / pageblock_nr_pages);
-      for (let b = first; b <= last; b++) if (pfn_valid(b * pageblock_nr_pages)) mm.pageblock_zone[b] = zi;
+      const end = Math.floor((z.zone_end_pfn() - 1) / pageblock_nr_pages) + 1;
+      // one fill per section: a section has a memmap or not as a whole
+      for (let b = first; b < end; ) {
+        const secEnd = Math.min(end, (Math.floor(b / blocksPerSection) + 1) * blocksPerSection);
+        if (pfn_valid(b * pageblock_nr_pages)) mm.pageblock_zone.fill(zi, b, secEnd);
+        b = secEnd;
+      }
     }
 
   let hole_pfn = 0;
@@ -611,10 +617,10 @@ export function cpu_to_node(k: Kernel): number {
 /** The allocator's entry for boot frees (page_alloc.ts __free_pages_core). */
 export type FreePagesCore = (k: Kernel, pfn: number, order: number) => void;
 
-/** Lowest set bit of a pfn (__ffs), for pfns beyond 2^31 too. */
+/** Lowest set bit of a pfn (__ffs), for pfns beyond 2^31 too; only orders up to MAX_ORDER matter. */
 function ffs(x: number): number {
   let n = 0;
-  while (x % 2 === 0 && n < 63) {
+  while (x % 2 === 0 && n < MAX_ORDER) {
     x /= 2;
     n++;
   }
@@ -634,9 +640,15 @@ export function __free_pages_memory(
   free_core: FreePagesCore,
   skipDeferred?: (pfn: number) => boolean,
 ): void {
+  const maxBlock = 1 << (MAX_ORDER - 1);
   while (start < end) {
-    let order = Math.min(MAX_ORDER - 1, ffs(start));
-    while (start + 2 ** order > end) order--;
+    let order: number;
+    // Fast path: the interior of a large range is all MAX_ORDER-1 blocks.
+    if (start % maxBlock === 0 && start + maxBlock <= end) order = MAX_ORDER - 1;
+    else {
+      order = Math.min(MAX_ORDER - 1, ffs(start));
+      while (start + 2 ** order > end) order--;
+    }
     if (!skipDeferred || !skipDeferred(start)) free_core(k, start, order);
     start += 2 ** order;
   }
