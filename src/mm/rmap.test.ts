@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { pgtablePool, pte_offset_map } from "../arch/x86/pgtable.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { spawnProcess } from "../sim/process.js";
+import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
+import { follow_pte } from "./memory.js";
+import { folio_referenced, PageAnonExclusive, rmap_walk, try_to_unmap } from "./rmap.js";
+
+const MiB = 1 << 20;
+
+function forked() {
+  const k = start_kernel({ memory: 256 * MiB });
+  const p = spawnProcess(k, { comm: "rmap", image: null });
+  const a = p.mmap(4 * 4096, { prot: "rw", flags: "private|anonymous" });
+  p.write(a, 4 * 4096);
+  const c = p.fork();
+  const pfn = follow_pte(k, p.mm!, a)?.pfn ?? -1;
+  return { k, p, c, a, pfn };
+}
+
+describe("anonymous rmap", () => {
+  it("finds both the parent's and the forked child's mapping of a shared page", () => {
+    const { k, p, c, a, pfn } = forked();
+    const seen: Array<[number, number]> = [];
+    rmap_walk(k, pfn, (vma, addr) => {
+      seen.push([vma.vm_mm === p.mm ? p.pid : vma.vm_mm === c.mm ? c.pid : -1, addr]);
+      return true;
+    });
+    expect(seen.sort()).toEqual([[p.pid, a], [c.pid, a]].sort());
+    expect(PageAnonExclusive(k, pfn)).toBe(false);
+  });
+
+  it("finds only the child for a page the child copied on write", () => {
+    const { k, c, a } = forked();
+    c.write(a, 4096);
+    const cp = follow_pte(k, c.mm!, a)?.pfn ?? -1;
+    const owners: number[] = [];
+    rmap_walk(k, cp, (vma) => {
+      owners.push(vma.vm_mm === c.mm ? c.pid : -1);
+      return true;
+    });
+    expect(owners).toEqual([c.pid]);
+    expect(PageAnonExclusive(k, cp)).toBe(true);
+  });
+
+  it("counts young mappings and ages them (folio_referenced clears the accessed bits)", () => {
+    const { k, p, c, a, pfn } = forked();
+    // fork left the child's PTE old; the parent's is young.
+    expect(folio_referenced(k, pfn)).toBe(1);
+    c.read(a, 4096);
+    p.read(a, 4096);
+    expect(folio_referenced(k, pfn)).toBe(2);
+    expect(folio_referenced(k, pfn)).toBe(0);
+  });
+
+  it("unmaps every mapping of an anonymous page into a swap entry, counted in MM_SWAPENTS", () => {
+    const { k, p, c, a, pfn } = forked();
+    expect(try_to_unmap(k, pfn)).toBe(false); // no swap slot: anonymous pages cannot just go
+    k.mem_map._refcount[pfn]++; // the isolating caller's reference
+    expect(try_to_unmap(k, pfn, 0, 42)).toBe(true);
+    expect(k.mem_map.mapcount[pfn]).toBe(0);
+    for (const t of [p, c]) {
+      expect(t.mm!.rss_stat[MM_SWAPENTS]).toBe(1);
+      expect(t.mm!.rss_stat[MM_ANONPAGES]).toBe(3);
+      const i = pte_offset_map(k, t.mm!.pgd, a);
+      expect(pgtablePool(k).ent_pfn[i]).toBe(42);
+    }
+    checkMm(k);
+    // A swap PTE cannot fault back in before swap exists: SIGBUS, and exit drops the entries.
+    p.munmap(a, 4 * 4096);
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(0);
+    checkMm(k);
+  });
+});
