@@ -119,7 +119,7 @@ function stripPrefixes(raw: string): Stripped {
 // Lines that begin a printk record of their own even without a prefix; a line that does not
 // look like one of these, in a paste where most lines have prefixes, is a wrapped tail.
 const LINE_START_RE =
-  /^(?:\[|Node \d|lowmem_reserve|Mem-Info|Tasks state|oom-kill:|Out of memory|Memory cgroup|Killed process|Call Trace|CPU:|Hardware name|Free swap|Total swap|\d+ (?:total pagecache|pages)|memory:|memory\+swap:|swap:|kmem:|Task in|oom_reaper|Kernel panic|[A-Za-z0-9_.:\-/ ]{1,40} invoked oom-killer)/;
+  /^(?:\[|\.\.\.|\(\.\.\.|<snip>|Node \d|lowmem_reserve|Mem-Info|Tasks state|oom-kill:|Out of memory|Memory cgroup|Killed process|Call Trace|CPU:|Hardware name|Free swap|Total swap|\d+ (?:total pagecache|pages)|memory:|memory\+swap:|swap:|kmem:|Task in|oom_reaper|Kernel panic|[A-Za-z0-9_.:\-/ ]{1,40} invoked oom-killer)/;
 
 /**
  * Splits `input` into message lines. Never throws: any text yields some lines, possibly empty.
@@ -134,13 +134,22 @@ export function splitLogLines(input: string): LogLine[] {
   // with no stamps is never glued together.
   const joinWraps = nonEmpty.length >= 4 && prefixed * 2 >= nonEmpty.length;
   const out: LogLine[] = [];
+  // The previous physical line was prefixed, or was itself a wrapped tail of one.
+  let chainOpen = false;
   for (let i = 0; i < stripped.length; i++) {
     const s = stripped[i];
     const body = s.text;
-    if (body.trim() === "") continue;
+    if (body.trim() === "") {
+      chainOpen = false;
+      continue;
+    }
     const trimmed = body.trim();
     const prev = out[out.length - 1];
-    if (joinWraps && !s.hadPrefix && prev && !LINE_START_RE.test(trimmed) && !/^\s/.test(body)) {
+    // Also join a line that directly follows a prefixed line and reads like the rest of a
+    // sentence (lower case, digit or parenthesis first): a mail client wrapped a log quoted in
+    // prose, where the paste as a whole is mostly unprefixed.
+    const localWrap = chainOpen && /^[a-z0-9(]/.test(trimmed);
+    if ((joinWraps || localWrap) && !s.hadPrefix && prev && !LINE_START_RE.test(trimmed) && !/^\s/.test(body)) {
       // A terminal cuts long lines at its width, even inside a word ("inacti" + "ve_file:88KB"):
       // join those without a space. Mail clients wrap at a space (~72–80 columns) and drop it:
       // join with one, as for a cut between fields ("high:36376kB" + "active_anon:…").
@@ -148,8 +157,10 @@ export function splitLogLines(input: string): LogLine[] {
       const cutInWord = prevRaw.length >= 120 && /[A-Za-z_]$/.test(prev.text) && !/(?:kB|KB|yes|no)$/.test(prev.text);
       prev.text = cutInWord ? prev.text + trimmed : `${prev.text} ${trimmed}`;
       prev.joined = true;
+      chainOpen = true;
       continue;
     }
+    chainOpen = s.hadPrefix;
     const line: LogLine = { text: trimmed, line: i + 1, indented: /^\s/.test(body), joined: false };
     if (s.ts !== undefined) line.ts = s.ts;
     if (s.wall !== undefined) line.wall = s.wall;

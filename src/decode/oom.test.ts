@@ -47,6 +47,10 @@ const CASES: Record<string, Expect[]> = {
   "lkml-5.8-cpuset-movable-node.log": [{ trigger: { comm: "runc:[2:INIT]", pid: 8291, gfp: 0x500cc2, names: "GFP_HIGHUSER|__GFP_ACCOUNT", order: 0, adj: 0 }, constraint: "cpuset", victim: { pid: 4100, comm: "containerd", total_vm_kB: 4077036, anon_rss_kB: 51184, file_rss_kB: 26016, shmem_rss_kB: 0 } }],
   "kind-5.x-memcg-v2-dmesgT-continuation.log": [{ constraint: "memcg", contextPid: 11638 }],
   "lkml-5.16-arm32-mailwrapped-panic.log": [{ trigger: { comm: "kworker/u2:2", pid: 29, gfp: 0xcc0, names: "GFP_KERNEL", order: 0, adj: 0 }, constraint: "global" }],
+  "lkml-2019-sacrifice-child-vs-5.3-wrapped.log": [
+    { constraint: "global", selection: { pid: 19961, score: 17 }, victim: { pid: 31357, comm: "sh", total_vm_kB: 5400, anon_rss_kB: 252, file_rss_kB: 4, shmem_rss_kB: 0 } },
+    { constraint: "global", contextPid: 3035, victim: { pid: 3035, comm: "oomprocs", total_vm_kB: 1056800, anon_rss_kB: 8, file_rss_kB: 4, shmem_rss_kB: 0 } },
+  ],
   "lkml-6.3-cpuset-useless-kill.log": [{ trigger: { comm: "mem_on_node0" }, constraint: "cpuset", victim: { pid: 13432, comm: "mem_on_node1" } }],
 };
 
@@ -142,6 +146,11 @@ describe("OOM reports from public sources", () => {
     expect(r.zones[0].buddy?.counts.slice(0, 13)).toEqual([5, 5, 10, 9, 5, 7, 7, 4, 2, 4, 5, 2, 5]);
     expect(r.warnings.map((w) => w.part)).toContain("buddy:Normal");
     expect(r.missing.map((m) => m.part)).not.toContain("victim");
+  });
+  it("tells the selected parent from the child sacrificed in its place (before 5.1)", () => {
+    const [old, now] = decodeOomLog(read("lkml-2019-sacrifice-child-vs-5.3-wrapped.log")).reports;
+    expect(old.badness.notes.join(" ")).toMatch(/pid 19961 was selected but its child pid 31357 was killed/);
+    expect(now.reaped).toEqual([{ pid: 3035, comm: "oomprocs", anon_rss_kB: 0, file_rss_kB: 0, shmem_rss_kB: 0 }]);
   });
   it("ranks by the per-node rss column of a patched kernel", () => {
     const r = decodeOomLog(read("lkml-5.19-mempolicy-nrss-column.log")).reports[0];
