@@ -125,7 +125,10 @@ export function registerProcFile(path: string, file: ProcFile): void {
  * parameter's lister (registerProcParam) returns, as /proc/<pid> exists only for live pids.
  */
 export function registerProcPattern(pattern: string, file: ProcFile): void {
-  patterns.push({ segs: normalize(pattern).split("/").slice(1), file });
+  const segs = normalize(pattern).split("/").slice(1);
+  const same = patterns.findIndex((p) => p.segs.join("/") === segs.join("/"));
+  if (same >= 0) patterns[same] = { segs, file };
+  else patterns.push({ segs, file });
 }
 
 /** Says which values a route parameter takes on a machine, for lookups and listings. */
