@@ -119,3 +119,28 @@ describe.each(variants)("$w: /proc/sys/vm after a model boot", ({ w, config }) =
     }
   });
 });
+
+describe.each(variants)("$w: the mm files of /sys after a model boot", ({ w, config }) => {
+  const k = start_kernel(config);
+
+  it("transparent_hugepage: enabled, defrag, use_zero_page and hpage_pmd_size as the real kernel booted", () => {
+    for (const f of ["enabled", "defrag", "use_zero_page", "hpage_pmd_size"]) {
+      expect(procRead(k, `/sys/kernel/mm/transparent_hugepage/${f}`), f).toBe(readReal(w, `thp/${f}`));
+    }
+  });
+
+  it("node directories: cpulist and distance equal, meminfo and vmstat with the same fields and MemTotal", () => {
+    const nodes = w === "w0-numa2" ? [0, 1] : [0];
+    for (const nid of nodes) {
+      const dir = `/sys/devices/system/node/node${nid}`;
+      expect(procRead(k, `${dir}/cpulist`)).toBe(readReal(w, `node/node${nid}/cpulist`));
+      expect(procRead(k, `${dir}/distance`)).toBe(readReal(w, `node/node${nid}/distance`));
+      const mem = procRead(k, `${dir}/meminfo`);
+      const realMem = readReal(w, `node/node${nid}/meminfo`);
+      expect(names(mem)).toEqual(names(realMem));
+      expect(mem.split("\n")[0]).toBe(realMem.split("\n")[0]);
+      expect(names(procRead(k, `${dir}/vmstat`))).toEqual(names(readReal(w, `node/node${nid}/vmstat`)));
+      expect(names(procRead(k, `${dir}/numastat`))).toEqual(names(readReal(w, `node/node${nid}/numastat`)));
+    }
+  });
+});
