@@ -91,7 +91,7 @@ import {
   PageAnonExclusive,
 } from "./rmap.js";
 import { NO_PFN } from "./types.js";
-import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, PGFAULT, PGREUSE } from "./vmstat_items.js";
 
 // ---- vm_fault_t (include/linux/mm_types.h) ----
 export const VM_FAULT_OOM = 0x000001;
@@ -273,9 +273,9 @@ export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_s
   k.vm_events[PGFAULT]++;
   const ret = __handle_mm_fault(k, vma, addr, flags);
   if (t !== null && (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
+    // PGMAJFAULT is counted where the I/O is started (do_swap_page, filemap_fault), not here.
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) {
       t.maj_flt++;
-      k.vm_events[PGMAJFAULT]++;
     } else {
       t.min_flt++;
     }
