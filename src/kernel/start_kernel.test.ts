@@ -4,6 +4,8 @@ import { GiB, MiB } from "../mm/types.js";
 import { ZONE_MOVABLE, ZONE_NORMAL } from "../mm/mmzone.js";
 import { thp_enabled_show } from "../mm/huge_memory.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
+import { WMARK_MIN } from "../mm/mmzone.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
 
 describe("start_kernel", () => {
@@ -76,5 +78,19 @@ describe("start_kernel", () => {
   it("rejects node sizes that do not add up and a CPU count below 1", () => {
     expect(() => start_kernel({ memory: GiB, numa: { nodes: [{ size: 256 * MiB }] } })).toThrow(RangeError);
     expect(() => start_kernel({ cpus: 0 })).toThrow(RangeError);
+  });
+
+  it("recomputes watermarks, pcp high and protection after /proc/sys/vm writes", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const dma32 = k.node_data[0].node_zones[1];
+    procWrite(k, "/proc/sys/vm/min_free_kbytes", "27060");
+    expect(k.user_min_free_kbytes).toBe(27060);
+    // ten times the boot value: 6765 pages shared by managed size
+    const total = k.zones.reduce((a, z) => a + z.managed_pages, 0);
+    expect(dma32._watermark[WMARK_MIN]).toBe(Math.floor((6765 * dma32.managed_pages) / total));
+    expect(dma32.per_cpu_pageset[0].high).toBeGreaterThan(816);
+    procWrite(k, "/proc/sys/vm/lowmem_reserve_ratio", "128\t256\t32\t0\t0");
+    expect(k.node_data[0].node_zones[0].lowmem_reserve[1]).toBe(Math.floor(dma32.managed_pages / 128));
+    expect(procRead(k, "/proc/sys/vm/min_free_kbytes")).toBe("27060\n");
   });
 });
