@@ -12,7 +12,7 @@ import type { DecodeKind } from "./types.js";
 export function detectKind(text: string): DecodeKind {
   const head = text.slice(0, 200_000);
   if (/invoked oom-killer|Killed process \d+|oom-kill:constraint=|Out of memory: Kill process|Memory cgroup out of memory|^\s*(?:\S.*\s)?\[\s*pid\s*\]\s+uid\s+tgid/m.test(head)) return "oom";
-  if (/^\s*MemTotal:\s+\d+\s*kB/m.test(head) || /^\s*MemFree:\s+\d+\s*kB/m.test(head)) return "meminfo";
+  if (/^\s*(?:Node \d+ )?(?:MemTotal|MemFree):\s+\d+\s*kB/m.test(head)) return "meminfo";
   if (/^\s*Page block order:|^\s*Free pages count per migrate type|^\s*Node\s+\d+, zone\s+\S+, type\s/m.test(head)) return "pagetypeinfo";
   if (/^\s*Node \d+, zone\s+\S+\s*\n\s*(?:per-node stats|pages free)/m.test(head)) return "zoneinfo";
   if (/^\s*Node \d+, zone\s+\S+(?:\s+\d+){3,}\s*$/m.test(head)) return "buddyinfo";

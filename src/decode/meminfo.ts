@@ -1,5 +1,5 @@
 /**
- * Reads /proc/meminfo of any kernel, explains each field, recomputes MemAvailable as 6.1's
+ * Reads /proc/meminfo of any kernel (and a node's /sys/devices/system/node/nodeN/meminfo), explains each field, recomputes MemAvailable as 6.1's
  * si_mem_available does (showing its terms), and shows used / buff/cache / available as
  * procps-ng 4 `free` computes them.
  *
@@ -25,7 +25,8 @@ export function parseMeminfoFields(text: string, warnings: Problem[]): Record<st
   lines.forEach((raw, i) => {
     const l = raw.trim();
     if (l === "") return;
-    const m = /^([A-Za-z][\w()]*):\s+(-?\d+)(?:\s*kB)?\s*$/.exec(l);
+    // /sys/devices/system/node/nodeN/meminfo prefixes each line with "Node N ".
+    const m = /^(?:Node \d+ )?([A-Za-z][\w()]*):\s+(-?\d+)(?:\s*kB)?\s*$/.exec(l);
     if (!m) {
       warnings.push({ part: "line", message: `not a meminfo line: '${l.slice(0, 60)}'`, line: i + 1 });
       return;
