@@ -81,8 +81,8 @@ export function parseNumaSpec(v: string): NumaSpec {
   return { sizes, distance: rows };
 }
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
 }
 
 interface BootOptions {
@@ -92,8 +92,8 @@ interface BootOptions {
   numa?: NumaSpec;
   thp?: "always" | "madvise" | "never";
   seed: number;
-  write: string[];
-  cat: string[];
+  write?: string[];
+  cat?: string[];
   json?: boolean;
 }
 
@@ -164,8 +164,8 @@ export function registerBoot(program: Command, io: CliIo): void {
     )
     .addOption(new Option("--thp <mode>", "transparent_hugepage= boot option (THP is off below 512M of RAM whatever this says)").choices(["always", "madvise", "never"]))
     .addOption(new Option("--seed <n>", "seed of the machine's random numbers").argParser(parseIntOption("--seed", 0, 2 ** 32 - 1)).default(1))
-    .option("--write <path=value>", "after boot, write value to path (a /proc/sys file…); repeatable, applied in order", collect, [])
-    .option("--cat <path>", "print this file as it reads after boot (repeatable, printed in order)", collect, [])
+    .addOption(new Option("--write <path=value>", "after boot, write value to path (a /proc/sys file…); repeatable, applied in order").argParser(collect))
+    .addOption(new Option("--cat <path>", "print this file as it reads after boot (repeatable, printed in order)").argParser(collect))
     .option("--json", "print one JSON object: the config, the boot log and the files")
     .addHelpText(
       "after",
@@ -180,19 +180,21 @@ Examples:
     )
     .action((o: BootOptions) => {
       const config = bootConfig(o);
+      const writes = o.write ?? [];
+      const cats = o.cat ?? [];
       const m = Machine.boot(config);
-      for (const w of o.write) {
+      for (const w of writes) {
         const eq = w.indexOf("=");
         if (eq <= 0) throw new UsageError(`--write expects PATH=VALUE, got "${w}"`);
         const path = w.slice(0, eq);
         access("write", path, () => m.write(path, w.slice(eq + 1)));
       }
       const files: Record<string, string> = {};
-      for (const path of o.cat) files[path] = access("cat", path, () => m.read(path));
+      for (const path of cats) files[path] = access("cat", path, () => m.read(path));
       if (o.json) {
         io.out(JSON.stringify({ config, dmesg: m.dmesg(), files }, null, 2) + "\n");
-      } else if (o.cat.length) {
-        for (const path of o.cat) io.out(files[path]);
+      } else if (cats.length) {
+        for (const path of cats) io.out(files[path]);
       } else {
         io.out(m.dmesg());
       }
