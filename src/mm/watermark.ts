@@ -6,7 +6,7 @@
  * allocating.
  *
  * Worked example, the 1 GiB QEMU guest (w0-m1024): at postcore_initcall time the zones manage
- * 3840 + 239445 = 243285 pages, so min_free_kbytes = int_sqrt(243285 * 4 * 16) = 3946. THP is on
+ * 3840 + 239445 = 243285 pages, so min_free_kbytes = int_sqrt(243285 * 4 * 16) = 3945. THP is on
  * (RAM >= 512 MiB), so khugepaged raises it to 512 pages * 2 zones * (2 + 3 * 3) = 11264 pages =
  * 45056 kB. pages_min = 11264 is shared by managed size: DMA32 gets 11264 * 239445 / 243285 =
  * 11086; low = min + max(11086 / 4, 239445 * 10 / 10000) = 11086 + 2771 = 13857, high = 16628 —
@@ -103,8 +103,9 @@ export function setup_per_zone_wmarks(k: Kernel): void {
 
 /**
  * Each zone keeps back (managed pages of all higher zones on the node) / ratio[zone] from
- * allocations that could have used those higher zones. w0's DMA: 113264 / 256 = 442 for every
- * higher index... (protection (0, 442, 442, 442, 442) with the final managed counts).
+ * allocations that could have used those higher zones. w0's DMA when this ran at boot: DMA32
+ * managed 110613 pages (before the initrd and init frees), / 256 = 432, so zoneinfo shows
+ * protection: (0, 432, 432, 432, 432) although DMA32 ends up managing 113264.
  * @kernel mm/page_alloc.c setup_per_zone_lowmem_reserve
  */
 export function setup_per_zone_lowmem_reserve(k: Kernel): void {
