@@ -412,7 +412,9 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
     r.fail(node, path, `step "${node.value}" needs arguments: write ${node.value}: …`);
   }
   const es = entries(r, node, path, `a step (one of: ${Object.keys(STEP_KINDS).join(", ")})`);
-  const actions = es.filter((e) => STEP_KINDS[e.key] !== undefined);
+  // `capture:` beside another action is that step's modifier; alone it is the capture step.
+  let actions = es.filter((e) => STEP_KINDS[e.key] !== undefined);
+  if (actions.length > 1 && actions.some((e) => e.key === "capture")) actions = actions.filter((e) => e.key !== "capture");
   for (const e of es) {
     if (STEP_KINDS[e.key] === undefined && !(STEP_COMMON_KEYS as readonly string[]).includes(e.key)) {
       const hint = e.key === "expect" ? "; expectations go in the top-level expect: list" : suggest(e.key, [...Object.keys(STEP_KINDS), ...STEP_COMMON_KEYS]);
@@ -432,8 +434,7 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
     if (["fork", "sleep", "capture", "wait", "exit"].includes(a.key)) r.fail(ee.keyNode, join(path, "expect_error"), `${a.key} does not fail with an errno`);
     expect_error = v;
   }
-  const ce = get(es, "capture");
-  if (ce && a.key === "capture") r.fail(ce.keyNode, join(path, "capture"), "capture twice in one step");
+  const ce = a.key === "capture" ? undefined : get(es, "capture");
   const common = { ...base, ...(expect_error ? { expect_error } : {}) };
   const withCap = (s: Step): Step[] => {
     if (ce) s.capture = parseCaptures(r, ce.value, join(path, "capture"), ctx.names);
@@ -546,7 +547,7 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
       const repeat = re ? int(r, re.value, `${ap}.repeat`, 1, MAX_REPEAT) : 1;
       const dur = de ? duration(r, de.value, `${ap}.duration`) : undefined;
       if (dur === 0) r.fail(de?.value ?? null, `${ap}.duration`, "duration must be more than 0");
-      return withCap({ ...common, kind: "touch", region: rr.region, offset: rr.offset, length: rr.length, access, pattern, count, repeat, ...(dur !== undefined ? { duration: dur } : {}) });
+      return withCap({ ...common, kind: "touch", region: rr.region, offset: rr.offset, length: rr.length, access, pattern, count, repeat, window_pages: Math.ceil((rr.length ?? rr.m.size - rr.offset) / PAGE), ...(dur !== undefined ? { duration: dur } : {}) });
     }
     case "fork": {
       if (depth >= 8) r.fail(a.keyNode, ap, "forks nest at most 8 deep");

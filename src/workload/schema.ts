@@ -90,6 +90,8 @@ export type Step =
       repeat: number;
       /** …or keep going until this much simulated time has passed. */
       duration?: number;
+      /** Pages in the window as the file describes it (for progress estimates). */
+      window_pages: number;
     } & RegionRef)
   | (StepBase & { kind: "fork"; name: string; oom_score_adj?: number; run: Step[] })
   | (StepBase & { kind: "exit"; code: number })
