@@ -93,4 +93,23 @@ describe("start_kernel", () => {
     expect(k.node_data[0].node_zones[0].lowmem_reserve[1]).toBe(Math.floor(dma32.managed_pages / 128));
     expect(procRead(k, "/proc/sys/vm/min_free_kbytes")).toBe("27060\n");
   });
+
+  it("boots an explicit e820 map with a hole in the middle of RAM", () => {
+    const k = start_kernel({
+      memory: 768 * MiB,
+      e820: [
+        { addr: 0, size: 0x9fc00, type: 1 },
+        { addr: 0x100000, size: 0x20000000 - 0x100000, type: 1 },
+        { addr: 0x20000000, size: 0x10000000, type: 2 },
+        { addr: 0x30000000, size: 0x10000000, type: 1 },
+      ],
+    });
+    const dma32 = k.node_data[0].node_zones[1];
+    expect(dma32.spanned_pages).toBe(0x40000 - 4096);
+    expect(dma32.present_pages).toBe(0x40000 - 4096 - 0x10000);
+    // the hole's sections have no memmap (pfn_valid is false); RAM above it is DMA32 again
+    expect(k.page_zone(0x28000)).toBeUndefined();
+    expect(k.page_zone(0x30000)).toBe(dma32);
+    expect(k.log.dmesg()).toContain("BIOS-e820: [mem 0x0000000020000000-0x000000002fffffff] reserved");
+  });
 });
