@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Kernel } from "./kernel.js";
 import { registerVmSysctlEffect, vm_sysctl_entry, vm_table } from "./sysctl.js";
@@ -202,5 +203,42 @@ describe("handler semantics", () => {
     const k = new Kernel(1);
     expect(w(k, "hugetlb_optimize_vmemmap", "-9")).toBe(0);
     expect(r(k, "hugetlb_optimize_vmemmap")).toBe("1\n");
+  });
+});
+
+describe("parser properties", () => {
+  it("any in-range int, written with any blank padding and in decimal, hex or octal, reads back", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        fc.constantFrom("", " ", "\t", "  \n"),
+        fc.constantFrom("", "\n", " ", " \n"),
+        fc.constantFrom(10, 16, 8),
+        (v, pre, post, base) => {
+          const k = new Kernel(1);
+          const text = base === 16 ? `0x${v.toString(16)}` : base === 8 ? `0${v.toString(8)}` : String(v);
+          expect(w(k, "swappiness", pre + text + post)).toBe(0);
+          expect(r(k, "swappiness")).toBe(`${v}\n`);
+        },
+      ),
+    );
+  });
+
+  it("any text either sets a value the file then reads back or fails with EINVAL and changes nothing", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (text) => {
+        const k = new Kernel(1);
+        const rc = w(k, "watermark_scale_factor", text);
+        if (rc === 0) {
+          const v = Number(r(k, "watermark_scale_factor"));
+          expect(v).toBeGreaterThanOrEqual(1);
+          expect(v).toBeLessThanOrEqual(3000);
+        } else {
+          expect(rc).toBe(-22);
+          expect(k.vm.watermark_scale_factor).toBe(10);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
