@@ -12,7 +12,7 @@
  * watermark check (min + lowmem_reserve) needs /proc/zoneinfo.
  */
 import { migratetype_names } from "../mm/mmzone.js";
-import type { BuddyZone, BuddyinfoResult, PagetypeinfoResult, Problem } from "./types.js";
+import type { BuddyZone, BuddyinfoResult, PagetypeinfoResult, Problem, ZoneinfoResult } from "./types.js";
 
 interface ContigInfo {
   free_pages: number;
@@ -67,8 +67,23 @@ export function zoneIndices(counts: readonly number[]): { unusable: number[]; fr
   return { unusable, fragmentation, largestFreeOrder: largest, free_pages: fill_contig_page_info(counts, 0).free_pages };
 }
 
+/**
+ * __zone_watermark_ok for each order: free pages minus the (2^order − 1) the request would leave
+ * unusable must exceed the mark, and (for order > 0) a block of at least that order must exist.
+ * @kernel mm/page_alloc.c __zone_watermark_ok
+ */
+export function watermarkOkPerOrder(counts: readonly number[], mark: number, reserve = 0): boolean[] {
+  const free = fill_contig_page_info(counts, 0).free_pages;
+  return counts.map((_, order) => {
+    if (free - (2 ** order - 1) <= mark + reserve) return false;
+    if (order === 0) return true;
+    for (let o = order; o < counts.length; o++) if (counts[o] > 0) return true;
+    return false;
+  });
+}
+
 /** Decodes /proc/buddyinfo. Never throws. */
-export function decodeBuddyinfo(text: string): BuddyinfoResult {
+export function decodeBuddyinfo(text: string, zoneinfo?: ZoneinfoResult): BuddyinfoResult {
   const missing: Problem[] = [];
   const warnings: Problem[] = [];
   const zones: BuddyZone[] = [];
@@ -83,7 +98,10 @@ export function decodeBuddyinfo(text: string): BuddyinfoResult {
     const counts = m[3].trim() === "" ? [] : m[3].trim().split(/\s+/).map(Number);
     if (counts.length !== 11) warnings.push({ part: `zone:${m[2]}`, message: `${counts.length} orders (MAX_ORDER 11 on x86-64; other configs differ or the line is cut)`, line: i + 1 });
     const idx = zoneIndices(counts);
-    zones.push({ node: Number(m[1]), zone: m[2], counts, ...idx });
+    const bz: BuddyZone = { node: Number(m[1]), zone: m[2], counts, ...idx };
+    const zi = zoneinfo?.zones.find((z) => z.node === bz.node && z.zone === bz.zone);
+    if (zi?.min !== undefined && zi.low !== undefined) bz.watermarkOk = { min: watermarkOkPerOrder(counts, zi.min), low: watermarkOkPerOrder(counts, zi.low) };
+    zones.push(bz);
   });
   if (zones.length === 0) missing.push({ part: "zones", message: "no 'Node N, zone NAME counts…' line" });
   return { kind: "buddyinfo", zones, missing, warnings };

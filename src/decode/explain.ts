@@ -94,7 +94,13 @@ function buddyText(r: BuddyinfoResult): string[] {
     out.push(`    free blocks:     ${z.counts.map((c) => String(c).padStart(7)).join("")}`);
     out.push(`    unusable index:  ${z.unusable.map((u) => (u / 1000).toFixed(3).padStart(7)).join("")}`);
     out.push(`    frag index:      ${z.fragmentation.map((u) => (u / 1000).toFixed(3).padStart(7)).join("")}`);
-    out.push(`    an order-N request can be served from the free lists now for N ≤ ${z.largestFreeOrder} (before watermarks); frag index −1 means "would succeed", near 0 "no memory", near 1 "fragmented"`);
+    if (z.watermarkOk) {
+      out.push(`    ok at min mark:  ${z.watermarkOk.min.map((b) => (b ? "yes" : "no").padStart(7)).join("")}`);
+      out.push(`    ok at low mark:  ${z.watermarkOk.low.map((b) => (b ? "yes" : "no").padStart(7)).join("")}`);
+      const lastLow = z.watermarkOk.low.lastIndexOf(true);
+      const lastMin = z.watermarkOk.min.lastIndexOf(true);
+      out.push(`    an order-N allocation using this zone succeeds now without waking kswapd for N ≤ ${lastLow}, and without direct reclaim for N ≤ ${lastMin} (lowmem_reserve of higher-zone allocations not counted)`);
+    } else out.push(`    an order-N request can be served from the free lists now for N ≤ ${z.largestFreeOrder} (before watermarks: pass --zoneinfo); frag index −1 means "would succeed", near 0 "no memory", near 1 "fragmented"`);
   }
   return out;
 }

@@ -26,7 +26,7 @@ export const DECODE_KINDS: readonly DecodeKind[] = [
 export interface DecodeOptions {
   /** Skip detection and read the text as this kind. */
   kind?: DecodeKind;
-  /** A /proc/zoneinfo of the same moment, for meminfo's exact MemAvailable. */
+  /** A /proc/zoneinfo of the same moment: meminfo's exact MemAvailable, buddyinfo's watermark checks. */
   zoneinfoText?: string;
 }
 
@@ -53,7 +53,7 @@ function decodeAs(text: string, kind: DecodeKind, opts: DecodeOptions): DecodeRe
       return decodeMeminfo(text, zi);
     }
     case "zoneinfo": return decodeZoneinfo(text);
-    case "buddyinfo": return decodeBuddyinfo(text);
+    case "buddyinfo": return decodeBuddyinfo(text, opts.zoneinfoText !== undefined ? decodeZoneinfo(opts.zoneinfoText) : undefined);
     case "pagetypeinfo": return decodePagetypeinfo(text);
     case "vmstat":
     case "memory.stat":

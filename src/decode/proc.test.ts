@@ -80,6 +80,20 @@ describe("buddyinfo: the indices debugfs extfrag/ prints", () => {
     expect(z.fragmentation[3]).toBe(1000 - Math.floor((1000 + Math.floor((200 * 1000) / 8)) / 150));
     expect(z.unusable[2]).toBe(1000);
   });
+  it("with a zoneinfo, says per order whether the watermark check passes (w0 DMA: free 3808, min 22, low 27)", () => {
+    const b = decodeBuddyinfo(rkRead("w0/buddyinfo"), decodeZoneinfo(rkRead("w0/zoneinfo")));
+    const dma = b.zones[0];
+    // Blocks exist at orders 5,6,7,9,10 only, so orders 0–10 all find a block ≥ N; free − (2^10 − 1) = 2785 > 27.
+    expect(dma.watermarkOk?.low.every(Boolean)).toBe(true);
+    const tight = decodeBuddyinfo("Node 0, zone   Normal     30      0      2      0      0      0      0      0      0      0      0",
+      decodeZoneinfo("Node 0, zone   Normal\n  pages free     38\n        min      30\n        low      36\n        high     42\n"));
+    // 38 free pages (30 single pages, two order-2 blocks). Order 1 leaves 37 > 36: passes both marks;
+    // order 2 leaves 35: above min 30, not above low 36; order 3 leaves 31 > 30 but has no block ≥ 3.
+    expect(tight.zones[0].watermarkOk).toEqual({
+      min: [true, true, true, false, false, false, false, false, false, false, false],
+      low: [true, true, false, false, false, false, false, false, false, false, false],
+    });
+  });
   it("reads the public partial buddyinfo and pagetypeinfo with CMA", () => {
     expect(decodeBuddyinfo(fxRead("buddyinfo-stag-partial.txt")).zones.map((z) => z.zone)).toEqual(["DMA32", "Normal"]);
     const p = decodePagetypeinfo(fxRead("pagetypeinfo-cma-stag.txt"));

@@ -312,6 +312,11 @@ export interface BuddyZone {
   fragmentation: number[];
   /** Largest order with a free block now. */
   largestFreeOrder: number;
+  /**
+   * With a zoneinfo of the same moment: whether __zone_watermark_ok passes per order at the min
+   * and low marks, for an allocation whose highest zone is this one (lowmem_reserve 0).
+   */
+  watermarkOk?: { min: boolean[]; low: boolean[] };
 }
 
 export interface BuddyinfoResult extends Base {

@@ -28,7 +28,7 @@ export function registerDecode(program: Command, io: DecodeIo = processIo): void
     .argument("[file]", "file to read, or - for standard input (the default)")
     .option("--json", "print the structured result (schema in docs/decode.md)")
     .addOption(new Option("--kind <kind>", "read the input as this kind instead of detecting it").choices(DECODE_KINDS as string[]))
-    .option("--zoneinfo <file>", "a /proc/zoneinfo of the same moment, for meminfo's exact MemAvailable")
+    .option("--zoneinfo <file>", "a /proc/zoneinfo of the same moment: exact MemAvailable for meminfo, watermark checks for buddyinfo")
     .action((file: string | undefined, opts: { json?: boolean; kind?: string; zoneinfo?: string }) => {
       // A file that cannot be read throws; the CLI prints it on one line and exits 1.
       const text = readInput(file);
