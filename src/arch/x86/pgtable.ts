@@ -238,6 +238,13 @@ export class PgtablePool {
   private nextSlot = 0;
   /** Tables in use by level (index LEVEL_*), for the invariant checker. */
   readonly nr_tables = new Float64Array(5);
+  /** Bumped whenever a table is freed, so cached walks know they may be stale. */
+  gen = 0;
+  /** The last walk's answer: PTE table `walkTable` covers PMD index `walkPmd` under PGD `walkPgd`. */
+  walkPgd = NO_TABLE;
+  walkPmd = -1;
+  walkTable = NO_TABLE;
+  walkGen = -1;
 
   constructor(max_pfn: number, initialTables = 64) {
     this.ent_pfn = new Int32Array(initialTables * 512);
@@ -268,6 +275,7 @@ export class PgtablePool {
   }
 
   releaseSlot(t: number): void {
+    this.gen++;
     const base = t * 512;
     this.ent_pfn.fill(0, base, base + 512);
     this.ent_flags.fill(0, base, base + 512);
@@ -397,11 +405,24 @@ function populate(pool: PgtablePool, parent: number, i: number, child: number): 
 export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
   const pool = pgtablePool(k);
+  // Consecutive faults and walks mostly stay in one 2 MiB region: answer from the last walk
+  // while no table has been freed since (a TLB-like shortcut; the result is the same).
+  const pmdNr = Math.floor(addr / PMD_SIZE);
+  if (pool.walkPgd === pgd && pool.walkPmd === pmdNr && pool.walkGen === pool.gen) return pool.walkTable;
   const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
   if (pud === NO_TABLE) return NO_TABLE;
   const pmd = entry_table(pool, pud * 512 + pud_index(addr));
   if (pmd === NO_TABLE) return NO_TABLE;
-  return entry_table(pool, pmd * 512 + pmd_index(addr));
+  const t = entry_table(pool, pmd * 512 + pmd_index(addr));
+  if (t !== NO_TABLE) remember_walk(pool, pgd, pmdNr, t);
+  return t;
+}
+
+function remember_walk(pool: PgtablePool, pgd: number, pmdNr: number, t: number): void {
+  pool.walkPgd = pgd;
+  pool.walkPmd = pmdNr;
+  pool.walkTable = t;
+  pool.walkGen = pool.gen;
 }
 
 /** The PMD table covering `addr`, or NO_TABLE. */
@@ -423,6 +444,8 @@ export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): numb
   const pool = pgtablePool(k);
   const pgd = mm.pgd;
   if (pgd === NO_TABLE) throw new KernelBug("pte_alloc_table: mm has no pgd");
+  const pmdNr = Math.floor(addr / PMD_SIZE);
+  if (pool.walkPgd === pgd && pool.walkPmd === pmdNr && pool.walkGen === pool.gen) return pool.walkTable;
   const gi = pgd * 512 + pgd_index(addr);
   let pud = entry_table(pool, gi);
   if (pud === NO_TABLE) {
@@ -444,6 +467,7 @@ export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): numb
     if (pte === NO_TABLE) return NO_TABLE;
     populate(pool, pmd, mi, pte);
   }
+  remember_walk(pool, pgd, pmdNr, pte);
   return pte;
 }
 
