@@ -200,6 +200,45 @@ export function rankTasks(inp: RankInput): BadnessResult {
       res.spareAdj = lo;
     }
   }
+  // Per row, the oom_score_adj at which the choice flips (binary search; the winner is
+  // monotone in one task's adj).
+  const winnerWith = (i: number, adj: number): number => {
+    let w = -1;
+    let wp = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < rows.length; j++) {
+      let p: number;
+      if (j === i) {
+        const b = oom_badness({ ...inp.rows[j], oom_score_adj: adj }, Math.max(tp, 1), inp.era, inp.rootCap);
+        if (!b) continue;
+        p = b.points;
+      } else {
+        if (!rows[j].eligible) continue;
+        p = rows[j].points;
+      }
+      if (w < 0 || p > wp || (inp.laterWinsTies && p === wp)) {
+        w = j;
+        wp = p;
+      }
+    }
+    return w;
+  };
+  if (rows.length <= 2000) {
+    rows.forEach((r, i) => {
+      if (i === best) {
+        if (res.spareAdj !== undefined) r.pivotAdj = res.spareAdj;
+        return;
+      }
+      if (winnerWith(i, 1000) !== i) return;
+      let lo = -1000;
+      let hi = 1000;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (winnerWith(i, mid) === i) hi = mid;
+        else lo = mid;
+      }
+      r.pivotAdj = hi;
+    });
+  }
   if (inp.kernelPick !== undefined) {
     const pickRow = rows.find((r) => r.pid === inp.kernelPick);
     if (!pickRow) {

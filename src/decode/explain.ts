@@ -155,12 +155,30 @@ function pressureText(r: PressureResult): string[] {
   return out;
 }
 
+/** Options for `explain`. */
+export interface ExplainOptions {
+  /** Say what oom_score_adj would have spared (or doomed) this pid in each OOM report. */
+  pid?: number;
+}
+
+function pidText(r: OomReport, pid: number): string[] {
+  const row = r.badness.rows.find((x) => x.pid === pid);
+  if (!row) return [`  pid ${pid}: not in this report's task table`];
+  if (!row.eligible) return [`  pid ${pid} (${row.name}): oom_score_adj -1000, never a candidate`];
+  const chosen = r.badness.chosen?.pid === pid;
+  if (chosen) return [`  pid ${pid} (${row.name}) was the top scorer (${row.points} points)${row.pivotAdj !== undefined ? `; oom_score_adj ${row.pivotAdj} or lower would have spared it` : "; no oom_score_adj above -1000 would have spared it"}`];
+  return [
+    `  pid ${pid} (${row.name}) ranked #${row.rank ?? "?"} with ${row.points} points` +
+      (row.pivotAdj !== undefined ? `; it would have been chosen at oom_score_adj ${row.pivotAdj} or higher` : "; even oom_score_adj 1000 would not have made it the victim"),
+  ];
+}
+
 /** Human text for a decode result. */
-export function explain(r: DecodeResult): string {
+export function explain(r: DecodeResult, opts: ExplainOptions = {}): string {
   let out: string[];
   switch (r.kind) {
     case "oom-log":
-      out = r.reports.length === 0 ? ["No OOM report found."] : r.reports.flatMap((rep, i) => [...oomText(rep, i, r.reports.length), ""]);
+      out = r.reports.length === 0 ? ["No OOM report found."] : r.reports.flatMap((rep, i) => [...oomText(rep, i, r.reports.length), ...(opts.pid !== undefined ? pidText(rep, opts.pid) : []), ""]);
       out.push(...problems("log", [...r.missing, ...r.warnings]));
       return out.join("\n");
     case "meminfo": out = meminfoText(r); break;

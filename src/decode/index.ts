@@ -14,7 +14,7 @@ import { decodeBuddyinfo, decodePagetypeinfo } from "./buddyinfo.js";
 import { decodeKeyValue, decodePressure, decodeSmaps, decodeStatus, decodeSwaps } from "./procfiles.js";
 import type { DecodeKind, DecodeResult, ZoneinfoResult } from "./types.js";
 
-export { explain } from "./explain.js";
+export { explain, type ExplainOptions } from "./explain.js";
 export { detectKind } from "./detect.js";
 export type * from "./types.js";
 

@@ -189,6 +189,11 @@ export interface BadnessRow {
   oom_score?: number;
   eligible: boolean;
   rank?: number;
+  /**
+   * For the chosen task: the largest oom_score_adj that would have spared it. For the others:
+   * the smallest oom_score_adj that would have made it the victim (absent if even 1000 would not).
+   */
+  pivotAdj?: number;
 }
 
 export interface BadnessResult {

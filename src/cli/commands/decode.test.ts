@@ -36,6 +36,14 @@ describe("mmsim decode", () => {
     const forced = await run(["--kind", "buddyinfo", "--json", path.join(rk, "w0/buddyinfo")]);
     expect(JSON.parse(forced.out).kind).toBe("buddyinfo");
   });
+  it("--pid says what oom_score_adj would have spared or doomed a task", async () => {
+    const victim = await run([path.join(rk, "w3a/oom_report.1"), "--pid", "89"]);
+    expect(victim.out).toMatch(/pid 89 \(memA\) was the top scorer \(36405 points\); oom_score_adj 156 or lower would have spared it/);
+    // memB: 15563 pages; it beats memA (36405) at adj ≥ 400 (15563 + 400*52 = 36363 < 36405; 401 → 36415).
+    const other = await run([path.join(rk, "w3a/oom_report.1"), "--pid", "92"]);
+    expect(other.out).toMatch(/pid 92 \(memB\) ranked #3 with 15563 points; it would have been chosen at oom_score_adj 401 or higher/);
+    await expect(run([path.join(rk, "w3a/oom_report.1"), "--pid", "x"])).rejects.toBeInstanceOf(CommanderError);
+  });
   it("refuses an unknown --kind as a usage error and an unreadable file as a failure", async () => {
     await expect(run(["--kind", "nonsense", path.join(rk, "w0/meminfo")])).rejects.toBeInstanceOf(CommanderError);
     await expect(run([path.join(rk, "does-not-exist")])).rejects.toThrow(/ENOENT/);

@@ -1,10 +1,10 @@
 /**
- * `mmsim decode [FILE|-] [--json] [--kind KIND] [--zoneinfo FILE]`: explains an OOM report or a
+ * `mmsim decode [FILE|-] [--json] [--kind KIND] [--zoneinfo FILE] [--pid PID]`: explains an OOM report or a
  * /proc or cgroup memory file from a real system. The file is read here; src/decode does the
  * rest without I/O. A file that cannot be read is exit code 1, an unknown --kind 2 (commander).
  */
 import { readFileSync } from "node:fs";
-import { Option, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { decode, explain, DECODE_KINDS, type DecodeKind, type DecodeOptions } from "../../decode/index.js";
 
 /** Where the command writes (the CLI's io, or the process streams). */
@@ -28,14 +28,19 @@ export function registerDecode(program: Command, io: DecodeIo = processIo): void
     .argument("[file]", "file to read, or - for standard input (the default)")
     .option("--json", "print the structured result (schema in docs/decode.md)")
     .addOption(new Option("--kind <kind>", "read the input as this kind instead of detecting it").choices(DECODE_KINDS as string[]))
+    .option("--pid <pid>", "for OOM reports: the oom_score_adj that would have spared (or doomed) this pid", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("a pid is a non-negative integer");
+      return n;
+    })
     .option("--zoneinfo <file>", "a /proc/zoneinfo of the same moment: exact MemAvailable for meminfo, watermark checks for buddyinfo")
-    .action((file: string | undefined, opts: { json?: boolean; kind?: string; zoneinfo?: string }) => {
+    .action((file: string | undefined, opts: { json?: boolean; kind?: string; zoneinfo?: string; pid?: number }) => {
       // A file that cannot be read throws; the CLI prints it on one line and exits 1.
       const text = readInput(file);
       const dopts: DecodeOptions = {};
       if (opts.zoneinfo !== undefined) dopts.zoneinfoText = readFileSync(opts.zoneinfo, "utf8");
       if (opts.kind !== undefined) dopts.kind = opts.kind as DecodeKind;
       const res = decode(text, dopts);
-      io.out(opts.json ? `${JSON.stringify(res, (_k, v: unknown) => (v === Number.NEGATIVE_INFINITY ? null : v), 2)}\n` : `${explain(res)}\n`);
+      io.out(opts.json ? `${JSON.stringify(res, (_k, v: unknown) => (v === Number.NEGATIVE_INFINITY ? null : v), 2)}\n` : `${explain(res, opts.pid !== undefined ? { pid: opts.pid } : {})}\n`);
     });
 }
