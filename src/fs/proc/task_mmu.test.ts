@@ -126,3 +126,19 @@ describe("Pss after fork", () => {
     expect(rc).toContain("Shared_Dirty:        128 kB\n");
   });
 });
+
+describe("THPeligible against w1t (1 GiB, THP always)", () => {
+  it("marks the 128 MiB anonymous mapping eligible and every other VMA not, as the real smaps does", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const p = spawnProcess(k, { comm: "anon" });
+    const a = p.mmap(128 * MiB, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4096);
+    const col = (smaps: string): string[] => smaps.split("\n").filter((l) => l.startsWith("THPeligible:"));
+    const realSmaps = readFileSync(path.resolve(repoRoot, "../shared/realkernel/data/w1t/proc.smaps"), "utf8");
+    expect(col(proc_pid_smaps(k, p.task))).toEqual(col(realSmaps));
+    expect(col(realSmaps)).toContain("THPeligible:    1");
+    // MADV_NOHUGEPAGE takes it away (w1's smaps).
+    p.madvise(a, 128 * MiB, "nohugepage");
+    expect(col(proc_pid_smaps(k, p.task))).not.toContain("THPeligible:    1");
+  });
+});

@@ -10,8 +10,8 @@
  * A page is "private" when its mapcount is below 2, dirty when the PTE or the page is dirty, and
  * referenced when the PTE is young or the page has PG_referenced.
  *
- * Simplified: no THP or hugetlb mappings to report (their lines read 0), THPeligible is 0 (the
- * THP sysfs state arrives with the THP issue), no swap entries to report until swap exists (Swap
+ * Simplified: no THP or hugetlb mappings to report (their lines read 0; THPeligible follows
+ * hugepage_vma_check for anonymous VMAs, 0 for files), no swap entries to report until swap exists (Swap
  * and SwapPss count MM_SWAPENTS-style swap PTEs at a full page each, without swap-count sharing),
  * no ProtectionKey line (qemu64 has no PKU, like the reference machine), no anon_vma_name.
  * @kernel fs/proc/task_mmu.c show_map_vma, show_vma_header_prefix, show_smap, __show_smap,
@@ -33,12 +33,18 @@ import {
   type mm_struct,
   type vm_area_struct,
   VM_EXEC,
+  VM_HUGEPAGE,
+  VM_HUGETLB,
   VM_LOCKED,
   VM_MAYSHARE,
+  VM_NOHUGEPAGE,
   VM_READ,
   VM_SOFTDIRTY,
+  VM_SPECIAL,
+  VM_STACK_INCOMPLETE_SETUP,
   VM_WRITE,
 } from "../../mm/mm_types.js";
+import { hugepage_flags_always, hugepage_flags_enabled } from "../../mm/huge_memory.js";
 
 const PSS_SHIFT = 12;
 
@@ -278,6 +284,28 @@ export function show_smap_vma_flags(vma: vm_area_struct): string {
 }
 
 /**
+ * Could THP back this VMA (smaps' THPeligible): not NOHUGEPAGE or special, a whole aligned 2 MiB
+ * range inside it, THP enabled for it by sysfs, and anonymous (shmem files follow their mount's
+ * huge= option, which is "never" without a tmpfs mount option; regular-file THP needs the page
+ * cache issue). An anonymous VMA without an anon_vma yet still counts, as smaps asks.
+ * @kernel mm/huge_memory.c hugepage_vma_check (smaps = true, in_pf = false, enforce_sysfs = true)
+ * @kernel include/linux/huge_mm.h transhuge_vma_suitable
+ */
+export function thp_eligible(k: Kernel, vma: vm_area_struct): boolean {
+  const flags = vma.vm_flags;
+  if ((flags & VM_NOHUGEPAGE) !== 0) return false;
+  if ((flags & (VM_SPECIAL | VM_HUGETLB)) !== 0) return false; // VM_NO_KHUGEPAGED
+  const HPAGE = 2 * 1024 * 1024;
+  if (vma.vm_file !== null && ((vma.vm_start / 4096 - vma.vm_pgoff) % 512 + 512) % 512 !== 0) return false;
+  const haddr = Math.floor((vma.vm_end - HPAGE) / HPAGE) * HPAGE;
+  if (haddr < vma.vm_start || haddr + HPAGE > vma.vm_end) return false;
+  if (vma.vm_file !== null) return false; // shmem huge=never; no file THP yet
+  if (!hugepage_flags_enabled(k) || ((flags & VM_HUGEPAGE) === 0 && !hugepage_flags_always(k))) return false;
+  if ((flags & VM_STACK_INCOMPLETE_SETUP) === VM_STACK_INCOMPLETE_SETUP) return false; // vma_is_temporary_stack
+  return true;
+}
+
+/**
  * One VMA's /proc/PID/smaps block.
  * @kernel fs/proc/task_mmu.c show_smap
  */
@@ -290,7 +318,7 @@ export function show_smap(k: Kernel, vma: vm_area_struct): string {
   s += dec(" kB\nMMUPageSize:    ", 4);
   s += " kB\n";
   s += __show_smap(mss, false);
-  s += "THPeligible:    0\n";
+  s += `THPeligible:    ${thp_eligible(k, vma) ? 1 : 0}\n`;
   s += show_smap_vma_flags(vma);
   return s;
 }
