@@ -50,7 +50,7 @@ import {
   vma_is_anonymous,
 } from "./mm_types.js";
 import { __split_vma, find_vma, find_vma_prev, PAGE_ALIGN, vma_merge } from "./mmap.js";
-import { faultin_range } from "./mlock.js";
+import { faultin_range, munlock_vma_range } from "./mlock.js";
 import { zap_page_range } from "./memory.js";
 import {
   NR_ACTIVE_ANON,
@@ -246,6 +246,8 @@ function madvise_vma_behavior(k: Kernel, t: task_struct, vma: vm_area_struct, pr
       if (vma.vm_flags & forbidden) return -EINVAL;
       if (start === end) return 0;
       if (behavior === MADV_FREE) return madvise_free_single_vma(k, vma, start, end);
+      // page_remove_rmap's munlock_vma_page for MADV_DONTNEED_LOCKED on a VM_LOCKED VMA.
+      if (vma.vm_flags & VM_LOCKED) munlock_vma_range(k, vma, start, end);
       zap_page_range(k, vma, start, end - start);
       return 0;
     }

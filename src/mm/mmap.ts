@@ -206,8 +206,10 @@ function mt_insert(mm: mm_struct, vma: vm_area_struct): void {
   if (i < a.length && a[i].vm_start < vma.vm_end) {
     throw new KernelBug("VMA insert overlaps", { start: vma.vm_start, end: vma.vm_end, other: a[i].vm_start });
   }
-  if (i === a.length) a.push(vma);
-  else a.splice(i, 0, vma);
+  // Open a hole at i by shifting the tail up one (no splice: it allocates a result array).
+  a.push(vma);
+  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
+  a[i] = vma;
 }
 
 /** Removes a VMA from the set (vma_mas_remove). */
@@ -773,6 +775,7 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   }
   let i = vma_index(mm, start);
   const prev = i > 0 ? mm.mm_mt[i - 1] : null;
+  // The detached VMAs (mt_detach), in a per-call array: unmap_region and remove_mt read it.
   const detached: vm_area_struct[] = [];
   let locked_vm = 0;
   const a = mm.mm_mt;
@@ -786,16 +789,17 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
     if (v.vm_flags & VM_LOCKED) locked_vm += vma_pages(v);
     detached.push(v);
   }
-  // Detach from the set.
+  // Detach from the set: shift the tail down over them.
   const count = detached.length;
   first = vma_index(mm, start);
-  a.splice(first, count);
-  if (mm.cache && detached.includes(mm.cache)) mm.cache = null;
+  for (let j = first; j + count < a.length; j++) a[j] = a[j + count];
+  a.length -= count;
+  if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   const next = first < a.length ? a[first] : null;
-  for (const v of detached) if (v.vm_file) __remove_shared_vm_struct(v);
+  for (let j = 0; j < count; j++) if (detached[j].vm_file) __remove_shared_vm_struct(detached[j]);
   mm.locked_vm -= locked_vm;
   mm.map_count -= count;
-  munlock_detached(k, detached);
+  if (locked_vm) munlock_detached(k, detached);
   unmap_region(k, mm, detached, prev, next, start, end);
   remove_mt(k, mm, detached);
   return 0;

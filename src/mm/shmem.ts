@@ -16,6 +16,7 @@ import type { task_struct } from "../kernel/sched.js";
 import { errnoValues } from "../kernel/errno.js";
 import { FMODE_READ, FMODE_WRITE, type address_space, type file, type inode, type vm_area_struct, VM_NORESERVE } from "./mm_types.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
+import { shmem_truncate_pages } from "./memory.js";
 
 const PAGE_SIZE = 4096;
 
@@ -40,6 +41,11 @@ const mappings = new WeakMap<Kernel, Map<number, address_space>>();
 /** The address_space a file page's mapping id names. */
 export function mapping_by_id(k: Kernel, id: number): address_space | undefined {
   return mappings.get(k)?.get(id);
+}
+
+/** Every live shmem address_space of a machine (the superblock's inode list), for checkers. */
+export function shmem_mappings(k: Kernel): IterableIterator<address_space> {
+  return (mappings.get(k) ?? new Map<number, address_space>()).values();
 }
 
 /** VM_ACCT: bytes to pages, rounded up. */
@@ -78,8 +84,9 @@ export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string,
     f_op: {
       mmap: shmem_mmap,
       release: (kk: Kernel) => {
-        // shmem_evict_inode: unaccount the size; the pages go with the inode (their freeing is
-        // the page cache's business: memory.ts drops them when the last mapping is zapped).
+        // shmem_evict_inode: the pages leave the page cache (freed unless still mapped) and the
+        // size is unaccounted.
+        shmem_truncate_pages(kk, mapping);
         if (charged) vm_unacct_memory(kk, charged);
         mappings.get(kk)?.delete(mapping.id);
       },

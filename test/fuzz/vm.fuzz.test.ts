@@ -18,8 +18,9 @@ import { find_vma, is_data_mapping, is_exec_mapping, is_stack_mapping } from "..
 import { type mm_struct, VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_WRITE, vma_pages } from "../../src/mm/mm_types.js";
 import { MiB } from "../../src/mm/types.js";
 import { F, PG_mlocked } from "../../src/mm/memmap.js";
-import { global_zone_page_state } from "../../src/mm/vmstat.js";
-import { NR_MLOCK } from "../../src/mm/vmstat_items.js";
+import { global_node_page_state, global_zone_page_state } from "../../src/mm/vmstat.js";
+import { shmem_mappings } from "../../src/mm/shmem.js";
+import { NR_MLOCK, NR_SHMEM } from "../../src/mm/vmstat_items.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
 import { type Process, ProcessKilled, spawnProcess } from "../../src/sim/process.js";
 
@@ -113,6 +114,10 @@ function checkAccounting(k: Kernel, procs: Process[], baseline: number): void {
   const flags = k.mem_map.flags;
   for (let pfn = 0; pfn < flags.length; pfn++) if (flags[pfn] & F(PG_mlocked)) mlocked++;
   expect(global_zone_page_state(k, NR_MLOCK)).toBe(mlocked);
+  // Shmem: the page cache of the live shmem files, no more (a released file's pages are gone).
+  let cached = 0;
+  for (const as of shmem_mappings(k)) cached += as.i_pages.size;
+  expect(global_node_page_state(k, NR_SHMEM)).toBe(cached);
   void procs;
 }
 
