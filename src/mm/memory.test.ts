@@ -302,3 +302,17 @@ describe("checkMm", () => {
     expect(() => checkMm(k)).toThrow(/mapcount/);
   });
 });
+
+describe("tracing", () => {
+  it("emits page_fault_user with the address and x86 error code for each fault, and nothing on hits", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 2 * 4096);
+    const seen: string[] = [];
+    k.trace.on("page_fault_user", (r) => seen.push(r.message));
+    access_range(k, t, a, 2 * 4096, ACCESS_WRITE);
+    access_range(k, t, a, 2 * 4096, ACCESS_WRITE);
+    // error_code 0x6 = X86_PF_USER | X86_PF_WRITE, PTE not present.
+    expect(seen).toEqual([`address=0x${a.toString(16)} ip=0x0 error_code=0x6`, `address=0x${(a + 4096).toString(16)} ip=0x0 error_code=0x6`]);
+  });
+});

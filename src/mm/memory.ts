@@ -616,8 +616,9 @@ const outcome: FaultOutcome = { ret: 0, si_code: 0 };
 /**
  * A user-mode page fault at `addr`: find the VMA (growing a VM_GROWSDOWN stack), check the
  * access, run handle_mm_fault. Returns the VMA that handled it, or null with `outcome` saying why
- * (SIGSEGV with its si_code).
- * @kernel arch/x86/mm/fault.c do_user_addr_fault
+ * (SIGSEGV with its si_code). Emits the exceptions:page_fault_user tracepoint.
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault, trace_page_fault_entries
+ * @kernel arch/x86/include/asm/trace/exceptions.h page_fault_user
  */
 function do_user_addr_fault(
   k: Kernel,
@@ -627,6 +628,10 @@ function do_user_addr_fault(
   error_code: number,
   hint: vm_area_struct | null,
 ): vm_area_struct | null {
+  if (k.trace.active && k.trace.enabled("page_fault_user")) {
+    // The model has no instruction pointer: ip reads 0.
+    k.trace.emit("page_fault_user", { address: addr, ip: 0, error_code: error_code }, `address=0x${addr.toString(16)} ip=0x0 error_code=0x${error_code.toString(16)}`);
+  }
   let vma = hint !== null && hint.vm_start <= addr && addr < hint.vm_end ? hint : find_vma(mm, addr);
   outcome.ret = 0;
   outcome.si_code = 0;
