@@ -51,6 +51,12 @@ const CASES: Record<string, Expect[]> = {
     { constraint: "global", selection: { pid: 19961, score: 17 }, victim: { pid: 31357, comm: "sh", total_vm_kB: 5400, anon_rss_kB: 252, file_rss_kB: 4, shmem_rss_kB: 0 } },
     { constraint: "global", contextPid: 3035, victim: { pid: 3035, comm: "oomprocs", total_vm_kB: 1056800, anon_rss_kB: 8, file_rss_kB: 4, shmem_rss_kB: 0 } },
   ],
+  "tidb-3.10-el7-kill-lines-indented.log": [{ constraint: "global", selection: { pid: 21945, score: 956 }, victim: { pid: 21945, comm: "tidb-server", total_vm_kB: 33027492, anon_rss_kB: 31303276, file_rss_kB: 0, shmem_rss_kB: 0 } }],
+  "rhel6-2.6.32-blank-separated.log": [
+    { constraint: "global", selection: { pid: 9682, score: 9 }, victim: { pid: 9682, comm: "mysqld", total_vm_kB: 47388, anon_rss_kB: 3744, file_rss_kB: 80 } },
+    { trigger: { comm: "httpd", pid: 8911, gfp: 0x201da, names: "GFP_HIGHUSER_MOVABLE|__GFP_COLD", order: 0, adj: 0 }, constraint: "global" },
+  ],
+  "lxc-2.6.32-memcg-grep.log": [{ trigger: { comm: "java", gfp: 0xd0, names: "GFP_KERNEL", order: 0 }, constraint: "memcg", selection: { pid: 215701, score: 854 }, victim: { pid: 215701, comm: "java", total_vm_kB: 11017300, anon_rss_kB: 7152432, file_rss_kB: 1232 } }],
   "lkml-6.3-cpuset-useless-kill.log": [{ trigger: { comm: "mem_on_node0" }, constraint: "cpuset", victim: { pid: 13432, comm: "mem_on_node1" } }],
 };
 
@@ -146,6 +152,12 @@ describe("OOM reports from public sources", () => {
     expect(r.zones[0].buddy?.counts.slice(0, 13)).toEqual([5, 5, 10, 9, 5, 7, 7, 4, 2, 4, 5, 2, 5]);
     expect(r.warnings.map((w) => w.part)).toContain("buddy:Normal");
     expect(r.missing.map((m) => m.part)).not.toContain("victim");
+  });
+  it("reads the uid of every kill-line layout", () => {
+    expect(decodeOomLog(read("tidb-3.10-el7-kill-lines-indented.log")).reports[0].victim?.uid).toBe(1000);
+    expect(decodeOomLog(read("rhel6-2.6.32-blank-separated.log")).reports[0].victim?.uid).toBe(27);
+    expect(decodeOomLog(read("lxc-2.6.32-memcg-grep.log")).reports[0].victim?.uid).toBe(679);
+    expect(decodeOomLog(read("lkml-5.6-callerid-global.log")).reports[0].victim?.uid).toBe(0);
   });
   it("tells the selected parent from the child sacrificed in its place (before 5.1)", () => {
     const [old, now] = decodeOomLog(read("lkml-2019-sacrifice-child-vs-5.3-wrapped.log")).reports;

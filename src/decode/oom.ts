@@ -362,7 +362,8 @@ function parseDraft(d: Draft): OomReport {
       const sr = f(/shmem-rss:(\d+)kB/);
       if (sr !== undefined) { v.shmem_rss_kB = sr; addLo(kver(4, 5), "victim line prints shmem-rss (4.5+)"); }
       else if (fr !== undefined) addHi(kver(4, 8), "victim line has file-rss but no shmem-rss (before 4.9)");
-      const uid = f(/UID:(\d+)/); if (uid !== undefined) v.uid = uid;
+      // "UID:1000 pgtables:…" (5.x) or "(comm), UID 1000, total-vm:…" (RHEL 7 backport).
+      const uid = f(/UID:? ?(\d+)/); if (uid !== undefined) v.uid = uid;
       const pg = f(/pgtables:(\d+)kB/); if (pg !== undefined) v.pgtables_kB = pg;
       const adj = f(/oom_score_adj:(-?\d+)/); if (adj !== undefined) v.oom_score_adj = adj;
       if (v.reason?.startsWith("Out of memory (oom_kill_allocating_task)")) warnings.push({ part: "policy", message: "vm.oom_kill_allocating_task was set", line: l.line });
@@ -421,6 +422,12 @@ function parseDraft(d: Draft): OomReport {
   } else if (memcgSeen || rep.selection?.memcg || rep.victim?.reason?.startsWith("Memory cgroup")) rep.constraint = "memcg";
   else if (rep.trigger.nodemask !== undefined && rep.trigger.nodemask !== "(null)") rep.constraint = "mempolicy";
   else if (rep.zones.length > 0 || rep.victim || rep.selection) rep.constraint = "global";
+  else if (rep.trigger.comm !== undefined) {
+    // Before 4.19 only memcg OOMs name their kind; a bare header without memcg lines is
+    // most likely global, but the rest of the report is not there to say so.
+    rep.constraint = "global";
+    warnings.push({ part: "constraint", message: "assumed global: no memcg, cpuset or mempolicy lines in what is left of the report" });
+  }
 
   // What could not be found.
   if (!rep.trigger.comm) missing.push({ part: "trigger", message: "no 'invoked oom-killer' line: the report's header is cut" });
