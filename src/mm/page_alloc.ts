@@ -1565,6 +1565,7 @@ function has_managed_dma(k: Kernel): boolean {
 /** Scratch alloc_contexts for the fast path, one per nesting depth (hooks may allocate). */
 const acPool: alloc_context[] = [];
 let acDepth = 0;
+const NO_ZONES: zone[] = [];
 
 function newAc(): alloc_context {
   return { zonelist: [], nodemask: null, preferred_zoneref: -1, thisnode: -1, migratetype: 0, highest_zoneidx: 0, spread_dirty_pages: false };
@@ -1605,7 +1606,7 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
     pfn = __alloc_pages_slowpath(k, gfp, order, ac);
   }
   const migratetype = ac.migratetype;
-  ac.zonelist = [];
+  ac.zonelist = NO_ZONES;
   ac.nodemask = null;
   acDepth--;
   if (k.trace.enabled("mm_page_alloc")) {
