@@ -27,7 +27,8 @@ import {
   SEGV_ACCERR,
   SEGV_MAPERR,
 } from "./memory.js";
-import { MM_ANONPAGES, type mm_struct } from "./mm_types.js";
+import { MM_ANONPAGES, type mm_struct, VM_GROWSDOWN } from "./mm_types.js";
+import { spawnProcess } from "../sim/process.js";
 import { folio_referenced } from "./rmap.js";
 import { do_mmap, do_munmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "./mmap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
@@ -314,5 +315,33 @@ describe("tracing", () => {
     access_range(k, t, a, 2 * 4096, ACCESS_WRITE);
     // error_code 0x6 = X86_PF_USER | X86_PF_WRITE, PTE not present.
     expect(seen).toEqual([`address=0x${a.toString(16)} ip=0x0 error_code=0x6`, `address=0x${(a + 4096).toString(16)} ip=0x0 error_code=0x6`]);
+  });
+});
+
+describe("the growsdown stack", () => {
+  it("grows down to cover a fault below it and counts the new pages in VmStk", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "stk" });
+    const stack = p.mm?.mm_mt.find((v) => (v.vm_flags & VM_GROWSDOWN) !== 0);
+    if (!stack) throw new Error("no stack VMA");
+    const start = stack.vm_start;
+    const stk0 = p.mm?.stack_vm ?? 0;
+    const r = p.write(start - 16 * 4096, 4096);
+    expect(r.minflt).toBe(1);
+    expect(stack.vm_start).toBe(start - 16 * 4096);
+    expect((p.mm?.stack_vm ?? 0) - stk0).toBe(16);
+    checkMm(k);
+  });
+
+  it("refuses to grow into the 1 MiB guard gap above another mapping: SIGSEGV", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "stk" });
+    const stack = p.mm?.mm_mt.find((v) => (v.vm_flags & VM_GROWSDOWN) !== 0);
+    if (!stack) throw new Error("no stack VMA");
+    // A mapping ending 64 pages below the stack: growing by one page would leave less than
+    // stack_guard_gap (256 pages) between them.
+    const below = stack.vm_start - 64 * 4096 - 16 * 4096;
+    p.mmap(16 * 4096, { prot: "rw", flags: "private|anonymous|fixed", addr: below });
+    expect(() => p.write(stack.vm_start - 4096, 4096)).toThrow(/SIGSEGV/);
   });
 });
