@@ -740,7 +740,7 @@ function zoneVerdicts(rep: OomReport): ZoneVerdict[] {
       v.blocksAtOrder = blocks;
     }
     if (!v.allowed) {
-      v.why = gfp ? `${gfp.names || gfp.hex} may not use ${z.name} (highest zone ${gfp.highestZone})` : "not allowed";
+      v.why = gfp ? `${gfp.names || gfp.hex} may not use ${z.name} (highest zone ${zoneLabel(gfp.highestZone, rep.kernel.arch)})` : "not allowed";
       out.push(v);
       continue;
     }
@@ -776,6 +776,11 @@ function kb(n: number | undefined): string {
   return `${n} kB`;
 }
 
+/** The highest zone as this machine names it: __GFP_HIGHMEM means Normal on 64-bit. */
+function zoneLabel(z: string, arch: KernelInfo["arch"]): string {
+  return z === "HighMem" && arch !== "i386" ? "Normal (no HighMem on 64-bit)" : z;
+}
+
 function summarize(rep: OomReport): string[] {
   const out: string[] = [];
   const t = rep.trigger;
@@ -783,7 +788,7 @@ function summarize(rep: OomReport): string[] {
     const g = t.gfp;
     out.push(
       `${t.comm}${t.pid !== undefined ? ` (pid ${t.pid})` : ""} asked for ${t.order !== undefined ? `an order-${t.order} block (${kb(((t.requestBytes ?? 4096) / 1024) | 0)})` : "memory"}` +
-        (g ? ` with gfp_mask ${g.hex} = ${g.names || "(no flags)"} [${g.era} layout], zones up to ${g.highestZone}, from ${g.migratetype} pageblocks` : "") +
+        (g ? ` with gfp_mask ${g.hex} = ${g.names || "(no flags)"} [${g.era} layout], zones up to ${zoneLabel(g.highestZone, rep.kernel.arch)}, from ${g.migratetype} pageblocks` : "") +
         (t.oom_score_adj !== undefined ? `, itself at oom_score_adj ${t.oom_score_adj}` : "") + ".",
     );
   } else out.push("The report's header (the trigger line) is missing.");
@@ -810,6 +815,8 @@ function summarize(rep: OomReport): string[] {
       out.push(`Constraint ${rep.constraintName ?? "unknown"}.`);
   }
   const bad = rep.zoneVerdicts.filter((v) => v.allowed);
+  if (rep.zoneVerdicts.length > 0 && bad.length === 0)
+    out.push("No zone the report shows may serve this allocation (mask or node limits): reclaim cannot help, and killing a task frees only memory this allocation cannot use.");
   if (bad.length > 0) out.push(`Allowed zones: ${bad.map((v) => `${v.node !== undefined ? `node ${v.node} ` : ""}${v.zone}: ${v.why}`).join(" | ")}.`);
   const p = rep.picture;
   const parts: string[] = [];
