@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { spawnProcess } from "../sim/process.js";
+import { _PAGE_DIRTY } from "../arch/x86/pgtable.js";
+import { find_vma } from "./mmap.js";
+import { MM_ANONPAGES, VM_DONTCOPY, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WIPEONFORK } from "./mm_types.js";
+import { follow_pte } from "./memory.js";
+import { global_node_page_state } from "./vmstat.js";
+import { NR_ANON_MAPPED } from "./vmstat_items.js";
+import { MiB } from "./types.js";
+
+const PAGE = 4096;
+const boot = () => start_kernel({ memory: 256 * MiB });
+
+describe("madvise", () => {
+  it("MADV_DONTNEED drops the pages: rss and AnonPages fall, the next read maps the zero page", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(16 * PAGE);
+    p.touch(a, 16 * PAGE, { write: true });
+    const anon = global_node_page_state(k, NR_ANON_MAPPED);
+    p.madvise(a, 8 * PAGE, "dontneed");
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(global_node_page_state(k, NR_ANON_MAPPED)).toBe(anon - 8);
+    expect(p.mm!.map_count).toBe(1); // the VMA stays
+  });
+
+  it("MADV_FREE cleans the PTEs of pages only this process maps", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(4 * PAGE);
+    p.touch(a, 4 * PAGE, { write: true });
+    expect(follow_pte(k, p.mm!, a)!.flags & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
+    p.madvise(a, 4 * PAGE, "free");
+    expect(follow_pte(k, p.mm!, a)!.flags & _PAGE_DIRTY).toBe(0);
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(4); // still resident until reclaim wants them
+  });
+
+  it("flag advice splits the VMA and sets the flag only on the range", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(8 * PAGE);
+    p.madvise(a + 4 * PAGE, 4 * PAGE, "hugepage");
+    expect(p.mm!.map_count).toBe(2);
+    expect(find_vma(p.mm!, a + 4 * PAGE)!.vm_flags & VM_HUGEPAGE).toBe(VM_HUGEPAGE);
+    p.madvise(a + 4 * PAGE, 4 * PAGE, "nohugepage");
+    expect(find_vma(p.mm!, a + 4 * PAGE)!.vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE)).toBe(VM_NOHUGEPAGE);
+  });
+
+  it("MADV_DONTFORK keeps the range out of the child; MADV_WIPEONFORK gives the child zeroes", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(4 * PAGE, { addr: 0x20000000 });
+    const b = p.mmap(4 * PAGE, { addr: 0x30000000 });
+    p.touch(a, 4 * PAGE, { write: true });
+    p.touch(b, 4 * PAGE, { write: true });
+    p.madvise(a, 4 * PAGE, "dontfork");
+    p.madvise(b, 4 * PAGE, "wipeonfork");
+    expect(find_vma(p.mm!, a)!.vm_flags & VM_DONTCOPY).toBe(VM_DONTCOPY);
+    expect(find_vma(p.mm!, b)!.vm_flags & VM_WIPEONFORK).toBe(VM_WIPEONFORK);
+    const c = p.fork();
+    expect(find_vma(c.mm!, a)?.vm_start === a).toBe(false);
+    expect(find_vma(c.mm!, b)!.vm_start).toBe(b);
+    expect(c.mm!.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(follow_pte(k, c.mm!, b)?.flags ?? 0).toBe(0);
+  });
+
+  it("MADV_POPULATE_WRITE faults the range in without touching it from user space", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(8 * PAGE);
+    p.madvise(a, 8 * PAGE, "populate_write");
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+  });
+});
