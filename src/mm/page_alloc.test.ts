@@ -5,6 +5,7 @@ import { checkBuddy } from "../sim/invariants/buddy.js";
 import {
   __GFP_COMP,
   __GFP_NORETRY,
+  __GFP_THISNODE,
   __GFP_NOWARN,
   __GFP_ZERO,
   GFP_ATOMIC,
@@ -58,7 +59,7 @@ import {
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
-import { NR_FREE_PAGES, NUMA_HIT, NUMA_LOCAL, PGALLOC_DMA, PGALLOC_DMA32, PGFREE, COMPACTSTALL } from "./vmstat_items.js";
+import { NR_FREE_PAGES, NUMA_FOREIGN, NUMA_HIT, NUMA_LOCAL, NUMA_MISS, NUMA_OTHER, PGALLOC_DMA, PGALLOC_DMA32, PGFREE, COMPACTSTALL } from "./vmstat_items.js";
 
 const nrFree = (z: { free_area: { nr_free: number }[] }): number[] => z.free_area.map((a) => a.nr_free);
 
@@ -529,6 +530,45 @@ describe("prep_new_page and freeing compound and split pages", () => {
     const k = makeTestMachine({ pcp: false });
     const p = alloc_pages(k, GFP_KERNEL | __GFP_RECLAIMABLE, 0);
     expect(get_pageblock_migratetype(k, p)).toBe(MIGRATE_RECLAIMABLE);
+  });
+});
+
+describe("on a two-node boot (w0-numa2 layout)", () => {
+  const boot = () =>
+    start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+
+  it("sizes each node's pcp lists from its own CPU, as w0-numa2's zoneinfo shows", () => {
+    const k = boot();
+    const hb = (nid: number, zid: number) => k.node_data[nid].node_zones[zid].per_cpu_pageset.map((p) => [p.high, p.batch]);
+    // Real: node 0 DMA high 237 batch 1, DMA32 6926/31; node 1 DMA32 7965/31, on both CPUs.
+    expect(hb(0, ZONE_DMA)).toEqual([[237, 1], [237, 1]]);
+    expect(hb(0, ZONE_DMA32)).toEqual([[6926, 31], [6926, 31]]);
+    expect(hb(1, ZONE_DMA32)).toEqual([[7965, 31], [7965, 31]]);
+  });
+
+  it("counts numa_hit/local on the preferred node and numa_miss/foreign/other off it", () => {
+    const k = boot();
+    const z0 = k.node_data[0].node_zones[ZONE_DMA32];
+    const z1 = k.node_data[1].node_zones[ZONE_DMA32];
+    k.cpu = 0;
+    const a = __alloc_pages(k, GFP_KERNEL, 0, 1, null); // wants node 1 from CPU 0: hit, other
+    expect(k.page_zone(a)).toBe(z1);
+    expect(z1.vm_numa_event[NUMA_HIT]).toBe(1);
+    expect(z1.vm_numa_event[NUMA_OTHER]).toBe(1);
+    const b = __alloc_pages(k, GFP_KERNEL, 0, 0, [1]); // prefers node 0, nodemask only node 1
+    expect(k.page_zone(b)).toBe(z1);
+    expect(z1.vm_numa_event[NUMA_MISS]).toBe(0); // preferred zone is the first allowed: node 1
+    // Exhaust node 1 for __GFP_THISNODE: it fails rather than fall back to node 0.
+    k.cpu = 1;
+    let n = 0;
+    while (__alloc_pages(k, GFP_KERNEL | __GFP_THISNODE | __GFP_NOWARN, 3, 1, null) !== NO_PFN) n++;
+    expect(n).toBeGreaterThan(1000);
+    const c = __alloc_pages(k, GFP_KERNEL, 0, 1, null); // falls back to node 0: miss + foreign
+    expect(k.page_zone(c)?.node).toBe(0);
+    expect(z0.vm_numa_event[NUMA_MISS]).toBe(1);
+    expect(z1.vm_numa_event[NUMA_FOREIGN]).toBe(1);
+    expect(z0.vm_numa_event[NUMA_OTHER]).toBe(1);
+    checkBuddy(k);
   });
 });
 
