@@ -184,6 +184,7 @@ export interface BadnessRow {
   adj_pages: number;
   /** Root bonus subtracted (kernels before 5.9). */
   root_bonus_pages: number;
+  /** The badness; −Infinity (JSON null) for a task that is not eligible (oom_score_adj −1000). */
   points: number;
   /** points as /proc/PID/oom_score would show it: 1000 + points*1000/totalpages, halved (6.1). */
   oom_score?: number;
