@@ -11,6 +11,9 @@ import { Command, CommanderError } from "commander";
 import { pathToFileURL } from "node:url";
 import { registerBoot } from "./commands/boot.js";
 import { registerDecode } from "./commands/decode.js";
+import { registerRun } from "./commands/run.js";
+import { registerScenarios } from "./commands/scenarios.js";
+import { registerTools } from "./commands/tools.js";
 
 /** Where a command writes; tests pass buffers, main passes the process streams. */
 export interface CliIo {
@@ -36,6 +39,9 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride();
   registerBoot(program, io);
   registerDecode(program, io);
+  registerRun(program, io);
+  registerScenarios(program, io);
+  registerTools(program, io);
   for (const c of program.commands) {
     c.showSuggestionAfterError(false)
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })

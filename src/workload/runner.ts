@@ -127,6 +127,8 @@ export interface RunOptions {
   timelineCap?: number;
   /** Use this machine instead of booting one (tests). */
   machine?: Machine;
+  /** Called with the machine right after boot (the CLI keeps it for free/vmstat/pmap/smem). */
+  onMachine?: (m: Machine) => void;
 }
 
 /**
@@ -219,6 +221,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     if (e instanceof RangeError) throw new ScenarioError(sc.file, 1, 1, "machine", e.message);
     throw e;
   }
+  opts.onMachine?.(m);
   const k = m.kernel;
   const timeline: TimelineEntry[] = [];
   let dropped = 0;

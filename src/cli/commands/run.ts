@@ -1,0 +1,175 @@
+/**
+ * `mmsim run [FILE|NAME] [--seed N] [--cat PATH]… [--trace EVENT[,EVENT…]] [--json] [--quiet]
+ * [--show TOOL[,TOOL…]]`: runs a scenario file (or a shipped scenario by name; `tour` when none
+ * is given) and prints its report. The file is read here; parsing, running and the report are
+ * the pure src/workload modules.
+ *
+ * Exit codes: 0 every expectation holds; 1 an expectation failed (the diff goes to stderr);
+ * 2 a mistake in the scenario file or the command line, on one located line
+ * (`scenario.yaml:14:9 processes[1].run[3].touch.region: no mapping named "heap"`).
+ *
+ * The report on stdout holds only simulated quantities, so it is byte-identical run to run;
+ * the wall-clock speed (simulated operations per real second) and the progress bar (only on a
+ * terminal, only for runs over a second) go to stderr.
+ */
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import type { Machine } from "../../api/index.js";
+import { parseScenario } from "../../workload/parse.js";
+import { runScenario, type RunResult } from "../../workload/runner.js";
+import { formatFailures, formatReport, formatReportJson } from "../../workload/report.js";
+import { ScenarioError, type Scenario } from "../../workload/schema.js";
+import { UsageError, type CliIo } from "../main.js";
+import { toolOutput, TOOL_NAMES } from "./tools.js";
+
+/** The shipped scenarios' folder (repo/scenarios, from src/cli/commands or dist/cli/commands). */
+export const SCENARIO_DIR = fileURLToPath(new URL("../../../scenarios/", import.meta.url));
+
+/** Shipped scenario names, sorted. */
+export function shippedScenarios(): string[] {
+  if (!existsSync(SCENARIO_DIR)) return [];
+  return readdirSync(SCENARIO_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/**
+ * Reads and parses a scenario: FILE if it exists, else the shipped scenario of that name.
+ * @throws ScenarioError for a bad file; UsageError when there is no such file or scenario.
+ */
+export function loadScenario(ref: string): Scenario {
+  let path = ref;
+  if (!existsSync(path)) {
+    const shipped = join(SCENARIO_DIR, `${ref.replace(/\.ya?ml$/, "")}.yaml`);
+    if (!/[/\\]/.test(ref) && existsSync(shipped)) path = shipped;
+    else throw new UsageError(`no scenario file or shipped scenario named "${ref}" (mmsim scenarios lists the shipped ones)`);
+  }
+  const bytes = readFileSync(path);
+  // Shipped scenarios are named in messages as scenarios/NAME.yaml, files as the user typed them.
+  const label = path === ref ? ref : `scenarios/${ref.replace(/\.ya?ml$/, "")}.yaml`;
+  return parseScenario(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), label);
+}
+
+/** A ScenarioError as the CLI reports it: the located line itself, exit code 2. */
+export function scenarioFailure(io: CliIo, e: ScenarioError): never {
+  io.err(`${e.message}\n`);
+  throw new CommanderError(2, "mmsim.scenarioError", e.message);
+}
+
+function parseSeed(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) > 2 ** 32 - 1) throw new InvalidArgumentError("seed must be a whole number from 0 to 4294967295");
+  return Number(v);
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, ...v.split(",").map((s) => s.trim()).filter(Boolean)];
+}
+
+/** A one-line progress bar on stderr, drawn only on a terminal and only after the first second. */
+class ProgressBar {
+  private readonly start = Date.now();
+  private shown = false;
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+  update(f: number): void {
+    if (!this.stream.isTTY || Date.now() - this.start < 1000) return;
+    const w = 30;
+    const n = Math.round(f * w);
+    this.stream.write(`\r[${"#".repeat(n)}${".".repeat(w - n)}] ${(f * 100).toFixed(0).padStart(3)}%`);
+    this.shown = true;
+  }
+  done(): void {
+    if (this.shown) this.stream.write(`\r${" ".repeat(40)}\r`);
+  }
+}
+
+export interface RunCommandOptions {
+  seed?: number;
+  cat: string[];
+  trace: string[];
+  json?: boolean;
+  quiet?: boolean;
+  show: string[];
+}
+
+/** Runs a scenario for the CLI: returns the result and the machine it ran on. */
+export function runForCli(sc: Scenario, opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: boolean }): { result: RunResult; machine: Machine; wallMs: number } {
+  let machine: Machine | null = null;
+  const bar = opts.progress ? new ProgressBar(process.stderr) : null;
+  const t0 = Date.now();
+  let result: RunResult;
+  try {
+    result = runScenario(sc, {
+      seed: opts.seed,
+      cat: opts.cat,
+      trace: opts.trace,
+      onTrace: opts.onTrace,
+      onProgress: bar ? (f) => bar.update(f) : undefined,
+      onMachine: (m) => {
+        machine = m;
+      },
+    });
+  } finally {
+    bar?.done();
+  }
+  return { result, machine: machine as unknown as Machine, wallMs: Date.now() - t0 };
+}
+
+/** Adds the `run` subcommand. */
+export function registerRun(program: Command, io: CliIo): void {
+  program
+    .command("run")
+    .description("run a scenario (a file, or a shipped one by name; default tour) and print what the kernel did")
+    .argument("[scenario]", "scenario file, or the name of a shipped scenario (mmsim scenarios)", "tour")
+    .option("--seed <n>", "seed of the machine's PRNG (default: the scenario's seed)", parseSeed)
+    .option("--cat <path>", "print this /proc or /sys file at the end (repeatable)", collect, [])
+    .option("--trace <events>", "stream these tracepoints in ftrace text format (comma-separated, repeatable; * for all)", collect, [])
+    .option("--json", "print the report as JSON")
+    .option("--quiet", "print nothing but failures")
+    .option("--show <tools>", `print tools' views at the end: ${TOOL_NAMES.join(", ")} (pmap:NAME for one process)`, collect, [])
+    .action((ref: string, o: RunCommandOptions) => {
+      for (const t of o.show) {
+        if (!TOOL_NAMES.includes(t.split(":")[0])) throw new UsageError(`unknown tool "${t}" for --show: expected ${TOOL_NAMES.join(", ")}`);
+      }
+      let sc: Scenario;
+      try {
+        sc = loadScenario(ref);
+      } catch (e) {
+        if (e instanceof ScenarioError) scenarioFailure(io, e);
+        throw e;
+      }
+      const traceLines: string[] = [];
+      const onTrace = o.trace.length ? (line: string): void => (o.json ? void traceLines.push(line) : o.quiet ? undefined : io.out(line + "\n")) : undefined;
+      let run: ReturnType<typeof runForCli>;
+      try {
+        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress: !o.quiet && !o.json });
+      } catch (e) {
+        if (e instanceof ScenarioError) scenarioFailure(io, e);
+        throw e;
+      }
+      const { result, machine, wallMs } = run;
+      const tools = o.show.map((t) => ({ tool: t, text: toolOutput(machine, t) }));
+      if (o.json) {
+        io.out(formatReportJson(o.trace.length || tools.length ? { ...result, ...(o.trace.length ? { trace: traceLines } : {}), ...(tools.length ? { tools } : {}) } : result));
+      } else if (!o.quiet) {
+        io.out(formatReport(result));
+        for (const t of tools) io.out(`\n$ ${toolCommand(t.tool)}\n${t.text}`);
+      }
+      if (!o.quiet && !o.json) {
+        const rate = wallMs > 0 ? Math.round((result.ops * 1000) / wallMs) : 0;
+        io.err(`ran ${result.ops.toLocaleString("en-US")} simulated operations in ${(wallMs / 1000).toFixed(2)} s of real time (${rate.toLocaleString("en-US")} operations/s)\n`);
+      }
+      if (!result.ok) {
+        io.err(formatFailures(result));
+        const bad = result.expectations.filter((e) => !e.ok).length;
+        throw new Error(`${bad} of ${result.expectations.length} expectations failed`);
+      }
+    });
+}
+
+function toolCommand(t: string): string {
+  const [name, arg] = t.split(":");
+  return name === "pmap" ? `pmap -x ${arg ?? "(each process)"}` : name;
+}

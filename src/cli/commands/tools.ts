@@ -1,0 +1,143 @@
+/**
+ * `mmsim free|vmstat|pmap PID|smem [--scenario NAME]`: runs a scenario (default `tour`) and
+ * prints the simulated machine's state at the end as procps and smem would, computed from the
+ * machine's /proc text by src/procps. `mmsim run X --show free,vmstat,pmap:NAME,smem` prints
+ * the same views after a report.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import type { Machine } from "../../api/index.js";
+import { formatFree, formatPmap, formatSmem, formatVmstat, simulatedStat, type ProcTaskFiles } from "../../procps/index.js";
+import { ScenarioError } from "../../workload/schema.js";
+import { UsageError, type CliIo } from "../main.js";
+import { loadScenario, runForCli, scenarioFailure } from "./run.js";
+
+export const TOOL_NAMES = ["free", "vmstat", "pmap", "smem"];
+
+function tryRead(m: Machine, path: string): string | undefined {
+  try {
+    return m.read(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The processes with an address space, as /proc lists them. */
+export function taskFiles(m: Machine): ProcTaskFiles[] {
+  const out: ProcTaskFiles[] = [];
+  for (const e of m.list("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    const status = tryRead(m, `/proc/${e}/status`);
+    if (status === undefined) continue;
+    out.push({ pid: Number(e), status, maps: tryRead(m, `/proc/${e}/maps`), smaps: tryRead(m, `/proc/${e}/smaps`), cmdline: tryRead(m, `/proc/${e}/cmdline`) });
+  }
+  return out;
+}
+
+function findTask(m: Machine, who: string): ProcTaskFiles {
+  const tasks = taskFiles(m);
+  const t = /^\d+$/.test(who) ? tasks.find((x) => x.pid === Number(who)) : tasks.find((x) => /^Name:\s*(.*)$/m.exec(x.status)?.[1] === who);
+  if (!t) throw new UsageError(`no process ${who} on the machine at the end of the run (processes: ${tasks.map((x) => `${x.pid} ${/^Name:\s*(.*)$/m.exec(x.status)?.[1] ?? ""}`).join(", ")})`);
+  return t;
+}
+
+export interface ToolFlags {
+  wide?: boolean;
+  human?: boolean;
+  exponent?: number;
+  total?: boolean;
+  active?: boolean;
+  stats?: boolean;
+  extended?: boolean;
+  abbreviate?: boolean;
+  users?: boolean;
+}
+
+/** One tool's view of the machine: "free", "vmstat", "smem", "pmap" (every process) or "pmap:NAME|PID". */
+export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}): string {
+  const [tool, arg] = spec.split(":");
+  switch (tool) {
+    case "free":
+      return formatFree(m.read("/proc/meminfo"), f);
+    case "vmstat": {
+      const forks = m.kernel.tasks.last_pid;
+      const stat = tryRead(m, "/proc/stat") ?? simulatedStat(m.now, m.kernel.nr_cpu_ids, forks, 1);
+      return formatVmstat({ meminfo: m.read("/proc/meminfo"), vmstat: m.read("/proc/vmstat"), stat }, f);
+    }
+    case "smem":
+      return formatSmem(taskFiles(m), f);
+    case "pmap": {
+      const tasks = arg ? [findTask(m, arg)] : taskFiles(m).filter((t) => (t.maps ?? "") !== "");
+      return tasks.map((t) => formatPmap(t, { extended: f.extended ?? true })).join("");
+    }
+  }
+  throw new UsageError(`unknown tool "${tool}"`);
+}
+
+function parseSeed(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) > 2 ** 32 - 1) throw new InvalidArgumentError("seed must be a whole number from 0 to 4294967295");
+  return Number(v);
+}
+
+/** Runs --scenario quietly and hands the machine to `show`. */
+function atEndOf(io: CliIo, ref: string, seed: number | undefined, show: (m: Machine) => string): void {
+  try {
+    const sc = loadScenario(ref);
+    const { machine } = runForCli(sc, { seed, progress: false });
+    io.out(show(machine));
+  } catch (e) {
+    if (e instanceof ScenarioError) scenarioFailure(io, e);
+    throw e;
+  }
+}
+
+/** Adds `free`, `vmstat`, `pmap` and `smem`. */
+export function registerTools(program: Command, io: CliIo): void {
+  const common = (c: Command): Command =>
+    c.option("--scenario <name>", "the scenario whose end state to show (a file or a shipped name)", "tour").option("--seed <n>", "seed of the run", parseSeed);
+  common(
+    program
+      .command("free")
+      .description("free(1) of the simulated machine at the end of a scenario")
+      // -h is free's --human, as in procps: help is --help only.
+      .helpOption("--help", "display help for command")
+      .option("-b, --bytes", "bytes")
+      .option("-k, --kibi", "KiB (default)")
+      .option("-m, --mebi", "MiB")
+      .option("-g, --gibi", "GiB")
+      .option("-h, --human", "human units")
+      .option("-w, --wide", "buffers and cache in separate columns")
+      .option("-t, --total", "a Total row"),
+  ).action((o: { bytes?: boolean; kibi?: boolean; mebi?: boolean; gibi?: boolean; human?: boolean; wide?: boolean; total?: boolean; scenario: string; seed?: number }) => {
+    const exponent = o.bytes ? 1 : o.mebi ? 3 : o.gibi ? 4 : o.kibi ? 2 : 0;
+    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "free", { exponent, human: o.human, wide: o.wide, total: o.total }));
+  });
+  common(
+    program
+      .command("vmstat")
+      .description("vmstat(8) of the simulated machine at the end of a scenario (averages since boot)")
+      .option("-a, --active", "inactive/active memory")
+      .option("-w, --wide", "wide columns")
+      .option("-s, --stats", "event counters and memory statistics"),
+  ).action((o: { active?: boolean; wide?: boolean; stats?: boolean; scenario: string; seed?: number }) => {
+    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "vmstat", o));
+  });
+  common(
+    program
+      .command("pmap")
+      .description("pmap(1) of a simulated process (a pid or a process name) at the end of a scenario")
+      .argument("<pid>", "pid or process name")
+      .option("-x, --extended", "extended format (RSS, Dirty)"),
+  ).action((pid: string, o: { extended?: boolean; scenario: string; seed?: number }) => {
+    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, `pmap:${pid}`, { extended: o.extended ?? false }));
+  });
+  common(
+    program
+      .command("smem")
+      .description("smem of the simulated machine's processes at the end of a scenario")
+      .option("-t, --totals", "a totals row")
+      .option("-k, --abbreviate", "human units")
+      .option("-u, --userview", "per-user totals"),
+  ).action((o: { totals?: boolean; abbreviate?: boolean; userview?: boolean; scenario: string; seed?: number }) => {
+    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "smem", { total: o.totals, abbreviate: o.abbreviate, users: o.userview }));
+  });
+}
