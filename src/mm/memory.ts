@@ -916,7 +916,8 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
           refcount[p]++;
           mapcount[p]++;
           if (mapping[p] < 0) {
-            flagsRef[p] &= ~EXCL; // page_try_dup_anon_rmap
+            const pf = flagsRef[p];
+            if ((pf & EXCL) !== 0) flagsRef[p] = pf & ~EXCL; // page_try_dup_anon_rmap
             anon++;
           } else {
             drss[(flagsRef[p] & SWAPBACKED) !== 0 ? 3 : 0]++; // MM_SHMEMPAGES : MM_FILEPAGES

@@ -10,7 +10,8 @@
  * finds the child's slot with `slotOfPfn[pfn]`, one typed-array load.
  *
  * Folding the 64-bit entry into 32 flag bits: bits 0..11 are the hardware low bits verbatim
- * (_PAGE_PRESENT = 1 … _PAGE_SOFTW3 = 0x800), pte bit 63 (_PAGE_NX) is flag bit 31 and pte bit
+ * (_PAGE_PRESENT = 1 … _PAGE_SOFTW3 = 0x800), pte bit 63 (_PAGE_NX) is flag bit 31 (the sign bit
+ * of the Int32Array column, so every load stays a small integer for the JIT) and pte bit
  * 58 (_PAGE_SOFTW4, _PAGE_DEVMAP) is flag bit 30. A swap entry keeps the 5-bit type of pte bits
  * 59..63 in flag bits 25..29 and the offset in `ent_pfn`.
  *
@@ -227,7 +228,7 @@ export const NO_TABLE = -1;
 export class PgtablePool {
   /** Entry columns, table-major: entry `i` of table `t` is at t * 512 + i. */
   ent_pfn: Int32Array;
-  ent_flags: Uint32Array;
+  ent_flags: Int32Array;
   /** Per table: the pfn of its backing page, its level, its count of non-empty entries. */
   tbl_pfn: Int32Array;
   tbl_level: Uint8Array;
@@ -248,7 +249,7 @@ export class PgtablePool {
 
   constructor(max_pfn: number, initialTables = 64) {
     this.ent_pfn = new Int32Array(initialTables * 512);
-    this.ent_flags = new Uint32Array(initialTables * 512);
+    this.ent_flags = new Int32Array(initialTables * 512);
     this.tbl_pfn = new Int32Array(initialTables).fill(NO_PFN);
     this.tbl_level = new Uint8Array(initialTables);
     this.tbl_used = new Uint16Array(initialTables);
@@ -296,7 +297,7 @@ export class PgtablePool {
     const cap = this.capacity * 2;
     const ep = new Int32Array(cap * 512);
     ep.set(this.ent_pfn);
-    const ef = new Uint32Array(cap * 512);
+    const ef = new Int32Array(cap * 512);
     ef.set(this.ent_flags);
     const tp = new Int32Array(cap).fill(NO_PFN);
     tp.set(this.tbl_pfn);
