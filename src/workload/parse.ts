@@ -112,19 +112,17 @@ function entries(r: Reader, node: N, path: string, what = "a mapping"): MapEntry
   return out;
 }
 
-/** Edit distance, for "did you mean" on unknown keys and names. */
+/** Edit distance counting a swap of neighbours as one edit ("tuoch" is 1 from "touch"), for "did you mean". */
 function distance(a: string, b: string): number {
-  const d: number[] = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return d[b.length];
+  return d[a.length][b.length];
 }
 
 function suggest(word: string, known: readonly string[]): string {
@@ -359,6 +357,8 @@ function parseCaptures(r: Reader, node: N, path: string, names: Names): CaptureS
 
 interface ProgCtx {
   maps: Map<string, Mapping>;
+  /** Names unmapped, with where: a later use says so. */
+  gone?: Map<string, string>;
   names: Names;
   /** Set once the program has an unconditional exit: later steps never run. */
   exitedAt?: string;
@@ -369,6 +369,8 @@ function regionRef(r: Reader, es: MapEntry[], node: N, path: string, ctx: ProgCt
   const region = str(r, re.value, `${path}.region`);
   const m = ctx.maps.get(region);
   if (!m) {
+    const goneAt = ctx.gone?.get(region);
+    if (goneAt) r.fail(re.value, `${path}.region`, `mapping "${region}" was unmapped at ${goneAt}`);
     const known = [...ctx.maps.keys()];
     r.fail(re.value, `${path}.region`, `no mapping named "${region}"${suggest(region, known)}${known.length ? ` (mapped here: ${known.join(", ")})` : " (this process has mapped nothing by name yet)"}`);
   }
@@ -470,14 +472,20 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
       const xe = get(b, "addr");
       const addr = xe ? size(r, xe.value, `${ap}.addr`, TASK_SIZE, { pageMultiple: true }) : undefined;
       if (ctx.maps.has(name) && !expect_error) r.fail(ne.value, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${ctx.maps.get(name)?.at}); unmap it first or pick another name`);
-      if (!expect_error) ctx.maps.set(name, { size: sz, at: path });
+      if (!expect_error) {
+        ctx.maps.set(name, { size: sz, at: path });
+        ctx.gone?.delete(name);
+      }
       return withCap({ ...common, kind: "mmap", name, size: sz, prot, flags, ...(addr !== undefined ? { addr } : {}) });
     }
     case "munmap":
     case "munlock": {
       const b = body(STEP_KINDS[a.key].keys);
       const rr = regionRef(r, b, a.value, ap, ctx);
-      if (a.key === "munmap" && rr.offset === 0 && (rr.length === undefined || rr.length >= rr.m.size) && !expect_error) ctx.maps.delete(rr.region);
+      if (a.key === "munmap" && rr.offset === 0 && (rr.length === undefined || rr.length >= rr.m.size) && !expect_error) {
+        ctx.maps.delete(rr.region);
+        (ctx.gone ??= new Map()).set(rr.region, path);
+      }
       return withCap({ ...common, kind: a.key, region: rr.region, offset: rr.offset, length: rr.length });
     }
     case "mprotect": {
@@ -559,7 +567,7 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
       const adj = oe ? int(r, oe.value, `${ap}.oom_score_adj`, -1000, 1000) : undefined;
       const re = get(b, "run");
       // The child starts with a copy of the parent's address space: the same names.
-      const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names };
+      const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names, gone: new Map(ctx.gone) };
       const run = re ? parseProgram(r, re.value, `${ap}.run`, childCtx, depth + 1) : [];
       return withCap({ ...common, kind: "fork", name, ...(adj !== undefined ? { oom_score_adj: adj } : {}), run });
     }
@@ -669,7 +677,7 @@ function bounds(r: Reader, es: MapEntry[], path: string, unit: "kB" | "count"): 
     } else if (typeof v === "string" && unit === "kB") out[k] = size(r, e.value, `${path}.${k}`, 2 ** 60, { allowZero: true }) / 1024;
     else r.fail(e.value, `${path}.${k}`, `expected a number${unit === "kB" ? " (kB) or a size such as 128M" : ""}, got ${describe(r, e.value)}`);
   }
-  if (out.min !== undefined && out.max !== undefined && out.min > out.max) r.fail(get(es, "max")?.value ?? null, `${path}.max`, `max ${out.max} is below min ${out.min}`);
+  if (out.min !== undefined && out.max !== undefined && out.min > out.max) r.fail(get(es, "max")?.value ?? null, `${path}.max`, `max ${out.max}${unit === "kB" ? " kB" : ""} is below min ${out.min}${unit === "kB" ? " kB" : ""}`);
   if (out.equals !== undefined && (out.min !== undefined || out.max !== undefined)) r.fail(get(es, "equals")?.keyNode ?? null, `${path}.equals`, "give equals or min/max, not both");
   return out;
 }
@@ -821,7 +829,7 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   checkKeys(r, es, TOP_KEYS, "", "the scenario");
   const names: Names = { processes: new Map(), labels: new Set() };
   const ve = get(es, "version");
-  if (ve) int(r, ve.value, "version", 1, 1);
+  if (ve && int(r, ve.value, "version", 0, 2 ** 31) !== 1) r.fail(ve.value, "version", `this mmsim reads scenario format version 1 only, not ${scalarValue(r, ve.value)}`);
   const ne = get(es, "name");
   const de = get(es, "description");
   const se = get(es, "seed");

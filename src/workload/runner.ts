@@ -241,7 +241,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       m.write(sysctlPath(key), Array.isArray(value) ? value.join(" ") : String(value));
     } catch (e) {
       const p = spos?.get(key) ?? { line: 1, col: 1 };
-      if (e instanceof Errno) throw new ScenarioError(sc.file, p.line, p.col, `machine.sysctl.${key}`, e.code === "ENOENT" ? `no such sysctl (${sysctlPath(key)} does not exist)` : `the kernel refused the value (${e.code})`);
+      if (e instanceof Errno) throw new ScenarioError(sc.file, p.line, p.col, `machine.sysctl.${key}`, e.code === "ENOENT" ? `no such sysctl (${sysctlPath(key)} does not exist)` : `the kernel refused ${JSON.stringify(Array.isArray(value) ? value.join(" ") : String(value))} (${e.code})`);
       throw e;
     }
   }
