@@ -65,7 +65,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // commander has already printed its one-line "error: …"
       return EXIT_USAGE;
     }
-    if (e instanceof UsageError) {
+    // A value the model rejects as impossible (a machine too small for the kernel image, NUMA
+    // sizes that do not add up) is a usage error too: the fix is in the command line.
+    if (e instanceof UsageError || e instanceof RangeError) {
       io.err(`error: ${e.message}\n`);
       return EXIT_USAGE;
     }

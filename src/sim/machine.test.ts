@@ -28,6 +28,8 @@ describe("Machine", () => {
   it("rejects bad configuration with a message naming the value", () => {
     expect(() => Machine.boot({ memory: "12Q" })).toThrow(/"12Q"/);
     expect(() => Machine.boot({ memory: "1M" })).toThrow(/too small/);
+    // Debian's image occupies 16-68 MiB: a 64 MiB guest cannot hold it and the initrd.
+    expect(() => Machine.boot({ memory: "64M" })).toThrow(/memory too small to boot/);
     expect(() => Machine.boot({ cpus: 0 })).toThrow(/cpus/);
     expect(() => Machine.boot({ nodes: 0 })).toThrow(/nodes/);
     expect(() => Machine.boot({ kernelcore: "lots" })).toThrow(/kernelcore/);

@@ -168,6 +168,19 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   const below4g = below_4g_end(table);
   const initrd_max = Math.min(below4g - SEABIOS_HIGH_TABLE_SIZE, 0x80000000);
   const initrd_start = p.initrd ? Math.floor((initrd_max - p.initrd) / PAGE_SIZE) * PAGE_SIZE : 0;
+  // A machine too small for Debian's ~45 MiB image (loaded at 16 MiB) plus the initrd cannot
+  // boot: QEMU refuses an initrd that does not fit below initrd_max, and a kernel whose image
+  // runs into the initrd or past RAM dies before printk. Say so, as a configuration error.
+  const image_end = p.image.phys_start + p.image.reserve_size;
+  const first_free = p.initrd ? initrd_start : below4g;
+  if (image_end > first_free || (p.initrd && initrd_start < 0)) {
+    const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    throw new RangeError(
+      `memory too small to boot: the kernel image occupies ${mib(p.image.phys_start)}-${mib(image_end)}` +
+        (p.initrd ? ` and the ${mib(p.initrd)} initrd must sit below ${mib(initrd_max)}` : ` but RAM ends at ${mib(below4g)}`) +
+        `; give the machine more memory (or initrd: 0)`,
+    );
+  }
   if (p.initrd) memblock_reserve(mb, initrd_start, Math.ceil(p.initrd / PAGE_SIZE) * PAGE_SIZE, "initrd");
   // reserve_brk: the used part of the brk area right after the image.
   const layout = kernel_image_layout(p.image);

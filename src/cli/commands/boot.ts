@@ -9,7 +9,7 @@ import { UsageError, type CliIo } from "../main.js";
 
 /** Smallest and largest RAM the command accepts (the model's page columns are sized by RAM). */
 export const MIN_MEMORY = 32 * 2 ** 20;
-export const MAX_MEMORY = 64 * 2 ** 30;
+export const MAX_MEMORY = 2 ** 40;
 /** CONFIG_NR_CPUS of Debian's 6.1 build. */
 export const MAX_CPUS = 8192;
 /** More nodes than this make little sense for a simulated PC; the kernel allows 1024. */
@@ -23,7 +23,7 @@ export interface NumaSpec {
   distance?: number[][];
 }
 
-/** Parses `--memory`: a size with an optional K/M/G/T unit, 32M to 64G, whole pages. */
+/** Parses `--memory`: a size with an optional K/M/G/T unit, 32M to 1T, whole pages. */
 export function parseMemoryOption(v: string): number {
   let bytes: number;
   try {
@@ -153,7 +153,7 @@ export function registerBoot(program: Command, io: CliIo): void {
   program
     .command("boot")
     .description("Boot a simulated machine and print its boot log, or the files given with --cat, exactly as they read")
-    .addOption(new Option("--memory <size>", "RAM, like QEMU -m: a size with a K/M/G/T unit (32M to 64G); default 512M").argParser(parseMemoryOption))
+    .addOption(new Option("--memory <size>", "RAM, like QEMU -m: a size with a K/M/G/T unit (32M to 1T); default 512M").argParser(parseMemoryOption))
     .addOption(new Option("--cpus <n>", "CPUs (1 to 8192)").argParser(parseIntOption("--cpus", 1, MAX_CPUS)).default(1))
     .addOption(new Option("--nodes <n>", `NUMA nodes sharing --memory equally (1 to ${MAX_NODES})`).argParser(parseIntOption("--nodes", 1, MAX_NODES)))
     .addOption(
