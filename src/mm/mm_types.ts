@@ -230,6 +230,9 @@ export interface anon_vma {
 
 let nextVmaSerial = 1;
 
+/** The chain of a VMA with no anon_vma: shared and never written (anon_vma_chain_link copies). */
+const EMPTY_CHAIN: anon_vma[] = [];
+
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {
   /** First address. */
@@ -250,8 +253,11 @@ export class vm_area_struct {
   vm_file: file | null = null;
   /** The anon_vma private pages of this VMA point to (null until the first anonymous fault). */
   anon_vma: anon_vma | null = null;
-  /** Every anon_vma this VMA is chained to (its own and its ancestors'). */
-  anon_vma_chain: anon_vma[] = [];
+  /**
+   * Every anon_vma this VMA is chained to (its own and its ancestors'). Starts as the shared
+   * empty chain (most VMAs never get one), replaced by a real array on the first link.
+   */
+  anon_vma_chain: anon_vma[] = EMPTY_CHAIN;
   /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
   specialName: string | null = null;
   /** A stable identity for debugging and deterministic ordering (not a kernel field). */
@@ -466,6 +472,7 @@ export class AnonVmaTable {
 }
 
 function anon_vma_chain_link(vma: vm_area_struct, av: anon_vma): void {
+  if (vma.anon_vma_chain === EMPTY_CHAIN) vma.anon_vma_chain = [];
   vma.anon_vma_chain.push(av);
   av.rb_root.add(vma);
 }
@@ -539,6 +546,6 @@ export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void
     av.rb_root.delete(vma);
     table.put(av);
   }
-  vma.anon_vma_chain = [];
+  vma.anon_vma_chain = EMPTY_CHAIN;
   vma.anon_vma = null;
 }
