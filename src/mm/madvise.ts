@@ -163,7 +163,7 @@ function madvise_free_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
     if (f & _PAGE_SPECIAL) return; // the zero page
     const pfn = pool.ent_pfn[i];
     if (mem.mapcount[pfn] !== 1) return; // shared with a fork: leave it alone
-    if (f & (_PAGE_ACCESSED | _PAGE_DIRTY)) pool.ent_flags[i] = (f & ~(_PAGE_ACCESSED | _PAGE_DIRTY)) >>> 0;
+    if (f & (_PAGE_ACCESSED | _PAGE_DIRTY)) pool.ent_flags[i] = f & ~(_PAGE_ACCESSED | _PAGE_DIRTY);
     const pf = mem.flags[pfn];
     // The page is clean now as far as the model knows (folio_clear_dirty).
     const want = F(PG_lru) | F(PG_swapbacked);
@@ -195,7 +195,7 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
     if (f & _PAGE_SPECIAL) return;
     const pfn = pool.ent_pfn[i];
     if (mem.mapcount[pfn] !== 1) return;
-    if (f & _PAGE_ACCESSED) pool.ent_flags[i] = (f & ~_PAGE_ACCESSED) >>> 0;
+    if (f & _PAGE_ACCESSED) pool.ent_flags[i] = f & ~_PAGE_ACCESSED;
     let pf = mem.flags[pfn] & ~F(PG_referenced);
     if (pf & F(PG_lru) && pf & F(PG_active) && !(pf & F(PG_unevictable))) {
       const anon = (pf & F(PG_swapbacked)) !== 0;

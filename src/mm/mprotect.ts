@@ -72,9 +72,9 @@ const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
 /** Bits pte_modify keeps from the old PTE (the frame and the software/hardware state bits). */
 const _PAGE_CHG_MASK = _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_DEVMAP | _PAGE_UFFD_WP;
 
-/** pte_modify: keep the old PTE's state bits, take the protection from newprot. */
+/** pte_modify: keep the old PTE's state bits, take the protection from newprot (int32, as stored). */
 export function pte_modify(oldflags: number, newprot: number): number {
-  return ((oldflags & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK)) >>> 0;
+  return (oldflags & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK);
 }
 
 /**

@@ -67,7 +67,7 @@ export function move_page_tables(k: Kernel, vma: vm_area_struct, old_addr: numbe
     if (ni < 0) return off;
     // The pool may have grown: re-read through it (set_pte_at/pte_clear index the live arrays).
     const oi2 = pte_offset_map(k, mm.pgd, old_addr + off);
-    const moved = fl & (_PAGE_PRESENT | _PAGE_PROTNONE) ? (fl | _PAGE_SOFT_DIRTY) >>> 0 : fl;
+    const moved = fl & (_PAGE_PRESENT | _PAGE_PROTNONE) ? fl | _PAGE_SOFT_DIRTY : fl;
     pte_clear(pool, oi2);
     set_pte_at(pool, ni, pfn, moved);
   }
