@@ -332,7 +332,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   if ((flags & FAULT_FLAG_WRITE) === 0) {
     const zero = my_zero_pfn(k);
     if (zero === NO_PFN) return VM_FAULT_OOM;
-    set_pte_at(pool, i, zero, (vma.vm_page_prot | _PAGE_SPECIAL) >>> 0);
+    set_pte_at(pool, i, zero, vma.vm_page_prot | _PAGE_SPECIAL);
     return 0;
   }
   fault_anon_vma_prepare(k, vma);
@@ -345,7 +345,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
   vma.vm_mm.rss_stat[MM_ANONPAGES]++;
   page_add_new_anon_rmap(k, pfn, vma, addr);
-  set_pte_at(pool, i, pfn, entry >>> 0);
+  set_pte_at(pool, i, pfn, entry);
   return 0;
 }
 
@@ -392,7 +392,7 @@ function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number,
 function wp_page_reuse(k: Kernel, vma: vm_area_struct, i: number): void {
   const pool = pgtablePool(k);
   k.vm_events[PGREUSE]++;
-  pool.ent_flags[i] = maybe_mkwrite(pte_mkdirty(pool.ent_flags[i] | _PAGE_ACCESSED), vma) >>> 0;
+  pool.ent_flags[i] = maybe_mkwrite(pte_mkdirty(pool.ent_flags[i] | _PAGE_ACCESSED), vma);
 }
 
 /**
@@ -419,7 +419,7 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   }
   const entry = maybe_mkwrite(pte_mkdirty(vma.vm_page_prot), vma);
   page_add_new_anon_rmap(k, pfn, vma, addr);
-  set_pte_at(pool, i, pfn, entry >>> 0);
+  set_pte_at(pool, i, pfn, entry);
   if (old !== NO_PFN) {
     page_remove_rmap(k, old);
     put_page(k, old);
@@ -516,7 +516,7 @@ function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn
     rss[mm_counter(k, pfn)]++;
     page_add_file_rmap(k, pfn);
   }
-  set_pte_at(pool, i, pfn, entry >>> 0);
+  set_pte_at(pool, i, pfn, entry);
 }
 
 /**

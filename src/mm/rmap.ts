@@ -262,7 +262,7 @@ export function try_to_unmap(k: Kernel, pfn: number, swapType = -1, swapOffset =
     if (anon) {
       // The swap PTE keeps exclusivity (_PAGE_SWP_EXCLUSIVE) for a later swap-in to reuse.
       const excl = (mem.flags[pfn] & ANON_EXCL) !== 0 ? 0x80 : 0;
-      set_pte_at(pool, i, swapOffset, ((swapType << 25) | excl) >>> 0);
+      set_pte_at(pool, i, swapOffset, (swapType << 25) | excl);
       rss[MM_SWAPENTS]++;
     } else {
       pte_clear(pool, i);

@@ -31,7 +31,7 @@ describe("PTE encoding", () => {
     // VM_READ | VM_WRITE = 3, private: PAGE_COPY = present | user | accessed | NX.
     expect(vm_get_page_prot(0x3)).toBe(PAGE_COPY);
     expect(PAGE_COPY & _PAGE_RW).toBe(0);
-    expect((PAGE_COPY & _PAGE_NX) >>> 0).toBe(_PAGE_NX);
+    expect(PAGE_COPY & _PAGE_NX).toBe(_PAGE_NX);
     // VM_SHARED | VM_READ | VM_WRITE = 0xb: PAGE_SHARED is writable at once.
     expect(vm_get_page_prot(0xb)).toBe(PAGE_SHARED);
     expect(PAGE_SHARED & (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)).toBe(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER);

@@ -81,7 +81,7 @@ export const _PAGE_PROTNONE = _PAGE_GLOBAL;
 /** pte bit 58 (_PAGE_SOFTW4), folded to bit 30: ZONE_DEVICE mappings. */
 export const _PAGE_DEVMAP = 0x4000_0000;
 /** pte bit 63, folded to bit 31: no execute. */
-export const _PAGE_NX = 0x8000_0000;
+export const _PAGE_NX = 1 << 31;
 
 /** The bits of an upper-level entry pointing to a user table: present, rw, user, accessed, dirty. */
 export const _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
@@ -89,10 +89,10 @@ export const _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSE
 // The page protections protection_map is made of (arch/x86/include/asm/pgtable_types.h).
 /** PROT_NONE: not present, kept recognisable by _PAGE_PROTNONE. */
 export const PAGE_NONE = _PAGE_ACCESSED | _PAGE_GLOBAL;
-export const PAGE_SHARED = (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX) >>> 0;
+export const PAGE_SHARED = (_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX);
 export const PAGE_SHARED_EXEC = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
 /** Private writable mappings start read-only: the first write faults and does CoW or reuse. */
-export const PAGE_COPY = (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX) >>> 0;
+export const PAGE_COPY = (_PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX);
 export const PAGE_COPY_EXEC = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 export const PAGE_READONLY = PAGE_COPY;
 export const PAGE_READONLY_EXEC = PAGE_COPY_EXEC;
@@ -173,7 +173,7 @@ export const _PAGE_SWP_EXCLUSIVE = _PAGE_PSE;
 
 /** Flag bits of a swap PTE of `type` (its offset goes in ent_pfn). @kernel arch/x86/include/asm/pgtable_64.h __swp_entry */
 export function swp_entry_flags(type: number): number {
-  return (type << SWP_TYPE_FLAG_SHIFT) >>> 0;
+  return (type << SWP_TYPE_FLAG_SHIFT);
 }
 /** The swap type of a swap PTE's flags. @kernel arch/x86/include/asm/pgtable_64.h __swp_type */
 export function __swp_type(flags: number): number {
