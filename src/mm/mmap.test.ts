@@ -100,3 +100,33 @@ describe("brk", () => {
     expect(find_vma(p.mm!, 0x4af000)!.vm_end).toBe(cur);
   });
 });
+
+describe("growsdown stacks", () => {
+  it("grows the stack on a fault below it, within RLIMIT_STACK, counting stack_vm", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const stack = find_vma(p.mm!, 0x7ffffffde000)!;
+    const s0 = p.mm!.stack_vm;
+    p.touch(stack.vm_start - 64 * 4096, 4096, { write: true });
+    expect(stack.vm_start).toBe(0x7ffffffde000 - 64 * 4096);
+    expect(p.mm!.stack_vm).toBe(s0 + 64);
+  });
+
+  it("refuses to grow past RLIMIT_STACK: the access is a SIGSEGV", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", rlimits: { stack: 256 * 1024 } });
+    expect(() => p.touch(0x7ffffffff000 - 512 * 1024, 4096, { write: true })).toThrow();
+    expect(p.alive).toBe(false);
+  });
+
+  it("keeps stack_guard_gap from a mapping below: growing into the gap fails", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const below = p.mmap(4096, { addr: 0x40000000, flags: "private|anonymous|fixed" });
+    const s = p.mmap(4096, { addr: below + 4096 + stack_guard_gap + 8 * 4096, flags: "private|anonymous|fixed|growsdown" });
+    expect(find_vma(p.mm!, s)!.vm_flags & VM_GROWSDOWN).toBe(VM_GROWSDOWN);
+    p.touch(s - 8 * 4096, 4096, { write: true }); // still a gap's width away: grows
+    expect(find_vma(p.mm!, s)!.vm_start).toBe(s - 8 * 4096);
+    expect(() => p.touch(s - 9 * 4096, 4096, { write: true })).toThrow(); // inside the gap
+  });
+});
