@@ -147,18 +147,22 @@ export const LEVEL_PMD = 2;
 export const LEVEL_PUD = 3;
 export const LEVEL_PGD = 4;
 
-/** Index of `addr` in a PTE table: (addr >> 12) & 511, exact for addresses up to 2^53. */
+/**
+ * Index of `addr` in a PTE table: (addr >> 12) & 511. JavaScript's `&` takes its operand modulo
+ * 2^32 after truncating toward zero, which keeps the low 9 bits of the page number exactly for any
+ * address below 2^53; no 64-bit shift needed.
+ */
 export function pte_index(addr: number): number {
-  return Math.floor(addr / 4096) % 512;
+  return (addr / 4096) & 511;
 }
 export function pmd_index(addr: number): number {
-  return Math.floor(addr / PMD_SIZE) % 512;
+  return (addr / PMD_SIZE) & 511;
 }
 export function pud_index(addr: number): number {
-  return Math.floor(addr / PUD_SIZE) % 512;
+  return (addr / PUD_SIZE) & 511;
 }
 export function pgd_index(addr: number): number {
-  return Math.floor(addr / PGDIR_SIZE) % 512;
+  return (addr / PGDIR_SIZE) & 511;
 }
 
 // ---- Swap entries ----
