@@ -165,6 +165,7 @@ const zeroPfns = new WeakMap<Kernel, number>();
  * @kernel include/linux/pgtable.h my_zero_pfn, is_zero_pfn
  */
 export function my_zero_pfn(k: Kernel): number {
+  if (k === zeroK) return zeroPfn;
   let pfn = zeroPfns.get(k);
   if (pfn === undefined) {
     pfn = alloc_pages(k, GFP_KERNEL | __GFP_ZERO, 0);
@@ -172,11 +173,17 @@ export function my_zero_pfn(k: Kernel): number {
     k.mem_map.flags[pfn] |= F(PG_reserved) | F(PG_uptodate);
     zeroPfns.set(k, pfn);
   }
+  zeroK = k;
+  zeroPfn = pfn;
   return pfn;
 }
+// The last machine's zero page, so the fault path skips the WeakMap.
+let zeroK: Kernel | null = null;
+let zeroPfn = NO_PFN;
 
 /** Is `pfn` the zero page? @kernel include/linux/pgtable.h is_zero_pfn */
 export function is_zero_pfn(k: Kernel, pfn: number): boolean {
+  if (k === zeroK) return zeroPfn === pfn;
   return zeroPfns.get(k) === pfn;
 }
 
