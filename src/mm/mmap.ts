@@ -225,8 +225,8 @@ function mt_remove(mm: mm_struct, vma: vm_area_struct): void {
   // vm_start may already have moved (merges), so look around the landing point.
   if (a[i] !== vma) i = a.indexOf(vma);
   if (i < 0) throw new KernelBug("VMA not in its mm", { start: vma.vm_start });
-  if (i === a.length - 1) a.pop();
-  else a.splice(i, 1);
+  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
+  a.pop();
   if (mm.cache === vma) mm.cache = null;
 }
 
@@ -446,6 +446,19 @@ function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): numb
   }
 }
 
+/** One reused request (the kernel's is on the stack): the search never nests, so no allocation. */
+const scratchInfo: vm_unmapped_area_info = { topdown: true, length: 0, low_limit: 0, high_limit: 0, align_mask: 0, align_offset: 0 };
+function unmapped_info(topdown: boolean, length: number, low: number, high: number, align_offset: number): vm_unmapped_area_info {
+  scratchInfo.topdown = topdown;
+  scratchInfo.length = length;
+  scratchInfo.low_limit = low;
+  scratchInfo.high_limit = high;
+  // x86-64 aligns file mappings only for AMD family 15h (va_align), off here: no mask.
+  scratchInfo.align_mask = 0;
+  scratchInfo.align_offset = align_offset;
+  return scratchInfo;
+}
+
 function vm_unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
   return info.topdown ? unmapped_area_topdown(mm, info) : unmapped_area(mm, info);
 }
@@ -465,14 +478,7 @@ function arch_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, 
     const vma = find_vma(mm, addr);
     if (end - len >= addr && (!vma || addr + len <= vm_start_gap(vma))) return addr;
   }
-  return vm_unmapped_area(mm, {
-    topdown: false,
-    length: len,
-    low_limit: begin,
-    high_limit: end,
-    align_mask: 0,
-    align_offset: (pgoff * PAGE_SIZE) % 2 ** 31,
-  });
+  return vm_unmapped_area(mm, unmapped_info(false, len, begin, end, (pgoff * PAGE_SIZE) % 2 ** 31));
 }
 
 /** mmap_address_hint_valid: the hint fits and does not straddle the 47-bit window. */
@@ -494,14 +500,7 @@ function arch_get_unmapped_area_topdown(mm: mm_struct, filp: file | null, addr0:
         if (!vma || addr + len <= vm_start_gap(vma)) return addr;
       }
     }
-    const r = vm_unmapped_area(mm, {
-      topdown: true,
-      length: len,
-      low_limit: PAGE_SIZE,
-      high_limit: mm.mmap_base,
-      align_mask: 0,
-      align_offset: 0,
-    });
+    const r = vm_unmapped_area(mm, unmapped_info(true, len, PAGE_SIZE, mm.mmap_base, 0));
     if (r >= 0) return r;
   }
   // A failed top-down search falls back to bottom-up from TASK_UNMAPPED_BASE.
@@ -779,27 +778,23 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
     if (end < vma.vm_end && mm.map_count >= k.vm.max_map_count) return -ENOMEM;
     __split_vma(k, mm, vma, start, false);
   }
-  let i = vma_index(mm, start);
-  const prev = i > 0 ? mm.mm_mt[i - 1] : null;
+  const a = mm.mm_mt;
+  const first = vma_index(mm, start);
+  const prev = first > 0 ? a[first - 1] : null;
   // The detached VMAs (mt_detach), in a per-call array: unmap_region and remove_mt read it.
   const detached: vm_area_struct[] = [];
   let locked_vm = 0;
-  const a = mm.mm_mt;
-  let first = i;
-  for (; i < a.length && a[i].vm_start < end; i++) {
+  for (let i = first; i < a.length && a[i].vm_start < end; i++) {
     let v = a[i];
-    if (v.vm_end > end) {
-      const split = __split_vma(k, mm, v, end, true); // lower part is new, at index i
-      v = split;
-    }
+    if (v.vm_end > end) v = __split_vma(k, mm, v, end, true); // the lower part is new, at index i
     if (v.vm_flags & VM_LOCKED) locked_vm += vma_pages(v);
     detached.push(v);
   }
-  // Detach from the set: shift the tail down over them.
+  // Detach from the set: shift the tail down over them, then drop the last slots with pop
+  // (shrinking an array through .length is slow in V8).
   const count = detached.length;
-  first = vma_index(mm, start);
   for (let j = first; j + count < a.length; j++) a[j] = a[j + count];
-  a.length -= count;
+  for (let j = 0; j < count; j++) a.pop();
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   const next = first < a.length ? a[first] : null;
   for (let j = 0; j < count; j++) if (detached[j].vm_file) __remove_shared_vm_struct(detached[j]);
