@@ -731,12 +731,25 @@ function parseExpect(r: Reader, node: N, path: string, names: Names): Expectatio
         return { ...base, kind, field, ...b };
       }
       case "capture": {
-        checkKeys(r, es, ["capture", "field", "since", ...bkeys], ip, "a capture expectation");
+        checkKeys(r, es, ["capture", "field", "since", "matches", ...bkeys], ip, "a capture expectation");
         const label = str(r, kv, kp);
         const checkLabel = (l: string, v: N, p: string): void => {
           if (!names.labels.has(l)) r.fail(v, p, `no capture labelled "${l}"${suggest(l, [...names.labels])} (labels: ${[...names.labels].join(", ") || "none"})`);
         };
         checkLabel(label, kv, kp);
+        const me = get(es, "matches");
+        if (me) {
+          if (get(es, "field")) r.fail(me.keyNode, `${ip}.matches`, "give field or matches, not both");
+          if (get(es, "since")) r.fail(get(es, "since")?.keyNode ?? null, `${ip}.since`, "since only applies to field");
+          const re = str(r, me.value, `${ip}.matches`);
+          try {
+            new RegExp(re, "m");
+          } catch (e) {
+            r.fail(me.value, `${ip}.matches`, `not a regular expression: ${(e as Error).message}`);
+          }
+          const b = bounds(r, es, ip, "count");
+          return { ...base, kind: "capture_lines", label, matches: re, ...(Object.keys(b).length ? b : { min: 1 }) };
+        }
         const fe = requireKey(r, es, "field", it as N, ip);
         const se = get(es, "since");
         const since = se ? str(r, se.value, `${ip}.since`) : undefined;

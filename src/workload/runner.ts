@@ -575,6 +575,9 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     if (p.proc === null) {
       // First run: the process is created (spawned by init, like a shell starting it).
       const spec = sc.processes.find((x) => x.name === p.name);
+      // Started by init, as a shell or service manager would: trace and log lines say so.
+      k.currentPid = 1;
+      k.currentComm = "init";
       try {
         p.proc = spawnProcess(k, { comm: p.name, ...(spec?.oom_score_adj ? { oomScoreAdj: spec.oom_score_adj } : {}) });
       } catch (e) {
@@ -811,6 +814,13 @@ function checkExpectation(e: Expectation, c: CheckCtx): ExpectResult {
       }
       const unit = /\bkB\b/.test(new RegExp(`^${e.field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:?.*$`, "m").exec(cap.text)?.[0] ?? "") ? "kB" : "";
       return numeric(what, v, unit, e, `no field ${e.field} in ${cap.path}`);
+    }
+    case "capture_lines": {
+      const cap = c.captures.find((x) => x.label === e.label);
+      const what = `lines of ${e.label} matching /${e.matches}/`;
+      if (!cap) return { ...base, what, ok: false, expected: boundsText(e, ""), actual: "never captured (the step did not run)" };
+      const re = new RegExp(e.matches);
+      return numeric(what, cap.text.split("\n").filter((l) => l !== "" && re.test(l)).length, "", e, "");
     }
     case "event":
       return numeric(`event ${e.event} count`, c.eventCounts.get(e.event) ?? 0, "", e, "");

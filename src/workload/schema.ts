@@ -126,6 +126,8 @@ export type Expectation = { pos: SourcePos; path: string } & (
   | ({ kind: "meminfo"; field: string } & Bounds)
   | ({ kind: "vmstat"; field: string } & Bounds)
   | ({ kind: "capture"; label: string; field: string; since?: string } & Bounds)
+  /** How many lines of a captured file match a regular expression (mappings in maps, …). */
+  | ({ kind: "capture_lines"; label: string; matches: string } & Bounds)
   | ({ kind: "event"; event: string } & Bounds)
   | { kind: "dmesg"; contains: string }
   | ({ kind: "status"; process: string; field: string } & Bounds)
@@ -193,7 +195,8 @@ export const EXPECT_KINDS: Record<string, string> = {
   process: "{process: NAME, state: alive|killed|exited, signal?: SIGKILL}",
   meminfo: "{meminfo: FIELD, min/max/equals}: /proc/meminfo at the end (numbers in kB, or sizes)",
   vmstat: "{vmstat: COUNTER, min/max/equals}: /proc/vmstat at the end",
-  capture: "{capture: LABEL, field: NAME, since?: LABEL, min/max/equals}: a field of a captured file (minus the same field in `since`)",
+  capture:
+    "{capture: LABEL, field: NAME, since?: LABEL, min/max/equals}: a field of a captured file (minus the same field in `since`); or {capture: LABEL, matches: REGEX, min/max/equals}: how many of its lines match (default min 1)",
   event: "{event: NAME, min/max/equals}: how many times a timeline event or tracepoint was seen (default min 1)",
   dmesg: "{dmesg: TEXT}: the kernel log contains TEXT",
   status: "{status: PROCESS, field: NAME, min/max/equals}: /proc/PID/status of a live process at the end",

@@ -1,0 +1,58 @@
+/**
+ * Every shipped scenario runs through the CLI, its expectations hold (exit 0), and a second run
+ * prints the same bytes, as text and as JSON.
+ */
+import { describe, it, expect } from "vitest";
+import { readdirSync } from "node:fs";
+import { runCli } from "../../src/cli/main.js";
+
+const names = readdirSync("scenarios")
+  .filter((f) => f.endsWith(".yaml"))
+  .map((f) => f.slice(0, -5))
+  .sort();
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(args, { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+describe("shipped scenarios", () => {
+  it("include the ones issue 4 asks for", () => {
+    for (const n of ["tour", "buddy-split-merge", "anon-touch", "demand-paging", "fork-cow", "mmap-merge", "overcommit", "big-touch"]) expect(names).toContain(n);
+  });
+
+  for (const name of names) {
+    it(`${name}: every expectation holds and two runs print the same bytes`, { timeout: 120_000 }, async () => {
+      const a = await run(["run", name]);
+      expect(a.err, a.err).not.toMatch(/FAIL|error:/);
+      expect(a.code).toBe(0);
+      expect(a.out).toMatch(/^(\d+) of \1 expectations hold\./m);
+      expect(a.out).not.toMatch(/^0 of 0 expectations/m);
+      const b = await run(["run", name]);
+      expect(b.out).toBe(a.out);
+      if (name !== "big-touch") {
+        const j1 = await run(["run", name, "--json"]);
+        const j2 = await run(["run", name, "--json"]);
+        expect(j1.out).toBe(j2.out);
+        expect((JSON.parse(j1.out) as { ok: boolean }).ok).toBe(true);
+      }
+    });
+  }
+
+  it("mmsim scenarios lists each with its description", async () => {
+    const r = await run(["scenarios"]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(names);
+    for (const l of lines) expect(l.split(/\s{2,}/)[1]?.length ?? 0).toBeGreaterThan(20);
+  });
+
+  it("runs tour when no scenario is named", async () => {
+    const r = await run(["run", "--quiet"]);
+    expect(r.code).toBe(0);
+    const t = await run(["run"]);
+    expect(t.out).toMatch(/^mmsim run tour — /);
+  });
+});
