@@ -1,0 +1,169 @@
+import { describe, it, expect } from "vitest";
+import { parseScenario } from "./parse.js";
+import { runScenario, type RunResult } from "./runner.js";
+import { formatReport, formatReportJson } from "./report.js";
+import { ScenarioError } from "./schema.js";
+import { COST } from "../sim/cost.js";
+
+function run(yaml: string, seed?: number): RunResult {
+  return runScenario(parseScenario(`machine: { memory: 256M }\n${yaml}`, "t.yaml"), { seed });
+}
+
+const at = (r: RunResult, who: string, event: string): number => {
+  const e = r.timeline.find((x) => x.who.startsWith(who + "[") && x.event === event);
+  if (!e) throw new Error(`no ${event} for ${who}`);
+  return e.t_ns;
+};
+
+describe("the scenario scheduler", () => {
+  it("interleaves two busy processes in time slices, so their long touches end together", () => {
+    const r = run(`processes:
+  - name: a
+    run:
+      - mmap: { name: m, size: 32M }
+      - touch: { region: m }
+  - name: b
+    run:
+      - mmap: { name: m, size: 32M }
+      - touch: { region: m }
+`);
+    const ta = at(r, "a", "touch");
+    const tb = at(r, "b", "touch");
+    // each touch is 8192 faults ≈ 5.8 ms of work; run back to back the first would end at half the total
+    expect(Math.abs(ta - tb)).toBeLessThanOrEqual(COST.timeslice_ns);
+    const work = 8192 * (COST.minor_fault_ns + COST.access_ns);
+    expect(Math.min(ta, tb) - at(r, "a", "spawn")).toBeGreaterThan(1.5 * work - COST.timeslice_ns);
+  });
+
+  it("lets a sleeping process's time go to others, and wakes it when its sleep ends", () => {
+    const r = run(`processes:
+  - name: sleeper
+    run:
+      - sleep: 10ms
+      - mmap: { name: m, size: 4K }
+  - name: worker
+    run:
+      - mmap: { name: m, size: 16M }
+      - touch: { region: m }
+`);
+    expect(at(r, "worker", "touch")).toBeLessThan(at(r, "sleeper", "mmap"));
+    expect(at(r, "sleeper", "mmap") - at(r, "sleeper", "spawn")).toBeGreaterThanOrEqual(10e6);
+  });
+
+  it("ends a process with exit(1) when a syscall fails unexpectedly, and runs nothing after", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - sysctl: { vm.overcommit_memory: 2 }
+      - mmap: { name: big, size: 1G }
+      - mmap: { name: small, size: 4K }
+`);
+    const p = r.processes[0];
+    expect(p.state).toBe("exited");
+    expect(p.exit_code).toBe(1);
+    expect(p.error).toBe("mmap big (1G) failed: ENOMEM (t.yaml:6)");
+    expect(r.timeline.some((e) => e.text.startsWith("mmap small"))).toBe(false);
+  });
+
+  it("counts a step that should have failed but succeeded as a failed expectation", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 4K }
+        expect_error: ENOMEM
+`);
+    expect(r.ok).toBe(false);
+    expect(r.expectations[0]).toMatchObject({ ok: false, expected: "ENOMEM", actual: "success", line: 5 });
+  });
+
+  it("kills a process that writes to PROT_NONE memory with SIGSEGV", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 8K, prot: none }
+      - touch: { region: m }
+      - mmap: { name: never, size: 4K }
+expect:
+  - process: p
+    state: killed
+    signal: SIGSEGV
+`);
+    expect(r.ok).toBe(true);
+    expect(r.timeline.find((e) => e.event === "killed")?.text).toMatch(/^killed by SIGSEGV at 0x/);
+  });
+
+  it("runs a parent's step after wait only once the child has exited", () => {
+    const r = run(`processes:
+  - name: parent
+    run:
+      - fork:
+          name: child
+          run:
+            - sleep: 5ms
+            - exit: 3
+      - wait: child
+      - mmap: { name: after, size: 4K }
+`);
+    expect(at(r, "parent", "mmap")).toBeGreaterThanOrEqual(at(r, "child", "exit"));
+    expect(r.processes.find((p) => p.name === "child")).toMatchObject({ state: "exited", exit_code: 3 });
+  });
+
+  it("stops a runaway scenario at its time limit and says so", () => {
+    const r = run(`time_limit: 20ms
+processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 1M }
+      - touch: { region: m, pattern: random, duration: 1h }
+`);
+    expect(r.timeline.at(-1)?.event).toBe("time_limit");
+    expect(r.sim_ns).toBeLessThan(20e6 + 2 * COST.timeslice_ns);
+  });
+
+  it("gives the same report for the same seed, and a different random walk for another seed", () => {
+    const y = `processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 64M }
+      - touch: { region: m, pattern: random, count: 2000 }
+`;
+    const a = run(y, 7);
+    expect(formatReportJson(run(y, 7))).toBe(formatReportJson(a));
+    expect(formatReport(run(y, 7))).toBe(formatReport(a));
+    const b = run(y, 8);
+    expect(b.processes[0].rss_kb).not.toBe(a.processes[0].rss_kb);
+  });
+
+  it("puts the kernel's own tracepoints on the timeline with the function that emitted them", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - oom_score_adj: 500
+`);
+    const e = r.timeline.find((x) => x.event === "oom_score_adj_update");
+    expect(e).toMatchObject({ text: "oom_score_adj of p set to 500", where: "__set_oom_adj(), fs/proc/base.c" });
+  });
+
+  it("reports a failed numeric expectation with what it expected and what it got", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 4M }
+      - touch: { region: m }
+        capture: { label: s, path: /proc/self/status }
+expect:
+  - capture: s
+    field: RssAnon
+    min: 8M
+`);
+    expect(r.ok).toBe(false);
+    expect(r.expectations[0]).toMatchObject({ what: "capture s RssAnon", expected: "≥ 8192 kB", ok: false });
+    expect(r.expectations[0].actual).toMatch(/^\d+ kB$/);
+  });
+
+  it("turns a sysctl the kernel rejects at boot into a located ScenarioError", () => {
+    expect(() => runScenario(parseScenario("machine:\n  sysctl:\n    vm.swappiness: 300\n", "b.yaml"))).toThrow(
+      new ScenarioError("b.yaml", 3, 20, "machine.sysctl.vm.swappiness", 'the kernel refused "300" (EINVAL)'),
+    );
+  });
+});
