@@ -150,7 +150,8 @@ export function registerRun(program: Command, io: CliIo): void {
         throw e;
       }
       const { result, machine, wallMs } = run;
-      const tools = o.show.map((t) => ({ tool: t, text: toolOutput(machine, t) }));
+      const names = new Map(result.processes.map((p) => [p.name, p.pid]));
+      const tools = o.show.map((t) => ({ tool: t, text: toolOutput(machine, t, {}, names) }));
       if (o.json) {
         io.out(formatReportJson(o.trace.length || tools.length ? { ...result, ...(o.trace.length ? { trace: traceLines } : {}), ...(tools.length ? { tools } : {}) } : result));
       } else if (!o.quiet) {

@@ -33,9 +33,11 @@ export function taskFiles(m: Machine): ProcTaskFiles[] {
   return out;
 }
 
-function findTask(m: Machine, who: string): ProcTaskFiles {
+function findTask(m: Machine, who: string, names?: ReadonlyMap<string, number>): ProcTaskFiles {
   const tasks = taskFiles(m);
-  const t = /^\d+$/.test(who) ? tasks.find((x) => x.pid === Number(who)) : tasks.find((x) => /^Name:\s*(.*)$/m.exec(x.status)?.[1] === who);
+  // A scenario's process names first (a forked child keeps its parent's comm), then comm.
+  const pid = /^\d+$/.test(who) ? Number(who) : names?.get(who);
+  const t = pid !== undefined ? tasks.find((x) => x.pid === pid) : tasks.find((x) => /^Name:\s*(.*)$/m.exec(x.status)?.[1] === who);
   if (!t) throw new UsageError(`no process ${who} on the machine at the end of the run (processes: ${tasks.map((x) => `${x.pid} ${/^Name:\s*(.*)$/m.exec(x.status)?.[1] ?? ""}`).join(", ")})`);
   return t;
 }
@@ -52,8 +54,11 @@ export interface ToolFlags {
   users?: boolean;
 }
 
-/** One tool's view of the machine: "free", "vmstat", "smem", "pmap" (every process) or "pmap:NAME|PID". */
-export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}): string {
+/**
+ * One tool's view of the machine: "free", "vmstat", "smem", "pmap" (every process) or
+ * "pmap:NAME|PID"; `names` maps the scenario's process names to pids.
+ */
+export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}, names?: ReadonlyMap<string, number>): string {
   const [tool, arg] = spec.split(":");
   switch (tool) {
     case "free":
@@ -66,7 +71,7 @@ export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}): string 
     case "smem":
       return formatSmem(taskFiles(m), f);
     case "pmap": {
-      const tasks = arg ? [findTask(m, arg)] : taskFiles(m).filter((t) => (t.maps ?? "") !== "");
+      const tasks = arg ? [findTask(m, arg, names)] : taskFiles(m).filter((t) => (t.maps ?? "") !== "");
       return tasks.map((t) => formatPmap(t, { extended: f.extended ?? true })).join("");
     }
   }
@@ -79,11 +84,11 @@ function parseSeed(v: string): number {
 }
 
 /** Runs --scenario quietly and hands the machine to `show`. */
-function atEndOf(io: CliIo, ref: string, seed: number | undefined, show: (m: Machine) => string): void {
+function atEndOf(io: CliIo, ref: string, seed: number | undefined, show: (m: Machine, names: ReadonlyMap<string, number>) => string): void {
   try {
     const sc = loadScenario(ref);
-    const { machine } = runForCli(sc, { seed, progress: false });
-    io.out(show(machine));
+    const { machine, result } = runForCli(sc, { seed, progress: false });
+    io.out(show(machine, new Map(result.processes.map((p) => [p.name, p.pid]))));
   } catch (e) {
     if (e instanceof ScenarioError) scenarioFailure(io, e);
     throw e;
@@ -128,7 +133,7 @@ export function registerTools(program: Command, io: CliIo): void {
       .argument("<pid>", "pid or process name")
       .option("-x, --extended", "extended format (RSS, Dirty)"),
   ).action((pid: string, o: { extended?: boolean; scenario: string; seed?: number }) => {
-    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, `pmap:${pid}`, { extended: o.extended ?? false }));
+    atEndOf(io, o.scenario, o.seed, (m, names) => toolOutput(m, `pmap:${pid}`, { extended: o.extended ?? false }, names));
   });
   common(
     program

@@ -1,0 +1,71 @@
+import { describe, it, expect } from "vitest";
+import { runCli } from "../main.js";
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runCli(args, { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+describe("mmsim run", () => {
+  it("prints the report sections and the wall-clock speed on stderr", async () => {
+    const r = await cli(["run", "anon-touch"]);
+    expect(r.code).toBe(0);
+    for (const h of ["Machine", "Timeline (seconds since boot", "Processes", "Captured files", "Expectations"]) expect(r.out).toContain(`\n${h}`);
+    expect(r.out).toMatch(/write buf sequential: 32768 accesses, 32768 page faults in [\d.]+ms — handle_mm_fault\(\), mm\/memory\.c/);
+    expect(r.err).toMatch(/^ran 32,772 simulated operations in [\d.]+ s of real time \([\d,]+ operations\/s\)\n$/);
+  });
+
+  it("gives JSON with the same content for tools", async () => {
+    const r = await cli(["run", "overcommit", "--json"]);
+    const j = JSON.parse(r.out) as { ok: boolean; expectations: unknown[]; processes: Array<{ name: string; pid: number }>; timeline: Array<{ event: string }> };
+    expect(j.ok).toBe(true);
+    expect(j.expectations).toHaveLength(5);
+    expect(j.processes[0]).toMatchObject({ name: "probe", pid: 2 });
+    expect(j.timeline.filter((e) => e.event === "expected_error")).toHaveLength(3);
+    expect(r.err).toBe("");
+  });
+
+  it("streams chosen tracepoints in ftrace's text format", async () => {
+    const r = await cli(["run", "demand-paging", "--trace", "oom_score_adj_update,mm_page_alloc", "--quiet"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("");
+    const j = await cli(["run", "buddy-split-merge", "--trace", "mm_page_pcpu_drain", "--json"]);
+    const lines = (JSON.parse(j.out) as { trace: string[] }).trace;
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^ +splitter-2 +\[000\] \.\.\.\.\. +\d+\.\d{6}: mm_page_pcpu_drain: page=\S+ pfn=0x[0-9a-f]+ order=0 migratetype=\d$/);
+  });
+
+  it("prints --cat files at the end and --show tools after the report", async () => {
+    const r = await cli(["run", "fork-cow", "--cat", "/proc/buddyinfo", "--show", "free,smem,pmap:child"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("--- /proc/buddyinfo (at the end)\nNode 0, zone      DMA");
+    expect(r.out).toContain("\n$ free\n               total        used        free      shared  buff/cache   available\nMem:    ");
+    expect(r.out).toMatch(/\n\$ smem\n  PID User     Command {25}Swap      USS      PSS      RSS \n/);
+    expect(r.out).toMatch(/\n\$ pmap -x child\n3: {3}forkcow\nAddress {11}Kbytes {5}RSS {3}Dirty Mode  Mapping\n/);
+  });
+
+  it("exits 1 with a diff when an expectation fails, and 2 for a bad option", async () => {
+    const bad = await cli(["run", "anon-touch", "--seed", "x"]);
+    expect(bad.code).toBe(2);
+    const show = await cli(["run", "anon-touch", "--show", "top"]);
+    expect(show.code).toBe(2);
+    expect(show.err).toBe('error: unknown tool "top" for --show: expected free, vmstat, pmap, smem\n');
+  });
+
+  it("prints procps views of a scenario's end state", async () => {
+    const f = await cli(["free", "-h", "--scenario", "anon-touch"]);
+    expect(f.code).toBe(0);
+    expect(f.out.split("\n")[1]).toMatch(/^Mem: {11}457Mi/);
+    const v = await cli(["vmstat", "-s", "--scenario", "anon-touch"]);
+    expect(v.out).toMatch(/^ {7}468416 K total memory\n/);
+    const p = await cli(["pmap", "anon", "--scenario", "anon-touch"]);
+    expect(p.out).toMatch(/^2: {3}anon\n/);
+    expect(p.out).toMatch(/\n total {11}132064K\n$/);
+    const s = await cli(["smem", "-t", "--scenario", "fork-cow"]);
+    expect(s.out.split("\n")).toHaveLength(6);
+    const missing = await cli(["pmap", "nobody", "--scenario", "anon-touch"]);
+    expect(missing.code).toBe(2);
+  });
+});
