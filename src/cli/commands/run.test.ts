@@ -42,8 +42,8 @@ describe("mmsim run", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("--- /proc/buddyinfo (at the end)\nNode 0, zone      DMA");
     expect(r.out).toContain("\n$ free\n               total        used        free      shared  buff/cache   available\nMem:    ");
-    expect(r.out).toMatch(/\n\$ smem\n  PID User     Command {25}Swap      USS      PSS      RSS \n/);
-    expect(r.out).toMatch(/\n\$ pmap -x child\n3: {3}forkcow\nAddress {11}Kbytes {5}RSS {3}Dirty Mode  Mapping\n/);
+    expect(r.out).toMatch(/\n\$ smem\n {2}PID User {5}Command {25}Swap {6}USS {6}PSS {6}RSS \n/);
+    expect(r.out).toMatch(/\n\$ pmap -x child\n3: {3}forkcow\nAddress {11}Kbytes {5}RSS {3}Dirty Mode {2}Mapping\n/);
   });
 
   it("exits 1 with a diff when an expectation fails, and 2 for a bad option", async () => {

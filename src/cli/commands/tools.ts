@@ -69,7 +69,7 @@ export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}, names?: 
       return formatVmstat({ meminfo: m.read("/proc/meminfo"), vmstat: m.read("/proc/vmstat"), stat }, f);
     }
     case "smem":
-      return formatSmem(taskFiles(m), f);
+      return formatSmem(taskFiles(m), { totals: f.total, abbreviate: f.abbreviate, users: f.users });
     case "pmap": {
       const tasks = arg ? [findTask(m, arg, names)] : taskFiles(m).filter((t) => (t.maps ?? "") !== "");
       return tasks.map((t) => formatPmap(t, { extended: f.extended ?? true })).join("");
