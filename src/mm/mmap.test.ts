@@ -130,3 +130,37 @@ describe("growsdown stacks", () => {
     expect(() => p.touch(s - 9 * 4096, 4096, { write: true })).toThrow(); // inside the gap
   });
 });
+
+describe("legacy (bottom-up) layout", () => {
+  it("with vm.legacy_va_layout = 1, mappings grow up from TASK_UNMAPPED_BASE, filling holes first-fit", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const base = Math.ceil(Math.floor((2 ** 47 - 4096) / 3) / 4096) * 4096;
+    const a = p.mmap(4 * 4096, { prot: "r" });
+    const b = p.mmap(4 * 4096, { prot: "rw" });
+    expect(a).toBe(base);
+    expect(b).toBe(base + 4 * 4096);
+    p.munmap(a, 4 * 4096);
+    expect(p.mmap(2 * 4096, { prot: "r" })).toBe(base);
+  });
+});
+
+describe("top-down search limits", () => {
+  it("searches down to PAGE_SIZE, not mmap_min_addr (x86-64): root may get a page below 64 KiB", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const base = p.mm!.mmap_base;
+    p.mmap(base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    // arch_get_unmapped_area_topdown's low_limit is PAGE_SIZE; cap_mmap_addr lets CAP_SYS_RAWIO in.
+    expect(p.mmap(4096, { prot: "r" })).toBe(0xf000);
+  });
+
+  it("falls back to the bottom-up search when nothing below mmap_base is free", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const base = p.mm!.mmap_base;
+    p.mmap(base - 0x1000, { addr: 0x1000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    expect(p.mmap(4096, { prot: "r" })).toBe(base);
+  });
+});

@@ -342,8 +342,10 @@ export function count_vma_pages_range(mm: mm_struct, addr: number, end: number):
 export function arch_pick_mmap_layout(k: Kernel, t: task_struct, mm: mm_struct): void {
   const rnd = mm.randomize ? k.rng.below(2 ** Math.min(k.vm.mmap_rnd_bits, 30)) * PAGE_SIZE : 0;
   const task_size = TASK_SIZE;
+  // arch_pick_mmap_base: the legacy base is always set; the top-down one only without legacy.
+  mm.mmap_legacy_base = TASK_UNMAPPED_BASE + rnd;
   if (k.vm.legacy_va_layout) {
-    mm.mmap_base = TASK_UNMAPPED_BASE + rnd;
+    mm.mmap_base = mm.mmap_legacy_base;
     mm.topdown = false;
     return;
   }
