@@ -19,7 +19,7 @@ import { kernel_clone, mmput } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { task_struct } from "../src/kernel/sched.js";
 import { start_kernel } from "../src/kernel/start_kernel.js";
-import { ACCESS_WRITE, access_range } from "../src/mm/memory.js";
+import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/mm/memory.js";
 import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
 import type { Bench } from "./bench.js";
 
@@ -110,6 +110,29 @@ function modelFork(): number {
   }, false);
 }
 
+/** Accesses per second replaying a random trace of 4 M addresses over 256 MiB already mapped. */
+function modelReplay(): number {
+  const k = start_kernel({ memory: 1024 * MiB });
+  const t = spawn(k);
+  const len = 256 * MiB;
+  const a = mmap(k, t, len);
+  access_range(k, t, a, len, ACCESS_WRITE);
+  const n = 4 * 1024 * 1024;
+  const addrs = new Float64Array(n);
+  let x = 12345;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0; // a fixed LCG: the same trace every run
+    addrs[i] = a + (x % (len / 4096)) * 4096;
+  }
+  return best(3, () => {
+    const t0 = performance.now();
+    const r = access_addrs(k, t, addrs, ACCESS_READ);
+    const dt = (performance.now() - t0) / 1e3;
+    if (r.signal !== null) throw new Error(`replay: ${r.signal}`);
+    return r.pages / dt;
+  }, true);
+}
+
 // ---- native ----
 let nativeBin: string | null | undefined;
 const hasCc = spawnSync("cc", ["--version"], { encoding: "utf8" }).status === 0;
@@ -166,4 +189,5 @@ export const benches: Bench[] = [
   withNote({ name: "vm: fork with 1 GiB touched (native)", unit: "ms", run: () => once("fork.native", nFork) }),
   // Lower is better for a time, so this ratio is native ms / model ms: above 1 the model is faster.
   withNote({ name: "vm: fork speed model/native (native ms / model ms)", unit: "ratio", run: () => ratio("fork.native", nFork, "fork.model", modelFork) }),
+  { name: "vm: MMU replay of a random trace, pages mapped (model)", unit: "accesses/s", run: () => once("replay.model", modelReplay) },
 ];

@@ -21,6 +21,7 @@ import {
   ACCESS_EXEC,
   ACCESS_READ,
   ACCESS_WRITE,
+  access_addrs,
   access_range,
   follow_pte,
   is_zero_pfn,
@@ -343,5 +344,27 @@ describe("the growsdown stack", () => {
     const below = stack.vm_start - 64 * 4096 - 16 * 4096;
     p.mmap(16 * 4096, { prot: "rw", flags: "private|anonymous|fixed", addr: below });
     expect(() => p.write(stack.vm_start - 4096, 4096)).toThrow(/SIGSEGV/);
+  });
+});
+
+describe("access traces", () => {
+  it("replays addresses in any order with one fault per first touch and hits after", () => {
+    const k = boot();
+    const t = spawn(k);
+    const n = 64;
+    const a = mmap(k, t, n * 4096);
+    const order = Array.from({ length: n }, (_, i) => a + ((i * 37) % n) * 4096 + 123);
+    const r = access_addrs(k, t, order.concat(order), ACCESS_WRITE);
+    expect(r).toMatchObject({ pages: 2 * n, minflt: n, signal: null });
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(n);
+    checkMm(k);
+  });
+
+  it("stops at the first address outside every mapping with SIGSEGV", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 4096);
+    const r = access_addrs(k, t, [a, a, 0x1000, a], ACCESS_READ);
+    expect(r).toMatchObject({ pages: 2, signal: "SIGSEGV", addr: 0x1000, si_code: SEGV_MAPERR });
   });
 });

@@ -739,6 +739,58 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
   return res;
 }
 
+/**
+ * The MMU replaying an access trace: one access per address of `addrs`, in order (any order,
+ * repeats allowed), each a hit when its PTE allows it (setting accessed/dirty) or a fault and a
+ * retry otherwise, exactly as access_range does page by page. Stops at the first signal.
+ * `pages` in the result counts the accesses made.
+ */
+export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
+  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
+  const mm = t.mm;
+  if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
+  const write = kind === ACCESS_WRITE;
+  const exec = kind === ACCESS_EXEC;
+  const need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
+  const forbidNx = exec ? _PAGE_NX : 0;
+  const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
+  const codeBase = X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0);
+  const minBefore = t.min_flt;
+  const majBefore = t.maj_flt;
+  const pool = pgtablePool(k);
+  let vma: vm_area_struct | null = null;
+  for (let n = 0; n < addrs.length; n++) {
+    const pa = Math.floor(addrs[n] / 4096) * 4096;
+    let table = pte_table_lookup(k, mm.pgd, pa);
+    const j = pte_index(pa);
+    if (table !== NO_TABLE) {
+      const i = table * 512 + j;
+      const f = pool.ent_flags[i];
+      if ((f & need) === need && (f & forbidNx) === 0) {
+        pool.ent_flags[i] = f | set;
+        continue;
+      }
+    }
+    let code = codeBase;
+    if (table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0) code |= X86_PF_PROT;
+    vma = do_user_addr_fault(k, t, mm, pa, code, vma);
+    if ((outcome.ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, n);
+    if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
+    const i = table * 512 + j;
+    const f = pool.ent_flags[i];
+    if ((f & need) === need && (f & forbidNx) === 0) {
+      pool.ent_flags[i] = f | set;
+    } else {
+      vma = do_user_addr_fault(k, t, mm, pa, code | X86_PF_PROT, vma);
+      return stop(res, t, minBefore, majBefore, pa, outcome.ret | VM_FAULT_SIGSEGV, outcome.si_code || SEGV_ACCERR, n);
+    }
+  }
+  res.pages = addrs.length;
+  res.minflt = t.min_flt - minBefore;
+  res.majflt = t.maj_flt - majBefore;
+  return res;
+}
+
 function stop(
   res: AccessResult,
   t: task_struct,
