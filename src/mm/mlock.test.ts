@@ -37,6 +37,9 @@ describe("mlock", () => {
     expect(find_vma(p.mm!, a)!.vm_flags & (VM_LOCKED | VM_LOCKONFAULT)).toBe(VM_LOCKED | VM_LOCKONFAULT);
     expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(0);
     expect(p.mm!.locked_vm).toBe(8);
+    // Faulted pages become mlocked as they arrive.
+    p.touch(a, 3 * PAGE, { write: true });
+    expect(global_zone_page_state(k, NR_MLOCK)).toBe(3);
   });
 
   it("mlockall(MCL_CURRENT|MCL_FUTURE) locks what exists and every later mapping", () => {

@@ -9,7 +9,8 @@
  * Simplified: no per-page mlock_count (6.1 keeps it in the unevictable page's lru.prev and lets
  * reclaim fix undercounts): munlocking a page clears PG_mlocked at once, as 6.1 does when the
  * count was 1, which it is unless two VM_LOCKED VMAs map the page. The kernel's per-cpu mlock
- * pagevec is drained immediately. With no LRU lists yet, a page that is not PG_lru only gets
+ * pagevec is drained immediately. Faults do not mlock their new page inside memory.ts yet: the
+ * Process API runs mlock_faulted_range after each access instead. With no LRU lists yet, a page that is not PG_lru only gets
  * PG_mlocked/NR_MLOCK; the LRU issue moves it to the unevictable list when it adds the page.
  * @kernel mm/mlock.c do_mlock, apply_vma_lock_flags, mlock_fixup, mlock_vma_pages_range,
  *   mlock_pte_range, mlock_page, mlock_new_page, munlock_page, __mlock_page, __munlock_page,
@@ -22,7 +23,7 @@ import { capable, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sch
 import { _PAGE_RW, _PAGE_SPECIAL, pgtablePool, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
 import { F, PG_active, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
-import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_merge } from "./mmap.js";
+import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_index, vma_merge } from "./mmap.js";
 import { FAULT_FLAG_WRITE, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_OOM } from "./memory.js";
 import {
   NR_ACTIVE_ANON,
@@ -154,6 +155,26 @@ export function munlock_vma_range(k: Kernel, vma: vm_area_struct, start: number,
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     if (!(pool.ent_flags[i] & _PAGE_SPECIAL)) munlock_page(k, pool.ent_pfn[i]);
   });
+}
+
+/**
+ * The fault path's mlock (folio_add_lru_vma → mlock_new_folio): pages faulted into a VM_LOCKED
+ * VMA (MLOCK_ONFAULT, MCL_ONFAULT, a CoW copy in a locked VMA) become mlocked. memory.ts does not
+ * do it per fault yet, so the MMU's caller runs this over the accessed range afterwards; it
+ * costs nothing unless a VM_LOCKED VMA overlaps the range.
+ */
+export function mlock_faulted_range(k: Kernel, mm: mm_struct, start: number, end: number): void {
+  const a = mm.mm_mt;
+  for (let i = vma_index(mm, start); i < a.length && a[i].vm_start < end; i++) {
+    const v = a[i];
+    if (!(v.vm_flags & VM_LOCKED) || v.vm_flags & VM_SPECIAL) continue;
+    const s = Math.max(start, v.vm_start);
+    const e = Math.min(end, v.vm_end);
+    const pool = pgtablePool(k);
+    walk_present_ptes(k, mm.pgd, s, e, (_addr, j) => {
+      if (!(pool.ent_flags[j] & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[j]);
+    });
+  }
 }
 
 /** can_do_mlock: a non-zero RLIMIT_MEMLOCK or CAP_IPC_LOCK. */

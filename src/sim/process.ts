@@ -48,7 +48,7 @@ import {
   MADV_WIPEONFORK,
   MADV_COLLAPSE,
 } from "../mm/madvise.js";
-import { __mm_populate, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, sys_mlock2, sys_mlockall, sys_munlock, sys_munlockall } from "../mm/mlock.js";
+import { __mm_populate, mlock_faulted_range, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, sys_mlock2, sys_mlockall, sys_munlock, sys_munlockall } from "../mm/mlock.js";
 import {
   do_mmap,
   do_munmap,
@@ -385,6 +385,7 @@ export class Process {
     this.enter("touch");
     const kind = opts.write ? ACCESS_WRITE : opts.exec ? ACCESS_EXEC : ACCESS_READ;
     const r = access_range(this.k, this.task, addr, length, kind);
+    if (this.task.mm) mlock_faulted_range(this.k, this.task.mm, Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, addr + length);
     if (r.signal !== null) {
       const sig = r.signal === "OOM" ? "SIGKILL" : r.signal;
       do_exit(this.k, this.task, sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9);
