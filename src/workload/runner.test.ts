@@ -4,6 +4,7 @@ import { runScenario, type RunResult } from "./runner.js";
 import { formatReport, formatReportJson } from "./report.js";
 import { ScenarioError } from "./schema.js";
 import { COST } from "../sim/cost.js";
+import { do_exit } from "../kernel/exit.js";
 
 function run(yaml: string, seed?: number): RunResult {
   return runScenario(parseScenario(`machine: { memory: 256M }\n${yaml}`, "t.yaml"), { seed });
@@ -90,6 +91,34 @@ expect:
 `);
     expect(r.ok).toBe(true);
     expect(r.timeline.find((e) => e.event === "killed")?.text).toMatch(/^killed by SIGSEGV at 0x/);
+  });
+
+  it("notices when the kernel kills a process that is only holding its memory", () => {
+    const sc = parseScenario(`processes:
+  - name: holder
+    run:
+      - mmap: { name: m, size: 1M }
+  - name: killer
+    run:
+      - sleep: 1ms
+      - oom_score_adj: 10
+`);
+    // Stand in for the OOM killer: when killer acts, kill the holder (whose program has ended) as
+    // oom_kill_process would, from outside the runner.
+    const r = runScenario(sc, {
+      onMachine: (m) => {
+        m.trace.on("oom_score_adj_update", () => {
+          const k = m.kernel;
+          const t = [...k.tasks.byPid.values()].find((x) => x.comm === "holder");
+          if (t && t.state !== "X" && t.state !== "Z") {
+            do_exit(k, t, 9);
+            t.killedBy = 9;
+          }
+        });
+      },
+    });
+    expect(r.processes.find((p) => p.name === "holder")).toMatchObject({ state: "killed", signal: "SIGKILL", rss_kb: 0 });
+    expect(r.timeline.some((e) => e.event === "killed" && e.who.startsWith("holder["))).toBe(true);
   });
 
   it("runs a parent's step after wait only once the child has exited", () => {

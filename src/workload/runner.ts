@@ -365,7 +365,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
 
   /** Checks whether the kernel killed a process behind our back (the OOM killer). */
   const reapIfDead = (p: Proc): boolean => {
-    if (p.done || !p.proc || p.proc.alive) return false;
+    // A process holding its memory (program ended) can still be killed by the kernel.
+    if (p.state !== "alive" || !p.proc || p.proc.alive) return false;
     const sig = p.proc.task.killedBy;
     p.signal = sig === 9 ? "SIGKILL" : sig === 11 ? "SIGSEGV" : sig === 7 ? "SIGBUS" : undefined;
     finishProcess(p, sig ? "killed" : "exited", sig ? `killed by ${p.signal ?? `signal ${sig}`}` : "exited", sig ? "killed" : "exit");
@@ -671,7 +672,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
         p.waitingFor = undefined;
         p.readyAt = Math.max(p.readyAt, k.now_ns);
       }
-      if (!p.done) reapIfDead(p);
+      reapIfDead(p);
     }
     let next: Proc | null = null;
     for (const p of procs) {
@@ -694,6 +695,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     }
   }
   scanLog();
+  for (const p of procs) reapIfDead(p);
   if (timedOut) add({ t_ns: k.now_ns, who: "mmsim", event: "time_limit", text: `stopped at the time limit (${fmtNs(sc.time_limit)} of simulated time)` });
   for (const p of procs) {
     if (p.waitingFor) add({ t_ns: k.now_ns, who: who(p), event: "still_waiting", text: `still waiting for ${p.waitingFor} at the end` });

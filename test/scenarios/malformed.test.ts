@@ -28,6 +28,7 @@ const cases: Array<[string, string]> = [
   ["exit-code-range.yaml", "4:15 processes[0].run[0].exit: 300 is out of range: expected 0 to 255"],
   ["expect-bad-state.yaml", "5:12 expect[0].state: expected one of alive, killed, exited, got \"sleeping\""],
   ["expect-error-on-sleep.yaml", "5:9 processes[0].run[0].expect_error: sleep does not fail with an errno"],
+  ["expect-error-on-touch.yaml", "6:9 processes[0].run[1].expect_error: touch does not fail with an errno (a bad access kills the process: expect state: killed)"],
   ["expect-error-unknown.yaml", "5:23 processes[0].run[0].expect_error: unknown errno \"ENOMEMORY\" (did you mean \"ENOMEM\"?)"],
   ["expect-min-above-max.yaml", "4:10 expect[0].max: max 102400 kB is below min 204800 kB"],
   ["expect-no-bounds.yaml", "2:5 expect[0]: expected min, max or equals"],
