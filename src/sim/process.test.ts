@@ -54,6 +54,21 @@ describe("Process API", () => {
     expect(c.task.flags & 0x40).toBe(0x40); // PF_FORKNOEXEC
   });
 
+  it("reads pagemap through the API: present, exclusive anonymous pages with their frames", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const p = spawnProcess(k, { comm: "pm", image: null });
+    const a = p.mmap(4 * 4096);
+    p.touch(a, 2 * 4096, { write: true });
+    const pm = p.pagemap(a, 4);
+    const PM_PRESENT = 1 << 15;
+    const PM_MMAP_EXCLUSIVE = 1 << 8;
+    expect(pm.flags[0] & (PM_PRESENT | PM_MMAP_EXCLUSIVE)).toBe(PM_PRESENT | PM_MMAP_EXCLUSIVE);
+    expect(pm.frame[0]).toBeGreaterThan(0);
+    expect(pm.flags[3] & PM_PRESENT).toBe(0);
+    expect(p.pagemap(a, 1, { showPfn: false }).frame[0]).toBe(0);
+    expect(p.maps()).toContain(a.toString(16).padStart(8, "0"));
+  });
+
   it("sbrk grows the heap and fails with ENOMEM past RLIMIT_DATA", () => {
     const k = start_kernel({ memory: 256 * MiB });
     const p = spawnProcess(k, { comm: "heap", rlimits: { data: 4 * MiB } });

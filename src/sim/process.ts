@@ -20,6 +20,7 @@ import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } fro
 import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
 import { oom_score_adj_write } from "../fs/proc/array.js";
+import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup } from "../fs/proc/task_mmu.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../mm/memory.js";
 import type { file, mm_struct } from "../mm/mm_types.js";
 import { do_madvise } from "../mm/madvise.js";
@@ -403,6 +404,28 @@ export class Process {
   /** Writes [addr, addr + length). */
   write(addr: number, length: number): TouchResult {
     return this.touch(addr, length, { write: true });
+  }
+
+  /**
+   * /proc/PID/pagemap for `npages` pages from `addr`: each page's frame (pfn, or swap entry) and
+   * the top 16 flag bits (PM_PRESENT, PM_SWAP, PM_FILE, PM_MMAP_EXCLUSIVE, PM_SOFT_DIRTY). Frames
+   * read 0 for readers without CAP_SYS_ADMIN, as since 4.2: pass `showPfn: false` to see that.
+   */
+  pagemap(addr: number, npages: number, opts: { showPfn?: boolean } = {}): PagemapEntries {
+    this.enter("read");
+    return pagemap_read(this.k, this.task, addr, npages, opts.showPfn ?? true);
+  }
+
+  /** /proc/PID/maps, as text. */
+  maps(): string {
+    this.enter("read");
+    return proc_pid_maps(this.k, this.task);
+  }
+
+  /** /proc/PID/smaps_rollup, as text. */
+  smapsRollup(): string {
+    this.enter("read");
+    return proc_pid_smaps_rollup(this.k, this.task);
   }
 
   /** fork(2): a child with a copy-on-write copy of the address space. */
