@@ -7,6 +7,7 @@
  * console.log(m.read("/proc/meminfo"));
  */
 export { Machine, sysctlPath, type MachineConfig, type NodeConfig } from "../sim/machine.js";
+export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type TouchResult } from "../sim/process.js";
 export { Errno, type ErrnoName } from "../kernel/errno.js";
 export { KernelBug } from "../kernel/bug.js";
 export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";

@@ -72,3 +72,18 @@ describe("sysctlPath", () => {
     expect(sysctlPath("vm/page-cluster")).toBe("/proc/sys/vm/page-cluster");
   });
 });
+
+describe("Machine processes", () => {
+  it("spawns a process whose memory shows in its /proc files and in meminfo", () => {
+    const m = Machine.boot();
+    const anonBefore = Number(/^AnonPages:\s+(\d+)/m.exec(m.read("/proc/meminfo"))?.[1]);
+    const p = m.spawn({ comm: "anon" });
+    const addr = p.mmap(8 * 2 ** 20);
+    p.touch(addr, 8 * 2 ** 20, { write: true });
+    const anonAfter = Number(/^AnonPages:\s+(\d+)/m.exec(m.read("/proc/meminfo"))?.[1]);
+    expect(anonAfter - anonBefore).toBeGreaterThanOrEqual(8192);
+    expect(m.read(`/proc/${p.pid}/status`)).toMatch(/^Name:\tanon$/m);
+    expect(m.read(`/proc/${p.pid}/maps`)).toContain(addr.toString(16).padStart(12, "0"));
+    expect(m.read(`/proc/${p.pid}/smaps_rollup`)).toMatch(/^Anonymous:\s+\d+ kB$/m);
+  });
+});

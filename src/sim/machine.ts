@@ -7,8 +7,12 @@ import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
 import type { TraceBus } from "../kernel/trace.js";
 import { procList, procRead, procWrite } from "../fs/proc/root.js";
+// The /proc/<pid>/ files register themselves with the proc tree when their modules load.
+import "../fs/proc/array.js";
+import "../fs/proc/task_mmu.js";
 import type { ThpMode } from "../mm/huge_memory.js";
 import { parseDuration } from "./duration.js";
+import { spawnProcess, type Process, type SpawnOptions } from "./process.js";
 import { parseSize } from "./size.js";
 
 /** A NUMA node as a user describes it. */
@@ -61,6 +65,18 @@ export class Machine {
       m.write(sysctlPath(key), Array.isArray(value) ? value.join(" ") : String(value));
     }
     return m;
+  }
+
+  /**
+   * Starts a process with a fresh address space and (by default) a static program image, as
+   * init would fork and exec it.
+   * @example
+   * const db = m.spawn({ comm: "db", oomScoreAdj: 500 });
+   * const heap = db.mmap(256 * 2 ** 20);
+   * db.touch(heap, 256 * 2 ** 20, { write: true });
+   */
+  spawn(opts: SpawnOptions = {}): Process {
+    return spawnProcess(this.kernel, opts);
   }
 
   /** Reads a /proc or /sys file as the kernel renders it now. Throws Errno (ENOENT, EACCES, …). */
