@@ -196,3 +196,25 @@ expect:
     );
   });
 });
+
+describe("the timeline's words for kernel events", () => {
+  it("names the zone, the order and the acting function when kswapd is woken", () => {
+    const sc = parseScenario(`processes:
+  - name: p
+    run:
+      - oom_score_adj: 1
+`);
+    // Emit the tracepoints as vmscan.c and oom_kill.c do, to check the words the report uses.
+    const r = runScenario(sc, {
+      onMachine: (m) =>
+        void m.trace.on("oom_score_adj_update", () => {
+          m.kernel.trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 1, order: 0, gfp_flags: "GFP_HIGHUSER_MOVABLE" }, "nid=0 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE");
+          m.kernel.trace.emit("mark_victim", { pid: 2, comm: "p", anon_rss: 1024, oom_score_adj: 1 }, "pid=2");
+        }),
+    });
+    const kw = r.timeline.find((e) => e.event === "mm_vmscan_wakeup_kswapd");
+    expect(kw?.text).toBe("woke kswapd0: zone DMA32 below its low watermark (order 0, GFP_HIGHUSER_MOVABLE)");
+    expect(kw?.where).toBe("wakeup_kswapd(), mm/vmscan.c");
+    expect(r.timeline.find((e) => e.event === "mark_victim")?.text).toBe("OOM killer chose p (pid 2) as its victim: anon-rss 1024kB, oom_score_adj 1");
+  });
+});

@@ -137,8 +137,11 @@ export interface RunOptions {
  * would make every allocation pay for the record.
  */
 const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fields"], r: TraceRecord) => string }> = {
-  mm_vmscan_wakeup_kswapd: { where: "wakeup_kswapd(), mm/vmscan.c", text: (f) => `woke kswapd${f.nid}: a zone fell below its low watermark (order ${f.order})` },
-  mm_vmscan_kswapd_wake: { where: "kswapd(), mm/vmscan.c", text: (f) => `kswapd${f.nid} woke to balance the node (order ${f.order})` },
+  mm_vmscan_wakeup_kswapd: {
+    where: "wakeup_kswapd(), mm/vmscan.c",
+    text: (f) => `woke kswapd${f.nid}: ${zoneOf(f.zid)} below its low watermark (order ${f.order}${f.gfp_flags !== undefined ? `, ${f.gfp_flags}` : ""})`,
+  },
+  mm_vmscan_kswapd_wake: { where: "kswapd(), mm/vmscan.c", text: (f) => `kswapd${f.nid} woke to balance node ${f.nid} up to ${zoneOf(f.zid)} (order ${f.order})` },
   mm_vmscan_kswapd_sleep: { where: "kswapd_try_to_sleep(), mm/vmscan.c", text: (f) => `kswapd${f.nid} went back to sleep: every zone is above its high watermark` },
   mm_vmscan_direct_reclaim_begin: { where: "try_to_free_pages(), mm/vmscan.c", text: (f) => `direct reclaim: the allocation found no zone above its min watermark (order ${f.order})` },
   mm_compaction_wakeup_kcompactd: { where: "wakeup_kcompactd(), mm/compaction.c", text: (f) => `woke kcompactd${f.nid} for order ${f.order}` },
@@ -148,7 +151,10 @@ const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fields"], 
     where: "__rmqueue_fallback(), mm/page_alloc.c",
     text: (f) => `fallback: an order-${f.alloc_order} ${mtName(f.alloc_migratetype)} allocation took an order-${f.fallback_order} ${mtName(f.fallback_migratetype)} block${f.change_ownership ? " and claimed its pageblock" : ""}`,
   },
-  mark_victim: { where: "mark_oom_victim(), mm/oom_kill.c", text: (f) => `OOM killer chose pid ${f.pid} as its victim` },
+  mark_victim: {
+    where: "mark_oom_victim(), mm/oom_kill.c",
+    text: (f) => `OOM killer chose ${f.comm !== undefined ? `${f.comm} (pid ${f.pid})` : `pid ${f.pid}`} as its victim${f.anon_rss !== undefined ? `: anon-rss ${f.anon_rss}kB, oom_score_adj ${f.oom_score_adj}` : ""}`,
+  },
   wake_reaper: { where: "wake_oom_reaper(), mm/oom_kill.c", text: (f) => `oom_reaper woken for pid ${f.pid}` },
   oom_score_adj_update: { where: "__set_oom_adj(), fs/proc/base.c", text: (f) => `oom_score_adj of ${f.comm} set to ${f.oom_score_adj}` },
   reclaim_retry_zone: { where: "should_reclaim_retry(), mm/page_alloc.c", text: (f) => `allocation retry check on node ${f.node}` },
@@ -164,6 +170,11 @@ const DMESG_NOTABLE: Array<{ re: RegExp; event: string; where: string }> = [
   { re: /drop_caches/, event: "drop_caches", where: "drop_caches_sysctl_handler(), fs/drop_caches.c" },
   { re: /^Adding \d+k swap/, event: "swapon", where: "SYSCALL_DEFINE2(swapon), mm/swapfile.c" },
 ];
+
+/** "zone DMA32" for a zone index field, "a zone" when the event does not carry one. */
+function zoneOf(zid: number | string | undefined): string {
+  return zid === undefined ? "a zone" : `zone ${zone_names[Number(zid)] ?? zid}`;
+}
 
 function mtName(mt: number | string): string {
   return ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "CMA", "Isolate"][Number(mt)] ?? `mt${mt}`;
