@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: runs every `bench/*.bench.ts` module's `benches` and prints a table, or with
+ * `npm run bench` (compiled by tsc into build/ and run by plain node, so hot paths are measured
+ * as users run them — tsx's module interop turns every imported constant into a getter call): runs every `bench/*.bench.ts` module's `benches` and prints a table, or with
  * `--json` one object `{ "results": [ { "name", "value", "unit" } ] }` for tools. `--filter TEXT`
  * keeps the rows whose name contains TEXT. Benchmarks time with performance.now(); they are never
  * run as tests, because a timing threshold in a test fails on a loaded machine.
@@ -22,7 +23,7 @@ const fi = args.indexOf("--filter");
 const filter = fi >= 0 ? args[fi + 1] : undefined;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const files = readdirSync(here).filter((f) => f.endsWith(".bench.ts")).sort();
+const files = readdirSync(here).filter((f) => /\.bench\.[jt]s$/.test(f)).sort();
 const results: Result[] = [];
 for (const f of files) {
   const mod = (await import(pathToFileURL(join(here, f)).href)) as { benches?: Bench[] };

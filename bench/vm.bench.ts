@@ -11,7 +11,7 @@
  * needs. The native side is timed the same way (best of three).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,7 +142,9 @@ const nativeNote: string | undefined = hasCc ? undefined : "no C compiler (cc) o
 function native(mode: string, arg: number): number | null {
   if (nativeBin === undefined) {
     nativeBin = null;
-    const src = join(dirname(fileURLToPath(import.meta.url)), "native", "vmbench.c");
+    // The C source stays in bench/native; compiled benches run from build/bench/.
+    const here = dirname(fileURLToPath(import.meta.url));
+    const src = [join(here, "native", "vmbench.c"), join(here, "..", "..", "bench", "native", "vmbench.c")].find((f) => existsSync(f)) ?? "";
     const out = join(mkdtempSync(join(tmpdir(), "mmsim-vmbench-")), "vmbench");
     const cc = spawnSync("cc", ["-O2", "-o", out, src], { encoding: "utf8" });
     if (cc.status === 0) nativeBin = out;
