@@ -121,6 +121,22 @@ expect:
     expect(r.timeline.some((e) => e.event === "killed" && e.who.startsWith("holder["))).toBe(true);
   });
 
+  it("kills with SIGSEGV from a random-pattern touch too, at the first bad page", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 64K }
+      - mprotect: { region: m, offset: 32K, length: 32K, prot: r }
+      - touch: { region: m, pattern: random, count: 1000 }
+`);
+    expect(r.processes[0]).toMatchObject({ state: "killed", signal: "SIGSEGV" });
+    const hexAt = (event: string): number => parseInt(/at 0x([0-9a-f]+)/.exec(r.timeline.find((e) => e.event === event)?.text ?? "")?.[1] ?? "", 16);
+    const addr = hexAt("killed");
+    const base = hexAt("mmap");
+    expect(addr - base).toBeGreaterThanOrEqual(32768);
+    expect(addr - base).toBeLessThan(65536);
+  });
+
   it("runs a parent's step after wait only once the child has exited", () => {
     const r = run(`processes:
   - name: parent

@@ -27,8 +27,10 @@ import { Machine as MachineClass, sysctlPath } from "../sim/machine.js";
 import { Errno } from "../kernel/errno.js";
 import { Prng } from "../kernel/random.js";
 import { formatTraceLine, type TraceRecord } from "../kernel/trace.js";
-import { ProcessKilled, spawnProcess, type Process } from "../sim/process.js";
+import { ProcessKilled, type Process } from "../sim/process.js";
 import { get_mm_rss, get_mm_counter, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../mm/mm_types.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs } from "../mm/memory.js";
+import { do_exit } from "../kernel/exit.js";
 import { zone_names, MAX_NR_ZONES } from "../mm/mmzone.js";
 import { COST } from "../sim/cost.js";
 import { makeGenerator, PAGE_SIZE, type PageGenerator } from "./patterns.js";
@@ -216,7 +218,12 @@ interface TouchState {
   kind: "read" | "write" | "exec";
   /** Sequential: the next page to visit, so runs of pages go in one access_range. */
   seqNext: number;
+  /** The address batch for the other patterns. */
+  addrs: Float64Array;
 }
+
+/** Addresses generated and replayed per access_addrs call. */
+const ADDR_BATCH = 256;
 
 class RunFailure extends Error {}
 
@@ -407,6 +414,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       startNs: k.now_ns,
       kind: s.access,
       seqNext: 0,
+      addrs: new Float64Array(s.pattern.kind === "sequential" ? 0 : ADDR_BATCH),
     };
   };
 
@@ -429,13 +437,23 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
         maj = r.majflt;
         t.seqNext = (t.seqNext + budgetPages) % t.nPages;
       } else {
-        const n = Math.min(t.remaining, 256);
-        for (let i = 0; i < n; i++) {
-          const r = proc.touch(t.addr + t.gen.next() * PAGE_SIZE, 1, opts);
-          faults += r.minflt;
-          maj += r.majflt;
+        // A batch of generated addresses goes through the MMU in one access_addrs call: the
+        // buffer is the touch's own, so no allocation per access.
+        const n = Math.min(t.remaining, ADDR_BATCH);
+        const buf = n === ADDR_BATCH ? t.addrs : new Float64Array(n);
+        for (let i = 0; i < n; i++) buf[i] = t.addr + t.gen.next() * PAGE_SIZE;
+        const r = access_addrs(k, proc.task, buf, t.kind === "write" ? ACCESS_WRITE : t.kind === "exec" ? ACCESS_EXEC : ACCESS_READ);
+        faults = r.minflt;
+        maj = r.majflt;
+        accesses = r.signal === null ? n : r.pages;
+        if (r.signal !== null) {
+          // As Process.touch does: the signal kills the process (an unresolved OOM fault as SIGKILL).
+          const sig = r.signal === "OOM" ? "SIGKILL" : r.signal;
+          const code = sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9;
+          do_exit(k, proc.task, code);
+          proc.task.killedBy = code;
+          throw new ProcessKilled(proc.pid, sig, r.addr, r.si_code);
         }
-        accesses = n;
       }
       const cost = accesses * COST.access_ns + faults * COST.minor_fault_ns + maj * COST.major_fault_ns;
       spend(cost);
@@ -591,7 +609,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       k.currentPid = 1;
       k.currentComm = "init";
       try {
-        p.proc = spawnProcess(k, { comm: p.name, ...(spec?.oom_score_adj ? { oomScoreAdj: spec.oom_score_adj } : {}) });
+        p.proc = m.spawn({ comm: p.name, ...(spec?.oom_score_adj ? { oomScoreAdj: spec.oom_score_adj } : {}) });
       } catch (e) {
         if (e instanceof Errno) {
           p.error = `spawn failed: ${e.code}`;
