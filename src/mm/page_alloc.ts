@@ -462,6 +462,11 @@ export function can_steal_fallback(order: number, start_mt: number): boolean {
   return order >= pageblock_order / 2 || start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE;
 }
 
+// Out-parameters of the fallback path (the kernel's `bool *can_steal`, `int *num_movable`):
+// scratch cells reused by every call, since nothing in between can re-enter the allocator.
+const canStealScratch = new Uint8Array(1);
+const movableScratch = new Int32Array(1);
+
 /**
  * Takes a fallback block for `start_type`: whole pageblocks outright for blocks of pageblock size;
  * otherwise the block's free pages move over and the pageblock itself changes type when at least
@@ -479,7 +484,7 @@ function steal_suitable_fallback(k: Kernel, z: zone, pfn: number, alloc_flags: n
     }
     if (boost_watermark(k, z) && alloc_flags & ALLOC_KSWAPD) z.flags |= 1 << ZONE_BOOSTED_WATERMARK;
     if (!whole_block) break single;
-    const movable = new Int32Array(1);
+    const movable = movableScratch;
     const free_pages = move_freepages_block(k, z, pfn, start_type, movable);
     const movable_pages = movable[0];
     let alike_pages: number;
@@ -561,7 +566,7 @@ export function unreserve_highatomic_pageblock(k: Kernel, ac: alloc_context, for
  * @kernel mm/page_alloc.c __rmqueue_fallback
  */
 function __rmqueue_fallback(k: Kernel, z: zone, order: number, start_migratetype: number, alloc_flags: number): boolean {
-  const can_steal = new Uint8Array(1);
+  const can_steal = canStealScratch;
   let min_order = order;
   if (order < pageblock_order && alloc_flags & ALLOC_NOFRAGMENT) min_order = pageblock_order;
   let current_order: number;
