@@ -23,6 +23,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import type { file, mm_struct } from "./mm_types.js";
+import { __mm_populate } from "./mlock.js";
+import { do_mmap, MAP_ANONYMOUS, MAP_HUGETLB } from "./mmap.js";
 
 const PAGE_SIZE = 4096;
 
@@ -121,3 +123,32 @@ export function security_vm_enough_memory_mm(k: Kernel, t: task_struct, mm: mm_s
 
 /** A file descriptor stand-in: the Process API passes the file object itself. */
 export type MmapFile = file | null;
+
+/**
+ * vm_mmap_pgoff: do_mmap, then fault in what it asked to populate (MAP_POPULATE, VM_LOCKED),
+ * ignoring populate errors as mm_populate does. Returns the address or a negative errno.
+ */
+export function vm_mmap_pgoff(k: Kernel, t: task_struct, f: MmapFile, addr: number, len: number, prot: number, flags: number, pgoff: number): number {
+  const out = { addr: 0, populate: 0 };
+  const ret = do_mmap(k, t, f, addr, len, prot, flags, pgoff, out);
+  if (ret >= 0 && out.populate) __mm_populate(k, t, ret, out.populate, true);
+  return ret;
+}
+
+/**
+ * The x86-64 mmap syscall: sys_mmap's offset alignment, then ksys_mmap_pgoff (a file for
+ * non-anonymous mappings, else EBADF; MAP_HUGETLB) and vm_mmap_pgoff. `f` stands for the fd.
+ * Anonymous MAP_HUGETLB fails with ENOMEM: hugetlb_file_setup's reservation finds no huge pages
+ * (the model has no hugetlb pool yet); MAP_HUGETLB on a regular file is EINVAL.
+ */
+export function sys_mmap(k: Kernel, t: task_struct, addr: number, len: number, prot: number, flags: number, f: MmapFile, off: number): number {
+  if (off % PAGE_SIZE) return -errnoValues.EINVAL;
+  if (!(flags & MAP_ANONYMOUS)) {
+    if (!f) return -errnoValues.EBADF;
+    if (flags & MAP_HUGETLB) return -errnoValues.EINVAL;
+  } else {
+    if (flags & MAP_HUGETLB) return -errnoValues.ENOMEM;
+    f = null;
+  }
+  return vm_mmap_pgoff(k, t, f, addr, len, prot, flags, off / PAGE_SIZE);
+}

@@ -51,7 +51,6 @@ import {
 } from "../mm/madvise.js";
 import { __mm_populate, mlock_faulted_range, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, sys_mlock2, sys_mlockall, sys_munlock, sys_munlockall } from "../mm/mlock.js";
 import {
-  do_mmap,
   do_munmap,
   MAP_ANONYMOUS,
   MAP_FIXED,
@@ -78,6 +77,7 @@ import {
 } from "../mm/mmap.js";
 import { do_mprotect_pkey } from "../mm/mprotect.js";
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../mm/mremap.js";
+import { sys_mmap } from "../mm/util.js";
 
 const PAGE_SIZE = 4096;
 
@@ -263,22 +263,7 @@ export class Process {
     const prot = parseProt(opts.prot ?? "rw");
     const flags = parseMapFlags(opts.flags ?? (opts.file ? "private" : "private|anonymous"));
     const off = opts.offset ?? 0;
-    // sys_mmap: the byte offset must be page aligned.
-    if (off % PAGE_SIZE) throw new Errno("EINVAL", "mmap");
-    let f: file | null = null;
-    if (!(flags & MAP_ANONYMOUS)) {
-      f = opts.file ?? null;
-      if (!f) throw new Errno("EBADF", "mmap");
-      if (flags & MAP_HUGETLB) throw new Errno("EINVAL", "mmap");
-    } else if (flags & MAP_HUGETLB) {
-      // ksys_mmap_pgoff → hugetlb_file_setup → hugetlbfs_file_mmap → hugetlb_reserve_pages:
-      // with no huge pages in the pool (the model has no hugetlbfs yet) the reservation fails.
-      throw new Errno("ENOMEM", "mmap", "no huge pages reserved");
-    }
-    const out = { addr: 0, populate: 0 };
-    const addr = check(do_mmap(this.k, this.task, f, opts.addr ?? 0, length, prot, flags, off / PAGE_SIZE, out), "mmap");
-    if (out.populate) __mm_populate(this.k, this.task, addr, out.populate, true);
-    return addr;
+    return check(sys_mmap(this.k, this.task, opts.addr ?? 0, length, prot, flags, opts.file ?? null, off), "mmap");
   }
 
   /** munmap(2). */
