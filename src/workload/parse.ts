@@ -440,6 +440,7 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
     expect_error = v;
   }
   const ce = a.key === "capture" ? undefined : get(es, "capture");
+  if (ce && a.key === "exit") r.fail(ce.keyNode, join(path, "capture"), "an exited process reads no files: capture from another process (after wait)");
   const common = { ...base, ...(expect_error ? { expect_error } : {}) };
   const withCap = (s: Step): Step[] => {
     if (ce) s.capture = parseCaptures(r, ce.value, join(path, "capture"), ctx.names);

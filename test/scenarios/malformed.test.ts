@@ -18,6 +18,7 @@ const cases: Array<[string, string]> = [
   ["bad-yaml-unclosed.yaml", "2:1 YAML syntax: Flow map in block collection must be sufficiently indented and end with a }"],
   ["binary-elf.yaml", "1:1 not a text file: binary data (a NUL byte at offset 7)"],
   ["capture-dup-label.yaml", "5:27 processes[0].run[1].capture.label: label \"mi\" is already used by another capture"],
+  ["capture-on-exit.yaml", "5:9 processes[0].run[0].capture: an exited process reads no files: capture from another process (after wait)"],
   ["capture-outside-proc.yaml", "4:36 processes[0].run[0].capture.path: only /proc and /sys files can be captured, got \"/tmp/x\""],
   ["control-char.yaml", "2:15 not a text file: control character 0x07"],
   ["cpus-string.yaml", "2:9 machine.cpus: expected a whole number, got \"two\""],
