@@ -218,6 +218,17 @@ function mt_insert(mm: mm_struct, vma: vm_area_struct): void {
   a[i] = vma;
 }
 
+/** mt_insert when the caller already knows the slot (vma_index(mm, vma.vm_start)). */
+function mt_insert_at(mm: mm_struct, i: number, vma: vm_area_struct): void {
+  const a = mm.mm_mt;
+  if ((i < a.length && a[i].vm_start < vma.vm_end) || (i > 0 && a[i - 1].vm_end > vma.vm_start)) {
+    throw new KernelBug("VMA insert overlaps", { start: vma.vm_start, end: vma.vm_end });
+  }
+  a.push(vma);
+  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
+  a[i] = vma;
+}
+
 /** Removes a VMA from the set (vma_mas_remove). */
 function mt_remove(mm: mm_struct, vma: vm_area_struct): void {
   const a = mm.mm_mt;
@@ -907,7 +918,10 @@ export function mmap_region(
         return error;
       }
     }
-    vma_link(mm, vma);
+    // vma_link at the slot found above (the tree has not changed since).
+    mt_insert_at(mm, i, vma);
+    mm.map_count++;
+    if (vma.vm_file) __vma_link_file(vma);
   }
 
   vm_stat_account(mm, vm_flags, pglen);
