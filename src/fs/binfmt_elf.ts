@@ -30,7 +30,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pgtablePool, pte_alloc_map, set_pte_at } from "../arch/x86/pgtable.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range } from "../mm/memory.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, shmem_write_page } from "../mm/memory.js";
 import {
   FMODE_READ,
   MM_FILEPAGES,
@@ -172,6 +172,9 @@ function programFile(k: Kernel, path: string, size: number): file {
     // A named tmpfs file (not deleted): show its path, on the rootfs device 00:02.
     f = { ...r, f_path: path, f_mode: FMODE_READ, f_count: 1, f_inode: { ...r.f_inode, i_dev: { major: 0, minor: 2 } } };
     s.files.set(path, f);
+    // The initramfs unpacked the program into tmpfs with write(2): its pages are in the page
+    // cache and dirty (w1's smaps shows the text as Private_Dirty, w2's shared text as Shared_Dirty).
+    for (let i = 0; i < Math.ceil(size / PAGE_SIZE); i++) shmem_write_page(k, f, i);
   }
   return f;
 }
