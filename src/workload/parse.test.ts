@@ -1,4 +1,6 @@
 import { describe, it, expect } from "vitest";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { parseScenario } from "./parse.js";
 import { ScenarioError, STEP_KINDS } from "./schema.js";
 
@@ -133,5 +135,43 @@ processes:
   it("checks expectations against the processes and labels the file defines", () => {
     expect(err("expect:\n  - status: ghost\n    field: VmRSS\n    min: 1\n")).toBe('s.yaml:2:13 expect[0].status: no process named "ghost" (processes: none)');
     expect(err("expect:\n  - capture: x\n    matches: '('\n")).toMatch(/^s\.yaml:2:14 expect\[0\]\.capture: no capture labelled "x"/);
+  });
+});
+
+describe("parseScenario on arbitrary input", () => {
+  const shipped = ["tour", "fork-cow", "overcommit", "buddy-split-merge"].map((n) => readFileSync(`scenarios/${n}.yaml`, "utf8"));
+
+  it("either parses or throws a one-line ScenarioError for mutated scenario files, never anything else", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: shipped.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.nat(4), fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 4 }), (which, edits) => {
+        let t = shipped[which];
+        for (const [pos, del, ins] of edits) {
+          const p = pos % (t.length + 1);
+          t = t.slice(0, p) + ins + t.slice(p + del);
+        }
+        try {
+          parseScenario(t, "f.yaml");
+        } catch (e) {
+          if (!(e instanceof ScenarioError)) throw e;
+          expect(e.message).toMatch(/^f\.yaml:\d+:\d+ /);
+          expect(e.message).not.toContain("\n");
+        }
+      }),
+      { numRuns: 200, seed: 42 },
+    );
+  });
+
+  it("never throws anything but a ScenarioError for random bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        try {
+          parseScenario(bytes, "b.yaml");
+        } catch (e) {
+          if (!(e instanceof ScenarioError)) throw e;
+          expect(e.message).not.toContain("\n");
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });
