@@ -14,7 +14,7 @@ describe("mmsim run", () => {
     expect(r.code).toBe(0);
     for (const h of ["Machine", "Timeline (seconds since boot", "Processes", "Captured files", "Expectations"]) expect(r.out).toContain(`\n${h}`);
     expect(r.out).toMatch(/write buf sequential: 32768 accesses, 32768 page faults in [\d.]+ms — handle_mm_fault\(\), mm\/memory\.c/);
-    expect(r.err).toMatch(/^ran 32,772 simulated operations in [\d.]+ s of real time \([\d,]+ operations\/s\)\n$/);
+    expect(r.err).toMatch(/^ran 32,776 simulated operations in [\d.]+ s of real time \([\d,]+ operations\/s\)\n$/);
   });
 
   it("gives JSON with the same content for tools", async () => {
@@ -43,7 +43,7 @@ describe("mmsim run", () => {
     expect(r.out).toContain("--- /proc/buddyinfo (at the end)\nNode 0, zone      DMA");
     expect(r.out).toContain("\n$ free\n               total        used        free      shared  buff/cache   available\nMem:    ");
     expect(r.out).toMatch(/\n\$ smem\n {2}PID User {5}Command {25}Swap {6}USS {6}PSS {6}RSS \n/);
-    expect(r.out).toMatch(/\n\$ pmap -x child\n3: {3}forkcow\nAddress {11}Kbytes {5}RSS {3}Dirty Mode {2}Mapping\n/);
+    expect(r.out).toMatch(/\n\$ pmap -x child\n4: {3}forkcow\nAddress {11}Kbytes {5}RSS {3}Dirty Mode {2}Mapping\n/);
   });
 
   it("exits 1 with a diff when an expectation fails, and 2 for a bad option", async () => {
@@ -60,11 +60,12 @@ describe("mmsim run", () => {
     expect(f.out.split("\n")[1]).toMatch(/^Mem: {11}457Mi/);
     const v = await cli(["vmstat", "-s", "--scenario", "anon-touch"]);
     expect(v.out).toMatch(/^ {7}468416 K total memory\n/);
-    const p = await cli(["pmap", "anon", "--scenario", "anon-touch"]);
-    expect(p.out).toMatch(/^2: {3}anon\n/);
-    expect(p.out).toMatch(/\n total {11}132064K\n$/);
+    const p = await cli(["pmap", "lazy", "--scenario", "demand-paging"]);
+    expect(p.out).toMatch(/^2: {3}lazy\n/);
+    expect(p.out).toMatch(/\n total {11}263136K\n$/);
     const s = await cli(["smem", "-t", "--scenario", "fork-cow"]);
-    expect(s.out.split("\n")).toHaveLength(6);
+    expect(s.out.split("\n")).toHaveLength(7);
+    expect(s.out.split("\n")[5]).toMatch(/^ {4}3 1 {8}/);
     const missing = await cli(["pmap", "nobody", "--scenario", "anon-touch"]);
     expect(missing.code).toBe(2);
   });
