@@ -165,6 +165,19 @@ processes:
     expect(r.sim_ns).toBeLessThan(20e6 + 2 * COST.timeslice_ns);
   });
 
+  it("does not sleep past the time limit", () => {
+    const r = run(`time_limit: 50ms
+processes:
+  - name: p
+    run:
+      - sleep: 2h
+      - mmap: { name: m, size: 4K }
+`);
+    expect(r.sim_ns).toBeLessThanOrEqual(50e6 + COST.fork_ns);
+    expect(r.timeline.some((e) => e.event === "mmap")).toBe(false);
+    expect(r.timeline.at(-1)?.event).toBe("time_limit");
+  });
+
   it("gives the same report for the same seed, and a different random walk for another seed", () => {
     const y = `processes:
   - name: p

@@ -709,7 +709,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       if (!next || p.readyAt < next.readyAt || (p.readyAt === next.readyAt && p.order < next.order)) next = p;
     }
     if (!next) break;
-    if (next.readyAt > k.now_ns) spend(next.readyAt - k.now_ns);
+    // Idle until the next process is ready, but never past the time limit.
+    if (next.readyAt > k.now_ns) spend(Math.min(next.readyAt, limit) - k.now_ns);
     if (k.now_ns >= limit) {
       timedOut = true;
       break;
