@@ -14,7 +14,8 @@
  *   alternatives          "Freeing SMP alternatives memory: 36K"
  *   page_alloc_init_late  deferred struct pages freed ("node N deferred pages initialised")
  *   postcore initcall     init_per_zone_wmark_min (min_free_kbytes, watermarks, lowmem_reserve)
- *   subsys initcall       hugepage_init (THP off below 512 MiB; khugepaged raises min_free_kbytes)
+ *   subsys initcall       init_user_reserve, init_admin_reserve (1/32 of free memory, capped),
+ *                         hugepage_init (THP off below 512 MiB; khugepaged raises min_free_kbytes)
  *   rootfs initcall       "Freeing initrd memory"
  *   free_initmem, mark_rodata_ro  the image's init, decrypted and gap pages
  *
@@ -58,6 +59,7 @@ import { __free_pages_core, alloc_pages, setup_per_cpu_pageset } from "../mm/pag
 import { K, MiB, PAGE_SIZE } from "../mm/types.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
+import { init_admin_reserve, init_user_reserve } from "../mm/mmap.js";
 import { init_per_zone_wmark_min, start_stop_khugepaged } from "../mm/watermark.js";
 import { Kernel } from "./kernel.js";
 import { KERN_INFO } from "./printk.js";
@@ -211,6 +213,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
 
   // postcore_initcall, subsys_initcall
   init_per_zone_wmark_min(k, cpus);
+  init_user_reserve(k);
+  init_admin_reserve(k);
   if (hugepage_init(k, totalram(k))) start_stop_khugepaged(k);
   advance(380000);
 

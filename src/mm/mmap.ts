@@ -35,6 +35,8 @@ import { free_pgtables, unmap_vmas } from "./memory.js";
 import { munlock_vma_range } from "./mlock.js";
 import { shmem_zero_setup } from "./shmem.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
+import { global_zone_page_state } from "./vmstat.js";
+import { NR_FREE_PAGES } from "./vmstat_items.js";
 
 // Module-local copies of imported names used on hot paths: under the tsx loader that
 // `npm run bench` uses, every read of an imported binding is a getter call, which dominated the
@@ -1296,3 +1298,23 @@ export function vmas_in_range(mm: mm_struct, start: number, end: number): vm_are
   return out;
 }
 
+
+/**
+ * Boot-time user reserve: what overcommit mode 2 keeps back for a user to recover a runaway
+ * process, 1/32 of free memory capped at 128 MiB. Runs at subsys_initcall, before the initrd and
+ * init memory are freed: the real 512 MiB guest had ~451650 kB free then, giving 14114.
+ * @kernel mm/mmap.c init_user_reserve
+ */
+export function init_user_reserve(k: Kernel): void {
+  const free_kbytes = global_zone_page_state(k, NR_FREE_PAGES) * (PAGE_SIZE / 1024);
+  k.vm.user_reserve_kbytes = Math.min(Math.floor(free_kbytes / 32), 1 << 17);
+}
+
+/**
+ * Boot-time admin reserve: 1/32 of free memory capped at 8 MiB, so root can still log in.
+ * @kernel mm/mmap.c init_admin_reserve
+ */
+export function init_admin_reserve(k: Kernel): void {
+  const free_kbytes = global_zone_page_state(k, NR_FREE_PAGES) * (PAGE_SIZE / 1024);
+  k.vm.admin_reserve_kbytes = Math.min(Math.floor(free_kbytes / 32), 1 << 13);
+}

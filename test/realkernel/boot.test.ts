@@ -177,3 +177,17 @@ describe("watermarks follow 6.1's formulas for the model's own managed counts", 
     expect(k.vm.min_free_kbytes).toBe(int_sqrt(managedThen * 4 * 16));
   });
 });
+
+describe("boot-time overcommit reserves (mm/mmap.c init_user_reserve, init_admin_reserve)", () => {
+  for (const { w, params } of variants) {
+    it(`${w}: admin_reserve_kbytes equal, user_reserve_kbytes within 3.5% of the real file`, () => {
+      const k = boot(w, params);
+      // Both are 1/32 of free memory at subsys_initcall. The model boots without the early slab,
+      // percpu and vmalloc allocations, so it has 1.3-3% more free memory at that point.
+      const realUser = Number(real(w, "sys_vm/user_reserve_kbytes"));
+      expect(Math.abs(k.vm.user_reserve_kbytes - realUser) / realUser).toBeLessThan(0.035);
+      expect(k.vm.user_reserve_kbytes).toBeGreaterThanOrEqual(realUser);
+      expect(k.vm.admin_reserve_kbytes).toBe(Number(real(w, "sys_vm/admin_reserve_kbytes")));
+    });
+  }
+});
