@@ -1,7 +1,7 @@
 /**
  * mmap+munmap pairs per second: the model's do_mmap + do_munmap of 4 KiB of private anonymous
  * memory in a process with the static-binary layout (ten VMAs), beside the same loop on this
- * machine's real kernel (bench/native/vmbench.c `mmap N`, built with the system `cc`; skipped
+ * machine's real kernel (bench/native/vmbench.c `mmap N`, built and run by bench/native.ts; skipped
  * with a note when there is none), and the model/native ratio. Target from issue 3: ≥ 3 M
  * pairs/s. Best of three runs after a warm-up.
  *
@@ -10,15 +10,11 @@
  * into the sorted set; then find_vma, detach, unmap_region (no page tables to zap), vm_stat and
  * commit unaccounting. Nothing is touched, as in the native loop.
  */
-import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { do_mmap, do_munmap, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../src/mm/mmap.js";
 import { spawnProcess } from "../src/sim/process.js";
 import type { Bench } from "./bench.js";
+import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 const PAIRS = 1_000_000;
 
@@ -43,47 +39,15 @@ function modelPairs(): number {
   return best;
 }
 
-let nativeBin: string | null | undefined;
-const hasCc = spawnSync("cc", ["--version"], { encoding: "utf8" }).status === 0;
-const nativeNote: string | undefined = hasCc ? undefined : "no C compiler (cc) on this machine: native side skipped";
-
-function nativePairs(): number | null {
-  if (nativeBin === undefined) {
-    nativeBin = null;
-    if (hasCc) {
-      const src = join(dirname(fileURLToPath(import.meta.url)), "native", "vmbench.c");
-      const bin = join(mkdtempSync(join(tmpdir(), "mmsim-mmapbench-")), "vmbench");
-      if (spawnSync("cc", ["-O2", "-o", bin, src], { encoding: "utf8" }).status === 0) nativeBin = bin;
-    }
-  }
-  if (nativeBin === null) return null;
-  let best = 0;
-  for (let i = 0; i < 3; i++) {
-    const r = spawnSync(nativeBin, ["mmap", String(PAIRS)], { encoding: "utf8" });
-    if (r.status !== 0) return null;
-    best = Math.max(best, Number(r.stdout.trim()));
-  }
-  return best;
-}
-
-const cache = new Map<string, number | null>();
-function once(key: string, f: () => number | null): number | null {
-  if (!cache.has(key)) cache.set(key, f());
-  return cache.get(key) ?? null;
-}
-
-const withNote = (b: Bench): Bench => (nativeNote === undefined ? b : { ...b, note: nativeNote });
+const figures = new FigureCache();
+const nativePairs = (): number | null => runNative("mmap", PAIRS);
 
 export const benches: Bench[] = [
-  { name: "mmap: mmap+munmap pairs (model)", unit: "pairs/s", run: () => once("model", modelPairs) },
-  withNote({ name: "mmap: mmap+munmap pairs (native)", unit: "pairs/s", run: () => once("native", nativePairs) }),
-  withNote({
+  { name: "mmap: mmap+munmap pairs (model)", unit: "pairs/s", run: () => figures.once("model", modelPairs) },
+  withNativeNote({ name: "mmap: mmap+munmap pairs (native)", unit: "pairs/s", run: () => figures.once("native", nativePairs) }),
+  withNativeNote({
     name: "mmap: mmap+munmap model/native",
     unit: "ratio",
-    run: () => {
-      const m = once("model", modelPairs);
-      const n = once("native", nativePairs);
-      return m === null || n === null || n === 0 ? null : m / n;
-    },
+    run: () => figures.ratio("model", modelPairs, "native", nativePairs),
   }),
 ];

@@ -1,6 +1,6 @@
 /**
  * Page-fault, copy-on-write and fork speed of the model, each beside the same operation on this
- * machine's real kernel (bench/native/vmbench.c, built with the system `cc` when there is one) and
+ * machine's real kernel (bench/native/vmbench.c, built and run by bench/native.ts when there is a `cc`) and
  * as a model/native ratio. Targets from issue 3: ≥ 10 M first-touch faults/s, ≥ 5 M CoW faults/s,
  * fork with 1 GiB touched ≤ 5 ms.
  *
@@ -10,11 +10,6 @@
  * process with 1 GiB mapped. Best of three runs (five for fork), after one warm-up, as the JIT
  * needs. The native side is timed the same way (best of three).
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { kernel_clone, mmput } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { task_struct } from "../src/kernel/sched.js";
@@ -22,6 +17,7 @@ import { start_kernel } from "../src/kernel/start_kernel.js";
 import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/mm/memory.js";
 import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
 import type { Bench } from "./bench.js";
+import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 const MiB = 1 << 20;
 const PROT_WRITE = 0x2;
@@ -133,52 +129,14 @@ function modelReplay(): number {
   }, true);
 }
 
-// ---- native ----
-let nativeBin: string | null | undefined;
-const hasCc = spawnSync("cc", ["--version"], { encoding: "utf8" }).status === 0;
-/** Set only when the native side cannot run, as the runner prints it beside the value. */
-const nativeNote: string | undefined = hasCc ? undefined : "no C compiler (cc) on this machine: native side skipped";
-
-function native(mode: string, arg: number): number | null {
-  if (nativeBin === undefined) {
-    nativeBin = null;
-    // The C source stays in bench/native; compiled benches run from build/bench/.
-    const here = dirname(fileURLToPath(import.meta.url));
-    const src = [join(here, "native", "vmbench.c"), join(here, "..", "..", "bench", "native", "vmbench.c")].find((f) => existsSync(f)) ?? "";
-    const out = join(mkdtempSync(join(tmpdir(), "mmsim-vmbench-")), "vmbench");
-    const cc = spawnSync("cc", ["-O2", "-o", out, src], { encoding: "utf8" });
-    if (cc.status === 0) nativeBin = out;
-  }
-  if (nativeBin === null) return null;
-  let b = 0;
-  const lowerIsBetter = mode === "fork";
-  if (lowerIsBetter) b = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const r = spawnSync(nativeBin, [mode, String(arg)], { encoding: "utf8" });
-    if (r.status !== 0) return null;
-    const v = Number(r.stdout.trim());
-    b = lowerIsBetter ? Math.min(b, v) : Math.max(b, v);
-  }
-  return b;
-}
-
-const cache = new Map<string, number | null>();
-function once(key: string, f: () => number | null): number | null {
-  if (!cache.has(key)) cache.set(key, f());
-  return cache.get(key) ?? null;
-}
-
-/** a / b of two cached figures, or null when either is missing. */
-function ratio(ka: string, fa: () => number | null, kb: string, fb: () => number | null): number | null {
-  const a = once(ka, fa);
-  const b = once(kb, fb);
-  return a === null || b === null || b === 0 ? null : a / b;
-}
-
-const nTouch = (): number | null => native("touch", 512);
-const nCow = (): number | null => native("cow", 256);
-const nFork = (): number | null => native("fork", 1024);
-const withNote = (b: Bench): Bench => (nativeNote === undefined ? b : { ...b, note: nativeNote });
+// ---- native (bench/native.ts) ----
+const figures = new FigureCache();
+const once = (key: string, f: () => number | null): number | null => figures.once(key, f);
+const ratio = (ka: string, fa: () => number | null, kb: string, fb: () => number | null): number | null => figures.ratio(ka, fa, kb, fb);
+const nTouch = (): number | null => runNative("touch", 512);
+const nCow = (): number | null => runNative("cow", 256);
+const nFork = (): number | null => runNative("fork", 1024);
+const withNote = withNativeNote;
 
 export const benches: Bench[] = [
   { name: "vm: first-touch faults (model)", unit: "faults/s", run: () => once("touch.model", modelTouch) },
