@@ -78,6 +78,8 @@ import {
   format_gfp_flags,
   gfp_migratetype,
   gfp_zone,
+  GFP_MOVABLE_MASK,
+  GFP_MOVABLE_SHIFT,
   GFP_USER,
   show_gfp_flags,
 } from "./gfp.js";
@@ -185,6 +187,31 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   F(PG_active) |
   F(PG_unevictable) |
   F(PG_mlocked);
+
+// Hot constants as module-local literals: V8 loads an imported binding from its module cell on
+// every use, where a local const folds into the compiled code.
+const __GFP_THISNODE_ = 0x200000;
+const GFP_MOVABLE_MASK_ = 0x18;
+const GFP_MOVABLE_SHIFT_ = 3;
+const MIGRATE_PCPTYPES_ = 3;
+const NR_FREE_PAGES_ = 0;
+const WMARK_LOW_ = 1;
+const PGALLOC_DMA_ = 4;
+const PGFREE_ = 19;
+const ZONE_BOOSTED_WATERMARK_MASK = 1 << 0;
+// The literals must stay equal to the names they stand for: checked once at load.
+BUG_ON(
+  __GFP_THISNODE_ !== __GFP_THISNODE ||
+    GFP_MOVABLE_MASK_ !== GFP_MOVABLE_MASK ||
+    GFP_MOVABLE_SHIFT_ !== GFP_MOVABLE_SHIFT ||
+    MIGRATE_PCPTYPES_ !== MIGRATE_PCPTYPES ||
+    NR_FREE_PAGES_ !== NR_FREE_PAGES ||
+    WMARK_LOW_ !== WMARK_LOW ||
+    PGALLOC_DMA_ !== PGALLOC_DMA ||
+    PGFREE_ !== PGFREE ||
+    ZONE_BOOSTED_WATERMARK_MASK !== 1 << ZONE_BOOSTED_WATERMARK,
+  "page_alloc: a hot-path literal differs from its kernel constant",
+);
 
 const PG_buddy_mask = F(PG_buddy);
 const PG_head_mask = F(PG_head);
@@ -802,6 +829,37 @@ export function free_unref_page(k: Kernel, pfn: number, order: number): void {
   free_unref_page_commit(k, z, pcp, pfn, pcpmigratetype, order);
 }
 
+/**
+ * free_unref_page for the common order-0 case folded into one function: a clean page (no flag
+ * free_pages_prepare would act on or complain about, unmapped) in a pcp-type pageblock of a zone
+ * with pcp lists. It makes the same changes in the same order as free_pages_prepare →
+ * free_unref_page → free_unref_page_commit; for any other page it returns false before changing
+ * anything and the caller takes the general path.
+ * @kernel mm/page_alloc.c free_unref_page, free_unref_page_commit
+ */
+function free_unref_page_fast(k: Kernel, pfn: number): boolean {
+  const mm = k.mem_map;
+  if (mm.flags[pfn] !== 0 || mm.mapcount[pfn] !== 0) return false;
+  const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
+  if (migratetype >= MIGRATE_PCPTYPES_) return false;
+  const zi = mm.pageblock_zone[pfn >>> pageblock_order];
+  if (zi === 255) return false;
+  const z = k.zones[zi];
+  const pcp = z.per_cpu_pageset[k.cpu];
+  if (pcp === undefined) return false;
+  if (k.trace.active && k.trace.enabled("mm_page_free")) {
+    k.trace.emit("mm_page_free", { pfn, order: 0 }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=0`);
+  }
+  mm.mapping[pfn] = 0;
+  mm.index[pfn] = migratetype;
+  k.vm_events[PGFREE_] += 1;
+  mm.lru.list_add(pcp.lists, migratetype, pfn);
+  pcp.count += 1;
+  const high = nr_pcp_high(pcp, z, false);
+  if (pcp.count >= high) free_pcppages_bulk(k, z, nr_pcp_free(pcp, high, pcp.batch, false), pcp, migratetype);
+  return true;
+}
+
 /** Frees by the pcp lists when the order allows. @kernel mm/page_alloc.c free_the_page */
 function free_the_page(k: Kernel, pfn: number, order: number): void {
   if (pcp_allowed_order(order)) free_unref_page(k, pfn, order);
@@ -819,7 +877,9 @@ export function __free_pages(k: Kernel, pfn: number, order: number): void {
   const head = (mm.flags[pfn] & PG_head_mask) !== 0;
   const ref = --mm._refcount[pfn];
   if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
-  if (ref === 0) free_the_page(k, pfn, order);
+  if (ref === 0) {
+    if (order !== 0 || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
+  }
   else if (!head) while (order-- > 0) free_the_page(k, pfn + (1 << order), order);
 }
 
@@ -1577,6 +1637,58 @@ function newAc(): alloc_context {
 }
 
 /**
+ * The common case of __alloc_pages, folded into one function: an order-0 allocation without
+ * nodemask or __GFP_THISNODE whose preferred zone passes the cheap order-0 watermark test and whose
+ * pcp list has a page. It does exactly what prepare_alloc_pages → get_page_from_freelist →
+ * rmqueue → rmqueue_pcplist → prep_new_page do on their first zone in that case, in the same
+ * order: the preferred zone is the first zone of the zonelist at or below gfp_zone; its alloc_flags
+ * (ALLOC_WMARK_LOW | ALLOC_KSWAPD | ALLOC_NOFRAGMENT) hold no reserve bits, so the unusable part is
+ * nr_reserved_highatomic; a pcp hit needs none of the other flags. Anything else (empty pcp list,
+ * a failing watermark, no pcp) returns NO_PFN before any state changes, and the caller takes the
+ * general path, which then does all of it.
+ * @kernel mm/page_alloc.c __alloc_pages, get_page_from_freelist, zone_watermark_fast, rmqueue_pcplist
+ */
+function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): number {
+  if (gfp & __GFP_THISNODE_) return NO_PFN;
+  const migratetype = (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_;
+  if (migratetype >= MIGRATE_PCPTYPES_) return NO_PFN;
+  const highest_zoneidx = gfp_zone(gfp);
+  const zl = k.node_data[preferred_nid].node_zonelists;
+  let i = 0;
+  while (i < zl.length && zl[i].zone_idx > highest_zoneidx) i++;
+  if (i === zl.length) return NO_PFN;
+  const z = zl[i];
+  const pcp = z.per_cpu_pageset[k.cpu];
+  if (pcp === undefined) return NO_PFN;
+  const lists = pcp.lists;
+  // order 0: pindex == migratetype
+  const pfn = lists[migratetype];
+  if (pfn === NO_PFN) return NO_PFN;
+  const free_pages = z.vm_stat[NR_FREE_PAGES_];
+  const reserved = z.nr_reserved_highatomic;
+  const usable_free = free_pages - (free_pages < reserved ? free_pages : reserved);
+  if (!(usable_free > z._watermark[WMARK_LOW_] + z.watermark_boost + z.lowmem_reserve[highest_zoneidx])) return NO_PFN;
+  pcp.free_factor >>= 1;
+  const mm = k.mem_map;
+  mm.lru.list_del(lists, migratetype, pfn);
+  pcp.count -= 1;
+  k.vm_events[PGALLOC_DMA_ + z.zone_idx] += 1;
+  zone_statistics(k, z, z, 1);
+  if (z.flags & ZONE_BOOSTED_WATERMARK_MASK) {
+    z.flags &= ~ZONE_BOOSTED_WATERMARK_MASK;
+    k.mmHooks.wakeup_kswapd(k, z, 0, 0, z.zone_idx);
+  }
+  // prep_new_page for order 0
+  if (mm.flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
+    throw new KernelBug("bad page state at allocation", { pfn, order: 0, flags: mm.flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
+  }
+  mm.private[pfn] = 0;
+  mm.index[pfn] = 0;
+  mm._refcount[pfn] = 1;
+  return pfn;
+}
+
+/**
  * Fills the allocation context: highest zone from the gfp zone bits, the preferred node's
  * zonelist (only its own zones for __GFP_THISNODE), migratetype, and the first usable zone.
  * @kernel mm/page_alloc.c prepare_alloc_pages
@@ -1598,6 +1710,20 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
  * @kernel mm/page_alloc.c __alloc_pages
  */
 export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
+  if (order === 0 && nodemask === null) {
+    const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
+    if (pfn !== NO_PFN) {
+      if (k.trace.active && k.trace.enabled("mm_page_alloc")) {
+        const migratetype = gfp_migratetype(gfp);
+        k.trace.emit(
+          "mm_page_alloc",
+          { pfn, order, gfp_flags: gfp, migratetype },
+          `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order} migratetype=${migratetype} gfp_flags=${show_gfp_flags(gfp)}`,
+        );
+      }
+      return pfn;
+    }
+  }
   if (order >= MAX_ORDER) return NO_PFN;
   const ac = acPool[acDepth] ?? (acPool[acDepth] = newAc());
   acDepth++;
