@@ -16,6 +16,19 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI is a thin shell: it reaches the model only through the public API (src/api).
+    files: ["src/cli/**/*.ts"],
+    ignores: ["src/cli/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          group: ["**/mm/*", "**/kernel/*", "**/arch/*", "**/fs/*", "**/sim/*", "**/workload/*", "**/decode/*", "**/procps/*", "**/replay/*", "**/libc/*"],
+          message: "The CLI uses the public API only: import from src/api/index.js.",
+        }],
+      }],
+    },
+  },
+  {
     // The model runs in a browser Web Worker too: only the CLI shell may touch Node.
     files: ["src/**/*.ts"],
     ignores: ["src/cli/**", "src/**/*.test.ts"],

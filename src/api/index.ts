@@ -14,3 +14,15 @@ export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields
 export { parseSize, formatSize } from "../sim/size.js";
 export { parseDuration } from "../sim/duration.js";
 export type { ThpMode } from "../mm/huge_memory.js";
+
+// Scenarios: parse a YAML scenario (located errors as ScenarioError), run it, format the report.
+export { parseScenario } from "../workload/parse.js";
+export { runScenario, type RunResult, type RunOptions, type TimelineEntry, type ProcessSummary, type CaptureResult, type ExpectResult } from "../workload/runner.js";
+export { formatReport, formatReportJson, formatFailures, type ReportOptions } from "../workload/report.js";
+export { ScenarioError, type Scenario } from "../workload/schema.js";
+
+// Decoding real systems' text: OOM reports and /proc dumps.
+export { decode, explain, detectKind, DECODE_KINDS, type DecodeKind, type DecodeOptions, type DecodeResult, type ExplainOptions } from "../decode/index.js";
+
+// The classic tools' output, computed from /proc text as procps-ng and smem compute it.
+export { formatFree, formatVmstat, formatPmap, formatSmem, simulatedStat, type ProcTaskFiles, type FreeOptions, type VmstatOptions, type PmapOptions, type SmemOptions } from "../procps/index.js";

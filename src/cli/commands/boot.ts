@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Errno, Machine, type MachineConfig } from "../../api/index.js";
-import { formatSize, parseSize } from "../../sim/size.js";
+import { formatSize, parseSize } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 
 /** Smallest and largest RAM the command accepts (the model's page columns are sized by RAM). */

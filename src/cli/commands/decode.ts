@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { decode, explain, DECODE_KINDS, type DecodeKind, type DecodeOptions } from "../../decode/index.js";
+import { decode, explain, DECODE_KINDS, type DecodeKind, type DecodeOptions } from "../../api/index.js";
 
 /** Where the command writes (the CLI's io, or the process streams). */
 export interface DecodeIo {

@@ -17,10 +17,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { parseScenario } from "../../workload/parse.js";
-import { runScenario, type RunResult } from "../../workload/runner.js";
-import { formatFailures, formatReport, formatReportJson } from "../../workload/report.js";
-import { ScenarioError, type Scenario } from "../../workload/schema.js";
+import { formatFailures, formatReport, formatReportJson, parseScenario, runScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
 

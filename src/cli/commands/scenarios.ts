@@ -3,7 +3,7 @@
  * `mmsim run NAME` runs them.
  */
 import type { Command } from "commander";
-import { ScenarioError } from "../../workload/schema.js";
+import { ScenarioError } from "../../api/index.js";
 import type { CliIo } from "../main.js";
 import { loadScenario, shippedScenarios } from "./run.js";
 

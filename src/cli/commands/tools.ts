@@ -5,9 +5,7 @@
  * the same views after a report.
  */
 import { Command, InvalidArgumentError } from "commander";
-import type { Machine } from "../../api/index.js";
-import { formatFree, formatPmap, formatSmem, formatVmstat, simulatedStat, type ProcTaskFiles } from "../../procps/index.js";
-import { ScenarioError } from "../../workload/schema.js";
+import { formatFree, formatPmap, formatSmem, formatVmstat, ScenarioError, simulatedStat, type Machine, type ProcTaskFiles } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { loadScenario, runForCli, scenarioFailure } from "./run.js";
 
