@@ -80,6 +80,11 @@ export class MemMap {
   readonly pageblock_mt: Uint8Array;
   /** Which zone each pageblock belongs to, as nid * MAX_NR_ZONES + zone_idx; 255 = a hole. */
   readonly pageblock_zone: Uint8Array;
+  /**
+   * Free MAX_ORDER-1 blocks whose head has not been written yet (deferred linking, see
+   * page_alloc.ts deferred_tail): 0 means every free block is linked, the common test.
+   */
+  nr_deferred_blocks = 0;
 
   constructor(readonly max_pfn: number) {
     this.flags = new Uint32Array(max_pfn);

@@ -82,6 +82,12 @@ export class mm_init_state {
   /** Sums of the managed estimates, which size the boot hash tables. */
   nr_kernel_pages = 0;
   nr_all_pages = 0;
+  /**
+   * True while memblock_free_all or deferred_init_memmap hands fresh memory to the buddy lists:
+   * struct pages that were only initialised, never used, so __free_pages_core has nothing to
+   * clear and may defer linking MAX_ORDER blocks.
+   */
+  fresh_memmap = false;
   /** Per node, the first pfn whose struct page init is deferred (Infinity: none). */
   first_deferred_pfn: number[] = [];
   /** The highest non-movable zone type that has memory: what mempolicies apply to. */
@@ -672,6 +678,7 @@ export function memblock_free_all(k: Kernel, st: mm_init_state, mb: Memblock, fr
   }
   const max_low_pfn = k.max_pfn;
   let count = 0;
+  st.fresh_memmap = true;
   for (const r of for_each_free_mem_range(mb)) {
     const s = PFN_UP(r.start);
     const e = Math.min(PFN_DOWN(r.end), max_low_pfn);
@@ -680,6 +687,7 @@ export function memblock_free_all(k: Kernel, st: mm_init_state, mb: Memblock, fr
     __free_pages_memory(k, s, e, free_core, (pfn) => pfn >= first);
     count += e - s;
   }
+  st.fresh_memmap = false;
   st.totalram_pages += count;
   return count;
 }
@@ -692,6 +700,7 @@ export function memblock_free_all(k: Kernel, st: mm_init_state, mb: Memblock, fr
  */
 export function deferred_init_memmap(k: Kernel, st: mm_init_state, mb: Memblock, free_core: FreePagesCore): number[] {
   const freed = new Array<number>(k.node_data.length).fill(0);
+  st.fresh_memmap = true;
   for (const pgdat of k.node_data) {
     const nid = pgdat.node_id;
     const first = st.first_deferred_pfn[nid];
@@ -711,6 +720,7 @@ export function deferred_init_memmap(k: Kernel, st: mm_init_state, mb: Memblock,
     }
     st.first_deferred_pfn[nid] = Infinity;
   }
+  st.fresh_memmap = false;
   return freed;
 }
 

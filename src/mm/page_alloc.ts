@@ -233,12 +233,12 @@ export function set_pageblock_migratetype(k: Kernel, pfn: number, migratetype: n
 
 /** Whether pfn heads a free buddy block. @kernel include/linux/page-flags.h PageBuddy */
 export function PageBuddy(k: Kernel, pfn: number): boolean {
-  return (k.mem_map.flags[pfn] & PG_buddy_mask) !== 0;
+  return (k.mem_map.flags[pfn] & PG_buddy_mask) !== 0 || deferred_block_at(k, pfn);
 }
 
 /** The order of a free block's head. @kernel mm/internal.h buddy_order */
 export function buddy_order(k: Kernel, pfn: number): number {
-  return k.mem_map.private[pfn];
+  return deferred_block_at(k, pfn) ? MAX_ORDER - 1 : k.mem_map.private[pfn];
 }
 
 /** The order of a compound page (0 for a base page). @kernel include/linux/mm.h compound_order */
@@ -292,6 +292,136 @@ export function page_ptr_string(pfn: number): string {
 // ---------------------------------------------------------------------------------------------
 // Free lists
 
+// ---------------------------------------------------------------------------------------------
+// Deferred linking of boot MAX_ORDER blocks (the model of CONFIG_DEFERRED_STRUCT_PAGE_INIT)
+
+/**
+ * MAX_ORDER-1 blocks handed to the buddy lists at boot whose struct page (head flags, private,
+ * index, lru) has not been written yet. The kernel defers struct page init so that boot does not
+ * touch every struct page of a large machine; the model goes one step further and keeps fresh boot
+ * blocks as runs at the tail of their free list, counted in nr_free, NR_FREE_PAGES and
+ * managed_pages exactly as if linked. Boot frees append at the tail in pfn order, so
+ * "explicit list, then the runs in order" is exactly the eager list. A block is linked (its head
+ * written and appended to the explicit list) when a head read finds the explicit list empty, and
+ * every run of a zone is linked before anything walks the pfns (move_freepages) or the lists
+ * (checkBuddy). Nothing observable differs: allocation order, counters and /proc are the same.
+ * @kernel mm/page_alloc.c deferred_init_memmap, deferred_init_maxorder, deferred_free_range
+ */
+class deferred_tail {
+  /** Runs of consecutive blocks, [start[i], end[i]) in pfns, from index `first` on. */
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  first = 0;
+  /** Unlinked blocks on this list. */
+  nr = 0;
+}
+
+/** The unlinked tails of a zone's free_area[MAX_ORDER - 1], by migratetype; free_area objects are per machine. */
+const deferredTails = new WeakMap<free_area, deferred_tail[]>();
+const MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1);
+
+/** Test-only switch: false makes boot link every block eagerly, as the kernel's lists look. */
+export const deferredLinking = { enabled: true };
+
+function deferred_tail_of(area: free_area, mt: number): deferred_tail | undefined {
+  const t = deferredTails.get(area);
+  return t === undefined ? undefined : t[mt];
+}
+
+/** Unlinked blocks at the tail of one free list (0 for orders below MAX_ORDER - 1). */
+export function deferred_nr_free(area: free_area, mt: number): number {
+  const t = deferred_tail_of(area, mt);
+  return t === undefined ? 0 : t.nr;
+}
+
+/** Appends a block at the tail of a list that has an unlinked tail (or for a fresh boot block). */
+function deferred_append(k: Kernel, area: free_area, mt: number, pfn: number): void {
+  let tails = deferredTails.get(area);
+  if (tails === undefined) {
+    tails = Array.from({ length: MIGRATE_TYPES }, () => new deferred_tail());
+    deferredTails.set(area, tails);
+  }
+  const t = tails[mt];
+  const last = t.end.length - 1;
+  if (last >= t.first && t.end[last] === pfn) t.end[last] = pfn + MAX_ORDER_NR_PAGES;
+  else {
+    t.start.push(pfn);
+    t.end.push(pfn + MAX_ORDER_NR_PAGES);
+  }
+  t.nr++;
+  k.mem_map.nr_deferred_blocks++;
+}
+
+/** Links the first unlinked block of a list at the tail of its explicit part. Returns its pfn. */
+function deferred_link_first(k: Kernel, area: free_area, mt: number, t: deferred_tail): number {
+  const pfn = t.start[t.first];
+  t.start[t.first] = pfn + MAX_ORDER_NR_PAGES;
+  if (t.start[t.first] === t.end[t.first]) t.first++;
+  if (--t.nr === 0) {
+    t.start.length = 0;
+    t.end.length = 0;
+    t.first = 0;
+  }
+  const mm = k.mem_map;
+  mm.nr_deferred_blocks--;
+  // set_buddy_order and add_to_free_list_tail, as the eager boot free did
+  mm.private[pfn] = MAX_ORDER - 1;
+  mm.flags[pfn] |= PG_buddy_mask;
+  mm.lru.list_add_tail(area.free_list, mt, pfn);
+  mm.index[pfn] = mt;
+  return pfn;
+}
+
+/** The first block of a free list (NO_PFN when empty), linking it if it was deferred. @kernel include/linux/list.h list_first_entry_or_null */
+function free_list_first(k: Kernel, area: free_area, mt: number): number {
+  const pfn = area.free_list[mt];
+  if (pfn !== NO_PFN || k.mem_map.nr_deferred_blocks === 0) return pfn;
+  const t = deferred_tail_of(area, mt);
+  return t === undefined || t.nr === 0 ? NO_PFN : deferred_link_first(k, area, mt, t);
+}
+
+/** Whether a free list is empty, deferred blocks included. @kernel mm/page_alloc.c free_area_empty */
+function free_area_empty(area: free_area, mt: number): boolean {
+  return area.free_list[mt] === NO_PFN && deferred_nr_free(area, mt) === 0;
+}
+
+/** Links every deferred block of a zone, list by list in order. */
+export function deferred_link_zone(k: Kernel, z: zone): void {
+  const area = z.free_area[MAX_ORDER - 1];
+  const tails = deferredTails.get(area);
+  if (tails === undefined) return;
+  for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+    const t = tails[mt];
+    while (t.nr) deferred_link_first(k, area, mt, t);
+  }
+}
+
+/** Links every deferred block of the machine (for walks over all pfns, such as checkBuddy). */
+export function deferred_link_all(k: Kernel): void {
+  if (k.mem_map.nr_deferred_blocks === 0) return;
+  for (const z of k.zones) deferred_link_zone(k, z);
+}
+
+/** Whether pfn heads a deferred (not yet linked) free block. */
+function deferred_block_at(k: Kernel, pfn: number): boolean {
+  if (k.mem_map.nr_deferred_blocks === 0 || (pfn & (MAX_ORDER_NR_PAGES - 1)) !== 0) return false;
+  const z = k.page_zone(pfn);
+  if (z === undefined) return false;
+  const tails = deferredTails.get(z.free_area[MAX_ORDER - 1]);
+  if (tails === undefined) return false;
+  for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= pfn && pfn < t.end[i]) return true;
+  return false;
+}
+
+/** Whether any deferred block of zone z lies in [start_pfn, end_pfn]. */
+function deferred_in_range(k: Kernel, z: zone, start_pfn: number, end_pfn: number): boolean {
+  if (k.mem_map.nr_deferred_blocks === 0) return false;
+  const tails = deferredTails.get(z.free_area[MAX_ORDER - 1]);
+  if (tails === undefined) return false;
+  for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= end_pfn && start_pfn < t.end[i]) return true;
+  return false;
+}
+
 /** Puts a free block at the head of its list. @kernel mm/page_alloc.c add_to_free_list */
 function add_to_free_list(k: Kernel, pfn: number, z: zone, order: number, migratetype: number): void {
   const area = z.free_area[order];
@@ -303,6 +433,13 @@ function add_to_free_list(k: Kernel, pfn: number, z: zone, order: number, migrat
 /** Puts a free block at the tail, where it is taken last. @kernel mm/page_alloc.c add_to_free_list_tail */
 function add_to_free_list_tail(k: Kernel, pfn: number, z: zone, order: number, migratetype: number): void {
   const area = z.free_area[order];
+  if (order === MAX_ORDER - 1 && k.mem_map.nr_deferred_blocks !== 0 && deferred_nr_free(area, migratetype) !== 0) {
+    // The list's tail is unlinked: the block goes after it (its head is already written).
+    k.mem_map.index[pfn] = migratetype;
+    deferred_append(k, area, migratetype, pfn);
+    area.nr_free++;
+    return;
+  }
   k.mem_map.lru.list_add_tail(area.free_list, migratetype, pfn);
   k.mem_map.index[pfn] = migratetype;
   area.nr_free++;
@@ -312,6 +449,12 @@ function add_to_free_list_tail(k: Kernel, pfn: number, z: zone, order: number, m
 function move_to_free_list(k: Kernel, pfn: number, z: zone, order: number, migratetype: number): void {
   const area = z.free_area[order];
   const mm = k.mem_map;
+  if (order === MAX_ORDER - 1 && mm.nr_deferred_blocks !== 0 && deferred_nr_free(area, migratetype) !== 0) {
+    mm.lru.list_del(area.free_list, mm.index[pfn], pfn);
+    mm.index[pfn] = migratetype;
+    deferred_append(k, area, migratetype, pfn);
+    return;
+  }
   mm.lru.list_move_tail(area.free_list, mm.index[pfn], area.free_list, migratetype, pfn);
   mm.index[pfn] = migratetype;
 }
@@ -405,7 +548,7 @@ function expand(k: Kernel, z: zone, pfn: number, low: number, high: number, migr
  */
 export function __rmqueue_smallest(k: Kernel, z: zone, order: number, migratetype: number): number {
   for (let current_order = order; current_order < MAX_ORDER; ++current_order) {
-    const pfn = z.free_area[current_order].free_list[migratetype];
+    const pfn = free_list_first(k, z.free_area[current_order], migratetype);
     if (pfn === NO_PFN) continue;
     del_page_from_free_list(k, pfn, z, current_order);
     expand(k, z, pfn, order, current_order, migratetype);
@@ -442,6 +585,8 @@ export const fallbacks: ReadonlyArray<readonly number[]> = [
 function move_freepages(k: Kernel, z: zone, start_pfn: number, end_pfn: number, migratetype: number, num_movable: Int32Array | null): number {
   const mm = k.mem_map;
   let pages_moved = 0;
+  // The walk reads struct pages: link any deferred block it could meet first.
+  if (deferred_in_range(k, z, start_pfn, end_pfn)) deferred_link_zone(k, z);
   for (let pfn = start_pfn; pfn <= end_pfn; ) {
     if ((mm.flags[pfn] & PG_buddy_mask) === 0) {
       if (num_movable !== null && (mm.flags[pfn] & F(PG_lru)) !== 0) num_movable[0]++;
@@ -537,7 +682,7 @@ export function find_suitable_fallback(area: free_area, order: number, migratety
   for (let i = 0; ; i++) {
     const fallback_mt = fb[i];
     if (fallback_mt === MIGRATE_TYPES) break;
-    if (area.free_list[fallback_mt] === NO_PFN) continue;
+    if (free_area_empty(area, fallback_mt)) continue;
     if (can_steal_fallback(order, migratetype)) can_steal[0] = 1;
     if (!only_stealable) return fallback_mt;
     if (can_steal[0]) return fallback_mt;
@@ -572,7 +717,7 @@ export function unreserve_highatomic_pageblock(k: Kernel, ac: alloc_context, for
     if (!zoneref_ok(z, ac)) continue;
     if (!force && z.nr_reserved_highatomic <= pageblock_nr_pages) continue;
     for (let order = 0; order < MAX_ORDER; order++) {
-      const pfn = z.free_area[order].free_list[MIGRATE_HIGHATOMIC];
+      const pfn = free_list_first(k, z.free_area[order], MIGRATE_HIGHATOMIC);
       if (pfn === NO_PFN) continue;
       if (get_pageblock_migratetype(k, pfn) === MIGRATE_HIGHATOMIC) {
         z.nr_reserved_highatomic -= Math.min(pageblock_nr_pages, z.nr_reserved_highatomic);
@@ -617,7 +762,7 @@ function __rmqueue_fallback(k: Kernel, z: zone, order: number, start_migratetype
     break;
   }
   if (!found || area === undefined) return false;
-  const pfn = area.free_list[fallback_mt];
+  const pfn = free_list_first(k, area, fallback_mt);
   steal_suitable_fallback(k, z, pfn, alloc_flags, start_migratetype, can_steal[0] !== 0);
   if (k.trace.enabled("mm_page_alloc_extfrag")) {
     const change_ownership = start_migratetype === get_pageblock_migratetype(k, pfn) ? 1 : 0;
@@ -757,10 +902,32 @@ export function __free_pages_ok(k: Kernel, pfn: number, order: number, fpi_flags
 export function __free_pages_core(k: Kernel, pfn: number, order: number): void {
   const nr_pages = 1 << order;
   const mm = k.mem_map;
-  // __init_single_page left only PG_reserved set; clearing every flag is the same and is a memset.
-  mm.flags.fill(0, pfn, pfn + nr_pages);
-  mm._refcount.fill(0, pfn, pfn + nr_pages);
-  zoneOf(k, pfn).managed_pages += nr_pages;
+  const fresh = k.mm_init !== null && k.mm_init.fresh_memmap;
+  if (fresh) {
+    // memblock_free_all / deferred_init_memmap: struct pages just initialised, never used, so
+    // already in the freed state (flags, refcount, mapping all 0); nothing to clear.
+    const z = zoneOf(k, pfn);
+    const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
+    if (order === MAX_ORDER - 1 && migratetype !== MIGRATE_ISOLATE && deferredLinking.enabled) {
+      // __free_pages_ok → __free_one_page (no merging above MAX_ORDER - 1) → add to the tail,
+      // deferred: the head is written when the block is first reached (see deferred_tail).
+      z.managed_pages += nr_pages;
+      if (k.trace.active && k.trace.enabled("mm_page_free")) {
+        k.trace.emit("mm_page_free", { pfn, order }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order}`);
+      }
+      z.vm_stat[NR_FREE_PAGES] += nr_pages;
+      deferred_append(k, z.free_area[order], migratetype, pfn);
+      z.free_area[order].nr_free++;
+      k.vm_events[PGFREE] += nr_pages;
+      return;
+    }
+    z.managed_pages += nr_pages;
+  } else {
+    // __init_single_page left only PG_reserved set; clearing every flag is the same and is a memset.
+    mm.flags.fill(0, pfn, pfn + nr_pages);
+    mm._refcount.fill(0, pfn, pfn + nr_pages);
+    zoneOf(k, pfn).managed_pages += nr_pages;
+  }
   __free_pages_ok(k, pfn, order, FPI_TO_TAIL | FPI_SKIP_KASAN_POISON);
 }
 
@@ -1154,8 +1321,8 @@ export function __zone_watermark_ok(z: zone, order: number, mark: number, highes
   for (let o = order; o < MAX_ORDER; o++) {
     const area = z.free_area[o];
     if (!area.nr_free) continue;
-    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (area.free_list[mt] !== NO_PFN) return true;
-    if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && area.free_list[MIGRATE_HIGHATOMIC] !== NO_PFN) return true;
+    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (!free_area_empty(area, mt)) return true;
+    if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && !free_area_empty(area, MIGRATE_HIGHATOMIC)) return true;
   }
   return false;
 }

@@ -22,6 +22,7 @@ import {
   type pglist_data,
   type zone,
 } from "./mmzone.js";
+import { deferred_nr_free } from "./page_alloc.js";
 import { MAX_ORDER, NO_PFN, PAGE_SIZE, pageblock_nr_pages, pageblock_order } from "./types.js";
 import {
   NR_ACTIVE_FILE,
@@ -116,6 +117,10 @@ function count_free_list(k: Kernel, z: zone, order: number, mtype: number): { n:
   for (let p = heads[mtype]; p !== NO_PFN; p = links.list_next(heads, mtype, p)) {
     if (++n >= 100000) return { n, overflow: true };
   }
+  // Blocks boot has not linked yet follow the linked ones (page_alloc.ts deferred_tail): counted
+  // as the walk would meet them, without linking them.
+  n += deferred_nr_free(z.free_area[order], mtype);
+  if (n >= 100000) return { n: 100000, overflow: true };
   return { n, overflow: false };
 }
 

@@ -20,7 +20,7 @@ import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy } from "../../mm/memmap.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_PCP_LISTS, type zone } from "../../mm/mmzone.js";
-import { pindex_to_order } from "../../mm/page_alloc.js";
+import { deferred_link_all, pindex_to_order } from "../../mm/page_alloc.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../../mm/types.js";
 import { NR_FREE_PAGES } from "../../mm/vmstat_items.js";
 
@@ -28,6 +28,9 @@ const PG_buddy_mask = F(PG_buddy);
 
 /** Throws KernelBug with context on the first broken buddy-allocator invariant. */
 export function checkBuddy(k: Kernel): void {
+  // The check walks every struct page and list: link the blocks boot deferred first (nothing
+  // observable changes; see page_alloc.ts deferred_tail).
+  deferred_link_all(k);
   const mm = k.mem_map;
   // 1 = covered by a free block or pcp page, 2 = head of a buddy free block.
   const seen = new Uint8Array(mm.max_pfn);
