@@ -14,13 +14,13 @@ import {
   WMARK_HIGH,
   WMARK_LOW,
   WMARK_MIN,
-  high_wmark_pages,
   migratetype_names,
   pglist_data,
   per_cpu_pages,
   zone_names,
 } from "../../src/mm/mmzone.js";
 import { pageblock_order } from "../../src/mm/types.js";
+import { calculate_totalreserve_pages } from "../../src/mm/watermark.js";
 import { PGPGIN, PGPGOUT, node_stat_text, numa_stat_text, vm_event_text, zone_stat_text } from "../../src/mm/vmstat_items.js";
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
@@ -28,21 +28,6 @@ export const realDataDir = path.resolve(repoRoot, "../shared/realkernel/data");
 
 export function readReal(workload: string, file: string): string {
   return fs.readFileSync(path.join(realDataDir, workload, file), "utf8");
-}
-
-/** The kernel's calculate_totalreserve_pages, over the loaded watermarks and lowmem_reserve. */
-function calculate_totalreserve_pages(k: Kernel): void {
-  for (const pgdat of k.node_data) {
-    pgdat.totalreserve_pages = 0;
-    for (let i = 0; i < MAX_NR_ZONES; i++) {
-      const z = pgdat.node_zones[i];
-      let max = 0;
-      for (let j = i; j < MAX_NR_ZONES; j++) if (z.lowmem_reserve[j] > max) max = z.lowmem_reserve[j];
-      max += high_wmark_pages(z);
-      if (max > z.managed_pages) max = z.managed_pages;
-      pgdat.totalreserve_pages += max;
-    }
-  }
 }
 
 /** Loads a w0-style capture into a fresh Kernel. */
