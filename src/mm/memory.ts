@@ -47,6 +47,7 @@ import {
   pte_index,
   pte_table_lookup,
   set_pte_at,
+  type PgtablePool,
 } from "../arch/x86/pgtable.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -673,6 +674,127 @@ function do_user_addr_fault(
 }
 
 /**
+ * do_user_addr_fault + handle_mm_fault for the MMU loops' common case, where the caller already
+ * knows what the general entry would find: the last fault's VMA contains `addr` (so find_vma and
+ * stack growth have nothing to do), no tracepoint is on, access_error passed, and the PTE table
+ * exists (entry index `i`), so __handle_mm_fault's table walk would return it unchanged. What
+ * remains is exactly the general path's: PGFAULT, handle_pte_fault, mm_account_fault.
+ * Returns the vm_fault_t.
+ */
+function fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, error_code: number, i: number): number {
+  let flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
+  if ((error_code & X86_PF_WRITE) !== 0) flags |= FAULT_FLAG_WRITE;
+  if ((error_code & X86_PF_INSTR) !== 0) flags |= FAULT_FLAG_INSTRUCTION;
+  k.vm_events[PGFAULT]++;
+  const ret = handle_pte_fault(k, vma, addr, flags, i);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
+    if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
+    else t.min_flt++;
+  }
+  return ret;
+}
+
+const UPTODATE = F(PG_uptodate);
+const SWAPBACKED = F(PG_swapbacked);
+const ANON_EXCL = F(PG_anon_exclusive);
+const GFP_ANON_ZERO = GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO;
+const GFP_ANON_COPY = GFP_HIGHUSER_MOVABLE | __GFP_COMP;
+
+/**
+ * Write accesses to PTEs j0 .. j1-1 of PTE table `table` (PTE j0 maps `addr0`), all inside `vma`, for as long as each
+ * is one of the two commonest faults, each done exactly as fault_in_table → handle_pte_fault
+ * would do it, then the access the MMU retries (accessed + dirty):
+ * - an empty PTE in a private anonymous VMA: do_anonymous_page's write branch (a zeroed page,
+ *   PG_uptodate, page_add_new_anon_rmap, MM_ANONPAGES, a writable dirty PTE);
+ * - a present, read-only, non-special PTE of an anonymous page: do_wp_page (reuse or copy).
+ * Each fault counts PGFAULT and min_flt as mm_account_fault does. The caller has checked what
+ * do_user_addr_fault checks (the VMA holds the range, no tracepoint, VM_WRITE). Returns the
+ * number of pages done (0: the first PTE is of another kind, the caller takes the general path),
+ * or -(m + 1) when the allocation for page j0 + m failed (VM_FAULT_OOM, PGFAULT counted, no
+ * min_flt, the pages before it done).
+ * @kernel mm/memory.c do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy
+ * @kernel mm/rmap.c page_add_new_anon_rmap, __page_set_anon_rmap, page_remove_rmap
+ */
+function anon_write_run(
+  k: Kernel,
+  t: task_struct,
+  vma: vm_area_struct,
+  pool: PgtablePool,
+  table: number,
+  j0: number,
+  j1: number,
+  addr0: number,
+): number {
+  const av = vma.anon_vma;
+  if (vma.vm_file !== null || (vma.vm_flags & (VM_WRITE | VM_SHARED)) !== VM_WRITE || av === null) return 0;
+  // do_anonymous_page's entry, with the MMU's accessed/dirty on top; both wp paths give the same.
+  const entry = pte_mkdirty(vma.vm_page_prot) | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
+  if ((entry & (_PAGE_PRESENT | _PAGE_USER)) !== (_PAGE_PRESENT | _PAGE_USER)) return 0;
+  const mem = k.mem_map;
+  const mflags = mem.flags;
+  const mapping = mem.mapping;
+  const mapcount = mem.mapcount;
+  const refcount = mem._refcount;
+  const index = mem.index;
+  const rss = vma.vm_mm.rss_stat;
+  const events = k.vm_events;
+  const base = table * 512;
+  const avId = -av.id;
+  // linear_page_index of PTE j0, advancing one per PTE.
+  let idx = linear_page_index(vma, addr0);
+  let j = j0;
+  for (; j < j1; j++, idx = (idx + 1) | 0) {
+    const i = base + j;
+    const f = pool.ent_flags[i];
+    const old = pool.ent_pfn[i];
+    let oldAnon = false;
+    if (f === 0 && old === 0) {
+      // do_anonymous_page
+    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0) {
+      // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
+      const excl = (mflags[old] & ANON_EXCL) !== 0;
+      if (excl || refcount[old] === 1) {
+        events[PGFAULT]++;
+        if (!excl) {
+          mapping[old] = avId; // page_move_anon_rmap
+          mflags[old] |= ANON_EXCL;
+        }
+        events[PGREUSE]++; // wp_page_reuse: maybe_mkwrite(pte_mkdirty(pte_mkyoung)), then the MMU's bits
+        pool.ent_flags[i] = f | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_RW;
+        t.min_flt++;
+        continue;
+      }
+      oldAnon = true;
+    } else {
+      break;
+    }
+    events[PGFAULT]++;
+    const pfn = alloc_pages(k, !oldAnon || is_zero_pfn(k, old) ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
+    if (pfn === NO_PFN) return -(j - j0 + 1);
+    // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
+    mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
+    mapcount[pfn] = 1;
+    mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    mapping[pfn] = avId;
+    index[pfn] = idx;
+    pool.ent_pfn[i] = pfn;
+    pool.ent_flags[i] = entry;
+    if (oldAnon) {
+      // wp_page_copy: the old anonymous page loses this mapping and our reference (rss unchanged).
+      const left = --mapcount[old];
+      if (left === 0) mod_page_node_state(k, old, NR_ANON_MAPPED, -1);
+      else if (left < 0) throw new KernelBug("page_remove_rmap: mapcount underflow", { pfn: old });
+      put_page(k, old);
+    } else {
+      rss[MM_ANONPAGES]++;
+      pool.tbl_used[table]++;
+    }
+    t.min_flt++;
+  }
+  return j - j0;
+}
+
+/**
  * The MMU running a task's accesses to every page of [addr, addr + len): for each page it walks
  * the tables and, when the PTE allows the access (present, user, writable for writes, not NX for
  * instruction fetches), sets the accessed bit (and dirty for writes) as the hardware does;
@@ -692,6 +814,7 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
   const need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
   const forbidNx = exec ? _PAGE_NX : 0;
   const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
+  const codeBase = X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0);
   const minBefore = t.min_flt;
   const majBefore = t.maj_flt;
   const pool = pgtablePool(k);
@@ -713,11 +836,29 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
       }
       // A miss: fault, then retry the translation once.
       const pa = a + c * 4096;
-      let code = X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0);
+      let code = codeBase;
       if (table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0) code |= X86_PF_PROT;
-      vma = do_user_addr_fault(k, t, mm, pa, code, vma);
-      if ((outcome.ret & VM_FAULT_ERROR) !== 0) {
-        return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, (pa - first) / 4096);
+      if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
+        if (write) {
+          // A run of write faults of one kind, handled in one loop (see anon_write_run).
+          const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
+          if (done > 0) {
+            c += done - 1;
+            j += done - 1;
+            continue;
+          }
+          if (done < 0) {
+            const at = pa + (-done - 1) * 4096;
+            return stop(res, t, minBefore, majBefore, at, VM_FAULT_OOM, 0, (at - first) / 4096);
+          }
+        }
+        const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
+        if ((ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, ret, 0, (pa - first) / 4096);
+      } else {
+        vma = do_user_addr_fault(k, t, mm, pa, code, vma);
+        if ((outcome.ret & VM_FAULT_ERROR) !== 0) {
+          return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, (pa - first) / 4096);
+        }
       }
       if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
       const i = table * 512 + j;
@@ -773,8 +914,13 @@ export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>
     }
     let code = codeBase;
     if (table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0) code |= X86_PF_PROT;
-    vma = do_user_addr_fault(k, t, mm, pa, code, vma);
-    if ((outcome.ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, n);
+    if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
+      const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
+      if ((ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, ret, 0, n);
+    } else {
+      vma = do_user_addr_fault(k, t, mm, pa, code, vma);
+      if ((outcome.ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, n);
+    }
     if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
     const i = table * 512 + j;
     const f = pool.ent_flags[i];
