@@ -35,6 +35,7 @@
  * caches, ftrace, the initramfs contents in tmpfs) are not modelled here, so MemFree after boot is
  * higher than the real idle guest's; MemTotal (managed pages) is modelled.
  */
+import { oom_init } from "../mm/oom_kill.js";
 import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
 import { alloc_large_system_hash, type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
@@ -131,6 +132,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
   nodes.forEach((n, nid) => n.cpus.forEach((c) => c < cpus && (cpuNodes[c] = nid)));
 
   const k = new Kernel(params.seed ?? 1);
+  // subsys_initcall(oom_init): the OOM killer takes the allocator's out_of_memory seam.
+  oom_init(k);
   const advance = advancer(k);
   const image: KernelImage = { ...DEBIAN_6_1_IMAGE, ...params.image };
   const initrd = params.initrd ?? DEFAULT_INITRD_SIZE;

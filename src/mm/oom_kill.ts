@@ -1,0 +1,764 @@
+/**
+ * The OOM killer: when the page allocator's slow path has given up on reclaim and compaction it
+ * calls out_of_memory, which picks the task whose death frees the most memory (oom_badness:
+ * rss + swap entries + page-table pages, plus oom_score_adj thousandths of the memory the
+ * allocation could use), prints the report (dump_header: the trigger line, the stack, show_mem,
+ * the task table, the one-line summary), sends it SIGKILL, gives it access to the memory reserves
+ * (mark_oom_victim → ALLOC_OOM in the allocator) and queues the oom_reaper, which strips its
+ * anonymous memory two seconds later if it has not exited on its own by then.
+ *
+ * Worked numbers, w3a (256 MiB, no swap, totalpages 52688 = totalram_pages): memA rss 10378,
+ * pgtables 110592 B (27 pages), adj 500 → 10378 + 27 + 500 * (52688 / 1000 = 52) = 36405;
+ * memC rss 18496 + 43 = 18539; memA is chosen although memC is bigger. /proc/PID/oom_score
+ * scales the same badness into 0..2000: (1000 + 36405 * 1000 / 52688) * 2 / 3 = 1126.
+ *
+ * @kernel mm/oom_kill.c out_of_memory, oom_badness, constrained_alloc, oom_evaluate_task, select_bad_process
+ * @kernel mm/oom_kill.c dump_task, dump_tasks, dump_oom_summary, dump_header, mark_oom_victim, task_will_free_mem
+ * @kernel mm/oom_kill.c __oom_kill_process, oom_kill_process, check_panic_on_oom, queue_oom_reaper, wake_oom_reaper
+ * @kernel mm/oom_kill.c oom_reap_task, oom_reap_task_mm, __oom_reap_task_mm, oom_init
+ * @kernel fs/proc/base.c proc_oom_score
+ * @kernel include/trace/events/oom.h mark_victim, wake_reaper, start_task_reaping, finish_task_reaping, skip_task_reaping
+ * @kernel kernel/panic.c panic
+ * @kernel lib/dump_stack.c dump_stack_lvl, dump_stack_print_info
+ *
+ * How time and tasks behave in the model (the kernel runs these concurrently; the model is one
+ * deterministic thread):
+ * - A killed task that is not the allocating one is asleep between its syscalls (every model
+ *   process is), so SIGKILL wakes it and it exits at once: out_of_memory runs its do_exit right
+ *   after the report, before the allocator retries — on one CPU the kernel's allocator yields in
+ *   __alloc_pages_may_oom/should_reclaim_retry and the victim runs first. Its exit_mmap sets
+ *   MMF_OOM_SKIP, so the reaper then has nothing to do (as in w3a, whose dmesg has no
+ *   "oom_reaper:" line).
+ * - When the allocating task itself is chosen, it keeps running with SIGKILL pending and
+ *   ALLOC_OOM access to the reserves until its fault fails (the Process API then ends it with
+ *   SIGKILL), or until it is next seen by the OOM killer outside its own allocation, when it is
+ *   made to exit (a pending SIGKILL is delivered the moment the task leaves the kernel).
+ * - The oom_reaper's 2 s timer (OOM_REAPER_DELAY) runs on the simulated clock: `oom_reaper_run`
+ *   does the work whose timer has expired; it is called on every out_of_memory entry and by
+ *   Machine.advance, which is what moves the clock.
+ * - panic (vm.panic_on_oom, or no killable task) logs the panic lines, halts the machine
+ *   (every later out_of_memory throws again) and throws `KernelPanic` out of the operation.
+ *
+ * Simplified: one thread per process, every task in the root cpuset and root memcg (CONSTRAINT_CPUSET
+ * and CONSTRAINT_MEMCG are seams: constrained_alloc returns them once cpusets and memcgs exist);
+ * no oom notifier chain; the stack dump is the fixed stack of a user page fault (w3a's frames)
+ * for every call site; the unreclaimable-slab dump is not printed (no slab caches modelled).
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { do_exit } from "../kernel/exit.js";
+import { KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
+import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, type task_struct } from "../kernel/sched.js";
+import { registerProcPattern } from "../fs/proc/root.js";
+import type { oom_control as alloc_oom_control } from "./alloc_hooks.js";
+import { ratelimit_state } from "./alloc_hooks.js";
+import { __GFP_FS, __GFP_THISNODE, format_gfp_flags, gfp_zone } from "./gfp.js";
+import { unmap_single_vma } from "./memory.js";
+import {
+  get_mm_counter,
+  get_mm_rss,
+  MM_ANONPAGES,
+  MM_FILEPAGES,
+  MM_SHMEMPAGES,
+  MM_SWAPENTS,
+  mm_pgtables_bytes,
+  MMF_OOM_SKIP,
+  MMF_UNSTABLE,
+  type mm_struct,
+  VM_HUGETLB,
+  VM_PFNMAP,
+  VM_SHARED,
+  vma_is_anonymous,
+} from "./mm_types.js";
+import { nodemask_pbl, totalram_pages } from "./page_alloc.js";
+import { __show_mem, SHOW_MEM_FILTER_NODES } from "./show_mem.js";
+import { count_vm_event } from "./vmstat.js";
+import { OOM_KILL } from "./vmstat_items.js";
+
+/** enum oom_constraint. */
+export const CONSTRAINT_NONE = 0;
+export const CONSTRAINT_CPUSET = 1;
+export const CONSTRAINT_MEMORY_POLICY = 2;
+export const CONSTRAINT_MEMCG = 3;
+/** oom_constraint_text[]. */
+export const oom_constraint_text = ["CONSTRAINT_NONE", "CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY", "CONSTRAINT_MEMCG"] as const;
+
+/** MMF_OOM_REAP_QUEUED: the mm was queued for the oom_reaper (include/linux/sched/coredump.h). */
+export const MMF_OOM_REAP_QUEUED = 25;
+/** OOM_REAPER_DELAY: 2 * HZ, the victim's grace period to exit on its own before it is reaped. */
+export const OOM_REAPER_DELAY_NS = 2e9;
+/** LONG_MIN: oom_badness's "never kill". */
+export const LONG_MIN = Number.MIN_SAFE_INTEGER;
+/** LONG_MAX: oom_task_origin's score. */
+const LONG_MAX = Number.MAX_SAFE_INTEGER;
+/** DEFAULT_RATELIMIT_INTERVAL (5 * HZ) and DEFAULT_RATELIMIT_BURST (10): oom_kill_process's oom_rs. */
+const OOM_RS_INTERVAL_NS = 5e9;
+const OOM_RS_BURST = 10;
+/** The scan found a victim already on its way out: oc->chosen = (void *)-1UL. */
+export const OOM_SCAN_ABORTED = "aborted" as const;
+
+/** The kernel's release and build strings, as dump_stack_print_info prints them (w3a). */
+export const UTS_RELEASE = "6.1.0-56-amd64";
+export const UTS_VERSION_SHORT = "#1  Debian 6.1.192-2";
+/** dmi_get_system_info's "Hardware name:" of QEMU's i440FX machine with Debian's SeaBIOS. */
+export const DUMP_STACK_ARCH_DESC = "QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
+
+/** The kernel halted in panic(); the machine's state is as it was at the panic. */
+export class KernelPanic extends Error {
+  override readonly name = "KernelPanic";
+  constructor(readonly reason: string) {
+    super(`Kernel panic - not syncing: ${reason}`);
+  }
+}
+
+/**
+ * What out_of_memory works with: the allocator's request plus the scan's results.
+ * @kernel include/linux/oom.h struct oom_control
+ */
+export interface oom_control extends alloc_oom_control {
+  /** Memory the allocation could use: totalram + swap (or the nodes of its mempolicy). */
+  totalpages: number;
+  constraint: number;
+  chosen: task_struct | null | typeof OOM_SCAN_ABORTED;
+  chosen_points: number;
+}
+
+/** The OOM killer's per-machine state: what the kernel keeps in task, signal and mm fields and statics. */
+export class oom_state {
+  /** signal->oom_mm: the mm a victim had when marked (tsk_is_oom_victim). */
+  readonly oom_mm = new WeakMap<task_struct, mm_struct>();
+  /** TIF_MEMDIE: marked by mark_oom_victim. */
+  readonly memdie = new WeakSet<task_struct>();
+  /** SIGNAL_GROUP_EXIT: SIGKILL sent (fatal_signal_pending). */
+  readonly group_exit = new WeakSet<task_struct>();
+  /** Tasks killed but not yet exited, in kill order. */
+  readonly pending: task_struct[] = [];
+  /** The oom_reaper_timer of each queued victim. */
+  readonly timers: Array<{ tsk: task_struct; mm: mm_struct; expires_ns: number }> = [];
+  /** oom_victims: victims in flight. */
+  oom_victims = 0;
+  /** oom_kill_process's report rate limit. */
+  readonly oom_rs = new ratelimit_state(OOM_RS_INTERVAL_NS, OOM_RS_BURST);
+  /** Set by panic(): the machine is halted. */
+  panicked: string | null = null;
+}
+
+const states = new WeakMap<Kernel, oom_state>();
+
+/** The machine's OOM state (created on first use). */
+export function oomState(k: Kernel): oom_state {
+  let s = states.get(k);
+  if (!s) {
+    s = new oom_state();
+    states.set(k, s);
+  }
+  return s;
+}
+
+function current(k: Kernel): task_struct | undefined {
+  return k.tasks.find(k.currentPid);
+}
+
+function test_bit(nr: number, flags: number): boolean {
+  return (flags & (1 << nr)) !== 0;
+}
+
+/** tsk_is_oom_victim: the task was marked (signal->oom_mm set). @kernel include/linux/oom.h */
+export function tsk_is_oom_victim(k: Kernel, tsk: task_struct): boolean {
+  return oomState(k).oom_mm.has(tsk);
+}
+
+/** fatal_signal_pending: SIGKILL was sent and the task has not exited yet. */
+export function fatal_signal_pending(k: Kernel, tsk: task_struct): boolean {
+  return oomState(k).group_exit.has(tsk);
+}
+
+/** is_global_init / kernel threads: never chosen. @kernel mm/oom_kill.c oom_unkillable_task */
+export function oom_unkillable_task(k: Kernel, p: task_struct): boolean {
+  return p.pid === 1 || p === k.tasks.init || (p.flags & PF_KTHREAD) !== 0;
+}
+
+/** find_lock_task_mm: the task (its only thread) if it still has an mm. */
+function find_lock_task_mm(p: task_struct): task_struct | null {
+  return p.mm ? p : null;
+}
+
+/**
+ * The badness of a task: LONG_MIN for tasks never to kill (init, kthreads, oom_score_adj -1000,
+ * already reaped, no mm), else rss + swap entries + page-table pages + adj * (totalpages / 1000),
+ * with C's integer division.
+ * @kernel mm/oom_kill.c oom_badness
+ */
+export function oom_badness(k: Kernel, p: task_struct, totalpages: number): number {
+  if (oom_unkillable_task(k, p)) return LONG_MIN;
+  const t = find_lock_task_mm(p);
+  if (!t || !t.mm) return LONG_MIN;
+  let adj = t.signal.oom_score_adj;
+  // in_vfork is never true: the model has no vfork.
+  if (adj === OOM_SCORE_ADJ_MIN || test_bit(MMF_OOM_SKIP, t.mm.flags)) return LONG_MIN;
+  let points = get_mm_rss(t.mm) + get_mm_counter(t.mm, MM_SWAPENTS) + Math.trunc(mm_pgtables_bytes(t.mm) / 4096);
+  adj *= Math.trunc(totalpages / 1000);
+  points += adj;
+  return points;
+}
+
+/**
+ * /proc/PID/oom_score: badness against totalram + swap, scaled into 0..2000 (0 for unkillable).
+ * w3a: memA (1000 + 36405 * 1000 / 52688) * 2 / 3 = (1000 + 690) * 2 / 3 = 1126.
+ * @kernel fs/proc/base.c proc_oom_score
+ */
+export function proc_oom_score(k: Kernel, task: task_struct): number {
+  const totalpages = totalram_pages(k) + k.total_swap_pages;
+  const badness = oom_badness(k, task, totalpages);
+  if (badness === LONG_MIN) return 0;
+  return Math.trunc(((1000 + Math.trunc((badness * 1000) / totalpages)) * 2) / 3);
+}
+
+/**
+ * Which memory the failed allocation was limited to. Global OOMs: everything (totalram + swap).
+ * A truncated nodemask means a mempolicy: only its nodes' present pages count.
+ * Simplified: every task is in the root cpuset, so CONSTRAINT_CPUSET never arises; memcg OOMs
+ * (CONSTRAINT_MEMCG) come with the memcg model.
+ * @kernel mm/oom_kill.c constrained_alloc
+ */
+export function constrained_alloc(k: Kernel, oc: oom_control): number {
+  oc.totalpages = totalram_pages(k) + k.total_swap_pages;
+  if (oc.zonelist.length === 0) return CONSTRAINT_NONE;
+  if (oc.gfp_mask & __GFP_THISNODE) return CONSTRAINT_NONE;
+  if (oc.nodemask !== null) {
+    const withMemory = k.node_data.filter((p) => p.node_present_pages > 0).map((p) => p.node_id);
+    const mask = oc.nodemask;
+    if (!withMemory.every((nid) => mask.includes(nid))) {
+      oc.totalpages = k.total_swap_pages;
+      for (const nid of new Set(mask)) oc.totalpages += k.node_data[nid]?.node_present_pages ?? 0;
+      return CONSTRAINT_MEMORY_POLICY;
+    }
+  }
+  return CONSTRAINT_NONE;
+}
+
+/**
+ * oom_cpuset_eligible: with a mempolicy-constrained OOM, only tasks whose memory may be on those
+ * nodes are candidates. Simplified: no task has a mempolicy or cpuset of its own, so every task
+ * may hold memory anywhere and is eligible.
+ */
+function oom_cpuset_eligible(_k: Kernel, _task: task_struct, _oc: oom_control): boolean {
+  return true;
+}
+
+/**
+ * One candidate: skip the unkillable, abort the scan when a victim is already on its way out
+ * (unless its mm was reaped), keep the highest badness (ties: the later task in the list wins,
+ * as `points < chosen_points` only skips strictly lower scores).
+ * @kernel mm/oom_kill.c oom_evaluate_task
+ */
+export function oom_evaluate_task(k: Kernel, task: task_struct, oc: oom_control): boolean {
+  if (oom_unkillable_task(k, task)) return false;
+  if (!oom_cpuset_eligible(k, task, oc)) return false;
+  const st = oomState(k);
+  const is_sysrq = oc.order === -1;
+  if (!is_sysrq && st.oom_mm.has(task)) {
+    const mm = st.oom_mm.get(task);
+    if (mm && test_bit(MMF_OOM_SKIP, mm.flags)) return false;
+    oc.chosen = OOM_SCAN_ABORTED;
+    return true;
+  }
+  // oom_task_origin (swapoff, ksm unmerge) is never set in the model.
+  const points = oom_badness(k, task, oc.totalpages);
+  if (points === LONG_MIN || points < oc.chosen_points) return false;
+  oc.chosen = task;
+  oc.chosen_points = points === LONG_MAX ? LONG_MAX : points;
+  return false;
+}
+
+/** for_each_process: every task in creation order, init first. */
+function for_each_process(k: Kernel): task_struct[] {
+  return k.tasks.all();
+}
+
+/** The task with the highest badness, or OOM_SCAN_ABORTED, or null. @kernel mm/oom_kill.c select_bad_process */
+export function select_bad_process(k: Kernel, oc: oom_control): void {
+  oc.chosen_points = LONG_MIN;
+  for (const p of for_each_process(k)) if (oom_evaluate_task(k, p, oc)) break;
+}
+
+/** One row of the task table. @kernel mm/oom_kill.c dump_task */
+export function dump_task(k: Kernel, p: task_struct, oc: oom_control): string | null {
+  if (oom_unkillable_task(k, p)) return null;
+  if (!oom_cpuset_eligible(k, p, oc)) return null;
+  const t = find_lock_task_mm(p);
+  if (!t || !t.mm) return null;
+  const mm = t.mm;
+  return (
+    `[${String(t.pid).padStart(7)}] ${String(t.uid).padStart(5)} ${String(t.tgid).padStart(5)} ` +
+    `${String(mm.total_vm).padStart(8)} ${String(get_mm_rss(mm)).padStart(8)} ${String(mm_pgtables_bytes(mm)).padStart(8)} ` +
+    `${String(get_mm_counter(mm, MM_SWAPENTS)).padStart(8)}         ${String(t.signal.oom_score_adj).padStart(5)} ${t.comm}`
+  );
+}
+
+/** "Tasks state (memory values in pages):", the header and one row per eligible task. @kernel mm/oom_kill.c dump_tasks */
+export function dump_tasks(k: Kernel, oc: oom_control): string[] {
+  const out = ["Tasks state (memory values in pages):", "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name"];
+  for (const p of for_each_process(k)) {
+    const row = dump_task(k, p, oc);
+    if (row !== null) out.push(row);
+  }
+  return out;
+}
+
+/** The nodes with memory, as cpuset_print_current_mems_allowed prints the root cpuset's mems. */
+function mems_allowed(k: Kernel): number[] {
+  return k.node_data.filter((p) => p.node_present_pages > 0).map((p) => p.node_id);
+}
+
+/**
+ * The one-line summary: constraint, nodemask, cpuset, memcg context, victim.
+ * @kernel mm/oom_kill.c dump_oom_summary
+ * @kernel kernel/cgroup/cpuset.c cpuset_print_current_mems_allowed
+ * @kernel mm/memcontrol.c mem_cgroup_print_oom_context
+ */
+export function dump_oom_summary(k: Kernel, oc: oom_control, victim: task_struct): string {
+  return (
+    `oom-kill:constraint=${oom_constraint_text[oc.constraint]},nodemask=${nodemask_pbl(oc.nodemask)}` +
+    `,cpuset=/,mems_allowed=${nodemask_pbl(mems_allowed(k))}` +
+    `,global_oom,task_memcg=/` +
+    `,task=${victim.comm},pid=${victim.pid},uid=${victim.uid}`
+  );
+}
+
+/** The kernel frames of w3a's report: an anonymous page fault of a user program. */
+const FAULT_STACK = [
+  "dump_stack_lvl+0x44/0x5c",
+  "dump_header+0x4c/0x22b",
+  "oom_kill_process.cold+0xb/0x10",
+  "out_of_memory+0x1fd/0x4c0",
+  "__alloc_pages_slowpath.constprop.0+0x67f/0xe70",
+  "__alloc_pages+0x305/0x330",
+  "__folio_alloc+0x17/0x50",
+  "? policy_node+0x51/0x70",
+  "vma_alloc_folio+0x9c/0x370",
+  "__handle_mm_fault+0x92f/0xfa0",
+  "handle_mm_fault+0xdb/0x2d0",
+  "do_user_addr_fault+0x191/0x570",
+  "exc_page_fault+0x70/0x170",
+  "asm_exc_page_fault+0x22/0x30",
+];
+/** The frames panic() prints above the caller's. */
+const PANIC_STACK = ["dump_stack_lvl+0x44/0x5c", "panic+0x118/0x2ed", "out_of_memory.cold+0x2f/0x7e"];
+/** The user program's faulting instruction bytes (anon.c's touch loop in the static /bin/anon, as in w3a). */
+const USER_CODE =
+  "0f 47 c6 4d 89 c7 4d 89 c4 49 c1 e7 14 4c 89 ff e8 33 03 00 00 31 d2 4d 85 ff 74 1d 0f 1f 40 00 48 89 d1 48 c1 e9 0c 83 c1 01 <88> 0c 10 48 81 c2 00 10 00 00 4c 39 fa 72 e7 4c 01 e3 f6 c3 0f 0f";
+
+function hex16(n: number): string {
+  return Math.max(0, Math.floor(n)).toString(16).padStart(16, "0");
+}
+
+/**
+ * dump_stack as the OOM report prints it: the task banner, the hardware name and a call trace.
+ * Simplified: a fixed stack per call site (see the header); the user registers show the lowest
+ * anonymous mapping of the current task as the buffer being written (RAX/RDI) and w3a's values
+ * for the rest.
+ * @kernel lib/dump_stack.c dump_stack_lvl, dump_stack_print_info
+ * @kernel arch/x86/kernel/dumpstack.c show_trace_log_lvl, show_regs (user mode part)
+ */
+export function dump_stack(k: Kernel, frames: readonly string[] = FAULT_STACK): string[] {
+  const cur = current(k);
+  const out = [
+    `CPU: ${k.cpu} PID: ${k.currentPid} Comm: ${k.currentComm.slice(0, 20)} Not tainted ${UTS_RELEASE} ${UTS_VERSION_SHORT}`,
+    `Hardware name: ${DUMP_STACK_ARCH_DESC}`,
+    "Call Trace:",
+    " <TASK>",
+    ...frames.map((f) => ` ${f}`),
+  ];
+  const mm = cur?.mm;
+  if (mm) {
+    const anon = mm.mm_mt.filter((v) => vma_is_anonymous(v) && v.vm_start < mm.mmap_base);
+    const buf = anon.length ? anon[0].vm_start : 0;
+    out.push(
+      "RIP: 0033:0x4017c2",
+      `Code: ${USER_CODE}`,
+      "RSP: 002b:00007fffffffeb50 EFLAGS: 00000206",
+      `RAX: ${hex16(buf)} RBX: 0000000000000047 RCX: 00000000000000bd`,
+      `RDX: 00000000000bc000 RSI: 0000000000100000 RDI: ${hex16(buf)}`,
+      "RBP: 0000000000001000 R08: 00000000ffffffff R09: 0000000000000000",
+      "R10: 0000000000000022 R11: 0000000000000202 R12: 0000000000000001",
+      "R13: 0000000000000001 R14: 0000000000000001 R15: 0000000000100000",
+    );
+  }
+  out.push(" </TASK>");
+  return out;
+}
+
+function printLines(k: Kernel, level: number, lines: readonly string[]): void {
+  for (const l of lines) k.log.printk(level, l);
+}
+
+/**
+ * The report's head: who invoked the killer with which request, the stack, show_mem filtered to
+ * the allowed nodes and zones, the task table (vm.oom_dump_tasks), and the summary line when a
+ * victim is known.
+ * @kernel mm/oom_kill.c dump_header
+ */
+export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null): void {
+  const cur = current(k);
+  k.log.printk(
+    KERN_WARNING,
+    `${k.currentComm} invoked oom-killer: gfp_mask=${format_gfp_flags(oc.gfp_mask)}, order=${oc.order}, oom_score_adj=${cur ? cur.signal.oom_score_adj : 0}`,
+  );
+  // CONFIG_COMPACTION=y in Debian's config: no "COMPACTION is disabled!!!" line.
+  printLines(k, KERN_WARNING, dump_stack(k));
+  printLines(k, KERN_INFO, __show_mem(k, SHOW_MEM_FILTER_NODES, oc.nodemask, gfp_zone(oc.gfp_mask)));
+  if (k.vm.oom_dump_tasks) printLines(k, KERN_INFO, dump_tasks(k, oc));
+  if (p) k.log.printk(KERN_INFO, dump_oom_summary(k, oc, p));
+}
+
+/**
+ * Marks a task as an OOM victim: TIF_MEMDIE, signal->oom_mm, and from now on the allocator gives
+ * it ALLOC_OOM (half the min watermark's reserve) through the tsk_is_oom_victim hook.
+ * @kernel mm/oom_kill.c mark_oom_victim
+ */
+export function mark_oom_victim(k: Kernel, tsk: task_struct): void {
+  const st = oomState(k);
+  if (st.memdie.has(tsk)) return;
+  st.memdie.add(tsk);
+  const mm = tsk.mm;
+  if (mm && !st.oom_mm.has(tsk)) st.oom_mm.set(tsk, mm);
+  st.oom_victims++;
+  if (mm && k.trace.enabled("mark_victim")) {
+    const f = {
+      pid: tsk.pid,
+      comm: tsk.comm,
+      total_vm: mm.total_vm * 4,
+      anon_rss: get_mm_counter(mm, MM_ANONPAGES) * 4,
+      file_rss: get_mm_counter(mm, MM_FILEPAGES) * 4,
+      shmem_rss: get_mm_counter(mm, MM_SHMEMPAGES) * 4,
+      uid: tsk.uid,
+      pgtables: mm_pgtables_bytes(mm) >> 10,
+      oom_score_adj: tsk.signal.oom_score_adj,
+    };
+    k.trace.emit(
+      "mark_victim",
+      f,
+      `pid=${f.pid} comm=${f.comm} total-vm=${f.total_vm}kB anon-rss=${f.anon_rss}kB file-rss:${f.file_rss}kB shmem-rss:${f.shmem_rss}kB uid=${f.uid} pgtables=${f.pgtables}kB oom_score_adj=${f.oom_score_adj}`,
+    );
+  }
+}
+
+/** exit_oom_victim: the victim has exited. */
+function exit_oom_victim(k: Kernel, tsk: task_struct): void {
+  const st = oomState(k);
+  if (st.memdie.delete(tsk)) st.oom_victims--;
+}
+
+/** __task_will_free_mem: SIGKILL pending (SIGNAL_GROUP_EXIT) or exiting. No coredumps in the model. */
+function __task_will_free_mem(k: Kernel, task: task_struct): boolean {
+  if (oomState(k).group_exit.has(task)) return true;
+  return (task.flags & PF_EXITING) !== 0;
+}
+
+/**
+ * Whether a task is dying and will free its mm: every user of the mm must be dying too, and the
+ * mm must not be reaped already.
+ * @kernel mm/oom_kill.c task_will_free_mem
+ */
+export function task_will_free_mem(k: Kernel, task: task_struct): boolean {
+  const mm = task.mm;
+  if (!mm) return false;
+  if (!__task_will_free_mem(k, task)) return false;
+  if (test_bit(MMF_OOM_SKIP, mm.flags)) return false;
+  if (mm.mm_users <= 1) return true;
+  for (const p of for_each_process(k)) {
+    if (p.mm !== mm || p === task) continue;
+    if (!__task_will_free_mem(k, p)) return false;
+  }
+  return true;
+}
+
+/** do_send_sig_info(SIGKILL): the task has a fatal signal pending; it exits when it next runs. */
+function send_sigkill(k: Kernel, p: task_struct): void {
+  const st = oomState(k);
+  if (st.group_exit.has(p)) return;
+  st.group_exit.add(p);
+  st.pending.push(p);
+}
+
+/**
+ * Arms the victim's reaper timer, once per mm.
+ * @kernel mm/oom_kill.c queue_oom_reaper
+ */
+export function queue_oom_reaper(k: Kernel, tsk: task_struct): void {
+  const st = oomState(k);
+  const mm = st.oom_mm.get(tsk);
+  if (!mm) return;
+  if (test_bit(MMF_OOM_REAP_QUEUED, mm.flags)) return;
+  mm.flags |= 1 << MMF_OOM_REAP_QUEUED;
+  st.timers.push({ tsk, mm, expires_ns: k.now_ns + OOM_REAPER_DELAY_NS });
+}
+
+/**
+ * Kills the victim: OOM_KILL event, SIGKILL, mark_oom_victim, the "Killed process" line, SIGKILL
+ * to every other process sharing its mm (init pins it: no reaping then), and the reaper queued.
+ * @kernel mm/oom_kill.c __oom_kill_process
+ */
+export function __oom_kill_process(k: Kernel, victim: task_struct, message: string): void {
+  const p = find_lock_task_mm(victim);
+  if (!p || !p.mm) {
+    k.log.printk(KERN_INFO, `${message}: OOM victim ${victim.pid} (${victim.comm}) is already exiting. Skip killing the task`);
+    return;
+  }
+  const mm = p.mm;
+  let can_oom_reap = true;
+  count_vm_event(k, OOM_KILL);
+  send_sigkill(k, victim);
+  mark_oom_victim(k, victim);
+  k.log.printk(
+    KERN_ERR,
+    `${message}: Killed process ${victim.pid} (${victim.comm}) total-vm:${mm.total_vm * 4}kB, anon-rss:${get_mm_counter(mm, MM_ANONPAGES) * 4}kB, ` +
+      `file-rss:${get_mm_counter(mm, MM_FILEPAGES) * 4}kB, shmem-rss:${get_mm_counter(mm, MM_SHMEMPAGES) * 4}kB, UID:${victim.uid} ` +
+      `pgtables:${mm_pgtables_bytes(mm) >> 10}kB oom_score_adj:${victim.signal.oom_score_adj}`,
+  );
+  for (const q of for_each_process(k)) {
+    if (q.mm !== mm || q === victim) continue;
+    if (q.pid === 1) {
+      can_oom_reap = false;
+      mm.flags |= 1 << MMF_OOM_SKIP;
+      k.log.printk(KERN_INFO, `oom killer ${victim.pid} (${victim.comm}) has mm pinned by ${q.pid} (${q.comm})`);
+      continue;
+    }
+    if (q.flags & PF_KTHREAD) continue;
+    send_sigkill(k, q);
+  }
+  if (can_oom_reap) queue_oom_reaper(k, victim);
+}
+
+/** ___ratelimit over the simulated clock. @kernel lib/ratelimit.c ___ratelimit */
+function __ratelimit(k: Kernel, rs: ratelimit_state): boolean {
+  if (!rs.begun) {
+    rs.begun = true;
+    rs.begin_ns = k.now_ns;
+  }
+  if (k.now_ns > rs.begin_ns + rs.interval_ns) {
+    rs.begin_ns = k.now_ns;
+    rs.printed = 0;
+    rs.missed = 0;
+  }
+  if (rs.printed < rs.burst) {
+    rs.printed++;
+    return true;
+  }
+  rs.missed++;
+  return false;
+}
+
+/**
+ * Kills the chosen task, unless it is already exiting (then it only gets the reserves and the
+ * reaper). The report is rate limited (10 per 5 s).
+ * @kernel mm/oom_kill.c oom_kill_process
+ */
+export function oom_kill_process(k: Kernel, oc: oom_control, message: string): void {
+  const victim = oc.chosen;
+  if (victim === null || victim === OOM_SCAN_ABORTED) return;
+  if (task_will_free_mem(k, victim)) {
+    mark_oom_victim(k, victim);
+    queue_oom_reaper(k, victim);
+    return;
+  }
+  if (__ratelimit(k, oomState(k).oom_rs)) dump_header(k, oc, victim);
+  // mem_cgroup_get_oom_group: memory.oom.group is a memcg seam; no group kill yet.
+  __oom_kill_process(k, victim, message);
+}
+
+/**
+ * panic(): the panic line, the stack, and the end marker; the machine halts (see the header).
+ * @kernel kernel/panic.c panic
+ */
+export function panic(k: Kernel, reason: string): never {
+  const st = oomState(k);
+  st.panicked = reason;
+  k.log.printk(KERN_EMERG, `Kernel panic - not syncing: ${reason}`);
+  printLines(k, KERN_EMERG, dump_stack(k, [...PANIC_STACK, ...FAULT_STACK.slice(4)]));
+  k.log.printk(KERN_EMERG, "Kernel Offset: disabled");
+  k.log.printk(KERN_EMERG, `---[ end Kernel panic - not syncing: ${reason} ]---`);
+  throw new KernelPanic(reason);
+}
+
+/** vm.panic_on_oom: 1 panics on unconstrained OOMs, 2 on every OOM. @kernel mm/oom_kill.c check_panic_on_oom */
+function check_panic_on_oom(k: Kernel, oc: oom_control): void {
+  const v = k.vm.panic_on_oom;
+  if (!v) return;
+  if (v !== 2 && oc.constraint !== CONSTRAINT_NONE) return;
+  if (oc.order === -1) return;
+  dump_header(k, oc, null);
+  panic(k, `Out of memory: ${v === 2 ? "compulsory" : "system-wide"} panic_on_oom is enabled`);
+}
+
+/**
+ * Runs the exit of every killed task that is not the one on the CPU: a sleeping process woken by
+ * SIGKILL exits before the allocator's retry (see the header). exit_mmap sets MMF_OOM_SKIP.
+ */
+export function oom_deliver_kills(k: Kernel): void {
+  const st = oomState(k);
+  const savedPid = k.currentPid;
+  const savedComm = k.currentComm;
+  for (let i = 0; i < st.pending.length; ) {
+    const t = st.pending[i];
+    if (t.state === "X") {
+      st.pending.splice(i, 1);
+      exit_oom_victim(k, t);
+      continue;
+    }
+    if (t.pid === savedPid) {
+      i++;
+      continue;
+    }
+    st.pending.splice(i, 1);
+    const mm = t.mm;
+    k.currentPid = t.pid;
+    k.currentComm = t.comm;
+    do_exit(k, t, 9);
+    t.killedBy = 9;
+    if (mm) mm.flags |= 1 << MMF_OOM_SKIP;
+    exit_oom_victim(k, t);
+  }
+  k.currentPid = savedPid;
+  k.currentComm = savedComm;
+}
+
+/**
+ * Unmaps the victim's private memory (anonymous and private file mappings), leaving shared and
+ * hugetlb/PFN mappings.
+ * @kernel mm/oom_kill.c __oom_reap_task_mm
+ */
+function __oom_reap_task_mm(k: Kernel, mm: mm_struct): boolean {
+  mm.flags |= 1 << MMF_UNSTABLE;
+  for (const vma of mm.mm_mt.slice()) {
+    if (vma.vm_flags & (VM_HUGETLB | VM_PFNMAP)) continue;
+    if (vma_is_anonymous(vma) || !(vma.vm_flags & VM_SHARED)) unmap_single_vma(k, vma, vma.vm_start, vma.vm_end);
+  }
+  return true;
+}
+
+function trace_pid(k: Kernel, event: string, pid: number): void {
+  if (k.trace.enabled(event)) k.trace.emit(event, { pid }, `pid=${pid}`);
+}
+
+/**
+ * Reaps one victim: skipped if its mm is already gone (MMF_OOM_SKIP); else strips it and logs
+ * "oom_reaper: reaped process …". mmap_read_trylock always succeeds (one thread). Sets
+ * MMF_OOM_SKIP so the next OOM looks past this task.
+ * @kernel mm/oom_kill.c oom_reap_task, oom_reap_task_mm
+ */
+function oom_reap_task(k: Kernel, tsk: task_struct, mm: mm_struct): void {
+  if (test_bit(MMF_OOM_SKIP, mm.flags)) {
+    trace_pid(k, "skip_task_reaping", tsk.pid);
+  } else {
+    trace_pid(k, "start_task_reaping", tsk.pid);
+    if (__oom_reap_task_mm(k, mm)) {
+      k.log.printk(
+        KERN_INFO,
+        `oom_reaper: reaped process ${tsk.pid} (${tsk.comm}), now anon-rss:${get_mm_counter(mm, MM_ANONPAGES) * 4}kB, file-rss:${get_mm_counter(mm, MM_FILEPAGES) * 4}kB, shmem-rss:${get_mm_counter(mm, MM_SHMEMPAGES) * 4}kB`,
+      );
+    }
+    trace_pid(k, "finish_task_reaping", tsk.pid);
+  }
+  mm.flags |= 1 << MMF_OOM_SKIP;
+}
+
+/**
+ * The oom_reaper kthread's turn on the simulated clock: every victim whose 2 s timer has expired
+ * is reaped, unless it terminated on its own (its exit_mmap ran: MMF_OOM_SKIP, or the mm has no
+ * users left).
+ * @kernel mm/oom_kill.c wake_oom_reaper, oom_reaper
+ */
+export function oom_reaper_run(k: Kernel): void {
+  const st = oomState(k);
+  for (let i = 0; i < st.timers.length; ) {
+    const tm = st.timers[i];
+    if (tm.expires_ns > k.now_ns) {
+      i++;
+      continue;
+    }
+    st.timers.splice(i, 1);
+    if (test_bit(MMF_OOM_SKIP, tm.mm.flags) || tm.mm.mm_users <= 0 || tm.tsk.state === "X") {
+      tm.mm.flags |= 1 << MMF_OOM_SKIP;
+      continue;
+    }
+    trace_pid(k, "wake_reaper", tm.tsk.pid);
+    const savedPid = k.currentPid;
+    const savedComm = k.currentComm;
+    k.currentPid = 0;
+    k.currentComm = "oom_reaper";
+    oom_reap_task(k, tm.tsk, tm.mm);
+    k.currentPid = savedPid;
+    k.currentComm = savedComm;
+  }
+}
+
+/**
+ * The OOM killer: picks and kills a task so the allocation can go on. Returns true when it made
+ * progress (a victim was killed, or one is already dying), which sends the allocator round again.
+ * @kernel mm/oom_kill.c out_of_memory
+ */
+export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
+  const st = oomState(k);
+  if (st.panicked !== null) throw new KernelPanic(st.panicked);
+  oom_reaper_run(k);
+  oom_deliver_kills(k);
+  const oc: oom_control = { ...req, totalpages: 0, constraint: CONSTRAINT_NONE, chosen: null, chosen_points: LONG_MIN };
+  const cur = current(k);
+  // oom_notify_list: no notifiers registered in the model.
+  if (cur && task_will_free_mem(k, cur)) {
+    mark_oom_victim(k, cur);
+    queue_oom_reaper(k, cur);
+    return true;
+  }
+  // The OOM killer does not compensate for IO-less reclaim (GFP_NOFS/GFP_NOIO).
+  if (oc.gfp_mask && !(oc.gfp_mask & __GFP_FS)) return true;
+  oc.constraint = constrained_alloc(k, oc);
+  if (oc.constraint !== CONSTRAINT_MEMORY_POLICY) oc.nodemask = null;
+  check_panic_on_oom(k, oc);
+
+  if (k.vm.oom_kill_allocating_task && cur && cur.mm && !oom_unkillable_task(k, cur) && oom_cpuset_eligible(k, cur, oc) && cur.signal.oom_score_adj !== OOM_SCORE_ADJ_MIN) {
+    oc.chosen = cur;
+    oom_kill_process(k, oc, "Out of memory (oom_kill_allocating_task)");
+    oom_deliver_kills(k);
+    return true;
+  }
+
+  select_bad_process(k, oc);
+  if (oc.chosen === null) {
+    dump_header(k, oc, null);
+    k.log.printk(KERN_WARNING, "Out of memory and no killable processes...");
+    if (oc.order !== -1) panic(k, "System is deadlocked on memory");
+  }
+  if (oc.chosen !== null && oc.chosen !== OOM_SCAN_ABORTED) {
+    oom_kill_process(k, oc, "Out of memory");
+    oom_deliver_kills(k);
+  }
+  return oc.chosen !== null;
+}
+
+/** tsk_is_oom_victim(current), for the allocator's ALLOC_OOM decision. */
+function current_is_oom_victim(k: Kernel): boolean {
+  const cur = current(k);
+  return cur !== undefined && oomState(k).oom_mm.has(cur);
+}
+
+/**
+ * oom_init: the OOM killer takes the allocator's out_of_memory seam and answers its
+ * tsk_is_oom_victim question (the oom_reaper "thread" is oom_reaper_run on the clock).
+ * @kernel mm/oom_kill.c oom_init
+ */
+export function oom_init(k: Kernel): void {
+  oomState(k);
+  k.mmHooks.out_of_memory = out_of_memory;
+  k.mmHooks.tsk_is_oom_victim = current_is_oom_victim;
+}
+
+registerProcPattern("/proc/<pid>/oom_score", {
+  fs: "proc",
+  mode: 0o444,
+  read: (k, p) => {
+    const t = k.tasks.find(Number(p.pid));
+    return t ? `${proc_oom_score(k, t)}\n` : "";
+  },
+});
