@@ -213,7 +213,7 @@ describe("a deferred block's head", () => {
     for (const lazy of [true, false]) {
       const k = boot(lazy);
       let head = -1;
-      for (let pfn = k.max_pfn - 1024; pfn >= 0; pfn -= 1024)
+      for (let pfn = (Math.floor(k.max_pfn / 1024) - 1) * 1024; pfn >= 0; pfn -= 1024)
         if (PageBuddy(k, pfn)) {
           head = pfn;
           break;
