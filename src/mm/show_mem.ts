@@ -19,6 +19,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { high_wmark_pages, low_wmark_pages, MAX_NR_ZONES, MIGRATE_TYPES, min_wmark_pages, type pglist_data, type zone } from "./mmzone.js";
+import { deferred_nr_free } from "./page_alloc.js";
 import { MAX_ORDER, NO_PFN } from "./types.js";
 import {
   NR_ACTIVE_ANON,
@@ -195,7 +196,8 @@ export function __show_free_areas(k: Kernel, filter: number, nodemask: readonly 
       const nr = area.nr_free;
       total += nr * 2 ** order;
       let types = 0;
-      for (let t = 0; t < MIGRATE_TYPES; t++) if (area.free_list[t] !== NO_PFN) types |= 1 << t;
+      // free_area_empty: the explicit list and the not-yet-linked boot blocks (page_alloc.ts).
+      for (let t = 0; t < MIGRATE_TYPES; t++) if (area.free_list[t] !== NO_PFN || deferred_nr_free(area, t) !== 0) types |= 1 << t;
       line += `${nr}*${K(2 ** order)}kB `;
       if (nr) line += show_migration_types(types);
     }

@@ -3,6 +3,7 @@
  * side of the public API — it turns people's configuration ("512M", "vm.swappiness") into boot
  * parameters and sysctl writes, and routes reads and writes to the kernel's own files.
  */
+import { oom_reaper_run } from "../mm/oom_kill.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
 import type { TraceBus } from "../kernel/trace.js";
@@ -110,12 +111,13 @@ export class Machine {
   }
 
   /**
-   * Lets simulated time pass ("100ms", or nanoseconds).
-   * Simplified: no kernel thread acts on memory yet (kswapd and friends come with reclaim), so
-   * only the clock moves.
+   * Lets simulated time pass ("100ms", or nanoseconds). The oom_reaper reaps victims whose
+   * grace period (2 s) has run out.
+   * Simplified: no other kernel thread acts on memory yet (kswapd and friends come with reclaim).
    */
   advance(duration: string | number): void {
     this.kernel.now_ns += parseDuration(duration);
+    oom_reaper_run(this.kernel);
   }
 }
 
