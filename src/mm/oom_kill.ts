@@ -354,8 +354,8 @@ function hex16(n: number): string {
 
 /**
  * dump_stack as the OOM report prints it: the task banner, the hardware name and a call trace.
- * Simplified: a fixed stack per call site (see the header); the user registers show the lowest
- * anonymous mapping of the current task as the buffer being written (RAX/RDI) and w3a's values
+ * Simplified: a fixed stack per call site (see the header); the user registers show the newest
+ * anonymous mmap region of the current task as the buffer being written (RAX/RDI) and w3a's values
  * for the rest.
  * @kernel lib/dump_stack.c dump_stack_lvl, dump_stack_print_info
  * @kernel arch/x86/kernel/dumpstack.c show_trace_log_lvl, show_regs (user mode part)
@@ -371,7 +371,9 @@ export function dump_stack(k: Kernel, frames: readonly string[] = FAULT_STACK): 
   ];
   const mm = cur?.mm;
   if (mm) {
-    const anon = mm.mm_mt.filter((v) => vma_is_anonymous(v) && v.vm_start < mm.mmap_base);
+    // The newest anonymous mmap region (top-down: the lowest one above the heap) stands for the
+    // buffer being written.
+    const anon = mm.mm_mt.filter((v) => vma_is_anonymous(v) && v.vm_start >= mm.brk && v.vm_end <= mm.mmap_base);
     const buf = anon.length ? anon[0].vm_start : 0;
     out.push(
       "RIP: 0033:0x4017c2",
