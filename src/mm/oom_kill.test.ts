@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { decodeOomLog } from "../decode/oom.js";
 import { Machine } from "../sim/machine.js";
 import type { Process } from "../sim/process.js";
 import { ProcessKilled } from "../sim/process.js";
@@ -110,6 +111,12 @@ describe("out_of_memory", () => {
     expect(m.dmesg()).toMatch(/hog invoked oom-killer/);
     expect(m.dmesg()).not.toMatch(/oom-kill:constraint/);
     expect(m.dmesg()).toMatch(/Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled/);
+    // The decoder reads it as a report that ended in a panic, with no victim.
+    const dec = decodeOomLog(m.dmesg()).reports;
+    expect(dec).toHaveLength(1);
+    expect(dec[0].trigger.comm).toBe("hog");
+    expect(dec[0].victim).toBeUndefined();
+    expect(dec[0].panic).toMatch(/panic_on_oom is enabled/);
   });
 
   it("kills the allocating task with vm.oom_kill_allocating_task, and omits the task table with vm.oom_dump_tasks=0", () => {
