@@ -198,6 +198,9 @@ const NR_FREE_PAGES_ = 0;
 const WMARK_LOW_ = 1;
 const PGALLOC_DMA_ = 4;
 const PGFREE_ = 19;
+const NUMA_HIT_ = 0;
+const NUMA_LOCAL_ = 4;
+const NUMA_OTHER_ = 5;
 const ZONE_BOOSTED_WATERMARK_MASK = 1 << 0;
 // The literals must stay equal to the names they stand for: checked once at load.
 BUG_ON(
@@ -209,6 +212,9 @@ BUG_ON(
     WMARK_LOW_ !== WMARK_LOW ||
     PGALLOC_DMA_ !== PGALLOC_DMA ||
     PGFREE_ !== PGFREE ||
+    NUMA_HIT_ !== NUMA_HIT ||
+    NUMA_LOCAL_ !== NUMA_LOCAL ||
+    NUMA_OTHER_ !== NUMA_OTHER ||
     ZONE_BOOSTED_WATERMARK_MASK !== 1 << ZONE_BOOSTED_WATERMARK,
   "page_alloc: a hot-path literal differs from its kernel constant",
 );
@@ -554,7 +560,7 @@ export function __rmqueue_smallest(k: Kernel, z: zone, order: number, migratetyp
     expand(k, z, pfn, order, current_order, migratetype);
     // set_pcppage_migratetype
     k.mem_map.index[pfn] = migratetype;
-    if (k.trace.enabled("mm_page_alloc_zone_locked")) {
+    if (k.trace.active && k.trace.enabled("mm_page_alloc_zone_locked")) {
       const percpu_refill = pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES ? 1 : 0;
       k.trace.emit(
         "mm_page_alloc_zone_locked",
@@ -805,6 +811,12 @@ function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per
 // ---------------------------------------------------------------------------------------------
 // Freeing
 
+/** Emits mm_page_free when someone listens. @kernel include/trace/events/kmem.h mm_page_free */
+function trace_mm_page_free(k: Kernel, pfn: number, order: number): void {
+  if (!k.trace.enabled("mm_page_free")) return;
+  k.trace.emit("mm_page_free", { pfn, order }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order}`);
+}
+
 /**
  * Checks a page about to be freed and clears its allocation-time state: compound head/tail marks,
  * a stray PG_mlocked (counted as unevictable_pgs_cleared), then every page flag.
@@ -813,9 +825,7 @@ function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per
 function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   const mm = k.mem_map;
   const flags = mm.flags;
-  if (k.trace.enabled("mm_page_free")) {
-    k.trace.emit("mm_page_free", { pfn, order }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order}`);
-  }
+  if (k.trace.active) trace_mm_page_free(k, pfn, order);
   let f = flags[pfn];
   if (f & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
   if (f & PG_mlocked_mask) {
@@ -854,7 +864,7 @@ export function free_pcppages_bulk(k: Kernel, z: zone, count: number, pcp: per_c
   count = Math.min(pcp.count, count);
   pindex = pindex - 1;
   const isolated_pageblocks = z.nr_isolate_pageblock !== 0;
-  const tracing = k.trace.enabled("mm_page_pcpu_drain");
+  const tracing = k.trace.active && k.trace.enabled("mm_page_pcpu_drain");
   while (count > 0) {
     for (;;) {
       if (++pindex > max_pindex) pindex = min_pindex;
@@ -912,9 +922,7 @@ export function __free_pages_core(k: Kernel, pfn: number, order: number): void {
       // __free_pages_ok → __free_one_page (no merging above MAX_ORDER - 1) → add to the tail,
       // deferred: the head is written when the block is first reached (see deferred_tail).
       z.managed_pages += nr_pages;
-      if (k.trace.active && k.trace.enabled("mm_page_free")) {
-        k.trace.emit("mm_page_free", { pfn, order }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order}`);
-      }
+      if (k.trace.active) trace_mm_page_free(k, pfn, order);
       z.vm_stat[NR_FREE_PAGES] += nr_pages;
       deferred_append(k, z.free_area[order], migratetype, pfn);
       z.free_area[order].nr_free++;
@@ -1016,9 +1024,7 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const z = k.zones[zi];
   const pcp = z.per_cpu_pageset[k.cpu];
   if (pcp === undefined) return false;
-  if (k.trace.active && k.trace.enabled("mm_page_free")) {
-    k.trace.emit("mm_page_free", { pfn, order: 0 }, `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=0`);
-  }
+  if (k.trace.active) trace_mm_page_free(k, pfn, 0);
   mm.mapping[pfn] = 0;
   mm.index[pfn] = migratetype;
   k.vm_events[PGFREE_] += 1;
@@ -1048,8 +1054,12 @@ export function __free_pages(k: Kernel, pfn: number, order: number): void {
   if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
   if (ref === 0) {
     if (order !== 0 || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
-  }
-  else if (!head) while (order-- > 0) free_the_page(k, pfn + (1 << order), order);
+  } else if (!head && order > 0) __free_pages_rest(k, pfn, order);
+}
+
+/** The pages of a non-compound allocation nobody refers to, freed in halves. */
+function __free_pages_rest(k: Kernel, pfn: number, order: number): void {
+  while (order-- > 0) free_the_page(k, pfn + (1 << order), order);
 }
 
 /** Drops a reference to a page; frees a compound page at its own order. @kernel include/linux/mm.h put_page */
@@ -1195,13 +1205,14 @@ export function drain_all_pages(k: Kernel, z: zone | null): void {
 function zone_statistics(k: Kernel, preferred: zone, z: zone, nr_account: number): void {
   if (!k.vm.numa_stat) return;
   const nid = z.zone_pgdat.node_id;
-  const local_stat = nid !== numa_node_id(k) ? NUMA_OTHER : NUMA_LOCAL;
-  if (nid === preferred.zone_pgdat.node_id) z.vm_numa_event[NUMA_HIT] += nr_account;
+  const ev = z.vm_numa_event;
+  // The common case, the preferred zone itself, is one comparison.
+  if (z === preferred || nid === preferred.zone_pgdat.node_id) ev[NUMA_HIT_] += nr_account;
   else {
-    z.vm_numa_event[NUMA_MISS] += nr_account;
+    ev[NUMA_MISS] += nr_account;
     preferred.vm_numa_event[NUMA_FOREIGN] += nr_account;
   }
-  z.vm_numa_event[local_stat] += nr_account;
+  ev[nid !== numa_node_id(k) ? NUMA_OTHER_ : NUMA_LOCAL_] += nr_account;
 }
 
 /**
@@ -1882,17 +1893,16 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
   if (order === 0 && nodemask === null) {
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
     if (pfn !== NO_PFN) {
-      if (k.trace.active && k.trace.enabled("mm_page_alloc")) {
-        const migratetype = gfp_migratetype(gfp);
-        k.trace.emit(
-          "mm_page_alloc",
-          { pfn, order, gfp_flags: gfp, migratetype },
-          `page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=${order} migratetype=${migratetype} gfp_flags=${show_gfp_flags(gfp)}`,
-        );
-      }
+      if (k.trace.active) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }
+  // Kept out of line so the fast path above stays small enough to inline into callers.
+  return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
+}
+
+/** __alloc_pages after the fast path declined: the whole of it, from prepare_alloc_pages on. */
+function __alloc_pages_general(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
   if (order >= MAX_ORDER) return NO_PFN;
   const ac = acPool[acDepth] ?? (acPool[acDepth] = newAc());
   acDepth++;
@@ -1909,14 +1919,18 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
   ac.zonelist = NO_ZONES;
   ac.nodemask = null;
   acDepth--;
-  if (k.trace.enabled("mm_page_alloc")) {
-    k.trace.emit(
-      "mm_page_alloc",
-      { pfn, order, gfp_flags: gfp, migratetype },
-      `page=${page_ptr_string(pfn)} pfn=0x${(pfn < 0 ? 0 : pfn).toString(16)} order=${order} migratetype=${migratetype} gfp_flags=${show_gfp_flags(gfp)}`,
-    );
-  }
+  if (k.trace.active) trace_mm_page_alloc(k, pfn, order, gfp, migratetype);
   return pfn;
+}
+
+/** Emits mm_page_alloc when someone listens. @kernel include/trace/events/kmem.h mm_page_alloc */
+function trace_mm_page_alloc(k: Kernel, pfn: number, order: number, gfp: number, migratetype: number): void {
+  if (!k.trace.enabled("mm_page_alloc")) return;
+  k.trace.emit(
+    "mm_page_alloc",
+    { pfn, order, gfp_flags: gfp, migratetype },
+    `page=${page_ptr_string(pfn)} pfn=0x${(pfn < 0 ? 0 : pfn).toString(16)} order=${order} migratetype=${migratetype} gfp_flags=${show_gfp_flags(gfp)}`,
+  );
 }
 
 /** __alloc_pages on the running CPU's node with no nodemask. @kernel include/linux/gfp.h alloc_pages */
