@@ -23,6 +23,9 @@
  * @kernel include/trace/events/kmem.h mm_page_alloc, mm_page_free, mm_page_alloc_zone_locked,
  *   mm_page_pcpu_drain, mm_page_alloc_extfrag
  *
+ * Deferred struct page init: fresh MAX_ORDER-1 blocks from boot stay unlinked at their free
+ * list's tail until reached (see deferred_tail), so boot touches no per-page column.
+ *
  * Representation: a free block is its head pfn on `zone.free_area[order].free_list[mt]`, linked
  * through `mem_map.lru`, with PG_buddy set and the order in `mem_map.private`. The list a page is
  * on (buddy or pcp) is remembered in `mem_map.index` — the kernel keeps the pcp migratetype there
@@ -33,7 +36,7 @@
  * Simplified: one thread, so zone->lock and pcp locks are not modelled and the pcp trylock always
  * succeeds; no CMA (Debian has none), no page reporting, no debug_pagealloc guard pages, no KASAN,
  * no page_owner, no compaction capture; no cpusets (cpusets_enabled() is false without child
- * cpusets); no deferred struct page init; realtime tasks are not distinguished (rt_task); zone
+ * cpusets); realtime tasks are not distinguished (rt_task); zone
  * counters are exact (no per-cpu drift, so zone_watermark_ok_safe equals zone_watermark_ok);
  * page contents are not modelled, so __GFP_ZERO and init_on_alloc zero nothing; bad-page reports
  * are KernelBug throws (they mean a bug in the model); the `%p` of trace events prints the
