@@ -784,7 +784,9 @@ function anon_write_run(
       const left = --mapcount[old];
       if (left === 0) mod_page_node_state(k, old, NR_ANON_MAPPED, -1);
       else if (left < 0) throw new KernelBug("page_remove_rmap: mapcount underflow", { pfn: old });
-      put_page(k, old);
+      // put_page: while another mapping holds the page (the usual CoW case) it is only a decrement.
+      if (refcount[old] > 1) refcount[old]--;
+      else put_page(k, old);
     } else {
       rss[MM_ANONPAGES]++;
       pool.tbl_used[table]++;
