@@ -10,6 +10,7 @@ export { Machine, sysctlPath, type MachineConfig, type NodeConfig } from "../sim
 export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type TouchResult } from "../sim/process.js";
 export { Errno, type ErrnoName } from "../kernel/errno.js";
 export { KernelBug } from "../kernel/bug.js";
+export { KernelPanic } from "../mm/oom_kill.js";
 export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
 export { parseSize, formatSize } from "../sim/size.js";
 export { parseDuration } from "../sim/duration.js";

@@ -247,3 +247,30 @@ describe("the timeline's words for kernel events", () => {
     expect(r.timeline.find((e) => e.event === "mark_victim")?.text).toBe("OOM killer chose p (pid 2) as its victim: anon-rss 1024kB, oom_score_adj 1");
   });
 });
+
+describe("runner: a kernel panic halts the machine", () => {
+  it("reports panic_on_oom's panic in the timeline and the result, and stops scheduling", () => {
+    const sc = parseScenario(
+      `machine:
+  memory: 256M
+  sysctl:
+    vm.panic_on_oom: 1
+processes:
+  - name: hog
+    run:
+      - mmap: { name: big, size: 205M }
+      - touch: { region: big, access: write }
+      - sleep: 1s
+`,
+      "panic.yaml",
+    );
+    const r = runScenario(sc);
+    expect(r.panic).toBe("Out of memory: system-wide panic_on_oom is enabled");
+    const last = r.timeline[r.timeline.length - 1];
+    expect(last.event).toBe("panic");
+    expect(last.where).toBe("panic(), kernel/panic.c");
+    expect(r.timeline.some((e) => e.text.includes("invoked oom-killer"))).toBe(true);
+    // The sleep after the touch never ran: the machine stopped at the panic.
+    expect(r.sim_ns).toBeLessThan(1e9);
+  });
+});

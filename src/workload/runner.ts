@@ -28,6 +28,7 @@ import { Errno } from "../kernel/errno.js";
 import { Prng } from "../kernel/random.js";
 import { formatTraceLine, type TraceRecord } from "../kernel/trace.js";
 import { ProcessKilled, type Process } from "../sim/process.js";
+import { KernelPanic } from "../mm/oom_kill.js";
 import { get_mm_rss, get_mm_counter, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../mm/mm_types.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs } from "../mm/memory.js";
 import { do_exit } from "../kernel/exit.js";
@@ -112,6 +113,8 @@ export interface RunResult {
   sim_ns: number;
   /** Simulated time since boot at the end. */
   end_ns: number;
+  /** Why the kernel panicked and halted the machine (vm.panic_on_oom, nothing killable), if it did. */
+  panic?: string;
   ok: boolean;
 }
 
@@ -693,6 +696,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   let lastProgress = -1;
   const limit = startNs + sc.time_limit;
   let timedOut = false;
+  let panic: string | undefined;
   for (;;) {
     scanLog();
     // Wake waiters whose target is gone.
@@ -715,7 +719,14 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       timedOut = true;
       break;
     }
-    runQuantum(next);
+    try {
+      runQuantum(next);
+    } catch (e) {
+      // vm.panic_on_oom, or nothing left to kill: the machine has halted, as a real one would.
+      if (!(e instanceof KernelPanic)) throw e;
+      panic = e.reason;
+      break;
+    }
     if (opts.onProgress && totalWork > 0) {
       const f = Math.min(1, workDone / totalWork);
       if (f - lastProgress >= 0.005) {
@@ -726,6 +737,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   }
   scanLog();
   for (const p of procs) reapIfDead(p);
+  if (panic !== undefined) add({ t_ns: k.now_ns, who: "kernel", event: "panic", text: `Kernel panic - not syncing: ${panic}; the machine halted`, where: "panic(), kernel/panic.c" });
   if (timedOut) add({ t_ns: k.now_ns, who: "mmsim", event: "time_limit", text: `stopped at the time limit (${fmtNs(sc.time_limit)} of simulated time)` });
   for (const p of procs) {
     if (p.waitingFor) add({ t_ns: k.now_ns, who: who(p), event: "still_waiting", text: `still waiting for ${p.waitingFor} at the end` });
@@ -747,6 +759,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     ops,
     sim_ns: k.now_ns - startNs,
     end_ns: k.now_ns,
+    ...(panic !== undefined ? { panic } : {}),
     ok: expectations.every((e) => e.ok),
   };
 }

@@ -6,11 +6,11 @@
  * managed/present pages, global counters, and MemAvailable recomputed by the decoder from
  * meminfo + zoneinfo against the value the simulator printed.
  *
- * Machines below 96 MiB are left out: booting 64 MiB currently stops with KernelBug "pfn in no
- * zone" in the boot code.
+ * Machines below 96 MiB are left out: Debian's kernel image occupies 16-68 MiB, so a smaller
+ * guest cannot boot (Machine.boot says so with a RangeError).
  *
- * What remains for the OOM-report issue: the simulator does not print OOM reports yet, so the
- * OOM decoder is checked against the real 6.1 reports (src/decode/oom.test.ts) only.
+ * The simulator's own OOM reports round-trip in test/realkernel/oom.test.ts (the w3a
+ * reproduction decodes back to its trigger, victims, constraint, totalpages and ranking).
  */
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
