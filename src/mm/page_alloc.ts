@@ -390,8 +390,8 @@ function free_list_first(k: Kernel, area: free_area, mt: number): number {
 }
 
 /** Whether a free list is empty, deferred blocks included. @kernel mm/page_alloc.c free_area_empty */
-function free_area_empty(area: free_area, mt: number): boolean {
-  return area.free_list[mt] === NO_PFN && deferred_nr_free(area, mt) === 0;
+function free_area_empty(area: free_area, order: number, mt: number): boolean {
+  return area.free_list[mt] === NO_PFN && (order !== MAX_ORDER - 1 || deferred_nr_free(area, mt) === 0);
 }
 
 /** Links every deferred block of a zone, list by list in order. */
@@ -691,7 +691,7 @@ export function find_suitable_fallback(area: free_area, order: number, migratety
   for (let i = 0; ; i++) {
     const fallback_mt = fb[i];
     if (fallback_mt === MIGRATE_TYPES) break;
-    if (free_area_empty(area, fallback_mt)) continue;
+    if (free_area_empty(area, order, fallback_mt)) continue;
     if (can_steal_fallback(order, migratetype)) can_steal[0] = 1;
     if (!only_stealable) return fallback_mt;
     if (can_steal[0]) return fallback_mt;
@@ -1337,8 +1337,8 @@ export function __zone_watermark_ok(z: zone, order: number, mark: number, highes
   for (let o = order; o < MAX_ORDER; o++) {
     const area = z.free_area[o];
     if (!area.nr_free) continue;
-    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (!free_area_empty(area, mt)) return true;
-    if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && !free_area_empty(area, MIGRATE_HIGHATOMIC)) return true;
+    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (!free_area_empty(area, o, mt)) return true;
+    if (alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM) && !free_area_empty(area, o, MIGRATE_HIGHATOMIC)) return true;
   }
   return false;
 }
@@ -1872,6 +1872,40 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
 }
 
 /**
+ * The next most common case of __alloc_pages, any order: no nodemask or __GFP_THISNODE, the
+ * preferred zone passes zone_watermark_fast, and rmqueue is sure to succeed there because the
+ * pcp list to be used has a page or the migratetype's own buddy lists have a block of the order
+ * or larger (so neither a fallback nor a second zone is needed for the first block; a pcp refill
+ * still runs rmqueue_bulk with the real alloc_flags). Then get_page_from_freelist would take
+ * exactly this zone and this rmqueue, so calling them directly has the same effects. Otherwise
+ * it returns NO_PFN having changed nothing, and the general path runs.
+ * @kernel mm/page_alloc.c __alloc_pages, get_page_from_freelist
+ */
+function get_page_from_preferred_zone(k: Kernel, gfp: number, order: number, preferred_nid: number): number {
+  if (gfp & __GFP_THISNODE_) return NO_PFN;
+  const migratetype = (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_;
+  if (migratetype >= MIGRATE_PCPTYPES_) return NO_PFN;
+  const highest_zoneidx = gfp_zone(gfp);
+  const zl = k.node_data[preferred_nid].node_zonelists;
+  let i = 0;
+  while (i < zl.length && zl[i].zone_idx > highest_zoneidx) i++;
+  if (i === zl.length) return NO_PFN;
+  const z = zl[i];
+  const alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(k, z, gfp);
+  if (!zone_watermark_fast(z, order, z._watermark[WMARK_LOW_] + z.watermark_boost, highest_zoneidx, alloc_flags, gfp)) return NO_PFN;
+  const pcp = pcp_allowed_order(order) ? z.per_cpu_pageset[k.cpu] : undefined;
+  if (pcp === undefined || pcp.lists[order_to_pindex(migratetype, order)] === NO_PFN) {
+    let o = order;
+    for (; o < MAX_ORDER; o++) if (!free_area_empty(z.free_area[o], o, migratetype)) break;
+    if (o === MAX_ORDER) return NO_PFN;
+  }
+  const pfn = rmqueue(k, z, z, order, alloc_flags, migratetype);
+  if (pfn === NO_PFN) throw new KernelBug("rmqueue failed with a block on the lists", { order, migratetype });
+  prep_new_page(k, pfn, order, gfp, alloc_flags);
+  return pfn;
+}
+
+/**
  * Fills the allocation context: highest zone from the gfp zone bits, the preferred node's
  * zonelist (only its own zones for __GFP_THISNODE), migratetype, and the first usable zone.
  * @kernel mm/page_alloc.c prepare_alloc_pages
@@ -1897,6 +1931,13 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
     if (pfn !== NO_PFN) {
       if (k.trace.active) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
+      return pfn;
+    }
+  }
+  if (nodemask === null && order < MAX_ORDER) {
+    const pfn = get_page_from_preferred_zone(k, gfp, order, preferred_nid);
+    if (pfn !== NO_PFN) {
+      if (k.trace.active) trace_mm_page_alloc(k, pfn, order, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }
