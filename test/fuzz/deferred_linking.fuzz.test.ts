@@ -208,12 +208,55 @@ describe("deferred linking of boot MAX_ORDER blocks", () => {
   });
 });
 
+describe("deferred linking on a two-node NUMA machine", () => {
+  it("allocates the same pfns on both nodes and prints the same /proc as eager linking", () => {
+    const params = {
+      memory: 256 * MiB,
+      numa: { nodes: [{ size: 128 * MiB }, { size: 128 * MiB }] },
+    };
+    const machines = [true, false].map((lazy) => {
+      deferredLinking.enabled = lazy;
+      try {
+        return start_kernel(params);
+      } finally {
+        deferredLinking.enabled = true;
+      }
+    });
+    expect(machines[0].mem_map.nr_deferred_blocks).toBeGreaterThan(0);
+    expect(proc(machines[0])).toBe(proc(machines[1]));
+    const rng = [1, 1];
+    let failures = 0;
+    for (let i = 0; i < 3000; i++) {
+      const got = machines.map((k, m) => {
+        rng[m] = (rng[m] * 1103515245 + 12345) >>> 0;
+        k.cpu = rng[m] & 1;
+        const order = (rng[m] >>> 8) % 11;
+        const gfp = [
+          GFP_KERNEL | __GFP_NORETRY,
+          GFP_HIGHUSER_MOVABLE | __GFP_NORETRY,
+          GFP_NOWAIT,
+        ][(rng[m] >>> 16) % 3];
+        return alloc_pages(k, gfp | __GFP_NOWARN, order);
+      });
+      expect(got[0], `allocation ${i}`).toBe(got[1]);
+      if (got[0] === NO_PFN) failures++;
+    }
+    // The sequence ran both nodes dry, through fallbacks and the slow path.
+    expect(failures).toBeGreaterThan(0);
+    expect(proc(machines[0])).toBe(proc(machines[1]));
+  });
+});
+
 describe("a deferred block's head", () => {
   it("is reported as a bad page when freed again, as a linked one would be", () => {
     for (const lazy of [true, false]) {
       const k = boot(lazy);
       let head = -1;
-      for (let pfn = (Math.floor(k.max_pfn / 1024) - 1) * 1024; pfn >= 0; pfn -= 1024)
+      for (
+        let pfn = (Math.floor(k.max_pfn / 1024) - 1) * 1024;
+        pfn >= 0;
+        pfn -= 1024
+      )
         if (PageBuddy(k, pfn)) {
           head = pfn;
           break;
