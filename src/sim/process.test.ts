@@ -14,6 +14,19 @@ describe("Process API", () => {
     expect(() => parseMapFlags("private|bogus")).toThrow(TypeError);
   });
 
+  it("parses a repeated spec to the same bits, and refuses a bad one every time (only good parses are remembered)", () => {
+    for (let i = 0; i < 3; i++) {
+      expect(parseProt("RW")).toBe(3);
+      expect(parseProt("read|exec")).toBe(5);
+      expect(parseMapFlags("MAP_SHARED, anonymous")).toBe(0x1 | 0x20);
+      expect(() => parseProt("rwz")).toThrow(TypeError);
+      expect(() => parseMapFlags("private|bogus")).toThrow(TypeError);
+    }
+    // Many distinct specs: the memo stays bounded and every answer stays right.
+    for (let i = 0; i < 600; i++) expect(parseMapFlags(`private${" ".repeat(i % 300)}|anonymous`)).toBe(0x22);
+    expect(parseMapFlags("private|anonymous")).toBe(0x22);
+  });
+
   it("hands out pids after init and reaps on exit", () => {
     const k = start_kernel({ memory: 256 * MiB });
     const a = spawnProcess(k, { comm: "a", image: null });

@@ -143,9 +143,23 @@ const adviceNames: Record<string, number> = {
   collapse: MADV_COLLAPSE,
 };
 
+// Parsed specs by their text: a program calling mmap in a loop with "rw" and "private|anonymous"
+// would otherwise split, lowercase and regex-match the same strings every call (a few µs each).
+const protCache = new Map<string, number>();
+const mapFlagsCache = new Map<string, number>();
+
 /** Parses "rw" / "r-x" / "none" / "read|write" into PROT_* bits. */
 export function parseProt(p: ProtSpec): number {
   if (typeof p === "number") return p;
+  const hit = protCache.get(p);
+  if (hit !== undefined) return hit;
+  const v = parseProtText(p);
+  if (protCache.size >= 256) protCache.clear(); // bounded: specs are few in practice
+  protCache.set(p, v);
+  return v;
+}
+
+function parseProtText(p: string): number {
   const s = p.toLowerCase().trim();
   if (s === "none" || s === "" || s === "---") return PROT_NONE;
   if (s.includes("|")) {
@@ -168,6 +182,8 @@ export function parseProt(p: ProtSpec): number {
 /** Parses "private|anonymous|populate" into MAP_* bits. */
 export function parseMapFlags(f: MapFlagsSpec): number {
   if (typeof f === "number") return f;
+  const hit = mapFlagsCache.get(f);
+  if (hit !== undefined) return hit;
   let v = 0;
   for (const part of f.toLowerCase().split(/[|,\s]+/)) {
     if (!part) continue;
@@ -175,6 +191,8 @@ export function parseMapFlags(f: MapFlagsSpec): number {
     if (bit === undefined) throw new TypeError(`unknown mmap flag "${part}"`);
     v |= bit;
   }
+  if (mapFlagsCache.size >= 256) mapFlagsCache.clear();
+  mapFlagsCache.set(f, v);
   return v;
 }
 
