@@ -7,6 +7,12 @@
  * tables, sets accessed/dirty like the hardware, and faults only on a miss, fast enough to
  * replay millions of accesses.
  *
+ * Speed without a second semantics: access_range's faults inside the last fault's VMA skip the
+ * entry's lookups (fault_in_table), and runs of first-touch / CoW write faults go through one
+ * loop (anon_write_run) that does per page what do_anonymous_page and do_wp_page do. A machine
+ * with a tracepoint listener takes the general path for every fault; memory.fastpath.test.ts
+ * runs random programs both ways and requires identical state.
+ *
  * Counting, as 6.1 counts: PGFAULT on every handle_mm_fault call; the task's min_flt/maj_flt
  * in mm_account_fault unless the fault failed (VM_FAULT_ERROR) or must retry; PGREUSE in
  * wp_page_reuse; rss counters per mm; NR_ANON_MAPPED/NR_FILE_MAPPED via rmap.ts; NR_SHMEM and
