@@ -382,9 +382,9 @@ function deferred_link_first(k: Kernel, area: free_area, mt: number, t: deferred
 }
 
 /** The first block of a free list (NO_PFN when empty), linking it if it was deferred. @kernel include/linux/list.h list_first_entry_or_null */
-function free_list_first(k: Kernel, area: free_area, mt: number): number {
+function free_list_first(k: Kernel, area: free_area, order: number, mt: number): number {
   const pfn = area.free_list[mt];
-  if (pfn !== NO_PFN || k.mem_map.nr_deferred_blocks === 0) return pfn;
+  if (pfn !== NO_PFN || order !== MAX_ORDER - 1 || k.mem_map.nr_deferred_blocks === 0) return pfn;
   const t = deferred_tail_of(area, mt);
   return t === undefined || t.nr === 0 ? NO_PFN : deferred_link_first(k, area, mt, t);
 }
@@ -557,7 +557,7 @@ function expand(k: Kernel, z: zone, pfn: number, low: number, high: number, migr
  */
 export function __rmqueue_smallest(k: Kernel, z: zone, order: number, migratetype: number): number {
   for (let current_order = order; current_order < MAX_ORDER; ++current_order) {
-    const pfn = free_list_first(k, z.free_area[current_order], migratetype);
+    const pfn = free_list_first(k, z.free_area[current_order], current_order, migratetype);
     if (pfn === NO_PFN) continue;
     del_page_from_free_list(k, pfn, z, current_order);
     expand(k, z, pfn, order, current_order, migratetype);
@@ -726,7 +726,7 @@ export function unreserve_highatomic_pageblock(k: Kernel, ac: alloc_context, for
     if (!zoneref_ok(z, ac)) continue;
     if (!force && z.nr_reserved_highatomic <= pageblock_nr_pages) continue;
     for (let order = 0; order < MAX_ORDER; order++) {
-      const pfn = free_list_first(k, z.free_area[order], MIGRATE_HIGHATOMIC);
+      const pfn = free_list_first(k, z.free_area[order], order, MIGRATE_HIGHATOMIC);
       if (pfn === NO_PFN) continue;
       if (get_pageblock_migratetype(k, pfn) === MIGRATE_HIGHATOMIC) {
         z.nr_reserved_highatomic -= Math.min(pageblock_nr_pages, z.nr_reserved_highatomic);
@@ -771,7 +771,7 @@ function __rmqueue_fallback(k: Kernel, z: zone, order: number, start_migratetype
     break;
   }
   if (!found || area === undefined) return false;
-  const pfn = free_list_first(k, area, fallback_mt);
+  const pfn = free_list_first(k, area, current_order, fallback_mt);
   steal_suitable_fallback(k, z, pfn, alloc_flags, start_migratetype, can_steal[0] !== 0);
   if (k.trace.enabled("mm_page_alloc_extfrag")) {
     const change_ownership = start_migratetype === get_pageblock_migratetype(k, pfn) ? 1 : 0;
