@@ -4,7 +4,8 @@ import { Errno } from "../kernel/errno.js";
 import { spawnProcess } from "../sim/process.js";
 import { MiB } from "./types.js";
 import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY } from "./mm_types.js";
-import { find_vma, vm_start_gap, stack_guard_gap } from "./mmap.js";
+import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap, vma_index } from "./mmap.js";
+import fc from "fast-check";
 
 function boot() {
   return start_kernel({ memory: 512 * MiB });
@@ -162,5 +163,43 @@ describe("top-down search limits", () => {
     const base = p.mm!.mmap_base;
     p.mmap(base - 0x1000, { addr: 0x1000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
     expect(p.mmap(4096, { prot: "r" })).toBe(base);
+  });
+});
+
+describe("VMA lookups and page arithmetic", () => {
+  it("vma_index lands on the first VMA ending above the address, whatever it answered before and for whichever mm", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const a = spawnProcess(k, { comm: "a" });
+    const b = spawnProcess(k, { comm: "b", image: null });
+    for (let i = 0; i < 6; i++) a.mmap((i + 1) * 4096);
+    const mms = [a.task.mm!, b.task.mm!];
+    const linear = (n: number, addr: number): number => {
+      const set = mms[n].mm_mt;
+      let i = 0;
+      while (i < set.length && set[i].vm_end <= addr) i++;
+      return i;
+    };
+    // Addresses near every VMA edge of both mms, asked in random order.
+    const edges = mms.flatMap((m) => m.mm_mt.flatMap((v) => [v.vm_start - 1, v.vm_start, v.vm_end - 1, v.vm_end]));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(1), fc.nat(edges.length - 1)), { minLength: 1, maxLength: 50 }), (asks) => {
+        for (const [n, e] of asks) expect(vma_index(mms[n], edges[e])).toBe(linear(n, edges[e]));
+      }),
+      { numRuns: 200, seed: 7 },
+    );
+  });
+
+  it("offset_in_page is x % 4096 for addresses up to 2^53, negative ones included", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (x) => {
+        // === rather than toBe: -4096 % 4096 is -0, offset_in_page gives 0, equal for every use.
+        expect(offset_in_page(x) === x % 4096).toBe(true);
+      }),
+      { numRuns: 500, seed: 3 },
+    );
+    expect(offset_in_page(0x7ffff7ff8000)).toBe(0);
+    expect(offset_in_page(0x7ffff7ff8001)).toBe(1);
+    expect(offset_in_page(-4097)).toBe(-1);
+    expect(offset_in_page(-8192) === 0).toBe(true);
   });
 });

@@ -158,37 +158,39 @@ export function calc_vm_flag_bits(flags: number): number {
 // The VMA set: a sorted array standing in for the maple tree (see mm_types.ts)
 // ---------------------------------------------------------------------------------------------
 
+// vma_index's last two answers (get_unmapped_area's slot and the new VMA's differ by one), in a
+// typed array declared before use, so reading them needs no TDZ check.
+const indexGuess = new Int32Array(2);
+
 /**
  * Index of the first VMA with vm_end > addr (mm_mt.length when none): mt_find's landing.
- * The previous two answers are tried first, each used when it is this one (its VMA ends above addr and
- * the one before it does not: the set is sorted, so that index is the only answer). One mmap +
- * munmap pair asks three times, twice for the same slot; each binary search costs four loads of
- * boxed vm_end doubles.
+ * The previous two answers are tried first, each used when it is this one (its VMA ends above
+ * addr and the one before it does not: the set is sorted, so that index is the only answer).
+ * One mmap + munmap pair asks three times, twice for the same slot; each binary search costs
+ * four loads of boxed vm_end doubles.
  */
 export function vma_index(mm: mm_struct, addr: number): number {
   const a = mm.mm_mt;
-  const g = lastIndex;
-  if (g <= a.length && (g === a.length || a[g].vm_end > addr) && (g === 0 || a[g - 1].vm_end <= addr)) return g;
-  const h = otherIndex;
-  if (h <= a.length && (h === a.length || a[h].vm_end > addr) && (h === 0 || a[h - 1].vm_end <= addr)) {
-    otherIndex = g;
-    lastIndex = h;
+  const n = a.length;
+  const g = indexGuess[0];
+  if (g <= n && (g === n || a[g].vm_end > addr) && (g === 0 || a[g - 1].vm_end <= addr)) return g;
+  const h = indexGuess[1];
+  if (h <= n && (h === n || a[h].vm_end > addr) && (h === 0 || a[h - 1].vm_end <= addr)) {
+    indexGuess[1] = g;
+    indexGuess[0] = h;
     return h;
   }
   let lo = 0;
-  let hi = a.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (a[mid].vm_end > addr) hi = mid;
     else lo = mid + 1;
   }
-  otherIndex = g;
-  lastIndex = lo;
+  indexGuess[1] = g;
+  indexGuess[0] = lo;
   return lo;
 }
-// The last two answers (get_unmapped_area's slot and the new VMA's differ by one).
-let lastIndex = 0;
-let otherIndex = 0;
 
 /** find_vma: the VMA containing addr, or the first one above it, or null. */
 export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
