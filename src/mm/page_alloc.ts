@@ -1056,7 +1056,7 @@ export function __free_pages(k: Kernel, pfn: number, order: number): void {
   const ref = --mm._refcount[pfn];
   if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
   if (ref === 0) {
-    if (order !== 0 || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
+    if (order !== 0 || !fastPaths.enabled || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
   } else if (!head && order > 0) __free_pages_rest(k, pfn, order);
 }
 
@@ -1927,22 +1927,30 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
  * @kernel mm/page_alloc.c __alloc_pages
  */
 export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
-  if (order === 0 && nodemask === null) {
+  if (nodemask === null && fastPaths.enabled) return __alloc_pages_fast(k, gfp, order, preferred_nid);
+  return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
+}
+
+/** Test-only switch: false sends every allocation and free through the general path. */
+export const fastPaths = { enabled: true };
+
+/** __alloc_pages without a nodemask: the two fast paths, then the general one. */
+function __alloc_pages_fast(k: Kernel, gfp: number, order: number, preferred_nid: number): number {
+  if (order === 0) {
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
     if (pfn !== NO_PFN) {
       if (k.trace.active) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }
-  if (nodemask === null && order < MAX_ORDER) {
+  if (order < MAX_ORDER) {
     const pfn = get_page_from_preferred_zone(k, gfp, order, preferred_nid);
     if (pfn !== NO_PFN) {
       if (k.trace.active) trace_mm_page_alloc(k, pfn, order, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }
-  // Kept out of line so the fast path above stays small enough to inline into callers.
-  return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
+  return __alloc_pages_general(k, gfp, order, preferred_nid, null);
 }
 
 /** __alloc_pages after the fast path declined: the whole of it, from prepare_alloc_pages on. */
