@@ -98,10 +98,16 @@ import {
   PageAnonExclusive,
 } from "./rmap.js";
 import { NO_PFN } from "./types.js";
-import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, PGFAULT, PGREUSE } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, OOM_KILL, PGFAULT, PGREUSE } from "./vmstat_items.js";
+import { fatal_signal_pending } from "./oom_kill.js";
 
 // ---- vm_fault_t (include/linux/mm_types.h) ----
 export const VM_FAULT_OOM = 0x000001;
+/**
+ * Not a vm_fault_t bit: how access_range tells stop() that the fault succeeded but the task now
+ * has SIGKILL pending (the kernel checks fatal_signal_pending on the way back to user mode).
+ */
+const VM_FAULT_SIGKILL_PENDING = -1;
 export const VM_FAULT_SIGBUS = 0x000002;
 export const VM_FAULT_MAJOR = 0x000004;
 /** The fault made the PTE writable (wp reuse/copy), for get_user_pages. */
@@ -149,8 +155,12 @@ export interface AccessResult {
   minflt: number;
   /** Major faults taken. */
   majflt: number;
-  /** "SIGSEGV", "SIGBUS", "OOM" (VM_FAULT_OOM: the OOM killer's turn) or null. */
-  signal: "SIGSEGV" | "SIGBUS" | "OOM" | null;
+  /**
+   * "SIGSEGV", "SIGBUS", "OOM" (VM_FAULT_OOM: the OOM killer's turn), "SIGKILL" (the OOM killer
+   * chose this very task during one of its faults: the fault completes from the reserves, and the
+   * pending SIGKILL kills the task on its way back to user mode), or null.
+   */
+  signal: "SIGSEGV" | "SIGBUS" | "OOM" | "SIGKILL" | null;
   /** The faulting address when a signal stopped the access, else -1. */
   addr: number;
   /** SEGV_MAPERR (1, no VMA) or SEGV_ACCERR (2, the VMA forbids the access), when SIGSEGV. */
@@ -746,6 +756,7 @@ function anon_write_run(
   const events = k.vm_events;
   const base = table * 512;
   const avId = -av.id;
+  const kills0 = events[OOM_KILL];
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
   let j = j0;
@@ -798,6 +809,11 @@ function anon_write_run(
       pool.tbl_used[table]++;
     }
     t.min_flt++;
+    // The allocation ran the OOM killer: the caller checks whether this task was its victim.
+    if (events[OOM_KILL] !== kills0) {
+      j++;
+      break;
+    }
   }
   return j - j0;
 }
@@ -827,6 +843,8 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
   const majBefore = t.maj_flt;
   const pool = pgtablePool(k);
   let vma: vm_area_struct | null = null;
+  // fatal_signal_pending is asked only once a fault has run the OOM killer (OOM_KILL moved).
+  let kills = k.vm_events[OOM_KILL];
   let a = first;
   while (a < end) {
     const pmdEnd = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
@@ -853,6 +871,10 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
           if (done > 0) {
             c += done - 1;
             j += done - 1;
+            if (k.vm_events[OOM_KILL] !== kills) {
+              kills = k.vm_events[OOM_KILL];
+              if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
+            }
             continue;
           }
           if (done < 0) {
@@ -873,6 +895,10 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
       const f = pool.ent_flags[i];
       if ((f & need) === need && (f & forbidNx) === 0) {
         pool.ent_flags[i] = f | set;
+        if (k.vm_events[OOM_KILL] !== kills) {
+          kills = k.vm_events[OOM_KILL];
+          if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + 1);
+        }
       } else {
         // The fault resolved but the PTE still refuses: an exec of an NX page (x86 reports it as
         // a protection fault, which access_error rejects). Fault again to get the signal.
@@ -908,6 +934,7 @@ export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>
   const majBefore = t.maj_flt;
   const pool = pgtablePool(k);
   let vma: vm_area_struct | null = null;
+  let kills = k.vm_events[OOM_KILL];
   for (let n = 0; n < addrs.length; n++) {
     const pa = Math.floor(addrs[n] / 4096) * 4096;
     let table = pte_table_lookup(k, mm.pgd, pa);
@@ -934,6 +961,10 @@ export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>
     const f = pool.ent_flags[i];
     if ((f & need) === need && (f & forbidNx) === 0) {
       pool.ent_flags[i] = f | set;
+      if (k.vm_events[OOM_KILL] !== kills) {
+        kills = k.vm_events[OOM_KILL];
+        if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa, VM_FAULT_SIGKILL_PENDING, 0, n + 1);
+      }
     } else {
       vma = do_user_addr_fault(k, t, mm, pa, code | X86_PF_PROT, vma);
       return stop(res, t, minBefore, majBefore, pa, outcome.ret | VM_FAULT_SIGSEGV, outcome.si_code || SEGV_ACCERR, n);
@@ -959,7 +990,8 @@ function stop(
   res.minflt = t.min_flt - minBefore;
   res.majflt = t.maj_flt - majBefore;
   res.addr = addr;
-  if ((ret & VM_FAULT_OOM) !== 0) res.signal = "OOM";
+  if (ret === VM_FAULT_SIGKILL_PENDING) res.signal = "SIGKILL";
+  else if ((ret & VM_FAULT_OOM) !== 0) res.signal = "OOM";
   else if ((ret & VM_FAULT_SIGBUS) !== 0) res.signal = "SIGBUS";
   else {
     res.signal = "SIGSEGV";

@@ -6,7 +6,8 @@ import { ProcessKilled } from "../sim/process.js";
 import { GFP_KERNEL, GFP_NOFS } from "./gfp.js";
 import { get_mm_rss, MM_ANONPAGES } from "./mm_types.js";
 import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, KernelPanic, oom_badness, type oom_control, out_of_memory, proc_oom_score, tsk_is_oom_victim } from "./oom_kill.js";
-import { totalram_pages } from "./page_alloc.js";
+import { alloc_pages, totalram_pages } from "./page_alloc.js";
+import { NO_PFN } from "./types.js";
 import { OOM_KILL } from "./vmstat_items.js";
 
 const MiB = 1 << 20;
@@ -28,6 +29,27 @@ function growUntilKilled(m: Machine, p: Process, chunk: number): "thrown" | "mar
     if (m.dmesg().includes(`Killed process ${p.pid} `)) return "marked";
   }
   throw new Error("never killed");
+}
+
+/**
+ * Allocates kernel pages on `p`'s behalf (as a syscall in its context would) until the OOM killer
+ * has run: the task is then inside the kernel, not returning to user mode, so a kill leaves it
+ * marked but alive — the case the oom_reaper exists for.
+ */
+function allocInKernelUntilOom(m: Machine, p: Process): void {
+  const k = m.kernel;
+  const kills = k.vm_events[OOM_KILL];
+  const saved = [k.currentPid, k.currentComm] as const;
+  k.currentPid = p.pid;
+  k.currentComm = p.comm;
+  try {
+    for (let i = 0; i < 1_000_000 && k.vm_events[OOM_KILL] === kills; i++) {
+      if (alloc_pages(k, GFP_KERNEL, 0) === NO_PFN) break;
+    }
+  } finally {
+    [k.currentPid, k.currentComm] = saved;
+  }
+  if (k.vm_events[OOM_KILL] === kills) throw new Error("the OOM killer never ran");
 }
 
 function req(m: Machine, gfp = GFP_KERNEL): oom_control {
@@ -131,11 +153,21 @@ describe("out_of_memory", () => {
     expect(m.dmesg()).not.toMatch(/Tasks state/);
   });
 
-  it("lets a killed allocating task use the reserves, and the oom_reaper strips it 2 s later if it has not exited", () => {
+  it("lets a task killed during its own page fault finish the fault from the reserves, then die with SIGKILL", () => {
     const m = Machine.boot({ memory: "128M" });
     const p = m.spawn({ comm: "hog" });
-    const how = growUntilKilled(m, p, 16 * 4096);
-    expect(how).toBe("marked");
+    expect(growUntilKilled(m, p, 16 * 4096)).toBe("thrown");
+    expect(p.alive).toBe(false);
+    expect(p.task.killedBy).toBe(9);
+    // fatal_signal_pending stops the access at the fault that chose it: no allocation failure after.
+    expect(m.dmesg()).not.toMatch(/page allocation failure/);
+  });
+
+  it("lets a killed task stuck in the kernel use the reserves, and the oom_reaper strips it 2 s later", () => {
+    const m = Machine.boot({ memory: "128M" });
+    const p = m.spawn({ comm: "hog" });
+    hog(p, 64 * MiB);
+    allocInKernelUntilOom(m, p);
     expect(p.alive).toBe(true);
     expect(tsk_is_oom_victim(m.kernel, p.task)).toBe(true);
     const anon = p.mm?.rss_stat[MM_ANONPAGES] ?? 0;
@@ -150,7 +182,9 @@ describe("out_of_memory", () => {
   it("makes a killed task that left the CPU exit when another task next runs into the OOM killer, without a second kill", () => {
     const m = Machine.boot({ memory: "128M" });
     const p = m.spawn({ comm: "hog" });
-    expect(growUntilKilled(m, p, 16 * 4096)).toBe("marked");
+    hog(p, 64 * MiB);
+    allocInKernelUntilOom(m, p);
+    expect(p.alive).toBe(true);
     const other = m.spawn({ comm: "other" });
     const kills = m.kernel.vm_events[OOM_KILL];
     hog(other, 4 * MiB);

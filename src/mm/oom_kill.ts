@@ -29,10 +29,12 @@
  *   __alloc_pages_may_oom/should_reclaim_retry and the victim runs first. Its exit_mmap sets
  *   MMF_OOM_SKIP, so the reaper then has nothing to do (as in w3a, whose dmesg has no
  *   "oom_reaper:" line).
- * - When the allocating task itself is chosen, it keeps running with SIGKILL pending and
- *   ALLOC_OOM access to the reserves until its fault fails (the Process API then ends it with
- *   SIGKILL), or until it is next seen by the OOM killer outside its own allocation, when it is
- *   made to exit (a pending SIGKILL is delivered the moment the task leaves the kernel).
+ * - When the allocating task itself is chosen, its allocation completes from the reserves
+ *   (ALLOC_OOM) and the MMU model stops its access right after that fault, as the pending SIGKILL
+ *   is delivered on the way back to user mode (memory.ts asks fatal_signal_pending). A victim
+ *   chosen while inside the kernel for longer (a kernel allocation on its behalf) stays marked
+ *   until the OOM killer next sees it outside its own allocation, when it is made to exit, or
+ *   until the oom_reaper strips its memory.
  * - The oom_reaper's 2 s timer (OOM_REAPER_DELAY) runs on the simulated clock: `oom_reaper_run`
  *   does the work whose timer has expired; it is called on every out_of_memory entry and by
  *   Machine.advance, which is what moves the clock.
