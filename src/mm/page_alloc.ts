@@ -1872,40 +1872,6 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
 }
 
 /**
- * The next most common case of __alloc_pages, any order: no nodemask or __GFP_THISNODE, the
- * preferred zone passes zone_watermark_fast, and rmqueue is sure to succeed there because the
- * pcp list to be used has a page or the migratetype's own buddy lists have a block of the order
- * or larger (so neither a fallback nor a second zone is needed for the first block; a pcp refill
- * still runs rmqueue_bulk with the real alloc_flags). Then get_page_from_freelist would take
- * exactly this zone and this rmqueue, so calling them directly has the same effects. Otherwise
- * it returns NO_PFN having changed nothing, and the general path runs.
- * @kernel mm/page_alloc.c __alloc_pages, get_page_from_freelist
- */
-function get_page_from_preferred_zone(k: Kernel, gfp: number, order: number, preferred_nid: number): number {
-  if (gfp & __GFP_THISNODE_) return NO_PFN;
-  const migratetype = (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_;
-  if (migratetype >= MIGRATE_PCPTYPES_) return NO_PFN;
-  const highest_zoneidx = gfp_zone(gfp);
-  const zl = k.node_data[preferred_nid].node_zonelists;
-  let i = 0;
-  while (i < zl.length && zl[i].zone_idx > highest_zoneidx) i++;
-  if (i === zl.length) return NO_PFN;
-  const z = zl[i];
-  const alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(k, z, gfp);
-  if (!zone_watermark_fast(z, order, z._watermark[WMARK_LOW_] + z.watermark_boost, highest_zoneidx, alloc_flags, gfp)) return NO_PFN;
-  const pcp = pcp_allowed_order(order) ? z.per_cpu_pageset[k.cpu] : undefined;
-  if (pcp === undefined || pcp.lists[order_to_pindex(migratetype, order)] === NO_PFN) {
-    let o = order;
-    for (; o < MAX_ORDER; o++) if (!free_area_empty(z.free_area[o], o, migratetype)) break;
-    if (o === MAX_ORDER) return NO_PFN;
-  }
-  const pfn = rmqueue(k, z, z, order, alloc_flags, migratetype);
-  if (pfn === NO_PFN) throw new KernelBug("rmqueue failed with a block on the lists", { order, migratetype });
-  prep_new_page(k, pfn, order, gfp, alloc_flags);
-  return pfn;
-}
-
-/**
  * Fills the allocation context: highest zone from the gfp zone bits, the preferred node's
  * zonelist (only its own zones for __GFP_THISNODE), migratetype, and the first usable zone.
  * @kernel mm/page_alloc.c prepare_alloc_pages
@@ -1934,19 +1900,12 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
 /** Test-only switch: false sends every allocation and free through the general path. */
 export const fastPaths = { enabled: true };
 
-/** __alloc_pages without a nodemask: the two fast paths, then the general one. */
+/** __alloc_pages without a nodemask: the order-0 pcp fast path, then the general one. */
 function __alloc_pages_fast(k: Kernel, gfp: number, order: number, preferred_nid: number): number {
   if (order === 0) {
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
     if (pfn !== NO_PFN) {
       if (k.trace.active) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
-      return pfn;
-    }
-  }
-  if (order < MAX_ORDER) {
-    const pfn = get_page_from_preferred_zone(k, gfp, order, preferred_nid);
-    if (pfn !== NO_PFN) {
-      if (k.trace.active) trace_mm_page_alloc(k, pfn, order, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }

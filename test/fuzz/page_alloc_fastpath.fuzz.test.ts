@@ -1,6 +1,5 @@
 /**
- * The allocator's fast paths (page_alloc.ts rmqueue_pcplist_fast, get_page_from_preferred_zone,
- * free_unref_page_fast) must do exactly what the general path does: two machines, one with the
+ * The allocator's fast paths (page_alloc.ts rmqueue_pcplist_fast, free_unref_page_fast) must do exactly what the general path does: two machines, one with the
  * fast paths switched off (test-only), run the same random alloc/free sequence and must hand out
  * the same pfns, emit the same trace events, and end with the same event and zone counters and the
  * same /proc files.
