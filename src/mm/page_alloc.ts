@@ -847,7 +847,7 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
     }
     f &= ~PG_head_mask;
   }
-  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || deferred_block_at(k, pfn)) {
+  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES - 1)) === 0 && deferred_block_at(k, pfn))) {
     throw new KernelBug("bad page state at free", { pfn, order, flags: f >>> 0, refcount: mm._refcount[pfn], mapcount: mm.mapcount[pfn] });
   }
   flags[pfn] = 0;
@@ -1017,16 +1017,16 @@ export function free_unref_page(k: Kernel, pfn: number, order: number): void {
  */
 function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const mm = k.mem_map;
-  if (mm.flags[pfn] !== 0 || mm.mapcount[pfn] !== 0) return false;
-  // A deferred block's head looks clean: let the general path report the double free.
-  if ((pfn & (MAX_ORDER_NR_PAGES - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
-  const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
-  if (migratetype >= MIGRATE_PCPTYPES_) return false;
   const zi = mm.pageblock_zone[pfn >>> pageblock_order];
   if (zi === 255) return false;
   const z = k.zones[zi];
   const pcp = z.per_cpu_pageset[k.cpu];
   if (pcp === undefined) return false;
+  if (mm.flags[pfn] !== 0 || mm.mapcount[pfn] !== 0) return false;
+  // A deferred block's head looks clean: let the general path report the double free.
+  if ((pfn & (MAX_ORDER_NR_PAGES - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
+  const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
+  if (migratetype >= MIGRATE_PCPTYPES_) return false;
   if (k.trace.active) trace_mm_page_free(k, pfn, 0);
   mm.mapping[pfn] = 0;
   mm.index[pfn] = migratetype;
