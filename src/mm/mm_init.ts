@@ -30,6 +30,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO } from "../kernel/printk.js";
 import { F, PG_reserved } from "./memmap.js";
+import { nr_free_zone_pages } from "./page_alloc.js";
 import {
   for_each_free_mem_range,
   for_each_mem_pfn_range,
@@ -50,7 +51,6 @@ import {
   ZONE_MOVABLE,
   ZONE_NORMAL,
   zone_names,
-  high_wmark_pages,
 } from "./mmzone.js";
 import { MAX_ORDER, PAGE_SHIFT, PAGE_SIZE, PAGES_PER_SECTION, PFN_SECTION_SHIFT, pageblock_nr_pages } from "./types.js";
 
@@ -588,27 +588,6 @@ export function build_all_zonelists(k: Kernel, st: mm_init_state, distance: numb
   k.log.printk(KERN_INFO, `Policy zone: ${zone_names[st.policy_zone]}`);
 }
 
-/**
- * Managed pages above the high watermark in the zones an allocation up to zone type `offset`
- * may use, over the running CPU's node's zonelist (all nodes).
- * @kernel mm/page_alloc.c nr_free_zone_pages
- */
-export function nr_free_zone_pages(k: Kernel, offset: number): number {
-  const list = k.node_data[cpu_to_node(k)].node_zonelists;
-  let sum = 0;
-  for (const z of list) {
-    if (z.zone_idx > offset) continue;
-    const size = z.managed_pages;
-    const high = high_wmark_pages(z);
-    if (size > high) sum += size - high;
-  }
-  return sum;
-}
-
-/** Pages above the high watermark in ZONE_DMA..ZONE_NORMAL. @kernel mm/page_alloc.c nr_free_buffer_pages */
-export function nr_free_buffer_pages(k: Kernel): number {
-  return nr_free_zone_pages(k, ZONE_NORMAL);
-}
 
 /** The node of the running CPU (numa_node_id()). */
 export function cpu_to_node(k: Kernel): number {

@@ -29,9 +29,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { hugepage_flags_enabled } from "./huge_memory.js";
-import { nr_free_buffer_pages } from "./mm_init.js";
 import { high_wmark_pages, MAX_NR_ZONES, MIGRATE_PCPTYPES, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, type zone, ZONE_NORMAL } from "./mmzone.js";
-import { zone_pcp_update } from "./page_alloc.js";
+import { nr_free_buffer_pages, zone_pcp_update } from "./page_alloc.js";
 import { PAGE_SHIFT, pageblock_nr_pages } from "./types.js";
 import { calculate_normal_threshold } from "./vmstat.js";
 
