@@ -9,9 +9,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Bench } from "./bench.js";
+import { repoFile } from "./paths.js";
 
 const hasCc = spawnSync("cc", ["--version"], { encoding: "utf8" }).status === 0;
 
@@ -21,11 +21,10 @@ export const nativeNote: string | undefined = hasCc ? undefined : "no C compiler
 /** The path of the built program: undefined before the first build, null when it cannot be built. */
 let nativeBin: string | null | undefined;
 
-/** vmbench.c: beside this module when run from source, in ../../bench/native when run from build/bench/. */
+/** vmbench.c, found from the repository root wherever the bench runs from. */
 function source(): string | null {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "native", "vmbench.c"), join(here, "..", "..", "bench", "native", "vmbench.c")];
-  return candidates.find((f) => existsSync(f)) ?? null;
+  const src = repoFile("bench", "native", "vmbench.c");
+  return existsSync(src) ? src : null;
 }
 
 function build(): string | null {

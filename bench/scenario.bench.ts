@@ -6,15 +6,15 @@
  * before the clock starts. Best of two runs; tour gets one warm-up run first.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Machine } from "../src/sim/machine.js";
 import { parseScenario } from "../src/workload/parse.js";
 import { runScenario } from "../src/workload/runner.js";
 import { formatReport } from "../src/workload/report.js";
 import type { Bench } from "./bench.js";
+import { repoFile } from "./paths.js";
 
 function opsPerSecond(name: string, runs: number): number {
-  const file = fileURLToPath(new URL(`../scenarios/${name}.yaml`, import.meta.url));
+  const file = repoFile("scenarios", `${name}.yaml`);
   const sc = parseScenario(readFileSync(file, "utf8"), `scenarios/${name}.yaml`);
   let best = 0;
   for (let i = 0; i < runs; i++) {
