@@ -96,10 +96,10 @@ describe("mmsim boot: running", () => {
 describe("mmsim through its entry point", () => {
   it("exits 2 with one line on stderr for a bad size, and 0 with files on stdout", () => {
     const tsx = path.join(repo, "node_modules/.bin/tsx");
-    const bad = spawnSync(tsx, ["src/cli/main.ts", "boot", "--memory", "12Q"], { cwd: repo, encoding: "utf8" });
+    const bad = spawnSync(tsx, ["src/cli/bin.ts", "boot", "--memory", "12Q"], { cwd: repo, encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trimEnd().split("\n")).toHaveLength(1);
-    const out = execFileSync(tsx, ["src/cli/main.ts", "boot", "--cat", "/proc/sys/vm/watermark_scale_factor"], { cwd: repo, encoding: "utf8" });
+    const out = execFileSync(tsx, ["src/cli/bin.ts", "boot", "--cat", "/proc/sys/vm/watermark_scale_factor"], { cwd: repo, encoding: "utf8" });
     expect(out).toBe("10\n");
   }, 30000);
 });

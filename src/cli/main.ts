@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `mmsim` command: argv in, text out, exit code back. Each subcommand lives in
  * src/cli/commands/<name>.ts and exports `register<Name>(program, io)`; add a line to
@@ -8,7 +7,6 @@
  * error (unknown option, bad value), reported on one line.
  */
 import { Command, CommanderError } from "commander";
-import { pathToFileURL } from "node:url";
 import { registerBoot } from "./commands/boot.js";
 import { registerDecode } from "./commands/decode.js";
 import { registerRun } from "./commands/run.js";
@@ -77,10 +75,3 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
-  const io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
-  runCli(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
-  });
-}
