@@ -12,8 +12,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 describe("the mmsim executable through npx", () => {
   beforeAll(() => {
-    // `npm ci` builds dist/ through `prepare`; rebuild so the test sees this tree's code.
-    execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repo, stdio: "pipe" });
+    // `npm ci` builds dist/ through `prepare` (which also makes bin.js executable); rebuild the same
+    // way so the test sees this tree's code.
+    execFileSync("npm", ["run", "-s", "build"], { cwd: repo, stdio: "pipe" });
   }, 120_000);
 
   it("prints the shipped scenarios and exits 0", () => {
