@@ -71,8 +71,8 @@ import { page_add_file_rmap } from "../mm/rmap.js";
 import { new_mapping_id, shmem_file_setup } from "../mm/shmem.js";
 import { vm_get_page_prot } from "../arch/x86/pgtable.js";
 import { security_vm_enough_memory_mm } from "../mm/util.js";
+import { PAGE_SIZE } from "../mm/types.js";
 
-const PAGE_SIZE = 4096;
 
 /** One PT_LOAD segment as mapped, with how many of its pages start-up touches and how. */
 export interface ImageSegment {

@@ -64,8 +64,8 @@ import {
   PGDEACTIVATE,
   PGLAZYFREE,
 } from "./vmstat_items.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
 const { EINVAL, ENOMEM, EAGAIN, EACCES, EPERM, EFAULT } = errnoValues;
 
 export const MADV_NORMAL = 0;

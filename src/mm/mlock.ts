@@ -41,8 +41,8 @@ import {
   UNEVICTABLE_PGMUNLOCKED,
   UNEVICTABLE_PGRESCUED,
 } from "./vmstat_items.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
 const { EINVAL, ENOMEM, EPERM, EAGAIN } = errnoValues;
 /** mlock2 flag: lock pages as they fault in. */
 export const MLOCK_ONFAULT = 0x01;

@@ -26,24 +26,13 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
-import * as sched from "../kernel/sched.js";
+import { capable, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } from "../kernel/sched.js";
 import type { task_struct } from "../kernel/sched.js";
-import * as pgtable from "../arch/x86/pgtable.js";
-import * as T from "./mm_types.js";
-import { type file, mm_struct, vm_area_struct } from "./mm_types.js";
-import { free_pgtables, unmap_vmas } from "./memory.js";
-import { munlock_vma_range } from "./mlock.js";
-import { shmem_zero_setup } from "./shmem.js";
-import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
-import { global_zone_page_state } from "./vmstat.js";
-import { NR_FREE_PAGES } from "./vmstat_items.js";
-
-// Module-local copies of imported names used on hot paths: under the tsx loader that
-// `npm run bench` uses, every read of an imported binding is a getter call, which dominated the
-// mmap+munmap profile; a destructured const is a plain load. (Acyclic imports only.)
-const { capable, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } = sched;
-const { vm_get_page_prot } = pgtable;
-const {
+import { vm_get_page_prot } from "../arch/x86/pgtable.js";
+import {
+  type file,
+  mm_struct,
+  vm_area_struct,
   anon_vma_clone,
   FMODE_READ,
   FMODE_WRITE,
@@ -73,9 +62,16 @@ const {
   VM_SYNC,
   VM_WRITE,
   vma_pages,
-} = T;
+} from "./mm_types.js";
+import { free_pgtables, unmap_vmas } from "./memory.js";
+import { munlock_vma_range } from "./mlock.js";
+import { shmem_zero_setup } from "./shmem.js";
+import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
+import { global_zone_page_state } from "./vmstat.js";
+import { NR_FREE_PAGES } from "./vmstat_items.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
+
 const { EINVAL, ENOMEM, EEXIST, EPERM, EAGAIN, EACCES, ENODEV, EOVERFLOW, EOPNOTSUPP, EFAULT } = errnoValues;
 
 // ---------------------------------------------------------------------------------------------

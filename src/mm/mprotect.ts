@@ -64,8 +64,8 @@ import {
 } from "./mmap.js";
 import { populate_vma_page_range } from "./mlock.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
 const { EINVAL, ENOMEM, EACCES } = errnoValues;
 /** VM_READ | VM_WRITE | VM_EXEC: the flags mprotect sets (VM_ACCESS_FLAGS). */
 const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;

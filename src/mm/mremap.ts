@@ -35,8 +35,8 @@ import {
 } from "./mmap.js";
 import { __mm_populate } from "./mlock.js";
 import { security_vm_enough_memory_mm, vm_acct_memory, vm_unacct_memory } from "./util.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
 const { EINVAL, ENOMEM, EFAULT, EAGAIN } = errnoValues;
 
 export const MREMAP_MAYMOVE = 1;

@@ -17,8 +17,8 @@ import { errnoValues } from "../kernel/errno.js";
 import { FMODE_READ, FMODE_WRITE, type address_space, type file, type inode, type vm_area_struct, VM_NORESERVE } from "./mm_types.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
 import { shmem_truncate_pages } from "./memory.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
 
 /** Per-machine inode and mapping id counters (kept off the Kernel object, like pgtable's pool). */
 const counters = new WeakMap<Kernel, { ino: number; mapping: number }>();

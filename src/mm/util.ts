@@ -25,8 +25,8 @@ import { capable, type task_struct } from "../kernel/sched.js";
 import type { file, mm_struct } from "./mm_types.js";
 import { __mm_populate } from "./mlock.js";
 import { do_mmap, MAP_ANONYMOUS, MAP_HUGETLB } from "./mmap.js";
+import { PAGE_SIZE } from "./types.js";
 
-const PAGE_SIZE = 4096;
 
 /** totalram_pages: pages managed by the buddy allocator, over every zone. */
 export function totalram_pages(k: Kernel): number {

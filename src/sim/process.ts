@@ -78,8 +78,8 @@ import {
 import { do_mprotect_pkey } from "../mm/mprotect.js";
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../mm/mremap.js";
 import { sys_mmap } from "../mm/util.js";
+import { PAGE_SIZE } from "../mm/types.js";
 
-const PAGE_SIZE = 4096;
 
 /** A process was killed by a signal during an access (or by exit of its machine). */
 export class ProcessKilled extends Error {

@@ -23,8 +23,8 @@ import { get_mm_rss } from "../../mm/mm_types.js";
 import { totalram_pages } from "../../mm/util.js";
 import { registerProcPattern, type ProcParams } from "./root.js";
 import { task_mem, task_statm } from "./task_mmu.js";
+import { PAGE_SIZE } from "../../mm/types.js";
 
-const PAGE_SIZE = 4096;
 
 function task_of(k: Kernel, params: ProcParams): task_struct | undefined {
   return k.tasks.find(Number(params.pid));
