@@ -832,19 +832,11 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
   if (len <= 0) return res;
   const first = Math.floor(addr / 4096) * 4096;
   const end = Math.ceil((addr + len) / 4096) * 4096;
+  const m = mmu_access(k, t, mm, kind);
   const write = kind === ACCESS_WRITE;
-  const exec = kind === ACCESS_EXEC;
-  // need: the bits a PTE must have; forbid: the bits it must not have.
-  const need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
-  const forbidNx = exec ? _PAGE_NX : 0;
-  const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
-  const codeBase = X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0);
+  const pool = m.pool;
   const minBefore = t.min_flt;
   const majBefore = t.maj_flt;
-  const pool = pgtablePool(k);
-  let vma: vm_area_struct | null = null;
-  // fatal_signal_pending is asked only once a fault has run the OOM killer (OOM_KILL moved).
-  let kills = k.vm_events[OOM_KILL];
   let a = first;
   while (a < end) {
     const pmdEnd = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
@@ -855,56 +847,33 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
       if (table !== NO_TABLE) {
         const i = table * 512 + j;
         const f = pool.ent_flags[i];
-        if ((f & need) === need && (f & forbidNx) === 0) {
-          pool.ent_flags[i] = f | set;
+        if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
+          pool.ent_flags[i] = f | m.set;
           continue;
         }
       }
-      // A miss: fault, then retry the translation once.
       const pa = a + c * 4096;
-      let code = codeBase;
-      if (table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0) code |= X86_PF_PROT;
-      if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
-        if (write) {
-          // A run of write faults of one kind, handled in one loop (see anon_write_run).
-          const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
-          if (done > 0) {
-            c += done - 1;
-            j += done - 1;
-            if (k.vm_events[OOM_KILL] !== kills) {
-              kills = k.vm_events[OOM_KILL];
-              if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
-            }
-            continue;
+      const vma = m.vma;
+      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(fault_code(m, pool, table, j), vma)) {
+        // A run of write faults of one kind, handled in one loop (see anon_write_run).
+        const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
+        if (done > 0) {
+          c += done - 1;
+          j += done - 1;
+          if (k.vm_events[OOM_KILL] !== m.kills) {
+            m.kills = k.vm_events[OOM_KILL];
+            if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
           }
-          if (done < 0) {
-            const at = pa + (-done - 1) * 4096;
-            return stop(res, t, minBefore, majBefore, at, VM_FAULT_OOM, 0, (at - first) / 4096);
-          }
+          continue;
         }
-        const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
-        if ((ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, ret, 0, (pa - first) / 4096);
-      } else {
-        vma = do_user_addr_fault(k, t, mm, pa, code, vma);
-        if ((outcome.ret & VM_FAULT_ERROR) !== 0) {
-          return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, (pa - first) / 4096);
+        if (done < 0) {
+          const at = pa + (-done - 1) * 4096;
+          return stop(res, t, minBefore, majBefore, at, VM_FAULT_OOM, 0, (at - first) / 4096);
         }
       }
+      const ret = fault_and_retry(k, t, m, pa, table, j);
+      if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, (pa - first) / 4096 + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
       if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
-      const i = table * 512 + j;
-      const f = pool.ent_flags[i];
-      if ((f & need) === need && (f & forbidNx) === 0) {
-        pool.ent_flags[i] = f | set;
-        if (k.vm_events[OOM_KILL] !== kills) {
-          kills = k.vm_events[OOM_KILL];
-          if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + 1);
-        }
-      } else {
-        // The fault resolved but the PTE still refuses: an exec of an NX page (x86 reports it as
-        // a protection fault, which access_error rejects). Fault again to get the signal.
-        vma = do_user_addr_fault(k, t, mm, pa, code | X86_PF_PROT, vma);
-        return stop(res, t, minBefore, majBefore, pa, outcome.ret | VM_FAULT_SIGSEGV, outcome.si_code || SEGV_ACCERR, (pa - first) / 4096);
-      }
     }
     a = pmdEnd;
   }
@@ -924,56 +893,115 @@ export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>
   const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
-  const write = kind === ACCESS_WRITE;
-  const exec = kind === ACCESS_EXEC;
-  const need = _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0);
-  const forbidNx = exec ? _PAGE_NX : 0;
-  const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
-  const codeBase = X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0);
+  const m = mmu_access(k, t, mm, kind);
+  const pool = m.pool;
   const minBefore = t.min_flt;
   const majBefore = t.maj_flt;
-  const pool = pgtablePool(k);
-  let vma: vm_area_struct | null = null;
-  let kills = k.vm_events[OOM_KILL];
   for (let n = 0; n < addrs.length; n++) {
     const pa = Math.floor(addrs[n] / 4096) * 4096;
-    let table = pte_table_lookup(k, mm.pgd, pa);
+    const table = pte_table_lookup(k, mm.pgd, pa);
     const j = pte_index(pa);
     if (table !== NO_TABLE) {
       const i = table * 512 + j;
       const f = pool.ent_flags[i];
-      if ((f & need) === need && (f & forbidNx) === 0) {
-        pool.ent_flags[i] = f | set;
+      if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
+        pool.ent_flags[i] = f | m.set;
         continue;
       }
     }
-    let code = codeBase;
-    if (table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0) code |= X86_PF_PROT;
-    if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
-      const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
-      if ((ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, ret, 0, n);
-    } else {
-      vma = do_user_addr_fault(k, t, mm, pa, code, vma);
-      if ((outcome.ret & VM_FAULT_ERROR) !== 0) return stop(res, t, minBefore, majBefore, pa, outcome.ret, outcome.si_code, n);
-    }
-    if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
-    const i = table * 512 + j;
-    const f = pool.ent_flags[i];
-    if ((f & need) === need && (f & forbidNx) === 0) {
-      pool.ent_flags[i] = f | set;
-      if (k.vm_events[OOM_KILL] !== kills) {
-        kills = k.vm_events[OOM_KILL];
-        if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa, VM_FAULT_SIGKILL_PENDING, 0, n + 1);
-      }
-    } else {
-      vma = do_user_addr_fault(k, t, mm, pa, code | X86_PF_PROT, vma);
-      return stop(res, t, minBefore, majBefore, pa, outcome.ret | VM_FAULT_SIGSEGV, outcome.si_code || SEGV_ACCERR, n);
-    }
+    const ret = fault_and_retry(k, t, m, pa, table, j);
+    if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, n + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
   }
   res.pages = addrs.length;
   res.minflt = t.min_flt - minBefore;
   res.majflt = t.maj_flt - majBefore;
   return res;
+}
+
+/** One task's run of accesses of one kind through the MMU: what a PTE must allow, and the walk's memory. */
+interface MmuAccess {
+  readonly mm: mm_struct;
+  readonly pool: PgtablePool;
+  /** The bits a PTE must have (present, user, and RW for writes). */
+  readonly need: number;
+  /** _PAGE_NX for instruction fetches: the bit a PTE must not have. */
+  readonly forbidNx: number;
+  /** What the MMU sets on a hit: accessed, and dirty for writes. */
+  readonly set: number;
+  /** The page-fault error code's access bits (user, write, instruction fetch). */
+  readonly codeBase: number;
+  /** The VMA of the last fault: the next miss inside it skips the VMA lookup and table walk. */
+  vma: vm_area_struct | null;
+  /** OOM_KILL when last looked at: fatal_signal_pending is asked only after it moves. */
+  kills: number;
+  /** si_code of the signal fault_and_retry stopped with. */
+  si_code: number;
+}
+
+function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
+  const write = kind === ACCESS_WRITE;
+  const exec = kind === ACCESS_EXEC;
+  return {
+    mm,
+    pool: pgtablePool(k),
+    need: _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0),
+    forbidNx: exec ? _PAGE_NX : 0,
+    set: write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED,
+    codeBase: X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0),
+    vma: null,
+    kills: k.vm_events[OOM_KILL],
+    si_code: 0,
+  };
+}
+
+/** The error code the CPU pushes: a protection fault when the PTE was present, a missing-page one otherwise. */
+function fault_code(m: MmuAccess, pool: PgtablePool, table: number, j: number): number {
+  return table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0 ? m.codeBase | X86_PF_PROT : m.codeBase;
+}
+
+/**
+ * An access the PTE refused: take the page fault as the CPU would, then retry the translation
+ * once, as the CPU re-executes the instruction. Returns 0 when the access went through (accessed
+ * and dirty set), or the code that stops the access: a VM_FAULT_* error (m.si_code says which
+ * SIGSEGV), or VM_FAULT_SIGKILL_PENDING when the fault made this task the OOM killer's victim
+ * (the kernel delivers the SIGKILL on the way back to user mode).
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault
+ */
+function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, table: number, j: number): number {
+  const pool = m.pool;
+  const code = fault_code(m, pool, table, j);
+  const vma = m.vma;
+  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
+    // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
+    // find what we already hold, so go straight to the PTE fault.
+    const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
+    if ((ret & VM_FAULT_ERROR) !== 0) {
+      m.si_code = 0;
+      return ret;
+    }
+  } else {
+    m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma);
+    if ((outcome.ret & VM_FAULT_ERROR) !== 0) {
+      m.si_code = outcome.si_code;
+      return outcome.ret;
+    }
+  }
+  if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
+  const i = table * 512 + j;
+  const f = pool.ent_flags[i];
+  if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
+    pool.ent_flags[i] = f | m.set;
+    if (k.vm_events[OOM_KILL] !== m.kills) {
+      m.kills = k.vm_events[OOM_KILL];
+      if (fatal_signal_pending(k, t)) return VM_FAULT_SIGKILL_PENDING;
+    }
+    return 0;
+  }
+  // The fault resolved but the PTE still refuses: an exec of an NX page (x86 reports it as a
+  // protection fault, which access_error rejects). Fault again to get the signal.
+  m.vma = do_user_addr_fault(k, t, m.mm, pa, code | X86_PF_PROT, m.vma);
+  m.si_code = outcome.si_code || SEGV_ACCERR;
+  return outcome.ret | VM_FAULT_SIGSEGV;
 }
 
 function stop(
