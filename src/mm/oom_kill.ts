@@ -50,7 +50,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { do_exit } from "../kernel/exit.js";
 import { KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, type task_struct } from "../kernel/sched.js";
-import { registerProcPattern } from "../fs/proc/root.js";
+import { registerPidEntry } from "../fs/proc/root.js";
 import type { oom_control as alloc_oom_control } from "./alloc_hooks.js";
 import { ratelimit_state } from "./alloc_hooks.js";
 import { __GFP_FS, __GFP_THISNODE, format_gfp_flags, gfp_zone } from "./gfp.js";
@@ -758,11 +758,4 @@ export function oom_init(k: Kernel): void {
   k.mmHooks.tsk_is_oom_victim = current_is_oom_victim;
 }
 
-registerProcPattern("/proc/<pid>/oom_score", {
-  fs: "proc",
-  mode: 0o444,
-  read: (k, p) => {
-    const t = k.tasks.find(Number(p.pid));
-    return t ? `${proc_oom_score(k, t)}\n` : "";
-  },
-});
+registerPidEntry("oom_score", 0o444, (k, t) => `${proc_oom_score(k, t)}\n`);

@@ -21,14 +21,9 @@ import { errnoValues } from "../../kernel/errno.js";
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, RLIMIT_RSS, type task_struct } from "../../kernel/sched.js";
 import { get_mm_rss } from "../../mm/mm_types.js";
 import { totalram_pages } from "../../mm/util.js";
-import { registerProcPattern, type ProcParams } from "./root.js";
+import { registerPidEntry } from "./root.js";
 import { task_mem, task_statm } from "./task_mmu.js";
 import { PAGE_SIZE } from "../../mm/types.js";
-
-
-function task_of(k: Kernel, params: ProcParams): task_struct | undefined {
-  return k.tasks.find(Number(params.pid));
-}
 
 /** task_state's letters (TASK_REPORT order): the model's idle processes sleep, as w1's does. */
 function get_task_state(t: task_struct): string {
@@ -197,40 +192,8 @@ export function oom_score_adj_write(k: Kernel, t: task_struct, data: string, wri
   return 0;
 }
 
-registerProcPattern("/proc/<pid>/status", {
-  fs: "proc",
-  mode: 0o444,
-  read: (k, p) => {
-    const t = task_of(k, p);
-    return t ? proc_pid_status(k, t) : "";
-  },
-});
-registerProcPattern("/proc/<pid>/stat", {
-  fs: "proc",
-  mode: 0o444,
-  read: (k, p) => {
-    const t = task_of(k, p);
-    return t ? proc_pid_stat(k, t) : "";
-  },
-});
-registerProcPattern("/proc/<pid>/statm", {
-  fs: "proc",
-  mode: 0o444,
-  read: (k, p) => {
-    const t = task_of(k, p);
-    return t ? proc_pid_statm(t) : "";
-  },
-});
-registerProcPattern("/proc/<pid>/oom_score_adj", {
-  fs: "proc",
-  mode: 0o644,
-  read: (k, p) => {
-    const t = task_of(k, p);
-    return t ? `${t.signal.oom_score_adj}\n` : "";
-  },
-  // Writes through /proc come from the machine's operator, a root shell (CAP_SYS_RESOURCE).
-  write: (k, d, p) => {
-    const t = task_of(k, p);
-    return t ? oom_score_adj_write(k, t, d, true) : -errnoValues.ESRCH;
-  },
-});
+registerPidEntry("status", 0o444, proc_pid_status);
+registerPidEntry("stat", 0o444, proc_pid_stat);
+registerPidEntry("statm", 0o444, (_k, t) => proc_pid_statm(t));
+// Writes through /proc come from the machine's operator, a root shell (CAP_SYS_RESOURCE).
+registerPidEntry("oom_score_adj", 0o644, (_k, t) => `${t.signal.oom_score_adj}\n`, (k, t, d) => oom_score_adj_write(k, t, d, true));

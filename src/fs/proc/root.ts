@@ -21,8 +21,9 @@
  *   node_read_distance, node_read_cpulist
  * @kernel mm/page_alloc.c si_meminfo_node
  */
-import { Errno, errnoName, type ErrnoName } from "../../kernel/errno.js";
+import { Errno, errnoName, errnoValues, type ErrnoName } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import type { task_struct } from "../../kernel/sched.js";
 import { registerVmSysctlEffect, vm_table } from "../../kernel/sysctl.js";
 import {
   TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG,
@@ -129,6 +130,35 @@ export function registerProcPattern(pattern: string, file: ProcFile): void {
   const same = patterns.findIndex((p) => p.segs.join("/") === segs.join("/"));
   if (same >= 0) patterns[same] = { segs, file };
   else patterns.push({ segs, file });
+}
+
+/**
+ * A file of every /proc/<pid>/ directory, rendered from that pid's task: one entry of base.c's
+ * tgid_base_stuff table (`ONE("status", S_IRUGO, proc_pid_status)`). The route exists only for
+ * live pids, so `show` always gets a task.
+ * @kernel fs/proc/base.c tgid_base_stuff, pid_entry, ONE, REG
+ */
+export function registerPidEntry(
+  name: string,
+  mode: number,
+  show: (k: Kernel, t: task_struct) => string,
+  write?: (k: Kernel, t: task_struct, data: string) => number,
+): void {
+  const task = (k: Kernel, p: ProcParams): task_struct | undefined => k.tasks.find(Number(p.pid));
+  registerProcPattern(`/proc/<pid>/${name}`, {
+    fs: "proc",
+    mode,
+    read: (k, p) => {
+      const t = task(k, p);
+      return t ? show(k, t) : "";
+    },
+    ...(write && {
+      write: (k: Kernel, data: string, p: ProcParams): number => {
+        const t = task(k, p);
+        return t ? write(k, t, data) : -errnoValues.ESRCH;
+      },
+    }),
+  });
 }
 
 /** Says which values a route parameter takes on a machine, for lookups and listings. */

@@ -21,7 +21,7 @@
  */
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pgtablePool, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { registerProcPattern } from "./root.js";
+import { registerPidEntry } from "./root.js";
 import type { task_struct } from "../../kernel/sched.js";
 import { F, PG_dirty, PG_referenced, PG_swapbacked } from "../../mm/memmap.js";
 import {
@@ -485,13 +485,4 @@ export const taskMmuFiles: Readonly<Record<string, (k: Kernel, t: task_struct) =
 };
 
 // /proc/<pid>/maps, smaps and smaps_rollup are 0444 (pid_entry REG("maps", S_IRUGO, …)).
-for (const [name, render] of Object.entries(taskMmuFiles)) {
-  registerProcPattern(`/proc/<pid>/${name}`, {
-    fs: "proc",
-    mode: 0o444,
-    read: (k, params) => {
-      const t = k.tasks.find(Number(params.pid));
-      return t === undefined ? "" : render(k, t);
-    },
-  });
-}
+for (const [name, render] of Object.entries(taskMmuFiles)) registerPidEntry(name, 0o444, render);
