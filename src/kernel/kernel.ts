@@ -50,6 +50,16 @@ export class Kernel {
   nr_cpu_ids = 1;
   /** Highest pfn + 1 that has memory. */
   max_pfn = 0;
+  /**
+   * Test switch: false sends every allocation and free down page_alloc's general path, so the
+   * equivalence tests can run a machine without the order-0 fast paths beside one with them.
+   */
+  fastPaths = true;
+  /**
+   * Test switch, set by start_kernel from BootParams: false links boot's MAX_ORDER blocks onto the
+   * free lists eagerly, the kernel's own picture, which deferred linking must reproduce exactly.
+   */
+  deferredLinking = true;
   /** Where the page allocator's slow path calls reclaim, compaction and the OOM killer (mm/alloc_hooks.ts). */
   mmHooks: mm_hooks = default_mm_hooks();
   /** warn_alloc's nopage_rs: one "page allocation failure" report per 10 s. */

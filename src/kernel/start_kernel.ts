@@ -89,6 +89,8 @@ export interface BootParams {
   movablecore?: number | string;
   /** PRNG seed. Default 1. */
   seed?: number;
+  /** Test-only: false links boot's free blocks eagerly instead of when first reached (Kernel.deferredLinking). */
+  deferredLinking?: boolean;
 }
 
 /** The realkernel initramfs as QEMU placed it: RAMDISK [0x1fd57000-0x1ffdffff] = 2596 KiB. */
@@ -132,6 +134,7 @@ export function start_kernel(params: BootParams = {}): Kernel {
   nodes.forEach((n, nid) => n.cpus.forEach((c) => c < cpus && (cpuNodes[c] = nid)));
 
   const k = new Kernel(params.seed ?? 1);
+  k.deferredLinking = params.deferredLinking ?? true;
   // subsys_initcall(oom_init): the OOM killer takes the allocator's out_of_memory seam.
   oom_init(k);
   const advance = advancer(k);

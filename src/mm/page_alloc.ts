@@ -329,8 +329,6 @@ class deferred_tail {
 const deferredTails = new WeakMap<free_area, deferred_tail[]>();
 const MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1);
 
-/** Test-only switch: false makes boot link every block eagerly, as the kernel's lists look. */
-export const deferredLinking = { enabled: true };
 
 function deferred_tail_of(area: free_area, mt: number): deferred_tail | undefined {
   const t = deferredTails.get(area);
@@ -921,7 +919,7 @@ export function __free_pages_core(k: Kernel, pfn: number, order: number): void {
     // already in the freed state (flags, refcount, mapping all 0); nothing to clear.
     const z = zoneOf(k, pfn);
     const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
-    if (order === MAX_ORDER - 1 && migratetype !== MIGRATE_ISOLATE && deferredLinking.enabled) {
+    if (order === MAX_ORDER - 1 && migratetype !== MIGRATE_ISOLATE && k.deferredLinking) {
       // __free_pages_ok → __free_one_page (no merging above MAX_ORDER - 1) → add to the tail,
       // deferred: the head is written when the block is first reached (see deferred_tail).
       z.managed_pages += nr_pages;
@@ -1056,7 +1054,7 @@ export function __free_pages(k: Kernel, pfn: number, order: number): void {
   const ref = --mm._refcount[pfn];
   if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
   if (ref === 0) {
-    if (order !== 0 || !fastPaths.enabled || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
+    if (order !== 0 || !k.fastPaths || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
   } else if (!head && order > 0) __free_pages_rest(k, pfn, order);
 }
 
@@ -1893,12 +1891,10 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
  * @kernel mm/page_alloc.c __alloc_pages
  */
 export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
-  if (nodemask === null && fastPaths.enabled) return __alloc_pages_fast(k, gfp, order, preferred_nid);
+  if (nodemask === null && k.fastPaths) return __alloc_pages_fast(k, gfp, order, preferred_nid);
   return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
 }
 
-/** Test-only switch: false sends every allocation and free through the general path. */
-export const fastPaths = { enabled: true };
 
 /** __alloc_pages without a nodemask: the order-0 pcp fast path, then the general one. */
 function __alloc_pages_fast(k: Kernel, gfp: number, order: number, preferred_nid: number): number {

@@ -22,7 +22,6 @@ import {
   __free_pages_ok,
   alloc_pages,
   buddy_order,
-  deferredLinking,
   drain_all_pages,
   FPI_TO_TAIL,
   PageBuddy,
@@ -93,12 +92,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function boot(lazy: boolean): Kernel {
-  deferredLinking.enabled = lazy;
-  try {
-    return start_kernel({ memory: 128 * MiB, cpus: 2 });
-  } finally {
-    deferredLinking.enabled = true;
-  }
+  return start_kernel({ memory: 128 * MiB, cpus: 2, deferredLinking: lazy });
 }
 
 function proc(k: Kernel): string {
@@ -214,14 +208,7 @@ describe("deferred linking on a two-node NUMA machine", () => {
       memory: 256 * MiB,
       numa: { nodes: [{ size: 128 * MiB }, { size: 128 * MiB }] },
     };
-    const machines = [true, false].map((lazy) => {
-      deferredLinking.enabled = lazy;
-      try {
-        return start_kernel(params);
-      } finally {
-        deferredLinking.enabled = true;
-      }
-    });
+    const machines = [true, false].map((lazy) => start_kernel({ ...params, deferredLinking: lazy }));
     expect(machines[0].mem_map.nr_deferred_blocks).toBeGreaterThan(0);
     expect(proc(machines[0])).toBe(proc(machines[1]));
     const rng = [1, 1];
