@@ -6,6 +6,7 @@
  */
 import { default_mm_hooks, type mm_hooks, ratelimit_state } from "../mm/alloc_hooks.js";
 import type { MemMap } from "../mm/memmap.js";
+import type { cpu_fbatches } from "../mm/swap.js";
 import type { pglist_data, zone } from "../mm/mmzone.js";
 import type { Memblock } from "../mm/memblock.js";
 import type { mm_init_state } from "../mm/mm_init.js";
@@ -62,6 +63,8 @@ export class Kernel {
   deferredLinking = true;
   /** Where the page allocator's slow path calls reclaim, compaction and the OOM killer (mm/alloc_hooks.ts). */
   mmHooks: mm_hooks = default_mm_hooks();
+  /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */
+  lru_batches: cpu_fbatches | null = null;
   /** warn_alloc's nopage_rs: one "page allocation failure" report per 10 s. */
   readonly nopage_rs = new ratelimit_state(10e9, 1);
 

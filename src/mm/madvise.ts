@@ -21,6 +21,7 @@
  * @kernel mm/swap.c mark_page_lazyfree, lru_lazyfree_fn, deactivate_page
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { lru_relist } from "./mm_inline.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, pgtablePool, walk_present_ptes } from "../arch/x86/pgtable.js";
@@ -53,14 +54,6 @@ import { __split_vma, find_vma, find_vma_prev, PAGE_ALIGN, vma_merge } from "./m
 import { faultin_range, munlock_vma_range } from "./mlock.js";
 import { zap_page_range } from "./memory.js";
 import {
-  NR_ACTIVE_ANON,
-  NR_ACTIVE_FILE,
-  NR_INACTIVE_ANON,
-  NR_INACTIVE_FILE,
-  NR_ZONE_ACTIVE_ANON,
-  NR_ZONE_ACTIVE_FILE,
-  NR_ZONE_INACTIVE_ANON,
-  NR_ZONE_INACTIVE_FILE,
   PGDEACTIVATE,
   PGLAZYFREE,
 } from "./vmstat_items.js";
@@ -129,19 +122,6 @@ function madvise_update_vma(k: Kernel, vma: vm_area_struct, prev: { v: vm_area_s
   return 0;
 }
 
-/** Moves a PG_lru page's LRU counters from one list to another (del + add). */
-function lru_counters(k: Kernel, pfn: number, fromAnon: boolean, fromActive: boolean, toAnon: boolean, toActive: boolean): void {
-  const z = k.page_zone(pfn);
-  if (!z) return;
-  const node = (anon: boolean, act: boolean): number => (anon ? (act ? NR_ACTIVE_ANON : NR_INACTIVE_ANON) : act ? NR_ACTIVE_FILE : NR_INACTIVE_FILE);
-  const zone = (anon: boolean, act: boolean): number =>
-    anon ? (act ? NR_ZONE_ACTIVE_ANON : NR_ZONE_INACTIVE_ANON) : act ? NR_ZONE_ACTIVE_FILE : NR_ZONE_INACTIVE_FILE;
-  z.zone_pgdat.vm_stat[node(fromAnon, fromActive)]--;
-  z.vm_stat[zone(fromAnon, fromActive)]--;
-  z.zone_pgdat.vm_stat[node(toAnon, toActive)]++;
-  z.vm_stat[zone(toAnon, toActive)]++;
-}
-
 /**
  * madvise_free_pte_range + mark_page_lazyfree: for pages only this mapping maps, clear the PTE's
  * accessed and dirty bits, and move an anonymous swap-backed page on an LRU to the inactive file
@@ -168,8 +148,7 @@ function madvise_free_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
     // The page is clean now as far as the model knows (folio_clear_dirty).
     const want = F(PG_lru) | F(PG_swapbacked);
     if (mem.mapping[pfn] < 0 && (pf & want) === want && !(pf & F(PG_swapcache)) && !(pf & F(PG_unevictable))) {
-      lru_counters(k, pfn, true, (pf & F(PG_active)) !== 0, false, false);
-      mem.flags[pfn] = pf & ~(F(PG_active) | F(PG_referenced) | F(PG_swapbacked));
+      lru_relist(k, pfn, pf & ~(F(PG_active) | F(PG_referenced) | F(PG_swapbacked)));
       k.vm_events[PGLAZYFREE]++;
     }
   });
@@ -196,14 +175,13 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
     const pfn = pool.ent_pfn[i];
     if (mem.mapcount[pfn] !== 1) return;
     if (f & _PAGE_ACCESSED) pool.ent_flags[i] = f & ~_PAGE_ACCESSED;
-    let pf = mem.flags[pfn] & ~F(PG_referenced);
+    const pf = mem.flags[pfn] & ~F(PG_referenced);
     if (pf & F(PG_lru) && pf & F(PG_active) && !(pf & F(PG_unevictable))) {
-      const anon = (pf & F(PG_swapbacked)) !== 0;
-      lru_counters(k, pfn, anon, true, anon, false);
-      pf &= ~F(PG_active);
+      lru_relist(k, pfn, pf & ~F(PG_active));
       k.vm_events[PGDEACTIVATE]++;
+    } else {
+      mem.flags[pfn] = pf;
     }
-    mem.flags[pfn] = pf;
   });
 }
 

@@ -60,7 +60,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { F, PG_dirty, PG_referenced, PG_reserved, PG_swapbacked, PG_uptodate, PG_anon_exclusive } from "./memmap.js";
+import { F, PG_dirty, PG_lru, PG_reserved, PG_swapbacked, PG_swapcache, PG_uptodate, PG_anon_exclusive } from "./memmap.js";
 import {
   type address_space,
   anon_vma_prepare,
@@ -77,6 +77,7 @@ import {
   VM_MIXEDMAP,
   VM_PFNMAP,
   VM_READ,
+  VM_SEQ_READ,
   VM_SHARED,
   VM_SOFTDIRTY,
   VM_WRITE,
@@ -84,6 +85,7 @@ import {
 } from "./mm_types.js";
 import { expand_stack, find_vma, vma_next, vma_prev } from "./mmap.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
+import { folio_add_lru, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import {
   linear_page_index,
   mm_counter,
@@ -212,22 +214,7 @@ export function vm_normal_page(flags: number, pfn: number): number {
   return (flags & _PAGE_SPECIAL) !== 0 ? NO_PFN : pfn;
 }
 
-/**
- * Drops a reference; the last one frees the page, clearing what free_pages_prepare clears
- * (mapping, the anon-exclusive and page-state bits).
- * @kernel include/linux/mm.h put_page
- * @kernel mm/page_alloc.c free_pages_prepare
- */
-export function put_page(k: Kernel, pfn: number): void {
-  const mm = k.mem_map;
-  if (mm._refcount[pfn] === 1) {
-    if (mm.mapcount[pfn] !== 0) throw new KernelBug("freeing a mapped page", { pfn, mapcount: mm.mapcount[pfn] });
-    mm.mapping[pfn] = 0;
-    mm.index[pfn] = 0;
-    mm.flags[pfn] &= ~(F(PG_anon_exclusive) | F(PG_swapbacked) | F(PG_dirty) | F(PG_uptodate) | F(PG_referenced));
-  }
-  __free_pages(k, pfn, 0);
-}
+export { put_page };
 
 /** get_page: one more reference. */
 function get_page(k: Kernel, pfn: number): void {
@@ -369,6 +356,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
   vma.vm_mm.rss_stat[MM_ANONPAGES]++;
   page_add_new_anon_rmap(k, pfn, vma, addr);
+  lru_cache_add_inactive_or_unevictable(k, pfn, vma);
   set_pte_at(pool, i, pfn, entry);
   return 0;
 }
@@ -392,9 +380,7 @@ function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number,
   const mem = k.mem_map;
   if (PageAnon(k, page)) {
     if (!PageAnonExclusive(k, page)) {
-      // The early checks and the locked re-check collapse into one: no other reference may
-      // exist (no swap cache, no LRU pagevec reference, no KSM in the model).
-      if (mem._refcount[page] > 3 || mem._refcount[page] !== 1) return wp_page_copy(k, vma, addr, i, page);
+      if (!wp_can_reuse_anon_page(k, page)) return wp_page_copy(k, vma, addr, i, page);
       page_move_anon_rmap(k, page, vma);
     }
     wp_page_reuse(k, vma, i);
@@ -407,6 +393,22 @@ function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number,
     return VM_FAULT_WRITE;
   }
   return wp_page_copy(k, vma, addr, i, page);
+}
+
+/**
+ * May a write fault reuse a shared-looking anonymous page in place? Only if no other reference
+ * is left once the LRU batches have let go of it (a fresh page sits in one, holding a reference)
+ * and the swap cache's reference, if any, can be dropped. No KSM or page pinning in the model.
+ * @kernel mm/memory.c do_wp_page
+ */
+function wp_can_reuse_anon_page(k: Kernel, page: number): boolean {
+  const mem = k.mem_map;
+  if (mem._refcount[page] > 3) return false;
+  if ((mem.flags[page] & F(PG_lru)) === 0) lru_add_drain(k);
+  const swapcache = (mem.flags[page] & F(PG_swapcache)) !== 0 ? 1 : 0;
+  if (mem._refcount[page] > 1 + swapcache) return false;
+  if (swapcache) return false; // SWAPCACHE-REUSE: folio_free_swap once swapfile.ts lands
+  return mem._refcount[page] === 1;
 }
 
 /**
@@ -443,6 +445,7 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   }
   const entry = maybe_mkwrite(pte_mkdirty(vma.vm_page_prot), vma);
   page_add_new_anon_rmap(k, pfn, vma, addr);
+  lru_cache_add_inactive_or_unevictable(k, pfn, vma);
   set_pte_at(pool, i, pfn, entry);
   if (old !== NO_PFN) {
     page_remove_rmap(k, old);
@@ -505,6 +508,7 @@ function add_to_shmem_cache(k: Kernel, as: address_space, index: number, pfn: nu
   as.i_pages.set(index, pfn);
   mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
   mod_page_node_state(k, pfn, NR_SHMEM, 1);
+  folio_add_lru(k, pfn);
 }
 
 /**
@@ -536,6 +540,7 @@ function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn
   if (write && (vma.vm_flags & VM_SHARED) === 0) {
     rss[MM_ANONPAGES]++;
     page_add_new_anon_rmap(k, pfn, vma, addr);
+    lru_cache_add_inactive_or_unevictable(k, pfn, vma);
   } else {
     rss[mm_counter(k, pfn)]++;
     page_add_file_rmap(k, pfn);
@@ -770,7 +775,7 @@ function anon_write_run(
     } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0) {
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
-      if (excl || refcount[old] === 1) {
+      if (excl || wp_can_reuse_anon_page(k, old)) {
         events[PGFAULT]++;
         if (!excl) {
           mapping[old] = avId; // page_move_anon_rmap
@@ -794,6 +799,7 @@ function anon_write_run(
     mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
     mapping[pfn] = avId;
     index[pfn] = idx;
+    lru_cache_add_inactive_or_unevictable(k, pfn, vma);
     pool.ent_pfn[i] = pfn;
     pool.ent_flags[i] = entry;
     if (oldAnon) {
@@ -1075,7 +1081,8 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
         } else {
           if ((f & _PAGE_DIRTY) !== 0) mem.flags[p] |= F(PG_dirty);
-          if ((f & _PAGE_ACCESSED) !== 0) mem.flags[p] |= F(PG_referenced);
+          // zap_pte_range: a young file PTE counts as a use (mark_page_accessed) unless VM_SEQ_READ.
+          if ((f & _PAGE_ACCESSED) !== 0 && (vma.vm_flags & VM_SEQ_READ) === 0) folio_mark_accessed(k, p);
           rss[mm_counter(k, p)]--;
           page_remove_rmap(k, p);
         }
@@ -1091,6 +1098,9 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
  * @kernel mm/memory.c unmap_vmas
  */
 export function unmap_vmas(k: Kernel, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
+  // exit_mmap and unmap_region drain this CPU's LRU batches first, so the pages they free are
+  // released now rather than when a batch next fills.
+  lru_add_drain(k);
   if (mm.pgd === NO_TABLE) return;
   for (const vma of vmas) unmap_single_vma(k, vma, start, end);
 }
@@ -1100,6 +1110,7 @@ export function unmap_vmas(k: Kernel, mm: mm_struct, vmas: readonly vm_area_stru
  * @kernel mm/memory.c zap_page_range
  */
 export function zap_page_range(k: Kernel, vma: vm_area_struct, start: number, size: number): void {
+  lru_add_drain(k);
   update_hiwater_rss(vma.vm_mm);
   unmap_single_vma(k, vma, start, start + size);
 }

@@ -10,8 +10,10 @@
  * reclaim fix undercounts): munlocking a page clears PG_mlocked at once, as 6.1 does when the
  * count was 1, which it is unless two VM_LOCKED VMAs map the page. The kernel's per-cpu mlock
  * pagevec is drained immediately. Faults do not mlock their new page inside memory.ts yet: the
- * Process API runs mlock_faulted_range after each access instead. With no LRU lists yet, a page that is not PG_lru only gets
- * PG_mlocked/NR_MLOCK; the LRU issue moves it to the unevictable list when it adds the page.
+ * Process API runs mlock_faulted_range after each access instead (the fault path's own
+ * lru_cache_add_inactive_or_unevictable mlocks pages of VM_LOCKED VMAs too). A page not yet on an
+ * LRU (still in a per-CPU batch) only gets PG_mlocked/NR_MLOCK; lru_add_fn culls it to the
+ * unevictable list when the batch drains.
  * @kernel mm/mlock.c do_mlock, apply_vma_lock_flags, mlock_fixup, mlock_vma_pages_range,
  *   mlock_pte_range, mlock_page, mlock_new_page, munlock_page, __mlock_page, __munlock_page,
  *   apply_mlockall_flags, can_do_mlock, count_mm_mlocked_page_nr
@@ -21,26 +23,12 @@ import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
 import { _PAGE_RW, _PAGE_SPECIAL, pgtablePool, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
-import { F, PG_active, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
+import { F, PG_active, PG_lru, PG_mlocked, PG_unevictable } from "./memmap.js";
+import { lru_relist } from "./mm_inline.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
 import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_index, vma_merge } from "./mmap.js";
 import { FAULT_FLAG_WRITE, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_OOM } from "./memory.js";
-import {
-  NR_ACTIVE_ANON,
-  NR_ACTIVE_FILE,
-  NR_INACTIVE_ANON,
-  NR_INACTIVE_FILE,
-  NR_MLOCK,
-  NR_UNEVICTABLE,
-  NR_ZONE_ACTIVE_ANON,
-  NR_ZONE_ACTIVE_FILE,
-  NR_ZONE_INACTIVE_ANON,
-  NR_ZONE_INACTIVE_FILE,
-  NR_ZONE_UNEVICTABLE,
-  UNEVICTABLE_PGMLOCKED,
-  UNEVICTABLE_PGMUNLOCKED,
-  UNEVICTABLE_PGRESCUED,
-} from "./vmstat_items.js";
+import { NR_MLOCK, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGRESCUED } from "./vmstat_items.js";
 import { PAGE_SIZE } from "./types.js";
 
 const { EINVAL, ENOMEM, EPERM, EAGAIN } = errnoValues;
@@ -54,27 +42,7 @@ export const MCL_ONFAULT = 4;
 const MLOCKED = F(PG_mlocked);
 const UNEVICTABLE = F(PG_unevictable);
 const LRU = F(PG_lru);
-
-/** The node and zone counters of the LRU list a PG_lru page is on (folio_lru_list). */
-function lru_items(flags: number): [number, number] {
-  if (flags & UNEVICTABLE) return [NR_UNEVICTABLE, NR_ZONE_UNEVICTABLE];
-  const anon = (flags & F(PG_swapbacked)) !== 0;
-  const active = (flags & F(PG_active)) !== 0;
-  if (anon) return active ? [NR_ACTIVE_ANON, NR_ZONE_ACTIVE_ANON] : [NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON];
-  return active ? [NR_ACTIVE_FILE, NR_ZONE_ACTIVE_FILE] : [NR_INACTIVE_FILE, NR_ZONE_INACTIVE_FILE];
-}
-
-/** Moves a PG_lru page's counts when its list changes (del_page_from_lru_list + add). */
-function lru_move(k: Kernel, pfn: number, oldFlags: number, newFlags: number): void {
-  const z = k.page_zone(pfn);
-  if (!z) return;
-  const [on, oz] = lru_items(oldFlags);
-  const [nn, nz] = lru_items(newFlags);
-  z.zone_pgdat.vm_stat[on]--;
-  z.vm_stat[oz]--;
-  z.zone_pgdat.vm_stat[nn]++;
-  z.vm_stat[nz]++;
-}
+const ACTIVE = F(PG_active);
 
 /**
  * mlock_page (+ __mlock_page as the pagevec drains): PG_mlocked, NR_MLOCK, and onto the
@@ -90,10 +58,8 @@ export function mlock_page(k: Kernel, pfn: number): void {
     k.vm_events[UNEVICTABLE_PGMLOCKED]++;
   }
   const f = mm.flags[pfn];
-  if (f & LRU && !(f & UNEVICTABLE)) {
-    mm.flags[pfn] = f | UNEVICTABLE;
-    lru_move(k, pfn, f, f | UNEVICTABLE);
-  }
+  // __mlock_folio: off its list, no longer active, onto the unevictable list.
+  if (f & LRU && !(f & UNEVICTABLE)) lru_relist(k, pfn, (f & ~ACTIVE) | UNEVICTABLE);
 }
 
 /** mlock_new_page: a page faulted into a VM_LOCKED VMA starts mlocked (fault path hook). */
@@ -116,11 +82,7 @@ export function munlock_page(k: Kernel, pfn: number): void {
   }
   const g = mm.flags[pfn];
   if (g & UNEVICTABLE) {
-    mm.flags[pfn] = g & ~UNEVICTABLE;
-    if (g & LRU) {
-      lru_move(k, pfn, g, g & ~UNEVICTABLE);
-      k.vm_events[UNEVICTABLE_PGRESCUED]++;
-    }
+    if (lru_relist(k, pfn, g & ~UNEVICTABLE)) k.vm_events[UNEVICTABLE_PGRESCUED]++;
   }
 }
 

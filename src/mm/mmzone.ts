@@ -125,7 +125,50 @@ export class zone {
   }
 }
 
-/** A node's memory: its zones, its node-level counters and (later) its LRU and kswapd. */
+// enum lru_list (include/linux/mmzone.h): the order of the node_stat_item LRU counters.
+export const LRU_INACTIVE_ANON = 0;
+export const LRU_ACTIVE_ANON = 1;
+export const LRU_INACTIVE_FILE = 2;
+export const LRU_ACTIVE_FILE = 3;
+export const LRU_UNEVICTABLE = 4;
+export const NR_LRU_LISTS = 5;
+/** LRU_ACTIVE and LRU_FILE: offsets, so inactive + LRU_ACTIVE is the matching active list. */
+export const LRU_ACTIVE = 1;
+export const LRU_FILE = 2;
+
+// lruvec->flags and pgdat->flags bits (enum lruvec_flags, enum pgdat_flags).
+export const LRUVEC_CONGESTED = 1 << 0;
+export const PGDAT_DIRTY = 1 << 0;
+export const PGDAT_WRITEBACK = 1 << 1;
+export const PGDAT_RECLAIM_LOCKED = 1 << 2;
+
+/**
+ * A node's LRU lists (the root memcg's lruvec: the model has no memory cgroups yet, so every
+ * page of a node is on this one). The list sizes live in the node's and zones' vm_stat
+ * (NR_INACTIVE_ANON…, NR_ZONE_INACTIVE_ANON…), which is where 6.1's lruvec_page_state and
+ * lruvec_lru_size read them for the root.
+ * @kernel include/linux/mmzone.h struct lruvec
+ */
+export class lruvec {
+  /** lists[lru]: the first pfn of each list (a ring through mem_map.lru; NO_PFN when empty). */
+  readonly lists = new Int32Array(NR_LRU_LISTS).fill(NO_PFN);
+  /** Reclaim cost of each type, decayed by lru_note_cost (get_scan_count's anon/file balance). */
+  anon_cost = 0;
+  file_cost = 0;
+  /** Pages evicted or activated: the clock workingset shadows are stamped with. */
+  nonresident_age = 0;
+  /** WORKINGSET_ACTIVATE_{ANON,FILE} at the last reclaim cycle (snapshot_refaults). */
+  readonly refaults = new Float64Array(2);
+  /** LRUVEC_CONGESTED. */
+  flags = 0;
+  /**
+   * Seam for the multi-generational LRU: Debian 6.1 builds it (CONFIG_LRU_GEN) but leaves it
+   * disabled, so lru_gen_enabled() is false and the classic lists above are the whole story.
+   */
+  readonly lrugen: null = null;
+}
+
+/** A node's memory: its zones, its node-level counters, its LRU lists and its kswapd. */
 export class pglist_data {
   readonly node_zones: zone[];
   /** Zones that may hold pages: the highest populated zone index + 1. */
@@ -142,6 +185,27 @@ export class pglist_data {
    * zones from highest to lowest, then other nodes' by distance. Built by build_zonelists.
    */
   node_zonelists: zone[] = [];
+  /** The node's LRU lists (the root memcg's lruvec). */
+  readonly __lruvec = new lruvec();
+  /** PGDAT_DIRTY / PGDAT_WRITEBACK, which kswapd sets when reclaim meets dirty or writeback pages. */
+  flags = 0;
+
+  // kswapd's wait state (mm/vmscan.c): what it was woken for, and how often it failed.
+  /** The highest order an allocation woke kswapd for since it last ran. */
+  kswapd_order = 0;
+  /** The highest zone index it was woken for; MAX_NR_ZONES when nobody has woken it. */
+  kswapd_highest_zoneidx = MAX_NR_ZONES;
+  /** balance_pgdat runs that reclaimed nothing; at MAX_RECLAIM_RETRIES kswapd gives the node up. */
+  kswapd_failures = 0;
+  /** kswapd sleeps on pgdat->kswapd_wait (waitqueue_active) rather than running or napping. */
+  kswapd_sleeping = true;
+  /** A wake_up_interruptible is pending: kswapd runs at the next scheduling point. */
+  kswapd_woken = false;
+  /** Simulated time until which kswapd naps (schedule_timeout in kswapd_try_to_sleep or reclaim_throttle). */
+  kswapd_nap_until = 0;
+  /** NR_THROTTLED_WRITTEN when the first reclaimer was throttled on writeback. */
+  nr_reclaim_start = 0;
+  nr_writeback_throttled = 0;
 
   constructor(readonly node_id: number) {
     this.node_zones = Array.from({ length: MAX_NR_ZONES }, (_, i) => new zone(this, i));

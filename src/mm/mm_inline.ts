@@ -1,0 +1,109 @@
+/**
+ * The LRU list primitives every mechanism shares: which list a page belongs on (from its
+ * PG_swapbacked / PG_active / PG_unevictable bits), and adding and removing it with the node and
+ * zone counters kept in step (update_lru_size). A page is on a list exactly when PG_lru is set,
+ * and its list is always folio_lru_list(flags) — so changing a listed page's list-deciding bits
+ * goes through lru_relist, never a bare flag write.
+ *
+ * Simplified: no memcg (one lruvec per node), no MGLRU (lru_gen_enabled() is false in Debian's
+ * 6.1 default), single pages only (folio_nr_pages is 1).
+ * @kernel include/linux/mm_inline.h folio_is_file_lru, folio_lru_list, update_lru_size,
+ *   lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, folio_evictable
+ * @kernel include/linux/memcontrol.h folio_lruvec
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { F, PG_active, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
+import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, type lruvec, type zone } from "./mmzone.js";
+import { NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON } from "./vmstat_items.js";
+
+const ACTIVE = F(PG_active);
+const UNEVICTABLE = F(PG_unevictable);
+const SWAPBACKED = F(PG_swapbacked);
+const LRU = F(PG_lru);
+const MLOCKED = F(PG_mlocked);
+
+/** NR_LRU_BASE and NR_ZONE_LRU_BASE: the first LRU counter of each enum, lists in lru order after it. */
+export const NR_LRU_BASE = NR_INACTIVE_ANON;
+export const NR_ZONE_LRU_BASE = NR_ZONE_INACTIVE_ANON;
+
+/** A page cache page not backed by swap: the file lists. Shmem and anon pages are swap-backed. */
+export function folio_is_file_lru(flags: number): boolean {
+  return (flags & SWAPBACKED) === 0;
+}
+
+/** The list a page with these flags belongs on. @kernel include/linux/mm_inline.h folio_lru_list */
+export function folio_lru_list(flags: number): number {
+  if (flags & UNEVICTABLE) return LRU_UNEVICTABLE;
+  const lru = flags & SWAPBACKED ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+  return flags & ACTIVE ? lru + LRU_ACTIVE : lru;
+}
+
+/** May reclaim ever take this page? Not while mlocked (no unevictable mappings in the model). */
+export function folio_evictable(k: Kernel, pfn: number): boolean {
+  return (k.mem_map.flags[pfn] & MLOCKED) === 0;
+}
+
+/** The zone of a page on an LRU (a hole here is a model bug). */
+function lru_zone(k: Kernel, pfn: number): zone {
+  const z = k.page_zone(pfn);
+  if (z === undefined) throw new KernelBug("LRU page in a hole", { pfn });
+  return z;
+}
+
+/** The lruvec a page belongs to: its node's. @kernel include/linux/memcontrol.h folio_lruvec */
+export function folio_lruvec(k: Kernel, pfn: number): lruvec {
+  return lru_zone(k, pfn).zone_pgdat.__lruvec;
+}
+
+/** @kernel include/linux/mm_inline.h update_lru_size */
+export function update_lru_size(z: zone, lru: number, nr: number): void {
+  z.zone_pgdat.vm_stat[NR_LRU_BASE + lru] += nr;
+  z.vm_stat[NR_ZONE_LRU_BASE + lru] += nr;
+}
+
+/**
+ * Puts a page at the head of its list (the young end; reclaim takes from the tail). The caller
+ * sets PG_lru, as the kernel's callers do.
+ * @kernel include/linux/mm_inline.h lruvec_add_folio
+ */
+export function lruvec_add_folio(k: Kernel, pfn: number): void {
+  const z = lru_zone(k, pfn);
+  const lru = folio_lru_list(k.mem_map.flags[pfn]);
+  k.mem_map.lru.list_add(z.zone_pgdat.__lruvec.lists, lru, pfn);
+  update_lru_size(z, lru, 1);
+}
+
+/** Puts a page at the tail of its list: the next to be scanned. @kernel include/linux/mm_inline.h lruvec_add_folio_tail */
+export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
+  const z = lru_zone(k, pfn);
+  const lru = folio_lru_list(k.mem_map.flags[pfn]);
+  k.mem_map.lru.list_add_tail(z.zone_pgdat.__lruvec.lists, lru, pfn);
+  update_lru_size(z, lru, 1);
+}
+
+/** Takes a page off its list. The caller clears PG_lru. @kernel include/linux/mm_inline.h lruvec_del_folio */
+export function lruvec_del_folio(k: Kernel, pfn: number): void {
+  const z = lru_zone(k, pfn);
+  const lru = folio_lru_list(k.mem_map.flags[pfn]);
+  k.mem_map.lru.list_del(z.zone_pgdat.__lruvec.lists, lru, pfn);
+  update_lru_size(z, lru, -1);
+}
+
+/**
+ * Changes the flags of a page and, if it is on an LRU, moves it to the list the new flags name
+ * (the del / flag change / add sequence of folio_activate_fn, __munlock_folio, lru_lazyfree_fn…).
+ * Returns whether the page was on an LRU.
+ */
+export function lru_relist(k: Kernel, pfn: number, newFlags: number, tail = false): boolean {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & LRU) === 0) {
+    mem.flags[pfn] = newFlags;
+    return false;
+  }
+  lruvec_del_folio(k, pfn);
+  mem.flags[pfn] = newFlags | LRU;
+  if (tail) lruvec_add_folio_tail(k, pfn);
+  else lruvec_add_folio(k, pfn);
+  return true;
+}

@@ -1,0 +1,337 @@
+/**
+ * mm/swap.c: how pages get onto, move between and come off the LRU lists outside reclaim — the
+ * per-CPU folio batches (lru_add, activate, lru_rotate), their drains, folio_mark_accessed's
+ * two-touch promotion, folio_rotate_reclaimable for pages whose writeback finished, lru_note_cost,
+ * and the release of a page's last reference (__page_cache_release before the free).
+ *
+ * The batches matter for what a reader sees: a page sits in a batch holding a reference (so a
+ * page freed meanwhile lives on until the drain) and is counted on no list until up to 15 pages
+ * later, which is why /proc/meminfo's LRU lines lag the faults by up to PAGEVEC_SIZE pages per CPU.
+ *
+ * Simplified: no lru_deactivate / lru_deactivate_file / lru_lazyfree batches (madvise moves those
+ * pages at once), no lru_cache_disable(), no large folios, no memcg.
+ * @kernel mm/swap.c folio_add_lru, lru_add_fn, folio_batch_move_lru, folio_batch_add_and_move,
+ *   lru_cache_add_inactive_or_unevictable, folio_mark_accessed, folio_activate, folio_activate_fn,
+ *   __lru_cache_activate_folio, folio_rotate_reclaimable, lru_move_tail_fn, lru_add_drain,
+ *   lru_add_drain_cpu, lru_add_drain_all, lru_note_cost, lru_note_cost_folio, __page_cache_release,
+ *   release_pages, __folio_put
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
+import { folio_is_file_lru, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
+import type { lruvec } from "./mmzone.js";
+import { __free_pages } from "./page_alloc.js";
+import type { vm_area_struct } from "./mm_types.js";
+import { VM_LOCKED } from "./mm_types.js";
+import {
+  NR_ACTIVE_ANON,
+  NR_ACTIVE_FILE,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_MLOCK,
+  PGACTIVATE,
+  PGROTATED,
+  UNEVICTABLE_PGCULLED,
+  UNEVICTABLE_PGMLOCKED,
+  UNEVICTABLE_PGRESCUED,
+} from "./vmstat_items.js";
+
+/** PAGEVEC_SIZE: pages a per-CPU batch holds before it is applied. */
+export const PAGEVEC_SIZE = 15;
+
+// Which batch: cpu_fbatches.lru_add and .activate, and lru_rotate.fbatch.
+const BATCH_LRU_ADD = 0;
+const BATCH_ACTIVATE = 1;
+const BATCH_ROTATE = 2;
+const NR_BATCHES = 3;
+
+const LRU = F(PG_lru);
+const ACTIVE = F(PG_active);
+const UNEVICTABLE = F(PG_unevictable);
+const REFERENCED = F(PG_referenced);
+const MLOCKED = F(PG_mlocked);
+const LOCKED = F(PG_locked);
+const DIRTY = F(PG_dirty);
+
+/** Every CPU's batches, flat: batch b of cpu c is pfns[(c * NR_BATCHES + b) * PAGEVEC_SIZE …]. */
+export class cpu_fbatches {
+  readonly pfns: Int32Array;
+  readonly nr: Int32Array;
+  constructor(readonly nr_cpus: number) {
+    this.pfns = new Int32Array(nr_cpus * NR_BATCHES * PAGEVEC_SIZE);
+    this.nr = new Int32Array(nr_cpus * NR_BATCHES);
+  }
+  /** Pages held by all batches (each holds a reference). */
+  pending(): number {
+    let n = 0;
+    for (let i = 0; i < this.nr.length; i++) n += this.nr[i];
+    return n;
+  }
+  /** Is `pfn` in some batch? For checkers. */
+  holds(pfn: number): boolean {
+    for (let b = 0; b < this.nr.length; b++) {
+      const base = b * PAGEVEC_SIZE;
+      for (let i = 0; i < this.nr[b]; i++) if (this.pfns[base + i] === pfn) return true;
+    }
+    return false;
+  }
+}
+
+function fbatches(k: Kernel): cpu_fbatches {
+  let b = k.lru_batches;
+  if (b === null) {
+    b = new cpu_fbatches(Math.max(1, k.nr_cpu_ids));
+    k.lru_batches = b;
+  }
+  return b;
+}
+
+/**
+ * A page joins its list: rescued from or culled to the unevictable list as its mlock state says.
+ * @kernel mm/swap.c lru_add_fn
+ */
+function lru_add_fn(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  let f = mem.flags[pfn];
+  if (f & LRU) throw new KernelBug("lru_add_fn: page already on an LRU", { pfn });
+  const was_unevictable = (f & UNEVICTABLE) !== 0;
+  f &= ~UNEVICTABLE;
+  if ((f & MLOCKED) === 0) {
+    if (was_unevictable) k.vm_events[UNEVICTABLE_PGRESCUED]++;
+  } else {
+    f = (f & ~ACTIVE) | UNEVICTABLE;
+    if (!was_unevictable) k.vm_events[UNEVICTABLE_PGCULLED]++;
+  }
+  mem.flags[pfn] = f;
+  lruvec_add_folio(k, pfn);
+}
+
+/** folio_activate_fn: an inactive evictable page moves to the head of its active list. */
+function folio_activate_fn(k: Kernel, pfn: number): void {
+  const f = k.mem_map.flags[pfn];
+  if ((f & (ACTIVE | UNEVICTABLE)) === 0) {
+    lruvec_del_folio(k, pfn);
+    k.mem_map.flags[pfn] = f | ACTIVE;
+    lruvec_add_folio(k, pfn);
+    k.vm_events[PGACTIVATE]++;
+  }
+}
+
+/** lru_move_tail_fn: a page whose writeback finished goes to the inactive tail, first in line for reclaim. */
+function lru_move_tail_fn(k: Kernel, pfn: number): void {
+  const f = k.mem_map.flags[pfn];
+  if ((f & UNEVICTABLE) === 0) {
+    lruvec_del_folio(k, pfn);
+    k.mem_map.flags[pfn] = f & ~ACTIVE;
+    lruvec_add_folio_tail(k, pfn);
+    k.vm_events[PGROTATED]++;
+  }
+}
+
+/**
+ * Applies a batch: each page is moved (lru_add pages added; other kinds only if still on an LRU,
+ * folio_test_clear_lru), then the batch's references are dropped, which frees pages whose other
+ * users went away meanwhile.
+ * @kernel mm/swap.c folio_batch_move_lru, release_pages
+ */
+function folio_batch_move_lru(k: Kernel, b: cpu_fbatches, slot: number): void {
+  const mem = k.mem_map;
+  const n = b.nr[slot];
+  const base = slot * PAGEVEC_SIZE;
+  const kind = slot % NR_BATCHES;
+  b.nr[slot] = 0;
+  for (let i = 0; i < n; i++) {
+    const pfn = b.pfns[base + i];
+    if (kind === BATCH_LRU_ADD) {
+      lru_add_fn(k, pfn);
+    } else {
+      if ((mem.flags[pfn] & LRU) === 0) continue;
+      mem.flags[pfn] &= ~LRU;
+      if (kind === BATCH_ACTIVATE) folio_activate_fn(k, pfn);
+      else lru_move_tail_fn(k, pfn);
+    }
+    mem.flags[pfn] |= LRU;
+  }
+  for (let i = 0; i < n; i++) put_page(k, b.pfns[base + i]);
+}
+
+/** Adds a referenced page to this CPU's batch of `kind`, applying the batch once it is full. */
+function folio_batch_add_and_move(k: Kernel, pfn: number, kind: number): void {
+  const b = fbatches(k);
+  const slot = k.cpu * NR_BATCHES + kind;
+  const n = b.nr[slot];
+  b.pfns[slot * PAGEVEC_SIZE + n] = pfn;
+  b.nr[slot] = n + 1;
+  if (n + 1 === PAGEVEC_SIZE) folio_batch_move_lru(k, b, slot);
+}
+
+/**
+ * A new page (fault, swap-in, page cache) enters the LRU through this CPU's lru_add batch.
+ * @kernel mm/swap.c folio_add_lru
+ */
+export function folio_add_lru(k: Kernel, pfn: number): void {
+  const f = k.mem_map.flags[pfn];
+  if (f & LRU) throw new KernelBug("folio_add_lru: page already on an LRU", { pfn });
+  if ((f & (ACTIVE | UNEVICTABLE)) === (ACTIVE | UNEVICTABLE)) throw new KernelBug("folio_add_lru: active and unevictable", { pfn });
+  k.mem_map._refcount[pfn]++;
+  folio_batch_add_and_move(k, pfn, BATCH_LRU_ADD);
+}
+
+/**
+ * The fault path's add: a page faulted into a VM_LOCKED VMA is mlocked first, so lru_add_fn
+ * culls it to the unevictable list (mlock_new_folio's counting).
+ * @kernel mm/swap.c lru_cache_add_inactive_or_unevictable
+ * @kernel mm/mlock.c mlock_new_folio
+ */
+export function lru_cache_add_inactive_or_unevictable(k: Kernel, pfn: number, vma: vm_area_struct): void {
+  if ((vma.vm_flags & VM_LOCKED) !== 0) {
+    const mem = k.mem_map;
+    if ((mem.flags[pfn] & MLOCKED) === 0) {
+      mem.flags[pfn] |= MLOCKED;
+      const z = k.page_zone(pfn);
+      if (z) z.vm_stat[NR_MLOCK]++;
+      k.vm_events[UNEVICTABLE_PGMLOCKED]++;
+    }
+  }
+  folio_add_lru(k, pfn);
+}
+
+/**
+ * Queues an LRU page for activation.
+ * @kernel mm/swap.c folio_activate
+ */
+export function folio_activate(k: Kernel, pfn: number): void {
+  const f = k.mem_map.flags[pfn];
+  if ((f & LRU) !== 0 && (f & (ACTIVE | UNEVICTABLE)) === 0) {
+    k.mem_map._refcount[pfn]++;
+    folio_batch_add_and_move(k, pfn, BATCH_ACTIVATE);
+  }
+}
+
+/**
+ * A page still in this CPU's lru_add batch is marked active there, so the drain adds it to the
+ * active list directly.
+ * @kernel mm/swap.c __lru_cache_activate_folio
+ */
+function __lru_cache_activate_folio(k: Kernel, pfn: number): void {
+  const b = fbatches(k);
+  const slot = k.cpu * NR_BATCHES + BATCH_LRU_ADD;
+  const base = slot * PAGEVEC_SIZE;
+  for (let i = b.nr[slot] - 1; i >= 0; i--) {
+    if (b.pfns[base + i] === pfn) {
+      k.mem_map.flags[pfn] |= ACTIVE;
+      return;
+    }
+  }
+}
+
+/**
+ * The second use of a page sets it active: the first sets PG_referenced, the second activates
+ * an inactive page (and ages the workingset clock, workingset_activation).
+ * @kernel mm/swap.c folio_mark_accessed
+ */
+export function folio_mark_accessed(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  const f = mem.flags[pfn];
+  if ((f & REFERENCED) === 0) {
+    mem.flags[pfn] = f | REFERENCED;
+  } else if (f & UNEVICTABLE) {
+    // The unevictable list is never rotated: marking its pages does nothing.
+  } else if ((f & ACTIVE) === 0) {
+    if (f & LRU) folio_activate(k, pfn);
+    else __lru_cache_activate_folio(k, pfn);
+    mem.flags[pfn] &= ~REFERENCED;
+    folio_lruvec(k, pfn).nonresident_age++;
+  }
+}
+
+/**
+ * Writeback finished on a page reclaim wanted (PG_reclaim): move it to the inactive tail so the
+ * next scan frees it, unless something made it busy again.
+ * @kernel mm/swap.c folio_rotate_reclaimable
+ */
+export function folio_rotate_reclaimable(k: Kernel, pfn: number): void {
+  const f = k.mem_map.flags[pfn];
+  if ((f & (LOCKED | DIRTY | UNEVICTABLE)) === 0 && (f & LRU) !== 0) {
+    k.mem_map._refcount[pfn]++;
+    folio_batch_add_and_move(k, pfn, BATCH_ROTATE);
+  }
+}
+
+/**
+ * Applies this CPU's batches now (reclaim and munmap do before looking at the lists).
+ * @kernel mm/swap.c lru_add_drain, lru_add_drain_cpu
+ */
+export function lru_add_drain(k: Kernel): void {
+  lru_add_drain_cpu(k, k.cpu);
+}
+
+export function lru_add_drain_cpu(k: Kernel, cpu: number): void {
+  const b = k.lru_batches;
+  if (b === null) return;
+  for (let kind = 0; kind < NR_BATCHES; kind++) {
+    const slot = cpu * NR_BATCHES + kind;
+    if (b.nr[slot] > 0) folio_batch_move_lru(k, b, slot);
+  }
+}
+
+/** Every CPU's batches (the kernel schedules work on each CPU). @kernel mm/swap.c lru_add_drain_all */
+export function lru_add_drain_all(k: Kernel): void {
+  const b = k.lru_batches;
+  if (b === null) return;
+  for (let cpu = 0; cpu < b.nr_cpus; cpu++) lru_add_drain_cpu(k, cpu);
+}
+
+/**
+ * Records what reclaim paid (pages written out, or refaulted) for anon or file, decaying both
+ * once they exceed a quarter of the LRU: get_scan_count turns the ratio into scan pressure.
+ * @kernel mm/swap.c lru_note_cost
+ */
+export function lru_note_cost(lv: lruvec, vm_stat: Float64Array, file: boolean, nr_pages: number): void {
+  if (file) lv.file_cost += nr_pages;
+  else lv.anon_cost += nr_pages;
+  const lrusize = vm_stat[NR_INACTIVE_ANON] + vm_stat[NR_ACTIVE_ANON] + vm_stat[NR_INACTIVE_FILE] + vm_stat[NR_ACTIVE_FILE];
+  if (lv.file_cost + lv.anon_cost > Math.floor(lrusize / 4)) {
+    lv.file_cost = Math.floor(lv.file_cost / 2);
+    lv.anon_cost = Math.floor(lv.anon_cost / 2);
+  }
+}
+
+/** @kernel mm/swap.c lru_note_cost_folio */
+export function lru_note_cost_folio(k: Kernel, pfn: number): void {
+  const z = k.page_zone(pfn);
+  if (z === undefined) return;
+  lru_note_cost(z.zone_pgdat.__lruvec, z.zone_pgdat.vm_stat, folio_is_file_lru(k.mem_map.flags[pfn]), 1);
+}
+
+/**
+ * The flags a released page keeps for free_pages_prepare: PG_mlocked, which it counts off
+ * NR_MLOCK, and the ones whose presence at free is a bug it reports (locked, swap cache,
+ * writeback, private). Every other state bit goes, as the kernel's flag reset at free does.
+ */
+const KEPT_AT_RELEASE = MLOCKED | LOCKED | F(PG_swapcache) | F(PG_writeback) | F(PG_private);
+
+/**
+ * Drops a reference. The last one takes the page off its LRU (__page_cache_release) and frees it;
+ * page->mapping and index are cleared and the state bits dropped, as free_pages_prepare does.
+ * A page still on an LRU, in the swap cache or under writeback at that point is a model bug, and
+ * the allocator's free check says so.
+ * @kernel include/linux/mm.h put_page, folio_put
+ * @kernel mm/swap.c __folio_put, __page_cache_release
+ */
+export function put_page(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  if (mem._refcount[pfn] === 1) {
+    if (mem.mapcount[pfn] !== 0) throw new KernelBug("freeing a mapped page", { pfn, mapcount: mem.mapcount[pfn] });
+    const f = mem.flags[pfn];
+    if (f & LRU) {
+      lruvec_del_folio(k, pfn);
+      mem.flags[pfn] = f & ~LRU;
+    }
+    mem.mapping[pfn] = 0;
+    mem.index[pfn] = 0;
+    mem.flags[pfn] &= KEPT_AT_RELEASE;
+  }
+  __free_pages(k, pfn, 0);
+}
