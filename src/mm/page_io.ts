@@ -1,0 +1,234 @@
+/**
+ * Swap I/O: writing a swap-cache page to its slot (swap_writepage) and reading one back
+ * (swap_readpage), over a block-device model with a queue, so reads and writes complete
+ * asynchronously on the simulated clock.
+ *
+ * The device model, per swap area: a request submitted at `now` starts when the device has
+ * finished the transfers before it and completes `latency_ns + 4096 / bandwidth` later:
+ *   start = max(now, busy_until); busy_until = start + 4096 / bandwidth;
+ *   completion = start + latency_ns + 4096 / bandwidth.
+ * Latency overlaps between queued requests (a virtio queue keeps many in flight) while transfers
+ * serialise, so completions come in submission order and each device's in-flight requests form a
+ * FIFO ring of typed arrays on its swap_info_struct (no object per I/O). The defaults (100 µs,
+ * 1 GB/s: swapfile.ts VIRTIO_DISK_*) stand for a virtio disk on an SSD-backed host; a read of 8
+ * clustered pages on an idle device completes the first after 104.1 µs and the last after
+ * 100 + 8 × 4.096 = 132.8 µs.
+ *
+ * `swap_io_run(k)` completes everything whose time has come (Machine.advance calls it, as the
+ * block layer's completion interrupts would fire): end_swap_bio_write → folio_end_writeback, and
+ * end_swap_bio_read → uptodate and unlocked. A task that needs a page still in flight waits for
+ * it (folio_wait_locked, folio_wait_writeback, a synchronous swap_readpage): the wait is added
+ * to `k.stall_ns`, which the scenario runner charges to the task, and that request completes at
+ * once rather than at swap_io_run.
+ *
+ * Counting as 6.1: PSWPOUT when a write is submitted (count_swpout_vm_event), PSWPIN when a read
+ * is submitted; NR_WRITEBACK and NR_ZONE_WRITE_PENDING while a write is in flight (filemap.ts).
+ *
+ * Simplified: no plugging or merging of adjacent requests into one bio (each page is its own
+ * request, so a cluster read pays one latency per page only where the queue is busy), no I/O
+ * errors, no SWP_FS_OPS (swap files go through the same block path, as they do on a filesystem
+ * whose swap_activate maps the file's extents), no frontswap/zswap, no SWP_SYNCHRONOUS_IO
+ * devices (zram, pmem), no PSI memstall bracketing here (the runner sees k.stall_ns).
+ * @kernel mm/page_io.c swap_writepage, __swap_writepage, end_swap_bio_write, swap_readpage,
+ *   end_swap_bio_read, count_swpout_vm_event
+ * @kernel mm/filemap.c folio_wait_locked, folio_wait_writeback
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { folio_end_writeback, folio_start_writeback } from "./filemap.js";
+import { F, PG_locked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
+import { folio_free_swap, swapState, swp_swap_info, type swap_info_struct } from "./swapfile.js";
+import { PSWPIN, PSWPOUT } from "./vmstat_items.js";
+
+const OP_READ = 0;
+const OP_WRITE = 1;
+const LOCKED = F(PG_locked);
+
+/** Queues one 4 KiB request on the area's device; returns its completion time. */
+function submit_bio(k: Kernel, si: swap_info_struct, pfn: number, op: number): number {
+  const xfer = 4096 / si.bandwidth * 1e9;
+  const start = Math.max(k.now_ns, si.busy_until);
+  si.busy_until = start + xfer;
+  const done = start + si.latency_ns + xfer;
+  if (si.io_len === si.io_time.length) grow_ring(si);
+  const cap = si.io_time.length;
+  const at = (si.io_head + si.io_len) % cap;
+  si.io_time[at] = done;
+  si.io_pfn[at] = pfn;
+  si.io_op[at] = op;
+  si.io_len++;
+  return done;
+}
+
+/** Doubles the ring, unrolling it from its head. */
+function grow_ring(si: swap_info_struct): void {
+  const cap = si.io_time.length;
+  const t = new Float64Array(cap * 2);
+  const p = new Int32Array(cap * 2);
+  const o = new Uint8Array(cap * 2);
+  for (let n = 0; n < si.io_len; n++) {
+    const j = (si.io_head + n) % cap;
+    t[n] = si.io_time[j];
+    p[n] = si.io_pfn[j];
+    o[n] = si.io_op[j];
+  }
+  si.io_time = t;
+  si.io_pfn = p;
+  si.io_op = o;
+  si.io_head = 0;
+}
+
+/** A read finished: the page is uptodate and unlocked. @kernel mm/page_io.c end_swap_bio_read */
+function end_swap_bio_read(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  mem.flags[pfn] = (mem.flags[pfn] | F(PG_uptodate)) & ~LOCKED;
+}
+
+/** A write finished. @kernel mm/page_io.c end_swap_bio_write */
+function end_swap_bio_write(k: Kernel, pfn: number): void {
+  folio_end_writeback(k, pfn);
+}
+
+function complete(k: Kernel, pfn: number, op: number): void {
+  if (op === OP_READ) end_swap_bio_read(k, pfn);
+  else end_swap_bio_write(k, pfn);
+}
+
+/**
+ * Completes, in time order across devices, every request whose completion time is not after
+ * k.now_ns. Returns how many completed.
+ */
+export function swap_io_run(k: Kernel): number {
+  const areas = swapState(k).swap_info;
+  let n = 0;
+  for (;;) {
+    let best: swap_info_struct | null = null;
+    let bestT = Infinity;
+    for (const si of areas) {
+      if (si === null || si.io_len === 0) continue;
+      const t = si.io_time[si.io_head];
+      if (t <= k.now_ns && t < bestT) {
+        best = si;
+        bestT = t;
+      }
+    }
+    if (best === null) return n;
+    const h = best.io_head;
+    const pfn = best.io_pfn[h];
+    const op = best.io_op[h];
+    best.io_head = (h + 1) % best.io_time.length;
+    best.io_len--;
+    if (pfn >= 0) {
+      complete(k, pfn, op);
+      n++;
+    }
+  }
+}
+
+/** Requests in flight on every area, for tests and the scenario report. */
+export function swap_io_inflight(k: Kernel): number {
+  let n = 0;
+  for (const si of swapState(k).swap_info) if (si !== null) n += si.io_len;
+  return n;
+}
+
+/**
+ * The earliest pending completion time across devices, or Infinity: when the next swap_io_run
+ * has work (for a runner that wants to step time to it).
+ */
+export function swap_io_next(k: Kernel): number {
+  let t = Infinity;
+  for (const si of swapState(k).swap_info) if (si !== null && si.io_len > 0) t = Math.min(t, si.io_time[si.io_head]);
+  return t;
+}
+
+/**
+ * The task waits for the in-flight request `op` on `pfn`: the time until it completes is charged
+ * to k.stall_ns and the request completes now. False if no such request is in flight.
+ */
+function wait_for_request(k: Kernel, pfn: number, op: number): boolean {
+  const si = swp_swap_info(k, k.mem_map.private[pfn]);
+  if (si === null) return false;
+  const cap = si.io_time.length;
+  for (let n = 0; n < si.io_len; n++) {
+    const j = (si.io_head + n) % cap;
+    if (si.io_pfn[j] !== pfn || si.io_op[j] !== op) continue;
+    const wait = si.io_time[j] - k.now_ns;
+    if (wait > 0) k.stall_ns += wait;
+    si.io_pfn[j] = -1;
+    complete(k, pfn, op);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Waits until a page being read from swap is unlocked (do_swap_page's folio_lock, swapoff).
+ * A page locked for any other reason cannot be waited for in the single-threaded model and is
+ * left as it is.
+ * @kernel mm/filemap.c folio_wait_locked, __folio_lock
+ */
+export function folio_wait_locked(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & LOCKED) === 0 || (mem.flags[pfn] & F(PG_swapcache)) === 0) return;
+  wait_for_request(k, pfn, OP_READ);
+}
+
+/** Waits for a page's writeback to finish. @kernel mm/page-writeback.c folio_wait_writeback */
+export function folio_wait_writeback(k: Kernel, pfn: number): void {
+  if ((k.mem_map.flags[pfn] & F(PG_writeback)) === 0) return;
+  if (!wait_for_request(k, pfn, OP_WRITE)) throw new KernelBug("folio_wait_writeback: no write in flight", { pfn });
+}
+
+/**
+ * Writes a dirty swap-cache page to its slot, or frees the slot instead if nothing references
+ * it any more. The page is unlocked either way; it stays PG_writeback until the write completes.
+ * Returns 0 (AOP_WRITEPAGE_ACTIVATE is never returned).
+ * @kernel mm/page_io.c swap_writepage
+ */
+export function swap_writepage(k: Kernel, pfn: number): number {
+  const mem = k.mem_map;
+  if (folio_free_swap(k, pfn)) {
+    mem.flags[pfn] &= ~LOCKED;
+    return 0;
+  }
+  return __swap_writepage(k, pfn);
+}
+
+/**
+ * Submits the write: PSWPOUT, PG_writeback, unlock.
+ * @kernel mm/page_io.c __swap_writepage
+ */
+export function __swap_writepage(k: Kernel, pfn: number): number {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & F(PG_swapcache)) === 0) throw new KernelBug("__swap_writepage: page not in the swap cache", { pfn });
+  const si = swp_swap_info(k, mem.private[pfn]);
+  if (si === null) throw new KernelBug("__swap_writepage: no swap area", { pfn });
+  k.vm_events[PSWPOUT]++;
+  folio_start_writeback(k, pfn);
+  mem.flags[pfn] &= ~LOCKED;
+  submit_bio(k, si, pfn, OP_WRITE);
+  return 0;
+}
+
+/**
+ * Starts reading a locked, not-uptodate swap-cache page from its slot (PSWPIN). With
+ * `synchronous` the caller waits for it here (do_poll), charged to k.stall_ns; otherwise it
+ * completes at swap_io_run or when someone waits on the page lock. Returns the time the task
+ * waited here (0 for an asynchronous read).
+ * @kernel mm/page_io.c swap_readpage
+ */
+export function swap_readpage(k: Kernel, pfn: number, synchronous: boolean): number {
+  const mem = k.mem_map;
+  const f = mem.flags[pfn];
+  if ((f & LOCKED) === 0) throw new KernelBug("swap_readpage: page not locked", { pfn });
+  if ((f & F(PG_uptodate)) !== 0) throw new KernelBug("swap_readpage: page already uptodate", { pfn });
+  const si = swp_swap_info(k, mem.private[pfn]);
+  if (si === null) throw new KernelBug("swap_readpage: no swap area", { pfn });
+  k.vm_events[PSWPIN]++;
+  submit_bio(k, si, pfn, OP_READ);
+  if (!synchronous) return 0;
+  const before = k.stall_ns;
+  wait_for_request(k, pfn, OP_READ);
+  return k.stall_ns - before;
+}

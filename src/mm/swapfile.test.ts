@@ -1,0 +1,194 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { task_struct } from "../kernel/sched.js";
+import { errnoValues } from "../kernel/errno.js";
+import { procRead } from "../fs/proc/root.js";
+import { spawnProcess } from "../sim/process.js";
+import { follow_pte } from "./memory.js";
+import {
+  COUNT_CONTINUED,
+  folio_alloc_swap,
+  free_swap_and_cache,
+  get_swap_pages,
+  put_swap_folio,
+  SWAP_HAS_CACHE,
+  SWAP_MAP_MAX,
+  swap_duplicate,
+  swap_free,
+  swapState,
+  swp_swapcount,
+  sys_swapoff,
+  sys_swapon,
+  vm_swap_full,
+  __swap_count,
+} from "./swapfile.js";
+import { swp_entry, swp_offset, swp_type } from "./swapops.js";
+import { lookup_swap_cache_pfn } from "./swap_state.js";
+import { evict } from "./swapfile.testutil.js";
+
+const MiB = 1 << 20;
+const W5 = "/work/shared/realkernel/data/w5";
+
+function boot(memory = 256 * MiB) {
+  const k = start_kernel({ memory });
+  const root = k.tasks.init;
+  return { k, root };
+}
+
+function slot(k: ReturnType<typeof boot>["k"], entry: number): number {
+  const si = swapState(k).swap_info[swp_type(entry)];
+  if (!si) throw new Error("no area");
+  return si.swap_map[swp_offset(entry)];
+}
+
+describe("swp_entry", () => {
+  it("packs 5 type bits above 26 offset bits into a positive int32", () => {
+    const e = swp_entry(21, (1 << 26) - 1);
+    expect(e).toBeGreaterThan(0);
+    expect(e | 0).toBe(e);
+    expect(swp_type(e)).toBe(21);
+    expect(swp_offset(e)).toBe((1 << 26) - 1);
+    expect(swp_entry(1, 7)).toBe(67108871);
+  });
+});
+
+describe("swapon and /proc/swaps", () => {
+  it("prints w5's /proc/swaps for a 512 MiB partition at the default priority -2", () => {
+    const { k, root } = boot();
+    // mkswap on w5's 512 MiB disk: "size = 536866816 bytes" = 131071 pages + the header page.
+    expect(sys_swapon(k, root, "/dev/vda", { size: 512 * MiB })).toBe(0);
+    let real: string;
+    try {
+      real = readFileSync(`${W5}/swaps.before`, "utf8");
+    } catch {
+      real = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/vda                                partition\t524284\t\t0\t\t-2\n";
+    }
+    expect(procRead(k, "/proc/swaps")).toBe(real);
+    expect(k.total_swap_pages).toBe(131071);
+    expect(k.nr_swap_pages).toBe(131071);
+    expect(k.log.dmesg()).toContain("Adding 524284k swap on /dev/vda.  Priority:-2 extents:1 across:524284k FS");
+    expect(procRead(k, "/proc/meminfo")).toMatch(/SwapTotal:\s+524284 kB\nSwapFree:\s+524284 kB/);
+  });
+
+  it("reports Used as the slots in use, and a file with its extra tab", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/swapfile", { size: 64 * MiB, kind: "file", priority: 5 });
+    const out = new Int32Array(64);
+    expect(get_swap_pages(k, 3, out)).toBe(3);
+    expect(procRead(k, "/proc/swaps").split("\n")[1]).toBe("/swapfile                               file\t\t65532\t\t12\t\t5");
+  });
+
+  it("gives later areas -3, -4 … and moves them up when an earlier default-priority area goes", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 16 * MiB });
+    sys_swapon(k, root, "/dev/vdb", { size: 16 * MiB });
+    sys_swapon(k, root, "/dev/vdc", { size: 16 * MiB });
+    expect(swapState(k).swap_active_head.map((s) => s.prio)).toEqual([-2, -3, -4]);
+    expect(sys_swapoff(k, root, "/dev/vda")).toBe(0);
+    expect(swapState(k).swap_active_head.map((s) => [s.swap_file, s.prio])).toEqual([["/dev/vdb", -2], ["/dev/vdc", -3]]);
+    sys_swapon(k, root, "/dev/vdd", { size: 16 * MiB });
+    expect(swapState(k).swap_info[0]?.swap_file).toBe("/dev/vdd"); // type 0 is reused
+    expect(swapState(k).swap_info[0]?.prio).toBe(-4);
+  });
+
+  it("fails with the kernel's errnos", () => {
+    const { k, root } = boot();
+    const user = new task_struct(99, "user", 1000, 1, root.mm, 0);
+    expect(sys_swapon(k, user, "/dev/vda", { size: 16 * MiB })).toBe(-errnoValues.EPERM);
+    expect(sys_swapon(k, root, "/dev/vda", { size: 4 * 4096 })).toBe(-errnoValues.EINVAL);
+    expect(sys_swapon(k, root, "/dev/vda", { size: 16 * MiB, priority: 40000 })).toBe(-errnoValues.EINVAL);
+    expect(sys_swapon(k, root, "/dev/vda", { size: 16 * MiB })).toBe(0);
+    expect(sys_swapon(k, root, "/dev/vda", { size: 16 * MiB })).toBe(-errnoValues.EBUSY);
+    expect(sys_swapoff(k, user, "/dev/vda")).toBe(-errnoValues.EPERM);
+    expect(sys_swapoff(k, root, "/dev/nope")).toBe(-errnoValues.EINVAL);
+    for (let i = 1; i < 22; i++) expect(sys_swapon(k, root, `/dev/x${i}`, { size: 1 * MiB })).toBe(0);
+    expect(sys_swapon(k, root, "/dev/x22", { size: 1 * MiB })).toBe(-errnoValues.EPERM); // MAX_SWAPFILES
+  });
+});
+
+describe("slot allocation", () => {
+  it("hands out a rotational area's slots in order, then the first free 512-slot run from the bottom", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 64 * MiB });
+    const e: number[] = [];
+    for (let i = 0; i < 1024; i++) e.push(folio_alloc_swap(k, 0));
+    expect(e.map(swp_offset)).toEqual(Array.from({ length: 1024 }, (_, i) => i + 1));
+    for (let o = 100; o <= 700; o++) put_swap_folio(k, 0, swp_entry(0, o));
+    // the second cluster is used up: the next search starts at lowest_bit and finds 100..611 free
+    expect(swp_offset(folio_alloc_swap(k, 0))).toBe(100);
+    expect(swp_offset(folio_alloc_swap(k, 0))).toBe(101);
+  });
+
+  it("fills an SSD's clusters from free_clusters, which 6.1 lists 32 apart", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/nvme0n1", { size: 512 * MiB, rotational: false });
+    const first = folio_alloc_swap(k, 0);
+    expect(swp_offset(first)).toBe(32 * 512);
+    expect(swp_offset(folio_alloc_swap(k, 0))).toBe(32 * 512 + 1);
+    for (let i = 2; i < 512; i++) folio_alloc_swap(k, 0);
+    expect(swp_offset(folio_alloc_swap(k, 0))).toBe(64 * 512); // the next free cluster
+  });
+
+  it("uses the higher priority first and takes turns between equal ones", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/a", { size: 4 * MiB, priority: 1 });
+    sys_swapon(k, root, "/dev/b", { size: 4 * MiB, priority: 1 });
+    sys_swapon(k, root, "/dev/c", { size: 4 * MiB, priority: 9 });
+    expect(swp_type(folio_alloc_swap(k, 0))).toBe(2);
+    // fill /dev/c: 1023 slots
+    for (let i = 1; i < 1023; i++) expect(swp_type(folio_alloc_swap(k, 0))).toBe(2);
+    const types = Array.from({ length: 4 }, () => swp_type(folio_alloc_swap(k, 0)));
+    expect(types).toEqual([0, 1, 0, 1]);
+  });
+
+  it("runs out: no entry, nr_swap_pages 0, and vm_swap_full", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 10 * 4096 });
+    expect(vm_swap_full(k)).toBe(false);
+    for (let i = 0; i < 9; i++) expect(folio_alloc_swap(k, 0)).not.toBe(0);
+    expect(folio_alloc_swap(k, 0)).toBe(0);
+    expect(k.nr_swap_pages).toBe(0);
+    expect(vm_swap_full(k)).toBe(true);
+    put_swap_folio(k, 0, swp_entry(0, 5));
+    expect(k.nr_swap_pages).toBe(1);
+    expect(swp_offset(folio_alloc_swap(k, 0))).toBe(5);
+  });
+});
+
+describe("swap_map counts", () => {
+  it("counts PTE references beside SWAP_HAS_CACHE, with continuation past SWAP_MAP_MAX", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 4 * MiB });
+    const e = folio_alloc_swap(k, 0);
+    expect(slot(k, e)).toBe(SWAP_HAS_CACHE);
+    for (let i = 0; i < 100; i++) expect(swap_duplicate(k, e)).toBe(0);
+    expect(swp_swapcount(k, e)).toBe(100);
+    expect(slot(k, e) & COUNT_CONTINUED).toBe(COUNT_CONTINUED);
+    expect(__swap_count(k, e)).toBe(100 - (SWAP_MAP_MAX + 1));
+    for (let i = 0; i < 100; i++) swap_free(k, e);
+    expect(slot(k, e)).toBe(SWAP_HAS_CACHE);
+    put_swap_folio(k, 0, e);
+    expect(slot(k, e)).toBe(0);
+    expect(k.nr_swap_pages).toBe(1023);
+    expect(swap_duplicate(k, e)).toBe(-errnoValues.ENOENT);
+  });
+});
+
+describe("swapping a page out and freeing it", () => {
+  it("frees the slot when the last PTE is zapped and no cache page holds it", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 4 * MiB });
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4096);
+    const pfn = follow_pte(k, p.mm!, a)!.pfn;
+    const entry = evict(k, pfn);
+    expect(entry).not.toBe(0);
+    expect(slot(k, entry)).toBe(1);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+    expect(free_swap_and_cache(k, entry)).toBe(true);
+    expect(slot(k, entry)).toBe(0);
+    expect(k.nr_swap_pages).toBe(1023);
+  });
+});
