@@ -12,6 +12,7 @@
 import type { Kernel } from "./kernel.js";
 import { mmput } from "./fork.js";
 import { PF_EXITING, type task_struct } from "./sched.js";
+import { psi_dequeue } from "./psi.js";
 import { get_mm_hiwater_rss } from "../mm/mm_types.js";
 
 /** exit_mm: detach and drop the task's mm. */
@@ -52,5 +53,7 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
     parent.children.delete(t.pid);
   }
   t.state = "X";
+  // do_task_dead's last schedule: the task stops counting for pressure
+  psi_dequeue(k, t, false);
   k.tasks.byPid.delete(t.pid);
 }

@@ -36,6 +36,7 @@ import {
 import { security_vm_enough_memory_mm } from "../mm/util.js";
 import { errnoValues } from "./errno.js";
 import type { Kernel } from "./kernel.js";
+import { psi_enqueue } from "./psi.js";
 import { task_struct } from "./sched.js";
 
 /** VM_INIT_DEF_MASK: the only def_flags bit a child keeps. */
@@ -145,6 +146,8 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   if (err !== 0) return err;
   k.tasks.byPid.set(pid, child);
   parent.children.add(pid);
+  // wake_up_new_task: the child is runnable
+  psi_enqueue(k, child, false);
   return child;
 }
 

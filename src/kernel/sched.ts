@@ -100,6 +100,12 @@ export class task_struct {
   personality = 0;
   /** The signal that killed it, if any (SIGKILL = 9, SIGSEGV = 11). */
   killedBy = 0;
+  /** TSK_* pressure-stall flags (kernel/psi.ts). */
+  psi_flags = 0;
+  /** Inside a psi_memstall_enter/leave section. */
+  in_memstall = false;
+  /** Sleeping in io_schedule: the sleep counts as an I/O stall. */
+  in_iowait = false;
 
   constructor(pid: number, comm: string, uid: number, ppid: number, mm: mm_struct | null, now: number) {
     this.pid = pid;

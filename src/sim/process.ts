@@ -16,6 +16,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { Errno, errnoName, type ErrnoName } from "../kernel/errno.js";
 import { do_exit } from "../kernel/exit.js";
 import { kernel_clone } from "../kernel/fork.js";
+import { psi_enqueue } from "../kernel/psi.js";
 import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
@@ -498,6 +499,8 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   t.mm = mm;
   k.tasks.byPid.set(pid, t);
   k.tasks.find(ppid)?.children.add(pid);
+  // wake_up_new_task: the new task is runnable (pressure accounting, kernel/psi.ts)
+  psi_enqueue(k, t, false);
   if (opts.oomScoreAdj !== undefined) {
     // Set by the spawner (root) before exec, as a shell writing /proc/PID/oom_score_adj does.
     check(oom_score_adj_write(k, t, String(opts.oomScoreAdj), true), "write");

@@ -32,6 +32,7 @@ import { KernelPanic } from "../mm/oom_kill.js";
 import { get_mm_rss, get_mm_counter, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../mm/mm_types.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs } from "../mm/memory.js";
 import { do_exit } from "../kernel/exit.js";
+import { psi_enqueue, psi_task_switch, TSK_ONCPU, TSK_RUNNING } from "../kernel/psi.js";
 import { zone_names, MAX_NR_ZONES } from "../mm/mmzone.js";
 import { COST } from "../sim/cost.js";
 import { makeGenerator, PAGE_SIZE, type PageGenerator } from "./patterns.js";
@@ -719,6 +720,13 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       timedOut = true;
       break;
     }
+    // Pressure accounting: the picked process wakes if it slept (sleep, wait) and is on the CPU
+    // for its quantum; it leaves the CPU asleep if it now sleeps or holds its memory in pause().
+    const task = next.proc?.alive ? next.proc.task : null;
+    if (task) {
+      if (!(task.psi_flags & TSK_RUNNING)) psi_enqueue(k, task, true);
+      psi_task_switch(k, null, task, false);
+    }
     try {
       runQuantum(next);
     } catch (e) {
@@ -727,6 +735,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       panic = e.reason;
       break;
     }
+    if (task && task.psi_flags & TSK_ONCPU) psi_task_switch(k, task, null, next.done || next.waitingFor !== undefined || next.readyAt > k.now_ns);
     if (opts.onProgress && totalWork > 0) {
       const f = Math.min(1, workDone / totalWork);
       if (f - lastProgress >= 0.005) {

@@ -90,6 +90,7 @@ import {
   zone_stat_text,
 } from "../../mm/vmstat_items.js";
 import { meminfo_proc_show } from "./meminfo.js";
+import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
 
 /** Which filesystem a file belongs to: it decides the errno of a refused access. */
 export type ProcFs = "proc" | "sysctl" | "sysfs";
@@ -450,6 +451,10 @@ registerProcFile("/proc/buddyinfo", { fs: "proc", mode: 0o444, read: (k) => frag
 registerProcFile("/proc/pagetypeinfo", { fs: "proc", mode: 0o400, read: (k) => pagetypeinfo_show(k) });
 registerProcFile("/proc/zoneinfo", { fs: "proc", mode: 0o444, read: (k) => zoneinfo_show(k) });
 registerProcFile("/proc/vmstat", { fs: "proc", mode: 0o444, read: (k) => vmstat_show(k) });
+// psi_proc_init: 0666, the write arms a trigger (the model's writer is root, CAP_SYS_RESOURCE).
+for (const [name, res] of [["io", PSI_IO], ["memory", PSI_MEM], ["cpu", PSI_CPU]] as const) {
+  registerProcFile(`/proc/pressure/${name}`, { fs: "proc", mode: 0o666, read: (k) => psi_show(k, res), write: (_k, d) => psi_write(d, true) });
+}
 for (const t of vm_table) {
   registerProcFile(`/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (k) => t.read(k), write: (k, d) => t.write(k, d) });
 }
