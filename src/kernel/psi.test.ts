@@ -134,6 +134,30 @@ describe("memory stalls", () => {
     expect(line(psi_show(k, PSI_MEM), "some").total).toBe(5000000);
   });
 
+  it("the first sample waits for the timer wheel's 8-jiffy bucket (2.016 s, not 2.004 s)", () => {
+    const { k, t } = setup();
+    psi_enqueue(k, t, false);
+    psi_task_switch(k, null, t, false);
+    const f = psi_memstall_enter(k);
+    k.now_ns = 2010 * MS;
+    psi_memstall_leave(k, f);
+    // Sampled at 2.016 s: 2.010 of 2.016 s = 99.7% -> 99; avg10 = (99*2048*371 + 2047)/2048 = 36729
+    // = 17.93. Sampled at 2.004 s it would have been 100% and 18.11.
+    k.now_ns = 2100 * MS;
+    expect(line(psi_show(k, PSI_MEM), "some").avg10).toBe("17.93");
+  });
+
+  it("a stall longer than the u32 buckets hold (4.29 s) still totals exactly", () => {
+    const { k, t } = setup();
+    psi_enqueue(k, t, false);
+    psi_task_switch(k, null, t, false);
+    const f = psi_memstall_enter(k);
+    k.now_ns = 20 * S + 123456;
+    psi_memstall_leave(k, f);
+    k.now_ns = 21 * S;
+    expect(line(psi_show(k, PSI_MEM), "full").total).toBe(20000123);
+  });
+
   it("nested memstall sections count once", () => {
     const { k, t } = setup();
     psi_enqueue(k, t, false);

@@ -184,6 +184,11 @@ function task_cpu(_t: task_struct): number {
   return PSI_EXEC_CPU;
 }
 
+/** sched_clock / cpu_clock: the simulated clock in whole nanoseconds. */
+function sched_clock(k: Kernel): number {
+  return Math.floor(k.now_ns);
+}
+
 /** nsecs_to_jiffies: whole ticks in `ns`. */
 function nsecs_to_jiffies(ns: number): number {
   return Math.floor(ns / TICK_NSEC);
@@ -411,7 +416,7 @@ function record_times(g: psi_group, cpu: number, now: number): void {
  */
 function psi_group_change(k: Kernel, st: PsiState, cpu: number, clear: number, set: number, wake_clock: boolean): void {
   const g = st.system;
-  const now = k.now_ns;
+  const now = sched_clock(k);
   psi_avgs_catch_up(g, now);
   let state_mask: number;
   if (clear & TSK_ONCPU) {
@@ -495,7 +500,7 @@ export function psi_task_switch(k: Kernel, prev: task_struct | null, next: task_
   let common = false;
   if (next !== null && next.pid) {
     psi_flags_change(k, st, next, 0, TSK_ONCPU);
-    psi_avgs_catch_up(g, k.now_ns);
+    psi_avgs_catch_up(g, sched_clock(k));
     // prev's TSK_ONCPU is still on the group: next shares it, so stop there
     if (g.state_mask[cpu] & PSI_ONCPU) common = true;
     else psi_group_change(k, st, cpu, 0, TSK_ONCPU, true);
@@ -587,7 +592,7 @@ function fixedText(x: number): string {
  */
 export function psi_show(k: Kernel, res: number): string {
   const g = psi_system(k);
-  const now = k.now_ns;
+  const now = sched_clock(k);
   psi_avgs_catch_up(g, now);
   collect_percpu_times(g, now, false);
   if (now >= g.avg_next_update) g.avg_next_update = update_averages(g, now);
