@@ -18,9 +18,12 @@
  * wp_page_reuse; rss counters per mm; NR_ANON_MAPPED/NR_FILE_MAPPED via rmap.ts; NR_SHMEM and
  * NR_FILE_PAGES when a shmem fault adds a page to the page cache.
  *
- * Simplified: no THP (every fault maps 4 KiB; huge PMDs come with the THP issue), no swap-in
- * (a swap PTE faults with SIGBUS until swap exists), no NUMA-balancing hint faults, no
- * userfaultfd, no memcg charge, no LRU insertion (lru_cache_add_inactive_or_unevictable belongs
+ * Swap: do_swap_page swaps a page in (swap cache or swapin_readahead, VM_FAULT_RETRY after
+ * waiting for the read, as 6.1's folio_lock_or_retry), zap_pte_range frees swap entries
+ * (free_swap_and_cache) and fork duplicates them (copy_nonpresent_pte's swap_duplicate).
+ *
+ * Simplified: no THP (every fault maps 4 KiB; huge PMDs come with the THP issue), no
+ * NUMA-balancing hint faults, no userfaultfd, no memcg charge, no LRU insertion (lru_cache_add_inactive_or_unevictable belongs
  * to the reclaim issue), no mlock of faulted pages (mlock.ts does its own accounting), no
  * modelled time per fault. The zero page is a page taken from the buddy on first use and marked
  * PG_reserved (the kernel's lives in its image's .bss). TLB flushes are implicit: the model has no
@@ -29,6 +32,7 @@
  * @kernel mm/memory.c handle_mm_fault, __handle_mm_fault, handle_pte_fault, do_anonymous_page,
  *   do_wp_page, wp_page_reuse, wp_page_copy, wp_page_shared, do_fault, do_read_fault,
  *   do_cow_fault, do_shared_fault, do_set_pte, do_fault_around, mm_account_fault, vm_normal_page,
+ *   do_swap_page, should_try_to_free_swap, copy_nonpresent_pte,
  *   unmap_vmas, unmap_single_vma, zap_pte_range, zap_page_range, free_pgtables,
  *   copy_page_range, copy_pte_range, copy_present_pte, vma_needs_copy
  * @kernel mm/filemap.c filemap_map_pages
@@ -60,7 +64,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { F, PG_dirty, PG_lru, PG_reserved, PG_swapbacked, PG_swapcache, PG_uptodate, PG_anon_exclusive } from "./memmap.js";
+import { F, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
   type address_space,
   anon_vma_prepare,
@@ -73,6 +77,7 @@ import {
   type vm_area_struct,
   VM_EXEC,
   VM_GROWSDOWN,
+  VM_LOCKED,
   VM_MAYWRITE,
   VM_MIXEDMAP,
   VM_PFNMAP,
@@ -90,6 +95,7 @@ import {
   linear_page_index,
   mm_counter,
   mod_page_node_state,
+  page_add_anon_rmap,
   page_add_file_rmap,
   page_add_new_anon_rmap,
   page_dup_file_rmap,
@@ -100,7 +106,11 @@ import {
   PageAnonExclusive,
 } from "./rmap.js";
 import { NO_PFN } from "./types.js";
-import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, OOM_KILL, PGFAULT, PGREUSE } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, OOM_KILL, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { folio_wait_locked } from "./page_io.js";
+import { free_swap_cache, swap_cache_get_folio, swapin_readahead } from "./swap_state.js";
+import { folio_free_swap, free_swap_and_cache, get_swap_device, swap_duplicate, swap_free, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
+import { pte_swp_clear_exclusive, pte_swp_exclusive, pte_swp_soft_dirty, pte_to_swp_entry } from "./swapops.js";
 import { fatal_signal_pending } from "./oom_kill.js";
 
 // ---- vm_fault_t (include/linux/mm_types.h) ----
@@ -318,11 +328,7 @@ function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: n
   if (f === 0 && p === 0) {
     return vma.vm_file === null ? do_anonymous_page(k, vma, addr, flags, i) : do_fault(k, vma, addr, flags, i);
   }
-  if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
-    // do_swap_page: no swap device exists yet, so a swap entry here means a model bug or a
-    // later issue's state; report it as the kernel reports an unreadable swap page.
-    return VM_FAULT_SIGBUS;
-  }
+  if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) return do_swap_page(k, vma, addr, flags, i);
   if ((flags & FAULT_FLAG_WRITE) !== 0) {
     if ((f & _PAGE_RW) === 0) return do_wp_page(k, vma, addr, flags, i);
     pool.ent_flags[i] = pte_mkdirty(f) | _PAGE_ACCESSED;
@@ -330,6 +336,108 @@ function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: n
   }
   pool.ent_flags[i] = f | _PAGE_ACCESSED;
   return 0;
+}
+
+/**
+ * Should a swapped-in page leave the swap cache at once? When swap is half full, the VMA or page
+ * is mlocked (it will never be swapped out again soon), or a write fault would otherwise find
+ * the cache's reference in the way of reusing the page.
+ * @kernel mm/memory.c should_try_to_free_swap
+ */
+function should_try_to_free_swap(k: Kernel, pfn: number, vma: vm_area_struct, flags: number): boolean {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & F(PG_swapcache)) === 0) return false;
+  if (vm_swap_full(k) || (vma.vm_flags & VM_LOCKED) !== 0 || (mem.flags[pfn] & F(PG_mlocked)) !== 0) return true;
+  return (flags & FAULT_FLAG_WRITE) !== 0 && mem._refcount[pfn] === 2;
+}
+
+/**
+ * A fault on a swap PTE: find the page in the swap cache (a minor fault, maybe a readahead hit)
+ * or read it, with readahead, from the swap device (a major fault: PGMAJFAULT). If the read is
+ * still in flight the task waits for it (the wait goes to k.stall_ns) and, on a first attempt
+ * that may retry, returns VM_FAULT_RETRY so the fault is taken again as 6.1's
+ * folio_lock_or_retry does. Then the entry's reference goes (swap_free), the swap cache copy too
+ * when should_try_to_free_swap says so, MM_SWAPENTS becomes MM_ANONPAGES, and the page is mapped
+ * — writable at once for a write fault when it is certainly exclusive (the swap PTE said so, or
+ * ours is its only reference), else through do_wp_page.
+ * Simplified: no SWP_SYNCHRONOUS_IO devices (zram) and so no swapcache-skipping path, no KSM
+ * copy, no uffd-wp bit, no hwpoison or migration entries.
+ * @kernel mm/memory.c do_swap_page
+ * @kernel mm/filemap.c __folio_lock_or_retry
+ */
+function do_swap_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  const pool = pgtablePool(k);
+  const orig_f = pool.ent_flags[i];
+  const orig_p = pool.ent_pfn[i];
+  const entry = pte_to_swp_entry(orig_f, orig_p);
+  // get_swap_device: an entry of no swap area is a bad PTE; the kernel prints it and the access
+  // faults again forever, which the model reports as SIGBUS instead.
+  const si = get_swap_device(k, entry);
+  if (si === null) return VM_FAULT_SIGBUS;
+  let ret = 0;
+  const mem = k.mem_map;
+  let page = swap_cache_get_folio(k, entry, vma, addr);
+  if (page === NO_PFN) {
+    page = swapin_readahead(k, entry, GFP_HIGHUSER_MOVABLE, vma, addr);
+    if (page === NO_PFN) {
+      // Back out if the PTE changed meanwhile (it cannot, single-threaded): out of memory.
+      return pool.ent_flags[i] === orig_f && pool.ent_pfn[i] === orig_p ? VM_FAULT_OOM : 0;
+    }
+    // Had to read the page from swap: a major fault.
+    ret = VM_FAULT_MAJOR;
+    k.vm_events[PGMAJFAULT]++;
+  }
+  // folio_lock_or_retry: a page still being read is waited for; on a first attempt that may
+  // retry, the fault then starts over (with FAULT_FLAG_TRIED) instead of taking the lock.
+  if ((mem.flags[page] & F(PG_locked)) !== 0) {
+    folio_wait_locked(k, page);
+    if ((flags & (FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_TRIED)) === FAULT_FLAG_ALLOW_RETRY) {
+      put_page(k, page);
+      return ret | VM_FAULT_RETRY;
+    }
+  }
+  mem.flags[page] |= F(PG_locked);
+  // The page may have left the swap cache, or been reused for another entry, while we waited.
+  if ((mem.flags[page] & F(PG_swapcache)) === 0 || mem.private[page] !== entry) return swap_out_page(k, page, ret);
+  // Mapping it writable needs the refcount to tell: take the LRU batch's reference out first.
+  if ((flags & FAULT_FLAG_WRITE) !== 0 && (mem.flags[page] & F(PG_lru)) === 0) lru_add_drain(k);
+  if (pool.ent_flags[i] !== orig_f || pool.ent_pfn[i] !== orig_p) return swap_out_page(k, page, ret);
+  if ((mem.flags[page] & F(PG_uptodate)) === 0) return swap_out_page(k, page, VM_FAULT_SIGBUS);
+  if (PageAnon(k, page) && PageAnonExclusive(k, page)) throw new KernelBug("do_swap_page: swap PTE of an exclusive page", { pfn: page });
+  let exclusive = pte_swp_exclusive(orig_f);
+  // Devices that need stable pages under writeback may not have it written while mapped writable.
+  if (exclusive && (mem.flags[page] & F(PG_writeback)) !== 0 && (si.flags & SWP_STABLE_WRITES) !== 0) exclusive = false;
+  swap_free(k, entry);
+  if (should_try_to_free_swap(k, page, vma, flags)) folio_free_swap(k, page);
+  const rss = vma.vm_mm.rss_stat;
+  rss[MM_ANONPAGES]++;
+  rss[MM_SWAPENTS]--;
+  let pte = vma.vm_page_prot;
+  let rmap_exclusive = false;
+  if (exclusive || mem._refcount[page] === 1) {
+    if ((flags & FAULT_FLAG_WRITE) !== 0) {
+      pte = maybe_mkwrite(pte_mkdirty(pte), vma);
+      flags &= ~FAULT_FLAG_WRITE;
+      ret |= VM_FAULT_WRITE;
+    }
+    rmap_exclusive = true;
+  }
+  if (pte_swp_soft_dirty(orig_f)) pte |= _PAGE_SOFT_DIRTY;
+  page_add_anon_rmap(k, page, vma, addr, rmap_exclusive);
+  set_pte_at(pool, i, page, pte);
+  mem.flags[page] &= ~F(PG_locked);
+  if ((flags & FAULT_FLAG_WRITE) !== 0) {
+    ret |= do_wp_page(k, vma, addr, flags, i);
+    if ((ret & VM_FAULT_ERROR) !== 0) ret &= VM_FAULT_ERROR;
+  }
+  return ret;
+}
+
+/** do_swap_page's out_page / out_nomap: unlock and drop the lookup's reference. */
+function swap_out_page(k: Kernel, page: number, ret: number): number {
+  k.mem_map.flags[page] &= ~F(PG_locked);
+  put_page(k, page);
+  return ret;
 }
 
 /**
@@ -407,7 +515,8 @@ function wp_can_reuse_anon_page(k: Kernel, page: number): boolean {
   if ((mem.flags[page] & F(PG_lru)) === 0) lru_add_drain(k);
   const swapcache = (mem.flags[page] & F(PG_swapcache)) !== 0 ? 1 : 0;
   if (mem._refcount[page] > 1 + swapcache) return false;
-  if (swapcache) return false; // SWAPCACHE-REUSE: folio_free_swap once swapfile.ts lands
+  if ((mem.flags[page] & F(PG_locked)) !== 0) return false; // folio_trylock failed
+  if (swapcache) folio_free_swap(k, page);
   return mem._refcount[page] === 1;
 }
 
@@ -690,7 +799,13 @@ function do_user_addr_fault(
   let flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
   if ((error_code & X86_PF_WRITE) !== 0) flags |= FAULT_FLAG_WRITE;
   if ((error_code & X86_PF_INSTR) !== 0) flags |= FAULT_FLAG_INSTRUCTION;
-  outcome.ret = handle_mm_fault(k, t, vma, addr, flags);
+  let ret = handle_mm_fault(k, t, vma, addr, flags);
+  // The fault dropped the lock to wait for I/O (do_swap_page): take it again, marked tried.
+  while ((ret & VM_FAULT_RETRY) !== 0) {
+    flags |= FAULT_FLAG_TRIED;
+    ret = handle_mm_fault(k, t, vma, addr, flags);
+  }
+  outcome.ret = ret;
   return vma;
 }
 
@@ -706,9 +821,14 @@ function fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: nu
   let flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
   if ((error_code & X86_PF_WRITE) !== 0) flags |= FAULT_FLAG_WRITE;
   if ((error_code & X86_PF_INSTR) !== 0) flags |= FAULT_FLAG_INSTRUCTION;
-  k.vm_events[PGFAULT]++;
-  const ret = handle_pte_fault(k, vma, addr, flags, i);
-  if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
+  let ret: number;
+  for (;;) {
+    k.vm_events[PGFAULT]++;
+    ret = handle_pte_fault(k, vma, addr, flags, i);
+    if ((ret & VM_FAULT_RETRY) === 0) break;
+    flags |= FAULT_FLAG_TRIED; // do_user_addr_fault's retry
+  }
+  if ((ret & VM_FAULT_ERROR) === 0) {
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
     else t.min_flt++;
   }
@@ -1040,8 +1160,9 @@ function stop(
 
 /**
  * Clears every PTE of [start, end) in one VMA: drops rss, rmap and the mapping's reference, and
- * moves dirty bits of file PTEs to their pages. Swap entries are dropped from MM_SWAPENTS.
+ * moves dirty bits of file PTEs to their pages. Swap entries are dropped from MM_SWAPENTS and their slots freed (free_swap_and_cache).
  * @kernel mm/memory.c unmap_single_vma, zap_pmd_range, zap_pte_range
+ * @kernel mm/swap_state.c free_pages_and_swap_cache
  */
 export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, end: number): void {
   const s = Math.max(start, vma.vm_start);
@@ -1068,8 +1189,9 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
         pool.ent_pfn[i] = 0;
         pool.tbl_used[table]--;
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
-          // A swap entry: free_swap_and_cache belongs to the swap issue.
+          // A genuine swap entry, hence a private anonymous page: drop the entry's reference.
           rss[MM_SWAPENTS]--;
+          if (!free_swap_and_cache(k, pte_to_swp_entry(f, p))) throw new KernelBug("zap_pte_range: bad swap PTE", { flags: f, offset: p });
           continue;
         }
         if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
@@ -1077,8 +1199,11 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           // The common anonymous case of mm_counter + page_remove_rmap, inlined for exit's speed.
           rss[MM_ANONPAGES]--;
           const left = --mem.mapcount[p];
-          if (left === 0) mod_page_node_state(k, p, NR_ANON_MAPPED, -1);
-          else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
+          if (left === 0) {
+            mod_page_node_state(k, p, NR_ANON_MAPPED, -1);
+            // free_pages_and_swap_cache: an unmapped swap-cache page gives its slot back now.
+            if ((mem.flags[p] & F(PG_swapcache)) !== 0) free_swap_cache(k, p);
+          } else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
         } else {
           if ((f & _PAGE_DIRTY) !== 0) mem.flags[p] |= F(PG_dirty);
           // zap_pte_range: a young file PTE counts as a use (mark_page_accessed) unless VM_SEQ_READ.
@@ -1194,7 +1319,12 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
         if (f === 0 && p === 0) continue;
         added++;
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
-          // copy_nonpresent_pte: the swap issue adds swap_duplicate.
+          // copy_nonpresent_pte: one more reference to the entry, which both sides now share.
+          if (swap_duplicate(k, pte_to_swp_entry(f, p)) < 0) return -errnoValues.EIO;
+          if (pte_swp_exclusive(f)) {
+            f = pte_swp_clear_exclusive(f);
+            ef[sb + j] = f;
+          }
           drss[MM_SWAPENTS]++;
         } else if ((f & _PAGE_SPECIAL) === 0) {
           refcount[p]++;

@@ -1,0 +1,175 @@
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { procRead } from "../fs/proc/root.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { spawnProcess } from "../sim/process.js";
+import { F, PG_dirty, PG_swapcache } from "./memmap.js";
+import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
+import { follow_pte } from "./memory.js";
+import { swap_io_run } from "./page_io.js";
+import { add_to_swap, get_shadow_from_swap_cache, lookup_swap_cache_pfn, __swapin_nr_pages } from "./swap_state.js";
+import { swapState, swp_swapcount, sys_swapoff, sys_swapon } from "./swapfile.js";
+import { evict } from "./swapfile.testutil.js";
+import { swp_offset } from "./swapops.js";
+import { lru_add_drain } from "./swap.js";
+import { global_node_page_state } from "./vmstat.js";
+import { NR_SWAPCACHE, PGFAULT, PGMAJFAULT, PSWPIN, PSWPOUT, SWAP_RA, SWAP_RA_HIT } from "./vmstat_items.js";
+
+const MiB = 1 << 20;
+
+function setup(opts: { rotational?: boolean; pages?: number } = {}) {
+  const k = start_kernel({ memory: 256 * MiB });
+  const root = k.tasks.init;
+  expect(sys_swapon(k, root, "/dev/vda", { size: 64 * MiB, rotational: opts.rotational })).toBe(0);
+  const p = spawnProcess(k, { comm: "swapper", image: null });
+  const n = opts.pages ?? 16;
+  const a = p.mmap(n * 4096, { prot: "rw", flags: "private|anonymous" });
+  p.write(a, n * 4096);
+  lru_add_drain(k);
+  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, p.mm!, a + i * 4096)!.pfn);
+  const check = () => {
+    check_swap_invariants(k);
+    checkMm(k);
+  };
+  return { k, root, p, a, pfns, check };
+}
+
+describe("the swap cache", () => {
+  it("add_to_swap gives a page a slot, PG_swapcache, private = entry, a reference and SwapCached", () => {
+    const { k, pfns, check } = setup();
+    const pfn = pfns[0];
+    const ref = k.mem_map._refcount[pfn];
+    k.mem_map.flags[pfn] |= 1; // PG_locked, as shrink_folio_list holds it
+    expect(add_to_swap(k, pfn)).toBe(true);
+    k.mem_map.flags[pfn] &= ~1;
+    const entry = k.mem_map.private[pfn];
+    expect(swp_offset(entry)).toBe(1);
+    expect(k.mem_map.flags[pfn] & F(PG_swapcache)).not.toBe(0);
+    expect(k.mem_map.flags[pfn] & F(PG_dirty)).not.toBe(0);
+    expect(k.mem_map._refcount[pfn]).toBe(ref + 1);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(pfn);
+    expect(global_node_page_state(k, NR_SWAPCACHE)).toBe(1);
+    expect(procRead(k, "/proc/meminfo")).toMatch(/SwapCached:\s+4 kB/);
+    check();
+  });
+
+  it("keeps the shadow an evicted page leaves, until the slot is freed", () => {
+    const { k, p, a, pfns, check } = setup({ pages: 1 });
+    const entry = evict(k, pfns[0], 12345);
+    expect(get_shadow_from_swap_cache(k, entry)).toBe(12345);
+    check();
+    p.munmap(a, 4096);
+    expect(get_shadow_from_swap_cache(k, entry)).toBe(0);
+    expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+    check();
+  });
+});
+
+describe("do_swap_page", () => {
+  it("reads a swapped page back with cluster readahead: a major fault that waits, retries, and maps it", () => {
+    const { k, p, a, pfns, check } = setup();
+    for (const pfn of pfns) evict(k, pfn);
+    check();
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(16);
+    expect(k.vm_events[PSWPOUT]).toBe(16);
+    const ev0 = Float64Array.from(k.vm_events);
+    const maj0 = p.task.maj_flt;
+    k.stall_ns = 0;
+    p.read(a, 4096);
+    // swapin_readahead_hits starts at 4: 4 + 2 → 8 pages, the aligned block 0..7 minus the header.
+    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(7);
+    expect(k.vm_events[SWAP_RA] - ev0[SWAP_RA]).toBe(6);
+    expect(k.vm_events[PGMAJFAULT] - ev0[PGMAJFAULT]).toBe(1);
+    // folio_lock_or_retry: the first attempt waits for the read and retries; two PGFAULTs, one maj_flt.
+    expect(k.vm_events[PGFAULT] - ev0[PGFAULT]).toBe(2);
+    expect(p.task.maj_flt - maj0).toBe(1);
+    // The faulting page was the first request on an idle device: 100 µs + 4096 B at 1 GB/s.
+    expect(k.stall_ns).toBe(100_000 + 4096);
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(15);
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(1);
+    check();
+    // The next page was read ahead: a swap-cache hit (SWAP_RA_HIT), still in flight, so it waits too.
+    p.read(a + 4096, 4096);
+    expect(k.vm_events[SWAP_RA_HIT] - ev0[SWAP_RA_HIT]).toBe(1);
+    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(7);
+    expect(k.stall_ns).toBe(100_000 + 4096 + 100_000 + 2 * 4096);
+    k.now_ns += 1e6;
+    swap_io_run(k);
+    const maj1 = p.task.maj_flt;
+    p.read(a + 2 * 4096, 4096); // read ahead and completed: a minor fault
+    expect(p.task.maj_flt).toBe(maj1);
+    check();
+  });
+
+  it("maps a write fault on an exclusive swap entry writable and frees the slot", () => {
+    const { k, p, a, pfns, check } = setup({ pages: 1 });
+    const entry = evict(k, pfns[0]);
+    p.write(a, 4096);
+    const pte = follow_pte(k, p.mm!, a)!;
+    expect(pte.flags & 0x2).toBe(0x2); // _PAGE_RW
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+    expect(swp_swapcount(k, entry)).toBe(0);
+    expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+    check();
+  });
+
+  it("shares a swap entry across fork (no longer exclusive) and frees it when both are gone", () => {
+    const { k, p, a, pfns, check } = setup({ pages: 1 });
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    expect(swp_swapcount(k, entry)).toBe(2);
+    expect(follow_pte(k, p.mm!, a)!.flags & 0x80).toBe(0); // _PAGE_SWP_EXCLUSIVE cleared
+    expect(c.mm!.rss_stat[MM_SWAPENTS]).toBe(1);
+    check();
+    c.read(a, 4096);
+    expect(swp_swapcount(k, entry)).toBe(1);
+    expect(lookup_swap_cache_pfn(k, entry)).not.toBe(-1);
+    check();
+    p.exit();
+    check();
+    c.exit();
+    check();
+    expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+    expect(global_node_page_state(k, NR_SWAPCACHE)).toBe(0);
+  });
+
+  it("uses VMA readahead when every area is an SSD", () => {
+    const { k, p, a, pfns, check } = setup({ rotational: false, pages: 8 });
+    for (const pfn of pfns) evict(k, pfn);
+    const ev0 = Float64Array.from(k.vm_events);
+    p.read(a, 4096); // no history: a window of 1
+    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(1);
+    p.read(a + 4096, 4096); // the next page: a window of 2 forward
+    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(3);
+    expect(k.vm_events[SWAP_RA] - ev0[SWAP_RA]).toBe(1);
+    check();
+  });
+});
+
+describe("swapoff", () => {
+  it("brings every swapped page back before the area goes", () => {
+    const { k, root, p, a, pfns, check } = setup({ pages: 8 });
+    for (const pfn of pfns) evict(k, pfn);
+    expect(sys_swapoff(k, root, "/dev/vda")).toBe(0);
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(0);
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(k.total_swap_pages).toBe(0);
+    expect(procRead(k, "/proc/swaps")).toBe("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    expect(swapState(k).swap_avail_head.length).toBe(0);
+    check();
+    const r = p.read(a, 8 * 4096);
+    expect(r.majflt).toBe(0);
+  });
+});
+
+describe("__swapin_nr_pages", () => {
+  it("sizes the window from hits, adjacency and the previous window", () => {
+    expect(__swapin_nr_pages(40, 41, 0, 8, 0)).toBe(2);
+    expect(__swapin_nr_pages(40, 50, 0, 8, 0)).toBe(1);
+    expect(__swapin_nr_pages(40, 50, 3, 8, 0)).toBe(8);
+    expect(__swapin_nr_pages(40, 50, 1, 8, 0)).toBe(4);
+    expect(__swapin_nr_pages(40, 50, 0, 8, 8)).toBe(4);
+    expect(__swapin_nr_pages(40, 50, 9, 8, 0)).toBe(8);
+  });
+});
