@@ -13,7 +13,9 @@ import "../fs/proc/array.js";
 import "../fs/proc/task_mmu.js";
 import type { ThpMode } from "../mm/huge_memory.js";
 import { parseDuration } from "./duration.js";
-import { spawnProcess, type Process, type SpawnOptions } from "./process.js";
+import { spawnProcess, type Process, type SpawnOptions, type SwaponOptions, toSwapAreaConfig } from "./process.js";
+import { sys_swapon } from "../mm/swapfile.js";
+import { Errno, errnoName } from "../kernel/errno.js";
 import { parseSize } from "./size.js";
 
 /** A NUMA node as a user describes it. */
@@ -45,6 +47,17 @@ export interface MachineConfig {
   sysctl?: Record<string, string | number | number[]>;
   /** Seed of the machine's PRNG. Default 1. */
   seed?: number;
+  /**
+   * Swap areas enabled at boot, as an init script's swapon would: one or several, each a size
+   * and options; paths default to /dev/vda, /dev/vdb, … Example: `{ size: "512M" }` is w5's.
+   */
+  swap?: SwapAreaSpec | SwapAreaSpec[];
+}
+
+/** A swap area in MachineConfig: swapon's options and the device path. */
+export interface SwapAreaSpec extends SwaponOptions {
+  /** Default /dev/vda for the first area, /dev/vdb for the second, … */
+  path?: string;
 }
 
 export class Machine {
@@ -58,13 +71,19 @@ export class Machine {
    * @example
    * const m = Machine.boot({ memory: "1G", cpus: 2 });
    * m.read("/proc/buddyinfo");
-   * @throws RangeError for a bad size or count, Errno for a rejected sysctl value.
+   * @throws RangeError for a bad size or count, Errno for a rejected sysctl value or swap area.
    */
   static boot(config: MachineConfig = {}): Machine {
     const m = new Machine(start_kernel(toBootParams(config)));
     for (const [key, value] of Object.entries(config.sysctl ?? {})) {
       m.write(sysctlPath(key), Array.isArray(value) ? value.join(" ") : String(value));
     }
+    const areas = config.swap === undefined ? [] : Array.isArray(config.swap) ? config.swap : [config.swap];
+    areas.forEach((a, n) => {
+      const path = a.path ?? `/dev/vd${String.fromCharCode(97 + n)}`;
+      const ret = sys_swapon(m.kernel, m.kernel.tasks.init, path, toSwapAreaConfig(a));
+      if (ret < 0) throw new Errno(errnoName(ret) ?? "EINVAL", "swapon", path);
+    });
     return m;
   }
 

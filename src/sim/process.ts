@@ -25,6 +25,9 @@ import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../mm/memory.js";
 import type { file, mm_struct } from "../mm/mm_types.js";
 import { do_madvise } from "../mm/madvise.js";
+import { type SwapAreaConfig, sys_swapoff, sys_swapon } from "../mm/swapfile.js";
+import { parseDuration } from "./duration.js";
+import { parseSize } from "./size.js";
 import {
   MADV_COLD,
   MADV_DODUMP,
@@ -242,6 +245,33 @@ export interface SpawnOptions {
   randomize?: boolean;
   /** Resource limits in bytes (Infinity for unlimited). */
   rlimits?: { stack?: number; memlock?: number; as?: number; data?: number };
+}
+
+/** A swap area as swapon takes it. */
+export interface SwaponOptions {
+  /** Size of the device or file: bytes or a size string ("512M"). The first page is the header. */
+  size: number | string;
+  /** Priority 0..32767; default the kernel's next negative one (-2, -3, …). */
+  priority?: number;
+  /** "partition" (a block device, the default) or "file", as /proc/swaps shows it. */
+  kind?: "partition" | "file";
+  /** false for an SSD (cluster allocation, VMA readahead); default true, like w5's virtio disk. */
+  rotational?: boolean;
+  /** Per-request device latency: nanoseconds or a duration string ("100us"). Default 100 µs. */
+  latency?: number | string;
+  /** Device transfer rate in bytes per second (or a size string per second, "1G"). Default 1 GB/s. */
+  bandwidth?: number | string;
+}
+
+/** Turns user units into the kernel's swapon parameters. */
+export function toSwapAreaConfig(o: SwaponOptions): SwapAreaConfig {
+  const cfg: SwapAreaConfig = { size: parseSize(o.size) };
+  if (o.priority !== undefined) cfg.priority = o.priority;
+  if (o.kind !== undefined) cfg.kind = o.kind;
+  if (o.rotational !== undefined) cfg.rotational = o.rotational;
+  if (o.latency !== undefined) cfg.latency = parseDuration(o.latency);
+  if (o.bandwidth !== undefined) cfg.bandwidth = parseSize(o.bandwidth);
+  return cfg;
 }
 
 /** What a touch did (faults counted, pages accessed). */
@@ -464,6 +494,24 @@ export class Process {
 
   get oomScoreAdj(): number {
     return this.task.signal.oom_score_adj;
+  }
+
+  /**
+   * swapon(2): makes a swap area of `opts.size` (bytes or a size string) at `path` — the model
+   * creates the device or file and enables it, as mkswap + swapon would. Throws Errno: EPERM
+   * unless root (or with MAX_SWAPFILES areas on), EBUSY for a path already swapped on, EINVAL
+   * for a bad size or priority.
+   * @example p.swapon("/dev/vda", { size: "512M" }); // priority -2, as 6.1 gives the first area
+   */
+  swapon(path: string, opts: SwaponOptions): void {
+    this.enter("swapon");
+    check(sys_swapon(this.k, this.task, path, toSwapAreaConfig(opts)), "swapon");
+  }
+
+  /** swapoff(2): swaps everything in the area back in, then removes it. Throws EPERM, EINVAL, ENOMEM. */
+  swapoff(path: string): void {
+    this.enter("swapoff");
+    check(sys_swapoff(this.k, this.task, path), "swapoff");
   }
 
   /** setrlimit(2) for the memory limits, in bytes. */
