@@ -6,8 +6,8 @@
  * const m = Machine.boot({ memory: "1G" });
  * console.log(m.read("/proc/meminfo"));
  */
-export { Machine, sysctlPath, type MachineConfig, type NodeConfig } from "../sim/machine.js";
-export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type TouchResult } from "../sim/process.js";
+export { Machine, sysctlPath, type MachineConfig, type NodeConfig, type SwapAreaSpec } from "../sim/machine.js";
+export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type SwaponOptions, type TouchResult } from "../sim/process.js";
 export { Errno, type ErrnoName } from "../kernel/errno.js";
 export { KernelBug } from "../kernel/bug.js";
 export { KernelPanic } from "../mm/oom_kill.js";
