@@ -619,6 +619,37 @@ function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number
       const name = str(r, a.value, ap);
       return withCap({ ...common, kind: "wait", process: name });
     }
+    case "swapon": {
+      const b = body(STEP_KINDS.swapon.keys);
+      const pe = get(b, "path") as MapEntry;
+      const dev = str(r, pe.value, `${ap}.path`);
+      if (!dev.startsWith("/")) r.fail(pe.value, `${ap}.path`, `expected an absolute path such as /dev/vda or /swapfile, got "${dev}"`);
+      // mkswap needs 10 pages; swap offsets here reach 2^26 pages (256G per area).
+      const sz = size(r, (get(b, "size") as MapEntry).value, `${ap}.size`, 256 * 2 ** 30);
+      if (sz < 10 * PAGE) r.fail((get(b, "size") as MapEntry).value, `${ap}.size`, "a swap area needs at least 10 pages (40K), as mkswap says");
+      const pre = get(b, "priority");
+      const te = get(b, "type");
+      const ro = get(b, "rotational");
+      const le = get(b, "latency");
+      const be = get(b, "bandwidth");
+      const bw = be ? size(r, be.value, `${ap}.bandwidth`, 2 ** 50) : undefined;
+      return withCap({
+        ...common,
+        kind: "swapon",
+        path: dev,
+        size: sz,
+        type: te ? oneOf(r, te.value, `${ap}.type`, ["partition", "file"] as const) : "partition",
+        rotational: ro ? bool(r, ro.value, `${ap}.rotational`) : true,
+        ...(pre ? { priority: int(r, pre.value, `${ap}.priority`, 0, 32767) } : {}),
+        ...(le ? { latency: duration(r, le.value, `${ap}.latency`) } : {}),
+        ...(bw !== undefined ? { bandwidth: bw } : {}),
+      });
+    }
+    case "swapoff": {
+      const dev = str(r, a.value, ap);
+      if (!dev.startsWith("/")) r.fail(a.value, ap, `expected the swap area's path such as /dev/vda, got "${dev}"`);
+      return withCap({ ...common, kind: "swapoff", path: dev });
+    }
   }
   return r.fail(a.keyNode, ap, "unknown step");
 }

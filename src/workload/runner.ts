@@ -358,6 +358,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     oom_score_adj: "__set_oom_adj(), fs/proc/base.c",
     write: "proc_sys_call_handler(), fs/proc/proc_sysctl.c",
     sysctl: "proc_sys_call_handler(), fs/proc/proc_sysctl.c",
+    swapon: "sys_swapon(), mm/swapfile.c",
+    swapoff: "sys_swapoff(), mm/swapfile.c",
   };
 
   const readFile = (p: Proc | null, path: string): string => {
@@ -591,6 +593,18 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
         m.write(sysctlPath(s.key), s.value);
         note("sysctl", `sysctl ${s.key}=${s.value}`);
         return;
+      case "swapon":
+        spend(COST.proc_file_ns);
+        proc.swapon(s.path, { size: s.size, priority: s.priority, kind: s.type, rotational: s.rotational, latency: s.latency, bandwidth: s.bandwidth });
+        note("swapon", `swapon ${s.path} (${s.size / 1024}k${s.priority !== undefined ? `, priority ${s.priority}` : ""})`);
+        return;
+      case "swapoff": {
+        const t0 = k.now_ns;
+        spend(COST.proc_file_ns);
+        proc.swapoff(s.path);
+        note("swapoff", `swapoff ${s.path} in ${fmtNs(k.now_ns - t0)}`);
+        return;
+      }
       case "capture_only":
         return;
       case "wait": {

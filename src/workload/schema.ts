@@ -100,7 +100,22 @@ export type Step =
   | (StepBase & { kind: "write"; path: string; value: string })
   | (StepBase & { kind: "sysctl"; key: string; value: string })
   | (StepBase & { kind: "capture_only" })
-  | (StepBase & { kind: "wait"; process: string });
+  | (StepBase & { kind: "wait"; process: string })
+  | (StepBase & {
+      kind: "swapon";
+      /** Device or file path, as /proc/swaps shows it. */
+      path: string;
+      /** Bytes. */
+      size: number;
+      priority?: number;
+      type: "partition" | "file";
+      rotational: boolean;
+      /** ns */
+      latency?: number;
+      /** bytes per second */
+      bandwidth?: number;
+    })
+  | (StepBase & { kind: "swapoff"; path: string });
 
 export type StepKind = Step["kind"];
 
@@ -186,6 +201,12 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
   sysctl: { keys: [], required: [], doc: "sysctl -w: { vm.overcommit_memory: 2 }" },
   capture: { keys: ["label", "path"], required: ["label", "path"], doc: "capture a file under a label now (or a list of them)" },
   wait: { keys: [], required: [], doc: "wait until the named process (often a forked child) has exited" },
+  swapon: {
+    keys: ["path", "size", "priority", "type", "rotational", "latency", "bandwidth"],
+    required: ["path", "size"],
+    doc: "create and enable a swap area (mkswap + swapon): size, priority, type partition|file, rotational, latency, bandwidth",
+  },
+  swapoff: { keys: [], required: [], doc: "swap everything in the area back in and disable it: swapoff: /dev/vda" },
 };
 
 /** Keys any step may carry beside its action key. */
