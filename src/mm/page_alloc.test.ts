@@ -179,6 +179,16 @@ describe("per-cpu pagesets", () => {
     checkBuddy(k);
   });
 
+  it("checks a page when rmqueue_bulk puts it on a pcp list (check_pcp_refill, Debian has no DEBUG_VM)", () => {
+    const k = makeTestMachine();
+    const pcp = k.zones[ZONE_DMA32].per_cpu_pageset[0];
+    const p = alloc_pages(k, GFP_KERNEL, 0);
+    while (pcp.count > 0) alloc_pages(k, GFP_KERNEL, 0);
+    // The next refill continues in physical order from p + batch: make that page look mapped.
+    k.mem_map.mapcount[p + pcp.batch] = 1;
+    expect(() => alloc_pages(k, GFP_KERNEL, 0)).toThrow(/bad page state at pcp refill/);
+  });
+
   it("keeps freed pages on the pcp list until high, then spills a batch to the buddy lists", () => {
     const k = makeTestMachine();
     const z = k.zones[ZONE_DMA32];

@@ -84,6 +84,8 @@ import {
   GFP_MOVABLE_MASK,
   GFP_MOVABLE_SHIFT,
   GFP_USER,
+  GFP_ZONE_TABLE,
+  GFP_ZONEMASK,
   show_gfp_flags,
 } from "./gfp.js";
 import { F, PG_active, PG_buddy, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
@@ -205,6 +207,17 @@ const NUMA_HIT_ = 0;
 const NUMA_LOCAL_ = 4;
 const NUMA_OTHER_ = 5;
 const ZONE_BOOSTED_WATERMARK_MASK = 1 << 0;
+const ZONE_RECLAIM_ACTIVE_MASK = 1 << 1;
+const NO_PFN_ = -1;
+const pageblock_order_ = 9;
+const MAX_ORDER_NR_PAGES_ = 1 << 10;
+/** pageblock_zone's mark for a pageblock in no zone (a hole). */
+const NO_ZONE_ = 255;
+const GFP_ZONEMASK_ = 0x0f;
+const GFP_ZONES_SHIFT_ = 2;
+const GFP_ZONES_MASK_ = (1 << GFP_ZONES_SHIFT_) - 1;
+/** GFP_ZONE_TABLE (gfp.ts) as a literal: 2 bits per zone-modifier combination. */
+const GFP_ZONE_TABLE_ = 0x1320122;
 // The literals must stay equal to the names they stand for: checked once at load.
 BUG_ON(
   __GFP_THISNODE_ !== __GFP_THISNODE ||
@@ -218,7 +231,15 @@ BUG_ON(
     NUMA_HIT_ !== NUMA_HIT ||
     NUMA_LOCAL_ !== NUMA_LOCAL ||
     NUMA_OTHER_ !== NUMA_OTHER ||
-    ZONE_BOOSTED_WATERMARK_MASK !== 1 << ZONE_BOOSTED_WATERMARK,
+    ZONE_BOOSTED_WATERMARK_MASK !== 1 << ZONE_BOOSTED_WATERMARK ||
+    ZONE_RECLAIM_ACTIVE_MASK !== 1 << ZONE_RECLAIM_ACTIVE ||
+    NO_PFN_ !== NO_PFN ||
+    pageblock_order_ !== pageblock_order ||
+    MAX_ORDER_NR_PAGES_ !== 1 << (MAX_ORDER - 1) ||
+    GFP_ZONEMASK_ !== GFP_ZONEMASK ||
+    GFP_ZONE_TABLE_ !== GFP_ZONE_TABLE ||
+    // every zone-modifier combination decodes as gfp_zone does
+    [...Array(16).keys()].some((g) => ((GFP_ZONE_TABLE_ >>> (g * GFP_ZONES_SHIFT_)) & GFP_ZONES_MASK_) !== gfp_zone(g)),
   "page_alloc: a hot-path literal differs from its kernel constant",
 );
 
@@ -798,11 +819,17 @@ export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number
  * @kernel mm/page_alloc.c rmqueue_bulk
  */
 function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per_cpu_pages, pindex: number, migratetype: number, alloc_flags: number): number {
-  const lru = k.mem_map.lru;
+  const mm = k.mem_map;
+  const lru = mm.lru;
   let i = 0;
   for (; i < count; ++i) {
     const pfn = __rmqueue(k, z, order, migratetype, alloc_flags);
     if (pfn === NO_PFN) break;
+    // check_pcp_refill: without CONFIG_DEBUG_VM (Debian's config) a page is checked when it joins
+    // a pcp list, not when it leaves one, which is what lets rmqueue_pcplist_fast skip the check.
+    if (mm.flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
+      throw new KernelBug("bad page state at pcp refill", { pfn, order, flags: mm.flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
+    }
     lru.list_add_tail(pcp.lists, pindex, pfn);
   }
   z.vm_stat[NR_FREE_PAGES] -= i << order;
@@ -1015,24 +1042,43 @@ export function free_unref_page(k: Kernel, pfn: number, order: number): void {
  */
 function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const mm = k.mem_map;
-  const zi = mm.pageblock_zone[pfn >>> pageblock_order];
-  if (zi === 255) return false;
+  const block = pfn >>> pageblock_order_;
+  const zi = mm.pageblock_zone[block];
+  if (zi === NO_ZONE_) return false;
   const z = k.zones[zi];
   const pcp = z.per_cpu_pageset[k.cpu];
   if (pcp === undefined) return false;
-  if (mm.flags[pfn] !== 0 || mm.mapcount[pfn] !== 0) return false;
+  if ((mm.flags[pfn] | mm.mapcount[pfn]) !== 0) return false;
   // A deferred block's head looks clean: let the general path report the double free.
-  if ((pfn & (MAX_ORDER_NR_PAGES - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
-  const migratetype = mm.pageblock_mt[pfn >>> pageblock_order];
+  if ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
+  const migratetype = mm.pageblock_mt[block];
   if (migratetype >= MIGRATE_PCPTYPES_) return false;
   if (k.trace.active) trace_mm_page_free(k, pfn, 0);
   mm.mapping[pfn] = 0;
   mm.index[pfn] = migratetype;
   k.vm_events[PGFREE_] += 1;
-  mm.lru.list_add(pcp.lists, migratetype, pfn);
-  pcp.count += 1;
-  const high = nr_pcp_high(pcp, z, false);
-  if (pcp.count >= high) free_pcppages_bulk(k, z, nr_pcp_free(pcp, high, pcp.batch, false), pcp, migratetype);
+  // list_add at the head of the order-0 list (pindex == migratetype), written out.
+  const lists = pcp.lists;
+  const next = mm.lru.next;
+  const prev = mm.lru.prev;
+  const first = lists[migratetype];
+  if (first === NO_PFN_) {
+    next[pfn] = pfn;
+    prev[pfn] = pfn;
+  } else {
+    const last = prev[first];
+    next[pfn] = first;
+    prev[pfn] = last;
+    next[last] = pfn;
+    prev[first] = pfn;
+  }
+  lists[migratetype] = pfn;
+  const count = pcp.count + 1;
+  pcp.count = count;
+  // nr_pcp_high(pcp, z, false): high, or batch * 4 while kswapd reclaims the zone.
+  let high = pcp.high;
+  if (high !== 0 && (z.flags & ZONE_RECLAIM_ACTIVE_MASK) !== 0) high = Math.min(pcp.batch << 2, high);
+  if (count >= high) free_pcppages_bulk(k, z, nr_pcp_free(pcp, high, pcp.batch, false), pcp, migratetype);
   return true;
 }
 
@@ -1050,12 +1096,11 @@ function free_the_page(k: Kernel, pfn: number, order: number): void {
  */
 export function __free_pages(k: Kernel, pfn: number, order: number): void {
   const mm = k.mem_map;
-  const head = (mm.flags[pfn] & PG_head_mask) !== 0;
   const ref = --mm._refcount[pfn];
-  if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
   if (ref === 0) {
     if (order !== 0 || !k.fastPaths || !free_unref_page_fast(k, pfn)) free_the_page(k, pfn, order);
-  } else if (!head && order > 0) __free_pages_rest(k, pfn, order);
+  } else if (ref < 0) throw new KernelBug("__free_pages: refcount underflow", { pfn, order });
+  else if (order > 0 && (mm.flags[pfn] & PG_head_mask) === 0) __free_pages_rest(k, pfn, order);
 }
 
 /** The pages of a non-compound allocation nobody refers to, freed in halves. */
@@ -1830,39 +1875,54 @@ function newAc(): alloc_context {
  * @kernel mm/page_alloc.c __alloc_pages, get_page_from_freelist, zone_watermark_fast, rmqueue_pcplist
  */
 function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): number {
-  if (gfp & __GFP_THISNODE_) return NO_PFN;
   const migratetype = (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_;
-  if (migratetype >= MIGRATE_PCPTYPES_) return NO_PFN;
-  const highest_zoneidx = gfp_zone(gfp);
+  if ((gfp & __GFP_THISNODE_) !== 0 || migratetype >= MIGRATE_PCPTYPES_) return NO_PFN_;
+  // gfp_zone: GFP_KERNEL has no zone modifier → entry 0 of the table, ZONE_NORMAL.
+  const highest_zoneidx = (GFP_ZONE_TABLE_ >>> ((gfp & GFP_ZONEMASK_) * GFP_ZONES_SHIFT_)) & GFP_ZONES_MASK_;
+  // first_zones_zonelist without a nodemask: the first zone at or below highest_zoneidx.
   const zl = k.node_data[preferred_nid].node_zonelists;
+  const nr = zl.length;
   let i = 0;
-  while (i < zl.length && zl[i].zone_idx > highest_zoneidx) i++;
-  if (i === zl.length) return NO_PFN;
+  while (i < nr && zl[i].zone_idx > highest_zoneidx) i++;
+  if (i === nr) return NO_PFN_;
   const z = zl[i];
   const pcp = z.per_cpu_pageset[k.cpu];
-  if (pcp === undefined) return NO_PFN;
+  if (pcp === undefined) return NO_PFN_;
   const lists = pcp.lists;
   // order 0: pindex == migratetype
   const pfn = lists[migratetype];
-  if (pfn === NO_PFN) return NO_PFN;
+  if (pfn === NO_PFN_) return NO_PFN_;
   const free_pages = z.vm_stat[NR_FREE_PAGES_];
   const reserved = z.nr_reserved_highatomic;
   const usable_free = free_pages - (free_pages < reserved ? free_pages : reserved);
-  if (!(usable_free > z._watermark[WMARK_LOW_] + z.watermark_boost + z.lowmem_reserve[highest_zoneidx])) return NO_PFN;
+  if (!(usable_free > z._watermark[WMARK_LOW_] + z.watermark_boost + z.lowmem_reserve[highest_zoneidx])) return NO_PFN_;
   pcp.free_factor >>= 1;
   const mm = k.mem_map;
-  mm.lru.list_del(lists, migratetype, pfn);
+  // list_del of the list's first page, written out: the head moves to the next page.
+  const next = mm.lru.next;
+  const prev = mm.lru.prev;
+  const n = next[pfn];
+  if (n === pfn) lists[migratetype] = NO_PFN_;
+  else {
+    const p = prev[pfn];
+    next[p] = n;
+    prev[n] = p;
+    lists[migratetype] = n;
+  }
   pcp.count -= 1;
   k.vm_events[PGALLOC_DMA_ + z.zone_idx] += 1;
-  zone_statistics(k, z, z, 1);
+  // zone_statistics(z, z): the preferred zone itself, so a numa_hit.
+  if (k.vm.numa_stat) {
+    const ev = z.vm_numa_event;
+    ev[NUMA_HIT_] += 1;
+    ev[z.zone_pgdat.node_id === numa_node_id(k) ? NUMA_LOCAL_ : NUMA_OTHER_] += 1;
+  }
   if (z.flags & ZONE_BOOSTED_WATERMARK_MASK) {
     z.flags &= ~ZONE_BOOSTED_WATERMARK_MASK;
     k.mmHooks.wakeup_kswapd(k, z, 0, 0, z.zone_idx);
   }
-  // prep_new_page for order 0
-  if (mm.flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
-    throw new KernelBug("bad page state at allocation", { pfn, order: 0, flags: mm.flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
-  }
+  // prep_new_page for order 0. No check_new_pcp: without CONFIG_DEBUG_VM the kernel checks a page
+  // when rmqueue_bulk puts it on the list (check_pcp_refill), and so does the model.
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
@@ -1891,21 +1951,14 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
  * @kernel mm/page_alloc.c __alloc_pages
  */
 export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
-  if (nodemask === null && k.fastPaths) return __alloc_pages_fast(k, gfp, order, preferred_nid);
-  return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
-}
-
-
-/** __alloc_pages without a nodemask: the order-0 pcp fast path, then the general one. */
-function __alloc_pages_fast(k: Kernel, gfp: number, order: number, preferred_nid: number): number {
-  if (order === 0) {
+  if (order === 0 && nodemask === null && k.fastPaths) {
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
-    if (pfn !== NO_PFN) {
+    if (pfn !== NO_PFN_) {
       if (k.trace.active) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }
-  return __alloc_pages_general(k, gfp, order, preferred_nid, null);
+  return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
 }
 
 /** __alloc_pages after the fast path declined: the whole of it, from prepare_alloc_pages on. */
