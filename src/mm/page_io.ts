@@ -128,7 +128,10 @@ export function swap_io_run(k: Kernel): number {
 /** Requests in flight on every area, for tests and the scenario report. */
 export function swap_io_inflight(k: Kernel): number {
   let n = 0;
-  for (const si of swapState(k).swap_info) if (si !== null) n += si.io_len;
+  for (const si of swapState(k).swap_info) {
+    if (si === null) continue;
+    for (let m = 0; m < si.io_len; m++) if (si.io_pfn[(si.io_head + m) % si.io_time.length] >= 0) n++;
+  }
   return n;
 }
 
@@ -156,6 +159,11 @@ function wait_for_request(k: Kernel, pfn: number, op: number): boolean {
     const wait = si.io_time[j] - k.now_ns;
     if (wait > 0) k.stall_ns += wait;
     si.io_pfn[j] = -1;
+    // Drop completed-early requests from the head, so swap_io_next names real work.
+    while (si.io_len > 0 && si.io_pfn[si.io_head] < 0) {
+      si.io_head = (si.io_head + 1) % cap;
+      si.io_len--;
+    }
     complete(k, pfn, op);
     return true;
   }

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { spawnProcess } from "../sim/process.js";
+import { F, PG_locked, PG_reclaim, PG_uptodate, PG_writeback } from "./memmap.js";
+import { follow_pte } from "./memory.js";
+import { folio_wait_locked, swap_io_inflight, swap_io_next, swap_io_run, swap_readpage } from "./page_io.js";
+import { __read_swap_cache_async } from "./swap_state.js";
+import { sys_swapon } from "./swapfile.js";
+import { pageOut, removeMapping, unmapToSwap } from "./swapfile.testutil.js";
+import { lru_add_drain } from "./swap.js";
+import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
+import { NR_WRITEBACK, NR_WRITTEN, NR_ZONE_WRITE_PENDING, PSWPIN, PSWPOUT } from "./vmstat_items.js";
+import { GFP_HIGHUSER_MOVABLE } from "./gfp.js";
+
+const MiB = 1 << 20;
+
+function setup(n: number, dev: { latency?: number; bandwidth?: number } = {}) {
+  const k = start_kernel({ memory: 256 * MiB });
+  expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: 16 * MiB, ...dev })).toBe(0);
+  const p = spawnProcess(k, { comm: "io", image: null });
+  const a = p.mmap(n * 4096, { prot: "rw", flags: "private|anonymous" });
+  p.write(a, n * 4096);
+  lru_add_drain(k);
+  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, p.mm!, a + i * 4096)!.pfn);
+  return { k, p, a, pfns };
+}
+
+describe("swap_writepage", () => {
+  it("counts PSWPOUT and NR_WRITEBACK at submission and completes after latency + 4096/bandwidth", () => {
+    const { k, pfns } = setup(1);
+    const pfn = pfns[0];
+    unmapToSwap(k, pfn);
+    const t0 = k.now_ns;
+    pageOut(k, pfn);
+    expect(k.vm_events[PSWPOUT]).toBe(1);
+    expect(k.mem_map.flags[pfn] & F(PG_writeback)).not.toBe(0);
+    expect(k.mem_map.flags[pfn] & F(PG_locked)).toBe(0);
+    expect(global_node_page_state(k, NR_WRITEBACK)).toBe(1);
+    expect(global_zone_page_state(k, NR_ZONE_WRITE_PENDING)).toBe(1);
+    expect(swap_io_next(k)).toBe(t0 + 100_000 + 4096);
+    k.now_ns = t0 + 100_000 + 4095;
+    expect(swap_io_run(k)).toBe(0);
+    k.now_ns++;
+    expect(swap_io_run(k)).toBe(1);
+    expect(k.mem_map.flags[pfn] & F(PG_writeback)).toBe(0);
+    expect(global_node_page_state(k, NR_WRITEBACK)).toBe(0);
+    expect(global_zone_page_state(k, NR_ZONE_WRITE_PENDING)).toBe(0);
+    expect(global_node_page_state(k, NR_WRITTEN)).toBe(1);
+    removeMapping(k, pfn);
+    check_swap_invariants(k);
+  });
+
+  it("queues transfers behind each other while latencies overlap", () => {
+    const { k, pfns } = setup(4, { latency: 1_000_000, bandwidth: 4096e6 });
+    for (const pfn of pfns) unmapToSwap(k, pfn);
+    for (const pfn of pfns) pageOut(k, pfn);
+    // 1 µs per page at 4096 MB/s: completions 1 ms + 1, 2, 3, 4 µs after now.
+    expect(swap_io_inflight(k)).toBe(4);
+    expect(swap_io_next(k)).toBe(k.now_ns + 1_001_000);
+    k.now_ns += 1_002_000;
+    expect(swap_io_run(k)).toBe(2);
+    k.now_ns += 2_000;
+    expect(swap_io_run(k)).toBe(2);
+  });
+
+  it("ends writeback of a page reclaim tagged by rotating it (PG_reclaim cleared)", () => {
+    const { k, pfns } = setup(1);
+    const pfn = pfns[0];
+    unmapToSwap(k, pfn);
+    pageOut(k, pfn);
+    k.mem_map.flags[pfn] |= F(PG_reclaim);
+    k.now_ns += 1e6;
+    swap_io_run(k);
+    expect(k.mem_map.flags[pfn] & F(PG_reclaim)).toBe(0);
+  });
+});
+
+describe("swap_readpage", () => {
+  it("leaves an asynchronous read locked until it completes, and charges a waiter the rest of it", () => {
+    const { k, pfns } = setup(1);
+    const pfn = pfns[0];
+    const entry = unmapToSwap(k, pfn);
+    pageOut(k, pfn);
+    k.now_ns += 1e6;
+    swap_io_run(k);
+    removeMapping(k, pfn);
+    const t0 = k.now_ns;
+    const page = __read_swap_cache_async(k, entry, GFP_HIGHUSER_MOVABLE, null, 0);
+    expect(swap_readpage(k, page, false)).toBe(0);
+    expect(k.vm_events[PSWPIN]).toBe(1);
+    expect(k.mem_map.flags[page] & F(PG_locked)).not.toBe(0);
+    expect(k.mem_map.flags[page] & F(PG_uptodate)).toBe(0);
+    k.now_ns = t0 + 30_000;
+    k.stall_ns = 0;
+    folio_wait_locked(k, page);
+    expect(k.stall_ns).toBe(100_000 + 4096 - 30_000);
+    expect(k.mem_map.flags[page] & F(PG_locked)).toBe(0);
+    expect(k.mem_map.flags[page] & F(PG_uptodate)).not.toBe(0);
+    // the completed request is not completed again
+    k.now_ns += 1e6;
+    expect(swap_io_run(k)).toBe(0);
+  });
+
+  it("waits in place for a synchronous read", () => {
+    const { k, pfns } = setup(1);
+    const pfn = pfns[0];
+    const entry = unmapToSwap(k, pfn);
+    pageOut(k, pfn);
+    k.now_ns += 1e6;
+    swap_io_run(k);
+    removeMapping(k, pfn);
+    const page = __read_swap_cache_async(k, entry, GFP_HIGHUSER_MOVABLE, null, 0);
+    expect(swap_readpage(k, page, true)).toBe(100_000 + 4096);
+    expect(k.mem_map.flags[page] & F(PG_uptodate)).not.toBe(0);
+    expect(swap_io_inflight(k)).toBe(0);
+  });
+});
