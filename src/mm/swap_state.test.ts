@@ -147,6 +147,20 @@ describe("do_swap_page", () => {
   });
 });
 
+describe("/proc views of swapped memory", () => {
+  it("shows VmSwap in status and Swap / SwapPss (shared after fork) in smaps_rollup", () => {
+    const { k, p, pfns, check } = setup({ pages: 4 });
+    for (const pfn of pfns) evict(k, pfn);
+    expect(procRead(k, `/proc/${p.pid}/status`)).toMatch(/VmSwap:\s+16 kB/);
+    expect(p.smapsRollup()).toMatch(/\nSwap:\s+16 kB\nSwapPss:\s+16 kB/);
+    const c = p.fork();
+    expect(p.smapsRollup()).toMatch(/\nSwap:\s+16 kB\nSwapPss:\s+8 kB/);
+    expect(procRead(k, `/proc/${c.pid}/status`)).toMatch(/VmSwap:\s+16 kB/);
+    expect(procRead(k, "/proc/swaps")).toContain("\t16\t\t-2\n");
+    check();
+  });
+});
+
 describe("swapoff", () => {
   it("brings every swapped page back before the area goes", () => {
     const { k, root, p, a, pfns, check } = setup({ pages: 8 });

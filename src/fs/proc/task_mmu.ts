@@ -11,8 +11,8 @@
  * referenced when the PTE is young or the page has PG_referenced.
  *
  * Simplified: no THP or hugetlb mappings to report (their lines read 0; THPeligible follows
- * hugepage_vma_check for anonymous VMAs, 0 for files), no swap entries to report until swap exists (Swap
- * and SwapPss count MM_SWAPENTS-style swap PTEs at a full page each, without swap-count sharing),
+ * hugepage_vma_check for anonymous VMAs, 0 for files), Swap counts swap PTEs at a full page each
+ * and SwapPss divides each by its swap count (swp_swapcount), as smaps_pte_entry does,
  * no ProtectionKey line (qemu64 has no PKU, like the reference machine), no anon_vma_name.
  * @kernel fs/proc/task_mmu.c show_map_vma, show_vma_header_prefix, show_smap, __show_smap,
  *   show_smaps_rollup, smaps_account, smaps_page_accumulate, smaps_pte_entry,
@@ -24,6 +24,8 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { registerPidEntry } from "./root.js";
 import type { task_struct } from "../../kernel/sched.js";
 import { F, PG_dirty, PG_referenced, PG_swapbacked } from "../../mm/memmap.js";
+import { swp_swapcount } from "../../mm/swapfile.js";
+import { pte_to_swp_entry } from "../../mm/swapops.js";
 import {
   get_mm_counter,
   MM_ANONPAGES,
@@ -182,7 +184,9 @@ export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
           if (f !== 0 || pool.ent_pfn[i] !== 0) {
             mss.swap += 4096;
-            mss.swap_pss += 4096 << PSS_SHIFT;
+            // An entry shared after fork counts 1/mapcount to each (swp_swapcount).
+            const mapcount = swp_swapcount(k, pte_to_swp_entry(f, pool.ent_pfn[i]));
+            mss.swap_pss += mapcount >= 2 ? Math.floor((4096 << PSS_SHIFT) / mapcount) : 4096 << PSS_SHIFT;
           }
           continue;
         }
