@@ -201,10 +201,11 @@ export function swap_cache_get_folio(k: Kernel, entry: number, vma: vm_area_stru
   const s = swapState(k);
   if (vma !== null && vma_ra) {
     const ra = s.vma_ra.get(vma);
-    const win = ra?.win ?? 0;
-    let hits = ra?.hits ?? 0;
-    if (readahead) hits = Math.min(hits + 1, SWAP_RA_HITS_MAX);
-    s.vma_ra.set(vma, { addr, win, hits });
+    if (ra === undefined) s.vma_ra.set(vma, { addr, win: 0, hits: readahead ? 1 : 0 });
+    else {
+      ra.addr = addr;
+      if (readahead) ra.hits = Math.min(ra.hits + 1, SWAP_RA_HITS_MAX);
+    }
   }
   if (readahead) {
     k.vm_events[SWAP_RA_HIT]++;
@@ -355,7 +356,12 @@ export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: 
     const ra = s.vma_ra.get(vma);
     const pfn = Math.floor((ra?.addr ?? 0) / 4096);
     win = __swapin_nr_pages(pfn, fpfn, ra?.hits ?? 0, max_win, ra?.win ?? 0);
-    s.vma_ra.set(vma, { addr: faddr, win, hits: 0 });
+    if (ra === undefined) s.vma_ra.set(vma, { addr: faddr, win, hits: 0 });
+    else {
+      ra.addr = faddr;
+      ra.win = win;
+      ra.hits = 0;
+    }
     if (win !== 1) {
       let lpfn: number;
       let rpfn: number;

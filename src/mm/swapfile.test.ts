@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { task_struct } from "../kernel/sched.js";
 import { errnoValues } from "../kernel/errno.js";
-import { procRead } from "../fs/proc/root.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
 import { spawnProcess } from "../sim/process.js";
 import { follow_pte } from "./memory.js";
 import {
@@ -104,6 +104,23 @@ describe("swapon and /proc/swaps", () => {
     expect(sys_swapoff(k, root, "/dev/nope")).toBe(-errnoValues.EINVAL);
     for (let i = 1; i < 22; i++) expect(sys_swapon(k, root, `/dev/x${i}`, { size: 1 * MiB })).toBe(0);
     expect(sys_swapon(k, root, "/dev/x22", { size: 1 * MiB })).toBe(-errnoValues.EPERM); // MAX_SWAPFILES
+  });
+});
+
+describe("swapoff when memory is short", () => {
+  it("fails with ENOMEM under strict overcommit when the area's pages would not fit, leaving it on", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 64 * MiB });
+    const p = spawnProcess(k, { comm: "admin" });
+    procWrite(k, "/proc/sys/vm/overcommit_memory", "2");
+    procWrite(k, "/proc/sys/vm/overcommit_ratio", "0");
+    const committed = k.vm_committed_as;
+    expect(sys_swapoff(k, p.task, "/dev/vda")).toBe(-errnoValues.ENOMEM);
+    expect(k.vm_committed_as).toBe(committed);
+    expect(k.total_swap_pages).toBe(16383);
+    expect(procRead(k, "/proc/swaps")).toContain("/dev/vda ");
+    procWrite(k, "/proc/sys/vm/overcommit_memory", "0");
+    expect(sys_swapoff(k, p.task, "/dev/vda")).toBe(0);
   });
 });
 

@@ -316,11 +316,13 @@ function plist_del(list: swap_info_struct[], si: swap_info_struct): void {
 function plist_requeue(list: swap_info_struct[], si: swap_info_struct): void {
   const i = list.indexOf(si);
   if (i < 0) return;
+  // Shift the equal-priority areas after it up by one, in place (no splice: this runs per slot).
   let j = i;
-  while (j + 1 < list.length && list[j + 1].prio === si.prio) j++;
-  if (j === i) return;
-  list.splice(i, 1);
-  list.splice(j, 0, si);
+  while (j + 1 < list.length && list[j + 1].prio === si.prio) {
+    list[j] = list[j + 1];
+    j++;
+  }
+  list[j] = si;
 }
 
 function del_from_avail_list(k: Kernel, si: swap_info_struct): void {
@@ -673,18 +675,23 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
   n_goal = Math.min(n_goal, SWAP_BATCH, avail_pgs);
   k.nr_swap_pages -= n_goal;
   let n_ret = 0;
-  // Walk a snapshot: requeueing and areas filling up change the list under the walk, as in the
-  // kernel's plist_for_each_entry_safe with its start_over.
-  const order = s.swap_avail_head.slice();
-  for (const si of order) {
-    if (!s.swap_avail_head.includes(si)) continue;
-    plist_requeue(s.swap_avail_head, si);
+  // plist_for_each_entry_safe from the highest priority: each area tried goes behind its equals
+  // first (so the next allocation starts at the next of them); a full or disabled area leaves
+  // the list. Bounded by the areas present at the start.
+  const list = s.swap_avail_head;
+  let idx = 0;
+  for (let tries = list.length; tries > 0 && idx < list.length; tries--) {
+    const si = list[idx];
+    plist_requeue(list, si);
     if (si.highest_bit === 0 || (si.flags & SWP_WRITEOK) === 0) {
       del_from_avail_list(k, si);
       continue;
     }
     n_ret = scan_swap_map_slots(k, si, SWAP_HAS_CACHE, n_goal, slots);
     if (n_ret) break;
+    // This area had no slot after all: the next one (its successor now sits where it was,
+    // unless it was the last of its priority and stayed put).
+    if (list[idx] === si) idx++;
   }
   if (n_ret < n_goal) k.nr_swap_pages += n_goal - n_ret;
   return n_ret;
