@@ -18,8 +18,9 @@
  * block layer's completion interrupts would fire): end_swap_bio_write → folio_end_writeback, and
  * end_swap_bio_read → uptodate and unlocked. A task that needs a page still in flight waits for
  * it (folio_wait_locked, folio_wait_writeback, a synchronous swap_readpage): the wait is added
- * to `k.stall_ns`, which the scenario runner charges to the task, and that request completes at
- * once rather than at swap_io_run.
+ * to `k.stall_ns`, which the scenario runner charges to the task. Until the runner spends it, the
+ * task's own clock is k.now_ns + k.stall_ns (task_now): the requests it submits and waits for
+ * are timed on that, and everything due by then completes when it wakes.
  *
  * Counting as 6.1: PSWPOUT when a write is submitted (count_swpout_vm_event), PSWPIN when a read
  * is submitted; NR_WRITEBACK and NR_ZONE_WRITE_PENDING while a write is in flight (filemap.ts).
@@ -44,10 +45,19 @@ const OP_READ = 0;
 const OP_WRITE = 1;
 const LOCKED = F(PG_locked);
 
+/**
+ * The current task's clock: k.now_ns plus the waits it has been charged and the runner has not
+ * yet spent. Requests it submits and waits for are timed on it, so a task that waits for one read
+ * and then submits the next does not find the second queued behind time it already spent waiting.
+ */
+function task_now(k: Kernel): number {
+  return k.now_ns + k.stall_ns;
+}
+
 /** Queues one 4 KiB request on the area's device; returns its completion time. */
 function submit_bio(k: Kernel, si: swap_info_struct, pfn: number, op: number): number {
   const xfer = 4096 / si.bandwidth * 1e9;
-  const start = Math.max(k.now_ns, si.busy_until);
+  const start = Math.max(task_now(k), si.busy_until);
   si.busy_until = start + xfer;
   const done = start + si.latency_ns + xfer;
   if (si.io_len === si.io_time.length) grow_ring(si);
@@ -96,9 +106,15 @@ function complete(k: Kernel, pfn: number, op: number): void {
 
 /**
  * Completes, in time order across devices, every request whose completion time is not after
- * k.now_ns. Returns how many completed.
+ * k.now_ns. Returns how many completed. (The block layer's completion interrupts; the swap I/O
+ * kthread calls it as the clock passes each completion.)
  */
 export function swap_io_run(k: Kernel): number {
+  return swap_io_run_until(k, k.now_ns);
+}
+
+/** Completes every request due by `until`, in time order across devices. */
+function swap_io_run_until(k: Kernel, until: number): number {
   const areas = swapState(k).swap_info;
   let n = 0;
   for (;;) {
@@ -107,7 +123,7 @@ export function swap_io_run(k: Kernel): number {
     for (const si of areas) {
       if (si === null || si.io_len === 0) continue;
       const t = si.io_time[si.io_head];
-      if (t <= k.now_ns && t < bestT) {
+      if (t <= until && t < bestT) {
         best = si;
         bestT = t;
       }
@@ -118,20 +134,15 @@ export function swap_io_run(k: Kernel): number {
     const op = best.io_op[h];
     best.io_head = (h + 1) % best.io_time.length;
     best.io_len--;
-    if (pfn >= 0) {
-      complete(k, pfn, op);
-      n++;
-    }
+    complete(k, pfn, op);
+    n++;
   }
 }
 
 /** Requests in flight on every area, for tests and the scenario report. */
 export function swap_io_inflight(k: Kernel): number {
   let n = 0;
-  for (const si of swapState(k).swap_info) {
-    if (si === null) continue;
-    for (let m = 0; m < si.io_len; m++) if (si.io_pfn[(si.io_head + m) % si.io_time.length] >= 0) n++;
-  }
+  for (const si of swapState(k).swap_info) if (si !== null) n += si.io_len;
   return n;
 }
 
@@ -147,7 +158,11 @@ export function swap_io_next(k: Kernel): number {
 
 /**
  * The task waits for the in-flight request `op` on `pfn`: the time until it completes is charged
- * to k.stall_ns and the request completes now. False if no such request is in flight.
+ * to k.stall_ns, and on the task's clock (task_now) every request due by then completes — the
+ * ones queued before it on its device and any others finished meanwhile, as their interrupts
+ * would have come while the task slept. The scan from the head stops at the request, and
+ * everything it passes completes, so waiting costs O(1) per request overall. False if no such
+ * request is in flight.
  */
 function wait_for_request(k: Kernel, pfn: number, op: number): boolean {
   const si = swp_swap_info(k, k.mem_map.private[pfn]);
@@ -156,15 +171,9 @@ function wait_for_request(k: Kernel, pfn: number, op: number): boolean {
   for (let n = 0; n < si.io_len; n++) {
     const j = (si.io_head + n) % cap;
     if (si.io_pfn[j] !== pfn || si.io_op[j] !== op) continue;
-    const wait = si.io_time[j] - k.now_ns;
+    const wait = si.io_time[j] - task_now(k);
     if (wait > 0) k.stall_ns += wait;
-    si.io_pfn[j] = -1;
-    // Drop completed-early requests from the head, so swap_io_next names real work.
-    while (si.io_len > 0 && si.io_pfn[si.io_head] < 0) {
-      si.io_head = (si.io_head + 1) % cap;
-      si.io_len--;
-    }
-    complete(k, pfn, op);
+    swap_io_run_until(k, task_now(k));
     return true;
   }
   return false;

@@ -196,7 +196,7 @@ export class swap_info_struct {
   busy_until = 0;
   /**
    * In-flight requests, a FIFO ring in completion order (the queue serves them in order): when
-   * each completes, its page (-1 once a waiter completed it early), and 0 read / 1 write.
+   * each completes, its page, and 0 read / 1 write.
    */
   io_time: Float64Array = new Float64Array(64);
   io_pfn: Int32Array = new Int32Array(64);
