@@ -19,6 +19,7 @@ import { Printk } from "./printk.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
 import { TaskTable } from "./sched.js";
+import type { kthread } from "./kthread.js";
 import { TraceBus } from "./trace.js";
 
 export class Kernel {
@@ -68,6 +69,16 @@ export class Kernel {
   deferredLinking = true;
   /** Where the page allocator's slow path calls reclaim, compaction and the OOM killer (mm/alloc_hooks.ts). */
   mmHooks: mm_hooks = default_mm_hooks();
+  /** Kernel threads (kswapd, swap I/O completion, oom_reaper), in the order they run when due. */
+  readonly kthreads: kthread[] = [];
+  /** Kthreads in the middle of a turn, so a scheduling point inside one does not re-enter it. */
+  readonly running_kthreads = new Set<kthread>();
+  /** TIF_NEED_RESCHED: a kthread was woken and wants the CPU at the next scheduling point. */
+  need_resched = false;
+  /** Reclaim in progress on the current context (PF_MEMALLOC for its own allocations). */
+  reclaim_depth = 0;
+  /** Depth of kthread turns on the stack (current->flags & PF_KTHREAD). */
+  in_kthread = 0;
   /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */
   lru_batches: cpu_fbatches | null = null;
   /** warn_alloc's nopage_rs: one "page allocation failure" report per 10 s. */

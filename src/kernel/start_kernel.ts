@@ -35,7 +35,7 @@
  * caches, ftrace, the initramfs contents in tmpfs) are not modelled here, so MemFree after boot is
  * higher than the real idle guest's; MemTotal (managed pages) is modelled.
  */
-import { oom_init } from "../mm/oom_kill.js";
+import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
 import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
 import { alloc_large_system_hash, type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
@@ -57,6 +57,10 @@ import {
 } from "../mm/mm_init.js";
 import { pglist_data } from "../mm/mmzone.js";
 import { __free_pages_core, alloc_pages, setup_per_cpu_pageset } from "../mm/page_alloc.js";
+import { swap_io_next, swap_io_run } from "../mm/page_io.js";
+import { kswapd_init } from "../mm/vmscan.js";
+import { workingset_init } from "../mm/workingset.js";
+import { kthread_run } from "./kthread.js";
 import { K, MiB, PAGE_SIZE } from "../mm/types.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
@@ -222,7 +226,14 @@ export function start_kernel(params: BootParams = {}): Kernel {
   init_user_reserve(k);
   init_admin_reserve(k);
   if (hugepage_init(k, totalram(k))) start_stop_khugepaged(k);
-  advance(380000);
+  // module_init(kswapd_init), then the oom_reaper and the block layer's completion work.
+  kswapd_init(k);
+  kthread_run(k, { comm: "oom_reaper", pid: 0, next_ns: oom_reaper_next, run: oom_reaper_run });
+  kthread_run(k, { comm: "kworker/u2:0", pid: 0, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
+  advance(274000);
+  // module_init(workingset_init)
+  workingset_init(k, totalram(k));
+  advance(106000);
 
   // rootfs_initcall (populate_rootfs), then kernel_init: free_initmem, mark_rodata_ro
   if (initrd) {

@@ -69,6 +69,26 @@ export class ListLinks {
     }
   }
 
+  /**
+   * Joins every element of list `from` onto the front of list `to`, keeping their order, and
+   * leaves `from` empty.
+   */
+  list_splice(fromHeads: Int32Array, from: number, toHeads: Int32Array, to: number): void {
+    const first = fromHeads[from];
+    if (first === NO_PFN) return;
+    fromHeads[from] = NO_PFN;
+    const tfirst = toHeads[to];
+    if (tfirst !== NO_PFN) {
+      const last = this.prev[first];
+      const tlast = this.prev[tfirst];
+      this.next[last] = tfirst;
+      this.prev[tfirst] = last;
+      this.next[tlast] = first;
+      this.prev[first] = tlast;
+    }
+    toHeads[to] = first;
+  }
+
   /** Moves pfn from list `from` to the front of list `to`. */
   list_move(fromHeads: Int32Array, from: number, toHeads: Int32Array, to: number, pfn: number): void {
     this.list_del(fromHeads, from, pfn);

@@ -60,6 +60,7 @@ import {
   type PgtablePool,
 } from "../arch/x86/pgtable.js";
 import { KernelBug } from "../kernel/bug.js";
+import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
@@ -935,6 +936,7 @@ function anon_write_run(
       pool.tbl_used[table]++;
     }
     t.min_flt++;
+    if (k.need_resched) cond_resched(k);
     // The allocation ran the OOM killer: the caller checks whether this task was its victim.
     if (events[OOM_KILL] !== kills0) {
       j++;
@@ -1117,6 +1119,8 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
   const f = pool.ent_flags[i];
   if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
     pool.ent_flags[i] = f | m.set;
+    // Back to user space: a kthread the fault woke (kswapd) gets the CPU first.
+    if (k.need_resched) cond_resched(k);
     if (k.vm_events[OOM_KILL] !== m.kills) {
       m.kills = k.vm_events[OOM_KILL];
       if (fatal_signal_pending(k, t)) return VM_FAULT_SIGKILL_PENDING;

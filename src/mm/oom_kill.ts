@@ -599,8 +599,9 @@ function check_panic_on_oom(k: Kernel, oc: oom_control): void {
  * Runs the exit of every killed task that is not the one on the CPU: a sleeping process woken by
  * SIGKILL exits before the allocator's retry (see the header). exit_mmap sets MMF_OOM_SKIP.
  */
-export function oom_deliver_kills(k: Kernel): void {
+export function oom_deliver_kills(k: Kernel): boolean {
   const st = oomState(k);
+  let exited = false;
   const savedPid = k.currentPid;
   const savedComm = k.currentComm;
   for (let i = 0; i < st.pending.length; ) {
@@ -622,9 +623,11 @@ export function oom_deliver_kills(k: Kernel): void {
     t.killedBy = 9;
     if (mm) mm.flags |= 1 << MMF_OOM_SKIP;
     exit_oom_victim(k, t);
+    exited = true;
   }
   k.currentPid = savedPid;
   k.currentComm = savedComm;
+  return exited;
 }
 
 /**
@@ -697,6 +700,13 @@ export function oom_reaper_run(k: Kernel): void {
   }
 }
 
+/** When the oom_reaper next has a victim to reap (Infinity: none queued). */
+export function oom_reaper_next(k: Kernel): number {
+  let t = Infinity;
+  for (const tm of oomState(k).timers) if (tm.expires_ns < t) t = tm.expires_ns;
+  return t;
+}
+
 /**
  * The OOM killer: picks and kills a task so the allocation can go on. Returns true when it made
  * progress (a victim was killed, or one is already dying), which sends the allocator round again.
@@ -706,7 +716,9 @@ export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
   const st = oomState(k);
   if (st.panicked !== null) throw new KernelPanic(st.panicked);
   oom_reaper_run(k);
-  oom_deliver_kills(k);
+  // A victim that was waiting to run has now died and freed its memory: that is the progress a
+  // concurrent allocator would see on its retry, so retry rather than pick another victim.
+  if (oom_deliver_kills(k)) return true;
   const oc: oom_control = { ...req, totalpages: 0, constraint: CONSTRAINT_NONE, chosen: null, chosen_points: LONG_MIN };
   const cur = current(k);
   // oom_notify_list: no notifiers registered in the model.

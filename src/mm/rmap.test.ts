@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { pgtablePool, pte_offset_map } from "../arch/x86/pgtable.js";
 import { start_kernel } from "../kernel/start_kernel.js";
-import { checkMm } from "../sim/invariants/mm.js";
 import { spawnProcess } from "../sim/process.js";
 import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
 import { follow_pte } from "./memory.js";
 import { folio_referenced, PageAnonExclusive, rmap_walk, try_to_unmap } from "./rmap.js";
+import { lru_add_drain } from "./swap.js";
+import { add_to_swap } from "./swap_state.js";
+import { __swap_count, sys_swapon } from "./swapfile.js";
+import { swp_offset } from "./swapops.js";
 
 const MiB = 1 << 20;
 
@@ -54,22 +57,23 @@ describe("anonymous rmap", () => {
     expect(folio_referenced(k, pfn)).toBe(0);
   });
 
-  it("unmaps every mapping of an anonymous page into a swap entry, counted in MM_SWAPENTS", () => {
+  it("unmaps every mapping of a swap-cache page into its swap entry, one swap_map count each", () => {
     const { k, p, c, a, pfn } = forked();
-    expect(try_to_unmap(k, pfn)).toBe(false); // no swap slot: anonymous pages cannot just go
+    expect(sys_swapon(k, p.task, "/dev/vda", { size: 64 * MiB })).toBe(0);
+    lru_add_drain(k);
     k.mem_map._refcount[pfn]++; // the isolating caller's reference
-    expect(try_to_unmap(k, pfn, 0, 42)).toBe(true);
+    expect(add_to_swap(k, pfn)).toBe(true);
+    const entry = k.mem_map.private[pfn];
+    expect(try_to_unmap(k, pfn)).toBe(true);
     expect(k.mem_map.mapcount[pfn]).toBe(0);
     for (const t of [p, c]) {
       expect(t.mm!.rss_stat[MM_SWAPENTS]).toBe(1);
       expect(t.mm!.rss_stat[MM_ANONPAGES]).toBe(3);
       const i = pte_offset_map(k, t.mm!.pgd, a);
-      expect(pgtablePool(k).ent_pfn[i]).toBe(42);
+      expect(pgtablePool(k).ent_pfn[i]).toBe(swp_offset(entry));
     }
-    checkMm(k);
-    // A swap PTE cannot fault back in before swap exists: SIGBUS, and exit drops the entries.
-    p.munmap(a, 4 * 4096);
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(0);
-    checkMm(k);
+    expect(__swap_count(k, entry)).toBe(2); // two PTEs (the cache holds SWAP_HAS_CACHE on top)
+    // The page is still cached with the caller's and the cache's references.
+    expect(k.mem_map._refcount[pfn]).toBe(2);
   });
 });

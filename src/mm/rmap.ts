@@ -26,6 +26,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
+  _PAGE_SOFT_DIRTY,
   pgtablePool,
   pte_clear,
   pte_index,
@@ -34,10 +35,12 @@ import {
   NO_TABLE,
   set_pte_at,
 } from "../arch/x86/pgtable.js";
-import { F, PG_anon_exclusive, PG_dirty, PG_swapbacked } from "./memmap.js";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct } from "./mm_types.js";
+import { F, PG_anon_exclusive, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache } from "./memmap.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED } from "./mm_types.js";
 import { mapping_by_id } from "./shmem.js";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED } from "./vmstat_items.js";
+import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
+import { swap_duplicate } from "./swapfile.js";
+import { NR_ANON_MAPPED, NR_FILE_MAPPED, NR_MLOCK, UNEVICTABLE_PGMLOCKED } from "./vmstat_items.js";
 
 const ANON_EXCL = F(PG_anon_exclusive);
 const SWAPBACKED = F(PG_swapbacked);
@@ -243,33 +246,75 @@ export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Arr
 }
 
 /**
- * Unmaps the page from every PTE. A dirty PTE dirties the page; an anonymous page's PTEs become
- * the swap entry (`swapType`, `swapOffset`) reclaim gives it, counted in MM_SWAPENTS; without one
- * an anonymous page cannot be unmapped (returns false). The mapping references are dropped
- * (the caller holds its own). Returns true when the page ends up unmapped.
+ * Unmaps the page from every PTE that maps it. A dirty PTE dirties the page. An anonymous page
+ * in the swap cache leaves its swap entry in each PTE (one swap_map reference each, MM_SWAPENTS,
+ * _PAGE_SWP_EXCLUSIVE if the page was exclusive, soft-dirty carried over); a clean MADV_FREE page
+ * is simply dropped, and one written since the madvise becomes swap-backed again and stays. A
+ * VM_LOCKED mapping stops the unmap (the page is mlocked instead). Each mapping's reference goes;
+ * the caller holds its own. Returns whether the page ended up unmapped.
  * @kernel mm/rmap.c try_to_unmap, try_to_unmap_one
  */
-export function try_to_unmap(k: Kernel, pfn: number, swapType = -1, swapOffset = 0): boolean {
-  const anon = PageAnon(k, pfn);
-  if (anon && swapType < 0) return false;
-  const pool = pgtablePool(k);
+export function try_to_unmap(k: Kernel, pfn: number): boolean {
   const mem = k.mem_map;
+  const anon = PageAnon(k, pfn);
+  const pool = pgtablePool(k);
+  let failed = false;
   rmap_walk(k, pfn, (vma, _addr, i) => {
+    if (vma.vm_flags & VM_LOCKED) {
+      mlock_vma_page(k, pfn);
+      failed = true;
+      return false;
+    }
     const f = pool.ent_flags[i];
     if ((f & _PAGE_DIRTY) !== 0) mem.flags[pfn] |= F(PG_dirty);
     const rss = vma.vm_mm.rss_stat;
-    rss[mm_counter(k, pfn)]--;
     if (anon) {
-      // The swap PTE keeps exclusivity (_PAGE_SWP_EXCLUSIVE) for a later swap-in to reuse.
-      const excl = (mem.flags[pfn] & ANON_EXCL) !== 0 ? 0x80 : 0;
-      set_pte_at(pool, i, swapOffset, (swapType << 25) | excl);
-      rss[MM_SWAPENTS]++;
+      const pf = mem.flags[pfn];
+      if ((pf & SWAPBACKED) === 0) {
+        // MADV_FREE: discard if nobody dirtied it or holds it beyond the mappings and us.
+        if ((pf & F(PG_dirty)) === 0 && mem._refcount[pfn] === 1 + mem.mapcount[pfn]) {
+          pte_clear(pool, i);
+          rss[MM_ANONPAGES]--;
+        } else {
+          mem.flags[pfn] = pf | SWAPBACKED;
+          failed = true;
+          return false;
+        }
+      } else {
+        if ((pf & F(PG_swapcache)) === 0) throw new KernelBug("try_to_unmap: anonymous page without a swap entry", { pfn });
+        const entry = mem.private[pfn];
+        if (swap_duplicate(k, entry) < 0) {
+          failed = true;
+          return false;
+        }
+        const excl = (pf & ANON_EXCL) !== 0;
+        if (excl) mem.flags[pfn] = pf & ~ANON_EXCL; // page_try_share_anon_rmap
+        set_pte_at(pool, i, swp_offset(entry), swp_entry_to_pte_flags(entry, excl, (f & _PAGE_SOFT_DIRTY) !== 0));
+        rss[MM_ANONPAGES]--;
+        rss[MM_SWAPENTS]++;
+      }
     } else {
       pte_clear(pool, i);
+      rss[mm_counter(k, pfn)]--;
     }
     page_remove_rmap(k, pfn);
     mem._refcount[pfn]--;
     return true;
   });
-  return mem.mapcount[pfn] === 0;
+  return !failed && mem.mapcount[pfn] === 0;
+}
+
+/**
+ * Reclaim met a page in a VM_LOCKED VMA: it becomes mlocked (the caller then puts it on the
+ * unevictable list).
+ * @kernel mm/mlock.c mlock_vma_folio
+ */
+function mlock_vma_page(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & F(PG_mlocked)) === 0) {
+    mem.flags[pfn] |= F(PG_mlocked);
+    const z = k.page_zone(pfn);
+    if (z) z.vm_stat[NR_MLOCK]++;
+    k.vm_events[UNEVICTABLE_PGMLOCKED]++;
+  }
 }

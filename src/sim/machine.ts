@@ -3,7 +3,7 @@
  * side of the public API — it turns people's configuration ("512M", "vm.swappiness") into boot
  * parameters and sysctl writes, and routes reads and writes to the kernel's own files.
  */
-import { oom_reaper_run } from "../mm/oom_kill.js";
+import { run_kthreads_until } from "../kernel/kthread.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
 import type { TraceBus } from "../kernel/trace.js";
@@ -130,13 +130,12 @@ export class Machine {
   }
 
   /**
-   * Lets simulated time pass ("100ms", or nanoseconds). The oom_reaper reaps victims whose
+   * Lets simulated time pass ("100ms", or nanoseconds): the kernel threads run as their times
+   * come — swap I/O completes, kswapd reclaims when woken, the oom_reaper reaps victims whose
    * grace period (2 s) has run out.
-   * Simplified: no other kernel thread acts on memory yet (kswapd and friends come with reclaim).
    */
   advance(duration: string | number): void {
-    this.kernel.now_ns += parseDuration(duration);
-    oom_reaper_run(this.kernel);
+    run_kthreads_until(this.kernel, this.kernel.now_ns + parseDuration(duration));
   }
 }
 

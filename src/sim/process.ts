@@ -541,6 +541,9 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   if (rl.memlock !== undefined) t.signal.rlim_cur[RLIMIT_MEMLOCK] = t.signal.rlim_max[RLIMIT_MEMLOCK] = rl.memlock;
   if (rl.as !== undefined) t.signal.rlim_cur[RLIMIT_AS] = rl.as;
   if (rl.data !== undefined) t.signal.rlim_cur[RLIMIT_DATA] = rl.data;
+  // exec's allocations (bprm_mm_init's mm and pgd) are made by the new task itself.
+  k.currentPid = pid;
+  k.currentComm = t.comm;
   const mm = mm_alloc(k, t, opts.randomize ?? false);
   if (!pgd_alloc(k, mm)) throw new Errno("ENOMEM", "execve");
   mm.owner = pid;

@@ -26,6 +26,7 @@ import {
   PUD_SIZE,
   pgtablePool,
 } from "../../arch/x86/pgtable.js";
+import { checkLru } from "./lru.js";
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy, PG_swapbacked } from "../../mm/memmap.js";
@@ -155,4 +156,6 @@ export function checkMm(k: Kernel): void {
   let total = 0;
   for (let l = 1; l <= 4; l++) total += pool.nr_tables[l];
   if (total !== owned.size) fail("page tables in the pool that no mm owns (leaked)", { pool: total, owned: owned.size });
+  // The pages the address spaces map are also the LRU's: its lists must agree with their counters.
+  checkLru(k);
 }

@@ -1,0 +1,1329 @@
+/**
+ * Page reclaim, the classic two-list LRU of 6.1 (Debian builds MGLRU but leaves it off): kswapd
+ * and direct reclaim scan each node's lruvec from the tail, deactivating active pages into the
+ * inactive lists and freeing inactive ones — clean file pages dropped, anonymous pages written to
+ * swap first — with get_scan_count balancing anon against file by swappiness and by what reclaim
+ * of each has cost recently.
+ *
+ * The flow, as in the kernel: the allocator's slow path wakes kswapd below the low watermark
+ * (wakeup_kswapd) and, below min, reclaims itself (try_to_free_pages → do_try_to_free_pages →
+ * shrink_zones → shrink_node → shrink_lruvec → shrink_list → shrink_active_list /
+ * shrink_inactive_list → isolate_lru_folios → shrink_folio_list → add_to_swap, try_to_unmap,
+ * pageout, __remove_mapping). kswapd's balance_pgdat raises priority from DEF_PRIORITY (scan
+ * 1/4096 of each list) down to 1 until some zone of the node meets its high watermark.
+ *
+ * Isolated pages are threaded on local list heads through the same page->lru columns, as the
+ * kernel's LIST_HEAD(folio_list) is. Reclaim costs simulated time (RECLAIM_COST below): direct
+ * reclaim's is the allocating task's stall, kswapd's is CPU the tasks do not get.
+ *
+ * Simplified: one lruvec per node (no memcg, so no protection, soft limits or cgroup reclaim), no
+ * slab shrinkers (shrink_slab reclaims nothing: the model's slab is not reclaimable), no
+ * compaction (order > 0 reclaim never reports compaction_ready and should_continue_reclaim is
+ * false), no vmpressure events, no NUMA demotion, no dirty file pages or flusher (file pages in
+ * the model are clean or shmem), shmem pages are not written to swap (shmem_writepage: they are
+ * kept active), no pfmemalloc throttling of direct reclaimers (throttle_direct_reclaim), no
+ * large folios, no node_reclaim.
+ * @kernel mm/vmscan.c shrink_folio_list, folio_check_references, pageout, __remove_mapping,
+ *   isolate_lru_folios, move_folios_to_lru, too_many_isolated, shrink_inactive_list,
+ *   shrink_active_list, shrink_list, inactive_is_low, prepare_scan_count, get_scan_count,
+ *   shrink_lruvec, shrink_node, shrink_zones, do_try_to_free_pages, try_to_free_pages,
+ *   zone_reclaimable_pages, can_reclaim_anon_pages, can_age_anon_pages, reclaim_throttle,
+ *   __acct_reclaim_writeback, snapshot_refaults, pgdat_balanced, pgdat_watermark_boosted,
+ *   prepare_kswapd_sleep, kswapd_shrink_node, kswapd_age_node, balance_pgdat,
+ *   kswapd_try_to_sleep, kswapd, wakeup_kswapd
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { kthread_run, schedule_timeout } from "../kernel/kthread.js";
+import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
+import type { alloc_context } from "./alloc_hooks.js";
+import { PF_MEMALLOC } from "./alloc_hooks.js";
+import { __GFP_DIRECT_RECLAIM, __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL } from "./gfp.js";
+import {
+  F,
+  PG_active,
+  PG_dirty,
+  PG_locked,
+  PG_lru,
+  PG_mlocked,
+  PG_referenced,
+  PG_reclaim,
+  PG_swapbacked,
+  PG_swapcache,
+  PG_unevictable,
+  PG_workingset,
+  PG_writeback,
+} from "./memmap.js";
+import { folio_evictable, folio_is_file_lru, lruvec_add_folio, update_lru_size } from "./mm_inline.js";
+import { VM_EXEC, VM_LOCKED } from "./mm_types.js";
+import {
+  high_wmark_pages,
+  LRU_ACTIVE,
+  LRU_ACTIVE_ANON,
+  LRU_ACTIVE_FILE,
+  LRU_INACTIVE_ANON,
+  LRU_INACTIVE_FILE,
+  LRU_UNEVICTABLE,
+  LRUVEC_CONGESTED,
+  MAX_NR_ZONES,
+  NO_PFN,
+  NR_LRU_LISTS,
+  PGDAT_DIRTY,
+  PGDAT_WRITEBACK,
+  type pglist_data,
+  type zone,
+} from "./mmzone.js";
+import { swap_writepage } from "./page_io.js";
+import { zone_watermark_ok_safe } from "./page_alloc.js";
+import { folio_referenced, try_to_unmap } from "./rmap.js";
+import { folio_add_lru, lru_add_drain, lru_note_cost, put_page } from "./swap.js";
+import { __delete_from_swap_cache, add_to_swap } from "./swap_state.js";
+import { folio_free_swap, get_nr_swap_pages, put_swap_folio, vm_swap_full } from "./swapfile.js";
+import {
+  ALLOCSTALL_DMA,
+  KSWAPD_HIGH_WMARK_HIT_QUICKLY,
+  KSWAPD_LOW_WMARK_HIT_QUICKLY,
+  NR_ACTIVE_FILE,
+  NR_FREE_PAGES,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_ISOLATED_ANON,
+  NR_THROTTLED_WRITTEN,
+  NR_VMSCAN_IMMEDIATE,
+  NR_VMSCAN_WRITE,
+  NR_ZONE_ACTIVE_ANON,
+  NR_ZONE_ACTIVE_FILE,
+  NR_ZONE_INACTIVE_ANON,
+  NR_ZONE_INACTIVE_FILE,
+  PAGEOUTRUN,
+  PGACTIVATE,
+  PGDEACTIVATE,
+  PGLAZYFREED,
+  PGREFILL,
+  PGSCAN_ANON,
+  PGSCAN_DIRECT,
+  PGSCAN_KSWAPD,
+  PGSCAN_SKIP_DMA,
+  PGSTEAL_ANON,
+  PGSTEAL_DIRECT,
+  PGSTEAL_KSWAPD,
+  WORKINGSET_ACTIVATE_ANON,
+  WORKINGSET_ACTIVATE_FILE,
+} from "./vmstat_items.js";
+import { workingset_eviction } from "./workingset.js";
+
+/** Scan 1/2^priority of each list per pass; kswapd and direct reclaim start here. */
+export const DEF_PRIORITY = 12;
+/** Pages per isolation batch, and direct reclaim's target. */
+export const SWAP_CLUSTER_MAX = 32;
+/** kswapd gives up on a node after this many balance_pgdat runs that reclaimed nothing. */
+export const MAX_RECLAIM_RETRIES = 16;
+
+/**
+ * What reclaim costs in simulated time, per page. Orders of magnitude, not measurements: a page
+ * isolated and checked (flags, rmap walk for the accessed bits) ~0.2 µs; unmapping it from its
+ * PTEs and freeing it ~1 µs; building and submitting a swap write ~2 µs of CPU (the device's
+ * latency comes on top, asynchronously). 32 anonymous pages reclaimed take ≈ 32 × 3.2 ≈ 100 µs.
+ */
+export const RECLAIM_COST = {
+  scan_ns: 200,
+  unmap_ns: 1000,
+  pageout_ns: 2000,
+} as const;
+
+// sc->may_deactivate bits
+const DEACTIVATE_ANON = 1;
+const DEACTIVATE_FILE = 2;
+// enum scan_balance
+const SCAN_EQUAL = 0;
+const SCAN_FRACT = 1;
+const SCAN_ANON = 2;
+const SCAN_FILE = 3;
+// enum folio_references
+const FOLIOREF_RECLAIM = 0;
+const FOLIOREF_RECLAIM_CLEAN = 1;
+const FOLIOREF_KEEP = 2;
+const FOLIOREF_ACTIVATE = 3;
+// pageout_t
+const PAGE_KEEP = 0;
+const PAGE_ACTIVATE = 1;
+const PAGE_SUCCESS = 2;
+const PAGE_CLEAN = 3;
+// enum vmscan_throttle_state
+export const VMSCAN_THROTTLE_WRITEBACK = 0;
+export const VMSCAN_THROTTLE_ISOLATED = 1;
+export const VMSCAN_THROTTLE_NOPROGRESS = 2;
+export const VMSCAN_THROTTLE_CONGESTED = 3;
+/** HZ = 250 on Debian's build: one jiffy is 4 ms. */
+const JIFFY_NS = 4_000_000;
+
+const LRU = F(PG_lru);
+const ACTIVE = F(PG_active);
+const UNEVICTABLE = F(PG_unevictable);
+const SWAPBACKED = F(PG_swapbacked);
+const SWAPCACHE = F(PG_swapcache);
+const DIRTY = F(PG_dirty);
+const WRITEBACK = F(PG_writeback);
+const RECLAIM = F(PG_reclaim);
+const REFERENCED = F(PG_referenced);
+const LOCKED = F(PG_locked);
+const MLOCKED = F(PG_mlocked);
+const WORKINGSET = F(PG_workingset);
+
+/**
+ * One reclaim invocation's parameters and running totals.
+ * @kernel mm/vmscan.c struct scan_control
+ */
+export class scan_control {
+  nr_to_reclaim = 0;
+  nodemask: number[] | null = null;
+  gfp_mask = 0;
+  order = 0;
+  priority = DEF_PRIORITY;
+  /** The highest zone reclaim may take pages from. */
+  reclaim_idx = MAX_NR_ZONES - 1;
+  may_writepage = true;
+  may_unmap = true;
+  may_swap = true;
+  may_deactivate = 0;
+  force_deactivate = false;
+  skipped_deactivate = false;
+  cache_trim_mode = false;
+  file_is_tiny = false;
+  compaction_ready = false;
+  anon_cost = 0;
+  file_cost = 0;
+  nr_scanned = 0;
+  nr_reclaimed = 0;
+  /** current_is_kswapd(). */
+  kswapd = false;
+  // sc->nr: what the last shrink_node saw of dirty and writeback pages.
+  nr_dirty = 0;
+  nr_unqueued_dirty = 0;
+  nr_congested = 0;
+  nr_writeback = 0;
+  nr_immediate = 0;
+  nr_file_taken = 0;
+  nr_taken = 0;
+}
+
+/** What one shrink_folio_list pass found. @kernel include/linux/vmstat.h struct reclaim_stat */
+class reclaim_stat {
+  nr_dirty = 0;
+  nr_unqueued_dirty = 0;
+  nr_congested = 0;
+  nr_writeback = 0;
+  nr_immediate = 0;
+  nr_pageout = 0;
+  readonly nr_activate = [0, 0];
+  nr_ref_keep = 0;
+  nr_unmap_fail = 0;
+  reset(): void {
+    this.nr_dirty = this.nr_unqueued_dirty = this.nr_congested = this.nr_writeback = this.nr_immediate = 0;
+    this.nr_pageout = this.nr_ref_keep = this.nr_unmap_fail = 0;
+    this.nr_activate[0] = this.nr_activate[1] = 0;
+  }
+}
+
+// Local list heads (LIST_HEAD(…) in the kernel functions), one set per call.
+const L_SRC = 0; // the isolated pages being worked on (folio_list / l_hold)
+const L_RET = 1; // ret_folios / l_active
+const L_FREE = 2; // free_folios / l_inactive
+const L_SKIPPED = 3; // folios_skipped
+function local_lists(): Int32Array {
+  return new Int32Array(4).fill(NO_PFN);
+}
+
+/** Emits a vmscan tracepoint whose message is its "name=value" fields. */
+function trace(k: Kernel, event: string, message: string): void {
+  if (!k.trace.enabled(event)) return;
+  const fields: Record<string, string> = {};
+  for (const kv of message.split(" ")) {
+    const eq = kv.indexOf("=");
+    if (eq > 0) fields[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  k.trace.emit(event, fields, message);
+}
+
+/** Adds simulated time for reclaim work done by the current context. */
+function reclaim_cost(k: Kernel, ns: number): void {
+  k.now_ns += ns;
+}
+
+function zone_of(k: Kernel, pfn: number): zone {
+  const z = k.page_zone(pfn);
+  if (z === undefined) throw new KernelBug("reclaim: page in a hole", { pfn });
+  return z;
+}
+
+/** Is any swap space left? @kernel mm/vmscan.c can_reclaim_anon_pages */
+function can_reclaim_anon_pages(k: Kernel): boolean {
+  return get_nr_swap_pages(k) > 0;
+}
+
+/** Is aging the anon lists worth it? Only with swap configured. @kernel mm/vmscan.c can_age_anon_pages */
+function can_age_anon_pages(k: Kernel): boolean {
+  return k.total_swap_pages > 0;
+}
+
+/**
+ * Pages reclaim could free in a zone: its file LRU pages, plus anon when swap has room; if that
+ * is 0, its free pages (Debian's 6.1.x backport, so zones with free memory but no LRU pages are
+ * not written off by should_reclaim_retry).
+ * @kernel mm/vmscan.c zone_reclaimable_pages
+ */
+export function zone_reclaimable_pages(k: Kernel, z: zone): number {
+  let nr = z.vm_stat[NR_ZONE_INACTIVE_FILE] + z.vm_stat[NR_ZONE_ACTIVE_FILE];
+  if (can_reclaim_anon_pages(k)) nr += z.vm_stat[NR_ZONE_INACTIVE_ANON] + z.vm_stat[NR_ZONE_ACTIVE_ANON];
+  return nr === 0 ? z.vm_stat[NR_FREE_PAGES] : nr;
+}
+
+/** The size of list `lru` counting only zones up to `zone_idx`. @kernel mm/vmscan.c lruvec_lru_size */
+function lruvec_lru_size(pgdat: pglist_data, lru: number, zone_idx: number): number {
+  let size = 0;
+  for (let zid = 0; zid <= zone_idx && zid < MAX_NR_ZONES; zid++) {
+    const z = pgdat.node_zones[zid];
+    if (!z.managed_zone()) continue;
+    size += z.vm_stat[NR_ZONE_INACTIVE_ANON + lru];
+  }
+  return size;
+}
+
+/**
+ * Sleeps a reclaimer waiting for progress elsewhere: writeback completing (up to HZ/10, or until
+ * enough throttled writeback finished), isolated pages coming back (HZ/50), or a jiffy when
+ * reclaim is making no progress. kswapd's naps let the tasks run.
+ * @kernel mm/vmscan.c reclaim_throttle
+ */
+export function reclaim_throttle(k: Kernel, pgdat: pglist_data, reason: number): void {
+  let timeout: number;
+  switch (reason) {
+    case VMSCAN_THROTTLE_WRITEBACK:
+      timeout = 25 * JIFFY_NS; // HZ/10
+      if (++pgdat.nr_writeback_throttled === 1) pgdat.nr_reclaim_start = pgdat.vm_stat[NR_THROTTLED_WRITTEN];
+      break;
+    case VMSCAN_THROTTLE_ISOLATED:
+      timeout = 5 * JIFFY_NS; // HZ/50
+      break;
+    default:
+      // CONGESTED, NOPROGRESS: one jiffy, skipped when nothing is under writeback to wait for.
+      if (pgdat.vm_stat[NR_THROTTLED_WRITTEN] === pgdat.nr_reclaim_start && pgdat.nr_writeback_throttled === 0 && !writeback_pending(pgdat)) return;
+      timeout = JIFFY_NS;
+  }
+  if (reason === VMSCAN_THROTTLE_WRITEBACK) {
+    // __acct_reclaim_writeback wakes the throttled once SWAP_CLUSTER_MAX pages per sleeper have
+    // been written: sleep until then, or the timeout.
+    const deadline = k.now_ns + timeout;
+    const want = pgdat.nr_reclaim_start + SWAP_CLUSTER_MAX * pgdat.nr_writeback_throttled;
+    while (k.now_ns < deadline && pgdat.vm_stat[NR_THROTTLED_WRITTEN] <= want) {
+      const before = k.now_ns;
+      schedule_timeout(k, Math.min(deadline - k.now_ns, 100_000));
+      if (k.now_ns === before) break;
+    }
+    pgdat.nr_writeback_throttled--;
+  } else {
+    schedule_timeout(k, timeout);
+  }
+}
+
+function writeback_pending(pgdat: pglist_data): boolean {
+  for (const z of pgdat.node_zones) if (z.vm_stat[6 /* NR_ZONE_WRITE_PENDING */] > 0) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Isolation and putback
+// ---------------------------------------------------------------------------------------------
+
+/** isolate_lru_folios' second result: pages looked at, skipped ones included. */
+let isolate_nr_scanned = 0;
+const nr_zone_taken = new Float64Array(MAX_NR_ZONES);
+const nr_skipped = new Float64Array(MAX_NR_ZONES);
+
+/**
+ * Takes up to `nr_to_scan` pages from the tail of list `lru` onto local list `dst`, each with a
+ * reference and PG_lru cleared. Pages of zones above reclaim_idx are skipped (and put back at the
+ * head, PGSCAN_SKIP_*); pages reclaim may not unmap rotate to the head.
+ * @kernel mm/vmscan.c isolate_lru_folios
+ */
+function isolate_lru_folios(k: Kernel, nr_to_scan: number, pgdat: pglist_data, lists: Int32Array, dst: number, sc: scan_control, lru: number): number {
+  const mem = k.mem_map;
+  const links = mem.lru;
+  const src = pgdat.__lruvec.lists;
+  nr_zone_taken.fill(0);
+  nr_skipped.fill(0);
+  let nr_taken = 0;
+  let total_scan = 0;
+  let scan = 0;
+  while (scan < nr_to_scan && src[lru] !== NO_PFN) {
+    const pfn = links.prev[src[lru]]; // lru_to_folio: the tail
+    total_scan++;
+    const zid = zone_of(k, pfn).zone_idx;
+    if (zid > sc.reclaim_idx) {
+      nr_skipped[zid]++;
+      links.list_move(src, lru, lists, L_SKIPPED, pfn);
+      continue;
+    }
+    scan++;
+    if ((mem.flags[pfn] & LRU) === 0 || (!sc.may_unmap && mem.mapcount[pfn] > 0) || mem._refcount[pfn] === 0) {
+      // move_to = src: rotate it to the head.
+      links.list_move(src, lru, src, lru, pfn);
+      continue;
+    }
+    mem._refcount[pfn]++;
+    mem.flags[pfn] &= ~LRU;
+    nr_taken++;
+    nr_zone_taken[zid]++;
+    links.list_move(src, lru, lists, dst, pfn);
+  }
+  if (lists[L_SKIPPED] !== NO_PFN) {
+    links.list_splice(lists, L_SKIPPED, src, lru);
+    for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_skipped[zid]) k.vm_events[PGSCAN_SKIP_DMA + zid] += nr_skipped[zid];
+  }
+  for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_zone_taken[zid]) update_lru_size(pgdat.node_zones[zid], lru, -nr_zone_taken[zid]);
+  isolate_nr_scanned = total_scan;
+  if (k.trace.active) {
+    trace(k, "mm_vmscan_lru_isolate", `isolate_mode=0 classzone=${sc.reclaim_idx} order=${sc.order} nr_requested=${nr_to_scan} nr_scanned=${total_scan} nr_skipped=${total_scan - scan} nr_taken=${nr_taken} lru=${lru_names[lru]}`);
+  }
+  return nr_taken;
+}
+
+const lru_names = ["inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"];
+
+/**
+ * Puts isolated pages back on the lists their flags name, dropping the isolation reference;
+ * pages whose last reference that was are left on `list` for the caller to free. Active pages
+ * age the workingset clock. Returns the number put back.
+ * @kernel mm/vmscan.c move_folios_to_lru
+ */
+function move_folios_to_lru(k: Kernel, lists: Int32Array, list: number, keepFree: number): number {
+  const mem = k.mem_map;
+  const links = mem.lru;
+  let nr_moved = 0;
+  while (lists[list] !== NO_PFN) {
+    const pfn = links.prev[lists[list]];
+    if (mem.flags[pfn] & LRU) throw new KernelBug("move_folios_to_lru: page already on an LRU", { pfn });
+    links.list_del(lists, list, pfn);
+    if (!folio_evictable(k, pfn)) {
+      // folio_putback_lru: through the lru_add batch, which culls it to the unevictable list.
+      folio_add_lru(k, pfn);
+      put_page(k, pfn);
+      continue;
+    }
+    if (mem._refcount[pfn] === 1) {
+      // folio_put_testzero hit 0: __folio_clear_lru_flags, then the caller frees it.
+      mem.flags[pfn] &= ~(ACTIVE | UNEVICTABLE);
+      links.list_add(lists, keepFree, pfn);
+      continue;
+    }
+    mem._refcount[pfn]--;
+    mem.flags[pfn] |= LRU;
+    lruvec_add_folio(k, pfn);
+    nr_moved++;
+    if (mem.flags[pfn] & ACTIVE) zone_of(k, pfn).zone_pgdat.__lruvec.nonresident_age++;
+  }
+  return nr_moved;
+}
+
+/** free_unref_page_list for reclaimed pages: each holds exactly the one reference we drop. */
+function free_folio_list(k: Kernel, lists: Int32Array, list: number): void {
+  const links = k.mem_map.lru;
+  while (lists[list] !== NO_PFN) {
+    const pfn = lists[list];
+    links.list_del(lists, list, pfn);
+    if (k.mem_map._refcount[pfn] !== 1) throw new KernelBug("reclaim freeing a page someone else holds", { pfn, refcount: k.mem_map._refcount[pfn] });
+    put_page(k, pfn);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// shrink_folio_list
+// ---------------------------------------------------------------------------------------------
+
+const vm_flags_out = new Int32Array(1);
+
+/**
+ * Was the page used since reclaim last looked? Mapped pages referenced twice (two young PTEs, or
+ * a young PTE and PG_referenced) are activated, once are kept for another trip; unreferenced ones
+ * are reclaimed.
+ * @kernel mm/vmscan.c folio_check_references
+ */
+function folio_check_references(k: Kernel, pfn: number): number {
+  const mem = k.mem_map;
+  vm_flags_out[0] = 0;
+  const referenced_ptes = mem.mapcount[pfn] > 0 ? folio_referenced(k, pfn, vm_flags_out) : 0;
+  const referenced_folio = (mem.flags[pfn] & REFERENCED) !== 0;
+  mem.flags[pfn] &= ~REFERENCED;
+  const vm_flags = vm_flags_out[0];
+  if (vm_flags & VM_LOCKED) return FOLIOREF_ACTIVATE;
+  if (referenced_ptes) {
+    mem.flags[pfn] |= REFERENCED;
+    if (referenced_folio || referenced_ptes > 1) return FOLIOREF_ACTIVATE;
+    if (vm_flags & VM_EXEC && folio_is_file_lru(mem.flags[pfn])) return FOLIOREF_ACTIVATE;
+    return FOLIOREF_KEEP;
+  }
+  if (referenced_folio && folio_is_file_lru(mem.flags[pfn])) return FOLIOREF_RECLAIM_CLEAN;
+  return FOLIOREF_RECLAIM;
+}
+
+/**
+ * Writes a dirty page out. Swap-cache pages go to their slot (swap_writepage); shmem pages would
+ * go through shmem_writepage, which the model lacks, so they are activated.
+ * @kernel mm/vmscan.c pageout
+ */
+function pageout(k: Kernel, pfn: number): number {
+  const mem = k.mem_map;
+  // is_page_cache_freeable: our isolation reference and the cache's, nobody else's.
+  if (mem._refcount[pfn] !== 2) return PAGE_KEEP;
+  const f = mem.flags[pfn];
+  if ((f & SWAPCACHE) === 0) return mem.mapping[pfn] > 0 ? PAGE_ACTIVATE : PAGE_KEEP;
+  if ((f & DIRTY) === 0) return PAGE_CLEAN;
+  mem.flags[pfn] = (f & ~DIRTY) | RECLAIM; // folio_clear_dirty_for_io, folio_set_reclaim
+  swap_writepage(k, pfn);
+  if ((mem.flags[pfn] & WRITEBACK) === 0) mem.flags[pfn] &= ~RECLAIM;
+  zone_of(k, pfn).zone_pgdat.vm_stat[NR_VMSCAN_WRITE]++;
+  reclaim_cost(k, RECLAIM_COST.pageout_ns);
+  return PAGE_SUCCESS;
+}
+
+/**
+ * Detaches a clean, unused page from its mapping, leaving a shadow entry. For a swap-cache page:
+ * the slot keeps the shadow and loses the cache's claim. Fails if someone else holds a reference
+ * or the page was dirtied again. On success the page holds only the caller's reference.
+ * @kernel mm/vmscan.c __remove_mapping
+ */
+function __remove_mapping(k: Kernel, pfn: number, reclaimed: boolean): boolean {
+  const mem = k.mem_map;
+  // folio_ref_freeze(folio, 1 + nr_pages): the isolation reference and the cache's.
+  if (mem._refcount[pfn] !== 2) return false;
+  const f = mem.flags[pfn];
+  if (f & DIRTY) return false;
+  if (f & SWAPCACHE) {
+    const entry = mem.private[pfn];
+    const shadow = reclaimed ? workingset_eviction(k, pfn) : 0;
+    __delete_from_swap_cache(k, pfn, entry, shadow);
+    put_swap_folio(k, pfn, entry);
+    mem._refcount[pfn]--; // the cache's reference
+    return true;
+  }
+  // A page cache page: the model's only file pages are shmem, which stay dirty while cached.
+  return false;
+}
+
+/**
+ * Tries to free each isolated page; returns how many it freed. Survivors go back on `list` with
+ * PG_active set for those to activate.
+ * @kernel mm/vmscan.c shrink_folio_list
+ */
+function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pglist_data, sc: scan_control, stat: reclaim_stat): number {
+  const mem = k.mem_map;
+  const links = mem.lru;
+  const ret = local_lists();
+  let nr_reclaimed = 0;
+  let cost = 0;
+  stat.reset();
+  while (lists[list] !== NO_PFN) {
+    const pfn = links.prev[lists[list]];
+    links.list_del(lists, list, pfn);
+    cost += RECLAIM_COST.scan_ns;
+    let f = mem.flags[pfn];
+    let action: "keep" | "keep_locked" | "activate" | "free" = "keep";
+    let references = FOLIOREF_RECLAIM;
+    decide: {
+      if (f & LOCKED) break decide; // folio_trylock failed (I/O in flight): keep
+      if (f & ACTIVE) throw new KernelBug("shrink_folio_list: active page on the inactive list", { pfn });
+      sc.nr_scanned++;
+      if (!folio_evictable(k, pfn)) {
+        action = "activate";
+        break decide;
+      }
+      if (!sc.may_unmap && mem.mapcount[pfn] > 0) {
+        action = "keep_locked";
+        break decide;
+      }
+      // folio_check_dirty_writeback: anon pages report neither (their writeback is swap's).
+      const file = folio_is_file_lru(f);
+      const dirty = file && (f & DIRTY) !== 0;
+      const writeback = file && (f & WRITEBACK) !== 0;
+      if (dirty || writeback) stat.nr_dirty++;
+      if (dirty && !writeback) stat.nr_unqueued_dirty++;
+      if (writeback && f & RECLAIM) stat.nr_congested++;
+
+      if (f & WRITEBACK) {
+        if (sc.kswapd && f & RECLAIM && pgdat.flags & PGDAT_WRITEBACK) {
+          // Case 1: kswapd keeps meeting pages under writeback it started: throttle later.
+          stat.nr_immediate++;
+        } else {
+          // Case 2: global reclaim never waits on a page; mark it so its completion rotates it.
+          mem.flags[pfn] = f | RECLAIM;
+          stat.nr_writeback++;
+        }
+        action = "activate";
+        break decide;
+      }
+
+      references = folio_check_references(k, pfn);
+      f = mem.flags[pfn];
+      if (references === FOLIOREF_ACTIVATE) {
+        action = "activate";
+        break decide;
+      }
+      if (references === FOLIOREF_KEEP) {
+        stat.nr_ref_keep++;
+        action = "keep_locked";
+        break decide;
+      }
+
+      const anon = mem.mapping[pfn] < 0;
+      if (anon && f & SWAPBACKED && (f & SWAPCACHE) === 0) {
+        if ((sc.gfp_mask & __GFP_IO) === 0) {
+          action = "keep_locked";
+          break decide;
+        }
+        if (!add_to_swap(k, pfn)) {
+          action = "activate";
+          break decide;
+        }
+        f = mem.flags[pfn];
+      }
+
+      if (mem.mapcount[pfn] > 0) {
+        cost += RECLAIM_COST.unmap_ns;
+        try_to_unmap(k, pfn);
+        if (mem.mapcount[pfn] > 0) {
+          stat.nr_unmap_fail++;
+          action = "activate";
+          break decide;
+        }
+        f = mem.flags[pfn];
+      }
+
+      if (f & DIRTY) {
+        if (folio_is_file_lru(f) && (!sc.kswapd || !(f & RECLAIM) || !(pgdat.flags & PGDAT_DIRTY))) {
+          pgdat.vm_stat[NR_VMSCAN_IMMEDIATE]++;
+          mem.flags[pfn] = f | RECLAIM;
+          action = "activate";
+          break decide;
+        }
+        if (references === FOLIOREF_RECLAIM_CLEAN) {
+          action = "keep_locked";
+          break decide;
+        }
+        // may_enter_fs: swap-cache pages on a block device need only __GFP_IO, others __GFP_FS.
+        if ((sc.gfp_mask & __GFP_FS) === 0 && ((f & SWAPCACHE) === 0 || (sc.gfp_mask & __GFP_IO) === 0)) {
+          action = "keep_locked";
+          break decide;
+        }
+        if (!sc.may_writepage) {
+          action = "keep_locked";
+          break decide;
+        }
+        const r = pageout(k, pfn);
+        if (r === PAGE_KEEP) {
+          action = "keep_locked";
+          break decide;
+        }
+        if (r === PAGE_ACTIVATE) {
+          action = "activate";
+          break decide;
+        }
+        if (r === PAGE_SUCCESS) {
+          stat.nr_pageout++;
+          f = mem.flags[pfn];
+          if (f & (WRITEBACK | DIRTY)) break decide; // keep: the write completes later
+        }
+        // PAGE_CLEAN, or a write that completed at once: free it below.
+      }
+
+      if (anon && (f & SWAPBACKED) === 0) {
+        // MADV_FREE page left clean: discard it (folio_ref_freeze(folio, 1)).
+        if (mem._refcount[pfn] !== 1) {
+          action = "keep_locked";
+          break decide;
+        }
+        k.vm_events[PGLAZYFREED]++;
+      } else if (!__remove_mapping(k, pfn, true)) {
+        action = "keep_locked";
+        break decide;
+      }
+      action = "free";
+    }
+    if (action === "free") {
+      nr_reclaimed++;
+      cost += RECLAIM_COST.unmap_ns;
+      links.list_add(ret, L_FREE, pfn);
+      continue;
+    }
+    if (action === "activate") {
+      f = mem.flags[pfn];
+      if (f & SWAPCACHE && (vm_swap_full(k) || f & MLOCKED)) folio_free_swap(k, pfn);
+      if ((mem.flags[pfn] & MLOCKED) === 0) {
+        mem.flags[pfn] |= ACTIVE;
+        stat.nr_activate[folio_is_file_lru(mem.flags[pfn]) ? 1 : 0]++;
+      }
+    }
+    links.list_add(ret, L_RET, pfn);
+  }
+  free_folio_list(k, ret, L_FREE);
+  if (ret[L_RET] !== NO_PFN) links.list_splice(ret, L_RET, lists, list);
+  k.vm_events[PGACTIVATE] += stat.nr_activate[0] + stat.nr_activate[1];
+  reclaim_cost(k, cost);
+  return nr_reclaimed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inactive and active lists
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Direct reclaimers wait while more pages are isolated than an eighth of the inactive list
+ * (all of it without __GFP_IO|__GFP_FS), so many of them do not strip the lists at once.
+ * @kernel mm/vmscan.c too_many_isolated
+ */
+function too_many_isolated(k: Kernel, pgdat: pglist_data, file: boolean, sc: scan_control): boolean {
+  if (sc.kswapd) return false;
+  let inactive = pgdat.vm_stat[file ? NR_INACTIVE_FILE : NR_INACTIVE_ANON];
+  const isolated = pgdat.vm_stat[NR_ISOLATED_ANON + (file ? 1 : 0)];
+  if ((sc.gfp_mask & (__GFP_IO | __GFP_FS)) === (__GFP_IO | __GFP_FS)) inactive = Math.floor(inactive / 8);
+  return isolated > inactive;
+}
+
+/**
+ * Scans up to nr_to_scan pages from the tail of an inactive list and reclaims what it can.
+ * @kernel mm/vmscan.c shrink_inactive_list
+ */
+function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, sc: scan_control, lru: number): number {
+  const file = lru === LRU_INACTIVE_FILE;
+  const ft = file ? 1 : 0;
+  let stalled = false;
+  while (too_many_isolated(k, pgdat, file, sc)) {
+    if (stalled) return 0;
+    stalled = true;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_ISOLATED);
+  }
+  lru_add_drain(k);
+  const lists = local_lists();
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc, lru);
+  const nr_scanned = isolate_nr_scanned;
+  pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
+  k.vm_events[sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT] += nr_scanned;
+  k.vm_events[PGSCAN_ANON + ft] += nr_scanned;
+  if (nr_taken === 0) return 0;
+
+  const stat = new reclaim_stat();
+  const nr_reclaimed = shrink_folio_list(k, lists, L_SRC, pgdat, sc, stat);
+  move_folios_to_lru(k, lists, L_SRC, L_FREE);
+  pgdat.vm_stat[NR_ISOLATED_ANON + ft] -= nr_taken;
+  k.vm_events[sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT] += nr_reclaimed;
+  k.vm_events[PGSTEAL_ANON + ft] += nr_reclaimed;
+  lru_note_cost(pgdat.__lruvec, pgdat.vm_stat, file, stat.nr_pageout);
+  free_folio_list(k, lists, L_FREE);
+
+  sc.nr_dirty += stat.nr_dirty;
+  sc.nr_congested += stat.nr_congested;
+  sc.nr_unqueued_dirty += stat.nr_unqueued_dirty;
+  sc.nr_writeback += stat.nr_writeback;
+  sc.nr_immediate += stat.nr_immediate;
+  sc.nr_taken += nr_taken;
+  if (file) sc.nr_file_taken += nr_taken;
+  if (k.trace.active) {
+    trace(
+      k,
+      "mm_vmscan_lru_shrink_inactive",
+      `nid=${pgdat.node_id} nr_scanned=${nr_scanned} nr_reclaimed=${nr_reclaimed} nr_dirty=${stat.nr_dirty} nr_writeback=${stat.nr_writeback} nr_congested=${stat.nr_congested} nr_immediate=${stat.nr_immediate} nr_activate_anon=${stat.nr_activate[0]} nr_activate_file=${stat.nr_activate[1]} nr_ref_keep=${stat.nr_ref_keep} nr_unmap_fail=${stat.nr_unmap_fail} priority=${sc.priority} flags=${file ? "RECLAIM_WB_FILE|RECLAIM_WB_ASYNC" : "RECLAIM_WB_ANON|RECLAIM_WB_ASYNC"}`,
+    );
+  }
+  return nr_reclaimed;
+}
+
+/**
+ * Moves pages from an active list to the inactive one (marking them PG_workingset), except
+ * referenced executable file pages, which get another round on the active list.
+ * @kernel mm/vmscan.c shrink_active_list
+ */
+function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, sc: scan_control, lru: number): void {
+  const file = lru === LRU_ACTIVE_FILE;
+  const ft = file ? 1 : 0;
+  const mem = k.mem_map;
+  const links = mem.lru;
+  lru_add_drain(k);
+  const lists = local_lists();
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc, lru);
+  const nr_scanned = isolate_nr_scanned;
+  pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
+  k.vm_events[PGREFILL] += nr_scanned;
+  let nr_rotated = 0;
+  while (lists[L_SRC] !== NO_PFN) {
+    const pfn = links.prev[lists[L_SRC]];
+    links.list_del(lists, L_SRC, pfn);
+    if (!folio_evictable(k, pfn)) {
+      folio_add_lru(k, pfn);
+      put_page(k, pfn);
+      continue;
+    }
+    if (mem.mapcount[pfn] > 0) {
+      vm_flags_out[0] = 0;
+      if (folio_referenced(k, pfn, vm_flags_out) !== 0 && vm_flags_out[0] & VM_EXEC && folio_is_file_lru(mem.flags[pfn])) {
+        nr_rotated++;
+        links.list_add(lists, L_RET, pfn);
+        continue;
+      }
+    }
+    mem.flags[pfn] = (mem.flags[pfn] & ~ACTIVE) | WORKINGSET;
+    links.list_add(lists, L_FREE, pfn); // l_inactive
+  }
+  const nr_activate = move_folios_to_lru(k, lists, L_RET, L_SKIPPED);
+  const nr_deactivate = move_folios_to_lru(k, lists, L_FREE, L_SKIPPED);
+  k.vm_events[PGDEACTIVATE] += nr_deactivate;
+  pgdat.vm_stat[NR_ISOLATED_ANON + ft] -= nr_taken;
+  free_folio_list(k, lists, L_SKIPPED);
+  reclaim_cost(k, nr_scanned * RECLAIM_COST.scan_ns);
+  if (k.trace.active) {
+    trace(
+      k,
+      "mm_vmscan_lru_shrink_active",
+      `nid=${pgdat.node_id} nr_taken=${nr_taken} nr_active=${nr_activate} nr_deactivated=${nr_deactivate} nr_referenced=${nr_rotated} priority=${sc.priority} flags=${file ? "RECLAIM_WB_FILE|RECLAIM_WB_ASYNC" : "RECLAIM_WB_ANON|RECLAIM_WB_ASYNC"}`,
+    );
+  }
+}
+
+/** @kernel mm/vmscan.c shrink_list */
+function shrink_list(k: Kernel, lru: number, nr_to_scan: number, pgdat: pglist_data, sc: scan_control): number {
+  if (lru === LRU_ACTIVE_ANON || lru === LRU_ACTIVE_FILE) {
+    if (sc.may_deactivate & (lru === LRU_ACTIVE_FILE ? DEACTIVATE_FILE : DEACTIVATE_ANON)) shrink_active_list(k, nr_to_scan, pgdat, sc, lru);
+    else sc.skipped_deactivate = true;
+    return 0;
+  }
+  return shrink_inactive_list(k, nr_to_scan, pgdat, sc, lru);
+}
+
+/** int_sqrt: floor of the square root. */
+function int_sqrt(x: number): number {
+  return Math.floor(Math.sqrt(x));
+}
+
+/**
+ * Is the inactive list too small against the active one? The target ratio grows with the
+ * square root of the LRU size in GiB: 1:1 under 1 GiB, 1:3 at 1 GiB, 1:10 at 10 GiB.
+ * @kernel mm/vmscan.c inactive_is_low
+ */
+export function inactive_is_low(pgdat: pglist_data, inactive_lru: number): boolean {
+  const inactive = pgdat.vm_stat[inactive_lru];
+  const active = pgdat.vm_stat[inactive_lru + LRU_ACTIVE];
+  const gb = Math.floor((inactive + active) / 262144);
+  const inactive_ratio = gb ? int_sqrt(10 * gb) : 1;
+  return inactive * inactive_ratio < active;
+}
+
+/**
+ * Decides, per node, whether the active lists may be deactivated (they may when refaults showed
+ * the workingset changing, or the inactive list is low) and whether the file cache is so small
+ * that only anon can be reclaimed.
+ * @kernel mm/vmscan.c prepare_scan_count
+ */
+function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  const lv = pgdat.__lruvec;
+  sc.anon_cost = lv.anon_cost;
+  sc.file_cost = lv.file_cost;
+  if (!sc.force_deactivate) {
+    let refaults = pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON];
+    if (refaults !== lv.refaults[0] || inactive_is_low(pgdat, LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
+    else sc.may_deactivate &= ~DEACTIVATE_ANON;
+    refaults = pgdat.vm_stat[WORKINGSET_ACTIVATE_FILE];
+    if (refaults !== lv.refaults[1] || inactive_is_low(pgdat, LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
+    else sc.may_deactivate &= ~DEACTIVATE_FILE;
+  } else {
+    sc.may_deactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
+  }
+  let file = pgdat.vm_stat[NR_INACTIVE_FILE];
+  sc.cache_trim_mode = Math.floor(file / 2 ** sc.priority) > 0 && (sc.may_deactivate & DEACTIVATE_FILE) === 0;
+
+  let total_high_wmark = 0;
+  let free = 0;
+  for (const z of pgdat.node_zones) {
+    free += z.vm_stat[NR_FREE_PAGES];
+    if (z.managed_zone()) total_high_wmark += high_wmark_pages(z);
+  }
+  file = pgdat.vm_stat[NR_ACTIVE_FILE] + pgdat.vm_stat[NR_INACTIVE_FILE];
+  const anon = pgdat.vm_stat[NR_INACTIVE_ANON];
+  sc.file_is_tiny = file + free <= total_high_wmark && (sc.may_deactivate & DEACTIVATE_ANON) === 0 && Math.floor(anon / 2 ** sc.priority) > 0;
+}
+
+/** get_scan_count's answer, by lru. */
+const nr = new Float64Array(NR_LRU_LISTS);
+const targets = new Float64Array(NR_LRU_LISTS);
+
+/**
+ * How many pages of each evictable list to scan at this priority: each list's size >> priority,
+ * split between anon and file by swappiness and cost (SCAN_FRACT), or all one kind when swap is
+ * unavailable (SCAN_FILE), the file cache is tiny (SCAN_ANON), there is plenty of inactive file
+ * to trim (SCAN_FILE), or priority reached 0 with swappiness set (SCAN_EQUAL).
+ *
+ * Worked SCAN_FRACT example at swappiness 60 with equal costs (anon_cost = file_cost = c):
+ * total = 2c, anon_cost' = file_cost' = 3c, total' = 6c; ap = 60 (6c + 1) / (3c + 1) ≈ 120,
+ * fp = 140 (6c + 1) / (3c + 1) ≈ 280, so anon gets 120/400 = 30% of its share, file 70%.
+ * @kernel mm/vmscan.c get_scan_count
+ */
+function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  const swappiness = k.vm.swappiness;
+  let scan_balance: number;
+  let fraction0 = 0;
+  let fraction1 = 0;
+  let denominator = 1;
+  if (!sc.may_swap || !can_reclaim_anon_pages(k)) scan_balance = SCAN_FILE;
+  else if (!sc.priority && swappiness) scan_balance = SCAN_EQUAL;
+  else if (sc.file_is_tiny) scan_balance = SCAN_ANON;
+  else if (sc.cache_trim_mode) scan_balance = SCAN_FILE;
+  else {
+    scan_balance = SCAN_FRACT;
+    let total_cost = sc.anon_cost + sc.file_cost;
+    const anon_cost = total_cost + sc.anon_cost;
+    const file_cost = total_cost + sc.file_cost;
+    total_cost = anon_cost + file_cost;
+    const ap = Math.floor((swappiness * (total_cost + 1)) / (anon_cost + 1));
+    const fp = Math.floor(((200 - swappiness) * (total_cost + 1)) / (file_cost + 1));
+    fraction0 = ap;
+    fraction1 = fp;
+    denominator = ap + fp;
+  }
+  for (let lru = LRU_INACTIVE_ANON; lru <= LRU_ACTIVE_FILE; lru++) {
+    const file = lru >= LRU_INACTIVE_FILE;
+    const lruvec_size = lruvec_lru_size(pgdat, lru, sc.reclaim_idx);
+    let scan = Math.floor(lruvec_size / 2 ** sc.priority);
+    switch (scan_balance) {
+      case SCAN_EQUAL:
+        break;
+      case SCAN_FRACT:
+        // The root memcg is online: div64_u64, rounding down.
+        scan = denominator ? Math.floor((scan * (file ? fraction1 : fraction0)) / denominator) : 0;
+        break;
+      default:
+        if ((scan_balance === SCAN_FILE) !== file) scan = 0;
+    }
+    nr[lru] = scan;
+  }
+  nr[LRU_UNEVICTABLE] = 0;
+}
+
+/**
+ * Scans the node's lists in SWAP_CLUSTER_MAX bites, round-robin, until get_scan_count's targets
+ * are met — or, once enough was reclaimed (not in proportional direct reclaim at DEF_PRIORITY),
+ * stops the smaller kind and scales the other down to keep the anon:file ratio. Then ages the
+ * active anon list if the inactive one is low.
+ * @kernel mm/vmscan.c shrink_lruvec
+ */
+function shrink_lruvec(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  get_scan_count(k, pgdat, sc);
+  targets.set(nr);
+  let nr_reclaimed = 0;
+  const nr_to_reclaim = sc.nr_to_reclaim;
+  const proportional_reclaim = !sc.kswapd && sc.priority === DEF_PRIORITY;
+  while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
+    for (let lru = LRU_INACTIVE_ANON; lru <= LRU_ACTIVE_FILE; lru++) {
+      if (nr[lru]) {
+        const nr_to_scan = Math.min(nr[lru], SWAP_CLUSTER_MAX);
+        nr[lru] -= nr_to_scan;
+        nr_reclaimed += shrink_list(k, lru, nr_to_scan, pgdat, sc);
+      }
+    }
+    if (nr_reclaimed < nr_to_reclaim || proportional_reclaim) continue;
+    const nr_file = nr[LRU_INACTIVE_FILE] + nr[LRU_ACTIVE_FILE];
+    const nr_anon = nr[LRU_INACTIVE_ANON] + nr[LRU_ACTIVE_ANON];
+    if (!nr_file || !nr_anon) break;
+    let lru: number;
+    let percentage: number;
+    if (nr_file > nr_anon) {
+      const scan_target = targets[LRU_INACTIVE_ANON] + targets[LRU_ACTIVE_ANON] + 1;
+      lru = LRU_INACTIVE_ANON;
+      percentage = Math.floor((nr_anon * 100) / scan_target);
+    } else {
+      const scan_target = targets[LRU_INACTIVE_FILE] + targets[LRU_ACTIVE_FILE] + 1;
+      lru = LRU_INACTIVE_FILE;
+      percentage = Math.floor((nr_file * 100) / scan_target);
+    }
+    nr[lru] = 0;
+    nr[lru + LRU_ACTIVE] = 0;
+    lru = lru === LRU_INACTIVE_FILE ? LRU_INACTIVE_ANON : LRU_INACTIVE_FILE;
+    let nr_scanned = targets[lru] - nr[lru];
+    nr[lru] = Math.floor((targets[lru] * (100 - percentage)) / 100);
+    nr[lru] -= Math.min(nr[lru], nr_scanned);
+    lru += LRU_ACTIVE;
+    nr_scanned = targets[lru] - nr[lru];
+    nr[lru] = Math.floor((targets[lru] * (100 - percentage)) / 100);
+    nr[lru] -= Math.min(nr[lru], nr_scanned);
+  }
+  sc.nr_reclaimed += nr_reclaimed;
+  if (can_age_anon_pages(k) && inactive_is_low(pgdat, LRU_INACTIVE_ANON)) shrink_active_list(k, SWAP_CLUSTER_MAX, pgdat, sc, LRU_ACTIVE_ANON);
+}
+
+/**
+ * One node's reclaim pass, and what kswapd learns from it: a pass whose isolated pages were all
+ * under writeback marks the node PGDAT_WRITEBACK, and kswapd naps if it met pages it had already
+ * queued for writeback (nr_immediate).
+ * @kernel mm/vmscan.c shrink_node, shrink_node_memcgs
+ */
+function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  sc.nr_dirty = sc.nr_unqueued_dirty = sc.nr_congested = sc.nr_writeback = sc.nr_immediate = sc.nr_file_taken = sc.nr_taken = 0;
+  const nr_reclaimed = sc.nr_reclaimed;
+  prepare_scan_count(k, pgdat, sc);
+  shrink_lruvec(k, pgdat, sc);
+  // shrink_slab: the model's slab has no shrinkable caches.
+  const reclaimable = sc.nr_reclaimed - nr_reclaimed > 0;
+  if (sc.kswapd) {
+    if (sc.nr_writeback && sc.nr_writeback === sc.nr_taken) pgdat.flags |= PGDAT_WRITEBACK;
+    if (sc.nr_unqueued_dirty === sc.nr_file_taken) pgdat.flags |= PGDAT_DIRTY;
+    if (sc.nr_immediate) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_WRITEBACK);
+  }
+  const lv = pgdat.__lruvec;
+  if (sc.kswapd && sc.nr_dirty && sc.nr_dirty === sc.nr_congested) lv.flags |= LRUVEC_CONGESTED;
+  if (!sc.kswapd && lv.flags & LRUVEC_CONGESTED) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_CONGESTED);
+  if (reclaimable) pgdat.kswapd_failures = 0;
+}
+
+/**
+ * Direct reclaim that freed under an eighth of what it scanned at the last priority waits a jiffy
+ * for writeback before the allocator retries.
+ * @kernel mm/vmscan.c consider_reclaim_throttle
+ */
+function consider_reclaim_throttle(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  if (sc.nr_reclaimed > sc.nr_scanned / 8) return;
+  if (sc.kswapd) return;
+  if (sc.priority === 1 && !sc.nr_reclaimed) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_NOPROGRESS);
+}
+
+/**
+ * Reclaims from each node of the zonelist once (zones up to reclaim_idx).
+ * @kernel mm/vmscan.c shrink_zones
+ */
+function shrink_zones(k: Kernel, zonelist: readonly zone[], sc: scan_control): void {
+  let last_pgdat: pglist_data | null = null;
+  let first_pgdat: pglist_data | null = null;
+  for (const z of zonelist) {
+    if (z.zone_idx > sc.reclaim_idx || !z.managed_zone()) continue;
+    if (sc.nodemask !== null && !sc.nodemask.includes(z.node)) continue;
+    if (first_pgdat === null) first_pgdat = z.zone_pgdat;
+    if (z.zone_pgdat === last_pgdat) continue;
+    last_pgdat = z.zone_pgdat;
+    shrink_node(k, z.zone_pgdat, sc);
+  }
+  if (first_pgdat !== null) consider_reclaim_throttle(k, first_pgdat, sc);
+}
+
+/** Remembers the refault counts, so the next prepare_scan_count sees only new refaults. @kernel mm/vmscan.c snapshot_refaults */
+function snapshot_refaults(pgdat: pglist_data): void {
+  pgdat.__lruvec.refaults[0] = pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON];
+  pgdat.__lruvec.refaults[1] = pgdat.vm_stat[WORKINGSET_ACTIVATE_FILE];
+}
+
+/**
+ * Direct reclaim's priority loop: shrink the zonelist at DEF_PRIORITY, then harder, until
+ * nr_to_reclaim pages are freed; retry once forcing deactivation if it had skipped the active
+ * lists.
+ * @kernel mm/vmscan.c do_try_to_free_pages
+ */
+function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_control): number {
+  const initial_priority = sc.priority;
+  for (;;) {
+    k.vm_events[ALLOCSTALL_DMA + sc.reclaim_idx]++;
+    do {
+      sc.nr_scanned = 0;
+      shrink_zones(k, zonelist, sc);
+      if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
+      if (sc.compaction_ready) break;
+      if (sc.priority < DEF_PRIORITY - 2) sc.may_writepage = true;
+    } while (--sc.priority >= 0);
+    let last: pglist_data | null = null;
+    for (const z of zonelist) {
+      if (z.zone_idx > sc.reclaim_idx || z.zone_pgdat === last) continue;
+      last = z.zone_pgdat;
+      snapshot_refaults(z.zone_pgdat);
+    }
+    if (sc.nr_reclaimed) return sc.nr_reclaimed;
+    if (sc.compaction_ready) return 1;
+    if (sc.skipped_deactivate) {
+      sc.priority = initial_priority;
+      sc.force_deactivate = true;
+      sc.skipped_deactivate = false;
+      continue;
+    }
+    return 0;
+  }
+}
+
+/**
+ * The allocator's direct reclaim: free SWAP_CLUSTER_MAX pages from the zones the allocation may
+ * use, as the allocating task (PF_MEMALLOC, a memory stall for PSI).
+ * @kernel mm/vmscan.c try_to_free_pages
+ * @kernel mm/page_alloc.c __perform_reclaim
+ */
+export function try_to_free_pages(k: Kernel, ac: alloc_context, order: number, gfp_mask: number): number {
+  const sc = new scan_control();
+  sc.nr_to_reclaim = SWAP_CLUSTER_MAX;
+  sc.gfp_mask = gfp_mask;
+  sc.reclaim_idx = gfp_zone(gfp_mask);
+  sc.order = order;
+  sc.nodemask = ac.nodemask;
+  sc.priority = DEF_PRIORITY;
+  sc.may_writepage = true;
+  sc.may_unmap = true;
+  sc.may_swap = true;
+  if (k.trace.active) trace(k, "mm_vmscan_direct_reclaim_begin", `order=${order} gfp_flags=${gfp_mask}`);
+  const pflags = psi_memstall_enter(k);
+  k.reclaim_depth++;
+  let nr_reclaimed: number;
+  try {
+    nr_reclaimed = do_try_to_free_pages(k, ac.zonelist, sc);
+  } finally {
+    k.reclaim_depth--;
+    psi_memstall_leave(k, pflags);
+  }
+  if (k.trace.active) trace(k, "mm_vmscan_direct_reclaim_end", `nr_reclaimed=${nr_reclaimed}`);
+  return nr_reclaimed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// kswapd
+// ---------------------------------------------------------------------------------------------
+
+/** Is any zone of the node up to highest_zoneidx boosted? @kernel mm/vmscan.c pgdat_watermark_boosted */
+function pgdat_watermark_boosted(pgdat: pglist_data, highest_zoneidx: number): boolean {
+  for (let i = highest_zoneidx; i >= 0; i--) {
+    const z = pgdat.node_zones[i];
+    if (z.managed_zone() && z.watermark_boost) return true;
+  }
+  return false;
+}
+
+/**
+ * Balanced: some managed zone up to highest_zoneidx meets its high watermark at `order`.
+ * @kernel mm/vmscan.c pgdat_balanced
+ */
+export function pgdat_balanced(k: Kernel, pgdat: pglist_data, order: number, highest_zoneidx: number): boolean {
+  let any = false;
+  for (let i = 0; i <= highest_zoneidx && i < MAX_NR_ZONES; i++) {
+    const z = pgdat.node_zones[i];
+    if (!z.managed_zone()) continue;
+    any = true;
+    if (zone_watermark_ok_safe(z, order, high_wmark_pages(z), highest_zoneidx)) return true;
+  }
+  return !any;
+}
+
+/** May kswapd sleep? Once balanced (clearing the congestion flags), or after giving up. @kernel mm/vmscan.c prepare_kswapd_sleep */
+function prepare_kswapd_sleep(k: Kernel, pgdat: pglist_data, order: number, highest_zoneidx: number): boolean {
+  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES) return true;
+  if (pgdat_balanced(k, pgdat, order, highest_zoneidx)) {
+    pgdat.__lruvec.flags &= ~LRUVEC_CONGESTED;
+    pgdat.flags &= ~(PGDAT_DIRTY | PGDAT_WRITEBACK);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * One kswapd pass over the node: target the zones' high watermarks, then shrink.
+ * Returns whether it scanned at least its target (no need to raise priority).
+ * @kernel mm/vmscan.c kswapd_shrink_node
+ */
+function kswapd_shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): boolean {
+  sc.nr_to_reclaim = 0;
+  for (let z = 0; z <= sc.reclaim_idx; z++) {
+    const zn = pgdat.node_zones[z];
+    if (!zn.managed_zone()) continue;
+    sc.nr_to_reclaim += Math.max(high_wmark_pages(zn), SWAP_CLUSTER_MAX);
+  }
+  shrink_node(k, pgdat, sc);
+  if (sc.order && sc.nr_reclaimed >= 2 << sc.order) sc.order = 0; // compact_gap
+  return sc.nr_scanned >= sc.nr_to_reclaim;
+}
+
+/** kswapd ages the active anon list each pass when the inactive one is low. @kernel mm/vmscan.c kswapd_age_node */
+function kswapd_age_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  if (!can_age_anon_pages(k)) return;
+  if (!inactive_is_low(pgdat, LRU_INACTIVE_ANON)) return;
+  shrink_active_list(k, SWAP_CLUSTER_MAX, pgdat, sc, LRU_ACTIVE_ANON);
+}
+
+/**
+ * kswapd's work: from DEF_PRIORITY down, shrink the node until a zone meets its high watermark
+ * (first only reclaiming the watermark boost, without writeback or swap). Returns the order it
+ * reclaimed for.
+ * @kernel mm/vmscan.c balance_pgdat
+ */
+function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zoneidx: number): number {
+  const sc = new scan_control();
+  sc.gfp_mask = GFP_KERNEL;
+  sc.order = order;
+  sc.may_unmap = true;
+  sc.kswapd = true;
+  const pflags = psi_memstall_enter(k);
+  k.vm_events[PAGEOUTRUN]++;
+  const zone_boosts = new Float64Array(MAX_NR_ZONES);
+  let nr_boost_reclaim = 0;
+  for (let i = 0; i <= highest_zoneidx; i++) {
+    const z = pgdat.node_zones[i];
+    if (!z.managed_zone()) continue;
+    nr_boost_reclaim += z.watermark_boost;
+    zone_boosts[i] = z.watermark_boost;
+  }
+  const boosted = nr_boost_reclaim > 0;
+  k.reclaim_depth++;
+  try {
+    restart: for (;;) {
+      sc.priority = DEF_PRIORITY;
+      do {
+        let nr_reclaimed = sc.nr_reclaimed;
+        let raise_priority = true;
+        sc.reclaim_idx = highest_zoneidx;
+        const balanced = pgdat_balanced(k, pgdat, sc.order, highest_zoneidx);
+        if (!balanced && nr_boost_reclaim) {
+          nr_boost_reclaim = 0;
+          continue restart;
+        }
+        if (!nr_boost_reclaim && balanced) break restart;
+        if (nr_boost_reclaim && sc.priority === DEF_PRIORITY - 2) raise_priority = false;
+        sc.may_writepage = !nr_boost_reclaim;
+        sc.may_swap = !nr_boost_reclaim;
+        kswapd_age_node(k, pgdat, sc);
+        if (sc.priority < DEF_PRIORITY - 2) sc.may_writepage = true;
+        sc.nr_scanned = 0;
+        if (kswapd_shrink_node(k, pgdat, sc)) raise_priority = false;
+        nr_reclaimed = sc.nr_reclaimed - nr_reclaimed;
+        nr_boost_reclaim -= Math.min(nr_boost_reclaim, nr_reclaimed);
+        if (nr_boost_reclaim && !nr_reclaimed) break;
+        if (raise_priority || !nr_reclaimed) sc.priority--;
+      } while (sc.priority >= 1);
+      if (!sc.nr_reclaimed) pgdat.kswapd_failures++;
+      break;
+    }
+  } finally {
+    k.reclaim_depth--;
+  }
+  if (boosted) {
+    for (let i = 0; i <= highest_zoneidx; i++) {
+      if (!zone_boosts[i]) continue;
+      const z = pgdat.node_zones[i];
+      z.watermark_boost -= Math.min(z.watermark_boost, zone_boosts[i]);
+    }
+  }
+  snapshot_refaults(pgdat);
+  psi_memstall_leave(k, pflags);
+  return sc.order;
+}
+
+/** kswapd's wait-queue state per node (the kernel keeps it in the kthread's stack frame). */
+const KSWAPD_SLEEPING = 0; // schedule(): only a wakeup brings it back
+const KSWAPD_NAPPING = 1; // schedule_timeout(HZ/10) in kswapd_try_to_sleep
+const KSWAPD_RUNNABLE = 2; // woken, or never balanced: runs at the next scheduling point
+
+class kswapd_thread {
+  state = KSWAPD_SLEEPING;
+  /** When the HZ/10 nap ends. */
+  nap_until = 0;
+  alloc_order = 0;
+  reclaim_order = 0;
+  highest_zoneidx = MAX_NR_ZONES - 1;
+  constructor(
+    readonly pgdat: pglist_data,
+    readonly comm: string,
+    readonly pid: number,
+  ) {}
+
+  next_ns(k: Kernel): number {
+    if (this.state === KSWAPD_RUNNABLE) return k.now_ns;
+    if (this.state === KSWAPD_NAPPING) return this.nap_until;
+    return Infinity;
+  }
+
+  /**
+   * One turn of kswapd's loop: finish a nap (short sleep) or run balance_pgdat for what it was
+   * woken for, then try to sleep again.
+   * @kernel mm/vmscan.c kswapd, kswapd_try_to_sleep
+   */
+  run(k: Kernel): void {
+    const pgdat = this.pgdat;
+    if (this.state === KSWAPD_NAPPING) {
+      // The HZ/10 nap ran out without a wakeup: if still balanced, sleep for real.
+      if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
+        if (k.trace.active) trace(k, "mm_vmscan_kswapd_sleep", `nid=${pgdat.node_id}`);
+        this.state = KSWAPD_SLEEPING;
+        pgdat.kswapd_sleeping = true;
+        return;
+      }
+      k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY]++;
+    }
+    // Woken (or never balanced): take what wakeup_kswapd asked for.
+    pgdat.kswapd_sleeping = false;
+    this.alloc_order = pgdat.kswapd_order;
+    this.highest_zoneidx = pgdat.kswapd_highest_zoneidx === MAX_NR_ZONES ? this.highest_zoneidx : pgdat.kswapd_highest_zoneidx;
+    pgdat.kswapd_order = 0;
+    pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
+    if (k.trace.active) trace(k, "mm_vmscan_kswapd_wake", `nid=${pgdat.node_id} order=${this.alloc_order}`);
+    this.reclaim_order = balance_pgdat(k, pgdat, this.alloc_order, this.highest_zoneidx);
+    // kswapd_try_to_sleep: balanced (or given up) → nap HZ/10 on the wait queue; otherwise stay
+    // runnable and loop at the next scheduling point, letting the tasks have the CPU meanwhile.
+    if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
+      this.state = KSWAPD_NAPPING;
+      this.nap_until = k.now_ns + 25 * JIFFY_NS;
+      pgdat.kswapd_sleeping = true;
+    } else {
+      this.state = KSWAPD_RUNNABLE;
+    }
+  }
+
+  /** wake_up_interruptible(&pgdat->kswapd_wait). */
+  wake(k: Kernel): void {
+    if (this.state === KSWAPD_NAPPING) k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY]++;
+    this.state = KSWAPD_RUNNABLE;
+    this.pgdat.kswapd_sleeping = false;
+    k.need_resched = true;
+  }
+}
+
+/** Each machine's kswapd threads, by node. */
+const kswapds = new WeakMap<Kernel, kswapd_thread[]>();
+
+/**
+ * Wakes the node's kswapd for an allocation that found a zone below its low watermark — unless
+ * it is already running, has given up on the node, or the node is balanced and unboosted.
+ * @kernel mm/vmscan.c wakeup_kswapd
+ */
+export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: number, highest_zoneidx: number): void {
+  if (!z.managed_zone()) return;
+  const pgdat = z.zone_pgdat;
+  const curr_idx = pgdat.kswapd_highest_zoneidx;
+  if (curr_idx === MAX_NR_ZONES || curr_idx < highest_zoneidx) pgdat.kswapd_highest_zoneidx = highest_zoneidx;
+  if (pgdat.kswapd_order < order) pgdat.kswapd_order = order;
+  if (!pgdat.kswapd_sleeping) return; // !waitqueue_active: kswapd is running or about to
+  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) {
+    // (wakeup_kcompactd for !__GFP_DIRECT_RECLAIM: no kcompactd in the model)
+    void (gfp_flags & __GFP_DIRECT_RECLAIM);
+    return;
+  }
+  if (k.trace.active) trace(k, "mm_vmscan_wakeup_kswapd", `nid=${pgdat.node_id} order=${order} gfp_flags=${gfp_flags}`);
+  const t = kswapds.get(k)?.[pgdat.node_id];
+  if (t !== undefined) t.wake(k);
+}
+
+/**
+ * Starts kswapd<nid> for every node with memory and gives the allocator's slow path the real
+ * reclaim: wakeup_kswapd, try_to_free_pages, zone_reclaimable_pages, and PF_MEMALLOC while
+ * reclaiming (so reclaim's own allocations do not recurse into reclaim).
+ * @kernel mm/vmscan.c kswapd_init, kswapd_run
+ */
+export function kswapd_init(k: Kernel): void {
+  const threads: kswapd_thread[] = [];
+  for (const pgdat of k.node_data) {
+    const t = new kswapd_thread(pgdat, `kswapd${pgdat.node_id}`, 0);
+    threads[pgdat.node_id] = t;
+    pgdat.kswapd_sleeping = true;
+    kthread_run(k, t);
+  }
+  kswapds.set(k, threads);
+  const hooks = k.mmHooks;
+  hooks.wakeup_kswapd = wakeup_kswapd;
+  hooks.try_to_free_pages = try_to_free_pages;
+  hooks.zone_reclaimable_pages = zone_reclaimable_pages;
+  const prev_flags = hooks.current_flags;
+  hooks.current_flags = (kk) => (kk.reclaim_depth > 0 ? PF_MEMALLOC : 0) | prev_flags(kk);
+}
