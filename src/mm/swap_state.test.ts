@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
-import { procRead } from "../fs/proc/root.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { check_swap_invariants } from "../sim/invariants/swap.js";
 import { spawnProcess } from "../sim/process.js";
@@ -175,6 +175,22 @@ describe("swapoff", () => {
     check();
     const r = p.read(a, 8 * 4096);
     expect(r.majflt).toBe(0);
+  });
+});
+
+describe("/sys/kernel/mm/swap/vma_ra_enabled", () => {
+  it("reads true, takes kstrtobool's spellings, and turns VMA readahead off", () => {
+    const { k, p, a, pfns } = setup({ rotational: false, pages: 8 });
+    expect(procRead(k, "/sys/kernel/mm/swap/vma_ra_enabled")).toBe("true\n");
+    procWrite(k, "/sys/kernel/mm/swap/vma_ra_enabled", "off\n");
+    expect(procRead(k, "/sys/kernel/mm/swap/vma_ra_enabled")).toBe("false\n");
+    expect(() => procWrite(k, "/sys/kernel/mm/swap/vma_ra_enabled", "maybe")).toThrow(/EINVAL/);
+    for (const pfn of pfns) evict(k, pfn);
+    const ev0 = k.vm_events[PSWPIN];
+    // Cluster readahead now: hits start at 4, so the aligned 8 slots 16384..16391 the SSD's
+    // first cluster gave these pages.
+    p.read(a, 4096);
+    expect(k.vm_events[PSWPIN] - ev0).toBe(8);
   });
 });
 
