@@ -14,7 +14,8 @@ import { evict } from "./swapfile.testutil.js";
 import { swp_offset } from "./swapops.js";
 import { lru_add_drain } from "./swap.js";
 import { global_node_page_state } from "./vmstat.js";
-import { NR_SWAPCACHE, PGFAULT, PGMAJFAULT, PSWPIN, PSWPOUT, SWAP_RA, SWAP_RA_HIT } from "./vmstat_items.js";
+import { NR_SWAPCACHE, PGFAULT, PGMAJFAULT, PSWPIN, PSWPOUT, SWAP_RA, SWAP_RA_HIT, WORKINGSET_REFAULT_ANON } from "./vmstat_items.js";
+import { workingset_eviction } from "./workingset.js";
 
 const MiB = 1 << 20;
 
@@ -62,6 +63,18 @@ describe("the swap cache", () => {
     p.munmap(a, 4096);
     expect(get_shadow_from_swap_cache(k, entry)).toBe(0);
     expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+    check();
+  });
+});
+
+describe("refaults", () => {
+  it("hands the slot's shadow to workingset_refault when the page is read back", () => {
+    const { k, p, a, pfns, check } = setup({ pages: 1 });
+    const shadow = workingset_eviction(k, pfns[0]);
+    evict(k, pfns[0], shadow);
+    const before = global_node_page_state(k, WORKINGSET_REFAULT_ANON); // a node counter in 6.1
+    p.read(a, 4096);
+    expect(global_node_page_state(k, WORKINGSET_REFAULT_ANON) - before).toBe(1);
     check();
   });
 });

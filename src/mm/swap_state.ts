@@ -46,12 +46,7 @@ import {
 import { swp_entry, swp_offset, swp_type, pte_to_swp_entry } from "./swapops.js";
 import { NO_PFN } from "./types.js";
 import { NR_FILE_PAGES, NR_SWAPCACHE, SWAP_RA, SWAP_RA_HIT } from "./vmstat_items.js";
-
-/**
- * workingset_refault (mm/workingset.c, the lead's workingset.ts): a refaulting page whose shadow
- * says it was part of the workingset is activated. Until workingset.ts lands the call is a seam.
- */
-function workingset_refault_hook(_k: Kernel, _pfn: number, _shadow: number): void {}
+import { workingset_refault } from "./workingset.js";
 
 /** The most VMA readahead reads: 2^SWAP_RA_ORDER_CEILING on 64-bit. */
 export const SWAP_RA_ORDER_CEILING = 5;
@@ -255,7 +250,7 @@ export function __read_swap_cache_async(k: Kernel, entry: number, gfp: number, _
   const mem = k.mem_map;
   mem.flags[pfn] |= LOCKED | F(PG_swapbacked);
   const shadow = add_to_swap_cache(k, pfn, entry);
-  if (shadow !== 0) workingset_refault_hook(k, pfn, shadow);
+  if (shadow !== 0) workingset_refault(k, pfn, shadow);
   folio_add_lru(k, pfn);
   new_page_allocated = true;
   return pfn;
