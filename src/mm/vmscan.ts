@@ -1167,6 +1167,8 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
     zone_boosts[i] = z.watermark_boost;
   }
   const boosted = nr_boost_reclaim > 0;
+  const start = k.now_ns;
+  kswapd_preempted = false;
   k.reclaim_depth++;
   try {
     restart: for (;;) {
@@ -1192,6 +1194,11 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
         nr_boost_reclaim -= Math.min(nr_boost_reclaim, nr_reclaimed);
         if (nr_boost_reclaim && !nr_reclaimed) break;
         if (raise_priority || !nr_reclaimed) sc.priority--;
+        // Preempted: kswapd has had its CFS slice and the allocating task gets the CPU.
+        if (k.now_ns - start >= KSWAPD_SLICE_NS) {
+          kswapd_preempted = true;
+          break restart;
+        }
       } while (sc.priority >= 1);
       if (!sc.nr_reclaimed) pgdat.kswapd_failures++;
       break;
@@ -1211,6 +1218,18 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
   return sc.order;
 }
 
+/**
+ * How long kswapd runs before the scheduler gives the CPU back to the task it preempted: CFS's
+ * slice with two runnable tasks, sysctl_sched_latency (6 ms) / 2. On the one CPU the model runs,
+ * this is what lets an allocator outrun kswapd and fall into direct reclaim, as on w5's guest.
+ * Simplified: a preempted balance_pgdat is not resumed where it stopped; kswapd's next turn
+ * starts a new one (another pageoutrun).
+ * @kernel kernel/sched/fair.c sched_slice
+ */
+export const KSWAPD_SLICE_NS = 3_000_000;
+/** Set when the last balance_pgdat ended because kswapd's slice ran out. */
+let kswapd_preempted = false;
+
 /** kswapd's wait-queue state per node (the kernel keeps it in the kthread's stack frame). */
 const KSWAPD_SLEEPING = 0; // schedule(): only a wakeup brings it back
 const KSWAPD_NAPPING = 1; // schedule_timeout(HZ/10) in kswapd_try_to_sleep
@@ -1220,6 +1239,8 @@ class kswapd_thread {
   state = KSWAPD_SLEEPING;
   /** When the HZ/10 nap ends. */
   nap_until = 0;
+  /** When a preempted kswapd gets the CPU back. */
+  resume_at = 0;
   alloc_order = 0;
   reclaim_order = 0;
   highest_zoneidx = MAX_NR_ZONES - 1;
@@ -1230,7 +1251,7 @@ class kswapd_thread {
   ) {}
 
   next_ns(k: Kernel): number {
-    if (this.state === KSWAPD_RUNNABLE) return k.now_ns;
+    if (this.state === KSWAPD_RUNNABLE) return Math.max(k.now_ns, this.resume_at);
     if (this.state === KSWAPD_NAPPING) return this.nap_until;
     return Infinity;
   }
@@ -1260,6 +1281,13 @@ class kswapd_thread {
     pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
     if (k.trace.active) trace(k, "mm_vmscan_kswapd_wake", `nid=${pgdat.node_id} order=${this.alloc_order}`);
     this.reclaim_order = balance_pgdat(k, pgdat, this.alloc_order, this.highest_zoneidx);
+    if (kswapd_preempted) {
+      // Still runnable: back on the CPU once the task has had its slice.
+      this.state = KSWAPD_RUNNABLE;
+      this.resume_at = k.now_ns + KSWAPD_SLICE_NS;
+      pgdat.kswapd_order = Math.max(pgdat.kswapd_order, this.alloc_order);
+      return;
+    }
     // kswapd_try_to_sleep: balanced (or given up) → nap HZ/10 on the wait queue; otherwise stay
     // runnable and loop at the next scheduling point, letting the tasks have the CPU meanwhile.
     if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
@@ -1275,6 +1303,7 @@ class kswapd_thread {
   wake(k: Kernel): void {
     if (this.state === KSWAPD_NAPPING) k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY]++;
     this.state = KSWAPD_RUNNABLE;
+    this.resume_at = 0;
     this.pgdat.kswapd_sleeping = false;
     k.need_resched = true;
   }
