@@ -38,7 +38,7 @@ import { kthread_run, schedule_timeout } from "../kernel/kthread.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import type { alloc_context } from "./alloc_hooks.js";
 import { PF_MEMALLOC } from "./alloc_hooks.js";
-import { __GFP_DIRECT_RECLAIM, __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL } from "./gfp.js";
+import { __GFP_DIRECT_RECLAIM, __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL, show_gfp_flags } from "./gfp.js";
 import {
   F,
   PG_active,
@@ -1067,7 +1067,7 @@ export function try_to_free_pages(k: Kernel, ac: alloc_context, order: number, g
   sc.may_writepage = true;
   sc.may_unmap = true;
   sc.may_swap = true;
-  if (k.trace.active) trace(k, "mm_vmscan_direct_reclaim_begin", `order=${order} gfp_flags=${gfp_mask}`);
+  if (k.trace.enabled("mm_vmscan_direct_reclaim_begin")) k.trace.emit("mm_vmscan_direct_reclaim_begin", { order, gfp_flags: show_gfp_flags(gfp_mask) }, `order=${order} gfp_flags=${show_gfp_flags(gfp_mask)}`);
   const pflags = psi_memstall_enter(k);
   k.reclaim_depth++;
   let nr_reclaimed: number;
@@ -1077,7 +1077,7 @@ export function try_to_free_pages(k: Kernel, ac: alloc_context, order: number, g
     k.reclaim_depth--;
     psi_memstall_leave(k, pflags);
   }
-  if (k.trace.active) trace(k, "mm_vmscan_direct_reclaim_end", `nr_reclaimed=${nr_reclaimed}`);
+  if (k.trace.enabled("mm_vmscan_direct_reclaim_end")) k.trace.emit("mm_vmscan_direct_reclaim_end", { nr_reclaimed }, `nr_reclaimed=${nr_reclaimed}`);
   return nr_reclaimed;
 }
 
@@ -1266,7 +1266,7 @@ class kswapd_thread {
     if (this.state === KSWAPD_NAPPING) {
       // The HZ/10 nap ran out without a wakeup: if still balanced, sleep for real.
       if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
-        if (k.trace.active) trace(k, "mm_vmscan_kswapd_sleep", `nid=${pgdat.node_id}`);
+        if (k.trace.enabled("mm_vmscan_kswapd_sleep")) k.trace.emit("mm_vmscan_kswapd_sleep", { nid: pgdat.node_id }, `nid=${pgdat.node_id}`);
         this.state = KSWAPD_SLEEPING;
         pgdat.kswapd_sleeping = true;
         return;
@@ -1279,7 +1279,7 @@ class kswapd_thread {
     this.highest_zoneidx = pgdat.kswapd_highest_zoneidx === MAX_NR_ZONES ? this.highest_zoneidx : pgdat.kswapd_highest_zoneidx;
     pgdat.kswapd_order = 0;
     pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
-    if (k.trace.active) trace(k, "mm_vmscan_kswapd_wake", `nid=${pgdat.node_id} order=${this.alloc_order}`);
+    if (k.trace.enabled("mm_vmscan_kswapd_wake")) k.trace.emit("mm_vmscan_kswapd_wake", { nid: pgdat.node_id, zid: this.highest_zoneidx, order: this.alloc_order }, `nid=${pgdat.node_id} order=${this.alloc_order}`);
     this.reclaim_order = balance_pgdat(k, pgdat, this.alloc_order, this.highest_zoneidx);
     if (kswapd_preempted) {
       // Still runnable: back on the CPU once the task has had its slice.
@@ -1329,7 +1329,7 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
     void (gfp_flags & __GFP_DIRECT_RECLAIM);
     return;
   }
-  if (k.trace.active) trace(k, "mm_vmscan_wakeup_kswapd", `nid=${pgdat.node_id} order=${order} gfp_flags=${gfp_flags}`);
+  if (k.trace.enabled("mm_vmscan_wakeup_kswapd")) k.trace.emit("mm_vmscan_wakeup_kswapd", { nid: pgdat.node_id, zid: z.zone_idx, order, gfp_flags: show_gfp_flags(gfp_flags) }, `nid=${pgdat.node_id} order=${order} gfp_flags=${show_gfp_flags(gfp_flags)}`);
   const t = kswapds.get(k)?.[pgdat.node_id];
   if (t !== undefined) t.wake(k);
 }

@@ -142,14 +142,15 @@ export interface RunOptions {
  * what happened. Frequent ones (mm_page_alloc, mm_page_free) are never on this list: listening
  * would make every allocation pay for the record.
  */
-const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fields"], r: TraceRecord) => string }> = {
+const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fields"], r: TraceRecord) => string; limit?: number }> = {
   mm_vmscan_wakeup_kswapd: {
     where: "wakeup_kswapd(), mm/vmscan.c",
     text: (f) => `woke kswapd${f.nid}: ${zoneOf(f.zid)} below its low watermark (order ${f.order}${f.gfp_flags !== undefined ? `, ${f.gfp_flags}` : ""})`,
+    limit: 5,
   },
-  mm_vmscan_kswapd_wake: { where: "kswapd(), mm/vmscan.c", text: (f) => `kswapd${f.nid} woke to balance node ${f.nid} up to ${zoneOf(f.zid)} (order ${f.order})` },
-  mm_vmscan_kswapd_sleep: { where: "kswapd_try_to_sleep(), mm/vmscan.c", text: (f) => `kswapd${f.nid} went back to sleep: every zone is above its high watermark` },
-  mm_vmscan_direct_reclaim_begin: { where: "try_to_free_pages(), mm/vmscan.c", text: (f) => `direct reclaim: the allocation found no zone above its min watermark (order ${f.order})` },
+  mm_vmscan_kswapd_wake: { where: "kswapd(), mm/vmscan.c", text: (f) => `kswapd${f.nid} woke to balance node ${f.nid} up to ${zoneOf(f.zid)} (order ${f.order})`, limit: 5 },
+  mm_vmscan_kswapd_sleep: { where: "kswapd_try_to_sleep(), mm/vmscan.c", text: (f) => `kswapd${f.nid} went back to sleep: every zone is above its high watermark`, limit: 5 },
+  mm_vmscan_direct_reclaim_begin: { where: "try_to_free_pages(), mm/vmscan.c", text: (f) => `direct reclaim: the allocation found no zone above its min watermark (order ${f.order})`, limit: 5 },
   mm_compaction_wakeup_kcompactd: { where: "wakeup_kcompactd(), mm/compaction.c", text: (f) => `woke kcompactd${f.nid} for order ${f.order}` },
   mm_compaction_kcompactd_wake: { where: "kcompactd_do_work(), mm/compaction.c", text: (f) => `kcompactd${f.nid} compacting for order ${f.order}` },
   mm_compaction_begin: { where: "compact_zone(), mm/compaction.c", text: () => `compaction started` },
@@ -285,6 +286,12 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     unsub.push(
       m.trace.on(ev, (r) => {
         count(ev);
+        // Reclaim's events recur thousands of times under pressure: the first few tell the
+        // story, the counts in the report give the rest.
+        if (d.limit !== undefined && (eventCounts.get(ev) ?? 0) > d.limit) {
+          dropped++;
+          return;
+        }
         add({ t_ns: r.ts_nsec, who: `${r.comm}[${r.pid}]`, event: ev, text: d.text(r.fields, r), where: d.where });
       }),
     );
