@@ -36,7 +36,7 @@ import {
   set_pte_at,
 } from "../arch/x86/pgtable.js";
 import { F, PG_anon_exclusive, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache } from "./memmap.js";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED } from "./mm_types.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "./shmem.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
 import { swap_duplicate } from "./swapfile.js";
@@ -192,55 +192,78 @@ export function mm_counter(k: Kernel, pfn: number): number {
 export type RmapVisitor = (vma: vm_area_struct, addr: number, pte: number) => boolean;
 
 /**
- * Visits every PTE that maps `pfn`: for an anonymous page, each VMA chained to its anon_vma
- * (which, through anon_vma_fork's chains, includes forked children); for a file page, each VMA
- * in its address_space's i_mmap.
+ * The VMAs that may map `pfn`: for an anonymous page, each VMA chained to its anon_vma (which,
+ * through anon_vma_fork's chains, includes forked children); for a file page, each VMA in its
+ * address_space's i_mmap. Null for a page with no mapping.
+ * @kernel mm/rmap.c rmap_walk_anon, rmap_walk_file
+ */
+function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
+  const id = k.mem_map.mapping[pfn];
+  if (id < 0) return k.anon_vmas.get(-id)?.rb_root ?? null;
+  if (id > 0) return mapping_by_id(k, id)?.i_mmap ?? null;
+  return null;
+}
+
+/**
+ * The PTE index of `vma`'s mapping of `pfn`, or -1 when this VMA does not map it there.
+ * @kernel mm/page_vma_mapped.c page_vma_mapped_walk
+ */
+function rmap_pte(k: Kernel, pfn: number, vma: vm_area_struct): number {
+  const addr = vma_address(k, pfn, vma);
+  if (addr < 0) return -1;
+  const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
+  if (t === NO_TABLE) return -1;
+  const i = t * 512 + pte_index(addr);
+  const pool = pgtablePool(k);
+  return pte_present(pool.ent_flags[i]) && pool.ent_pfn[i] === pfn ? i : -1;
+}
+
+/**
+ * Visits every PTE that maps `pfn`. The visitor may change the PTEs but not the VMA set.
+ * Return false from it to stop.
  * @kernel mm/rmap.c rmap_walk, rmap_walk_anon, rmap_walk_file, page_vma_mapped_walk
  */
 export function rmap_walk(k: Kernel, pfn: number, visit: RmapVisitor): void {
-  const id = k.mem_map.mapping[pfn];
-  let vmas: Iterable<vm_area_struct>;
-  if (id < 0) {
-    const av = k.anon_vmas.get(-id);
-    if (av === undefined) return;
-    vmas = av.rb_root;
-  } else if (id > 0) {
-    const as = mapping_by_id(k, id);
-    if (as === undefined) return;
-    vmas = as.i_mmap;
-  } else {
-    return;
-  }
-  const pool = pgtablePool(k);
-  for (const vma of [...vmas]) {
-    const addr = vma_address(k, pfn, vma);
-    if (addr < 0) continue;
-    const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
-    if (t === NO_TABLE) continue;
-    const i = t * 512 + pte_index(addr);
-    if (!pte_present(pool.ent_flags[i]) || pool.ent_pfn[i] !== pfn) continue;
-    if (!visit(vma, addr, i)) return;
+  const vmas = rmap_vmas(k, pfn);
+  if (vmas === null) return;
+  for (const vma of vmas) {
+    const i = rmap_pte(k, pfn, vma);
+    if (i < 0) continue;
+    if (!visit(vma, vma_address(k, pfn, vma), i)) return;
   }
 }
 
 /**
  * How many mappings of the page were young: clears each PTE's accessed bit on the way, as
  * reclaim's aging does, and ORs the VMAs' flags into `vm_flags_out[0]` (VM_LOCKED tells reclaim
- * to keep the page).
+ * to keep the page). Like the kernel's walk it stops once every mapping has been seen.
  * @kernel mm/rmap.c folio_referenced, folio_referenced_one
  */
 export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Array): number {
+  let mapcount = k.mem_map.mapcount[pfn];
+  if (mapcount === 0) return 0;
+  const vmas = rmap_vmas(k, pfn);
+  if (vmas === null) return 0;
   const pool = pgtablePool(k);
   let referenced = 0;
   let flags = 0;
-  rmap_walk(k, pfn, (vma, _addr, i) => {
+  for (const vma of vmas) {
+    const i = rmap_pte(k, pfn, vma);
+    if (i < 0) continue;
+    if (vma.vm_flags & VM_LOCKED) {
+      // folio_referenced_one: a VM_LOCKED mapping ends the walk; reclaim will mlock the page.
+      flags |= VM_LOCKED;
+      break;
+    }
     if ((pool.ent_flags[i] & _PAGE_ACCESSED) !== 0) {
       pool.ent_flags[i] &= ~_PAGE_ACCESSED;
-      referenced++;
-      flags |= vma.vm_flags;
+      if ((vma.vm_flags & VM_SEQ_READ) === 0) {
+        referenced++;
+        flags |= vma.vm_flags & ~VM_LOCKED;
+      }
     }
-    return true;
-  });
+    if (--mapcount === 0) break;
+  }
   if (vm_flags_out) vm_flags_out[0] = flags;
   return referenced;
 }
@@ -256,13 +279,16 @@ export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Arr
  */
 export function try_to_unmap(k: Kernel, pfn: number): boolean {
   const mem = k.mem_map;
+  const vmas = rmap_vmas(k, pfn);
+  if (vmas === null) return mem.mapcount[pfn] === 0;
   const anon = PageAnon(k, pfn);
   const pool = pgtablePool(k);
-  let failed = false;
-  rmap_walk(k, pfn, (vma, _addr, i) => {
+  for (const vma of vmas) {
+    if (mem.mapcount[pfn] === 0) break;
+    const i = rmap_pte(k, pfn, vma);
+    if (i < 0) continue;
     if (vma.vm_flags & VM_LOCKED) {
       mlock_vma_page(k, pfn);
-      failed = true;
       return false;
     }
     const f = pool.ent_flags[i];
@@ -272,21 +298,16 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
       const pf = mem.flags[pfn];
       if ((pf & SWAPBACKED) === 0) {
         // MADV_FREE: discard if nobody dirtied it or holds it beyond the mappings and us.
-        if ((pf & F(PG_dirty)) === 0 && mem._refcount[pfn] === 1 + mem.mapcount[pfn]) {
-          pte_clear(pool, i);
-          rss[MM_ANONPAGES]--;
-        } else {
+        if ((pf & F(PG_dirty)) !== 0 || mem._refcount[pfn] !== 1 + mem.mapcount[pfn]) {
           mem.flags[pfn] = pf | SWAPBACKED;
-          failed = true;
           return false;
         }
+        pte_clear(pool, i);
+        rss[MM_ANONPAGES]--;
       } else {
         if ((pf & F(PG_swapcache)) === 0) throw new KernelBug("try_to_unmap: anonymous page without a swap entry", { pfn });
         const entry = mem.private[pfn];
-        if (swap_duplicate(k, entry) < 0) {
-          failed = true;
-          return false;
-        }
+        if (swap_duplicate(k, entry) < 0) return false;
         const excl = (pf & ANON_EXCL) !== 0;
         if (excl) mem.flags[pfn] = pf & ~ANON_EXCL; // page_try_share_anon_rmap
         set_pte_at(pool, i, swp_offset(entry), swp_entry_to_pte_flags(entry, excl, (f & _PAGE_SOFT_DIRTY) !== 0));
@@ -299,9 +320,8 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
     }
     page_remove_rmap(k, pfn);
     mem._refcount[pfn]--;
-    return true;
-  });
-  return !failed && mem.mapcount[pfn] === 0;
+  }
+  return mem.mapcount[pfn] === 0;
 }
 
 /**
