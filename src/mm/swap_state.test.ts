@@ -88,6 +88,8 @@ describe("do_swap_page", () => {
     expect(k.vm_events[PSWPOUT]).toBe(16);
     const ev0 = Float64Array.from(k.vm_events);
     const maj0 = p.task.maj_flt;
+    // Spend the evictions' waits as the runner would: the clock catches up, the device is idle.
+    k.now_ns += k.stall_ns;
     k.stall_ns = 0;
     p.read(a, 4096);
     // swapin_readahead_hits starts at 4: 4 + 2 → 8 pages, the aligned block 0..7 minus the header.

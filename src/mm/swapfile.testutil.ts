@@ -6,9 +6,9 @@
  */
 import { pgtablePool, set_pte_at, _PAGE_DIRTY } from "../arch/x86/pgtable.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { F, PG_anon_exclusive, PG_dirty, PG_locked, PG_writeback } from "./memmap.js";
+import { F, PG_anon_exclusive, PG_dirty, PG_locked, PG_swapcache, PG_writeback } from "./memmap.js";
 import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
-import { swap_io_run, swap_writepage } from "./page_io.js";
+import { folio_wait_writeback, swap_writepage } from "./page_io.js";
 import { page_remove_rmap, rmap_walk } from "./rmap.js";
 import { lru_add_drain, put_page } from "./swap.js";
 import { __delete_from_swap_cache, add_to_swap } from "./swap_state.js";
@@ -20,7 +20,9 @@ export function unmapToSwap(k: Kernel, pfn: number): number {
   lru_add_drain(k);
   const mem = k.mem_map;
   mem.flags[pfn] |= F(PG_locked);
-  if (!add_to_swap(k, pfn)) {
+  // A page swapped in and still in the swap cache keeps its slot (shrink_folio_list skips
+  // add_to_swap for it).
+  if ((mem.flags[pfn] & F(PG_swapcache)) === 0 && !add_to_swap(k, pfn)) {
     mem.flags[pfn] &= ~F(PG_locked);
     return 0;
   }
@@ -64,9 +66,8 @@ export function evict(k: Kernel, pfn: number, shadow = 0): number {
   const entry = unmapToSwap(k, pfn);
   if (entry === 0) return 0;
   pageOut(k, pfn);
-  // the write completes at the device's pace
-  k.now_ns += 1e6;
-  swap_io_run(k);
+  // reclaim would come back once the write completed: wait for it (charged to k.stall_ns)
+  folio_wait_writeback(k, pfn);
   removeMapping(k, pfn, shadow);
   return entry;
 }
