@@ -235,20 +235,23 @@ const EMPTY_CHAIN: anon_vma[] = [];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {
+  // The numeric fields start as numbers, not `undefined`: a field first defined as undefined gets
+  // V8's generic (tagged) representation, and then every store of an address above 2^30 boxes
+  // a new heap number; defined as 0 it becomes an unboxed-in-place double field.
   /** First address. */
-  vm_start: number;
+  vm_start = 0;
   /** First address after the end. */
-  vm_end: number;
+  vm_end = 0;
   /** The address space it belongs to. */
   vm_mm: mm_struct;
   /** Low 32 bits of vm_flags (int32; see the header). */
-  vm_flags: number;
+  vm_flags = 0;
   /** vm_flags bits 32..63, shifted down by 32 (protection keys, VM_UFFD_MINOR). */
   vm_flags_hi = 0;
   /** The PTE protection bits vm_get_page_prot derives from vm_flags (PT's _PAGE_* bits). */
   vm_page_prot = 0;
   /** Offset in the file (or vm_start >> PAGE_SHIFT for anonymous memory), in pages. */
-  vm_pgoff: number;
+  vm_pgoff = 0;
   /** The mapped file, or null for anonymous memory. */
   vm_file: file | null = null;
   /** The anon_vma private pages of this VMA point to (null until the first anonymous fault). */
@@ -261,7 +264,7 @@ export class vm_area_struct {
   /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
   specialName: string | null = null;
   /** A stable identity for debugging and deterministic ordering (not a kernel field). */
-  readonly serial: number;
+  readonly serial: number = 0;
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
     this.vm_mm = mm;

@@ -796,7 +796,8 @@ function munlock_detached(k: Kernel, vmas: readonly vm_area_struct[]): void {
 function remove_mt(k: Kernel, mm: mm_struct, vmas: vm_area_struct[]): void {
   let nr_accounted = 0;
   update_hiwater_vm(mm);
-  for (const vma of vmas) {
+  for (let i = 0; i < vmas.length; i++) {
+    const vma = vmas[i];
     const nrpages = vma_pages(vma);
     if (vma.vm_flags & VM_ACCOUNT) nr_accounted += nrpages;
     vm_stat_account(mm, vma.vm_flags, -nrpages);
@@ -804,6 +805,13 @@ function remove_mt(k: Kernel, mm: mm_struct, vmas: vm_area_struct[]): void {
   }
   vm_unacct_memory(k, nr_accounted);
 }
+
+/**
+ * The array do_align_munmap gathers detached VMAs in (mt_detach), reused so a munmap allocates
+ * nothing; lent out for one call and emptied before it is given back. Null while lent: a nested
+ * munmap (none exists today) would make its own.
+ */
+let detachScratch: vm_area_struct[] | null = [];
 
 /**
  * do_mas_align_munmap: unmap the page-aligned [start, end), splitting the VMAs at either edge.
@@ -818,8 +826,9 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const a = mm.mm_mt;
   const first = vma_index(mm, start);
   const prev = first > 0 ? a[first - 1] : null;
-  // The detached VMAs (mt_detach), in a per-call array: unmap_region and remove_mt read it.
-  const detached: vm_area_struct[] = [];
+  // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
+  const detached = detachScratch ?? [];
+  detachScratch = null;
   let locked_vm = 0;
   for (let i = first; i < a.length && a[i].vm_start < end; i++) {
     let v = a[i];
@@ -840,6 +849,8 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   if (locked_vm) munlock_detached(k, detached);
   unmap_region(k, mm, detached, prev, next, start, end);
   remove_mt(k, mm, detached);
+  for (let j = 0; j < count; j++) detached.pop();
+  detachScratch = detached;
   return 0;
 }
 
@@ -975,6 +986,73 @@ function round_hint_to_min(hint: number, mmap_min_addr: number): number {
   return hint;
 }
 
+/** mmap_anon_fast's answer when the general path must decide (never an address or an errno). */
+const FAST_MISS = 1;
+
+/**
+ * do_mmap + get_unmapped_area + mmap_region for the commonest request, with the steps that
+ * cannot apply left out: private anonymous memory (flags exactly MAP_PRIVATE | MAP_ANONYMOUS,
+ * prot only READ/WRITE/EXEC), no hint, the top-down layout, no def_flags, no personality. The
+ * caller checks those; every other choice is made here exactly as the general path makes it, in
+ * the same order, with the same errnos. Anything unusual (the top-down search failing, which
+ * needs the bottom-up fallback; RLIMIT_AS or RLIMIT_DATA, which may count pages MAP_FIXED
+ * would replace) returns FAST_MISS before anything has changed, and do_mmap then runs the
+ * general path from the start. Equivalence: mmap.fastpath.test.ts runs both side by side.
+ */
+function mmap_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, len: number, prot: number): number {
+  len = PAGE_ALIGN(len);
+  if (mm.map_count > k.vm.max_map_count) return -ENOMEM;
+  // arch_get_unmapped_area_topdown without hint: vm_unmapped_area below mmap_base.
+  const addr = unmapped_area_topdown(mm, unmapped_info(true, len, PAGE_SIZE, mm.mmap_base, 0));
+  if (addr < 0) return FAST_MISS;
+  // get_unmapped_area's checks of the answer.
+  if (addr > TASK_SIZE - len) return -ENOMEM;
+  if (offset_in_page(addr)) return -EINVAL;
+  if (addr < k.vm.mmap_min_addr && !capable(t)) return -EPERM;
+  const pglen = len / PAGE_SIZE;
+  let vm_flags = calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  // mmap_region from here; pgoff = addr / PAGE_SIZE for private anonymous memory.
+  if (!may_expand_vm(t, mm, vm_flags, pglen)) return FAST_MISS;
+  const a = mm.mm_mt;
+  const i = vma_index(mm, addr);
+  const end = addr + len;
+  const next = i < a.length ? a[i] : null;
+  // The gap is free, so do_munmap has nothing to do (checked, not assumed).
+  if (next !== null && next.vm_start < end) return FAST_MISS;
+  if (vm_flags & VM_WRITE) {
+    if (security_vm_enough_memory_mm(k, t, mm, pglen)) return -ENOMEM;
+    vm_flags |= VM_ACCOUNT;
+  }
+  const pgoff = addr / PAGE_SIZE;
+  const prev = i > 0 ? a[i - 1] : null;
+  let vma: vm_area_struct | null = null;
+  let merge_start = addr;
+  let merge_end = end;
+  let vm_pgoff = pgoff;
+  if (next !== null && next.vm_start === end && can_vma_merge_before(next, vm_flags, null, null, pgoff + pglen)) {
+    merge_end = next.vm_end;
+    vma = next;
+    vm_pgoff = next.vm_pgoff - pglen;
+  }
+  if (prev !== null && prev.vm_end === addr && can_vma_merge_after(prev, vm_flags, vma !== null ? vma.anon_vma : null, null, pgoff)) {
+    merge_start = prev.vm_start;
+    vma = prev;
+    vm_pgoff = prev.vm_pgoff;
+  }
+  if (vma !== null) {
+    vma_expand(k, vma, merge_start, merge_end, vm_pgoff, next);
+  } else {
+    vma = new vm_area_struct(mm, addr, end, vm_flags, pgoff);
+    mt_insert_at(mm, i, vma);
+    mm.map_count++;
+  }
+  mm.cache = vma;
+  vm_stat_account(mm, vm_flags, pglen);
+  vma.vm_flags |= VM_SOFTDIRTY;
+  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+  return addr;
+}
+
 /** The result of do_mmap: the address (or negative errno) and how much to populate. */
 export interface DoMmapResult {
   addr: number;
@@ -999,6 +1077,13 @@ export function do_mmap(
   const mm = t.mm!;
   out.populate = 0;
   if (!len) return (out.addr = -EINVAL);
+  if (
+    addr === 0 && filp === null && flags === (MAP_PRIVATE | MAP_ANONYMOUS) && (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) === 0 &&
+    len <= TASK_SIZE && mm.topdown && mm.def_flags === 0 && t.personality === 0 && k.fastPaths
+  ) {
+    const r = mmap_anon_fast(k, t, mm, len, prot);
+    if (r !== FAST_MISS) return (out.addr = r);
+  }
 
   if (prot & PROT_READ && t.personality & READ_IMPLIES_EXEC) prot |= PROT_EXEC;
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
