@@ -1,5 +1,6 @@
 /**
- * mmap.ts's fast paths (mmap_anon_fast for private anonymous mmap without a hint) must do exactly
+ * mmap.ts's fast paths (mmap_anon_fast for private anonymous mmap without a hint, munmap_vma_fast
+ * for the munmap of one whole anonymous VMA) must do exactly
  * what the general path does: two machines, one with Kernel.fastPaths off, run the same random
  * sequence of mmap/munmap/mprotect/touch/mremap under tight limits (overcommit never, small
  * RLIMIT_AS and max_map_count, a raised mmap_min_addr), and after every step return the same value
@@ -29,7 +30,7 @@ import { MiB } from "./types.js";
 
 type Op =
   | { kind: "mmap"; pages: number; prot: number; odd: number }
-  | { kind: "munmap"; pick: number; from: number; pages: number }
+  | { kind: "munmap"; pick: number; from: number; pages: number; whole: boolean }
   | { kind: "mprotect"; pick: number; prot: number }
   | { kind: "touch"; pick: number }
   | { kind: "limits"; as: number; maxMap: number; overcommit: number; minAddr: number };
@@ -53,6 +54,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       pick: fc.nat(),
       from: fc.integer({ min: 0, max: 3 }),
       pages: fc.integer({ min: 0, max: 80 }),
+      // The whole VMA holding the picked address (munmap_vma_fast's case).
+      whole: fc.boolean(),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("mprotect" as const), pick: fc.nat(), prot: fc.integer({ min: 0, max: PROTS.length - 1 }) }) },
@@ -99,6 +102,8 @@ function step(m: Machine, op: Op): number {
     case "munmap": {
       if (m.maps.length === 0) return 0;
       const base = m.maps[op.pick % m.maps.length];
+      const vma = op.whole ? mm.mm_mt.find((v) => v.vm_start <= base && base < v.vm_end) : undefined;
+      if (vma) return do_munmap(k, mm, vma.vm_start, vma.vm_end - vma.vm_start);
       return do_munmap(k, mm, base + op.from * 4096, op.pages * 4096);
     }
     case "mprotect": {

@@ -864,7 +864,41 @@ export function do_munmap(k: Kernel, mm: mm_struct, start: number, len: number):
   if (end === start) return -EINVAL;
   const vma = find_vma(mm, start);
   if (!vma || vma.vm_start >= end) return 0;
+  if (vma.vm_start === start && vma.vm_end === end && vma.vm_file === null && (vma.vm_flags & VM_LOCKED) === 0 && k.fastPaths) {
+    return munmap_vma_fast(k, mm, vma, start, end);
+  }
   return do_align_munmap(k, mm, vma, start, end);
+}
+
+/**
+ * do_align_munmap when the range is exactly one anonymous, unlocked VMA (the munmap of a whole
+ * earlier mmap): no split, one VMA detached, no file to unhook, nothing to munlock. The steps
+ * and their order are do_align_munmap's and remove_mt's for that one VMA; mmap.fastpath.test.ts
+ * checks the two paths agree.
+ */
+function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: number, end: number): number {
+  const a = mm.mm_mt;
+  const i = vma_index(mm, start);
+  if (a[i] !== vma) throw new KernelBug("VMA not in its mm", { start });
+  const prev = i > 0 ? a[i - 1] : null;
+  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
+  a.pop();
+  if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
+  const next = i < a.length ? a[i] : null;
+  mm.map_count--;
+  const detached = detachScratch ?? [];
+  detachScratch = null;
+  detached.push(vma);
+  unmap_region(k, mm, detached, prev, next, start, end);
+  detached.pop();
+  detachScratch = detached;
+  // remove_mt for the one VMA.
+  update_hiwater_vm(mm);
+  const nrpages = vma_pages(vma);
+  vm_stat_account(mm, vma.vm_flags, -nrpages);
+  unlink_anon_vmas(k.anon_vmas, vma);
+  vm_unacct_memory(k, vma.vm_flags & VM_ACCOUNT ? nrpages : 0);
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
