@@ -31,7 +31,7 @@ import type { vm_area_struct } from "./mm_types.js";
 import { alloc_pages } from "./page_alloc.js";
 import { swap_readpage } from "./page_io.js";
 import { mod_page_node_state } from "./rmap.js";
-import { folio_add_lru, put_page } from "./swap.js";
+import { folio_add_lru, lru_add_drain, put_page } from "./swap.js";
 import {
   folio_alloc_swap,
   folio_free_swap,
@@ -332,6 +332,7 @@ export function swap_cluster_readahead(k: Kernel, entry: number, gfp: number, vm
       }
       put_page(k, pfn);
     }
+    lru_add_drain(k); // push the new pages onto the LRU now
   }
   return read_swap_cache_async(k, entry, gfp, vma, addr, do_poll);
 }
@@ -398,6 +399,7 @@ export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: 
         put_page(k, pfn);
       }
     }
+    lru_add_drain(k);
   }
   return read_swap_cache_async(k, fentry, gfp, vma, faddr, win === 1);
 }
