@@ -235,43 +235,51 @@ const EMPTY_CHAIN: anon_vma[] = [];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {
-  // The numeric fields start as numbers, not `undefined`: a field first defined as undefined gets
-  // V8's generic (tagged) representation, and then every store of an address above 2^30 boxes
-  // a new heap number; defined as 0 it becomes an unboxed-in-place double field.
+  // Every field is declared without an initializer and set once in the constructor, in this
+  // order: V8 then builds the object in the constructor alone (field initializers would run as a
+  // separate <instance_members_initializer> call on every mmap), and no numeric field is first
+  // defined as `undefined`, which would give it the generic tagged representation and box a new
+  // heap number on every store of an address above 2^30.
   /** First address. */
-  vm_start = 0;
+  declare vm_start: number;
   /** First address after the end. */
-  vm_end = 0;
+  declare vm_end: number;
   /** The address space it belongs to. */
-  vm_mm: mm_struct;
+  declare vm_mm: mm_struct;
   /** Low 32 bits of vm_flags (int32; see the header). */
-  vm_flags = 0;
+  declare vm_flags: number;
   /** vm_flags bits 32..63, shifted down by 32 (protection keys, VM_UFFD_MINOR). */
-  vm_flags_hi = 0;
+  declare vm_flags_hi: number;
   /** The PTE protection bits vm_get_page_prot derives from vm_flags (PT's _PAGE_* bits). */
-  vm_page_prot = 0;
+  declare vm_page_prot: number;
   /** Offset in the file (or vm_start >> PAGE_SHIFT for anonymous memory), in pages. */
-  vm_pgoff = 0;
+  declare vm_pgoff: number;
   /** The mapped file, or null for anonymous memory. */
-  vm_file: file | null = null;
+  declare vm_file: file | null;
   /** The anon_vma private pages of this VMA point to (null until the first anonymous fault). */
-  anon_vma: anon_vma | null = null;
+  declare anon_vma: anon_vma | null;
   /**
    * Every anon_vma this VMA is chained to (its own and its ancestors'). Starts as the shared
    * empty chain (most VMAs never get one), replaced by a real array on the first link.
    */
-  anon_vma_chain: anon_vma[] = EMPTY_CHAIN;
+  declare anon_vma_chain: anon_vma[];
   /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
-  specialName: string | null = null;
+  declare specialName: string | null;
   /** A stable identity for debugging and deterministic ordering (not a kernel field). */
-  readonly serial: number = 0;
+  declare readonly serial: number;
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
-    this.vm_mm = mm;
     this.vm_start = vm_start;
     this.vm_end = vm_end;
+    this.vm_mm = mm;
     this.vm_flags = vm_flags | 0;
+    this.vm_flags_hi = 0;
+    this.vm_page_prot = 0;
     this.vm_pgoff = vm_pgoff;
+    this.vm_file = null;
+    this.anon_vma = null;
+    this.anon_vma_chain = EMPTY_CHAIN;
+    this.specialName = null;
     this.serial = nextVmaSerial++;
   }
 }
