@@ -27,11 +27,6 @@ export class Kernel {
   now_ns = 0;
   /** The CPU the current code path runs on (pcp lists and per-cpu counters are per CPU). */
   cpu = 0;
-  /**
-   * Simulated time the current task has spent waiting inside the kernel (swap-in reads) and not
-   * yet been charged: page_io.ts adds, the scenario runner and Process.touch spend and reset it.
-   */
-  stall_ns = 0;
   /** The task on whose behalf the current code path runs, for trace and log context. */
   currentPid = 0;
   currentComm = "swapper/0";

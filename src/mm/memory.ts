@@ -355,7 +355,7 @@ function should_try_to_free_swap(k: Kernel, pfn: number, vma: vm_area_struct, fl
 /**
  * A fault on a swap PTE: find the page in the swap cache (a minor fault, maybe a readahead hit)
  * or read it, with readahead, from the swap device (a major fault: PGMAJFAULT). If the read is
- * still in flight the task waits for it (the wait goes to k.stall_ns) and, on a first attempt
+ * still in flight the task sleeps until it completes (schedule_timeout) and, on a first attempt
  * that may retry, returns VM_FAULT_RETRY so the fault is taken again as 6.1's
  * folio_lock_or_retry does. Then the entry's reference goes (swap_free), the swap cache copy too
  * when should_try_to_free_swap says so, MM_SWAPENTS becomes MM_ANONPAGES, and the page is mapped

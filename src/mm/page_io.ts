@@ -14,13 +14,13 @@
  * clustered pages on an idle device completes the first after 104.1 µs and the last after
  * 100 + 8 × 4.096 = 132.8 µs.
  *
- * `swap_io_run(k)` completes everything whose time has come (Machine.advance calls it, as the
- * block layer's completion interrupts would fire): end_swap_bio_write → folio_end_writeback, and
- * end_swap_bio_read → uptodate and unlocked. A task that needs a page still in flight waits for
- * it (folio_wait_locked, folio_wait_writeback, a synchronous swap_readpage): the wait is added
- * to `k.stall_ns`, which the scenario runner charges to the task. Until the runner spends it, the
- * task's own clock is k.now_ns + k.stall_ns (task_now): the requests it submits and waits for
- * are timed on that, and everything due by then completes when it wakes.
+ * `swap_io_run(k)` completes everything whose time has come (the swap I/O kthread calls it as the
+ * clock passes each completion, as the block layer's completion interrupts would fire):
+ * end_swap_bio_write → folio_end_writeback, and end_swap_bio_read → uptodate and unlocked. A task
+ * that needs a page still in flight (folio_wait_locked, folio_wait_writeback, a synchronous
+ * swap_readpage) sleeps until it completes — schedule_timeout on the simulated clock, so kswapd
+ * and the other kthreads run meanwhile — inside a PSI memstall when it waits for the read of a
+ * workingset page, as folio_wait_bit_common brackets it.
  *
  * Counting as 6.1: PSWPOUT when a write is submitted (count_swpout_vm_event), PSWPIN when a read
  * is submitted; NR_WRITEBACK and NR_ZONE_WRITE_PENDING while a write is in flight (filemap.ts).
@@ -29,15 +29,18 @@
  * request, so a cluster read pays one latency per page only where the queue is busy), no I/O
  * errors, no SWP_FS_OPS (swap files go through the same block path, as they do on a filesystem
  * whose swap_activate maps the file's extents), no frontswap/zswap, no SWP_SYNCHRONOUS_IO
- * devices (zram, pmem), no PSI memstall bracketing here (the runner sees k.stall_ns).
+ * devices (zram, pmem), no iowait (TSK_IOWAIT) accounting of the sleep.
  * @kernel mm/page_io.c swap_writepage, __swap_writepage, end_swap_bio_write, swap_readpage,
  *   end_swap_bio_read, count_swpout_vm_event
- * @kernel mm/filemap.c folio_wait_locked, folio_wait_writeback
+ * @kernel mm/filemap.c folio_wait_locked, folio_wait_writeback, folio_wait_bit_common
+ * @kernel kernel/time/timer.c schedule_timeout (the sleep)
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { schedule_timeout } from "../kernel/kthread.js";
+import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { folio_end_writeback, folio_start_writeback } from "./filemap.js";
-import { F, PG_locked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
+import { F, PG_locked, PG_swapcache, PG_uptodate, PG_workingset, PG_writeback } from "./memmap.js";
 import { folio_free_swap, swapState, swp_swap_info, type swap_info_struct } from "./swapfile.js";
 import { PSWPIN, PSWPOUT } from "./vmstat_items.js";
 
@@ -45,19 +48,10 @@ const OP_READ = 0;
 const OP_WRITE = 1;
 const LOCKED = F(PG_locked);
 
-/**
- * The current task's clock: k.now_ns plus the waits it has been charged and the runner has not
- * yet spent. Requests it submits and waits for are timed on it, so a task that waits for one read
- * and then submits the next does not find the second queued behind time it already spent waiting.
- */
-function task_now(k: Kernel): number {
-  return k.now_ns + k.stall_ns;
-}
-
 /** Queues one 4 KiB request on the area's device; returns its completion time. */
 function submit_bio(k: Kernel, si: swap_info_struct, pfn: number, op: number): number {
   const xfer = 4096 / si.bandwidth * 1e9;
-  const start = Math.max(task_now(k), si.busy_until);
+  const start = Math.max(k.now_ns, si.busy_until);
   si.busy_until = start + xfer;
   const done = start + si.latency_ns + xfer;
   if (si.io_len === si.io_time.length) grow_ring(si);
@@ -157,12 +151,12 @@ export function swap_io_next(k: Kernel): number {
 }
 
 /**
- * The task waits for the in-flight request `op` on `pfn`: the time until it completes is charged
- * to k.stall_ns, and on the task's clock (task_now) every request due by then completes — the
- * ones queued before it on its device and any others finished meanwhile, as their interrupts
- * would have come while the task slept. The scan from the head stops at the request, and
- * everything it passes completes, so waiting costs O(1) per request overall. False if no such
- * request is in flight.
+ * The task sleeps until the in-flight request `op` on `pfn` completes: the clock moves on to its
+ * completion (schedule_timeout: kthreads due meanwhile run, the swap I/O one completing this
+ * request and those before it), inside a PSI memstall for the read of a workingset page. The
+ * scan from the head stops at the request, and what it passes completes during the sleep, so
+ * waiting costs O(1) per request overall. False if no such request is in flight.
+ * @kernel mm/filemap.c folio_wait_bit_common
  */
 function wait_for_request(k: Kernel, pfn: number, op: number): boolean {
   const si = swp_swap_info(k, k.mem_map.private[pfn]);
@@ -171,9 +165,14 @@ function wait_for_request(k: Kernel, pfn: number, op: number): boolean {
   for (let n = 0; n < si.io_len; n++) {
     const j = (si.io_head + n) % cap;
     if (si.io_pfn[j] !== pfn || si.io_op[j] !== op) continue;
-    const wait = si.io_time[j] - task_now(k);
-    if (wait > 0) k.stall_ns += wait;
-    swap_io_run_until(k, task_now(k));
+    const done = si.io_time[j];
+    const memstall = op === OP_READ && (k.mem_map.flags[pfn] & F(PG_workingset)) !== 0;
+    const pflags = memstall ? psi_memstall_enter(k) : 0;
+    if (done > k.now_ns) schedule_timeout(k, done - k.now_ns);
+    // The completion kthread may not have run (a wait inside a kthread's own turn): complete
+    // what is due now.
+    swap_io_run_until(k, Math.max(k.now_ns, done));
+    if (memstall) psi_memstall_leave(k, pflags);
     return true;
   }
   return false;
@@ -230,9 +229,9 @@ export function __swap_writepage(k: Kernel, pfn: number): number {
 
 /**
  * Starts reading a locked, not-uptodate swap-cache page from its slot (PSWPIN). With
- * `synchronous` the caller waits for it here (do_poll), charged to k.stall_ns; otherwise it
- * completes at swap_io_run or when someone waits on the page lock. Returns the time the task
- * waited here (0 for an asynchronous read).
+ * `synchronous` the caller sleeps here until it completes (do_poll); otherwise it completes at
+ * its time on the clock, or when someone waits on the page lock. Returns the time the task slept
+ * here (0 for an asynchronous read).
  * @kernel mm/page_io.c swap_readpage
  */
 export function swap_readpage(k: Kernel, pfn: number, synchronous: boolean): number {
@@ -245,7 +244,7 @@ export function swap_readpage(k: Kernel, pfn: number, synchronous: boolean): num
   k.vm_events[PSWPIN]++;
   submit_bio(k, si, pfn, OP_READ);
   if (!synchronous) return 0;
-  const before = k.stall_ns;
+  const before = k.now_ns;
   wait_for_request(k, pfn, OP_READ);
-  return k.stall_ns - before;
+  return k.now_ns - before;
 }

@@ -88,9 +88,8 @@ describe("do_swap_page", () => {
     expect(k.vm_events[PSWPOUT]).toBe(16);
     const ev0 = Float64Array.from(k.vm_events);
     const maj0 = p.task.maj_flt;
-    // Spend the evictions' waits as the runner would: the clock catches up, the device is idle.
-    k.now_ns += k.stall_ns;
-    k.stall_ns = 0;
+    k.now_ns += 1e9; // the device is idle
+    const t0 = k.now_ns;
     p.read(a, 4096);
     // swapin_readahead_hits starts at 4: 4 + 2 → 8 pages, the aligned block 0..7 minus the header.
     expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(7);
@@ -99,8 +98,8 @@ describe("do_swap_page", () => {
     // folio_lock_or_retry: the first attempt waits for the read and retries; two PGFAULTs, one maj_flt.
     expect(k.vm_events[PGFAULT] - ev0[PGFAULT]).toBe(2);
     expect(p.task.maj_flt - maj0).toBe(1);
-    // The faulting page was the first request on an idle device: 100 µs + 4096 B at 1 GB/s.
-    expect(k.stall_ns).toBe(100_000 + 4096);
+    // The task slept until its read, the first request on an idle device, completed: 100 µs + 4096 B at 1 GB/s.
+    expect(k.now_ns - t0).toBe(100_000 + 4096);
     expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(15);
     expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(1);
     check();
@@ -108,8 +107,8 @@ describe("do_swap_page", () => {
     p.read(a + 4096, 4096);
     expect(k.vm_events[SWAP_RA_HIT] - ev0[SWAP_RA_HIT]).toBe(1);
     expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(7);
-    // The task's clock is past the first read now: the second completes 4096 ns after it.
-    expect(k.stall_ns).toBe(100_000 + 4096 + 4096);
+    // The second read completes one transfer (4096 ns) after the first.
+    expect(k.now_ns - t0).toBe(100_000 + 4096 + 4096);
     k.now_ns += 1e6;
     swap_io_run(k);
     const maj1 = p.task.maj_flt;

@@ -66,7 +66,7 @@ export function evict(k: Kernel, pfn: number, shadow = 0): number {
   const entry = unmapToSwap(k, pfn);
   if (entry === 0) return 0;
   pageOut(k, pfn);
-  // reclaim would come back once the write completed: wait for it (charged to k.stall_ns)
+  // reclaim would come back once the write completed: sleep until it has
   folio_wait_writeback(k, pfn);
   removeMapping(k, pfn, shadow);
   return entry;
