@@ -27,6 +27,11 @@ export interface kthread {
   next_ns(k: Kernel): number;
   /** Runs one turn. May advance k.now_ns by the work it does. */
   run(k: Kernel): void;
+  /**
+   * Interrupt-time work (a block device's completion handler): it runs as soon as its time has
+   * come, whatever the CPU is doing — even inside reclaim — and takes no simulated time.
+   */
+  readonly irq?: boolean;
 }
 
 /** Starts a kernel thread on this machine. @kernel kernel/kthread.c kthread_run */
@@ -80,6 +85,24 @@ export function run_kthreads_until(k: Kernel, until: number): void {
     }
   }
   if (k.now_ns < until) k.now_ns = until;
+}
+
+/**
+ * Completion interrupts: runs the interrupt-time work (irq kthreads) due by now. Called as
+ * simulated time passes inside long kernel work (reclaim), where no scheduling point comes, so
+ * that I/O submitted earlier completes while the CPU is busy, as it does on real hardware.
+ */
+export function run_irqs(k: Kernel): void {
+  for (const t of k.kthreads) {
+    if (t.irq !== true || k.running_kthreads.has(t)) continue;
+    if (t.next_ns(k) > k.now_ns) continue;
+    k.running_kthreads.add(t);
+    try {
+      t.run(k);
+    } finally {
+      k.running_kthreads.delete(t);
+    }
+  }
 }
 
 /**

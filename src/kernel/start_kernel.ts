@@ -229,7 +229,7 @@ export function start_kernel(params: BootParams = {}): Kernel {
   // module_init(kswapd_init), then the oom_reaper and the block layer's completion work.
   kswapd_init(k);
   kthread_run(k, { comm: "oom_reaper", pid: 0, next_ns: oom_reaper_next, run: oom_reaper_run });
-  kthread_run(k, { comm: "kworker/u2:0", pid: 0, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
+  kthread_run(k, { comm: "kworker/u2:0", pid: 0, irq: true, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
   advance(274000);
   // module_init(workingset_init)
   workingset_init(k, totalram(k));

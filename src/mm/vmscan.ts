@@ -34,7 +34,7 @@
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { kthread_run, schedule_timeout } from "../kernel/kthread.js";
+import { kthread_run, run_irqs, schedule_timeout } from "../kernel/kthread.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import type { alloc_context } from "./alloc_hooks.js";
 import { PF_MEMALLOC } from "./alloc_hooks.js";
@@ -247,9 +247,13 @@ function trace(k: Kernel, event: string, message: string): void {
   k.trace.emit(event, fields, message);
 }
 
-/** Adds simulated time for reclaim work done by the current context. */
+/**
+ * Adds simulated time for reclaim work done by the current context; I/O that completes meanwhile
+ * runs its completion (end_swap_bio_write) at once, as the interrupt would.
+ */
 function reclaim_cost(k: Kernel, ns: number): void {
   k.now_ns += ns;
+  run_irqs(k);
 }
 
 function zone_of(k: Kernel, pfn: number): zone {
