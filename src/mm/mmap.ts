@@ -11,6 +11,11 @@
  * = 9 MiB, raised to the 128 MiB minimum, so mmap_base = 0x7ffffffff000 - 0x8000000 =
  * 0x7ffff7fff000: the first mappings land right below it, as w1's [vdso] at 0x7ffff7ffd000 does.
  *
+ * Fast paths (Kernel.fastPaths, on by default): mmap of private anonymous memory without a hint
+ * (mmap_anon_fast) and munmap of one whole anonymous VMA (munmap_vma_fast) skip the steps that
+ * cannot apply to them; they make the same choices in the same order, and mmap.fastpath.test.ts
+ * runs them beside the general path on random sequences.
+ *
  * Simplified: no mmap_lock, no userfaultfd, no uprobes/perf events, no mempolicy (every VMA has
  * the default policy, so mpol_equal always holds), no hugetlb mappings (MAP_HUGETLB fails with
  * EINVAL as if no hstate of the requested size existed... see do_mmap), no MAP_32BIT-specific
