@@ -1048,9 +1048,16 @@ function mmap_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, len: number, p
   if (addr > TASK_SIZE - len) return -ENOMEM;
   if (offset_in_page(addr)) return -EINVAL;
   if (addr < k.vm.mmap_min_addr && !capable(t)) return -EPERM;
+  return mmap_region_anon_fast(k, t, mm, addr, len, calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
+}
+
+/**
+ * mmap_anon_fast's mmap_region, for a range get_unmapped_area just found free (a function of its
+ * own so V8 optimises it, and inlines its helpers, apart from the gap search).
+ */
+function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: number, len: number, vm_flags: number): number {
   const pglen = len / PAGE_SIZE;
-  let vm_flags = calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
-  // mmap_region from here; pgoff = addr / PAGE_SIZE for private anonymous memory.
+  // pgoff = addr / PAGE_SIZE for private anonymous memory.
   if (!may_expand_vm(t, mm, vm_flags, pglen)) return FAST_MISS;
   const a = mm.mm_mt;
   const i = vma_index(mm, addr);
