@@ -1247,6 +1247,8 @@ class kswapd_thread {
   nap_until = 0;
   /** When a preempted kswapd gets the CPU back. */
   resume_at = 0;
+  /** Until when the task is owed the CPU for kswapd's last run (CFS's fair share). */
+  fair_at = 0;
   alloc_order = 0;
   reclaim_order = 0;
   highest_zoneidx = MAX_NR_ZONES - 1;
@@ -1286,11 +1288,16 @@ class kswapd_thread {
     pgdat.kswapd_order = 0;
     pgdat.kswapd_highest_zoneidx = MAX_NR_ZONES;
     if (k.trace.enabled("mm_vmscan_kswapd_wake")) k.trace.emit("mm_vmscan_kswapd_wake", { nid: pgdat.node_id, zid: this.highest_zoneidx, order: this.alloc_order }, `nid=${pgdat.node_id} order=${this.alloc_order}`);
+    const start = k.now_ns;
     this.reclaim_order = balance_pgdat(k, pgdat, this.alloc_order, this.highest_zoneidx);
+    // CFS shares the CPU evenly between kswapd and the task it competes with: having run for
+    // `used`, kswapd waits as long before a wakeup may preempt the task again.
+    const used = k.now_ns - start;
+    this.fair_at = k.now_ns + used;
     if (kswapd_preempted) {
       // Still runnable: back on the CPU once the task has had its slice.
       this.state = KSWAPD_RUNNABLE;
-      this.resume_at = k.now_ns + KSWAPD_SLICE_NS;
+      this.resume_at = this.fair_at;
       pgdat.kswapd_order = Math.max(pgdat.kswapd_order, this.alloc_order);
       return;
     }
@@ -1309,9 +1316,11 @@ class kswapd_thread {
   wake(k: Kernel): void {
     if (this.state === KSWAPD_NAPPING) k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY]++;
     this.state = KSWAPD_RUNNABLE;
-    this.resume_at = 0;
     this.pgdat.kswapd_sleeping = false;
-    k.need_resched = true;
+    // Wakeup preemption only if kswapd has not had more than its share of the CPU lately
+    // (its vruntime is behind the task's); otherwise it waits for the task's turn to end.
+    this.resume_at = this.fair_at;
+    if (this.fair_at <= k.now_ns) k.need_resched = true;
   }
 }
 
