@@ -1,3 +1,4 @@
+import { kernel_clone } from "./fork.js";
 import { describe, expect, it } from "vitest";
 import { readFileSync, existsSync } from "node:fs";
 import { Kernel } from "./kernel.js";
@@ -310,15 +311,21 @@ describe("io stalls and task lifetime", () => {
     expect(errs.map((r) => r.text)).toEqual(["psi: inconsistent task state! task=2:stall cpu=0 psi_flags=0 clear=4 set=0"]);
   });
 
-  it("machine tasks: spawn is runnable, exit clears, fork's child is runnable", () => {
+  it("machine tasks: kernel_clone makes the child runnable; a library-API process sleeps between calls", () => {
     const m = Machine.boot({ memory: "256M" });
     const p = m.spawn({ comm: "a" });
-    expect(p.task.psi_flags).toBe(TSK_RUNNING);
+    expect(p.task.psi_flags).toBe(0);
     const c = p.fork();
-    expect(c.task.psi_flags).toBe(TSK_RUNNING);
+    expect(c.task.psi_flags).toBe(0);
     c.exit(0);
     expect(c.task.psi_flags).toBe(0);
-    expect(psi_system(m.kernel).tasks[2]).toBe(1); // NR_RUNNING: p only
+    // Idle library processes put no pressure on the CPU while time passes.
+    m.advance("5s");
+    expect(m.read("/proc/pressure/cpu")).toMatch(/^some avg10=0\.00 /);
+    const child = kernel_clone(m.kernel, p.task);
+    if (typeof child === "number") throw new Error(`kernel_clone failed: ${child}`);
+    expect(child.psi_flags).toBe(TSK_RUNNING); // wake_up_new_task
+    expect(psi_system(m.kernel).tasks[2]).toBe(1);
   });
 
   it("the scenario runner: a process that sleeps half the time shows no CPU pressure; two busy ones do", () => {

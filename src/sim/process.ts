@@ -16,7 +16,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { Errno, errnoName, type ErrnoName } from "../kernel/errno.js";
 import { do_exit } from "../kernel/exit.js";
 import { kernel_clone } from "../kernel/fork.js";
-import { psi_enqueue } from "../kernel/psi.js";
+import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
 import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
@@ -469,6 +469,9 @@ export class Process {
     if (typeof c === "number") check(c, "fork");
     const child = c as task_struct;
     child.flags |= PF_FORKNOEXEC;
+    // kernel_clone made the child runnable (wake_up_new_task); through this API it waits for a
+    // call, like its parent, so it leaves the run queue (the runner enqueues it when it runs).
+    if (child.psi_flags & TSK_RUNNING) psi_task_change(this.k, child, TSK_RUNNING, 0);
     return new Process(this.k, child);
   }
 
@@ -550,8 +553,8 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   t.mm = mm;
   k.tasks.byPid.set(pid, t);
   k.tasks.find(ppid)?.children.add(pid);
-  // wake_up_new_task: the new task is runnable (pressure accounting, kernel/psi.ts)
-  psi_enqueue(k, t, false);
+  // Not enqueued for pressure accounting: a process driven through this API sleeps between
+  // calls (as if blocked in pause()); the scenario runner enqueues the one it runs.
   if (opts.oomScoreAdj !== undefined) {
     // Set by the spawner (root) before exec, as a shell writing /proc/PID/oom_score_adj does.
     check(oom_score_adj_write(k, t, String(opts.oomScoreAdj), true), "write");
