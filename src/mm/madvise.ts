@@ -6,8 +6,8 @@
  * WILLNEED, COLD, PAGEOUT, REMOVE, POPULATE_READ/WRITE.
  *
  * Simplified: WILLNEED has nothing to read ahead (no swap, no page cache I/O yet) and returns 0;
- * COLD and PAGEOUT check the VMA as 6.1 does, clear the PTEs' accessed bits and deactivate pages
- * that are on an LRU, but PAGEOUT does not reclaim (reclaim_pages comes with vmscan); FREE's
+ * COLD and PAGEOUT check the VMA as 6.1 does and clear the PTEs' accessed bits; COLD deactivates
+ * the pages, PAGEOUT reclaims them (vmscan.ts reclaim_pages: swapped out if there is swap); FREE's
  * lazy-free move needs the page on an LRU (as lru_lazyfree_fn does), so before the LRU exists it
  * only cleans the PTEs; COLLAPSE fails with EINVAL (no THP); HWPOISON/SOFT_OFFLINE need
  * CAP_SYS_ADMIN and are otherwise no-ops (no memory-failure model); KSM flags are kept but no
@@ -22,6 +22,9 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { lru_relist } from "./mm_inline.js";
+import { NO_PFN } from "./mmzone.js";
+import { lru_add_drain } from "./swap.js";
+import { folio_isolate_lru, reclaim_pages } from "./vmscan.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, pgtablePool, walk_present_ptes } from "../arch/x86/pgtable.js";
@@ -161,28 +164,38 @@ function can_madv_lru_vma(vma: vm_area_struct): boolean {
 }
 
 /**
- * madvise_cold_or_pageout_pte_range (the part that needs no reclaim): clear the accessed bit of
- * every page mapped only here, drop PG_referenced and deactivate pages on an active LRU.
+ * madvise_cold / madvise_pageout: after draining this CPU's LRU batches, for every page on an LRU
+ * mapped only here, clear the PTE's accessed bit and PG_referenced; COLD then deactivates it
+ * (deactivate_page), PAGEOUT isolates it and hands the lot to reclaim_pages, which swaps out
+ * anonymous pages if there is swap and activates them if not.
+ * @kernel mm/madvise.c madvise_cold, madvise_pageout, madvise_cold_or_pageout_pte_range
+ * @kernel mm/swap.c deactivate_page, lru_deactivate_fn
  */
-function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: number): void {
+function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: number, pageout: boolean): void {
   const mm = vma.vm_mm;
+  lru_add_drain(k);
   if (mm.pgd < 0) return;
   const pool = pgtablePool(k);
   const mem = k.mem_map;
+  const list = pageout ? new Int32Array(1).fill(NO_PFN) : null;
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     const f = pool.ent_flags[i];
     if (f & _PAGE_SPECIAL) return;
     const pfn = pool.ent_pfn[i];
-    if (mem.mapcount[pfn] !== 1) return;
+    if (!(mem.flags[pfn] & F(PG_lru)) || mem.mapcount[pfn] !== 1) return;
     if (f & _PAGE_ACCESSED) pool.ent_flags[i] = f & ~_PAGE_ACCESSED;
     const pf = mem.flags[pfn] & ~F(PG_referenced);
-    if (pf & F(PG_lru) && pf & F(PG_active) && !(pf & F(PG_unevictable))) {
+    mem.flags[pfn] = pf;
+    if (list !== null) {
+      if (pf & F(PG_unevictable)) return; // isolated and put straight back: unevictable stays
+      folio_isolate_lru(k, pfn);
+      mem.lru.list_add(list, 0, pfn);
+    } else if (pf & F(PG_active) && !(pf & F(PG_unevictable))) {
       lru_relist(k, pfn, pf & ~F(PG_active));
       k.vm_events[PGDEACTIVATE]++;
-    } else {
-      mem.flags[pfn] = pf;
     }
   });
+  if (list !== null) reclaim_pages(k, list, 0);
 }
 
 /** madvise_remove: punch a hole in a shared writable shmem mapping (the pages go). */
@@ -213,7 +226,8 @@ function madvise_vma_behavior(k: Kernel, t: task_struct, vma: vm_area_struct, pr
     case MADV_PAGEOUT:
       prev.v = vma;
       if (!can_madv_lru_vma(vma)) return -EINVAL;
-      madvise_cold_range(k, vma, start, end);
+      // can_do_pageout: anonymous memory, or a file the caller could write (shmem here: always).
+      madvise_cold_range(k, vma, start, end, behavior === MADV_PAGEOUT);
       return 0;
     case MADV_FREE:
     case MADV_DONTNEED:

@@ -54,7 +54,7 @@ import {
   PG_workingset,
   PG_writeback,
 } from "./memmap.js";
-import { folio_evictable, folio_is_file_lru, lruvec_add_folio, update_lru_size } from "./mm_inline.js";
+import { folio_evictable, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, update_lru_size } from "./mm_inline.js";
 import { VM_EXEC, VM_LOCKED } from "./mm_types.js";
 import {
   high_wmark_pages,
@@ -1084,6 +1084,61 @@ export function try_to_free_pages(k: Kernel, ac: alloc_context, order: number, g
     psi_memstall_leave(k, pflags);
   }
   if (k.trace.enabled("mm_vmscan_direct_reclaim_end")) k.trace.emit("mm_vmscan_direct_reclaim_end", { nr_reclaimed }, `nr_reclaimed=${nr_reclaimed}`);
+  return nr_reclaimed;
+}
+
+/**
+ * Takes one page off its LRU for a caller that will put it back (or free it): a reference, PG_lru
+ * cleared. False if it was not on an LRU.
+ * @kernel mm/vmscan.c folio_isolate_lru
+ */
+export function folio_isolate_lru(k: Kernel, pfn: number): boolean {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & LRU) === 0) return false;
+  mem._refcount[pfn]++;
+  lruvec_del_folio(k, pfn);
+  mem.flags[pfn] &= ~LRU;
+  return true;
+}
+
+/**
+ * Reclaims the isolated pages on local list `list` (MADV_PAGEOUT): each node's pages go through
+ * shrink_folio_list deactivated, with writeback, unmapping and swap allowed, as if reclaim had
+ * found them; what cannot be freed goes back to the LRU (folio_putback_lru).
+ * @kernel mm/vmscan.c reclaim_pages, reclaim_folio_list
+ */
+export function reclaim_pages(k: Kernel, lists: Int32Array, list: number): number {
+  const mem = k.mem_map;
+  const links = mem.lru;
+  let nr_reclaimed = 0;
+  const node = new Int32Array(1).fill(NO_PFN);
+  k.reclaim_depth++; // memalloc_noreclaim_save
+  try {
+    while (lists[list] !== NO_PFN) {
+      const nid = zone_of(k, links.prev[lists[list]]).node;
+      // Gather this node's pages (deactivated) in list order.
+      for (let p = lists[list]; p !== NO_PFN; ) {
+        const next = links.list_next(lists, list, p);
+        if (zone_of(k, p).node === nid) {
+          mem.flags[p] &= ~ACTIVE;
+          links.list_move_tail(lists, list, node, 0, p);
+        }
+        p = next;
+      }
+      const sc = new scan_control();
+      sc.gfp_mask = GFP_KERNEL;
+      sc.may_writepage = sc.may_unmap = sc.may_swap = true;
+      nr_reclaimed += shrink_folio_list(k, node, 0, k.node_data[nid], sc, new reclaim_stat());
+      while (node[0] !== NO_PFN) {
+        const p = links.prev[node[0]];
+        links.list_del(node, 0, p);
+        folio_add_lru(k, p);
+        put_page(k, p);
+      }
+    }
+  } finally {
+    k.reclaim_depth--;
+  }
   return nr_reclaimed;
 }
 

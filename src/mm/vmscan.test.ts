@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { Machine } from "../sim/machine.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { follow_pte } from "./memory.js";
+import { F, PG_active, PG_lru } from "./memmap.js";
+import { MM_SWAPENTS } from "./mm_types.js";
+import { high_wmark_pages, LRU_INACTIVE_ANON, type pglist_data } from "./mmzone.js";
+import { lru_add_drain } from "./swap.js";
+import { inactive_is_low, pgdat_balanced, try_to_free_pages } from "./vmscan.js";
+import { global_node_page_state } from "./vmstat.js";
+import { ALLOCSTALL_NORMAL, NR_ACTIVE_ANON, NR_INACTIVE_ANON, PAGEOUTRUN, PGSCAN_DIRECT, PGSTEAL_DIRECT, PSWPOUT } from "./vmstat_items.js";
+import { GFP_KERNEL } from "./gfp.js";
+
+const MiB = 1 << 20;
+
+function withSwap(memory: string, swap: string): Machine {
+  return Machine.boot({ memory, swap: { size: swap } });
+}
+
+describe("inactive_is_low", () => {
+  it("wants inactive ≥ active below 1 GiB of LRU, and a √(10·GB) : 1 ratio above (3:1 at 1 GiB)", () => {
+    const pg = { vm_stat: new Float64Array(64) } as unknown as pglist_data;
+    pg.vm_stat[LRU_INACTIVE_ANON] = 1000;
+    pg.vm_stat[LRU_INACTIVE_ANON + 1] = 1001;
+    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(true);
+    pg.vm_stat[LRU_INACTIVE_ANON + 1] = 1000;
+    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(false);
+    // 1 GiB in all: int_sqrt(10) = 3, so 70000 inactive against 192144 active is still enough.
+    pg.vm_stat[LRU_INACTIVE_ANON] = 70000;
+    pg.vm_stat[LRU_INACTIVE_ANON + 1] = 262144 - 70000;
+    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(false);
+    pg.vm_stat[LRU_INACTIVE_ANON] = 60000;
+    pg.vm_stat[LRU_INACTIVE_ANON + 1] = 262144 - 60000;
+    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(true);
+  });
+});
+
+describe("LRU membership through a process's life", () => {
+  it("puts faulted pages on the inactive anon list after the batch drains, and takes them off at exit", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = m.kernel;
+    const before = global_node_page_state(k, NR_INACTIVE_ANON);
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(4 * MiB);
+    p.write(a, 4 * MiB);
+    lru_add_drain(k);
+    const pfn = follow_pte(k, p.mm!, a)!.pfn;
+    expect(k.mem_map.flags[pfn] & F(PG_lru)).not.toBe(0);
+    expect(k.mem_map.flags[pfn] & F(PG_active)).toBe(0);
+    expect(global_node_page_state(k, NR_INACTIVE_ANON) - before).toBeGreaterThanOrEqual(1024);
+    checkMm(k);
+    p.exit(0);
+    checkMm(k);
+    // The 1024 pages are gone; what stays is the program's own binary, cached as a (shmem) file.
+    expect(global_node_page_state(k, NR_INACTIVE_ANON)).toBeLessThan(before + 256);
+  });
+});
+
+describe("direct reclaim", () => {
+  it("swaps out the oldest anonymous pages, counts allocstall, pgscan/pgsteal_direct and a PSI memory stall", () => {
+    const m = withSwap("256M", "256M");
+    const k = m.kernel;
+    const p = m.spawn({ comm: "hog" });
+    const a = p.mmap(128 * MiB);
+    p.write(a, 128 * MiB);
+    lru_add_drain(k);
+    const z = k.node_data[0].node_zones;
+    const zonelist = k.node_data[0].node_zonelists;
+    const got = try_to_free_pages(k, { zonelist, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: 0, highest_zoneidx: 2, spread_dirty_pages: false }, 0, GFP_KERNEL);
+    m.advance("10ms"); // writeback completes; a second pass frees what it wrote
+    const got2 = try_to_free_pages(k, { zonelist, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: 0, highest_zoneidx: 2, spread_dirty_pages: false }, 0, GFP_KERNEL);
+    expect(got + got2).toBeGreaterThanOrEqual(32);
+    expect(k.vm_events[ALLOCSTALL_NORMAL]).toBe(2);
+    expect(k.vm_events[PGSCAN_DIRECT]).toBeGreaterThan(0);
+    expect(k.vm_events[PGSTEAL_DIRECT]).toBe(got + got2);
+    expect(k.vm_events[PSWPOUT]).toBeGreaterThanOrEqual(32);
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBeGreaterThan(0);
+    expect(z.length).toBeGreaterThan(0);
+    checkMm(k);
+    check_swap_invariants(k);
+  });
+
+  it("frees nothing from anonymous memory without swap (get_scan_count: SCAN_FILE, and no file pages)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = m.kernel;
+    const p = m.spawn({ comm: "hog" });
+    const a = p.mmap(64 * MiB);
+    p.write(a, 64 * MiB);
+    const zonelist = k.node_data[0].node_zonelists;
+    expect(try_to_free_pages(k, { zonelist, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: 0, highest_zoneidx: 2, spread_dirty_pages: false }, 0, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[PGSCAN_DIRECT]).toBe(0);
+  });
+});
+
+describe("kswapd", () => {
+  it("wakes below the low watermark, balances a zone to its high watermark and goes back to sleep", () => {
+    const m = withSwap("512M", "1G");
+    const k = m.kernel;
+    const seen: string[] = [];
+    for (const ev of ["mm_vmscan_wakeup_kswapd", "mm_vmscan_kswapd_wake", "mm_vmscan_kswapd_sleep"]) m.trace.on(ev, () => seen.push(ev));
+    const p = m.spawn({ comm: "fill" });
+    const a = p.mmap(560 * MiB);
+    for (let off = 0; off < 560 * MiB; off += 4 * MiB) {
+      p.write(a + off, 4 * MiB);
+      m.advance("3ms");
+    }
+    m.advance("500ms");
+    expect(seen).toContain("mm_vmscan_wakeup_kswapd");
+    expect(seen).toContain("mm_vmscan_kswapd_wake");
+    expect(seen[seen.length - 1]).toBe("mm_vmscan_kswapd_sleep");
+    expect(k.vm_events[PAGEOUTRUN]).toBeGreaterThan(0);
+    const pgdat = k.node_data[0];
+    expect(pgdat_balanced(k, pgdat, 0, 3)).toBe(true);
+    const dma32 = pgdat.node_zones[1];
+    expect(dma32.vm_stat[0]).toBeGreaterThanOrEqual(high_wmark_pages(dma32) - 32);
+    checkMm(k);
+    check_swap_invariants(k);
+  });
+});
+
+describe("MADV_PAGEOUT", () => {
+  it("swaps out the range's pages when there is swap (reclaim_pages); they stay in the swap cache", () => {
+    const m = withSwap("256M", "256M");
+    const k = m.kernel;
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(8 * MiB);
+    p.write(a, 8 * MiB);
+    p.madvise(a, 8 * MiB, "pageout");
+    m.advance("20ms"); // the writes complete
+    expect(k.vm_events[PSWPOUT]).toBe(2048);
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(2048);
+    checkMm(k);
+    check_swap_invariants(k);
+    // Nothing reclaimed them after writeback: each access finds its page in the swap cache (a
+    // minor fault), as on 6.1 until memory pressure frees the clean copies.
+    const r = p.read(a, 8 * MiB);
+    expect(r.majflt).toBe(0);
+    expect(r.minflt).toBe(2048);
+    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(0);
+    checkMm(k);
+    check_swap_invariants(k);
+  });
+
+  it("moves the pages to the active list when there is no swap to write them to", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = m.kernel;
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(4 * MiB);
+    p.write(a, 4 * MiB);
+    const active0 = global_node_page_state(k, NR_ACTIVE_ANON);
+    p.madvise(a, 4 * MiB, "pageout");
+    expect(global_node_page_state(k, NR_ACTIVE_ANON) - active0).toBeGreaterThanOrEqual(1000);
+    expect(k.vm_events[PSWPOUT]).toBe(0);
+    checkMm(k);
+  });
+});
