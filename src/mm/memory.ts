@@ -1227,9 +1227,6 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
  * @kernel mm/memory.c unmap_vmas
  */
 export function unmap_vmas(k: Kernel, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
-  // exit_mmap and unmap_region drain this CPU's LRU batches first, so the pages they free are
-  // released now rather than when a batch next fills.
-  lru_add_drain(k);
   if (mm.pgd === NO_TABLE) return;
   for (const vma of vmas) unmap_single_vma(k, vma, start, end);
 }

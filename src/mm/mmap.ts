@@ -69,6 +69,7 @@ import {
   vma_pages,
 } from "./mm_types.js";
 import { free_pgtables, unmap_vmas } from "./memory.js";
+import { lru_add_drain } from "./swap.js";
 import { munlock_vma_range } from "./mlock.js";
 import { shmem_zero_setup } from "./shmem.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
@@ -783,6 +784,7 @@ function unmap_region(
   start: number,
   end: number,
 ): void {
+  lru_add_drain(k);
   if (mm.pgd < 0) return; // no page tables were ever made
   update_hiwater_rss(mm);
   unmap_vmas(k, mm, vmas, start, end);
@@ -1395,6 +1397,7 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
   const vmas = mm.mm_mt.slice();
   if (vmas.length === 0) return;
   munlock_detached(k, vmas);
+  lru_add_drain(k);
   if (mm.pgd >= 0) {
     unmap_vmas(k, mm, vmas, 0, TASK_SIZE);
   }

@@ -270,6 +270,8 @@ export function lru_add_drain(k: Kernel): void {
 export function lru_add_drain_cpu(k: Kernel, cpu: number): void {
   const b = k.lru_batches;
   if (b === null) return;
+  const base = cpu * NR_BATCHES;
+  if (b.nr[base] === 0 && b.nr[base + 1] === 0 && b.nr[base + 2] === 0) return;
   for (let kind = 0; kind < NR_BATCHES; kind++) {
     const slot = cpu * NR_BATCHES + kind;
     if (b.nr[slot] > 0) folio_batch_move_lru(k, b, slot);
