@@ -153,7 +153,13 @@ function folio_batch_move_lru(k: Kernel, b: cpu_fbatches, slot: number): void {
     }
     mem.flags[pfn] |= LRU;
   }
-  for (let i = 0; i < n; i++) put_page(k, b.pfns[base + i]);
+  // release_pages: the batch's references go; only a page whose last one it was is freed.
+  const refcount = mem._refcount;
+  for (let i = 0; i < n; i++) {
+    const pfn = b.pfns[base + i];
+    if (refcount[pfn] > 1) refcount[pfn]--;
+    else put_page(k, pfn);
+  }
 }
 
 /** Adds a referenced page to this CPU's batch of `kind`, applying the batch once it is full. */
