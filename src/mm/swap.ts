@@ -19,7 +19,8 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
-import { folio_is_file_lru, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
+import { folio_is_file_lru, folio_lru_list, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "./mm_inline.js";
+import { pageblock_order } from "./types.js";
 import type { lruvec } from "./mmzone.js";
 import { __free_pages } from "./page_alloc.js";
 import type { vm_area_struct } from "./mm_types.js";
@@ -141,10 +142,22 @@ function folio_batch_move_lru(k: Kernel, b: cpu_fbatches, slot: number): void {
   const base = slot * PAGEVEC_SIZE;
   const kind = slot % NR_BATCHES;
   b.nr[slot] = 0;
+  const flags = mem.flags;
   for (let i = 0; i < n; i++) {
     const pfn = b.pfns[base + i];
     if (kind === BATCH_LRU_ADD) {
-      lru_add_fn(k, pfn);
+      const f = flags[pfn];
+      if ((f & (LRU | UNEVICTABLE | MLOCKED)) === 0) {
+        // lru_add_fn's common case, an evictable page never culled: straight onto its list.
+        const z = k.zones[mem.pageblock_zone[pfn >>> pageblock_order]];
+        if (z === undefined) throw new KernelBug("LRU page in a hole", { pfn });
+        const lru = folio_lru_list(f);
+        mem.lru.list_add(z.zone_pgdat.__lruvec.lists, lru, pfn);
+        z.zone_pgdat.vm_stat[NR_LRU_BASE + lru]++;
+        z.vm_stat[NR_ZONE_LRU_BASE + lru]++;
+      } else {
+        lru_add_fn(k, pfn);
+      }
     } else {
       if ((mem.flags[pfn] & LRU) === 0) continue;
       mem.flags[pfn] &= ~LRU;
