@@ -25,8 +25,9 @@
  * in level 1, granularity 8 jiffies, so the work runs up to 32 ms after avg_next_update).
  *
  * Kernel threads are counted like any task: psi_task_change skips only pid 0 (the idle task),
- * and kswapd and kcompactd bracket their work with psi_memstall_enter/leave in 6.1. In the model
- * kernel threads run as pid 0 until they become tasks, so they do not show yet.
+ * and kswapd and kcompactd bracket their work with psi_memstall_enter/leave in 6.1. The model's
+ * kernel threads have no entry in the task table, so each gets an accounting task here
+ * (kthread_current), runnable exactly while it is inside such a bracket.
  *
  * Simplified: one psi_group (psi_system, the root cgroup's; no per-cgroup groups yet), the only
  * one 6.1 has without cgroups. The per-CPU state exists for each of the machine's CPUs and is
@@ -49,7 +50,7 @@
  */
 import type { Kernel } from "./kernel.js";
 import { KERN_ERR } from "./printk.js";
-import type { task_struct } from "./sched.js";
+import { task_struct } from "./sched.js";
 
 // enum psi_task_count
 export const NR_IOWAIT = 0;
@@ -158,6 +159,11 @@ interface PsiState {
   readonly system: psi_group;
   curr: task_struct | null;
   psi_bug: boolean;
+  /**
+   * The kernel threads' task_structs for accounting (kswapd…): the model's kthreads have no
+   * entry in the task table, but 6.1 counts their memory stalls (balance_pgdat brackets itself).
+   */
+  readonly kthreads: Map<string, task_struct>;
 }
 const states = new WeakMap<Kernel, PsiState>();
 // Scratch buffers for the aggregator (one at a time: the model is single-threaded).
@@ -168,7 +174,7 @@ function psiState(k: Kernel): PsiState {
   let s = states.get(k);
   if (!s) {
     // psi_init runs from sched_init, before anything else is timed: the clock reads 0.
-    s = { system: new psi_group(Math.max(1, k.nr_cpu_ids), 0), curr: null, psi_bug: false };
+    s = { system: new psi_group(Math.max(1, k.nr_cpu_ids), 0), curr: null, psi_bug: false, kthreads: new Map() };
     states.set(k, s);
   }
   return s;
@@ -556,13 +562,31 @@ export function psi_dequeue(k: Kernel, t: task_struct, sleep: boolean): void {
  * @kernel kernel/sched/psi.c psi_memstall_enter
  */
 export function psi_memstall_enter(k: Kernel): number {
-  const current = k.tasks.find(k.currentPid);
+  const current = k.tasks.find(k.currentPid) ?? kthread_current(k);
   if (!current) return 0;
   const flags = current.in_memstall ? 1 : 0;
   if (flags) return flags;
   current.in_memstall = true;
-  psi_task_change(k, current, 0, TSK_MEMSTALL | TSK_MEMSTALL_RUNNING);
+  // A kernel thread is running exactly while it does this work (the model has no run queue for
+  // kthreads): it enters and leaves TSK_RUNNING with the stall, so it counts toward SOME and, as
+  // one more runnable task, keeps a productive user task from making it FULL.
+  const running = k.in_kthread > 0 && (current.psi_flags & TSK_RUNNING) === 0 ? TSK_RUNNING : 0;
+  psi_task_change(k, current, 0, running | TSK_MEMSTALL | TSK_MEMSTALL_RUNNING);
   return 0;
+}
+
+/** The accounting task of the kernel thread running now (k.currentComm), or undefined. */
+function kthread_current(k: Kernel): task_struct | undefined {
+  if (k.in_kthread === 0) return undefined;
+  const st = psiState(k);
+  let t = st.kthreads.get(k.currentComm);
+  if (t === undefined) {
+    // Not in k.tasks (so never an OOM candidate or a /proc entry); a pid < 0 only keeps
+    // psi_task_change's "pid 0 is the idle task" test from skipping it.
+    t = new task_struct(-1 - st.kthreads.size, k.currentComm, 0, 2, null, k.now_ns);
+    st.kthreads.set(k.currentComm, t);
+  }
+  return t;
 }
 
 /**
@@ -571,10 +595,11 @@ export function psi_memstall_enter(k: Kernel): number {
  */
 export function psi_memstall_leave(k: Kernel, flags: number): void {
   if (flags) return;
-  const current = k.tasks.find(k.currentPid);
+  const current = k.tasks.find(k.currentPid) ?? kthread_current(k);
   if (!current) return;
   current.in_memstall = false;
-  psi_task_change(k, current, TSK_MEMSTALL | TSK_MEMSTALL_RUNNING, 0);
+  const running = current.pid < 0 ? TSK_RUNNING : 0;
+  psi_task_change(k, current, running | TSK_MEMSTALL | TSK_MEMSTALL_RUNNING, 0);
 }
 
 /** LOAD_INT and LOAD_FRAC: "%lu.%02lu" of an 11-bit fixed-point value. */
