@@ -38,7 +38,7 @@ import { kthread_run, run_irqs, schedule_timeout } from "../kernel/kthread.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import type { alloc_context } from "./alloc_hooks.js";
 import { PF_MEMALLOC } from "./alloc_hooks.js";
-import { __GFP_DIRECT_RECLAIM, __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL, show_gfp_flags } from "./gfp.js";
+import { __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL, show_gfp_flags } from "./gfp.js";
 import {
   F,
   PG_active,
@@ -92,6 +92,7 @@ import {
   NR_VMSCAN_IMMEDIATE,
   NR_VMSCAN_WRITE,
   NR_ZONE_ACTIVE_ANON,
+  NR_ZONE_WRITE_PENDING,
   NR_ZONE_ACTIVE_FILE,
   NR_ZONE_INACTIVE_ANON,
   NR_ZONE_INACTIVE_FILE,
@@ -312,8 +313,8 @@ export function reclaim_throttle(k: Kernel, pgdat: pglist_data, reason: number):
       timeout = 5 * JIFFY_NS; // HZ/50
       break;
     default:
-      // CONGESTED, NOPROGRESS: one jiffy, skipped when nothing is under writeback to wait for.
-      if (pgdat.vm_stat[NR_THROTTLED_WRITTEN] === pgdat.nr_reclaim_start && pgdat.nr_writeback_throttled === 0 && !writeback_pending(pgdat)) return;
+      // CONGESTED, NOPROGRESS: one jiffy, unless waiting would not help.
+      if (skip_throttle_noprogress(k, pgdat)) return;
       timeout = JIFFY_NS;
   }
   if (reason === VMSCAN_THROTTLE_WRITEBACK) {
@@ -332,9 +333,21 @@ export function reclaim_throttle(k: Kernel, pgdat: pglist_data, reason: number):
   }
 }
 
-function writeback_pending(pgdat: pglist_data): boolean {
-  for (const z of pgdat.node_zones) if (z.vm_stat[6 /* NR_ZONE_WRITE_PENDING */] > 0) return true;
-  return false;
+/**
+ * Throttling a reclaimer without progress only helps while much of what is reclaimable is
+ * waiting for writeback; with kswapd given up on the node the system is near OOM anyway.
+ * @kernel mm/vmscan.c skip_throttle_noprogress
+ */
+function skip_throttle_noprogress(k: Kernel, pgdat: pglist_data): boolean {
+  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES) return true;
+  let reclaimable = 0;
+  let write_pending = 0;
+  for (const z of pgdat.node_zones) {
+    if (!z.managed_zone()) continue;
+    reclaimable += zone_reclaimable_pages(k, z);
+    write_pending += z.vm_stat[NR_ZONE_WRITE_PENDING];
+  }
+  return 2 * write_pending <= reclaimable;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1394,11 +1407,9 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
   if (curr_idx === MAX_NR_ZONES || curr_idx < highest_zoneidx) pgdat.kswapd_highest_zoneidx = highest_zoneidx;
   if (pgdat.kswapd_order < order) pgdat.kswapd_order = order;
   if (!pgdat.kswapd_sleeping) return; // !waitqueue_active: kswapd is running or about to
-  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) {
-    // (wakeup_kcompactd for !__GFP_DIRECT_RECLAIM: no kcompactd in the model)
-    void (gfp_flags & __GFP_DIRECT_RECLAIM);
-    return;
-  }
+  // Balanced and unboosted, or given up: 6.1 would wake kcompactd for an atomic request here
+  // (not modelled: no compaction yet).
+  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) return;
   if (k.trace.enabled("mm_vmscan_wakeup_kswapd")) k.trace.emit("mm_vmscan_wakeup_kswapd", { nid: pgdat.node_id, zid: z.zone_idx, order, gfp_flags: show_gfp_flags(gfp_flags) }, `nid=${pgdat.node_id} order=${order} gfp_flags=${show_gfp_flags(gfp_flags)}`);
   const t = kswapds.get(k)?.[pgdat.node_id];
   if (t !== undefined) t.wake(k);
