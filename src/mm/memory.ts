@@ -91,7 +91,7 @@ import {
 } from "./mm_types.js";
 import { expand_stack, find_vma, vma_next, vma_prev } from "./mmap.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { folio_add_lru, folio_add_lru_new, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import {
   linear_page_index,
   mm_counter,
@@ -883,6 +883,7 @@ function anon_write_run(
   const base = table * 512;
   const avId = -av.id;
   const kills0 = events[OOM_KILL];
+  const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
   let j = j0;
@@ -920,7 +921,8 @@ function anon_write_run(
     mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
     mapping[pfn] = avId;
     index[pfn] = idx;
-    lru_cache_add_inactive_or_unevictable(k, pfn, vma);
+    if (locked) lru_cache_add_inactive_or_unevictable(k, pfn, vma);
+    else folio_add_lru_new(k, pfn);
     pool.ent_pfn[i] = pfn;
     pool.ent_flags[i] = entry;
     if (oldAnon) {

@@ -198,6 +198,21 @@ export function folio_add_lru(k: Kernel, pfn: number): void {
 }
 
 /**
+ * folio_add_lru for a page the caller has just allocated and set up (a fresh anonymous page of a
+ * VMA without VM_LOCKED, as anon_write_run makes them): the same batch step without the checks
+ * a page of unknown history needs.
+ */
+export function folio_add_lru_new(k: Kernel, pfn: number): void {
+  k.mem_map._refcount[pfn]++;
+  const b = k.lru_batches ?? fbatches(k);
+  const slot = k.cpu * NR_BATCHES; // BATCH_LRU_ADD
+  const n = b.nr[slot];
+  b.pfns[slot * PAGEVEC_SIZE + n] = pfn;
+  b.nr[slot] = n + 1;
+  if (n + 1 === PAGEVEC_SIZE) folio_batch_move_lru(k, b, slot);
+}
+
+/**
  * The fault path's add: a page faulted into a VM_LOCKED VMA is mlocked first, so lru_add_fn
  * culls it to the unevictable list (mlock_new_folio's counting).
  * @kernel mm/swap.c lru_cache_add_inactive_or_unevictable
