@@ -479,6 +479,15 @@ function swap_range_free(k: Kernel, si: swap_info_struct, offset: number, nr: nu
   si.cache_shadow.fill(0, offset, end + 1);
 }
 
+/** Is some aligned run of USED_BLOCK slots inside [lo, hi] entirely free? */
+function free_block_within(si: swap_info_struct, lo: number, hi: number): boolean {
+  const used = si.block_used;
+  const first = (lo + USED_BLOCK - 1) >>> USED_BLOCK_SHIFT;
+  const last = ((hi + 1) >>> USED_BLOCK_SHIFT) - 1;
+  for (let b = first; b <= last; b++) if (used[b] === 0) return true;
+  return false;
+}
+
 /** Where the next scan starts; on SSDs a random trunk when crossing a swapper_space boundary. @kernel mm/swapfile.c set_cluster_next */
 function set_cluster_next(k: Kernel, si: swap_info_struct, next: number): void {
   if ((si.flags & SWP_SOLIDSTATE) === 0) {
@@ -541,8 +550,12 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       let last_in_cluster = offset + SWAPFILE_CLUSTER - 1;
       let found = false;
       const used = si.block_used;
+      // A free run of SWAPFILE_CLUSTER slots contains a whole free aligned run of USED_BLOCK: with
+      // none between lowest_bit and highest_bit the search below cannot succeed, so skip it.
+      const fast = k.fastPaths;
+      if (fast && !free_block_within(si, si.lowest_bit, si.highest_bit)) last_in_cluster = si.highest_bit + 1;
       for (; last_in_cluster <= si.highest_bit; offset++) {
-        if ((offset & (USED_BLOCK - 1)) === 0 && used[offset >>> USED_BLOCK_SHIFT] === USED_BLOCK) {
+        if (fast && (offset & (USED_BLOCK - 1)) === 0 && used[offset >>> USED_BLOCK_SHIFT] === USED_BLOCK) {
           // A run whose every slot is in use: reading each would end with last_in_cluster set
           // from its last slot, which is where this leaves it.
           offset += USED_BLOCK - 1;
