@@ -479,13 +479,27 @@ function swap_range_free(k: Kernel, si: swap_info_struct, offset: number, nr: nu
   si.cache_shadow.fill(0, offset, end + 1);
 }
 
-/** Is some aligned run of USED_BLOCK slots inside [lo, hi] entirely free? */
-function free_block_within(si: swap_info_struct, lo: number, hi: number): boolean {
+/**
+ * Where the slot-by-slot search above finds its first run of `len` free slots in [lo, hi], or -1:
+ * the same answer from the per-block counts. A run of `len` ≥ 2 × USED_BLOCK - 1 free slots
+ * always holds a whole free aligned block, so only the stretches of free slots around such
+ * blocks, in ascending order, need reading; the first one `len` long (clipped to [lo, hi]) holds
+ * the first run. For a fragmented area this reads a few slots where the scan reads them all.
+ */
+function first_free_run(si: swap_info_struct, lo: number, hi: number, len: number): number {
   const used = si.block_used;
-  const first = (lo + USED_BLOCK - 1) >>> USED_BLOCK_SHIFT;
-  const last = ((hi + 1) >>> USED_BLOCK_SHIFT) - 1;
-  for (let b = first; b <= last; b++) if (used[b] === 0) return true;
-  return false;
+  const map = si.swap_map;
+  const lastBlock = ((hi + 1) >>> USED_BLOCK_SHIFT) - 1;
+  for (let b = (lo + USED_BLOCK - 1) >>> USED_BLOCK_SHIFT; b <= lastBlock; b++) {
+    if (used[b] !== 0) continue;
+    let l = b << USED_BLOCK_SHIFT;
+    while (l > lo && map[l - 1] === 0) l--;
+    let r = (b << USED_BLOCK_SHIFT) + USED_BLOCK - 1;
+    while (r < hi && map[r + 1] === 0) r++;
+    if (r - l + 1 >= len) return l;
+    b = r >>> USED_BLOCK_SHIFT; // the stretch ends inside block b: carry on after it
+  }
+  return -1;
 }
 
 /** Where the next scan starts; on SSDs a random trunk when crossing a swapper_space boundary. @kernel mm/swapfile.c set_cluster_next */
@@ -547,28 +561,26 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // Seeks are expensive: look for the first empty (unaligned) cluster from the bottom, so the
       // area in use stays compact.
       scan_base = offset = si.lowest_bit;
-      let last_in_cluster = offset + SWAPFILE_CLUSTER - 1;
       let found = false;
-      const used = si.block_used;
-      // A free run of SWAPFILE_CLUSTER slots contains a whole free aligned run of USED_BLOCK: with
-      // none between lowest_bit and highest_bit the search below cannot succeed, so skip it.
-      const fast = k.fastPaths;
-      if (fast && !free_block_within(si, si.lowest_bit, si.highest_bit)) last_in_cluster = si.highest_bit + 1;
-      for (; last_in_cluster <= si.highest_bit; offset++) {
-        if (fast && (offset & (USED_BLOCK - 1)) === 0 && used[offset >>> USED_BLOCK_SHIFT] === USED_BLOCK) {
-          // A run whose every slot is in use: reading each would end with last_in_cluster set
-          // from its last slot, which is where this leaves it.
-          offset += USED_BLOCK - 1;
-          last_in_cluster = offset + SWAPFILE_CLUSTER;
-          continue;
-        }
-        if (map[offset] !== 0) last_in_cluster = offset + SWAPFILE_CLUSTER;
-        else if (offset === last_in_cluster) {
-          offset -= SWAPFILE_CLUSTER - 1;
+      if (k.fastPaths) {
+        const start = first_free_run(si, si.lowest_bit, si.highest_bit, SWAPFILE_CLUSTER);
+        if (start >= 0) {
+          offset = start;
           si.cluster_next = offset;
           si.cluster_nr = SWAPFILE_CLUSTER - 1;
           found = true;
-          break;
+        }
+      } else {
+        let last_in_cluster = offset + SWAPFILE_CLUSTER - 1;
+        for (; last_in_cluster <= si.highest_bit; offset++) {
+          if (map[offset] !== 0) last_in_cluster = offset + SWAPFILE_CLUSTER;
+          else if (offset === last_in_cluster) {
+            offset -= SWAPFILE_CLUSTER - 1;
+            si.cluster_next = offset;
+            si.cluster_nr = SWAPFILE_CLUSTER - 1;
+            found = true;
+            break;
+          }
         }
       }
       if (!found) {
