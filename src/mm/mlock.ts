@@ -62,7 +62,11 @@ export function mlock_page(k: Kernel, pfn: number): void {
   if (f & LRU && !(f & UNEVICTABLE)) lru_relist(k, pfn, (f & ~ACTIVE) | UNEVICTABLE);
 }
 
-/** mlock_new_page: a page faulted into a VM_LOCKED VMA starts mlocked (fault path hook). */
+/**
+ * mlock_new_page: a page faulted into a VM_LOCKED VMA starts mlocked; it is not on an LRU yet,
+ * so lru_add_fn puts it on the unevictable list when its batch drains.
+ * @kernel mm/mlock.c mlock_new_folio
+ */
 export function mlock_new_page(k: Kernel, pfn: number): void {
   mlock_page(k, pfn);
 }

@@ -44,8 +44,8 @@ export function folio_evictable(k: Kernel, pfn: number): boolean {
   return (k.mem_map.flags[pfn] & MLOCKED) === 0;
 }
 
-/** The zone of a page on an LRU (a hole here is a model bug). */
-function lru_zone(k: Kernel, pfn: number): zone {
+/** The zone of a page on or leaving an LRU (a hole here is a model bug). @kernel include/linux/mm.h folio_zone */
+export function folio_zone(k: Kernel, pfn: number): zone {
   const z = k.page_zone(pfn);
   if (z === undefined) throw new KernelBug("LRU page in a hole", { pfn });
   return z;
@@ -53,7 +53,7 @@ function lru_zone(k: Kernel, pfn: number): zone {
 
 /** The lruvec a page belongs to: its node's. @kernel include/linux/memcontrol.h folio_lruvec */
 export function folio_lruvec(k: Kernel, pfn: number): lruvec {
-  return lru_zone(k, pfn).zone_pgdat.__lruvec;
+  return folio_zone(k, pfn).zone_pgdat.__lruvec;
 }
 
 /** @kernel include/linux/mm_inline.h update_lru_size */
@@ -68,7 +68,7 @@ export function update_lru_size(z: zone, lru: number, nr: number): void {
  * @kernel include/linux/mm_inline.h lruvec_add_folio
  */
 export function lruvec_add_folio(k: Kernel, pfn: number): void {
-  const z = lru_zone(k, pfn);
+  const z = folio_zone(k, pfn);
   const lru = folio_lru_list(k.mem_map.flags[pfn]);
   k.mem_map.lru.list_add(z.zone_pgdat.__lruvec.lists, lru, pfn);
   update_lru_size(z, lru, 1);
@@ -76,7 +76,7 @@ export function lruvec_add_folio(k: Kernel, pfn: number): void {
 
 /** Puts a page at the tail of its list: the next to be scanned. @kernel include/linux/mm_inline.h lruvec_add_folio_tail */
 export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
-  const z = lru_zone(k, pfn);
+  const z = folio_zone(k, pfn);
   const lru = folio_lru_list(k.mem_map.flags[pfn]);
   k.mem_map.lru.list_add_tail(z.zone_pgdat.__lruvec.lists, lru, pfn);
   update_lru_size(z, lru, 1);
@@ -84,7 +84,7 @@ export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
 
 /** Takes a page off its list. The caller clears PG_lru. @kernel include/linux/mm_inline.h lruvec_del_folio */
 export function lruvec_del_folio(k: Kernel, pfn: number): void {
-  const z = lru_zone(k, pfn);
+  const z = folio_zone(k, pfn);
   const lru = folio_lru_list(k.mem_map.flags[pfn]);
   k.mem_map.lru.list_del(z.zone_pgdat.__lruvec.lists, lru, pfn);
   update_lru_size(z, lru, -1);

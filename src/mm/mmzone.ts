@@ -199,10 +199,6 @@ export class pglist_data {
   kswapd_failures = 0;
   /** kswapd sleeps on pgdat->kswapd_wait (waitqueue_active) rather than running or napping. */
   kswapd_sleeping = true;
-  /** A wake_up_interruptible is pending: kswapd runs at the next scheduling point. */
-  kswapd_woken = false;
-  /** Simulated time until which kswapd naps (schedule_timeout in kswapd_try_to_sleep or reclaim_throttle). */
-  kswapd_nap_until = 0;
   /** NR_THROTTLED_WRITTEN when the first reclaimer was throttled on writeback. */
   nr_reclaim_start = 0;
   nr_writeback_throttled = 0;

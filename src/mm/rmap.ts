@@ -35,12 +35,13 @@ import {
   NO_TABLE,
   set_pte_at,
 } from "../arch/x86/pgtable.js";
-import { F, PG_anon_exclusive, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache } from "./memmap.js";
+import { F, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_swapcache } from "./memmap.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "./shmem.js";
+import { mlock_page } from "./mlock.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
 import { swap_duplicate } from "./swapfile.js";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED, NR_MLOCK, UNEVICTABLE_PGMLOCKED } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, NR_FILE_MAPPED } from "./vmstat_items.js";
 
 const ANON_EXCL = F(PG_anon_exclusive);
 const SWAPBACKED = F(PG_swapbacked);
@@ -288,7 +289,9 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
     const i = rmap_pte(k, pfn, vma);
     if (i < 0) continue;
     if (vma.vm_flags & VM_LOCKED) {
-      mlock_vma_page(k, pfn);
+      // mlock_vma_folio: reclaim met a VM_LOCKED mapping; the page (isolated) becomes mlocked
+      // and the caller puts it back on the unevictable list.
+      mlock_page(k, pfn);
       return false;
     }
     const f = pool.ent_flags[i];
@@ -324,17 +327,3 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
   return mem.mapcount[pfn] === 0;
 }
 
-/**
- * Reclaim met a page in a VM_LOCKED VMA: it becomes mlocked (the caller then puts it on the
- * unevictable list).
- * @kernel mm/mlock.c mlock_vma_folio
- */
-function mlock_vma_page(k: Kernel, pfn: number): void {
-  const mem = k.mem_map;
-  if ((mem.flags[pfn] & F(PG_mlocked)) === 0) {
-    mem.flags[pfn] |= F(PG_mlocked);
-    const z = k.page_zone(pfn);
-    if (z) z.vm_stat[NR_MLOCK]++;
-    k.vm_events[UNEVICTABLE_PGMLOCKED]++;
-  }
-}

@@ -19,22 +19,20 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
-import { folio_is_file_lru, folio_lru_list, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "./mm_inline.js";
-import { pageblock_order } from "./types.js";
+import { folio_is_file_lru, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
 import type { lruvec } from "./mmzone.js";
 import { __free_pages } from "./page_alloc.js";
 import type { vm_area_struct } from "./mm_types.js";
 import { VM_LOCKED } from "./mm_types.js";
+import { mlock_new_page } from "./mlock.js";
 import {
   NR_ACTIVE_ANON,
   NR_ACTIVE_FILE,
   NR_INACTIVE_ANON,
   NR_INACTIVE_FILE,
-  NR_MLOCK,
   PGACTIVATE,
   PGROTATED,
   UNEVICTABLE_PGCULLED,
-  UNEVICTABLE_PGMLOCKED,
   UNEVICTABLE_PGRESCUED,
 } from "./vmstat_items.js";
 
@@ -62,20 +60,6 @@ export class cpu_fbatches {
   constructor(readonly nr_cpus: number) {
     this.pfns = new Int32Array(nr_cpus * NR_BATCHES * PAGEVEC_SIZE);
     this.nr = new Int32Array(nr_cpus * NR_BATCHES);
-  }
-  /** Pages held by all batches (each holds a reference). */
-  pending(): number {
-    let n = 0;
-    for (let i = 0; i < this.nr.length; i++) n += this.nr[i];
-    return n;
-  }
-  /** Is `pfn` in some batch? For checkers. */
-  holds(pfn: number): boolean {
-    for (let b = 0; b < this.nr.length; b++) {
-      const base = b * PAGEVEC_SIZE;
-      for (let i = 0; i < this.nr[b]; i++) if (this.pfns[base + i] === pfn) return true;
-    }
-    return false;
   }
 }
 
@@ -146,18 +130,9 @@ function folio_batch_move_lru(k: Kernel, b: cpu_fbatches, slot: number): void {
   for (let i = 0; i < n; i++) {
     const pfn = b.pfns[base + i];
     if (kind === BATCH_LRU_ADD) {
-      const f = flags[pfn];
-      if ((f & (LRU | UNEVICTABLE | MLOCKED)) === 0) {
-        // lru_add_fn's common case, an evictable page never culled: straight onto its list.
-        const z = k.zones[mem.pageblock_zone[pfn >>> pageblock_order]];
-        if (z === undefined) throw new KernelBug("LRU page in a hole", { pfn });
-        const lru = folio_lru_list(f);
-        mem.lru.list_add(z.zone_pgdat.__lruvec.lists, lru, pfn);
-        z.zone_pgdat.vm_stat[NR_LRU_BASE + lru]++;
-        z.vm_stat[NR_ZONE_LRU_BASE + lru]++;
-      } else {
-        lru_add_fn(k, pfn);
-      }
+      // lru_add_fn's common case, an evictable page never culled: straight onto its list.
+      if ((flags[pfn] & (LRU | UNEVICTABLE | MLOCKED)) === 0) lruvec_add_folio(k, pfn);
+      else lru_add_fn(k, pfn);
     } else {
       if ((mem.flags[pfn] & LRU) === 0) continue;
       mem.flags[pfn] &= ~LRU;
@@ -219,15 +194,7 @@ export function folio_add_lru_new(k: Kernel, pfn: number): void {
  * @kernel mm/mlock.c mlock_new_folio
  */
 export function lru_cache_add_inactive_or_unevictable(k: Kernel, pfn: number, vma: vm_area_struct): void {
-  if ((vma.vm_flags & VM_LOCKED) !== 0) {
-    const mem = k.mem_map;
-    if ((mem.flags[pfn] & MLOCKED) === 0) {
-      mem.flags[pfn] |= MLOCKED;
-      const z = k.page_zone(pfn);
-      if (z) z.vm_stat[NR_MLOCK]++;
-      k.vm_events[UNEVICTABLE_PGMLOCKED]++;
-    }
-  }
+  if ((vma.vm_flags & VM_LOCKED) !== 0) mlock_new_page(k, pfn);
   folio_add_lru(k, pfn);
 }
 

@@ -54,7 +54,7 @@ import {
   PG_workingset,
   PG_writeback,
 } from "./memmap.js";
-import { folio_evictable, folio_is_file_lru, lruvec_add_folio, lruvec_del_folio, update_lru_size } from "./mm_inline.js";
+import { folio_evictable, folio_is_file_lru, folio_zone, lruvec_add_folio, lruvec_del_folio, NR_ZONE_LRU_BASE, update_lru_size } from "./mm_inline.js";
 import { VM_EXEC, VM_LOCKED } from "./mm_types.js";
 import {
   high_wmark_pages,
@@ -257,12 +257,6 @@ function reclaim_cost(k: Kernel, ns: number): void {
   run_irqs(k);
 }
 
-function zone_of(k: Kernel, pfn: number): zone {
-  const z = k.page_zone(pfn);
-  if (z === undefined) throw new KernelBug("reclaim: page in a hole", { pfn });
-  return z;
-}
-
 /** Is any swap space left? @kernel mm/vmscan.c can_reclaim_anon_pages */
 function can_reclaim_anon_pages(k: Kernel): boolean {
   return get_nr_swap_pages(k) > 0;
@@ -291,7 +285,7 @@ function lruvec_lru_size(pgdat: pglist_data, lru: number, zone_idx: number): num
   for (let zid = 0; zid <= zone_idx && zid < MAX_NR_ZONES; zid++) {
     const z = pgdat.node_zones[zid];
     if (!z.managed_zone()) continue;
-    size += z.vm_stat[NR_ZONE_INACTIVE_ANON + lru];
+    size += z.vm_stat[NR_ZONE_LRU_BASE + lru];
   }
   return size;
 }
@@ -377,7 +371,7 @@ function isolate_lru_folios(k: Kernel, nr_to_scan: number, pgdat: pglist_data, l
   while (scan < nr_to_scan && src[lru] !== NO_PFN) {
     const pfn = links.prev[src[lru]]; // lru_to_folio: the tail
     total_scan++;
-    const zid = zone_of(k, pfn).zone_idx;
+    const zid = folio_zone(k, pfn).zone_idx;
     if (zid > sc.reclaim_idx) {
       nr_skipped[zid]++;
       links.list_move(src, lru, lists, L_SKIPPED, pfn);
@@ -439,7 +433,7 @@ function move_folios_to_lru(k: Kernel, lists: Int32Array, list: number, keepFree
     mem.flags[pfn] |= LRU;
     lruvec_add_folio(k, pfn);
     nr_moved++;
-    if (mem.flags[pfn] & ACTIVE) zone_of(k, pfn).zone_pgdat.__lruvec.nonresident_age++;
+    if (mem.flags[pfn] & ACTIVE) folio_zone(k, pfn).zone_pgdat.__lruvec.nonresident_age++;
   }
   return nr_moved;
 }
@@ -500,7 +494,7 @@ function pageout(k: Kernel, pfn: number): number {
   mem.flags[pfn] = (f & ~DIRTY) | RECLAIM; // folio_clear_dirty_for_io, folio_set_reclaim
   swap_writepage(k, pfn);
   if ((mem.flags[pfn] & WRITEBACK) === 0) mem.flags[pfn] &= ~RECLAIM;
-  zone_of(k, pfn).zone_pgdat.vm_stat[NR_VMSCAN_WRITE]++;
+  folio_zone(k, pfn).zone_pgdat.vm_stat[NR_VMSCAN_WRITE]++;
   reclaim_cost(k, RECLAIM_COST.pageout_ns);
   return PAGE_SUCCESS;
 }
@@ -1128,11 +1122,11 @@ export function reclaim_pages(k: Kernel, lists: Int32Array, list: number): numbe
   k.reclaim_depth++; // memalloc_noreclaim_save
   try {
     while (lists[list] !== NO_PFN) {
-      const nid = zone_of(k, links.prev[lists[list]]).node;
+      const nid = folio_zone(k, links.prev[lists[list]]).node;
       // Gather this node's pages (deactivated) in list order.
       for (let p = lists[list]; p !== NO_PFN; ) {
         const next = links.list_next(lists, list, p);
-        if (zone_of(k, p).node === nid) {
+        if (folio_zone(k, p).node === nid) {
           mem.flags[p] &= ~ACTIVE;
           links.list_move_tail(lists, list, node, 0, p);
         }
