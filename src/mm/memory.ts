@@ -22,9 +22,13 @@
  * waiting for the read, as 6.1's folio_lock_or_retry), zap_pte_range frees swap entries
  * (free_swap_and_cache) and fork duplicates them (copy_nonpresent_pte's swap_duplicate).
  *
+ * LRU: new anonymous pages (first touch, CoW, private file copies) join the LRU through
+ * lru_cache_add_inactive_or_unevictable, which mlocks them first in a VM_LOCKED VMA; shmem pages
+ * through folio_add_lru as they enter the page cache (swap.ts batches them).
+ *
  * Simplified: no THP (every fault maps 4 KiB; huge PMDs come with the THP issue), no
- * NUMA-balancing hint faults, no userfaultfd, no memcg charge, no LRU insertion (lru_cache_add_inactive_or_unevictable belongs
- * to the reclaim issue), no mlock of faulted pages (mlock.ts does its own accounting), no
+ * NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file pages mapped into
+ * a VM_LOCKED VMA here (the Process API's mlock_faulted_range does it after the access), no
  * modelled time per fault. The zero page is a page taken from the buddy on first use and marked
  * PG_reserved (the kernel's lives in its image's .bss). TLB flushes are implicit: the model has no
  * TLB, so every access sees the current PTE.

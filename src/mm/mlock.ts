@@ -9,11 +9,12 @@
  * Simplified: no per-page mlock_count (6.1 keeps it in the unevictable page's lru.prev and lets
  * reclaim fix undercounts): munlocking a page clears PG_mlocked at once, as 6.1 does when the
  * count was 1, which it is unless two VM_LOCKED VMAs map the page. The kernel's per-cpu mlock
- * pagevec is drained immediately. Faults do not mlock their new page inside memory.ts yet: the
- * Process API runs mlock_faulted_range after each access instead (the fault path's own
- * lru_cache_add_inactive_or_unevictable mlocks pages of VM_LOCKED VMAs too). A page not yet on an
- * LRU (still in a per-CPU batch) only gets PG_mlocked/NR_MLOCK; lru_add_fn culls it to the
- * unevictable list when the batch drains.
+ * pagevec is drained immediately. New anonymous pages of a VM_LOCKED VMA are mlocked by the fault
+ * path (lru_cache_add_inactive_or_unevictable → mlock_new_page); file pages it maps are mlocked by
+ * the Process API's mlock_faulted_range after the access, where 6.1 does it in
+ * page_add_file_rmap. A page not yet on an LRU (still in a per-CPU batch, or isolated by reclaim)
+ * only gets PG_mlocked/NR_MLOCK; lru_add_fn (or reclaim's putback) culls it to the unevictable
+ * list.
  * @kernel mm/mlock.c do_mlock, apply_vma_lock_flags, mlock_fixup, mlock_vma_pages_range,
  *   mlock_pte_range, mlock_page, mlock_new_page, munlock_page, __mlock_page, __munlock_page,
  *   apply_mlockall_flags, can_do_mlock, count_mm_mlocked_page_nr

@@ -1,7 +1,7 @@
 /**
  * Reverse mapping: the per-page side of rmap (mapcount, page->mapping and page->index, the
  * PageAnonExclusive bit, NR_ANON_MAPPED / NR_FILE_MAPPED) and the walk that finds every PTE
- * mapping a page, which reclaim will use through folio_referenced and try_to_unmap.
+ * mapping a page, which reclaim uses through folio_referenced and try_to_unmap.
  *
  * page->mapping encoding (shared with mm_types.ts and shmem.ts): an anonymous page holds
  * -anon_vma.id (the kernel's anon_vma pointer | PAGE_MAPPING_ANON), a file page the positive id
