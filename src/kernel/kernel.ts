@@ -86,11 +86,12 @@ export class Kernel {
   /** vm_committed_as: pages charged by accountable mappings, Committed_AS (mm/util.c). */
   vm_committed_as = 0;
 
-  // Counters /proc/meminfo reads whose mechanisms come in later issues; each stays 0 (the truth
-  // for a model without that mechanism) until its owner maintains it.
-  /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (mm/swapfile.c). */
+  /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (kept by mm/swapfile.ts). */
   total_swap_pages = 0;
   nr_swap_pages = 0;
+
+  // Counters /proc/meminfo reads whose mechanisms come in later issues; each stays 0 (the truth
+  // for a model without that mechanism) until its owner maintains it.
   /** Pages in the block devices' page caches, Buffers (block/bdev.c nr_blockdev_pages). */
   nr_blockdev_pages = 0;
   /** Pages backing vmalloc areas, VmallocUsed (mm/vmalloc.c vmalloc_nr_pages). */

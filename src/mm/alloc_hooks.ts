@@ -6,8 +6,8 @@
  *
  * The defaults are what a kernel without those mechanisms does: kswapd is not there to wake,
  * reclaim finds nothing to reclaim (0 pages), compaction is skipped, there is no OOM killer to free
- * memory (so the allocation fails), and the current task is an ordinary one. Later issues replace
- * a hook on a machine: `k.mmHooks.try_to_free_pages = real_try_to_free_pages`.
+ * memory (so the allocation fails), and the current task is an ordinary one. At boot oom_kill.ts
+ * (oom_init) and vmscan.ts (kswapd_init) put the real ones in; tests can still swap a hook out.
  *
  * @kernel mm/vmscan.c wakeup_kswapd, try_to_free_pages, zone_reclaimable_pages, node_reclaim
  * @kernel mm/compaction.c try_to_compact_pages, compaction_zonelist_suitable
@@ -123,8 +123,8 @@ export interface mm_hooks {
 /**
  * zone_reclaimable_pages of Debian's 6.1.x: the file LRU pages, plus anon when swap could take
  * them, and, if that is 0, the zone's free pages (a stable backport so zones with no LRU pages but
- * free memory are not written off by should_reclaim_retry). Simplified: no swap yet, so anon never
- * counts.
+ * free memory are not written off by should_reclaim_retry). This default, for a kernel without
+ * reclaim, leaves anon out as a kernel without swap does; vmscan.ts's counts it when swap has room.
  * @kernel mm/vmscan.c zone_reclaimable_pages
  */
 function default_zone_reclaimable_pages(_k: Kernel, z: zone): number {

@@ -4,7 +4,7 @@
  * the user's description of the same schema; the tables here (`STEP_KINDS`, `EXPECT_KINDS`,
  * `MACHINE_KEYS`) are the single list both the parser and the docs test read.
  *
- * Growing the format: a later issue adds a step (file I/O, cgroups, swapon) by adding a member
+ * Growing the format: a later issue adds a step (file I/O, cgroups) by adding a member
  * to the `Step` union, a line to `STEP_KINDS`, a case to parse.ts's `parseStepBody` and one to
  * runner.ts's `execStep`. Old files keep their meaning because nothing existing changes; an
  * unknown step is an error naming the known ones, so a file written for a newer mmsim fails
