@@ -6,6 +6,7 @@
  *   struct per_cpu_pages, enum zone_type, enum migratetype, enum zone_watermarks
  */
 import { newListHeads } from "./list.js";
+import type { kswapd_thread } from "./vmscan.js";
 import { MAX_ORDER, NO_PFN } from "./types.js";
 import { NR_VM_NODE_STAT_ITEMS, NR_VM_NUMA_EVENT_ITEMS, NR_VM_ZONE_STAT_ITEMS } from "./vmstat_items.js";
 
@@ -197,8 +198,8 @@ export class pglist_data {
   kswapd_highest_zoneidx = MAX_NR_ZONES;
   /** balance_pgdat runs that reclaimed nothing; at MAX_RECLAIM_RETRIES kswapd gives the node up. */
   kswapd_failures = 0;
-  /** kswapd sleeps on pgdat->kswapd_wait (waitqueue_active) rather than running or napping. */
-  kswapd_sleeping = true;
+  /** The node's kswapd (pgdat->kswapd), started by kswapd_init. */
+  kswapd: kswapd_thread | null = null;
   /** NR_THROTTLED_WRITTEN when the first reclaimer was throttled on writeback. */
   nr_reclaim_start = 0;
   nr_writeback_throttled = 0;

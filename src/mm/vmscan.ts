@@ -1303,7 +1303,7 @@ const KSWAPD_SLEEPING = 0; // schedule(): only a wakeup brings it back
 const KSWAPD_NAPPING = 1; // schedule_timeout(HZ/10) in kswapd_try_to_sleep
 const KSWAPD_RUNNABLE = 2; // woken, or never balanced: runs at the next scheduling point
 
-class kswapd_thread {
+export class kswapd_thread {
   state = KSWAPD_SLEEPING;
   /** When the HZ/10 nap ends. */
   nap_until = 0;
@@ -1338,13 +1338,11 @@ class kswapd_thread {
       if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
         if (k.trace.enabled("mm_vmscan_kswapd_sleep")) k.trace.emit("mm_vmscan_kswapd_sleep", { nid: pgdat.node_id }, `nid=${pgdat.node_id}`);
         this.state = KSWAPD_SLEEPING;
-        pgdat.kswapd_sleeping = true;
         return;
       }
       k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY]++;
     }
     // Woken (or never balanced): take what wakeup_kswapd asked for.
-    pgdat.kswapd_sleeping = false;
     this.alloc_order = pgdat.kswapd_order;
     this.highest_zoneidx = pgdat.kswapd_highest_zoneidx === MAX_NR_ZONES ? this.highest_zoneidx : pgdat.kswapd_highest_zoneidx;
     pgdat.kswapd_order = 0;
@@ -1368,7 +1366,6 @@ class kswapd_thread {
     if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
       this.state = KSWAPD_NAPPING;
       this.nap_until = k.now_ns + 25 * JIFFY_NS;
-      pgdat.kswapd_sleeping = true;
     } else {
       this.state = KSWAPD_RUNNABLE;
     }
@@ -1378,16 +1375,12 @@ class kswapd_thread {
   wake(k: Kernel): void {
     if (this.state === KSWAPD_NAPPING) k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY]++;
     this.state = KSWAPD_RUNNABLE;
-    this.pgdat.kswapd_sleeping = false;
     // Wakeup preemption only if kswapd has not had more than its share of the CPU lately
     // (its vruntime is behind the task's); otherwise it waits for the task's turn to end.
     this.resume_at = this.fair_at;
     if (this.fair_at <= k.now_ns) k.need_resched = true;
   }
 }
-
-/** Each machine's kswapd threads, by node. */
-const kswapds = new WeakMap<Kernel, kswapd_thread[]>();
 
 /**
  * Wakes the node's kswapd for an allocation that found a zone below its low watermark — unless
@@ -1400,13 +1393,15 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
   const curr_idx = pgdat.kswapd_highest_zoneidx;
   if (curr_idx === MAX_NR_ZONES || curr_idx < highest_zoneidx) pgdat.kswapd_highest_zoneidx = highest_zoneidx;
   if (pgdat.kswapd_order < order) pgdat.kswapd_order = order;
-  if (!pgdat.kswapd_sleeping) return; // !waitqueue_active: kswapd is running or about to
+  const t = pgdat.kswapd;
+  // !waitqueue_active: kswapd is running or about to (it waits on kswapd_wait only in
+  // kswapd_try_to_sleep, asleep or napping).
+  if (t === null || t.state === KSWAPD_RUNNABLE) return;
   // Balanced and unboosted, or given up: 6.1 would wake kcompactd for an atomic request here
   // (not modelled: no compaction yet).
   if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) return;
   if (k.trace.enabled("mm_vmscan_wakeup_kswapd")) k.trace.emit("mm_vmscan_wakeup_kswapd", { nid: pgdat.node_id, zid: z.zone_idx, order, gfp_flags: show_gfp_flags(gfp_flags) }, `nid=${pgdat.node_id} order=${order} gfp_flags=${show_gfp_flags(gfp_flags)}`);
-  const t = kswapds.get(k)?.[pgdat.node_id];
-  if (t !== undefined) t.wake(k);
+  t.wake(k);
 }
 
 /**
@@ -1416,14 +1411,10 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
  * @kernel mm/vmscan.c kswapd_init, kswapd_run
  */
 export function kswapd_init(k: Kernel): void {
-  const threads: kswapd_thread[] = [];
   for (const pgdat of k.node_data) {
-    const t = new kswapd_thread(pgdat, `kswapd${pgdat.node_id}`, 0);
-    threads[pgdat.node_id] = t;
-    pgdat.kswapd_sleeping = true;
-    kthread_run(k, t);
+    pgdat.kswapd = new kswapd_thread(pgdat, `kswapd${pgdat.node_id}`, 0);
+    kthread_run(k, pgdat.kswapd);
   }
-  kswapds.set(k, threads);
   const hooks = k.mmHooks;
   hooks.wakeup_kswapd = wakeup_kswapd;
   hooks.try_to_free_pages = try_to_free_pages;
