@@ -814,6 +814,97 @@ export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number
 }
 
 /**
+ * rmqueue_bulk's loop for order 0 with __rmqueue_smallest, del_page_from_free_list and expand
+ * written out over the typed arrays: the refill that every 63rd first-touch fault pays for, and
+ * on fresh memory the larger part of a fault (each page splits a block: about one expand step,
+ * one list_del and two or three list heads looked at per page). Same list operations in the
+ * same order as the general loop. Stops at the first page __rmqueue_smallest would not find
+ * (the caller's loop then goes on through __rmqueue and the fallbacks) and expects no tracing
+ * (the caller checks; mm_page_alloc_zone_locked is emitted per page). Returns the pages added.
+ * @kernel mm/page_alloc.c rmqueue_bulk, __rmqueue_smallest, expand, del_page_from_free_list
+ */
+function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cpu_pages, migratetype: number): number {
+  const mm = k.mem_map;
+  const next = mm.lru.next;
+  const prev = mm.lru.prev;
+  const flags = mm.flags;
+  const priv = mm.private;
+  const index = mm.index;
+  const areas = z.free_area;
+  const pcpList = pcp.lists;
+  let i = 0;
+  for (; i < count; ++i) {
+    let order = 0;
+    let pfn = NO_PFN_;
+    for (; order < MAX_ORDER - 1; ++order) {
+      pfn = areas[order].free_list[migratetype];
+      if (pfn !== NO_PFN_) break;
+    }
+    // The top order may hold boot blocks not linked yet: free_list_first links one.
+    if (pfn === NO_PFN_) pfn = free_list_first(k, areas[order], order, migratetype);
+    if (pfn === NO_PFN_) break;
+    // del_page_from_free_list: the block is the head of free_list[index[pfn]] (== migratetype).
+    const area = areas[order];
+    const heads = area.free_list;
+    const n = next[pfn];
+    const h = index[pfn];
+    if (n === pfn) heads[h] = NO_PFN_;
+    else {
+      const p = prev[pfn];
+      next[p] = n;
+      prev[n] = p;
+      if (heads[h] === pfn) heads[h] = n;
+    }
+    flags[pfn] &= ~PG_buddy_mask;
+    priv[pfn] = 0;
+    area.nr_free--;
+    // expand down to order 0: each upper half goes to the head of its order's list.
+    let size = 1 << order;
+    while (order > 0) {
+      order--;
+      size >>= 1;
+      const q = pfn + size;
+      const a = areas[order];
+      const hl = a.free_list;
+      const first = hl[migratetype];
+      if (first === NO_PFN_) {
+        next[q] = q;
+        prev[q] = q;
+      } else {
+        const last = prev[first];
+        next[q] = first;
+        prev[q] = last;
+        next[last] = q;
+        prev[first] = q;
+      }
+      hl[migratetype] = q;
+      index[q] = migratetype;
+      a.nr_free++;
+      priv[q] = order;
+      flags[q] |= PG_buddy_mask;
+    }
+    index[pfn] = migratetype; // set_pcppage_migratetype
+    if (flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
+      throw new KernelBug("bad page state at pcp refill", { pfn, order: 0, flags: flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
+    }
+    // list_add_tail on pcp->lists[migratetype] (pindex == migratetype at order 0)
+    const first = pcpList[migratetype];
+    if (first === NO_PFN_) {
+      next[pfn] = pfn;
+      prev[pfn] = pfn;
+      pcpList[migratetype] = pfn;
+    } else {
+      const last = prev[first];
+      next[pfn] = first;
+      prev[pfn] = last;
+      next[last] = pfn;
+      prev[first] = pfn;
+    }
+  }
+  return i;
+}
+
+/**
  * Refills a pcp list with up to `count` blocks, appended in physical order so the list is handed
  * out in ascending pfns. NR_FREE_PAGES drops by what left the buddy lists.
  * @kernel mm/page_alloc.c rmqueue_bulk
@@ -822,6 +913,7 @@ function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per
   const mm = k.mem_map;
   const lru = mm.lru;
   let i = 0;
+  if (order === 0 && k.fastPaths && !k.trace.active) i = rmqueue_bulk_order0_fast(k, z, count, pcp, migratetype);
   for (; i < count; ++i) {
     const pfn = __rmqueue(k, z, order, migratetype, alloc_flags);
     if (pfn === NO_PFN) break;
