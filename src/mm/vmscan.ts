@@ -1305,6 +1305,8 @@ const KSWAPD_RUNNABLE = 2; // woken, or never balanced: runs at the next schedul
 
 export class kswapd_thread {
   state = KSWAPD_SLEEPING;
+  /** In the middle of a turn (kthread.on_cpu). */
+  on_cpu = false;
   /** When the HZ/10 nap ends. */
   nap_until = 0;
   /** When a preempted kswapd gets the CPU back. */
