@@ -10,6 +10,11 @@ import { __free_pages, alloc_pages } from "../src/mm/page_alloc.js";
 import { GiB, NO_PFN } from "../src/mm/types.js";
 import type { Bench } from "./bench.js";
 
+/**
+ * Best of ten windows of 1 M pairs after a warm-up. Every window does the same work (the same
+ * page leaves and rejoins the same list), so the best window is the model's speed and the others
+ * are this shared host's noise, which on the 2-vCPU VM can halve a single 5 M-pair window.
+ */
 function pcpPairsPerSecond(): number {
   const k = start_kernel({ memory: 1 * GiB });
   const run = (n: number): void => {
@@ -19,10 +24,14 @@ function pcpPairsPerSecond(): number {
     }
   };
   run(200_000); // JIT warm-up
-  const n = 5_000_000;
-  const t0 = performance.now();
-  run(n);
-  return n / ((performance.now() - t0) / 1000);
+  const n = 1_000_000;
+  let best = 0;
+  for (let w = 0; w < 10; w++) {
+    const t0 = performance.now();
+    run(n);
+    best = Math.max(best, n / ((performance.now() - t0) / 1000));
+  }
+  return best;
 }
 
 function mixedPairsPerSecond(): number {
