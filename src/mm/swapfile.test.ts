@@ -11,7 +11,10 @@ import {
   folio_alloc_swap,
   free_swap_and_cache,
   get_swap_pages,
+  LATENCY_LIMIT,
   put_swap_folio,
+  ration_after,
+  rationOut,
   SWAP_HAS_CACHE,
   SWAP_MAP_MAX,
   swap_duplicate,
@@ -202,6 +205,88 @@ describe("slot allocation's free-run search speed-ups", () => {
       }
     }
     expect(held.length).toBeGreaterThan(1000);
+  });
+
+  it("hand out the same batches as the slot-by-slot scan when free slots are sparse and requests ask for many", () => {
+    // Sparse free slots make the SCAN state read long stretches (past whole blocks in use, and
+    // past LATENCY_LIMIT, which sets scanned_many and shortens the look-on for the next slot of
+    // a batch); multi-slot requests (get_swap_pages with n > 1) then depend on that budget.
+    const a = boot();
+    const b = boot();
+    b.k.fastPaths = false;
+    for (const m of [a, b]) sys_swapon(m.k, m.root, "/dev/vda", { size: 64 * MiB });
+    const rng = (() => {
+      let x = 777;
+      return () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    })();
+    const held: number[] = [];
+    const outA = new Int32Array(64);
+    const outB = new Int32Array(64);
+    const take = (n: number): number => {
+      const na = get_swap_pages(a.k, n, outA);
+      const nb = get_swap_pages(b.k, n, outB);
+      expect(na).toBe(nb);
+      expect(Array.from(outA.subarray(0, na))).toEqual(Array.from(outB.subarray(0, nb)));
+      for (let i = 0; i < na; i++) held.push(outA[i]);
+      return na;
+    };
+    const drop = (i: number): void => {
+      const e = held[i];
+      held[i] = held[held.length - 1];
+      held.pop();
+      put_swap_folio(a.k, 0, e);
+      put_swap_folio(b.k, 0, e);
+    };
+    let batches = 0;
+    for (let round = 0; round < 9; round++) {
+      // Fill up, then keep a band of 30% of the area in use — in the middle, or at the bottom —
+      // and free 85% of the slots outside it at random: swap is then under half full (where the
+      // fast scan applies), no 512-slot run is free, so every allocation scans, some across the
+      // whole band (past LATENCY_LIMIT) and some wrapping round to lowest_bit. Then allocate in
+      // batches, with the odd free.
+      // A third pattern keeps the top 30% in use and starts the scan inside it with highest_bit
+      // left stale at the top (as allocating the highest free slot leaves it), so the scan finds
+      // nothing above and wraps round to lowest_bit.
+      while (take(64) > 0);
+      const lo = [0.35, 0, 0.7][round % 3];
+      for (let i = held.length - 1; i >= 0; i--) {
+        const o = swp_offset(held[i]) / 16384;
+        if ((o < lo || o >= lo + 0.3) && rng() < 0.85) drop(i);
+      }
+      if (lo === 0.7) {
+        for (const m of [a, b]) {
+          const si = swapState(m.k).swap_info[0];
+          if (si) {
+            si.highest_bit = si.max - 1;
+            si.cluster_next = Math.floor(16384 * 0.8);
+          }
+        }
+      }
+      expect(vm_swap_full(a.k)).toBe(false);
+      for (let step = 0; step < 150; step++) {
+        if (rng() < 0.3 && held.length) drop(Math.floor(rng() * held.length));
+        else if (take(1 + Math.floor(rng() * 24)) > 1) batches++;
+      }
+      expect(vm_swap_full(a.k)).toBe(false);
+    }
+    expect(batches).toBeGreaterThan(100);
+  });
+
+  it("work out the scan's cond_resched budget as the slot-by-slot loop leaves it", () => {
+    for (let r0 = 0; r0 <= LATENCY_LIMIT; r0 += r0 < 4 || r0 > LATENCY_LIMIT - 4 ? 1 : 37) {
+      for (const many0 of [false, true]) {
+        let r = r0;
+        let many = many0;
+        for (let steps = 0; steps <= 3 * LATENCY_LIMIT + 10; steps++) {
+          ration_after(r0, many0, steps);
+          expect([rationOut.latency_ration, rationOut.scanned_many]).toEqual([r, many]);
+          if (--r < 0) {
+            r = LATENCY_LIMIT;
+            many = true;
+          }
+        }
+      }
+    }
   });
 
   it("find a free run that starts right after whole runs of used slots", () => {

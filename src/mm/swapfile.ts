@@ -502,6 +502,46 @@ function first_free_run(si: swap_info_struct, lo: number, hi: number, len: numbe
   return -1;
 }
 
+/**
+ * The first free slot in [lo, hi], or -1: the slot-by-slot search's answer, stepping over whole
+ * blocks whose slots are all in use (block_used full) instead of reading each of their slots.
+ */
+function next_free_slot(si: swap_info_struct, lo: number, hi: number): number {
+  const used = si.block_used;
+  const map = si.swap_map;
+  let o = lo;
+  while (o <= hi) {
+    const b = o >>> USED_BLOCK_SHIFT;
+    const blockEnd = ((b + 1) << USED_BLOCK_SHIFT) - 1;
+    if (used[b] === USED_BLOCK) {
+      o = blockEnd + 1;
+      continue;
+    }
+    const end = blockEnd < hi ? blockEnd : hi;
+    for (; o <= end; o++) if (map[o] === 0) return o;
+  }
+  return -1;
+}
+
+/** scan_swap_map_slots' cond_resched budget after the SCAN loop's `steps` decrements (ration_after's result). */
+export const rationOut = { latency_ration: 0, scanned_many: false };
+
+/**
+ * What `steps` turns of `if (--latency_ration < 0) { latency_ration = LATENCY_LIMIT;
+ * scanned_many = true; }` leave, without taking them one by one: from r ≥ 0 the first reset
+ * comes at turn r + 1, then every LATENCY_LIMIT + 1 turns (r = 3, 5 turns: 2 1 0 256 255).
+ */
+export function ration_after(latency_ration: number, scanned_many: boolean, steps: number): void {
+  const first = (latency_ration > 0 ? latency_ration : 0) + 1;
+  if (steps < first) {
+    rationOut.latency_ration = latency_ration - steps;
+    rationOut.scanned_many = scanned_many;
+  } else {
+    rationOut.latency_ration = LATENCY_LIMIT - ((steps - first) % (LATENCY_LIMIT + 1));
+    rationOut.scanned_many = true;
+  }
+}
+
 /** Where the next scan starts; on SSDs a random trunk when crossing a swapper_space boundary. @kernel mm/swapfile.c set_cluster_next */
 function set_cluster_next(k: Kernel, si: swap_info_struct, next: number): void {
   if ((si.flags & SWP_SOLIDSTATE) === 0) {
@@ -670,6 +710,30 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
         if (hit) continue;
       }
       state = DONE;
+      continue;
+    }
+    if (state === SCAN && k.fastPaths && !vm_swap_full(k)) {
+      // Swap not half full: only slots with a zero map byte are available, so whole blocks in
+      // use can be stepped over (next_free_slot); the cond_resched budget is worked out from
+      // how many slots the loop below would have read. The same offset, budget and flag result.
+      let steps: number;
+      let found = next_free_slot(si, offset + 1, si.highest_bit);
+      if (found >= 0) {
+        steps = found - offset;
+      } else {
+        steps = offset < si.highest_bit ? si.highest_bit - offset : 0;
+        found = next_free_slot(si, si.lowest_bit, scan_base - 1);
+        if (found >= 0) steps += found - si.lowest_bit + 1;
+        else {
+          if (scan_base > si.lowest_bit) steps += scan_base - si.lowest_bit;
+          offset = scan_base > si.lowest_bit ? scan_base : si.lowest_bit;
+        }
+      }
+      ration_after(latency_ration, scanned_many, steps);
+      latency_ration = rationOut.latency_ration;
+      scanned_many = rationOut.scanned_many;
+      if (found >= 0) offset = found;
+      state = found >= 0 ? CHECKS : NO_PAGE;
       continue;
     }
     if (state === SCAN) {
