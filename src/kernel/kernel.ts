@@ -20,6 +20,7 @@ import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
 import { TaskTable } from "./sched.js";
 import type { kthread } from "./kthread.js";
+import { asDoubles } from "./shape.js";
 import { TraceBus } from "./trace.js";
 
 export class Kernel {
@@ -127,6 +128,8 @@ export class Kernel {
 
   constructor(seed: number) {
     this.rng = new Prng(seed);
+    // Nanoseconds and page counts computed from byte sizes: doubles from the start (see shape.ts).
+    asDoubles<Kernel>(this, "now_ns", "vm_committed_as", "total_swap_pages", "nr_swap_pages", "nr_blockdev_pages", "nr_vmalloc_pages", "pcpu_nr_pages");
   }
 
   /** The zone a pfn belongs to (page_zone), or undefined for a hole. */
