@@ -5,6 +5,7 @@
  * @kernel include/linux/mmzone.h struct zone, struct pglist_data, struct free_area,
  *   struct per_cpu_pages, enum zone_type, enum migratetype, enum zone_watermarks
  */
+import { asDoubles } from "../kernel/shape.js";
 import { newListHeads } from "./list.js";
 import type { kswapd_thread } from "./vmscan.js";
 import { MAX_ORDER, NO_PFN } from "./types.js";
@@ -104,7 +105,11 @@ export class zone {
     readonly zone_pgdat: pglist_data,
     /** enum zone_type of this zone. */
     readonly zone_idx: number,
-  ) {}
+  ) {
+    // Page counts computed from watermarks and byte sizes: doubles from the start (kernel/shape.ts),
+    // so a boost or a reserve set mid-run does not replace every zone's hidden class.
+    asDoubles<zone>(this, "watermark_boost", "nr_reserved_highatomic", "spanned_pages", "present_pages", "managed_pages");
+  }
 
   get name(): string {
     return zone_names[this.zone_idx];
@@ -206,6 +211,7 @@ export class pglist_data {
 
   constructor(readonly node_id: number) {
     this.node_zones = Array.from({ length: MAX_NR_ZONES }, (_, i) => new zone(this, i));
+    asDoubles<pglist_data>(this, "totalreserve_pages", "nr_reclaim_start", "node_present_pages", "node_spanned_pages");
   }
 }
 
