@@ -50,6 +50,7 @@
  */
 import type { Kernel } from "./kernel.js";
 import { KERN_ERR } from "./printk.js";
+import { asDoubles } from "./shape.js";
 import { task_struct } from "./sched.js";
 
 // enum psi_task_count
@@ -151,6 +152,9 @@ export class psi_group {
     // group_init: the first period starts at boot.
     this.avg_last_update = now;
     this.avg_next_update = now + psi_period;
+    // Nanosecond times: doubles from the start, so passing 2^31 ns mid-run does not change the
+    // group's shape and deoptimise the PSI code (shape.ts).
+    asDoubles<psi_group>(this, "avg_last_update", "avg_next_update", "avgs_work_expires");
   }
 }
 

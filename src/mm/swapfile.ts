@@ -45,6 +45,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import type { task_struct } from "../kernel/sched.js";
+import { asDoubles } from "../kernel/shape.js";
 import { registerProcFile } from "../fs/proc/root.js";
 import { F, PG_dirty, PG_locked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import { MM_ANONPAGES, MM_SWAPENTS, type mm_struct, type vm_area_struct } from "./mm_types.js";
@@ -215,6 +216,9 @@ export class swap_info_struct {
 
   constructor(type: number) {
     this.type = type;
+    // A nanosecond time: a double from the start, so the first write past 2^31 ns does not
+    // change the area's shape and deoptimise the I/O and slot allocation code mid-run (shape.ts).
+    asDoubles<swap_info_struct>(this, "busy_until");
   }
 
   /** The full reference count of a slot, continuation included (swp_swapcount for one slot). */

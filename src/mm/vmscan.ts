@@ -35,6 +35,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { kthread_run, run_irqs, schedule_timeout } from "../kernel/kthread.js";
+import { asDoubles } from "../kernel/shape.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import type { alloc_context } from "./alloc_hooks.js";
 import { PF_MEMALLOC } from "./alloc_hooks.js";
@@ -1320,7 +1321,11 @@ export class kswapd_thread {
     readonly pgdat: pglist_data,
     readonly comm: string,
     readonly pid: number,
-  ) {}
+  ) {
+    // Nanosecond times: doubles from the start, so the clock passing 2^31 ns mid-run does not
+    // change kswapd's shape and deoptimise the scheduler loop (shape.ts).
+    asDoubles<kswapd_thread>(this, "nap_until", "resume_at", "fair_at");
+  }
 
   next_ns(k: Kernel): number {
     if (this.state === KSWAPD_RUNNABLE) return Math.max(k.now_ns, this.resume_at);
