@@ -29,6 +29,7 @@
  * @kernel include/linux/mm.h VM_NONE..VM_STACK_FLAGS
  * @kernel include/linux/rmap.h struct anon_vma, struct anon_vma_chain
  */
+import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 
@@ -393,6 +394,33 @@ export class mm_struct {
 
   constructor() {
     this.serial = nextMmSerial++;
+    // Addresses and page counts: doubles from the start (kernel/shape.ts), so the first process's
+    // layout or the first fork does not replace every mm's hidden class mid-run.
+    asDoubles<mm_struct>(
+      this,
+      "mmap_base",
+      "mmap_legacy_base",
+      "start_code",
+      "end_code",
+      "start_data",
+      "end_data",
+      "start_brk",
+      "brk",
+      "start_stack",
+      "arg_start",
+      "arg_end",
+      "env_start",
+      "env_end",
+      "total_vm",
+      "locked_vm",
+      "pinned_vm",
+      "data_vm",
+      "exec_vm",
+      "stack_vm",
+      "hiwater_rss",
+      "hiwater_vm",
+      "pgtables_bytes",
+    );
   }
 }
 
