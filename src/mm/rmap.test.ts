@@ -57,6 +57,28 @@ describe("anonymous rmap", () => {
     expect(folio_referenced(k, pfn)).toBe(0);
   });
 
+  it("finds a page's PTE after the page tables of its region were freed and built again elsewhere", () => {
+    // The rmap walks remember which PTE table covers each 2 MiB region; freeing a table must
+    // make them forget, or a walk would read the old table's slot.
+    const k = start_kernel({ memory: 256 * MiB });
+    const p = spawnProcess(k, { comm: "rmap", image: null });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4096);
+    const first = follow_pte(k, p.mm!, a)?.pfn ?? -1;
+    expect(folio_referenced(k, first)).toBe(1);
+    p.munmap(a, 2 * MiB);
+    // Another region takes the freed table slots, so the region at `a` gets new ones.
+    const other = p.mmap(8 * MiB, { prot: "rw", flags: "private|anonymous" });
+    for (let off = 0; off < 8 * MiB; off += 2 * MiB) p.write(other + off, 4096);
+    expect(p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|fixed", addr: a })).toBe(a);
+    p.write(a, 4096);
+    const second = follow_pte(k, p.mm!, a)?.pfn ?? -1;
+    expect(folio_referenced(k, second)).toBe(1);
+    const seen: number[] = [];
+    rmap_walk(k, second, (_vma, addr) => seen.push(addr) > 0);
+    expect(seen).toEqual([a]);
+  });
+
   it("unmaps every mapping of a swap-cache page into its swap entry, one swap_map count each", () => {
     const { k, p, c, a, pfn } = forked();
     expect(sys_swapon(k, p.task, "/dev/vda", { size: 64 * MiB })).toBe(0);
