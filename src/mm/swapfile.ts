@@ -470,7 +470,14 @@ function swap_range_alloc(k: Kernel, si: swap_info_struct, offset: number, nr: n
  */
 function swap_range_free(k: Kernel, si: swap_info_struct, offset: number, nr: number): void {
   const end = offset + nr - 1;
-  for (let o = offset; o <= end; o++) si.block_used[o >>> USED_BLOCK_SHIFT]--;
+  // One pass does block_used and clear_shadow_from_swap_cache: frees come one slot at a time,
+  // for which a TypedArray fill call cost more than the store.
+  const used = si.block_used;
+  const shadow = si.cache_shadow;
+  for (let o = offset; o <= end; o++) {
+    used[o >>> USED_BLOCK_SHIFT]--;
+    shadow[o] = 0;
+  }
   if (offset < si.lowest_bit) si.lowest_bit = offset;
   if (end > si.highest_bit) {
     const was_full = si.highest_bit === 0;
@@ -479,8 +486,6 @@ function swap_range_free(k: Kernel, si: swap_info_struct, offset: number, nr: nu
   }
   k.nr_swap_pages += nr;
   si.inuse_pages -= nr;
-  // clear_shadow_from_swap_cache
-  si.cache_shadow.fill(0, offset, end + 1);
 }
 
 /**
