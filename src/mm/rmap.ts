@@ -221,7 +221,10 @@ const walk_table = new Int32Array(RMAP_WALK_SLOTS);
 let walk_pool: PgtablePool | null = null;
 let walk_gen = -1;
 
-/** pte_table_lookup for the rmap walks, answered from their memory of earlier walks when it can. */
+/**
+ * pte_table_lookup for the rmap walks, answered from their memory of earlier walks when it can.
+ * @kernel mm/page_vma_mapped.c page_vma_mapped_walk (the descent to the PTE table)
+ */
 function rmap_pte_table(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
   const pool = pgtablePool(k);

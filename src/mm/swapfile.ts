@@ -514,6 +514,7 @@ function first_free_run(si: swap_info_struct, lo: number, hi: number, len: numbe
 /**
  * The first free slot in [lo, hi], or -1: the slot-by-slot search's answer, stepping over whole
  * blocks whose slots are all in use (block_used full) instead of reading each of their slots.
+ * @kernel mm/swapfile.c scan_swap_map_slots (the scan: label's loops)
  */
 function next_free_slot(si: swap_info_struct, lo: number, hi: number): number {
   const used = si.block_used;
@@ -539,6 +540,7 @@ export const rationOut = { latency_ration: 0, scanned_many: false };
  * What `steps` turns of `if (--latency_ration < 0) { latency_ration = LATENCY_LIMIT;
  * scanned_many = true; }` leave, without taking them one by one: from r ≥ 0 the first reset
  * comes at turn r + 1, then every LATENCY_LIMIT + 1 turns (r = 3, 5 turns: 2 1 0 256 255).
+ * @kernel mm/swapfile.c scan_swap_map_slots (latency_ration in the scan: label's loops)
  */
 export function ration_after(latency_ration: number, scanned_many: boolean, steps: number): void {
   const first = (latency_ration > 0 ? latency_ration : 0) + 1;
