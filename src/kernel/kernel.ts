@@ -67,8 +67,6 @@ export class Kernel {
   mmHooks: mm_hooks = default_mm_hooks();
   /** Kernel threads (kswapd, swap I/O completion, oom_reaper), in the order they run when due. */
   readonly kthreads: kthread[] = [];
-  /** Kthreads in the middle of a turn, so a scheduling point inside one does not re-enter it. */
-  readonly running_kthreads = new Set<kthread>();
   /** TIF_NEED_RESCHED: a kthread was woken and wants the CPU at the next scheduling point. */
   need_resched = false;
   /** Reclaim in progress on the current context (PF_MEMALLOC for its own allocations). */

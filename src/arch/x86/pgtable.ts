@@ -411,9 +411,15 @@ export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
   const pool = pgtablePool(k);
   // Consecutive faults and walks mostly stay in one 2 MiB region: answer from the last walk
-  // while no table has been freed since (a TLB-like shortcut; the result is the same).
+  // while no table has been freed since (a TLB-like shortcut; the result is the same). Kept
+  // small so V8 inlines it: a call boxes the address (a double above 2^31), 16 bytes an access.
   const pmdNr = Math.floor(addr / PMD_SIZE);
   if (pool.walkPgd === pgd && pool.walkPmd === pmdNr && pool.walkGen === pool.gen) return pool.walkTable;
+  return pte_table_walk(pool, pgd, addr, pmdNr);
+}
+
+/** pte_table_lookup's descent when the last walk does not answer. */
+function pte_table_walk(pool: PgtablePool, pgd: number, addr: number, pmdNr: number): number {
   const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
   if (pud === NO_TABLE) return NO_TABLE;
   const pmd = entry_table(pool, pud * 512 + pud_index(addr));
