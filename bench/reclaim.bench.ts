@@ -12,7 +12,9 @@
  * - "uniform": every page equally likely — the thrashing worst case, where about a third of all
  *   accesses are major faults that read from swap and force an eviction.
  * The scan rate is (pgscan_kswapd + pgscan_direct) per real second during the uniform run.
- * Addresses are generated before the clock starts; best of two runs of each.
+ * Addresses are generated before the clock starts. Best of three runs of each: every run is the
+ * same simulation (same seed, same machine), and on this shared 2-vCPU host a single run can come
+ * out up to 1.5× slow.
  */
 import { Prng } from "../src/kernel/random.js";
 import { ACCESS_WRITE, access_addrs } from "../src/mm/memory.js";
@@ -61,9 +63,12 @@ function thrash(kind: "zipf" | "random", accesses: number): Figures {
 }
 
 function best(kind: "zipf" | "random", accesses: number): Figures {
-  const a = thrash(kind, accesses);
-  const b = thrash(kind, accesses);
-  return a.accessesPerSec >= b.accessesPerSec ? a : b;
+  let b = thrash(kind, accesses);
+  for (let i = 1; i < 3; i++) {
+    const r = thrash(kind, accesses);
+    if (r.accessesPerSec > b.accessesPerSec) b = r;
+  }
+  return b;
 }
 
 let uniform: Figures | null = null;
