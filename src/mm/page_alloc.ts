@@ -815,7 +815,7 @@ export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number
 
 /**
  * rmqueue_bulk's loop for order 0 with __rmqueue_smallest, del_page_from_free_list and expand
- * written out over the typed arrays: the refill that every 63rd first-touch fault pays for, and
+ * written out over the page columns: the refill that every 63rd first-touch fault pays for, and
  * on fresh memory the larger part of a fault (each page splits a block: about one expand step,
  * one list_del and two or three list heads looked at per page). Same list operations in the
  * same order as the general loop. Stops at the first page __rmqueue_smallest would not find
@@ -825,8 +825,7 @@ export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number
  */
 function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cpu_pages, migratetype: number): number {
   const mm = k.mem_map;
-  const next = mm.lru.next;
-  const prev = mm.lru.prev;
+  const lru = mm.lru;
   const flags = mm.flags;
   const priv = mm.private;
   const index = mm.index;
@@ -845,16 +844,7 @@ function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cp
     if (pfn === NO_PFN_) break;
     // del_page_from_free_list: the block is the head of free_list[index[pfn]] (== migratetype).
     const area = areas[order];
-    const heads = area.free_list;
-    const n = next[pfn];
-    const h = index[pfn];
-    if (n === pfn) heads[h] = NO_PFN_;
-    else {
-      const p = prev[pfn];
-      next[p] = n;
-      prev[n] = p;
-      if (heads[h] === pfn) heads[h] = n;
-    }
+    lru.list_del(area.free_list, index[pfn], pfn);
     flags[pfn] &= ~PG_buddy_mask;
     priv[pfn] = 0;
     area.nr_free--;
@@ -865,19 +855,7 @@ function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cp
       size >>= 1;
       const q = pfn + size;
       const a = areas[order];
-      const hl = a.free_list;
-      const first = hl[migratetype];
-      if (first === NO_PFN_) {
-        next[q] = q;
-        prev[q] = q;
-      } else {
-        const last = prev[first];
-        next[q] = first;
-        prev[q] = last;
-        next[last] = q;
-        prev[first] = q;
-      }
-      hl[migratetype] = q;
+      lru.list_add(a.free_list, migratetype, q);
       index[q] = migratetype;
       a.nr_free++;
       priv[q] = order;
@@ -887,19 +865,7 @@ function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cp
     if (flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
       throw new KernelBug("bad page state at pcp refill", { pfn, order: 0, flags: flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
     }
-    // list_add_tail on pcp->lists[migratetype] (pindex == migratetype at order 0)
-    const first = pcpList[migratetype];
-    if (first === NO_PFN_) {
-      next[pfn] = pfn;
-      prev[pfn] = pfn;
-      pcpList[migratetype] = pfn;
-    } else {
-      const last = prev[first];
-      next[pfn] = first;
-      prev[pfn] = last;
-      next[last] = pfn;
-      prev[first] = pfn;
-    }
+    lru.list_add_tail(pcpList, migratetype, pfn); // pindex == migratetype at order 0
   }
   return i;
 }
