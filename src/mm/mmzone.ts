@@ -101,11 +101,15 @@ export class zone {
   /** The per-cpu stat threshold zoneinfo prints ("vm stats threshold"). */
   stat_threshold = 0;
 
+  /** zone->node (CONFIG_NUMA): the node id, read by zone_statistics on every allocation. */
+  readonly node: number;
+
   constructor(
     readonly zone_pgdat: pglist_data,
     /** enum zone_type of this zone. */
     readonly zone_idx: number,
   ) {
+    this.node = zone_pgdat.node_id;
     // Page counts computed from watermarks and byte sizes: doubles from the start (kernel/shape.ts),
     // so a boost or a reserve set mid-run does not replace every zone's hidden class.
     asDoubles<zone>(this, "watermark_boost", "nr_reserved_highatomic", "spanned_pages", "present_pages", "managed_pages");
@@ -113,9 +117,6 @@ export class zone {
 
   get name(): string {
     return zone_names[this.zone_idx];
-  }
-  get node(): number {
-    return this.zone_pgdat.node_id;
   }
   zone_end_pfn(): number {
     return this.zone_start_pfn + this.spanned_pages;

@@ -1308,10 +1308,10 @@ export function drain_all_pages(k: Kernel, z: zone | null): void {
  */
 function zone_statistics(k: Kernel, preferred: zone, z: zone, nr_account: number): void {
   if (!k.vm.numa_stat) return;
-  const nid = z.zone_pgdat.node_id;
+  const nid = z.node;
   const ev = z.vm_numa_event;
   // The common case, the preferred zone itself, is one comparison.
-  if (z === preferred || nid === preferred.zone_pgdat.node_id) ev[NUMA_HIT_] += nr_account;
+  if (z === preferred || nid === preferred.node) ev[NUMA_HIT_] += nr_account;
   else {
     ev[NUMA_MISS] += nr_account;
     preferred.vm_numa_event[NUMA_FOREIGN] += nr_account;
@@ -1483,7 +1483,7 @@ export function zone_watermark_ok_safe(z: zone, order: number, mark: number, hig
 /** Whether a zonelist entry is usable for this allocation (zone index, nodemask, __GFP_THISNODE). */
 function zoneref_ok(z: zone, ac: alloc_context): boolean {
   if (z.zone_idx > ac.highest_zoneidx) return false;
-  const nid = z.zone_pgdat.node_id;
+  const nid = z.node;
   if (ac.thisnode >= 0 && nid !== ac.thisnode) return false;
   return ac.nodemask === null || ac.nodemask.includes(nid);
 }
@@ -1973,7 +1973,7 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   if (k.vm.numa_stat) {
     const ev = z.vm_numa_event;
     ev[NUMA_HIT_] += 1;
-    ev[z.zone_pgdat.node_id === numa_node_id(k) ? NUMA_LOCAL_ : NUMA_OTHER_] += 1;
+    ev[z.node === numa_node_id(k) ? NUMA_LOCAL_ : NUMA_OTHER_] += 1;
   }
   if (z.flags & ZONE_BOOSTED_WATERMARK_MASK) {
     z.flags &= ~ZONE_BOOSTED_WATERMARK_MASK;
