@@ -74,6 +74,17 @@ export function lruvec_add_folio(k: Kernel, pfn: number): void {
   update_lru_size(z, lru, 1);
 }
 
+/**
+ * lruvec_add_folio for pfns[start .. start + n), in order, when the caller knows they are all
+ * pages of zone `z` bound for list `lru`: the lists and counters n calls would leave, with the
+ * list joined in one splice (list_add_run) and each counter moved once.
+ * @kernel include/linux/mm_inline.h lruvec_add_folio
+ */
+export function lruvec_add_folio_run(k: Kernel, z: zone, lru: number, pfns: Int32Array, start: number, n: number): void {
+  k.mem_map.lru.list_add_run(z.zone_pgdat.__lruvec.lists, lru, pfns, start, n);
+  update_lru_size(z, lru, n);
+}
+
 /** Puts a page at the tail of its list: the next to be scanned. @kernel include/linux/mm_inline.h lruvec_add_folio_tail */
 export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);

@@ -5,7 +5,7 @@ import { follow_pte } from "./memory.js";
 import { F, PG_active, PG_lru, PG_referenced, PG_unevictable } from "./memmap.js";
 import { folio_mark_accessed, lru_add_drain, PAGEVEC_SIZE, put_page } from "./swap.js";
 import { global_node_page_state } from "./vmstat.js";
-import { NR_ACTIVE_ANON, NR_INACTIVE_ANON, PGACTIVATE } from "./vmstat_items.js";
+import { NR_ACTIVE_ANON, NR_INACTIVE_ANON, NR_UNEVICTABLE, PGACTIVATE } from "./vmstat_items.js";
 
 function machineWithPages(pages: number) {
   const m = Machine.boot({ memory: "256M" });
@@ -33,6 +33,30 @@ describe("the per-CPU lru_add batch", () => {
     expect(k.mem_map.flags[last] & F(PG_lru)).not.toBe(0);
     expect(k.mem_map._refcount[last]).toBe(1);
     expect(global_node_page_state(k, NR_INACTIVE_ANON) - inactive0).toBe(PAGEVEC_SIZE + 3);
+    checkLru(k);
+  });
+
+  it("adds a batch that mixes fresh and mlocked pages page by page, each to its own list", () => {
+    // Three fresh anonymous pages, then one faulted into a VM_LOCKED (onfault) mapping: the
+    // batch is not one run for one list, so the per-page path applies it (lru_add_fn culls the
+    // mlocked page), after the one-splice attempt has looked at it and let go.
+    const m = Machine.boot({ memory: "256M" });
+    const k = m.kernel;
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(3 * 4096);
+    const locked = p.mmap(4096);
+    p.mlock(locked, 4096, { onFault: true });
+    lru_add_drain(k);
+    const inactive0 = global_node_page_state(k, NR_INACTIVE_ANON);
+    const unevictable0 = global_node_page_state(k, NR_UNEVICTABLE);
+    p.write(a, 3 * 4096);
+    p.write(locked, 4096);
+    lru_add_drain(k);
+    expect(global_node_page_state(k, NR_INACTIVE_ANON) - inactive0).toBe(3);
+    expect(global_node_page_state(k, NR_UNEVICTABLE) - unevictable0).toBe(1);
+    const lockedPfn = follow_pte(k, p.mm!, locked)!.pfn;
+    expect(k.mem_map.flags[lockedPfn] & (F(PG_lru) | F(PG_unevictable))).toBe(F(PG_lru) | F(PG_unevictable));
+    for (let i = 0; i < 3; i++) expect(k.mem_map.flags[follow_pte(k, p.mm!, a + i * 4096)!.pfn] & F(PG_lru)).not.toBe(0);
     checkLru(k);
   });
 
