@@ -69,7 +69,11 @@ export class per_cpu_pages {
   batch = 0;
   /** Scales the free batch up while a CPU frees without allocating. */
   free_factor = 0;
-  readonly lists = newListHeads(NR_PCP_LISTS);
+
+  constructor(
+    /** The list heads by pindex; setup_zone_pageset makes them a view of the zone's pcp_heads. */
+    readonly lists: Int32Array = newListHeads(NR_PCP_LISTS),
+  ) {}
 }
 
 export class zone {
@@ -90,6 +94,13 @@ export class zone {
   managed_pages = 0;
   /** per-CPU lists, indexed by cpu. */
   per_cpu_pageset: per_cpu_pages[] = [];
+  /**
+   * Every CPU's pcp list heads in one array, [cpu * NR_PCP_LISTS + pindex]; each pageset's
+   * `lists` is a view of its part. The order-0 fast paths read a list head from here: three
+   * dependent loads from the zone instead of six through per_cpu_pageset[cpu].lists, which
+   * were the slowest lines of an alloc+free pair.
+   */
+  pcp_heads: Int32Array = new Int32Array(0);
   pageset_high = 0;
   pageset_batch = 0;
   readonly free_area: free_area[] = Array.from({ length: MAX_ORDER }, () => new free_area());

@@ -117,6 +117,7 @@ import {
 } from "./mmzone.js";
 import { boost_watermark } from "./watermark.js";
 import { MAX_ORDER, NO_PFN, PAGE_ALLOC_COSTLY_ORDER, pageblock_nr_pages, pageblock_order, PAGE_SIZE, MiB } from "./types.js";
+import { newListHeads } from "./list.js";
 import {
   COMPACTFAIL,
   COMPACTSTALL,
@@ -199,6 +200,7 @@ const __GFP_THISNODE_ = 0x200000;
 const GFP_MOVABLE_MASK_ = 0x18;
 const GFP_MOVABLE_SHIFT_ = 3;
 const MIGRATE_PCPTYPES_ = 3;
+const NR_PCP_LISTS_ = 14;
 const NR_FREE_PAGES_ = 0;
 const WMARK_LOW_ = 1;
 const PGALLOC_DMA_ = 4;
@@ -224,6 +226,7 @@ BUG_ON(
     GFP_MOVABLE_MASK_ !== GFP_MOVABLE_MASK ||
     GFP_MOVABLE_SHIFT_ !== GFP_MOVABLE_SHIFT ||
     MIGRATE_PCPTYPES_ !== MIGRATE_PCPTYPES ||
+    NR_PCP_LISTS_ !== NR_PCP_LISTS ||
     NR_FREE_PAGES_ !== NR_FREE_PAGES ||
     WMARK_LOW_ !== WMARK_LOW ||
     PGALLOC_DMA_ !== PGALLOC_DMA ||
@@ -1104,7 +1107,8 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const zi = mm.pageblock_zone[block];
   if (zi === NO_ZONE_) return false;
   const z = k.zones[zi];
-  const pcp = z.per_cpu_pageset[k.cpu];
+  const cpu = k.cpu;
+  const pcp = z.per_cpu_pageset[cpu];
   if (pcp === undefined) return false;
   if ((mm.flags[pfn] | mm.mapcount[pfn]) !== 0) return false;
   // A deferred block's head looks clean: let the general path report the double free.
@@ -1115,11 +1119,13 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   mm.mapping[pfn] = 0;
   mm.index[pfn] = migratetype;
   k.vm_events[PGFREE_] += 1;
-  // list_add at the head of the order-0 list (pindex == migratetype), written out.
-  const lists = pcp.lists;
+  // list_add at the head of the order-0 list (pindex == migratetype), written out, on the
+  // zone's flat array of pcp heads.
+  const lists = z.pcp_heads;
+  const h = cpu * NR_PCP_LISTS_ + migratetype;
   const next = mm.lru.next;
   const prev = mm.lru.prev;
-  const first = lists[migratetype];
+  const first = lists[h];
   if (first === NO_PFN_) {
     next[pfn] = pfn;
     prev[pfn] = pfn;
@@ -1130,7 +1136,7 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
     next[last] = pfn;
     prev[first] = pfn;
   }
-  lists[migratetype] = pfn;
+  lists[h] = pfn;
   const count = pcp.count + 1;
   pcp.count = count;
   // nr_pcp_high(pcp, z, false): high, or batch * 4 while kswapd reclaims the zone.
@@ -1245,8 +1251,9 @@ export function zone_pcp_update(k: Kernel, z: zone, cpu_online = 0): void {
 /** Gives a zone its per-CPU pagesets, sized from the zone. @kernel mm/page_alloc.c setup_zone_pageset */
 export function setup_zone_pageset(k: Kernel, z: zone): void {
   z.per_cpu_pageset = [];
+  z.pcp_heads = newListHeads(k.nr_cpu_ids * NR_PCP_LISTS);
   for (let cpu = 0; cpu < k.nr_cpu_ids; cpu++) {
-    const pcp = new per_cpu_pages();
+    const pcp = new per_cpu_pages(z.pcp_heads.subarray(cpu * NR_PCP_LISTS, (cpu + 1) * NR_PCP_LISTS));
     pcp.high = BOOT_PAGESET_HIGH;
     pcp.batch = BOOT_PAGESET_BATCH;
     z.per_cpu_pageset.push(pcp);
@@ -1944,11 +1951,13 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   while (i < nr && zl[i].zone_idx > highest_zoneidx) i++;
   if (i === nr) return NO_PFN_;
   const z = zl[i];
-  const pcp = z.per_cpu_pageset[k.cpu];
+  const cpu = k.cpu;
+  const pcp = z.per_cpu_pageset[cpu];
   if (pcp === undefined) return NO_PFN_;
-  const lists = pcp.lists;
-  // order 0: pindex == migratetype
-  const pfn = lists[migratetype];
+  // pcp->lists[pindex] through the zone's flat array (order 0: pindex == migratetype).
+  const lists = z.pcp_heads;
+  const h = cpu * NR_PCP_LISTS_ + migratetype;
+  const pfn = lists[h];
   if (pfn === NO_PFN_) return NO_PFN_;
   const free_pages = z.vm_stat[NR_FREE_PAGES_];
   const reserved = z.nr_reserved_highatomic;
@@ -1960,12 +1969,12 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   const next = mm.lru.next;
   const prev = mm.lru.prev;
   const n = next[pfn];
-  if (n === pfn) lists[migratetype] = NO_PFN_;
+  if (n === pfn) lists[h] = NO_PFN_;
   else {
     const p = prev[pfn];
     next[p] = n;
     prev[n] = p;
-    lists[migratetype] = n;
+    lists[h] = n;
   }
   pcp.count -= 1;
   k.vm_events[PGALLOC_DMA_ + z.zone_idx] += 1;
