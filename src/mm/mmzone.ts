@@ -71,9 +71,20 @@ export class per_cpu_pages {
   free_factor = 0;
 
   constructor(
-    /** The list heads by pindex; setup_zone_pageset makes them a view of the zone's pcp_heads. */
-    readonly lists: Int32Array = newListHeads(NR_PCP_LISTS),
+    /** The list heads by pindex: a view of the zone's pcp_heads (zone_pagesets_alloc). */
+    readonly lists: Int32Array,
   ) {}
+}
+
+/**
+ * Gives a zone one pageset per CPU, their list heads views of one fresh zone.pcp_heads (the
+ * order-0 fast paths read the heads from there, so a pageset made any other way would not be
+ * seen by them). The caller sets high and batch.
+ */
+export function zone_pagesets_alloc(z: zone, nr_cpus: number): per_cpu_pages[] {
+  z.pcp_heads = newListHeads(nr_cpus * NR_PCP_LISTS);
+  z.per_cpu_pageset = Array.from({ length: nr_cpus }, (_, cpu) => new per_cpu_pages(z.pcp_heads.subarray(cpu * NR_PCP_LISTS, (cpu + 1) * NR_PCP_LISTS)));
+  return z.per_cpu_pageset;
 }
 
 export class zone {

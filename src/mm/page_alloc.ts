@@ -103,7 +103,8 @@ import {
   low_wmark_pages,
   NR_LOWORDER_PCP_LISTS,
   NR_PCP_LISTS,
-  per_cpu_pages,
+  type per_cpu_pages,
+  zone_pagesets_alloc,
   type pglist_data,
   wmark_pages,
   WMARK_HIGH,
@@ -117,7 +118,6 @@ import {
 } from "./mmzone.js";
 import { boost_watermark } from "./watermark.js";
 import { MAX_ORDER, NO_PFN, PAGE_ALLOC_COSTLY_ORDER, pageblock_nr_pages, pageblock_order, PAGE_SIZE, MiB } from "./types.js";
-import { newListHeads } from "./list.js";
 import {
   COMPACTFAIL,
   COMPACTSTALL,
@@ -1250,13 +1250,9 @@ export function zone_pcp_update(k: Kernel, z: zone, cpu_online = 0): void {
 
 /** Gives a zone its per-CPU pagesets, sized from the zone. @kernel mm/page_alloc.c setup_zone_pageset */
 export function setup_zone_pageset(k: Kernel, z: zone): void {
-  z.per_cpu_pageset = [];
-  z.pcp_heads = newListHeads(k.nr_cpu_ids * NR_PCP_LISTS);
-  for (let cpu = 0; cpu < k.nr_cpu_ids; cpu++) {
-    const pcp = new per_cpu_pages(z.pcp_heads.subarray(cpu * NR_PCP_LISTS, (cpu + 1) * NR_PCP_LISTS));
+  for (const pcp of zone_pagesets_alloc(z, k.nr_cpu_ids)) {
     pcp.high = BOOT_PAGESET_HIGH;
     pcp.batch = BOOT_PAGESET_BATCH;
-    z.per_cpu_pageset.push(pcp);
   }
   z.pageset_high = BOOT_PAGESET_HIGH;
   z.pageset_batch = BOOT_PAGESET_BATCH;

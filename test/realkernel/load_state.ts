@@ -16,7 +16,7 @@ import {
   WMARK_MIN,
   migratetype_names,
   pglist_data,
-  per_cpu_pages,
+  zone_pagesets_alloc,
   zone_names,
 } from "../../src/mm/mmzone.js";
 import { pageblock_order } from "../../src/mm/types.js";
@@ -78,12 +78,11 @@ export function loadRealState(workload: string): Kernel {
     }
     const pcps = [...b.matchAll(/cpu: (\d+)\n\s+count: (\d+)\n\s+high: {2}(\d+)\n\s+batch: (\d+)/g)];
     cpus = Math.max(cpus, pcps.length);
-    z.per_cpu_pageset = pcps.map((m) => {
-      const p = new per_cpu_pages();
+    zone_pagesets_alloc(z, pcps.length).forEach((p, i) => {
+      const m = pcps[i];
       p.count = Number(m[2]);
       p.high = Number(m[3]);
       p.batch = Number(m[4]);
-      return p;
     });
     if (z.present_pages) maxEnd = Math.max(maxEnd, z.zone_end_pfn());
   }
