@@ -7,6 +7,7 @@
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../src/mm/gfp.js";
 import { __free_pages, alloc_pages } from "../src/mm/page_alloc.js";
+import { zone_pagesets_alloc } from "../src/mm/mmzone.js";
 import { GiB, NO_PFN } from "../src/mm/types.js";
 import type { Bench } from "./bench.js";
 
@@ -36,7 +37,7 @@ function pcpPairsPerSecond(): number {
 
 function mixedPairsPerSecond(): number {
   const k = start_kernel({ memory: 1 * GiB });
-  for (const z of k.zones) z.per_cpu_pageset = [];
+  for (const z of k.zones) zone_pagesets_alloc(z, 0); // no pagesets, as before setup_per_cpu_pageset
   // A fixed working set of 512 blocks; each step frees one and allocates another of a random
   // order 0..6 (skewed small), so blocks split and merge in a fragmented heap.
   const WS = 512;

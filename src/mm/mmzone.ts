@@ -77,9 +77,10 @@ export class per_cpu_pages {
 }
 
 /**
- * Gives a zone one pageset per CPU, their list heads views of one fresh zone.pcp_heads (the
- * order-0 fast paths read the heads from there, so a pageset made any other way would not be
- * seen by them). The caller sets high and batch.
+ * Gives a zone one pageset per CPU (none for 0), their list heads views of one fresh
+ * zone.pcp_heads (the order-0 fast paths read the heads from there, so a pageset made any other
+ * way would not be seen by them). The caller sets high and batch.
+ * @kernel mm/page_alloc.c setup_zone_pageset (zone->per_cpu_pageset = alloc_percpu(...))
  */
 export function zone_pagesets_alloc(z: zone, nr_cpus: number): per_cpu_pages[] {
   z.pcp_heads = newListHeads(nr_cpus * NR_PCP_LISTS);
