@@ -58,8 +58,8 @@ describe("anonymous rmap", () => {
   });
 
   it("finds a page's PTE after the page tables of its region were freed and built again elsewhere", () => {
-    // The rmap walks remember which PTE table covers each 2 MiB region; freeing a table must
-    // make them forget, or a walk would read the old table's slot.
+    // pte_table_lookup remembers which PTE table covers each 2 MiB region, and the rmap walks
+    // use it; freeing a table must make it forget, or a walk would read the old table's slot.
     const k = start_kernel({ memory: 256 * MiB });
     const p = spawnProcess(k, { comm: "rmap", image: null });
     const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous" });

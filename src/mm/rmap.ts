@@ -28,8 +28,6 @@ import {
   _PAGE_DIRTY,
   _PAGE_SOFT_DIRTY,
   pgtablePool,
-  type PgtablePool,
-  PMD_SIZE,
   pte_clear,
   pte_index,
   pte_present,
@@ -207,44 +205,6 @@ function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
   return null;
 }
 
-// The rmap walks' own memory of page-table walks: reclaim visits pages in LRU order, which jumps
-// between 2 MiB regions, so pte_table_lookup's one-entry memory rarely helps it, and a full walk
-// (three levels, three dependent loads each) was ~10% of a thrash. Slot s remembers the PTE
-// table found for PMD number `walk_pmd[s]` (≡ s mod RMAP_WALK_SLOTS) under PGD `walk_pgd[s]`.
-// Like pte_table_lookup's memory it is forgotten whenever a table is freed (the pool's gen
-// moves), the only way a PMD entry stops pointing at the table it pointed at, so the answer is
-// always the walk's.
-const RMAP_WALK_SLOTS = 1024;
-const walk_pgd = new Int32Array(RMAP_WALK_SLOTS).fill(NO_TABLE);
-const walk_pmd = new Float64Array(RMAP_WALK_SLOTS);
-const walk_table = new Int32Array(RMAP_WALK_SLOTS);
-let walk_pool: PgtablePool | null = null;
-let walk_gen = -1;
-
-/**
- * pte_table_lookup for the rmap walks, answered from their memory of earlier walks when it can.
- * @kernel mm/page_vma_mapped.c page_vma_mapped_walk (the descent to the PTE table)
- */
-function rmap_pte_table(k: Kernel, pgd: number, addr: number): number {
-  if (pgd === NO_TABLE) return NO_TABLE;
-  const pool = pgtablePool(k);
-  if (pool !== walk_pool || pool.gen !== walk_gen) {
-    walk_pgd.fill(NO_TABLE);
-    walk_pool = pool;
-    walk_gen = pool.gen;
-  }
-  const pmdNr = Math.floor(addr / PMD_SIZE);
-  const s = pmdNr & (RMAP_WALK_SLOTS - 1);
-  if (walk_pgd[s] === pgd && walk_pmd[s] === pmdNr) return walk_table[s];
-  const t = pte_table_lookup(k, pgd, addr);
-  if (t !== NO_TABLE) {
-    walk_pgd[s] = pgd;
-    walk_pmd[s] = pmdNr;
-    walk_table[s] = t;
-  }
-  return t;
-}
-
 /**
  * The PTE index of `vma`'s mapping of `pfn`, or -1 when this VMA does not map it there.
  * @kernel mm/page_vma_mapped.c page_vma_mapped_walk
@@ -252,7 +212,7 @@ function rmap_pte_table(k: Kernel, pgd: number, addr: number): number {
 function rmap_pte(k: Kernel, pfn: number, vma: vm_area_struct): number {
   const addr = vma_address(k, pfn, vma);
   if (addr < 0) return -1;
-  const t = rmap_pte_table(k, vma.vm_mm.pgd, addr);
+  const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
   if (t === NO_TABLE) return -1;
   const i = t * 512 + pte_index(addr);
   const pool = pgtablePool(k);

@@ -224,6 +224,9 @@ export interface PgtableOwner {
 /** No table: an empty upper-level entry or an mm without a PGD. */
 export const NO_TABLE = -1;
 
+/** Remembered PTE-table walks per pool: 1024 regions of 2 MiB, 2 GiB of address space. */
+const WALK_SLOTS = 1024;
+
 /**
  * The page-table pool of one machine: 512-entry tables in typed-array columns. Grows by doubling;
  * code holding `ent_flags`/`ent_pfn` in a local must reload them after anything that can allocate
@@ -245,11 +248,17 @@ export class PgtablePool {
   readonly nr_tables = new Float64Array(5);
   /** Bumped whenever a table is freed, so cached walks know they may be stale. */
   gen = 0;
-  /** The last walk's answer: PTE table `walkTable` covers PMD index `walkPmd` under PGD `walkPgd`. */
-  walkPgd = NO_TABLE;
-  walkPmd = -1;
-  walkTable = NO_TABLE;
-  walkGen = -1;
+  /**
+   * Remembered walks, direct-mapped by PMD number: slot s says PTE table `walkTable[s]` covers
+   * PMD number `walkPmd[s]` (≡ s mod WALK_SLOTS) under PGD `walkPgd[s]`. Valid while
+   * `walkGen === gen`: freeing a table is the only way a PMD entry stops pointing at the table
+   * it pointed at. Faults and sequential accesses stay in one slot; reclaim's rmap walks, which
+   * visit pages in LRU order, jump between regions and need the others.
+   */
+  readonly walkPgd = new Int32Array(WALK_SLOTS).fill(NO_TABLE);
+  readonly walkPmd = new Float64Array(WALK_SLOTS);
+  readonly walkTable = new Int32Array(WALK_SLOTS);
+  walkGen = 0;
 
   constructor(max_pfn: number, initialTables = 64) {
     this.ent_pfn = new Int32Array(initialTables * 512);
@@ -410,11 +419,12 @@ function populate(pool: PgtablePool, parent: number, i: number, child: number): 
 export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
   const pool = pgtablePool(k);
-  // Consecutive faults and walks mostly stay in one 2 MiB region: answer from the last walk
-  // while no table has been freed since (a TLB-like shortcut; the result is the same). Kept
-  // small so V8 inlines it: a call boxes the address (a double above 2^31), 16 bytes an access.
+  // Answer from a remembered walk while no table has been freed since (a TLB-like shortcut; the
+  // result is the same). Kept small so V8 inlines it: a call boxes the address (a double above
+  // 2^31), 16 bytes an access.
   const pmdNr = Math.floor(addr / PMD_SIZE);
-  if (pool.walkPgd === pgd && pool.walkPmd === pmdNr && pool.walkGen === pool.gen) return pool.walkTable;
+  const s = pmdNr & (WALK_SLOTS - 1);
+  if (pool.walkGen === pool.gen && pool.walkPgd[s] === pgd && pool.walkPmd[s] === pmdNr) return pool.walkTable[s];
   return pte_table_walk(pool, pgd, addr, pmdNr);
 }
 
@@ -430,10 +440,14 @@ function pte_table_walk(pool: PgtablePool, pgd: number, addr: number, pmdNr: num
 }
 
 function remember_walk(pool: PgtablePool, pgd: number, pmdNr: number, t: number): void {
-  pool.walkPgd = pgd;
-  pool.walkPmd = pmdNr;
-  pool.walkTable = t;
-  pool.walkGen = pool.gen;
+  if (pool.walkGen !== pool.gen) {
+    pool.walkPgd.fill(NO_TABLE);
+    pool.walkGen = pool.gen;
+  }
+  const s = pmdNr & (WALK_SLOTS - 1);
+  pool.walkPgd[s] = pgd;
+  pool.walkPmd[s] = pmdNr;
+  pool.walkTable[s] = t;
 }
 
 /** The PMD table covering `addr`, or NO_TABLE. */
@@ -456,7 +470,8 @@ export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): numb
   const pgd = mm.pgd;
   if (pgd === NO_TABLE) throw new KernelBug("pte_alloc_table: mm has no pgd");
   const pmdNr = Math.floor(addr / PMD_SIZE);
-  if (pool.walkPgd === pgd && pool.walkPmd === pmdNr && pool.walkGen === pool.gen) return pool.walkTable;
+  const s = pmdNr & (WALK_SLOTS - 1);
+  if (pool.walkGen === pool.gen && pool.walkPgd[s] === pgd && pool.walkPmd[s] === pmdNr) return pool.walkTable[s];
   const gi = pgd * 512 + pgd_index(addr);
   let pud = entry_table(pool, gi);
   if (pud === NO_TABLE) {
