@@ -533,24 +533,16 @@ function next_free_slot(si: swap_info_struct, lo: number, hi: number): number {
   return -1;
 }
 
-/** scan_swap_map_slots' cond_resched budget after the SCAN loop's `steps` decrements (ration_after's result). */
-export const rationOut = { latency_ration: 0, scanned_many: false };
-
 /**
  * What `steps` turns of `if (--latency_ration < 0) { latency_ration = LATENCY_LIMIT;
- * scanned_many = true; }` leave, without taking them one by one: from r ≥ 0 the first reset
- * comes at turn r + 1, then every LATENCY_LIMIT + 1 turns (r = 3, 5 turns: 2 1 0 256 255).
+ * scanned_many = true; }` leave in latency_ration, without taking them one by one: from r ≥ 0
+ * the first reset comes at turn r + 1, then every LATENCY_LIMIT + 1 turns (r = 3, 5 turns:
+ * 2 1 0 256 255). scanned_many is set exactly when a reset came: steps > max(r, 0).
  * @kernel mm/swapfile.c scan_swap_map_slots (latency_ration in the scan: label's loops)
  */
-export function ration_after(latency_ration: number, scanned_many: boolean, steps: number): void {
+export function ration_after(latency_ration: number, steps: number): number {
   const first = (latency_ration > 0 ? latency_ration : 0) + 1;
-  if (steps < first) {
-    rationOut.latency_ration = latency_ration - steps;
-    rationOut.scanned_many = scanned_many;
-  } else {
-    rationOut.latency_ration = LATENCY_LIMIT - ((steps - first) % (LATENCY_LIMIT + 1));
-    rationOut.scanned_many = true;
-  }
+  return steps < first ? latency_ration - steps : LATENCY_LIMIT - ((steps - first) % (LATENCY_LIMIT + 1));
 }
 
 /** Where the next scan starts; on SSDs a random trunk when crossing a swapper_space boundary. @kernel mm/swapfile.c set_cluster_next */
@@ -740,9 +732,8 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           offset = scan_base > si.lowest_bit ? scan_base : si.lowest_bit;
         }
       }
-      ration_after(latency_ration, scanned_many, steps);
-      latency_ration = rationOut.latency_ration;
-      scanned_many = rationOut.scanned_many;
+      if (steps > (latency_ration > 0 ? latency_ration : 0)) scanned_many = true;
+      latency_ration = ration_after(latency_ration, steps);
       if (found >= 0) offset = found;
       state = found >= 0 ? CHECKS : NO_PAGE;
       continue;
