@@ -9,7 +9,13 @@
  * `for (let p = heads[h]; p !== NO_PFN; p = links.list_next(heads, h, p))`.
  * @kernel include/linux/list.h list_add, list_add_tail, list_del, list_move, list_move_tail
  */
+import { BUG_ON } from "../kernel/bug.js";
 import { NO_PFN } from "./types.js";
+
+// NO_PFN as a module-local literal: an imported binding is read from its module cell (with a
+// hole check) at every use in compiled code, where a local const folds into the code.
+const NO_PFN_ = -1;
+BUG_ON(NO_PFN_ !== NO_PFN, "list: NO_PFN_ differs from NO_PFN");
 
 export class ListLinks {
   /** page->lru.next, by pfn; meaningful only while the page is on a list. */
@@ -27,7 +33,7 @@ export class ListLinks {
   /** Adds pfn at the front of list `h`. */
   list_add(heads: Int32Array, h: number, pfn: number): void {
     const first = heads[h];
-    if (first === NO_PFN) {
+    if (first === NO_PFN_) {
       this.next[pfn] = pfn;
       this.prev[pfn] = pfn;
     } else {
@@ -60,7 +66,7 @@ export class ListLinks {
       prev[q] = p;
     }
     const old = heads[h];
-    if (old === NO_PFN) {
+    if (old === NO_PFN_) {
       next[first] = last;
       prev[last] = first;
     } else {
@@ -76,7 +82,7 @@ export class ListLinks {
   /** Adds pfn at the back of list `h`. */
   list_add_tail(heads: Int32Array, h: number, pfn: number): void {
     const first = heads[h];
-    if (first === NO_PFN) {
+    if (first === NO_PFN_) {
       this.next[pfn] = pfn;
       this.prev[pfn] = pfn;
       heads[h] = pfn;
@@ -93,7 +99,7 @@ export class ListLinks {
   list_del(heads: Int32Array, h: number, pfn: number): void {
     const n = this.next[pfn];
     if (n === pfn) {
-      heads[h] = NO_PFN;
+      heads[h] = NO_PFN_;
     } else {
       const p = this.prev[pfn];
       this.next[p] = n;
@@ -108,10 +114,10 @@ export class ListLinks {
    */
   list_splice(fromHeads: Int32Array, from: number, toHeads: Int32Array, to: number): void {
     const first = fromHeads[from];
-    if (first === NO_PFN) return;
-    fromHeads[from] = NO_PFN;
+    if (first === NO_PFN_) return;
+    fromHeads[from] = NO_PFN_;
     const tfirst = toHeads[to];
-    if (tfirst !== NO_PFN) {
+    if (tfirst !== NO_PFN_) {
       const last = this.prev[first];
       const tlast = this.prev[tfirst];
       this.next[last] = tfirst;
@@ -134,27 +140,27 @@ export class ListLinks {
     this.list_add_tail(toHeads, to, pfn);
   }
 
-  /** The element after pfn in list `h`, or NO_PFN at the end. */
+  /** The element after pfn in list `h`, or NO_PFN_ at the end. */
   list_next(heads: Int32Array, h: number, pfn: number): number {
     const n = this.next[pfn];
-    return n === heads[h] ? NO_PFN : n;
+    return n === heads[h] ? NO_PFN_ : n;
   }
 
-  /** The last element of list `h`, or NO_PFN when empty. */
+  /** The last element of list `h`, or NO_PFN_ when empty. */
   list_last_entry(heads: Int32Array, h: number): number {
     const first = heads[h];
-    return first === NO_PFN ? NO_PFN : this.prev[first];
+    return first === NO_PFN_ ? NO_PFN_ : this.prev[first];
   }
 
   /** Counts the elements of list `h` by walking it: for views and invariant checks, not hot paths. */
   list_count(heads: Int32Array, h: number): number {
     let n = 0;
-    for (let p = heads[h]; p !== NO_PFN; p = this.list_next(heads, h, p)) n++;
+    for (let p = heads[h]; p !== NO_PFN_; p = this.list_next(heads, h, p)) n++;
     return n;
   }
 }
 
 /** A fresh array of `n` empty list heads. */
 export function newListHeads(n: number): Int32Array {
-  return new Int32Array(n).fill(NO_PFN);
+  return new Int32Array(n).fill(NO_PFN_);
 }
