@@ -61,30 +61,69 @@ export class free_area {
   nr_free = 0;
 }
 
-/** One CPU's cache of free pages for one zone. */
-export class per_cpu_pages {
-  /** Pages on all the lists, in base pages. */
-  count = 0;
-  high = 0;
-  batch = 0;
-  /** Scales the free batch up while a CPU frees without allocating. */
-  free_factor = 0;
+/**
+ * Where a pageset's numbers sit in its slice of zone.pcp_area, after the list heads: one CPU's
+ * whole pageset is then one run of 18 int32s (72 bytes), and the order-0 fast paths reach
+ * count, high, batch and free_factor through the array they already hold for the list head,
+ * without loading the per_cpu_pages object.
+ */
+export const PCP_COUNT = NR_PCP_LISTS;
+export const PCP_HIGH = NR_PCP_LISTS + 1;
+export const PCP_BATCH = NR_PCP_LISTS + 2;
+export const PCP_FREE_FACTOR = NR_PCP_LISTS + 3;
+/** int32s per CPU in zone.pcp_area: the list heads by pindex, then the four numbers. */
+export const PCP_STRIDE = NR_PCP_LISTS + 4;
 
+/**
+ * One CPU's cache of free pages for one zone. Its list heads and numbers live in the zone's
+ * pcp_area (see PCP_STRIDE); this object is the named view the rest of the model reads them
+ * through, and its accessors compile to the same array loads the fast paths make.
+ * @kernel include/linux/mmzone.h struct per_cpu_pages
+ */
+export class per_cpu_pages {
   constructor(
-    /** The list heads by pindex: a view of the zone's pcp_heads (zone_pagesets_alloc). */
+    /** The list heads by pindex, then the numbers: a view of the zone's pcp_area (zone_pagesets_alloc). */
     readonly lists: Int32Array,
   ) {}
+
+  /** Pages on all the lists, in base pages. */
+  get count(): number {
+    return this.lists[PCP_COUNT];
+  }
+  set count(v: number) {
+    this.lists[PCP_COUNT] = v;
+  }
+  get high(): number {
+    return this.lists[PCP_HIGH];
+  }
+  set high(v: number) {
+    this.lists[PCP_HIGH] = v;
+  }
+  get batch(): number {
+    return this.lists[PCP_BATCH];
+  }
+  set batch(v: number) {
+    this.lists[PCP_BATCH] = v;
+  }
+  /** Scales the free batch up while a CPU frees without allocating. */
+  get free_factor(): number {
+    return this.lists[PCP_FREE_FACTOR];
+  }
+  set free_factor(v: number) {
+    this.lists[PCP_FREE_FACTOR] = v;
+  }
 }
 
 /**
- * Gives a zone one pageset per CPU (none for 0), their list heads views of one fresh
- * zone.pcp_heads (the order-0 fast paths read the heads from there, so a pageset made any other
- * way would not be seen by them). The caller sets high and batch.
+ * Gives a zone one pageset per CPU (none for 0), their list heads and numbers views of one fresh
+ * zone.pcp_area (the order-0 fast paths read them from there, so a pageset made any other way
+ * would not be seen by them). The caller sets high and batch.
  * @kernel mm/page_alloc.c setup_zone_pageset (zone->per_cpu_pageset = alloc_percpu(...))
  */
 export function zone_pagesets_alloc(z: zone, nr_cpus: number): per_cpu_pages[] {
-  z.pcp_heads = newListHeads(nr_cpus * NR_PCP_LISTS);
-  z.per_cpu_pageset = Array.from({ length: nr_cpus }, (_, cpu) => new per_cpu_pages(z.pcp_heads.subarray(cpu * NR_PCP_LISTS, (cpu + 1) * NR_PCP_LISTS)));
+  z.pcp_area = newListHeads(nr_cpus * PCP_STRIDE);
+  for (let cpu = 0; cpu < nr_cpus; cpu++) z.pcp_area.fill(0, cpu * PCP_STRIDE + PCP_COUNT, (cpu + 1) * PCP_STRIDE);
+  z.per_cpu_pageset = Array.from({ length: nr_cpus }, (_, cpu) => new per_cpu_pages(z.pcp_area.subarray(cpu * PCP_STRIDE, (cpu + 1) * PCP_STRIDE)));
   return z.per_cpu_pageset;
 }
 
@@ -107,12 +146,13 @@ export class zone {
   /** per-CPU lists, indexed by cpu. */
   per_cpu_pageset: per_cpu_pages[] = [];
   /**
-   * Every CPU's pcp list heads in one array, [cpu * NR_PCP_LISTS + pindex]; each pageset's
-   * `lists` is a view of its part. The order-0 fast paths read a list head from here: three
-   * dependent loads from the zone instead of six through per_cpu_pageset[cpu].lists, which
-   * were the slowest lines of an alloc+free pair.
+   * Every CPU's struct per_cpu_pages of this zone in one array, PCP_STRIDE int32s per CPU: the
+   * list heads by pindex, then count, high, batch and free_factor. Each pageset's `lists` is a
+   * view of its part. The order-0 fast paths work on this array alone: a list head is three
+   * dependent loads from the zone instead of six through per_cpu_pageset[cpu].lists (those
+   * were the slowest lines of an alloc+free pair), and the numbers share its cache line.
    */
-  pcp_heads: Int32Array = new Int32Array(0);
+  pcp_area: Int32Array = new Int32Array(0);
   pageset_high = 0;
   pageset_batch = 0;
   readonly free_area: free_area[] = Array.from({ length: MAX_ORDER }, () => new free_area());

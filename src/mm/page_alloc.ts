@@ -103,6 +103,11 @@ import {
   low_wmark_pages,
   NR_LOWORDER_PCP_LISTS,
   NR_PCP_LISTS,
+  PCP_BATCH,
+  PCP_COUNT,
+  PCP_FREE_FACTOR,
+  PCP_HIGH,
+  PCP_STRIDE,
   type per_cpu_pages,
   zone_pagesets_alloc,
   type pglist_data,
@@ -201,6 +206,11 @@ const GFP_MOVABLE_MASK_ = 0x18;
 const GFP_MOVABLE_SHIFT_ = 3;
 const MIGRATE_PCPTYPES_ = 3;
 const NR_PCP_LISTS_ = 14;
+const PCP_STRIDE_ = 18;
+const PCP_COUNT_ = 14;
+const PCP_HIGH_ = 15;
+const PCP_BATCH_ = 16;
+const PCP_FREE_FACTOR_ = 17;
 const NR_FREE_PAGES_ = 0;
 const WMARK_LOW_ = 1;
 const PGALLOC_DMA_ = 4;
@@ -227,6 +237,11 @@ BUG_ON(
     GFP_MOVABLE_SHIFT_ !== GFP_MOVABLE_SHIFT ||
     MIGRATE_PCPTYPES_ !== MIGRATE_PCPTYPES ||
     NR_PCP_LISTS_ !== NR_PCP_LISTS ||
+    PCP_STRIDE_ !== PCP_STRIDE ||
+    PCP_COUNT_ !== PCP_COUNT ||
+    PCP_HIGH_ !== PCP_HIGH ||
+    PCP_BATCH_ !== PCP_BATCH ||
+    PCP_FREE_FACTOR_ !== PCP_FREE_FACTOR ||
     NR_FREE_PAGES_ !== NR_FREE_PAGES ||
     WMARK_LOW_ !== WMARK_LOW ||
     PGALLOC_DMA_ !== PGALLOC_DMA ||
@@ -1091,8 +1106,10 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   if (zi === NO_ZONE_) return false;
   const z = k.zones[zi];
   const cpu = k.cpu;
-  const pcp = z.per_cpu_pageset[cpu];
-  if (pcp === undefined) return false;
+  // The CPU's pageset in the zone's flat array (none: the boot pageset, take the general path).
+  const pcp = z.pcp_area;
+  const base = cpu * PCP_STRIDE_;
+  if (base >= pcp.length) return false;
   if ((mm.flags[pfn] | mm.mapcount[pfn]) !== 0) return false;
   // A deferred block's head looks clean: let the general path report the double free.
   if ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
@@ -1102,15 +1119,17 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   mm.mapping[pfn] = 0;
   mm.index[pfn] = migratetype;
   k.vm_events[PGFREE_] += 1;
-  // list_add at the head of the order-0 list (pindex == migratetype), on the zone's flat
-  // array of pcp heads.
-  mm.lru.list_add(z.pcp_heads, cpu * NR_PCP_LISTS_ + migratetype, pfn);
-  const count = pcp.count + 1;
-  pcp.count = count;
+  // list_add at the head of the order-0 list (pindex == migratetype).
+  mm.lru.list_add(pcp, base + migratetype, pfn);
+  const count = pcp[base + PCP_COUNT_] + 1;
+  pcp[base + PCP_COUNT_] = count;
   // nr_pcp_high(pcp, z, false): high, or batch * 4 while kswapd reclaims the zone.
-  let high = pcp.high;
-  if (high !== 0 && (z.flags & ZONE_RECLAIM_ACTIVE_MASK) !== 0) high = Math.min(pcp.batch << 2, high);
-  if (count >= high) free_pcppages_bulk(k, z, nr_pcp_free(pcp, high, pcp.batch, false), pcp, migratetype);
+  let high = pcp[base + PCP_HIGH_];
+  if (high !== 0 && (z.flags & ZONE_RECLAIM_ACTIVE_MASK) !== 0) high = Math.min(pcp[base + PCP_BATCH_] << 2, high);
+  if (count >= high) {
+    const pageset = z.per_cpu_pageset[cpu];
+    free_pcppages_bulk(k, z, nr_pcp_free(pageset, high, pageset.batch, false), pageset, migratetype);
+  }
   return true;
 }
 
@@ -1916,21 +1935,21 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   if (i === nr) return NO_PFN_;
   const z = zl[i];
   const cpu = k.cpu;
-  const pcp = z.per_cpu_pageset[cpu];
-  if (pcp === undefined) return NO_PFN_;
-  // pcp->lists[pindex] through the zone's flat array (order 0: pindex == migratetype).
-  const lists = z.pcp_heads;
-  const h = cpu * NR_PCP_LISTS_ + migratetype;
-  const pfn = lists[h];
+  // The CPU's pageset in the zone's flat array (none: the boot pageset); pcp->lists[pindex] is
+  // at base + pindex, and for order 0 pindex == migratetype.
+  const pcp = z.pcp_area;
+  const base = cpu * PCP_STRIDE_;
+  if (base >= pcp.length) return NO_PFN_;
+  const pfn = pcp[base + migratetype];
   if (pfn === NO_PFN_) return NO_PFN_;
   const free_pages = z.vm_stat[NR_FREE_PAGES_];
   const reserved = z.nr_reserved_highatomic;
   const usable_free = free_pages - (free_pages < reserved ? free_pages : reserved);
   if (!(usable_free > z._watermark[WMARK_LOW_] + z.watermark_boost + z.lowmem_reserve[highest_zoneidx])) return NO_PFN_;
-  pcp.free_factor >>= 1;
+  pcp[base + PCP_FREE_FACTOR_] >>= 1;
   const mm = k.mem_map;
-  mm.lru.list_del(lists, h, pfn);
-  pcp.count -= 1;
+  mm.lru.list_del(pcp, base + migratetype, pfn);
+  pcp[base + PCP_COUNT_] -= 1;
   k.vm_events[PGALLOC_DMA_ + z.zone_idx] += 1;
   // zone_statistics(z, z): the preferred zone itself, so a numa_hit.
   if (k.vm.numa_stat) {
