@@ -50,6 +50,13 @@ export class Kernel {
   node_data: pglist_data[] = [];
   /** Every zone of every node, node-major: index nid * MAX_NR_ZONES + zone_idx. */
   zones: zone[] = [];
+  /**
+   * first_zones_zonelist without a nodemask, worked out once per zonelist build: at
+   * [nid * MAX_NR_ZONES + highest_zoneidx], the index in `zones` of the first zone of node nid's
+   * zonelist at or below highest_zoneidx; -1 for none. Empty until cachePreferredZones fills it,
+   * which sends every allocation down the general path. See mm_init.ts cachePreferredZones.
+   */
+  preferred_zone_of: Int32Array = new Int32Array(0);
   nr_cpu_ids = 1;
   /** Highest pfn + 1 that has memory. */
   max_pfn = 0;

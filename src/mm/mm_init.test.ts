@@ -7,6 +7,7 @@ import { MemMap } from "./memmap.js";
 import {
   __free_pages_memory,
   build_all_zonelists,
+  cachePreferredZones,
   calc_memmap_size,
   free_area_init,
   memblock_find_dma_reserve,
@@ -15,8 +16,12 @@ import {
   node_fallback_order,
   zone_sizes_init_limits,
 } from "./mm_init.js";
-import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, pglist_data, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from "./mmzone.js";
-import { GiB, MAX_ORDER, MiB } from "./types.js";
+import { MAX_NR_ZONES, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, pglist_data, ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from "./mmzone.js";
+import { GiB, MAX_ORDER, MiB, NO_PFN } from "./types.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { alloc_pages } from "./page_alloc.js";
+import { GFP_KERNEL } from "./gfp.js";
+import { PGALLOC_DMA } from "./vmstat_items.js";
 
 /** setup_arch + free_area_init for a single-node QEMU guest, without the buddy allocator. */
 function sized(memory: number, opts: { movablecore_percent?: number; kernelcore?: number } = {}): { k: Kernel; st: mm_init_state; mb: ReturnType<typeof setup_arch>["mb"] } {
@@ -162,5 +167,32 @@ describe("zonelists", () => {
     expect(log).toContain("Fallback order for Node 0: 0 \n");
     expect(log).toMatch(/Built 1 zonelists, mobility grouping on\. {2}Total pages: \d+\n/);
     expect(log).toContain("Policy zone: Normal");
+  });
+
+  it("caches each node's first zone at or below every highest_zoneidx, across nodes", () => {
+    // Node 0 (0-2 GiB) holds DMA and part of DMA32; node 1 (2-6 GiB) the rest of DMA32 and
+    // Normal, and no DMA: its GFP_DMA requests fall back to node 0.
+    const k = start_kernel({ memory: 6 * GiB, numa: { nodes: [{ size: 2 * GiB }, { size: 4 * GiB }] } });
+    expect(k.node_data[1].node_zonelists[0].name).toBe("Normal");
+    for (const pgdat of k.node_data) {
+      for (let hz = 0; hz < MAX_NR_ZONES; hz++) {
+        const walk = pgdat.node_zonelists.find((z) => z.zone_idx <= hz);
+        const zi = k.preferred_zone_of[pgdat.node_id * MAX_NR_ZONES + hz];
+        expect(zi === -1 ? undefined : k.zones[zi]).toBe(walk);
+      }
+    }
+    expect(k.zones[k.preferred_zone_of[1 * MAX_NR_ZONES + ZONE_DMA]]).toBe(k.node_data[0].node_zones[ZONE_DMA]);
+    expect(k.zones[k.preferred_zone_of[1 * MAX_NR_ZONES + ZONE_DMA32]]).toBe(k.node_data[1].node_zones[ZONE_DMA32]);
+  });
+
+  it("leaves allocations to the general path while nothing is cached", () => {
+    const k = start_kernel({ memory: GiB });
+    k.preferred_zone_of = new Int32Array(0);
+    const before = k.vm_events[PGALLOC_DMA + ZONE_DMA32];
+    const pfn = alloc_pages(k, GFP_KERNEL, 0);
+    expect(pfn).not.toBe(NO_PFN);
+    expect(k.vm_events[PGALLOC_DMA + ZONE_DMA32]).toBe(before + 1);
+    cachePreferredZones(k);
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
   });
 });

@@ -578,6 +578,7 @@ export function build_all_zonelists(k: Kernel, st: mm_init_state, distance: numb
     pgdat.node_zonelists = list;
     k.log.printk(KERN_INFO, `Fallback order for Node ${pgdat.node_id}: ${order.map((n) => `${n} `).join("")}`);
   }
+  cachePreferredZones(k);
   const vm_total_pages = nr_free_zone_pages(k, ZONE_MOVABLE);
   st.page_group_by_mobility_disabled = vm_total_pages < pageblock_nr_pages * MIGRATE_TYPES;
   const online = k.node_data.filter((p) => p.node_present_pages > 0).length;
@@ -586,6 +587,24 @@ export function build_all_zonelists(k: Kernel, st: mm_init_state, distance: numb
     `Built ${online} zonelists, mobility grouping ${st.page_group_by_mobility_disabled ? "off" : "on"}.  Total pages: ${vm_total_pages}`,
   );
   k.log.printk(KERN_INFO, `Policy zone: ${zone_names[st.policy_zone]}`);
+}
+
+/**
+ * Fills k.preferred_zone_of from the zonelists as they stand; whoever builds or replaces a
+ * zonelist calls it. The kernel's zonelist walk reads each zoneref's zone_idx in place, one
+ * load per zone; here each step is an object's field behind two more loads, and that chain was
+ * the slowest part of an order-0 allocation, so the fast path looks its first zone up here
+ * (six dependent loads and a loop become three).
+ */
+export function cachePreferredZones(k: Kernel): void {
+  const table = new Int32Array(k.node_data.length * MAX_NR_ZONES).fill(-1);
+  for (const pgdat of k.node_data) {
+    for (let highest_zoneidx = 0; highest_zoneidx < MAX_NR_ZONES; highest_zoneidx++) {
+      const z = pgdat.node_zonelists.find((zz) => zz.zone_idx <= highest_zoneidx);
+      if (z !== undefined) table[pgdat.node_id * MAX_NR_ZONES + highest_zoneidx] = k.zones.indexOf(z);
+    }
+  }
+  k.preferred_zone_of = table;
 }
 
 

@@ -8,6 +8,7 @@ import { Kernel } from "../kernel/kernel.js";
 import { MemMap } from "./memmap.js";
 import { MAX_NR_ZONES, MIGRATE_MOVABLE, pglist_data, WMARK_HIGH, WMARK_LOW, WMARK_MIN, ZONE_DMA, ZONE_DMA32, zone } from "./mmzone.js";
 import { __free_pages_core, setup_per_cpu_pageset } from "./page_alloc.js";
+import { cachePreferredZones } from "./mm_init.js";
 import { MAX_ORDER, pageblock_order } from "./types.js";
 
 export interface TestMachineOptions {
@@ -43,6 +44,7 @@ export function makeTestMachine(o: TestMachineOptions = {}): Kernel {
   dma32.present_pages = nrPages - 4096;
   pgdat.nr_zones = ZONE_DMA32 + 1;
   pgdat.node_zonelists = [dma32, dma];
+  cachePreferredZones(k);
   for (let b = 0; b < nrPages >>> pageblock_order; b++) {
     k.mem_map.pageblock_zone[b] = (b << pageblock_order) < 4096 ? ZONE_DMA : ZONE_DMA32;
     k.mem_map.pageblock_mt[b] = MIGRATE_MOVABLE;

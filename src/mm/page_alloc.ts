@@ -92,6 +92,7 @@ import { F, PG_active, PG_buddy, PG_head, PG_locked, PG_lru, PG_mlocked, PG_priv
 import {
   free_area,
   high_wmark_pages,
+  MAX_NR_ZONES,
   MIGRATE_HIGHATOMIC,
   MIGRATE_ISOLATE,
   MIGRATE_MOVABLE,
@@ -206,6 +207,7 @@ const GFP_MOVABLE_MASK_ = 0x18;
 const GFP_MOVABLE_SHIFT_ = 3;
 const MIGRATE_PCPTYPES_ = 3;
 const NR_PCP_LISTS_ = 14;
+const MAX_NR_ZONES_ = 5;
 const PCP_STRIDE_ = 18;
 const PCP_COUNT_ = 14;
 const PCP_HIGH_ = 15;
@@ -237,6 +239,7 @@ BUG_ON(
     GFP_MOVABLE_SHIFT_ !== GFP_MOVABLE_SHIFT ||
     MIGRATE_PCPTYPES_ !== MIGRATE_PCPTYPES ||
     NR_PCP_LISTS_ !== NR_PCP_LISTS ||
+    MAX_NR_ZONES_ !== MAX_NR_ZONES ||
     PCP_STRIDE_ !== PCP_STRIDE ||
     PCP_COUNT_ !== PCP_COUNT ||
     PCP_HIGH_ !== PCP_HIGH ||
@@ -1927,13 +1930,11 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   if ((gfp & __GFP_THISNODE_) !== 0 || migratetype >= MIGRATE_PCPTYPES_) return NO_PFN_;
   // gfp_zone: GFP_KERNEL has no zone modifier → entry 0 of the table, ZONE_NORMAL.
   const highest_zoneidx = (GFP_ZONE_TABLE_ >>> ((gfp & GFP_ZONEMASK_) * GFP_ZONES_SHIFT_)) & GFP_ZONES_MASK_;
-  // first_zones_zonelist without a nodemask: the first zone at or below highest_zoneidx.
-  const zl = k.node_data[preferred_nid].node_zonelists;
-  const nr = zl.length;
-  let i = 0;
-  while (i < nr && zl[i].zone_idx > highest_zoneidx) i++;
-  if (i === nr) return NO_PFN_;
-  const z = zl[i];
+  // first_zones_zonelist without a nodemask: the first zone at or below highest_zoneidx, as
+  // cachePreferredZones worked it out when the zonelists were built (-1, or nothing yet: decline).
+  const zi = k.preferred_zone_of[preferred_nid * MAX_NR_ZONES_ + highest_zoneidx];
+  if (!(zi >= 0)) return NO_PFN_;
+  const z = k.zones[zi];
   const cpu = k.cpu;
   // The CPU's pageset in the zone's flat array (none: the boot pageset); pcp->lists[pindex] is
   // at base + pindex, and for order 0 pindex == migratetype.
