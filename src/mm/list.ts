@@ -140,13 +140,13 @@ export class ListLinks {
     this.list_add_tail(toHeads, to, pfn);
   }
 
-  /** The element after pfn in list `h`, or NO_PFN_ at the end. */
+  /** The element after pfn in list `h`, or NO_PFN at the end. */
   list_next(heads: Int32Array, h: number, pfn: number): number {
     const n = this.next[pfn];
     return n === heads[h] ? NO_PFN_ : n;
   }
 
-  /** The last element of list `h`, or NO_PFN_ when empty. */
+  /** The last element of list `h`, or NO_PFN when empty. */
   list_last_entry(heads: Int32Array, h: number): number {
     const first = heads[h];
     return first === NO_PFN_ ? NO_PFN_ : this.prev[first];

@@ -607,7 +607,6 @@ export function cachePreferredZones(k: Kernel): void {
   k.preferred_zone_of = table;
 }
 
-
 /** The node of the running CPU (numa_node_id()). */
 export function cpu_to_node(k: Kernel): number {
   const map = k.cpu_to_node;
