@@ -252,7 +252,8 @@ export class pglist_data {
   readonly vm_stat = new Float64Array(NR_VM_NODE_STAT_ITEMS);
   /**
    * The zones an allocation preferring this node tries, in order (ZONELIST_FALLBACK): this node's
-   * zones from highest to lowest, then other nodes' by distance. Built by build_zonelists.
+   * zones from highest to lowest, then other nodes' by distance. Built by build_zonelists;
+   * whoever replaces it calls cachePreferredZones (mm_init.ts), which the fast path reads.
    */
   node_zonelists: zone[] = [];
   /** The node's LRU lists (the root memcg's lruvec). */
