@@ -230,6 +230,15 @@ describe("per-cpu pagesets", () => {
     expect(z.vm_stat[NR_FREE_PAGES] + k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES]).toBe(16383);
     checkBuddy(k);
   });
+
+  it("stops a drain with KernelBug when pcp->count claims more pages than its lists hold", () => {
+    const k = makeTestMachine();
+    const z = k.zones[ZONE_DMA32];
+    __free_pages(k, alloc_pages(k, GFP_KERNEL, 0), 0);
+    const pcp = z.per_cpu_pageset[0];
+    pcp.count += 5;
+    expect(() => drain_all_pages(k, null)).toThrow(/pcp count exceeds the pages on its lists/);
+  });
 });
 
 describe("migratetype fallback", () => {

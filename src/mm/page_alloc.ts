@@ -957,6 +957,9 @@ export function free_pcppages_bulk(k: Kernel, z: zone, count: number, pcp: per_c
   const tracing = k.trace.active && k.trace.enabled("mm_page_pcpu_drain");
   while (count > 0) {
     for (;;) {
+      // Every list empty while count says otherwise: the kernel would spin here forever (and
+      // the model would then read the pageset's numbers after the heads as list heads).
+      if (min_pindex > max_pindex) throw new KernelBug("free_pcppages_bulk: pcp count exceeds the pages on its lists", { zone: z.name, pcp_count: pcp.count, count });
       if (++pindex > max_pindex) pindex = min_pindex;
       if (pcp.lists[pindex] !== NO_PFN) break;
       if (pindex === max_pindex) max_pindex--;
