@@ -835,6 +835,19 @@ export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number
 }
 
 /**
+ * A page joining a pcp list must be clean: no flags, no references, unmapped. Without
+ * CONFIG_DEBUG_VM (Debian's config) the kernel checks a page here, when it joins the list, and
+ * not when it leaves, which is what lets rmqueue_pcplist_fast skip the check.
+ * @kernel mm/page_alloc.c check_pcp_refill, check_new_page
+ */
+function check_pcp_refill(k: Kernel, pfn: number, order: number): void {
+  const mm = k.mem_map;
+  if (mm.flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
+    throw new KernelBug("bad page state at pcp refill", { pfn, order, flags: mm.flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
+  }
+}
+
+/**
  * rmqueue_bulk's loop for order 0 with __rmqueue_smallest's search written out: each order's
  * list head read straight from its free_area (free_list_first only for the top order, which may
  * hold unlinked boot blocks), no __rmqueue call or tracepoint test per page. On fresh memory the
@@ -848,7 +861,6 @@ export function __rmqueue(k: Kernel, z: zone, order: number, migratetype: number
 function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cpu_pages, migratetype: number): number {
   const mm = k.mem_map;
   const lru = mm.lru;
-  const flags = mm.flags;
   const index = mm.index;
   const areas = z.free_area;
   const pcpList = pcp.lists;
@@ -866,9 +878,7 @@ function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cp
     del_page_from_free_list(k, pfn, z, order);
     expand(k, z, pfn, 0, order, migratetype);
     index[pfn] = migratetype; // set_pcppage_migratetype
-    if (flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
-      throw new KernelBug("bad page state at pcp refill", { pfn, order: 0, flags: flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
-    }
+    check_pcp_refill(k, pfn, 0);
     lru.list_add_tail(pcpList, migratetype, pfn); // pindex == migratetype at order 0
   }
   return i;
@@ -887,11 +897,7 @@ function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per
   for (; i < count; ++i) {
     const pfn = __rmqueue(k, z, order, migratetype, alloc_flags);
     if (pfn === NO_PFN) break;
-    // check_pcp_refill: without CONFIG_DEBUG_VM (Debian's config) a page is checked when it joins
-    // a pcp list, not when it leaves one, which is what lets rmqueue_pcplist_fast skip the check.
-    if (mm.flags[pfn] !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0) {
-      throw new KernelBug("bad page state at pcp refill", { pfn, order, flags: mm.flags[pfn] >>> 0, refcount: mm._refcount[pfn] });
-    }
+    check_pcp_refill(k, pfn, order);
     lru.list_add_tail(pcp.lists, pindex, pfn);
   }
   z.vm_stat[NR_FREE_PAGES] -= i << order;
@@ -1113,9 +1119,9 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const z = k.zones[zi];
   const cpu = k.cpu;
   // The CPU's pageset in the zone's flat array (none: the boot pageset, take the general path).
-  const pcp = z.pcp_area;
+  const area = z.pcp_area;
   const base = cpu * PCP_STRIDE_;
-  if (base >= pcp.length) return false;
+  if (base >= area.length) return false;
   if ((mm.flags[pfn] | mm.mapcount[pfn]) !== 0) return false;
   // A deferred block's head looks clean: let the general path report the double free.
   if ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
@@ -1126,15 +1132,15 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   mm.index[pfn] = migratetype;
   k.vm_events[PGFREE_] += 1;
   // list_add at the head of the order-0 list (pindex == migratetype).
-  mm.lru.list_add(pcp, base + migratetype, pfn);
-  const count = pcp[base + PCP_COUNT_] + 1;
-  pcp[base + PCP_COUNT_] = count;
+  mm.lru.list_add(area, base + migratetype, pfn);
+  const count = area[base + PCP_COUNT_] + 1;
+  area[base + PCP_COUNT_] = count;
   // nr_pcp_high(pcp, z, false): high, or batch * 4 while kswapd reclaims the zone.
-  let high = pcp[base + PCP_HIGH_];
-  if (high !== 0 && (z.flags & ZONE_RECLAIM_ACTIVE_MASK) !== 0) high = Math.min(pcp[base + PCP_BATCH_] << 2, high);
+  let high = area[base + PCP_HIGH_];
+  if (high !== 0 && (z.flags & ZONE_RECLAIM_ACTIVE_MASK) !== 0) high = Math.min(area[base + PCP_BATCH_] << 2, high);
   if (count >= high) {
-    const pageset = z.per_cpu_pageset[cpu];
-    free_pcppages_bulk(k, z, nr_pcp_free(pageset, high, pageset.batch, false), pageset, migratetype);
+    const pcp = z.per_cpu_pageset[cpu];
+    free_pcppages_bulk(k, z, nr_pcp_free(pcp, high, pcp.batch, false), pcp, migratetype);
   }
   return true;
 }
@@ -1941,19 +1947,19 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   const cpu = k.cpu;
   // The CPU's pageset in the zone's flat array (none: the boot pageset); pcp->lists[pindex] is
   // at base + pindex, and for order 0 pindex == migratetype.
-  const pcp = z.pcp_area;
+  const area = z.pcp_area;
   const base = cpu * PCP_STRIDE_;
-  if (base >= pcp.length) return NO_PFN_;
-  const pfn = pcp[base + migratetype];
+  if (base >= area.length) return NO_PFN_;
+  const pfn = area[base + migratetype];
   if (pfn === NO_PFN_) return NO_PFN_;
   const free_pages = z.vm_stat[NR_FREE_PAGES_];
   const reserved = z.nr_reserved_highatomic;
   const usable_free = free_pages - (free_pages < reserved ? free_pages : reserved);
   if (!(usable_free > z._watermark[WMARK_LOW_] + z.watermark_boost + z.lowmem_reserve[highest_zoneidx])) return NO_PFN_;
-  pcp[base + PCP_FREE_FACTOR_] >>= 1;
+  area[base + PCP_FREE_FACTOR_] >>= 1;
   const mm = k.mem_map;
-  mm.lru.list_del(pcp, base + migratetype, pfn);
-  pcp[base + PCP_COUNT_] -= 1;
+  mm.lru.list_del(area, base + migratetype, pfn);
+  area[base + PCP_COUNT_] -= 1;
   k.vm_events[PGALLOC_DMA_ + z.zone_idx] += 1;
   // zone_statistics(z, z): the preferred zone itself, so a numa_hit.
   if (k.vm.numa_stat) {
