@@ -423,12 +423,17 @@ export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
   // result is the same). Kept small so V8 inlines it: a call boxes the address (a double above
   // 2^31), 16 bytes an access.
   const pmdNr = Math.floor(addr / PMD_SIZE);
-  const s = pmdNr & (WALK_SLOTS - 1);
-  if (pool.walkGen === pool.gen && pool.walkPgd[s] === pgd && pool.walkPmd[s] === pmdNr) return pool.walkTable[s];
-  return pte_table_walk(pool, pgd, addr, pmdNr);
+  const t = remembered_walk(pool, pgd, pmdNr);
+  return t !== NO_TABLE ? t : pte_table_walk(pool, pgd, addr, pmdNr);
 }
 
-/** pte_table_lookup's descent when the last walk does not answer. */
+/** The PTE table a remembered walk gives for PMD number `pmdNr` under `pgd`, or NO_TABLE. */
+function remembered_walk(pool: PgtablePool, pgd: number, pmdNr: number): number {
+  const s = pmdNr & (WALK_SLOTS - 1);
+  return pool.walkGen === pool.gen && pool.walkPgd[s] === pgd && pool.walkPmd[s] === pmdNr ? pool.walkTable[s] : NO_TABLE;
+}
+
+/** pte_table_lookup's descent when no remembered walk answers. */
 function pte_table_walk(pool: PgtablePool, pgd: number, addr: number, pmdNr: number): number {
   const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
   if (pud === NO_TABLE) return NO_TABLE;
@@ -470,8 +475,8 @@ export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): numb
   const pgd = mm.pgd;
   if (pgd === NO_TABLE) throw new KernelBug("pte_alloc_table: mm has no pgd");
   const pmdNr = Math.floor(addr / PMD_SIZE);
-  const s = pmdNr & (WALK_SLOTS - 1);
-  if (pool.walkGen === pool.gen && pool.walkPgd[s] === pgd && pool.walkPmd[s] === pmdNr) return pool.walkTable[s];
+  const remembered = remembered_walk(pool, pgd, pmdNr);
+  if (remembered !== NO_TABLE) return remembered;
   const gi = pgd * 512 + pgd_index(addr);
   let pud = entry_table(pool, gi);
   if (pud === NO_TABLE) {
