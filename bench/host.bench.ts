@@ -8,7 +8,7 @@
  * Int32Array link columns (push at the head, pop the head, as a pcp list does), a Float64Array
  * counter and a xorshift step per iteration. Best of ten windows of 4 M iterations.
  */
-import type { Bench } from "./bench.js";
+import { bestRate, type Bench } from "./bench.js";
 
 const N = 4_000_000;
 const SLOTS = 1 << 20; // 4 MiB a column: past L2, as the model's columns are
@@ -19,8 +19,8 @@ function hostLoop(): number {
   const heads = new Int32Array(1).fill(-1);
   const counters = new Float64Array(4);
   let x = 2463534242;
-  const window = (): void => {
-    for (let i = 0; i < N; i++) {
+  const window = (n: number): void => {
+    for (let i = 0; i < n; i++) {
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
@@ -49,13 +49,8 @@ function hostLoop(): number {
       }
     }
   };
-  window(); // warm-up
-  let best = 0;
-  for (let w = 0; w < 10; w++) {
-    const t0 = performance.now();
-    window();
-    best = Math.max(best, N / ((performance.now() - t0) / 1000));
-  }
+  window(N); // warm-up
+  const best = bestRate(10, N, window);
   if (counters[0] + counters[1] + counters[2] + counters[3] !== 11 * N) throw new Error("host loop miscounted");
   return best;
 }

@@ -14,7 +14,7 @@
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { do_mmap, do_munmap, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../src/mm/mmap.js";
 import { spawnProcess } from "../src/sim/process.js";
-import type { Bench } from "./bench.js";
+import { bestRate, type Bench } from "./bench.js";
 import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 const PAIRS = 1_000_000;
@@ -26,19 +26,15 @@ function modelPairs(): number {
   const t = p.task;
   const mm = t.mm!;
   const out = { addr: 0, populate: 0 };
-  const run = (n: number): number => {
-    const t0 = performance.now();
+  const run = (n: number): void => {
     for (let i = 0; i < n; i++) {
       const a = do_mmap(k, t, null, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
       if (a < 0) throw new Error(`mmap: ${a}`);
       if (do_munmap(k, mm, a, 4096) !== 0) throw new Error("munmap");
     }
-    return n / ((performance.now() - t0) / 1e3);
   };
   run(PAIRS / 10);
-  let best = 0;
-  for (let i = 0; i < 8; i++) best = Math.max(best, run(WINDOW));
-  return best;
+  return bestRate(8, WINDOW, run);
 }
 
 const figures = new FigureCache();

@@ -9,7 +9,7 @@ import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../src/mm/gfp.js";
 import { __free_pages, alloc_pages } from "../src/mm/page_alloc.js";
 import { zone_pagesets_alloc } from "../src/mm/mmzone.js";
 import { GiB, NO_PFN } from "../src/mm/types.js";
-import type { Bench } from "./bench.js";
+import { bestRate, type Bench } from "./bench.js";
 
 /**
  * Best of forty windows of 1 M pairs after a warm-up. Every window does the same work (the same
@@ -27,14 +27,7 @@ function pcpPairsPerSecond(): number {
     }
   };
   run(200_000); // JIT warm-up
-  const n = 1_000_000;
-  let best = 0;
-  for (let w = 0; w < 40; w++) {
-    const t0 = performance.now();
-    run(n);
-    best = Math.max(best, n / ((performance.now() - t0) / 1000));
-  }
-  return best;
+  return bestRate(40, 1_000_000, run);
 }
 
 function mixedPairsPerSecond(): number {
