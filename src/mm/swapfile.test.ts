@@ -176,17 +176,24 @@ describe("slot allocation", () => {
 });
 
 describe("slot allocation's free-run search speed-ups", () => {
-  it("hand out the same slots as 6.1's slot-by-slot scan, over random fragmentation", () => {
-    // Two machines, one with the model's fast paths off (k.fastPaths = false: the search reads
-    // every slot), run one random sequence of allocations and frees and must agree entry by entry.
+  /**
+   * Two machines with swap of `size`, the second with the model's fast paths off
+   * (k.fastPaths = false: the search reads every slot), and a seeded LCG for the random sequence
+   * both must agree on.
+   */
+  function twins(size: number, seed: number) {
     const a = boot();
     const b = boot();
     b.k.fastPaths = false;
-    for (const m of [a, b]) sys_swapon(m.k, m.root, "/dev/vda", { size: 16 * MiB });
-    const rng = (() => {
-      let x = 12345;
-      return () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
-    })();
+    for (const m of [a, b]) sys_swapon(m.k, m.root, "/dev/vda", { size });
+    let x = seed;
+    const rng = (): number => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    return { a, b, rng };
+  }
+
+  it("hand out the same slots as 6.1's slot-by-slot scan, over random fragmentation", () => {
+    // One random sequence of allocations and frees; the machines must agree entry by entry.
+    const { a, b, rng } = twins(16 * MiB, 12345);
     const held: number[] = [];
     for (let step = 0; step < 40000; step++) {
       if (held.length && rng() < 0.45) {
@@ -210,14 +217,7 @@ describe("slot allocation's free-run search speed-ups", () => {
     // Sparse free slots make the SCAN state read long stretches (past whole blocks in use, and
     // past LATENCY_LIMIT, which sets scanned_many and shortens the look-on for the next slot of
     // a batch); multi-slot requests (get_swap_pages with n > 1) then depend on that budget.
-    const a = boot();
-    const b = boot();
-    b.k.fastPaths = false;
-    for (const m of [a, b]) sys_swapon(m.k, m.root, "/dev/vda", { size: 64 * MiB });
-    const rng = (() => {
-      let x = 777;
-      return () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32;
-    })();
+    const { a, b, rng } = twins(64 * MiB, 777);
     const held: number[] = [];
     const outA = new Int32Array(64);
     const outB = new Int32Array(64);
