@@ -56,7 +56,7 @@ export class Kernel {
    * zonelist at or below highest_zoneidx; -1 for none. Empty until cachePreferredZones fills it,
    * which sends every allocation down the general path. See mm_init.ts cachePreferredZones.
    */
-  preferred_zone_of: Int32Array = new Int32Array(0);
+  preferredZoneOf: Int32Array = new Int32Array(0);
   nr_cpu_ids = 1;
   /** Highest pfn + 1 that has memory. */
   max_pfn = 0;

@@ -177,17 +177,17 @@ describe("zonelists", () => {
     for (const pgdat of k.node_data) {
       for (let hz = 0; hz < MAX_NR_ZONES; hz++) {
         const walk = pgdat.node_zonelists.find((z) => z.zone_idx <= hz);
-        const zi = k.preferred_zone_of[pgdat.node_id * MAX_NR_ZONES + hz];
+        const zi = k.preferredZoneOf[pgdat.node_id * MAX_NR_ZONES + hz];
         expect(zi === -1 ? undefined : k.zones[zi]).toBe(walk);
       }
     }
-    expect(k.zones[k.preferred_zone_of[1 * MAX_NR_ZONES + ZONE_DMA]]).toBe(k.node_data[0].node_zones[ZONE_DMA]);
-    expect(k.zones[k.preferred_zone_of[1 * MAX_NR_ZONES + ZONE_DMA32]]).toBe(k.node_data[1].node_zones[ZONE_DMA32]);
+    expect(k.zones[k.preferredZoneOf[1 * MAX_NR_ZONES + ZONE_DMA]]).toBe(k.node_data[0].node_zones[ZONE_DMA]);
+    expect(k.zones[k.preferredZoneOf[1 * MAX_NR_ZONES + ZONE_DMA32]]).toBe(k.node_data[1].node_zones[ZONE_DMA32]);
   });
 
   it("leaves allocations to the general path while nothing is cached", () => {
     const k = start_kernel({ memory: GiB });
-    k.preferred_zone_of = new Int32Array(0);
+    k.preferredZoneOf = new Int32Array(0);
     const before = k.vm_events[PGALLOC_DMA + ZONE_DMA32];
     const pfn = alloc_pages(k, GFP_KERNEL, 0);
     expect(pfn).not.toBe(NO_PFN);

@@ -590,7 +590,7 @@ export function build_all_zonelists(k: Kernel, st: mm_init_state, distance: numb
 }
 
 /**
- * Fills k.preferred_zone_of from the zonelists as they stand; whoever builds or replaces a
+ * Fills k.preferredZoneOf from the zonelists as they stand; whoever builds or replaces a
  * zonelist calls it. The kernel's zonelist walk reads each zoneref's zone_idx in place, one
  * load per zone; here each step is an object's field behind two more loads, and that chain was
  * the slowest part of an order-0 allocation, so the fast path looks its first zone up here
@@ -604,7 +604,7 @@ export function cachePreferredZones(k: Kernel): void {
       if (z !== undefined) table[pgdat.node_id * MAX_NR_ZONES + highest_zoneidx] = k.zones.indexOf(z);
     }
   }
-  k.preferred_zone_of = table;
+  k.preferredZoneOf = table;
 }
 
 /** The node of the running CPU (numa_node_id()). */

@@ -1941,7 +1941,7 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   const highest_zoneidx = (GFP_ZONE_TABLE_ >>> ((gfp & GFP_ZONEMASK_) * GFP_ZONES_SHIFT_)) & GFP_ZONES_MASK_;
   // first_zones_zonelist without a nodemask: the first zone at or below highest_zoneidx, as
   // cachePreferredZones worked it out when the zonelists were built (-1, or nothing yet: decline).
-  const zi = k.preferred_zone_of[preferred_nid * MAX_NR_ZONES_ + highest_zoneidx];
+  const zi = k.preferredZoneOf[preferred_nid * MAX_NR_ZONES_ + highest_zoneidx];
   if (!(zi >= 0)) return NO_PFN_;
   const z = k.zones[zi];
   const cpu = k.cpu;
