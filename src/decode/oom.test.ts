@@ -8,7 +8,7 @@ import type { OomReport } from "./types.js";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
 const fixtures = path.join(repoRoot, "test/fixtures/decode/oom");
-const realkernel = path.resolve(repoRoot, "../shared/realkernel/data");
+const realkernel = path.resolve(repoRoot, "test/realkernel/data");
 const read = (f: string): string => readFileSync(path.join(fixtures, f), "utf8");
 
 interface Expect {
@@ -170,7 +170,7 @@ describe("OOM reports from public sources", () => {
   });
 });
 
-describe("OOM reports of the real 6.1 kernel (../shared/realkernel)", () => {
+describe("OOM reports of the real 6.1 kernel (tools/realkernel)", () => {
   const w3a = (n: number): OomReport => decodeOomLog(readFileSync(path.join(realkernel, `w3a/oom_report.${n}`), "utf8")).reports[0];
   it("w3a report 1: global OOM, memA killed for its oom_score_adj 500, badness as the kernel's", () => {
     const r = w3a(1);

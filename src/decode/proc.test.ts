@@ -10,7 +10,7 @@ import { decode, detectKind } from "./index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, "../..");
-const rk = path.resolve(repoRoot, "../shared/realkernel/data");
+const rk = path.resolve(repoRoot, "test/realkernel/data");
 const fx = path.join(repoRoot, "test/fixtures/decode/proc");
 const rkRead = (p: string): string => readFileSync(path.join(rk, p), "utf8");
 const fxRead = (p: string): string => readFileSync(path.join(fx, p), "utf8");

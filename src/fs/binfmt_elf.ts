@@ -3,7 +3,7 @@
  * map_vdso leave it for a static, non-PIE x86-64 binary (the real workloads are static
  * busybox-style programs run from the initramfs, a tmpfs, so their file pages are shmem).
  *
- * The default image reproduces w1's /bin/anon exactly (see ../shared/realkernel/data/w1/proc.maps):
+ * The default image reproduces w1's /bin/anon exactly (see test/realkernel/data/w1/proc.maps):
  *   00400000-00401000 r--p  ELF header page           (1 page read: 4 kB shmem)
  *   00401000-0047b000 r-xp  text                       (all 122 pages executed: 488 kB shmem)
  *   0047b000-004a3000 r--p  rodata                     (37 of 40 pages read: 148 kB shmem)

@@ -1,6 +1,6 @@
 /**
  * The values behind /proc/sys/vm, one machine's worth, with 6.1's defaults (checked against
- * ../shared/realkernel/data/w0/sys_vm.all). min_free_kbytes and user/admin reserves are computed
+ * test/realkernel/data/w0/sys_vm.all). min_free_kbytes and user/admin reserves are computed
  * at boot; the rest start as compiled in. The proc handlers that read and write them, with the
  * kernel's range checks and side effects, live in kernel/sysctl.ts.
  * @kernel kernel/sysctl.c vm_table

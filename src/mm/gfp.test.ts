@@ -43,7 +43,7 @@ import {
 } from "./mmzone.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const realData = path.resolve(repoRoot, "../shared/realkernel/data");
+const realData = path.resolve(repoRoot, "test/realkernel/data");
 
 describe("gfp flag values", () => {
   it("composite masks have the 6.1 values of Debian's x86-64 build", () => {

@@ -7,7 +7,7 @@
  * QEMU — the reservations themselves are made in order by setup_arch/start_kernel
  * (kernel/start_kernel.ts) with the sizes and rules below, each documented with its source.
  * Calibration: the real "Memory: …K/…K available (…, NK reserved …)" lines of
- * ../shared/realkernel/data/w0, w0-m256, w0-m1024, w0-m2048 and w0-numa2 give reserved =
+ * test/realkernel/data/w0, w0-m256, w0-m1024, w0-m2048 and w0-numa2 give reserved =
  * 61512/65992/74952/92872/73840 kB. The model's itemised reservations reproduce them exactly:
  * 632 (first MiB's 158 RAM pages) + 53248 (kernel image 0x1000000-0x4400000) + 2596 (initrd)
  * + 172/node (NODE_DATA) + 248/cpu (per-cpu first chunk) + 2048/present 128 MiB section (memmap)

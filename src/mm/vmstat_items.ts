@@ -2,7 +2,7 @@
  * The counter enums of 6.1 and their /proc/vmstat names, in the kernel's order.
  * Generated once from include/linux/mmzone.h, include/linux/vm_event_item.h and mm/vmstat.c
  * vmstat_text[], with the CONFIG_* choices of Debian's 6.1 build (checked line by line against
- * ../shared/realkernel/data/w0/vmstat). The values are array indexes into the per-zone, per-node
+ * test/realkernel/data/w0/vmstat). The values are array indexes into the per-zone, per-node
  * and global counter columns.
  * @kernel mm/vmstat.c vmstat_text
  */

@@ -3,7 +3,7 @@
  * used = MemTotal - MemAvailable (procps 4 dropped the old total - free - buff/cache),
  * buff/cache = Buffers + Cached + SReclaimable, shared = Shmem, swap used = SwapTotal - SwapFree.
  * Columns are 12 wide after an 8-wide row label, as in the sample
- * (../shared/reference/tool-formats/free-k.txt); -h scales as procps's scale_size does: the
+ * (test/reference/tool-formats/free-k.txt); -h scales as procps's scale_size does: the
  * shortest of "%.1f" and "%ld" with a binary unit that fits in 5 characters ("8.6Mi", "648Mi").
  *
  * Simplified: no -l (low/high rows), -s/-c repetition or --committed.

@@ -4,7 +4,7 @@
  * "  [ anon ]" — the heap and [vdso] too, as pmap's mapping_name only tells the stack apart —
  * and the stack "  [ stack ]". Mode is r, w, x, then s for a shared mapping, then R for
  * MAP_NORESERVE (VmFlags "nr" in smaps). -x adds RSS and Dirty (Shared_Dirty + Private_Dirty)
- * from smaps. Layouts as in ../shared/reference/tool-formats/pmap-x.txt.
+ * from smaps. Layouts as in test/reference/tool-formats/pmap-x.txt.
  *
  * Simplified: pmap finds the stack by /proc/PID/stat's start_stack; here the "[stack]" name in
  * maps says it (the same mapping). No -X/-XX, -d, -p, -q or -A.

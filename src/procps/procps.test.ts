@@ -5,8 +5,8 @@ import { formatFree, formatPmap, formatSmem, formatVmstat, scale_size, simulated
 import { fixed1 } from "./common.js";
 
 const repoRoot = resolve(import.meta.dirname, "../..");
-const ref = (f: string): string => readFileSync(resolve(repoRoot, "../shared/reference/tool-formats", f), "utf8");
-const rk = (f: string): string => readFileSync(resolve(repoRoot, "../shared/realkernel/data", f), "utf8");
+const ref = (f: string): string => readFileSync(resolve(repoRoot, "test/reference/tool-formats", f), "utf8");
+const rk = (f: string): string => readFileSync(resolve(repoRoot, "test/realkernel/data", f), "utf8");
 /** A sample's output without its "$ command" line. */
 const body = (f: string): string => ref(f).split("\n").slice(1).join("\n").replace(/\n*$/, "\n");
 

@@ -4,7 +4,7 @@
  * process's /proc/PID/smaps, status and cmdline as smem reads them. USS = Private_Clean +
  * Private_Dirty, PSS = Pss, RSS = Rss, Swap = Swap, each summed over the mappings; a process
  * without mappings (a kernel thread) is left out, as smem's processtotals does.
- * Layouts as in ../shared/reference/tool-formats/smem*.txt: every column followed by one space.
+ * Layouts as in test/reference/tool-formats/smem*.txt: every column followed by one space.
  *
  * Simplified: the user name is "root" for uid 0 and the number otherwise (there is no
  * /etc/passwd to read); no -w (system view needs the kernel image size), -m, -P/-U filters or

@@ -1,6 +1,6 @@
 /**
  * Robustness of `mmsim decode` against damaged input. The inputs are DERIVED from the real
- * fixtures (test/fixtures/decode, ../shared/realkernel): truncated, line-shuffled, lines dropped
+ * fixtures (test/fixtures/decode, tools/realkernel): truncated, line-shuffled, lines dropped
  * or duplicated, bytes corrupted. No exception may escape, and every OOM report must say which
  * parts it could not read: a report without a trigger line lists "trigger", one without a victim
  * (and no panic) lists "victim", one without task rows lists "tasks".
@@ -14,7 +14,7 @@ import { decode, explain, type DecodeResult, type OomReport } from "../../src/de
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const fx = path.join(repoRoot, "test/fixtures/decode");
-const rk = path.resolve(repoRoot, "../shared/realkernel/data");
+const rk = path.resolve(repoRoot, "test/realkernel/data");
 const texts: string[] = [
   ...readdirSync(path.join(fx, "oom")).map((f) => readFileSync(path.join(fx, "oom", f), "utf8")),
   ...readdirSync(path.join(fx, "proc")).map((f) => readFileSync(path.join(fx, "proc", f), "utf8")),

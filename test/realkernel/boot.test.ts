@@ -1,6 +1,6 @@
 /**
  * Fidelity of the boot against a real Linux 6.1 (Debian 6.1.0-56-amd64) booted under QEMU i440FX
- * with the same RAM, CPUs and NUMA nodes (../shared/realkernel/data/w0, w0-m256, w0-m1024,
+ * with the same RAM, CPUs and NUMA nodes (test/realkernel/data/w0, w0-m256, w0-m1024,
  * w0-m2048, w0-numa2): zone spans, present and managed pages, min_free_kbytes, every watermark
  * and lowmem_reserve ("protection") value, MemTotal, and the memory lines of the boot log.
  *
@@ -20,7 +20,7 @@ import { int_sqrt } from "../../src/mm/watermark.js";
 import { thp_enabled_show } from "../../src/mm/huge_memory.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const dataDir = path.resolve(repoRoot, "../shared/realkernel/data");
+const dataDir = path.resolve(repoRoot, "test/realkernel/data");
 const real = (w: string, f: string): string => fs.readFileSync(path.join(dataDir, w, f), "utf8");
 
 interface RealZone {

@@ -1,6 +1,6 @@
 /**
  * Builds a Kernel whose zones, nodes, free lists, pageblocks, per-cpu lists and counters hold the
- * values a real 6.1 kernel printed (../shared/realkernel/data/<w>/{zoneinfo,buddyinfo,
+ * values a real 6.1 kernel printed (test/realkernel/data/<w>/{zoneinfo,buddyinfo,
  * pagetypeinfo,vmstat}). Rendering that state must give the real files back to the character,
  * which pins the renderers' formats independently of how closely the boot model matches.
  */
@@ -24,7 +24,7 @@ import { calculate_totalreserve_pages } from "../../src/mm/watermark.js";
 import { PGPGIN, PGPGOUT, node_stat_text, numa_stat_text, vm_event_text, zone_stat_text } from "../../src/mm/vmstat_items.js";
 
 export const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-export const realDataDir = path.resolve(repoRoot, "../shared/realkernel/data");
+export const realDataDir = path.resolve(repoRoot, "test/realkernel/data");
 
 export function readReal(workload: string, file: string): string {
   return fs.readFileSync(path.join(realDataDir, workload, file), "utf8");

@@ -1,5 +1,5 @@
 /**
- * The OOM killer against a real 6.1 kernel: the w3a workload (../shared/realkernel/data/w3a,
+ * The OOM killer against a real 6.1 kernel: the w3a workload (test/realkernel/data/w3a,
  * Debian 6.1.192 under QEMU, 256 MiB, no swap). memA maps and writes 40 MiB with oom_score_adj
  * 500, memB 60 MiB with adj 0, then memC maps and writes 1 MiB at a time until it is killed; a
  * `usleep` helper of /init (adj -1000) is alive throughout. The real kernel killed memA first
@@ -33,7 +33,7 @@ import { OOM_KILL } from "../../src/mm/vmstat_items.js";
 import { type Process, ProcessKilled, spawnProcess } from "../../src/sim/process.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const data = (f: string): string => readFileSync(path.resolve(repoRoot, "../shared/realkernel/data/w3a", f), "utf8");
+const data = (f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data/w3a", f), "utf8");
 const MiB = 1 << 20;
 
 /** Drops the "[    2.061227] " timestamps. */

@@ -1,6 +1,6 @@
 /**
  * w9: which single anonymous mmap sizes succeed under each overcommit policy on a 512 MiB guest,
- * against ../shared/realkernel/data/w9 (guest/init's wl_w9 runs `/bin/anon -M <MiB>` for
+ * against test/realkernel/data/w9 (guest/init's wl_w9 runs `/bin/anon -M <MiB>` for
  * 64 MiB … 1 TiB under overcommit_memory 0, 2 (ratio 50 and 100) and 1).
  *
  * The model boots the same machine, reproduces the real Committed_AS before each probe (the
@@ -20,7 +20,7 @@ import { spawnProcess } from "../../src/sim/process.js";
 import { MiB } from "../../src/mm/types.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const w9 = path.resolve(repoRoot, "../shared/realkernel/data/w9");
+const w9 = path.resolve(repoRoot, "test/realkernel/data/w9");
 
 interface Probe {
   mode: number;

@@ -1,6 +1,6 @@
 /**
  * Fidelity of the five mm files of /proc after a model boot, against a real 6.1 kernel booted
- * with the same RAM, CPUs and nodes under QEMU (../shared/realkernel/data/w0*).
+ * with the same RAM, CPUs and nodes under QEMU (test/realkernel/data/w0*).
  *
  * Compared everywhere: the same lines, field names, order and column layout. Compared as numbers:
  * what the boot computes from the memory map alone (zone spans, present and managed pages,

@@ -1,6 +1,6 @@
 /**
  * Fidelity of faults, copy-on-write and the per-process memory files against a real 6.1 kernel
- * (../shared/realkernel/data/w1 and w2, Debian 6.1.192 under QEMU, 512 MiB, THP off).
+ * (test/realkernel/data/w1 and w2, Debian 6.1.192 under QEMU, 512 MiB, THP off).
  *
  * w1: `anon -n 128` maps 128 MiB, MADV_NOHUGEPAGE, writes every page and holds.
  * w2: `forkcow 32 16`: the parent writes 32 MiB and forks; the child writes the first 16 MiB.
@@ -35,7 +35,7 @@ import { global_node_page_state } from "../../src/mm/vmstat.js";
 import { NR_ANON_MAPPED, PGFAULT } from "../../src/mm/vmstat_items.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
-const data = (w: string, f: string): string => readFileSync(path.resolve(repoRoot, "../shared/realkernel/data", w, f), "utf8");
+const data = (w: string, f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data", w, f), "utf8");
 const MiB = 1 << 20;
 
 /** "Key:   123 kB" lines (meminfo, status, smaps_rollup) to a map of numbers. */

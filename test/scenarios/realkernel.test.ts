@@ -1,6 +1,6 @@
 /**
  * The shipped scenarios that mirror realkernel workloads, against what the real Linux 6.1 guest
- * reported (../shared/realkernel/data). Each comparison states its tolerance and why.
+ * reported (test/realkernel/data). Each comparison states its tolerance and why.
  */
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { parseScenario } from "../../src/workload/parse.js";
 import { fieldOf, runScenario, type RunResult } from "../../src/workload/runner.js";
 
-const real = (f: string): string => readFileSync(resolve("../shared/realkernel/data", f), "utf8");
+const real = (f: string): string => readFileSync(resolve("test/realkernel/data", f), "utf8");
 const realField = (f: string, field: string): number => {
   const v = fieldOf(real(f), field);
   if (v === undefined) throw new Error(`${field} not in ${f}`);

@@ -15,7 +15,7 @@ import {
 import { GiB, MiB } from "../../mm/types.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
-const realDmesg = (w: string): string => fs.readFileSync(path.resolve(repoRoot, "../shared/realkernel/data", w, "dmesg"), "utf8");
+const realDmesg = (w: string): string => fs.readFileSync(path.resolve(repoRoot, "test/realkernel/data", w, "dmesg"), "utf8");
 
 describe("QEMU i440FX e820 layout", () => {
   it.each([

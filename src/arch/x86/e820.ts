@@ -12,7 +12,7 @@
  * 128 KiB usable, that last 128 KiB reserved (SeaBIOS's high tables: ACPI, SMBIOS), 0xfffc0000-
  * 0xffffffff reserved (the BIOS ROM), RAM above 4 GiB usable, and — QEMU 7.1+ with an AMD CPU model
  * such as the TCG default qemu64 and phys-bits >= 40 — the 12 GiB AMD HyperTransport window
- * 0xfd00000000-0xffffffffff reserved. Checked against ../shared/realkernel/data/w0*, dmesg.
+ * 0xfd00000000-0xffffffffff reserved. Checked against test/realkernel/data/w0*, dmesg.
  *
  * @kernel arch/x86/kernel/e820.c e820__print_table, e820__range_update, e820__range_remove,
  *   e820__memblock_setup, e820__end_of_ram_pfn

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { registerDecode } from "./decode.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const rk = path.resolve(repoRoot, "../shared/realkernel/data");
+const rk = path.resolve(repoRoot, "test/realkernel/data");
 
 async function run(args: string[]): Promise<{ out: string; err: string }> {
   let out = "";

@@ -11,7 +11,7 @@ import "./array.js";
 import "./task_mmu.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const w1 = (f: string): string => readFileSync(path.resolve(repoRoot, "../shared/realkernel/data/w1", f), "utf8");
+const w1 = (f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data/w1", f), "utf8");
 
 describe("/proc/PID/status, stat, statm", () => {
   const k = start_kernel({ memory: 512 * MiB });

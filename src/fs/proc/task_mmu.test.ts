@@ -18,7 +18,7 @@ import {
 } from "./task_mmu.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
-const real = (f: string): string => readFileSync(path.resolve(repoRoot, "../shared/realkernel/data/w1", f), "utf8");
+const real = (f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data/w1", f), "utf8");
 const MiB = 1 << 20;
 
 /** The model's inode numbers are its own: make the program's inode read as the real one (10). */
@@ -134,7 +134,7 @@ describe("THPeligible against w1t (1 GiB, THP always)", () => {
     const a = p.mmap(128 * MiB, { prot: "rw", flags: "private|anonymous" });
     p.write(a, 4096);
     const col = (smaps: string): string[] => smaps.split("\n").filter((l) => l.startsWith("THPeligible:"));
-    const realSmaps = readFileSync(path.resolve(repoRoot, "../shared/realkernel/data/w1t/proc.smaps"), "utf8");
+    const realSmaps = readFileSync(path.resolve(repoRoot, "test/realkernel/data/w1t/proc.smaps"), "utf8");
     expect(col(proc_pid_smaps(k, p.task))).toEqual(col(realSmaps));
     expect(col(realSmaps)).toContain("THPeligible:    1");
     // MADV_NOHUGEPAGE takes it away (w1's smaps).

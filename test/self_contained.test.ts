@@ -1,0 +1,60 @@
+/**
+ * The project reads nothing outside its own folder at test or run time (docs/design.md,
+ * principle 7): ground truth lives in test/realkernel/data and test/reference with their
+ * provenance. This test scans every source, test, script, scenario and doc for the paths that
+ * used to reach outside: the old shared folder beside the checkout, and absolute paths of the
+ * machine the project was developed on.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const SKIP_DIRS = new Set(["node_modules", ".git", "dist", "build", "reports", "data", "tool-formats"]);
+const EXTS = /\.(ts|tsx|mjs|js|json|md|yaml|yml|sh|c|h|html|css)$/;
+
+/** Path spellings that leave the repository: the sibling shared folder, or a host's own folders. */
+const OUTSIDE = [
+  /\.\.\/shared\b/,
+  /(^|[^\w.])\/work\//,
+  /(^|[^\w.])\/home\/\w/,
+  /(^|[^\w.])\/root\//,
+  /(^|[^\w.])\/usr\/src\/linux/,
+  /resolve\(\s*repoRoot\s*,\s*["']\.\.\//,
+];
+
+function* files(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    if (SKIP_DIRS.has(name)) continue;
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) yield* files(p);
+    else if (EXTS.test(name) && name !== "package-lock.json") yield p;
+  }
+}
+
+describe("self-contained", () => {
+  it("no source, test, script, scenario or doc names a path outside the repository", () => {
+    const offenders: string[] = [];
+    let scanned = 0;
+    for (const f of files(root)) {
+      const rel = relative(root, f);
+      if (rel === "test/self_contained.test.ts") continue;
+      scanned++;
+      const lines = readFileSync(f, "utf8").split("\n");
+      lines.forEach((line, i) => {
+        for (const re of OUTSIDE) if (re.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(scanned).toBeGreaterThan(200);
+    expect(offenders).toEqual([]);
+  });
+
+  it("the scan catches the spellings it exists to catch", () => {
+    const bad = ['readFileSync("../shared/realkernel/data/w0/meminfo")', 'const W5 = "/work/shared/x";', 'path.resolve(repoRoot, "../elsewhere")'];
+    for (const b of bad) expect(OUTSIDE.some((re) => re.test(b))).toBe(true);
+    const good = ['m.read("/proc/meminfo")', 'resolve(repoRoot, "test/realkernel/data")', 'p.mmap(PAGE, { file: "/dev/zero" })'];
+    for (const g of good) expect(OUTSIDE.some((re) => re.test(g))).toBe(false);
+  });
+});
