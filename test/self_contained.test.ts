@@ -6,7 +6,7 @@
  * machine the project was developed on.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -23,6 +23,19 @@ const OUTSIDE = [
   /(^|[^\w.])\/usr\/src\/linux/,
   /resolve\(\s*repoRoot\s*,\s*["']\.\.\//,
 ];
+
+/**
+ * Relative paths ("../../x") in a line that, taken from the file's own folder as imports,
+ * `new URL(…, import.meta.url)` and Markdown links take them, land outside the repository.
+ */
+function leavesRepo(file: string, line: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(/(?:^|["'`(\s])((?:\.\.\/)+)/g)) {
+    const target = resolve(dirname(file), m[1]);
+    if (target !== root.replace(/[\\/]$/, "") && !target.startsWith(root.endsWith(sep) ? root : root + sep)) out.push(m[1]);
+  }
+  return out;
+}
 
 function* files(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
@@ -45,6 +58,7 @@ describe("self-contained", () => {
       const lines = readFileSync(f, "utf8").split("\n");
       lines.forEach((line, i) => {
         for (const re of OUTSIDE) if (re.test(line)) offenders.push(`${rel}:${i + 1}: ${line.trim()}`);
+        for (const up of leavesRepo(f, line)) offenders.push(`${rel}:${i + 1}: ${up}`);
       });
     }
     expect(scanned).toBeGreaterThan(200);
@@ -54,6 +68,10 @@ describe("self-contained", () => {
   it("the scan catches the spellings it exists to catch", () => {
     const bad = ['readFileSync("../shared/realkernel/data/w0/meminfo")', 'const W5 = "/work/shared/x";', 'path.resolve(repoRoot, "../elsewhere")'];
     for (const b of bad) expect(OUTSIDE.some((re) => re.test(b))).toBe(true);
+    const here = join(root, "src", "kernel", "x.test.ts");
+    expect(leavesRepo(here, 'new URL("../../../test/realkernel/data", import.meta.url)')).toEqual(["../../../"]);
+    expect(leavesRepo(here, 'new URL("../../test/realkernel/data", import.meta.url)')).toEqual([]);
+    expect(leavesRepo(here, 'import { x } from "../mm/page_alloc.js";')).toEqual([]);
     const good = ['m.read("/proc/meminfo")', 'resolve(repoRoot, "test/realkernel/data")', 'p.mmap(PAGE, { file: "/dev/zero" })'];
     for (const g of good) expect(OUTSIDE.some((re) => re.test(g))).toBe(false);
   });

@@ -7,7 +7,7 @@ import { pglist_data } from "../mm/mmzone.js";
 import fs from "node:fs";
 import path from "node:path";
 
-const realSysVm = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../../test/realkernel/data/w0/sys_vm.all");
+const realSysVm = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../test/realkernel/data/w0/sys_vm.all");
 
 function w(k: Kernel, name: string, data: string): number {
   const e = vm_sysctl_entry(name);
