@@ -27,3 +27,6 @@ export { decode, explain, detectKind, DECODE_KINDS, type DecodeKind, type Decode
 
 // The classic tools' output, computed from /proc text as procps-ng and smem compute it.
 export { formatFree, formatVmstat, formatPmap, formatSmem, simulatedStat, type ProcTaskFiles, type FreeOptions, type VmstatOptions, type PmapOptions, type SmemOptions } from "../procps/index.js";
+
+// Inspection for the explorer's views (unstable: follows the model's internals).
+export * as inspect from "./inspect.js";

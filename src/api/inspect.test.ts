@@ -1,0 +1,222 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { Machine, formatReport, parseScenario, runScenario } from "./index.js";
+import {
+  PageKind,
+  describePage,
+  fillPageClasses,
+  fillPageOwners,
+  fillPageblocks,
+  machineLayout,
+  pageWalk,
+  processVmas,
+  processes,
+  rmapOf,
+  sampleCounters,
+  sampleLayout,
+  zoneDetails,
+} from "./inspect.js";
+
+const MiB = 2 ** 20;
+
+function meminfoKb(m: Machine, field: string): number {
+  const r = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(m.read("/proc/meminfo"));
+  if (!r) throw new Error(`no ${field}`);
+  return Number(r[1]);
+}
+
+function kinds(m: Machine): Uint8Array {
+  const out = new Uint8Array(machineLayout(m).maxPfn);
+  fillPageClasses(m, out);
+  return out;
+}
+
+function count(cls: Uint8Array, kind: number): number {
+  let n = 0;
+  for (const c of cls) if ((c & 15) === kind) n++;
+  return n;
+}
+
+describe("fillPageClasses", () => {
+  it("counts as many free pages as MemFree, and the pcp pages the zones' pagesets hold", () => {
+    const m = Machine.boot({ memory: "512M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(16 * MiB);
+    p.touch(a, 16 * MiB, { write: true });
+    const cls = kinds(m);
+    expect(count(cls, PageKind.free) * 4).toBe(meminfoKb(m, "MemFree"));
+    const pcp = zoneDetails(m).reduce((s, z) => s + z.pcp.reduce((t, c) => t + c.count, 0), 0);
+    expect(count(cls, PageKind.pcp)).toBe(pcp);
+    expect(count(cls, PageKind.anon) * 4).toBe(meminfoKb(m, "AnonPages"));
+  });
+
+  it("marks pages on an LRU list with their list, and free pages with their block's order", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(4 * MiB);
+    p.touch(a, 4 * MiB, { write: true });
+    const cls = kinds(m);
+    let onInactiveAnon = 0;
+    for (const c of cls) if (c >> 4 === 1 && (c & 15) !== PageKind.free) onInactiveAnon++;
+    // The inactive anon list holds the new anonymous pages and the program image's shmem-like
+    // pages; the class bytes must count exactly Inactive(anon).
+    const inactive = Number(/^Inactive\(anon\):\s+(\d+)/m.exec(m.read("/proc/meminfo"))?.[1]) / 4;
+    expect(onInactiveAnon).toBe(inactive);
+    // A 256 MiB machine right after boot has most memory in order-10 blocks.
+    let order10 = 0;
+    for (const c of cls) if ((c & 15) === PageKind.free && c >> 4 === 10) order10++;
+    expect(order10).toBeGreaterThan(30_000);
+  });
+
+  it("gives the same bytes for a window as for the whole map", () => {
+    const m = Machine.boot({ memory: "128M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(8 * MiB);
+    p.touch(a, 8 * MiB, { write: true });
+    const all = kinds(m);
+    const win = new Uint8Array(5000);
+    fillPageClasses(m, win, 12_345, 17_345);
+    expect([...win]).toEqual([...all.subarray(12_345, 17_345)]);
+  });
+});
+
+describe("describePage, rmapOf, pageWalk", () => {
+  it("decodes an anonymous page as dump_page does and finds both mappings after fork", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "parent" });
+    const a = p.mmap(MiB);
+    p.touch(a, MiB, { write: true });
+    const c = p.fork();
+    const w = pageWalk(m, p.pid, a + 5 * 4096);
+    expect(w?.result).toBe("mapped");
+    expect(w?.levels.map((l) => l.level)).toEqual(["PGD", "PUD", "PMD", "PTE"]);
+    // After fork the PTE is write-protected in both (copy-on-write): no RW bit.
+    expect(w?.levels[3].bits).toContain("ro");
+    const pfn = w?.pfn as number;
+    const page = describePage(m, pfn);
+    expect(page.kind).toBe("anon");
+    expect(page.mapcount).toBe(2);
+    expect(page.flags).toEqual(expect.arrayContaining(["uptodate", "swapbacked"]));
+    expect(page.dump[0]).toMatch(new RegExp(`^page:0x${pfn.toString(16)} refcount:\\d+ mapcount:2 mapping:anon_vma \\d+ index:0x[0-9a-f]+ pfn:0x${pfn.toString(16)}$`));
+    expect(page.dump[1]).toMatch(/^anon flags: 0x[0-9a-f]+\(.*swapbacked.*\)$/);
+    const maps = rmapOf(m, pfn);
+    expect(maps.map((e) => [e.pid, e.address])).toEqual([
+      [p.pid, a + 5 * 4096],
+      [c.pid, a + 5 * 4096],
+    ]);
+    // The child's own walk lands on the same page.
+    expect(pageWalk(m, c.pid, a + 5 * 4096)?.pfn).toBe(pfn);
+  });
+
+  it("says where a walk stops: no table above the mapping, an empty PTE inside an untouched table", () => {
+    const m = Machine.boot({ memory: "128M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(4 * MiB);
+    p.touch(a, 4096, { write: true });
+    expect(pageWalk(m, p.pid, a + 4096)?.result).toBe("none");
+    expect(pageWalk(m, p.pid, 2 ** 46)?.result).toBe("no table");
+    expect(pageWalk(m, 9999, a)).toBeNull();
+  });
+
+  it("describes a free page with its block's order and head", () => {
+    const m = Machine.boot({ memory: "128M" });
+    const cls = kinds(m);
+    const pfn = cls.findIndex((c, i) => (c & 15) === PageKind.free && c >> 4 === 10 && i % 1024 === 7);
+    const info = describePage(m, pfn);
+    expect(info.kind).toBe("free");
+    expect(info.order).toBe(10);
+    expect(info.blockHead).toBe(pfn - 7);
+    expect(() => describePage(m, -1)).toThrow(RangeError);
+    expect(() => describePage(m, 1e12)).toThrow(RangeError);
+  });
+});
+
+describe("processes, processVmas, fillPageOwners", () => {
+  it("sums the VMAs' Rss to the status file's VmRSS and tells owners apart", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "one" });
+    const q = m.spawn({ comm: "two" });
+    const a = p.mmap(2 * MiB);
+    p.touch(a, 2 * MiB, { write: true });
+    const b = q.mmap(MiB);
+    q.touch(b, MiB, { write: true });
+    const vmas = processVmas(m, p.pid) ?? [];
+    const rss = Number(/^VmRSS:\s+(\d+)/m.exec(m.read(`/proc/${p.pid}/status`))?.[1]);
+    expect(vmas.reduce((s, v) => s + v.rssKb, 0)).toBe(rss);
+    expect(vmas.map((v) => v.line).join("\n") + "\n").toBe(m.read(`/proc/${p.pid}/maps`));
+    expect(processes(m).map((x) => x.comm)).toEqual(["one", "two"]);
+    const owners = new Uint8Array(machineLayout(m).maxPfn);
+    const legend = fillPageOwners(m, owners);
+    expect(legend.comms).toEqual(["one", "two"]);
+    const w = pageWalk(m, q.pid, b);
+    expect(owners[w?.pfn as number]).toBe(2);
+  });
+});
+
+describe("zoneDetails and fillPageblocks", () => {
+  it("counts the free lists as /proc/buddyinfo does, and free pages as the zone's counter", () => {
+    const m = Machine.boot({ memory: "512M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(64 * MiB);
+    p.touch(a, 64 * MiB, { write: true });
+    p.munmap(a + 8 * MiB, 8 * MiB);
+    const buddy = m.read("/proc/buddyinfo").trim().split("\n");
+    for (const z of zoneDetails(m)) {
+      const line = buddy.find((l) => l.includes(`zone ${z.name.padStart(8)}`));
+      const counts = line?.trim().split(/\s+/).slice(4).map(Number);
+      expect(z.freeByType.map((row) => row.reduce((s, n) => s + n, 0))).toEqual(counts);
+      expect(z.nrFree).toEqual(counts);
+      expect(z.freeByType.reduce((s, row, order) => s + row.reduce((t, n) => t + n, 0) * 2 ** order, 0)).toBe(z.free);
+    }
+    const lay = machineLayout(m);
+    const nb = (lay.maxPfn + 511) >> 9;
+    const zone = new Uint8Array(nb);
+    const mt = new Uint8Array(nb);
+    fillPageblocks(m, zone, mt);
+    expect(new Set(zone)).toEqual(new Set([...lay.zones.map((z) => z.id), ...(zone.includes(255) ? [255] : [])]));
+  });
+});
+
+describe("sampleCounters", () => {
+  it("fills every slot of its layout, in order", () => {
+    const m = Machine.boot({ memory: "256M", swap: { size: "128M" } });
+    const lay = sampleLayout(m);
+    const out = new Float64Array(lay.names.length + 1).fill(-1);
+    sampleCounters(m, out);
+    expect(out.subarray(0, lay.names.length).every((v) => v >= 0)).toBe(true);
+    expect(out[lay.names.length]).toBe(-1);
+    expect(out[lay.index.swap_total]).toBe(128 * 256 - 1);
+    expect(out[lay.index.t]).toBe(m.now);
+  });
+
+  it("changes nothing: a scenario inspected at every clock move gives the same report and /proc files", () => {
+    const text = readFileSync(new URL("../../scenarios/kswapd-watermarks.yaml", import.meta.url), "utf8");
+    const sc = parseScenario(text, "kswapd-watermarks.yaml");
+    const plain = runScenario(sc, { cat: ["/proc/vmstat", "/proc/zoneinfo", "/proc/pressure/memory"] });
+    let moves = 0;
+    let kswapdSeen = 0;
+    const inspected = runScenario(sc, {
+      cat: ["/proc/vmstat", "/proc/zoneinfo", "/proc/pressure/memory"],
+      onMachine: (m) => {
+        const lay = sampleLayout(m);
+        const buf = new Float64Array(lay.names.length);
+        const cls = new Uint8Array(machineLayout(m).maxPfn);
+        const advance = m.advance.bind(m);
+        m.advance = (d) => {
+          sampleCounters(m, buf);
+          if (buf[lay.index["kswapd.0"]] === 1) kswapdSeen++;
+          if (moves++ % 50 === 0) {
+            fillPageClasses(m, cls);
+            zoneDetails(m);
+            for (const pr of processes(m)) processVmas(m, pr.pid);
+          }
+          advance(d);
+        };
+      },
+    });
+    expect(moves).toBeGreaterThan(100);
+    expect(kswapdSeen).toBeGreaterThan(0);
+    expect(formatReport(inspected)).toBe(formatReport(plain));
+    expect(inspected.files).toEqual(plain.files);
+  });
+});
