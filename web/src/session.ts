@@ -1,0 +1,457 @@
+/**
+ * The page's side of a run: it owns the workers, keeps what the recorder streams (counter samples,
+ * page maps, events, the end summary), and the time cursor. Views read it and subscribe to its
+ * changes; nothing here knows the model beyond the messages of worker/protocol.ts.
+ *
+ * Time travel, part 1: the recorder runs the scenario once, ahead of the cursor; playing, stepping
+ * and scrubbing move the cursor over what it recorded. When the cursor rests, the inspector
+ * replays the same run (same scenario and seed: the same run, byte for byte) to that time and
+ * answers questions about the machine there: the exact page map, a page, a walk, a process's VMAs.
+ */
+import type { EventItem, FromWorker, LocatedError, MachineLayout, MapFrame, RunSpec, RunSummary, ToWorker } from "./worker/protocol.js";
+import { DEFAULT_STATE, formatFragment, type ColourMode, type ScenarioRef, type UrlState, type ViewId } from "./url.js";
+import { SHIPPED } from "./scenarios.js";
+import type { Theme } from "./palette.js";
+
+type Listener = () => void;
+
+function newWorker(): Worker {
+  return new Worker(new URL("./worker/engine.ts", import.meta.url), { type: "module", name: "mmsim-model" });
+}
+
+/** A worker that answers requests by id; restarted when a newer request makes the pending one moot. */
+class Channel {
+  private w: Worker;
+  private next = 1;
+  private readonly pending = new Map<number, (m: FromWorker) => void>();
+  busy = 0;
+  constructor(private readonly onOther: (m: FromWorker) => void) {
+    this.w = this.start();
+  }
+  private start(): Worker {
+    const w = newWorker();
+    w.onmessage = (ev: MessageEvent<FromWorker>): void => {
+      const m = ev.data;
+      const req = "req" in m ? m.req : undefined;
+      const cb = req !== undefined ? this.pending.get(req) : undefined;
+      if (cb && req !== undefined) {
+        this.pending.delete(req);
+        this.busy = this.pending.size;
+        cb(m);
+      } else this.onOther(m);
+    };
+    w.onerror = (ev): void => {
+      ev.preventDefault();
+      this.onOther({ type: "failed", error: null, message: `the model's worker stopped: ${ev.message}` });
+    };
+    return w;
+  }
+  /** Stops whatever the worker is doing (its pending requests are dropped). */
+  restart(): void {
+    this.w.terminate();
+    this.pending.clear();
+    this.busy = 0;
+    this.w = this.start();
+  }
+  ask(msg: Omit<Extract<ToWorker, { req: number }>, "req">): Promise<FromWorker> {
+    const req = this.next++;
+    return new Promise((ok) => {
+      this.pending.set(req, ok);
+      this.busy = this.pending.size;
+      this.w.postMessage({ ...msg, req } as ToWorker);
+    });
+  }
+  send(msg: ToWorker): void {
+    this.w.postMessage(msg);
+  }
+  terminate(): void {
+    this.w.terminate();
+  }
+}
+
+export interface InspectorState {
+  /** The time asked for, and the machine's time at the stop point it reached (≥ asked). */
+  asked: number;
+  t: number;
+  frame: MapFrame;
+  meminfo: string;
+  layout: MachineLayout;
+}
+
+export class Session {
+  // ---- what runs ----
+  state: UrlState = { ...DEFAULT_STATE, sysctl: {} };
+  spec: RunSpec | null = null;
+  name = "";
+  description = "";
+
+  // ---- what the recorder sent ----
+  status: "idle" | "recording" | "done" | "failed" = "idle";
+  error: LocatedError | null = null;
+  errorMessage = "";
+  layout: MachineLayout | null = null;
+  sampleNames: string[] = [];
+  idx: Record<string, number> = {};
+  stride = 0;
+  samples = new Float64Array(0);
+  nSamples = 0;
+  maps: MapFrame[] = [];
+  events: EventItem[] = [];
+  summary: RunSummary | null = null;
+  startNs = 0;
+  /** Recorded up to here. */
+  endNs = 0;
+
+  // ---- the cursor ----
+  t = 0;
+  playing = false;
+  /** Simulated ns per real second while playing. */
+  speed = 1e7;
+  /** Follows the recording's end while it runs (until the user moves the cursor). */
+  follow = true;
+
+  // ---- the inspector ----
+  at: InspectorState | null = null;
+  inspecting = false;
+
+  // ---- the page ----
+  theme: Theme = "dark";
+  /** A message for the user (a bad link, a failed run), shown in the bar. */
+  notice = "";
+  hoverPfn: number | null = null;
+
+  private readonly listeners = new Set<Listener>();
+  private recorder: Channel;
+  readonly inspector: Channel;
+  readonly helper: Channel;
+  private rafId = 0;
+  private lastTick = 0;
+  private gotoTimer = 0;
+  private urlTimer = 0;
+  private version = 0;
+  /** Resolves when the recording ends (done or failed); tests and the bench wait on it. */
+  private doneWaiters: Array<() => void> = [];
+  /** Wall time the last recording started, for the figures. */
+  recordStartedAt = 0;
+
+  constructor() {
+    this.recorder = new Channel((m) => this.onRecorder(m));
+    this.inspector = new Channel((m) => this.onInspectorOther(m));
+    this.helper = new Channel(() => undefined);
+  }
+
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Tells the views something changed (batched into one animation frame). */
+  changed(): void {
+    this.version++;
+    for (const fn of this.listeners) fn();
+  }
+
+  get ver(): number {
+    return this.version;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Loading a run
+
+  /** YAML and file label of a scenario reference. */
+  static specOf(ref: ScenarioRef): { yaml: string; file: string } {
+    if (ref.kind === "shipped") return { yaml: SHIPPED[ref.name] ?? "", file: `scenarios/${ref.name}.yaml` };
+    return { yaml: ref.yaml, file: "editor.yaml" };
+  }
+
+  /** Starts recording the run the state names (restarting the workers if one was running). */
+  load(state: UrlState): void {
+    this.state = { ...state, sysctl: { ...state.sysctl } };
+    const { yaml, file } = Session.specOf(state.scenario);
+    this.spec = { yaml, file, seed: state.seed, sysctl: { ...state.sysctl } };
+    this.status = "recording";
+    this.error = null;
+    this.errorMessage = "";
+    this.layout = null;
+    this.samples = new Float64Array(0);
+    this.nSamples = 0;
+    this.maps = [];
+    this.events = [];
+    this.summary = null;
+    this.at = null;
+    this.playing = false;
+    this.follow = state.t === null;
+    this.t = state.t ?? 0;
+    this.recorder.restart();
+    this.inspector.restart();
+    this.recordStartedAt = performance.now();
+    this.recorder.send({ type: "record", spec: this.spec });
+    this.changed();
+    this.saveUrl();
+  }
+
+  /** Waits for the current recording to finish. */
+  whenDone(): Promise<void> {
+    if (this.status === "done" || this.status === "failed") return Promise.resolve();
+    return new Promise((ok) => this.doneWaiters.push(ok));
+  }
+
+  private onRecorder(m: FromWorker): void {
+    switch (m.type) {
+      case "meta":
+        this.layout = m.layout;
+        this.sampleNames = m.sampleNames;
+        this.idx = Object.fromEntries(m.sampleNames.map((n, i) => [n, i]));
+        this.stride = m.sampleNames.length;
+        this.startNs = m.startNs;
+        this.endNs = m.startNs;
+        this.name = m.name;
+        this.description = m.description;
+        if (!this.follow && this.t < m.startNs) this.t = m.startNs;
+        break;
+      case "samples": {
+        const need = (this.nSamples + m.count) * this.stride;
+        if (need > this.samples.length) {
+          const grown = new Float64Array(Math.max(need, this.samples.length * 2, 1024 * this.stride));
+          grown.set(this.samples.subarray(0, this.nSamples * this.stride));
+          this.samples = grown;
+        }
+        this.samples.set(m.data, this.nSamples * this.stride);
+        this.nSamples += m.count;
+        this.endNs = this.samples[(this.nSamples - 1) * this.stride];
+        if (this.follow) this.t = this.endNs;
+        break;
+      }
+      case "map":
+        this.maps.push(m.frame);
+        break;
+      case "events":
+        for (const e of m.items) this.events.push(e);
+        break;
+      case "done":
+        this.summary = m.summary;
+        this.status = "done";
+        this.endNs = Math.max(this.endNs, m.summary.endNs);
+        this.events.sort((a, b) => a.t - b.t);
+        if (this.follow || this.t > this.endNs) this.t = this.endNs;
+        if (this.state.t !== null) this.t = Math.min(Math.max(this.state.t, this.startNs), this.endNs);
+        this.follow = false;
+        this.resolveDone();
+        this.scheduleGoto();
+        break;
+      case "failed":
+        this.status = "failed";
+        this.error = m.error;
+        this.errorMessage = m.message;
+        this.resolveDone();
+        break;
+      default:
+        break;
+    }
+    this.changed();
+  }
+
+  private resolveDone(): void {
+    const w = this.doneWaiters;
+    this.doneWaiters = [];
+    for (const f of w) f();
+  }
+
+  private onInspectorOther(m: FromWorker): void {
+    if (m.type === "failed") {
+      this.inspecting = false;
+      this.notice = `inspector: ${m.message}`;
+      this.changed();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Samples and frames at the cursor
+
+  /** Index of the last sample at or before t (0 when none). */
+  sampleAt(t: number): number {
+    let lo = 0;
+    let hi = this.nSamples - 1;
+    const s = this.samples;
+    const st = this.stride;
+    if (hi < 0) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid * st] <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** A counter at sample i. */
+  value(i: number, name: string): number {
+    const j = this.idx[name];
+    return j === undefined || i < 0 ? 0 : this.samples[i * this.stride + j];
+  }
+
+  /** The exact frame at the cursor when the inspector has it, else the last recorded map at or before it. */
+  frameAt(t: number): { frame: MapFrame; exact: boolean } | null {
+    if (this.at !== null && this.at.asked === t) return { frame: this.at.frame, exact: true };
+    const maps = this.maps;
+    if (maps.length === 0) return null;
+    let lo = 0;
+    let hi = maps.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (maps[mid].t <= t) lo = mid;
+      else hi = mid - 1;
+    }
+    return { frame: maps[lo], exact: false };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The cursor: play, pause, step, seek
+
+  seek(t: number, fromUser = true): void {
+    const lo = this.startNs;
+    const hi = Math.max(this.startNs, this.endNs);
+    this.t = Math.min(hi, Math.max(lo, Math.round(t)));
+    if (fromUser) this.follow = false;
+    this.scheduleGoto();
+    this.changed();
+    this.saveUrl();
+  }
+
+  play(): void {
+    if (this.playing) return;
+    if (this.status === "done" && this.t >= this.endNs) this.t = this.startNs;
+    this.follow = false;
+    this.playing = true;
+    this.lastTick = performance.now();
+    const tick = (now: number): void => {
+      if (!this.playing) return;
+      const dt = Math.min(100, now - this.lastTick) / 1000;
+      this.lastTick = now;
+      const target = this.t + dt * this.speed;
+      if (target >= this.endNs) {
+        this.t = this.endNs;
+        if (this.status === "done") this.playing = false;
+      } else this.t = target;
+      this.changed();
+      if (this.playing) this.rafId = requestAnimationFrame(tick);
+      else {
+        this.scheduleGoto();
+        this.saveUrl();
+      }
+    };
+    this.rafId = requestAnimationFrame(tick);
+    this.changed();
+  }
+
+  pause(): void {
+    if (!this.playing) return;
+    this.playing = false;
+    cancelAnimationFrame(this.rafId);
+    this.t = Math.round(this.t);
+    this.scheduleGoto();
+    this.changed();
+    this.saveUrl();
+  }
+
+  toggle(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  /** One recorded sample forward or back (a clock move of the scheduler, or a group of them). */
+  step(dir: 1 | -1): void {
+    this.pause();
+    const i = this.sampleAt(this.t);
+    if (i < 0) return;
+    const j = dir > 0 ? (this.samples[i * this.stride] > this.t ? i : i + 1) : this.samples[i * this.stride] < this.t ? i : i - 1;
+    const k = Math.max(0, Math.min(this.nSamples - 1, j));
+    this.seek(this.samples[k * this.stride]);
+  }
+
+  /** To the next or previous event on the timeline. */
+  stepEvent(dir: 1 | -1): void {
+    this.pause();
+    const ev = this.events;
+    if (dir > 0) {
+      const e = ev.find((x) => x.t > this.t);
+      if (e) this.seek(e.t);
+    } else {
+      for (let i = ev.length - 1; i >= 0; i--) {
+        if (ev[i].t < this.t) {
+          this.seek(ev[i].t);
+          return;
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The inspector
+
+  /** After the cursor rests, replay to it (once per resting place). */
+  scheduleGoto(): void {
+    clearTimeout(this.gotoTimer);
+    if (this.playing || this.spec === null || this.status === "failed") return;
+    this.gotoTimer = window.setTimeout(() => void this.gotoNow(), 120);
+  }
+
+  async gotoNow(): Promise<void> {
+    if (this.spec === null || this.playing) return;
+    const t = this.t;
+    if (this.at !== null && this.at.asked === t) return;
+    if (this.inspecting) this.inspector.restart();
+    this.inspecting = true;
+    this.changed();
+    const r = await this.inspector.ask({ type: "goto", spec: this.spec, t });
+    if (r.type !== "at") return;
+    if (this.t !== t) return; // the cursor moved on meanwhile; a newer goto follows
+    this.inspecting = false;
+    this.at = { asked: t, t: r.t, frame: r.frame, meminfo: r.meminfo, layout: r.layout };
+    this.changed();
+  }
+
+  /** The inspector's state for the cursor, once it is there. */
+  exactAt(): InspectorState | null {
+    return this.at !== null && this.at.asked === this.t ? this.at : null;
+  }
+
+  /** Asks the inspector (at the cursor) a question. */
+  async query<T>(msg: Omit<Extract<ToWorker, { req: number }>, "req">): Promise<T | null> {
+    if (this.exactAt() === null) return null;
+    const r = await this.inspector.ask(msg);
+    return r.type === "reply" ? (r.data as T) : null;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The page state and the URL
+
+  set<K extends keyof UrlState>(key: K, value: UrlState[K]): void {
+    this.state = { ...this.state, [key]: value };
+    this.changed();
+    this.saveUrl();
+  }
+
+  setView(v: ViewId): void {
+    this.set("view", v);
+  }
+
+  setColour(c: ColourMode): void {
+    this.set("colour", c);
+  }
+
+  /** The URL fragment for the current state (scenario, seed, time, view, selection). */
+  async fragment(): Promise<string> {
+    const st: UrlState = { ...this.state, seed: this.spec?.seed ?? this.state.seed, t: this.status === "done" ? this.t : this.state.t };
+    return formatFragment(st);
+  }
+
+  saveUrl(): void {
+    clearTimeout(this.urlTimer);
+    this.urlTimer = window.setTimeout(() => {
+      void this.fragment().then((f) => {
+        if (location.hash.slice(1) !== f) history.replaceState(null, "", "#" + f);
+      });
+    }, 150);
+  }
+}
+

@@ -1,0 +1,3 @@
+export function AddressView() {
+  return <div class="empty">address</div>;
+}

@@ -1,0 +1,3 @@
+export function ChaptersView() {
+  return <div class="empty">chapters</div>;
+}

@@ -1,0 +1,3 @@
+export function DecodeView() {
+  return <div class="empty">decode</div>;
+}

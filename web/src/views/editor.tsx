@@ -1,0 +1,3 @@
+export function EditorView() {
+  return <div class="empty">editor</div>;
+}

@@ -1,0 +1,3 @@
+export function EventsView() {
+  return <div class="empty">events</div>;
+}

@@ -1,0 +1,3 @@
+export function OomView() {
+  return <div class="empty">oom</div>;
+}

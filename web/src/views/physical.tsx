@@ -1,0 +1,402 @@
+/**
+ * View 1, physical memory: every page frame as a cell, coloured by what the page is (free with
+ * its buddy order, anonymous, page cache, shmem, page table, kernel, reserved), by LRU list, by
+ * zone, by pageblock migratetype or by owning process. Wheel zooms around the pointer, drag pans,
+ * double-click fits. Hover decodes the page's struct page; click shows who maps it (the rmap walk)
+ * and what the page was at each recorded moment of this run.
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useSession } from "../hooks.js";
+import { PhysRenderer, pack, type Camera, type Source } from "./physical-render.js";
+import { COLOUR_MODES, type ColourMode } from "../url.js";
+import { kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
+import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
+import type { MachineLayout, MapFrame, OwnerLegend, PageInfo, RmapEntry } from "../worker/protocol.js";
+
+const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved"];
+const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process" };
+
+/** The 256-entry colour table of class bytes for the "what it is" and "LRU" modes. */
+function classLut(mode: "type" | "lru", theme: Theme): Uint32Array {
+  const kc = kindColours(theme);
+  const lut = new Uint32Array(256);
+  const dim = theme === "dark" ? "#232a31" : "#e6e8ea";
+  for (let v = 0; v < 256; v++) {
+    const kind = v & 15;
+    const sub = v >> 4;
+    let c: [number, number, number];
+    if (kind >= kc.length) c = rgb(kc[0]);
+    else if (mode === "type") {
+      if (kind === 1) c = mix(theme === "dark" ? "#6b7582" : "#aeb5bd", kc[1], sub / 10); // low orders stand out: fragmentation
+      else if ((kind === 3 || kind === 4 || kind === 5) && (sub === 1 || sub === 3)) c = mix(kc[kind], theme === "dark" ? "#11151a" : "#ffffff", 0.35); // inactive: lighter
+      else c = rgb(kc[kind]);
+    } else {
+      if (kind === 0) c = rgb(kc[0]);
+      else if (kind === 1 || kind === 2) c = rgb(kc[1]);
+      else if (sub >= 1 && sub <= 5) c = rgb(LRU_COLOURS[sub - 1]);
+      else c = rgb(dim);
+    }
+    lut[v] = pack(c[0], c[1], c[2]);
+  }
+  return lut;
+}
+
+function paletteLut(colours: string[], theme: Theme, other: string): Uint32Array {
+  const lut = new Uint32Array(256);
+  const o = rgb(other);
+  lut.fill(pack(o[0], o[1], o[2]));
+  colours.forEach((c, i) => {
+    const [r, g, b] = rgb(c);
+    lut[i] = pack(r, g, b);
+  });
+  void theme;
+  return lut;
+}
+
+interface Sources {
+  src: Source;
+  legend: Array<{ label: string; colour: string; count: number }>;
+}
+
+function countKinds(classes: Uint8Array): number[] {
+  const n = new Array<number>(16).fill(0);
+  for (let i = 0; i < classes.length; i++) n[classes[i] & 15]++;
+  return n;
+}
+
+/** What to draw for a mode: the bytes, their shift and the colour table, and the legend. */
+function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null): Sources {
+  const kc = kindColours(theme);
+  const hole = kc[0];
+  if (mode === "type" || mode === "lru") {
+    const counts = countKinds(frame.classes);
+    const legend =
+      mode === "type"
+        ? KIND_LABELS.map((label, i) => ({ label, colour: kc[i], count: counts[i] })).filter((l, i) => i !== 0 && (l.count > 0 || i <= 6))
+        : ["inactive anon", "active anon", "inactive file", "active file", "unevictable"].map((label, i) => {
+            let c = 0;
+            for (const v of frame.classes) if (v >> 4 === i + 1 && (v & 15) >= 3) c++;
+            return { label, colour: LRU_COLOURS[i], count: c };
+          });
+    return { src: { bytes: frame.classes, shift: 0, lut: classLut(mode, theme) }, legend };
+  }
+  if (mode === "zone") {
+    const colours = new Array<string>(255).fill(hole);
+    const legend = layout.zones.map((z) => {
+      colours[z.id] = ZONE_COLOURS[z.name] ?? "#999999";
+      return { label: `${z.name}${layout.nodes > 1 ? ` (node ${z.node})` : ""}`, colour: colours[z.id], count: z.present };
+    });
+    return { src: { bytes: frame.pbZone, shift: layout.pageblockOrder, lut: paletteLut(colours, theme, hole) }, legend };
+  }
+  if (mode === "migratetype") {
+    // Holes keep the background: a pageblock outside every zone has no migratetype.
+    const comb = new Uint8Array(frame.pbMt.length);
+    const counts = new Array<number>(8).fill(0);
+    for (let b = 0; b < comb.length; b++) {
+      comb[b] = frame.pbZone[b] === 255 ? 255 : frame.pbMt[b];
+      if (comb[b] !== 255) counts[comb[b]]++;
+    }
+    const legend = layout.migratetypes.map((label, i) => ({ label: `${label} pageblocks`, colour: MT_COLOURS[i], count: counts[i] << layout.pageblockOrder }));
+    return { src: { bytes: comb, shift: layout.pageblockOrder, lut: paletteLut(MT_COLOURS, theme, hole) }, legend };
+  }
+  // owner
+  const none = theme === "dark" ? "#232a31" : "#e6e8ea";
+  if (owners === null) return { src: { bytes: frame.classes, shift: 0, lut: paletteLut([], theme, none) }, legend: [] };
+  const colours = [none, ...owners.legend.pids.map((_, i) => OWNER_COLOURS[i % OWNER_COLOURS.length])];
+  const lut = paletteLut(colours, theme, none);
+  const several = rgb(theme === "dark" ? "#f5f5f5" : "#111111");
+  lut[255] = pack(several[0], several[1], several[2]);
+  const counts = new Array<number>(256).fill(0);
+  for (const v of owners.out) counts[v]++;
+  const legend = owners.legend.pids.map((pid, i) => ({ label: `${owners.legend.comms[i]} [${pid}]`, colour: colours[i + 1], count: counts[i + 1] }));
+  legend.push({ label: "mapped by several", colour: theme === "dark" ? "#f5f5f5" : "#111111", count: counts[255] });
+  return { src: { bytes: owners.out, shift: 0, lut }, legend };
+}
+
+export function PhysicalView() {
+  const s = useSession();
+  const layout = s.layout;
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const [size, setSize] = useState({ w: 800, h: 500 });
+  const [cam, setCam] = useState<Camera | null>(null);
+  const [hover, setHover] = useState<number | null>(null);
+  const [info, setInfo] = useState<PageInfo | null>(null);
+  const [rmap, setRmap] = useState<RmapEntry[] | null>(null);
+  const [owners, setOwners] = useState<{ out: Uint8Array; legend: OwnerLegend } | null>(null);
+  const renderer = useMemo(() => (layout ? new PhysRenderer(layout.maxPfn) : null), [layout]);
+  const fr = s.frameAt(s.t);
+  const mode = s.state.colour;
+  const exact = s.exactAt();
+  const selected = s.state.pfn;
+
+  useEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setSize({ w: Math.max(200, Math.floor(el.clientWidth)), h: Math.max(200, Math.floor(el.clientHeight)) }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useEffect(() => {
+    if (renderer) setCam(renderer.fit(size.w, size.h));
+  }, [renderer, size.w, size.h]);
+
+  // Owners come from the inspector (a walk of every page table at the cursor).
+  useEffect(() => {
+    setOwners(null);
+    if (mode !== "owner" || exact === null) return;
+    let live = true;
+    void s.query<{ out: Uint8Array; legend: OwnerLegend }>({ type: "owners" }).then((o) => live && setOwners(o));
+    return () => {
+      live = false;
+    };
+  }, [mode, exact, s]);
+
+  const sources = useMemo(() => (fr && layout ? sourcesFor(mode, fr.frame, layout, s.theme, owners) : null), [fr?.frame, layout, mode, s.theme, owners]);
+
+  const draw = (): number => {
+    const c = canvasRef.current;
+    if (!c || !renderer || !cam || !sources || !fr) return 0;
+    const ctx = c.getContext("2d", { alpha: false });
+    if (!ctx) return 0;
+    const t0 = performance.now();
+    const bg = rgb(s.theme === "dark" ? "#0b0f14" : "#fbfbfa");
+    renderer.draw(ctx, size.w, size.h, cam, sources.src, pack(bg[0], bg[1], bg[2]));
+    renderer.outlineFree(ctx, size.w, size.h, cam, fr.frame.classes, s.theme === "dark" ? "rgba(255,255,255,0.55)" : "rgba(0,0,0,0.45)");
+    const mark = (pfn: number, colour: string): void => {
+      const p = renderer.pixelOf(cam, pfn);
+      const side = Math.max(6, p.s);
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(p.x + p.s / 2 - side / 2, p.y + p.s / 2 - side / 2, side, side);
+    };
+    if (selected !== null && selected < renderer.maxPfn) mark(selected, "#F0E442");
+    if (hover !== null) mark(hover, s.theme === "dark" ? "#ffffff" : "#000000");
+    return performance.now() - t0;
+  };
+
+  useEffect(() => {
+    draw();
+  });
+
+  // Bench and test hook: redraw n times, return ms per frame.
+  useEffect(() => {
+    (window as unknown as { __mmsimRedraw?: (n: number) => number }).__mmsimRedraw = (n: number): number => {
+      let total = 0;
+      for (let i = 0; i < n; i++) total += draw();
+      return total / n;
+    };
+  });
+
+  // Hover: the struct page from the inspector when it is at the cursor.
+  useEffect(() => {
+    setInfo(null);
+    const pfn = hover ?? selected;
+    if (pfn === null || exact === null) return;
+    let live = true;
+    const id = setTimeout(() => void s.query<PageInfo>({ type: "page", pfn }).then((p) => live && setInfo(p)), 25);
+    return () => {
+      live = false;
+      clearTimeout(id);
+    };
+  }, [hover, selected, exact, s]);
+
+  useEffect(() => {
+    setRmap(null);
+    if (selected === null || exact === null) return;
+    let live = true;
+    void s.query<RmapEntry[]>({ type: "rmap", pfn: selected }).then((r) => live && setRmap(r));
+    return () => {
+      live = false;
+    };
+  }, [selected, exact, s]);
+
+  const drag = useRef<{ x: number; y: number; cam: Camera; moved: boolean } | null>(null);
+  const onWheel = (e: WheelEvent): void => {
+    if (!cam || !renderer) return;
+    e.preventDefault();
+    const rect = (e.currentTarget as HTMLCanvasElement).getBoundingClientRect();
+    const px = e.clientX - rect.left;
+    const py = e.clientY - rect.top;
+    const fit = renderer.fit(size.w, size.h).scale;
+    const scale = Math.min(64, Math.max(fit * 0.5, cam.scale * Math.pow(1.0015, -e.deltaY)));
+    const gx = cam.x + px / cam.scale;
+    const gy = cam.y + py / cam.scale;
+    setCam({ scale, x: gx - px / scale, y: gy - py / scale });
+  };
+  const onDown = (e: PointerEvent): void => {
+    if (!cam) return;
+    drag.current = { x: e.clientX, y: e.clientY, cam, moved: false };
+    (e.currentTarget as HTMLCanvasElement).setPointerCapture(e.pointerId);
+  };
+  const onMove = (e: PointerEvent): void => {
+    if (!cam || !renderer) return;
+    const d = drag.current;
+    if (d && (Math.abs(e.clientX - d.x) + Math.abs(e.clientY - d.y) > 3 || d.moved)) {
+      d.moved = true;
+      setCam({ scale: d.cam.scale, x: d.cam.x - (e.clientX - d.x) / d.cam.scale, y: d.cam.y - (e.clientY - d.y) / d.cam.scale });
+      return;
+    }
+    const rect = (e.currentTarget as HTMLCanvasElement).getBoundingClientRect();
+    const pfn = renderer.pfnAt(cam, e.clientX - rect.left, e.clientY - rect.top);
+    setHover(pfn);
+    s.hoverPfn = pfn;
+  };
+  const onUp = (e: PointerEvent): void => {
+    const d = drag.current;
+    drag.current = null;
+    if (d && !d.moved && cam && renderer) {
+      const rect = (e.currentTarget as HTMLCanvasElement).getBoundingClientRect();
+      const pfn = renderer.pfnAt(cam, e.clientX - rect.left, e.clientY - rect.top);
+      s.set("pfn", pfn);
+    }
+  };
+
+  if (!layout || !fr) return <div class="empty">{s.status === "failed" ? "The run failed: see the message above." : "Booting the machine…"}</div>;
+  const focus = hover ?? selected;
+  const cls = focus !== null ? fr.frame.classes[focus] : 0;
+  const pagesPerPixel = cam ? 1 / cam.scale ** 2 : 1;
+  return (
+    <div class="physical">
+      <div class="toolbar">
+        <span class="label">colour by</span>
+        <div class="seg" role="group" aria-label="colour mode">
+          {COLOUR_MODES.map((m) => (
+            <button key={m} class={m === mode ? "on" : ""} onClick={() => s.setColour(m)} data-mode={m}>
+              {MODE_LABELS[m]}
+            </button>
+          ))}
+        </div>
+        <button onClick={() => renderer && setCam(renderer.fit(size.w, size.h))} title="fit the whole machine (double-click)">
+          fit
+        </button>
+        <span class="dim">
+          {fmtPages(layout.maxPfn)} · {cam && cam.scale >= 1 ? `${cam.scale.toFixed(1)} px per page` : `${pagesPerPixel.toFixed(1)} pages per pixel`} · {renderer ? `${renderer.perRow} pages per row` : ""} ·{" "}
+          {fr.exact ? <span class="ok">exact state at {fmtTime(exact?.t ?? fr.frame.t)}</span> : <span>map recorded at {fmtTime(fr.frame.t)}</span>}
+        </span>
+      </div>
+      <div class="phys-body">
+        <div class="canvas-wrap" ref={wrapRef}>
+          <canvas
+            ref={canvasRef}
+            width={size.w}
+            height={size.h}
+            data-testid="physmap"
+            onWheel={onWheel}
+            onPointerDown={onDown}
+            onPointerMove={onMove}
+            onPointerUp={onUp}
+            onPointerLeave={() => setHover(null)}
+            onDblClick={() => renderer && setCam(renderer.fit(size.w, size.h))}
+          />
+          {mode === "owner" && owners === null && <div class="overlay-note">{exact ? "walking every page table…" : "pause to colour pages by process (the inspector walks every page table at the cursor)"}</div>}
+        </div>
+        <aside class="side">
+          <section>
+            <h3>legend</h3>
+            <ul class="legend">
+              {sources?.legend.map((l) => (
+                <li key={l.label}>
+                  <i style={{ background: l.colour }} />
+                  <span>{l.label}</span>
+                  <b>{fmtPages(l.count)}</b>
+                </li>
+              ))}
+            </ul>
+            {mode === "type" && <p class="hint">Free pages are lighter the larger their buddy block: dark specks are fragmentation. Zoomed in, free blocks are outlined.</p>}
+          </section>
+          <section class="pageinfo" data-testid="pageinfo">
+            <h3>{focus === null ? "page" : `pfn ${hex(focus)}${hover !== null ? "" : " (selected)"}`}</h3>
+            {focus === null && <p class="hint">Hover a page to decode it; click to see who maps it.</p>}
+            {focus !== null && info === null && (
+              <p>
+                {KIND_LABELS[cls & 15]}
+                {(cls & 15) === 1 ? `, in an order-${cls >> 4} block` : ""}
+                {(cls & 15) >= 3 && cls >> 4 ? `, on the ${["inactive anon", "active anon", "inactive file", "active file", "unevictable"][(cls >> 4) - 1]} list` : ""}
+                <br />
+                <span class="dim">{exact ? "decoding…" : "pause to decode its struct page"}</span>
+              </p>
+            )}
+            {info !== null && "pfn" in info && (
+              <div>
+                <pre class="dump" data-testid="dump">{info.dump.join("\n")}</pre>
+                <table class="kv">
+                  <tbody>
+                    <tr><th>kind</th><td data-field="kind">{info.kind}</td></tr>
+                    <tr><th>flags</th><td data-field="flags">{info.flags.join(" ") || "none"}</td></tr>
+                    <tr><th>refcount</th><td data-field="refcount">{info.refcount}</td></tr>
+                    <tr><th>mapcount</th><td data-field="mapcount">{info.mapcount}</td></tr>
+                    <tr><th>order</th><td data-field="order">{info.order ?? "—"}{info.blockHead !== null && info.blockHead !== info.pfn ? ` (block at ${hex(info.blockHead)})` : ""}</td></tr>
+                    <tr><th>mapping</th><td>{info.mapping ?? "—"}</td></tr>
+                    <tr><th>index</th><td>{hex(info.index)}</td></tr>
+                    <tr><th>zone</th><td>{info.zone ?? "hole"}{info.node !== null && layout.nodes > 1 ? ` (node ${info.node})` : ""}</td></tr>
+                    <tr><th>pageblock</th><td>{info.migratetype}</td></tr>
+                    <tr><th>LRU</th><td>{info.lru ?? "—"}</td></tr>
+                    {info.swap && <tr><th>swap</th><td>{info.swap}</td></tr>}
+                    <tr><th>memcg</th><td>{info.memcg === 0 ? "root (no memory cgroups are modelled yet)" : info.memcg}</td></tr>
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+          {selected !== null && (
+            <section data-testid="rmap">
+              <h3>who maps pfn {hex(selected)}</h3>
+              {rmap === null ? (
+                <p class="dim">{exact ? "walking…" : "pause to walk the rmap"}</p>
+              ) : rmap.length === 0 ? (
+                <p>no process maps it (rmap_walk finds no PTE)</p>
+              ) : (
+                <ul class="rmap">
+                  {rmap.map((r) => (
+                    <li key={`${r.pid}-${r.address}`}>
+                      <a
+                        href="#"
+                        onClick={(e) => {
+                          e.preventDefault();
+                          s.state = { ...s.state, pid: r.pid, addr: r.address };
+                          s.setView("address");
+                        }}
+                      >
+                        {r.comm}[{r.pid}] @ {fmtAddr(r.address)}
+                      </a>{" "}
+                      <span class="dim">{r.pte.join(" ")}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <History pfn={selected} />
+            </section>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+/** The page's class at each recorded map of this run: a strip, one cell per map. */
+function History({ pfn }: { pfn: number }) {
+  const s = useSession();
+  const kc = kindColours(s.theme);
+  const maps = s.maps;
+  if (maps.length === 0) return null;
+  return (
+    <div class="history">
+      <h4>this page in this run</h4>
+      <div class="strip">
+        {maps.map((m, i) => {
+          const v = m.classes[pfn] ?? 0;
+          return (
+            <i
+              key={i}
+              style={{ background: kc[v & 15] ?? kc[0], outline: m.t <= s.t && (maps[i + 1]?.t ?? Infinity) > s.t ? "1px solid currentColor" : "none" }}
+              title={`${fmtTime(m.t)}: ${KIND_LABELS[v & 15]}${(v & 15) === 1 ? ` order ${v >> 4}` : ""}`}
+              onClick={() => s.seek(m.t)}
+            />
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+export function ReclaimView() {
+  return <div class="empty">reclaim</div>;
+}

@@ -1,0 +1,3 @@
+export function ZonesView() {
+  return <div class="empty">zones</div>;
+}

@@ -1,0 +1,255 @@
+/**
+ * The model's Web Worker. The page starts three: a recorder (runs the scenario once, streaming
+ * counter samples, page maps and events as it goes), an inspector (replays to the paused time and
+ * answers questions about that machine: a page, its rmap, a walk, a process's VMAs), and a helper
+ * for the editor and the decoder (parse as you type, decode pasted text). All three are this
+ * script; the first message says what to do. Only the public API (src/api) is used.
+ */
+/// <reference lib="webworker" />
+import { decode, explain, formatReport, ScenarioError, type Machine } from "../../../src/api/index.js";
+import * as inspect from "../../../src/api/inspect.js";
+import { located, recordRun, replayTo, scenarioOf } from "./run.js";
+import type { EventItem, FromWorker, MapFrame, RunSpec, ToWorker } from "./protocol.js";
+import { MAX_PER_TRACEPOINT, TRACEPOINT_FN, TRACEPOINTS, timelineFunction } from "./tracepoints.js";
+
+declare const self: DedicatedWorkerGlobalScope;
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(msg, transfer);
+}
+
+/** Budget for recorded page maps (bytes): the page keeps every frame it is sent. */
+const MAP_BUDGET = 160 * 2 ** 20;
+/** Samples per chunk posted to the page. */
+const CHUNK = 512;
+/** Events kept per run: the first ones tell the story; counts are in the counters. */
+const MAX_EVENTS = 20_000;
+
+function frameOf(m: Machine, classes: Uint8Array): MapFrame {
+  const lay = inspect.machineLayout(m);
+  const nb = (lay.maxPfn + (1 << lay.pageblockOrder) - 1) >> lay.pageblockOrder;
+  const pbZone = new Uint8Array(nb);
+  const pbMt = new Uint8Array(nb);
+  inspect.fillPageClasses(m, classes);
+  inspect.fillPageblocks(m, pbZone, pbMt);
+  return { t: m.now, classes, pbZone, pbMt, zones: inspect.zoneDetails(m), procs: inspect.processes(m) };
+}
+
+function transfers(f: MapFrame): Transferable[] {
+  return [f.classes.buffer, f.pbZone.buffer, f.pbMt.buffer];
+}
+
+function failed(e: unknown): void {
+  if (e instanceof ScenarioError) post({ type: "failed", error: located(e), message: e.message });
+  else post({ type: "failed", error: null, message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+}
+
+function record(spec: RunSpec): void {
+  let sc;
+  try {
+    sc = scenarioOf(spec);
+  } catch (e) {
+    failed(e);
+    return;
+  }
+  const wall0 = performance.now();
+  let stride = 0;
+  let buf = new Float64Array(0);
+  let n = 0;
+  let nextSample = 0;
+  let interval = 10_000;
+  let samples = 0;
+  let maxMaps = 4;
+  let nextMap = 0;
+  let mapInterval = 100_000;
+  let maps = 0;
+  let startNs = 0;
+  let events: EventItem[] = [];
+  let nEvents = 0;
+  let lastFlush = wall0;
+  const flush = (): void => {
+    if (n > 0) {
+      const data = buf.slice(0, n * stride);
+      post({ type: "samples", data, count: n }, [data.buffer]);
+      n = 0;
+    }
+    if (events.length > 0) {
+      post({ type: "events", items: events });
+      events = [];
+    }
+    lastFlush = performance.now();
+  };
+  const sample = (m: Machine): void => {
+    inspect.sampleCounters(m, buf, n * stride);
+    n++;
+    samples++;
+    // Dense at first, sparser as the run goes on: at most ~4000 samples per doubling.
+    if (samples % 4000 === 0) interval *= 2;
+    if (n === CHUNK) flush();
+  };
+  const map = (m: Machine): void => {
+    const f = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn));
+    post({ type: "map", frame: f }, transfers(f));
+    maps++;
+    if (maps % Math.max(2, Math.floor(maxMaps / 6)) === 0) mapInterval *= 2;
+  };
+  try {
+    const { result, machine } = recordRun(
+      sc,
+      spec.seed ?? sc.seed,
+      (m) => {
+        const lay = inspect.machineLayout(m);
+        const sl = inspect.sampleLayout(m);
+        stride = sl.names.length;
+        buf = new Float64Array(CHUNK * stride);
+        maxMaps = Math.max(4, Math.min(1000, Math.floor(MAP_BUDGET / Math.max(1, lay.maxPfn))));
+        startNs = m.now;
+        post({ type: "meta", layout: lay, sampleNames: sl.names, startNs, name: sc.name, description: sc.description });
+        for (const name of TRACEPOINTS) {
+          let seen = 0;
+          m.trace.on(name, (r) => {
+            if (++seen > MAX_PER_TRACEPOINT || ++nEvents > MAX_EVENTS) return;
+            events.push({ t: r.ts_nsec, event: r.event, who: `${r.comm}-${r.pid}`, pid: r.pid, text: r.message, fn: TRACEPOINT_FN[r.event] ?? null, source: "tracepoint" });
+          });
+        }
+      },
+      (m) => {
+        if (m.now >= nextSample) {
+          sample(m);
+          nextSample = m.now + interval;
+        }
+        if (m.now >= nextMap && maps < maxMaps) {
+          map(m);
+          nextMap = m.now + mapInterval;
+        }
+        if (performance.now() - lastFlush > 100) flush();
+      },
+    );
+    sample(machine);
+    map(machine);
+    // The runner's own story lines (with the kernel function that acted) and the kernel log.
+    for (const e of result.timeline) {
+      if (e.event.startsWith("mm_") || e.event === "mark_victim" || e.event === "oom_score_adj_update") continue;
+      events.push({ t: e.t_ns, event: e.event, who: e.who, pid: Number(/\[(\d+)\]$/.exec(e.who)?.[1] ?? 0), text: e.text, fn: timelineFunction(e.where), source: e.who === "kernel" ? "dmesg" : "timeline" });
+    }
+    const dmesg = machine.dmesg();
+    flush();
+    const hasOom = dmesg.includes("invoked oom-killer");
+    const wallMs = performance.now() - wall0;
+    post({
+      type: "done",
+      summary: {
+        ok: result.ok,
+        report: formatReport(result),
+        dmesg,
+        oomExplanation: hasOom ? explain(decode(dmesg, { kind: "oom" })) : "",
+        oomVictims: result.processes.filter((p) => p.state === "killed" && p.signal === "SIGKILL").map((p) => `${p.name}[${p.pid}]`),
+        startNs,
+        endNs: result.end_ns,
+        ops: result.ops,
+        wallMs,
+        opsPerSec: result.ops / Math.max(1e-3, wallMs / 1000),
+        panic: result.panic ?? null,
+      },
+    });
+  } catch (e) {
+    flush();
+    failed(e);
+  }
+}
+
+// ---- inspector ----
+let current: { key: string; machine: Machine; t: number } | null = null;
+
+function specKey(spec: RunSpec, t: number): string {
+  return JSON.stringify([spec.yaml, spec.file, spec.seed, spec.sysctl, t]);
+}
+
+function goto(spec: RunSpec, t: number, req: number): void {
+  const key = specKey(spec, t);
+  if (current === null || current.key !== key) {
+    try {
+      const sc = scenarioOf(spec);
+      const r = replayTo(sc, spec.seed ?? sc.seed, t);
+      current = { key, machine: r.machine, t };
+    } catch (e) {
+      current = null;
+      failed(e);
+      return;
+    }
+  }
+  const m = current.machine;
+  const frame = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn));
+  let meminfo = "";
+  try {
+    meminfo = m.read("/proc/meminfo");
+  } catch {
+    meminfo = "";
+  }
+  post({ type: "at", req, t: m.now, done: false, frame, meminfo, layout: inspect.machineLayout(m) }, transfers(frame));
+}
+
+function reply(req: number, f: (m: Machine) => unknown): void {
+  if (current === null) {
+    post({ type: "reply", req, data: null });
+    return;
+  }
+  let data: unknown;
+  try {
+    data = f(current.machine);
+  } catch (e) {
+    data = { error: e instanceof Error ? e.message : String(e) };
+  }
+  if (data instanceof Uint8Array) post({ type: "reply", req, data }, [data.buffer]);
+  else post({ type: "reply", req, data });
+}
+
+self.onmessage = (ev: MessageEvent<ToWorker>): void => {
+  const msg = ev.data;
+  switch (msg.type) {
+    case "record":
+      record(msg.spec);
+      return;
+    case "goto":
+      goto(msg.spec, msg.t, msg.req);
+      return;
+    case "page":
+      reply(msg.req, (m) => inspect.describePage(m, msg.pfn));
+      return;
+    case "rmap":
+      reply(msg.req, (m) => inspect.rmapOf(m, msg.pfn));
+      return;
+    case "walk":
+      reply(msg.req, (m) => inspect.pageWalk(m, msg.pid, msg.addr));
+      return;
+    case "vmas":
+      reply(msg.req, (m) => inspect.processVmas(m, msg.pid));
+      return;
+    case "owners":
+      reply(msg.req, (m) => {
+        const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
+        const legend = inspect.fillPageOwners(m, out);
+        return { out, legend };
+      });
+      return;
+    case "read":
+      reply(msg.req, (m) => m.read(msg.path));
+      return;
+    case "parse": {
+      try {
+        const sc = scenarioOf({ yaml: msg.yaml, file: msg.file, seed: 1, sysctl: {} });
+        post({ type: "parsed", req: msg.req, error: null, name: sc.name, description: sc.description });
+      } catch (e) {
+        if (e instanceof ScenarioError) post({ type: "parsed", req: msg.req, error: located(e), name: "", description: "" });
+        else post({ type: "parsed", req: msg.req, error: { file: msg.file, line: 1, col: 1, field: "", message: String(e), text: String(e) }, name: "", description: "" });
+      }
+      return;
+    }
+    case "decode": {
+      const r = decode(msg.text);
+      const missing = "missing" in r ? r.missing.map((x) => `${x.part}: ${x.message}`) : [];
+      post({ type: "decoded", req: msg.req, kind: r.kind, explanation: explain(r), unrecognised: missing });
+      return;
+    }
+  }
+};

@@ -1,0 +1,96 @@
+/**
+ * Messages between the page and the model's workers. The page never touches the model: it sends
+ * a scenario (YAML text, a seed, sysctl overrides) and questions, and gets plain data back.
+ * Large arrays travel as transferables, never copied.
+ */
+import type { MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
+
+export type { MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, RmapEntry, VmaInfo, ZoneDetail };
+
+/** What to run: the same spec always gives the same run (the model is deterministic). */
+export interface RunSpec {
+  /** Scenario YAML. */
+  yaml: string;
+  /** The file name errors are located in ("scenarios/tour.yaml"). */
+  file: string;
+  /** null: the scenario's own `seed:`. */
+  seed: number | null;
+  /** Sysctls written at boot on top of the scenario's own (a chapter's slider). */
+  sysctl: Record<string, number>;
+}
+
+/** A located scenario mistake, as the CLI prints it. */
+export interface LocatedError {
+  file: string;
+  line: number;
+  col: number;
+  field: string;
+  message: string;
+  /** The one-line form: "file:line:col field: message". */
+  text: string;
+}
+
+/** One kernel event on the timeline. */
+export interface EventItem {
+  t: number;
+  /** Tracepoint name or the runner's event ("fork", "oom_kill", …). */
+  event: string;
+  who: string;
+  pid: number;
+  text: string;
+  /** The kernel function that acted, when known. */
+  fn: string | null;
+  /** "tracepoint" (ftrace line), "timeline" (the runner's story line) or "dmesg". */
+  source: "tracepoint" | "timeline" | "dmesg";
+}
+
+/** A page-map frame: the class byte of every page at time t, plus what changes with it. */
+export interface MapFrame {
+  t: number;
+  classes: Uint8Array;
+  pbZone: Uint8Array;
+  pbMt: Uint8Array;
+  zones: ZoneDetail[];
+  procs: ProcessInfo[];
+}
+
+/** What the run left at its end. */
+export interface RunSummary {
+  ok: boolean;
+  report: string;
+  dmesg: string;
+  /** The decoder's explanation of the model's own OOM reports (empty when there was none). */
+  oomExplanation: string;
+  oomVictims: string[];
+  startNs: number;
+  endNs: number;
+  ops: number;
+  /** Wall-clock ms the worker spent running it, and CPU-equivalent operations per second. */
+  wallMs: number;
+  opsPerSec: number;
+  panic: string | null;
+}
+
+export type ToWorker =
+  | { type: "record"; spec: RunSpec }
+  | { type: "goto"; spec: RunSpec; t: number; req: number }
+  | { type: "page"; pfn: number; req: number }
+  | { type: "rmap"; pfn: number; req: number }
+  | { type: "walk"; pid: number; addr: number; req: number }
+  | { type: "vmas"; pid: number; req: number }
+  | { type: "owners"; req: number }
+  | { type: "read"; path: string; req: number }
+  | { type: "parse"; yaml: string; file: string; req: number }
+  | { type: "decode"; text: string; req: number };
+
+export type FromWorker =
+  | { type: "meta"; layout: MachineLayout; sampleNames: string[]; startNs: number; name: string; description: string }
+  | { type: "samples"; data: Float64Array; count: number }
+  | { type: "map"; frame: MapFrame }
+  | { type: "events"; items: EventItem[] }
+  | { type: "done"; summary: RunSummary }
+  | { type: "failed"; error: LocatedError | null; message: string }
+  | { type: "at"; req: number; t: number; done: boolean; frame: MapFrame; meminfo: string; layout: MachineLayout }
+  | { type: "reply"; req: number; data: unknown }
+  | { type: "parsed"; req: number; error: LocatedError | null; name: string; description: string }
+  | { type: "decoded"; req: number; kind: string; explanation: string; unrecognised: string[] };
