@@ -20,9 +20,11 @@
  * the flags printed are the low page-flag bits (the kernel also keeps the zone and node in the
  * upper bits of page->flags, which the model keeps per pageblock); pressure stall totals are
  * read unweighted (one CPU executes the model, so the per-CPU non-idle weights are all one).
- * @kernel mm/debug.c __dump_page (the page decoding), include/trace/events/mmflags.h __def_pageflag_names
- * @kernel mm/rmap.c rmap_walk (the walk, done read-only), fs/proc/task_mmu.c show_map_vma, smap_gather_stats
- * @kernel mm/vmstat.c pagetypeinfo_showfree_print (the free_area grid), zoneinfo_show_print (pcp lists)
+ * @kernel mm/debug.c __dump_page (the page decoding)
+ * @kernel include/trace/events/mmflags.h __def_pageflag_names
+ * @kernel mm/rmap.c rmap_walk (the walk, done read-only)
+ * @kernel fs/proc/task_mmu.c show_map_vma, smap_gather_stats
+ * @kernel mm/vmstat.c pagetypeinfo_showfree_print (the free_area grid), zoneinfo_show_print (the pcp lists)
  * @kernel arch/x86/mm/dump_pagetables.c printk_prot (entry bits by name)
  */
 import type { Machine } from "../sim/machine.js";

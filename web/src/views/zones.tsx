@@ -1,3 +1,119 @@
+/**
+ * View 2, zones and the allocator: each zone's free pages against its min/low/high watermarks
+ * (and the boost a fragmenting fallback adds) over simulated time, with fallbacks, allocation
+ * failures and kswapd wake-ups ticked on the time axis; the free_area grid (order × migratetype,
+ * as /proc/pagetypeinfo counts it) and each CPU's pcp lists at the cursor.
+ */
+import { useSession } from "../hooks.js";
+import { Chart } from "../components/chart.js";
+import { MT_COLOURS, OKABE_ITO } from "../palette.js";
+import { fmtPages, fmtTime } from "../format.js";
+
+const unitPages = (v: number): string => fmtPages(v);
+
 export function ZonesView() {
-  return <div class="empty">zones</div>;
+  const s = useSession();
+  const layout = s.layout;
+  const fr = s.frameAt(s.t);
+  if (!layout || !fr) return <div class="empty">Booting the machine…</div>;
+  const marks = s.events
+    .filter((e) => e.event === "mm_page_alloc_extfrag" || e.event === "alloc_failure" || e.event === "mm_vmscan_wakeup_kswapd")
+    .map((e) => ({ t: e.t, colour: e.event === "alloc_failure" ? OKABE_ITO.vermillion : e.event === "mm_page_alloc_extfrag" ? OKABE_ITO.orange : OKABE_ITO.sky }));
+  return (
+    <div class="grid2">
+      {layout.zones.map((z) => {
+        const d = fr.frame.zones.find((x) => x.id === z.id);
+        const key = `zone.${z.id}`;
+        return (
+          <div class="panel" key={z.id} data-testid={`zone-${z.name}`}>
+            <Chart
+              title={`Node ${z.node}, zone ${z.name}: free pages and watermarks`}
+              unit={unitPages}
+              marks={marks}
+              series={[
+                { label: "free", colour: OKABE_ITO.blue, values: (i) => s.value(i, `${key}.free`), width: 2, fill: s.theme === "dark" ? "rgba(86,180,233,0.10)" : "rgba(0,114,178,0.08)" },
+                { label: "min", colour: OKABE_ITO.vermillion, values: (i) => s.value(i, `${key}.min`) + s.value(i, `${key}.boost`), dash: [4, 3] },
+                { label: "low", colour: OKABE_ITO.orange, values: (i) => s.value(i, `${key}.low`) + s.value(i, `${key}.boost`), dash: [4, 3] },
+                { label: "high", colour: OKABE_ITO.green, values: (i) => s.value(i, `${key}.high`) + s.value(i, `${key}.boost`), dash: [4, 3] },
+                { label: "boost", colour: OKABE_ITO.purple, values: (i) => s.value(i, `${key}.boost`), dash: [1, 3] },
+              ]}
+            />
+            <p class="hint">
+              Ticks on top: <span style={{ color: OKABE_ITO.sky }}>kswapd woken</span>, <span style={{ color: OKABE_ITO.orange }}>migratetype fallback</span>, <span style={{ color: OKABE_ITO.vermillion }}>allocation failure</span>. Watermarks include the boost (wmark_pages).
+            </p>
+            {d && (
+              <>
+                <h4>
+                  free_area at {fmtTime(fr.frame.t)}
+                  {fr.exact ? "" : " (recorded map)"} — free blocks by order and migratetype, as /proc/pagetypeinfo
+                </h4>
+                <table class="data heat" data-testid={`freearea-${z.name}`}>
+                  <thead>
+                    <tr>
+                      <th class="l">order</th>
+                      {d.nrFree.map((_, o) => (
+                        <th key={o}>{o}</th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {layout.migratetypes.map((mt, m) => {
+                      const max = Math.max(1, ...d.freeByType.map((r) => r[m]));
+                      return (
+                        <tr key={mt}>
+                          <td class="l">
+                            <i style={{ display: "inline-block", width: 8, height: 8, background: MT_COLOURS[m], marginRight: 6 }} />
+                            {mt}
+                          </td>
+                          {d.freeByType.map((row, o) => (
+                            <td key={o} style={{ background: row[m] ? `color-mix(in srgb, ${MT_COLOURS[m]} ${Math.round(12 + 50 * Math.sqrt(row[m] / max))}%, transparent)` : undefined }}>
+                              {row[m]}
+                            </td>
+                          ))}
+                        </tr>
+                      );
+                    })}
+                    <tr>
+                      <td class="l dim">nr_free</td>
+                      {d.nrFree.map((n, o) => (
+                        <td key={o} class="dim">
+                          {n}
+                        </td>
+                      ))}
+                    </tr>
+                  </tbody>
+                </table>
+                <h4>per-CPU lists (pcp): pages waiting to be handed out without the zone lock</h4>
+                <table class="data">
+                  <thead>
+                    <tr>
+                      <th class="l">cpu</th>
+                      <th>count</th>
+                      <th>high</th>
+                      <th>batch</th>
+                      <th class="l">entries per list (orders 0–3 × Unmovable, Movable, Reclaimable; then the two THP lists)</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.pcp.map((c) => (
+                      <tr key={c.cpu}>
+                        <td class="l">{c.cpu}</td>
+                        <td>{c.count}</td>
+                        <td>{c.high}</td>
+                        <td>{c.batch}</td>
+                        <td class="l mono">{c.lists.join(" ")}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <p class="hint">
+                  free {fmtPages(d.free)} · min {fmtPages(d.min)} · low {fmtPages(d.low)} · high {fmtPages(d.high)} · boost {fmtPages(d.boost)} · managed {fmtPages(d.managed)}
+                </p>
+              </>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
 }

@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// Generates web/src/generated/kernel-symbols.json: where each kernel name the project cites is
+// defined in Linux 6.1 (file and line), for the explorer's links to the source. Run it by hand when
+// @kernel tags or the explorer's function lists change:
+//
+//   node scripts/kernel-symbols.mjs [/path/to/linux-source-6.1]
+//
+// The names: every name in an `@kernel <file> <name>, <name>…` tag under src/ (a tag may go on
+// over the next comment lines), the functions the explorer names (chapters' `fns: [...]` lists,
+// worker/tracepoints.ts), and the functions the runner's timeline names ("fn(), file").
+// A name is looked up in the file its tag gives first, then in the whole tree: a function or
+// SYSCALL_DEFINE definition, a struct/enum/union definition, a #define, an enum constant, or a
+// global variable. Names found nowhere are listed under "unresolved" (test/explorer/
+// kernel-symbols.test.ts fails on them), with the tag that cited them.
+//
+// The source is Debian's linux-source-6.1, which is upstream 6.1.<SUBLEVEL> plus Debian's
+// patches; the links name the matching upstream tag (v6.1.<SUBLEVEL>), so lines agree except in
+// the few files Debian patches.
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+
+const root = new URL("..", import.meta.url).pathname;
+const linux = process.argv[2] ?? "/work/scratch/linux-source-6.1";
+const out = join(root, "web/src/generated/kernel-symbols.json");
+
+function walk(dir, pred, acc = []) {
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      if (e !== "node_modules" && e !== "generated") walk(p, pred, acc);
+    } else if (pred(p)) acc.push(p);
+  }
+  return acc;
+}
+
+/** The @kernel tags of one source text: [{ file, names, where }]. The test reads src/ with it too. */
+export function parseTags(text, where) {
+  const tags = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /@kernel\s+(\S+)\s*(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    let rest = m[2];
+    // Continuation: following comment lines indented deeper than " * " that start no new tag.
+    for (let j = i + 1; j < lines.length; j++) {
+      const c = /^\s*\*\s{2,}(\S.*)$/.exec(lines[j]);
+      if (!c || c[1].startsWith("@")) break;
+      if (!/,\s*$/.test(rest)) break;
+      rest += " " + c[1];
+    }
+    // A tag may name several files: "mm/a.c f, g, include/linux/b.h h" → (mm/a.c: f, g), (include/linux/b.h: h).
+    let file = m[1].replace(/,$/, "");
+    let names = [];
+    const flush = () => {
+      if (names.length) tags.push({ file, names, where: `${where}:${i + 1}` });
+      names = [];
+    };
+    for (const part of splitParts(rest)) {
+      const f = /^([\w.-]+\/[\w./-]+\.[a-z]+)\s*(.*)$/.exec(part);
+      if (f) {
+        flush();
+        file = f[1];
+        names.push(...namesOf(f[2]));
+      } else names.push(...namesOf(part));
+    }
+    flush();
+  }
+  return tags;
+}
+
+// The names of a tag's list: "a, b (note), struct c, SYSCALL_DEFINE2(swapon)" gives a, b, c, SYSCALL_DEFINE2(swapon).
+function splitParts(rest) {
+  return rest.replace(/\*\/.*$/, "").replace(/\([^()]*[\s=][^()]*\)/g, "").split(",").map((x) => x.trim()).filter(Boolean);
+}
+
+export function namesOf(rest) {
+  // Drop the comment close, then parenthesised notes: "(the time slice …)", "(smaps = true, …)".
+  const s = rest.replace(/\*\/.*$/, "").replace(/\([^()]*[\s=][^()]*\)/g, "");
+  const names = [];
+  for (let part of s.split(",")) {
+    part = part.trim().replace(/^(struct|enum|union)\s+/, "").replace(/\(\)$/, "");
+    const sys = /^(SYSCALL_DEFINE\d\(\w+\))/.exec(part);
+    if (sys) {
+      names.push(sys[1]);
+      continue;
+    }
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)/.exec(part);
+    if (m) names.push(m[1]);
+  }
+  return names;
+}
+
+function defRegexes(name) {
+  const n = name.replace(/[()]/g, "\\$&");
+  const sys = /^SYSCALL_DEFINE\d\((\w+)\)$/.exec(name) ?? /^sys_(\w+)$/.exec(name);
+  if (sys) return [new RegExp(`^SYSCALL_DEFINE\\d\\(${sys[1]}\\b`)];
+  // A family named by its prefix ("RLIMIT_", "___GFP_"): its first #define or enum constant.
+  if (name.endsWith("_")) return [new RegExp(`^#\\s*define\\s+${n}\\w+`), new RegExp(`^\\s+${n}\\w+\\s*[,=]`)];
+  // PageBuddy and friends come out of PAGE_TYPE_OPS / PAGEFLAG macros.
+  const pf = /^(?:Page|SetPage|ClearPage|folio_test_)(\w+)$/.exec(name);
+  const extraRes = pf ? [new RegExp(`^(?:PAGE_TYPE_OPS|PAGEFLAG|TESTPAGEFLAG|__PAGEFLAG|PAGEFLAG_FALSE)\\(${pf[1]}\\b`, "i")] : [];
+  // A syscall named plainly ("brk", "swapoff") is its SYSCALL_DEFINE when there is no function.
+  const asSyscall = new RegExp(`^SYSCALL_DEFINE\\d\\(${n},`);
+  return [
+    ...extraRes,
+    // a function definition: the name and "(" on a line that is not a statement, and no ";" at the end
+    new RegExp(`^(?!\\s)(?!.*;\\s*$)(?:[\\w\\s\\*]+\\s\\**)?${n}\\s*\\(`),
+    new RegExp(`^(?:struct|enum|union)\\s+${n}\\s*\\{`),
+    new RegExp(`^#\\s*define\\s+${n}\\b`),
+    new RegExp(`^\\s+${n}\\s*(?:=[^=].*)?,?\\s*(?:/\\*.*)?$`),
+    new RegExp(`^(?!\\s)(?:static\\s+)?(?:const\\s+)?[\\w\\s\\*]+\\b${n}\\s*(?:\\[[^\\]]*\\])*\\s*(?:__\\w+\\s*)*(?:=|;)`),
+    asSyscall,
+    new RegExp(`^(?:DEFINE_\\w+|EXPORT_\\w+|DECLARE_\\w+)\\(${n}\\b`),
+    new RegExp(`^(?:TRACE_EVENT|DEFINE_EVENT)\\(\\w*,?\\s*${n}\\b`),
+  ];
+}
+
+const fileCache = new Map();
+function lines(rel) {
+  if (!fileCache.has(rel)) {
+    try {
+      fileCache.set(rel, readFileSync(join(linux, rel), "utf8").split("\n"));
+    } catch {
+      fileCache.set(rel, null);
+    }
+  }
+  return fileCache.get(rel);
+}
+
+function findIn(rel, name) {
+  const ls = lines(rel);
+  if (!ls) return null;
+  const res = defRegexes(name);
+  for (const re of res) {
+    for (let i = 0; i < ls.length; i++) if (re.test(ls[i])) return i + 1;
+  }
+  return null;
+}
+
+function findAnywhere(name) {
+  const bare = name.replace(/\(.*$/, "");
+  let hits;
+  try {
+    hits = execFileSync("grep", [name.endsWith("_") ? "-rl" : "-rlw", "--include=*.c", "--include=*.h", bare, "mm", "include", "kernel", "fs", "arch/x86", "lib", "init", "drivers/base", "drivers/char", "block", "security"], { cwd: linux, encoding: "utf8", maxBuffer: 64 << 20 }).split("\n").filter(Boolean);
+  } catch {
+    return null;
+  }
+  // Prefer mm/, then include/linux, then the rest, so a helper defined in a header wins over uses.
+  hits.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const rel of hits) {
+    const line = findIn(rel, name);
+    if (line) return [rel, line];
+  }
+  return null;
+}
+function rank(p) {
+  return p.startsWith("mm/") ? 0 : p.startsWith("include/linux/") ? 1 : p.startsWith("kernel/") ? 2 : 3;
+}
+
+/** Generates the table (the script's work when run, not when a test imports parseTags). */
+function main() {
+  const sources = walk(join(root, "src"), (p) => p.endsWith(".ts"));
+  const tags = sources.flatMap((p) => parseTags(readFileSync(p, "utf8"), relative(root, p)));
+  // The explorer's own names: chapters' `fns: [...]` lists, the tracepoints' functions, and the
+  // runner's timeline ("wakeup_kswapd(), mm/vmscan.c").
+  const extra = [];
+  for (const p of walk(join(root, "web/src"), (f) => /\.tsx?$/.test(f))) {
+    const text = readFileSync(p, "utf8");
+    for (const m of text.matchAll(/fns:\s*\[([^\]]*)\]/g)) for (const q of m[1].matchAll(/"([A-Za-z_]\w*)"/g)) extra.push({ file: "", name: q[1], where: relative(root, p) });
+    if (p.endsWith("tracepoints.ts")) for (const m of text.matchAll(/^\s+\w+: "(\w+)",$/gm)) extra.push({ file: "", name: m[1], where: relative(root, p) });
+  }
+  for (const p of sources) {
+    for (const m of readFileSync(p, "utf8").matchAll(/"([A-Za-z_]\w*(?:\(\w+\))?)\(\), ([\w/.-]+\.[ch])"/g)) extra.push({ file: m[2], name: m[1], where: relative(root, p) });
+  }
+
+  const symbols = {};
+  const unresolved = [];
+  const want = [...tags.flatMap((t) => t.names.map((n) => ({ file: t.file, name: n, where: t.where }))), ...extra];
+  for (const { file, name, where } of want) {
+    if (symbols[name]) continue;
+    const line = file && !file.includes("*") ? findIn(file, name) : null;
+    const hit = line ? [file, line] : findAnywhere(name);
+    if (hit) symbols[name] = hit;
+    else if (!unresolved.some((u) => u.name === name)) unresolved.push({ name, file, where });
+  }
+  const sub = /SUBLEVEL = (\d+)/.exec(readFileSync(join(linux, "Makefile"), "utf8"))?.[1];
+  const sorted = Object.fromEntries(Object.entries(symbols).sort(([a], [b]) => (a < b ? -1 : 1)));
+  writeFileSync(out, JSON.stringify({ source: `Debian linux-source-6.1 (6.1.${sub})`, tag: `v6.1.${sub}`, symbols: sorted, unresolved }, null, 1) + "\n");
+  console.log(`${Object.keys(symbols).length} names resolved, ${unresolved.length} not: ${unresolved.map((u) => `${u.name} (${u.where})`).join(", ")}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
