@@ -52,4 +52,32 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The explorer (web/): browser code, TSX. It reaches the model only through the public API
+    // (src/api), and only from its worker; the page itself never imports the model's code.
+    files: ["web/**/*.{ts,tsx}"],
+    rules: {
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          group: ["**/src/mm/*", "**/src/kernel/*", "**/src/arch/*", "**/src/fs/*", "**/src/sim/*", "**/src/workload/*", "**/src/decode/*", "**/src/procps/*", "**/src/cli/*"],
+          message: "The explorer uses the public API only: import from src/api/.",
+        }],
+      }],
+    },
+  },
+  {
+    files: ["web/src/**/*.{ts,tsx}"],
+    ignores: ["web/src/worker/**"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          regex: "src/api/(index|inspect)\\.js$",
+          allowTypeImports: true,
+          message: "The page runs no model code: only the worker (web/src/worker/) imports src/api; the page imports its types.",
+        }],
+      }],
+    },
+  },
 );

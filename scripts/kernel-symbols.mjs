@@ -148,7 +148,7 @@ function findAnywhere(name) {
   } catch {
     return null;
   }
-  // Prefer mm/, then include/linux, then the rest, so a helper defined in a header wins over uses.
+  // Prefer mm/, then other .c files, then headers.
   hits.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const rel of hits) {
     const line = findIn(rel, name);
@@ -157,7 +157,9 @@ function findAnywhere(name) {
   return null;
 }
 function rank(p) {
-  return p.startsWith("mm/") ? 0 : p.startsWith("include/linux/") ? 1 : p.startsWith("kernel/") ? 2 : 3;
+  // Definitions in .c files before header stubs (a header's static inline is often the !CONFIG one).
+  const c = p.endsWith(".c");
+  return p.startsWith("mm/") ? (c ? 0 : 1) : c ? 2 : p.startsWith("include/linux/") ? 3 : 4;
 }
 
 /** Generates the table (the script's work when run, not when a test imports parseTags). */

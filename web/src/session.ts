@@ -8,7 +8,7 @@
  * replays the same run (same scenario and seed: the same run, byte for byte) to that time and
  * answers questions about the machine there: the exact page map, a page, a walk, a process's VMAs.
  */
-import type { EventItem, FromWorker, LocatedError, MachineLayout, MapFrame, RunSpec, RunSummary, ToWorker } from "./worker/protocol.js";
+import type { EventItem, FromWorker, LocatedError, MachineLayout, MapFrame, Question, RunSpec, RunSummary, ToWorker } from "./worker/protocol.js";
 import { DEFAULT_STATE, formatFragment, type ColourMode, type ScenarioRef, type UrlState, type ViewId } from "./url.js";
 import { SHIPPED } from "./scenarios.js";
 import type { Theme } from "./palette.js";
@@ -53,7 +53,7 @@ class Channel {
     this.busy = 0;
     this.w = this.start();
   }
-  ask(msg: Omit<Extract<ToWorker, { req: number }>, "req">): Promise<FromWorker> {
+  ask(msg: Question): Promise<FromWorker> {
     const req = this.next++;
     return new Promise((ok) => {
       this.pending.set(req, ok);
@@ -416,7 +416,7 @@ export class Session {
   }
 
   /** Asks the inspector (at the cursor) a question. */
-  async query<T>(msg: Omit<Extract<ToWorker, { req: number }>, "req">): Promise<T | null> {
+  async query<T>(msg: Question): Promise<T | null> {
     if (this.exactAt() === null) return null;
     const r = await this.inspector.ask(msg);
     return r.type === "reply" ? (r.data as T) : null;

@@ -36,6 +36,8 @@ export function Chart({ title, series, height = 180, unit, marks, testid }: Char
   const s = useSession();
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  /** Whether the plot holds data yet: uPlot cannot draw its axes before. */
+  const ready = useRef(false);
   const tRef = useRef(s.t);
   const marksRef = useRef(marks);
   tRef.current = s.t;
@@ -87,12 +89,15 @@ export function Chart({ title, series, height = 180, unit, marks, testid }: Char
     };
     const u = new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el);
     plot.current = u;
+    ready.current = false;
     u.over.addEventListener("click", (e) => {
       const r = u.over.getBoundingClientRect();
       s.pause();
       s.seek(u.posToVal(e.clientX - r.left, "x"));
     });
-    const ro = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
+    const ro = new ResizeObserver(() => {
+      if (ready.current) u.setSize({ width: Math.max(200, el.clientWidth), height });
+    });
     ro.observe(el);
     return () => {
       ro.disconnect();
@@ -104,7 +109,8 @@ export function Chart({ title, series, height = 180, unit, marks, testid }: Char
   // New samples: refill the data (thinned).
   useEffect(() => {
     const u = plot.current;
-    if (!u) return;
+    // uPlot cannot place axis ticks on a single x value: wait for two samples.
+    if (!u || n < 2) return;
     const step = Math.max(1, Math.ceil(n / MAX_POINTS));
     const m = Math.ceil(n / step);
     const xs = new Float64Array(m);
@@ -114,11 +120,12 @@ export function Chart({ title, series, height = 180, unit, marks, testid }: Char
       for (let j = 0; j < series.length; j++) ys[j][k] = series[j].values(i);
     }
     u.setData([xs, ...ys] as unknown as uPlot.AlignedData);
+    ready.current = true;
   }, [n, plot.current, series.map((x) => x.label).join("|")]);
 
   // The cursor moved: redraw only.
   useEffect(() => {
-    plot.current?.redraw(false, false);
+    if (ready.current) plot.current?.redraw(false, false);
   }, [s.t]);
 
   return <div class="chart" ref={ref} data-testid={testid} />;

@@ -5,6 +5,7 @@
  * RSS and swap of every process over the run; and the page-table walk of an address:
  * PGD → PUD → PMD → PTE, each entry's index, table page and bits, down to the page it maps.
  */
+import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
 import { Sparkline } from "../components/sparkline.js";
@@ -224,9 +225,9 @@ function WalkView({ walk }: { walk: PageWalk }) {
         {names.map((n, l) => {
           const lv = walk.levels[l];
           return (
-            <>
+            <Fragment key={n}>
               {l > 0 && <span class="arrow">→</span>}
-              <div class={`lvl ${lv ? "" : "absent"}`} key={n} data-level={n}>
+              <div class={`lvl ${lv ? "" : "absent"}`} data-level={n}>
                 <b>{n}</b> <span class="dim small">index {lv ? lv.index : (walk.address / 2 ** shifts[l]) & 511} (address bits {shifts[l] + 8}–{shifts[l]})</span>
                 {lv ? (
                   <>
@@ -239,7 +240,7 @@ function WalkView({ walk }: { walk: PageWalk }) {
                   <div class="small dim">not reached</div>
                 )}
               </div>
-            </>
+            </Fragment>
           );
         })}
         <span class="arrow">→</span>

@@ -94,3 +94,6 @@ export type FromWorker =
   | { type: "reply"; req: number; data: unknown }
   | { type: "parsed"; req: number; error: LocatedError | null; name: string; description: string }
   | { type: "decoded"; req: number; kind: string; explanation: string; unrecognised: string[] };
+
+/** A request without its id (the channel adds it): Omit applied to each member of the union. */
+export type Question = Extract<ToWorker, { req: number }> extends infer T ? (T extends { req: number } ? Omit<T, "req"> : never) : never;

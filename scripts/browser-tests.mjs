@@ -1,0 +1,371 @@
+#!/usr/bin/env node
+// The explorer's browser tests: the built app (dist/web) served by `mmsim explore`'s own server,
+// driven in Debian's chromium through playwright-core. Each flow fails on any console error or
+// uncaught page error. Writes reports/browser.json ({ passed, failed, tests: [...] }) for
+// scripts/test.mjs, and a screenshot of each view to reports/screenshots/ (to docs/screenshots/
+// with --screenshots, which is how the README's pictures are made).
+//
+//   node scripts/browser-tests.mjs [--screenshots] [--filter TEXT]
+//
+// Setup: builds the app if dist/web is missing; installs chromium with apt-get if
+// /usr/bin/chromium is missing (CI runs as root with Debian's packages reachable).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const shotsDir = args.includes("--screenshots") ? join(root, "docs/screenshots") : join(root, "reports/screenshots");
+const filter = args.includes("--filter") ? args[args.indexOf("--filter") + 1] : "";
+const CHROMIUM = process.env.MMSIM_CHROMIUM ?? "/usr/bin/chromium";
+
+export function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  console.log("browser tests: installing chromium (apt-get)…");
+  const opts = ["-o", "DPkg::Lock::Timeout=300"];
+  spawnSync("apt-get", [...opts, "update"], { stdio: "inherit" });
+  const r = spawnSync("apt-get", [...opts, "install", "-y", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error("chromium is not installed and apt-get could not install it");
+}
+
+export function ensureBuilt() {
+  if (existsSync(join(root, "dist/web/index.html")) && existsSync(join(root, "dist/cli/commands/explore.js"))) return;
+  const r = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("npm run build failed");
+}
+
+export const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+export async function launch() {
+  const { chromium } = await import("playwright-core");
+  const dir = join(root, "reports", `chromium-profile-${process.pid}`);
+  return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true, viewport: { width: 1440, height: 900 } });
+}
+
+export async function serve() {
+  const { startExploreServer } = await import(join(root, "dist/cli/commands/explore.js"));
+  return startExploreServer(join(root, "dist/web"), 0);
+}
+
+/** Waits until the run has been recorded (status done) and the inspector is at the cursor. */
+async function settled(page) {
+  await page.waitForFunction(() => window.__mmsim?.status === "done" || window.__mmsim?.status === "failed", null, { timeout: 60_000 });
+  await page.waitForFunction(() => window.__mmsim.status !== "done" || (window.__mmsim.at !== null && window.__mmsim.at.asked === window.__mmsim.t && !window.__mmsim.inspecting), null, { timeout: 60_000 });
+}
+
+function expect(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test("loads the app and runs tour to the end", async ({ page, origin, shot }) => {
+  const t0 = Date.now();
+  await page.goto(origin);
+  await page.waitForSelector("[data-testid=physmap]");
+  const interactive = Date.now() - t0;
+  expect(interactive < 5000, `interactive after ${interactive} ms`);
+  await settled(page);
+  const st = await page.evaluate(() => ({ status: window.__mmsim.status, ok: window.__mmsim.summary.ok, maps: window.__mmsim.maps.length, samples: window.__mmsim.nSamples, name: window.__mmsim.name }));
+  expect(st.status === "done" && st.ok, `tour finished ${JSON.stringify(st)}`);
+  expect(st.name === "tour" && st.maps > 10 && st.samples > 100, `recorded ${JSON.stringify(st)}`);
+  await shot("physical");
+});
+
+test("plays, pauses, steps and scrubs back", async ({ page, origin }) => {
+  await page.goto(origin + "#s=tour&v=physical");
+  await settled(page);
+  const end = await page.evaluate(() => window.__mmsim.t);
+  await page.keyboard.press("Home");
+  const start = await page.evaluate(() => window.__mmsim.t);
+  expect(start < end, "Home goes to the start");
+  await page.click("[data-testid=play]");
+  await page.waitForTimeout(600);
+  await page.keyboard.press("Space");
+  const paused = await page.evaluate(() => ({ t: window.__mmsim.t, playing: window.__mmsim.playing }));
+  expect(!paused.playing && paused.t > start, `played then paused at ${paused.t}`);
+  await page.click("[data-testid=step]");
+  const stepped = await page.evaluate(() => window.__mmsim.t);
+  expect(stepped > paused.t, `a step moves forward (${paused.t} → ${stepped})`);
+  await page.keyboard.press("ArrowLeft");
+  const back = await page.evaluate(() => window.__mmsim.t);
+  expect(back < stepped, `← steps back (${stepped} → ${back})`);
+  // Scrub back: from the end, click a quarter of the way along the time axis.
+  await page.keyboard.press("End");
+  const box = await page.locator("[data-testid=scrubber]").boundingBox();
+  await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
+  const scrubbed = await page.evaluate(() => window.__mmsim.t);
+  const quarter = start + (end - start) / 4;
+  expect(scrubbed < end && Math.abs(scrubbed - quarter) < (end - start) / 50, `scrubbed back to ${scrubbed}, a quarter is ${quarter}`);
+  await settled(page);
+  const label = await page.textContent("[data-testid=time]");
+  expect(/\d/.test(label ?? ""), "the time label shows the cursor");
+});
+
+test("hovers a page and reads its struct page fields", async ({ page, origin }) => {
+  await page.goto(origin + "#s=tour&v=physical");
+  await settled(page);
+  // Find an anonymous page in the exact map and hover it.
+  const pix = await page.evaluate(() => {
+    const s = window.__mmsim;
+    const cls = s.at.frame.classes;
+    let pfn = -1;
+    for (let i = 0; i < cls.length; i++) if ((cls[i] & 15) === 3) { pfn = i; break; }
+    return { pfn, maxPfn: s.layout.maxPfn };
+  });
+  expect(pix.pfn >= 0, "there are anonymous pages at the end of tour");
+  // Where is that pfn on the canvas? Ask the page's renderer geometry through a hover search.
+  const canvas = page.locator("[data-testid=physmap]");
+  const box = await canvas.boundingBox();
+  const perRow = Math.max(512, 2 ** Math.ceil(Math.log2(Math.sqrt(2 * pix.maxPfn))));
+  const rows = Math.ceil(pix.maxPfn / perRow);
+  const scale = Math.min(box.width / perRow, box.height / rows);
+  const x0 = (box.width - perRow * scale) / 2;
+  const y0 = (box.height - rows * scale) / 2;
+  const px = box.x + x0 + ((pix.pfn % perRow) + 0.5) * scale;
+  const py = box.y + y0 + (Math.floor(pix.pfn / perRow) + 0.5) * scale;
+  await page.mouse.move(px, py);
+  await page.waitForSelector("[data-testid=dump]");
+  const kind = await page.textContent("[data-field=kind]");
+  const mapcount = await page.textContent("[data-field=mapcount]");
+  const flags = await page.textContent("[data-field=flags]");
+  const dump = await page.textContent("[data-testid=dump]");
+  expect(kind === "anon", `hovered page is ${kind}`);
+  expect(Number(mapcount) >= 1, `mapcount ${mapcount}`);
+  expect(/swapbacked/.test(flags ?? ""), `flags ${flags}`);
+  expect(/^page:0x[0-9a-f]+ refcount:\d+ mapcount:\d+ mapping:anon_vma \d+/.test(dump ?? ""), `dump ${dump}`);
+  // Click: the rmap walk names the process that maps it.
+  await page.mouse.click(px, py);
+  await page.waitForSelector("[data-testid=rmap] .rmap li");
+  const who = await page.textContent("[data-testid=rmap] .rmap li");
+  expect(/\[\d+\] @ [0-9a-f]{12}/.test(who ?? ""), `rmap ${who}`);
+});
+
+test("follows a page-table walk from a VMA to the page", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=tour&v=address");
+  await settled(page);
+  await page.click("[data-testid=procs] tbody tr:first-child");
+  await page.waitForSelector("[data-testid=vmas] tbody tr");
+  // The db's 128 MiB cache is the VMA with the largest Rss: walk its first page.
+  const start = await page.evaluate(() => {
+    const rows = [...document.querySelectorAll("[data-testid=vmas] tbody tr")];
+    let best = null;
+    for (const r of rows) {
+      const rss = Number(r.children[3].textContent);
+      if (!best || rss > best.rss) best = { rss, addr: r.children[0].textContent };
+    }
+    return best.addr;
+  });
+  await page.fill("[data-testid=walk-addr]", start);
+  await page.press("[data-testid=walk-addr]", "Enter");
+  await page.waitForSelector("[data-testid=walk-result] a");
+  const levels = await page.$$eval("[data-testid=walk] .lvl[data-level]", (els) => els.map((e) => e.textContent));
+  expect(levels.length === 4 && levels.every((t) => /present/.test(t)), `levels ${JSON.stringify(levels)}`);
+  const result = await page.textContent("[data-testid=walk-result]");
+  expect(/page frame 0x[0-9a-f]+ \(anon\)/.test(result ?? ""), `walk ends at ${result}`);
+  await shot("address");
+  await page.click("[data-testid=walk-result] a");
+  await page.waitForSelector("[data-testid=dump]");
+  const dump = await page.textContent("[data-testid=dump]");
+  expect(/anon flags/.test(dump ?? ""), "the walk's page opens in the physical view");
+});
+
+test("opens an OOM scenario and sees the victim explained", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=oom-badness&v=oom");
+  await settled(page);
+  await page.waitForSelector("[data-testid=oom-explanation]");
+  const report = await page.textContent("[data-testid=oom-report]");
+  const expl = await page.textContent("[data-testid=oom-explanation]");
+  const victim = await page.textContent("[data-testid=oom-victim]");
+  expect(/invoked oom-killer/.test(report ?? "") && /Out of memory: Killed process/.test(report ?? ""), "the model's report is shown");
+  expect(/Killed pid \d+ \(\w+\)/.test(expl ?? "") && /runner-up/.test(expl ?? "") && /oom_badness/.test(expl ?? ""), `explanation: ${expl?.slice(0, 300)}`);
+  expect(/Killed: \w+/.test(victim ?? ""), `victim line ${victim}`);
+  await shot("oom");
+});
+
+test("decodes a real 6.1 OOM report pasted into Decode", async ({ page, origin, shot }) => {
+  const text = readFileSync(join(root, "test/realkernel/data/w3a/oom_report.1"), "utf8");
+  await page.goto(origin + "#s=tour&v=decode");
+  await page.waitForSelector("[data-testid=decode-input]");
+  await page.fill("[data-testid=decode-input]", text);
+  await page.waitForFunction(() => /Killed pid \d+/.test(document.querySelector("[data-testid=decode-output]")?.textContent ?? ""), null, { timeout: 20_000 });
+  const out = await page.textContent("[data-testid=decode-output]");
+  expect(/OOM report/.test(out ?? "") && /oom_badness/.test(out ?? "") && /Killed pid \d+/.test(out ?? ""), `decoded: ${out?.slice(0, 200)}`);
+  await shot("decode");
+  // Garbage decodes to a message, never an error.
+  await page.fill("[data-testid=decode-input]", "\u0000\u0001 not a report {{{ ]]]");
+  await page.waitForFunction(() => /Unrecognised|No OOM/i.test(document.querySelector("[data-testid=decode-output]")?.textContent ?? ""), null, { timeout: 20_000 });
+});
+
+test("types a mistake in the editor and sees the located error", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=tour&v=editor");
+  await page.waitForSelector("[data-testid=editor-text]");
+  await page.waitForFunction(() => /valid/.test(document.querySelector("[data-testid=editor-status]")?.textContent ?? ""), null, { timeout: 20_000 });
+  const text = await page.inputValue("[data-testid=editor-text]");
+  const broken = text.replace("size: 128M", "size: 128 potatoes");
+  await page.fill("[data-testid=editor-text]", broken);
+  await page.waitForSelector("[data-testid=editor-error]");
+  const status = await page.textContent("[data-testid=editor-status]");
+  const line = broken.split("\n").findIndex((l) => l.includes("potatoes")) + 1;
+  expect(new RegExp(`scenarios/tour\\.yaml:${line}:\\d+ processes\\[0\\]\\.run\\[0\\]\\.mmap\\.size`).test(status ?? ""), `status: ${status}`);
+  expect(await page.isDisabled("[data-testid=editor-run]"), "run is disabled while the file has a mistake");
+  await shot("editor");
+  // Fixed, it runs, and the edited scenario travels in the URL.
+  await page.fill("[data-testid=editor-text]", text.replace("size: 128M", "size: 64M"));
+  await page.waitForFunction(() => /valid/.test(document.querySelector("[data-testid=editor-status]")?.textContent ?? ""), null, { timeout: 20_000 });
+  await page.click("[data-testid=editor-run]");
+  await settled(page);
+  await page.waitForFunction(() => location.hash.includes("y="));
+});
+
+test("opens a chapter page and runs its demo with a slider", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=tour&v=chapters&ch=reclaim");
+  await page.waitForSelector("[data-testid=chapter]");
+  const title = await page.textContent("[data-testid=chapter] h2");
+  expect(/reclamation/i.test(title ?? ""), `chapter ${title}`);
+  const links = await page.$$eval("[data-testid=chapter] .fnlist a", (as) => as.map((a) => a.getAttribute("href")));
+  expect(links.length > 3 && links.every((h) => /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.1\.\d+\/source\/.+#L\d+$/.test(h ?? "")), `links ${links[0]}`);
+  await shot("chapters");
+  await page.click("[data-testid=demo-run]");
+  await settled(page);
+  const st = await page.evaluate(() => ({ name: window.__mmsim.name, view: window.__mmsim.state.view }));
+  expect(st.name === "kswapd-watermarks" && st.view === "zones", `demo opened ${JSON.stringify(st)}`);
+  await shot("zones");
+  // The slider re-runs with the sysctl: watermarks rise with watermark_scale_factor.
+  const lowBefore = await page.evaluate(() => window.__mmsim.value(window.__mmsim.nSamples - 1, `zone.${window.__mmsim.layout.zones.at(-1).id}.low`));
+  await page.goto(origin + "#s=tour&v=chapters&ch=reclaim");
+  await page.waitForSelector("[data-testid=demo-slider]");
+  await page.$eval("[data-testid=demo-slider]", (el) => {
+    el.value = "200";
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  await settled(page);
+  const after = await page.evaluate(() => ({ hash: location.hash, low: window.__mmsim.value(window.__mmsim.nSamples - 1, `zone.${window.__mmsim.layout.zones.at(-1).id}.low`) }));
+  expect(/sysctl=vm\.watermark_scale_factor:200/.test(after.hash), `hash ${after.hash}`);
+  expect(after.low > lowBefore, `low watermark ${lowBefore} → ${after.low}`);
+});
+
+test("reloads from a shared URL and gets the same state", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=fork-cow&v=physical");
+  await settled(page);
+  await page.keyboard.press("Home");
+  for (let i = 0; i < 40; i++) await page.keyboard.press("ArrowRight");
+  await settled(page);
+  const pfn = await page.evaluate(() => {
+    const cls = window.__mmsim.at.frame.classes;
+    for (let i = cls.length - 1; i >= 0; i--) if ((cls[i] & 15) === 3) return i;
+    return -1;
+  });
+  await page.evaluate((p) => window.__mmsim.set("pfn", p), pfn);
+  await page.waitForSelector("[data-testid=dump]");
+  await page.waitForTimeout(300);
+  const before = await page.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t, hash: location.hash, dump: document.querySelector("[data-testid=dump]")?.textContent, time: document.querySelector("[data-testid=time]")?.textContent }));
+  expect(/t=\d+/.test(before.hash) && /pfn=/.test(before.hash), `hash ${before.hash}`);
+  const fresh = await page.context().newPage();
+  const errors = [];
+  fresh.on("pageerror", (e) => errors.push(e.message));
+  fresh.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await fresh.goto(origin + before.hash);
+  await settled(fresh);
+  await fresh.waitForSelector("[data-testid=dump]");
+  const after = await fresh.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t, dump: document.querySelector("[data-testid=dump]")?.textContent, time: document.querySelector("[data-testid=time]")?.textContent }));
+  await fresh.close();
+  expect(errors.length === 0, `errors in the reloaded page: ${errors.join("; ")}`);
+  expect(after.t === before.t && after.at === before.at && after.dump === before.dump && after.time === before.time, `before ${JSON.stringify(before)}\nafter ${JSON.stringify(after)}`);
+});
+
+test("falls back to the default with a message for a bad link", async ({ page, origin }) => {
+  await page.goto(origin + "#s=no-such-scenario&t=soon&v=nowhere&y=@@@");
+  await page.waitForSelector("[data-testid=notice]");
+  const notice = await page.textContent("[data-testid=notice]");
+  expect(/not understood/.test(notice ?? ""), `notice ${notice}`);
+  await settled(page);
+  const name = await page.evaluate(() => window.__mmsim.name);
+  expect(name === "tour", `fell back to ${name}`);
+});
+
+test("shows the other views without errors (zones, reclaim, events) and switches themes", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=kswapd-watermarks&v=reclaim");
+  await settled(page);
+  await page.waitForSelector("[data-testid=chart-lru] canvas");
+  await shot("reclaim");
+  await page.click("[data-view=events]");
+  await page.waitForSelector("[data-testid=events] tbody tr");
+  const rows = await page.$$eval("[data-testid=events] tbody tr", (r) => r.length);
+  expect(rows > 5, `${rows} events`);
+  const link = await page.getAttribute("[data-testid=events] tbody tr a", "href");
+  expect(/^https:\/\/elixir\.bootlin\.com\/linux\/v6\.1\.\d+\/source\/mm\/.+#L\d+$/.test(link ?? ""), `event link ${link}`);
+  // Clicking an event moves time there.
+  const t = await page.getAttribute("[data-testid=events] tbody tr:nth-child(3)", "data-t");
+  await page.click("[data-testid=events] tbody tr:nth-child(3) td:first-child");
+  const now = await page.evaluate(() => window.__mmsim.t);
+  expect(String(now) === t, `clicked an event at ${t}, time is ${now}`);
+  await shot("events");
+  await page.click("[data-testid=theme]");
+  await page.click("[data-view=physical]");
+  await page.waitForTimeout(300);
+  await shot("physical-light");
+  for (const [w, h] of [[1280, 720], [2560, 1440]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await page.waitForTimeout(200);
+    const over = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    expect(!over, `no horizontal overflow at ${w}×${h}`);
+  }
+});
+
+// ---- runner ----
+async function main() {
+  ensureBuilt();
+  ensureChromium();
+  mkdirSync(shotsDir, { recursive: true });
+  mkdirSync(join(root, "reports"), { recursive: true });
+  const srv = await serve();
+  const ctx = await launch();
+  const results = [];
+  try {
+    for (const t of tests) {
+      if (filter && !t.name.includes(filter)) continue;
+      const page = await ctx.newPage();
+      const errors = [];
+      page.on("pageerror", (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+      page.on("console", (m) => {
+        if (m.type() === "error") errors.push(`console: ${m.text()}`);
+      });
+      const shot = (name) => page.screenshot({ path: join(shotsDir, `${name}.png`) });
+      const t0 = Date.now();
+      let error = null;
+      try {
+        await t.fn({ page, origin: srv.origin, shot });
+        if (errors.length) error = errors.join("\n");
+      } catch (e) {
+        error = `${e instanceof Error ? e.message : String(e)}${errors.length ? "\n" + errors.join("\n") : ""}`;
+      }
+      await page.close();
+      results.push({ name: t.name, ok: error === null, ms: Date.now() - t0, error });
+      console.log(`${error === null ? " ✓" : " ✗"} ${t.name} (${Date.now() - t0} ms)${error ? "\n     " + error.split("\n").join("\n     ") : ""}`);
+    }
+  } finally {
+    await ctx.close();
+    await srv.close();
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  writeFileSync(join(root, "reports/browser.json"), JSON.stringify({ passed, failed, tests: results }, null, 1));
+  console.log(`browser tests: ${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(`browser tests could not run: ${e instanceof Error ? e.message : e}`);
+      mkdirSync(join(root, "reports"), { recursive: true });
+      writeFileSync(join(root, "reports/browser.json"), JSON.stringify({ passed: 0, failed: 1, tests: [], error: String(e) }));
+      process.exit(1);
+    },
+  );
+}

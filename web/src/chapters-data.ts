@@ -1,0 +1,270 @@
+/**
+ * The chapters: one per chapter of the book the project follows. Each says, in the project's own
+ * words, what the kernel does, which functions do it (linked to the 6.1 source), a live demo (a
+ * shipped scenario opened in a view, what to look at, and sometimes a sysctl slider that re-runs
+ * it), and a plain status of what the model covers and what it lacks.
+ *
+ * Updating a status: change `status`, `covers` and `missing` below (and docs/fidelity.md says the
+ * same at more length). `fns` lists feed scripts/kernel-symbols.mjs: rerun it after adding names.
+ */
+import type { ColourMode, ViewId } from "./url.js";
+
+export type Status = "modelled" | "partial" | "missing";
+
+export interface Demo {
+  scenario: string;
+  view: ViewId;
+  colour?: ColourMode;
+  /** What to look at, in one or two sentences. */
+  look: string;
+  control?: { sysctl: string; label: string; min: number; max: number; step: number; value: number };
+}
+
+export interface Chapter {
+  id: string;
+  title: string;
+  status: Status;
+  text: string;
+  fns: string[];
+  demos: Demo[];
+  covers: string;
+  missing: string;
+}
+
+export const CHAPTERS: Chapter[] = [
+  {
+    id: "physical",
+    title: "Describing physical memory",
+    status: "modelled",
+    text: "Memory is split into nodes (one per NUMA node), each into zones by what hardware can reach: DMA below 16 MiB, DMA32 below 4 GiB, Normal above. Every 4 KiB frame has a struct page; frames are grouped into 2 MiB pageblocks that carry a migratetype, so movable and unmovable allocations stay apart.",
+    fns: ["free_area_init", "zone_sizes_init", "memmap_init_range", "set_pageblock_migratetype"],
+    demos: [
+      { scenario: "tour", view: "physical", colour: "zone", look: "Colour by zone: the thin DMA band, DMA32 up to 4 GiB (all of a 512 MiB machine), the reserved kernel image. Switch to migratetype to see pageblocks." },
+      { scenario: "tour", view: "zones", look: "The watermarks min/low/high follow from vm.min_free_kbytes: move the slider and watch them rise.", control: { sysctl: "vm.min_free_kbytes", label: "vm.min_free_kbytes", min: 1024, max: 65536, step: 1024, value: 2880 } },
+    ],
+    covers: "Nodes and zones sized as 6.1 sizes them from the e820 map, present/managed pages, pageblock migratetypes, watermarks and lowmem_reserve; exact against five real boots.",
+    missing: "Memory hotplug, ZONE_DEVICE, sparsemem sections as such.",
+  },
+  {
+    id: "boot",
+    title: "Boot memory allocator",
+    status: "modelled",
+    text: "Before the buddy allocator exists, memblock hands out memory from the firmware's map; at the end of boot every free range is released into the buddy lists as large blocks, and what stayed reserved (the kernel image, the initrd, page tables, crash kernel) is marked PG_reserved.",
+    fns: ["memblock_reserve", "memblock_alloc_range_nid", "memblock_free_all", "setup_arch"],
+    demos: [{ scenario: "tour", view: "physical", colour: "type", look: "Step to the start (Home): grey reserved frames at the bottom, and nearly everything else in order-10 free blocks." }],
+    covers: "The e820 map, memblock with Debian 6.1's reservations, the boot log's memory lines, deferred release of free blocks.",
+    missing: "Early page tables as real frames, KASLR's random placement.",
+  },
+  {
+    id: "allocator",
+    title: "Physical page allocation (the buddy allocator)",
+    status: "modelled",
+    text: "Free memory sits in lists per order (1, 2, 4 … 1024 pages) and migratetype. An allocation takes the smallest block that fits and splits the rest down; a free merges a block with its buddy while the buddy is free. Per-CPU lists keep a few order-0 pages at hand; when a migratetype runs dry, the allocator falls back to another and may claim its pageblock.",
+    fns: ["__alloc_pages", "get_page_from_freelist", "__rmqueue_smallest", "expand", "__free_one_page", "__rmqueue_fallback", "rmqueue_bulk", "free_pcppages_bulk"],
+    demos: [
+      { scenario: "buddy-split-merge", view: "zones", look: "The free_area grid: orders shift down as blocks split, and back up as buddies merge when the memory is freed." },
+      { scenario: "buddy-split-merge", view: "physical", colour: "type", look: "Zoom in (wheel) until free blocks are outlined: each outline is one buddy block." },
+    ],
+    covers: "Orders, migratetypes, pcp lists, fallback and stealing, highatomic reserves, watermark checks, the 6.1 slow path, kmem tracepoints.",
+    missing: "Compaction (try_to_compact_pages is a no-op), CMA.",
+  },
+  {
+    id: "virtual",
+    title: "Page table management and page faults",
+    status: "modelled",
+    text: "A process's addresses are translated through four levels of tables (PGD, PUD, PMD, PTE). An entry that is empty makes the first touch fault: the kernel allocates a zeroed page (or maps the shared zero page for a read) and fills the entry. After fork both processes map the same pages read-only; the first write copies.",
+    fns: ["handle_mm_fault", "do_anonymous_page", "do_wp_page", "copy_page_range", "__pte_alloc"],
+    demos: [
+      { scenario: "demand-paging", view: "address", look: "Pick the process, click a VMA and follow the walk: untouched addresses stop at an empty PTE; touched ones land on a page." },
+      { scenario: "fork-cow", view: "physical", colour: "owner", look: "Pause and colour by process: shared copy-on-write pages are white; the child's written pages become its own." },
+    ],
+    covers: "4-level tables from the buddy allocator, faults, the zero page, CoW with 6.1's reuse rules, rmap, accounting in VmPTE and NR_PAGETABLE.",
+    missing: "Huge (PSE) entries, 5-level paging.",
+  },
+  {
+    id: "address-space",
+    title: "Process address space",
+    status: "modelled",
+    text: "An address space is a sorted set of VMAs, each a range with one set of permissions and one backing. Adjacent compatible VMAs merge; mprotect or munmap of a middle part splits one into three.",
+    fns: ["do_mmap", "vma_merge", "__split_vma", "do_mprotect_pkey", "do_munmap", "do_brk_flags"],
+    demos: [{ scenario: "mmap-merge", view: "address", look: "The VMA bar and table change as mappings merge and split: step through (→) and watch." }],
+    covers: "mmap/munmap/mprotect/mremap/brk/madvise/mlock with 6.1's merge rules and errnos, /proc/PID/maps and smaps.",
+    missing: "File-backed mappings of real files (no page cache yet).",
+  },
+  {
+    id: "mmap",
+    title: "Memory mapping and overcommit",
+    status: "partial",
+    text: "mmap only reserves address space; memory arrives page by page when touched. Whether the kernel agrees to reserve it depends on vm.overcommit_memory: heuristic (0), always (1) or strict accounting against CommitLimit (2).",
+    fns: ["__vm_enough_memory", "do_mmap", "mmap_region"],
+    demos: [
+      { scenario: "overcommit", view: "events", look: "Each mode's accepted and refused mappings, with the function that decided (__vm_enough_memory)." },
+      { scenario: "demand-paging", view: "reclaim", look: "RSS grows only as pages are touched." },
+    ],
+    covers: "Anonymous and shared anonymous mappings, overcommit modes and Committed_AS.",
+    missing: "File mappings backed by a page cache, MAP_POPULATE of files.",
+  },
+  {
+    id: "reclaim",
+    title: "Page frame reclamation",
+    status: "modelled",
+    text: "Pages in use sit on LRU lists (active and inactive, anonymous and file). When a zone falls below its low watermark kswapd wakes and reclaims until every zone is back above high; an allocation that finds nothing above min reclaims directly. get_scan_count balances anon against file by swappiness and cost.",
+    fns: ["kswapd", "balance_pgdat", "shrink_node", "shrink_lruvec", "get_scan_count", "shrink_folio_list", "try_to_free_pages"],
+    demos: [
+      { scenario: "kswapd-watermarks", view: "zones", look: "Free pages fall to low, kswapd wakes (blue tick) and pushes them back above high.", control: { sysctl: "vm.watermark_scale_factor", label: "vm.watermark_scale_factor", min: 10, max: 1000, step: 10, value: 10 } },
+      { scenario: "kswapd-watermarks", view: "reclaim", look: "LRU lists shrinking, kswapd running, scan and steal rates." },
+    ],
+    covers: "LRU lists with per-CPU batches, kswapd and direct reclaim, get_scan_count, shrink_folio_list's decisions, throttling, PSI.",
+    missing: "The multi-generational LRU (off in Debian's 6.1 anyway), slab shrinkers, writeback of file pages.",
+  },
+  {
+    id: "swap",
+    title: "Swap management",
+    status: "modelled",
+    text: "An anonymous page that reclaim evicts is written to a swap slot; its PTE becomes a swap entry, and the next touch reads it back (a major fault), with readahead of neighbours. The swap cache keeps the page findable while I/O is in flight.",
+    fns: ["add_to_swap", "get_swap_pages", "swap_writepage", "do_swap_page", "swapin_readahead", "swap_duplicate"],
+    demos: [{ scenario: "w5-swap", view: "reclaim", look: "Swap used climbs as the first pass writes 384 MiB into 256 MiB; the second pass reads it back (pswpin).", control: { sysctl: "vm.swappiness", label: "vm.swappiness", min: 0, max: 200, step: 10, value: 60 } }],
+    covers: "Swap areas, slot allocation, the swap cache, swap-out and swap-in with readahead over a block-device model with latency and bandwidth.",
+    missing: "zswap, swap files on a filesystem, frontswap.",
+  },
+  {
+    id: "workingset",
+    title: "Refaults and the working set",
+    status: "modelled",
+    text: "When a page is evicted, a shadow entry remembers when. If it comes back soon enough (its refault distance is shorter than the active list), it is activated at once: the kernel has learned it is part of the working set.",
+    fns: ["workingset_eviction", "workingset_refault", "lru_gen_refault"],
+    demos: [{ scenario: "refault", view: "reclaim", look: "The refault rate, and activations following it." }],
+    covers: "Shadow entries in swap slots, refault distance, activation.",
+    missing: "Shadows of file pages (no page cache yet).",
+  },
+  {
+    id: "oom",
+    title: "Out of memory management",
+    status: "modelled",
+    text: "When reclaim cannot free enough, the OOM killer scores every task (resident pages, page tables and swap, shifted by oom_score_adj), kills the worst, lets it use the reserves to exit, and reaps its memory if it does not.",
+    fns: ["out_of_memory", "select_bad_process", "oom_badness", "oom_kill_process", "oom_reap_task_mm"],
+    demos: [{ scenario: "oom-badness", view: "oom", look: "The report the model printed, beside the decoder's table of every task's badness and the victim." }],
+    covers: "oom_badness, victim selection, the report as 6.1 prints it, the oom_reaper, panic_on_oom.",
+    missing: "Memory-cgroup OOM (no cgroups yet), cpuset constraints.",
+  },
+  {
+    id: "numa",
+    title: "NUMA",
+    status: "partial",
+    text: "On a NUMA machine every node has its own zones, LRU lists and kswapd; an allocation tries its own node first, then the others by distance (the zonelist).",
+    fns: ["build_zonelists", "numa_node_id", "zone_statistics"],
+    demos: [{ scenario: "tour", view: "zones", look: "One node here; mmsim boot --numa 2 in the CLI boots two, and a scenario's machine.nodes does too." }],
+    covers: "Nodes, distances, zonelists, per-node counters and kswapd, numa_hit/miss.",
+    missing: "Mempolicies (mbind, set_mempolicy), NUMA balancing, a shipped NUMA scenario.",
+  },
+  {
+    id: "slab",
+    title: "The slab allocator",
+    status: "missing",
+    text: "Small kernel objects come from slab caches, carved out of pages the buddy allocator gives; reclaimable caches (dentries, inodes) are shrunk under pressure.",
+    fns: ["kmem_cache_alloc", "kmem_cache_free", "allocate_slab"],
+    demos: [],
+    covers: "Nothing yet: Slab, SReclaimable and SUnreclaim read 0.",
+    missing: "SLUB, kmalloc caches, shrinkers, /proc/slabinfo.",
+  },
+  {
+    id: "page-cache",
+    title: "The page cache",
+    status: "missing",
+    text: "File data is cached in pages indexed by (file, offset); reads fill it, writes dirty it, writeback cleans it, and reclaim drops clean pages first.",
+    fns: ["filemap_read", "filemap_fault", "page_cache_ra_unbounded", "folio_mark_dirty"],
+    demos: [],
+    covers: "Only the swap cache and shmem's pages; no files.",
+    missing: "A filesystem, file reads and writes, readahead, dirty pages and writeback.",
+  },
+  {
+    id: "shmem",
+    title: "Shared memory (shmem/tmpfs)",
+    status: "partial",
+    text: "Shared anonymous memory and tmpfs live in shmem: swap-backed pages with a file identity, so they can be shared between processes and swapped out.",
+    fns: ["shmem_fault", "shmem_get_folio_gfp", "shmem_writepage"],
+    demos: [{ scenario: "tour", view: "physical", colour: "type", look: "The few shmem pages (purple) of the programs' images." }],
+    covers: "MAP_SHARED|MAP_ANONYMOUS mappings, shmem accounting.",
+    missing: "tmpfs mounts, SysV shm, memfd.",
+  },
+  {
+    id: "cgroups",
+    title: "Memory cgroups",
+    status: "missing",
+    text: "Memory cgroups charge every page to a group and reclaim or OOM-kill within it when it exceeds memory.max.",
+    fns: ["mem_cgroup_charge", "try_charge_memcg", "mem_cgroup_out_of_memory"],
+    demos: [],
+    covers: "Nothing yet: every page is the root's.",
+    missing: "memcg charging, memory.max/high/low, per-cgroup LRUs and OOM.",
+  },
+  {
+    id: "huge-pages",
+    title: "Huge pages (THP and hugetlbfs)",
+    status: "missing",
+    text: "Transparent huge pages map 2 MiB at once with one PMD entry; khugepaged collapses small pages into them; hugetlbfs reserves pools of them.",
+    fns: ["do_huge_pmd_anonymous_page", "khugepaged", "alloc_huge_page"],
+    demos: [],
+    covers: "The sysfs switches and smaps' THPeligible.",
+    missing: "Huge PMD mappings, khugepaged, hugetlbfs.",
+  },
+  {
+    id: "proc",
+    title: "/proc and /sys",
+    status: "modelled",
+    text: "What a user sees is rendered from live state: meminfo, buddyinfo, pagetypeinfo, zoneinfo, vmstat, each process's maps, smaps and status, and the tunables under /proc/sys/vm.",
+    fns: ["meminfo_proc_show", "zoneinfo_show", "pagetypeinfo_show", "show_smap", "proc_pid_status"],
+    demos: [{ scenario: "tour", view: "address", look: "The VMA table is /proc/PID/smaps; the zones view's grid is /proc/pagetypeinfo." }],
+    covers: "Every memory file listed in the README, exact formats, sysctl writes with the kernel's answers.",
+    missing: "Files of mechanisms not built yet (slabinfo, cgroup files).",
+  },
+  {
+    id: "monitoring",
+    title: "Monitoring memory pressure",
+    status: "modelled",
+    text: "Pressure stall information measures how much time tasks lose waiting for memory (some) or all of them at once (full); with vmstat's counters it tells whether a machine is short of memory.",
+    fns: ["psi_memstall_enter", "psi_group_change", "psi_show"],
+    demos: [{ scenario: "thrash", view: "reclaim", look: "PSI memory some/full near 100% while every other access is a major fault." }],
+    covers: "PSI for memory, I/O and CPU, /proc/vmstat's counters.",
+    missing: "PSI triggers (poll), per-cgroup pressure.",
+  },
+  {
+    id: "security",
+    title: "Memory and security",
+    status: "missing",
+    text: "Page-table isolation keeps a second, user-only copy of the top-level table; ASLR randomises where mappings land; rlimits cap what a process may lock or map.",
+    fns: ["pgd_alloc", "arch_pick_mmap_layout", "randomize_stack_top"],
+    demos: [],
+    covers: "The PTI half of each PGD is allocated (an order-1 block); RLIMIT_MEMLOCK.",
+    missing: "ASLR (the model is deterministic, so off), SMAP/SMEP, KASLR.",
+  },
+  {
+    id: "tlb",
+    title: "The TLB",
+    status: "missing",
+    text: "The MMU caches translations; the kernel must flush them when it changes an entry another CPU may hold, batching the flushes where it can.",
+    fns: ["flush_tlb_mm_range", "tlb_finish_mmu"],
+    demos: [],
+    covers: "Nothing: flushes are implicit (one CPU, no stale translations).",
+    missing: "A TLB model, shootdowns, lazy TLB.",
+  },
+  {
+    id: "device",
+    title: "Device memory",
+    status: "missing",
+    text: "ZONE_DEVICE pages describe memory on devices (persistent memory, GPU memory) so it can be mapped like RAM.",
+    fns: ["memremap_pages"],
+    demos: [],
+    covers: "Nothing.",
+    missing: "ZONE_DEVICE, DAX.",
+  },
+  {
+    id: "userfaultfd",
+    title: "userfaultfd",
+    status: "missing",
+    text: "userfaultfd lets a user process handle its own page faults: the kernel suspends the faulting thread and tells the handler, which fills the page.",
+    fns: ["handle_userfault"],
+    demos: [],
+    covers: "The VM_UFFD_* flags exist.",
+    missing: "The userfaultfd file, fault delivery, UFFDIO_COPY.",
+  },
+];
