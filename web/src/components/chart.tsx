@@ -27,12 +27,14 @@ export interface ChartProps {
   /** Event times to tick on the axis, with their colour. */
   marks?: Array<{ t: number; colour: string }>;
   testid?: string;
+  /** Upper end of the y axis (auto when absent). */
+  yMax?: number;
 }
 
 /** Samples kept per chart: long runs are thinned (every k-th sample) to this many points. */
 const MAX_POINTS = 4000;
 
-export function Chart({ title, series, height = 180, unit, marks, testid }: ChartProps) {
+export function Chart({ title, series, height = 180, unit, marks, testid, yMax }: ChartProps) {
   const s = useSession();
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -54,12 +56,12 @@ export function Chart({ title, series, height = 180, unit, marks, testid }: Char
       width: Math.max(200, el.clientWidth),
       height,
       title,
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, ...(yMax !== undefined ? { y: { range: [0, yMax] as uPlot.Range.MinMax } } : {}) },
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
       axes: [
         { ...axis, values: (_u, vals) => vals.map((v) => fmtTime(v)) },
-        { ...axis, size: 64, values: (_u, vals) => vals.map((v) => (unit ? unit(v) : String(v))) },
+        { ...axis, size: 78, values: (_u, vals) => vals.map((v) => (unit ? unit(v) : String(v))) },
       ],
       series: [{ label: "t", value: (_u, v) => (v === null ? "" : fmtTime(v)) }, ...series.map((sp) => ({ label: sp.label, stroke: sp.colour, width: sp.width ?? 1.5, dash: sp.dash, fill: sp.fill, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? "" : unit ? unit(v) : String(Math.round(v * 100) / 100)) }))],
       hooks: {
@@ -104,7 +106,7 @@ export function Chart({ title, series, height = 180, unit, marks, testid }: Char
       u.destroy();
       plot.current = null;
     };
-  }, [series.map((x) => x.label).join("|"), s.theme, height, title]);
+  }, [series.map((x) => x.label).join("|"), s.theme, height, title, yMax]);
 
   // New samples: refill the data (thinned).
   useEffect(() => {

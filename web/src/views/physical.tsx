@@ -130,13 +130,17 @@ export function PhysicalView() {
   const exact = s.exactAt();
   const selected = s.state.pfn;
 
+  // The canvas follows its box (which exists once the machine has booted).
+  const mounted = layout !== null && fr !== null;
   useEffect(() => {
     const el = wrapRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setSize({ w: Math.max(200, Math.floor(el.clientWidth)), h: Math.max(200, Math.floor(el.clientHeight)) }));
+    const measure = (): void => setSize({ w: Math.max(200, Math.floor(el.clientWidth)), h: Math.max(200, Math.floor(el.clientHeight)) });
+    measure();
+    const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, []);
+  }, [mounted]);
 
   useEffect(() => {
     if (renderer) setCam(renderer.fit(size.w, size.h));

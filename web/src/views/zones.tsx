@@ -4,6 +4,7 @@
  * failures and kswapd wake-ups ticked on the time axis; the free_area grid (order × migratetype,
  * as /proc/pagetypeinfo counts it) and each CPU's pcp lists at the cursor.
  */
+import { useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
 import { Chart } from "../components/chart.js";
 import { MT_COLOURS, OKABE_ITO } from "../palette.js";
@@ -13,13 +14,29 @@ const unitPages = (v: number): string => fmtPages(v);
 
 export function ZonesView() {
   const s = useSession();
+  const [near, setNear] = useState(true);
   const layout = s.layout;
   const fr = s.frameAt(s.t);
   if (!layout || !fr) return <div class="empty">Booting the machine…</div>;
+  /** With "near the watermarks", each chart's y axis ends at 4 × the zone's highest high (+ boost) of the run. */
+  const yMaxOf = (key: string): number | undefined => {
+    if (!near) return undefined;
+    let m = 0;
+    for (let i = 0; i < s.nSamples; i++) m = Math.max(m, s.value(i, `${key}.high`) + s.value(i, `${key}.boost`));
+    return m > 0 ? m * 4 : undefined;
+  };
   const marks = s.events
     .filter((e) => e.event === "mm_page_alloc_extfrag" || e.event === "alloc_failure" || e.event === "mm_vmscan_wakeup_kswapd")
     .map((e) => ({ t: e.t, colour: e.event === "alloc_failure" ? OKABE_ITO.vermillion : e.event === "mm_page_alloc_extfrag" ? OKABE_ITO.orange : OKABE_ITO.sky }));
   return (
+    <div>
+      <div class="toolbar">
+        <label class="field">
+          <input type="checkbox" checked={near} onChange={(e) => setNear((e.currentTarget as HTMLInputElement).checked)} data-testid="near-watermarks" />
+          <span>y axis near the watermarks</span>
+        </label>
+        <span class="dim small">(off: the whole range of free memory)</span>
+      </div>
     <div class="grid2">
       {layout.zones.map((z) => {
         const d = fr.frame.zones.find((x) => x.id === z.id);
@@ -30,6 +47,7 @@ export function ZonesView() {
               title={`Node ${z.node}, zone ${z.name}: free pages and watermarks`}
               unit={unitPages}
               marks={marks}
+              yMax={yMaxOf(key)}
               series={[
                 { label: "free", colour: OKABE_ITO.blue, values: (i) => s.value(i, `${key}.free`), width: 2, fill: s.theme === "dark" ? "rgba(86,180,233,0.10)" : "rgba(0,114,178,0.08)" },
                 { label: "min", colour: OKABE_ITO.vermillion, values: (i) => s.value(i, `${key}.min`) + s.value(i, `${key}.boost`), dash: [4, 3] },
@@ -83,7 +101,7 @@ export function ZonesView() {
                     </tr>
                   </tbody>
                 </table>
-                <h4>per-CPU lists (pcp): pages waiting to be handed out without the zone lock</h4>
+                <h4>per-CPU lists (pcp): pages waiting to be handed out without the zone lock; lists by pindex: orders 0–3 × Unmovable, Movable, Reclaimable, then the two THP lists</h4>
                 <table class="data">
                   <thead>
                     <tr>
@@ -91,7 +109,7 @@ export function ZonesView() {
                       <th>count</th>
                       <th>high</th>
                       <th>batch</th>
-                      <th class="l">entries per list (orders 0–3 × Unmovable, Movable, Reclaimable; then the two THP lists)</th>
+                      <th class="l">entries per list</th>
                     </tr>
                   </thead>
                   <tbody>
@@ -114,6 +132,7 @@ export function ZonesView() {
           </div>
         );
       })}
+    </div>
     </div>
   );
 }
