@@ -53,6 +53,15 @@ export default tseslint.config(
     },
   },
   {
+    // The explorer's scripts: node, and (browser-tests) callbacks that run in the page.
+    files: ["scripts/kernel-symbols.mjs", "scripts/browser-tests.mjs"],
+    languageOptions: { globals: { URL: "readonly" } },
+  },
+  {
+    files: ["scripts/browser-tests.mjs"],
+    languageOptions: { globals: { window: "readonly", document: "readonly", location: "readonly", Event: "readonly" } },
+  },
+  {
     // The explorer (web/): browser code, TSX. It reaches the model only through the public API
     // (src/api), and only from its worker; the page itself never imports the model's code.
     files: ["web/**/*.{ts,tsx}"],

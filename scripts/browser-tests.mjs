@@ -248,7 +248,7 @@ test("opens a chapter page and runs its demo with a slider", async ({ page, orig
   expect(after.low > lowBefore, `low watermark ${lowBefore} → ${after.low}`);
 });
 
-test("reloads from a shared URL and gets the same state", async ({ page, origin, shot }) => {
+test("reloads from a shared URL and gets the same state", async ({ page, origin }) => {
   await page.goto(origin + "#s=fork-cow&v=physical");
   await settled(page);
   await page.keyboard.press("Home");
