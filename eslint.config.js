@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "reports/**", "web/dist/**"] },
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "reports/**", "web/dist/**", "build/**"] },
   js.configs.recommended,
   { files: ["scripts/**/*.mjs", "*.js"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
   ...tseslint.configs.recommended,
