@@ -3,7 +3,7 @@
 // defined in Linux 6.1 (file and line), for the explorer's links to the source. Run it by hand when
 // @kernel tags or the explorer's function lists change:
 //
-//   node scripts/kernel-symbols.mjs [/path/to/linux-source-6.1]
+//   node scripts/kernel-symbols.mjs /path/to/linux-source-6.1   (or LINUX_SRC=/path/to/it)
 //
 // The names: every name in an `@kernel <file> <name>, <name>…` tag under src/ (a tag may go on
 // over the next comment lines), the functions the explorer names (chapters' `fns: [...]` lists,
@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 
 const root = new URL("..", import.meta.url).pathname;
-const linux = process.argv[2] ?? "/work/scratch/linux-source-6.1";
+const linux = process.argv[2] ?? process.env.LINUX_SRC ?? "";
 const out = join(root, "web/src/generated/kernel-symbols.json");
 
 function walk(dir, pred, acc = []) {
@@ -164,6 +164,10 @@ function rank(p) {
 
 /** Generates the table (the script's work when run, not when a test imports parseTags). */
 function main() {
+  if (linux === "") {
+    console.error("usage: node scripts/kernel-symbols.mjs /path/to/linux-source-6.1 (Debian's linux-source-6.1, unpacked)");
+    process.exit(2);
+  }
   const sources = walk(join(root, "src"), (p) => p.endsWith(".ts"));
   const tags = sources.flatMap((p) => parseTags(readFileSync(p, "utf8"), relative(root, p)));
   // The explorer's own names: chapters' `fns: [...]` lists, the tracepoints' functions, and the

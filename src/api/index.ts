@@ -29,4 +29,8 @@ export { decode, explain, detectKind, DECODE_KINDS, type DecodeKind, type Decode
 export { formatFree, formatVmstat, formatPmap, formatSmem, simulatedStat, type ProcTaskFiles, type FreeOptions, type VmstatOptions, type PmapOptions, type SmemOptions } from "../procps/index.js";
 
 // Inspection for the explorer's views (unstable: follows the model's internals).
-export * as inspect from "./inspect.js";
+export {
+  PageKind, PAGE_KIND_NAMES, LRU_NAMES, machineLayout, fillPageClasses, fillPageblocks, fillPageOwners, describePage, rmapOf, pageWalk,
+  processes, processVmas, zoneDetails, sampleLayout, sampleCounters,
+  type PageKindName, type MachineLayout, type OwnerLegend, type PageInfo, type RmapEntry, type WalkLevel, type PageWalk, type ProcessInfo, type VmaInfo, type ZoneDetail, type SampleLayout,
+} from "./inspect.js";

@@ -31,7 +31,7 @@ import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_unevictable } from "../mm/memmap.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../mm/types.js";
-import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_LRU_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
+import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
 import { PageBuddy, buddy_order, deferred_nr_free } from "../mm/page_alloc.js";
 import {
   LEVEL_PGD,
@@ -800,6 +800,3 @@ export function sampleCounters(m: Machine, out: Float64Array, offset = 0): void 
   out[i++] = psiStall(k, PSI_MEM_FULL);
   out[i++] = psiStall(k, PSI_IO_SOME);
 }
-
-/** The LRU list count constant, re-exported for views that size arrays by it. */
-export const NR_LRU = NR_LRU_LISTS;

@@ -127,6 +127,7 @@ export class Session {
   private rafId = 0;
   private lastTick = 0;
   private gotoTimer = 0;
+  private gotoSeq = 0;
   private urlTimer = 0;
   private version = 0;
   /** Resolves when the recording ends (done or failed); tests and the bench wait on it. */
@@ -398,15 +399,23 @@ export class Session {
   async gotoNow(): Promise<void> {
     if (this.spec === null || this.playing) return;
     const t = this.t;
-    if (this.at !== null && this.at.asked === t) return;
+    // Each goto supersedes the ones before it: a reply to an older one is dropped.
+    const seq = ++this.gotoSeq;
+    if (this.at !== null && this.at.asked === t) {
+      if (this.inspecting) {
+        this.inspector.restart();
+        this.inspecting = false;
+        this.changed();
+      }
+      return;
+    }
     if (this.inspecting) this.inspector.restart();
     this.inspecting = true;
     this.changed();
     const r = await this.inspector.ask({ type: "goto", spec: this.spec, t });
-    if (r.type !== "at") return;
-    if (this.t !== t) return; // the cursor moved on meanwhile; a newer goto follows
+    if (seq !== this.gotoSeq) return;
     this.inspecting = false;
-    this.at = { asked: t, t: r.t, frame: r.frame, meminfo: r.meminfo, layout: r.layout };
+    if (r.type === "at") this.at = { asked: t, t: r.t, frame: r.frame, meminfo: r.meminfo, layout: r.layout };
     this.changed();
   }
 
