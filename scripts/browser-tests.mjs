@@ -9,7 +9,7 @@
 //
 // Setup: builds the app if dist/web is missing; installs chromium with apt-get if
 // /usr/bin/chromium is missing (CI runs as root with Debian's packages reachable).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,9 +37,12 @@ export function ensureBuilt() {
 
 export const LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
+/** A fresh profile per run, removed when the run ends. */
+const profileDir = join(root, "reports", `chromium-profile-${process.pid}`);
+
 export async function launch() {
   const { chromium } = await import("playwright-core");
-  const dir = join(root, "reports", `chromium-profile-${process.pid}`);
+  const dir = profileDir;
   return chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true, viewport: { width: 1440, height: 900 } });
 }
 
@@ -350,6 +353,7 @@ async function main() {
   } finally {
     await ctx.close();
     await srv.close();
+    rmSync(profileDir, { recursive: true, force: true });
   }
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;

@@ -102,7 +102,7 @@ export function AddressView() {
       </div>
       <div class="panel">
         <h3>resident set over the run (per recorded map)</h3>
-        <Sparkline xs={xs} series={[...rssSeries, { label: "swap (all)", colour: OKABE_ITO.vermillion, ys: swapTotal }]} unit={fmtPages} />
+        <Sparkline xs={xs} series={[...rssSeries, { label: "swap (all)", colour: OKABE_ITO.grey, ys: swapTotal }]} unit={fmtPages} />
       </div>
       <div class="panel wide">
         <h3>address space of {procs.find((p) => p.pid === pid)?.comm ?? "—"}[{pid ?? "—"}] — VMAs to scale, gaps compressed</h3>
