@@ -217,30 +217,26 @@ slrow() { # FILE STEP
 slab_objs() { # SLABINFO NAME... : active/total objects
 	for n in "$@"; do awk -v n="$n" '$1 == n { printf "%s %s/%s; ", n, $2, $3 }' "$1"; done
 }
-if [ -d sl-fork ]; then
+sl_section() { # DIR TITLE "STEPS" "SLABINFO STEPS" CACHE... : meminfo table and slab objects
+	local d=$1 title=$2 steps=$3 ssteps=$4 s
+	shift 4
+	[ -d $d ] || return 0
 	echo
-	echo "## Kernel memory: sl-fork (500 children that pause), kB"
-	echo
-	echo "| step | MemFree | Slab | SReclaimable | SUnreclaim | KernelStack | PageTables |"
-	echo "|---|---|---|---|---|---|---|"
-	for s in before forked reaped settled; do [ -f sl-fork/meminfo.$s ] && slrow sl-fork/meminfo.$s $s; done
-	echo
-	for s in before forked settled; do
-		[ -f sl-fork/slabinfo.$s ] && echo "- $s: $(slab_objs sl-fork/slabinfo.$s task_struct mm_struct vm_area_struct anon_vma anon_vma_chain pid signal_cache sighand_cache files_cache)"
-	done
-fi
-if [ -d sl-dcache ]; then
-	echo
-	echo "## Kernel memory: sl-dcache (100k empty files: ext2, then tmpfs), kB"
+	echo "## Kernel memory: $d ($title), kB"
 	echo
 	echo "| step | MemFree | Slab | SReclaimable | SUnreclaim | KernelStack | PageTables |"
 	echo "|---|---|---|---|---|---|---|"
-	for s in before created synced dropped restat dropped2 t_before t_created t_dropped t_umounted; do [ -f sl-dcache/meminfo.$s ] && slrow sl-dcache/meminfo.$s $s; done
+	for s in $steps; do [ -f $d/meminfo.$s ] && slrow $d/meminfo.$s $s; done
 	echo
-	for s in created dropped t_created t_umounted; do
-		[ -f sl-dcache/slabinfo.$s ] && echo "- $s: $(slab_objs sl-dcache/slabinfo.$s dentry ext4_inode_cache shmem_inode_cache buffer_head)"
+	for s in $ssteps; do
+		[ -f $d/slabinfo.$s ] && echo "- $s: $(slab_objs $d/slabinfo.$s "$@")"
 	done
-fi
+}
+sl_section sl-fork "500 children that pause" "before forked reaped settled" "before forked settled" \
+	task_struct mm_struct vm_area_struct anon_vma anon_vma_chain pid signal_cache sighand_cache files_cache
+sl_section sl-dcache "100k empty files: ext2, then tmpfs" \
+	"before created synced dropped restat dropped2 t_before t_created t_dropped t_umounted" \
+	"created dropped t_created t_umounted" dentry ext4_inode_cache shmem_inode_cache buffer_head
 if [ -d hp-hugetlb ]; then
 	echo
 	echo "## Huge pages: hp-hugetlb (1 GiB)"

@@ -261,6 +261,15 @@ static void snap(const char *step)
 	free(s);
 }
 
+/* snap:PREFIX<MiB done, 3 digits> each time DONE bytes reach a multiple of EVERY */
+static void snap_every(const char *prefix, unsigned long done, unsigned long every)
+{
+	if (!every || done % every) return;
+	char st[64];
+	snprintf(st, sizeof st, "%s%03lu", prefix, done >> 20);
+	snap(st);
+}
+
 /* ------------------------------------------------------------ steps */
 static void fill(unsigned long seq)
 {
@@ -285,11 +294,7 @@ static void do_write(char **a, int n)
 		ssize_t w = write(fd, iobuf, c);
 		if (w < 0) { if (errno == EINTR) continue; die("write at %lu: %s", off + done, strerror(errno)); }
 		done += (unsigned long)w;
-		if (every && done % every == 0) {
-			char st[64];
-			snprintf(st, sizeof st, "%s%03lu", a[5], done >> 20);
-			snap(st);
-		}
+		snap_every(a[5], done, every);
 	}
 }
 
@@ -307,11 +312,7 @@ static void do_read(char **a, int n)
 		if (r < 0) { if (errno == EINTR) continue; die("read: %s", strerror(errno)); }
 		if (r == 0) break;
 		done += (unsigned long)r;
-		if (every && done % every == 0) {
-			char st[64];
-			snprintf(st, sizeof st, "%s%03lu", a[5], done >> 20);
-			snap(st);
-		}
+		snap_every(a[5], done, every);
 	}
 }
 
@@ -385,15 +386,10 @@ static void do_touch(char **a, int n)
 		if (w) p[o] = (char)(1 + (o >> 12));
 		else sum += (unsigned char)p[o];
 		o += PAGE;
-		if (every && o % every == 0) {
-			if (prefix[0] == '+') {
-				fprintf(stderr, "rkx: %s %lu MiB t=%.3f\n", prefix + 1, o >> 20, mono() - t0);
-			} else {
-				char st[64];
-				snprintf(st, sizeof st, "%s%03lu", prefix, o >> 20);
-				snap(st);
-			}
-		}
+		if (every && o % every == 0 && prefix[0] == '+')
+			fprintf(stderr, "rkx: %s %lu MiB t=%.3f\n", prefix + 1, o >> 20, mono() - t0);
+		else
+			snap_every(prefix, o, every);
 	}
 	if (!w && sum == 1) fprintf(stderr, "rkx: (sum)\n");
 	fprintf(stderr, "rkx: touch %s %lu MiB in %.3f s (monotonic)\n", w ? "write" : "read", len >> 20, mono() - t0);
