@@ -31,7 +31,15 @@ KPKG_WANT="${RK_KPKG:-linux-image-6.1.0-56-amd64}"
 DATA="${RK_DATA:-$HERE/../../test/realkernel/data}"
 BUILD="$CACHE/build"
 
-# name  memory  timeout  extra   (extra: disk=swap|ext2, numa2)
+# name  memory  timeout  extra
+# extra: - or comma-separated tokens, in the order the disks are attached:
+#   disk=swap | disk=ext2   (w5, w6: a fresh 512 MiB swap disk | ext2.img read-only)
+#   numa2                   2 NUMA nodes of 512 MiB, -smp 2
+#   x                       boot the extended initramfs (initrd-x.gz: + rkx, /init-ext)
+#   smp=N                   -smp N
+#   swap                    a fresh 512 MiB disk for swap (mkswap in the guest)
+#   img=pc | img=blank      an ext2 image (section 4) attached with snapshot=on:
+#                           the guest may write, the image on the host never changes
 WORKLOADS="
 w0       512M  240 -
 w0-m256  256M  240 -
@@ -46,6 +54,29 @@ w4       512M  300 -
 w5       256M  580 disk=swap
 w6       512M  300 disk=ext2
 w9       512M  240 -
+sl-boot-m256       256M  240 -
+sl-boot-m512       512M  240 -
+sl-boot-m1024      1024M 240 -
+sl-boot-m2048      2048M 240 -
+sl-boot-m1024-smp2 1024M 240 smp=2
+sl-boot-m1024-smp4 1024M 300 smp=4
+mg-thrash          256M  580 disk=swap
+mg-thrash-off      256M  580 disk=swap
+pc-read            512M  300 x,img=pc
+pc-dirty           512M  580 x,img=blank
+pc-mmap            512M  300 x,img=pc
+pc-reclaim-s0      256M  580 x,swap,img=pc
+pc-reclaim-s60     256M  580 x,swap,img=pc
+pc-reclaim-s200    256M  580 x,swap,img=pc
+mc-high            512M  580 x,swap
+mc-low             512M  580 x,swap
+mc-file-max        512M  300 x,img=pc
+mc-swap-max        512M  300 x,swap
+sl-fork            512M  300 x
+sl-dcache          512M  580 x,img=blank
+hp-hugetlb         1024M 300 x
+hp-thp-madvise     1024M 300 x
+hp-compact         1024M 400 x
 "
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
@@ -116,6 +147,17 @@ done
 install -m 755 "$HERE/guest/init" "$R/init"
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) >"$BUILD/initrd.gz"
 log "initramfs: $(du -h "$BUILD/initrd.gz" | cut -f1) compressed, $(du -sh "$R" | cut -f1) unpacked"
+# The extended initramfs (workloads with the x token): the same files plus the
+# step interpreter rkx and /init-ext (the newer workloads' functions, sourced
+# by /init). It is a separate image so that the base one, and with it the
+# rootfs Shmem every older workload measured, stays as it was: rkx alone adds
+# its size (about 700 kB) to Shmem and Cached.
+X="$BUILD/root-x"
+cp -a "$R" "$X"
+gcc -static -O2 -s -Wall -o "$X/bin/rkx" "$HERE/workloads/rkx.c"
+install -m 644 "$HERE/guest/init-ext" "$X/init-ext"
+(cd "$X" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -9) >"$BUILD/initrd-x.gz"
+log "initramfs-x: $(du -h "$BUILD/initrd-x.gz" | cut -f1) compressed, $(du -sh "$X" | cut -f1) unpacked"
 
 # ------------------------------------------------------------ 4. disk images
 if [ ! -f "$CACHE/ext2.img" ]; then
@@ -125,6 +167,26 @@ if [ ! -f "$CACHE/ext2.img" ]; then
 	mv "$CACHE/ext2.img.tmp" "$CACHE/ext2.img"
 	rm -rf "$CACHE/ext2src"
 fi
+# Images of the newer workloads (img=NAME). A fixed UUID and directory hash
+# seed make the file system the same on every host; file contents are random
+# bytes (never zero blocks, which mke2fs -d would store as holes).
+#   pc.img (640 MiB): seq64, rand64 (64 MiB each), map32, file96, file128
+#   blank.img (1 GiB): empty, 131072 inodes (100k files fit)
+mkimg() { # NAME SIZE MKE2FS-OPTIONS FILE:MIB...
+	local name=$1 size=$2 opts=$3
+	shift 3
+	[ -f "$CACHE/$name.img" ] && return 0
+	rm -rf "$CACHE/$name.src" && mkdir -p "$CACHE/$name.src"
+	for f in "$@"; do head -c $((${f#*:} << 20)) /dev/urandom >"$CACHE/$name.src/${f%%:*}"; done
+	# shellcheck disable=SC2086
+	mke2fs -q -t ext2 $opts -U 7e1f0c2a-5b7d-4c1e-9a55-3f0d2b6c8e10 \
+		-E hash_seed=1d3c5e7f-2a4b-4c6d-8e0f-a1b2c3d4e5f6 \
+		-d "$CACHE/$name.src" -F "$CACHE/$name.img.tmp" "$size" >/dev/null
+	mv "$CACHE/$name.img.tmp" "$CACHE/$name.img"
+	rm -rf "$CACHE/$name.src"
+}
+mkimg pc 640M "" seq64:64 rand64:64 map32:32 file96:96 file128:128
+mkimg blank 1G "-N 131072"
 
 # ------------------------------------------------------------ 5. boot helpers
 split_console() { # console.log outdir
@@ -158,21 +220,31 @@ run_one() { # name mem timeout extra
 	local name=$1 mem=$2 tmo=$3 extra=$4
 	local out="$DATA/$name"
 	rm -rf "$out" && mkdir -p "$out"
+	local initrd="$BUILD/initrd.gz"
+	case ",$extra," in *,x,*) initrd="$BUILD/initrd-x.gz" ;; esac
 	local args=(-nodefaults -no-user-config -no-reboot -display none -monitor none
-		-serial "file:$out/console.log" -m "$mem" -kernel "$VMLINUZ" -initrd "$BUILD/initrd.gz")
+		-serial "file:$out/console.log" -m "$mem" -kernel "$VMLINUZ" -initrd "$initrd")
 	if [ "$ACCEL" = kvm ]; then args+=(-enable-kvm -cpu host,-arch-capabilities); else args+=(-accel tcg); fi
-	local smp=1
-	case "$extra" in
-	numa2)
-		smp=2
-		args+=(-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M
-			-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
-	disk=swap)
-		rm -f "$CACHE/swap.img" && truncate -s 512M "$CACHE/swap.img"
-		args+=(-drive "file=$CACHE/swap.img,format=raw,if=virtio,cache=unsafe") ;;
-	disk=ext2)
-		args+=(-drive "file=$CACHE/ext2.img,format=raw,if=virtio,readonly=on") ;;
-	esac
+	local smp=1 tok
+	for tok in ${extra//,/ }; do
+		case "$tok" in
+		-) ;;
+		numa2)
+			smp=2
+			args+=(-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M
+				-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
+		disk=swap | swap)
+			rm -f "$CACHE/swap.img" && truncate -s 512M "$CACHE/swap.img"
+			args+=(-drive "file=$CACHE/swap.img,format=raw,if=virtio,cache=unsafe") ;;
+		disk=ext2)
+			args+=(-drive "file=$CACHE/ext2.img,format=raw,if=virtio,readonly=on") ;;
+		img=*)
+			args+=(-drive "file=$CACHE/${tok#img=}.img,format=raw,if=virtio,cache=unsafe,snapshot=on") ;;
+		x) ;;
+		smp=*) smp=${tok#smp=} ;;
+		*) log "unknown extra token $tok"; exit 1 ;;
+		esac
+	done
 	args+=(-smp "$smp" -append "console=ttyS0 nokaslr norandmaps panic=-1 rk.wl=$name")
 	local t0 t1 rc=0
 	t0=$(date +%s.%N)
@@ -190,6 +262,7 @@ run_one() { # name mem timeout extra
 		echo "accel: $ACCEL"
 		echo "memory: $mem"
 		echo "smp: $smp"
+		[ "$extra" = - ] || echo "extra: $extra"
 		echo "qemu: $(qemu-system-x86_64 --version | head -1)"
 		echo "qemu_args: ${args[*]}" | sed "s#$CACHE#\$RK_CACHE#g; s#$DATA/#data/#g"
 		echo "qemu_exit: $rc"

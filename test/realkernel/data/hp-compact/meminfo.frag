@@ -1,0 +1,53 @@
+MemTotal:         983744 kB
+MemFree:          601372 kB
+MemAvailable:     534460 kB
+Buffers:               0 kB
+Cached:             6872 kB
+SwapCached:            0 kB
+Active:             2456 kB
+Inactive:         299612 kB
+Active(anon):       2456 kB
+Inactive(anon):   299612 kB
+Active(file):          0 kB
+Inactive(file):        0 kB
+Unevictable:           0 kB
+Mlocked:               0 kB
+SwapTotal:             0 kB
+SwapFree:              0 kB
+Zswap:                 0 kB
+Zswapped:              0 kB
+Dirty:                 0 kB
+Writeback:             0 kB
+AnonPages:        295196 kB
+Mapped:             2368 kB
+Shmem:              6872 kB
+KReclaimable:       8796 kB
+Slab:              14896 kB
+SReclaimable:       8796 kB
+SUnreclaim:         6100 kB
+KernelStack:         752 kB
+PageTables:         1212 kB
+SecPageTables:         0 kB
+NFS_Unstable:          0 kB
+Bounce:                0 kB
+WritebackTmp:          0 kB
+CommitLimit:      491872 kB
+Committed_AS:     598456 kB
+VmallocTotal:   34359738367 kB
+VmallocUsed:        7356 kB
+VmallocChunk:          0 kB
+Percpu:              260 kB
+HardwareCorrupted:     0 kB
+AnonHugePages:         0 kB
+ShmemHugePages:        0 kB
+ShmemPmdMapped:        0 kB
+FileHugePages:         0 kB
+FilePmdMapped:         0 kB
+HugePages_Total:       0
+HugePages_Free:        0
+HugePages_Rsvd:        0
+HugePages_Surp:        0
+Hugepagesize:       2048 kB
+Hugetlb:               0 kB
+DirectMap4k:       24448 kB
+DirectMap2M:     1024000 kB
