@@ -251,8 +251,7 @@ export function oomLineShape(line: string): string {
     .replace(/\b[0-9a-f]{16}\b/g, "N")
     .replace(/\b(?:[0-9a-f]{2} )+[0-9a-f]{2}\b/g, "N")
     .replace(/\d+/g, "N")
-    .replace(/ +/g, " ")
-    .trimEnd();
+    .replace(/ +/g, " ");
 }
 
 /** A report's lines without the call trace and register dump (which name code, not memory state). */

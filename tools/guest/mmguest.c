@@ -1497,6 +1497,16 @@ static int64_t touch_cost(const struct step *s, int64_t done, int64_t per) {
 	return (done * s->cost_ns + first * s->first_ns) / 1000;
 }
 
+/* Tells a worker to exit(1), as the runner ends a process whose step failed unexpectedly. */
+static void exit_one(struct proc *p) {
+	static struct cmd c;
+	memset(&c, 0, sizeof c);
+	c.op = OP_EXIT;
+	c.a = 1;
+	p->state = P_BUSY;
+	send_cmd(p, &c);
+}
+
 static void on_reply(const struct reply *r) {
 	if (r->proc < 0 || r->proc >= in.nprocs) return;
 	int i = r->proc;
@@ -1543,27 +1553,15 @@ static void on_reply(const struct reply *r) {
 	if (r->kind == RP_FAIL) {
 		/* the runner's RunFailure (no such region): the process exits with code 1 */
 		step_event(i, s, "failed", 0, 0);
-		static struct cmd c;
-		memset(&c, 0, sizeof c);
-		c.op = OP_EXIT;
-		c.a = 1;
-		p->state = P_BUSY;
-		send_cmd(p, &c);
+		exit_one(p);
 		return;
 	}
 	if (r->kind == RP_ERR) {
 		const char *e = errname((int)r->a);
-		if (s->expect_err[0] && strcmp(s->expect_err, e) == 0) {
-			step_event(i, s, e, 0, 0);
-		} else {
+		step_event(i, s, e, 0, 0);
+		if (!s->expect_err[0] || strcmp(s->expect_err, e) != 0) {
 			/* an errno the step did not expect ends the program: exit(1), as a C program's err(1, ...) */
-			step_event(i, s, e, 0, 0);
-			static struct cmd c;
-			memset(&c, 0, sizeof c);
-			c.op = OP_EXIT;
-			c.a = 1;
-			p->state = P_BUSY;
-			send_cmd(p, &c);
+			exit_one(p);
 			return;
 		}
 	} else
