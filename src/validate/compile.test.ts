@@ -94,6 +94,11 @@ describe("compileScenario refuses what the guest cannot do, naming the step", ()
     expect(() => compileScenario(sc)).toThrow(/t\.yaml:6 processes\[0\]\.run\[1\]\.touch\.duration: a touch for a duration needs the model's access count/);
   });
 
+  it("a capture label the harness reserves, a value too long for the guest's fields", () => {
+    expect(refusal("      - capture: { label: '@start.meminfo', path: /proc/meminfo }\n").message).toMatch(/^t\.yaml:5 processes\[0\]\.run\[0\]\.capture: labels starting with @ are the validation harness's own/);
+    expect(refusal(`      - write: { path: /proc/sys/vm/swappiness, value: "${"1".repeat(800)}" }\n`).message).toMatch(/processes\[0\]\.run\[0\]\.write\.value: the guest takes at most 767 bytes here, not 800$/);
+  });
+
   it("memory QEMU cannot be given (not whole MiB)", () => {
     expect(() => guestMachine(yaml("name: t\nmachine:\n  memory: 300000K\nprocesses:\n  - name: p\n    run:\n      - exit: 0\n"))).toThrow(/machine\.memory: QEMU takes whole MiB/);
   });

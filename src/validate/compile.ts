@@ -38,8 +38,8 @@ const MiB = 2 ** 20;
 
 /** The guest input format's version (the first line: `mmguest 1`). */
 export const GUEST_FORMAT_VERSION = 1;
-/** Limits of mmguest's static tables (tools/guest/mmguest.c MAX_PROCS, MAX_STEPS, MAX_REGIONS, MAX_CAPS). */
-export const GUEST_LIMITS = { processes: 64, steps: 4096, regions: 256, captures: 2048 } as const;
+/** Limits of mmguest's tables and string fields (tools/guest/mmguest.c MAX_PROCS, MAX_STEPS, MAX_REGIONS, MAX_CAPS, struct capspec, struct step). */
+export const GUEST_LIMITS = { processes: 64, steps: 4096, regions: 256, captures: 2048, label: 127, path: 255, value: 767 } as const;
 /** The longest a guest sleeps in real time for one sleep or start gap (a longer virtual gap is cut to this). */
 export const GUEST_MAX_SLEEP_NS = 5e9;
 
@@ -346,9 +346,17 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     ctx.lines.push(`step ${proc} ${kind} ${at}${rest ? " " + rest : ""}`);
     ctx.stepCount++;
     for (const c of s.capture ?? []) {
+      if (c.label.startsWith("@")) refuse(sc, s.pos, `${path}.capture`, `labels starting with @ are the validation harness's own (@start.…, @end.…, @dmesg); rename "${c.label}"`);
+      fits(c.label, GUEST_LIMITS.label, `${path}.capture.label`);
+      fits(c.path, GUEST_LIMITS.path, `${path}.capture.path`);
       ctx.lines.push(`cap ${encodeValue(c.label)} ${encodeValue(c.path)}`);
       ctx.capCount++;
     }
+  };
+  /** mmguest keeps strings in fixed fields: refuse what would not fit, here rather than in the guest. */
+  const fits = (v: string, max: number, field: string): void => {
+    const n = new TextEncoder().encode(v).length;
+    if (n > max) refuse(sc, s.pos, field, `the guest takes at most ${max} bytes here, not ${n}`);
   };
   const win = (r: { offset: number; length?: number }): string => `off=${r.offset}${r.length !== undefined ? ` len=${r.length}` : ""}`;
   switch (s.kind) {
@@ -446,9 +454,13 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       emit("oom_score_adj", `value=${s.value}`);
       return;
     case "write":
+      fits(s.path, GUEST_LIMITS.path, `${path}.write.path`);
+      fits(s.value, GUEST_LIMITS.value, `${path}.write.value`);
       emit("write", `path=${encodeValue(s.path)} value=${encodeValue(s.value)}`);
       return;
     case "sysctl":
+      fits(sysctlPath(s.key), GUEST_LIMITS.path, `${path}.sysctl`);
+      fits(s.value, GUEST_LIMITS.value, `${path}.sysctl`);
       emit("write", `path=${encodeValue(sysctlPath(s.key))} value=${encodeValue(s.value)}`);
       return;
     case "capture_only":

@@ -934,7 +934,7 @@ static int parse_input(char *buf, size_t n) {
 				bad = kv_i64(&t, 3, "value", &s->a, 1);
 				break;
 			case K_WRITE:
-				bad = kv_str(&t, 3, "path", s->s1, sizeof s->s1, 1) | kv_str(&t, 3, "value", s->s2, sizeof s->s2 - 1, 1);
+				bad = kv_str(&t, 3, "path", s->s1, sizeof s->s1, 1) | kv_str(&t, 3, "value", s->s2, sizeof s->s2, 1);
 				break;
 			case K_SWAPON:
 				s->b = -1;
