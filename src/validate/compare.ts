@@ -20,7 +20,7 @@
 import { oomReports } from "./console.js";
 import type { GuestPlan } from "./compile.js";
 import type { PageSet, Side } from "./side.js";
-import { OOM_RSS_TOLERANCE, OTHER_RULES, ruleFor, toleranceText, within, type FileKind, type FieldRule } from "./tolerance.js";
+import { OOM_RSS_TOLERANCE, ruleFor, toleranceText, within, type FileKind, type FieldRule } from "./tolerance.js";
 import type { Scenario } from "../workload/schema.js";
 
 export interface Row {
@@ -454,7 +454,7 @@ export function formatComparison(c: Comparison, o: FormatOptions = {}): string {
   L.push(`mmsim validate ${c.scenario} (${c.file}): the model against ${o.kernel ?? "a real Linux 6.1"}`);
   for (const n of o.notes ?? []) L.push(`note: ${n}`);
   const w = {
-    item: Math.min(44, Math.max(5, ...c.rows.map((r) => r.item.length))),
+    item: Math.min(56, Math.max(5, ...c.rows.map((r) => r.item.length))),
     model: Math.min(30, Math.max(5, ...c.rows.map((r) => r.model.length))),
     real: Math.min(30, Math.max(4, ...c.rows.map((r) => r.real.length))),
     diff: Math.min(14, Math.max(4, ...c.rows.map((r) => r.diff.length))),
@@ -481,5 +481,5 @@ export function formatComparison(c: Comparison, o: FormatOptions = {}): string {
 
 /** The comparison as JSON (rows, verdict, and the run's facts). */
 export function formatComparisonJson(c: Comparison, o: FormatOptions = {}): string {
-  return JSON.stringify({ ...c, ...(o.kernel ? { kernel: o.kernel } : {}), notes: o.notes ?? [], ...(o.timing ? { timing: o.timing } : {}), rules: OTHER_RULES.length }, null, 2) + "\n";
+  return JSON.stringify({ ...c, ...(o.kernel ? { kernel: o.kernel } : {}), notes: o.notes ?? [], ...(o.timing ? { timing: o.timing } : {}) }, null, 2) + "\n";
 }
