@@ -34,3 +34,11 @@ export {
   processes, processVmas, zoneDetails, sampleLayout, sampleCounters,
   type PageKindName, type MachineLayout, type OwnerLegend, type PageInfo, type RmapEntry, type WalkLevel, type PageWalk, type ProcessInfo, type VmaInfo, type ZoneDetail, type SampleLayout,
 } from "./inspect.js";
+
+// Validation against a real Linux 6.1 under QEMU (mmsim validate): compile a scenario for the
+// guest, build its initramfs and QEMU command line, read its console, compare it with the model.
+export { compileScenario, NotValidatable, type GuestPlan, type ModelFacts, type CompileOptions } from "../validate/compile.js";
+export { parseConsole, oomReports, type ParsedConsole } from "../validate/console.js";
+export { modelSide, guestSide, type Side, type ModelRun } from "../validate/side.js";
+export { compareSides, formatComparison, formatComparisonJson, type Comparison, type Row, type FormatOptions } from "../validate/compare.js";
+export { cpioNewc, runArchive, qemuArgs, runInfo, RUN_ARCHIVE_SIZE, VIRTIO_MODULES, type CpioEntry } from "../validate/guest_image.js";

@@ -13,6 +13,7 @@ import { registerExplore } from "./commands/explore.js";
 import { registerRun } from "./commands/run.js";
 import { registerScenarios } from "./commands/scenarios.js";
 import { registerTools } from "./commands/tools.js";
+import { registerValidate } from "./commands/validate.js";
 
 /** Where a command writes; tests pass buffers, main passes the process streams. */
 export interface CliIo {
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIo): Command {
   registerRun(program, io);
   registerScenarios(program, io);
   registerTools(program, io);
+  registerValidate(program, io);
   for (const c of program.commands) {
     c.showSuggestionAfterError(false)
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })

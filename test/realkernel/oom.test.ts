@@ -25,6 +25,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeOomLog } from "../../src/decode/oom.js";
+import { oomLineShape as shape } from "../../src/validate/compare.js";
 import { procRead } from "../../src/fs/proc/root.js";
 import { start_kernel } from "../../src/kernel/start_kernel.js";
 import { GFP_KERNEL } from "../../src/mm/gfp.js";
@@ -55,23 +56,6 @@ function reports(dmesg: string): string[][] {
     }
   }
   return out;
-}
-
-/**
- * A line's structure: numbers (decimal and hex) become N, the buddy lines' migratetype letters
- * (printed only for orders with free blocks) and the yes/no of all_unreclaimable? become
- * placeholders, names of processes stay.
- */
-function shape(line: string): string {
-  return line
-    .replace(/ \([UMEHCI]+\)/g, "")
-    .replace(/all_unreclaimable\? (yes|no)/, "all_unreclaimable? B")
-    .replace(/<[0-9a-f]{2}>/g, "<N>")
-    .replace(/\b0x[0-9a-f]+\b/g, "N")
-    .replace(/\b[0-9a-f]{16}\b/g, "N")
-    .replace(/\b(?:[0-9a-f]{2} )+[0-9a-f]{2}\b/g, "N")
-    .replace(/\d+/g, "N")
-    .replace(/ +/g, " ");
 }
 
 interface Row {

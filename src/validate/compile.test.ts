@@ -1,0 +1,120 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { Prng } from "../kernel/random.js";
+import { parseScenario } from "../workload/parse.js";
+import { runScenario } from "../workload/runner.js";
+import { compileScenario, decodeValue, doubleBits, encodeValue, guestMachine, modelFacts, NotValidatable } from "./compile.js";
+
+const SCENARIOS = fileURLToPath(new URL("../../scenarios/", import.meta.url));
+const shipped = readdirSync(SCENARIOS).filter((f) => f.endsWith(".yaml")).map((f) => f.slice(0, -5));
+const load = (name: string) => parseScenario(readFileSync(`${SCENARIOS}${name}.yaml`), `scenarios/${name}.yaml`);
+const yaml = (body: string) => parseScenario(body, "t.yaml");
+
+/** Refusal of a one-process scenario with this program (YAML lines under run:). */
+function refusal(run: string, machine = ""): NotValidatable {
+  const sc = yaml(`name: t\n${machine}processes:\n  - name: p\n    run:\n${run}`);
+  try {
+    compileScenario(sc, { checkOnly: true });
+  } catch (e) {
+    if (e instanceof NotValidatable) return e;
+    throw e;
+  }
+  throw new Error("compiled");
+}
+
+describe("compileScenario on the shipped scenarios", () => {
+  for (const name of shipped) {
+    it(`${name}: compiles (timed touches with placeholder counts), every process and step declared`, () => {
+      const sc = load(name);
+      const plan = compileScenario(sc, { checkOnly: true });
+      const lines = plan.input.split("\n");
+      expect(lines[0]).toBe("mmguest 1");
+      expect(lines[lines.length - 2]).toBe("end");
+      const steps = (list: (typeof sc.processes)[number]["run"]): number => list.reduce((a, s) => a + 1 + (s.kind === "fork" ? steps(s.run) : 0), 0);
+      expect(lines.filter((l) => l.startsWith("step ")).length).toBe(sc.processes.reduce((a, p) => a + steps(p.run), 0));
+      expect(lines.filter((l) => l.startsWith("proc ")).length).toBe(plan.processes.length);
+      // no line carries a raw space inside a value: every token is a word or key=value
+      for (const l of lines.filter((x) => x.startsWith("step ") || x.startsWith("cap "))) for (const tok of l.split(" ").slice(3)) expect(tok).not.toBe("");
+      expect(plan.machine.memoryBytes).toBe(sc.machine.memory ?? 512 * 2 ** 20);
+    });
+  }
+
+  it("makes a timed touch as many accesses as the model made (tour's zipf and random touches)", () => {
+    const sc = load("tour");
+    expect(() => compileScenario(sc)).toThrow(/needs the model's access count/);
+    const r = runScenario(sc, { timelineCap: 1e6 });
+    const facts = modelFacts(sc, r.timeline);
+    const touches = r.timeline.filter((e) => e.event === "touch").map((e) => Number(/: (\d+) accesses/.exec(e.text)?.[1]));
+    const plan = compileScenario(sc, { facts });
+    const counts = [...plan.input.matchAll(/step \d+ touch .* count=(\d+) repeat=1 ps=(\d+)/g)].map((m) => Number(m[1])).filter((n) => n > 0);
+    // the db's zipf read and the two workers' random writes are timed: their counts are the model's
+    expect(counts.length).toBe(3);
+    for (const c of counts) expect(touches).toContain(c);
+    expect(facts.forkOrder).toEqual(["worker1", "worker2"]);
+    expect(plan.notes.some((n) => /makes the model's \d+ accesses/.test(n))).toBe(true);
+  });
+
+  it("gives each process the seed the runner draws for it, forks in the model's order", () => {
+    const sc = load("tour");
+    const plan = compileScenario(sc, { checkOnly: true, facts: { touchAccesses: new Map(), forkOrder: ["worker2", "worker1"] } });
+    const rng = new Prng(sc.seed ^ 0x5ce7a410);
+    const want = [rng.get_random_u32(), rng.get_random_u32(), rng.get_random_u32()];
+    expect(plan.processes.slice(0, 3).map((p) => p.seed)).toEqual(want);
+    // worker2 forked first here, so it took the next draw
+    const w2 = rng.get_random_u32();
+    const w1 = rng.get_random_u32();
+    expect(plan.processes.find((p) => p.name === "worker1")?.seed).toBe(w1);
+    expect(plan.processes.find((p) => p.name === "worker2")?.seed).toBe(w2);
+    expect(plan.processes.find((p) => p.name === "worker2")?.parent).toBe(1);
+  });
+
+  it("asks for a disk per swap device, vda first, with the scenario's size", () => {
+    const plan = compileScenario(load("w5-swap"), { checkOnly: true });
+    expect(plan.disks).toEqual([{ dev: "vda", bytes: 512 * 2 ** 20 }]);
+    expect(plan.input).toMatch(/step 0 swapon at=processes\[0\]\.run\[0\] path=\/dev\/vda size=536870912 rot=1/);
+  });
+});
+
+describe("compileScenario refuses what the guest cannot do, naming the step", () => {
+  it("an exec touch", () => {
+    const e = refusal("      - mmap: { name: m, size: 1M, prot: rwx }\n      - touch: { region: m, access: exec }\n");
+    expect(e.message).toBe("t.yaml:6 processes[0].run[1].touch.access: the guest cannot fetch instructions from the pages it touches (exec touches need code in them)");
+  });
+
+  it("a swap file, a swap path that is not a virtio disk, a device latency", () => {
+    expect(refusal("      - swapon: { path: /swapfile, size: 64M, type: file }\n").message).toMatch(/^t\.yaml:5 processes\[0\]\.run\[0\]\.swapon\.type: the guest has no disk file system/);
+    expect(refusal("      - swapon: { path: /dev/sdb, size: 64M }\n").message).toMatch(/swapon\.path: the guest's swap areas are virtio disks/);
+    expect(refusal("      - swapon: { path: /dev/vda, size: 64M, latency: 1ms }\n").message).toMatch(/swapon\.latency: QEMU cannot give a virtio disk a fixed latency/);
+  });
+
+  it("MAP_HUGETLB, and a timed touch without the model's count", () => {
+    expect(refusal("      - mmap: { name: m, size: 4M, flags: private|anonymous|hugetlb }\n").message).toMatch(/mmap\.flags: MAP_HUGETLB needs hugetlbfs pages/);
+    const sc = yaml("name: t\nprocesses:\n  - name: p\n    run:\n      - mmap: { name: m, size: 1M }\n      - touch: { region: m, pattern: random, duration: 1ms }\n");
+    expect(() => compileScenario(sc)).toThrow(/t\.yaml:6 processes\[0\]\.run\[1\]\.touch\.duration: a touch for a duration needs the model's access count/);
+  });
+
+  it("a capture label the harness reserves, a value too long for the guest's fields", () => {
+    expect(refusal("      - capture: { label: '@start.meminfo', path: /proc/meminfo }\n").message).toMatch(/^t\.yaml:5 processes\[0\]\.run\[0\]\.capture: labels starting with @ are the validation harness's own/);
+    expect(refusal(`      - write: { path: /proc/sys/vm/swappiness, value: "${"1".repeat(800)}" }\n`).message).toMatch(/processes\[0\]\.run\[0\]\.write\.value: the guest takes at most 767 bytes here, not 800$/);
+  });
+
+  it("memory QEMU cannot be given (not whole MiB)", () => {
+    expect(() => guestMachine(yaml("name: t\nmachine:\n  memory: 300000K\nprocesses:\n  - name: p\n    run:\n      - exit: 0\n"))).toThrow(/machine\.memory: QEMU takes whole MiB/);
+  });
+});
+
+describe("the guest input's encoding", () => {
+  it("round-trips any text, never leaving a space, = , % or @ in a value", () => {
+    for (const s of ["plain", "256 256 32 0 0", "a=b%c@d", "tab\tnew\nline", "ünïcode ✓", ""]) {
+      const e = encodeValue(s);
+      expect(e).not.toMatch(/[\s=@]/);
+      expect(decodeValue(e)).toBe(s);
+    }
+  });
+
+  it("carries zipf's alpha as its exact IEEE bits", () => {
+    expect(doubleBits(1.1)).toBe("3ff199999999999a");
+    expect(doubleBits(1)).toBe("3ff0000000000000");
+  });
+});

@@ -1,0 +1,10 @@
+400000-401000 present=1 swapped=0 digest=4b95f515 00400000-00401000 r--p 00000000 00:02 13                                 /bin/mmguest
+401000-48e000 present=141 swapped=0 digest=2e64d719 00401000-0048e000 r-xp 00001000 00:02 13                                 /bin/mmguest
+48e000-4b9000 present=34 swapped=0 digest=6be1c0d4 0048e000-004b9000 r--p 0008e000 00:02 13                                 /bin/mmguest
+4b9000-4bd000 present=4 swapped=0 digest=732805 004b9000-004bd000 r--p 000b9000 00:02 13                                 /bin/mmguest
+4bd000-4c0000 present=3 swapped=0 digest=253381b6 004bd000-004c0000 rw-p 000bd000 00:02 13                                 /bin/mmguest
+4c0000-4ca000 present=5 swapped=0 digest=700ec672 004c0000-004ca000 rw-p 00000000 00:00 0                                  [heap]
+4ca000-4ec000 present=2 swapped=0 digest=4bb53254 004ca000-004ec000 rw-p 00000000 00:00 0                                  [heap]
+7ffff7ff9000-7ffff7ffd000 present=0 swapped=0 digest=811c9dc5 7ffff7ff9000-7ffff7ffd000 r--p 00000000 00:00 0                          [vvar]
+7ffff7ffd000-7ffff7fff000 present=1 swapped=0 digest=4b95f515 7ffff7ffd000-7ffff7fff000 r-xp 00000000 00:00 0                          [vdso]
+7ffffffde000-7ffffffff000 present=2 swapped=0 digest=3f565cfa 7ffffffde000-7ffffffff000 rw-p 00000000 00:00 0                          [stack]
