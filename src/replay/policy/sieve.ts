@@ -1,0 +1,79 @@
+/**
+ * SIEVE (Zhang et al., "SIEVE is Simpler than LRU", NSDI 2024): a FIFO queue with one visited
+ * bit per object and a hand. New objects enter at the head with the bit clear; a hit sets the
+ * bit and moves nothing. To evict, the hand walks from where it stopped (the tail at first)
+ * toward the head, clearing set bits, and evicts the first object whose bit is clear; the hand
+ * stays at the next newer object and wraps to the tail past the head. Unlike CLOCK, survivors
+ * keep their place and new objects go to the head, not to the hand (libCacheSim Sieve.c).
+ */
+import { BatchPolicy, checkGeometry } from "./policy.js";
+import { makeLinks, pushNewest, unlink } from "./lists.js";
+
+/** The hand when it has no position: start at the tail. */
+const AT_TAIL = -1;
+
+export class Sieve extends BatchPolicy {
+  readonly name = "SIEVE";
+  /** The queue, newest first (./lists.ts): links[2·id] leads toward older objects, links[2·id + 1]
+   * toward newer; links[2·id] is -1 when id is not cached. */
+  private readonly links: Int32Array;
+  private readonly visited: Uint8Array;
+  private readonly head: number;
+  private hand = AT_TAIL;
+  private count = 0;
+
+  constructor(
+    readonly capacity: number,
+    nKeys: number,
+  ) {
+    super();
+    checkGeometry("SIEVE", capacity, nKeys);
+    this.links = makeLinks(nKeys, 1);
+    for (let id = 0; id < nKeys; id++) this.links[2 * id] = -1;
+    this.visited = new Uint8Array(nKeys);
+    this.head = nKeys;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(id: number): boolean {
+    return id >= 0 && id < this.head && this.links[2 * id] >= 0;
+  }
+
+  run(ids: Int32Array, from: number, to: number): number {
+    const l = this.links;
+    const visited = this.visited;
+    const h = this.head;
+    const cap = this.capacity;
+    let hand = this.hand;
+    let count = this.count;
+    let misses = 0;
+    for (let i = from; i < to; i++) {
+      const id = ids[i];
+      if (l[2 * id] >= 0) {
+        visited[id] = 1;
+        continue;
+      }
+      misses++;
+      if (count === cap) {
+        let o = hand === AT_TAIL ? l[2 * h + 1] : hand;
+        while (visited[o] === 1) {
+          visited[o] = 0;
+          o = l[2 * o + 1];
+          if (o === h) o = l[2 * h + 1];
+        }
+        const newer = l[2 * o + 1];
+        hand = newer === h ? AT_TAIL : newer;
+        unlink(l, o);
+        l[2 * o] = -1;
+      } else count++;
+      pushNewest(l, h, id);
+      visited[id] = 0;
+    }
+    this.hand = hand;
+    this.count = count;
+    return misses;
+  }
+}
