@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { registerBoot } from "./commands/boot.js";
 import { registerDecode } from "./commands/decode.js";
 import { registerExplore } from "./commands/explore.js";
+import { registerReplay } from "./commands/replay.js";
 import { registerRun } from "./commands/run.js";
 import { registerScenarios } from "./commands/scenarios.js";
 import { registerTools } from "./commands/tools.js";
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo): Command {
   registerBoot(program, io);
   registerDecode(program, io);
   registerExplore(program, io);
+  registerReplay(program, io);
   registerRun(program, io);
   registerScenarios(program, io);
   registerTools(program, io);
