@@ -93,5 +93,4 @@ export {
   type GeneratorSpec,
   type ChartSeries,
   type LineChartOptions,
-  type PageAccess,
 } from "../replay/index.js";

@@ -37,16 +37,6 @@ export const ACCESS_FLAG_FILE = 2;
 /** Pages are below 2^44, so the high half of a page number is at most this. */
 export const MAX_ACCESS_PAGE_HI = (1 << 12) - 1;
 
-/** One recorded access. */
-export interface PageAccess {
-  /** Virtual page number (anonymous) or index in the file (file page); below 2^44. */
-  page: number;
-  /** pid (anonymous) or inode number (file page). */
-  space: number;
-  write: boolean;
-  file: boolean;
-}
-
 /** The 32-byte header for a trace of `records` accesses (0: not known when the header is written). */
 export function encodeAccessHeader(records = 0, pageShift = 12): Uint8Array {
   const h = new Uint8Array(ACCESS_HEADER_SIZE);

@@ -16,7 +16,6 @@ export {
   ACCESS_FLAG_FILE,
   AccessTraceWriter,
   encodeAccessHeader,
-  type PageAccess,
 } from "./access_format.js";
 export { TraceBuilder, traceFromKeys, MAX_TRACE_REQUESTS, type DenseTrace, type TraceBuilderOptions } from "./trace.js";
 export { POLICY_NAMES, policyName, createPolicy, nextUses, type PolicyName, type PolicyOptions, type Policy } from "./policy/index.js";
