@@ -12,12 +12,17 @@ import { makeLinks, pushNewest, unlink } from "./lists.js";
 /** The hand when it has no position: start at the tail. */
 const AT_TAIL = -1;
 
+const NOT_CACHED = 0;
+const CACHED = 1;
+const VISITED = 2;
+
 export class Sieve extends BatchPolicy {
   readonly name = "SIEVE";
-  /** The queue, newest first (./lists.ts): links[2·id] leads toward older objects, links[2·id + 1]
-   * toward newer; links[2·id] is -1 when id is not cached. */
+  /** The queue, newest first (./lists.ts): links[2·id] leads toward older objects, links[2·id + 1] toward newer. */
   private readonly links: Int32Array;
-  private readonly visited: Uint8Array;
+  /** Per id: NOT_CACHED, CACHED or VISITED (cached and requested since the hand last passed). A
+   * hit touches only this byte array. */
+  private readonly state: Uint8Array;
   private readonly head: number;
   private hand = AT_TAIL;
   private count = 0;
@@ -29,8 +34,7 @@ export class Sieve extends BatchPolicy {
     super();
     checkGeometry("SIEVE", capacity, nKeys);
     this.links = makeLinks(nKeys, 1);
-    for (let id = 0; id < nKeys; id++) this.links[2 * id] = -1;
-    this.visited = new Uint8Array(nKeys);
+    this.state = new Uint8Array(nKeys);
     this.head = nKeys;
   }
 
@@ -39,12 +43,12 @@ export class Sieve extends BatchPolicy {
   }
 
   has(id: number): boolean {
-    return id >= 0 && id < this.head && this.links[2 * id] >= 0;
+    return this.state[id] !== undefined && this.state[id] !== NOT_CACHED;
   }
 
   run(ids: Int32Array, from: number, to: number): number {
     const l = this.links;
-    const visited = this.visited;
+    const state = this.state;
     const h = this.head;
     const cap = this.capacity;
     let hand = this.hand;
@@ -52,25 +56,25 @@ export class Sieve extends BatchPolicy {
     let misses = 0;
     for (let i = from; i < to; i++) {
       const id = ids[i];
-      if (l[2 * id] >= 0) {
-        visited[id] = 1;
+      if (state[id] !== NOT_CACHED) {
+        state[id] = VISITED;
         continue;
       }
       misses++;
       if (count === cap) {
         let o = hand === AT_TAIL ? l[2 * h + 1] : hand;
-        while (visited[o] === 1) {
-          visited[o] = 0;
+        while (state[o] === VISITED) {
+          state[o] = CACHED;
           o = l[2 * o + 1];
           if (o === h) o = l[2 * h + 1];
         }
         const newer = l[2 * o + 1];
         hand = newer === h ? AT_TAIL : newer;
         unlink(l, o);
-        l[2 * o] = -1;
+        state[o] = NOT_CACHED;
       } else count++;
       pushNewest(l, h, id);
-      visited[id] = 0;
+      state[id] = CACHED;
     }
     this.hand = hand;
     this.count = count;
