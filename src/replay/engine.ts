@@ -34,7 +34,11 @@ export interface SimulateOptions {
   libCacheSimLirs?: boolean;
 }
 
-/** Runs `name` with `capacity` objects over the trace; the first `warmup` requests are not counted. */
+/**
+ * Runs `name` with `capacity` objects over the trace; the first `warmup` requests are not counted.
+ * Simplified: every object has size 1 (libCacheSim's --ignore-obj-size); byte-weighted caches
+ * are not modelled.
+ */
 export function simulate(trace: DenseTrace, name: PolicyName, capacity: number, opts: SimulateOptions = {}): SimulationResult {
   const warmup = opts.warmup ?? 0;
   if (!Number.isInteger(warmup) || warmup < 0) throw new TraceError(`warmup must be a whole number of requests, got ${warmup}`);

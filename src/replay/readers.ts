@@ -463,6 +463,7 @@ class TextReader implements TraceReader {
     while (q < e && (b[q] === 32 || b[q] === 9)) q++;
     if (q !== e) return this.notLackey(b, s, e);
     // Pages first..last of bytes [addr, addr + size - 1] (size 0 counts as one byte).
+    // Simplified: one page size for every address (4 KiB by default); huge pages are not known here.
     const sh = this.pageShift;
     const firstLo = sh === 0 ? lo : ((lo >>> sh) | (hi << (32 - sh))) >>> 0;
     const firstHi = sh === 0 ? hi : hi >>> sh;

@@ -11,35 +11,35 @@
 export function makeLinks(nKeys: number, count: number): Int32Array {
   const l = new Int32Array(2 * (nKeys + count));
   for (let h = nKeys; h < nKeys + count; h++) {
-    l[2 * h] = h;
-    l[2 * h + 1] = h;
+    l[h << 1] = h;
+    l[(h << 1) + 1] = h;
   }
   return l;
 }
 
 /** Puts x at the newest end of list h. */
 export function pushNewest(l: Int32Array, h: number, x: number): void {
-  const f = l[2 * h];
-  l[2 * x] = f;
-  l[2 * x + 1] = h;
-  l[2 * f + 1] = x;
-  l[2 * h] = x;
+  const f = l[h << 1];
+  l[x << 1] = f;
+  l[(x << 1) + 1] = h;
+  l[(f << 1) + 1] = x;
+  l[h << 1] = x;
 }
 
 /** Takes x off whatever list it is on. */
 export function unlink(l: Int32Array, x: number): void {
-  const n = l[2 * x];
-  const p = l[2 * x + 1];
-  l[2 * p] = n;
-  l[2 * n + 1] = p;
+  const n = l[x << 1];
+  const p = l[(x << 1) + 1];
+  l[p << 1] = n;
+  l[(n << 1) + 1] = p;
 }
 
 /** The oldest entry of list h (h itself when the list is empty). */
 export function oldest(l: Int32Array, h: number): number {
-  return l[2 * h + 1];
+  return l[(h << 1) + 1];
 }
 
 /** The newest entry of list h (h itself when the list is empty). */
 export function newest(l: Int32Array, h: number): number {
-  return l[2 * h];
+  return l[h << 1];
 }

@@ -21,7 +21,7 @@ export class Lru extends BatchPolicy {
     super();
     checkGeometry("LRU", capacity, nKeys);
     this.links = makeLinks(nKeys, 1);
-    for (let id = 0; id < nKeys; id++) this.links[2 * id] = -1;
+    for (let id = 0; id < nKeys; id++) this.links[id << 1] = -1;
     this.head = nKeys;
   }
 
@@ -30,7 +30,7 @@ export class Lru extends BatchPolicy {
   }
 
   has(id: number): boolean {
-    return id >= 0 && id < this.head && this.links[2 * id] >= 0;
+    return id >= 0 && id < this.head && this.links[id << 1] >= 0;
   }
 
   run(ids: Int32Array, from: number, to: number): number {
@@ -41,15 +41,15 @@ export class Lru extends BatchPolicy {
     let misses = 0;
     for (let i = from; i < to; i++) {
       const id = ids[i];
-      if (l[2 * id] >= 0) {
-        if (l[2 * id + 1] === h) continue; // already the newest
+      if (l[id << 1] >= 0) {
+        if (l[(id << 1) + 1] === h) continue; // already the newest
         unlink(l, id);
       } else {
         misses++;
         if (count === cap) {
-          const victim = l[2 * h + 1];
+          const victim = l[(h << 1) + 1];
           unlink(l, victim);
-          l[2 * victim] = -1;
+          l[victim << 1] = -1;
         } else count++;
       }
       pushNewest(l, h, id);

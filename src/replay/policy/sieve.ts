@@ -62,13 +62,13 @@ export class Sieve extends BatchPolicy {
       }
       misses++;
       if (count === cap) {
-        let o = hand === AT_TAIL ? l[2 * h + 1] : hand;
+        let o = hand === AT_TAIL ? l[(h << 1) + 1] : hand;
         while (state[o] === VISITED) {
           state[o] = CACHED;
-          o = l[2 * o + 1];
-          if (o === h) o = l[2 * h + 1];
+          o = l[(o << 1) + 1];
+          if (o === h) o = l[(h << 1) + 1];
         }
-        const newer = l[2 * o + 1];
+        const newer = l[(o << 1) + 1];
         hand = newer === h ? AT_TAIL : newer;
         unlink(l, o);
         state[o] = NOT_CACHED;
