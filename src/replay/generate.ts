@@ -85,30 +85,31 @@ export function parseGeneratorSpec(text: string): GeneratorSpec {
     if (eq <= 0) throw new TraceError(`--generate: "${f}" is not NAME=VALUE`);
     kv.set(f.slice(0, eq).trim().toLowerCase(), f.slice(eq + 1));
   }
-  const take = (name: string): string | undefined => {
-    const v = kv.get(name);
+  /** The field's value (or its default), parsed; a field read is a field known. */
+  const field = (name: string, dflt: string, parse: (field: string, v: string) => number): number => {
+    const v = kv.get(name) ?? dflt;
     kv.delete(name);
-    return v;
+    return parse(name, v);
   };
   let spec: GeneratorSpec;
   if (kind === "zipf") {
     spec = {
       kind,
-      alpha: parseReal("alpha", take("alpha") ?? "1"),
-      keys: parseCount("keys", take("keys") ?? "1M"),
-      requests: parseCount("requests", take("requests") ?? "10M"),
-      seed: parseCount("seed", take("seed") ?? "1"),
+      alpha: field("alpha", "1", parseReal),
+      keys: field("keys", "1M", parseCount),
+      requests: field("requests", "10M", parseCount),
+      seed: field("seed", "1", parseCount),
     };
     if (!(spec.alpha > 0 && spec.alpha <= 10)) throw new TraceError(`--generate: alpha must be in (0, 10], got ${spec.alpha}`);
     if (spec.keys < 1 || spec.keys > 2 ** 31) throw new TraceError(`--generate: keys must be 1 to 2^31, got ${spec.keys}`);
   } else if (kind === "loop") {
     spec = {
       kind,
-      loop: parseCount("loop", take("loop") ?? "20k"),
-      hot: parseCount("hot", take("hot") ?? "1k"),
-      hotFraction: parseReal("hot-fraction", take("hot-fraction") ?? "0.5"),
-      requests: parseCount("requests", take("requests") ?? "1M"),
-      seed: parseCount("seed", take("seed") ?? "1"),
+      loop: field("loop", "20k", parseCount),
+      hot: field("hot", "1k", parseCount),
+      hotFraction: field("hot-fraction", "0.5", parseReal),
+      requests: field("requests", "1M", parseCount),
+      seed: field("seed", "1", parseCount),
     };
     if (spec.loop < 1 || spec.hot < 1 || spec.loop + spec.hot > 2 ** 31) throw new TraceError(`--generate: loop and hot must be at least 1 and sum to at most 2^31`);
     if (!(spec.hotFraction >= 0 && spec.hotFraction <= 1)) throw new TraceError(`--generate: hot-fraction must be in [0, 1], got ${spec.hotFraction}`);

@@ -63,40 +63,36 @@ export class KeyMap {
 
   /** The id of key (lo, hi), given a new one if the key is new. */
   idOf(lo: number, hi: number): number {
+    const s = this.probe(lo, hi);
     const t = this.table;
-    const mask = this.mask;
-    let s = hashKey(lo, hi) & mask;
-    for (;;) {
-      const b = s * 3;
-      const id = t[b + 2];
-      if (id === EMPTY) break;
-      if (t[b] === (lo | 0) && t[b + 1] === (hi | 0)) return id;
-      s = (s + 1) & mask;
-    }
+    const b = s * 3;
+    if (t[b + 2] !== EMPTY) return t[b + 2];
     // A new key: the slot found is free.
     const id = this.count;
     if (id >= this.maxKeys) throw new TraceError(`more than ${groupDigits(this.maxKeys)} distinct keys (the replay limit)`);
-    const b = s * 3;
     t[b] = lo;
     t[b + 1] = hi;
     t[b + 2] = id;
     this.revLo[id] = lo;
     this.revHi[id] = hi;
     this.count = id + 1;
-    if (this.count * 2 > mask + 1) this.grow();
+    if (this.count * 2 > this.mask + 1) this.grow();
     return id;
   }
 
   /** The id of key (lo, hi), or -1 when the key was never seen. */
   find(lo: number, hi: number): number {
+    return this.table[this.probe(lo, hi) * 3 + 2];
+  }
+
+  /** The slot holding key (lo, hi), or the free slot where it would go. */
+  private probe(lo: number, hi: number): number {
     const t = this.table;
     const mask = this.mask;
     let s = hashKey(lo, hi) & mask;
     for (;;) {
       const b = s * 3;
-      const id = t[b + 2];
-      if (id === EMPTY) return -1;
-      if (t[b] === (lo | 0) && t[b + 1] === (hi | 0)) return id;
+      if (t[b + 2] === EMPTY || (t[b] === (lo | 0) && t[b + 1] === (hi | 0))) return s;
       s = (s + 1) & mask;
     }
   }

@@ -26,6 +26,23 @@ export function nextUses(ids: Int32Array, n: number, nKeys: number): Int32Array 
   return next;
 }
 
+/**
+ * Moves the hole at heap index k up past parents whose keys are below `nu`; returns where an
+ * entry with key `nu` belongs.
+ */
+function siftUp(heap: Int32Array, key: Int32Array, pos: Int32Array, k: number, nu: number): number {
+  while (k > 0) {
+    const parent = (k - 1) >> 1;
+    if (key[parent] >= nu) break;
+    const pid = heap[parent];
+    heap[k] = pid;
+    key[k] = key[parent];
+    pos[pid] = k;
+    k = parent;
+  }
+  return k;
+}
+
 export class Opt extends BatchPolicy {
   readonly name = "OPT";
   /** heap[k]: an id; heapKey[k]: its next use. The largest key is at 0. */
@@ -77,34 +94,13 @@ export class Opt extends BatchPolicy {
       const nu = nextUse[i];
       let k = pos[id];
       if (k >= 0) {
-        // Hit: the key grows from i to nu; sift up.
-        while (k > 0) {
-          const parent = (k - 1) >> 1;
-          if (key[parent] >= nu) break;
-          const pid = heap[parent];
-          heap[k] = pid;
-          key[k] = key[parent];
-          pos[pid] = k;
-          k = parent;
-        }
-        heap[k] = id;
-        key[k] = nu;
-        pos[id] = k;
-        continue;
-      }
-      misses++;
-      if (count < cap) {
-        k = count++;
-        while (k > 0) {
-          const parent = (k - 1) >> 1;
-          if (key[parent] >= nu) break;
-          const pid = heap[parent];
-          heap[k] = pid;
-          key[k] = key[parent];
-          pos[pid] = k;
-          k = parent;
-        }
+        // Hit: the key grows from i to nu.
+        k = siftUp(heap, key, pos, k, nu);
+      } else if (count < cap) {
+        misses++;
+        k = siftUp(heap, key, pos, count++, nu);
       } else {
+        misses++;
         // Evict the root (furthest next use) and put the new object in its place: sift down.
         pos[heap[0]] = -1;
         k = 0;
