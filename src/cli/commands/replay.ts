@@ -303,7 +303,9 @@ function writePlot(path: string, label: string, rows: Row[], curve: [number, num
     byPolicy.set(r.policy, pts);
   }
   for (const [policy, pts] of byPolicy) series.push({ label: policy, points: pts.sort((a, b) => a[0] - b[0]), markers: true });
-  const svg = lineChartSvg(series, { title: `Miss ratio: ${label.length > 60 ? `…${label.slice(-59)}` : label}`, xLabel: "cache size (objects)", yLabel: "miss ratio", xLog: true, yMin: 0, yMax: 1 });
+  // A file is named by its base name; a long name is cut at the end, where it says least.
+  const name = label.includes("(") ? label : basename(label);
+  const svg = lineChartSvg(series, { title: `Miss ratio: ${name.length > 80 ? `${name.slice(0, 79)}…` : name}`, xLabel: "cache size (objects)", yLabel: "miss ratio", xLog: true, yMin: 0, yMax: 1 });
   writeFileSync(path, svg);
 }
 
