@@ -86,7 +86,7 @@ export function resolveCacheSize(spec: string, distinct: number): CacheSize {
 }
 
 /** Formats `saveTrace` writes. */
-export const SAVE_FORMATS = ["u32", "u64", "oracleGeneral"] as const;
+export const SAVE_FORMATS = Object.freeze(["u32", "u64", "oracleGeneral"] as const);
 export type SaveFormat = (typeof SAVE_FORMATS)[number];
 
 /**

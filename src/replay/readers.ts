@@ -26,7 +26,7 @@ import { ACCESS_FLAG_FILE, ACCESS_FLAG_WRITE, ACCESS_HEADER_SIZE, ACCESS_MAGIC, 
 import { TraceError, groupDigits } from "./errors.js";
 
 /** The trace formats `createTraceReader` reads. */
-export const TRACE_FORMATS = ["u32", "u64", "oracleGeneral", "csv", "txt", "lackey", "mmsim"] as const;
+export const TRACE_FORMATS = Object.freeze(["u32", "u64", "oracleGeneral", "csv", "txt", "lackey", "mmsim"] as const);
 export type TraceFormat = (typeof TRACE_FORMATS)[number];
 
 /** Set in a key's flags when the access wrote (lackey S and M, the model's recorded writes). */

@@ -37,8 +37,8 @@ export interface LineChartOptions {
   height?: number;
 }
 
-const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"];
-const DASHES = ["", "6 3", "2 3", "8 3 2 3"];
+const PALETTE = Object.freeze(["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"]);
+const DASHES = Object.freeze(["", "6 3", "2 3", "8 3 2 3"]);
 
 /** The chart as a standalone SVG document. */
 export function lineChartSvg(series: readonly ChartSeries[], opts: LineChartOptions): string {

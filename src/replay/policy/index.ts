@@ -17,7 +17,7 @@ import { Sieve } from "./sieve.js";
 import { TwoQ } from "./twoq.js";
 
 /** Policy names as the CLI and `createPolicy` take them, in the order results are listed. */
-export const POLICY_NAMES = ["lru", "fifo", "clock", "random", "lfu", "arc", "2q", "lirs", "s3fifo", "sieve", "opt"] as const;
+export const POLICY_NAMES = Object.freeze(["lru", "fifo", "clock", "random", "lfu", "arc", "2q", "lirs", "s3fifo", "sieve", "opt"] as const);
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** Other spellings simulators use. */
