@@ -229,3 +229,23 @@ describe("detectFormat", () => {
     expect(detectFormat("t.bin", text("1\n"))).toBeNull();
   });
 });
+
+describe("any bytes", () => {
+  it("either parse or raise a TraceError, in every format and any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<TraceFormat>("u32", "u64", "oracleGeneral", "csv", "txt", "lackey", "mmsim"),
+        fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 200 }).map(text)),
+        fc.integer({ min: 1, max: 64 }),
+        (format, bytes, chunk) => {
+          try {
+            collect(format, bytes, { keyColumn: 2 }, chunk);
+          } catch (e) {
+            if (!(e instanceof TraceError)) throw e;
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
