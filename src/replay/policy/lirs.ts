@@ -91,9 +91,19 @@ export class Lirs extends BatchPolicy {
       const x = ids[i];
       const s = st[x];
       if (s & LIR) {
-        const wasBottom = oldest(sl, hS) === x;
-        this.toTop(x);
-        if (wasBottom) this.prune();
+        // The common case, written out: x moves to the top of S (a LIR block is always in S).
+        const xi = x << 1;
+        const n = sl[xi];
+        const p = sl[xi + 1];
+        if (p === hS) continue; // already on top
+        sl[p << 1] = n;
+        sl[(n << 1) + 1] = p;
+        const f = sl[hS << 1];
+        sl[xi] = f;
+        sl[xi + 1] = hS;
+        sl[(f << 1) + 1] = x;
+        sl[hS << 1] = x;
+        if (n === hS) this.prune(); // x was at the bottom
         continue;
       }
       if (s & RES) {
