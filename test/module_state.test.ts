@@ -110,7 +110,6 @@ const PENDING = new Set<string>([
   "src/mm/swapfile.ts:oneSlot",
   "src/mm/swapfile.ts:ssdOut",
   "src/mm/swapfile.ts:states",
-  "src/mm/util.ts:ratelimits",
   "src/mm/vmscan.ts:RECLAIM_COST",
   "src/mm/vmscan.ts:isolate_nr_scanned",
   "src/mm/vmscan.ts:kswapd_preempted",

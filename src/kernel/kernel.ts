@@ -4,7 +4,8 @@
  * run side by side in one process. Mechanisms take it (or a zone/pgdat that leads to it) as their
  * first argument. Built by start_kernel (kernel/start_kernel.ts); wrapped for users by sim/Machine.
  */
-import { default_mm_hooks, type mm_hooks, ratelimit_state } from "../mm/alloc_hooks.js";
+import { default_mm_hooks, type mm_hooks } from "../mm/alloc_hooks.js";
+import { DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
 import type { MemMap } from "../mm/memmap.js";
 import type { cpu_fbatches } from "../mm/swap.js";
 import type { pglist_data, zone } from "../mm/mmzone.js";
@@ -84,6 +85,8 @@ export class Kernel {
   lru_batches: cpu_fbatches | null = null;
   /** warn_alloc's nopage_rs: one "page allocation failure" report per 10 s. */
   readonly nopage_rs = new ratelimit_state(10e9, 1);
+  /** __vm_enough_memory's pr_warn_ratelimited state: 10 messages per 5 s (mm/util.c). */
+  readonly vm_enough_memory_rs = new ratelimit_state(DEFAULT_RATELIMIT_INTERVAL_NS, DEFAULT_RATELIMIT_BURST);
 
   /** Tasks by pid and the pid allocator; pid 1 is the model's init (kernel/sched.ts). */
   readonly tasks = new TaskTable();

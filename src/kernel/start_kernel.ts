@@ -36,6 +36,7 @@
  * higher than the real idle guest's; MemTotal (managed pages) is modelled.
  */
 import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
+import { LOCAL_DISTANCE, REMOTE_DISTANCE } from "../arch/x86/numa.js";
 import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
 import { alloc_large_system_hash, type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
@@ -47,12 +48,10 @@ import {
   deferred_init_memmap,
   free_area_init,
   type FreePagesCore,
-  LOCAL_DISTANCE,
   MAX_DMA32_PFN,
   memblock_find_dma_reserve,
   memblock_free_all,
   mm_init_state,
-  REMOTE_DISTANCE,
   zone_sizes_init_limits,
 } from "../mm/mm_init.js";
 import { pglist_data } from "../mm/mmzone.js";

@@ -146,16 +146,3 @@ export function default_mm_hooks(): mm_hooks {
     tsk_is_oom_victim: () => false,
   };
 }
-
-/** The rate limit state of warn_alloc's "page allocation failure" (10 s interval, burst 1). */
-export class ratelimit_state {
-  /** False until the first call: the kernel's `!rs->begin` (jiffies never read 0 there). */
-  begun = false;
-  begin_ns = 0;
-  printed = 0;
-  missed = 0;
-  constructor(
-    readonly interval_ns: number,
-    readonly burst: number,
-  ) {}
-}

@@ -60,9 +60,6 @@ export const MAX_DMA_PFN = (16 * 1024 * 1024) >> PAGE_SHIFT;
 export const MAX_DMA32_PFN = 2 ** (32 - PAGE_SHIFT);
 /** find_next_best_node's penalty for nodes that have CPUs. */
 export const PENALTY_FOR_NODE_WITH_CPUS = 1;
-/** The distance of a node to itself and to others when no SLIT is given. */
-export const LOCAL_DISTANCE = 10;
-export const REMOTE_DISTANCE = 20;
 
 /** Boot-time sizing state the C code keeps in static globals of mm/page_alloc.c. */
 export class mm_init_state {

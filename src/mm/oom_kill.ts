@@ -52,7 +52,7 @@ import { KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/printk.
 import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, type task_struct } from "../kernel/sched.js";
 import { registerPidEntry } from "../fs/proc/root.js";
 import type { oom_control as alloc_oom_control } from "./alloc_hooks.js";
-import { ratelimit_state } from "./alloc_hooks.js";
+import { ___ratelimit, DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
 import { __GFP_FS, __GFP_THISNODE, format_gfp_flags, gfp_zone } from "./gfp.js";
 import { unmap_single_vma } from "./memory.js";
 import {
@@ -92,9 +92,6 @@ export const OOM_REAPER_DELAY_NS = 2e9;
 export const LONG_MIN = Number.MIN_SAFE_INTEGER;
 /** LONG_MAX: oom_task_origin's score. */
 const LONG_MAX = Number.MAX_SAFE_INTEGER;
-/** DEFAULT_RATELIMIT_INTERVAL (5 * HZ) and DEFAULT_RATELIMIT_BURST (10): oom_kill_process's oom_rs. */
-const OOM_RS_INTERVAL_NS = 5e9;
-const OOM_RS_BURST = 10;
 /** The scan found a victim already on its way out: oc->chosen = (void *)-1UL. */
 export const OOM_SCAN_ABORTED = "aborted" as const;
 
@@ -139,7 +136,7 @@ export class oom_state {
   /** oom_victims: victims in flight. */
   oom_victims = 0;
   /** oom_kill_process's report rate limit. */
-  readonly oom_rs = new ratelimit_state(OOM_RS_INTERVAL_NS, OOM_RS_BURST);
+  readonly oom_rs = new ratelimit_state(DEFAULT_RATELIMIT_INTERVAL_NS, DEFAULT_RATELIMIT_BURST);
   /** Set by panic(): the machine is halted. */
   panicked: string | null = null;
 }
@@ -534,25 +531,6 @@ export function __oom_kill_process(k: Kernel, victim: task_struct, message: stri
   if (can_oom_reap) queue_oom_reaper(k, victim);
 }
 
-/** ___ratelimit over the simulated clock. @kernel lib/ratelimit.c ___ratelimit */
-function __ratelimit(k: Kernel, rs: ratelimit_state): boolean {
-  if (!rs.begun) {
-    rs.begun = true;
-    rs.begin_ns = k.now_ns;
-  }
-  if (k.now_ns > rs.begin_ns + rs.interval_ns) {
-    rs.begin_ns = k.now_ns;
-    rs.printed = 0;
-    rs.missed = 0;
-  }
-  if (rs.printed < rs.burst) {
-    rs.printed++;
-    return true;
-  }
-  rs.missed++;
-  return false;
-}
-
 /**
  * Kills the chosen task, unless it is already exiting (then it only gets the reserves and the
  * reaper). The report is rate limited (10 per 5 s).
@@ -566,7 +544,7 @@ export function oom_kill_process(k: Kernel, oc: oom_control, message: string): v
     queue_oom_reaper(k, victim);
     return;
   }
-  if (__ratelimit(k, oomState(k).oom_rs)) dump_header(k, oc, victim);
+  if (___ratelimit(k, oomState(k).oom_rs, "oom_kill_process")) dump_header(k, oc, victim);
   // mem_cgroup_get_oom_group: memory.oom.group is a memcg seam; no group kill yet.
   __oom_kill_process(k, victim, message);
 }

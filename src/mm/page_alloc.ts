@@ -43,6 +43,9 @@
  * unhashed vmemmap address (as with no_hash_pointers and nokaslr).
  */
 import { BUG_ON, KernelBug } from "../kernel/bug.js";
+import { node_distance } from "../arch/x86/numa.js";
+import { ___ratelimit } from "../lib/ratelimit.js";
+import { bitmap_list_string } from "../lib/vsprintf.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import {
@@ -1562,13 +1565,6 @@ export function get_page_from_freelist(k: Kernel, gfp_mask: number, order: numbe
 /** Nodes further apart than this are not reclaimed from by node_reclaim. @kernel include/linux/topology.h RECLAIM_DISTANCE */
 export const RECLAIM_DISTANCE = 30;
 
-/** node_distance(a, b): the SLIT entry, or 10 local / 20 remote. @kernel include/linux/topology.h node_distance */
-export function node_distance(k: Kernel, a: number, b: number): number {
-  const row = k.numa_distance[a];
-  if (row !== undefined && row[b] !== undefined) return row[b];
-  return a === b ? 10 : 20;
-}
-
 /** node_reclaim only on nodes within RECLAIM_DISTANCE of the preferred one. @kernel mm/page_alloc.c zone_allows_reclaim */
 function zone_allows_reclaim(k: Kernel, local: zone, z: zone): boolean {
   return node_distance(k, local.node, z.node) <= RECLAIM_DISTANCE;
@@ -1852,16 +1848,7 @@ export function __alloc_pages_slowpath(k: Kernel, gfp_mask: number, order: numbe
 
 /** The kernel's `%*pbl` of a nodemask: ranges "0-1,3"; a null mask prints "(null)". */
 export function nodemask_pbl(nodemask: readonly number[] | null): string {
-  if (nodemask === null) return "(null)";
-  const s = [...new Set(nodemask)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < s.length; ) {
-    let j = i;
-    while (j + 1 < s.length && s[j + 1] === s[j] + 1) j++;
-    parts.push(i === j ? `${s[i]}` : `${s[i]}-${s[j]}`);
-    i = j + 1;
-  }
-  return parts.join(",");
+  return nodemask === null ? "(null)" : bitmap_list_string(nodemask);
 }
 
 /**
@@ -1870,38 +1857,16 @@ export function nodemask_pbl(nodemask: readonly number[] | null): string {
  * nodemask=(null),cpuset=/,mems_allowed=0`. Simplified: the stack dump and show_mem that follow
  * in the kernel's report are not printed; every task is in the root cpuset, allowed every node.
  * @kernel mm/page_alloc.c warn_alloc
- * @kernel lib/ratelimit.c ___ratelimit
  */
 export function warn_alloc(k: Kernel, gfp_mask: number, nodemask: number[] | null, msg: string): void {
   if (gfp_mask & __GFP_NOWARN) return;
   if (gfp_mask & __GFP_DMA && !has_managed_dma(k)) return;
-  if (!__ratelimit(k, "warn_alloc")) return;
+  if (!___ratelimit(k, k.nopage_rs, "warn_alloc")) return;
   const mems_allowed = nodemask_pbl(k.node_data.map((p) => p.node_id));
   k.log.printk(
     KERN_WARNING,
     `${k.currentComm}: ${msg}, mode:${format_gfp_flags(gfp_mask)}, nodemask=${nodemask_pbl(nodemask)},cpuset=/,mems_allowed=${mems_allowed}`,
   );
-}
-
-/** The rate limit of warn_alloc (10 s, burst 1), reporting suppressed callbacks when it reopens. @kernel lib/ratelimit.c ___ratelimit */
-function __ratelimit(k: Kernel, func: string): boolean {
-  const rs = k.nopage_rs;
-  if (!rs.begun) {
-    rs.begun = true;
-    rs.begin_ns = k.now_ns;
-  }
-  if (k.now_ns > rs.begin_ns + rs.interval_ns) {
-    if (rs.missed) k.log.printk(KERN_WARNING, `${func}: ${rs.missed} callbacks suppressed`);
-    rs.begin_ns = k.now_ns;
-    rs.printed = 0;
-    rs.missed = 0;
-  }
-  if (rs.burst > rs.printed) {
-    rs.printed++;
-    return true;
-  }
-  rs.missed++;
-  return false;
 }
 
 /** Whether any node has a ZONE_DMA with managed pages. @kernel mm/page_alloc.c has_managed_dma */

@@ -22,6 +22,7 @@
  *   init_swap_address_space, exit_swap_address_space
  */
 import { KernelBug } from "../kernel/bug.js";
+import { kstrtobool } from "../lib/kstrtox.js";
 import { registerProcFile } from "../fs/proc/root.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { _PAGE_PRESENT, _PAGE_PROTNONE, NO_TABLE, pgtablePool, PMD_SIZE, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
@@ -416,23 +417,6 @@ export function swapin_readahead(k: Kernel, entry: number, gfp: number, vma: vm_
 /** Is this area an SSD (for callers choosing I/O paths)? */
 export function swap_is_solidstate(si: swap_info_struct): boolean {
   return (si.flags & SWP_SOLIDSTATE) !== 0;
-}
-
-/**
- * kstrtobool: y/Y/1 and on are true, n/N/0 and off false (the first one or two characters
- * decide); anything else is EINVAL.
- * @kernel lib/kstrtox.c kstrtobool
- */
-function kstrtobool(s: string): boolean | null {
-  const c = s[0];
-  if (c === "y" || c === "Y" || c === "1") return true;
-  if (c === "n" || c === "N" || c === "0") return false;
-  if (c === "o" || c === "O") {
-    const d = s[1];
-    if (d === "n" || d === "N") return true;
-    if (d === "f" || d === "F") return false;
-  }
-  return null;
 }
 
 /** /sys/kernel/mm/swap/vma_ra_enabled. @kernel mm/swap_state.c vma_ra_enabled_show, vma_ra_enabled_store */

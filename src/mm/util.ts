@@ -21,6 +21,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
+import { ___ratelimit } from "../lib/ratelimit.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import type { file, mm_struct } from "./mm_types.js";
 import { __mm_populate } from "./mlock.js";
@@ -80,40 +81,13 @@ export function __vm_enough_memory(k: Kernel, mm: mm_struct | null, pages: numbe
     allowed -= Math.min(Math.floor(mm.total_vm / 32), reserve);
   }
   if (vm_memory_committed(k) < allowed) return 0;
-  if (__ratelimit(k)) {
+  // pr_warn_ratelimited: its static state is k.vm_enough_memory_rs. w9's dmesg shows exactly ten
+  // "no enough memory" lines for its eleven-plus refusals.
+  if (___ratelimit(k, k.vm_enough_memory_rs, "__vm_enough_memory")) {
     k.log.printk(4, `__vm_enough_memory: pid: ${k.currentPid}, comm: ${k.currentComm}, no enough memory for the allocation`);
   }
   vm_unacct_memory(k, pages);
   return -errnoValues.ENOMEM;
-}
-
-/** pr_warn_ratelimited's state: DEFAULT_RATELIMIT_INTERVAL (5 s) and DEFAULT_RATELIMIT_BURST (10). */
-const ratelimits = new WeakMap<Kernel, { begin: number; printed: number; missed: number }>();
-
-/**
- * ___ratelimit: at most 10 messages per 5 s window; a new window first reports how many were
- * suppressed. w9's dmesg shows exactly ten "no enough memory" lines for its eleven-plus refusals.
- * @kernel lib/ratelimit.c ___ratelimit
- */
-function __ratelimit(k: Kernel): boolean {
-  const interval = 5e9;
-  let rs = ratelimits.get(k);
-  if (!rs) {
-    rs = { begin: k.now_ns, printed: 0, missed: 0 };
-    ratelimits.set(k, rs);
-  }
-  if (k.now_ns - rs.begin >= interval) {
-    if (rs.missed) k.log.printk(4, `__vm_enough_memory: ${rs.missed} callbacks suppressed`);
-    rs.begin = k.now_ns;
-    rs.printed = 0;
-    rs.missed = 0;
-  }
-  if (rs.printed < 10) {
-    rs.printed++;
-    return true;
-  }
-  rs.missed++;
-  return false;
 }
 
 /** security_vm_enough_memory_mm: cap_vm_enough_memory's CAP_SYS_ADMIN test, then the policy. */

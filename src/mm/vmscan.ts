@@ -33,6 +33,7 @@
  *   kswapd_try_to_sleep, kswapd, wakeup_kswapd
  */
 import { KernelBug } from "../kernel/bug.js";
+import { int_sqrt } from "../lib/math.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { kthread_run, run_irqs, schedule_timeout } from "../kernel/kthread.js";
 import { asDoubles } from "../kernel/shape.js";
@@ -809,11 +810,6 @@ function shrink_list(k: Kernel, lru: number, nr_to_scan: number, pgdat: pglist_d
     return 0;
   }
   return shrink_inactive_list(k, nr_to_scan, pgdat, sc, lru);
-}
-
-/** int_sqrt: floor of the square root. */
-function int_sqrt(x: number): number {
-  return Math.floor(Math.sqrt(x));
 }
 
 /**

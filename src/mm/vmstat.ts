@@ -8,6 +8,7 @@
  * @kernel include/linux/vmstat.h count_vm_event, __count_zid_vm_events, global_zone_page_state
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { fls } from "../lib/bitops.js";
 import type { pglist_data, zone } from "./mmzone.js";
 
 export function __mod_zone_page_state(z: zone, item: number, delta: number): void {
@@ -72,7 +73,3 @@ export function calculate_normal_threshold(z: zone, nr_online_cpus: number): num
   return Math.min(125, threshold);
 }
 
-/** Find last set bit, 1-based; fls(0) = 0. */
-export function fls(x: number): number {
-  return x === 0 ? 0 : 32 - Math.clz32(x);
-}

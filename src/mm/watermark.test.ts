@@ -1,14 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Kernel } from "../kernel/kernel.js";
+import { int_sqrt } from "../lib/math.js";
 import { setup_transparent_hugepage } from "./huge_memory.js";
 import { pglist_data, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from "./mmzone.js";
 import {
   boost_watermark,
   calculate_min_free_kbytes,
   calculate_totalreserve_pages,
-  int_sqrt,
   lowmem_reserve_ratio_sysctl_handler,
-  mult_frac,
   set_recommended_min_free_kbytes,
   setup_per_zone_lowmem_reserve,
   setup_per_zone_wmarks,
@@ -25,18 +24,6 @@ function machine(dma: number, dma32: number): Kernel {
   p.node_zonelists = [p.node_zones[1], p.node_zones[0]];
   return k;
 }
-
-describe("int_sqrt and mult_frac", () => {
-  it("are exact integer operations", () => {
-    expect(int_sqrt(0)).toBe(0);
-    expect(int_sqrt(15)).toBe(3);
-    expect(int_sqrt(16)).toBe(4);
-    expect(int_sqrt(457776 * 16)).toBe(2706);
-    expect(int_sqrt(2 ** 52 - 1)).toBe(2 ** 26 - 1);
-    expect(mult_frac(113264, 10, 10000)).toBe(113);
-    expect(mult_frac(2 ** 40 + 7, 3, 7)).toBe(Math.floor(((2 ** 40 + 7) * 3) / 7));
-  });
-});
 
 describe("min_free_kbytes and watermarks", () => {
   it("give w0's numbers for w0's managed counts at postcore time", () => {

@@ -19,13 +19,13 @@
  * @kernel mm/khugepaged.c set_recommended_min_free_kbytes, start_stop_khugepaged,
  *   khugepaged_min_free_kbytes_update
  * @kernel mm/vmstat.c refresh_zone_stat_thresholds
- * @kernel lib/math/int_sqrt.c int_sqrt
  *
  * Simplified: no highmem branch (x86-64 has none); pgdat min_unmapped_pages/min_slab_pages
  * (setup_min_unmapped_ratio, setup_min_slab_ratio) are not kept yet; refresh_zone_stat_thresholds
  * sets only the per-zone threshold, not percpu_drift_mark.
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { int_sqrt, mult_frac } from "../lib/math.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { hugepage_flags_enabled } from "./huge_memory.js";
@@ -33,23 +33,6 @@ import { high_wmark_pages, MAX_NR_ZONES, MIGRATE_PCPTYPES, WMARK_HIGH, WMARK_LOW
 import { nr_free_buffer_pages, zone_pcp_update } from "./page_alloc.js";
 import { PAGE_SHIFT, pageblock_nr_pages } from "./types.js";
 import { calculate_normal_threshold } from "./vmstat.js";
-
-/** floor(sqrt(x)) by the kernel's bit-by-bit method (exact for integers up to 2^53). @kernel lib/math/int_sqrt.c int_sqrt */
-export function int_sqrt(x: number): number {
-  if (x <= 1) return x;
-  let r = Math.floor(Math.sqrt(x));
-  // Correct the float estimate so the result is exactly the integer root.
-  while (r * r > x) r--;
-  while ((r + 1) * (r + 1) <= x) r++;
-  return r;
-}
-
-/** mult_frac(x, n, d) for non-negative integers: floor(x * n / d) without losing precision. */
-export function mult_frac(x: number, n: number, d: number): number {
-  const q = Math.floor(x / d);
-  const r = x % d;
-  return q * n + Math.floor((r * n) / d);
-}
 
 /**
  * min_free_kbytes = sqrt(16 * lowmem kB), clamped to [128, 262144], unless the user set a larger

@@ -19,6 +19,7 @@
  *   workingset_eviction, workingset_refault, workingset_activation, workingset_init
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { fls_long } from "../lib/bitops.js";
 import { KERN_INFO } from "../kernel/printk.js";
 import { F, PG_active, PG_swapbacked, PG_workingset } from "./memmap.js";
 import { lru_note_cost_folio } from "./swap.js";
@@ -31,11 +32,6 @@ const EVICTION_MASK = 2 ** timestamp_bits;
 
 /** bucket_order per machine (0 unless RAM exceeds 2^36 pages). */
 const bucketOrders = new WeakMap<Kernel, number>();
-
-/** fls_long: the 1-based index of the highest set bit, 0 for 0. */
-function fls_long(x: number): number {
-  return x <= 0 ? 0 : Math.floor(Math.log2(x)) + 1;
-}
 
 /**
  * Sizes the shadow timestamp granularity for this much RAM and logs it, as the boot does.

@@ -16,7 +16,7 @@ import { start_kernel, type BootParams } from "../../src/kernel/start_kernel.js"
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { MiB } from "../../src/mm/types.js";
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, zone_names } from "../../src/mm/mmzone.js";
-import { int_sqrt } from "../../src/mm/watermark.js";
+import { int_sqrt } from "../../src/lib/math.js";
 import { thp_enabled_show } from "../../src/mm/huge_memory.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");

@@ -21,6 +21,9 @@
  *   node_read_distance, node_read_cpulist
  * @kernel mm/page_alloc.c si_meminfo_node
  */
+import { node_distance } from "../../arch/x86/numa.js";
+import { sysfs_streq } from "../../lib/string.js";
+import { bitmap_list_string } from "../../lib/vsprintf.js";
 import { Errno, errnoName, errnoValues, type ErrnoName } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { task_struct } from "../../kernel/sched.js";
@@ -325,25 +328,11 @@ function sum_zone_numa_event_state(pgdat: pglist_data, item: number): number {
   return s;
 }
 
-/** node_distance(a, b): the SLIT value, or 10 local / 20 remote. @kernel include/linux/topology.h node_distance */
-export function node_distance(k: Kernel, a: number, b: number): number {
-  const row = k.numa_distance[a];
-  if (row && row[b] !== undefined) return row[b];
-  return a === b ? 10 : 20;
-}
-
-/** `0-3,6`-style list of the CPUs on a node. @kernel lib/vsprintf.c bitmap_list_string */
+/** `0-3,6`-style list of the CPUs on a node. @kernel drivers/base/node.c node_read_cpumap */
 function cpulist(k: Kernel, nid: number): string {
   const cpus: number[] = [];
   for (let c = 0; c < k.nr_cpu_ids; c++) if ((k.cpu_to_node[c] ?? 0) === nid) cpus.push(c);
-  const parts: string[] = [];
-  for (let i = 0; i < cpus.length; ) {
-    let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j] + 1) j++;
-    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
-    i = j + 1;
-  }
-  return parts.join(",") + "\n";
+  return bitmap_list_string(cpus) + "\n";
 }
 
 /** @kernel drivers/base/node.c node_read_meminfo */
@@ -460,11 +449,6 @@ for (const t of vm_table) {
 }
 
 // ---- /sys/kernel/mm/transparent_hugepage ----
-
-/** sysfs_streq: equal but for one trailing newline on either side. @kernel lib/string.c sysfs_streq */
-function sysfs_streq(a: string, b: string): boolean {
-  return a.replace(/\n$/, "") === b.replace(/\n$/, "");
-}
 
 const DEFRAG_BITS =
   (1 << TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG) |

@@ -1,0 +1,20 @@
+/**
+ * Bit searches: the 1-based index of the highest set bit of a word.
+ * @kernel include/asm-generic/bitops/fls.h fls
+ * @kernel include/asm-generic/bitops/fls64.h fls64 (fls_long on 64-bit)
+ */
+
+/** Find last set bit of a 32-bit word, 1-based; fls(0) = 0, fls(1) = 1, fls(0x80000000) = 32. */
+export function fls(x: number): number {
+  return x === 0 ? 0 : 32 - Math.clz32(x);
+}
+
+/**
+ * fls of an unsigned long (64 bits): exact for the non-negative integers a double holds, where
+ * log2 would round 2^53 - 1 up to 53. fls_long(2^36) = 37.
+ */
+export function fls_long(x: number): number {
+  if (x <= 0) return 0;
+  if (x < 2 ** 32) return fls(x >>> 0);
+  return 32 + fls(Math.floor(x / 2 ** 32) >>> 0);
+}
