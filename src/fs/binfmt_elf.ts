@@ -28,7 +28,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
-import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pgtablePool, pte_alloc_map, set_pte_at } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pte_alloc_map, set_pte_at } from "../arch/x86/pgtable.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, shmem_write_page } from "../mm/memory.js";
 import {
@@ -218,7 +218,7 @@ function map_vdso(k: Kernel, t: task_struct, mm: mm_struct): void {
   if (i < 0) return;
   k.mem_map._refcount[s.vdsoPfn]++;
   page_add_file_rmap(k, s.vdsoPfn);
-  set_pte_at(pgtablePool(k), i, s.vdsoPfn, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED);
+  set_pte_at(k.pgtables, i, s.vdsoPfn, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED);
   mm.rss_stat[MM_FILEPAGES]++;
 }
 

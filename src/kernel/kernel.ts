@@ -12,6 +12,7 @@ import type { pglist_data, zone } from "../mm/mmzone.js";
 import type { Memblock } from "../mm/memblock.js";
 import type { mm_init_state } from "../mm/mm_init.js";
 import type { e820_table } from "../arch/x86/e820.js";
+import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
@@ -47,6 +48,12 @@ export class Kernel {
 
   /** struct page columns; set by start_kernel once the e820 map fixes max_pfn. */
   mem_map!: MemMap;
+  /**
+   * The page tables of every mm: 512-entry tables in typed-array columns, whose backing pages
+   * the buddy allocator hands out (arch/x86/pgtable.ts). Made beside mem_map, since a pool slot
+   * is found from its page's pfn.
+   */
+  pgtables!: PgtablePool;
   /** node_data[nid]. */
   node_data: pglist_data[] = [];
   /** Every zone of every node, node-major: index nid * MAX_NR_ZONES + zone_idx. */
@@ -61,6 +68,12 @@ export class Kernel {
   nr_cpu_ids = 1;
   /** Highest pfn + 1 that has memory. */
   max_pfn = 0;
+  /**
+   * zero_pfn: the shared zero page read faults on anonymous memory map (mm/memory.c). The
+   * kernel's is in its image; the model takes a page from the buddy on the first such fault
+   * (mm/memory.ts my_zero_pfn), so it is -1 (NO_PFN) until then.
+   */
+  zero_pfn = -1;
   /**
    * Test switch: false sends every allocation and free down page_alloc's general path, so the
    * equivalence tests can run a machine without the order-0 fast paths beside one with them.

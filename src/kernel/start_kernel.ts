@@ -37,6 +37,7 @@
  */
 import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
 import { LOCAL_DISTANCE, REMOTE_DISTANCE } from "../arch/x86/numa.js";
+import { PgtablePool } from "../arch/x86/pgtable.js";
 import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
 import { alloc_large_system_hash, type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
@@ -169,6 +170,7 @@ export function start_kernel(params: BootParams = {}): Kernel {
 
   // paging_init: the memmap exists from here on (sparse_init reserved it in setup_arch).
   k.mem_map = new MemMap(sa.max_pfn);
+  k.pgtables = new PgtablePool(sa.max_pfn);
   k.node_data = Array.from({ length: nrNodes }, (_, nid) => new pglist_data(nid));
   k.zones = k.node_data.flatMap((p) => p.node_zones);
   advance(3700);

@@ -27,7 +27,7 @@ import { lru_add_drain } from "./swap.js";
 import { folio_isolate_lru, reclaim_pages } from "./vmscan.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, type task_struct } from "../kernel/sched.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, pgtablePool, walk_present_ptes } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, walk_present_ptes } from "../arch/x86/pgtable.js";
 import { F, PG_active, PG_lru, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable } from "./memmap.js";
 import {
   FMODE_WRITE,
@@ -139,7 +139,7 @@ function madvise_free_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
   if (e <= vma.vm_start) return -EINVAL;
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return 0;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   walk_present_ptes(k, mm.pgd, s, e, (_addr, i) => {
     const f = pool.ent_flags[i];
@@ -175,7 +175,7 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
   const mm = vma.vm_mm;
   lru_add_drain(k);
   if (mm.pgd < 0) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   const list = pageout ? new Int32Array(1).fill(NO_PFN) : null;
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {

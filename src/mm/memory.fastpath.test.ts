@@ -7,7 +7,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { pgtablePool } from "../arch/x86/pgtable.js";
 import { kernel_clone, mmput } from "../kernel/fork.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { task_struct } from "../kernel/sched.js";
@@ -130,7 +129,7 @@ class Machine {
 function difference(a: Machine, b: Machine): string | null {
   const arrays = (m: Machine): [string, ArrayLike<number>][] => {
     const mem = m.k.mem_map;
-    const pool = pgtablePool(m.k);
+    const pool = m.k.pgtables;
     const out: [string, ArrayLike<number>][] = [
       ["vm_events", m.k.vm_events],
       ["flags", mem.flags],

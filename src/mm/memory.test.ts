@@ -8,7 +8,6 @@ import {
   _PAGE_SOFT_DIRTY,
   _PAGE_SPECIAL,
   _PAGE_USER,
-  pgtablePool,
   pte_offset_map,
 } from "../arch/x86/pgtable.js";
 import { kernel_clone, mmput } from "../kernel/fork.js";
@@ -120,7 +119,7 @@ describe("anonymous faults", () => {
     // Reclaim's aging clears the young bit through rmap; writeback would clear dirty.
     expect(folio_referenced(k, pfn)).toBe(1);
     expect(folio_referenced(k, pfn)).toBe(0);
-    const pool = pgtablePool(k);
+    const pool = k.pgtables;
     const i = pte_offset_map(k, mm(t).pgd, a);
     pool.ent_flags[i] &= ~_PAGE_DIRTY;
     const faults = t.min_flt;

@@ -56,7 +56,6 @@ import {
   NO_TABLE,
   pgd_alloc,
   PMD_SIZE,
-  pgtablePool,
   pte_alloc_table,
   pte_index,
   pte_table_lookup,
@@ -191,34 +190,25 @@ export const SEGV_ACCERR = 2;
 // Small page helpers
 // ---------------------------------------------------------------------------------------------
 
-const zeroPfns = new WeakMap<Kernel, number>();
-
 /**
- * The shared zero page every read fault on untouched anonymous memory maps. Taken from the buddy
- * on first use and never freed (see the header).
- * @kernel include/linux/pgtable.h my_zero_pfn, is_zero_pfn
+ * The shared zero page every read fault on untouched anonymous memory maps: k.zero_pfn, taken
+ * from the buddy on first use and never freed (see the header).
+ * @kernel include/linux/pgtable.h my_zero_pfn
+ * @kernel mm/memory.c zero_pfn, init_zero_pfn
  */
 export function my_zero_pfn(k: Kernel): number {
-  if (k === zeroK) return zeroPfn;
-  let pfn = zeroPfns.get(k);
-  if (pfn === undefined) {
-    pfn = alloc_pages(k, GFP_KERNEL | __GFP_ZERO, 0);
-    if (pfn === NO_PFN) return NO_PFN;
-    k.mem_map.flags[pfn] |= F(PG_reserved) | F(PG_uptodate);
-    zeroPfns.set(k, pfn);
-  }
-  zeroK = k;
-  zeroPfn = pfn;
+  const zero = k.zero_pfn;
+  if (zero !== NO_PFN) return zero;
+  const pfn = alloc_pages(k, GFP_KERNEL | __GFP_ZERO, 0);
+  if (pfn === NO_PFN) return NO_PFN;
+  k.mem_map.flags[pfn] |= F(PG_reserved) | F(PG_uptodate);
+  k.zero_pfn = pfn;
   return pfn;
 }
-// The last machine's zero page, so the fault path skips the WeakMap.
-let zeroK: Kernel | null = null;
-let zeroPfn = NO_PFN;
 
-/** Is `pfn` the zero page? @kernel include/linux/pgtable.h is_zero_pfn */
+/** Is `pfn` the zero page? (Never before the first read fault made it.) @kernel include/linux/pgtable.h is_zero_pfn */
 export function is_zero_pfn(k: Kernel, pfn: number): boolean {
-  if (k === zeroK) return zeroPfn === pfn;
-  return zeroPfns.get(k) === pfn;
+  return pfn === k.zero_pfn && pfn !== NO_PFN;
 }
 
 /**
@@ -327,7 +317,7 @@ function __handle_mm_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: 
  * @kernel mm/memory.c handle_pte_fault
  */
 function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const f = pool.ent_flags[i];
   const p = pool.ent_pfn[i];
   if (f === 0 && p === 0) {
@@ -371,7 +361,7 @@ function should_try_to_free_swap(k: Kernel, pfn: number, vma: vm_area_struct, fl
  * @kernel mm/filemap.c __folio_lock_or_retry
  */
 function do_swap_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const orig_f = pool.ent_flags[i];
   const orig_p = pool.ent_pfn[i];
   const entry = pte_to_swp_entry(orig_f, orig_p);
@@ -452,7 +442,7 @@ function swap_out_page(k: Kernel, page: number, ret: number): number {
  */
 function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   if ((vma.vm_flags & VM_SHARED) !== 0) return VM_FAULT_SIGBUS;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   if ((flags & FAULT_FLAG_WRITE) === 0) {
     const zero = my_zero_pfn(k);
     if (zero === NO_PFN) return VM_FAULT_OOM;
@@ -480,7 +470,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
  * @kernel mm/memory.c do_wp_page
  */
 function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const page = vm_normal_page(pool.ent_flags[i], pool.ent_pfn[i]);
   if (page === NO_PFN) {
     // The zero page (or a PFNMAP page): never written in place in a private mapping.
@@ -530,7 +520,7 @@ function wp_can_reuse_anon_page(k: Kernel, page: number): boolean {
  * @kernel mm/memory.c wp_page_reuse
  */
 function wp_page_reuse(k: Kernel, vma: vm_area_struct, i: number): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   k.vm_events[PGREUSE]++;
   pool.ent_flags[i] = maybe_mkwrite(pte_mkdirty(pool.ent_flags[i] | _PAGE_ACCESSED), vma);
 }
@@ -542,7 +532,7 @@ function wp_page_reuse(k: Kernel, vma: vm_area_struct, i: number): void {
  */
 function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, old: number): number {
   fault_anon_vma_prepare(k, vma);
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const oldIsZero = is_zero_pfn(k, pool.ent_pfn[i]);
   const gfp = oldIsZero ? GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO : GFP_HIGHUSER_MOVABLE | __GFP_COMP;
   const pfn = alloc_pages(k, gfp, 0);
@@ -647,7 +637,7 @@ export function shmem_truncate_pages(k: Kernel, as: address_space): void {
  * @kernel mm/memory.c do_set_pte
  */
 function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn: number, write: boolean): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   let entry = vma.vm_page_prot;
   if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
   const rss = vma.vm_mm.rss_stat;
@@ -703,7 +693,7 @@ function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i
  * @kernel mm/filemap.c filemap_map_pages
  */
 function do_read_fault(k: Kernel, vma: vm_area_struct, addr: number, i: number): number {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const file = vma.vm_file;
   if (file === null) return VM_FAULT_SIGBUS;
   const pages = file.f_inode.i_mapping.i_pages;
@@ -1077,7 +1067,7 @@ function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): Mmu
   const exec = kind === ACCESS_EXEC;
   return {
     mm,
-    pool: pgtablePool(k),
+    pool: k.pgtables,
     need: _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0),
     forbidNx: exec ? _PAGE_NX : 0,
     set: write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED,
@@ -1180,7 +1170,7 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
   if (s >= e) return;
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   const rss = mm.rss_stat;
   for (let a = s; a < e; ) {
@@ -1294,7 +1284,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
   const dmm = dst.vm_mm;
   if (smm.pgd === NO_TABLE) return 0;
   if (dmm.pgd === NO_TABLE && !pgd_alloc(k, dmm)) return -errnoValues.ENOMEM;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   const cow = is_cow_mapping(src.vm_flags);
   const shared = (src.vm_flags & VM_SHARED) !== 0;
@@ -1365,7 +1355,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
 export function follow_pte(k: Kernel, mm: mm_struct, addr: number): { flags: number; pfn: number } | null {
   const t = pte_table_lookup(k, mm.pgd, addr);
   if (t === NO_TABLE) return null;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const i = t * 512 + pte_index(addr);
   return { flags: pool.ent_flags[i], pfn: pool.ent_pfn[i] };
 }

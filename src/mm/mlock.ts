@@ -23,7 +23,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
-import { _PAGE_RW, _PAGE_SPECIAL, pgtablePool, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
+import { _PAGE_RW, _PAGE_SPECIAL, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
 import { F, PG_active, PG_lru, PG_mlocked, PG_unevictable } from "./memmap.js";
 import { lru_relist } from "./mm_inline.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
@@ -99,7 +99,7 @@ export function mlock_vma_pages_range(k: Kernel, vma: vm_area_struct, start: num
   vma.vm_flags = newflags;
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const lock = (newflags & VM_LOCKED) !== 0;
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     if (pool.ent_flags[i] & _PAGE_SPECIAL) return;
@@ -118,7 +118,7 @@ export function mlock_vma_pages_range(k: Kernel, vma: vm_area_struct, start: num
 export function munlock_vma_range(k: Kernel, vma: vm_area_struct, start: number, end: number): void {
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     if (!(pool.ent_flags[i] & _PAGE_SPECIAL)) munlock_page(k, pool.ent_pfn[i]);
   });
@@ -137,7 +137,7 @@ export function mlock_faulted_range(k: Kernel, mm: mm_struct, start: number, end
     if (!(v.vm_flags & VM_LOCKED) || v.vm_flags & VM_SPECIAL) continue;
     const s = Math.max(start, v.vm_start);
     const e = Math.min(end, v.vm_end);
-    const pool = pgtablePool(k);
+    const pool = k.pgtables;
     walk_present_ptes(k, mm.pgd, s, e, (_addr, j) => {
       if (!(pool.ent_flags[j] & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[j]);
     });
@@ -330,7 +330,7 @@ export function populate_vma_page_range(k: Kernel, t: task_struct, vma: vm_area_
 export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, start: number, end: number, write: boolean): number {
   const nr_pages = (end - start) / PAGE_SIZE;
   const mm = vma.vm_mm;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   for (let addr = start; addr < end; addr += PAGE_SIZE) {
     let i = mm.pgd >= 0 ? pte_offset_map(k, mm.pgd, addr) : -1;

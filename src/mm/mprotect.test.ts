@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
-import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, pgtablePool, pte_offset_map } from "../arch/x86/pgtable.js";
+import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, pte_offset_map } from "../arch/x86/pgtable.js";
 import { VM_ACCOUNT, VM_READ, VM_WRITE } from "./mm_types.js";
 import { find_vma } from "./mmap.js";
 import { MiB } from "./types.js";
@@ -11,7 +11,7 @@ const boot = () => start_kernel({ memory: 256 * MiB });
 
 function pte(k: ReturnType<typeof boot>, p: ReturnType<typeof spawnProcess>, addr: number): number {
   const i = pte_offset_map(k, p.mm!.pgd, addr);
-  return i < 0 ? 0 : pgtablePool(k).ent_flags[i];
+  return i < 0 ? 0 : k.pgtables.ent_flags[i];
 }
 
 describe("mprotect", () => {

@@ -25,7 +25,6 @@ import {
   _PAGE_SOFT_DIRTY,
   _PAGE_SPECIAL,
   _PAGE_UFFD_WP,
-  pgtablePool,
   vm_get_page_prot,
   walk_present_ptes,
 } from "../arch/x86/pgtable.js";
@@ -101,7 +100,7 @@ function can_change_pte_writable(k: Kernel, vma: vm_area_struct, ptent: number, 
 export function change_protection(k: Kernel, vma: vm_area_struct, start: number, end: number, newprot: number, try_change_writable: boolean): number {
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return 0;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   let pages = 0;
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     const old = pool.ent_flags[i];

@@ -14,7 +14,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { task_struct } from "../kernel/sched.js";
-import { _PAGE_SOFT_DIRTY, pgtablePool, pte_alloc_map, pte_clear, pte_offset_map, set_pte_at, _PAGE_PRESENT, _PAGE_PROTNONE } from "../arch/x86/pgtable.js";
+import { _PAGE_SOFT_DIRTY, pte_alloc_map, pte_clear, pte_offset_map, set_pte_at, _PAGE_PRESENT, _PAGE_PROTNONE } from "../arch/x86/pgtable.js";
 import { TASK_SIZE, type vm_area_struct, VM_ACCOUNT, VM_DONTEXPAND, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, unlink_anon_vmas, vma_is_anonymous } from "./mm_types.js";
 import {
   copy_vma,
@@ -51,7 +51,7 @@ export const MREMAP_DONTUNMAP = 4;
 export function move_page_tables(k: Kernel, vma: vm_area_struct, old_addr: number, new_vma: vm_area_struct, new_addr: number, len: number): number {
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return len;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   for (let off = 0; off < len; off += PAGE_SIZE) {
     const oi = pte_offset_map(k, mm.pgd, old_addr + off);
     if (oi < 0) {

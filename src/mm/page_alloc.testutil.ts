@@ -4,6 +4,7 @@
  * hand, memory handed to the buddy lists as memblock_free_all does (maximal aligned blocks through
  * __free_pages_core), pcp lists sized by setup_per_cpu_pageset.
  */
+import { PgtablePool } from "../arch/x86/pgtable.js";
 import { Kernel } from "../kernel/kernel.js";
 import { MemMap } from "./memmap.js";
 import { MAX_NR_ZONES, MIGRATE_MOVABLE, pglist_data, WMARK_HIGH, WMARK_LOW, WMARK_MIN, ZONE_DMA, ZONE_DMA32, zone } from "./mmzone.js";
@@ -31,6 +32,7 @@ export function makeTestMachine(o: TestMachineOptions = {}): Kernel {
   k.cpu_to_node = new Array<number>(k.nr_cpu_ids).fill(0);
   k.max_pfn = nrPages;
   k.mem_map = new MemMap(nrPages);
+  k.pgtables = new PgtablePool(nrPages);
   const pgdat = new pglist_data(0);
   k.node_data = [pgdat];
   k.zones = pgdat.node_zones;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pgtablePool, pte_offset_map } from "../arch/x86/pgtable.js";
+import { pte_offset_map } from "../arch/x86/pgtable.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
 import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
@@ -92,7 +92,7 @@ describe("anonymous rmap", () => {
       expect(t.mm!.rss_stat[MM_SWAPENTS]).toBe(1);
       expect(t.mm!.rss_stat[MM_ANONPAGES]).toBe(3);
       const i = pte_offset_map(k, t.mm!.pgd, a);
-      expect(pgtablePool(k).ent_pfn[i]).toBe(swp_offset(entry));
+      expect(k.pgtables.ent_pfn[i]).toBe(swp_offset(entry));
     }
     expect(__swap_count(k, entry)).toBe(2); // two PTEs (the cache holds SWAP_HAS_CACHE on top)
     // The page is still cached with the caller's and the cache's references.

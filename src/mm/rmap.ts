@@ -27,7 +27,6 @@ import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
   _PAGE_SOFT_DIRTY,
-  pgtablePool,
   pte_clear,
   pte_index,
   pte_present,
@@ -215,7 +214,7 @@ function rmap_pte(k: Kernel, pfn: number, vma: vm_area_struct): number {
   const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
   if (t === NO_TABLE) return -1;
   const i = t * 512 + pte_index(addr);
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   return pte_present(pool.ent_flags[i]) && pool.ent_pfn[i] === pfn ? i : -1;
 }
 
@@ -245,7 +244,7 @@ export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Arr
   if (mapcount === 0) return 0;
   const vmas = rmap_vmas(k, pfn);
   if (vmas === null) return 0;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   let referenced = 0;
   let flags = 0;
   for (const vma of vmas) {
@@ -283,7 +282,7 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
   const vmas = rmap_vmas(k, pfn);
   if (vmas === null) return mem.mapcount[pfn] === 0;
   const anon = PageAnon(k, pfn);
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   for (const vma of vmas) {
     if (mem.mapcount[pfn] === 0) break;
     const i = rmap_pte(k, pfn, vma);

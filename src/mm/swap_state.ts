@@ -25,7 +25,7 @@ import { KernelBug } from "../kernel/bug.js";
 import { kstrtobool } from "../lib/kstrtox.js";
 import { registerProcFile } from "../fs/proc/root.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { _PAGE_PRESENT, _PAGE_PROTNONE, NO_TABLE, pgtablePool, PMD_SIZE, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
+import { _PAGE_PRESENT, _PAGE_PROTNONE, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
 import { __GFP_COMP } from "./gfp.js";
 import { F, PG_dirty, PG_locked, PG_readahead, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import type { vm_area_struct } from "./mm_types.js";
@@ -382,7 +382,7 @@ export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: 
   if (win !== 1) {
     const table = pte_table_lookup(k, vma.vm_mm.pgd, faddr);
     if (table !== NO_TABLE) {
-      const pool = pgtablePool(k);
+      const pool = k.pgtables;
       for (let vpn = start; vpn < end; vpn++) {
         const i = table * 512 + pte_index(vpn * 4096);
         const f = pool.ent_flags[i];

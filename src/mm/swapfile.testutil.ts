@@ -4,7 +4,7 @@
  * swap entry, swap_duplicate per PTE), pageout (swap_writepage), and once the write completed,
  * __remove_mapping (the page leaves the swap cache with a shadow and is freed).
  */
-import { pgtablePool, set_pte_at, _PAGE_DIRTY } from "../arch/x86/pgtable.js";
+import { set_pte_at, _PAGE_DIRTY } from "../arch/x86/pgtable.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_anon_exclusive, PG_dirty, PG_locked, PG_swapcache, PG_writeback } from "./memmap.js";
 import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
@@ -27,7 +27,7 @@ export function unmapToSwap(k: Kernel, pfn: number): number {
     return 0;
   }
   const entry = mem.private[pfn];
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   rmap_walk(k, pfn, (vma, _addr, i) => {
     if ((pool.ent_flags[i] & _PAGE_DIRTY) !== 0) mem.flags[pfn] |= F(PG_dirty);
     swap_duplicate(k, entry);

@@ -39,7 +39,7 @@
  * @kernel mm/swap_slots.c folio_alloc_swap
  * @kernel include/linux/swap.h vm_swap_full, get_nr_swap_pages, SWAP_HAS_CACHE, SWAP_MAP_MAX
  */
-import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, NO_TABLE, pgtablePool, PMD_SIZE, pte_index, pte_table_lookup, set_pte_at } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, set_pte_at } from "../arch/x86/pgtable.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -1236,7 +1236,7 @@ function unuse_pte_range(k: Kernel, vma: vm_area_struct, start: number, end: num
       continue;
     }
     for (let addr = a; addr < next; addr += 4096) {
-      const pool = pgtablePool(k);
+      const pool = k.pgtables;
       const i = table * 512 + pte_index(addr);
       const f = pool.ent_flags[i];
       const p = pool.ent_pfn[i];
@@ -1271,7 +1271,7 @@ function unuse_pte_range(k: Kernel, vma: vm_area_struct, start: number, end: num
  * @kernel mm/swapfile.c unuse_pte
  */
 function unuse_pte(k: Kernel, vma: vm_area_struct, i: number, addr: number, entry: number, pfn: number): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const f = pool.ent_flags[i];
   if (pte_to_swp_entry(f, pool.ent_pfn[i]) !== entry) return;
   const mem = k.mem_map;

@@ -22,7 +22,7 @@ import { global_node_page_state, global_zone_page_state } from "../../src/mm/vms
 import { shmem_mappings } from "../../src/mm/shmem.js";
 import { NR_MLOCK, NR_SHMEM } from "../../src/mm/vmstat_items.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
-import { _PAGE_SPECIAL, pgtablePool, walk_present_ptes } from "../../src/arch/x86/pgtable.js";
+import { _PAGE_SPECIAL, walk_present_ptes } from "../../src/arch/x86/pgtable.js";
 import { type Process, ProcessKilled, spawnProcess } from "../../src/sim/process.js";
 
 const PAGE = 4096;
@@ -116,7 +116,7 @@ function checkAccounting(k: Kernel, procs: Process[], baseline: number): void {
   for (let pfn = 0; pfn < flags.length; pfn++) if (flags[pfn] & F(PG_mlocked)) mlocked++;
   expect(global_zone_page_state(k, NR_MLOCK)).toBe(mlocked);
   // Every page mapped in a VM_LOCKED VMA is mlocked (the zero page aside).
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   for (const mm of mms) {
     for (const v of mm.mm_mt) {
       if (!(v.vm_flags & VM_LOCKED)) continue;

@@ -16,7 +16,6 @@ import {
   PAGE_NONE,
   PAGE_SHARED,
   pgd_index,
-  pgtablePool,
   pmd_index,
   pte_index,
   pud_index,
@@ -66,7 +65,7 @@ describe("page-table pages", () => {
     const b = p.mmap(8 * 4096, { prot: "r", flags: "private|anonymous|fixed", addr: base + 16 * 4096 });
     p.write(a, 8 * 4096);
     p.read(b, 8 * 4096);
-    const pool = pgtablePool(k);
+    const pool = k.pgtables;
     const ptes = pool.nr_tables[LEVEL_PTE];
     // One PTE table and one PMD table cover both VMAs.
     expect(global_node_page_state(k, NR_PAGETABLE) - pt0).toBe(2);
@@ -87,7 +86,7 @@ describe("page-table pages", () => {
     const len = 200 * 2 * MiB; // 200 PTE tables
     const a = p.mmap(len, { prot: "rw", flags: "private|anonymous" });
     p.write(a, len);
-    expect(pgtablePool(k).capacity).toBeGreaterThanOrEqual(200);
+    expect(k.pgtables.capacity).toBeGreaterThanOrEqual(200);
     expect(p.write(a, len).minflt).toBe(0);
     checkMm(k);
   });

@@ -326,24 +326,6 @@ export class PgtablePool {
   }
 }
 
-const pools = new WeakMap<Kernel, PgtablePool>();
-// The last machine asked about: one comparison instead of a WeakMap lookup on the fault path.
-let lastKernel: Kernel | null = null;
-let lastPool: PgtablePool | null = null;
-
-/** The machine's page-table pool, made on first use. */
-export function pgtablePool(k: Kernel): PgtablePool {
-  if (k === lastKernel && lastPool !== null) return lastPool;
-  let p = pools.get(k);
-  if (p === undefined) {
-    p = new PgtablePool(k.max_pfn);
-    pools.set(k, p);
-  }
-  lastKernel = k;
-  lastPool = p;
-  return p;
-}
-
 /** Adds `delta` to NR_PAGETABLE of the node holding `pfn`. */
 function mod_pagetable_stat(k: Kernel, pfn: number, delta: number): void {
   const z = k.page_zone(pfn);
@@ -355,7 +337,7 @@ function mod_pagetable_stat(k: Kernel, pfn: number, delta: number): void {
 function alloc_table(k: Kernel, mm: PgtableOwner, level: number): number {
   const pfn = alloc_pages(k, GFP_PGTABLE_USER, 0);
   if (pfn === NO_PFN) return NO_TABLE;
-  const t = pgtablePool(k).takeSlot(pfn, level);
+  const t = k.pgtables.takeSlot(pfn, level);
   // pgtable_pte_page_ctor / pgtable_pmd_page_ctor count the page; PUD pages have no ctor.
   if (level === LEVEL_PTE || level === LEVEL_PMD) mod_pagetable_stat(k, pfn, 1);
   mm.pgtables_bytes += PTRS_PER_PTE * 8;
@@ -364,7 +346,7 @@ function alloc_table(k: Kernel, mm: PgtableOwner, level: number): number {
 
 /** Returns a table page to the buddy, undoing alloc_table's accounting. */
 function free_table(k: Kernel, mm: PgtableOwner, t: number): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const pfn = pool.tbl_pfn[t];
   const level = pool.tbl_level[t];
   if (level === LEVEL_PTE || level === LEVEL_PMD) mod_pagetable_stat(k, pfn, -1);
@@ -381,7 +363,7 @@ function free_table(k: Kernel, mm: PgtableOwner, t: number): void {
 export function pgd_alloc(k: Kernel, mm: PgtableOwner): boolean {
   const pfn = alloc_pages(k, GFP_PGTABLE_USER, PGD_ALLOCATION_ORDER);
   if (pfn === NO_PFN) return false;
-  mm.pgd = pgtablePool(k).takeSlot(pfn, LEVEL_PGD);
+  mm.pgd = k.pgtables.takeSlot(pfn, LEVEL_PGD);
   return true;
 }
 
@@ -391,7 +373,7 @@ export function pgd_alloc(k: Kernel, mm: PgtableOwner): boolean {
  */
 export function pgd_free(k: Kernel, mm: PgtableOwner): void {
   if (mm.pgd === NO_TABLE) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const t = mm.pgd;
   if (pool.tbl_used[t] !== 0) throw new KernelBug("pgd_free: PGD still has entries", { used: pool.tbl_used[t] });
   const pfn = pool.tbl_pfn[t];
@@ -418,7 +400,7 @@ function populate(pool: PgtablePool, parent: number, i: number, child: number): 
  */
 export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   // Answer from a remembered walk while no table has been freed since (a TLB-like shortcut; the
   // result is the same). Kept small so V8 inlines it: a call boxes the address (a double above
   // 2^31), 16 bytes an access.
@@ -458,7 +440,7 @@ function remember_walk(pool: PgtablePool, pgd: number, pmdNr: number, t: number)
 /** The PMD table covering `addr`, or NO_TABLE. */
 export function pmd_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
   if (pud === NO_TABLE) return NO_TABLE;
   return entry_table(pool, pud * 512 + pud_index(addr));
@@ -471,7 +453,7 @@ export function pmd_table_lookup(k: Kernel, pgd: number, addr: number): number {
  * @kernel mm/memory.c __pud_alloc, __pmd_alloc, __pte_alloc
  */
 export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): number {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const pgd = mm.pgd;
   if (pgd === NO_TABLE) throw new KernelBug("pte_alloc_table: mm has no pgd");
   const pmdNr = Math.floor(addr / PMD_SIZE);
@@ -552,7 +534,7 @@ export function walk_present_ptes(
   end: number,
   fn: (addr: number, i: number) => void,
 ): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   let addr = start;
   while (addr < end) {
     const next = Math.min(end, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
@@ -596,7 +578,7 @@ export function free_pgd_range(
   }
   if (end > ceil) end -= PMD_SIZE;
   if (addr >= end) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   let a = addr;
   do {
     const next = Math.min((Math.floor(a / PGDIR_SIZE) + 1) * PGDIR_SIZE, end);
@@ -620,7 +602,7 @@ function upper_table_freeable(start: number, end: number, floor: number, ceiling
 
 /** Frees the PMD tables under PGD entry `gi` for [addr, end), then the PUD table if allowed. */
 function free_pud_range(k: Kernel, mm: PgtableOwner, gi: number, addr: number, end: number, floor: number, ceiling: number): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const pudT = entry_table(pool, gi);
   const start = addr;
   let a = addr;
@@ -637,7 +619,7 @@ function free_pud_range(k: Kernel, mm: PgtableOwner, gi: number, addr: number, e
 
 /** Frees the PTE tables under PUD entry `ui` for [addr, end), then the PMD table if allowed. */
 function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, end: number, floor: number, ceiling: number): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const pmdT = entry_table(pool, ui);
   const start = addr;
   let a = addr;
@@ -654,7 +636,7 @@ function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, e
 
 /** Clears the upper-level entry `i` and frees its (empty) table `t`: pmd_clear + pte_free_tlb. */
 function release_entry(k: Kernel, mm: PgtableOwner, i: number, t: number): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   if (pool.tbl_used[t] !== 0) {
     throw new KernelBug("free_pgtables: freeing a page table that still has entries", {
       level: pool.tbl_level[t],

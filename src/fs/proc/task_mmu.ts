@@ -19,7 +19,7 @@
  *   show_smap_vma_flags, pagemap_read, pte_to_pagemap_entry, pagemap_pte_hole, task_mem,
  *   task_statm
  */
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pgtablePool, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { registerPidEntry } from "./root.js";
 import type { task_struct } from "../../kernel/sched.js";
@@ -166,7 +166,7 @@ function new_mss(): mem_size_stats {
 export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_stats): void {
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   const SWAPBACKED = F(PG_swapbacked);
@@ -446,7 +446,7 @@ export function pagemap_read(k: Kernel, t: task_struct, start: number, npages: n
   const out: PagemapEntries = { frame: new Float64Array(npages), flags: new Uint16Array(npages) };
   const mm = t.mm;
   if (mm === null) return out;
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   let vi = 0;
   const vmas = mm.mm_mt;

@@ -24,7 +24,6 @@ import {
   PGDIR_SIZE,
   PMD_SIZE,
   PUD_SIZE,
-  pgtablePool,
 } from "../../arch/x86/pgtable.js";
 import { checkLru } from "./lru.js";
 import { KernelBug } from "../../kernel/bug.js";
@@ -54,7 +53,7 @@ function checkVmas(mm: mm_struct, pid: number): void {
 
 /** Runs every check over the address spaces of the machine's tasks; throws KernelBug on the first failure. */
 export function checkMm(k: Kernel): void {
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   const seen = new Int32Array(k.max_pfn);
   const touched: number[] = [];

@@ -17,7 +17,7 @@
  * slot; no swap PTE names an area that is not in use.
  * @kernel mm/swapfile.c swap_map (what swapoff's try_to_unuse relies on), include/linux/swap.h
  */
-import { LEVEL_PTE, pgtablePool, _PAGE_PRESENT, _PAGE_PROTNONE } from "../../arch/x86/pgtable.js";
+import { LEVEL_PTE, _PAGE_PRESENT, _PAGE_PROTNONE } from "../../arch/x86/pgtable.js";
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy, PG_swapcache } from "../../mm/memmap.js";
@@ -33,7 +33,7 @@ function fail(msg: string, ctx: Record<string, unknown>): never {
 /** Throws KernelBug with context on the first broken swap invariant. */
 export function check_swap_invariants(k: Kernel): void {
   const s = swapState(k);
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const mem = k.mem_map;
   // References from PTEs, per area and offset.
   const refs = s.swap_info.map((si) => (si !== null && (si.flags & SWP_USED) !== 0 ? new Uint32Array(si.max) : null));
