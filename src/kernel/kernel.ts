@@ -17,6 +17,7 @@ import { thp_state } from "../mm/huge_memory.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
 import { AnonVmaTable } from "../mm/mm_types.js";
+import { swap_globals } from "../mm/swapfile.js";
 import { Printk } from "./printk.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
@@ -108,6 +109,8 @@ export class Kernel {
   /** vm_committed_as: pages charged by accountable mappings, Committed_AS (mm/util.c). */
   vm_committed_as = 0;
 
+  /** The statics of swapfile.c and swap_state.c: swap_info[], the priority lists, readahead's (mm/swapfile.ts). */
+  readonly swap = new swap_globals();
   /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (kept by mm/swapfile.ts). */
   total_swap_pages = 0;
   nr_swap_pages = 0;

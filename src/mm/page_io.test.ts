@@ -86,7 +86,9 @@ describe("swap_readpage", () => {
     swap_io_run(k);
     removeMapping(k, pfn);
     const t0 = k.now_ns;
-    const page = __read_swap_cache_async(k, entry, GFP_HIGHUSER_MOVABLE, null, 0);
+    const allocated = new Uint8Array(1);
+    const page = __read_swap_cache_async(k, entry, GFP_HIGHUSER_MOVABLE, null, 0, allocated);
+    expect(allocated[0]).toBe(1);
     expect(swap_readpage(k, page, false)).toBe(0);
     expect(k.vm_events[PSWPIN]).toBe(1);
     expect(k.mem_map.flags[page] & F(PG_locked)).not.toBe(0);
@@ -109,7 +111,7 @@ describe("swap_readpage", () => {
     k.now_ns += 1e6;
     swap_io_run(k);
     removeMapping(k, pfn);
-    const page = __read_swap_cache_async(k, entry, GFP_HIGHUSER_MOVABLE, null, 0);
+    const page = __read_swap_cache_async(k, entry, GFP_HIGHUSER_MOVABLE, null, 0, new Uint8Array(1));
     k.now_ns += 1e9; // the device is idle
     expect(swap_readpage(k, page, true)).toBe(100_000 + 4096);
     expect(k.mem_map.flags[page] & F(PG_uptodate)).not.toBe(0);

@@ -41,7 +41,7 @@ import { schedule_timeout } from "../kernel/kthread.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { folio_end_writeback, folio_start_writeback } from "./filemap.js";
 import { F, PG_locked, PG_swapcache, PG_uptodate, PG_workingset, PG_writeback } from "./memmap.js";
-import { folio_free_swap, swapState, swp_swap_info, type swap_info_struct } from "./swapfile.js";
+import { folio_free_swap, swp_swap_info, type swap_info_struct } from "./swapfile.js";
 import { PSWPIN, PSWPOUT } from "./vmstat_items.js";
 
 const OP_READ = 0;
@@ -109,7 +109,7 @@ export function swap_io_run(k: Kernel): number {
 
 /** Completes every request due by `until`, in time order across devices. */
 function swap_io_run_until(k: Kernel, until: number): number {
-  const areas = swapState(k).swap_info;
+  const areas = k.swap.swap_info;
   let n = 0;
   for (;;) {
     let best: swap_info_struct | null = null;
@@ -136,7 +136,7 @@ function swap_io_run_until(k: Kernel, until: number): number {
 /** Requests in flight on every area, for tests and the scenario report. */
 export function swap_io_inflight(k: Kernel): number {
   let n = 0;
-  for (const si of swapState(k).swap_info) if (si !== null) n += si.io_len;
+  for (const si of k.swap.swap_info) if (si !== null) n += si.io_len;
   return n;
 }
 
@@ -146,7 +146,7 @@ export function swap_io_inflight(k: Kernel): number {
  */
 export function swap_io_next(k: Kernel): number {
   let t = Infinity;
-  for (const si of swapState(k).swap_info) if (si !== null && si.io_len > 0) t = Math.min(t, si.io_time[si.io_head]);
+  for (const si of k.swap.swap_info) if (si !== null && si.io_len > 0) t = Math.min(t, si.io_time[si.io_head]);
   return t;
 }
 

@@ -9,7 +9,7 @@ import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
 import { follow_pte } from "./memory.js";
 import { swap_io_run } from "./page_io.js";
 import { add_to_swap, get_shadow_from_swap_cache, lookup_swap_cache_pfn, __swapin_nr_pages } from "./swap_state.js";
-import { swapState, swp_swapcount, sys_swapoff, sys_swapon } from "./swapfile.js";
+import { swp_swapcount, sys_swapoff, sys_swapon } from "./swapfile.js";
 import { evict } from "./swapfile.testutil.js";
 import { swp_offset } from "./swapops.js";
 import { lru_add_drain } from "./swap.js";
@@ -185,7 +185,7 @@ describe("swapoff", () => {
     expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
     expect(k.total_swap_pages).toBe(0);
     expect(procRead(k, "/proc/swaps")).toBe("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
-    expect(swapState(k).swap_avail_head.length).toBe(0);
+    expect(k.swap.swap_avail_head.length).toBe(0);
     check();
     const r = p.read(a, 8 * 4096);
     expect(r.majflt).toBe(0);

@@ -40,7 +40,6 @@ import {
   put_swap_folio,
   SWAP_HAS_CACHE,
   swapcache_prepare,
-  swapState,
   SWP_SOLIDSTATE,
   type swap_info_struct,
 } from "./swapfile.js";
@@ -176,7 +175,7 @@ export function free_page_and_swap_cache(k: Kernel, pfn: number): void {
 
 /** Does swapin use VMA readahead? Only while no area is on a rotational device. @kernel mm/swap_state.c swap_use_vma_readahead */
 export function swap_use_vma_readahead(k: Kernel): boolean {
-  const s = swapState(k);
+  const s = k.swap;
   return s.enable_vma_readahead && s.nr_rotate_swap === 0;
 }
 
@@ -195,7 +194,7 @@ export function swap_cache_get_folio(k: Kernel, entry: number, vma: vm_area_stru
   const vma_ra = swap_use_vma_readahead(k);
   const readahead = (mem.flags[pfn] & F(PG_readahead)) !== 0;
   if (readahead) mem.flags[pfn] &= ~F(PG_readahead);
-  const s = swapState(k);
+  const s = k.swap;
   if (vma !== null && vma_ra) {
     const ra = s.vma_ra.get(vma);
     if (ra === undefined) s.vma_ra.set(vma, { addr, win: 0, hits: readahead ? 1 : 0 });
@@ -219,17 +218,15 @@ export function get_shadow_from_swap_cache(k: Kernel, entry: number): number {
   return si.cache_pfn[o] < 0 ? si.cache_shadow[o] : 0;
 }
 
-/** Whether the last __read_swap_cache_async allocated (and so must read) the page. */
-let new_page_allocated = false;
-
 /**
  * The page for `entry` from the swap cache, or a new locked page added to the cache (and to the
  * LRU) ready to be read, with a reference for the caller; NO_PFN when the slot is no longer in
- * use or memory is short. A shadow in the slot goes to workingset_refault.
+ * use or memory is short. A shadow in the slot goes to workingset_refault. `new_page_allocated[0]`
+ * says whether the page is new (and so must be read): the kernel's `bool *new_page_allocated`.
  * @kernel mm/swap_state.c __read_swap_cache_async
  */
-export function __read_swap_cache_async(k: Kernel, entry: number, gfp: number, _vma: vm_area_struct | null, _addr: number): number {
-  new_page_allocated = false;
+export function __read_swap_cache_async(k: Kernel, entry: number, gfp: number, _vma: vm_area_struct | null, _addr: number, new_page_allocated: Uint8Array): number {
+  new_page_allocated[0] = 0;
   const si = get_swap_device(k, entry);
   if (si === null) return NO_PFN;
   const offset = swp_offset(entry);
@@ -253,7 +250,7 @@ export function __read_swap_cache_async(k: Kernel, entry: number, gfp: number, _
   const shadow = add_to_swap_cache(k, pfn, entry);
   if (shadow !== 0) workingset_refault(k, pfn, shadow);
   folio_add_lru(k, pfn);
-  new_page_allocated = true;
+  new_page_allocated[0] = 1;
   return pfn;
 }
 
@@ -263,8 +260,9 @@ export function __read_swap_cache_async(k: Kernel, entry: number, gfp: number, _
  * @kernel mm/swap_state.c read_swap_cache_async
  */
 export function read_swap_cache_async(k: Kernel, entry: number, gfp: number, vma: vm_area_struct | null, addr: number, do_poll: boolean): number {
-  const pfn = __read_swap_cache_async(k, entry, gfp, vma, addr);
-  if (new_page_allocated) swap_readpage(k, pfn, do_poll);
+  const page_was_allocated = k.swap.new_page_allocated;
+  const pfn = __read_swap_cache_async(k, entry, gfp, vma, addr, page_was_allocated);
+  if (page_was_allocated[0]) swap_readpage(k, pfn, do_poll);
   return pfn;
 }
 
@@ -291,7 +289,7 @@ export function __swapin_nr_pages(prev_offset: number, offset: number, hits: num
 
 /** Cluster readahead's window, from the global hit count. @kernel mm/swap_state.c swapin_nr_pages */
 export function swapin_nr_pages(k: Kernel, offset: number): number {
-  const s = swapState(k);
+  const s = k.swap;
   const max_pages = 1 << k.vm["page-cluster"];
   if (max_pages <= 1) return 1;
   const hits = s.swapin_readahead_hits;
@@ -321,10 +319,11 @@ export function swap_cluster_readahead(k: Kernel, entry: number, gfp: number, vm
     if (start_offset === 0) start_offset++;
     if (end_offset >= si.max) end_offset = si.max - 1;
     const type = swp_type(entry);
+    const page_allocated = k.swap.new_page_allocated;
     for (let offset = start_offset; offset <= end_offset; offset++) {
-      const pfn = __read_swap_cache_async(k, swp_entry(type, offset), gfp, vma, addr);
+      const pfn = __read_swap_cache_async(k, swp_entry(type, offset), gfp, vma, addr, page_allocated);
       if (pfn === NO_PFN) continue;
-      if (new_page_allocated) {
+      if (page_allocated[0]) {
         swap_readpage(k, pfn, false);
         if (offset !== entry_offset) {
           k.mem_map.flags[pfn] |= F(PG_readahead);
@@ -344,7 +343,7 @@ export function swap_cluster_readahead(k: Kernel, entry: number, gfp: number, vm
  * @kernel mm/swap_state.c swap_ra_info, swap_vma_readahead, swap_ra_clamp_pfn
  */
 export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: vm_area_struct, faddr: number): number {
-  const s = swapState(k);
+  const s = k.swap;
   const max_win = 1 << Math.min(k.vm["page-cluster"], SWAP_RA_ORDER_CEILING);
   let win = 1;
   let start = 0;
@@ -383,14 +382,15 @@ export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: 
     const table = pte_table_lookup(k, vma.vm_mm.pgd, faddr);
     if (table !== NO_TABLE) {
       const pool = k.pgtables;
+      const page_allocated = k.swap.new_page_allocated;
       for (let vpn = start; vpn < end; vpn++) {
         const i = table * 512 + pte_index(vpn * 4096);
         const f = pool.ent_flags[i];
         const p = pool.ent_pfn[i];
         if ((f === 0 && p === 0) || (f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) continue; // is_swap_pte
-        const pfn = __read_swap_cache_async(k, pte_to_swp_entry(f, p), gfp, vma, faddr);
+        const pfn = __read_swap_cache_async(k, pte_to_swp_entry(f, p), gfp, vma, faddr, page_allocated);
         if (pfn === NO_PFN) continue;
-        if (new_page_allocated) {
+        if (page_allocated[0]) {
           swap_readpage(k, pfn, false);
           if (vpn * 4096 !== Math.floor(faddr / 4096) * 4096) {
             k.mem_map.flags[pfn] |= F(PG_readahead);
@@ -423,11 +423,11 @@ export function swap_is_solidstate(si: swap_info_struct): boolean {
 registerProcFile("/sys/kernel/mm/swap/vma_ra_enabled", {
   fs: "sysfs",
   mode: 0o644,
-  read: (k) => (swapState(k).enable_vma_readahead ? "true\n" : "false\n"),
+  read: (k) => (k.swap.enable_vma_readahead ? "true\n" : "false\n"),
   write: (k, d) => {
     const v = kstrtobool(d);
     if (v === null) return -22;
-    swapState(k).enable_vma_readahead = v;
+    k.swap.enable_vma_readahead = v;
     return 0;
   },
 });

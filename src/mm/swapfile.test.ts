@@ -19,7 +19,6 @@ import {
   SWAP_MAP_MAX,
   swap_duplicate,
   swap_free,
-  swapState,
   swp_swapcount,
   sys_swapoff,
   sys_swapon,
@@ -40,7 +39,7 @@ function boot(memory = 256 * MiB) {
 }
 
 function slot(k: ReturnType<typeof boot>["k"], entry: number): number {
-  const si = swapState(k).swap_info[swp_type(entry)];
+  const si = k.swap.swap_info[swp_type(entry)];
   if (!si) throw new Error("no area");
   return si.swap_map[swp_offset(entry)];
 }
@@ -82,12 +81,12 @@ describe("swapon and /proc/swaps", () => {
     sys_swapon(k, root, "/dev/vda", { size: 16 * MiB });
     sys_swapon(k, root, "/dev/vdb", { size: 16 * MiB });
     sys_swapon(k, root, "/dev/vdc", { size: 16 * MiB });
-    expect(swapState(k).swap_active_head.map((s) => s.prio)).toEqual([-2, -3, -4]);
+    expect(k.swap.swap_active_head.map((s) => s.prio)).toEqual([-2, -3, -4]);
     expect(sys_swapoff(k, root, "/dev/vda")).toBe(0);
-    expect(swapState(k).swap_active_head.map((s) => [s.swap_file, s.prio])).toEqual([["/dev/vdb", -2], ["/dev/vdc", -3]]);
+    expect(k.swap.swap_active_head.map((s) => [s.swap_file, s.prio])).toEqual([["/dev/vdb", -2], ["/dev/vdc", -3]]);
     sys_swapon(k, root, "/dev/vdd", { size: 16 * MiB });
-    expect(swapState(k).swap_info[0]?.swap_file).toBe("/dev/vdd"); // type 0 is reused
-    expect(swapState(k).swap_info[0]?.prio).toBe(-4);
+    expect(k.swap.swap_info[0]?.swap_file).toBe("/dev/vdd"); // type 0 is reused
+    expect(k.swap.swap_info[0]?.prio).toBe(-4);
   });
 
   it("fails with the kernel's errnos", () => {
@@ -250,7 +249,7 @@ describe("slot allocation's free-run search speed-ups", () => {
       }
       if (lo === 0.7) {
         for (const m of [a, b]) {
-          const si = swapState(m.k).swap_info[0];
+          const si = m.k.swap.swap_info[0];
           if (si) {
             si.highest_bit = si.max - 1;
             si.cluster_next = Math.floor(16384 * 0.8);
@@ -294,7 +293,7 @@ describe("slot allocation's free-run search speed-ups", () => {
       put_swap_folio(k, 0, swp_entry(0, 5));
       for (let o = 1024; o < 1024 + 512; o++) put_swap_folio(k, 0, swp_entry(0, o));
       // The current cluster's budget is spent: the next allocation searches from lowest_bit.
-      const si = swapState(k).swap_info[0];
+      const si = k.swap.swap_info[0];
       if (si) si.cluster_nr = 0;
       order.push(Array.from({ length: 513 }, () => swp_offset(folio_alloc_swap(k, 0))));
     }

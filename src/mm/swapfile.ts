@@ -11,9 +11,9 @@
  * marks the header slot 0. Counts here: a slot mapped by 3 PTEs with its page in the swap cache
  * reads 0x43.
  *
- * Per-machine state lives in a WeakMap (swapState(k)), as the page-table pool does, so two
- * machines run side by side; k.total_swap_pages and k.nr_swap_pages are the kernel's globals
- * that meminfo, overcommit and the OOM killer read.
+ * The statics of swapfile.c and swap_state.c (swap_info[], the priority lists, the readahead
+ * statics) are the machine's `k.swap` (swap_globals); k.total_swap_pages and k.nr_swap_pages
+ * are the kernel's globals that meminfo, overcommit and the OOM killer read.
  *
  * Simplified:
  * - COUNT_CONTINUED: the continuation pages (one digit of SWAP_CONT_MAX per page) are one number
@@ -230,7 +230,7 @@ export class swap_info_struct {
   }
 }
 
-/** Per-machine swap globals (the kernel's statics of swapfile.c and swap_state.c). */
+/** The kernel's statics of swapfile.c and swap_state.c: one machine's `k.swap`. */
 export class swap_globals {
   /** swap_info[type], growing up to nr_swapfiles. */
   readonly swap_info: Array<swap_info_struct | null> = [];
@@ -250,28 +250,18 @@ export class swap_globals {
   last_readahead_pages = 0;
   /** swap_readahead_info per VMA, for VMA readahead: SWAP_RA_VAL(addr, win, hits). */
   readonly vma_ra = new WeakMap<vm_area_struct, { addr: number; win: number; hits: number }>();
-}
-
-const states = new WeakMap<Kernel, swap_globals>();
-let lastK: Kernel | null = null;
-let lastS: swap_globals | null = null;
-
-/** The machine's swap globals, made on first use. */
-export function swapState(k: Kernel): swap_globals {
-  if (k === lastK && lastS !== null) return lastS;
-  let s = states.get(k);
-  if (s === undefined) {
-    s = new swap_globals();
-    states.set(k, s);
-  }
-  lastK = k;
-  lastS = s;
-  return s;
+  /**
+   * folio_alloc_swap's one-entry array for get_swap_pages (the kernel's `swp_entry_t entry` on
+   * its stack), kept here so swapping a page out allocates nothing.
+   */
+  readonly slot_out = new Int32Array(1);
+  /** __read_swap_cache_async's `bool *new_page_allocated`, as a one-byte out-parameter. */
+  readonly new_page_allocated = new Uint8Array(1);
 }
 
 /** The area an entry's type names, or null. @kernel mm/swapfile.c swp_swap_info, swap_type_to_swap_info */
 export function swp_swap_info(k: Kernel, entry: number): swap_info_struct | null {
-  return swapState(k).swap_info[swp_type(entry)] ?? null;
+  return k.swap.swap_info[swp_type(entry)] ?? null;
 }
 
 /**
@@ -305,7 +295,7 @@ export function si_swapinfo(k: Kernel): { freeswap: number; totalswap: number } 
 /** Swap-cache pages across all areas. @kernel mm/swap_state.c total_swapcache_pages */
 export function total_swapcache_pages(k: Kernel): number {
   let n = 0;
-  for (const si of swapState(k).swap_info) if (si !== null && (si.flags & SWP_USED) !== 0) n += si.cache_nrpages;
+  for (const si of k.swap.swap_info) if (si !== null && (si.flags & SWP_USED) !== 0) n += si.cache_nrpages;
   return n;
 }
 
@@ -339,11 +329,11 @@ function plist_requeue(list: swap_info_struct[], si: swap_info_struct): void {
 }
 
 function del_from_avail_list(k: Kernel, si: swap_info_struct): void {
-  plist_del(swapState(k).swap_avail_head, si);
+  plist_del(k.swap.swap_avail_head, si);
 }
 
 function add_to_avail_list(k: Kernel, si: swap_info_struct): void {
-  const s = swapState(k);
+  const s = k.swap;
   if (s.swap_avail_head.includes(si)) throw new KernelBug("add_to_avail_list: already listed", { type: si.type });
   plist_add(s.swap_avail_head, si);
 }
@@ -415,19 +405,18 @@ function scan_swap_map_ssd_cluster_conflict(k: Kernel, si: swap_info_struct, off
   return true;
 }
 
-/** Scratch out-parameters of scan_swap_map_try_ssd_cluster (offset, scan_base). */
-const ssdOut = { offset: 0, scan_base: 0 };
-
 /**
  * The next free slot of this CPU's cluster, taking a new cluster from free_clusters when it is
- * used up; false when there is no free cluster (the caller scans instead).
+ * used up; -1 when there is no free cluster (the caller scans instead). The kernel returns true
+ * and sets both its out-parameters *offset and *scan_base to the slot; here the slot is the
+ * return value, and the caller sets both.
  * @kernel mm/swapfile.c scan_swap_map_try_ssd_cluster
  */
-function scan_swap_map_try_ssd_cluster(k: Kernel, si: swap_info_struct): boolean {
+function scan_swap_map_try_ssd_cluster(k: Kernel, si: swap_info_struct): number {
   const cpu = k.cpu;
   for (;;) {
     if (si.percpu_cluster_index[cpu] < 0) {
-      if (si.free_head < 0) return false;
+      if (si.free_head < 0) return -1;
       si.percpu_cluster_index[cpu] = si.free_head;
       si.percpu_cluster_next[cpu] = si.free_head * SWAPFILE_CLUSTER;
     }
@@ -439,9 +428,7 @@ function scan_swap_map_try_ssd_cluster(k: Kernel, si: swap_info_struct): boolean
       continue;
     }
     si.percpu_cluster_next[cpu] = tmp + 1;
-    ssdOut.offset = tmp;
-    ssdOut.scan_base = tmp;
-    return true;
+    return tmp;
   }
 }
 
@@ -591,9 +578,10 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
   let state = CHECKS;
 
   if (si.cluster_info !== null) {
-    if (scan_swap_map_try_ssd_cluster(k, si)) {
-      offset = ssdOut.offset;
-      scan_base = ssdOut.scan_base;
+    const slot = scan_swap_map_try_ssd_cluster(k, si);
+    if (slot >= 0) {
+      offset = slot;
+      scan_base = slot;
     } else {
       state = SCAN;
     }
@@ -643,12 +631,13 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
             toDone = true;
             break;
           }
-          if (!scan_swap_map_try_ssd_cluster(k, si)) {
+          const slot = scan_swap_map_try_ssd_cluster(k, si);
+          if (slot < 0) {
             toScan = true;
             break;
           }
-          offset = ssdOut.offset;
-          scan_base = ssdOut.scan_base;
+          offset = slot;
+          scan_base = slot;
         }
         if (toDone) {
           state = DONE;
@@ -691,9 +680,10 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       }
       // More slots in this cluster?
       if (si.cluster_info !== null) {
-        if (scan_swap_map_try_ssd_cluster(k, si)) {
-          offset = ssdOut.offset;
-          scan_base = ssdOut.scan_base;
+        const slot = scan_swap_map_try_ssd_cluster(k, si);
+        if (slot >= 0) {
+          offset = slot;
+          scan_base = slot;
           continue;
         }
       } else if (si.cluster_nr !== 0 && map[++offset] === 0) {
@@ -779,7 +769,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
  * @kernel mm/swapfile.c get_swap_pages
  */
 export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): number {
-  const s = swapState(k);
+  const s = k.swap;
   const avail_pgs = k.nr_swap_pages;
   if (avail_pgs <= 0) return 0;
   n_goal = Math.min(n_goal, SWAP_BATCH, avail_pgs);
@@ -807,8 +797,6 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
   return n_ret;
 }
 
-const oneSlot = new Int32Array(1);
-
 /**
  * A swap slot for a page about to enter the swap cache (its map byte is SWAP_HAS_CACHE), or 0
  * when swap is full or absent.
@@ -816,7 +804,8 @@ const oneSlot = new Int32Array(1);
  */
 export function folio_alloc_swap(k: Kernel, _pfn: number): number {
   if (k.nr_swap_pages <= 0) return 0;
-  return get_swap_pages(k, 1, oneSlot) === 1 ? oneSlot[0] : 0;
+  const entry = k.swap.slot_out;
+  return get_swap_pages(k, 1, entry) === 1 ? entry[0] : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1041,7 +1030,7 @@ function capable_sys_admin(t: task_struct): boolean {
  */
 export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAreaConfig): number {
   if (!capable_sys_admin(t)) return -errnoValues.EPERM;
-  const s = swapState(k);
+  const s = k.swap;
   const prio = cfg.priority;
   if (prio !== undefined && prio !== -1 && (!Number.isInteger(prio) || prio < 0 || prio > SWAP_FLAG_PRIO_MASK)) return -errnoValues.EINVAL;
   // alloc_swap_info: the first unused type.
@@ -1137,7 +1126,7 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
  */
 export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
   if (!capable_sys_admin(t)) return -errnoValues.EPERM;
-  const s = swapState(k);
+  const s = k.swap;
   const p = s.swap_active_head.find((si) => (si.flags & SWP_WRITEOK) !== 0 && si.swap_file === path);
   if (p === undefined) return -errnoValues.EINVAL;
   // security_vm_enough_memory_mm(current->mm, p->pages); the caller is CAP_SYS_ADMIN here.
@@ -1183,7 +1172,7 @@ export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
  *   find_next_to_unuse
  */
 export function try_to_unuse(k: Kernel, type: number): number {
-  const s = swapState(k);
+  const s = k.swap;
   const si = s.swap_info[type];
   if (!si) return 0;
   for (let pass = 0; si.inuse_pages !== 0; pass++) {
@@ -1227,7 +1216,7 @@ function unuse_mm(k: Kernel, mm: mm_struct, type: number): number {
 
 function unuse_pte_range(k: Kernel, vma: vm_area_struct, start: number, end: number, type: number): number {
   const mm = vma.vm_mm;
-  const si = swapState(k).swap_info[type] as swap_info_struct;
+  const si = k.swap.swap_info[type] as swap_info_struct;
   for (let a = start; a < end; ) {
     const next = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
     const table = pte_table_lookup(k, mm.pgd, a);
@@ -1301,7 +1290,7 @@ function unuse_pte(k: Kernel, vma: vm_area_struct, i: number, addr: number, entr
  */
 export function swaps_proc_show(k: Kernel): string {
   let out = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
-  for (const si of swapState(k).swap_info) {
+  for (const si of k.swap.swap_info) {
     if (si === null || (si.flags & SWP_USED) === 0 || si.swap_map.length === 0) continue;
     const bytes = si.pages * 4;
     const inuse = si.inuse_pages * 4;
@@ -1321,6 +1310,6 @@ registerProcFile("/proc/swaps", { fs: "proc", mode: 0o444, read: (k) => swaps_pr
 
 /** The enabled areas, for the API and checkers: path, type, size and use in pages, priority. */
 export function swapAreas(k: Kernel): swap_info_struct[] {
-  return swapState(k).swap_info.filter((si): si is swap_info_struct => si !== null && (si.flags & SWP_WRITEOK) !== 0);
+  return k.swap.swap_info.filter((si): si is swap_info_struct => si !== null && (si.flags & SWP_WRITEOK) !== 0);
 }
 

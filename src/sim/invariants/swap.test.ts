@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { start_kernel } from "../../kernel/start_kernel.js";
 import { follow_pte } from "../../mm/memory.js";
 import { lru_add_drain } from "../../mm/swap.js";
-import { swapState, sys_swapon } from "../../mm/swapfile.js";
+import { sys_swapon } from "../../mm/swapfile.js";
 import { evict, unmapToSwap } from "../../mm/swapfile.testutil.js";
 import { swp_offset } from "../../mm/swapops.js";
 import { spawnProcess } from "../process.js";
@@ -31,7 +31,7 @@ describe("check_swap_invariants", () => {
   it("catches a swap_map count that differs from the PTEs", () => {
     const { k, pfns } = machine();
     const entry = evict(k, pfns[0]);
-    swapState(k).swap_info[0]!.swap_map[swp_offset(entry)]++;
+    k.swap.swap_info[0]!.swap_map[swp_offset(entry)]++;
     expect(() => check_swap_invariants(k)).toThrow(/swap_map count differs/);
   });
 

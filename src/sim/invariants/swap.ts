@@ -21,7 +21,7 @@ import { LEVEL_PTE, _PAGE_PRESENT, _PAGE_PROTNONE } from "../../arch/x86/pgtable
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy, PG_swapcache } from "../../mm/memmap.js";
-import { SWAP_HAS_CACHE, SWAP_MAP_BAD, swapState, SWP_USED, SWP_WRITEOK } from "../../mm/swapfile.js";
+import { SWAP_HAS_CACHE, SWAP_MAP_BAD, SWP_USED, SWP_WRITEOK } from "../../mm/swapfile.js";
 import { pte_to_swp_entry, swp_entry, swp_offset, swp_type } from "../../mm/swapops.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
 import { NR_SWAPCACHE } from "../../mm/vmstat_items.js";
@@ -32,7 +32,7 @@ function fail(msg: string, ctx: Record<string, unknown>): never {
 
 /** Throws KernelBug with context on the first broken swap invariant. */
 export function check_swap_invariants(k: Kernel): void {
-  const s = swapState(k);
+  const s = k.swap;
   const pool = k.pgtables;
   const mem = k.mem_map;
   // References from PTEs, per area and offset.
