@@ -268,6 +268,8 @@ export class vm_area_struct {
   declare specialName: string | null;
   /** A stable identity for debugging and deterministic ordering (not a kernel field). */
   declare readonly serial: number;
+  /** VMA swap readahead's last fault, window and hits, packed (mm/swap_state.ts SWAP_RA_VAL); 0 before any. */
+  declare swap_readahead_info: number;
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
     this.vm_start = vm_start;
@@ -282,6 +284,7 @@ export class vm_area_struct {
     this.anon_vma_chain = EMPTY_CHAIN;
     this.specialName = null;
     this.serial = nextVmaSerial++;
+    this.swap_readahead_info = 0;
   }
 }
 
@@ -309,6 +312,8 @@ export function vm_area_dup(orig: vm_area_struct, mm: mm_struct = orig.vm_mm): v
   if (n.vm_file) n.vm_file.f_count++;
   n.anon_vma = orig.anon_vma;
   n.specialName = orig.specialName;
+  // *new = *orig: the readahead state comes along.
+  n.swap_readahead_info = orig.swap_readahead_info;
   return n;
 }
 

@@ -8,7 +8,18 @@ import { F, PG_dirty, PG_swapcache } from "./memmap.js";
 import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
 import { follow_pte } from "./memory.js";
 import { swap_io_run } from "./page_io.js";
-import { add_to_swap, get_shadow_from_swap_cache, lookup_swap_cache_pfn, __swapin_nr_pages } from "./swap_state.js";
+import { find_vma } from "./mmap.js";
+import {
+  add_to_swap,
+  get_shadow_from_swap_cache,
+  GET_SWAP_RA_VAL,
+  lookup_swap_cache_pfn,
+  SWAP_RA_ADDR,
+  SWAP_RA_HITS,
+  SWAP_RA_VAL,
+  SWAP_RA_WIN,
+  __swapin_nr_pages,
+} from "./swap_state.js";
 import { swp_swapcount, sys_swapoff, sys_swapon } from "./swapfile.js";
 import { evict } from "./swapfile.testutil.js";
 import { swp_offset } from "./swapops.js";
@@ -149,16 +160,35 @@ describe("do_swap_page", () => {
     expect(global_node_page_state(k, NR_SWAPCACHE)).toBe(0);
   });
 
-  it("uses VMA readahead when every area is an SSD", () => {
+  it("uses VMA readahead when every area is an SSD, starting from GET_SWAP_RA_VAL's four hits", () => {
     const { k, p, a, pfns, check } = setup({ rotational: false, pages: 8 });
     for (const pfn of pfns) evict(k, pfn);
     const ev0 = Float64Array.from(k.vm_events);
-    p.read(a, 4096); // no history: a window of 1
-    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(1);
-    p.read(a + 4096, 4096); // the next page: a window of 2 forward
-    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(3);
-    expect(k.vm_events[SWAP_RA] - ev0[SWAP_RA]).toBe(1);
+    const d = (item: number): number => k.vm_events[item] - ev0[item];
+    // A VMA without history reads as 4 hits: hits + 2 = 6, rounded up to a window of 8 around
+    // page 0, [-3, 5), clamped to the VMA: pages 0-4, four of them read ahead.
+    p.read(a, 4096);
+    expect([d(PSWPIN), d(SWAP_RA)]).toEqual([5, 4]);
+    // Page 1 came in by readahead: a swap-cache hit, no I/O.
+    p.read(a + 4096, 4096);
+    expect([d(PSWPIN), d(SWAP_RA_HIT)]).toEqual([5, 1]);
+    // Page 5: one hit, so hits + 2 = 3 → 4, and at least half the last window (8 / 2): four
+    // pages around it, [4, 8); page 4 is already cached, so 5, 6 and 7 are read.
+    p.read(a + 5 * 4096, 4096);
+    expect([d(PSWPIN), d(SWAP_RA)]).toEqual([8, 6]);
     check();
+  });
+
+  it("packs the VMA's readahead state as the kernel does and copies it with the VMA", () => {
+    const v = SWAP_RA_VAL(0x7f0000123456, 8, 70);
+    expect([SWAP_RA_ADDR(v), SWAP_RA_WIN(v), SWAP_RA_HITS(v)]).toEqual([0x7f0000123000, 8, 70 & 63]);
+    const { k, p, a, pfns } = setup({ rotational: false, pages: 8 });
+    for (const pfn of pfns) evict(k, pfn);
+    const vma = find_vma(p.mm!, a)!;
+    expect(GET_SWAP_RA_VAL(vma)).toBe(4); // never faulted: four hits, no window
+    p.read(a, 4096);
+    expect(vma.swap_readahead_info).toBe(SWAP_RA_VAL(a, 8, 0));
+    expect(find_vma(p.fork().mm!, a)!.swap_readahead_info).toBe(vma.swap_readahead_info); // vm_area_dup: *new = *orig
   });
 });
 

@@ -12,8 +12,13 @@
  * one reference for the cache, and counts in NR_FILE_PAGES and NR_SWAPCACHE (SwapCached).
  *
  * Simplified: no large folios (THP swap), no memcg charge or swap accounting, no KSM copies, no
- * NUMA policy for readahead allocations (vma_alloc_folio takes the task's local node). The VMA
- * readahead state (vma->swap_readahead_info) is kept in a WeakMap by VMA.
+ * NUMA policy for readahead allocations (vma_alloc_folio takes the task's local node).
+ *
+ * VMA readahead keeps its state in the VMA, packed as the kernel packs it into one unsigned long
+ * (vma->swap_readahead_info, copied with the VMA by vm_area_dup): the page address of the last
+ * fault, the window (bits 6..11) and the hit count (bits 0..5, saturating at 63). A VMA that
+ * never faulted reads as 4 (GET_SWAP_RA_VAL's `?: 4`): four hits, so its first swap-in already
+ * reads a window of 8 (hits + 2 = 6, rounded up to a power of two).
  * @kernel mm/swap_state.c add_to_swap_cache, __delete_from_swap_cache, add_to_swap,
  *   delete_from_swap_cache, clear_shadow_from_swap_cache, free_swap_cache,
  *   free_page_and_swap_cache, swap_cache_get_folio, get_shadow_from_swap_cache,
@@ -50,8 +55,35 @@ import { workingset_refault } from "./workingset.js";
 
 /** The most VMA readahead reads: 2^SWAP_RA_ORDER_CEILING on 64-bit. */
 export const SWAP_RA_ORDER_CEILING = 5;
-/** SWAP_RA_HITS_MAX: the hit count a VMA's readahead state saturates at. */
-const SWAP_RA_HITS_MAX = 0xff;
+// vma->swap_readahead_info's fields (mm/swap_state.c): SWAP_RA_WIN_SHIFT is PAGE_SHIFT / 2.
+const SWAP_RA_WIN_SHIFT = 6;
+/** The hit count's bits, and the count it saturates at (SWAP_RA_HITS_MAX). */
+const SWAP_RA_HITS_MASK = (1 << SWAP_RA_WIN_SHIFT) - 1;
+const SWAP_RA_HITS_MAX = SWAP_RA_HITS_MASK;
+/** The window's bits: below the page address, above the hits (~PAGE_MASK & ~SWAP_RA_HITS_MASK). */
+const SWAP_RA_WIN_MASK = 0xfff & ~SWAP_RA_HITS_MASK;
+
+/** SWAP_RA_VAL(addr, win, hits): the page address with the window and hits in its low 12 bits. */
+export function SWAP_RA_VAL(addr: number, win: number, hits: number): number {
+  // addr can exceed 2^32: page-align it arithmetically, then add the low bits.
+  return Math.floor(addr / 4096) * 4096 + ((win << SWAP_RA_WIN_SHIFT) & SWAP_RA_WIN_MASK) + (hits & SWAP_RA_HITS_MASK);
+}
+/** The window of a readahead value. */
+export function SWAP_RA_WIN(v: number): number {
+  return ((v % 4096) & SWAP_RA_WIN_MASK) >> SWAP_RA_WIN_SHIFT;
+}
+/** The hit count of a readahead value. */
+export function SWAP_RA_HITS(v: number): number {
+  return (v % 4096) & SWAP_RA_HITS_MASK;
+}
+/** The page address of a readahead value. */
+export function SWAP_RA_ADDR(v: number): number {
+  return v - (v % 4096);
+}
+/** A VMA's readahead state, 4 (four hits) before its first swap fault. @kernel mm/swap_state.c GET_SWAP_RA_VAL */
+export function GET_SWAP_RA_VAL(vma: vm_area_struct): number {
+  return vma.swap_readahead_info || 4;
+}
 
 const SWAPCACHE = F(PG_swapcache);
 const LOCKED = F(PG_locked);
@@ -196,12 +228,10 @@ export function swap_cache_get_folio(k: Kernel, entry: number, vma: vm_area_stru
   if (readahead) mem.flags[pfn] &= ~F(PG_readahead);
   const s = k.swap;
   if (vma !== null && vma_ra) {
-    const ra = s.vma_ra.get(vma);
-    if (ra === undefined) s.vma_ra.set(vma, { addr, win: 0, hits: readahead ? 1 : 0 });
-    else {
-      ra.addr = addr;
-      if (readahead) ra.hits = Math.min(ra.hits + 1, SWAP_RA_HITS_MAX);
-    }
+    const ra_val = GET_SWAP_RA_VAL(vma);
+    let hits = SWAP_RA_HITS(ra_val);
+    if (readahead) hits = Math.min(hits + 1, SWAP_RA_HITS_MAX);
+    vma.swap_readahead_info = SWAP_RA_VAL(addr, SWAP_RA_WIN(ra_val), hits);
   }
   if (readahead) {
     k.vm_events[SWAP_RA_HIT]++;
@@ -343,22 +373,16 @@ export function swap_cluster_readahead(k: Kernel, entry: number, gfp: number, vm
  * @kernel mm/swap_state.c swap_ra_info, swap_vma_readahead, swap_ra_clamp_pfn
  */
 export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: vm_area_struct, faddr: number): number {
-  const s = k.swap;
   const max_win = 1 << Math.min(k.vm["page-cluster"], SWAP_RA_ORDER_CEILING);
   let win = 1;
   let start = 0;
   let end = 0;
   if (max_win !== 1) {
     const fpfn = Math.floor(faddr / 4096);
-    const ra = s.vma_ra.get(vma);
-    const pfn = Math.floor((ra?.addr ?? 0) / 4096);
-    win = __swapin_nr_pages(pfn, fpfn, ra?.hits ?? 0, max_win, ra?.win ?? 0);
-    if (ra === undefined) s.vma_ra.set(vma, { addr: faddr, win, hits: 0 });
-    else {
-      ra.addr = faddr;
-      ra.win = win;
-      ra.hits = 0;
-    }
+    const ra_val = GET_SWAP_RA_VAL(vma);
+    const pfn = SWAP_RA_ADDR(ra_val) / 4096;
+    win = __swapin_nr_pages(pfn, fpfn, SWAP_RA_HITS(ra_val), max_win, SWAP_RA_WIN(ra_val));
+    vma.swap_readahead_info = SWAP_RA_VAL(faddr, win, 0);
     if (win !== 1) {
       let lpfn: number;
       let rpfn: number;

@@ -248,8 +248,6 @@ export class swap_globals {
   swapin_readahead_hits = 4;
   prev_offset = 0;
   last_readahead_pages = 0;
-  /** swap_readahead_info per VMA, for VMA readahead: SWAP_RA_VAL(addr, win, hits). */
-  readonly vma_ra = new WeakMap<vm_area_struct, { addr: number; win: number; hits: number }>();
   /**
    * folio_alloc_swap's one-entry array for get_swap_pages (the kernel's `swp_entry_t entry` on
    * its stack), kept here so swapping a page out allocates nothing.
