@@ -85,7 +85,6 @@ const PENDING = new Set<string>([
   "src/mm/oom_kill.ts:FAULT_STACK",
   "src/mm/oom_kill.ts:PANIC_STACK",
   "src/mm/oom_kill.ts:oom_constraint_text",
-  "src/mm/oom_kill.ts:states",
   "src/mm/page_alloc.ts:NO_ZONES",
   "src/mm/page_alloc.ts:acDepth",
   "src/mm/page_alloc.ts:acPool",
@@ -112,7 +111,6 @@ const PENDING = new Set<string>([
   "src/mm/vmstat_items.ts:vm_event_text",
   "src/mm/vmstat_items.ts:zone_stat_text",
   "src/mm/watermark.ts:ExpressionStatement",
-  "src/mm/workingset.ts:bucketOrders",
 ]);
 
 /** What a model file does at module level that it should not. */

@@ -18,6 +18,7 @@ import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
 import { AnonVmaTable } from "../mm/mm_types.js";
 import { swap_globals } from "../mm/swapfile.js";
+import { oom_state } from "../mm/oom_kill.js";
 import { Printk } from "./printk.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
@@ -106,9 +107,16 @@ export class Kernel {
   readonly tasks = new TaskTable();
   /** anon_vmas by id: an anonymous page's mapping column holds -id (mm/mm_types.ts). */
   readonly anon_vmas = new AnonVmaTable();
+  /**
+   * mm/workingset.c's bucket_order: shadow entries count evictions in buckets of
+   * 2^bucket_order, 0 unless RAM exceeds 2^36 pages (set by workingset_init).
+   */
+  workingset_bucket_order = 0;
   /** vm_committed_as: pages charged by accountable mappings, Committed_AS (mm/util.c). */
   vm_committed_as = 0;
 
+  /** The OOM killer's statics: victims in flight, the reaper's queue, oom_rs, a panic (mm/oom_kill.ts). */
+  readonly oom = new oom_state();
   /** The statics of swapfile.c and swap_state.c: swap_info[], the priority lists, readahead's (mm/swapfile.ts). */
   readonly swap = new swap_globals();
   /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (kept by mm/swapfile.ts). */

@@ -50,6 +50,11 @@ export const _STK_LIM = 8 * 1024 * 1024;
 /** Task states the model distinguishes (TASK_RUNNING, EXIT_ZOMBIE, EXIT_DEAD). */
 export type TaskState = "R" | "S" | "Z" | "X";
 
+/** TIF_MEMDIE: thread_info flag of a task terminating because the OOM killer chose it. */
+export const TIF_MEMDIE = 20;
+/** signal->flags: a group exit (SIGKILL) is in progress. */
+export const SIGNAL_GROUP_EXIT = 0x00000004;
+
 /** PF_* task flags used by mm. */
 export const PF_EXITING = 0x00000004;
 export const PF_RANDOMIZE = 0x00400000;
@@ -70,6 +75,10 @@ export interface signal_struct {
   cmaj_flt: number;
   /** The largest RSS ever seen among this process and its reaped children (maxrss, pages). */
   maxrss: number;
+  /** SIGNAL_* flags: SIGNAL_GROUP_EXIT once a fatal signal is sent. */
+  flags: number;
+  /** The mm the OOM killer found when it marked this process its victim (tsk_is_oom_victim). */
+  oom_mm: mm_struct | null;
 }
 
 /** A task (one process here). */
@@ -82,6 +91,8 @@ export class task_struct {
   /** Its address space, or null for kernel threads and after exit_mm. */
   mm: mm_struct | null;
   flags = 0;
+  /** thread_info.flags: TIF_* bits (TIF_MEMDIE). */
+  thread_flags = 0;
   /** Between its syscalls a model process waits, as the real workloads sleep when sampled. */
   state: TaskState = "S";
   /** Exit status as wait() reports it ((code << 8) | signal). */
@@ -131,8 +142,19 @@ export class task_struct {
       cmin_flt: 0,
       cmaj_flt: 0,
       maxrss: 0,
+      flags: 0,
+      oom_mm: null,
     };
   }
+}
+
+/**
+ * A fatal signal is pending: SIGKILL was sent (SIGNAL_GROUP_EXIT) and the task has not exited.
+ * The model sends no other fatal signal to a live task.
+ * @kernel include/linux/sched/signal.h fatal_signal_pending
+ */
+export function fatal_signal_pending(p: task_struct): boolean {
+  return (p.signal.flags & SIGNAL_GROUP_EXIT) !== 0;
 }
 
 /** rlimit(): the current soft limit. */

@@ -66,7 +66,7 @@ import { KernelBug } from "../kernel/bug.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
-import type { task_struct } from "../kernel/sched.js";
+import { fatal_signal_pending, type task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
 import { F, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
@@ -115,7 +115,6 @@ import { folio_wait_locked } from "./page_io.js";
 import { free_swap_cache, swap_cache_get_folio, swapin_readahead } from "./swap_state.js";
 import { folio_free_swap, free_swap_and_cache, get_swap_device, swap_duplicate, swap_free, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
 import { pte_swp_clear_exclusive, pte_swp_exclusive, pte_swp_soft_dirty, pte_to_swp_entry } from "./swapops.js";
-import { fatal_signal_pending } from "./oom_kill.js";
 
 // ---- vm_fault_t (include/linux/mm_types.h) ----
 export const VM_FAULT_OOM = 0x000001;
@@ -986,7 +985,7 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
           j += done - 1;
           if (k.vm_events[OOM_KILL] !== m.kills) {
             m.kills = k.vm_events[OOM_KILL];
-            if (fatal_signal_pending(k, t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
+            if (fatal_signal_pending(t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
           }
           continue;
         }
@@ -1119,7 +1118,7 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
     if (k.need_resched) cond_resched(k);
     if (k.vm_events[OOM_KILL] !== m.kills) {
       m.kills = k.vm_events[OOM_KILL];
-      if (fatal_signal_pending(k, t)) return VM_FAULT_SIGKILL_PENDING;
+      if (fatal_signal_pending(t)) return VM_FAULT_SIGKILL_PENDING;
     }
     return 0;
   }

@@ -169,7 +169,7 @@ describe("out_of_memory", () => {
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p);
     expect(p.alive).toBe(true);
-    expect(tsk_is_oom_victim(m.kernel, p.task)).toBe(true);
+    expect(tsk_is_oom_victim(p.task)).toBe(true);
     const anon = p.mm?.rss_stat[MM_ANONPAGES] ?? 0;
     expect(anon).toBeGreaterThan(1000);
     m.advance("1999ms");

@@ -49,7 +49,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { do_exit } from "../kernel/exit.js";
 import { KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
-import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, type task_struct } from "../kernel/sched.js";
+import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, SIGNAL_GROUP_EXIT, TIF_MEMDIE, type task_struct } from "../kernel/sched.js";
 import { registerPidEntry } from "../fs/proc/root.js";
 import type { oom_control as alloc_oom_control } from "./alloc_hooks.js";
 import { ___ratelimit, DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
@@ -121,14 +121,11 @@ export interface oom_control extends alloc_oom_control {
   chosen_points: number;
 }
 
-/** The OOM killer's per-machine state: what the kernel keeps in task, signal and mm fields and statics. */
+/**
+ * The OOM killer's statics (mm/oom_kill.c): one machine's `k.oom`. What the kernel keeps per
+ * task is in the task: TIF_MEMDIE in thread_flags, signal->oom_mm, SIGNAL_GROUP_EXIT.
+ */
 export class oom_state {
-  /** signal->oom_mm: the mm a victim had when marked (tsk_is_oom_victim). */
-  readonly oom_mm = new WeakMap<task_struct, mm_struct>();
-  /** TIF_MEMDIE: marked by mark_oom_victim. */
-  readonly memdie = new WeakSet<task_struct>();
-  /** SIGNAL_GROUP_EXIT: SIGKILL sent (fatal_signal_pending). */
-  readonly group_exit = new WeakSet<task_struct>();
   /** Tasks killed but not yet exited, in kill order. */
   readonly pending: task_struct[] = [];
   /** The oom_reaper_timer of each queued victim. */
@@ -141,17 +138,6 @@ export class oom_state {
   panicked: string | null = null;
 }
 
-const states = new WeakMap<Kernel, oom_state>();
-
-/** The machine's OOM state (created on first use). */
-export function oomState(k: Kernel): oom_state {
-  let s = states.get(k);
-  if (!s) {
-    s = new oom_state();
-    states.set(k, s);
-  }
-  return s;
-}
 
 function current(k: Kernel): task_struct | undefined {
   return k.tasks.find(k.currentPid);
@@ -162,13 +148,8 @@ function test_bit(nr: number, flags: number): boolean {
 }
 
 /** tsk_is_oom_victim: the task was marked (signal->oom_mm set). @kernel include/linux/oom.h */
-export function tsk_is_oom_victim(k: Kernel, tsk: task_struct): boolean {
-  return oomState(k).oom_mm.has(tsk);
-}
-
-/** fatal_signal_pending: SIGKILL was sent and the task has not exited yet. */
-export function fatal_signal_pending(k: Kernel, tsk: task_struct): boolean {
-  return oomState(k).group_exit.has(tsk);
+export function tsk_is_oom_victim(tsk: task_struct): boolean {
+  return tsk.signal.oom_mm !== null;
 }
 
 /** is_global_init / kernel threads: never chosen. @kernel mm/oom_kill.c oom_unkillable_task */
@@ -253,10 +234,9 @@ function oom_cpuset_eligible(_k: Kernel, _task: task_struct, _oc: oom_control): 
 export function oom_evaluate_task(k: Kernel, task: task_struct, oc: oom_control): boolean {
   if (oom_unkillable_task(k, task)) return false;
   if (!oom_cpuset_eligible(k, task, oc)) return false;
-  const st = oomState(k);
   const is_sysrq = oc.order === -1;
-  if (!is_sysrq && st.oom_mm.has(task)) {
-    const mm = st.oom_mm.get(task);
+  if (!is_sysrq && tsk_is_oom_victim(task)) {
+    const mm = task.signal.oom_mm;
     if (mm && test_bit(MMF_OOM_SKIP, mm.flags)) return false;
     oc.chosen = OOM_SCAN_ABORTED;
     return true;
@@ -418,12 +398,11 @@ export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null): 
  * @kernel mm/oom_kill.c mark_oom_victim
  */
 export function mark_oom_victim(k: Kernel, tsk: task_struct): void {
-  const st = oomState(k);
-  if (st.memdie.has(tsk)) return;
-  st.memdie.add(tsk);
+  if (tsk.thread_flags & (1 << TIF_MEMDIE)) return;
+  tsk.thread_flags |= 1 << TIF_MEMDIE;
   const mm = tsk.mm;
-  if (mm && !st.oom_mm.has(tsk)) st.oom_mm.set(tsk, mm);
-  st.oom_victims++;
+  if (mm && tsk.signal.oom_mm === null) tsk.signal.oom_mm = mm;
+  k.oom.oom_victims++;
   if (mm && k.trace.enabled("mark_victim")) {
     const f = {
       pid: tsk.pid,
@@ -446,13 +425,14 @@ export function mark_oom_victim(k: Kernel, tsk: task_struct): void {
 
 /** exit_oom_victim: the victim has exited. */
 function exit_oom_victim(k: Kernel, tsk: task_struct): void {
-  const st = oomState(k);
-  if (st.memdie.delete(tsk)) st.oom_victims--;
+  if ((tsk.thread_flags & (1 << TIF_MEMDIE)) === 0) return;
+  tsk.thread_flags &= ~(1 << TIF_MEMDIE);
+  k.oom.oom_victims--;
 }
 
 /** __task_will_free_mem: SIGKILL pending (SIGNAL_GROUP_EXIT) or exiting. No coredumps in the model. */
-function __task_will_free_mem(k: Kernel, task: task_struct): boolean {
-  if (oomState(k).group_exit.has(task)) return true;
+function __task_will_free_mem(task: task_struct): boolean {
+  if (task.signal.flags & SIGNAL_GROUP_EXIT) return true;
   return (task.flags & PF_EXITING) !== 0;
 }
 
@@ -464,22 +444,21 @@ function __task_will_free_mem(k: Kernel, task: task_struct): boolean {
 export function task_will_free_mem(k: Kernel, task: task_struct): boolean {
   const mm = task.mm;
   if (!mm) return false;
-  if (!__task_will_free_mem(k, task)) return false;
+  if (!__task_will_free_mem(task)) return false;
   if (test_bit(MMF_OOM_SKIP, mm.flags)) return false;
   if (mm.mm_users <= 1) return true;
   for (const p of for_each_process(k)) {
     if (p.mm !== mm || p === task) continue;
-    if (!__task_will_free_mem(k, p)) return false;
+    if (!__task_will_free_mem(p)) return false;
   }
   return true;
 }
 
 /** do_send_sig_info(SIGKILL): the task has a fatal signal pending; it exits when it next runs. */
 function send_sigkill(k: Kernel, p: task_struct): void {
-  const st = oomState(k);
-  if (st.group_exit.has(p)) return;
-  st.group_exit.add(p);
-  st.pending.push(p);
+  if (p.signal.flags & SIGNAL_GROUP_EXIT) return;
+  p.signal.flags |= SIGNAL_GROUP_EXIT;
+  k.oom.pending.push(p);
 }
 
 /**
@@ -487,12 +466,11 @@ function send_sigkill(k: Kernel, p: task_struct): void {
  * @kernel mm/oom_kill.c queue_oom_reaper
  */
 export function queue_oom_reaper(k: Kernel, tsk: task_struct): void {
-  const st = oomState(k);
-  const mm = st.oom_mm.get(tsk);
+  const mm = tsk.signal.oom_mm;
   if (!mm) return;
   if (test_bit(MMF_OOM_REAP_QUEUED, mm.flags)) return;
   mm.flags |= 1 << MMF_OOM_REAP_QUEUED;
-  st.timers.push({ tsk, mm, expires_ns: k.now_ns + OOM_REAPER_DELAY_NS });
+  k.oom.timers.push({ tsk, mm, expires_ns: k.now_ns + OOM_REAPER_DELAY_NS });
 }
 
 /**
@@ -544,7 +522,7 @@ export function oom_kill_process(k: Kernel, oc: oom_control, message: string): v
     queue_oom_reaper(k, victim);
     return;
   }
-  if (___ratelimit(k, oomState(k).oom_rs, "oom_kill_process")) dump_header(k, oc, victim);
+  if (___ratelimit(k, k.oom.oom_rs, "oom_kill_process")) dump_header(k, oc, victim);
   // mem_cgroup_get_oom_group: memory.oom.group is a memcg seam; no group kill yet.
   __oom_kill_process(k, victim, message);
 }
@@ -554,7 +532,7 @@ export function oom_kill_process(k: Kernel, oc: oom_control, message: string): v
  * @kernel kernel/panic.c panic
  */
 export function panic(k: Kernel, reason: string): never {
-  const st = oomState(k);
+  const st = k.oom;
   st.panicked = reason;
   k.log.printk(KERN_EMERG, `Kernel panic - not syncing: ${reason}`);
   printLines(k, KERN_EMERG, dump_stack(k, [...PANIC_STACK, ...FAULT_STACK.slice(4)]));
@@ -578,7 +556,7 @@ function check_panic_on_oom(k: Kernel, oc: oom_control): void {
  * SIGKILL exits before the allocator's retry (see the header). exit_mmap sets MMF_OOM_SKIP.
  */
 export function oom_deliver_kills(k: Kernel): boolean {
-  const st = oomState(k);
+  const st = k.oom;
   let exited = false;
   const savedPid = k.currentPid;
   const savedComm = k.currentComm;
@@ -655,7 +633,7 @@ function oom_reap_task(k: Kernel, tsk: task_struct, mm: mm_struct): void {
  * @kernel mm/oom_kill.c wake_oom_reaper, oom_reaper
  */
 export function oom_reaper_run(k: Kernel): void {
-  const st = oomState(k);
+  const st = k.oom;
   for (let i = 0; i < st.timers.length; ) {
     const tm = st.timers[i];
     if (tm.expires_ns > k.now_ns) {
@@ -681,7 +659,7 @@ export function oom_reaper_run(k: Kernel): void {
 /** When the oom_reaper next has a victim to reap (Infinity: none queued). */
 export function oom_reaper_next(k: Kernel): number {
   let t = Infinity;
-  for (const tm of oomState(k).timers) if (tm.expires_ns < t) t = tm.expires_ns;
+  for (const tm of k.oom.timers) if (tm.expires_ns < t) t = tm.expires_ns;
   return t;
 }
 
@@ -691,7 +669,7 @@ export function oom_reaper_next(k: Kernel): number {
  * @kernel mm/oom_kill.c out_of_memory
  */
 export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
-  const st = oomState(k);
+  const st = k.oom;
   if (st.panicked !== null) throw new KernelPanic(st.panicked);
   oom_reaper_run(k);
   // A victim that was waiting to run has now died and freed its memory: that is the progress a
@@ -734,7 +712,7 @@ export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
 /** tsk_is_oom_victim(current), for the allocator's ALLOC_OOM decision. */
 function current_is_oom_victim(k: Kernel): boolean {
   const cur = current(k);
-  return cur !== undefined && oomState(k).oom_mm.has(cur);
+  return cur !== undefined && tsk_is_oom_victim(cur);
 }
 
 /**
@@ -743,7 +721,6 @@ function current_is_oom_victim(k: Kernel): boolean {
  * @kernel mm/oom_kill.c oom_init
  */
 export function oom_init(k: Kernel): void {
-  oomState(k);
   k.mmHooks.out_of_memory = out_of_memory;
   k.mmHooks.tsk_is_oom_victim = current_is_oom_victim;
 }

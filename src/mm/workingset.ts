@@ -30,9 +30,6 @@ export const timestamp_bits = 36;
 const NODES_SHIFT = 10;
 const EVICTION_MASK = 2 ** timestamp_bits;
 
-/** bucket_order per machine (0 unless RAM exceeds 2^36 pages). */
-const bucketOrders = new WeakMap<Kernel, number>();
-
 /**
  * Sizes the shadow timestamp granularity for this much RAM and logs it, as the boot does.
  * @kernel mm/workingset.c workingset_init
@@ -40,12 +37,8 @@ const bucketOrders = new WeakMap<Kernel, number>();
 export function workingset_init(k: Kernel, totalram_pages: number): void {
   const max_order = fls_long(totalram_pages - 1);
   const bucket_order = max_order > timestamp_bits ? max_order - timestamp_bits : 0;
-  bucketOrders.set(k, bucket_order);
+  k.workingset_bucket_order = bucket_order;
   k.log.printk(KERN_INFO, `workingset: timestamp_bits=${timestamp_bits} max_order=${max_order} bucket_order=${bucket_order}`);
-}
-
-function bucket_order(k: Kernel): number {
-  return bucketOrders.get(k) ?? 0;
 }
 
 /** @kernel mm/workingset.c pack_shadow (without the memcg id; +1 so 0 means none) */
@@ -67,7 +60,7 @@ export function workingset_eviction(k: Kernel, pfn: number): number {
   const z = k.page_zone(pfn);
   if (z === undefined) return 0;
   const pgdat = z.zone_pgdat;
-  const eviction = Math.floor(pgdat.__lruvec.nonresident_age / 2 ** bucket_order(k));
+  const eviction = Math.floor(pgdat.__lruvec.nonresident_age / 2 ** k.workingset_bucket_order);
   pgdat.__lruvec.nonresident_age += 1;
   return pack_shadow(pgdat.node_id, eviction, (k.mem_map.flags[pfn] & F(PG_workingset)) !== 0);
 }
@@ -86,7 +79,7 @@ export function workingset_refault(k: Kernel, pfn: number, shadow: number): void
   const workingset = v % 2 === 1;
   const rest = Math.floor(v / 2);
   const nid = rest % 2 ** NODES_SHIFT;
-  const eviction = Math.floor(rest / 2 ** NODES_SHIFT) * 2 ** bucket_order(k);
+  const eviction = Math.floor(rest / 2 ** NODES_SHIFT) * 2 ** k.workingset_bucket_order;
   const eviction_pgdat = k.node_data[nid];
   if (eviction_pgdat === undefined) return;
   const refault = eviction_pgdat.__lruvec.nonresident_age;
