@@ -34,7 +34,6 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, shmem_write_page 
 import {
   FMODE_READ,
   MM_FILEPAGES,
-  type address_space,
   type file,
   type mm_struct,
   TASK_SIZE,
@@ -145,33 +144,15 @@ export function staticBinaryImage(path: string): ExecImage {
 /** The RELRO part of the default image's data segment, made read-only after relocation. */
 const RELRO = { start: 0x4a3000, len: 0x4000 };
 
-/** Per-machine program files (tmpfs inodes) and the vdso page. */
-interface ExecState {
-  files: Map<string, file>;
-  vdsoPfn: number;
-  vdsoMapping: address_space | null;
-}
-const states = new WeakMap<Kernel, ExecState>();
-
-function state(k: Kernel): ExecState {
-  let s = states.get(k);
-  if (!s) {
-    s = { files: new Map(), vdsoPfn: -1, vdsoMapping: null };
-    states.set(k, s);
-  }
-  return s;
-}
-
 /** The tmpfs file holding a program: made once, shared by every process running it. */
 function programFile(k: Kernel, path: string, size: number): file {
-  const s = state(k);
-  let f = s.files.get(path);
+  let f = k.rootfs.get(path);
   if (!f) {
     const r = shmem_file_setup(k, null, path.replace(/^\//, ""), size, 0);
     if (typeof r === "number") throw new Error(`cannot create ${path}`);
     // A named tmpfs file (not deleted): show its path, on the rootfs device 00:02.
     f = { ...r, f_path: path, f_mode: FMODE_READ, f_count: 1, f_inode: { ...r.f_inode, i_dev: { major: 0, minor: 2 } } };
-    s.files.set(path, f);
+    k.rootfs.set(path, f);
     // The initramfs unpacked the program into tmpfs with write(2): its pages are in the page
     // cache and dirty (w1's smaps shows the text as Private_Dirty, w2's shared text as Shared_Dirty).
     for (let i = 0; i < Math.ceil(size / PAGE_SIZE); i++) shmem_write_page(k, f, i);
@@ -204,21 +185,21 @@ function map_vdso(k: Kernel, t: task_struct, mm: mm_struct): void {
     vm_stat_account(mm, flags, len / PAGE_SIZE);
   }
   // The vdso text page: a kernel page with a reference of its own, mapped like vm_insert_page.
-  const s = state(k);
-  if (s.vdsoPfn < 0) {
+  if (k.vdso_pfn < 0) {
     const pfn = alloc_pages(k, GFP_KERNEL, 0);
     if (pfn < 0) return;
     const id = new_mapping_id(k).mapping;
-    s.vdsoPfn = pfn;
-    s.vdsoMapping = { id, i_pages: new Map([[0, pfn]]), i_mmap_writable: 0, i_mmap: new Set() };
+    k.vdso_pfn = pfn;
+    k.vdso_mapping = { id, i_pages: new Map([[0, pfn]]), i_mmap_writable: 0, i_mmap: new Set() };
     k.mem_map.mapping[pfn] = id;
     k.mem_map.index[pfn] = 0;
   }
+  const vdso = k.vdso_pfn;
   const i = pte_alloc_map(k, mm, text_start);
   if (i < 0) return;
-  k.mem_map._refcount[s.vdsoPfn]++;
-  page_add_file_rmap(k, s.vdsoPfn);
-  set_pte_at(k.pgtables, i, s.vdsoPfn, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED);
+  k.mem_map._refcount[vdso]++;
+  page_add_file_rmap(k, vdso);
+  set_pte_at(k.pgtables, i, vdso, _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED);
   mm.rss_stat[MM_FILEPAGES]++;
 }
 

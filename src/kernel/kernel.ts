@@ -16,10 +16,11 @@ import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
-import { AnonVmaTable } from "../mm/mm_types.js";
+import { AnonVmaTable, type address_space, type file } from "../mm/mm_types.js";
 import { swap_globals } from "../mm/swapfile.js";
 import { oom_state } from "../mm/oom_kill.js";
 import { Printk } from "./printk.js";
+import type { psi_state } from "./psi.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
 import { TaskTable } from "./sched.js";
@@ -112,9 +113,24 @@ export class Kernel {
    * 2^bucket_order, 0 unless RAM exceeds 2^36 pages (set by workingset_init).
    */
   workingset_bucket_order = 0;
+  /** get_next_ino's counter (fs/inode.c last_ino), and the model's address_space id counter. */
+  last_ino = 0;
+  last_mapping_id = 0;
+  /**
+   * Live shmem address_spaces by id (the shmem superblock's inodes): a file page's mapping column
+   * holds its id, and rmap finds the file's mappings through this table (mm/shmem.ts).
+   */
+  readonly shmem_mappings = new Map<number, address_space>();
+  /** The initramfs's program files by path, shared by every process that runs one (fs/binfmt_elf.ts). */
+  readonly rootfs = new Map<string, file>();
+  /** The vdso's text page and its mapping, made at the first exec (arch/x86/entry/vdso/vma.c vdso_image_64). */
+  vdso_pfn = -1;
+  vdso_mapping: address_space | null = null;
   /** vm_committed_as: pages charged by accountable mappings, Committed_AS (mm/util.c). */
   vm_committed_as = 0;
 
+  /** Pressure stall information: psi_system and its bookkeeping (kernel/psi.ts; psi_init at boot). */
+  psi: psi_state | null = null;
   /** The OOM killer's statics: victims in flight, the reaper's queue, oom_rs, a panic (mm/oom_kill.ts). */
   readonly oom = new oom_state();
   /** The statics of swapfile.c and swap_state.c: swap_info[], the priority lists, readahead's (mm/swapfile.ts). */

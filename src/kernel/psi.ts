@@ -158,30 +158,37 @@ export class psi_group {
   }
 }
 
-/** The per-kernel PSI state: psi_system, the task on the CPU (rq->curr), psi_bug. */
-interface PsiState {
+/** One machine's PSI state (k.psi): psi_system, the task on the CPU (rq->curr), psi_bug. */
+export class psi_state {
+  /** psi_system: the root group /proc/pressure reports. */
   readonly system: psi_group;
-  curr: task_struct | null;
-  psi_bug: boolean;
+  /** rq->curr of the CPU the simulation runs on. */
+  curr: task_struct | null = null;
+  /** psi_bug: the "inconsistent task state" report was printed once. */
+  psi_bug = false;
   /**
    * The kernel threads' task_structs for accounting (kswapd…): the model's kthreads have no
    * entry in the task table, but 6.1 counts their memory stalls (balance_pgdat brackets itself).
    */
-  readonly kthreads: Map<string, task_struct>;
-}
-const states = new WeakMap<Kernel, PsiState>();
-// Scratch buffers for the aggregator (one at a time: the model is single-threaded).
-const scratchTimes = new Uint32Array(NR_PSI_STATES);
-const scratchDeltas = new Float64Array(NS);
-
-function psiState(k: Kernel): PsiState {
-  let s = states.get(k);
-  if (!s) {
+  readonly kthreads = new Map<string, task_struct>();
+  constructor(nr_cpus: number) {
     // psi_init runs from sched_init, before anything else is timed: the clock reads 0.
-    s = { system: new psi_group(Math.max(1, k.nr_cpu_ids), 0), curr: null, psi_bug: false, kthreads: new Map() };
-    states.set(k, s);
+    this.system = new psi_group(Math.max(1, nr_cpus), 0);
   }
-  return s;
+}
+
+/**
+ * Sets up PSI for the machine's CPUs, as sched_init does before anything is timed. start_kernel
+ * calls it once the CPU count is known; a kernel built by hand gets it on first use.
+ * @kernel kernel/sched/psi.c psi_init
+ */
+export function psi_init(k: Kernel): psi_state {
+  k.psi = new psi_state(k.nr_cpu_ids);
+  return k.psi;
+}
+
+function psiState(k: Kernel): psi_state {
+  return k.psi ?? psi_init(k);
 }
 
 /** The system-wide group (psi_system), which /proc/pressure reports. */
@@ -317,15 +324,17 @@ function calc_avgs(avg: Float64Array, o: number, missed_periods: number, time: n
  * @kernel kernel/sched/psi.c collect_percpu_times
  */
 function collect_percpu_times(g: psi_group, now: number, fromWork: boolean): number {
-  const deltas = scratchDeltas;
-  deltas.fill(0);
+  // The kernel's locals: u32 times[NR_PSI_STATES] per CPU, u64 deltas[NR_PSI_STATES - 1]. The
+  // aggregator runs once per PSI_FREQ (2 s) of simulated time or per read: allocating is fine.
+  const times = new Uint32Array(NR_PSI_STATES);
+  const deltas = new Float64Array(NS);
   let nonidle_total = 0;
   let changed = 0;
   for (let cpu = 0; cpu < g.nr_cpus; cpu++) {
-    changed |= get_recent_times(g, cpu, now, scratchTimes, fromWork);
-    const nonidle = nsecs_to_jiffies(scratchTimes[PSI_NONIDLE]);
+    changed |= get_recent_times(g, cpu, now, times, fromWork);
+    const nonidle = nsecs_to_jiffies(times[PSI_NONIDLE]);
     nonidle_total += nonidle;
-    for (let s = 0; s < PSI_NONIDLE; s++) deltas[s] += scratchTimes[s] * nonidle;
+    for (let s = 0; s < PSI_NONIDLE; s++) deltas[s] += times[s] * nonidle;
   }
   const div = Math.max(nonidle_total, 1);
   for (let s = 0; s < NS; s++) g.total[s] += Math.floor(deltas[s] / div);
@@ -424,7 +433,7 @@ function record_times(g: psi_group, cpu: number, now: number): void {
  * enters the new one; arms the averaging clock if it is stopped.
  * @kernel kernel/sched/psi.c psi_group_change
  */
-function psi_group_change(k: Kernel, st: PsiState, cpu: number, clear: number, set: number, wake_clock: boolean): void {
+function psi_group_change(k: Kernel, st: psi_state, cpu: number, clear: number, set: number, wake_clock: boolean): void {
   const g = st.system;
   const now = sched_clock(k);
   psi_avgs_catch_up(g, now);
@@ -471,7 +480,7 @@ function psi_group_change(k: Kernel, st: PsiState, cpu: number, clear: number, s
  * Updates a task's psi_flags, reporting (once) a change that does not match them.
  * @kernel kernel/sched/psi.c psi_flags_change
  */
-function psi_flags_change(k: Kernel, st: PsiState, t: task_struct, clear: number, set: number): void {
+function psi_flags_change(k: Kernel, st: psi_state, t: task_struct, clear: number, set: number): void {
   if (((t.psi_flags & set) !== 0 || (t.psi_flags & clear) !== clear) && !st.psi_bug) {
     k.log.printk(
       KERN_ERR,

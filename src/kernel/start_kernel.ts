@@ -61,6 +61,7 @@ import { swap_io_next, swap_io_run } from "../mm/page_io.js";
 import { kswapd_init } from "../mm/vmscan.js";
 import { workingset_init } from "../mm/workingset.js";
 import { kthread_run } from "./kthread.js";
+import { psi_init } from "./psi.js";
 import { K, MiB, PAGE_SIZE } from "../mm/types.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
@@ -148,6 +149,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
   const initrd = params.initrd ?? DEFAULT_INITRD_SIZE;
   k.nr_cpu_ids = cpus;
   k.cpu_to_node = cpuNodes;
+  // sched_init → psi_init, before anything is timed.
+  psi_init(k);
   k.numa_distance =
     params.numa?.distance ??
     Array.from({ length: nrNodes }, (_, a) => Array.from({ length: nrNodes }, (_, b) => (a === b ? LOCAL_DISTANCE : REMOTE_DISTANCE)));

@@ -7,7 +7,7 @@
  * (shmem_evict_inode → shmem_unacct_size).
  *
  * Simplified: no tmpfs mount, size limits, swap or huge pages yet (the tmpfs issue extends this
- * file); inode numbers count up from 1 per machine.
+ * file); inode numbers count up from 1 per machine (k.last_ino).
  * @kernel mm/shmem.c __shmem_file_setup, shmem_zero_setup, shmem_mmap, shmem_acct_size,
  *   shmem_unacct_size, shmem_evict_inode
  */
@@ -20,32 +20,23 @@ import { shmem_truncate_pages } from "./memory.js";
 import { PAGE_SIZE } from "./types.js";
 
 
-/** Per-machine inode and mapping id counters (kept off the Kernel object, like pgtable's pool). */
-const counters = new WeakMap<Kernel, { ino: number; mapping: number }>();
-
-/** A fresh address_space id (page->mapping for file pages is this positive id). */
+/**
+ * A fresh inode number (get_next_ino) and address_space id (page->mapping of a file page is
+ * this positive id): the machine's counters k.last_ino and k.last_mapping_id, both from 1.
+ * @kernel fs/inode.c get_next_ino
+ */
 export function new_mapping_id(k: Kernel): { ino: number; mapping: number } {
-  let c = counters.get(k);
-  if (!c) {
-    c = { ino: 0, mapping: 0 };
-    counters.set(k, c);
-  }
-  c.ino++;
-  c.mapping++;
-  return c;
+  return { ino: ++k.last_ino, mapping: ++k.last_mapping_id };
 }
-
-/** The address_space objects by id, so a page's mapping column leads back to its file. */
-const mappings = new WeakMap<Kernel, Map<number, address_space>>();
 
 /** The address_space a file page's mapping id names. */
 export function mapping_by_id(k: Kernel, id: number): address_space | undefined {
-  return mappings.get(k)?.get(id);
+  return k.shmem_mappings.get(id);
 }
 
 /** Every live shmem address_space of a machine (the superblock's inode list), for checkers. */
 export function shmem_mappings(k: Kernel): IterableIterator<address_space> {
-  return (mappings.get(k) ?? new Map<number, address_space>()).values();
+  return k.shmem_mappings.values();
 }
 
 /** VM_ACCT: bytes to pages, rounded up. */
@@ -68,12 +59,7 @@ export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string,
   if (acct && t && t.mm && security_vm_enough_memory_mm(k, t, t.mm, VM_ACCT(size))) return -errnoValues.ENOMEM;
   const ids = new_mapping_id(k);
   const mapping: address_space = { id: ids.mapping, i_pages: new Map(), i_mmap_writable: 0, i_mmap: new Set() };
-  let m = mappings.get(k);
-  if (!m) {
-    m = new Map();
-    mappings.set(k, m);
-  }
-  m.set(mapping.id, mapping);
+  k.shmem_mappings.set(mapping.id, mapping);
   const ino: inode = { i_ino: ids.ino, i_dev: { major: 0, minor: 1 }, i_size: size, i_mapping: mapping, shmem: true };
   const charged = acct && t !== null && t.mm !== null ? VM_ACCT(size) : 0;
   return {
@@ -88,7 +74,7 @@ export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string,
         // size is unaccounted.
         shmem_truncate_pages(kk, mapping);
         if (charged) vm_unacct_memory(kk, charged);
-        mappings.get(kk)?.delete(mapping.id);
+        kk.shmem_mappings.delete(mapping.id);
       },
     },
   };
