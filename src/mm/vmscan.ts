@@ -210,6 +210,17 @@ export class scan_control {
   nr_immediate = 0;
   nr_file_taken = 0;
   nr_taken = 0;
+
+  // The locals of the functions reclaim runs per batch, made once per reclaim (the kernel's are
+  // on its stack), so a batch allocates only its list heads: isolate_lru_folios' *nr_scanned
+  // out-parameter and its nr_zone_taken[] / nr_skipped[], folio_referenced's *vm_flags, and
+  // shrink_lruvec's nr[] and targets[] (get_scan_count's answer and its copy).
+  readonly nr_scanned_out = new Float64Array(1);
+  readonly nr_zone_taken = new Float64Array(MAX_NR_ZONES);
+  readonly nr_skipped = new Float64Array(MAX_NR_ZONES);
+  readonly vm_flags_out = new Int32Array(1);
+  readonly lruvec_nr = new Float64Array(NR_LRU_LISTS);
+  readonly lruvec_targets = new Float64Array(NR_LRU_LISTS);
 }
 
 /** What one shrink_folio_list pass found. @kernel include/linux/vmstat.h struct reclaim_stat */
@@ -350,21 +361,28 @@ function skip_throttle_noprogress(k: Kernel, pgdat: pglist_data): boolean {
 // Isolation and putback
 // ---------------------------------------------------------------------------------------------
 
-/** isolate_lru_folios' second result: pages looked at, skipped ones included. */
-let isolate_nr_scanned = 0;
-const nr_zone_taken = new Float64Array(MAX_NR_ZONES);
-const nr_skipped = new Float64Array(MAX_NR_ZONES);
-
 /**
  * Takes up to `nr_to_scan` pages from the tail of list `lru` onto local list `dst`, each with a
  * reference and PG_lru cleared. Pages of zones above reclaim_idx are skipped (and put back at the
- * head, PGSCAN_SKIP_*); pages reclaim may not unmap rotate to the head.
+ * head, PGSCAN_SKIP_*); pages reclaim may not unmap rotate to the head. Returns the pages taken;
+ * `nr_scanned[0]` gets the pages looked at, skipped ones included.
  * @kernel mm/vmscan.c isolate_lru_folios
  */
-function isolate_lru_folios(k: Kernel, nr_to_scan: number, pgdat: pglist_data, lists: Int32Array, dst: number, sc: scan_control, lru: number): number {
+function isolate_lru_folios(
+  k: Kernel,
+  nr_to_scan: number,
+  pgdat: pglist_data,
+  lists: Int32Array,
+  dst: number,
+  nr_scanned: Float64Array,
+  sc: scan_control,
+  lru: number,
+): number {
   const mem = k.mem_map;
   const links = mem.lru;
   const src = pgdat.__lruvec.lists;
+  const nr_zone_taken = sc.nr_zone_taken;
+  const nr_skipped = sc.nr_skipped;
   nr_zone_taken.fill(0);
   nr_skipped.fill(0);
   let nr_taken = 0;
@@ -396,7 +414,7 @@ function isolate_lru_folios(k: Kernel, nr_to_scan: number, pgdat: pglist_data, l
     for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_skipped[zid]) k.vm_events[PGSCAN_SKIP_DMA + zid] += nr_skipped[zid];
   }
   for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_zone_taken[zid]) update_lru_size(pgdat.node_zones[zid], lru, -nr_zone_taken[zid]);
-  isolate_nr_scanned = total_scan;
+  nr_scanned[0] = total_scan;
   if (k.trace.active) {
     trace(k, "mm_vmscan_lru_isolate", `isolate_mode=0 classzone=${sc.reclaim_idx} order=${sc.order} nr_requested=${nr_to_scan} nr_scanned=${total_scan} nr_skipped=${total_scan - scan} nr_taken=${nr_taken} lru=${lru_names[lru]}`);
   }
@@ -455,16 +473,15 @@ function free_folio_list(k: Kernel, lists: Int32Array, list: number): void {
 // shrink_folio_list
 // ---------------------------------------------------------------------------------------------
 
-const vm_flags_out = new Int32Array(1);
-
 /**
  * Was the page used since reclaim last looked? Mapped pages referenced twice (two young PTEs, or
  * a young PTE and PG_referenced) are activated, once are kept for another trip; unreferenced ones
  * are reclaimed.
  * @kernel mm/vmscan.c folio_check_references
  */
-function folio_check_references(k: Kernel, pfn: number): number {
+function folio_check_references(k: Kernel, pfn: number, sc: scan_control): number {
   const mem = k.mem_map;
+  const vm_flags_out = sc.vm_flags_out;
   vm_flags_out[0] = 0;
   const referenced_ptes = mem.mapcount[pfn] > 0 ? folio_referenced(k, pfn, vm_flags_out) : 0;
   const referenced_folio = (mem.flags[pfn] & REFERENCED) !== 0;
@@ -577,7 +594,7 @@ function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pg
         break decide;
       }
 
-      references = folio_check_references(k, pfn);
+      references = folio_check_references(k, pfn, sc);
       f = mem.flags[pfn];
       if (references === FOLIOREF_ACTIVATE) {
         action = "activate";
@@ -718,8 +735,8 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data,
   }
   lru_add_drain(k);
   const lists = local_lists();
-  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc, lru);
-  const nr_scanned = isolate_nr_scanned;
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
+  const nr_scanned = sc.nr_scanned_out[0];
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
   k.vm_events[sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT] += nr_scanned;
   k.vm_events[PGSCAN_ANON + ft] += nr_scanned;
@@ -763,8 +780,8 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, s
   const links = mem.lru;
   lru_add_drain(k);
   const lists = local_lists();
-  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc, lru);
-  const nr_scanned = isolate_nr_scanned;
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
+  const nr_scanned = sc.nr_scanned_out[0];
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
   k.vm_events[PGREFILL] += nr_scanned;
   let nr_rotated = 0;
@@ -777,8 +794,9 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, s
       continue;
     }
     if (mem.mapcount[pfn] > 0) {
-      vm_flags_out[0] = 0;
-      if (folio_referenced(k, pfn, vm_flags_out) !== 0 && vm_flags_out[0] & VM_EXEC && folio_is_file_lru(mem.flags[pfn])) {
+      const vm_flags = sc.vm_flags_out;
+      vm_flags[0] = 0;
+      if (folio_referenced(k, pfn, vm_flags) !== 0 && vm_flags[0] & VM_EXEC && folio_is_file_lru(mem.flags[pfn])) {
         nr_rotated++;
         links.list_add(lists, L_RET, pfn);
         continue;
@@ -859,12 +877,9 @@ function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): vo
   sc.file_is_tiny = file + free <= total_high_wmark && (sc.may_deactivate & DEACTIVATE_ANON) === 0 && Math.floor(anon / 2 ** sc.priority) > 0;
 }
 
-/** get_scan_count's answer, by lru. */
-const nr = new Float64Array(NR_LRU_LISTS);
-const targets = new Float64Array(NR_LRU_LISTS);
-
 /**
- * How many pages of each evictable list to scan at this priority: each list's size >> priority,
+ * How many pages of each evictable list to scan at this priority, into nr[lru] (nr[] of
+ * NR_LRU_LISTS, as the kernel's `unsigned long *nr`): each list's size >> priority,
  * split between anon and file by swappiness and cost (SCAN_FRACT), or all one kind when swap is
  * unavailable (SCAN_FILE), the file cache is tiny (SCAN_ANON), there is plenty of inactive file
  * to trim (SCAN_FILE), or priority reached 0 with swappiness set (SCAN_EQUAL).
@@ -874,7 +889,7 @@ const targets = new Float64Array(NR_LRU_LISTS);
  * fp = 140 (6c + 1) / (3c + 1) ≈ 280, so anon gets 120/400 = 30% of its share, file 70%.
  * @kernel mm/vmscan.c get_scan_count
  */
-function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+export function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control, nr: Float64Array): void {
   const swappiness = k.vm.swappiness;
   let scan_balance: number;
   let fraction0 = 0;
@@ -923,7 +938,9 @@ function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
  * @kernel mm/vmscan.c shrink_lruvec
  */
 function shrink_lruvec(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
-  get_scan_count(k, pgdat, sc);
+  const nr = sc.lruvec_nr;
+  const targets = sc.lruvec_targets;
+  get_scan_count(k, pgdat, sc, nr);
   targets.set(nr);
   let nr_reclaimed = 0;
   const nr_to_reclaim = sc.nr_to_reclaim;
@@ -1233,7 +1250,8 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
   }
   const boosted = nr_boost_reclaim > 0;
   const start = k.now_ns;
-  kswapd_preempted = false;
+  const kswapd = pgdat.kswapd;
+  if (kswapd !== null) kswapd.preempted = false;
   k.reclaim_depth++;
   try {
     restart: for (;;) {
@@ -1261,7 +1279,7 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
         if (raise_priority || !nr_reclaimed) sc.priority--;
         // Preempted: kswapd has had its CFS slice and the allocating task gets the CPU.
         if (k.now_ns - start >= KSWAPD_SLICE_NS) {
-          kswapd_preempted = true;
+          if (kswapd !== null) kswapd.preempted = true;
           break restart;
         }
       } while (sc.priority >= 1);
@@ -1292,9 +1310,6 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
  * @kernel kernel/sched/fair.c sched_slice
  */
 export const KSWAPD_SLICE_NS = 3_000_000;
-/** Set when the last balance_pgdat ended because kswapd's slice ran out. */
-let kswapd_preempted = false;
-
 /** kswapd's wait-queue state per node (the kernel keeps it in the kthread's stack frame). */
 const KSWAPD_SLEEPING = 0; // schedule(): only a wakeup brings it back
 const KSWAPD_NAPPING = 1; // schedule_timeout(HZ/10) in kswapd_try_to_sleep
@@ -1310,6 +1325,8 @@ export class kswapd_thread {
   resume_at = 0;
   /** Until when the task is owed the CPU for kswapd's last run (CFS's fair share). */
   fair_at = 0;
+  /** The last balance_pgdat ended because kswapd's slice ran out (the scheduler preempted it). */
+  preempted = false;
   alloc_order = 0;
   reclaim_order = 0;
   highest_zoneidx = MAX_NR_ZONES - 1;
@@ -1357,7 +1374,7 @@ export class kswapd_thread {
     // `used`, kswapd waits as long before a wakeup may preempt the task again.
     const used = k.now_ns - start;
     this.fair_at = k.now_ns + used;
-    if (kswapd_preempted) {
+    if (this.preempted) {
       // Still runnable: back on the CPU once the task has had its slice.
       this.state = KSWAPD_RUNNABLE;
       this.resume_at = this.fair_at;
