@@ -4,7 +4,7 @@
  * run side by side in one process. Mechanisms take it (or a zone/pgdat that leads to it) as their
  * first argument. Built by start_kernel (kernel/start_kernel.ts); wrapped for users by sim/Machine.
  */
-import { default_mm_hooks, type mm_hooks } from "../mm/alloc_hooks.js";
+import { type alloc_context, default_mm_hooks, type mm_hooks } from "../mm/alloc_hooks.js";
 import { DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
 import type { MemMap } from "../mm/memmap.js";
 import type { cpu_fbatches } from "../mm/swap.js";
@@ -99,6 +99,16 @@ export class Kernel {
   in_kthread = 0;
   /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */
   lru_batches: cpu_fbatches | null = null;
+  /**
+   * __alloc_pages' alloc_context, one per nesting depth (an allocation's reclaim or OOM kill can
+   * allocate in turn): the kernel's lives on the stack; reused here so the allocator's general
+   * path allocates nothing (mm/page_alloc.ts).
+   */
+  readonly acPool: alloc_context[] = [];
+  acDepth = 0;
+  /** The fallback path's out-parameters: find_suitable_fallback's *can_steal, move_freepages_block's *num_movable. */
+  readonly can_steal_out = new Uint8Array(1);
+  readonly num_movable_out = new Int32Array(1);
   /** warn_alloc's nopage_rs: one "page allocation failure" report per 10 s. */
   readonly nopage_rs = new ratelimit_state(10e9, 1);
   /** __vm_enough_memory's pr_warn_ratelimited state: 10 messages per 5 s (mm/util.c). */

@@ -229,8 +229,6 @@ export interface anon_vma {
 // vm_area_struct
 // ---------------------------------------------------------------------------------------------
 
-let nextVmaSerial = 1;
-
 /** The chain of a VMA with no anon_vma: shared and never written (anon_vma_chain_link copies). */
 const EMPTY_CHAIN: anon_vma[] = [];
 
@@ -266,8 +264,6 @@ export class vm_area_struct {
   declare anon_vma_chain: anon_vma[];
   /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
   declare specialName: string | null;
-  /** A stable identity for debugging and deterministic ordering (not a kernel field). */
-  declare readonly serial: number;
   /** VMA swap readahead's last fault, window and hits, packed (mm/swap_state.ts SWAP_RA_VAL); 0 before any. */
   declare swap_readahead_info: number;
 
@@ -283,7 +279,6 @@ export class vm_area_struct {
     this.anon_vma = null;
     this.anon_vma_chain = EMPTY_CHAIN;
     this.specialName = null;
-    this.serial = nextVmaSerial++;
     this.swap_readahead_info = 0;
   }
 }
@@ -329,7 +324,15 @@ export const MMF_HAS_PINNED = 27;
 export const MMF_OOM_SKIP = 21;
 export const MMF_UNSTABLE = 22;
 
-let nextMmSerial = 1;
+/** What vm_unmapped_area searches for. @kernel include/linux/mm.h struct vm_unmapped_area_info */
+export interface vm_unmapped_area_info {
+  topdown: boolean;
+  length: number;
+  low_limit: number;
+  high_limit: number;
+  align_mask: number;
+  align_offset: number;
+}
 
 /** One address space. */
 export class mm_struct {
@@ -395,10 +398,21 @@ export class mm_struct {
   randomize = false;
   /** The last VMA found (vmacache; kept only as a fast path, never for semantics). */
   cache: vm_area_struct | null = null;
-  readonly serial: number;
+  /**
+   * mmap.ts vma_index's last two answers, tried before a binary search (get_unmapped_area's slot
+   * and the new VMA's differ by one). Model-only, like the maple state a walk would keep.
+   */
+  vma_index_guess = 0;
+  vma_index_guess2 = 0;
+  /**
+   * do_align_munmap's detached VMAs (the kernel's mt_detach tree on its stack), one array reused
+   * so a munmap allocates nothing; empty between calls.
+   */
+  readonly detached: vm_area_struct[] = [];
+  /** get_unmapped_area's search request (a local of the kernel's), filled per search. */
+  readonly unmapped_info: vm_unmapped_area_info = { topdown: true, length: 0, low_limit: 0, high_limit: 0, align_mask: 0, align_offset: 0 };
 
   constructor() {
-    this.serial = nextMmSerial++;
     // Addresses and page counts: doubles from the start (kernel/shape.ts), so the first process's
     // layout or the first fork does not replace every mm's hidden class mid-run.
     asDoubles<mm_struct>(

@@ -36,6 +36,7 @@ import type { task_struct } from "../kernel/sched.js";
 import { vm_get_page_prot } from "../arch/x86/pgtable.js";
 import {
   type file,
+  type vm_unmapped_area_info,
   mm_struct,
   vm_area_struct,
   anon_vma_clone,
@@ -160,10 +161,6 @@ export function calc_vm_flag_bits(flags: number): number {
 // The VMA set: a sorted array standing in for the maple tree (see mm_types.ts)
 // ---------------------------------------------------------------------------------------------
 
-// vma_index's last two answers (get_unmapped_area's slot and the new VMA's differ by one), in a
-// typed array declared before use, so reading them needs no TDZ check.
-const indexGuess = new Int32Array(2);
-
 /**
  * Index of the first VMA with vm_end > addr (mm_mt.length when none): mt_find's landing.
  * The previous two answers are tried first, each used when it is this one (its VMA ends above
@@ -174,12 +171,12 @@ const indexGuess = new Int32Array(2);
 export function vma_index(mm: mm_struct, addr: number): number {
   const a = mm.mm_mt;
   const n = a.length;
-  const g = indexGuess[0];
+  const g = mm.vma_index_guess;
   if (g <= n && (g === n || a[g].vm_end > addr) && (g === 0 || a[g - 1].vm_end <= addr)) return g;
-  const h = indexGuess[1];
+  const h = mm.vma_index_guess2;
   if (h <= n && (h === n || a[h].vm_end > addr) && (h === 0 || a[h - 1].vm_end <= addr)) {
-    indexGuess[1] = g;
-    indexGuess[0] = h;
+    mm.vma_index_guess2 = g;
+    mm.vma_index_guess = h;
     return h;
   }
   let lo = 0;
@@ -189,8 +186,8 @@ export function vma_index(mm: mm_struct, addr: number): number {
     if (a[mid].vm_end > addr) hi = mid;
     else lo = mid + 1;
   }
-  indexGuess[1] = g;
-  indexGuess[0] = lo;
+  mm.vma_index_guess2 = g;
+  mm.vma_index_guess = lo;
   return lo;
 }
 
@@ -402,16 +399,6 @@ export function arch_pick_mmap_layout(k: Kernel, t: task_struct, mm: mm_struct):
   mm.topdown = true;
 }
 
-/** What vm_unmapped_area searches for. */
-interface vm_unmapped_area_info {
-  topdown: boolean;
-  length: number;
-  low_limit: number;
-  high_limit: number;
-  align_mask: number;
-  align_offset: number;
-}
-
 /** unmapped_area: the lowest gap of `length` in [low_limit, high_limit). */
 function unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
   const length = info.length + info.align_mask;
@@ -489,17 +476,20 @@ function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): numb
   }
 }
 
-/** One reused request (the kernel's is on the stack): the search never nests, so no allocation. */
-const scratchInfo: vm_unmapped_area_info = { topdown: true, length: 0, low_limit: 0, high_limit: 0, align_mask: 0, align_offset: 0 };
-function unmapped_info(topdown: boolean, length: number, low: number, high: number, align_offset: number): vm_unmapped_area_info {
-  scratchInfo.topdown = topdown;
-  scratchInfo.length = length;
-  scratchInfo.low_limit = low;
-  scratchInfo.high_limit = high;
+/**
+ * The search request: the kernel's struct vm_unmapped_area_info is a local; the model fills the
+ * mm's one (the search never nests), so an mmap allocates nothing for it.
+ */
+function unmapped_info(mm: mm_struct, topdown: boolean, length: number, low: number, high: number, align_offset: number): vm_unmapped_area_info {
+  const info = mm.unmapped_info;
+  info.topdown = topdown;
+  info.length = length;
+  info.low_limit = low;
+  info.high_limit = high;
   // x86-64 aligns file mappings only for AMD family 15h (va_align), off here: no mask.
-  scratchInfo.align_mask = 0;
-  scratchInfo.align_offset = align_offset;
-  return scratchInfo;
+  info.align_mask = 0;
+  info.align_offset = align_offset;
+  return info;
 }
 
 function vm_unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
@@ -521,7 +511,7 @@ function arch_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, 
     const vma = find_vma(mm, addr);
     if (end - len >= addr && (!vma || addr + len <= vm_start_gap(vma))) return addr;
   }
-  return vm_unmapped_area(mm, unmapped_info(false, len, begin, end, (pgoff * PAGE_SIZE) % 2 ** 31));
+  return vm_unmapped_area(mm, unmapped_info(mm, false, len, begin, end, (pgoff * PAGE_SIZE) % 2 ** 31));
 }
 
 /** mmap_address_hint_valid: the hint fits and does not straddle the 47-bit window. */
@@ -543,7 +533,7 @@ function arch_get_unmapped_area_topdown(mm: mm_struct, filp: file | null, addr0:
         if (!vma || addr + len <= vm_start_gap(vma)) return addr;
       }
     }
-    const r = vm_unmapped_area(mm, unmapped_info(true, len, PAGE_SIZE, mm.mmap_base, 0));
+    const r = vm_unmapped_area(mm, unmapped_info(mm, true, len, PAGE_SIZE, mm.mmap_base, 0));
     if (r >= 0) return r;
   }
   // A failed top-down search falls back to bottom-up from TASK_UNMAPPED_BASE.
@@ -814,13 +804,6 @@ function remove_mt(k: Kernel, mm: mm_struct, vmas: vm_area_struct[]): void {
 }
 
 /**
- * The array do_align_munmap gathers detached VMAs in (mt_detach), reused so a munmap allocates
- * nothing; lent out for one call and emptied before it is given back. Null while lent: a nested
- * munmap (none exists today) would make its own.
- */
-let detachScratch: vm_area_struct[] | null = [];
-
-/**
  * do_mas_align_munmap: unmap the page-aligned [start, end), splitting the VMAs at either edge.
  * `vma` is the first VMA overlapping the range. Returns 0 or -ENOMEM (map count).
  */
@@ -834,8 +817,8 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const first = vma_index(mm, start);
   const prev = first > 0 ? a[first - 1] : null;
   // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
-  const detached = detachScratch ?? [];
-  detachScratch = null;
+  const detached = mm.detached;
+  if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
   for (let i = first; i < a.length && a[i].vm_start < end; i++) {
     let v = a[i];
@@ -857,7 +840,6 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   unmap_region(k, mm, detached, prev, next, start, end);
   remove_mt(k, mm, detached);
   for (let j = 0; j < count; j++) detached.pop();
-  detachScratch = detached;
   return 0;
 }
 
@@ -893,12 +875,11 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   const next = i < a.length ? a[i] : null;
   mm.map_count--;
-  const detached = detachScratch ?? [];
-  detachScratch = null;
+  const detached = mm.detached;
+  if (detached.length !== 0) throw new KernelBug("munmap_vma_fast: nested on one mm", { start });
   detached.push(vma);
   unmap_region(k, mm, detached, prev, next, start, end);
   detached.pop();
-  detachScratch = detached;
   // remove_mt for the one VMA.
   update_hiwater_vm(mm);
   const nrpages = vma_pages(vma);
@@ -1044,7 +1025,7 @@ function mmap_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, len: number, p
   len = PAGE_ALIGN(len);
   if (mm.map_count > k.vm.max_map_count) return -ENOMEM;
   // arch_get_unmapped_area_topdown without hint: vm_unmapped_area below mmap_base.
-  const addr = unmapped_area_topdown(mm, unmapped_info(true, len, PAGE_SIZE, mm.mmap_base, 0));
+  const addr = unmapped_area_topdown(mm, unmapped_info(mm, true, len, PAGE_SIZE, mm.mmap_base, 0));
   if (addr < 0) return FAST_MISS;
   // get_unmapped_area's checks of the answer.
   if (addr > TASK_SIZE - len) return -ENOMEM;

@@ -686,11 +686,6 @@ export function can_steal_fallback(order: number, start_mt: number): boolean {
   return order >= pageblock_order / 2 || start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE;
 }
 
-// Out-parameters of the fallback path (the kernel's `bool *can_steal`, `int *num_movable`):
-// scratch cells reused by every call, since nothing in between can re-enter the allocator.
-const canStealScratch = new Uint8Array(1);
-const movableScratch = new Int32Array(1);
-
 /**
  * Takes a fallback block for `start_type`: whole pageblocks outright for blocks of pageblock size;
  * otherwise the block's free pages move over and the pageblock itself changes type when at least
@@ -708,7 +703,7 @@ function steal_suitable_fallback(k: Kernel, z: zone, pfn: number, alloc_flags: n
     }
     if (boost_watermark(k, z) && alloc_flags & ALLOC_KSWAPD) z.flags |= 1 << ZONE_BOOSTED_WATERMARK;
     if (!whole_block) break single;
-    const movable = movableScratch;
+    const movable = k.num_movable_out;
     const free_pages = move_freepages_block(k, z, pfn, start_type, movable);
     const movable_pages = movable[0];
     let alike_pages: number;
@@ -790,7 +785,7 @@ export function unreserve_highatomic_pageblock(k: Kernel, ac: alloc_context, for
  * @kernel mm/page_alloc.c __rmqueue_fallback
  */
 function __rmqueue_fallback(k: Kernel, z: zone, order: number, start_migratetype: number, alloc_flags: number): boolean {
-  const can_steal = canStealScratch;
+  const can_steal = k.can_steal_out;
   let min_order = order;
   if (order < pageblock_order && alloc_flags & ALLOC_NOFRAGMENT) min_order = pageblock_order;
   let current_order: number;
@@ -1878,11 +1873,7 @@ function has_managed_dma(k: Kernel): boolean {
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
-/** Scratch alloc_contexts for the fast path, one per nesting depth (hooks may allocate). */
-const acPool: alloc_context[] = [];
-let acDepth = 0;
-const NO_ZONES: zone[] = [];
-
+/** A blank alloc_context for k.acPool. */
 function newAc(): alloc_context {
   return { zonelist: [], nodemask: null, preferred_zoneref: -1, thisnode: -1, migratetype: 0, highest_zoneidx: 0, spread_dirty_pages: false };
 }
@@ -1979,8 +1970,11 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
 /** __alloc_pages after the fast path declined: the whole of it, from prepare_alloc_pages on. */
 function __alloc_pages_general(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
   if (order >= MAX_ORDER) return NO_PFN;
-  const ac = acPool[acDepth] ?? (acPool[acDepth] = newAc());
-  acDepth++;
+  // The kernel's alloc_context is on the stack; the machine keeps one per nesting depth (reclaim
+  // and the OOM killer can allocate in turn), so the general path allocates nothing.
+  const depth = k.acDepth;
+  const ac = k.acPool[depth] ?? (k.acPool[depth] = newAc());
+  k.acDepth = depth + 1;
   prepare_alloc_pages(k, gfp, preferred_nid, nodemask, ac);
   let alloc_flags = ALLOC_WMARK_LOW;
   alloc_flags |= alloc_flags_nofragment(k, ac.preferred_zoneref >= 0 ? ac.zonelist[ac.preferred_zoneref] : undefined, gfp);
@@ -1991,9 +1985,8 @@ function __alloc_pages_general(k: Kernel, gfp: number, order: number, preferred_
     pfn = __alloc_pages_slowpath(k, gfp, order, ac);
   }
   const migratetype = ac.migratetype;
-  ac.zonelist = NO_ZONES;
   ac.nodemask = null;
-  acDepth--;
+  k.acDepth = depth;
   if (k.trace.active) trace_mm_page_alloc(k, pfn, order, gfp, migratetype);
   return pfn;
 }
