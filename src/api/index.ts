@@ -10,7 +10,7 @@ export { Machine, sysctlPath, type MachineConfig, type NodeConfig, type SwapArea
 export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type SwaponOptions, type TouchResult } from "../sim/process.js";
 export { Errno, type ErrnoName } from "../kernel/errno.js";
 export { KernelBug } from "../kernel/bug.js";
-export { KernelPanic } from "../mm/oom_kill.js";
+export { KernelPanic } from "../kernel/panic.js";
 export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
 export { parseSize, formatSize } from "../sim/size.js";
 export { parseDuration } from "../sim/duration.js";

@@ -19,7 +19,9 @@ import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
 import { AnonVmaTable, type address_space, type file } from "../mm/mm_types.js";
 import { swap_globals } from "../mm/swapfile.js";
 import { oom_state } from "../mm/oom_kill.js";
+import { ProcTree } from "../fs/proc/root.js";
 import { Printk } from "./printk.js";
+import type { VmSysctlEffect, VmSysctlEffectFn } from "./sysctl.js";
 import type { psi_state } from "./psi.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
@@ -38,6 +40,15 @@ export class Kernel {
   currentComm = "swapper/0";
 
   readonly vm: vm_sysctl = default_vm_sysctl();
+  /** The mechanisms sysctl writes run, registered at boot by their owners (kernel/sysctl.ts). */
+  readonly sysctl_effects = new Map<VmSysctlEffect, VmSysctlEffectFn>();
+  /** drop_caches_sysctl_handler's static stfu: bit 4 was written, the log line is silenced. */
+  drop_caches_stfu = false;
+  /**
+   * The files of /proc and /sys (fs/proc/root.ts), created at boot by proc_root_init
+   * (fs/proc/init.ts) as the kernel's initcalls create theirs.
+   */
+  readonly proc = new ProcTree();
   readonly log = new Printk(() => this.now_ns);
   readonly trace = new TraceBus({
     now: () => this.now_ns,

@@ -12,8 +12,10 @@
  *                         mem_init_print_info ("Memory: …K/…K available (…)")
  *   setup_per_cpu_pageset pcp high/batch
  *   alternatives          "Freeing SMP alternatives memory: 36K"
+ *   proc_root_init        the /proc and /sys files (fs/proc/init.ts)
  *   page_alloc_init_late  deferred struct pages freed ("node N deferred pages initialised")
  *   postcore initcall     init_per_zone_wmark_min (min_free_kbytes, watermarks, lowmem_reserve)
+ *                         and the vm table's page allocator handlers
  *   subsys initcall       init_user_reserve, init_admin_reserve (1/32 of free memory, capped),
  *                         hugepage_init (THP off below 512 MiB; khugepaged raises min_free_kbytes)
  *   rootfs initcall       "Freeing initrd memory"
@@ -66,7 +68,9 @@ import { K, MiB, PAGE_SIZE } from "../mm/types.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
 import { init_admin_reserve, init_user_reserve } from "../mm/mmap.js";
-import { init_per_zone_wmark_min, start_stop_khugepaged } from "../mm/watermark.js";
+import { start_stop_khugepaged } from "../mm/khugepaged.js";
+import { init_per_zone_wmark_min, page_alloc_sysctl_init } from "../mm/watermark.js";
+import { proc_root_init } from "../fs/proc/init.js";
 import { Kernel } from "./kernel.js";
 import { KERN_INFO } from "./printk.js";
 
@@ -218,6 +222,9 @@ export function start_kernel(params: BootParams = {}): Kernel {
     alloc_large_system_hash(k, null, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
   }
   advance(10000);
+  // proc_root_init, at the end of start_kernel: the /proc and /sys files (and, with them here,
+  // the node devices driver_init registers).
+  proc_root_init(k);
   advance(160000);
 
   // page_alloc_init_late, after smp_init
@@ -229,6 +236,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
 
   // postcore_initcall, subsys_initcall
   init_per_zone_wmark_min(k, cpus);
+  // The vm table's page allocator handlers (min_free_kbytes, lowmem_reserve_ratio…).
+  page_alloc_sysctl_init(k);
   init_user_reserve(k);
   init_admin_reserve(k);
   if (hugepage_init(k, totalram(k))) start_stop_khugepaged(k);

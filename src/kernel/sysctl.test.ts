@@ -103,7 +103,7 @@ describe("handler semantics", () => {
   it("lowmem_reserve_ratio stores values as parsed, zeroes negatives and never fails", () => {
     const k = new Kernel(1);
     let recomputed = 0;
-    registerVmSysctlEffect("setup_per_zone_lowmem_reserve", () => recomputed++);
+    registerVmSysctlEffect(k, "setup_per_zone_lowmem_reserve", () => recomputed++);
     expect(w(k, "lowmem_reserve_ratio", "128 64")).toBe(0);
     expect(r(k, "lowmem_reserve_ratio")).toBe("128\t64\t32\t0\t0\n");
     expect(w(k, "lowmem_reserve_ratio", "1 -7 x 9")).toBe(0);
@@ -114,7 +114,7 @@ describe("handler semantics", () => {
   it("min_free_kbytes records the user's value and recomputes the watermarks", () => {
     const k = new Kernel(1);
     let calls = 0;
-    registerVmSysctlEffect("setup_per_zone_wmarks", () => calls++);
+    registerVmSysctlEffect(k, "setup_per_zone_wmarks", () => calls++);
     expect(w(k, "min_free_kbytes", "8192\n")).toBe(0);
     expect(k.user_min_free_kbytes).toBe(8192);
     expect(calls).toBe(1);
@@ -125,7 +125,7 @@ describe("handler semantics", () => {
   it("percpu_pagelist_high_fraction refuses 1..7 and keeps the old value", () => {
     const k = new Kernel(1);
     let calls = 0;
-    registerVmSysctlEffect("zone_pcp_update", () => calls++);
+    registerVmSysctlEffect(k, "zone_pcp_update", () => calls++);
     expect(w(k, "percpu_pagelist_high_fraction", "7")).toBe(-22);
     expect(k.vm.percpu_pagelist_high_fraction).toBe(0);
     expect(w(k, "percpu_pagelist_high_fraction", "8")).toBe(0);
@@ -194,7 +194,7 @@ describe("handler semantics", () => {
     expect(w(k, "nr_hugepages", "-1")).toBe(-22);
     expect(w(k, "nr_hugepages", "16")).toBe(0);
     expect(r(k, "nr_hugepages")).toBe("0\n");
-    registerVmSysctlEffect("set_max_huge_pages", (kk, n) => (kk.default_hstate.nr_huge_pages = n));
+    registerVmSysctlEffect(k, "set_max_huge_pages", (kk, n) => (kk.default_hstate.nr_huge_pages = n));
     expect(w(k, "nr_hugepages", "16")).toBe(0);
     expect(r(k, "nr_hugepages")).toBe("16\n");
   });

@@ -11,8 +11,9 @@
  * succeeds as if the rest had been accepted. Numbers above 2^53 lose precision. Handlers whose
  * mechanisms come in later issues (hugetlb pools, drop_caches' page cache, compact_memory, the
  * writeback flusher, node reclaim's min_unmapped/min_slab pages) parse, validate and store as the
- * kernel does and then call a mechanism hook another module may register with
- * registerVmSysctlEffect; until then the write changes only the stored value.
+ * kernel does and then call a mechanism hook another module may register for the machine with
+ * registerVmSysctlEffect at boot (the page allocator's are registered by page_alloc_sysctl_init);
+ * with none registered the write changes only the stored value.
  * @kernel kernel/sysctl.c vm_table, proc_get_long, __do_proc_dointvec, do_proc_dointvec_minmax_conv,
  *   __do_proc_doulongvec_minmax, do_proc_dointvec_jiffies_conv, proc_dobool, proc_dostring
  * @kernel mm/page_alloc.c min_free_kbytes_sysctl_handler, watermark_scale_factor_sysctl_handler,
@@ -283,20 +284,20 @@ export type VmSysctlEffect =
   | "wakeup_flusher_threads"
   | "writeback_set_ratelimit";
 
-type EffectFn = (k: Kernel, arg: number) => void;
-const effects = new Map<VmSysctlEffect, EffectFn>();
+/** A mechanism a sysctl write runs: it gets the machine and the written value where one matters. */
+export type VmSysctlEffectFn = (k: Kernel, arg: number) => void;
 
 /**
- * Lets the module that owns a mechanism run it when a sysctl changes (the watermark code for
- * min_free_kbytes, hugetlb for nr_hugepages…). The function gets the machine, so one
- * registration serves every machine in the process.
+ * Lets the module that owns a mechanism run it when one of this machine's sysctls changes (the
+ * watermark code for min_free_kbytes, hugetlb for nr_hugepages…). Called at boot, as the
+ * kernel's initcalls register their handlers; the table is the machine's (k.sysctl_effects).
  */
-export function registerVmSysctlEffect(name: VmSysctlEffect, fn: EffectFn): void {
-  effects.set(name, fn);
+export function registerVmSysctlEffect(k: Kernel, name: VmSysctlEffect, fn: VmSysctlEffectFn): void {
+  k.sysctl_effects.set(name, fn);
 }
 
 function effect(k: Kernel, name: VmSysctlEffect, arg = 0): void {
-  effects.get(name)?.(k, arg);
+  k.sysctl_effects.get(name)?.(k, arg);
 }
 
 /** The effective mmap floor: the DAC value, raised to the LSM's. @kernel security/min_addr.c update_mmap_min_addr */
@@ -308,9 +309,6 @@ export function mmap_min_addr(k: Kernel): number {
 function byProcname(t: ctl_table[]): ctl_table[] {
   return t.sort((a, b) => (a.procname < b.procname ? -1 : a.procname > b.procname ? 1 : 0));
 }
-
-/** Which drop_caches messages have been silenced by bit 4 (the kernel's static stfu). */
-const dropCachesQuiet = new WeakSet<Kernel>();
 
 /** The vm_table of Debian's 6.1 x86-64 build, with the write semantics of each handler. */
 export const vm_table: readonly ctl_table[] = byProcname([
@@ -536,16 +534,14 @@ function dropCachesEntry(): ctl_table {
         effect(k, "drop_slab");
         k.vm_events[DROP_SLAB]++;
       }
-      if (!dropCachesQuiet.has(k)) k.log.printk(KERN_INFO, `${k.currentComm} (${k.currentPid}): drop_caches: ${v}`);
-      if (v & 4) dropCachesQuiet.add(k);
+      if (!k.drop_caches_stfu) k.log.printk(KERN_INFO, `${k.currentComm} (${k.currentPid}): drop_caches: ${v}`);
+      if (v & 4) k.drop_caches_stfu = true;
       return 0;
     },
   };
 }
 
-const byName = new Map(vm_table.map((t) => [t.procname, t]));
-
 /** The vm_table entry for a /proc/sys/vm file name, or undefined. */
 export function vm_sysctl_entry(procname: string): ctl_table | undefined {
-  return byName.get(procname);
+  return vm_table.find((t) => t.procname === procname);
 }

@@ -1,7 +1,8 @@
 /**
  * Parsing user input the way sysfs and proc stores do.
- * @kernel lib/kstrtox.c kstrtobool
+ * @kernel lib/kstrtox.c kstrtobool, kstrtoint
  */
+import { errnoValues } from "../kernel/errno.js";
 
 /**
  * kstrtobool: y/Y/t/T/1 and on are true, n/N/f/F/0 and off false (the first one or two
@@ -19,4 +20,22 @@ export function kstrtobool(s: string): boolean | null {
     if (d === "f" || d === "F") return false;
   }
   return null;
+}
+
+/**
+ * kstrtoint(s, 0): an optional sign, then decimal, 0x hex or 0 octal digits, and at most one
+ * trailing newline (already stripped by strstrip here). -EINVAL or -ERANGE on failure.
+ * @kernel lib/kstrtox.c kstrtoint
+ */
+export function kstrtoint(s: string): number | { err: number } {
+  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+  if (!m) return { err: -errnoValues.EINVAL };
+  const body = m[2];
+  let v: number;
+  if (/^0[xX]/.test(body)) v = parseInt(body.slice(2), 16);
+  else if (body.length > 1 && body[0] === "0") v = parseInt(body, 8);
+  else v = parseInt(body, 10);
+  if (m[1] === "-") v = -v;
+  if (v > 2147483647 || v < -2147483648) return { err: -errnoValues.ERANGE };
+  return v;
 }

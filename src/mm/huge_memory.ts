@@ -4,9 +4,12 @@
  * hugepage_init's rule that turns THP off on machines with less than 512 MiB of RAM (a "512M"
  * QEMU guest has 468 MiB and boots with THP off; w0 shows `always madvise [never]`). The flags
  * live on the Kernel as `k.thp.transparent_hugepage_flags`; khugepaged's start with its
- * recommended min_free_kbytes is in watermark.ts (set_recommended_min_free_kbytes).
+ * recommended min_free_kbytes is in khugepaged.ts (set_recommended_min_free_kbytes). The
+ * /sys/kernel/mm/transparent_hugepage files' show and store functions are here; fs/proc/init.ts
+ * creates the files at boot (hugepage_init_sysfs).
  * @kernel mm/huge_memory.c transparent_hugepage_flags, setup_transparent_hugepage, hugepage_init,
- *   enabled_show, enabled_store, defrag_show
+ *   enabled_show, enabled_store, defrag_show, defrag_store, single_hugepage_flag_show,
+ *   single_hugepage_flag_store, hpage_pmd_size_show
  * @kernel include/linux/huge_mm.h enum transparent_hugepage_flag, hugepage_flags_enabled
  *
  * Simplified: no sysfs kobjects; later issues add the fault path, khugepaged's scanning and
@@ -15,6 +18,7 @@
  * (thp_enabled_store) to get THP there.
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { sysfs_streq } from "../lib/string.js";
 import { PAGE_SHIFT } from "./types.js";
 
 // enum transparent_hugepage_flag
@@ -112,4 +116,47 @@ export function thp_enabled_store(k: Kernel, value: string): boolean {
   if (v !== "always" && v !== "madvise" && v !== "never") return false;
   k.thp.transparent_hugepage_flags = set_enabled(k.thp.transparent_hugepage_flags, v);
   return true;
+}
+
+/** The defrag flags, one of which (or none) is set. */
+const DEFRAG_BITS =
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG) |
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG) |
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_OR_MADV_FLAG) |
+  (1 << TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG);
+/** defrag_store's words and the flag each sets, in the order it tries them. */
+const DEFRAG_MODES: Readonly<Record<string, number>> = Object.freeze({
+  always: 1 << TRANSPARENT_HUGEPAGE_DEFRAG_DIRECT_FLAG,
+  defer: 1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_FLAG,
+  "defer+madvise": 1 << TRANSPARENT_HUGEPAGE_DEFRAG_KSWAPD_OR_MADV_FLAG,
+  madvise: 1 << TRANSPARENT_HUGEPAGE_DEFRAG_REQ_MADV_FLAG,
+  never: 0,
+});
+
+/** Sets one of the five defrag modes, clearing the others; -EINVAL for any other word. @kernel mm/huge_memory.c defrag_store */
+export function thp_defrag_store(k: Kernel, buf: string): number {
+  for (const [mode, bit] of Object.entries(DEFRAG_MODES)) {
+    if (!sysfs_streq(buf, mode)) continue;
+    k.thp.transparent_hugepage_flags = (k.thp.transparent_hugepage_flags & ~DEFRAG_BITS) | bit;
+    return 0;
+  }
+  return -22;
+}
+
+/** The "use_zero_page" file: 1 or 0. @kernel mm/huge_memory.c use_zero_page_show, single_hugepage_flag_show */
+export function use_zero_page_show(k: Kernel): string {
+  return `${(k.thp.transparent_hugepage_flags >> TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG) & 1}\n`;
+}
+
+/**
+ * A write to "use_zero_page": kstrtoul(buf, 10) (an optional '+', digits, one optional
+ * newline), then 0 or 1 only; -EINVAL otherwise.
+ * @kernel mm/huge_memory.c use_zero_page_store, single_hugepage_flag_store
+ */
+export function use_zero_page_store(k: Kernel, buf: string): number {
+  const v = /^\+?(\d+)\n?$/.exec(buf);
+  if (!v || Number(v[1]) > 1) return -22;
+  const bit = 1 << TRANSPARENT_HUGEPAGE_USE_ZERO_PAGE_FLAG;
+  k.thp.transparent_hugepage_flags = Number(v[1]) ? k.thp.transparent_hugepage_flags | bit : k.thp.transparent_hugepage_flags & ~bit;
+  return 0;
 }

@@ -16,7 +16,6 @@
  * @kernel mm/oom_kill.c dump_task, dump_tasks, dump_oom_summary, dump_header, mark_oom_victim, task_will_free_mem
  * @kernel mm/oom_kill.c __oom_kill_process, oom_kill_process, check_panic_on_oom, queue_oom_reaper, wake_oom_reaper
  * @kernel mm/oom_kill.c oom_reap_task, oom_reap_task_mm, __oom_reap_task_mm, oom_init
- * @kernel fs/proc/base.c proc_oom_score
  * @kernel include/trace/events/oom.h mark_victim, wake_reaper, start_task_reaping, finish_task_reaping, skip_task_reaping
  * @kernel kernel/panic.c panic
  * @kernel lib/dump_stack.c dump_stack_lvl, dump_stack_print_info
@@ -47,10 +46,10 @@
  * for every call site; the unreclaimable-slab dump is not printed (no slab caches modelled).
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { KernelPanic } from "../kernel/panic.js";
 import { do_exit } from "../kernel/exit.js";
 import { KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, SIGNAL_GROUP_EXIT, TIF_MEMDIE, type task_struct } from "../kernel/sched.js";
-import { registerPidEntry } from "../fs/proc/root.js";
 import type { oom_control as alloc_oom_control } from "./alloc_hooks.js";
 import { ___ratelimit, DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
 import { __GFP_FS, __GFP_THISNODE, format_gfp_flags, gfp_zone } from "./gfp.js";
@@ -100,14 +99,6 @@ export const UTS_RELEASE = "6.1.0-56-amd64";
 export const UTS_VERSION_SHORT = "#1  Debian 6.1.192-2";
 /** dmi_get_system_info's "Hardware name:" of QEMU's i440FX machine with Debian's SeaBIOS. */
 export const DUMP_STACK_ARCH_DESC = "QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
-
-/** The kernel halted in panic(); the machine's state is as it was at the panic. */
-export class KernelPanic extends Error {
-  override readonly name = "KernelPanic";
-  constructor(readonly reason: string) {
-    super(`Kernel panic - not syncing: ${reason}`);
-  }
-}
 
 /**
  * What out_of_memory works with: the allocator's request plus the scan's results.
@@ -179,18 +170,6 @@ export function oom_badness(k: Kernel, p: task_struct, totalpages: number): numb
   adj *= Math.trunc(totalpages / 1000);
   points += adj;
   return points;
-}
-
-/**
- * /proc/PID/oom_score: badness against totalram + swap, scaled into 0..2000 (0 for unkillable).
- * w3a: memA (1000 + 36405 * 1000 / 52688) * 2 / 3 = (1000 + 690) * 2 / 3 = 1126.
- * @kernel fs/proc/base.c proc_oom_score
- */
-export function proc_oom_score(k: Kernel, task: task_struct): number {
-  const totalpages = totalram_pages(k) + k.total_swap_pages;
-  const badness = oom_badness(k, task, totalpages);
-  if (badness === LONG_MIN) return 0;
-  return Math.trunc(((1000 + Math.trunc((badness * 1000) / totalpages)) * 2) / 3);
 }
 
 /**
@@ -724,5 +703,3 @@ export function oom_init(k: Kernel): void {
   k.mmHooks.out_of_memory = out_of_memory;
   k.mmHooks.tsk_is_oom_victim = current_is_oom_victim;
 }
-
-registerPidEntry("oom_score", 0o444, (k, t) => `${proc_oom_score(k, t)}\n`);

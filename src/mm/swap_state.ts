@@ -28,7 +28,6 @@
  */
 import { KernelBug } from "../kernel/bug.js";
 import { kstrtobool } from "../lib/kstrtox.js";
-import { registerProcFile } from "../fs/proc/root.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { _PAGE_PRESENT, _PAGE_PROTNONE, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
 import { __GFP_COMP } from "./gfp.js";
@@ -443,15 +442,15 @@ export function swap_is_solidstate(si: swap_info_struct): boolean {
   return (si.flags & SWP_SOLIDSTATE) !== 0;
 }
 
-/** /sys/kernel/mm/swap/vma_ra_enabled. @kernel mm/swap_state.c vma_ra_enabled_show, vma_ra_enabled_store */
-registerProcFile("/sys/kernel/mm/swap/vma_ra_enabled", {
-  fs: "sysfs",
-  mode: 0o644,
-  read: (k) => (k.swap.enable_vma_readahead ? "true\n" : "false\n"),
-  write: (k, d) => {
-    const v = kstrtobool(d);
-    if (v === null) return -22;
-    k.swap.enable_vma_readahead = v;
-    return 0;
-  },
-});
+/** /sys/kernel/mm/swap/vma_ra_enabled, read. @kernel mm/swap_state.c vma_ra_enabled_show */
+export function vma_ra_enabled_show(k: Kernel): string {
+  return k.swap.enable_vma_readahead ? "true\n" : "false\n";
+}
+
+/** /sys/kernel/mm/swap/vma_ra_enabled, written: kstrtobool, else -EINVAL. @kernel mm/swap_state.c vma_ra_enabled_store */
+export function vma_ra_enabled_store(k: Kernel, buf: string): number {
+  const v = kstrtobool(buf);
+  if (v === null) return -22;
+  k.swap.enable_vma_readahead = v;
+  return 0;
+}

@@ -46,7 +46,6 @@ import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import type { task_struct } from "../kernel/sched.js";
 import { asDoubles } from "../kernel/shape.js";
-import { registerProcFile } from "../fs/proc/root.js";
 import { F, PG_dirty, PG_locked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import { MM_ANONPAGES, MM_SWAPENTS, type mm_struct, type vm_area_struct } from "./mm_types.js";
 import { page_add_anon_rmap } from "./rmap.js";
@@ -1304,7 +1303,6 @@ export function swaps_proc_show(k: Kernel): string {
   return out;
 }
 
-registerProcFile("/proc/swaps", { fs: "proc", mode: 0o444, read: (k) => swaps_proc_show(k) });
 
 /** The enabled areas, for the API and checkers: path, type, size and use in pages, priority. */
 export function swapAreas(k: Kernel): swap_info_struct[] {

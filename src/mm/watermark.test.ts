@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Kernel } from "../kernel/kernel.js";
+import { set_recommended_min_free_kbytes } from "./khugepaged.js";
 import { int_sqrt } from "../lib/math.js";
 import { setup_transparent_hugepage } from "./huge_memory.js";
 import { pglist_data, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from "./mmzone.js";
@@ -8,7 +9,6 @@ import {
   calculate_min_free_kbytes,
   calculate_totalreserve_pages,
   lowmem_reserve_ratio_sysctl_handler,
-  set_recommended_min_free_kbytes,
   setup_per_zone_lowmem_reserve,
   setup_per_zone_wmarks,
 } from "./watermark.js";

@@ -1,9 +1,8 @@
 /**
  * The reserves the allocator keeps: min_free_kbytes, each zone's min/low/high/promo watermarks,
  * watermark boosting, lowmem_reserve (the "protection" array in /proc/zoneinfo), and
- * totalreserve_pages; plus khugepaged's raise of min_free_kbytes when THP is enabled. These are
- * mm/page_alloc.c and mm/khugepaged.c functions, gathered here so page_alloc.ts stays about
- * allocating.
+ * totalreserve_pages. These are mm/page_alloc.c functions, gathered here so page_alloc.ts stays
+ * about allocating; khugepaged's raise of min_free_kbytes when THP is enabled is in khugepaged.ts.
  *
  * Worked example, the 1 GiB QEMU guest (w0-m1024): at postcore_initcall time the zones manage
  * 3840 + 239445 = 243285 pages, so min_free_kbytes = int_sqrt(243285 * 4 * 16) = 3945. THP is on
@@ -16,8 +15,6 @@
  *   __setup_per_zone_wmarks, setup_per_zone_wmarks, setup_per_zone_lowmem_reserve,
  *   calculate_totalreserve_pages, boost_watermark, min_free_kbytes_sysctl_handler,
  *   watermark_scale_factor_sysctl_handler, lowmem_reserve_ratio_sysctl_handler
- * @kernel mm/khugepaged.c set_recommended_min_free_kbytes, start_stop_khugepaged,
- *   khugepaged_min_free_kbytes_update
  * @kernel mm/vmstat.c refresh_zone_stat_thresholds
  *
  * Simplified: no highmem branch (x86-64 has none); pgdat min_unmapped_pages/min_slab_pages
@@ -26,10 +23,10 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { int_sqrt, mult_frac } from "../lib/math.js";
-import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
+import { KERN_WARNING } from "../kernel/printk.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
-import { hugepage_flags_enabled } from "./huge_memory.js";
-import { high_wmark_pages, MAX_NR_ZONES, MIGRATE_PCPTYPES, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, type zone, ZONE_NORMAL } from "./mmzone.js";
+import { khugepaged_min_free_kbytes_update } from "./khugepaged.js";
+import { high_wmark_pages, MAX_NR_ZONES, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, type zone } from "./mmzone.js";
 import { nr_free_buffer_pages, zone_pcp_update } from "./page_alloc.js";
 import { PAGE_SHIFT, pageblock_nr_pages } from "./types.js";
 import { calculate_normal_threshold } from "./vmstat.js";
@@ -168,53 +165,6 @@ export function boost_watermark(k: Kernel, z: zone): boolean {
 }
 
 /**
- * With THP enabled, min_free_kbytes is raised so that each zone up to Normal keeps 2 free
- * pageblocks plus 3x3 for migratetype fallbacks, but at most 5% of lowmem.
- * @kernel mm/khugepaged.c set_recommended_min_free_kbytes
- */
-export function set_recommended_min_free_kbytes(k: Kernel): void {
-  if (!hugepage_flags_enabled(k)) {
-    calculate_min_free_kbytes(k);
-  } else {
-    let nr_zones = 0;
-    for (const z of k.zones) {
-      if (!z.populated_zone()) continue;
-      // ZONE_MOVABLE holds only movable pages: nothing to defragment for (gfp_zone(GFP_USER)).
-      if (z.zone_idx > ZONE_NORMAL) continue;
-      nr_zones++;
-    }
-    let recommended_min = pageblock_nr_pages * nr_zones * 2;
-    recommended_min += pageblock_nr_pages * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
-    recommended_min = Math.min(recommended_min, Math.floor(nr_free_buffer_pages(k) / 20));
-    recommended_min <<= PAGE_SHIFT - 10;
-    if (recommended_min > k.vm.min_free_kbytes) {
-      if (k.user_min_free_kbytes >= 0)
-        k.log.printk(
-          KERN_INFO,
-          `raising min_free_kbytes from ${k.vm.min_free_kbytes} to ${recommended_min} to help transparent hugepage allocations`,
-        );
-      k.vm.min_free_kbytes = recommended_min;
-    }
-  }
-  setup_per_zone_wmarks(k);
-}
-
-/**
- * Starts or stops khugepaged to match the THP mode, then resets min_free_kbytes to what that
- * mode recommends. Called by hugepage_init and by writes to the THP "enabled" file.
- * @kernel mm/khugepaged.c start_stop_khugepaged
- */
-export function start_stop_khugepaged(k: Kernel): void {
-  k.thp.khugepaged_running = hugepage_flags_enabled(k);
-  set_recommended_min_free_kbytes(k);
-}
-
-/** After init_per_zone_wmark_min: keep khugepaged's raise if it runs. @kernel mm/khugepaged.c khugepaged_min_free_kbytes_update */
-export function khugepaged_min_free_kbytes_update(k: Kernel): void {
-  if (hugepage_flags_enabled(k) && k.thp.khugepaged_running) set_recommended_min_free_kbytes(k);
-}
-
-/**
  * After a write to vm.min_free_kbytes (sysctl.ts stores it and user_min_free_kbytes).
  * @kernel mm/page_alloc.c min_free_kbytes_sysctl_handler
  */
@@ -229,7 +179,22 @@ export function lowmem_reserve_ratio_sysctl_handler(k: Kernel): void {
   setup_per_zone_lowmem_reserve(k);
 }
 
-registerVmSysctlEffect("setup_per_zone_wmarks", (k) => setup_per_zone_wmarks(k));
-registerVmSysctlEffect("setup_per_zone_lowmem_reserve", (k) => setup_per_zone_lowmem_reserve(k));
+/**
+ * The page allocator's sysctl handlers take effect at boot, as the vm table is set up (6.1's
+ * vm_table in kernel/sysctl.c names these mm/page_alloc.c handlers): min_free_kbytes and
+ * watermark_scale_factor rerun setup_per_zone_wmarks, lowmem_reserve_ratio reruns
+ * setup_per_zone_lowmem_reserve, and percpu_pagelist_high_fraction runs
+ * zone_set_pageset_high_and_batch(zone, 0) on every populated zone, so pcp high follows the
+ * fraction (or the low watermark again at 0).
+ * @kernel mm/page_alloc.c min_free_kbytes_sysctl_handler, watermark_scale_factor_sysctl_handler,
+ *   lowmem_reserve_ratio_sysctl_handler, percpu_pagelist_high_fraction_sysctl_handler
+ */
+export function page_alloc_sysctl_init(k: Kernel): void {
+  registerVmSysctlEffect(k, "setup_per_zone_wmarks", (kk) => setup_per_zone_wmarks(kk));
+  registerVmSysctlEffect(k, "setup_per_zone_lowmem_reserve", (kk) => setup_per_zone_lowmem_reserve(kk));
+  registerVmSysctlEffect(k, "zone_pcp_update", (kk) => {
+    for (const z of kk.zones) if (z.populated_zone()) zone_pcp_update(kk, z, 0);
+  });
+}
 
 

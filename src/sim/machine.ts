@@ -8,9 +8,6 @@ import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
 import type { TraceBus } from "../kernel/trace.js";
 import { procList, procRead, procWrite } from "../fs/proc/root.js";
-// The /proc/<pid>/ files register themselves with the proc tree when their modules load.
-import "../fs/proc/array.js";
-import "../fs/proc/task_mmu.js";
 import type { ThpMode } from "../mm/huge_memory.js";
 import { parseDuration } from "./duration.js";
 import { spawnProcess, type Process, type SpawnOptions, type SwaponOptions, toSwapAreaConfig } from "./process.js";

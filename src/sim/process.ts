@@ -20,7 +20,7 @@ import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
 import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
-import { oom_score_adj_write } from "../fs/proc/array.js";
+import { oom_score_adj_write } from "../fs/proc/base.js";
 import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup } from "../fs/proc/task_mmu.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../mm/memory.js";
 import type { file, mm_struct } from "../mm/mm_types.js";

@@ -28,7 +28,7 @@ import { Errno } from "../kernel/errno.js";
 import { Prng } from "../kernel/random.js";
 import { formatTraceLine, type TraceRecord } from "../kernel/trace.js";
 import { ProcessKilled, type Process } from "../sim/process.js";
-import { KernelPanic } from "../mm/oom_kill.js";
+import { KernelPanic } from "../kernel/panic.js";
 import { get_mm_rss, get_mm_counter, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../mm/mm_types.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs } from "../mm/memory.js";
 import { do_exit } from "../kernel/exit.js";

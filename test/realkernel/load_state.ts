@@ -6,6 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { proc_root_init } from "../../src/fs/proc/init.js";
 import { Kernel } from "../../src/kernel/kernel.js";
 import { MemMap } from "../../src/mm/memmap.js";
 import {
@@ -138,5 +139,7 @@ export function loadRealState(workload: string): Kernel {
   k.vm.min_free_kbytes = sv("min_free_kbytes");
   k.vm.overcommit_ratio = sv("overcommit_ratio");
   calculate_totalreserve_pages(k);
+  // The files of /proc and /sys, as a booted machine has them.
+  proc_root_init(k);
   return k;
 }

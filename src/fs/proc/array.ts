@@ -1,6 +1,6 @@
 /**
- * /proc/PID/status, /proc/PID/stat, /proc/PID/statm and /proc/PID/oom_score_adj, in 6.1's
- * formats. The memory lines of status (VmPeak … VmSwap) come from task_mem and statm from
+ * /proc/PID/status, /proc/PID/stat and /proc/PID/statm, in 6.1's formats (base.ts lists them
+ * among a process's files). The memory lines of status (VmPeak … VmSwap) come from task_mem and statm from
  * task_statm (fs/proc/task_mmu.c, PT's part); this file lays out everything around them.
  *
  * Worked example, w1's statm "33016 32884 163 122 0 32843 0": size = total_vm 33016 pages,
@@ -13,15 +13,12 @@
  * RLIMIT_SIGPENDING = max_threads / 2 with max_threads from totalram as set_max_threads does.
  * @kernel fs/proc/array.c proc_pid_status, do_task_stat, proc_pid_statm, task_state,
  *   task_cap, task_sig, render_sigset_t
- * @kernel fs/proc/base.c oom_score_adj_read, oom_score_adj_write, __set_oom_adj
  * @kernel kernel/fork.c set_max_threads
  */
 import type { Kernel } from "../../kernel/kernel.js";
-import { errnoValues } from "../../kernel/errno.js";
-import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, RLIMIT_RSS, type task_struct } from "../../kernel/sched.js";
+import { RLIMIT_RSS, type task_struct } from "../../kernel/sched.js";
 import { get_mm_rss } from "../../mm/mm_types.js";
 import { totalram_pages } from "../../mm/util.js";
-import { registerPidEntry } from "./root.js";
 import { task_mem, task_statm } from "./task_mmu.js";
 import { PAGE_SIZE } from "../../mm/types.js";
 
@@ -154,46 +151,3 @@ export function proc_pid_statm(t: task_struct): string {
   const s = task_statm(t.mm);
   return `${s.size} ${s.resident} ${s.shared} ${s.text} 0 ${s.data} 0\n`;
 }
-
-/**
- * kstrtoint(s, 0): an optional sign, then decimal, 0x hex or 0 octal digits, and at most one
- * trailing newline (already stripped by strstrip here). -EINVAL or -ERANGE on failure.
- */
-export function kstrtoint(s: string): number | { err: number } {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
-  if (!m) return { err: -errnoValues.EINVAL };
-  const body = m[2];
-  let v: number;
-  if (/^0[xX]/.test(body)) v = parseInt(body.slice(2), 16);
-  else if (body.length > 1 && body[0] === "0") v = parseInt(body, 8);
-  else v = parseInt(body, 10);
-  if (m[1] === "-") v = -v;
-  if (v > 2147483647 || v < -2147483648) return { err: -errnoValues.ERANGE };
-  return v;
-}
-
-/**
- * oom_score_adj_write: parse the first 12 bytes (PROC_NUMBUF - 1) with kstrtoint after
- * stripping whitespace, check OOM_SCORE_ADJ_MIN..MAX (EINVAL), then __set_oom_adj: lowering it
- * below oom_score_adj_min needs CAP_SYS_RESOURCE (EACCES); a privileged writer also moves the
- * minimum. Returns 0 or a negative errno.
- */
-export function oom_score_adj_write(k: Kernel, t: task_struct, data: string, writerPrivileged: boolean): number {
-  const buffer = data.slice(0, 12).trim();
-  const v = kstrtoint(buffer);
-  if (typeof v !== "number") return v.err;
-  if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX) return -errnoValues.EINVAL;
-  if (v < t.signal.oom_score_adj_min && !writerPrivileged) return -errnoValues.EACCES;
-  t.signal.oom_score_adj = v;
-  if (writerPrivileged) t.signal.oom_score_adj_min = v;
-  if (k.trace.enabled("oom_score_adj_update")) {
-    k.trace.emit("oom_score_adj_update", { pid: t.pid, comm: t.comm, oom_score_adj: v }, `pid=${t.pid} comm=${t.comm} oom_score_adj=${v}`);
-  }
-  return 0;
-}
-
-registerPidEntry("status", 0o444, proc_pid_status);
-registerPidEntry("stat", 0o444, proc_pid_stat);
-registerPidEntry("statm", 0o444, (_k, t) => proc_pid_statm(t));
-// Writes through /proc come from the machine's operator, a root shell (CAP_SYS_RESOURCE).
-registerPidEntry("oom_score_adj", 0o644, (_k, t) => `${t.signal.oom_score_adj}\n`, (k, t, d) => oom_score_adj_write(k, t, d, true));

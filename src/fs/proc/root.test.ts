@@ -3,6 +3,7 @@ import { loadRealState, readReal } from "../../../test/realkernel/load_state.js"
 import { Errno } from "../../kernel/errno.js";
 import { Kernel } from "../../kernel/kernel.js";
 import { start_kernel } from "../../kernel/start_kernel.js";
+import { proc_root_init } from "./init.js";
 import { procList, procRead, procWrite, registerProcParam, registerProcPattern } from "./root.js";
 
 function errCode(fn: () => unknown): string | undefined {
@@ -100,13 +101,14 @@ describe("procList and routes", () => {
 
   it("routes /proc/<pid>/… to registered files for live pids only", () => {
     const k = new Kernel(1);
-    registerProcPattern("/proc/<pid>/test_status", { fs: "proc", mode: 0o444, read: (_k, p) => `pid ${p.pid}\n` });
+    proc_root_init(k);
+    registerProcPattern(k, "/proc/<pid>/test_status", { fs: "proc", mode: 0o444, read: (_k, p) => `pid ${p.pid}\n` });
     expect(procRead(k, "/proc/1/test_status")).toBe("pid 1\n");
     expect(errCode(() => procRead(k, "/proc/999/test_status"))).toBe("ENOENT");
     expect(procList(k, "/proc")).toContain("1");
     expect(procList(k, "/proc/1")).toContain("test_status");
-    registerProcParam("testnid", () => ["0"]);
-    registerProcPattern("/sys/test/<testnid>/x", { fs: "sysfs", mode: 0o644, read: () => "x\n", write: () => -22 });
+    registerProcParam(k, "testnid", () => ["0"]);
+    registerProcPattern(k, "/sys/test/<testnid>/x", { fs: "sysfs", mode: 0o644, read: () => "x\n", write: () => -22 });
     expect(errCode(() => procWrite(k, "/sys/test/0/x", "1"))).toBe("EINVAL");
   });
 });

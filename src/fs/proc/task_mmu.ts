@@ -21,7 +21,6 @@
  */
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { registerPidEntry } from "./root.js";
 import type { task_struct } from "../../kernel/sched.js";
 import { F, PG_dirty, PG_referenced, PG_swapbacked } from "../../mm/memmap.js";
 import { swp_swapcount } from "../../mm/swapfile.js";
@@ -480,13 +479,3 @@ export function pagemap_read(k: Kernel, t: task_struct, start: number, npages: n
   }
   return out;
 }
-
-/** The renderers of /proc/<pid>/, by file name (pagemap is binary: read it with pagemap_read). */
-export const taskMmuFiles: Readonly<Record<string, (k: Kernel, t: task_struct) => string>> = {
-  maps: proc_pid_maps,
-  smaps: proc_pid_smaps,
-  smaps_rollup: proc_pid_smaps_rollup,
-};
-
-// /proc/<pid>/maps, smaps and smaps_rollup are 0444 (pid_entry REG("maps", S_IRUGO, …)).
-for (const [name, render] of Object.entries(taskMmuFiles)) registerPidEntry(name, 0o444, render);

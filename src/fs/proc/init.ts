@@ -1,0 +1,78 @@
+/**
+ * Boot's registration of the model's /proc and /sys files: one step, proc_root_init, called by
+ * start_kernel, that creates in the machine's tree (k.proc) every file the kernel's initcalls
+ * create in theirs. Each block names the kernel function that creates those files. The
+ * renderers and handlers stay in their kernel files (mm/, kernel/, fs/proc/, drivers/); this
+ * file only wires them, so mm/ never imports the registry.
+ * @kernel fs/proc/root.c proc_root_init
+ * @kernel fs/proc/meminfo.c proc_meminfo_init
+ * @kernel mm/vmstat.c init_mm_internals
+ * @kernel mm/swapfile.c procswaps_init
+ * @kernel kernel/sched/psi.c psi_proc_init
+ * @kernel kernel/sysctl.c sysctl_init_bases
+ * @kernel mm/huge_memory.c hugepage_init_sysfs
+ * @kernel mm/swap_state.c swap_init_sysfs
+ * @kernel drivers/base/node.c node_dev_init
+ */
+import { node_dev_init } from "../../drivers/base/node.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
+import { vm_table } from "../../kernel/sysctl.js";
+import { thp_defrag_show, thp_defrag_store, thp_enabled_show, thp_enabled_store, use_zero_page_show, use_zero_page_store } from "../../mm/huge_memory.js";
+import { start_stop_khugepaged } from "../../mm/khugepaged.js";
+import { vma_ra_enabled_show, vma_ra_enabled_store } from "../../mm/swap_state.js";
+import { swaps_proc_show } from "../../mm/swapfile.js";
+import { frag_show, HPAGE_PMD_NR, pagetypeinfo_show, vmstat_show, zoneinfo_show } from "../../mm/vmstat_show.js";
+import { tgid_base_stuff } from "./base.js";
+import { meminfo_proc_show } from "./meminfo.js";
+import { registerPidEntry, registerProcFile, registerProcParam } from "./root.js";
+
+/** The transparent_hugepage directory of sysfs. */
+const THP_DIR = "/sys/kernel/mm/transparent_hugepage";
+
+/**
+ * Creates every file of the machine's /proc and /sys: what start_kernel's proc_root_init and
+ * the initcalls after it create in the kernel. Run once per machine, at boot.
+ * @kernel fs/proc/root.c proc_root_init
+ */
+export function proc_root_init(k: Kernel): void {
+  // proc_meminfo_init; init_mm_internals: buddyinfo, pagetypeinfo (root only), vmstat, zoneinfo.
+  registerProcFile(k, "/proc/meminfo", { fs: "proc", mode: 0o444, read: (kk) => meminfo_proc_show(kk) });
+  registerProcFile(k, "/proc/buddyinfo", { fs: "proc", mode: 0o444, read: (kk) => frag_show(kk) });
+  registerProcFile(k, "/proc/pagetypeinfo", { fs: "proc", mode: 0o400, read: (kk) => pagetypeinfo_show(kk) });
+  registerProcFile(k, "/proc/zoneinfo", { fs: "proc", mode: 0o444, read: (kk) => zoneinfo_show(kk) });
+  registerProcFile(k, "/proc/vmstat", { fs: "proc", mode: 0o444, read: (kk) => vmstat_show(kk) });
+  // procswaps_init.
+  registerProcFile(k, "/proc/swaps", { fs: "proc", mode: 0o444, read: (kk) => swaps_proc_show(kk) });
+  // psi_proc_init: 0666, the write arms a trigger (the model's writer is root, CAP_SYS_RESOURCE).
+  registerProcFile(k, "/proc/pressure/io", { fs: "proc", mode: 0o666, read: (kk) => psi_show(kk, PSI_IO), write: (_kk, d) => psi_write(d, true) });
+  registerProcFile(k, "/proc/pressure/memory", { fs: "proc", mode: 0o666, read: (kk) => psi_show(kk, PSI_MEM), write: (_kk, d) => psi_write(d, true) });
+  registerProcFile(k, "/proc/pressure/cpu", { fs: "proc", mode: 0o666, read: (kk) => psi_show(kk, PSI_CPU), write: (_kk, d) => psi_write(d, true) });
+  // sysctl_init_bases: the vm table.
+  for (const t of vm_table) {
+    registerProcFile(k, `/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (kk) => t.read(kk), write: (kk, d) => t.write(kk, d) });
+  }
+  // /proc/<pid>/: the directories exist for live pids (proc_pid_lookup), each with tgid_base_stuff.
+  registerProcParam(k, "pid", (kk) => [...kk.tasks.byPid.keys()].map(String));
+  for (const e of tgid_base_stuff) registerPidEntry(k, e.name, e.mode, e.show, e.write);
+
+  // hugepage_init_sysfs. A write to "enabled" changes the mode, then starts or stops khugepaged
+  // to match (enabled_store → start_stop_khugepaged).
+  registerProcFile(k, `${THP_DIR}/enabled`, {
+    fs: "sysfs",
+    mode: 0o644,
+    read: (kk) => thp_enabled_show(kk),
+    write: (kk, d) => {
+      if (!thp_enabled_store(kk, d)) return -22;
+      start_stop_khugepaged(kk);
+      return 0;
+    },
+  });
+  registerProcFile(k, `${THP_DIR}/defrag`, { fs: "sysfs", mode: 0o644, read: (kk) => thp_defrag_show(kk), write: (kk, d) => thp_defrag_store(kk, d) });
+  registerProcFile(k, `${THP_DIR}/hpage_pmd_size`, { fs: "sysfs", mode: 0o444, read: () => `${HPAGE_PMD_NR * 4096}\n` });
+  registerProcFile(k, `${THP_DIR}/use_zero_page`, { fs: "sysfs", mode: 0o644, read: (kk) => use_zero_page_show(kk), write: (kk, d) => use_zero_page_store(kk, d) });
+  // swap_init_sysfs.
+  registerProcFile(k, "/sys/kernel/mm/swap/vma_ra_enabled", { fs: "sysfs", mode: 0o644, read: (kk) => vma_ra_enabled_show(kk), write: (kk, d) => vma_ra_enabled_store(kk, d) });
+  // driver_init → node_dev_init: /sys/devices/system/node/node<N>/.
+  node_dev_init(k);
+}
