@@ -17,7 +17,7 @@
  * out up to 1.5× slow.
  */
 import { Prng } from "../src/kernel/random.js";
-import { ACCESS_WRITE, access_addrs } from "../src/mm/memory.js";
+import { ACCESS_WRITE, access_addrs } from "../src/arch/x86/mmu.js";
 import { PGSCAN_DIRECT, PGSCAN_KSWAPD } from "../src/mm/vmstat_items.js";
 import { COST } from "../src/sim/cost.js";
 import { Machine } from "../src/sim/machine.js";

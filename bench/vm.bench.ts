@@ -15,7 +15,7 @@ import { kernel_clone, mmput } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { task_struct } from "../src/kernel/sched.js";
 import { start_kernel } from "../src/kernel/start_kernel.js";
-import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/mm/memory.js";
+import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/arch/x86/mmu.js";
 import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
 import type { Bench } from "./bench.js";
 import { FigureCache, runNative, withNativeNote } from "./native.js";

@@ -55,7 +55,6 @@ const PENDING = new Set<string>([
   "src/kernel/errno.ts:errnoValues",
   "src/mm/gfp.ts:gfpflag_names",
   "src/mm/memblock.ts:DEBIAN_6_1_IMAGE",
-  "src/mm/memory.ts:outcome",
   "src/mm/mm_types.ts:EMPTY_CHAIN",
   "src/mm/mmzone.ts:migratetype_names",
   "src/mm/mmzone.ts:zone_names",

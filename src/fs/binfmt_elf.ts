@@ -30,7 +30,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pte_alloc_map, set_pte_at } from "../arch/x86/pgtable.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, shmem_write_page } from "../mm/memory.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range } from "../arch/x86/mmu.js";
 import {
   FMODE_READ,
   MM_FILEPAGES,
@@ -67,7 +67,7 @@ import {
 import { do_mprotect_pkey } from "../mm/mprotect.js";
 import { alloc_pages } from "../mm/page_alloc.js";
 import { page_add_file_rmap } from "../mm/rmap.js";
-import { new_mapping_id, shmem_file_setup } from "../mm/shmem.js";
+import { new_mapping_id, shmem_file_setup, shmem_write_page } from "../mm/shmem.js";
 import { vm_get_page_prot } from "../arch/x86/pgtable.js";
 import { security_vm_enough_memory_mm } from "../mm/util.js";
 import { PAGE_SIZE } from "../mm/types.js";

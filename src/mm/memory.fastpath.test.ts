@@ -11,7 +11,7 @@ import { kernel_clone, mmput } from "../kernel/fork.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { task_struct } from "../kernel/sched.js";
 import { start_kernel } from "../kernel/start_kernel.js";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "./memory.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../arch/x86/mmu.js";
 import { do_mmap, do_munmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc } from "./mmap.js";
 import { do_mprotect_pkey } from "./mprotect.js";
 

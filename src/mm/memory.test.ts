@@ -16,17 +16,9 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { task_struct } from "../kernel/sched.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { MADV_DONTNEED, MADV_DONTFORK, MADV_WIPEONFORK, do_madvise } from "./madvise.js";
-import {
-  ACCESS_EXEC,
-  ACCESS_READ,
-  ACCESS_WRITE,
-  access_addrs,
-  access_range,
-  follow_pte,
-  is_zero_pfn,
-  SEGV_ACCERR,
-  SEGV_MAPERR,
-} from "./memory.js";
+import { SEGV_ACCERR, SEGV_MAPERR } from "../arch/x86/fault.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../arch/x86/mmu.js";
+import { follow_pte, is_zero_pfn } from "./memory.js";
 import { MM_ANONPAGES, type mm_struct, VM_GROWSDOWN } from "./mm_types.js";
 import { spawnProcess } from "../sim/process.js";
 import { folio_referenced } from "./rmap.js";

@@ -1,22 +1,20 @@
 /**
- * Page faults and the page-table side of a process's life: the x86 fault entry (find the VMA,
- * grow the stack, check the access), handle_mm_fault down to do_anonymous_page (the shared zero
- * page on reads), do_wp_page with 6.1's reuse rules (PageAnonExclusive, refcount), do_fault for
- * shmem-backed files (read with fault-around, CoW and shared write faults), zap_pte_range and
- * unmap_vmas, free_pgtables, copy_page_range for fork, and `access_range`, the MMU: it walks the
- * tables, sets accessed/dirty like the hardware, and faults only on a miss, fast enough to
- * replay millions of accesses.
+ * Page faults and the page-table side of a process's life: handle_mm_fault down to
+ * do_anonymous_page (the shared zero page on reads), do_wp_page with 6.1's reuse rules
+ * (PageAnonExclusive, refcount), do_fault for shmem-backed files (read with fault-around, CoW and
+ * shared write faults), do_swap_page, zap_pte_range and unmap_vmas, free_pgtables, and
+ * copy_page_range for fork. The x86 fault entry that calls handle_mm_fault is
+ * arch/x86/fault.ts; the MMU that raises faults is arch/x86/mmu.ts.
  *
- * Speed without a second semantics: access_range's faults inside the last fault's VMA skip the
- * entry's lookups (fault_in_table), and runs of first-touch / CoW write faults go through one
- * loop (anon_write_run) that does per page what do_anonymous_page and do_wp_page do. A machine
- * with a tracepoint listener takes the general path for every fault; memory.fastpath.test.ts
- * runs random programs both ways and requires identical state.
+ * Speed without a second semantics: runs of first-touch / CoW write faults go through one loop
+ * (anon_write_run, called by the MMU) that does per page what do_anonymous_page and do_wp_page
+ * do; handle_mm_fault_in_table is handle_mm_fault for a fault whose PTE table the caller already
+ * holds. memory.fastpath.test.ts runs random programs both ways and requires identical state.
  *
  * Counting, as 6.1 counts: PGFAULT on every handle_mm_fault call; the task's min_flt/maj_flt
  * in mm_account_fault unless the fault failed (VM_FAULT_ERROR) or must retry; PGREUSE in
  * wp_page_reuse; rss counters per mm; NR_ANON_MAPPED/NR_FILE_MAPPED via rmap.ts; NR_SHMEM and
- * NR_FILE_PAGES when a shmem fault adds a page to the page cache.
+ * NR_FILE_PAGES when a shmem fault adds a page to the page cache (shmem.ts).
  *
  * Swap: do_swap_page swaps a page in (swap cache or swapin_readahead, VM_FAULT_RETRY after
  * waiting for the read, as 6.1's folio_lock_or_retry), zap_pte_range frees swap entries
@@ -30,9 +28,7 @@
  * NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file pages mapped into
  * a VM_LOCKED VMA here (the Process API's mlock_faulted_range does it after the access), no
  * modelled time per fault. The zero page is a page taken from the buddy on first use and marked
- * PG_reserved (the kernel's lives in its image's .bss). TLB flushes are implicit: the model has no
- * TLB, so every access sees the current PTE.
- * @kernel arch/x86/mm/fault.c do_user_addr_fault, access_error
+ * PG_reserved (the kernel's lives in its image's .bss).
  * @kernel mm/memory.c handle_mm_fault, __handle_mm_fault, handle_pte_fault, do_anonymous_page,
  *   do_wp_page, wp_page_reuse, wp_page_copy, wp_page_shared, do_fault, do_read_fault,
  *   do_cow_fault, do_shared_fault, do_set_pte, do_fault_around, mm_account_fault, vm_normal_page,
@@ -40,7 +36,7 @@
  *   unmap_vmas, unmap_single_vma, zap_pte_range, zap_page_range, free_pgtables,
  *   copy_page_range, copy_pte_range, copy_present_pte, vma_needs_copy
  * @kernel mm/filemap.c filemap_map_pages
- * @kernel mm/shmem.c shmem_fault, shmem_get_folio_gfp, shmem_add_to_page_cache
+ * @kernel mm/shmem.c shmem_fault
  */
 import {
   _PAGE_ACCESSED,
@@ -66,21 +62,18 @@ import { KernelBug } from "../kernel/bug.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { fatal_signal_pending, type task_struct } from "../kernel/sched.js";
+import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
 import { F, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
-  type address_space,
   anon_vma_prepare,
   type anon_vma,
-  type file,
   MM_ANONPAGES,
   MM_SWAPENTS,
   type mm_struct,
   update_hiwater_rss,
   type vm_area_struct,
   VM_EXEC,
-  VM_GROWSDOWN,
   VM_LOCKED,
   VM_MAYWRITE,
   VM_MIXEDMAP,
@@ -92,9 +85,10 @@ import {
   VM_WRITE,
   VM_WIPEONFORK,
 } from "./mm_types.js";
-import { expand_stack, find_vma, vma_next, vma_prev } from "./mmap.js";
+import { vma_next, vma_prev } from "./mmap.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru, folio_add_lru_new, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { shmem_get_page } from "./shmem.js";
 import {
   linear_page_index,
   mm_counter,
@@ -110,7 +104,7 @@ import {
   PageAnonExclusive,
 } from "./rmap.js";
 import { NO_PFN } from "./types.js";
-import { NR_ANON_MAPPED, NR_FILE_PAGES, NR_SHMEM, OOM_KILL, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, OOM_KILL, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
 import { folio_wait_locked } from "./page_io.js";
 import { free_swap_cache, swap_cache_get_folio, swapin_readahead } from "./swap_state.js";
 import { folio_free_swap, free_swap_and_cache, get_swap_device, swap_duplicate, swap_free, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
@@ -118,11 +112,6 @@ import { pte_swp_clear_exclusive, pte_swp_exclusive, pte_swp_soft_dirty, pte_to_
 
 // ---- vm_fault_t (include/linux/mm_types.h) ----
 export const VM_FAULT_OOM = 0x000001;
-/**
- * Not a vm_fault_t bit: how access_range tells stop() that the fault succeeded but the task now
- * has SIGKILL pending (the kernel checks fatal_signal_pending on the way back to user mode).
- */
-const VM_FAULT_SIGKILL_PENDING = -1;
 export const VM_FAULT_SIGBUS = 0x000002;
 export const VM_FAULT_MAJOR = 0x000004;
 /** The fault made the PTE writable (wp reuse/copy), for get_user_pages. */
@@ -147,43 +136,8 @@ export const FAULT_FLAG_REMOTE = 1 << 7;
 export const FAULT_FLAG_INSTRUCTION = 1 << 8;
 export const FAULT_FLAG_UNSHARE = 1 << 10;
 
-// ---- x86 page-fault error code (arch/x86/include/asm/trap_pf.h) ----
-/** The PTE was present: a protection fault. */
-export const X86_PF_PROT = 1 << 0;
-export const X86_PF_WRITE = 1 << 1;
-export const X86_PF_USER = 1 << 2;
-export const X86_PF_INSTR = 1 << 4;
-
 /** fault_around_bytes: 64 KiB, so read faults on file pages map up to 16 cached pages. */
 export const fault_around_bytes = 65536;
-
-/** Which kind of access an `access_range` call makes. */
-export const ACCESS_READ = 0;
-export const ACCESS_WRITE = 1;
-export const ACCESS_EXEC = 2;
-
-/** What an access did: faults taken, and how it ended. SIGSEGV/SIGBUS/OOM stop the access. */
-export interface AccessResult {
-  /** Pages accessed before the access stopped (all of them unless a signal stopped it). */
-  pages: number;
-  /** Minor faults taken (the task's min_flt grew by this). */
-  minflt: number;
-  /** Major faults taken. */
-  majflt: number;
-  /**
-   * "SIGSEGV", "SIGBUS", "OOM" (VM_FAULT_OOM: the OOM killer's turn), "SIGKILL" (the OOM killer
-   * chose this very task during one of its faults: the fault completes from the reserves, and the
-   * pending SIGKILL kills the task on its way back to user mode), or null.
-   */
-  signal: "SIGSEGV" | "SIGBUS" | "OOM" | "SIGKILL" | null;
-  /** The faulting address when a signal stopped the access, else -1. */
-  addr: number;
-  /** SEGV_MAPERR (1, no VMA) or SEGV_ACCERR (2, the VMA forbids the access), when SIGSEGV. */
-  si_code: number;
-}
-
-export const SEGV_MAPERR = 1;
-export const SEGV_ACCERR = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Small page helpers
@@ -219,16 +173,6 @@ export function vm_normal_page(flags: number, pfn: number): number {
 }
 
 export { put_page };
-
-/** get_page: one more reference. */
-function get_page(k: Kernel, pfn: number): void {
-  k.mem_map._refcount[pfn]++;
-}
-
-/** vma_is_accessible: any of read, write, exec. */
-function vma_is_accessible(vma: vm_area_struct): boolean {
-  return (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
-}
 
 /** is_cow_mapping: private and may become writable, so fork must write-protect it. @kernel include/linux/mm.h */
 export function is_cow_mapping(vm_flags: number): boolean {
@@ -299,6 +243,22 @@ export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_s
 }
 
 /**
+ * handle_mm_fault for a fault whose PTE table exists and whose entry index `i` the caller holds
+ * (the MMU, inside the VMA of its last fault): __handle_mm_fault's walk would return that table
+ * unchanged, so what remains is PGFAULT, handle_pte_fault and mm_account_fault. `t` is charged.
+ * @kernel mm/memory.c handle_mm_fault, mm_account_fault
+ */
+export function handle_mm_fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  k.vm_events[PGFAULT]++;
+  const ret = handle_pte_fault(k, vma, addr, flags, i);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
+    if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
+    else t.min_flt++;
+  }
+  return ret;
+}
+
+/**
  * The table walk with allocation (pud_alloc, pmd_alloc, pte_alloc), then handle_pte_fault.
  * @kernel mm/memory.c __handle_mm_fault
  */
@@ -315,7 +275,7 @@ function __handle_mm_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: 
  * read-only one, or just mark it young/dirty (a spurious fault).
  * @kernel mm/memory.c handle_pte_fault
  */
-function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+export function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   const pool = k.pgtables;
   const f = pool.ent_flags[i];
   const p = pool.ent_pfn[i];
@@ -562,75 +522,6 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The page at `index` of a shmem file, allocated (zeroed, swap-backed, uptodate) and added to the
- * page cache on a miss. Returns the pfn with one extra reference for the caller, or NO_PFN.
- * @kernel mm/shmem.c shmem_get_folio_gfp, shmem_add_to_page_cache
- */
-function shmem_get_page(k: Kernel, vma: vm_area_struct, index: number): number {
-  const file = vma.vm_file;
-  if (file === null) throw new KernelBug("shmem fault without a file");
-  const as = file.f_inode.i_mapping;
-  let pfn = as.i_pages.get(index);
-  if (pfn === undefined) {
-    const fresh = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
-    if (fresh === NO_PFN) return NO_PFN;
-    add_to_shmem_cache(k, as, index, fresh);
-    pfn = fresh;
-  }
-  get_page(k, pfn);
-  return pfn;
-}
-
-/**
- * A page written into a shmem file through write(2) rather than a mapping: added to the page
- * cache like shmem_fault adds it, and dirty, as tmpfs pages written by a program (or unpacked
- * from an initramfs) are. Returns the pfn (the page cache holds its only reference) or NO_PFN.
- * The seam the tmpfs issue's write path builds on.
- * @kernel mm/shmem.c shmem_write_begin (SGP_WRITE), shmem_write_end (set_page_dirty)
- */
-export function shmem_write_page(k: Kernel, f: file, index: number): number {
-  const as = f.f_inode.i_mapping;
-  const have = as.i_pages.get(index);
-  if (have !== undefined) {
-    k.mem_map.flags[have] |= F(PG_dirty);
-    return have;
-  }
-  const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
-  if (pfn === NO_PFN) return NO_PFN;
-  add_to_shmem_cache(k, as, index, pfn);
-  k.mem_map.flags[pfn] |= F(PG_dirty);
-  return pfn;
-}
-
-/** shmem_add_to_page_cache for a new page: cache reference, NR_FILE_PAGES and NR_SHMEM. */
-function add_to_shmem_cache(k: Kernel, as: address_space, index: number, pfn: number): void {
-  const mem = k.mem_map;
-  mem.flags[pfn] |= F(PG_swapbacked) | F(PG_uptodate);
-  mem.mapping[pfn] = as.id;
-  mem.index[pfn] = index | 0;
-  as.i_pages.set(index, pfn);
-  mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
-  mod_page_node_state(k, pfn, NR_SHMEM, 1);
-  folio_add_lru(k, pfn);
-}
-
-/**
- * Drops every page of a shmem file from the page cache, freeing those no mapping still holds:
- * what shmem_evict_inode does when the last reference to an unlinked file goes. The file's
- * release hook (shmem.ts) should call it.
- * @kernel mm/shmem.c shmem_evict_inode, shmem_truncate_range, shmem_undo_range
- */
-export function shmem_truncate_pages(k: Kernel, as: address_space): void {
-  for (const pfn of as.i_pages.values()) {
-    mod_page_node_state(k, pfn, NR_FILE_PAGES, -1);
-    mod_page_node_state(k, pfn, NR_SHMEM, -1);
-    if (k.mem_map.mapcount[pfn] === 0) k.mem_map.mapping[pfn] = 0;
-    put_page(k, pfn);
-  }
-  as.i_pages.clear();
-}
-
-/**
  * Installs a file page (or a CoW copy) in the PTE: writes make it dirty and, in private mappings,
  * the page is the new anonymous copy.
  * @kernel mm/memory.c do_set_pte
@@ -723,112 +614,6 @@ function do_read_fault(k: Kernel, vma: vm_area_struct, addr: number, i: number):
   return 0;
 }
 
-// ---------------------------------------------------------------------------------------------
-// The x86 fault entry and the MMU
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Does the VMA forbid this access? Writes need VM_WRITE; a read that found a present PTE was
- * refused by the PTE itself (PROT_NONE or an exec of an NX page); other reads need any access.
- * @kernel arch/x86/mm/fault.c access_error
- */
-export function access_error(error_code: number, vma: vm_area_struct): boolean {
-  if ((error_code & X86_PF_WRITE) !== 0) return (vma.vm_flags & VM_WRITE) === 0;
-  if ((error_code & X86_PF_PROT) !== 0) return true;
-  return !vma_is_accessible(vma);
-}
-
-/** The reusable result of the last fault entry, so the MMU loop does not allocate per fault. */
-interface FaultOutcome {
-  ret: number;
-  si_code: number;
-}
-const outcome: FaultOutcome = { ret: 0, si_code: 0 };
-
-/**
- * A user-mode page fault at `addr`: find the VMA (growing a VM_GROWSDOWN stack), check the
- * access, run handle_mm_fault. Returns the VMA that handled it, or null with `outcome` saying why
- * (SIGSEGV with its si_code). Emits the exceptions:page_fault_user tracepoint.
- * @kernel arch/x86/mm/fault.c do_user_addr_fault, trace_page_fault_entries
- * @kernel arch/x86/include/asm/trace/exceptions.h page_fault_user
- */
-function do_user_addr_fault(
-  k: Kernel,
-  t: task_struct,
-  mm: mm_struct,
-  addr: number,
-  error_code: number,
-  hint: vm_area_struct | null,
-): vm_area_struct | null {
-  if (k.trace.active && k.trace.enabled("page_fault_user")) {
-    // The model has no instruction pointer: ip reads 0.
-    k.trace.emit("page_fault_user", { address: addr, ip: 0, error_code: error_code }, `address=0x${addr.toString(16)} ip=0x0 error_code=0x${error_code.toString(16)}`);
-  }
-  let vma = hint !== null && hint.vm_start <= addr && addr < hint.vm_end ? hint : find_vma(mm, addr);
-  outcome.ret = 0;
-  outcome.si_code = 0;
-  if (vma === null) {
-    outcome.ret = VM_FAULT_SIGSEGV;
-    outcome.si_code = SEGV_MAPERR;
-    return null;
-  }
-  if (vma.vm_start > addr) {
-    if ((vma.vm_flags & VM_GROWSDOWN) === 0) {
-      outcome.ret = VM_FAULT_SIGSEGV;
-      outcome.si_code = SEGV_MAPERR;
-      return null;
-    }
-    vma = expand_stack(k, t, mm, addr);
-    if (vma === null) {
-      outcome.ret = VM_FAULT_SIGSEGV;
-      outcome.si_code = SEGV_MAPERR;
-      return null;
-    }
-  }
-  if (access_error(error_code, vma)) {
-    outcome.ret = VM_FAULT_SIGSEGV;
-    outcome.si_code = SEGV_ACCERR;
-    return null;
-  }
-  let flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
-  if ((error_code & X86_PF_WRITE) !== 0) flags |= FAULT_FLAG_WRITE;
-  if ((error_code & X86_PF_INSTR) !== 0) flags |= FAULT_FLAG_INSTRUCTION;
-  let ret = handle_mm_fault(k, t, vma, addr, flags);
-  // The fault dropped the lock to wait for I/O (do_swap_page): take it again, marked tried.
-  while ((ret & VM_FAULT_RETRY) !== 0) {
-    flags |= FAULT_FLAG_TRIED;
-    ret = handle_mm_fault(k, t, vma, addr, flags);
-  }
-  outcome.ret = ret;
-  return vma;
-}
-
-/**
- * do_user_addr_fault + handle_mm_fault for the MMU loops' common case, where the caller already
- * knows what the general entry would find: the last fault's VMA contains `addr` (so find_vma and
- * stack growth have nothing to do), no tracepoint is on, access_error passed, and the PTE table
- * exists (entry index `i`), so __handle_mm_fault's table walk would return it unchanged. What
- * remains is exactly the general path's: PGFAULT, handle_pte_fault, mm_account_fault.
- * Returns the vm_fault_t.
- */
-function fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, error_code: number, i: number): number {
-  let flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
-  if ((error_code & X86_PF_WRITE) !== 0) flags |= FAULT_FLAG_WRITE;
-  if ((error_code & X86_PF_INSTR) !== 0) flags |= FAULT_FLAG_INSTRUCTION;
-  let ret: number;
-  for (;;) {
-    k.vm_events[PGFAULT]++;
-    ret = handle_pte_fault(k, vma, addr, flags, i);
-    if ((ret & VM_FAULT_RETRY) === 0) break;
-    flags |= FAULT_FLAG_TRIED; // do_user_addr_fault's retry
-  }
-  if ((ret & VM_FAULT_ERROR) === 0) {
-    if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
-    else t.min_flt++;
-  }
-  return ret;
-}
-
 const UPTODATE = F(PG_uptodate);
 const SWAPBACKED = F(PG_swapbacked);
 const ANON_EXCL = F(PG_anon_exclusive);
@@ -837,8 +622,9 @@ const GFP_ANON_COPY = GFP_HIGHUSER_MOVABLE | __GFP_COMP;
 
 /**
  * Write accesses to PTEs j0 .. j1-1 of PTE table `table` (PTE j0 maps `addr0`), all inside `vma`, for as long as each
- * is one of the two commonest faults, each done exactly as fault_in_table → handle_pte_fault
- * would do it, then the access the MMU retries (accessed + dirty):
+ * is one of the two commonest faults, each done exactly as the MMU's fault_in_table →
+ * handle_mm_fault_in_table → handle_pte_fault would do it, then the access the MMU retries
+ * (accessed + dirty):
  * - an empty PTE in a private anonymous VMA: do_anonymous_page's write branch (a zeroed page,
  *   PG_uptodate, page_add_new_anon_rmap, MM_ANONPAGES, a writable dirty PTE);
  * - a present, read-only, non-special PTE of an anonymous page: do_wp_page (reuse or copy).
@@ -850,7 +636,7 @@ const GFP_ANON_COPY = GFP_HIGHUSER_MOVABLE | __GFP_COMP;
  * @kernel mm/memory.c do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy
  * @kernel mm/rmap.c page_add_new_anon_rmap, __page_set_anon_rmap, page_remove_rmap
  */
-function anon_write_run(
+export function anon_write_run(
   k: Kernel,
   t: task_struct,
   vma: vm_area_struct,
@@ -939,218 +725,6 @@ function anon_write_run(
     }
   }
   return j - j0;
-}
-
-/**
- * The MMU running a task's accesses to every page of [addr, addr + len): for each page it walks
- * the tables and, when the PTE allows the access (present, user, writable for writes, not NX for
- * instruction fetches), sets the accessed bit (and dirty for writes) as the hardware does;
- * otherwise it takes a page fault and retries. A signal (SIGSEGV, SIGBUS) or an unresolved OOM
- * stops the access and is reported as a value; the caller decides what happens to the task.
- */
-export function access_range(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
-  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
-  const mm = t.mm;
-  if (mm === null) throw new KernelBug("access_range on a task without an mm", { pid: t.pid });
-  if (len <= 0) return res;
-  const first = Math.floor(addr / 4096) * 4096;
-  const end = Math.ceil((addr + len) / 4096) * 4096;
-  const m = mmu_access(k, t, mm, kind);
-  const write = kind === ACCESS_WRITE;
-  const pool = m.pool;
-  const minBefore = t.min_flt;
-  const majBefore = t.maj_flt;
-  let a = first;
-  while (a < end) {
-    const pmdEnd = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
-    let table = pte_table_lookup(k, mm.pgd, a);
-    let j = pte_index(a);
-    const n = (pmdEnd - a) / 4096;
-    for (let c = 0; c < n; c++, j++) {
-      if (table !== NO_TABLE) {
-        const i = table * 512 + j;
-        const f = pool.ent_flags[i];
-        if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
-          pool.ent_flags[i] = f | m.set;
-          continue;
-        }
-      }
-      const pa = a + c * 4096;
-      const vma = m.vma;
-      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(fault_code(m, pool, table, j), vma)) {
-        // A run of write faults of one kind, handled in one loop (see anon_write_run).
-        const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
-        if (done > 0) {
-          c += done - 1;
-          j += done - 1;
-          if (k.vm_events[OOM_KILL] !== m.kills) {
-            m.kills = k.vm_events[OOM_KILL];
-            if (fatal_signal_pending(t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
-          }
-          continue;
-        }
-        if (done < 0) {
-          const at = pa + (-done - 1) * 4096;
-          return stop(res, t, minBefore, majBefore, at, VM_FAULT_OOM, 0, (at - first) / 4096);
-        }
-      }
-      const ret = fault_and_retry(k, t, m, pa, table, j);
-      if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, (pa - first) / 4096 + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
-      if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
-    }
-    a = pmdEnd;
-  }
-  res.pages = (end - first) / 4096;
-  res.minflt = t.min_flt - minBefore;
-  res.majflt = t.maj_flt - majBefore;
-  return res;
-}
-
-/**
- * The MMU replaying an access trace: one access per address of `addrs`, in order (any order,
- * repeats allowed), each a hit when its PTE allows it (setting accessed/dirty) or a fault and a
- * retry otherwise, exactly as access_range does page by page. Stops at the first signal.
- * `pages` in the result counts the accesses made.
- */
-export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
-  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
-  const mm = t.mm;
-  if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
-  const m = mmu_access(k, t, mm, kind);
-  const pool = m.pool;
-  const minBefore = t.min_flt;
-  const majBefore = t.maj_flt;
-  for (let n = 0; n < addrs.length; n++) {
-    const pa = Math.floor(addrs[n] / 4096) * 4096;
-    const table = pte_table_lookup(k, mm.pgd, pa);
-    const j = pte_index(pa);
-    if (table !== NO_TABLE) {
-      const i = table * 512 + j;
-      const f = pool.ent_flags[i];
-      if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
-        pool.ent_flags[i] = f | m.set;
-        continue;
-      }
-    }
-    const ret = fault_and_retry(k, t, m, pa, table, j);
-    if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, n + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
-  }
-  res.pages = addrs.length;
-  res.minflt = t.min_flt - minBefore;
-  res.majflt = t.maj_flt - majBefore;
-  return res;
-}
-
-/** One task's run of accesses of one kind through the MMU: what a PTE must allow, and the walk's memory. */
-interface MmuAccess {
-  readonly mm: mm_struct;
-  readonly pool: PgtablePool;
-  /** The bits a PTE must have (present, user, and RW for writes). */
-  readonly need: number;
-  /** _PAGE_NX for instruction fetches: the bit a PTE must not have. */
-  readonly forbidNx: number;
-  /** What the MMU sets on a hit: accessed, and dirty for writes. */
-  readonly set: number;
-  /** The page-fault error code's access bits (user, write, instruction fetch). */
-  readonly codeBase: number;
-  /** The VMA of the last fault: the next miss inside it skips the VMA lookup and table walk. */
-  vma: vm_area_struct | null;
-  /** OOM_KILL when last looked at: fatal_signal_pending is asked only after it moves. */
-  kills: number;
-  /** si_code of the signal fault_and_retry stopped with. */
-  si_code: number;
-}
-
-function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
-  const write = kind === ACCESS_WRITE;
-  const exec = kind === ACCESS_EXEC;
-  return {
-    mm,
-    pool: k.pgtables,
-    need: _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0),
-    forbidNx: exec ? _PAGE_NX : 0,
-    set: write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED,
-    codeBase: X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0),
-    vma: null,
-    kills: k.vm_events[OOM_KILL],
-    si_code: 0,
-  };
-}
-
-/** The error code the CPU pushes: a protection fault when the PTE was present, a missing-page one otherwise. */
-function fault_code(m: MmuAccess, pool: PgtablePool, table: number, j: number): number {
-  return table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0 ? m.codeBase | X86_PF_PROT : m.codeBase;
-}
-
-/**
- * An access the PTE refused: take the page fault as the CPU would, then retry the translation
- * once, as the CPU re-executes the instruction. Returns 0 when the access went through (accessed
- * and dirty set), or the code that stops the access: a VM_FAULT_* error (m.si_code says which
- * SIGSEGV), or VM_FAULT_SIGKILL_PENDING when the fault made this task the OOM killer's victim
- * (the kernel delivers the SIGKILL on the way back to user mode).
- * @kernel arch/x86/mm/fault.c do_user_addr_fault
- */
-function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, table: number, j: number): number {
-  const pool = m.pool;
-  const code = fault_code(m, pool, table, j);
-  const vma = m.vma;
-  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
-    // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
-    // find what we already hold, so go straight to the PTE fault.
-    const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
-    if ((ret & VM_FAULT_ERROR) !== 0) {
-      m.si_code = 0;
-      return ret;
-    }
-  } else {
-    m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma);
-    if ((outcome.ret & VM_FAULT_ERROR) !== 0) {
-      m.si_code = outcome.si_code;
-      return outcome.ret;
-    }
-  }
-  if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
-  const i = table * 512 + j;
-  const f = pool.ent_flags[i];
-  if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
-    pool.ent_flags[i] = f | m.set;
-    // Back to user space: a kthread the fault woke (kswapd) gets the CPU first.
-    if (k.need_resched) cond_resched(k);
-    if (k.vm_events[OOM_KILL] !== m.kills) {
-      m.kills = k.vm_events[OOM_KILL];
-      if (fatal_signal_pending(t)) return VM_FAULT_SIGKILL_PENDING;
-    }
-    return 0;
-  }
-  // The fault resolved but the PTE still refuses: an exec of an NX page (x86 reports it as a
-  // protection fault, which access_error rejects). Fault again to get the signal.
-  m.vma = do_user_addr_fault(k, t, m.mm, pa, code | X86_PF_PROT, m.vma);
-  m.si_code = outcome.si_code || SEGV_ACCERR;
-  return outcome.ret | VM_FAULT_SIGSEGV;
-}
-
-function stop(
-  res: AccessResult,
-  t: task_struct,
-  minBefore: number,
-  majBefore: number,
-  addr: number,
-  ret: number,
-  si_code: number,
-  pages: number,
-): AccessResult {
-  res.pages = pages;
-  res.minflt = t.min_flt - minBefore;
-  res.majflt = t.maj_flt - majBefore;
-  res.addr = addr;
-  if (ret === VM_FAULT_SIGKILL_PENDING) res.signal = "SIGKILL";
-  else if ((ret & VM_FAULT_OOM) !== 0) res.signal = "OOM";
-  else if ((ret & VM_FAULT_SIGBUS) !== 0) res.signal = "SIGBUS";
-  else {
-    res.signal = "SIGSEGV";
-    res.si_code = si_code;
-  }
-  return res;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -288,6 +288,11 @@ export function vma_pages(vma: vm_area_struct): number {
   return (vma.vm_end - vma.vm_start) / 4096;
 }
 
+/** vma_is_accessible: any of read, write, exec. @kernel include/linux/mm.h vma_is_accessible */
+export function vma_is_accessible(vma: vm_area_struct): boolean {
+  return (vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
+}
+
 /** Anonymous memory: no file behind it (vma_is_anonymous: no vm_ops). */
 export function vma_is_anonymous(vma: vm_area_struct): boolean {
   return vma.vm_file === null;

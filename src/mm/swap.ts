@@ -355,6 +355,11 @@ export function lru_note_cost_folio(k: Kernel, pfn: number): void {
  */
 const KEPT_AT_RELEASE = MLOCKED | LOCKED | F(PG_swapcache) | F(PG_writeback) | F(PG_private);
 
+/** get_page: one more reference to a page someone already holds. @kernel include/linux/mm.h get_page */
+export function get_page(k: Kernel, pfn: number): void {
+  k.mem_map._refcount[pfn]++;
+}
+
 /**
  * Drops a reference. The last one takes the page off its LRU (__page_cache_release) and frees it;
  * page->mapping and index are cleared and the state bits dropped, as free_pages_prepare does.

@@ -22,7 +22,7 @@ import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
 import { oom_score_adj_write } from "../fs/proc/base.js";
 import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup } from "../fs/proc/task_mmu.js";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../mm/memory.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../arch/x86/mmu.js";
 import type { file, mm_struct } from "../mm/mm_types.js";
 import { do_madvise } from "../mm/madvise.js";
 import { type SwapAreaConfig, sys_swapoff, sys_swapon } from "../mm/swapfile.js";

@@ -30,7 +30,7 @@ import { formatTraceLine, type TraceRecord } from "../kernel/trace.js";
 import { ProcessKilled, type Process } from "../sim/process.js";
 import { KernelPanic } from "../kernel/panic.js";
 import { get_mm_rss, get_mm_counter, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../mm/mm_types.js";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs } from "../mm/memory.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs } from "../arch/x86/mmu.js";
 import { do_exit } from "../kernel/exit.js";
 import { psi_enqueue, psi_task_switch, TSK_ONCPU, TSK_RUNNING } from "../kernel/psi.js";
 import { zone_names, MAX_NR_ZONES } from "../mm/mmzone.js";

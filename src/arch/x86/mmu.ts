@@ -1,0 +1,270 @@
+/**
+ * The model's MMU: a task's accesses to its memory, each walking the page tables and, when the
+ * PTE allows it (present, user, writable for writes, not NX for instruction fetches), setting the
+ * accessed and dirty bits as the hardware does; otherwise raising the page fault (fault.ts) and
+ * retrying the translation, as the CPU re-executes the instruction. access_range touches every
+ * page of a range, access_addrs replays a trace of addresses; both are fast enough to replay
+ * millions of accesses, and report a signal (SIGSEGV, SIGBUS, an unresolved OOM, a pending
+ * SIGKILL) as a value.
+ *
+ * Speed without a second semantics: a fault inside the last fault's VMA with its PTE table
+ * present skips the entry's lookups (fault_in_table), and runs of first-touch / CoW write faults
+ * go through memory.ts's anon_write_run, which does per page what do_anonymous_page and
+ * do_wp_page do. A machine with a tracepoint listener takes the general path for every fault;
+ * mm/memory.fastpath.test.ts runs random programs both ways and requires identical state.
+ *
+ * Not a kernel file: the hardware's side of the fault. TLB flushes are implicit (no TLB: every
+ * access sees the current PTE).
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault (the retry the CPU's re-execution makes)
+ */
+import { KernelBug } from "../../kernel/bug.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { cond_resched } from "../../kernel/kthread.js";
+import { fatal_signal_pending, type task_struct } from "../../kernel/sched.js";
+import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
+import type { mm_struct, vm_area_struct } from "../../mm/mm_types.js";
+import { OOM_KILL } from "../../mm/vmstat_items.js";
+import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, type PgtablePool } from "./pgtable.js";
+
+/**
+ * Not a vm_fault_t bit: how access_range tells stop() that the fault succeeded but the task now
+ * has SIGKILL pending (the kernel checks fatal_signal_pending on the way back to user mode).
+ */
+const VM_FAULT_SIGKILL_PENDING = -1;
+
+/** Which kind of access an `access_range` call makes. */
+export const ACCESS_READ = 0;
+export const ACCESS_WRITE = 1;
+export const ACCESS_EXEC = 2;
+
+/** What an access did: faults taken, and how it ended. SIGSEGV/SIGBUS/OOM stop the access. */
+export interface AccessResult {
+  /** Pages accessed before the access stopped (all of them unless a signal stopped it). */
+  pages: number;
+  /** Minor faults taken (the task's min_flt grew by this). */
+  minflt: number;
+  /** Major faults taken. */
+  majflt: number;
+  /**
+   * "SIGSEGV", "SIGBUS", "OOM" (VM_FAULT_OOM: the OOM killer's turn), "SIGKILL" (the OOM killer
+   * chose this very task during one of its faults: the fault completes from the reserves, and the
+   * pending SIGKILL kills the task on its way back to user mode), or null.
+   */
+  signal: "SIGSEGV" | "SIGBUS" | "OOM" | "SIGKILL" | null;
+  /** The faulting address when a signal stopped the access, else -1. */
+  addr: number;
+  /** SEGV_MAPERR (1, no VMA) or SEGV_ACCERR (2, the VMA forbids the access), when SIGSEGV. */
+  si_code: number;
+}
+
+/**
+ * The MMU running a task's accesses to every page of [addr, addr + len): for each page it walks
+ * the tables and, when the PTE allows the access (present, user, writable for writes, not NX for
+ * instruction fetches), sets the accessed bit (and dirty for writes) as the hardware does;
+ * otherwise it takes a page fault and retries. A signal (SIGSEGV, SIGBUS) or an unresolved OOM
+ * stops the access and is reported as a value; the caller decides what happens to the task.
+ */
+export function access_range(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
+  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
+  const mm = t.mm;
+  if (mm === null) throw new KernelBug("access_range on a task without an mm", { pid: t.pid });
+  if (len <= 0) return res;
+  const first = Math.floor(addr / 4096) * 4096;
+  const end = Math.ceil((addr + len) / 4096) * 4096;
+  const m = mmu_access(k, t, mm, kind);
+  const write = kind === ACCESS_WRITE;
+  const pool = m.pool;
+  const minBefore = t.min_flt;
+  const majBefore = t.maj_flt;
+  let a = first;
+  while (a < end) {
+    const pmdEnd = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
+    let table = pte_table_lookup(k, mm.pgd, a);
+    let j = pte_index(a);
+    const n = (pmdEnd - a) / 4096;
+    for (let c = 0; c < n; c++, j++) {
+      if (table !== NO_TABLE) {
+        const i = table * 512 + j;
+        const f = pool.ent_flags[i];
+        if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
+          pool.ent_flags[i] = f | m.set;
+          continue;
+        }
+      }
+      const pa = a + c * 4096;
+      const vma = m.vma;
+      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(fault_code(m, pool, table, j), vma)) {
+        // A run of write faults of one kind, handled in one loop (see anon_write_run).
+        const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
+        if (done > 0) {
+          c += done - 1;
+          j += done - 1;
+          if (k.vm_events[OOM_KILL] !== m.kills) {
+            m.kills = k.vm_events[OOM_KILL];
+            if (fatal_signal_pending(t)) return stop(res, t, minBefore, majBefore, pa + (done - 1) * 4096, VM_FAULT_SIGKILL_PENDING, 0, (pa - first) / 4096 + done);
+          }
+          continue;
+        }
+        if (done < 0) {
+          const at = pa + (-done - 1) * 4096;
+          return stop(res, t, minBefore, majBefore, at, VM_FAULT_OOM, 0, (at - first) / 4096);
+        }
+      }
+      const ret = fault_and_retry(k, t, m, pa, table, j);
+      if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, (pa - first) / 4096 + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
+      if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
+    }
+    a = pmdEnd;
+  }
+  res.pages = (end - first) / 4096;
+  res.minflt = t.min_flt - minBefore;
+  res.majflt = t.maj_flt - majBefore;
+  return res;
+}
+
+/**
+ * The MMU replaying an access trace: one access per address of `addrs`, in order (any order,
+ * repeats allowed), each a hit when its PTE allows it (setting accessed/dirty) or a fault and a
+ * retry otherwise, exactly as access_range does page by page. Stops at the first signal.
+ * `pages` in the result counts the accesses made.
+ */
+export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
+  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
+  const mm = t.mm;
+  if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
+  const m = mmu_access(k, t, mm, kind);
+  const pool = m.pool;
+  const minBefore = t.min_flt;
+  const majBefore = t.maj_flt;
+  for (let n = 0; n < addrs.length; n++) {
+    const pa = Math.floor(addrs[n] / 4096) * 4096;
+    const table = pte_table_lookup(k, mm.pgd, pa);
+    const j = pte_index(pa);
+    if (table !== NO_TABLE) {
+      const i = table * 512 + j;
+      const f = pool.ent_flags[i];
+      if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
+        pool.ent_flags[i] = f | m.set;
+        continue;
+      }
+    }
+    const ret = fault_and_retry(k, t, m, pa, table, j);
+    if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, n + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
+  }
+  res.pages = addrs.length;
+  res.minflt = t.min_flt - minBefore;
+  res.majflt = t.maj_flt - majBefore;
+  return res;
+}
+
+/** One task's run of accesses of one kind through the MMU: what a PTE must allow, and the walk's memory. */
+interface MmuAccess extends FaultOutcome {
+  readonly mm: mm_struct;
+  readonly pool: PgtablePool;
+  /** The bits a PTE must have (present, user, and RW for writes). */
+  readonly need: number;
+  /** _PAGE_NX for instruction fetches: the bit a PTE must not have. */
+  readonly forbidNx: number;
+  /** What the MMU sets on a hit: accessed, and dirty for writes. */
+  readonly set: number;
+  /** The page-fault error code's access bits (user, write, instruction fetch). */
+  readonly codeBase: number;
+  /** The VMA of the last fault: the next miss inside it skips the VMA lookup and table walk. */
+  vma: vm_area_struct | null;
+  /** OOM_KILL when last looked at: fatal_signal_pending is asked only after it moves. */
+  kills: number;
+  /** do_user_addr_fault's outcome (FaultOutcome): the vm_fault_t, and the si_code of the signal it stopped with. */
+  ret: number;
+  si_code: number;
+}
+
+function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
+  const write = kind === ACCESS_WRITE;
+  const exec = kind === ACCESS_EXEC;
+  return {
+    mm,
+    pool: k.pgtables,
+    need: _PAGE_PRESENT | _PAGE_USER | (write ? _PAGE_RW : 0),
+    forbidNx: exec ? _PAGE_NX : 0,
+    set: write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED,
+    codeBase: X86_PF_USER | (write ? X86_PF_WRITE : 0) | (exec ? X86_PF_INSTR : 0),
+    vma: null,
+    kills: k.vm_events[OOM_KILL],
+    ret: 0,
+    si_code: 0,
+  };
+}
+
+/** The error code the CPU pushes: a protection fault when the PTE was present, a missing-page one otherwise. */
+function fault_code(m: MmuAccess, pool: PgtablePool, table: number, j: number): number {
+  return table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0 ? m.codeBase | X86_PF_PROT : m.codeBase;
+}
+
+/**
+ * An access the PTE refused: take the page fault as the CPU would, then retry the translation
+ * once, as the CPU re-executes the instruction. Returns 0 when the access went through (accessed
+ * and dirty set), or the code that stops the access: a VM_FAULT_* error (m.si_code says which
+ * SIGSEGV), or VM_FAULT_SIGKILL_PENDING when the fault made this task the OOM killer's victim
+ * (the kernel delivers the SIGKILL on the way back to user mode).
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault
+ */
+function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, table: number, j: number): number {
+  const pool = m.pool;
+  const code = fault_code(m, pool, table, j);
+  const vma = m.vma;
+  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
+    // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
+    // find what we already hold, so go straight to the PTE fault.
+    const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
+    if ((ret & VM_FAULT_ERROR) !== 0) {
+      m.si_code = 0;
+      return ret;
+    }
+  } else {
+    m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
+    if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
+  }
+  if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
+  const i = table * 512 + j;
+  const f = pool.ent_flags[i];
+  if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
+    pool.ent_flags[i] = f | m.set;
+    // Back to user space: a kthread the fault woke (kswapd) gets the CPU first.
+    if (k.need_resched) cond_resched(k);
+    if (k.vm_events[OOM_KILL] !== m.kills) {
+      m.kills = k.vm_events[OOM_KILL];
+      if (fatal_signal_pending(t)) return VM_FAULT_SIGKILL_PENDING;
+    }
+    return 0;
+  }
+  // The fault resolved but the PTE still refuses: an exec of an NX page (x86 reports it as a
+  // protection fault, which access_error rejects). Fault again to get the signal.
+  m.vma = do_user_addr_fault(k, t, m.mm, pa, code | X86_PF_PROT, m.vma, m);
+  if (m.si_code === 0) m.si_code = SEGV_ACCERR;
+  return m.ret | VM_FAULT_SIGSEGV;
+}
+
+function stop(
+  res: AccessResult,
+  t: task_struct,
+  minBefore: number,
+  majBefore: number,
+  addr: number,
+  ret: number,
+  si_code: number,
+  pages: number,
+): AccessResult {
+  res.pages = pages;
+  res.minflt = t.min_flt - minBefore;
+  res.majflt = t.maj_flt - majBefore;
+  res.addr = addr;
+  if (ret === VM_FAULT_SIGKILL_PENDING) res.signal = "SIGKILL";
+  else if ((ret & VM_FAULT_OOM) !== 0) res.signal = "OOM";
+  else if ((ret & VM_FAULT_SIGBUS) !== 0) res.signal = "SIGBUS";
+  else {
+    res.signal = "SIGSEGV";
+    res.si_code = si_code;
+  }
+  return res;
+}
