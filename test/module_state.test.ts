@@ -61,7 +61,6 @@ const PENDING = new Set<string>([
   "src/mm/oom_kill.ts:FAULT_STACK",
   "src/mm/oom_kill.ts:PANIC_STACK",
   "src/mm/oom_kill.ts:oom_constraint_text",
-  "src/mm/page_alloc.ts:deferredTails",
   "src/mm/page_alloc.ts:fallbacks",
   "src/mm/show_mem.ts:MIGRATE_LETTERS",
   "src/mm/vmscan.ts:RECLAIM_COST",

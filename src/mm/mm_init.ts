@@ -14,8 +14,9 @@
  * @kernel mm/page_alloc.c free_area_init, find_zone_movable_pfns_for_nodes,
  *   calculate_node_totalpages, zone_spanned_pages_in_node, zone_absent_pages_in_node,
  *   adjust_zone_range_for_zone_movable, calc_memmap_size, free_area_init_core, memmap_init,
- *   init_unavailable_range, defer_init, deferred_init_memmap, build_all_zonelists,
- *   build_zonelists, find_next_best_node, nr_free_zone_pages
+ *   init_unavailable_range, defer_init, deferred_init_memmap, deferred_init_maxorder,
+ *   deferred_free_range, build_all_zonelists, build_zonelists, find_next_best_node,
+ *   nr_free_zone_pages
  * @kernel mm/memblock.c memblock_free_all, free_low_memory_core_early, __free_pages_memory
  * @kernel arch/x86/mm/init.c zone_sizes_init, memblock_find_dma_reserve
  *
@@ -23,13 +24,16 @@
  * zone and migratetype columns and PG_reserved by range fills. Deferred struct page init is
  * modelled for its effect on the boot log ("available" in the Memory: line): the deferred part is
  * freed later in page_alloc_init_late, in maximal aligned blocks rather than the kernel's
- * pageblock-sized chunks (the buddy merges those into the same blocks). kernelcore=mirror and
+ * pageblock-sized chunks (the buddy merges those into the same blocks). The model goes one step
+ * further than the kernel: the blocks boot frees wait unlinked at their free list's tail, their
+ * struct pages unwritten, until the allocator reaches them (the deferred_* functions at the end
+ * of this file, which page_alloc.ts calls). kernelcore=mirror and
  * movable_node are not modelled. Zones and nodes are assumed to begin and end on pageblock
  * boundaries (a pageblock has one zone in MemMap).
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO } from "../kernel/printk.js";
-import { F, PG_reserved } from "./memmap.js";
+import { F, PG_buddy, PG_reserved } from "./memmap.js";
 import { nr_free_zone_pages } from "./page_alloc.js";
 import {
   for_each_free_mem_range,
@@ -42,6 +46,8 @@ import {
   STRUCT_PAGE_SIZE,
 } from "./memblock.js";
 import {
+  deferred_tail,
+  type free_area,
   MAX_NR_ZONES,
   MIGRATE_MOVABLE,
   MIGRATE_TYPES,
@@ -723,3 +729,92 @@ export function pfn_to_section_nr(pfn: number): number {
   return Math.floor(pfn / 2 ** PFN_SECTION_SHIFT);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Deferred linking of boot MAX_ORDER blocks (the model of CONFIG_DEFERRED_STRUCT_PAGE_INIT):
+// boot's free blocks wait, unlinked, at the tail of their free list (free_area.deferred, see
+// deferred_tail in mmzone.ts) until the allocator reaches them; page_alloc.ts calls these.
+// ---------------------------------------------------------------------------------------------
+
+/** Pages in a MAX_ORDER - 1 block. */
+const MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1);
+
+/** Unlinked blocks at the tail of one free list (0 for orders below MAX_ORDER - 1). */
+export function deferred_nr_free(area: free_area, mt: number): number {
+  const tails = area.deferred;
+  return tails === null ? 0 : tails[mt].nr;
+}
+
+/** Appends a block at the tail of a list that has an unlinked tail (or for a fresh boot block). */
+export function deferred_append(k: Kernel, area: free_area, mt: number, pfn: number): void {
+  let tails = area.deferred;
+  if (tails === null) {
+    tails = Array.from({ length: MIGRATE_TYPES }, () => new deferred_tail());
+    area.deferred = tails;
+  }
+  const t = tails[mt];
+  const last = t.end.length - 1;
+  if (last >= t.first && t.end[last] === pfn) t.end[last] = pfn + MAX_ORDER_NR_PAGES;
+  else {
+    t.start.push(pfn);
+    t.end.push(pfn + MAX_ORDER_NR_PAGES);
+  }
+  t.nr++;
+  k.mem_map.nr_deferred_blocks++;
+}
+
+/** Links the first unlinked block of a list at the tail of its explicit part. Returns its pfn. */
+export function deferred_link_first(k: Kernel, area: free_area, mt: number, t: deferred_tail): number {
+  const pfn = t.start[t.first];
+  t.start[t.first] = pfn + MAX_ORDER_NR_PAGES;
+  if (t.start[t.first] === t.end[t.first]) t.first++;
+  if (--t.nr === 0) {
+    t.start.length = 0;
+    t.end.length = 0;
+    t.first = 0;
+  }
+  const mm = k.mem_map;
+  mm.nr_deferred_blocks--;
+  // set_buddy_order and add_to_free_list_tail, as the eager boot free did
+  mm.private[pfn] = MAX_ORDER - 1;
+  mm.flags[pfn] |= F(PG_buddy);
+  mm.lru.list_add_tail(area.free_list, mt, pfn);
+  mm.index[pfn] = mt;
+  return pfn;
+}
+
+/** Links every deferred block of a zone, list by list in order. */
+export function deferred_link_zone(k: Kernel, z: zone): void {
+  const area = z.free_area[MAX_ORDER - 1];
+  const tails = area.deferred;
+  if (tails === null) return;
+  for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+    const t = tails[mt];
+    while (t.nr) deferred_link_first(k, area, mt, t);
+  }
+}
+
+/** Links every deferred block of the machine (for walks over all pfns, such as checkBuddy). */
+export function deferred_link_all(k: Kernel): void {
+  if (k.mem_map.nr_deferred_blocks === 0) return;
+  for (const z of k.zones) deferred_link_zone(k, z);
+}
+
+/** Whether pfn heads a deferred (not yet linked) free block. */
+export function deferred_block_at(k: Kernel, pfn: number): boolean {
+  if (k.mem_map.nr_deferred_blocks === 0 || (pfn & (MAX_ORDER_NR_PAGES - 1)) !== 0) return false;
+  const z = k.page_zone(pfn);
+  if (z === undefined) return false;
+  const tails = z.free_area[MAX_ORDER - 1].deferred;
+  if (tails === null) return false;
+  for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= pfn && pfn < t.end[i]) return true;
+  return false;
+}
+
+/** Whether any deferred block of zone z lies in [start_pfn, end_pfn]. */
+export function deferred_in_range(k: Kernel, z: zone, start_pfn: number, end_pfn: number): boolean {
+  if (k.mem_map.nr_deferred_blocks === 0) return false;
+  const tails = z.free_area[MAX_ORDER - 1].deferred;
+  if (tails === null) return false;
+  for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= end_pfn && start_pfn < t.end[i]) return true;
+  return false;
+}

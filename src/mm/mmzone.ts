@@ -59,7 +59,35 @@ export class free_area {
   readonly free_list = newListHeads(MIGRATE_TYPES);
   /** Free blocks of this order, all migratetypes together. */
   nr_free = 0;
+  /**
+   * For free_area[MAX_ORDER - 1] after boot: the unlinked tail of each migratetype's list
+   * (deferred_tail, mm_init.ts), null until boot defers a block here.
+   */
+  deferred: deferred_tail[] | null = null;
 }
+
+/**
+ * MAX_ORDER-1 blocks handed to the buddy lists at boot whose struct page (head flags, private,
+ * index, lru) has not been written yet. The kernel defers struct page init so that boot does not
+ * touch every struct page of a large machine; the model goes one step further and keeps fresh boot
+ * blocks as runs at the tail of their free list, counted in nr_free, NR_FREE_PAGES and
+ * managed_pages exactly as if linked. Boot frees append at the tail in pfn order, so
+ * "explicit list, then the runs in order" is exactly the eager list. A block is linked (its head
+ * written and appended to the explicit list) when a head read finds the explicit list empty, and
+ * every run of a zone is linked before anything walks the pfns (move_freepages) or the lists
+ * (checkBuddy). Nothing observable differs: allocation order, counters and /proc are the same.
+ * The functions are in mm_init.ts.
+ * @kernel mm/page_alloc.c deferred_init_memmap, deferred_init_maxorder, deferred_free_range
+ */
+export class deferred_tail {
+  /** Runs of consecutive blocks, [start[i], end[i]) in pfns, from index `first` on. */
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  first = 0;
+  /** Unlinked blocks on this list. */
+  nr = 0;
+}
+
 
 /**
  * Where a pageset's numbers sit in its slice of zone.pcp_area, after the list heads: one CPU's

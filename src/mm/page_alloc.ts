@@ -24,7 +24,8 @@
  *   mm_page_pcpu_drain, mm_page_alloc_extfrag
  *
  * Deferred struct page init: fresh MAX_ORDER-1 blocks from boot stay unlinked at their free
- * list's tail until reached (see deferred_tail), so boot touches no per-page column.
+ * list's tail until reached (deferred_tail in mmzone.ts, the linking in mm_init.ts), so boot
+ * touches no per-page column; free_list_first and free_area_empty here see them.
  *
  * Representation: a free block is its head pfn on `zone.free_area[order].free_list[mt]`, linked
  * through `mem_map.lru`, with PG_buddy set and the order in `mem_map.private`. The list a page is
@@ -44,6 +45,7 @@
  */
 import { BUG_ON, KernelBug } from "../kernel/bug.js";
 import { node_distance } from "../arch/x86/numa.js";
+import { deferred_append, deferred_block_at, deferred_in_range, deferred_link_first, deferred_link_zone, deferred_nr_free } from "./mm_init.js";
 import { ___ratelimit } from "../lib/ratelimit.js";
 import { bitmap_list_string } from "../lib/vsprintf.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -346,132 +348,17 @@ export function page_ptr_string(pfn: number): string {
 // ---------------------------------------------------------------------------------------------
 // Free lists
 
-// ---------------------------------------------------------------------------------------------
-// Deferred linking of boot MAX_ORDER blocks (the model of CONFIG_DEFERRED_STRUCT_PAGE_INIT)
-
-/**
- * MAX_ORDER-1 blocks handed to the buddy lists at boot whose struct page (head flags, private,
- * index, lru) has not been written yet. The kernel defers struct page init so that boot does not
- * touch every struct page of a large machine; the model goes one step further and keeps fresh boot
- * blocks as runs at the tail of their free list, counted in nr_free, NR_FREE_PAGES and
- * managed_pages exactly as if linked. Boot frees append at the tail in pfn order, so
- * "explicit list, then the runs in order" is exactly the eager list. A block is linked (its head
- * written and appended to the explicit list) when a head read finds the explicit list empty, and
- * every run of a zone is linked before anything walks the pfns (move_freepages) or the lists
- * (checkBuddy). Nothing observable differs: allocation order, counters and /proc are the same.
- * @kernel mm/page_alloc.c deferred_init_memmap, deferred_init_maxorder, deferred_free_range
- */
-class deferred_tail {
-  /** Runs of consecutive blocks, [start[i], end[i]) in pfns, from index `first` on. */
-  readonly start: number[] = [];
-  readonly end: number[] = [];
-  first = 0;
-  /** Unlinked blocks on this list. */
-  nr = 0;
-}
-
-/** The unlinked tails of a zone's free_area[MAX_ORDER - 1], by migratetype; free_area objects are per machine. */
-const deferredTails = new WeakMap<free_area, deferred_tail[]>();
-const MAX_ORDER_NR_PAGES = 1 << (MAX_ORDER - 1);
-
-
-function deferred_tail_of(area: free_area, mt: number): deferred_tail | undefined {
-  const t = deferredTails.get(area);
-  return t === undefined ? undefined : t[mt];
-}
-
-/** Unlinked blocks at the tail of one free list (0 for orders below MAX_ORDER - 1). */
-export function deferred_nr_free(area: free_area, mt: number): number {
-  const t = deferred_tail_of(area, mt);
-  return t === undefined ? 0 : t.nr;
-}
-
-/** Appends a block at the tail of a list that has an unlinked tail (or for a fresh boot block). */
-function deferred_append(k: Kernel, area: free_area, mt: number, pfn: number): void {
-  let tails = deferredTails.get(area);
-  if (tails === undefined) {
-    tails = Array.from({ length: MIGRATE_TYPES }, () => new deferred_tail());
-    deferredTails.set(area, tails);
-  }
-  const t = tails[mt];
-  const last = t.end.length - 1;
-  if (last >= t.first && t.end[last] === pfn) t.end[last] = pfn + MAX_ORDER_NR_PAGES;
-  else {
-    t.start.push(pfn);
-    t.end.push(pfn + MAX_ORDER_NR_PAGES);
-  }
-  t.nr++;
-  k.mem_map.nr_deferred_blocks++;
-}
-
-/** Links the first unlinked block of a list at the tail of its explicit part. Returns its pfn. */
-function deferred_link_first(k: Kernel, area: free_area, mt: number, t: deferred_tail): number {
-  const pfn = t.start[t.first];
-  t.start[t.first] = pfn + MAX_ORDER_NR_PAGES;
-  if (t.start[t.first] === t.end[t.first]) t.first++;
-  if (--t.nr === 0) {
-    t.start.length = 0;
-    t.end.length = 0;
-    t.first = 0;
-  }
-  const mm = k.mem_map;
-  mm.nr_deferred_blocks--;
-  // set_buddy_order and add_to_free_list_tail, as the eager boot free did
-  mm.private[pfn] = MAX_ORDER - 1;
-  mm.flags[pfn] |= PG_buddy_mask;
-  mm.lru.list_add_tail(area.free_list, mt, pfn);
-  mm.index[pfn] = mt;
-  return pfn;
-}
-
 /** The first block of a free list (NO_PFN when empty), linking it if it was deferred. @kernel include/linux/list.h list_first_entry_or_null */
 function free_list_first(k: Kernel, area: free_area, order: number, mt: number): number {
   const pfn = area.free_list[mt];
   if (pfn !== NO_PFN || order !== MAX_ORDER - 1 || k.mem_map.nr_deferred_blocks === 0) return pfn;
-  const t = deferred_tail_of(area, mt);
+  const t = area.deferred?.[mt];
   return t === undefined || t.nr === 0 ? NO_PFN : deferred_link_first(k, area, mt, t);
 }
 
 /** Whether a free list is empty, deferred blocks included. @kernel mm/page_alloc.c free_area_empty */
 function free_area_empty(area: free_area, order: number, mt: number): boolean {
   return area.free_list[mt] === NO_PFN && (order !== MAX_ORDER - 1 || deferred_nr_free(area, mt) === 0);
-}
-
-/** Links every deferred block of a zone, list by list in order. */
-export function deferred_link_zone(k: Kernel, z: zone): void {
-  const area = z.free_area[MAX_ORDER - 1];
-  const tails = deferredTails.get(area);
-  if (tails === undefined) return;
-  for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
-    const t = tails[mt];
-    while (t.nr) deferred_link_first(k, area, mt, t);
-  }
-}
-
-/** Links every deferred block of the machine (for walks over all pfns, such as checkBuddy). */
-export function deferred_link_all(k: Kernel): void {
-  if (k.mem_map.nr_deferred_blocks === 0) return;
-  for (const z of k.zones) deferred_link_zone(k, z);
-}
-
-/** Whether pfn heads a deferred (not yet linked) free block. */
-function deferred_block_at(k: Kernel, pfn: number): boolean {
-  if (k.mem_map.nr_deferred_blocks === 0 || (pfn & (MAX_ORDER_NR_PAGES - 1)) !== 0) return false;
-  const z = k.page_zone(pfn);
-  if (z === undefined) return false;
-  const tails = deferredTails.get(z.free_area[MAX_ORDER - 1]);
-  if (tails === undefined) return false;
-  for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= pfn && pfn < t.end[i]) return true;
-  return false;
-}
-
-/** Whether any deferred block of zone z lies in [start_pfn, end_pfn]. */
-function deferred_in_range(k: Kernel, z: zone, start_pfn: number, end_pfn: number): boolean {
-  if (k.mem_map.nr_deferred_blocks === 0) return false;
-  const tails = deferredTails.get(z.free_area[MAX_ORDER - 1]);
-  if (tails === undefined) return false;
-  for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= end_pfn && start_pfn < t.end[i]) return true;
-  return false;
 }
 
 /** Puts a free block at the head of its list. @kernel mm/page_alloc.c add_to_free_list */
@@ -938,7 +825,7 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
     }
     f &= ~PG_head_mask;
   }
-  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES - 1)) === 0 && deferred_block_at(k, pfn))) {
+  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && deferred_block_at(k, pfn))) {
     throw new KernelBug("bad page state at free", { pfn, order, flags: f >>> 0, refcount: mm._refcount[pfn], mapcount: mm.mapcount[pfn] });
   }
   flags[pfn] = 0;

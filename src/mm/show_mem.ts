@@ -19,7 +19,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { high_wmark_pages, low_wmark_pages, MAX_NR_ZONES, MIGRATE_TYPES, min_wmark_pages, type pglist_data, type zone } from "./mmzone.js";
-import { deferred_nr_free } from "./page_alloc.js";
+import { deferred_nr_free } from "./mm_init.js";
 import { MAX_ORDER, NO_PFN } from "./types.js";
 import {
   NR_ACTIVE_ANON,

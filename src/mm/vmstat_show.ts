@@ -22,7 +22,7 @@ import {
   type pglist_data,
   type zone,
 } from "./mmzone.js";
-import { deferred_nr_free } from "./page_alloc.js";
+import { deferred_nr_free } from "./mm_init.js";
 import { MAX_ORDER, NO_PFN, PAGE_SIZE, pageblock_nr_pages, pageblock_order } from "./types.js";
 import {
   NR_ACTIVE_FILE,

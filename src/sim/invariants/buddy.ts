@@ -20,7 +20,8 @@ import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy } from "../../mm/memmap.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_PCP_LISTS, type zone } from "../../mm/mmzone.js";
-import { deferred_link_all, pindex_to_order } from "../../mm/page_alloc.js";
+import { deferred_link_all } from "../../mm/mm_init.js";
+import { pindex_to_order } from "../../mm/page_alloc.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../../mm/types.js";
 import { NR_FREE_PAGES } from "../../mm/vmstat_items.js";
 
