@@ -142,7 +142,7 @@ export function staticBinaryImage(path: string): ExecImage {
 }
 
 /** The RELRO part of the default image's data segment, made read-only after relocation. */
-const RELRO = { start: 0x4a3000, len: 0x4000 };
+const RELRO = Object.freeze({ start: 0x4a3000, len: 0x4000 });
 
 /** The tmpfs file holding a program: made once, shared by every process running it. */
 function programFile(k: Kernel, path: string, size: number): file {

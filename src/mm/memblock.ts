@@ -318,7 +318,7 @@ export interface KernelImage {
 }
 
 /** Debian 6.1.0-56-amd64 (6.1.192-2), from w0's dmesg and iomem. */
-export const DEBIAN_6_1_IMAGE: Readonly<KernelImage> = {
+export const DEBIAN_6_1_IMAGE: Readonly<KernelImage> = Object.freeze({
   phys_start: 0x1000000,
   reserve_size: 0x4400000 - 0x1000000,
   code: 14343 * 1024,
@@ -330,7 +330,7 @@ export const DEBIAN_6_1_IMAGE: Readonly<KernelImage> = {
   rodata_data_gap: 1108 * 1024,
   decrypted_unused: 2036 * 1024,
   smp_alternatives: 36 * 1024,
-};
+});
 
 /** Addresses of the later-freed parts of the image, derived from the sizes (w0's iomem layout). */
 export function kernel_image_layout(img: KernelImage): {

@@ -229,8 +229,12 @@ export interface anon_vma {
 // vm_area_struct
 // ---------------------------------------------------------------------------------------------
 
-/** The chain of a VMA with no anon_vma: shared and never written (anon_vma_chain_link copies). */
-const EMPTY_CHAIN: anon_vma[] = [];
+/**
+ * The chain of a VMA with no anon_vma: one array shared by every such VMA and never written
+ * (anon_vma_chain_link replaces it first). Frozen, so a push that forgot to replace it throws
+ * instead of linking every chainless VMA at once.
+ */
+const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {

@@ -18,7 +18,7 @@ export const ZONE_NORMAL = 2;
 export const ZONE_MOVABLE = 3;
 export const ZONE_DEVICE = 4;
 export const MAX_NR_ZONES = 5;
-export const zone_names = ["DMA", "DMA32", "Normal", "Movable", "Device"] as const;
+export const zone_names = Object.freeze(["DMA", "DMA32", "Normal", "Movable", "Device"] as const);
 
 // enum migratetype: no CMA in Debian's build, MEMORY_ISOLATION is on.
 export const MIGRATE_UNMOVABLE = 0;
@@ -30,7 +30,7 @@ export const MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES;
 export const MIGRATE_ISOLATE = 4;
 export const MIGRATE_TYPES = 5;
 /** As /proc/pagetypeinfo prints them. @kernel mm/page_alloc.c migratetype_names */
-export const migratetype_names = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"] as const;
+export const migratetype_names = Object.freeze(["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"] as const);
 
 // enum zone_watermarks
 export const WMARK_MIN = 0;

@@ -81,7 +81,7 @@ export const CONSTRAINT_CPUSET = 1;
 export const CONSTRAINT_MEMORY_POLICY = 2;
 export const CONSTRAINT_MEMCG = 3;
 /** oom_constraint_text[]. */
-export const oom_constraint_text = ["CONSTRAINT_NONE", "CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY", "CONSTRAINT_MEMCG"] as const;
+export const oom_constraint_text = Object.freeze(["CONSTRAINT_NONE", "CONSTRAINT_CPUSET", "CONSTRAINT_MEMORY_POLICY", "CONSTRAINT_MEMCG"] as const);
 
 /** MMF_OOM_REAP_QUEUED: the mm was queued for the oom_reaper (include/linux/sched/coredump.h). */
 export const MMF_OOM_REAP_QUEUED = 25;
@@ -284,7 +284,7 @@ export function dump_oom_summary(k: Kernel, oc: oom_control, victim: task_struct
 }
 
 /** The kernel frames of w3a's report: an anonymous page fault of a user program. */
-const FAULT_STACK = [
+const FAULT_STACK = Object.freeze([
   "dump_stack_lvl+0x44/0x5c",
   "dump_header+0x4c/0x22b",
   "oom_kill_process.cold+0xb/0x10",
@@ -299,9 +299,9 @@ const FAULT_STACK = [
   "do_user_addr_fault+0x191/0x570",
   "exc_page_fault+0x70/0x170",
   "asm_exc_page_fault+0x22/0x30",
-];
+]);
 /** The frames panic() prints above the caller's. */
-const PANIC_STACK = ["dump_stack_lvl+0x44/0x5c", "panic+0x118/0x2ed", "out_of_memory.cold+0x2f/0x7e"];
+const PANIC_STACK = Object.freeze(["dump_stack_lvl+0x44/0x5c", "panic+0x118/0x2ed", "out_of_memory.cold+0x2f/0x7e"]);
 /** The user program's faulting instruction bytes (anon.c's touch loop in the static /bin/anon, as in w3a). */
 const USER_CODE =
   "0f 47 c6 4d 89 c7 4d 89 c4 49 c1 e7 14 4c 89 ff e8 33 03 00 00 31 d2 4d 85 ff 74 1d 0f 1f 40 00 48 89 d1 48 c1 e9 0c 83 c1 01 <88> 0c 10 48 81 c2 00 10 00 00 4c 39 fa 72 e7 4c 01 e3 f6 c3 0f 0f";

@@ -510,11 +510,11 @@ export function __rmqueue_smallest(k: Kernel, z: zone, order: number, migratetyp
  * Where each migratetype falls back to when its own lists are empty, in order.
  * @kernel mm/page_alloc.c fallbacks
  */
-export const fallbacks: ReadonlyArray<readonly number[]> = [
-  /* MIGRATE_UNMOVABLE */ [MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES],
-  /* MIGRATE_MOVABLE */ [MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES],
-  /* MIGRATE_RECLAIMABLE */ [MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_TYPES],
-];
+export const fallbacks: ReadonlyArray<readonly number[]> = Object.freeze([
+  /* MIGRATE_UNMOVABLE */ Object.freeze([MIGRATE_RECLAIMABLE, MIGRATE_MOVABLE, MIGRATE_TYPES]),
+  /* MIGRATE_MOVABLE */ Object.freeze([MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, MIGRATE_TYPES]),
+  /* MIGRATE_RECLAIMABLE */ Object.freeze([MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_TYPES]),
+]);
 
 /**
  * Moves every free block in [start_pfn, end_pfn] to the tail of `migratetype`'s lists; counts the

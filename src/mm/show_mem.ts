@@ -70,7 +70,7 @@ function K(pages: number): number {
 }
 
 /** Migratetype letters in enum order: Unmovable, Movable, Reclaimable, HighAtomic, (CMA off), Isolate. */
-const MIGRATE_LETTERS = ["U", "M", "E", "H", "I"];
+const MIGRATE_LETTERS = Object.freeze(["U", "M", "E", "H", "I"]);
 
 /** show_migration_types: "(UM) " for a types mask with Unmovable and Movable blocks. */
 export function show_migration_types(types: number): string {

@@ -130,11 +130,11 @@ export const MAX_RECLAIM_RETRIES = 16;
  * so kswapd's 3 ms slice frees about 1900 pages — less than the ~4300 a task faulting at 0.7 µs
  * a page allocates meanwhile, which is why a fast writer still meets direct reclaim.
  */
-export const RECLAIM_COST = {
+export const RECLAIM_COST = Object.freeze({
   scan_ns: 100,
   unmap_ns: 500,
   pageout_ns: 1000,
-} as const;
+} as const);
 
 // sc->may_deactivate bits
 const DEACTIVATE_ANON = 1;
@@ -421,7 +421,7 @@ function isolate_lru_folios(
   return nr_taken;
 }
 
-const lru_names = ["inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"];
+const lru_names = Object.freeze(["inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"]);
 
 /**
  * Puts isolated pages back on the lists their flags name, dropping the isolation reference;

@@ -19,7 +19,7 @@ export const NR_MLOCK = 7;
 export const NR_BOUNCE = 8;
 export const NR_ZSPAGES = 9;
 export const NR_FREE_CMA_PAGES = 10;
-export const zone_stat_text = [
+export const zone_stat_text = Object.freeze([
   "nr_free_pages",
   "nr_zone_inactive_anon",
   "nr_zone_active_anon",
@@ -31,7 +31,7 @@ export const zone_stat_text = [
   "nr_bounce",
   "nr_zspages",
   "nr_free_cma",
-] as const;
+] as const);
 
 export const NR_VM_ZONE_STAT_ITEMS = 11;
 
@@ -42,14 +42,14 @@ export const NUMA_FOREIGN = 2;
 export const NUMA_INTERLEAVE_HIT = 3;
 export const NUMA_LOCAL = 4;
 export const NUMA_OTHER = 5;
-export const numa_stat_text = [
+export const numa_stat_text = Object.freeze([
   "numa_hit",
   "numa_miss",
   "numa_foreign",
   "numa_interleave",
   "numa_local",
   "numa_other",
-] as const;
+] as const);
 
 export const NR_VM_NUMA_EVENT_ITEMS = 6;
 
@@ -97,7 +97,7 @@ export const NR_SECONDARY_PAGETABLE = 39;
 export const NR_SWAPCACHE = 40;
 export const PGPROMOTE_SUCCESS = 41;
 export const PGPROMOTE_CANDIDATE = 42;
-export const node_stat_text = [
+export const node_stat_text = Object.freeze([
   "nr_inactive_anon",
   "nr_active_anon",
   "nr_inactive_file",
@@ -141,7 +141,7 @@ export const node_stat_text = [
   "nr_swapcached",
   "pgpromote_success",
   "pgpromote_candidate",
-] as const;
+] as const);
 
 export const NR_VM_NODE_STAT_ITEMS = 43;
 
@@ -256,7 +256,7 @@ export const ZSWPIN = 106;
 export const ZSWPOUT = 107;
 export const DIRECT_MAP_LEVEL2_SPLIT = 108;
 export const DIRECT_MAP_LEVEL3_SPLIT = 109;
-export const vm_event_text = [
+export const vm_event_text = Object.freeze([
   "pgpgin",
   "pgpgout",
   "pswpin",
@@ -367,6 +367,6 @@ export const vm_event_text = [
   "zswpout",
   "direct_map_level2_splits",
   "direct_map_level3_splits",
-] as const;
+] as const);
 
 export const NR_VM_EVENT_ITEMS = 110;

@@ -107,12 +107,12 @@ const VM_SHARED = 0x8;
  * vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED) → the PTE protection bits.
  * @kernel arch/x86/mm/pgprot.c protection_map
  */
-export const protection_map: readonly number[] = [
+export const protection_map: readonly number[] = Object.freeze([
   PAGE_NONE, PAGE_READONLY, PAGE_COPY, PAGE_COPY,
   PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_COPY_EXEC, PAGE_COPY_EXEC,
   PAGE_NONE, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED,
   PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_SHARED_EXEC, PAGE_SHARED_EXEC,
-];
+]);
 
 /**
  * The PTE protection a VMA's flags call for: vma->vm_page_prot. Protection keys are not modelled.

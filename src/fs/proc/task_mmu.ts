@@ -265,11 +265,11 @@ function __show_smap(mss: mem_size_stats, rollup: boolean): string {
 }
 
 /** VmFlags mnemonics by bit (x86-64: VM_ARCH_1 is VM_PAT, "ar"; VM_LOCKONFAULT, bit 19, has none). */
-const mnemonics: Readonly<Record<number, string>> = {
+const mnemonics: Readonly<Record<number, string>> = Object.freeze({
   0: "rd", 1: "wr", 2: "ex", 3: "sh", 4: "mr", 5: "mw", 6: "me", 7: "ms", 8: "gd", 9: "um", 10: "pf",
   12: "uw", 13: "lo", 14: "io", 15: "sr", 16: "rr", 17: "dc", 18: "de", 20: "ac", 21: "nr", 22: "ht",
   23: "sf", 24: "ar", 25: "wf", 26: "dd", 27: "sd", 28: "mm", 29: "hg", 30: "nh", 31: "mg",
-};
+});
 
 /**
  * The VmFlags line.
