@@ -58,7 +58,7 @@ import {
   zone_sizes_init_limits,
 } from "../mm/mm_init.js";
 import { pglist_data } from "../mm/mmzone.js";
-import { __free_pages_core, alloc_pages, setup_per_cpu_pageset } from "../mm/page_alloc.js";
+import { __free_pages_core, alloc_pages, setup_per_cpu_pageset, totalram_pages } from "../mm/page_alloc.js";
 import { swap_io_next, swap_io_run } from "../mm/page_io.js";
 import { kswapd_init } from "../mm/vmscan.js";
 import { workingset_init } from "../mm/workingset.js";
@@ -240,14 +240,14 @@ export function start_kernel(params: BootParams = {}): Kernel {
   page_alloc_sysctl_init(k);
   init_user_reserve(k);
   init_admin_reserve(k);
-  if (hugepage_init(k, totalram(k))) start_stop_khugepaged(k);
+  if (hugepage_init(k, totalram_pages(k))) start_stop_khugepaged(k);
   // module_init(kswapd_init), then the oom_reaper and the block layer's completion work.
   kswapd_init(k);
   kthread_run(k, { comm: "oom_reaper", pid: 0, next_ns: oom_reaper_next, run: oom_reaper_run });
   kthread_run(k, { comm: "kworker/u2:0", pid: 0, irq: true, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
   advance(274000);
   // module_init(workingset_init)
-  workingset_init(k, totalram(k));
+  workingset_init(k, totalram_pages(k));
   advance(106000);
 
   // rootfs_initcall (populate_rootfs), then kernel_init: free_initmem, mark_rodata_ro
@@ -266,13 +266,6 @@ export function start_kernel(params: BootParams = {}): Kernel {
   free_reserved_area(k, layout.text_end, layout.rodata_start, "unused kernel image (text/rodata gap)");
   free_reserved_area(k, layout.rodata_end, layout.sdata, "unused kernel image (rodata/data gap)");
   return k;
-}
-
-/** Sum of managed pages: totalram_pages once boot is done. */
-function totalram(k: Kernel): number {
-  let n = 0;
-  for (const z of k.zones) n += z.managed_pages;
-  return n;
 }
 
 /**

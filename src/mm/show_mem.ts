@@ -20,7 +20,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { high_wmark_pages, low_wmark_pages, MAX_NR_ZONES, MIGRATE_TYPES, min_wmark_pages, type pglist_data, type zone } from "./mmzone.js";
 import { deferred_nr_free } from "./mm_init.js";
-import { MAX_ORDER, NO_PFN } from "./types.js";
+import { K, MAX_ORDER, NO_PFN } from "./types.js";
 import {
   NR_ACTIVE_ANON,
   NR_ACTIVE_FILE,
@@ -63,11 +63,6 @@ export const SHOW_MEM_FILTER_NODES = 0x0001;
 
 /** MAX_RECLAIM_RETRIES (mm/internal.h): kswapd failures after which a node is "all unreclaimable". */
 const MAX_RECLAIM_RETRIES = 16;
-
-/** K(x): pages to kB. */
-function K(pages: number): number {
-  return pages * 4;
-}
 
 /** Migratetype letters in enum order: Unmovable, Movable, Reclaimable, HighAtomic, (CMA off), Isolate. */
 const MIGRATE_LETTERS = Object.freeze(["U", "M", "E", "H", "I"]);

@@ -27,14 +27,9 @@ import type { file, mm_struct } from "./mm_types.js";
 import { __mm_populate } from "./mlock.js";
 import { do_mmap, MAP_ANONYMOUS, MAP_HUGETLB } from "./mmap.js";
 import { PAGE_SIZE } from "./types.js";
+import { hugetlb_total_pages } from "./hugetlb.js";
+import { totalram_pages } from "./page_alloc.js";
 
-
-/** totalram_pages: pages managed by the buddy allocator, over every zone. */
-export function totalram_pages(k: Kernel): number {
-  let n = 0;
-  for (const z of k.zones) n += z.managed_pages;
-  return n;
-}
 
 /** vm_acct_memory: charge pages to vm_committed_as. */
 export function vm_acct_memory(k: Kernel, pages: number): void {
@@ -51,11 +46,16 @@ export function vm_memory_committed(k: Kernel): number {
   return Math.max(0, k.vm_committed_as);
 }
 
-/** vm_commit_limit: CommitLimit in pages. */
+/**
+ * The commit limit under overcommit_memory=2 (CommitLimit): overcommit_kbytes if set, else
+ * overcommit_ratio % of RAM outside the huge page pools, plus swap. w0: 117104 * 50 / 100 =
+ * 58552 pages = 234208 kB.
+ * @kernel mm/util.c vm_commit_limit
+ */
 export function vm_commit_limit(k: Kernel): number {
   let allowed: number;
   if (k.vm.overcommit_kbytes) allowed = Math.floor(k.vm.overcommit_kbytes / (PAGE_SIZE / 1024));
-  else allowed = Math.floor((totalram_pages(k) * k.vm.overcommit_ratio) / 100);
+  else allowed = Math.floor(((totalram_pages(k) - hugetlb_total_pages(k)) * k.vm.overcommit_ratio) / 100);
   return allowed + k.total_swap_pages;
 }
 

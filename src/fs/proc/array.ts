@@ -18,7 +18,7 @@
 import type { Kernel } from "../../kernel/kernel.js";
 import { RLIMIT_RSS, type task_struct } from "../../kernel/sched.js";
 import { get_mm_rss } from "../../mm/mm_types.js";
-import { totalram_pages } from "../../mm/util.js";
+import { totalram_pages } from "../../mm/page_alloc.js";
 import { task_mem, task_statm } from "./task_mmu.js";
 import { PAGE_SIZE } from "../../mm/types.js";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadRealState, readReal } from "../../../test/realkernel/load_state.js";
 import { NR_ACTIVE_FILE, NR_INACTIVE_FILE, NR_SLAB_RECLAIMABLE_B } from "../../mm/vmstat_items.js";
-import { direct_pages_count, meminfo_proc_show, si_mem_available, vm_commit_limit } from "./meminfo.js";
+import { vm_commit_limit } from "../../mm/util.js";
+import { direct_pages_count, meminfo_proc_show, si_mem_available } from "./meminfo.js";
 
 /** The meminfo value (kB or count) of one field. */
 function field(text: string, name: string): number {

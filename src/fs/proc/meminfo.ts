@@ -20,7 +20,10 @@
  * @kernel arch/x86/mm/init.c init_mem_mapping, split_mem_range
  */
 import type { Kernel } from "../../kernel/kernel.js";
+import { hugetlb_total_pages } from "../../mm/hugetlb.js";
 import { low_wmark_pages } from "../../mm/mmzone.js";
+import { totalram_pages } from "../../mm/page_alloc.js";
+import { vm_commit_limit } from "../../mm/util.js";
 import { K, PAGE_SHIFT } from "../../mm/types.js";
 import { node_page_state_pages, totalreserve_pages } from "../../mm/vmstat_show.js";
 import {
@@ -53,8 +56,6 @@ import {
   NR_WRITEBACK_TEMP,
 } from "../../mm/vmstat_items.js";
 
-/** Pages in a default (2 MiB) huge page. */
-const HPAGE_NR = 512;
 /** The ISA range below 1 MiB, always mapped with 4 KiB pages: 256 pages. */
 const ISA_END_PFN = 0x100000 >> PAGE_SHIFT;
 /** 2 MiB in pages. */
@@ -77,18 +78,6 @@ function global_zone(k: Kernel, item: number): number {
   return sum < 0 ? 0 : sum;
 }
 
-/** Pages the buddy allocator manages, summed over zones: MemTotal. @kernel include/linux/mm.h totalram_pages */
-export function totalram_pages(k: Kernel): number {
-  let sum = 0;
-  for (const z of k.zones) sum += z.managed_pages;
-  return sum;
-}
-
-/** Pages held by the huge page pools. @kernel mm/hugetlb.c hugetlb_total_pages */
-export function hugetlb_total_pages(k: Kernel): number {
-  return k.default_hstate.nr_huge_pages * HPAGE_NR;
-}
-
 /**
  * How much could be allocated without swapping: free pages above the reserves, plus the half of
  * the page cache and of reclaimable slab that is above the low watermarks. w0: 108488 free - 1443
@@ -105,18 +94,6 @@ export function si_mem_available(k: Kernel): number {
   const reclaimable = global_node(k, NR_SLAB_RECLAIMABLE_B) + global_node(k, NR_KERNEL_MISC_RECLAIMABLE);
   available += reclaimable - Math.min(Math.floor(reclaimable / 2), wmark_low);
   return available < 0 ? 0 : available;
-}
-
-/**
- * The commit limit under overcommit_memory=2: overcommit_kbytes if set, else overcommit_ratio %
- * of RAM outside the huge page pools, plus swap. w0: 117104 * 50 / 100 = 58552 pages = 234208 kB.
- * @kernel mm/util.c vm_commit_limit
- */
-export function vm_commit_limit(k: Kernel): number {
-  let allowed: number;
-  if (k.vm.overcommit_kbytes) allowed = Math.floor(k.vm.overcommit_kbytes / (1 << (PAGE_SHIFT - 10)));
-  else allowed = Math.floor(((totalram_pages(k) - hugetlb_total_pages(k)) * k.vm.overcommit_ratio) / 100);
-  return allowed + k.total_swap_pages;
 }
 
 /** The pfn ranges of RAM init_mem_mapping maps above the ISA range. */
