@@ -72,6 +72,18 @@ describe("__show_mem", () => {
   });
 });
 
+describe("all_unreclaimable?", () => {
+  it("says yes once kswapd has failed MAX_RECLAIM_RETRIES (16) times in a row on the node", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const node = (): string => __show_mem(k, SHOW_MEM_FILTER_NODES, null, ZONE_MOVABLE).find((l) => l.startsWith("Node 0 active_anon:"))!;
+    expect(node()).toMatch(/ all_unreclaimable\? no$/);
+    k.node_data[0].kswapd_failures = 15;
+    expect(node()).toMatch(/ all_unreclaimable\? no$/);
+    k.node_data[0].kswapd_failures = 16;
+    expect(node()).toMatch(/ all_unreclaimable\? yes$/);
+  });
+});
+
 describe("show_migration_types", () => {
   it("prints the letters of the migratetypes with free blocks, in enum order", () => {
     expect(show_migration_types((1 << MIGRATE_UNMOVABLE) | (1 << MIGRATE_MOVABLE))).toBe("(UM) ");

@@ -12,14 +12,17 @@
  * @kernel mm/hugetlb.c hugetlb_show_meminfo_node
  * @kernel mm/swap_state.c show_swap_cache_info
  *
- * Simplified: "all_unreclaimable?" reads pgdat->kswapd_failures, which exists once kswapd is
- * modelled; until then it prints "no". Only the 2 MiB hstate exists (QEMU's default CPU has no
+ * "all_unreclaimable?" is yes once kswapd has failed MAX_RECLAIM_RETRIES (16) balance_pgdat runs
+ * in a row on the node (pgdat->kswapd_failures), as in the real w3a report and its reproduction.
+ *
+ * Simplified: only the 2 MiB hstate exists (QEMU's default CPU has no
  * 1 GiB pages), as in the real w3a report. CONFIG_CMA is off in Debian's config, so no
  * "pages cma reserved" line; CONFIG_MEMORY_FAILURE is on, so "pages hwpoisoned" is printed.
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { high_wmark_pages, low_wmark_pages, MAX_NR_ZONES, MIGRATE_TYPES, min_wmark_pages, type pglist_data, type zone } from "./mmzone.js";
 import { deferred_nr_free } from "./mm_init.js";
+import { MAX_RECLAIM_RETRIES } from "./vmscan.js";
 import { K, MAX_ORDER, NO_PFN } from "./types.js";
 import {
   NR_ACTIVE_ANON,
@@ -61,8 +64,6 @@ import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
 /** SHOW_MEM_FILTER_NODES: only nodes the nodemask (or current's cpuset) allows. */
 export const SHOW_MEM_FILTER_NODES = 0x0001;
 
-/** MAX_RECLAIM_RETRIES (mm/internal.h): kswapd failures after which a node is "all unreclaimable". */
-const MAX_RECLAIM_RETRIES = 16;
 
 /** Migratetype letters in enum order: Unmovable, Movable, Reclaimable, HighAtomic, (CMA off), Isolate. */
 const MIGRATE_LETTERS = Object.freeze(["U", "M", "E", "H", "I"]);
@@ -95,12 +96,6 @@ function zone_free_pcp(z: zone): number {
 /** The populated zones in for_each_populated_zone order (node-major, zone index ascending). */
 function populated_zones(k: Kernel): zone[] {
   return k.zones.filter((z) => z.populated_zone());
-}
-
-/** pgdat->kswapd_failures, once kswapd keeps it (see the header). */
-function kswapd_failures(pgdat: pglist_data): number {
-  const v: unknown = Reflect.get(pgdat, "kswapd_failures");
-  return typeof v === "number" ? v : 0;
 }
 
 /**
@@ -148,7 +143,7 @@ export function __show_free_areas(k: Kernel, filter: number, nodemask: readonly 
         ` kernel_stack:${n(NR_KERNEL_STACK_KB)}kB` +
         ` pagetables:${K(n(NR_PAGETABLE))}kB` +
         ` sec_pagetables:${K(n(NR_SECONDARY_PAGETABLE))}kB` +
-        ` all_unreclaimable? ${kswapd_failures(pgdat) >= MAX_RECLAIM_RETRIES ? "yes" : "no"}`,
+        ` all_unreclaimable? ${pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES ? "yes" : "no"}`,
     );
   }
 
