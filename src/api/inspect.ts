@@ -32,7 +32,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_unevictable } from "../mm/memmap.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../mm/types.js";
 import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
-import { PageBuddy, buddy_order, deferred_nr_free } from "../mm/page_alloc.js";
+import { PageBuddy, buddy_order } from "../mm/page_alloc.js";
+import { deferred_nr_free } from "../mm/mm_init.js";
 import {
   LEVEL_PGD,
   NO_TABLE,
@@ -51,7 +52,6 @@ import {
   _PAGE_USER,
   __swp_type,
   pgd_index,
-  pgtablePool,
   pmd_index,
   pte_index,
   pud_index,
@@ -161,7 +161,7 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
   const flagsCol = mem.flags;
   const mapping = mem.mapping;
   const pbZone = mem.pageblock_zone;
-  const slotOfPfn = pgtablePool(k).slotOfPfn;
+  const slotOfPfn = k.pgtables.slotOfPfn;
   to = Math.min(to, mem.max_pfn);
   const start = Math.floor(from / (1 << (MAX_ORDER - 1))) * (1 << (MAX_ORDER - 1));
   let pfn = start;
@@ -241,7 +241,7 @@ export interface OwnerLegend {
 export function fillPageOwners(m: Machine, out: Uint8Array): OwnerLegend {
   const k = kernelOf(m);
   out.fill(0);
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const legend: OwnerLegend = { pids: [], comms: [] };
   for (const t of k.tasks.all()) {
     const mm = t.mm;
@@ -403,7 +403,7 @@ export function rmapOf(m: Machine, pfn: number): RmapEntry[] {
   const out: RmapEntry[] = [];
   // The candidate VMAs are those of every live mm; the anon_vma/i_mmap filter is the PTE check
   // itself (a VMA maps the page exactly when its PTE at vma_address holds this pfn).
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   for (const t of k.tasks.all()) {
     const mm = t.mm;
     if (mm === null || mm.pgd === NO_TABLE) continue;
@@ -494,7 +494,7 @@ export function pageWalk(m: Machine, pid: number, address: number): PageWalk | n
   if (mm === null || mm.pgd === NO_TABLE || !Number.isFinite(address) || address < 0 || address >= 2 ** 47) return walk;
   const vma = vmaAt(mm, address);
   walk.vma = vma === null ? null : show_map_vma(vma).trimEnd();
-  const pool = pgtablePool(k);
+  const pool = k.pgtables;
   const names = ["PGD", "PUD", "PMD", "PTE"] as const;
   const idx = [pgd_index(address), pud_index(address), pmd_index(address), pte_index(address)];
   let table = mm.pgd;
