@@ -2,7 +2,7 @@
  * The node devices of sysfs: /sys/devices/system/node/node<N>/{cpulist,distance,meminfo,
  * numastat,vmstat}, each a renderer of the node's live state, registered per node at boot.
  * @kernel drivers/base/node.c node_read_meminfo, node_read_numastat, node_read_vmstat,
- *   node_read_distance, node_read_cpumap, register_one_node, node_dev_init
+ *   node_read_distance, cpulist_read, register_one_node, node_dev_init
  * @kernel mm/page_alloc.c si_meminfo_node
  * @kernel mm/vmstat.c sum_zone_node_page_state, sum_zone_numa_event_state
  *
@@ -79,7 +79,7 @@ function sum_zone_numa_event_state(pgdat: pglist_data, item: number): number {
   return s;
 }
 
-/** `0-3,6`-style list of the CPUs on a node. @kernel drivers/base/node.c node_read_cpumap, cpulist_show */
+/** `0-3,6`-style list of the CPUs on a node. @kernel drivers/base/node.c cpulist_read */
 function node_read_cpulist(k: Kernel, nid: number): string {
   const cpus: number[] = [];
   for (let c = 0; c < k.nr_cpu_ids; c++) if ((k.cpu_to_node[c] ?? 0) === nid) cpus.push(c);
