@@ -13,10 +13,7 @@
  * Bytes or text in, no file I/O (the CLI reads the file).
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode, type Scalar, type YAMLMap } from "yaml";
-import { errnoValues } from "../kernel/errno.js";
-import { parseAdvice, parseMapFlags, parseProt } from "../sim/process.js";
-import { parseDuration } from "../sim/duration.js";
-import { parseSize } from "../sim/size.js";
+import { errnoValues, parseAdvice, parseDuration, parseMapFlags, parseProt, parseSize } from "../sim/index.js";
 import {
   EXPECT_KINDS,
   MACHINE_KEYS,
@@ -254,11 +251,10 @@ interface Names {
   labels: Set<string>;
 }
 
-function parseMachine(r: Reader, node: N, path: string): { spec: MachineSpec; sysctlPos: Map<string, SourcePos> } {
+function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string, SourcePos>): MachineSpec {
   const es = entries(r, node, path);
   checkKeys(r, es, Object.keys(MACHINE_KEYS), path, "machine");
   const spec: MachineSpec = {};
-  const sysctlPos = new Map<string, SourcePos>();
   for (const e of es) {
     const p = join(path, e.key);
     switch (e.key) {
@@ -312,13 +308,13 @@ function parseMachine(r: Reader, node: N, path: string): { spec: MachineSpec; sy
           const sp = `${p}.${s.key}`;
           if (!/^[a-z_][a-z0-9_]*([./][a-z0-9_]+)+$/.test(s.key)) r.fail(s.keyNode, sp, `not a sysctl name: expected a dotted name such as vm.swappiness`);
           spec.sysctl[s.key] = sysctlValue(r, s.value, sp);
-          sysctlPos.set(s.key, r.pos(s.value ?? s.keyNode));
+          sysctlPos[s.key] = r.pos(s.value ?? s.keyNode);
         }
         break;
       }
     }
   }
-  return { spec, sysctlPos };
+  return spec;
 }
 
 function sysctlValue(r: Reader, node: N, path: string): string | number | number[] {
@@ -824,9 +820,6 @@ function checkWaits(r: Reader, steps: Step[], names: Names, lineOf: (s: Step) =>
   }
 }
 
-/** Machine sysctl keys' positions, for runtime errors of boot-time sysctl writes. */
-export const sysctlPositions = new WeakMap<Scenario, Map<string, SourcePos>>();
-
 /**
  * Parses and validates a scenario. `file` names it in messages ("scenario.yaml").
  * @throws ScenarioError with file:line:col, field path and message, on one line.
@@ -883,7 +876,8 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   const se = get(es, "seed");
   const me = get(es, "machine");
   const tl = get(es, "time_limit");
-  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine") : { spec: {}, sysctlPos: new Map<string, SourcePos>() };
+  const sysctl_pos: Record<string, SourcePos> = {};
+  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctl_pos) : {};
   const pe = get(es, "processes");
   const processes = pe ? parseProcesses(r, pe.value, "processes", names) : [];
   for (const p of processes) {
@@ -900,11 +894,11 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
     name: ne ? str(r, ne.value, "name") : file.replace(/^.*\//, "").replace(/\.ya?ml$/, ""),
     description: de ? str(r, de.value, "description") : "",
     seed: se ? int(r, se.value, "seed", 0, 2 ** 32 - 1) : 1,
-    machine: machine.spec,
+    machine,
     processes,
     expect,
     time_limit: tl ? duration(r, tl.value, "time_limit") : 3600e9,
+    sysctl_pos,
   };
-  sysctlPositions.set(sc, machine.sysctlPos);
   return sc;
 }

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { parseScenario } from "./parse.js";
-import { runScenario, type RunResult } from "./runner.js";
+import { runScenario, startScenario, type RunResult } from "./runner.js";
+import { kernelOf } from "../api/internals.js";
 import { formatReport, formatReportJson } from "./report.js";
 import { ScenarioError } from "./schema.js";
 import { COST } from "../sim/cost.js";
@@ -105,18 +106,18 @@ expect:
 `);
     // Stand in for the OOM killer: when killer acts, kill the holder (whose program has ended) as
     // oom_kill_process would, from outside the runner.
-    const r = runScenario(sc, {
-      onMachine: (m) => {
-        m.trace.on("oom_score_adj_update", () => {
-          const k = m.kernel;
-          const t = [...k.tasks.byPid.values()].find((x) => x.comm === "holder");
-          if (t && t.state !== "X" && t.state !== "Z") {
-            do_exit(k, t, 9);
-            t.killedBy = 9;
-          }
-        });
-      },
+    const run = startScenario(sc);
+    const m = run.machine;
+    m.trace.on("oom_score_adj_update", () => {
+      const k = kernelOf(m);
+      const t = [...k.tasks.byPid.values()].find((x) => x.comm === "holder");
+      if (t && t.state !== "X" && t.state !== "Z") {
+        do_exit(k, t, 9);
+        t.killedBy = 9;
+      }
     });
+    while (!run.done) run.step();
+    const r = run.result();
     expect(r.processes.find((p) => p.name === "holder")).toMatchObject({ state: "killed", signal: "SIGKILL", rss_kb: 0 });
     expect(r.timeline.some((e) => e.event === "killed" && e.who.startsWith("holder["))).toBe(true);
   });
@@ -234,13 +235,14 @@ describe("the timeline's words for kernel events", () => {
       - oom_score_adj: 1
 `);
     // Emit the tracepoints as vmscan.c and oom_kill.c do, to check the words the report uses.
-    const r = runScenario(sc, {
-      onMachine: (m) =>
-        void m.trace.on("oom_score_adj_update", () => {
-          m.kernel.trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 1, order: 0, gfp_flags: "GFP_HIGHUSER_MOVABLE" }, "nid=0 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE");
-          m.kernel.trace.emit("mark_victim", { pid: 2, comm: "p", anon_rss: 1024, oom_score_adj: 1 }, "pid=2");
-        }),
+    const run = startScenario(sc);
+    const m = run.machine;
+    m.trace.on("oom_score_adj_update", () => {
+      kernelOf(m).trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 1, order: 0, gfp_flags: "GFP_HIGHUSER_MOVABLE" }, "nid=0 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE");
+      kernelOf(m).trace.emit("mark_victim", { pid: 2, comm: "p", anon_rss: 1024, oom_score_adj: 1 }, "pid=2");
     });
+    while (!run.done) run.step();
+    const r = run.result();
     const kw = r.timeline.find((e) => e.event === "mm_vmscan_wakeup_kswapd");
     expect(kw?.text).toBe("woke kswapd0: zone DMA32 below its low watermark (order 0, GFP_HIGHUSER_MOVABLE)");
     expect(kw?.where).toBe("wakeup_kswapd(), mm/vmscan.c");
@@ -272,5 +274,70 @@ processes:
     expect(r.timeline.some((e) => e.text.includes("invoked oom-killer"))).toBe(true);
     // The sleep after the touch never ran: the machine stopped at the panic.
     expect(r.sim_ns).toBeLessThan(1e9);
+  });
+});
+
+describe("a run driven a quantum at a time (startScenario)", () => {
+  const yaml = `machine: { memory: 256M }
+processes:
+  - name: a
+    run:
+      - mmap: { name: m, size: 16M }
+      - touch: { region: m, pattern: random, count: 20000 }
+      - sleep: 30ms
+      - mmap: { name: n, size: 4K }
+  - name: b
+    run:
+      - mmap: { name: m, size: 8M }
+      - touch: { region: m }
+expect:
+  - process: a
+    state: alive
+`;
+
+  it("ends with the very result runScenario gives", () => {
+    const sc = parseScenario(yaml, "s.yaml");
+    const run = startScenario(sc);
+    let steps = 0;
+    while (!run.done) {
+      run.step();
+      steps++;
+    }
+    expect(steps).toBeGreaterThan(3);
+    expect(formatReportJson(run.result())).toBe(formatReportJson(runScenario(sc)));
+    expect(run.result()).toBe(run.result());
+  });
+
+  it("stops runUntil at the time asked for, idling no further, and gives the same result in the end", () => {
+    const sc = parseScenario(yaml, "s.yaml");
+    const run = startScenario(sc);
+    const t0 = run.now;
+    run.runUntil(t0 + 20e6);
+    // a sleeps until about 30 ms in and b is done: the CPU idles up to 20 ms, not to a's wake-up.
+    expect(run.now).toBe(t0 + 20e6);
+    expect(run.done).toBe(false);
+    expect(() => run.result()).toThrow(/has not finished/);
+    run.runUntil(Infinity);
+    expect(run.done).toBe(true);
+    expect(formatReportJson(run.result())).toBe(formatReportJson(runScenario(sc)));
+  });
+});
+
+describe("a forked child's names", () => {
+  it("reports the kernel's comm (the parent's) beside the scenario's name, and says which is which", () => {
+    const r = run(`processes:
+  - name: parent
+    run:
+      - fork:
+          name: kid
+          run:
+            - capture: { label: st, path: /proc/self/status }
+      - wait: kid
+`);
+    const kid = r.processes.find((p) => p.name === "kid");
+    expect(kid?.comm).toBe("parent");
+    expect(r.processes.find((p) => p.name === "parent")?.comm).toBeUndefined();
+    expect(/^Name:\s+(\S+)$/m.exec(r.captures[0].text)?.[1]).toBe("parent");
+    expect(formatReport(r)).toContain(`NAME is the scenario's name. A forked child keeps its parent's comm, so the kernel (/proc/PID/status, dmesg, traces) calls kid "parent".`);
   });
 });

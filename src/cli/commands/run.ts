@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { formatFailures, formatReport, formatReportJson, parseScenario, runScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
+import { formatFailures, formatReport, formatReportJson, parseScenario, startScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
 
@@ -91,27 +91,24 @@ export interface RunCommandOptions {
   show: string[];
 }
 
-/** Runs a scenario for the CLI: returns the result and the machine it ran on. */
-export function runForCli(sc: Scenario, opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: boolean }): { result: RunResult; machine: Machine; wallMs: number } {
-  let machine: Machine | null = null;
+/** Runs a scenario for the CLI: returns the result and the machine it ran on (ScenarioRun.machine). */
+export function runForCli(sc: Scenario, opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: boolean; force?: boolean }): { result: RunResult; machine: Machine; wallMs: number } {
   const bar = opts.progress ? new ProgressBar(process.stderr) : null;
   const t0 = Date.now();
-  let result: RunResult;
   try {
-    result = runScenario(sc, {
+    const run = startScenario(sc, {
       seed: opts.seed,
       cat: opts.cat,
       trace: opts.trace,
       onTrace: opts.onTrace,
       onProgress: bar ? (f) => bar.update(f) : undefined,
-      onMachine: (m) => {
-        machine = m;
-      },
+      force: opts.force,
     });
+    while (!run.done) run.step();
+    return { result: run.result(), machine: run.machine, wallMs: Date.now() - t0 };
   } finally {
     bar?.done();
   }
-  return { result, machine: machine as unknown as Machine, wallMs: Date.now() - t0 };
 }
 
 /** Adds the `run` subcommand. */
