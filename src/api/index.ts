@@ -45,6 +45,8 @@ export {
   MAX_NODES,
   MIN_NODE_MEMORY,
   MAX_PAGEMAP_PAGES,
+  memoryProblem,
+  nodeSizeProblem,
   distanceProblem,
   type DistanceProblem,
 } from "../sim/index.js";

@@ -12,12 +12,12 @@
  * the wall-clock speed (simulated operations per real second) and the progress bar (only on a
  * terminal, only for runs over a second) go to stderr.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { formatFailures, formatReport, formatReportJson, parseScenario, startScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
+import { formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
 
@@ -44,10 +44,39 @@ export function loadScenario(ref: string): Scenario {
     if (!/[/\\]/.test(ref) && existsSync(shipped)) path = shipped;
     else throw new UsageError(`no scenario file or shipped scenario named "${ref}" (mmsim scenarios lists the shipped ones)`);
   }
-  const bytes = readFileSync(path);
   // Shipped scenarios are named in messages as scenarios/NAME.yaml, files as the user typed them.
   const label = path === ref ? ref : `scenarios/${ref.replace(/\.ya?ml$/, "")}.yaml`;
-  return parseScenario(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), label);
+  return parseScenario(readBounded(path, label), label);
+}
+
+/**
+ * The file's bytes, reading no more than MAX_SCENARIO_BYTES + 1 of them: a larger file (or an
+ * endless one such as /dev/zero) is refused without being read whole.
+ */
+function readBounded(path: string, label: string): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = new Uint8Array(Math.min(2 ** 20, MAX_SCENARIO_BYTES + 1 - total));
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      total += got;
+      if (total > MAX_SCENARIO_BYTES) throw new ScenarioError(label, 1, 1, "", `the file is too large: more than the ${MAX_SCENARIO_BYTES / 2 ** 20} MiB a scenario may have`);
+    }
+    if (chunks.length === 1) return chunks[0];
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A ScenarioError as the CLI reports it: the located line itself, exit code 2. */
