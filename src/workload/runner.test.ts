@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { parseScenario } from "./parse.js";
-import { runScenario, startScenario, type RunResult } from "./runner.js";
+import { estimateWork, runScenario, startScenario, type RunResult } from "./runner.js";
 import { kernelOf } from "../api/internals.js";
 import { formatReport, formatReportJson } from "./report.js";
 import { ScenarioError } from "./schema.js";
@@ -339,5 +339,28 @@ describe("a forked child's names", () => {
     expect(r.processes.find((p) => p.name === "parent")?.comm).toBeUndefined();
     expect(/^Name:\s+(\S+)$/m.exec(r.captures[0].text)?.[1]).toBe("parent");
     expect(formatReport(r)).toContain(`NAME is the scenario's name. A forked child keeps its parent's comm, so the kernel (/proc/PID/status, dmesg, traces) calls kid "parent".`);
+  });
+});
+
+describe("the work budget", () => {
+  const sc = (touch: string): ReturnType<typeof parseScenario> =>
+    parseScenario(`machine: { memory: 256M }\nprocesses:\n  - name: p\n    run:\n      - mmap: { name: m, size: 4M }\n      - touch: { region: m, ${touch} }\n`, "b.yaml");
+
+  it("refuses, before booting, a run estimated above WORK_BUDGET, at its heaviest touch", () => {
+    // Before: count 1e9 with repeat 1e6, or a duration of 24h, ran for hours without a word.
+    expect(() => startScenario(sc("count: 1000000000, repeat: 1000000"))).toThrow(
+      new ScenarioError("b.yaml", 6, 9, "processes[0].run[1].touch", "the run is estimated at 360,000,000,000 page accesses, above the budget of 2,000,000,000 (a few minutes of real time at the model's 5-20 million accesses a second): lower count, repeat or duration, or run it anyway with --force"),
+    );
+    // A duration touch counts what fits in its time at one page-table hit each (10 ns), and no
+    // run outlasts its time limit (1 h by default): 3.6e11 accesses at most.
+    expect(() => startScenario(sc("pattern: random, duration: 24h"))).toThrow(/estimated at 360,000,000,000 page accesses/);
+    expect(() => startScenario(sc("pattern: random, duration: 19s"))).not.toThrow();
+    expect(() => startScenario(sc("pattern: random, duration: 21s"))).toThrow(/estimated at 2,100,000,001 page accesses/);
+    expect(estimateWork(sc("count: 1000, repeat: 3")).total).toBe(3001);
+  });
+
+  it("runs it anyway when forced", () => {
+    const run = startScenario(sc("count: 1000000000, repeat: 1000000"), { force: true });
+    expect(run.done).toBe(false);
   });
 });

@@ -120,8 +120,8 @@ function checkBudget(sc: Scenario): void {
   const total = Math.min(w.total, sc.time_limit / COST.access_ns);
   if (total <= WORK_BUDGET) return;
   const s = w.biggest;
-  const fmt = (n: number): string => (n >= 1e12 ? `${(n / 1e12).toFixed(1)} trillion` : n >= 1e9 ? `${(n / 1e9).toFixed(1)} billion` : Math.round(n).toLocaleString("en-US"));
-  const detail = `the run is estimated at ${fmt(total)} page accesses, above the budget of ${fmt(WORK_BUDGET)} (minutes of real time at the model's 5-20 million accesses a second): lower count, repeat or duration, or run it anyway with --force`;
+  const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+  const detail = `the run is estimated at ${fmt(total)} page accesses, above the budget of ${fmt(WORK_BUDGET)} (a few minutes of real time at the model's 5-20 million accesses a second): lower count, repeat or duration, or run it anyway with --force`;
   if (s) throw new ScenarioError(sc.file, s.pos.line, s.pos.col, `${s.path}.touch`, detail);
   throw new ScenarioError(sc.file, 1, 1, "", detail);
 }

@@ -1,6 +1,6 @@
 /**
  * `mmsim run [FILE|NAME] [--seed N] [--cat PATH]… [--trace EVENT[,EVENT…]] [--json] [--quiet]
- * [--show TOOL[,TOOL…]]`: runs a scenario file (or a shipped scenario by name; `tour` when none
+ * [--show TOOL[,TOOL…]] [--force]`: runs a scenario file (or a shipped scenario by name; `tour` when none
  * is given) and prints its report. The file is read here; parsing, running and the report are
  * the pure src/workload modules.
  *
@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
+import { formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
 
@@ -118,6 +118,7 @@ export interface RunCommandOptions {
   json?: boolean;
   quiet?: boolean;
   show: string[];
+  force?: boolean;
 }
 
 /** Runs a scenario for the CLI: returns the result and the machine it ran on (ScenarioRun.machine). */
@@ -152,6 +153,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--json", "print the report as JSON")
     .option("--quiet", "print nothing but failures")
     .option("--show <tools>", `print tools' views at the end: ${TOOL_NAMES.join(", ")} (pmap:NAME for one process)`, collect, [])
+    .option("--force", `run even when the scenario's estimated work is above the budget (${WORK_BUDGET.toLocaleString("en-US")} page accesses, minutes of real time)`)
     .action((ref: string, o: RunCommandOptions) => {
       for (const t of o.show) {
         if (!TOOL_NAMES.includes(t.split(":")[0])) throw new UsageError(`unknown tool "${t}" for --show: expected ${TOOL_NAMES.join(", ")}`);
@@ -167,7 +169,7 @@ export function registerRun(program: Command, io: CliIo): void {
       const onTrace = o.trace.length ? (line: string): void => (o.json ? void traceLines.push(line) : o.quiet ? undefined : io.out(line + "\n")) : undefined;
       let run: ReturnType<typeof runForCli>;
       try {
-        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress: !o.quiet && !o.json });
+        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress: !o.quiet && !o.json, force: o.force });
       } catch (e) {
         if (e instanceof ScenarioError) scenarioFailure(io, e);
         throw e;
