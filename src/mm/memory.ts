@@ -771,7 +771,7 @@ function do_user_addr_fault(
   error_code: number,
   hint: vm_area_struct | null,
 ): vm_area_struct | null {
-  if (k.trace.active && k.trace.enabled("page_fault_user")) {
+  if (k.trace.pageEvents && k.trace.enabled("page_fault_user")) {
     // The model has no instruction pointer: ip reads 0.
     k.trace.emit("page_fault_user", { address: addr, ip: 0, error_code: error_code }, `address=0x${addr.toString(16)} ip=0x0 error_code=0x${error_code.toString(16)}`);
   }
@@ -817,8 +817,8 @@ function do_user_addr_fault(
 /**
  * do_user_addr_fault + handle_mm_fault for the MMU loops' common case, where the caller already
  * knows what the general entry would find: the last fault's VMA contains `addr` (so find_vma and
- * stack growth have nothing to do), no tracepoint is on, access_error passed, and the PTE table
- * exists (entry index `i`), so __handle_mm_fault's table walk would return it unchanged. What
+ * stack growth have nothing to do), nobody listens to page_fault_user (trace.pageEvents is false),
+ * access_error passed, and the PTE table exists (entry index `i`), so __handle_mm_fault's table walk would return it unchanged. What
  * remains is exactly the general path's: PGFAULT, handle_pte_fault, mm_account_fault.
  * Returns the vm_fault_t.
  */
@@ -854,9 +854,9 @@ const GFP_ANON_COPY = GFP_HIGHUSER_MOVABLE | __GFP_COMP;
  *   PG_uptodate, page_add_new_anon_rmap, MM_ANONPAGES, a writable dirty PTE);
  * - a present, read-only, non-special PTE of an anonymous page: do_wp_page (reuse or copy).
  * Each fault counts PGFAULT and min_flt as mm_account_fault does. The caller has checked what
- * do_user_addr_fault checks (the VMA holds the range, no tracepoint, VM_WRITE). Returns the
- * number of pages done (0: the first PTE is of another kind, the caller takes the general path),
- * or -(m + 1) when the allocation for page j0 + m failed (VM_FAULT_OOM, PGFAULT counted, no
+ * do_user_addr_fault checks (the VMA holds the range, nobody listens to page_fault_user:
+ * trace.pageEvents is false, VM_WRITE). Returns the number of pages done (0: the first PTE is of
+ * another kind, the caller takes the general path), or -(m + 1) when the allocation for page j0 + m failed (VM_FAULT_OOM, PGFAULT counted, no
  * min_flt, the pages before it done).
  * @kernel mm/memory.c do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy
  * @kernel mm/rmap.c page_add_new_anon_rmap, __page_set_anon_rmap, page_remove_rmap
@@ -988,7 +988,7 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
       }
       const pa = a + c * 4096;
       const vma = m.vma;
-      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(fault_code(m, pool, table, j), vma)) {
+      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(fault_code(m, pool, table, j), vma)) {
         // A run of write faults of one kind, handled in one loop (see anon_write_run).
         const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
         if (done > 0) {
@@ -1105,7 +1105,7 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
   const pool = m.pool;
   const code = fault_code(m, pool, table, j);
   const vma = m.vma;
-  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
+  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(code, vma)) {
     // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
     // find what we already hold, so go straight to the PTE fault.
     const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);

@@ -364,3 +364,41 @@ describe("the work budget", () => {
     expect(run.done).toBe(false);
   });
 });
+
+describe("a scenario run keeps the page fast paths", () => {
+  const yaml = `machine: { memory: 256M }
+processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 16M }
+      - touch: { region: m }
+      - touch: { region: m, pattern: random, count: 3000 }
+      - munmap: { region: m }
+`;
+
+  it("listens to its timeline's events without switching the per-page paths to tracing", () => {
+    // Before: any listener set trace.active, which sent every fault and refill down the general path.
+    const run = startScenario(parseScenario(yaml, "f.yaml"));
+    const trace = kernelOf(run.machine).trace;
+    expect(trace.active).toBe(true);
+    expect(trace.pageEvents).toBe(false);
+    // A per-page event, or every event, turns them on; stopping turns them off again.
+    const off = run.machine.trace.on("mm_page_alloc", () => {});
+    expect(trace.pageEvents).toBe(true);
+    off();
+    expect(trace.pageEvents).toBe(false);
+    const offAll = run.machine.trace.on("*", () => {});
+    expect(trace.pageEvents).toBe(true);
+    offAll();
+    expect(trace.pageEvents).toBe(false);
+  });
+
+  it("gives the same result on the general paths, which --trace page_fault_user takes", () => {
+    const sc = parseScenario(yaml, "f.yaml");
+    const fast = runScenario(sc);
+    let faults = 0;
+    const slow = runScenario(sc, { trace: ["page_fault_user"], onTrace: () => void faults++ });
+    expect(formatReportJson(slow)).toBe(formatReportJson(fast));
+    expect(faults).toBeGreaterThanOrEqual(4096);
+  });
+});
