@@ -100,7 +100,8 @@ export class ProcessKilled extends Error {
     readonly pid: number,
     readonly signal: "SIGSEGV" | "SIGBUS" | "SIGKILL",
     readonly addr: number,
-    readonly si_code: number,
+    /** siginfo's si_code: SEGV_MAPERR (1, no mapping) or SEGV_ACCERR (2, the mapping forbids the access). */
+    readonly siCode: number,
   ) {
     super(`process ${pid} killed by ${signal}${addr >= 0 ? ` at 0x${addr.toString(16)}` : ""}`);
   }

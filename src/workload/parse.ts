@@ -432,8 +432,8 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   const se = get(es, "seed");
   const me = get(es, "machine");
   const tl = get(es, "time_limit");
-  const sysctl_pos: Record<string, SourcePos> = {};
-  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctl_pos) : {};
+  const sysctlPos: Record<string, SourcePos> = {};
+  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctlPos) : {};
   const pe = get(es, "processes");
   const processes = pe ? parseProcesses(r, pe.value, "processes", names) : [];
   for (const p of processes) {
@@ -454,6 +454,6 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
     processes,
     expect,
     time_limit: tl ? duration(r, tl.value, "time_limit") : 3600e9,
-    sysctl_pos,
+    sysctl_pos: sysctlPos,
   };
 }

@@ -241,9 +241,9 @@ function readMremap(x: StepInput): Step {
   const rr = regionRef(r, b, a.value, ap, ctx);
   const sz = size(r, must(b, "size").value, `${ap}.size`, TASK_SIZE);
   const me = get(b, "may_move");
-  const may_move = me ? bool(r, me.value, `${ap}.may_move`) : false;
+  const mayMove = me ? bool(r, me.value, `${ap}.may_move`) : false;
   if (x.expectError === undefined) ctx.maps.set(rr.region, { size: sz, at: path });
-  return fin(x, { pos: x.pos, path: x.path, kind: "mremap", region: rr.region, size: sz, may_move });
+  return fin(x, { pos: x.pos, path: x.path, kind: "mremap", region: rr.region, size: sz, may_move: mayMove });
 }
 
 function readBrk(x: StepInput): Step {
@@ -295,8 +295,8 @@ function readTouch(x: StepInput): Step {
   const repeat = re ? int(r, re.value, `${ap}.repeat`, 1, MAX_REPEAT) : 1;
   const dur = de ? duration(r, de.value, `${ap}.duration`) : undefined;
   if (dur === 0) r.fail(de?.value ?? null, `${ap}.duration`, "duration must be more than 0");
-  const window_pages = Math.ceil((rr.length ?? rr.m.size - rr.offset) / PAGE);
-  const step = fin(x, { pos: x.pos, path: x.path, kind: "touch", region: rr.region, offset: rr.offset, length: rr.length, access, pattern, count, repeat, window_pages });
+  const windowPages = Math.ceil((rr.length ?? rr.m.size - rr.offset) / PAGE);
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "touch", region: rr.region, offset: rr.offset, length: rr.length, access, pattern, count, repeat, window_pages: windowPages });
   if (dur !== undefined && step.kind === "touch") step.duration = dur;
   return step;
 }
@@ -455,10 +455,10 @@ export function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth:
   const es = entries(r, node, path, STEP_WHAT);
   const a = actionOf(r, es, node, path);
   const ap = join(path, a.key);
-  const expect_error = expectErrorOf(r, es, a.key, path);
+  const expectError = expectErrorOf(r, es, a.key, path);
   const ce = a.key === "capture" ? undefined : get(es, "capture");
   if (ce && a.key === "exit") r.fail(ce.keyNode, join(path, "capture"), "an exited process reads no files: capture from another process (after wait)");
-  const x: StepInput = { r, a, path, ap, pos: r.pos(a.keyNode), expectError: expect_error, ctx, depth };
+  const x: StepInput = { r, a, path, ap, pos: r.pos(a.keyNode), expectError, ctx, depth };
   if (a.key === "capture") {
     const step = fin(x, { pos: x.pos, path: x.path, kind: "capture_only" });
     step.capture = parseCaptures(r, a.value, ap, ctx.names);

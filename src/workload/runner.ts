@@ -65,10 +65,10 @@ export interface ScenarioRun {
   /** Runs one scheduler quantum (idling the CPU first if nothing is ready yet). */
   step(): void;
   /**
-   * Runs quanta until simulated time reaches `t_ns` or the run is done. When the next process is
-   * ready only after `t_ns`, the CPU idles up to `t_ns` and no further.
+   * Runs quanta until simulated time (ns since boot) reaches `untilNs` or the run is done. When
+   * the next process is ready only after `untilNs`, the CPU idles up to it and no further.
    */
-  runUntil(t_ns: number): void;
+  runUntil(untilNs: number): void;
   /** The result; the run must be done (throws Error otherwise). The same object every call. */
   result(): RunResult;
 }
@@ -234,12 +234,12 @@ class Run implements ScenarioRun {
     }
   }
 
-  runUntil(t_ns: number): void {
-    while (!this.finished && this.machine.now < t_ns) {
+  runUntil(untilNs: number): void {
+    while (!this.finished && this.machine.now < untilNs) {
       this.settle();
       const next = this.sched.pickNext();
-      if (next && next.readyAt > t_ns && t_ns < this.limitNs) {
-        this.sched.spend(t_ns - this.machine.now);
+      if (next && next.readyAt > untilNs && untilNs < this.limitNs) {
+        this.sched.spend(untilNs - this.machine.now);
         return;
       }
       this.step();
