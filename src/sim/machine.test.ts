@@ -67,6 +67,7 @@ describe("Machine", () => {
     m.spawn({ comm: "a" });
     expect(m.forks).toBe(before + 1);
     expect(m.logRecords(0).length).toBe(m.logCount);
+    expect(() => m.logRecords(-1)).toThrow(RangeError);
     expect(m.logRecords(m.logCount - 1)[0].text).toBe(m.dmesg().trimEnd().split("\n").at(-1)?.replace(/^\[[ \d.]+\] /, ""));
   });
 

@@ -164,8 +164,12 @@ export class Machine {
     return this.kernel.log.records.length;
   }
 
-  /** The kernel log's lines from index `from` on (0 = since boot): `m.logRecords(seen)` gives what is new. */
+  /**
+   * The kernel log's lines from index `from` on (0 = since boot): `m.logRecords(seen)` gives what
+   * is new. @throws RangeError for a negative or fractional index.
+   */
   logRecords(from = 0): LogEntry[] {
+    if (!Number.isInteger(from) || from < 0) throw new RangeError(`invalid log index ${from}: expected a whole number ≥ 0`);
     return this.kernel.log.records.slice(from);
   }
 

@@ -148,6 +148,9 @@ describe("Process API: arguments are checked as the kernel receives them", () =>
     expect(() => p.exit(0.5)).toThrow(RangeError);
     expect(() => p.setRlimit("cpu" as "stack", 1)).toThrow(RangeError);
     expect(() => p.setRlimit("stack", -1)).toThrow(RangeError);
+    expect(() => p.swapon("/dev/vda", { size: "1M", kind: "disk" as "file" })).toThrow(RangeError);
+    expect(() => p.swapon("/dev/vda", { size: "1M", bandwidth: 0 })).toThrow(RangeError);
+    expect(() => p.swapon("/dev/vda", { size: "1M", priority: 40000 })).toThrow(expect.objectContaining({ code: "EINVAL" }));
     expect(p.alive).toBe(true);
   });
 

@@ -338,14 +338,23 @@ export interface SwaponOptions {
   bandwidth?: number | string;
 }
 
-/** Turns user units into the kernel's swapon parameters. */
+/**
+ * Turns user units into the kernel's swapon parameters. A priority outside 0..32767 is the
+ * kernel's to refuse (EINVAL); a device that cannot be (another kind, no bandwidth) is RangeError.
+ */
 export function toSwapAreaConfig(o: SwaponOptions): SwapAreaConfig {
   const cfg: SwapAreaConfig = { size: parseSize(o.size) };
   if (o.priority !== undefined) cfg.priority = o.priority;
-  if (o.kind !== undefined) cfg.kind = o.kind;
+  if (o.kind !== undefined) {
+    if (o.kind !== "partition" && o.kind !== "file") throw new RangeError(`invalid swap kind "${String(o.kind)}": expected partition or file`);
+    cfg.kind = o.kind;
+  }
   if (o.rotational !== undefined) cfg.rotational = o.rotational;
   if (o.latency !== undefined) cfg.latency = parseDuration(o.latency);
-  if (o.bandwidth !== undefined) cfg.bandwidth = parseSize(o.bandwidth);
+  if (o.bandwidth !== undefined) {
+    cfg.bandwidth = parseSize(o.bandwidth);
+    if (cfg.bandwidth === 0) throw new RangeError("invalid bandwidth 0: a device moves at least a byte a second");
+  }
   return cfg;
 }
 
