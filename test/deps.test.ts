@@ -17,6 +17,7 @@ const SRC = resolve("src");
 export function nodeOf(file: string): string {
   const rel = relative(SRC, file).replace(/\\/g, "/");
   if (rel === "api/internals.ts") return "api/internals";
+  if (rel === "api/inspect.ts") return "api/inspect";
   return rel.split("/")[0];
 }
 
