@@ -226,13 +226,18 @@ function readUnmapOrUnlock(x: StepInput): Step {
   return fin(x, { pos: x.pos, path: x.path, kind, region: rr.region, offset: rr.offset, length: rr.length });
 }
 
-function readMprotect(x: StepInput): Step {
+/** A region and one required word the Process API must accept: mprotect's prot, madvise's advice. */
+function regionAndWord(x: StepInput, key: string, parse: (s: string) => number): { rr: ReturnType<typeof regionRef>; word: string } {
   const { r, a, ap, ctx } = x;
-  const b = body(x, STEP_KINDS.mprotect.keys);
+  const b = body(x, STEP_KINDS[a.key].keys);
   const rr = regionRef(r, b, a.value, ap, ctx);
-  const pe = must(b, "prot");
-  const prot = checked(r, pe, `${ap}.prot`, str(r, pe.value, `${ap}.prot`), parseProt);
-  return fin(x, { pos: x.pos, path: x.path, kind: "mprotect", region: rr.region, offset: rr.offset, length: rr.length, prot });
+  const e = must(b, key);
+  return { rr, word: checked(r, e, `${ap}.${key}`, str(r, e.value, `${ap}.${key}`), parse) };
+}
+
+function readMprotect(x: StepInput): Step {
+  const { rr, word } = regionAndWord(x, "prot", parseProt);
+  return fin(x, { pos: x.pos, path: x.path, kind: "mprotect", region: rr.region, offset: rr.offset, length: rr.length, prot: word });
 }
 
 function readMremap(x: StepInput): Step {
@@ -264,12 +269,8 @@ function readBrk(x: StepInput): Step {
 }
 
 function readMadvise(x: StepInput): Step {
-  const { r, a, ap, ctx } = x;
-  const b = body(x, STEP_KINDS.madvise.keys);
-  const rr = regionRef(r, b, a.value, ap, ctx);
-  const ae = must(b, "advice");
-  const advice = checked(r, ae, `${ap}.advice`, str(r, ae.value, `${ap}.advice`), parseAdvice);
-  return fin(x, { pos: x.pos, path: x.path, kind: "madvise", region: rr.region, offset: rr.offset, length: rr.length, advice });
+  const { rr, word } = regionAndWord(x, "advice", parseAdvice);
+  return fin(x, { pos: x.pos, path: x.path, kind: "madvise", region: rr.region, offset: rr.offset, length: rr.length, advice: word });
 }
 
 function readMlock(x: StepInput): Step {
