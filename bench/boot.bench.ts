@@ -6,6 +6,7 @@
  */
 import { Machine } from "../src/api/index.js";
 import type { Bench } from "./bench.js";
+import { kernelOf } from "../src/api/internals.js";
 
 const sizes = ["1G", "64G", "1T"] as const;
 const measured = new Map<string, { ms: number; residentBytesPerPage: number; declaredBytesPerPage: number }>();
@@ -18,11 +19,11 @@ function measure(size: string): { ms: number; residentBytesPerPage: number; decl
   const t0 = performance.now();
   const m = Machine.boot({ memory: size });
   const ms = performance.now() - t0;
-  const pages = m.kernel.max_pfn;
+  const pages = kernelOf(m).max_pfn;
   const r = {
     ms,
     residentBytesPerPage: (process.memoryUsage().rss - rss0) / pages,
-    declaredBytesPerPage: m.kernel.mem_map.bytesPerPage(),
+    declaredBytesPerPage: kernelOf(m).mem_map.bytesPerPage(),
   };
   measured.set(size, r);
   return r;

@@ -16,6 +16,7 @@ import { do_mmap, do_munmap, MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE }
 import { spawnProcess } from "../src/sim/process.js";
 import { bestRate, type Bench } from "./bench.js";
 import { FigureCache, runNative, withNativeNote } from "./native.js";
+import { taskOf } from "../src/api/internals.js";
 
 const PAIRS = 1_000_000;
 const WINDOW = 250_000;
@@ -23,7 +24,7 @@ const WINDOW = 250_000;
 function modelPairs(): number {
   const k = start_kernel({ memory: 512 * 1024 * 1024 });
   const p = spawnProcess(k, { comm: "mmapbench" });
-  const t = p.task;
+  const t = taskOf(p);
   const mm = t.mm!;
   const out = { addr: 0, populate: 0 };
   const run = (n: number): void => {

@@ -23,6 +23,7 @@ import { COST } from "../src/sim/cost.js";
 import { Machine } from "../src/sim/machine.js";
 import { makeGenerator } from "../src/workload/patterns.js";
 import type { Bench } from "./bench.js";
+import { kernelOf, taskOf } from "../src/api/internals.js";
 
 const MiB = 1 << 20;
 const SET = 384 * MiB;
@@ -36,7 +37,7 @@ interface Figures {
 
 function thrash(kind: "zipf" | "random", accesses: number): Figures {
   const m = Machine.boot({ memory: "256M", seed: 1 });
-  const k = m.kernel;
+  const k = kernelOf(m);
   const p = m.spawn({ comm: "thrash" });
   p.swapon("/dev/vda", { size: 512 * MiB });
   const base = p.mmap(SET, { prot: "rw", flags: "private|anonymous" });
@@ -52,7 +53,7 @@ function thrash(kind: "zipf" | "random", accesses: number): Figures {
   let majors = 0;
   const t0 = performance.now();
   for (let i = 0; i < accesses; i += BATCH) {
-    const r = access_addrs(k, p.task, addrs.subarray(i, Math.min(accesses, i + BATCH)), ACCESS_WRITE);
+    const r = access_addrs(k, taskOf(p), addrs.subarray(i, Math.min(accesses, i + BATCH)), ACCESS_WRITE);
     if (r.signal !== null) throw new Error(`thrash: ${r.signal}`);
     majors += r.majflt;
     m.advance(r.pages * COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);

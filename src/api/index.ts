@@ -1,26 +1,63 @@
 /**
- * mmsim's public API: the only module shells and library users import.
+ * mmsim's public API: the only module shells and library users import. It re-exports the
+ * engine's handles (src/sim), the scenario format and runner (src/workload), the decoders of real
+ * systems' text (src/decode) and the tools' formats (src/procps); it hands out plain values,
+ * never the kernel's own objects (for those, tests and the explorer use src/api/internals.ts,
+ * which is not part of this API).
  *
  * @example
  * import { Machine } from "mmsim";
  * const m = Machine.boot({ memory: "1G" });
  * console.log(m.read("/proc/meminfo"));
  */
-export { Machine, sysctlPath, type MachineConfig, type NodeConfig, type SwapAreaSpec } from "../sim/machine.js";
-export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type SwaponOptions, type TouchResult } from "../sim/process.js";
-export { Errno, type ErrnoName } from "../kernel/errno.js";
-export { KernelBug } from "../kernel/bug.js";
-export { KernelPanic } from "../kernel/panic.js";
-export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
-export { parseSize, formatSize } from "../sim/size.js";
-export { parseDuration } from "../sim/duration.js";
-export type { ThpMode } from "../mm/huge_memory.js";
+export {
+  Machine,
+  sysctlPath,
+  type MachineConfig,
+  type MachineInfo,
+  type NodeConfig,
+  type SwapAreaSpec,
+  type ZoneInfo,
+  type LogEntry,
+  type Tracepoints,
+  Process,
+  ProcessKilled,
+  type ProcessStatus,
+  type SpawnOptions,
+  type MmapOptions,
+  type SwaponOptions,
+  type TouchResult,
+  Errno,
+  type ErrnoName,
+  KernelBug,
+  KernelPanic,
+  formatTraceLine,
+  type TraceRecord,
+  type TraceListener,
+  type TraceFields,
+  parseSize,
+  formatSize,
+  parseDuration,
+  type ThpMode,
+  MIN_MEMORY,
+  MAX_MEMORY,
+  MAX_CPUS,
+  MAX_NODES,
+  MIN_NODE_MEMORY,
+  MAX_PAGEMAP_PAGES,
+  memoryProblem,
+  nodeSizeProblem,
+  distanceProblem,
+  type DistanceProblem,
+} from "../sim/index.js";
 
-// Scenarios: parse a YAML scenario (located errors as ScenarioError), run it, format the report.
+// Scenarios: parse a YAML scenario (located errors as ScenarioError), run it (at once or a
+// quantum at a time), format the report.
 export { parseScenario } from "../workload/parse.js";
-export { runScenario, type RunResult, type RunOptions, type TimelineEntry, type ProcessSummary, type CaptureResult, type ExpectResult } from "../workload/runner.js";
+export { runScenario, startScenario, estimateWork, type ScenarioRun, type RunOptions } from "../workload/runner.js";
+export type { RunResult, TimelineEntry, ProcessSummary, CaptureResult, ExpectResult, MachineSummary } from "../workload/result.js";
 export { formatReport, formatReportJson, formatFailures, type ReportOptions } from "../workload/report.js";
-export { ScenarioError, type Scenario } from "../workload/schema.js";
+export { ScenarioError, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_COUNT, WORK_BUDGET, type Scenario } from "../workload/schema.js";
 
 // Decoding real systems' text: OOM reports and /proc dumps.
 export { decode, explain, detectKind, DECODE_KINDS, type DecodeKind, type DecodeOptions, type DecodeResult, type ExplainOptions } from "../decode/index.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { Machine, formatReport, parseScenario, runScenario } from "./index.js";
+import { Machine, formatReport, parseScenario, runScenario, startScenario } from "./index.js";
 import {
   PageKind,
   describePage,
@@ -195,25 +195,26 @@ describe("sampleCounters", () => {
     const plain = runScenario(sc, { cat: ["/proc/vmstat", "/proc/zoneinfo", "/proc/pressure/memory"] });
     let moves = 0;
     let kswapdSeen = 0;
-    const inspected = runScenario(sc, {
-      cat: ["/proc/vmstat", "/proc/zoneinfo", "/proc/pressure/memory"],
-      onMachine: (m) => {
-        const lay = sampleLayout(m);
-        const buf = new Float64Array(lay.names.length);
-        const cls = new Uint8Array(machineLayout(m).maxPfn);
-        const advance = m.advance.bind(m);
-        m.advance = (d) => {
-          sampleCounters(m, buf);
-          if (buf[lay.index["kswapd.0"]] === 1) kswapdSeen++;
-          if (moves++ % 50 === 0) {
-            fillPageClasses(m, cls);
-            zoneDetails(m);
-            for (const pr of processes(m)) processVmas(m, pr.pid);
-          }
-          advance(d);
-        };
-      },
-    });
+    const run = startScenario(sc, { cat: ["/proc/vmstat", "/proc/zoneinfo", "/proc/pressure/memory"] });
+    {
+      const m = run.machine;
+      const lay = sampleLayout(m);
+      const buf = new Float64Array(lay.names.length);
+      const cls = new Uint8Array(machineLayout(m).maxPfn);
+      const advance = m.advance.bind(m);
+      m.advance = (d: string | number): void => {
+        sampleCounters(m, buf);
+        if (buf[lay.index["kswapd.0"]] === 1) kswapdSeen++;
+        if (moves++ % 50 === 0) {
+          fillPageClasses(m, cls);
+          zoneDetails(m);
+          for (const pr of processes(m)) processVmas(m, pr.pid);
+        }
+        advance(d);
+      };
+    }
+    while (!run.done) run.step();
+    const inspected = run.result();
     expect(moves).toBeGreaterThan(100);
     expect(kswapdSeen).toBeGreaterThan(0);
     expect(formatReport(inspected)).toBe(formatReport(plain));

@@ -13,7 +13,7 @@
  * (inspect.test.ts checks it). The bulk fills write into arrays the caller owns and allocate
  * nothing per page.
  *
- * Unstable: this module reads the model's internals (through `m.kernel`) and follows them as
+ * Unstable: this module reads the model's internals (through `kernelOf`) and follows them as
  * they change. It is for the explorer and for tests, not a stable library surface.
  *
  * Simplified: no compound pages (the model has no THP yet), so every page is described alone;
@@ -29,6 +29,7 @@
  */
 import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { kernelOf } from "./internals.js";
 import { F, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_unevictable } from "../mm/memmap.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../mm/types.js";
 import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
@@ -105,11 +106,6 @@ export interface MachineLayout {
   migratetypes: readonly string[];
   lruLists: readonly string[];
   kinds: readonly string[];
-}
-
-function kernelOf(m: Machine): Kernel {
-  // The lead switches this to src/api/internals.ts' kernelOf at merge.
-  return m.kernel;
 }
 
 /** The machine's fixed shape: memory size, zones, CPUs. */

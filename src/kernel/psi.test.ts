@@ -33,6 +33,7 @@ import {
 import { Machine } from "../sim/machine.js";
 import { runScenario } from "../workload/runner.js";
 import { parseScenario } from "../workload/parse.js";
+import { kernelOf, taskOf } from "../api/internals.js";
 
 const MS = 1e6;
 const S = 1e9;
@@ -311,18 +312,18 @@ describe("io stalls and task lifetime", () => {
   it("machine tasks: kernel_clone makes the child runnable; a library-API process sleeps between calls", () => {
     const m = Machine.boot({ memory: "256M" });
     const p = m.spawn({ comm: "a" });
-    expect(p.task.psi_flags).toBe(0);
+    expect(taskOf(p).psi_flags).toBe(0);
     const c = p.fork();
-    expect(c.task.psi_flags).toBe(0);
+    expect(taskOf(c).psi_flags).toBe(0);
     c.exit(0);
-    expect(c.task.psi_flags).toBe(0);
+    expect(taskOf(c).psi_flags).toBe(0);
     // Idle library processes put no pressure on the CPU while time passes.
     m.advance("5s");
     expect(m.read("/proc/pressure/cpu")).toMatch(/^some avg10=0\.00 /);
-    const child = kernel_clone(m.kernel, p.task);
+    const child = kernel_clone(kernelOf(m), taskOf(p));
     if (typeof child === "number") throw new Error(`kernel_clone failed: ${child}`);
     expect(child.psi_flags).toBe(TSK_RUNNING); // wake_up_new_task
-    expect(psi_system(m.kernel).tasks[2]).toBe(1);
+    expect(psi_system(kernelOf(m)).tasks[2]).toBe(1);
   });
 
   it("the scenario runner: a process that sleeps half the time shows no CPU pressure; two busy ones do", () => {

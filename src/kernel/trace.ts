@@ -29,11 +29,23 @@ export interface TraceContext {
   comm(): string;
 }
 
+/**
+ * Events emitted for every page allocated, freed, refilled, drained or faulted. Listening to one
+ * of them (or to "*") sets `pageEvents`; until then the page paths pay nothing for tracing, even
+ * while other events are listened to — a scenario's timeline listens to a dozen rarer ones. The
+ * fast paths also skip code that emits two of these (the fault shortcuts in memory.ts go around
+ * do_user_addr_fault's page_fault_user; rmqueue_bulk's order-0 refill around
+ * __rmqueue_smallest's mm_page_alloc_zone_locked), so they step aside while `pageEvents` is set.
+ */
+export const PER_PAGE_EVENTS: readonly string[] = ["page_fault_user", "mm_page_alloc", "mm_page_free", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain"];
+
 export class TraceBus {
   private readonly listeners = new Map<string, TraceListener[]>();
   private readonly all: TraceListener[] = [];
   /** True when anyone listens to anything: the one test hot paths make. */
   active = false;
+  /** True when anyone listens to a PER_PAGE_EVENTS event or to every event: the page paths' one test. */
+  pageEvents = false;
 
   constructor(private readonly ctx: TraceContext) {}
 
@@ -43,11 +55,17 @@ export class TraceBus {
     list.push(fn);
     if (event !== "*") this.listeners.set(event, list);
     this.active = true;
+    this.pageEvents = this.listensPerPage();
     return () => {
       const i = list.indexOf(fn);
       if (i >= 0) list.splice(i, 1);
       this.active = this.all.length > 0 || [...this.listeners.values()].some((l) => l.length > 0);
+      this.pageEvents = this.listensPerPage();
     };
+  }
+
+  private listensPerPage(): boolean {
+    return this.all.length > 0 || PER_PAGE_EVENTS.some((e) => (this.listeners.get(e)?.length ?? 0) > 0);
   }
 
   enabled(event: string): boolean {

@@ -8,6 +8,7 @@ import { follow_pte } from "./memory.js";
 import { global_node_page_state } from "./vmstat.js";
 import { NR_ANON_MAPPED } from "./vmstat_items.js";
 import { MiB } from "./types.js";
+import { taskOf } from "../api/internals.js";
 
 const PAGE = 4096;
 const boot = () => start_kernel({ memory: 256 * MiB });
@@ -20,9 +21,9 @@ describe("madvise", () => {
     p.touch(a, 16 * PAGE, { write: true });
     const anon = global_node_page_state(k, NR_ANON_MAPPED);
     p.madvise(a, 8 * PAGE, "dontneed");
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
     expect(global_node_page_state(k, NR_ANON_MAPPED)).toBe(anon - 8);
-    expect(p.mm!.map_count).toBe(1); // the VMA stays
+    expect(taskOf(p).mm!.map_count).toBe(1); // the VMA stays
   });
 
   it("MADV_FREE cleans the PTEs of pages only this process maps", () => {
@@ -30,10 +31,10 @@ describe("madvise", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(4 * PAGE);
     p.touch(a, 4 * PAGE, { write: true });
-    expect(follow_pte(k, p.mm!, a)!.flags & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.flags & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
     p.madvise(a, 4 * PAGE, "free");
-    expect(follow_pte(k, p.mm!, a)!.flags & _PAGE_DIRTY).toBe(0);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(4); // still resident until reclaim wants them
+    expect(follow_pte(k, taskOf(p).mm!, a)!.flags & _PAGE_DIRTY).toBe(0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(4); // still resident until reclaim wants them
   });
 
   it("flag advice splits the VMA and sets the flag only on the range", () => {
@@ -41,10 +42,10 @@ describe("madvise", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(8 * PAGE);
     p.madvise(a + 4 * PAGE, 4 * PAGE, "hugepage");
-    expect(p.mm!.map_count).toBe(2);
-    expect(find_vma(p.mm!, a + 4 * PAGE)!.vm_flags & VM_HUGEPAGE).toBe(VM_HUGEPAGE);
+    expect(taskOf(p).mm!.map_count).toBe(2);
+    expect(find_vma(taskOf(p).mm!, a + 4 * PAGE)!.vm_flags & VM_HUGEPAGE).toBe(VM_HUGEPAGE);
     p.madvise(a + 4 * PAGE, 4 * PAGE, "nohugepage");
-    expect(find_vma(p.mm!, a + 4 * PAGE)!.vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE)).toBe(VM_NOHUGEPAGE);
+    expect(find_vma(taskOf(p).mm!, a + 4 * PAGE)!.vm_flags & (VM_HUGEPAGE | VM_NOHUGEPAGE)).toBe(VM_NOHUGEPAGE);
   });
 
   it("MADV_DONTFORK keeps the range out of the child; MADV_WIPEONFORK gives the child zeroes", () => {
@@ -56,13 +57,13 @@ describe("madvise", () => {
     p.touch(b, 4 * PAGE, { write: true });
     p.madvise(a, 4 * PAGE, "dontfork");
     p.madvise(b, 4 * PAGE, "wipeonfork");
-    expect(find_vma(p.mm!, a)!.vm_flags & VM_DONTCOPY).toBe(VM_DONTCOPY);
-    expect(find_vma(p.mm!, b)!.vm_flags & VM_WIPEONFORK).toBe(VM_WIPEONFORK);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_flags & VM_DONTCOPY).toBe(VM_DONTCOPY);
+    expect(find_vma(taskOf(p).mm!, b)!.vm_flags & VM_WIPEONFORK).toBe(VM_WIPEONFORK);
     const c = p.fork();
-    expect(find_vma(c.mm!, a)?.vm_start === a).toBe(false);
-    expect(find_vma(c.mm!, b)!.vm_start).toBe(b);
-    expect(c.mm!.rss_stat[MM_ANONPAGES]).toBe(0);
-    expect(follow_pte(k, c.mm!, b)?.flags ?? 0).toBe(0);
+    expect(find_vma(taskOf(c).mm!, a)?.vm_start === a).toBe(false);
+    expect(find_vma(taskOf(c).mm!, b)!.vm_start).toBe(b);
+    expect(taskOf(c).mm!.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(follow_pte(k, taskOf(c).mm!, b)?.flags ?? 0).toBe(0);
   });
 
   it("MADV_POPULATE_WRITE faults the range in without touching it from user space", () => {
@@ -70,6 +71,6 @@ describe("madvise", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(8 * PAGE);
     p.madvise(a, 8 * PAGE, "populate_write");
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
   });
 });

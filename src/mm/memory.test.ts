@@ -25,6 +25,7 @@ import { folio_referenced } from "./rmap.js";
 import { do_mmap, do_munmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "./mmap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
 import { NR_ANON_MAPPED, NR_FREE_PAGES, NR_PAGETABLE, PGFAULT, PGREUSE } from "./vmstat_items.js";
+import { taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 const PROT_WRITE = 0x2;
@@ -314,21 +315,21 @@ describe("the growsdown stack", () => {
   it("grows down to cover a fault below it and counts the new pages in VmStk", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "stk" });
-    const stack = p.mm?.mm_mt.find((v) => (v.vm_flags & VM_GROWSDOWN) !== 0);
+    const stack = taskOf(p).mm?.mm_mt.find((v) => (v.vm_flags & VM_GROWSDOWN) !== 0);
     if (!stack) throw new Error("no stack VMA");
     const start = stack.vm_start;
-    const stk0 = p.mm?.stack_vm ?? 0;
+    const stk0 = taskOf(p).mm?.stack_vm ?? 0;
     const r = p.write(start - 16 * 4096, 4096);
     expect(r.minflt).toBe(1);
     expect(stack.vm_start).toBe(start - 16 * 4096);
-    expect((p.mm?.stack_vm ?? 0) - stk0).toBe(16);
+    expect((taskOf(p).mm?.stack_vm ?? 0) - stk0).toBe(16);
     checkMm(k);
   });
 
   it("refuses to grow into the 1 MiB guard gap above another mapping: SIGSEGV", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "stk" });
-    const stack = p.mm?.mm_mt.find((v) => (v.vm_flags & VM_GROWSDOWN) !== 0);
+    const stack = taskOf(p).mm?.mm_mt.find((v) => (v.vm_flags & VM_GROWSDOWN) !== 0);
     if (!stack) throw new Error("no stack VMA");
     // A mapping ending 64 pages below the stack: growing by one page would leave less than
     // stack_guard_gap (256 pages) between them.

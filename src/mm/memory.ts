@@ -629,7 +629,7 @@ const GFP_ANON_COPY = GFP_HIGHUSER_MOVABLE | __GFP_COMP;
  *   PG_uptodate, page_add_new_anon_rmap, MM_ANONPAGES, a writable dirty PTE);
  * - a present, read-only, non-special PTE of an anonymous page: do_wp_page (reuse or copy).
  * Each fault counts PGFAULT and min_flt as mm_account_fault does. The caller has checked what
- * do_user_addr_fault checks (the VMA holds the range, no tracepoint, VM_WRITE). Returns the
+ * do_user_addr_fault checks (the VMA holds the range, nobody listens to page_fault_user, VM_WRITE). Returns the
  * number of pages done (0: the first PTE is of another kind, the caller takes the general path),
  * or -(m + 1) when the allocation for page j0 + m failed (VM_FAULT_OOM, PGFAULT counted, no
  * min_flt, the pages before it done).

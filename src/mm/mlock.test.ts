@@ -6,6 +6,7 @@ import { MM_ANONPAGES, VM_LOCKED, VM_LOCKONFAULT } from "./mm_types.js";
 import { global_zone_page_state } from "./vmstat.js";
 import { NR_MLOCK } from "./vmstat_items.js";
 import { MiB } from "./types.js";
+import { taskOf } from "../api/internals.js";
 
 const PAGE = 4096;
 const boot = () => start_kernel({ memory: 256 * MiB });
@@ -16,16 +17,16 @@ describe("mlock", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(8 * PAGE);
     p.mlock(a, 8 * PAGE);
-    expect(p.mm!.locked_vm).toBe(8);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(taskOf(p).mm!.locked_vm).toBe(8);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
     expect(global_zone_page_state(k, NR_MLOCK)).toBe(8);
-    expect(find_vma(p.mm!, a)!.vm_flags & VM_LOCKED).toBe(VM_LOCKED);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_flags & VM_LOCKED).toBe(VM_LOCKED);
     p.munlock(a + 4 * PAGE, 4 * PAGE);
-    expect(p.mm!.locked_vm).toBe(4);
+    expect(taskOf(p).mm!.locked_vm).toBe(4);
     expect(global_zone_page_state(k, NR_MLOCK)).toBe(4);
-    expect(p.mm!.map_count).toBe(2);
+    expect(taskOf(p).mm!.map_count).toBe(2);
     p.munmap(a, 8 * PAGE);
-    expect(p.mm!.locked_vm).toBe(0);
+    expect(taskOf(p).mm!.locked_vm).toBe(0);
     expect(global_zone_page_state(k, NR_MLOCK)).toBe(0);
   });
 
@@ -34,9 +35,9 @@ describe("mlock", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(8 * PAGE);
     p.mlock(a, 8 * PAGE, { onFault: true });
-    expect(find_vma(p.mm!, a)!.vm_flags & (VM_LOCKED | VM_LOCKONFAULT)).toBe(VM_LOCKED | VM_LOCKONFAULT);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(0);
-    expect(p.mm!.locked_vm).toBe(8);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_flags & (VM_LOCKED | VM_LOCKONFAULT)).toBe(VM_LOCKED | VM_LOCKONFAULT);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(taskOf(p).mm!.locked_vm).toBe(8);
     // Faulted pages become mlocked as they arrive.
     p.touch(a, 3 * PAGE, { write: true });
     expect(global_zone_page_state(k, NR_MLOCK)).toBe(3);
@@ -47,11 +48,11 @@ describe("mlock", () => {
     const p = spawnProcess(k, { comm: "t" });
     p.mlockall("current|future");
     // Every VMA but the VM_SPECIAL ones, [vvar] (4 pages, VM_IO|VM_PFNMAP) and [vdso] (2, VM_DONTEXPAND).
-    expect(p.mm!.locked_vm).toBe(p.mm!.total_vm - 4 - 2);
+    expect(taskOf(p).mm!.locked_vm).toBe(taskOf(p).mm!.total_vm - 4 - 2);
     const a = p.mmap(4 * PAGE);
-    expect(find_vma(p.mm!, a)!.vm_flags & VM_LOCKED).toBe(VM_LOCKED);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_flags & VM_LOCKED).toBe(VM_LOCKED);
     p.munlockall();
-    expect(p.mm!.locked_vm).toBe(0);
+    expect(taskOf(p).mm!.locked_vm).toBe(0);
     expect(global_zone_page_state(k, NR_MLOCK)).toBe(0);
   });
 
@@ -61,8 +62,8 @@ describe("mlock", () => {
     const a = p.mmap(4 * PAGE);
     p.mlock(a, 4 * PAGE);
     const c = p.fork();
-    expect(find_vma(c.mm!, a)!.vm_flags & VM_LOCKED).toBe(0);
-    expect(c.mm!.locked_vm).toBe(0);
+    expect(find_vma(taskOf(c).mm!, a)!.vm_flags & VM_LOCKED).toBe(0);
+    expect(taskOf(c).mm!.locked_vm).toBe(0);
     void k;
   });
 });

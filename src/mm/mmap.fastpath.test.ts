@@ -27,6 +27,7 @@ import {
 } from "./mmap.js";
 import { do_mprotect_pkey } from "./mprotect.js";
 import { MiB } from "./types.js";
+import { taskOf } from "../api/internals.js";
 
 type Op =
   | { kind: "mmap"; pages: number; prot: number; odd: number }
@@ -89,7 +90,7 @@ function boot(fast: boolean): Machine {
 /** Runs one op on one machine; returns what the syscall returned (a number or an errno code). */
 function step(m: Machine, op: Op): number {
   const { k, p } = m;
-  const t = p.task;
+  const t = taskOf(p);
   const mm = t.mm!;
   switch (op.kind) {
     case "mmap": {
@@ -129,7 +130,7 @@ function step(m: Machine, op: Op): number {
 
 /** Everything the two paths must agree on. */
 function state(m: Machine): unknown {
-  const mm = m.p.task.mm!;
+  const mm = taskOf(m.p).mm!;
   return {
     vmas: mm.mm_mt.map((v) => [v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_page_prot, v.anon_vma !== null, v.anon_vma_chain.length]),
     counters: [mm.map_count, mm.total_vm, mm.data_vm, mm.exec_vm, mm.stack_vm, mm.locked_vm, mm.hiwater_vm],
@@ -158,10 +159,10 @@ describe("mmap fast paths", () => {
 
   it("takes the fast path for the common request (the machine without it differs only in speed)", () => {
     const m = boot(true);
-    const mm = m.p.task.mm!;
+    const mm = taskOf(m.p).mm!;
     const before = mm.map_count;
     const out: DoMmapResult = { addr: 0, populate: 0 };
-    const a = do_mmap(m.k, m.p.task, null, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
+    const a = do_mmap(m.k, taskOf(m.p), null, 0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
     // Right below [vvar], as the general top-down search puts it.
     expect(a).toBe(mm.mm_mt.find((v) => v.specialName === "[vvar]")!.vm_start - 4096);
     expect(mm.map_count).toBe(before + 1);

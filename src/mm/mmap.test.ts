@@ -6,20 +6,21 @@ import { MiB } from "./types.js";
 import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY } from "./mm_types.js";
 import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap, vma_index } from "./mmap.js";
 import fc from "fast-check";
+import { taskOf } from "../api/internals.js";
 
 function boot() {
   return start_kernel({ memory: 512 * MiB });
 }
 
 function layout(p: ReturnType<typeof spawnProcess>): string[] {
-  return p.mm!.mm_mt.map((v) => `${v.vm_start.toString(16)}-${v.vm_end.toString(16)}`);
+  return taskOf(p).mm!.mm_mt.map((v) => `${v.vm_start.toString(16)}-${v.vm_end.toString(16)}`);
 }
 
 describe("address-space layout", () => {
   it("maps a static binary like w1's /bin/anon, with mmap_base 128 MiB below TASK_SIZE", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "anon" });
-    expect(p.mm!.mmap_base).toBe(0x7ffff7fff000);
+    expect(taskOf(p).mm!.mmap_base).toBe(0x7ffff7fff000);
     expect(layout(p)).toEqual([
       "400000-401000",
       "401000-47b000",
@@ -33,10 +34,10 @@ describe("address-space layout", () => {
       "7ffffffde000-7ffffffff000",
     ]);
     // w1 before its 128 MiB mmap: VmSize 992 kB, data 168 kB, stack 132 kB, exec 496 kB.
-    expect(p.mm!.total_vm * 4).toBe(992);
-    expect(p.mm!.data_vm * 4).toBe(168);
-    expect(p.mm!.stack_vm * 4).toBe(132);
-    expect(p.mm!.exec_vm * 4).toBe(496);
+    expect(taskOf(p).mm!.total_vm * 4).toBe(992);
+    expect(taskOf(p).mm!.data_vm * 4).toBe(168);
+    expect(taskOf(p).mm!.stack_vm * 4).toBe(132);
+    expect(taskOf(p).mm!.exec_vm * 4).toBe(496);
   });
 
   it("places the first anonymous mmap right below the vvar page, as w1 shows", () => {
@@ -47,15 +48,15 @@ describe("address-space layout", () => {
     const b = p.mmap(64 * 1024);
     // Adjacent anonymous private memory merges into one VMA (mmap_region's vma_expand).
     expect(b).toBe(a - 64 * 1024);
-    expect(find_vma(p.mm!, a)!.vm_start).toBe(b);
-    expect(find_vma(p.mm!, a)!.vm_flags & VM_ACCOUNT).toBe(VM_ACCOUNT);
-    expect(find_vma(p.mm!, a)!.vm_flags & VM_SOFTDIRTY).toBe(VM_SOFTDIRTY);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_start).toBe(b);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_flags & VM_ACCOUNT).toBe(VM_ACCOUNT);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_flags & VM_SOFTDIRTY).toBe(VM_SOFTDIRTY);
   });
 
   it("keeps stack_guard_gap below a growsdown stack when placing hints", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "anon" });
-    const stack = find_vma(p.mm!, 0x7ffffffde000)!;
+    const stack = find_vma(taskOf(p).mm!, 0x7ffffffde000)!;
     expect(stack.vm_flags & VM_GROWSDOWN).toBe(VM_GROWSDOWN);
     expect(vm_start_gap(stack)).toBe(stack.vm_start - stack_guard_gap);
     // A hint inside the gap is refused and the allocator picks another place.
@@ -72,13 +73,13 @@ describe("munmap splits", () => {
     const before = k.vm_committed_as;
     const a = p.mmap(16 * 4096);
     expect(k.vm_committed_as - before).toBe(16);
-    const n = p.mm!.map_count;
+    const n = taskOf(p).mm!.map_count;
     p.munmap(a + 4 * 4096, 4 * 4096);
-    expect(p.mm!.map_count).toBe(n + 1);
+    expect(taskOf(p).mm!.map_count).toBe(n + 1);
     expect(k.vm_committed_as - before).toBe(12);
-    expect(find_vma(p.mm!, a)!.vm_end).toBe(a + 4 * 4096);
-    expect(find_vma(p.mm!, a + 4 * 4096)!.vm_start).toBe(a + 8 * 4096);
-    expect(find_vma(p.mm!, a + 8 * 4096)!.vm_pgoff).toBe((a + 8 * 4096) / 4096);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_end).toBe(a + 4 * 4096);
+    expect(find_vma(taskOf(p).mm!, a + 4 * 4096)!.vm_start).toBe(a + 8 * 4096);
+    expect(find_vma(taskOf(p).mm!, a + 8 * 4096)!.vm_pgoff).toBe((a + 8 * 4096) / 4096);
   });
 
   it("rejects an unaligned start with EINVAL", () => {
@@ -95,10 +96,10 @@ describe("brk", () => {
     const cur = p.brk();
     expect(cur).toBe(0x4d1000);
     expect(p.brk(cur + 10 * 4096)).toBe(cur + 10 * 4096);
-    expect(find_vma(p.mm!, cur)!.vm_end).toBe(cur + 10 * 4096);
-    expect(find_vma(p.mm!, cur)!.vm_start).toBe(0x4af000);
+    expect(find_vma(taskOf(p).mm!, cur)!.vm_end).toBe(cur + 10 * 4096);
+    expect(find_vma(taskOf(p).mm!, cur)!.vm_start).toBe(0x4af000);
     expect(p.brk(cur)).toBe(cur);
-    expect(find_vma(p.mm!, 0x4af000)!.vm_end).toBe(cur);
+    expect(find_vma(taskOf(p).mm!, 0x4af000)!.vm_end).toBe(cur);
   });
 });
 
@@ -106,11 +107,11 @@ describe("growsdown stacks", () => {
   it("grows the stack on a fault below it, within RLIMIT_STACK, counting stack_vm", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "t" });
-    const stack = find_vma(p.mm!, 0x7ffffffde000)!;
-    const s0 = p.mm!.stack_vm;
+    const stack = find_vma(taskOf(p).mm!, 0x7ffffffde000)!;
+    const s0 = taskOf(p).mm!.stack_vm;
     p.touch(stack.vm_start - 64 * 4096, 4096, { write: true });
     expect(stack.vm_start).toBe(0x7ffffffde000 - 64 * 4096);
-    expect(p.mm!.stack_vm).toBe(s0 + 64);
+    expect(taskOf(p).mm!.stack_vm).toBe(s0 + 64);
   });
 
   it("refuses to grow past RLIMIT_STACK: the access is a SIGSEGV", () => {
@@ -125,9 +126,9 @@ describe("growsdown stacks", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const below = p.mmap(4096, { addr: 0x40000000, flags: "private|anonymous|fixed" });
     const s = p.mmap(4096, { addr: below + 4096 + stack_guard_gap + 8 * 4096, flags: "private|anonymous|fixed|growsdown" });
-    expect(find_vma(p.mm!, s)!.vm_flags & VM_GROWSDOWN).toBe(VM_GROWSDOWN);
+    expect(find_vma(taskOf(p).mm!, s)!.vm_flags & VM_GROWSDOWN).toBe(VM_GROWSDOWN);
     p.touch(s - 8 * 4096, 4096, { write: true }); // still a gap's width away: grows
-    expect(find_vma(p.mm!, s)!.vm_start).toBe(s - 8 * 4096);
+    expect(find_vma(taskOf(p).mm!, s)!.vm_start).toBe(s - 8 * 4096);
     expect(() => p.touch(s - 9 * 4096, 4096, { write: true })).toThrow(); // inside the gap
   });
 });
@@ -151,7 +152,7 @@ describe("top-down search limits", () => {
   it("searches down to PAGE_SIZE, not mmap_min_addr (x86-64): root may get a page below 64 KiB", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "t", image: null });
-    const base = p.mm!.mmap_base;
+    const base = taskOf(p).mm!.mmap_base;
     p.mmap(base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
     // arch_get_unmapped_area_topdown's low_limit is PAGE_SIZE; cap_mmap_addr lets CAP_SYS_RAWIO in.
     expect(p.mmap(4096, { prot: "r" })).toBe(0xf000);
@@ -160,7 +161,7 @@ describe("top-down search limits", () => {
   it("falls back to the bottom-up search when nothing below mmap_base is free", () => {
     const k = boot();
     const p = spawnProcess(k, { comm: "t", image: null });
-    const base = p.mm!.mmap_base;
+    const base = taskOf(p).mm!.mmap_base;
     p.mmap(base - 0x1000, { addr: 0x1000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
     expect(p.mmap(4096, { prot: "r" })).toBe(base);
   });
@@ -172,7 +173,7 @@ describe("VMA lookups and page arithmetic", () => {
     const a = spawnProcess(k, { comm: "a" });
     const b = spawnProcess(k, { comm: "b", image: null });
     for (let i = 0; i < 6; i++) a.mmap((i + 1) * 4096);
-    const mms = [a.task.mm!, b.task.mm!];
+    const mms = [taskOf(a).mm!, taskOf(b).mm!];
     const linear = (n: number, addr: number): number => {
       const set = mms[n].mm_mt;
       let i = 0;

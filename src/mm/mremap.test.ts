@@ -6,6 +6,7 @@ import { find_vma } from "./mmap.js";
 import { MM_ANONPAGES } from "./mm_types.js";
 import { follow_pte } from "./memory.js";
 import { MiB } from "./types.js";
+import { taskOf } from "../api/internals.js";
 
 const PAGE = 4096;
 const boot = () => start_kernel({ memory: 256 * MiB });
@@ -16,8 +17,8 @@ describe("mremap", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(4 * PAGE, { addr: 0x20000000 });
     expect(p.mremap(a, 4 * PAGE, 8 * PAGE)).toBe(a);
-    expect(find_vma(p.mm!, a)!.vm_end).toBe(a + 8 * PAGE);
-    expect(p.mm!.map_count).toBe(1);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_end).toBe(a + 8 * PAGE);
+    expect(taskOf(p).mm!.map_count).toBe(1);
   });
 
   it("shrinks in place by unmapping the tail", () => {
@@ -26,7 +27,7 @@ describe("mremap", () => {
     const a = p.mmap(8 * PAGE);
     const c = k.vm_committed_as;
     expect(p.mremap(a, 8 * PAGE, 2 * PAGE)).toBe(a);
-    expect(find_vma(p.mm!, a)!.vm_end).toBe(a + 2 * PAGE);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_end).toBe(a + 2 * PAGE);
     expect(k.vm_committed_as).toBe(c - 6);
   });
 
@@ -36,19 +37,19 @@ describe("mremap", () => {
     const a = p.mmap(4 * PAGE, { addr: 0x20000000 });
     p.mmap(PAGE, { addr: a + 4 * PAGE, prot: "r" }); // block growth in place
     p.touch(a, 4 * PAGE, { write: true });
-    const pfn0 = follow_pte(k, p.mm!, a)!.pfn;
-    const rss = p.mm!.rss_stat[MM_ANONPAGES];
+    const pfn0 = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+    const rss = taskOf(p).mm!.rss_stat[MM_ANONPAGES];
     const c = k.vm_committed_as;
     expect(() => p.mremap(a, 4 * PAGE, 8 * PAGE)).toThrow(Errno);
     const b = p.mremap(a, 4 * PAGE, 8 * PAGE, { mayMove: true });
     expect(b).not.toBe(a);
-    expect(find_vma(p.mm!, a)?.vm_start).not.toBe(a);
-    expect(follow_pte(k, p.mm!, b)!.pfn).toBe(pfn0);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(rss);
+    expect(find_vma(taskOf(p).mm!, a)?.vm_start).not.toBe(a);
+    expect(follow_pte(k, taskOf(p).mm!, b)!.pfn).toBe(pfn0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(rss);
     expect(k.vm_committed_as).toBe(c + 4);
-    const flt = p.task.min_flt;
+    const flt = taskOf(p).min_flt;
     p.touch(b, 4 * PAGE, { write: true });
-    expect(p.task.min_flt).toBe(flt);
+    expect(taskOf(p).min_flt).toBe(flt);
   });
 
   it("MREMAP_FIXED replaces what was at the destination", () => {
@@ -58,9 +59,9 @@ describe("mremap", () => {
     const d = p.mmap(4 * PAGE, { addr: 0x30000000, prot: "r" });
     p.touch(a, 2 * PAGE, { write: true });
     expect(p.mremap(a, 2 * PAGE, 2 * PAGE, { fixed: d })).toBe(d);
-    expect(find_vma(p.mm!, d)!.vm_end).toBe(d + 2 * PAGE);
-    expect(find_vma(p.mm!, d + 2 * PAGE)!.vm_start).toBe(d + 2 * PAGE);
-    expect(follow_pte(k, p.mm!, d)!.flags).not.toBe(0);
+    expect(find_vma(taskOf(p).mm!, d)!.vm_end).toBe(d + 2 * PAGE);
+    expect(find_vma(taskOf(p).mm!, d + 2 * PAGE)!.vm_start).toBe(d + 2 * PAGE);
+    expect(follow_pte(k, taskOf(p).mm!, d)!.flags).not.toBe(0);
   });
 
   it("MREMAP_DONTUNMAP leaves the old range mapped but empty", () => {
@@ -69,8 +70,8 @@ describe("mremap", () => {
     const a = p.mmap(2 * PAGE, { addr: 0x20000000 });
     p.touch(a, 2 * PAGE, { write: true });
     const b = p.mremap(a, 2 * PAGE, 2 * PAGE, { mayMove: true, dontUnmap: true });
-    expect(find_vma(p.mm!, a)!.vm_start).toBe(a);
-    expect(follow_pte(k, p.mm!, a)?.flags ?? 0).toBe(0);
-    expect(follow_pte(k, p.mm!, b)!.flags).not.toBe(0);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_start).toBe(a);
+    expect(follow_pte(k, taskOf(p).mm!, a)?.flags ?? 0).toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, b)!.flags).not.toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, oom_badne
 import { alloc_pages, totalram_pages } from "./page_alloc.js";
 import { NO_PFN } from "./types.js";
 import { OOM_KILL } from "./vmstat_items.js";
+import { kernelOf, taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 
@@ -39,7 +40,7 @@ function growUntilKilled(m: Machine, p: Process, chunk: number): "thrown" | "mar
  * marked but alive — the case the oom_reaper exists for.
  */
 function allocInKernelUntilOom(m: Machine, p: Process): void {
-  const k = m.kernel;
+  const k = kernelOf(m);
   const kills = k.vm_events[OOM_KILL];
   const saved = [k.currentPid, k.currentComm] as const;
   k.currentPid = p.pid;
@@ -55,24 +56,24 @@ function allocInKernelUntilOom(m: Machine, p: Process): void {
 }
 
 function req(m: Machine, gfp = GFP_KERNEL): oom_control {
-  const k = m.kernel;
+  const k = kernelOf(m);
   return { zonelist: k.node_data[0].node_zonelists, nodemask: null, memcg: null, gfp_mask: gfp, order: 0, totalpages: 0, constraint: CONSTRAINT_NONE, chosen: null, chosen_points: 0 };
 }
 
 describe("oom_badness and /proc/PID/oom_score", () => {
   it("scores rss + page tables + adj * (totalpages / 1000), with C's integer division", () => {
     const m = Machine.boot({ memory: "256M" });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "a", oomScoreAdj: 300 });
     hog(p, 8 * MiB);
-    const mm = p.mm;
+    const mm = taskOf(p).mm;
     if (!mm) throw new Error("no mm");
     const total = totalram_pages(k);
     const expected = get_mm_rss(mm) + Math.trunc(mm.pgtables_bytes / 4096) + 300 * Math.trunc(total / 1000);
-    expect(oom_badness(k, p.task, total)).toBe(expected);
+    expect(oom_badness(k, taskOf(p), total)).toBe(expected);
     // (1000 + badness * 1000 / totalpages) * 2 / 3, truncated at each division.
     expect(m.read(`/proc/${p.pid}/oom_score`)).toBe(`${Math.trunc(((1000 + Math.trunc((expected * 1000) / total)) * 2) / 3)}\n`);
-    expect(proc_oom_score(k, p.task)).toBe(Number(m.read(`/proc/${p.pid}/oom_score`)));
+    expect(proc_oom_score(k, taskOf(p))).toBe(Number(m.read(`/proc/${p.pid}/oom_score`)));
   });
 
   it("reads 0 for oom_score_adj -1000 and for init, and a negative adj can bring a task below 1000", () => {
@@ -91,12 +92,12 @@ describe("out_of_memory", () => {
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const grower = m.spawn({ comm: "grower" });
-    const before = m.kernel.vm_events[OOM_KILL];
+    const before = kernelOf(m).vm_events[OOM_KILL];
     for (let i = 0; i < 200 && big.alive; i++) hog(grower, MiB);
     expect(big.alive).toBe(false);
-    expect(big.task.exit_code).toBe(9);
+    expect(taskOf(big).exit_code).toBe(9);
     expect(grower.alive).toBe(true);
-    expect(m.kernel.vm_events[OOM_KILL]).toBe(before + 1);
+    expect(kernelOf(m).vm_events[OOM_KILL]).toBe(before + 1);
     expect(m.dmesg()).toMatch(/grower invoked oom-killer: gfp_mask=0x140dca\(GFP_HIGHUSER_MOVABLE\|__GFP_COMP\|__GFP_ZERO\), order=0, oom_score_adj=0/);
     expect(m.dmesg()).toMatch(new RegExp(`oom-kill:constraint=CONSTRAINT_NONE,nodemask=\\(null\\),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=big,pid=${big.pid},uid=0`));
     expect(m.dmesg()).toMatch(new RegExp(`Out of memory: Killed process ${big.pid} \\(big\\) total-vm:\\d+kB, anon-rss:\\d+kB, file-rss:\\d+kB, shmem-rss:\\d+kB, UID:0 pgtables:\\d+kB oom_score_adj:0`));
@@ -122,7 +123,7 @@ describe("out_of_memory", () => {
     expect(log).toMatch(/---\[ end Kernel panic - not syncing: System is deadlocked on memory \]---/);
     // The machine is halted: the next OOM throws again without printing another report.
     const lines = log.split("\n").length;
-    expect(() => out_of_memory(m.kernel, req(m))).toThrow(KernelPanic);
+    expect(() => out_of_memory(kernelOf(m), req(m))).toThrow(KernelPanic);
     expect(m.dmesg().split("\n").length).toBe(lines);
   });
 
@@ -160,7 +161,7 @@ describe("out_of_memory", () => {
     const p = m.spawn({ comm: "hog" });
     expect(growUntilKilled(m, p, 16 * 4096)).toBe("thrown");
     expect(p.alive).toBe(false);
-    expect(p.task.killedBy).toBe(9);
+    expect(taskOf(p).killedBy).toBe(9);
     // fatal_signal_pending stops the access at the fault that chose it: no allocation failure after.
     expect(m.dmesg()).not.toMatch(/page allocation failure/);
   });
@@ -171,14 +172,14 @@ describe("out_of_memory", () => {
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p);
     expect(p.alive).toBe(true);
-    expect(tsk_is_oom_victim(p.task)).toBe(true);
-    const anon = p.mm?.rss_stat[MM_ANONPAGES] ?? 0;
+    expect(tsk_is_oom_victim(taskOf(p))).toBe(true);
+    const anon = taskOf(p).mm?.rss_stat[MM_ANONPAGES] ?? 0;
     expect(anon).toBeGreaterThan(1000);
     m.advance("1999ms");
     expect(m.dmesg()).not.toMatch(/oom_reaper:/);
     m.advance("1ms");
     expect(m.dmesg()).toMatch(new RegExp(`oom_reaper: reaped process ${p.pid} \\(hog\\), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB`));
-    expect(p.mm?.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(taskOf(p).mm?.rss_stat[MM_ANONPAGES]).toBe(0);
   });
 
   it("makes a killed task that left the CPU exit when another task next runs into the OOM killer, without a second kill", () => {
@@ -188,17 +189,17 @@ describe("out_of_memory", () => {
     allocInKernelUntilOom(m, p);
     expect(p.alive).toBe(true);
     const other = m.spawn({ comm: "other" });
-    const kills = m.kernel.vm_events[OOM_KILL];
+    const kills = kernelOf(m).vm_events[OOM_KILL];
     hog(other, 4 * MiB);
     expect(p.alive).toBe(false);
-    expect(m.kernel.vm_events[OOM_KILL]).toBe(kills);
+    expect(kernelOf(m).vm_events[OOM_KILL]).toBe(kills);
   });
 
   it("does not kill for an allocation without __GFP_FS (no compensation for IO-less reclaim)", () => {
     const m = Machine.boot({ memory: "128M" });
     const p = m.spawn({ comm: "p" });
     hog(p, 4 * MiB);
-    expect(out_of_memory(m.kernel, req(m, GFP_NOFS))).toBe(true);
+    expect(out_of_memory(kernelOf(m), req(m, GFP_NOFS))).toBe(true);
     expect(p.alive).toBe(true);
     expect(m.dmesg()).not.toMatch(/invoked oom-killer/);
   });
@@ -217,7 +218,7 @@ describe("out_of_memory", () => {
 
   it("counts only a mempolicy's nodes for a nodemask that leaves out a node with memory", () => {
     const m = Machine.boot({ memory: "1G", nodes: 2 });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const oc = req(m);
     expect(constrained_alloc(k, oc)).toBe(CONSTRAINT_NONE);
     expect(oc.totalpages).toBe(totalram_pages(k));

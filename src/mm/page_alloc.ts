@@ -493,7 +493,7 @@ export function __rmqueue_smallest(k: Kernel, z: zone, order: number, migratetyp
     expand(k, z, pfn, order, current_order, migratetype);
     // set_pcppage_migratetype
     k.mem_map.index[pfn] = migratetype;
-    if (k.trace.active && k.trace.enabled("mm_page_alloc_zone_locked")) {
+    if (k.trace.pageEvents && k.trace.enabled("mm_page_alloc_zone_locked")) {
       const percpu_refill = pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES ? 1 : 0;
       k.trace.emit(
         "mm_page_alloc_zone_locked",
@@ -739,8 +739,9 @@ function check_pcp_refill(k: Kernel, pfn: number, order: number): void {
  * refill is the larger part of a first-touch fault (each page splits a block, two or three heads
  * looked at per page); this loop makes those faults 1.14× faster. Same list operations in the
  * same order as the general loop. Stops at the first page __rmqueue_smallest would not find
- * (the caller's loop then goes on through __rmqueue and the fallbacks) and expects no tracing
- * (the caller checks; mm_page_alloc_zone_locked is emitted per page). Returns the pages added.
+ * (the caller's loop then goes on through __rmqueue and the fallbacks) and expects nobody to
+ * listen to mm_page_alloc_zone_locked, which the general loop emits per page (the caller checks
+ * trace.pageEvents). Returns the pages added.
  * @kernel mm/page_alloc.c rmqueue_bulk, __rmqueue_smallest
  */
 function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cpu_pages, migratetype: number): number {
@@ -778,7 +779,7 @@ function rmqueue_bulk(k: Kernel, z: zone, order: number, count: number, pcp: per
   const mm = k.mem_map;
   const lru = mm.lru;
   let i = 0;
-  if (order === 0 && k.fastPaths && !k.trace.active) i = rmqueue_bulk_order0_fast(k, z, count, pcp, migratetype);
+  if (order === 0 && k.fastPaths && !k.trace.pageEvents) i = rmqueue_bulk_order0_fast(k, z, count, pcp, migratetype);
   for (; i < count; ++i) {
     const pfn = __rmqueue(k, z, order, migratetype, alloc_flags);
     if (pfn === NO_PFN) break;
@@ -806,7 +807,7 @@ function trace_mm_page_free(k: Kernel, pfn: number, order: number): void {
 function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   const mm = k.mem_map;
   const flags = mm.flags;
-  if (k.trace.active) trace_mm_page_free(k, pfn, order);
+  if (k.trace.pageEvents) trace_mm_page_free(k, pfn, order);
   let f = flags[pfn];
   if (f & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
   if (f & PG_mlocked_mask) {
@@ -845,7 +846,7 @@ export function free_pcppages_bulk(k: Kernel, z: zone, count: number, pcp: per_c
   count = Math.min(pcp.count, count);
   pindex = pindex - 1;
   const isolated_pageblocks = z.nr_isolate_pageblock !== 0;
-  const tracing = k.trace.active && k.trace.enabled("mm_page_pcpu_drain");
+  const tracing = k.trace.pageEvents && k.trace.enabled("mm_page_pcpu_drain");
   while (count > 0) {
     for (;;) {
       // Every list empty while count says otherwise: the kernel would spin here forever (and
@@ -906,7 +907,7 @@ export function __free_pages_core(k: Kernel, pfn: number, order: number): void {
       // __free_pages_ok → __free_one_page (no merging above MAX_ORDER - 1) → add to the tail,
       // deferred: the head is written when the block is first reached (see deferred_tail).
       z.managed_pages += nr_pages;
-      if (k.trace.active) trace_mm_page_free(k, pfn, order);
+      if (k.trace.pageEvents) trace_mm_page_free(k, pfn, order);
       z.vm_stat[NR_FREE_PAGES] += nr_pages;
       deferred_append(k, z.free_area[order], migratetype, pfn);
       z.free_area[order].nr_free++;
@@ -1012,7 +1013,7 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   if ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
   const migratetype = mm.pageblock_mt[block];
   if (migratetype >= MIGRATE_PCPTYPES_) return false;
-  if (k.trace.active) trace_mm_page_free(k, pfn, 0);
+  if (k.trace.pageEvents) trace_mm_page_free(k, pfn, 0);
   mm.mapping[pfn] = 0;
   mm.index[pfn] = migratetype;
   k.vm_events[PGFREE_] += 1;
@@ -1847,7 +1848,7 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
   if (order === 0 && nodemask === null && k.fastPaths) {
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
     if (pfn !== NO_PFN_) {
-      if (k.trace.active) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
+      if (k.trace.pageEvents) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
       return pfn;
     }
   }
@@ -1874,7 +1875,7 @@ function __alloc_pages_general(k: Kernel, gfp: number, order: number, preferred_
   const migratetype = ac.migratetype;
   ac.nodemask = null;
   k.acDepth = depth;
-  if (k.trace.active) trace_mm_page_alloc(k, pfn, order, gfp, migratetype);
+  if (k.trace.pageEvents) trace_mm_page_alloc(k, pfn, order, gfp, migratetype);
   return pfn;
 }
 

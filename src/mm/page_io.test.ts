@@ -12,6 +12,7 @@ import { lru_add_drain } from "./swap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
 import { NR_WRITEBACK, NR_WRITTEN, NR_ZONE_WRITE_PENDING, PSWPIN, PSWPOUT } from "./vmstat_items.js";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp.js";
+import { taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 
@@ -22,7 +23,7 @@ function setup(n: number, dev: { latency?: number; bandwidth?: number } = {}) {
   const a = p.mmap(n * 4096, { prot: "rw", flags: "private|anonymous" });
   p.write(a, n * 4096);
   lru_add_drain(k);
-  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, p.mm!, a + i * 4096)!.pfn);
+  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
   return { k, p, a, pfns };
 }
 

@@ -9,6 +9,7 @@ import { lru_add_drain } from "./swap.js";
 import { add_to_swap } from "./swap_state.js";
 import { __swap_count, sys_swapon } from "./swapfile.js";
 import { swp_offset } from "./swapops.js";
+import { taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 
@@ -18,7 +19,7 @@ function forked() {
   const a = p.mmap(4 * 4096, { prot: "rw", flags: "private|anonymous" });
   p.write(a, 4 * 4096);
   const c = p.fork();
-  const pfn = follow_pte(k, p.mm!, a)?.pfn ?? -1;
+  const pfn = follow_pte(k, taskOf(p).mm!, a)?.pfn ?? -1;
   return { k, p, c, a, pfn };
 }
 
@@ -27,7 +28,7 @@ describe("anonymous rmap", () => {
     const { k, p, c, a, pfn } = forked();
     const seen: Array<[number, number]> = [];
     rmap_walk(k, pfn, (vma, addr) => {
-      seen.push([vma.vm_mm === p.mm ? p.pid : vma.vm_mm === c.mm ? c.pid : -1, addr]);
+      seen.push([vma.vm_mm === taskOf(p).mm ? p.pid : vma.vm_mm === taskOf(c).mm ? c.pid : -1, addr]);
       return true;
     });
     expect(seen.sort()).toEqual([[p.pid, a], [c.pid, a]].sort());
@@ -37,10 +38,10 @@ describe("anonymous rmap", () => {
   it("finds only the child for a page the child copied on write", () => {
     const { k, c, a } = forked();
     c.write(a, 4096);
-    const cp = follow_pte(k, c.mm!, a)?.pfn ?? -1;
+    const cp = follow_pte(k, taskOf(c).mm!, a)?.pfn ?? -1;
     const owners: number[] = [];
     rmap_walk(k, cp, (vma) => {
-      owners.push(vma.vm_mm === c.mm ? c.pid : -1);
+      owners.push(vma.vm_mm === taskOf(c).mm ? c.pid : -1);
       return true;
     });
     expect(owners).toEqual([c.pid]);
@@ -64,7 +65,7 @@ describe("anonymous rmap", () => {
     const p = spawnProcess(k, { comm: "rmap", image: null });
     const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous" });
     p.write(a, 4096);
-    const first = follow_pte(k, p.mm!, a)?.pfn ?? -1;
+    const first = follow_pte(k, taskOf(p).mm!, a)?.pfn ?? -1;
     expect(folio_referenced(k, first)).toBe(1);
     p.munmap(a, 2 * MiB);
     // Another region takes the freed table slots, so the region at `a` gets new ones.
@@ -72,7 +73,7 @@ describe("anonymous rmap", () => {
     for (let off = 0; off < 8 * MiB; off += 2 * MiB) p.write(other + off, 4096);
     expect(p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|fixed", addr: a })).toBe(a);
     p.write(a, 4096);
-    const second = follow_pte(k, p.mm!, a)?.pfn ?? -1;
+    const second = follow_pte(k, taskOf(p).mm!, a)?.pfn ?? -1;
     expect(folio_referenced(k, second)).toBe(1);
     const seen: number[] = [];
     rmap_walk(k, second, (_vma, addr) => seen.push(addr) > 0);
@@ -81,7 +82,7 @@ describe("anonymous rmap", () => {
 
   it("unmaps every mapping of a swap-cache page into its swap entry, one swap_map count each", () => {
     const { k, p, c, a, pfn } = forked();
-    expect(sys_swapon(k, p.task, "/dev/vda", { size: 64 * MiB })).toBe(0);
+    expect(sys_swapon(k, taskOf(p), "/dev/vda", { size: 64 * MiB })).toBe(0);
     lru_add_drain(k);
     k.mem_map._refcount[pfn]++; // the isolating caller's reference
     expect(add_to_swap(k, pfn)).toBe(true);
@@ -89,9 +90,9 @@ describe("anonymous rmap", () => {
     expect(try_to_unmap(k, pfn)).toBe(true);
     expect(k.mem_map.mapcount[pfn]).toBe(0);
     for (const t of [p, c]) {
-      expect(t.mm!.rss_stat[MM_SWAPENTS]).toBe(1);
-      expect(t.mm!.rss_stat[MM_ANONPAGES]).toBe(3);
-      const i = pte_offset_map(k, t.mm!.pgd, a);
+      expect(taskOf(t).mm!.rss_stat[MM_SWAPENTS]).toBe(1);
+      expect(taskOf(t).mm!.rss_stat[MM_ANONPAGES]).toBe(3);
+      const i = pte_offset_map(k, taskOf(t).mm!.pgd, a);
       expect(k.pgtables.ent_pfn[i]).toBe(swp_offset(entry));
     }
     expect(__swap_count(k, entry)).toBe(2); // two PTEs (the cache holds SWAP_HAS_CACHE on top)

@@ -15,6 +15,7 @@ import { swap_io_run } from "./page_io.js";
 import { lru_add_drain } from "./swap.js";
 import { sys_swapoff, sys_swapon } from "./swapfile.js";
 import { evict } from "./swapfile.testutil.js";
+import { taskOf } from "../api/internals.js";
 
 const MiB = 2 ** 20;
 
@@ -54,7 +55,7 @@ function run(seed: number, steps: number): { evicted: number; swapins: number } 
       const r = pick(rs);
       const a = r.addr + rng.below(r.pages) * 4096;
       lru_add_drain(k);
-      const pte = follow_pte(k, r.p.mm!, a);
+      const pte = follow_pte(k, taskOf(r.p).mm!, a);
       if (pte === null || (pte.flags & 1) === 0 || (pte.flags & 0x200) !== 0) continue;
       const f = k.mem_map.flags[pte.pfn];
       if ((f & (F(PG_locked) | F(PG_writeback))) !== 0 || k.mem_map.mapping[pte.pfn] >= 0) continue;

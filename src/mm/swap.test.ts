@@ -6,17 +6,18 @@ import { F, PG_active, PG_lru, PG_referenced, PG_unevictable } from "./memmap.js
 import { folio_mark_accessed, lru_add_drain, PAGEVEC_SIZE, put_page } from "./swap.js";
 import { global_node_page_state } from "./vmstat.js";
 import { NR_ACTIVE_ANON, NR_INACTIVE_ANON, NR_UNEVICTABLE, PGACTIVATE } from "./vmstat_items.js";
+import { kernelOf, taskOf } from "../api/internals.js";
 
 function machineWithPages(pages: number) {
   const m = Machine.boot({ memory: "256M" });
-  const k = m.kernel;
+  const k = kernelOf(m);
   lru_add_drain(k);
   const p = m.spawn({ comm: "p" });
   const a = p.mmap(pages * 4096);
   lru_add_drain(k);
   const inactive0 = global_node_page_state(k, NR_INACTIVE_ANON);
   p.write(a, pages * 4096);
-  const pfn = (i: number): number => follow_pte(k, p.mm!, a + i * 4096)!.pfn;
+  const pfn = (i: number): number => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn;
   return { m, k, p, a, pfn, inactive0 };
 }
 
@@ -41,7 +42,7 @@ describe("the per-CPU lru_add batch", () => {
     // batch is not one run for one list, so the per-page path applies it (lru_add_fn culls the
     // mlocked page), after the one-splice attempt has looked at it and let go.
     const m = Machine.boot({ memory: "256M" });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "p" });
     const a = p.mmap(3 * 4096);
     const locked = p.mmap(4096);
@@ -54,9 +55,9 @@ describe("the per-CPU lru_add batch", () => {
     lru_add_drain(k);
     expect(global_node_page_state(k, NR_INACTIVE_ANON) - inactive0).toBe(3);
     expect(global_node_page_state(k, NR_UNEVICTABLE) - unevictable0).toBe(1);
-    const lockedPfn = follow_pte(k, p.mm!, locked)!.pfn;
+    const lockedPfn = follow_pte(k, taskOf(p).mm!, locked)!.pfn;
     expect(k.mem_map.flags[lockedPfn] & (F(PG_lru) | F(PG_unevictable))).toBe(F(PG_lru) | F(PG_unevictable));
-    for (let i = 0; i < 3; i++) expect(k.mem_map.flags[follow_pte(k, p.mm!, a + i * 4096)!.pfn] & F(PG_lru)).not.toBe(0);
+    for (let i = 0; i < 3; i++) expect(k.mem_map.flags[follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn] & F(PG_lru)).not.toBe(0);
     checkLru(k);
   });
 

@@ -27,6 +27,7 @@ import { lru_add_drain } from "./swap.js";
 import { global_node_page_state } from "./vmstat.js";
 import { NR_SWAPCACHE, PGFAULT, PGMAJFAULT, PSWPIN, PSWPOUT, SWAP_RA, SWAP_RA_HIT, WORKINGSET_REFAULT_ANON } from "./vmstat_items.js";
 import { workingset_eviction } from "./workingset.js";
+import { taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 
@@ -39,7 +40,7 @@ function setup(opts: { rotational?: boolean; pages?: number } = {}) {
   const a = p.mmap(n * 4096, { prot: "rw", flags: "private|anonymous" });
   p.write(a, n * 4096);
   lru_add_drain(k);
-  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, p.mm!, a + i * 4096)!.pfn);
+  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
   const check = () => {
     check_swap_invariants(k);
     checkMm(k);
@@ -95,10 +96,10 @@ describe("do_swap_page", () => {
     const { k, p, a, pfns, check } = setup();
     for (const pfn of pfns) evict(k, pfn);
     check();
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(16);
+    expect(taskOf(p).mm!.rss_stat[MM_SWAPENTS]).toBe(16);
     expect(k.vm_events[PSWPOUT]).toBe(16);
     const ev0 = Float64Array.from(k.vm_events);
-    const maj0 = p.task.maj_flt;
+    const maj0 = taskOf(p).maj_flt;
     k.now_ns += 1e9; // the device is idle
     const t0 = k.now_ns;
     p.read(a, 4096);
@@ -108,11 +109,11 @@ describe("do_swap_page", () => {
     expect(k.vm_events[PGMAJFAULT] - ev0[PGMAJFAULT]).toBe(1);
     // folio_lock_or_retry: the first attempt waits for the read and retries; two PGFAULTs, one maj_flt.
     expect(k.vm_events[PGFAULT] - ev0[PGFAULT]).toBe(2);
-    expect(p.task.maj_flt - maj0).toBe(1);
+    expect(taskOf(p).maj_flt - maj0).toBe(1);
     // The task slept until its read, the first request on an idle device, completed: 100 µs + 4096 B at 1 GB/s.
     expect(k.now_ns - t0).toBe(100_000 + 4096);
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(15);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(1);
+    expect(taskOf(p).mm!.rss_stat[MM_SWAPENTS]).toBe(15);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(1);
     check();
     // The next page was read ahead: a swap-cache hit (SWAP_RA_HIT), still in flight, so it waits too.
     p.read(a + 4096, 4096);
@@ -122,9 +123,9 @@ describe("do_swap_page", () => {
     expect(k.now_ns - t0).toBe(100_000 + 4096 + 4096);
     k.now_ns += 1e6;
     swap_io_run(k);
-    const maj1 = p.task.maj_flt;
+    const maj1 = taskOf(p).maj_flt;
     p.read(a + 2 * 4096, 4096); // read ahead and completed: a minor fault
-    expect(p.task.maj_flt).toBe(maj1);
+    expect(taskOf(p).maj_flt).toBe(maj1);
     check();
   });
 
@@ -132,7 +133,7 @@ describe("do_swap_page", () => {
     const { k, p, a, pfns, check } = setup({ pages: 1 });
     const entry = evict(k, pfns[0]);
     p.write(a, 4096);
-    const pte = follow_pte(k, p.mm!, a)!;
+    const pte = follow_pte(k, taskOf(p).mm!, a)!;
     expect(pte.flags & 0x2).toBe(0x2); // _PAGE_RW
     expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
     expect(swp_swapcount(k, entry)).toBe(0);
@@ -145,8 +146,8 @@ describe("do_swap_page", () => {
     const entry = evict(k, pfns[0]);
     const c = p.fork();
     expect(swp_swapcount(k, entry)).toBe(2);
-    expect(follow_pte(k, p.mm!, a)!.flags & 0x80).toBe(0); // _PAGE_SWP_EXCLUSIVE cleared
-    expect(c.mm!.rss_stat[MM_SWAPENTS]).toBe(1);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.flags & 0x80).toBe(0); // _PAGE_SWP_EXCLUSIVE cleared
+    expect(taskOf(c).mm!.rss_stat[MM_SWAPENTS]).toBe(1);
     check();
     c.read(a, 4096);
     expect(swp_swapcount(k, entry)).toBe(1);
@@ -211,8 +212,8 @@ describe("swapoff", () => {
     const { k, root, p, a, pfns, check } = setup({ pages: 8 });
     for (const pfn of pfns) evict(k, pfn);
     expect(sys_swapoff(k, root, "/dev/vda")).toBe(0);
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(0);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(taskOf(p).mm!.rss_stat[MM_SWAPENTS]).toBe(0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
     expect(k.total_swap_pages).toBe(0);
     expect(procRead(k, "/proc/swaps")).toBe("Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
     expect(k.swap.swap_avail_head.length).toBe(0);

@@ -28,6 +28,7 @@ import {
 import { swp_entry, swp_offset, swp_type } from "./swapops.js";
 import { lookup_swap_cache_pfn } from "./swap_state.js";
 import { evict } from "./swapfile.testutil.js";
+import { taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 const W5 = fileURLToPath(new URL("../../test/realkernel/data/w5", import.meta.url));
@@ -112,12 +113,12 @@ describe("swapoff when memory is short", () => {
     procWrite(k, "/proc/sys/vm/overcommit_memory", "2");
     procWrite(k, "/proc/sys/vm/overcommit_ratio", "0");
     const committed = k.vm_committed_as;
-    expect(sys_swapoff(k, p.task, "/dev/vda")).toBe(-errnoValues.ENOMEM);
+    expect(sys_swapoff(k, taskOf(p), "/dev/vda")).toBe(-errnoValues.ENOMEM);
     expect(k.vm_committed_as).toBe(committed);
     expect(k.total_swap_pages).toBe(16383);
     expect(procRead(k, "/proc/swaps")).toContain("/dev/vda ");
     procWrite(k, "/proc/sys/vm/overcommit_memory", "0");
-    expect(sys_swapoff(k, p.task, "/dev/vda")).toBe(0);
+    expect(sys_swapoff(k, taskOf(p), "/dev/vda")).toBe(0);
   });
 });
 
@@ -329,7 +330,7 @@ describe("swapping a page out and freeing it", () => {
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(4096, { prot: "rw", flags: "private|anonymous" });
     p.write(a, 4096);
-    const pfn = follow_pte(k, p.mm!, a)!.pfn;
+    const pfn = follow_pte(k, taskOf(p).mm!, a)!.pfn;
     const entry = evict(k, pfn);
     expect(entry).not.toBe(0);
     expect(slot(k, entry)).toBe(1);

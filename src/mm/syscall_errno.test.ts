@@ -13,6 +13,7 @@ import { type Process, spawnProcess } from "../sim/process.js";
 import { FMODE_READ, type file } from "./mm_types.js";
 import { shmem_file_setup } from "./shmem.js";
 import { MiB } from "./types.js";
+import { taskOf } from "../api/internals.js";
 
 const PAGE = 4096;
 
@@ -67,7 +68,7 @@ const rows: Row[] = [
     cite: "mm/mmap.c:1344 do_mmap: mlock_future_check → -EAGAIN",
     errno: "EAGAIN",
     run: (p) => {
-      p.task.uid = 1000;
+      taskOf(p).uid = 1000;
       p.mmap(16 * MiB, { flags: "private|anonymous|locked" });
     },
   },
@@ -76,7 +77,7 @@ const rows: Row[] = [
     cite: "security/commoncap.c:1433 cap_mmap_addr (via get_unmapped_area mm/mmap.c:1867) → -EPERM",
     errno: "EPERM",
     run: (p) => {
-      p.task.uid = 1000;
+      taskOf(p).uid = 1000;
       p.mmap(PAGE, { addr: 0x1000, flags: "private|anonymous|fixed" });
     },
   },
@@ -85,7 +86,7 @@ const rows: Row[] = [
     cite: "mm/mmap.c:1311 do_mmap: if (mm->map_count > sysctl_max_map_count) return -ENOMEM",
     errno: "ENOMEM",
     run: (p, k) => {
-      procWrite(k, "/proc/sys/vm/max_map_count", `${p.mm!.map_count - 1}\n`);
+      procWrite(k, "/proc/sys/vm/max_map_count", `${taskOf(p).mm!.map_count - 1}\n`);
       p.mmap(PAGE, { prot: "r" });
     },
   },
@@ -111,7 +112,7 @@ const rows: Row[] = [
     errno: "ENOMEM",
     run: (p, k) => {
       const a = p.mmap(8 * PAGE);
-      procWrite(k, "/proc/sys/vm/max_map_count", `${p.mm!.map_count}\n`);
+      procWrite(k, "/proc/sys/vm/max_map_count", `${taskOf(p).mm!.map_count}\n`);
       p.munmap(a + 2 * PAGE, PAGE);
     },
   },
@@ -218,7 +219,7 @@ const rows: Row[] = [
     cite: "mm/madvise.c:1112 madvise_inject_error: !capable(CAP_SYS_ADMIN) → -EPERM",
     errno: "EPERM",
     run: (p) => {
-      p.task.uid = 1000;
+      taskOf(p).uid = 1000;
       p.madvise(0x400000, PAGE, 100);
     },
   },
@@ -231,7 +232,7 @@ const rows: Row[] = [
     cite: "mm/mlock.c:575 do_mlock: !can_do_mlock() → -EPERM",
     errno: "EPERM",
     run: (p) => {
-      p.task.uid = 1000;
+      taskOf(p).uid = 1000;
       p.setRlimit("memlock", 0);
       p.mlock(0x400000, PAGE);
     },
@@ -241,7 +242,7 @@ const rows: Row[] = [
     cite: "mm/mlock.c:571 do_mlock: error = -ENOMEM unless locked <= lock_limit",
     errno: "ENOMEM",
     run: (p) => {
-      p.task.uid = 1000;
+      taskOf(p).uid = 1000;
       const a = p.mmap(16 * MiB);
       p.mlock(a, 16 * MiB);
     },
@@ -254,8 +255,8 @@ const rows: Row[] = [
     cite: "fs/proc/base.c:1128 __set_oom_adj: oom_adj < oom_score_adj_min → -EACCES",
     errno: "EACCES",
     run: (p) => {
-      p.task.uid = 1000;
-      p.task.signal.oom_score_adj_min = 0;
+      taskOf(p).uid = 1000;
+      taskOf(p).signal.oom_score_adj_min = 0;
       p.setOomScoreAdj(-1);
     },
   },

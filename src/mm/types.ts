@@ -1,19 +1,8 @@
 /**
- * Basic units and branded ids shared by the whole model.
+ * Basic units shared by the whole model.
  * @kernel arch/x86/include/asm/page_types.h PAGE_SHIFT
  * @kernel include/linux/mmzone.h MAX_ORDER, pageblock_order
  */
-
-/** A page frame number: physical address >> PAGE_SHIFT. */
-export type Pfn = number & { readonly __brand: "Pfn" };
-/** A user virtual address (below 2^47, so exact in a double). */
-export type Vaddr = number & { readonly __brand: "Vaddr" };
-/** A process id. */
-export type Pid = number & { readonly __brand: "Pid" };
-/** A NUMA node id. */
-export type Nid = number & { readonly __brand: "Nid" };
-/** A swap slot: (type << SWP_TYPE_SHIFT) | offset, as swp_entry_t packs it. */
-export type SwapSlot = number & { readonly __brand: "SwapSlot" };
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;

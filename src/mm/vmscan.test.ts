@@ -11,6 +11,7 @@ import { inactive_is_low, pgdat_balanced, try_to_free_pages } from "./vmscan.js"
 import { global_node_page_state } from "./vmstat.js";
 import { ALLOCSTALL_NORMAL, NR_ACTIVE_ANON, NR_INACTIVE_ANON, PAGEOUTRUN, PGSCAN_DIRECT, PGSTEAL_DIRECT, PSWPOUT } from "./vmstat_items.js";
 import { GFP_KERNEL } from "./gfp.js";
+import { kernelOf, taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 
@@ -39,13 +40,13 @@ describe("inactive_is_low", () => {
 describe("LRU membership through a process's life", () => {
   it("puts faulted pages on the inactive anon list after the batch drains, and takes them off at exit", () => {
     const m = Machine.boot({ memory: "256M" });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const before = global_node_page_state(k, NR_INACTIVE_ANON);
     const p = m.spawn({ comm: "p" });
     const a = p.mmap(4 * MiB);
     p.write(a, 4 * MiB);
     lru_add_drain(k);
-    const pfn = follow_pte(k, p.mm!, a)!.pfn;
+    const pfn = follow_pte(k, taskOf(p).mm!, a)!.pfn;
     expect(k.mem_map.flags[pfn] & F(PG_lru)).not.toBe(0);
     expect(k.mem_map.flags[pfn] & F(PG_active)).toBe(0);
     expect(global_node_page_state(k, NR_INACTIVE_ANON) - before).toBeGreaterThanOrEqual(1024);
@@ -60,7 +61,7 @@ describe("LRU membership through a process's life", () => {
 describe("direct reclaim", () => {
   it("swaps out the oldest anonymous pages, counts allocstall, pgscan/pgsteal_direct and a PSI memory stall", () => {
     const m = withSwap("256M", "256M");
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "hog" });
     const a = p.mmap(128 * MiB);
     p.write(a, 128 * MiB);
@@ -75,7 +76,7 @@ describe("direct reclaim", () => {
     expect(k.vm_events[PGSCAN_DIRECT]).toBeGreaterThan(0);
     expect(k.vm_events[PGSTEAL_DIRECT]).toBe(got + got2);
     expect(k.vm_events[PSWPOUT]).toBeGreaterThanOrEqual(32);
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBeGreaterThan(0);
+    expect(taskOf(p).mm!.rss_stat[MM_SWAPENTS]).toBeGreaterThan(0);
     expect(z.length).toBeGreaterThan(0);
     checkMm(k);
     check_swap_invariants(k);
@@ -83,7 +84,7 @@ describe("direct reclaim", () => {
 
   it("frees nothing from anonymous memory without swap (get_scan_count: SCAN_FILE, and no file pages)", () => {
     const m = Machine.boot({ memory: "256M" });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "hog" });
     const a = p.mmap(64 * MiB);
     p.write(a, 64 * MiB);
@@ -96,7 +97,7 @@ describe("direct reclaim", () => {
 describe("kswapd", () => {
   it("wakes below the low watermark, balances a zone to its high watermark and goes back to sleep", () => {
     const m = withSwap("512M", "1G");
-    const k = m.kernel;
+    const k = kernelOf(m);
     const seen: string[] = [];
     for (const ev of ["mm_vmscan_wakeup_kswapd", "mm_vmscan_kswapd_wake", "mm_vmscan_kswapd_sleep"]) m.trace.on(ev, () => seen.push(ev));
     const p = m.spawn({ comm: "fill" });
@@ -126,14 +127,14 @@ describe("kswapd", () => {
 describe("MADV_PAGEOUT", () => {
   it("swaps out the range's pages when there is swap (reclaim_pages); they stay in the swap cache", () => {
     const m = withSwap("256M", "256M");
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "p" });
     const a = p.mmap(8 * MiB);
     p.write(a, 8 * MiB);
     p.madvise(a, 8 * MiB, "pageout");
     m.advance("20ms"); // the writes complete
     expect(k.vm_events[PSWPOUT]).toBe(2048);
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(2048);
+    expect(taskOf(p).mm!.rss_stat[MM_SWAPENTS]).toBe(2048);
     checkMm(k);
     check_swap_invariants(k);
     // Nothing reclaimed them after writeback: each access finds its page in the swap cache (a
@@ -141,14 +142,14 @@ describe("MADV_PAGEOUT", () => {
     const r = p.read(a, 8 * MiB);
     expect(r.majflt).toBe(0);
     expect(r.minflt).toBe(2048);
-    expect(p.mm!.rss_stat[MM_SWAPENTS]).toBe(0);
+    expect(taskOf(p).mm!.rss_stat[MM_SWAPENTS]).toBe(0);
     checkMm(k);
     check_swap_invariants(k);
   });
 
   it("moves the pages to the active list when there is no swap to write them to", () => {
     const m = Machine.boot({ memory: "256M" });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "p" });
     const a = p.mmap(4 * MiB);
     p.write(a, 4 * MiB);

@@ -3,11 +3,12 @@ import { Machine } from "../sim/machine.js";
 import { F, PG_active, PG_swapbacked, PG_workingset } from "./memmap.js";
 import { timestamp_bits, workingset_eviction, workingset_refault } from "./workingset.js";
 import { NR_ACTIVE_ANON, WORKINGSET_ACTIVATE_ANON, WORKINGSET_REFAULT_ANON, WORKINGSET_RESTORE_ANON } from "./vmstat_items.js";
+import { kernelOf } from "../api/internals.js";
 
 /** A machine with swap and a free page standing in for one being evicted and read back. */
 function setup() {
   const m = Machine.boot({ memory: "256M", swap: { size: "64M" } });
-  const k = m.kernel;
+  const k = kernelOf(m);
   const pgdat = k.node_data[0];
   // Any page of the node will do: workingset only reads its flags and node.
   const pfn = pgdat.node_zones[1].zone_start_pfn + 4096;

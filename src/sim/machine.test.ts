@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Errno } from "../kernel/errno.js";
 import { Machine, sysctlPath } from "./machine.js";
+import { kernelOf } from "../api/internals.js";
 
 describe("Machine", () => {
   it("boots the realkernel 512M guest by default and reads its files", () => {
@@ -27,17 +28,52 @@ describe("Machine", () => {
 
   it("rejects bad configuration with a message naming the value", () => {
     expect(() => Machine.boot({ memory: "12Q" })).toThrow(/"12Q"/);
-    expect(() => Machine.boot({ memory: "1M" })).toThrow(/too small/);
+    expect(() => Machine.boot({ memory: "1M" })).toThrow(/memory must be between 80M and 1T, got 1M/);
     // Debian's image occupies 16-68 MiB: a 64 MiB guest cannot hold it and the initrd.
-    expect(() => Machine.boot({ memory: "64M" })).toThrow(/memory too small to boot/);
+    expect(() => Machine.boot({ memory: "64M" })).toThrow(/memory must be between 80M and 1T, got 64M/);
     expect(() => Machine.boot({ cpus: 0 })).toThrow(/cpus/);
     expect(() => Machine.boot({ nodes: 0 })).toThrow(/nodes/);
     expect(() => Machine.boot({ kernelcore: "lots" })).toThrow(/kernelcore/);
   });
 
+  it("refuses machines outside the documented range with a RangeError, before any typed array is sized", () => {
+    // Before: memory 2^50 threw V8's "Invalid typed array length".
+    expect(() => Machine.boot({ memory: 2 ** 50 })).toThrow(new RangeError("memory must be between 80M and 1T, got 1P"));
+    expect(() => Machine.boot({ memory: "80M" })).not.toThrow();
+    expect(() => Machine.boot({ memory: 80 * 2 ** 20 + 512 })).toThrow(/whole number of 4K pages/);
+    expect(() => Machine.boot({ cpus: 8193 })).toThrow(RangeError);
+    expect(() => Machine.boot({ seed: -1 })).toThrow(RangeError);
+    expect(() => Machine.boot({ memory: "256M", nodes: 64 })).toThrow(/less than 16M per node/);
+    expect(() => Machine.boot({ memory: "1G", nodes: [{ size: "512M" }, { size: "256M" }] })).toThrow(/add up to/);
+  });
+
+  it("checks a distance matrix as boot --numa does: square, 10 on the diagonal, 11..254 elsewhere", () => {
+    // Before: distance [[10]] with 2 nodes gave "Cannot read properties of undefined".
+    expect(() => Machine.boot({ memory: "1G", nodes: 2, distance: [[10]] })).toThrow(new RangeError("the distance matrix must be 2x2 (one row per node), got 1 row"));
+    expect(() => Machine.boot({ memory: "1G", nodes: 2, distance: [[10, 20], [20]] })).toThrow(/row 1 has 1 entry/);
+    expect(() => Machine.boot({ memory: "1G", nodes: 2, distance: [[20, 20], [20, 10]] })).toThrow(/distance 0->0 must be 10/);
+    expect(() => Machine.boot({ memory: "1G", nodes: 2, distance: [[10, 255], [20, 10]] })).toThrow(/distance 0->1 must be 11 to 254, got 255/);
+    expect(() => Machine.boot({ memory: "1G", distance: [[10]] })).toThrow(/distance needs nodes/);
+    expect(kernelOf(Machine.boot({ memory: "1G", nodes: 2, distance: [[10, 21], [21, 10]] })).numa_distance).toEqual([[10, 21], [21, 10]]);
+  });
+
+  it("gives what the kernel knows as plain values: CPUs, nodes, zones, forks, the log", () => {
+    const m = Machine.boot({ memory: "1G", cpus: 2, nodes: 2 });
+    const info = m.info();
+    expect(info).toMatchObject({ cpus: 2, nodes: 2 });
+    expect(info.zones.map((z) => `${z.node}:${z.zone}`)).toEqual(["0:DMA", "0:DMA32", "1:DMA32"]);
+    expect(m.read("/proc/zoneinfo")).toContain(`present  ${info.zones[1].presentPages}\n`);
+    const before = m.forks;
+    m.spawn({ comm: "a" });
+    expect(m.forks).toBe(before + 1);
+    expect(m.logRecords(0).length).toBe(m.logCount);
+    expect(() => m.logRecords(-1)).toThrow(RangeError);
+    expect(m.logRecords(m.logCount - 1)[0].text).toBe(m.dmesg().trimEnd().split("\n").at(-1)?.replace(/^\[[ \d.]+\] /, ""));
+  });
+
   it("splits memory evenly over a node count", () => {
     const m = Machine.boot({ memory: "1G", nodes: 2 });
-    expect(m.kernel.node_data.length).toBe(2);
+    expect(kernelOf(m).node_data.length).toBe(2);
     expect(m.list("/sys/devices/system/node")).toEqual(expect.arrayContaining(["node0", "node1"]));
   });
 

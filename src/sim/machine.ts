@@ -1,23 +1,28 @@
 /**
  * A simulated machine: one booted Kernel and the handles users hold on it. This is the engine
  * side of the public API — it turns people's configuration ("512M", "vm.swappiness") into boot
- * parameters and sysctl writes, and routes reads and writes to the kernel's own files.
+ * parameters and sysctl writes, routes reads and writes to the kernel's own files, and hands out
+ * what the kernel knows as plain values (`info()`, `forks`, `logRecords()`), never the kernel's
+ * own objects. The one way to the Kernel behind a Machine is `kernelOf` (re-exported by
+ * src/api/internals.ts for tests and the explorer, and used by the rest of src/sim).
  */
 import { run_kthreads_until } from "../kernel/kthread.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
-import type { TraceBus } from "../kernel/trace.js";
+import type { TraceListener } from "../kernel/trace.js";
 import { procList, procRead, procWrite } from "../fs/proc/root.js";
 import type { ThpMode } from "../mm/huge_memory.js";
+import { MAX_NR_ZONES, zone_names } from "../mm/mmzone.js";
 import { parseDuration } from "./duration.js";
 import { spawnProcess, type Process, type SpawnOptions, type SwaponOptions, toSwapAreaConfig } from "./process.js";
 import { sys_swapon } from "../mm/swapfile.js";
 import { Errno, errnoName } from "../kernel/errno.js";
-import { parseSize } from "./size.js";
+import { formatSize, parseSize } from "./size.js";
+import { cpusProblem, distanceProblem, MIN_NODE_MEMORY, memoryProblem, nodeCountProblem, nodeSizeProblem } from "./config.js";
 
 /** A NUMA node as a user describes it. */
 export interface NodeConfig {
-  /** Memory of this node: bytes or a size string ("512M"). */
+  /** Memory of this node: bytes or a size string ("512M"), at least 16M, in whole 2M blocks. */
   size: string | number;
   /** CPUs on this node; default one CPU per node, in node order. */
   cpus?: number[];
@@ -25,13 +30,13 @@ export interface NodeConfig {
 
 /** What to boot. Every field is optional; the defaults are the realkernel QEMU guest's. */
 export interface MachineConfig {
-  /** RAM: bytes or a size string. Default "512M". */
+  /** RAM: bytes or a size string, 80M to 1T (MIN_MEMORY..MAX_MEMORY), whole pages. Default "512M". */
   memory?: string | number;
-  /** CPUs. Default 1 (or one per NUMA node). */
+  /** CPUs, 1 to 8192. Default 1 (or one per NUMA node). */
   cpus?: number;
-  /** NUMA: a node count (memory split evenly) or explicit nodes. Default: no NUMA (one node). */
+  /** NUMA: a node count 1..64 (memory split evenly) or explicit nodes. Default: no NUMA (one node). */
   nodes?: number | NodeConfig[];
-  /** SLIT distances between nodes (node × node), default 10 local and 20 remote. */
+  /** SLIT distances between nodes (node × node: 10 on the diagonal, 11..254 elsewhere); default 10 local and 20 remote. */
   distance?: number[][];
   /** transparent_hugepage= mode; default 6.1's rule (always, but never below 512 MiB of RAM). */
   thp?: ThpMode;
@@ -42,7 +47,7 @@ export interface MachineConfig {
   initrd?: string | number;
   /** Sysctls written after boot, as `sysctl -w` would: { "vm.swappiness": 100 }. */
   sysctl?: Record<string, string | number | number[]>;
-  /** Seed of the machine's PRNG. Default 1. */
+  /** Seed of the machine's PRNG, 0 to 2^32-1. Default 1. */
   seed?: number;
   /**
    * Swap areas enabled at boot, as an init script's swapon would: one or several, each a size
@@ -57,10 +62,40 @@ export interface SwapAreaSpec extends SwaponOptions {
   path?: string;
 }
 
+/** A zone as the machine booted it (/proc/zoneinfo's present and managed counts). */
+export interface ZoneInfo {
+  node: number;
+  /** "DMA", "DMA32", "Normal", "Movable". */
+  zone: string;
+  presentPages: number;
+  managedPages: number;
+}
+
+/** What the machine is: its CPUs, nodes and populated zones. */
+export interface MachineInfo {
+  cpus: number;
+  nodes: number;
+  /** Populated zones, node by node, lowest first. */
+  zones: ZoneInfo[];
+}
+
+/** One line of the kernel log: when it was printed, at what level (0 KERN_EMERG .. 7 KERN_DEBUG), and its text. */
+export interface LogEntry {
+  readonly ts_nsec: number;
+  readonly level: number;
+  readonly text: string;
+}
+
+/** Tracepoints as the API offers them: listen to an event by its kernel name, or to all with "*". */
+export interface Tracepoints {
+  /** Listens; returns the function that stops listening. */
+  on(event: string, fn: TraceListener): () => void;
+}
+
 export class Machine {
   private constructor(
-    /** The kernel state: for tests, tools and readers of the model, not for casual use. */
-    readonly kernel: Kernel,
+    /** The kernel state: reach it with kernelOf (src/api/internals.ts), not from outside the engine. */
+    private readonly kernel: Kernel,
   ) {}
 
   /**
@@ -68,10 +103,13 @@ export class Machine {
    * @example
    * const m = Machine.boot({ memory: "1G", cpus: 2 });
    * m.read("/proc/buddyinfo");
-   * @throws RangeError for a bad size or count, Errno for a rejected sysctl value or swap area.
+   * @throws RangeError for a size, count, distance matrix or mode outside the documented range
+   *   (see MachineConfig), Errno for a rejected sysctl value or swap area.
    */
   static boot(config: MachineConfig = {}): Machine {
+    if (config === null || typeof config !== "object") throw new TypeError("Machine.boot takes a configuration object");
     const m = new Machine(start_kernel(toBootParams(config)));
+    if (config.sysctl !== undefined && (config.sysctl === null || typeof config.sysctl !== "object")) throw new TypeError("sysctl must be an object of name: value");
     for (const [key, value] of Object.entries(config.sysctl ?? {})) {
       m.write(sysctlPath(key), Array.isArray(value) ? value.join(" ") : String(value));
     }
@@ -91,6 +129,8 @@ export class Machine {
    * const db = m.spawn({ comm: "db", oomScoreAdj: 500 });
    * const heap = db.mmap(256 * 2 ** 20);
    * db.touch(heap, 256 * 2 ** 20, { write: true });
+   * @throws Errno EAGAIN when the pid space is full, ENOMEM when exec finds no memory, EINVAL for
+   *   an oomScoreAdj outside -1000..1000; RangeError for a uid, ppid or rlimit that cannot be.
    */
   spawn(opts: SpawnOptions = {}): Process {
     return spawnProcess(this.kernel, opts);
@@ -116,8 +156,22 @@ export class Machine {
     return this.kernel.log.dmesg();
   }
 
+  /** How many lines the kernel log holds (grows as the kernel prints). */
+  get logCount(): number {
+    return this.kernel.log.records.length;
+  }
+
+  /**
+   * The kernel log's lines from index `from` on (0 = since boot): `m.logRecords(seen)` gives what
+   * is new. @throws RangeError for a negative or fractional index.
+   */
+  logRecords(from = 0): LogEntry[] {
+    if (!Number.isInteger(from) || from < 0) throw new RangeError(`invalid log index ${from}: expected a whole number ≥ 0`);
+    return this.kernel.log.records.slice(from);
+  }
+
   /** Tracepoints: `m.trace.on("mm_page_alloc", (e) => …)`. */
-  get trace(): TraceBus {
+  get trace(): Tracepoints {
     return this.kernel.trace;
   }
 
@@ -126,14 +180,38 @@ export class Machine {
     return this.kernel.now_ns;
   }
 
+  /** Processes created since boot, counted as the pid allocator hands out pids (/proc/stat's processes). */
+  get forks(): number {
+    return this.kernel.tasks.last_pid;
+  }
+
+  /** The CPUs, nodes and populated zones the machine booted with. */
+  info(): MachineInfo {
+    const k = this.kernel;
+    const zones: ZoneInfo[] = [];
+    k.zones.forEach((z, i) => {
+      if (z.present_pages) zones.push({ node: Math.floor(i / MAX_NR_ZONES), zone: zone_names[i % MAX_NR_ZONES], presentPages: z.present_pages, managedPages: z.managed_pages });
+    });
+    return { cpus: k.nr_cpu_ids, nodes: k.node_data.length, zones };
+  }
+
   /**
    * Lets simulated time pass ("100ms", or nanoseconds): the kernel threads run as their times
    * come — swap I/O completes, kswapd reclaims when woken, the oom_reaper reaps victims whose
    * grace period (2 s) has run out.
+   * @throws RangeError for a negative or malformed duration.
    */
   advance(duration: string | number): void {
     run_kthreads_until(this.kernel, this.kernel.now_ns + parseDuration(duration));
   }
+}
+
+/**
+ * The Kernel behind a Machine: the engine's own way in (src/sim), re-exported for tests and the
+ * explorer by src/api/internals.ts. Not part of the stable API.
+ */
+export function kernelOf(m: Machine): Kernel {
+  return m["kernel"];
 }
 
 /** "vm.swappiness" or "vm/swappiness" → "/proc/sys/vm/swappiness", as sysctl(8) maps names. */
@@ -143,27 +221,54 @@ export function sysctlPath(key: string): string {
 
 function toBootParams(c: MachineConfig): BootParams {
   const memory = c.memory === undefined ? undefined : parseSize(c.memory);
-  if (memory !== undefined && memory < 16 * 2 ** 20) throw new RangeError(`memory ${c.memory} is too small: mmsim boots machines of 16M or more`);
-  if (c.cpus !== undefined && (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > 8192)) {
-    throw new RangeError(`invalid cpus ${c.cpus}: expected a whole number from 1 to 8192 (NR_CPUS)`);
+  if (memory !== undefined) {
+    const bad = memoryProblem(memory);
+    if (bad) throw new RangeError(bad);
   }
+  if (c.cpus !== undefined) {
+    const bad = cpusProblem(c.cpus);
+    if (bad) throw new RangeError(bad);
+  }
+  if (c.seed !== undefined && (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1)) throw new RangeError(`invalid seed ${c.seed}: expected a whole number from 0 to 4294967295`);
   const p: BootParams = { memory, cpus: c.cpus, thp: c.thp, seed: c.seed };
   if (c.thp !== undefined && !["always", "madvise", "never"].includes(c.thp)) throw new RangeError(`invalid thp "${String(c.thp)}": expected always, madvise or never`);
   if (c.kernelcore !== undefined) p.kernelcore = coreArg(c.kernelcore, "kernelcore");
   if (c.movablecore !== undefined) p.movablecore = coreArg(c.movablecore, "movablecore");
   if (c.initrd !== undefined) p.initrd = parseSize(c.initrd);
+  if (c.nodes === undefined && c.distance !== undefined) throw new RangeError("distance needs nodes: a one-node machine has no distance matrix");
   if (c.nodes !== undefined) {
     const total = memory ?? 512 * 2 ** 20;
     let nodes: Array<{ size: number; cpus?: number[] }>;
     if (typeof c.nodes === "number") {
       const n = c.nodes;
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`invalid nodes ${n}: expected a whole number from 1 to 64`);
+      const bad = nodeCountProblem(n);
+      if (bad) throw new RangeError(bad);
       // Split as QEMU users usually do: equal sizes, 2 MiB-aligned, the remainder on the last node.
       const each = Math.floor(total / n / (2 * 2 ** 20)) * 2 * 2 ** 20;
+      if (each < MIN_NODE_MEMORY) throw new RangeError(`${formatSize(total)} split over ${n} nodes leaves less than ${formatSize(MIN_NODE_MEMORY)} per node`);
       nodes = Array.from({ length: n }, (_, i) => ({ size: i === n - 1 ? total - each * (n - 1) : each }));
     } else {
+      if (!Array.isArray(c.nodes)) throw new TypeError("nodes must be a count or a list of { size, cpus }");
+      const bad = nodeCountProblem(c.nodes.length);
+      if (bad) throw new RangeError(bad);
       nodes = c.nodes.map((n) => ({ size: parseSize(n.size), cpus: n.cpus }));
-      if (memory === undefined) p.memory = nodes.reduce((a, n) => a + n.size, 0);
+      for (const n of nodes) {
+        const badSize = nodeSizeProblem(n.size);
+        if (badSize) throw new RangeError(badSize);
+        for (const cpu of n.cpus ?? []) {
+          if (!Number.isInteger(cpu) || cpu < 0 || cpu >= (c.cpus ?? nodes.length)) throw new RangeError(`invalid cpu ${cpu} in nodes: expected 0 to ${(c.cpus ?? nodes.length) - 1}`);
+        }
+      }
+      const sum = nodes.reduce((a, n) => a + n.size, 0);
+      if (memory === undefined) {
+        const badSum = memoryProblem(sum);
+        if (badSum) throw new RangeError(badSum);
+        p.memory = sum;
+      } else if (sum !== memory) throw new RangeError(`the nodes' sizes add up to ${sum} bytes, not the ${memory} bytes of memory`);
+    }
+    if (c.distance !== undefined) {
+      const bad = distanceProblem(c.distance, nodes.length);
+      if (bad) throw new RangeError(bad.message);
     }
     p.numa = { nodes, distance: c.distance };
   }

@@ -5,8 +5,15 @@
  * kernel's errno name; an access that the kernel would answer with a signal kills the process
  * (as SIGSEGV does to a program without a handler) and throws `ProcessKilled`.
  *
+ * Arguments are checked as the kernel receives them: lengths, addresses and offsets are unsigned
+ * longs, so a negative number reaches the model as the register would hold it (2^64 + n) and gets
+ * the kernel's answer (`p.mmap(-4096)` fails with ENOMEM, as mmap(2) does); a value no register
+ * can hold (a fraction, NaN, ±Infinity, 2^64 or more) throws RangeError. What a process holds is
+ * read as plain values (`status()`); the task_struct behind it is reached only through `taskOf`
+ * (src/api/internals.ts), for tests and the explorer.
+ *
  * @example
- * const p = spawnProcess(k, { comm: "db" });
+ * const p = m.spawn({ comm: "db" });
  * const heap = p.mmap(256 * MiB, { prot: "rw", flags: "private|anonymous" });
  * p.touch(heap, 256 * MiB, { write: true });
  * const child = p.fork();
@@ -22,8 +29,9 @@ import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
 import { oom_score_adj_write } from "../fs/proc/base.js";
 import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup } from "../fs/proc/task_mmu.js";
-import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range, type AccessResult } from "../arch/x86/mmu.js";
-import type { file, mm_struct } from "../mm/mm_types.js";
+import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range, type AccessResult } from "../arch/x86/mmu.js";
+import { get_mm_counter, get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type file, type mm_struct } from "../mm/mm_types.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
 import { do_madvise } from "../mm/madvise.js";
 import { type SwapAreaConfig, sys_swapoff, sys_swapon } from "../mm/swapfile.js";
 import { parseDuration } from "./duration.js";
@@ -92,7 +100,8 @@ export class ProcessKilled extends Error {
     readonly pid: number,
     readonly signal: "SIGSEGV" | "SIGBUS" | "SIGKILL",
     readonly addr: number,
-    readonly si_code: number,
+    /** siginfo's si_code: SEGV_MAPERR (1, no mapping) or SEGV_ACCERR (2, the mapping forbids the access). */
+    readonly siCode: number,
   ) {
     super(`process ${pid} killed by ${signal}${addr >= 0 ? ` at 0x${addr.toString(16)}` : ""}`);
   }
@@ -217,6 +226,72 @@ function check(ret: number, syscall: string): number {
   return ret;
 }
 
+/** 2^64: one past the largest unsigned long. */
+const ULONG_LIMIT = 2 ** 64;
+
+/**
+ * An unsigned long syscall argument as the kernel receives it: a whole number, a negative one
+ * read as its two's complement (-4096 → 2^64 - 4096, which every length check then refuses as
+ * the kernel's does). Throws RangeError for what no register holds.
+ */
+function ulong(v: number, what: string): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v >= ULONG_LIMIT || v < -(2 ** 63)) {
+    throw new RangeError(`invalid ${what} ${String(v)}: expected a whole number (an unsigned long)`);
+  }
+  return v < 0 ? ULONG_LIMIT + v : v;
+}
+
+/** A whole number in [min, max] that is not a syscall's unsigned long (a count, a pkey). */
+function intArg(v: number, what: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new RangeError(`invalid ${what} ${String(v)}: expected a whole number from ${min} to ${max}`);
+  return v;
+}
+
+/** An address the MMU can be asked to touch: a user address, 0 to 2^64 - 1, length ≥ 0. */
+function accessRange(addr: number, length: number): void {
+  if (typeof addr !== "number" || !Number.isInteger(addr) || addr < 0 || addr >= ULONG_LIMIT) throw new RangeError(`invalid address ${String(addr)}: expected a whole number from 0 to 2^64 - 1`);
+  if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length >= ULONG_LIMIT) throw new RangeError(`invalid length ${String(length)}: expected a whole number of bytes ≥ 0`);
+}
+
+/** A signal's name, as the report and the API say it. */
+function signalName(sig: number): string {
+  return sig === 9 ? "SIGKILL" : sig === 11 ? "SIGSEGV" : sig === 7 ? "SIGBUS" : `signal ${sig}`;
+}
+
+/**
+ * What a process holds and has done, as plain values: /proc/PID/status's memory lines (in kB,
+ * as it prints them) and its fault counters. The memory lines read 0 once it has exited.
+ */
+export interface ProcessStatus {
+  pid: number;
+  /** The parent's pid (init, 1, for a process spawned from the machine). */
+  ppid: number;
+  /** The command name the kernel keeps (a forked child keeps its parent's until it execs). */
+  comm: string;
+  alive: boolean;
+  /** The signal that ended it ("SIGKILL", "SIGSEGV", "SIGBUS"), or null if none did. */
+  killedBy: string | null;
+  /** VmSize: total mapped (total_vm). */
+  vmSizeKb: number;
+  /** VmHWM: the resident peak. */
+  vmHwmKb: number;
+  /** VmRSS: resident now (RssAnon + RssFile + RssShmem). */
+  vmRssKb: number;
+  rssAnonKb: number;
+  rssFileKb: number;
+  rssShmemKb: number;
+  /** VmSwap: its pages on swap. */
+  vmSwapKb: number;
+  /** VmLck: mlocked (locked_vm). */
+  vmLckKb: number;
+  /** Minor and major faults taken (/proc/PID/stat's minflt, majflt). */
+  minflt: number;
+  majflt: number;
+  /** The initial program break (start_brk) and the current one (brk); 0 once exited. */
+  startBrk: number;
+  brk: number;
+}
+
 export interface MmapOptions {
   prot?: ProtSpec;
   flags?: MapFlagsSpec;
@@ -263,14 +338,23 @@ export interface SwaponOptions {
   bandwidth?: number | string;
 }
 
-/** Turns user units into the kernel's swapon parameters. */
+/**
+ * Turns user units into the kernel's swapon parameters. A priority outside 0..32767 is the
+ * kernel's to refuse (EINVAL); a device that cannot be (another kind, no bandwidth) is RangeError.
+ */
 export function toSwapAreaConfig(o: SwaponOptions): SwapAreaConfig {
   const cfg: SwapAreaConfig = { size: parseSize(o.size) };
   if (o.priority !== undefined) cfg.priority = o.priority;
-  if (o.kind !== undefined) cfg.kind = o.kind;
+  if (o.kind !== undefined) {
+    if (o.kind !== "partition" && o.kind !== "file") throw new RangeError(`invalid swap kind "${String(o.kind)}": expected partition or file`);
+    cfg.kind = o.kind;
+  }
   if (o.rotational !== undefined) cfg.rotational = o.rotational;
   if (o.latency !== undefined) cfg.latency = parseDuration(o.latency);
-  if (o.bandwidth !== undefined) cfg.bandwidth = parseSize(o.bandwidth);
+  if (o.bandwidth !== undefined) {
+    cfg.bandwidth = parseSize(o.bandwidth);
+    if (cfg.bandwidth === 0) throw new RangeError("invalid bandwidth 0: a device moves at least a byte a second");
+  }
   return cfg;
 }
 
@@ -281,12 +365,14 @@ export type TouchResult = AccessResult;
 export class Process {
   constructor(
     private readonly k: Kernel,
-    readonly task: task_struct,
+    /** The task: reach it with taskOf (src/api/internals.ts), not from outside the engine. */
+    private readonly task: task_struct,
   ) {}
 
   get pid(): number {
     return this.task.pid;
   }
+  /** The command name the kernel keeps (comm): a forked child keeps its parent's. */
   get comm(): string {
     return this.task.comm;
   }
@@ -294,9 +380,32 @@ export class Process {
   get alive(): boolean {
     return this.task.state !== "X" && this.task.state !== "Z";
   }
-  /** Its mm (null after exit). */
-  get mm(): mm_struct | null {
-    return this.task.mm;
+
+  /** Its memory and fault counters now, as plain values. */
+  status(): ProcessStatus {
+    const t = this.task;
+    const mm = this.alive ? t.mm : null;
+    const kb = (pages: number): number => pages * (PAGE_SIZE / 1024);
+    const rss = mm ? get_mm_rss(mm) : 0;
+    return {
+      pid: t.pid,
+      ppid: t.ppid,
+      comm: t.comm,
+      alive: this.alive,
+      killedBy: t.killedBy ? signalName(t.killedBy) : null,
+      vmSizeKb: mm ? kb(mm.total_vm) : 0,
+      vmHwmKb: mm ? kb(Math.max(mm.hiwater_rss, rss)) : 0,
+      vmRssKb: kb(rss),
+      rssAnonKb: mm ? kb(get_mm_counter(mm, MM_ANONPAGES)) : 0,
+      rssFileKb: mm ? kb(get_mm_counter(mm, MM_FILEPAGES)) : 0,
+      rssShmemKb: mm ? kb(get_mm_counter(mm, MM_SHMEMPAGES)) : 0,
+      vmSwapKb: mm ? kb(get_mm_counter(mm, MM_SWAPENTS)) : 0,
+      vmLckKb: mm ? kb(mm.locked_vm) : 0,
+      minflt: t.min_flt,
+      majflt: t.maj_flt,
+      startBrk: mm ? mm.start_brk : 0,
+      brk: mm ? mm.brk : 0,
+    };
   }
 
   private enter(syscall: string): mm_struct {
@@ -306,57 +415,81 @@ export class Process {
     return this.task.mm;
   }
 
-  /** mmap(2): returns the address. Anonymous private read-write memory by default. */
+  /**
+   * mmap(2): returns the address. Anonymous private read-write memory by default.
+   * @throws Errno as mmap(2) fails (ENOMEM, EINVAL, EEXIST, EPERM, …); RangeError for a length,
+   *   address or offset that is not a whole number; TypeError for unknown prot or flags.
+   */
   mmap(length: number, opts: MmapOptions = {}): number {
-    this.enter("mmap");
+    const len = ulong(length, "length");
+    const addr = ulong(opts.addr ?? 0, "address");
+    const off = ulong(opts.offset ?? 0, "offset");
     const prot = parseProt(opts.prot ?? "rw");
     const flags = parseMapFlags(opts.flags ?? (opts.file ? "private" : "private|anonymous"));
-    const off = opts.offset ?? 0;
-    return check(sys_mmap(this.k, this.task, opts.addr ?? 0, length, prot, flags, opts.file ?? null, off), "mmap");
+    this.enter("mmap");
+    return check(sys_mmap(this.k, this.task, addr, len, prot, flags, opts.file ?? null, off), "mmap");
   }
 
-  /** munmap(2). */
+  /** munmap(2). @throws Errno EINVAL as munmap(2); RangeError for a non-whole address or length. */
   munmap(addr: number, length: number): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
     const mm = this.enter("munmap");
-    check(do_munmap(this.k, mm, addr, length), "munmap");
+    check(do_munmap(this.k, mm, a, len), "munmap");
   }
 
-  /** mprotect(2). */
+  /** mprotect(2). @throws Errno (EINVAL, ENOMEM, EACCES) as mprotect(2); RangeError, TypeError for bad arguments. */
   mprotect(addr: number, length: number, prot: ProtSpec): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
+    const p = parseProt(prot);
     this.enter("mprotect");
-    check(do_mprotect_pkey(this.k, this.task, addr, length, parseProt(prot), -1), "mprotect");
+    check(do_mprotect_pkey(this.k, this.task, a, len, p, -1), "mprotect");
   }
 
   /** pkey_mprotect(2) (only key 0 and -1 exist: no pkey_alloc in the model). */
   pkeyMprotect(addr: number, length: number, prot: ProtSpec, pkey: number): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
+    const p = parseProt(prot);
+    const key = intArg(pkey, "pkey", -(2 ** 31), 2 ** 31 - 1);
     this.enter("pkey_mprotect");
-    check(do_mprotect_pkey(this.k, this.task, addr, length, parseProt(prot), pkey), "pkey_mprotect");
+    check(do_mprotect_pkey(this.k, this.task, a, len, p, key), "pkey_mprotect");
   }
 
-  /** mremap(2): returns the (possibly new) address. */
+  /**
+   * mremap(2): returns the (possibly new) address.
+   * @throws Errno (EINVAL, ENOMEM, EFAULT, …) as mremap(2); RangeError for non-whole arguments.
+   */
   mremap(addr: number, oldLength: number, newLength: number, opts: { mayMove?: boolean; fixed?: number; dontUnmap?: boolean } | number = {}, newAddr = 0): number {
-    this.enter("mremap");
     let flags: number;
-    if (typeof opts === "number") flags = opts;
+    if (typeof opts === "number") flags = intArg(opts, "flags", 0, 2 ** 32 - 1);
     else {
       flags = (opts.mayMove ? MREMAP_MAYMOVE : 0) | (opts.fixed !== undefined ? MREMAP_FIXED | MREMAP_MAYMOVE : 0) | (opts.dontUnmap ? MREMAP_DONTUNMAP : 0);
       if (opts.fixed !== undefined) newAddr = opts.fixed;
     }
+    const a = ulong(addr, "address");
+    const oldLen = ulong(oldLength, "old length");
+    const newLen = ulong(newLength, "new length");
+    const na = ulong(newAddr, "new address");
+    this.enter("mremap");
     const res = { populateAddr: 0, populateLen: 0 };
-    return check(sys_mremap(this.k, this.task, addr, oldLength, newLength, flags, newAddr, res), "mremap");
+    return check(sys_mremap(this.k, this.task, a, oldLen, newLen, flags, na, res), "mremap");
   }
 
   /** brk(2): sets the break and returns the new one (or the old one if the kernel refused, as brk does). brk() reads it. */
   brk(addr = 0): number {
+    const a = ulong(addr, "address");
     this.enter("brk");
     const res = { brk: 0, populateStart: 0, populateLen: 0 };
-    const r = sys_brk(this.k, this.task, addr, res);
+    const r = sys_brk(this.k, this.task, a, res);
     if (res.populateLen) __mm_populate(this.k, this.task, res.populateStart, res.populateLen, true);
     return r;
   }
 
   /** sbrk(3) as glibc builds it on brk: returns the old break; ENOMEM if the kernel refused. */
   sbrk(increment: number): number {
+    intArg(increment, "increment", -(2 ** 53), 2 ** 53);
     const mm = this.enter("brk");
     const old = mm.brk;
     if (increment === 0) return old;
@@ -367,33 +500,43 @@ export class Process {
 
   /** madvise(2). */
   madvise(addr: number, length: number, advice: number | string): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
+    const adv = parseAdvice(advice);
     this.enter("madvise");
-    check(do_madvise(this.k, this.task, addr, length, parseAdvice(advice)), "madvise");
+    check(do_madvise(this.k, this.task, a, len, adv), "madvise");
   }
 
   /** mlock(2), or mlock2(2) with { onFault: true }. */
   mlock(addr: number, length: number, opts: { onFault?: boolean } = {}): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
     this.enter("mlock");
-    check(sys_mlock2(this.k, this.task, addr, length, opts.onFault ? MLOCK_ONFAULT : 0), opts.onFault ? "mlock2" : "mlock");
+    check(sys_mlock2(this.k, this.task, a, len, opts.onFault ? MLOCK_ONFAULT : 0), opts.onFault ? "mlock2" : "mlock");
   }
 
   /** mlock2(2) with raw flags. */
   mlock2(addr: number, length: number, flags: number): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
+    const f = intArg(flags, "flags", 0, 2 ** 32 - 1);
     this.enter("mlock2");
-    check(sys_mlock2(this.k, this.task, addr, length, flags), "mlock2");
+    check(sys_mlock2(this.k, this.task, a, len, f), "mlock2");
   }
 
   /** munlock(2). */
   munlock(addr: number, length: number): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
     this.enter("munlock");
-    check(sys_munlock(this.k, this.task, addr, length), "munlock");
+    check(sys_munlock(this.k, this.task, a, len), "munlock");
   }
 
   /** mlockall(2): "current", "future", "current|future|onfault" or MCL_* bits. */
   mlockall(flags: number | string): void {
     this.enter("mlockall");
     let f = 0;
-    if (typeof flags === "number") f = flags;
+    if (typeof flags === "number") f = intArg(flags, "flags", 0, 2 ** 32 - 1);
     else
       for (const p of flags.toLowerCase().split(/[|,\s]+/)) {
         const n = p.replace(/^mcl_/, "");
@@ -415,16 +558,59 @@ export class Process {
    * Accesses every page of [addr, addr + length) through the MMU: reads by default, writes with
    * { write: true }, instruction fetches with { exec: true }. Faults are taken and counted as the
    * kernel counts them. A SIGSEGV or SIGBUS kills the process and throws ProcessKilled.
+   * @throws ProcessKilled as above; Errno ESRCH once the process has exited; RangeError for an
+   *   address or length that is not a whole, non-negative number below 2^64.
    */
   touch(addr: number, length: number, opts: { write?: boolean; exec?: boolean } = {}): TouchResult {
+    accessRange(addr, length);
     this.enter("touch");
     const kind = opts.write ? ACCESS_WRITE : opts.exec ? ACCESS_EXEC : ACCESS_READ;
     const r = access_range(this.k, this.task, addr, length, kind);
+    // Simplified: the model's fault path does not mlock a page faulted into a VM_LOCKED VMA
+    // (6.1's mlock_new_folio); this pass over the range does it before the program goes on.
     if (this.task.mm) mlock_faulted_range(this.k, this.task.mm, Math.floor(addr / PAGE_SIZE) * PAGE_SIZE, addr + length);
+    return this.deliver(r);
+  }
+
+  /**
+   * Accesses the pages at `addrs[0..count)` in that order, one access each, through the MMU — the
+   * way a program's loads and stores land when it walks a hash table or follows a random pattern.
+   * Faults, counting, mlock of faulted pages in VM_LOCKED mappings and signals are exactly as in
+   * `touch`; `addrs` is only read, so a caller can refill one buffer batch after batch.
+   * @example
+   * const a = new Float64Array(256);
+   * for (let i = 0; i < a.length; i++) a[i] = heap + ((i * 7919) % 1024) * 4096;
+   * p.touchAddrs(a, a.length, { write: true });
+   * @throws ProcessKilled, Errno ESRCH and RangeError as `touch` (RangeError also for a count
+   *   larger than the buffer).
+   */
+  touchAddrs(addrs: ArrayLike<number>, count: number = addrs.length, opts: { write?: boolean; exec?: boolean } = {}): TouchResult {
+    intArg(count, "count", 0, addrs.length);
+    this.enter("touch");
+    const buf = count === addrs.length ? addrs : Array.prototype.slice.call(addrs, 0, count) as number[];
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < count; i++) {
+      const a = buf[i];
+      if (!(a >= 0 && a < ULONG_LIMIT) || a !== Math.floor(a)) throw new RangeError(`invalid address ${String(a)} at index ${i}: expected a whole number from 0 to 2^64 - 1`);
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+    }
+    const kind = opts.write ? ACCESS_WRITE : opts.exec ? ACCESS_EXEC : ACCESS_READ;
+    const r = access_addrs(this.k, this.task, buf, kind);
+    // As in touch: the pages this batch faulted in are mlocked if their VMA is VM_LOCKED. Only a
+    // batch that faulted can have brought one in, so a batch of hits skips the pass.
+    if (this.task.mm && r.minflt + r.majflt > 0) mlock_faulted_range(this.k, this.task.mm, Math.floor(lo / PAGE_SIZE) * PAGE_SIZE, hi + 1);
+    return this.deliver(r);
+  }
+
+  /** Delivers the signal an access ended with, as the return to user mode would: the process dies. */
+  private deliver(r: AccessResult): TouchResult {
     if (r.signal !== null) {
       const sig = r.signal === "OOM" ? "SIGKILL" : r.signal;
-      do_exit(this.k, this.task, sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9);
-      this.task.killedBy = sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9;
+      const signo = sig === "SIGSEGV" ? 11 : sig === "SIGBUS" ? 7 : 9;
+      do_exit(this.k, this.task, signo);
+      this.task.killedBy = signo;
       throw new ProcessKilled(this.pid, sig, r.addr, r.si_code);
     }
     return r;
@@ -446,6 +632,8 @@ export class Process {
    * read 0 for readers without CAP_SYS_ADMIN, as since 4.2: pass `showPfn: false` to see that.
    */
   pagemap(addr: number, npages: number, opts: { showPfn?: boolean } = {}): PagemapEntries {
+    accessRange(addr, 0);
+    intArg(npages, "npages", 0, MAX_PAGEMAP_PAGES);
     this.enter("read");
     return pagemap_read(this.k, this.task, addr, npages, opts.showPfn ?? true);
   }
@@ -475,8 +663,9 @@ export class Process {
     return new Process(this.k, child);
   }
 
-  /** exit(2): the address space goes; the parent reaps at once. */
+  /** exit(2): the address space goes; the parent reaps at once. Only the low 8 bits of `code` count, as in the kernel. */
   exit(code = 0): void {
+    intArg(code, "exit code", -(2 ** 31), 2 ** 31 - 1);
     if (!this.alive) return;
     this.enter("exit");
     do_exit(this.k, this.task, (code & 0xff) << 8);
@@ -487,6 +676,24 @@ export class Process {
     if (!this.alive) return;
     do_exit(this.k, this.task, 9);
     this.task.killedBy = 9;
+  }
+
+  /**
+   * Reads a /proc or /sys file as this process (the kernel's `current`): /proc/self/ is its own
+   * directory. Throws Errno (ENOENT, EACCES, …) as read(2) would, ESRCH once it has exited.
+   */
+  readFile(path: string): string {
+    this.enter("read");
+    return procRead(this.k, path.replace(/^\/proc\/self\//, `/proc/${this.pid}/`));
+  }
+
+  /**
+   * Writes a /proc or /sys file as this process: the handler sees it as `current`, so what it
+   * logs names this process (drop_caches: "db (2): drop_caches: 3"). Throws Errno as write(2).
+   */
+  writeFile(path: string, data: string): void {
+    this.enter("write");
+    procWrite(this.k, path.replace(/^\/proc\/self\//, `/proc/${this.pid}/`), data);
   }
 
   /** Writes /proc/PID/oom_score_adj as the process itself (-EACCES below its minimum unless root). */
@@ -519,12 +726,23 @@ export class Process {
 
   /** setrlimit(2) for the memory limits, in bytes. */
   setRlimit(which: "stack" | "memlock" | "as" | "data", bytes: number): void {
-    const r = { stack: RLIMIT_STACK, memlock: RLIMIT_MEMLOCK, as: RLIMIT_AS, data: RLIMIT_DATA }[which];
+    const limits: Record<string, number> = { stack: RLIMIT_STACK, memlock: RLIMIT_MEMLOCK, as: RLIMIT_AS, data: RLIMIT_DATA };
+    const r = Object.hasOwn(limits, which) ? limits[which] : undefined;
+    if (r === undefined) throw new RangeError(`unknown resource limit "${String(which)}": expected stack, memlock, as or data`);
+    if (typeof bytes !== "number" || !(bytes === Infinity || (Number.isInteger(bytes) && bytes >= 0))) throw new RangeError(`invalid limit ${String(bytes)}: expected bytes ≥ 0 or Infinity`);
     if (bytes > this.task.signal.rlim_max[r] && this.task.uid !== 0) throw new Errno("EPERM", "setrlimit");
     this.task.signal.rlim_cur[r] = bytes;
     if (bytes > this.task.signal.rlim_max[r]) this.task.signal.rlim_max[r] = bytes;
   }
 }
+
+/** The task behind a Process: the engine's own way in, re-exported for tests and the explorer by src/api/internals.ts. */
+export function taskOf(p: Process): task_struct {
+  return p["task"];
+}
+
+/** Most pages one pagemap() call reads: 2^22 pages (16 GiB of address space, 32 MiB of entries). */
+export const MAX_PAGEMAP_PAGES = 2 ** 22;
 
 /** PF_FORKNOEXEC: forked but has not exec'd (w2's child shows flags 64). */
 const PF_FORKNOEXEC = 0x00000040;
@@ -534,10 +752,19 @@ const PF_FORKNOEXEC = 0x00000040;
  * with the x86-64 layout and, unless `image: null`, a static program image mapped and started.
  */
 export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
+  const comm = opts.comm ?? opts.name ?? "proc";
+  if (typeof comm !== "string" || comm === "") throw new RangeError("comm must be a non-empty string (the kernel keeps 15 characters)");
+  const ppid = opts.ppid ?? 1;
+  if (!Number.isInteger(ppid) || k.tasks.find(ppid) === undefined) throw new RangeError(`invalid ppid ${String(ppid)}: no such process`);
+  if (opts.uid !== undefined) intArg(opts.uid, "uid", 0, 2 ** 32 - 2);
+  // The write to /proc/PID/oom_score_adj below would refuse it too, but only once the task exists.
+  if (opts.oomScoreAdj !== undefined && !(Number.isInteger(opts.oomScoreAdj) && opts.oomScoreAdj >= -1000 && opts.oomScoreAdj <= 1000)) throw new Errno("EINVAL", "write", `oom_score_adj ${String(opts.oomScoreAdj)}: expected -1000 to 1000`);
+  for (const [name, v] of Object.entries(opts.rlimits ?? {})) {
+    if (!["stack", "memlock", "as", "data"].includes(name)) throw new RangeError(`unknown resource limit "${name}": expected stack, memlock, as or data`);
+    if (typeof v !== "number" || !(v === Infinity || (Number.isInteger(v) && v >= 0))) throw new RangeError(`invalid ${name} limit ${String(v)}: expected bytes ≥ 0 or Infinity`);
+  }
   const pid = k.tasks.alloc_pid();
   if (pid < 0) throw new Errno("EAGAIN", "fork");
-  const comm = opts.comm ?? opts.name ?? "proc";
-  const ppid = opts.ppid ?? 1;
   const t = new task_struct(pid, comm, opts.uid ?? 0, ppid, null, k.now_ns);
   const rl = opts.rlimits ?? {};
   if (rl.stack !== undefined) t.signal.rlim_cur[RLIMIT_STACK] = rl.stack;

@@ -7,7 +7,7 @@
  * of each mapping are present or swapped (a count and an FNV-1a digest of their indices, the
  * same computation in mmguest.c's capture_pages and here).
  */
-import { Machine } from "../sim/machine.js";
+import { kernelOf, Machine } from "../sim/machine.js";
 import { runScenario, type RunResult } from "../workload/runner.js";
 import type { Scenario, Step } from "../workload/schema.js";
 import { pagemap_read, PM_PRESENT, PM_SWAP } from "../fs/proc/task_mmu.js";
@@ -92,7 +92,7 @@ export function zoneFree(zoneinfo: string): Map<string, number> {
  * calibrates the same way. Returns the pages taken.
  */
 export function pinToGuest(m: Machine, guestZoneinfo: string): number {
-  const k = m.kernel;
+  const k = kernelOf(m);
   const want = zoneFree(guestZoneinfo);
   let pinned = 0;
   const zoneBits: Record<string, number> = { DMA: __GFP_DMA, DMA32: __GFP_DMA32, Normal: 0 };
@@ -144,7 +144,7 @@ export function modelSide(sc: Scenario, opts: { seed?: number; initrdBytes?: num
   const result = runScenario(sc, { seed, machine: m, cat: [...END_FILES], timelineCap: 1e7 });
   for (const f of result.files) captures.set(boundaryLabel("end", f.path), f.text);
   for (const c of result.captures) captures.set(c.label, c.text);
-  const k = m.kernel;
+  const k = kernelOf(m);
   const pages = new Map<string, PageSet[]>();
   for (const p of result.processes) {
     if (p.state !== "alive" || p.pid <= 0) continue;

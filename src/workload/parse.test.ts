@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { parseScenario } from "./parse.js";
-import { ScenarioError, STEP_KINDS } from "./schema.js";
+import { MAX_GENERAL_YAML_BYTES, parseScenario } from "./parse.js";
+import { MAX_SCENARIO_BYTES, ScenarioError, STEP_KINDS } from "./schema.js";
 
 function err(text: string): string {
   try {
@@ -173,5 +173,63 @@ describe("parseScenario on arbitrary input", () => {
       }),
       { numRuns: 300, seed: 7 },
     );
+  });
+});
+
+describe("parseScenario: what a hostile file cannot do", () => {
+  const head = "machine: { memory: 256M }\nprocesses:\n  - name: p\n    run:\n";
+
+  it("accepts sysctl names with a dash, as /proc/sys has them (vm.page-cluster)", () => {
+    // Before: the name check rejected "-".
+    const sc = parseScenario(`machine:\n  sysctl: { vm.page-cluster: 0 }\nprocesses:\n  - name: p\n    run:\n      - sysctl: { vm.page-cluster: 3 }\n`, "s.yaml");
+    expect(sc.machine.sysctl).toEqual({ "vm.page-cluster": 0 });
+    expect(sc.processes[0].run[0]).toMatchObject({ kind: "sysctl", key: "vm.page-cluster", value: "3" });
+    expect(err(head + "      - sysctl: { vm.Page!: 3 }\n")).toMatch(/not a sysctl name/);
+  });
+
+  it("refuses aliases that expand past the yaml package's maxAliasCount, at the first alias, and says so", () => {
+    // Before: 20,000 uses of one anchor took over 120 s (each alias walked the whole document).
+    const text = head.replace("processes:", "x: &e { mmap: { name: a, size: 4K } }\nprocesses:") + "      - *e\n".repeat(20_000);
+    expect(err(text)).toBe(
+      "s.yaml:6:9 YAML aliases expand too much: more than 1000 alias uses (an anchor's uses times the aliases inside it, the yaml package's maxAliasCount), which keeps parsing in proportion to the file",
+    );
+    // Within the limit, aliases read as their anchors.
+    const sc = parseScenario(head + "      - &s { sleep: 1ms }\n      - *s\n      - *s\n", "s.yaml");
+    expect(sc.processes[0].run.map((s) => s.kind)).toEqual(["sleep", "sleep", "sleep"]);
+  });
+
+  it("refuses a nest of aliases (a billion laughs) before expanding it", () => {
+    const text = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\nprocesses: [*d]\n";
+    expect(err(text)).toMatch(/^s\.yaml:2:8 YAML aliases expand too much/);
+  });
+
+  it("refuses an alias inside the node its anchor names", () => {
+    expect(err("processes:\n  - &p\n    name: p\n    run:\n      - fork: { name: c, run: [*p] }\n")).toBe("s.yaml:5:32 YAML alias *p stands for a node that contains it: a scenario cannot refer to itself");
+  });
+
+  it("refuses a file over MAX_SCENARIO_BYTES before reading it as YAML", () => {
+    expect(err("#".repeat(MAX_SCENARIO_BYTES + 1))).toBe(`s.yaml:1:1 the file is too large: ${MAX_SCENARIO_BYTES + 1} characters, more than the 16 MiB a scenario may have`);
+  });
+
+  it("reads a large file in the plain subset, and asks one that leaves it to keep to it", () => {
+    const steps = "      - sleep: 1ms\n".repeat(Math.ceil(MAX_GENERAL_YAML_BYTES / 19) + 10);
+    expect(parseScenario(head + steps, "s.yaml").processes[0].run.length).toBeGreaterThan(100_000);
+    expect(err(head + "      - &s { sleep: 1ms }\n" + steps)).toMatch(/^s\.yaml:5:9 a scenario over 2 MiB must keep to plain YAML .*: found a value starting with &$/);
+  });
+
+  it("checks a machine's distance matrix with the library's own rule, at the entry at fault", () => {
+    // Before: [[10]] with 2 nodes crashed with "Cannot read properties of undefined"; ragged
+    // matrices and a diagonal of 20 were accepted.
+    expect(err("machine:\n  memory: 1G\n  nodes: 2\n  distance: [[10]]\n")).toBe("s.yaml:4:13 machine.distance: the distance matrix must be 2x2 (one row per node), got 1 row");
+    expect(err("machine:\n  memory: 1G\n  nodes: 2\n  distance: [[10, 20], [20]]\n")).toBe("s.yaml:4:24 machine.distance[1]: the distance matrix must be 2x2: row 1 has 1 entry");
+    expect(err("machine:\n  memory: 1G\n  nodes: 2\n  distance: [[20, 20], [20, 10]]\n")).toBe("s.yaml:4:15 machine.distance[0][0]: distance 0->0 must be 10 (a node's distance to itself), got 20");
+    expect(err("machine:\n  memory: 1G\n  distance: [[10]]\n")).toBe("s.yaml:3:3 machine.distance: distance needs nodes: a one-node machine has no distance matrix");
+    expect(parseScenario("machine:\n  memory: 1G\n  nodes: 2\n  distance: [[10, 21], [21, 10]]\n", "s.yaml").machine.distance).toEqual([[10, 21], [21, 10]]);
+  });
+
+  it("enforces the library's memory range, not one of its own", () => {
+    expect(err("machine: { memory: 64M }\n")).toBe("s.yaml:1:20 machine.memory: memory must be between 80M and 1T, got 64M");
+    expect(parseScenario("machine: { memory: 80M }\n", "s.yaml").machine.memory).toBe(80 * 2 ** 20);
+    expect(err("machine:\n  nodes: [{ size: 512M }, { size: 8M }]\n")).toMatch(/machine\.nodes\[1\]\.size: each node needs at least 16M, got 8M/);
   });
 });

@@ -3,293 +3,99 @@
  * (file:line:col), which field (`processes[1].run[3].touch.region`) and what is wrong, on one line.
  * Never a stack trace for a human's mistake.
  *
- * Validation walks the YAML syntax tree itself rather than a converted plain object, so every
- * message points at the exact key or value it is about: an unknown key is reported at the key, a
- * bad value at the value, a missing key at the mapping that lacks it. Cross-references are checked
- * here too, in program order: a touch may only name a mapping its process (or a parent before
- * the fork) mapped earlier and has not unmapped since; an expectation may only name processes and
- * capture labels the file defines.
+ * The text is read into a YAML tree (yaml_tree.ts) by the subset reader (yaml_fast.ts) when it
+ * keeps to the plain YAML scenario files are written in — in time and memory proportional to
+ * the file — and by the `yaml` package otherwise (anchors and aliases, multi-line scalars, and
+ * syntax errors, whose messages are the package's). The package is used for files up to
+ * MAX_GENERAL_YAML_BYTES only: it needs ~100 bytes of memory and ~1 µs per byte of text, so a
+ * larger file must keep to the subset. Aliases are limited as the package's maxAliasCount counts
+ * them (MAX_YAML_ALIAS_COUNT), so an expanding document ("billion laughs") is refused at once.
  *
- * Bytes or text in, no file I/O (the CLI reads the file).
+ * Validation walks that tree (yaml_reader.ts), so every message points at the exact key or
+ * value it is about. The machine is checked here against the library's own limits
+ * (src/sim/config.ts); programs are read by parse_steps.ts; cross-references are checked in
+ * program order: a touch may only name a mapping its process (or a parent before the fork)
+ * mapped earlier and has not unmapped since; an expectation may only name processes and capture
+ * labels the file defines.
+ *
+ * Bytes or text in, no file I/O (the CLI reads the file, at most MAX_SCENARIO_BYTES of it).
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode, type Scalar, type YAMLMap } from "yaml";
-import { errnoValues } from "../kernel/errno.js";
-import { parseAdvice, parseMapFlags, parseProt } from "../sim/process.js";
-import { parseDuration } from "../sim/duration.js";
-import { parseSize } from "../sim/size.js";
+import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { cpusProblem, distanceProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
+import { parseYamlSubset, Unsupported } from "./yaml_fast.js";
+import { AliasCycle, firstAlias, fromYamlDocument, LineIndex, type YNode } from "./yaml_tree.js";
+import { checkKeys, describe, duration, entries, get, int, intList, isNull, join, oneOf, requireKey, scalarValue, size, str, suggest, Reader, type MapEntry, type N } from "./yaml_reader.js";
+import { claimProcessName, parseProgram, SYSCTL_NAME, sysctlValue, type Names, type ProgCtx } from "./parse_steps.js";
 import {
   EXPECT_KINDS,
   MACHINE_KEYS,
-  type CaptureSpec,
+  MAX_MEMORY,
+  MAX_SCENARIO_BYTES,
+  MAX_SCENARIO_CPUS,
+  MAX_YAML_ALIAS_COUNT,
   type Expectation,
   type MachineSpec,
-  type PatternSpec,
   type ProcessSpec,
   ScenarioError,
   type Scenario,
   type SourcePos,
   type Step,
-  STEP_COMMON_KEYS,
   STEP_KINDS,
   TOP_KEYS,
 } from "./schema.js";
 
-/** Largest memory a scenario may boot: 64 GiB is 16 Mi pfns of typed-array columns. */
-const MAX_MEMORY = 64 * 2 ** 30;
-/** The x86-64 user address space (TASK_SIZE, 4-level paging): no mapping can be larger. */
-const TASK_SIZE = 2 ** 47 - 4096;
-const MAX_CPUS = 256;
-const MAX_COUNT = 1e9;
-const MAX_REPEAT = 1e6;
-const MAX_DURATION = 24 * 3600e9;
-const PAGE = 4096;
+/**
+ * Largest file the general `yaml` package reads (2 MiB, ~200 MB of its memory): a larger
+ * scenario must keep to the subset yaml_fast.ts reads.
+ */
+export const MAX_GENERAL_YAML_BYTES = 2 * 2 ** 20;
 
-type N = YamlNode | null;
-
-/** A node and its dotted path, with the source-position lookups the messages need. */
-class Reader {
-  constructor(
-    readonly file: string,
-    private readonly lc: LineCounter,
-    private readonly doc: Document.Parsed,
-  ) {}
-
-  pos(node: N, fallback?: SourcePos): SourcePos {
-    const off = node?.range?.[0];
-    if (off === undefined) return fallback ?? { line: 1, col: 1 };
-    const p = this.lc.linePos(off);
-    return { line: p.line, col: p.col };
-  }
-
-  fail(node: N, path: string, detail: string, fallback?: SourcePos): never {
-    const p = this.pos(node, fallback);
-    throw new ScenarioError(this.file, p.line, p.col, path, detail);
-  }
-
-  /** Follows `*alias` to its anchor. */
-  deref(node: N): N {
-    if (node && isAlias(node)) return (node.resolve(this.doc) as YamlNode | undefined) ?? null;
-    return node;
-  }
-}
-
-/** A YAML mapping read key by key, remembering each key's node for messages. */
-interface MapEntry {
-  key: string;
-  keyNode: YamlNode;
-  value: N;
-}
-
-function describe(r: Reader, node: N): string {
-  node = r.deref(node);
-  if (node === null) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
-    const v = node.value;
-    if (v === null) return "nothing";
-    if (typeof v === "number") return `the number ${v}`;
-    if (typeof v === "boolean") return `${v}`;
-    if (typeof v === "string") return `"${v.length > 40 ? v.slice(0, 37) + "…" : v}"`;
-  }
-  return "a value of another kind";
-}
-
-function isNull(r: Reader, node: N): boolean {
-  node = r.deref(node);
-  return node === null || (isScalar(node) && node.value === null);
-}
-
-function entries(r: Reader, node: N, path: string, what = "a mapping"): MapEntry[] {
-  node = r.deref(node);
-  if (!node || !isMap(node)) r.fail(node, path, `expected ${what}, got ${describe(r, node)}`);
-  const out: MapEntry[] = [];
-  for (const pair of (node as YAMLMap).items) {
-    const k = pair.key as N;
-    if (!k || !isScalar(k) || (typeof k.value !== "string" && typeof k.value !== "number")) r.fail(k, path, "keys must be plain words");
-    out.push({ key: String((k as Scalar).value), keyNode: k as YamlNode, value: (pair.value as N) ?? null });
-  }
-  return out;
-}
-
-/** Edit distance counting a swap of neighbours as one edit ("tuoch" is 1 from "touch"), for "did you mean". */
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-function suggest(word: string, known: readonly string[]): string {
-  let best = "";
-  let bd = Infinity;
-  for (const k of known) {
-    const dd = distance(word.toLowerCase(), k.toLowerCase());
-    if (dd < bd) {
-      bd = dd;
-      best = k;
-    }
-  }
-  return bd <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : "";
-}
-
-function checkKeys(r: Reader, es: MapEntry[], allowed: readonly string[], path: string, what: string): void {
-  for (const e of es) {
-    if (!allowed.includes(e.key)) {
-      r.fail(e.keyNode, join(path, e.key), `unknown key in ${what}${suggest(e.key, allowed)}; expected one of: ${allowed.join(", ")}`);
-    }
-  }
-}
-
-function join(path: string, key: string): string {
-  return path ? `${path}.${key}` : key;
-}
-
-function get(es: MapEntry[], key: string): MapEntry | undefined {
-  return es.find((e) => e.key === key);
-}
-
-function requireKey(r: Reader, es: MapEntry[], key: string, mapNode: N, path: string): MapEntry {
-  const e = get(es, key);
-  if (!e) r.fail(mapNode, join(path, key), "missing (required)");
-  return e as MapEntry;
-}
-
-function scalarValue(r: Reader, node: N): unknown {
-  node = r.deref(node);
-  return node && isScalar(node) ? node.value : undefined;
-}
-
-function str(r: Reader, node: N, path: string): string {
-  const v = scalarValue(r, node);
-  if (typeof v !== "string" || v.trim() === "") r.fail(node, path, `expected a word or text, got ${describe(r, node)}`);
-  return (v as string).trim();
-}
-
-function int(r: Reader, node: N, path: string, min: number, max: number): number {
-  const v = scalarValue(r, node);
-  if (typeof v !== "number" || !Number.isInteger(v)) r.fail(node, path, `expected a whole number, got ${describe(r, node)}`);
-  const n = v as number;
-  if (n < min || n > max) r.fail(node, path, `${n} is out of range: expected ${min} to ${max}`);
-  return n;
-}
-
-function num(r: Reader, node: N, path: string, min: number, max: number, exclusiveMin = false): number {
-  const v = scalarValue(r, node);
-  if (typeof v !== "number" || !Number.isFinite(v)) r.fail(node, path, `expected a number, got ${describe(r, node)}`);
-  const n = v as number;
-  if ((exclusiveMin ? n <= min : n < min) || n > max) r.fail(node, path, `${n} is out of range: expected ${exclusiveMin ? "more than" : "at least"} ${min} and at most ${max}`);
-  return n;
-}
-
-function bool(r: Reader, node: N, path: string): boolean {
-  const v = scalarValue(r, node);
-  if (typeof v !== "boolean") r.fail(node, path, `expected true or false, got ${describe(r, node)}`);
-  return v as boolean;
-}
-
-/** A size: "128M" or a number of bytes. `what` names the limit in the message. */
-function size(r: Reader, node: N, path: string, max: number, opts: { allowZero?: boolean; pageMultiple?: boolean } = {}): number {
-  const v = scalarValue(r, node);
-  if (typeof v === "number" && v < 0) r.fail(node, path, `size must not be negative, got ${v}`);
-  if (typeof v === "string" && /^\s*-/.test(v)) r.fail(node, path, `size must not be negative, got "${v}"`);
-  if (typeof v !== "number" && typeof v !== "string") r.fail(node, path, `expected a size such as 128M or a number of bytes, got ${describe(r, node)}`);
-  let b: number;
-  try {
-    b = parseSize(v as string | number);
-  } catch (e) {
-    return r.fail(node, path, (e as Error).message);
-  }
-  if (b === 0 && !opts.allowZero) r.fail(node, path, "size must be more than 0");
-  if (b > max) r.fail(node, path, `size ${String(v).trim()} is too large: at most ${fmtBytes(max)}`);
-  if (opts.pageMultiple && b % PAGE) r.fail(node, path, `size ${String(v).trim()} is not a multiple of the 4K page size`);
-  return b;
-}
-
-function duration(r: Reader, node: N, path: string): number {
-  const v = scalarValue(r, node);
-  if (typeof v === "number" && v < 0) r.fail(node, path, `duration must not be negative, got ${v}`);
-  if (typeof v === "string" && /^\s*-/.test(v)) r.fail(node, path, `duration must not be negative, got "${v}"`);
-  if (typeof v !== "number" && typeof v !== "string") r.fail(node, path, `expected a duration such as 10ms, got ${describe(r, node)}`);
-  if (typeof v === "number" && v !== 0) r.fail(node, path, `a duration needs a unit (ns, us, ms, s, min, h): write ${v}ms or ${v}s`);
-  let ns: number;
-  try {
-    ns = parseDuration(v as string | number);
-  } catch (e) {
-    return r.fail(node, path, (e as Error).message);
-  }
-  if (ns > MAX_DURATION) r.fail(node, path, `duration ${String(v)} is too long: at most 24h of simulated time`);
-  return ns;
-}
-
-function oneOf<T extends string>(r: Reader, node: N, path: string, values: readonly T[]): T {
-  const v = scalarValue(r, node);
-  if (typeof v !== "string" || !values.includes(v as T)) {
-    r.fail(node, path, `expected one of ${values.join(", ")}, got ${describe(r, node)}${typeof v === "string" ? suggest(v, values) : ""}`);
-  }
-  return v as T;
-}
-
-function fmtBytes(b: number): string {
-  for (const [u, f] of [["P", 2 ** 50], ["T", 2 ** 40], ["G", 2 ** 30], ["M", 2 ** 20], ["K", 2 ** 10]] as const) if (b >= f) return `${Math.round((b / f) * 10) / 10}${u}`;
-  return `${b}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The program-order symbol table: mappings a process can name, processes and capture labels.
-
-interface Mapping {
-  size: number;
-  /** Where it was defined. */
-  at: string;
-}
-
-interface Names {
-  processes: Map<string, string>;
-  labels: Set<string>;
-}
-
-function parseMachine(r: Reader, node: N, path: string): { spec: MachineSpec; sysctlPos: Map<string, SourcePos> } {
+/** The machine: keys, then each value against the library's limits. */
+function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string, SourcePos>): MachineSpec {
   const es = entries(r, node, path);
   checkKeys(r, es, Object.keys(MACHINE_KEYS), path, "machine");
   const spec: MachineSpec = {};
-  const sysctlPos = new Map<string, SourcePos>();
   for (const e of es) {
     const p = join(path, e.key);
     switch (e.key) {
       case "memory": {
         spec.memory = size(r, e.value, p, MAX_MEMORY, { pageMultiple: true });
-        if (spec.memory < 16 * 2 ** 20) r.fail(e.value, p, `${fmtBytes(spec.memory)} is too small: mmsim boots machines of 16M or more`);
+        const bad = memoryProblem(spec.memory);
+        if (bad) r.fail(e.value, p, bad);
         break;
       }
       case "cpus":
-        spec.cpus = int(r, e.value, p, 1, MAX_CPUS);
+        spec.cpus = int(r, e.value, p, 1, MAX_SCENARIO_CPUS);
         break;
       case "nodes": {
         const v = r.deref(e.value);
-        if (v && isSeq(v)) {
+        if (v !== null && v.kind === "seq") {
           spec.nodes = v.items.map((it, i) => {
             const ip = `${p}[${i}]`;
-            const ne = entries(r, it as N, ip);
+            const ne = entries(r, it, ip);
             checkKeys(r, ne, ["size", "cpus"], ip, "a node");
-            const sz = size(r, requireKey(r, ne, "size", it as N, ip).value, `${ip}.size`, MAX_MEMORY, { pageMultiple: true });
+            const se = requireKey(r, ne, "size", it, ip);
+            const sz = size(r, se.value, `${ip}.size`, MAX_MEMORY, { pageMultiple: true });
+            const bad = nodeSizeProblem(sz);
+            if (bad) r.fail(se.value, `${ip}.size`, bad);
             const c = get(ne, "cpus");
-            const cpus = c ? intList(r, c.value, `${ip}.cpus`, 0, MAX_CPUS - 1) : undefined;
+            const cpus = c ? intList(r, c.value, `${ip}.cpus`, 0, MAX_SCENARIO_CPUS - 1) : undefined;
             return cpus ? { size: sz, cpus } : { size: sz };
           });
           if (spec.nodes.length === 0) r.fail(v, p, "expected at least one node");
-        } else spec.nodes = int(r, e.value, p, 1, 64);
+          const bad = nodeCountProblem(spec.nodes.length);
+          if (bad) r.fail(v, p, bad);
+        } else {
+          spec.nodes = int(r, e.value, p, 1, 64);
+          const bad = nodeCountProblem(spec.nodes);
+          if (bad) r.fail(e.value, p, bad);
+        }
         break;
       }
       case "distance": {
         const v = r.deref(e.value);
-        if (!v || !isSeq(v)) r.fail(v, p, `expected a list of lists of distances, got ${describe(r, v)}`);
-        spec.distance = (v as { items: unknown[] }).items.map((row, i) => intList(r, row as N, `${p}[${i}]`, 10, 254));
+        if (v === null || v.kind !== "seq") return r.fail(v, p, `expected a list of lists of distances, got ${describe(r, v)}`);
+        spec.distance = v.items.map((row, i) => intList(r, row, `${p}[${i}]`, 0, 255));
         break;
       }
       case "thp":
@@ -310,379 +116,65 @@ function parseMachine(r: Reader, node: N, path: string): { spec: MachineSpec; sy
         spec.sysctl = {};
         for (const s of se) {
           const sp = `${p}.${s.key}`;
-          if (!/^[a-z_][a-z0-9_]*([./][a-z0-9_]+)+$/.test(s.key)) r.fail(s.keyNode, sp, `not a sysctl name: expected a dotted name such as vm.swappiness`);
+          if (!SYSCTL_NAME.test(s.key)) r.fail(s.keyNode, sp, `not a sysctl name: expected a dotted name such as vm.swappiness`);
           spec.sysctl[s.key] = sysctlValue(r, s.value, sp);
-          sysctlPos.set(s.key, r.pos(s.value ?? s.keyNode));
+          sysctlPos[s.key] = r.pos(s.value ?? s.keyNode);
         }
         break;
       }
     }
   }
-  return { spec, sysctlPos };
+  checkNuma(r, es, spec, path);
+  return spec;
 }
 
-function sysctlValue(r: Reader, node: N, path: string): string | number | number[] {
-  const n = r.deref(node);
-  if (n && isSeq(n)) return intList(r, n, path, -(2 ** 53), 2 ** 53);
-  const v = scalarValue(r, n);
-  if (typeof v === "number") return v;
-  if (typeof v === "string") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
-  return r.fail(node, path, `expected a value to write, got ${describe(r, node)}`);
-}
-
-function intList(r: Reader, node: N, path: string, min: number, max: number): number[] {
-  const n = r.deref(node);
-  if (!n || !isSeq(n)) return r.fail(n, path, `expected a list of whole numbers, got ${describe(r, n)}`);
-  return n.items.map((it, i) => int(r, it as N, `${path}[${i}]`, min, max));
-}
-
-function parseCaptures(r: Reader, node: N, path: string, names: Names): CaptureSpec[] {
-  const n = r.deref(node);
-  const items: Array<[N, string]> = n && isSeq(n) ? n.items.map((it, i) => [it as N, `${path}[${i}]`]) : [[n, path]];
-  if (items.length === 0) r.fail(n, path, "expected at least one {label, path}");
-  return items.map(([it, ip]) => {
-    const es = entries(r, it, ip, "{label, path}");
-    checkKeys(r, es, ["label", "path"], ip, "capture");
-    const labelE = requireKey(r, es, "label", it, ip);
-    const label = str(r, labelE.value, `${ip}.label`);
-    if (names.labels.has(label)) r.fail(labelE.value, `${ip}.label`, `label "${label}" is already used by another capture`);
-    names.labels.add(label);
-    const pathE = requireKey(r, es, "path", it, ip);
-    const file = str(r, pathE.value, `${ip}.path`);
-    if (!/^\/(proc|sys)\//.test(file)) r.fail(pathE.value, `${ip}.path`, `only /proc and /sys files can be captured, got "${file}"`);
-    return { label, path: file };
-  });
-}
-
-interface ProgCtx {
-  maps: Map<string, Mapping>;
-  /** Names unmapped, with where: a later use says so. */
-  gone?: Map<string, string>;
-  names: Names;
-  /** Set once the program has an unconditional exit: later steps never run. */
-  exitedAt?: string;
-}
-
-function regionRef(r: Reader, es: MapEntry[], node: N, path: string, ctx: ProgCtx): { region: string; offset: number; length?: number; m: Mapping } {
-  const re = requireKey(r, es, "region", node, path);
-  const region = str(r, re.value, `${path}.region`);
-  const m = ctx.maps.get(region);
-  if (!m) {
-    const goneAt = ctx.gone?.get(region);
-    if (goneAt) r.fail(re.value, `${path}.region`, `mapping "${region}" was unmapped at ${goneAt}`);
-    const known = [...ctx.maps.keys()];
-    r.fail(re.value, `${path}.region`, `no mapping named "${region}"${suggest(region, known)}${known.length ? ` (mapped here: ${known.join(", ")})` : " (this process has mapped nothing by name yet)"}`);
-  }
-  const oe = get(es, "offset");
-  const offset = oe ? size(r, oe.value, `${path}.offset`, TASK_SIZE, { allowZero: true, pageMultiple: true }) : 0;
-  const le = get(es, "length");
-  const length = le ? size(r, le.value, `${path}.length`, TASK_SIZE) : undefined;
-  const mm = m as Mapping;
-  if (offset >= mm.size) r.fail(oe?.value ?? null, `${path}.offset`, `offset ${fmtBytes(offset)} is past the end of mapping "${region}" (${fmtBytes(mm.size)})`);
-  if (length !== undefined && offset + length > mm.size) {
-    r.fail(le?.value ?? null, `${path}.length`, `offset ${fmtBytes(offset)} + length ${fmtBytes(length)} is past the end of mapping "${region}" (${fmtBytes(mm.size)})`);
-  }
-  return { region, offset, length, m: mm };
-}
-
-function parsePattern(r: Reader, es: MapEntry[], path: string): PatternSpec {
-  const pe = get(es, "pattern");
-  const kind = pe ? oneOf(r, pe.value, `${path}.pattern`, ["sequential", "random", "stride", "zipf"] as const) : "sequential";
-  const se = get(es, "stride");
-  const ae = get(es, "alpha");
-  if (se && kind !== "stride") r.fail(se.keyNode, `${path}.stride`, `stride only applies to pattern: stride (this touch is ${kind})`);
-  if (ae && kind !== "zipf") r.fail(ae.keyNode, `${path}.alpha`, `alpha only applies to pattern: zipf (this touch is ${kind})`);
-  if (kind === "stride") {
-    if (!se) r.fail(pe?.value ?? null, `${path}.stride`, "missing (required by pattern: stride)");
-    return { kind, stride: size(r, (se as MapEntry).value, `${path}.stride`, 2 ** 40, { pageMultiple: true }) };
-  }
-  if (kind === "zipf") return { kind, alpha: ae ? num(r, ae.value, `${path}.alpha`, 0, 10, true) : 1 };
-  return { kind };
-}
-
-function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number): Step[] {
-  node = r.deref(node);
-  if (ctx.exitedAt) r.fail(node, path, `step after the exit at ${ctx.exitedAt}: an exited process runs nothing more`);
-  // `- exit` alone is a step too.
-  if (node && isScalar(node) && typeof node.value === "string" && (node.value === "exit" || node.value === "wait")) {
-    if (node.value === "wait") r.fail(node, path, "wait needs a process name: wait: NAME");
-    ctx.exitedAt = path;
-    return [{ kind: "exit", code: 0, pos: r.pos(node), path }];
-  }
-  if (node && isScalar(node) && typeof node.value === "string" && STEP_KINDS[node.value]) {
-    r.fail(node, path, `step "${node.value}" needs arguments: write ${node.value}: …`);
-  }
-  const es = entries(r, node, path, `a step (one of: ${Object.keys(STEP_KINDS).join(", ")})`);
-  // `capture:` beside another action is that step's modifier; alone it is the capture step.
-  let actions = es.filter((e) => STEP_KINDS[e.key] !== undefined);
-  if (actions.length > 1 && actions.some((e) => e.key === "capture")) actions = actions.filter((e) => e.key !== "capture");
-  for (const e of es) {
-    if (STEP_KINDS[e.key] === undefined && !(STEP_COMMON_KEYS as readonly string[]).includes(e.key)) {
-      const hint = e.key === "expect" ? "; expectations go in the top-level expect: list" : suggest(e.key, [...Object.keys(STEP_KINDS), ...STEP_COMMON_KEYS]);
-      r.fail(e.keyNode, join(path, e.key), `unknown step${hint}; steps are: ${Object.keys(STEP_KINDS).join(", ")}`);
+/**
+ * The machine's NUMA keys together, as Machine.boot checks them (the same functions): distance
+ * needs nodes and must be square for their count; explicit node sizes must add up to memory.
+ */
+function checkNuma(r: Reader, es: MapEntry[], spec: MachineSpec, path: string): void {
+  const de = get(es, "distance");
+  const ne = get(es, "nodes");
+  const count = spec.nodes === undefined ? 1 : typeof spec.nodes === "number" ? spec.nodes : spec.nodes.length;
+  if (de && spec.distance) {
+    if (!ne) r.fail(de.keyNode, join(path, "distance"), "distance needs nodes: a one-node machine has no distance matrix");
+    const bad = distanceProblem(spec.distance, count);
+    if (bad) {
+      const rows = r.deref(de.value);
+      const row = bad.row >= 0 && rows !== null && rows.kind === "seq" ? r.deref(rows.items[bad.row]) : null;
+      const cell = bad.col >= 0 && row !== null && row.kind === "seq" ? row.items[bad.col] : null;
+      const where = cell ?? row ?? de.value;
+      const fieldPath = `${join(path, "distance")}${bad.row >= 0 ? `[${bad.row}]` : ""}${bad.col >= 0 ? `[${bad.col}]` : ""}`;
+      r.fail(where, fieldPath, bad.message);
     }
   }
-  if (actions.length === 0) r.fail(node, path, `no action in this step: expected one of ${Object.keys(STEP_KINDS).join(", ")}`);
-  if (actions.length > 1) r.fail(actions[1].keyNode, join(path, actions[1].key), `one action per step: "${actions[0].key}" and "${actions[1].key}" must be separate list items`);
-  const a = actions[0];
-  const ap = join(path, a.key);
-  const base = { pos: r.pos(a.keyNode), path };
-  const ee = get(es, "expect_error");
-  let expect_error: string | undefined;
-  if (ee) {
-    const v = str(r, ee.value, join(path, "expect_error"));
-    if (!(v in errnoValues)) r.fail(ee.value, join(path, "expect_error"), `unknown errno "${v}"${suggest(v, Object.keys(errnoValues))}`);
-    if (["sleep", "capture", "wait", "exit", "touch"].includes(a.key)) {
-      const why = a.key === "touch" ? "touch does not fail with an errno (a bad access kills the process: expect state: killed)" : `${a.key} does not fail with an errno`;
-      r.fail(ee.keyNode, join(path, "expect_error"), why);
-    }
-    expect_error = v;
+  if (Array.isArray(spec.nodes) && spec.memory !== undefined) {
+    const sum = spec.nodes.reduce((a, n) => a + n.size, 0);
+    if (sum !== spec.memory) r.fail(ne?.value ?? null, join(path, "nodes"), `the nodes' sizes add up to ${sum} bytes, not the ${spec.memory} bytes of memory`);
   }
-  const ce = a.key === "capture" ? undefined : get(es, "capture");
-  if (ce && a.key === "exit") r.fail(ce.keyNode, join(path, "capture"), "an exited process reads no files: capture from another process (after wait)");
-  const common = { ...base, ...(expect_error ? { expect_error } : {}) };
-  const withCap = (s: Step): Step[] => {
-    if (ce) s.capture = parseCaptures(r, ce.value, join(path, "capture"), ctx.names);
-    return [s];
-  };
-  const body = (allowed: string[]): MapEntry[] => {
-    const b = entries(r, a.value, ap, `${a.key}'s arguments as a mapping (${allowed.join(", ")})`);
-    checkKeys(r, b, allowed, ap, a.key);
-    for (const req of STEP_KINDS[a.key].required) requireKey(r, b, req, a.value, ap);
-    return b;
-  };
-  switch (a.key) {
-    case "mmap": {
-      const b = body(STEP_KINDS.mmap.keys);
-      const ne = get(b, "name") as MapEntry;
-      const name = str(r, ne.value, `${ap}.name`);
-      const sz = size(r, (get(b, "size") as MapEntry).value, `${ap}.size`, TASK_SIZE);
-      const pe = get(b, "prot");
-      const prot = pe ? str(r, pe.value, `${ap}.prot`) : "rw";
-      try {
-        parseProt(prot);
-      } catch (e) {
-        r.fail(pe?.value ?? null, `${ap}.prot`, (e as Error).message);
-      }
-      const fe = get(b, "flags");
-      const flags = fe ? str(r, fe.value, `${ap}.flags`) : "private|anonymous";
-      try {
-        parseMapFlags(flags);
-      } catch (e) {
-        r.fail(fe?.value ?? null, `${ap}.flags`, (e as Error).message);
-      }
-      if (!/anon/.test(flags)) r.fail(fe?.value ?? null, `${ap}.flags`, "only anonymous mappings can be mapped by a scenario yet (file mappings come with the files steps)");
-      const xe = get(b, "addr");
-      const addr = xe ? size(r, xe.value, `${ap}.addr`, TASK_SIZE, { pageMultiple: true }) : undefined;
-      if (ctx.maps.has(name) && !expect_error) r.fail(ne.value, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${ctx.maps.get(name)?.at}); unmap it first or pick another name`);
-      if (!expect_error) {
-        ctx.maps.set(name, { size: sz, at: path });
-        ctx.gone?.delete(name);
-      }
-      return withCap({ ...common, kind: "mmap", name, size: sz, prot, flags, ...(addr !== undefined ? { addr } : {}) });
-    }
-    case "munmap":
-    case "munlock": {
-      const b = body(STEP_KINDS[a.key].keys);
-      const rr = regionRef(r, b, a.value, ap, ctx);
-      if (a.key === "munmap" && rr.offset === 0 && (rr.length === undefined || rr.length >= rr.m.size) && !expect_error) {
-        ctx.maps.delete(rr.region);
-        (ctx.gone ??= new Map()).set(rr.region, path);
-      }
-      return withCap({ ...common, kind: a.key, region: rr.region, offset: rr.offset, length: rr.length });
-    }
-    case "mprotect": {
-      const b = body(STEP_KINDS.mprotect.keys);
-      const rr = regionRef(r, b, a.value, ap, ctx);
-      const pe = get(b, "prot") as MapEntry;
-      const prot = str(r, pe.value, `${ap}.prot`);
-      try {
-        parseProt(prot);
-      } catch (e) {
-        r.fail(pe.value, `${ap}.prot`, (e as Error).message);
-      }
-      return withCap({ ...common, kind: "mprotect", region: rr.region, offset: rr.offset, length: rr.length, prot });
-    }
-    case "mremap": {
-      const b = body(STEP_KINDS.mremap.keys);
-      const rr = regionRef(r, b, a.value, ap, ctx);
-      const sz = size(r, (get(b, "size") as MapEntry).value, `${ap}.size`, TASK_SIZE);
-      const me = get(b, "may_move");
-      const may_move = me ? bool(r, me.value, `${ap}.may_move`) : false;
-      if (!expect_error) ctx.maps.set(rr.region, { size: sz, at: path });
-      return withCap({ ...common, kind: "mremap", region: rr.region, size: sz, may_move });
-    }
-    case "brk": {
-      const b = body(STEP_KINDS.brk.keys);
-      const ge = get(b, "grow") as MapEntry;
-      const grow = size(r, ge.value, `${ap}.grow`, TASK_SIZE, { pageMultiple: false });
-      const ne = get(b, "name");
-      const name = ne ? str(r, ne.value, `${ap}.name`) : undefined;
-      if (name) {
-        const prev = ctx.maps.get(name);
-        if (prev && !prev.at.startsWith("brk:")) r.fail(ne?.value ?? null, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${prev.at})`);
-        // The heap grows from the initial break: the named region is everything brk added so far.
-        if (!expect_error) ctx.maps.set(name, { size: (prev?.size ?? 0) + Math.ceil(grow / PAGE) * PAGE, at: `brk:${path}` });
-      }
-      return withCap({ ...common, kind: "brk", grow, ...(name ? { name } : {}) });
-    }
-    case "madvise": {
-      const b = body(STEP_KINDS.madvise.keys);
-      const rr = regionRef(r, b, a.value, ap, ctx);
-      const ae = get(b, "advice") as MapEntry;
-      const advice = str(r, ae.value, `${ap}.advice`);
-      try {
-        parseAdvice(advice);
-      } catch (e) {
-        r.fail(ae.value, `${ap}.advice`, (e as Error).message);
-      }
-      return withCap({ ...common, kind: "madvise", region: rr.region, offset: rr.offset, length: rr.length, advice });
-    }
-    case "mlock": {
-      const b = body(STEP_KINDS.mlock.keys);
-      const rr = regionRef(r, b, a.value, ap, ctx);
-      const oe = get(b, "on_fault");
-      return withCap({ ...common, kind: "mlock", region: rr.region, offset: rr.offset, length: rr.length, on_fault: oe ? bool(r, oe.value, `${ap}.on_fault`) : false });
-    }
-    case "touch": {
-      const b = body(STEP_KINDS.touch.keys);
-      const rr = regionRef(r, b, a.value, ap, ctx);
-      const xe = get(b, "access");
-      const access = xe ? oneOf(r, xe.value, `${ap}.access`, ["read", "write", "exec"] as const) : "write";
-      const pattern = parsePattern(r, b, ap);
-      const ce2 = get(b, "count");
-      const count = ce2 ? int(r, ce2.value, `${ap}.count`, 1, MAX_COUNT) : undefined;
-      const re = get(b, "repeat");
-      const de = get(b, "duration");
-      if (re && de) r.fail(de.keyNode, `${ap}.duration`, "give either repeat or duration, not both");
-      const repeat = re ? int(r, re.value, `${ap}.repeat`, 1, MAX_REPEAT) : 1;
-      const dur = de ? duration(r, de.value, `${ap}.duration`) : undefined;
-      if (dur === 0) r.fail(de?.value ?? null, `${ap}.duration`, "duration must be more than 0");
-      return withCap({ ...common, kind: "touch", region: rr.region, offset: rr.offset, length: rr.length, access, pattern, count, repeat, window_pages: Math.ceil((rr.length ?? rr.m.size - rr.offset) / PAGE), ...(dur !== undefined ? { duration: dur } : {}) });
-    }
-    case "fork": {
-      if (depth >= 8) r.fail(a.keyNode, ap, "forks nest at most 8 deep");
-      const b = body(STEP_KINDS.fork.keys);
-      const ne = get(b, "name") as MapEntry;
-      const name = str(r, ne.value, `${ap}.name`);
-      claimProcessName(r, ctx.names, name, ne.value, `${ap}.name`, path);
-      const oe = get(b, "oom_score_adj");
-      const adj = oe ? int(r, oe.value, `${ap}.oom_score_adj`, -1000, 1000) : undefined;
-      const re = get(b, "run");
-      // The child starts with a copy of the parent's address space: the same names.
-      const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names, gone: new Map(ctx.gone) };
-      const run = re ? parseProgram(r, re.value, `${ap}.run`, childCtx, depth + 1) : [];
-      return withCap({ ...common, kind: "fork", name, ...(adj !== undefined ? { oom_score_adj: adj } : {}), run });
-    }
-    case "exit": {
-      let code = 0;
-      const v = r.deref(a.value);
-      if (v && isMap(v)) {
-        const b = body(["code"]);
-        const c = get(b, "code");
-        if (c) code = int(r, c.value, `${ap}.code`, 0, 255);
-      } else if (!isNull(r, v)) code = int(r, v, ap, 0, 255);
-      ctx.exitedAt = path;
-      return withCap({ ...common, kind: "exit", code });
-    }
-    case "sleep":
-      if (isNull(r, a.value)) r.fail(a.keyNode, ap, "sleep needs a duration: sleep: 10ms");
-      return withCap({ ...common, kind: "sleep", duration: duration(r, a.value, ap) });
-    case "oom_score_adj":
-      return withCap({ ...common, kind: "oom_score_adj", value: int(r, a.value, ap, -1000, 1000) });
-    case "write": {
-      const b = body(STEP_KINDS.write.keys);
-      const pe = get(b, "path") as MapEntry;
-      const file = str(r, pe.value, `${ap}.path`);
-      if (!/^\/(proc|sys)\//.test(file)) r.fail(pe.value, `${ap}.path`, `only /proc and /sys files can be written, got "${file}"`);
-      const ve = get(b, "value") as MapEntry;
-      const v = scalarValue(r, ve.value);
-      if (typeof v !== "string" && typeof v !== "number") r.fail(ve.value, `${ap}.value`, `expected text or a number to write, got ${describe(r, ve.value)}`);
-      return withCap({ ...common, kind: "write", path: file, value: String(v) });
-    }
-    case "sysctl": {
-      const b = entries(r, a.value, ap, "a mapping of sysctl names to values");
-      if (b.length === 0) r.fail(a.value, ap, "expected at least one sysctl");
-      const out: Step[] = b.map((s) => {
-        const sp = `${ap}.${s.key}`;
-        if (!/^[a-z_][a-z0-9_]*([./][a-z0-9_]+)+$/.test(s.key)) r.fail(s.keyNode, sp, "not a sysctl name: expected a dotted name such as vm.swappiness");
-        const v = sysctlValue(r, s.value, sp);
-        return { ...common, pos: r.pos(s.keyNode), kind: "sysctl", key: s.key, value: Array.isArray(v) ? v.join(" ") : String(v) } as Step;
-      });
-      if (ce) out[out.length - 1].capture = parseCaptures(r, ce.value, join(path, "capture"), ctx.names);
-      return out;
-    }
-    case "capture":
-      return [{ ...common, kind: "capture_only", capture: parseCaptures(r, a.value, ap, ctx.names) }];
-    case "wait": {
-      const name = str(r, a.value, ap);
-      return withCap({ ...common, kind: "wait", process: name });
-    }
-    case "swapon": {
-      const b = body(STEP_KINDS.swapon.keys);
-      const pe = get(b, "path") as MapEntry;
-      const dev = str(r, pe.value, `${ap}.path`);
-      if (!dev.startsWith("/")) r.fail(pe.value, `${ap}.path`, `expected an absolute path such as /dev/vda or /swapfile, got "${dev}"`);
-      // mkswap needs 10 pages; swap offsets here reach 2^26 pages (256G per area).
-      const sz = size(r, (get(b, "size") as MapEntry).value, `${ap}.size`, 256 * 2 ** 30);
-      if (sz < 10 * PAGE) r.fail((get(b, "size") as MapEntry).value, `${ap}.size`, "a swap area needs at least 10 pages (40K), as mkswap says");
-      const pre = get(b, "priority");
-      const te = get(b, "type");
-      const ro = get(b, "rotational");
-      const le = get(b, "latency");
-      const be = get(b, "bandwidth");
-      const bw = be ? size(r, be.value, `${ap}.bandwidth`, 2 ** 50) : undefined;
-      return withCap({
-        ...common,
-        kind: "swapon",
-        path: dev,
-        size: sz,
-        type: te ? oneOf(r, te.value, `${ap}.type`, ["partition", "file"] as const) : "partition",
-        rotational: ro ? bool(r, ro.value, `${ap}.rotational`) : true,
-        ...(pre ? { priority: int(r, pre.value, `${ap}.priority`, 0, 32767) } : {}),
-        ...(le ? { latency: duration(r, le.value, `${ap}.latency`) } : {}),
-        ...(bw !== undefined ? { bandwidth: bw } : {}),
-      });
-    }
-    case "swapoff": {
-      const dev = str(r, a.value, ap);
-      if (!dev.startsWith("/")) r.fail(a.value, ap, `expected the swap area's path such as /dev/vda, got "${dev}"`);
-      return withCap({ ...common, kind: "swapoff", path: dev });
-    }
+  if (Array.isArray(spec.nodes) && spec.memory === undefined) {
+    const bad = memoryProblem(spec.nodes.reduce((a, n) => a + n.size, 0));
+    if (bad) r.fail(ne?.value ?? null, join(path, "nodes"), bad);
   }
-  return r.fail(a.keyNode, ap, "unknown step");
-}
-
-function claimProcessName(r: Reader, names: Names, name: string, node: N, path: string, at: string): void {
-  if (!/^[A-Za-z0-9_.+-]{1,15}$/.test(name)) r.fail(node, path, `process name "${name}" must be 1 to 15 letters, digits or _.+- (it becomes the task's comm)`);
-  const prev = names.processes.get(name);
-  if (prev !== undefined) r.fail(node, path, `process name "${name}" is already used at ${prev}`);
-  names.processes.set(name, at);
-}
-
-function parseProgram(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number): Step[] {
-  const n = r.deref(node);
-  if (isNull(r, n)) return [];
-  if (!n || !isSeq(n)) return r.fail(n, path, `expected a list of steps, got ${describe(r, n)}`);
-  const out: Step[] = [];
-  n.items.forEach((it, i) => out.push(...parseStep(r, it as N, `${path}[${i}]`, ctx, depth)));
-  return out;
+  if (spec.cpus !== undefined) {
+    const bad = cpusProblem(spec.cpus);
+    if (bad) r.fail(get(es, "cpus")?.value ?? null, join(path, "cpus"), bad);
+  }
 }
 
 function parseProcesses(r: Reader, node: N, path: string, names: Names): ProcessSpec[] {
   const n = r.deref(node);
   if (isNull(r, n)) return [];
-  if (!n || !isSeq(n)) return r.fail(n, path, `expected a list of processes, got ${describe(r, n)}`);
+  if (n === null || n.kind !== "seq") return r.fail(n, path, `expected a list of processes, got ${describe(r, n)}`);
   // Names first, so a `wait:` can name a process defined later in the file.
   return n.items.map((it, i) => {
     const ip = `${path}[${i}]`;
-    const es = entries(r, it as N, ip, "a process: {name, run, …}");
+    const es = entries(r, it, ip, "a process: {name, run, …}");
     for (const e of es) {
       if (STEP_KINDS[e.key] && e.key !== "oom_score_adj") r.fail(e.keyNode, join(ip, e.key), `a step outside a program: put it in this process's run: list`);
     }
     checkKeys(r, es, ["name", "oom_score_adj", "start", "run"], ip, "a process");
-    const ne = requireKey(r, es, "name", it as N, ip);
+    const ne = requireKey(r, es, "name", it, ip);
     const name = str(r, ne.value, `${ip}.name`);
     claimProcessName(r, names, name, ne.value, `${ip}.name`, ip);
     const oe = get(es, "oom_score_adj");
@@ -690,7 +182,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     const re = get(es, "run");
     const ctx: ProgCtx = { maps: new Map(), names };
     return {
-      pos: r.pos(it as N),
+      pos: r.pos(it),
       path: ip,
       name,
       oom_score_adj: oe ? int(r, oe.value, `${ip}.oom_score_adj`, -1000, 1000) : 0,
@@ -720,21 +212,21 @@ function bounds(r: Reader, es: MapEntry[], path: string, unit: "kB" | "count"): 
 function parseExpect(r: Reader, node: N, path: string, names: Names): Expectation[] {
   const n = r.deref(node);
   if (isNull(r, n)) return [];
-  if (!n || !isSeq(n)) return r.fail(n, path, `expected a list of expectations, got ${describe(r, n)}`);
+  if (n === null || n.kind !== "seq") return r.fail(n, path, `expected a list of expectations, got ${describe(r, n)}`);
   const kinds = Object.keys(EXPECT_KINDS);
   return n.items.map((it, i): Expectation => {
     const ip = `${path}[${i}]`;
-    const es = entries(r, it as N, ip, `an expectation (one of: ${kinds.join(", ")})`);
+    const es = entries(r, it, ip, `an expectation (one of: ${kinds.join(", ")})`);
     const which = es.filter((e) => kinds.includes(e.key));
     if (which.length === 0) {
       const stepKey = es.find((e) => STEP_KINDS[e.key]);
       if (stepKey) r.fail(stepKey.keyNode, join(ip, stepKey.key), "a step in expect: steps go in a process's run: list");
-      r.fail(it as N, ip, `no expectation kind: expected one of ${kinds.join(", ")}`);
+      r.fail(it, ip, `no expectation kind: expected one of ${kinds.join(", ")}`);
     }
     // `process:` also appears in status? No: status names the process itself.
     const kind = which[0].key;
     if (which.length > 1) r.fail(which[1].keyNode, join(ip, which[1].key), `one kind per expectation: "${kind}" and "${which[1].key}" must be separate list items`);
-    const base = { pos: r.pos(it as N), path: ip };
+    const base = { pos: r.pos(it), path: ip };
     const kp = join(ip, kind);
     const kv = which[0].value;
     const knownProc = (v: N, p: string): string => {
@@ -750,7 +242,7 @@ function parseExpect(r: Reader, node: N, path: string, names: Names): Expectatio
       case "process": {
         checkKeys(r, es, ["process", "state", "signal"], ip, "a process expectation");
         const process = knownProc(kv, kp);
-        const se = requireKey(r, es, "state", it as N, ip);
+        const se = requireKey(r, es, "state", it, ip);
         const state = oneOf(r, se.value, `${ip}.state`, ["alive", "killed", "exited"] as const);
         const sg = get(es, "signal");
         const signal = sg ? oneOf(r, sg.value, `${ip}.signal`, ["SIGKILL", "SIGSEGV", "SIGBUS"] as const) : undefined;
@@ -762,7 +254,7 @@ function parseExpect(r: Reader, node: N, path: string, names: Names): Expectatio
         checkKeys(r, es, [kind, ...bkeys], ip, `a ${kind} expectation`);
         const field = str(r, kv, kp);
         const b = bounds(r, es, ip, kind === "meminfo" ? "kB" : "count");
-        if (Object.keys(b).length === 0) r.fail(it as N, ip, "expected min, max or equals");
+        if (Object.keys(b).length === 0) r.fail(it, ip, "expected min, max or equals");
         return { ...base, kind, field, ...b };
       }
       case "capture": {
@@ -785,12 +277,12 @@ function parseExpect(r: Reader, node: N, path: string, names: Names): Expectatio
           const b = bounds(r, es, ip, "count");
           return { ...base, kind: "capture_lines", label, matches: re, ...(Object.keys(b).length ? b : { min: 1 }) };
         }
-        const fe = requireKey(r, es, "field", it as N, ip);
+        const fe = requireKey(r, es, "field", it, ip);
         const se = get(es, "since");
         const since = se ? str(r, se.value, `${ip}.since`) : undefined;
         if (since !== undefined) checkLabel(since, se?.value ?? null, `${ip}.since`);
         const b = bounds(r, es, ip, "kB");
-        if (Object.keys(b).length === 0) r.fail(it as N, ip, "expected min, max or equals");
+        if (Object.keys(b).length === 0) r.fail(it, ip, "expected min, max or equals");
         return { ...base, kind: "capture", label, field: str(r, fe.value, `${ip}.field`), ...(since !== undefined ? { since } : {}), ...b };
       }
       case "event": {
@@ -806,13 +298,13 @@ function parseExpect(r: Reader, node: N, path: string, names: Names): Expectatio
       case "status": {
         checkKeys(r, es, ["status", "field", ...bkeys], ip, "a status expectation");
         const process = knownProc(kv, kp);
-        const fe = requireKey(r, es, "field", it as N, ip);
+        const fe = requireKey(r, es, "field", it, ip);
         const b = bounds(r, es, ip, "kB");
-        if (Object.keys(b).length === 0) r.fail(it as N, ip, "expected min, max or equals");
+        if (Object.keys(b).length === 0) r.fail(it, ip, "expected min, max or equals");
         return { ...base, kind: "status", process, field: str(r, fe.value, `${ip}.field`), ...b };
       }
     }
-    return r.fail(it as N, ip, "unknown expectation");
+    return r.fail(it, ip, "unknown expectation");
   });
 }
 
@@ -824,14 +316,10 @@ function checkWaits(r: Reader, steps: Step[], names: Names, lineOf: (s: Step) =>
   }
 }
 
-/** Machine sysctl keys' positions, for runtime errors of boot-time sysctl writes. */
-export const sysctlPositions = new WeakMap<Scenario, Map<string, SourcePos>>();
-
-/**
- * Parses and validates a scenario. `file` names it in messages ("scenario.yaml").
- * @throws ScenarioError with file:line:col, field path and message, on one line.
- */
-export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"): Scenario {
+/** The text of a scenario file: UTF-8 without NUL or control characters, at most MAX_SCENARIO_BYTES. */
+function scenarioText(input: string | Uint8Array, file: string): string {
+  const bytes = typeof input === "string" ? input.length : input.byteLength;
+  if (bytes > MAX_SCENARIO_BYTES) throw new ScenarioError(file, 1, 1, "", `the file is too large: ${bytes} ${typeof input === "string" ? "characters" : "bytes"}, more than the ${MAX_SCENARIO_BYTES / 2 ** 20} MiB a scenario may have`);
   let text: string;
   if (typeof input === "string") text = input;
   else {
@@ -847,13 +335,40 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   // eslint-disable-next-line no-control-regex
   const ctl = /[\u0000-\u0008\u000e-\u001f\u007f]/.exec(text);
   if (ctl) {
-    const before = text.slice(0, ctl.index);
-    const line = before.split("\n").length;
-    const col = ctl.index - before.lastIndexOf("\n");
-    throw new ScenarioError(file, line, col, "", `not a text file: control character 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, "0")}`);
+    const lp = new LineIndex(text).linePos(ctl.index);
+    throw new ScenarioError(file, lp.line, lp.col, "", `not a text file: control character 0x${ctl[0].charCodeAt(0).toString(16).padStart(2, "0")}`);
   }
-  if (text.trim() === "" || text.split("\n").every((l) => /^\s*(#.*)?$/.test(l))) {
-    throw new ScenarioError(file, 1, 1, "", "empty scenario: expected a mapping with machine: and processes:");
+  if (onlyComments(text)) throw new ScenarioError(file, 1, 1, "", "empty scenario: expected a mapping with machine: and processes:");
+  return text;
+}
+
+/** True when every line is blank or a comment (it stops at the first that is not). */
+function onlyComments(text: string): boolean {
+  for (let at = 0; at < text.length; ) {
+    const nl = text.indexOf("\n", at);
+    const line = text.slice(at, nl === -1 ? text.length : nl).trimStart();
+    if (line !== "" && !line.startsWith("#")) return false;
+    at = nl === -1 ? text.length : nl + 1;
+  }
+  return true;
+}
+
+/**
+ * The YAML tree of `text`: by the subset reader, or (for files that leave the subset, up to
+ * MAX_GENERAL_YAML_BYTES) by the yaml package, whose syntax errors become ScenarioErrors.
+ */
+function yamlTree(text: string, file: string, lines: LineIndex): YNode | null {
+  const fast = parseYamlSubset(text);
+  if (!(fast instanceof Unsupported)) return fast;
+  if (text.length > MAX_GENERAL_YAML_BYTES) {
+    const p = lines.linePos(fast.offset);
+    throw new ScenarioError(
+      file,
+      p.line,
+      p.col,
+      "",
+      `a scenario over ${MAX_GENERAL_YAML_BYTES / 2 ** 20} MiB must keep to plain YAML (block mappings and lists, one-line { } and [ ], one-line scalars, comments; no anchors, aliases, tags or multi-line values), so that it reads in time proportional to its size: found ${fast.reason}`,
+    );
   }
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
@@ -870,8 +385,42 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
     const msg = yerr.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw new ScenarioError(file, lp.line, lp.col, "", `YAML syntax: ${msg}`);
   }
-  const r = new Reader(file, lc, doc);
-  const root = doc.contents as N;
+  let root: YNode | null;
+  try {
+    root = fromYamlDocument(doc);
+  } catch (e) {
+    if (!(e instanceof AliasCycle)) throw e;
+    const p = lines.linePos(e.offset);
+    throw new ScenarioError(file, p.line, p.col, "", `YAML alias *${e.source} stands for a node that contains it: a scenario cannot refer to itself`);
+  }
+  const alias = firstAlias(root);
+  if (alias) {
+    // The yaml package's own count of alias expansion: uses of an anchor times the aliases
+    // inside what it names. toJS stops at the limit, before expanding anything exponential.
+    try {
+      doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+    } catch (e) {
+      if (!(e instanceof ReferenceError)) throw e;
+      const p = lines.linePos(alias.offset);
+      const detail = /Excessive alias count/.test(e.message)
+        ? `YAML aliases expand too much: more than ${MAX_YAML_ALIAS_COUNT} alias uses (an anchor's uses times the aliases inside it, the yaml package's maxAliasCount), which keeps parsing in proportion to the file`
+        : `YAML alias: ${e.message}`;
+      throw new ScenarioError(file, p.line, p.col, "", detail);
+    }
+  }
+  return root;
+}
+
+/**
+ * Parses and validates a scenario. `file` names it in messages ("scenario.yaml").
+ * @throws ScenarioError with file:line:col, field path and message, on one line.
+ */
+export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"): Scenario {
+  const text = scenarioText(input, file);
+  const lines = new LineIndex(text);
+  const rootNode = yamlTree(text, file, lines);
+  const r = new Reader(file, lines);
+  const root = rootNode;
   if (isNull(r, root)) throw new ScenarioError(file, 1, 1, "", "empty scenario: expected a mapping with machine: and processes:");
   const es = entries(r, root, "", "a scenario mapping (machine:, processes:, expect:)");
   checkKeys(r, es, TOP_KEYS, "", "the scenario");
@@ -883,7 +432,8 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   const se = get(es, "seed");
   const me = get(es, "machine");
   const tl = get(es, "time_limit");
-  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine") : { spec: {}, sysctlPos: new Map<string, SourcePos>() };
+  const sysctlPos: Record<string, SourcePos> = {};
+  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctlPos) : {};
   const pe = get(es, "processes");
   const processes = pe ? parseProcesses(r, pe.value, "processes", names) : [];
   for (const p of processes) {
@@ -894,17 +444,16 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   }
   const xe = get(es, "expect");
   const expect = xe ? parseExpect(r, xe.value, "expect", names) : [];
-  const sc: Scenario = {
+  return {
     file,
     version: 1,
     name: ne ? str(r, ne.value, "name") : file.replace(/^.*\//, "").replace(/\.ya?ml$/, ""),
     description: de ? str(r, de.value, "description") : "",
     seed: se ? int(r, se.value, "seed", 0, 2 ** 32 - 1) : 1,
-    machine: machine.spec,
+    machine,
     processes,
     expect,
     time_limit: tl ? duration(r, tl.value, "time_limit") : 3600e9,
+    sysctl_pos: sysctlPos,
   };
-  sysctlPositions.set(sc, machine.sysctlPos);
-  return sc;
 }

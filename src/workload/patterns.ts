@@ -19,7 +19,7 @@
  * Simplified: accesses are page-granular (one access = one page touched); cache lines and TLB
  * reach are not modelled.
  */
-import type { Prng } from "../kernel/random.js";
+import type { Prng } from "../sim/index.js";
 import type { PatternSpec } from "./schema.js";
 
 export const PAGE_SIZE = 4096;

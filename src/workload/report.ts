@@ -3,8 +3,8 @@
  * RunResult and hold only simulated quantities, so the same scenario and seed print the same
  * bytes; wall-clock speed (operations per real second) is the CLI's to add, on stderr.
  */
-import { print_time } from "../kernel/printk.js";
-import { fmtNs, type RunResult } from "./runner.js";
+import { print_time } from "../sim/index.js";
+import { fmtNs, type RunResult } from "./result.js";
 
 export interface ReportOptions {
   /** Leave out the captured files' text (their labels stay). */
@@ -49,6 +49,14 @@ export function formatReport(r: RunResult, opts: ReportOptions = {}): string {
       );
       if (p.error) L.push(`  ${" ".repeat(nameW)}   ${p.error}`);
     }
+  }
+  const renamed = r.processes.filter((p) => p.comm !== undefined);
+  if (renamed.length) {
+    // fork(2) copies comm: until it execs, a child is its parent's name to the kernel.
+    const byComm = new Map<string, string[]>();
+    for (const p of renamed) byComm.set(p.comm as string, [...(byComm.get(p.comm as string) ?? []), p.name]);
+    const says = [...byComm].map(([comm, names]) => `${names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}` : names[0]} "${comm}"`).join("; ");
+    L.push(`  NAME is the scenario's name. A forked child keeps its parent's comm, so the kernel (/proc/PID/status, dmesg, traces) calls ${says}.`);
   }
   if (r.captures.length) {
     L.push("");

@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { parseScenario } from "./parse.js";
-import { runScenario, type RunResult } from "./runner.js";
+import { estimateWork, runScenario, startScenario, type RunResult } from "./runner.js";
+import { kernelOf } from "../api/internals.js";
 import { formatReport, formatReportJson } from "./report.js";
 import { ScenarioError } from "./schema.js";
 import { COST } from "../sim/cost.js";
@@ -105,18 +106,18 @@ expect:
 `);
     // Stand in for the OOM killer: when killer acts, kill the holder (whose program has ended) as
     // oom_kill_process would, from outside the runner.
-    const r = runScenario(sc, {
-      onMachine: (m) => {
-        m.trace.on("oom_score_adj_update", () => {
-          const k = m.kernel;
-          const t = [...k.tasks.byPid.values()].find((x) => x.comm === "holder");
-          if (t && t.state !== "X" && t.state !== "Z") {
-            do_exit(k, t, 9);
-            t.killedBy = 9;
-          }
-        });
-      },
+    const run = startScenario(sc);
+    const m = run.machine;
+    m.trace.on("oom_score_adj_update", () => {
+      const k = kernelOf(m);
+      const t = [...k.tasks.byPid.values()].find((x) => x.comm === "holder");
+      if (t && t.state !== "X" && t.state !== "Z") {
+        do_exit(k, t, 9);
+        t.killedBy = 9;
+      }
     });
+    while (!run.done) run.step();
+    const r = run.result();
     expect(r.processes.find((p) => p.name === "holder")).toMatchObject({ state: "killed", signal: "SIGKILL", rss_kb: 0 });
     expect(r.timeline.some((e) => e.event === "killed" && e.who.startsWith("holder["))).toBe(true);
   });
@@ -234,13 +235,14 @@ describe("the timeline's words for kernel events", () => {
       - oom_score_adj: 1
 `);
     // Emit the tracepoints as vmscan.c and oom_kill.c do, to check the words the report uses.
-    const r = runScenario(sc, {
-      onMachine: (m) =>
-        void m.trace.on("oom_score_adj_update", () => {
-          m.kernel.trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 1, order: 0, gfp_flags: "GFP_HIGHUSER_MOVABLE" }, "nid=0 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE");
-          m.kernel.trace.emit("mark_victim", { pid: 2, comm: "p", anon_rss: 1024, oom_score_adj: 1 }, "pid=2");
-        }),
+    const run = startScenario(sc);
+    const m = run.machine;
+    m.trace.on("oom_score_adj_update", () => {
+      kernelOf(m).trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 1, order: 0, gfp_flags: "GFP_HIGHUSER_MOVABLE" }, "nid=0 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE");
+      kernelOf(m).trace.emit("mark_victim", { pid: 2, comm: "p", anon_rss: 1024, oom_score_adj: 1 }, "pid=2");
     });
+    while (!run.done) run.step();
+    const r = run.result();
     const kw = r.timeline.find((e) => e.event === "mm_vmscan_wakeup_kswapd");
     expect(kw?.text).toBe("woke kswapd0: zone DMA32 below its low watermark (order 0, GFP_HIGHUSER_MOVABLE)");
     expect(kw?.where).toBe("wakeup_kswapd(), mm/vmscan.c");
@@ -272,5 +274,131 @@ processes:
     expect(r.timeline.some((e) => e.text.includes("invoked oom-killer"))).toBe(true);
     // The sleep after the touch never ran: the machine stopped at the panic.
     expect(r.sim_ns).toBeLessThan(1e9);
+  });
+});
+
+describe("a run driven a quantum at a time (startScenario)", () => {
+  const yaml = `machine: { memory: 256M }
+processes:
+  - name: a
+    run:
+      - mmap: { name: m, size: 16M }
+      - touch: { region: m, pattern: random, count: 20000 }
+      - sleep: 30ms
+      - mmap: { name: n, size: 4K }
+  - name: b
+    run:
+      - mmap: { name: m, size: 8M }
+      - touch: { region: m }
+expect:
+  - process: a
+    state: alive
+`;
+
+  it("ends with the very result runScenario gives", () => {
+    const sc = parseScenario(yaml, "s.yaml");
+    const run = startScenario(sc);
+    let steps = 0;
+    while (!run.done) {
+      run.step();
+      steps++;
+    }
+    expect(steps).toBeGreaterThan(3);
+    expect(formatReportJson(run.result())).toBe(formatReportJson(runScenario(sc)));
+    expect(run.result()).toBe(run.result());
+  });
+
+  it("stops runUntil at the time asked for, idling no further, and gives the same result in the end", () => {
+    const sc = parseScenario(yaml, "s.yaml");
+    const run = startScenario(sc);
+    const t0 = run.now;
+    run.runUntil(t0 + 20e6);
+    // a sleeps until about 30 ms in and b is done: the CPU idles up to 20 ms, not to a's wake-up.
+    expect(run.now).toBe(t0 + 20e6);
+    expect(run.done).toBe(false);
+    expect(() => run.result()).toThrow(/has not finished/);
+    run.runUntil(Infinity);
+    expect(run.done).toBe(true);
+    expect(formatReportJson(run.result())).toBe(formatReportJson(runScenario(sc)));
+  });
+});
+
+describe("a forked child's names", () => {
+  it("reports the kernel's comm (the parent's) beside the scenario's name, and says which is which", () => {
+    const r = run(`processes:
+  - name: parent
+    run:
+      - fork:
+          name: kid
+          run:
+            - capture: { label: st, path: /proc/self/status }
+      - wait: kid
+`);
+    const kid = r.processes.find((p) => p.name === "kid");
+    expect(kid?.comm).toBe("parent");
+    expect(r.processes.find((p) => p.name === "parent")?.comm).toBeUndefined();
+    expect(/^Name:\s+(\S+)$/m.exec(r.captures[0].text)?.[1]).toBe("parent");
+    expect(formatReport(r)).toContain(`NAME is the scenario's name. A forked child keeps its parent's comm, so the kernel (/proc/PID/status, dmesg, traces) calls kid "parent".`);
+  });
+});
+
+describe("the work budget", () => {
+  const sc = (touch: string): ReturnType<typeof parseScenario> =>
+    parseScenario(`machine: { memory: 256M }\nprocesses:\n  - name: p\n    run:\n      - mmap: { name: m, size: 4M }\n      - touch: { region: m, ${touch} }\n`, "b.yaml");
+
+  it("refuses, before booting, a run estimated above WORK_BUDGET, at its heaviest touch", () => {
+    // Before: count 1e9 with repeat 1e6, or a duration of 24h, ran for hours without a word.
+    expect(() => startScenario(sc("count: 1000000000, repeat: 1000000"))).toThrow(
+      new ScenarioError("b.yaml", 6, 9, "processes[0].run[1].touch", "the run is estimated at 360,000,000,000 page accesses, above the budget of 2,000,000,000 (a few minutes of real time at the model's 5-20 million accesses a second): lower count, repeat or duration, or run it anyway with --force"),
+    );
+    // A duration touch counts what fits in its time at one page-table hit each (10 ns), and no
+    // run outlasts its time limit (1 h by default): 3.6e11 accesses at most.
+    expect(() => startScenario(sc("pattern: random, duration: 24h"))).toThrow(/estimated at 360,000,000,000 page accesses/);
+    expect(() => startScenario(sc("pattern: random, duration: 19s"))).not.toThrow();
+    expect(() => startScenario(sc("pattern: random, duration: 21s"))).toThrow(/estimated at 2,100,000,001 page accesses/);
+    expect(estimateWork(sc("count: 1000, repeat: 3")).total).toBe(3001);
+  });
+
+  it("runs it anyway when forced", () => {
+    const run = startScenario(sc("count: 1000000000, repeat: 1000000"), { force: true });
+    expect(run.done).toBe(false);
+  });
+});
+
+describe("a scenario run keeps the page fast paths", () => {
+  const yaml = `machine: { memory: 256M }
+processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 16M }
+      - touch: { region: m }
+      - touch: { region: m, pattern: random, count: 3000 }
+      - munmap: { region: m }
+`;
+
+  it("listens to its timeline's events without switching the per-page paths to tracing", () => {
+    // Before: any listener set trace.active, which sent every fault and refill down the general path.
+    const run = startScenario(parseScenario(yaml, "f.yaml"));
+    const trace = kernelOf(run.machine).trace;
+    expect(trace.active).toBe(true);
+    expect(trace.pageEvents).toBe(false);
+    // A per-page event, or every event, turns them on; stopping turns them off again.
+    const off = run.machine.trace.on("mm_page_alloc", () => {});
+    expect(trace.pageEvents).toBe(true);
+    off();
+    expect(trace.pageEvents).toBe(false);
+    const offAll = run.machine.trace.on("*", () => {});
+    expect(trace.pageEvents).toBe(true);
+    offAll();
+    expect(trace.pageEvents).toBe(false);
+  });
+
+  it("gives the same result on the general paths, which --trace page_fault_user takes", () => {
+    const sc = parseScenario(yaml, "f.yaml");
+    const fast = runScenario(sc);
+    let faults = 0;
+    const slow = runScenario(sc, { trace: ["page_fault_user"], onTrace: () => void faults++ });
+    expect(formatReportJson(slow)).toBe(formatReportJson(fast));
+    expect(faults).toBeGreaterThanOrEqual(4096);
   });
 });

@@ -15,6 +15,42 @@
  * simulated time ("10ms" → 10000000).
  */
 
+import { MAX_MEMORY, MIN_MEMORY } from "../sim/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// Limits. A scenario is input from anyone: its size and the work it asks for are bounded, and
+// each bound is documented in docs/scenarios.md ("Limits"). The machine's own range (RAM, CPUs,
+// nodes, distances) is src/sim/config.ts's, the same for the library, the CLI and scenarios.
+
+/** Largest scenario file, in bytes (16 MiB): larger files are refused before they are parsed. */
+export const MAX_SCENARIO_BYTES = 16 * 2 ** 20;
+/**
+ * YAML alias expansion limit, as the yaml package's maxAliasCount counts it: uses of an anchor
+ * times the aliases inside it. Aliases that would multiply the document past this are refused,
+ * so parsing stays proportional to the file (a "billion laughs" document expands exponentially).
+ */
+export const MAX_YAML_ALIAS_COUNT = 1000;
+/** RAM a scenario may boot: the library's range. */
+export { MIN_MEMORY, MAX_MEMORY };
+/** The x86-64 user address space (TASK_SIZE, 4-level paging): no mapping can be larger. */
+export const TASK_SIZE = 2 ** 47 - 4096;
+/** CPUs a scenario may ask for (the library allows NR_CPUS, 8192). */
+export const MAX_SCENARIO_CPUS = 256;
+/** A touch's count, repeat and duration. */
+export const MAX_COUNT = 1e9;
+export const MAX_REPEAT = 1e6;
+export const MAX_DURATION = 24 * 3600e9;
+/** Forks nest at most this deep in one program. */
+export const MAX_FORK_DEPTH = 8;
+/** Largest swap area a step may create: swap offsets here reach 2^26 pages. */
+export const MAX_SWAP_AREA = 256 * 2 ** 30;
+/**
+ * The work budget of one run, in page accesses (see runner.ts estimateWork): about two minutes of
+ * real time at the model's usual 5-20 million accesses a second. A scenario estimated above it is
+ * refused unless the run is forced (`mmsim run --force`, RunOptions.force).
+ */
+export const WORK_BUDGET = 2e9;
+
 /** Where something sits in the source file, for messages. 1-based line and column. */
 export interface SourcePos {
   line: number;
@@ -160,6 +196,8 @@ export interface Scenario {
   expect: Expectation[];
   /** A cap on simulated time (default 1 h): a runaway duration loop stops here. */
   time_limit: number;
+  /** Where each machine sysctl's value sits in the file, for the runner's message when the kernel refuses it. */
+  sysctl_pos: Record<string, SourcePos>;
 }
 
 /** Every top-level key. */

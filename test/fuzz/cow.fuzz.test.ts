@@ -17,6 +17,7 @@ import { NR_ANON_MAPPED, NR_FREE_PAGES, PGALLOC_DMA, PGALLOC_MOVABLE } from "../
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
 import { type Process, spawnProcess } from "../../src/sim/process.js";
+import { taskOf } from "../../src/api/internals.js";
 
 const PAGES = 16;
 
@@ -75,7 +76,7 @@ describe("copy-on-write over a random process tree", () => {
             if (o.op === "write") {
               p.write(addr, cnt * 4096);
               for (let i = 0; i < cnt; i++) {
-                const pte = follow_pte(k, p.mm!, addr + i * 4096);
+                const pte = follow_pte(k, taskOf(p).mm!, addr + i * 4096);
                 expect(pte).not.toBeNull();
                 const pfn = pte!.pfn;
                 expect(k.mem_map.mapcount[pfn]).toBe(1);
@@ -88,7 +89,7 @@ describe("copy-on-write over a random process tree", () => {
               // Only page tables (PUD, PMD, PTE) and the zero page, once, may be allocated by a read.
               expect(allocated(k) - before).toBeLessThanOrEqual(4);
               for (let i = 0; i < cnt; i++) {
-                const pte = follow_pte(k, p.mm!, addr + i * 4096);
+                const pte = follow_pte(k, taskOf(p).mm!, addr + i * 4096);
                 if (pte && is_zero_pfn(k, pte.pfn)) expect(pte.flags & _PAGE_RW).toBe(0);
               }
             } else {
@@ -100,9 +101,10 @@ describe("copy-on-write over a random process tree", () => {
         // Distinct anonymous pages mapped = NR_ANON_MAPPED (checkMm counts them too; here from the PTEs of the region).
         const distinct = new Set<number>();
         for (const p of procs) {
-          if (!p.alive || !p.mm) continue;
+          const pmm = taskOf(p).mm;
+          if (!p.alive || !pmm) continue;
           for (let i = 0; i < PAGES; i++) {
-            const pte = follow_pte(k, p.mm, a + i * 4096);
+            const pte = follow_pte(k, pmm, a + i * 4096);
             if (pte && pte.flags !== 0 && !is_zero_pfn(k, pte.pfn)) distinct.add(pte.pfn);
           }
         }

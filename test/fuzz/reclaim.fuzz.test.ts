@@ -26,6 +26,7 @@ import { checkMm } from "../../src/sim/invariants/mm.js";
 import { check_swap_invariants } from "../../src/sim/invariants/swap.js";
 import { Machine } from "../../src/sim/machine.js";
 import { type Process, ProcessKilled } from "../../src/sim/process.js";
+import { kernelOf, taskOf } from "../../src/api/internals.js";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
@@ -71,7 +72,7 @@ describe("reclaim and swap under random pressure", () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 25 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
         const m = Machine.boot({ memory: "128M", seed });
-        const k = m.kernel;
+        const k = kernelOf(m);
         const init = m.spawn({ comm: "init" });
         init.swapon("/dev/vda", { size: 64 * MiB });
         lru_add_drain_all(k);
@@ -138,12 +139,12 @@ describe("reclaim and swap under random pressure", () => {
           if (mem.mapcount[pfn] === 0 && mem.flags[pfn] & F(PG_swapcache)) cachedOnly++;
           else if (mem.mapping[pfn] < 0) anonOnLru++;
         }
-        expect(anonOnLru).toBe(init.task.mm?.rss_stat[MM_ANONPAGES]);
+        expect(anonOnLru).toBe(taskOf(init).mm?.rss_stat[MM_ANONPAGES]);
         // The PTE references left on swap are init's own swapped-out pages.
         const si = swapAreas(k)[0];
         let ptes = 0;
         for (let o = 1; o < si.max; o++) ptes += si.swap_map[o] & ~SWAP_HAS_CACHE;
-        expect(ptes).toBe(init.task.mm?.rss_stat[MM_SWAPENTS]);
+        expect(ptes).toBe(taskOf(init).mm?.rss_stat[MM_SWAPENTS]);
         expect(cachedOnly).toBeLessThanOrEqual(k.total_swap_pages - k.nr_swap_pages);
         expect(lru0).toBeGreaterThan(0);
         expect(freePages(k)).toBeGreaterThan(0);

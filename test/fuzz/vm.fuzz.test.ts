@@ -24,6 +24,7 @@ import { NR_MLOCK, NR_SHMEM } from "../../src/mm/vmstat_items.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
 import { _PAGE_SPECIAL, walk_present_ptes } from "../../src/arch/x86/pgtable.js";
 import { type Process, ProcessKilled, spawnProcess } from "../../src/sim/process.js";
+import { taskOf } from "../../src/api/internals.js";
 
 const PAGE = 4096;
 /** A window of 64 pages where fixed mappings collide on purpose. */
@@ -151,7 +152,8 @@ function step(k: Kernel, procs: Process[], o: Op): void {
   // are mostly mapped; the rest keep their raw range and meet holes and edges.
   const aim = (pg: number, n: number): [number, number] => {
     const start = at(pg);
-    const v = p.mm ? find_vma(p.mm, start) : null;
+    const pmm = taskOf(p).mm;
+    const v = pmm ? find_vma(pmm, start) : null;
     if (pg % 4 === 3 || v === null || v.vm_start >= WIN + WIN_PAGES * PAGE) return [start, n * PAGE];
     const s0 = Math.max(start, v.vm_start);
     return [s0, Math.min(n * PAGE, v.vm_end - s0)];
@@ -188,7 +190,8 @@ function step(k: Kernel, procs: Process[], o: Op): void {
         // Mostly access what the mapping allows (a SIGSEGV ends the process, which would cut the
         // sequence short); one access in eight goes wherever it was aimed.
         const start = at(o.page);
-        const v = p.mm ? find_vma(p.mm, start) : null;
+        const pmm = taskOf(p).mm;
+        const v = pmm ? find_vma(pmm, start) : null;
         const allowed = v !== null && v.vm_start <= start && (o.write ? v.vm_flags & VM_WRITE : v.vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
         if (allowed) p.touch(start, Math.min(o.pages * PAGE, v.vm_end - start), { write: o.write });
         else if (o.page % 8 === 0) p.touch(start, o.pages * PAGE, { write: o.write });

@@ -32,6 +32,7 @@ import { GFP_KERNEL } from "../../src/mm/gfp.js";
 import { alloc_pages } from "../../src/mm/page_alloc.js";
 import { OOM_KILL } from "../../src/mm/vmstat_items.js";
 import { type Process, ProcessKilled, spawnProcess } from "../../src/sim/process.js";
+import { taskOf } from "../../src/api/internals.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const data = (f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data/w3a", f), "utf8");
@@ -135,7 +136,7 @@ describe("w3a: a global OOM with no swap kills memA, then memC (6.1 under QEMU, 
       ["115", "memC"],
     ]);
     expect(A.alive).toBe(false);
-    expect(A.task.exit_code).toBe(9);
+    expect(taskOf(A).exit_code).toBe(9);
     expect(killed).toBeInstanceOf(ProcessKilled);
     expect((killed as ProcessKilled).signal).toBe("SIGKILL");
     expect(C.alive).toBe(false);

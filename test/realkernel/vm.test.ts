@@ -33,6 +33,7 @@ import { checkMm } from "../../src/sim/invariants/mm.js";
 import { type Process, spawnProcess } from "../../src/sim/process.js";
 import { global_node_page_state } from "../../src/mm/vmstat.js";
 import { NR_ANON_MAPPED, PGFAULT } from "../../src/mm/vmstat_items.js";
+import { taskOf } from "../../src/api/internals.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const data = (w: string, f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data", w, f), "utf8");
@@ -92,8 +93,8 @@ const STATUS_RSS_KEYS = ["VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem"];
 function compareProcess(k: Kernel, p: Process, w: string, prefix: string): void {
   const realRollup = kv(data(w, `${prefix}.smaps_rollup`));
   const realStatus = kv(data(w, `${prefix}.status`));
-  const modelRollup = kv(proc_pid_smaps_rollup(k, p.task));
-  const mm = p.mm;
+  const modelRollup = kv(proc_pid_smaps_rollup(k, taskOf(p)));
+  const mm = taskOf(p).mm;
   if (mm === null) throw new Error("process has no mm");
   const modelStatus = kv(task_mem(mm));
   for (const key of ROLLUP_KEYS) expectWithin(`${w} ${prefix} smaps_rollup ${key}`, get(modelRollup, key), get(realRollup, key), 0.02, 8);
@@ -121,7 +122,7 @@ describe("w1: 128 MiB of anonymous memory touched (anon -n 128)", () => {
   });
 
   it("takes the real process's minor faults and the real pgfault delta (within 2%)", () => {
-    expectWithin("minflt", p.task.min_flt, statMinflt(data("w1", "proc.stat")), 0.02);
+    expectWithin("minflt", taskOf(p).min_flt, statMinflt(data("w1", "proc.stat")), 0.02);
     const real = get(vmstat(data("w1", "vmstat.holding")), "pgfault") - get(vmstat(data("w1", "vmstat.before")), "pgfault");
     const helpers = helperFaults("w2", ["parent.stat", "child.stat"]);
     expectWithin("pgfault delta", k.vm_events[PGFAULT] - pgf0 + helpers, real, 0.02);
@@ -133,7 +134,7 @@ describe("w1: 128 MiB of anonymous memory touched (anon -n 128)", () => {
 
   it("lays the address space out as the real maps file does", () => {
     const real = data("w1", "proc.maps").split("\n").filter(Boolean).map((l) => l.split(" ")[0]);
-    const model = (p.mm?.mm_mt ?? []).map((v) => `${v.vm_start.toString(16).padStart(8, "0")}-${v.vm_end.toString(16).padStart(8, "0")}`);
+    const model = (taskOf(p).mm?.mm_mt ?? []).map((v) => `${v.vm_start.toString(16).padStart(8, "0")}-${v.vm_end.toString(16).padStart(8, "0")}`);
     expect(model).toEqual(real);
   });
 
@@ -164,8 +165,8 @@ describe("w2: fork after 32 MiB, the child writes 16 MiB (forkcow 32 16)", () =>
   });
 
   it("takes the real minor faults in parent and child and the real pgfault delta (within 2%)", () => {
-    expectWithin("parent minflt", parent.task.min_flt, statMinflt(data("w2", "parent.stat")), 0.02);
-    expectWithin("child minflt", child.task.min_flt, statMinflt(data("w2", "child.stat")), 0.02);
+    expectWithin("parent minflt", taskOf(parent).min_flt, statMinflt(data("w2", "parent.stat")), 0.02);
+    expectWithin("child minflt", taskOf(child).min_flt, statMinflt(data("w2", "child.stat")), 0.02);
     const real = get(vmstat(data("w2", "vmstat.holding")), "pgfault") - get(vmstat(data("w2", "vmstat.before")), "pgfault");
     const helpers = helperFaults("w1", ["proc.stat"]);
     expectWithin("pgfault delta", k.vm_events[PGFAULT] - pgf0 + helpers, real, 0.02);
@@ -180,8 +181,8 @@ describe("w2: fork after 32 MiB, the child writes 16 MiB (forkcow 32 16)", () =>
   });
 
   it("splits Pss between the two as 6.1 does: each shared page counts half to each", () => {
-    const pr = kv(proc_pid_smaps_rollup(k, parent.task));
-    const cr = kv(proc_pid_smaps_rollup(k, child.task));
+    const pr = kv(proc_pid_smaps_rollup(k, taskOf(parent)));
+    const cr = kv(proc_pid_smaps_rollup(k, taskOf(child)));
     // 16 MiB of anonymous pages still shared: 16384 kB Shared_Dirty on both sides at least.
     expect(get(pr, "Shared_Dirty")).toBeGreaterThanOrEqual(16384);
     expect(get(cr, "Shared_Dirty")).toBeGreaterThanOrEqual(16384);

@@ -1,7 +1,8 @@
 /** docs/scenarios.md documents every step, expectation kind, machine key and shipped scenario the code has. */
 import { describe, it, expect } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
-import { EXPECT_KINDS, MACHINE_KEYS, STEP_KINDS, TOP_KEYS } from "../../src/workload/schema.js";
+import { EXPECT_KINDS, MACHINE_KEYS, MAX_COUNT, MAX_FORK_DEPTH, MAX_MEMORY, MAX_REPEAT, MAX_SCENARIO_BYTES, MAX_SCENARIO_CPUS, MAX_YAML_ALIAS_COUNT, MIN_MEMORY, STEP_KINDS, TOP_KEYS, WORK_BUDGET } from "../../src/workload/schema.js";
+import { MAX_GENERAL_YAML_BYTES } from "../../src/workload/parse.js";
 
 const doc = readFileSync("docs/scenarios.md", "utf8");
 const row = (name: string): RegExp => new RegExp(`^\\| \`${name}\``, "m");
@@ -20,5 +21,19 @@ describe("docs/scenarios.md", () => {
     for (const k of Object.keys(MACHINE_KEYS)) expect(doc, k).toMatch(new RegExp(`^\\| (\`[a-z]+\`, )?\`${k}\``, "m"));
     for (const k of TOP_KEYS) expect(doc, k).toMatch(row(k));
     for (const f of readdirSync("scenarios").filter((x) => x.endsWith(".yaml"))) expect(doc, f).toMatch(row(f.slice(0, -5)));
+  });
+
+  it("states the limits the code enforces, with the same numbers", () => {
+    const limits = doc.slice(doc.indexOf("## Limits"), doc.indexOf("## From a program"));
+    const mib = (b: number): string => `${b / 2 ** 20} MiB`;
+    expect(limits).toContain(`at most ${mib(MAX_SCENARIO_BYTES)} (\`MAX_SCENARIO_BYTES\`)`);
+    expect(limits).toContain(`files over ${mib(MAX_GENERAL_YAML_BYTES)} must keep to plain YAML`);
+    expect(limits).toContain(`at most ${MAX_YAML_ALIAS_COUNT} alias expansions`);
+    expect(limits).toContain(`RAM ${MIN_MEMORY / 2 ** 20}M to ${MAX_MEMORY / 2 ** 40}T, 1 to ${MAX_SCENARIO_CPUS} CPUs`);
+    expect(limits).toContain(`\`count\` at most 10⁹, \`repeat\` at most 10⁶`);
+    expect([MAX_COUNT, MAX_REPEAT]).toEqual([1e9, 1e6]);
+    expect(limits).toContain(`nested at most ${MAX_FORK_DEPTH} deep`);
+    expect(limits).toContain(`at most ${WORK_BUDGET.toLocaleString("en-US")} page accesses (\`WORK_BUDGET\``);
+    expect(doc).toContain(`| \`memory\` | RAM, ${MIN_MEMORY / 2 ** 20}M to ${MAX_MEMORY / 2 ** 40}T in whole 4K pages`);
   });
 });

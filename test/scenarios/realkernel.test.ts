@@ -6,7 +6,8 @@ import { describe, it, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseScenario } from "../../src/workload/parse.js";
-import { fieldOf, runScenario, type RunResult } from "../../src/workload/runner.js";
+import { runScenario, type RunResult } from "../../src/workload/runner.js";
+import { fieldOf } from "../../src/workload/expect.js";
 
 const real = (f: string): string => readFileSync(resolve("test/realkernel/data", f), "utf8");
 const realField = (f: string, field: string): number => {

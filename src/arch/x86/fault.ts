@@ -85,7 +85,7 @@ export function do_user_addr_fault(
   hint: vm_area_struct | null,
   outcome: FaultOutcome,
 ): vm_area_struct | null {
-  if (k.trace.active && k.trace.enabled("page_fault_user")) {
+  if (k.trace.pageEvents && k.trace.enabled("page_fault_user")) {
     // The model has no instruction pointer: ip reads 0.
     k.trace.emit("page_fault_user", { address: addr, ip: 0, error_code: error_code }, `address=0x${addr.toString(16)} ip=0x0 error_code=0x${error_code.toString(16)}`);
   }
@@ -129,7 +129,7 @@ export function do_user_addr_fault(
 /**
  * do_user_addr_fault + handle_mm_fault for the MMU loops' common case, where the caller already
  * knows what the general entry would find: the last fault's VMA contains `addr` (so find_vma and
- * stack growth have nothing to do), no tracepoint is on, access_error passed, and the PTE table
+ * stack growth have nothing to do), nobody listens to page_fault_user (trace.pageEvents is false), access_error passed, and the PTE table
  * exists (entry index `i`), so __handle_mm_fault's table walk would return it unchanged. What
  * remains is exactly the general path's: handle_mm_fault_in_table (PGFAULT, handle_pte_fault,
  * mm_account_fault), retried as do_user_addr_fault retries. Returns the vm_fault_t.

@@ -94,7 +94,7 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
       }
       const pa = a + c * 4096;
       const vma = m.vma;
-      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(fault_code(m, pool, table, j), vma)) {
+      if (write && table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(fault_code(m, pool, table, j), vma)) {
         // A run of write faults of one kind, handled in one loop (see anon_write_run).
         const done = anon_write_run(k, t, vma, pool, table, j, Math.min(j + (n - c), j + (vma.vm_end - pa) / 4096), pa);
         if (done > 0) {
@@ -213,7 +213,7 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
   const pool = m.pool;
   const code = fault_code(m, pool, table, j);
   const vma = m.vma;
-  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.active && !access_error(code, vma)) {
+  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(code, vma)) {
     // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
     // find what we already hold, so go straight to the PTE fault.
     const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);

@@ -22,6 +22,7 @@ import {
   swp_entry_flags,
   vm_get_page_prot,
 } from "./pgtable.js";
+import { taskOf } from "../../api/internals.js";
 
 const MiB = 1 << 20;
 
@@ -76,7 +77,7 @@ describe("page-table pages", () => {
     expect(pool.nr_tables[LEVEL_PTE]).toBe(ptes - 1);
     expect(pool.nr_tables[LEVEL_PMD]).toBe(0);
     expect(global_node_page_state(k, NR_PAGETABLE)).toBe(pt0);
-    expect(p.mm?.pgtables_bytes).toBe(0);
+    expect(taskOf(p).mm?.pgtables_bytes).toBe(0);
     checkMm(k);
   });
 

@@ -4,18 +4,15 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { Errno, Machine, type MachineConfig } from "../../api/index.js";
-import { formatSize, parseSize } from "../../api/index.js";
+import { distanceProblem, formatSize, MAX_CPUS as LIB_MAX_CPUS, MAX_MEMORY as LIB_MAX_MEMORY, MAX_NODES as LIB_MAX_NODES, memoryProblem, MIN_MEMORY as LIB_MIN_MEMORY, MIN_NODE_MEMORY as LIB_MIN_NODE_MEMORY, nodeSizeProblem, parseSize } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 
-/** Smallest and largest RAM the command accepts (the model's page columns are sized by RAM). */
-export const MIN_MEMORY = 32 * 2 ** 20;
-export const MAX_MEMORY = 2 ** 40;
-/** CONFIG_NR_CPUS of Debian's 6.1 build. */
-export const MAX_CPUS = 8192;
-/** More nodes than this make little sense for a simulated PC; the kernel allows 1024. */
-export const MAX_NODES = 64;
-/** Smallest node: a node must hold at least a memory section's worth to be useful. */
-export const MIN_NODE_MEMORY = 16 * 2 ** 20;
+/** The library's machine range (src/sim/config.ts), the same for boot, run and Machine.boot. */
+export const MIN_MEMORY = LIB_MIN_MEMORY;
+export const MAX_MEMORY = LIB_MAX_MEMORY;
+export const MAX_CPUS = LIB_MAX_CPUS;
+export const MAX_NODES = LIB_MAX_NODES;
+export const MIN_NODE_MEMORY = LIB_MIN_NODE_MEMORY;
 
 /** A NUMA layout: each node's RAM and, optionally, the distance matrix (SLIT). */
 export interface NumaSpec {
@@ -23,7 +20,7 @@ export interface NumaSpec {
   distance?: number[][];
 }
 
-/** Parses `--memory`: a size with an optional K/M/G/T unit, 32M to 1T, whole pages. */
+/** Parses `--memory`: a size with an optional K/M/G/T unit, 80M to 1T (MIN_MEMORY..MAX_MEMORY), whole pages. */
 export function parseMemoryOption(v: string): number {
   let bytes: number;
   try {
@@ -31,8 +28,8 @@ export function parseMemoryOption(v: string): number {
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
-  if (bytes < MIN_MEMORY || bytes > MAX_MEMORY) throw new InvalidArgumentError(`memory must be between ${formatSize(MIN_MEMORY)} and ${formatSize(MAX_MEMORY)}`);
-  if (bytes % 4096) throw new InvalidArgumentError("memory must be a whole number of 4K pages");
+  const bad = memoryProblem(bytes);
+  if (bad) throw new InvalidArgumentError(bad);
   return bytes;
 }
 
@@ -61,8 +58,8 @@ export function parseNumaSpec(v: string): NumaSpec {
     } catch (e) {
       throw new InvalidArgumentError((e as Error).message);
     }
-    if (b < MIN_NODE_MEMORY) throw new InvalidArgumentError(`each node needs at least ${formatSize(MIN_NODE_MEMORY)}, got "${s}"`);
-    if (b % (2 * 2 ** 20)) throw new InvalidArgumentError(`node sizes must be whole 2M blocks, got "${s}"`);
+    const bad = nodeSizeProblem(b);
+    if (bad) throw new InvalidArgumentError(bad);
     return b;
   });
   if (sizes.length > MAX_NODES) throw new InvalidArgumentError(`at most ${MAX_NODES} nodes`);
@@ -70,14 +67,8 @@ export function parseNumaSpec(v: string): NumaSpec {
   if (total > MAX_MEMORY) throw new InvalidArgumentError(`total memory must be at most ${formatSize(MAX_MEMORY)}`);
   if (distPart === undefined) return { sizes };
   const rows = distPart.split("/").map((r) => r.split(",").map((x) => (/^\d+$/.test(x) ? Number(x) : NaN)));
-  const n = sizes.length;
-  if (rows.length !== n || rows.some((r) => r.length !== n)) throw new InvalidArgumentError(`the distance matrix must be ${n}x${n}`);
-  rows.forEach((r, i) =>
-    r.forEach((d, j) => {
-      if (Number.isNaN(d)) throw new InvalidArgumentError("distances must be whole numbers");
-      if (i === j ? d !== 10 : d <= 10 || d > 254) throw new InvalidArgumentError(`distance ${i}->${j} must be ${i === j ? "10" : "11 to 254"}, got ${d}`);
-    }),
-  );
+  const bad = distanceProblem(rows, sizes.length);
+  if (bad) throw new InvalidArgumentError(bad.message);
   return { sizes, distance: rows };
 }
 
@@ -153,7 +144,7 @@ export function registerBoot(program: Command, io: CliIo): void {
   program
     .command("boot")
     .description("Boot a simulated machine and print its boot log, or the files given with --cat, exactly as they read")
-    .addOption(new Option("--memory <size>", "RAM, like QEMU -m: a size with a K/M/G/T unit (32M to 1T); default 512M").argParser(parseMemoryOption))
+    .addOption(new Option("--memory <size>", "RAM, like QEMU -m: a size with a K/M/G/T unit (80M to 1T); default 512M").argParser(parseMemoryOption))
     .addOption(new Option("--cpus <n>", "CPUs (1 to 8192)").argParser(parseIntOption("--cpus", 1, MAX_CPUS)).default(1))
     .addOption(new Option("--nodes <n>", `NUMA nodes sharing --memory equally (1 to ${MAX_NODES})`).argParser(parseIntOption("--nodes", 1, MAX_NODES)))
     .addOption(

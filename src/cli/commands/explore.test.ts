@@ -106,7 +106,7 @@ describe("mmsim explore's arguments", () => {
     expect(scenarioFragment("tour")).toBe("#s=tour");
     const dir = mkdtempSync(join(tmpdir(), "mmsim-explore-sc-"));
     const file = join(dir, "mine.yaml");
-    const text = "name: mine\nmachine: { memory: 64M }\nprocesses:\n  - name: a\n    run:\n      - mmap: { name: m, size: 1M }\n";
+    const text = "name: mine\nmachine: { memory: 96M }\nprocesses:\n  - name: a\n    run:\n      - mmap: { name: m, size: 1M }\n";
     writeFileSync(file, text);
     const frag = scenarioFragment(file);
     expect(frag.startsWith("#y=")).toBe(true);
@@ -116,7 +116,7 @@ describe("mmsim explore's arguments", () => {
   it("reports a scenario file's mistake located, as mmsim run does, and a bad port as a usage error", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mmsim-explore-bad-"));
     const file = join(dir, "bad.yaml");
-    writeFileSync(file, "name: bad\nmachine: { memory: 64M }\nprocesses:\n  - name: a\n    run:\n      - mmap: { name: m, size: lots }\n");
+    writeFileSync(file, "name: bad\nmachine: { memory: 96M }\nprocesses:\n  - name: a\n    run:\n      - mmap: { name: m, size: lots }\n");
     expect(() => scenarioFragment(file)).toThrow(/bad\.yaml:6:\d+ processes\[0\]\.run\[0\]\.mmap\.size/);
     const err: string[] = [];
     const io = { out: () => undefined, err: (s: string) => err.push(s) };

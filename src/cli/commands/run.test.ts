@@ -70,3 +70,26 @@ describe("mmsim run", () => {
     expect(missing.code).toBe(2);
   });
 });
+
+describe("mmsim run: input it refuses", () => {
+  it("refuses a run above the work budget with exit 2 and one located line, and runs it with --force", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "mmsim-budget-"));
+    const file = join(dir, "heavy.yaml");
+    // The touch would be 10^15 accesses, but the first one is a SIGSEGV: a forced run ends at once.
+    writeFileSync(file, "processes:\n  - name: p\n    run:\n      - mmap: { name: m, size: 4M, prot: none }\n      - touch: { region: m, count: 1000000000, repeat: 1000000 }\nexpect:\n  - process: p\n    state: killed\n");
+    const r = await cli(["run", file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^\S+heavy\.yaml:5:9 processes\[0\]\.run\[1\]\.touch: the run is estimated at [\d,]+ page accesses, above the budget of 2,000,000,000 .*--force\n$/);
+    const f = await cli(["run", file, "--force", "--quiet"]);
+    expect(f.code).toBe(0);
+  });
+
+  it("refuses an endless file after reading at most MAX_SCENARIO_BYTES", async () => {
+    const r = await cli(["run", "/dev/zero"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("/dev/zero:1:1 the file is too large: more than the 16 MiB a scenario may have\n");
+  });
+});

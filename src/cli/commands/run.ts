@@ -1,6 +1,6 @@
 /**
  * `mmsim run [FILE|NAME] [--seed N] [--cat PATH]… [--trace EVENT[,EVENT…]] [--json] [--quiet]
- * [--show TOOL[,TOOL…]]`: runs a scenario file (or a shipped scenario by name; `tour` when none
+ * [--show TOOL[,TOOL…]] [--force]`: runs a scenario file (or a shipped scenario by name; `tour` when none
  * is given) and prints its report. The file is read here; parsing, running and the report are
  * the pure src/workload modules.
  *
@@ -12,12 +12,12 @@
  * the wall-clock speed (simulated operations per real second) and the progress bar (only on a
  * terminal, only for runs over a second) go to stderr.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { formatFailures, formatReport, formatReportJson, parseScenario, runScenario, ScenarioError, type RunResult, type Scenario } from "../../api/index.js";
+import { formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
 
@@ -44,10 +44,39 @@ export function loadScenario(ref: string): Scenario {
     if (!/[/\\]/.test(ref) && existsSync(shipped)) path = shipped;
     else throw new UsageError(`no scenario file or shipped scenario named "${ref}" (mmsim scenarios lists the shipped ones)`);
   }
-  const bytes = readFileSync(path);
   // Shipped scenarios are named in messages as scenarios/NAME.yaml, files as the user typed them.
   const label = path === ref ? ref : `scenarios/${ref.replace(/\.ya?ml$/, "")}.yaml`;
-  return parseScenario(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), label);
+  return parseScenario(readBounded(path, label), label);
+}
+
+/**
+ * The file's bytes, reading no more than MAX_SCENARIO_BYTES + 1 of them: a larger file (or an
+ * endless one such as /dev/zero) is refused without being read whole.
+ */
+function readBounded(path: string, label: string): Uint8Array {
+  const fd = openSync(path, "r");
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = new Uint8Array(Math.min(2 ** 20, MAX_SCENARIO_BYTES + 1 - total));
+      const got = readSync(fd, chunk, 0, chunk.length, null);
+      if (got === 0) break;
+      chunks.push(chunk.subarray(0, got));
+      total += got;
+      if (total > MAX_SCENARIO_BYTES) throw new ScenarioError(label, 1, 1, "", `the file is too large: more than the ${MAX_SCENARIO_BYTES / 2 ** 20} MiB a scenario may have`);
+    }
+    if (chunks.length === 1) return chunks[0];
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return all;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A ScenarioError as the CLI reports it: the located line itself, exit code 2. */
@@ -89,29 +118,27 @@ export interface RunCommandOptions {
   json?: boolean;
   quiet?: boolean;
   show: string[];
+  force?: boolean;
 }
 
-/** Runs a scenario for the CLI: returns the result and the machine it ran on. */
-export function runForCli(sc: Scenario, opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: boolean }): { result: RunResult; machine: Machine; wallMs: number } {
-  let machine: Machine | null = null;
+/** Runs a scenario for the CLI: returns the result and the machine it ran on (ScenarioRun.machine). */
+export function runForCli(sc: Scenario, opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: boolean; force?: boolean }): { result: RunResult; machine: Machine; wallMs: number } {
   const bar = opts.progress ? new ProgressBar(process.stderr) : null;
   const t0 = Date.now();
-  let result: RunResult;
   try {
-    result = runScenario(sc, {
+    const run = startScenario(sc, {
       seed: opts.seed,
       cat: opts.cat,
       trace: opts.trace,
       onTrace: opts.onTrace,
       onProgress: bar ? (f) => bar.update(f) : undefined,
-      onMachine: (m) => {
-        machine = m;
-      },
+      force: opts.force,
     });
+    while (!run.done) run.step();
+    return { result: run.result(), machine: run.machine, wallMs: Date.now() - t0 };
   } finally {
     bar?.done();
   }
-  return { result, machine: machine as unknown as Machine, wallMs: Date.now() - t0 };
 }
 
 /** Adds the `run` subcommand. */
@@ -126,6 +153,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--json", "print the report as JSON")
     .option("--quiet", "print nothing but failures")
     .option("--show <tools>", `print tools' views at the end: ${TOOL_NAMES.join(", ")} (pmap:NAME for one process)`, collect, [])
+    .option("--force", `run even when the scenario's estimated work is above the budget (${WORK_BUDGET.toLocaleString("en-US")} page accesses, minutes of real time)`)
     .action((ref: string, o: RunCommandOptions) => {
       for (const t of o.show) {
         if (!TOOL_NAMES.includes(t.split(":")[0])) throw new UsageError(`unknown tool "${t}" for --show: expected ${TOOL_NAMES.join(", ")}`);
@@ -141,7 +169,7 @@ export function registerRun(program: Command, io: CliIo): void {
       const onTrace = o.trace.length ? (line: string): void => (o.json ? void traceLines.push(line) : o.quiet ? undefined : io.out(line + "\n")) : undefined;
       let run: ReturnType<typeof runForCli>;
       try {
-        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress: !o.quiet && !o.json });
+        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress: !o.quiet && !o.json, force: o.force });
       } catch (e) {
         if (e instanceof ScenarioError) scenarioFailure(io, e);
         throw e;

@@ -62,8 +62,7 @@ export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}, names?: 
     case "free":
       return formatFree(m.read("/proc/meminfo"), f);
     case "vmstat": {
-      const forks = m.kernel.tasks.last_pid;
-      const stat = tryRead(m, "/proc/stat") ?? simulatedStat(m.now, m.kernel.nr_cpu_ids, forks, 1);
+      const stat = tryRead(m, "/proc/stat") ?? simulatedStat(m.now, m.info().cpus, m.forks, 1);
       return formatVmstat({ meminfo: m.read("/proc/meminfo"), vmstat: m.read("/proc/vmstat"), stat }, f);
     }
     case "smem":

@@ -7,6 +7,7 @@ import { Errno } from "../../kernel/errno.js";
 import { spawnProcess } from "../../sim/process.js";
 import { MiB } from "../../mm/types.js";
 import { procRead, procWrite } from "./root.js";
+import { taskOf } from "../../api/internals.js";
 import "./array.js";
 import "./task_mmu.js";
 
@@ -41,7 +42,7 @@ describe("/proc/PID/status, stat, statm", () => {
     expect(f[3]).toBe("1"); // ppid: init
     expect(f[22]).toBe(real[22]); // vsize
     for (const i of [25, 26, 27, 44, 45, 46, 47, 48, 49, 50]) expect(f[i]).toBe(real[i]);
-    expect(Number(f[9])).toBe(p.task.min_flt);
+    expect(Number(f[9])).toBe(taskOf(p).min_flt);
   });
 
   it("prints statm as size resident shared text lib data 0, with w1's size, shared, text and data", () => {
@@ -75,7 +76,7 @@ describe("/proc/PID/oom_score_adj", () => {
   it("lets an unprivileged process raise its value but not go below the minimum root set", () => {
     const k = start_kernel({ memory: 256 * MiB });
     const p = spawnProcess(k, { comm: "t", image: null, oomScoreAdj: 100 });
-    p.task.uid = 1000;
+    taskOf(p).uid = 1000;
     p.setOomScoreAdj(200);
     expect(p.oomScoreAdj).toBe(200);
     p.setOomScoreAdj(100);

@@ -16,6 +16,7 @@ import {
   task_mem,
   task_statm,
 } from "./task_mmu.js";
+import { taskOf } from "../../api/internals.js";
 
 const repoRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
 const real = (f: string): string => readFileSync(path.resolve(repoRoot, "test/realkernel/data/w1", f), "utf8");
@@ -38,7 +39,7 @@ describe("/proc/PID/maps, smaps, smaps_rollup against w1", () => {
   const { k, p, a } = w1();
 
   it("prints maps byte for byte as 6.1 does (72-column padding, names, offsets)", () => {
-    expect(sameInode(proc_pid_maps(k, p.task))).toBe(real("proc.maps"));
+    expect(sameInode(proc_pid_maps(k, taskOf(p)))).toBe(real("proc.maps"));
   });
 
   it("prints smaps byte for byte except the vdso page's sharing with other real processes", () => {
@@ -49,11 +50,11 @@ describe("/proc/PID/maps, smaps, smaps_rollup against w1", () => {
       "$1Pss:                   4 kB\n$2Shared_Clean:          0 kB\n$3Private_Clean:         4 kB",
     );
     expect(want).not.toBe(real("proc.smaps"));
-    expect(sameInode(proc_pid_smaps(k, p.task))).toBe(want);
+    expect(sameInode(proc_pid_smaps(k, taskOf(p)))).toBe(want);
   });
 
   it("sums smaps_rollup over every VMA with Pss split into anon, file and shmem", () => {
-    const text = proc_pid_smaps_rollup(k, p.task);
+    const text = proc_pid_smaps_rollup(k, taskOf(p));
     const lines = text.split("\n");
     expect(lines[0]).toBe(real("proc.smaps_rollup").split("\n")[0]);
     expect(text).toContain("Rss:              131772 kB\n");
@@ -63,7 +64,7 @@ describe("/proc/PID/maps, smaps, smaps_rollup against w1", () => {
   });
 
   it("prints status's Vm and Rss lines with the real sizes (rss exact where 6.1's split counters lag)", () => {
-    const mm = p.mm;
+    const mm = taskOf(p).mm;
     if (!mm) throw new Error("no mm");
     const s = task_mem(mm);
     for (const key of ["VmPeak", "VmSize", "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "RssShmem", "RssFile"]) {
@@ -74,7 +75,7 @@ describe("/proc/PID/maps, smaps, smaps_rollup against w1", () => {
   });
 
   it("gives statm's size, shared, text and data as task_statm computes them", () => {
-    const mm = p.mm;
+    const mm = taskOf(p).mm;
     if (!mm) throw new Error("no mm");
     const [size, , , text, , data] = real("proc.statm").trim().split(" ").map(Number);
     const st = task_statm(mm);
@@ -86,24 +87,24 @@ describe("/proc/PID/maps, smaps, smaps_rollup against w1", () => {
   });
 
   it("is reachable through /proc/<pid>/… in the proc tree", () => {
-    expect(procRead(k, `/proc/${p.pid}/smaps_rollup`)).toBe(proc_pid_smaps_rollup(k, p.task));
-    expect(procRead(k, `/proc/${p.pid}/maps`)).toBe(proc_pid_maps(k, p.task));
+    expect(procRead(k, `/proc/${p.pid}/smaps_rollup`)).toBe(proc_pid_smaps_rollup(k, taskOf(p)));
+    expect(procRead(k, `/proc/${p.pid}/maps`)).toBe(proc_pid_maps(k, taskOf(p)));
   });
 
   it("reports pagemap entries: present anonymous pages exclusive with their pfn, untouched ones empty", () => {
-    const e = pagemap_read(k, p.task, a, 2);
+    const e = pagemap_read(k, taskOf(p), a, 2);
     expect(e.flags[0] & PM_PRESENT).toBe(PM_PRESENT);
     expect(e.flags[0] & PM_MMAP_EXCLUSIVE).toBe(PM_MMAP_EXCLUSIVE);
     expect(e.flags[0] & PM_FILE).toBe(0);
     expect(e.flags[0] & PM_SOFT_DIRTY).toBe(PM_SOFT_DIRTY);
     expect(e.frame[0]).toBeGreaterThan(0);
-    const hidden = pagemap_read(k, p.task, a, 1, false);
+    const hidden = pagemap_read(k, taskOf(p), a, 1, false);
     expect(hidden.frame[0]).toBe(0);
     // The program text is a file (shmem) page.
-    const text = pagemap_read(k, p.task, 0x401000, 1);
+    const text = pagemap_read(k, taskOf(p), 0x401000, 1);
     expect(text.flags[0] & (PM_PRESENT | PM_FILE)).toBe(PM_PRESENT | PM_FILE);
     // Below the first VMA nothing is mapped at all.
-    expect(pagemap_read(k, p.task, 0x300000, 1).flags[0]).toBe(0);
+    expect(pagemap_read(k, taskOf(p), 0x300000, 1).flags[0]).toBe(0);
   });
 });
 
@@ -114,12 +115,12 @@ describe("Pss after fork", () => {
     const a = p.mmap(64 * 4096, { prot: "rw", flags: "private|anonymous" });
     p.write(a, 64 * 4096);
     const c = p.fork();
-    const rp = proc_pid_smaps_rollup(k, p.task);
+    const rp = proc_pid_smaps_rollup(k, taskOf(p));
     expect(rp).toContain("Rss:                 256 kB\n");
     expect(rp).toContain("Pss:                 128 kB\n");
     expect(rp).toContain("Shared_Dirty:        256 kB\n");
     c.write(a, 32 * 4096);
-    const rc = proc_pid_smaps_rollup(k, c.task);
+    const rc = proc_pid_smaps_rollup(k, taskOf(c));
     // The child owns 32 new pages and shares 32: 128 + 64 kB.
     expect(rc).toContain("Pss:                 192 kB\n");
     expect(rc).toContain("Private_Dirty:       128 kB\n");
@@ -135,10 +136,10 @@ describe("THPeligible against w1t (1 GiB, THP always)", () => {
     p.write(a, 4096);
     const col = (smaps: string): string[] => smaps.split("\n").filter((l) => l.startsWith("THPeligible:"));
     const realSmaps = readFileSync(path.resolve(repoRoot, "test/realkernel/data/w1t/proc.smaps"), "utf8");
-    expect(col(proc_pid_smaps(k, p.task))).toEqual(col(realSmaps));
+    expect(col(proc_pid_smaps(k, taskOf(p)))).toEqual(col(realSmaps));
     expect(col(realSmaps)).toContain("THPeligible:    1");
     // MADV_NOHUGEPAGE takes it away (w1's smaps).
     p.madvise(a, 128 * MiB, "nohugepage");
-    expect(col(proc_pid_smaps(k, p.task))).not.toContain("THPeligible:    1");
+    expect(col(proc_pid_smaps(k, taskOf(p)))).not.toContain("THPeligible:    1");
   });
 });

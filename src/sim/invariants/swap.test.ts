@@ -7,6 +7,7 @@ import { evict, unmapToSwap } from "../../mm/swapfile.testutil.js";
 import { swp_offset } from "../../mm/swapops.js";
 import { spawnProcess } from "../process.js";
 import { check_swap_invariants } from "./swap.js";
+import { taskOf } from "../../api/internals.js";
 
 function machine() {
   const k = start_kernel({ memory: 128 * 2 ** 20 });
@@ -15,7 +16,7 @@ function machine() {
   const a = p.mmap(4 * 4096, { prot: "rw", flags: "private|anonymous" });
   p.write(a, 4 * 4096);
   lru_add_drain(k);
-  const pfns = [0, 1, 2, 3].map((i) => follow_pte(k, p.mm!, a + i * 4096)!.pfn);
+  const pfns = [0, 1, 2, 3].map((i) => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
   return { k, p, a, pfns };
 }
 

@@ -13,13 +13,14 @@
  *   src/api/inspect.ts). Part 2 (Machine.snapshot/restore) will replay from the nearest
  *   snapshot instead of from boot: `nearestSnapshot` is the hook for it.
  *
- * Today's mechanism: the runner offers no pause, so `onMachine` (called right after boot)
- * wraps that machine's `advance`, and a stop is a private exception thrown from it. The runner
- * calls `advance` only from its scheduler loop, between operations, never from inside the
- * model, so nothing of the model is on the stack when the exception unwinds it: the state is
- * exactly the state between two operations.
+ * Today's mechanism: `startScenario` gives the run's machine before its first step; this file
+ * wraps that machine's `advance`, so the stop points stay every clock move (finer than
+ * `run.step()`'s scheduler quanta), and a stop is a private exception thrown from it. The runner
+ * calls `advance` only between operations, never from inside the model, so nothing of the model
+ * is on the stack when the exception unwinds it: the state is exactly the state between two
+ * operations.
  */
-import { Machine, parseScenario, runScenario, ScenarioError, type RunResult, type Scenario } from "../../../src/api/index.js";
+import { Machine, parseScenario, startScenario, ScenarioError, type RunResult, type Scenario } from "../../../src/api/index.js";
 import type { LocatedError, RunSpec } from "./protocol.js";
 
 class StopRun extends Error {}
@@ -42,21 +43,16 @@ export function located(e: ScenarioError): LocatedError {
  * tracepoints), `onPoint` gets it at every point a replay can stop at.
  */
 export function recordRun(sc: Scenario, seed: number, onBoot: (m: Machine) => void, onPoint: (m: Machine) => void): { result: RunResult; machine: Machine } {
-  let machine: Machine | null = null;
-  const result = runScenario(sc, {
-    seed,
-    onMachine: (m) => {
-      machine = m;
-      onBoot(m);
-      const advance = m.advance.bind(m);
-      m.advance = (d: string | number): void => {
-        onPoint(m);
-        advance(d);
-      };
-    },
-  });
-  if (machine === null) throw new Error("the runner booted no machine");
-  return { result, machine };
+  const run = startScenario(sc, { seed });
+  const m = run.machine;
+  onBoot(m);
+  const advance = m.advance.bind(m);
+  m.advance = (d: string | number): void => {
+    onPoint(m);
+    advance(d);
+  };
+  while (!run.done) run.step();
+  return { result: run.result(), machine: m };
 }
 
 /** Where a replay starts: today always boot (null). Part 2 returns the nearest snapshot before t. */
@@ -69,24 +65,19 @@ export function nearestSnapshot(_t: number): null {
  * first): `done` says which.
  */
 export function replayTo(sc: Scenario, seed: number, t: number): { machine: Machine; done: boolean } {
-  let machine: Machine | null = null;
   nearestSnapshot(t);
+  const run = startScenario(sc, { seed });
+  const m = run.machine;
+  const advance = m.advance.bind(m);
+  m.advance = (d: string | number): void => {
+    if (m.now >= t) throw new StopRun();
+    advance(d);
+  };
   try {
-    runScenario(sc, {
-      seed,
-      onMachine: (m) => {
-        machine = m;
-        const advance = m.advance.bind(m);
-        m.advance = (d: string | number): void => {
-          if (m.now >= t) throw new StopRun();
-          advance(d);
-        };
-      },
-    });
+    while (!run.done) run.step();
   } catch (e) {
     if (!(e instanceof StopRun)) throw e;
-    return { machine: machine as unknown as Machine, done: false };
+    return { machine: m, done: false };
   }
-  if (machine === null) throw new Error("the runner booted no machine");
-  return { machine, done: true };
+  return { machine: m, done: true };
 }

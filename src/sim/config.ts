@@ -1,0 +1,94 @@
+/**
+ * The machines mmsim boots: the one range of RAM, CPU and node counts every way in accepts
+ * (`Machine.boot`, `mmsim boot`, a scenario's `machine:`), and the one check of a NUMA distance
+ * matrix. Each check returns the problem in words, or null, so every caller can say it its own way
+ * (a RangeError from the library, a located ScenarioError from the parser, a usage error from the
+ * CLI) while the rule itself lives here once.
+ *
+ * Why these numbers:
+ * - MIN_MEMORY 80M: the modelled kernel image occupies 16–68 MiB of physical memory (Debian's
+ *   6.1 bzImage is loaded at 16 MiB, CONFIG_PHYSICAL_START) and QEMU puts the default 2.5 MiB
+ *   initrd below the top of RAM, so nothing below ~71 MiB boots at all; 80M leaves room for the
+ *   page tables and per-CPU areas boot allocates after them, whatever the other options.
+ * - MAX_MEMORY 1T: the model's page columns are typed arrays indexed by pfn (2^28 pfns at 1 TiB).
+ * - MAX_CPUS 8192: CONFIG_NR_CPUS of Debian's 6.1 build.
+ * - MAX_NODES 64 and MIN_NODE_MEMORY 16M: more nodes, or smaller ones, make little sense for a
+ *   simulated PC (the kernel allows 1024 nodes).
+ * - Distances: the ACPI SLIT as the kernel accepts it (numa_set_distance, drivers/acpi/numa/
+ *   srat.c slit_valid): 10 (LOCAL_DISTANCE) on the diagonal, 11..254 elsewhere.
+ */
+import { formatSize } from "./size.js";
+
+/** Smallest RAM a machine may have: see the module comment. */
+export const MIN_MEMORY = 80 * 2 ** 20;
+/** Largest RAM a machine may have. */
+export const MAX_MEMORY = 2 ** 40;
+/** CONFIG_NR_CPUS of Debian's 6.1 build. */
+export const MAX_CPUS = 8192;
+/** Most NUMA nodes a machine may have. */
+export const MAX_NODES = 64;
+/** Smallest NUMA node. */
+export const MIN_NODE_MEMORY = 16 * 2 ** 20;
+/** LOCAL_DISTANCE, and the largest remote distance a SLIT entry may hold (255 means unreachable). */
+export const LOCAL_DISTANCE = 10;
+export const MAX_DISTANCE = 254;
+
+/** The problem with a RAM size, or null: whole 4K pages from MIN_MEMORY to MAX_MEMORY. */
+export function memoryProblem(bytes: number): string | null {
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_MEMORY || bytes > MAX_MEMORY) {
+    return `memory must be between ${formatSize(MIN_MEMORY)} and ${formatSize(MAX_MEMORY)}, got ${Number.isSafeInteger(bytes) ? formatSize(bytes) : String(bytes)}`;
+  }
+  if (bytes % 4096) return `memory must be a whole number of 4K pages, got ${bytes}`;
+  return null;
+}
+
+/** The problem with a CPU count, or null. */
+export function cpusProblem(n: number): string | null {
+  return Number.isInteger(n) && n >= 1 && n <= MAX_CPUS ? null : `invalid cpus ${n}: expected a whole number from 1 to ${MAX_CPUS} (NR_CPUS)`;
+}
+
+/** The problem with a node count, or null. */
+export function nodeCountProblem(n: number): string | null {
+  return Number.isInteger(n) && n >= 1 && n <= MAX_NODES ? null : `invalid nodes ${n}: expected a whole number from 1 to ${MAX_NODES}`;
+}
+
+/** The problem with one node's RAM, or null: at least MIN_NODE_MEMORY, in whole 2M blocks. */
+export function nodeSizeProblem(bytes: number): string | null {
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_NODE_MEMORY) return `each node needs at least ${formatSize(MIN_NODE_MEMORY)}, got ${Number.isSafeInteger(bytes) ? formatSize(bytes) : String(bytes)}`;
+  if (bytes % (2 * 2 ** 20)) return `node sizes must be whole 2M blocks, got ${formatSize(bytes)}`;
+  return null;
+}
+
+/** Where a distance matrix is wrong: the row and column (for a located message) and what. */
+export interface DistanceProblem {
+  /** The row at fault, or -1 for the matrix as a whole. */
+  row: number;
+  /** The entry at fault, or -1 for the row as a whole. */
+  col: number;
+  message: string;
+}
+
+/**
+ * Checks a node distance matrix (the SLIT) for `nodes` nodes: square, nodes × nodes, whole
+ * numbers, LOCAL_DISTANCE on the diagonal and 11..254 elsewhere. Returns the first problem or
+ * null. The kernel would also accept an asymmetric matrix, and so does this.
+ * @kernel drivers/acpi/numa/srat.c slit_valid
+ */
+export function distanceProblem(matrix: unknown, nodes: number): DistanceProblem | null {
+  if (!Array.isArray(matrix)) return { row: -1, col: -1, message: `the distance matrix must be a list of ${nodes} rows` };
+  if (matrix.length !== nodes) return { row: -1, col: -1, message: `the distance matrix must be ${nodes}x${nodes} (one row per node), got ${matrix.length} row${matrix.length === 1 ? "" : "s"}` };
+  for (let i = 0; i < nodes; i++) {
+    const r: unknown = matrix[i];
+    if (!Array.isArray(r) || r.length !== nodes) {
+      return { row: i, col: -1, message: `the distance matrix must be ${nodes}x${nodes}: row ${i} has ${Array.isArray(r) ? r.length : 0} entr${Array.isArray(r) && r.length === 1 ? "y" : "ies"}` };
+    }
+    for (let j = 0; j < nodes; j++) {
+      const d: unknown = r[j];
+      if (typeof d !== "number" || !Number.isInteger(d)) return { row: i, col: j, message: `distance ${i}->${j} must be a whole number, got ${String(d)}` };
+      if (i === j ? d !== LOCAL_DISTANCE : d <= LOCAL_DISTANCE || d > MAX_DISTANCE) {
+        return { row: i, col: j, message: `distance ${i}->${j} must be ${i === j ? `${LOCAL_DISTANCE} (a node's distance to itself)` : `${LOCAL_DISTANCE + 1} to ${MAX_DISTANCE}`}, got ${d}` };
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,504 @@
+/**
+ * A process's program: its list of steps, each read and checked in program order. Besides each
+ * step's own arguments, cross-references are checked here: a step may only name a mapping its
+ * process (or a parent before the fork) mapped earlier and has not unmapped since, a capture
+ * label is used once in the file, a process name once, and nothing follows an exit.
+ *
+ * `parseStep` finds the step's action key and hands its arguments to the reader for that kind
+ * (`STEP_READERS`); a new step kind is a line in schema.ts's STEP_KINDS, a reader here and a
+ * case in steps.ts's execStep.
+ */
+import { errnoValues, parseAdvice, parseMapFlags, parseProt } from "../sim/index.js";
+import { MAX_COUNT, MAX_FORK_DEPTH, MAX_REPEAT, MAX_SWAP_AREA, STEP_COMMON_KEYS, STEP_KINDS, TASK_SIZE, type CaptureSpec, type PatternSpec, type SourcePos, type Step } from "./schema.js";
+import {
+  bool,
+  checkKeys,
+  describe,
+  duration,
+  entries,
+  fmtBytes,
+  get,
+  int,
+  intList,
+  isNull,
+  join,
+  num,
+  oneOf,
+  requireKey,
+  scalarValue,
+  size,
+  str,
+  suggest,
+  type MapEntry,
+  type N,
+  type Reader,
+} from "./yaml_reader.js";
+
+const PAGE = 4096;
+const STEP_NAMES = Object.keys(STEP_KINDS);
+const STEP_LIST = STEP_NAMES.join(", ");
+const STEP_WHAT = `a step (one of: ${STEP_LIST})`;
+/** Steps that cannot fail with an errno, so expect_error makes no sense on them. */
+const NO_ERRNO = new Set(["sleep", "capture", "wait", "exit", "touch"]);
+
+/** A named mapping a process may refer to. */
+interface Mapping {
+  size: number;
+  /** Where it was defined ("brk:" + path for a heap named by brk). */
+  at: string;
+}
+
+/** Names defined across the file: processes (with where) and capture labels. */
+export interface Names {
+  processes: Map<string, string>;
+  labels: Set<string>;
+}
+
+/** What a program may refer to at this point of it. */
+export interface ProgCtx {
+  maps: Map<string, Mapping>;
+  /** Names unmapped, with where: a later use says so. */
+  gone?: Map<string, string>;
+  names: Names;
+  /** Set once the program has an unconditional exit: later steps never run. */
+  exitedAt?: string;
+}
+
+/** A `sysctl:` step's or `machine.sysctl`'s names: dotted (or slashed) lower-case words, with - and _ as /proc/sys has them (vm.page-cluster). */
+export const SYSCTL_NAME = /^[a-z_][a-z0-9_-]*([./][a-z0-9_-]+)+$/;
+
+/** `capture:`'s value: one {label, path} or a list of them. */
+export function parseCaptures(r: Reader, node: N, path: string, names: Names): CaptureSpec[] {
+  const n = r.deref(node);
+  const items: Array<[N, string]> = n !== null && n.kind === "seq" ? n.items.map((it, i) => [it, `${path}[${i}]`]) : [[n, path]];
+  if (items.length === 0) r.fail(n, path, "expected at least one {label, path}");
+  return items.map(([it, ip]) => {
+    const es = entries(r, it, ip, "{label, path}");
+    checkKeys(r, es, ["label", "path"], ip, "capture");
+    const labelE = requireKey(r, es, "label", it, ip);
+    const label = str(r, labelE.value, `${ip}.label`);
+    if (names.labels.has(label)) r.fail(labelE.value, `${ip}.label`, `label "${label}" is already used by another capture`);
+    names.labels.add(label);
+    const pathE = requireKey(r, es, "path", it, ip);
+    const file = str(r, pathE.value, `${ip}.path`);
+    if (!/^\/(proc|sys)\//.test(file)) r.fail(pathE.value, `${ip}.path`, `only /proc and /sys files can be captured, got "${file}"`);
+    return { label, path: file };
+  });
+}
+
+/** A sysctl value: a number, text, true/false (1/0) or a list of numbers. */
+export function sysctlValue(r: Reader, node: N, path: string): string | number | number[] {
+  const n = r.deref(node);
+  if (n !== null && n.kind === "seq") return intList(r, n, path, -(2 ** 53), 2 ** 53);
+  const v = scalarValue(r, n);
+  if (typeof v === "number") return v;
+  if (typeof v === "string") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return r.fail(node, path, `expected a value to write, got ${describe(r, node)}`);
+}
+
+/** region: (+ offset:, length:) naming a mapping the program holds now. */
+function regionRef(r: Reader, es: MapEntry[], node: N, path: string, ctx: ProgCtx): { region: string; offset: number; length?: number; m: Mapping } {
+  const re = requireKey(r, es, "region", node, path);
+  const region = str(r, re.value, `${path}.region`);
+  const m = ctx.maps.get(region);
+  if (!m) {
+    const goneAt = ctx.gone?.get(region);
+    if (goneAt) r.fail(re.value, `${path}.region`, `mapping "${region}" was unmapped at ${goneAt}`);
+    const known = [...ctx.maps.keys()];
+    return r.fail(re.value, `${path}.region`, `no mapping named "${region}"${suggest(region, known)}${known.length ? ` (mapped here: ${known.join(", ")})` : " (this process has mapped nothing by name yet)"}`);
+  }
+  const oe = get(es, "offset");
+  const offset = oe ? size(r, oe.value, `${path}.offset`, TASK_SIZE, { allowZero: true, pageMultiple: true }) : 0;
+  const le = get(es, "length");
+  const length = le ? size(r, le.value, `${path}.length`, TASK_SIZE) : undefined;
+  if (offset >= m.size) r.fail(oe?.value ?? null, `${path}.offset`, `offset ${fmtBytes(offset)} is past the end of mapping "${region}" (${fmtBytes(m.size)})`);
+  if (length !== undefined && offset + length > m.size) {
+    r.fail(le?.value ?? null, `${path}.length`, `offset ${fmtBytes(offset)} + length ${fmtBytes(length)} is past the end of mapping "${region}" (${fmtBytes(m.size)})`);
+  }
+  return { region, offset, length, m };
+}
+
+function parsePattern(r: Reader, es: MapEntry[], path: string): PatternSpec {
+  const pe = get(es, "pattern");
+  const kind = pe ? oneOf(r, pe.value, `${path}.pattern`, ["sequential", "random", "stride", "zipf"] as const) : "sequential";
+  const se = get(es, "stride");
+  const ae = get(es, "alpha");
+  if (se && kind !== "stride") r.fail(se.keyNode, `${path}.stride`, `stride only applies to pattern: stride (this touch is ${kind})`);
+  if (ae && kind !== "zipf") r.fail(ae.keyNode, `${path}.alpha`, `alpha only applies to pattern: zipf (this touch is ${kind})`);
+  if (kind === "stride") {
+    if (!se) return r.fail(pe?.value ?? null, `${path}.stride`, "missing (required by pattern: stride)");
+    return { kind, stride: size(r, se.value, `${path}.stride`, 2 ** 40, { pageMultiple: true }) };
+  }
+  if (kind === "zipf") return { kind, alpha: ae ? num(r, ae.value, `${path}.alpha`, 0, 10, true) : 1 };
+  return { kind };
+}
+
+/** What a step reader gets: the step's action and where it is, and the program's state. */
+interface StepInput {
+  r: Reader;
+  /** The action entry (`mmap: {…}`). */
+  a: MapEntry;
+  /** "processes[0].run[3]" and "processes[0].run[3].mmap". */
+  path: string;
+  ap: string;
+  /** Where the action key sits. */
+  pos: SourcePos;
+  /** The step's expect_error, if it has one. */
+  expectError: string | undefined;
+  ctx: ProgCtx;
+  depth: number;
+}
+
+/**
+ * The step with its expect_error, when it has one. Each reader builds its step as one object
+ * literal (no object spread, no Object.assign), so steps of a kind share one hidden class with
+ * their fields in the object: a spread copy made a hidden class per step (5 MiB of V8 maps for
+ * 24,000 steps). The file path of write, swapon and swapoff steps takes the place of the step's
+ * own path, as it always has (the Step type merges the two fields).
+ */
+function fin(x: Pick<StepInput, "expectError">, step: Step): Step {
+  if (x.expectError !== undefined) step.expect_error = x.expectError;
+  return step;
+}
+
+/** An mmap step with its fixed address, if it has one. */
+function withAddr(step: Step, addr: number | undefined): Step {
+  if (addr !== undefined && step.kind === "mmap") step.addr = addr;
+  return step;
+}
+
+/** The action's arguments as a mapping, checked against its known and required keys. */
+function body(x: StepInput, allowed: readonly string[]): MapEntry[] {
+  const { r, a, ap } = x;
+  const b = entries(r, a.value, ap, `${a.key}'s arguments as a mapping (${allowed.join(", ")})`);
+  checkKeys(r, b, allowed, ap, a.key);
+  for (const req of STEP_KINDS[a.key].required) requireKey(r, b, req, a.value, ap);
+  return b;
+}
+
+/** An entry body() has already required. */
+function must(b: MapEntry[], key: string): MapEntry {
+  return get(b, key) as MapEntry;
+}
+
+/** A prot: or flags: or advice: string the Process API would accept. */
+function checked(r: Reader, e: MapEntry | undefined, path: string, text: string, parse: (s: string) => number): string {
+  try {
+    parse(text);
+  } catch (err) {
+    r.fail(e?.value ?? null, path, (err as Error).message);
+  }
+  return text;
+}
+
+function readMmap(x: StepInput): Step {
+  const { r, ap, ctx, path } = x;
+  const b = body(x, STEP_KINDS.mmap.keys);
+  const ne = must(b, "name");
+  const name = str(r, ne.value, `${ap}.name`);
+  const sz = size(r, must(b, "size").value, `${ap}.size`, TASK_SIZE);
+  const pe = get(b, "prot");
+  const prot = checked(r, pe, `${ap}.prot`, pe ? str(r, pe.value, `${ap}.prot`) : "rw", parseProt);
+  const fe = get(b, "flags");
+  const flags = checked(r, fe, `${ap}.flags`, fe ? str(r, fe.value, `${ap}.flags`) : "private|anonymous", parseMapFlags);
+  if (!/anon/.test(flags)) r.fail(fe?.value ?? null, `${ap}.flags`, "only anonymous mappings can be mapped by a scenario yet (file mappings come with the files steps)");
+  const xe = get(b, "addr");
+  const addr = xe ? size(r, xe.value, `${ap}.addr`, TASK_SIZE, { pageMultiple: true }) : undefined;
+  const expectFail = x.expectError !== undefined;
+  if (ctx.maps.has(name) && !expectFail) r.fail(ne.value, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${ctx.maps.get(name)?.at}); unmap it first or pick another name`);
+  if (!expectFail) {
+    ctx.maps.set(name, { size: sz, at: path });
+    ctx.gone?.delete(name);
+  }
+  return withAddr(fin(x, { pos: x.pos, path: x.path, kind: "mmap", name, size: sz, prot, flags }), addr);
+}
+
+function readUnmapOrUnlock(x: StepInput): Step {
+  const { r, a, ap, ctx, path } = x;
+  const kind = a.key as "munmap" | "munlock";
+  const b = body(x, STEP_KINDS[kind].keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  if (kind === "munmap" && rr.offset === 0 && (rr.length === undefined || rr.length >= rr.m.size) && x.expectError === undefined) {
+    ctx.maps.delete(rr.region);
+    (ctx.gone ??= new Map()).set(rr.region, path);
+  }
+  return fin(x, { pos: x.pos, path: x.path, kind, region: rr.region, offset: rr.offset, length: rr.length });
+}
+
+/** A region and one required word the Process API must accept: mprotect's prot, madvise's advice. */
+function regionAndWord(x: StepInput, key: string, parse: (s: string) => number): { rr: ReturnType<typeof regionRef>; word: string } {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS[a.key].keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  const e = must(b, key);
+  return { rr, word: checked(r, e, `${ap}.${key}`, str(r, e.value, `${ap}.${key}`), parse) };
+}
+
+function readMprotect(x: StepInput): Step {
+  const { rr, word } = regionAndWord(x, "prot", parseProt);
+  return fin(x, { pos: x.pos, path: x.path, kind: "mprotect", region: rr.region, offset: rr.offset, length: rr.length, prot: word });
+}
+
+function readMremap(x: StepInput): Step {
+  const { r, a, ap, ctx, path } = x;
+  const b = body(x, STEP_KINDS.mremap.keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  const sz = size(r, must(b, "size").value, `${ap}.size`, TASK_SIZE);
+  const me = get(b, "may_move");
+  const mayMove = me ? bool(r, me.value, `${ap}.may_move`) : false;
+  if (x.expectError === undefined) ctx.maps.set(rr.region, { size: sz, at: path });
+  return fin(x, { pos: x.pos, path: x.path, kind: "mremap", region: rr.region, size: sz, may_move: mayMove });
+}
+
+function readBrk(x: StepInput): Step {
+  const { r, ap, ctx, path } = x;
+  const b = body(x, STEP_KINDS.brk.keys);
+  const grow = size(r, must(b, "grow").value, `${ap}.grow`, TASK_SIZE, { pageMultiple: false });
+  const ne = get(b, "name");
+  const name = ne ? str(r, ne.value, `${ap}.name`) : undefined;
+  if (name) {
+    const prev = ctx.maps.get(name);
+    if (prev && !prev.at.startsWith("brk:")) r.fail(ne?.value ?? null, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${prev.at})`);
+    // The heap grows from the initial break: the named region is everything brk added so far.
+    if (x.expectError === undefined) ctx.maps.set(name, { size: (prev?.size ?? 0) + Math.ceil(grow / PAGE) * PAGE, at: `brk:${path}` });
+  }
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "brk", grow });
+  if (name && step.kind === "brk") step.name = name;
+  return step;
+}
+
+function readMadvise(x: StepInput): Step {
+  const { rr, word } = regionAndWord(x, "advice", parseAdvice);
+  return fin(x, { pos: x.pos, path: x.path, kind: "madvise", region: rr.region, offset: rr.offset, length: rr.length, advice: word });
+}
+
+function readMlock(x: StepInput): Step {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.mlock.keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  const oe = get(b, "on_fault");
+  return fin(x, { pos: x.pos, path: x.path, kind: "mlock", region: rr.region, offset: rr.offset, length: rr.length, on_fault: oe ? bool(r, oe.value, `${ap}.on_fault`) : false });
+}
+
+function readTouch(x: StepInput): Step {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.touch.keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  const xe = get(b, "access");
+  const access = xe ? oneOf(r, xe.value, `${ap}.access`, ["read", "write", "exec"] as const) : "write";
+  const pattern = parsePattern(r, b, ap);
+  const ce = get(b, "count");
+  const count = ce ? int(r, ce.value, `${ap}.count`, 1, MAX_COUNT) : undefined;
+  const re = get(b, "repeat");
+  const de = get(b, "duration");
+  if (re && de) r.fail(de.keyNode, `${ap}.duration`, "give either repeat or duration, not both");
+  const repeat = re ? int(r, re.value, `${ap}.repeat`, 1, MAX_REPEAT) : 1;
+  const dur = de ? duration(r, de.value, `${ap}.duration`) : undefined;
+  if (dur === 0) r.fail(de?.value ?? null, `${ap}.duration`, "duration must be more than 0");
+  const windowPages = Math.ceil((rr.length ?? rr.m.size - rr.offset) / PAGE);
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "touch", region: rr.region, offset: rr.offset, length: rr.length, access, pattern, count, repeat, window_pages: windowPages });
+  if (dur !== undefined && step.kind === "touch") step.duration = dur;
+  return step;
+}
+
+function readFork(x: StepInput): Step {
+  const { r, a, ap, ctx, path } = x;
+  if (x.depth >= MAX_FORK_DEPTH) r.fail(a.keyNode, ap, `forks nest at most ${MAX_FORK_DEPTH} deep`);
+  const b = body(x, STEP_KINDS.fork.keys);
+  const ne = must(b, "name");
+  const name = str(r, ne.value, `${ap}.name`);
+  claimProcessName(r, ctx.names, name, ne.value, `${ap}.name`, path);
+  const oe = get(b, "oom_score_adj");
+  const adj = oe ? int(r, oe.value, `${ap}.oom_score_adj`, -1000, 1000) : undefined;
+  const re = get(b, "run");
+  // The child starts with a copy of the parent's address space: the same names.
+  const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names, gone: new Map(ctx.gone) };
+  const run = re ? parseProgram(r, re.value, `${ap}.run`, childCtx, x.depth + 1) : [];
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "fork", name, run });
+  if (adj !== undefined && step.kind === "fork") step.oom_score_adj = adj;
+  return step;
+}
+
+function readExit(x: StepInput): Step {
+  const { r, a, ap, ctx, path } = x;
+  let code = 0;
+  const v = r.deref(a.value);
+  if (v !== null && v.kind === "map") {
+    const c = get(body(x, ["code"]), "code");
+    if (c) code = int(r, c.value, `${ap}.code`, 0, 255);
+  } else if (!isNull(r, v)) code = int(r, v, ap, 0, 255);
+  ctx.exitedAt = path;
+  return fin(x, { pos: x.pos, path: x.path, kind: "exit", code });
+}
+
+function readSleep(x: StepInput): Step {
+  if (isNull(x.r, x.a.value)) x.r.fail(x.a.keyNode, x.ap, "sleep needs a duration: sleep: 10ms");
+  return fin(x, { pos: x.pos, path: x.path, kind: "sleep", duration: duration(x.r, x.a.value, x.ap) });
+}
+
+function readOomScoreAdj(x: StepInput): Step {
+  return fin(x, { pos: x.pos, path: x.path, kind: "oom_score_adj", value: int(x.r, x.a.value, x.ap, -1000, 1000) });
+}
+
+function readWrite(x: StepInput): Step {
+  const { r, ap } = x;
+  const b = body(x, STEP_KINDS.write.keys);
+  const pe = must(b, "path");
+  const file = str(r, pe.value, `${ap}.path`);
+  if (!/^\/(proc|sys)\//.test(file)) r.fail(pe.value, `${ap}.path`, `only /proc and /sys files can be written, got "${file}"`);
+  const ve = must(b, "value");
+  const v = scalarValue(r, ve.value);
+  if (typeof v !== "string" && typeof v !== "number") r.fail(ve.value, `${ap}.value`, `expected text or a number to write, got ${describe(r, ve.value)}`);
+  return fin(x, { pos: x.pos, kind: "write", path: file, value: String(v) });
+}
+
+function readWait(x: StepInput): Step {
+  return fin(x, { pos: x.pos, path: x.path, kind: "wait", process: str(x.r, x.a.value, x.ap) });
+}
+
+function readSwapon(x: StepInput): Step {
+  const { r, ap } = x;
+  const b = body(x, STEP_KINDS.swapon.keys);
+  const pe = must(b, "path");
+  const dev = str(r, pe.value, `${ap}.path`);
+  if (!dev.startsWith("/")) r.fail(pe.value, `${ap}.path`, `expected an absolute path such as /dev/vda or /swapfile, got "${dev}"`);
+  const se = must(b, "size");
+  const sz = size(r, se.value, `${ap}.size`, MAX_SWAP_AREA);
+  if (sz < 10 * PAGE) r.fail(se.value, `${ap}.size`, "a swap area needs at least 10 pages (40K), as mkswap says");
+  const pre = get(b, "priority");
+  const te = get(b, "type");
+  const ro = get(b, "rotational");
+  const le = get(b, "latency");
+  const be = get(b, "bandwidth");
+  const bw = be ? size(r, be.value, `${ap}.bandwidth`, 2 ** 50) : undefined;
+  const type = te ? oneOf(r, te.value, `${ap}.type`, ["partition", "file"] as const) : "partition";
+  const rotational = ro ? bool(r, ro.value, `${ap}.rotational`) : true;
+  const priority = pre ? int(r, pre.value, `${ap}.priority`, 0, 32767) : undefined;
+  const latency = le ? duration(r, le.value, `${ap}.latency`) : undefined;
+  const step = fin(x, { pos: x.pos, kind: "swapon", path: dev, size: sz, type, rotational });
+  if (step.kind === "swapon") {
+    if (priority !== undefined) step.priority = priority;
+    if (latency !== undefined) step.latency = latency;
+    if (bw !== undefined) step.bandwidth = bw;
+  }
+  return step;
+}
+
+function readSwapoff(x: StepInput): Step {
+  const dev = str(x.r, x.a.value, x.ap);
+  if (!dev.startsWith("/")) x.r.fail(x.a.value, x.ap, `expected the swap area's path such as /dev/vda, got "${dev}"`);
+  return fin(x, { pos: x.pos, kind: "swapoff", path: dev });
+}
+
+/** The reader of each step kind that is one step (sysctl and capture are read in parseStep). */
+const STEP_READERS: Record<string, (x: StepInput) => Step> = {
+  mmap: readMmap,
+  munmap: readUnmapOrUnlock,
+  munlock: readUnmapOrUnlock,
+  mprotect: readMprotect,
+  mremap: readMremap,
+  brk: readBrk,
+  madvise: readMadvise,
+  mlock: readMlock,
+  touch: readTouch,
+  fork: readFork,
+  exit: readExit,
+  sleep: readSleep,
+  oom_score_adj: readOomScoreAdj,
+  write: readWrite,
+  wait: readWait,
+  swapon: readSwapon,
+  swapoff: readSwapoff,
+};
+
+/** The action of a step: its one key that names a step kind (capture: beside another is a modifier). */
+function actionOf(r: Reader, es: MapEntry[], node: N, path: string): MapEntry {
+  let actions = es.filter((e) => STEP_KINDS[e.key] !== undefined);
+  if (actions.length > 1 && actions.some((e) => e.key === "capture")) actions = actions.filter((e) => e.key !== "capture");
+  for (const e of es) {
+    if (STEP_KINDS[e.key] === undefined && !(STEP_COMMON_KEYS as readonly string[]).includes(e.key)) {
+      const hint = e.key === "expect" ? "; expectations go in the top-level expect: list" : suggest(e.key, [...STEP_NAMES, ...STEP_COMMON_KEYS]);
+      r.fail(e.keyNode, join(path, e.key), `unknown step${hint}; steps are: ${STEP_LIST}`);
+    }
+  }
+  if (actions.length === 0) r.fail(node, path, `no action in this step: expected one of ${STEP_LIST}`);
+  if (actions.length > 1) r.fail(actions[1].keyNode, join(path, actions[1].key), `one action per step: "${actions[0].key}" and "${actions[1].key}" must be separate list items`);
+  return actions[0];
+}
+
+/** `expect_error:` of a step: a known errno, on a step that can fail with one. */
+function expectErrorOf(r: Reader, es: MapEntry[], action: string, path: string): string | undefined {
+  const ee = get(es, "expect_error");
+  if (!ee) return undefined;
+  const v = str(r, ee.value, join(path, "expect_error"));
+  if (!(v in errnoValues)) r.fail(ee.value, join(path, "expect_error"), `unknown errno "${v}"${suggest(v, Object.keys(errnoValues))}`);
+  if (NO_ERRNO.has(action)) {
+    const why = action === "touch" ? "touch does not fail with an errno (a bad access kills the process: expect state: killed)" : `${action} does not fail with an errno`;
+    r.fail(ee.keyNode, join(path, "expect_error"), why);
+  }
+  return v;
+}
+
+/** One list item of a program: one step, or several for a sysctl: with several names. */
+export function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number): Step[] {
+  node = r.deref(node);
+  if (ctx.exitedAt) r.fail(node, path, `step after the exit at ${ctx.exitedAt}: an exited process runs nothing more`);
+  // `- exit` alone is a step too.
+  if (node !== null && node.kind === "scalar" && typeof node.value === "string") {
+    if (node.value === "wait") r.fail(node, path, "wait needs a process name: wait: NAME");
+    if (node.value === "exit") {
+      ctx.exitedAt = path;
+      return [{ kind: "exit", code: 0, pos: r.pos(node), path }];
+    }
+    if (STEP_KINDS[node.value]) r.fail(node, path, `step "${node.value}" needs arguments: write ${node.value}: …`);
+  }
+  const es = entries(r, node, path, STEP_WHAT);
+  const a = actionOf(r, es, node, path);
+  const ap = join(path, a.key);
+  const expectError = expectErrorOf(r, es, a.key, path);
+  const ce = a.key === "capture" ? undefined : get(es, "capture");
+  if (ce && a.key === "exit") r.fail(ce.keyNode, join(path, "capture"), "an exited process reads no files: capture from another process (after wait)");
+  const x: StepInput = { r, a, path, ap, pos: r.pos(a.keyNode), expectError, ctx, depth };
+  if (a.key === "capture") {
+    const step = fin(x, { pos: x.pos, path: x.path, kind: "capture_only" });
+    step.capture = parseCaptures(r, a.value, ap, ctx.names);
+    return [step];
+  }
+  if (a.key === "sysctl") {
+    const b = entries(r, a.value, ap, "a mapping of sysctl names to values");
+    if (b.length === 0) r.fail(a.value, ap, "expected at least one sysctl");
+    const out: Step[] = b.map((s) => {
+      const sp = `${ap}.${s.key}`;
+      if (!SYSCTL_NAME.test(s.key)) r.fail(s.keyNode, sp, "not a sysctl name: expected a dotted name such as vm.swappiness");
+      const v = sysctlValue(r, s.value, sp);
+      return fin(x, { pos: r.pos(s.keyNode), path, kind: "sysctl", key: s.key, value: Array.isArray(v) ? v.join(" ") : String(v) });
+    });
+    if (ce) out[out.length - 1].capture = parseCaptures(r, ce.value, join(path, "capture"), ctx.names);
+    return out;
+  }
+  const step = STEP_READERS[a.key](x);
+  if (ce) step.capture = parseCaptures(r, ce.value, join(path, "capture"), ctx.names);
+  return [step];
+}
+
+/** A process name, which becomes its comm: unique in the file. */
+export function claimProcessName(r: Reader, names: Names, name: string, node: N, path: string, at: string): void {
+  if (!/^[A-Za-z0-9_.+-]{1,15}$/.test(name)) r.fail(node, path, `process name "${name}" must be 1 to 15 letters, digits or _.+- (it becomes the task's comm)`);
+  const prev = names.processes.get(name);
+  if (prev !== undefined) r.fail(node, path, `process name "${name}" is already used at ${prev}`);
+  names.processes.set(name, at);
+}
+
+/** A `run:` list. */
+export function parseProgram(r: Reader, node: N, path: string, ctx: ProgCtx, depth: number): Step[] {
+  const n = r.deref(node);
+  if (isNull(r, n)) return [];
+  if (n === null || n.kind !== "seq") return r.fail(n, path, `expected a list of steps, got ${describe(r, n)}`);
+  const out: Step[] = [];
+  for (let i = 0; i < n.items.length; i++) {
+    const steps = parseStep(r, n.items[i], `${path}[${i}]`, ctx, depth);
+    for (const s of steps) out.push(s);
+  }
+  return out;
+}

@@ -1,0 +1,504 @@
+/**
+ * A scenario's steps, carried out by its processes through the public Process API: each step is
+ * the syscall (or /proc write, or memory access) it names, its simulated cost charged to the
+ * clock (src/sim/cost.ts), and a timeline entry naming the kernel function that acted.
+ *
+ * A long touch runs in time slices: `runTouch` does up to one slice (COST.timeslice_ns of
+ * simulated time) and returns, so the scheduler can give the CPU to another process. Sequential
+ * touches go through `Process.touch` a run of pages at a time (the MMU walk goes table by table);
+ * the other patterns fill a batch of addresses from their generator and go through
+ * `Process.touchAddrs`. Both take faults, mlock faulted pages of VM_LOCKED mappings and deliver
+ * signals the same way.
+ *
+ * A syscall that fails with an errno the step did not expect ends the process with exit code 1,
+ * as a C program checking `if (p == MAP_FAILED) err(1, "mmap")` would; a step with
+ * `expect_error` that succeeds is a failed expectation.
+ */
+import { COST, Errno, ProcessKilled, Prng, sysctlPath, type Machine, type Process, type Runnable, type Scheduler } from "../sim/index.js";
+import { makeGenerator, PAGE_SIZE, type PageGenerator } from "./patterns.js";
+import { fmtNs, fmtSize, type CaptureResult, type ExpectResult } from "./result.js";
+import type { Scenario, Step } from "./schema.js";
+import type { Timeline } from "./timeline.js";
+
+/** One of the scenario's processes, as the runner tracks it. */
+export interface ScenarioProcess extends Runnable {
+  /** Its name in the scenario (a forked child's comm is still its parent's). */
+  name: string;
+  steps: Step[];
+  /** The next step to run. */
+  pc: number;
+  /** Its named regions: name → [start address, length]. */
+  regions: Map<string, { addr: number; len: number }>;
+  /** The heap's start (initial break) for brk-named regions; 0 until the first brk. */
+  heapStart: number;
+  /** Its own PRNG for access patterns, so a pattern depends only on the seed and the process. */
+  rng: Prng;
+  /** The touch in progress, between time slices. */
+  touch?: TouchState;
+  state: "alive" | "exited" | "killed";
+  exitCode?: number;
+  signal?: string;
+  error?: string;
+  /** Set by the scenario for a top-level process: its oom_score_adj at spawn. */
+  oomScoreAdj?: number;
+}
+
+interface TouchState {
+  step: Extract<Step, { kind: "touch" }>;
+  addr: number;
+  nPages: number;
+  gen: PageGenerator;
+  remaining: number;
+  /** For duration mode: simulated ns still to spend. */
+  timeLeft: number;
+  faults: number;
+  accesses: number;
+  startNs: number;
+  opts: { write?: boolean; exec?: boolean };
+  /** Sequential: the next page to visit, so runs of pages go in one Process.touch. */
+  seqNext: number;
+  /** The address batch for the other patterns. */
+  addrs: Float64Array;
+}
+
+/** Addresses generated and replayed per Process.touchAddrs call. */
+const ADDR_BATCH = 256;
+/** Pages of a sequential touch per Process.touch call: one page table's worth. */
+const SEQ_RUN = 512;
+
+/** A step that cannot run for a reason of the scenario's own (its region is gone). */
+export class RunFailure extends Error {}
+
+/** The kernel function each step stands for, for the timeline. */
+export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
+  mmap: "do_mmap(), mm/mmap.c",
+  munmap: "do_munmap(), mm/mmap.c",
+  mprotect: "do_mprotect_pkey(), mm/mprotect.c",
+  mremap: "sys_mremap(), mm/mremap.c",
+  brk: "sys_brk(), mm/mmap.c",
+  madvise: "do_madvise(), mm/madvise.c",
+  mlock: "do_mlock(), mm/mlock.c",
+  munlock: "sys_munlock(), mm/mlock.c",
+  fork: "kernel_clone(), kernel/fork.c",
+  exit: "do_exit(), kernel/exit.c",
+  oom_score_adj: "__set_oom_adj(), fs/proc/base.c",
+  write: "proc_sys_call_handler(), fs/proc/proc_sysctl.c",
+  sysctl: "proc_sys_call_handler(), fs/proc/proc_sysctl.c",
+  swapon: "sys_swapon(), mm/swapfile.c",
+  swapoff: "sys_swapoff(), mm/swapfile.c",
+};
+
+/** A step in words, for messages: "mmap heap (128M)". */
+export function describeStep(s: Step): string {
+  switch (s.kind) {
+    case "mmap":
+      return `mmap ${s.name} (${fmtSize(s.size)})`;
+    case "touch":
+    case "munmap":
+    case "mprotect":
+    case "madvise":
+    case "mlock":
+    case "munlock":
+    case "mremap":
+      return `${s.kind} ${s.region}`;
+    case "brk":
+      return `brk +${fmtSize(s.grow)}`;
+    case "write":
+      return `write ${s.path}`;
+    case "sysctl":
+      return `sysctl ${s.key}`;
+    default:
+      return s.kind;
+  }
+}
+
+/** "db[2]": a process as the timeline names it. */
+export function who(p: ScenarioProcess): string {
+  return `${p.name}[${p.proc?.pid ?? "-"}]`;
+}
+
+/** The state steps share: the machine, the timeline, the run queue and the run's tallies. */
+export class StepContext {
+  readonly byName = new Map<string, ScenarioProcess>();
+  readonly captures: CaptureResult[] = [];
+  /** Expectations the steps themselves failed (expect_error). */
+  readonly expectFails: ExpectResult[] = [];
+  /** Simulated operations: page accesses plus steps. */
+  ops = 0;
+  /** Work done, in the units of the run's work estimate (for progress). */
+  workDone = 0;
+  private readonly seedRng: Prng;
+
+  constructor(
+    readonly sc: Scenario,
+    readonly m: Machine,
+    readonly tl: Timeline,
+    readonly sched: Scheduler<ScenarioProcess>,
+    seed: number,
+  ) {
+    this.seedRng = new Prng(seed ^ 0x5ce7a410);
+  }
+
+  /** Adds a process to the run queue: a scenario's top-level one (proc null) or a forked child. */
+  newProcess(name: string, steps: Step[], readyAt: number, proc: Process | null, parent?: ScenarioProcess): ScenarioProcess {
+    const p: ScenarioProcess = {
+      name,
+      order: 0,
+      steps,
+      pc: 0,
+      readyAt,
+      proc,
+      regions: parent ? new Map([...parent.regions].map(([n, r]) => [n, { ...r }])) : new Map(),
+      heapStart: parent?.heapStart ?? 0,
+      rng: new Prng(this.seedRng.get_random_u32()),
+      done: false,
+      state: "alive",
+    };
+    this.sched.add(p);
+    this.byName.set(name, p);
+    return p;
+  }
+
+  /** Lets simulated time pass for work done. */
+  spend(ns: number): void {
+    this.sched.spend(ns);
+  }
+
+  /** Reads a file for a capture or --cat; a missing one reads as cat's error line. */
+  readFile(p: ScenarioProcess | null, path: string): string {
+    let resolved = path.replace(/^\/proc\/self\//, `/proc/${p?.proc?.pid ?? "self"}/`);
+    resolved = resolved.replace(/\{([A-Za-z0-9_.+-]+)\}/g, (all, n: string) => String(this.byName.get(n)?.proc?.pid ?? all));
+    try {
+      return this.m.read(resolved);
+    } catch (e) {
+      if (e instanceof Errno) return `cat: ${resolved}: ${e.code === "ENOENT" ? "No such file or directory" : e.code}\n`;
+      throw e;
+    }
+  }
+
+  /** Takes the captures a step asks for, now. */
+  doCaptures(p: ScenarioProcess, s: Step): void {
+    for (const c of s.capture ?? []) {
+      this.spend(COST.proc_file_ns);
+      this.captures.push({ label: c.label, path: c.path, t_ns: this.m.now, by: who(p), text: this.readFile(p, c.path) });
+    }
+  }
+
+  /** Ends a process's program: it runs nothing more. */
+  finishProcess(p: ScenarioProcess, state: ScenarioProcess["state"], how: string, event: string, where?: string): void {
+    p.done = true;
+    p.state = state;
+    p.touch = undefined;
+    this.tl.note({ t_ns: this.m.now, who: who(p), event, text: how, ...(where ? { where } : {}) });
+  }
+
+  /** Notices when the kernel ended a process behind the program's back (the OOM killer). */
+  reapIfDead(p: ScenarioProcess): boolean {
+    // A process holding its memory (program ended) can still be killed by the kernel.
+    if (p.state !== "alive" || !p.proc || p.proc.alive) return false;
+    const sig = p.proc.status().killedBy;
+    p.signal = sig ?? undefined;
+    this.finishProcess(p, sig ? "killed" : "exited", sig ? `killed by ${sig}` : "exited", sig ? "killed" : "exit");
+    return true;
+  }
+}
+
+function proc(p: ScenarioProcess): Process {
+  return p.proc as Process;
+}
+
+/** Resident pages of a process now. */
+function rssPages(pr: Process): number {
+  return pr.status().vmRssKb / (PAGE_SIZE / 1024);
+}
+
+function region(p: ScenarioProcess, s: { region: string; offset: number; length?: number }): { addr: number; len: number } {
+  const r = p.regions.get(s.region);
+  if (!r) throw new RunFailure(`no mapping "${s.region}" (its mmap failed or it was unmapped)`);
+  const len = s.length ?? r.len - s.offset;
+  return { addr: r.addr + s.offset, len };
+}
+
+function beginTouch(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "touch" }>): void {
+  const r = region(p, s);
+  const nPages = Math.ceil(r.len / PAGE_SIZE);
+  const perPass = s.count ?? nPages;
+  p.touch = {
+    step: s,
+    addr: r.addr,
+    nPages,
+    gen: makeGenerator(s.pattern, nPages, p.rng),
+    remaining: s.duration !== undefined ? Infinity : perPass * s.repeat,
+    timeLeft: s.duration ?? Infinity,
+    faults: 0,
+    accesses: 0,
+    startNs: c.m.now,
+    opts: s.access === "write" ? { write: true } : s.access === "exec" ? { exec: true } : {},
+    seqNext: 0,
+    addrs: new Float64Array(s.pattern.kind === "sequential" ? 0 : ADDR_BATCH),
+  };
+}
+
+/** Runs up to one time slice of the current touch; true when the touch is finished. */
+export function runTouch(c: StepContext, p: ScenarioProcess): boolean {
+  const t = p.touch as TouchState;
+  const pr = proc(p);
+  let slice = COST.timeslice_ns;
+  while (slice > 0 && t.remaining > 0 && t.timeLeft > 0) {
+    // The kernel moves the clock too while the accesses run (waits for swap-in, reclaim's own
+    // work, kthreads that preempt): the batch took whatever passed, plus the cost table's CPU.
+    const t0 = c.m.now;
+    let accesses: number;
+    let r;
+    if (t.step.pattern.kind === "sequential") {
+      // A run of consecutive pages is one Process.touch: the MMU walk goes table by table.
+      accesses = Math.min(t.remaining, SEQ_RUN, t.nPages - t.seqNext);
+      r = pr.touch(t.addr + t.seqNext * PAGE_SIZE, accesses * PAGE_SIZE, t.opts);
+      t.seqNext = (t.seqNext + accesses) % t.nPages;
+    } else {
+      // A batch of generated addresses goes through the MMU in one Process.touchAddrs call: the
+      // buffer is the touch's own, so no allocation per access.
+      accesses = Math.min(t.remaining, ADDR_BATCH);
+      const buf = t.addrs;
+      for (let i = 0; i < accesses; i++) buf[i] = t.addr + t.gen.next() * PAGE_SIZE;
+      r = pr.touchAddrs(buf, accesses, t.opts);
+    }
+    c.spend(accesses * COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
+    const took = c.m.now - t0;
+    slice -= took;
+    t.timeLeft -= took;
+    t.remaining -= accesses;
+    t.accesses += accesses;
+    t.faults += r.minflt + r.majflt;
+    c.ops += accesses;
+    c.workDone += accesses;
+    if (!pr.alive) return true;
+  }
+  return t.remaining <= 0 || t.timeLeft <= 0;
+}
+
+/** Carries out one step (a touch only starts here: runTouch does its slices). */
+export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
+  const pr = proc(p);
+  const w = who(p);
+  const m = c.m;
+  const note = (event: string, text: string): void => {
+    c.tl.note({ t_ns: m.now, who: w, event, text, ...(STEP_WHERE[s.kind] ? { where: STEP_WHERE[s.kind] } : {}) });
+  };
+  c.spend(COST.syscall_ns);
+  c.ops++;
+  c.workDone++;
+  switch (s.kind) {
+    case "mmap": {
+      c.spend(COST.vma_op_ns);
+      const addr = pr.mmap(s.size, { prot: s.prot, flags: s.flags, ...(s.addr !== undefined ? { addr: s.addr } : {}) });
+      p.regions.set(s.name, { addr, len: s.size });
+      note("mmap", `mmap ${s.name}: ${fmtSize(s.size)} ${s.prot} ${s.flags} at 0x${addr.toString(16)}`);
+      return;
+    }
+    case "munmap": {
+      const r = region(p, s);
+      const before = rssPages(pr);
+      pr.munmap(r.addr, r.len);
+      const freed = before - rssPages(pr);
+      c.spend(COST.vma_op_ns + freed * COST.zap_pte_ns);
+      const whole = r.addr === p.regions.get(s.region)?.addr && r.len >= (p.regions.get(s.region)?.len ?? 0);
+      if (whole) p.regions.delete(s.region);
+      note("munmap", `munmap ${s.region}${whole ? "" : ` +${fmtSize(s.offset)} ${fmtSize(r.len)}`}: ${freed} resident pages freed`);
+      return;
+    }
+    case "mprotect": {
+      const r = region(p, s);
+      c.spend(COST.vma_op_ns);
+      pr.mprotect(r.addr, r.len, s.prot);
+      note("mprotect", `mprotect ${s.region} ${s.prot}`);
+      return;
+    }
+    case "mremap": {
+      const r = p.regions.get(s.region);
+      if (!r) throw new RunFailure(`no mapping "${s.region}"`);
+      c.spend(COST.vma_op_ns);
+      const addr = pr.mremap(r.addr, r.len, s.size, { mayMove: s.may_move });
+      note("mremap", `mremap ${s.region}: ${fmtSize(r.len)} → ${fmtSize(s.size)}${addr !== r.addr ? ` moved to 0x${addr.toString(16)}` : ""}`);
+      p.regions.set(s.region, { addr, len: s.size });
+      return;
+    }
+    case "brk": {
+      c.spend(COST.vma_op_ns);
+      if (p.heapStart === 0) p.heapStart = pr.status().startBrk;
+      const old = pr.sbrk(s.grow);
+      if (s.name) p.regions.set(s.name, { addr: p.heapStart, len: Math.ceil((old + s.grow - p.heapStart) / PAGE_SIZE) * PAGE_SIZE });
+      note("brk", `brk +${fmtSize(s.grow)}: break 0x${old.toString(16)} → 0x${(old + s.grow).toString(16)}`);
+      return;
+    }
+    case "madvise": {
+      const r = region(p, s);
+      const before = rssPages(pr);
+      pr.madvise(r.addr, r.len, s.advice);
+      const freed = Math.max(0, before - rssPages(pr));
+      c.spend(COST.vma_op_ns + freed * COST.zap_pte_ns);
+      note("madvise", `madvise ${s.region} ${s.advice}${freed ? `: ${freed} pages zapped` : ""}`);
+      return;
+    }
+    case "mlock": {
+      const r = region(p, s);
+      const before = pr.status().minflt;
+      pr.mlock(r.addr, r.len, { onFault: s.on_fault });
+      const faults = pr.status().minflt - before;
+      c.spend(COST.vma_op_ns + faults * COST.minor_fault_ns);
+      note("mlock", `mlock${s.on_fault ? "2(MLOCK_ONFAULT)" : ""} ${s.region}`);
+      return;
+    }
+    case "munlock": {
+      const r = region(p, s);
+      c.spend(COST.vma_op_ns);
+      pr.munlock(r.addr, r.len);
+      note("munlock", `munlock ${s.region}`);
+      return;
+    }
+    case "touch":
+      beginTouch(c, p, s);
+      return;
+    case "fork": {
+      const rss = rssPages(pr);
+      const child = pr.fork();
+      c.spend(COST.fork_ns + rss * COST.fork_pte_ns);
+      const ch = c.newProcess(s.name, s.run, m.now, child, p);
+      if (s.oom_score_adj !== undefined) child.setOomScoreAdj(s.oom_score_adj);
+      note("fork", `fork → ${s.name}[${child.pid}]: ${rss} resident pages now shared copy-on-write`);
+      ch.readyAt = m.now;
+      return;
+    }
+    case "exit": {
+      const rss = rssPages(pr);
+      pr.exit(s.code);
+      c.spend(COST.exit_ns + rss * COST.zap_pte_ns);
+      p.exitCode = s.code;
+      c.finishProcess(p, "exited", `exit(${s.code}): ${rss} resident pages released`, "exit", STEP_WHERE.exit);
+      return;
+    }
+    case "sleep":
+      p.readyAt = m.now + s.duration;
+      return;
+    case "oom_score_adj":
+      c.spend(COST.proc_file_ns);
+      pr.setOomScoreAdj(s.value);
+      note("set_oom_score_adj", `oom_score_adj = ${s.value}`);
+      return;
+    case "write":
+      c.spend(COST.proc_file_ns);
+      pr.writeFile(s.path, s.value);
+      note("write", `echo ${s.value} > ${s.path}`);
+      return;
+    case "sysctl":
+      c.spend(COST.proc_file_ns);
+      pr.writeFile(sysctlPath(s.key), s.value);
+      note("sysctl", `sysctl ${s.key}=${s.value}`);
+      return;
+    case "swapon":
+      c.spend(COST.proc_file_ns);
+      pr.swapon(s.path, { size: s.size, priority: s.priority, kind: s.type, rotational: s.rotational, latency: s.latency, bandwidth: s.bandwidth });
+      note("swapon", `swapon ${s.path} (${s.size / 1024}k${s.priority !== undefined ? `, priority ${s.priority}` : ""})`);
+      return;
+    case "swapoff": {
+      const t0 = m.now;
+      c.spend(COST.proc_file_ns);
+      pr.swapoff(s.path);
+      note("swapoff", `swapoff ${s.path} in ${fmtNs(m.now - t0)}`);
+      return;
+    }
+    case "capture_only":
+      return;
+    case "wait": {
+      const target = c.byName.get(s.process);
+      if (!target || !target.done) {
+        p.waitingFor = s.process;
+        p.pc--; // run this step again when woken
+      }
+      return;
+    }
+  }
+}
+
+/**
+ * One quantum of process p: its first run spawns it (as init would); after that, the next slice
+ * of its touch in progress, or its next step.
+ */
+export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
+  const m = c.m;
+  if (p.proc === null) {
+    // First run: the process is created (spawned by init, like a shell starting it).
+    try {
+      p.proc = m.spawn({ comm: p.name, ...(p.oomScoreAdj ? { oomScoreAdj: p.oomScoreAdj } : {}) });
+    } catch (e) {
+      if (e instanceof Errno) {
+        p.error = `spawn failed: ${e.code}`;
+        c.finishProcess(p, "exited", p.error, "spawn_failed");
+        return;
+      }
+      throw e;
+    }
+    c.spend(COST.fork_ns);
+    c.tl.note({ t_ns: m.now, who: who(p), event: "spawn", text: `started${p.oomScoreAdj ? ` (oom_score_adj ${p.oomScoreAdj})` : ""}`, where: "kernel_clone(), kernel/fork.c" });
+    p.readyAt = m.now;
+    return;
+  }
+  if (c.reapIfDead(p)) return;
+  try {
+    if (p.touch) {
+      if (runTouch(c, p)) {
+        const t = p.touch;
+        p.touch = undefined;
+        const s = t.step;
+        if (!c.reapIfDead(p)) {
+          const pat = s.pattern.kind === "zipf" ? `zipf(${s.pattern.alpha})` : s.pattern.kind === "stride" ? `stride ${fmtSize(s.pattern.stride)}` : s.pattern.kind;
+          c.tl.note({ t_ns: m.now, who: who(p), event: "touch", text: `${s.access} ${s.region} ${pat}: ${t.accesses} accesses, ${t.faults} page faults in ${fmtNs(m.now - t.startNs)}`, where: "handle_mm_fault(), mm/memory.c" });
+          c.doCaptures(p, s);
+        }
+      }
+      p.readyAt = Math.max(p.readyAt, m.now);
+      return;
+    }
+    if (p.pc >= p.steps.length) {
+      p.done = true; // holds its memory until the end (pause())
+      return;
+    }
+    const s = p.steps[p.pc++];
+    try {
+      execStep(c, p, s);
+      if (s.expect_error && s.kind !== "touch") {
+        c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error, actual: "success" });
+        c.tl.add({ t_ns: m.now, who: who(p), event: "unexpected_success", text: `${s.kind} succeeded but ${s.expect_error} was expected (${c.sc.file}:${s.pos.line})` });
+      }
+    } catch (e) {
+      if (e instanceof Errno) {
+        if (s.expect_error === e.code) {
+          c.tl.note({ t_ns: m.now, who: who(p), event: "expected_error", text: `${describeStep(s)} failed with ${e.code}, as expected`, ...(STEP_WHERE[s.kind] ? { where: STEP_WHERE[s.kind] } : {}) });
+        } else {
+          if (s.expect_error) c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error, actual: e.code });
+          p.error = `${describeStep(s)} failed: ${e.code} (${c.sc.file}:${s.pos.line})`;
+          if (proc(p).alive) proc(p).exit(1);
+          p.exitCode = 1;
+          c.finishProcess(p, "exited", `${p.error}; exit(1)`, "syscall_failed", STEP_WHERE[s.kind]);
+          return;
+        }
+      } else if (e instanceof RunFailure) {
+        p.error = `${describeStep(s)}: ${e.message}`;
+        if (proc(p).alive) proc(p).exit(1);
+        p.exitCode = 1;
+        c.finishProcess(p, "exited", `${p.error}; exit(1)`, "step_failed");
+        return;
+      } else throw e;
+    }
+    // A touch captures when it finishes, not when it starts.
+    if (!p.done && !p.touch) c.doCaptures(p, s);
+    if (p.touch === undefined && s.kind !== "sleep" && p.waitingFor === undefined) p.readyAt = Math.max(p.readyAt, m.now);
+  } catch (e) {
+    if (e instanceof ProcessKilled) {
+      p.signal = e.signal;
+      c.finishProcess(p, "killed", `killed by ${e.signal}${e.addr >= 0 ? ` at 0x${e.addr.toString(16)}` : ""}`, "killed", e.signal === "SIGKILL" ? "out_of_memory(), mm/oom_kill.c" : "do_user_addr_fault(), arch/x86/mm/fault.c");
+      return;
+    }
+    throw e;
+  }
+}
