@@ -33,11 +33,11 @@ export interface TraceContext {
  * Events emitted for every page allocated, freed, refilled, drained or faulted. Listening to one
  * of them (or to "*") sets `pageEvents`; until then the page paths pay nothing for tracing, even
  * while other events are listened to — a scenario's timeline listens to a dozen rarer ones. The
- * fast paths also skip code that emits two of these (the fault shortcuts in memory.ts go around
+ * fast paths also skip code that emits two of these (the fault shortcuts in arch/x86/fault.ts and mmu.ts go around
  * do_user_addr_fault's page_fault_user; rmqueue_bulk's order-0 refill around
  * __rmqueue_smallest's mm_page_alloc_zone_locked), so they step aside while `pageEvents` is set.
  */
-export const PER_PAGE_EVENTS: readonly string[] = ["page_fault_user", "mm_page_alloc", "mm_page_free", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain"];
+export const PER_PAGE_EVENTS: readonly string[] = Object.freeze(["page_fault_user", "mm_page_alloc", "mm_page_free", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain"]);
 
 export class TraceBus {
   private readonly listeners = new Map<string, TraceListener[]>();

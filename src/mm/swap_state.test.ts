@@ -185,11 +185,11 @@ describe("do_swap_page", () => {
     expect([SWAP_RA_ADDR(v), SWAP_RA_WIN(v), SWAP_RA_HITS(v)]).toEqual([0x7f0000123000, 8, 70 & 63]);
     const { k, p, a, pfns } = setup({ rotational: false, pages: 8 });
     for (const pfn of pfns) evict(k, pfn);
-    const vma = find_vma(p.mm!, a)!;
+    const vma = find_vma(taskOf(p).mm!, a)!;
     expect(GET_SWAP_RA_VAL(vma)).toBe(4); // never faulted: four hits, no window
     p.read(a, 4096);
     expect(vma.swap_readahead_info).toBe(SWAP_RA_VAL(a, 8, 0));
-    expect(find_vma(p.fork().mm!, a)!.swap_readahead_info).toBe(vma.swap_readahead_info); // vm_area_dup: *new = *orig
+    expect(find_vma(taskOf(p.fork()).mm!, a)!.swap_readahead_info).toBe(vma.swap_readahead_info); // vm_area_dup: *new = *orig
   });
 });
 
