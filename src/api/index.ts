@@ -11,7 +11,7 @@ export { Process, ProcessKilled, type SpawnOptions, type MmapOptions, type Swapo
 export { Errno, type ErrnoName } from "../kernel/errno.js";
 export { KernelBug } from "../kernel/bug.js";
 export { KernelPanic } from "../mm/oom_kill.js";
-export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
+export { formatTraceLine, available_events, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
 export { parseSize, formatSize } from "../sim/size.js";
 export { parseDuration } from "../sim/duration.js";
 export type { ThpMode } from "../mm/huge_memory.js";

@@ -14,7 +14,7 @@
  */
 import { zonesAllowed } from "./gfp_eras.js";
 import { badnessEraFor, oom_badness, printedScore, rankTasks } from "./badness.js";
-import type { BadnessResult, KernelInfo, MemoryPicture, OomReport, ZoneVerdict } from "./types.js";
+import type { BadnessResult, KernelInfo, MemoryPicture, OomReport, PidQuery, ZoneVerdict } from "./types.js";
 
 /** Expands a node list "0-2,4" into node ids. */
 export function parseNodeList(s: string | undefined): number[] | undefined {
@@ -322,4 +322,21 @@ function summarize(rep: OomReport): string[] {
     if (b.spareAdj !== undefined) out.push(`An oom_score_adj of ${b.spareAdj} or lower would have spared pid ${b.chosen.pid}; the runner-up would have gone instead.`);
   }
   return out;
+}
+
+/** Where `pid` stood in the report's ranking, and the oom_score_adj that would flip it (`--pid`). */
+export function pidQuery(r: OomReport, pid: number): PidQuery {
+  const row = r.badness.rows.find((x) => x.pid === pid);
+  if (!row) return { pid, inTable: false, text: `pid ${pid}: not in this report's task table` };
+  const q: PidQuery = { pid, inTable: true, name: row.name, eligible: row.eligible, chosen: r.badness.chosen?.pid === pid, points: row.points, text: "" };
+  if (row.rank !== undefined) q.rank = row.rank;
+  if (row.pivotAdj !== undefined) q.pivotAdj = row.pivotAdj;
+  if (!row.eligible) q.text = `pid ${pid} (${row.name}): oom_score_adj -1000, never a candidate`;
+  else if (q.chosen)
+    q.text = `pid ${pid} (${row.name}) was the top scorer (${row.points} points)${row.pivotAdj !== undefined ? `; oom_score_adj ${row.pivotAdj} or lower would have spared it` : "; no oom_score_adj above -1000 would have spared it"}`;
+  else
+    q.text =
+      `pid ${pid} (${row.name}) ranked #${row.rank ?? "?"} with ${row.points} points` +
+      (row.pivotAdj !== undefined ? `; it would have been chosen at oom_score_adj ${row.pivotAdj} or higher` : "; even oom_score_adj 1000 would not have made it the victim");
+  return q;
 }
