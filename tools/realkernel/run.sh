@@ -46,6 +46,16 @@ w4       512M  300 -
 w5       256M  580 disk=swap
 w6       512M  300 disk=ext2
 w9       512M  240 -
+wk       512M  240 -
+wk-smp2  512M  240 smp2
+wk-numa2 1024M 240 numa2
+wo-cow   256M  300 -
+wo-populate 256M 300 -
+wo-mlock 256M  300 -
+wo-madvise 256M 300 -
+wo-pte   256M  300 -
+wks      512M  240 -
+wt       256M  300 -
 "
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
@@ -94,7 +104,7 @@ log "kernel: $KPKG $KPKGVER ($KREL)"
 # ------------------------------------------------------------ 3. initramfs
 rm -rf "$BUILD" && mkdir -p "$BUILD/root"/{bin,proc,sys,dev,tmp,mnt,lib/modules}
 R="$BUILD/root"
-for w in anon forkcow; do
+for w in anon forkcow oompath; do
 	gcc -static -O2 -s -Wall -o "$R/bin/$w" "$HERE/workloads/$w.c"
 done
 # distinct command names (comm) for the OOM workloads
@@ -167,6 +177,7 @@ run_one() { # name mem timeout extra
 		smp=2
 		args+=(-object memory-backend-ram,id=m0,size=512M -object memory-backend-ram,id=m1,size=512M
 			-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1) ;;
+	smp2) smp=2 ;;
 	disk=swap)
 		rm -f "$CACHE/swap.img" && truncate -s 512M "$CACHE/swap.img"
 		args+=(-drive "file=$CACHE/swap.img,format=raw,if=virtio,cache=unsafe") ;;
