@@ -176,6 +176,33 @@ export class DecodeStream {
   }
 }
 
+/**
+ * Whether the decoder found what it read the input as: some OOM report in a log, some field of
+ * a /proc or cgroup file. False for "unknown", and for a --kind reader that found nothing (the
+ * CLI's exit code 1).
+ */
+export function recognised(r: DecodeResult): boolean {
+  switch (r.kind) {
+    case "unknown": return false;
+    case "oom-log": return r.reports.length > 0;
+    case "meminfo": return Object.keys(r.fields).length > 0;
+    case "zoneinfo":
+    case "buddyinfo":
+      return r.zones.length > 0;
+    case "pagetypeinfo": return r.free.length > 0 || r.blocks.length > 0;
+    case "vmstat":
+    case "memory.stat":
+    case "memory.events":
+    case "status":
+      return Object.keys(r.fields).length > 0;
+    case "smaps":
+    case "smaps_rollup":
+      return r.vmas.length > 0 || !r.missing.some((p) => p.part === "Pss");
+    case "swaps": return !r.missing.some((p) => p.part === "header");
+    case "pressure": return r.some !== undefined || r.full !== undefined;
+  }
+}
+
 /** Decodes one text. */
 export function decode(text: string, opts: DecodeOptions = {}): DecodeResult {
   return new DecodeStream(opts).push(text).end();
