@@ -8,7 +8,8 @@
  *
  * Every row is reported by two clocks. `value` is the row's figure as it measures it, by the
  * wall clock. `cpu_value` is the same figure by this process's CPU time (process.cpuUsage, user +
- * system), which other tenants of the shared host cannot inflate: exact for rows timed by
+ * system, with the child processes the native rows run), which other tenants of the shared host
+ * cannot inflate: exact for rows timed by
  * bestRate (the best window by CPU time), and for the others the wall figure scaled by the row's
  * CPU/wall ratio (rates × wall/CPU, times × CPU/wall; ratios and sizes have none). `cpu_s` and
  * `wall_s` are what the whole row took, set-up included, by each clock. The host: row says how
@@ -42,7 +43,9 @@ interface Result {
 function cpuFigure(value: number | null, unit: string, cpu: number, wall: number): number | null {
   if (value === null) return null;
   if (rowCpuFigure.value !== null) return rowCpuFigure.value;
-  if (cpu <= 0 || wall <= 0) return null;
+  // A row that reuses figures an earlier row measured (a ratio, a cached pass) ran too briefly
+  // for its own clocks to mean anything.
+  if (cpu <= 0 || wall < 0.05) return null;
   if (unit.endsWith("/s")) return value * (wall / cpu);
   if (unit === "ms" || unit === "s") return value * (cpu / wall);
   return null;
