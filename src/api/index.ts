@@ -32,6 +32,7 @@ export {
   KernelBug,
   KernelPanic,
   formatTraceLine,
+  available_events,
   type TraceRecord,
   type TraceListener,
   type TraceFields,
@@ -60,7 +61,21 @@ export { formatReport, formatReportJson, formatFailures, type ReportOptions } fr
 export { ScenarioError, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_COUNT, WORK_BUDGET, type Scenario } from "../workload/schema.js";
 
 // Decoding real systems' text: OOM reports and /proc dumps.
-export { decode, explain, detectKind, DECODE_KINDS, type DecodeKind, type DecodeOptions, type DecodeResult, type ExplainOptions } from "../decode/index.js";
+export {
+  decode,
+  DecodeStream,
+  explain,
+  detectKind,
+  recognised,
+  toJson,
+  DECODE_KINDS,
+  MAX_FILE_CHARS,
+  MAX_LINE_CHARS,
+  type DecodeKind,
+  type DecodeOptions,
+  type DecodeResult,
+  type ExplainOptions,
+} from "../decode/index.js";
 
 // The classic tools' output, computed from /proc text as procps-ng and smem compute it.
 export { formatFree, formatVmstat, formatPmap, formatSmem, simulatedStat, type ProcTaskFiles, type FreeOptions, type VmstatOptions, type PmapOptions, type SmemOptions } from "../procps/index.js";

@@ -6,5 +6,11 @@
  */
 import { runCli, type CliIo } from "./main.js";
 
-const io: CliIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+const io: CliIo = {
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  stdin: process.stdin,
+  tty: { stdin: process.stdin.isTTY, stdout: process.stdout.isTTY, stderr: process.stderr.isTTY },
+  env: process.env,
+};
 process.exitCode = await runCli(process.argv.slice(2), io);

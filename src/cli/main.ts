@@ -3,9 +3,11 @@
  * src/cli/commands/<name>.ts and exports `register<Name>(program, io)`; add a line to
  * `buildProgram` to wire a new one. The shell calls only the public API (src/api).
  *
- * Exit codes: 0 success, 1 a failure while running (a file that cannot be read…), 2 a usage
- * error (unknown option, bad value), reported on one line.
+ * Exit codes (docs/cli.md): 0 success; 1 the simulated kernel refused something, an
+ * expectation failed, or the input is not recognised; 2 a usage error (an unknown option, a bad
+ * value, a path that is not a file, a mistake in a scenario), reported on one line.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerBoot } from "./commands/boot.js";
 import { registerDecode } from "./commands/decode.js";
@@ -16,15 +18,40 @@ import { registerScenarios } from "./commands/scenarios.js";
 import { registerTools } from "./commands/tools.js";
 import { registerValidate } from "./commands/validate.js";
 
-/** Where a command writes; tests pass buffers, main passes the process streams. */
+/** Where a command reads and writes; tests pass buffers, bin.ts the process's streams. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Standard input, as chunks (`mmsim decode`, `mmsim run -`); none when absent. */
+  stdin?: AsyncIterable<Uint8Array | string>;
+  /** Which standard streams are terminals: colour, the progress bar and decode's prompt depend on it. */
+  tty?: { stdin?: boolean; stdout?: boolean; stderr?: boolean };
+  /** The environment (NO_COLOR, TERM). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The package's version, from package.json beside dist/ (or src/). */
+export function version(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    const v: unknown = typeof pkg === "object" && pkg !== null ? Reflect.get(pkg, "version") : undefined;
+    return typeof v === "string" ? v : "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 /** A usage error found after parsing (conflicting options…): exit code 2, one line. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/**
+ * A failure the command already reported on stderr (a failed expectation, an unrecognised
+ * input, a file the machine refused): exit code 1, nothing more printed.
+ */
+export class ReportedFailure extends Error {
+  override readonly name = "ReportedFailure";
 }
 
 export const EXIT_OK = 0;
@@ -35,6 +62,7 @@ export const EXIT_USAGE = 2;
 export function buildProgram(io: CliIo): Command {
   const program = new Command("mmsim")
     .description("The Linux 6.1 memory manager, made runnable: a faithful, deterministic model")
+    .version(version(), "-V, --version", "print the version and exit")
     .showSuggestionAfterError(false)
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride();
@@ -71,6 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     // A value the model rejects as impossible (a machine too small for the kernel image, NUMA
     // sizes that do not add up) is a usage error too: the fix is in the command line.
+    if (e instanceof ReportedFailure) return EXIT_FAILURE;
     if (e instanceof UsageError || e instanceof RangeError) {
       io.err(`error: ${e.message}\n`);
       return EXIT_USAGE;

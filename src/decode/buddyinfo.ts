@@ -11,7 +11,7 @@
  * Simplified: "can be served now" looks at free blocks only, before watermarks; the zone's
  * watermark check (min + lowmem_reserve) needs /proc/zoneinfo.
  */
-import { migratetype_names } from "../mm/mmzone.js";
+import { migratetype_names } from "../include/linux/mmzone.js";
 import type { BuddyZone, BuddyinfoResult, PagetypeinfoResult, Problem, ZoneinfoResult } from "./types.js";
 
 interface ContigInfo {

@@ -18,9 +18,11 @@ import type {
   SwapsResult,
   ZoneinfoResult,
 } from "./types.js";
+import { pidQuery } from "./oom_analyse.js";
 
-function kb(n: number | undefined): string {
+function kb(n: number | bigint | undefined): string {
   if (n === undefined) return "?";
+  if (typeof n === "bigint") return `${n} kB`;
   if (Math.abs(n) >= 10 * 1024 * 1024) return `${(n / 1048576).toFixed(1)} GiB`;
   if (Math.abs(n) >= 10 * 1024) return `${(n / 1024).toFixed(1)} MiB`;
   return `${n} kB`;
@@ -78,9 +80,11 @@ function meminfoText(r: MeminfoResult): string[] {
   const f = r.free;
   if (f) {
     out.push("  as `free` (procps-ng 4) shows it, in kB:");
-    out.push(`                 total        used        free      shared  buff/cache   available`);
-    out.push(`    Mem:  ${[f.total, f.used, f.free, f.shared, f.buff_cache, f.available].map((x) => String(x).padStart(10)).join("  ")}`);
-    out.push(`    Swap: ${[f.swap_total, f.swap_used, f.swap_free].map((x) => String(x).padStart(10)).join("  ")}`);
+    // free's own layout, indented: an 8-wide row label, then columns of " %11s" (procps-ng 4).
+    const row = (label: string, xs: number[]): string => `    ${label.padEnd(8)}${xs.map((x) => ` ${String(x).padStart(11)}`).join("")}`;
+    out.push("                   total        used        free      shared  buff/cache   available");
+    out.push(row("Mem:", [f.total, f.used, f.free, f.shared, f.buff_cache, f.available]));
+    out.push(row("Swap:", [f.swap_total, f.swap_used, f.swap_free]));
     out.push("    used = total − available; buff/cache = Buffers + Cached + SReclaimable");
   }
   return out;
@@ -162,15 +166,7 @@ export interface ExplainOptions {
 }
 
 function pidText(r: OomReport, pid: number): string[] {
-  const row = r.badness.rows.find((x) => x.pid === pid);
-  if (!row) return [`  pid ${pid}: not in this report's task table`];
-  if (!row.eligible) return [`  pid ${pid} (${row.name}): oom_score_adj -1000, never a candidate`];
-  const chosen = r.badness.chosen?.pid === pid;
-  if (chosen) return [`  pid ${pid} (${row.name}) was the top scorer (${row.points} points)${row.pivotAdj !== undefined ? `; oom_score_adj ${row.pivotAdj} or lower would have spared it` : "; no oom_score_adj above -1000 would have spared it"}`];
-  return [
-    `  pid ${pid} (${row.name}) ranked #${row.rank ?? "?"} with ${row.points} points` +
-      (row.pivotAdj !== undefined ? `; it would have been chosen at oom_score_adj ${row.pivotAdj} or higher` : "; even oom_score_adj 1000 would not have made it the victim"),
-  ];
+  return [`  ${(r.pidQuery?.pid === pid ? r.pidQuery : pidQuery(r, pid)).text}`];
 }
 
 /** Human text for a decode result. */
@@ -178,7 +174,10 @@ export function explain(r: DecodeResult, opts: ExplainOptions = {}): string {
   let out: string[];
   switch (r.kind) {
     case "oom-log":
-      out = r.reports.length === 0 ? ["No OOM report found."] : r.reports.flatMap((rep, i) => [...oomText(rep, i, r.reports.length), ...(opts.pid !== undefined ? pidText(rep, opts.pid) : []), ""]);
+      out = r.reports.length === 0 ? ["No OOM report found."] : r.reports.flatMap((rep, i) => {
+              const pid = opts.pid ?? rep.pidQuery?.pid;
+              return [...oomText(rep, i, r.reports.length), ...(pid !== undefined ? pidText(rep, pid) : []), ""];
+            });
       out.push(...problems("log", [...r.missing, ...r.warnings]));
       return out.join("\n");
     case "meminfo": out = meminfoText(r); break;

@@ -3,7 +3,8 @@
  * so 0x201da means GFP_HIGHUSER_MOVABLE|__GFP_COLD on 3.10 and nothing sensible on 6.1; a decoder
  * must pick the era first. Each era here holds the ___GFP_* bit values of its include/linux/gfp.h
  * and the name table of its include/trace/events/mmflags.h (__def_gfpflag_names, the order %pGg
- * prints in); 5.1 and later reuse src/mm/gfp.ts, the 6.1 table the simulator itself prints with.
+ * prints in); 5.1 and later reuse src/include/linux/gfp_types.ts and src/include/trace/events/mmflags.ts,
+ * the 6.1 tables the simulator itself prints with.
  *
  * Eras (x86-64, CONFIG_LOCKDEP and KASAN tag bits off):
  *  - "3.10": 3.10–4.3, ___GFP_WAIT at 0x10, __GFP_COLD, __GFP_NO_KSWAPD; OOM reports print hex only.
@@ -22,7 +23,9 @@
  * Simplified: the 3.10 era's bit 0x100000 is named __GFP_KMEMCG (3.8–3.14); 3.15–4.3 left it unused.
  * The 4.4 era names 0x100000 __GFP_ACCOUNT although 4.4 itself called it __GFP_NOACCOUNT.
  */
-import { gfpflag_names, format_flags, __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_DMA, __GFP_DMA32 } from "../mm/gfp.js";
+import { __GFP_HIGH, __GFP_KSWAPD_RECLAIM, __GFP_DMA, __GFP_DMA32 } from "../include/linux/gfp_types.js";
+import { gfpflag_names } from "../include/trace/events/mmflags.js";
+import { format_flags } from "../lib/vsprintf.js";
 
 /** A GFP layout era. */
 export type GfpEraId = "3.10" | "4.4" | "4.10" | "4.15" | "5.1" | "6.3";

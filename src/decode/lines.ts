@@ -7,9 +7,17 @@
  * @kernel kernel/printk/printk.c print_time, print_caller, info_print_prefix
  * @kernel kernel/printk/printk.c devkmsg_read (the "prio,seq,usec,flags;" record prefix)
  *
+ * `journalctl -o json` (and `-o json-seq`) records are read too: the message is the MESSAGE field
+ * (a string, or an array of bytes when it is not valid UTF-8), the stamp _SOURCE_MONOTONIC_TIMESTAMP.
+ *
+ * Lines are read one at a time (LogLineSplitter), so a log of any size takes memory for one
+ * line and the decision below, not for the log.
+ *
  * Simplified: a wrapped line is recognised only when most lines of the paste carry a timestamp
  * prefix and the orphan does not itself look like the start of a printk line; wraps inside a
  * paste with no prefixes at all cannot be told from separate lines and are left as they are.
+ * "Most lines" is decided on the first WRAP_WINDOW (4096) physical lines, then on the running
+ * count, so a log longer than that is judged by what was read so far.
  */
 
 /** One printk message line, with what the transport put around it taken off. */
@@ -64,9 +72,39 @@ interface Stripped {
   hadPrefix: boolean;
 }
 
+/**
+ * A `journalctl -o json` record (one JSON object per line; `-o json-seq` puts an RS byte first):
+ * its MESSAGE and monotonic stamp, or null when the line is not such a record. MESSAGE is a
+ * string, or an array of bytes when the message is not valid UTF-8 (journald's rule).
+ */
+function journalRecord(line: string): Stripped | null {
+  const s = line.charCodeAt(0) === 0x1e ? line.slice(1) : line;
+  if (!s.startsWith("{") || !s.includes('"MESSAGE"')) return null;
+  let rec: unknown;
+  try {
+    rec = JSON.parse(s);
+  } catch {
+    return null;
+  }
+  if (typeof rec !== "object" || rec === null) return null;
+  const msg: unknown = Reflect.get(rec, "MESSAGE");
+  let text: string;
+  if (typeof msg === "string") text = msg;
+  else if (Array.isArray(msg) && msg.every((b) => typeof b === "number")) text = new TextDecoder().decode(Uint8Array.from(msg as number[]));
+  else return null;
+  const out: Stripped = { text: text.replace(/\n+$/, ""), hadPrefix: true };
+  const mono: unknown = Reflect.get(rec, "_SOURCE_MONOTONIC_TIMESTAMP");
+  if (typeof mono === "string" && /^\d+$/.test(mono)) out.ts = Number(mono) / 1e6;
+  const wall: unknown = Reflect.get(rec, "__REALTIME_TIMESTAMP");
+  if (typeof wall === "string" && /^\d+$/.test(wall)) out.wall = new Date(Math.floor(Number(wall) / 1000)).toISOString();
+  return out;
+}
+
 /** Removes every transport prefix from one physical line, keeping stamp and caller id. */
 function stripPrefixes(raw: string): Stripped {
   let s = raw.replace(/\r$/, "");
+  const j = journalRecord(s);
+  if (j) return j;
   const out: Stripped = { text: s, hadPrefix: false };
   // Quoting comes outermost (a quoted journal line is still a journal line).
   const q = QUOTE_RE.exec(s);
@@ -121,51 +159,106 @@ function stripPrefixes(raw: string): Stripped {
 const LINE_START_RE =
   /^(?:\[|\.\.\.|\(\.\.\.|<snip>|Node \d|lowmem_reserve|Mem-Info|Tasks state|oom-kill:|Out of memory|Memory cgroup|Killed process|Call Trace|CPU:|Hardware name|Free swap|Total swap|\d+ (?:total pagecache|pages)|memory:|memory\+swap:|swap:|kmem:|Task in|oom_reaper|Kernel panic|[A-Za-z0-9_.:\-/ ]{1,40} invoked oom-killer)/;
 
+/** Physical lines over which the paste's share of prefixed lines is first judged. */
+export const WRAP_WINDOW = 4096;
+
+/**
+ * Turns physical lines, pushed one at a time, into message lines, re-joining wrapped ones. A
+ * message line is handed to `emit` once the next physical line shows it is not continued, so
+ * memory holds one pending line (and the first WRAP_WINDOW stripped lines, until the wrap rule
+ * is decided). Never throws.
+ */
+export class LogLineSplitter {
+  private readonly emit: (l: LogLine) => void;
+  /** Stripped lines held until the first WRAP_WINDOW are seen (or the input ends). */
+  private window: Array<{ s: Stripped; raw: number; no: number }> | null = [];
+  private nonEmpty = 0;
+  private prefixed = 0;
+  private lineNo = 0;
+  private prevRawLen = 0;
+  private pending: LogLine | null = null;
+  /** The previous physical line was prefixed, or was itself a wrapped tail of one. */
+  private chainOpen = false;
+
+  constructor(emit: (l: LogLine) => void) {
+    this.emit = emit;
+  }
+
+  /** One physical line, without its newline. */
+  push(raw: string): void {
+    const s = stripPrefixes(raw);
+    this.lineNo++;
+    if (s.text.trim() !== "") {
+      this.nonEmpty++;
+      if (s.hadPrefix) this.prefixed++;
+    }
+    if (this.window) {
+      this.window.push({ s, raw: raw.length, no: this.lineNo });
+      if (this.window.length >= WRAP_WINDOW) this.flushWindow();
+      return;
+    }
+    this.take(s, raw.length, this.lineNo);
+  }
+
+  /** The input ended: emits what is pending. */
+  end(): void {
+    this.flushWindow();
+    if (this.pending) this.emit(this.pending);
+    this.pending = null;
+  }
+
+  private flushWindow(): void {
+    const w = this.window;
+    if (!w) return;
+    this.window = null;
+    for (const x of w) this.take(x.s, x.raw, x.no);
+  }
+
+  private take(s: Stripped, rawLen: number, no: number): void {
+    const prevRawLen = this.prevRawLen;
+    this.prevRawLen = rawLen;
+    const body = s.text;
+    if (body.trim() === "") {
+      this.chainOpen = false;
+      return;
+    }
+    // Only re-join wraps when at least half the paste is prefixed, so a clean /proc-style paste
+    // with no stamps is never glued together.
+    const joinWraps = this.nonEmpty >= 4 && this.prefixed * 2 >= this.nonEmpty;
+    const trimmed = body.trim();
+    const prev = this.pending;
+    // Also join a line that directly follows a prefixed line and reads like the rest of a
+    // sentence (lower case, digit or parenthesis first): a mail client wrapped a log quoted in
+    // prose, where the paste as a whole is mostly unprefixed.
+    const localWrap = this.chainOpen && /^[a-z0-9(]/.test(trimmed);
+    if ((joinWraps || localWrap) && !s.hadPrefix && prev && !LINE_START_RE.test(trimmed) && !/^\s/.test(body)) {
+      // A terminal cuts long lines at its width, even inside a word ("inacti" + "ve_file:88KB"):
+      // join those without a space. Mail clients wrap at a space (~72–80 columns) and drop it:
+      // join with one, as for a cut between fields ("high:36376kB" + "active_anon:…").
+      const cutInWord = prevRawLen >= 120 && /[A-Za-z_]$/.test(prev.text) && !/(?:kB|KB|yes|no)$/.test(prev.text);
+      prev.text = cutInWord ? prev.text + trimmed : `${prev.text} ${trimmed}`;
+      prev.joined = true;
+      this.chainOpen = true;
+      return;
+    }
+    this.chainOpen = s.hadPrefix;
+    const line: LogLine = { text: trimmed, line: no, indented: /^\s/.test(body), joined: false };
+    if (s.ts !== undefined) line.ts = s.ts;
+    if (s.wall !== undefined) line.wall = s.wall;
+    if (s.caller !== undefined) line.caller = s.caller;
+    if (prev) this.emit(prev);
+    this.pending = line;
+  }
+}
+
 /**
  * Splits `input` into message lines. Never throws: any text yields some lines, possibly empty.
  * @param input the pasted log, any line endings
  */
 export function splitLogLines(input: string): LogLine[] {
-  const physical = input.split(/\r?\n/);
-  const stripped = physical.map(stripPrefixes);
-  const nonEmpty = stripped.filter((s) => s.text.trim() !== "");
-  const prefixed = nonEmpty.filter((s) => s.hadPrefix).length;
-  // Only re-join wraps when at least half the paste is prefixed, so a clean /proc-style paste
-  // with no stamps is never glued together.
-  const joinWraps = nonEmpty.length >= 4 && prefixed * 2 >= nonEmpty.length;
   const out: LogLine[] = [];
-  // The previous physical line was prefixed, or was itself a wrapped tail of one.
-  let chainOpen = false;
-  for (let i = 0; i < stripped.length; i++) {
-    const s = stripped[i];
-    const body = s.text;
-    if (body.trim() === "") {
-      chainOpen = false;
-      continue;
-    }
-    const trimmed = body.trim();
-    const prev = out[out.length - 1];
-    // Also join a line that directly follows a prefixed line and reads like the rest of a
-    // sentence (lower case, digit or parenthesis first): a mail client wrapped a log quoted in
-    // prose, where the paste as a whole is mostly unprefixed.
-    const localWrap = chainOpen && /^[a-z0-9(]/.test(trimmed);
-    if ((joinWraps || localWrap) && !s.hadPrefix && prev && !LINE_START_RE.test(trimmed) && !/^\s/.test(body)) {
-      // A terminal cuts long lines at its width, even inside a word ("inacti" + "ve_file:88KB"):
-      // join those without a space. Mail clients wrap at a space (~72–80 columns) and drop it:
-      // join with one, as for a cut between fields ("high:36376kB" + "active_anon:…").
-      const prevRaw = physical[i - 1] ?? "";
-      const cutInWord = prevRaw.length >= 120 && /[A-Za-z_]$/.test(prev.text) && !/(?:kB|KB|yes|no)$/.test(prev.text);
-      prev.text = cutInWord ? prev.text + trimmed : `${prev.text} ${trimmed}`;
-      prev.joined = true;
-      chainOpen = true;
-      continue;
-    }
-    chainOpen = s.hadPrefix;
-    const line: LogLine = { text: trimmed, line: i + 1, indented: /^\s/.test(body), joined: false };
-    if (s.ts !== undefined) line.ts = s.ts;
-    if (s.wall !== undefined) line.wall = s.wall;
-    if (s.caller !== undefined) line.caller = s.caller;
-    out.push(line);
-  }
+  const sp = new LogLineSplitter((l) => void out.push(l));
+  for (const raw of input.split(/\r?\n/)) sp.push(raw);
+  sp.end();
   return out;
 }

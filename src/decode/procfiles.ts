@@ -13,19 +13,31 @@
  * kernel has no USS field of its own.
  */
 import { MEMCG_DOCS, SMAPS_DOCS, STATUS_DOCS, vmstatDoc } from "./fielddocs.js";
-import type { FieldDoc, KeyValueResult, PressureResult, Problem, SmapsResult, SwapsResult } from "./types.js";
+import type { FieldDoc, KeyValueResult, PressureResult, Problem, SmapsResult, StatusResult, SwapsResult, U64 } from "./types.js";
 
-/** "key value" per line (vmstat, memory.stat, memory.events). */
+/**
+ * A decimal the kernel printed as u64 (or s64): a number when it fits a double exactly, else a
+ * bigint with every digit.
+ */
+export function parseU64(digits: string): U64 {
+  const n = Number(digits);
+  return Number.isSafeInteger(n) ? n : BigInt(digits);
+}
+
+/**
+ * "key value" per line (vmstat, memory.stat, memory.events). The values are u64 where the
+ * kernel prints them so (vm events %lu, memory_stat_format %llu, memory.events %lu): see U64.
+ */
 export function decodeKeyValue(text: string, kind: "vmstat" | "memory.stat" | "memory.events"): KeyValueResult {
   const warnings: Problem[] = [];
   const missing: Problem[] = [];
-  const fields: Record<string, number> = {};
+  const fields: Record<string, U64> = {};
   text.split(/\r?\n/).forEach((raw, i) => {
     const l = raw.trim();
     if (l === "") return;
     const m = /^([A-Za-z_][\w.]*)\s+(-?\d+)$/.exec(l);
     if (!m) warnings.push({ part: "line", message: `not a 'key value' line: '${l.slice(0, 60)}'`, line: i + 1 });
-    else fields[m[1]] = Number(m[2]);
+    else fields[m[1]] = parseU64(m[2]);
   });
   if (Object.keys(fields).length === 0) missing.push({ part: "fields", message: "no 'key value' lines" });
   const docs: FieldDoc[] = Object.entries(fields).map(([key, value]) => {
@@ -40,7 +52,7 @@ export function decodeKeyValue(text: string, kind: "vmstat" | "memory.stat" | "m
 }
 
 /** /proc/PID/status: numbers (kB fields as kB) and the string fields. */
-export function decodeStatus(text: string): KeyValueResult {
+export function decodeStatus(text: string): StatusResult {
   const warnings: Problem[] = [];
   const missing: Problem[] = [];
   const fields: Record<string, number> = {};

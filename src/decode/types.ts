@@ -279,13 +279,44 @@ export interface OomReport extends Base {
   badness: BadnessResult;
   /** One-paragraph answer to "why was this process killed". */
   summary: string[];
+  /** Where the task `decode(…, { pid })` asks about stood in this report (`--pid`). */
+  pidQuery?: PidQuery;
+}
+
+/** A task's place in one report's ranking, and the oom_score_adj that would change the outcome. */
+export interface PidQuery {
+  pid: number;
+  /** The task is a row of the report's table. */
+  inTable: boolean;
+  name?: string;
+  /** False for oom_score_adj -1000 (never a candidate). */
+  eligible?: boolean;
+  /** The recomputed top scorer. */
+  chosen?: boolean;
+  rank?: number;
+  points?: number;
+  /**
+   * For the top scorer, the highest oom_score_adj that would have spared it; for another task,
+   * the lowest that would have made it the victim; absent when none would.
+   */
+  pivotAdj?: number;
+  /** The same in a sentence, as `explain` prints it. */
+  text: string;
 }
 
 // ---------------------------------------------------------------- /proc and cgroup files
 
+/**
+ * A counter the kernel prints as a u64 (%llu, or %lu on 64-bit): a number while it fits in a
+ * double exactly (below 2^53), a bigint beyond, so "hierarchical_memory_limit
+ * 9223372036854771712" (cgroup v1's unlimited, PAGE_COUNTER_MAX pages in bytes) keeps its
+ * digits. `toJson` writes bigints as plain JSON numbers.
+ */
+export type U64 = number | bigint;
+
 export interface FieldDoc {
   key: string;
-  value: number;
+  value: U64;
   unit: "kB" | "pages" | "bytes" | "count" | "percent" | "us" | "";
   meaning?: string;
 }
@@ -364,9 +395,16 @@ export interface ZoneinfoResult extends Base {
 
 export interface KeyValueResult extends Base {
   kind: "vmstat" | "memory.stat" | "memory.events" | "status";
-  fields: Record<string, number>;
+  /** vmstat, memory.stat and memory.events values are u64 (see U64). */
+  fields: Record<string, U64>;
   strings: Record<string, string>;
   docs: FieldDoc[];
+}
+
+/** /proc/PID/status: its figures are kB and counts that a double holds exactly. */
+export interface StatusResult extends KeyValueResult {
+  kind: "status";
+  fields: Record<string, number>;
 }
 
 export interface SmapsResult extends Base {

@@ -106,6 +106,11 @@ export class Kernel {
   need_resched = false;
   /** Reclaim in progress on the current context (PF_MEMALLOC for its own allocations). */
   reclaim_depth = 0;
+  /**
+   * The current fault is reading a page back from swap (do_swap_page's swapin_readahead): the
+   * one part of the call path an OOM report's gfp_mask cannot tell from a copy-on-write.
+   */
+  inSwapin = false;
   /** Depth of kthread turns on the stack (current->flags & PF_KTHREAD). */
   in_kthread = 0;
   /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */

@@ -10,19 +10,31 @@
  * is advanced between a program's steps. What a kthread does costs simulated time, which it adds
  * to the clock itself, so the task it preempted finishes later, as on a single CPU.
  *
+ * Every kernel thread 6.1 starts at boot is a task with a pid, as in the kernel: kthreadd is pid
+ * 2 and the rest follow in the order Debian's 6.1 creates them (boot_kthreads), so kswapd0 is
+ * pid 38 on one CPU, as in the real capture, and the first user process is pid 61. The model
+ * runs only some of them (kswapd, the oom_reaper, the swap completion worker); the others are
+ * tasks that sleep for ever, there so the pids and /proc match.
+ *
  * Simplified: no run queues or priorities between kthreads (they run in registration order when
- * due), no preemption of a kthread by a task, no per-CPU kthreads.
- * @kernel kernel/kthread.c kthread_run
+ * due), no preemption of a kthread by a task, no per-CPU kthreads that do work. Workqueue
+ * workers (kworker/…) come and go with the load in the kernel; the model creates the ones the
+ * one-CPU capture shows and, for more CPUs and nodes, the ones the two-CPU and two-node
+ * captures add, at fixed places, so their pids (and the later ones') can differ from a real
+ * boot's by the few workers that timing moves (see boot_kthreads).
+ * @kernel kernel/kthread.c kthread_run, kthreadd
+ * @kernel init/main.c rest_init
  * @kernel kernel/time/timer.c schedule_timeout
  * @kernel kernel/sched/core.c __cond_resched, wake_up_process
  */
 import type { Kernel } from "./kernel.js";
+import { PF_KTHREAD, task_struct } from "./sched.js";
 
 /** A kernel thread: when it next wants the CPU, and what it does then. */
 export interface kthread {
-  /** The thread's comm and pid, for trace and log context ("kswapd0"). */
+  /** The thread's comm and pid, for trace and log context ("kswapd0"); kthread_run sets the pid. */
   readonly comm: string;
-  readonly pid: number;
+  pid: number;
   /** The simulated time at which it next wants to run (Infinity: asleep until woken). */
   next_ns(k: Kernel): number;
   /** Runs one turn. May advance k.now_ns by the work it does. */
@@ -40,10 +52,138 @@ export interface kthread {
   on_cpu?: boolean;
 }
 
-/** Starts a kernel thread on this machine. @kernel kernel/kthread.c kthread_run */
+/**
+ * Starts a kernel thread on this machine: it runs as the boot task of its name (boot_kthreads
+ * made them all, in 6.1's order), or as a new task with the next pid when boot made none.
+ * @kernel kernel/kthread.c kthread_run
+ */
 export function kthread_run(k: Kernel, t: kthread): void {
   t.on_cpu = false;
+  let task: task_struct | undefined;
+  for (const x of k.tasks.byPid.values()) {
+    if (x.flags & PF_KTHREAD && x.comm === t.comm) {
+      task = x;
+      break;
+    }
+  }
+  t.pid = (task ?? kthread_create(k, t.comm)).pid;
   k.kthreads.push(t);
+}
+
+/**
+ * A kernel thread's task: a child of kthreadd (pid 2) with no mm, PF_KTHREAD, the next pid.
+ * @kernel kernel/kthread.c kthread_create_on_node, kernel/fork.c kernel_thread
+ */
+export function kthread_create(k: Kernel, comm: string): task_struct {
+  const pid = k.tasks.alloc_pid();
+  const t = new task_struct(pid, comm, 0, pid === KTHREADD_PID ? 0 : KTHREADD_PID, null, k.now_ns);
+  t.flags |= PF_KTHREAD;
+  k.tasks.byPid.set(pid, t);
+  return t;
+}
+
+/** kthreadd, the parent of every kernel thread: pid 2, created by rest_init right after init. */
+export const KTHREADD_PID = 2;
+
+/** A task that ran and exited during boot (a usermode helper, a short-lived worker): only its pid is used. */
+const EXITED = "";
+
+/**
+ * The kernel threads 6.1 starts at boot, in order, with EXITED for each pid a task used and
+ * gave back before user space started: the one-CPU list is Debian's 6.1.192 under QEMU at
+ * 512 MiB (test/realkernel/data/wk/tasks) entry for entry. Each further CPU adds its hotplug,
+ * migration, softirq and worker threads at smp_init and two workers later (wk-smp2); each
+ * further node its kcompactd and kswapd next to node 0's and an unbound worker of its own
+ * (wk-numa2); khugepaged follows ksmd when THP is on at boot. The unbound workqueue pool's
+ * number U is 2 per CPU (the per-CPU normal and highpri pools come first).
+ * @kernel init/main.c rest_init, kernel_init_freeable, do_initcalls
+ * @kernel kernel/smpboot.c smpboot_register_percpu_thread; kernel/workqueue.c create_worker
+ */
+export function boot_kthread_names(nr_cpus: number, nr_nodes: number, thp: boolean): string[] {
+  const U = 2 * nr_cpus;
+  const each = (n: number, f: (i: number) => string[]): string[] => Array.from({ length: n }, (_, i) => f(i)).flat();
+  const cpus = (from: number, f: (c: number) => string[]): string[] => each(Math.max(0, nr_cpus - from), (i) => f(i + from));
+  const nodes = (from: number, f: (n: number) => string[]): string[] => each(Math.max(0, nr_nodes - from), (i) => f(i + from));
+  return [
+    "kthreadd",
+    "rcu_gp",
+    "rcu_par_gp",
+    "slub_flushwq",
+    "netns",
+    "kworker/0:0",
+    "kworker/0:0H",
+    ...nodes(1, (n) => [`kworker/u${U + n}:0`]),
+    `kworker/u${U}:0`,
+    "mm_percpu_wq",
+    "rcu_tasks_kthread",
+    "rcu_tasks_rude_kthread",
+    "rcu_tasks_trace_kthread",
+    "ksoftirqd/0",
+    "rcu_preempt",
+    "migration/0",
+    "kworker/0:1",
+    "cpuhp/0",
+    // smp_init: each secondary CPU's threads
+    ...cpus(1, (c) => [`cpuhp/${c}`, `migration/${c}`, `ksoftirqd/${c}`, `kworker/${c}:0`, `kworker/${c}:0H`]),
+    ...nodes(1, (n) => [`kworker/u${U + nr_nodes + n - 1}:0`]),
+    EXITED,
+    ...nodes(1, () => [EXITED]),
+    "kdevtmpfs",
+    "inet_frag_wq",
+    "kauditd",
+    "khungtaskd",
+    `kworker/u${U}:1`,
+    "oom_reaper",
+    "writeback",
+    `kworker/u${U}:2`,
+    ...nodes(0, (n) => [`kcompactd${n}`]),
+    "ksmd",
+    ...cpus(1, (c) => [`kworker/${c}:1`]),
+    ...(thp ? ["khugepaged"] : []),
+    "kintegrityd",
+    "kblockd",
+    "blkcg_punt_bio",
+    "tpm_dev_wq",
+    "edac-poller",
+    "devfreq_wq",
+    "quota_events_un",
+    "kworker/0:1H",
+    ...nodes(0, (n) => [`kswapd${n}`]),
+    EXITED,
+    EXITED,
+    EXITED,
+    EXITED,
+    EXITED,
+    "kthrotld",
+    EXITED,
+    "acpi_thermal_pm",
+    "kworker/0:2",
+    "mld",
+    ...cpus(1, (c) => [`kworker/${c}:1H`]),
+    "ipv6_addrconf",
+    EXITED,
+    EXITED,
+    EXITED,
+    EXITED,
+    "kstrp",
+    EXITED,
+    EXITED,
+    EXITED,
+    EXITED,
+    "zswap-shrink",
+    `kworker/u${U + nr_nodes}:0`,
+  ];
+}
+
+/**
+ * Creates the boot kernel threads' tasks (boot_kthread_names), pid 2 onwards, after init (pid 1).
+ * @kernel init/main.c rest_init
+ */
+export function boot_kthreads(k: Kernel, nr_cpus: number, nr_nodes: number, thp: boolean): void {
+  for (const comm of boot_kthread_names(nr_cpus, nr_nodes, thp)) {
+    if (comm === EXITED) k.tasks.alloc_pid();
+    else kthread_create(k, comm);
+  }
 }
 
 /** Runs `t` with the current-task context switched to it. */

@@ -51,7 +51,7 @@
 import type { Kernel } from "./kernel.js";
 import { KERN_ERR } from "./printk.js";
 import { asDoubles } from "./shape.js";
-import { task_struct } from "./sched.js";
+import { PF_KTHREAD, task_struct } from "./sched.js";
 
 // enum psi_task_count
 export const NR_IOWAIT = 0;
@@ -597,6 +597,7 @@ function kthread_current(k: Kernel): task_struct | undefined {
     // Not in k.tasks (so never an OOM candidate or a /proc entry); a pid < 0 only keeps
     // psi_task_change's "pid 0 is the idle task" test from skipping it.
     t = new task_struct(-1 - st.kthreads.size, k.currentComm, 0, 2, null, k.now_ns);
+    t.flags |= PF_KTHREAD;
     st.kthreads.set(k.currentComm, t);
   }
   return t;
@@ -611,7 +612,8 @@ export function psi_memstall_leave(k: Kernel, flags: number): void {
   const current = k.tasks.find(k.currentPid) ?? kthread_current(k);
   if (!current) return;
   current.in_memstall = false;
-  const running = current.pid < 0 ? TSK_RUNNING : 0;
+  // A kernel thread runs exactly while it does this work (see psi_memstall_enter).
+  const running = current.flags & PF_KTHREAD ? TSK_RUNNING : 0;
   psi_task_change(k, current, running | TSK_MEMSTALL | TSK_MEMSTALL_RUNNING, 0);
 }
 

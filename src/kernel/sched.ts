@@ -5,8 +5,9 @@
  * (32768 with one CPU), and wrap around to RESERVED_PIDS (300) like idr_alloc_cyclic in alloc_pid.
  *
  * The model's pid 1 is `init`, created by the task table itself: a task with no mm of its own
- * (it stands for the kernel's init before it execs), which adopts orphans and reaps them, so the
- * first process a user spawns gets pid 2 unless a scenario spawns more boot-time tasks first.
+ * (it stands for the kernel's init before it execs), which adopts orphans and reaps them. Boot
+ * then gives kthreadd pid 2 and the kernel threads the pids after it (kthread.ts
+ * boot_kthreads), so the first process a user spawns gets pid 61 on one CPU.
  * It is not in the OOM killer's sight (oom_unkillable_task: is_global_init).
  *
  * Simplified: one thread per process (tgid = pid), no scheduler state beyond running / zombie /
@@ -22,6 +23,10 @@ import type { mm_struct } from "../mm/mm_types.js";
 export const PID_MAX_DEFAULT = 0x8000;
 /** Pids below this are not reused after the counter wraps. */
 export const RESERVED_PIDS = 300;
+/** PID_MAX_LIMIT on 64-bit: 4 * 1024 * 1024. */
+export const PID_MAX_LIMIT = 4 * 1024 * 1024;
+/** PIDS_PER_CPU_DEFAULT: pid_max grows by this many per possible CPU. */
+export const PIDS_PER_CPU_DEFAULT = 1024;
 
 /** OOM_SCORE_ADJ_MIN: never kill. */
 export const OOM_SCORE_ADJ_MIN = -1000;
@@ -117,6 +122,12 @@ export class task_struct {
   in_memstall = false;
   /** Sleeping in io_schedule: the sleep counts as an I/O stall. */
   in_iowait = false;
+  /**
+   * task_pt_regs(task)->orig_ax: the system call the task is in (its x86-64 number), -1 while
+   * it runs in user mode or takes a page fault (the exception entry stores -1). The OOM report's
+   * call trace and register dump show the entry it names (arch/x86/dumpstack.ts).
+   */
+  orig_ax = -1;
 
   constructor(pid: number, comm: string, uid: number, ppid: number, mm: mm_struct | null, now: number) {
     this.pid = pid;
@@ -165,6 +176,15 @@ export function rlimit(t: task_struct, limit: number): number {
 /** capable(CAP_*): root holds every capability in the model. */
 export function capable(t: task_struct): boolean {
   return t.uid === 0;
+}
+
+/**
+ * pid_idr_init: pid_max grows to 1024 per possible CPU beyond 32 CPUs (the boot kernel threads
+ * alone take five pids per CPU), up to PID_MAX_LIMIT.
+ * @kernel kernel/pid.c pid_idr_init
+ */
+export function pid_idr_init(tasks: TaskTable, nr_possible_cpus: number): void {
+  tasks.pid_max = Math.min(PID_MAX_LIMIT, Math.max(tasks.pid_max, PIDS_PER_CPU_DEFAULT * nr_possible_cpus));
 }
 
 /** The task table: tasks by pid and the cyclic pid allocator. */

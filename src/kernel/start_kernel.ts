@@ -62,8 +62,9 @@ import { __free_pages_core, alloc_pages, setup_per_cpu_pageset, totalram_pages }
 import { swap_io_next, swap_io_run } from "../mm/page_io.js";
 import { kswapd_init } from "../mm/vmscan.js";
 import { workingset_init } from "../mm/workingset.js";
-import { kthread_run } from "./kthread.js";
+import { boot_kthreads, kthread_run } from "./kthread.js";
 import { psi_init } from "./psi.js";
+import { pid_idr_init } from "./sched.js";
 import { K, MiB, PAGE_SIZE } from "../mm/types.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
@@ -240,11 +241,16 @@ export function start_kernel(params: BootParams = {}): Kernel {
   page_alloc_sysctl_init(k);
   init_user_reserve(k);
   init_admin_reserve(k);
-  if (hugepage_init(k, totalram_pages(k))) start_stop_khugepaged(k);
-  // module_init(kswapd_init), then the oom_reaper and the block layer's completion work.
+  const thp = hugepage_init(k, totalram_pages(k));
+  if (thp) start_stop_khugepaged(k);
+  // rest_init's kthreadd and the kernel threads of the initcalls, with their pids (kthread.ts).
+  pid_idr_init(k.tasks, cpus);
+  boot_kthreads(k, cpus, k.node_data.length, thp);
+  // module_init(kswapd_init), then the oom_reaper and the block layer's completion work (the
+  // first worker of the unbound workqueue pool, number 2 per CPU).
   kswapd_init(k);
   kthread_run(k, { comm: "oom_reaper", pid: 0, next_ns: oom_reaper_next, run: oom_reaper_run });
-  kthread_run(k, { comm: "kworker/u2:0", pid: 0, irq: true, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
+  kthread_run(k, { comm: `kworker/u${2 * cpus}:0`, pid: 0, irq: true, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
   advance(274000);
   // module_init(workingset_init)
   workingset_init(k, totalram_pages(k));

@@ -89,12 +89,51 @@ export class TraceBus {
 }
 
 /**
- * One line as /sys/kernel/tracing/trace prints it:
+ * One line as /sys/kernel/tracing/trace prints it (trace_print_context with the default
+ * irq-info flag, then the event's TP_printk text):
  * `            bash-1234    [000] .....    12.345678: mm_page_alloc: page=…`.
+ * The comm is right-aligned in 16 columns and the pid left-aligned in 7 ("%16s-%-7d "), so the
+ * CPU column lines up whatever the pid's width; the timestamp is ns2usecs' rounded microseconds
+ * printed " %5lu.%06lu". The five irq/preempt flag columns are "....." (the model records no
+ * irqs-off, need-resched, hardirq/softirq, preempt-count or migrate-disable state).
+ * @kernel kernel/trace/trace_output.c trace_print_context, trace_print_time, trace_print_lat_fmt
+ * @kernel kernel/trace/trace.c ns2usecs
  */
 export function formatTraceLine(r: TraceRecord): string {
-  const task = `${r.comm}-${r.pid}`.padStart(16);
+  const task = `${r.comm.padStart(16)}-${String(r.pid).padEnd(7)}`;
   const cpu = String(r.cpu).padStart(3, "0");
-  const ts = (r.ts_nsec / 1e9).toFixed(6).padStart(12);
+  // ns2usecs: (nsec + 500) / 1000, then do_div by USEC_PER_SEC into seconds and remainder.
+  const usecs = Math.floor((r.ts_nsec + 500) / 1000);
+  const secs = Math.floor(usecs / 1e6);
+  const ts = `${String(secs).padStart(5)}.${String(usecs - secs * 1e6).padStart(6, "0")}`;
   return `${task} [${cpu}] ..... ${ts}: ${r.event}: ${r.message}`;
 }
+
+/**
+ * The tracepoints the model emits, as /sys/kernel/tracing/available_events lists them
+ * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
+ * sources for emitted names and fails on one missing here.
+ * @kernel include/trace/events/kmem.h, vmscan.h, oom.h; arch/x86/include/asm/trace/exceptions.h
+ */
+export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
+  Object.freeze<[string, string]>(["kmem", "mm_page_alloc"]),
+  Object.freeze<[string, string]>(["kmem", "mm_page_free"]),
+  Object.freeze<[string, string]>(["kmem", "mm_page_alloc_zone_locked"]),
+  Object.freeze<[string, string]>(["kmem", "mm_page_pcpu_drain"]),
+  Object.freeze<[string, string]>(["kmem", "mm_page_alloc_extfrag"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_kswapd_sleep"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_kswapd_wake"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_wakeup_kswapd"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_direct_reclaim_begin"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_direct_reclaim_end"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_isolate"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_shrink_inactive"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_shrink_active"]),
+  Object.freeze<[string, string]>(["oom", "oom_score_adj_update"]),
+  Object.freeze<[string, string]>(["oom", "mark_victim"]),
+  Object.freeze<[string, string]>(["oom", "wake_reaper"]),
+  Object.freeze<[string, string]>(["oom", "start_task_reaping"]),
+  Object.freeze<[string, string]>(["oom", "finish_task_reaping"]),
+  Object.freeze<[string, string]>(["oom", "skip_task_reaping"]),
+  Object.freeze<[string, string]>(["exceptions", "page_fault_user"]),
+]);

@@ -332,7 +332,12 @@ function do_swap_page(k: Kernel, vma: vm_area_struct, addr: number, flags: numbe
   const mem = k.mem_map;
   let page = swap_cache_get_folio(k, entry, vma, addr);
   if (page === NO_PFN) {
-    page = swapin_readahead(k, entry, GFP_HIGHUSER_MOVABLE, vma, addr);
+    k.inSwapin = true; // for the OOM report's call trace
+    try {
+      page = swapin_readahead(k, entry, GFP_HIGHUSER_MOVABLE, vma, addr);
+    } finally {
+      k.inSwapin = false;
+    }
     if (page === NO_PFN) {
       // Back out if the PTE changed meanwhile (it cannot, single-threaded): out of memory.
       return pool.ent_flags[i] === orig_f && pool.ent_pfn[i] === orig_p ? VM_FAULT_OOM : 0;

@@ -20,17 +20,10 @@ export const ZONE_DEVICE = 4;
 export const MAX_NR_ZONES = 5;
 export const zone_names = Object.freeze(["DMA", "DMA32", "Normal", "Movable", "Device"] as const);
 
-// enum migratetype: no CMA in Debian's build, MEMORY_ISOLATION is on.
-export const MIGRATE_UNMOVABLE = 0;
-export const MIGRATE_MOVABLE = 1;
-export const MIGRATE_RECLAIMABLE = 2;
-/** The types that have pcp lists. */
-export const MIGRATE_PCPTYPES = 3;
-export const MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES;
-export const MIGRATE_ISOLATE = 4;
-export const MIGRATE_TYPES = 5;
-/** As /proc/pagetypeinfo prints them. @kernel mm/page_alloc.c migratetype_names */
-export const migratetype_names = Object.freeze(["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"] as const);
+// enum migratetype (no CMA in Debian's build, MEMORY_ISOLATION on) and migratetype_names: the
+// shared tables of src/include/linux/mmzone.ts. MIGRATE_PCPTYPES: the types that have pcp lists.
+export { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_PCPTYPES, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_TYPES, migratetype_names } from "../include/linux/mmzone.js";
+import { MIGRATE_PCPTYPES, MIGRATE_TYPES } from "../include/linux/mmzone.js";
 
 // enum zone_watermarks
 export const WMARK_MIN = 0;

@@ -42,8 +42,9 @@
  *
  * Simplified: one thread per process, every task in the root cpuset and root memcg (CONSTRAINT_CPUSET
  * and CONSTRAINT_MEMCG are seams: constrained_alloc returns them once cpusets and memcgs exist);
- * no oom notifier chain; the stack dump is the fixed stack of a user page fault (w3a's frames)
- * for every call site; the unreclaimable-slab dump is not printed (no slab caches modelled).
+ * no oom notifier chain; the unreclaimable-slab dump is not printed (no slab caches modelled).
+ * The stack dump is the real stack of the allocating path (anonymous fault, copy-on-write,
+ * swap-in, page table, populate from mmap/mlock/madvise/brk…, fork), from arch/x86/dumpstack.ts.
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { KernelPanic } from "../kernel/panic.js";
@@ -52,7 +53,9 @@ import { KERN_EMERG, KERN_ERR, KERN_INFO, KERN_WARNING } from "../kernel/printk.
 import { OOM_SCORE_ADJ_MIN, PF_EXITING, PF_KTHREAD, SIGNAL_GROUP_EXIT, TIF_MEMDIE, type task_struct } from "../kernel/sched.js";
 import type { oom_control as alloc_oom_control } from "./alloc_hooks.js";
 import { ___ratelimit, DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
-import { __GFP_FS, __GFP_THISNODE, format_gfp_flags, gfp_zone } from "./gfp.js";
+import { __GFP_ACCOUNT, __GFP_COMP, __GFP_FS, __GFP_MOVABLE, __GFP_THISNODE, __GFP_ZERO, format_gfp_flags, gfp_zone } from "./gfp.js";
+import { NO_SYSCALL, oom_call_trace, user_regs, type AllocPath, type TraceHead } from "../arch/x86/dumpstack.js";
+import { swap_use_vma_readahead } from "./swap_state.js";
 import { unmap_single_vma } from "./memory.js";
 import {
   get_mm_counter,
@@ -283,66 +286,43 @@ export function dump_oom_summary(k: Kernel, oc: oom_control, victim: task_struct
   );
 }
 
-/** The kernel frames of w3a's report: an anonymous page fault of a user program. */
-const FAULT_STACK = Object.freeze([
-  "dump_stack_lvl+0x44/0x5c",
-  "dump_header+0x4c/0x22b",
-  "oom_kill_process.cold+0xb/0x10",
-  "out_of_memory+0x1fd/0x4c0",
-  "__alloc_pages_slowpath.constprop.0+0x67f/0xe70",
-  "__alloc_pages+0x305/0x330",
-  "__folio_alloc+0x17/0x50",
-  "? policy_node+0x51/0x70",
-  "vma_alloc_folio+0x9c/0x370",
-  "__handle_mm_fault+0x92f/0xfa0",
-  "handle_mm_fault+0xdb/0x2d0",
-  "do_user_addr_fault+0x191/0x570",
-  "exc_page_fault+0x70/0x170",
-  "asm_exc_page_fault+0x22/0x30",
-]);
-/** The frames panic() prints above the caller's. */
-const PANIC_STACK = Object.freeze(["dump_stack_lvl+0x44/0x5c", "panic+0x118/0x2ed", "out_of_memory.cold+0x2f/0x7e"]);
-/** The user program's faulting instruction bytes (anon.c's touch loop in the static /bin/anon, as in w3a). */
-const USER_CODE =
-  "0f 47 c6 4d 89 c7 4d 89 c4 49 c1 e7 14 4c 89 ff e8 33 03 00 00 31 d2 4d 85 ff 74 1d 0f 1f 40 00 48 89 d1 48 c1 e9 0c 83 c1 01 <88> 0c 10 48 81 c2 00 10 00 00 4c 39 fa 72 e7 4c 01 e3 f6 c3 0f 0f";
-
-function hex16(n: number): string {
-  return Math.max(0, Math.floor(n)).toString(16).padStart(16, "0");
+/**
+ * The path that made the allocation, for the call trace: the gfp_mask and order say most of it
+ * (a page-table page is GFP_PGTABLE_USER, order 1 for a pgd with PTI; an anonymous fault's page
+ * is zeroed; a copy-on-write copy is not; the model's shmem pages are zeroed but not compound),
+ * k.inSwapin the rest. Simplified: a copy-on-write of the zero page shows as an anonymous fault
+ * (its zeroed copy has the same mask), and every page-table level as a PTE page.
+ */
+function alloc_path(k: Kernel, gfp_mask: number, order: number): AllocPath {
+  if (gfp_mask & __GFP_ACCOUNT && !(gfp_mask & __GFP_MOVABLE)) return order > 0 ? "pgd" : "pte";
+  if (k.inSwapin) return swap_use_vma_readahead(k) ? "swapin_vma" : "swapin";
+  if (gfp_mask & __GFP_ZERO) return gfp_mask & __GFP_COMP ? "anon" : "shmem";
+  return "cow";
 }
 
 /**
- * dump_stack as the OOM report prints it: the task banner, the hardware name and a call trace.
- * Simplified: a fixed stack per call site (see the header); the user registers show the newest
- * anonymous mmap region of the current task as the buffer being written (RAX/RDI) and w3a's values
- * for the rest.
+ * dump_stack as the OOM report prints it: the task banner, the hardware name, the call trace
+ * of the allocation (`head`: who on the way out of out_of_memory called it) and the user
+ * registers of the task's entry into the kernel.
  * @kernel lib/dump_stack.c dump_stack_lvl, dump_stack_print_info
  * @kernel arch/x86/kernel/dumpstack.c show_trace_log_lvl, show_regs (user mode part)
  */
-export function dump_stack(k: Kernel, frames: readonly string[] = FAULT_STACK): string[] {
+export function dump_stack(k: Kernel, oc: Pick<oom_control, "gfp_mask" | "order">, head: TraceHead): string[] {
   const cur = current(k);
+  const orig_ax = cur?.orig_ax ?? NO_SYSCALL;
   const out = [
     `CPU: ${k.cpu} PID: ${k.currentPid} Comm: ${k.currentComm.slice(0, 20)} Not tainted ${UTS_RELEASE} ${UTS_VERSION_SHORT}`,
     `Hardware name: ${DUMP_STACK_ARCH_DESC}`,
     "Call Trace:",
     " <TASK>",
-    ...frames.map((f) => ` ${f}`),
+    ...oom_call_trace(head, alloc_path(k, oc.gfp_mask, oc.order), orig_ax).map((f) => ` ${f}`),
   ];
   const mm = cur?.mm;
   if (mm) {
     // The newest anonymous mmap region (top-down: the lowest one above the heap) stands for the
     // buffer being written.
     const anon = mm.mm_mt.filter((v) => vma_is_anonymous(v) && v.vm_start >= mm.brk && v.vm_end <= mm.mmap_base);
-    const buf = anon.length ? anon[0].vm_start : 0;
-    out.push(
-      "RIP: 0033:0x4017c2",
-      `Code: ${USER_CODE}`,
-      "RSP: 002b:00007fffffffeb50 EFLAGS: 00000206",
-      `RAX: ${hex16(buf)} RBX: 0000000000000047 RCX: 00000000000000bd`,
-      `RDX: 00000000000bc000 RSI: 0000000000100000 RDI: ${hex16(buf)}`,
-      "RBP: 0000000000001000 R08: 00000000ffffffff R09: 0000000000000000",
-      "R10: 0000000000000022 R11: 0000000000000202 R12: 0000000000000001",
-      "R13: 0000000000000001 R14: 0000000000000001 R15: 0000000000100000",
-    );
+    out.push(...user_regs(orig_ax, anon.length ? anon[0].vm_start : 0));
   }
   out.push(" </TASK>");
   return out;
@@ -358,14 +338,14 @@ function printLines(k: Kernel, level: number, lines: readonly string[]): void {
  * victim is known.
  * @kernel mm/oom_kill.c dump_header
  */
-export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null): void {
+export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null, head: TraceHead = p ? "oom_kill" : "no_victim"): void {
   const cur = current(k);
   k.log.printk(
     KERN_WARNING,
     `${k.currentComm} invoked oom-killer: gfp_mask=${format_gfp_flags(oc.gfp_mask)}, order=${oc.order}, oom_score_adj=${cur ? cur.signal.oom_score_adj : 0}`,
   );
   // CONFIG_COMPACTION=y in Debian's config: no "COMPACTION is disabled!!!" line.
-  printLines(k, KERN_WARNING, dump_stack(k));
+  printLines(k, KERN_WARNING, dump_stack(k, oc, head));
   printLines(k, KERN_INFO, __show_mem(k, SHOW_MEM_FILTER_NODES, oc.nodemask, gfp_zone(oc.gfp_mask)));
   if (k.vm.oom_dump_tasks) printLines(k, KERN_INFO, dump_tasks(k, oc));
   if (p) k.log.printk(KERN_INFO, dump_oom_summary(k, oc, p));
@@ -510,11 +490,11 @@ export function oom_kill_process(k: Kernel, oc: oom_control, message: string): v
  * panic(): the panic line, the stack, and the end marker; the machine halts (see the header).
  * @kernel kernel/panic.c panic
  */
-export function panic(k: Kernel, reason: string): never {
+export function panic(k: Kernel, reason: string, oc: Pick<oom_control, "gfp_mask" | "order">, head: TraceHead): never {
   const st = k.oom;
   st.panicked = reason;
   k.log.printk(KERN_EMERG, `Kernel panic - not syncing: ${reason}`);
-  printLines(k, KERN_EMERG, dump_stack(k, [...PANIC_STACK, ...FAULT_STACK.slice(4)]));
+  printLines(k, KERN_EMERG, dump_stack(k, oc, head));
   k.log.printk(KERN_EMERG, "Kernel Offset: disabled");
   k.log.printk(KERN_EMERG, `---[ end Kernel panic - not syncing: ${reason} ]---`);
   throw new KernelPanic(reason);
@@ -526,8 +506,8 @@ function check_panic_on_oom(k: Kernel, oc: oom_control): void {
   if (!v) return;
   if (v !== 2 && oc.constraint !== CONSTRAINT_NONE) return;
   if (oc.order === -1) return;
-  dump_header(k, oc, null);
-  panic(k, `Out of memory: ${v === 2 ? "compulsory" : "system-wide"} panic_on_oom is enabled`);
+  dump_header(k, oc, null, "panic_on_oom");
+  panic(k, `Out of memory: ${v === 2 ? "compulsory" : "system-wide"} panic_on_oom is enabled`, oc, "panic_on_oom_panic");
 }
 
 /**
@@ -679,7 +659,7 @@ export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
   if (oc.chosen === null) {
     dump_header(k, oc, null);
     k.log.printk(KERN_WARNING, "Out of memory and no killable processes...");
-    if (oc.order !== -1) panic(k, "System is deadlocked on memory");
+    if (oc.order !== -1) panic(k, "System is deadlocked on memory", oc, "deadlock_panic");
   }
   if (oc.chosen !== null && oc.chosen !== OOM_SCAN_ABORTED) {
     oom_kill_process(k, oc, "Out of memory");

@@ -23,7 +23,8 @@
  * workingset page, as folio_wait_bit_common brackets it.
  *
  * Counting as 6.1: PSWPOUT when a write is submitted (count_swpout_vm_event), PSWPIN when a read
- * is submitted; NR_WRITEBACK and NR_ZONE_WRITE_PENDING while a write is in flight (filemap.ts).
+ * is submitted, PGPGOUT and PGPGIN in sectors by submit_bio (the swap device is a block device
+ * without ->rw_page, like w5's virtio disk, so every page goes through a bio); NR_WRITEBACK and NR_ZONE_WRITE_PENDING while a write is in flight (filemap.ts).
  *
  * Simplified: no plugging or merging of adjacent requests into one bio (each page is its own
  * request, so a cluster read pays one latency per page only where the queue is busy), no I/O
@@ -42,14 +43,23 @@ import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { folio_end_writeback, folio_start_writeback } from "./filemap.js";
 import { F, PG_locked, PG_swapcache, PG_uptodate, PG_workingset, PG_writeback } from "./memmap.js";
 import { folio_free_swap, swp_swap_info, type swap_info_struct } from "./swapfile.js";
-import { PSWPIN, PSWPOUT } from "./vmstat_items.js";
+import { PGPGIN, PGPGOUT, PSWPIN, PSWPOUT } from "./vmstat_items.js";
 
 const OP_READ = 0;
 const OP_WRITE = 1;
 const LOCKED = F(PG_locked);
 
-/** Queues one 4 KiB request on the area's device; returns its completion time. */
+/** bio_sectors of a one-page bio: 4096 >> 9. */
+const PAGE_SECTORS = 8;
+
+/**
+ * Queues one 4 KiB request on the area's device; returns its completion time. Counts PGPGIN or
+ * PGPGOUT in 512-byte sectors, as submit_bio does for every read and write bio (/proc/vmstat
+ * halves them into kB: a swapped page is pgpgin or pgpgout 4).
+ * @kernel block/blk-core.c submit_bio
+ */
 function submit_bio(k: Kernel, si: swap_info_struct, pfn: number, op: number): number {
+  k.vm_events[op === OP_READ ? PGPGIN : PGPGOUT] += PAGE_SECTORS;
   const xfer = 4096 / si.bandwidth * 1e9;
   const start = Math.max(k.now_ns, si.busy_until);
   si.busy_until = start + xfer;

@@ -3,6 +3,7 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { __show_mem, show_migration_types, SHOW_MEM_FILTER_NODES } from "./show_mem.js";
 import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, ZONE_MOVABLE } from "./mmzone.js";
 import { NR_FREE_PAGES } from "./vmstat_items.js";
+import { procRead } from "../fs/proc/root.js";
 
 const MiB = 1 << 20;
 
@@ -88,5 +89,18 @@ describe("show_migration_types", () => {
   it("prints the letters of the migratetypes with free blocks, in enum order", () => {
     expect(show_migration_types((1 << MIGRATE_UNMOVABLE) | (1 << MIGRATE_MOVABLE))).toBe("(UM) ");
     expect(show_migration_types((1 << MIGRATE_RECLAIMABLE) | (1 << MIGRATE_UNMOVABLE))).toBe("(UE) ");
+  });
+});
+
+describe("the zone lines' watermarks include watermark_boost", () => {
+  it("prints boost and min/low/high as min_wmark_pages etc. (base + boost), as __show_free_areas and zoneinfo do", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const z = k.zones.find((x) => x.name === "DMA32")!;
+    const base = [...z._watermark].slice(0, 3);
+    z.watermark_boost = 512; // two pageblocks' worth, as boost_watermark adds after fallbacks
+    const line = __show_mem(k, SHOW_MEM_FILTER_NODES, null, ZONE_MOVABLE).find((l) => l.startsWith("Node 0 DMA32 free:"))!;
+    expect(line).toContain(` boost:${512 * 4}kB min:${(base[0] + 512) * 4}kB low:${(base[1] + 512) * 4}kB high:${(base[2] + 512) * 4}kB `);
+    const zi = /Node 0, zone\s+DMA32[\s\S]*?boost\s+(\d+)\s+min\s+(\d+)\s+low\s+(\d+)\s+high\s+(\d+)/.exec(procRead(k, "/proc/zoneinfo"))!;
+    expect(zi.slice(1).map(Number)).toEqual([512, base[0] + 512, base[1] + 512, base[2] + 512]);
   });
 });

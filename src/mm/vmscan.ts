@@ -1333,7 +1333,7 @@ export class kswapd_thread {
   constructor(
     readonly pgdat: pglist_data,
     readonly comm: string,
-    readonly pid: number,
+    public pid: number,
   ) {
     // Nanosecond times: doubles from the start, so the clock passing 2^31 ns mid-run does not
     // change kswapd's shape and deoptimise the scheduler loop (shape.ts).

@@ -55,7 +55,7 @@ export { Errno, errnoValues, type ErrnoName } from "../kernel/errno.js";
 export { KernelBug } from "../kernel/bug.js";
 export { KernelPanic } from "../kernel/panic.js";
 export { Prng } from "../kernel/random.js";
-export { formatTraceLine, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
+export { formatTraceLine, available_events, type TraceRecord, type TraceListener, type TraceFields } from "../kernel/trace.js";
 export { print_time } from "../kernel/printk.js";
 export type { ThpMode } from "../mm/huge_memory.js";
 export { zone_names } from "../mm/mmzone.js";

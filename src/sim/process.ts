@@ -26,6 +26,7 @@ import { kernel_clone } from "../kernel/fork.js";
 import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
 import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
+import { NO_SYSCALL, SYSCALL_NR } from "../arch/x86/dumpstack.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
 import { oom_score_adj_write } from "../fs/proc/base.js";
 import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup } from "../fs/proc/task_mmu.js";
@@ -412,6 +413,8 @@ export class Process {
     if (!this.alive || !this.task.mm) throw new Errno("ESRCH", syscall, `process ${this.pid} has exited`);
     this.k.currentPid = this.task.pid;
     this.k.currentComm = this.task.comm;
+    // The entry's regs->orig_ax: a syscall's number, -1 for a user access (a fault's entry).
+    this.task.orig_ax = SYSCALL_NR[syscall] ?? NO_SYSCALL;
     return this.task.mm;
   }
 

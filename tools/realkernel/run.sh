@@ -77,6 +77,16 @@ sl-dcache          512M  580 x,img=blank
 hp-hugetlb         1024M 300 x
 hp-thp-madvise     1024M 300 x
 hp-compact         1024M 400 x
+wk       512M  240 -
+wk-smp2  512M  240 smp2
+wk-numa2 1024M 240 numa2
+wo-cow   256M  300 -
+wo-populate 256M 300 -
+wo-mlock 256M  300 -
+wo-madvise 256M 300 -
+wo-pte   256M  300 -
+wks      512M  240 -
+wt       256M  300 -
 "
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
@@ -125,7 +135,7 @@ log "kernel: $KPKG $KPKGVER ($KREL)"
 # ------------------------------------------------------------ 3. initramfs
 rm -rf "$BUILD" && mkdir -p "$BUILD/root"/{bin,proc,sys,dev,tmp,mnt,lib/modules}
 R="$BUILD/root"
-for w in anon forkcow; do
+for w in anon forkcow oompath; do
 	gcc -static -O2 -s -Wall -o "$R/bin/$w" "$HERE/workloads/$w.c"
 done
 # distinct command names (comm) for the OOM workloads
@@ -241,6 +251,7 @@ run_one() { # name mem timeout extra
 		img=*)
 			args+=(-drive "file=$CACHE/${tok#img=}.img,format=raw,if=virtio,cache=unsafe,snapshot=on") ;;
 		x) ;;
+		smp2) smp=2 ;;
 		smp=*) smp=${tok#smp=} ;;
 		*) log "unknown extra token $tok"; exit 1 ;;
 		esac

@@ -1,24 +1,28 @@
 /**
- * `mmsim run [FILE|NAME] [--seed N] [--cat PATH]… [--trace EVENT[,EVENT…]] [--json] [--quiet]
- * [--show TOOL[,TOOL…]] [--force]`: runs a scenario file (or a shipped scenario by name; `tour` when none
- * is given) and prints its report. The file is read here; parsing, running and the report are
- * the pure src/workload modules.
+ * `mmsim run [FILE|NAME|-] [--seed N] [--cat PATH]… [--trace EVENT[,EVENT…]] [--json] [--quiet]
+ * [--show TOOL[,TOOL…]] [--force] [--no-color]`: runs a scenario file (or a shipped scenario by
+ * name; `tour` when none is given; `-` reads it from standard input) and prints its report. The
+ * file is read here; parsing, running and the report are the pure src/workload modules.
  *
- * Exit codes: 0 every expectation holds; 1 an expectation failed (the diff goes to stderr);
- * 2 a mistake in the scenario file or the command line, on one located line
- * (`scenario.yaml:14:9 processes[1].run[3].touch.region: no mapping named "heap"`).
+ * Exit codes: 0 every expectation holds; 1 an expectation failed (the diff goes to stderr) or a
+ * --cat file could not be read (its error goes to stderr); 2 a mistake in the scenario file or
+ * the command line, on one located line (`scenario.yaml:14:9 processes[1].run[3].touch.region:
+ * no mapping named "heap"`), an unknown tracepoint, or a path that is not a file.
  *
  * The report on stdout holds only simulated quantities, so it is byte-identical run to run;
  * the wall-clock speed (simulated operations per real second) and the progress bar (only on a
- * terminal, only for runs over a second) go to stderr.
+ * terminal, only for runs over a second) go to stderr. --trace streams ftrace lines to stdout
+ * as they happen (with --quiet, only them); the progress bar is erased before each, so the two
+ * never share a line on a terminal.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
-import { UsageError, type CliIo } from "../main.js";
+import { available_events, formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
+import { ReportedFailure, UsageError, type CliIo } from "../main.js";
+import { colourReport, palette, useColour } from "../colour.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
 
 /** The shipped scenarios' folder (repo/scenarios, from src/cli/commands or dist/cli/commands). */
@@ -33,9 +37,13 @@ export function shippedScenarios(): string[] {
     .sort();
 }
 
+/** The most standard input `mmsim run -` reads as a scenario (shipped ones are a few kB). */
+export const MAX_STDIN_SCENARIO = 16 * 1024 * 1024;
+
 /**
  * Reads and parses a scenario: FILE if it exists, else the shipped scenario of that name.
- * @throws ScenarioError for a bad file; UsageError when there is no such file or scenario.
+ * @throws ScenarioError for a bad file; UsageError when there is no such file or scenario, or
+ * the path is a directory; Error (exit 1) when the file exists but cannot be read.
  */
 export function loadScenario(ref: string): Scenario {
   let path = ref;
@@ -44,6 +52,7 @@ export function loadScenario(ref: string): Scenario {
     if (!/[/\\]/.test(ref) && existsSync(shipped)) path = shipped;
     else throw new UsageError(`no scenario file or shipped scenario named "${ref}" (mmsim scenarios lists the shipped ones)`);
   }
+  if (statSync(path).isDirectory()) throw new UsageError(`"${ref}" is a directory, not a scenario file`);
   // Shipped scenarios are named in messages as scenarios/NAME.yaml, files as the user typed them.
   const label = path === ref ? ref : `scenarios/${ref.replace(/\.ya?ml$/, "")}.yaml`;
   return parseScenario(readBounded(path, label), label);
@@ -54,7 +63,12 @@ export function loadScenario(ref: string): Scenario {
  * endless one such as /dev/zero) is refused without being read whole.
  */
 function readBounded(path: string, label: string): Uint8Array {
-  const fd = openSync(path, "r");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new Error(`cannot read "${label}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
   try {
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -79,6 +93,39 @@ function readBounded(path: string, label: string): Uint8Array {
   }
 }
 
+/** Reads a scenario from standard input (`mmsim run -`), named "<stdin>" in messages. */
+export async function loadScenarioFromStdin(io: CliIo): Promise<Scenario> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of io.stdin ?? []) {
+    const b = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+    n += b.byteLength;
+    if (n > MAX_STDIN_SCENARIO) throw new UsageError(`standard input holds more than ${MAX_STDIN_SCENARIO / 1024 / 1024} MiB: not a scenario`);
+    parts.push(b);
+  }
+  const bytes = new Uint8Array(n);
+  let at = 0;
+  for (const b of parts) {
+    bytes.set(b, at);
+    at += b.byteLength;
+  }
+  return parseScenario(bytes, "<stdin>");
+}
+
+/** The tracepoints --trace accepts: the model's available_events by name, or "*". */
+export function traceEventNames(): string[] {
+  return available_events.map(([, e]) => e);
+}
+
+/** Checks --trace's names (an unknown one is a usage error listing the valid ones). */
+function checkTraceNames(names: string[]): void {
+  const valid = new Set(traceEventNames());
+  for (const n of names) {
+    if (n === "*" || valid.has(n)) continue;
+    throw new UsageError(`unknown tracepoint "${n}" for --trace: expected * or one of ${[...valid].sort().join(", ")}`);
+  }
+}
+
 /** A ScenarioError as the CLI reports it: the located line itself, exit code 2. */
 export function scenarioFailure(io: CliIo, e: ScenarioError): never {
   io.err(`${e.message}\n`);
@@ -98,16 +145,21 @@ function collect(v: string, prev: string[]): string[] {
 class ProgressBar {
   private readonly start = Date.now();
   private shown = false;
-  constructor(private readonly stream: NodeJS.WriteStream) {}
+  constructor(
+    private readonly write: (s: string) => void,
+    private readonly delayMs = 1000,
+  ) {}
   update(f: number): void {
-    if (!this.stream.isTTY || Date.now() - this.start < 1000) return;
+    if (Date.now() - this.start < this.delayMs) return;
     const w = 30;
     const n = Math.round(f * w);
-    this.stream.write(`\r[${"#".repeat(n)}${".".repeat(w - n)}] ${(f * 100).toFixed(0).padStart(3)}%`);
+    this.write(`\r[${"#".repeat(n)}${".".repeat(w - n)}] ${(f * 100).toFixed(0).padStart(3)}%`);
     this.shown = true;
   }
-  done(): void {
-    if (this.shown) this.stream.write(`\r${" ".repeat(40)}\r`);
+  /** Erases the bar (before a trace line, and at the end); the next update draws it again. */
+  erase(): void {
+    if (this.shown) this.write(`\r${" ".repeat(40)}\r`);
+    this.shown = false;
   }
 }
 
@@ -119,57 +171,71 @@ export interface RunCommandOptions {
   quiet?: boolean;
   show: string[];
   force?: boolean;
+  color?: boolean;
 }
 
-/** Runs a scenario for the CLI: returns the result and the machine it ran on (ScenarioRun.machine). */
-export function runForCli(sc: Scenario, opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: boolean; force?: boolean }): { result: RunResult; machine: Machine; wallMs: number } {
-  const bar = opts.progress ? new ProgressBar(process.stderr) : null;
+/**
+ * Runs a scenario for the CLI: returns the result and the machine it ran on (ScenarioRun.machine).
+ * `progress` draws the bar with that writer (the caller passes stderr's when it is a terminal).
+ */
+export function runForCli(
+  sc: Scenario,
+  opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: (s: string) => void; progressDelayMs?: number; force?: boolean },
+): { result: RunResult; machine: Machine; wallMs: number } {
+  const bar = opts.progress ? new ProgressBar(opts.progress, opts.progressDelayMs) : null;
+  const onTrace = opts.onTrace;
   const t0 = Date.now();
   try {
     const run = startScenario(sc, {
       seed: opts.seed,
       cat: opts.cat,
       trace: opts.trace,
-      onTrace: opts.onTrace,
+      onTrace: onTrace && bar ? (l) => (bar.erase(), onTrace(l)) : onTrace,
       onProgress: bar ? (f) => bar.update(f) : undefined,
       force: opts.force,
     });
     while (!run.done) run.step();
     return { result: run.result(), machine: run.machine, wallMs: Date.now() - t0 };
   } finally {
-    bar?.done();
+    bar?.erase();
   }
 }
+
+/** The runner's line for a --cat file it could not read ("cat: PATH: No such file or directory"). */
+const CAT_ERROR = /^cat: [^\n]*\n$/;
 
 /** Adds the `run` subcommand. */
 export function registerRun(program: Command, io: CliIo): void {
   program
     .command("run")
     .description("run a scenario (a file, or a shipped one by name; default tour) and print what the kernel did")
-    .argument("[scenario]", "scenario file, or the name of a shipped scenario (mmsim scenarios)", "tour")
+    .argument("[scenario]", "scenario file, the name of a shipped scenario (mmsim scenarios), or - for standard input", "tour")
     .option("--seed <n>", "seed of the machine's PRNG (default: the scenario's seed)", parseSeed)
     .option("--cat <path>", "print this /proc or /sys file at the end (repeatable)", collect, [])
     .option("--trace <events>", "stream these tracepoints in ftrace text format (comma-separated, repeatable; * for all)", collect, [])
     .option("--json", "print the report as JSON")
-    .option("--quiet", "print nothing but failures")
+    .option("--quiet", "print nothing but failures (and --trace lines)")
     .option("--show <tools>", `print tools' views at the end: ${TOOL_NAMES.join(", ")} (pmap:NAME for one process)`, collect, [])
     .option("--force", `run even when the scenario's estimated work is above the budget (${WORK_BUDGET.toLocaleString("en-US")} page accesses, minutes of real time)`)
-    .action((ref: string, o: RunCommandOptions) => {
+    .option("--no-color", "no colour, even on a terminal (NO_COLOR in the environment does the same)")
+    .action(async (ref: string, o: RunCommandOptions) => {
       for (const t of o.show) {
         if (!TOOL_NAMES.includes(t.split(":")[0])) throw new UsageError(`unknown tool "${t}" for --show: expected ${TOOL_NAMES.join(", ")}`);
       }
+      checkTraceNames(o.trace);
       let sc: Scenario;
       try {
-        sc = loadScenario(ref);
+        sc = ref === "-" ? await loadScenarioFromStdin(io) : loadScenario(ref);
       } catch (e) {
         if (e instanceof ScenarioError) scenarioFailure(io, e);
         throw e;
       }
       const traceLines: string[] = [];
-      const onTrace = o.trace.length ? (line: string): void => (o.json ? void traceLines.push(line) : o.quiet ? undefined : io.out(line + "\n")) : undefined;
+      const onTrace = o.trace.length ? (line: string): void => (o.json ? void traceLines.push(line) : io.out(line + "\n")) : undefined;
+      const progress = !o.quiet && !o.json && io.tty?.stderr ? (t: string): void => io.err(t) : undefined;
       let run: ReturnType<typeof runForCli>;
       try {
-        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress: !o.quiet && !o.json, force: o.force });
+        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress, force: o.force });
       } catch (e) {
         if (e instanceof ScenarioError) scenarioFailure(io, e);
         throw e;
@@ -180,18 +246,24 @@ export function registerRun(program: Command, io: CliIo): void {
       if (o.json) {
         io.out(formatReportJson(o.trace.length || tools.length ? { ...result, ...(o.trace.length ? { trace: traceLines } : {}), ...(tools.length ? { tools } : {}) } : result));
       } else if (!o.quiet) {
-        io.out(formatReport(result));
+        const pal = palette(useColour(o.color, io.tty?.stdout, io.env ?? {}));
+        io.out(colourReport(formatReport(result), pal));
         for (const t of tools) io.out(`\n$ ${toolCommand(t.tool)}\n${t.text}`);
       }
       if (!o.quiet && !o.json) {
         const rate = wallMs > 0 ? Math.round((result.ops * 1000) / wallMs) : 0;
         io.err(`ran ${result.ops.toLocaleString("en-US")} simulated operations in ${(wallMs / 1000).toFixed(2)} s of real time (${rate.toLocaleString("en-US")} operations/s)\n`);
       }
+      // A --cat of a file the machine does not have (or refuses) is the kernel's refusal, as
+      // for boot --cat: the runner put cat's error in the report; it goes to stderr, exit 1.
+      const catErrors = result.files.filter((f) => CAT_ERROR.test(f.text));
+      for (const f of catErrors) io.err(f.text);
       if (!result.ok) {
         io.err(formatFailures(result));
         const bad = result.expectations.filter((e) => !e.ok).length;
         throw new Error(`${bad} of ${result.expectations.length} expectations failed`);
       }
+      if (catErrors.length) throw new ReportedFailure(`${catErrors.length} --cat files could not be read`);
     });
 }
 

@@ -84,7 +84,7 @@ function parseSeed(v: string): number {
 function atEndOf(io: CliIo, ref: string, seed: number | undefined, show: (m: Machine, names: ReadonlyMap<string, number>) => string): void {
   try {
     const sc = loadScenario(ref);
-    const { machine, result } = runForCli(sc, { seed, progress: false });
+    const { machine, result } = runForCli(sc, { seed });
     io.out(show(machine, new Map(result.processes.map((p) => [p.name, p.pid]))));
   } catch (e) {
     if (e instanceof ScenarioError) scenarioFailure(io, e);
