@@ -112,8 +112,8 @@ export function formatTraceLine(r: TraceRecord): string {
 /**
  * The tracepoints the model emits, as /sys/kernel/tracing/available_events lists them
  * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
- * sources for emitted names and fails on one missing here.
- * @kernel include/trace/events/kmem.h, vmscan.h, oom.h; arch/x86/include/asm/trace/exceptions.h
+ * sources for emitted names and fails on one missing here. The events are defined in
+ * include/trace/events/kmem.h, vmscan.h and oom.h, and arch/x86/include/asm/trace/exceptions.h.
  */
 export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
   Object.freeze<[string, string]>(["kmem", "mm_page_alloc"]),
