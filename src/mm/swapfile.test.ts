@@ -302,6 +302,24 @@ describe("slot allocation's free-run search speed-ups", () => {
     // The search found the run at 1024 past three whole blocks in use, before the lone slot 5.
     expect(order[0].slice(0, 3)).toEqual([1024, 1025, 1026]);
   });
+
+  it("find a free run that starts inside a block and runs on far past the cluster", () => {
+    // The fast search stops reading once it has SWAPFILE_CLUSTER slots (as the kernel's loop
+    // does); its answer must still be the slot-by-slot loop's: the stretch's first slot.
+    const order: number[][] = [];
+    for (const fast of [true, false]) {
+      const { k, root } = boot();
+      k.fastPaths = fast;
+      sys_swapon(k, root, "/dev/vda", { size: 16 * MiB });
+      while (folio_alloc_swap(k, 0) !== 0);
+      for (let o = 700; o < 3000; o++) put_swap_folio(k, 0, swp_entry(0, o));
+      const si = k.swap.swap_info[0];
+      if (si) si.cluster_nr = 0;
+      order.push(Array.from({ length: 600 }, () => swp_offset(folio_alloc_swap(k, 0))));
+    }
+    expect(order[0]).toEqual(order[1]);
+    expect(order[0].slice(0, 2)).toEqual([700, 701]);
+  });
 });
 
 describe("swap_map counts", () => {
