@@ -157,7 +157,7 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
   const flagsCol = mem.flags;
   const mapping = mem.mapping;
   const pbZone = mem.pageblock_zone;
-  const slotOfPfn = k.pgtables.slotOfPfn;
+  const pgtables = k.pgtables;
   to = Math.min(to, mem.max_pfn);
   const start = Math.floor(from / (1 << (MAX_ORDER - 1))) * (1 << (MAX_ORDER - 1));
   let pfn = start;
@@ -178,7 +178,7 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
       continue;
     }
     if ((f & RESERVED) !== 0) cls = PageKind.reserved;
-    else if (slotOfPfn[pfn] !== NO_TABLE) cls = PageKind.pagetable;
+    else if (pgtables.slotOf(pfn) !== NO_TABLE) cls = PageKind.pagetable;
     else if ((f & SLAB) !== 0) cls = PageKind.slab;
     else {
       const mp = mapping[pfn];
@@ -268,7 +268,7 @@ function forEachPte(pool: PgtablePool, pgd: number, visit: (flags: number, pfn: 
       const addr = base + i * span;
       if (level === 1) visit(fl, pf, addr);
       else if ((fl & _PAGE_PRESENT) !== 0) {
-        const child = pool.slotOfPfn[pf];
+        const child = pool.slotOf(pf);
         if (child !== NO_TABLE) walk(child, level - 1, addr);
       }
     }
@@ -423,7 +423,7 @@ function pteEntry(pool: PgtablePool, pgd: number, addr: number): number | null {
   for (const idx of [pgd_index(addr), pud_index(addr), pmd_index(addr)]) {
     const e = t * 512 + idx;
     if ((pool.ent_flags[e] & _PAGE_PRESENT) === 0) return null;
-    t = pool.slotOfPfn[pool.ent_pfn[e]];
+    t = pool.slotOf(pool.ent_pfn[e]);
     if (t === NO_TABLE) return null;
   }
   return t * 512 + pte_index(addr);
@@ -505,7 +505,7 @@ export function pageWalk(m: Machine, pid: number, address: number): PageWalk | n
         walk.result = "no table";
         return walk;
       }
-      table = pool.slotOfPfn[pfn];
+      table = pool.slotOf(pfn);
       if (table === NO_TABLE) {
         walk.result = "no table";
         return walk;
