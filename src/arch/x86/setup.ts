@@ -11,17 +11,23 @@
  * @kernel arch/x86/mm/numa.c numa_init, numa_register_memblks, alloc_node_data, dummy_numa_init
  * @kernel arch/x86/mm/init.c init_mem_mapping
  * @kernel mm/sparse.c sparse_init, sparse_buffer_init
- * @kernel mm/percpu.c pcpu_embed_first_chunk
+ * @kernel arch/x86/kernel/setup_percpu.c setup_per_cpu_areas
  * @kernel mm/page_alloc.c alloc_large_system_hash
  * @kernel kernel/dma/swiotlb.c swiotlb_init_remap
  * @kernel drivers/acpi/numa/srat.c acpi_numa_memory_affinity_init
+ *
+ * Every memblock allocation that fails does what its 6.1 caller does: most panic (boot_panic:
+ * Machine.boot throws KernelPanic), swiotlb warns and goes on, the per-cpu first chunk falls back
+ * to pages; none is ignored.
  *
  * Simplified: ACPI tables live in the e820-reserved top 128 KiB and cost no RAM; small early
  * allocations are lumped (memblock.ts EARLY_SMALL_ALLOCS, BRK_USED); no crashkernel, no KASLR,
  * no memory hotplug, no log buffer growth for many CPUs.
  */
 import type { Kernel } from "../../kernel/kernel.js";
-import { KERN_INFO } from "../../kernel/printk.js";
+import { KERN_INFO, KERN_WARNING } from "../../kernel/printk.js";
+import { boot_panic } from "../../kernel/panic.js";
+import { pcpu_embed_first_chunk, pcpu_page_first_chunk } from "../../mm/percpu.js";
 import {
   BRK_USED,
   EARLY_SMALL_ALLOCS_ANY,
@@ -36,13 +42,10 @@ import {
   memblock_add,
   memblock_alloc_range_nid,
   memblock_alloc_try_nid,
-  memblock_phys_free,
   memblock_reserve,
   memblock_set_node,
   NODE_DATA_SIZE,
   NUMA_NO_NODE,
-  PCPU_ATOM_SIZE,
-  PCPU_UNIT_USED,
   SMP_CACHE_BYTES,
   SPARSE_USAGE_PER_EXTRA_NODE,
   STRUCT_PAGE_SIZE,
@@ -193,8 +196,8 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   // The first INIT_PGT_BUF_PAGES come from brk.
   const mapped = max_pfn * PAGE_SIZE;
   const pgt = Math.ceil(mapped / GiB) + Math.ceil(mapped / (512 * GiB)) + 1;
-  if (pgt > INIT_PGT_BUF_PAGES)
-    memblock_alloc_range_nid(mb, (pgt - INIT_PGT_BUF_PAGES) * PAGE_SIZE, PAGE_SIZE, 0, 0, NUMA_NO_NODE, false, "direct-map page tables");
+  if (pgt > INIT_PGT_BUF_PAGES && memblock_alloc_range_nid(mb, (pgt - INIT_PGT_BUF_PAGES) * PAGE_SIZE, PAGE_SIZE, 0, 0, NUMA_NO_NODE, false, "direct-map page tables") < 0)
+    boot_panic(k, "alloc_low_pages: can not alloc memory");
   mb.current_limit = mapped;
   advance(15300);
   if (p.initrd) log(`RAMDISK: [mem ${hex10(initrd_start)}-${hex10(initrd_start + Math.ceil(p.initrd / PAGE_SIZE) * PAGE_SIZE - 1)}]`);
@@ -224,6 +227,9 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   }
   for (let nid = 0; nid < nrNodes; nid++) {
     const pa = memblock_alloc_range_nid(mb, NODE_DATA_SIZE, SMP_CACHE_BYTES, 0, 0, nid, false, `NODE_DATA(${nid})`);
+    // Simplified: 6.1's alloc_node_data only logs this and returns, and boot dies at the first
+    // use of the missing node data; the model stops here.
+    if (pa < 0) boot_panic(k, `Cannot find ${NODE_DATA_SIZE} bytes in any node (initial node: ${nid})`);
     log(`NODE_DATA(${nid}) allocated [mem ${hex10(pa)}-${hex10(pa + NODE_DATA_SIZE - 1)}]`);
   }
   advance(3900);
@@ -238,47 +244,44 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
       for (let s = Math.floor(r.start / PAGES_PER_SECTION); s <= Math.floor((r.end - 1) / PAGES_PER_SECTION); s++) secs.add(s);
     sections_per_node[nid] = secs.size;
   }
-  memblock_alloc_try_nid(mb, EARLY_SMALL_ALLOCS_NODE0, PAGE_SIZE, 0, "small node-0 allocations (mem_section root, vmemmap tables, usemap)");
-  memblock_alloc_try_nid(mb, EARLY_SMALL_ALLOCS_ANY, PAGE_SIZE, NUMA_NO_NODE, "small early allocations (command line, e820 resources, percpu/ACPI metadata)");
+  // memblock_alloc's callers panic when it fails ("%s: Failed to allocate %lu bytes align=0x%lx").
+  const alloc = (size: number, nid: number, what: string, caller: string): void => {
+    if (memblock_alloc_try_nid(mb, size, PAGE_SIZE, nid, what) < 0) boot_panic(k, `${caller}: Failed to allocate ${size} bytes align=0x${PAGE_SIZE.toString(16)} nid=${nid}`);
+  };
+  alloc(EARLY_SMALL_ALLOCS_NODE0, 0, "small node-0 allocations (mem_section root, vmemmap tables, usemap)", "sparse_index_alloc");
+  alloc(EARLY_SMALL_ALLOCS_ANY, NUMA_NO_NODE, "small early allocations (command line, e820 resources, percpu/ACPI metadata)", "memblock_alloc");
   const vmemmapBytes = max_pfn * STRUCT_PAGE_SIZE;
   const extraVmemmapPt = Math.ceil(vmemmapBytes / GiB) - 1 + Math.ceil(max_pfn / (PAGES_PER_SECTION * 256)) - 1;
-  if (extraVmemmapPt > 0) memblock_alloc_try_nid(mb, extraVmemmapPt * PAGE_SIZE, PAGE_SIZE, 0, "vmemmap page tables, mem_section roots");
+  if (extraVmemmapPt > 0) alloc(extraVmemmapPt * PAGE_SIZE, 0, "vmemmap page tables, mem_section roots", "vmemmap_alloc_block");
   for (let nid = 0; nid < nrNodes; nid++) {
-    if (nid > 0) memblock_alloc_try_nid(mb, SPARSE_USAGE_PER_EXTRA_NODE, PAGE_SIZE, nid, `usemap node ${nid}`);
+    if (nid > 0) alloc(SPARSE_USAGE_PER_EXTRA_NODE, nid, `usemap node ${nid}`, "sparse_init_nid");
     const size = sections_per_node[nid] * PAGES_PER_SECTION * STRUCT_PAGE_SIZE;
-    if (size) memblock_alloc_range_nid(mb, size, 2 * MiB, MAX_DMA_ADDRESS, 0, nid, true, `memmap node ${nid}`);
+    // Simplified: when the node's memmap buffer does not fit, 6.1 tries each section alone and
+    // marks the ones that still do not fit absent ("memory map backing failed. Some memory will
+    // not be available."); the model stops with that message.
+    // memmap_alloc → memblock_alloc_internal: above MAX_DMA_ADDRESS, else anywhere in the node.
+    if (size && memblock_alloc_range_nid(mb, size, 2 * MiB, MAX_DMA_ADDRESS, 0, nid, true, `memmap node ${nid}`) < 0 && memblock_alloc_range_nid(mb, size, 2 * MiB, 0, 0, nid, true, `memmap node ${nid}`) < 0)
+      boot_panic(k, `sparse_init_nid: node[${nid}] memory map backing failed. Some memory will not be available.`);
   }
   return { mb, max_pfn, initrd_start, initrd_size: p.initrd, sections_per_node, below4g };
 }
 
 /**
- * The per-cpu first chunk: one 2 MiB unit per possible CPU, allocated per node group, with each
- * unit's unused tail given back to memblock (62 pages stay per CPU). Prints the setup_percpu,
- * "percpu: Embedded …" and pcpu-alloc lines.
- * @kernel mm/percpu.c pcpu_embed_first_chunk, pcpu_dump_alloc_info
+ * The per-cpu first chunk (mm/percpu.ts): embedded in 2 MiB atoms, one allocation per node's
+ * CPUs (pcpu_embed_first_chunk); when that does not fit in memblock, "auto allocator failed
+ * (-12), falling back to page size" and 4 KiB pages one by one (pcpu_page_first_chunk); when
+ * those do not fit either, panic.
  * @kernel arch/x86/kernel/setup_percpu.c setup_per_cpu_areas
  */
 export function setup_per_cpu_areas(k: Kernel, mb: Memblock, cpuNodes: number[], nrNodes: number): void {
   const ncpu = cpuNodes.length;
-  const log = (s: string): void => k.log.printk(KERN_INFO, s);
-  log(`setup_percpu: NR_CPUS:8192 nr_cpumask_bits:${ncpu} nr_cpu_ids:${ncpu} nr_node_ids:${nrNodes}`);
-  const unit = PCPU_ATOM_SIZE;
-  for (let nid = 0; nid < nrNodes; nid++) {
-    const cpus = cpuNodes.filter((n) => n === nid).length;
-    if (!cpus) continue;
-    const base = memblock_alloc_try_nid(mb, unit * cpus, PCPU_ATOM_SIZE, nid, `percpu node ${nid}`);
-    for (let u = 0; u < cpus; u++) memblock_phys_free(mb, base + u * unit + PCPU_UNIT_USED, unit - PCPU_UNIT_USED);
+  k.log.printk(KERN_INFO, `setup_percpu: NR_CPUS:8192 nr_cpumask_bits:${ncpu} nr_cpu_ids:${ncpu} nr_node_ids:${nrNodes}`);
+  let rc = pcpu_embed_first_chunk(k, mb, cpuNodes);
+  if (rc < 0) {
+    k.log.printk(KERN_WARNING, `setup_percpu: auto allocator failed (${rc}), falling back to page size`);
+    rc = pcpu_page_first_chunk(k, mb, cpuNodes);
   }
-  log(`percpu: Embedded ${PCPU_UNIT_USED / PAGE_SIZE} pages/cpu s217088 r8192 d28672 u${unit}`);
-  const groups = new Array<number>(nrNodes).fill(0).map((_, n) => cpuNodes.filter((c) => c === n).length).filter((c) => c > 0);
-  log(`pcpu-alloc: s217088 r8192 d28672 u${unit} alloc=1*${unit}`);
-  let cpu = 0;
-  let line = "pcpu-alloc: ";
-  for (let g = 0; g < groups.length; g++)
-    for (let i = 0; i < groups[g]; i++) {
-      line += `[${g}] ${cpu++} `;
-    }
-  log(line);
+  if (rc < 0) boot_panic(k, `cannot initialize percpu area (err=${rc})`);
 }
 
 /**
@@ -305,7 +308,7 @@ export function alloc_large_system_hash(
   if (numentries > max) numentries = 2 ** Math.floor(Math.log2(max));
   const bytes = numentries * bucketsize;
   const order = Math.max(0, Math.ceil(Math.log2(bytes / PAGE_SIZE)));
-  if (mb) memblock_alloc_try_nid(mb, bytes, SMP_CACHE_BYTES, NUMA_NO_NODE, `${tablename} hash`);
+  if (mb && memblock_alloc_try_nid(mb, bytes, SMP_CACHE_BYTES, NUMA_NO_NODE, `${tablename} hash`) < 0) boot_panic(k, `Failed to allocate ${tablename} hash table`);
   k.log.printk(KERN_INFO, `${tablename} hash table entries: ${numentries} (order: ${order}, ${bytes} bytes, ${mb ? "linear" : "vmalloc"})`);
   return { entries: numentries, bytes };
 }
@@ -318,7 +321,12 @@ export function alloc_large_system_hash(
  */
 export function swiotlb_init(k: Kernel, mb: Memblock): void {
   const base = memblock_alloc_range_nid(mb, IO_TLB_DEFAULT_SIZE, PAGE_SIZE, 0, SZ_4G, NUMA_NO_NODE, false, "swiotlb buffer");
-  memblock_alloc_try_nid(mb, IO_TLB_SLOTS_SIZE, PAGE_SIZE, NUMA_NO_NODE, "swiotlb slots");
+  if (base < 0) {
+    k.log.printk(KERN_WARNING, "software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
+    return;
+  }
+  if (memblock_alloc_try_nid(mb, IO_TLB_SLOTS_SIZE, PAGE_SIZE, NUMA_NO_NODE, "swiotlb slots") < 0)
+    boot_panic(k, `swiotlb_init_remap: Failed to allocate ${IO_TLB_SLOTS_SIZE} bytes align=0x${PAGE_SIZE.toString(16)}`);
   k.log.printk(KERN_INFO, `software IO TLB: mapped [mem ${hex18(base)}-${hex18(base + IO_TLB_DEFAULT_SIZE)}] (64MB)`);
 }
 
