@@ -363,7 +363,7 @@ export const STRUCT_PAGE_SIZE = 64;
  * real one (51887 pages single-node, 84655 with two nodes).
  */
 export const BRK_USED = 17 * PAGE_SIZE;
-/** Pages of the direct-map page tables that come out of brk rather than memblock. */
+/** INIT_PGT_BUF_SIZE in pages: brk's buffer for the first direct-map page tables (arch/x86/setup.ts init_mem_mapping). */
 export const INIT_PGT_BUF_PAGES = 6;
 /**
  * Other small early allocations placed top-down (mem_section roots, vmemmap page tables,
