@@ -233,6 +233,31 @@ describe("out_of_memory", () => {
     expect(kernelOf(m).vm_events[OOM_KILL]).toBe(kills);
   });
 
+  it("spends simulated time in the reclaim retries before an OOM kill, and kswapd runs in between", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const ev: Array<{ name: string; ts: number; msg: string }> = [];
+    for (const name of ["mm_vmscan_direct_reclaim_begin", "mm_vmscan_direct_reclaim_end", "mm_vmscan_kswapd_wake", "mark_victim"])
+      m.trace.on(name, (e) => ev.push({ name, ts: e.ts_nsec, msg: e.message }));
+    const p = m.spawn({ comm: "leak" });
+    growUntilKilled(m, p, 4 * MiB);
+    const kill = ev.findIndex((e) => e.name === "mark_victim");
+    expect(kill).toBeGreaterThan(0);
+    // The allocation that ended in the kill: the run of direct reclaims that freed nothing just
+    // before it (should_reclaim_retry's no-progress loops).
+    let first = kill;
+    for (let i = kill - 1; i >= 0; i--) {
+      if (ev[i].name === "mm_vmscan_direct_reclaim_end" && ev[i].msg !== "nr_reclaimed=0") break;
+      if (ev[i].name === "mm_vmscan_direct_reclaim_begin") first = i;
+    }
+    const futile = ev.slice(first, kill).filter((e) => e.name === "mm_vmscan_direct_reclaim_begin").length;
+    expect(futile).toBeGreaterThan(1);
+    // 6.1 runs shrink_node for each of them (the priority loop, the shrinker walk) and gives up
+    // the CPU at each scheduling point: the kill comes later than the first futile reclaim, and
+    // kswapd, woken by the same allocation, runs at a time strictly in between.
+    expect(ev[kill].ts).toBeGreaterThan(ev[first].ts);
+    expect(ev.slice(first, kill).some((e) => e.name === "mm_vmscan_kswapd_wake" && e.ts > ev[first].ts && e.ts < ev[kill].ts)).toBe(true);
+  });
+
   it("does not kill for an allocation without __GFP_FS (no compensation for IO-less reclaim)", () => {
     const m = Machine.boot({ memory: "128M" });
     const p = m.spawn({ comm: "p" });
