@@ -5,6 +5,14 @@
  * one 4 KiB page at a time (pcpu_page_first_chunk), and the boot-log lines each prints
  * (pcpu_dump_alloc_info).
  *
+ * Scope: the boot half of mm/percpu.c only (setup_per_cpu_areas' first chunk, called from
+ * arch/x86/setup.ts). The run-time allocator — pcpu_alloc / free_percpu, the first chunk's
+ * dynamic area (d28672 per unit embedded, d12288 in pages) and the chunks created after it, the
+ * Percpu line of /proc/meminfo — is not modelled here yet; it belongs in this same module, after
+ * the first-chunk code, and the names exported below (constants, pcpu_alloc_info,
+ * pcpu_build_alloc_info, pcpu_dump_alloc_info, pcpu_embed_first_chunk, pcpu_page_first_chunk)
+ * are kept stable for it.
+ *
  * Worked numbers (Debian's 6.1 image: static 217088 bytes, reserved 8192):
  * - Embedding: dynamic 28672, size_sum 253952 = 62 pages; alloc_size 2 MiB holds at most 8 units
  *   of 256 KiB. One CPU: upa 1, u2097152. Two: upa 2, u1048576. Four: upa 4, u524288 (the
