@@ -37,7 +37,10 @@ import { security_vm_enough_memory_mm } from "../mm/util.js";
 import { errnoValues } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { psi_enqueue } from "./psi.js";
-import { task_struct } from "./sched.js";
+import { fatal_signal_pending, task_struct } from "./sched.js";
+
+/** include/linux/errno.h: restart the syscall without SA_RESTART (kernel-internal, never seen by a task that dies). */
+const ERESTARTNOINTR = 513;
 
 /** VM_INIT_DEF_MASK: the only def_flags bit a child keeps. */
 const VM_INIT_DEF_MASK = VM_NOHUGEPAGE;
@@ -144,6 +147,13 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   child.signal.rlim_max.set(parent.signal.rlim_max);
   const err = copy_mm(k, parent, child);
   if (err !== 0) return err;
+  // "A fatal signal pending means that current will exit, so the new thread can't slip out of
+  // an OOM kill": the OOM killer chose the parent while copy_mm allocated page tables.
+  if (fatal_signal_pending(parent)) {
+    if (child.mm !== null) mmput(k, child.mm);
+    child.mm = null;
+    return -ERESTARTNOINTR;
+  }
   k.tasks.byPid.set(pid, child);
   parent.children.add(pid);
   // wake_up_new_task: the child is runnable

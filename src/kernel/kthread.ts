@@ -267,6 +267,24 @@ export function schedule_timeout(k: Kernel, ns: number): number {
 }
 
 /**
+ * The scheduler tick's test, made at a voluntary scheduling point inside long kernel work (the
+ * allocator's reclaim retries): a kernel thread whose turn has come while the task kept the CPU
+ * — woken but made to wait for its fair share (kswapd's fair_at), or still runnable after a turn
+ * that left its node unbalanced — is owed the CPU, so need_resched is set and the cond_resched
+ * that follows runs it.
+ * @kernel kernel/sched/fair.c check_preempt_tick
+ */
+export function check_preempt_tick(k: Kernel): void {
+  for (const t of k.kthreads) {
+    if (t.irq === true || t.on_cpu === true) continue;
+    if (t.next_ns(k) <= k.now_ns) {
+      k.need_resched = true;
+      return;
+    }
+  }
+}
+
+/**
  * A scheduling point on the way back to user space: if a wakeup asked for the CPU, the woken
  * kthreads run now.
  * @kernel kernel/sched/core.c __cond_resched

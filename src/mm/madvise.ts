@@ -62,7 +62,7 @@ import {
 } from "./vmstat_items.js";
 import { PAGE_SIZE } from "./types.js";
 
-const { EINVAL, ENOMEM, EAGAIN, EACCES, EPERM, EFAULT } = errnoValues;
+const { EINVAL, ENOMEM, EAGAIN, EACCES, EPERM, EFAULT, EINTR } = errnoValues;
 
 export const MADV_NORMAL = 0;
 export const MADV_RANDOM = 1;
@@ -251,8 +251,13 @@ function madvise_vma_behavior(k: Kernel, t: task_struct, vma: vm_area_struct, pr
       if (vma.vm_flags & (VM_IO | VM_PFNMAP)) return -EINVAL;
       if (write && !(vma.vm_flags & VM_WRITE)) return -EINVAL;
       if (!write && !(vma.vm_flags & 0x1)) return -EINVAL;
-      const r = faultin_range(k, t, vma, start, end, write);
-      if (r < 0) return r === -EFAULT ? -EFAULT : -ENOMEM;
+      // madvise_populate's loop: a partial populate (SIGKILL pending) comes back for the rest,
+      // which then fails with -EINTR.
+      while (start < end) {
+        const r = faultin_range(k, t, vma, start, end, write);
+        if (r < 0) return r === -EFAULT || r === -EINTR ? r : -ENOMEM;
+        start += r * PAGE_SIZE;
+      }
       return 0;
     }
     case MADV_NORMAL:

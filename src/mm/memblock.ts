@@ -357,20 +357,13 @@ export const NODE_DATA_SIZE = 0x2b000;
 /** struct page is 64 bytes: a 128 MiB section's memmap is 2 MiB. */
 export const STRUCT_PAGE_SIZE = 64;
 /**
- * The per-cpu first chunk per CPU: static 217088 + reserved 8192 + dynamic 28672 = 253952 bytes
- * = 62 pages ("percpu: Embedded 62 pages/cpu s217088 r8192 d28672 u2097152"); each unit is
- * allocated 2 MiB and its unused tail given back (pcpu_embed_first_chunk).
- */
-export const PCPU_UNIT_USED = 217088 + 8192 + 28672;
-export const PCPU_ATOM_SIZE = 2 * 1024 * 1024;
-/**
  * The used part of the brk area right after the kernel image (reserve_brk): the 6 early
  * page-table pages (INIT_PGT_BUF_SIZE) plus dmi/setup_data users. 17 pages: with the 64 vmalloc
  * PUD pages mem_init preallocates, this puts the "available" figure of every w0 variant on the
  * real one (51887 pages single-node, 84655 with two nodes).
  */
 export const BRK_USED = 17 * PAGE_SIZE;
-/** Pages of the direct-map page tables that come out of brk rather than memblock. */
+/** INIT_PGT_BUF_SIZE in pages: brk's buffer for the first direct-map page tables (arch/x86/setup.ts init_mem_mapping). */
 export const INIT_PGT_BUF_PAGES = 6;
 /**
  * Other small early allocations placed top-down (mem_section roots, vmemmap page tables,

@@ -22,7 +22,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
-import { capable, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
+import { capable, fatal_signal_pending, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
 import { _PAGE_RW, _PAGE_SPECIAL, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
 import { F, PG_active, PG_lru, PG_mlocked, PG_unevictable } from "./memmap.js";
 import { lru_relist } from "./mm_inline.js";
@@ -32,7 +32,7 @@ import { FAULT_FLAG_WRITE, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_OOM } from 
 import { NR_MLOCK, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGRESCUED } from "./vmstat_items.js";
 import { PAGE_SIZE } from "./types.js";
 
-const { EINVAL, ENOMEM, EPERM, EAGAIN } = errnoValues;
+const { EINVAL, ENOMEM, EPERM, EAGAIN, EINTR } = errnoValues;
 /** mlock2 flag: lock pages as they fault in. */
 export const MLOCK_ONFAULT = 0x01;
 /** mlockall flags. */
@@ -325,7 +325,11 @@ export function populate_vma_page_range(k: Kernel, t: task_struct, vma: vm_area_
 /**
  * faultin_vma_page_range / __get_user_pages: fault every page of [start, end) that is not
  * mapped with enough permission (a write needs _PAGE_RW), then mlock pages that land in a
- * VM_LOCKED VMA (the fault path's mlock_new_page). Returns pages done or a negative errno.
+ * VM_LOCKED VMA (the fault path's mlock_new_page). Returns pages done or a negative errno. Like
+ * __get_user_pages it stops before each page once the task has SIGKILL pending ("don't keep
+ * faulting pages and potentially allocating memory"): the pages done so far, or -EINTR when
+ * none were (the OOM killer chose this task during one of its faults; the syscall then returns
+ * and the signal kills it on the way back to user mode, Process's syscall exit).
  */
 export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, start: number, end: number, write: boolean): number {
   const nr_pages = (end - start) / PAGE_SIZE;
@@ -333,6 +337,10 @@ export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, st
   const pool = k.pgtables;
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   for (let addr = start; addr < end; addr += PAGE_SIZE) {
+    if (fatal_signal_pending(t)) {
+      const done = (addr - start) / PAGE_SIZE;
+      return done > 0 ? done : -EINTR;
+    }
     let i = mm.pgd >= 0 ? pte_offset_map(k, mm.pgd, addr) : -1;
     if (i >= 0) {
       const fl = pool.ent_flags[i];
@@ -355,8 +363,9 @@ export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, st
 }
 
 /**
- * __mm_populate: populate every VMA overlapping [start, start + len). Errors stop it unless
- * ignore_errors (mm_populate, used after mmap/brk/mlockall, ignores them).
+ * __mm_populate: populate every VMA overlapping [start, start + len). An error stops it unless
+ * ignore_errors (mm_populate, used after mmap/brk/mlockall), which goes on at the next VMA. A
+ * partial populate (SIGKILL arrived) comes back for the rest, which then fails with -EINTR.
  */
 export function __mm_populate(k: Kernel, t: task_struct, start: number, len: number, ignore_errors: boolean): number {
   const mm = t.mm!;
@@ -370,7 +379,8 @@ export function __mm_populate(k: Kernel, t: task_struct, start: number, len: num
     if (nstart < vma.vm_start) nstart = vma.vm_start;
     const ret = populate_vma_page_range(k, t, vma, nstart, nend);
     if (ret < 0) {
-      return ignore_errors ? 0 : ret;
+      if (ignore_errors) continue; // continue at next VMA
+      return ret;
     }
     nend = nstart + ret * PAGE_SIZE;
   }

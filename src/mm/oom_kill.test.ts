@@ -166,6 +166,44 @@ describe("out_of_memory", () => {
     expect(m.dmesg()).not.toMatch(/page allocation failure/);
   });
 
+  // Issue 20: the victim inside MAP_POPULATE, MADV_POPULATE_WRITE or mlock was printed as killed
+  // but kept running with its memory. 6.1's __get_user_pages stops at the pending SIGKILL
+  // (-EINTR), the syscall returns, and the task dies on its way back to user mode.
+  const populateKills: Array<[string, (p: Process, len: number) => void]> = [
+    ["MAP_POPULATE", (p, len) => void p.mmap(len, { flags: "private|anonymous|populate" })],
+    ["MADV_POPULATE_WRITE", (p, len) => p.madvise(p.mmap(len), len, "populate_write")],
+    ["mlock", (p, len) => p.mlock(p.mmap(len), len)],
+  ];
+  for (const [what, populate] of populateKills) {
+    it(`kills a victim chosen inside ${what}'s populate on its return to user mode, and its memory goes`, () => {
+      const m = Machine.boot({ memory: "128M" });
+      const k = kernelOf(m);
+      m.write("/proc/sys/vm/overcommit_memory", "1");
+      const p = m.spawn({ comm: "p" });
+      const free0 = Number(/MemFree:\s+(\d+)/.exec(m.read("/proc/meminfo"))![1]);
+      let thrown: unknown = null;
+      try {
+        populate(p, 160 * MiB);
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(ProcessKilled);
+      expect((thrown as ProcessKilled).signal).toBe("SIGKILL");
+      expect(m.dmesg()).toMatch(new RegExp(`Killed process ${p.pid} \\(p\\)`));
+      expect(k.vm_events[OOM_KILL]).toBe(1);
+      expect(p.alive).toBe(false);
+      expect(taskOf(p).killedBy).toBe(9);
+      expect(taskOf(p).mm).toBeNull();
+      // exit_mmap gave the memory back: free is back within a few MiB of where it started
+      // (page tables' and pcp lists' pages aside), not ~100 MiB short.
+      const free1 = Number(/MemFree:\s+(\d+)/.exec(m.read("/proc/meminfo"))![1]);
+      expect(free0 - free1).toBeLessThan(4096);
+      // the reaper finds the mm gone (MMF_OOM_SKIP from exit_mmap): nothing to reap
+      m.advance("3s");
+      expect(m.dmesg()).not.toMatch(/oom_reaper: reaped/);
+    });
+  }
+
   it("lets a killed task stuck in the kernel use the reserves, and the oom_reaper strips it 2 s later", () => {
     const m = Machine.boot({ memory: "128M" });
     const p = m.spawn({ comm: "hog" });
@@ -193,6 +231,31 @@ describe("out_of_memory", () => {
     hog(other, 4 * MiB);
     expect(p.alive).toBe(false);
     expect(kernelOf(m).vm_events[OOM_KILL]).toBe(kills);
+  });
+
+  it("spends simulated time in the reclaim retries before an OOM kill, and kswapd runs in between", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const ev: Array<{ name: string; ts: number; msg: string }> = [];
+    for (const name of ["mm_vmscan_direct_reclaim_begin", "mm_vmscan_direct_reclaim_end", "mm_vmscan_kswapd_wake", "mark_victim"])
+      m.trace.on(name, (e) => ev.push({ name, ts: e.ts_nsec, msg: e.message }));
+    const p = m.spawn({ comm: "leak" });
+    growUntilKilled(m, p, 4 * MiB);
+    const kill = ev.findIndex((e) => e.name === "mark_victim");
+    expect(kill).toBeGreaterThan(0);
+    // The allocation that ended in the kill: the run of direct reclaims that freed nothing just
+    // before it (should_reclaim_retry's no-progress loops).
+    let first = kill;
+    for (let i = kill - 1; i >= 0; i--) {
+      if (ev[i].name === "mm_vmscan_direct_reclaim_end" && ev[i].msg !== "nr_reclaimed=0") break;
+      if (ev[i].name === "mm_vmscan_direct_reclaim_begin") first = i;
+    }
+    const futile = ev.slice(first, kill).filter((e) => e.name === "mm_vmscan_direct_reclaim_begin").length;
+    expect(futile).toBeGreaterThan(1);
+    // 6.1 runs shrink_node for each of them (the priority loop, the shrinker walk) and gives up
+    // the CPU at each scheduling point: the kill comes later than the first futile reclaim, and
+    // kswapd, woken by the same allocation, runs at a time strictly in between.
+    expect(ev[kill].ts).toBeGreaterThan(ev[first].ts);
+    expect(ev.slice(first, kill).some((e) => e.name === "mm_vmscan_kswapd_wake" && e.ts > ev[first].ts && e.ts < ev[kill].ts)).toBe(true);
   });
 
   it("does not kill for an allocation without __GFP_FS (no compensation for IO-less reclaim)", () => {

@@ -30,10 +30,14 @@
  *   "oom_reaper:" line).
  * - When the allocating task itself is chosen, its allocation completes from the reserves
  *   (ALLOC_OOM) and the MMU model stops its access right after that fault, as the pending SIGKILL
- *   is delivered on the way back to user mode (memory.ts asks fatal_signal_pending). A victim
- *   chosen while inside the kernel for longer (a kernel allocation on its behalf) stays marked
- *   until the OOM killer next sees it outside its own allocation, when it is made to exit, or
- *   until the oom_reaper strips its memory.
+ *   is delivered on the way back to user mode (memory.ts asks fatal_signal_pending). Inside a
+ *   syscall that faults pages in (MAP_POPULATE, MADV_POPULATE_*, mlock, a locked brk) the
+ *   populate loop stops at the pending SIGKILL with -EINTR (mm/gup.c __get_user_pages), fork
+ *   gives up its child (copy_process), and the task dies as the syscall returns to user mode
+ *   (sim/process.ts syscallExit): exit_mmap frees its memory. A victim inside the kernel on
+ *   another path (a kernel allocation on its behalf outside a syscall the Process API runs)
+ *   stays marked until the OOM killer next sees it outside its own allocation, when it is made
+ *   to exit, or until the oom_reaper strips its memory.
  * - The oom_reaper's 2 s timer (OOM_REAPER_DELAY) runs on the simulated clock: `oom_reaper_run`
  *   does the work whose timer has expired; it is called on every out_of_memory entry and by
  *   Machine.advance, which is what moves the clock.

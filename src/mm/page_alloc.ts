@@ -50,6 +50,7 @@ import { ___ratelimit } from "../lib/ratelimit.js";
 import { bitmap_list_string } from "../lib/vsprintf.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_WARNING } from "../kernel/printk.js";
+import { check_preempt_tick, cond_resched } from "../kernel/kthread.js";
 import {
   type alloc_context,
   COMPACT_SKIPPED,
@@ -1511,7 +1512,13 @@ function wake_all_kswapds(k: Kernel, order: number, gfp_mask: number, ac: alloc_
  * @kernel mm/page_alloc.c __alloc_pages_direct_reclaim, __perform_reclaim
  */
 function __alloc_pages_direct_reclaim(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context, progress: Float64Array): number {
+  // __perform_reclaim: scheduling points on either side of the synchronous reclaim, where a
+  // kswapd woken meanwhile gets the one CPU (its work moves the clock on).
+  check_preempt_tick(k);
+  cond_resched(k);
   progress[0] = k.mmHooks.try_to_free_pages(k, ac, order, gfp_mask);
+  check_preempt_tick(k);
+  cond_resched(k);
   if (!progress[0]) return NO_PFN;
   let pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
   if (pfn === NO_PFN) {
@@ -1586,6 +1593,10 @@ function should_reclaim_retry(k: Kernel, order: number, ac: alloc_context, alloc
         break;
       }
     }
+    // A short sleep only for workqueue workers (PF_WQ_WORKER), which no model task is; else a
+    // scheduling point before the allocator goes round again.
+    check_preempt_tick(k);
+    cond_resched(k);
   }
   if (!ret) return unreserve_highatomic_pageblock(k, ac, true);
   return ret;

@@ -6,7 +6,7 @@ import { check_swap_invariants } from "../sim/invariants/swap.js";
 import { spawnProcess } from "../sim/process.js";
 import { F, PG_locked, PG_reclaim, PG_uptodate, PG_writeback } from "./memmap.js";
 import { follow_pte } from "./memory.js";
-import { folio_wait_locked, swap_io_inflight, swap_io_next, swap_io_run, swap_readpage } from "./page_io.js";
+import { blk_finish_plug, blk_start_plug, folio_wait_locked, swap_io_inflight, swap_io_next, swap_io_run, swap_readpage } from "./page_io.js";
 import { __read_swap_cache_async } from "./swap_state.js";
 import { sys_swapon } from "./swapfile.js";
 import { pageOut, removeMapping, unmapToSwap } from "./swapfile.testutil.js";
@@ -104,6 +104,37 @@ describe("swap_readpage", () => {
     // the completed request is not completed again
     k.now_ns += 1e6;
     expect(swap_io_run(k)).toBe(0);
+  });
+
+  it("holds reads under a plug and merges adjacent slots into one request that completes together", () => {
+    const { k, pfns } = setup(4);
+    const entries = pfns.map((pfn) => unmapToSwap(k, pfn));
+    for (const pfn of pfns) pageOut(k, pfn);
+    k.now_ns += 1e6;
+    swap_io_run(k);
+    for (const pfn of pfns) removeMapping(k, pfn);
+    // four adjacent slots; read the first two and the last, as a cluster read finds slot 2 cached
+    expect(entries.map((e) => e - entries[0])).toEqual([0, 1, 2, 3]);
+    k.now_ns += 1e9; // the device is idle
+    const t0 = k.now_ns;
+    const pages: number[] = [];
+    blk_start_plug(k);
+    for (const i of [0, 1, 3]) {
+      const page = __read_swap_cache_async(k, entries[i], GFP_HIGHUSER_MOVABLE, null, 0, new Uint8Array(1));
+      swap_readpage(k, page, false);
+      pages.push(page);
+    }
+    expect(swap_io_inflight(k)).toBe(0); // held by the plug
+    expect(k.vm_events[PSWPIN]).toBe(3); // counted per page at submission
+    blk_finish_plug(k);
+    expect(swap_io_inflight(k)).toBe(3);
+    // slots 0–1: one 8 KiB request, both pages done at 100 µs + 2 × 4096 ns; slot 3 is another
+    // request behind it on the device
+    expect(swap_io_next(k)).toBe(t0 + 100_000 + 2 * 4096);
+    k.now_ns = t0 + 100_000 + 2 * 4096;
+    expect(swap_io_run(k)).toBe(2);
+    expect(pages.map((pg) => k.mem_map.flags[pg] & F(PG_locked))).toEqual([0, 0, F(PG_locked)]);
+    expect(swap_io_next(k)).toBe(t0 + 2 * 4096 + 100_000 + 4096);
   });
 
   it("waits in place for a synchronous read", () => {

@@ -26,15 +26,26 @@
  * is submitted, PGPGOUT and PGPGIN in sectors by submit_bio (the swap device is a block device
  * without ->rw_page, like w5's virtio disk, so every page goes through a bio); NR_WRITEBACK and NR_ZONE_WRITE_PENDING while a write is in flight (filemap.ts).
  *
- * Simplified: no plugging or merging of adjacent requests into one bio (each page is its own
- * request, so a cluster read pays one latency per page only where the queue is busy), no I/O
- * errors, no SWP_FS_OPS (swap files go through the same block path, as they do on a filesystem
+ * Plugging: swap-in readahead (swap_cluster_readahead, swap_vma_readahead) runs under a block
+ * plug (blk_start_plug … blk_finish_plug); its reads are held back and submitted at the unplug,
+ * where the block layer merges the bios of adjacent slots of one device into one request
+ * (blk_attempt_plug_merge's back merge, up to BLK_DEF_MAX_SECTORS): the request's pages transfer
+ * together and complete together, so a cluster of 8 on an idle device completes all its pages
+ * after 100 + 8 × 4.096 = 132.8 µs, and a task touching the cluster's pages in order waits at
+ * most once. Each page still has its own bio, so PGPGIN and PSWPIN count per page as before.
+ *
+ * Simplified: no I/O errors, no SWP_FS_OPS (swap files go through the same block path, as they do on a filesystem
  * whose swap_activate maps the file's extents), no frontswap/zswap, no SWP_SYNCHRONOUS_IO
- * devices (zram, pmem), no iowait (TSK_IOWAIT) accounting of the sleep.
+ * devices (zram, pmem), no iowait (TSK_IOWAIT) accounting of the sleep. Writes are not plugged
+ * or merged (each page is its own request: shrink_lruvec's plug is not modelled), and a task
+ * that sleeps inside a plugged section (direct reclaim during readahead's allocations) does not
+ * flush the plug (sched_submit_work's blk_flush_plug): the reads wait for blk_finish_plug.
  * @kernel mm/page_io.c swap_writepage, __swap_writepage, end_swap_bio_write, swap_readpage,
  *   end_swap_bio_read, count_swpout_vm_event
  * @kernel mm/filemap.c folio_wait_locked, folio_wait_writeback, folio_wait_bit_common
  * @kernel kernel/time/timer.c schedule_timeout (the sleep)
+ * @kernel block/blk-core.c blk_start_plug, blk_finish_plug
+ * @kernel block/blk-merge.c blk_attempt_plug_merge
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -53,25 +64,86 @@ const LOCKED = F(PG_locked);
 const PAGE_SECTORS = 8;
 
 /**
- * Queues one 4 KiB request on the area's device; returns its completion time. Counts PGPGIN or
- * PGPGOUT in 512-byte sectors, as submit_bio does for every read and write bio (/proc/vmstat
- * halves them into kB: a swapped page is pgpgin or pgpgout 4).
+ * Submits one page's bio: counts PGPGIN or PGPGOUT in 512-byte sectors, as submit_bio does for
+ * every read and write bio (/proc/vmstat halves them into kB: a swapped page is pgpgin or pgpgout
+ * 4), and queues it on the area's device as a request of its own — or, for a read under a plug,
+ * holds it for blk_finish_plug.
  * @kernel block/blk-core.c submit_bio
  */
-function submit_bio(k: Kernel, si: swap_info_struct, pfn: number, op: number): number {
+function submit_bio(k: Kernel, si: swap_info_struct, pfn: number, op: number): void {
   k.vm_events[op === OP_READ ? PGPGIN : PGPGOUT] += PAGE_SECTORS;
-  const xfer = 4096 / si.bandwidth * 1e9;
+  const g = k.swap;
+  if (op === OP_READ && g.plug_depth > 0) {
+    if (g.plug_len === g.plug_pfn.length) {
+      const a = new Int32Array(g.plug_len * 2);
+      a.set(g.plug_pfn);
+      g.plug_pfn = a;
+    }
+    g.plug_pfn[g.plug_len++] = pfn;
+    return;
+  }
+  ring_push(si, queue_request(k, si, 1), pfn, op);
+}
+
+/**
+ * Puts a request of `n` pages on the area's device: it starts when the device has finished the
+ * transfers before it and completes, every page at once, after the latency and its n transfers
+ *   start = max(now, busy_until); busy_until = start + n × 4096 / bandwidth;
+ *   completion = start + latency_ns + n × 4096 / bandwidth.
+ * Returns the completion time.
+ */
+function queue_request(k: Kernel, si: swap_info_struct, n: number): number {
+  const xfer = (4096 / si.bandwidth) * 1e9;
   const start = Math.max(k.now_ns, si.busy_until);
-  si.busy_until = start + xfer;
-  const done = start + si.latency_ns + xfer;
+  si.busy_until = start + n * xfer;
+  return start + si.latency_ns + n * xfer;
+}
+
+/** Adds one page's I/O, completing at `done`, to the end of the area's in-flight ring. */
+function ring_push(si: swap_info_struct, done: number, pfn: number, op: number): void {
   if (si.io_len === si.io_time.length) grow_ring(si);
-  const cap = si.io_time.length;
-  const at = (si.io_head + si.io_len) % cap;
+  const at = (si.io_head + si.io_len) % si.io_time.length;
   si.io_time[at] = done;
   si.io_pfn[at] = pfn;
   si.io_op[at] = op;
   si.io_len++;
-  return done;
+}
+
+/** BLK_DEF_MAX_SECTORS (2560 sectors, 1280 KiB) in pages: the largest request a merge makes. */
+const MAX_REQUEST_PAGES = 2560 / PAGE_SECTORS;
+
+/**
+ * The task starts batching its I/O (current->plug); plugs nest, the outermost one counts.
+ * @kernel block/blk-core.c blk_start_plug
+ */
+export function blk_start_plug(k: Kernel): void {
+  k.swap.plug_depth++;
+}
+
+/**
+ * The outermost plug ends: its reads go to their devices, the bios of adjacent slots of one
+ * device merged into one request (each back merge needs the next slot of the same area).
+ * Example: a cluster read of slots 1000–1007 is one 32 KiB request; slots 1000–1003 and
+ * 1005–1007 (1004 was already in the swap cache) are two.
+ * @kernel block/blk-core.c blk_finish_plug, blk_flush_plug
+ * @kernel block/blk-merge.c blk_attempt_plug_merge, bio_attempt_back_merge
+ */
+export function blk_finish_plug(k: Kernel): void {
+  const g = k.swap;
+  if (g.plug_depth === 0) throw new KernelBug("blk_finish_plug: no plug", {});
+  if (--g.plug_depth > 0) return;
+  const pfns = g.plug_pfn;
+  const n = g.plug_len;
+  g.plug_len = 0;
+  const priv = k.mem_map.private;
+  for (let i = 0; i < n; ) {
+    const si = swp_swap_info(k, priv[pfns[i]]);
+    if (si === null) throw new KernelBug("blk_finish_plug: no swap area", { pfn: pfns[i] });
+    let j = i + 1;
+    while (j < n && j - i < MAX_REQUEST_PAGES && priv[pfns[j]] === priv[pfns[j - 1]] + 1 && swp_swap_info(k, priv[pfns[j]]) === si) j++;
+    const done = queue_request(k, si, j - i);
+    for (; i < j; i++) ring_push(si, done, pfns[i], OP_READ);
+  }
 }
 
 /** Doubles the ring, unrolling it from its head. */

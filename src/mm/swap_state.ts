@@ -34,7 +34,7 @@ import { __GFP_COMP } from "./gfp.js";
 import { F, PG_dirty, PG_locked, PG_readahead, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import type { vm_area_struct } from "./mm_types.js";
 import { alloc_pages } from "./page_alloc.js";
-import { swap_readpage } from "./page_io.js";
+import { blk_finish_plug, blk_start_plug, swap_readpage } from "./page_io.js";
 import { mod_page_node_state } from "./rmap.js";
 import { folio_add_lru, lru_add_drain, put_page } from "./swap.js";
 import {
@@ -349,17 +349,22 @@ export function swap_cluster_readahead(k: Kernel, entry: number, gfp: number, vm
     if (end_offset >= si.max) end_offset = si.max - 1;
     const type = swp_type(entry);
     const page_allocated = k.swap.new_page_allocated;
-    for (let offset = start_offset; offset <= end_offset; offset++) {
-      const pfn = __read_swap_cache_async(k, swp_entry(type, offset), gfp, vma, addr, page_allocated);
-      if (pfn === NO_PFN) continue;
-      if (page_allocated[0]) {
-        swap_readpage(k, pfn, false);
-        if (offset !== entry_offset) {
-          k.mem_map.flags[pfn] |= F(PG_readahead);
-          k.vm_events[SWAP_RA]++;
+    blk_start_plug(k);
+    try {
+      for (let offset = start_offset; offset <= end_offset; offset++) {
+        const pfn = __read_swap_cache_async(k, swp_entry(type, offset), gfp, vma, addr, page_allocated);
+        if (pfn === NO_PFN) continue;
+        if (page_allocated[0]) {
+          swap_readpage(k, pfn, false);
+          if (offset !== entry_offset) {
+            k.mem_map.flags[pfn] |= F(PG_readahead);
+            k.vm_events[SWAP_RA]++;
+          }
         }
+        put_page(k, pfn);
       }
-      put_page(k, pfn);
+    } finally {
+      blk_finish_plug(k); // the cluster's reads go to the device, merged into one request
     }
     lru_add_drain(k); // push the new pages onto the LRU now
   }
@@ -403,25 +408,30 @@ export function swap_vma_readahead(k: Kernel, fentry: number, gfp: number, vma: 
   }
   if (win !== 1) {
     const table = pte_table_lookup(k, vma.vm_mm.pgd, faddr);
-    if (table !== NO_TABLE) {
-      const pool = k.pgtables;
-      const page_allocated = k.swap.new_page_allocated;
-      for (let vpn = start; vpn < end; vpn++) {
-        const i = table * 512 + pte_index(vpn * 4096);
-        const f = pool.ent_flags[i];
-        const p = pool.ent_pfn[i];
-        if ((f === 0 && p === 0) || (f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) continue; // is_swap_pte
-        const pfn = __read_swap_cache_async(k, pte_to_swp_entry(f, p), gfp, vma, faddr, page_allocated);
-        if (pfn === NO_PFN) continue;
-        if (page_allocated[0]) {
-          swap_readpage(k, pfn, false);
-          if (vpn * 4096 !== Math.floor(faddr / 4096) * 4096) {
-            k.mem_map.flags[pfn] |= F(PG_readahead);
-            k.vm_events[SWAP_RA]++;
+    blk_start_plug(k);
+    try {
+      if (table !== NO_TABLE) {
+        const pool = k.pgtables;
+        const page_allocated = k.swap.new_page_allocated;
+        for (let vpn = start; vpn < end; vpn++) {
+          const i = table * 512 + pte_index(vpn * 4096);
+          const f = pool.ent_flags[i];
+          const p = pool.ent_pfn[i];
+          if ((f === 0 && p === 0) || (f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) continue; // is_swap_pte
+          const pfn = __read_swap_cache_async(k, pte_to_swp_entry(f, p), gfp, vma, faddr, page_allocated);
+          if (pfn === NO_PFN) continue;
+          if (page_allocated[0]) {
+            swap_readpage(k, pfn, false);
+            if (vpn * 4096 !== Math.floor(faddr / 4096) * 4096) {
+              k.mem_map.flags[pfn] |= F(PG_readahead);
+              k.vm_events[SWAP_RA]++;
+            }
           }
+          put_page(k, pfn);
         }
-        put_page(k, pfn);
       }
+    } finally {
+      blk_finish_plug(k);
     }
     lru_add_drain(k);
   }

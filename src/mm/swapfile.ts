@@ -254,6 +254,13 @@ export class swap_globals {
   readonly slot_out = new Int32Array(1);
   /** __read_swap_cache_async's `bool *new_page_allocated`, as a one-byte out-parameter. */
   readonly new_page_allocated = new Uint8Array(1);
+  /**
+   * The swap-in task's block plug (current->plug, page_io.ts blk_start_plug): nesting depth, and
+   * the reads held back until blk_finish_plug submits them, merged, in submission order.
+   */
+  plug_depth = 0;
+  plug_pfn: Int32Array = new Int32Array(32);
+  plug_len = 0;
 }
 
 /** The area an entry's type names, or null. @kernel mm/swapfile.c swp_swap_info, swap_type_to_swap_info */

@@ -12,8 +12,16 @@
  *   page tables and per-CPU areas boot allocates after them, whatever the other options.
  * - MAX_MEMORY 1T: the model's page columns are typed arrays indexed by pfn (2^28 pfns at 1 TiB).
  * - MAX_CPUS 8192: CONFIG_NR_CPUS of Debian's 6.1 build.
+ * - PER_CPU_BOOT_MEMORY 256K: each CPU's share of the per-cpu first chunk (62 pages embedded,
+ *   58 in the page fallback, mm/percpu.ts) and its pagesets: MIN_MEMORY has room for one CPU,
+ *   and a machine with N CPUs needs MIN_MEMORY + (N - 1) × 256K (512 CPUs: 207.75M, 8192:
+ *   2127.75M). Below that 6.1 panics at boot ("cannot initialize percpu area") or comes up with
+ *   no memory for anything else: 1G with 512 CPUs keeps 857 MB, 128M with 512 CPUs cannot boot.
  * - MAX_NODES 64 and MIN_NODE_MEMORY 16M: more nodes, or smaller ones, make little sense for a
  *   simulated PC (the kernel allows 1024 nodes).
+ * - The first two nodes together hold at least MIN_MEMORY: QEMU gives each node the next part
+ *   of RAM, and the kernel image covers 16M to 68M, so a node 1 that ends below ~76M has no
+ *   2 MiB-aligned room left for its own memmap (sparse_init_nid: "memory map backing failed").
  * - Distances: the ACPI SLIT as the kernel accepts it (numa_set_distance, drivers/acpi/numa/
  *   srat.c slit_valid): 10 (LOCAL_DISTANCE) on the diagonal, 11..254 elsewhere.
  */
@@ -25,6 +33,8 @@ export const MIN_MEMORY = 80 * 2 ** 20;
 export const MAX_MEMORY = 2 ** 40;
 /** CONFIG_NR_CPUS of Debian's 6.1 build. */
 export const MAX_CPUS = 8192;
+/** Memory each CPU needs at boot on top of MIN_MEMORY: see the module comment. */
+export const PER_CPU_BOOT_MEMORY = 256 * 2 ** 10;
 /** Most NUMA nodes a machine may have. */
 export const MAX_NODES = 64;
 /** Smallest NUMA node. */
@@ -47,6 +57,16 @@ export function cpusProblem(n: number): string | null {
   return Number.isInteger(n) && n >= 1 && n <= MAX_CPUS ? null : `invalid cpus ${n}: expected a whole number from 1 to ${MAX_CPUS} (NR_CPUS)`;
 }
 
+/**
+ * The problem with a machine's RAM for its CPU count, or null: N CPUs need MIN_MEMORY + (N - 1)
+ * × PER_CPU_BOOT_MEMORY. Check memoryProblem and cpusProblem first.
+ */
+export function cpuMemoryProblem(bytes: number, cpus: number): string | null {
+  const need = MIN_MEMORY + (cpus - 1) * PER_CPU_BOOT_MEMORY;
+  if (bytes >= need) return null;
+  return `${cpus} CPUs need at least ${formatSize(need)} of memory (${formatSize(MIN_MEMORY)} + ${formatSize(PER_CPU_BOOT_MEMORY)} per CPU after the first, for the per-cpu areas boot allocates), got ${formatSize(bytes)}`;
+}
+
 /** The problem with a node count, or null. */
 export function nodeCountProblem(n: number): string | null {
   return Number.isInteger(n) && n >= 1 && n <= MAX_NODES ? null : `invalid nodes ${n}: expected a whole number from 1 to ${MAX_NODES}`;
@@ -57,6 +77,15 @@ export function nodeSizeProblem(bytes: number): string | null {
   if (!Number.isSafeInteger(bytes) || bytes < MIN_NODE_MEMORY) return `each node needs at least ${formatSize(MIN_NODE_MEMORY)}, got ${Number.isSafeInteger(bytes) ? formatSize(bytes) : String(bytes)}`;
   if (bytes % (2 * 2 ** 20)) return `node sizes must be whole 2M blocks, got ${formatSize(bytes)}`;
   return null;
+}
+
+/**
+ * The problem with the nodes' sizes in order (QEMU's -numa node,memdev=… of each), or null:
+ * nodes 0 and 1 together hold at least MIN_MEMORY (see the module comment).
+ */
+export function nodeLayoutProblem(sizes: readonly number[]): string | null {
+  if (sizes.length < 2 || sizes[0] + sizes[1] >= MIN_MEMORY) return null;
+  return `nodes 0 and 1 together need at least ${formatSize(MIN_MEMORY)} (the kernel image occupies 16M to 68M of node 0's and node 1's memory), got ${formatSize(sizes[0])} + ${formatSize(sizes[1])}`;
 }
 
 /** Where a distance matrix is wrong: the row and column (for a located message) and what. */

@@ -18,7 +18,7 @@ import { spawnProcess, type Process, type SpawnOptions, type SwaponOptions, toSw
 import { sys_swapon } from "../mm/swapfile.js";
 import { Errno, errnoName } from "../kernel/errno.js";
 import { formatSize, parseSize } from "./size.js";
-import { cpusProblem, distanceProblem, MIN_NODE_MEMORY, memoryProblem, nodeCountProblem, nodeSizeProblem } from "./config.js";
+import { cpuMemoryProblem, cpusProblem, distanceProblem, MIN_NODE_MEMORY, memoryProblem, nodeCountProblem, nodeLayoutProblem, nodeSizeProblem } from "./config.js";
 
 /** A NUMA node as a user describes it. */
 export interface NodeConfig {
@@ -266,12 +266,16 @@ function toBootParams(c: MachineConfig): BootParams {
         p.memory = sum;
       } else if (sum !== memory) throw new RangeError(`the nodes' sizes add up to ${sum} bytes, not the ${memory} bytes of memory`);
     }
+    const badLayout = nodeLayoutProblem(nodes.map((n) => n.size));
+    if (badLayout) throw new RangeError(badLayout);
     if (c.distance !== undefined) {
       const bad = distanceProblem(c.distance, nodes.length);
       if (bad) throw new RangeError(bad.message);
     }
     p.numa = { nodes, distance: c.distance };
   }
+  const bad = cpuMemoryProblem(p.memory ?? 512 * 2 ** 20, p.cpus ?? 1);
+  if (bad) throw new RangeError(bad);
   return p;
 }
 

@@ -24,7 +24,7 @@ import { Errno, errnoName, type ErrnoName } from "../kernel/errno.js";
 import { do_exit } from "../kernel/exit.js";
 import { kernel_clone } from "../kernel/fork.js";
 import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
-import { RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
+import { fatal_signal_pending, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { NO_SYSCALL, SYSCALL_NR } from "../arch/x86/dumpstack.js";
 import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
@@ -409,6 +409,23 @@ export class Process {
     };
   }
 
+  /**
+   * The return to user mode after a syscall (exit_to_user_mode_loop → get_signal): a SIGKILL that
+   * arrived during it — the OOM killer chose this task while the syscall faulted pages in for
+   * MAP_POPULATE, MADV_POPULATE_*, mlock or a locked brk, and the populate loop stopped with
+   * -EINTR (mm/gup.c __get_user_pages) — kills the task before it sees the return value: do_exit
+   * frees its memory (exit_mmap) and the OOM reaper finds nothing left (MMF_OOM_SKIP).
+   * @throws ProcessKilled (SIGKILL) as above, else Errno for a negative return.
+   */
+  private syscallExit(ret: number, syscall: string): number {
+    if (this.alive && fatal_signal_pending(this.task)) {
+      do_exit(this.k, this.task, 9);
+      this.task.killedBy = 9;
+      throw new ProcessKilled(this.pid, "SIGKILL", -1, 0);
+    }
+    return check(ret, syscall);
+  }
+
   private enter(syscall: string): mm_struct {
     if (!this.alive || !this.task.mm) throw new Errno("ESRCH", syscall, `process ${this.pid} has exited`);
     this.k.currentPid = this.task.pid;
@@ -430,7 +447,7 @@ export class Process {
     const prot = parseProt(opts.prot ?? "rw");
     const flags = parseMapFlags(opts.flags ?? (opts.file ? "private" : "private|anonymous"));
     this.enter("mmap");
-    return check(sys_mmap(this.k, this.task, addr, len, prot, flags, opts.file ?? null, off), "mmap");
+    return this.syscallExit(sys_mmap(this.k, this.task, addr, len, prot, flags, opts.file ?? null, off), "mmap");
   }
 
   /** munmap(2). @throws Errno EINVAL as munmap(2); RangeError for a non-whole address or length. */
@@ -438,7 +455,7 @@ export class Process {
     const a = ulong(addr, "address");
     const len = ulong(length, "length");
     const mm = this.enter("munmap");
-    check(do_munmap(this.k, mm, a, len), "munmap");
+    this.syscallExit(do_munmap(this.k, mm, a, len), "munmap");
   }
 
   /** mprotect(2). @throws Errno (EINVAL, ENOMEM, EACCES) as mprotect(2); RangeError, TypeError for bad arguments. */
@@ -447,7 +464,7 @@ export class Process {
     const len = ulong(length, "length");
     const p = parseProt(prot);
     this.enter("mprotect");
-    check(do_mprotect_pkey(this.k, this.task, a, len, p, -1), "mprotect");
+    this.syscallExit(do_mprotect_pkey(this.k, this.task, a, len, p, -1), "mprotect");
   }
 
   /** pkey_mprotect(2) (only key 0 and -1 exist: no pkey_alloc in the model). */
@@ -457,7 +474,7 @@ export class Process {
     const p = parseProt(prot);
     const key = intArg(pkey, "pkey", -(2 ** 31), 2 ** 31 - 1);
     this.enter("pkey_mprotect");
-    check(do_mprotect_pkey(this.k, this.task, a, len, p, key), "pkey_mprotect");
+    this.syscallExit(do_mprotect_pkey(this.k, this.task, a, len, p, key), "pkey_mprotect");
   }
 
   /**
@@ -477,7 +494,7 @@ export class Process {
     const na = ulong(newAddr, "new address");
     this.enter("mremap");
     const res = { populateAddr: 0, populateLen: 0 };
-    return check(sys_mremap(this.k, this.task, a, oldLen, newLen, flags, na, res), "mremap");
+    return this.syscallExit(sys_mremap(this.k, this.task, a, oldLen, newLen, flags, na, res), "mremap");
   }
 
   /** brk(2): sets the break and returns the new one (or the old one if the kernel refused, as brk does). brk() reads it. */
@@ -487,7 +504,7 @@ export class Process {
     const res = { brk: 0, populateStart: 0, populateLen: 0 };
     const r = sys_brk(this.k, this.task, a, res);
     if (res.populateLen) __mm_populate(this.k, this.task, res.populateStart, res.populateLen, true);
-    return r;
+    return this.syscallExit(r, "brk");
   }
 
   /** sbrk(3) as glibc builds it on brk: returns the old break; ENOMEM if the kernel refused. */
@@ -507,7 +524,7 @@ export class Process {
     const len = ulong(length, "length");
     const adv = parseAdvice(advice);
     this.enter("madvise");
-    check(do_madvise(this.k, this.task, a, len, adv), "madvise");
+    this.syscallExit(do_madvise(this.k, this.task, a, len, adv), "madvise");
   }
 
   /** mlock(2), or mlock2(2) with { onFault: true }. */
@@ -515,7 +532,7 @@ export class Process {
     const a = ulong(addr, "address");
     const len = ulong(length, "length");
     this.enter("mlock");
-    check(sys_mlock2(this.k, this.task, a, len, opts.onFault ? MLOCK_ONFAULT : 0), opts.onFault ? "mlock2" : "mlock");
+    this.syscallExit(sys_mlock2(this.k, this.task, a, len, opts.onFault ? MLOCK_ONFAULT : 0), opts.onFault ? "mlock2" : "mlock");
   }
 
   /** mlock2(2) with raw flags. */
@@ -524,7 +541,7 @@ export class Process {
     const len = ulong(length, "length");
     const f = intArg(flags, "flags", 0, 2 ** 32 - 1);
     this.enter("mlock2");
-    check(sys_mlock2(this.k, this.task, a, len, f), "mlock2");
+    this.syscallExit(sys_mlock2(this.k, this.task, a, len, f), "mlock2");
   }
 
   /** munlock(2). */
@@ -532,7 +549,7 @@ export class Process {
     const a = ulong(addr, "address");
     const len = ulong(length, "length");
     this.enter("munlock");
-    check(sys_munlock(this.k, this.task, a, len), "munlock");
+    this.syscallExit(sys_munlock(this.k, this.task, a, len), "munlock");
   }
 
   /** mlockall(2): "current", "future", "current|future|onfault" or MCL_* bits. */
@@ -548,13 +565,13 @@ export class Process {
         else if (n === "onfault") f |= MCL_ONFAULT;
         else if (n) throw new TypeError(`unknown mlockall flag "${p}"`);
       }
-    check(sys_mlockall(this.k, this.task, f), "mlockall");
+    this.syscallExit(sys_mlockall(this.k, this.task, f), "mlockall");
   }
 
   /** munlockall(2). */
   munlockall(): void {
     this.enter("munlockall");
-    check(sys_munlockall(this.k, this.task), "munlockall");
+    this.syscallExit(sys_munlockall(this.k, this.task), "munlockall");
   }
 
   /**
@@ -657,7 +674,7 @@ export class Process {
   fork(): Process {
     this.enter("fork");
     const c = kernel_clone(this.k, this.task);
-    if (typeof c === "number") check(c, "fork");
+    if (typeof c === "number") this.syscallExit(c, "fork");
     const child = c as task_struct;
     child.flags |= PF_FORKNOEXEC;
     // kernel_clone made the child runnable (wake_up_new_task); through this API it waits for a
@@ -718,13 +735,13 @@ export class Process {
    */
   swapon(path: string, opts: SwaponOptions): void {
     this.enter("swapon");
-    check(sys_swapon(this.k, this.task, path, toSwapAreaConfig(opts)), "swapon");
+    this.syscallExit(sys_swapon(this.k, this.task, path, toSwapAreaConfig(opts)), "swapon");
   }
 
   /** swapoff(2): swaps everything in the area back in, then removes it. Throws EPERM, EINVAL, ENOMEM. */
   swapoff(path: string): void {
     this.enter("swapoff");
-    check(sys_swapoff(this.k, this.task, path), "swapoff");
+    this.syscallExit(sys_swapoff(this.k, this.task, path), "swapoff");
   }
 
   /** setrlimit(2) for the memory limits, in bytes. */

@@ -203,10 +203,14 @@ function fileRows(section: string, kind: FileKind, model: string, real: string, 
     }
     const numeric = typeof m === "number" && typeof r === "number";
     const scale = rule.unit === "kB" ? 4 : 1;
-    const slacks = { pcp: sink.pcpSlack * scale, slab: sink.slabSlack * scale };
-    const ok = numeric ? within(rule.tol, m as number, r as number, slacks.pcp, slacks.slab) : m === r;
+    // The real side's major faults in the same span, for a rule that allows a retry per each.
+    const maj = fr.get("pgmajfault");
+    const maj0 = br?.get("pgmajfault");
+    const retry = rule.mode === "delta" && typeof maj === "number" && typeof maj0 === "number" ? Math.max(0, maj - maj0) : 0;
+    const slacks = { pcp: sink.pcpSlack * scale, slab: sink.slabSlack * scale, retry };
+    const ok = numeric ? within(rule.tol, m as number, r as number, slacks.pcp, slacks.slab, slacks.retry) : m === r;
     const show = (v: number | string): string => (typeof v === "number" && rule.mode === "delta" ? signed(v) : String(v));
-    rows.push({ section, item: label, model: show(m), real: show(r), diff: numeric ? signed((m as number) - (r as number)) : m === r ? "" : "differs", tolerance: toleranceText(rule.tol, rule.unit, rule.tol.kind === "rel" && (rule.tol.pcp || rule.tol.slab) ? slacks : undefined), ok });
+    rows.push({ section, item: label, model: show(m), real: show(r), diff: numeric ? signed((m as number) - (r as number)) : m === r ? "" : "differs", tolerance: toleranceText(rule.tol, rule.unit, rule.tol.kind === "rel" && (rule.tol.pcp || rule.tol.slab || rule.tol.retry) ? slacks : undefined), ok });
   }
   return unjudged;
 }

@@ -59,7 +59,7 @@ export class NotValidatable extends Error {
 
 /** What the model's own run decided that the guest must repeat. */
 export interface ModelFacts {
-  /** Accesses the model made in each touch, by step path ("processes[0].run[3]", see stepPaths). */
+  /** Accesses the model made in each touch, by step path ("processes[0].run[3]", Step.path). */
   touchAccesses: Map<string, number>;
   /** Forked processes' names in the order the model forked them. */
   forkOrder: string[];
@@ -169,7 +169,6 @@ interface Ctx {
   byName: Map<string, number>;
   regions: Map<string, number>;
   disks: Map<string, GuestDisk>;
-  paths: Map<Step, string>;
   lines: string[];
   stepCount: number;
   capCount: number;
@@ -239,29 +238,6 @@ function declareProcesses(sc: Scenario, seed: number, facts: ModelFacts | undefi
   return procs;
 }
 
-/**
- * Every step's place in the file ("processes[0].run[3]", "processes[1].run[2].fork.run[0]"), as
- * the parser names it. A write or swapon step's own `path` key (the file or device) shadows
- * StepBase.path in the parsed step; such a step is the list item after the step before it (one
- * item can become several steps, e.g. a sysctl of two keys, which keep their item's path).
- */
-export function stepPaths(sc: Scenario): Map<Step, string> {
-  const out = new Map<Step, string>();
-  const walk = (steps: Step[], prefix: string): void => {
-    let last = -1;
-    for (const s of steps) {
-      const own = s.path.startsWith(`${prefix}.run[`) ? /^\.run\[(\d+)\]$/.exec(s.path.slice(prefix.length)) : null;
-      const index = own ? Number(own[1]) : last + 1;
-      last = index;
-      const p = `${prefix}.run[${index}]`;
-      out.set(s, p);
-      if (s.kind === "fork") walk(s.run, `${p}.fork`);
-    }
-  };
-  sc.processes.forEach((p, i) => walk(p.run, `processes[${i}]`));
-  return out;
-}
-
 /** Compiles a scenario for the guest, or throws NotValidatable naming the step it cannot run. */
 export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestPlan {
   const seed = opts.seed ?? sc.seed;
@@ -269,7 +245,7 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   const procs = declareProcesses(sc, seed, opts.facts);
   if (procs.length > GUEST_LIMITS.processes) refuse(sc, { line: 1, col: 1 }, "processes", `the guest runs at most ${GUEST_LIMITS.processes} processes; this scenario creates ${procs.length}`);
   const byName = new Map(procs.map((p) => [p.name, p.index]));
-  const ctx: Ctx = { sc, procs, byName, regions: new Map(), disks: new Map(), paths: stepPaths(sc), lines: [], stepCount: 0, capCount: 0, facts: opts.facts, checkOnly: opts.checkOnly ?? false, notes: new Set() };
+  const ctx: Ctx = { sc, procs, byName, regions: new Map(), disks: new Map(), lines: [], stepCount: 0, capCount: 0, facts: opts.facts, checkOnly: opts.checkOnly ?? false, notes: new Set() };
   const head: string[] = [`mmguest ${GUEST_FORMAT_VERSION}`, `# ${sc.file}: ${sc.description.replace(/\s+/g, " ").slice(0, 200)}`, `scenario ${encodeValue(sc.name)}`, `limit ${sc.time_limit}`, `maxsleep ${GUEST_MAX_SLEEP_NS}`];
   const atStart = START_FILES.map((path) => ({ label: boundaryLabel("start", path), path }));
   const atEnd = END_FILES.map((path) => ({ label: boundaryLabel("end", path), path }));
@@ -332,7 +308,7 @@ function regionIndex(ctx: Ctx, s: Step, name: string): number {
   let r = ctx.regions.get(name);
   if (r === undefined) {
     r = ctx.regions.size;
-    if (r >= GUEST_LIMITS.regions) refuse(ctx.sc, s.pos, `${ctx.paths.get(s)}.region`, `the guest keeps at most ${GUEST_LIMITS.regions} region names`);
+    if (r >= GUEST_LIMITS.regions) refuse(ctx.sc, s.pos, `${s.path}.region`, `the guest keeps at most ${GUEST_LIMITS.regions} region names`);
     ctx.regions.set(name, r);
   }
   return r;
@@ -340,7 +316,7 @@ function regionIndex(ctx: Ctx, s: Step, name: string): number {
 
 function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>, touched: Set<number>): void {
   const sc = ctx.sc;
-  const path = ctx.paths.get(s) as string;
+  const path = s.path;
   const at = `at=${encodeValue(path)}${s.expect_error ? ` expect=${encodeValue(s.expect_error)}` : ""}`;
   const emit = (kind: string, rest: string): void => {
     ctx.lines.push(`step ${proc} ${kind} ${at}${rest ? " " + rest : ""}`);
@@ -454,9 +430,9 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       emit("oom_score_adj", `value=${s.value}`);
       return;
     case "write":
-      fits(s.path, GUEST_LIMITS.path, `${path}.write.path`);
+      fits(s.file, GUEST_LIMITS.path, `${path}.write.path`);
       fits(s.value, GUEST_LIMITS.value, `${path}.write.value`);
-      emit("write", `path=${encodeValue(s.path)} value=${encodeValue(s.value)}`);
+      emit("write", `path=${encodeValue(s.file)} value=${encodeValue(s.value)}`);
       return;
     case "sysctl":
       fits(sysctlPath(s.key), GUEST_LIMITS.path, `${path}.sysctl`);
@@ -473,7 +449,7 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       return;
     }
     case "swapon": {
-      const dev = s.path; // the swapon step's own path: the device
+      const dev = s.file;
       const m = /^\/dev\/(vd[a-z])$/.exec(dev);
       if (s.type === "file") refuse(sc, s.pos, `${path}.swapon.type`, "the guest has no disk file system for a swap file yet (files come in a later issue); use a partition such as /dev/vda");
       if (!m) refuse(sc, s.pos, `${path}.swapon.path`, `the guest's swap areas are virtio disks /dev/vda … /dev/vdz, not ${dev}`);
@@ -487,7 +463,7 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       return;
     }
     case "swapoff":
-      emit("swapoff", `path=${encodeValue(s.path)}`);
+      emit("swapoff", `path=${encodeValue(s.file)}`);
       return;
   }
 }
@@ -511,7 +487,6 @@ export function modelFacts(sc: Scenario, timeline: ReadonlyArray<{ who: string; 
     }
   };
   sc.processes.forEach((p) => walk(p.name, p.run));
-  const paths = stepPaths(sc);
   const seen = new Map<string, number>();
   for (const e of timeline) {
     const who = /^(.*)\[[^\]]*\]$/.exec(e.who)?.[1];
@@ -521,7 +496,7 @@ export function modelFacts(sc: Scenario, timeline: ReadonlyArray<{ who: string; 
       seen.set(who, k + 1);
       const step = touches.get(who)?.[k];
       const n = /: (\d+) accesses,/.exec(e.text);
-      if (step && n) touchAccesses.set(paths.get(step) as string, Number(n[1]));
+      if (step && n) touchAccesses.set(step.path, Number(n[1]));
     } else if (e.event === "fork") {
       const child = /fork → (.*)\[\d+\]:/.exec(e.text)?.[1];
       if (child !== undefined) forkOrder.push(child);

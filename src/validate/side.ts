@@ -16,7 +16,7 @@ import { __GFP_DMA, __GFP_DMA32, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, GF
 import { zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
 import { captureText, type ParsedConsole } from "./console.js";
-import { boundaryLabel, END_FILES, modelFacts, NotValidatable, START_FILES, stepPaths, type ModelFacts } from "./compile.js";
+import { boundaryLabel, END_FILES, modelFacts, NotValidatable, START_FILES, type ModelFacts } from "./compile.js";
 
 export interface SideProcess {
   name: string;
@@ -63,10 +63,16 @@ export function fnvIndex(h: number, idx: number): number {
 }
 export const FNV_OFFSET = 2166136261;
 
-/** Every step with `expect_error`, by its place in the file (stepPaths). */
+/** Every step with `expect_error`, by its place in the file (Step.path). */
 function expectErrorSteps(sc: Scenario): Map<string, Step> {
   const out = new Map<string, Step>();
-  for (const [s, path] of stepPaths(sc)) if (s.expect_error) out.set(path, s);
+  const walk = (steps: Step[]): void => {
+    for (const s of steps) {
+      if (s.expect_error) out.set(s.path, s);
+      if (s.kind === "fork") walk(s.run);
+    }
+  };
+  for (const p of sc.processes) walk(p.run);
   return out;
 }
 
@@ -178,7 +184,7 @@ export function modelSide(sc: Scenario, opts: { seed?: number; initrdBytes?: num
   for (const [path, s] of expectErrorSteps(sc)) {
     // the runner lists a step with expect_error that succeeded ("success") or failed with
     // another errno as a failed expectation; otherwise it failed as expected
-    const a = failed.get(s.path); // the runner names it by the step's path key (see stepPaths)
+    const a = failed.get(path);
     expectedErrors.set(path, a === undefined ? (s.expect_error as string) : a === "success" ? "ok" : a);
   }
   const side: Side = {

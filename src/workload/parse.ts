@@ -21,7 +21,7 @@
  * Bytes or text in, no file I/O (the CLI reads the file, at most MAX_SCENARIO_BYTES of it).
  */
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
-import { cpusProblem, distanceProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
+import { cpuMemoryProblem, cpusProblem, distanceProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
 import { parseYamlSubset, Unsupported } from "./yaml_fast.js";
 import { AliasCycle, firstAlias, fromYamlDocument, LineIndex, type YNode } from "./yaml_tree.js";
 import { checkKeys, describe, duration, entries, get, int, intList, isNull, join, oneOf, requireKey, scalarValue, size, str, suggest, Reader, type MapEntry, type N } from "./yaml_reader.js";
@@ -159,6 +159,10 @@ function checkNuma(r: Reader, es: MapEntry[], spec: MachineSpec, path: string): 
   if (spec.cpus !== undefined) {
     const bad = cpusProblem(spec.cpus);
     if (bad) r.fail(get(es, "cpus")?.value ?? null, join(path, "cpus"), bad);
+    // The machine's memory (the nodes' sum, or the default 512M) must hold what its CPUs need.
+    const memory = spec.memory ?? (Array.isArray(spec.nodes) ? spec.nodes.reduce((a, n) => a + n.size, 0) : 512 * 2 ** 20);
+    const badMem = cpuMemoryProblem(memory, spec.cpus);
+    if (badMem) r.fail(get(es, "cpus")?.value ?? null, join(path, "cpus"), badMem);
   }
 }
 

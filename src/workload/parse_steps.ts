@@ -154,8 +154,8 @@ interface StepInput {
  * The step with its expect_error, when it has one. Each reader builds its step as one object
  * literal (no object spread, no Object.assign), so steps of a kind share one hidden class with
  * their fields in the object: a spread copy made a hidden class per step (5 MiB of V8 maps for
- * 24,000 steps). The file path of write, swapon and swapoff steps takes the place of the step's
- * own path, as it always has (the Step type merges the two fields).
+ * 24,000 steps). The file of write, swapon and swapoff steps (YAML `path:`) is their `file`
+ * field, so the step's own `path` stays its place in the scenario.
  */
 function fin(x: Pick<StepInput, "expectError">, step: Step): Step {
   if (x.expectError !== undefined) step.expect_error = x.expectError;
@@ -350,7 +350,7 @@ function readWrite(x: StepInput): Step {
   const ve = must(b, "value");
   const v = scalarValue(r, ve.value);
   if (typeof v !== "string" && typeof v !== "number") r.fail(ve.value, `${ap}.value`, `expected text or a number to write, got ${describe(r, ve.value)}`);
-  return fin(x, { pos: x.pos, kind: "write", path: file, value: String(v) });
+  return fin(x, { pos: x.pos, path: x.path, kind: "write", file, value: String(v) });
 }
 
 function readWait(x: StepInput): Step {
@@ -376,7 +376,7 @@ function readSwapon(x: StepInput): Step {
   const rotational = ro ? bool(r, ro.value, `${ap}.rotational`) : true;
   const priority = pre ? int(r, pre.value, `${ap}.priority`, 0, 32767) : undefined;
   const latency = le ? duration(r, le.value, `${ap}.latency`) : undefined;
-  const step = fin(x, { pos: x.pos, kind: "swapon", path: dev, size: sz, type, rotational });
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "swapon", file: dev, size: sz, type, rotational });
   if (step.kind === "swapon") {
     if (priority !== undefined) step.priority = priority;
     if (latency !== undefined) step.latency = latency;
@@ -388,7 +388,7 @@ function readSwapon(x: StepInput): Step {
 function readSwapoff(x: StepInput): Step {
   const dev = str(x.r, x.a.value, x.ap);
   if (!dev.startsWith("/")) x.r.fail(x.a.value, x.ap, `expected the swap area's path such as /dev/vda, got "${dev}"`);
-  return fin(x, { pos: x.pos, kind: "swapoff", path: dev });
+  return fin(x, { pos: x.pos, path: x.path, kind: "swapoff", file: dev });
 }
 
 /** The reader of each step kind that is one step (sysctl and capture are read in parseStep). */

@@ -78,6 +78,22 @@ describe("the scenario scheduler", () => {
     expect(r.expectations[0]).toMatchObject({ ok: false, expected: "ENOMEM", actual: "success", line: 5 });
   });
 
+  it("names a write or swapoff step by its place in the file, not by the file it names (issue 20)", () => {
+    const r = run(`processes:
+  - name: p
+    run:
+      - mmap: { name: m, size: 4K }
+      - write: { path: /proc/sys/vm/swappiness, value: 10 }
+        expect_error: EINVAL
+      - swapoff: /dev/vda
+        expect_error: EINVAL
+`);
+    // the write succeeds (expected EINVAL); swapoff of a device never swapped on fails with EINVAL
+    expect(r.expectations.map((e) => [e.path, e.actual])).toEqual([["processes[0].run[1]", "success"]]);
+    const sc = parseScenario(`machine: { memory: 256M }\nprocesses:\n  - name: p\n    run:\n      - write: { path: /proc/sys/vm/swappiness, value: 10 }\n`, "t.yaml");
+    expect(sc.processes[0].run[0]).toMatchObject({ kind: "write", path: "processes[0].run[0]", file: "/proc/sys/vm/swappiness" });
+  });
+
   it("kills a process that writes to PROT_NONE memory with SIGSEGV", () => {
     const r = run(`processes:
   - name: p

@@ -133,14 +133,15 @@ export type Step =
   | (StepBase & { kind: "exit"; code: number })
   | (StepBase & { kind: "sleep"; duration: number })
   | (StepBase & { kind: "oom_score_adj"; value: number })
-  | (StepBase & { kind: "write"; path: string; value: string })
+  /** `file` is the YAML key `path:` (StepBase.path is the step's own place in the file). */
+  | (StepBase & { kind: "write"; file: string; value: string })
   | (StepBase & { kind: "sysctl"; key: string; value: string })
   | (StepBase & { kind: "capture_only" })
   | (StepBase & { kind: "wait"; process: string })
   | (StepBase & {
       kind: "swapon";
-      /** Device or file path, as /proc/swaps shows it. */
-      path: string;
+      /** Device or file path, as /proc/swaps shows it (the YAML key `path:`). */
+      file: string;
       /** Bytes. */
       size: number;
       priority?: number;
@@ -151,7 +152,7 @@ export type Step =
       /** bytes per second */
       bandwidth?: number;
     })
-  | (StepBase & { kind: "swapoff"; path: string });
+  | (StepBase & { kind: "swapoff"; file: string });
 
 export type StepKind = Step["kind"];
 

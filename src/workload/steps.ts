@@ -104,7 +104,7 @@ export function describeStep(s: Step): string {
     case "brk":
       return `brk +${fmtSize(s.grow)}`;
     case "write":
-      return `write ${s.path}`;
+      return `write ${s.file}`;
     case "sysctl":
       return `sysctl ${s.key}`;
     default:
@@ -387,8 +387,8 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       return;
     case "write":
       c.spend(COST.proc_file_ns);
-      pr.writeFile(s.path, s.value);
-      note("write", `echo ${s.value} > ${s.path}`);
+      pr.writeFile(s.file, s.value);
+      note("write", `echo ${s.value} > ${s.file}`);
       return;
     case "sysctl":
       c.spend(COST.proc_file_ns);
@@ -397,14 +397,14 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       return;
     case "swapon":
       c.spend(COST.proc_file_ns);
-      pr.swapon(s.path, { size: s.size, priority: s.priority, kind: s.type, rotational: s.rotational, latency: s.latency, bandwidth: s.bandwidth });
-      note("swapon", `swapon ${s.path} (${s.size / 1024}k${s.priority !== undefined ? `, priority ${s.priority}` : ""})`);
+      pr.swapon(s.file, { size: s.size, priority: s.priority, kind: s.type, rotational: s.rotational, latency: s.latency, bandwidth: s.bandwidth });
+      note("swapon", `swapon ${s.file} (${s.size / 1024}k${s.priority !== undefined ? `, priority ${s.priority}` : ""})`);
       return;
     case "swapoff": {
       const t0 = m.now;
       c.spend(COST.proc_file_ns);
-      pr.swapoff(s.path);
-      note("swapoff", `swapoff ${s.path} in ${fmtNs(m.now - t0)}`);
+      pr.swapoff(s.file);
+      note("swapoff", `swapoff ${s.file} in ${fmtNs(m.now - t0)}`);
       return;
     }
     case "capture_only":

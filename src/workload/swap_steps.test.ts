@@ -18,8 +18,8 @@ function err(steps: string): string {
 describe("swapon and swapoff steps", () => {
   it("parse with their defaults", () => {
     const sc = parseScenario(head + "      - swapon: { path: /dev/vda, size: 512M, priority: 5, latency: 1ms }\n      - swapoff: /dev/vda\n", "s.yaml");
-    expect(sc.processes[0].run[0]).toMatchObject({ kind: "swapon", path: "/dev/vda", size: 512 * 2 ** 20, priority: 5, type: "partition", rotational: true, latency: 1e6 });
-    expect(sc.processes[0].run[1]).toMatchObject({ kind: "swapoff", path: "/dev/vda" });
+    expect(sc.processes[0].run[0]).toMatchObject({ kind: "swapon", file: "/dev/vda", path: "processes[0].run[0]", size: 512 * 2 ** 20, priority: 5, type: "partition", rotational: true, latency: 1e6 });
+    expect(sc.processes[0].run[1]).toMatchObject({ kind: "swapoff", file: "/dev/vda", path: "processes[0].run[1]" });
   });
 
   it("reject bad arguments with located messages", () => {

@@ -128,6 +128,24 @@ describe("w3a: a global OOM with no swap kills memA, then memC (6.1 under QEMU, 
     expect(Math.abs(Number(scoreB) - 863)).toBeLessThanOrEqual(1);
   });
 
+  it("wakes kswapd as memory runs out, and kswapd turns as often as the real one before it gives the node up", () => {
+    // Without swap nothing is reclaimable, so kswapd scans nothing; each balance_pgdat fails
+    // (pageoutrun), and after each but the last kswapd_try_to_sleep finds the node unbalanced
+    // (kswapd_high_wmark_hit_quickly) or is woken in its nap (kswapd_low_wmark_hit_quickly),
+    // until kswapd_failures reaches MAX_RECLAIM_RETRIES (16) and kswapd is not woken again.
+    // Simplified: the split between the two differs by one — the model's first turn is the
+    // watermark-boost wakeup (rmqueue's ZONE_BOOSTED_WATERMARK) while DMA32 is still above its
+    // high watermark, so it naps and is woken from the nap (low 1, high 14; the real run: 0, 15).
+    const vm = (text: string, f: string): number => Number(new RegExp(`^${f} (\\d+)$`, "m").exec(text)?.[1]);
+    const after = data("vmstat.after");
+    const mine = procRead(k, "/proc/vmstat");
+    for (const f of ["pageoutrun", "pgscan_kswapd"]) expect(vm(mine, f), f).toBe(vm(after, f));
+    expect(vm(after, "pageoutrun")).toBe(16);
+    const quickly = (t: string): number => vm(t, "kswapd_low_wmark_hit_quickly") + vm(t, "kswapd_high_wmark_hit_quickly");
+    expect(quickly(mine)).toBe(quickly(after));
+    expect(quickly(after)).toBe(15);
+  });
+
   it("kills the same victims in the same order: memA, then memC; memB and usleep survive", () => {
     expect(model.length).toBe(2);
     const victims = model.map((r) => /Killed process (\d+) \((\S+)\)/.exec(r[r.length - 1])?.slice(1, 3));

@@ -20,6 +20,7 @@ const variants = [
   { w: "w0-m256", config: { memory: 256 * MiB, cpus: 1 } },
   { w: "w0-m1024", config: { memory: 1024 * MiB, cpus: 1 } },
   { w: "w0-m2048", config: { memory: 2048 * MiB, cpus: 1 } },
+  { w: "w0-m8192", config: { memory: 8192 * MiB, cpus: 1, initrd: 2600 * 1024 } },
   { w: "w0-numa2", config: { memory: 1024 * MiB, cpus: 2, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } } },
 ];
 

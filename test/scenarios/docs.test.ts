@@ -2,6 +2,7 @@
 import { describe, it, expect } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { EXPECT_KINDS, MACHINE_KEYS, MAX_COUNT, MAX_FORK_DEPTH, MAX_MEMORY, MAX_REPEAT, MAX_SCENARIO_BYTES, MAX_SCENARIO_CPUS, MAX_YAML_ALIAS_COUNT, MIN_MEMORY, STEP_KINDS, TOP_KEYS, WORK_BUDGET } from "../../src/workload/schema.js";
+import { PER_CPU_BOOT_MEMORY } from "../../src/sim/config.js";
 import { MAX_GENERAL_YAML_BYTES } from "../../src/workload/parse.js";
 
 const doc = readFileSync("docs/scenarios.md", "utf8");
@@ -29,7 +30,7 @@ describe("docs/scenarios.md", () => {
     expect(limits).toContain(`at most ${mib(MAX_SCENARIO_BYTES)} (\`MAX_SCENARIO_BYTES\`)`);
     expect(limits).toContain(`files over ${mib(MAX_GENERAL_YAML_BYTES)} must keep to plain YAML`);
     expect(limits).toContain(`at most ${MAX_YAML_ALIAS_COUNT} alias expansions`);
-    expect(limits).toContain(`RAM ${MIN_MEMORY / 2 ** 20}M to ${MAX_MEMORY / 2 ** 40}T, 1 to ${MAX_SCENARIO_CPUS} CPUs`);
+    expect(limits).toContain(`RAM ${MIN_MEMORY / 2 ** 20}M to ${MAX_MEMORY / 2 ** 40}T, and ${MIN_MEMORY / 2 ** 20}M + ${PER_CPU_BOOT_MEMORY / 2 ** 10}K for each CPU after the first; 1 to ${MAX_SCENARIO_CPUS} CPUs`);
     expect(limits).toContain(`\`count\` at most 10⁹, \`repeat\` at most 10⁶`);
     expect([MAX_COUNT, MAX_REPEAT]).toEqual([1e9, 1e6]);
     expect(limits).toContain(`nested at most ${MAX_FORK_DEPTH} deep`);

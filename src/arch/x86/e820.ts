@@ -202,17 +202,40 @@ export function trim_bios_range(table: e820_table): string[] {
 }
 
 /**
+ * The highest RAM pfn + 1 below limit_pfn (last_pfn): the first RAM entry that crosses the limit
+ * ends the walk at the limit; capped at the architecture's 2^46 bytes.
+ * @kernel arch/x86/kernel/e820.c e820_end_pfn
+ */
+function e820_end_pfn(table: e820_table, limit_pfn: number): number {
+  let last = 0;
+  for (const e of table.entries) {
+    if (e.type !== E820_TYPE_RAM) continue;
+    const startPfn = Math.floor(e.addr / PAGE_SIZE);
+    const endPfn = Math.floor((e.addr + e.size) / PAGE_SIZE);
+    if (startPfn >= limit_pfn) continue;
+    if (endPfn > limit_pfn) {
+      last = limit_pfn;
+      break;
+    }
+    if (endPfn > last) last = endPfn;
+  }
+  return Math.min(last, MAX_ARCH_PFN);
+}
+
+/**
  * The highest RAM pfn + 1 (last_pfn), limited to the architecture's 2^46 bytes.
  * @kernel arch/x86/kernel/e820.c e820__end_of_ram_pfn
  */
 export function e820__end_of_ram_pfn(table: e820_table): number {
-  let last = 0;
-  for (const e of table.entries) {
-    if (e.type !== E820_TYPE_RAM) continue;
-    const endPfn = Math.floor((e.addr + e.size) / PAGE_SIZE);
-    if (endPfn > last) last = endPfn;
-  }
-  return last;
+  return e820_end_pfn(table, MAX_ARCH_PFN);
+}
+
+/**
+ * The highest RAM pfn + 1 below 4 GiB: setup_arch's max_low_pfn when RAM reaches above 4 GiB.
+ * @kernel arch/x86/kernel/e820.c e820__end_of_low_ram_pfn
+ */
+export function e820__end_of_low_ram_pfn(table: e820_table): number {
+  return e820_end_pfn(table, 2 ** (32 - PAGE_SHIFT));
 }
 
 /** max_arch_pfn for 4-level paging: 2^(46 - PAGE_SHIFT) as the kernel prints it. */

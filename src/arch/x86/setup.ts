@@ -11,17 +11,23 @@
  * @kernel arch/x86/mm/numa.c numa_init, numa_register_memblks, alloc_node_data, dummy_numa_init
  * @kernel arch/x86/mm/init.c init_mem_mapping
  * @kernel mm/sparse.c sparse_init, sparse_buffer_init
- * @kernel mm/percpu.c pcpu_embed_first_chunk
+ * @kernel arch/x86/kernel/setup_percpu.c setup_per_cpu_areas
  * @kernel mm/page_alloc.c alloc_large_system_hash
  * @kernel kernel/dma/swiotlb.c swiotlb_init_remap
  * @kernel drivers/acpi/numa/srat.c acpi_numa_memory_affinity_init
+ *
+ * Every memblock allocation that fails does what its 6.1 caller does: most panic (boot_panic:
+ * Machine.boot throws KernelPanic), swiotlb warns and goes on, the per-cpu first chunk falls back
+ * to pages; none is ignored.
  *
  * Simplified: ACPI tables live in the e820-reserved top 128 KiB and cost no RAM; small early
  * allocations are lumped (memblock.ts EARLY_SMALL_ALLOCS, BRK_USED); no crashkernel, no KASLR,
  * no memory hotplug, no log buffer growth for many CPUs.
  */
 import type { Kernel } from "../../kernel/kernel.js";
-import { KERN_INFO } from "../../kernel/printk.js";
+import { KERN_INFO, KERN_WARNING } from "../../kernel/printk.js";
+import { boot_panic } from "../../kernel/panic.js";
+import { pcpu_embed_first_chunk, pcpu_page_first_chunk } from "../../mm/percpu.js";
 import {
   BRK_USED,
   EARLY_SMALL_ALLOCS_ANY,
@@ -41,15 +47,14 @@ import {
   memblock_set_node,
   NODE_DATA_SIZE,
   NUMA_NO_NODE,
-  PCPU_ATOM_SIZE,
-  PCPU_UNIT_USED,
   SMP_CACHE_BYTES,
   SPARSE_USAGE_PER_EXTRA_NODE,
   STRUCT_PAGE_SIZE,
   for_each_mem_pfn_range,
 } from "../../mm/memblock.js";
-import { GiB, MiB, PAGE_SIZE, PAGES_PER_SECTION } from "../../mm/types.js";
+import { GiB, MiB, PAGE_SHIFT, PAGE_SIZE, PAGES_PER_SECTION } from "../../mm/types.js";
 import {
+  e820__end_of_low_ram_pfn,
   e820__end_of_ram_pfn,
   e820__print_table,
   e820_ram_ranges,
@@ -155,6 +160,9 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   const max_pfn = e820__end_of_ram_pfn(table);
   advance(1180);
   log(`last_pfn = ${hex(max_pfn)} max_arch_pfn = ${hex(MAX_ARCH_PFN)}`);
+  // max_low_pfn: e820_end_pfn prints its line again for the RAM below 4 GiB (an 8 GiB guest's
+  // "last_pfn = 0xbffe0").
+  if (max_pfn > 2 ** (32 - PAGE_SHIFT)) log(`last_pfn = ${hex(e820__end_of_low_ram_pfn(table))} max_arch_pfn = ${hex(MAX_ARCH_PFN)}`);
 
   const mb = new Memblock();
   k.memblock = mb;
@@ -163,10 +171,12 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   // early_reserve_memory: the kernel image, the first 64 KiB, the initrd the loader placed.
   memblock_reserve(mb, p.image.phys_start, p.image.reserve_size, "kernel image (_text.._end of bss)");
   memblock_reserve(mb, 0, 64 * 1024, "first 64 KiB (BIOS corruption guard)");
-  // QEMU loads the initrd at the top of low RAM below its ACPI area, under the 2 GiB
-  // initrd_addr_max of the bzImage header (hw/i386/x86.c x86_load_linux).
+  // QEMU loads the initrd at the top of low RAM below its ACPI area (hw/i386/x86.c
+  // x86_load_linux): the bzImage sets XLF_CAN_BE_LOADED_ABOVE_4G, so QEMU ignores its 2 GiB
+  // initrd_addr_max and takes UINT32_MAX, cut to the RAM below 4 GiB (an 8 GiB guest's
+  // "RAMDISK: [mem 0xbfd56000-0xbffdffff]").
   const below4g = below_4g_end(table);
-  const initrd_max = Math.min(below4g - SEABIOS_HIGH_TABLE_SIZE, 0x80000000);
+  const initrd_max = below4g - SEABIOS_HIGH_TABLE_SIZE;
   const initrd_start = p.initrd ? Math.floor((initrd_max - p.initrd) / PAGE_SIZE) * PAGE_SIZE : 0;
   // A machine too small for Debian's ~45 MiB image (loaded at 16 MiB) plus the initrd cannot
   // boot: QEMU refuses an initrd that does not fit below initrd_max, and a kernel whose image
@@ -188,13 +198,10 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   // reserve_real_mode: the trampoline goes below 1 MiB and the whole first MiB is reserved.
   memblock_reserve(mb, 0, 1024 * 1024, "first 1 MiB (real-mode trampoline, BIOS)");
 
-  // init_mem_mapping: direct-map page tables with 2 MiB pages (qemu64 has no 1 GiB pages): one
-  // PMD page per GiB, a PUD page per 512 GiB and one PTE page for the 4 KiB-mapped first 2 MiB.
-  // The first INIT_PGT_BUF_PAGES come from brk.
+  // init_mem_mapping: the direct map's page tables, from brk's pgt_buf while it lasts, then from
+  // memblock (an 8 GiB guest: three pages at the top of RAM, 0x23fffd000-0x23fffffff).
   const mapped = max_pfn * PAGE_SIZE;
-  const pgt = Math.ceil(mapped / GiB) + Math.ceil(mapped / (512 * GiB)) + 1;
-  if (pgt > INIT_PGT_BUF_PAGES)
-    memblock_alloc_range_nid(mb, (pgt - INIT_PGT_BUF_PAGES) * PAGE_SIZE, PAGE_SIZE, 0, 0, NUMA_NO_NODE, false, "direct-map page tables");
+  init_mem_mapping(k, mb, mapped, layout.end);
   mb.current_limit = mapped;
   advance(15300);
   if (p.initrd) log(`RAMDISK: [mem ${hex10(initrd_start)}-${hex10(initrd_start + Math.ceil(p.initrd / PAGE_SIZE) * PAGE_SIZE - 1)}]`);
@@ -224,6 +231,9 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   }
   for (let nid = 0; nid < nrNodes; nid++) {
     const pa = memblock_alloc_range_nid(mb, NODE_DATA_SIZE, SMP_CACHE_BYTES, 0, 0, nid, false, `NODE_DATA(${nid})`);
+    // Simplified: 6.1's alloc_node_data only logs this and returns, and boot dies at the first
+    // use of the missing node data; the model stops here.
+    if (pa < 0) boot_panic(k, `Cannot find ${NODE_DATA_SIZE} bytes in any node (initial node: ${nid})`);
     log(`NODE_DATA(${nid}) allocated [mem ${hex10(pa)}-${hex10(pa + NODE_DATA_SIZE - 1)}]`);
   }
   advance(3900);
@@ -238,47 +248,156 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
       for (let s = Math.floor(r.start / PAGES_PER_SECTION); s <= Math.floor((r.end - 1) / PAGES_PER_SECTION); s++) secs.add(s);
     sections_per_node[nid] = secs.size;
   }
-  memblock_alloc_try_nid(mb, EARLY_SMALL_ALLOCS_NODE0, PAGE_SIZE, 0, "small node-0 allocations (mem_section root, vmemmap tables, usemap)");
-  memblock_alloc_try_nid(mb, EARLY_SMALL_ALLOCS_ANY, PAGE_SIZE, NUMA_NO_NODE, "small early allocations (command line, e820 resources, percpu/ACPI metadata)");
+  // memblock_alloc's callers panic when it fails ("%s: Failed to allocate %lu bytes align=0x%lx").
+  const alloc = (size: number, nid: number, what: string, caller: string): void => {
+    if (memblock_alloc_try_nid(mb, size, PAGE_SIZE, nid, what) < 0) boot_panic(k, `${caller}: Failed to allocate ${size} bytes align=0x${PAGE_SIZE.toString(16)} nid=${nid}`);
+  };
+  alloc(EARLY_SMALL_ALLOCS_NODE0, 0, "small node-0 allocations (mem_section root, vmemmap tables, usemap)", "sparse_index_alloc");
+  alloc(EARLY_SMALL_ALLOCS_ANY, NUMA_NO_NODE, "small early allocations (command line, e820 resources, percpu/ACPI metadata)", "memblock_alloc");
   const vmemmapBytes = max_pfn * STRUCT_PAGE_SIZE;
   const extraVmemmapPt = Math.ceil(vmemmapBytes / GiB) - 1 + Math.ceil(max_pfn / (PAGES_PER_SECTION * 256)) - 1;
-  if (extraVmemmapPt > 0) memblock_alloc_try_nid(mb, extraVmemmapPt * PAGE_SIZE, PAGE_SIZE, 0, "vmemmap page tables, mem_section roots");
+  if (extraVmemmapPt > 0) alloc(extraVmemmapPt * PAGE_SIZE, 0, "vmemmap page tables, mem_section roots", "vmemmap_alloc_block");
   for (let nid = 0; nid < nrNodes; nid++) {
-    if (nid > 0) memblock_alloc_try_nid(mb, SPARSE_USAGE_PER_EXTRA_NODE, PAGE_SIZE, nid, `usemap node ${nid}`);
+    if (nid > 0) alloc(SPARSE_USAGE_PER_EXTRA_NODE, nid, `usemap node ${nid}`, "sparse_init_nid");
     const size = sections_per_node[nid] * PAGES_PER_SECTION * STRUCT_PAGE_SIZE;
-    if (size) memblock_alloc_range_nid(mb, size, 2 * MiB, MAX_DMA_ADDRESS, 0, nid, true, `memmap node ${nid}`);
+    // Simplified: when the node's memmap buffer does not fit, 6.1 tries each section alone and
+    // marks the ones that still do not fit absent ("memory map backing failed. Some memory will
+    // not be available."); the model stops with that message.
+    // memmap_alloc → memblock_alloc_internal: above MAX_DMA_ADDRESS, else anywhere in the node.
+    if (size && memblock_alloc_range_nid(mb, size, 2 * MiB, MAX_DMA_ADDRESS, 0, nid, true, `memmap node ${nid}`) < 0 && memblock_alloc_range_nid(mb, size, 2 * MiB, 0, 0, nid, true, `memmap node ${nid}`) < 0)
+      boot_panic(k, `sparse_init_nid: node[${nid}] memory map backing failed. Some memory will not be available.`);
   }
   return { mb, max_pfn, initrd_start, initrd_size: p.initrd, sections_per_node, below4g };
 }
 
+const PMD_SIZE = 2 * MiB;
+const PUD_SIZE = GiB;
+const P4D_SIZE = 512 * GiB;
+/** ISA_END_ADDRESS: the first 1 MiB, always mapped. */
+const ISA_END_ADDRESS = 0x100000;
+
 /**
- * The per-cpu first chunk: one 2 MiB unit per possible CPU, allocated per node group, with each
- * unit's unused tail given back to memblock (62 pages stay per CPU). Prints the setup_percpu,
- * "percpu: Embedded …" and pcpu-alloc lines.
- * @kernel mm/percpu.c pcpu_embed_first_chunk, pcpu_dump_alloc_info
+ * init_mem_mapping: map all RAM into the direct map with 2 MiB pages (qemu64 has no 1 GiB
+ * pages) and 4 KiB pages at the 2 MiB-unaligned edges of each RAM range, top down in growing
+ * steps (memory_map_top_down), taking each new page-table page from brk's pgt_buf (6 pages)
+ * unless the range being mapped holds pgt_buf itself or the buffer is used up, else from memblock
+ * within what is already mapped (alloc_low_pages). init_top_pgt's static level3_ident_pgt (the
+ * first 512 GiB) and level2_ident_pgt (the first GiB) need no allocation (CONFIG_XEN_PV=y).
+ * Worked numbers, 8 GiB (RAM [1M, 3G - 128K) and [4G, 9G)): the ISA map's PTE page and GiB 8's
+ * PMD from brk; then [1M, 3G - 128K) holds pgt_buf, so GiB 1 and 2's PMDs and the PTE page of
+ * its 4 KiB tail come from memblock (the real guest's three pages at 0x23fffd000); GiB 4–7's
+ * PMDs use up brk. A 2 GiB guest needs 4 pages, all from brk.
+ * @kernel arch/x86/mm/init.c init_mem_mapping, memory_map_top_down, init_range_memory_mapping,
+ *   init_memory_mapping, split_mem_range, alloc_low_pages, get_new_step_size
+ * @kernel arch/x86/mm/init_64.c kernel_physical_mapping_init, phys_pud_init, phys_pmd_init
+ */
+function init_mem_mapping(k: Kernel, mb: Memblock, end: number, pgt_buf_start: number): void {
+  const pgt_buf_top = pgt_buf_start + INIT_PGT_BUF_PAGES * PAGE_SIZE;
+  let pgt_buf_end = pgt_buf_start;
+  let can_use_brk_pgt = true;
+  let min_pfn_mapped = 0;
+  let max_pfn_mapped = 0;
+  const puds = new Set<number>([0]); // 512 GiB slots with a PUD table
+  const pmds = new Set<number>([0]); // GiBs with a PMD table
+  const ptes = new Set<number>(); // 2 MiB regions mapped through a PTE table
+  const alloc_low_page = (): void => {
+    if (pgt_buf_end + PAGE_SIZE > pgt_buf_top || !can_use_brk_pgt) {
+      let ret = -1;
+      if (min_pfn_mapped < max_pfn_mapped)
+        ret = memblock_alloc_range_nid(mb, PAGE_SIZE, PAGE_SIZE, min_pfn_mapped * PAGE_SIZE, max_pfn_mapped * PAGE_SIZE, NUMA_NO_NODE, false, "direct-map page tables");
+      // Simplified: extend_brk past pgt_buf is not modelled (brk's reservation is calibrated).
+      if (ret < 0 && !can_use_brk_pgt) boot_panic(k, "alloc_low_pages: can not alloc memory");
+    } else pgt_buf_end += PAGE_SIZE;
+  };
+  // kernel_physical_mapping_init of [start, end) with one page size: each missing PUD, then
+  // PMD, then (4 KiB pages) PTE table, in address order.
+  const map = (start: number, stop: number, small: boolean): void => {
+    for (let a = start; a < stop; ) {
+      if (!puds.has(Math.floor(a / P4D_SIZE))) {
+        puds.add(Math.floor(a / P4D_SIZE));
+        alloc_low_page();
+      }
+      if (!pmds.has(Math.floor(a / PUD_SIZE))) {
+        pmds.add(Math.floor(a / PUD_SIZE));
+        alloc_low_page();
+      }
+      const gibEnd = Math.min(stop, (Math.floor(a / PUD_SIZE) + 1) * PUD_SIZE);
+      if (small) {
+        for (let b = a; b < gibEnd; b = (Math.floor(b / PMD_SIZE) + 1) * PMD_SIZE) {
+          if (!ptes.has(Math.floor(b / PMD_SIZE))) {
+            ptes.add(Math.floor(b / PMD_SIZE));
+            alloc_low_page();
+          }
+        }
+      }
+      a = gibEnd;
+    }
+  };
+  // init_memory_mapping: split_mem_range's 4 KiB head, 2 MiB middle and 4 KiB tail.
+  const init_memory_mapping = (start: number, stop: number): void => {
+    const headEnd = Math.min(stop, Math.ceil(start / PMD_SIZE) * PMD_SIZE);
+    const midEnd = Math.max(headEnd, Math.floor(stop / PMD_SIZE) * PMD_SIZE);
+    if (start < headEnd) map(start, headEnd, true);
+    if (headEnd < midEnd) map(headEnd, midEnd, false);
+    if (midEnd < stop) map(midEnd, stop, true);
+    max_pfn_mapped = Math.max(max_pfn_mapped, stop / PAGE_SIZE);
+  };
+  const init_range_memory_mapping = (r_start: number, r_end: number): number => {
+    let mapped_ram_size = 0;
+    for (const r of for_each_mem_pfn_range(mb)) {
+      const start = Math.min(Math.max(r.start * PAGE_SIZE, r_start), r_end);
+      const stop = Math.min(Math.max(r.end * PAGE_SIZE, r_start), r_end);
+      if (start >= stop) continue;
+      // A range holding pgt_buf itself takes its tables from memblock.
+      can_use_brk_pgt = Math.max(start, pgt_buf_end) >= Math.min(stop, pgt_buf_top);
+      init_memory_mapping(start, stop);
+      mapped_ram_size += stop - start;
+      can_use_brk_pgt = true;
+    }
+    return mapped_ram_size;
+  };
+
+  // The ISA range is always mapped regardless of memory holes.
+  init_memory_mapping(0, ISA_END_ADDRESS);
+  // memory_map_top_down(ISA_END_ADDRESS, end): start at the top-most free 2 MiB block.
+  const probe = memblock_alloc_range_nid(mb, PMD_SIZE, PMD_SIZE, ISA_END_ADDRESS, end, NUMA_NO_NODE, false, "init_mem_mapping probe");
+  if (probe < 0) boot_panic(k, "alloc_low_pages: can not alloc memory");
+  memblock_phys_free(mb, probe, PMD_SIZE);
+  const real_end = probe + PMD_SIZE;
+  let step_size = PMD_SIZE;
+  max_pfn_mapped = 0;
+  min_pfn_mapped = real_end / PAGE_SIZE;
+  let last_start = real_end;
+  let mapped_ram_size = 0;
+  while (last_start > ISA_END_ADDRESS) {
+    let start: number;
+    if (last_start > step_size) start = Math.max(ISA_END_ADDRESS, Math.floor((last_start - 1) / step_size) * step_size);
+    else start = ISA_END_ADDRESS;
+    mapped_ram_size += init_range_memory_mapping(start, last_start);
+    last_start = start;
+    min_pfn_mapped = last_start / PAGE_SIZE;
+    // get_new_step_size: step_size << (PMD_SHIFT - PAGE_SHIFT - 1)
+    if (mapped_ram_size >= step_size) step_size *= 256;
+  }
+  if (real_end < end) init_range_memory_mapping(real_end, end);
+}
+
+/**
+ * The per-cpu first chunk (mm/percpu.ts): embedded in 2 MiB atoms, one allocation per node's
+ * CPUs (pcpu_embed_first_chunk); when that does not fit in memblock, "auto allocator failed
+ * (-12), falling back to page size" and 4 KiB pages one by one (pcpu_page_first_chunk); when
+ * those do not fit either, panic.
  * @kernel arch/x86/kernel/setup_percpu.c setup_per_cpu_areas
  */
 export function setup_per_cpu_areas(k: Kernel, mb: Memblock, cpuNodes: number[], nrNodes: number): void {
   const ncpu = cpuNodes.length;
-  const log = (s: string): void => k.log.printk(KERN_INFO, s);
-  log(`setup_percpu: NR_CPUS:8192 nr_cpumask_bits:${ncpu} nr_cpu_ids:${ncpu} nr_node_ids:${nrNodes}`);
-  const unit = PCPU_ATOM_SIZE;
-  for (let nid = 0; nid < nrNodes; nid++) {
-    const cpus = cpuNodes.filter((n) => n === nid).length;
-    if (!cpus) continue;
-    const base = memblock_alloc_try_nid(mb, unit * cpus, PCPU_ATOM_SIZE, nid, `percpu node ${nid}`);
-    for (let u = 0; u < cpus; u++) memblock_phys_free(mb, base + u * unit + PCPU_UNIT_USED, unit - PCPU_UNIT_USED);
+  k.log.printk(KERN_INFO, `setup_percpu: NR_CPUS:8192 nr_cpumask_bits:${ncpu} nr_cpu_ids:${ncpu} nr_node_ids:${nrNodes}`);
+  let rc = pcpu_embed_first_chunk(k, mb, cpuNodes);
+  if (rc < 0) {
+    k.log.printk(KERN_WARNING, `setup_percpu: auto allocator failed (${rc}), falling back to page size`);
+    rc = pcpu_page_first_chunk(k, mb, cpuNodes);
   }
-  log(`percpu: Embedded ${PCPU_UNIT_USED / PAGE_SIZE} pages/cpu s217088 r8192 d28672 u${unit}`);
-  const groups = new Array<number>(nrNodes).fill(0).map((_, n) => cpuNodes.filter((c) => c === n).length).filter((c) => c > 0);
-  log(`pcpu-alloc: s217088 r8192 d28672 u${unit} alloc=1*${unit}`);
-  let cpu = 0;
-  let line = "pcpu-alloc: ";
-  for (let g = 0; g < groups.length; g++)
-    for (let i = 0; i < groups[g]; i++) {
-      line += `[${g}] ${cpu++} `;
-    }
-  log(line);
+  if (rc < 0) boot_panic(k, `cannot initialize percpu area (err=${rc})`);
 }
 
 /**
@@ -305,7 +424,7 @@ export function alloc_large_system_hash(
   if (numentries > max) numentries = 2 ** Math.floor(Math.log2(max));
   const bytes = numentries * bucketsize;
   const order = Math.max(0, Math.ceil(Math.log2(bytes / PAGE_SIZE)));
-  if (mb) memblock_alloc_try_nid(mb, bytes, SMP_CACHE_BYTES, NUMA_NO_NODE, `${tablename} hash`);
+  if (mb && memblock_alloc_try_nid(mb, bytes, SMP_CACHE_BYTES, NUMA_NO_NODE, `${tablename} hash`) < 0) boot_panic(k, `Failed to allocate ${tablename} hash table`);
   k.log.printk(KERN_INFO, `${tablename} hash table entries: ${numentries} (order: ${order}, ${bytes} bytes, ${mb ? "linear" : "vmalloc"})`);
   return { entries: numentries, bytes };
 }
@@ -318,7 +437,12 @@ export function alloc_large_system_hash(
  */
 export function swiotlb_init(k: Kernel, mb: Memblock): void {
   const base = memblock_alloc_range_nid(mb, IO_TLB_DEFAULT_SIZE, PAGE_SIZE, 0, SZ_4G, NUMA_NO_NODE, false, "swiotlb buffer");
-  memblock_alloc_try_nid(mb, IO_TLB_SLOTS_SIZE, PAGE_SIZE, NUMA_NO_NODE, "swiotlb slots");
+  if (base < 0) {
+    k.log.printk(KERN_WARNING, "software IO TLB: swiotlb_init_remap: failed to allocate tlb structure");
+    return;
+  }
+  if (memblock_alloc_try_nid(mb, IO_TLB_SLOTS_SIZE, PAGE_SIZE, NUMA_NO_NODE, "swiotlb slots") < 0)
+    boot_panic(k, `swiotlb_init_remap: Failed to allocate ${IO_TLB_SLOTS_SIZE} bytes align=0x${PAGE_SIZE.toString(16)}`);
   k.log.printk(KERN_INFO, `software IO TLB: mapped [mem ${hex18(base)}-${hex18(base + IO_TLB_DEFAULT_SIZE)}] (64MB)`);
 }
 
