@@ -20,7 +20,8 @@ describe("the mmsim executable", () => {
     // way so the test sees this tree's code.
     execFileSync("npm", ["run", "-s", "build"], { cwd: repo, stdio: "pipe" });
     symlinkSync(path.join(repo, "dist/cli/bin.js"), link);
-  }, 120_000);
+    // The build is not under test; on a 2-core host shared with other jobs it has taken over 120 s.
+  }, 300_000);
 
   it("npm start runs the tour, the README's main command", () => {
     const r = spawnSync("npm", ["start", "--silent"], { cwd: repo, encoding: "utf8" });
