@@ -3,8 +3,8 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { Errno } from "../kernel/errno.js";
 import { spawnProcess } from "../sim/process.js";
 import { MiB } from "./types.js";
-import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY } from "./mm_types.js";
-import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap, vma_index } from "./mmap.js";
+import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY, type vm_area_struct } from "./mm_types.js";
+import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap } from "./mmap.js";
 import fc from "fast-check";
 import { taskOf } from "../api/internals.js";
 
@@ -168,23 +168,23 @@ describe("top-down search limits", () => {
 });
 
 describe("VMA lookups and page arithmetic", () => {
-  it("vma_index lands on the first VMA ending above the address, whatever it answered before and for whichever mm", () => {
+  it("mt_find lands on the first VMA ending above the address, whatever it answered before and for whichever mm", () => {
     const k = start_kernel({ memory: 256 * MiB });
     const a = spawnProcess(k, { comm: "a" });
     const b = spawnProcess(k, { comm: "b", image: null });
     for (let i = 0; i < 6; i++) a.mmap((i + 1) * 4096);
     const mms = [taskOf(a).mm!, taskOf(b).mm!];
-    const linear = (n: number, addr: number): number => {
-      const set = mms[n].mm_mt;
+    const linear = (n: number, addr: number): vm_area_struct | null => {
+      const set = mms[n].mm_mt.toArray();
       let i = 0;
       while (i < set.length && set[i].vm_end <= addr) i++;
-      return i;
+      return i < set.length ? set[i] : null;
     };
     // Addresses near every VMA edge of both mms, asked in random order.
-    const edges = mms.flatMap((m) => m.mm_mt.flatMap((v) => [v.vm_start - 1, v.vm_start, v.vm_end - 1, v.vm_end]));
+    const edges = mms.flatMap((m) => m.mm_mt.toArray().flatMap((v) => [v.vm_start - 1, v.vm_start, v.vm_end - 1, v.vm_end]));
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(1), fc.nat(edges.length - 1)), { minLength: 1, maxLength: 50 }), (asks) => {
-        for (const [n, e] of asks) expect(vma_index(mms[n], edges[e])).toBe(linear(n, edges[e]));
+        for (const [n, e] of asks) expect(mms[n].mm_mt.mt_find(edges[e])).toBe(linear(n, edges[e]));
       }),
       { numRuns: 200, seed: 7 },
     );
