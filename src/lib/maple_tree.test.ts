@@ -116,11 +116,17 @@ function run(seed: number, steps: number, space: number, maxLen: number): void {
       if (r(4) !== 0 && high < low) [low, high] = [high, low];
       const size = 1 + r(maxLen * 2);
       const up = refUp(a, low, high, size);
-      expect(t.mas_empty_area(low, high, size), `${ctx} up ${low} ${high} ${size}`).toBe(up === null ? -1 : up[0]);
-      if (up !== null) expect(t.above, ctx).toBe(up[1] < a.length ? a[up[1]] : null);
+      expect(t.mas_empty_area(low, high, size), `${ctx} up ${low} ${high} ${size}`).toBe(up === null ? -1 : 0);
+      if (up !== null) {
+        expect([t.mas_index, t.mas_last], ctx).toEqual([up[0], up[0] + size - 1]);
+        expect(t.above, ctx).toBe(up[1] < a.length ? a[up[1]] : null);
+      }
       const down = refDown(a, low, high, size);
-      expect(t.mas_empty_area_rev(low, high, size), `${ctx} down ${low} ${high} ${size}`).toBe(down === null ? -1 : down[0]);
-      if (down !== null) expect(t.above, ctx).toBe(down[1] < a.length ? a[down[1]] : null);
+      expect(t.mas_empty_area_rev(low, high, size), `${ctx} down ${low} ${high} ${size}`).toBe(down === null ? -1 : 0);
+      if (down !== null) {
+        expect([t.mas_index, t.mas_last], ctx).toEqual([down[0] - size, down[0] - 1]);
+        expect(t.above, ctx).toBe(down[1] < a.length ? a[down[1]] : null);
+      }
     }
     t.mt_validate();
     expect(t.length, ctx).toBe(a.length);
@@ -153,7 +159,9 @@ describe("MapleTree against a sorted array", () => {
       if (a.length % 97 === 0) {
         t.mt_validate();
         expect(t.toArray()).toEqual(a);
-        expect(t.mas_empty_area_rev(0, 30_000, 3)).toBe(refDown(a, 0, 30_000, 3)?.[0] ?? -1);
+        const down = refDown(a, 0, 30_000, 3);
+        expect(t.mas_empty_area_rev(0, 30_000, 3)).toBe(down === null ? -1 : 0);
+        if (down !== null) expect(t.mas_last).toBe(down[0] - 1);
       }
     }
     t.mt_validate();

@@ -31,6 +31,7 @@
  *   mtree_erase, mt_validate, mtree_destroy
  */
 import { KernelBug } from "../kernel/bug.js";
+import { asDoubles } from "../kernel/shape.js";
 
 /** What the tree orders: a non-empty half-open range [vm_start, vm_end) (the VMA's fields). */
 export interface MapleRange {
@@ -55,11 +56,14 @@ class MapleNode<T extends MapleRange> {
   next: MapleNode<T> | null = null;
   /** The largest entry gap in the subtree. */
   gap = 0;
+  /** Leaves: each entry's gap (its vm_start less its predecessor's vm_end, 0 before the first). */
+  readonly gaps = new Float64Array(SLOTS);
   /** The subtree's last entry: the node's pivot, read live. */
   last: T | null = null;
   readonly leaf: boolean;
   constructor(leaf: boolean) {
     this.leaf = leaf;
+    asDoubles<MapleNode<T>>(this, "gap"); // gaps are address differences (shape.ts)
   }
 }
 
@@ -76,6 +80,13 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    * (what the kernel's mas_next after the search returns).
    */
   above: T | null = null;
+  /** The gap a search found, [mas_index, mas_last] inclusive (the ma_state's index and last). */
+  mas_index = 0;
+  mas_last = 0;
+
+  constructor() {
+    asDoubles<MapleTree<T>>(this, "mas_index", "mas_last");
+  }
 
   /** Number of entries. */
   get length(): number {
@@ -202,24 +213,22 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   // Gaps
   // -------------------------------------------------------------------------------------------
 
-  /** The largest gap among a leaf's entries (each entry's start less its predecessor's end). */
-  private leafGap(leaf: MapleNode<T>): number {
-    const p = leaf.prev;
-    let prevEnd = p === null ? 0 : (p.slots[p.n - 1] as T).vm_end;
-    let g = 0;
-    for (let s = 0; s < leaf.n; s++) {
-      const e = leaf.slots[s] as T;
-      if (e.vm_start - prevEnd > g) g = e.vm_start - prevEnd;
-      prevEnd = e.vm_end;
-    }
-    return g;
+  /** Sets the gap of the entry at (leaf, s) from it and its predecessor. */
+  private setGap(leaf: MapleNode<T>, s: number): void {
+    const b = this.before(leaf, s);
+    leaf.gaps[s] = (leaf.slots[s] as T).vm_start - (b === null ? 0 : b.vm_end);
   }
 
-  /** Recomputes a leaf's gap and carries the change up to the root. */
+  /**
+   * Recomputes a leaf's gap (the largest of its entries' gaps) and carries a change up to the
+   * root. (No helper returns a gap: a double returned from a call V8 does not inline is boxed,
+   * one allocation per insert or erase.)
+   */
   private fixGap(leaf: MapleNode<T>): void {
-    const g = this.leafGap(leaf);
-    if (g === leaf.gap) return;
-    leaf.gap = g;
+    const gaps = leaf.gaps;
+    let g = 0;
+    for (let s = 0; s < leaf.n; s++) if (gaps[s] > g) g = gaps[s];
+    if (g === leaf.gap) return;    leaf.gap = g;
     for (let node = leaf.parent; node !== null; node = node.parent) {
       let m = 0;
       for (let i = 0; i < node.n; i++) {
@@ -231,10 +240,24 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
   }
 
-  /** fixGap for the leaf holding slot s and for the leaf holding its successor. */
-  private fixGapsAround(leaf: MapleNode<T>, s: number): void {
+  /**
+   * The entry at (leaf, s) is new or its bounds moved: sets its gap and its successor's, then
+   * the gaps of the leaves they are in. With s === leaf.n (an erase of the last entry) only
+   * the successor, first in the next leaf, is left to set.
+   */
+  private touch(leaf: MapleNode<T>, s: number): void {
+    if (s < leaf.n) this.setGap(leaf, s);
+    if (s + 1 < leaf.n) {
+      this.setGap(leaf, s + 1);
+      this.fixGap(leaf);
+      return;
+    }
     this.fixGap(leaf);
-    if (s >= leaf.n - 1 && leaf.next !== null) this.fixGap(leaf.next);
+    const nx = leaf.next;
+    if (nx !== null) {
+      this.setGap(nx, 0);
+      this.fixGap(nx);
+    }
   }
 
   /**
@@ -243,13 +266,12 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    */
   mt_store_gaps(v: T): void {
     if (!this.seek(v)) throw new KernelBug("maple tree: store of an entry not in the tree", { start: v.vm_start });
-    this.fixGapsAround(this.cLeaf, this.cSlot);
+    this.touch(this.cLeaf, this.cSlot);
   }
 
-  /** Gap of the entry at (leaf, s). */
-  private gapAt(leaf: MapleNode<T>, s: number): number {
-    const b = this.before(leaf, s);
-    return (leaf.slots[s] as T).vm_start - (b === null ? 0 : b.vm_end);
+  /** Whether the gap of the entry at (leaf, s) is at least size. */
+  private gapFits(leaf: MapleNode<T>, s: number, size: number): boolean {
+    return leaf.gaps[s] >= size;
   }
 
   /** Index of a node among its parent's slots. */
@@ -266,7 +288,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   private gapForward(size: number): boolean {
     let leaf = this.cLeaf;
     for (let s = this.cSlot; s < leaf.n; s++) {
-      if (this.gapAt(leaf, s) >= size) {
+      if (this.gapFits(leaf, s, size)) {
         this.cSlot = s;
         return true;
       }
@@ -291,7 +313,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
     leaf = node;
     for (let s = 0; s < leaf.n; s++) {
-      if (this.gapAt(leaf, s) >= size) {
+      if (this.gapFits(leaf, s, size)) {
         this.cLeaf = leaf;
         this.cSlot = s;
         return true;
@@ -304,7 +326,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   private gapBackward(from: number, size: number): boolean {
     let leaf = this.cLeaf;
     for (let s = from; s >= 0; s--) {
-      if (this.gapAt(leaf, s) >= size) {
+      if (this.gapFits(leaf, s, size)) {
         this.cSlot = s;
         return true;
       }
@@ -328,7 +350,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
     leaf = node;
     for (let s = leaf.n - 1; s >= 0; s--) {
-      if (this.gapAt(leaf, s) >= size) {
+      if (this.gapFits(leaf, s, size)) {
         this.cLeaf = leaf;
         this.cSlot = s;
         return true;
@@ -338,9 +360,10 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   }
 
   /**
-   * mas_empty_area: the lowest address a such that [a, a + size) lies in [low, high) and
-   * overlaps no entry; -1 when there is none. `above` is then the entry right above that gap.
-   * (The kernel's max is inclusive: high here is its max + 1.)
+   * mas_empty_area: finds the lowest address a such that [a, a + size) lies in [low, high) and
+   * overlaps no entry. Returns 0 and sets mas_index = a, mas_last = a + size - 1 and `above`
+   * (the entry right above the gap), or -1 (the kernel's -EBUSY) when there is none. (The
+   * kernel's max is inclusive: high here is its max + 1.)
    */
   mas_empty_area(low: number, high: number, size: number): number {
     // The gap below the first entry ending above low, cut at low (or, when low lies inside
@@ -353,8 +376,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
     let end = e === null || e.vm_start > high ? high : e.vm_start;
     if (end - start >= size) {
-      this.above = e;
-      return start;
+      return this.foundUp(start, size, e);
     }
     if (e === null || e.vm_start >= high) return -1;
     // Every later gap starts above `start`: the first whole gap large enough is the only
@@ -371,8 +393,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       end = high;
     }
     if (end - start >= size) {
-      this.above = x;
-      return start;
+      return this.foundUp(start, size, x);
     }
     return -1;
   }
@@ -388,9 +409,9 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   }
 
   /**
-   * mas_empty_area_rev: the highest end a (exclusive) such that [a - size, a) lies in
-   * [low, high) and overlaps no entry; -1 when there is none. `above` is then the entry right
-   * above that gap.
+   * mas_empty_area_rev: finds the highest end a (exclusive) such that [a - size, a) lies in
+   * [low, high) and overlaps no entry. Returns 0 and sets mas_last = a - 1, mas_index =
+   * a - size and `above`, or -1 when there is none.
    */
   mas_empty_area_rev(low: number, high: number, size: number): number {
     const e = this.mt_find(high - 1);
@@ -399,8 +420,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     let b = this.before(this.cLeaf, this.cSlot);
     let start = b === null || b.vm_end < low ? low : b.vm_end;
     if (end - start >= size) {
-      this.above = e;
-      return end;
+      return this.foundDown(end, size, e);
     }
     if (b === null) return -1;
     // The candidates are the gaps below b and the entries before it; the last whole gap large
@@ -416,10 +436,23 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     b = this.before(this.cLeaf, this.cSlot);
     start = b === null || b.vm_end < low ? low : b.vm_end;
     if (end - start >= size) {
-      this.above = a;
-      return end;
+      return this.foundDown(end, size, a);
     }
     return -1;
+  }
+
+  private foundUp(start: number, size: number, above: T | null): number {
+    this.mas_index = start;
+    this.mas_last = start + size - 1;
+    this.above = above;
+    return 0;
+  }
+
+  private foundDown(end: number, size: number, above: T | null): number {
+    this.mas_index = end - size;
+    this.mas_last = end - 1;
+    this.above = above;
+    return 0;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -455,12 +488,8 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
     this.count++;
     if (leaf.n < SLOTS) {
-      const sl = leaf.slots;
-      for (let j = leaf.n; j > s; j--) sl[j] = sl[j - 1];
-      sl[s] = v;
-      leaf.n++;
-      if (s === leaf.n - 1) this.fixLast(leaf);
-      this.fixGapsAround(leaf, s);
+      this.putAt(leaf, s, v);
+      this.touch(leaf, s);
       return;
     }
     // A full leaf: split it into two halves, the new one to the right.
@@ -471,17 +500,26 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       into = right;
       at = s - leaf.n;
     }
-    const sl = into.slots;
-    for (let j = into.n; j > at; j--) sl[j] = sl[j - 1];
-    sl[at] = v;
-    into.n++;
-    this.fixLast(into);
-    if (into === right) this.fixLast(leaf);
+    this.putAt(into, at, v);
+    // The halves' gaps moved with their entries (a gap depends only on the entry before).
     this.fixGap(leaf);
     this.fixGap(right);
-    if (right.next !== null) this.fixGap(right.next);
+    this.touch(into, at);
     this.cLeaf = into;
     this.cSlot = at;
+  }
+
+  /** Opens slot s of a leaf with room and puts v there (its gap is set by the caller). */
+  private putAt(leaf: MapleNode<T>, s: number, v: T): void {
+    const sl = leaf.slots;
+    const gaps = leaf.gaps;
+    for (let j = leaf.n; j > s; j--) {
+      sl[j] = sl[j - 1];
+      gaps[j] = gaps[j - 1];
+    }
+    sl[s] = v;
+    leaf.n++;
+    if (s === leaf.n - 1) this.fixLast(leaf);
   }
 
   /** Moves the upper half of a full node into a new right sibling, which it links and returns. */
@@ -491,6 +529,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     for (let j = keep; j < node.n; j++) {
       const c = node.slots[j] as T | MapleNode<T>;
       right.slots[j - keep] = c;
+      right.gaps[j - keep] = node.gaps[j];
       node.slots[j] = null;
       if (!node.leaf) (c as MapleNode<T>).parent = right;
     }
@@ -549,11 +588,22 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     const leaf = this.cLeaf;
     const s = this.cSlot;
     const sl = leaf.slots;
-    for (let j = s; j + 1 < leaf.n; j++) sl[j] = sl[j + 1];
+    const gaps = leaf.gaps;
+    for (let j = s; j + 1 < leaf.n; j++) {
+      sl[j] = sl[j + 1];
+      gaps[j] = gaps[j + 1];
+    }
     leaf.n--;
     sl[leaf.n] = null;
     this.count--;
     if (s === leaf.n) this.fixLast(leaf);
+    // The removed entry's successor, now at slot s or first in the next leaf, has a new gap
+    // (an emptied leaf leaves that to removeChild, once the leaf is out of the chain).
+    if (leaf.n === 0) this.fixGap(leaf);
+    else if (s < leaf.n) {
+      this.setGap(leaf, s);
+      this.fixGap(leaf);
+    } else this.touch(leaf, s);
     if (leaf.n < MIN_SLOTS && leaf !== this.root) {
       this.rebalance(leaf);
       // The cursor may name a node that left the tree: start the next walk from the root.
@@ -561,9 +611,6 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       this.cSlot = 0;
       return;
     }
-    // The removed entry's successor, now at slot s or first in the next leaf, has a new gap.
-    this.fixGap(leaf);
-    if (s >= leaf.n && leaf.next !== null) this.fixGap(leaf.next);
     this.cSlot = s;
     if (s >= leaf.n && leaf.next !== null) {
       this.cLeaf = leaf.next;
@@ -593,6 +640,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       for (let j = 0; j < from.n; j++) {
         const c = from.slots[j] as T | MapleNode<T>;
         into.slots[into.n + j] = c;
+        into.gaps[into.n + j] = from.gaps[j];
         from.slots[j] = null;
         if (!from.leaf) (c as MapleNode<T>).parent = into;
       }
@@ -610,7 +658,6 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     this.fixLast(node);
     if (node.leaf) {
       this.fixGap(node);
-      if (node.next !== null) this.fixGap(node.next);
       return;
     }
     for (let x: MapleNode<T> | null = node; x !== null; x = x.parent) x.gap = this.maxChildGap(x);
@@ -632,7 +679,11 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       if (b !== null) b.prev = a;
       else this.tail = a as MapleNode<T>;
       node.prev = node.next = null;
-      if (b !== null) this.fixGap(b);
+      // An emptied leaf's last entry was b's first entry's predecessor.
+      if (b !== null && node.n === 0) {
+        this.setGap(b, 0);
+        this.fixGap(b);
+      }
     }
     if (p.n > 0) this.fixLast(p);
     for (let x: MapleNode<T> | null = p; x !== null; x = x.parent) x.gap = this.maxChildGap(x);
@@ -750,6 +801,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
         if (!(e.vm_start < e.vm_end)) bug("empty entry", { start: e.vm_start, end: e.vm_end });
         if (e.vm_start < prevEnd) bug("entries overlap or are unsorted", { start: e.vm_start, prevEnd });
         if (e.vm_start - prevEnd > g) g = e.vm_start - prevEnd;
+        if (leaf.gaps[s] !== e.vm_start - prevEnd) bug("entry's gap is stale", { start: e.vm_start, gap: leaf.gaps[s], actual: e.vm_start - prevEnd });
         prevEnd = e.vm_end;
         n++;
       }

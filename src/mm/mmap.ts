@@ -346,9 +346,8 @@ function unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
   const mt = mm.mm_mt;
   for (;;) {
     // mas_empty_area: the first gap of at least `length` at or above low_limit.
-    const found = mt.mas_empty_area(low_limit, info.high_limit, length);
-    if (found < 0) return -ENOMEM;
-    let gap = found;
+    if (mt.mas_empty_area(low_limit, info.high_limit, length) !== 0) return -ENOMEM;
+    let gap = mt.mas_index;
     if (info.align_mask !== 0) gap += (info.align_offset - gap) & info.align_mask;
     const tmp = mt.above; // mas_next: the VMA above the gap
     if (tmp && tmp.vm_flags & VM_GROWSDOWN) {
@@ -368,12 +367,11 @@ function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): numb
   const mt = mm.mm_mt;
   for (;;) {
     // mas_empty_area_rev: the highest gap of at least `length` below high_limit (its end).
-    const found = mt.mas_empty_area_rev(info.low_limit, high_limit, length);
-    if (found < 0) return -ENOMEM;
-    let gap = found - info.length;
+    if (mt.mas_empty_area_rev(info.low_limit, high_limit, length) !== 0) return -ENOMEM;
+    let gap = mt.mas_last + 1 - info.length;
     // Without a mask the adjustment is 0; skipping it saves a double-to-int32 conversion.
     if (info.align_mask !== 0) gap -= (gap - info.align_offset) & info.align_mask;
-    const gap_end = found - 1;
+    const gap_end = mt.mas_last;
     const tmp = mt.above; // mas_next: the VMA above the gap
     if (tmp && tmp.vm_flags & VM_GROWSDOWN) {
       if (vm_start_gap(tmp) <= gap_end) {
