@@ -75,6 +75,9 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   /** The cursor: the leaf and slot the last walk ended on (slot === n: after its last entry). */
   private cLeaf: MapleNode<T> = this.root;
   private cSlot = 0;
+  /** The cursor's previous place, tried second (checked like the first: it only saves walks). */
+  private c2Leaf: MapleNode<T> = this.root;
+  private c2Slot = 0;
   /**
    * After mas_empty_area / mas_empty_area_rev found a gap: the entry right above it, or null
    * (what the kernel's mas_next after the search returns).
@@ -104,10 +107,8 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     return p === null ? null : (p.slots[p.n - 1] as T);
   }
 
-  /** Whether the cursor is where a walk for `addr` would land (first entry with vm_end > addr). */
-  private cursorFits(addr: number): boolean {
-    const leaf = this.cLeaf;
-    const s = this.cSlot;
+  /** Whether (leaf, s) is where a walk for `addr` would land (first entry with vm_end > addr). */
+  private fitsAt(leaf: MapleNode<T>, s: number, addr: number): boolean {
     if (s < leaf.n) {
       if ((leaf.slots[s] as T).vm_end <= addr) return false;
     } else if (leaf !== this.tail || s !== leaf.n) {
@@ -115,6 +116,33 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
     const b = this.before(leaf, s);
     return b === null || b.vm_end <= addr;
+  }
+
+  /**
+   * Puts the cursor on the first entry with vm_end > addr: where it was before the last move
+   * when that fits (mmap's search ends near mmap_base, its VMA goes in at the gap: two places
+   * taken in turn), else by a walk from the root. The position it leaves is kept as the other.
+   */
+  private relocate(addr: number): void {
+    const leaf = this.cLeaf;
+    const s = this.cSlot;
+    if (this.fitsAt(this.c2Leaf, this.c2Slot, addr)) {
+      this.cLeaf = this.c2Leaf;
+      this.cSlot = this.c2Slot;
+    } else {
+      this.walk(addr);
+    }
+    this.c2Leaf = leaf;
+    this.c2Slot = s;
+  }
+
+  /**
+   * A gap search moves the cursor on from where its walk landed: that landing is kept as the
+   * second place, because the next search (the next mmap) lands there again.
+   */
+  private keepLanding(): void {
+    this.c2Leaf = this.cLeaf;
+    this.c2Slot = this.cSlot;
   }
 
   /** Descends to the first entry with vm_end > addr; leaves the cursor there. */
@@ -135,7 +163,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
 
   /** mt_find from addr: the first entry ending above addr (containing it or above it), or null. */
   mt_find(addr: number): T | null {
-    if (!this.cursorFits(addr)) this.walk(addr);
+    if (!this.fitsAt(this.cLeaf, this.cSlot, addr)) this.relocate(addr);
     const leaf = this.cLeaf;
     return this.cSlot < leaf.n ? (leaf.slots[this.cSlot] as T) : null;
   }
@@ -369,6 +397,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     // The gap below the first entry ending above low, cut at low (or, when low lies inside
     // that entry, the gap above it).
     let e = this.mt_find(low);
+    this.keepLanding();
     let start = low;
     if (e !== null && e.vm_start <= low) {
       start = e.vm_end;
@@ -415,6 +444,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    */
   mas_empty_area_rev(low: number, high: number, size: number): number {
     const e = this.mt_find(high - 1);
+    this.keepLanding();
     let end = e !== null && e.vm_start < high ? e.vm_start : high;
     if (end <= low) return -1;
     let b = this.before(this.cLeaf, this.cSlot);
@@ -476,7 +506,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    */
   mtree_insert(v: T): void {
     if (!(v.vm_start < v.vm_end)) throw new KernelBug("maple tree: empty range inserted", { start: v.vm_start, end: v.vm_end });
-    if (!this.cursorFits(v.vm_start)) this.walk(v.vm_start);
+    if (!this.fitsAt(this.cLeaf, this.cSlot, v.vm_start)) this.relocate(v.vm_start);
     const leaf = this.cLeaf;
     const s = this.cSlot;
     if (s < leaf.n) {
@@ -606,9 +636,9 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     } else this.touch(leaf, s);
     if (leaf.n < MIN_SLOTS && leaf !== this.root) {
       this.rebalance(leaf);
-      // The cursor may name a node that left the tree: start the next walk from the root.
-      this.cLeaf = this.head;
-      this.cSlot = 0;
+      // The cursors may name a node that left the tree: start the next walk from the root.
+      this.cLeaf = this.c2Leaf = this.head;
+      this.cSlot = this.c2Slot = 0;
       return;
     }
     this.cSlot = s;
@@ -711,8 +741,8 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   mtree_destroy(): void {
     this.root = this.emptyRoot();
     this.count = 0;
-    this.cLeaf = this.root;
-    this.cSlot = 0;
+    this.cLeaf = this.c2Leaf = this.root;
+    this.cSlot = this.c2Slot = 0;
     this.above = null;
   }
 
