@@ -168,6 +168,19 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     return this.cSlot < leaf.n ? (leaf.slots[this.cSlot] as T) : null;
   }
 
+  /**
+   * The entry before the cursor: after mt_find(addr), the last entry ending at or below addr
+   * (find_vma_prev's prev); after mtree_erase(v), v's predecessor. O(1), no walk.
+   */
+  mas_prev_entry(): T | null {
+    return this.before(this.cLeaf, this.cSlot);
+  }
+
+  /** The entry at the cursor: after mtree_erase(v), v's successor (null if v was the last). */
+  mas_entry(): T | null {
+    return this.cSlot < this.cLeaf.n ? (this.cLeaf.slots[this.cSlot] as T) : null;
+  }
+
   /** Puts the cursor on `v`; false when v is not in the tree. */
   private seek(v: T): boolean {
     if (this.cSlot < this.cLeaf.n && this.cLeaf.slots[this.cSlot] === v) return true;
@@ -273,13 +286,30 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    * the gaps of the leaves they are in. With s === leaf.n (an erase of the last entry) only
    * the successor, first in the next leaf, is left to set.
    */
-  private touch(leaf: MapleNode<T>, s: number): void {
-    if (s < leaf.n) this.setGap(leaf, s);
-    if (s + 1 < leaf.n) {
-      this.setGap(leaf, s + 1);
-      this.fixGap(leaf);
+  private touch(leaf: MapleNode<T>, s: number, inserted: boolean): void {
+    const n = leaf.n;
+    if (s + 1 < n) {
+      // Both gaps in this leaf (written out: this runs twice per mmap+munmap pair). The leaf's
+      // largest gap needs a scan only when a gap that was the largest shrank.
+      const sl = leaf.slots;
+      const gaps = leaf.gaps;
+      const e = sl[s] as T;
+      const p = leaf.prev;
+      const b = s > 0 ? (sl[s - 1] as T) : p !== null ? (p.slots[p.n - 1] as T) : null;
+      // An inserted entry splits the gap its successor had (now at s + 1); a moved one changes
+      // its own gap and its successor's.
+      const old1 = inserted ? gaps[s + 1] : gaps[s];
+      const old2 = gaps[s + 1];
+      const g1 = e.vm_start - (b === null ? 0 : b.vm_end);
+      const g2 = (sl[s + 1] as T).vm_start - e.vm_end;
+      gaps[s] = g1;
+      gaps[s + 1] = g2;
+      const max = leaf.gap;
+      if ((old1 === max && g1 < max) || (old2 === max && g2 < max)) this.fixGap(leaf);
+      else if (g1 > max || g2 > max) this.raiseGap(leaf, g1 > g2 ? g1 : g2);
       return;
     }
+    if (s < n) this.setGap(leaf, s);
     this.fixGap(leaf);
     const nx = leaf.next;
     if (nx !== null) {
@@ -294,7 +324,12 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    */
   mt_store_gaps(v: T): void {
     if (!this.seek(v)) throw new KernelBug("maple tree: store of an entry not in the tree", { start: v.vm_start });
-    this.touch(this.cLeaf, this.cSlot);
+    this.touch(this.cLeaf, this.cSlot, false);
+  }
+
+  /** A leaf's largest gap grew to g: carries it up as far as it raises a maximum. */
+  private raiseGap(leaf: MapleNode<T>, g: number): void {
+    for (let node: MapleNode<T> | null = leaf; node !== null && g > node.gap; node = node.parent) node.gap = g;
   }
 
   /** Whether the gap of the entry at (leaf, s) is at least size. */
@@ -445,14 +480,23 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   mas_empty_area_rev(low: number, high: number, size: number): number {
     const e = this.mt_find(high - 1);
     this.keepLanding();
-    let end = e !== null && e.vm_start < high ? e.vm_start : high;
+    const end = e !== null && e.vm_start < high ? e.vm_start : high;
     if (end <= low) return -1;
-    let b = this.before(this.cLeaf, this.cSlot);
-    let start = b === null || b.vm_end < low ? low : b.vm_end;
+    const b = this.before(this.cLeaf, this.cSlot);
+    const start = b === null || b.vm_end < low ? low : b.vm_end;
     if (end - start >= size) {
       return this.foundDown(end, size, e);
     }
     if (b === null) return -1;
+    return this.emptyAreaBelow(low, size);
+  }
+
+  /**
+   * mas_empty_area_rev when the gap below the landing entry is too small. (A method of its own
+   * to keep mas_empty_area_rev small: V8 inlines small callees, and the mmap path has other
+   * small helpers to inline.)
+   */
+  private emptyAreaBelow(low: number, size: number): number {
     // The candidates are the gaps below b and the entries before it; the last whole gap large
     // enough is the only one (one further down ends lower, so cut at low it is smaller still).
     if (this.cSlot === 0) {
@@ -461,10 +505,10 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     }
     if (!this.gapBackward(this.cSlot - 1, size)) return -1;
     const a = this.cLeaf.slots[this.cSlot] as T;
-    end = a.vm_start;
+    const end = a.vm_start;
     if (end <= low) return -1;
-    b = this.before(this.cLeaf, this.cSlot);
-    start = b === null || b.vm_end < low ? low : b.vm_end;
+    const b = this.before(this.cLeaf, this.cSlot);
+    const start = b === null || b.vm_end < low ? low : b.vm_end;
     if (end - start >= size) {
       return this.foundDown(end, size, a);
     }
@@ -505,24 +549,23 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    * -EEXIST is a bug in every mm caller).
    */
   mtree_insert(v: T): void {
-    if (!(v.vm_start < v.vm_end)) throw new KernelBug("maple tree: empty range inserted", { start: v.vm_start, end: v.vm_end });
+    if (!(v.vm_start < v.vm_end)) this.refuse(v, "empty range inserted");
     if (!this.fitsAt(this.cLeaf, this.cSlot, v.vm_start)) this.relocate(v.vm_start);
     const leaf = this.cLeaf;
     const s = this.cSlot;
-    if (s < leaf.n) {
-      const nx = leaf.slots[s] as T;
-      if (nx.vm_start < v.vm_end) throw new KernelBug("maple tree: insert overlaps", { start: v.vm_start, end: v.vm_end, other: nx.vm_start });
-    } else if (leaf.next !== null) {
-      const nx = leaf.next.slots[0] as T;
-      if (nx.vm_start < v.vm_end) throw new KernelBug("maple tree: insert overlaps", { start: v.vm_start, end: v.vm_end, other: nx.vm_start });
-    }
+    const nx = s < leaf.n ? (leaf.slots[s] as T) : leaf.next !== null ? (leaf.next.slots[0] as T) : null;
+    if (nx !== null && nx.vm_start < v.vm_end) this.refuse(v, "insert overlaps");
     this.count++;
     if (leaf.n < SLOTS) {
       this.putAt(leaf, s, v);
-      this.touch(leaf, s);
+      this.touch(leaf, s, true);
       return;
     }
-    // A full leaf: split it into two halves, the new one to the right.
+    this.insertSplitting(leaf, s, v);
+  }
+
+  /** mtree_insert into a full leaf: split it into two halves, the new one to the right. */
+  private insertSplitting(leaf: MapleNode<T>, s: number, v: T): void {
     const right = this.splitNode(leaf);
     let into = leaf;
     let at = s;
@@ -534,9 +577,13 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     // The halves' gaps moved with their entries (a gap depends only on the entry before).
     this.fixGap(leaf);
     this.fixGap(right);
-    this.touch(into, at);
+    this.touch(into, at, true);
     this.cLeaf = into;
     this.cSlot = at;
+  }
+
+  private refuse(v: T, what: string): never {
+    throw new KernelBug(`maple tree: ${what}`, { start: v.vm_start, end: v.vm_end });
   }
 
   /** Opens slot s of a leaf with room and puts v there (its gap is set by the caller). */
@@ -619,6 +666,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     const s = this.cSlot;
     const sl = leaf.slots;
     const gaps = leaf.gaps;
+    const vgap = gaps[s];
     for (let j = s; j + 1 < leaf.n; j++) {
       sl[j] = sl[j + 1];
       gaps[j] = gaps[j + 1];
@@ -631,9 +679,14 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     // (an emptied leaf leaves that to removeChild, once the leaf is out of the chain).
     if (leaf.n === 0) this.fixGap(leaf);
     else if (s < leaf.n) {
+      // v's gap, v and its successor's gap became one gap, larger than either: the leaf's
+      // largest gap is the old largest or the merged one, no scan. (A merged gap smaller than
+      // v's means a neighbour was moved over v before the erase, as __vma_adjust does: scan.)
       this.setGap(leaf, s);
-      this.fixGap(leaf);
-    } else this.touch(leaf, s);
+      const g = gaps[s];
+      if (g < vgap) this.fixGap(leaf);
+      else if (g > leaf.gap) this.raiseGap(leaf, g);
+    } else this.touch(leaf, s, false);
     if (leaf.n < MIN_SLOTS && leaf !== this.root) {
       this.rebalance(leaf);
       // The cursors may name a node that left the tree: start the next walk from the root.

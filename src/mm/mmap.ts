@@ -778,9 +778,9 @@ export function do_munmap(k: Kernel, mm: mm_struct, start: number, len: number):
  */
 function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: number, end: number): number {
   const mt = mm.mm_mt;
-  const prev = mt.mt_prev(vma); // KernelBug when vma is not in the tree
-  const next = mt.mt_next(vma);
-  mt.mtree_erase(vma);
+  mt.mtree_erase(vma); // KernelBug when vma is not in the tree
+  const prev = mt.mas_prev_entry();
+  const next = mt.mas_entry();
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   mm.map_count--;
   const detached = mm.detached;
@@ -951,6 +951,7 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
   if (!may_expand_vm(t, mm, vm_flags, pglen)) return FAST_MISS;
   const mt = mm.mm_mt;
   const next = mt.mt_find(addr);
+  const prev = mt.mas_prev_entry();
   const end = addr + len;
   // The gap is free, so do_munmap has nothing to do (checked, not assumed).
   if (next !== null && next.vm_start < end) return FAST_MISS;
@@ -959,7 +960,6 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
     vm_flags |= VM_ACCOUNT;
   }
   const pgoff = addr / PAGE_SIZE;
-  const prev = mt.mt_prev(next);
   let vma: vm_area_struct | null = null;
   let merge_start = addr;
   let merge_end = end;
