@@ -7,6 +7,7 @@ import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY, type vm_area_struct } from "./m
 import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap } from "./mmap.js";
 import fc from "fast-check";
 import { taskOf } from "../api/internals.js";
+import { checkMm } from "../sim/invariants/mm.js";
 
 function boot() {
   return start_kernel({ memory: 512 * MiB });
@@ -202,5 +203,30 @@ describe("VMA lookups and page arithmetic", () => {
     expect(offset_in_page(0x7ffff7ff8001)).toBe(1);
     expect(offset_in_page(-4097)).toBe(-1);
     expect(offset_in_page(-8192) === 0).toBe(true);
+  });
+});
+
+describe("a crowded address space (the VMA tree at max_map_count)", () => {
+  it("maps up to vm.max_map_count's default (65530) and answers ENOMEM past it; holes are found and refilled", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const p = spawnProcess(k, { comm: "crowd" });
+    const mm = taskOf(p).mm!;
+    expect(k.vm.max_map_count).toBe(65530);
+    // Alternate protections so no mapping merges with its neighbour: one VMA each.
+    const addrs: number[] = [];
+    // do_mmap refuses only once map_count is above the limit (mm/mmap.c: map_count > max), so
+    // the last mapping that succeeds makes it 65531.
+    while (mm.map_count <= 65530) addrs.push(p.mmap(4096, { prot: addrs.length % 2 === 0 ? "r" : "none" }));
+    expect(mm.map_count).toBe(65531);
+    expect(() => p.mmap(4096, { prot: "r" })).toThrow(/ENOMEM/);
+    mm.mm_mt.mt_validate();
+    checkMm(k);
+    // Punch holes: each munmap in the middle of the block leaves a one-page gap that the next
+    // top-down mmap finds (the highest gap below mmap_base that fits).
+    const holes = [addrs[60_000], addrs[30_000], addrs[100]];
+    for (const h of holes) p.munmap(h, 4096);
+    for (const h of [...holes].sort((x, y) => y - x)) expect(p.mmap(4096, { prot: "r", flags: "private|anonymous" })).toBe(h);
+    expect(mm.map_count).toBe(65531);
+    mm.mm_mt.mt_validate();
   });
 });
