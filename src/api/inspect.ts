@@ -523,18 +523,10 @@ export function pageWalk(m: Machine, pid: number, address: number): PageWalk | n
   return walk;
 }
 
-/** The VMA containing addr, by binary search over the sorted VMA array (find_vma without its cache). */
+/** The VMA containing addr, by a walk of the VMA tree (vma_lookup without find_vma's cache). */
 function vmaAt(mm: mm_struct, addr: number): vm_area_struct | null {
-  const v = mm.mm_mt;
-  let lo = 0;
-  let hi = v.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (v[mid].vm_end <= addr) lo = mid + 1;
-    else if (v[mid].vm_start > addr) hi = mid - 1;
-    else return v[mid];
-  }
-  return null;
+  const v = mm.mm_mt.mt_find(addr);
+  return v !== null && v.vm_start <= addr ? v : null;
 }
 
 /** A process as the views list it. */

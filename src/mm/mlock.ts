@@ -27,7 +27,7 @@ import { _PAGE_RW, _PAGE_SPECIAL, pte_offset_map, pte_present, walk_present_ptes
 import { F, PG_active, PG_lru, PG_mlocked, PG_unevictable } from "./memmap.js";
 import { lru_relist } from "./mm_inline.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
-import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_index, vma_merge } from "./mmap.js";
+import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_merge } from "./mmap.js";
 import { FAULT_FLAG_WRITE, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_OOM } from "./memory.js";
 import { NR_MLOCK, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGRESCUED } from "./vmstat_items.js";
 import { PAGE_SIZE } from "./types.js";
@@ -131,9 +131,8 @@ export function munlock_vma_range(k: Kernel, vma: vm_area_struct, start: number,
  * costs nothing unless a VM_LOCKED VMA overlaps the range.
  */
 export function mlock_faulted_range(k: Kernel, mm: mm_struct, start: number, end: number): void {
-  const a = mm.mm_mt;
-  for (let i = vma_index(mm, start); i < a.length && a[i].vm_start < end; i++) {
-    const v = a[i];
+  const mt = mm.mm_mt;
+  for (let v = mt.mt_find(start); v !== null && v.vm_start < end; v = mt.mt_next(v)) {
     if (!(v.vm_flags & VM_LOCKED) || v.vm_flags & VM_SPECIAL) continue;
     const s = Math.max(start, v.vm_start);
     const e = Math.min(end, v.vm_end);

@@ -16,10 +16,10 @@
  * (the protection key bits 32..35 and VM_UFFD_MINOR, bit 37) live in `vm_flags_hi`, shifted
  * down by 32.
  *
- * The VMA set: 6.1 keeps VMAs in a maple tree (mm->mm_mt). Here it is an array sorted by
- * vm_start with binary search: find_vma is O(log n), insert/remove O(n) by splicing, which for
- * the map counts programs have (tens to a few thousand; max_map_count 65530) is as fast as a
- * tree and keeps the model simple. Lookup semantics are 6.1's (see mmap.ts find_vma).
+ * The VMA set: 6.1 keeps VMAs in a maple tree (mm->mm_mt). Here it is lib/maple_tree.ts's
+ * B+tree with the same lookup rules (find_vma, find_vma_prev, vma_lookup, the gap searches of
+ * unmapped_area / unmapped_area_topdown; see mmap.ts): lookup, insert, erase and gap search in
+ * O(log n), so a process near max_map_count (65530) maps and unmaps as fast as one with ten VMAs.
  *
  * Simplified: no mmap_lock / page_table_lock (the model is single-threaded), no vm_ops other
  * than what the file interface below declares, no mempolicy, no userfaultfd context, no
@@ -32,6 +32,7 @@
 import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { MapleTree } from "../lib/maple_tree.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
@@ -345,8 +346,8 @@ export interface vm_unmapped_area_info {
 
 /** One address space. */
 export class mm_struct {
-  /** The VMAs sorted by vm_start (the maple tree mm_mt; see the header). */
-  readonly mm_mt: vm_area_struct[] = [];
+  /** The VMAs in address order (the maple tree mm_mt; see the header). */
+  readonly mm_mt = new MapleTree<vm_area_struct>();
   /** Root page table handle (pgtable.ts), -1 when none is allocated yet. */
   pgd = -1;
   /** Base of top-down mmap allocations (below the stack and its gap). */
@@ -407,12 +408,6 @@ export class mm_struct {
   randomize = false;
   /** The last VMA found (vmacache; kept only as a fast path, never for semantics). */
   cache: vm_area_struct | null = null;
-  /**
-   * mmap.ts vma_index's last two answers, tried before a binary search (get_unmapped_area's slot
-   * and the new VMA's differ by one). Model-only, like the maple state a walk would keep.
-   */
-  vma_index_guess = 0;
-  vma_index_guess2 = 0;
   /**
    * do_align_munmap's detached VMAs (the kernel's mt_detach tree on its stack), one array reused
    * so a munmap allocates nothing; empty between calls.

@@ -3,10 +3,11 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { Errno } from "../kernel/errno.js";
 import { spawnProcess } from "../sim/process.js";
 import { MiB } from "./types.js";
-import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY } from "./mm_types.js";
-import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap, vma_index } from "./mmap.js";
+import { VM_ACCOUNT, VM_GROWSDOWN, VM_SOFTDIRTY, type vm_area_struct } from "./mm_types.js";
+import { find_vma, offset_in_page, vm_start_gap, stack_guard_gap } from "./mmap.js";
 import fc from "fast-check";
 import { taskOf } from "../api/internals.js";
+import { checkMm } from "../sim/invariants/mm.js";
 
 function boot() {
   return start_kernel({ memory: 512 * MiB });
@@ -168,23 +169,23 @@ describe("top-down search limits", () => {
 });
 
 describe("VMA lookups and page arithmetic", () => {
-  it("vma_index lands on the first VMA ending above the address, whatever it answered before and for whichever mm", () => {
+  it("mt_find lands on the first VMA ending above the address, whatever it answered before and for whichever mm", () => {
     const k = start_kernel({ memory: 256 * MiB });
     const a = spawnProcess(k, { comm: "a" });
     const b = spawnProcess(k, { comm: "b", image: null });
     for (let i = 0; i < 6; i++) a.mmap((i + 1) * 4096);
     const mms = [taskOf(a).mm!, taskOf(b).mm!];
-    const linear = (n: number, addr: number): number => {
-      const set = mms[n].mm_mt;
+    const linear = (n: number, addr: number): vm_area_struct | null => {
+      const set = mms[n].mm_mt.toArray();
       let i = 0;
       while (i < set.length && set[i].vm_end <= addr) i++;
-      return i;
+      return i < set.length ? set[i] : null;
     };
     // Addresses near every VMA edge of both mms, asked in random order.
-    const edges = mms.flatMap((m) => m.mm_mt.flatMap((v) => [v.vm_start - 1, v.vm_start, v.vm_end - 1, v.vm_end]));
+    const edges = mms.flatMap((m) => m.mm_mt.toArray().flatMap((v) => [v.vm_start - 1, v.vm_start, v.vm_end - 1, v.vm_end]));
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(1), fc.nat(edges.length - 1)), { minLength: 1, maxLength: 50 }), (asks) => {
-        for (const [n, e] of asks) expect(vma_index(mms[n], edges[e])).toBe(linear(n, edges[e]));
+        for (const [n, e] of asks) expect(mms[n].mm_mt.mt_find(edges[e])).toBe(linear(n, edges[e]));
       }),
       { numRuns: 200, seed: 7 },
     );
@@ -202,5 +203,30 @@ describe("VMA lookups and page arithmetic", () => {
     expect(offset_in_page(0x7ffff7ff8001)).toBe(1);
     expect(offset_in_page(-4097)).toBe(-1);
     expect(offset_in_page(-8192) === 0).toBe(true);
+  });
+});
+
+describe("a crowded address space (the VMA tree at max_map_count)", () => {
+  it("maps up to vm.max_map_count's default (65530) and answers ENOMEM past it; holes are found and refilled", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const p = spawnProcess(k, { comm: "crowd" });
+    const mm = taskOf(p).mm!;
+    expect(k.vm.max_map_count).toBe(65530);
+    // Alternate protections so no mapping merges with its neighbour: one VMA each.
+    const addrs: number[] = [];
+    // do_mmap refuses only once map_count is above the limit (mm/mmap.c: map_count > max), so
+    // the last mapping that succeeds makes it 65531.
+    while (mm.map_count <= 65530) addrs.push(p.mmap(4096, { prot: addrs.length % 2 === 0 ? "r" : "none" }));
+    expect(mm.map_count).toBe(65531);
+    expect(() => p.mmap(4096, { prot: "r" })).toThrow(/ENOMEM/);
+    mm.mm_mt.mt_validate();
+    checkMm(k);
+    // Punch holes: each munmap in the middle of the block leaves a one-page gap that the next
+    // top-down mmap finds (the highest gap below mmap_base that fits).
+    const holes = [addrs[60_000], addrs[30_000], addrs[100]];
+    for (const h of holes) p.munmap(h, 4096);
+    for (const h of [...holes].sort((x, y) => y - x)) expect(p.mmap(4096, { prot: "r", flags: "private|anonymous" })).toBe(h);
+    expect(mm.map_count).toBe(65531);
+    mm.mm_mt.mt_validate();
   });
 });

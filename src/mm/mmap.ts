@@ -158,53 +158,22 @@ export function calc_vm_flag_bits(flags: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The VMA set: a sorted array standing in for the maple tree (see mm_types.ts)
+// The VMA set: lib/maple_tree.ts's tree, mm->mm_mt (see mm_types.ts)
 // ---------------------------------------------------------------------------------------------
-
-/**
- * Index of the first VMA with vm_end > addr (mm_mt.length when none): mt_find's landing.
- * The previous two answers are tried first, each used when it is this one (its VMA ends above
- * addr and the one before it does not: the set is sorted, so that index is the only answer).
- * One mmap + munmap pair asks three times, twice for the same slot; each binary search costs
- * four loads of boxed vm_end doubles.
- */
-export function vma_index(mm: mm_struct, addr: number): number {
-  const a = mm.mm_mt;
-  const n = a.length;
-  const g = mm.vma_index_guess;
-  if (g <= n && (g === n || a[g].vm_end > addr) && (g === 0 || a[g - 1].vm_end <= addr)) return g;
-  const h = mm.vma_index_guess2;
-  if (h <= n && (h === n || a[h].vm_end > addr) && (h === 0 || a[h - 1].vm_end <= addr)) {
-    mm.vma_index_guess2 = g;
-    mm.vma_index_guess = h;
-    return h;
-  }
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid].vm_end > addr) hi = mid;
-    else lo = mid + 1;
-  }
-  mm.vma_index_guess2 = g;
-  mm.vma_index_guess = lo;
-  return lo;
-}
 
 /** find_vma: the VMA containing addr, or the first one above it, or null. */
 export function find_vma(mm: mm_struct, addr: number): vm_area_struct | null {
   const c = mm.cache;
   if (c !== null && c.vm_start <= addr && c.vm_end > addr && c.vm_mm === mm) return c;
-  const i = vma_index(mm, addr);
-  const v = i < mm.mm_mt.length ? mm.mm_mt[i] : null;
+  const v = mm.mm_mt.mt_find(addr);
   if (v !== null && v.vm_start <= addr) mm.cache = v;
   return v;
 }
 
 /** find_vma_prev: find_vma and the VMA before it (the last one ending at or below addr). */
 export function find_vma_prev(mm: mm_struct, addr: number): { vma: vm_area_struct | null; prev: vm_area_struct | null } {
-  const i = vma_index(mm, addr);
-  return { vma: i < mm.mm_mt.length ? mm.mm_mt[i] : null, prev: i > 0 ? mm.mm_mt[i - 1] : null };
+  const vma = mm.mm_mt.mt_find(addr);
+  return { vma, prev: mm.mm_mt.mt_prev(vma) };
 }
 
 /** find_vma_intersection: the first VMA overlapping [start, end), or null. */
@@ -221,49 +190,22 @@ export function vma_lookup(mm: mm_struct, addr: number): vm_area_struct | null {
 
 /** The VMA after `vma` in address order (mas_next / vma->vm_next of old). */
 export function vma_next(mm: mm_struct, vma: vm_area_struct): vm_area_struct | null {
-  const i = vma_index(mm, vma.vm_start);
-  return i + 1 < mm.mm_mt.length ? mm.mm_mt[i + 1] : null;
+  return mm.mm_mt.mt_next(vma);
 }
 
 /** The VMA before `vma` (mas_prev). */
 export function vma_prev(mm: mm_struct, vma: vm_area_struct): vm_area_struct | null {
-  const i = vma_index(mm, vma.vm_start);
-  return i > 0 ? mm.mm_mt[i - 1] : null;
+  return mm.mm_mt.mt_prev(vma);
 }
 
-/** Inserts a VMA at its sorted place (vma_mas_store of a new VMA). */
+/** Inserts a VMA at its place (vma_mas_store of a new VMA); KernelBug if it overlaps one. */
 function mt_insert(mm: mm_struct, vma: vm_area_struct): void {
-  const i = vma_index(mm, vma.vm_start);
-  const a = mm.mm_mt;
-  if (i < a.length && a[i].vm_start < vma.vm_end) {
-    throw new KernelBug("VMA insert overlaps", { start: vma.vm_start, end: vma.vm_end, other: a[i].vm_start });
-  }
-  // Open a hole at i by shifting the tail up one (no splice: it allocates a result array).
-  a.push(vma);
-  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
-  a[i] = vma;
-}
-
-/** mt_insert when the caller already knows the slot (vma_index(mm, vma.vm_start)). */
-function mt_insert_at(mm: mm_struct, i: number, vma: vm_area_struct): void {
-  const a = mm.mm_mt;
-  if ((i < a.length && a[i].vm_start < vma.vm_end) || (i > 0 && a[i - 1].vm_end > vma.vm_start)) {
-    throw new KernelBug("VMA insert overlaps", { start: vma.vm_start, end: vma.vm_end });
-  }
-  a.push(vma);
-  for (let j = a.length - 1; j > i; j--) a[j] = a[j - 1];
-  a[i] = vma;
+  mm.mm_mt.mtree_insert(vma);
 }
 
 /** Removes a VMA from the set (vma_mas_remove). */
 function mt_remove(mm: mm_struct, vma: vm_area_struct): void {
-  const a = mm.mm_mt;
-  let i = vma_index(mm, vma.vm_start);
-  // vm_start may already have moved (merges), so look around the landing point.
-  if (a[i] !== vma) i = a.indexOf(vma);
-  if (i < 0) throw new KernelBug("VMA not in its mm", { start: vma.vm_start });
-  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
-  a.pop();
+  mm.mm_mt.mtree_erase(vma);
   if (mm.cache === vma) mm.cache = null;
 }
 
@@ -359,9 +301,7 @@ export function accountable_mapping(flags: number): boolean {
 /** count_vma_pages_range: pages of existing VMAs inside [addr, end). */
 export function count_vma_pages_range(mm: mm_struct, addr: number, end: number): number {
   let n = 0;
-  for (let i = vma_index(mm, addr); i < mm.mm_mt.length; i++) {
-    const v = mm.mm_mt[i];
-    if (v.vm_start >= end) break;
+  for (let v = mm.mm_mt.mt_find(addr); v !== null && v.vm_start < end; v = mm.mm_mt.mt_next(v)) {
     n += (Math.min(end, v.vm_end) - Math.max(addr, v.vm_start)) / PAGE_SIZE;
   }
   return n;
@@ -403,30 +343,13 @@ export function arch_pick_mmap_layout(k: Kernel, t: task_struct, mm: mm_struct):
 function unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
   const length = info.length + info.align_mask;
   let low_limit = info.low_limit;
-  const a = mm.mm_mt;
+  const mt = mm.mm_mt;
   for (;;) {
     // mas_empty_area: the first gap of at least `length` at or above low_limit.
-    let i = vma_index(mm, low_limit);
-    let gapStart = low_limit;
-    let found = -1;
-    for (; ; i++) {
-      const next = i < a.length ? a[i] : null;
-      const gapEnd = next ? Math.min(next.vm_start, info.high_limit) : info.high_limit;
-      if (next && next.vm_start <= gapStart) {
-        gapStart = Math.max(gapStart, next.vm_end);
-        continue;
-      }
-      if (gapEnd - gapStart >= length) {
-        found = gapStart;
-        break;
-      }
-      if (!next || next.vm_start >= info.high_limit) break;
-      gapStart = Math.max(gapStart, next.vm_end);
-    }
-    if (found < 0) return -ENOMEM;
-    let gap = found;
+    if (mt.mas_empty_area(low_limit, info.high_limit, length) !== 0) return -ENOMEM;
+    let gap = mt.mas_index;
     if (info.align_mask !== 0) gap += (info.align_offset - gap) & info.align_mask;
-    const tmp = i < a.length ? a[i] : null;
+    const tmp = mt.above; // mas_next: the VMA above the gap
     if (tmp && tmp.vm_flags & VM_GROWSDOWN) {
       if (vm_start_gap(tmp) < gap + length - 1) {
         low_limit = tmp.vm_end;
@@ -441,30 +364,15 @@ function unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
 function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): number {
   const length = info.length + info.align_mask;
   let high_limit = info.high_limit;
-  const a = mm.mm_mt;
+  const mt = mm.mm_mt;
   for (;;) {
-    // mas_empty_area_rev: walk gaps downward from high_limit - 1.
-    let i = vma_index(mm, high_limit - 1); // first VMA ending above high_limit - 1
-    let gapEnd = high_limit; // exclusive
-    if (i < a.length && a[i].vm_start < gapEnd) gapEnd = a[i].vm_start;
-    let found = -1;
-    while (gapEnd > info.low_limit) {
-      const prev = i > 0 ? a[i - 1] : null;
-      const gapStart = Math.max(prev ? prev.vm_end : 0, info.low_limit);
-      if (gapEnd - gapStart >= length) {
-        found = gapEnd;
-        break;
-      }
-      if (!prev) break;
-      i--;
-      gapEnd = Math.min(gapEnd, prev.vm_start);
-    }
-    if (found < 0) return -ENOMEM;
-    let gap = found - info.length;
+    // mas_empty_area_rev: the highest gap of at least `length` below high_limit (its end).
+    if (mt.mas_empty_area_rev(info.low_limit, high_limit, length) !== 0) return -ENOMEM;
+    let gap = mt.mas_last + 1 - info.length;
     // Without a mask the adjustment is 0; skipping it saves a double-to-int32 conversion.
     if (info.align_mask !== 0) gap -= (gap - info.align_offset) & info.align_mask;
-    const gap_end = found - 1;
-    const tmp = i < a.length ? a[i] : null; // mas_next: the VMA above the gap
+    const gap_end = mt.mas_last;
+    const tmp = mt.above; // mas_next: the VMA above the gap
     if (tmp && tmp.vm_flags & VM_GROWSDOWN) {
       if (vm_start_gap(tmp) <= gap_end) {
         high_limit = vm_start_gap(tmp);
@@ -673,6 +581,9 @@ function __vma_adjust(k: Kernel, vma: vm_area_struct, start: number, end: number
     vma_merge_remove(k, mm, vma, next);
     if (remove_next === 2 && next_next) vma_merge_remove(k, mm, vma, next_next);
   }
+  // vma_mas_store of the moved boundaries: the tree's gaps follow them.
+  mm.mm_mt.mt_store_gaps(vma);
+  if (adjust_next && next) mm.mm_mt.mt_store_gaps(next);
   if (mm.cache && (mm.cache.vm_start >= mm.cache.vm_end)) mm.cache = null;
 }
 
@@ -729,6 +640,7 @@ function vma_expand(k: Kernel, vma: vm_area_struct, start: number, end: number, 
   vma.vm_end = end;
   vma.vm_pgoff = pgoff;
   if (remove_next) vma_merge_remove(k, mm, vma, next!);
+  mm.mm_mt.mt_store_gaps(vma); // vma_mas_store
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -753,6 +665,7 @@ export function __split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr:
   n.anon_vma = null;
   anon_vma_clone(n, vma);
   mt_insert(mm, n);
+  mm.mm_mt.mt_store_gaps(vma); // vma_mas_store of the shrunk part
   mm.map_count++;
   if (n.vm_file) __vma_link_file(n);
   return n;
@@ -813,26 +726,24 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
     if (end < vma.vm_end && mm.map_count >= k.vm.max_map_count) return -ENOMEM;
     __split_vma(k, mm, vma, start, false);
   }
-  const a = mm.mm_mt;
-  const first = vma_index(mm, start);
-  const prev = first > 0 ? a[first - 1] : null;
+  const mt = mm.mm_mt;
+  let v = mt.mt_find(start);
+  const prev = mt.mt_prev(v);
   // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
   const detached = mm.detached;
   if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
-  for (let i = first; i < a.length && a[i].vm_start < end; i++) {
-    let v = a[i];
-    if (v.vm_end > end) v = __split_vma(k, mm, v, end, true); // the lower part is new, at index i
+  while (v !== null && v.vm_start < end) {
+    if (v.vm_end > end) v = __split_vma(k, mm, v, end, true); // the lower part is new
     if (v.vm_flags & VM_LOCKED) locked_vm += vma_pages(v);
     detached.push(v);
+    v = mt.mt_next(v);
   }
-  // Detach from the set: shift the tail down over them, then drop the last slots with pop
-  // (shrinking an array through .length is slow in V8).
+  // The first VMA at or above end stays: it is the next of the unmapped range.
+  const next = v;
   const count = detached.length;
-  for (let j = first; j + count < a.length; j++) a[j] = a[j + count];
-  for (let j = 0; j < count; j++) a.pop();
+  for (let j = 0; j < count; j++) mt.mtree_erase(detached[j]);
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
-  const next = first < a.length ? a[first] : null;
   for (let j = 0; j < count; j++) if (detached[j].vm_file) __remove_shared_vm_struct(detached[j]);
   mm.locked_vm -= locked_vm;
   mm.map_count -= count;
@@ -866,14 +777,11 @@ export function do_munmap(k: Kernel, mm: mm_struct, start: number, len: number):
  * checks the two paths agree.
  */
 function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: number, end: number): number {
-  const a = mm.mm_mt;
-  const i = vma_index(mm, start);
-  if (a[i] !== vma) throw new KernelBug("VMA not in its mm", { start });
-  const prev = i > 0 ? a[i - 1] : null;
-  for (let j = i; j + 1 < a.length; j++) a[j] = a[j + 1];
-  a.pop();
+  const mt = mm.mm_mt;
+  mt.mtree_erase(vma); // KernelBug when vma is not in the tree
+  const prev = mt.mas_prev_entry();
+  const next = mt.mas_entry();
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
-  const next = i < a.length ? a[i] : null;
   mm.map_count--;
   const detached = mm.detached;
   if (detached.length !== 0) throw new KernelBug("munmap_vma_fast: nested on one mm", { start });
@@ -920,10 +828,10 @@ export function mmap_region(
 
   // Clear the range (MAP_FIXED over existing mappings). do_munmap finds nothing to do when no
   // VMA overlaps, so only its argument checks are made then, and the slot found here is kept.
-  let i = vma_index(mm, addr);
-  if (i < mm.mm_mt.length && mm.mm_mt[i].vm_start < end) {
+  let next = mm.mm_mt.mt_find(addr);
+  if (next !== null && next.vm_start < end) {
     if (do_munmap(k, mm, addr, len)) return -ENOMEM;
-    i = vma_index(mm, addr);
+    next = mm.mm_mt.mt_find(addr);
   } else if (offset_in_page(addr) || addr > TASK_SIZE || len > TASK_SIZE - addr || PAGE_ALIGN(len) === 0) {
     return -ENOMEM; // do_munmap's -EINVAL
   }
@@ -934,8 +842,7 @@ export function mmap_region(
     vm_flags |= VM_ACCOUNT;
   }
 
-  const next = i < mm.mm_mt.length ? mm.mm_mt[i] : null;
-  const prev = i > 0 ? mm.mm_mt[i - 1] : null;
+  const prev = mm.mm_mt.mt_prev(next);
   let vma: vm_area_struct | null = null;
 
   if (!(vm_flags & VM_SPECIAL)) {
@@ -982,8 +889,8 @@ export function mmap_region(
         return error;
       }
     }
-    // vma_link at the slot found above (the tree has not changed since).
-    mt_insert_at(mm, i, vma);
+    // vma_link at the place found above (the tree has not changed since: the walk is not redone).
+    mt_insert(mm, vma);
     mm.map_count++;
     if (vma.vm_file) __vma_link_file(vma);
   }
@@ -1042,10 +949,10 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
   const pglen = len / PAGE_SIZE;
   // pgoff = addr / PAGE_SIZE for private anonymous memory.
   if (!may_expand_vm(t, mm, vm_flags, pglen)) return FAST_MISS;
-  const a = mm.mm_mt;
-  const i = vma_index(mm, addr);
+  const mt = mm.mm_mt;
+  const next = mt.mt_find(addr);
+  const prev = mt.mas_prev_entry();
   const end = addr + len;
-  const next = i < a.length ? a[i] : null;
   // The gap is free, so do_munmap has nothing to do (checked, not assumed).
   if (next !== null && next.vm_start < end) return FAST_MISS;
   if (vm_flags & VM_WRITE) {
@@ -1053,7 +960,6 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
     vm_flags |= VM_ACCOUNT;
   }
   const pgoff = addr / PAGE_SIZE;
-  const prev = i > 0 ? a[i - 1] : null;
   let vma: vm_area_struct | null = null;
   let merge_start = addr;
   let merge_end = end;
@@ -1072,7 +978,7 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
     vma_expand(k, vma, merge_start, merge_end, vm_pgoff, next);
   } else {
     vma = new vm_area_struct(mm, addr, end, vm_flags, pgoff);
-    mt_insert_at(mm, i, vma);
+    mt.mtree_insert(vma);
     mm.map_count++;
   }
   mm.cache = vma;
@@ -1214,6 +1120,7 @@ function do_brk_flags(k: Kernel, t: task_struct, mm: mm_struct, vma: vm_area_str
 
   if (vma && vma.vm_end === addr && can_vma_merge_after(vma, flags, null, null, addr / PAGE_SIZE)) {
     vma.vm_end = addr + len;
+    mm.mm_mt.mt_store_gaps(vma); // vma_mas_store
     vma.vm_flags |= VM_SOFTDIRTY;
   } else {
     vma = new vm_area_struct(mm, addr, addr + len, flags, addr / PAGE_SIZE);
@@ -1352,6 +1259,7 @@ export function expand_downwards(k: Kernel, t: task_struct, vma: vm_area_struct,
         vm_stat_account(mm, vma.vm_flags, grow);
         vma.vm_start = address;
         vma.vm_pgoff -= grow;
+        mm.mm_mt.mt_store_gaps(vma); // vma_mas_store
       }
     }
   }
@@ -1375,7 +1283,7 @@ export function expand_stack(k: Kernel, t: task_struct, mm: mm_struct, addr: num
 
 /** exit_mmap: tear down the whole address space: zap, free page tables, free VMAs, unaccount. */
 export function exit_mmap(k: Kernel, mm: mm_struct): void {
-  const vmas = mm.mm_mt.slice();
+  const vmas = mm.mm_mt.toArray();
   if (vmas.length === 0) return;
   munlock_detached(k, vmas);
   lru_add_drain(k);
@@ -1391,7 +1299,7 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
     remove_vma(k, vma);
   }
   if (vmas.length !== mm.map_count) throw new KernelBug("exit_mmap: map_count mismatch", { count: vmas.length, map_count: mm.map_count });
-  mm.mm_mt.length = 0;
+  mm.mm_mt.mtree_destroy();
   mm.map_count = 0;
   mm.cache = null;
   vm_unacct_memory(k, nr_accounted);
@@ -1440,7 +1348,7 @@ export function mm_alloc(k: Kernel, t: task_struct, randomize = false): mm_struc
 /** The VMAs overlapping [start, end), in order. */
 export function vmas_in_range(mm: mm_struct, start: number, end: number): vm_area_struct[] {
   const out: vm_area_struct[] = [];
-  for (let i = vma_index(mm, start); i < mm.mm_mt.length && mm.mm_mt[i].vm_start < end; i++) out.push(mm.mm_mt[i]);
+  for (let v = mm.mm_mt.mt_find(start); v !== null && v.vm_start < end; v = mm.mm_mt.mt_next(v)) out.push(v);
   return out;
 }
 

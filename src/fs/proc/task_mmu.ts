@@ -350,8 +350,8 @@ export function proc_pid_smaps_rollup(k: Kernel, t: task_struct): string {
   const mm = t.mm;
   if (mm === null || mm.mm_mt.length === 0) return "";
   const mss = smaps_rollup_stats(k, mm);
-  const first = mm.mm_mt[0];
-  const last = mm.mm_mt[mm.mm_mt.length - 1];
+  const first = mm.mm_mt.first()!;
+  const last = mm.mm_mt.last()!;
   return pad(header_prefix(first.vm_start, last.vm_end, 0, 0, 0, 0, 0)) + "[rollup]\n" + __show_smap(mss, true);
 }
 
@@ -448,7 +448,7 @@ export function pagemap_read(k: Kernel, t: task_struct, start: number, npages: n
   const pool = k.pgtables;
   const mem = k.mem_map;
   let vi = 0;
-  const vmas = mm.mm_mt;
+  const vmas = mm.mm_mt.toArray();
   for (let n = 0; n < npages; n++) {
     const addr = Math.floor(start / 4096) * 4096 + n * 4096;
     while (vi < vmas.length && vmas[vi].vm_end <= addr) vi++;

@@ -40,6 +40,7 @@ function fail(msg: string, ctx: Record<string, unknown>): never {
 /** Checks one mm's VMA set. */
 function checkVmas(mm: mm_struct, pid: number): void {
   const v = mm.mm_mt;
+  v.mt_validate(); // the tree itself: order, pivots, gaps, count (KernelBug otherwise)
   if (v.length !== mm.map_count) fail("map_count differs from the VMA count", { pid, map_count: mm.map_count, vmas: v.length });
   let prevEnd = 0;
   for (const vma of v) {
@@ -71,7 +72,7 @@ export function checkMm(k: Kernel): void {
     if (mm.pgd !== NO_TABLE) {
       if (pool.tbl_level[mm.pgd] !== LEVEL_PGD) fail("mm.pgd is not a PGD", { pid });
       owned.add(mm.pgd);
-      const vmas = mm.mm_mt;
+      const vmas = mm.mm_mt.toArray();
       let vi = 0;
       const countUsed = (t: number): void => {
         let n = 0;

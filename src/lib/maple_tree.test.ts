@@ -1,0 +1,191 @@
+/**
+ * The tree against a sorted array on random sequences of inserts, erases, in-place boundary moves,
+ * lookups and gap searches (a fixed seed per run), with mt_validate after every step. The array's
+ * gap searches are the linear walks mmap.ts made over its sorted array before the tree, written
+ * from the maple tree's contract (the lowest / highest free [a, a + size) inside [low, high)).
+ */
+import { describe, expect, it } from "vitest";
+import { KernelBug } from "../kernel/bug.js";
+import { MapleTree, type MapleRange } from "./maple_tree.js";
+
+class R implements MapleRange {
+  constructor(
+    public vm_start: number,
+    public vm_end: number,
+  ) {}
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** First index with vm_end > addr. */
+function index(a: R[], addr: number): number {
+  let i = 0;
+  while (i < a.length && a[i].vm_end <= addr) i++;
+  return i;
+}
+
+/** Reference mas_empty_area: [gap start, index of the entry above] or null. */
+function refUp(a: R[], low: number, high: number, length: number): [number, number] | null {
+  let i = index(a, low);
+  let gapStart = low;
+  for (; ; i++) {
+    const next = i < a.length ? a[i] : null;
+    const gapEnd = next ? Math.min(next.vm_start, high) : high;
+    if (next && next.vm_start <= gapStart) {
+      gapStart = Math.max(gapStart, next.vm_end);
+      continue;
+    }
+    if (gapEnd - gapStart >= length) return [gapStart, i];
+    if (!next || next.vm_start >= high) return null;
+    gapStart = Math.max(gapStart, next.vm_end);
+  }
+}
+
+/** Reference mas_empty_area_rev: [gap end, index of the entry above] or null. */
+function refDown(a: R[], low: number, high: number, length: number): [number, number] | null {
+  let i = index(a, high - 1);
+  let gapEnd = high;
+  if (i < a.length && a[i].vm_start < gapEnd) gapEnd = a[i].vm_start;
+  while (gapEnd > low) {
+    const prev = i > 0 ? a[i - 1] : null;
+    const gapStart = Math.max(prev ? prev.vm_end : 0, low);
+    if (gapEnd - gapStart >= length) return [gapEnd, i];
+    if (!prev) break;
+    i--;
+    gapEnd = Math.min(gapEnd, prev.vm_start);
+  }
+  return null;
+}
+
+function run(seed: number, steps: number, space: number, maxLen: number): void {
+  const rand = rng(seed);
+  const r = (n: number): number => Math.floor(rand() * n);
+  const t = new MapleTree<R>();
+  const a: R[] = [];
+  for (let step = 0; step < steps; step++) {
+    const op = r(100);
+    const ctx = `seed ${seed} step ${step} op ${op}`;
+    if (op < 40) {
+      // Insert a random free range (the space is in pages).
+      const s = r(space);
+      const len = 1 + r(maxLen);
+      const i = index(a, s);
+      const e = Math.min(s + len, i < a.length ? Math.max(a[i].vm_start, s) : s + len);
+      if ((i < a.length && a[i].vm_start <= s) || e <= s) continue;
+      const v = new R(s, e);
+      t.mtree_insert(v);
+      a.splice(i, 0, v);
+    } else if (op < 65 && a.length > 0) {
+      const i = r(a.length);
+      t.mtree_erase(a[i]);
+      a.splice(i, 1);
+    } else if (op < 75 && a.length > 0) {
+      // Move a boundary in place into a neighbouring gap, then re-store (vma_expand, brk, stack).
+      const i = r(a.length);
+      const v = a[i];
+      if (r(2) === 0) {
+        const lo = i > 0 ? a[i - 1].vm_end : 0;
+        v.vm_start = lo + r(v.vm_end - lo);
+      } else {
+        const hi = i + 1 < a.length ? a[i + 1].vm_start : space + maxLen;
+        v.vm_end = v.vm_start + 1 + r(hi - v.vm_start);
+      }
+      t.mt_store_gaps(v);
+    } else if (op < 85) {
+      const addr = r(space + maxLen);
+      const i = index(a, addr);
+      expect(t.mt_find(addr), ctx).toBe(i < a.length ? a[i] : null);
+      if (i < a.length) {
+        expect(t.mt_prev(a[i]), ctx).toBe(i > 0 ? a[i - 1] : null);
+        expect(t.mt_next(a[i]), ctx).toBe(i + 1 < a.length ? a[i + 1] : null);
+      } else {
+        expect(t.mt_prev(null), ctx).toBe(a.length > 0 ? a[a.length - 1] : null);
+      }
+    } else {
+      let low = r(space + maxLen);
+      let high = r(space + maxLen + 1);
+      if (r(4) !== 0 && high < low) [low, high] = [high, low];
+      const size = 1 + r(maxLen * 2);
+      const up = refUp(a, low, high, size);
+      expect(t.mas_empty_area(low, high, size), `${ctx} up ${low} ${high} ${size}`).toBe(up === null ? -1 : 0);
+      if (up !== null) {
+        expect([t.mas_index, t.mas_last], ctx).toEqual([up[0], up[0] + size - 1]);
+        expect(t.above, ctx).toBe(up[1] < a.length ? a[up[1]] : null);
+      }
+      const down = refDown(a, low, high, size);
+      expect(t.mas_empty_area_rev(low, high, size), `${ctx} down ${low} ${high} ${size}`).toBe(down === null ? -1 : 0);
+      if (down !== null) {
+        expect([t.mas_index, t.mas_last], ctx).toEqual([down[0] - size, down[0] - 1]);
+        expect(t.above, ctx).toBe(down[1] < a.length ? a[down[1]] : null);
+      }
+    }
+    t.mt_validate();
+    expect(t.length, ctx).toBe(a.length);
+  }
+  expect(t.toArray()).toEqual(a);
+  expect([...t]).toEqual(a);
+}
+
+describe("MapleTree against a sorted array", () => {
+  it("agrees on lookups, neighbours and gap searches in a small, crowded space", () => {
+    for (let seed = 1; seed <= 20; seed++) run(seed, 600, 200, 6);
+  });
+  it("agrees with thousands of entries (several levels of nodes)", () => {
+    for (let seed = 100; seed <= 102; seed++) run(seed, 8_000, 30_000, 8);
+  });
+  it("agrees when it grows large, then shrinks back (merges and root collapse)", () => {
+    const t = new MapleTree<R>();
+    const a: R[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const v = new R(i * 4, i * 4 + 2 + (i % 2));
+      t.mtree_insert(v);
+      a.push(v);
+    }
+    t.mt_validate();
+    const rand = rng(7);
+    while (a.length > 0) {
+      const i = Math.floor(rand() * a.length);
+      t.mtree_erase(a[i]);
+      a.splice(i, 1);
+      if (a.length % 97 === 0) {
+        t.mt_validate();
+        expect(t.toArray()).toEqual(a);
+        const down = refDown(a, 0, 30_000, 3);
+        expect(t.mas_empty_area_rev(0, 30_000, 3)).toBe(down === null ? -1 : 0);
+        if (down !== null) expect(t.mas_last).toBe(down[0] - 1);
+      }
+    }
+    t.mt_validate();
+    expect(t.length).toBe(0);
+    expect(t.mt_find(0)).toBe(null);
+  });
+  it("refuses overlapping inserts and erases of absent entries with KernelBug", () => {
+    const t = new MapleTree<R>();
+    t.mtree_insert(new R(10, 20));
+    expect(() => t.mtree_insert(new R(15, 25))).toThrow(KernelBug);
+    expect(() => t.mtree_insert(new R(5, 11))).toThrow(KernelBug);
+    expect(() => t.mtree_insert(new R(30, 30))).toThrow(KernelBug);
+    expect(() => t.mtree_erase(new R(10, 20))).toThrow(KernelBug);
+    t.mt_validate();
+  });
+  it("mt_validate throws KernelBug on a stale gap or a broken order", () => {
+    const t = new MapleTree<R>();
+    const v = [new R(10, 20), new R(50, 60), new R(70, 80)];
+    for (const x of v) t.mtree_insert(x);
+    v[1].vm_start = 25; // moved without mt_store_gaps: the largest gap was 30, now 10
+    expect(() => t.mt_validate()).toThrow(/gap is stale/);
+    t.mt_store_gaps(v[1]);
+    t.mt_validate();
+    v[1].vm_end = 75; // overlaps its successor
+    expect(() => t.mt_validate()).toThrow(/overlap/);
+  });
+});
