@@ -28,6 +28,7 @@
  * @kernel arch/x86/kernel/sys_x86_64.c arch_get_unmapped_area, arch_get_unmapped_area_topdown
  * @kernel arch/x86/mm/mmap.c arch_pick_mmap_layout, mmap_base, mmap_address_hint_valid
  */
+import { fput } from "../fs/file_table.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
@@ -607,11 +608,7 @@ export function remove_vma(k: Kernel, vma: vm_area_struct): void {
   unlink_anon_vmas(k.anon_vmas, vma);
 }
 
-/** fput: drop a file reference; the last one releases the file (shmem unaccounts its size). */
-export function fput(k: Kernel, f: file): void {
-  f.f_count--;
-  if (f.f_count === 0 && f.f_op.release) f.f_op.release(k, f);
-}
+export { fput };
 
 /** A VMA merged into its neighbour and freed (the remove_next branch of __vma_adjust). */
 function vma_merge_remove(k: Kernel, mm: mm_struct, vma: vm_area_struct, removed: vm_area_struct): void {
