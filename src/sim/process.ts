@@ -276,7 +276,7 @@ function loffArg(v: number): number {
   return v;
 }
 
-const OPEN_MODS: Record<string, number> = {
+const OPEN_MODS: Readonly<Record<string, number>> = Object.freeze({
   create: O_CREAT,
   creat: O_CREAT,
   excl: O_EXCL,
@@ -288,7 +288,7 @@ const OPEN_MODS: Record<string, number> = {
   nofollow: O_NOFOLLOW,
   directory: O_DIRECTORY,
   nonblock: O_NONBLOCK,
-};
+});
 
 /** "r", "w", "rw" (also "rdonly", "wronly", "rdwr") with "|"-joined modifiers, or O_* bits. */
 export function parseOpenFlags(f: string | number): number {
@@ -320,7 +320,7 @@ function parseFallocMode(m: string): number {
   return v;
 }
 
-const FADVICE: Record<string, number> = { normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, noreuse: 5 };
+const FADVICE: Readonly<Record<string, number>> = Object.freeze({ normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, noreuse: 5 });
 
 /** A mount as Process.mount takes it. */
 export interface MountOptions {
