@@ -672,8 +672,8 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
     put_page(k, vmf.page);
     return ret;
   }
+  // The ->fault reference is the new PTE's now (as in do_read_fault): nothing to put.
   const dirtied = folio_mark_dirty(k, mapping, vmf.page);
-  put_page(k, vmf.page);
   if (dirtied || mkwrite) balance_dirty_pages_ratelimited(k, mapping);
   return ret;
 }
