@@ -44,7 +44,7 @@ import { do_page_cache_ra, page_cache_async_ra, page_cache_async_ra_rac, page_ca
 import { do_set_pte, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_TRIED, type vm_fault, VM_FAULT_LOCKED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS } from "./memory.js";
 import { VM_RAND_READ, VM_SEQ_READ } from "./mm_types.js";
 import { mod_page_node_state } from "./rmap.js";
-import { folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable, PAGEVEC_SIZE, put_page } from "./swap.js";
+import { folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable, put_page } from "./swap.js";
 import { NO_PFN } from "./types.js";
 import { __mod_zone_page_state } from "./vmstat.js";
 import { NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_WRITTEN, NR_ZONE_WRITE_PENDING, PGMAJFAULT } from "./vmstat_items.js";
@@ -68,7 +68,7 @@ export const FGP_NOWAIT = 0x20;
 export const FGP_FOR_MMAP = 0x40;
 
 /** The folio batch of a read: PAGEVEC_SIZE (15) folios at most, as struct folio_batch holds. */
-export const FOLIO_BATCH_SIZE = PAGEVEC_SIZE;
+export const FOLIO_BATCH_SIZE = 15; // PAGEVEC_SIZE (a literal: an import read at module evaluation is undefined inside an import cycle)
 
 /** Adds `delta` to a zone counter of the zone holding `pfn`. */
 function mod_page_zone_state(k: Kernel, pfn: number, item: number, delta: number): void {
