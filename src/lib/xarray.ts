@@ -57,6 +57,8 @@ export class xarray {
   readonly mark_total = new Float64Array(XA_MAX_MARKS);
   /** Present entries, folios and values. */
   nr_entries = 0;
+  /** The highest chunk number held (-1 none): bounds the searches of a range to the end of the file. */
+  max_nr = -1;
   /** The last chunk looked up, and its number (-1 none): runs of lookups skip the Map. */
   last_nr = -1;
   last: Int32Array | null = null;
@@ -77,6 +79,7 @@ function chunk_create(xa: xarray, nr: number): Int32Array {
   if (c === null) {
     c = new Int32Array(XA_CHUNK_WORDS);
     xa.chunks.set(nr, c);
+    if (nr > xa.max_nr) xa.max_nr = nr;
     xa.last_nr = nr;
     xa.last = c;
   }
@@ -86,6 +89,11 @@ function chunk_create(xa: xarray, nr: number): Int32Array {
 function chunk_free(xa: xarray, nr: number): void {
   xa.chunks.delete(nr);
   xa.values.delete(nr);
+  if (nr === xa.max_nr) {
+    let m = -1;
+    for (const k of xa.chunks.keys()) if (k > m) m = k;
+    xa.max_nr = m;
+  }
   if (xa.last_nr === nr) {
     xa.last_nr = -1;
     xa.last = null;
@@ -222,7 +230,7 @@ export function xa_erase(xa: xarray, index: number): void {
 export function xa_find(xa: xarray, start: number, max: number, folios_only = false): number {
   if (start > max || xa.nr_entries === 0) return -1;
   const first = start >>> XA_CHUNK_SHIFT;
-  const last = Math.min(max, XA_MAX_INDEX) >>> XA_CHUNK_SHIFT;
+  const last = Math.min(Math.min(max, XA_MAX_INDEX) >>> XA_CHUNK_SHIFT, xa.max_nr);
   if (last - first > 4 * xa.chunks.size) {
     for (const nr of sorted_chunks(xa, first, last)) {
       const i = find_in_chunk(xa.chunks.get(nr) as Int32Array, nr, start, max, folios_only);
@@ -303,7 +311,7 @@ export function xa_marked(xa: xarray, m: number): boolean {
 export function xa_find_marked(xa: xarray, start: number, max: number, m: number): number {
   if (start > max || xa.mark_total[m] === 0) return -1;
   const first = start >>> XA_CHUNK_SHIFT;
-  const last = Math.min(max, XA_MAX_INDEX) >>> XA_CHUNK_SHIFT;
+  const last = Math.min(Math.min(max, XA_MAX_INDEX) >>> XA_CHUNK_SHIFT, xa.max_nr);
   const chunkNrs = last - first > 4 * xa.chunks.size ? sorted_chunks(xa, first, last) : null;
   const n = chunkNrs === null ? last - first + 1 : chunkNrs.length;
   for (let k = 0; k < n; k++) {
