@@ -10,7 +10,7 @@
  * rename, no RCU walk; "d_path" is the path of the walk that opened the file, with " (deleted)"
  * once its name is gone.
  * @kernel fs/namei.c path_lookupat, link_path_walk, walk_component, lookup_fast, __lookup_slow,
- *   follow_mount, step_into, do_filp_open, path_openat, do_open, open_last_lookups, do_unlinkat,
+ *   traverse_mounts, step_into, do_filp_open, path_openat, do_open, open_last_lookups, do_unlinkat,
  *   do_mkdirat, vfs_create, vfs_unlink, vfs_mkdir
  * @kernel fs/open.c do_sys_open, build_open_flags, do_dentry_open
  * @kernel fs/dcache.c d_path
@@ -61,7 +61,7 @@ function mount_of_root(k: Kernel, d: dentry): vfsmount | null {
   return null;
 }
 
-/** Steps onto whatever is mounted on `d` (follow_mount), repeatedly. @kernel fs/namei.c follow_mount */
+/** Steps onto whatever is mounted on `d`, repeatedly (traverse_mounts). @kernel fs/namei.c traverse_mounts */
 function follow_mount(d: dentry): dentry {
   while (d.d_mounted !== null) d = d.d_mounted.mnt_root;
   return d;

@@ -13,7 +13,7 @@
  * (as madvise's deactivations in the model do); partial pages keep their data (no data).
  * @kernel mm/truncate.c truncate_inode_pages_range, truncate_inode_pages, truncate_inode_pages_final,
  *   truncate_cleanup_folio, truncate_inode_folio, truncate_folio_batch_exceptionals,
- *   mapping_evict_folio, invalidate_mapping_pages, mapping_try_invalidate, truncate_pagecache,
+ *   mapping_evict_folio, invalidate_mapping_pages, invalidate_mapping_pagevec, truncate_pagecache,
  *   truncate_setsize, truncate_pagecache_range, invalidate_inode_pages2_range
  * @kernel mm/swap.c deactivate_file_folio, lru_deactivate_file_fn
  */
@@ -143,7 +143,7 @@ export function mapping_evict_folio(k: Kernel, mapping: address_space, pfn: numb
 /**
  * Drops the clean, unused folios (and the shadows) of page indexes [start, end]; what cannot go
  * is deactivated. Returns how many entries went.
- * @kernel mm/truncate.c invalidate_mapping_pages, mapping_try_invalidate
+ * @kernel mm/truncate.c invalidate_mapping_pages, invalidate_mapping_pagevec
  */
 export function invalidate_mapping_pages(k: Kernel, mapping: address_space, start: number, end: number): number {
   const xa = mapping.i_pages;
