@@ -136,9 +136,7 @@ export function ksys_lseek(t: task_struct, fd: number, offset: number, whence: n
       return -errnoValues.EINVAL;
   }
   if (pos < 0 || pos > f.f_inode.i_sb.s_maxbytes) return -errnoValues.EINVAL;
-  if (pos !== f.f_pos) {
-    f.f_pos = pos;
-    f.f_ra.prev_pos = f.f_ra.prev_pos; // vfs_setpos leaves the readahead state (f_version only)
-  }
+  // vfs_setpos: the position moves; the readahead state stays (only f_version is reset).
+  if (pos !== f.f_pos) f.f_pos = pos;
   return pos;
 }

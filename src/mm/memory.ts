@@ -88,7 +88,7 @@ import {
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { folio_add_lru_new, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
 import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
 import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";

@@ -31,7 +31,6 @@
  */
 import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
-import type { Kernel } from "../kernel/kernel.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
