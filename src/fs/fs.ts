@@ -21,7 +21,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import type { block_device } from "../block/blk.js";
-import type { vm_area_struct } from "../mm/mm_types.js";
+import type { mm_struct, vm_area_struct } from "../mm/mm_types.js";
 import { xarray } from "../lib/xarray.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -158,6 +158,8 @@ export interface file_operations {
   readonly write_iter?: (k: Kernel, f: file, pos: number, count: number) => number;
   /** Checks (and adjusts) a new mapping of the file: 0 or -errno (shmem_mmap, generic_file_mmap). */
   readonly mmap?: (f: file, vma: vm_area_struct) => number;
+  /** Where a new mapping of the file goes (thp_get_unmapped_area): an address or -errno. */
+  readonly get_unmapped_area?: (mm: mm_struct, f: file | null, addr: number, len: number, pgoff: number, flags: number) => number;
   /** fallocate(2): 0 or -errno. */
   readonly fallocate?: (k: Kernel, f: file, mode: number, offset: number, len: number) => number;
   /** Part B: fsync. */

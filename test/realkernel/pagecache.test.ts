@@ -257,3 +257,40 @@ describe("pc-reclaim: swappiness decides whether the file cache or anonymous mem
     expect(mf(0, "anon", "Cached")).toBeLessThan(mf(200, "anon", "Cached"));
   });
 });
+
+describe("pc-mmap: read faults on a cold MAP_SHARED file mapping", () => {
+  it("places the mapping on a 2 MiB boundary and takes the kernel's faults: one minor and about one major (retried) per 32-page window", () => {
+    const m = Machine.boot({ memory: "512M" });
+    m.addDisk("/dev/vda", { size: "640M", ext2: { files: [{ path: "file128", size: "128M" }, { path: "file96", size: "96M" }, { path: "map32", size: "32M" }] } });
+    const p = m.spawn({ name: "rkx" });
+    p.mkdir("/mnt/d");
+    p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vda" });
+    const fd = p.open("/mnt/d/map32", "rw");
+    m.write("/proc/sys/vm/drop_caches", "1");
+    m.advance("10ms");
+    const stat = (): number[] => {
+      const s = m.read(`/proc/${p.pid}/stat`).split(" ");
+      const v = m.read("/proc/vmstat");
+      return [Number(s[9]), Number(s[11]), vmstat(v, "pgfault"), vmstat(v, "pgmajfault")];
+    };
+    const before = stat();
+    const a = p.mmap(32 << 20, { fd, flags: "shared", prot: "r" });
+    expect(a % (2 << 20)).toBe(0); // thp_get_unmapped_area
+    for (let i = 0; i < 8192; i++) p.read(a + i * 4096, 1); // rkx's touch: one byte per page
+    m.advance("10ms");
+    const after = stat();
+    const d = after.map((x, i) => x - before[i]);
+    const rs = (step: string): number[] => {
+      const s = real("pc-mmap", `proc.${step}.stat`).split(" ");
+      const v = real("pc-mmap", `vmstat.${step}`);
+      return [Number(s[9]), Number(s[11]), vmstat(v, "pgfault"), vmstat(v, "pgmajfault")];
+    };
+    const rd = rs("readfault").map((x, i) => x - rs("dropped")[i]);
+    // real: minflt +256, majflt +259, pgfault +774, pgmajfault +1
+    expect(d[0]).toBe(rd[0]);
+    expect(Math.abs(d[1] - rd[1])).toBeLessThanOrEqual(8);
+    expect(Math.abs(d[2] - rd[2])).toBeLessThanOrEqual(rd[2] * 0.02);
+    expect(d[3]).toBe(rd[3]);
+    expect(residentPages(p, a, 32 << 20).size).toBe(realMincore("pc-mmap", "readfault").resident);
+  });
+});

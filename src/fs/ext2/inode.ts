@@ -29,6 +29,8 @@ import { filemap_dirty_folio, folio_mark_dirty } from "../../mm/page-writeback.j
 import { put_page } from "../../mm/swap.js";
 import { invalidate_inode_pages2_range, truncate_inode_pages_final, truncate_setsize } from "../../mm/truncate.js";
 import { NO_PFN } from "../../mm/types.js";
+import { thp_get_unmapped_area } from "../../mm/mmap.js";
+import type { mm_struct } from "../../mm/mm_types.js";
 import { get_current } from "../../kernel/sched.js";
 import { block_invalidate_folio, brelse, create_empty_buffers, __bread, __getblk, mark_buffer_dirty, mark_page_buffers_dirty, set_buffer_uptodate, try_to_free_buffers } from "../buffer.js";
 import { type address_space, type address_space_operations, type file, type file_operations, type inode, type readahead_control, S_IFMT, S_IFDIR, type super_block } from "../fs.js";
@@ -321,6 +323,9 @@ export const ext2_file_operations: file_operations = Object.freeze({
   read_iter: generic_file_read_iter,
   write_iter: generic_file_write_iter,
   mmap: generic_file_mmap,
+  // A closure, not the function itself: read at call time, so the import cycle's evaluation order
+  // cannot leave it undefined in the frozen table.
+  get_unmapped_area: (mm: mm_struct, f: file | null, addr: number, len: number, pgoff: number, flags: number): number => thp_get_unmapped_area(mm, f, addr, len, pgoff, flags),
   // Part B: fsync (generic_file_fsync).
 });
 
