@@ -17,8 +17,12 @@
  * The touches are done through the MMU path (access_range), so they fault and count like the
  * real start-up does (min_flt).
  *
- * Simplified: no ELF parsing (an image is a table of segments); the binary's page cache is a
- * shmem file per path shared by every process that runs it; the vdso page is installed at exec
+ * The binary is a file of the rootfs (a tmpfs the initramfs was unpacked into: fs/initramfs.ts),
+ * by default /bin/anon, the realkernel workloads' program (their memA, memB, memC… are symlinks
+ * to it): every process running it maps the same page cache pages, as on the real guest, where
+ * each workload process shows shmem-rss 648 kB and file-rss 4 kB (the vdso page).
+ *
+ * Simplified: no ELF parsing (an image is a table of segments); the vdso page is installed at exec
  * (the kernel maps it on first touch through special_mapping_fault) and the vvar pages (PFN
  * mappings of kernel data) are never present; no auxv, no argv/envp contents.
  * @kernel fs/binfmt_elf.c load_elf_binary, elf_map, set_brk
@@ -32,9 +36,7 @@ import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pte_alloc_map, set_pte_at } 
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range } from "../arch/x86/mmu.js";
 import {
-  FMODE_READ,
   MM_FILEPAGES,
-  type file,
   type mm_struct,
   TASK_SIZE,
   vm_area_struct,
@@ -67,7 +69,13 @@ import {
 import { do_mprotect_pkey } from "../mm/mprotect.js";
 import { alloc_pages } from "../mm/page_alloc.js";
 import { page_add_file_rmap } from "../mm/rmap.js";
-import { new_mapping_id, shmem_file_setup, shmem_write_page } from "../mm/shmem.js";
+import { generic_perform_write } from "../mm/filemap.js";
+import { xa_store_folio } from "../lib/xarray.js";
+import { errnoValues } from "../kernel/errno.js";
+import { address_space, type file, FMODE_READ, FMODE_WRITE, type inode, new_mapping_id, S_IFREG, S_ISREG } from "./fs.js";
+import { alloc_file, fput } from "./file_table.js";
+import { empty_aops } from "./inode.js";
+import { mkdir_p, path_lookup, vfs_create } from "./namei.js";
 import { vm_get_page_prot } from "../arch/x86/pgtable.js";
 import { security_vm_enough_memory_mm } from "../mm/util.js";
 import { PAGE_SIZE } from "../mm/types.js";
@@ -144,20 +152,30 @@ export function staticBinaryImage(path: string): ExecImage {
 /** The RELRO part of the default image's data segment, made read-only after relocation. */
 const RELRO = Object.freeze({ start: 0x4a3000, len: 0x4000 });
 
-/** The tmpfs file holding a program: made once, shared by every process running it. */
-function programFile(k: Kernel, path: string, size: number): file {
-  let f = k.rootfs.get(path);
-  if (!f) {
-    const r = shmem_file_setup(k, null, path.replace(/^\//, ""), size, 0);
-    if (typeof r === "number") throw new Error(`cannot create ${path}`);
-    // A named tmpfs file (not deleted): show its path, on the rootfs device 00:02.
-    f = { ...r, f_path: path, f_mode: FMODE_READ, f_count: 1, f_inode: { ...r.f_inode, i_dev: { major: 0, minor: 2 } } };
-    k.rootfs.set(path, f);
-    // The initramfs unpacked the program into tmpfs with write(2): its pages are in the page
-    // cache and dirty (w1's smaps shows the text as Private_Dirty, w2's shared text as Shared_Dirty).
-    for (let i = 0; i < Math.ceil(size / PAGE_SIZE); i++) shmem_write_page(k, f, i);
+/**
+ * The program's file, opened for exec (open_exec): the rootfs file at the image's path. A path
+ * the initramfs did not provide is installed first (written into the rootfs, as a program copied
+ * there would be), so a custom image still maps a real file; every process running it shares it.
+ * @kernel fs/exec.c open_exec, do_open_execat
+ */
+function open_exec(k: Kernel, path: string, size: number): file | number {
+  let r = path_lookup(k, path);
+  if (typeof r === "number") {
+    const slash = path.lastIndexOf("/");
+    const dir = mkdir_p(k, path.slice(0, slash) || "/");
+    if (typeof dir === "number") return dir;
+    const d = vfs_create(k, dir, path.slice(slash + 1), S_IFREG | 0o755);
+    if (typeof d === "number") return d;
+    const w = alloc_file(d.d_inode as inode, path, d, FMODE_WRITE, 0);
+    const n = generic_perform_write(k, w, 0, size);
+    fput(k, w);
+    if (n < 0) return n;
+    r = path_lookup(k, path);
+    if (typeof r === "number") return r;
   }
-  return f;
+  const ino = r.dentry.d_inode as inode;
+  if (!S_ISREG(ino.i_mode)) return -errnoValues.EACCES;
+  return alloc_file(ino, r.path, r.dentry, FMODE_READ, 0);
 }
 
 /** vdso image: 2 pages of text after 4 pages of vvar (image->size 0x2000, sym_vvar_start -0x4000). */
@@ -188,10 +206,12 @@ function map_vdso(k: Kernel, t: task_struct, mm: mm_struct): void {
   if (k.vdso_pfn < 0) {
     const pfn = alloc_pages(k, GFP_KERNEL, 0);
     if (pfn < 0) return;
-    const id = new_mapping_id(k).mapping;
+    const mapping = new address_space(new_mapping_id(k), null, empty_aops, 0);
+    xa_store_folio(mapping.i_pages, 0, pfn);
+    mapping.nrpages = 1;
     k.vdso_pfn = pfn;
-    k.vdso_mapping = { id, i_pages: new Map([[0, pfn]]), i_mmap_writable: 0, i_mmap: new Set() };
-    k.mem_map.mapping[pfn] = id;
+    k.vdso_mapping = mapping;
+    k.mem_map.mapping[pfn] = mapping.id;
     k.mem_map.index[pfn] = 0;
   }
   const vdso = k.vdso_pfn;
@@ -231,13 +251,19 @@ function setup_stack(k: Kernel, t: task_struct, mm: mm_struct): void {
 export function exec_image(k: Kernel, t: task_struct, image: ExecImage): number {
   const mm = t.mm!;
   const last = image.segments[image.segments.length - 1];
-  const f = programFile(k, image.path, last.offset + (last.end - last.start));
+  const f = open_exec(k, image.path, last.offset + (last.end - last.start));
+  if (typeof f === "number") return f;
   setup_stack(k, t, mm);
   const out = { addr: 0, populate: 0 };
   for (const seg of image.segments) {
     const r = do_mmap(k, t, f, seg.start, seg.end - seg.start, seg.loadProt ?? seg.prot, MAP_PRIVATE | MAP_FIXED, seg.offset / PAGE_SIZE, out);
-    if (r < 0) return r;
+    if (r < 0) {
+      fput(k, f);
+      return r;
+    }
   }
+  // The mappings hold the file now; exec drops its own reference (bprm->file).
+  fput(k, f);
   if (image.bssEnd > image.bssStart) {
     const r = vm_brk_flags(k, t, image.bssStart, image.bssEnd - image.bssStart, 0);
     if (r < 0) return r;

@@ -11,6 +11,7 @@
  */
 import type { Kernel } from "./kernel.js";
 import { mmput } from "./fork.js";
+import { exit_files } from "../fs/file_table.js";
 import { PF_EXITING, type task_struct } from "./sched.js";
 import { psi_dequeue } from "./psi.js";
 import { get_mm_hiwater_rss } from "../mm/mm_types.js";
@@ -35,6 +36,8 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
   t.flags |= PF_EXITING;
   t.exit_code = code;
   exit_mm(k, t);
+  // exit_files: every descriptor is closed (a file unlinked while open loses its pages here).
+  exit_files(k, t);
   // forget_original_parent: orphans go to init.
   const init = k.tasks.init;
   for (const cpid of t.children) {

@@ -18,6 +18,7 @@
  */
 import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
 import { copy_page_range } from "../mm/memory.js";
+import { dup_fd } from "../fs/file_table.js";
 import { exit_mmap, vma_link, vm_stat_account } from "../mm/mmap.js";
 import {
   anon_vma_fork,
@@ -154,6 +155,8 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
     child.mm = null;
     return -ERESTARTNOINTR;
   }
+  // copy_files: the child shares the parent's open files (one more reference each).
+  child.files = dup_fd(parent.files);
   k.tasks.byPid.set(pid, child);
   parent.children.add(pid);
   // wake_up_new_task: the child is runnable

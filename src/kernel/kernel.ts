@@ -16,7 +16,9 @@ import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
-import { AnonVmaTable, type address_space, type file } from "../mm/mm_types.js";
+import { AnonVmaTable } from "../mm/mm_types.js";
+import { type address_space, vfs_state } from "../fs/fs.js";
+import { block_globals } from "../block/blk.js";
 import { swap_globals } from "../mm/swapfile.js";
 import { oom_state } from "../mm/oom_kill.js";
 import { ProcTree } from "../fs/proc/root.js";
@@ -139,16 +141,14 @@ export class Kernel {
    * 2^bucket_order, 0 unless RAM exceeds 2^36 pages (set by workingset_init).
    */
   workingset_bucket_order = 0;
-  /** get_next_ino's counter (fs/inode.c last_ino), and the model's address_space id counter. */
-  last_ino = 0;
-  last_mapping_id = 0;
   /**
-   * Live shmem address_spaces by id (the shmem superblock's inodes): a file page's mapping column
-   * holds its id, and rmap finds the file's mappings through this table (mm/shmem.ts).
+   * The VFS: live address_spaces by id (a file page's mapping column holds its id, and rmap finds
+   * the file's mappings through it), the super_blocks, the mount table, the rootfs, the internal
+   * shm mount, get_next_ino's counter (fs/fs.ts vfs_state).
    */
-  readonly shmem_mappings = new Map<number, address_space>();
-  /** The initramfs's program files by path, shared by every process that runs one (fs/binfmt_elf.ts). */
-  readonly rootfs = new Map<string, file>();
+  readonly vfs = new vfs_state();
+  /** The block layer: the disks and their in-flight requests (block/blk.ts). */
+  readonly blk = new block_globals();
   /** The vdso's text page and its mapping, made at the first exec (arch/x86/entry/vdso/vma.c vdso_image_64). */
   vdso_pfn = -1;
   vdso_mapping: address_space | null = null;
@@ -167,8 +167,6 @@ export class Kernel {
 
   // Counters /proc/meminfo reads whose mechanisms come in later issues; each stays 0 (the truth
   // for a model without that mechanism) until its owner maintains it.
-  /** Pages in the block devices' page caches, Buffers (block/bdev.c nr_blockdev_pages). */
-  nr_blockdev_pages = 0;
   /** Pages backing vmalloc areas, VmallocUsed (mm/vmalloc.c vmalloc_nr_pages). */
   nr_vmalloc_pages = 0;
   /** Populated pages of the per-cpu allocator, Percpu (mm/percpu.c pcpu_nr_pages). */
@@ -203,7 +201,7 @@ export class Kernel {
   constructor(seed: number) {
     this.rng = new Prng(seed);
     // Nanoseconds and page counts computed from byte sizes: doubles from the start (see shape.ts).
-    asDoubles<Kernel>(this, "now_ns", "vm_committed_as", "total_swap_pages", "nr_swap_pages", "nr_blockdev_pages", "nr_vmalloc_pages", "pcpu_nr_pages");
+    asDoubles<Kernel>(this, "now_ns", "vm_committed_as", "total_swap_pages", "nr_swap_pages", "nr_vmalloc_pages", "pcpu_nr_pages");
   }
 
   /** The zone a pfn belongs to (page_zone), or undefined for a hole. */

@@ -18,6 +18,8 @@
  * @kernel include/uapi/asm-generic/resource.h RLIMIT_*
  */
 import type { mm_struct } from "../mm/mm_types.js";
+import type { Kernel } from "./kernel.js";
+import { files_struct, task_io_accounting } from "../fs/fs.js";
 
 /** PID_MAX_DEFAULT (0x8000); pid_idr_init keeps it at one CPU (PIDS_PER_CPU_DEFAULT = 1024). */
 export const PID_MAX_DEFAULT = 0x8000;
@@ -128,6 +130,14 @@ export class task_struct {
    * call trace and register dump show the entry it names (arch/x86/dumpstack.ts).
    */
   orig_ax = -1;
+  /** Its open files (files_struct): fd → file. */
+  files = new files_struct();
+  /** Its I/O counters, /proc/PID/io (task_io_accounting). */
+  readonly ioac = new task_io_accounting();
+  /** Pages this task dirtied since its last balance_dirty_pages (current->nr_dirtied; part B throttles on it). */
+  nr_dirtied = 0;
+  /** How many it may dirty before the next balance_dirty_pages (nr_dirtied_pause; 32 at fork). */
+  nr_dirtied_pause = 32;
 
   constructor(pid: number, comm: string, uid: number, ppid: number, mm: mm_struct | null, now: number) {
     this.pid = pid;
@@ -166,6 +176,11 @@ export class task_struct {
  */
 export function fatal_signal_pending(p: task_struct): boolean {
   return (p.signal.flags & SIGNAL_GROUP_EXIT) !== 0;
+}
+
+/** `current`: the task the running code acts for (k.currentPid), if it is a task of the table. @kernel arch/x86/include/asm/current.h get_current */
+export function get_current(k: Kernel): task_struct | undefined {
+  return k.tasks.find(k.currentPid);
 }
 
 /** rlimit(): the current soft limit. */

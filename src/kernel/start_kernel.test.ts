@@ -3,10 +3,10 @@ import { start_kernel } from "./start_kernel.js";
 import { GiB, MiB } from "../mm/types.js";
 import { ZONE_MOVABLE, ZONE_NORMAL } from "../mm/mmzone.js";
 import { thp_enabled_show } from "../mm/huge_memory.js";
-import { global_zone_page_state } from "../mm/vmstat.js";
+import { global_node_page_state, global_zone_page_state } from "../mm/vmstat.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { WMARK_MIN } from "../mm/mmzone.js";
-import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
+import { NR_FILE_PAGES, NR_FREE_PAGES } from "../mm/vmstat_items.js";
 
 describe("start_kernel", () => {
   it("boots the default machine (512 MiB, 1 CPU) deterministically", () => {
@@ -23,8 +23,11 @@ describe("start_kernel", () => {
     const free = global_zone_page_state(k, NR_FREE_PAGES);
     let pcp = 0;
     for (const z of k.zones) for (const p of z.per_cpu_pageset) pcp += p.count;
-    // 64 vmalloc PUD pages are the only allocation the boot makes from the buddy
-    expect(free + pcp).toBe(managed - 64);
+    // 64 vmalloc PUD pages and the rootfs's page cache (populate_rootfs: the initramfs's 6832 kB,
+    // 1708 pages) are the allocations the boot makes from the buddy.
+    const rootfs = global_node_page_state(k, NR_FILE_PAGES);
+    expect(rootfs).toBe(1708);
+    expect(free + pcp).toBe(managed - 64 - rootfs);
   });
 
   it("gives a 6 GiB machine a Normal zone above 4 GiB and a swiotlb bounce buffer below", () => {

@@ -18,7 +18,7 @@
  *                         and the vm table's page allocator handlers
  *   subsys initcall       init_user_reserve, init_admin_reserve (1/32 of free memory, capped),
  *                         hugepage_init (THP off below 512 MiB; khugepaged raises min_free_kbytes)
- *   rootfs initcall       "Freeing initrd memory"
+ *   rootfs initcall       populate_rootfs (the initramfs into the rootfs tmpfs), "Freeing initrd memory"
  *   free_initmem, mark_rodata_ro  the image's init, decrypted and gap pages
  *
  * Time: k.now_ns advances by fixed amounts between the steps, chosen to resemble the real
@@ -34,7 +34,7 @@
  *
  * Simplified: only memory-related steps and log lines exist; the other ~300 lines of a real boot
  * log (ACPI, PCI, drivers) are not printed. Kernel allocations made by the rest of boot (slab
- * caches, ftrace, the initramfs contents in tmpfs) are not modelled here, so MemFree after boot is
+ * caches, ftrace) are not modelled here, so MemFree after boot is
  * higher than the real idle guest's; MemTotal (managed pages) is modelled.
  */
 import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
@@ -72,6 +72,8 @@ import { init_admin_reserve, init_user_reserve } from "../mm/mmap.js";
 import { start_stop_khugepaged } from "../mm/khugepaged.js";
 import { init_per_zone_wmark_min, page_alloc_sysctl_init } from "../mm/watermark.js";
 import { proc_root_init } from "../fs/proc/init.js";
+import { type InitramfsEntry, populate_rootfs, REALKERNEL_INITRAMFS } from "../fs/initramfs.js";
+import { drop_caches_init } from "../fs/drop_caches.js";
 import { Kernel } from "./kernel.js";
 import { KERN_INFO } from "./printk.js";
 
@@ -94,6 +96,11 @@ export interface BootParams {
   image?: Partial<KernelImage>;
   /** initrd size in bytes; default the realkernel initramfs (2596 KiB); 0 for none. */
   initrd?: number;
+  /**
+   * What the initramfs unpacks into the rootfs (fs/initramfs.ts): default the realkernel base
+   * initramfs of the stored captures (6832 kB), none when `initrd` is 0.
+   */
+  initramfs?: readonly InitramfsEntry[];
   /** kernelcore= / movablecore=: bytes, or "N%" of memory. */
   kernelcore?: number | string;
   movablecore?: number | string;
@@ -256,7 +263,10 @@ export function start_kernel(params: BootParams = {}): Kernel {
   workingset_init(k, totalram_pages(k));
   advance(106000);
 
-  // rootfs_initcall (populate_rootfs), then kernel_init: free_initmem, mark_rodata_ro
+  // rootfs_initcall (populate_rootfs): the initramfs unpacked into the rootfs tmpfs (its pages
+  // stay as Shmem), then its memory freed; then kernel_init: free_initmem, mark_rodata_ro.
+  populate_rootfs(k, params.initramfs ?? (initrd ? REALKERNEL_INITRAMFS : []));
+  drop_caches_init(k);
   if (initrd) {
     free_reserved_area(k, sa.initrd_start, sa.initrd_start + Math.ceil(initrd / PAGE_SIZE) * PAGE_SIZE, "initrd");
     memblock_phys_free(mb, sa.initrd_start, Math.ceil(initrd / PAGE_SIZE) * PAGE_SIZE);

@@ -37,7 +37,15 @@ export interface TraceContext {
  * do_user_addr_fault's page_fault_user; rmqueue_bulk's order-0 refill around
  * __rmqueue_smallest's mm_page_alloc_zone_locked), so they step aside while `pageEvents` is set.
  */
-export const PER_PAGE_EVENTS: readonly string[] = Object.freeze(["page_fault_user", "mm_page_alloc", "mm_page_free", "mm_page_alloc_zone_locked", "mm_page_pcpu_drain"]);
+export const PER_PAGE_EVENTS: readonly string[] = Object.freeze([
+  "page_fault_user",
+  "mm_page_alloc",
+  "mm_page_free",
+  "mm_page_alloc_zone_locked",
+  "mm_page_pcpu_drain",
+  "mm_filemap_add_to_page_cache",
+  "mm_filemap_delete_from_page_cache",
+]);
 
 export class TraceBus {
   private readonly listeners = new Map<string, TraceListener[]>();
@@ -113,7 +121,7 @@ export function formatTraceLine(r: TraceRecord): string {
  * The tracepoints the model emits, as /sys/kernel/tracing/available_events lists them
  * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
  * sources for emitted names and fails on one missing here. The events are defined in
- * include/trace/events/kmem.h, vmscan.h and oom.h, and arch/x86/include/asm/trace/exceptions.h.
+ * include/trace/events/kmem.h, vmscan.h, oom.h and filemap.h, and arch/x86/include/asm/trace/exceptions.h.
  */
 export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
   Object.freeze<[string, string]>(["kmem", "mm_page_alloc"]),
@@ -136,4 +144,6 @@ export const available_events: ReadonlyArray<readonly [system: string, event: st
   Object.freeze<[string, string]>(["oom", "finish_task_reaping"]),
   Object.freeze<[string, string]>(["oom", "skip_task_reaping"]),
   Object.freeze<[string, string]>(["exceptions", "page_fault_user"]),
+  Object.freeze<[string, string]>(["filemap", "mm_filemap_delete_from_page_cache"]),
+  Object.freeze<[string, string]>(["filemap", "mm_filemap_add_to_page_cache"]),
 ]);

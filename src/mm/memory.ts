@@ -86,9 +86,13 @@ import {
   VM_WIPEONFORK,
 } from "./mm_types.js";
 import { vma_next, vma_prev } from "./mmap.js";
+import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
-import { shmem_get_page } from "./shmem.js";
+import { folio_add_lru_new, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { shmem_fault } from "./shmem.js";
+import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
+import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";
+import type { address_space, file } from "../fs/fs.js";
 import {
   linear_page_index,
   mm_counter,
@@ -105,7 +109,6 @@ import {
 } from "./rmap.js";
 import { NO_PFN } from "./types.js";
 import { NR_ANON_MAPPED, OOM_KILL, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
-import { folio_wait_locked } from "./page_io.js";
 import { free_swap_cache, swap_cache_get_folio, swapin_readahead } from "./swap_state.js";
 import { folio_free_swap, free_swap_and_cache, get_swap_device, swap_duplicate, swap_free, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
 import { pte_swp_clear_exclusive, pte_swp_exclusive, pte_swp_soft_dirty, pte_to_swp_entry } from "./swapops.js";
@@ -453,12 +456,8 @@ function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number,
     wp_page_reuse(k, vma, i);
     return VM_FAULT_WRITE;
   }
-  if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) {
-    // wp_page_shared: a shared file page becomes writable in place and dirty.
-    mem.flags[page] |= F(PG_dirty);
-    wp_page_reuse(k, vma, i);
-    return VM_FAULT_WRITE;
-  }
+  if ((vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED)) return wp_page_shared(k, vma, addr, flags, i, page);
+  void mem;
   return wp_page_copy(k, vma, addr, i, page);
 }
 
@@ -523,15 +522,38 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
 }
 
 // ---------------------------------------------------------------------------------------------
-// File (shmem) faults
+// File faults
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Installs a file page (or a CoW copy) in the PTE: writes make it dirty and, in private mappings,
- * the page is the new anonymous copy.
+ * The state of one fault on a file mapping, as ->fault and ->map_pages see it: the VMA, the
+ * address and its page offset in the file, the fault flags, the PTE's entry index, and what the
+ * handler found (the page cache folio, the CoW copy).
+ * @kernel include/linux/mm.h struct vm_fault
+ */
+export class vm_fault {
+  /** The folio ->fault returned (with a reference), or NO_PFN. */
+  page = NO_PFN;
+  /** do_cow_fault's private copy. */
+  cow_page = NO_PFN;
+  constructor(
+    readonly vma: vm_area_struct,
+    /** The faulting address, page aligned. */
+    readonly address: number,
+    /** Its page index in the file (linear_page_index). */
+    readonly pgoff: number,
+    readonly flags: number,
+    /** The PTE's entry index in the page-table pool. */
+    readonly pte: number,
+  ) {}
+}
+
+/**
+ * Installs a file page (or a CoW copy) in the PTE: young (x86 maps prefaulted pages young too),
+ * dirty and writable for writes; a private write installs the new anonymous copy.
  * @kernel mm/memory.c do_set_pte
  */
-function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn: number, write: boolean): void {
+export function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn: number, write: boolean): void {
   const pool = k.pgtables;
   let entry = vma.vm_page_prot;
   if (write) entry = maybe_mkwrite(pte_mkdirty(entry), vma);
@@ -548,75 +570,188 @@ function do_set_pte(k: Kernel, vma: vm_area_struct, addr: number, i: number, pfn
 }
 
 /**
- * A fault on an empty PTE of a file mapping: read, private write (CoW), or shared write.
- * @kernel mm/memory.c do_fault
+ * The VMA's ->fault: shmem_fault for tmpfs files, filemap_fault for the rest.
+ * @kernel mm/memory.c __do_fault
  */
-function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
-  const file = vma.vm_file;
-  if (file === null || !file.f_inode.shmem) return VM_FAULT_SIGBUS; // no ->fault: the page cache issue adds regular files
-  const index = linear_page_index(vma, addr);
-  const size = Math.ceil(file.f_inode.i_size / 4096);
-  if (index >= size) return VM_FAULT_SIGBUS;
-  if ((flags & FAULT_FLAG_WRITE) === 0) return do_read_fault(k, vma, addr, i);
-  if ((vma.vm_flags & VM_SHARED) === 0) {
-    // do_cow_fault: a private anonymous copy of the file page.
-    fault_anon_vma_prepare(k, vma);
-    const cow = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
-    if (cow === NO_PFN) return VM_FAULT_OOM;
-    const page = shmem_get_page(k, vma, index);
-    if (page === NO_PFN) {
-      __free_pages(k, cow, 0);
-      return VM_FAULT_OOM;
-    }
-    k.mem_map.flags[cow] |= F(PG_uptodate);
-    do_set_pte(k, vma, addr, i, cow, true);
-    put_page(k, page);
-    return 0;
-  }
-  // do_shared_fault: the cache page itself, made dirty (fault_dirty_shared_page).
-  const page = shmem_get_page(k, vma, index);
-  if (page === NO_PFN) return VM_FAULT_OOM;
-  k.mem_map.flags[page] |= F(PG_dirty);
-  do_set_pte(k, vma, addr, i, page, true);
+function __do_fault(k: Kernel, vmf: vm_fault): number {
+  const file = vmf.vma.vm_file as file;
+  return file.f_inode.shmem ? shmem_fault(k, vmf) : filemap_fault(k, vmf);
+}
+
+/**
+ * Maps the fault's page once ->fault found it: the CoW copy for a private write, the page cache
+ * folio otherwise, unless the PTE was filled meanwhile (VM_FAULT_NOPAGE).
+ * @kernel mm/memory.c finish_fault
+ */
+function finish_fault(k: Kernel, vmf: vm_fault): number {
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  const page = write && (vmf.vma.vm_flags & VM_SHARED) === 0 ? vmf.cow_page : vmf.page;
+  const pool = k.pgtables;
+  if (pool.ent_flags[vmf.pte] !== 0 || pool.ent_pfn[vmf.pte] !== 0) return VM_FAULT_NOPAGE;
+  do_set_pte(k, vmf.vma, vmf.address, vmf.pte, page, write);
   return 0;
 }
 
 /**
- * A read fault on a file mapping: first map whatever of the surrounding 64 KiB is already in the
- * page cache (fault-around), then, if the faulting page was not among it, fetch it.
- * @kernel mm/memory.c do_read_fault, do_fault_around
- * @kernel mm/filemap.c filemap_map_pages
+ * Before reading a missing page, map whatever of the fault_around_bytes window around it is
+ * cached and ready (->map_pages): the window is aligned, clipped to the VMA and the PTE table.
+ * @kernel mm/memory.c do_fault_around, should_fault_around
  */
-function do_read_fault(k: Kernel, vma: vm_area_struct, addr: number, i: number): number {
-  const pool = k.pgtables;
-  const file = vma.vm_file;
-  if (file === null) return VM_FAULT_SIGBUS;
-  const pages = file.f_inode.i_mapping.i_pages;
-  const size = Math.ceil(file.f_inode.i_size / 4096);
-  // do_fault_around's window: fault_around_bytes aligned, clipped to the VMA and the PTE table.
-  const nr = fault_around_bytes / 4096;
-  const pmdStart = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
-  let from = Math.max(Math.floor(addr / fault_around_bytes) * fault_around_bytes, vma.vm_start, pmdStart);
-  const to = Math.min(from + nr * 4096, vma.vm_end, pmdStart + PMD_SIZE);
-  from = Math.max(from, vma.vm_start);
-  let mapped = false;
-  const base = i - pte_index(addr);
-  for (let a = from; a < to; a += 4096) {
-    const j = base + pte_index(a);
-    if (pool.ent_flags[j] !== 0 || pool.ent_pfn[j] !== 0) continue;
-    const idx = linear_page_index(vma, a);
-    if (idx >= size) break;
-    const pfn = pages.get(idx);
-    if (pfn === undefined) continue;
-    get_page(k, pfn);
-    do_set_pte(k, vma, a, j, pfn, false);
-    if (a === addr) mapped = true;
+function do_fault_around(k: Kernel, vmf: vm_fault): number {
+  const vma = vmf.vma;
+  const nr_pages = fault_around_bytes / 4096;
+  if (nr_pages <= 1) return 0;
+  const mask = nr_pages * 4096;
+  const address = Math.max(Math.floor(vmf.address / mask) * mask, vma.vm_start);
+  const off = ((vmf.address - address) / 4096) & 511;
+  const start_pgoff = vmf.pgoff - off;
+  let end_pgoff = start_pgoff - ((address / 4096) & 511) + 511;
+  end_pgoff = Math.min(end_pgoff, vma_pages(vma) + vma.vm_pgoff - 1, start_pgoff + nr_pages - 1);
+  return filemap_map_pages(k, vmf, start_pgoff, end_pgoff);
+}
+
+/**
+ * A read fault on a file mapping: fault-around first; if that did not map the faulting page,
+ * ->fault fetches it, and it is mapped.
+ * @kernel mm/memory.c do_read_fault
+ */
+function do_read_fault(k: Kernel, vmf: vm_fault): number {
+  let ret = do_fault_around(k, vmf);
+  if (ret !== 0) return ret;
+  ret = __do_fault(k, vmf);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
+  ret |= finish_fault(k, vmf);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) put_page(k, vmf.page);
+  return ret;
+}
+
+/**
+ * A private write fault on a file page: a new anonymous page with the file page's contents,
+ * mapped writable; the page cache folio stays as it is.
+ * @kernel mm/memory.c do_cow_fault
+ */
+function do_cow_fault(k: Kernel, vmf: vm_fault): number {
+  fault_anon_vma_prepare(k, vmf.vma);
+  const cow = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+  if (cow === NO_PFN) return VM_FAULT_OOM;
+  vmf.cow_page = cow;
+  let ret = __do_fault(k, vmf);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
+    __free_pages(k, cow, 0);
+    return ret;
   }
-  if (mapped) return VM_FAULT_NOPAGE;
-  const page = shmem_get_page(k, vma, linear_page_index(vma, addr));
-  if (page === NO_PFN) return VM_FAULT_OOM;
-  do_set_pte(k, vma, addr, i, page, false);
-  return 0;
+  // copy_user_highpage, __SetPageUptodate
+  k.mem_map.flags[cow] |= F(PG_uptodate);
+  ret |= finish_fault(k, vmf);
+  put_page(k, vmf.page);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
+  return ret;
+}
+
+/**
+ * A shared write fault: the page cache folio itself becomes writable and dirty — page_mkwrite
+ * (filemap_page_mkwrite dirties it through its mapping) where the file has one, else
+ * fault_dirty_shared_page's set_page_dirty — and the writer meets the dirty throttle.
+ * @kernel mm/memory.c do_shared_fault, do_page_mkwrite, fault_dirty_shared_page
+ */
+function do_shared_fault(k: Kernel, vmf: vm_fault): number {
+  let ret = __do_fault(k, vmf);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
+  const file = vmf.vma.vm_file as file;
+  const mapping = file.f_mapping;
+  const mkwrite = !file.f_inode.shmem;
+  if (mkwrite) {
+    const tmp = filemap_page_mkwrite(k, vmf);
+    if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) {
+      put_page(k, vmf.page);
+      return tmp;
+    }
+  }
+  ret |= finish_fault(k, vmf);
+  if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
+    put_page(k, vmf.page);
+    return ret;
+  }
+  // The ->fault reference is the new PTE's now (as in do_read_fault): nothing to put.
+  const dirtied = folio_mark_dirty(k, mapping, vmf.page);
+  if (dirtied || mkwrite) balance_dirty_pages_ratelimited(k, mapping);
+  return ret;
+}
+
+/**
+ * A fault on an empty PTE of a file mapping: read, private write (CoW), or shared write.
+ * @kernel mm/memory.c do_fault
+ */
+function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  if (vma.vm_file === null) return VM_FAULT_SIGBUS;
+  const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags, i);
+  if ((flags & FAULT_FLAG_WRITE) === 0) return do_read_fault(k, vmf);
+  if ((vma.vm_flags & VM_SHARED) === 0) return do_cow_fault(k, vmf);
+  return do_shared_fault(k, vmf);
+}
+
+/**
+ * A write to a present, read-only PTE of a shared file mapping (write-protected after writeback
+ * cleaned the page): page_mkwrite dirties the folio again, then the PTE becomes writable.
+ * @kernel mm/memory.c wp_page_shared
+ */
+function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number, page: number): number {
+  const file = vma.vm_file;
+  const mapping = file === null ? undefined : file.f_mapping;
+  if (mapping !== undefined && file !== null && !file.f_inode.shmem) {
+    const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags | FAULT_FLAG_MKWRITE, i);
+    vmf.page = page;
+    const tmp = filemap_page_mkwrite(k, vmf);
+    if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) return tmp;
+  }
+  wp_page_reuse(k, vma, i);
+  const dirtied = mapping !== undefined ? folio_mark_dirty(k, mapping, page) : (k.mem_map.flags[page] |= F(PG_dirty)) !== 0;
+  if (mapping !== undefined && dirtied) balance_dirty_pages_ratelimited(k, mapping);
+  return VM_FAULT_WRITE;
+}
+
+/**
+ * Marks a page dirty because a PTE mapping it was dirty (zap, unmap): through its mapping's
+ * dirty_folio for a page cache page (the dirty accounting), the flag alone otherwise.
+ * @kernel mm/page-writeback.c set_page_dirty
+ */
+export function set_page_dirty(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  const id = mem.mapping[pfn];
+  const mapping = id > 0 ? k.vfs.mappings.get(id) : undefined;
+  if (mapping !== undefined && (mem.flags[pfn] & F(PG_swapbacked)) === 0) folio_mark_dirty(k, mapping, pfn);
+  else mem.flags[pfn] |= F(PG_dirty);
+}
+
+/**
+ * Zaps the PTEs of `vma` that map page indexes [first, last] of its file: the file's own pages,
+ * and with `even_cows` the private copies made of them too.
+ * @kernel mm/memory.c unmap_mapping_range_vma, zap_page_range_single
+ */
+function zap_file_vma(k: Kernel, vma: vm_area_struct, first: number, last: number, even_cows: boolean): void {
+  const vstart = vma.vm_pgoff;
+  const vend = vma.vm_pgoff + vma_pages(vma) - 1;
+  if (last < vstart || first > vend) return;
+  const s = vma.vm_start + (Math.max(first, vstart) - vstart) * 4096;
+  const e = vma.vm_start + (Math.min(last, vend) - vstart + 1) * 4096;
+  unmap_single_vma(k, vma, s, e, even_cows ? 0 : vma.vm_file === null ? 0 : vma.vm_file.f_mapping.id);
+}
+
+/**
+ * Unmaps bytes [holebegin, holebegin + holelen) of a file from every mapping of it (holelen 0:
+ * to the end); `even_cows` also zaps the private copies (truncation), else only the file's pages.
+ * @kernel mm/memory.c unmap_mapping_range, unmap_mapping_pages
+ */
+export function unmap_mapping_range(k: Kernel, mapping: address_space, holebegin: number, holelen: number, even_cows: boolean): void {
+  const first = Math.floor(holebegin / 4096);
+  const last = holelen === 0 ? 2 ** 53 : first + Math.ceil(holelen / 4096) - 1;
+  for (const vma of [...mapping.i_mmap]) zap_file_vma(k, vma, first, last, even_cows);
+}
+
+/** Unmaps one page cache folio from every mapping of its file. @kernel mm/memory.c unmap_mapping_folio */
+export function unmap_mapping_folio(k: Kernel, mapping: address_space, pfn: number): void {
+  const index = k.mem_map.index[pfn];
+  for (const vma of [...mapping.i_mmap]) zap_file_vma(k, vma, index, index, false);
 }
 
 const UPTODATE = F(PG_uptodate);
@@ -742,7 +877,7 @@ export function anon_write_run(
  * @kernel mm/memory.c unmap_single_vma, zap_pmd_range, zap_pte_range
  * @kernel mm/swap_state.c free_pages_and_swap_cache
  */
-export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, end: number): void {
+export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, end: number, only_mapping = 0): void {
   const s = Math.max(start, vma.vm_start);
   const e = Math.min(end, vma.vm_end);
   if (s >= e) return;
@@ -763,6 +898,8 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
         const f = pool.ent_flags[i];
         const p = pool.ent_pfn[i];
         if (f === 0 && p === 0) continue;
+        // zap_skip_check_mapping: a zap of one file's pages leaves the rest (its private copies).
+        if (only_mapping !== 0 && ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0 || (f & _PAGE_SPECIAL) !== 0 || mem.mapping[p] !== only_mapping)) continue;
         pool.ent_flags[i] = 0;
         pool.ent_pfn[i] = 0;
         pool.tbl_used[table]--;
@@ -783,7 +920,7 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
             if ((mem.flags[p] & F(PG_swapcache)) !== 0) free_swap_cache(k, p);
           } else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
         } else {
-          if ((f & _PAGE_DIRTY) !== 0) mem.flags[p] |= F(PG_dirty);
+          if ((f & _PAGE_DIRTY) !== 0) set_page_dirty(k, p);
           // zap_pte_range: a young file PTE counts as a use (mark_page_accessed) unless VM_SEQ_READ.
           if ((f & _PAGE_ACCESSED) !== 0 && (vma.vm_flags & VM_SEQ_READ) === 0) folio_mark_accessed(k, p);
           rss[mm_counter(k, p)]--;

@@ -1,7 +1,7 @@
 /**
  * The shapes of an address space: `mm_struct`, `vm_area_struct`, the VM_* flag bits, the rss
  * counters, the anon_vma hierarchy (enough for rmap to find every mapping of an anonymous page),
- * and the file handle interface file-backed mappings will use once the page cache exists.
+ * and the names of the VFS shapes file-backed mappings use (defined in fs/fs.ts).
  *
  * Contract with the page-table side (src/arch/x86/pgtable.ts, src/mm/memory.ts, src/mm/rmap.ts):
  * - `mm.pgd` is the handle of the root table pgtable.ts allocates (-1 before mm_alloc_pgd).
@@ -31,7 +31,6 @@
  */
 import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
-import type { Kernel } from "../kernel/kernel.js";
 import { MapleTree } from "../lib/maple_tree.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -150,56 +149,12 @@ export const MM_SHMEMPAGES = 3;
 export const NR_MM_COUNTERS = 4;
 
 // ---------------------------------------------------------------------------------------------
-// Files: the interface file-backed mappings take (the page cache comes in a later issue)
+// Files: the VFS shapes live in fs/fs.ts (include/linux/fs.h); mm code names them from here too.
 // ---------------------------------------------------------------------------------------------
 
-/** FMODE_READ / FMODE_WRITE (include/linux/fs.h). */
-export const FMODE_READ = 0x1;
-export const FMODE_WRITE = 0x2;
-
-/**
- * The page cache of one inode (struct address_space): pages by index. `id` is what
- * page->mapping holds for its pages (positive; anonymous pages use -anon_vma.id).
- */
-export interface address_space {
-  readonly id: number;
-  /** i_pages: page cache pfns by page index. */
-  readonly i_pages: Map<number, number>;
-  /** Number of VM_SHARED mappings (i_mmap_writable), which blocks F_SEAL_WRITE etc. */
-  i_mmap_writable: number;
-  /** Every VMA mapping this file (i_mmap interval tree), for file rmap. */
-  readonly i_mmap: Set<vm_area_struct>;
-}
-
-/** struct inode, the fields mm reads. */
-export interface inode {
-  readonly i_ino: number;
-  /** Device as major:minor for /proc/PID/maps. */
-  readonly i_dev: { major: number; minor: number };
-  /** File size in bytes. */
-  i_size: number;
-  readonly i_mapping: address_space;
-  /** shmem/tmpfs inode: its pages count in MM_SHMEMPAGES and Shmem. */
-  readonly shmem: boolean;
-}
-
-/**
- * struct file: an open file a mapping refers to. `f_op.mmap` is the driver's hook (shmem_mmap,
- * generic_file_mmap); returning a negative errno fails the mmap like call_mmap does.
- */
-export interface file {
-  readonly f_inode: inode;
-  readonly f_mode: number;
-  /** The path /proc/PID/maps prints ("/dev/zero (deleted)" for shared anonymous memory). */
-  readonly f_path: string;
-  readonly f_op: {
-    mmap?: (f: file, vma: vm_area_struct) => number;
-    /** Called when the last reference goes (fput → __fput → release; shmem unaccounts here). */
-    release?: (k: Kernel, f: file) => void;
-  };
-  /** get_file/fput reference count. */
-  f_count: number;
-}
+export { FMODE_READ, FMODE_WRITE } from "../fs/fs.js";
+export type { address_space, file, inode } from "../fs/fs.js";
+import type { file } from "../fs/fs.js";
 
 // ---------------------------------------------------------------------------------------------
 // anon_vma

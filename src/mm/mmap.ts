@@ -28,12 +28,13 @@
  * @kernel arch/x86/kernel/sys_x86_64.c arch_get_unmapped_area, arch_get_unmapped_area_topdown
  * @kernel arch/x86/mm/mmap.c arch_pick_mmap_layout, mmap_base, mmap_address_hint_valid
  */
+import { fput } from "../fs/file_table.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import { capable, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } from "../kernel/sched.js";
 import type { task_struct } from "../kernel/sched.js";
-import { vm_get_page_prot } from "../arch/x86/pgtable.js";
+import { PMD_SIZE, vm_get_page_prot } from "../arch/x86/pgtable.js";
 import {
   type file,
   type vm_unmapped_area_info,
@@ -448,6 +449,37 @@ function arch_get_unmapped_area_topdown(mm: mm_struct, filp: file | null, addr0:
   return arch_get_unmapped_area(mm, filp, addr0, len, pgoff, flags);
 }
 
+/** mm->get_unmapped_area: the top-down search (or the legacy bottom-up one). */
+function mm_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, len: number, pgoff: number, flags: number): number {
+  return mm.topdown ? arch_get_unmapped_area_topdown(mm, filp, addr, len, pgoff, flags) : arch_get_unmapped_area(mm, filp, addr, len, pgoff, flags);
+}
+
+/**
+ * The get_unmapped_area of files that may be mapped with huge pages (ext2's and ext4's
+ * file_operations in 6.1): a mapping covering at least one PMD-aligned 2 MiB of the file is
+ * placed so that virtual and file offsets agree modulo 2 MiB — searched with 2 MiB of padding,
+ * then shifted — unless the hint was free. This is why a 32 MiB file mapping starts on a 2 MiB
+ * boundary, and fault-around's 64 KiB windows line up with the file's readahead windows.
+ * Worked example: pgoff 0, the padded search returns 0x7fffd5ff9000, moved up by
+ * (0 − 0x7fffd5ff9000) mod 2 MiB = 0x7000 to 0x7fffd6000000.
+ * @kernel mm/huge_memory.c thp_get_unmapped_area, __thp_get_unmapped_area
+ */
+export function thp_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, len: number, pgoff: number, flags: number): number {
+  const size = PMD_SIZE;
+  const off = pgoff * PAGE_SIZE;
+  const off_end = off + len;
+  const off_align = Math.ceil(off / size) * size;
+  if (off_end > off_align && off_end - off_align >= size) {
+    const ret = mm_get_unmapped_area(mm, filp, addr, len + size, pgoff, flags);
+    // A failure may be the padding's: retried below without it.
+    if (ret >= 0) {
+      if (ret === addr) return addr;
+      return ret + ((((off - ret) % size) + size) % size);
+    }
+  }
+  return mm_get_unmapped_area(mm, filp, addr, len, pgoff, flags);
+}
+
 /**
  * get_unmapped_area: choose (or check) the range a new mapping will occupy. Returns the address
  * or a negative errno. Shared anonymous mappings take shmem's path, which for small pages is the
@@ -464,9 +496,9 @@ export function get_unmapped_area(
   mmap_min_addr: number,
 ): number {
   if (len > TASK_SIZE) return -ENOMEM;
-  const r = mm.topdown
-    ? arch_get_unmapped_area_topdown(mm, filp, addr, len, pgoff, flags)
-    : arch_get_unmapped_area(mm, filp, addr, len, pgoff, flags);
+  // A file's own get_unmapped_area (ext2's thp_get_unmapped_area), else the mm's.
+  const get_area = filp === null ? undefined : filp.f_op.get_unmapped_area;
+  const r = get_area !== undefined ? get_area(mm, filp, addr, len, pgoff, flags) : mm_get_unmapped_area(mm, filp, addr, len, pgoff, flags);
   if (r < 0) return r;
   if (r > TASK_SIZE - len) return -ENOMEM;
   if (offset_in_page(r)) return -EINVAL;
@@ -515,11 +547,7 @@ export function remove_vma(k: Kernel, vma: vm_area_struct): void {
   unlink_anon_vmas(k.anon_vmas, vma);
 }
 
-/** fput: drop a file reference; the last one releases the file (shmem unaccounts its size). */
-export function fput(k: Kernel, f: file): void {
-  f.f_count--;
-  if (f.f_count === 0 && f.f_op.release) f.f_op.release(k, f);
-}
+export { fput };
 
 /** A VMA merged into its neighbour and freed (the remove_next branch of __vma_adjust). */
 function vma_merge_remove(k: Kernel, mm: mm_struct, vma: vm_area_struct, removed: vm_area_struct): void {

@@ -36,7 +36,7 @@ import {
 } from "../arch/x86/pgtable.js";
 import { F, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_swapcache } from "./memmap.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_SEQ_READ } from "./mm_types.js";
-import { mapping_by_id } from "./shmem.js";
+import { mapping_by_id } from "../fs/fs.js";
 import { mlock_page } from "./mlock.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
 import { swap_duplicate } from "./swapfile.js";

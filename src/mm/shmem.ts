@@ -1,51 +1,136 @@
 /**
- * The part of shmem (tmpfs) that mapping needs before the page cache exists: unlinked shmem
- * files (__shmem_file_setup) with their size charged to Committed_AS unless VM_NORESERVE
- * (shmem_acct_size), shared anonymous memory as such a file named "dev/zero"
- * (shmem_zero_setup), and shmem_mmap. A file's pages live in its address_space.i_pages, filled by
- * the fault path (memory.ts's do_fault calls shmem_get_page) and by write(2) (shmem_write_page);
- * they leave, and the file's size is unaccounted, when the last reference goes
- * (shmem_evict_inode → shmem_truncate_pages, shmem_unacct_size).
+ * tmpfs (mm/shmem.c): files that live only in the page cache. A tmpfs mount (`shmem_fill_super`)
+ * has a block limit (size=, default half of RAM) and an inode limit (nr_inodes=, default half of
+ * RAM's pages), both enforced with ENOSPC; huge= is recorded (huge pages are not modelled). Its
+ * pages are swap-backed (PG_swapbacked): they count in NR_SHMEM as well as NR_FILE_PAGES, live on
+ * the anon LRU lists, and are dirty from the moment they are written (tmpfs has no backing store
+ * to clean them against, and its noop_backing_dev_info does no writeback accounting, so they never
+ * count in Dirty). A regular tmpfs file is VM_NORESERVE: each block is charged to Committed_AS as
+ * it is allocated (shmem_acct_block) and refused with ENOSPC when overcommit refuses it.
  *
- * Simplified: no tmpfs mount, size limits, swap or huge pages yet (the tmpfs issue extends this
- * file); inode numbers count up from 1 per machine (k.last_ino).
- * @kernel mm/shmem.c __shmem_file_setup, shmem_zero_setup, shmem_mmap, shmem_acct_size,
- *   shmem_unacct_size, shmem_evict_inode, shmem_get_folio_gfp, shmem_add_to_page_cache,
- *   shmem_write_begin, shmem_write_end, shmem_truncate_range, shmem_undo_range
+ * The same filesystem serves the kernel's own uses: the internal mount (shm_mnt) behind
+ * MAP_SHARED|MAP_ANONYMOUS (shmem_zero_setup: a "dev/zero" file of the mapping's size, charged
+ * whole unless MAP_NORESERVE), and the rootfs the initramfs unpacks into (fs/initramfs.ts). A
+ * tmpfs directory is its dentries (the dcache is the directory): lookup finds nothing the dcache
+ * does not have.
+ *
+ * Reads go through shmem_file_read_iter (a hole reads as zeros without allocating), writes through
+ * generic_perform_write with shmem_write_begin/end, faults through shmem_fault (a hole is
+ * allocated zeroed), and the last reference to an unlinked inode frees its pages
+ * (shmem_evict_inode → shmem_truncate_range) and, for a file charged whole, its Committed_AS.
+ *
+ * Simplified: no swap of shmem pages yet (shmem_writepage is part B's: under reclaim they are
+ * kept active), no huge pages, no seals or memfd (part B), no xattrs, no per-CPU inode-number
+ * batches (inode numbers count up per mount from the root's 1; the internal mount's from the
+ * machine's get_next_ino), no fallocate reservations beyond allocating the pages.
+ * @kernel mm/shmem.c shmem_fill_super, shmem_parse_one, shmem_default_max_blocks,
+ *   shmem_default_max_inodes, shmem_reserve_inode, shmem_free_inode, shmem_get_inode,
+ *   shmem_acct_size, shmem_unacct_size, shmem_acct_block, shmem_inode_acct_block,
+ *   shmem_inode_unacct_blocks, shmem_alloc_and_acct_folio, shmem_add_to_page_cache,
+ *   shmem_get_folio_gfp, shmem_fault, shmem_write_begin, shmem_write_end, shmem_file_read_iter,
+ *   shmem_setattr, shmem_fallocate, shmem_undo_range, shmem_truncate_range, shmem_evict_inode,
+ *   shmem_mknod, shmem_create, shmem_mkdir, shmem_unlink, shmem_mmap, __shmem_file_setup,
+ *   shmem_file_setup, shmem_zero_setup
  */
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { errnoValues } from "../kernel/errno.js";
-import { FMODE_READ, FMODE_WRITE, type address_space, type file, type inode, type vm_area_struct, VM_NORESERVE } from "./mm_types.js";
-import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
 import { KernelBug } from "../kernel/bug.js";
-import { __GFP_ZERO, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
-import { F, PG_dirty, PG_swapbacked, PG_uptodate } from "./memmap.js";
-import { alloc_pages } from "./page_alloc.js";
+import {
+  type address_space,
+  type address_space_operations,
+  type file,
+  type file_operations,
+  FMODE_READ,
+  FMODE_WRITE,
+  type inode,
+  type inode_operations,
+  MODEL_MAX_FILESIZE,
+  dentry,
+  S_IFDIR,
+  S_IFMT,
+  S_IFREG,
+  type super_block,
+  type super_operations,
+} from "../fs/fs.js";
+import { alloc_file } from "../fs/file_table.js";
+import { new_inode } from "../fs/inode.js";
+import { alloc_super } from "../fs/super.js";
+import { XA_VALUE, xa_find, xa_load, xa_load_folio, XA_MAX_INDEX, xa_store_folio } from "../lib/xarray.js";
+import { __GFP_COMP, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
+import { F, PG_referenced, PG_swapbacked, PG_uptodate } from "./memmap.js";
+import { type vm_area_struct, VM_NORESERVE } from "./mm_types.js";
+import { alloc_pages, totalram_pages } from "./page_alloc.js";
+import { noop_dirty_folio, folio_mark_dirty } from "./page-writeback.js";
 import { mod_page_node_state } from "./rmap.js";
-import { folio_add_lru, get_page, put_page } from "./swap.js";
-import { NO_PFN } from "./types.js";
+import { folio_add_lru, folio_mark_accessed, put_page } from "./swap.js";
+import { NO_PFN, PAGE_SIZE } from "./types.js";
+import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
 import { NR_FILE_PAGES, NR_SHMEM } from "./vmstat_items.js";
-import { PAGE_SIZE } from "./types.js";
+import { generic_file_write_iter } from "./filemap.js";
+import { truncate_inode_folio } from "./truncate.js";
+import { unmap_mapping_range, VM_FAULT_LOCKED, VM_FAULT_OOM, VM_FAULT_SIGBUS, type vm_fault } from "./memory.js";
 
+/** BLOCKS_PER_PAGE: 512-byte blocks in a page, what i_blocks counts. */
+const BLOCKS_PER_PAGE = PAGE_SIZE / 512;
 
-/**
- * A fresh inode number (get_next_ino) and address_space id (page->mapping of a file page is
- * this positive id): the machine's counters k.last_ino and k.last_mapping_id, both from 1.
- * @kernel fs/inode.c get_next_ino
- */
-export function new_mapping_id(k: Kernel): { ino: number; mapping: number } {
-  return { ino: ++k.last_ino, mapping: ++k.last_mapping_id };
+/** enum sgp_type: what shmem_get_folio may do on a hole. */
+export const SGP_READ = 0; // don't allocate: the caller zero-fills
+export const SGP_NOALLOC = 1; // don't allocate: fail
+export const SGP_CACHE = 2; // allocate a zeroed page (within i_size)
+export const SGP_WRITE = 3; // allocate, leave it !uptodate for write_end
+export const SGP_FALLOC = 4; // allocate beyond i_size (fallocate)
+
+/** The huge= mount option's values (SHMEM_HUGE_*): recorded, not modelled. */
+export const SHMEM_HUGE_NAMES = Object.freeze(["never", "always", "within_size", "advise", "deny", "force"] as const);
+
+/** A tmpfs instance's limits and usage. @kernel include/linux/shmem_fs.h struct shmem_sb_info */
+export class shmem_sb_info {
+  /** size= in pages; 0 = unlimited (the internal mount). */
+  max_blocks = 0;
+  /** Pages in use (percpu used_blocks). */
+  used_blocks = 0;
+  /** nr_inodes=; 0 = unlimited. */
+  max_inodes = 0;
+  free_inodes = 0;
+  /** huge= (SHMEM_HUGE_NEVER = 0). */
+  huge = 0;
+  /** The next inode number of this instance. */
+  next_ino = 1;
+  /** A kernel-internal mount (shm_mnt): no limits, inode numbers from get_next_ino. */
+  kernmount = false;
+  /** The mount options as given, for /proc/mounts. */
+  opts = "";
 }
 
-/** The address_space a file page's mapping id names. */
-export function mapping_by_id(k: Kernel, id: number): address_space | undefined {
-  return k.shmem_mappings.get(id);
+/** A tmpfs inode's own state. @kernel include/linux/shmem_fs.h struct shmem_inode_info */
+export class shmem_inode_info {
+  /** VM_NORESERVE (charged per block) or 0 (charged whole at setup). */
+  flags = 0;
+  /** Pages allocated to the file (in the page cache, or on swap: part B). */
+  alloced = 0;
+  /** Pages on swap (part B). */
+  swapped = 0;
+  /** F_SEAL_* (part B: memfd). */
+  seals = 0;
+  /** For a file charged whole (!VM_NORESERVE): the pages charged to Committed_AS. */
+  acct_pages = 0;
 }
 
-/** Every live shmem address_space of a machine (the superblock's inode list), for checkers. */
-export function shmem_mappings(k: Kernel): IterableIterator<address_space> {
-  return k.shmem_mappings.values();
+/** Mount options of a tmpfs. */
+export interface shmem_options {
+  /** size= in bytes, or a percentage of RAM ("50%"). */
+  size?: number | string;
+  nr_inodes?: number;
+  huge?: string;
+}
+
+function SHMEM_SB(sb: super_block): shmem_sb_info {
+  return sb.s_fs_info as shmem_sb_info;
+}
+
+export function SHMEM_I(ino: inode): shmem_inode_info {
+  return ino.i_private as shmem_inode_info;
 }
 
 /** VM_ACCT: bytes to pages, rounded up. */
@@ -53,45 +138,466 @@ function VM_ACCT(size: number): number {
   return Math.ceil(size / PAGE_SIZE);
 }
 
-/** shmem_mmap: any mapping of a shmem file is allowed. */
-function shmem_mmap(): number {
+/** Half of RAM, the default size= of a tmpfs. @kernel mm/shmem.c shmem_default_max_blocks */
+export function shmem_default_max_blocks(k: Kernel): number {
+  return Math.floor(totalram_pages(k) / 2);
+}
+
+/** Half of RAM's pages (lowmem; no highmem on x86-64), the default nr_inodes=. @kernel mm/shmem.c shmem_default_max_inodes */
+export function shmem_default_max_inodes(k: Kernel): number {
+  return Math.floor(totalram_pages(k) / 2);
+}
+
+// ---- accounting ----
+
+/** A file charged whole: its size goes to Committed_AS at setup (0 or -ENOMEM). @kernel mm/shmem.c shmem_acct_size */
+function shmem_acct_size(k: Kernel, t: task_struct | null, flags: number, size: number): number {
+  if ((flags & VM_NORESERVE) !== 0 || t === null || t.mm === null) return 0;
+  return security_vm_enough_memory_mm(k, t, t.mm, VM_ACCT(size));
+}
+
+/**
+ * A VM_NORESERVE file's new pages are charged as they are allocated; a page over the mount's
+ * size= (or refused by overcommit) is ENOSPC.
+ * @kernel mm/shmem.c shmem_acct_block, shmem_inode_acct_block
+ */
+function shmem_inode_acct_block(k: Kernel, ino: inode, pages: number): boolean {
+  const info = SHMEM_I(ino);
+  const sbinfo = SHMEM_SB(ino.i_sb);
+  if ((info.flags & VM_NORESERVE) !== 0) {
+    const t = k.tasks.find(k.currentPid);
+    if (t !== undefined && t.mm !== null) {
+      if (security_vm_enough_memory_mm(k, t, t.mm, pages) !== 0) return false;
+    } else {
+      k.vm_committed_as += pages;
+    }
+  }
+  if (sbinfo.max_blocks) {
+    if (sbinfo.used_blocks > sbinfo.max_blocks - pages) {
+      if ((info.flags & VM_NORESERVE) !== 0) vm_unacct_memory(k, pages);
+      return false;
+    }
+    sbinfo.used_blocks += pages;
+  }
+  return true;
+}
+
+/** Pages leave the file: their block charge goes. @kernel mm/shmem.c shmem_inode_unacct_blocks */
+function shmem_inode_unacct_blocks(k: Kernel, ino: inode, pages: number): void {
+  const info = SHMEM_I(ino);
+  const sbinfo = SHMEM_SB(ino.i_sb);
+  if (sbinfo.max_blocks) sbinfo.used_blocks -= pages;
+  if ((info.flags & VM_NORESERVE) !== 0) vm_unacct_memory(k, pages);
+}
+
+/** One inode of the mount's nr_inodes: 0 or -ENOSPC. @kernel mm/shmem.c shmem_reserve_inode */
+function shmem_reserve_inode(sb: super_block): number {
+  const sbinfo = SHMEM_SB(sb);
+  if (sbinfo.max_inodes) {
+    if (sbinfo.free_inodes === 0) return -errnoValues.ENOSPC;
+    sbinfo.free_inodes--;
+  }
+  return 0;
+}
+
+/** @kernel mm/shmem.c shmem_free_inode */
+function shmem_free_inode(sb: super_block): void {
+  const sbinfo = SHMEM_SB(sb);
+  if (sbinfo.max_inodes) sbinfo.free_inodes++;
+}
+
+// ---- operations tables ----
+
+export const shmem_aops: address_space_operations = Object.freeze({
+  name: "shmem_aops",
+  write_begin: shmem_write_begin,
+  write_end: shmem_write_end,
+  dirty_folio: noop_dirty_folio,
+  // Part B: writepage (shmem_writepage to swap).
+});
+
+export const shmem_file_operations: file_operations = Object.freeze({
+  name: "shmem_file_operations",
+  read_iter: shmem_file_read_iter,
+  write_iter: generic_file_write_iter,
+  mmap: shmem_mmap,
+  fallocate: shmem_fallocate,
+});
+
+export const shmem_inode_operations: inode_operations = Object.freeze({
+  name: "shmem_inode_operations",
+  setsize: shmem_setsize,
+});
+
+export const shmem_dir_inode_operations: inode_operations = Object.freeze({
+  name: "shmem_dir_inode_operations",
+  lookup: (): inode | null => null, // simple_lookup: the dcache holds every entry
+  create: shmem_create,
+  unlink: shmem_unlink,
+});
+
+const shmem_dir_operations: file_operations = Object.freeze({ name: "simple_dir_operations" });
+
+export const shmem_ops: super_operations = Object.freeze({
+  name: "shmem_ops",
+  evict_inode: shmem_evict_inode,
+});
+
+// ---- instances and inodes ----
+
+/**
+ * A new tmpfs instance with its root directory (inode 1 for a user mount): the limits from the
+ * options (defaults half of RAM and of its pages; a kernel-internal mount has none). Returns the
+ * superblock or -EINVAL for an option the kernel rejects.
+ * @kernel mm/shmem.c shmem_fill_super, shmem_parse_one
+ */
+export function shmem_fill_super(k: Kernel, type: string, opts: shmem_options, kernmount: boolean, anon_minor?: number): super_block | number {
+  const sbinfo = new shmem_sb_info();
+  sbinfo.kernmount = kernmount;
+  if (!kernmount) {
+    sbinfo.max_blocks = shmem_default_max_blocks(k);
+    sbinfo.max_inodes = shmem_default_max_inodes(k);
+  }
+  const parts: string[] = [];
+  if (opts.size !== undefined) {
+    const sz = opts.size;
+    let pages: number;
+    if (typeof sz === "string" && sz.endsWith("%")) {
+      const pct = Number(sz.slice(0, -1));
+      if (!Number.isFinite(pct) || pct < 0) return -errnoValues.EINVAL;
+      pages = Math.floor((totalram_pages(k) * pct) / 100);
+    } else {
+      const bytes = typeof sz === "number" ? sz : Number(sz);
+      if (!Number.isFinite(bytes) || bytes < 0) return -errnoValues.EINVAL;
+      pages = Math.ceil(bytes / PAGE_SIZE);
+    }
+    sbinfo.max_blocks = pages;
+    parts.push(`size=${pages * 4}k`);
+  }
+  if (opts.nr_inodes !== undefined) {
+    if (!Number.isInteger(opts.nr_inodes) || opts.nr_inodes < 0) return -errnoValues.EINVAL;
+    sbinfo.max_inodes = opts.nr_inodes;
+    parts.push(`nr_inodes=${opts.nr_inodes}`);
+  }
+  if (opts.huge !== undefined) {
+    const h = SHMEM_HUGE_NAMES.indexOf(opts.huge as (typeof SHMEM_HUGE_NAMES)[number]);
+    // deny and force are only for the internal mount's sysfs knob.
+    if (h < 0 || h > 3) return -errnoValues.EINVAL;
+    sbinfo.huge = h;
+    parts.push(`huge=${opts.huge}`);
+  }
+  sbinfo.free_inodes = sbinfo.max_inodes;
+  sbinfo.opts = parts.join(",");
+  const sb = alloc_super(k, type, shmem_ops, null, anon_minor);
+  sb.s_fs_info = sbinfo;
+  sb.s_maxbytes = MODEL_MAX_FILESIZE;
+  const root = shmem_get_inode(k, sb, S_IFDIR | 0o1777, 0);
+  if (typeof root === "number") return root;
+  sb.s_root = new dentry("/", null, root);
+  return sb;
+}
+
+/**
+ * A new tmpfs inode (regular file or directory) with one reference (its dentry's or its file's),
+ * or -ENOSPC past nr_inodes. `flags` VM_NORESERVE makes a file charged per block.
+ * @kernel mm/shmem.c shmem_get_inode
+ */
+export function shmem_get_inode(k: Kernel, sb: super_block, mode: number, flags: number, ino?: number): inode | number {
+  const err = shmem_reserve_inode(sb);
+  if (err) return err;
+  const sbinfo = SHMEM_SB(sb);
+  const i_ino = ino ?? (sbinfo.kernmount ? ++k.vfs.last_ino : sbinfo.next_ino++);
+  if (ino !== undefined && ino >= sbinfo.next_ino) sbinfo.next_ino = ino + 1;
+  const dir = (mode & S_IFMT) === S_IFDIR;
+  const i = new_inode(k, sb, i_ino, mode, { a_ops: shmem_aops, i_op: dir ? shmem_dir_inode_operations : shmem_inode_operations, i_fop: dir ? shmem_dir_operations : shmem_file_operations }, GFP_HIGHUSER_MOVABLE);
+  const info = new shmem_inode_info();
+  info.flags = flags & VM_NORESERVE;
+  i.i_private = info;
+  if (dir) i.i_nlink = 2;
+  return i;
+}
+
+/** A regular file `name` in tmpfs directory `dir` (the VFS makes its dentry). @kernel mm/shmem.c shmem_create, shmem_mknod */
+function shmem_create(k: Kernel, dir: inode, _name: string, mode: number): inode | number {
+  return shmem_get_inode(k, dir.i_sb, (mode & S_IFMT) === 0 ? mode | S_IFREG : mode, VM_NORESERVE);
+}
+
+/** The name goes: one link less; the VFS drops the dentry's reference. @kernel mm/shmem.c shmem_unlink */
+function shmem_unlink(_k: Kernel, _dir: inode, _name: string, victim: inode): number {
+  victim.i_nlink = Math.max(0, victim.i_nlink - ((victim.i_mode & S_IFMT) === S_IFDIR ? 2 : 1));
   return 0;
 }
 
 /**
- * __shmem_file_setup: an unlinked shmem file of `size` bytes, charged to Committed_AS unless
- * flags has VM_NORESERVE. Returns the file or a negative errno.
+ * The last reference to a tmpfs inode went: its pages leave (freed unless still mapped), its
+ * blocks and, for a file charged whole, its size are unaccounted, and its inode is given back.
+ * @kernel mm/shmem.c shmem_evict_inode
  */
-export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string, size: number, flags: number): file | number {
-  if (size < 0 || size > 2 ** 63) return -errnoValues.EINVAL;
-  const acct = !(flags & VM_NORESERVE);
-  if (acct && t && t.mm && security_vm_enough_memory_mm(k, t, t.mm, VM_ACCT(size))) return -errnoValues.ENOMEM;
-  const ids = new_mapping_id(k);
-  const mapping: address_space = { id: ids.mapping, i_pages: new Map(), i_mmap_writable: 0, i_mmap: new Set() };
-  k.shmem_mappings.set(mapping.id, mapping);
-  const ino: inode = { i_ino: ids.ino, i_dev: { major: 0, minor: 1 }, i_size: size, i_mapping: mapping, shmem: true };
-  const charged = acct && t !== null && t.mm !== null ? VM_ACCT(size) : 0;
-  return {
-    f_inode: ino,
-    f_mode: FMODE_READ | FMODE_WRITE,
-    f_path: `/${name} (deleted)`,
-    f_count: 1,
-    f_op: {
-      mmap: shmem_mmap,
-      release: (kk: Kernel) => {
-        // shmem_evict_inode: the pages leave the page cache (freed unless still mapped) and the
-        // size is unaccounted.
-        shmem_truncate_pages(kk, mapping);
-        if (charged) vm_unacct_memory(kk, charged);
-        kk.shmem_mappings.delete(mapping.id);
-      },
-    },
-  };
+function shmem_evict_inode(k: Kernel, ino: inode): void {
+  const info = SHMEM_I(ino);
+  if ((ino.i_mode & S_IFMT) === S_IFREG) {
+    shmem_truncate_range(k, ino, 0, -1);
+    if (info.acct_pages) vm_unacct_memory(k, info.acct_pages);
+    info.acct_pages = 0;
+  }
+  shmem_free_inode(ino.i_sb);
+}
+
+// ---- the page cache of a tmpfs file ----
+
+/**
+ * shmem_add_to_page_cache: a new, locked, swap-backed folio at `index`: the cache's reference,
+ * NR_FILE_PAGES and NR_SHMEM. 0 or -EEXIST.
+ * @kernel mm/shmem.c shmem_add_to_page_cache
+ */
+function shmem_add_to_page_cache(k: Kernel, mapping: address_space, pfn: number, index: number): number {
+  if (xa_load(mapping.i_pages, index) !== 0) return -errnoValues.EEXIST;
+  const mem = k.mem_map;
+  mem._refcount[pfn]++;
+  mem.mapping[pfn] = mapping.id;
+  mem.index[pfn] = index | 0;
+  // xas_store of the folio (no shadow: shmem's value entries are swap entries, part B).
+  xa_store_folio(mapping.i_pages, index, pfn);
+  mapping.nrpages++;
+  mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
+  mod_page_node_state(k, pfn, NR_SHMEM, 1);
+  return 0;
 }
 
 /**
- * shmem_zero_setup: back a shared anonymous VMA with a "dev/zero" shmem file of its size.
+ * The folio at `index` of a tmpfs file, allocated on a hole (except SGP_READ, which returns
+ * NO_PFN for the caller to read zeros, and SGP_NOALLOC): returned with a reference for the
+ * caller, or a negative errno (-EINVAL past EOF for SGP_READ/SGP_CACHE, -ENOSPC when the mount
+ * or overcommit refuses the page, -ENOMEM).
+ * @kernel mm/shmem.c shmem_get_folio_gfp, shmem_alloc_and_acct_folio
+ */
+export function shmem_get_folio_gfp(k: Kernel, ino: inode, index: number, sgp: number): number {
+  if (index > XA_MAX_INDEX) return -errnoValues.EFBIG;
+  if (sgp <= SGP_CACHE && index * PAGE_SIZE >= ino.i_size) return -errnoValues.EINVAL;
+  const mapping = ino.i_mapping;
+  const mem = k.mem_map;
+  let pfn = xa_load_folio(mapping.i_pages, index);
+  if (pfn >= 0) {
+    mem._refcount[pfn]++;
+    if (sgp === SGP_WRITE) folio_mark_accessed(k, pfn);
+    if ((mem.flags[pfn] & F(PG_uptodate)) === 0 && sgp !== SGP_READ && sgp !== SGP_WRITE) mem.flags[pfn] |= F(PG_uptodate);
+    return pfn;
+  }
+  if (xa_load(mapping.i_pages, index) === XA_VALUE) throw new KernelBug("shmem: swap entries are part B's", { index });
+  if (sgp === SGP_READ) return NO_PFN;
+  if (sgp === SGP_NOALLOC) return -errnoValues.ENOENT;
+  // shmem_alloc_and_acct_folio
+  if (!shmem_inode_acct_block(k, ino, 1)) return -errnoValues.ENOSPC;
+  pfn = alloc_pages(k, mapping.gfp_mask | __GFP_COMP, 0);
+  if (pfn === NO_PFN) {
+    shmem_inode_unacct_blocks(k, ino, 1);
+    return -errnoValues.ENOMEM;
+  }
+  mem.flags[pfn] |= F(PG_swapbacked);
+  if (sgp === SGP_WRITE) mem.flags[pfn] |= F(PG_referenced);
+  const err = shmem_add_to_page_cache(k, mapping, pfn, index);
+  if (err) {
+    shmem_inode_unacct_blocks(k, ino, 1);
+    put_page(k, pfn);
+    return err;
+  }
+  folio_add_lru(k, pfn);
+  SHMEM_I(ino).alloced++;
+  ino.i_blocks += BLOCKS_PER_PAGE;
+  // clear: a page for any use but a write is zeroed and uptodate now.
+  if (sgp !== SGP_WRITE) mem.flags[pfn] |= F(PG_uptodate);
+  return pfn;
+}
+
+/**
+ * ->fault of a tmpfs mapping: the folio, allocated zeroed on a hole; SIGBUS past EOF, OOM when
+ * no page can be had (a full mount also answers SIGBUS, as vmf_error(-ENOSPC) does).
+ * @kernel mm/shmem.c shmem_fault
+ */
+export function shmem_fault(k: Kernel, vmf: vm_fault): number {
+  const ino = (vmf.vma.vm_file as file).f_inode;
+  const r = shmem_get_folio_gfp(k, ino, vmf.pgoff, SGP_CACHE);
+  if (r === -errnoValues.ENOMEM) return VM_FAULT_OOM;
+  if (r < 0) return VM_FAULT_SIGBUS;
+  vmf.page = r;
+  return VM_FAULT_LOCKED;
+}
+
+/**
+ * write_begin of tmpfs: the folio for the write (allocated, !uptodate, on a hole), or -errno.
+ * @kernel mm/shmem.c shmem_write_begin
+ */
+function shmem_write_begin(k: Kernel, _f: file, mapping: address_space, pos: number, _len: number): number {
+  const ino = mapping.host as inode;
+  const info = SHMEM_I(ino);
+  if (info.seals !== 0) return -errnoValues.EPERM; // part B: F_SEAL_WRITE / GROW
+  return shmem_get_folio_gfp(k, ino, Math.floor(pos / PAGE_SIZE), SGP_WRITE);
+}
+
+/**
+ * write_end of tmpfs: i_size grows to cover the write, the folio is uptodate (the rest zeroed)
+ * and dirty, and the caller's reference goes.
+ * @kernel mm/shmem.c shmem_write_end
+ */
+function shmem_write_end(k: Kernel, _f: file, mapping: address_space, pos: number, _len: number, copied: number, pfn: number): number {
+  const ino = mapping.host as inode;
+  if (pos + copied > ino.i_size) ino.i_size = pos + copied;
+  k.mem_map.flags[pfn] |= F(PG_uptodate);
+  folio_mark_dirty(k, mapping, pfn);
+  put_page(k, pfn);
+  return copied;
+}
+
+/**
+ * read(2) of a tmpfs file: each page from the cache (marked accessed), holes read as zeros
+ * without allocating. Returns the bytes read.
+ * @kernel mm/shmem.c shmem_file_read_iter
+ */
+function shmem_file_read_iter(k: Kernel, f: file, pos: number, count: number): number {
+  const ino = f.f_inode;
+  let read = 0;
+  const ra = f.f_ra;
+  while (count > 0) {
+    const isize = ino.i_size;
+    if (pos >= isize) break;
+    const index = Math.floor(pos / PAGE_SIZE);
+    const offset = pos % PAGE_SIZE;
+    const pfn = shmem_get_folio_gfp(k, ino, index, SGP_READ);
+    if (pfn < 0 && pfn !== NO_PFN) return read !== 0 ? read : pfn;
+    const nr = Math.min(PAGE_SIZE - offset, isize - pos, count);
+    if (pfn >= 0) {
+      // Mark the folio accessed if we read its beginning (as shmem_file_read_iter does).
+      if (offset === 0) folio_mark_accessed(k, pfn);
+      put_page(k, pfn);
+    }
+    read += nr;
+    pos += nr;
+    count -= nr;
+    ra.prev_pos = pos;
+  }
+  return read;
+}
+
+/** shmem_mmap: any mapping of a tmpfs file is allowed. @kernel mm/shmem.c shmem_mmap */
+function shmem_mmap(_f: file, _vma: vm_area_struct): number {
+  return 0;
+}
+
+/**
+ * Frees the pages of bytes [lstart, lend] (lend -1: the rest) of a tmpfs file: folios leave the
+ * page cache (mapped ones are unmapped first), their blocks are unaccounted.
+ * @kernel mm/shmem.c shmem_truncate_range, shmem_undo_range
+ */
+export function shmem_truncate_range(k: Kernel, ino: inode, lstart: number, lend: number): void {
+  const mapping = ino.i_mapping;
+  const xa = mapping.i_pages;
+  const start = Math.ceil(lstart / PAGE_SIZE);
+  const end = lend === -1 ? XA_MAX_INDEX : Math.floor((lend + 1) / PAGE_SIZE) - 1;
+  let freed = 0;
+  let index = start;
+  while (index <= end) {
+    const i = xa_find(xa, index, end, true);
+    if (i < 0) break;
+    index = i + 1;
+    const pfn = xa_load_folio(xa, i);
+    truncate_inode_folio(k, mapping, pfn);
+    freed++;
+  }
+  if (freed) {
+    SHMEM_I(ino).alloced -= freed;
+    ino.i_blocks -= freed * BLOCKS_PER_PAGE;
+    shmem_inode_unacct_blocks(k, ino, freed);
+  }
+}
+
+/** A tmpfs file's new size (ftruncate): pages past it go. @kernel mm/shmem.c shmem_setattr */
+function shmem_setsize(k: Kernel, ino: inode, size: number): number {
+  if (size > ino.i_sb.s_maxbytes) return -errnoValues.EFBIG;
+  const old = ino.i_size;
+  ino.i_size = size;
+  if (size < old) {
+    const holebegin = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
+    unmap_mapping_range(k, ino.i_mapping, holebegin, 0, true);
+    shmem_truncate_range(k, ino, size, -1);
+  }
+  return 0;
+}
+
+/** fallocate(2) modes. */
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+
+/**
+ * fallocate on tmpfs: allocates the pages of the range (holes only), growing i_size unless
+ * KEEP_SIZE; PUNCH_HOLE (with KEEP_SIZE) frees them. 0 or -errno (ENOSPC: the range is left
+ * partly allocated, as the kernel undoes only what it allocated — here kept).
+ * @kernel mm/shmem.c shmem_fallocate
+ */
+function shmem_fallocate(k: Kernel, f: file, mode: number, offset: number, len: number): number {
+  const ino = f.f_inode;
+  if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) !== 0) return -errnoValues.EOPNOTSUPP;
+  if ((mode & FALLOC_FL_PUNCH_HOLE) !== 0) {
+    if ((mode & FALLOC_FL_KEEP_SIZE) === 0) return -errnoValues.EOPNOTSUPP;
+    const unmap_start = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
+    const unmap_end = Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1;
+    if (unmap_end > unmap_start) unmap_mapping_range(k, ino.i_mapping, unmap_start, 1 + unmap_end - unmap_start, false);
+    shmem_truncate_range(k, ino, offset, offset + len - 1);
+    return 0;
+  }
+  if (offset + len > ino.i_sb.s_maxbytes) return -errnoValues.EFBIG;
+  const start = Math.floor(offset / PAGE_SIZE);
+  const end = Math.ceil((offset + len) / PAGE_SIZE);
+  for (let index = start; index < end; index++) {
+    const pfn = shmem_get_folio_gfp(k, ino, index, SGP_FALLOC);
+    if (pfn < 0) return pfn;
+    put_page(k, pfn);
+  }
+  if ((mode & FALLOC_FL_KEEP_SIZE) === 0 && offset + len > ino.i_size) ino.i_size = offset + len;
+  return 0;
+}
+
+// ---- the internal mount: shared anonymous memory ----
+
+/** The internal tmpfs (shm_mnt), made on first use: anonymous device 0:1, no limits. @kernel mm/shmem.c shmem_init */
+export function shm_mnt(k: Kernel): super_block {
+  let sb = k.vfs.shm_sb;
+  if (sb === null) {
+    const r = shmem_fill_super(k, "tmpfs", {}, true, 1);
+    if (typeof r === "number") throw new KernelBug("shmem_init: the internal mount failed", { err: r });
+    sb = r;
+    k.vfs.shm_sb = sb;
+  }
+  return sb;
+}
+
+/**
+ * __shmem_file_setup: an unlinked tmpfs file of `size` bytes on the internal mount, charged to
+ * Committed_AS unless `flags` has VM_NORESERVE. Returns the open file or a negative errno.
+ * @kernel mm/shmem.c __shmem_file_setup, shmem_file_setup
+ */
+export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string, size: number, flags: number): file | number {
+  if (size < 0 || size > MODEL_MAX_FILESIZE) return -errnoValues.EINVAL;
+  const sb = shm_mnt(k);
+  if (shmem_acct_size(k, t, flags, size)) return -errnoValues.ENOMEM;
+  const acct = (flags & VM_NORESERVE) === 0 && t !== null && t.mm !== null ? VM_ACCT(size) : 0;
+  const ino = shmem_get_inode(k, sb, S_IFREG | 0o777, flags);
+  if (typeof ino === "number") {
+    if (acct) vm_unacct_memory(k, acct);
+    return ino;
+  }
+  SHMEM_I(ino).acct_pages = acct;
+  ino.i_nlink = 0; // clear_nlink: the file has no name
+  ino.i_size = size;
+  const f = alloc_file(ino, `/${name} (deleted)`, null, FMODE_READ | FMODE_WRITE, 0);
+  // alloc_file took a reference for the file; the one shmem_get_inode gave is the file's too.
+  ino.i_count--;
+  return f;
+}
+
+/**
+ * shmem_zero_setup: back a shared anonymous VMA with a "dev/zero" tmpfs file of its size.
  * 0 or -ENOMEM (overcommit refused the size).
+ * @kernel mm/shmem.c shmem_zero_setup
  */
 export function shmem_zero_setup(k: Kernel, t: task_struct, vma: vm_area_struct): number {
   const f = shmem_file_setup(k, t, "dev/zero", vma.vm_end - vma.vm_start, vma.vm_flags);
@@ -100,73 +606,9 @@ export function shmem_zero_setup(k: Kernel, t: task_struct, vma: vm_area_struct)
   return 0;
 }
 
-// ---- The page cache of a shmem file (what shmem_fault and write(2) fill) ----
-
-/**
- * The page at `index` of a shmem file, allocated (zeroed, swap-backed, uptodate) and added to the
- * page cache on a miss. Returns the pfn with one extra reference for the caller, or NO_PFN.
- * @kernel mm/shmem.c shmem_get_folio_gfp, shmem_add_to_page_cache
- */
-export function shmem_get_page(k: Kernel, vma: vm_area_struct, index: number): number {
-  const file = vma.vm_file;
-  if (file === null) throw new KernelBug("shmem fault without a file");
-  const as = file.f_inode.i_mapping;
-  let pfn = as.i_pages.get(index);
-  if (pfn === undefined) {
-    const fresh = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
-    if (fresh === NO_PFN) return NO_PFN;
-    add_to_shmem_cache(k, as, index, fresh);
-    pfn = fresh;
-  }
-  get_page(k, pfn);
-  return pfn;
-}
-
-/**
- * A page written into a shmem file through write(2) rather than a mapping: added to the page
- * cache like shmem_fault adds it, and dirty, as tmpfs pages written by a program (or unpacked
- * from an initramfs) are. Returns the pfn (the page cache holds its only reference) or NO_PFN.
- * The seam the tmpfs issue's write path builds on.
- * @kernel mm/shmem.c shmem_write_begin (SGP_WRITE), shmem_write_end (set_page_dirty)
- */
-export function shmem_write_page(k: Kernel, f: file, index: number): number {
-  const as = f.f_inode.i_mapping;
-  const have = as.i_pages.get(index);
-  if (have !== undefined) {
-    k.mem_map.flags[have] |= F(PG_dirty);
-    return have;
-  }
-  const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
-  if (pfn === NO_PFN) return NO_PFN;
-  add_to_shmem_cache(k, as, index, pfn);
-  k.mem_map.flags[pfn] |= F(PG_dirty);
-  return pfn;
-}
-
-/** shmem_add_to_page_cache for a new page: cache reference, NR_FILE_PAGES and NR_SHMEM. */
-function add_to_shmem_cache(k: Kernel, as: address_space, index: number, pfn: number): void {
-  const mem = k.mem_map;
-  mem.flags[pfn] |= F(PG_swapbacked) | F(PG_uptodate);
-  mem.mapping[pfn] = as.id;
-  mem.index[pfn] = index | 0;
-  as.i_pages.set(index, pfn);
-  mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
-  mod_page_node_state(k, pfn, NR_SHMEM, 1);
-  folio_add_lru(k, pfn);
-}
-
-/**
- * Drops every page of a shmem file from the page cache, freeing those no mapping still holds:
- * what shmem_evict_inode does when the last reference to an unlinked file goes (the file's
- * release hook, below).
- * @kernel mm/shmem.c shmem_evict_inode, shmem_truncate_range, shmem_undo_range
- */
-export function shmem_truncate_pages(k: Kernel, as: address_space): void {
-  for (const pfn of as.i_pages.values()) {
-    mod_page_node_state(k, pfn, NR_FILE_PAGES, -1);
-    mod_page_node_state(k, pfn, NR_SHMEM, -1);
-    if (k.mem_map.mapcount[pfn] === 0) k.mem_map.mapping[pfn] = 0;
-    put_page(k, pfn);
-  }
-  as.i_pages.clear();
+/** Every tmpfs address_space of a machine (the mappings of tmpfs inodes), for checkers. */
+export function shmem_mappings(k: Kernel): address_space[] {
+  const out: address_space[] = [];
+  for (const m of k.vfs.mappings.values()) if (m.host !== null && m.host.shmem) out.push(m);
+  return out;
 }

@@ -34,7 +34,8 @@ import { __GFP_COMP } from "./gfp.js";
 import { F, PG_dirty, PG_locked, PG_readahead, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import type { vm_area_struct } from "./mm_types.js";
 import { alloc_pages } from "./page_alloc.js";
-import { blk_finish_plug, blk_start_plug, swap_readpage } from "./page_io.js";
+import { blk_finish_plug, blk_start_plug } from "../block/blk.js";
+import { swap_readpage } from "./page_io.js";
 import { mod_page_node_state } from "./rmap.js";
 import { folio_add_lru, lru_add_drain, put_page } from "./swap.js";
 import {

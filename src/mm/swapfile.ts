@@ -45,7 +45,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import type { task_struct } from "../kernel/sched.js";
-import { asDoubles } from "../kernel/shape.js";
+import { blk_add_disk, blk_lookup_path, type block_device, VIRTIO_DISK_BANDWIDTH, VIRTIO_DISK_LATENCY_NS } from "../block/blk.js";
 import { F, PG_dirty, PG_locked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import { MM_ANONPAGES, MM_SWAPENTS, type mm_struct, type vm_area_struct } from "./mm_types.js";
 import { page_add_anon_rmap } from "./rmap.js";
@@ -116,10 +116,8 @@ export const TTRS_UNMAPPED = 0x2;
 /** Reclaim it if swap is more than half full. */
 export const TTRS_FULL = 0x4;
 
-/** The default block-device model: a virtio disk in QEMU (see page_io.ts). */
-export const VIRTIO_DISK_LATENCY_NS = 100_000;
-/** 1 GB/s. */
-export const VIRTIO_DISK_BANDWIDTH = 1e9;
+/** The default block-device model: a virtio disk in QEMU (block/blk.ts). */
+export { VIRTIO_DISK_BANDWIDTH, VIRTIO_DISK_LATENCY_NS };
 
 /** How a user describes a swap area at swapon. */
 export interface SwapAreaConfig {
@@ -198,26 +196,11 @@ export class swap_info_struct {
   /** swapper_space nrpages summed over the device's spaces. */
   cache_nrpages = 0;
 
-  // The block device model (page_io.ts).
-  latency_ns = VIRTIO_DISK_LATENCY_NS;
-  bandwidth = VIRTIO_DISK_BANDWIDTH;
-  /** When the device finishes the transfers queued so far. */
-  busy_until = 0;
-  /**
-   * In-flight requests, a FIFO ring in completion order (the queue serves them in order): when
-   * each completes, its page, and 0 read / 1 write.
-   */
-  io_time: Float64Array = new Float64Array(64);
-  io_pfn: Int32Array = new Int32Array(64);
-  io_op: Uint8Array = new Uint8Array(64);
-  io_head = 0;
-  io_len = 0;
+  /** The block device the area is on (block/blk.ts): its queue serves the area's I/O. */
+  bdev!: block_device;
 
   constructor(type: number) {
     this.type = type;
-    // A nanosecond time: a double from the start, so the first write past 2^31 ns does not
-    // change the area's shape and deoptimise the I/O and slot allocation code mid-run (shape.ts).
-    asDoubles<swap_info_struct>(this, "busy_until");
   }
 
   /** The full reference count of a slot, continuation included (swp_swapcount for one slot). */
@@ -254,13 +237,8 @@ export class swap_globals {
   readonly slot_out = new Int32Array(1);
   /** __read_swap_cache_async's `bool *new_page_allocated`, as a one-byte out-parameter. */
   readonly new_page_allocated = new Uint8Array(1);
-  /**
-   * The swap-in task's block plug (current->plug, page_io.ts blk_start_plug): nesting depth, and
-   * the reads held back until blk_finish_plug submits them, merged, in submission order.
-   */
-  plug_depth = 0;
-  plug_pfn: Int32Array = new Int32Array(32);
-  plug_len = 0;
+  /** The page list of a one-page swap bio (page_io.ts), reused so swap I/O allocates nothing. */
+  readonly bio_page = new Int32Array(1);
 }
 
 /** The area an entry's type names, or null. @kernel mm/swapfile.c swp_swap_info, swap_type_to_swap_info */
@@ -1048,6 +1026,9 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
   if (type >= MAX_SWAPFILES) return -errnoValues.EPERM;
   // claim_swapfile: a block device opened exclusively, or a file with S_SWAPFILE, is busy.
   for (const other of s.swap_info) if (other !== null && (other.flags & SWP_USED) !== 0 && other.swap_file === path) return -errnoValues.EBUSY;
+  // blkdev_get_by_dev(FMODE_EXCL): a disk a filesystem is mounted on is busy too.
+  const held = blk_lookup_path(k, path);
+  if (held !== null && held.bd_holder !== null && held.bd_holder !== "swap") return -errnoValues.EBUSY;
   if (!Number.isFinite(cfg.size) || cfg.size < 0) return -errnoValues.EINVAL;
   // read_swap_header: mkswap wrote last_page = pages - 1; fewer than 10 pages has no valid header.
   const devPages = Math.floor(cfg.size / 4096);
@@ -1062,9 +1043,17 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
   si.flags = SWP_USED;
   si.swap_file = path;
   if ((cfg.kind ?? "partition") === "partition") si.flags |= SWP_BLKDEV;
-  si.latency_ns = cfg.latency ?? VIRTIO_DISK_LATENCY_NS;
-  si.bandwidth = cfg.bandwidth ?? VIRTIO_DISK_BANDWIDTH;
-  si.busy_until = k.now_ns;
+  // The device (mkswap + swapon): a disk the machine has, its model set from the area's
+  // description, or a new one.
+  let bdev = blk_lookup_path(k, path);
+  if (bdev === null) bdev = blk_add_disk(k, path, { size: cfg.size, latency: cfg.latency, bandwidth: cfg.bandwidth, rotational: cfg.rotational });
+  else {
+    bdev.latency_ns = cfg.latency ?? VIRTIO_DISK_LATENCY_NS;
+    bdev.bandwidth = cfg.bandwidth ?? VIRTIO_DISK_BANDWIDTH;
+    bdev.busy_until = Math.max(bdev.busy_until, k.now_ns);
+  }
+  bdev.bd_holder = "swap";
+  si.bdev = bdev;
   si.lowest_bit = 1;
   si.cluster_next = 1;
   si.cluster_nr = 0;
@@ -1170,6 +1159,7 @@ export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
   p.swap_cont.clear();
   p.flags = 0;
   p.swap_file = "";
+  p.bdev.bd_holder = null;
   return 0;
 }
 

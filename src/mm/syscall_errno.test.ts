@@ -28,13 +28,15 @@ interface Row {
 /** A shmem file opened read-only (f_mode FMODE_READ). */
 function readOnlyFile(k: Kernel): file {
   const f = shmem_file_setup(k, null, "ro", 16 * PAGE, 0) as file;
-  return { ...f, f_mode: FMODE_READ };
+  f.f_mode = FMODE_READ;
+  return f;
 }
 
 /** A file whose filesystem has no ->mmap. */
 function noMmapFile(k: Kernel): file {
   const f = shmem_file_setup(k, null, "nommap", 16 * PAGE, 0) as file;
-  return { ...f, f_op: {} };
+  f.f_op = { name: "nommap" };
+  return f;
 }
 
 const rows: Row[] = [

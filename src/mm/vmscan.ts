@@ -19,9 +19,9 @@
  * Simplified: one lruvec per node (no memcg, so no protection, soft limits or cgroup reclaim), no
  * slab shrinkers (shrink_slab reclaims nothing: the model's slab is not reclaimable), no
  * compaction (order > 0 reclaim never reports compaction_ready and should_continue_reclaim is
- * false), no vmpressure events, no NUMA demotion, no dirty file pages or flusher (file pages in
- * the model are clean or shmem), shmem pages are not written to swap (shmem_writepage: they are
- * kept active), no pfmemalloc throttling of direct reclaimers (throttle_direct_reclaim), no
+ * false), no vmpressure events, no NUMA demotion, no flusher (dirty file pages are kept and
+ * marked PG_reclaim: part B of issue 14 adds the flusher wakeup and writeback), shmem pages are
+ * not written to swap (shmem_writepage: they are kept active), no pfmemalloc throttling of direct reclaimers (throttle_direct_reclaim), no
  * large folios, no node_reclaim.
  * @kernel mm/vmscan.c shrink_folio_list, folio_check_references, pageout, __remove_mapping,
  *   isolate_lru_folios, move_folios_to_lru, too_many_isolated, shrink_inactive_list,
@@ -48,6 +48,7 @@ import {
   PG_locked,
   PG_lru,
   PG_mlocked,
+  PG_private,
   PG_referenced,
   PG_reclaim,
   PG_swapbacked,
@@ -114,6 +115,9 @@ import {
   WORKINGSET_ACTIVATE_FILE,
 } from "./vmstat_items.js";
 import { workingset_eviction } from "./workingset.js";
+import { __filemap_remove_folio } from "./filemap.js";
+import { try_to_free_buffers } from "../fs/buffer.js";
+import { AS_EXITING, mapping_by_id } from "../fs/fs.js";
 
 /** Scan 1/2^priority of each list per pass; kswapd and direct reclaim start here. */
 export const DEF_PRIORITY = 12;
@@ -182,6 +186,7 @@ const REFERENCED = F(PG_referenced);
 const LOCKED = F(PG_locked);
 const MLOCKED = F(PG_mlocked);
 const WORKINGSET = F(PG_workingset);
+const PRIVATE = F(PG_private);
 
 /**
  * One reclaim invocation's parameters and running totals.
@@ -551,8 +556,14 @@ function __remove_mapping(k: Kernel, pfn: number, reclaimed: boolean): boolean {
     mem._refcount[pfn]--; // the cache's reference
     return true;
   }
-  // A page cache page: the model's only file pages are shmem, which stay dirty while cached.
-  return false;
+  // A page cache folio (clean: shmem's stay dirty while cached and never get here). Reclaim of a
+  // file-LRU folio leaves a workingset shadow in its slot, which a refault reads back.
+  const mapping = mapping_by_id(k, mem.mapping[pfn]);
+  if (mapping === undefined) return false;
+  const shadow = reclaimed && (f & SWAPBACKED) === 0 && (mapping.flags & AS_EXITING) === 0 ? workingset_eviction(k, pfn) : 0;
+  __filemap_remove_folio(k, pfn, shadow);
+  mem._refcount[pfn]--; // the cache's reference
+  return true;
 }
 
 /**
@@ -678,6 +689,16 @@ function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pg
           if (f & (WRITEBACK | DIRTY)) break decide; // keep: the write completes later
         }
         // PAGE_CLEAN, or a write that completed at once: free it below.
+      }
+
+      // Buffer heads attached (a block device's metadata page, a written ext2 page): release them
+      // first; a held or dirty buffer keeps the folio (filemap_release_folio → try_to_free_buffers).
+      if (f & PRIVATE) {
+        if (!try_to_free_buffers(k, pfn)) {
+          action = "activate";
+          break decide;
+        }
+        f = mem.flags[pfn];
       }
 
       if (anon && (f & SWAPBACKED) === 0) {

@@ -91,6 +91,16 @@ import {
 import { do_mprotect_pkey } from "../mm/mprotect.js";
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../mm/mremap.js";
 import { sys_mmap } from "../mm/util.js";
+import { close_fd, fget } from "../fs/file_table.js";
+import { do_mkdirat, do_sys_open, do_unlinkat } from "../fs/namei.js";
+import { do_sys_ftruncate, vfs_fallocate } from "../fs/open.js";
+import { ksys_lseek, ksys_pread64, ksys_pwrite64, ksys_read, ksys_write } from "../fs/read_write.js";
+import { do_mount, do_umount, MS_RDONLY } from "../fs/namespace.js";
+import { O_APPEND, O_CREAT, O_DIRECT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY } from "../fs/fs.js";
+import { ksys_fadvise64_64, ksys_readahead } from "../mm/fadvise.js";
+import { sys_mincore } from "../mm/mincore.js";
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../mm/shmem.js";
+
 import { PAGE_SIZE } from "../mm/types.js";
 
 
@@ -254,6 +264,80 @@ function accessRange(addr: number, length: number): void {
   if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length >= ULONG_LIMIT) throw new RangeError(`invalid length ${String(length)}: expected a whole number of bytes ≥ 0`);
 }
 
+/** A file descriptor argument (an int): a negative or huge one reaches the kernel as EBADF's. */
+function fdArg(fd: number): number {
+  if (typeof fd !== "number" || !Number.isInteger(fd)) throw new RangeError(`invalid file descriptor ${String(fd)}: expected a whole number`);
+  return fd < 0 || fd > 2 ** 31 - 1 ? -1 : fd;
+}
+
+/** A loff_t (signed 64-bit offset or length): whole, |v| < 2^63; a negative one reaches the kernel, which refuses it. */
+function loffArg(v: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || Math.abs(v) >= 2 ** 63) throw new RangeError(`invalid offset ${String(v)}: expected a whole number of bytes`);
+  return v;
+}
+
+const OPEN_MODS: Readonly<Record<string, number>> = Object.freeze({
+  create: O_CREAT,
+  creat: O_CREAT,
+  excl: O_EXCL,
+  trunc: O_TRUNC,
+  append: O_APPEND,
+  direct: O_DIRECT,
+  sync: O_SYNC,
+  dsync: O_DSYNC,
+  nofollow: O_NOFOLLOW,
+  directory: O_DIRECTORY,
+  nonblock: O_NONBLOCK,
+});
+
+/** "r", "w", "rw" (also "rdonly", "wronly", "rdwr") with "|"-joined modifiers, or O_* bits. */
+export function parseOpenFlags(f: string | number): number {
+  if (typeof f === "number") return intArg(f, "flags", 0, 2 ** 31 - 1);
+  let v = -1;
+  let mods = 0;
+  for (const raw of f.toLowerCase().split(/[|,\s]+/)) {
+    const part = raw.replace(/^o_/, "");
+    if (!part) continue;
+    if (part === "r" || part === "rdonly") v = O_RDONLY;
+    else if (part === "w" || part === "wronly") v = O_WRONLY;
+    else if (part === "rw" || part === "rdwr" || part === "r+") v = O_RDWR;
+    else if (OPEN_MODS[part] !== undefined) mods |= OPEN_MODS[part];
+    else throw new TypeError(`unknown open flag "${raw}": expected r, w or rw with create, excl, trunc, append, direct, sync, nofollow, directory`);
+  }
+  return (v < 0 ? O_RDONLY : v) | mods;
+}
+
+/** fallocate's mode: "", "keep_size", "punch_hole|keep_size". */
+function parseFallocMode(m: string): number {
+  let v = 0;
+  for (const part of m.toLowerCase().split(/[|,\s]+/)) {
+    const p = part.replace(/^falloc_fl_/, "");
+    if (!p) continue;
+    if (p === "keep_size") v |= FALLOC_FL_KEEP_SIZE;
+    else if (p === "punch_hole") v |= FALLOC_FL_PUNCH_HOLE;
+    else throw new TypeError(`unknown fallocate mode "${part}": expected keep_size or punch_hole`);
+  }
+  return v;
+}
+
+const FADVICE: Readonly<Record<string, number>> = Object.freeze({ normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, noreuse: 5 });
+
+/** A mount as Process.mount takes it. */
+export interface MountOptions {
+  /** "tmpfs" or "ext2" ("ext4" mounts an ext2 disk as the real captures did). */
+  fstype: "tmpfs" | "ext2" | "ext4";
+  /** The disk for ext2 ("/dev/vda", added with Machine.addDisk). */
+  source?: string;
+  /** tmpfs size=: bytes, a size string ("64M") or a percentage of RAM ("50%"). Default half of RAM. */
+  size?: number | string;
+  /** tmpfs nr_inodes=. Default half of RAM's pages. */
+  nrInodes?: number;
+  /** tmpfs huge= (recorded): never, always, within_size, advise. */
+  huge?: string;
+  /** Mount read-only. */
+  readonly?: boolean;
+}
+
 /** A signal's name, as the report and the API say it. */
 function signalName(sig: number): string {
   return sig === 9 ? "SIGKILL" : sig === 11 ? "SIGSEGV" : sig === 7 ? "SIGBUS" : `signal ${sig}`;
@@ -298,7 +382,9 @@ export interface MmapOptions {
   flags?: MapFlagsSpec;
   /** Hint (or, with MAP_FIXED, the exact address). */
   addr?: number;
-  /** A file to map (its page cache comes with the file issue; shmem files fault today). */
+  /** A file to map, by descriptor (open it first): MAP_SHARED or MAP_PRIVATE. */
+  fd?: number;
+  /** A kernel file object to map (internal callers; prefer `fd`). */
   file?: file | null;
   /** Byte offset in the file (page aligned). */
   offset?: number;
@@ -313,8 +399,9 @@ export interface SpawnOptions {
   /** Parent pid (default init, 1). */
   ppid?: number;
   /**
-   * The program image: "static" (default) maps a static busybox-style binary like the real
-   * workloads (w1's /bin/anon), null an empty address space.
+   * The program image: "static" (default) maps the rootfs's /bin/anon, the static binary every
+   * real workload ran (memA, memB… were symlinks to it), shared by every process running it;
+   * null an empty address space.
    */
   image?: ExecImage | "static" | null;
   /** Address-space randomisation (PF_RANDOMIZE); off by default, seeded from the machine. */
@@ -445,9 +532,15 @@ export class Process {
     const addr = ulong(opts.addr ?? 0, "address");
     const off = ulong(opts.offset ?? 0, "offset");
     const prot = parseProt(opts.prot ?? "rw");
-    const flags = parseMapFlags(opts.flags ?? (opts.file ? "private" : "private|anonymous"));
+    const byFd = opts.fd !== undefined;
+    const flags = parseMapFlags(opts.flags ?? (opts.file || byFd ? "private" : "private|anonymous"));
     this.enter("mmap");
-    return this.syscallExit(sys_mmap(this.k, this.task, addr, len, prot, flags, opts.file ?? null, off), "mmap");
+    let f = opts.file ?? null;
+    if (byFd) {
+      f = fget(this.task, fdArg(opts.fd as number));
+      if (f === null && (flags & MAP_ANONYMOUS) === 0) throw new Errno("EBADF", "mmap");
+    }
+    return this.syscallExit(sys_mmap(this.k, this.task, addr, len, prot, flags, f, off), "mmap");
   }
 
   /** munmap(2). @throws Errno EINVAL as munmap(2); RangeError for a non-whole address or length. */
@@ -744,6 +837,172 @@ export class Process {
     this.syscallExit(sys_swapoff(this.k, this.task, path), "swapoff");
   }
 
+  // ---- Files (src/fs: the VFS, tmpfs, ext2) ----
+
+  /**
+   * open(2): returns the descriptor (the lowest free one). `flags` is an access mode — "r", "w"
+   * or "rw" — optionally with "|"-joined modifiers (create, excl, trunc, append, direct, sync,
+   * nofollow, directory), or the O_* bits as a number; `mode` is for a created file.
+   * @example const fd = p.open("/mnt/t/data", "w|create|trunc");
+   * @throws Errno as open(2): ENOENT, EEXIST, EISDIR, ENOTDIR, EROFS, EINVAL (O_DIRECT on tmpfs),
+   *   EMFILE, ENOSPC (no inode left), ENAMETOOLONG, ELOOP; TypeError for an unknown flag name.
+   */
+  open(path: string, flags: string | number = "r", mode = 0o644): number {
+    if (typeof path !== "string") throw new TypeError("path must be a string");
+    const f = parseOpenFlags(flags);
+    this.enter("open");
+    return this.syscallExit(do_sys_open(this.k, this.task, path, f, intArg(mode, "mode", 0, 0o7777)), "open");
+  }
+
+  /** close(2). @throws Errno EBADF for a descriptor that is not open. */
+  close(fd: number): void {
+    this.enter("close");
+    this.syscallExit(close_fd(this.k, this.task, fdArg(fd)), "close");
+  }
+
+  /**
+   * read(2) of `count` bytes at the descriptor's position, which moves on: returns the bytes
+   * read (0 at end of file). Reads go through the page cache (readahead, waits for the disk) or,
+   * with O_DIRECT, straight to the disk.
+   * @throws Errno EBADF (not open for reading), EISDIR, EINVAL; RangeError for a bad count.
+   */
+  readFd(fd: number, count: number): number {
+    const n = ulong(count, "count");
+    this.enter("read");
+    return this.syscallExit(ksys_read(this.k, this.task, fdArg(fd), n), "read");
+  }
+
+  /**
+   * write(2) of `count` bytes at the descriptor's position (at the end with O_APPEND): returns
+   * the bytes written, which may be fewer when the filesystem fills up.
+   * @throws Errno EBADF (not open for writing), ENOSPC (nothing could be written), EFBIG.
+   */
+  writeFd(fd: number, count: number): number {
+    const n = ulong(count, "count");
+    this.enter("write");
+    return this.syscallExit(ksys_write(this.k, this.task, fdArg(fd), n), "write");
+  }
+
+  /** pread64(2): `count` bytes at `offset`; the position stays. @throws Errno as readFd, EINVAL for a negative offset. */
+  pread(fd: number, count: number, offset: number): number {
+    const n = ulong(count, "count");
+    const off = loffArg(offset);
+    this.enter("pread64");
+    return this.syscallExit(ksys_pread64(this.k, this.task, fdArg(fd), n, off), "pread64");
+  }
+
+  /** pwrite64(2): `count` bytes at `offset`; the position stays. @throws Errno as writeFd, EINVAL for a negative offset. */
+  pwrite(fd: number, count: number, offset: number): number {
+    const n = ulong(count, "count");
+    const off = loffArg(offset);
+    this.enter("pwrite64");
+    return this.syscallExit(ksys_pwrite64(this.k, this.task, fdArg(fd), n, off), "pwrite64");
+  }
+
+  /** lseek(2): returns the new position. `whence` "set", "cur", "end" (or 0, 1, 2, 3 SEEK_DATA, 4 SEEK_HOLE). @throws Errno EINVAL, EBADF, ENXIO. */
+  lseek(fd: number, offset: number, whence: "set" | "cur" | "end" | number = "set"): number {
+    const w = typeof whence === "number" ? whence : ({ set: 0, cur: 1, end: 2 } as const)[whence];
+    if (w === undefined) throw new TypeError(`unknown whence "${String(whence)}": expected set, cur or end`);
+    const off = loffArg(offset);
+    this.enter("lseek");
+    return this.syscallExit(ksys_lseek(this.task, fdArg(fd), off, w), "lseek");
+  }
+
+  /** ftruncate(2): the file's new size (pages past it leave the page cache and every mapping). @throws Errno EBADF, EINVAL, EFBIG, EROFS. */
+  ftruncate(fd: number, length: number): void {
+    const len = loffArg(length);
+    this.enter("ftruncate");
+    this.syscallExit(do_sys_ftruncate(this.k, this.task, fdArg(fd), len), "ftruncate");
+  }
+
+  /** unlink(2): the page cache goes when the last descriptor or mapping of the file goes. @throws Errno ENOENT, EISDIR, EROFS, EBUSY. */
+  unlink(path: string): void {
+    this.enter("unlink");
+    this.syscallExit(do_unlinkat(this.k, path), "unlink");
+  }
+
+  /** mkdir(2). @throws Errno EEXIST, ENOENT, ENOTDIR, EROFS, ENOSPC. */
+  mkdir(path: string, mode = 0o755): void {
+    this.enter("mkdir");
+    this.syscallExit(do_mkdirat(this.k, path, intArg(mode, "mode", 0, 0o7777)), "mkdir");
+  }
+
+  /**
+   * fallocate(2): "" or "keep_size" allocates the range; "punch_hole|keep_size" frees it.
+   * @throws Errno EBADF, EINVAL, EOPNOTSUPP (ext2 has no fallocate), ENOSPC, EFBIG.
+   */
+  fallocate(fd: number, offset: number, length: number, mode: string | number = 0): void {
+    const m = typeof mode === "number" ? mode : parseFallocMode(mode);
+    const off = loffArg(offset);
+    const len = loffArg(length);
+    this.enter("fallocate");
+    this.syscallExit(vfs_fallocate(this.k, this.task, fdArg(fd), m, off, len), "fallocate");
+  }
+
+  /** readahead(2): starts reading the range into the page cache. @throws Errno EBADF, EINVAL. */
+  readahead(fd: number, offset: number, count: number): void {
+    const off = loffArg(offset);
+    const n = ulong(count, "count");
+    this.enter("readahead");
+    this.syscallExit(ksys_readahead(this.k, this.task, fdArg(fd), off, n), "readahead");
+  }
+
+  /**
+   * posix_fadvise(2): "normal", "random", "sequential", "willneed", "dontneed", "noreuse" (or
+   * POSIX_FADV_* numbers); length 0 means to the end. @throws Errno EBADF, EINVAL, ESPIPE.
+   */
+  fadvise(fd: number, offset: number, length: number, advice: string | number): void {
+    const a = typeof advice === "number" ? advice : FADVICE[advice.toLowerCase().replace(/^posix_fadv_/, "")];
+    if (a === undefined) throw new TypeError(`unknown fadvise advice "${String(advice)}": expected normal, random, sequential, willneed, dontneed or noreuse`);
+    const off = loffArg(offset);
+    const len = loffArg(length);
+    this.enter("fadvise64");
+    this.syscallExit(ksys_fadvise64_64(this.k, this.task, fdArg(fd), off, len, a), "fadvise64");
+  }
+
+  /**
+   * mincore(2): one entry per page of [addr, addr + length), 1 if resident (for a file mapping, an
+   * uptodate page in the page cache counts, mapped or not). @throws Errno EINVAL (unaligned),
+   * ENOMEM (a hole in the range).
+   */
+  mincore(addr: number, length: number): Uint8Array {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
+    this.enter("mincore");
+    const r = sys_mincore(this.k, this.task, a, len);
+    if (typeof r === "number") this.syscallExit(r, "mincore");
+    return r as Uint8Array;
+  }
+
+  /** fstat(2)'s size fields: the file's size, its 512-byte blocks, inode number and device. @throws Errno EBADF. */
+  fstat(fd: number): { size: number; blocks: number; ino: number; dev: string } {
+    this.enter("fstat");
+    const f = fget(this.task, fdArg(fd));
+    if (f === null) throw new Errno("EBADF", "fstat");
+    const i = f.f_inode;
+    return { size: i.i_size, blocks: i.i_blocks, ino: i.i_ino, dev: `${i.i_sb.s_dev_major}:${i.i_sb.s_dev_minor}` };
+  }
+
+  /**
+   * mount(2) of a tmpfs (`{ fstype: "tmpfs", size, nrInodes, huge }`) or of the ext2 filesystem on
+   * a disk the machine has (`{ fstype: "ext2", source: "/dev/vda", readonly }`) on directory
+   * `target`. @throws Errno ENOENT, ENOTDIR, EBUSY, ENODEV, EINVAL, EPERM (not root).
+   */
+  mount(target: string, opts: MountOptions): void {
+    this.enter("mount");
+    if (this.task.uid !== 0) throw new Errno("EPERM", "mount");
+    const fstype = opts.fstype;
+    const o = { ...(opts.size !== undefined ? { size: typeof opts.size === "string" && opts.size.trim().endsWith("%") ? opts.size.trim() : parseSize(opts.size) } : {}), ...(opts.nrInodes !== undefined ? { nr_inodes: opts.nrInodes } : {}), ...(opts.huge !== undefined ? { huge: opts.huge } : {}) };
+    this.syscallExit(do_mount(this.k, opts.source ?? fstype, target, fstype, opts.readonly ? MS_RDONLY : 0, o), "mount");
+  }
+
+  /** umount(2). @throws Errno EINVAL (not a mountpoint), EBUSY (files open or mapped), EPERM. */
+  umount(target: string): void {
+    this.enter("umount");
+    if (this.task.uid !== 0) throw new Errno("EPERM", "umount");
+    this.syscallExit(do_umount(this.k, target), "umount");
+  }
+
   /** setrlimit(2) for the memory limits, in bytes. */
   setRlimit(which: "stack" | "memlock" | "as" | "data", bytes: number): void {
     const limits: Record<string, number> = { stack: RLIMIT_STACK, memlock: RLIMIT_MEMLOCK, as: RLIMIT_AS, data: RLIMIT_DATA };
@@ -806,7 +1065,7 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
     // Set by the spawner (root) before exec, as a shell writing /proc/PID/oom_score_adj does.
     check(oom_score_adj_write(k, t, String(opts.oomScoreAdj), true), "write");
   }
-  const image = opts.image === undefined || opts.image === "static" ? staticBinaryImage(`/bin/${comm}`) : opts.image;
+  const image = opts.image === undefined || opts.image === "static" ? staticBinaryImage("/bin/anon") : opts.image;
   if (image) {
     k.currentPid = pid;
     k.currentComm = t.comm;

@@ -129,7 +129,7 @@ function checkAccounting(k: Kernel, procs: Process[], baseline: number): void {
   }
   // Shmem: the page cache of the live shmem files, no more (a released file's pages are gone).
   let cached = 0;
-  for (const as of shmem_mappings(k)) cached += as.i_pages.size;
+  for (const as of shmem_mappings(k)) cached += as.nrpages;
   expect(global_node_page_state(k, NR_SHMEM)).toBe(cached);
   void procs;
 }

@@ -58,6 +58,16 @@ export function oom_score_adj_write(k: Kernel, t: task_struct, data: string, wri
 }
 
 /**
+ * /proc/PID/io: the task's I/O counters (the model's processes are single-threaded, so the
+ * task's are the thread group's).
+ * @kernel fs/proc/base.c do_io_accounting
+ */
+export function proc_pid_io_accounting(t: task_struct): string {
+  const a = t.ioac;
+  return `rchar: ${a.rchar}\nwchar: ${a.wchar}\nsyscr: ${a.syscr}\nsyscw: ${a.syscw}\nread_bytes: ${a.read_bytes}\nwrite_bytes: ${a.write_bytes}\ncancelled_write_bytes: ${a.cancelled_write_bytes}\n`;
+}
+
+/**
  * The memory-related part of tgid_base_stuff, in the kernel's order. Writes to oom_score_adj
  * through /proc come from the machine's operator, a root shell (CAP_SYS_RESOURCE).
  * @kernel fs/proc/base.c tgid_base_stuff
@@ -70,6 +80,7 @@ export const tgid_base_stuff: readonly pid_entry[] = Object.freeze([
   Object.freeze({ name: "stat", mode: 0o444, show: proc_pid_stat }),
   Object.freeze({ name: "statm", mode: 0o444, show: (_k: Kernel, t: task_struct) => proc_pid_statm(t) }),
   Object.freeze({ name: "oom_score", mode: 0o444, show: (k: Kernel, t: task_struct) => `${proc_oom_score(k, t)}\n` }),
+  Object.freeze({ name: "io", mode: 0o400, show: (_k: Kernel, t: task_struct) => proc_pid_io_accounting(t) }),
   Object.freeze({
     name: "oom_score_adj",
     mode: 0o644,

@@ -13,6 +13,8 @@
  * @kernel mm/huge_memory.c hugepage_init_sysfs
  * @kernel mm/swap_state.c swap_init_sysfs
  * @kernel drivers/base/node.c node_dev_init
+ * @kernel block/genhd.c genhd_device_init
+ * @kernel fs/proc_namespace.c show_vfsmnt
  */
 import { node_dev_init } from "../../drivers/base/node.js";
 import type { Kernel } from "../../kernel/kernel.js";
@@ -24,8 +26,10 @@ import { vma_ra_enabled_show, vma_ra_enabled_store } from "../../mm/swap_state.j
 import { swaps_proc_show } from "../../mm/swapfile.js";
 import { frag_show, HPAGE_PMD_NR, pagetypeinfo_show, vmstat_show, zoneinfo_show } from "../../mm/vmstat_show.js";
 import { tgid_base_stuff } from "./base.js";
+import { blk_lookup, part_stat_show, queue_ra_show, queue_ra_store } from "../../block/blk.js";
+import { mounts_show } from "../namespace.js";
 import { meminfo_proc_show } from "./meminfo.js";
-import { registerPidEntry, registerProcFile, registerProcParam } from "./root.js";
+import { registerPidEntry, registerProcFile, registerProcParam, registerProcPattern } from "./root.js";
 
 /** The transparent_hugepage directory of sysfs. */
 const THP_DIR = "/sys/kernel/mm/transparent_hugepage";
@@ -73,6 +77,28 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, `${THP_DIR}/use_zero_page`, { fs: "sysfs", mode: 0o644, read: (kk) => use_zero_page_show(kk), write: (kk, d) => use_zero_page_store(kk, d) });
   // swap_init_sysfs.
   registerProcFile(k, "/sys/kernel/mm/swap/vma_ra_enabled", { fs: "sysfs", mode: 0o644, read: (kk) => vma_ra_enabled_show(kk), write: (kk, d) => vma_ra_enabled_store(kk, d) });
+  // proc_self_init's mounts link: /proc/mounts (one namespace: every process sees the same).
+  registerProcFile(k, "/proc/mounts", { fs: "proc", mode: 0o444, read: (kk) => mounts_show(kk) });
+  // genhd_device_init: /sys/block/<disk>/ for every registered disk (virtio-blk adds them later).
+  registerProcParam(k, "disk", (kk) => kk.blk.disks.filter((d) => d.registered).map((d) => d.disk_name));
+  const disk = (kk: Kernel, name: string | undefined) => {
+    const d = blk_lookup(kk, name ?? "");
+    if (d === null) throw new RangeError(`no disk ${String(name)}`);
+    return d;
+  };
+  registerProcPattern(k, "/sys/block/<disk>/stat", { fs: "sysfs", mode: 0o444, read: (kk, p) => part_stat_show(kk, disk(kk, p.disk)) });
+  registerProcPattern(k, "/sys/block/<disk>/dev", { fs: "sysfs", mode: 0o444, read: (kk, p) => { const d = disk(kk, p.disk); return `${d.bd_major}:${d.bd_minor}\n`; } });
+  registerProcPattern(k, "/sys/block/<disk>/size", { fs: "sysfs", mode: 0o444, read: (kk, p) => `${disk(kk, p.disk).nr_sectors}\n` });
+  registerProcPattern(k, "/sys/block/<disk>/queue/read_ahead_kb", {
+    fs: "sysfs",
+    mode: 0o644,
+    read: (kk, p) => queue_ra_show(disk(kk, p.disk)),
+    write: (kk, d, p) => queue_ra_store(disk(kk, p.disk), d),
+  });
+  registerProcPattern(k, "/sys/block/<disk>/queue/max_sectors_kb", { fs: "sysfs", mode: 0o644, read: (kk, p) => `${disk(kk, p.disk).max_sectors_kb}\n` });
+  registerProcPattern(k, "/sys/block/<disk>/queue/nr_requests", { fs: "sysfs", mode: 0o644, read: (kk, p) => `${disk(kk, p.disk).nr_requests}\n` });
+  registerProcPattern(k, "/sys/block/<disk>/queue/rotational", { fs: "sysfs", mode: 0o644, read: (kk, p) => `${disk(kk, p.disk).rotational ? 1 : 0}\n` });
+  registerProcPattern(k, "/sys/block/<disk>/queue/scheduler", { fs: "sysfs", mode: 0o644, read: () => "[mq-deadline] none\n" });
   // driver_init → node_dev_init: /sys/devices/system/node/node<N>/.
   node_dev_init(k);
 }

@@ -20,6 +20,7 @@
  * @kernel arch/x86/mm/init.c init_mem_mapping, split_mem_range
  */
 import type { Kernel } from "../../kernel/kernel.js";
+import { nr_blockdev_pages } from "../../block/bdev.js";
 import { hugetlb_total_pages } from "../../mm/hugetlb.js";
 import { low_wmark_pages } from "../../mm/mmzone.js";
 import { totalram_pages } from "../../mm/page_alloc.js";
@@ -176,7 +177,7 @@ export function meminfo_proc_show(k: Kernel): string {
   const totalram = totalram_pages(k);
   const freeram = global_zone(k, NR_FREE_PAGES);
   const sharedram = global_node(k, NR_SHMEM);
-  const bufferram = k.nr_blockdev_pages;
+  const bufferram = nr_blockdev_pages(k);
   const swapcache = global_node(k, NR_SWAPCACHE);
   let cached = global_node(k, NR_FILE_PAGES) - swapcache - bufferram;
   if (cached < 0) cached = 0;

@@ -1,0 +1,200 @@
+/**
+ * Buffer heads (fs/buffer.c): a disk's metadata blocks — superblock, group descriptors, inode
+ * tables, directory blocks, indirect blocks — are read through the page cache of the block device
+ * inode (block/bdev.ts), block by block: a page of that cache holds 4096 / block size blocks,
+ * each with its buffer head. Those pages are what /proc/meminfo's Buffers counts
+ * (nr_blockdev_pages), and they live on the file LRU: touch_buffer marks a page accessed on every
+ * lookup, so an indirect block consulted by many reads becomes active, as w6's 1 MB of metadata
+ * does (Active(file) 1004 kB after one read of the file).
+ *
+ * No object per buffer: a page's buffer heads are packed in its `private` column — per block an
+ * uptodate bit (bits 0-7) and a dirty bit (bits 8-15), and the sum of the blocks' b_count (bits
+ * 16-30) — with PG_private set while they are attached; attaching takes a page reference, as
+ * attach_page_private does. A buffer head is named by `pfn * 8 + block index in the page`.
+ *
+ * Reads are synchronous (__bread waits for the block: wait_on_buffer), one bio per block. A
+ * buffer can be freed (try_to_free_buffers, for reclaim and invalidation) only when none is held
+ * (b_count) or dirty. Writing dirty buffers back is part B's (mark_buffer_dirty only marks).
+ * Simplified: blocks of 512 to 4096 bytes; no buffer locks (the model waits on the request); no
+ * per-buffer b_blocknr (a bdev page's blocks are its index's, a file page's come from get_block).
+ * @kernel fs/buffer.c __find_get_block, __getblk_gfp, __bread_gfp, grow_dev_page, grow_buffers,
+ *   create_empty_buffers, touch_buffer, brelse, __brelse, end_buffer_read_sync, submit_bh,
+ *   mark_buffer_dirty, try_to_free_buffers, block_invalidate_folio, block_dirty_folio
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { type block_device, blk_wait_until, END_BH_READ, REQ_OP_READ, submit_bio } from "../block/blk.js";
+import { bdev_inode } from "../block/bdev.js";
+import { __GFP_FS, __GFP_MOVABLE, __GFP_NOFAIL } from "../mm/gfp.js";
+import { F, PG_locked, PG_private, PG_uptodate } from "../mm/memmap.js";
+import { filemap_add_folio, filemap_alloc_folio } from "../mm/filemap.js";
+import { folio_mark_accessed, put_page } from "../mm/swap.js";
+import { NO_PFN } from "../mm/types.js";
+import { xa_load_folio } from "../lib/xarray.js";
+import type { address_space } from "./fs.js";
+import { filemap_dirty_folio } from "../mm/page-writeback.js";
+
+const PRIVATE = F(PG_private);
+/** b_count's place in the packed word, and its unit. */
+const COUNT_SHIFT = 16;
+const COUNT_ONE = 1 << COUNT_SHIFT;
+const UPTODATE_MASK = 0xff;
+const DIRTY_SHIFT = 8;
+
+/** The page of a buffer head handle (pfn * 8 + block). */
+export function bh_page(bh: number): number {
+  return Math.floor(bh / 8);
+}
+
+/** The block's index in its page. */
+export function bh_index(bh: number): number {
+  return bh % 8;
+}
+
+/** Does the page have buffer heads attached? @kernel include/linux/buffer_head.h page_has_buffers */
+export function page_has_buffers(k: Kernel, pfn: number): boolean {
+  return (k.mem_map.flags[pfn] & PRIVATE) !== 0;
+}
+
+/**
+ * Attaches empty buffer heads to a page (attach_page_private: PG_private and a page reference).
+ * @kernel fs/buffer.c create_empty_buffers
+ */
+export function create_empty_buffers(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  if ((mem.flags[pfn] & PRIVATE) !== 0) return;
+  mem.flags[pfn] |= PRIVATE;
+  mem.private[pfn] = 0;
+  mem._refcount[pfn]++;
+}
+
+/** Takes the buffer heads off a page (detach_page_private: the page reference goes). */
+function detach_buffers(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  mem.flags[pfn] &= ~PRIVATE;
+  mem.private[pfn] = 0;
+  put_page(k, pfn);
+}
+
+/** Is block `i` of the page uptodate? @kernel include/linux/buffer_head.h buffer_uptodate */
+export function buffer_uptodate(k: Kernel, pfn: number, i: number): boolean {
+  return (k.mem_map.private[pfn] & (1 << i)) !== 0;
+}
+
+/** Marks block `i` of a buffer page uptodate (and the page, once all its blocks are). */
+export function set_buffer_uptodate(k: Kernel, pfn: number, i: number, bpp: number): void {
+  const mem = k.mem_map;
+  mem.private[pfn] |= 1 << i;
+  if ((mem.private[pfn] & UPTODATE_MASK) === (1 << bpp) - 1) mem.flags[pfn] |= F(PG_uptodate);
+}
+
+/** The sum of the page's buffers' b_count. */
+export function page_bh_count(k: Kernel, pfn: number): number {
+  return k.mem_map.private[pfn] >>> COUNT_SHIFT;
+}
+
+/** Any buffer of the page dirty? */
+export function page_bh_dirty(k: Kernel, pfn: number): boolean {
+  return ((k.mem_map.private[pfn] >>> DIRTY_SHIFT) & 0xff) !== 0;
+}
+
+/** A block read finished: the buffer is uptodate. @kernel fs/buffer.c end_buffer_read_sync */
+export function end_buffer_read_sync(k: Kernel, bh: number): void {
+  const pfn = bh_page(bh);
+  const bdev = k.vfs.mappings.get(k.mem_map.mapping[pfn])?.host?.i_bdev ?? null;
+  set_buffer_uptodate(k, pfn, bh_index(bh), bdev === null ? 1 : 4096 / bdev.bd_block_size);
+}
+
+/**
+ * The buffer of block `block` of `bdev`, found or created in the device's page cache (grow_buffers:
+ * a page added with its empty buffers), marked accessed (touch_buffer) and held (b_count + 1).
+ * NO_PFN only if no page could be had (the kernel's __GFP_NOFAIL loops; the model gives up).
+ * @kernel fs/buffer.c __getblk_gfp, __find_get_block, grow_dev_page, touch_buffer
+ */
+export function __getblk(k: Kernel, bdev: block_device, block: number): number {
+  const size = bdev.bd_block_size;
+  const bpp = 4096 / size;
+  const index = Math.floor(block / bpp);
+  const i = block % bpp;
+  const mapping = bdev_inode(k, bdev).i_mapping;
+  let pfn = xa_load_folio(mapping.i_pages, index);
+  if (pfn < 0) {
+    // grow_dev_page: the mapping's mask without __GFP_FS, with __GFP_MOVABLE (sb_bread) and __GFP_NOFAIL.
+    const gfp = (mapping.gfp_mask & ~__GFP_FS) | __GFP_MOVABLE | __GFP_NOFAIL;
+    pfn = filemap_alloc_folio(k, gfp);
+    if (pfn === NO_PFN) return NO_PFN;
+    if (filemap_add_folio(k, mapping, pfn, index, gfp) !== 0) throw new KernelBug("grow_dev_page: the page appeared", { index });
+    k.mem_map.flags[pfn] &= ~F(PG_locked);
+    create_empty_buffers(k, pfn);
+    put_page(k, pfn); // the cache and the buffers hold it now
+  } else if (!page_has_buffers(k, pfn)) {
+    create_empty_buffers(k, pfn);
+  }
+  folio_mark_accessed(k, pfn);
+  k.mem_map.private[pfn] += COUNT_ONE;
+  return pfn * 8 + i;
+}
+
+/**
+ * __bread: the buffer of `block`, read from the disk if it is not uptodate (the task waits for
+ * the one-block bio), held for the caller, who releases it with brelse.
+ * @kernel fs/buffer.c __bread_gfp, __bread_slow, submit_bh, wait_on_buffer
+ */
+export function __bread(k: Kernel, bdev: block_device, block: number): number {
+  const bh = __getblk(k, bdev, block);
+  if (bh === NO_PFN) return NO_PFN;
+  const pfn = bh_page(bh);
+  const i = bh_index(bh);
+  if (!buffer_uptodate(k, pfn, i)) {
+    const sectors = bdev.bd_block_size / 512;
+    const done = submit_bio(k, bdev, REQ_OP_READ, k.blk.bio_one(bh), 0, 1, sectors, END_BH_READ);
+    blk_wait_until(k, done);
+  }
+  return bh;
+}
+
+/** Releases a held buffer (b_count - 1). @kernel fs/buffer.c __brelse */
+export function brelse(k: Kernel, bh: number): void {
+  if (bh === NO_PFN) return;
+  const pfn = bh_page(bh);
+  if (k.mem_map.private[pfn] < COUNT_ONE) throw new KernelBug("brelse: buffer not held", { pfn });
+  k.mem_map.private[pfn] -= COUNT_ONE;
+}
+
+/**
+ * Marks a buffer dirty, and its page, through the device mapping's dirty accounting (the
+ * block device inode goes on its disk's dirty list). Writing it back is part B's.
+ * @kernel fs/buffer.c mark_buffer_dirty
+ */
+export function mark_buffer_dirty(k: Kernel, bh: number, mapping: address_space): void {
+  const pfn = bh_page(bh);
+  k.mem_map.private[pfn] |= 1 << (DIRTY_SHIFT + bh_index(bh));
+  filemap_dirty_folio(k, mapping, pfn);
+}
+
+/** Marks every buffer of a page dirty (a file page's, written). @kernel fs/buffer.c block_dirty_folio */
+export function mark_page_buffers_dirty(k: Kernel, pfn: number, bpp: number): void {
+  k.mem_map.private[pfn] |= ((1 << bpp) - 1) << DIRTY_SHIFT;
+}
+
+/**
+ * Frees a page's buffer heads if none is held or dirty: true if the page has none left.
+ * @kernel fs/buffer.c try_to_free_buffers, drop_buffers
+ */
+export function try_to_free_buffers(k: Kernel, pfn: number): boolean {
+  if (!page_has_buffers(k, pfn)) return true;
+  if (page_bh_count(k, pfn) !== 0 || page_bh_dirty(k, pfn)) return false;
+  detach_buffers(k, pfn);
+  return true;
+}
+
+/**
+ * A page leaves the page cache by truncation: its buffers are dropped whatever their state
+ * (dirty data that will never be written is discarded).
+ * @kernel fs/buffer.c block_invalidate_folio
+ */
+export function block_invalidate_folio(k: Kernel, pfn: number): void {
+  if (!page_has_buffers(k, pfn)) return;
+  if (page_bh_count(k, pfn) !== 0) return; // held buffers stay (try_to_release later)
+  detach_buffers(k, pfn);
+}

@@ -1,0 +1,160 @@
+/**
+ * Multi-page reads of a block filesystem's files (fs/mpage.c): a readahead window's pages are
+ * mapped to disk blocks with the filesystem's get_block — which maps a whole extent at once, up
+ * to the end of the indirect block that holds it — and read with as few bios as the layout
+ * allows: one per run of contiguous blocks. On ext2 a run ends where an indirect block sits
+ * between two data blocks, so a 64 MiB file with 4 KiB blocks reads in its 32-page windows plus
+ * one more bio per indirect block crossed (pc-read: 535 requests for the last 16068 pages).
+ * Pages wholly past EOF or in a hole are zeroed without I/O; each read page is uptodate and
+ * unlocked when its bio completes (mpage_end_io). No buffer heads are attached to pages mapped
+ * this way.
+ *
+ * Simplified: a page whose blocks are not contiguous, or partly a hole, is read with one bio of
+ * its own instead of through buffer heads (block_read_full_folio); no bio size limit beyond the
+ * window (BIO_MAX_VECS is 256 pages; windows are at most ra_pages).
+ * @kernel fs/mpage.c mpage_readahead, mpage_read_folio, do_mpage_readpage, mpage_bio_submit,
+ *   mpage_end_io
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { END_MPAGE_READ, REQ_OP_READ, submit_bio } from "../block/blk.js";
+import { F, PG_locked, PG_mappedtodisk, PG_uptodate } from "../mm/memmap.js";
+import type { file, inode, readahead_control } from "./fs.js";
+
+/**
+ * A filesystem's block mapper: maps file block `iblock` of `ino` and as many following blocks as
+ * are contiguous on disk (at most `maxblocks`), allocating when `create`. Writes the first disk
+ * block (0 for a hole) and the count into `out[0]`, `out[1]`, and 1 into `out[2]` if the blocks
+ * were just allocated. Returns 0 or -errno.
+ * @kernel include/linux/fs.h get_block_t
+ */
+export type get_block_t = (k: Kernel, ino: inode, iblock: number, maxblocks: number, create: boolean, out: Float64Array) => number;
+
+/** An mpage read in progress: the open bio's pages and the next block it can take. */
+interface mpage_args {
+  /** The pfns of the open bio, in the readahead request's page array: [bio_start, bio_end). */
+  bio_start: number;
+  bio_end: number;
+  /** The disk block after the open bio's last one (-1: no bio open). */
+  next_block: number;
+  /** The mapped extent get_block last returned: file blocks [first_logical, + nblocks) at pblk. */
+  first_logical: number;
+  nblocks: number;
+  pblk: number;
+}
+
+/** Submits the open bio (mpage_bio_submit): one read request for its pages. */
+function mpage_bio_submit(k: Kernel, ino: inode, pages: Int32Array, a: mpage_args): void {
+  const n = a.bio_end - a.bio_start;
+  if (n > 0) {
+    const bdev = ino.i_sb.s_bdev;
+    if (bdev !== null) submit_bio(k, bdev, REQ_OP_READ, pages, a.bio_start, n, n * 8, END_MPAGE_READ);
+  }
+  a.bio_start = a.bio_end;
+  a.next_block = -1;
+}
+
+/** A page is done without I/O: zeroed (a hole or past EOF), uptodate, unlocked. */
+function zero_page_done(k: Kernel, pfn: number): void {
+  k.mem_map.flags[pfn] = (k.mem_map.flags[pfn] | F(PG_uptodate)) & ~F(PG_locked);
+}
+
+/**
+ * Maps page `pages[slot]` (file page `index`) and adds it to the open bio, or submits that bio
+ * and starts another; `nr_left` pages of the request remain from this one.
+ * @kernel fs/mpage.c do_mpage_readpage
+ */
+function do_mpage_readpage(k: Kernel, ino: inode, pages: Int32Array, slot: number, index: number, nr_left: number, a: mpage_args, get_block: get_block_t): void {
+  const pfn = pages[slot];
+  const bs = ino.i_sb.s_blocksize;
+  const bpp = 4096 / bs;
+  const block_in_file = index * bpp;
+  let last_block = block_in_file + nr_left * bpp;
+  const last_block_in_file = Math.ceil(ino.i_size / bs);
+  if (last_block > last_block_in_file) last_block = last_block_in_file;
+  const out = k.vfs.map_out;
+  let first = -1;
+  let holes = 0;
+  let contiguous = true;
+  for (let b = 0; b < bpp; b++) {
+    const fb = block_in_file + b;
+    if (fb >= last_block_in_file) {
+      holes++;
+      continue;
+    }
+    let pblk: number;
+    if (fb >= a.first_logical && fb < a.first_logical + a.nblocks) {
+      pblk = a.pblk === 0 ? 0 : a.pblk + (fb - a.first_logical);
+    } else {
+      const err = get_block(k, ino, fb, Math.max(1, last_block - fb), false, out);
+      if (err < 0) {
+        zero_page_done(k, pfn);
+        return;
+      }
+      a.first_logical = fb;
+      a.nblocks = Math.max(1, out[1]);
+      a.pblk = out[0];
+      pblk = out[0];
+    }
+    if (pblk === 0) {
+      holes++;
+      continue;
+    }
+    if (first < 0) first = pblk - b;
+    else if (pblk !== first + b) contiguous = false;
+  }
+  if (first < 0) {
+    // a whole hole (or past EOF): zeroed, no I/O
+    zero_page_done(k, pfn);
+    return;
+  }
+  k.mem_map.flags[pfn] |= F(PG_mappedtodisk);
+  if (holes > 0 || !contiguous) {
+    // confused: the page is read on its own (block_read_full_folio)
+    mpage_bio_submit(k, ino, pages, a);
+    a.bio_start = slot;
+    a.bio_end = slot + 1;
+    mpage_bio_submit(k, ino, pages, a);
+    a.bio_start = a.bio_end = slot + 1;
+    return;
+  }
+  if (a.next_block !== first || a.bio_end !== slot) {
+    mpage_bio_submit(k, ino, pages, a);
+    a.bio_start = slot;
+  }
+  a.bio_end = slot + 1;
+  a.next_block = first + bpp;
+}
+
+/**
+ * ->readahead of a block filesystem: maps and reads the request's pages in as few bios as the
+ * layout allows.
+ * @kernel fs/mpage.c mpage_readahead
+ */
+export function mpage_readahead(k: Kernel, rac: readahead_control, get_block: get_block_t): void {
+  const ino = rac.mapping.host;
+  if (ino === null) return;
+  const a: mpage_args = { bio_start: 0, bio_end: 0, next_block: -1, first_logical: 0, nblocks: 0, pblk: 0 };
+  const n = rac._nr_pages;
+  for (let i = 0; i < n; i++) do_mpage_readpage(k, ino, rac.pages, i, rac._index + i, n - i, a, get_block);
+  mpage_bio_submit(k, ino, rac.pages, a);
+}
+
+/**
+ * ->read_folio of a block filesystem: one page, read as a one-page readahead would.
+ * @kernel fs/mpage.c mpage_read_folio
+ */
+export function mpage_read_folio(k: Kernel, _f: file | null, pfn: number, get_block: get_block_t): number {
+  const mapping = k.vfs.mappings.get(k.mem_map.mapping[pfn]);
+  const ino = mapping?.host ?? null;
+  if (ino === null) return -5;
+  const pages = new Int32Array([pfn]);
+  const a: mpage_args = { bio_start: 0, bio_end: 0, next_block: -1, first_logical: 0, nblocks: 0, pblk: 0 };
+  do_mpage_readpage(k, ino, pages, 0, k.mem_map.index[pfn], 1, a, get_block);
+  mpage_bio_submit(k, ino, pages, a);
+  return 0;
+}
+
+/** A read bio completed: its pages are uptodate and unlocked. @kernel fs/mpage.c mpage_end_io */
+export function mpage_end_io_read(k: Kernel, pfn: number): void {
+  k.mem_map.flags[pfn] = (k.mem_map.flags[pfn] | F(PG_uptodate)) & ~F(PG_locked);
+}

@@ -1,0 +1,88 @@
+/**
+ * The page cache's invariants, checked from scratch over the whole machine (what 6.1's
+ * CONFIG_DEBUG_VM checks piecemeal in page_cache_delete, __filemap_add_folio, filemap_unaccount_folio):
+ * - every folio in an address_space's i_pages has that mapping's id in its `mapping` column and
+ *   its slot's index in its `index` column, holds a reference (the cache's), and is not free;
+ * - nrpages equals the folios in i_pages;
+ * - NR_FILE_PAGES − NR_SWAPCACHE equals the folios of every live mapping (a folio counted once),
+ *   and NR_SHMEM the swap-backed ones;
+ * - every page-cache folio is on an LRU list or waits in a per-CPU lru_add batch (no folio is
+ *   lost to reclaim: between operations nothing stays isolated);
+ * - a page whose `mapping` column names a file mapping is in that mapping's i_pages;
+ * - i_mmap holds exactly the VMAs of live mms that map the file (vm_file's mapping).
+ * @kernel mm/filemap.c page_cache_delete, __filemap_add_folio, filemap_unaccount_folio
+ */
+import { KernelBug } from "../../kernel/bug.js";
+import type { Kernel } from "../../kernel/kernel.js";
+import { F, PG_buddy, PG_lru, PG_swapbacked } from "../../mm/memmap.js";
+import { global_node_page_state } from "../../mm/vmstat.js";
+import { NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE } from "../../mm/vmstat_items.js";
+import { PAGEVEC_SIZE } from "../../mm/swap.js";
+import type { vm_area_struct } from "../../mm/mm_types.js";
+import { XA_CHUNK_SIZE } from "../../lib/xarray.js";
+
+const LRU = F(PG_lru);
+const BUDDY = F(PG_buddy);
+const SWAPBACKED = F(PG_swapbacked);
+
+/** Throws KernelBug with context on the first broken page-cache invariant. */
+export function checkPageCache(k: Kernel): void {
+  const mem = k.mem_map;
+  const inBatch = new Set<number>();
+  const b = k.lru_batches;
+  if (b !== null) for (let slot = 0; slot < b.nr.length; slot++) for (let i = 0; i < b.nr[slot]; i++) inBatch.add(b.pfns[slot * PAGEVEC_SIZE + i]);
+  let folios = 0;
+  let shmem = 0;
+  const cached = new Uint8Array(mem.max_pfn);
+  for (const [id, mapping] of k.vfs.mappings) {
+    if (mapping.id !== id) throw new KernelBug("mapping filed under another id", { id, mapping: mapping.id });
+    let n = 0;
+    for (const [nr, c] of mapping.i_pages.chunks) {
+      for (let s = 0; s < XA_CHUNK_SIZE; s++) {
+        const e = c[s];
+        if (e <= 0) continue;
+        const pfn = e - 1;
+        const index = nr * XA_CHUNK_SIZE + s;
+        n++;
+        if (cached[pfn]) throw new KernelBug("folio in the page cache twice", { pfn, mapping: id, index });
+        cached[pfn] = 1;
+        if (mem.mapping[pfn] !== id) throw new KernelBug("page cache folio names another mapping", { pfn, mapping: id, column: mem.mapping[pfn] });
+        if (mem.index[pfn] !== index) throw new KernelBug("page cache folio at the wrong index", { pfn, index, column: mem.index[pfn] });
+        const f = mem.flags[pfn];
+        if (f & BUDDY || mem._refcount[pfn] <= 0) throw new KernelBug("free page in the page cache", { pfn, mapping: id, index, refcount: mem._refcount[pfn] });
+        if (mem._refcount[pfn] < 1 + Math.max(0, mem.mapcount[pfn])) throw new KernelBug("page cache folio with fewer references than the cache and its mappings hold", { pfn, refcount: mem._refcount[pfn], mapcount: mem.mapcount[pfn] });
+        if ((f & LRU) === 0 && !inBatch.has(pfn)) throw new KernelBug("page cache folio on no LRU list and in no batch", { pfn, mapping: id, index, flags: f });
+        if (f & SWAPBACKED) shmem++;
+      }
+    }
+    if (n !== mapping.nrpages) throw new KernelBug("nrpages differs from i_pages", { mapping: id, nrpages: mapping.nrpages, counted: n });
+    folios += n;
+    for (const vma of mapping.i_mmap) {
+      if (vma.vm_file === null || vma.vm_file.f_mapping !== mapping) throw new KernelBug("VMA in the i_mmap of a file it does not map", { mapping: id, start: vma.vm_start });
+    }
+  }
+  for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
+    const m = mem.mapping[pfn];
+    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & BUDDY) === 0 && mem._refcount[pfn] > 0) {
+      if (k.vfs.mappings.has(m)) throw new KernelBug("page names a mapping whose i_pages does not hold it", { pfn, mapping: m });
+    }
+  }
+  const nr_file = global_node_page_state(k, NR_FILE_PAGES) - global_node_page_state(k, NR_SWAPCACHE);
+  if (nr_file !== folios) throw new KernelBug("NR_FILE_PAGES differs from the page cache", { stat: nr_file, counted: folios });
+  const nr_shmem = global_node_page_state(k, NR_SHMEM);
+  if (nr_shmem !== shmem) throw new KernelBug("NR_SHMEM differs from the swap-backed page cache", { stat: nr_shmem, counted: shmem });
+  // i_mmap complete: every file VMA of every live mm is in its mapping's i_mmap.
+  const live = new Set<vm_area_struct>();
+  for (const t of k.tasks.all()) {
+    const mm = t.mm;
+    if (mm === null) continue;
+    for (const vma of mm.mm_mt) {
+      if (vma.vm_file === null) continue;
+      live.add(vma);
+      if (!vma.vm_file.f_mapping.i_mmap.has(vma)) throw new KernelBug("file VMA missing from its mapping's i_mmap", { pid: t.pid, start: vma.vm_start });
+    }
+  }
+  for (const mapping of k.vfs.mappings.values()) {
+    for (const vma of mapping.i_mmap) if (!live.has(vma)) throw new KernelBug("i_mmap holds a VMA no live mm has", { mapping: mapping.id, start: vma.vm_start });
+  }
+}
