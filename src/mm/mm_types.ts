@@ -181,6 +181,11 @@ export interface inode {
   readonly i_mapping: address_space;
   /** shmem/tmpfs inode: its pages count in MM_SHMEMPAGES and Shmem. */
   readonly shmem: boolean;
+  /**
+   * Pages __shmem_file_setup charged to Committed_AS, unaccounted when the inode is evicted (the
+   * kernel recomputes them from shmem_inode_info's flags and i_size; 0: VM_NORESERVE, or no mm).
+   */
+  readonly shmem_charged?: number;
 }
 
 /**
@@ -235,7 +240,7 @@ export interface anon_vma {
  * (anon_vma_chain_link replaces it first). Frozen, so a push that forgot to replace it throws
  * instead of linking every chainless VMA at once.
  */
-const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
+export const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {

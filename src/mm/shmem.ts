@@ -69,25 +69,34 @@ export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string,
   const ids = new_mapping_id(k);
   const mapping: address_space = { id: ids.mapping, i_pages: new Map(), i_mmap_writable: 0, i_mmap: new Set() };
   k.shmem_mappings.set(mapping.id, mapping);
-  const ino: inode = { i_ino: ids.ino, i_dev: { major: 0, minor: 1 }, i_size: size, i_mapping: mapping, shmem: true };
   const charged = acct && t !== null && t.mm !== null ? VM_ACCT(size) : 0;
+  const ino: inode = { i_ino: ids.ino, i_dev: { major: 0, minor: 1 }, i_size: size, i_mapping: mapping, shmem: true, shmem_charged: charged };
   return {
     f_inode: ino,
     f_mode: FMODE_READ | FMODE_WRITE,
     f_path: `/${name} (deleted)`,
     f_count: 1,
-    f_op: {
-      mmap: shmem_mmap,
-      release: (kk: Kernel) => {
-        // shmem_evict_inode: the pages leave the page cache (freed unless still mapped) and the
-        // size is unaccounted.
-        shmem_truncate_pages(kk, mapping);
-        if (charged) vm_unacct_memory(kk, charged);
-        kk.shmem_mappings.delete(mapping.id);
-      },
-    },
+    f_op: shmem_file_operations,
   };
 }
+
+/**
+ * The last fput of a shmem file: shmem_evict_inode — the pages leave the page cache (freed unless
+ * still mapped) and the size is unaccounted (shmem_unacct_size).
+ * @kernel mm/shmem.c shmem_evict_inode, shmem_unacct_size
+ */
+export function shmem_release(k: Kernel, f: file): void {
+  const ino = f.f_inode;
+  shmem_truncate_pages(k, ino.i_mapping);
+  if (ino.shmem_charged) vm_unacct_memory(k, ino.shmem_charged);
+  k.shmem_mappings.delete(ino.i_mapping.id);
+}
+
+/**
+ * shmem_file_operations: one shared table of named functions, as the kernel's is one const
+ * struct, so a file holds data and a machine's snapshot names the table (src/sim/snapshot_registry.ts).
+ */
+export const shmem_file_operations: file["f_op"] = Object.freeze({ mmap: shmem_mmap, release: shmem_release });
 
 /**
  * shmem_zero_setup: back a shared anonymous VMA with a "dev/zero" shmem file of its size.
