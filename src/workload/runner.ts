@@ -162,7 +162,8 @@ class Run implements ScenarioRun {
     private readonly sc: Scenario,
     opts: RunOptions,
   ) {
-    const { onTrace, onProgress, machine: _machine, ...data } = opts;
+    const { onTrace, onProgress, ...data } = opts;
+    delete data.machine;
     this.opts = data;
     this.callbacks = { onTrace, onProgress };
     if (!opts.force) checkBudget(sc);
