@@ -117,6 +117,28 @@ describe("snapshotGraph / restoreGraph", () => {
     expect(r.big.lastIndexOf(7)).toBe(40 * 2 ** 20 + 3);
   });
 
+  it("skips the chunks of a column filled with -1 as it skips zeros", () => {
+    const col = new Int32Array(2 ** 22).fill(-1);
+    col[12345] = 7;
+    const snap = snapshotGraph({ col }, reg, "test");
+    expect(snapshotBytes(snap)).toBe(CHUNK_BYTES);
+    const r = restoreGraph(snap, reg, "test") as { col: Int32Array };
+    expect(r.col[12345]).toBe(7);
+    expect(r.col[0]).toBe(-1);
+    expect(r.col[2 ** 22 - 1]).toBe(-1);
+    expect(r.col.indexOf(7)).toBe(r.col.lastIndexOf(7));
+  });
+
+  it("refuses a damaged table with a SnapshotError", () => {
+    const snap = snapshotGraph({ a: new Int32Array(4) }, reg, "test");
+    const views = snap.objects.map((e) => (e.t === "v" ? { ...e, n: 1000 } : e));
+    expect(() => restoreGraph({ ...snap, objects: views }, reg, "test")).toThrow(/malformed snapshot/);
+    const huge = snap.objects.map((e) => (e.t === "b" ? { ...e, n: 2 ** 60 } : e));
+    expect(() => restoreGraph({ ...snap, objects: huge }, reg, "test")).toThrow(/malformed snapshot: object \d+ is a buffer of/);
+    const dangling = snap.objects.map((e) => (e.t === "o" ? { ...e, v: [[0, 99] as const] } : e));
+    expect(() => restoreGraph({ ...snap, objects: dangling }, reg, "test")).toThrow(/refers to missing object 99/);
+  });
+
   it("keeps a buffer's odd tail bytes", () => {
     const odd = new Uint8Array(CHUNK_BYTES + 3);
     odd[CHUNK_BYTES + 2] = 1;
@@ -172,7 +194,7 @@ describe("the snapshot file encoding", () => {
     expect(() => restoreGraph(snap, { classes: {}, values: {} }, "test")).toThrow(/taken by a model with other classes/);
     expect(() => decodeSnapshot(new TextEncoder().encode("hello world, not a snapshot"))).toThrow(/no MMSIMSNP header/);
     expect(() => decodeSnapshot(bytes.subarray(0, 20))).toThrow(/header runs past the end/);
-    const badRun = snapshotGraph({ a: new Uint8Array(8).fill(1) }, reg, "test");
+    const badRun = snapshotGraph({ a: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]) }, reg, "test");
     const enc = encodeSnapshot(badRun);
     expect(() => decodeSnapshot(enc.subarray(0, enc.byteLength - 4))).toThrow(/buffer run outside the payload/);
   });
