@@ -35,6 +35,13 @@ export interface RunOptions {
   cat?: string[];
   /** Called now and then with the fraction of the estimated work done (0..1). */
   onProgress?: (fraction: number) => void;
+  /**
+   * Called before every move of the simulated clock the run makes — between operations (a
+   * syscall, a batch of page accesses, an idle stretch), many per scheduler quantum — with the
+   * time before the move: the explorer samples its charts here. It may read the machine (files,
+   * src/api/inspect), never change it.
+   */
+  onClock?: (now: number) => void;
   /** Timeline cap (default 1000 entries). */
   timelineCap?: number;
   /** Use this machine instead of booting one (tests). */
@@ -84,7 +91,7 @@ export interface ScenarioRun {
 export type RunSnapshot = GraphSnapshot;
 
 /** What a restored run calls: the callbacks of RunOptions, which a snapshot does not hold. */
-export type RunCallbacks = Pick<RunOptions, "onTrace" | "onProgress">;
+export type RunCallbacks = Pick<RunOptions, "onTrace" | "onProgress" | "onClock">;
 
 /**
  * Work units of a scenario, for the progress bar and the budget: one per step, one per page
@@ -142,7 +149,7 @@ function checkBudget(sc: Scenario): void {
 class Run implements ScenarioRun {
   readonly machine: Machine;
   /** The options as data (no callbacks, no machine), so the run can be snapshotted. */
-  private readonly opts: Omit<RunOptions, "onTrace" | "onProgress" | "machine">;
+  private readonly opts: Omit<RunOptions, "onTrace" | "onProgress" | "onClock" | "machine">;
   /** The user's callbacks: not state, left out of a snapshot and given again to restoreRun. */
   private callbacks: RunCallbacks;
   private readonly seed: number;
@@ -162,10 +169,10 @@ class Run implements ScenarioRun {
     private readonly sc: Scenario,
     opts: RunOptions,
   ) {
-    const { onTrace, onProgress, ...data } = opts;
+    const { onTrace, onProgress, onClock, ...data } = opts;
     delete data.machine;
     this.opts = data;
-    this.callbacks = { onTrace, onProgress };
+    this.callbacks = { onTrace, onProgress, onClock };
     if (!opts.force) checkBudget(sc);
     this.seed = opts.seed ?? sc.seed;
     try {
@@ -202,6 +209,7 @@ class Run implements ScenarioRun {
     this.startNs = m.now;
     this.limitNs = this.startNs + sc.time_limit;
     this.sched = new Scheduler<ScenarioProcess>(m);
+    this.sched.beforeSpend = onClock;
     this.c = new StepContext(sc, m, this.tl, this.sched, this.seed);
     for (const ps of sc.processes) this.c.newProcess(ps.name, ps.run, this.startNs + ps.start, null).oomScoreAdj = ps.oom_score_adj;
     this.totalWork = progressWork(sc);
@@ -279,7 +287,8 @@ class Run implements ScenarioRun {
 
   /** After a restore: the caller's callbacks, and the timeline listening again if the run goes on. */
   attach(callbacks: RunCallbacks): void {
-    this.callbacks = { onTrace: callbacks.onTrace, onProgress: callbacks.onProgress };
+    this.callbacks = { onTrace: callbacks.onTrace, onProgress: callbacks.onProgress, onClock: callbacks.onClock };
+    this.sched.beforeSpend = callbacks.onClock;
     if (!this.finished) this.tl.listen(this.opts.trace, callbacks.onTrace);
   }
 
@@ -346,7 +355,7 @@ function runRegistry(): SnapshotRegistry {
       Run: { ctor: Run, reset: { callbacks: () => ({}) } },
       StepContext: { ctor: StepContext },
       Timeline: { ctor: Timeline, reset: { unsubscribe: () => [] } },
-      Scheduler: { ctor: Scheduler },
+      Scheduler: { ctor: Scheduler, reset: { beforeSpend: () => undefined } },
       Sequential: { ctor: Sequential },
       UniformRandom: { ctor: UniformRandom },
       Stride: { ctor: Stride },
@@ -359,7 +368,7 @@ function runRegistry(): SnapshotRegistry {
 /**
  * A scenario run continued from a snapshot (ScenarioRun.snapshot): stepping it gives byte for
  * byte the /proc files, trace lines, timeline and report the snapshotted run would have given.
- * The snapshot is not consumed. `callbacks` are the run's onTrace and onProgress from now on
+ * The snapshot is not consumed. `callbacks` are the run's onTrace, onProgress and onClock from now on
  * (the tracepoints streamed are the original run's `trace` option).
  * @throws SnapshotError for a snapshot of another format version or build of the model, or of
  *   a machine rather than a run.
