@@ -1,6 +1,6 @@
 /**
  * The transport and the time axis: play/pause, step one scheduler quantum (←/→), one event
- * (shift) or one simulated millisecond (alt), the cursor's time, the playback speed, and a
+ * (shift + ←/→) or one simulated millisecond (, and .), the cursor's time, the playback speed, and a
  * scrubber showing what has been recorded, free memory as a faint area, and the events as ticks
  * (click or drag to move time).
  */
@@ -17,7 +17,7 @@ export function Transport() {
   return (
     <div class="transport">
       <button class="icon" onClick={() => s.stepEvent(-1)} title="previous event (shift + ←)" aria-label="previous event" data-testid="event-back">◀◀</button>
-      <button class="icon" onClick={() => s.stepMs(-1)} title="1 ms of simulated time back (alt + ←)" aria-label="one millisecond back" data-testid="ms-back">
+      <button class="icon" onClick={() => s.stepMs(-1)} title="1 ms of simulated time back (,)" aria-label="one millisecond back" data-testid="ms-back">
         −1ms
       </button>
       <button class="icon" onClick={() => s.step(-1)} title="one scheduler quantum back (←)" aria-label="step back" data-testid="step-back">|◀</button>
@@ -25,7 +25,7 @@ export function Transport() {
         {s.playing ? "❚❚" : "▶"}
       </button>
       <button class="icon" onClick={() => s.step(1)} title="one scheduler quantum forward (→)" aria-label="step forward" data-testid="step">▶|</button>
-      <button class="icon" onClick={() => s.stepMs(1)} title="1 ms of simulated time forward (alt + →)" aria-label="one millisecond forward" data-testid="ms">
+      <button class="icon" onClick={() => s.stepMs(1)} title="1 ms of simulated time forward (.)" aria-label="one millisecond forward" data-testid="ms">
         +1ms
       </button>
       <button class="icon" onClick={() => s.stepEvent(1)} title="next event (shift + →)" aria-label="next event" data-testid="event">▶▶</button>
