@@ -66,6 +66,9 @@ export type { RunResult, TimelineEntry, ProcessSummary, CaptureResult, ExpectRes
 export { formatReport, formatReportJson, formatFailures, type ReportOptions } from "../workload/report.js";
 export { ScenarioError, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_COUNT, WORK_BUDGET, type Scenario } from "../workload/schema.js";
 
+// The explorer's time series as an SVG, without a browser (mmsim run --plot).
+export { PlotRecorder, PLOT_SERIES, DEFAULT_PLOT_SERIES, MAX_PLOT_SAMPLES, plotSeriesProblem, type PlotSeries } from "./plot.js";
+
 // Decoding real systems' text: OOM reports and /proc dumps.
 export {
   decode,
