@@ -13,7 +13,7 @@
  *   starts from the nearest snapshot at or before t — or goes on from where it is, when that is
  *   nearer — so scrubbing back and forth replays at most one interval of the run. The model is
  *   deterministic and `runUntil` in any steps reaches the state the straight run passes through
- *   (test/snapshot_scenarios.test.ts, src/workload/runner_snapshot.test.ts), so the machine it
+ *   (test/snapshot_scenarios*.test.ts, test/explorer/replayer.test.ts), so the machine it
  *   shows is the one the recording passed through.
  *
  * The work is cut into pieces of at most SLICE_MS of wall time, between which `goto` yields to
