@@ -27,8 +27,8 @@ describe("mmsim run --plot", () => {
     // One chart per populated zone (DMA, DMA32 on this 512 MiB machine), then LRU and PSI.
     const titles = [...svg.matchAll(/font-weight="bold">([^<]*)</g)].map((m) => m[1]);
     expect(titles).toEqual([
-      "kswapd-watermarks: node 0, zone DMA: free pages and watermarks",
-      "kswapd-watermarks: node 0, zone DMA32: free pages and watermarks",
+      "kswapd-watermarks: Node 0, zone DMA: free pages and watermarks",
+      "kswapd-watermarks: Node 0, zone DMA32: free pages and watermarks",
       "kswapd-watermarks: LRU lists (all nodes)",
       "kswapd-watermarks: pressure stall: share of time stalled on memory (and I/O)",
     ]);
