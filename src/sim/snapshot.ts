@@ -306,8 +306,8 @@ function viewType(v: ArrayBufferView): ViewType | undefined {
 
 /**
  * The word most chunks of a buffer are filled with: the commonest of 17 words sampled evenly
- * (0 on a tie with 0). Zero-filled columns give 0; a column boot fills with -1 (NO_TABLE, NO_PFN)
- * gives 0xffffffff, so its untouched chunks are skipped too.
+ * (0 on a tie with 0). Zero-filled columns give 0; a column filled with -1 when made (NO_PFN:
+ * a swap device's cache_pfn) gives 0xffffffff, so its untouched chunks are skipped too.
  */
 function fillWord(words: Uint32Array): number {
   const n = words.length;
