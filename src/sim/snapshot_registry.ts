@@ -23,6 +23,7 @@ import { TraceBus } from "../kernel/trace.js";
 import { PgtablePool } from "../arch/x86/pgtable.js";
 import { proc_root_init } from "../fs/proc/init.js";
 import { ProcTree } from "../fs/proc/root.js";
+import { MapleNode, MapleTree } from "../lib/maple_tree.js";
 import { ratelimit_state } from "../lib/ratelimit.js";
 import {
   default_zone_reclaimable_pages,
@@ -116,6 +117,8 @@ export function machineRegistry(): SnapshotRegistry {
       psi_group: Object.freeze({ ctor: psi_group }),
       psi_state: Object.freeze({ ctor: psi_state }),
       ratelimit_state: Object.freeze({ ctor: ratelimit_state }),
+      MapleTree: Object.freeze({ ctor: MapleTree }),
+      MapleNode: Object.freeze({ ctor: MapleNode }),
       ProcTree: Object.freeze({
         ctor: ProcTree,
         reset: Object.freeze({
