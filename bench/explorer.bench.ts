@@ -4,8 +4,9 @@
  * - the physical-memory view of a 16 GiB machine (4 Mi pages) redrawn while a scenario runs in
  *   the worker: frames per second, from the wall time of each synchronous redraw (main-thread
  *   CPU by Chrome's TaskDuration beside it in the note);
- * - `tour` run in the worker while recording (counter samples, page maps, events), in simulated
- *   operations per second, and as a share of the same run by the CLI's code in this process;
+ * - `tour` run in the recorder worker while recording (counter samples, page maps, events), in
+ *   simulated operations per second of that thread's CPU, and as a share of the same run by the
+ *   CLI's code in this process;
  * - how long after navigation the page is interactive (the map drawn, the transport live);
  * - the JavaScript shipped, gzipped (-9), model included.
  * Each timing is the best of three. Rows are null (with a note) where chromium or the build is
@@ -60,7 +61,7 @@ interface Browser {
  * several times over, so wall clocks inside the browser measure the neighbours as much as the
  * explorer. Linux only; 0 elsewhere.
  */
-function rendererCpu(pick: (comm: string, main: boolean) => boolean): number {
+function rendererCpu(pick: (comm: string, main: boolean) => boolean, perThread?: Map<string, number>): number {
   let ticks = 0;
   let pids: string[];
   try {
@@ -88,7 +89,9 @@ function rendererCpu(pick: (comm: string, main: boolean) => boolean): number {
         const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
         if (!pick(comm, tid === pid)) continue;
         const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+        const t = Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+        ticks += t;
+        perThread?.set(`${pid}/${tid}`, t / 100);
       } catch {
         // the thread ended meanwhile
       }
@@ -177,30 +180,42 @@ function cliOpsPerSecond(): number {
     best = Math.max(best, r.ops / ((cpu.user + cpu.system) / 1e6));
     bestWall = Math.max(bestWall, r.ops / (wall / 1000));
   }
-  notes.cli = `CLI's code in node: ${Math.round(best).toLocaleString("en-US")} ops/s by CPU time, ${Math.round(bestWall).toLocaleString("en-US")} by wall; the worker's by its threads' CPU`;
+  notes.cli = `CLI's code in node: ${Math.round(best).toLocaleString("en-US")} ops/s by CPU time, ${Math.round(bestWall).toLocaleString("en-US")} by wall; the worker's by its thread's CPU`;
   return best;
 }
 
 let workerBest = 0;
 let workerWallBest = 0;
+let workerAllBest = 0;
 async function workerOpsPerSecond(): Promise<number | null> {
   const env = await setup();
   if (!env) return null;
   for (let run = 0; run < 3; run++) {
     const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } });
-    const cpu0 = rendererCpu(workerThreads);
+    const before = new Map<string, number>();
+    rendererCpu(workerThreads, before);
     await page.goto(`${env.srv.origin}#s=tour&v=events`);
     await page.waitForFunction(() => (globalThis as unknown as AppWindow).__mmsim?.status === "done", null, { timeout: 60_000 });
-    const cpu = rendererCpu(workerThreads) - cpu0;
+    const after = new Map<string, number>();
+    rendererCpu(workerThreads, after);
+    // The page has three workers: the recorder (the run measured), the inspector (which replays
+    // the same run to the cursor when it rests, keeping snapshots) and the helper (parse, decode).
+    // The recorder is the busiest: it runs the whole scenario; the others at most a prefix of it.
+    const deltas = [...after].map(([k, v]) => v - (before.get(k) ?? 0)).filter((d) => d > 0);
+    const cpu = Math.max(0, ...deltas);
+    const all = deltas.reduce((a, d) => a + d, 0);
     const r = await page.evaluate(() => {
       const s = (globalThis as unknown as { __mmsim: { summary: { opsPerSec: number; ops: number } } }).__mmsim.summary;
       return { wall: s.opsPerSec, ops: s.ops };
     }, null);
     await page.close();
     workerWallBest = Math.max(workerWallBest, r.wall);
-    if (cpu > 0) workerBest = Math.max(workerBest, r.ops / cpu);
+    if (cpu > 0 && r.ops / cpu > workerBest) {
+      workerBest = r.ops / cpu;
+      workerAllBest = r.ops / all;
+    }
   }
-  notes.worker = `by the workers' CPU time (the run, recording samples, page maps and events); wall-clock best ${Math.round(workerWallBest).toLocaleString("en-US")} ops/s`;
+  notes.worker = `by the recorder worker's CPU time (the run, recording samples, page maps and events); by all workers' CPU (the inspector's replay included) ${Math.round(workerAllBest).toLocaleString("en-US")} ops/s; wall-clock best ${Math.round(workerWallBest).toLocaleString("en-US")} ops/s`;
   return workerBest || workerWallBest;
 }
 

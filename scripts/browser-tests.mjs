@@ -107,6 +107,69 @@ test("plays, pauses, steps and scrubs back", async ({ page, origin }) => {
   expect(/\d/.test(label ?? ""), "the time label shows the cursor");
 });
 
+test("steps one scheduler quantum, one simulated ms and one event, each to an exact state", async ({ page, origin }) => {
+  await page.goto(origin + "#s=kswapd-watermarks&v=zones");
+  await settled(page);
+  await page.keyboard.press("Home");
+  const slices = await page.evaluate(() => Array.from(window.__mmsim.slices.subarray(0, window.__mmsim.nSlices)));
+  expect(slices.length > 10, `${slices.length} quanta recorded`);
+  // Five quanta forward from the start: the cursor lands on the fifth quantum's end, and the
+  // inspector reaches exactly that time (a quantum's end is a stop point).
+  for (let i = 0; i < 5; i++) await page.click("[data-testid=step]");
+  await settled(page);
+  const q = await page.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t }));
+  expect(q.t === slices[4] && q.at === q.t, `five quanta: ${JSON.stringify(q)}, quantum ends ${slices.slice(0, 6)}`);
+  await page.keyboard.press("ArrowLeft");
+  await settled(page);
+  const back = await page.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t }));
+  expect(back.t === slices[3] && back.at === back.t, `one quantum back: ${JSON.stringify(back)}`);
+  // One simulated millisecond: the cursor moves by exactly 1 ms; the inspector stops at or after it.
+  await page.keyboard.press(".");
+  await settled(page);
+  const ms = await page.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t }));
+  expect(ms.t === back.t + 1e6 && ms.at >= ms.t, `one ms from ${back.t}: ${JSON.stringify(ms)}`);
+  await page.click("[data-testid=ms-back]");
+  await settled(page);
+  expect((await page.evaluate(() => window.__mmsim.t)) === back.t, "one ms back");
+  // One event: to the next kernel event's time.
+  const next = await page.evaluate(() => window.__mmsim.events.find((e) => e.t > window.__mmsim.t)?.t ?? null);
+  await page.click("[data-testid=event]");
+  await settled(page);
+  const ev = await page.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t }));
+  expect(next !== null && ev.t === next && ev.at >= ev.t, `next event at ${next}: ${JSON.stringify(ev)}`);
+});
+
+test("scrubs back, then forward, from snapshots to the state of a straight run", async ({ page, origin }) => {
+  await page.goto(origin + "#s=tour&v=physical");
+  await settled(page);
+  const box = await page.locator("[data-testid=scrubber]").boundingBox();
+  const clickAt = async (f) => {
+    await page.mouse.click(box.x + box.width * f, box.y + box.height / 2);
+    await settled(page);
+    return page.evaluate(() => ({ t: window.__mmsim.t, at: window.__mmsim.at.t, meminfo: window.__mmsim.at.meminfo, start: window.__mmsim.at.replay.start, snapshots: window.__mmsim.at.replay.snapshots }));
+  };
+  const late = await clickAt(0.8);
+  const early = await clickAt(0.3);
+  expect(early.start === "snapshot", `scrubbing back restores a snapshot (${early.start}, ${early.snapshots} kept)`);
+  expect(early.meminfo !== late.meminfo, "the two times differ");
+  const again = await clickAt(0.8);
+  expect(again.t === late.t && again.at === late.at, `back at the same time: ${late.t}/${late.at} vs ${again.t}/${again.at}`);
+  expect(again.meminfo === late.meminfo, "/proc/meminfo after scrubbing back and forward equals the first visit");
+  expect(again.start === "snapshot" || again.start === "continued", `forward again from ${again.start}`);
+  // A straight run to the same time: a fresh page opened at it replays from boot.
+  const fresh = await page.context().newPage();
+  const errors = [];
+  fresh.on("pageerror", (e) => errors.push(e.message));
+  fresh.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await fresh.goto(origin + `#s=tour&v=physical&t=${late.t}`);
+  await settled(fresh);
+  const straight = await fresh.evaluate(() => ({ at: window.__mmsim.at.t, meminfo: window.__mmsim.at.meminfo, start: window.__mmsim.at.replay.start }));
+  await fresh.close();
+  expect(errors.length === 0, `errors in the fresh page: ${errors.join("; ")}`);
+  expect(straight.start === "boot", `the fresh page replays from boot (${straight.start})`);
+  expect(straight.at === late.at && straight.meminfo === late.meminfo, `/proc/meminfo of a straight run to ${late.t} equals the scrubbed one`);
+});
+
 test("hovers a page and reads its struct page fields", async ({ page, origin }) => {
   await page.goto(origin + "#s=tour&v=physical");
   await settled(page);

@@ -50,15 +50,24 @@ export {
   nodeSizeProblem,
   distanceProblem,
   type DistanceProblem,
+  type MachineSnapshot,
+  encodeSnapshot,
+  decodeSnapshot,
+  snapshotBytes,
+  SnapshotError,
+  SNAPSHOT_VERSION,
 } from "../sim/index.js";
 
 // Scenarios: parse a YAML scenario (located errors as ScenarioError), run it (at once or a
 // quantum at a time), format the report.
 export { parseScenario } from "../workload/parse.js";
-export { runScenario, startScenario, estimateWork, type ScenarioRun, type RunOptions } from "../workload/runner.js";
+export { runScenario, startScenario, restoreRun, estimateWork, type ScenarioRun, type RunOptions, type RunSnapshot, type RunCallbacks } from "../workload/runner.js";
 export type { RunResult, TimelineEntry, ProcessSummary, CaptureResult, ExpectResult, MachineSummary } from "../workload/result.js";
 export { formatReport, formatReportJson, formatFailures, type ReportOptions } from "../workload/report.js";
 export { ScenarioError, MAX_SCENARIO_BYTES, MAX_YAML_ALIAS_COUNT, WORK_BUDGET, type Scenario } from "../workload/schema.js";
+
+// The explorer's time series as an SVG, without a browser (mmsim run --plot).
+export { PlotRecorder, PLOT_SERIES, DEFAULT_PLOT_SERIES, MAX_PLOT_SAMPLES, plotSeriesProblem, type PlotSeries } from "./plot.js";
 
 // Decoding real systems' text: OOM reports and /proc dumps.
 export {

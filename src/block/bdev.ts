@@ -16,7 +16,7 @@ import { filemap_dirty_folio } from "../mm/page-writeback.js";
 import type { block_device } from "./blk.js";
 
 /** The bdev pseudo-filesystem's operations: its inodes are never evicted by the VFS. */
-const bdev_sops: super_operations = Object.freeze({ name: "bdev_sops" });
+export const bdev_sops: super_operations = Object.freeze({ name: "bdev_sops" });
 
 /**
  * The buffer cache's address_space operations: buffers are freed for reclaim and truncation;

@@ -37,5 +37,5 @@ export function drop_pagecache(k: Kernel): void {
 
 /** Boot: drop_caches' page-cache half becomes the sysctl's effect. */
 export function drop_caches_init(k: Kernel): void {
-  registerVmSysctlEffect(k, "drop_pagecache", (kk) => drop_pagecache(kk));
+  registerVmSysctlEffect(k, "drop_pagecache", drop_pagecache);
 }

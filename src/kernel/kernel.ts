@@ -51,13 +51,8 @@ export class Kernel {
    * (fs/proc/init.ts) as the kernel's initcalls create theirs.
    */
   readonly proc = new ProcTree();
-  readonly log = new Printk(() => this.now_ns);
-  readonly trace = new TraceBus({
-    now: () => this.now_ns,
-    cpu: () => this.cpu,
-    pid: () => this.currentPid,
-    comm: () => this.currentComm,
-  });
+  readonly log = new Printk(this);
+  readonly trace = new TraceBus(this);
   readonly rng: Prng;
   /** vm_event_states summed over CPUs, by vm_event_item. */
   readonly vm_events = new Float64Array(NR_VM_EVENT_ITEMS);

@@ -22,11 +22,12 @@ export interface LogRecord {
 export class Printk {
   readonly records: LogRecord[] = [];
 
-  constructor(private readonly now: () => number) {}
+  /** `clock` is the Kernel: records are stamped with its now_ns (a field, so the log stays data). */
+  constructor(private readonly clock: { readonly now_ns: number }) {}
 
   /** Logs one line (or several: each line of `text` becomes a record, as printk does). */
   printk(level: number, text: string): void {
-    const ts = this.now();
+    const ts = this.clock.now_ns;
     for (const line of text.split("\n")) this.records.push({ ts_nsec: ts, level, text: line });
   }
 

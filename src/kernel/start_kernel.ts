@@ -257,7 +257,7 @@ export function start_kernel(params: BootParams = {}): Kernel {
   // first worker of the unbound workqueue pool, number 2 per CPU).
   kswapd_init(k);
   kthread_run(k, { comm: "oom_reaper", pid: 0, next_ns: oom_reaper_next, run: oom_reaper_run });
-  kthread_run(k, { comm: `kworker/u${2 * cpus}:0`, pid: 0, irq: true, next_ns: swap_io_next, run: (kk) => void swap_io_run(kk) });
+  kthread_run(k, { comm: `kworker/u${2 * cpus}:0`, pid: 0, irq: true, next_ns: swap_io_next, run: swap_io_run });
   advance(274000);
   // module_init(workingset_init)
   workingset_init(k, totalram_pages(k));

@@ -22,11 +22,16 @@ export interface TraceRecord {
 
 export type TraceListener = (r: TraceRecord) => void;
 
+/**
+ * Where a record's context comes from: the Kernel's clock, CPU and current task (the fields
+ * trace_print_context prints). Read as fields, not through callbacks, so the bus holds data
+ * and a machine's snapshot can copy it (src/sim/snapshot.ts).
+ */
 export interface TraceContext {
-  now(): number;
-  cpu(): number;
-  pid(): number;
-  comm(): string;
+  readonly now_ns: number;
+  readonly cpu: number;
+  readonly currentPid: number;
+  readonly currentComm: string;
 }
 
 /**
@@ -84,10 +89,10 @@ export class TraceBus {
   emit(event: string, fields: TraceFields, message: string): void {
     const r: TraceRecord = {
       event,
-      ts_nsec: this.ctx.now(),
-      cpu: this.ctx.cpu(),
-      pid: this.ctx.pid(),
-      comm: this.ctx.comm(),
+      ts_nsec: this.ctx.now_ns,
+      cpu: this.ctx.cpu,
+      pid: this.ctx.currentPid,
+      comm: this.ctx.currentComm,
       fields,
       message,
     };

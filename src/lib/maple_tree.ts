@@ -46,8 +46,11 @@ const MIN_SLOTS = 4;
 /** ... when the two fit in this many: a merged node then needs five inserts before it splits. */
 const MERGE_MAX = 12;
 
-/** One node. Leaves hold entries in `slots`; internal nodes hold child nodes there. */
-class MapleNode<T extends MapleRange> {
+/**
+ * One node. Leaves hold entries in `slots`; internal nodes hold child nodes there. Exported for
+ * the snapshot registry (src/sim/snapshot_registry.ts), which names every class in a machine.
+ */
+export class MapleNode<T extends MapleRange> {
   n = 0;
   readonly slots: (T | MapleNode<T> | null)[] = new Array<T | MapleNode<T> | null>(SLOTS).fill(null);
   parent: MapleNode<T> | null = null;

@@ -127,22 +127,56 @@ export interface mm_hooks {
  * reclaim, leaves anon out as a kernel without swap does; vmscan.ts's counts it when swap has room.
  * @kernel mm/vmscan.c zone_reclaimable_pages
  */
-function default_zone_reclaimable_pages(_k: Kernel, z: zone): number {
+export function default_zone_reclaimable_pages(_k: Kernel, z: zone): number {
   const nr = z.vm_stat[NR_ZONE_INACTIVE_FILE] + z.vm_stat[NR_ZONE_ACTIVE_FILE];
   return nr === 0 ? z.vm_stat[NR_FREE_PAGES] : nr;
+}
+
+// The hooks of a kernel built without the mechanism (the !CONFIG_ stubs of the headers). They are
+// named module functions, not closures, so a machine's hooks table is data a snapshot can name
+// (src/sim/snapshot_registry.ts lists them).
+/** No kswapd to wake. */
+export function no_wakeup_kswapd(): void {}
+/** No reclaim: no progress. */
+export function no_try_to_free_pages(): number {
+  return 0;
+}
+/** !CONFIG_COMPACTION's try_to_compact_pages: COMPACT_SKIPPED (include/linux/compaction.h). */
+export function no_try_to_compact_pages(): number {
+  return COMPACT_SKIPPED;
+}
+/** !CONFIG_COMPACTION's compaction_zonelist_suitable. */
+export function no_compaction_zonelist_suitable(): boolean {
+  return false;
+}
+/** No OOM killer: no progress. */
+export function no_out_of_memory(): boolean {
+  return false;
+}
+/** !CONFIG_NUMA's node_reclaim: NODE_RECLAIM_NOSCAN (mm/internal.h). */
+export function no_node_reclaim(): number {
+  return NODE_RECLAIM_NOSCAN;
+}
+/** current->flags with nothing setting PF_MEMALLOC. */
+export function no_current_flags(): number {
+  return 0;
+}
+/** No OOM killer: no victims. */
+export function no_tsk_is_oom_victim(): boolean {
+  return false;
 }
 
 /** Hooks for a kernel with no kswapd, reclaim, compaction or OOM killer yet. */
 export function default_mm_hooks(): mm_hooks {
   return {
-    wakeup_kswapd: () => {},
-    try_to_free_pages: () => 0,
-    try_to_compact_pages: () => COMPACT_SKIPPED,
-    compaction_zonelist_suitable: () => false,
-    out_of_memory: () => false,
+    wakeup_kswapd: no_wakeup_kswapd,
+    try_to_free_pages: no_try_to_free_pages,
+    try_to_compact_pages: no_try_to_compact_pages,
+    compaction_zonelist_suitable: no_compaction_zonelist_suitable,
+    out_of_memory: no_out_of_memory,
     zone_reclaimable_pages: default_zone_reclaimable_pages,
-    node_reclaim: () => NODE_RECLAIM_NOSCAN,
-    current_flags: () => 0,
-    tsk_is_oom_victim: () => false,
+    node_reclaim: no_node_reclaim,
+    current_flags: no_current_flags,
+    tsk_is_oom_victim: no_tsk_is_oom_victim,
   };
 }

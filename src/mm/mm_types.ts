@@ -190,7 +190,7 @@ export interface anon_vma {
  * (anon_vma_chain_link replaces it first). Frozen, so a push that forgot to replace it throws
  * instead of linking every chainless VMA at once.
  */
-const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
+export const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {

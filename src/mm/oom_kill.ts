@@ -673,7 +673,7 @@ export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
 }
 
 /** tsk_is_oom_victim(current), for the allocator's ALLOC_OOM decision. */
-function current_is_oom_victim(k: Kernel): boolean {
+export function current_is_oom_victim(k: Kernel): boolean {
   const cur = current(k);
   return cur !== undefined && tsk_is_oom_victim(cur);
 }

@@ -236,7 +236,7 @@ export const shmem_dir_inode_operations: inode_operations = Object.freeze({
   unlink: shmem_unlink,
 });
 
-const shmem_dir_operations: file_operations = Object.freeze({ name: "simple_dir_operations" });
+export const shmem_dir_operations: file_operations = Object.freeze({ name: "simple_dir_operations" });
 
 export const shmem_ops: super_operations = Object.freeze({
   name: "shmem_ops",

@@ -1476,6 +1476,14 @@ export function kswapd_init(k: Kernel): void {
   hooks.wakeup_kswapd = wakeup_kswapd;
   hooks.try_to_free_pages = try_to_free_pages;
   hooks.zone_reclaimable_pages = zone_reclaimable_pages;
-  const prev_flags = hooks.current_flags;
-  hooks.current_flags = (kk) => (kk.reclaim_depth > 0 ? PF_MEMALLOC : 0) | prev_flags(kk);
+  hooks.current_flags = reclaim_current_flags;
+}
+
+/**
+ * current->flags as far as the allocator asks: PF_MEMALLOC while reclaim runs on this context
+ * (the only flag the model sets; reclaim sets and clears it around its work). A named function,
+ * not a closure, so the hooks table stays data a snapshot can name.
+ */
+export function reclaim_current_flags(k: Kernel): number {
+  return k.reclaim_depth > 0 ? PF_MEMALLOC : 0;
 }

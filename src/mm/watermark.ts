@@ -190,11 +190,15 @@ export function lowmem_reserve_ratio_sysctl_handler(k: Kernel): void {
  *   lowmem_reserve_ratio_sysctl_handler, percpu_pagelist_high_fraction_sysctl_handler
  */
 export function page_alloc_sysctl_init(k: Kernel): void {
-  registerVmSysctlEffect(k, "setup_per_zone_wmarks", (kk) => setup_per_zone_wmarks(kk));
-  registerVmSysctlEffect(k, "setup_per_zone_lowmem_reserve", (kk) => setup_per_zone_lowmem_reserve(kk));
-  registerVmSysctlEffect(k, "zone_pcp_update", (kk) => {
-    for (const z of kk.zones) if (z.populated_zone()) zone_pcp_update(kk, z, 0);
-  });
+  // Named module functions, not closures: the machine's effects table stays data a snapshot names.
+  registerVmSysctlEffect(k, "setup_per_zone_wmarks", setup_per_zone_wmarks);
+  registerVmSysctlEffect(k, "setup_per_zone_lowmem_reserve", setup_per_zone_lowmem_reserve);
+  registerVmSysctlEffect(k, "zone_pcp_update", zone_pcp_update_populated);
+}
+
+/** percpu_pagelist_high_fraction_sysctl_handler's loop: zone_pcp_update on every populated zone. */
+export function zone_pcp_update_populated(k: Kernel): void {
+  for (const z of k.zones) if (z.populated_zone()) zone_pcp_update(k, z, 0);
 }
 
 

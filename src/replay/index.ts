@@ -22,4 +22,4 @@ export { POLICY_NAMES, policyName, createPolicy, nextUses, type PolicyName, type
 export { simulate, resolveCacheSize, saveTrace, SAVE_FORMATS, type SimulationResult, type SimulateOptions, type CacheSize, type SaveFormat } from "./engine.js";
 export { stackDistances, lruMissRatioCurve, shardsMissRatioCurve, curveError, logSizes, MissRatioCurve, type StackDistances } from "./mrc.js";
 export { generateKeys, parseGeneratorSpec, describeGenerator, type GeneratorSpec, type ZipfSpec, type LoopSpec } from "./generate.js";
-export { lineChartSvg, type ChartSeries, type LineChartOptions } from "./svg.js";
+export { lineChartSvg, stackedChartsSvg, type ChartSeries, type LineChartOptions } from "./svg.js";

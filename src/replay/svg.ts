@@ -1,8 +1,9 @@
 /**
  * A small SVG line-chart writer, pure and deterministic (same data, same bytes): series of
  * (x, y) points with axes, ticks, axis labels, a title and a legend. Linear or log-10 axes.
- * `mmsim replay --plot` draws miss-ratio curves with it; nothing in it knows about caches, so
- * other views (the explorer's) can draw their series with it too.
+ * `mmsim replay --plot` draws miss-ratio curves with it and `mmsim run --plot` the explorer's
+ * time series (src/api/plot.ts, stacked with stackedChartsSvg); nothing in it knows about caches
+ * or kernels. It is the project's one SVG writer.
  *
  * Colours are the Okabe–Ito palette (distinguishable with the common colour-vision
  * deficiencies); past eight series the colours repeat with a dash pattern.
@@ -42,6 +43,32 @@ const DASHES = Object.freeze(["", "6 3", "2 3", "8 3 2 3"]);
 
 /** The chart as a standalone SVG document. */
 export function lineChartSvg(series: readonly ChartSeries[], opts: LineChartOptions): string {
+  return chartElements(series, opts, "plot").join("\n") + "\n";
+}
+
+/**
+ * Several charts stacked top to bottom in one SVG document (`mmsim run --plot`): each is the
+ * chart lineChartSvg draws, placed at its offset, with clip-path ids of its own.
+ */
+export function stackedChartsSvg(charts: ReadonlyArray<{ series: readonly ChartSeries[]; opts: LineChartOptions }>): string {
+  const W = Math.max(1, ...charts.map((c) => c.opts.width ?? 760));
+  const H = charts.reduce((a, c) => a + (c.opts.height ?? 460), 0);
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`];
+  out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
+  let y = 0;
+  charts.forEach((c, i) => {
+    const el = chartElements(c.series, c.opts, `plot${i}`);
+    // The chart's own <svg> becomes a nested one at its offset (no xmlns, which it inherits).
+    el[0] = el[0].replace(/^<svg xmlns="[^"]*" /, `<svg x="0" y="${y}" `);
+    out.push(...el);
+    y += c.opts.height ?? 460;
+  });
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}
+
+/** The lines of one chart's SVG document; `clipId` names its clip path. */
+function chartElements(series: readonly ChartSeries[], opts: LineChartOptions, clipId: string): string[] {
   const W = opts.width ?? 760;
   const H = opts.height ?? 460;
   const legendW = series.length > 0 ? 190 : 0;
@@ -81,7 +108,7 @@ export function lineChartSvg(series: readonly ChartSeries[], opts: LineChartOpti
   out.push(`<text x="${n((left + right) / 2)}" y="${n(H - 12)}" text-anchor="middle">${esc(opts.xLabel)}</text>`);
   out.push(`<text x="16" y="${n((top + bottom) / 2)}" text-anchor="middle" transform="rotate(-90 16 ${n((top + bottom) / 2)})">${esc(opts.yLabel)}</text>`);
   // Series, clipped to the plot area.
-  out.push(`<clipPath id="plot"><rect x="${n(left)}" y="${n(top)}" width="${n(right - left)}" height="${n(bottom - top)}"/></clipPath>`);
+  out.push(`<clipPath id="${clipId}"><rect x="${n(left)}" y="${n(top)}" width="${n(right - left)}" height="${n(bottom - top)}"/></clipPath>`);
   let next = 0;
   series.forEach((s, i) => {
     // Series with a colour of their own do not use up a palette entry.
@@ -95,7 +122,7 @@ export function lineChartSvg(series: readonly ChartSeries[], opts: LineChartOpti
       g.push(`<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
     }
     if (s.markers || pts.length === 1) for (const [x, y] of pts) g.push(`<circle cx="${n(px(x))}" cy="${n(py(y))}" r="3" fill="${colour}"/>`);
-    out.push(`<g clip-path="url(#plot)">${g.join("")}</g>`);
+    out.push(`<g clip-path="url(#${clipId})">${g.join("")}</g>`);
     // Legend entry.
     const ly = top + 10 + i * 18;
     const lx = W - legendW;
@@ -104,7 +131,7 @@ export function lineChartSvg(series: readonly ChartSeries[], opts: LineChartOpti
     out.push(`<text x="${n(lx + 30)}" y="${n(ly + 4)}">${esc(s.label)}</text>`);
   });
   out.push(`</svg>`);
-  return out.join("\n") + "\n";
+  return out;
 }
 
 interface Axis {

@@ -33,6 +33,20 @@ export {
   type TouchResult,
 } from "./process.js";
 export { Scheduler, type Runnable } from "./sched.js";
+export { type MachineSnapshot } from "./machine.js";
+export {
+  snapshotGraph,
+  restoreGraph,
+  encodeSnapshot,
+  decodeSnapshot,
+  snapshotBytes,
+  SnapshotError,
+  SNAPSHOT_VERSION,
+  type GraphSnapshot,
+  type SnapshotRegistry,
+  type SnapshotClass,
+} from "./snapshot.js";
+export { machineRegistry } from "./snapshot_registry.js";
 export { COST, type CostTable } from "./cost.js";
 export { parseSize, formatSize } from "./size.js";
 export { parseDuration } from "./duration.js";

@@ -14,13 +14,21 @@ import { procList, procRead, procWrite } from "../fs/proc/root.js";
 import type { ThpMode } from "../mm/huge_memory.js";
 import { MAX_NR_ZONES, zone_names } from "../mm/mmzone.js";
 import { parseDuration } from "./duration.js";
-import { spawnProcess, type Process, type SpawnOptions, type SwaponOptions, toSwapAreaConfig } from "./process.js";
+import { processHandle, spawnProcess, type Process, type SpawnOptions, type SwaponOptions, toSwapAreaConfig } from "./process.js";
 import { sys_swapon } from "../mm/swapfile.js";
 import { blk_add_disk, blk_lookup_path, type BlockDeviceConfig } from "../block/blk.js";
 import { mkfs_ext2 } from "../fs/ext2/ext2.js";
 import { Errno, errnoName } from "../kernel/errno.js";
 import { formatSize, parseSize } from "./size.js";
 import { cpuMemoryProblem, cpusProblem, distanceProblem, MIN_NODE_MEMORY, memoryProblem, nodeCountProblem, nodeLayoutProblem, nodeSizeProblem } from "./config.js";
+import { restoreGraph, snapshotGraph, type GraphSnapshot } from "./snapshot.js";
+import { machineRegistry } from "./snapshot_registry.js";
+
+/**
+ * A machine's state as plain data (see Machine.snapshot): it survives structuredClone and
+ * postMessage, and encodeSnapshot/decodeSnapshot turn it into bytes for a file and back.
+ */
+export type MachineSnapshot = GraphSnapshot;
 
 /** A disk as Machine.addDisk takes it. */
 export interface DiskOptions {
@@ -138,6 +146,40 @@ export class Machine {
       if (ret < 0) throw new Errno(errnoName(ret) ?? "EINVAL", "swapon", path);
     });
     return m;
+  }
+
+  /**
+   * The machine's whole state as plain data: every object reachable from its kernel, typed arrays
+   * copied sparsely (all-zero chunks skipped). `Machine.restore` continues from it; the original
+   * machine is untouched and may go on. Tracepoint listeners are not state: the snapshot leaves
+   * them out and a restored machine starts with none.
+   * @example
+   * const snap = m.snapshot();
+   * const again = Machine.restore(structuredClone(snap)); // continues exactly as m would
+   * @throws SnapshotError when the state holds something the snapshot registry does not name
+   *   (a model defect: state must be data; src/sim/snapshot_registry.ts).
+   */
+  snapshot(): MachineSnapshot {
+    return snapshotGraph(this, machineRegistry(), "machine");
+  }
+
+  /**
+   * A new machine in the state a snapshot recorded: reading, stepping or advancing it gives
+   * byte for byte what the snapshotted machine would have given from that point. Static, since
+   * it builds a new machine; the snapshot is not consumed and may be restored again.
+   * @throws SnapshotError for a snapshot of another format version or another build of the
+   *   model, of a scenario run rather than a machine, or a malformed one.
+   */
+  static restore(snapshot: MachineSnapshot): Machine {
+    const m = restoreGraph(snapshot, machineRegistry(), "machine");
+    if (!(m instanceof Machine)) throw new TypeError("the snapshot's root is not a machine");
+    return m;
+  }
+
+  /** A handle on the live process `pid` (for a restored machine's processes), or undefined. */
+  process(pid: number): Process | undefined {
+    const t = this.kernel.tasks.find(pid);
+    return t && t.mm !== null && t.state !== "X" && t.state !== "Z" ? processHandle(this.kernel, t) : undefined;
   }
 
   /**

@@ -1016,6 +1016,11 @@ export class Process {
 }
 
 /** The task behind a Process: the engine's own way in, re-exported for tests and the explorer by src/api/internals.ts. */
+/** A Process handle on an existing task (Machine.process). */
+export function processHandle(k: Kernel, t: task_struct): Process {
+  return new Process(k, t);
+}
+
 export function taskOf(p: Process): task_struct {
   return p["task"];
 }

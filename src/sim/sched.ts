@@ -43,6 +43,11 @@ export class Scheduler<T extends Runnable> {
   /** Every entity, in creation order. */
   readonly entities: T[] = [];
   private nextOrder = 0;
+  /**
+   * Called before every move of the clock the scheduler makes (the owner's callback, not state:
+   * a snapshot leaves it out). It may read the machine, never change it.
+   */
+  beforeSpend: ((now: number) => void) | undefined = undefined;
 
   constructor(private readonly m: Machine) {}
 
@@ -65,7 +70,10 @@ export class Scheduler<T extends Runnable> {
 
   /** Lets simulated time pass (kernel threads run meanwhile). */
   spend(ns: number): void {
-    if (ns > 0) this.m.advance(ns);
+    if (ns > 0) {
+      this.beforeSpend?.(this.m.now);
+      this.m.advance(ns);
+    }
   }
 
   /** Idles the CPU until `e` is ready, but never past `limitNs`; false when the limit is reached. */

@@ -30,7 +30,7 @@ export interface PageGenerator {
   next(): number;
 }
 
-class Sequential implements PageGenerator {
+export class Sequential implements PageGenerator {
   private i = 0;
   constructor(readonly nPages: number) {}
   next(): number {
@@ -40,7 +40,7 @@ class Sequential implements PageGenerator {
   }
 }
 
-class UniformRandom implements PageGenerator {
+export class UniformRandom implements PageGenerator {
   constructor(
     readonly nPages: number,
     private readonly rng: Prng,
@@ -50,7 +50,7 @@ class UniformRandom implements PageGenerator {
   }
 }
 
-class Stride implements PageGenerator {
+export class Stride implements PageGenerator {
   private base = 0;
   private cur = 0;
   private readonly step: number;

@@ -15,11 +15,12 @@
  * Everything here goes through the public Machine and Process API (src/sim/index.ts); nothing
  * in src/workload reaches the kernel's objects.
  */
-import { COST, Errno, KernelPanic, Machine, Scheduler, sysctlPath } from "../sim/index.js";
+import { COST, Errno, KernelPanic, Machine, Scheduler, sysctlPath, machineRegistry, restoreGraph, snapshotGraph, type GraphSnapshot, type SnapshotRegistry } from "../sim/index.js";
 import { checkExpectation, type ProcessOutcome } from "./expect.js";
 import { fmtNs, type MachineSummary, type ProcessSummary, type RunResult } from "./result.js";
 import { ScenarioError, WORK_BUDGET, type Scenario, type Step } from "./schema.js";
 import { runProcessQuantum, StepContext, who, type ScenarioProcess } from "./steps.js";
+import { Sequential, Stride, UniformRandom, Zipf } from "./patterns.js";
 import { Timeline } from "./timeline.js";
 
 export type { CaptureResult, ExpectResult, ProcessSummary, RunResult, TimelineEntry } from "./result.js";
@@ -34,6 +35,13 @@ export interface RunOptions {
   cat?: string[];
   /** Called now and then with the fraction of the estimated work done (0..1). */
   onProgress?: (fraction: number) => void;
+  /**
+   * Called before every move of the simulated clock the run makes — between operations (a
+   * syscall, a batch of page accesses, an idle stretch), many per scheduler quantum — with the
+   * time before the move: the explorer samples its charts here. It may read the machine (files,
+   * src/api/inspect), never change it.
+   */
+  onClock?: (now: number) => void;
   /** Timeline cap (default 1000 entries). */
   timelineCap?: number;
   /** Use this machine instead of booting one (tests). */
@@ -71,7 +79,19 @@ export interface ScenarioRun {
   runUntil(untilNs: number): void;
   /** The result; the run must be done (throws Error otherwise). The same object every call. */
   result(): RunResult;
+  /**
+   * The whole run as plain data: the machine, the programs' counters, the run queue, the
+   * access patterns' PRNG states, the timeline and captures so far. `restoreRun` continues from
+   * it to the byte-identical end. Callbacks (onTrace, onProgress) are not in it.
+   */
+  snapshot(): RunSnapshot;
 }
+
+/** A scenario run's state as plain data (ScenarioRun.snapshot); structuredClone-able, encodeSnapshot for bytes. */
+export type RunSnapshot = GraphSnapshot;
+
+/** What a restored run calls: the callbacks of RunOptions, which a snapshot does not hold. */
+export type RunCallbacks = Pick<RunOptions, "onTrace" | "onProgress" | "onClock">;
 
 /**
  * Work units of a scenario, for the progress bar and the budget: one per step, one per page
@@ -128,6 +148,10 @@ function checkBudget(sc: Scenario): void {
 
 class Run implements ScenarioRun {
   readonly machine: Machine;
+  /** The options as data (no callbacks, no machine), so the run can be snapshotted. */
+  private readonly opts: Omit<RunOptions, "onTrace" | "onProgress" | "onClock" | "machine">;
+  /** The user's callbacks: not state, left out of a snapshot and given again to restoreRun. */
+  private callbacks: RunCallbacks;
   private readonly seed: number;
   private readonly tl: Timeline;
   private readonly sched: Scheduler<ScenarioProcess>;
@@ -143,8 +167,12 @@ class Run implements ScenarioRun {
 
   constructor(
     private readonly sc: Scenario,
-    private readonly opts: RunOptions,
+    opts: RunOptions,
   ) {
+    const { onTrace, onProgress, onClock, ...data } = opts;
+    delete data.machine;
+    this.opts = data;
+    this.callbacks = { onTrace, onProgress, onClock };
     if (!opts.force) checkBudget(sc);
     this.seed = opts.seed ?? sc.seed;
     try {
@@ -177,10 +205,11 @@ class Run implements ScenarioRun {
       sysctl: sysctlShown,
     };
     this.tl = new Timeline(m, opts.timelineCap ?? 1000);
-    this.tl.listen(opts.trace, opts.onTrace);
+    this.tl.listen(opts.trace, onTrace);
     this.startNs = m.now;
     this.limitNs = this.startNs + sc.time_limit;
     this.sched = new Scheduler<ScenarioProcess>(m);
+    this.sched.beforeSpend = onClock;
     this.c = new StepContext(sc, m, this.tl, this.sched, this.seed);
     for (const ps of sc.processes) this.c.newProcess(ps.name, ps.run, this.startNs + ps.start, null).oomScoreAdj = ps.oom_score_adj;
     this.totalWork = progressWork(sc);
@@ -225,11 +254,12 @@ class Run implements ScenarioRun {
       this.panic = e.reason;
       return this.finish();
     }
-    if (this.opts.onProgress && this.totalWork > 0) {
+    const onProgress = this.callbacks.onProgress;
+    if (onProgress && this.totalWork > 0) {
       const f = Math.min(1, this.c.workDone / this.totalWork);
       if (f - this.lastProgress >= 0.005) {
         this.lastProgress = f;
-        this.opts.onProgress(f);
+        onProgress(f);
       }
     }
   }
@@ -249,6 +279,17 @@ class Run implements ScenarioRun {
   result(): RunResult {
     if (!this.finished) throw new Error("the scenario run has not finished: call step() until done");
     return this.finished;
+  }
+
+  snapshot(): RunSnapshot {
+    return snapshotGraph(this, runRegistry(), "run");
+  }
+
+  /** After a restore: the caller's callbacks, and the timeline listening again if the run goes on. */
+  attach(callbacks: RunCallbacks): void {
+    this.callbacks = { onTrace: callbacks.onTrace, onProgress: callbacks.onProgress, onClock: callbacks.onClock };
+    this.sched.beforeSpend = callbacks.onClock;
+    if (!this.finished) this.tl.listen(this.opts.trace, callbacks.onTrace);
   }
 
   /** The end of the run: last log lines and kills, closing entries, files, summaries, expectations. */
@@ -300,6 +341,43 @@ class Run implements ScenarioRun {
  */
 export function startScenario(sc: Scenario, opts: RunOptions = {}): ScenarioRun {
   return new Run(sc, opts);
+}
+
+/**
+ * The registry of a run's graph: the machine's, and the run's own classes. Built when called,
+ * as machineRegistry is.
+ */
+function runRegistry(): SnapshotRegistry {
+  const m = machineRegistry();
+  return {
+    classes: {
+      ...m.classes,
+      Run: { ctor: Run, reset: { callbacks: () => ({}) } },
+      StepContext: { ctor: StepContext },
+      Timeline: { ctor: Timeline, reset: { unsubscribe: () => [] } },
+      Scheduler: { ctor: Scheduler, reset: { beforeSpend: () => undefined } },
+      Sequential: { ctor: Sequential },
+      UniformRandom: { ctor: UniformRandom },
+      Stride: { ctor: Stride },
+      Zipf: { ctor: Zipf },
+    },
+    values: m.values,
+  };
+}
+
+/**
+ * A scenario run continued from a snapshot (ScenarioRun.snapshot): stepping it gives byte for
+ * byte the /proc files, trace lines, timeline and report the snapshotted run would have given.
+ * The snapshot is not consumed. `callbacks` are the run's onTrace, onProgress and onClock from now on
+ * (the tracepoints streamed are the original run's `trace` option).
+ * @throws SnapshotError for a snapshot of another format version or build of the model, or of
+ *   a machine rather than a run.
+ */
+export function restoreRun(snapshot: RunSnapshot, callbacks: RunCallbacks = {}): ScenarioRun {
+  const run = restoreGraph(snapshot, runRegistry(), "run");
+  if (!(run instanceof Run)) throw new TypeError("the snapshot's root is not a scenario run");
+  run.attach(callbacks);
+  return run;
 }
 
 /**

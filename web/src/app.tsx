@@ -1,7 +1,8 @@
 /**
  * The explorer's frame: the scenario bar, the views' tabs, the transport and time axis, and the
- * current view. Keyboard: space plays or pauses, ← → step one recorded sample, shift + ← → jump
- * to the previous or next event, Home and End go to the start and end, 1–9 switch views.
+ * current view. Keyboard: space plays or pauses, ← → step one scheduler quantum, "," and "." one
+ * simulated millisecond, shift + ← → jump to the previous or next event, Home and End go to the
+ * start and end, 1–9 switch views.
  */
 import { useEffect, useState } from "preact/hooks";
 import { useSession } from "./hooks.js";
@@ -48,7 +49,9 @@ export function App() {
         e.preventDefault();
         if (e.shiftKey) s.stepEvent(-1);
         else s.step(-1);
-      } else if (e.key === "Home") s.seek(s.startNs);
+      } else if (e.key === ".") s.stepMs(1);
+      else if (e.key === ",") s.stepMs(-1);
+      else if (e.key === "Home") s.seek(s.startNs);
       else if (e.key === "End") s.seek(s.endNs);
       else if (/^[1-9]$/.test(e.key)) s.setView(VIEWS[Number(e.key) - 1]);
     };
@@ -134,7 +137,7 @@ export function App() {
         {view === "chapters" && <ChaptersView />}
       </main>
       <footer class="foot dim small">
-        {s.name ? `${s.name}: ${s.description}` : ""} · Space play/pause · ← → step · shift+← → event · 1–9 views · the model runs in this tab; nothing is sent anywhere
+        {s.name ? `${s.name}: ${s.description}` : ""} · Space play/pause · ← → one quantum · , . 1 ms · shift+← → event · 1–9 views · the model runs in this tab; nothing is sent anywhere
       </footer>
     </div>
   );

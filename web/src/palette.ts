@@ -2,16 +2,10 @@
  * Colours: the Okabe–Ito palette (distinguishable with every common colour-vision deficiency),
  * one meaning per hue across every view, in a light and a dark variant of the neutrals.
  */
-export const OKABE_ITO = {
-  orange: "#E69F00",
-  sky: "#56B4E9",
-  green: "#009E73",
-  yellow: "#F0E442",
-  blue: "#0072B2",
-  vermillion: "#D55E00",
-  purple: "#CC79A7",
-  grey: "#999999",
-} as const;
+import { OKABE_ITO, LRU_COLOURS } from "../../src/api/charts.js";
+
+/** The palette and the LRU lists' colours are the chart definitions' (src/api/charts.ts, which `mmsim run --plot` draws too). */
+export { OKABE_ITO, LRU_COLOURS };
 
 export type Theme = "dark" | "light";
 
@@ -31,8 +25,6 @@ export function kindColours(theme: Theme): string[] {
   ];
 }
 
-/** LRU list colours: inactive lighter, active deeper; unevictable purple. */
-export const LRU_COLOURS = [OKABE_ITO.sky, OKABE_ITO.blue, "#7fd1b9", OKABE_ITO.green, OKABE_ITO.purple];
 export const ZONE_COLOURS: Record<string, string> = { DMA: OKABE_ITO.orange, DMA32: OKABE_ITO.sky, Normal: OKABE_ITO.green, Movable: OKABE_ITO.purple, Device: OKABE_ITO.grey };
 /** Migratetypes in enum order: Unmovable, Movable, Reclaimable, HighAtomic, Isolate. */
 export const MT_COLOURS = [OKABE_ITO.vermillion, OKABE_ITO.green, OKABE_ITO.sky, OKABE_ITO.yellow, OKABE_ITO.purple];

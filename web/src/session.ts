@@ -3,12 +3,15 @@
  * page maps, events, the end summary), and the time cursor. Views read it and subscribe to its
  * changes; nothing here knows the model beyond the messages of worker/protocol.ts.
  *
- * Time travel, part 1: the recorder runs the scenario once, ahead of the cursor; playing, stepping
- * and scrubbing move the cursor over what it recorded. When the cursor rests, the inspector
- * replays the same run (same scenario and seed: the same run, byte for byte) to that time and
- * answers questions about the machine there: the exact page map, a page, a walk, a process's VMAs.
+ * Time travel: the recorder runs the scenario once, ahead of the cursor, and records counter
+ * samples, page maps, events and the end of every scheduler quantum; playing, stepping (one
+ * quantum, one simulated ms, one event) and scrubbing move the cursor over what it recorded.
+ * When the cursor rests, the inspector moves its copy of the run (same scenario and seed: the
+ * same run, byte for byte) to that time — from the nearest snapshot it keeps, or on from where
+ * it stands (worker/run.ts Replayer) — and answers questions about the machine there: the
+ * exact page map, a page, a walk, a process's VMAs.
  */
-import type { EventItem, FromWorker, LocatedError, MachineLayout, MapFrame, Question, RunSpec, RunSummary, ToWorker } from "./worker/protocol.js";
+import type { EventItem, FromWorker, LocatedError, MachineLayout, MapFrame, Question, ReplayStats, RunSpec, RunSummary, ToWorker } from "./worker/protocol.js";
 import { DEFAULT_STATE, formatFragment, type ColourMode, type ScenarioRef, type UrlState, type ViewId } from "./url.js";
 import { SHIPPED } from "./scenarios.js";
 import type { Theme } from "./palette.js";
@@ -76,6 +79,8 @@ export interface InspectorState {
   frame: MapFrame;
   meminfo: string;
   layout: MachineLayout;
+  /** Where the inspector's replay started (a kept snapshot, where it stood, or boot). */
+  replay: ReplayStats;
 }
 
 export class Session {
@@ -97,6 +102,9 @@ export class Session {
   nSamples = 0;
   maps: MapFrame[] = [];
   events: EventItem[] = [];
+  /** End times of the scheduler quanta recorded so far (the inspector's exact stop points), ascending. */
+  slices = new Float64Array(0);
+  nSlices = 0;
   summary: RunSummary | null = null;
   startNs = 0;
   /** Recorded up to here. */
@@ -178,6 +186,8 @@ export class Session {
     this.nSamples = 0;
     this.maps = [];
     this.events = [];
+    this.slices = new Float64Array(0);
+    this.nSlices = 0;
     this.summary = null;
     this.at = null;
     this.playing = false;
@@ -226,6 +236,17 @@ export class Session {
       case "map":
         this.maps.push(m.frame);
         break;
+      case "slices": {
+        const need = this.nSlices + m.times.length;
+        if (need > this.slices.length) {
+          const grown = new Float64Array(Math.max(need, this.slices.length * 2, 1024));
+          grown.set(this.slices.subarray(0, this.nSlices));
+          this.slices = grown;
+        }
+        this.slices.set(m.times, this.nSlices);
+        this.nSlices = need;
+        break;
+      }
       case "events":
         for (const e of m.items) this.events.push(e);
         break;
@@ -359,14 +380,32 @@ export class Session {
     else this.play();
   }
 
-  /** One recorded sample forward or back (a clock move of the scheduler, or a group of them). */
+  /**
+   * One scheduler quantum forward or back: to the end of the next (or previous) recorded
+   * quantum, a stop point the inspector reaches exactly.
+   */
   step(dir: 1 | -1): void {
     this.pause();
-    const i = this.sampleAt(this.t);
-    if (i < 0) return;
-    const j = dir > 0 ? (this.samples[i * this.stride] > this.t ? i : i + 1) : this.samples[i * this.stride] < this.t ? i : i - 1;
-    const k = Math.max(0, Math.min(this.nSamples - 1, j));
-    this.seek(this.samples[k * this.stride]);
+    const sl = this.slices;
+    const n = this.nSlices;
+    if (n === 0) return;
+    // The first quantum end after t, or the last one before it.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (dir > 0 ? sl[mid] <= this.t : sl[mid] < this.t) lo = mid + 1;
+      else hi = mid;
+    }
+    const k = dir > 0 ? lo : lo - 1;
+    if (k < 0) this.seek(this.startNs);
+    else if (k < n) this.seek(sl[k]);
+  }
+
+  /** One millisecond of simulated time forward or back. */
+  stepMs(dir: 1 | -1): void {
+    this.pause();
+    this.seek(this.t + dir * 1e6);
   }
 
   /** To the next or previous event on the timeline. */
@@ -401,27 +440,22 @@ export class Session {
     const t = this.t;
     // Each goto supersedes the ones before it: a reply to an older one is dropped.
     const seq = ++this.gotoSeq;
-    if (this.at !== null && this.at.asked === t) {
-      if (this.inspecting) {
-        this.inspector.restart();
-        this.inspecting = false;
-        this.changed();
-      }
-      return;
-    }
-    if (this.inspecting) this.inspector.restart();
+    // Already there, with nothing under way. (Otherwise ask again even for the same time: the
+    // worker's goto under way gives up at its next pause, and the worker — which keeps its
+    // snapshots, so it is never restarted for this — goes back there.)
+    if (this.at !== null && this.at.asked === t && !this.inspecting) return;
     this.inspecting = true;
     this.changed();
     const r = await this.inspector.ask({ type: "goto", spec: this.spec, t });
     if (seq !== this.gotoSeq) return;
     this.inspecting = false;
-    if (r.type === "at") this.at = { asked: t, t: r.t, frame: r.frame, meminfo: r.meminfo, layout: r.layout };
+    if (r.type === "at") this.at = { asked: t, t: r.t, frame: r.frame, meminfo: r.meminfo, layout: r.layout, replay: r.replay };
     this.changed();
   }
 
   /** The inspector's state for the cursor, once it is there. */
   exactAt(): InspectorState | null {
-    return this.at !== null && this.at.asked === this.t ? this.at : null;
+    return this.at !== null && this.at.asked === this.t && !this.inspecting ? this.at : null;
   }
 
   /** Asks the inspector (at the cursor) a question. */

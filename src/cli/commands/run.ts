@@ -1,8 +1,10 @@
 /**
  * `mmsim run [FILE|NAME|-] [--seed N] [--cat PATH]… [--trace EVENT[,EVENT…]] [--json] [--quiet]
- * [--show TOOL[,TOOL…]] [--force] [--no-color]`: runs a scenario file (or a shipped scenario by
- * name; `tour` when none is given; `-` reads it from standard input) and prints its report. The
- * file is read here; parsing, running and the report are the pure src/workload modules.
+ * [--show TOOL[,TOOL…]] [--plot FILE.svg [--series free,lru,…]] [--force] [--no-color]`: runs a
+ * scenario file (or a shipped scenario by name; `tour` when none is given; `-` reads it from
+ * standard input) and prints its report; --plot also writes the explorer's time series of the
+ * run as an SVG (src/api/plot.ts). The file is read here; parsing, running and the report are
+ * the pure src/workload modules.
  *
  * Exit codes: 0 every expectation holds; 1 an expectation failed (the diff goes to stderr) or a
  * --cat file could not be read (its error goes to stderr); 2 a mistake in the scenario file or
@@ -15,12 +17,12 @@
  * as they happen (with --quiet, only them); the progress bar is erased before each, so the two
  * never share a line on a terminal.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { available_events, formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
+import { available_events, DEFAULT_PLOT_SERIES, formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, PlotRecorder, plotSeriesProblem, PLOT_SERIES, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
 import { ReportedFailure, UsageError, type CliIo } from "../main.js";
 import { colourReport, palette, useColour } from "../colour.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
@@ -170,6 +172,8 @@ export interface RunCommandOptions {
   json?: boolean;
   quiet?: boolean;
   show: string[];
+  plot?: string;
+  series: string[];
   force?: boolean;
   color?: boolean;
 }
@@ -180,14 +184,15 @@ export interface RunCommandOptions {
  */
 export function runForCli(
   sc: Scenario,
-  opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: (s: string) => void; progressDelayMs?: number; force?: boolean },
-): { result: RunResult; machine: Machine; wallMs: number; cpuMs: number } {
+  opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: (s: string) => void; progressDelayMs?: number; force?: boolean; plot?: boolean },
+): { result: RunResult; machine: Machine; wallMs: number; cpuMs: number; plot: PlotRecorder | null } {
   const bar = opts.progress ? new ProgressBar(opts.progress, opts.progressDelayMs) : null;
   const onTrace = opts.onTrace;
   const t0 = Date.now();
   // This process's CPU time beside the wall clock: on a shared host the wall clock also counts
   // the time other tenants had the CPU.
   const c0 = process.cpuUsage();
+  let plot: PlotRecorder | null = null;
   try {
     const run = startScenario(sc, {
       seed: opts.seed,
@@ -195,11 +200,14 @@ export function runForCli(
       trace: opts.trace,
       onTrace: onTrace && bar ? (l) => (bar.erase(), onTrace(l)) : onTrace,
       onProgress: bar ? (f) => bar.update(f) : undefined,
+      onClock: opts.plot ? () => plot?.sample() : undefined,
       force: opts.force,
     });
+    if (opts.plot) plot = new PlotRecorder(run.machine);
     while (!run.done) run.step();
+    plot?.take();
     const c = process.cpuUsage(c0);
-    return { result: run.result(), machine: run.machine, wallMs: Date.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+    return { result: run.result(), machine: run.machine, wallMs: Date.now() - t0, cpuMs: (c.user + c.system) / 1000, plot };
   } finally {
     bar?.erase();
   }
@@ -220,6 +228,8 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--json", "print the report as JSON")
     .option("--quiet", "print nothing but failures (and --trace lines)")
     .option("--show <tools>", `print tools' views at the end: ${TOOL_NAMES.join(", ")} (pmap:NAME for one process)`, collect, [])
+    .option("--plot <file>", "write the run's time series (the explorer's charts) to this SVG file")
+    .option("--series <names>", `the charts --plot draws (comma-separated): ${PLOT_SERIES.join(", ")}; default ${DEFAULT_PLOT_SERIES.join(",")}`, collect, [])
     .option("--force", `run even when the scenario's estimated work is above the budget (${WORK_BUDGET.toLocaleString("en-US")} page accesses, minutes of real time)`)
     .option("--no-color", "no colour, even on a terminal (NO_COLOR in the environment does the same)")
     .action(async (ref: string, o: RunCommandOptions) => {
@@ -227,6 +237,10 @@ export function registerRun(program: Command, io: CliIo): void {
         if (!TOOL_NAMES.includes(t.split(":")[0])) throw new UsageError(`unknown tool "${t}" for --show: expected ${TOOL_NAMES.join(", ")}`);
       }
       checkTraceNames(o.trace);
+      if (o.series.length && o.plot === undefined) throw new UsageError("--series chooses what --plot draws: give --plot FILE.svg too");
+      const series = o.series.length ? o.series.flatMap((x) => x.split(",")).map((x) => x.trim()) : [...DEFAULT_PLOT_SERIES];
+      const badSeries = plotSeriesProblem(series);
+      if (badSeries) throw new UsageError(`--series: ${badSeries}`);
       let sc: Scenario;
       try {
         sc = ref === "-" ? await loadScenarioFromStdin(io) : loadScenario(ref);
@@ -239,12 +253,20 @@ export function registerRun(program: Command, io: CliIo): void {
       const progress = !o.quiet && !o.json && io.tty?.stderr ? (t: string): void => io.err(t) : undefined;
       let run: ReturnType<typeof runForCli>;
       try {
-        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress, force: o.force });
+        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress, force: o.force, plot: o.plot !== undefined });
       } catch (e) {
         if (e instanceof ScenarioError) scenarioFailure(io, e);
         throw e;
       }
       const { result, machine, wallMs, cpuMs } = run;
+      if (o.plot !== undefined && run.plot) {
+        try {
+          writeFileSync(o.plot, run.plot.svg(series, result.scenario.name));
+        } catch (e) {
+          throw new UsageError(`--plot: cannot write ${o.plot}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+        if (!o.quiet && !o.json) io.err(`wrote ${series.join(", ")} (${run.plot.count.toLocaleString("en-US")} samples) to ${o.plot}\n`);
+      }
       const names = new Map(result.processes.map((p) => [p.name, p.pid]));
       const tools = o.show.map((t) => ({ tool: t, text: toolOutput(machine, t, {}, names) }));
       if (o.json) {

@@ -329,7 +329,7 @@ export const ext2_file_operations: file_operations = Object.freeze({
   // Part B: fsync (generic_file_fsync).
 });
 
-const ext2_dir_operations: file_operations = Object.freeze({ name: "ext2_dir_operations" });
+export const ext2_dir_operations: file_operations = Object.freeze({ name: "ext2_dir_operations" });
 
 // ---- inodes ----
 

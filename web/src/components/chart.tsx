@@ -7,7 +7,9 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { useSession } from "../hooks.js";
-import { fmtTime } from "../format.js";
+import { fmtPages, fmtTime } from "../format.js";
+import type { ChartDef, ChartUnit, SampleSource } from "../../../src/api/charts.js";
+import type { Session } from "../session.js";
 
 export interface SeriesSpec {
   label: string;
@@ -131,4 +133,31 @@ export function Chart({ title, series, height = 180, unit, marks, testid, yMax }
   }, [s.t]);
 
   return <div class="chart" ref={ref} data-testid={testid} />;
+}
+
+/** The session's recorded samples as the chart definitions read them (src/api/charts.ts). */
+export function sessionSamples(s: Session): SampleSource {
+  return { count: s.nSamples, time: (i) => s.samples[i * s.stride], value: (i, name) => s.value(i, name) };
+}
+
+/** A chart definition's lines as uPlot series over the session's samples: main lines wider and shaded. */
+export function chartSeries(def: ChartDef, s: Session): SeriesSpec[] {
+  const src = sessionSamples(s);
+  return def.lines.map((l) => ({
+    label: l.label,
+    colour: l.colour,
+    values: (i: number) => l.value(src, i),
+    ...(l.style === "dashed" ? { dash: [4, 3] } : l.style === "dotted" ? { dash: [1, 3] } : {}),
+    ...(l.main ? { width: 2, fill: `${l.colour}24` } : {}),
+  }));
+}
+
+const perSecond = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(1)}M/s` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k/s` : `${Math.round(v)}/s`);
+
+/** How a chart definition's unit reads on the axis and in the legend (undefined: plain numbers). */
+export function unitFormat(unit: ChartUnit): ((v: number) => string) | undefined {
+  if (unit === "pages") return (v) => fmtPages(v);
+  if (unit === "perSecond") return perSecond;
+  if (unit === "percent") return (v) => `${v.toFixed(0)}%`;
+  return undefined;
 }

@@ -1,7 +1,8 @@
 /**
- * The transport and the time axis: play/pause, step (one recorded sample, or one event with
- * shift), the cursor's time, the playback speed, and a scrubber showing what has been recorded,
- * free memory as a faint area, and the events as ticks (click or drag to move time).
+ * The transport and the time axis: play/pause, step one scheduler quantum (←/→), one event
+ * (shift + ←/→) or one simulated millisecond (, and .), the cursor's time, the playback speed, and a
+ * scrubber showing what has been recorded, free memory as a faint area, and the events as ticks
+ * (click or drag to move time).
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
@@ -15,13 +16,19 @@ export function Transport() {
   const span = Math.max(1, s.endNs - s.startNs);
   return (
     <div class="transport">
-      <button class="icon" onClick={() => s.stepEvent(-1)} title="previous event (shift + ←)" aria-label="previous event">◀◀</button>
-      <button class="icon" onClick={() => s.step(-1)} title="step back (←)" aria-label="step back" data-testid="step-back">|◀</button>
+      <button class="icon" onClick={() => s.stepEvent(-1)} title="previous event (shift + ←)" aria-label="previous event" data-testid="event-back">◀◀</button>
+      <button class="icon" onClick={() => s.stepMs(-1)} title="1 ms of simulated time back (,)" aria-label="one millisecond back" data-testid="ms-back">
+        −1ms
+      </button>
+      <button class="icon" onClick={() => s.step(-1)} title="one scheduler quantum back (←)" aria-label="step back" data-testid="step-back">|◀</button>
       <button class="icon play" onClick={() => s.toggle()} title="play / pause (space)" aria-label={s.playing ? "pause" : "play"} data-testid="play">
         {s.playing ? "❚❚" : "▶"}
       </button>
-      <button class="icon" onClick={() => s.step(1)} title="step forward (→)" aria-label="step forward" data-testid="step">▶|</button>
-      <button class="icon" onClick={() => s.stepEvent(1)} title="next event (shift + →)" aria-label="next event">▶▶</button>
+      <button class="icon" onClick={() => s.step(1)} title="one scheduler quantum forward (→)" aria-label="step forward" data-testid="step">▶|</button>
+      <button class="icon" onClick={() => s.stepMs(1)} title="1 ms of simulated time forward (.)" aria-label="one millisecond forward" data-testid="ms">
+        +1ms
+      </button>
+      <button class="icon" onClick={() => s.stepEvent(1)} title="next event (shift + →)" aria-label="next event" data-testid="event">▶▶</button>
       <span class="time" data-testid="time" title="simulated time since boot">
         {fmtTime(s.t)}
       </span>

@@ -6,7 +6,8 @@
  */
 import { useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
-import { Chart } from "../components/chart.js";
+import { Chart, chartSeries } from "../components/chart.js";
+import { chartDefs } from "../../../src/api/charts.js";
 import { MT_COLOURS, OKABE_ITO } from "../palette.js";
 import { fmtPages, fmtTime } from "../format.js";
 
@@ -25,6 +26,8 @@ export function ZonesView() {
     for (let i = 0; i < s.nSamples; i++) m = Math.max(m, s.value(i, `${key}.high`) + s.value(i, `${key}.boost`));
     return m > 0 ? m * 4 : undefined;
   };
+  // Each zone's free pages and watermarks: the charts `mmsim run --plot --series free` draws (src/api/charts.ts).
+  const freeCharts = chartDefs(layout, ["free"]);
   const marks = s.events
     .filter((e) => e.event === "mm_page_alloc_extfrag" || e.event === "alloc_failure" || e.event === "mm_vmscan_wakeup_kswapd")
     .map((e) => ({ t: e.t, colour: e.event === "alloc_failure" ? OKABE_ITO.vermillion : e.event === "mm_page_alloc_extfrag" ? OKABE_ITO.orange : OKABE_ITO.sky }));
@@ -41,21 +44,10 @@ export function ZonesView() {
       {layout.zones.map((z) => {
         const d = fr.frame.zones.find((x) => x.id === z.id);
         const key = `zone.${z.id}`;
+        const def = freeCharts.find((c) => c.key === key);
         return (
           <div class="panel" key={z.id} data-testid={`zone-${z.name}`}>
-            <Chart
-              title={`Node ${z.node}, zone ${z.name}: free pages and watermarks`}
-              unit={unitPages}
-              marks={marks}
-              yMax={yMaxOf(key)}
-              series={[
-                { label: "free", colour: OKABE_ITO.blue, values: (i) => s.value(i, `${key}.free`), width: 2, fill: s.theme === "dark" ? "rgba(86,180,233,0.10)" : "rgba(0,114,178,0.08)" },
-                { label: "min", colour: OKABE_ITO.vermillion, values: (i) => s.value(i, `${key}.min`) + s.value(i, `${key}.boost`), dash: [4, 3] },
-                { label: "low", colour: OKABE_ITO.orange, values: (i) => s.value(i, `${key}.low`) + s.value(i, `${key}.boost`), dash: [4, 3] },
-                { label: "high", colour: OKABE_ITO.green, values: (i) => s.value(i, `${key}.high`) + s.value(i, `${key}.boost`), dash: [4, 3] },
-                { label: "boost", colour: OKABE_ITO.purple, values: (i) => s.value(i, `${key}.boost`), dash: [1, 3] },
-              ]}
-            />
+            {def && <Chart title={def.title} unit={unitPages} marks={marks} yMax={yMaxOf(key)} series={chartSeries(def, s)} />}
             <p class="hint">
               Ticks on top: <span style={{ color: OKABE_ITO.sky }}>kswapd woken</span>, <span style={{ color: OKABE_ITO.orange }}>migratetype fallback</span>, <span style={{ color: OKABE_ITO.vermillion }}>allocation failure</span>. Watermarks include the boost (wmark_pages).
             </p>

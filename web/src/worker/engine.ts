@@ -8,7 +8,7 @@
 /// <reference lib="webworker" />
 import { decode, explain, formatReport, ScenarioError, type Machine } from "../../../src/api/index.js";
 import * as inspect from "../../../src/api/inspect.js";
-import { located, recordRun, replayTo, scenarioOf } from "./run.js";
+import { located, recordRun, Replayer, scenarioOf } from "./run.js";
 import type { EventItem, FromWorker, MapFrame, RunSpec, ToWorker } from "./protocol.js";
 import { MAX_PER_TRACEPOINT, TRACEPOINT_FN, TRACEPOINTS, timelineFunction } from "./tracepoints.js";
 
@@ -69,12 +69,18 @@ function record(spec: RunSpec): void {
   let startNs = 0;
   let events: EventItem[] = [];
   let nEvents = 0;
+  let slices: number[] = [];
   let lastFlush = wall0;
   const flush = (): void => {
     if (n > 0) {
       const data = buf.slice(0, n * stride);
       post({ type: "samples", data, count: n }, [data.buffer]);
       n = 0;
+    }
+    if (slices.length > 0) {
+      const times = Float64Array.from(slices);
+      post({ type: "slices", times }, [times.buffer]);
+      slices = [];
     }
     if (events.length > 0) {
       post({ type: "events", items: events });
@@ -133,6 +139,9 @@ function record(spec: RunSpec): void {
         }
         if (performance.now() - lastFlush > 100) flush();
       },
+      (m) => {
+        if (slices.length === 0 || slices[slices.length - 1] !== m.now) slices.push(m.now);
+      },
     );
     sample(machine);
     map(machine);
@@ -168,24 +177,39 @@ function record(spec: RunSpec): void {
 }
 
 // ---- inspector ----
-let current: { key: string; machine: Machine; t: number } | null = null;
+/** The replayer of the spec last asked about (its snapshots stay while the spec does). */
+let replayer: { key: string; r: Replayer } | null = null;
+/** The time the replayer was last asked to reach: questions are answered there. */
+let current: { machine: Machine } | null = null;
+/** Bumped by every goto: an older one still under way gives up at its next pause. */
+let gotoSeq = 0;
+/** Lets the worker's message queue run (a newer goto arrives) between pieces of a replay. */
+const pause = (): Promise<void> => new Promise((ok) => setTimeout(ok, 0));
 
-function specKey(spec: RunSpec, t: number): string {
-  return JSON.stringify([spec.yaml, spec.file, spec.seed, spec.sysctl, t]);
+function specKey(spec: RunSpec): string {
+  return JSON.stringify([spec.yaml, spec.file, spec.seed, spec.sysctl]);
 }
 
-function goto(spec: RunSpec, t: number, req: number): void {
-  const key = specKey(spec, t);
-  if (current === null || current.key !== key) {
-    try {
+async function goto(spec: RunSpec, t: number, req: number): Promise<void> {
+  const mine = ++gotoSeq;
+  current = null;
+  try {
+    const key = specKey(spec);
+    if (replayer === null || replayer.key !== key) {
       const sc = scenarioOf(spec);
-      const r = replayTo(sc, spec.seed ?? sc.seed, t);
-      current = { key, machine: r.machine, t };
-    } catch (e) {
-      current = null;
-      failed(e);
+      replayer = { key, r: new Replayer(sc, spec.seed ?? sc.seed) };
+    }
+    const r = replayer.r;
+    const reached = await r.goto(t, () => mine !== gotoSeq, pause);
+    if (!reached) {
+      post({ type: "reply", req, data: null });
       return;
     }
+    current = { machine: r.machine };
+  } catch (e) {
+    replayer = null;
+    failed(e);
+    return;
   }
   const m = current.machine;
   const frame = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn));
@@ -195,7 +219,7 @@ function goto(spec: RunSpec, t: number, req: number): void {
   } catch {
     meminfo = "";
   }
-  post({ type: "at", req, t: m.now, done: false, frame, meminfo, layout: inspect.machineLayout(m) }, transfers(frame));
+  post({ type: "at", req, t: m.now, done: replayer.r.done, frame, meminfo, layout: inspect.machineLayout(m), replay: replayer.r.stats() }, transfers(frame));
 }
 
 function reply(req: number, f: (m: Machine) => unknown): void {
@@ -220,7 +244,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
       record(msg.spec);
       return;
     case "goto":
-      goto(msg.spec, msg.t, msg.req);
+      void goto(msg.spec, msg.t, msg.req);
       return;
     case "page":
       reply(msg.req, (m) => inspect.describePage(m, msg.pfn));

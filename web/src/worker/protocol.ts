@@ -83,14 +83,26 @@ export type ToWorker =
   | { type: "parse"; yaml: string; file: string; req: number }
   | { type: "decode"; text: string; req: number };
 
+/** Where the inspector's replay to a time started (see worker/run.ts Replayer). */
+export interface ReplayStats {
+  /** "continued": from where it stood; "snapshot": from the kept snapshot at `from`; "boot". */
+  start: "continued" | "snapshot" | "boot";
+  from: number;
+  /** Snapshots it keeps now, and their bytes. */
+  snapshots: number;
+  snapshotBytes: number;
+}
+
 export type FromWorker =
   | { type: "meta"; layout: MachineLayout; sampleNames: string[]; startNs: number; name: string; description: string }
   | { type: "samples"; data: Float64Array; count: number }
+  /** The end times of scheduler quanta (the stop points the inspector reaches exactly), in order. */
+  | { type: "slices"; times: Float64Array }
   | { type: "map"; frame: MapFrame }
   | { type: "events"; items: EventItem[] }
   | { type: "done"; summary: RunSummary }
   | { type: "failed"; error: LocatedError | null; message: string }
-  | { type: "at"; req: number; t: number; done: boolean; frame: MapFrame; meminfo: string; layout: MachineLayout }
+  | { type: "at"; req: number; t: number; done: boolean; frame: MapFrame; meminfo: string; layout: MachineLayout; replay: ReplayStats }
   | { type: "reply"; req: number; data: unknown }
   | { type: "parsed"; req: number; error: LocatedError | null; name: string; description: string }
   | { type: "decoded"; req: number; kind: string; explanation: string; unrecognised: string[] };

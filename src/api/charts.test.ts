@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { CHART_GROUPS, chartDefs, sampleRate, type SampleSource } from "./charts.js";
+
+/** Samples at the given times (ns) with the given counters. */
+function source(times: number[], counters: Record<string, number[]>): SampleSource {
+  return { count: times.length, time: (i) => times[i], value: (i, n) => counters[n]?.[i] ?? 0 };
+}
+
+const layout = { nodes: 2, zones: [{ id: 1, node: 0, name: "DMA32" }, { id: 2, node: 0, name: "Normal" }, { id: 7, node: 1, name: "Normal" }] };
+
+describe("chart definitions", () => {
+  it("rates are per second of simulated time between two samples, 0 at the first and over no time", () => {
+    // 3000 pages scanned in 0.5 s, then 0 in 0 s.
+    const s = source([1e9, 1.5e9, 1.5e9], { pgscan_kswapd: [1000, 4000, 4000], pgscan_direct: [0, 500, 900] });
+    expect(sampleRate(s, ["pgscan_kswapd"], 0)).toBe(0);
+    expect(sampleRate(s, ["pgscan_kswapd"], 1)).toBe(6000);
+    expect(sampleRate(s, ["pgscan_kswapd", "pgscan_direct"], 1)).toBe(7000);
+    expect(sampleRate(s, ["pgscan_direct"], 2)).toBe(0);
+  });
+
+  it("PSI is the share of time stalled, capped at 100 %; watermarks include the boost; swap used is total - free", () => {
+    // 250 ms of some-stall in 1 s: 25 %; 3 s of full-stall in 1 s (several tasks' totals) is capped.
+    const s = source([0, 1e9], {
+      "psi.mem_some": [0, 250e6],
+      "psi.mem_full": [0, 3e9],
+      "zone.2.min": [100, 100],
+      "zone.2.boost": [0, 40],
+      swap_total: [1000, 1000],
+      swap_free: [1000, 600],
+    });
+    const [psi] = chartDefs(layout, ["psi"]);
+    expect(psi.lines.map((l) => [l.label, l.value(s, 1)])).toEqual([
+      ["memory some", 25],
+      ["memory full", 100],
+      ["io some", 0],
+    ]);
+    const normal = chartDefs(layout, ["free"]).find((c) => c.key === "zone.2");
+    expect(normal?.lines.find((l) => l.label === "min")?.value(s, 1)).toBe(140);
+    const [swap] = chartDefs(layout, ["swap"]);
+    expect(swap.lines[0].value(s, 1)).toBe(400);
+  });
+
+  it("one chart per populated zone, one kswapd line per node, in CHART_GROUPS order whatever the order asked", () => {
+    const defs = chartDefs(layout, ["swap", "free", "reclaim"]);
+    expect(defs.map((d) => d.key)).toEqual(["zone.1", "zone.2", "zone.7", "reclaim", "swap"]);
+    expect(defs[2].title).toBe("Node 1, zone Normal: free pages and watermarks");
+    expect(defs[3].lines.map((l) => l.label)).toEqual(["kswapd0 running", "kswapd1 running", "allocstall /s ÷ 1000"]);
+    const all = chartDefs(layout);
+    expect(new Set(all.map((d) => d.key)).size).toBe(all.length);
+    expect([...new Set(all.map((d) => d.group))]).toEqual([...CHART_GROUPS]);
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * The machine's snapshot registry: every class whose instances a Machine's object graph may hold,
+ * and every function or shared constant its state may point to, each under a stable name
+ * (src/sim/snapshot.ts explains what the serializer does with them).
+ *
+ * The functions are the kernel's code that boot installs in a machine's tables — the allocator's
+ * seams (k.mmHooks), the kernel threads' entry points (k.kthreads), the sysctl effects
+ * (k.sysctl_effects), shmem's file operations — like the function pointers of a hibernation
+ * image, named rather than copied. The /proc and /sys tree (k.proc) holds only such handlers, made
+ * as closures by proc_root_init: it is not copied at all, but rebuilt on restore by running
+ * proc_root_init again, as boot made it. Tracepoint listeners are the user's, not the machine's
+ * state: a restored machine has none.
+ *
+ * A subsystem that adds a class or stores a new function in state adds it here; the test that
+ * snapshots every shipped scenario (src/sim/snapshot.test.ts) fails until it does.
+ */
+import { Kernel } from "../kernel/kernel.js";
+import { Printk } from "../kernel/printk.js";
+import { psi_group, psi_state } from "../kernel/psi.js";
+import { Prng } from "../kernel/random.js";
+import { task_struct, TaskTable } from "../kernel/sched.js";
+import { TraceBus } from "../kernel/trace.js";
+import { PgtablePool } from "../arch/x86/pgtable.js";
+import { proc_root_init } from "../fs/proc/init.js";
+import { ProcTree } from "../fs/proc/root.js";
+import { MapleNode, MapleTree } from "../lib/maple_tree.js";
+import { ratelimit_state } from "../lib/ratelimit.js";
+import {
+  default_zone_reclaimable_pages,
+  no_compaction_zonelist_suitable,
+  no_current_flags,
+  no_node_reclaim,
+  no_out_of_memory,
+  no_try_to_compact_pages,
+  no_try_to_free_pages,
+  no_tsk_is_oom_victim,
+  no_wakeup_kswapd,
+} from "../mm/alloc_hooks.js";
+import { thp_state } from "../mm/huge_memory.js";
+import { ListLinks } from "../mm/list.js";
+import { Memblock, memblock_type } from "../mm/memblock.js";
+import { MemMap } from "../mm/memmap.js";
+import { mm_init_state } from "../mm/mm_init.js";
+import {
+  AnonVmaTable,
+  EMPTY_CHAIN,
+  mm_struct,
+  vm_area_struct,
+} from "../mm/mm_types.js";
+import {
+  deferred_tail,
+  free_area,
+  lruvec,
+  per_cpu_pages,
+  pglist_data,
+  zone,
+} from "../mm/mmzone.js";
+import {
+  current_is_oom_victim,
+  oom_reaper_next,
+  oom_reaper_run,
+  oom_state,
+  out_of_memory,
+} from "../mm/oom_kill.js";
+import { swap_io_next, swap_io_run } from "../mm/page_io.js";
+import { shmem_file_operations } from "../mm/shmem.js";
+import { cpu_fbatches } from "../mm/swap.js";
+import { swap_globals, swap_info_struct } from "../mm/swapfile.js";
+import {
+  kswapd_thread,
+  reclaim_current_flags,
+  scan_control,
+  try_to_free_pages,
+  wakeup_kswapd,
+  zone_reclaimable_pages,
+} from "../mm/vmscan.js";
+import {
+  setup_per_zone_lowmem_reserve,
+  setup_per_zone_wmarks,
+  zone_pcp_update_populated,
+} from "../mm/watermark.js";
+import { def_blk_aops, bdev_sops } from "../block/bdev.js";
+import { backing_dev_info, block_device, block_globals } from "../block/blk.js";
+import { drop_pagecache } from "../fs/drop_caches.js";
+import { ext2_disk, ext2_disk_inode } from "../fs/ext2/ext2.js";
+import { ext2_aops, ext2_dir_operations, ext2_file_operations, ext2_sb_info } from "../fs/ext2/inode.js";
+import { ext2_dir_inode_operations, ext2_file_inode_operations } from "../fs/ext2/namei.js";
+import { ext2_sops } from "../fs/ext2/super.js";
+import { address_space, dentry, file, file_ra_state, files_struct, inode, super_block, task_io_accounting, vfs_state, vfsmount } from "../fs/fs.js";
+import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
+import { xarray } from "../lib/xarray.js";
+import { shmem_aops, shmem_dir_inode_operations, shmem_dir_operations, shmem_inode_info, shmem_inode_operations, shmem_ops, shmem_sb_info } from "../mm/shmem.js";
+import { Machine } from "./machine.js";
+import { Process } from "./process.js";
+import type { SnapshotRegistry } from "./snapshot.js";
+
+/**
+ * The registry of a Machine's graph. A function, not a module constant, because machine.ts and
+ * this file import each other: the table is built when a snapshot is taken or restored, never at
+ * import time.
+ */
+export function machineRegistry(): SnapshotRegistry {
+  return Object.freeze({
+    classes: Object.freeze({
+      // The engine's handles.
+      Machine: Object.freeze({ ctor: Machine }),
+      Process: Object.freeze({ ctor: Process }),
+      // kernel/
+      Kernel: Object.freeze({
+        ctor: Kernel,
+        // The /proc tree's handlers are code: rebuilt as boot built them.
+        afterRestore: (k: Kernel) => proc_root_init(k),
+      }),
+      Printk: Object.freeze({ ctor: Printk }),
+      TraceBus: Object.freeze({
+        ctor: TraceBus,
+        // Listeners are the user's: a restored machine starts with none.
+        reset: Object.freeze({
+          listeners: () => new Map(),
+          all: () => [],
+          active: () => false,
+          pageEvents: () => false,
+        }),
+      }),
+      Prng: Object.freeze({ ctor: Prng }),
+      TaskTable: Object.freeze({ ctor: TaskTable }),
+      task_struct: Object.freeze({ ctor: task_struct }),
+      psi_group: Object.freeze({ ctor: psi_group }),
+      psi_state: Object.freeze({ ctor: psi_state }),
+      ratelimit_state: Object.freeze({ ctor: ratelimit_state }),
+      MapleTree: Object.freeze({ ctor: MapleTree }),
+      MapleNode: Object.freeze({ ctor: MapleNode }),
+      ProcTree: Object.freeze({
+        ctor: ProcTree,
+        reset: Object.freeze({
+          files: () => new Map(),
+          patterns: () => [],
+          params: () => new Map(),
+        }),
+      }),
+      // arch/x86
+      PgtablePool: Object.freeze({ ctor: PgtablePool }),
+      // mm/
+      MemMap: Object.freeze({ ctor: MemMap }),
+      ListLinks: Object.freeze({ ctor: ListLinks }),
+      Memblock: Object.freeze({ ctor: Memblock }),
+      memblock_type: Object.freeze({ ctor: memblock_type }),
+      mm_init_state: Object.freeze({ ctor: mm_init_state }),
+      pglist_data: Object.freeze({ ctor: pglist_data }),
+      zone: Object.freeze({ ctor: zone }),
+      free_area: Object.freeze({ ctor: free_area }),
+      deferred_tail: Object.freeze({ ctor: deferred_tail }),
+      per_cpu_pages: Object.freeze({ ctor: per_cpu_pages }),
+      lruvec: Object.freeze({ ctor: lruvec }),
+      cpu_fbatches: Object.freeze({ ctor: cpu_fbatches }),
+      mm_struct: Object.freeze({ ctor: mm_struct }),
+      vm_area_struct: Object.freeze({ ctor: vm_area_struct }),
+      AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
+      oom_state: Object.freeze({ ctor: oom_state }),
+      thp_state: Object.freeze({ ctor: thp_state }),
+      swap_globals: Object.freeze({ ctor: swap_globals }),
+      swap_info_struct: Object.freeze({ ctor: swap_info_struct }),
+      kswapd_thread: Object.freeze({ ctor: kswapd_thread }),
+      scan_control: Object.freeze({ ctor: scan_control }),
+      // fs/, block/ and lib/xarray: the page cache's structures.
+      super_block: Object.freeze({ ctor: super_block }),
+      address_space: Object.freeze({ ctor: address_space }),
+      inode: Object.freeze({ ctor: inode }),
+      file_ra_state: Object.freeze({ ctor: file_ra_state }),
+      file: Object.freeze({ ctor: file }),
+      dentry: Object.freeze({ ctor: dentry }),
+      vfsmount: Object.freeze({ ctor: vfsmount }),
+      files_struct: Object.freeze({ ctor: files_struct }),
+      task_io_accounting: Object.freeze({ ctor: task_io_accounting }),
+      vfs_state: Object.freeze({ ctor: vfs_state }),
+      ext2_sb_info: Object.freeze({ ctor: ext2_sb_info }),
+      ext2_disk_inode: Object.freeze({ ctor: ext2_disk_inode }),
+      ext2_disk: Object.freeze({ ctor: ext2_disk }),
+      backing_dev_info: Object.freeze({ ctor: backing_dev_info }),
+      block_device: Object.freeze({ ctor: block_device }),
+      block_globals: Object.freeze({ ctor: block_globals }),
+      xarray: Object.freeze({ ctor: xarray }),
+      shmem_sb_info: Object.freeze({ ctor: shmem_sb_info }),
+      shmem_inode_info: Object.freeze({ ctor: shmem_inode_info }),
+    }),
+    values: Object.freeze({
+      // k.mmHooks: the defaults, then what oom_init and kswapd_init install.
+      no_wakeup_kswapd,
+      no_try_to_free_pages,
+      no_try_to_compact_pages,
+      no_compaction_zonelist_suitable,
+      no_out_of_memory,
+      no_node_reclaim,
+      no_current_flags,
+      no_tsk_is_oom_victim,
+      default_zone_reclaimable_pages,
+      out_of_memory,
+      current_is_oom_victim,
+      wakeup_kswapd,
+      try_to_free_pages,
+      zone_reclaimable_pages,
+      reclaim_current_flags,
+      // k.kthreads' entry points (kswapd_thread's are its methods).
+      oom_reaper_next,
+      oom_reaper_run,
+      swap_io_next,
+      swap_io_run,
+      // k.sysctl_effects (page_alloc_sysctl_init).
+      setup_per_zone_wmarks,
+      setup_per_zone_lowmem_reserve,
+      zone_pcp_update_populated,
+      // The sysctl effects the page cache registers (drop_caches_sysctl_init).
+      drop_pagecache,
+      // The operations tables (const struct *_operations in the kernel): named, never copied.
+      shmem_file_operations,
+      shmem_aops,
+      shmem_inode_operations,
+      shmem_dir_inode_operations,
+      shmem_dir_operations,
+      shmem_ops,
+      ext2_aops,
+      ext2_file_operations,
+      ext2_dir_operations,
+      ext2_dir_inode_operations,
+      ext2_file_inode_operations,
+      ext2_sops,
+      def_blk_aops,
+      bdev_sops,
+      empty_aops,
+      empty_fops,
+      empty_iops,
+      EMPTY_CHAIN,
+    }),
+  });
+}
