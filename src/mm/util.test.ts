@@ -1,0 +1,120 @@
+/**
+ * Overcommit accounting (mm/util.c __vm_enough_memory) at its exact boundaries. Every expected
+ * value is the 6.1 formula applied to the machine's inputs, not the model's output:
+ *
+ *   OVERCOMMIT_GUESS:  refuse iff pages > totalram_pages() + total_swap_pages
+ *   OVERCOMMIT_NEVER:  allowed = vm_commit_limit()
+ *                      allowed -= sysctl_admin_reserve_kbytes >> (PAGE_SHIFT - 10)   if !cap_sys_admin
+ *                      allowed -= min(mm->total_vm / 32, sysctl_user_reserve_kbytes >> (PAGE_SHIFT - 10))   if mm
+ *                      grant iff percpu_counter_read_positive(&vm_committed_as) < allowed,
+ *                      where vm_committed_as already includes the request (vm_acct_memory first).
+ */
+import { describe, expect, it } from "vitest";
+import { errnoValues } from "../kernel/errno.js";
+import { Machine } from "../sim/machine.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
+import { spawnProcess } from "../sim/process.js";
+import { __vm_enough_memory, totalram_pages, vm_commit_limit } from "./util.js";
+
+const ENOMEM = -errnoValues.ENOMEM;
+
+function boot(swap = false) {
+  return Machine.boot(swap ? { memory: "256M", swap: { size: "64M" } } : { memory: "256M" }).kernel;
+}
+
+describe("__vm_enough_memory, OVERCOMMIT_GUESS (mode 0)", () => {
+  it("grants a single request of exactly totalram + swap pages and refuses one page more (pages > limit)", () => {
+    for (const swap of [false, true]) {
+      const k = boot(swap);
+      k.vm.overcommit_memory = 0;
+      const limit = totalram_pages(k) + k.total_swap_pages;
+      expect(k.total_swap_pages).toBe(swap ? 64 * 256 - 1 : 0); // the header page is not swap space
+      const c0 = k.vm_committed_as;
+      expect(__vm_enough_memory(k, null, limit, false)).toBe(0);
+      expect(k.vm_committed_as).toBe(c0 + limit); // granted: the charge stays
+      expect(__vm_enough_memory(k, null, limit + 1, false)).toBe(ENOMEM);
+      expect(k.vm_committed_as).toBe(c0 + limit); // refused: the charge is taken back
+    }
+  });
+});
+
+describe("__vm_enough_memory, OVERCOMMIT_NEVER (mode 2)", () => {
+  /** A machine in mode 2 with round reserves, and a task whose mm has a known total_vm. */
+  function strict() {
+    const k = boot(true);
+    k.vm.overcommit_memory = 2;
+    k.vm.overcommit_ratio = 50;
+    k.vm.admin_reserve_kbytes = 8192; // 2048 pages
+    k.vm.user_reserve_kbytes = 4096; // 1024 pages
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const mm = p.mm!;
+    return { k, p, mm };
+  }
+  /** Sets vm_committed_as so that charging `pages` more lands it exactly on `target`. */
+  function commitTo(k: ReturnType<typeof boot>, target: number, pages: number): void {
+    k.vm_committed_as = target - pages;
+  }
+
+  it("keeps back the admin reserve from non-root callers only", () => {
+    const { k } = strict();
+    // vm_commit_limit = totalram * 50 / 100 + swap
+    expect(vm_commit_limit(k)).toBe(Math.floor((totalram_pages(k) * 50) / 100) + k.total_swap_pages);
+    const rootAllowed = vm_commit_limit(k);
+    const userAllowed = rootAllowed - 2048;
+    // mm == NULL: no user reserve. Granted iff committed (request included) < allowed.
+    commitTo(k, userAllowed - 1, 16);
+    expect(__vm_enough_memory(k, null, 16, false)).toBe(0);
+    commitTo(k, userAllowed, 16);
+    expect(__vm_enough_memory(k, null, 16, false)).toBe(ENOMEM);
+    expect(k.vm_committed_as).toBe(userAllowed - 16);
+    // CAP_SYS_ADMIN may dig into the admin reserve, up to the limit itself.
+    commitTo(k, userAllowed, 16);
+    expect(__vm_enough_memory(k, null, 16, true)).toBe(0);
+    commitTo(k, rootAllowed - 1, 16);
+    expect(__vm_enough_memory(k, null, 16, true)).toBe(0);
+    commitTo(k, rootAllowed, 16);
+    expect(__vm_enough_memory(k, null, 16, true)).toBe(ENOMEM);
+  });
+
+  it("keeps back min(total_vm / 32, user_reserve) for the calling mm", () => {
+    const { k, mm } = strict();
+    // A small process: total_vm / 32 is under the 1024-page user reserve.
+    mm.total_vm = 3200;
+    let allowed = vm_commit_limit(k) - 2048 - 100;
+    commitTo(k, allowed - 1, 1);
+    expect(__vm_enough_memory(k, mm, 1, false)).toBe(0);
+    commitTo(k, allowed, 1);
+    expect(__vm_enough_memory(k, mm, 1, false)).toBe(ENOMEM);
+    // A large one: capped at user_reserve_kbytes (1024 pages), not total_vm / 32 = 2000.
+    mm.total_vm = 64000;
+    allowed = vm_commit_limit(k) - 2048 - 1024;
+    commitTo(k, allowed - 1, 1);
+    expect(__vm_enough_memory(k, mm, 1, false)).toBe(0);
+    commitTo(k, allowed, 1);
+    expect(__vm_enough_memory(k, mm, 1, false)).toBe(ENOMEM);
+    // Root keeps only the user reserve back.
+    allowed = vm_commit_limit(k) - 1024;
+    commitTo(k, allowed - 1, 1);
+    expect(__vm_enough_memory(k, mm, 1, true)).toBe(0);
+    commitTo(k, allowed, 1);
+    expect(__vm_enough_memory(k, mm, 1, true)).toBe(ENOMEM);
+  });
+
+  it("refuses a non-root mmap that root may still make (through the syscall path, /proc/sys writes)", () => {
+    const k = boot(true);
+    procWrite(k, "/proc/sys/vm/overcommit_memory", "2\n");
+    procWrite(k, "/proc/sys/vm/admin_reserve_kbytes", "16384\n"); // 4096 pages
+    procWrite(k, "/proc/sys/vm/user_reserve_kbytes", "0\n");
+    const user = spawnProcess(k, { comm: "user", uid: 1000, image: null });
+    const root = spawnProcess(k, { comm: "root", image: null });
+    const limitKb = Number(/CommitLimit:\s+(\d+) kB/.exec(procRead(k, "/proc/meminfo"))![1]);
+    expect(limitKb).toBe(vm_commit_limit(k) * 4);
+    // Room left for root: limit - committed - 1 pages (committed must stay below the limit).
+    const rootRoom = vm_commit_limit(k) - k.vm_committed_as - 1;
+    const pages = rootRoom - 2048; // inside the admin reserve for a non-root caller
+    expect(() => user.mmap(pages * 4096, { prot: "rw", flags: "private|anonymous" })).toThrow(/ENOMEM/);
+    const a = root.mmap(pages * 4096, { prot: "rw", flags: "private|anonymous" });
+    expect(a).toBeGreaterThan(0);
+    expect(k.log.dmesg()).toMatch(/__vm_enough_memory: pid: \d+, comm: user, no enough memory for the allocation/);
+  });
+});
