@@ -118,3 +118,42 @@ describe("__vm_enough_memory, OVERCOMMIT_NEVER (mode 2)", () => {
     expect(k.log.dmesg()).toMatch(/__vm_enough_memory: pid: \d+, comm: user, no enough memory for the allocation/);
   });
 });
+
+describe("vm_commit_limit with overcommit_kbytes", () => {
+  it("takes overcommit_kbytes >> (PAGE_SHIFT - 10) pages instead of the ratio, plus swap", () => {
+    // mm/util.c vm_commit_limit: allowed = sysctl_overcommit_kbytes >> (PAGE_SHIFT - 10) when set.
+    const k = boot(true);
+    procWrite(k, "/proc/sys/vm/overcommit_kbytes", "100000\n");
+    expect(vm_commit_limit(k)).toBe(25000 + k.total_swap_pages);
+    expect(procRead(k, "/proc/meminfo")).toMatch(new RegExp(`CommitLimit:\\s+${(25000 + k.total_swap_pages) * 4} kB`));
+    procWrite(k, "/proc/sys/vm/overcommit_ratio", "50\n"); // writing the ratio clears the kbytes
+    expect(vm_commit_limit(k)).toBe(Math.floor((totalram_pages(k) * 50) / 100) + k.total_swap_pages);
+  });
+});
+
+describe("the refusal message, pr_warn_ratelimited", () => {
+  it("prints ten refusals per 5 s window, then reports how many it suppressed", () => {
+    // lib/ratelimit.c ___ratelimit with DEFAULT_RATELIMIT_INTERVAL (5 * HZ) and _BURST (10):
+    // the first 10 calls print, the rest count as missed; the first call after the window ends
+    // prints "<func>: <missed> callbacks suppressed" and starts a new window.
+    // Both policies refuse through __vm_enough_memory's `error:` label, so they share the state.
+    const k = boot(false);
+    const lines = (): string[] => k.log.dmesg().split("\n").filter((l) => l.includes("__vm_enough_memory"));
+    k.vm.overcommit_memory = 0;
+    const huge = totalram_pages(k) + 1;
+    for (let i = 0; i < 7; i++) expect(__vm_enough_memory(k, null, huge, false)).toBe(ENOMEM);
+    expect(lines().length).toBe(7);
+    k.vm.overcommit_memory = 2;
+    const big = vm_commit_limit(k);
+    for (let i = 0; i < 6; i++) expect(__vm_enough_memory(k, null, big, false)).toBe(ENOMEM);
+    expect(lines().length).toBe(10);
+    expect(lines().every((l) => / no enough memory for the allocation$/.test(l))).toBe(true);
+    k.now_ns += 6e9;
+    expect(__vm_enough_memory(k, null, big, false)).toBe(ENOMEM);
+    const after = lines();
+    expect(after.length).toBe(12);
+    expect(after[10]).toMatch(/__vm_enough_memory: 3 callbacks suppressed$/);
+    expect(after[11]).toMatch(/ no enough memory for the allocation$/);
+  });
+});
+
