@@ -31,7 +31,7 @@ describe("GFP layouts across kernel eras", () => {
    *          4.13 renamed 0x400 __GFP_RETRY_MAYFAIL.
    *  - 4.15: include/linux/gfp.h of 0x88888888/Linux-4.19 (commit d7e460ed), and the patch
    *          "mm: remove __GFP_COLD" (code index file 30289872649): WRITE 0x100, DIRECT 0x200000, KSWAPD 0x400000.
-   *  - 5.1:  Debian's 6.1 include/linux/gfp_types.h (/work/scratch/linux-source-6.1, 6.1.176).
+   *  - 5.1:  include/linux/gfp_types.h of Debian's linux-source-6.1 (6.1.176).
    *  - 6.3:  include/linux/gfp_types.h of torvalds/linux (commit 16f5dfbc): "0x200u unused".
    */
   const HEADERS: Record<string, Record<string, number>> = {
