@@ -7,12 +7,12 @@ import { F, PG_active, PG_lru, PG_swapbacked } from "./memmap.js";
 import { lruvec_add_folio } from "./mm_inline.js";
 import { alloc_pages } from "./page_alloc.js";
 import { MM_SWAPENTS } from "./mm_types.js";
-import { high_wmark_pages, LRU_INACTIVE_ANON, type pglist_data } from "./mmzone.js";
+import { high_wmark_pages, low_wmark_pages, LRU_INACTIVE_ANON, type pglist_data } from "./mmzone.js";
 import { NR_ZONE_LRU_BASE } from "./mm_inline.js";
 import { lru_add_drain } from "./swap.js";
 import { inactive_is_low, pgdat_balanced, try_to_free_pages } from "./vmscan.js";
 import { global_node_page_state } from "./vmstat.js";
-import { ALLOCSTALL_NORMAL, NR_ACTIVE_ANON, NR_INACTIVE_ANON, PAGEOUTRUN, PGSCAN_DIRECT, PGSTEAL_DIRECT, PSWPOUT } from "./vmstat_items.js";
+import { ALLOCSTALL_NORMAL, NR_ACTIVE_ANON, NR_FREE_PAGES, NR_INACTIVE_ANON, PAGEOUTRUN, PGSCAN_DIRECT, PGSTEAL_DIRECT, PSWPOUT } from "./vmstat_items.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
 import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_FILE } from "./mmzone.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -173,6 +173,37 @@ describe("get_scan_count: the anon/file split (SCAN_FRACT)", () => {
       else expect(want).toEqual([1, 0, 1, 3]); // ap = 89, fp = 419 of 508
     });
   }
+});
+
+describe("pgdat_balanced", () => {
+  it("needs some zone above its high watermark plus lowmem_reserve, not its low one", () => {
+    // mm/vmscan.c pgdat_balanced: mark = high_wmark_pages(zone) (+ watermark_boost), and
+    // zone_watermark_ok_safe → __zone_watermark_ok: for order 0 false iff
+    // free_pages <= mark + z->lowmem_reserve[highest_zoneidx] (no highatomic reserve here).
+    const m = Machine.boot({ memory: "512M" });
+    const k = m.kernel;
+    const pgdat = k.node_data[0];
+    const highest = 3;
+    const zones = pgdat.node_zones.filter((z) => z.managed_zone() && z.zone_idx <= highest);
+    expect(zones.length).toBeGreaterThan(1);
+    const saved = zones.map((z) => z.vm_stat[NR_FREE_PAGES]);
+    const at = (z: (typeof zones)[number], mark: number, extra: number): void => {
+      z.vm_stat[NR_FREE_PAGES] = mark + z.lowmem_reserve[highest] + extra;
+    };
+    for (const z of zones) at(z, high_wmark_pages(z), 0);
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(false);
+    const dma32 = pgdat.node_zones[1];
+    at(dma32, low_wmark_pages(dma32), 1); // above low, below high: still unbalanced
+    expect(low_wmark_pages(dma32)).toBeLessThan(high_wmark_pages(dma32));
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(false);
+    at(dma32, high_wmark_pages(dma32), 1);
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(true);
+    // Any one zone will do: the lowest one balanced alone balances the node.
+    at(dma32, high_wmark_pages(dma32), 0);
+    at(zones[0], high_wmark_pages(zones[0]), 1);
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(true);
+    zones.forEach((z, i) => (z.vm_stat[NR_FREE_PAGES] = saved[i]));
+  });
 });
 
 describe("kswapd", () => {
