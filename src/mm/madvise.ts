@@ -251,8 +251,13 @@ function madvise_vma_behavior(k: Kernel, t: task_struct, vma: vm_area_struct, pr
       if (vma.vm_flags & (VM_IO | VM_PFNMAP)) return -EINVAL;
       if (write && !(vma.vm_flags & VM_WRITE)) return -EINVAL;
       if (!write && !(vma.vm_flags & 0x1)) return -EINVAL;
-      const r = faultin_range(k, t, vma, start, end, write);
-      if (r < 0) return r === -EFAULT ? -EFAULT : -ENOMEM;
+      // faultin_vma_page_range returns how many pages it faulted in before an error; the loop
+      // calls it again from there, so the error itself is what madvise returns.
+      for (let at = start; at < end; ) {
+        const r = faultin_range(k, t, vma, at, end, write);
+        if (r < 0) return r === -EFAULT ? -EFAULT : -ENOMEM;
+        at += r * PAGE_SIZE;
+      }
       return 0;
     }
     case MADV_NORMAL:

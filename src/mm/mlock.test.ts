@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
 import { find_vma } from "./mmap.js";
+import { follow_pte } from "./memory.js";
 import { MM_ANONPAGES, VM_LOCKED, VM_LOCKONFAULT } from "./mm_types.js";
 import { global_zone_page_state } from "./vmstat.js";
 import { NR_MLOCK } from "./vmstat_items.js";
@@ -120,6 +121,23 @@ describe("vma_merge through mlock_fixup (a second caller besides mprotect)", () 
     expect(vmas()).toEqual([[0, 5, 0], [5, 12, 1]]);
     expect(find_vma(p.mm!, A + 5 * PAGE)!.vm_pgoff).toBe(A / PAGE + 5);
     expect(p.mm!.locked_vm).toBe(7);
+  });
+});
+
+describe("mlockall(MCL_CURRENT) across a PROT_NONE mapping", () => {
+  it("populates every VMA it can, going on past one whose populate fails", () => {
+    // mm/mlock.c mlockall → mm_populate → __mm_populate(0, TASK_SIZE, ignore_errors = 1): a VMA
+    // whose populate fails (PROT_NONE: -EFAULT) is skipped, `continue  /* continue at next VMA */`.
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    p.mmap(4 * PAGE, { addr: 0x20000000 });
+    p.mmap(4 * PAGE, { addr: 0x20004000, prot: "none" });
+    p.mmap(4 * PAGE, { addr: 0x20008000, prot: "r" });
+    p.mlockall("current");
+    // The stack's pages, then 4 + 4: both mappings either side of the PROT_NONE one.
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBeGreaterThanOrEqual(4);
+    for (const addr of [0x20000000, 0x20003000, 0x20008000, 0x2000b000]) expect(follow_pte(k, p.mm!, addr)?.flags ?? 0, addr.toString(16)).not.toBe(0);
+    expect(follow_pte(k, p.mm!, 0x20004000)?.flags ?? 0).toBe(0);
   });
 });
 

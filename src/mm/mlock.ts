@@ -370,7 +370,8 @@ export function __mm_populate(k: Kernel, t: task_struct, start: number, len: num
     if (nstart < vma.vm_start) nstart = vma.vm_start;
     const ret = populate_vma_page_range(k, t, vma, nstart, nend);
     if (ret < 0) {
-      return ignore_errors ? 0 : ret;
+      if (ignore_errors) continue; // at the next VMA
+      return ret;
     }
     nend = nstart + ret * PAGE_SIZE;
   }
