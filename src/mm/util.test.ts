@@ -15,6 +15,10 @@ import { Machine } from "../sim/machine.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { spawnProcess } from "../sim/process.js";
 import { __vm_enough_memory, totalram_pages, vm_commit_limit } from "./util.js";
+import { follow_pte } from "./memory.js";
+import { find_vma } from "./mmap.js";
+import { type file, MM_ANONPAGES } from "./mm_types.js";
+import { shmem_file_setup } from "./shmem.js";
 
 const ENOMEM = -errnoValues.ENOMEM;
 
@@ -148,12 +152,44 @@ describe("the refusal message, pr_warn_ratelimited", () => {
     for (let i = 0; i < 6; i++) expect(__vm_enough_memory(k, null, big, false)).toBe(ENOMEM);
     expect(lines().length).toBe(10);
     expect(lines().every((l) => / no enough memory for the allocation$/.test(l))).toBe(true);
-    k.now_ns += 6e9;
+    k.now_ns += 4e9; // still inside the window (time_is_before_jiffies(begin + interval) is false)
+    expect(__vm_enough_memory(k, null, big, false)).toBe(ENOMEM);
+    expect(lines().length).toBe(10);
+    k.now_ns += 2e9;
     expect(__vm_enough_memory(k, null, big, false)).toBe(ENOMEM);
     const after = lines();
     expect(after.length).toBe(12);
-    expect(after[10]).toMatch(/__vm_enough_memory: 3 callbacks suppressed$/);
+    expect(after[10]).toMatch(/__vm_enough_memory: 4 callbacks suppressed$/);
     expect(after[11]).toMatch(/ no enough memory for the allocation$/);
+    // A window that suppressed nothing reports nothing when the next one starts.
+    k.now_ns += 6e9;
+    expect(__vm_enough_memory(k, null, big, false)).toBe(ENOMEM);
+    expect(lines().length).toBe(13);
+    expect(lines()[12]).toMatch(/ no enough memory for the allocation$/);
+  });
+});
+
+describe("the mmap syscall (sys_mmap → ksys_mmap_pgoff → vm_mmap_pgoff)", () => {
+  it("faults in a MAP_POPULATE mapping before returning, and ignores a populate that fails", () => {
+    // mm/util.c vm_mmap_pgoff: do_mmap, then mm_populate(ret, populate), which ignores errors.
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(8 * 4096, { flags: "private|anonymous|populate" });
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(follow_pte(k, p.mm!, a + 7 * 4096)?.pfn ?? 0).toBeGreaterThan(0);
+    const b = p.mmap(8 * 4096, { prot: "none", flags: "private|anonymous|populate" }); // -EFAULT ignored
+    expect(b).toBeGreaterThan(0);
+    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+  });
+
+  it("takes the file offset in bytes, page aligned, and maps from page offset / PAGE_SIZE", () => {
+    // arch/x86/kernel/sys_x86_64.c sys_mmap: off & ~PAGE_MASK → -EINVAL; ksys_mmap_pgoff(…, off >> PAGE_SHIFT).
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const f = shmem_file_setup(k, null, "f", 16 * 4096, 0) as file;
+    const a = p.mmap(4 * 4096, { flags: "private", prot: "r", file: f, offset: 3 * 4096 });
+    expect(find_vma(p.mm!, a)!.vm_pgoff).toBe(3);
+    expect(() => p.mmap(4096, { flags: "private", prot: "r", file: f, offset: 4096 + 512 })).toThrow(/EINVAL/);
   });
 });
 
