@@ -12,7 +12,7 @@ const name = process.env.MMSIM_MUTATE_NAME ?? "util";
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   testRunner: "vitest",
-  vitest: { configFile: "vitest.config.ts", related: true },
+  vitest: { configFile: "vitest.mutate.config.ts", related: true },
   // Each mutant runs only the tests that executed its code during the dry run.
   coverageAnalysis: "perTest",
   // Many test files boot a machine in a describe body or beforeAll, outside any single test, so
