@@ -160,6 +160,31 @@ function compare(rep: OomReport, t: Truth): void {
   expect(rep.tasks.map(({ line: _line, ...row }) => row)).toEqual(t.tasks);
   const { line: _vline, reason: _reason, ...victim } = rep.victim!;
   expect(victim).toEqual(t.victim);
+  // The decoder's own reading of the numbers: the memory picture from the Mem-Info counters
+  // (machine-wide, in pages), and per zone whether __zone_watermark_ok could pass: free -
+  // (2^order - 1) pages against min/high + lowmem_reserve[highest zone of the request] (a
+  // GFP_HIGHUSER_MOVABLE request: Movable).
+  const mi = t.meminfo;
+  expect(rep.picture).toMatchObject({
+    anon_kB: (mi.active_anon + mi.inactive_anon) * 4,
+    shmem_kB: mi.shmem * 4,
+    pagetables_kB: mi.pagetables * 4,
+    free_kB: mi.free * 4,
+    swap_total_kB: t.totals.total_swap_kB,
+    swap_free_kB: t.totals.free_swap_kB,
+    swap_used_kB: t.totals.total_swap_kB - t.totals.free_swap_kB,
+  });
+  expect(rep.zoneVerdicts.map((v) => ({ zone: v.zone, node: v.node, allowed: v.allowed, reserve: v.reserve_kB, aboveMin: v.aboveMin, aboveHigh: v.aboveHigh, blocks: v.blocksAtOrder }))).toEqual(
+    t.zones.map((z) => ({
+      zone: z.name,
+      node: z.node,
+      allowed: true,
+      reserve: z.lowmem_reserve[3] * 4,
+      aboveMin: z.free_kB > z.min_kB + z.lowmem_reserve[3] * 4,
+      aboveHigh: z.free_kB > z.high_kB + z.lowmem_reserve[3] * 4,
+      blocks: z.counts.reduce((a, c) => a + c, 0),
+    })),
+  );
   expect(rep.badness.totalpages).toBe(t.totalpages);
   expect(rep.badness.chosen).toEqual({ pid: t.victim.pid, name: t.victim.comm, points: t.points });
   expect(rep.badness.agrees).toBe(true);
