@@ -432,5 +432,36 @@ describe("the OOM report and kill, line by line against 6.1", () => {
     expect(m.dmesg()).toMatch(new RegExp(`Out of memory: Killed process ${big.pid} \\(big\\)`));
     expect(m.dmesg()).not.toMatch(/oom_kill_allocating_task/);
   });
+
+  it("prints panic()'s stack as the kernel unwinds it from out_of_memory: panic's frames, then the fault's below out_of_memory", () => {
+    // kernel/panic.c panic: pr_emerg("Kernel panic - not syncing: %s"), dump_stack() — whose
+    // innermost frames are dump_stack_lvl, panic and out_of_memory.cold, above the same callers
+    // (__alloc_pages_slowpath … asm_exc_page_fault) as a report's trace — then "Kernel Offset:
+    // disabled" (no KASLR: nokaslr) and "---[ end Kernel panic - not syncing: %s ]---".
+    const m = Machine.boot({ memory: "128M", sysctl: { "vm.panic_on_oom": 1 } });
+    const p = m.spawn({ comm: "hog" });
+    expect(() => {
+      for (let i = 0; i < 200; i++) hog(p, MiB);
+    }).toThrow(KernelPanic);
+    const lines = m.dmesg().split("\n").map((l) => l.replace(/^\[\s*\d+\.\d+\] ?/, ""));
+    const at = lines.indexOf("Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled");
+    expect(at).toBeGreaterThan(0);
+    const trace = realFaultTrace();
+    const after = lines.slice(at + 1);
+    const from = after.indexOf(" <TASK>");
+    const to = after.indexOf(" </TASK>");
+    const frames = after.slice(from + 1, after.findIndex((l) => l.startsWith("RIP: ")));
+    expect(frames).toEqual([" dump_stack_lvl+0x44/0x5c", " panic+0x118/0x2ed", " out_of_memory.cold+0x2f/0x7e", ...trace.slice(4)]);
+    expect(after[to + 1]).toBe("Kernel Offset: disabled");
+    expect(after[to + 2]).toBe("---[ end Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled ]---");
+  });
 });
+
+/** The frames of w3a's real report 1, between " <TASK>" and the registers. */
+function realFaultTrace(): string[] {
+  const lines = readFileSync(new URL("../../test/realkernel/data/w3a/oom_report.1", import.meta.url), "utf8")
+    .split("\n")
+    .map((l) => l.replace(/^\[\s*\d+\.\d+\] ?/, ""));
+  return lines.slice(lines.indexOf(" <TASK>") + 1, lines.findIndex((l) => l.startsWith("RIP: ")));
+}
 
