@@ -16,7 +16,8 @@ import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { get_mm_counter, get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "../mm/mm_types.js";
 import { high_wmark_pages, low_wmark_pages, min_wmark_pages, MIGRATE_TYPES, type zone } from "../mm/mmzone.js";
 import { CONSTRAINT_NONE, oom_badness, out_of_memory } from "../mm/oom_kill.js";
-import { deferred_nr_free, totalram_pages } from "../mm/page_alloc.js";
+import { totalram_pages } from "../mm/page_alloc.js";
+import { deferred_nr_free } from "../mm/mm_init.js";
 import { global_node_page_state, global_zone_page_state } from "../mm/vmstat.js";
 import { MAX_ORDER, NO_PFN } from "../mm/types.js";
 import {
@@ -33,6 +34,7 @@ import {
   NR_UNEVICTABLE,
   NR_WRITEBACK,
 } from "../mm/vmstat_items.js";
+import { kernelOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
 /** show_migration_types' letters, in migratetype order (CMA is off in Debian's config). */
@@ -205,7 +207,7 @@ function pressure(p: Process, victim: Process): void {
 describe("OOM reports the simulator prints decode back to the state that printed them", () => {
   it("a global OOM with swap: Mem-Info, node and zone lines, buddy lists, swap totals, task table, victim and ranking", () => {
     const m = Machine.boot({ memory: "256M", swap: { size: "32M" } });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const a = m.spawn({ comm: "memA", oomScoreAdj: 300 });
     const x = a.mmap(40 * MiB);
     a.write(x, 40 * MiB);
@@ -232,7 +234,7 @@ describe("OOM reports the simulator prints decode back to the state that printed
 
   it("a mempolicy OOM on two nodes: only node 1's zones, its nodemask, and totalpages = swap + node 1's pages", () => {
     const m = Machine.boot({ memory: "1G", nodes: 2, swap: { size: "16M" } });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const p = m.spawn({ comm: "p", oomScoreAdj: 100 });
     const x = p.mmap(16 * MiB);
     p.write(x, 16 * MiB);

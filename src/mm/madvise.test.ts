@@ -87,7 +87,7 @@ describe("MADV_POPULATE_READ past the end of a shared anonymous mapping's file",
     const a = p.mmap(2 * PAGE, { addr: 0x20000000, flags: "shared|anonymous" });
     expect(p.mremap(a, 2 * PAGE, 4 * PAGE)).toBe(a); // grown in place: 4 pages over a 2-page file
     expect(() => p.madvise(a, 4 * PAGE, "populate_read")).toThrow(/EFAULT/);
-    expect(p.mm!.rss_stat[MM_SHMEMPAGES]).toBe(2);
+    expect(taskOf(p).mm!.rss_stat[MM_SHMEMPAGES]).toBe(2);
     expect(() => p.read(a + 2 * PAGE, PAGE)).toThrow(/SIGBUS/);
   });
 });

@@ -170,21 +170,21 @@ describe("the counters a run of write faults leaves (anon_write_run)", () => {
     p.write(a, 64 * 4096); // 64 do_anonymous_page
     let e1 = ev();
     expect([e1[0] - e0[0], e1[1] - e0[1], e1[2] - e0[2]]).toEqual([64, 0, 64]);
-    expect(p.task.min_flt).toBe(64);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(64);
+    expect(taskOf(p).min_flt).toBe(64);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(64);
     const c = p.fork();
     e0 = ev();
     c.write(a, 64 * 4096); // 64 wp_page_copy: new pages, the old ones back to one mapping each
     e1 = ev();
     expect([e1[0] - e0[0], e1[1] - e0[1], e1[2] - e0[2]]).toEqual([64, 0, 64]);
-    expect(c.task.min_flt).toBe(64);
-    expect(c.mm!.rss_stat[MM_ANONPAGES]).toBe(64);
+    expect(taskOf(c).min_flt).toBe(64);
+    expect(taskOf(c).mm!.rss_stat[MM_ANONPAGES]).toBe(64);
     e0 = ev();
     p.write(a, 64 * 4096); // 64 wp_page_reuse: the parent's pages are its own again
     e1 = ev();
     expect([e1[0] - e0[0], e1[1] - e0[1], e1[2] - e0[2]]).toEqual([64, 64, 0]);
-    expect(p.task.min_flt).toBe(128);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(64);
+    expect(taskOf(p).min_flt).toBe(128);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(64);
     checkMm(k);
   });
 });

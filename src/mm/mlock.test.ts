@@ -77,7 +77,7 @@ describe("vma_merge through mlock_fixup (a second caller besides mprotect)", () 
     const k = boot();
     const p = spawnProcess(k, { comm: "t", image: null });
     expect(p.mmap(12 * PAGE, { addr: A })).toBe(A);
-    const vmas = (): Array<[number, number, number]> => p.mm!.mm_mt.map((v) => [(v.vm_start - A) / PAGE, (v.vm_end - A) / PAGE, v.vm_flags & VM_LOCKED ? 1 : 0]);
+    const vmas = (): Array<[number, number, number]> => taskOf(p).mm!.mm_mt.map((v) => [(v.vm_start - A) / PAGE, (v.vm_end - A) / PAGE, v.vm_flags & VM_LOCKED ? 1 : 0]);
     return { k, p, vmas };
   }
 
@@ -87,8 +87,8 @@ describe("vma_merge through mlock_fixup (a second caller besides mprotect)", () 
     expect(vmas()).toEqual([[0, 4, 0], [4, 8, 1], [8, 12, 0]]);
     p.munlock(A + 4 * PAGE, 4 * PAGE);
     expect(vmas()).toEqual([[0, 12, 0]]);
-    expect(p.mm!.map_count).toBe(1);
-    expect(find_vma(p.mm!, A)!.vm_pgoff).toBe(A / PAGE);
+    expect(taskOf(p).mm!.map_count).toBe(1);
+    expect(find_vma(taskOf(p).mm!, A)!.vm_pgoff).toBe(A / PAGE);
   });
 
   it("case 7: the whole middle VMA joins the previous one when the next one differs", () => {
@@ -98,7 +98,7 @@ describe("vma_merge through mlock_fixup (a second caller besides mprotect)", () 
     expect(vmas()).toEqual([[0, 4, 0], [4, 8, 1], [8, 12, 0]]);
     p.munlock(A + 4 * PAGE, 4 * PAGE);
     expect(vmas()).toEqual([[0, 8, 0], [8, 12, 0]]);
-    expect(p.mm!.map_count).toBe(2);
+    expect(taskOf(p).mm!.map_count).toBe(2);
   });
 
   it("case 8: the whole middle VMA joins the next one when the previous one differs (the next grows down)", () => {
@@ -107,7 +107,7 @@ describe("vma_merge through mlock_fixup (a second caller besides mprotect)", () 
     p.mlock(A + 4 * PAGE, 4 * PAGE);
     p.munlock(A + 4 * PAGE, 4 * PAGE);
     expect(vmas()).toEqual([[0, 4, 0], [4, 12, 0]]);
-    expect(find_vma(p.mm!, A + 4 * PAGE)!.vm_pgoff).toBe(A / PAGE + 4);
+    expect(find_vma(taskOf(p).mm!, A + 4 * PAGE)!.vm_pgoff).toBe(A / PAGE + 4);
   });
 
   it("cases 4 and 5: locking the tail of an unlocked VMA next to a locked one moves the boundary", () => {
@@ -116,11 +116,11 @@ describe("vma_merge through mlock_fixup (a second caller besides mprotect)", () 
     expect(vmas()).toEqual([[0, 6, 0], [6, 12, 1]]);
     p.mlock(A + 4 * PAGE, 2 * PAGE); // case 4: the locked VMA grows down over [4, 6)
     expect(vmas()).toEqual([[0, 4, 0], [4, 12, 1]]);
-    expect(find_vma(p.mm!, A + 4 * PAGE)!.vm_pgoff).toBe(A / PAGE + 4);
+    expect(find_vma(taskOf(p).mm!, A + 4 * PAGE)!.vm_pgoff).toBe(A / PAGE + 4);
     p.munlock(A + 4 * PAGE, PAGE); // case 5: the unlocked VMA grows up over [4, 5)
     expect(vmas()).toEqual([[0, 5, 0], [5, 12, 1]]);
-    expect(find_vma(p.mm!, A + 5 * PAGE)!.vm_pgoff).toBe(A / PAGE + 5);
-    expect(p.mm!.locked_vm).toBe(7);
+    expect(find_vma(taskOf(p).mm!, A + 5 * PAGE)!.vm_pgoff).toBe(A / PAGE + 5);
+    expect(taskOf(p).mm!.locked_vm).toBe(7);
   });
 });
 
@@ -135,9 +135,9 @@ describe("mlockall(MCL_CURRENT) across a PROT_NONE mapping", () => {
     p.mmap(4 * PAGE, { addr: 0x20008000, prot: "r" });
     p.mlockall("current");
     // The stack's pages, then 4 + 4: both mappings either side of the PROT_NONE one.
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBeGreaterThanOrEqual(4);
-    for (const addr of [0x20000000, 0x20003000, 0x20008000, 0x2000b000]) expect(follow_pte(k, p.mm!, addr)?.flags ?? 0, addr.toString(16)).not.toBe(0);
-    expect(follow_pte(k, p.mm!, 0x20004000)?.flags ?? 0).toBe(0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBeGreaterThanOrEqual(4);
+    for (const addr of [0x20000000, 0x20003000, 0x20008000, 0x2000b000]) expect(follow_pte(k, taskOf(p).mm!, addr)?.flags ?? 0, addr.toString(16)).not.toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, 0x20004000)?.flags ?? 0).toBe(0);
   });
 });
 

@@ -14,16 +14,18 @@ import { errnoValues } from "../kernel/errno.js";
 import { Machine } from "../sim/machine.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { spawnProcess } from "../sim/process.js";
-import { __vm_enough_memory, totalram_pages, vm_commit_limit } from "./util.js";
+import { __vm_enough_memory, vm_commit_limit } from "./util.js";
+import { totalram_pages } from "./page_alloc.js";
 import { follow_pte } from "./memory.js";
 import { find_vma } from "./mmap.js";
 import { type file, MM_ANONPAGES } from "./mm_types.js";
 import { shmem_file_setup } from "./shmem.js";
+import { kernelOf, taskOf } from "../api/internals.js";
 
 const ENOMEM = -errnoValues.ENOMEM;
 
 function boot(swap = false) {
-  return Machine.boot(swap ? { memory: "256M", swap: { size: "64M" } } : { memory: "256M" }).kernel;
+  return kernelOf(Machine.boot(swap ? { memory: "256M", swap: { size: "64M" } } : { memory: "256M" }));
 }
 
 describe("__vm_enough_memory, OVERCOMMIT_GUESS (mode 0)", () => {
@@ -51,7 +53,7 @@ describe("__vm_enough_memory, OVERCOMMIT_NEVER (mode 2)", () => {
     k.vm.admin_reserve_kbytes = 8192; // 2048 pages
     k.vm.user_reserve_kbytes = 4096; // 1024 pages
     const p = spawnProcess(k, { comm: "t", image: null });
-    const mm = p.mm!;
+    const mm = taskOf(p).mm!;
     return { k, p, mm };
   }
   /** Sets vm_committed_as so that charging `pages` more lands it exactly on `target`. */
@@ -175,11 +177,11 @@ describe("the mmap syscall (sys_mmap → ksys_mmap_pgoff → vm_mmap_pgoff)", ()
     const k = boot();
     const p = spawnProcess(k, { comm: "t", image: null });
     const a = p.mmap(8 * 4096, { flags: "private|anonymous|populate" });
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
-    expect(follow_pte(k, p.mm!, a + 7 * 4096)?.pfn ?? 0).toBeGreaterThan(0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(follow_pte(k, taskOf(p).mm!, a + 7 * 4096)?.pfn ?? 0).toBeGreaterThan(0);
     const b = p.mmap(8 * 4096, { prot: "none", flags: "private|anonymous|populate" }); // -EFAULT ignored
     expect(b).toBeGreaterThan(0);
-    expect(p.mm!.rss_stat[MM_ANONPAGES]).toBe(8);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
   });
 
   it("takes the file offset in bytes, page aligned, and maps from page offset / PAGE_SIZE", () => {
@@ -188,7 +190,7 @@ describe("the mmap syscall (sys_mmap → ksys_mmap_pgoff → vm_mmap_pgoff)", ()
     const p = spawnProcess(k, { comm: "t", image: null });
     const f = shmem_file_setup(k, null, "f", 16 * 4096, 0) as file;
     const a = p.mmap(4 * 4096, { flags: "private", prot: "r", file: f, offset: 3 * 4096 });
-    expect(find_vma(p.mm!, a)!.vm_pgoff).toBe(3);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_pgoff).toBe(3);
     expect(() => p.mmap(4096, { flags: "private", prot: "r", file: f, offset: 4096 + 512 })).toThrow(/EINVAL/);
   });
 });

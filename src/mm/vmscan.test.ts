@@ -146,7 +146,7 @@ describe("get_scan_count: the anon/file split (SCAN_FRACT)", () => {
   ]) {
     it(`scans anon and file at DEF_PRIORITY in swappiness : 200 - swappiness, weighted by cost (anon_cost ${anonCost}, file_cost ${fileCost})`, () => {
       const m = withSwap("512M", "256M");
-      const k = m.kernel;
+      const k = kernelOf(m);
       lru_add_drain(k);
       // 10, 0, 2 and 4 units of 4096 pages: >> DEF_PRIORITY (12) gives 10, 0, 2 and 4 pages to
       // split. More active than inactive file (inactive_is_low) lets the file lists be
@@ -181,7 +181,7 @@ describe("pgdat_balanced", () => {
     // zone_watermark_ok_safe → __zone_watermark_ok: for order 0 false iff
     // free_pages <= mark + z->lowmem_reserve[highest_zoneidx] (no highatomic reserve here).
     const m = Machine.boot({ memory: "512M" });
-    const k = m.kernel;
+    const k = kernelOf(m);
     const pgdat = k.node_data[0];
     const highest = 3;
     const zones = pgdat.node_zones.filter((z) => z.managed_zone() && z.zone_idx <= highest);

@@ -98,7 +98,7 @@ describe("reclaim and swap under random pressure", () => {
             // (madvise_dontneed_free_valid_vma, can_madv_lru_vma); the region is otherwise mapped.
             const start = slot.base + o.page * PAGE;
             const end = start + Math.min(o.pages, REGION_PAGES - o.page) * PAGE;
-            const locked = (slot.p.mm?.mm_mt ?? []).some((v) => v.vm_start < end && v.vm_end > start && (v.vm_flags & VM_LOCKED) !== 0);
+            const locked = (taskOf(slot.p).mm?.mm_mt ?? []).some((v) => v.vm_start < end && v.vm_end > start && (v.vm_flags & VM_LOCKED) !== 0);
             allowed = [locked ? "EINVAL" : "ok"];
           }
           let got = "ok";

@@ -137,7 +137,7 @@ describe("Pss truncates, never rounds (fs/proc/task_mmu.c smaps_account, __show_
     const a = p.mmap(pages * 4096, { prot: "rw", flags: "private|anonymous" });
     p.write(a, pages * 4096);
     for (let i = 1; i < mapcount; i++) p.fork();
-    return proc_pid_smaps_rollup(k, p.task);
+    return proc_pid_smaps_rollup(k, taskOf(p));
   }
 
   it("three pages mapped six times: 3 × ⌊16777216 / 6⌋ = 8388606, >> 12 = 2047 bytes, >> 10 = 1 kB (exactly 2 kB would round)", () => {
