@@ -8,7 +8,7 @@ import { __GFP_THISNODE, GFP_KERNEL, GFP_NOFS } from "./gfp.js";
 import { get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./mm_types.js";
 import { proc_oom_score } from "../fs/proc/base.js";
 import { KernelPanic } from "../kernel/panic.js";
-import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, oom_badness, type oom_control, out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
+import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, oom_badness, type oom_control, out_of_memory, select_bad_process, tsk_is_oom_victim } from "./oom_kill.js";
 import { alloc_pages, totalram_pages } from "./page_alloc.js";
 import { NO_PFN } from "./types.js";
 import { OOM_KILL } from "./vmstat_items.js";
@@ -84,6 +84,31 @@ describe("oom_badness and /proc/PID/oom_score", () => {
     expect(m.read(`/proc/${never.pid}/oom_score`)).toBe("0\n");
     expect(m.read("/proc/1/oom_score")).toBe("0\n");
     expect(Number(m.read(`/proc/${low.pid}/oom_score`))).toBeLessThan(400);
+  });
+});
+
+describe("select_bad_process", () => {
+  it("picks the later of two tasks with equal badness: only a strictly lower score is skipped", () => {
+    // mm/oom_kill.c oom_evaluate_task: `if (points == LONG_MIN || points < oc->chosen_points)
+    // goto next;` — an equal score falls through to `select:` and replaces the earlier choice.
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const first = m.spawn({ comm: "first" });
+    const second = m.spawn({ comm: "second" });
+    hog(first, 4 * MiB);
+    hog(second, 4 * MiB);
+    const oc = req(m);
+    constrained_alloc(k, oc);
+    const score = oom_badness(k, taskOf(first), oc.totalpages);
+    expect(oom_badness(k, taskOf(second), oc.totalpages)).toBe(score); // the precondition: a tie
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(taskOf(second));
+    expect(oc.chosen_points).toBe(score);
+    // One page more for the first breaks the tie its way.
+    first.write(first.mmap(4096), 4096);
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(taskOf(first));
+    expect(oc.chosen_points).toBeGreaterThan(score);
   });
 });
 
