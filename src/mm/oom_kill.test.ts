@@ -5,10 +5,10 @@ import { Machine } from "../sim/machine.js";
 import type { Process } from "../sim/process.js";
 import { ProcessKilled } from "../sim/process.js";
 import { __GFP_THISNODE, GFP_KERNEL, GFP_NOFS } from "./gfp.js";
-import { get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./mm_types.js";
+import { get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MMF_OOM_SKIP } from "./mm_types.js";
 import { proc_oom_score } from "../fs/proc/base.js";
 import { KernelPanic } from "../kernel/panic.js";
-import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, oom_badness, type oom_control, out_of_memory, select_bad_process, tsk_is_oom_victim } from "./oom_kill.js";
+import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, LONG_MIN, mark_oom_victim, OOM_SCAN_ABORTED, oom_badness, type oom_control, out_of_memory, select_bad_process, tsk_is_oom_victim } from "./oom_kill.js";
 import { alloc_pages, totalram_pages } from "./page_alloc.js";
 import { NO_PFN } from "./types.js";
 import { OOM_KILL } from "./vmstat_items.js";
@@ -109,6 +109,59 @@ describe("select_bad_process", () => {
     select_bad_process(k, oc);
     expect(oc.chosen).toBe(taskOf(first));
     expect(oc.chosen_points).toBeGreaterThan(score);
+  });
+
+  it("goes on past a lower score to a higher one later in the list", () => {
+    // oom_evaluate_task returns 0 (`goto next`) for a lower score: select_bad_process's loop
+    // only stops when it returns 1 (a victim already on its way out).
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const [a, b, c] = ["a", "b", "c"].map((comm) => m.spawn({ comm }));
+    hog(a, 2 * MiB);
+    hog(b, MiB);
+    hog(c, 8 * MiB);
+    const oc = req(m);
+    constrained_alloc(k, oc);
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(taskOf(c));
+  });
+
+  it("aborts the scan at a marked victim, unless its mm was reaped (MMF_OOM_SKIP) or the request is sysrq's", () => {
+    // mm/oom_kill.c oom_evaluate_task: `if (!is_sysrq_oom(oc) && tsk_is_oom_victim(task))`:
+    // MMF_OOM_SKIP on signal->oom_mm → `goto next`, else `goto abort` (oc->chosen = (void *)-1UL,
+    // return 1). is_sysrq_oom is `oc->order == -1`.
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const victim = m.spawn({ comm: "victim" });
+    const big = m.spawn({ comm: "big" });
+    hog(victim, MiB);
+    hog(big, 8 * MiB);
+    mark_oom_victim(k, taskOf(victim));
+    const oc = req(m);
+    constrained_alloc(k, oc);
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(OOM_SCAN_ABORTED);
+    const sysrq = { ...req(m), order: -1 };
+    constrained_alloc(k, sysrq);
+    select_bad_process(k, sysrq);
+    expect(sysrq.chosen).toBe(taskOf(big));
+    taskOf(victim).mm!.flags |= 1 << MMF_OOM_SKIP;
+    const again = req(m);
+    constrained_alloc(k, again);
+    select_bad_process(k, again);
+    expect(again.chosen).toBe(taskOf(big));
+  });
+
+  it("gives a task that has exited (no mm left) LONG_MIN", () => {
+    // oom_badness: `p = find_lock_task_mm(p); if (!p) return LONG_MIN;`
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "gone" });
+    hog(p, MiB);
+    const t = taskOf(p);
+    p.exit();
+    expect(t.mm).toBe(null);
+    expect(oom_badness(k, t, totalram_pages(k))).toBe(LONG_MIN);
   });
 });
 
