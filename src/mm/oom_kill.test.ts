@@ -152,6 +152,20 @@ describe("select_bad_process", () => {
     expect(again.chosen).toBe(taskOf(big));
   });
 
+  it("counts swapped-out pages: rss + swap entries + page tables", () => {
+    // oom_badness: points = get_mm_rss(p->mm) + get_mm_counter(p->mm, MM_SWAPENTS) +
+    // mm_pgtables_bytes(p->mm) / PAGE_SIZE.
+    const m = Machine.boot({ memory: "128M", swap: { size: "64M" } });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "swapped" });
+    hog(p, 96 * MiB);
+    const mm = taskOf(p).mm!;
+    const swapents = mm.rss_stat[MM_SWAPENTS];
+    expect(swapents).toBeGreaterThan(1000); // the precondition: much of it is in swap
+    const total = totalram_pages(k) + k.total_swap_pages;
+    expect(oom_badness(k, taskOf(p), total)).toBe(get_mm_rss(mm) + swapents + Math.trunc(mm.pgtables_bytes / 4096));
+  });
+
   it("gives a task that has exited (no mm left) LONG_MIN", () => {
     // oom_badness: `p = find_lock_task_mm(p); if (!p) return LONG_MIN;`
     const m = Machine.boot({ memory: "256M" });
