@@ -3,7 +3,7 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
 import { _PAGE_DIRTY } from "../arch/x86/pgtable.js";
 import { find_vma } from "./mmap.js";
-import { MM_ANONPAGES, VM_DONTCOPY, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WIPEONFORK } from "./mm_types.js";
+import { MM_ANONPAGES, MM_SHMEMPAGES, VM_DONTCOPY, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_WIPEONFORK } from "./mm_types.js";
 import { follow_pte } from "./memory.js";
 import { global_node_page_state } from "./vmstat.js";
 import { NR_ANON_MAPPED } from "./vmstat_items.js";
@@ -74,3 +74,21 @@ describe("madvise", () => {
     expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(8);
   });
 });
+
+describe("MADV_POPULATE_READ past the end of a shared anonymous mapping's file", () => {
+  it("faults in the pages up to i_size, then fails with EFAULT at the first page past it", () => {
+    // A shared anonymous mapping is a shmem file the size it was mapped with (shmem_zero_setup);
+    // mremap grows the mapping but not the file. mm/madvise.c madvise_populate calls
+    // faultin_vma_page_range until the range is done: the pages before i_size fault in, the first
+    // page past it faults VM_FAULT_SIGBUS (shmem_get_folio_gfp: index >= i_size), which
+    // __get_user_pages reports as -EFAULT, and madvise_populate returns -EFAULT.
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(2 * PAGE, { addr: 0x20000000, flags: "shared|anonymous" });
+    expect(p.mremap(a, 2 * PAGE, 4 * PAGE)).toBe(a); // grown in place: 4 pages over a 2-page file
+    expect(() => p.madvise(a, 4 * PAGE, "populate_read")).toThrow(/EFAULT/);
+    expect(taskOf(p).mm!.rss_stat[MM_SHMEMPAGES]).toBe(2);
+    expect(() => p.read(a + 2 * PAGE, PAGE)).toThrow(/SIGBUS/);
+  });
+});
+

@@ -160,6 +160,39 @@ describe("anonymous faults", () => {
   });
 });
 
+describe("the counters a run of write faults leaves (anon_write_run)", () => {
+  it("counts per page what handle_mm_fault, mm_account_fault, do_anonymous_page, wp_page_copy and wp_page_reuse count", () => {
+    // mm/memory.c: handle_mm_fault count_vm_event(PGFAULT); mm_account_fault current->min_flt++;
+    // do_anonymous_page inc_mm_counter_fast(MM_ANONPAGES); page_add_new_anon_rmap NR_ANON_MAPPED;
+    // wp_page_copy leaves rss alone (the new page replaces the old), wp_page_reuse counts PGREUSE.
+    const k = boot();
+    expect(k.fastPaths).toBe(true);
+    const p = spawnProcess(k, { comm: "w", image: null });
+    const a = p.mmap(64 * 4096);
+    const ev = (): number[] => [k.vm_events[PGFAULT], k.vm_events[PGREUSE], global_node_page_state(k, NR_ANON_MAPPED)];
+    let e0 = ev();
+    p.write(a, 64 * 4096); // 64 do_anonymous_page
+    let e1 = ev();
+    expect([e1[0] - e0[0], e1[1] - e0[1], e1[2] - e0[2]]).toEqual([64, 0, 64]);
+    expect(taskOf(p).min_flt).toBe(64);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(64);
+    const c = p.fork();
+    e0 = ev();
+    c.write(a, 64 * 4096); // 64 wp_page_copy: new pages, the old ones back to one mapping each
+    e1 = ev();
+    expect([e1[0] - e0[0], e1[1] - e0[1], e1[2] - e0[2]]).toEqual([64, 0, 64]);
+    expect(taskOf(c).min_flt).toBe(64);
+    expect(taskOf(c).mm!.rss_stat[MM_ANONPAGES]).toBe(64);
+    e0 = ev();
+    p.write(a, 64 * 4096); // 64 wp_page_reuse: the parent's pages are its own again
+    e1 = ev();
+    expect([e1[0] - e0[0], e1[1] - e0[1], e1[2] - e0[2]]).toEqual([64, 64, 0]);
+    expect(taskOf(p).min_flt).toBe(128);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(64);
+    checkMm(k);
+  });
+});
+
 describe("SIGSEGV", () => {
   it("reports SEGV_MAPERR outside every VMA and counts no fault", () => {
     const k = boot();

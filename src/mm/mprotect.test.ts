@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, pte_offset_map } from "../arch/x86/pgtable.js";
-import { VM_ACCOUNT, VM_READ, VM_WRITE } from "./mm_types.js";
+import { FMODE_READ, type file, VM_ACCOUNT, VM_MAYWRITE, VM_READ, VM_WRITE } from "./mm_types.js";
+import { shmem_file_setup } from "./shmem.js";
 import { find_vma } from "./mmap.js";
 import { MiB } from "./types.js";
 import { taskOf } from "../api/internals.js";
@@ -85,3 +86,51 @@ describe("mprotect", () => {
     expect(taskOf(p).mm!.data_vm).toBe(d0 + 2);
   });
 });
+
+describe("mprotect's errors part-way through a range (do_mprotect_pkey applies it VMA by VMA)", () => {
+  // mm/mprotect.c do_mprotect_pkey: each VMA is fixed up in turn; the loop stops with -EACCES at
+  // a VMA whose VM_MAY* bits forbid the new protection ((newflags & ~(newflags >> 4)) &
+  // VM_ACCESS_FLAGS) or with -ENOMEM where the next VMA does not start where the last ended, and
+  // the VMAs before keep their new protection.
+  const A = 0x20000000;
+  /** A shmem file opened read-only (f_mode FMODE_READ). */
+  function readOnlyFile(k: ReturnType<typeof boot>): file {
+    const f = shmem_file_setup(k, null, "ro", 16 * PAGE, 0) as file;
+    return { ...f, f_mode: FMODE_READ };
+  }
+
+  it("EACCES at a shared mapping of a read-only file, after the writable VMA before it changed", () => {
+    // do_mmap: MAP_SHARED of a file without FMODE_WRITE clears VM_MAYWRITE (and VM_SHARED).
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    p.mmap(4 * PAGE, { addr: A, prot: "r" });
+    p.mmap(4 * PAGE, { addr: A + 4 * PAGE, prot: "r", flags: "shared|fixed", file: readOnlyFile(k) });
+    expect(find_vma(taskOf(p).mm!, A + 4 * PAGE)!.vm_flags & VM_MAYWRITE).toBe(0);
+    expect(() => p.mprotect(A, 8 * PAGE, "rw")).toThrow(/EACCES/);
+    expect(find_vma(taskOf(p).mm!, A)!.vm_flags & VM_WRITE).toBe(VM_WRITE);
+    expect(find_vma(taskOf(p).mm!, A + 4 * PAGE)!.vm_flags & VM_WRITE).toBe(0);
+  });
+
+  it("allows PROT_WRITE on a private mapping of the same read-only file (VM_MAYWRITE stays)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    p.mmap(4 * PAGE, { addr: A, prot: "r", flags: "private|fixed", file: readOnlyFile(k) });
+    expect(find_vma(taskOf(p).mm!, A)!.vm_flags & VM_MAYWRITE).toBe(VM_MAYWRITE);
+    p.mprotect(A, 4 * PAGE, "rw");
+    expect(find_vma(taskOf(p).mm!, A)!.vm_flags & VM_WRITE).toBe(VM_WRITE);
+  });
+
+  it("ENOMEM at a hole, after the VMA before it changed; the VMA after the hole is untouched", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    p.mmap(4 * PAGE, { addr: A, prot: "r" });
+    p.mmap(4 * PAGE, { addr: A + 8 * PAGE, prot: "r" });
+    expect(() => p.mprotect(A, 12 * PAGE, "rw")).toThrow(/ENOMEM/);
+    expect(find_vma(taskOf(p).mm!, A)!.vm_flags & VM_WRITE).toBe(VM_WRITE);
+    expect(find_vma(taskOf(p).mm!, A + 8 * PAGE)!.vm_flags & VM_WRITE).toBe(0);
+    // A range starting in the hole fails before changing anything (vma->vm_start > start).
+    expect(() => p.mprotect(A + 4 * PAGE, 8 * PAGE, "none")).toThrow(/ENOMEM/);
+    expect(find_vma(taskOf(p).mm!, A + 8 * PAGE)!.vm_flags & VM_READ).toBe(VM_READ);
+  });
+});
+

@@ -74,4 +74,27 @@ describe("mremap", () => {
     expect(follow_pte(k, taskOf(p).mm!, a)?.flags ?? 0).toBe(0);
     expect(follow_pte(k, taskOf(p).mm!, b)!.flags).not.toBe(0);
   });
+
+  it("MREMAP_FIXED accepts a destination that touches the source on either side, and refuses one page of overlap", () => {
+    // mm/mremap.c mremap_to: `if (addr + old_len > new_addr && new_addr + new_len > addr) goto out;`
+    // (-EINVAL): ranges that only meet at an edge do not overlap.
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(4 * PAGE, { addr: 0x20000000 });
+    p.touch(a, 4 * PAGE, { write: true });
+    const pfn0 = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+    // Just above: new_addr == addr + old_len.
+    expect(p.mremap(a, 4 * PAGE, 4 * PAGE, { fixed: a + 4 * PAGE })).toBe(a + 4 * PAGE);
+    expect(follow_pte(k, taskOf(p).mm!, a + 4 * PAGE)!.pfn).toBe(pfn0);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_start).toBe(a + 4 * PAGE); // nothing left at a
+    // Just below: new_addr + new_len == addr.
+    const b = a + 4 * PAGE;
+    expect(p.mremap(b, 4 * PAGE, 4 * PAGE, { fixed: b - 4 * PAGE })).toBe(b - 4 * PAGE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(pfn0);
+    // One page of overlap either way is EINVAL, and the mapping stays where it was.
+    expect(() => p.mremap(a, 4 * PAGE, 4 * PAGE, { fixed: a + 3 * PAGE })).toThrow(/EINVAL/);
+    expect(() => p.mremap(a, 4 * PAGE, 4 * PAGE, { fixed: a - 3 * PAGE })).toThrow(/EINVAL/);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_start).toBe(a);
+    expect(find_vma(taskOf(p).mm!, a)!.vm_end).toBe(a + 4 * PAGE);
+  });
 });

@@ -1,13 +1,14 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeOomLog } from "../decode/oom.js";
 import { Machine } from "../sim/machine.js";
 import type { Process } from "../sim/process.js";
 import { ProcessKilled } from "../sim/process.js";
-import { GFP_KERNEL, GFP_NOFS } from "./gfp.js";
-import { get_mm_rss, MM_ANONPAGES } from "./mm_types.js";
+import { __GFP_THISNODE, GFP_KERNEL, GFP_NOFS } from "./gfp.js";
+import { get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MMF_OOM_SKIP } from "./mm_types.js";
 import { proc_oom_score } from "../fs/proc/base.js";
 import { KernelPanic } from "../kernel/panic.js";
-import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, oom_badness, type oom_control, out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
+import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, LONG_MIN, mark_oom_victim, OOM_SCAN_ABORTED, oom_badness, type oom_control, out_of_memory, select_bad_process, tsk_is_oom_victim } from "./oom_kill.js";
 import { alloc_pages, totalram_pages } from "./page_alloc.js";
 import { NO_PFN } from "./types.js";
 import { OOM_KILL } from "./vmstat_items.js";
@@ -83,6 +84,98 @@ describe("oom_badness and /proc/PID/oom_score", () => {
     expect(m.read(`/proc/${never.pid}/oom_score`)).toBe("0\n");
     expect(m.read("/proc/1/oom_score")).toBe("0\n");
     expect(Number(m.read(`/proc/${low.pid}/oom_score`))).toBeLessThan(400);
+  });
+});
+
+describe("select_bad_process", () => {
+  it("picks the later of two tasks with equal badness: only a strictly lower score is skipped", () => {
+    // mm/oom_kill.c oom_evaluate_task: `if (points == LONG_MIN || points < oc->chosen_points)
+    // goto next;` — an equal score falls through to `select:` and replaces the earlier choice.
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const first = m.spawn({ comm: "first" });
+    const second = m.spawn({ comm: "second" });
+    hog(first, 4 * MiB);
+    hog(second, 4 * MiB);
+    const oc = req(m);
+    constrained_alloc(k, oc);
+    const score = oom_badness(k, taskOf(first), oc.totalpages);
+    expect(oom_badness(k, taskOf(second), oc.totalpages)).toBe(score); // the precondition: a tie
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(taskOf(second));
+    expect(oc.chosen_points).toBe(score);
+    // One page more for the first breaks the tie its way.
+    first.write(first.mmap(4096), 4096);
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(taskOf(first));
+    expect(oc.chosen_points).toBeGreaterThan(score);
+  });
+
+  it("goes on past a lower score to a higher one later in the list", () => {
+    // oom_evaluate_task returns 0 (`goto next`) for a lower score: select_bad_process's loop
+    // only stops when it returns 1 (a victim already on its way out).
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const [a, b, c] = ["a", "b", "c"].map((comm) => m.spawn({ comm }));
+    hog(a, 2 * MiB);
+    hog(b, MiB);
+    hog(c, 8 * MiB);
+    const oc = req(m);
+    constrained_alloc(k, oc);
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(taskOf(c));
+  });
+
+  it("aborts the scan at a marked victim, unless its mm was reaped (MMF_OOM_SKIP) or the request is sysrq's", () => {
+    // mm/oom_kill.c oom_evaluate_task: `if (!is_sysrq_oom(oc) && tsk_is_oom_victim(task))`:
+    // MMF_OOM_SKIP on signal->oom_mm → `goto next`, else `goto abort` (oc->chosen = (void *)-1UL,
+    // return 1). is_sysrq_oom is `oc->order == -1`.
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const victim = m.spawn({ comm: "victim" });
+    const big = m.spawn({ comm: "big" });
+    hog(victim, MiB);
+    hog(big, 8 * MiB);
+    mark_oom_victim(k, taskOf(victim));
+    const oc = req(m);
+    constrained_alloc(k, oc);
+    select_bad_process(k, oc);
+    expect(oc.chosen).toBe(OOM_SCAN_ABORTED);
+    const sysrq = { ...req(m), order: -1 };
+    constrained_alloc(k, sysrq);
+    select_bad_process(k, sysrq);
+    expect(sysrq.chosen).toBe(taskOf(big));
+    taskOf(victim).mm!.flags |= 1 << MMF_OOM_SKIP;
+    const again = req(m);
+    constrained_alloc(k, again);
+    select_bad_process(k, again);
+    expect(again.chosen).toBe(taskOf(big));
+  });
+
+  it("counts swapped-out pages: rss + swap entries + page tables", () => {
+    // oom_badness: points = get_mm_rss(p->mm) + get_mm_counter(p->mm, MM_SWAPENTS) +
+    // mm_pgtables_bytes(p->mm) / PAGE_SIZE.
+    const m = Machine.boot({ memory: "128M", swap: { size: "64M" } });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "swapped" });
+    hog(p, 96 * MiB);
+    const mm = taskOf(p).mm!;
+    const swapents = mm.rss_stat[MM_SWAPENTS];
+    expect(swapents).toBeGreaterThan(1000); // the precondition: much of it is in swap
+    const total = totalram_pages(k) + k.total_swap_pages;
+    expect(oom_badness(k, taskOf(p), total)).toBe(get_mm_rss(mm) + swapents + Math.trunc(mm.pgtables_bytes / 4096));
+  });
+
+  it("gives a task that has exited (no mm left) LONG_MIN", () => {
+    // oom_badness: `p = find_lock_task_mm(p); if (!p) return LONG_MIN;`
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "gone" });
+    hog(p, MiB);
+    const t = taskOf(p);
+    p.exit();
+    expect(t.mm).toBe(null);
+    expect(oom_badness(k, t, totalram_pages(k))).toBe(LONG_MIN);
   });
 });
 
@@ -290,3 +383,243 @@ describe("out_of_memory", () => {
     expect(oc.totalpages).toBe(k.node_data[1].node_present_pages);
   });
 });
+
+describe("the OOM report and kill, line by line against 6.1", () => {
+  const realReport = (): string[] =>
+    readFileSync(new URL("../../test/realkernel/data/w3a/oom_report.1", import.meta.url), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.replace(/^\[\s*\d+\.\d+\] ?/, ""));
+  /** The model's first report: from "invoked oom-killer" to "Killed process". */
+  const firstReport = (m: Machine): string[] => {
+    const lines = m.dmesg().split("\n").map((l) => l.replace(/^\[\s*\d+\.\d+\] ?/, ""));
+    const from = lines.findIndex((l) => l.includes("invoked oom-killer"));
+    const to = lines.findIndex((l, i) => i > from && l.includes("Killed process"));
+    return lines.slice(from, to + 1);
+  };
+
+  it("prints dump_stack's block (call trace, user registers, <TASK> markers) as w3a's real report, RAX/RDI the buffer being written", () => {
+    // lib/dump_stack.c dump_stack_lvl, arch/x86/kernel/dumpstack.c show_trace_log_lvl: a user-mode
+    // page fault's trace, then the user registers (show_regs' user part) between <TASK> markers.
+    const m = Machine.boot({ memory: "128M" });
+    const p = m.spawn({ comm: "memC" });
+    let last = 0;
+    expect(() => {
+      for (let i = 0; i < 1000; i++) {
+        last = p.mmap(MiB);
+        p.write(last, MiB);
+      }
+    }).toThrow(ProcessKilled);
+    const model = firstReport(m);
+    const real = realReport();
+    const block = (r: string[]): string[] => r.slice(r.findIndex((l) => l.startsWith("Hardware name:")), r.indexOf(" </TASK>") + 1);
+    const strip = (l: string): string => l.replace(/^(RAX|RDX): .*$/, "$1 …");
+    expect(block(model).map(strip)).toEqual(block(real).map(strip));
+    // RAX and RDI hold the address being written: the start of the newest anonymous mapping, the
+    // lowest one above the heap (mmap is top-down, and each 1 MiB merged into the VMA above it).
+    const hex = last.toString(16).padStart(16, "0");
+    expect(model).toContain(`RAX: ${hex} RBX: 0000000000000047 RCX: 00000000000000bd`);
+    expect(model).toContain(`RDX: 00000000000bc000 RSI: 0000000000100000 RDI: ${hex}`);
+    expect(model[1]).toMatch(new RegExp(`^CPU: 0 PID: ${p.pid} Comm: memC Not tainted 6\\.1\\.0-56-amd64 #1  Debian 6\\.1\\.192-2$`));
+  });
+
+  it("prints the report header at most 10 times per 5 s (DEFAULT_RATELIMIT_BURST), the kill line every time", () => {
+    // mm/oom_kill.c oom_kill_process: `if (__ratelimit(&oom_rs)) dump_header(oc, victim);` with
+    // oom_rs = DEFINE_RATELIMIT_STATE(…, DEFAULT_RATELIMIT_INTERVAL = 5 * HZ, DEFAULT_RATELIMIT_BURST
+    // = 10); __oom_kill_process prints "Out of memory: Killed process …" unconditionally.
+    const m = Machine.boot({ memory: "128M" });
+    const victims: Process[] = [];
+    for (let i = 0; i < 12; i++) {
+      const v = m.spawn({ comm: `v${i}`, oomScoreAdj: 1000 });
+      hog(v, 4 * MiB);
+      victims.push(v);
+    }
+    const t0 = kernelOf(m).now_ns;
+    const g = m.spawn({ comm: "grower" });
+    const outcome = growUntilKilled(m, g, MiB);
+    expect(kernelOf(m).now_ns - t0).toBeLessThan(5e9);
+    expect(outcome).toBe("thrown");
+    expect(victims.every((v) => !v.alive)).toBe(true);
+    const log = m.dmesg();
+    expect(log.match(/Out of memory: Killed process/g)?.length).toBe(13);
+    expect(log.match(/invoked oom-killer/g)?.length).toBe(10);
+  });
+
+  it("fills the mark_victim tracepoint with the victim's sizes in kB at the moment it is marked", () => {
+    // include/trace/events/oom.h mark_victim: total_vm, anon/file/shmem rss << (PAGE_SHIFT - 10),
+    // pgtables = mm_pgtables_bytes(mm) >> 10, uid, oom_score_adj.
+    const m = Machine.boot({ memory: "128M" });
+    const big = m.spawn({ comm: "big", oomScoreAdj: 500 });
+    hog(big, 40 * MiB);
+    const mm = taskOf(big).mm!;
+    const expected = `pid=${big.pid} comm=big total-vm=${mm.total_vm * 4}kB anon-rss=${mm.rss_stat[MM_ANONPAGES] * 4}kB file-rss:${mm.rss_stat[MM_FILEPAGES] * 4}kB shmem-rss:${mm.rss_stat[MM_SHMEMPAGES] * 4}kB uid=0 pgtables=${mm.pgtables_bytes >> 10}kB oom_score_adj=500`;
+    const msgs: string[] = [];
+    m.trace.on("mark_victim", (e) => msgs.push(e.message));
+    const g = m.spawn({ comm: "g" });
+    for (let i = 0; i < 200 && big.alive; i++) hog(g, MiB);
+    expect(msgs).toEqual([expected]);
+  });
+
+  it("reaps a victim stuck in the kernel with the tracepoints and the line 6.1 prints, and skips it afterwards", () => {
+    // mm/oom_kill.c wake_oom_reaper → trace_wake_reaper; oom_reap_task_mm: trace_start_task_reaping,
+    // __oom_reap_task_mm, pr_info("oom_reaper: reaped process …"), trace_finish_task_reaping; then
+    // MMF_OOM_SKIP, so the next OOM does not wait for it (oom_evaluate_task) but picks another.
+    const m = Machine.boot({ memory: "128M" });
+    const events: string[] = [];
+    for (const ev of ["wake_reaper", "start_task_reaping", "finish_task_reaping", "skip_task_reaping"]) m.trace.on(ev, (e) => events.push(`${ev} ${e.message}`));
+    const p = m.spawn({ comm: "hog" });
+    hog(p, 64 * MiB);
+    allocInKernelUntilOom(m, p);
+    m.advance("2s");
+    expect(events).toEqual([`wake_reaper pid=${p.pid}`, `start_task_reaping pid=${p.pid}`, `finish_task_reaping pid=${p.pid}`]);
+    expect(m.dmesg()).toMatch(new RegExp(`oom_reaper: reaped process ${p.pid} \\(hog\\), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB\n`));
+    // The reaped victim no longer holds up the next OOM: another task is chosen and killed.
+    const q = m.spawn({ comm: "next" });
+    hog(q, 16 * MiB);
+    const kills = kernelOf(m).vm_events[OOM_KILL];
+    allocInKernelUntilOom(m, q);
+    expect(kernelOf(m).vm_events[OOM_KILL]).toBe(kills + 1);
+    expect(m.dmesg()).toMatch(new RegExp(`Killed process ${q.pid} \\(next\\)`));
+  });
+
+  it("scores against totalram + swap: the swap area raises every adj's weight and lowers oom_score", () => {
+    // fs/proc/base.c proc_oom_score: totalpages = totalram_pages() + total_swap_pages;
+    // points = (1000 + oom_badness(task, totalpages) * 1000 / totalpages) * 2 / 3, where oom_badness
+    // adds adj * (totalpages / 1000) (C integer division throughout).
+    const m = Machine.boot({ memory: "256M", swap: { size: "256M" } });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "p", oomScoreAdj: 300 });
+    hog(p, 16 * MiB);
+    const total = totalram_pages(k) + k.total_swap_pages;
+    expect(k.total_swap_pages).toBe(65535);
+    const mm = taskOf(p).mm!;
+    const badness = get_mm_rss(mm) + mm.rss_stat[MM_SWAPENTS] + Math.trunc(mm.pgtables_bytes / 4096) + 300 * Math.trunc(total / 1000);
+    expect(oom_badness(k, taskOf(p), total)).toBe(badness);
+    expect(proc_oom_score(k, taskOf(p))).toBe(Math.trunc(((1000 + Math.trunc((badness * 1000) / total)) * 2) / 3));
+    expect(Number(m.read(`/proc/${p.pid}/oom_score`))).toBe(proc_oom_score(k, taskOf(p)));
+  });
+
+  it("constrains only a nodemask that leaves out a node with memory, and counts swap in every constraint's total", () => {
+    // mm/oom_kill.c constrained_alloc: totalram + swap by default; __GFP_THISNODE or an empty
+    // zonelist: CONSTRAINT_NONE; a nodemask that is not a superset of N_MEMORY: swap plus the
+    // mask's nodes' present pages, CONSTRAINT_MEMORY_POLICY.
+    const m = Machine.boot({ memory: "1G", nodes: 2, swap: { size: "64M" } });
+    const k = kernelOf(m);
+    const all = totalram_pages(k) + k.total_swap_pages;
+    const oc = req(m);
+    oc.nodemask = [0, 1];
+    expect(constrained_alloc(k, oc)).toBe(CONSTRAINT_NONE);
+    expect(oc.totalpages).toBe(all);
+    oc.nodemask = [1];
+    expect(constrained_alloc(k, oc)).toBe(CONSTRAINT_MEMORY_POLICY);
+    expect(oc.totalpages).toBe(k.total_swap_pages + k.node_data[1].node_present_pages);
+    oc.gfp_mask = GFP_KERNEL | __GFP_THISNODE;
+    expect(constrained_alloc(k, oc)).toBe(CONSTRAINT_NONE);
+    expect(oc.totalpages).toBe(all);
+    oc.gfp_mask = GFP_KERNEL;
+    oc.zonelist = [];
+    expect(constrained_alloc(k, oc)).toBe(CONSTRAINT_NONE);
+  });
+
+  it("lets a dying current task take the reserves instead of killing again (task_will_free_mem(current))", () => {
+    // mm/oom_kill.c out_of_memory: `if (task_will_free_mem(current)) { mark_oom_victim(current);
+    // queue_oom_reaper(current); return true; }` — before any report or kill.
+    const m = Machine.boot({ memory: "128M" });
+    const p = m.spawn({ comm: "hog" });
+    hog(p, 64 * MiB);
+    allocInKernelUntilOom(m, p); // killed, still in the kernel: SIGKILL pending
+    const kills = kernelOf(m).vm_events[OOM_KILL];
+    const headers = m.dmesg().match(/invoked oom-killer/g)?.length;
+    const k = kernelOf(m);
+    k.currentPid = p.pid;
+    k.currentComm = p.comm;
+    expect(out_of_memory(k, req(m))).toBe(true);
+    expect(k.vm_events[OOM_KILL]).toBe(kills);
+    expect(m.dmesg().match(/invoked oom-killer/g)?.length).toBe(headers);
+  });
+
+  it("panics for a mempolicy OOM only with panic_on_oom=2, and never for a sysrq one", () => {
+    // check_panic_on_oom: panic_on_oom == 1 only affects CONSTRAINT_NONE; 2 is "compulsory";
+    // is_sysrq_oom (order == -1) never panics.
+    for (const v of [1, 2]) {
+      const m = Machine.boot({ memory: "1G", nodes: 2, sysctl: { "vm.panic_on_oom": v } });
+      const p = m.spawn({ comm: "p" });
+      hog(p, 8 * MiB);
+      const oc = req(m);
+      oc.nodemask = [1];
+      if (v === 1) {
+        expect(out_of_memory(kernelOf(m), oc)).toBe(true);
+        expect(m.dmesg()).toMatch(/oom-kill:constraint=CONSTRAINT_MEMORY_POLICY,nodemask=1,/);
+        expect(m.dmesg()).toMatch(new RegExp(`Out of memory: Killed process ${p.pid} \\(p\\)`));
+      } else {
+        expect(() => out_of_memory(kernelOf(m), oc)).toThrow(/Out of memory: compulsory panic_on_oom is enabled/);
+      }
+    }
+    const m = Machine.boot({ memory: "128M", sysctl: { "vm.panic_on_oom": 2 } });
+    const sysrq = req(m);
+    sysrq.order = -1;
+    expect(out_of_memory(kernelOf(m), sysrq)).toBe(false); // nothing killable but init: no victim, no panic
+    expect(m.dmesg()).toMatch(/Out of memory and no killable processes\.\.\./);
+    expect(m.dmesg()).not.toMatch(/Kernel panic/);
+  });
+
+  it("forgets a nodemask that does not constrain (nodemask=(null) in the summary)", () => {
+    // out_of_memory: `if (oc->constraint != CONSTRAINT_MEMORY_POLICY) oc->nodemask = NULL;`
+    const m = Machine.boot({ memory: "1G", nodes: 2 });
+    const p = m.spawn({ comm: "p" });
+    hog(p, 8 * MiB);
+    const oc = req(m);
+    oc.nodemask = [0, 1];
+    expect(out_of_memory(kernelOf(m), oc)).toBe(true);
+    expect(m.dmesg()).toMatch(new RegExp(`oom-kill:constraint=CONSTRAINT_NONE,nodemask=\\(null\\),.*task=p,pid=${p.pid},`));
+  });
+
+  it("does not kill the allocating task under oom_kill_allocating_task when its oom_score_adj is -1000", () => {
+    // out_of_memory: the allocating task is taken only if current->signal->oom_score_adj !=
+    // OOM_SCORE_ADJ_MIN (and it is killable); otherwise select_bad_process chooses.
+    const m = Machine.boot({ memory: "128M", sysctl: { "vm.oom_kill_allocating_task": 1 } });
+    const big = m.spawn({ comm: "big" });
+    hog(big, 60 * MiB);
+    const shielded = m.spawn({ comm: "shielded", oomScoreAdj: -1000 });
+    for (let i = 0; i < 200 && big.alive; i++) hog(shielded, MiB);
+    expect(big.alive).toBe(false);
+    expect(shielded.alive).toBe(true);
+    expect(m.dmesg()).toMatch(new RegExp(`Out of memory: Killed process ${big.pid} \\(big\\)`));
+    expect(m.dmesg()).not.toMatch(/oom_kill_allocating_task/);
+  });
+
+  it("prints panic()'s stack as the kernel unwinds it from out_of_memory: panic's frames, then the fault's below out_of_memory", () => {
+    // kernel/panic.c panic: pr_emerg("Kernel panic - not syncing: %s"), dump_stack() — whose
+    // innermost frames are dump_stack_lvl, panic and out_of_memory.cold, above the same callers
+    // (__alloc_pages_slowpath … asm_exc_page_fault) as a report's trace — then "Kernel Offset:
+    // disabled" (no KASLR: nokaslr) and "---[ end Kernel panic - not syncing: %s ]---".
+    const m = Machine.boot({ memory: "128M", sysctl: { "vm.panic_on_oom": 1 } });
+    const p = m.spawn({ comm: "hog" });
+    expect(() => {
+      for (let i = 0; i < 200; i++) hog(p, MiB);
+    }).toThrow(KernelPanic);
+    const lines = m.dmesg().split("\n").map((l) => l.replace(/^\[\s*\d+\.\d+\] ?/, ""));
+    const at = lines.indexOf("Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled");
+    expect(at).toBeGreaterThan(0);
+    const trace = realFaultTrace();
+    const after = lines.slice(at + 1);
+    const from = after.indexOf(" <TASK>");
+    const to = after.indexOf(" </TASK>");
+    const frames = after.slice(from + 1, after.findIndex((l) => l.startsWith("RIP: ")));
+    // panic+0x118/0x2f4 is the captured frame (wo-pte's "System is deadlocked on memory" panic);
+    // out_of_memory.cold+0x67 is check_panic_on_oom's panic call's return address in the same
+    // Debian 6.1.192 vmlinux (src/arch/x86/dumpstack.ts says how its offsets were taken).
+    expect(frames).toEqual([" dump_stack_lvl+0x44/0x5c", " panic+0x118/0x2f4", " out_of_memory.cold+0x67/0x7e", ...trace.slice(4)]);
+    expect(after[to + 1]).toBe("Kernel Offset: disabled");
+    expect(after[to + 2]).toBe("---[ end Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled ]---");
+  });
+});
+
+/** The frames of w3a's real report 1, between " <TASK>" and the registers. */
+function realFaultTrace(): string[] {
+  const lines = readFileSync(new URL("../../test/realkernel/data/w3a/oom_report.1", import.meta.url), "utf8")
+    .split("\n")
+    .map((l) => l.replace(/^\[\s*\d+\.\d+\] ?/, ""));
+  return lines.slice(lines.indexOf(" <TASK>") + 1, lines.findIndex((l) => l.startsWith("RIP: ")));
+}
+

@@ -179,6 +179,38 @@ describe("per-cpu pagesets", () => {
     checkBuddy(k);
   });
 
+  it("counts on the order-0 fast paths what rmqueue and free_unref_page count: one pgalloc, numa_hit and numa_local per page, one pgfree", () => {
+    // mm/page_alloc.c rmqueue: __count_zid_vm_events(PGALLOC, page_zonenum(page), 1 << order)
+    // and zone_statistics(preferred_zone, zone) (numa_hit + numa_local on the local preferred
+    // zone); free_unref_page → free_unref_page_commit: __count_vm_events(PGFREE, 1 << order).
+    const k = start_kernel({ memory: 512 * MiB });
+    expect(k.fastPaths).toBe(true);
+    const z = k.zones[ZONE_DMA32];
+    const pcp = z.per_cpu_pageset[0];
+    expect(pcp.batch).toBe(31); // w0's zoneinfo
+    drain_all_pages(k, null);
+    const first = alloc_pages(k, GFP_KERNEL, 0); // refills the list: the general path
+    expect(pcp.count).toBe(pcp.batch - 1);
+    const pgalloc = k.vm_events[PGALLOC_DMA32];
+    const pgfree = k.vm_events[PGFREE];
+    const hit = z.vm_numa_event[NUMA_HIT];
+    const local = z.vm_numa_event[NUMA_LOCAL];
+    const free = z.vm_stat[NR_FREE_PAGES];
+    const pages: number[] = [];
+    for (let i = 0; i < 10; i++) pages.push(alloc_pages(k, GFP_KERNEL, 0)); // pcp hits: the fast path
+    expect(pcp.count).toBe(pcp.batch - 11);
+    expect(k.vm_events[PGALLOC_DMA32] - pgalloc).toBe(10);
+    expect(z.vm_numa_event[NUMA_HIT] - hit).toBe(10);
+    expect(z.vm_numa_event[NUMA_LOCAL] - local).toBe(10);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(free); // pcp pages are already off NR_FREE_PAGES
+    for (const p of pages) __free_pages(k, p, 0);
+    expect(k.vm_events[PGFREE] - pgfree).toBe(10);
+    expect(pcp.count).toBe(pcp.batch - 1);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(free);
+    __free_pages(k, first, 0);
+    checkBuddy(k);
+  });
+
   it("checks a page when rmqueue_bulk puts it on a pcp list (check_pcp_refill, Debian has no DEBUG_VM)", () => {
     const k = makeTestMachine();
     const pcp = k.zones[ZONE_DMA32].per_cpu_pageset[0];

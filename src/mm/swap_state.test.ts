@@ -22,7 +22,8 @@ import {
 } from "./swap_state.js";
 import { swp_swapcount, sys_swapoff, sys_swapon } from "./swapfile.js";
 import { evict } from "./swapfile.testutil.js";
-import { swp_offset } from "./swapops.js";
+import { pte_to_swp_entry, swp_offset } from "./swapops.js";
+import { _PAGE_PRESENT } from "../arch/x86/pgtable.js";
 import { lru_add_drain } from "./swap.js";
 import { global_node_page_state } from "./vmstat.js";
 import { NR_SWAPCACHE, PGFAULT, PGMAJFAULT, PSWPIN, PSWPOUT, SWAP_RA, SWAP_RA_HIT, WORKINGSET_REFAULT_ANON } from "./vmstat_items.js";
@@ -193,6 +194,42 @@ describe("do_swap_page", () => {
     p.read(a, 4096);
     expect(vma.swap_readahead_info).toBe(SWAP_RA_VAL(a, 8, 0));
     expect(find_vma(taskOf(p.fork()).mm!, a)!.swap_readahead_info).toBe(vma.swap_readahead_info); // vm_area_dup: *new = *orig
+  });
+});
+
+describe("backward-sequential swap-in", () => {
+  it("__swapin_nr_pages opens a window of 2 for a fault one slot below the previous, as for one above", () => {
+    // mm/swap_state.c __swapin_nr_pages: with no hits, pages = 2 unless
+    // `offset != prev_offset + 1 && offset != prev_offset - 1`.
+    expect(__swapin_nr_pages(41, 40, 0, 8, 0)).toBe(2);
+    expect(__swapin_nr_pages(41, 42, 0, 8, 0)).toBe(2);
+    expect(__swapin_nr_pages(41, 39, 0, 8, 0)).toBe(1);
+    expect(__swapin_nr_pages(41, 41, 0, 8, 0)).toBe(1);
+  });
+
+  it("VMA readahead reads the page below a fault that walks down the mapping", () => {
+    // swap_ra_info: win = 2 (the previous fault was one page above), and for pfn == fpfn + 1 the
+    // window is [fpfn - win + 1, fpfn + 1): the faulting page and the one below it.
+    const { k, p, a, pfns, check } = setup({ rotational: false, pages: 8 });
+    for (const pfn of pfns) evict(k, pfn);
+    // A VMA never faulted reads as GET_SWAP_RA_VAL's 4 hits (a window of 8), so the history a
+    // walk down leaves is set by hand: the last fault was at page 5 with a window of 1 and no hits
+    // (what swap_ra_info stores, SWAP_RA_VAL(faddr, win, 0), after a lone fault whose
+    // `prev_win / 2` floor has run down to 0).
+    find_vma(taskOf(p).mm!, a)!.swap_readahead_info = SWAP_RA_VAL(a + 5 * 4096, 1, 0);
+    const ev0 = Float64Array.from(k.vm_events);
+    p.read(a + 4 * 4096, 4096); // one page down: pages 3 and 4
+    expect(k.vm_events[PSWPIN] - ev0[PSWPIN]).toBe(2);
+    expect(k.vm_events[SWAP_RA] - ev0[SWAP_RA]).toBe(1);
+    // Page 3 is still a swap PTE, its page read ahead into the swap cache; page 2 was not read.
+    const entry = (addr: number): number => {
+      const pte = follow_pte(k, taskOf(p).mm!, addr)!;
+      expect(pte.flags & _PAGE_PRESENT).toBe(0);
+      return pte_to_swp_entry(pte.flags, pte.pfn);
+    };
+    expect(lookup_swap_cache_pfn(k, entry(a + 3 * 4096))).toBeGreaterThanOrEqual(0);
+    expect(lookup_swap_cache_pfn(k, entry(a + 2 * 4096))).toBe(-1);
+    check();
   });
 });
 

@@ -99,6 +99,12 @@ const rows: Row[] = [
     run: (p) => p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb" }),
   },
   {
+    what: "MAP_HUGETLB on a file that is not on hugetlbfs",
+    cite: "mm/mmap.c:1458 ksys_mmap_pgoff: !is_file_hugepages(file) && (flags & MAP_HUGETLB) → -EINVAL",
+    errno: "EINVAL",
+    run: (p, k) => p.mmap(PAGE, { flags: "private|hugetlb", prot: "r", file: readOnlyFile(k) }),
+  },
+  {
     what: "private writable mmap larger than RAM under overcommit_memory=0",
     cite: "mm/util.c:1003 __vm_enough_memory: pages > totalram_pages() + total_swap_pages → -ENOMEM",
     errno: "ENOMEM",

@@ -67,20 +67,21 @@ export function __vm_enough_memory(k: Kernel, mm: mm_struct | null, pages: numbe
   vm_acct_memory(k, pages);
   const mode = k.vm.overcommit_memory;
   if (mode === 1) return 0;
-  if (mode === 0) {
-    if (pages > totalram_pages(k) + k.total_swap_pages) {
-      vm_unacct_memory(k, pages);
-      return -errnoValues.ENOMEM;
+  // Both policies refuse through the kernel's `error:` label, warning included (w9's dmesg has
+  // the warning for each of its seven overcommit_memory=0 refusals).
+  error: {
+    if (mode === 0) {
+      if (pages > totalram_pages(k) + k.total_swap_pages) break error;
+      return 0;
     }
-    return 0;
+    let allowed = vm_commit_limit(k);
+    if (!cap_sys_admin) allowed -= Math.floor(k.vm.admin_reserve_kbytes / (PAGE_SIZE / 1024));
+    if (mm) {
+      const reserve = Math.floor(k.vm.user_reserve_kbytes / (PAGE_SIZE / 1024));
+      allowed -= Math.min(Math.floor(mm.total_vm / 32), reserve);
+    }
+    if (vm_memory_committed(k) < allowed) return 0;
   }
-  let allowed = vm_commit_limit(k);
-  if (!cap_sys_admin) allowed -= Math.floor(k.vm.admin_reserve_kbytes / (PAGE_SIZE / 1024));
-  if (mm) {
-    const reserve = Math.floor(k.vm.user_reserve_kbytes / (PAGE_SIZE / 1024));
-    allowed -= Math.min(Math.floor(mm.total_vm / 32), reserve);
-  }
-  if (vm_memory_committed(k) < allowed) return 0;
   // pr_warn_ratelimited: its static state is k.vm_enough_memory_rs. w9's dmesg shows exactly ten
   // "no enough memory" lines for its eleven-plus refusals.
   if (___ratelimit(k, k.vm_enough_memory_rs, "__vm_enough_memory")) {

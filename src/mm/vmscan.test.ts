@@ -3,14 +3,19 @@ import { Machine } from "../sim/machine.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { check_swap_invariants } from "../sim/invariants/swap.js";
 import { follow_pte } from "./memory.js";
-import { F, PG_active, PG_lru } from "./memmap.js";
+import { F, PG_active, PG_lru, PG_swapbacked } from "./memmap.js";
+import { lruvec_add_folio } from "./mm_inline.js";
+import { alloc_pages } from "./page_alloc.js";
 import { MM_SWAPENTS } from "./mm_types.js";
-import { high_wmark_pages, LRU_INACTIVE_ANON, type pglist_data } from "./mmzone.js";
+import { high_wmark_pages, low_wmark_pages, LRU_INACTIVE_ANON, type pglist_data } from "./mmzone.js";
+import { NR_ZONE_LRU_BASE } from "./mm_inline.js";
 import { lru_add_drain } from "./swap.js";
 import { inactive_is_low, pgdat_balanced, try_to_free_pages } from "./vmscan.js";
 import { global_node_page_state } from "./vmstat.js";
-import { ALLOCSTALL_NORMAL, NR_ACTIVE_ANON, NR_INACTIVE_ANON, PAGEOUTRUN, PGSCAN_DIRECT, PGSTEAL_DIRECT, PSWPOUT } from "./vmstat_items.js";
-import { GFP_KERNEL } from "./gfp.js";
+import { ALLOCSTALL_NORMAL, NR_ACTIVE_ANON, NR_FREE_PAGES, NR_INACTIVE_ANON, PAGEOUTRUN, PGSCAN_DIRECT, PGSTEAL_DIRECT, PSWPOUT } from "./vmstat_items.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
+import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_FILE } from "./mmzone.js";
+import type { Kernel } from "../kernel/kernel.js";
 import { kernelOf, taskOf } from "../api/internals.js";
 
 const MiB = 1 << 20;
@@ -91,6 +96,113 @@ describe("direct reclaim", () => {
     const zonelist = k.node_data[0].node_zonelists;
     expect(try_to_free_pages(k, { zonelist, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: 0, highest_zoneidx: 2, spread_dirty_pages: false }, 0, GFP_KERNEL)).toBe(0);
     expect(k.vm_events[PGSCAN_DIRECT]).toBe(0);
+  });
+});
+
+describe("get_scan_count: the anon/file split (SCAN_FRACT)", () => {
+  /**
+   * Builds the lruvec directly: `n[lru]` pages on each list (file pages are not swap-backed, so
+   * folio_lru_list puts them on the file lists). The pages have no mapping: reclaim isolates and
+   * checks them but cannot free them (no swap slot for mapping-less anon, __remove_mapping fails
+   * for the file ones), so every priority's scan targets show in the isolation trace.
+   */
+  function lruvec_with(k: Kernel, n: Record<number, number>): void {
+    const mem = k.mem_map;
+    for (const [lru, count] of Object.entries(n)) {
+      const l = Number(lru);
+      const flags = F(PG_lru) | (l === LRU_ACTIVE_ANON || l === LRU_INACTIVE_ANON ? F(PG_swapbacked) : 0) | (l === LRU_ACTIVE_ANON || l === LRU_ACTIVE_FILE ? F(PG_active) : 0);
+      for (let i = 0; i < count; i++) {
+        const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+        mem.flags[pfn] = flags;
+        lruvec_add_folio(k, pfn);
+      }
+    }
+  }
+
+  /**
+   * mm/vmscan.c get_scan_count, SCAN_FRACT, as 6.1 writes it:
+   *   total_cost = sc->anon_cost + sc->file_cost;
+   *   anon_cost = total_cost + sc->anon_cost;  file_cost = total_cost + sc->file_cost;
+   *   total_cost = anon_cost + file_cost;
+   *   ap = swappiness * (total_cost + 1);  ap /= anon_cost + 1;
+   *   fp = (200 - swappiness) * (total_cost + 1);  fp /= file_cost + 1;
+   *   fraction[0] = ap; fraction[1] = fp; denominator = ap + fp;
+   * and per list: scan = lruvec_size >> priority; scan = div64_u64(scan * fraction[file], denominator).
+   */
+  function kernelScan(size: number, file: boolean, swappiness: number, anonCost: number, fileCost: number, priority: number): number {
+    let total = anonCost + fileCost;
+    const a = total + anonCost;
+    const f = total + fileCost;
+    total = a + f;
+    const ap = Math.floor((swappiness * (total + 1)) / (a + 1));
+    const fp = Math.floor(((200 - swappiness) * (total + 1)) / (f + 1));
+    const scan = Math.floor(size / 2 ** priority);
+    return Math.floor((scan * (file ? fp : ap)) / (ap + fp));
+  }
+
+  for (const [anonCost, fileCost] of [
+    [0, 0],
+    [1000, 0],
+  ]) {
+    it(`scans anon and file at DEF_PRIORITY in swappiness : 200 - swappiness, weighted by cost (anon_cost ${anonCost}, file_cost ${fileCost})`, () => {
+      const m = withSwap("512M", "256M");
+      const k = kernelOf(m);
+      lru_add_drain(k);
+      // 10, 0, 2 and 4 units of 4096 pages: >> DEF_PRIORITY (12) gives 10, 0, 2 and 4 pages to
+      // split. More active than inactive file (inactive_is_low) lets the file lists be
+      // deactivated, so cache_trim_mode stays off and the split is SCAN_FRACT.
+      lruvec_with(k, { [LRU_INACTIVE_ANON]: 10 * 4096, [LRU_INACTIVE_FILE]: 2 * 4096, [LRU_ACTIVE_FILE]: 4 * 4096 });
+      const lv = k.node_data[0].__lruvec;
+      lv.anon_cost = anonCost;
+      lv.file_cost = fileCost;
+      const size = (lru: number): number => k.node_data[0].node_zones.reduce((s, z) => s + z.vm_stat[NR_ZONE_LRU_BASE + lru], 0);
+      const sizes = [LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE].map(size);
+      const want = sizes.map((s, lru) => kernelScan(s, lru >= LRU_INACTIVE_FILE, k.vm.swappiness, anonCost, fileCost, 12));
+      expect(k.vm.swappiness).toBe(60);
+      const first: Array<[string, number]> = [];
+      const names = ["inactive_anon", "active_anon", "inactive_file", "active_file"];
+      m.trace.on("mm_vmscan_lru_isolate", (e) => {
+        if (first.length < want.filter((x) => x > 0).length) first.push([String(e.fields.lru), Number(e.fields.nr_requested)]);
+      });
+      const zonelist = k.node_data[0].node_zonelists;
+      try_to_free_pages(k, { zonelist, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: 0, highest_zoneidx: 2, spread_dirty_pages: false }, 0, GFP_KERNEL);
+      // shrink_lruvec's first round takes min(nr[lru], SWAP_CLUSTER_MAX) from each list with a
+      // non-zero target, in lru order.
+      expect(first).toEqual(want.map((n, lru) => [names[lru], n] as [string, number]).filter(([, n]) => n > 0));
+      if (anonCost === 0) expect(want).toEqual([3, 0, 1, 2]); // 10·60/200, 2·140/200, 4·140/200
+      else expect(want).toEqual([1, 0, 1, 3]); // ap = 89, fp = 419 of 508
+    });
+  }
+});
+
+describe("pgdat_balanced", () => {
+  it("needs some zone above its high watermark plus lowmem_reserve, not its low one", () => {
+    // mm/vmscan.c pgdat_balanced: mark = high_wmark_pages(zone) (+ watermark_boost), and
+    // zone_watermark_ok_safe → __zone_watermark_ok: for order 0 false iff
+    // free_pages <= mark + z->lowmem_reserve[highest_zoneidx] (no highatomic reserve here).
+    const m = Machine.boot({ memory: "512M" });
+    const k = kernelOf(m);
+    const pgdat = k.node_data[0];
+    const highest = 3;
+    const zones = pgdat.node_zones.filter((z) => z.managed_zone() && z.zone_idx <= highest);
+    expect(zones.length).toBeGreaterThan(1);
+    const saved = zones.map((z) => z.vm_stat[NR_FREE_PAGES]);
+    const at = (z: (typeof zones)[number], mark: number, extra: number): void => {
+      z.vm_stat[NR_FREE_PAGES] = mark + z.lowmem_reserve[highest] + extra;
+    };
+    for (const z of zones) at(z, high_wmark_pages(z), 0);
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(false);
+    const dma32 = pgdat.node_zones[1];
+    at(dma32, low_wmark_pages(dma32), 1); // above low, below high: still unbalanced
+    expect(low_wmark_pages(dma32)).toBeLessThan(high_wmark_pages(dma32));
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(false);
+    at(dma32, high_wmark_pages(dma32), 1);
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(true);
+    // Any one zone will do: the lowest one balanced alone balances the node.
+    at(dma32, high_wmark_pages(dma32), 0);
+    at(zones[0], high_wmark_pages(zones[0]), 1);
+    expect(pgdat_balanced(k, pgdat, 0, highest)).toBe(true);
+    zones.forEach((z, i) => (z.vm_stat[NR_FREE_PAGES] = saved[i]));
   });
 });
 

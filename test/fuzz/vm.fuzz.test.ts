@@ -6,8 +6,10 @@
  * pages accounted, no page both free and mapped) after every step, plus the accounting this part
  * owns: total_vm, data_vm, exec_vm, stack_vm, locked_vm and map_count equal to what the VMAs add
  * up to, Committed_AS equal to the VM_ACCOUNT VMAs plus the charged shmem files, the anon_vma
- * chains consistent. Failed syscalls (Errno) and processes killed by SIGSEGV are expected
- * outcomes; a KernelBug or a broken invariant fails the property.
+ * chains consistent. Every operation's outcome is checked against what 6.1 returns for it in the
+ * state it ran in (`expected` below, each rule citing the kernel function): success, one errno,
+ * or SIGSEGV for an access the VMAs do not allow; any other outcome, a KernelBug or a broken
+ * invariant fails the property.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -15,7 +17,7 @@ import { Errno } from "../../src/kernel/errno.js";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { start_kernel } from "../../src/kernel/start_kernel.js";
 import { find_vma, is_data_mapping, is_exec_mapping, is_stack_mapping } from "../../src/mm/mmap.js";
-import { type mm_struct, VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_WRITE, vma_pages } from "../../src/mm/mm_types.js";
+import { type mm_struct, VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_SHARED, VM_WRITE, type vm_area_struct, vma_is_anonymous, vma_pages } from "../../src/mm/mm_types.js";
 import { MiB } from "../../src/mm/types.js";
 import { F, PG_mlocked } from "../../src/mm/memmap.js";
 import { global_node_page_state, global_zone_page_state } from "../../src/mm/vmstat.js";
@@ -72,6 +74,34 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("fork" as const), who }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("exit" as const), who }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("spawn" as const) }) },
+);
+
+/**
+ * Dense syscall sequences for the errno oracle: one process, 16 pages, mostly flag changes, so
+ * that locked, PROT_NONE and shared VMAs meet every call and its error paths.
+ */
+const densePage = fc.nat({ max: 15 });
+const densePages = fc.integer({ min: 1, max: 8 });
+const denseArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("mmap" as const), who: fc.constant(0), page: densePage, pages: densePages, prot, shared: fc.boolean(), fixed: fc.constant(true), populate: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("munmap" as const), who: fc.constant(0), page: densePage, pages: densePages }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("mprotect" as const), who: fc.constant(0), page: densePage, pages: densePages, prot }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant("mlock" as const), who: fc.constant(0), page: densePage, pages: densePages, unlock: fc.boolean(), onFault: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant("madvise" as const),
+      who: fc.constant(0),
+      page: densePage,
+      pages: densePages,
+      advice: fc.constantFrom("dontneed", "free", "wipeonfork", "cold", "pageout", "populate_write", "populate_read", "willneed"),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant("mremap" as const), who: fc.constant(0), page: densePage, pages: densePages, newPages: densePages, move: fc.boolean(), fixedTo: fc.integer({ min: -1, max: 31 }) }),
+  },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("access" as const), who: fc.constant(0), page: densePage, pages: densePages, write: fc.boolean() }) },
 );
 
 /** The VM accounting this part owns, recomputed from the VMAs. */
@@ -140,6 +170,129 @@ function note(key: string): void {
   outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
 }
 
+/** The VMAs of `mm` that intersect [start, end), in address order. */
+function vmasIn(mm: mm_struct | null, start: number, end: number): vm_area_struct[] {
+  return mm ? mm.mm_mt.filter((v) => v.vm_start < end && v.vm_end > start) : [];
+}
+/** Is every byte of [start, end) inside some VMA? */
+function covered(mm: mm_struct | null, start: number, end: number): boolean {
+  let at = start;
+  for (const v of vmasIn(mm, start, end)) {
+    if (v.vm_start > at) return false;
+    at = v.vm_end;
+  }
+  return at >= end;
+}
+/** vma_lookup: the VMA containing addr. */
+function vmaAt(mm: mm_struct | null, addr: number): vm_area_struct | null {
+  return mm?.mm_mt.find((v) => v.vm_start <= addr && addr < v.vm_end) ?? null;
+}
+const accessible = (v: vm_area_struct): boolean => (v.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
+/**
+ * Does [start, end) of VMA v reach past the end of its file? A shared anonymous mapping is a
+ * shmem file the size it was mapped with; mremap can grow the mapping but not the file, and a
+ * fault past i_size is VM_FAULT_SIGBUS (shmem_get_folio_gfp: index >= i_size → -EINVAL).
+ */
+function pastEof(v: vm_area_struct, start: number, end: number): boolean {
+  if (!v.vm_file) return false;
+  const last = v.vm_pgoff + (Math.min(end, v.vm_end) - v.vm_start) / PAGE - 1;
+  return last >= Math.ceil(v.vm_file.f_inode.i_size / PAGE) && Math.max(start, v.vm_start) < Math.min(end, v.vm_end);
+}
+
+/**
+ * madvise_walk_vmas: the first VMA whose visit fails decides the error (earlier VMAs keep the
+ * advice); otherwise -ENOMEM if part of the range was unmapped, else 0.
+ */
+function madviseOutcome(mm: mm_struct | null, start: number, end: number, advice: string): string {
+  const vmas = vmasIn(mm, start, end);
+  if (vmas.length === 0) return "ENOMEM";
+  for (const v of vmas) {
+    const locked = (v.vm_flags & VM_LOCKED) !== 0;
+    switch (advice) {
+      case "dontneed": // madvise_dontneed_free_valid_vma: VM_LOCKED is forbidden
+      case "cold": // madvise_cold / madvise_pageout: !can_madv_lru_vma (VM_LOCKED)
+      case "pageout":
+        if (locked) return "EINVAL";
+        break;
+      case "free": // ... and madvise_free_single_vma: !vma_is_anonymous (shared anonymous is shmem)
+        if (locked || !vma_is_anonymous(v)) return "EINVAL";
+        break;
+      case "wipeonfork": // madvise_behavior: vma->vm_file || VM_SHARED
+        if (v.vm_file !== null || (v.vm_flags & VM_SHARED) !== 0) return "EINVAL";
+        break;
+      case "populate_read": // madvise_populate → faultin_vma_page_range: check_vma_flags fails → -EINVAL;
+        if ((v.vm_flags & VM_READ) === 0) return "EINVAL"; // a fault that raises SIGBUS → -EFAULT
+        if (pastEof(v, start, end)) return "EFAULT";
+        break;
+      case "populate_write":
+        if ((v.vm_flags & VM_WRITE) === 0) return "EINVAL";
+        if (pastEof(v, start, end)) return "EFAULT";
+        break;
+      // willneed (CONFIG_SWAP: swapin walk), dontfork/dofork, keeponfork, hugepage/nohugepage,
+      // random: no error for these anonymous VMAs.
+    }
+  }
+  return covered(mm, start, end) ? "ok" : "ENOMEM";
+}
+
+/** What 6.1 returns for one operation in the current state: "ok", an errno name or a signal. */
+function expected(p: Process, o: Op, a: { start: number; len: number; to: number }): string {
+  const mm = taskOf(p).mm;
+  const end = a.start + a.len;
+  switch (o.op) {
+    case "mmap": // aligned, non-zero, anonymous: do_mmap succeeds (MAP_POPULATE ignores its errors)
+    case "munmap": // __do_munmap: aligned start, non-zero length; unmapped parts are no error
+    case "brk":
+    case "fork":
+    case "exit":
+    case "spawn":
+      return "ok";
+    case "mprotect":
+      // do_mprotect_pkey: -ENOMEM unless [start, end) is all mapped; anonymous VMAs have every
+      // VM_MAY* bit, so never -EACCES.
+      return covered(mm, a.start, end) ? "ok" : "ENOMEM";
+    case "mlock": {
+      // apply_vma_lock_flags: -ENOMEM on a hole. mlock (not ONFAULT) sets VM_LOCKED alone (its
+      // VM_LOCKONFAULT is cleared), then __mm_populate: a PROT_NONE VMA gives -EFAULT, which
+      // __mlock_posix_error_return turns into -ENOMEM.
+      if (!covered(mm, a.start, end)) return "ENOMEM";
+      // A populate fault past a shmem file's end is -EFAULT too.
+      if (o.unlock || o.onFault) return "ok";
+      return vmasIn(mm, a.start, end).some((v) => !accessible(v) || pastEof(v, a.start, end)) ? "ENOMEM" : "ok";
+    }
+    case "madvise":
+      return madviseOutcome(mm, a.start, end, o.advice);
+    case "mremap": {
+      // SYSCALL mremap: vma_lookup(addr) first (-EFAULT), then:
+      const vma = vmaAt(mm, a.start);
+      if (!vma) return "EFAULT";
+      const newLen = o.newPages * PAGE;
+      if (a.to >= 0) {
+        // mremap_to: overlapping ranges -EINVAL; vma_to_resize with old_len = min(old, new):
+        // -EFAULT if that runs past the VMA; then move_vma.
+        if (a.start + a.len > a.to && a.to + newLen > a.start) return "EINVAL";
+        return Math.min(a.len, newLen) > vma.vm_end - a.start ? "EFAULT" : "ok";
+      }
+      if (a.len >= newLen) return "ok"; // a shrinking remap just unmaps the tail
+      if (a.len > vma.vm_end - a.start) return "EFAULT"; // vma_to_resize: across VMA boundaries
+      // In place when it ends the VMA and vma_expandable finds [vm_end, +delta) free; else move
+      // with MREMAP_MAYMOVE, or -ENOMEM.
+      const expandable = a.len === vma.vm_end - a.start && vmasIn(mm, vma.vm_end, vma.vm_end + newLen - a.len).length === 0;
+      return expandable || o.move ? "ok" : "ENOMEM";
+    }
+    case "access": {
+      // The MMU: the first page without a VMA allowing the access raises SIGSEGV (SEGV_MAPERR or
+      // SEGV_ACCERR; none of these VMAs grows down); a page past a shmem file's end, SIGBUS.
+      for (let at = a.start; at < end; at += PAGE) {
+        const v = vmaAt(mm, at);
+        if (!v || !(o.write ? v.vm_flags & VM_WRITE : accessible(v))) return "SIGSEGV";
+        if (pastEof(v, at, at + PAGE)) return "SIGBUS";
+      }
+      return "ok";
+    }
+  }
+}
+
 function step(k: Kernel, procs: Process[], o: Op): void {
   if (o.op === "spawn") {
     if (procs.length < 8) procs.push(spawnProcess(k, { comm: `p${procs.length}`, image: procs.length % 2 ? null : "static" }));
@@ -158,45 +311,70 @@ function step(k: Kernel, procs: Process[], o: Op): void {
     const s0 = Math.max(start, v.vm_start);
     return [s0, Math.min(n * PAGE, v.vm_end - s0)];
   };
+  // The range each operation works on, decided before it runs.
+  let args = { start: 0, len: 0, to: -1 };
+  let touch = true;
+  switch (o.op) {
+    case "mmap":
+      args = { start: at(o.page), len: o.pages * PAGE, to: -1 };
+      break;
+    case "munmap":
+    case "mprotect":
+    case "madvise":
+    case "mlock": {
+      const [start, len] = aim(o.page, o.pages);
+      args = { start, len, to: -1 };
+      break;
+    }
+    case "mremap": {
+      const [start, len] = aim(o.page, o.pages);
+      args = { start, len, to: o.fixedTo >= 0 ? at(o.fixedTo) : -1 };
+      break;
+    }
+    case "access": {
+      // Mostly access what the mapping allows (a SIGSEGV ends the process, which would cut the
+      // sequence short); one access in eight goes wherever it was aimed.
+      const start = at(o.page);
+      const pmm = taskOf(p).mm;
+      const v = pmm ? find_vma(pmm, start) : null;
+      const allowed = v !== null && v.vm_start <= start && (o.write ? v.vm_flags & VM_WRITE : v.vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
+      if (allowed) args = { start, len: Math.min(o.pages * PAGE, v.vm_end - start), to: -1 };
+      else if (o.page % 8 === 0) args = { start, len: o.pages * PAGE, to: -1 };
+      else touch = false;
+      break;
+    }
+  }
+  const want = touch ? expected(p, o, args) : "ok";
+  let got = "ok";
   try {
     switch (o.op) {
       case "mmap":
         p.mmap(o.pages * PAGE, {
           prot: o.prot,
           flags: `${o.shared ? "shared" : "private"}|anonymous${o.fixed ? "|fixed" : ""}${o.populate ? "|populate" : ""}`,
-          addr: at(o.page),
+          addr: args.start,
         });
         break;
       case "munmap":
-        p.munmap(...aim(o.page, o.pages));
+        p.munmap(args.start, args.len);
         break;
       case "mprotect":
-        p.mprotect(...aim(o.page, o.pages), o.prot);
+        p.mprotect(args.start, args.len, o.prot);
         break;
-      case "mremap": {
-        const [a, len] = aim(o.page, o.pages);
-        if (o.fixedTo >= 0) p.mremap(a, len, o.newPages * PAGE, { fixed: at(o.fixedTo) });
-        else p.mremap(a, len, o.newPages * PAGE, { mayMove: o.move });
+      case "mremap":
+        if (args.to >= 0) p.mremap(args.start, args.len, o.newPages * PAGE, { fixed: args.to });
+        else p.mremap(args.start, args.len, o.newPages * PAGE, { mayMove: o.move });
         break;
-      }
       case "madvise":
-        p.madvise(...aim(o.page, o.pages), o.advice);
+        p.madvise(args.start, args.len, o.advice);
         break;
       case "mlock":
-        if (o.unlock) p.munlock(...aim(o.page, o.pages));
-        else p.mlock(...aim(o.page, o.pages), { onFault: o.onFault });
+        if (o.unlock) p.munlock(args.start, args.len);
+        else p.mlock(args.start, args.len, { onFault: o.onFault });
         break;
-      case "access": {
-        // Mostly access what the mapping allows (a SIGSEGV ends the process, which would cut the
-        // sequence short); one access in eight goes wherever it was aimed.
-        const start = at(o.page);
-        const pmm = taskOf(p).mm;
-        const v = pmm ? find_vma(pmm, start) : null;
-        const allowed = v !== null && v.vm_start <= start && (o.write ? v.vm_flags & VM_WRITE : v.vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
-        if (allowed) p.touch(start, Math.min(o.pages * PAGE, v.vm_end - start), { write: o.write });
-        else if (o.page % 8 === 0) p.touch(start, o.pages * PAGE, { write: o.write });
+      case "access":
+        if (touch) p.touch(args.start, args.len, { write: o.write });
         break;
-      }
       case "brk":
         p.brk(p.brk() + o.delta * PAGE);
         break;
@@ -207,11 +385,12 @@ function step(k: Kernel, procs: Process[], o: Op): void {
         p.exit();
         break;
     }
-    note(`${o.op}:ok`);
   } catch (e) {
     if (!(e instanceof Errno) && !(e instanceof ProcessKilled)) throw e;
-    note(`${o.op}:${e instanceof Errno ? e.code : e.signal}`);
+    got = e instanceof Errno ? e.code : e.signal;
   }
+  note(`${o.op}:${got}`);
+  expect(got, `${o.op} ${JSON.stringify(o)} at ${args.start.toString(16)}+${args.len.toString(16)}`).toBe(want);
   for (let i = procs.length - 1; i >= 0; i--) if (!procs[i].alive) procs.splice(i, 1);
 }
 
@@ -235,9 +414,30 @@ describe("VM property: random syscall sequences keep every invariant", () => {
       }),
       { numRuns: 50, seed: 20261122 },
     );
-    // The sequences must exercise the successful paths, not only the refusals.
+    // The sequences must exercise the successful paths, and the errors the oracle predicts.
     for (const op of ["mmap", "munmap", "mprotect", "mremap", "madvise", "mlock", "access", "fork", "exit"]) {
       expect(outcomes.get(`${op}:ok`) ?? 0).toBeGreaterThan(20);
     }
+    for (const key of ["mprotect:ENOMEM", "mremap:EFAULT", "madvise:ENOMEM", "madvise:EINVAL", "mlock:ENOMEM", "access:SIGSEGV"]) {
+      expect(outcomes.get(key) ?? 0, key).toBeGreaterThan(0);
+    }
+  });
+
+  it("returns 6.1's errno for every call of 300 dense sequences on 16 pages (locked, PROT_NONE and shared VMAs)", () => {
+    const before = new Map(outcomes);
+    fc.assert(
+      fc.property(fc.array(denseArb, { minLength: 10, maxLength: 40, size: "max" }), (ops) => {
+        const k = start_kernel({ memory: 128 * MiB });
+        const procs: Process[] = [spawnProcess(k, { comm: "p0", image: null })];
+        for (const o of ops) step(k, procs, o);
+        checkMm(k);
+      }),
+      { numRuns: 300, seed: 20261206 },
+    );
+    const seen = (key: string): number => (outcomes.get(key) ?? 0) - (before.get(key) ?? 0);
+    for (const key of ["madvise:EINVAL", "madvise:ENOMEM", "mlock:ENOMEM", "mprotect:ENOMEM", "mremap:EFAULT", "mremap:EINVAL", "mremap:ENOMEM", "access:SIGSEGV"]) {
+      expect(seen(key), key).toBeGreaterThan(0);
+    }
   });
 });
+

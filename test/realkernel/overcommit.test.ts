@@ -63,6 +63,9 @@ describe("w9: overcommit policy outcomes match 6.1", () => {
   const pad = realBefore - imageCost - k.vm_committed_as;
   userspace.mmap(pad * 4096, { prot: "rw", flags: "private|anonymous" });
 
+  const warnings = (): string[] => k.log.dmesg().split("\n").filter((l) => l.includes("no enough memory for the allocation"));
+  const warningsAfter: number[] = [];
+
   for (const probe of probes) {
     it(`overcommit_memory=${probe.mode} overcommit_ratio=${probe.ratio}: CommitLimit and every mmap outcome`, () => {
       procWrite(k, "/proc/sys/vm/overcommit_memory", `${probe.mode}\n`);
@@ -87,6 +90,7 @@ describe("w9: overcommit policy outcomes match 6.1", () => {
         got.push({ mib, ok });
       }
       expect(got).toEqual(probe.outcomes);
+      warningsAfter.push(warnings().length);
     });
   }
 
@@ -95,6 +99,15 @@ describe("w9: overcommit policy outcomes match 6.1", () => {
     const model = k.log.dmesg().split("\n").filter((l) => l.includes("no enough memory for the allocation"));
     expect(model.length).toBe(real.length);
     expect(model[0]).toMatch(/__vm_enough_memory: pid: \d+, comm: anon, no enough memory for the allocation$/);
+    // overcommit_memory=0 refuses through the same error label (mm/util.c __vm_enough_memory:
+    // `goto error`): the real guest warned for each of its 7 mode-0 refusals (pids 96–102, the
+    // last seven anon probes), then for the first 3 of mode 2 before the burst of 10 ran out.
+    const mode0Failed = probes[0].outcomes.filter((o) => !o.ok).length;
+    expect(mode0Failed).toBe(7);
+    const realPids = real.map((l) => Number(/pid: (\d+)/.exec(l)![1]));
+    expect(realPids.slice(0, 7)).toEqual([96, 97, 98, 99, 100, 101, 102]);
+    expect(warningsAfter[0]).toBe(mode0Failed);
+    expect(warningsAfter[1]).toBe(real.length);
   });
 
   it("leaves Committed_AS where it started once every probe has exited", () => {

@@ -17,11 +17,16 @@
  * - The processes' own minflt (stat field 10) is compared directly.
  * - smaps_rollup is exact in 6.1 (a page-table walk), so Rss/Pss/Anonymous/Private_Dirty/
  *   Shared_Dirty must be within 2%, or within two pages (8 kB) for lines that are nearly 0.
- * - status's Rss lines read 6.1's split rss counters (SPLIT_RSS_COUNTING: each task caches up to
- *   TASK_RSS_EVENTS_THRESH faults' worth of counts before folding them into the mm), so the real
- *   VmRSS trails the same moment's smaps Rss (w1: 131536 vs 131772 kB). The model's counters are
- *   exact, so those lines may differ from the real status by that measured lag plus 2%; the other
- *   Vm* lines (sizes, not counters) must be within 2%.
+ * - status's Rss lines read 6.1's split rss counters (SPLIT_RSS_COUNTING, mm/memory.c
+ *   add_mm_counter_fast: a task caches its counts and folds them into the mm every
+ *   TASK_RSS_EVENTS_THRESH faults), so the real lines lag the page tables: w1's VmRSS reads
+ *   131536 kB where smaps counts 131772, and the w2 child's RssShmem reads 136 kB while its page
+ *   tables hold 536 kB of the binary (every run of the real w2 gives exactly these figures). The
+ *   model's counters are exact (docs/fidelity/pt.md, Missing), so its status Rss lines are
+ *   compared with the real page-table figures of the same moment, from smaps: VmRSS and VmHWM
+ *   with Rss, RssAnon with Anonymous, RssFile + RssShmem with Rss - Anonymous, within 2% (or
+ *   8 kB) like every other line. The other Vm* lines (sizes, not counters) are compared with the
+ *   real status directly.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -87,7 +92,6 @@ function helperFaults(w: string, stats: string[]): number {
 
 const ROLLUP_KEYS = ["Rss", "Pss", "Anonymous", "Private_Dirty", "Shared_Dirty"];
 const STATUS_SIZE_KEYS = ["VmPeak", "VmSize", "VmLck", "VmPin", "VmData", "VmStk", "VmExe", "VmLib", "VmPTE", "VmSwap"];
-const STATUS_RSS_KEYS = ["VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem"];
 
 /** Compares one process's smaps_rollup and status with the real files. */
 function compareProcess(k: Kernel, p: Process, w: string, prefix: string): void {
@@ -99,10 +103,13 @@ function compareProcess(k: Kernel, p: Process, w: string, prefix: string): void 
   const modelStatus = kv(task_mem(mm));
   for (const key of ROLLUP_KEYS) expectWithin(`${w} ${prefix} smaps_rollup ${key}`, get(modelRollup, key), get(realRollup, key), 0.02, 8);
   for (const key of STATUS_SIZE_KEYS) expectWithin(`${w} ${prefix} status ${key}`, get(modelStatus, key), get(realStatus, key), 0.02, 8);
-  const lag = Math.abs(get(realRollup, "Rss") - get(realStatus, "VmRSS"));
-  for (const key of STATUS_RSS_KEYS) {
-    expectWithin(`${w} ${prefix} status ${key}`, get(modelStatus, key), get(realStatus, key), 0.02, lag + 8);
-  }
+  // The status Rss lines against the real page tables (smaps_rollup of the same moment).
+  const rss = get(realRollup, "Rss");
+  const anon = get(realRollup, "Anonymous");
+  expectWithin(`${w} ${prefix} status VmRSS vs smaps Rss`, get(modelStatus, "VmRSS"), rss, 0.02, 8);
+  expectWithin(`${w} ${prefix} status VmHWM vs smaps Rss`, get(modelStatus, "VmHWM"), rss, 0.02, 8);
+  expectWithin(`${w} ${prefix} status RssAnon vs smaps Anonymous`, get(modelStatus, "RssAnon"), anon, 0.02, 8);
+  expectWithin(`${w} ${prefix} status RssFile + RssShmem vs smaps Rss - Anonymous`, get(modelStatus, "RssFile") + get(modelStatus, "RssShmem"), rss - anon, 0.02, 8);
 }
 
 describe("w1: 128 MiB of anonymous memory touched (anon -n 128)", () => {
@@ -153,9 +160,15 @@ describe("w2: fork after 32 MiB, the child writes 16 MiB (forkcow 32 16)", () =>
   parent.madvise(a, len, "nohugepage");
   parent.write(a, len);
   const child = parent.fork();
-  // The child runs on in the same code (printf, fopen, write): its text faults back in, as
-  // fork copies no PTEs of a file mapping without anon_vma.
-  child.touch(0x401000, 0x47b000 - 0x401000, { exec: true });
+  // The child runs on in the same code (printf, fopen, write): fork copies no PTEs of a file
+  // mapping without anon_vma, so its text and read-only data fault back in, each read fault
+  // mapping the cached pages of a 64 KiB fault-around window (do_fault_around: 16 pages from the
+  // aligned start, or from vm_start when that is later). The real child's smaps shows 380 kB of
+  // text and 148 kB of read-only data; read faults at the addresses below map exactly as many:
+  // text 16 (0x401000 on) + 15 (0x411000 to the next boundary) + 4 × 16, rodata 16 (0x47b000 on)
+  // + 5 (0x48b000 to 0x490000) + 16.
+  for (const addr of [0x401000, 0x411000, 0x420000, 0x430000, 0x440000, 0x450000]) child.touch(addr, 4096, { exec: true });
+  for (const addr of [0x47b000, 0x48b000, 0x490000]) child.touch(addr, 4096);
   child.write(a, 16 * MiB);
 
   it("adds the AnonPages the real kernel adds: 32 MiB shared plus 16 MiB copied (within 2%)", () => {

@@ -102,50 +102,84 @@ describe("overcommit against w9 (512M, no swap)", () => {
 
 /**
  * w5-swap against w5 (384 MiB written twice in a 256M guest with 512 MiB of swap on a virtio
- * disk). The issue asks for the direction and rough size of each counter; the figures at the
- * time of writing, model / real: pswpin 98322 / 98615, pswpout 146649 / 153453, refaults
- * 98322 / 98615, pgmajfault 12296 / 12613, pgscan_kswapd 385676 / 390533, pgsteal_kswapd
- * 107776 / 134667, pgscan_direct 135066 / 93156, pgsteal_direct 38053 / 18866, allocstall
- * 914 / 361, pgactivate 7221 / 1107, SwapFree 330904 / 303784 kB. Direct reclaim takes twice the
- * real share: the model's kswapd gets exactly half the CPU while the task competes (CFS between
- * two tasks), where the real guest's kswapd got more. The model activates more pages met under
- * writeback: its disk completes writes slower relative to the CPU than the TCG guest's, whose
- * emulated CPU is slow and whose disk is a host file with cache=unsafe.
+ * disk), six real boots: w5 and w5-run2 … w5-run6 (test/realkernel/data/README.md). The same
+ * tolerances are stated in docs/fidelity/reclaim.md and swap.md, with the figures.
+ *
+ * - Swap traffic hardly varies between real boots (pswpin 98386–98615, pswpout 153453–154213):
+ *   each counter must be within the documented percentage of *every* real run — 0.5% for pswpin,
+ *   workingset_refault_anon, swap_ra and swap_ra_hit, 3% for pgmajfault, 5% for pswpout (the
+ *   model writes 4.4–4.9% less).
+ * - How reclaim splits between kswapd and direct reclaim, and MemFree at the snapshot, depend on
+ *   timing: under TCG the guest's CPU speed follows the host's, and the six boots differ by up to
+ *   1.85× (pgsteal_direct 18866–34808). Each of these counters must lie in the real runs' range
+ *   widened on each side by the range's own ratio (max / min): no further from what the real
+ *   kernel did than the real kernel is from itself. The model's direct reclaim does more than the
+ *   real one (its kswapd gets exactly half the CPU while the writer runs), so pgscan_direct is the
+ *   closest to its bound.
+ * - SwapFree follows pswpout: the model's exceeds each real run's by 4 kB per page it wrote less,
+ *   within the real runs' largest SwapCached (2204 kB): which slots are free at the snapshot
+ *   depends on what the swap cache still holds.
  */
-describe("w5-swap against w5 (384 MiB written twice in 256M with 512M of swap)", () => {
+describe("w5-swap against w5 (384 MiB written twice in 256M with 512M of swap), six real boots", () => {
   const r = runShipped("w5-swap");
-  const ratio = (field: string): number => cap(r, "vmstat", field) / realField("w5/vmstat.holding", field);
+  const runs = ["w5", "w5-run2", "w5-run3", "w5-run4", "w5-run5", "w5-run6"];
+  const realVm = (field: string): number[] => runs.map((w) => realField(`${w}/vmstat.holding`, field));
+  const realMem = (field: string): number[] => runs.map((w) => realField(`${w}/meminfo.holding`, field));
 
-  it("swaps in and out about as much as the real kernel (pswpin, pswpout, pgmajfault within 10%)", () => {
-    for (const f of ["pswpin", "pswpout", "pgmajfault"]) {
-      expect(ratio(f), f).toBeGreaterThan(0.9);
-      expect(ratio(f), f).toBeLessThan(1.1);
-    }
+  it.each([
+    ["pswpin", 0.005],
+    ["workingset_refault_anon", 0.005],
+    ["swap_ra", 0.005],
+    ["swap_ra_hit", 0.005],
+    ["pgmajfault", 0.03],
+    ["pswpout", 0.05],
+  ] as const)("swaps as much as every real boot: %s within %s", (field, tol) => {
+    const model = cap(r, "vmstat", field);
+    for (const [i, real] of realVm(field).entries()) expect(Math.abs(model - real) / real, `${field} vs ${runs[i]}: ${model} / ${real}`).toBeLessThanOrEqual(tol);
   });
 
   it("refaults every swap-in against its shadow, and activates next to none (distance > workingset)", () => {
     expect(cap(r, "vmstat", "workingset_refault_anon")).toBe(cap(r, "vmstat", "pswpin"));
-    expect(realField("w5/vmstat.holding", "workingset_refault_anon")).toBe(realField("w5/vmstat.holding", "pswpin"));
-    expect(cap(r, "vmstat", "workingset_activate_anon")).toBeLessThan(0.01 * cap(r, "vmstat", "workingset_refault_anon"));
+    for (const w of runs) {
+      // All but up to 4 of ~98400 swap-ins found a shadow in the real boots.
+      const pswpin = realField(`${w}/vmstat.holding`, "pswpin");
+      expect(pswpin - realField(`${w}/vmstat.holding`, "workingset_refault_anon")).toBeGreaterThanOrEqual(0);
+      expect(pswpin - realField(`${w}/vmstat.holding`, "workingset_refault_anon")).toBeLessThanOrEqual(4);
+      // 8–32 activations of ~98400 refaults in the real boots.
+      expect(realField(`${w}/vmstat.holding`, "workingset_activate_anon")).toBeLessThan(0.001 * realField(`${w}/vmstat.holding`, "pswpin"));
+    }
+    expect(cap(r, "vmstat", "workingset_activate_anon")).toBeLessThan(0.001 * cap(r, "vmstat", "workingset_refault_anon"));
   });
 
-  it("splits reclaim between kswapd and direct reclaim as the 1-CPU guest does: kswapd does most", () => {
-    for (const [f, lo, hi] of [
-      ["pgscan_kswapd", 0.75, 1.25],
-      ["pgsteal_kswapd", 0.75, 1.25],
-      ["pgscan_direct", 0.5, 2],
-      ["pgsteal_direct", 0.5, 2.5],
-    ] as const) {
-      expect(ratio(f), f).toBeGreaterThan(lo);
-      expect(ratio(f), f).toBeLessThan(hi);
-    }
+  const spread = (reals: number[], model: number, label: string): void => {
+    const lo = Math.min(...reals);
+    const hi = Math.max(...reals);
+    const width = hi / lo;
+    expect(model, `${label}: model ${model}, real ${lo}–${hi}, allowed ${(lo / width).toFixed(0)}–${(hi * width).toFixed(0)}`).toBeGreaterThanOrEqual(lo / width);
+    expect(model, `${label}: model ${model}, real ${lo}–${hi}, allowed ${(lo / width).toFixed(0)}–${(hi * width).toFixed(0)}`).toBeLessThanOrEqual(hi * width);
+  };
+
+  it.each(["pgscan_kswapd", "pgsteal_kswapd", "pgscan_direct", "pgsteal_direct"])("splits reclaim within the real boots' own variation: %s", (field) => {
+    spread(realVm(field), cap(r, "vmstat", field), field);
+  });
+
+  it("lets kswapd do most of the reclaim, as every real boot did (pgsteal_kswapd > 2 × pgsteal_direct)", () => {
+    for (const w of runs) expect(realField(`${w}/vmstat.holding`, "pgsteal_kswapd")).toBeGreaterThan(2 * realField(`${w}/vmstat.holding`, "pgsteal_direct"));
     expect(cap(r, "vmstat", "pgsteal_kswapd")).toBeGreaterThan(2 * cap(r, "vmstat", "pgsteal_direct"));
   });
 
-  it("ends with the swap use and free memory of the real run (SwapFree within 10%, MemFree near the watermarks)", () => {
-    // The model keeps more slots in use (more pages still in the swap cache as well as on swap).
-    const swapFree = realField("w5/meminfo.holding", "SwapFree");
-    expect(Math.abs(cap(r, "meminfo", "SwapFree") - swapFree)).toBeLessThan(0.1 * swapFree);
-    expect(cap(r, "meminfo", "MemFree")).toBeLessThan(4 * realField("w5/meminfo.holding", "MemFree"));
+  it("ends with MemFree within the real boots' own variation", () => {
+    spread(realMem("MemFree"), cap(r, "meminfo", "MemFree"), "MemFree");
+  });
+
+  it("ends with the SwapFree its pswpout implies: 4 kB more per page written less than each real boot, within the largest real SwapCached", () => {
+    const slack = Math.max(...realMem("SwapCached"));
+    expect(slack).toBe(2204);
+    const model = cap(r, "meminfo", "SwapFree");
+    const modelOut = cap(r, "vmstat", "pswpout");
+    for (const [i, w] of runs.entries()) {
+      const expected = realMem("SwapFree")[i] + 4 * (realVm("pswpout")[i] - modelOut);
+      expect(Math.abs(model - expected), `SwapFree vs ${w}`).toBeLessThanOrEqual(slack);
+    }
   });
 });

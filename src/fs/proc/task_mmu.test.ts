@@ -128,6 +128,34 @@ describe("Pss after fork", () => {
   });
 });
 
+describe("Pss truncates, never rounds (fs/proc/task_mmu.c smaps_account, __show_smap)", () => {
+  // smaps_account: pss = (PAGE_SIZE << PSS_SHIFT) / mapcount, integer division per page, summed;
+  // __show_smap prints SEQ_PUT_DEC(mss->pss >> PSS_SHIFT), and SEQ_PUT_DEC shifts by 10 for kB.
+  function sharers(pages: number, mapcount: number): string {
+    const k = start_kernel({ memory: 256 * MiB });
+    const p = spawnProcess(k, { comm: "pss", image: null });
+    const a = p.mmap(pages * 4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, pages * 4096);
+    for (let i = 1; i < mapcount; i++) p.fork();
+    return proc_pid_smaps_rollup(k, taskOf(p));
+  }
+
+  it("three pages mapped six times: 3 × ⌊16777216 / 6⌋ = 8388606, >> 12 = 2047 bytes, >> 10 = 1 kB (exactly 2 kB would round)", () => {
+    const r = sharers(3, 6);
+    expect(r).toContain("Rss:                  12 kB\n");
+    expect(r).toContain("Pss:                   1 kB\n");
+    expect(r).toContain("Pss_Dirty:             1 kB\n");
+    expect(r).toContain("Pss_Anon:              1 kB\n");
+  });
+
+  it("two pages mapped three times: 2 × 5592405 = 11184810, >> 12 = 2730 bytes, >> 10 = 2 kB (2.67 would round to 3)", () => {
+    const r = sharers(2, 3);
+    expect(r).toContain("Rss:                   8 kB\n");
+    expect(r).toContain("Pss:                   2 kB\n");
+    expect(r).toContain("Shared_Dirty:          8 kB\n");
+  });
+});
+
 describe("THPeligible against w1t (1 GiB, THP always)", () => {
   it("marks the 128 MiB anonymous mapping eligible and every other VMA not, as the real smaps does", () => {
     const k = start_kernel({ memory: 1024 * MiB });
