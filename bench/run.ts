@@ -89,7 +89,11 @@ async function runModule(file: string): Promise<Result[]> {
 
 if (childModule !== undefined) {
   // A child: one module's rows, as JSON on stdout for the parent.
-  process.stdout.write(JSON.stringify(await runModule(childModule)) + "\n");
+  const rows = JSON.stringify(await runModule(childModule)) + "\n";
+  // Exit once the rows are written: a module whose clean-up runs in its last row (the explorer's
+  // browser and server) would otherwise keep this child alive when --filter skips that row, and
+  // the parent would wait for it forever.
+  process.stdout.write(rows, () => process.exit(0));
 } else {
   const files = readdirSync(here).filter((f) => /\.bench\.[jt]s$/.test(f)).sort();
   const results: Result[] = [];
