@@ -603,7 +603,7 @@ export function processVmas(m: Machine, pid: number): VmaInfo[] | null {
   const t = k.tasks.find(pid);
   if (t === undefined || t.mm === null) return null;
   return t.mm.mm_mt.map((vma) => {
-    const mss: mem_size_stats = { resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0, pss_locked: 0, swap_pss: 0 };
+    const mss: mem_size_stats = { resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0, pss_locked: 0, swap_pss: 0, anonymous_thp: 0, shared_hugetlb: 0, private_hugetlb: 0 };
     smap_gather_stats(k, vma, mss);
     const line = show_map_vma(vma).slice(0, -1);
     const fields = line.split(/\s+/);

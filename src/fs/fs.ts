@@ -156,8 +156,8 @@ export interface file_operations {
   readonly name: string;
   readonly read_iter?: (k: Kernel, f: file, pos: number, count: number) => number;
   readonly write_iter?: (k: Kernel, f: file, pos: number, count: number) => number;
-  /** Checks (and adjusts) a new mapping of the file: 0 or -errno (shmem_mmap, generic_file_mmap). */
-  readonly mmap?: (f: file, vma: vm_area_struct) => number;
+  /** Checks (and adjusts) a new mapping of the file: 0 or -errno (shmem_mmap, generic_file_mmap, hugetlbfs_file_mmap). */
+  readonly mmap?: (f: file, vma: vm_area_struct, k: Kernel) => number;
   /** Where a new mapping of the file goes (thp_get_unmapped_area): an address or -errno. */
   readonly get_unmapped_area?: (mm: mm_struct, f: file | null, addr: number, len: number, pgoff: number, flags: number) => number;
   /** fallocate(2): 0 or -errno. */

@@ -14,6 +14,8 @@ import type { mm_init_state } from "../mm/mm_init.js";
 import type { e820_table } from "../arch/x86/e820.js";
 import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
+import { khugepaged_state } from "../mm/khugepaged.js";
+import { hugetlb_state, type hstate } from "../mm/hugetlb.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
 import { AnonVmaTable } from "../mm/mm_types.js";
@@ -171,8 +173,8 @@ export class Kernel {
   /** zswap_pool_total_size (bytes) and zswap_stored_pages (mm/zswap.c). */
   zswap_pool_total_size = 0;
   zswap_stored_pages = 0;
-  /** The default (2 MiB) hstate's counters, the HugePages_* lines (mm/hugetlb.c default_hstate). */
-  readonly default_hstate = { nr_huge_pages: 0, free_huge_pages: 0, resv_huge_pages: 0, surplus_huge_pages: 0 };
+  /** The hugetlb pools, one hstate per size (mm/hugetlb.ts); hugetlb_init sizes them at boot. */
+  readonly hugetlb = new hugetlb_state();
   /** min_free_kbytes as the user last wrote it, -1 before any write (mm/page_alloc.c user_min_free_kbytes). */
   user_min_free_kbytes = -1;
   /**
@@ -190,13 +192,22 @@ export class Kernel {
   memblock: Memblock | null = null;
   /** Boot-time sizing statics of mm/page_alloc.c (arch zone limits, dma_reserve, deferred pfns). */
   mm_init: mm_init_state | null = null;
-  /** Transparent hugepage flags and khugepaged's state (mm/huge_memory.ts). */
+  /** Transparent hugepage flags and the huge zero page (mm/huge_memory.ts). */
   readonly thp = new thp_state();
+  /** khugepaged's tunables, counters and scan cursor (mm/khugepaged.ts). */
+  readonly khugepaged = new khugepaged_state();
+  /** The last content token handed out (MemMap.content): a page filled from nothing gets the next. */
+  content_seq = 0;
 
   constructor(seed: number) {
     this.rng = new Prng(seed);
     // Nanoseconds and page counts computed from byte sizes: doubles from the start (see shape.ts).
     asDoubles<Kernel>(this, "now_ns", "vm_committed_as", "total_swap_pages", "nr_swap_pages", "nr_vmalloc_pages", "pcpu_nr_pages");
+  }
+
+  /** The default (2 MiB) hstate, the HugePages_* lines (mm/hugetlb.c default_hstate). */
+  get default_hstate(): hstate {
+    return this.hugetlb.hstates[this.hugetlb.default_hstate_idx];
   }
 
   /** The zone a pfn belongs to (page_zone), or undefined for a hole. */

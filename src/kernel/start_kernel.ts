@@ -70,6 +70,7 @@ import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
 import { init_admin_reserve, init_user_reserve } from "../mm/mmap.js";
 import { start_stop_khugepaged } from "../mm/khugepaged.js";
+import { gather_bootmem_gigantic, hugetlb_alloc_bootmem_gigantic, hugetlb_boot_pools, hugetlb_init } from "../mm/hugetlb.js";
 import { init_per_zone_wmark_min, page_alloc_sysctl_init } from "../mm/watermark.js";
 import { proc_root_init } from "../fs/proc/init.js";
 import { type InitramfsEntry, populate_rootfs, REALKERNEL_INITRAMFS } from "../fs/initramfs.js";
@@ -108,6 +109,13 @@ export interface BootParams {
   seed?: number;
   /** Test-only: false links boot's free blocks eagerly instead of when first reached (Kernel.deferredLinking). */
   deferredLinking?: boolean;
+  /**
+   * hugepagesz=SIZE hugepages=N on the command line: boot-time hugetlb pools, in bytes per page
+   * (2 MiB, or 1 GiB with `gbpages`).
+   */
+  hugepages?: Array<{ size: number; count: number }>;
+  /** The CPU has 1 GiB pages (X86_FEATURE_GBPAGES); qemu64, the captures' CPU, has not. */
+  gbpages?: boolean;
 }
 
 /** The realkernel initramfs as QEMU placed it: RAMDISK [0x1fd57000-0x1ffdffff] = 2596 KiB. */
@@ -209,6 +217,10 @@ export function start_kernel(params: BootParams = {}): Kernel {
 
   // ---- mm_init → mem_init ----
   if (sa.max_pfn > MAX_DMA32_PFN) swiotlb_init(k, mb);
+  // hugepages= of a gigantic size: the pages come from memblock before the buddy allocator
+  // takes the rest (alloc_bootmem_huge_page), and join the pool once the memmap is live.
+  k.hugetlb.gbpages = params.gbpages ?? false;
+  const gigantic = hugetlb_alloc_bootmem_gigantic(k, mb, params.hugepages ?? []);
   memblock_free_all(k, st, mb, free_core);
   // preallocate_vmalloc_pages: a PUD page for each of the 64 PGD entries of the 32 TiB vmalloc
   // area on 4-level paging, taken from the buddy allocator.
@@ -249,10 +261,16 @@ export function start_kernel(params: BootParams = {}): Kernel {
   init_user_reserve(k);
   init_admin_reserve(k);
   const thp = hugepage_init(k, totalram_pages(k));
-  if (thp) start_stop_khugepaged(k);
   // rest_init's kthreadd and the kernel threads of the initcalls, with their pids (kthread.ts).
   pid_idr_init(k.tasks, cpus);
   boot_kthreads(k, cpus, k.node_data.length, thp);
+  // hugepage_init → start_stop_khugepaged: khugepaged (boot_kthreads made its task) and the
+  // raised min_free_kbytes.
+  if (thp) start_stop_khugepaged(k);
+  // subsys_initcall(hugetlb_init): the hstates, their boot pools, the nr_hugepages effect.
+  hugetlb_init(k, params.hugepages ?? []);
+  for (const pfn of gigantic) gather_bootmem_gigantic(k, pfn);
+  hugetlb_boot_pools(k, params.hugepages ?? []);
   // module_init(kswapd_init), then the oom_reaper and the block layer's completion work (the
   // first worker of the unbound workqueue pool, number 2 per CPU).
   kswapd_init(k);

@@ -335,7 +335,19 @@ export const vm_table: readonly ctl_table[] = byProcname([
   hugepagesEntry("nr_hugepages"),
   hugepagesEntry("nr_hugepages_mempolicy"),
   intEntry("hugetlb_shm_group", "hugetlb_shm_group"),
-  ulongEntry("nr_overcommit_hugepages"),
+  {
+    // hugetlb_overcommit_handler: the default hstate's surplus limit (the vm field mirrors it).
+    procname: "nr_overcommit_hugepages",
+    mode: 0o644,
+    read: (k) => intvecRead([k.default_hstate.nr_overcommit_huge_pages]),
+    write: (k, buf) => {
+      const rc = do_proc_doulongvec_write(buf, undefined, undefined, (v) => {
+        k.default_hstate.nr_overcommit_huge_pages = v;
+        k.vm.nr_overcommit_hugepages = v;
+      });
+      return rc;
+    },
+  },
   lowmemReserveRatioEntry(),
   dropCachesEntry(),
   {

@@ -1,6 +1,6 @@
 /**
  * Parsing user input the way sysfs and proc stores do.
- * @kernel lib/kstrtox.c kstrtobool, kstrtoint
+ * @kernel lib/kstrtox.c kstrtobool, kstrtoint, kstrtoull
  */
 import { errnoValues } from "../kernel/errno.js";
 
@@ -38,4 +38,21 @@ export function kstrtoint(s: string): number | { err: number } {
   if (m[1] === "-") v = -v;
   if (v > 2147483647 || v < -2147483648) return { err: -errnoValues.ERANGE };
   return v;
+}
+
+/**
+ * kstrtoull / kstrtoul / kstrtouint in base 10: an optional '+', decimal digits, at most one
+ * trailing newline; -EINVAL for anything else, -ERANGE above `max` (2^64 - 1 for unsigned long,
+ * 2^32 - 1 for unsigned int). Compared as digit strings, so no bigint is needed; a value above
+ * 2^53 comes back rounded (the callers store page counts and milliseconds).
+ * @kernel lib/kstrtox.c kstrtoull, kstrtoul, kstrtouint, _parse_integer
+ */
+export function kstrtoul10(s: string, max: "ulong" | "uint" = "ulong"): number | { err: number } {
+  if (s.endsWith("\n")) s = s.slice(0, -1);
+  const m = /^\+?([0-9]+)$/.exec(s);
+  if (!m) return { err: -errnoValues.EINVAL };
+  const digits = m[1].replace(/^0+(?=.)/, "");
+  const limit = max === "ulong" ? "18446744073709551615" : "4294967295";
+  if (digits.length > limit.length || (digits.length === limit.length && digits > limit)) return { err: -errnoValues.ERANGE };
+  return Number(digits);
 }

@@ -9,7 +9,7 @@
  * COLD and PAGEOUT check the VMA as 6.1 does and clear the PTEs' accessed bits; COLD deactivates
  * the pages, PAGEOUT reclaims them (vmscan.ts reclaim_pages: swapped out if there is swap); FREE's
  * lazy-free move needs the page on an LRU (as lru_lazyfree_fn does), so before the LRU exists it
- * only cleans the PTEs; COLLAPSE fails with EINVAL (no THP); HWPOISON/SOFT_OFFLINE need
+ * only cleans the PTEs; COLLAPSE is khugepaged.ts's madvise_collapse; HWPOISON/SOFT_OFFLINE need
  * CAP_SYS_ADMIN and are otherwise no-ops (no memory-failure model); KSM flags are kept but no
  * merging happens.
  * @kernel mm/madvise.c do_madvise, madvise_walk_vmas, madvise_vma_behavior, madvise_update_vma,
@@ -20,6 +20,7 @@
  * @kernel mm/ksm.c ksm_madvise
  * @kernel mm/swap.c mark_page_lazyfree, lru_lazyfree_fn, deactivate_page
  */
+import { khugepaged_enter_vma, madvise_collapse } from "./khugepaged.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { lru_relist } from "./mm_inline.js";
 import { NO_PFN } from "./mmzone.js";
@@ -300,14 +301,16 @@ function madvise_vma_behavior(k: Kernel, t: task_struct, vma: vm_area_struct, pr
       new_flags &= ~VM_MERGEABLE;
       break;
     case MADV_HUGEPAGE:
+      // hugepage_madvise: the mm joins khugepaged's scan if the VMA now qualifies.
       new_flags = (new_flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+      khugepaged_enter_vma(k, vma, new_flags);
       break;
     case MADV_NOHUGEPAGE:
       new_flags = (new_flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
       break;
     case MADV_COLLAPSE:
       prev.v = vma;
-      return -EINVAL;
+      return madvise_collapse(k, vma, start, end);
   }
   const error = madvise_update_vma(k, vma, prev, start, end, new_flags);
   return error === -ENOMEM ? -EAGAIN : error;

@@ -9,6 +9,7 @@
  * @kernel include/linux/mm_types.h struct page, struct folio
  * @kernel include/linux/page-flags.h enum pageflags
  */
+import { KernelBug } from "../kernel/bug.js";
 import { ListLinks } from "./list.js";
 import { pageblock_order } from "./types.js";
 
@@ -47,14 +48,42 @@ export const PG_swapcache = PG_owner_priv_1;
 export const PG_buddy = 25;
 /** Simplified: compound tail pages; the kernel marks them by compound_head's low bit. */
 export const PG_tail = 26;
+/**
+ * Simplified: a hugetlb folio's head. The kernel tells one by page[1].compound_dtor ==
+ * HUGETLB_PAGE_DTOR (folio_test_hugetlb); here it is bit 27 of the head's flags.
+ */
+export const PG_hugetlb = 27;
+/**
+ * Simplified: a transparent huge page's head (prep_transhuge_page: compound_dtor ==
+ * TRANSHUGE_PAGE_DTOR, whose destructor takes it off the deferred split queue); bit 28.
+ */
+export const PG_transhuge = 28;
+/**
+ * PG_double_map, on the first tail page (PF_SECOND): the THP is mapped by a PMD and, somewhere,
+ * by PTEs too, so every subpage's _mapcount carries one extra count (mm/huge_memory.c
+ * __split_huge_pmd_locked). The kernel aliases it to PG_workingset.
+ */
+export const PG_double_map = PG_workingset;
 
 /** Bit masks for the flag numbers above: `flags[pfn] & F(PG_lru)`. */
 export const F = (bit: number): number => (1 << bit) >>> 0;
 
+/** The largest compound page: a 1 GiB hugetlb page, order PUD_SHIFT - PAGE_SHIFT = 18. */
+export const MAX_FOLIO_ORDER = 18;
+
 /**
  * The page columns of one machine: every field a later mechanism needs, allocated once at boot.
  * Bytes per page: flags 4, _refcount 4, mapcount 4, private 4, lru 8, mapping 4, index 4,
- * memcg 2 = 34.
+ * memcg 2, content 4 = 38.
+ *
+ * Compound pages (THP, hugetlb) keep their fields where the kernel's struct page keeps them,
+ * as far as the columns allow: PG_head on the head, PG_tail on the rest; page[1] holds the
+ * order (index, compound_order) and the number of PMD mappings (private, compound_mapcount in
+ * page_mapcount's convention: 0 = none); page[2]'s lru links thread the node's deferred split
+ * queue (the kernel's page[2].deferred_list), with page[2].private = 1 while it is queued (the
+ * kernel's !list_empty). A tail's own mapcount column is its PTE mappings (_mapcount + 1); its
+ * mapping column is 0 (the kernel's TAIL_MAPPING): PageAnon and the index are the head's.
+ * compound_head finds the head from the alignment of compound pages (no column).
  */
 export class MemMap {
   /** page->flags: PG_* bits. */
@@ -76,8 +105,17 @@ export class MemMap {
   readonly index: Int32Array;
   /** page->memcg_data as a memcg id (0 = root/uncharged). */
   readonly memcg: Uint16Array;
+  /**
+   * Not a kernel field: an identity token for the page's contents, so tests can prove that
+   * migration, copy-on-write copies and collapses carry data where it belongs. A page filled
+   * from nothing (a zeroed anonymous page) gets a fresh token (Kernel.content_seq); a copy takes
+   * its source's token; 0 means "no contents" (a free page, the zero page).
+   */
+  readonly content: Uint32Array;
   /** The migratetype of each pageblock (pageblock_flags' low 3 bits), by pfn >> pageblock_order. */
   readonly pageblock_mt: Uint8Array;
+  /** PB_migrate_skip of each pageblock (compaction's skip hint), by pfn >> pageblock_order. */
+  readonly pageblock_skip: Uint8Array;
   /** Which zone each pageblock belongs to, as nid * MAX_NR_ZONES + zone_idx; 255 = a hole. */
   readonly pageblock_zone: Uint8Array;
   /**
@@ -95,13 +133,49 @@ export class MemMap {
     this.mapping = new Int32Array(max_pfn);
     this.index = new Int32Array(max_pfn);
     this.memcg = new Uint16Array(max_pfn);
+    this.content = new Uint32Array(max_pfn);
     const nrBlocks = (max_pfn + (1 << pageblock_order) - 1) >>> pageblock_order;
     this.pageblock_mt = new Uint8Array(nrBlocks);
+    this.pageblock_skip = new Uint8Array(nrBlocks);
     this.pageblock_zone = new Uint8Array(nrBlocks).fill(255);
   }
 
   /** Bytes the columns occupy per simulated page (declared size, whether or not committed). */
   bytesPerPage(): number {
-    return 4 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 2 / (1 << pageblock_order);
+    return 4 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 3 / (1 << pageblock_order);
   }
+}
+
+const HEAD = 1 << PG_head;
+const TAIL = 1 << PG_tail;
+
+/** PageCompound: a head or a tail page. @kernel include/linux/page-flags.h PageCompound */
+export function PageCompound(mem: MemMap, pfn: number): boolean {
+  return (mem.flags[pfn] & (HEAD | TAIL)) !== 0;
+}
+
+/**
+ * The head of the compound page `pfn` belongs to (pfn itself for any other page). Compound
+ * pages are naturally aligned, so the head is `pfn` rounded down to the first power of two at
+ * which a head whose order covers pfn sits. A tail with no such head is a model bug.
+ * @kernel include/linux/page-flags.h compound_head, page_folio
+ */
+export function compound_head(mem: MemMap, pfn: number): number {
+  if ((mem.flags[pfn] & TAIL) === 0) return pfn;
+  const flags = mem.flags;
+  for (let o = 1; o <= MAX_FOLIO_ORDER; o++) {
+    const h = pfn - (pfn & ((1 << o) - 1));
+    if ((flags[h] & HEAD) !== 0 && h + 2 ** mem.index[h + 1] > pfn) return h;
+  }
+  throw new KernelBug("compound_head: tail page without a head", { pfn });
+}
+
+/** Pages in the folio headed by `head`: 2^order for a compound head, else 1. @kernel include/linux/mm.h folio_nr_pages */
+export function folio_nr_pages(mem: MemMap, head: number): number {
+  return (mem.flags[head] & HEAD) !== 0 ? 2 ** mem.index[head + 1] : 1;
+}
+
+/** compound_mapcount: the PMD (or PUD) mappings of a compound page's head, 0 for none. @kernel include/linux/mm.h compound_mapcount */
+export function compound_mapcount(mem: MemMap, head: number): number {
+  return mem.private[head + 1];
 }

@@ -24,17 +24,27 @@
  * lru_cache_add_inactive_or_unevictable, which mlocks them first in a VM_LOCKED VMA; shmem pages
  * through folio_add_lru as they enter the page cache (swap.ts batches them).
  *
- * Simplified: no THP (every fault maps 4 KiB; huge PMDs come with the THP issue), no
- * NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file pages mapped into
- * a VM_LOCKED VMA here (the Process API's mlock_faulted_range does it after the access), no
- * modelled time per fault. The zero page is a page taken from the buddy on first use and marked
- * PG_reserved (the kernel's lives in its image's .bss).
+ * The PMD level: __handle_mm_fault allocates the PUD and PMD tables, then an empty PMD in a
+ * THP-eligible VMA goes to huge_memory.ts (do_huge_pmd_anonymous_page; VM_FAULT_FALLBACK sends
+ * the fault on to the PTE path), a huge PMD takes huge_pmd_set_accessed or do_huge_pmd_wp_page
+ * (which may split it and fall back), and hugetlb VMAs go to hugetlb_fault. Zap, fork and the
+ * PTE paths handle huge PMDs and the subpages of a PTE-mapped THP (whose references, anon_vma
+ * and index are its head's).
+ *
+ * Content tokens (MemMap.content): a zeroed anonymous page gets a fresh one, a CoW copy its
+ * source's, so migration tests can follow the data.
+ *
+ * Simplified: no NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file
+ * pages mapped into a VM_LOCKED VMA here (the Process API's mlock_faulted_range does it after the
+ * access), no modelled time per fault. The zero page is a page taken from the buddy on first use
+ * and marked PG_reserved (the kernel's lives in its image's .bss).
  * @kernel mm/memory.c handle_mm_fault, __handle_mm_fault, handle_pte_fault, do_anonymous_page,
  *   do_wp_page, wp_page_reuse, wp_page_copy, wp_page_shared, do_fault, do_read_fault,
  *   do_cow_fault, do_shared_fault, do_set_pte, do_fault_around, mm_account_fault, vm_normal_page,
  *   do_swap_page, should_try_to_free_swap, copy_nonpresent_pte,
- *   unmap_vmas, unmap_single_vma, zap_pte_range, zap_page_range, free_pgtables,
- *   copy_page_range, copy_pte_range, copy_present_pte, vma_needs_copy
+ *   unmap_vmas, unmap_single_vma, zap_pmd_range, zap_pte_range, zap_page_range, free_pgtables,
+ *   copy_page_range, copy_pmd_range, copy_pte_range, copy_present_pte, vma_needs_copy,
+ *   create_huge_pmd, wp_huge_pmd
  * @kernel mm/filemap.c filemap_map_pages
  * @kernel mm/shmem.c shmem_fault
  */
@@ -51,6 +61,9 @@ import {
   free_pgd_range,
   NO_TABLE,
   pgd_alloc,
+  pmd_alloc,
+  pmd_offset,
+  pmd_trans_huge,
   PMD_SIZE,
   pte_alloc_table,
   pte_index,
@@ -58,13 +71,15 @@ import {
   set_pte_at,
   type PgtablePool,
 } from "../arch/x86/pgtable.js";
+import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
+import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { F, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
+import { compound_head, F, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
   anon_vma_prepare,
   type anon_vma,
@@ -74,6 +89,7 @@ import {
   update_hiwater_rss,
   type vm_area_struct,
   VM_EXEC,
+  VM_HUGETLB,
   VM_LOCKED,
   VM_MAYWRITE,
   VM_MIXEDMAP,
@@ -217,7 +233,7 @@ export function find_mergeable_anon_vma(vma: vm_area_struct): anon_vma | null {
 }
 
 /** anon_vma_prepare for the fault path: reuse a neighbour's anon_vma when 6.1 would. */
-function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
+export function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
   if (vma.anon_vma === null) anon_vma_prepare(k.anon_vmas, vma, find_mergeable_anon_vma(vma));
 }
 
@@ -233,7 +249,7 @@ function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
  */
 export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_struct, addr: number, flags: number): number {
   k.vm_events[PGFAULT]++;
-  const ret = __handle_mm_fault(k, vma, addr, flags);
+  const ret = (vma.vm_flags & VM_HUGETLB) !== 0 ? hugetlb_fault(k, vma, addr, flags) : __handle_mm_fault(k, vma, addr, flags);
   if (t !== null && (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     // PGMAJFAULT is counted where the I/O is started (do_swap_page, filemap_fault), not here.
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) {
@@ -268,8 +284,34 @@ export function handle_mm_fault_in_table(k: Kernel, t: task_struct, vma: vm_area
 function __handle_mm_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number): number {
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE && !pgd_alloc(k, mm)) return VM_FAULT_OOM;
-  const t = pte_alloc_table(k, mm, addr);
-  if (t === NO_TABLE) return VM_FAULT_OOM;
+  // A PTE table already under the PMD: neither pmd_none nor huge, straight to handle_pte_fault.
+  let t = pte_table_lookup(k, mm.pgd, addr);
+  if (t === NO_TABLE) {
+    const pmdi = pmd_alloc(k, mm, addr);
+    if (pmdi < 0) return VM_FAULT_OOM;
+    const pool = k.pgtables;
+    const f = pool.ent_flags[pmdi];
+    if (f === 0 && pool.ent_pfn[pmdi] === 0) {
+      if (hugepage_vma_check(k, vma, vma.vm_flags, false, true, true)) {
+        // create_huge_pmd: anonymous VMAs only (no file THP in the model).
+        if (vma.vm_file === null) {
+          const ret = do_huge_pmd_anonymous_page(k, vma, addr, flags, pmdi);
+          if ((ret & VM_FAULT_FALLBACK) === 0) return ret;
+        }
+      }
+    } else if (pmd_trans_huge(f)) {
+      if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) !== 0 && (f & _PAGE_RW) === 0) {
+        // wp_huge_pmd: the anonymous case; do_huge_pmd_wp_page splits the PMD on fallback.
+        const ret = do_huge_pmd_wp_page(k, vma, addr, pmdi);
+        if ((ret & VM_FAULT_FALLBACK) === 0) return ret;
+      } else {
+        huge_pmd_set_accessed(k, pmdi, (flags & FAULT_FLAG_WRITE) !== 0);
+        return 0;
+      }
+    }
+    t = pte_alloc_table(k, mm, addr);
+    if (t === NO_TABLE) return VM_FAULT_OOM;
+  }
   return handle_pte_fault(k, vma, addr, flags, t * 512 + pte_index(addr));
 }
 
@@ -422,6 +464,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO, 0);
   if (pfn === NO_PFN) return VM_FAULT_OOM;
   k.mem_map.flags[pfn] |= F(PG_uptodate);
+  k.mem_map.content[pfn] = ++k.content_seq;
   let entry = vma.vm_page_prot;
   if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
   vma.vm_mm.rss_stat[MM_ANONPAGES]++;
@@ -469,13 +512,15 @@ function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number,
  */
 function wp_can_reuse_anon_page(k: Kernel, page: number): boolean {
   const mem = k.mem_map;
-  if (mem._refcount[page] > 3) return false;
-  if ((mem.flags[page] & F(PG_lru)) === 0) lru_add_drain(k);
-  const swapcache = (mem.flags[page] & F(PG_swapcache)) !== 0 ? 1 : 0;
-  if (mem._refcount[page] > 1 + swapcache) return false;
-  if ((mem.flags[page] & F(PG_locked)) !== 0) return false; // folio_trylock failed
-  if (swapcache) folio_free_swap(k, page);
-  return mem._refcount[page] === 1;
+  // The folio's references: a subpage of a PTE-mapped THP counts its whole THP's.
+  const folio = compound_head(mem, page);
+  if (mem._refcount[folio] > 3) return false;
+  if ((mem.flags[folio] & F(PG_lru)) === 0) lru_add_drain(k);
+  const swapcache = (mem.flags[folio] & F(PG_swapcache)) !== 0 ? 1 : 0;
+  if (mem._refcount[folio] > 1 + swapcache) return false;
+  if ((mem.flags[folio] & F(PG_locked)) !== 0) return false; // folio_trylock failed
+  if (swapcache) folio_free_swap(k, folio);
+  return mem._refcount[folio] === 1;
 }
 
 /**
@@ -501,6 +546,8 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   const pfn = alloc_pages(k, gfp, 0);
   if (pfn === NO_PFN) return VM_FAULT_OOM;
   k.mem_map.flags[pfn] |= F(PG_uptodate);
+  // copy_user_highpage, or a zeroed page in place of the zero page.
+  k.mem_map.content[pfn] = old !== NO_PFN ? k.mem_map.content[old] : ++k.content_seq;
   const rss = vma.vm_mm.rss_stat;
   if (old !== NO_PFN) {
     if (!PageAnon(k, old)) {
@@ -642,6 +689,7 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   }
   // copy_user_highpage, __SetPageUptodate
   k.mem_map.flags[cow] |= F(PG_uptodate);
+  k.mem_map.content[cow] = k.mem_map.content[vmf.page];
   ret |= finish_fault(k, vmf);
   put_page(k, vmf.page);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
@@ -755,6 +803,7 @@ export function unmap_mapping_folio(k: Kernel, mapping: address_space, pfn: numb
 }
 
 const UPTODATE = F(PG_uptodate);
+const COMPOUND = F(PG_head) | F(PG_tail);
 const SWAPBACKED = F(PG_swapbacked);
 const ANON_EXCL = F(PG_anon_exclusive);
 const GFP_ANON_ZERO = GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO;
@@ -797,6 +846,7 @@ export function anon_write_run(
   const mapcount = mem.mapcount;
   const refcount = mem._refcount;
   const index = mem.index;
+  const content = mem.content;
   const rss = vma.vm_mm.rss_stat;
   const events = k.vm_events;
   const base = table * 512;
@@ -813,7 +863,7 @@ export function anon_write_run(
     let oldAnon = false;
     if (f === 0 && old === 0) {
       // do_anonymous_page
-    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0) {
+    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (mflags[old] & COMPOUND) === 0) {
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
       if (excl || wp_can_reuse_anon_page(k, old)) {
@@ -832,8 +882,10 @@ export function anon_write_run(
       break;
     }
     events[PGFAULT]++;
-    const pfn = alloc_pages(k, !oldAnon || is_zero_pfn(k, old) ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
+    const zeroed = !oldAnon || is_zero_pfn(k, old);
+    const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
     if (pfn === NO_PFN) return -(j - j0 + 1);
+    content[pfn] = zeroed ? ++k.content_seq : content[old];
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
     mapcount[pfn] = 1;
@@ -883,12 +935,29 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
   if (s >= e) return;
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
+  if ((vma.vm_flags & VM_HUGETLB) !== 0) {
+    __unmap_hugepage_range(k, vma, s, e);
+    return;
+  }
   const pool = k.pgtables;
   const mem = k.mem_map;
   const rss = mm.rss_stat;
   for (let a = s; a < e; ) {
     const next = Math.min(e, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
-    const table = pte_table_lookup(k, mm.pgd, a);
+    let table = pte_table_lookup(k, mm.pgd, a);
+    if (table === NO_TABLE) {
+      // zap_pmd_range: a huge PMD goes whole, or is split when only part of it is zapped.
+      const pmdi = pmd_offset(k, mm.pgd, a);
+      if (pmdi >= 0 && pmd_trans_huge(pool.ent_flags[pmdi])) {
+        if (next - a === PMD_SIZE) {
+          zap_huge_pmd(k, vma, pmdi);
+          a = next;
+          continue;
+        }
+        __split_huge_pmd(k, vma, pmdi, a);
+        table = pte_table_lookup(k, mm.pgd, a);
+      }
+    }
     if (table !== NO_TABLE && pool.tbl_used[table] !== 0) {
       const base = table * 512;
       const j0 = pte_index(a);
@@ -910,6 +979,13 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           continue;
         }
         if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
+        if ((mem.flags[p] & COMPOUND) !== 0) {
+          // A subpage of a PTE-mapped THP: its folio's counter, rmap and reference.
+          rss[mm_counter(k, p)]--;
+          page_remove_rmap(k, p);
+          put_page(k, p);
+          continue;
+        }
         if (mem.mapping[p] < 0) {
           // The common anonymous case of mm_counter + page_remove_rmap, inlined for exit's speed.
           rss[MM_ANONPAGES]--;
@@ -999,6 +1075,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
   const dmm = dst.vm_mm;
   if (smm.pgd === NO_TABLE) return 0;
   if (dmm.pgd === NO_TABLE && !pgd_alloc(k, dmm)) return -errnoValues.ENOMEM;
+  if ((src.vm_flags & VM_HUGETLB) !== 0) return copy_hugetlb_page_range(k, dst, src);
   const pool = k.pgtables;
   const mem = k.mem_map;
   const cow = is_cow_mapping(src.vm_flags);
@@ -1013,6 +1090,17 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
   for (let a = src.vm_start; a < src.vm_end; ) {
     const next = Math.min(src.vm_end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
     const st = pte_table_lookup(k, smm.pgd, a);
+    if (st === NO_TABLE) {
+      // copy_pmd_range: a huge PMD is copied whole (copy_huge_pmd).
+      const spmdi = pmd_offset(k, smm.pgd, a);
+      if (spmdi >= 0 && pmd_trans_huge(pool.ent_flags[spmdi])) {
+        if (next - a !== PMD_SIZE) throw new KernelBug("copy_pmd_range: huge PMD across a VMA boundary", { addr: a });
+        const dpmdi = pmd_alloc(k, dmm, a);
+        if (dpmdi < 0 || copy_huge_pmd(k, dst, spmdi, dpmdi) < 0) return -errnoValues.ENOMEM;
+        a = next;
+        continue;
+      }
+    }
     if (st !== NO_TABLE && pool.tbl_used[st] !== 0) {
       const dt = pte_alloc_table(k, dmm, a);
       if (dt === NO_TABLE) return -errnoValues.ENOMEM;
@@ -1038,6 +1126,22 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
             ef[sb + j] = f;
           }
           drss[MM_SWAPENTS]++;
+        } else if ((f & _PAGE_SPECIAL) === 0 && (flagsRef[p] & COMPOUND) !== 0) {
+          // A subpage of a PTE-mapped THP: the folio's reference, the subpage's mapcount.
+          refcount[compound_head(mem, p)]++;
+          mapcount[p]++;
+          if (PageAnon(k, p)) {
+            flagsRef[p] &= ~EXCL; // page_try_dup_anon_rmap
+            anon++;
+          } else {
+            drss[mm_counter(k, p)]++;
+          }
+          if (cow && (f & _PAGE_RW) !== 0) {
+            f &= ~_PAGE_RW;
+            ef[sb + j] = f;
+          }
+          if (shared) f &= ~_PAGE_DIRTY;
+          f &= ~_PAGE_ACCESSED;
         } else if ((f & _PAGE_SPECIAL) === 0) {
           refcount[p]++;
           mapcount[p]++;

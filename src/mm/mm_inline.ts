@@ -5,15 +5,18 @@
  * and its list is always folio_lru_list(flags) — so changing a listed page's list-deciding bits
  * goes through lru_relist, never a bare flag write.
  *
+ * A transparent huge page is one entry on its list, its head, and counts folio_nr_pages (512)
+ * in the list sizes, as a folio does.
+ *
  * Simplified: no memcg (one lruvec per node), no MGLRU (lru_gen_enabled() is false in Debian's
- * 6.1 default), single pages only (folio_nr_pages is 1).
+ * 6.1 default).
  * @kernel include/linux/mm_inline.h folio_is_file_lru, folio_lru_list, update_lru_size,
  *   lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, folio_evictable
  * @kernel include/linux/memcontrol.h folio_lruvec
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { F, PG_active, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
+import { F, PG_active, PG_head, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
 import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, type lruvec, type zone } from "./mmzone.js";
 import { NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON } from "./vmstat_items.js";
 
@@ -22,6 +25,12 @@ const UNEVICTABLE = F(PG_unevictable);
 const SWAPBACKED = F(PG_swapbacked);
 const LRU = F(PG_lru);
 const MLOCKED = F(PG_mlocked);
+const HEAD = F(PG_head);
+
+/** folio_nr_pages of an LRU page: 2^order for a compound head (order in page[1]), else 1. */
+function lru_nr_pages(k: Kernel, pfn: number, flags: number): number {
+  return (flags & HEAD) === 0 ? 1 : 2 ** k.mem_map.index[pfn + 1];
+}
 
 /** NR_LRU_BASE and NR_ZONE_LRU_BASE: the first LRU counter of each enum, lists in lru order after it. */
 export const NR_LRU_BASE = NR_INACTIVE_ANON;
@@ -69,9 +78,10 @@ export function update_lru_size(z: zone, lru: number, nr: number): void {
  */
 export function lruvec_add_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
-  const lru = folio_lru_list(k.mem_map.flags[pfn]);
+  const f = k.mem_map.flags[pfn];
+  const lru = folio_lru_list(f);
   k.mem_map.lru.list_add(z.zone_pgdat.__lruvec.lists, lru, pfn);
-  update_lru_size(z, lru, 1);
+  update_lru_size(z, lru, lru_nr_pages(k, pfn, f));
 }
 
 /**
@@ -88,17 +98,19 @@ export function lruvec_add_folio_run(k: Kernel, z: zone, lru: number, pfns: Int3
 /** Puts a page at the tail of its list: the next to be scanned. @kernel include/linux/mm_inline.h lruvec_add_folio_tail */
 export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
-  const lru = folio_lru_list(k.mem_map.flags[pfn]);
+  const f = k.mem_map.flags[pfn];
+  const lru = folio_lru_list(f);
   k.mem_map.lru.list_add_tail(z.zone_pgdat.__lruvec.lists, lru, pfn);
-  update_lru_size(z, lru, 1);
+  update_lru_size(z, lru, lru_nr_pages(k, pfn, f));
 }
 
 /** Takes a page off its list. The caller clears PG_lru. @kernel include/linux/mm_inline.h lruvec_del_folio */
 export function lruvec_del_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
-  const lru = folio_lru_list(k.mem_map.flags[pfn]);
+  const f = k.mem_map.flags[pfn];
+  const lru = folio_lru_list(f);
   k.mem_map.lru.list_del(z.zone_pgdat.__lruvec.lists, lru, pfn);
-  update_lru_size(z, lru, -1);
+  update_lru_size(z, lru, -lru_nr_pages(k, pfn, f));
 }
 
 /**

@@ -32,6 +32,7 @@
 import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
 import { MapleTree } from "../lib/maple_tree.js";
+import type { resv_map } from "./hugetlb.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
@@ -226,6 +227,8 @@ export class vm_area_struct {
   declare specialName: string | null;
   /** VMA swap readahead's last fault, window and hits, packed (mm/swap_state.ts SWAP_RA_VAL); 0 before any. */
   declare swap_readahead_info: number;
+  /** vm_private_data: a private hugetlb mapping's reservation map (mm/hugetlb.ts), else null. */
+  declare vm_private_data: resv_map | null;
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
     this.vm_start = vm_start;
@@ -240,6 +243,7 @@ export class vm_area_struct {
     this.anon_vma_chain = EMPTY_CHAIN;
     this.specialName = null;
     this.swap_readahead_info = 0;
+    this.vm_private_data = null;
   }
 }
 
@@ -272,8 +276,11 @@ export function vm_area_dup(orig: vm_area_struct, mm: mm_struct = orig.vm_mm): v
   if (n.vm_file) n.vm_file.f_count++;
   n.anon_vma = orig.anon_vma;
   n.specialName = orig.specialName;
-  // *new = *orig: the readahead state comes along.
+  // *new = *orig: the readahead state comes along, and a hugetlb reservation map (its users
+  // take a reference: hugetlb_vm_op_open).
   n.swap_readahead_info = orig.swap_readahead_info;
+  n.vm_private_data = orig.vm_private_data;
+  if (n.vm_private_data !== null) n.vm_private_data.refs++;
   return n;
 }
 
@@ -357,6 +364,8 @@ export class mm_struct {
   mm_count = 1;
   /** MMF_* bits. */
   flags = 0;
+  /** Base pages of hugetlb mappings faulted in (mm->hugetlb_usage, status's HugetlbPages). */
+  hugetlb_usage = 0;
   /** The task that owns this mm, for /proc and the OOM killer (pid; 0 = none). */
   owner = 0;
   /** Address-space randomisation on (PF_RANDOMIZE); off by default for determinism. */

@@ -54,6 +54,7 @@ import {
   VM_EXEC,
   VM_GROWSDOWN,
   VM_GROWSUP,
+  VM_HUGETLB,
   VM_LOCKED,
   VM_LOCKED_MASK,
   VM_MAYEXEC,
@@ -71,6 +72,8 @@ import {
   vma_pages,
 } from "./mm_types.js";
 import { free_pgtables, unmap_vmas } from "./memory.js";
+import { vma_adjust_trans_huge } from "./huge_memory.js";
+import { hugetlb_vm_op_close, hugetlb_vm_op_split } from "./hugetlb.js";
 import { lru_add_drain } from "./swap.js";
 import { munlock_vma_range } from "./mlock.js";
 import { shmem_zero_setup } from "./shmem.js";
@@ -389,16 +392,37 @@ function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): numb
  * The search request: the kernel's struct vm_unmapped_area_info is a local; the model fills the
  * mm's one (the search never nests), so an mmap allocates nothing for it.
  */
-function unmapped_info(mm: mm_struct, topdown: boolean, length: number, low: number, high: number, align_offset: number): vm_unmapped_area_info {
+function unmapped_info(mm: mm_struct, topdown: boolean, length: number, low: number, high: number, align_offset: number, align_mask = 0): vm_unmapped_area_info {
   const info = mm.unmapped_info;
   info.topdown = topdown;
   info.length = length;
   info.low_limit = low;
   info.high_limit = high;
-  // x86-64 aligns file mappings only for AMD family 15h (va_align), off here: no mask.
-  info.align_mask = 0;
+  // x86-64 aligns file mappings only for AMD family 15h (va_align), off here: no mask unless the
+  // caller (hugetlb) asks for one.
+  info.align_mask = align_mask;
   info.align_offset = align_offset;
   return info;
+}
+
+/**
+ * vm_unmapped_area with a power-of-two alignment (hugetlb_get_unmapped_area_topdown's
+ * info.align_mask = PAGE_MASK & ~huge_page_mask): top-down below mmap_base, or at the hint when
+ * it is free, falling back to bottom-up.
+ * @kernel arch/x86/mm/hugetlbpage.c hugetlb_get_unmapped_area_topdown, hugetlb_get_unmapped_area_bottomup
+ */
+export function vm_unmapped_area_aligned(mm: mm_struct, hint: number, len: number, align: number): number {
+  if (hint) {
+    if (mmap_address_hint_valid(hint, len)) {
+      const vma = find_vma(mm, hint);
+      if (!vma || hint + len <= vm_start_gap(vma)) return hint;
+    }
+  }
+  if (mm.topdown) {
+    const r = vm_unmapped_area(mm, unmapped_info(mm, true, len, PAGE_SIZE, mm.mmap_base, 0, align - PAGE_SIZE));
+    if (r >= 0) return r;
+  }
+  return vm_unmapped_area(mm, unmapped_info(mm, false, len, mm.mmap_legacy_base, TASK_SIZE, 0, align - PAGE_SIZE));
 }
 
 function vm_unmapped_area(mm: mm_struct, info: vm_unmapped_area_info): number {
@@ -543,8 +567,18 @@ function can_vma_merge_after(vma: vm_area_struct, vm_flags: number, anon_vma: un
 
 /** remove_vma: drop a VMA that left the tree: its file reference and anon_vma chain. */
 export function remove_vma(k: Kernel, vma: vm_area_struct): void {
+  // vm_ops->close: a private hugetlb mapping gives back the reservations it did not use.
+  if (vma.vm_flags & VM_HUGETLB) hugetlb_vm_op_close(k, vma);
   if (vma.vm_file) fput(k, vma.vm_file);
   unlink_anon_vmas(k.anon_vmas, vma);
+}
+
+/**
+ * vm_ops->may_split: a hugetlb VMA splits only at a huge page boundary (-EINVAL otherwise).
+ * @kernel mm/mmap.c __split_vma
+ */
+export function vma_may_split(k: Kernel, vma: vm_area_struct, addr: number): number {
+  return vma.vm_flags & VM_HUGETLB ? hugetlb_vm_op_split(k, vma, addr) : 0;
 }
 
 export { fput };
@@ -598,6 +632,7 @@ function __vma_adjust(k: Kernel, vma: vm_area_struct, start: number, end: number
       import_anon_vma(next, vma);
     }
   }
+  vma_adjust_trans_huge(k, vma, start, end, adjust_next, next);
   vma.vm_start = start;
   vma.vm_end = end;
   vma.vm_pgoff = pgoff;
@@ -680,6 +715,8 @@ function vma_expand(k: Kernel, vma: vm_area_struct, start: number, end: number, 
  * upper part. Both share the anon_vma (anon_vma_clone) and the file.
  */
 export function __split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): vm_area_struct {
+  // __vma_adjust's vma_adjust_trans_huge: a huge PMD across the cut becomes PTEs first.
+  vma_adjust_trans_huge(k, vma, new_below ? addr : vma.vm_start, new_below ? vma.vm_end : addr, 0, null);
   const n = vm_area_dup(vma);
   if (new_below) {
     n.vm_end = addr;
@@ -701,6 +738,8 @@ export function __split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr:
 
 /** split_vma: __split_vma within max_map_count; -ENOMEM past it. */
 export function split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): vm_area_struct | number {
+  const err = vma_may_split(k, vma, addr);
+  if (err) return err;
   if (mm.map_count >= k.vm.max_map_count) return -ENOMEM;
   return __split_vma(k, mm, vma, addr, new_below);
 }
@@ -750,6 +789,8 @@ function remove_mt(k: Kernel, mm: mm_struct, vmas: vm_area_struct[]): void {
  */
 function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: number, end: number): number {
   if (start > vma.vm_start) {
+    const err = vma_may_split(k, vma, start);
+    if (err) return err;
     // Keep map_count within its limit on return (a middle split adds one VMA).
     if (end < vma.vm_end && mm.map_count >= k.vm.max_map_count) return -ENOMEM;
     __split_vma(k, mm, vma, start, false);
@@ -761,6 +802,13 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const detached = mm.detached;
   if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
+  // __split_vma at the end: a hugetlb VMA refuses an unaligned end before anything is detached.
+  for (let w = v; w !== null && w.vm_start < end; w = mt.mt_next(w)) {
+    if (w.vm_end > end) {
+      const err = vma_may_split(k, w, end);
+      if (err) return err;
+    }
+  }
   while (v !== null && v.vm_start < end) {
     if (v.vm_end > end) v = __split_vma(k, mm, v, end, true); // the lower part is new
     if (v.vm_flags & VM_LOCKED) locked_vm += vma_pages(v);
@@ -903,7 +951,7 @@ export function mmap_region(
       vma.vm_file = filp;
       filp.f_count++;
       const mmapHook = filp.f_op.mmap;
-      const error = mmapHook ? mmapHook(filp, vma) : -ENODEV;
+      const error = mmapHook ? mmapHook(filp, vma, k) : -ENODEV;
       if (error) {
         fput(k, filp);
         if (charged) vm_unacct_memory(k, charged);

@@ -259,6 +259,17 @@ export class lruvec {
   readonly lrugen: null = null;
 }
 
+/**
+ * A node's queue of partly unmapped THPs, waiting for the deferred split shrinker, threaded
+ * through each THP's page[2].lru (mm/huge_memory.ts).
+ * @kernel include/linux/mmzone.h struct deferred_split
+ */
+export class deferred_split {
+  /** The list head: the first queued THP's page[2] (NO_PFN when empty). */
+  readonly split_queue = new Int32Array(1).fill(NO_PFN);
+  split_queue_len = 0;
+}
+
 /** A node's memory: its zones, its node-level counters, its LRU lists and its kswapd. */
 export class pglist_data {
   readonly node_zones: zone[];
@@ -294,6 +305,8 @@ export class pglist_data {
   /** NR_THROTTLED_WRITTEN when the first reclaimer was throttled on writeback. */
   nr_reclaim_start = 0;
   nr_writeback_throttled = 0;
+  /** THPs waiting to be split (mm/huge_memory.ts deferred_split_huge_page). */
+  readonly deferred_split_queue = new deferred_split();
 
   constructor(readonly node_id: number) {
     this.node_zones = Array.from({ length: MAX_NR_ZONES }, (_, i) => new zone(this, i));

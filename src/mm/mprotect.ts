@@ -25,9 +25,13 @@ import {
   _PAGE_SOFT_DIRTY,
   _PAGE_SPECIAL,
   _PAGE_UFFD_WP,
+  pmd_leaf,
+  pmd_offset,
+  PMD_SIZE,
   vm_get_page_prot,
   walk_present_ptes,
 } from "../arch/x86/pgtable.js";
+import { __split_huge_pmd, change_huge_pmd } from "./huge_memory.js";
 import { F, PG_anon_exclusive } from "./memmap.js";
 import {
   type vm_area_struct,
@@ -102,6 +106,18 @@ export function change_protection(k: Kernel, vma: vm_area_struct, start: number,
   if (mm.pgd < 0) return 0;
   const pool = k.pgtables;
   let pages = 0;
+  // change_pmd_range: a huge PMD (THP or hugetlb) the range covers whole takes the protection at
+  // once (change_huge_pmd); one it covers in part is split first (the VMA split before has done
+  // that for THP already).
+  for (let a = start; a < end; ) {
+    const next = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
+    const pmdi = pmd_offset(k, mm.pgd, a);
+    if (pmdi >= 0 && pmd_leaf(pool.ent_flags[pmdi])) {
+      if (next - a === PMD_SIZE) pages += change_huge_pmd(k, pmdi, newprot, _PAGE_CHG_MASK);
+      else if ((vma.vm_flags & VM_HUGETLB) === 0) __split_huge_pmd(k, vma, pmdi, a);
+    }
+    a = next;
+  }
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     const old = pool.ent_flags[i];
     let ptent = pte_modify(old, newprot);

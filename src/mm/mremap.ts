@@ -14,8 +14,9 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { task_struct } from "../kernel/sched.js";
-import { _PAGE_SOFT_DIRTY, pte_alloc_map, pte_clear, pte_offset_map, set_pte_at, _PAGE_PRESENT, _PAGE_PROTNONE } from "../arch/x86/pgtable.js";
-import { TASK_SIZE, type vm_area_struct, VM_ACCOUNT, VM_DONTEXPAND, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, unlink_anon_vmas, vma_is_anonymous } from "./mm_types.js";
+import { _PAGE_SOFT_DIRTY, pmd_offset, pmd_trans_huge, pte_alloc_map, pte_clear, pte_offset_map, set_pte_at, _PAGE_PRESENT, _PAGE_PROTNONE } from "../arch/x86/pgtable.js";
+import { __split_huge_pmd } from "./huge_memory.js";
+import { TASK_SIZE, type vm_area_struct, VM_ACCOUNT, VM_DONTEXPAND, VM_HUGETLB, VM_LOCKED, VM_LOCKED_MASK, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, unlink_anon_vmas, vma_is_anonymous } from "./mm_types.js";
 import {
   copy_vma,
   do_munmap,
@@ -53,7 +54,16 @@ export function move_page_tables(k: Kernel, vma: vm_area_struct, old_addr: numbe
   if (mm.pgd < 0) return len;
   const pool = k.pgtables;
   for (let off = 0; off < len; off += PAGE_SIZE) {
-    const oi = pte_offset_map(k, mm.pgd, old_addr + off);
+    let oi = pte_offset_map(k, mm.pgd, old_addr + off);
+    if (oi < 0 && (vma.vm_flags & VM_HUGETLB) === 0) {
+      // move_pmd / move_huge_pmd: simplified, a huge PMD is split and its PTEs moved (6.1 moves
+      // an aligned one whole; the pages and their contents end up the same).
+      const pmdi = pmd_offset(k, mm.pgd, old_addr + off);
+      if (pmdi >= 0 && pmd_trans_huge(pool.ent_flags[pmdi])) {
+        __split_huge_pmd(k, vma, pmdi, old_addr + off);
+        oi = pte_offset_map(k, mm.pgd, old_addr + off);
+      }
+    }
     if (oi < 0) {
       // No PTE table here: skip to the next 2 MiB boundary.
       const next = (Math.floor((old_addr + off) / 2097152) + 1) * 2097152;

@@ -94,7 +94,7 @@ import {
   GFP_ZONEMASK,
   show_gfp_flags,
 } from "./gfp.js";
-import { F, PG_active, PG_buddy, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
+import { F, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
 import {
   free_area,
   high_wmark_pages,
@@ -204,7 +204,9 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   F(PG_slab) |
   F(PG_active) |
   F(PG_unevictable) |
-  F(PG_mlocked);
+  F(PG_mlocked) |
+  F(PG_hugetlb) |
+  F(PG_transhuge);
 
 // Hot constants as module-local literals: V8 loads an imported binding from its module cell on
 // every use, where a local const folds into the compiled code.
@@ -820,10 +822,15 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   }
   if (f & PG_head_mask) {
     const nr = 1 << order;
+    // free_tail_pages_check: page[1] must hold no PMD mapping, page[2] no deferred-list link.
+    if (mm.private[pfn + 1] !== 0 || (nr > 2 && mm.private[pfn + 2] !== 0)) {
+      throw new KernelBug("bad page state: compound page still mapped or queued at free", { pfn, compound_mapcount: mm.private[pfn + 1] });
+    }
     for (let i = 1; i < nr; i++) {
-      if ((flags[pfn + i] & PG_tail_mask) === 0) throw new KernelBug("bad page state: tail page without PG_tail", { pfn: pfn + i, head: pfn });
+      if ((flags[pfn + i] & PG_tail_mask) === 0 || mm.mapcount[pfn + i] !== 0) throw new KernelBug("bad page state: tail page", { pfn: pfn + i, head: pfn, flags: flags[pfn + i] >>> 0, mapcount: mm.mapcount[pfn + i] });
       flags[pfn + i] = 0;
       mm.index[pfn + i] = 0;
+      mm.private[pfn + i] = 0;
     }
     f &= ~PG_head_mask;
   }

@@ -12,14 +12,24 @@
  * 2^35). The memmap column is 32 bits, so it holds the index modulo 2^32; vma_address computes
  * (index - vm_pgoff) in 32-bit arithmetic, which is exact for any VMA under 2^32 pages (16 TiB).
  *
- * Simplified: no compound pages (THP) here, no KSM, no page pinning (so page_try_dup_anon_rmap
- * never fails), no mlock bookkeeping on unmap (munlock_vma_page belongs to mlock.ts's LRU work),
- * rmap walks without anon_vma/i_mmap locks (the model is single-threaded).
+ * Compound pages (THP) as 6.1 counts them: a PMD mapping counts in the head's
+ * compound_mapcount (page[1].private here) and moves NR_ANON_THPS and NR_ANON_MAPPED by 512 when
+ * it is the first or the last; a PTE mapping of a subpage counts in the subpage's own mapcount
+ * and NR_ANON_MAPPED by one. While PMD and PTE mappings coexist (PG_double_map on page[1]), every
+ * subpage carries one extra mapcount, so NR_ANON_MAPPED counts each page once (6.1's DoubleMap;
+ * see __split_huge_pmd_locked). PageAnon, the index and the anon_vma of a subpage are its head's.
+ * A subpage that loses its last PTE mapping queues the THP for a deferred split.
+ *
+ * Simplified: no KSM, no page pinning (so page_try_dup_anon_rmap never fails), no mlock
+ * bookkeeping on unmap (munlock_vma_page belongs to mlock.ts's LRU work), rmap walks without
+ * anon_vma/i_mmap locks (the model is single-threaded).
  * @kernel mm/rmap.c page_add_new_anon_rmap, page_add_anon_rmap, __page_set_anon_rmap,
  *   page_move_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_walk_anon, rmap_walk_file,
  *   folio_referenced, folio_referenced_one, try_to_unmap, try_to_unmap_one, vma_address
- * @kernel include/linux/rmap.h page_dup_file_rmap, page_try_dup_anon_rmap
+ * @kernel include/linux/rmap.h page_dup_file_rmap, page_try_dup_anon_rmap, __page_dup_rmap
  * @kernel include/linux/page-flags.h PageAnonExclusive
+ * @kernel mm/rmap.c page_remove_anon_compound_rmap
+ * @kernel mm/util.c __page_mapcount, folio_mapcount
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -34,20 +44,64 @@ import {
   NO_TABLE,
   set_pte_at,
 } from "../arch/x86/pgtable.js";
-import { F, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_swapcache } from "./memmap.js";
+import { compound_head, F, PG_anon_exclusive, PG_dirty, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_swapcache, PG_tail } from "./memmap.js";
+import { deferred_split_huge_page } from "./huge_memory.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "../fs/fs.js";
 import { mlock_page } from "./mlock.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
 import { swap_duplicate } from "./swapfile.js";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED } from "./vmstat_items.js";
+import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED } from "./vmstat_items.js";
 
 const ANON_EXCL = F(PG_anon_exclusive);
 const SWAPBACKED = F(PG_swapbacked);
+const COMPOUND = F(PG_head) | F(PG_tail);
+const DOUBLE_MAP = F(PG_double_map);
 
-/** PageAnon: the mapping column holds a negative anon_vma id. */
+/** PageAnon: the mapping column (of the head, for a compound page) holds a negative anon_vma id. */
 export function PageAnon(k: Kernel, pfn: number): boolean {
-  return k.mem_map.mapping[pfn] < 0;
+  const mem = k.mem_map;
+  return mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn] < 0;
+}
+
+/** PageDoubleMap: page[1]'s PG_double_map. @kernel include/linux/page-flags.h PageDoubleMap */
+export function PageDoubleMap(k: Kernel, head: number): boolean {
+  return (k.mem_map.flags[head + 1] & DOUBLE_MAP) !== 0;
+}
+
+/**
+ * How many times a page is mapped: its PTE mappings, plus its compound page's PMD mappings for a
+ * subpage of an anonymous or hugetlb compound page (less the DoubleMap extra).
+ * @kernel include/linux/mm.h page_mapcount
+ * @kernel mm/util.c __page_mapcount
+ */
+export function page_mapcount(k: Kernel, pfn: number): number {
+  const mem = k.mem_map;
+  let ret = mem.mapcount[pfn];
+  if ((mem.flags[pfn] & COMPOUND) === 0) return ret;
+  const head = compound_head(mem, pfn);
+  if (mem.mapping[head] >= 0 && (mem.flags[head] & F(PG_hugetlb)) === 0) return ret;
+  ret += mem.private[head + 1];
+  if ((mem.flags[head + 1] & DOUBLE_MAP) !== 0) ret--;
+  return ret;
+}
+
+/**
+ * Every mapping of a folio: PMD mappings plus each subpage's PTE mappings (less the DoubleMap
+ * extras), as can_split_folio compares with the references.
+ * @kernel mm/util.c folio_mapcount
+ */
+export function folio_mapcount(k: Kernel, head: number): number {
+  const mem = k.mem_map;
+  if ((mem.flags[head] & F(PG_head)) === 0) return mem.mapcount[head];
+  const compound = mem.private[head + 1];
+  if ((mem.flags[head] & F(PG_hugetlb)) !== 0) return compound;
+  const nr = 2 ** mem.index[head + 1];
+  let ret = compound;
+  for (let i = 0; i < nr; i++) ret += mem.mapcount[head + i];
+  if (mem.mapping[head] >= 0) return ret - compound * nr;
+  if ((mem.flags[head + 1] & DOUBLE_MAP) !== 0) ret -= nr;
+  return ret;
 }
 
 /** PageAnonExclusive: only one mm can map this anonymous page, so a write may reuse it. */
@@ -75,7 +129,10 @@ export function linear_page_index(vma: vm_area_struct, addr: number): number {
  * @kernel mm/internal.h vma_address
  */
 export function vma_address(k: Kernel, pfn: number, vma: vm_area_struct): number {
-  const off = (k.mem_map.index[pfn] - (vma.vm_pgoff | 0)) | 0;
+  const mem = k.mem_map;
+  const head = (mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn;
+  // page_to_pgoff: a subpage's index is its head's plus its offset in the folio.
+  const off = (mem.index[head] + (pfn - head) - (vma.vm_pgoff | 0)) | 0;
   const addr = vma.vm_start + off * 4096;
   return off < 0 || addr >= vma.vm_end ? -1 : addr;
 }
@@ -90,8 +147,11 @@ function __page_set_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, addr:
   const av = vma.anon_vma;
   if (av === null) throw new KernelBug("anonymous rmap on a VMA without anon_vma", { vm_start: vma.vm_start });
   const mm = k.mem_map;
-  mm.mapping[pfn] = -(exclusive ? av.id : av.root.id);
-  mm.index[pfn] = linear_page_index(vma, addr);
+  // A subpage of an anonymous THP is already anonymous through its head: only the flag is set.
+  if (!PageAnon(k, pfn)) {
+    mm.mapping[pfn] = -(exclusive ? av.id : av.root.id);
+    mm.index[pfn] = linear_page_index(vma, addr);
+  }
   if (exclusive) mm.flags[pfn] |= ANON_EXCL;
 }
 
@@ -104,8 +164,16 @@ export function page_add_new_anon_rmap(k: Kernel, pfn: number, vma: vm_area_stru
   if (addr < vma.vm_start || addr >= vma.vm_end) throw new KernelBug("page_add_new_anon_rmap outside the VMA", { addr });
   const mm = k.mem_map;
   mm.flags[pfn] |= SWAPBACKED;
-  mm.mapcount[pfn] = 1;
-  mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+  let nr = 1;
+  if ((mm.flags[pfn] & F(PG_head)) !== 0) {
+    // A THP's first mapping is its PMD: compound_mapcount 1, NR_ANON_THPS + 512.
+    nr = 2 ** mm.index[pfn + 1];
+    mm.private[pfn + 1] = 1;
+    mod_page_node_state(k, pfn, NR_ANON_THPS, nr);
+  } else {
+    mm.mapcount[pfn] = 1;
+  }
+  mod_page_node_state(k, pfn, NR_ANON_MAPPED, nr);
   __page_set_anon_rmap(k, pfn, vma, addr, true);
 }
 
@@ -113,12 +181,20 @@ export function page_add_new_anon_rmap(k: Kernel, pfn: number, vma: vm_area_stru
  * An existing anonymous page gains a mapping (swap-in, remove_migration_pte).
  * @kernel mm/rmap.c page_add_anon_rmap
  */
-export function page_add_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, addr: number, exclusive: boolean): void {
+export function page_add_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, addr: number, exclusive: boolean, compound = false): void {
   const mm = k.mem_map;
-  const first = mm.mapcount[pfn] === 0;
-  mm.mapcount[pfn]++;
+  let first: boolean;
+  let nr = 1;
+  if (compound) {
+    // RMAP_COMPOUND: a PMD mapping of a THP (remove_migration_pmd, collapse).
+    first = mm.private[pfn + 1]++ === 0;
+    nr = 2 ** mm.index[pfn + 1];
+    if (first) mod_page_node_state(k, pfn, NR_ANON_THPS, nr);
+  } else {
+    first = mm.mapcount[pfn]++ === 0;
+  }
   if (first) {
-    mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    mod_page_node_state(k, pfn, NR_ANON_MAPPED, nr);
     __page_set_anon_rmap(k, pfn, vma, addr, exclusive);
   } else if (exclusive) {
     mm.flags[pfn] |= ANON_EXCL;
@@ -147,10 +223,11 @@ export function page_dup_file_rmap(k: Kernel, pfn: number): void {
  * returns -EBUSY for a page that may be DMA-pinned, which the model never pins.
  * @kernel include/linux/rmap.h page_try_dup_anon_rmap
  */
-export function page_try_dup_anon_rmap(k: Kernel, pfn: number): number {
+export function page_try_dup_anon_rmap(k: Kernel, pfn: number, compound = false): number {
   const mm = k.mem_map;
   mm.flags[pfn] &= ~ANON_EXCL;
-  mm.mapcount[pfn]++;
+  if (compound) mm.private[pfn + 1]++;
+  else mm.mapcount[pfn]++;
   return 0;
 }
 
@@ -164,11 +241,49 @@ export function page_dup_rmap(k: Kernel, pfn: number): void {
  * page->mapping stays until the page is freed, as the kernel leaves it.
  * @kernel mm/rmap.c page_remove_rmap, page_remove_file_rmap
  */
-export function page_remove_rmap(k: Kernel, pfn: number): void {
+export function page_remove_rmap(k: Kernel, pfn: number, compound = false): void {
   const mm = k.mem_map;
+  if (compound) {
+    if (mm.mapping[pfn] < 0) page_remove_anon_compound_rmap(k, pfn);
+    else if (--mm.private[pfn + 1] < 0) throw new KernelBug("page_remove_rmap: compound mapcount underflow", { pfn });
+    return;
+  }
   const left = --mm.mapcount[pfn];
   if (left < 0) throw new KernelBug("page_remove_rmap: mapcount underflow", { pfn });
-  if (left === 0) mod_page_node_state(k, pfn, mm.mapping[pfn] < 0 ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+  if (left !== 0) return;
+  if ((mm.flags[pfn] & COMPOUND) === 0) {
+    mod_page_node_state(k, pfn, mm.mapping[pfn] < 0 ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+    return;
+  }
+  const head = compound_head(mm, pfn);
+  const anon = mm.mapping[head] < 0;
+  mod_page_node_state(k, pfn, anon ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+  // PageTransCompound: a partly unmapped THP is queued for the deferred split.
+  if (anon) deferred_split_huge_page(k, head);
+}
+
+/**
+ * The last PMD mapping of an anonymous THP goes: NR_ANON_THPS - 512, and NR_ANON_MAPPED less
+ * the pages no PTE maps. With DoubleMap set, each subpage drops its extra count and the THP is
+ * queued for a split if some but not all are still mapped.
+ * @kernel mm/rmap.c page_remove_anon_compound_rmap
+ */
+function page_remove_anon_compound_rmap(k: Kernel, head: number): void {
+  const mm = k.mem_map;
+  const left = --mm.private[head + 1];
+  if (left < 0) throw new KernelBug("page_remove_rmap: compound mapcount underflow", { pfn: head });
+  if (left !== 0) return;
+  if ((mm.flags[head] & F(PG_hugetlb)) !== 0) return;
+  const nr_pages = 2 ** mm.index[head + 1];
+  mod_page_node_state(k, head, NR_ANON_THPS, -nr_pages);
+  let nr = nr_pages;
+  if ((mm.flags[head + 1] & DOUBLE_MAP) !== 0) {
+    mm.flags[head + 1] &= ~DOUBLE_MAP;
+    nr = 0;
+    for (let i = 0; i < nr_pages; i++) if (--mm.mapcount[head + i] === 0) nr++;
+    if (nr && nr < nr_pages) deferred_split_huge_page(k, head);
+  }
+  if (nr) mod_page_node_state(k, head, NR_ANON_MAPPED, -nr);
 }
 
 /**
@@ -177,15 +292,18 @@ export function page_remove_rmap(k: Kernel, pfn: number): void {
  */
 export function page_move_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct): void {
   if (vma.anon_vma === null) throw new KernelBug("page_move_anon_rmap without anon_vma");
-  k.mem_map.mapping[pfn] = -vma.anon_vma.id;
-  k.mem_map.flags[pfn] |= ANON_EXCL;
+  const mem = k.mem_map;
+  // The folio's anon_vma moves (the head's mapping); the exclusive bit is the page's own.
+  mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn] = -vma.anon_vma.id;
+  mem.flags[pfn] |= ANON_EXCL;
 }
 
-/** The rss counter a page is charged to: anon, shmem or file. @kernel include/linux/mm.h mm_counter */
+/** The rss counter a page is charged to: anon, shmem or file (its head's kind, for a subpage). @kernel include/linux/mm.h mm_counter */
 export function mm_counter(k: Kernel, pfn: number): number {
-  const m = k.mem_map.mapping[pfn];
-  if (m < 0) return MM_ANONPAGES;
-  return (k.mem_map.flags[pfn] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES;
+  const mem = k.mem_map;
+  const head = (mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn;
+  if (mem.mapping[head] < 0) return MM_ANONPAGES;
+  return (mem.flags[head] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES;
 }
 
 /** Called for each mapping of a page: the VMA, the address, and the PTE's entry index. Return false to stop. */
@@ -198,7 +316,8 @@ export type RmapVisitor = (vma: vm_area_struct, addr: number, pte: number) => bo
  * @kernel mm/rmap.c rmap_walk_anon, rmap_walk_file
  */
 function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
-  const id = k.mem_map.mapping[pfn];
+  const mem = k.mem_map;
+  const id = mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn];
   if (id < 0) return k.anon_vmas.get(-id)?.rb_root ?? null;
   if (id > 0) return mapping_by_id(k, id)?.i_mmap ?? null;
   return null;

@@ -8,8 +8,13 @@
  * page freed meanwhile lives on until the drain) and is counted on no list until up to 15 pages
  * later, which is why /proc/meminfo's LRU lines lag the faults by up to PAGEVEC_SIZE pages per CPU.
  *
+ * Large folios (THP) bypass the batches as 6.1's folio_batch_add_and_move makes them: adding
+ * one applies the batch at once. Their last reference runs the folio's destructor
+ * (destroy_large_folio: a THP leaves the deferred split queue, a hugetlb page goes back to its
+ * pool) before the compound page is freed.
+ *
  * Simplified: no lru_deactivate / lru_deactivate_file / lru_lazyfree batches (madvise moves those
- * pages at once), no lru_cache_disable(), no large folios, no memcg.
+ * pages at once), no lru_cache_disable(), no memcg.
  * @kernel mm/swap.c folio_add_lru, lru_add_fn, folio_batch_move_lru, folio_batch_add_and_move,
  *   lru_cache_add_inactive_or_unevictable, folio_mark_accessed, folio_activate, folio_activate_fn,
  *   __lru_cache_activate_folio, folio_rotate_reclaimable, lru_move_tail_fn, lru_add_drain,
@@ -18,7 +23,7 @@
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
+import { compound_head, F, PG_active, PG_dirty, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
 import { folio_is_file_lru, folio_lru_list, folio_lruvec, folio_zone, lruvec_add_folio, lruvec_add_folio_run, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
 import type { lruvec } from "./mmzone.js";
 import { __free_pages } from "./page_alloc.js";
@@ -26,6 +31,8 @@ import type { vm_area_struct } from "./mm_types.js";
 import { VM_LOCKED } from "./mm_types.js";
 import { pageblock_order } from "./types.js";
 import { mlock_new_page } from "./mlock.js";
+import { free_transhuge_page } from "./huge_memory.js";
+import { free_huge_page } from "./hugetlb.js";
 import {
   NR_ACTIVE_ANON,
   NR_ACTIVE_FILE,
@@ -53,6 +60,8 @@ const REFERENCED = F(PG_referenced);
 const MLOCKED = F(PG_mlocked);
 const LOCKED = F(PG_locked);
 const DIRTY = F(PG_dirty);
+const HEAD = F(PG_head);
+const COMPOUND = F(PG_head) | F(PG_tail);
 
 /** Every CPU's batches, flat: batch b of cpu c is pfns[(c * NR_BATCHES + b) * PAGEVEC_SIZE …]. */
 export class cpu_fbatches {
@@ -180,7 +189,7 @@ function lru_add_run(k: Kernel, pfns: Int32Array, base: number, n: number): bool
   for (let i = 0; i < n; i++) {
     const pfn = pfns[base + i];
     const f = flags[pfn];
-    if ((f & (LRU | UNEVICTABLE | MLOCKED)) !== 0 || folio_lru_list(f) !== lru || blockZone[pfn >>> pageblock_order] !== zi) {
+    if ((f & (LRU | UNEVICTABLE | MLOCKED | HEAD)) !== 0 || folio_lru_list(f) !== lru || blockZone[pfn >>> pageblock_order] !== zi) {
       for (let j = 0; j < i; j++) flags[pfns[base + j]] &= ~LRU;
       return false;
     }
@@ -190,14 +199,14 @@ function lru_add_run(k: Kernel, pfns: Int32Array, base: number, n: number): bool
   return true;
 }
 
-/** Adds a referenced page to this CPU's batch of `kind`, applying the batch once it is full. */
+/** Adds a referenced page to this CPU's batch of `kind`, applying the batch once it is full or the folio is large. */
 function folio_batch_add_and_move(k: Kernel, pfn: number, kind: number): void {
   const b = fbatches(k);
   const slot = k.cpu * NR_BATCHES + kind;
   const n = b.nr[slot];
   b.pfns[slot * PAGEVEC_SIZE + n] = pfn;
   b.nr[slot] = n + 1;
-  if (n + 1 === PAGEVEC_SIZE) folio_batch_move_lru(k, b, slot);
+  if (n + 1 === PAGEVEC_SIZE || (k.mem_map.flags[pfn] & HEAD) !== 0) folio_batch_move_lru(k, b, slot);
 }
 
 /**
@@ -210,6 +219,16 @@ export function folio_add_lru(k: Kernel, pfn: number): void {
   if ((f & (ACTIVE | UNEVICTABLE)) === (ACTIVE | UNEVICTABLE)) throw new KernelBug("folio_add_lru: active and unevictable", { pfn });
   k.mem_map._refcount[pfn]++;
   folio_batch_add_and_move(k, pfn, BATCH_LRU_ADD);
+}
+
+/**
+ * An isolated page goes back to the LRU: through the lru_add batch, then the isolation's
+ * reference is dropped.
+ * @kernel mm/swap.c folio_putback_lru
+ */
+export function folio_putback_lru(k: Kernel, pfn: number): void {
+  folio_add_lru(k, pfn);
+  put_page(k, pfn);
 }
 
 /**
@@ -355,9 +374,9 @@ export function lru_note_cost_folio(k: Kernel, pfn: number): void {
  */
 const KEPT_AT_RELEASE = MLOCKED | LOCKED | F(PG_swapcache) | F(PG_writeback) | F(PG_private);
 
-/** get_page: one more reference to a page someone already holds. @kernel include/linux/mm.h get_page */
+/** get_page: one more reference to a page someone already holds (its folio's, for a compound page). @kernel include/linux/mm.h get_page */
 export function get_page(k: Kernel, pfn: number): void {
-  k.mem_map._refcount[pfn]++;
+  k.mem_map._refcount[compound_head(k.mem_map, pfn)]++;
 }
 
 /**
@@ -370,6 +389,10 @@ export function get_page(k: Kernel, pfn: number): void {
  */
 export function put_page(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
+  if ((mem.flags[pfn] & COMPOUND) !== 0) {
+    folio_put_large(k, compound_head(mem, pfn));
+    return;
+  }
   if (mem._refcount[pfn] === 1) {
     if (mem.mapcount[pfn] !== 0) throw new KernelBug("freeing a mapped page", { pfn, mapcount: mem.mapcount[pfn] });
     const f = mem.flags[pfn];
@@ -382,4 +405,34 @@ export function put_page(k: Kernel, pfn: number): void {
     mem.flags[pfn] &= KEPT_AT_RELEASE;
   }
   __free_pages(k, pfn, 0);
+}
+
+/**
+ * Drops a reference to a large folio (`head`); the last one takes it off its LRU and runs its
+ * destructor, which frees it. A mapped folio (PTEs or PMDs) at that point is a model bug.
+ * @kernel mm/swap.c __folio_put_large, destroy_large_folio, __page_cache_release
+ */
+function folio_put_large(k: Kernel, head: number): void {
+  const mem = k.mem_map;
+  const ref = mem._refcount[head];
+  if (ref > 1) {
+    mem._refcount[head] = ref - 1;
+    return;
+  }
+  if (ref !== 1) throw new KernelBug("folio_put: refcount underflow", { pfn: head });
+  if (mem.mapcount[head] !== 0 || mem.private[head + 1] !== 0) throw new KernelBug("freeing a mapped folio", { pfn: head, mapcount: mem.mapcount[head], compound_mapcount: mem.private[head + 1] });
+  const f = mem.flags[head];
+  if ((f & F(PG_hugetlb)) !== 0) {
+    free_huge_page(k, head);
+    return;
+  }
+  if (f & LRU) {
+    lruvec_del_folio(k, head);
+    mem.flags[head] = f & ~LRU;
+  }
+  mem.mapping[head] = 0;
+  mem.index[head] = 0;
+  mem.flags[head] &= KEPT_AT_RELEASE | HEAD | F(PG_transhuge);
+  if ((mem.flags[head] & F(PG_transhuge)) !== 0) free_transhuge_page(k, head);
+  else __free_pages(k, head, mem.index[head + 1]);
 }

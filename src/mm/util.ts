@@ -25,9 +25,13 @@ import { ___ratelimit } from "../lib/ratelimit.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import type { file, mm_struct } from "./mm_types.js";
 import { __mm_populate } from "./mlock.js";
-import { do_mmap, MAP_ANONYMOUS, MAP_HUGETLB } from "./mmap.js";
-import { PAGE_SIZE } from "./types.js";
-import { hugetlb_total_pages } from "./hugetlb.js";
+import { do_mmap, fput, MAP_ANONYMOUS, MAP_HUGETLB } from "./mmap.js";
+import { PAGE_SHIFT, PAGE_SIZE } from "./types.js";
+import { default_hstate, hstate_file, huge_page_size, hugetlb_file_setup, hugetlb_total_pages, is_file_hugepages } from "./hugetlb.js";
+
+/** MAP_HUGE_SHIFT and MAP_HUGE_MASK: the huge page size, as log2, in mmap's flags. @kernel include/uapi/asm-generic/hugetlb_encode.h HUGETLB_FLAG_ENCODE_SHIFT */
+const MAP_HUGE_SHIFT = 26;
+const MAP_HUGE_MASK = 0x3f;
 import { totalram_pages } from "./page_alloc.js";
 
 
@@ -113,16 +117,31 @@ export function vm_mmap_pgoff(k: Kernel, t: task_struct, f: MmapFile, addr: numb
 /**
  * The x86-64 mmap syscall: sys_mmap's offset alignment, then ksys_mmap_pgoff (a file for
  * non-anonymous mappings, else EBADF; MAP_HUGETLB) and vm_mmap_pgoff. `f` stands for the fd.
- * Anonymous MAP_HUGETLB fails with ENOMEM: hugetlb_file_setup's reservation finds no huge pages
- * (the model has no hugetlb pool yet); MAP_HUGETLB on a regular file is EINVAL.
+ * Anonymous MAP_HUGETLB maps an unlinked file of the internal hugetlbfs mount (hugetlb_file_setup)
+ * of the size MAP_HUGE_SHIFT names (the default hstate for 0; EINVAL for a size with no hstate),
+ * the length rounded up to that size; the reservation is hugetlbfs_file_mmap's (ENOMEM without a
+ * pool). MAP_HUGETLB on a regular file is EINVAL.
+ * @kernel mm/mmap.c ksys_mmap_pgoff
+ * @kernel mm/hugetlb.c hstate_sizelog
  */
 export function sys_mmap(k: Kernel, t: task_struct, addr: number, len: number, prot: number, flags: number, f: MmapFile, off: number): number {
   if (off % PAGE_SIZE) return -errnoValues.EINVAL;
   if (!(flags & MAP_ANONYMOUS)) {
     if (!f) return -errnoValues.EBADF;
-    if (flags & MAP_HUGETLB) return -errnoValues.EINVAL;
+    if (is_file_hugepages(f)) len = Math.ceil(len / huge_page_size(hstate_file(f))) * huge_page_size(hstate_file(f));
+    else if (flags & MAP_HUGETLB) return -errnoValues.EINVAL;
+  } else if (flags & MAP_HUGETLB) {
+    const sizelog = Math.floor(flags / 2 ** MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+    const hs = sizelog === 0 ? default_hstate(k) : k.hugetlb.hstates.find((h) => h.order === sizelog - PAGE_SHIFT);
+    if (hs === undefined) return -errnoValues.EINVAL;
+    const size = huge_page_size(hs);
+    if (len > Number.MAX_SAFE_INTEGER - size) return -errnoValues.ENOMEM;
+    len = Math.ceil(len / size) * size;
+    const hf = hugetlb_file_setup(k, len, hs);
+    const ret = vm_mmap_pgoff(k, t, hf, addr, len, prot, flags, off / PAGE_SIZE);
+    fput(k, hf);
+    return ret;
   } else {
-    if (flags & MAP_HUGETLB) return -errnoValues.ENOMEM;
     f = null;
   }
   return vm_mmap_pgoff(k, t, f, addr, len, prot, flags, off / PAGE_SIZE);

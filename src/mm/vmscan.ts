@@ -43,8 +43,10 @@ import { PF_MEMALLOC } from "./alloc_hooks.js";
 import { __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL, show_gfp_flags } from "./gfp.js";
 import {
   F,
+  folio_nr_pages,
   PG_active,
   PG_dirty,
+  PG_head,
   PG_locked,
   PG_lru,
   PG_mlocked,
@@ -112,8 +114,10 @@ import {
   PGSTEAL_DIRECT,
   PGSTEAL_KSWAPD,
   WORKINGSET_ACTIVATE_ANON,
+  THP_SWPOUT_FALLBACK,
   WORKINGSET_ACTIVATE_FILE,
 } from "./vmstat_items.js";
+import { split_huge_page_to_list } from "./huge_memory.js";
 import { workingset_eviction } from "./workingset.js";
 import { __filemap_remove_folio } from "./filemap.js";
 import { try_to_free_buffers } from "../fs/buffer.js";
@@ -175,6 +179,7 @@ export const VMSCAN_THROTTLE_CONGESTED = 3;
 const JIFFY_NS = 4_000_000;
 
 const LRU = F(PG_lru);
+const HEAD = F(PG_head);
 const ACTIVE = F(PG_active);
 const UNEVICTABLE = F(PG_unevictable);
 const SWAPBACKED = F(PG_swapbacked);
@@ -423,8 +428,10 @@ function isolate_lru_folios(
     }
     mem._refcount[pfn]++;
     mem.flags[pfn] &= ~LRU;
-    nr_taken++;
-    nr_zone_taken[zid]++;
+    // A THP counts its folio_nr_pages, as the LRU sizes do.
+    const nr_pages = (mem.flags[pfn] & HEAD) === 0 ? 1 : folio_nr_pages(mem, pfn);
+    nr_taken += nr_pages;
+    nr_zone_taken[zid] += nr_pages;
     links.list_move(src, lru, lists, dst, pfn);
   }
   if (lists[L_SKIPPED] !== NO_PFN) {
@@ -635,6 +642,17 @@ function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pg
         if ((sc.gfp_mask & __GFP_IO) === 0) {
           action = "keep_locked";
           break decide;
+        }
+        if (f & HEAD) {
+          // Simplified: 6.1 (THP_SWAP) first tries to swap the THP out whole; the model's swap
+          // takes single pages, so it splits the folio onto this list as 6.1 does when that
+          // fails (split_folio_to_list, thp_swpout_fallback), and goes on with the head page.
+          if (split_huge_page_to_list(k, pfn, lists, list) !== 0) {
+            action = "activate";
+            break decide;
+          }
+          k.vm_events[THP_SWPOUT_FALLBACK]++;
+          f = mem.flags[pfn];
         }
         if (!add_to_swap(k, pfn)) {
           action = "activate";

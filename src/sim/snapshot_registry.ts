@@ -37,6 +37,9 @@ import {
   no_wakeup_kswapd,
 } from "../mm/alloc_hooks.js";
 import { thp_state } from "../mm/huge_memory.js";
+import { deferred_split } from "../mm/mmzone.js";
+import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
+import { khugepaged_state, khugepaged_thread } from "../mm/khugepaged.js";
 import { ListLinks } from "../mm/list.js";
 import { Memblock, memblock_type } from "../mm/memblock.js";
 import { MemMap } from "../mm/memmap.js";
@@ -158,6 +161,12 @@ export function machineRegistry(): SnapshotRegistry {
       AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
       oom_state: Object.freeze({ ctor: oom_state }),
       thp_state: Object.freeze({ ctor: thp_state }),
+      deferred_split: Object.freeze({ ctor: deferred_split }),
+      khugepaged_state: Object.freeze({ ctor: khugepaged_state }),
+      khugepaged_thread: Object.freeze({ ctor: khugepaged_thread }),
+      hstate: Object.freeze({ ctor: hstate }),
+      hugetlb_state: Object.freeze({ ctor: hugetlb_state }),
+      hugetlbfs_inode: Object.freeze({ ctor: hugetlbfs_inode }),
       swap_globals: Object.freeze({ ctor: swap_globals }),
       swap_info_struct: Object.freeze({ ctor: swap_info_struct }),
       kswapd_thread: Object.freeze({ ctor: kswapd_thread }),
@@ -211,6 +220,8 @@ export function machineRegistry(): SnapshotRegistry {
       zone_pcp_update_populated,
       // The sysctl effects the page cache registers (drop_caches_sysctl_init).
       drop_pagecache,
+      // hugetlb_init's (vm.nr_hugepages).
+      hugetlb_sysctl_set_max_huge_pages,
       // The operations tables (const struct *_operations in the kernel): named, never copied.
       shmem_file_operations,
       shmem_aops,
@@ -218,6 +229,8 @@ export function machineRegistry(): SnapshotRegistry {
       shmem_dir_inode_operations,
       shmem_dir_operations,
       shmem_ops,
+      hugetlbfs_ops,
+      hugetlbfs_file_operations,
       ext2_aops,
       ext2_file_operations,
       ext2_dir_operations,

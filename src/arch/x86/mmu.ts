@@ -25,7 +25,7 @@ import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT
 import type { mm_struct, vm_area_struct } from "../../mm/mm_types.js";
 import { OOM_KILL } from "../../mm/vmstat_items.js";
 import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, type PgtablePool } from "./pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, huge_pmd_lookup, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, type PgtablePool } from "./pgtable.js";
 
 /**
  * Not a vm_fault_t bit: how access_range tells stop() that the fault succeeded but the task now
@@ -91,6 +91,9 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
           pool.ent_flags[i] = f | m.set;
           continue;
         }
+      } else if (huge_hit(k, m, mm.pgd, a)) {
+        // A huge PMD (THP or hugetlb) allows the access: it covers the rest of this PMD's pages.
+        break;
       }
       const pa = a + c * 4096;
       const vma = m.vma;
@@ -113,7 +116,11 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
       }
       const ret = fault_and_retry(k, t, m, pa, table, j);
       if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, (pa - first) / 4096 + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
-      if (table === NO_TABLE) table = pte_table_lookup(k, mm.pgd, pa);
+      if (table === NO_TABLE) {
+        table = pte_table_lookup(k, mm.pgd, pa);
+        // The fault mapped a huge PMD: the accesses to the rest of it hit.
+        if (table === NO_TABLE && huge_hit(k, m, mm.pgd, pa)) break;
+      }
     }
     a = pmdEnd;
   }
@@ -148,6 +155,8 @@ export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>
         pool.ent_flags[i] = f | m.set;
         continue;
       }
+    } else if (huge_hit(k, m, mm.pgd, pa)) {
+      continue;
     }
     const ret = fault_and_retry(k, t, m, pa, table, j);
     if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, n + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
@@ -196,9 +205,23 @@ function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): Mmu
   };
 }
 
-/** The error code the CPU pushes: a protection fault when the PTE was present, a missing-page one otherwise. */
+/** The error code the CPU pushes: a protection fault when the PTE (or huge PMD) was present, a missing-page one otherwise. */
 function fault_code(m: MmuAccess, pool: PgtablePool, table: number, j: number): number {
   return table !== NO_TABLE && (pool.ent_flags[table * 512 + j] & _PAGE_PRESENT) !== 0 ? m.codeBase | X86_PF_PROT : m.codeBase;
+}
+
+/**
+ * The MMU's walk ending at a huge PMD leaf (PSE): when it allows the access, set its accessed
+ * (and dirty) bits and report a hit; a missing or refusing leaf is a miss, the fault's business.
+ */
+function huge_hit(k: Kernel, m: MmuAccess, pgd: number, addr: number): boolean {
+  const hi = huge_pmd_lookup(k, pgd, addr);
+  if (hi < 0) return false;
+  const pool = m.pool;
+  const f = pool.ent_flags[hi];
+  if ((f & m.need) !== m.need || (f & m.forbidNx) !== 0) return false;
+  pool.ent_flags[hi] = f | m.set;
+  return true;
 }
 
 /**
@@ -226,7 +249,9 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
     if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
   }
   if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
-  const i = table * 512 + j;
+  // The retried translation: through the PTE, or the huge PMD the fault left in its place.
+  const i = table !== NO_TABLE ? table * 512 + j : huge_pmd_lookup(k, m.mm.pgd, pa);
+  if (i < 0) throw new KernelBug("page fault resolved without mapping the address", { addr: pa });
   const f = pool.ent_flags[i];
   if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
     pool.ent_flags[i] = f | m.set;

@@ -32,7 +32,13 @@
  * PTI user copy are allocated (the order-1 block) but not modelled as entries. Page tables are
  * freed at once rather than batched through mmu_gather's tlb_remove_table. The swap offset is
  * stored plainly, not inverted (the inversion is the L1TF mitigation, invisible to the model).
- * There are no huge (PSE) leaf entries yet: THP arrives with a later issue.
+ *
+ * Huge leaves (PMD level, 2 MiB): a PMD entry with _PAGE_PSE maps a whole compound page, its
+ * head's pfn in `ent_pfn` and the PTE-style bits in `ent_flags` (pmd_trans_huge, pmd_mkhuge).
+ * Transparent huge PMDs carry a deposited PTE table (pgtable_trans_huge_deposit), allocated and
+ * accounted as any PTE table (NR_PAGETABLE, pgtables_bytes) when the huge PMD is made, so a
+ * later split never needs memory; the deposits hang off their PMD table's slot as the kernel
+ * hangs them off the PMD table page's pmd_huge_pte, a LIFO list (`tbl_deposit`).
  * @kernel arch/x86/include/asm/pgtable_types.h _PAGE_BIT_PRESENT, PAGE_COPY, _PAGE_TABLE
  * @kernel arch/x86/include/asm/pgtable_64.h __swp_entry, __swp_type, __swp_offset
  * @kernel arch/x86/mm/pgprot.c protection_map, vm_get_page_prot
@@ -40,6 +46,8 @@
  * @kernel include/asm-generic/pgalloc.h pte_alloc_one, pmd_alloc_one, __pud_alloc_one
  * @kernel mm/memory.c __pte_alloc, __pmd_alloc, __pud_alloc
  * @kernel include/linux/mm.h pgtable_pte_page_ctor, pgtable_pmd_page_ctor, mm_inc_nr_ptes
+ * @kernel arch/x86/include/asm/pgtable.h pmd_trans_huge, pmd_mkhuge, pmd_present, pmd_leaf
+ * @kernel mm/pgtable-generic.c pgtable_trans_huge_deposit, pgtable_trans_huge_withdraw
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
@@ -216,6 +224,28 @@ export function is_swap_pte(flags: number, pfn: number): boolean {
   return !pte_none(flags, pfn) && !pte_present(flags);
 }
 
+// ---- PMD leaves ----
+/**
+ * A PMD entry mapping a transparent huge page (or a hugetlb page): PSE set, not a devmap entry.
+ * Present or PROT_NONE alike, as the kernel's test reads only those two bits.
+ * @kernel arch/x86/include/asm/pgtable.h pmd_trans_huge
+ */
+export function pmd_trans_huge(flags: number): boolean {
+  return (flags & (_PAGE_PSE | _PAGE_DEVMAP)) === _PAGE_PSE;
+}
+/** A PMD that maps something: a table, a huge page, or a PROT_NONE huge page. @kernel arch/x86/include/asm/pgtable.h pmd_present */
+export function pmd_present(flags: number): boolean {
+  return (flags & (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE)) !== 0;
+}
+/** A huge leaf entry at PMD level (hugetlb's pmd_huge, the walker's pmd_leaf). @kernel arch/x86/include/asm/pgtable.h pmd_leaf */
+export function pmd_leaf(flags: number): boolean {
+  return (flags & _PAGE_PSE) !== 0;
+}
+/** The PTE bits of a protection turned into a huge PMD's: _PAGE_PSE added. @kernel arch/x86/include/asm/pgtable.h pmd_mkhuge */
+export function pmd_mkhuge(flags: number): number {
+  return flags | _PAGE_PSE;
+}
+
 /** The caller's view of an mm for table accounting: mm_struct satisfies it. */
 export interface PgtableOwner {
   /** Pool slot of the root table (NO_TABLE before pgd_alloc). */
@@ -243,6 +273,11 @@ export class PgtablePool {
   tbl_pfn: Int32Array;
   tbl_level: Uint8Array;
   tbl_used: Uint16Array;
+  /**
+   * Deposited PTE tables (pmd_huge_pte): for a PMD table, the slot of the last table deposited
+   * under it; for a deposited PTE table, the slot of the one deposited before it; NO_TABLE ends.
+   */
+  tbl_deposit: Int32Array;
   /**
    * Table slot + 1 of a page-table page, by pfn; 0 for other pages (see the header: zero means
    * empty so the column is never filled). Read it through slotOf.
@@ -279,6 +314,7 @@ export class PgtablePool {
     this.tbl_pfn = new Int32Array(initialTables).fill(NO_PFN);
     this.tbl_level = new Uint8Array(initialTables);
     this.tbl_used = new Uint16Array(initialTables);
+    this.tbl_deposit = new Int32Array(initialTables).fill(NO_TABLE);
     this.slotPlusOne = new Int32Array(max_pfn);
   }
 
@@ -301,6 +337,7 @@ export class PgtablePool {
     this.tbl_pfn[t] = pfn;
     this.tbl_level[t] = level;
     this.tbl_used[t] = 0;
+    this.tbl_deposit[t] = NO_TABLE;
     this.slotPlusOne[pfn] = t + 1;
     this.nr_tables[level]++;
     return t;
@@ -316,6 +353,7 @@ export class PgtablePool {
     this.tbl_pfn[t] = NO_PFN;
     this.tbl_level[t] = 0;
     this.tbl_used[t] = 0;
+    this.tbl_deposit[t] = NO_TABLE;
     this.freeSlots.push(t);
   }
 
@@ -336,6 +374,9 @@ export class PgtablePool {
     tl.set(this.tbl_level);
     const tu = new Uint16Array(cap);
     tu.set(this.tbl_used);
+    const td = new Int32Array(cap).fill(NO_TABLE);
+    td.set(this.tbl_deposit);
+    this.tbl_deposit = td;
     this.ent_pfn = ep;
     this.ent_flags = ef;
     this.tbl_pfn = tp;
@@ -400,9 +441,9 @@ export function pgd_free(k: Kernel, mm: PgtableOwner): void {
   mm.pgd = NO_TABLE;
 }
 
-/** The child table an upper-level entry points to, or NO_TABLE. */
+/** The child table an upper-level entry points to, or NO_TABLE (none, or a huge leaf). */
 export function entry_table(pool: PgtablePool, i: number): number {
-  return (pool.ent_flags[i] & _PAGE_PRESENT) === 0 ? NO_TABLE : pool.slotOf(pool.ent_pfn[i]);
+  return (pool.ent_flags[i] & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT ? NO_TABLE : pool.slotOf(pool.ent_pfn[i]);
 }
 
 /** Points upper-level entry `i` at table `child`: pgd_populate / pud_populate / pmd_populate. */
@@ -410,6 +451,109 @@ function populate(pool: PgtablePool, parent: number, i: number, child: number): 
   pool.ent_pfn[i] = pool.tbl_pfn[child];
   pool.ent_flags[i] = _PAGE_TABLE;
   pool.tbl_used[parent]++;
+}
+
+/**
+ * Points PMD entry `i`, which holds a huge leaf or nothing, at PTE table `child` (a split turns
+ * a huge PMD into a table of PTEs this way). The non-empty count of the PMD table is kept.
+ * @kernel include/asm-generic/pgalloc.h pmd_populate
+ */
+export function pmd_populate(pool: PgtablePool, i: number, child: number): void {
+  const wasEmpty = pool.ent_flags[i] === 0 && pool.ent_pfn[i] === 0;
+  pool.ent_pfn[i] = pool.tbl_pfn[child];
+  pool.ent_flags[i] = _PAGE_TABLE;
+  if (wasEmpty) pool.tbl_used[i >>> 9]++;
+}
+
+/**
+ * Detaches the PTE table PMD entry `i` points to, leaving the entry empty, and returns the
+ * table's slot (NO_TABLE if there was none). The remembered walks are dropped, since the table
+ * lives on elsewhere (khugepaged deposits it under the huge PMD that replaces it).
+ * @kernel mm/pgtable-generic.c pmdp_collapse_flush
+ */
+export function pmdp_collapse_flush(pool: PgtablePool, i: number): number {
+  const t = entry_table(pool, i);
+  if (t === NO_TABLE) return NO_TABLE;
+  pte_clear(pool, i);
+  pool.gen++;
+  return t;
+}
+
+/**
+ * Hangs PTE table `pgtable` under the PMD table holding entry `pmdi`, for the huge PMD there to
+ * use when it is split. LIFO, as the generic code's list.
+ * @kernel mm/pgtable-generic.c pgtable_trans_huge_deposit
+ */
+export function pgtable_trans_huge_deposit(pool: PgtablePool, pmdi: number, pgtable: number): void {
+  const pmdT = pmdi >>> 9;
+  pool.tbl_deposit[pgtable] = pool.tbl_deposit[pmdT];
+  pool.tbl_deposit[pmdT] = pgtable;
+}
+
+/**
+ * Takes back a PTE table deposited under the PMD table holding entry `pmdi`; a huge PMD without
+ * its deposit is a model bug.
+ * @kernel mm/pgtable-generic.c pgtable_trans_huge_withdraw
+ */
+export function pgtable_trans_huge_withdraw(pool: PgtablePool, pmdi: number): number {
+  const pmdT = pmdi >>> 9;
+  const t = pool.tbl_deposit[pmdT];
+  if (t === NO_TABLE) throw new KernelBug("pgtable_trans_huge_withdraw: no deposited table", { pmdT });
+  pool.tbl_deposit[pmdT] = pool.tbl_deposit[t];
+  pool.tbl_deposit[t] = NO_TABLE;
+  return t;
+}
+
+/**
+ * A PTE table for a huge PMD's deposit: allocated and accounted as __pte_alloc would (the page
+ * from GFP_PGTABLE_USER, NR_PAGETABLE and mm_inc_nr_ptes), not yet in any entry. NO_TABLE when
+ * the allocation fails.
+ * @kernel include/asm-generic/pgalloc.h pte_alloc_one
+ */
+export function pte_alloc_one(k: Kernel, mm: PgtableOwner): number {
+  return alloc_table(k, mm, LEVEL_PTE);
+}
+
+/** Frees a PTE table no entry points to (a withdrawn deposit): pte_free + mm_dec_nr_ptes. @kernel include/asm-generic/pgalloc.h pte_free */
+export function pte_free(k: Kernel, mm: PgtableOwner, t: number): void {
+  if (k.pgtables.tbl_used[t] !== 0) throw new KernelBug("pte_free: table still has entries", { used: k.pgtables.tbl_used[t] });
+  free_table(k, mm, t);
+}
+
+/**
+ * The index of `addr`'s PMD entry (PMD table * 512 + pmd_index), or -1 when the PUD or PMD
+ * table is missing. A lookup: allocates nothing.
+ * @kernel include/linux/pgtable.h pmd_offset
+ */
+export function pmd_offset(k: Kernel, pgd: number, addr: number): number {
+  const t = pmd_table_lookup(k, pgd, addr);
+  return t === NO_TABLE ? -1 : t * 512 + pmd_index(addr);
+}
+
+/**
+ * The index of `addr`'s PMD entry, allocating the PUD and PMD tables on the way as
+ * __handle_mm_fault's pud_alloc and pmd_alloc do; -1 on allocation failure.
+ * @kernel mm/memory.c __pud_alloc, __pmd_alloc
+ */
+export function pmd_alloc(k: Kernel, mm: PgtableOwner, addr: number): number {
+  const pool = k.pgtables;
+  const pgd = mm.pgd;
+  if (pgd === NO_TABLE) throw new KernelBug("pmd_alloc: mm has no pgd");
+  const gi = pgd * 512 + pgd_index(addr);
+  let pud = entry_table(pool, gi);
+  if (pud === NO_TABLE) {
+    pud = alloc_table(k, mm, LEVEL_PUD);
+    if (pud === NO_TABLE) return -1;
+    populate(pool, pgd, gi, pud);
+  }
+  const ui = pud * 512 + pud_index(addr);
+  let pmd = entry_table(pool, ui);
+  if (pmd === NO_TABLE) {
+    pmd = alloc_table(k, mm, LEVEL_PMD);
+    if (pmd === NO_TABLE) return -1;
+    populate(pool, pud, ui, pmd);
+  }
+  return pmd * 512 + pmd_index(addr);
 }
 
 /**
@@ -455,6 +599,18 @@ function remember_walk(pool: PgtablePool, pgd: number, pmdNr: number, t: number)
   pool.walkTable[s] = t;
 }
 
+/**
+ * The index of the huge leaf (a PMD with _PAGE_PSE: a THP or a hugetlb page) mapping `addr`, or
+ * -1 when `addr` is mapped through a PTE table or not at all. The MMU's second look when no PTE
+ * table covers an address.
+ */
+export function huge_pmd_lookup(k: Kernel, pgd: number, addr: number): number {
+  const t = pmd_table_lookup(k, pgd, addr);
+  if (t === NO_TABLE) return -1;
+  const i = t * 512 + pmd_index(addr);
+  return (k.pgtables.ent_flags[i] & _PAGE_PSE) !== 0 ? i : -1;
+}
+
 /** The PMD table covering `addr`, or NO_TABLE. */
 export function pmd_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
@@ -494,6 +650,8 @@ export function pte_alloc_table(k: Kernel, mm: PgtableOwner, addr: number): numb
   const mi = pmd * 512 + pmd_index(addr);
   let pte = entry_table(pool, mi);
   if (pte === NO_TABLE) {
+    // pte_alloc leaves a huge PMD alone; a caller that asks for PTEs under one has a bug.
+    if (pool.ent_flags[mi] !== 0 || pool.ent_pfn[mi] !== 0) throw new KernelBug("pte_alloc: PTEs asked for under a huge PMD", { addr });
     pte = alloc_table(k, mm, LEVEL_PTE);
     if (pte === NO_TABLE) return NO_TABLE;
     populate(pool, pmd, mi, pte);
@@ -661,6 +819,7 @@ function release_entry(k: Kernel, mm: PgtableOwner, i: number, t: number): void 
       used: pool.tbl_used[t],
     });
   }
+  if (pool.tbl_deposit[t] !== NO_TABLE) throw new KernelBug("free_pgtables: a PMD table still holds a deposited PTE table", { table: t });
   pte_clear(pool, i);
   free_table(k, mm, t);
 }

@@ -21,7 +21,8 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
 import { vm_table } from "../../kernel/sysctl.js";
 import { thp_defrag_show, thp_defrag_store, thp_enabled_show, thp_enabled_store, use_zero_page_show, use_zero_page_store } from "../../mm/huge_memory.js";
-import { start_stop_khugepaged } from "../../mm/khugepaged.js";
+import { khugepaged_attr_show, khugepaged_attr_store, khugepaged_attrs, start_stop_khugepaged } from "../../mm/khugepaged.js";
+import { default_hstate, hstate_attr_show, hstate_attr_store, hstate_attrs } from "../../mm/hugetlb.js";
 import { vma_ra_enabled_show, vma_ra_enabled_store } from "../../mm/swap_state.js";
 import { swaps_proc_show } from "../../mm/swapfile.js";
 import { frag_show, HPAGE_PMD_NR, pagetypeinfo_show, vmstat_show, zoneinfo_show } from "../../mm/vmstat_show.js";
@@ -75,6 +76,40 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, `${THP_DIR}/defrag`, { fs: "sysfs", mode: 0o644, read: (kk) => thp_defrag_show(kk), write: (kk, d) => thp_defrag_store(kk, d) });
   registerProcFile(k, `${THP_DIR}/hpage_pmd_size`, { fs: "sysfs", mode: 0o444, read: () => `${HPAGE_PMD_NR * 4096}\n` });
   registerProcFile(k, `${THP_DIR}/use_zero_page`, { fs: "sysfs", mode: 0o644, read: (kk) => use_zero_page_show(kk), write: (kk, d) => use_zero_page_store(kk, d) });
+  // khugepaged_attr_group: the counters read-only, the tunables root-writable.
+  for (const name of khugepaged_attrs) {
+    const ro = name === "pages_collapsed" || name === "full_scans";
+    registerProcFile(k, `${THP_DIR}/khugepaged/${name}`, {
+      fs: "sysfs",
+      mode: ro ? 0o444 : 0o644,
+      read: (kk) => khugepaged_attr_show(kk, name),
+      ...(ro ? {} : { write: (kk: Kernel, d: string) => khugepaged_attr_store(kk, name, d) }),
+    });
+  }
+  // hugetlb_sysfs_init: /sys/kernel/mm/hugepages/hugepages-2048kB/ for the default hstate (read
+  // at access time: hugetlb_init, later in boot, makes the hstates), and hugetlb_register_node's
+  // per-node nr/free/surplus files. Simplified: a boot-time 1 GiB hstate gets no directory.
+  const hname = default_hstate(k).name;
+  for (const name of hstate_attrs) {
+    const ro = name === "free_hugepages" || name === "resv_hugepages" || name === "surplus_hugepages";
+    registerProcFile(k, `/sys/kernel/mm/hugepages/${hname}/${name}`, {
+      fs: "sysfs",
+      mode: ro ? 0o444 : 0o644,
+      read: (kk) => hstate_attr_show(default_hstate(kk), name, -1),
+      ...(ro ? {} : { write: (kk: Kernel, d: string) => hstate_attr_store(kk, default_hstate(kk), name, d, -1) }),
+    });
+  }
+  for (let nid = 0; nid < k.node_data.length; nid++) {
+    for (const name of ["nr_hugepages", "free_hugepages", "surplus_hugepages"]) {
+      const ro = name !== "nr_hugepages";
+      registerProcFile(k, `/sys/devices/system/node/node${nid}/hugepages/${hname}/${name}`, {
+        fs: "sysfs",
+        mode: ro ? 0o444 : 0o644,
+        read: (kk) => hstate_attr_show(default_hstate(kk), name, nid),
+        ...(ro ? {} : { write: (kk: Kernel, d: string) => hstate_attr_store(kk, default_hstate(kk), name, d, nid) }),
+      });
+    }
+  }
   // swap_init_sysfs.
   registerProcFile(k, "/sys/kernel/mm/swap/vma_ra_enabled", { fs: "sysfs", mode: 0o644, read: (kk) => vma_ra_enabled_show(kk), write: (kk, d) => vma_ra_enabled_store(kk, d) });
   // proc_self_init's mounts link: /proc/mounts (one namespace: every process sees the same).

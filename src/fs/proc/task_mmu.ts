@@ -10,7 +10,11 @@
  * A page is "private" when its mapcount is below 2, dirty when the PTE or the page is dirty, and
  * referenced when the PTE is young or the page has PG_referenced.
  *
- * Simplified: no THP or hugetlb mappings to report (their lines read 0; THPeligible follows
+ * Huge mappings: a PMD-mapped THP counts its 512 pages at once (AnonHugePages), a PTE-mapped
+ * subpage reads its head's kind and references and its own page_mapcount; hugetlb pages count
+ * in Shared/Private_Hugetlb only, and status's HugetlbPages is mm->hugetlb_usage.
+ *
+ * Simplified: no file or shmem THP (ShmemPmdMapped/FilePmdMapped read 0; THPeligible follows
  * hugepage_vma_check for anonymous VMAs, 0 for files), Swap counts swap PTEs at a full page each
  * and SwapPss divides each by its swap count (swp_swapcount), as smaps_pte_entry does,
  * no ProtectionKey line (qemu64 has no PKU, like the reference machine), no anon_vma_name.
@@ -19,10 +23,12 @@
  *   show_smap_vma_flags, pagemap_read, pte_to_pagemap_entry, pagemap_pte_hole, task_mem,
  *   task_statm
  */
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pmd_leaf, pmd_offset, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { task_struct } from "../../kernel/sched.js";
-import { F, PG_dirty, PG_referenced, PG_swapbacked } from "../../mm/memmap.js";
+import { compound_head, F, PG_dirty, PG_head, PG_referenced, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
+import { page_mapcount } from "../../mm/rmap.js";
+import { hstate_vma, huge_page_size, hugetlb_report_usage } from "../../mm/hugetlb.js";
 import { swp_swapcount } from "../../mm/swapfile.js";
 import { pte_to_swp_entry } from "../../mm/swapops.js";
 import {
@@ -45,7 +51,7 @@ import {
   VM_STACK_INCOMPLETE_SETUP,
   VM_WRITE,
 } from "../../mm/mm_types.js";
-import { hugepage_flags_always, hugepage_flags_enabled } from "../../mm/huge_memory.js";
+import { hugepage_flags_always, hugepage_flags_enabled, is_huge_zero_page } from "../../mm/huge_memory.js";
 
 const PSS_SHIFT = 12;
 
@@ -148,33 +154,101 @@ export interface mem_size_stats {
   pss_dirty: number;
   pss_locked: number;
   swap_pss: number;
+  anonymous_thp: number;
+  shared_hugetlb: number;
+  private_hugetlb: number;
 }
 
 function new_mss(): mem_size_stats {
   return {
     resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0,
     anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0,
-    pss_locked: 0, swap_pss: 0,
+    pss_locked: 0, swap_pss: 0, anonymous_thp: 0, shared_hugetlb: 0, private_hugetlb: 0,
   };
 }
 
 /**
- * Adds one VMA's pages to `mss`, walking its PTEs.
- * @kernel fs/proc/task_mmu.c smap_gather_stats, smaps_pte_entry, smaps_account, smaps_page_accumulate
+ * Adds `nr` pages headed by `page` (one PTE-mapped page, or a PMD-mapped THP's 512) to `mss`:
+ * sizes by the folio's kind, then Pss page by page unless the folio has one reference.
+ * @kernel fs/proc/task_mmu.c smaps_account, smaps_page_accumulate
+ */
+function smaps_account(k: Kernel, mss: mem_size_stats, page: number, nr: number, young: boolean, dirty: boolean, locked: boolean): void {
+  const mem = k.mem_map;
+  // PageAnon, PageSwapBacked, page_count of a subpage read its head.
+  const head = (mem.flags[page] & COMPOUND) !== 0 ? compound_head(mem, page) : page;
+  const anon = mem.mapping[head] < 0;
+  const hflags = mem.flags[head];
+  const size = nr * 4096;
+  if (anon) {
+    mss.anonymous += size;
+    if ((hflags & SWAPBACKED) === 0 && !dirty && (hflags & DIRTY) === 0) mss.lazyfree += size;
+  }
+  mss.resident += size;
+  if (young || (mem.flags[page] & REF) !== 0) mss.referenced += size;
+  if (mem._refcount[head] === 1) {
+    smaps_page_accumulate(mss, anon, hflags, size, size * 4096, dirty || (mem.flags[page] & DIRTY) !== 0, locked, true);
+    return;
+  }
+  for (let i = 0; i < nr; i++) {
+    const p = page + i;
+    const mapcount = nr === 1 && head === page ? mem.mapcount[p] : page_mapcount(k, p);
+    const pss = mapcount >= 2 ? Math.floor((4096 * 4096) / mapcount) : 4096 * 4096;
+    smaps_page_accumulate(mss, anon, hflags, 4096, pss, dirty || (mem.flags[p] & DIRTY) !== 0, locked, mapcount < 2);
+  }
+}
+
+/** @kernel fs/proc/task_mmu.c smaps_page_accumulate */
+function smaps_page_accumulate(mss: mem_size_stats, anon: boolean, hflags: number, size: number, pss: number, dirty: boolean, locked: boolean, priv: boolean): void {
+  mss.pss += pss;
+  if (anon) mss.pss_anon += pss;
+  else if ((hflags & SWAPBACKED) !== 0) mss.pss_shmem += pss;
+  else mss.pss_file += pss;
+  if (locked) mss.pss_locked += pss;
+  if (dirty) {
+    mss.pss_dirty += pss;
+    if (priv) mss.private_dirty += size;
+    else mss.shared_dirty += size;
+  } else if (priv) {
+    mss.private_clean += size;
+  } else {
+    mss.shared_clean += size;
+  }
+}
+
+const SWAPBACKED = F(PG_swapbacked);
+const DIRTY = F(PG_dirty);
+const REF = F(PG_referenced);
+const COMPOUND = F(PG_head) | F(PG_tail);
+
+/**
+ * Adds one VMA's pages to `mss`, walking its PTEs and huge PMDs (a hugetlb VMA's huge entries
+ * count only in Shared_Hugetlb / Private_Hugetlb, as smaps_hugetlb_range does, not in Rss).
+ * Simplified: the huge zero page counts nothing (vm_normal_page_pmd returns NULL for it, as here).
+ * @kernel fs/proc/task_mmu.c smap_gather_stats, smaps_pte_entry, smaps_pmd_entry, smaps_hugetlb_range
  */
 export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_stats): void {
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
   const pool = k.pgtables;
-  const mem = k.mem_map;
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
-  const SWAPBACKED = F(PG_swapbacked);
-  const DIRTY = F(PG_dirty);
-  const REF = F(PG_referenced);
+  const hugetlb = (vma.vm_flags & VM_HUGETLB) !== 0;
   for (let a = vma.vm_start; a < vma.vm_end; ) {
     const next = Math.min(vma.vm_end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
     const t = pte_table_lookup(k, mm.pgd, a);
-    if (t !== NO_TABLE && pool.tbl_used[t] !== 0) {
+    if (t === NO_TABLE) {
+      const pmdi = pmd_offset(k, mm.pgd, a);
+      const f = pmdi < 0 ? 0 : pool.ent_flags[pmdi];
+      if (pmd_leaf(f) && (f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) {
+        const page = pool.ent_pfn[pmdi];
+        if (hugetlb) {
+          if (page_mapcount(k, page) >= 2) mss.shared_hugetlb += PMD_SIZE;
+          else mss.private_hugetlb += PMD_SIZE;
+        } else if (!is_huge_zero_page(k, page)) {
+          if (k.mem_map.mapping[page] < 0) mss.anonymous_thp += PMD_SIZE;
+          smaps_account(k, mss, page, PMD_SIZE / 4096, (f & _PAGE_ACCESSED) !== 0, (f & _PAGE_DIRTY) !== 0, locked);
+        }
+      }
+    } else if (pool.tbl_used[t] !== 0) {
       const j0 = pte_index(a);
       const j1 = j0 + (next - a) / 4096;
       for (let j = j0; j < j1; j++) {
@@ -190,41 +264,7 @@ export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_
           continue;
         }
         if ((f & _PAGE_SPECIAL) !== 0) continue; // vm_normal_page: none (zero page)
-        const page = pool.ent_pfn[i];
-        const anon = mem.mapping[page] < 0;
-        const pflags = mem.flags[page];
-        const dirty = (f & _PAGE_DIRTY) !== 0;
-        const young = (f & _PAGE_ACCESSED) !== 0;
-        if (anon) {
-          mss.anonymous += 4096;
-          if ((pflags & SWAPBACKED) === 0 && !dirty && (pflags & DIRTY) === 0) mss.lazyfree += 4096;
-        }
-        mss.resident += 4096;
-        if (young || (pflags & REF) !== 0) mss.referenced += 4096;
-        const mapcount = mem.mapcount[page];
-        let pss: number;
-        let priv: boolean;
-        if (mem._refcount[page] === 1) {
-          pss = 4096 * 4096;
-          priv = true;
-        } else {
-          pss = mapcount >= 2 ? Math.floor((4096 * 4096) / mapcount) : 4096 * 4096;
-          priv = mapcount < 2;
-        }
-        mss.pss += pss;
-        if (anon) mss.pss_anon += pss;
-        else if ((pflags & SWAPBACKED) !== 0) mss.pss_shmem += pss;
-        else mss.pss_file += pss;
-        if (locked) mss.pss_locked += pss;
-        if (dirty || (pflags & DIRTY) !== 0) {
-          mss.pss_dirty += pss;
-          if (priv) mss.private_dirty += 4096;
-          else mss.shared_dirty += 4096;
-        } else if (priv) {
-          mss.private_clean += 4096;
-        } else {
-          mss.shared_clean += 4096;
-        }
+        smaps_account(k, mss, pool.ent_pfn[i], 1, (f & _PAGE_ACCESSED) !== 0, (f & _PAGE_DIRTY) !== 0, locked);
       }
     }
     a = next;
@@ -253,11 +293,11 @@ function __show_smap(mss: mem_size_stats, rollup: boolean): string {
   s += dec(" kB\nReferenced:     ", kb(mss.referenced));
   s += dec(" kB\nAnonymous:      ", kb(mss.anonymous));
   s += dec(" kB\nLazyFree:       ", kb(mss.lazyfree));
-  s += dec(" kB\nAnonHugePages:  ", 0);
+  s += dec(" kB\nAnonHugePages:  ", kb(mss.anonymous_thp));
   s += dec(" kB\nShmemPmdMapped: ", 0);
   s += dec(" kB\nFilePmdMapped:  ", 0);
-  s += dec(" kB\nShared_Hugetlb: ", 0);
-  s += dec(" kB\nPrivate_Hugetlb: ", 0, 7);
+  s += dec(" kB\nShared_Hugetlb: ", kb(mss.shared_hugetlb));
+  s += dec(" kB\nPrivate_Hugetlb: ", kb(mss.private_hugetlb), 7);
   s += dec(" kB\nSwap:           ", kb(mss.swap));
   s += dec(" kB\nSwapPss:        ", pss(mss.swap_pss));
   s += dec(" kB\nLocked:         ", pss(mss.pss_locked));
@@ -316,9 +356,11 @@ export function show_smap(k: Kernel, vma: vm_area_struct): string {
   const mss = new_mss();
   smap_gather_stats(k, vma, mss);
   let s = show_map_vma(vma);
+  // vma_kernel_pagesize / vma_mmu_pagesize: the hstate's size for a hugetlb VMA.
+  const pagesize = (vma.vm_flags & VM_HUGETLB) !== 0 ? huge_page_size(hstate_vma(k, vma)) / 1024 : 4;
   s += dec("Size:           ", (vma.vm_end - vma.vm_start) / 1024);
-  s += dec(" kB\nKernelPageSize: ", 4);
-  s += dec(" kB\nMMUPageSize:    ", 4);
+  s += dec(" kB\nKernelPageSize: ", pagesize);
+  s += dec(" kB\nMMUPageSize:    ", pagesize);
   s += " kB\n";
   s += __show_smap(mss, false);
   s += `THPeligible:    ${thp_eligible(k, vma) ? 1 : 0}\n`;
@@ -391,7 +433,7 @@ export function task_mem(mm: mm_struct): string {
   s += dec(" kB\nVmPTE:\t", Math.floor(mm.pgtables_bytes / 1024));
   s += dec(" kB\nVmSwap:\t", K(swap));
   s += " kB\n";
-  s += "HugetlbPages:\t" + String(0).padStart(8, " ") + " kB\n";
+  s += hugetlb_report_usage(mm);
   return s;
 }
 

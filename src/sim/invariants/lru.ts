@@ -6,8 +6,9 @@
  *   name that list (folio_lru_list); it is never on two lists (or twice on one);
  * - every page with PG_lru is on a list (no PG_lru page is lost), holds a reference, and is not
  *   free (PG_buddy);
- * - the pages on each list, counted per zone, equal NR_ZONE_<lru> of that zone, and per node
- *   NR_<lru> of the node (update_lru_size kept them in step);
+ * - the pages on each list, counted per zone (a compound head counts folio_nr_pages), equal
+ *   NR_ZONE_<lru> of that zone, and per node NR_<lru> of the node (update_lru_size kept them in
+ *   step); a tail page is never on a list (its folio is, through the head);
  * - no page is both PG_active and PG_unevictable;
  * - pages in the per-CPU batches hold the reference the batch took, and an lru_add batch's pages
  *   are not yet PG_lru.
@@ -15,7 +16,7 @@
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, PG_active, PG_buddy, PG_lru, PG_unevictable } from "../../mm/memmap.js";
+import { F, folio_nr_pages, PG_active, PG_buddy, PG_lru, PG_tail, PG_unevictable } from "../../mm/memmap.js";
 import { folio_lru_list, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "../../mm/mm_inline.js";
 import { MAX_NR_ZONES, NO_PFN, NR_LRU_LISTS } from "../../mm/mmzone.js";
 import { PAGEVEC_SIZE } from "../../mm/swap.js";
@@ -41,10 +42,11 @@ export function checkLru(k: Kernel): void {
         seen[p] = 1;
         const f = mem.flags[p];
         if ((f & LRU) === 0) throw new KernelBug("page on an LRU list without PG_lru", { pfn: p, lru, flags: f });
+        if ((f & F(PG_tail)) !== 0) throw new KernelBug("tail page on an LRU list", { pfn: p, lru });
         if (folio_lru_list(f) !== lru) throw new KernelBug("page on the wrong LRU list", { pfn: p, lru, belongs: folio_lru_list(f), flags: f });
         const z = k.page_zone(p);
         if (z === undefined || z.zone_pgdat !== pgdat) throw new KernelBug("page on another node's LRU", { pfn: p, nid: pgdat.node_id });
-        perZone[z.zone_idx * NR_LRU_LISTS + lru]++;
+        perZone[z.zone_idx * NR_LRU_LISTS + lru] += folio_nr_pages(mem, p);
       }
     }
     for (let lru = 0; lru < NR_LRU_LISTS; lru++) {

@@ -10,6 +10,13 @@
  * (PG_buddy or refcount 0), NR_ANON_MAPPED / NR_FILE_MAPPED equal to the pages mapped at least
  * once, NR_PAGETABLE equal to the PTE and PMD tables in use, and every pool table owned by exactly
  * one mm.
+ *
+ * Huge pages: a huge PMD lies inside one VMA and maps a live compound head of its VMA's kind
+ * (hugetlb or THP); each THP PMD has one deposited PTE table (owned by the mm, counted in
+ * pgtables_bytes); compound_mapcount equals the PMDs mapping the head, each subpage's mapcount
+ * its PTEs (plus one under DoubleMap), the head's refcount at least all its mappings;
+ * NR_ANON_THPS equals the PMD-mapped anonymous THPs' pages and NR_ANON_MAPPED counts every page
+ * mapped by PMD or PTE once. Hugetlb pages count in no rss counter and no NR_*_MAPPED.
  * @kernel mm/debug.c dump_mm (what is worth checking), kernel/fork.c check_mm
  */
 import {
@@ -22,16 +29,18 @@ import {
   LEVEL_PTE,
   NO_TABLE,
   PGDIR_SIZE,
+  pmd_leaf,
   PMD_SIZE,
   PUD_SIZE,
 } from "../../arch/x86/pgtable.js";
 import { checkLru } from "./lru.js";
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, PG_buddy, PG_swapbacked } from "../../mm/memmap.js";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type mm_struct } from "../../mm/mm_types.js";
+import { compound_head, F, folio_nr_pages, PG_buddy, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type mm_struct, VM_HUGETLB } from "../../mm/mm_types.js";
+import { is_huge_zero_page } from "../../mm/huge_memory.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED, NR_PAGETABLE } from "../../mm/vmstat_items.js";
+import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from "../../mm/vmstat_items.js";
 
 function fail(msg: string, ctx: Record<string, unknown>): never {
   throw new KernelBug(`checkMm: ${msg}`, ctx);
@@ -58,6 +67,14 @@ export function checkMm(k: Kernel): void {
   const mem = k.mem_map;
   const seen = new Int32Array(k.max_pfn);
   const touched: number[] = [];
+  /** PMD mappings per compound head, and the heads met (by PMD, or through a PTE-mapped subpage). */
+  const pmdSeen = new Int32Array(k.max_pfn);
+  const heads: number[] = [];
+  const headMark = new Uint8Array(k.max_pfn);
+  const HEAD = F(PG_head);
+  const HUGETLB = F(PG_hugetlb);
+  const COMPOUND = F(PG_head) | F(PG_tail);
+  const DOUBLE_MAP = F(PG_double_map);
   const owned = new Set<number>();
   const mms = new Set<mm_struct>();
   for (const t of k.tasks.all()) if (t.mm !== null) mms.add(t.mm);
@@ -95,7 +112,37 @@ export function checkMm(k: Kernel): void {
           owned.add(pmd);
           tables++;
           countUsed(pmd);
+          // Deposited PTE tables (one per huge THP PMD) belong to this mm too.
+          let deposits = 0;
+          for (let d = pool.tbl_deposit[pmd]; d !== NO_TABLE; d = pool.tbl_deposit[d]) {
+            if (owned.has(d)) fail("deposited table reachable twice", { pid, table: d });
+            if (pool.tbl_level[d] !== LEVEL_PTE || pool.tbl_used[d] !== 0) fail("deposited table is not an empty PTE table", { pid, table: d });
+            owned.add(d);
+            tables++;
+            deposits++;
+          }
+          let thpLeaves = 0;
           for (let m = 0; m < 512; m++) {
+            const pmdf = pool.ent_flags[pmd * 512 + m];
+            if (pmd_leaf(pmdf)) {
+              // A huge leaf: a THP (or the huge zero page) with its deposit, or a hugetlb page.
+              const addr = g * PGDIR_SIZE + u * PUD_SIZE + m * PMD_SIZE;
+              const vma = mm.mm_mt.find((v) => v.vm_start <= addr && addr + PMD_SIZE <= v.vm_end);
+              if (vma === undefined) fail("huge PMD not inside one VMA", { pid, addr });
+              const p = pool.ent_pfn[pmd * 512 + m];
+              const hugetlb = (vma.vm_flags & VM_HUGETLB) !== 0;
+              if (!hugetlb) thpLeaves++;
+              if (is_huge_zero_page(k, p)) continue;
+              if ((mem.flags[p] & HEAD) === 0 || (mem.flags[p] & BUDDY) !== 0 || mem._refcount[p] <= 0) fail("huge PMD maps no live compound page", { pid, addr, pfn: p });
+              if (hugetlb !== ((mem.flags[p] & HUGETLB) !== 0)) fail("huge PMD's page kind differs from its VMA's", { pid, addr, pfn: p });
+              pmdSeen[p]++;
+              if (headMark[p] === 0) {
+                headMark[p] = 1;
+                heads.push(p);
+              }
+              if (!hugetlb) rss[mem.mapping[p] < 0 ? MM_ANONPAGES : MM_FILEPAGES] += PMD_SIZE / 4096;
+              continue;
+            }
             const pte = entry_table(pool, pmd * 512 + m);
             if (pte === NO_TABLE) continue;
             if (pool.tbl_level[pte] !== LEVEL_PTE) fail("PMD entry does not point to a PTE table", { pid });
@@ -123,12 +170,13 @@ export function checkMm(k: Kernel): void {
               }
               if ((f & _PAGE_SPECIAL) !== 0) continue;
               if (p < 0 || p >= k.max_pfn) fail("PTE maps a pfn beyond memory", { pid, addr, pfn: p });
-              if ((mem.flags[p] & BUDDY) !== 0 || mem._refcount[p] <= 0) fail("a mapped page is free", { pid, addr, pfn: p });
+              const ph = (mem.flags[p] & COMPOUND) !== 0 ? compound_head(mem, p) : p;
+              if ((mem.flags[p] & BUDDY) !== 0 || mem._refcount[ph] <= 0) fail("a mapped page is free", { pid, addr, pfn: p });
               if (seen[p]++ === 0) touched.push(p);
-              const m2 = mem.mapping[p];
-              rss[m2 < 0 ? MM_ANONPAGES : (mem.flags[p] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES]++;
+              rss[mem.mapping[ph] < 0 ? MM_ANONPAGES : (mem.flags[ph] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES]++;
             }
           }
+          if (deposits !== thpLeaves) fail("deposited tables differ from the THP PMDs", { pid, deposits, thpLeaves });
         }
       }
     }
@@ -140,12 +188,47 @@ export function checkMm(k: Kernel): void {
 
   let anonMapped = 0;
   let fileMapped = 0;
+  // Compound pages: the head's refcount covers every PMD and PTE mapping of the folio; each
+  // subpage's mapcount is its PTE mappings plus one while PMD and PTE mappings coexist
+  // (DoubleMap); compound_mapcount is the PMD mappings.
+  const refs = new Map<number, number>();
   for (const p of touched) {
+    if ((mem.flags[p] & COMPOUND) === 0) continue;
+    const h = compound_head(mem, p);
+    if (headMark[h] === 0) {
+      headMark[h] = 1;
+      heads.push(h);
+    }
+    refs.set(h, (refs.get(h) ?? 0) + seen[p]);
+  }
+  let anonThps = 0;
+  for (const h of heads) {
+    if (mem.private[h + 1] !== pmdSeen[h]) fail("compound_mapcount differs from the PMDs mapping the page", { pfn: h, compound_mapcount: mem.private[h + 1], pmds: pmdSeen[h] });
+    const nr = folio_nr_pages(mem, h);
+    const hugetlb = (mem.flags[h] & HUGETLB) !== 0;
+    const mapped = pmdSeen[h] + (refs.get(h) ?? 0);
+    if (mem._refcount[h] < mapped) fail("compound refcount below its mappings", { pfn: h, refcount: mem._refcount[h], mappings: mapped });
+    if (hugetlb) continue;
+    const double = (mem.flags[h + 1] & DOUBLE_MAP) !== 0 ? 1 : 0;
+    if (pmdSeen[h] !== 0 && mem.mapping[h] < 0) anonThps += nr;
+    for (let i = 0; i < nr; i++) {
+      const q = h + i;
+      if (mem.mapcount[q] !== seen[q] + double) fail("subpage mapcount differs from its PTEs (+ DoubleMap)", { pfn: q, mapcount: mem.mapcount[q], ptes: seen[q], double });
+      if (pmdSeen[h] !== 0 || seen[q] !== 0) {
+        if (mem.mapping[h] < 0) anonMapped++;
+        else fileMapped++;
+      }
+    }
+  }
+  for (const p of touched) {
+    if ((mem.flags[p] & COMPOUND) !== 0) continue;
     if (mem.mapcount[p] !== seen[p]) fail("mapcount differs from the PTEs mapping the page", { pfn: p, mapcount: mem.mapcount[p], ptes: seen[p] });
     if (mem._refcount[p] < seen[p]) fail("refcount below mapcount", { pfn: p, refcount: mem._refcount[p], ptes: seen[p] });
     if (mem.mapping[p] < 0) anonMapped++;
     else fileMapped++;
   }
+  const nrThps = global_node_page_state(k, NR_ANON_THPS);
+  if (nrThps !== anonThps) fail("NR_ANON_THPS differs from the PMD-mapped anonymous THPs", { counted: anonThps, recorded: nrThps });
   const nrAnon = global_node_page_state(k, NR_ANON_MAPPED);
   if (nrAnon !== anonMapped) fail("NR_ANON_MAPPED differs from the anonymous pages mapped", { counted: anonMapped, recorded: nrAnon });
   const nrFile = global_node_page_state(k, NR_FILE_MAPPED);
