@@ -96,6 +96,8 @@ function journalRecord(line: string): Stripped | null {
   const mono: unknown = Reflect.get(rec, "_SOURCE_MONOTONIC_TIMESTAMP");
   if (typeof mono === "string" && /^\d+$/.test(mono)) out.ts = Number(mono) / 1e6;
   const wall: unknown = Reflect.get(rec, "__REALTIME_TIMESTAMP");
+  // The record's own realtime stamp (µs since the epoch, written by journald on the machine the
+  // log came from), shown as ISO text: a function of the input, not a reading of this host's clock.
   if (typeof wall === "string" && /^\d+$/.test(wall)) out.wall = new Date(Math.floor(Number(wall) / 1000)).toISOString();
   return out;
 }
