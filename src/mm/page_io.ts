@@ -45,13 +45,6 @@ import { PSWPIN, PSWPOUT } from "./vmstat_items.js";
 
 const LOCKED = F(PG_locked);
 
-/** submit_bio's page list for a one-page bio (the kernel's bio_vec on the stack). */
-function one_page(k: Kernel, pfn: number): Int32Array {
-  const a = k.swap.bio_page;
-  a[0] = pfn;
-  return a;
-}
-
 /** A read finished: the page is uptodate and unlocked. @kernel mm/page_io.c end_swap_bio_read */
 export function end_swap_bio_read(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
@@ -135,7 +128,7 @@ export function __swap_writepage(k: Kernel, pfn: number): number {
   k.vm_events[PSWPOUT]++;
   folio_start_writeback(k, pfn);
   mem.flags[pfn] &= ~LOCKED;
-  submit_bio(k, si.bdev, REQ_OP_WRITE, one_page(k, pfn), 0, 1, PAGE_SECTORS, END_SWAP_WRITE);
+  submit_bio(k, si.bdev, REQ_OP_WRITE, k.blk.bio_one(pfn), 0, 1, PAGE_SECTORS, END_SWAP_WRITE);
   return 0;
 }
 
@@ -156,7 +149,7 @@ export function swap_readpage(k: Kernel, pfn: number, synchronous: boolean): num
   k.vm_events[PSWPIN]++;
   // An asynchronous read gives the block layer its sector (slot × 8 on the swap device), so
   // under swap readahead's plug adjacent slots merge into one request (block/blk.ts).
-  submit_bio(k, si.bdev, REQ_OP_READ, one_page(k, pfn), 0, 1, PAGE_SECTORS, END_SWAP_READ, synchronous ? -1 : swp_offset(mem.private[pfn]) * PAGE_SECTORS);
+  submit_bio(k, si.bdev, REQ_OP_READ, k.blk.bio_one(pfn), 0, 1, PAGE_SECTORS, END_SWAP_READ, synchronous ? -1 : swp_offset(mem.private[pfn]) * PAGE_SECTORS);
   if (!synchronous) return 0;
   const before = k.now_ns;
   wait_for_request(k, pfn, REQ_OP_READ);

@@ -237,8 +237,6 @@ export class swap_globals {
   readonly slot_out = new Int32Array(1);
   /** __read_swap_cache_async's `bool *new_page_allocated`, as a one-byte out-parameter. */
   readonly new_page_allocated = new Uint8Array(1);
-  /** The page list of a one-page swap bio (page_io.ts), reused so swap I/O allocates nothing. */
-  readonly bio_page = new Int32Array(1);
 }
 
 /** The area an entry's type names, or null. @kernel mm/swapfile.c swp_swap_info, swap_type_to_swap_info */
