@@ -165,4 +165,15 @@ describe("compact_memory", () => {
     m.write("/proc/sys/vm/compact_memory", "garbage\n");
     expect(k.vm_events[PGMIGRATE_SUCCESS]).toBeGreaterThan(moved0);
   });
+
+  it("compacts one node through /sys/devices/system/node/nodeN/compact, which cannot be read", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    fragment(m, 20000);
+    drain_all_pages(k, null);
+    const moved0 = k.vm_events[PGMIGRATE_SUCCESS];
+    m.write("/sys/devices/system/node/node0/compact", "1\n");
+    expect(k.vm_events[PGMIGRATE_SUCCESS]).toBeGreaterThan(moved0);
+    expect(() => m.read("/sys/devices/system/node/node0/compact")).toThrow(/EACCES/);
+  });
 });

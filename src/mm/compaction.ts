@@ -1045,6 +1045,19 @@ export function compact_nodes(k: Kernel): void {
   for (const pgdat of k.node_data) compact_node(k, pgdat.node_id);
 }
 
+/**
+ * A write to /sys/devices/system/node/nodeN/compact: the node's LRU batches flushed, then the
+ * node compacted; the written text is not looked at. Returns 0 (the whole write accepted).
+ * @kernel mm/compaction.c compact_store
+ */
+export function compact_store(k: Kernel, nid: number): number {
+  if (nid >= 0 && nid < k.node_data.length) {
+    lru_add_drain_all(k);
+    compact_node(k, nid);
+  }
+  return 0;
+}
+
 /** Registers compaction's sysctl effects (compact_memory) at boot. */
 export function compaction_sysctl_init(k: Kernel): void {
   registerVmSysctlEffect(k, "compact_nodes", compact_nodes_effect);
