@@ -28,7 +28,8 @@
  * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
  * fail with -EBUSY instead of going through buffer_migrate_folio; no NUMA-balancing, memory
  * tiering or cpupid; the caller's folio is copied by its content token (memmap.ts content).
- * @kernel mm/migrate.c migrate_pages, unmap_and_move, __unmap_and_move, move_to_new_folio,
+ * @kernel mm/migrate.c migrate_pages, migrate_pages_batch, migrate_folio_unmap, __migrate_folio_unmap,
+ *   migrate_folio_move, __migrate_folio_move, move_to_new_folio,
  *   folio_migrate_mapping, folio_migrate_flags, folio_migrate_copy, migrate_folio,
  *   remove_migration_pte, remove_migration_ptes, putback_movable_pages, folio_expected_refs,
  *   migrate_folio_done
@@ -327,10 +328,12 @@ function folio_migrate_copy(k: Kernel, dst: number, src: number): void {
 }
 
 /**
- * Migrates one isolated order-0 folio to a page from `get_new_page`. 0 on success (the old
+ * Migrates one isolated order-0 folio to a page from `get_new_page` (6.1.0's unmap_and_move;
+ * 6.1.176 splits it into migrate_folio_unmap and migrate_folio_move around a batch). 0 on success (the old
  * folio's isolation reference dropped, the new one back on the LRU); -EAGAIN (retry),
  * -EBUSY or -ENOMEM (give up) otherwise, the old folio still isolated and mapped.
- * @kernel mm/migrate.c unmap_and_move, __unmap_and_move, move_to_new_folio, migrate_folio,
+ * @kernel mm/migrate.c migrate_folio_unmap, __migrate_folio_unmap, migrate_folio_move,
+ *   __migrate_folio_move, move_to_new_folio, migrate_folio,
  *   migrate_folio_done
  */
 function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page: free_page_t<T>, priv: T, src: number, _mode: number): number {
