@@ -126,7 +126,8 @@ export function formatTraceLine(r: TraceRecord): string {
  * The tracepoints the model emits, as /sys/kernel/tracing/available_events lists them
  * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
  * sources for emitted names and fails on one missing here. The events are defined in
- * include/trace/events/kmem.h, vmscan.h, huge_memory.h, oom.h and filemap.h, and
+ * include/trace/events/kmem.h, vmscan.h, huge_memory.h, compaction.h, migrate.h, oom.h and
+ * filemap.h, and
  * arch/x86/include/asm/trace/exceptions.h.
  */
 export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
@@ -145,6 +146,14 @@ export const available_events: ReadonlyArray<readonly [system: string, event: st
   Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_shrink_active"]),
   Object.freeze<[string, string]>(["huge_memory", "mm_khugepaged_scan_pmd"]),
   Object.freeze<[string, string]>(["huge_memory", "mm_collapse_huge_page"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_isolate_migratepages"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_isolate_freepages"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_migratepages"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_begin"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_end"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_suitable"]),
+  Object.freeze<[string, string]>(["compaction", "mm_compaction_finished"]),
+  Object.freeze<[string, string]>(["migrate", "mm_migrate_pages"]),
   Object.freeze<[string, string]>(["oom", "oom_score_adj_update"]),
   Object.freeze<[string, string]>(["oom", "mark_victim"]),
   Object.freeze<[string, string]>(["oom", "wake_reaper"]),

@@ -185,6 +185,22 @@ export class zone {
   /** The per-cpu stat threshold zoneinfo prints ("vm stats threshold"). */
   stat_threshold = 0;
 
+  // Compaction's per-zone state (mm/compaction.ts), as CONFIG_COMPACTION adds it to struct zone.
+  /** Where the free scanner restarts: a pageblock start (0 = not set yet; compact_zone fixes it). */
+  compact_cached_free_pfn = 0;
+  /** Where the migration scanner restarts, for async [0] and sync [1] compaction. */
+  readonly compact_cached_migrate_pfn = new Float64Array(2);
+  /** The restart points __reset_isolation_suitable found: a scan from here covers the zone. */
+  compact_init_migrate_pfn = 0;
+  compact_init_free_pfn = 0;
+  /** compaction_deferred's back-off: attempts skipped since the last failure, and log2 of the limit. */
+  compact_considered = 0;
+  compact_defer_shift = 0;
+  /** The lowest order that failed since the last success (orders below it are not deferred). */
+  compact_order_failed = 0;
+  /** A direct compaction met the scanners: kswapd clears the skip bits when it goes to sleep. */
+  compact_blockskip_flush = false;
+
   /** zone->node (CONFIG_NUMA): the node id, read by zone_statistics on every allocation. */
   readonly node: number;
 

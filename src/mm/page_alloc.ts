@@ -360,7 +360,7 @@ function free_list_first(k: Kernel, area: free_area, order: number, mt: number):
 }
 
 /** Whether a free list is empty, deferred blocks included. @kernel mm/page_alloc.c free_area_empty */
-function free_area_empty(area: free_area, order: number, mt: number): boolean {
+export function free_area_empty(area: free_area, order: number, mt: number): boolean {
   return area.free_list[mt] === NO_PFN && (order !== MAX_ORDER - 1 || deferred_nr_free(area, mt) === 0);
 }
 
@@ -1079,6 +1079,40 @@ export function split_page(k: Kernel, pfn: number, order: number): void {
   BUG_ON((mm.flags[pfn] & (PG_head_mask | PG_tail_mask)) !== 0, "split_page of a compound page", { pfn });
   BUG_ON(mm._refcount[pfn] === 0, "split_page of a free page", { pfn });
   for (let i = 1; i < 1 << order; i++) mm._refcount[pfn + i] = 1;
+}
+
+/**
+ * Takes a free block off the buddy lists for compaction or page isolation, which split it
+ * themselves: refused (0) when that would leave the zone below its unboosted min watermark plus
+ * the block; a block of half a pageblock or more turns its pageblocks MOVABLE (where the type is
+ * a mergeable one), as the free scanner's targets are movable. Returns the pages taken.
+ * @kernel mm/page_alloc.c __isolate_free_page
+ */
+export function __isolate_free_page(k: Kernel, pfn: number, order: number): number {
+  const z = zoneOf(k, pfn);
+  const mt = get_pageblock_migratetype(k, pfn);
+  if (mt !== MIGRATE_ISOLATE) {
+    const watermark = z._watermark[WMARK_MIN] + (1 << order);
+    if (!zone_watermark_ok(z, 0, watermark, 0, ALLOC_CMA)) return 0;
+    z.vm_stat[NR_FREE_PAGES] -= 1 << order;
+  }
+  del_page_from_free_list(k, pfn, z, order);
+  if (order >= pageblock_order - 1) {
+    const end = pfn + (1 << order) - 1;
+    for (let p = pfn; p < end; p += pageblock_nr_pages) {
+      if (migratetype_is_mergeable(get_pageblock_migratetype(k, p))) set_pageblock_migratetype(k, p, MIGRATE_MOVABLE);
+    }
+  }
+  return 1 << order;
+}
+
+/**
+ * What the allocator does to a block it hands out, for blocks taken with __isolate_free_page:
+ * refcount 1, private and index cleared.
+ * @kernel mm/page_alloc.c post_alloc_hook
+ */
+export function post_alloc_hook(k: Kernel, pfn: number, order: number, gfp_flags: number): void {
+  prep_new_page(k, pfn, order, gfp_flags & ~__GFP_COMP, 0);
 }
 
 function zoneOf(k: Kernel, pfn: number): zone {

@@ -315,7 +315,7 @@ export type RmapVisitor = (vma: vm_area_struct, addr: number, pte: number) => bo
  * address_space's i_mmap. Null for a page with no mapping.
  * @kernel mm/rmap.c rmap_walk_anon, rmap_walk_file
  */
-function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
+export function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
   const mem = k.mem_map;
   const id = mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn];
   if (id < 0) return k.anon_vmas.get(-id)?.rb_root ?? null;

@@ -38,6 +38,7 @@ import {
 } from "../mm/alloc_hooks.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { deferred_split } from "../mm/mmzone.js";
+import { compact_nodes_effect } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
 import { khugepaged_state, khugepaged_thread } from "../mm/khugepaged.js";
 import { ListLinks } from "../mm/list.js";
@@ -222,6 +223,8 @@ export function machineRegistry(): SnapshotRegistry {
       drop_pagecache,
       // hugetlb_init's (vm.nr_hugepages).
       hugetlb_sysctl_set_max_huge_pages,
+      // compaction_sysctl_init's (vm.compact_memory).
+      compact_nodes_effect,
       // The operations tables (const struct *_operations in the kernel): named, never copied.
       shmem_file_operations,
       shmem_aops,

@@ -6,8 +6,12 @@
  * @kernel mm/page_alloc.c si_meminfo_node
  * @kernel mm/vmstat.c sum_zone_node_page_state, sum_zone_numa_event_state
  *
- * Simplified: only these five attributes (no has_cpu/online masks, no memory blocks, no
- * compact or hugepages directories).
+ * Each node also gets compaction's write-only `compact` attribute (compaction_register_node):
+ * any write compacts the node's zones, as writing /proc/sys/vm/compact_memory does for all.
+ * @kernel mm/compaction.c compaction_register_node, compact_store
+ *
+ * Simplified: only these attributes (no has_cpu/online masks, no memory blocks, no hugepages
+ * directories).
  */
 import { node_distance } from "../../arch/x86/numa.js";
 import { Errno } from "../../kernel/errno.js";
@@ -58,6 +62,7 @@ import {
   zone_stat_text,
 } from "../../mm/vmstat_items.js";
 import { registerProcFile } from "../../fs/proc/root.js";
+import { compact_store } from "../../mm/compaction.js";
 
 
 function nodeOf(k: Kernel, nid: number): pglist_data {
@@ -190,6 +195,8 @@ export function register_one_node(k: Kernel, nid: number): void {
   for (const [name, show] of Object.entries(node_files)) {
     registerProcFile(k, `/sys/devices/system/node/node${nid}/${name}`, { fs: "sysfs", mode: 0o444, read: (kk) => show(kk, nid) });
   }
+  // compaction_register_node: DEVICE_ATTR_WO(compact).
+  registerProcFile(k, `/sys/devices/system/node/node${nid}/compact`, { fs: "sysfs", mode: 0o200, write: (kk) => compact_store(kk, nid) });
 }
 
 /**

@@ -46,7 +46,7 @@ describe("procRead", () => {
     k.nr_cpu_ids = 2;
     for (const nid of [0, 1]) {
       const dir = `/sys/devices/system/node/node${nid}`;
-      expect(procList(k, dir)).toEqual(["cpulist", "distance", "hugepages", "meminfo", "numastat", "vmstat"]);
+      expect(procList(k, dir)).toEqual(["compact", "cpulist", "distance", "hugepages", "meminfo", "numastat", "vmstat"]);
       expect(procRead(k, `${dir}/cpulist`)).toBe(readReal("w0-numa2", `node/node${nid}/cpulist`));
       expect(procRead(k, `${dir}/distance`)).toBe(readReal("w0-numa2", `node/node${nid}/distance`));
       // read after zoneinfo, with the capture's processes running in between: compare the

@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import { Machine } from "../sim/machine.js";
+import { checkLru } from "../sim/invariants/lru.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { checkBuddy } from "../sim/invariants/buddy.js";
+import { kernelOf, taskOf } from "../api/internals.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { COMPACT_CONTINUE, COMPACT_SKIPPED, COMPACT_SUCCESS } from "./alloc_hooks.js";
+import { compaction_defer_reset, compaction_deferred, compaction_suitable, defer_compaction, extfrag_for_order, fragmentation_index } from "./compaction.js";
+import { follow_pte } from "./memory.js";
+import { F, PG_mlocked } from "./memmap.js";
+import { drain_all_pages, ALLOC_WMARK_LOW } from "./page_alloc.js";
+import { MAX_ORDER } from "./types.js";
+import { zone } from "./mmzone.js";
+import { pglist_data } from "./mmzone.js";
+import { COMPACTISOLATED, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+import type { Process } from "../sim/process.js";
+
+/** A zone whose free lists hold `counts[order]` blocks (no pages behind them: for the index math). */
+function zoneWith(counts: number[]): zone {
+  const z = new zone(new pglist_data(0), 1);
+  for (let o = 0; o < MAX_ORDER; o++) z.free_area[o].nr_free = counts[o] ?? 0;
+  return z;
+}
+
+/** The order-9-and-up free blocks of the Normal/DMA32 zones, from /proc/buddyinfo's last zone. */
+function highOrderBlocks(m: Machine): number {
+  const last = m.read("/proc/buddyinfo").trim().split("\n").at(-1)!.trim().split(/\s+/).slice(4).map(Number);
+  return last[9] + 2 * last[10];
+}
+
+/** Touches `pages` pages and frees every other one: half-used pageblocks all through. */
+function fragment(m: Machine, pages: number): { p: Process; a: number } {
+  const p = m.spawn({ comm: "frag" });
+  const a = p.mmap(pages * 4096);
+  p.madvise(a, pages * 4096, "nohugepage");
+  p.write(a, pages * 4096);
+  for (let i = 1; i < pages; i += 2) p.madvise(a + i * 4096, 4096, "dontneed");
+  return { p, a };
+}
+
+/** virtual page → content token of every kept page. */
+function tokens(k: Kernel, p: Process, a: number, pages: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const mm = taskOf(p).mm!;
+  for (let i = 0; i < pages; i += 2) out.set(i, k.mem_map.content[follow_pte(k, mm, a + i * 4096)!.pfn]);
+  return out;
+}
+
+describe("fragmentation_index and extfrag_for_order", () => {
+  it("gives 999 for 60367 free order-0 pages at order 9 (hp-compact's frag step), -1000 once a block is free", () => {
+    expect(fragmentation_index(zoneWith([60367]), 9)).toBe(999);
+    expect(fragmentation_index(zoneWith([60367, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 9)).toBe(-1000);
+    // No free memory: 0 (lack of memory, not fragmentation).
+    expect(fragmentation_index(zoneWith([]), 9)).toBe(0);
+    // 4 free order-8 blocks, order 9: 1000 - (1000 + 1024 * 1000 / 512) / 4 = 1000 - 750 = 250.
+    expect(fragmentation_index(zoneWith([0, 0, 0, 0, 0, 0, 0, 0, 4]), 9)).toBe(250);
+  });
+  it("gives the share of free memory in blocks below the order", () => {
+    // 512 free order-0 pages and one free order-9 block: half the free memory is unusable.
+    expect(extfrag_for_order(zoneWith([512, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 9)).toBe(50);
+    expect(extfrag_for_order(zoneWith([]), 9)).toBe(0);
+  });
+});
+
+describe("compaction_deferred", () => {
+  it("backs off 1, 2, 4 … 64 attempts after repeated failures, for the failed order and above", () => {
+    const z = zoneWith([]);
+    const skipped = (order: number): number => {
+      let n = 0;
+      while (compaction_deferred(z, order)) n++;
+      return n;
+    };
+    // A success at order 8 sets compact_order_failed to 9: order 9 and up may be deferred.
+    compaction_defer_reset(z, 8, true);
+    expect(compaction_deferred(z, 9)).toBe(false);
+    const seen: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      defer_compaction(z, 9);
+      seen.push(skipped(9));
+    }
+    // defer_limit = 1 << shift: shift 1 skips 1 attempt, 2 skips 3, … capped at shift 6 (63).
+    expect(seen).toEqual([1, 3, 7, 15, 31, 63, 63, 63]);
+    // Orders below the failed one are never deferred.
+    defer_compaction(z, 9);
+    expect(compaction_deferred(z, 4)).toBe(false);
+    compaction_defer_reset(z, 9, true);
+    expect(compaction_deferred(z, 9)).toBe(false);
+  });
+});
+
+describe("compaction_suitable", () => {
+  it("answers SUCCESS when the watermark is met, CONTINUE when only fragmentation stands in the way, SKIPPED without free pages", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const z = k.node_data[0].node_zones[1];
+    expect(compaction_suitable(k, z, 9, ALLOC_WMARK_LOW, 1)).toBe(COMPACT_SUCCESS);
+    fragment(m, 40000);
+    drain_all_pages(k, null);
+    // Only order-0 pages left free above the order-9 watermark... or too few of them.
+    const r = compaction_suitable(k, z, 9, ALLOC_WMARK_LOW, 1);
+    expect([COMPACT_CONTINUE, COMPACT_SUCCESS, COMPACT_SKIPPED]).toContain(r);
+    // extfrag_threshold 1000: an index of 999 is "lack of memory", so costly orders skip.
+    m.write("/proc/sys/vm/extfrag_threshold", "1000\n");
+    if (r === COMPACT_CONTINUE) expect(compaction_suitable(k, z, 9, ALLOC_WMARK_LOW, 1)).toBe(COMPACT_SKIPPED);
+  });
+});
+
+describe("compact_memory", () => {
+  it("makes order-9 blocks out of half-used pageblocks, and every kept page keeps its data", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const pages = 40000;
+    const { p, a } = fragment(m, pages);
+    drain_all_pages(k, null);
+    const before = tokens(k, p, a, pages);
+    const blocks0 = highOrderBlocks(m);
+    const moved0 = k.vm_events[PGMIGRATE_SUCCESS];
+    m.write("/proc/sys/vm/compact_memory", "1\n");
+    const moved = k.vm_events[PGMIGRATE_SUCCESS] - moved0;
+    // About half of the 20000 kept pages sit below where the scanners meet.
+    expect(moved).toBeGreaterThan(5000);
+    expect(k.vm_events[COMPACTISOLATED]).toBeGreaterThanOrEqual(2 * moved);
+    // Each 512 pages moved out empties a pageblock whose other half was free already.
+    expect(highOrderBlocks(m) - blocks0).toBeGreaterThan(moved / 512 / 2);
+    expect(tokens(k, p, a, pages)).toEqual(before);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("leaves mlocked pages where they are with compact_unevictable_allowed=0, moves them with 1", () => {
+    const run = (allowed: string): number => {
+      const m = Machine.boot({ memory: "256M" });
+      const k = kernelOf(m);
+      m.write("/proc/sys/vm/compact_unevictable_allowed", allowed);
+      const pages = 20000;
+      const { p, a } = fragment(m, pages);
+      // MLOCK_ONFAULT: the present pages are mlocked and the freed ones stay free.
+      p.mlock(a, pages * 4096, { onFault: true });
+      drain_all_pages(k, null);
+      const mm = taskOf(p).mm!;
+      const pfn0 = Array.from({ length: pages / 2 }, (_, i) => follow_pte(k, mm, a + 2 * i * 4096)!.pfn);
+      m.write("/proc/sys/vm/compact_memory", "1\n");
+      let movedPages = 0;
+      pfn0.forEach((pfn, i) => {
+        const now = follow_pte(k, mm, a + 2 * i * 4096)!.pfn;
+        if (now !== pfn) movedPages++;
+        expect(k.mem_map.flags[now] & F(PG_mlocked)).not.toBe(0);
+      });
+      checkMm(k);
+      checkLru(k);
+      return movedPages;
+    };
+    expect(run("0\n")).toBe(0);
+    expect(run("1\n")).toBeGreaterThan(1000);
+  });
+
+  it("compacts on any write, as the kernel does not parse the value", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    fragment(m, 20000);
+    drain_all_pages(k, null);
+    const moved0 = k.vm_events[PGMIGRATE_SUCCESS];
+    m.write("/proc/sys/vm/compact_memory", "garbage\n");
+    expect(k.vm_events[PGMIGRATE_SUCCESS]).toBeGreaterThan(moved0);
+  });
+
+  it("compacts one node through /sys/devices/system/node/nodeN/compact, which cannot be read", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    fragment(m, 20000);
+    drain_all_pages(k, null);
+    const moved0 = k.vm_events[PGMIGRATE_SUCCESS];
+    m.write("/sys/devices/system/node/node0/compact", "1\n");
+    expect(k.vm_events[PGMIGRATE_SUCCESS]).toBeGreaterThan(moved0);
+    expect(() => m.read("/sys/devices/system/node/node0/compact")).toThrow(/EACCES/);
+  });
+});

@@ -1,0 +1,209 @@
+import { describe, expect, it } from "vitest";
+import { Machine } from "../sim/machine.js";
+import { checkLru } from "../sim/invariants/lru.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { checkBuddy } from "../sim/invariants/buddy.js";
+import { checkPageCache } from "../sim/invariants/pagecache.js";
+import { kernelOf, taskOf } from "../api/internals.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { GFP_HIGHUSER_MOVABLE } from "../include/linux/gfp_types.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, pte_table_lookup, pte_index } from "../arch/x86/pgtable.js";
+import { follow_pte } from "./memory.js";
+import { F, PG_anon_exclusive, PG_lru, PG_mlocked, PG_swapbacked } from "./memmap.js";
+import { MIGRATE_SYNC, MR_COMPACTION, migrate_pages } from "./migrate.js";
+import { newListHeads } from "./list.js";
+import { alloc_pages } from "./page_alloc.js";
+import { lru_add_drain } from "./swap.js";
+import { folio_isolate_lru } from "./vmscan.js";
+import { NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_MLOCK, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+import type { mm_struct } from "./mm_types.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { spawnProcess } from "../sim/process.js";
+import { sys_swapon } from "./swapfile.js";
+import { evict } from "./swapfile.testutil.js";
+import { lookup_swap_cache_pfn } from "./swap_state.js";
+import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { PG_swapcache } from "./memmap.js";
+
+/** Isolates `pfn` as isolate_migratepages_block does and puts it on list 0 of `heads`. */
+function isolate(k: Kernel, heads: Int32Array, pfn: number): void {
+  lru_add_drain(k);
+  expect(folio_isolate_lru(k, pfn)).toBe(true);
+  const z = k.page_zone(pfn)!;
+  z.zone_pgdat.vm_stat[(k.mem_map.flags[pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE]++;
+  k.mem_map.lru.list_add(heads, 0, pfn);
+}
+
+/** A new page from the buddy allocator, as alloc_migration_target gives one. */
+const newPage = (k: Kernel): number => alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+
+function pteFlags(k: Kernel, mm: mm_struct, addr: number): number {
+  const t = pte_table_lookup(k, mm.pgd, addr);
+  return k.pgtables.ent_flags[t * 512 + pte_index(addr)];
+}
+
+function checkAll(k: Kernel): void {
+  checkBuddy(k);
+  checkMm(k);
+  checkLru(k);
+  checkPageCache(k);
+}
+
+describe("migrate_pages", () => {
+  it("moves an anonymous page shared by parent and child: both PTEs follow it, the data goes with it", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(4 * 4096);
+    p.write(a, 4 * 4096);
+    const c = p.fork();
+    const mmP = taskOf(p).mm!;
+    const mmC = taskOf(c).mm!;
+    const old = follow_pte(k, mmP, a + 4096)!.pfn;
+    const token = k.mem_map.content[old];
+    expect(follow_pte(k, mmC, a + 4096)!.pfn).toBe(old);
+    const heads = newListHeads(1);
+    isolate(k, heads, old);
+    const ok0 = k.vm_events[PGMIGRATE_SUCCESS];
+    const nr = new Int32Array(1);
+    expect(migrate_pages(k, heads, 0, newPage, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(0);
+    expect(nr[0]).toBe(1);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - ok0).toBe(1);
+    const moved = follow_pte(k, mmP, a + 4096)!.pfn;
+    expect(moved).not.toBe(old);
+    expect(follow_pte(k, mmC, a + 4096)!.pfn).toBe(moved);
+    expect(k.mem_map.content[moved]).toBe(token);
+    expect(k.mem_map.mapcount[moved]).toBe(2);
+    // Two mappings and the LRU batch's reference until it drains.
+    lru_add_drain(k);
+    expect(k.mem_map._refcount[moved]).toBe(2);
+    expect(k.mem_map.flags[moved] & F(PG_lru)).not.toBe(0);
+    // The fork left both PTEs read-only (shared): still read-only, so a write copies.
+    expect(pteFlags(k, mmP, a + 4096) & _PAGE_RW).toBe(0);
+    expect(k.page_zone(old)!.zone_pgdat.vm_stat[NR_ISOLATED_ANON]).toBe(0);
+    checkAll(k);
+    c.write(a + 4096, 1);
+    expect(follow_pte(k, mmC, a + 4096)!.pfn).not.toBe(moved);
+    expect(k.mem_map.content[follow_pte(k, mmC, a + 4096)!.pfn]).toBe(token);
+    checkAll(k);
+  });
+
+  it("keeps an exclusive page writable and exclusive, and its young and dirty bits", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(2 * 4096);
+    p.write(a, 2 * 4096);
+    const mm = taskOf(p).mm!;
+    const old = follow_pte(k, mm, a)!.pfn;
+    const before = pteFlags(k, mm, a);
+    expect(before & (_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)).toBe(_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+    const heads = newListHeads(1);
+    isolate(k, heads, old);
+    const nr = new Int32Array(1);
+    expect(migrate_pages(k, heads, 0, newPage, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(0);
+    const moved = follow_pte(k, mm, a)!.pfn;
+    expect(pteFlags(k, mm, a) & (_PAGE_RW | _PAGE_ACCESSED)).toBe(_PAGE_RW | _PAGE_ACCESSED);
+    expect(k.mem_map.flags[moved] & F(PG_anon_exclusive)).not.toBe(0);
+    checkAll(k);
+  });
+
+  it("fails a page someone else holds (a pin): ten tries, pgmigrate_fail 1, the page stays mapped", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(4096);
+    p.write(a, 4096);
+    const mm = taskOf(p).mm!;
+    const old = follow_pte(k, mm, a)!.pfn;
+    const heads = newListHeads(1);
+    isolate(k, heads, old);
+    k.mem_map._refcount[old]++; // a get_user_pages pin
+    const fail0 = k.vm_events[PGMIGRATE_FAIL];
+    const free0 = k.zones[1].vm_stat[0];
+    const nr = new Int32Array(1);
+    expect(migrate_pages(k, heads, 0, newPage, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(1);
+    expect(nr[0]).toBe(0);
+    expect(k.vm_events[PGMIGRATE_FAIL] - fail0).toBe(1);
+    expect(heads[0]).toBe(old);
+    expect(follow_pte(k, mm, a)!.pfn).toBe(old);
+    expect(pteFlags(k, mm, a) & _PAGE_RW).not.toBe(0);
+    // The new pages it took were given back.
+    expect(k.zones[1].vm_stat[0]).toBeGreaterThanOrEqual(free0 - 64);
+    k.mem_map._refcount[old]--;
+    checkMm(k);
+  });
+
+  it("moves an mlocked page and keeps it mlocked (NR_MLOCK unchanged)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(4096);
+    p.mlock(a, 4096);
+    const mm = taskOf(p).mm!;
+    const old = follow_pte(k, mm, a)!.pfn;
+    const mlock0 = k.page_zone(old)!.vm_stat[NR_MLOCK];
+    const heads = newListHeads(1);
+    isolate(k, heads, old);
+    const nr = new Int32Array(1);
+    expect(migrate_pages(k, heads, 0, newPage, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(0);
+    const moved = follow_pte(k, mm, a)!.pfn;
+    expect(moved).not.toBe(old);
+    expect(k.mem_map.flags[moved] & F(PG_mlocked)).not.toBe(0);
+    lru_add_drain(k);
+    expect(k.page_zone(moved)!.vm_stat[NR_MLOCK] + (k.page_zone(old) === k.page_zone(moved) ? 0 : mlock0)).toBe(mlock0);
+    checkAll(k);
+  });
+
+  it("moves a shmem page-cache folio: the page cache slot and both mappings follow", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "p" });
+    const a = p.mmap(2 * 4096, { prot: "rw", flags: "shared|anonymous" });
+    p.write(a, 2 * 4096);
+    const c = p.fork();
+    // fork copies no PTEs of a shared mapping (it refaults them): the child maps it by reading.
+    c.read(a, 4096);
+    const mm = taskOf(p).mm!;
+    const old = follow_pte(k, mm, a)!.pfn;
+    expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(old);
+    const token = k.mem_map.content[old];
+    const heads = newListHeads(1);
+    isolate(k, heads, old);
+    const nr = new Int32Array(1);
+    expect(migrate_pages(k, heads, 0, newPage, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(0);
+    const moved = follow_pte(k, mm, a)!.pfn;
+    expect(moved).not.toBe(old);
+    expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(moved);
+    expect(k.mem_map.content[moved]).toBe(token);
+    checkAll(k);
+  });
+
+  it("moves a swap-cache page: the swap cache slot and the entry follow it", () => {
+    const k = start_kernel({ memory: 256 * 1024 * 1024 });
+    expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: 64 * 1024 * 1024 })).toBe(0);
+    const p = spawnProcess(k, { comm: "swapper", image: null });
+    const a = p.mmap(4 * 4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4 * 4096);
+    const mm = taskOf(p).mm!;
+    const first = follow_pte(k, mm, a)!.pfn;
+    const token = k.mem_map.content[first];
+    const entry = evict(k, first);
+    expect(entry).not.toBe(0);
+    p.read(a, 4096); // swap-in: mapped and still in the swap cache
+    const old = follow_pte(k, mm, a)!.pfn;
+    expect(k.mem_map.flags[old] & F(PG_swapcache)).not.toBe(0);
+    const heads = newListHeads(1);
+    isolate(k, heads, old);
+    const nr = new Int32Array(1);
+    expect(migrate_pages(k, heads, 0, newPage, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(0);
+    const moved = follow_pte(k, mm, a)!.pfn;
+    expect(moved).not.toBe(old);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(moved);
+    expect(k.mem_map.private[moved]).toBe(entry);
+    expect(k.mem_map.flags[old] & F(PG_swapcache)).toBe(0);
+    expect(k.mem_map.content[moved]).toBe(token);
+    check_swap_invariants(k);
+    checkAll(k);
+  });
+});

@@ -1,0 +1,473 @@
+/**
+ * Page migration: moving the contents and the mappings of an isolated folio to a new page, as
+ * compaction (mm/compaction.ts) and alloc_contig_range (mm/page_isolation.ts) ask. One folio at a
+ * time, as unmap_and_move does it: lock, unmap every PTE through rmap leaving a migration entry
+ * (try_to_migrate), move the page cache / swap cache slot and the refcounts
+ * (folio_migrate_mapping), copy the flags and the contents (folio_migrate_copy), then walk rmap
+ * from the new folio and turn each migration entry back into a PTE for it
+ * (remove_migration_ptes). The old page's last reference goes with the isolation's.
+ *
+ * What cannot move, and the kernel's answer:
+ * - a page somebody else holds (a reference beyond its mappings, the isolation's and its cache's:
+ *   a pin, an I/O in flight): folio_migrate_mapping's refcount test fails with -EAGAIN, retried
+ *   up to 10 passes, then counted in pgmigrate_fail;
+ * - a page under writeback: -EBUSY unless mode is MIGRATE_SYNC (see Simplified);
+ * - a locked page in MIGRATE_ASYNC mode: -EAGAIN;
+ * - unmovable and mlocked pages never get here: isolate_migratepages_block leaves pages off the
+ *   LRU (kernel allocations, page tables) and, with compact_unevictable_allowed=0, unevictable ones.
+ *
+ * Migration entries exist only inside one call (the model runs one thread, so no fault can meet
+ * one): the PTE holds a non-swap entry of type SWP_MIGRATION_READ, _READ_EXCLUSIVE or _WRITE
+ * whose offset is the old pfn, with the young and dirty bits kept as 6.1 keeps them on x86
+ * (migration_entry_supports_ad) and the soft-dirty bit as on a swap PTE.
+ *
+ * Simplified: order-0 folios only (compaction skips compound pages; THP and hugetlb migration,
+ * thp_migration_*, are not modelled, so a compound folio fails with -EBUSY); no non-LRU movable
+ * pages (no zsmalloc or balloon in the model); a page under writeback is not waited for even in
+ * MIGRATE_SYNC (the model's writeback completes through the block layer's clock, which migration
+ * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
+ * fail with -EBUSY instead of going through buffer_migrate_folio; no NUMA-balancing, memory
+ * tiering or cpupid; the caller's folio is copied by its content token (memmap.ts content).
+ * @kernel mm/migrate.c migrate_pages, migrate_pages_batch, migrate_folio_unmap, __migrate_folio_unmap,
+ *   migrate_folio_move, __migrate_folio_move, move_to_new_folio,
+ *   folio_migrate_mapping, folio_migrate_flags, folio_migrate_copy, migrate_folio,
+ *   remove_migration_pte, remove_migration_ptes, putback_movable_pages, folio_expected_refs,
+ *   migrate_folio_done
+ * @kernel mm/rmap.c try_to_migrate, try_to_migrate_one
+ * @kernel include/linux/swapops.h make_readable_migration_entry, make_writable_migration_entry,
+ *   make_readable_exclusive_migration_entry, is_migration_entry
+ * @kernel include/linux/migrate_mode.h enum migrate_mode
+ * @kernel include/linux/migrate.h enum migrate_reason
+ * @kernel include/trace/events/migrate.h mm_migrate_pages
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { errnoValues } from "../kernel/errno.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SWP_SOFT_DIRTY, __swp_type, NO_TABLE, pte_index, pte_present, pte_table_lookup, set_pte_at, swp_entry_flags } from "../arch/x86/pgtable.js";
+import { xa_erase, xa_store_folio } from "../lib/xarray.js";
+import { mapping_by_id } from "../fs/fs.js";
+import {
+  F,
+  PG_active,
+  PG_anon_exclusive,
+  PG_dirty,
+  PG_error,
+  PG_head,
+  PG_locked,
+  PG_private,
+  PG_referenced,
+  PG_swapbacked,
+  PG_swapcache,
+  PG_tail,
+  PG_unevictable,
+  PG_uptodate,
+  PG_workingset,
+  PG_writeback,
+} from "./memmap.js";
+import { mlock_page, munlock_page } from "./mlock.js";
+import { VM_LOCKED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
+import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_vmas, rmap_walk, vma_address } from "./rmap.js";
+import { folio_putback_lru, put_page } from "./swap.js";
+import { get_swap_device } from "./swapfile.js";
+import { swp_offset } from "./swapops.js";
+import { NO_PFN } from "./types.js";
+import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_SHMEM, NR_SWAPCACHE, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+
+// enum migrate_mode
+export const MIGRATE_ASYNC = 0;
+export const MIGRATE_SYNC_LIGHT = 1;
+export const MIGRATE_SYNC = 2;
+export const MIGRATE_SYNC_NO_COPY = 3;
+
+// enum migrate_reason
+export const MR_COMPACTION = 0;
+export const MR_MEMORY_FAILURE = 1;
+export const MR_MEMORY_HOTPLUG = 2;
+export const MR_SYSCALL = 3;
+export const MR_MEMPOLICY_MBIND = 4;
+export const MR_NUMA_MISPLACED = 5;
+export const MR_CONTIG_RANGE = 6;
+export const MR_LONGTERM_PIN = 7;
+export const MR_DEMOTION = 8;
+/** The reasons as trace_mm_migrate_pages prints them (MIGRATE_REASON). */
+export const migrate_reason_names: readonly string[] = Object.freeze([
+  "compaction",
+  "memory_failure",
+  "memory_hotplug",
+  "syscall_or_cpuset",
+  "mempolicy_mbind",
+  "numa_misplaced",
+  "contig_range",
+  "longterm_pin",
+  "demotion",
+]);
+const migrate_mode_names: readonly string[] = Object.freeze(["MIGRATE_ASYNC", "MIGRATE_SYNC_LIGHT", "MIGRATE_SYNC", "MIGRATE_SYNC_NO_COPY"]);
+
+/**
+ * The non-swap entry types of a migration (include/linux/swap.h): after the 22 swap files and
+ * SWP_HWPOISON, SWP_MIGRATION_READ = 23, SWP_MIGRATION_READ_EXCLUSIVE = 24, SWP_MIGRATION_WRITE = 25.
+ */
+export const SWP_MIGRATION_READ = 23;
+export const SWP_MIGRATION_READ_EXCLUSIVE = 24;
+export const SWP_MIGRATION_WRITE = 25;
+/**
+ * SWP_MIG_YOUNG_BIT and SWP_MIG_DIRTY_BIT: the accessed and dirty bits of the PTE a migration
+ * entry replaced. Simplified: the kernel keeps them in the entry's offset bits; the model's PTE
+ * keeps the offset (the old pfn) in ent_pfn, so they sit in the flag word's own A and D bits,
+ * which a non-present entry does not otherwise use.
+ */
+const SWP_MIG_YOUNG = _PAGE_ACCESSED;
+const SWP_MIG_DIRTY = _PAGE_DIRTY;
+
+/** NR_MAX_MIGRATE_PAGES_RETRY: passes over the list while pages answer -EAGAIN. */
+const NR_MAX_MIGRATE_PAGES_RETRY = 10;
+
+const EAGAIN = errnoValues.EAGAIN;
+const EBUSY = errnoValues.EBUSY;
+const ENOMEM = errnoValues.ENOMEM;
+
+/** Whether a PTE's flags hold a migration entry. @kernel include/linux/swapops.h is_migration_entry */
+export function is_migration_entry_flags(flags: number): boolean {
+  if (pte_present(flags) || flags === 0) return false;
+  const t = __swp_type(flags);
+  return t >= SWP_MIGRATION_READ && t <= SWP_MIGRATION_WRITE;
+}
+
+/** A new page for `src`, or NO_PFN (compaction_alloc, alloc_migration_target). */
+export type new_page_t<T> = (k: Kernel, src: number, priv: T) => number;
+/** Gives back a new page migration did not use (compaction_free); null: put_page. */
+export type free_page_t<T> = ((k: Kernel, pfn: number, priv: T) => void) | null;
+
+const COMPOUND = F(PG_head) | F(PG_tail);
+const ANON_EXCL = F(PG_anon_exclusive);
+
+/** folio_test_anon: the mapping column holds an anon_vma id. */
+function folio_test_anon(k: Kernel, pfn: number): boolean {
+  return k.mem_map.mapping[pfn] < 0;
+}
+
+/**
+ * Unmaps `src` from every PTE mapping it, leaving migration entries: a dirty PTE dirties the
+ * folio, an exclusive anonymous page stays exclusive through the entry's type
+ * (page_try_share_anon_rmap clears the page's bit; the model has no pins, so that never fails),
+ * and each mapping's rmap count and reference go. RSS counters stay: a migration entry is still
+ * the mm's page. A VM_LOCKED mapping munlocks the page as 6.1's page_remove_rmap does.
+ * @kernel mm/rmap.c try_to_migrate, try_to_migrate_one
+ */
+export function try_to_migrate(k: Kernel, src: number): void {
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  const anon = folio_test_anon(k, src);
+  rmap_walk(k, src, (vma, _addr, i) => {
+    const pteval = pool.ent_flags[i];
+    if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[src] |= F(PG_dirty);
+    const anon_exclusive = anon && (mem.flags[src] & ANON_EXCL) !== 0;
+    if (anon_exclusive) mem.flags[src] &= ~ANON_EXCL; // page_try_share_anon_rmap
+    const type = (pteval & _PAGE_RW) !== 0 ? SWP_MIGRATION_WRITE : anon_exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
+    let flags = swp_entry_flags(type) | (pteval & (SWP_MIG_YOUNG | SWP_MIG_DIRTY));
+    if ((pteval & _PAGE_SOFT_DIRTY) !== 0) flags |= _PAGE_SWP_SOFT_DIRTY;
+    set_pte_at(pool, i, src, flags);
+    page_remove_rmap(k, src);
+    if ((vma.vm_flags & VM_LOCKED) !== 0) munlock_page(k, src);
+    mem._refcount[src]--;
+    return true;
+  });
+}
+
+/**
+ * The PTE index where `vma` holds a migration entry for `old`, or -1.
+ * @kernel mm/page_vma_mapped.c page_vma_mapped_walk (PVMW_MIGRATION)
+ */
+function migration_pte(k: Kernel, newpfn: number, old: number, vma: vm_area_struct): number {
+  const addr = vma_address(k, newpfn, vma);
+  if (addr < 0) return -1;
+  const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
+  if (t === NO_TABLE) return -1;
+  const i = t * 512 + pte_index(addr);
+  const pool = k.pgtables;
+  return is_migration_entry_flags(pool.ent_flags[i]) && pool.ent_pfn[i] === old ? i : -1;
+}
+
+/**
+ * Turns every migration entry for `src` into a PTE mapping `dst` (which may be `src` itself when
+ * the migration failed): the VMA's protection, write access back only for a writable entry
+ * (maybe_mkwrite), old unless the entry was young, dirty only if the folio is, soft-dirty
+ * carried; an anonymous folio mapped exclusive unless the entry was a plain read one. A
+ * VM_LOCKED mapping mlocks the page again (page_add_anon_rmap's mlock_vma_page).
+ * @kernel mm/migrate.c remove_migration_ptes, remove_migration_pte
+ */
+export function remove_migration_ptes(k: Kernel, src: number, dst: number): void {
+  const vmas = rmap_vmas(k, dst);
+  if (vmas === null) return;
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  const anon = folio_test_anon(k, dst);
+  for (const vma of vmas) {
+    const i = migration_pte(k, dst, src, vma);
+    if (i < 0) continue;
+    const entry = pool.ent_flags[i];
+    const type = __swp_type(entry);
+    mem._refcount[dst]++; // folio_get
+    let pte = vma.vm_page_prot;
+    if ((entry & _PAGE_SWP_SOFT_DIRTY) !== 0) pte |= _PAGE_SOFT_DIRTY;
+    if ((entry & SWP_MIG_YOUNG) === 0) pte &= ~_PAGE_ACCESSED;
+    else pte |= _PAGE_ACCESSED;
+    if ((mem.flags[dst] & F(PG_dirty)) !== 0 && (entry & SWP_MIG_DIRTY) !== 0) pte |= _PAGE_DIRTY;
+    if (type === SWP_MIGRATION_WRITE) {
+      if ((vma.vm_flags & VM_WRITE) !== 0) pte |= _PAGE_RW;
+    } else pte &= ~_PAGE_RW;
+    if (anon) page_add_anon_rmap(k, dst, vma, vma_address(k, dst, vma), type !== SWP_MIGRATION_READ);
+    else page_add_file_rmap(k, dst);
+    set_pte_at(pool, i, dst, pte);
+    if ((vma.vm_flags & VM_LOCKED) !== 0) mlock_page(k, dst);
+  }
+}
+
+/**
+ * The references a folio of this kind holds when nobody but migration has it: the isolation's,
+ * plus the page cache's or swap cache's (one per page), plus one for private data.
+ * @kernel mm/migrate.c folio_expected_refs
+ */
+function folio_expected_refs(k: Kernel, pfn: number, has_mapping: boolean): number {
+  let refs = 1;
+  if (!has_mapping) return refs;
+  refs += 1;
+  if ((k.mem_map.flags[pfn] & F(PG_private)) !== 0) refs++;
+  return refs;
+}
+
+/** Moves a node counter from src's node to dst's when they differ. */
+function move_node_stat(k: Kernel, src: number, dst: number, item: number): void {
+  const a = k.page_zone(src);
+  const b = k.page_zone(dst);
+  if (a === undefined || b === undefined) throw new KernelBug("migration of a page in a hole", { src, dst });
+  if (a.zone_pgdat === b.zone_pgdat) return;
+  a.zone_pgdat.vm_stat[item]--;
+  b.zone_pgdat.vm_stat[item]++;
+}
+
+/**
+ * Moves the folio's place in its mapping to `dst`: for an anonymous folio outside the swap cache
+ * only mapping and index; for a swap cache or page cache folio the cache slot, the cache's
+ * reference, PG_swapcache and the entry, and the node counters when the nodes differ. Fails
+ * with -EAGAIN when the folio holds a reference beyond the expected ones.
+ * @kernel mm/migrate.c folio_migrate_mapping
+ */
+function folio_migrate_mapping(k: Kernel, dst: number, src: number): number {
+  const mem = k.mem_map;
+  const f = mem.flags[src];
+  const swapcache = (f & F(PG_swapcache)) !== 0;
+  const file = mem.mapping[src] > 0;
+  const expected = folio_expected_refs(k, src, swapcache || file);
+  if (!swapcache && !file) {
+    if (mem._refcount[src] !== expected) return -EAGAIN;
+    mem.index[dst] = mem.index[src];
+    mem.mapping[dst] = mem.mapping[src];
+    if ((f & F(PG_swapbacked)) !== 0) mem.flags[dst] |= F(PG_swapbacked);
+    return 0;
+  }
+  if (mem._refcount[src] !== expected) return -EAGAIN;
+  // folio_ref_add(newfolio, nr): the cache's reference moves.
+  mem._refcount[dst] += 1;
+  mem.index[dst] = mem.index[src];
+  mem.mapping[dst] = mem.mapping[src];
+  if ((f & F(PG_swapbacked)) !== 0) mem.flags[dst] |= F(PG_swapbacked);
+  if (swapcache) {
+    const entry = mem.private[src];
+    const si = get_swap_device(k, entry);
+    if (si === null || si.cache_pfn[swp_offset(entry)] !== src) throw new KernelBug("folio_migrate_mapping: swap cache slot does not hold the folio", { src, entry });
+    mem.flags[dst] |= F(PG_swapcache);
+    mem.private[dst] = entry;
+    si.cache_pfn[swp_offset(entry)] = dst;
+    move_node_stat(k, src, dst, NR_SWAPCACHE);
+  } else {
+    const as = mapping_by_id(k, mem.mapping[src]);
+    if (as === undefined) throw new KernelBug("folio_migrate_mapping: page cache folio without its mapping", { src });
+    xa_erase(as.i_pages, mem.index[src]);
+    xa_store_folio(as.i_pages, mem.index[src], dst);
+    if ((f & F(PG_swapbacked)) !== 0) move_node_stat(k, src, dst, NR_SHMEM);
+  }
+  // The dirty bit moves with the mapping (its NR_FILE_DIRTY with it).
+  if ((f & F(PG_dirty)) !== 0) {
+    mem.flags[src] &= ~F(PG_dirty);
+    mem.flags[dst] |= F(PG_dirty);
+    if (file && (f & F(PG_swapbacked)) === 0) move_node_stat(k, src, dst, NR_FILE_DIRTY);
+  }
+  move_node_stat(k, src, dst, NR_FILE_PAGES);
+  // The cache's reference leaves the old folio.
+  mem._refcount[src] -= 1;
+  return 0;
+}
+
+/**
+ * Copies the folio's state to `dst`: error, referenced, uptodate, active or unevictable (cleared
+ * on the old one), workingset, mappedtodisk (PageAnonExclusive of an anonymous page), dirty,
+ * then the contents; the old folio loses PG_swapcache and its private value.
+ * @kernel mm/migrate.c folio_migrate_flags, folio_migrate_copy
+ */
+function folio_migrate_copy(k: Kernel, dst: number, src: number): void {
+  const mem = k.mem_map;
+  const f = mem.flags[src];
+  let d = mem.flags[dst];
+  d |= f & (F(PG_error) | F(PG_referenced) | F(PG_uptodate) | F(PG_workingset) | F(PG_anon_exclusive) | F(PG_dirty));
+  let s = f;
+  if ((f & F(PG_active)) !== 0) {
+    s &= ~F(PG_active);
+    d |= F(PG_active);
+  } else if ((f & F(PG_unevictable)) !== 0) {
+    s &= ~F(PG_unevictable);
+    d |= F(PG_unevictable);
+  }
+  if ((s & F(PG_swapcache)) !== 0) s &= ~F(PG_swapcache);
+  s &= ~F(PG_private);
+  mem.private[src] = 0;
+  mem.flags[src] = s;
+  mem.flags[dst] = d;
+  mem.memcg[dst] = mem.memcg[src]; // mem_cgroup_migrate
+  mem.content[dst] = mem.content[src]; // folio_copy
+}
+
+/**
+ * Migrates one isolated order-0 folio to a page from `get_new_page` (6.1.0's unmap_and_move;
+ * 6.1.176 splits it into migrate_folio_unmap and migrate_folio_move around a batch). 0 on success (the old
+ * folio's isolation reference dropped, the new one back on the LRU); -EAGAIN (retry),
+ * -EBUSY or -ENOMEM (give up) otherwise, the old folio still isolated and mapped.
+ * @kernel mm/migrate.c migrate_folio_unmap, __migrate_folio_unmap, migrate_folio_move,
+ *   __migrate_folio_move, move_to_new_folio, migrate_folio,
+ *   migrate_folio_done
+ */
+function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page: free_page_t<T>, priv: T, src: number, _mode: number): number {
+  const mem = k.mem_map;
+  const f = mem.flags[src];
+  if (mem._refcount[src] === 1) {
+    // The folio was freed from under us (every mapping went while it was isolated).
+    mem.flags[src] = f & ~(F(PG_active) | F(PG_unevictable));
+    dec_isolated(k, src);
+    put_page(k, src);
+    return 0;
+  }
+  if ((f & COMPOUND) !== 0) return -EBUSY;
+  const dst = get_new_page(k, src, priv);
+  if (dst === NO_PFN) return -ENOMEM;
+  let rc = 0;
+  if ((f & F(PG_locked)) !== 0) rc = -EAGAIN; // folio_trylock failed; sync modes would wait, the model never holds it
+  else if ((f & F(PG_writeback)) !== 0) rc = -EBUSY;
+  else if (mem.mapping[src] > 0 && (f & F(PG_private)) !== 0) rc = -EBUSY;
+  if (rc === 0) {
+    const was_mapped = mem.mapcount[src] > 0;
+    if (was_mapped) try_to_migrate(k, src);
+    if (mem.mapcount[src] !== 0) rc = -EAGAIN;
+    else {
+      rc = folio_migrate_mapping(k, dst, src);
+      if (rc === 0) folio_migrate_copy(k, dst, src);
+    }
+    if (was_mapped) remove_migration_ptes(k, src, rc === 0 ? dst : src);
+  }
+  if (rc !== 0) {
+    if (put_new_page !== null) put_new_page(k, dst, priv);
+    else put_page(k, dst);
+    return rc;
+  }
+  // The new folio goes on the LRU with the isolation reference of the old one's list.
+  dec_isolated(k, src);
+  folio_putback_lru(k, dst);
+  // migrate_folio_done + folio_put: the isolation reference was the last.
+  put_page(k, src);
+  return 0;
+}
+
+/** NR_ISOLATED_ANON / NR_ISOLATED_FILE down by one for a folio leaving isolation. */
+function dec_isolated(k: Kernel, pfn: number): void {
+  const z = k.page_zone(pfn);
+  if (z === undefined) throw new KernelBug("isolated page in a hole", { pfn });
+  z.zone_pgdat.vm_stat[(k.mem_map.flags[pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE]--;
+}
+
+/**
+ * Puts isolated folios back: each off list `from` and onto its LRU, NR_ISOLATED_* down.
+ * @kernel mm/migrate.c putback_movable_pages
+ */
+export function putback_movable_pages(k: Kernel, heads: Int32Array, from: number): void {
+  const mem = k.mem_map;
+  for (let p = heads[from]; p !== NO_PFN; p = heads[from]) {
+    mem.lru.list_del(heads, from, p);
+    dec_isolated(k, p);
+    folio_putback_lru(k, p);
+  }
+}
+
+/**
+ * Migrates every folio on list `from` (threaded through the lru links), each to a page from
+ * `get_new_page`. Folios that answer -EAGAIN are tried again, up to 10 passes; -ENOMEM stops
+ * everything. Folios that did not move stay on `from` for the caller's putback_movable_pages.
+ * Returns the number that did not move, or -ENOMEM; `nr_succeeded[0]` gets the number moved.
+ * pgmigrate_success and pgmigrate_fail count them; on -ENOMEM only the folio that met it and
+ * those waiting for a retry count as failed (hp-compact's real pgmigrate_fail is 1 after a
+ * compact_memory run whose scanners met: the last batch ran out of targets).
+ * Simplified: one folio at a time; 6.1.176's migrate_pages_batch unmaps a whole batch before
+ * moving it, which changes only the order in which the old pages are freed.
+ * @kernel mm/migrate.c migrate_pages
+ * @kernel include/trace/events/migrate.h mm_migrate_pages
+ */
+export function migrate_pages<T>(
+  k: Kernel,
+  heads: Int32Array,
+  from: number,
+  get_new_page: new_page_t<T>,
+  put_new_page: free_page_t<T>,
+  priv: T,
+  mode: number,
+  reason: number,
+  nr_succeeded: Int32Array,
+): number {
+  const mem = k.mem_map;
+  let nr_failed = 0;
+  let succeeded = 0;
+  let retry = 1;
+  let rc = 0;
+  outer: for (let pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && retry; pass++) {
+    retry = 0;
+    for (let p = heads[from]; p !== NO_PFN; ) {
+      const next = mem.lru.list_next(heads, from, p);
+      // The folio leaves the list for the attempt and comes back to it when it fails.
+      mem.lru.list_del(heads, from, p);
+      const r = unmap_and_move(k, get_new_page, put_new_page, priv, p, mode);
+      if (r === 0) succeeded++;
+      else {
+        if (next === NO_PFN) mem.lru.list_add_tail(heads, from, p);
+        else insert_before(mem.lru, heads, from, next, p);
+        if (r === -EAGAIN) retry++;
+        else if (r === -ENOMEM) {
+          // Out of target pages: this folio and the ones waiting for a retry count as failed,
+          // the rest are simply handed back (migrate_pages_batch's -ENOMEM).
+          nr_failed += 1 + retry;
+          rc = -ENOMEM;
+          break outer;
+        } else nr_failed++;
+      }
+      p = next;
+    }
+  }
+  if (rc === 0) nr_failed += retry;
+  k.vm_events[PGMIGRATE_SUCCESS] += succeeded;
+  k.vm_events[PGMIGRATE_FAIL] += nr_failed;
+  nr_succeeded[0] = succeeded;
+  if (k.trace.enabled("mm_migrate_pages")) {
+    k.trace.emit(
+      "mm_migrate_pages",
+      { succeeded, failed: nr_failed, mode, reason },
+      `nr_succeeded=${succeeded} nr_failed=${nr_failed} nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 mode=${migrate_mode_names[mode]} reason=${migrate_reason_names[reason]}`,
+    );
+  }
+  return rc === 0 ? nr_failed : rc;
+}
+
+/** Puts `pfn` back where it was: before `next` on list h (list_add_tail on the sublist). */
+function insert_before(links: Kernel["mem_map"]["lru"], heads: Int32Array, h: number, next: number, pfn: number): void {
+  const prev = links.prev[next];
+  links.next[pfn] = next;
+  links.prev[pfn] = prev;
+  links.next[prev] = pfn;
+  links.prev[next] = pfn;
+  if (heads[h] === next) heads[h] = pfn;
+}
