@@ -223,6 +223,29 @@ describe("THP shrinkers (deferred_split_scan, shrink_huge_zero_page_scan)", () =
     expect(ev(k, "thp_zero_page_alloc")).toBe(2);
   });
 
+  it("memory pressure makes reclaim split the queued THPs (thp_split_page on kswapd's shrink_slab)", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const p = spawnProcess(k, { comm: "thp" });
+    const n = 128;
+    const raw = p.mmap((n + 1) * HP, { prot: "rw", flags: "private|anonymous" });
+    const a = Math.ceil(raw / HP) * HP;
+    p.write(a, n * HP);
+    for (let i = 0; i < n; i++) p.munmap(a + i * HP, HP / 2);
+    expect(ev(k, "thp_deferred_split_page")).toBe(n);
+    expect(ev(k, "thp_split_page")).toBe(0);
+    // Another process takes all but 40 MiB: kswapd wakes, and its shrink_slab splits the queue
+    // (freeable 128 needs a priority low enough, or enough deferred work, for a batch of 128).
+    const free = meminfo(k, "MemFree");
+    const q = spawnProcess(k, { comm: "hog" });
+    const len = (free - 40 * 1024) * 1024;
+    q.write(q.mmap(len, { prot: "rw", flags: "private|anonymous" }), len);
+    expect(ev(k, "thp_split_page")).toBe(n);
+    expect(ev(k, "slabs_scanned")).toBeGreaterThanOrEqual(n);
+    expect(k.node_data[0].deferred_split_queue.split_queue_len).toBe(0);
+    checkMm(k);
+    checkLru(k);
+  });
+
   it("follows do_shrink_slab's arithmetic: nothing at priority 12, the queue at priority 0", () => {
     const { k, p, a } = withThps(1);
     p.munmap(a, MiB);
