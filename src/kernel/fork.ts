@@ -16,6 +16,8 @@
  * @kernel kernel/fork.c kernel_clone, copy_process, copy_mm, dup_mm, dup_mmap, mm_init, mmput,
  *   __mmput, mmdrop, __mmdrop, mm_alloc_pgd, mm_free_pgd
  */
+import { khugepaged_exit } from "../mm/khugepaged.js";
+import { mm_put_huge_zero_page } from "../mm/huge_memory.js";
 import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
 import { copy_page_range } from "../mm/memory.js";
 import { dup_fd } from "../fs/file_table.js";
@@ -171,7 +173,11 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
  */
 export function mmput(k: Kernel, mm: mm_struct): void {
   if (--mm.mm_users > 0) return;
+  // __mmput: khugepaged lets go of the mm before exit_mmap, which then drops its hold on the
+  // huge zero page.
+  khugepaged_exit(k, mm);
   exit_mmap(k, mm);
+  mm_put_huge_zero_page(k, mm);
   mm.mm_count--;
   if (mm.pgd !== NO_TABLE) pgd_free(k, mm);
 }

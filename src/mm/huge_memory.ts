@@ -48,6 +48,7 @@ import {
   _PAGE_SOFT_DIRTY,
   _PAGE_PSE,
   _PAGE_SPECIAL,
+  huge_pmd_lookup,
   NO_TABLE,
   pgtable_trans_huge_deposit,
   pgtable_trans_huge_withdraw,
@@ -64,6 +65,7 @@ import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { sysfs_streq } from "../lib/string.js";
+import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { __GFP_DIRECT_RECLAIM, __GFP_MOVABLE, __GFP_NORETRY, __GFP_THISNODE, __GFP_ZERO, __GFP_KSWAPD_RECLAIM, GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
 import { khugepaged_enter_vma } from "./khugepaged.js";
 import {
@@ -95,7 +97,7 @@ import { get_page, lru_cache_add_inactive_or_unevictable, put_page } from "./swa
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { PAGE_SHIFT } from "./types.js";
-import { NR_ANON_THPS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
+import { NR_ANON_THPS, SLABS_SCANNED, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
 
 const { EBUSY, EAGAIN, ENOMEM } = errnoValues;
 
@@ -159,6 +161,10 @@ export class thp_state {
   huge_zero_pfn = -1;
   /** huge_zero_refcount: 1 for the shrinker's own hold plus one per mm holding it; 0 = none. */
   huge_zero_refcount = 0;
+  /** huge_zero_page_shrinker.nr_deferred[0] (not NUMA-aware: one count). */
+  huge_zero_nr_deferred = 0;
+  /** deferred_split_shrinker.nr_deferred[nid] (NUMA-aware: one count per node; the model has at most 64). */
+  readonly deferred_split_nr_deferred = new Float64Array(64);
 }
 
 /** THP on for all or for madvised ranges. @kernel include/linux/huge_mm.h hugepage_flags_enabled */
@@ -193,6 +199,9 @@ export function setup_transparent_hugepage(k: Kernel, mode: ThpMode): void {
  * @kernel mm/huge_memory.c hugepage_init
  */
 export function hugepage_init(k: Kernel, totalram_pages: number): boolean {
+  // register_shrinker(&huge_zero_page_shrinker), (&deferred_split_shrinker): reclaim calls
+  // thp_shrink_slab; drop_caches' slab half runs them at priority 0.
+  registerVmSysctlEffect(k, "drop_slab", thp_drop_slab);
   if (totalram_pages < 512 << (20 - PAGE_SHIFT)) {
     k.thp.transparent_hugepage_flags = 0;
     return false;
@@ -963,6 +972,85 @@ export function deferred_split_scan(k: Kernel, pgdat: pglist_data, nr_to_scan: n
 }
 
 // ---------------------------------------------------------------------------------------------
+// The two THP shrinkers in shrink_slab
+// ---------------------------------------------------------------------------------------------
+
+/** DEFAULT_SEEKS: both THP shrinkers' cost of recreating an object. */
+const DEFAULT_SEEKS = 2;
+/** SHRINK_BATCH: scan_objects is called with at most this many (both shrinkers leave batch 0). */
+const SHRINK_BATCH = 128;
+/** SHRINK_STOP: scan_objects found nothing more to do. */
+const SHRINK_STOP = -1;
+
+/**
+ * One shrinker's turn in shrink_slab: the work asked of it is its object count shifted right by
+ * the reclaim priority, times 4 / seeks, plus what earlier turns left undone (nr_deferred, also
+ * shifted by priority), at most twice the count; it runs in batches of 128 while at least a batch
+ * (or the whole count) is due, counting slabs_scanned; what stays undone is deferred. Returns
+ * the objects freed and updates `deferred[idx]`. A worked case: the huge zero page counts 512;
+ * at priority 12 the delta is 0 (512 >> 12), at priority 0 (drop_caches) 1024, capped at 1024:
+ * the page is freed.
+ * @kernel mm/vmscan.c do_shrink_slab
+ */
+function do_shrink_slab(k: Kernel, freeable: number, priority: number, deferred: Float64Array | null, idx: number, scan: (nr_to_scan: number) => number): number {
+  if (freeable === 0) return 0;
+  const nr = deferred !== null ? deferred[idx] : k.thp.huge_zero_nr_deferred;
+  const delta = Math.floor(((freeable >> priority) * 4) / DEFAULT_SEEKS);
+  let total_scan = Math.min(Math.floor(nr / 2 ** priority) + delta, 2 * freeable);
+  let freed = 0;
+  let scanned = 0;
+  while (total_scan >= SHRINK_BATCH || total_scan >= freeable) {
+    const nr_to_scan = Math.min(SHRINK_BATCH, total_scan);
+    const ret = scan(nr_to_scan);
+    if (ret === SHRINK_STOP) break;
+    freed += ret;
+    k.vm_events[SLABS_SCANNED] += nr_to_scan;
+    total_scan -= nr_to_scan;
+    scanned += nr_to_scan;
+  }
+  const next_deferred = Math.min(Math.max(nr + delta - scanned, 0), 2 * freeable);
+  if (deferred !== null) deferred[idx] = next_deferred;
+  else k.thp.huge_zero_nr_deferred = next_deferred;
+  return freed;
+}
+
+/**
+ * shrink_slab's THP part for one node at a reclaim priority: the deferred split shrinker (its
+ * count is the node's split_queue_len; a scan splits queued THPs, freeing their unmapped
+ * subpages and counting thp_split_page) and the huge zero page shrinker (512 while only its own
+ * reference holds the page; the scan frees it). The model's slab caches have no shrinkers, so
+ * these are the only ones whose work shows. Returns the objects freed.
+ * Simplified: one memcg (the root's), as the model has no memcg-aware slab.
+ * @kernel mm/vmscan.c shrink_slab
+ * @kernel mm/huge_memory.c deferred_split_count, deferred_split_scan, shrink_huge_zero_page_count,
+ *   shrink_huge_zero_page_scan
+ */
+export function thp_shrink_slab(k: Kernel, pgdat: pglist_data, priority: number): number {
+  const nid = pgdat.node_id;
+  let freed = do_shrink_slab(k, deferred_split_count(pgdat), priority, k.thp.deferred_split_nr_deferred, nid, (n) => {
+    const split = deferred_split_scan(k, pgdat, n);
+    return split === 0 && pgdat.deferred_split_queue.split_queue_len === 0 ? SHRINK_STOP : split;
+  });
+  // The huge zero page shrinker is not NUMA-aware: shrink_slab runs it with nid 0 for every node.
+  freed += do_shrink_slab(k, k.thp.huge_zero_refcount === 1 ? HPAGE_PMD_NR : 0, priority, null, 0, () => shrink_huge_zero_page(k));
+  return freed;
+}
+
+/**
+ * drop_caches' slab half (echo 2): every node's shrinkers at priority 0, again while a pass over
+ * the nodes frees more than 2, 4, 8, ... objects (freed >> shift++ > 1).
+ * @kernel mm/vmscan.c drop_slab, drop_slab_node
+ */
+export function thp_drop_slab(k: Kernel): void {
+  let shift = 0;
+  let freed: number;
+  do {
+    freed = 0;
+    for (const pgdat of k.node_data) freed += thp_shrink_slab(k, pgdat, 0);
+  } while (Math.floor(freed / 2 ** shift++) > 1);
+}
+
+// ---------------------------------------------------------------------------------------------
 // mlock of a PMD-mapped THP
 // ---------------------------------------------------------------------------------------------
 
@@ -972,4 +1060,36 @@ export function mlock_huge_pmd(k: Kernel, pmdi: number, lock: boolean): void {
   if (is_huge_zero_page(k, page)) return;
   if (lock) mlock_page(k, page);
   else munlock_page(k, page);
+}
+
+/**
+ * mlock_pte_range over [start, end) of `vma`, its huge-PMD half: every PMD-mapped THP the range
+ * touches is mlocked (PG_mlocked on the head, Mlocked + 512, onto the unevictable list) or
+ * munlocked whole, as pmd_trans_huge_lock's branch does even for a range covering part of it.
+ * The huge zero page is left alone. (mlock.ts walks the PTEs.)
+ * @kernel mm/mlock.c mlock_pte_range
+ */
+export function mlock_vma_huge_pmds(k: Kernel, vma: vm_area_struct, start: number, end: number, lock: boolean): void {
+  for (let addr = start; addr < end; addr = pmd_addr_end(addr, end)) {
+    const pmdi = pmd_trans_huge_lock(k, vma, addr);
+    if (pmdi >= 0) mlock_huge_pmd(k, pmdi, lock);
+  }
+}
+
+/** The end of the PMD range holding `addr`, capped at `end`. @kernel include/linux/pgtable.h pmd_addr_end */
+export function pmd_addr_end(addr: number, end: number): number {
+  const boundary = (Math.floor(addr / HPAGE_PMD_SIZE) + 1) * HPAGE_PMD_SIZE;
+  return boundary < end ? boundary : end;
+}
+
+/**
+ * The THP of the huge PMD mapping `addr` in an anonymous (not hugetlb) VMA's page tables: the
+ * PMD's entry index, or -1 when `addr` goes through a PTE table or nothing.
+ * @kernel mm/huge_memory.c __pmd_trans_huge_lock
+ */
+export function pmd_trans_huge_lock(k: Kernel, vma: vm_area_struct, addr: number): number {
+  const pgd = vma.vm_mm.pgd;
+  if (pgd === NO_TABLE || (vma.vm_flags & VM_HUGETLB) !== 0) return -1;
+  const pmdi = huge_pmd_lookup(k, pgd, addr);
+  return pmdi >= 0 && pmd_trans_huge(k.pgtables.ent_flags[pmdi]) ? pmdi : -1;
 }

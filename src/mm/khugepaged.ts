@@ -454,7 +454,7 @@ function collapse_huge_page(k: Kernel, mm: mm_struct, address: number, unmapped:
 
 function trace_collapse(k: Kernel, mm: mm_struct, isolated: boolean, result: number): void {
   if (k.trace.enabled("mm_collapse_huge_page")) {
-    k.trace.emit("mm_collapse_huge_page", { isolated: isolated ? 1 : 0, result }, `mm=${mm.owner}, isolated=${isolated ? 1 : 0}, status=${scan_status[result]}`);
+    k.trace.emit("mm_collapse_huge_page", { isolated: isolated ? 1 : 0, result, status: scan_status[result] }, `mm=${mm.owner}, isolated=${isolated ? 1 : 0}, status=${scan_status[result]}`);
   }
 }
 

@@ -24,12 +24,14 @@ import { khugepaged_enter_vma, madvise_collapse } from "./khugepaged.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { lru_relist } from "./mm_inline.js";
 import { NO_PFN } from "./mmzone.js";
-import { lru_add_drain } from "./swap.js";
+import { get_page, lru_add_drain, put_page } from "./swap.js";
+import { HPAGE_PMD_SIZE, is_huge_zero_page, madvise_free_huge_pmd, pmd_addr_end, pmd_trans_huge_lock, split_huge_page } from "./huge_memory.js";
+import { page_mapcount } from "./rmap.js";
 import { folio_isolate_lru, reclaim_pages } from "./vmscan.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, walk_present_ptes } from "../arch/x86/pgtable.js";
-import { F, PG_active, PG_lru, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable } from "./memmap.js";
+import { compound_head, F, folio_nr_pages, PG_active, PG_head, PG_tail, PG_lru, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable } from "./memmap.js";
 import {
   FMODE_WRITE,
   type mm_struct,
@@ -64,6 +66,7 @@ import {
 import { PAGE_SIZE } from "./types.js";
 
 const { EINVAL, ENOMEM, EAGAIN, EACCES, EPERM, EFAULT, EINTR } = errnoValues;
+const COMPOUND = F(PG_head) | F(PG_tail);
 
 export const MADV_NORMAL = 0;
 export const MADV_RANDOM = 1;
@@ -127,10 +130,43 @@ function madvise_update_vma(k: Kernel, vma: vm_area_struct, prev: { v: vm_area_s
 }
 
 /**
- * madvise_free_pte_range + mark_page_lazyfree: for pages only this mapping maps, clear the PTE's
- * accessed and dirty bits, and move an anonymous swap-backed page on an LRU to the inactive file
- * list without PG_swapbacked: reclaim may then drop it without writing it anywhere, and a later
- * write (which dirties the PTE again) keeps it.
+ * mark_page_lazyfree (lru_lazyfree_fn as the batch drains): an anonymous swap-backed page on an
+ * LRU, not in the swap cache and evictable, moves to the inactive file list without
+ * PG_swapbacked (reclaim may then drop it without writing it anywhere); PGLAZYFREE counts its
+ * pages (512 for a THP).
+ * @kernel mm/swap.c mark_page_lazyfree, lru_lazyfree_fn
+ */
+function mark_page_lazyfree(k: Kernel, pfn: number): void {
+  const mem = k.mem_map;
+  const pf = mem.flags[pfn];
+  const want = F(PG_lru) | F(PG_swapbacked);
+  if (mem.mapping[pfn] < 0 && (pf & want) === want && !(pf & F(PG_swapcache)) && !(pf & F(PG_unevictable))) {
+    lru_relist(k, pfn, pf & ~(F(PG_active) | F(PG_referenced) | F(PG_swapbacked)));
+    k.vm_events[PGLAZYFREE] += folio_nr_pages(mem, pfn);
+  }
+}
+
+/**
+ * The PTE loops' PageTransCompound case (madvise_free_pte_range, madvise_cold_or_pageout_pte_range):
+ * a subpage of a PTE-mapped THP mapped only here splits the THP (then the loop goes on with the
+ * page as a small one: true); one mapped elsewhere too, or a split that fails, ends the loop of
+ * this PMD's PTEs (false).
+ */
+function split_pte_mapped_thp(k: Kernel, pfn: number): boolean {
+  if (page_mapcount(k, pfn) !== 1) return false;
+  const head = compound_head(k.mem_map, pfn);
+  get_page(k, head);
+  const err = split_huge_page(k, head);
+  put_page(k, head);
+  return err === 0;
+}
+
+/**
+ * madvise_free_pte_range over each PMD of the range: a huge PMD goes to madvise_free_huge_pmd
+ * (the whole THP cleaned and made lazily freeable, or split when only part of it is covered,
+ * then the PTEs below); for pages only this mapping maps, clear the PTE's accessed and dirty bits
+ * and mark_page_lazyfree. A later write (which dirties the PTE again) keeps the page.
+ * @kernel mm/madvise.c madvise_free_pte_range
  */
 function madvise_free_single_vma(k: Kernel, vma: vm_area_struct, start: number, end: number): number {
   if (!vma_is_anonymous(vma)) return -EINVAL;
@@ -142,20 +178,30 @@ function madvise_free_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
   if (mm.pgd < 0) return 0;
   const pool = k.pgtables;
   const mem = k.mem_map;
-  walk_present_ptes(k, mm.pgd, s, e, (_addr, i) => {
+  let stop = false;
+  const pte_entry = (_addr: number, i: number): void => {
+    if (stop) return;
     const f = pool.ent_flags[i];
     if (f & _PAGE_SPECIAL) return; // the zero page
     const pfn = pool.ent_pfn[i];
+    if (mem.flags[pfn] & COMPOUND && !split_pte_mapped_thp(k, pfn)) {
+      stop = true; // goto out
+      return;
+    }
     if (mem.mapcount[pfn] !== 1) return; // shared with a fork: leave it alone
     if (f & (_PAGE_ACCESSED | _PAGE_DIRTY)) pool.ent_flags[i] = f & ~(_PAGE_ACCESSED | _PAGE_DIRTY);
-    const pf = mem.flags[pfn];
     // The page is clean now as far as the model knows (folio_clear_dirty).
-    const want = F(PG_lru) | F(PG_swapbacked);
-    if (mem.mapping[pfn] < 0 && (pf & want) === want && !(pf & F(PG_swapcache)) && !(pf & F(PG_unevictable))) {
-      lru_relist(k, pfn, pf & ~(F(PG_active) | F(PG_referenced) | F(PG_swapbacked)));
-      k.vm_events[PGLAZYFREE]++;
-    }
-  });
+    mark_page_lazyfree(k, pfn);
+  };
+  for (let addr = s; addr < e; addr = pmd_addr_end(addr, e)) {
+    const next = pmd_addr_end(addr, e);
+    const pmdi = pmd_trans_huge_lock(k, vma, addr);
+    if (pmdi >= 0 && madvise_free_huge_pmd(k, vma, pmdi, addr, next, (page) => mark_page_lazyfree(k, page))) continue;
+    // pmd_trans_unstable: a huge PMD still there (the huge zero page, a shared THP) is skipped.
+    if (pmd_trans_huge_lock(k, vma, addr) >= 0) continue;
+    stop = false;
+    walk_present_ptes(k, mm.pgd, addr, next, pte_entry);
+  }
   return 0;
 }
 
@@ -168,7 +214,10 @@ function can_madv_lru_vma(vma: vm_area_struct): boolean {
  * madvise_cold / madvise_pageout: after draining this CPU's LRU batches, for every page on an LRU
  * mapped only here, clear the PTE's accessed bit and PG_referenced; COLD then deactivates it
  * (deactivate_page), PAGEOUT isolates it and hands the lot to reclaim_pages, which swaps out
- * anonymous pages if there is swap and activates them if not.
+ * anonymous pages if there is swap and activates them if not. A huge PMD mapped only here is
+ * handled whole when the range covers all of it (its PMD made old, the THP deactivated: 512 in
+ * pgdeactivate; or reclaimed, which splits it before swap-out) and split first when it covers
+ * part; a PTE-mapped THP is split when the loop meets it.
  * @kernel mm/madvise.c madvise_cold, madvise_pageout, madvise_cold_or_pageout_pte_range
  * @kernel mm/swap.c deactivate_page, lru_deactivate_fn
  */
@@ -179,12 +228,8 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
   const pool = k.pgtables;
   const mem = k.mem_map;
   const list = pageout ? new Int32Array(1).fill(NO_PFN) : null;
-  walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
-    const f = pool.ent_flags[i];
-    if (f & _PAGE_SPECIAL) return;
-    const pfn = pool.ent_pfn[i];
-    if (!(mem.flags[pfn] & F(PG_lru)) || mem.mapcount[pfn] !== 1) return;
-    if (f & _PAGE_ACCESSED) pool.ent_flags[i] = f & ~_PAGE_ACCESSED;
+  /** One page (or THP head) of the range: made old, then deactivated or isolated for reclaim. */
+  const cold_page = (pfn: number): void => {
     const pf = mem.flags[pfn] & ~F(PG_referenced);
     mem.flags[pfn] = pf;
     if (list !== null) {
@@ -193,9 +238,43 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
       mem.lru.list_add(list, 0, pfn);
     } else if (pf & F(PG_active) && !(pf & F(PG_unevictable))) {
       lru_relist(k, pfn, pf & ~F(PG_active));
-      k.vm_events[PGDEACTIVATE]++;
+      k.vm_events[PGDEACTIVATE] += folio_nr_pages(mem, pfn);
     }
-  });
+  };
+  let stop = false;
+  const pte_entry = (_addr: number, i: number): void => {
+    if (stop) return;
+    const f = pool.ent_flags[i];
+    if (f & _PAGE_SPECIAL) return;
+    const pfn = pool.ent_pfn[i];
+    if (mem.flags[pfn] & COMPOUND && !split_pte_mapped_thp(k, pfn)) {
+      stop = true; // break
+      return;
+    }
+    if (!(mem.flags[pfn] & F(PG_lru)) || mem.mapcount[pfn] !== 1) return;
+    if (f & _PAGE_ACCESSED) pool.ent_flags[i] = f & ~_PAGE_ACCESSED;
+    cold_page(pfn);
+  };
+  for (let addr = start; addr < end; addr = pmd_addr_end(addr, end)) {
+    const next = pmd_addr_end(addr, end);
+    const pmdi = pmd_trans_huge_lock(k, vma, addr);
+    if (pmdi >= 0) {
+      const page = pool.ent_pfn[pmdi];
+      if (is_huge_zero_page(k, page) || page_mapcount(k, page) !== 1) continue;
+      if (next - addr !== HPAGE_PMD_SIZE) {
+        get_page(k, page);
+        const err = split_huge_page(k, page);
+        put_page(k, page);
+        if (err !== 0) continue;
+      } else {
+        pool.ent_flags[pmdi] &= ~_PAGE_ACCESSED; // pmd_mkold
+        if (mem.flags[page] & F(PG_lru)) cold_page(page);
+        continue;
+      }
+    }
+    stop = false;
+    walk_present_ptes(k, mm.pgd, addr, next, pte_entry);
+  }
   if (list !== null) reclaim_pages(k, list, 0);
 }
 

@@ -24,7 +24,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, fatal_signal_pending, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
 import { _PAGE_RW, _PAGE_SPECIAL, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
-import { F, PG_active, PG_lru, PG_mlocked, PG_unevictable } from "./memmap.js";
+import { F, folio_nr_pages, PG_active, PG_lru, PG_head, PG_mlocked, PG_tail, PG_unevictable } from "./memmap.js";
+import { mlock_vma_huge_pmds } from "./huge_memory.js";
 import { lru_relist } from "./mm_inline.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
 import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_merge } from "./mmap.js";
@@ -44,19 +45,24 @@ const MLOCKED = F(PG_mlocked);
 const UNEVICTABLE = F(PG_unevictable);
 const LRU = F(PG_lru);
 const ACTIVE = F(PG_active);
+const TAIL = F(PG_tail);
+const HEAD = F(PG_head);
 
 /**
  * mlock_page (+ __mlock_page as the pagevec drains): PG_mlocked, NR_MLOCK, and onto the
- * unevictable list if the page is on an LRU.
+ * unevictable list if the page is on an LRU. A THP (its head) counts folio_nr_pages: 512 in
+ * Mlocked and unevictable_pgs_mlocked (mlock_folio's zone_stat_mod_folio).
+ * @kernel mm/mlock.c mlock_folio
  */
 export function mlock_page(k: Kernel, pfn: number): void {
   const mm = k.mem_map;
   const flags = mm.flags[pfn];
   if ((flags & MLOCKED) === 0) {
     mm.flags[pfn] = flags | MLOCKED;
+    const nr = folio_nr_pages(mm, pfn);
     const z = k.page_zone(pfn);
-    if (z) z.vm_stat[NR_MLOCK]++;
-    k.vm_events[UNEVICTABLE_PGMLOCKED]++;
+    if (z) z.vm_stat[NR_MLOCK] += nr;
+    k.vm_events[UNEVICTABLE_PGMLOCKED] += nr;
   }
   const f = mm.flags[pfn];
   // __mlock_folio: off its list, no longer active, onto the unevictable list.
@@ -79,15 +85,16 @@ export function mlock_new_page(k: Kernel, pfn: number): void {
 export function munlock_page(k: Kernel, pfn: number): void {
   const mm = k.mem_map;
   const f = mm.flags[pfn];
+  const nr = folio_nr_pages(mm, pfn);
   if (f & MLOCKED) {
     mm.flags[pfn] = f & ~MLOCKED;
     const z = k.page_zone(pfn);
-    if (z) z.vm_stat[NR_MLOCK]--;
-    k.vm_events[UNEVICTABLE_PGMUNLOCKED]++;
+    if (z) z.vm_stat[NR_MLOCK] -= nr;
+    k.vm_events[UNEVICTABLE_PGMUNLOCKED] += nr;
   }
   const g = mm.flags[pfn];
   if (g & UNEVICTABLE) {
-    if (lru_relist(k, pfn, g & ~UNEVICTABLE)) k.vm_events[UNEVICTABLE_PGRESCUED]++;
+    if (lru_relist(k, pfn, g & ~UNEVICTABLE)) k.vm_events[UNEVICTABLE_PGRESCUED] += nr;
   }
 }
 
@@ -101,9 +108,13 @@ export function mlock_vma_pages_range(k: Kernel, vma: vm_area_struct, start: num
   if (mm.pgd < 0) return;
   const pool = k.pgtables;
   const lock = (newflags & VM_LOCKED) !== 0;
+  // mlock_pte_range's huge-PMD branch: a PMD-mapped THP is (un)locked whole.
+  mlock_vma_huge_pmds(k, vma, start, end, lock);
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
     if (pool.ent_flags[i] & _PAGE_SPECIAL) return;
     const pfn = pool.ent_pfn[i];
+    // A subpage of a PTE-mapped THP is left alone (PageTransCompound: continue).
+    if (k.mem_map.flags[pfn] & (TAIL | HEAD)) return;
     if (lock) {
       // mlock_pte_range skips pages also mapped elsewhere without lock (only a full folio...):
       // for small pages it mlocks every mapped page.
@@ -119,8 +130,9 @@ export function munlock_vma_range(k: Kernel, vma: vm_area_struct, start: number,
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return;
   const pool = k.pgtables;
+  mlock_vma_huge_pmds(k, vma, start, end, false);
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
-    if (!(pool.ent_flags[i] & _PAGE_SPECIAL)) munlock_page(k, pool.ent_pfn[i]);
+    if (!(pool.ent_flags[i] & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[i]] & (TAIL | HEAD))) munlock_page(k, pool.ent_pfn[i]);
   });
 }
 
@@ -138,7 +150,7 @@ export function mlock_faulted_range(k: Kernel, mm: mm_struct, start: number, end
     const e = Math.min(end, v.vm_end);
     const pool = k.pgtables;
     walk_present_ptes(k, mm.pgd, s, e, (_addr, j) => {
-      if (!(pool.ent_flags[j] & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[j]);
+      if (!(pool.ent_flags[j] & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[j]] & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[j]);
     });
   }
 }
@@ -344,7 +356,8 @@ export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, st
     if (i >= 0) {
       const fl = pool.ent_flags[i];
       if ((fl & 1) !== 0 && (!write || (fl & _PAGE_RW) !== 0)) {
-        if (locked && !(fl & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[i]);
+        // A PTE-mapped THP's subpage is not mlocked (6.1's mlock_pte_range skips it too).
+        if (locked && !(fl & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[i]] & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[i]);
         continue;
       }
     }
@@ -355,7 +368,7 @@ export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, st
     }
     if (locked) {
       i = pte_offset_map(k, mm.pgd, addr);
-      if (i >= 0 && pte_present(pool.ent_flags[i]) && !(pool.ent_flags[i] & _PAGE_SPECIAL)) mlock_page(k, pool.ent_pfn[i]);
+      if (i >= 0 && pte_present(pool.ent_flags[i]) && !(pool.ent_flags[i] & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[i]] & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[i]);
     }
   }
   return nr_pages;

@@ -32,6 +32,7 @@
  *   prepare_kswapd_sleep, kswapd_shrink_node, kswapd_age_node, balance_pgdat,
  *   kswapd_try_to_sleep, kswapd, wakeup_kswapd
  */
+import { thp_shrink_slab } from "./huge_memory.js";
 import { KernelBug } from "../kernel/bug.js";
 import { int_sqrt } from "../lib/math.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -1047,7 +1048,9 @@ function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   reclaim_cost(k, RECLAIM_COST.shrink_node_ns);
   prepare_scan_count(k, pgdat, sc);
   shrink_lruvec(k, pgdat, sc);
-  // shrink_slab: the model's slab has no shrinkable caches (its walk is in shrink_node_ns).
+  // shrink_slab: the model's slab caches have no shrinkers (their walk's cost is in
+  // shrink_node_ns); THP's two (deferred split, huge zero page) do work.
+  thp_shrink_slab(k, pgdat, sc.priority);
   const reclaimable = sc.nr_reclaimed - nr_reclaimed > 0;
   if (sc.kswapd) {
     if (sc.nr_writeback && sc.nr_writeback === sc.nr_taken) pgdat.flags |= PGDAT_WRITEBACK;

@@ -36,7 +36,7 @@ import {
   no_tsk_is_oom_victim,
   no_wakeup_kswapd,
 } from "../mm/alloc_hooks.js";
-import { thp_state } from "../mm/huge_memory.js";
+import { thp_drop_slab, thp_state } from "../mm/huge_memory.js";
 import { deferred_split } from "../mm/mmzone.js";
 import { compact_nodes_effect } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
@@ -221,6 +221,8 @@ export function machineRegistry(): SnapshotRegistry {
       zone_pcp_update_populated,
       // The sysctl effects the page cache registers (drop_caches_sysctl_init).
       drop_pagecache,
+      // hugepage_init's (drop_caches' slab half runs the THP shrinkers).
+      thp_drop_slab,
       // hugetlb_init's (vm.nr_hugepages).
       hugetlb_sysctl_set_max_huge_pages,
       // compaction_sysctl_init's (vm.compact_memory).

@@ -88,8 +88,15 @@ describe("compileScenario refuses what the guest cannot do, naming the step", ()
     expect(refusal("      - swapon: { path: /dev/vda, size: 64M, latency: 1ms }\n").message).toMatch(/swapon\.latency: QEMU cannot give a virtio disk a fixed latency/);
   });
 
-  it("MAP_HUGETLB, and a timed touch without the model's count", () => {
-    expect(refusal("      - mmap: { name: m, size: 4M, flags: private|anonymous|hugetlb }\n").message).toMatch(/mmap\.flags: MAP_HUGETLB needs hugetlbfs pages/);
+  it("passes MAP_HUGETLB and MADV_COLLAPSE through to the guest as their numbers", () => {
+    const sc = yaml("name: t\nprocesses:\n  - name: p\n    run:\n      - sysctl: { vm.nr_hugepages: 4 }\n      - mmap: { name: m, size: 4M, flags: private|anonymous|hugetlb }\n      - madvise: { region: m, advice: collapse }\n");
+    const lines = compileScenario(sc).input.split("\n");
+    // MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB = 0x2 | 0x20 | 0x40000; MADV_COLLAPSE = 25.
+    expect(lines.find((l) => / mmap /.test(l))).toMatch(/ flags=262178( |$)/);
+    expect(lines.find((l) => / madvise /.test(l))).toMatch(/ advice=25( |$)/);
+  });
+
+  it("a timed touch without the model's count", () => {
     const sc = yaml("name: t\nprocesses:\n  - name: p\n    run:\n      - mmap: { name: m, size: 1M }\n      - touch: { region: m, pattern: random, duration: 1ms }\n");
     expect(() => compileScenario(sc)).toThrow(/t\.yaml:6 processes\[0\]\.run\[1\]\.touch\.duration: a touch for a duration needs the model's access count/);
   });

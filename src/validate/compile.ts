@@ -22,7 +22,10 @@
  *   process has passed that virtual time (docs/validate.md, "Order of steps").
  *
  * A step the guest cannot perform is refused with a `NotValidatable` error naming the step and
- * the reason: an `exec` touch, a swap file, a device latency, MAP_HUGETLB. A new step kind is one
+ * the reason: an `exec` touch, a swap file, a device latency. (MAP_HUGETLB goes through as a flag:
+ * the guest's kernel takes its pages from the pool a `sysctl: vm.nr_hugepages` step made, and
+ * MADV_HUGEPAGE/NOHUGEPAGE/COLLAPSE and the THP sysfs writes are advice numbers and `write`
+ * steps like any other.) A new step kind is one
  * case in `compileStep` here and one in mmguest.c's parse_input/issue/worker_step.
  */
 import { COST } from "../sim/cost.js";
@@ -31,8 +34,6 @@ import { parseAdvice, parseMapFlags, parseProt } from "../sim/process.js";
 import { sysctlPath } from "../sim/machine.js";
 import type { ProcessSpec, Scenario, SourcePos, Step } from "../workload/schema.js";
 
-/** MAP_HUGETLB: hugetlbfs mappings come with the huge-page issue. */
-const MAP_HUGETLB = 0x40000;
 const PAGE = 4096;
 const MiB = 2 ** 20;
 
@@ -345,7 +346,6 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       } catch (e) {
         refuse(sc, s.pos, `${path}.mmap`, e instanceof Error ? e.message : String(e));
       }
-      if (flags & MAP_HUGETLB) refuse(sc, s.pos, `${path}.mmap.flags`, "MAP_HUGETLB needs hugetlbfs pages, which the guest does not set up yet (huge pages come in a later issue)");
       emit("mmap", `region=${regionIndex(ctx, s, s.name)} size=${s.size} prot=${prot} flags=${flags}${s.addr !== undefined ? ` addr=${s.addr}` : ""}`);
       return;
     }

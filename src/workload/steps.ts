@@ -59,6 +59,8 @@ interface TouchState {
   seqNext: number;
   /** The address batch for the other patterns. */
   addrs: Float64Array;
+  /** THP counters when the touch began (thpCounters). */
+  thp0: number[];
 }
 
 /** Addresses generated and replayed per Process.touchAddrs call. */
@@ -236,6 +238,7 @@ function beginTouch(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind:
     opts: s.access === "write" ? { write: true } : s.access === "exec" ? { exec: true } : {},
     seqNext: 0,
     addrs: new Float64Array(s.pattern.kind === "sequential" ? 0 : ADDR_BATCH),
+    thp0: thpCounters(c.m),
   };
 }
 
@@ -453,6 +456,7 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
         if (!c.reapIfDead(p)) {
           const pat = s.pattern.kind === "zipf" ? `zipf(${s.pattern.alpha})` : s.pattern.kind === "stride" ? `stride ${fmtSize(s.pattern.stride)}` : s.pattern.kind;
           c.tl.note({ t_ns: m.now, who: who(p), event: "touch", text: `${s.access} ${s.region} ${pat}: ${t.accesses} accesses, ${t.faults} page faults in ${fmtNs(m.now - t.startNs)}`, where: "handle_mm_fault(), mm/memory.c" });
+          noteThp(c, p, t.thp0);
           c.doCaptures(p, s);
         }
       }
@@ -464,8 +468,10 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
       return;
     }
     const s = p.steps[p.pc++];
+    const thp0 = THP_STEPS.has(s.kind) ? thpCounters(m) : null;
     try {
       execStep(c, p, s);
+      if (thp0 !== null) noteThp(c, p, thp0);
       if (s.expect_error && s.kind !== "touch") {
         c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error, actual: "success" });
         c.tl.add({ t_ns: m.now, who: who(p), event: "unexpected_success", text: `${s.kind} succeeded but ${s.expect_error} was expected (${c.sc.file}:${s.pos.line})` });
@@ -500,5 +506,39 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
       return;
     }
     throw e;
+  }
+}
+
+// ---- THP: the timeline's huge page events (hp2) -------------------------------------------
+// 6.1 has no tracepoint for a THP fault, a fallback or a split (mm_collapse_huge_page, which
+// collapses emit, is in timeline.ts's NOTABLE), so the runner reads their vmstat counters
+// around each step that can move them and names what changed, with the function that counts it.
+
+/** The counters followed, with the entry's event name, its words and the kernel function. */
+const THP_EVENTS: ReadonlyArray<{ counter: string; event: string; text: (n: number) => string; where: string }> = Object.freeze([
+  { counter: "thp_fault_alloc", event: "thp_fault", text: (n: number) => `${n} huge page fault${n === 1 ? "" : "s"}: 2 MiB mapped by one PMD each`, where: "do_huge_pmd_anonymous_page(), mm/huge_memory.c" },
+  { counter: "thp_fault_fallback", event: "thp_fault_fallback", text: (n: number) => `${n} huge page fault${n === 1 ? "" : "s"} fell back to 4 KiB pages (no free order-9 block)`, where: "do_huge_pmd_anonymous_page(), mm/huge_memory.c" },
+  { counter: "thp_split_pmd", event: "thp_split_pmd", text: (n: number) => `${n} huge PMD${n === 1 ? "" : "s"} split into 512 PTEs`, where: "__split_huge_pmd(), mm/huge_memory.c" },
+  { counter: "thp_split_page", event: "thp_split_page", text: (n: number) => `${n} huge page${n === 1 ? "" : "s"} split into 4 KiB pages`, where: "split_huge_page_to_list(), mm/huge_memory.c" },
+].map((e) => Object.freeze(e)));
+
+/** The steps whose work can fault, split or free a THP (a touch is followed from start to end). */
+const THP_STEPS: ReadonlySet<string> = new Set(["madvise", "munmap", "mprotect", "mremap", "mlock", "munlock", "fork", "exit", "write", "sysctl"]);
+
+/** The THP_EVENTS counters now, from /proc/vmstat. */
+function thpCounters(m: Machine): number[] {
+  const text = m.read("/proc/vmstat");
+  return THP_EVENTS.map((e) => {
+    const i = text.indexOf(`\n${e.counter} `);
+    return i < 0 ? 0 : parseInt(text.slice(i + e.counter.length + 2), 10);
+  });
+}
+
+/** A timeline entry for each THP counter that moved since `before`. */
+function noteThp(c: StepContext, p: ScenarioProcess, before: number[]): void {
+  const now = thpCounters(c.m);
+  for (let i = 0; i < THP_EVENTS.length; i++) {
+    const n = now[i] - before[i];
+    if (n > 0) c.tl.note({ t_ns: c.m.now, who: who(p), event: THP_EVENTS[i].event, text: THP_EVENTS[i].text(n), where: THP_EVENTS[i].where });
   }
 }

@@ -48,6 +48,13 @@ export const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fie
   wake_reaper: { where: "wake_oom_reaper(), mm/oom_kill.c", text: (f) => `oom_reaper woken for pid ${f.pid}` },
   oom_score_adj_update: { where: "__set_oom_adj(), fs/proc/base.c", text: (f) => `oom_score_adj of ${f.comm} set to ${f.oom_score_adj}` },
   reclaim_retry_zone: { where: "should_reclaim_retry(), mm/page_alloc.c", text: (f) => `allocation retry check on node ${f.node}` },
+  // THP (hp2): a collapse by khugepaged or MADV_COLLAPSE; faults and splits have no tracepoint
+  // in 6.1 (steps.ts's noteThp names them from their counters).
+  mm_collapse_huge_page: {
+    where: "collapse_huge_page(), mm/khugepaged.c",
+    text: (f) => (Number(f.isolated) ? "collapsed 512 small pages into a huge page" : `huge page collapse failed: ${f.status}`),
+    limit: 20,
+  },
 };
 
 /** Kernel log lines the timeline shows, with the function that prints them. */

@@ -23,11 +23,11 @@
  *   show_smap_vma_flags, pagemap_read, pte_to_pagemap_entry, pagemap_pte_hole, task_mem,
  *   task_statm
  */
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, NO_TABLE, pmd_leaf, pmd_offset, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, huge_pmd_lookup, NO_TABLE, pmd_leaf, pmd_offset, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { task_struct } from "../../kernel/sched.js";
 import { compound_head, F, PG_dirty, PG_head, PG_referenced, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
-import { page_mapcount } from "../../mm/rmap.js";
+import { page_mapcount, PageAnon } from "../../mm/rmap.js";
 import { hstate_vma, huge_page_size, hugetlb_report_usage } from "../../mm/hugetlb.js";
 import { swp_swapcount } from "../../mm/swapfile.js";
 import { pte_to_swp_entry } from "../../mm/swapops.js";
@@ -481,14 +481,14 @@ export interface PagemapEntries {
  * What /proc/PID/pagemap holds for `npages` pages from `start`, as values (the 64-bit entries
  * split so no bigint is needed). `show_pfn` is false for readers without CAP_SYS_ADMIN, whose
  * frames read 0 (since 4.2).
- * @kernel fs/proc/task_mmu.c pagemap_read, pte_to_pagemap_entry, pagemap_pte_hole
+ * @kernel fs/proc/task_mmu.c pagemap_read, pte_to_pagemap_entry, pagemap_pte_hole, pagemap_pmd_range,
+ *   pagemap_hugetlb_range
  */
 export function pagemap_read(k: Kernel, t: task_struct, start: number, npages: number, show_pfn = true): PagemapEntries {
   const out: PagemapEntries = { frame: new Float64Array(npages), flags: new Uint16Array(npages) };
   const mm = t.mm;
   if (mm === null) return out;
   const pool = k.pgtables;
-  const mem = k.mem_map;
   let vi = 0;
   const vmas = mm.mm_mt.toArray();
   for (let n = 0; n < npages; n++) {
@@ -498,7 +498,23 @@ export function pagemap_read(k: Kernel, t: task_struct, start: number, npages: n
     if (vma === null) continue;
     let flags = (vma.vm_flags & VM_SOFTDIRTY) !== 0 ? PM_SOFT_DIRTY : 0;
     const tb = pte_table_lookup(k, mm.pgd, addr);
-    if (tb !== NO_TABLE) {
+    const hi = tb === NO_TABLE ? huge_pmd_lookup(k, mm.pgd, addr) : -1;
+    if (hi >= 0) {
+      // A huge leaf: pagemap_pmd_range's THP branch or pagemap_hugetlb_range. Every 4 KiB of it
+      // reads the leaf's flags and its own subpage's frame. The huge zero page is not anonymous
+      // (PM_FILE, as 6.1 reports it) and has no mapcount.
+      const f = pool.ent_flags[hi];
+      const p = pool.ent_pfn[hi];
+      if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) {
+        const hugetlb = (vma.vm_flags & VM_HUGETLB) !== 0;
+        flags |= PM_PRESENT;
+        if (!hugetlb && (f & _PAGE_SOFT_DIRTY) !== 0) flags |= PM_SOFT_DIRTY;
+        if ((f & _PAGE_UFFD_WP) !== 0) flags |= PM_UFFD_WP;
+        if (show_pfn) out.frame[n] = p + (addr % PMD_SIZE) / 4096;
+        if (!PageAnon(k, p)) flags |= PM_FILE;
+        if (!is_huge_zero_page(k, p) && page_mapcount(k, p) === 1) flags |= PM_MMAP_EXCLUSIVE;
+      }
+    } else if (tb !== NO_TABLE) {
       const i = tb * 512 + pte_index(addr);
       const f = pool.ent_flags[i];
       const p = pool.ent_pfn[i];
@@ -508,8 +524,9 @@ export function pagemap_read(k: Kernel, t: task_struct, start: number, npages: n
         if ((f & _PAGE_SOFT_DIRTY) !== 0) flags |= PM_SOFT_DIRTY;
         if ((f & _PAGE_UFFD_WP) !== 0) flags |= PM_UFFD_WP;
         if ((f & _PAGE_SPECIAL) === 0) {
-          if (mem.mapping[p] >= 0) flags |= PM_FILE;
-          if (mem.mapcount[p] === 1) flags |= PM_MMAP_EXCLUSIVE;
+          if (!PageAnon(k, p)) flags |= PM_FILE;
+          // page_mapcount: a subpage of a THP also counts the PMD mappings of its head.
+          if (page_mapcount(k, p) === 1) flags |= PM_MMAP_EXCLUSIVE;
         }
       } else if (f !== 0 || p !== 0) {
         flags |= PM_SWAP;
