@@ -712,7 +712,7 @@ export function writeback_set_ratelimit(k: Kernel): void {
   const dtc = k.wbg.dtc;
   dtc.avail = global_dirtyable_memory(k);
   domain_dirty_limits(k, dtc);
-  k.wbg.dirty_limit = Math.max(k.wbg.dirty_limit, dtc.thresh);
+  k.wbg.dirty_limit = dtc.thresh;
   k.wbg.ratelimit_pages = Math.max(16, Math.floor(dtc.thresh / (k.nr_cpu_ids * 32)));
 }
 
