@@ -280,6 +280,10 @@ export class mpage_wbio {
   nr = 0;
   bdev: block_device | null = null;
   next_sector = -1;
+  /** The extent get_block last mapped (mpage_data's map_bh): file blocks [ext_first, + ext_n) at ext_pblk. */
+  ext_first = 0;
+  ext_n = 0;
+  ext_pblk = 0;
 }
 
 /** The block layer's statics: every disk, in creation order (the completion scan's order). */

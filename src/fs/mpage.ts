@@ -198,6 +198,7 @@ export function mpage_add_write(k: Kernel, b: mpage_wbio, bdev: block_device, ma
  */
 export function mpage_writepages(k: Kernel, mapping: address_space, wbc: writeback_control, get_block: get_block_t): number {
   const b = k.blk.wbio;
+  b.ext_n = 0;
   const ret = write_cache_pages(k, mapping, wbc, (kk, m, pfn) => mpage_writepage_one(kk, m, pfn, b, get_block));
   mpage_write_submit(k, b);
   return ret;
@@ -214,11 +215,23 @@ function mpage_writepage_one(k: Kernel, mapping: address_space, pfn: number, b: 
   const last_block_in_file = Math.ceil(ino.i_size / bs);
   const first_block = index * bpp;
   if (first_block >= last_block_in_file) return 0; // wholly past EOF: nothing to write
-  const out = k.vfs.map_out;
-  const err = get_block(k, ino, first_block, bpp, false, out);
-  if (err < 0) return err;
   const nblocks = Math.min(bpp, last_block_in_file - first_block);
-  const contiguous = out[0] !== 0 && out[1] >= nblocks;
-  mpage_add_write(k, b, bdev, mapping, pfn, contiguous ? out[0] * (bs / 512) : -1);
+  // The extent mapped for an earlier page covers this one (map_bh reused, as __mpage_writepage
+  // does with its buffer_head): no new walk of the block map.
+  if (first_block < b.ext_first || first_block + nblocks > b.ext_first + b.ext_n) {
+    const out = k.vfs.map_out;
+    const err = get_block(k, ino, first_block, Math.max(nblocks, last_block_in_file - first_block), false, out);
+    if (err < 0) return err;
+    b.ext_first = first_block;
+    b.ext_n = out[0] === 0 ? 0 : out[1];
+    b.ext_pblk = out[0];
+    if (out[0] === 0 || out[1] < nblocks) {
+      // a hole or a page whose blocks are not contiguous: a bio of its own
+      b.ext_n = 0;
+      mpage_add_write(k, b, bdev, mapping, pfn, -1);
+      return 0;
+    }
+  }
+  mpage_add_write(k, b, bdev, mapping, pfn, (b.ext_pblk + (first_block - b.ext_first)) * (bs / 512));
   return 0;
 }
