@@ -167,8 +167,8 @@ export function wakeup_flusher_threads(k: Kernel, reason: number): void {
 
 // ---- the flusher ----
 
+/** Emits a writeback_work_class event (the caller tests that it is enabled). */
 function trace_work(k: Kernel, event: string, wb: bdi_writeback, work: wb_writeback_work): void {
-  if (!k.trace.enabled(event)) return;
   const name = wb_bdi_name(k, wb);
   const sb = work.sb_dev ?? "0:0";
   const reason = WB_REASON_NAMES[work.reason] ?? String(work.reason);
@@ -323,11 +323,11 @@ function wb_writeback(k: Kernel, bdev: block_device, work: wb_writeback_work): n
     if (work.for_background && !wb_over_bg_thresh(k, wb)) break;
     if (work.for_kupdate) dirtied_before = k.now_ns - k.vm.dirty_expire_centisecs * 10_000_000;
     else if (work.for_background) dirtied_before = k.now_ns;
-    trace_work(k, "writeback_start", wb, work);
+    if (k.trace.enabled("writeback_start")) trace_work(k, "writeback_start", wb, work);
     if (wb.b_io.length === 0) queue_io(bdev, work, dirtied_before);
     const progress = writeback_sb_inodes(k, bdev, work);
     total += progress;
-    trace_work(k, "writeback_written", wb, work);
+    if (k.trace.enabled("writeback_written")) trace_work(k, "writeback_written", wb, work);
     if (progress > 0) continue;
     if (wb.b_more_io.length === 0) break;
   }
@@ -352,7 +352,7 @@ function wb_do_writeback(k: Kernel, bdev: block_device): number {
   wb.writeback_running = true;
   try {
     for (let work = wb.work_list.shift(); work !== undefined; work = wb.work_list.shift()) {
-      trace_work(k, "writeback_exec", wb, work);
+      if (k.trace.enabled("writeback_exec")) trace_work(k, "writeback_exec", wb, work);
       wrote += wb_writeback(k, bdev, work);
     }
     if (wb.start_all_reason >= 0) {
@@ -422,7 +422,7 @@ export function sync_inodes_sb(k: Kernel, sb: super_block): void {
   const bdev = sb.s_bdev;
   if (bdev === null) return;
   const work = new_work(ALL_PAGES, WB_SYNC_ALL, WB_REASON_SYNC, { sb_dev: sb_dev_of(sb), range_cyclic: false, for_sync: true });
-  trace_work(k, "writeback_queue", bdev.bdi.wb, work);
+  if (k.trace.enabled("writeback_queue")) trace_work(k, "writeback_queue", bdev.bdi.wb, work);
   wb_writeback(k, bdev, work);
   // wait_sb_inodes
   for (const ino of sb.s_inodes) filemap_fdatawait_range(k, ino.i_mapping, 0, Number.MAX_SAFE_INTEGER);
