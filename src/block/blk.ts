@@ -101,9 +101,80 @@ export interface BlockDeviceConfig {
   read_ahead_kb?: number;
 }
 
+/** enum wb_stat_item: the per-wb page counters. */
+export const WB_RECLAIMABLE = 0;
+export const WB_WRITEBACK = 1;
+export const WB_DIRTIED = 2;
+export const WB_WRITTEN = 3;
+export const NR_WB_STAT_ITEMS = 4;
+
+/** INIT_BW: 100 MB/s in pages per second, a new wb's bandwidth estimate. @kernel mm/backing-dev.c INIT_BW */
+export const INIT_BW = 100 << (20 - 12);
+
 /**
- * The readahead side of a disk's backing_dev_info: ra_pages (read_ahead_kb / 4) and io_pages
- * (max_sectors_kb / 4). Part B adds the bdi_writeback and its dirty accounting.
+ * A queued piece of writeback work (the flusher's work list; fs/fs-writeback.c's private
+ * struct): how many pages, which superblock (null: all), WB_SYNC_NONE or WB_SYNC_ALL, why.
+ * @kernel fs/fs-writeback.c struct wb_writeback_work
+ */
+export interface wb_writeback_work {
+  nr_pages: number;
+  sb_dev: string | null;
+  sync_mode: number;
+  tagged_writepages: boolean;
+  for_kupdate: boolean;
+  range_cyclic: boolean;
+  for_background: boolean;
+  for_sync: boolean;
+  /** enum wb_reason (WB_REASON_*). */
+  reason: number;
+}
+
+/**
+ * The disk's bdi_writeback (embedded in its backing_dev_info, as bdi->wb): the inode lists the
+ * flusher works through, its page counters (WB_RECLAIMABLE, WB_WRITEBACK, WB_DIRTIED,
+ * WB_WRITTEN), the write-bandwidth and dirty-ratelimit estimates balance_dirty_pages paces
+ * writers with, and the flusher's pending work and wakeup time (mm/page-writeback.ts,
+ * fs/fs-writeback.ts keep them).
+ * @kernel include/linux/backing-dev-defs.h struct bdi_writeback
+ */
+export class bdi_writeback {
+  /** Inodes picked for this pass (b_io) and those that need another (b_more_io). */
+  readonly b_io: inode[] = [];
+  readonly b_more_io: inode[] = [];
+  /** wb->stat[], in pages. */
+  readonly stat = new Float64Array(NR_WB_STAT_ITEMS);
+  /** When the bandwidth was last estimated, and the WB_DIRTIED / WB_WRITTEN counts then (ns, pages). */
+  bw_time_stamp = 0;
+  dirtied_stamp = 0;
+  written_stamp = 0;
+  /** Pages per second: the last estimate, its smoothed value, and the dirty ratelimits. */
+  write_bandwidth = INIT_BW;
+  avg_write_bandwidth = INIT_BW;
+  dirty_ratelimit = INIT_BW;
+  balanced_dirty_ratelimit = INIT_BW;
+  dirty_exceeded = false;
+  /** When a throttled writer last went to sleep (ns). */
+  dirty_sleep = 0;
+  /** kupdate: when periodic writeback last ran (ns). */
+  last_old_flush = 0;
+  /** The queued work items, oldest first (wb->work_list). */
+  readonly work_list: wb_writeback_work[] = [];
+  /** When the flusher's work is next due (the delayed dwork's timer; Infinity: not queued). */
+  wakeup_ns = Infinity;
+  /** WB_writeback_running: the flusher is inside wb_writeback. */
+  writeback_running = false;
+  /** WB_start_all: a wakeup_flusher_threads request not yet taken up. */
+  start_all_reason = -1;
+  constructor(now: number) {
+    this.bw_time_stamp = now;
+    this.last_old_flush = now;
+    asDoubles<bdi_writeback>(this, "bw_time_stamp", "dirtied_stamp", "written_stamp", "dirty_sleep", "last_old_flush", "wakeup_ns");
+  }
+}
+
+/**
+ * A disk's backing_dev_info: the readahead window (ra_pages: read_ahead_kb / 4, io_pages:
+ * max_sectors_kb / 4) and its writeback (the dirty inode list b_dirty and the bdi_writeback).
  * @kernel include/linux/backing-dev-defs.h struct backing_dev_info
  */
 export class backing_dev_info {
@@ -111,10 +182,16 @@ export class backing_dev_info {
   io_pages = 1280 / 4;
   /**
    * The bdi_writeback's b_dirty list: inodes with dirty pages or metadata, in the order they were
-   * first dirtied (fs/fs-writeback.ts __mark_inode_dirty adds them; part B's flusher walks it).
+   * first dirtied (fs/fs-writeback.ts __mark_inode_dirty adds them; the flusher walks it).
    */
   readonly b_dirty: inode[] = [];
-  constructor(readonly name: string) {}
+  readonly wb: bdi_writeback;
+  constructor(
+    readonly name: string,
+    now = 0,
+  ) {
+    this.wb = new bdi_writeback(now);
+  }
 }
 
 /** enum stat_group: read, write, discard, flush. */
@@ -181,13 +258,32 @@ export class block_device {
     this.rotational = cfg.rotational ?? true;
     this.latency_ns = cfg.latency ?? VIRTIO_DISK_LATENCY_NS;
     this.bandwidth = cfg.bandwidth ?? VIRTIO_DISK_BANDWIDTH;
-    this.bdi = new backing_dev_info(`${major}:${minor}`);
+    this.bdi = new backing_dev_info(`${major}:${minor}`, now);
     if (cfg.read_ahead_kb !== undefined) this.bdi.ra_pages = cfg.read_ahead_kb >> 2;
     this.busy_until = now;
     this.bd_stamp = now;
     // Nanosecond times: doubles from the start (kernel/shape.ts).
     asDoubles<block_device>(this, "busy_until", "io_ticks", "bd_stamp", "nr_sectors");
   }
+}
+
+/** BIO_MAX_VECS: a bio holds at most 256 pages. @kernel include/linux/bio.h BIO_MAX_VECS */
+export const BIO_MAX_VECS = 256;
+
+/**
+ * A write bio being built (fs/mpage.c's struct mpage_data and its bio): its pages, its device,
+ * the sector after its last page. One per machine (k.blk.wbio), reused by every writeback pass.
+ * @kernel include/linux/blk_types.h struct bio
+ */
+export class mpage_wbio {
+  readonly pages = new Int32Array(BIO_MAX_VECS);
+  nr = 0;
+  bdev: block_device | null = null;
+  next_sector = -1;
+  /** The extent get_block last mapped (mpage_data's map_bh): file blocks [ext_first, + ext_n) at ext_pblk. */
+  ext_first = 0;
+  ext_n = 0;
+  ext_pblk = 0;
 }
 
 /** The block layer's statics: every disk, in creation order (the completion scan's order). */
@@ -211,6 +307,8 @@ export class block_globals {
   plug_nr: Int32Array = new Int32Array(32);
   plug_pfn: Int32Array = new Int32Array(32);
   plug_pages = 0;
+  /** The write bio writeback builds (fs/mpage.ts mpage_writepages). */
+  readonly wbio = new mpage_wbio();
   /** A one-entry page list for one-block bios (a bio_vec on the kernel's stack), reused. */
   readonly bio_page = new Int32Array(1);
   /** The one-entry page list holding `v`. */

@@ -4,13 +4,15 @@
  * functions do for the pages of a bio.
  * @kernel mm/page_io.c end_swap_bio_read, end_swap_bio_write
  * @kernel fs/mpage.c mpage_end_io
- * @kernel fs/buffer.c end_buffer_read_sync
+ * @kernel fs/buffer.c end_buffer_read_sync, end_buffer_async_write
+ * @kernel mm/filemap.c folio_end_writeback
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { end_buffer_read_sync } from "../fs/buffer.js";
 import { mpage_end_io_read } from "../fs/mpage.js";
 import { end_swap_bio_read, end_swap_bio_write } from "../mm/page_io.js";
+import { end_page_writeback_file } from "../mm/page-writeback.js";
 
 /**
  * Completes page `pfn` of a request whose end_io kind is `end` (blk.ts END_*): a buffer head for
@@ -29,6 +31,10 @@ export function blk_end_io(k: Kernel, end: number, pfn: number, last: boolean): 
       return;
     case 3: // END_BH_READ
       end_buffer_read_sync(k, pfn);
+      return;
+    case 4: // END_BH_WRITE: end_buffer_async_write, the page's last buffer
+    case 5: // END_FOLIO_WRITE: mpage_end_io (write)
+      end_page_writeback_file(k, pfn);
       return;
     case 6: // END_DIRECT: the waiter completes the dio
       return;

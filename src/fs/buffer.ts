@@ -177,6 +177,11 @@ export function mark_page_buffers_dirty(k: Kernel, pfn: number, bpp: number): vo
   k.mem_map.private[pfn] |= ((1 << bpp) - 1) << DIRTY_SHIFT;
 }
 
+/** Clears the dirty bits of a page's buffers: the page is being written whole. @kernel fs/mpage.c clean_buffers */
+export function clean_page_buffers(k: Kernel, pfn: number): void {
+  if (page_has_buffers(k, pfn)) k.mem_map.private[pfn] &= ~(0xff << DIRTY_SHIFT);
+}
+
 /**
  * Frees a page's buffer heads if none is held or dirty: true if the page has none left.
  * @kernel fs/buffer.c try_to_free_buffers, drop_buffers

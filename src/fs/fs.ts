@@ -142,13 +142,40 @@ export interface address_space_operations {
   readonly release_folio?: (k: Kernel, pfn: number) => boolean;
   /** A folio leaves the page cache by truncation: drop its private data. */
   readonly invalidate_folio?: (k: Kernel, pfn: number) => void;
-  /** Part B: write dirty folios back (mpage_writepages, shmem_writepage…). */
-  readonly writepages?: (k: Kernel, mapping: address_space, nr_to_write: number) => number;
+  /**
+   * Writes the mapping's dirty folios back as `wbc` asks (mpage_writepages, blkdev_writepages):
+   * starts their writeback and submits the bios; 0 or -errno. wbc.nr_to_write counts down.
+   */
+  readonly writepages?: (k: Kernel, mapping: address_space, wbc: writeback_control) => number;
   /**
    * O_DIRECT: `count` bytes at `pos` straight between the disk and the caller, waiting for the
    * I/O; bytes done or -errno. A mapping without it refuses O_DIRECT opens (EINVAL).
    */
   readonly direct_IO?: (k: Kernel, f: file, write: boolean, pos: number, count: number) => number;
+}
+
+/** enum writeback_sync_modes: don't wait on anything, or wait on every page. */
+export const WB_SYNC_NONE = 0;
+export const WB_SYNC_ALL = 1;
+
+/**
+ * What a writeback pass asks of ->writepages: how many pages (counted down as they go), which
+ * range, whether to wait (WB_SYNC_ALL: data integrity) and who asks.
+ * @kernel include/linux/writeback.h struct writeback_control
+ */
+export interface writeback_control {
+  nr_to_write: number;
+  pages_skipped: number;
+  /** Byte range [range_start, range_end] (inclusive), unless range_cyclic. */
+  range_start: number;
+  range_end: number;
+  sync_mode: number;
+  for_kupdate: boolean;
+  for_background: boolean;
+  tagged_writepages: boolean;
+  for_reclaim: boolean;
+  range_cyclic: boolean;
+  for_sync: boolean;
 }
 
 /** What a file does for its syscalls (file_operations): only what the model needs. */
@@ -162,7 +189,7 @@ export interface file_operations {
   readonly get_unmapped_area?: (mm: mm_struct, f: file | null, addr: number, len: number, pgoff: number, flags: number) => number;
   /** fallocate(2): 0 or -errno. */
   readonly fallocate?: (k: Kernel, f: file, mode: number, offset: number, len: number) => number;
-  /** Part B: fsync. */
+  /** fsync(2)/fdatasync(2) of [start, end]: 0 or -errno. */
   readonly fsync?: (k: Kernel, f: file, start: number, end: number, datasync: boolean) => number;
   /** The last reference to the open file goes (fput → __fput → release). */
   readonly release?: (k: Kernel, f: file) => void;
@@ -270,6 +297,8 @@ export class inode {
   i_state = 0;
   /** Part B: when it was first dirtied (jiffies in the kernel; ns here), for dirty_expire. */
   dirtied_when = 0;
+  /** Which of its disk's writeback lists holds it: none, b_dirty, b_io, b_more_io (fs-writeback.ts IO_LIST_*). */
+  i_io_list = 0;
   /** Its page cache (the kernel's i_data, which i_mapping points to). */
   readonly i_mapping: address_space;
   i_op: inode_operations;

@@ -18,6 +18,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { truncate_inode_pages_final } from "../mm/truncate.js";
+import { inode_io_list_del } from "./fs-writeback.js";
 import {
   type address_space_operations,
   type file_operations,
@@ -89,6 +90,7 @@ function keeps_unused_inodes(sb: super_block): boolean {
 export function evict(k: Kernel, i: inode): void {
   if ((i.i_state & I_FREEING) !== 0) return;
   i.i_state |= I_FREEING;
+  inode_io_list_del(i);
   const evict_inode = i.i_sb.s_op.evict_inode;
   if (evict_inode) evict_inode(k, i);
   else truncate_inode_pages_final(k, i.i_mapping);

@@ -12,13 +12,23 @@
  * Simplified: a page whose blocks are not contiguous, or partly a hole, is read with one bio of
  * its own instead of through buffer heads (block_read_full_folio); no bio size limit beyond the
  * window (BIO_MAX_VECS is 256 pages; windows are at most ra_pages).
+ *
+ * Writes (part B): mpage_writepages walks the mapping's dirty pages (write_cache_pages) and
+ * builds bios the same way — a page whose blocks are mapped and contiguous joins the open bio
+ * when its first block follows the bio's last, up to BIO_MAX_VECS (256 pages, 1 MiB); a page
+ * that is not (a hole, blocks out of order) is written with a bio of its own, as
+ * block_write_full_page would. Each page is PG_writeback (NR_WRITEBACK) from its submission
+ * until its bio completes (end_page_writeback_file); its buffers are clean from the submission
+ * (clean_buffers). A page wholly past EOF is not written.
  * @kernel fs/mpage.c mpage_readahead, mpage_read_folio, do_mpage_readpage, mpage_bio_submit,
- *   mpage_end_io
+ *   mpage_end_io, mpage_writepages, __mpage_writepage, clean_buffers
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { END_MPAGE_READ, REQ_OP_READ, submit_bio } from "../block/blk.js";
+import { BIO_MAX_VECS, type block_device, END_FOLIO_WRITE, type mpage_wbio, END_MPAGE_READ, REQ_OP_READ, REQ_OP_WRITE, submit_bio } from "../block/blk.js";
+import { __folio_start_writeback, write_cache_pages } from "../mm/page-writeback.js";
+import { clean_page_buffers } from "./buffer.js";
 import { F, PG_locked, PG_mappedtodisk, PG_uptodate } from "../mm/memmap.js";
-import type { file, inode, readahead_control } from "./fs.js";
+import type { address_space, file, inode, readahead_control, writeback_control } from "./fs.js";
 
 /**
  * A filesystem's block mapper: maps file block `iblock` of `ino` and as many following blocks as
@@ -157,4 +167,71 @@ export function mpage_read_folio(k: Kernel, _f: file | null, pfn: number, get_bl
 /** A read bio completed: its pages are uptodate and unlocked. @kernel fs/mpage.c mpage_end_io */
 export function mpage_end_io_read(k: Kernel, pfn: number): void {
   k.mem_map.flags[pfn] = (k.mem_map.flags[pfn] | F(PG_uptodate)) & ~F(PG_locked);
+}
+
+/** Submits the open write bio. */
+export function mpage_write_submit(k: Kernel, b: mpage_wbio): void {
+  if (b.nr > 0 && b.bdev !== null) submit_bio(k, b.bdev, REQ_OP_WRITE, b.pages, 0, b.nr, b.nr * 8, END_FOLIO_WRITE);
+  b.nr = 0;
+  b.next_sector = -1;
+}
+
+/**
+ * Adds page `pfn` of `mapping`, whose data starts at `sector` of `bdev` (-1: not contiguous on
+ * disk, it gets a bio of its own), to the open write bio, starting its writeback.
+ * @kernel fs/mpage.c __mpage_writepage
+ */
+export function mpage_add_write(k: Kernel, b: mpage_wbio, bdev: block_device, mapping: address_space, pfn: number, sector: number): void {
+  if (b.nr > 0 && (sector < 0 || b.bdev !== bdev || sector !== b.next_sector || b.nr === BIO_MAX_VECS)) mpage_write_submit(k, b);
+  clean_page_buffers(k, pfn);
+  __folio_start_writeback(k, mapping, pfn);
+  b.bdev = bdev;
+  b.pages[b.nr++] = pfn;
+  b.next_sector = sector < 0 ? -1 : sector + 8;
+  if (sector < 0) mpage_write_submit(k, b);
+}
+
+/**
+ * ->writepages of a block filesystem's files: the dirty pages written in as few bios as the
+ * layout allows.
+ * @kernel fs/mpage.c mpage_writepages
+ */
+export function mpage_writepages(k: Kernel, mapping: address_space, wbc: writeback_control, get_block: get_block_t): number {
+  const b = k.blk.wbio;
+  b.ext_n = 0;
+  const ret = write_cache_pages(k, mapping, wbc, (kk, m, pfn) => mpage_writepage_one(kk, m, pfn, b, get_block));
+  mpage_write_submit(k, b);
+  return ret;
+}
+
+/** Maps one page's blocks and adds it to the bio (or writes it alone when they are not contiguous). */
+function mpage_writepage_one(k: Kernel, mapping: address_space, pfn: number, b: mpage_wbio, get_block: get_block_t): number {
+  const ino = mapping.host as inode;
+  const bdev = ino.i_sb.s_bdev;
+  if (bdev === null) return 0;
+  const index = k.mem_map.index[pfn];
+  const bs = ino.i_sb.s_blocksize;
+  const bpp = 4096 / bs;
+  const last_block_in_file = Math.ceil(ino.i_size / bs);
+  const first_block = index * bpp;
+  if (first_block >= last_block_in_file) return 0; // wholly past EOF: nothing to write
+  const nblocks = Math.min(bpp, last_block_in_file - first_block);
+  // The extent mapped for an earlier page covers this one (map_bh reused, as __mpage_writepage
+  // does with its buffer_head): no new walk of the block map.
+  if (first_block < b.ext_first || first_block + nblocks > b.ext_first + b.ext_n) {
+    const out = k.vfs.map_out;
+    const err = get_block(k, ino, first_block, Math.max(nblocks, last_block_in_file - first_block), false, out);
+    if (err < 0) return err;
+    b.ext_first = first_block;
+    b.ext_n = out[0] === 0 ? 0 : out[1];
+    b.ext_pblk = out[0];
+    if (out[0] === 0 || out[1] < nblocks) {
+      // a hole or a page whose blocks are not contiguous: a bio of its own
+      b.ext_n = 0;
+      mpage_add_write(k, b, bdev, mapping, pfn, -1);
+      return 0;
+    }
+  }
+  mpage_add_write(k, b, bdev, mapping, pfn, (b.ext_pblk + (first_block - b.ext_first)) * (bs / 512));
+  return 0;
 }

@@ -21,6 +21,7 @@ import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
 import { AnonVmaTable } from "../mm/mm_types.js";
 import { type address_space, vfs_state } from "../fs/fs.js";
 import { block_globals } from "../block/blk.js";
+import { writeback_globals } from "../mm/page-writeback.js";
 import { swap_globals } from "../mm/swapfile.js";
 import { oom_state } from "../mm/oom_kill.js";
 import { ProcTree } from "../fs/proc/root.js";
@@ -146,6 +147,8 @@ export class Kernel {
   readonly vfs = new vfs_state();
   /** The block layer: the disks and their in-flight requests (block/blk.ts). */
   readonly blk = new block_globals();
+  /** Writeback's statics: the global wb_domain's dirty_limit, ratelimit_pages (mm/page-writeback.ts). */
+  readonly wbg = new writeback_globals();
   /** The vdso's text page and its mapping, made at the first exec (arch/x86/entry/vdso/vma.c vdso_image_64). */
   vdso_pfn = -1;
   vdso_mapping: address_space | null = null;

@@ -138,6 +138,8 @@ export class task_struct {
   nr_dirtied = 0;
   /** How many it may dirty before the next balance_dirty_pages (nr_dirtied_pause; 32 at fork). */
   nr_dirtied_pause = 32;
+  /** When balance_dirty_pages last let it go (jiffies; current->dirty_paused_when). */
+  dirty_paused_when = 0;
 
   constructor(pid: number, comm: string, uid: number, ppid: number, mm: mm_struct | null, now: number) {
     this.pid = pid;

@@ -63,6 +63,7 @@ import { swap_io_next, swap_io_run } from "../mm/page_io.js";
 import { kswapd_init } from "../mm/vmscan.js";
 import { compaction_sysctl_init } from "../mm/compaction.js";
 import { workingset_init } from "../mm/workingset.js";
+import { page_writeback_init } from "../mm/page-writeback.js";
 import { boot_kthreads, kthread_run } from "./kthread.js";
 import { psi_init } from "./psi.js";
 import { pid_idr_init } from "./sched.js";
@@ -279,6 +280,9 @@ export function start_kernel(params: BootParams = {}): Kernel {
   kswapd_init(k);
   kthread_run(k, { comm: "oom_reaper", pid: 0, next_ns: oom_reaper_next, run: oom_reaper_run });
   kthread_run(k, { comm: `kworker/u${2 * cpus}:0`, pid: 0, irq: true, next_ns: swap_io_next, run: swap_io_run });
+  // page_writeback_init and default_bdi_init: ratelimit_pages, the dirty sysctls' effects, the
+  // writeback workqueue's worker (the flusher of every disk).
+  page_writeback_init(k, `kworker/u${2 * cpus}:1`);
   advance(274000);
   // module_init(workingset_init)
   workingset_init(k, totalram_pages(k));

@@ -126,8 +126,8 @@ export function formatTraceLine(r: TraceRecord): string {
  * The tracepoints the model emits, as /sys/kernel/tracing/available_events lists them
  * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
  * sources for emitted names and fails on one missing here. The events are defined in
- * include/trace/events/kmem.h, vmscan.h, huge_memory.h, compaction.h, migrate.h, oom.h and
- * filemap.h, and
+ * include/trace/events/kmem.h, vmscan.h, huge_memory.h, compaction.h, migrate.h, oom.h,
+ * filemap.h and writeback.h, and
  * arch/x86/include/asm/trace/exceptions.h.
  */
 export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
@@ -163,4 +163,13 @@ export const available_events: ReadonlyArray<readonly [system: string, event: st
   Object.freeze<[string, string]>(["exceptions", "page_fault_user"]),
   Object.freeze<[string, string]>(["filemap", "mm_filemap_delete_from_page_cache"]),
   Object.freeze<[string, string]>(["filemap", "mm_filemap_add_to_page_cache"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_dirty_folio"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_queue"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_exec"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_start"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_written"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_pages_written"]),
+  Object.freeze<[string, string]>(["writeback", "writeback_wake_background"]),
+  Object.freeze<[string, string]>(["writeback", "bdi_dirty_ratelimit"]),
+  Object.freeze<[string, string]>(["writeback", "balance_dirty_pages"]),
 ]);

@@ -17,13 +17,13 @@
  * Simplified: no large folios (order 0 only), no invalidate_lock, no RCU, no error paths of the
  * devices (reads always succeed), no IOCB_NOWAIT/IOCB_WAITQ (the model's reads block), no user
  * buffer (the copy cannot fault), no mtime/atime updates. Dirty pages in the range of an O_DIRECT
- * read or write are not written back first (part B brings writeback).
+ * read or write are not written back first.
  * @kernel mm/filemap.c __filemap_add_folio, filemap_add_folio, filemap_unaccount_folio,
  *   page_cache_delete, __filemap_remove_folio, filemap_remove_folio, filemap_free_folio,
  *   filemap_get_folio, __filemap_get_folio, page_cache_next_miss, page_cache_prev_miss,
  *   filemap_get_read_batch, filemap_read_folio, filemap_update_page, filemap_create_folio,
  *   filemap_readahead, filemap_get_pages, filemap_read, generic_file_read_iter,
- *   generic_perform_write, __generic_file_write_iter, generic_file_write_iter,
+ *   generic_perform_write, __generic_file_write_iter, generic_file_write_iter, generic_write_sync,
  *   folio_wait_locked, folio_end_writeback
  * @kernel mm/page-writeback.c __folio_start_writeback, __folio_end_writeback
  * @kernel include/linux/pagemap.h mapping_gfp_mask, readahead_gfp_mask
@@ -34,7 +34,9 @@ import type { Kernel } from "../kernel/kernel.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { get_current } from "../kernel/sched.js";
 import { blk_page_completion, blk_wait_until, REQ_OP_READ } from "../block/blk.js";
-import { type address_space, type file, O_APPEND, O_DIRECT } from "../fs/fs.js";
+import { type address_space, type file, O_APPEND, O_DIRECT, O_DSYNC, O_SYNC } from "../fs/fs.js";
+import { vfs_fsync_range } from "../fs/fs-writeback.js";
+import { cond_resched } from "../kernel/kthread.js";
 import { xa_chunk, xa_load, xa_load_folio, xa_store_folio, xa_store_value, XA_CHUNK_MASK, XA_CHUNK_SHIFT, XA_MAX_INDEX } from "../lib/xarray.js";
 import { __GFP_COMP, __GFP_FS, __GFP_NORETRY, __GFP_NOWARN, __GFP_WRITE, GFP_KERNEL } from "./gfp.js";
 import { F, PG_dirty, PG_locked, PG_readahead, PG_reclaim, PG_referenced, PG_swapbacked, PG_uptodate, PG_workingset, PG_writeback } from "./memmap.js";
@@ -537,6 +539,8 @@ export function generic_perform_write(k: Kernel, f: file, pos: number, count: nu
     pos += copied;
     written += copied;
     count -= copied;
+    // cond_resched: a flusher the throttle woke gets the CPU here
+    if (k.need_resched) cond_resched(k);
     balance_dirty_pages_ratelimited(k, mapping);
   }
   return written;
@@ -567,7 +571,13 @@ export function generic_file_write_iter(k: Kernel, f: file, pos: number, count: 
     if (!dio) return -errnoValues.EINVAL;
     return dio(k, f, true, pos, count);
   }
-  return generic_perform_write(k, f, pos, count);
+  const ret = generic_perform_write(k, f, pos, count);
+  // generic_write_sync: O_SYNC / O_DSYNC writes are written and waited for before returning
+  if (ret > 0 && (f.f_flags & (O_DSYNC | O_SYNC)) !== 0) {
+    const err = vfs_fsync_range(k, f, pos, pos + ret - 1, (f.f_flags & O_SYNC) !== O_SYNC);
+    if (err < 0) return err;
+  }
+  return ret;
 }
 
 /** The reader's counters: read(2) bytes and calls (rchar, syscr), kept by vfs_read. @kernel fs/read_write.c add_rchar */

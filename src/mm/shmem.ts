@@ -32,6 +32,7 @@
  *   shmem_mknod, shmem_create, shmem_mkdir, shmem_unlink, shmem_mmap, __shmem_file_setup,
  *   shmem_file_setup, shmem_zero_setup
  */
+import { noop_fsync } from "../fs/fs-writeback.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -222,6 +223,7 @@ export const shmem_file_operations: file_operations = Object.freeze({
   write_iter: generic_file_write_iter,
   mmap: shmem_mmap,
   fallocate: shmem_fallocate,
+  fsync: noop_fsync,
 });
 
 export const shmem_inode_operations: inode_operations = Object.freeze({

@@ -92,6 +92,7 @@ import { do_mprotect_pkey } from "../mm/mprotect.js";
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../mm/mremap.js";
 import { sys_mmap } from "../mm/util.js";
 import { close_fd, fget } from "../fs/file_table.js";
+import { do_fsync, ksys_sync, ksys_syncfs } from "../fs/fs-writeback.js";
 import { do_mkdirat, do_sys_open, do_unlinkat } from "../fs/namei.js";
 import { do_sys_ftruncate, vfs_fallocate } from "../fs/open.js";
 import { ksys_lseek, ksys_pread64, ksys_pwrite64, ksys_read, ksys_write } from "../fs/read_write.js";
@@ -972,6 +973,34 @@ export class Process {
     const r = sys_mincore(this.k, this.task, a, len);
     if (typeof r === "number") this.syscallExit(r, "mincore");
     return r as Uint8Array;
+  }
+
+  /**
+   * fsync(2): writes the file's dirty pages (and, on ext2, the disk's dirty metadata) and waits
+   * for them. @throws Errno EBADF, EINVAL (a file with no fsync, such as a /proc file).
+   */
+  fsync(fd: number): void {
+    this.enter("fsync");
+    this.syscallExit(do_fsync(this.k, this.task, fdArg(fd), false), "fsync");
+  }
+
+  /** fdatasync(2): as fsync. @throws Errno EBADF, EINVAL. */
+  fdatasync(fd: number): void {
+    this.enter("fdatasync");
+    this.syscallExit(do_fsync(this.k, this.task, fdArg(fd), true), "fdatasync");
+  }
+
+  /** sync(2): every filesystem's dirty pages and every disk's metadata written, and waited for. */
+  sync(): void {
+    this.enter("sync");
+    ksys_sync(this.k);
+    this.syscallExit(0, "sync");
+  }
+
+  /** syncfs(2): the filesystem holding the descriptor's file. @throws Errno EBADF. */
+  syncfs(fd: number): void {
+    this.enter("syncfs");
+    this.syscallExit(ksys_syncfs(this.k, this.task, fdArg(fd)), "syncfs");
   }
 
   /** fstat(2)'s size fields: the file's size, its 512-byte blocks, inode number and device. @throws Errno EBADF. */

@@ -84,7 +84,9 @@ import {
   zone_pcp_update_populated,
 } from "../mm/watermark.js";
 import { def_blk_aops, bdev_sops } from "../block/bdev.js";
-import { backing_dev_info, block_device, block_globals } from "../block/blk.js";
+import { backing_dev_info, bdi_writeback, block_device, block_globals, mpage_wbio } from "../block/blk.js";
+import { dirty_throttle_control, writeback_globals, writeback_set_ratelimit_effect } from "../mm/page-writeback.js";
+import { wakeup_flusher_threads_sysctl, wb_workfn_next, wb_workfn_run } from "../fs/fs-writeback.js";
 import { drop_pagecache } from "../fs/drop_caches.js";
 import { ext2_disk, ext2_disk_inode } from "../fs/ext2/ext2.js";
 import { ext2_aops, ext2_dir_operations, ext2_file_operations, ext2_sb_info } from "../fs/ext2/inode.js";
@@ -187,6 +189,10 @@ export function machineRegistry(): SnapshotRegistry {
       ext2_disk_inode: Object.freeze({ ctor: ext2_disk_inode }),
       ext2_disk: Object.freeze({ ctor: ext2_disk }),
       backing_dev_info: Object.freeze({ ctor: backing_dev_info }),
+      bdi_writeback: Object.freeze({ ctor: bdi_writeback }),
+      mpage_wbio: Object.freeze({ ctor: mpage_wbio }),
+      writeback_globals: Object.freeze({ ctor: writeback_globals }),
+      dirty_throttle_control: Object.freeze({ ctor: dirty_throttle_control }),
       block_device: Object.freeze({ ctor: block_device }),
       block_globals: Object.freeze({ ctor: block_globals }),
       xarray: Object.freeze({ ctor: xarray }),
@@ -215,6 +221,11 @@ export function machineRegistry(): SnapshotRegistry {
       oom_reaper_run,
       swap_io_next,
       swap_io_run,
+      // the writeback worker (page_writeback_init) and its sysctl effects
+      wb_workfn_next,
+      wb_workfn_run,
+      writeback_set_ratelimit_effect,
+      wakeup_flusher_threads_sysctl,
       // k.sysctl_effects (page_alloc_sysctl_init).
       setup_per_zone_wmarks,
       setup_per_zone_lowmem_reserve,

@@ -3,10 +3,13 @@
  * so it fills) and an ext2 disk — reads, writes, pread/pwrite at random offsets, ftruncate,
  * unlink, close and reopen, fadvise (DONTNEED, WILLNEED, RANDOM), readahead(2), MAP_SHARED and
  * MAP_PRIVATE file mappings read and written, munmap, anonymous pressure that makes reclaim take
- * file pages, drop_caches, time passing (readahead I/O completes). After every step:
+ * file pages, drop_caches, time passing (readahead I/O completes, the flusher's periodic and
+ * background passes run), fsync, fdatasync and sync, with dirty limits low enough (1 and 2 MiB)
+ * that writers are throttled. After every step:
  * - checkPageCache: every page-cache folio in exactly one mapping at its index, on an LRU list
  *   or in an lru_add batch, nrpages equal to i_pages, NR_FILE_PAGES and NR_SHMEM equal to the
  *   folios, no freed page still named by a live mapping, i_mmap equal to the live file VMAs;
+ *   dirty and writeback counts equal to the flags and tags, no free page dirty;
  *   when the OOM killer or a SIGBUS ends the program, the invariants are checked once more;
  * - checkMm (and checkLru through it): rss and mapcounts against the page tables, the LRU lists
  *   against their counters;
@@ -37,7 +40,9 @@ type Op =
   | { op: "unmap" }
   | { op: "anon"; mib: number }
   | { op: "drop"; what: 1 | 3 }
-  | { op: "advance"; ms: number };
+  | { op: "advance"; ms: number }
+  | { op: "fsync"; f: number; data: boolean }
+  | { op: "sync" };
 
 const f = fc.nat({ max: PATHS.length - 1 });
 const page = fc.nat({ max: FILE_PAGES - 1 });
@@ -52,7 +57,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("unmap" as const) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("anon" as const), mib: fc.integer({ min: 8, max: 64 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("drop" as const), what: fc.constantFrom(1 as const, 3 as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 6000 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("fsync" as const), f, data: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("sync" as const) }) },
 );
 
 /** Runs `fn`; an Errno is the kernel's answer, anything else fails the property. */
@@ -73,6 +80,10 @@ function run(ops: Op[]): void {
   p.mkdir("/mnt/d");
   p.mount("/mnt/t", { fstype: "tmpfs", size: "8M" });
   p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdb" });
+  // Low dirty limits (1 MiB background, 2 MiB foreground: 256 and 512 pages) so that writes are
+  // throttled and the flusher runs in the middle of the programs.
+  m.write("/proc/sys/vm/dirty_background_bytes", String(1 << 20));
+  m.write("/proc/sys/vm/dirty_bytes", String(2 << 20));
   const fds: number[] = PATHS.map((path) => p.open(path, "rw|create"));
   const maps: Array<{ addr: number; len: number }> = [];
   const check = (): void => {
@@ -167,6 +178,12 @@ function run(ops: Op[]): void {
         break;
       case "advance":
         m.advance(`${o.ms}ms`);
+        break;
+      case "fsync":
+        if (fds[o.f] >= 0) kernelAnswer(() => (o.data ? p.fdatasync(fds[o.f]) : p.fsync(fds[o.f])));
+        break;
+      case "sync":
+        p.sync();
         break;
     }
   }

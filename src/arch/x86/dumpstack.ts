@@ -64,6 +64,10 @@ export const SYSCALL_NR: Readonly<Record<string, number>> = Object.freeze({
   swapoff: 168,
   mlock2: __NR_mlock2,
   pkey_mprotect: 329,
+  fsync: 74,
+  fdatasync: 75,
+  sync: 162,
+  syncfs: 306,
 });
 
 /** What allocated, as the OOM report's gfp_mask and order tell it plus the one thing they cannot: a swap-in. */

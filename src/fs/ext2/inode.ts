@@ -33,9 +33,10 @@ import { thp_get_unmapped_area } from "../../mm/mmap.js";
 import type { mm_struct } from "../../mm/mm_types.js";
 import { get_current } from "../../kernel/sched.js";
 import { block_invalidate_folio, brelse, create_empty_buffers, __bread, __getblk, mark_buffer_dirty, mark_page_buffers_dirty, set_buffer_uptodate, try_to_free_buffers } from "../buffer.js";
-import { type address_space, type address_space_operations, type file, type file_operations, type inode, type readahead_control, S_IFMT, S_IFDIR, type super_block } from "../fs.js";
+import { type address_space, type address_space_operations, type file, type file_operations, type inode, type readahead_control, S_IFMT, S_IFDIR, type super_block, type writeback_control } from "../fs.js";
+import { generic_file_fsync } from "../fs-writeback.js";
 import { new_inode } from "../inode.js";
-import { mpage_read_folio, mpage_readahead } from "../mpage.js";
+import { mpage_read_folio, mpage_readahead, mpage_writepages } from "../mpage.js";
 import { type ext2_disk, type ext2_disk_inode, ext2_block_to_path, ext2_alloc_file_blocks_from } from "./ext2.js";
 import { ext2_dir_inode_operations, ext2_file_inode_operations } from "./namei.js";
 
@@ -300,6 +301,11 @@ function ext2_direct_IO(k: Kernel, f: file, write: boolean, pos: number, count: 
   return done;
 }
 
+/** Writes a file's dirty pages back in as few bios as its layout allows. @kernel fs/ext2/inode.c ext2_writepages */
+function ext2_writepages(k: Kernel, mapping: address_space, wbc: writeback_control): number {
+  return mpage_writepages(k, mapping, wbc, ext2_get_block);
+}
+
 export const ext2_aops: address_space_operations = Object.freeze({
   name: "ext2_aops",
   read_folio: ext2_read_folio,
@@ -310,7 +316,7 @@ export const ext2_aops: address_space_operations = Object.freeze({
   release_folio: try_to_free_buffers,
   invalidate_folio: block_invalidate_folio,
   direct_IO: ext2_direct_IO,
-  // Part B: writepages (mpage_writepages with ext2_get_block).
+  writepages: ext2_writepages,
 });
 
 /** generic_file_mmap: any mapping is allowed; faults go to filemap_fault. @kernel mm/filemap.c generic_file_mmap */
@@ -326,7 +332,7 @@ export const ext2_file_operations: file_operations = Object.freeze({
   // A closure, not the function itself: read at call time, so the import cycle's evaluation order
   // cannot leave it undefined in the frozen table.
   get_unmapped_area: (mm: mm_struct, f: file | null, addr: number, len: number, pgoff: number, flags: number): number => thp_get_unmapped_area(mm, f, addr, len, pgoff, flags),
-  // Part B: fsync (generic_file_fsync).
+  fsync: generic_file_fsync,
 });
 
 export const ext2_dir_operations: file_operations = Object.freeze({ name: "ext2_dir_operations" });

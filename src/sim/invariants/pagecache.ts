@@ -9,21 +9,32 @@
  * - every page-cache folio is on an LRU list or waits in a per-CPU lru_add batch (no folio is
  *   lost to reclaim: between operations nothing stays isolated);
  * - a page whose `mapping` column names a file mapping is in that mapping's i_pages;
- * - i_mmap holds exactly the VMAs of live mms that map the file (vm_file's mapping).
+ * - i_mmap holds exactly the VMAs of live mms that map the file (vm_file's mapping);
+ * - writeback (part B): no free page is dirty or under writeback; in a mapping that writes back,
+ *   the DIRTY tag is set exactly on the PG_dirty folios; NR_FILE_DIRTY equals those folios and
+ *   each disk's WB_RECLAIMABLE its own; NR_WRITEBACK equals the PG_writeback pages of the
+ *   machine (file and swap) and each disk's WB_WRITEBACK its file pages; an inode on a writeback
+ *   list is on the one its i_io_list names, once.
  * @kernel mm/filemap.c page_cache_delete, __filemap_add_folio, filemap_unaccount_folio
+ * @kernel mm/page-writeback.c folio_account_dirtied, __folio_start_writeback, __folio_end_writeback
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, PG_buddy, PG_lru, PG_swapbacked } from "../../mm/memmap.js";
+import { F, PG_buddy, PG_dirty, PG_lru, PG_swapbacked, PG_writeback } from "../../mm/memmap.js";
+import { mapping_can_writeback, PAGECACHE_TAG_DIRTY } from "../../mm/page-writeback.js";
+import { WB_RECLAIMABLE, WB_WRITEBACK } from "../../block/blk.js";
+import { IO_LIST_DIRTY, IO_LIST_IO, IO_LIST_MORE_IO } from "../../fs/fs-writeback.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
-import { NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE } from "../../mm/vmstat_items.js";
+import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_WRITEBACK } from "../../mm/vmstat_items.js";
 import { PAGEVEC_SIZE } from "../../mm/swap.js";
 import type { vm_area_struct } from "../../mm/mm_types.js";
-import { XA_CHUNK_SIZE } from "../../lib/xarray.js";
+import { XA_CHUNK_SIZE, xa_get_mark } from "../../lib/xarray.js";
 
 const LRU = F(PG_lru);
 const BUDDY = F(PG_buddy);
 const SWAPBACKED = F(PG_swapbacked);
+const DIRTY = F(PG_dirty);
+const WRITEBACK = F(PG_writeback);
 
 /** Throws KernelBug with context on the first broken page-cache invariant. */
 export function checkPageCache(k: Kernel): void {
@@ -33,6 +44,9 @@ export function checkPageCache(k: Kernel): void {
   if (b !== null) for (let slot = 0; slot < b.nr.length; slot++) for (let i = 0; i < b.nr[slot]; i++) inBatch.add(b.pfns[slot * PAGEVEC_SIZE + i]);
   let folios = 0;
   let shmem = 0;
+  let dirty = 0;
+  const wbDirty = new Map<unknown, number>();
+  const wbWriteback = new Map<unknown, number>();
   const cached = new Uint8Array(mem.max_pfn);
   for (const [id, mapping] of k.vfs.mappings) {
     if (mapping.id !== id) throw new KernelBug("mapping filed under another id", { id, mapping: mapping.id });
@@ -53,6 +67,17 @@ export function checkPageCache(k: Kernel): void {
         if (mem._refcount[pfn] < 1 + Math.max(0, mem.mapcount[pfn])) throw new KernelBug("page cache folio with fewer references than the cache and its mappings hold", { pfn, refcount: mem._refcount[pfn], mapcount: mem.mapcount[pfn] });
         if ((f & LRU) === 0 && !inBatch.has(pfn)) throw new KernelBug("page cache folio on no LRU list and in no batch", { pfn, mapping: id, index, flags: f });
         if (f & SWAPBACKED) shmem++;
+        if (mapping_can_writeback(mapping)) {
+          const isDirty = (f & DIRTY) !== 0;
+          if (isDirty !== xa_get_mark(mapping.i_pages, index, PAGECACHE_TAG_DIRTY)) throw new KernelBug("DIRTY tag differs from PG_dirty", { pfn, mapping: id, index, dirty: isDirty });
+          const host = mapping.host;
+          const wb = host === null ? null : (host.i_bdev ?? host.i_sb.s_bdev)?.bdi.wb;
+          if (isDirty) {
+            dirty++;
+            wbDirty.set(wb, (wbDirty.get(wb) ?? 0) + 1);
+          }
+          if (f & WRITEBACK) wbWriteback.set(wb, (wbWriteback.get(wb) ?? 0) + 1);
+        }
       }
     }
     if (n !== mapping.nrpages) throw new KernelBug("nrpages differs from i_pages", { mapping: id, nrpages: mapping.nrpages, counted: n });
@@ -65,6 +90,34 @@ export function checkPageCache(k: Kernel): void {
     const m = mem.mapping[pfn];
     if (m > 0 && !cached[pfn] && (mem.flags[pfn] & BUDDY) === 0 && mem._refcount[pfn] > 0) {
       if (k.vfs.mappings.has(m)) throw new KernelBug("page names a mapping whose i_pages does not hold it", { pfn, mapping: m });
+    }
+  }
+  let writeback = 0;
+  for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
+    const f = mem.flags[pfn];
+    if (f & BUDDY && f & (DIRTY | WRITEBACK)) throw new KernelBug("free page dirty or under writeback", { pfn, flags: f });
+    if (f & WRITEBACK) writeback++;
+  }
+  const nr_dirty = global_node_page_state(k, NR_FILE_DIRTY);
+  if (nr_dirty !== dirty) throw new KernelBug("NR_FILE_DIRTY differs from the dirty folios", { stat: nr_dirty, counted: dirty });
+  const nr_wb = global_node_page_state(k, NR_WRITEBACK);
+  if (nr_wb !== writeback) throw new KernelBug("NR_WRITEBACK differs from the PG_writeback pages", { stat: nr_wb, counted: writeback });
+  for (const d of k.blk.disks) {
+    const wb = d.bdi.wb;
+    if (wb.stat[WB_RECLAIMABLE] !== (wbDirty.get(wb) ?? 0)) throw new KernelBug("WB_RECLAIMABLE differs from the disk's dirty folios", { disk: d.disk_name, stat: wb.stat[WB_RECLAIMABLE], counted: wbDirty.get(wb) ?? 0 });
+    if (wb.stat[WB_WRITEBACK] !== (wbWriteback.get(wb) ?? 0)) throw new KernelBug("WB_WRITEBACK differs from the disk's folios under writeback", { disk: d.disk_name, stat: wb.stat[WB_WRITEBACK], counted: wbWriteback.get(wb) ?? 0 });
+    const lists = [
+      [d.bdi.b_dirty, IO_LIST_DIRTY],
+      [wb.b_io, IO_LIST_IO],
+      [wb.b_more_io, IO_LIST_MORE_IO],
+    ] as const;
+    const seen = new Set<unknown>();
+    for (const [l, which] of lists) {
+      for (const ino of l) {
+        if (seen.has(ino)) throw new KernelBug("inode on two writeback lists", { disk: d.disk_name, ino: ino.i_ino });
+        seen.add(ino);
+        if (ino.i_io_list !== which) throw new KernelBug("inode's i_io_list names another list", { disk: d.disk_name, ino: ino.i_ino, i_io_list: ino.i_io_list, on: which });
+      }
     }
   }
   const nr_file = global_node_page_state(k, NR_FILE_PAGES) - global_node_page_state(k, NR_SWAPCACHE);
