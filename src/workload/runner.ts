@@ -226,7 +226,8 @@ class Run implements ScenarioRun {
       throw e;
     }
     const m = this.machine;
-    if (!opts.machine) attachDisks(sc, m);
+    // A machine given by the caller (the validation's calibrated one) gets the disks too.
+    attachDisks(sc, m);
     // Machine sysctls: a value the kernel rejects is the user's mistake, located at the value.
     for (const [key, value] of Object.entries(sc.machine.sysctl ?? {})) {
       const text = Array.isArray(value) ? value.join(" ") : String(value);
