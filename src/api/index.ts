@@ -102,7 +102,7 @@ export { compileScenario, NotValidatable, type GuestPlan, type ModelFacts, type 
 export { parseConsole, oomReports, type ParsedConsole } from "../validate/console.js";
 export { modelSide, guestSide, type Side, type ModelRun } from "../validate/side.js";
 export { compareSides, formatComparison, formatComparisonJson, type Comparison, type Row, type FormatOptions } from "../validate/compare.js";
-export { cpioNewc, runArchive, qemuArgs, runInfo, RUN_ARCHIVE_SIZE, VIRTIO_MODULES, type CpioEntry } from "../validate/guest_image.js";
+export { cpioNewc, runArchive, qemuArgs, runInfo, RUN_ARCHIVE_SIZE, VIRTIO_MODULES, EXT2_MODULES, type CpioEntry } from "../validate/guest_image.js";
 
 // Trace-driven replay of page-replacement policies: readers, policies, miss-ratio curves (docs/replay.md).
 export {

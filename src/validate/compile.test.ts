@@ -125,3 +125,47 @@ describe("the guest input's encoding", () => {
     expect(doubleBits(1)).toBe("3ff0000000000000");
   });
 });
+
+describe("compileScenario: the file steps (issue 14)", () => {
+  it("turns mount, file, drop_caches and a file mmap into guest lines, and an ext2 disk into an image to make", () => {
+    const sc = yaml(
+      "name: f\nmachine:\n  disks: [{ path: /dev/vdb, size: 16M, fs: ext2, read_ahead_kb: 256, files: [{ path: f8, size: 8M }] }]\nprocesses:\n  - name: p\n    run:\n" +
+        "      - mount: { path: /mnt/t, type: tmpfs, size: 1M, nr_inodes: 5 }\n" +
+        "      - mount: { path: /mnt/d, type: ext2, device: /dev/vdb, readonly: true }\n" +
+        "      - file: { path: /mnt/t/x, op: create, size: 64K, bs: 4K }\n" +
+        "      - file: { path: /mnt/d/f8, op: read, pattern: zipf, alpha: 1.5, count: 9 }\n" +
+        "      - file: { path: /mnt/d/f8, op: fadvise, advice: dontneed, offset: 4K, length: 8K }\n" +
+        "      - file: { path: /mnt/t/x, op: truncate, size: 4K }\n" +
+        "      - mmap: { name: m, size: 8M, prot: r, file: /mnt/d/f8, offset: 4K }\n" +
+        "      - drop_caches: 3\n" +
+        "      - file: { path: /mnt/t/x, op: unlink }\n",
+    );
+    const plan = compileScenario(sc, { checkOnly: true });
+    const steps = plan.input.split("\n").filter((l) => l.startsWith("step ") || l.startsWith("sysctl "));
+    expect(steps).toEqual([
+      "sysctl /sys/block/vdb/queue/read_ahead_kb 256",
+      "step 0 mount at=processes[0].run[0] path=/mnt/t type=0 opts=size%3D1024k,nr_inodes%3D5 ro=0",
+      "step 0 mount at=processes[0].run[1] path=/mnt/d type=1 dev=/dev/vdb ro=1",
+      "step 0 file at=processes[0].run[2] path=/mnt/t/x op=0 off=65536 bs=4096 pattern=0 param=0 count=0 repeat=1 direct=0 advice=0 ps=500000",
+      `step 0 file at=processes[0].run[3] path=/mnt/d/f8 op=1 off=0 bs=4096 pattern=3 param=${doubleBits(1.5)} count=9 repeat=1 direct=0 advice=0 ps=500000`,
+      "step 0 file at=processes[0].run[4] path=/mnt/d/f8 op=5 off=4096 len=8192 bs=131072 pattern=0 param=0 count=0 repeat=1 direct=0 advice=4 ps=12900000",
+      "step 0 file at=processes[0].run[5] path=/mnt/t/x op=3 off=4096 bs=131072 pattern=0 param=0 count=0 repeat=1 direct=0 advice=0 ps=12900000",
+      "step 0 mmap at=processes[0].run[6] region=0 size=8388608 prot=1 flags=1 file=/mnt/d/f8 foff=4096",
+      "step 0 write at=processes[0].run[7] path=/proc/sys/vm/drop_caches value=3",
+      "step 0 file at=processes[0].run[8] path=/mnt/t/x op=4 off=0 bs=131072 pattern=0 param=0 count=0 repeat=1 direct=0 advice=0 ps=12900000",
+    ]);
+    // vda is an unused letter: a 1 MiB blank disk keeps the names in probe order
+    expect(plan.disks).toEqual([
+      { dev: "vda", bytes: 2 ** 20 },
+      { dev: "vdb", bytes: 16 * 2 ** 20, ext2: { files: [{ path: "f8", size: 8 * 2 ** 20 }] } },
+    ]);
+  });
+
+  it("refuses what the guest cannot do, naming the field", () => {
+    expect(refusal("      - mount: { path: /mnt/t, type: tmpfs }\n      - file: { path: /mnt/t/x, op: create, size: 4M, bs: 2M }\n").message).toBe(
+      "t.yaml:6 processes[0].run[1].file.bs: the guest reads and writes through a buffer of bs bytes of its own memory: at most 1M to validate",
+    );
+    expect(refusal("      - exit: 0\n", "machine:\n  disks: [{ path: /dev/vda, size: 1M, latency: 1ms }]\n").message).toMatch(/^t\.yaml:3 machine\.disks\[0\]\.latency: QEMU cannot give a virtio disk a fixed latency/);
+    expect(refusal("      - swapon: { path: /dev/vda, size: 1M }\n", "machine:\n  disks: [{ path: /dev/vda, size: 1M }]\n").message).toMatch(/swapon\.path: \/dev\/vda is a disk of machine\.disks/);
+  });
+});

@@ -32,7 +32,7 @@ import { COST } from "../sim/cost.js";
 import { Prng } from "../kernel/random.js";
 import { parseAdvice, parseMapFlags, parseProt } from "../sim/process.js";
 import { sysctlPath } from "../sim/machine.js";
-import type { ProcessSpec, Scenario, SourcePos, Step } from "../workload/schema.js";
+import type { DiskSpec, ProcessSpec, Scenario, SourcePos, Step } from "../workload/schema.js";
 
 const PAGE = 4096;
 const MiB = 2 ** 20;
@@ -71,8 +71,10 @@ export interface GuestDisk {
   /** "vda" */
   dev: string;
   bytes: number;
-  /** The swapon step's bandwidth (bytes/s), given to QEMU as a throttle. */
+  /** The swapon step's (or machine disk's) bandwidth (bytes/s), given to QEMU as a throttle. */
   bandwidth?: number;
+  /** A disk of machine.disks with an ext2 filesystem: made with mke2fs -d from these files. */
+  ext2?: { blockSize?: number; files: Array<{ path: string; size?: number }> };
 }
 
 /** The machine QEMU boots: -m, -smp, -numa, and the kernel command line additions. */
@@ -255,6 +257,7 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   for (const [key, value] of Object.entries(sc.machine.sysctl ?? {})) {
     head.push(`sysctl ${encodeValue(sysctlPath(key))} ${encodeValue(Array.isArray(value) ? value.join(" ") : String(value))}`);
   }
+  for (const d of sc.machine.disks ?? []) machineDisk(ctx, head, d);
   for (const p of procs) {
     const spec: ProcessSpec | undefined = p.parent < 0 ? sc.processes[p.index] : undefined;
     head.push(`proc ${p.index} ${encodeValue(p.name)} parent=${p.parent} start=${spec?.start ?? 0} adj=${spec?.oom_score_adj ?? 0} seed=${p.seed}`);
@@ -291,6 +294,23 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   if (sc.machine.initrd !== undefined) ctx.notes.add("machine.initrd: the guest's initramfs has its own size; the model boots with that size instead");
   const disks = [...ctx.disks.values()].sort((a, b) => (a.dev < b.dev ? -1 : 1));
   return { input: [...head, ...ctx.lines, "end", ""].join("\n"), machine, disks: fillDisks(disks), processes: procs, atStart, atEnd, notes: [...ctx.notes] };
+}
+
+/**
+ * A disk of machine.disks: an image for QEMU (ext2 made with mke2fs -d, or blank), and the
+ * device's queue settings written before the processes start, as the model's disk has them.
+ */
+function machineDisk(ctx: Ctx, head: string[], d: DiskSpec): void {
+  const sc = ctx.sc;
+  const dev = d.dev.slice(5);
+  if (d.latency !== undefined) refuse(sc, d.pos, `${d.path}.latency`, "QEMU cannot give a virtio disk a fixed latency; leave latency out to validate");
+  if (d.size % PAGE !== 0) refuse(sc, d.pos, `${d.path}.size`, "a disk must be a whole number of pages");
+  if (d.fs === "ext2" && d.files.some((f) => f.path.length > 200)) refuse(sc, d.pos, `${d.path}.files`, "the guest's image builder takes file paths of at most 200 bytes");
+  ctx.disks.set(dev, { dev, bytes: d.size, ...(d.bandwidth !== undefined ? { bandwidth: d.bandwidth } : {}), ...(d.fs === "ext2" ? { ext2: { ...(d.block_size !== undefined ? { blockSize: d.block_size } : {}), files: d.files } } : {}) });
+  if (d.bandwidth !== undefined) ctx.notes.add(`${d.dev}: bandwidth is a QEMU throttle on the virtio disk (bps-total), not a device model`);
+  if (d.read_ahead_kb !== undefined) head.push(`sysctl ${encodeValue(`/sys/block/${dev}/queue/read_ahead_kb`)} ${d.read_ahead_kb}`);
+  if (d.rotational !== undefined) head.push(`sysctl ${encodeValue(`/sys/block/${dev}/queue/rotational`)} ${d.rotational ? 1 : 0}`);
+  if (d.fs === "ext2") ctx.notes.add(`${d.dev}: an ext2 image made by mke2fs -d on this host, its files filled with non-zero bytes (mke2fs stores zero blocks as holes)`);
 }
 
 /** Disks must be vda, vdb, … without gaps (the kernel names them in probe order): unused letters get a 1 MiB disk. */
@@ -346,7 +366,9 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       } catch (e) {
         refuse(sc, s.pos, `${path}.mmap`, e instanceof Error ? e.message : String(e));
       }
-      emit("mmap", `region=${regionIndex(ctx, s, s.name)} size=${s.size} prot=${prot} flags=${flags}${s.addr !== undefined ? ` addr=${s.addr}` : ""}`);
+      if (s.file !== undefined) fits(s.file, GUEST_LIMITS.path, `${path}.mmap.file`);
+      const file = s.file !== undefined ? ` file=${encodeValue(s.file)}${s.offset ? ` foff=${s.offset}` : ""}` : "";
+      emit("mmap", `region=${regionIndex(ctx, s, s.name)} size=${s.size} prot=${prot} flags=${flags}${s.addr !== undefined ? ` addr=${s.addr}` : ""}${file}`);
       return;
     }
     case "munmap":
@@ -456,6 +478,7 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       if (s.latency !== undefined) refuse(sc, s.pos, `${path}.swapon.latency`, "QEMU cannot give a virtio disk a fixed latency; leave latency out to validate");
       if (s.size % PAGE !== 0 || s.size < 40 * PAGE) refuse(sc, s.pos, `${path}.swapon.size`, "a swap disk must be a whole number of pages, at least 160 KiB");
       const old = ctx.disks.get(m[1]);
+      if (old?.ext2 || sc.machine.disks?.some((d) => d.dev === dev)) refuse(sc, s.pos, `${path}.swapon.path`, `${dev} is a disk of machine.disks; the guest swaps to a disk of its own: use another /dev/vdX`);
       if (old && old.bytes !== s.size) refuse(sc, s.pos, `${path}.swapon.size`, `${dev} was used with another size before; the guest has one disk per name`);
       ctx.disks.set(m[1], { dev: m[1], bytes: s.size, ...(s.bandwidth !== undefined ? { bandwidth: s.bandwidth } : {}) });
       if (s.bandwidth !== undefined) ctx.notes.add(`${dev}: swap bandwidth is a QEMU throttle on the virtio disk (bps-total), not a device model`);
@@ -465,6 +488,38 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     case "swapoff":
       emit("swapoff", `path=${encodeValue(s.file)}`);
       return;
+    // ---- Files and the page cache (issue 14) ----
+    case "mount": {
+      fits(s.target, GUEST_LIMITS.path, `${path}.mount.path`);
+      if (s.fstype === "ext2") {
+        emit("mount", `path=${encodeValue(s.target)} type=1 dev=${encodeValue(s.source ?? "")} ro=${s.readonly ? 1 : 0}`);
+        return;
+      }
+      const opts = [s.size !== undefined ? `size=${typeof s.size === "number" ? `${Math.ceil(s.size / 1024)}k` : s.size}` : "", s.nr_inodes !== undefined ? `nr_inodes=${s.nr_inodes}` : "", s.huge !== undefined ? `huge=${s.huge}` : ""].filter((o) => o !== "");
+      emit("mount", `path=${encodeValue(s.target)} type=0${opts.length ? ` opts=${encodeValue(opts.join(","))}` : ""} ro=${s.readonly ? 1 : 0}`);
+      return;
+    }
+    case "file": {
+      fits(s.file, GUEST_LIMITS.path, `${path}.file.path`);
+      if (s.bs > MiB && (s.op === "read" || s.op === "write" || s.op === "create")) refuse(sc, s.pos, `${path}.file.bs`, "the guest reads and writes through a buffer of bs bytes of its own memory: at most 1M to validate");
+      const op = { create: 0, read: 1, write: 2, truncate: 3, unlink: 4, fadvise: 5 }[s.op];
+      const advice = s.advice !== undefined ? { normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, noreuse: 5 }[s.advice] : 0;
+      const pattern = { sequential: 0, random: 1, stride: 2, zipf: 3 }[s.pattern.kind];
+      const param = s.pattern.kind === "stride" ? String(s.pattern.stride) : s.pattern.kind === "zipf" ? doubleBits(s.pattern.alpha) : "0";
+      const first = s.op === "create" || s.op === "truncate" ? (s.size ?? 0) : s.offset;
+      // Virtual time per call: the syscall and the copy of its pages (the disk's waits are not known here).
+      const ps = (COST.syscall_ns + Math.ceil(s.bs / PAGE) * COST.file_page_ns) * 1000;
+      if (s.bs > PAGE) ctx.notes.add(`${path}: the guest's ${s.bs / 1024} KiB read/write buffer is its own anonymous memory (the model's processes copy into none)`);
+      emit(
+        "file",
+        `path=${encodeValue(s.file)} op=${op} off=${first}${s.length !== undefined ? ` len=${s.length}` : ""} bs=${s.bs} pattern=${pattern} param=${param} count=${s.count ?? 0} repeat=${s.op === "create" ? 1 : s.repeat} direct=${s.direct ? 1 : 0} advice=${advice} ps=${ps}`,
+      );
+      return;
+    }
+    case "drop_caches":
+      emit("write", `path=${encodeValue("/proc/sys/vm/drop_caches")} value=${s.value}`);
+      return;
+    // ---- end of files and the page cache ----
   }
 }
 

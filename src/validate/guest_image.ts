@@ -33,6 +33,9 @@ export const VIRTIO_MODULES = [
   "drivers/block/virtio_blk.ko",
 ] as const;
 
+/** The modules that mount an ext2 disk (ext4's driver, as the realkernel w6 workload loaded), in load order. */
+export const EXT2_MODULES = ["lib/crc16.ko", "fs/mbcache.ko", "fs/jbd2/jbd2.ko", "crypto/crc32c_generic.ko", "fs/ext4/ext4.ko"] as const;
+
 export interface CpioEntry {
   /** Path inside the archive, without a leading slash: "bin/busybox". */
   name: string;
@@ -102,7 +105,9 @@ export function runArchive(plan: GuestPlan): Uint8Array {
   const entries: CpioEntry[] = [{ name: "run.in", type: "file", perm: 0o644, data: input }];
   if (plan.disks.length) {
     entries.push({ name: "etc", type: "dir", perm: 0o755 });
-    entries.push({ name: "etc/mmguest-virtio", type: "file", perm: 0o644, data: enc.encode(VIRTIO_MODULES.map((m) => m.split("/").pop()).join("\n") + "\n") });
+    // ext4 (which mounts ext2) only when a disk holds one: the modules' memory is the guest's, not the model's
+    const mods = plan.disks.some((d) => d.ext2) ? [...VIRTIO_MODULES, ...EXT2_MODULES] : VIRTIO_MODULES;
+    entries.push({ name: "etc/mmguest-virtio", type: "file", perm: 0o644, data: enc.encode(mods.map((m) => m.split("/").pop()).join("\n") + "\n") });
     entries.push({ name: "etc/mmguest-disks", type: "file", perm: 0o644, data: enc.encode(plan.disks.map((d) => d.dev).join("\n") + "\n") });
   }
   return cpioNewc(entries, RUN_ARCHIVE_SIZE);

@@ -25,7 +25,7 @@ import { cpuMemoryProblem, cpusProblem, distanceProblem, memoryProblem, nodeCoun
 import { parseYamlSubset, Unsupported } from "./yaml_fast.js";
 import { AliasCycle, firstAlias, fromYamlDocument, LineIndex, type YNode } from "./yaml_tree.js";
 import { checkKeys, describe, duration, entries, get, int, intList, isNull, join, oneOf, requireKey, scalarValue, size, str, suggest, Reader, type MapEntry, type N } from "./yaml_reader.js";
-import { claimProcessName, parseProgram, SYSCTL_NAME, sysctlValue, type Names, type ProgCtx } from "./parse_steps.js";
+import { claimProcessName, parseDisks, parseProgram, SYSCTL_NAME, sysctlValue, type Names, type ProgCtx } from "./parse_steps.js";
 import {
   EXPECT_KINDS,
   MACHINE_KEYS,
@@ -51,7 +51,7 @@ import {
 export const MAX_GENERAL_YAML_BYTES = 2 * 2 ** 20;
 
 /** The machine: keys, then each value against the library's limits. */
-function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string, SourcePos>): MachineSpec {
+function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string, SourcePos>, names: Names): MachineSpec {
   const es = entries(r, node, path);
   checkKeys(r, es, Object.keys(MACHINE_KEYS), path, "machine");
   const spec: MachineSpec = {};
@@ -122,6 +122,9 @@ function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string
         }
         break;
       }
+      case "disks":
+        spec.disks = parseDisks(r, e.value, p, names);
+        break;
     }
   }
   checkNuma(r, es, spec, path);
@@ -437,7 +440,7 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   const me = get(es, "machine");
   const tl = get(es, "time_limit");
   const sysctlPos: Record<string, SourcePos> = {};
-  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctlPos) : {};
+  const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctlPos, names) : {};
   const pe = get(es, "processes");
   const processes = pe ? parseProcesses(r, pe.value, "processes", names) : [];
   for (const p of processes) {

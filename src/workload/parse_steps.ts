@@ -9,7 +9,29 @@
  * case in steps.ts's execStep.
  */
 import { errnoValues, parseAdvice, parseMapFlags, parseProt } from "../sim/index.js";
-import { MAX_COUNT, MAX_FORK_DEPTH, MAX_REPEAT, MAX_SWAP_AREA, STEP_COMMON_KEYS, STEP_KINDS, TASK_SIZE, type CaptureSpec, type PatternSpec, type SourcePos, type Step } from "./schema.js";
+
+/** MAP_ANONYMOUS (include/uapi/asm-generic/mman-common.h). */
+const MAP_ANONYMOUS = 0x20;
+import {
+  MAX_COUNT,
+  MAX_DISK_FILES,
+  MAX_DISK_SIZE,
+  MAX_DISKS,
+  MAX_FILE_SIZE,
+  MAX_FORK_DEPTH,
+  MAX_PATH,
+  MAX_REPEAT,
+  MAX_SWAP_AREA,
+  STEP_COMMON_KEYS,
+  STEP_KINDS,
+  TASK_SIZE,
+  type CaptureSpec,
+  type DiskSpec,
+  type FileOp,
+  type PatternSpec,
+  type SourcePos,
+  type Step,
+} from "./schema.js";
 import {
   bool,
   checkKeys,
@@ -52,6 +74,14 @@ interface Mapping {
 export interface Names {
   processes: Map<string, string>;
   labels: Set<string>;
+  /**
+   * Sizes of the files the scenario knows of, by path, in the order the file is read (the
+   * disks' files under their mounts, creates and truncates): only for the work estimate of a
+   * read or write without a length, never to refuse a step.
+   */
+  files?: Map<string, number>;
+  /** The disks' files by device ("/dev/vda" → path in the filesystem → size). */
+  diskFiles?: Map<string, Map<string, number>>;
 }
 
 /** What a program may refer to at this point of it. */
@@ -201,8 +231,15 @@ function readMmap(x: StepInput): Step {
   const pe = get(b, "prot");
   const prot = checked(r, pe, `${ap}.prot`, pe ? str(r, pe.value, `${ap}.prot`) : "rw", parseProt);
   const fe = get(b, "flags");
-  const flags = checked(r, fe, `${ap}.flags`, fe ? str(r, fe.value, `${ap}.flags`) : "private|anonymous", parseMapFlags);
-  if (!/anon/.test(flags)) r.fail(fe?.value ?? null, `${ap}.flags`, "only anonymous mappings can be mapped by a scenario yet (file mappings come with the files steps)");
+  const fileE = get(b, "file");
+  const file = fileE ? absPath(r, fileE.value, `${ap}.file`) : undefined;
+  const flags = checked(r, fe, `${ap}.flags`, fe ? str(r, fe.value, `${ap}.flags`) : file !== undefined ? "shared" : "private|anonymous", parseMapFlags);
+  const anon = (parseMapFlags(flags) & MAP_ANONYMOUS) !== 0;
+  if (file === undefined && !anon) r.fail(fe?.value ?? null, `${ap}.flags`, "a mapping without anonymous in its flags maps a file: give it with file: PATH");
+  if (file !== undefined && anon) r.fail(fe?.value ?? null, `${ap}.flags`, `a mapping of file ${file} cannot be anonymous: use shared or private`);
+  const offE = get(b, "offset");
+  if (offE && file === undefined) r.fail(offE.keyNode, `${ap}.offset`, "offset only applies to a file mapping (file: PATH)");
+  const fileOffset = offE ? size(r, offE.value, `${ap}.offset`, MAX_FILE_SIZE, { allowZero: true, pageMultiple: true }) : undefined;
   const xe = get(b, "addr");
   const addr = xe ? size(r, xe.value, `${ap}.addr`, TASK_SIZE, { pageMultiple: true }) : undefined;
   const expectFail = x.expectError !== undefined;
@@ -211,7 +248,12 @@ function readMmap(x: StepInput): Step {
     ctx.maps.set(name, { size: sz, at: path });
     ctx.gone?.delete(name);
   }
-  return withAddr(fin(x, { pos: x.pos, path: x.path, kind: "mmap", name, size: sz, prot, flags }), addr);
+  const step = withAddr(fin(x, { pos: x.pos, path: x.path, kind: "mmap", name, size: sz, prot, flags }), addr);
+  if (file !== undefined && step.kind === "mmap") {
+    step.file = file;
+    if (fileOffset !== undefined) step.offset = fileOffset;
+  }
+  return step;
 }
 
 function readUnmapOrUnlock(x: StepInput): Step {
@@ -410,6 +452,9 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   wait: readWait,
   swapon: readSwapon,
   swapoff: readSwapoff,
+  mount: readMount,
+  file: readFile,
+  drop_caches: readDropCaches,
 };
 
 /** The action of a step: its one key that names a step kind (capture: beside another is a modifier). */
@@ -502,3 +547,198 @@ export function parseProgram(r: Reader, node: N, path: string, ctx: ProgCtx, dep
   }
   return out;
 }
+
+// ---- Files and the page cache (issue 14): machine disks, mount, file, drop_caches ----------
+
+/** An absolute path of at most MAX_PATH bytes, no NUL, no empty or ".." components. */
+function absPath(r: Reader, node: N, path: string): string {
+  const p = str(r, node, path);
+  if (!p.startsWith("/")) r.fail(node, path, `expected an absolute path such as /mnt/t/data, got "${p}"`);
+  if (p.length > MAX_PATH) r.fail(node, path, `a path is at most ${MAX_PATH} bytes`);
+  if (p.includes("\0")) r.fail(node, path, "a path cannot hold a NUL byte");
+  if (p.split("/").some((c) => c === "..")) r.fail(node, path, `".." is not allowed in a scenario's paths: write the path out`);
+  return p.replace(/\/+/g, "/").replace(/(.)\/$/, "$1");
+}
+
+/** The disk paths the guest and the model both name disks with: /dev/vda … /dev/vdz. */
+const DISK_PATH = /^\/dev\/vd[a-z]$/;
+
+/** `machine.disks`: the virtio disks attached at boot, each possibly an ext2 filesystem with files. */
+export function parseDisks(r: Reader, node: N, path: string, names: Names): DiskSpec[] {
+  const n = r.deref(node);
+  if (n === null || n.kind !== "seq") return r.fail(n, path, `expected a list of disks ({path, size, …}), got ${describe(r, n)}`);
+  if (n.items.length > MAX_DISKS) r.fail(n, path, `at most ${MAX_DISKS} disks (/dev/vda to /dev/vdz)`);
+  const seen = new Set<string>();
+  names.diskFiles ??= new Map();
+  return n.items.map((it, i) => {
+    const ip = `${path}[${i}]`;
+    const es = entries(r, it, ip, "a disk {path, size, …}");
+    checkKeys(r, es, ["path", "size", "latency", "bandwidth", "rotational", "read_ahead_kb", "fs", "block_size", "files"], ip, "a disk");
+    const pe = requireKey(r, es, "path", it, ip);
+    const dev = str(r, pe.value, `${ip}.path`);
+    if (!DISK_PATH.test(dev)) r.fail(pe.value, `${ip}.path`, `expected a virtio disk /dev/vda … /dev/vdz, got "${dev}"`);
+    if (seen.has(dev)) r.fail(pe.value, `${ip}.path`, `${dev} is already a disk of this machine`);
+    seen.add(dev);
+    const se = requireKey(r, es, "size", it, ip);
+    const sz = size(r, se.value, `${ip}.size`, MAX_DISK_SIZE, { pageMultiple: true });
+    if (sz < 64 * 1024) r.fail(se.value, `${ip}.size`, "a disk is at least 64K");
+    const d: DiskSpec = { pos: r.pos(it), path: ip, dev, size: sz, files: [] };
+    const le = get(es, "latency");
+    if (le) d.latency = duration(r, le.value, `${ip}.latency`);
+    const be = get(es, "bandwidth");
+    if (be) d.bandwidth = size(r, be.value, `${ip}.bandwidth`, 2 ** 50);
+    const ro = get(es, "rotational");
+    if (ro) d.rotational = bool(r, ro.value, `${ip}.rotational`);
+    const ra = get(es, "read_ahead_kb");
+    if (ra) d.read_ahead_kb = int(r, ra.value, `${ip}.read_ahead_kb`, 0, 2 ** 20);
+    const fe = get(es, "fs");
+    const bse = get(es, "block_size");
+    const fle = get(es, "files");
+    if (fe) d.fs = oneOf(r, fe.value, `${ip}.fs`, ["ext2"] as const);
+    if (!fe && (bse || fle)) r.fail((bse ?? fle)?.keyNode ?? null, `${ip}.${bse ? "block_size" : "files"}`, "only a disk with fs: ext2 holds files");
+    if (bse) {
+      const bs = int(r, bse.value, `${ip}.block_size`, 1024, 4096);
+      if (bs !== 1024 && bs !== 2048 && bs !== 4096) r.fail(bse.value, `${ip}.block_size`, `expected 1024, 2048 or 4096, got ${bs}`);
+      d.block_size = bs as 1024 | 2048 | 4096;
+    }
+    const known = new Map<string, number>();
+    names.diskFiles?.set(dev, known);
+    if (fle) {
+      const fl = r.deref(fle.value);
+      if (fl === null || fl.kind !== "seq") return r.fail(fl, `${ip}.files`, `expected a list of {path, size}, got ${describe(r, fl)}`);
+      if (fl.items.length > MAX_DISK_FILES) r.fail(fl, `${ip}.files`, `at most ${MAX_DISK_FILES} files on a disk`);
+      fl.items.forEach((f, j) => {
+        const fp = `${ip}.files[${j}]`;
+        const fes = entries(r, f, fp, "a file {path, size}");
+        checkKeys(r, fes, ["path", "size"], fp, "a disk file");
+        const pn = requireKey(r, fes, "path", f, fp);
+        const rel = str(r, pn.value, `${fp}.path`);
+        if (rel.startsWith("/") || rel.split("/").some((c) => c === "" || c === "." || c === "..") || rel.length > 255 * 8) {
+          r.fail(pn.value, `${fp}.path`, `expected a path inside the filesystem such as data or dir/data (no leading /, no . or ..), got "${rel}"`);
+        }
+        if (known.has(rel)) r.fail(pn.value, `${fp}.path`, `"${rel}" is already a file of this disk`);
+        const szE = get(fes, "size");
+        const fsz = szE ? size(r, szE.value, `${fp}.size`, Math.min(MAX_FILE_SIZE, sz), { allowZero: true }) : undefined;
+        known.set(rel, fsz ?? 0);
+        d.files.push(fsz !== undefined ? { path: rel, size: fsz } : { path: rel });
+      });
+    }
+    return d;
+  });
+}
+
+function readMount(x: StepInput): Step {
+  const { r, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.mount.keys);
+  const target = absPath(r, must(b, "path").value, `${ap}.path`);
+  if (target === "/" || /^\/(proc|sys|dev)(\/|$)/.test(target)) r.fail(must(b, "path").value, `${ap}.path`, `cannot mount on ${target}: pick a directory such as /mnt/t`);
+  const fstype = oneOf(r, must(b, "type").value, `${ap}.type`, ["tmpfs", "ext2"] as const);
+  const de = get(b, "device");
+  const se = get(b, "size");
+  const ne = get(b, "nr_inodes");
+  const he = get(b, "huge");
+  const roe = get(b, "readonly");
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "mount", target, fstype, readonly: roe ? bool(r, roe.value, `${ap}.readonly`) : false });
+  if (step.kind !== "mount") return step;
+  if (fstype === "tmpfs") {
+    if (de) r.fail(de.keyNode, `${ap}.device`, "a tmpfs has no device (device is for type: ext2)");
+    if (se) {
+      const v = scalarValue(r, se.value);
+      if (typeof v === "string" && /^\s*\d+%\s*$/.test(v)) {
+        const pct = Number(v.trim().slice(0, -1));
+        if (pct < 1 || pct > 10000) r.fail(se.value, `${ap}.size`, `a percentage of RAM from 1% to 10000%, got ${v.trim()}`);
+        step.size = v.trim();
+      } else step.size = size(r, se.value, `${ap}.size`, MAX_FILE_SIZE, { pageMultiple: false });
+    }
+    if (ne) step.nr_inodes = int(r, ne.value, `${ap}.nr_inodes`, 1, 2 ** 31);
+    if (he) step.huge = oneOf(r, he.value, `${ap}.huge`, ["never", "always", "within_size", "advise"] as const);
+  } else {
+    if (!de) return r.fail(x.a.value, `${ap}.device`, "missing (an ext2 mount names its disk: device: /dev/vda, a disk of machine.disks)");
+    for (const e of [se, ne, he]) if (e) r.fail(e.keyNode, `${ap}.${e.key}`, `${e.key} is a tmpfs option; an ext2 filesystem has the size of its disk`);
+    const dev = str(r, de.value, `${ap}.device`);
+    const files = ctx.names.diskFiles?.get(dev);
+    if (!files) {
+      const known = [...(ctx.names.diskFiles?.keys() ?? [])];
+      return r.fail(de.value, `${ap}.device`, `no disk ${dev} in machine.disks${known.length ? ` (disks: ${known.join(", ")})` : " (add one: machine: { disks: [{ path: /dev/vda, size: 96M, fs: ext2 }] })"}`);
+    }
+    step.source = dev;
+    const fm = (ctx.names.files ??= new Map());
+    for (const [rel, sz] of files) fm.set(`${target}/${rel}`, sz);
+  }
+  return step;
+}
+
+const FILE_OPS: readonly FileOp[] = ["create", "read", "write", "truncate", "unlink", "fadvise"];
+/** Which keys each op takes besides path and op. */
+const FILE_OP_KEYS: Record<FileOp, readonly string[]> = {
+  create: ["size", "bs"],
+  read: ["offset", "length", "bs", "pattern", "stride", "alpha", "count", "repeat", "direct"],
+  write: ["offset", "length", "bs", "pattern", "stride", "alpha", "count", "repeat", "direct"],
+  truncate: ["size"],
+  unlink: [],
+  fadvise: ["offset", "length", "advice"],
+};
+const FADVICES = ["normal", "random", "sequential", "willneed", "dontneed", "noreuse"] as const;
+
+function readFile(x: StepInput): Step {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.file.keys);
+  const file = absPath(r, must(b, "path").value, `${ap}.path`);
+  if (/^\/(proc|sys)(\/|$)/.test(file)) r.fail(must(b, "path").value, `${ap}.path`, "/proc and /sys files are read with capture: and written with write:");
+  const op = oneOf(r, must(b, "op").value, `${ap}.op`, FILE_OPS);
+  for (const e of b) {
+    if (e.key !== "path" && e.key !== "op" && !FILE_OP_KEYS[op].includes(e.key)) {
+      const takes = FILE_OP_KEYS[op];
+      r.fail(e.keyNode, `${ap}.${e.key}`, `op: ${op} takes no ${e.key}${takes.length ? ` (it takes ${takes.join(", ")})` : ""}`);
+    }
+  }
+  const files = (ctx.names.files ??= new Map());
+  const se = get(b, "size");
+  let sz: number | undefined;
+  if (op === "create" || op === "truncate") {
+    if (op === "truncate" && !se) return r.fail(a.value, `${ap}.size`, "missing (truncate needs the new size: size: 0)");
+    sz = se ? size(r, se.value, `${ap}.size`, MAX_FILE_SIZE, { allowZero: true }) : 0;
+  }
+  const oe = get(b, "offset");
+  const offset = oe ? size(r, oe.value, `${ap}.offset`, MAX_FILE_SIZE, { allowZero: true }) : 0;
+  const le = get(b, "length");
+  const length = le ? size(r, le.value, `${ap}.length`, MAX_FILE_SIZE, { allowZero: op === "fadvise" }) : undefined;
+  const pattern = op === "read" || op === "write" ? parsePattern(r, b, ap) : ({ kind: "sequential" } as const);
+  const bse = get(b, "bs");
+  const bs = bse ? size(r, bse.value, `${ap}.bs`, 64 * 2 ** 20) : pattern.kind === "sequential" ? 128 * 1024 : PAGE;
+  if (pattern.kind === "stride" && pattern.stride % bs !== 0) r.fail(get(b, "stride")?.value ?? null, `${ap}.stride`, `the stride must be a multiple of bs (${fmtBytes(bs)})`);
+  const ce = get(b, "count");
+  const count = ce ? int(r, ce.value, `${ap}.count`, 1, MAX_COUNT) : undefined;
+  const re = get(b, "repeat");
+  const repeat = re ? int(r, re.value, `${ap}.repeat`, 1, MAX_REPEAT) : 1;
+  const dre = get(b, "direct");
+  const direct = dre ? bool(r, dre.value, `${ap}.direct`) : false;
+  const ae = get(b, "advice");
+  if (op === "fadvise" && !ae) return r.fail(a.value, `${ap}.advice`, `missing (fadvise needs the advice: one of ${FADVICES.join(", ")})`);
+  const advice = ae ? oneOf(r, ae.value, `${ap}.advice`, FADVICES) : undefined;
+  // Pages a pass covers, as far as the scenario says (for progress and the budget only).
+  const known = files.get(file);
+  const span = length ?? (op === "create" ? (sz ?? 0) : Math.max(0, (known ?? 0) - offset));
+  const calls = Math.ceil(span / bs);
+  const perCall = Math.ceil(bs / PAGE);
+  const windowPages = op === "read" || op === "write" || op === "create" ? Math.max(1, calls * perCall) : 1;
+  if (x.expectError === undefined) {
+    if (op === "create" || op === "truncate") files.set(file, sz ?? 0);
+    else if (op === "unlink") files.delete(file);
+    else if (op === "write") files.set(file, Math.max(known ?? 0, offset + (length ?? 0)));
+  }
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "file", op, file, offset, bs, pattern, repeat, direct, window_pages: windowPages });
+  if (step.kind === "file") {
+    if (sz !== undefined) step.size = sz;
+    if (length !== undefined) step.length = length;
+    if (count !== undefined) step.count = count;
+    if (advice !== undefined) step.advice = advice;
+  }
+  return step;
+}
+
+function readDropCaches(x: StepInput): Step {
+  const v = int(x.r, x.a.value, x.ap, 1, 3);
+  return fin(x, { pos: x.pos, path: x.path, kind: "drop_caches", value: v as 1 | 2 | 3 });
+}
+// ---- end of files and the page cache ----------------------------------------------------------

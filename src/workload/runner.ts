@@ -15,7 +15,7 @@
  * Everything here goes through the public Machine and Process API (src/sim/index.ts); nothing
  * in src/workload reaches the kernel's objects.
  */
-import { COST, Errno, KernelPanic, Machine, Scheduler, sysctlPath, machineRegistry, restoreGraph, snapshotGraph, type GraphSnapshot, type SnapshotRegistry } from "../sim/index.js";
+import { COST, Errno, KernelPanic, Machine, type MachineConfig, Scheduler, sysctlPath, machineRegistry, restoreGraph, snapshotGraph, type GraphSnapshot, type SnapshotRegistry } from "../sim/index.js";
 import { checkExpectation, type ProcessOutcome } from "./expect.js";
 import { fmtNs, type MachineSummary, type ProcessSummary, type RunResult } from "./result.js";
 import { ScenarioError, WORK_BUDGET, type Scenario, type Step } from "./schema.js";
@@ -105,6 +105,14 @@ export function estimateWork(sc: Scenario): { total: number; biggest?: Step; big
   const steps = (list: Step[]): number =>
     list.reduce((a, s) => {
       if (s.kind === "fork") return a + 1 + steps(s.run);
+      if (s.kind === "file") {
+        const w = fileWork(s);
+        if (w > biggestWork) {
+          biggestWork = w;
+          biggest = s;
+        }
+        return a + w;
+      }
       if (s.kind === "touch") {
         const w = s.duration !== undefined ? s.duration / COST.access_ns : (s.count ?? s.window_pages) * s.repeat;
         if (w > biggestWork) {
@@ -119,11 +127,46 @@ export function estimateWork(sc: Scenario): { total: number; biggest?: Step; big
   return { total, biggest, biggestWork };
 }
 
+/**
+ * Work units of a file step: the pages its reads or writes cover (window_pages per pass, or
+ * count calls of bs bytes), as far as the scenario says the file's size. At least one.
+ */
+function fileWork(s: Extract<Step, { kind: "file" }>): number {
+  if (s.op !== "read" && s.op !== "write" && s.op !== "create") return 1;
+  const pagesPerCall = Math.max(1, Math.ceil(s.bs / 4096));
+  const perPass = s.count !== undefined ? s.count * pagesPerCall : s.window_pages;
+  return Math.max(1, perPass * (s.op === "create" ? 1 : s.repeat));
+}
+
+/**
+ * `machine.disks`: each disk attached as Machine.addDisk does, its ext2 filesystem made with
+ * its files. A disk the library refuses (files that do not fit) is the scenario's mistake, located
+ * at the disk.
+ */
+function attachDisks(sc: Scenario, m: Machine): void {
+  for (const d of sc.machine.disks ?? []) {
+    try {
+      m.addDisk(d.dev, {
+        size: d.size,
+        ...(d.latency !== undefined ? { latency: d.latency } : {}),
+        ...(d.bandwidth !== undefined ? { bandwidth: d.bandwidth } : {}),
+        ...(d.rotational !== undefined ? { rotational: d.rotational } : {}),
+        ...(d.read_ahead_kb !== undefined ? { readAheadKb: d.read_ahead_kb } : {}),
+        ...(d.fs === "ext2" ? { ext2: { ...(d.block_size !== undefined ? { blockSize: d.block_size } : {}), files: d.files } } : {}),
+      });
+    } catch (e) {
+      if (e instanceof RangeError || e instanceof Errno) throw new ScenarioError(sc.file, d.pos.line, d.pos.col, d.path, e.message);
+      throw e;
+    }
+  }
+}
+
 /** The progress bar's estimate: as estimateWork, but a duration touch at one minor fault per access. */
 function progressWork(sc: Scenario): number {
   const steps = (list: Step[]): number =>
     list.reduce((a, s) => {
       if (s.kind === "fork") return a + 1 + steps(s.run);
+      if (s.kind === "file") return a + fileWork(s);
       if (s.kind === "touch") {
         if (s.duration !== undefined) return a + s.duration / COST.minor_fault_ns;
         return a + (s.count ?? s.window_pages) * s.repeat;
@@ -142,7 +185,7 @@ function checkBudget(sc: Scenario): void {
   const s = w.biggest;
   const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
   const detail = `the run is estimated at ${fmt(total)} page accesses, above the budget of ${fmt(WORK_BUDGET)} (a few minutes of real time at the model's 5-20 million accesses a second): lower count, repeat or duration, or run it anyway with --force`;
-  if (s) throw new ScenarioError(sc.file, s.pos.line, s.pos.col, `${s.path}.touch`, detail);
+  if (s) throw new ScenarioError(sc.file, s.pos.line, s.pos.col, `${s.path}.${s.kind}`, detail);
   throw new ScenarioError(sc.file, 1, 1, "", detail);
 }
 
@@ -176,12 +219,15 @@ class Run implements ScenarioRun {
     if (!opts.force) checkBudget(sc);
     this.seed = opts.seed ?? sc.seed;
     try {
-      this.machine = opts.machine ?? Machine.boot({ ...sc.machine, sysctl: undefined, seed: this.seed });
+      // Disks are attached once the machine is up (attachDisks), as QEMU's virtio disks probe.
+      this.machine = opts.machine ?? Machine.boot({ ...sc.machine, sysctl: undefined, disks: undefined, seed: this.seed } as MachineConfig);
     } catch (e) {
       if (e instanceof RangeError) throw new ScenarioError(sc.file, 1, 1, "machine", e.message);
       throw e;
     }
     const m = this.machine;
+    // A machine given by the caller (the validation's calibrated one) gets the disks too.
+    attachDisks(sc, m);
     // Machine sysctls: a value the kernel rejects is the user's mistake, located at the value.
     for (const [key, value] of Object.entries(sc.machine.sysctl ?? {})) {
       const text = Array.isArray(value) ? value.join(" ") : String(value);

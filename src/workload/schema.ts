@@ -44,6 +44,14 @@ export const MAX_DURATION = 24 * 3600e9;
 export const MAX_FORK_DEPTH = 8;
 /** Largest swap area a step may create: swap offsets here reach 2^26 pages. */
 export const MAX_SWAP_AREA = 256 * 2 ** 30;
+/** Disks a machine may have (/dev/vda … /dev/vdz), the files made on one, and a disk's size (as Machine.addDisk). */
+export const MAX_DISKS = 26;
+export const MAX_DISK_FILES = 4096;
+export const MAX_DISK_SIZE = 2 ** 44;
+/** Largest file a step may create, truncate to or address (ext2's limit with 4 KiB blocks is larger; this bounds the work). */
+export const MAX_FILE_SIZE = 2 ** 40;
+/** Longest path a step may name (PATH_MAX). */
+export const MAX_PATH = 4096;
 /**
  * The work budget of one run, in page accesses (see runner.ts estimateWork): about two minutes of
  * real time at the model's usual 5-20 million accesses a second. A scenario estimated above it is
@@ -68,7 +76,63 @@ export interface MachineSpec {
   movablecore?: string | number;
   initrd?: number;
   sysctl?: Record<string, string | number | number[]>;
+  /** Disks attached at boot (Machine.addDisk), for swap or the ext2 filesystem. */
+  disks?: DiskSpec[];
 }
+
+// ---- Files and the page cache (issue 14: machine disks and the file steps) -------------------
+
+/** A disk of `machine.disks`: a virtio disk, optionally holding an ext2 filesystem with files. */
+export interface DiskSpec {
+  pos: SourcePos;
+  /** "machine.disks[0]" */
+  path: string;
+  /** /dev/vda */
+  dev: string;
+  /** Bytes. */
+  size: number;
+  /** ns per request */
+  latency?: number;
+  /** bytes per second */
+  bandwidth?: number;
+  rotational?: boolean;
+  read_ahead_kb?: number;
+  /** mke2fs -t ext2 -d: an ext2 filesystem with these files (paths relative to its root). */
+  fs?: "ext2";
+  block_size?: 1024 | 2048 | 4096;
+  files: Array<{ path: string; size?: number }>;
+}
+
+/** What a `file:` step does to its file. */
+export type FileOp = "create" | "read" | "write" | "truncate" | "unlink" | "fadvise";
+
+/** A `file:` step: one program's use of a file (open, the operation, close). */
+export interface FileStepSpec {
+  kind: "file";
+  op: FileOp;
+  /** The file (the YAML key `path:`). */
+  file: string;
+  /** create: bytes written; truncate: the new size. */
+  size?: number;
+  /** The byte window of read, write and fadvise (length undefined: to the end of the file). */
+  offset: number;
+  length?: number;
+  /** Bytes per read or write call. */
+  bs: number;
+  /** Which blocks of `bs` bytes of the window are read or written, in what order. */
+  pattern: PatternSpec;
+  /** Calls per pass (default one per block of the window). */
+  count?: number;
+  repeat: number;
+  /** fadvise's advice: normal, random, sequential, willneed, dontneed, noreuse. */
+  advice?: string;
+  /** O_DIRECT: the I/O bypasses the page cache. */
+  direct: boolean;
+  /** Pages a pass covers as far as the file says (for progress and the work budget). */
+  window_pages: number;
+}
+
+// ---- end of files and the page cache --------------------------------------------------------
 
 /** Access kinds of a touch: load, store, or instruction fetch. */
 export type AccessKind = "read" | "write" | "exec";
@@ -108,7 +172,8 @@ export interface RegionRef {
 }
 
 export type Step =
-  | (StepBase & { kind: "mmap"; name: string; size: number; prot: string; flags: string; addr?: number })
+  /** `file` and `offset`: a file mapping of that file from that byte (issue 14). */
+  | (StepBase & { kind: "mmap"; name: string; size: number; prot: string; flags: string; addr?: number; file?: string; offset?: number })
   | (StepBase & { kind: "munmap" } & RegionRef)
   | (StepBase & { kind: "mprotect"; prot: string } & RegionRef)
   | (StepBase & { kind: "mremap"; region: string; size: number; may_move: boolean })
@@ -152,7 +217,24 @@ export type Step =
       /** bytes per second */
       bandwidth?: number;
     })
-  | (StepBase & { kind: "swapoff"; file: string });
+  | (StepBase & { kind: "swapoff"; file: string })
+  // ---- Files and the page cache (issue 14) ----
+  | (StepBase & {
+      kind: "mount";
+      /** The mountpoint (YAML `path:`), made as mkdir -p would. */
+      target: string;
+      fstype: "tmpfs" | "ext2";
+      /** ext2: the disk (/dev/vda). */
+      source?: string;
+      /** tmpfs size=: bytes or "N%". */
+      size?: number | string;
+      nr_inodes?: number;
+      huge?: string;
+      readonly: boolean;
+    })
+  | (StepBase & FileStepSpec)
+  | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 });
+  // ---- end of files and the page cache ----
 
 export type StepKind = Step["kind"];
 
@@ -215,11 +297,12 @@ export const MACHINE_KEYS: Record<string, string> = {
   movablecore: "movablecore= size or N%",
   initrd: "initrd size (default 2596K; 0 for none)",
   sysctl: "sysctls written after boot: { vm.swappiness: 100 }",
+  disks: "disks attached at boot: a list of {path, size, latency, bandwidth, rotational, read_ahead_kb, fs: ext2, block_size, files: [{path, size}]}",
 };
 
 /** Every step, with its keys (required first) and a one-line meaning. */
 export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; doc: string }> = {
-  mmap: { keys: ["name", "size", "prot", "flags", "addr"], required: ["name", "size"], doc: "map memory and name the mapping" },
+  mmap: { keys: ["name", "size", "prot", "flags", "addr", "file", "offset"], required: ["name", "size"], doc: "map memory and name the mapping (file: PATH maps that file, from offset)" },
   munmap: { keys: ["region", "offset", "length"], required: ["region"], doc: "unmap a mapping or part of it" },
   mprotect: { keys: ["region", "offset", "length", "prot"], required: ["region", "prot"], doc: "change protection" },
   mremap: { keys: ["region", "size", "may_move"], required: ["region", "size"], doc: "resize a mapping (MREMAP_MAYMOVE with may_move)" },
@@ -246,6 +329,19 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     doc: "create and enable a swap area (mkswap + swapon): size, priority, type partition|file, rotational, latency, bandwidth",
   },
   swapoff: { keys: [], required: [], doc: "swap everything in the area back in and disable it: swapoff: /dev/vda" },
+  // ---- Files and the page cache (issue 14) ----
+  mount: {
+    keys: ["path", "type", "device", "size", "nr_inodes", "huge", "readonly"],
+    required: ["path", "type"],
+    doc: "mount a tmpfs (size, nr_inodes, huge) or the ext2 filesystem of a machine disk (device) on path, made as mkdir -p would",
+  },
+  file: {
+    keys: ["path", "op", "size", "offset", "length", "bs", "pattern", "stride", "alpha", "count", "repeat", "advice", "direct"],
+    required: ["path", "op"],
+    doc: "open a file, do op (create with size, read, write, truncate to size, unlink, fadvise advice) on a window with a pattern of bs-byte calls, close it",
+  },
+  drop_caches: { keys: [], required: [], doc: "echo N > /proc/sys/vm/drop_caches: drop_caches: 3" },
+  // ---- end of files and the page cache ----
 };
 
 /** Keys any step may carry beside its action key. */

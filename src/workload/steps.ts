@@ -35,6 +35,8 @@ export interface ScenarioProcess extends Runnable {
   rng: Prng;
   /** The touch in progress, between time slices. */
   touch?: TouchState;
+  /** The file read or write in progress, between time slices (issue 14). */
+  fileIo?: FileIoState;
   state: "alive" | "exited" | "killed";
   exitCode?: number;
   signal?: string;
@@ -88,6 +90,8 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   sysctl: "proc_sys_call_handler(), fs/proc/proc_sysctl.c",
   swapon: "sys_swapon(), mm/swapfile.c",
   swapoff: "sys_swapoff(), mm/swapfile.c",
+  mount: "path_mount(), fs/namespace.c",
+  drop_caches: "drop_caches_sysctl_handler(), fs/drop_caches.c",
 };
 
 /** A step in words, for messages: "mmap heap (128M)". */
@@ -109,6 +113,10 @@ export function describeStep(s: Step): string {
       return `write ${s.file}`;
     case "sysctl":
       return `sysctl ${s.key}`;
+    case "mount":
+      return `mount ${s.target}`;
+    case "file":
+      return `${s.op} ${s.file}`;
     default:
       return s.kind;
   }
@@ -191,6 +199,7 @@ export class StepContext {
     p.done = true;
     p.state = state;
     p.touch = undefined;
+    p.fileIo = undefined;
     this.tl.note({ t_ns: this.m.now, who: who(p), event, text: how, ...(where ? { where } : {}) });
   }
 
@@ -294,6 +303,11 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
   switch (s.kind) {
     case "mmap": {
       c.spend(COST.vma_op_ns);
+      if (s.file !== undefined) {
+        mmapFile(c, p, s);
+        note("mmap", `mmap ${s.name}: ${fmtSize(s.size)} of ${s.file}${s.offset ? ` from ${fmtSize(s.offset)}` : ""} ${s.prot} ${s.flags} at 0x${(p.regions.get(s.name)?.addr ?? 0).toString(16)}`);
+        return;
+      }
       const addr = pr.mmap(s.size, { prot: s.prot, flags: s.flags, ...(s.addr !== undefined ? { addr: s.addr } : {}) });
       p.regions.set(s.name, { addr, len: s.size });
       note("mmap", `mmap ${s.name}: ${fmtSize(s.size)} ${s.prot} ${s.flags} at 0x${addr.toString(16)}`);
@@ -410,6 +424,11 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       note("swapoff", `swapoff ${s.file} in ${fmtNs(m.now - t0)}`);
       return;
     }
+    case "mount":
+    case "file":
+    case "drop_caches":
+      execFileStep(c, p, s, note);
+      return;
     case "capture_only":
       return;
     case "wait": {
@@ -421,6 +440,30 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       return;
     }
   }
+}
+
+/** A step that succeeded although its expect_error said it would fail: a failed expectation. */
+function unexpectedSuccess(c: StepContext, p: ScenarioProcess, s: Step): void {
+  c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error ?? "", actual: "success" });
+  c.tl.add({ t_ns: c.m.now, who: who(p), event: "unexpected_success", text: `${s.kind} succeeded but ${s.expect_error} was expected (${c.sc.file}:${s.pos.line})` });
+}
+
+/**
+ * A step's syscall failed with errno e: as expected (noted; the program goes on), or not (the
+ * program ends with exit(1), as `err(1, …)` would). True when the process has finished.
+ */
+function stepErrno(c: StepContext, p: ScenarioProcess, s: Step, e: Errno): boolean {
+  const m = c.m;
+  if (s.expect_error === e.code) {
+    c.tl.note({ t_ns: m.now, who: who(p), event: "expected_error", text: `${describeStep(s)} failed with ${e.code}, as expected`, ...(STEP_WHERE[s.kind] ? { where: STEP_WHERE[s.kind] } : {}) });
+    return false;
+  }
+  if (s.expect_error) c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error, actual: e.code });
+  p.error = `${describeStep(s)} failed: ${e.code} (${c.sc.file}:${s.pos.line})`;
+  if (proc(p).alive) proc(p).exit(1);
+  p.exitCode = 1;
+  c.finishProcess(p, "exited", `${p.error}; exit(1)`, "syscall_failed", STEP_WHERE[s.kind]);
+  return true;
 }
 
 /**
@@ -448,6 +491,32 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
   }
   if (c.reapIfDead(p)) return;
   try {
+    if (p.fileIo) {
+      const f = p.fileIo;
+      let done: boolean;
+      try {
+        done = runFileIo(c, p);
+      } catch (e) {
+        if (!(e instanceof Errno)) throw e;
+        // The write that found the filesystem full (or the read that failed): the program
+        // stops its loop, closes the file, and the step has failed with that errno.
+        p.fileIo = undefined;
+        closeQuietly(proc(p), f.fd);
+        if (!stepErrno(c, p, f.step, e)) c.doCaptures(p, f.step);
+        p.readyAt = Math.max(p.readyAt, m.now);
+        return;
+      }
+      if (done) {
+        p.fileIo = undefined;
+        if (!c.reapIfDead(p)) {
+          finishFileIo(c, p, f);
+          if (f.step.expect_error) unexpectedSuccess(c, p, f.step);
+          c.doCaptures(p, f.step);
+        }
+      }
+      p.readyAt = Math.max(p.readyAt, m.now);
+      return;
+    }
     if (p.touch) {
       if (runTouch(c, p)) {
         const t = p.touch;
@@ -472,22 +541,11 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
     try {
       execStep(c, p, s);
       if (thp0 !== null) noteThp(c, p, thp0);
-      if (s.expect_error && s.kind !== "touch") {
-        c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error, actual: "success" });
-        c.tl.add({ t_ns: m.now, who: who(p), event: "unexpected_success", text: `${s.kind} succeeded but ${s.expect_error} was expected (${c.sc.file}:${s.pos.line})` });
-      }
+      // A file read or write in progress succeeds or fails when it ends (finishFileIo).
+      if (s.expect_error && s.kind !== "touch" && !p.fileIo) unexpectedSuccess(c, p, s);
     } catch (e) {
       if (e instanceof Errno) {
-        if (s.expect_error === e.code) {
-          c.tl.note({ t_ns: m.now, who: who(p), event: "expected_error", text: `${describeStep(s)} failed with ${e.code}, as expected`, ...(STEP_WHERE[s.kind] ? { where: STEP_WHERE[s.kind] } : {}) });
-        } else {
-          if (s.expect_error) c.expectFails.push({ path: s.path, line: s.pos.line, what: `${s.kind} fails with ${s.expect_error}`, ok: false, expected: s.expect_error, actual: e.code });
-          p.error = `${describeStep(s)} failed: ${e.code} (${c.sc.file}:${s.pos.line})`;
-          if (proc(p).alive) proc(p).exit(1);
-          p.exitCode = 1;
-          c.finishProcess(p, "exited", `${p.error}; exit(1)`, "syscall_failed", STEP_WHERE[s.kind]);
-          return;
-        }
+        if (stepErrno(c, p, s, e)) return;
       } else if (e instanceof RunFailure) {
         p.error = `${describeStep(s)}: ${e.message}`;
         if (proc(p).alive) proc(p).exit(1);
@@ -496,8 +554,8 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
         return;
       } else throw e;
     }
-    // A touch captures when it finishes, not when it starts.
-    if (!p.done && !p.touch) c.doCaptures(p, s);
+    // A touch (or a file read or write) captures when it finishes, not when it starts.
+    if (!p.done && !p.touch && !p.fileIo) c.doCaptures(p, s);
     if (p.touch === undefined && s.kind !== "sleep" && p.waitingFor === undefined) p.readyAt = Math.max(p.readyAt, m.now);
   } catch (e) {
     if (e instanceof ProcessKilled) {
@@ -542,3 +600,195 @@ function noteThp(c: StepContext, p: ScenarioProcess, before: number[]): void {
     if (n > 0) c.tl.note({ t_ns: c.m.now, who: who(p), event: THP_EVENTS[i].event, text: THP_EVENTS[i].text(n), where: THP_EVENTS[i].where });
   }
 }
+
+// ---- Files and the page cache (issue 14): mount, file, drop_caches, mmap of a file ----------
+
+type FileStep = Extract<Step, { kind: "file" }>;
+
+/** A file read or write in progress (`file:` op read, write or create), between time slices. */
+interface FileIoState {
+  step: FileStep;
+  fd: number;
+  write: boolean;
+  /** The window: bytes [base, end) of the file, in blocks of step.bs. */
+  base: number;
+  end: number;
+  gen: PageGenerator;
+  /** Calls still to make. */
+  remaining: number;
+  calls: number;
+  bytes: number;
+  startNs: number;
+}
+
+/** close(2) on a path where the step has already failed: a second error changes nothing. */
+function closeQuietly(pr: Process, fd: number): void {
+  try {
+    if (pr.alive) pr.close(fd);
+  } catch (e) {
+    if (!(e instanceof Errno)) throw e;
+  }
+}
+
+/** mkdir -p: each missing directory of `dir`, as the real harness's `mkdir -p /mnt/t` before mount. */
+function mkdirP(c: StepContext, pr: Process, dir: string): void {
+  let at = "";
+  for (const part of dir.split("/").filter((x) => x !== "")) {
+    at += "/" + part;
+    c.spend(COST.syscall_ns);
+    try {
+      pr.mkdir(at);
+    } catch (e) {
+      if (!(e instanceof Errno) || e.code !== "EEXIST") throw e;
+    }
+  }
+}
+
+/** An mmap step with `file:`: open (read-write for a writable shared mapping), mmap, close. */
+function mmapFile(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "mmap" }>): void {
+  const pr = proc(p);
+  const shared = /shared/i.test(s.flags);
+  const fd = pr.open(s.file as string, shared && /w/i.test(s.prot) ? "rw" : "r");
+  c.spend(COST.syscall_ns);
+  try {
+    const addr = pr.mmap(s.size, { prot: s.prot, flags: s.flags, fd, offset: s.offset ?? 0, ...(s.addr !== undefined ? { addr: s.addr } : {}) });
+    p.regions.set(s.name, { addr, len: s.size });
+  } finally {
+    // The mapping holds the file; the descriptor is not needed any more.
+    closeQuietly(pr, fd);
+  }
+}
+
+/** The mount, file and drop_caches steps (a read or write only starts here: runFileIo does its slices). */
+function execFileStep(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "mount" | "file" | "drop_caches" }>, note: (event: string, text: string) => void): void {
+  const pr = proc(p);
+  switch (s.kind) {
+    case "mount": {
+      mkdirP(c, pr, s.target);
+      c.spend(COST.vma_op_ns);
+      pr.mount(s.target, {
+        fstype: s.fstype,
+        ...(s.source !== undefined ? { source: s.source } : {}),
+        ...(s.size !== undefined ? { size: s.size } : {}),
+        ...(s.nr_inodes !== undefined ? { nrInodes: s.nr_inodes } : {}),
+        ...(s.huge !== undefined ? { huge: s.huge } : {}),
+        ...(s.readonly ? { readonly: true } : {}),
+      });
+      const o = [s.readonly ? "ro" : "", s.size !== undefined ? `size=${typeof s.size === "number" ? fmtSize(s.size) : s.size}` : "", s.nr_inodes !== undefined ? `nr_inodes=${s.nr_inodes}` : "", s.huge ? `huge=${s.huge}` : ""].filter((x) => x !== "");
+      note("mount", `mount -t ${s.fstype}${o.length ? ` -o ${o.join(",")}` : ""} ${s.source ?? s.fstype} ${s.target}`);
+      return;
+    }
+    case "drop_caches":
+      c.spend(COST.proc_file_ns);
+      pr.writeFile("/proc/sys/vm/drop_caches", String(s.value));
+      note("drop_caches", `echo ${s.value} > /proc/sys/vm/drop_caches`);
+      return;
+    case "file":
+      break;
+  }
+  const where = { create: "ksys_write(), fs/read_write.c", read: "ksys_pread64(), fs/read_write.c", write: "ksys_pwrite64(), fs/read_write.c", truncate: "do_sys_ftruncate(), fs/open.c", unlink: "do_unlinkat(), fs/namei.c", fadvise: "generic_fadvise(), mm/fadvise.c" }[s.op];
+  const fnote = (text: string): void => c.tl.note({ t_ns: c.m.now, who: who(p), event: "file", text, where });
+  switch (s.op) {
+    case "unlink":
+      pr.unlink(s.file);
+      fnote(`unlink ${s.file}`);
+      return;
+    case "truncate": {
+      const fd = pr.open(s.file, "w");
+      try {
+        c.spend(COST.syscall_ns);
+        pr.ftruncate(fd, s.size ?? 0);
+      } finally {
+        closeQuietly(pr, fd);
+      }
+      fnote(`truncate ${s.file} to ${fmtSize(s.size ?? 0)}`);
+      return;
+    }
+    case "fadvise": {
+      const fd = pr.open(s.file, "r");
+      try {
+        c.spend(COST.syscall_ns);
+        pr.fadvise(fd, s.offset, s.length ?? 0, s.advice ?? "normal");
+      } finally {
+        closeQuietly(pr, fd);
+      }
+      fnote(`posix_fadvise ${s.file} ${s.advice?.toUpperCase()} +${fmtSize(s.offset)}${s.length ? ` ${fmtSize(s.length)}` : " to the end"}`);
+      return;
+    }
+    case "create":
+    case "read":
+    case "write":
+      break;
+  }
+  const write = s.op !== "read";
+  const flags = s.op === "create" ? "w|create|trunc" : `${write ? "w" : "r"}${s.direct ? "|direct" : ""}`;
+  const fd = pr.open(s.file, flags);
+  let base = 0;
+  let end = 0;
+  try {
+    if (s.op === "create") end = s.size ?? 0;
+    else {
+      base = s.offset;
+      end = s.length !== undefined ? base + s.length : Math.max(base, pr.fstat(fd).size);
+    }
+  } catch (e) {
+    closeQuietly(pr, fd);
+    throw e;
+  }
+  const nBlocks = Math.ceil((end - base) / s.bs);
+  if (nBlocks === 0) {
+    closeQuietly(pr, fd);
+    fnote(s.op === "create" ? `create ${s.file}: empty` : `${s.op} ${s.file}: nothing to ${s.op} (the window is empty)`);
+    return;
+  }
+  // The pattern picks blocks of bs bytes; a stride in bytes becomes one in blocks.
+  const pat = s.pattern.kind === "stride" ? { kind: "stride" as const, stride: (s.pattern.stride / s.bs) * PAGE_SIZE } : s.pattern;
+  const perPass = s.count ?? nBlocks;
+  p.fileIo = { step: s, fd, write, base, end, gen: makeGenerator(pat, nBlocks, p.rng), remaining: perPass * s.repeat, calls: 0, bytes: 0, startNs: c.m.now };
+}
+
+/**
+ * Runs up to one time slice of the file read or write in progress: one pread64/pwrite64 of bs
+ * bytes per block the pattern names. The clock moves by what the kernel waited for (the disk,
+ * on a cold read) plus the syscall and the copy. True when it is finished.
+ * @throws Errno as the syscall fails (ENOSPC on a full filesystem, EINVAL for unaligned O_DIRECT).
+ */
+function runFileIo(c: StepContext, p: ScenarioProcess): boolean {
+  const f = p.fileIo as FileIoState;
+  const pr = proc(p);
+  const bs = f.step.bs;
+  let slice = COST.timeslice_ns;
+  while (slice > 0 && f.remaining > 0) {
+    const t0 = c.m.now;
+    const off = f.base + f.gen.next() * bs;
+    const n = Math.min(bs, f.end - off);
+    const done = f.write ? pr.pwrite(f.fd, n, off) : pr.pread(f.fd, n, off);
+    const pages = Math.ceil(done / PAGE_SIZE);
+    c.spend(COST.syscall_ns + pages * COST.file_page_ns);
+    slice -= c.m.now - t0;
+    f.remaining--;
+    f.calls++;
+    f.bytes += done;
+    c.ops++;
+    c.workDone += Math.max(1, Math.ceil(n / PAGE_SIZE));
+    if (!pr.alive) return true;
+  }
+  return f.remaining <= 0;
+}
+
+/** Closes the file of a finished read or write and says what it did. */
+function finishFileIo(c: StepContext, p: ScenarioProcess, f: FileIoState): void {
+  const pr = proc(p);
+  closeQuietly(pr, f.fd);
+  const s = f.step;
+  const pat = s.pattern.kind === "zipf" ? `zipf(${s.pattern.alpha})` : s.pattern.kind === "stride" ? `stride ${fmtSize(s.pattern.stride)}` : s.pattern.kind;
+  const verb = s.op === "create" ? "create" : `${s.op}${s.direct ? " O_DIRECT" : ""}`;
+  c.tl.note({
+    t_ns: c.m.now,
+    who: who(p),
+    event: "file",
+    text: `${verb} ${s.file} ${pat}: ${f.calls} calls of ${fmtSize(s.bs)}, ${fmtSize(f.bytes)} in ${fmtNs(c.m.now - f.startNs)}`,
+    where: f.write ? "generic_perform_write(), mm/filemap.c" : s.direct ? "generic_file_read_iter(), mm/filemap.c" : "filemap_read(), mm/filemap.c",
+  });
+}
+// ---- end of files and the page cache ----------------------------------------------------------

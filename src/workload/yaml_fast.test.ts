@@ -57,6 +57,10 @@ describe("the YAML subset reader", () => {
     }
   });
 
+  it("reads a lone --- as the yaml package does: a document holding a null scalar where its content would start", () => {
+    for (const t of ["---", "--- ", "---\n", "--- #c", "---\n\n# c\n", "--- # x\n# y\n\n"]) expect(compare(t), JSON.stringify(t)).toBe("same");
+  });
+
   it("resolves plain scalars as the core schema does", () => {
     const cases: Array<[string, unknown]> = [
       ["~", null], ["null", null], ["NULL", null], ["Null", null], ["true", true], ["False", false], ["yes", "yes"], ["0o17", 15], ["0x1F", 31],

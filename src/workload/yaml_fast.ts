@@ -126,12 +126,16 @@ class SubsetReader {
   read(): YNode | null {
     this.peek(0, true);
     // One explicit document start is allowed before the content.
+    let marker = -1;
     if (this.ls !== -1 && this.ind === 0 && this.t.startsWith("---", this.cs) && this.eolOrSpace(this.cs + 3)) {
       const p = this.skipSpaces(this.cs + 3);
       if (!this.lineEnd(p)) throw new Bail(p, "content on the --- line");
+      marker = p;
       this.peek(this.nextLine(p));
     }
-    if (this.ls === -1) return null;
+    // A "---" with nothing after it is a document whose content is an empty (null) scalar, where
+    // the marker's line content would begin, as the yaml package has it; no text is no document.
+    if (this.ls === -1) return marker >= 0 ? new YScalar(marker, null) : null;
     const root = this.block(this.ind, this.cs);
     if (this.ls !== -1) throw new Bail(this.cs, "content after the document's end");
     return root;

@@ -45,6 +45,8 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/swap.h>
@@ -237,15 +239,19 @@ static uint64_t gen_next(struct gen *g) {
 enum {
 	OP_MMAP = 1, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_BRK, OP_MADVISE, OP_MLOCK, OP_MUNLOCK,
 	OP_TOUCH, OP_FORK, OP_EXIT, OP_ADJ, OP_WRITE, OP_SWAPON, OP_SWAPOFF,
+	OP_MOUNT, OP_FILE,
 };
+
+/* A file step's operation (the low 4 bits of its mode) and its fadvise advice (bits 12-15). */
+enum { FOP_CREATE = 0, FOP_READ, FOP_WRITE, FOP_TRUNCATE, FOP_UNLINK, FOP_FADVISE };
 
 /* One command to a worker. Fits in PIPE_BUF, so a write is atomic. */
 struct cmd {
 	int32_t op;
 	int32_t region;   /* region index (mmap, munmap, ...), or -1 */
 	int64_t a, b, c, d, e, f; /* op-specific numbers, see worker_step */
-	char s1[256];     /* path (write, swapon, swapoff) */
-	char s2[768];     /* value (write) */
+	char s1[256];     /* path (write, swapon, swapoff, mount's target, file, mmap's file) */
+	char s2[768];     /* value (write); mount's options (tmpfs) or device (ext2) */
 };
 
 enum { RP_HELLO = 1, RP_OK, RP_ERR, RP_PROG, RP_FAIL };
@@ -397,14 +403,114 @@ static void do_touch(const struct cmd *c) {
 	reply(RP_OK, (int64_t)total, (int64_t)per, 0);
 }
 
+/* mkdir -p, then mount(2): a tmpfs with its options (a = 0, s2 "size=…,nr_inodes=…") or the ext2
+ * filesystem of a disk (a = 1, s2 the device), read-only when b. */
+static void do_mount(const struct cmd *c) {
+	char dir[256];
+	size_t n = strlen(c->s1);
+	if (n >= sizeof dir) n = sizeof dir - 1;
+	memcpy(dir, c->s1, n);
+	dir[n] = 0;
+	for (size_t i = 1; i <= n; i++) {
+		if (dir[i] == '/' || dir[i] == 0) {
+			char save = dir[i];
+			dir[i] = 0;
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+				reply(RP_ERR, errno, 0, 0);
+				return;
+			}
+			dir[i] = save;
+		}
+	}
+	unsigned long fl = c->b ? MS_RDONLY : 0;
+	int r = c->a == 0 ? mount("tmpfs", c->s1, "tmpfs", fl, c->s2[0] ? c->s2 : NULL) : mount(c->s2, c->s1, "ext2", fl, NULL);
+	if (r < 0) reply(RP_ERR, errno, 0, 0);
+	else reply(RP_OK, 0, 0, 0);
+}
+
+/* A file step: open, the operation, close (region = mode: op | pattern << 4 | direct << 8 | advice
+ * << 12; a offset or size, b length or -1, c bs, d count (0: one per block), e stride bytes or
+ * zipf's alpha bits, f repeat). Reads and writes go through a buffer of bs bytes mapped for the
+ * step (the model's processes have none: a program's buffer is a few pages of its own). */
+static void do_file(const struct cmd *c) {
+	int op = c->region & 15, kind = (c->region >> 4) & 15, direct = (c->region >> 8) & 1, advice = (c->region >> 12) & 15;
+	if (op == FOP_UNLINK) {
+		if (unlink(c->s1) < 0) reply(RP_ERR, errno, 0, 0);
+		else reply(RP_OK, 0, 0, 0);
+		return;
+	}
+	int flags = O_CLOEXEC | (direct ? O_DIRECT : 0);
+	if (op == FOP_CREATE) flags |= O_WRONLY | O_CREAT | O_TRUNC;
+	else if (op == FOP_WRITE || op == FOP_TRUNCATE) flags |= O_WRONLY;
+	else flags |= O_RDONLY;
+	int fd = open(c->s1, flags, 0644);
+	if (fd < 0) {
+		reply(RP_ERR, errno, 0, 0);
+		return;
+	}
+	int e = 0;
+	int64_t calls = 0, per_pass = 1;
+	if (op == FOP_TRUNCATE) {
+		if (ftruncate(fd, (off_t)c->a) < 0) e = errno;
+	} else if (op == FOP_FADVISE) {
+		e = posix_fadvise(fd, (off_t)c->a, (off_t)(c->b < 0 ? 0 : c->b), advice);
+	} else {
+		uint64_t base = op == FOP_CREATE ? 0 : (uint64_t)c->a, end;
+		if (op == FOP_CREATE) end = (uint64_t)c->a;
+		else if (c->b >= 0) end = base + (uint64_t)c->b;
+		else {
+			struct stat st;
+			if (fstat(fd, &st) < 0) st.st_size = 0;
+			end = (uint64_t)st.st_size > base ? (uint64_t)st.st_size : base;
+		}
+		uint64_t bs = (uint64_t)c->c, nblocks = (end - base + bs - 1) / bs;
+		if (nblocks > 0) {
+			char *buf = mmap(NULL, bs, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (buf == MAP_FAILED) {
+				e = errno;
+			} else {
+				struct gen g;
+				double alpha = 0;
+				if (kind == PAT_ZIPF) memcpy(&alpha, &c->e, sizeof alpha);
+				/* a stride in bytes is one in blocks: the runner gives its generator stride / bs pages */
+				gen_init(&g, kind, nblocks, kind == PAT_STRIDE ? (uint64_t)c->e / bs * PAGE : 0, alpha, &wrng);
+				uint64_t per = c->d > 0 ? (uint64_t)c->d : nblocks, total = per * (uint64_t)(c->f > 0 ? c->f : 1);
+				per_pass = (int64_t)per;
+				for (uint64_t done = 0; done < total && !e; done++, calls++) {
+					uint64_t off = base + gen_next(&g) * bs, n = end - off < bs ? end - off : bs;
+					ssize_t r = op == FOP_READ ? pread(fd, buf, n, (off_t)off) : pwrite(fd, buf, n, (off_t)off);
+					if (r < 0) e = errno;
+					if ((done + 1) % PROGRESS_EVERY == 0) reply(RP_PROG, (int64_t)(done + 1), (int64_t)per, 0);
+				}
+				munmap(buf, bs);
+			}
+		}
+	}
+	close(fd);
+	if (e) reply(RP_ERR, e, 0, 0);
+	else reply(RP_OK, calls, per_pass, 0); /* as a touch: calls made, calls a pass (the virtual cost) */
+}
+
 static void worker_step(struct cmd *c) {
 	uint64_t addr, len;
 	long r;
 	switch (c->op) {
-	case OP_MMAP: { /* a size, b prot, c flags, d addr hint */
-		void *p = mmap((void *)(uintptr_t)c->d, (size_t)c->a, (int)c->b, (int)c->c, -1, 0);
+	case OP_MMAP: { /* a size, b prot, c flags, d addr hint; s1 a file (or ""), e its offset */
+		int fd = -1;
+		if (c->s1[0]) {
+			/* as the runner: read-write for a writable shared mapping, else read-only; closed after */
+			int rw = (c->c & MAP_SHARED) && (c->b & PROT_WRITE);
+			fd = open(c->s1, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+			if (fd < 0) {
+				reply(RP_ERR, errno, 0, 0);
+				return;
+			}
+		}
+		void *p = mmap((void *)(uintptr_t)c->d, (size_t)c->a, (int)c->b, (int)c->c, fd, (off_t)c->e);
+		int e = errno;
+		if (fd >= 0) close(fd);
 		if (p == MAP_FAILED) {
-			reply(RP_ERR, errno, 0, 0);
+			reply(RP_ERR, e, 0, 0);
 			return;
 		}
 		if (c->region >= 0 && c->region < MAX_REGIONS) {
@@ -537,6 +643,12 @@ static void worker_step(struct cmd *c) {
 		if (swapoff(c->s1) < 0) reply(RP_ERR, errno, 0, 0);
 		else reply(RP_OK, 0, 0, 0);
 		return;
+	case OP_MOUNT:
+		do_mount(c);
+		return;
+	case OP_FILE:
+		do_file(c);
+		return;
 	default:
 		reply(RP_FAIL, 0, 0, 0);
 	}
@@ -566,7 +678,7 @@ static int worker_main(int argc, char **argv) {
 #define LINE_MAX_LEN 4096
 
 enum { K_MMAP = 1, K_MUNMAP, K_MPROTECT, K_MREMAP, K_BRK, K_MADVISE, K_MLOCK, K_MUNLOCK, K_TOUCH, K_FORK, K_EXIT,
-       K_ADJ, K_WRITE, K_SWAPON, K_SWAPOFF, K_SLEEP, K_WAIT, K_NOP };
+       K_ADJ, K_WRITE, K_SWAPON, K_SWAPOFF, K_SLEEP, K_WAIT, K_NOP, K_MOUNT, K_FILE };
 
 struct capspec {
 	char label[128];
@@ -579,7 +691,8 @@ struct step {
 	int64_t a, b, c, d, e;
 	int64_t cost_ns;       /* touch: virtual picoseconds per access */
 	int64_t first_ns;      /* touch: more virtual picoseconds for each access of the first pass */
-	int64_t first_n;       /* touch: passes (the command's f) */
+	int64_t first_n;       /* touch, file: passes (the command's f) */
+	int64_t mode;          /* file: op | pattern << 4 | direct << 8 | advice << 12; mount: readonly */
 	char expect_err[32];
 	char path[64];         /* processes[0].run[3], for messages */
 	char s1[256];
@@ -745,7 +858,7 @@ static const struct {
 } KINDS[] = {{"mmap", K_MMAP}, {"munmap", K_MUNMAP}, {"mprotect", K_MPROTECT}, {"mremap", K_MREMAP}, {"brk", K_BRK},
 	     {"madvise", K_MADVISE}, {"mlock", K_MLOCK}, {"munlock", K_MUNLOCK}, {"touch", K_TOUCH}, {"fork", K_FORK},
 	     {"exit", K_EXIT}, {"oom_score_adj", K_ADJ}, {"write", K_WRITE}, {"swapon", K_SWAPON}, {"swapoff", K_SWAPOFF},
-	     {"sleep", K_SLEEP}, {"wait", K_WAIT}, {"nop", K_NOP}};
+	     {"sleep", K_SLEEP}, {"wait", K_WAIT}, {"nop", K_NOP}, {"mount", K_MOUNT}, {"file", K_FILE}};
 
 static int fail_line(int line, const char *what) {
 	struct sbuf b = {errmsg, 0, sizeof errmsg - 1};
@@ -864,9 +977,47 @@ static int parse_input(char *buf, size_t n) {
 			int64_t v;
 			switch (s->kind) {
 			case K_MMAP:
-				bad = kv_i64(&t, 3, "size", &s->a, 1) | kv_i64(&t, 3, "prot", &s->b, 1) | kv_i64(&t, 3, "flags", &s->c, 1) | kv_i64(&t, 3, "addr", &s->d, 0);
-				bad |= s->a <= 0 || s->region < 0;
+				bad = kv_i64(&t, 3, "size", &s->a, 1) | kv_i64(&t, 3, "prot", &s->b, 1) | kv_i64(&t, 3, "flags", &s->c, 1) | kv_i64(&t, 3, "addr", &s->d, 0) |
+				      kv_str(&t, 3, "file", s->s1, sizeof s->s1, 0) | kv_i64(&t, 3, "foff", &s->e, 0);
+				bad |= s->a <= 0 || s->region < 0 || s->e < 0;
 				break;
+			case K_MOUNT: /* path type (0 tmpfs, 1 ext2) opts (tmpfs) or dev (ext2) ro */
+				bad = kv_str(&t, 3, "path", s->s1, sizeof s->s1, 1) | kv_i64(&t, 3, "type", &s->a, 1) | kv_i64(&t, 3, "ro", &s->b, 0);
+				/* (a separate statement: the type decides which key holds the string) */
+				bad |= kv_str(&t, 3, s->a == 1 ? "dev" : "opts", s->s2, sizeof s->s2, 0);
+				bad |= s->a < 0 || s->a > 1 || (s->a == 1 && !s->s2[0]);
+				break;
+			case K_FILE: {
+				/* path op off len (-1: to the end) bs pattern param count repeat direct advice ps */
+				int64_t op = 0, pattern = 0, param = 0, direct = 0, advice = 0, repeat = 1;
+				s->b = -1;
+				s->c = PAGE;
+				bad = kv_str(&t, 3, "path", s->s1, sizeof s->s1, 1) | kv_i64(&t, 3, "op", &op, 1) | kv_i64(&t, 3, "off", &s->a, 0) |
+				      kv_i64(&t, 3, "len", &s->b, 0) | kv_i64(&t, 3, "bs", &s->c, 0) | kv_i64(&t, 3, "pattern", &pattern, 0) |
+				      kv_i64(&t, 3, "count", &s->d, 0) | kv_i64(&t, 3, "repeat", &repeat, 0) | kv_i64(&t, 3, "direct", &direct, 0) |
+				      kv_i64(&t, 3, "advice", &advice, 0) | kv_i64(&t, 3, "ps", &s->cost_ns, 0);
+				if (pattern == PAT_ZIPF) {
+					size_t pl;
+					const char *ps = kv(&t, 3, "param", &pl);
+					uint64_t bits = 0;
+					if (!ps || pl != 16) bad = 1;
+					for (size_t q = 0; ps && q < pl && q < 16; q++) {
+						int h = ps[q];
+						bits = bits * 16 + (uint64_t)(h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : (bad = 1, 0));
+					}
+					memcpy(&param, &bits, sizeof param);
+					double alpha;
+					memcpy(&alpha, &bits, sizeof alpha);
+					if (!(alpha > 0) || alpha > 1e6) bad = 1;
+				} else
+					bad |= kv_i64(&t, 3, "param", &param, 0);
+				bad |= op < FOP_CREATE || op > FOP_FADVISE || pattern < 0 || pattern > 3 || s->a < 0 || s->b < -1 || s->c < 1 || s->c > (64 << 20) ||
+				       s->d < 0 || repeat < 1 || direct < 0 || direct > 1 || advice < 0 || advice > 5 || s->cost_ns < 0 || param < 0;
+				s->mode = op | (pattern << 4) | (direct << 8) | (advice << 12);
+				s->e = param;
+				s->first_n = repeat;
+				break;
+			}
 			case K_MUNMAP:
 			case K_MPROTECT:
 			case K_MADVISE:
@@ -1483,7 +1634,20 @@ static void issue(int i) {
 			c.op = OP_SWAPOFF;
 			memcpy(c.s1, s->s1, sizeof c.s1);
 			break;
+		case K_MOUNT:
+			c.op = OP_MOUNT;
+			memcpy(c.s1, s->s1, sizeof c.s1);
+			memcpy(c.s2, s->s2, sizeof c.s2);
+			break;
+		case K_FILE:
+			c.op = OP_FILE;
+			c.region = (int32_t)s->mode;
+			c.f = s->first_n;
+			memcpy(c.s1, s->s1, sizeof c.s1);
+			p->touch_start = p->lvt;
+			break;
 		}
+		if (s->kind == K_MMAP) memcpy(c.s1, s->s1, sizeof c.s1);
 		p->state = P_BUSY;
 		p->cur = si;
 		send_cmd(p, &c);
@@ -1524,11 +1688,11 @@ static void on_reply(const struct reply *r) {
 	if (p->cur < 0) return;
 	struct step *s = &in.steps[p->cur];
 	if (r->kind == RP_PROG) {
-		if (s->kind == K_TOUCH) p->lvt = p->touch_start + touch_cost(s, r->a, r->b);
+		if (s->kind == K_TOUCH || s->kind == K_FILE) p->lvt = p->touch_start + touch_cost(s, r->a, r->b);
 		return;
 	}
 	if (p->state != P_BUSY) return;
-	if (s->kind == K_TOUCH && r->kind == RP_OK) p->lvt = p->touch_start + touch_cost(s, r->a, r->b);
+	if ((s->kind == K_TOUCH || s->kind == K_FILE) && r->kind == RP_OK) p->lvt = p->touch_start + touch_cost(s, r->a, r->b);
 	if (s->kind == K_FORK && r->kind == RP_OK) {
 		/* the child starts at the parent's virtual time; its hello sets its pid */
 		struct proc *ch = &in.procs[s->a];

@@ -10,7 +10,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { VIRTIO_MODULES } from "../../api/index.js";
+import { EXT2_MODULES, VIRTIO_MODULES } from "../../api/index.js";
 import { runCli } from "../main.js";
 
 async function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -100,7 +100,7 @@ d("mmsim validate with a stand-in QEMU: a guest that hangs, panics or prints gar
     const kimg = join(cache, "validate", "kimg");
     mkdirSync(join(kimg, "boot"), { recursive: true });
     writeFileSync(join(kimg, "boot", "vmlinuz-6.1.0-test"), "not a kernel");
-    for (const m of VIRTIO_MODULES) {
+    for (const m of [...VIRTIO_MODULES, ...EXT2_MODULES]) {
       const p = join(kimg, "lib", "modules", "6.1.0-test", "kernel", m);
       mkdirSync(join(p, ".."), { recursive: true });
       writeFileSync(p, "module");
@@ -165,5 +165,18 @@ real("mmsim validate on a real Linux 6.1 (MMSIM_VALIDATE=1)", () => {
     expect(r.out.trimEnd().endsWith("AGREE")).toBe(true);
     expect(r.out).toMatch(/\n {2}MemTotal +468416 +468416 +0 +exact +yes\n/);
     expect(r.code).toBe(0);
+  });
+
+  it("validates the file scenarios end to end: an ext2 disk made with mke2fs -d, a tmpfs with size= and nr_inodes=", { timeout: 900_000 }, async () => {
+    // page-cache-read: the cold and warm reads, the mapped file's minor then major faults.
+    const pc = await cli(["validate", "page-cache-read"]);
+    expect(pc.out).toContain("note: /dev/vda: an ext2 image made by mke2fs -d on this host");
+    expect(pc.out.trimEnd().endsWith("AGREE")).toBe(true);
+    expect(pc.code).toBe(0);
+    // tmpfs-full: the ENOSPC of size= and of nr_inodes= come where the model has them.
+    const tf = await cli(["validate", "tmpfs-full"]);
+    expect(tf.out).toMatch(/\n {2}processes\[0\]\.run\[3\] +ENOSPC +ENOSPC +exact +yes\n/);
+    expect(tf.out.trimEnd().endsWith("AGREE")).toBe(true);
+    expect(tf.code).toBe(0);
   });
 });

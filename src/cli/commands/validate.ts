@@ -19,9 +19,9 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { accessSync, closeSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, closeSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { freemem, homedir, tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
@@ -42,6 +42,7 @@ import {
   RUN_ARCHIVE_SIZE,
   ScenarioError,
   VIRTIO_MODULES,
+  EXT2_MODULES,
   type CpioEntry,
   type GuestPlan,
   type ModelFacts,
@@ -243,12 +244,12 @@ function baseInitrd(cache: string, kernel: Kernel, guest: string): Base {
   const init = readFileSync(join(GUEST_SRC, "init"));
   const bbBytes = readFileSync(bb);
   const guestBytes = readFileSync(guest);
-  const mods = VIRTIO_MODULES.map((m) => {
+  const mods = [...VIRTIO_MODULES, ...EXT2_MODULES].map((m) => {
     const p = join(kernel.modules, m);
     if (!existsSync(p)) throw new EnvironmentError(`the kernel package has no ${m} (looked in ${kernel.modules})`);
     return { name: m.split("/").pop() as string, data: readFileSync(p) };
   });
-  const key = sha("base-2", init, bbBytes, guestBytes, kernel.release);
+  const key = sha("base-3", init, bbBytes, guestBytes, kernel.release);
   const out = join(cache, "build", `base-${key}.cpio.gz`);
   const bbVersion = firstLine(run(bb, ["--help"]).out + run(bb, ["--help"]).err).replace(/\s+multi-call binary\.?/, "");
   if (!existsSync(out)) {
@@ -267,6 +268,34 @@ function baseInitrd(cache: string, kernel: Kernel, guest: string): Base {
     renameSync(out + ".tmp", out);
   }
   return { path: out, bytes: statSync(out).size, busybox: bbVersion };
+}
+
+/**
+ * An ext2 image as the model's Machine.addDisk makes one (`mke2fs -t ext2 -d`, the realkernel
+ * harness's way): its files filled with non-zero bytes (mke2fs -d stores all-zero blocks as
+ * holes, which the model's layout does not have), a fixed UUID and directory hash seed.
+ */
+function makeExt2Image(work: string, dev: string, image: string, bytes: number, fs: { blockSize?: number; files: Array<{ path: string; size?: number }> }): void {
+  if (which("mke2fs") === null && !existsSync("/usr/sbin/mke2fs") && !existsSync("/sbin/mke2fs")) throw new EnvironmentError("mke2fs is missing: the guest's ext2 disks are made with it (apt-get install e2fsprogs)");
+  const mke2fs = which("mke2fs") ?? (existsSync("/usr/sbin/mke2fs") ? "/usr/sbin/mke2fs" : "/sbin/mke2fs");
+  const src = join(work, `${dev}.src`);
+  mkdirSync(src, { recursive: true });
+  const chunk = Buffer.alloc(1 << 20, 0xa5);
+  for (const f of fs.files) {
+    const p = join(src, f.path);
+    mkdirSync(dirname(p), { recursive: true });
+    if (f.size === undefined) {
+      mkdirSync(p, { recursive: true });
+      continue;
+    }
+    const fd = openSync(p, "w");
+    for (let left = f.size; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+    closeSync(fd);
+  }
+  const args = ["-q", "-t", "ext2", ...(fs.blockSize ? ["-b", String(fs.blockSize)] : []), "-U", "7e1f0c2a-5b7d-4c1e-9a55-3f0d2b6c8e10", "-E", "hash_seed=1d3c5e7f-2a4b-4c6d-8e0f-a1b2c3d4e5f6", "-d", src, "-F", image, `${Math.floor(bytes / 1024)}k`];
+  const r = run(mke2fs, args);
+  rmSync(src, { recursive: true, force: true });
+  if (!r.ok) throw new EnvironmentError(`mke2fs could not make the ext2 image of ${dev}: ${firstLine(r.err)}`);
 }
 
 /** CPU seconds of reaped children so far (fields 16 and 17 of /proc/self/stat, at 100 ticks/s). */
@@ -351,6 +380,7 @@ async function validate(sc: Scenario, o: ValidateOptions, io: CliIo): Promise<vo
       closeSync(openSync(p, "w"));
       spawnSync("truncate", ["-s", String(d.bytes), p]);
       if (statSync(p).size !== d.bytes) throw new EnvironmentError(`could not create the ${d.bytes}-byte disk image ${p}`);
+      if (d.ext2) makeExt2Image(work, d.dev, p, d.bytes, d.ext2);
       return p;
     });
     const consolePath = join(work, "console.log");
