@@ -179,9 +179,11 @@ describe("select_bad_process", () => {
   });
 });
 
+// 160M machines: about 80 MiB free once the kernel holds its own boot memory (slab, stacks,
+// per-cpu and vmalloc areas, the rootfs), which is what these scenarios were sized for.
 describe("out_of_memory", () => {
   it("kills the task with the highest badness, not the allocating one, which goes on", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const grower = m.spawn({ comm: "grower" });
@@ -200,7 +202,7 @@ describe("out_of_memory", () => {
   });
 
   it("never picks an oom_score_adj -1000 task, and panics when nothing else is left", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "shielded", oomScoreAdj: -1000 });
     let err: unknown = null;
     try {
@@ -221,7 +223,7 @@ describe("out_of_memory", () => {
   });
 
   it("panics at once with vm.panic_on_oom=1, after the report header without a victim", () => {
-    const m = Machine.boot({ memory: "128M", sysctl: { "vm.panic_on_oom": 1 } });
+    const m = Machine.boot({ memory: "160M", sysctl: { "vm.panic_on_oom": 1 } });
     const p = m.spawn({ comm: "hog" });
     expect(() => {
       for (let i = 0; i < 200; i++) hog(p, MiB);
@@ -238,7 +240,7 @@ describe("out_of_memory", () => {
   });
 
   it("kills the allocating task with vm.oom_kill_allocating_task, and omits the task table with vm.oom_dump_tasks=0", () => {
-    const m = Machine.boot({ memory: "128M", sysctl: { "vm.oom_kill_allocating_task": 1, "vm.oom_dump_tasks": 0 } });
+    const m = Machine.boot({ memory: "160M", sysctl: { "vm.oom_kill_allocating_task": 1, "vm.oom_dump_tasks": 0 } });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const small = m.spawn({ comm: "small" });
@@ -250,7 +252,7 @@ describe("out_of_memory", () => {
   });
 
   it("lets a task killed during its own page fault finish the fault from the reserves, then die with SIGKILL", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     expect(growUntilKilled(m, p, 16 * 4096)).toBe("thrown");
     expect(p.alive).toBe(false);
@@ -298,7 +300,7 @@ describe("out_of_memory", () => {
   }
 
   it("lets a killed task stuck in the kernel use the reserves, and the oom_reaper strips it 2 s later", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p);
@@ -314,7 +316,7 @@ describe("out_of_memory", () => {
   });
 
   it("makes a killed task that left the CPU exit when another task next runs into the OOM killer, without a second kill", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p);
@@ -352,7 +354,7 @@ describe("out_of_memory", () => {
   });
 
   it("does not kill for an allocation without __GFP_FS (no compensation for IO-less reclaim)", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "p" });
     hog(p, 4 * MiB);
     expect(out_of_memory(kernelOf(m), req(m, GFP_NOFS))).toBe(true);
@@ -361,7 +363,7 @@ describe("out_of_memory", () => {
   });
 
   it("emits the mark_victim tracepoint in 6.1's format", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const msgs: string[] = [];

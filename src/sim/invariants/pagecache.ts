@@ -14,7 +14,7 @@
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, PG_buddy, PG_lru, PG_swapbacked } from "../../mm/memmap.js";
+import { F, PG_buddy, PG_lru, PG_slab, PG_swapbacked } from "../../mm/memmap.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
 import { NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE } from "../../mm/vmstat_items.js";
 import { PAGEVEC_SIZE } from "../../mm/swap.js";
@@ -63,7 +63,8 @@ export function checkPageCache(k: Kernel): void {
   }
   for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
     const m = mem.mapping[pfn];
-    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & BUDDY) === 0 && mem._refcount[pfn] > 0) {
+    // A slab's head page keeps its cache's id in the column (page->slab_cache shares the word).
+    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & (BUDDY | F(PG_slab))) === 0 && mem._refcount[pfn] > 0) {
       if (k.vfs.mappings.has(m)) throw new KernelBug("page names a mapping whose i_pages does not hold it", { pfn, mapping: m });
     }
   }
