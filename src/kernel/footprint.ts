@@ -36,9 +36,11 @@
  * @kernel kernel/futex/core.c futex_init
  * @kernel net/ipv4/tcp.c tcp_init
  */
-import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_NOWARN, __GFP_ZERO } from "../mm/gfp.js";
+import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_NOWARN, __GFP_ZERO, show_gfp_flags } from "../mm/gfp.js";
+import { __GFP_DMA, __GFP_DMA32 } from "../include/linux/gfp_types.js";
+import { ZONE_DMA } from "../mm/mmzone.js";
 import { alloc_large_system_hash, HASH_ZERO } from "../mm/mm_init.js";
-import { __alloc_pages, __free_pages, split_page, totalram_pages } from "../mm/page_alloc.js";
+import { __alloc_pages, __free_pages, alloc_pages, split_page, totalram_pages } from "../mm/page_alloc.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
 import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
 import { pcpu_alloc, __alloc_percpu } from "../mm/percpu.js";
@@ -46,7 +48,7 @@ import { BOOT_CACHES, BOOT_KMALLOC_LARGE_PAGES, BOOT_OBJECTS } from "../mm/slab_
 import { SLAB_PANIC, type kmem_cache } from "../mm/slab.js";
 import { kmalloc, kmem_cache_alloc, kmem_cache_create } from "../mm/slab_common.js";
 import { get_order, get_slabinfo } from "../mm/slub.js";
-import { NO_PFN, PAGE_SIZE, PAGES_PER_SECTION } from "../mm/types.js";
+import { MAX_ORDER, MAX_ORDER_NR_PAGES, NO_PFN, PAGE_SIZE, PAGES_PER_SECTION } from "../mm/types.js";
 import { __vmalloc, module_alloc, VM_IOREMAP, VM_MAP, vmap_range, vmalloc } from "../mm/vmalloc.js";
 import { KERN_INFO } from "./printk.js";
 import { copy_process_objects, CLONE_VM } from "./fork.js";
@@ -233,6 +235,33 @@ export function boot_vmalloc_areas(k: Kernel, acpi_tables: number): void {
   }
   vmalloc(k, 3 * PAGE_SIZE, "n_tty_open+0x14/0xa0");
   if (standin_room(k)) module_alloc(k, 512 * PAGE_SIZE * k.node_data.length, "bpf_prog_pack_alloc+0x292/0x3b0");
+}
+
+/**
+ * postcore_initcall(dma_atomic_pool_init): the three atomic DMA pools, each one block from the
+ * page allocator that stays allocated for good and shows in no meminfo counter (the pools'
+ * gen_pool chunk arrays are boot_vmalloc_areas' gen_pool_add_owner pages). Their size is 128K
+ * per GiB of RAM, at least 128K and at most MAX_ORDER_NR_PAGES, rounded up to a power-of-two
+ * block (atomic_pool_expand allocates and adds `1 << order` pages): 128 KiB each up to about
+ * 2 GiB, 256 KiB at 2G, 1024 KiB at 8G, as the captures print. GFP_KERNEL's comes from the
+ * highest zone, GFP_DMA's from ZONE_DMA (when it has managed pages), GFP_DMA32's from DMA32:
+ * 96 pages below 2 GiB, 32 of them from ZONE_DMA (w0-m256's DMA nr_free_pages 3808 of 3840).
+ * Simplified: no CMA (Debian's kernel has none reserved by default), no pool growth at run time
+ * (atomic_pool_work_fn).
+ * @kernel kernel/dma/pool.c dma_atomic_pool_init, __dma_atomic_pool_init, atomic_pool_expand
+ */
+export function dma_atomic_pool_init(k: Kernel): void {
+  const pages = Math.min(Math.floor(totalram_pages(k) / ((1 << 30) / (128 << 10))), MAX_ORDER_NR_PAGES);
+  const atomic_pool_size = Math.max(pages * PAGE_SIZE, 128 << 10);
+  const has_managed_dma = k.node_data.some((pgdat) => pgdat.node_zones[ZONE_DMA].managed_pages > 0);
+  const pools = [GFP_KERNEL, ...(has_managed_dma ? [GFP_KERNEL | __GFP_DMA] : []), GFP_KERNEL | __GFP_DMA32];
+  for (const gfp of pools) {
+    for (let order = Math.min(get_order(atomic_pool_size), MAX_ORDER - 1); order >= 0; order--) {
+      if (alloc_pages(k, gfp | __GFP_NOWARN, order) === NO_PFN) continue;
+      k.log.printk(KERN_INFO, `DMA: preallocated ${(PAGE_SIZE << order) >> 10} KiB ${show_gfp_flags(gfp)} pool for atomic allocations`);
+      break;
+    }
+  }
 }
 
 /**

@@ -85,7 +85,7 @@ import { kmem_cache_init } from "../mm/slub.js";
 import { slab_sysfs_init } from "../mm/slab_common.js";
 import { vmalloc_init } from "../mm/vmalloc.js";
 import { CLONE_FS, copy_process_objects, NR_CACHED_STACKS } from "./fork.js";
-import { boot_caches_init, boot_topup, boot_vmalloc_areas, idle_tasks, initcall_hash_tables, pcpu_pagesets, vfs_hash_tables } from "./footprint.js";
+import { boot_caches_init, boot_topup, dma_atomic_pool_init, boot_vmalloc_areas, idle_tasks, initcall_hash_tables, pcpu_pagesets, vfs_hash_tables } from "./footprint.js";
 import { SEABIOS_HIGH_TABLE_SIZE } from "../arch/x86/e820.js";
 
 /** How to build the machine. Every field has a default matching the realkernel QEMU runs. */
@@ -275,7 +275,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
   initcall_hash_tables(k, hashdist);
   boot_vmalloc_areas(k, (mb.memory.regions.length ? sa.below4g : 0) - SEABIOS_HIGH_TABLE_SIZE);
 
-  // postcore_initcall, subsys_initcall
+  // postcore_initcall (kernel/ links before mm/, so the DMA pools come first), subsys_initcall
+  dma_atomic_pool_init(k);
   init_per_zone_wmark_min(k, cpus);
   // The vm table's page allocator handlers (min_free_kbytes, lowmem_reserve_ratio…).
   page_alloc_sysctl_init(k);
