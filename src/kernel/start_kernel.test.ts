@@ -28,7 +28,8 @@ describe("start_kernel", () => {
     // included) and the PTE pages mapping them, the rootfs' page cache (populate_rootfs: the
     // initramfs's 6832 kB, 1708 shmem pages), the second per-cpu chunk's pages (the first, 62
     // pages a CPU, is memblock's), and the hash tables allocated after mem_init as their log lines
-    // say ("linear": alloc_pages_exact, whole pages) plus dquot's page.
+    // say ("linear": alloc_pages_exact, whole pages) plus dquot's page, ftrace's record pages
+    // and the three atomic DMA pools, as their log lines say.
     const hashPages = [...k.log.dmesg().matchAll(/(Mount-cache|Mountpoint-cache|futex|IP idents|tcp_listen_portaddr_hash|Table-perturb|TCP established|TCP bind|MPTCP token|UDP|UDP-Lite) hash table entries: \d+ \(order: \d+, (\d+) bytes, linear\)/g)].reduce(
       (s, m) => s + Math.ceil(Number(m[2]) / 4096),
       0,
@@ -46,7 +47,9 @@ describe("start_kernel", () => {
       rootfs +
       (k.pcpu_nr_pages - 62 * k.nr_cpu_ids) +
       hashPages +
-      1;
+      1 +
+      Number(/ftrace: allocated (\d+) pages with/.exec(k.log.dmesg())?.[1]) +
+      [...k.log.dmesg().matchAll(/DMA: preallocated (\d+) KiB/g)].reduce((n, m) => n + Number(m[1]) / 4, 0);
     expect(free + pcp).toBe(managed - taken);
   });
 

@@ -33,9 +33,8 @@
  * @kernel init/initramfs.c free_initrd_mem
  *
  * Simplified: only memory-related steps and log lines exist; the other ~300 lines of a real boot
- * log (ACPI, PCI, drivers) are not printed. Kernel allocations made by the rest of boot (slab
- * caches, ftrace) are not modelled here, so MemFree after boot is
- * higher than the real idle guest's; MemTotal (managed pages) is modelled.
+ * log (ACPI, PCI, drivers) are not printed. The kernel allocations of the rest of boot (slab
+ * caches, ftrace's records, the DMA pools, hash tables) are kernel/footprint.ts's.
  */
 import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
 import { LOCAL_DISTANCE, REMOTE_DISTANCE } from "../arch/x86/numa.js";
@@ -85,7 +84,7 @@ import { kmem_cache_init } from "../mm/slub.js";
 import { slab_sysfs_init } from "../mm/slab_common.js";
 import { vmalloc_init } from "../mm/vmalloc.js";
 import { CLONE_FS, copy_process_objects, NR_CACHED_STACKS } from "./fork.js";
-import { boot_caches_init, boot_topup, dma_atomic_pool_init, boot_vmalloc_areas, idle_tasks, initcall_hash_tables, pcpu_pagesets, vfs_hash_tables } from "./footprint.js";
+import { boot_caches_init, boot_topup, dma_atomic_pool_init, ftrace_init, boot_vmalloc_areas, idle_tasks, initcall_hash_tables, pcpu_pagesets, vfs_hash_tables } from "./footprint.js";
 import { SEABIOS_HIGH_TABLE_SIZE } from "../arch/x86/e820.js";
 
 /** How to build the machine. Every field has a default matching the realkernel QEMU runs. */
@@ -243,6 +242,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
   kmem_cache_init(k);
   boot_caches_init(k);
   vmalloc_init(k);
+  // start_kernel after mm_init: ftrace_init's records (poking_init's mm is not modelled).
+  ftrace_init(k);
   k.cached_stacks.length = cpus * NR_CACHED_STACKS;
   k.cached_stacks.fill(0);
   advance(4600);
