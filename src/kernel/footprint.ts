@@ -36,8 +36,7 @@
  * @kernel kernel/futex/core.c futex_init
  * @kernel net/ipv4/tcp.c tcp_init
  */
-import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_NOWARN, __GFP_ZERO, show_gfp_flags } from "../mm/gfp.js";
-import { __GFP_DMA, __GFP_DMA32 } from "../include/linux/gfp_types.js";
+import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, __GFP_DMA, __GFP_DMA32, __GFP_NOWARN, __GFP_ZERO, show_gfp_flags } from "../mm/gfp.js";
 import { ZONE_DMA } from "../mm/mmzone.js";
 import { alloc_large_system_hash, HASH_ZERO } from "../mm/mm_init.js";
 import { __alloc_pages, __free_pages, alloc_pages, split_page, totalram_pages } from "../mm/page_alloc.js";

@@ -155,7 +155,7 @@ describe("select_bad_process", () => {
   it("counts swapped-out pages: rss + swap entries + page tables", () => {
     // oom_badness: points = get_mm_rss(p->mm) + get_mm_counter(p->mm, MM_SWAPENTS) +
     // mm_pgtables_bytes(p->mm) / PAGE_SIZE.
-    const m = Machine.boot({ memory: "128M", swap: { size: "64M" } });
+    const m = Machine.boot({ memory: "160M", swap: { size: "64M" } }); // 160M: the kernel holds its boot memory
     const k = kernelOf(m);
     const p = m.spawn({ comm: "swapped" });
     hog(p, 96 * MiB);
@@ -466,7 +466,7 @@ describe("the OOM report and kill, line by line against 6.1", () => {
     // mm/oom_kill.c wake_oom_reaper → trace_wake_reaper; oom_reap_task_mm: trace_start_task_reaping,
     // __oom_reap_task_mm, pr_info("oom_reaper: reaped process …"), trace_finish_task_reaping; then
     // MMF_OOM_SKIP, so the next OOM does not wait for it (oom_evaluate_task) but picks another.
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const events: string[] = [];
     for (const ev of ["wake_reaper", "start_task_reaping", "finish_task_reaping", "skip_task_reaping"]) m.trace.on(ev, (e) => events.push(`${ev} ${e.message}`));
     const p = m.spawn({ comm: "hog" });
@@ -526,7 +526,7 @@ describe("the OOM report and kill, line by line against 6.1", () => {
   it("lets a dying current task take the reserves instead of killing again (task_will_free_mem(current))", () => {
     // mm/oom_kill.c out_of_memory: `if (task_will_free_mem(current)) { mark_oom_victim(current);
     // queue_oom_reaper(current); return true; }` — before any report or kill.
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p); // killed, still in the kernel: SIGKILL pending
@@ -579,7 +579,7 @@ describe("the OOM report and kill, line by line against 6.1", () => {
   it("does not kill the allocating task under oom_kill_allocating_task when its oom_score_adj is -1000", () => {
     // out_of_memory: the allocating task is taken only if current->signal->oom_score_adj !=
     // OOM_SCORE_ADJ_MIN (and it is killable); otherwise select_bad_process chooses.
-    const m = Machine.boot({ memory: "128M", sysctl: { "vm.oom_kill_allocating_task": 1 } });
+    const m = Machine.boot({ memory: "160M", sysctl: { "vm.oom_kill_allocating_task": 1 } });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const shielded = m.spawn({ comm: "shielded", oomScoreAdj: -1000 });
