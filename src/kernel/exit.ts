@@ -10,7 +10,7 @@
  * @kernel kernel/exit.c do_exit, exit_mm, release_task, forget_original_parent, wait_task_zombie
  */
 import type { Kernel } from "./kernel.js";
-import { mmput } from "./fork.js";
+import { free_task_objects, mmput } from "./fork.js";
 import { exit_files } from "../fs/file_table.js";
 import { PF_EXITING, type task_struct } from "./sched.js";
 import { psi_dequeue } from "./psi.js";
@@ -59,4 +59,6 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
   // do_task_dead's last schedule: the task stops counting for pressure
   psi_dequeue(k, t, false);
   k.tasks.byPid.delete(t.pid);
+  // release_task → put_task_struct → free_task: the task's kernel objects go back.
+  free_task_objects(k, t);
 }

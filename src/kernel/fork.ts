@@ -10,11 +10,25 @@
  * VMA, def_flags keeps only VM_NOHUGEPAGE); hiwater_rss = the copied rss, hiwater_vm = total_vm.
  * The child task inherits comm, uid, oom_score_adj and rlimits, and starts with zero fault counts.
  *
+ * The kernel objects of a task come from their caches as copy_process takes them (sl-fork: each
+ * of 500 children adds a task_struct, a 16 KiB vmalloc'd stack counted in KernelStack, a cred
+ * with its LSM blob (kmalloc-cg-16), a task LSM blob (kmalloc-64), files_struct, fs_struct,
+ * sighand_struct, signal_struct, a pid, an mm_struct with its maple tree node, and a
+ * vm_area_struct per VMA with its anon_vma_chain links and anon_vmas); kernel threads share
+ * kthreadd's files and fs (CLONE_FS | CLONE_FILES). Stacks freed at exit go to the CPU's cache
+ * of two (NR_CACHED_STACKS) before vfree.
+ *
  * Simplified: no threads (CLONE_VM), vfork or clone flags; no uprobes, KSM, khugepaged or
  * userfaultfd hooks; a failed fork (ENOMEM from overcommit or a page-table allocation) tears the
- * partial child mm down at once.
+ * partial child mm down at once; a task's objects are freed when it is reaped, without the RCU
+ * grace period that delays task_struct, cred and pid in the kernel.
  * @kernel kernel/fork.c kernel_clone, copy_process, copy_mm, dup_mm, dup_mmap, mm_init, mmput,
- *   __mmput, mmdrop, __mmdrop, mm_alloc_pgd, mm_free_pgd
+ *   __mmput, mmdrop, __mmdrop, mm_alloc_pgd, mm_free_pgd, dup_task_struct,
+ *   alloc_thread_stack_node, free_thread_stack, account_kernel_stack, copy_creds, copy_files,
+ *   copy_fs, copy_sighand, copy_signal, free_task
+ * @kernel kernel/cred.c prepare_creds
+ * @kernel kernel/pid.c alloc_pid
+ * @kernel security/security.c lsm_cred_alloc, lsm_task_alloc
  */
 import { khugepaged_exit } from "../mm/khugepaged.js";
 import { mm_put_huge_zero_page } from "../mm/huge_memory.js";
@@ -23,7 +37,9 @@ import { copy_page_range } from "../mm/memory.js";
 import { dup_fd } from "../fs/file_table.js";
 import { exit_mmap, vma_link, vm_stat_account } from "../mm/mmap.js";
 import {
+  allocate_mm,
   anon_vma_fork,
+  free_mm,
   get_mm_rss,
   mm_struct,
   type vm_area_struct,
@@ -40,6 +56,7 @@ import { security_vm_enough_memory_mm } from "../mm/util.js";
 import { errnoValues } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import { psi_enqueue } from "./psi.js";
+import { copy_process_objects, free_task_objects, SIGCHLD } from "./task_objs.js";
 import { fatal_signal_pending, task_struct } from "./sched.js";
 
 /** include/linux/errno.h: restart the syscall without SA_RESTART (kernel-internal, never seen by a task that dies). */
@@ -68,7 +85,8 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
     if ((mpnt.vm_flags & VM_ACCOUNT) !== 0 && security_vm_enough_memory_mm(k, t, oldmm, vma_pages(mpnt)) !== 0) {
       return -errnoValues.ENOMEM;
     }
-    const tmp: vm_area_struct = vm_area_dup(mpnt, mm);
+    const tmp: vm_area_struct = vm_area_dup(k, mpnt, mm);
+    if (!tmp.obj && k.slab.cachep.vm_area_cachep) return -errnoValues.ENOMEM;
     tmp.anon_vma = null;
     tmp.anon_vma_chain = [];
     if ((tmp.vm_flags & VM_WIPEONFORK) === 0) anon_vma_fork(k.anon_vmas, tmp, mpnt);
@@ -88,6 +106,7 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
  */
 export function dup_mm(k: Kernel, t: task_struct, oldmm: mm_struct): mm_struct | number {
   const mm = new mm_struct();
+  if (!allocate_mm(k, mm)) return -errnoValues.ENOMEM;
   // memcpy(mm, oldmm): the layout.
   mm.mmap_base = oldmm.mmap_base;
   mm.task_size = oldmm.task_size;
@@ -107,7 +126,10 @@ export function dup_mm(k: Kernel, t: task_struct, oldmm: mm_struct): mm_struct |
   mm.topdown = oldmm.topdown;
   // mm_init: flags masked, def_flags masked, counters zero, a fresh PGD.
   mm.def_flags = oldmm.def_flags & VM_INIT_DEF_MASK;
-  if (!pgd_alloc(k, mm)) return -errnoValues.ENOMEM;
+  if (!pgd_alloc(k, mm)) {
+    free_mm(k, mm);
+    return -errnoValues.ENOMEM;
+  }
   const err = dup_mmap(k, t, mm, oldmm);
   if (err !== 0) {
     mmput(k, mm);
@@ -142,6 +164,7 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   const pid = k.tasks.alloc_pid();
   if (pid < 0) return -errnoValues.EAGAIN;
   const child = new task_struct(pid, parent.comm, parent.uid, parent.pid, null, k.now_ns);
+  if (copy_process_objects(k, child, SIGCHLD) !== 0) return -errnoValues.ENOMEM;
   child.personality = parent.personality;
   child.flags = parent.flags;
   child.signal.oom_score_adj = parent.signal.oom_score_adj;
@@ -149,12 +172,16 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   child.signal.rlim_cur.set(parent.signal.rlim_cur);
   child.signal.rlim_max.set(parent.signal.rlim_max);
   const err = copy_mm(k, parent, child);
-  if (err !== 0) return err;
+  if (err !== 0) {
+    free_task_objects(k, child);
+    return err;
+  }
   // "A fatal signal pending means that current will exit, so the new thread can't slip out of
   // an OOM kill": the OOM killer chose the parent while copy_mm allocated page tables.
   if (fatal_signal_pending(parent)) {
     if (child.mm !== null) mmput(k, child.mm);
     child.mm = null;
+    free_task_objects(k, child);
     return -ERESTARTNOINTR;
   }
   // copy_files: the child shares the parent's open files (one more reference each).
@@ -180,5 +207,8 @@ export function mmput(k: Kernel, mm: mm_struct): void {
   mm_put_huge_zero_page(k, mm);
   mm.mm_count--;
   if (mm.pgd !== NO_TABLE) pgd_free(k, mm);
+  free_mm(k, mm);
 }
 
+// The task's kernel objects live in task_objs.ts (kthread.ts needs them without mmap.ts).
+export { CLONE_FILES, CLONE_FS, CLONE_SIGHAND, CLONE_THREAD, CLONE_VM, copy_process_objects, free_task_objects, NR_CACHED_STACKS, SIGCHLD, task_objs, THREAD_ALIGN, THREAD_SIZE } from "./task_objs.js";

@@ -24,13 +24,16 @@ import { block_globals } from "../block/blk.js";
 import { writeback_globals } from "../mm/page-writeback.js";
 import { swap_globals } from "../mm/swapfile.js";
 import { oom_state } from "../mm/oom_kill.js";
+import { pcpu_globals } from "../mm/percpu.js";
+import { slab_globals } from "../mm/slab.js";
+import { vmalloc_state } from "../mm/vmalloc.js";
 import { ProcTree } from "../fs/proc/root.js";
 import { Printk } from "./printk.js";
 import type { VmSysctlEffect, VmSysctlEffectFn } from "./sysctl.js";
 import type { psi_state } from "./psi.js";
 import { Prng } from "./random.js";
 import { default_vm_sysctl, type vm_sysctl } from "./sysctl_vm.js";
-import { TaskTable } from "./sched.js";
+import { TaskTable, type task_struct } from "./sched.js";
 import type { kthread } from "./kthread.js";
 import { asDoubles } from "./shape.js";
 import { TraceBus } from "./trace.js";
@@ -159,6 +162,19 @@ export class Kernel {
   psi: psi_state | null = null;
   /** The OOM killer's statics: victims in flight, the reaper's queue, oom_rs, a panic (mm/oom_kill.ts). */
   readonly oom = new oom_state();
+  /** The slab allocator's statics: slab_caches, kmalloc_caches, the model's cache pointers (mm/slab.ts). */
+  readonly slab: slab_globals;
+  /**
+   * fork.c's per-CPU cached_stacks: NR_CACHED_STACKS kernel stack addresses per CPU (index
+   * cpu * 2 + i), 0 for an empty slot (kernel/fork.ts).
+   */
+  readonly cached_stacks: number[] = [];
+  /** The idle tasks of CPUs 1.. (fork_idle): no pid, only their kernel objects (kernel/footprint.ts). */
+  readonly idle_tasks: task_struct[] = [];
+  /** The per-CPU allocator's chunks (mm/percpu.ts). */
+  readonly percpu = new pcpu_globals();
+  /** The vmalloc space: busy, lazily freed and free areas (mm/vmalloc.ts). */
+  readonly vmalloc = new vmalloc_state();
   /** The statics of swapfile.c and swap_state.c: swap_info[], the priority lists, readahead's (mm/swapfile.ts). */
   readonly swap = new swap_globals();
   /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (kept by mm/swapfile.ts). */
@@ -167,9 +183,9 @@ export class Kernel {
 
   // Counters /proc/meminfo reads whose mechanisms come in later issues; each stays 0 (the truth
   // for a model without that mechanism) until its owner maintains it.
-  /** Pages backing vmalloc areas, VmallocUsed (mm/vmalloc.c vmalloc_nr_pages). */
+  /** Pages backing vmalloc areas, VmallocUsed (mm/vmalloc.c vmalloc_nr_pages; kept by mm/vmalloc.ts). */
   nr_vmalloc_pages = 0;
-  /** Populated pages of the per-cpu allocator, Percpu (mm/percpu.c pcpu_nr_pages). */
+  /** Populated pages of the per-cpu allocator times its units, Percpu (mm/percpu.c pcpu_nr_pages; kept by mm/percpu.ts). */
   pcpu_nr_pages = 0;
   /** Pages taken offline by memory-failure handling, HardwareCorrupted (mm/memory-failure.c). */
   num_poisoned_pages = 0;
@@ -204,6 +220,8 @@ export class Kernel {
 
   constructor(seed: number) {
     this.rng = new Prng(seed);
+    this.slab = new slab_globals(seed);
+    this.anon_vmas.k = this;
     // Nanoseconds and page counts computed from byte sizes: doubles from the start (see shape.ts).
     asDoubles<Kernel>(this, "now_ns", "vm_committed_as", "total_swap_pages", "nr_swap_pages", "nr_vmalloc_pages", "pcpu_nr_pages");
   }

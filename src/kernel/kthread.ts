@@ -28,6 +28,10 @@
  * @kernel kernel/sched/core.c __cond_resched, wake_up_process
  */
 import type { Kernel } from "./kernel.js";
+import { CLONE_FILES, CLONE_FS, copy_process_objects, SIGCHLD } from "./task_objs.js";
+import { totalram_pages } from "../mm/page_alloc.js";
+import { global_zone_page_state } from "../mm/vmstat.js";
+import { NR_FREE_PAGES } from "../mm/vmstat_items.js";
 import { PF_KTHREAD, task_struct } from "./sched.js";
 
 /** A kernel thread: when it next wants the CPU, and what it does then. */
@@ -78,6 +82,11 @@ export function kthread_create(k: Kernel, comm: string): task_struct {
   const pid = k.tasks.alloc_pid();
   const t = new task_struct(pid, comm, 0, pid === KTHREADD_PID ? 0 : KTHREADD_PID, null, k.now_ns);
   t.flags |= PF_KTHREAD;
+  // kernel_thread(…, CLONE_FS | CLONE_FILES | SIGCHLD): kthreads share kthreadd's files and fs.
+  // Simplified: on a machine whose CPU count leaves too little memory for every per-CPU
+  // thread's stack and objects (sim/config.ts admits 512 CPUs on 208M), the threads made once
+  // less than an eighth of memory is free get none; a real boot would run out there.
+  if (global_zone_page_state(k, NR_FREE_PAGES) > totalram_pages(k) / 8) copy_process_objects(k, t, CLONE_FS | CLONE_FILES | SIGCHLD);
   k.tasks.byPid.set(pid, t);
   return t;
 }

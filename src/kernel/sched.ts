@@ -20,6 +20,7 @@
 import type { mm_struct } from "../mm/mm_types.js";
 import type { Kernel } from "./kernel.js";
 import { files_struct, task_io_accounting } from "../fs/fs.js";
+import type { task_objs } from "./task_objs.js";
 
 /** PID_MAX_DEFAULT (0x8000); pid_idr_init keeps it at one CPU (PIDS_PER_CPU_DEFAULT = 1024). */
 export const PID_MAX_DEFAULT = 0x8000;
@@ -140,6 +141,8 @@ export class task_struct {
   nr_dirtied_pause = 32;
   /** When balance_dirty_pages last let it go (jiffies; current->dirty_paused_when). */
   dirty_paused_when = 0;
+  /** The kernel objects copy_process gave the task (kernel/fork.ts task_objs), null for tasks made without them. */
+  kobj: task_objs | null = null;
 
   constructor(pid: number, comm: string, uid: number, ppid: number, mm: mm_struct | null, now: number) {
     this.pid = pid;

@@ -6,7 +6,7 @@ import { thp_enabled_show } from "../mm/huge_memory.js";
 import { global_node_page_state, global_zone_page_state } from "../mm/vmstat.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { WMARK_MIN } from "../mm/mmzone.js";
-import { NR_FILE_PAGES, NR_FREE_PAGES } from "../mm/vmstat_items.js";
+import { NR_FILE_PAGES, NR_FREE_PAGES, NR_SHMEM, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from "../mm/vmstat_items.js";
 
 describe("start_kernel", () => {
   it("boots the default machine (512 MiB, 1 CPU) deterministically", () => {
@@ -23,11 +23,34 @@ describe("start_kernel", () => {
     const free = global_zone_page_state(k, NR_FREE_PAGES);
     let pcp = 0;
     for (const z of k.zones) for (const p of z.per_cpu_pageset) pcp += p.count;
-    // 64 vmalloc PUD pages and the rootfs's page cache (populate_rootfs: the initramfs's 6832 kB,
-    // 1708 pages) are the allocations the boot makes from the buddy.
+    // What boot takes from the buddy allocator, each from its own count: the 64 vmalloc PUD
+    // pages, slab pages and large kmallocs (NR_SLAB_*), vmalloc'd pages (kernel stacks
+    // included) and the PTE pages mapping them, the rootfs' page cache (populate_rootfs: the
+    // initramfs's 6832 kB, 1708 shmem pages), the second per-cpu chunk's pages (the first, 62
+    // pages a CPU, is memblock's), and the hash tables allocated after mem_init as their log lines
+    // say ("linear": alloc_pages_exact, whole pages) plus dquot's page, ftrace's record pages
+    // and the three atomic DMA pools, as their log lines say.
+    const hashPages = [...k.log.dmesg().matchAll(/(Mount-cache|Mountpoint-cache|futex|IP idents|tcp_listen_portaddr_hash|Table-perturb|TCP established|TCP bind|MPTCP token|UDP|UDP-Lite) hash table entries: \d+ \(order: \d+, (\d+) bytes, linear\)/g)].reduce(
+      (s, m) => s + Math.ceil(Number(m[2]) / 4096),
+      0,
+    );
+    expect(hashPages).toBeGreaterThan(0);
     const rootfs = global_node_page_state(k, NR_FILE_PAGES);
     expect(rootfs).toBe(1708);
-    expect(free + pcp).toBe(managed - 64 - rootfs);
+    expect(global_node_page_state(k, NR_SHMEM)).toBe(rootfs);
+    const taken =
+      64 +
+      global_node_page_state(k, NR_SLAB_RECLAIMABLE_B) +
+      global_node_page_state(k, NR_SLAB_UNRECLAIMABLE_B) +
+      k.nr_vmalloc_pages +
+      k.vmalloc.pte_pages.size +
+      rootfs +
+      (k.pcpu_nr_pages - 62 * k.nr_cpu_ids) +
+      hashPages +
+      1 +
+      Number(/ftrace: allocated (\d+) pages with/.exec(k.log.dmesg())?.[1]) +
+      [...k.log.dmesg().matchAll(/DMA: preallocated (\d+) KiB/g)].reduce((n, m) => n + Number(m[1]) / 4, 0);
+    expect(free + pcp).toBe(managed - taken);
   });
 
   it("gives a 6 GiB machine a Normal zone above 4 GiB and a swiotlb bounce buffer below", () => {

@@ -33,22 +33,24 @@
  * @kernel init/initramfs.c free_initrd_mem
  *
  * Simplified: only memory-related steps and log lines exist; the other ~300 lines of a real boot
- * log (ACPI, PCI, drivers) are not printed. Kernel allocations made by the rest of boot (slab
- * caches, ftrace) are not modelled here, so MemFree after boot is
- * higher than the real idle guest's; MemTotal (managed pages) is modelled.
+ * log (ACPI, PCI, drivers) are not printed. The kernel allocations of the rest of boot (slab
+ * caches, ftrace's records, the DMA pools, hash tables) are kernel/footprint.ts's.
  */
 import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
 import { LOCAL_DISTANCE, REMOTE_DISTANCE } from "../arch/x86/numa.js";
 import { PgtablePool } from "../arch/x86/pgtable.js";
 import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
-import { alloc_large_system_hash, type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
+import { type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { hugepage_init, setup_transparent_hugepage, type ThpMode } from "../mm/huge_memory.js";
 import { DEBIAN_6_1_IMAGE, type KernelImage, kernel_image_layout, memblock_phys_free, PFN_DOWN } from "../mm/memblock.js";
 import { F, MemMap, PG_reserved } from "../mm/memmap.js";
 import {
+  alloc_large_system_hash,
   build_all_zonelists,
   deferred_init_memmap,
+  HASH_EARLY,
+  HASH_ZERO,
   free_area_init,
   type FreePagesCore,
   MAX_DMA32_PFN,
@@ -58,7 +60,7 @@ import {
   zone_sizes_init_limits,
 } from "../mm/mm_init.js";
 import { pglist_data } from "../mm/mmzone.js";
-import { __free_pages_core, alloc_pages, setup_per_cpu_pageset, totalram_pages } from "../mm/page_alloc.js";
+import { __free_pages, __free_pages_core, alloc_pages, setup_per_cpu_pageset, totalram_pages } from "../mm/page_alloc.js";
 import { swap_io_next, swap_io_run } from "../mm/page_io.js";
 import { kswapd_init } from "../mm/vmscan.js";
 import { compaction_sysctl_init } from "../mm/compaction.js";
@@ -79,6 +81,13 @@ import { type InitramfsEntry, populate_rootfs, REALKERNEL_INITRAMFS } from "../f
 import { drop_caches_init } from "../fs/drop_caches.js";
 import { Kernel } from "./kernel.js";
 import { KERN_INFO } from "./printk.js";
+import { memblock_alloc_try_nid, NUMA_NO_NODE, SMP_CACHE_BYTES } from "../mm/memblock.js";
+import { kmem_cache_init } from "../mm/slub.js";
+import { slab_sysfs_init } from "../mm/slab_common.js";
+import { vmalloc_init } from "../mm/vmalloc.js";
+import { CLONE_FS, copy_process_objects, NR_CACHED_STACKS } from "./fork.js";
+import { boot_caches_init, boot_topup, dma_atomic_pool_init, ftrace_init, boot_vmalloc_areas, idle_tasks, initcall_hash_tables, pcpu_pagesets, vfs_hash_tables } from "./footprint.js";
+import { SEABIOS_HIGH_TABLE_SIZE } from "../arch/x86/e820.js";
 
 /** How to build the machine. Every field has a default matching the realkernel QEMU runs. */
 export interface BootParams {
@@ -203,6 +212,7 @@ export function start_kernel(params: BootParams = {}): Kernel {
   advance(9000);
 
   // ---- start_kernel ----
+  // setup_per_cpu_areas → pcpu_embed_first_chunk → pcpu_setup_first_chunk (mm/percpu.ts).
   setup_per_cpu_areas(k, mb, cpuNodes, nrNodes);
   advance(1300);
   const hasCpus = k.node_data.map((p) => cpuNodes.includes(p.node_id));
@@ -212,8 +222,9 @@ export function start_kernel(params: BootParams = {}): Kernel {
   // vmalloc in vfs_caches_init, after mem_init.
   const hashdist = nrNodes > 1;
   if (!hashdist) {
-    alloc_large_system_hash(k, mb, "Dentry cache", 8, 13, st.nr_kernel_pages, st.nr_all_pages);
-    alloc_large_system_hash(k, mb, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
+    const early = { memblock: (b: number) => memblock_alloc_try_nid(mb, b, SMP_CACHE_BYTES, NUMA_NO_NODE, "hash table") >= 0, vmalloc: () => false, pages: () => false };
+    alloc_large_system_hash(k, "Dentry cache", 8, 0, 13, HASH_EARLY | HASH_ZERO, 0, 0, early, false);
+    alloc_large_system_hash(k, "Inode-cache", 8, 0, 14, HASH_EARLY | HASH_ZERO, 0, 0, early, false);
   }
   advance(8000);
 
@@ -228,21 +239,27 @@ export function start_kernel(params: BootParams = {}): Kernel {
   // area on 4-level paging, taken from the buddy allocator.
   for (let i = 0; i < 64; i++) alloc_pages(k, GFP_KERNEL, 0);
   mem_init_print_info(k, st, image);
+  // kmem_cache_init, vmalloc_init (its vmap_area cache is the first boot cache), then the rest
+  // of the caches 6.1 creates during boot, in its order (kernel/footprint.ts).
+  kmem_cache_init(k);
+  boot_caches_init(k);
+  vmalloc_init(k);
+  // start_kernel after mm_init: ftrace_init's records (poking_init's mm is not modelled).
+  ftrace_init(k);
+  k.cached_stacks.length = cpus * NR_CACHED_STACKS;
+  k.cached_stacks.fill(0);
   advance(4600);
 
   setup_per_cpu_pageset(k);
+  pcpu_pagesets(k);
   advance(220000);
 
   const layout = kernel_image_layout(image);
   const init_begin = Math.ceil((layout.sdata + image.rwdata) / PAGE_SIZE) * PAGE_SIZE + PAGE_SIZE;
   const smp_locks = init_begin + Math.ceil(image.init / PAGE_SIZE) * PAGE_SIZE;
   free_reserved_area(k, smp_locks, smp_locks + image.smp_alternatives, "SMP alternatives");
-  if (hashdist) {
-    // vfs_caches_init: the tables are spread over the nodes with vmalloc.
-    // Simplified: their pages are not taken from the buddy allocator here.
-    alloc_large_system_hash(k, null, "Dentry cache", 8, 13, st.nr_kernel_pages, st.nr_all_pages);
-    alloc_large_system_hash(k, null, "Inode-cache", 8, 14, st.nr_kernel_pages, st.nr_all_pages);
-  }
+  // vfs_caches_init: the dentry and inode tables deferred by hashdist, then mnt_init's.
+  vfs_hash_tables(k, hashdist);
   advance(10000);
   // proc_root_init, at the end of start_kernel: the /proc and /sys files (and, with them here,
   // the node devices driver_init registers).
@@ -256,15 +273,23 @@ export function start_kernel(params: BootParams = {}): Kernel {
   });
   advance(30000);
 
-  // postcore_initcall, subsys_initcall
+  // smp_init's idle tasks; the initcalls' hash tables and the rest of boot's kernel memory.
+  idle_tasks(k);
+  initcall_hash_tables(k, hashdist);
+  boot_vmalloc_areas(k, (mb.memory.regions.length ? sa.below4g : 0) - SEABIOS_HIGH_TABLE_SIZE);
+
+  // postcore_initcall (kernel/ links before mm/, so the DMA pools come first), subsys_initcall
+  dma_atomic_pool_init(k);
   init_per_zone_wmark_min(k, cpus);
   // The vm table's page allocator handlers (min_free_kbytes, lowmem_reserve_ratio…).
   page_alloc_sysctl_init(k);
   init_user_reserve(k);
   init_admin_reserve(k);
   const thp = hugepage_init(k, totalram_pages(k));
-  // rest_init's kthreadd and the kernel threads of the initcalls, with their pids (kthread.ts).
+  // rest_init's kthreadd and the kernel threads of the initcalls, with their pids (kthread.ts);
+  // init (pid 1) is user_mode_thread(kernel_init, NULL, CLONE_FS).
   pid_idr_init(k.tasks, cpus);
+  copy_process_objects(k, k.tasks.init, CLONE_FS);
   boot_kthreads(k, cpus, k.node_data.length, thp);
   // hugepage_init → start_stop_khugepaged: khugepaged (boot_kthreads made its task) and the
   // raised min_free_kbytes.
@@ -296,6 +321,9 @@ export function start_kernel(params: BootParams = {}): Kernel {
     free_reserved_area(k, sa.initrd_start, sa.initrd_start + Math.ceil(initrd / PAGE_SIZE) * PAGE_SIZE, "initrd");
     memblock_phys_free(mb, sa.initrd_start, Math.ceil(initrd / PAGE_SIZE) * PAGE_SIZE);
   }
+  // late_initcall slab_sysfs_init; what the rest of the kernel holds when user space starts.
+  slab_sysfs_init(k);
+  boot_topup(k);
   advance(345000);
   free_reserved_area(k, layout.end - image.decrypted_unused, layout.end, "unused decrypted");
   advance(49000);
@@ -328,18 +356,24 @@ export function mem_init_print_info(k: Kernel, st: mm_init_state, img: KernelIma
 }
 
 /**
- * Frees a reserved byte range page by page into the buddy allocator and counts the pages into
- * the zones' managed pages (adjust_managed_page_count), printing "Freeing <s> memory: NK".
- * @kernel mm/page_alloc.c free_reserved_area
+ * Frees a reserved byte range page by page to the page allocator and counts the pages into the
+ * zones' managed pages (adjust_managed_page_count), printing "Freeing <s> memory: NK".
+ * @kernel mm/page_alloc.c free_reserved_area, free_reserved_page
  */
 export function free_reserved_area(k: Kernel, start: number, end: number, s: string): number {
   const first = Math.ceil(start / PAGE_SIZE);
   const last = PFN_DOWN(end);
   let pages = 0;
   const reserved = F(PG_reserved);
+  const mm = k.mem_map;
   for (let pfn = first; pfn < last; pfn++) {
-    k.mem_map.flags[pfn] &= ~reserved;
-    __free_pages_core(k, pfn, 0);
+    // free_reserved_page: ClearPageReserved, init_page_count, __free_page (through this CPU's
+    // pcp list, where a real boot's freed init memory sits: 2568 pages at 1 GiB in w0-m1024's
+    // zoneinfo), adjust_managed_page_count.
+    mm.flags[pfn] &= ~reserved;
+    mm._refcount[pfn] = 1;
+    k.page_zone(pfn)!.managed_pages++;
+    __free_pages(k, pfn, 0);
     pages++;
   }
   if (k.mm_init) k.mm_init.totalram_pages += pages;

@@ -33,6 +33,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO } from "../kernel/printk.js";
+import { boot_panic } from "../kernel/panic.js";
 import { F, PG_buddy, PG_reserved } from "./memmap.js";
 import { nr_free_zone_pages } from "./page_alloc.js";
 import {
@@ -817,4 +818,79 @@ export function deferred_in_range(k: Kernel, z: zone, start_pfn: number, end_pfn
   if (tails === null) return false;
   for (const t of tails) for (let i = t.first; i < t.start.length; i++) if (t.start[i] <= end_pfn && start_pfn < t.end[i]) return true;
   return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boot hash tables
+// ---------------------------------------------------------------------------------------------
+
+/** alloc_large_system_hash's flags. @kernel include/linux/memblock.h HASH_EARLY, HASH_SMALL, HASH_ZERO */
+export const HASH_EARLY = 0x00000001;
+export const HASH_SMALL = 0x00000002;
+export const HASH_ZERO = 0x00000004;
+/** Above 64 GiB of kernel pages, each 4× more memory adds one to the scale. @kernel mm/page_alloc.c ADAPT_SCALE_BASE */
+const ADAPT_SCALE_NPAGES = (64 * 2 ** 30) / PAGE_SIZE;
+const ADAPT_SCALE_SHIFT = 2;
+
+/** Where a boot hash table's memory comes from (memblock early, then the buddy allocator or vmalloc). */
+export interface HashTableMemory {
+  /** HASH_EARLY: a memblock allocation of this many bytes. */
+  memblock(bytes: number): boolean;
+  /** hashdist (more than one node with memory): vmalloc; else pages (alloc_pages_exact). */
+  vmalloc(bytes: number): boolean;
+  pages(bytes: number): boolean;
+}
+
+/**
+ * A boot hash table sized from memory: one bucket per 2^scale bytes of kernel pages (rounded up
+ * to a MiB, the scale growing by one per 4× above 64 GiB unless a high_limit is set), at least a
+ * page, a power of two, within [low_limit, high_limit or 1/16 of memory]. Early tables come from
+ * memblock; later ones from vmalloc when hashdist spreads them over the nodes, else from the page
+ * allocator ("linear"); a table that cannot be had is halved until it can. Returns log2 of the
+ * entries. "TCP established hash table entries: 4096 (order: 3, 32768 bytes, linear)" on 512 MiB:
+ * 115456 kernel pages >> (17 - 12) = 3608 → 4096 entries of 8 bytes.
+ * @kernel mm/page_alloc.c alloc_large_system_hash
+ */
+export function alloc_large_system_hash(
+  k: Kernel,
+  tablename: string,
+  bucketsize: number,
+  numentries: number,
+  scale: number,
+  flags: number,
+  low_limit: number,
+  high_limit: number,
+  mem: HashTableMemory,
+  hashdist: boolean,
+): number {
+  const st = k.mm_init!;
+  let max = high_limit;
+  if (!numentries) {
+    numentries = Math.ceil(st.nr_kernel_pages / 256) * 256;
+    if (!high_limit) for (let adapt = ADAPT_SCALE_NPAGES; adapt < numentries; adapt *= 2 ** ADAPT_SCALE_SHIFT) scale++;
+    numentries = scale > PAGE_SHIFT ? Math.floor(numentries / 2 ** (scale - PAGE_SHIFT)) : numentries * 2 ** (PAGE_SHIFT - scale);
+    if (numentries * bucketsize < PAGE_SIZE) numentries = PAGE_SIZE / bucketsize;
+  }
+  numentries = 2 ** Math.ceil(Math.log2(numentries));
+  if (max === 0) max = Math.floor((st.nr_all_pages * PAGE_SIZE) / 16 / bucketsize);
+  max = Math.min(max, 0x80000000);
+  if (numentries < low_limit) numentries = low_limit;
+  if (numentries > max) numentries = max;
+  let log2qty = Math.floor(Math.log2(numentries));
+  let size: number;
+  let virt: boolean;
+  let ok: boolean;
+  do {
+    size = bucketsize * 2 ** log2qty;
+    virt = false;
+    if (flags & HASH_EARLY) ok = mem.memblock(size);
+    else if (Math.ceil(Math.log2(Math.max(1, size / PAGE_SIZE))) >= MAX_ORDER || hashdist) {
+      ok = mem.vmalloc(size);
+      virt = true;
+    } else ok = mem.pages(size);
+  } while (!ok && size > PAGE_SIZE && --log2qty);
+  if (!ok) boot_panic(k, `Failed to allocate ${tablename} hash table`);
+  const order = Math.max(0, Math.ceil(Math.log2(size / PAGE_SIZE)));
+  k.log.printk(KERN_INFO, `${tablename} hash table entries: ${2 ** log2qty} (order: ${order}, ${size} bytes, ${virt ? "vmalloc" : "linear"})`);
+  return log2qty;
 }

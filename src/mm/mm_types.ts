@@ -31,8 +31,11 @@
  */
 import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
 import { MapleTree } from "../lib/maple_tree.js";
 import type { resv_map } from "./hugetlb.js";
+import { GFP_KERNEL } from "../include/linux/gfp_types.js";
+import { kmem_cache_alloc, kmem_cache_free } from "./slab_common.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
@@ -180,6 +183,8 @@ export interface anon_vma {
   num_active_vmas: number;
   /** The VMAs chained to this anon_vma (the kernel's rb_root interval tree of avcs). */
   readonly rb_root: Set<vm_area_struct>;
+  /** The anon_vma object itself, from anon_vma_cachep (0 when made without the slab). */
+  obj: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,6 +197,8 @@ export interface anon_vma {
  * instead of linking every chainless VMA at once.
  */
 export const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
+/** The anon_vma_chain objects of a VMA with no chain: shared and frozen, like EMPTY_CHAIN. */
+export const EMPTY_AVC = Object.freeze([]) as readonly number[] as number[];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {
@@ -229,6 +236,10 @@ export class vm_area_struct {
   declare swap_readahead_info: number;
   /** vm_private_data: a private hugetlb mapping's reservation map (mm/hugetlb.ts), else null. */
   declare vm_private_data: resv_map | null;
+  /** This VMA's vm_area_struct object (vm_area_cachep), 0 when made without the slab. */
+  declare obj: number;
+  /** The anon_vma_chain objects linking it, one per entry of anon_vma_chain (anon_vma_chain_cachep). */
+  declare avc_obj: number[];
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
     this.vm_start = vm_start;
@@ -244,6 +255,8 @@ export class vm_area_struct {
     this.specialName = null;
     this.swap_readahead_info = 0;
     this.vm_private_data = null;
+    this.obj = 0;
+    this.avc_obj = EMPTY_AVC;
   }
 }
 
@@ -267,9 +280,32 @@ export function vma_is_shmem(vma: vm_area_struct): boolean {
   return vma.vm_file !== null && vma.vm_file.f_inode.shmem;
 }
 
-/** Copy of a VMA for split and fork: same fields, no anon_vma chain yet (vm_area_dup). */
-export function vm_area_dup(orig: vm_area_struct, mm: mm_struct = orig.vm_mm): vm_area_struct {
-  const n = new vm_area_struct(mm, orig.vm_start, orig.vm_end, orig.vm_flags, orig.vm_pgoff);
+/**
+ * A new VMA, its vm_area_struct from vm_area_cachep (GFP_KERNEL). When the slab has no page for
+ * it (only an OOM victim's allocation fails so) the VMA is still made, without its object:
+ * callers that can fail with ENOMEM check `obj`.
+ * @kernel kernel/fork.c vm_area_alloc
+ */
+export function vm_area_alloc(k: Kernel, mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number): vm_area_struct {
+  const v = new vm_area_struct(mm, vm_start, vm_end, vm_flags, vm_pgoff);
+  const c = k.slab.cachep.vm_area_cachep;
+  if (c) v.obj = kmem_cache_alloc(k, c, GFP_KERNEL, "vm_area_alloc");
+  return v;
+}
+
+/** A VMA's vm_area_struct goes back to vm_area_cachep. @kernel kernel/fork.c vm_area_free */
+export function vm_area_free(k: Kernel, vma: vm_area_struct): void {
+  const c = k.slab.cachep.vm_area_cachep;
+  if (vma.obj && c) kmem_cache_free(k, c, vma.obj, "vm_area_free");
+  vma.obj = 0;
+}
+
+/**
+ * Copy of a VMA for split and fork: same fields, no anon_vma chain yet, its own vm_area_struct.
+ * @kernel kernel/fork.c vm_area_dup
+ */
+export function vm_area_dup(k: Kernel, orig: vm_area_struct, mm: mm_struct = orig.vm_mm): vm_area_struct {
+  const n = vm_area_alloc(k, mm, orig.vm_start, orig.vm_end, orig.vm_flags, orig.vm_pgoff);
   n.vm_flags_hi = orig.vm_flags_hi;
   n.vm_page_prot = orig.vm_page_prot;
   n.vm_file = orig.vm_file;
@@ -377,6 +413,9 @@ export class mm_struct {
    * so a munmap allocates nothing; empty between calls.
    */
   readonly detached: vm_area_struct[] = [];
+  /** This mm's mm_struct object (mm_cachep) and its maple tree's root node (maple_node_cache); 0 without the slab. */
+  obj = 0;
+  mt_root = 0;
   /** get_unmapped_area's search request (a local of the kernel's), filled per search. */
   readonly unmapped_info: vm_unmapped_area_info = { topdown: true, length: 0, low_limit: 0, high_limit: 0, align_mask: 0, align_offset: 0 };
 
@@ -407,8 +446,42 @@ export class mm_struct {
       "hiwater_rss",
       "hiwater_vm",
       "pgtables_bytes",
+      "obj",
+      "mt_root",
     );
   }
+}
+
+/**
+ * An mm's own objects: the mm_struct (mm_cachep) and its maple tree's root node
+ * (maple_node_cache). False when the slab has no memory for them.
+ * Simplified: the maple tree is one node; a tree of more than a node's VMAs does not allocate
+ * its further nodes (sl-fork's processes of about ten VMAs each hold one, as here).
+ * @kernel kernel/fork.c allocate_mm
+ * @kernel lib/maple_tree.c mas_alloc_nodes
+ */
+export function allocate_mm(k: Kernel, mm: mm_struct): boolean {
+  const c = k.slab.cachep.mm_cachep;
+  const m = k.slab.cachep.maple_node_cache;
+  if (!c || !m) return true;
+  mm.obj = kmem_cache_alloc(k, c, GFP_KERNEL, "allocate_mm");
+  if (!mm.obj) return false;
+  mm.mt_root = kmem_cache_alloc(k, m, GFP_KERNEL, "mas_alloc_nodes");
+  if (!mm.mt_root) {
+    free_mm(k, mm);
+    return false;
+  }
+  return true;
+}
+
+/** The mm_struct and its maple tree node go back. @kernel kernel/fork.c free_mm */
+export function free_mm(k: Kernel, mm: mm_struct): void {
+  const c = k.slab.cachep.mm_cachep;
+  const m = k.slab.cachep.maple_node_cache;
+  if (mm.mt_root && m) kmem_cache_free(k, m, mm.mt_root, "mt_destroy_walk");
+  if (mm.obj && c) kmem_cache_free(k, c, mm.obj, "__mmdrop");
+  mm.mt_root = 0;
+  mm.obj = 0;
 }
 
 /** get_mm_counter. */
@@ -460,15 +533,23 @@ export function mm_pgtables_bytes(mm: mm_struct): number {
 export class AnonVmaTable {
   private nextId = 1;
   readonly byId = new Map<number, anon_vma>();
+  /**
+   * The machine, whose anon_vma and anon_vma_chain caches the objects come from (set by the
+   * Kernel; null in tables made on their own, whose objects then have no slab memory).
+   */
+  k: Kernel | null = null;
 
   /** anon_vma_alloc: a new root with one reference (from its first VMA's chain). */
   alloc(): anon_vma {
+    const k = this.k;
+    const c = k?.slab.cachep.anon_vma_cachep;
     const av = {
       id: this.nextId++,
       refcount: 1,
       num_children: 0,
       num_active_vmas: 0,
       rb_root: new Set<vm_area_struct>(),
+      obj: k && c ? kmem_cache_alloc(k, c, GFP_KERNEL, "anon_vma_alloc") : 0,
     } as unknown as anon_vma;
     av.root = av;
     av.parent = av;
@@ -489,6 +570,10 @@ export class AnonVmaTable {
       BUG_ON(cur.refcount < 0, "anon_vma refcount underflow", { id: cur.id });
       if (cur.refcount > 0) return;
       this.byId.delete(cur.id);
+      // anon_vma_free
+      const c = this.k?.slab.cachep.anon_vma_cachep;
+      if (cur.obj && c) kmem_cache_free(this.k!, c, cur.obj, "__put_anon_vma");
+      cur.obj = 0;
       const parent: anon_vma = cur.parent;
       if (parent === cur) return;
       parent.num_children--;
@@ -497,9 +582,20 @@ export class AnonVmaTable {
   }
 }
 
-function anon_vma_chain_link(vma: vm_area_struct, av: anon_vma): void {
+/** An anon_vma_chain object, or 0 (no slab, or none to be had). @kernel mm/rmap.c anon_vma_chain_alloc */
+function anon_vma_chain_alloc(table: AnonVmaTable): number {
+  const k = table.k;
+  const c = k?.slab.cachep.anon_vma_chain_cachep;
+  return k && c ? kmem_cache_alloc(k, c, GFP_KERNEL, "anon_vma_chain_alloc") : 0;
+}
+
+/** Links a VMA to an anon_vma through a new anon_vma_chain. @kernel mm/rmap.c anon_vma_chain_link */
+function anon_vma_chain_link(table: AnonVmaTable, vma: vm_area_struct, av: anon_vma): void {
+  // Callers may have given the chain a fresh array already (dup_mmap): check each on its own.
   if (vma.anon_vma_chain === EMPTY_CHAIN) vma.anon_vma_chain = [];
+  if (vma.avc_obj === EMPTY_AVC) vma.avc_obj = [];
   vma.anon_vma_chain.push(av);
+  vma.avc_obj.push(anon_vma_chain_alloc(table));
   av.rb_root.add(vma);
 }
 
@@ -521,7 +617,7 @@ export function anon_vma_prepare(
     av.num_children++; // self-parent counts itself
   }
   // Simplified: a reused neighbour's anon_vma is taken with its own reference, not via the root.
-  anon_vma_chain_link(vma, av);
+  anon_vma_chain_link(table, vma, av);
   vma.anon_vma = av;
   av.num_active_vmas++;
   return av;
@@ -531,10 +627,10 @@ export function anon_vma_prepare(
  * anon_vma_clone: chain `dst` to every anon_vma `src` is chained to (split, merge, fork).
  * On split both halves share src's anon_vma.
  */
-export function anon_vma_clone(dst: vm_area_struct, src: vm_area_struct): void {
+export function anon_vma_clone(table: AnonVmaTable, dst: vm_area_struct, src: vm_area_struct): void {
   for (const av of src.anon_vma_chain) {
     av.refcount++;
-    anon_vma_chain_link(dst, av);
+    anon_vma_chain_link(table, dst, av);
   }
   dst.anon_vma = src.anon_vma;
   if (dst.anon_vma) dst.anon_vma.num_active_vmas++;
@@ -550,7 +646,7 @@ export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm
   vma.anon_vma = null;
   for (const av of pvma.anon_vma_chain) {
     av.refcount++;
-    anon_vma_chain_link(vma, av);
+    anon_vma_chain_link(table, vma, av);
   }
   const av = table.alloc();
   av.root = pvma.anon_vma.root;
@@ -558,7 +654,7 @@ export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm
   av.parent.num_children++;
   av.parent.refcount++; // the child anon_vma pins its parent (get_anon_vma(anon_vma->root))
   av.num_children = 1;
-  anon_vma_chain_link(vma, av);
+  anon_vma_chain_link(table, vma, av);
   vma.anon_vma = av;
   av.num_active_vmas++;
 }
@@ -567,11 +663,17 @@ export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm
 export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void {
   if (vma.anon_vma) vma.anon_vma.num_active_vmas--;
   // Release leaf-first so parents outlive children, as the kernel's reverse walk does.
+  const k = table.k;
+  const c = k?.slab.cachep.anon_vma_chain_cachep;
   for (let i = vma.anon_vma_chain.length - 1; i >= 0; i--) {
     const av = vma.anon_vma_chain[i];
     av.rb_root.delete(vma);
+    // anon_vma_chain_free
+    const obj = vma.avc_obj[i];
+    if (obj && c) kmem_cache_free(k!, c, obj, "unlink_anon_vmas");
     table.put(av);
   }
   vma.anon_vma_chain = EMPTY_CHAIN;
+  vma.avc_obj = EMPTY_AVC;
   vma.anon_vma = null;
 }

@@ -39,7 +39,7 @@ import {
   type file,
   type vm_unmapped_area_info,
   mm_struct,
-  vm_area_struct,
+  type vm_area_struct,
   anon_vma_clone,
   FMODE_READ,
   FMODE_WRITE,
@@ -48,7 +48,10 @@ import {
   unlink_anon_vmas,
   update_hiwater_rss,
   update_hiwater_vm,
+  allocate_mm,
+  vm_area_alloc,
   vm_area_dup,
+  vm_area_free,
   VM_ACCOUNT,
   VM_DATA_DEFAULT_FLAGS,
   VM_EXEC,
@@ -565,12 +568,13 @@ function can_vma_merge_after(vma: vm_area_struct, vm_flags: number, anon_vma: un
   );
 }
 
-/** remove_vma: drop a VMA that left the tree: its file reference and anon_vma chain. */
+/** remove_vma: drop a VMA that left the tree: its file reference, anon_vma chain and struct. */
 export function remove_vma(k: Kernel, vma: vm_area_struct): void {
   // vm_ops->close: a private hugetlb mapping gives back the reservations it did not use.
   if (vma.vm_flags & VM_HUGETLB) hugetlb_vm_op_close(k, vma);
   if (vma.vm_file) fput(k, vma.vm_file);
   unlink_anon_vmas(k.anon_vmas, vma);
+  vm_area_free(k, vma);
 }
 
 /**
@@ -591,12 +595,13 @@ function vma_merge_remove(k: Kernel, mm: mm_struct, vma: vm_area_struct, removed
   if (removed.vm_file) fput(k, removed.vm_file);
   // anon_vma_merge: both share the anon_vma by now, so dropping the chain is all it does.
   unlink_anon_vmas(k.anon_vmas, removed);
+  vm_area_free(k, removed);
   void vma;
 }
 
 /** Imports exporter's anon_vma into importer before pages move across the boundary. */
-function import_anon_vma(importer: vm_area_struct, exporter: vm_area_struct | null): void {
-  if (exporter && exporter.anon_vma && !importer.anon_vma) anon_vma_clone(importer, exporter);
+function import_anon_vma(k: Kernel, importer: vm_area_struct, exporter: vm_area_struct | null): void {
+  if (exporter && exporter.anon_vma && !importer.anon_vma) anon_vma_clone(k.anon_vmas, importer, exporter);
 }
 
 /**
@@ -623,13 +628,13 @@ function __vma_adjust(k: Kernel, vma: vm_area_struct, start: number, end: number
       }
       let exporter: vm_area_struct | null = next;
       if (remove_next === 2 && !next.anon_vma) exporter = next_next;
-      import_anon_vma(vma, exporter);
+      import_anon_vma(k, vma, exporter);
     } else if (end > next.vm_start) {
       adjust_next = end - next.vm_start; // case 5
-      import_anon_vma(vma, next);
+      import_anon_vma(k, vma, next);
     } else if (end < vma.vm_end) {
       adjust_next = -(vma.vm_end - end); // case 4
-      import_anon_vma(next, vma);
+      import_anon_vma(k, next, vma);
     }
   }
   vma_adjust_trans_huge(k, vma, start, end, adjust_next, next);
@@ -698,7 +703,7 @@ export function vma_merge(
 function vma_expand(k: Kernel, vma: vm_area_struct, start: number, end: number, pgoff: number, next: vm_area_struct | null): void {
   const mm = vma.vm_mm;
   const remove_next = next !== null && vma !== next && end === next.vm_end;
-  if (remove_next && next!.anon_vma && !vma.anon_vma) anon_vma_clone(vma, next!);
+  if (remove_next && next!.anon_vma && !vma.anon_vma) anon_vma_clone(k.anon_vmas, vma, next!);
   vma.vm_start = start;
   vma.vm_end = end;
   vma.vm_pgoff = pgoff;
@@ -717,7 +722,7 @@ function vma_expand(k: Kernel, vma: vm_area_struct, start: number, end: number, 
 export function __split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr: number, new_below: boolean): vm_area_struct {
   // __vma_adjust's vma_adjust_trans_huge: a huge PMD across the cut becomes PTEs first.
   vma_adjust_trans_huge(k, vma, new_below ? addr : vma.vm_start, new_below ? vma.vm_end : addr, 0, null);
-  const n = vm_area_dup(vma);
+  const n = vm_area_dup(k, vma);
   if (new_below) {
     n.vm_end = addr;
     vma.vm_pgoff += (addr - vma.vm_start) / PAGE_SIZE;
@@ -728,7 +733,7 @@ export function __split_vma(k: Kernel, mm: mm_struct, vma: vm_area_struct, addr:
     vma.vm_end = addr;
   }
   n.anon_vma = null;
-  anon_vma_clone(n, vma);
+  anon_vma_clone(k.anon_vmas, n, vma);
   mt_insert(mm, n);
   mm.mm_mt.mt_store_gaps(vma); // vma_mas_store of the shrunk part
   mm.map_count++;
@@ -869,6 +874,7 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const nrpages = vma_pages(vma);
   vm_stat_account(mm, vma.vm_flags, -nrpages);
   unlink_anon_vmas(k.anon_vmas, vma);
+  vm_area_free(k, vma);
   vm_unacct_memory(k, vma.vm_flags & VM_ACCOUNT ? nrpages : 0);
   return 0;
 }
@@ -945,7 +951,11 @@ export function mmap_region(
   }
 
   if (!vma) {
-    vma = new vm_area_struct(mm, addr, end, vm_flags, pgoff);
+    vma = vm_area_alloc(k, mm, addr, end, vm_flags, pgoff);
+    if (!vma.obj && k.slab.cachep.vm_area_cachep) {
+      if (charged) vm_unacct_memory(k, charged);
+      return -ENOMEM;
+    }
     vma.vm_page_prot = vm_get_page_prot(vm_flags);
     if (filp) {
       vma.vm_file = filp;
@@ -954,6 +964,7 @@ export function mmap_region(
       const error = mmapHook ? mmapHook(filp, vma, k) : -ENODEV;
       if (error) {
         fput(k, filp);
+        vm_area_free(k, vma);
         if (charged) vm_unacct_memory(k, charged);
         return error;
       }
@@ -961,6 +972,7 @@ export function mmap_region(
     } else if (vm_flags & VM_SHARED) {
       const error = shmem_zero_setup(k, t, vma);
       if (error) {
+        vm_area_free(k, vma);
         if (charged) vm_unacct_memory(k, charged);
         return error;
       }
@@ -1053,7 +1065,7 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
   if (vma !== null) {
     vma_expand(k, vma, merge_start, merge_end, vm_pgoff, next);
   } else {
-    vma = new vm_area_struct(mm, addr, end, vm_flags, pgoff);
+    vma = vm_area_alloc(k, mm, addr, end, vm_flags, pgoff);
     mt.mtree_insert(vma);
     mm.map_count++;
   }
@@ -1199,7 +1211,7 @@ function do_brk_flags(k: Kernel, t: task_struct, mm: mm_struct, vma: vm_area_str
     mm.mm_mt.mt_store_gaps(vma); // vma_mas_store
     vma.vm_flags |= VM_SOFTDIRTY;
   } else {
-    vma = new vm_area_struct(mm, addr, addr + len, flags, addr / PAGE_SIZE);
+    vma = vm_area_alloc(k, mm, addr, addr + len, flags, addr / PAGE_SIZE);
     vma.vm_page_prot = vm_get_page_prot(flags);
     vma_link(mm, vma);
   }
@@ -1403,12 +1415,12 @@ export function copy_vma(
   const { prev } = find_vma_prev(mm, addr);
   const merged = vma_merge(k, mm, prev, addr, addr + len, vma.vm_flags, vma.anon_vma, vma.vm_file, pgoff);
   if (merged) return merged;
-  const n = vm_area_dup(vma);
+  const n = vm_area_dup(k, vma);
   n.vm_start = addr;
   n.vm_end = addr + len;
   n.vm_pgoff = pgoff;
   n.anon_vma = null;
-  anon_vma_clone(n, vma);
+  anon_vma_clone(k.anon_vmas, n, vma);
   vma_link(mm, n);
   return n;
 }
@@ -1416,6 +1428,7 @@ export function copy_vma(
 /** A fresh mm with the arch layout chosen for `t` (mm_alloc + arch_pick_mmap_layout). */
 export function mm_alloc(k: Kernel, t: task_struct, randomize = false): mm_struct {
   const mm = new mm_struct();
+  allocate_mm(k, mm);
   mm.randomize = randomize;
   arch_pick_mmap_layout(k, t, mm);
   return mm;

@@ -155,7 +155,7 @@ describe("select_bad_process", () => {
   it("counts swapped-out pages: rss + swap entries + page tables", () => {
     // oom_badness: points = get_mm_rss(p->mm) + get_mm_counter(p->mm, MM_SWAPENTS) +
     // mm_pgtables_bytes(p->mm) / PAGE_SIZE.
-    const m = Machine.boot({ memory: "128M", swap: { size: "64M" } });
+    const m = Machine.boot({ memory: "160M", swap: { size: "64M" } }); // 160M: the kernel holds its boot memory
     const k = kernelOf(m);
     const p = m.spawn({ comm: "swapped" });
     hog(p, 96 * MiB);
@@ -179,9 +179,11 @@ describe("select_bad_process", () => {
   });
 });
 
+// 160M machines: about 80 MiB free once the kernel holds its own boot memory (slab, stacks,
+// per-cpu and vmalloc areas, the rootfs), which is what these scenarios were sized for.
 describe("out_of_memory", () => {
   it("kills the task with the highest badness, not the allocating one, which goes on", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const grower = m.spawn({ comm: "grower" });
@@ -200,7 +202,7 @@ describe("out_of_memory", () => {
   });
 
   it("never picks an oom_score_adj -1000 task, and panics when nothing else is left", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "shielded", oomScoreAdj: -1000 });
     let err: unknown = null;
     try {
@@ -221,7 +223,7 @@ describe("out_of_memory", () => {
   });
 
   it("panics at once with vm.panic_on_oom=1, after the report header without a victim", () => {
-    const m = Machine.boot({ memory: "128M", sysctl: { "vm.panic_on_oom": 1 } });
+    const m = Machine.boot({ memory: "160M", sysctl: { "vm.panic_on_oom": 1 } });
     const p = m.spawn({ comm: "hog" });
     expect(() => {
       for (let i = 0; i < 200; i++) hog(p, MiB);
@@ -238,7 +240,7 @@ describe("out_of_memory", () => {
   });
 
   it("kills the allocating task with vm.oom_kill_allocating_task, and omits the task table with vm.oom_dump_tasks=0", () => {
-    const m = Machine.boot({ memory: "128M", sysctl: { "vm.oom_kill_allocating_task": 1, "vm.oom_dump_tasks": 0 } });
+    const m = Machine.boot({ memory: "160M", sysctl: { "vm.oom_kill_allocating_task": 1, "vm.oom_dump_tasks": 0 } });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const small = m.spawn({ comm: "small" });
@@ -250,7 +252,7 @@ describe("out_of_memory", () => {
   });
 
   it("lets a task killed during its own page fault finish the fault from the reserves, then die with SIGKILL", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     expect(growUntilKilled(m, p, 16 * 4096)).toBe("thrown");
     expect(p.alive).toBe(false);
@@ -298,7 +300,7 @@ describe("out_of_memory", () => {
   }
 
   it("lets a killed task stuck in the kernel use the reserves, and the oom_reaper strips it 2 s later", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p);
@@ -314,7 +316,7 @@ describe("out_of_memory", () => {
   });
 
   it("makes a killed task that left the CPU exit when another task next runs into the OOM killer, without a second kill", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p);
@@ -352,7 +354,7 @@ describe("out_of_memory", () => {
   });
 
   it("does not kill for an allocation without __GFP_FS (no compensation for IO-less reclaim)", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "p" });
     hog(p, 4 * MiB);
     expect(out_of_memory(kernelOf(m), req(m, GFP_NOFS))).toBe(true);
@@ -361,7 +363,7 @@ describe("out_of_memory", () => {
   });
 
   it("emits the mark_victim tracepoint in 6.1's format", () => {
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const msgs: string[] = [];
@@ -464,7 +466,7 @@ describe("the OOM report and kill, line by line against 6.1", () => {
     // mm/oom_kill.c wake_oom_reaper → trace_wake_reaper; oom_reap_task_mm: trace_start_task_reaping,
     // __oom_reap_task_mm, pr_info("oom_reaper: reaped process …"), trace_finish_task_reaping; then
     // MMF_OOM_SKIP, so the next OOM does not wait for it (oom_evaluate_task) but picks another.
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const events: string[] = [];
     for (const ev of ["wake_reaper", "start_task_reaping", "finish_task_reaping", "skip_task_reaping"]) m.trace.on(ev, (e) => events.push(`${ev} ${e.message}`));
     const p = m.spawn({ comm: "hog" });
@@ -524,7 +526,7 @@ describe("the OOM report and kill, line by line against 6.1", () => {
   it("lets a dying current task take the reserves instead of killing again (task_will_free_mem(current))", () => {
     // mm/oom_kill.c out_of_memory: `if (task_will_free_mem(current)) { mark_oom_victim(current);
     // queue_oom_reaper(current); return true; }` — before any report or kill.
-    const m = Machine.boot({ memory: "128M" });
+    const m = Machine.boot({ memory: "160M" });
     const p = m.spawn({ comm: "hog" });
     hog(p, 64 * MiB);
     allocInKernelUntilOom(m, p); // killed, still in the kernel: SIGKILL pending
@@ -577,7 +579,7 @@ describe("the OOM report and kill, line by line against 6.1", () => {
   it("does not kill the allocating task under oom_kill_allocating_task when its oom_score_adj is -1000", () => {
     // out_of_memory: the allocating task is taken only if current->signal->oom_score_adj !=
     // OOM_SCORE_ADJ_MIN (and it is killable); otherwise select_bad_process chooses.
-    const m = Machine.boot({ memory: "128M", sysctl: { "vm.oom_kill_allocating_task": 1 } });
+    const m = Machine.boot({ memory: "160M", sysctl: { "vm.oom_kill_allocating_task": 1 } });
     const big = m.spawn({ comm: "big" });
     hog(big, 60 * MiB);
     const shielded = m.spawn({ comm: "shielded", oomScoreAdj: -1000 });

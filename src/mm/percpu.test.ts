@@ -6,6 +6,7 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { KernelPanic } from "../kernel/panic.js";
 import { Kernel } from "../kernel/kernel.js";
 import { Memblock, memblock_add, memblock_alloc_range_nid, memblock_alloc_try_nid, memblock_phys_free, memblock_reserve, memblock_set_node, NUMA_NO_NODE } from "./memblock.js";
+import { setup_per_cpu_areas } from "../arch/x86/setup.js";
 import { pcpu_build_alloc_info, pcpu_page_first_chunk, PCPU_EMBED_ATOM_SIZE } from "./percpu.js";
 
 const dataDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../test/realkernel/data");
@@ -53,8 +54,8 @@ describe("the per-cpu first chunk", () => {
     ]);
   });
 
-  it("runs small machines with many CPUs that used to throw KernelBug at the first pcp refill", () => {
-    for (const [memory, cpus] of [["84M", 16], ["256M", 256], ["1G", 512], ["512M", 256]] as const) {
+  it("runs the smallest machines with many CPUs that used to throw KernelBug at the first pcp refill", () => {
+    for (const [memory, cpus] of [["95M", 16], ["335M", 256], ["1G", 512], ["591M", 512]] as const) {
       const m = Machine.boot({ memory, cpus });
       const p = m.spawn({ comm: "p" });
       const a = p.mmap(8 << 20);
@@ -63,8 +64,17 @@ describe("the per-cpu first chunk", () => {
   });
 
   it("falls back to 4K pages when the embedded chunk does not fit, and panics when those do not either", () => {
-    // 1104M with 4096 CPUs: the 1 GiB chunk does not fit between the kernel image and the memmap.
-    const k = start_kernel({ memory: 1104 * 2 ** 20, cpus: 4096 });
+    // No machine sim/config.ts admits gets here: at 1M a CPU its RAM above the kernel image always
+    // holds the 256K-a-CPU chunk, and below the limit a boot whose chunk does not fit has too
+    // little left to finish (4096 CPUs on 1104M: "System is deadlocked on memory"). So the
+    // fallback runs on a fragmented memblock: 3M free runs between 1M reservations, where 64
+    // CPUs' 16M chunk cannot go but their 58 pages each (14.5M) can.
+    const mb = new Memblock();
+    memblock_add(mb, 0x100000, 300 * 2 ** 20);
+    memblock_set_node(mb, 0, 2 ** 40, 0);
+    for (let base = 4 * 2 ** 20; base < 300 * 2 ** 20; base += 4 * 2 ** 20) memblock_reserve(mb, base, 2 ** 20);
+    const k = new Kernel(1);
+    setup_per_cpu_areas(k, mb, Array.from({ length: 64 }, () => 0), 1);
     const lines = k.log.records.map((r) => r.text).filter((l) => /^(setup_percpu|percpu):/.test(l));
     expect(lines.slice(1, 3)).toEqual(["setup_percpu: auto allocator failed (-12), falling back to page size", "percpu: 58 4K pages/cpu s217088 r8192 d12288"]);
     // Below the machine limit (which Machine.boot enforces) the pages run out.
@@ -97,8 +107,10 @@ describe("the per-cpu first chunk", () => {
   });
 
   it("refuses up front, naming the limit, a machine whose CPUs need more memory than it has", () => {
-    expect(() => Machine.boot({ memory: "128M", cpus: 512 })).toThrow(new RangeError("512 CPUs need at least 212736K of memory (80M + 256K per CPU after the first, for the per-cpu areas boot allocates), got 128M"));
-    expect(() => Machine.boot({ memory: 80 * 2 ** 20 + 511 * 2 ** 18, cpus: 512 })).not.toThrow();
+    expect(() => Machine.boot({ memory: "590M", cpus: 512 })).toThrow(new RangeError("512 CPUs need at least 591M of memory (80M + 1M per CPU after the first, for the per-cpu areas, kernel threads and pagesets each CPU adds), got 590M"));
+    // At the limit every per-CPU thread has its stack: 8 of 16K for each CPU after the first.
+    const m = Machine.boot({ memory: "591M", cpus: 512 });
+    expect(Number(/^KernelStack:\s+(\d+) kB/m.exec(m.read("/proc/meminfo"))?.[1])).toBe(720 + 511 * 128);
     expect(() => Machine.boot({ memory: "84M", nodes: 4 })).toThrow(/nodes 0 and 1 together need at least 80M/);
   });
 });

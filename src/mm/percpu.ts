@@ -5,13 +5,17 @@
  * one 4 KiB page at a time (pcpu_page_first_chunk), and the boot-log lines each prints
  * (pcpu_dump_alloc_info).
  *
- * Scope: the boot half of mm/percpu.c only (setup_per_cpu_areas' first chunk, called from
- * arch/x86/setup.ts). The run-time allocator — pcpu_alloc / free_percpu, the first chunk's
- * dynamic area (d28672 per unit embedded, d12288 in pages) and the chunks created after it, the
- * Percpu line of /proc/meminfo — is not modelled here yet; it belongs in this same module, after
- * the first-chunk code, and the names exported below (constants, pcpu_alloc_info,
- * pcpu_build_alloc_info, pcpu_dump_alloc_info, pcpu_embed_first_chunk, pcpu_page_first_chunk)
- * are kept stable for it.
+ * Then the run-time allocator: every per-CPU variable the kernel allocates at run time is carved
+ * out of a chunk with one unit per CPU, so one offset names a copy per CPU. The first chunk's
+ * dynamic area (d28672 per unit embedded, d12288 in pages) comes first (pcpu_setup_first_chunk);
+ * when it is full, pcpu_create_chunk makes another: a vmalloc-range area of one unit per group
+ * unit (pcpu_get_vm_areas, from the top of the vmalloc space) whose pages are allocated and
+ * mapped only as allocations reach them (pcpu_populate_chunk, one page per possible CPU), plus
+ * its bookkeeping (alloc_map, bound_map, md_blocks and, with memcg kmem accounting,
+ * obj_cgroups), each from kmalloc or, above a page, vmalloc (pcpu_mem_zalloc). /proc/meminfo's
+ * Percpu is pcpu_nr_populated * pcpu_nr_units pages. A second chunk's bookkeeping follows from
+ * the unit: obj_cgroups is 8 bytes per 4-byte allocation unit, 4 MiB for a 2 MiB unit (the
+ * "pcpu_create_chunk+0x167/0x1b0 pages=1024" of sl-boot-m512's vmallocinfo).
  *
  * Worked numbers (Debian's 6.1 image: static 217088 bytes, reserved 8192):
  * - Embedding: dynamic 28672, size_sum 253952 = 62 pages; alloc_size 2 MiB holds at most 8 units
@@ -24,10 +28,19 @@
  * Simplified: the `areas` pointer array and the page fallback's `pages` array are left out of
  * the layout where they are freed again at once (one page, given back before anything else is
  * allocated); CPUs are grouped by node, which is what pcpu_cpu_distance's LOCAL_DISTANCE test
- * amounts to (a SLIT has 10 only on its diagonal).
+ * amounts to (a SLIT has 10 only on its diagonal). Run time: a chunk's free space is a sorted
+ * list of free byte ranges searched first-fit, chunks in creation order (the kernel keeps chunks
+ * in slots by their largest free area and scans bitmap blocks with hints; both find the lowest
+ * fitting offset of the first chunk that has one); no reserved chunk for modules; populated
+ * pages are never given back and empty chunks never destroyed (pcpu_balance_workfn's
+ * depopulation and its empty-page reserve are not modelled); no memcg charging.
  * @kernel mm/percpu.c pcpu_build_alloc_info, pcpu_embed_first_chunk, pcpu_page_first_chunk
  * @kernel mm/percpu.c pcpu_dump_alloc_info, pcpu_fc_alloc, pcpu_fc_free
+ * @kernel mm/percpu.c pcpu_alloc, free_percpu, pcpu_setup_first_chunk, pcpu_alloc_chunk,
+ *   pcpu_mem_zalloc, pcpu_nr_pages, pcpu_chunk_populated
+ * @kernel mm/percpu-vm.c pcpu_create_chunk, pcpu_populate_chunk, pcpu_alloc_pages, pcpu_get_pages
  */
+import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_DEBUG, KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -44,7 +57,11 @@ import {
   NUMA_NO_NODE,
   SMP_CACHE_BYTES,
 } from "./memblock.js";
-import { PAGE_SIZE } from "./types.js";
+import { GFP_KERNEL, __GFP_HIGHMEM, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, gfpflags_allow_blocking } from "./gfp.js";
+import { __alloc_pages, __free_pages } from "./page_alloc.js";
+import { kfree, kmalloc } from "./slab_common.js";
+import { __vmalloc, pcpu_get_vm_areas, vfree } from "./vmalloc.js";
+import { NO_PFN, PAGE_SIZE } from "./types.js";
 
 /** __per_cpu_end - __per_cpu_start of Debian's 6.1 vmlinux ("s217088"). */
 export const PCPU_STATIC_SIZE = 217088;
@@ -252,6 +269,7 @@ export function pcpu_embed_first_chunk(k: Kernel, mb: Memblock, cpuNodes: readon
   k.log.printk(KERN_INFO, `percpu: Embedded ${size_sum / PAGE_SIZE} pages/cpu s${ai.static_size} r${ai.reserved_size} d${ai.dyn_size} u${ai.unit_size}`);
   // pcpu_setup_first_chunk dumps the layout at KERN_DEBUG.
   pcpu_dump_alloc_info(k, KERN_DEBUG, ai, cpuNodes.length);
+  pcpu_setup_first_chunk(k, ai);
   return 0;
 }
 
@@ -283,6 +301,7 @@ export function pcpu_page_first_chunk(k: Kernel, mb: Memblock, cpuNodes: readonl
   if (rc === 0) {
     k.log.printk(KERN_INFO, `percpu: ${unit_pages} 4K pages/cpu s${ai.static_size} r${ai.reserved_size} d${ai.dyn_size}`);
     pcpu_dump_alloc_info(k, KERN_DEBUG, ai, nr_cpus);
+    pcpu_setup_first_chunk(k, ai);
   }
   memblock_phys_free(mb, pages, pages_size);
   return rc;
@@ -291,4 +310,287 @@ export function pcpu_page_first_chunk(k: Kernel, mb: Memblock, cpuNodes: readonl
 /** PFN_ALIGN: up to a whole page. */
 function PFN_ALIGN(x: number): number {
   return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run-time allocator
+// ---------------------------------------------------------------------------------------------
+
+/** Allocations are made in 4-byte units. @kernel include/linux/percpu.h PCPU_MIN_ALLOC_SIZE */
+export const PCPU_MIN_ALLOC_SIZE = 4;
+/** pcpu_chunk_nr_blocks: one bitmap block (struct pcpu_block_md, 32 bytes) per page of a unit. */
+const PCPU_BLOCK_MD_SIZE = 32;
+
+/** One chunk: its free byte ranges, its live allocations and which of its pages are populated. */
+export interface pcpu_chunk {
+  /** Position in k.percpu.chunks; a percpu pointer is (index + 1) * 2^32 + offset. */
+  readonly index: number;
+  /** The first chunk is all populated and never grows. */
+  readonly first: boolean;
+  /** Sorted [start, end) byte ranges free for allocation. */
+  readonly free_start: number[];
+  readonly free_end: number[];
+  /** Live allocations: offset → size. */
+  readonly allocs: Map<number, number>;
+  /** populated[page]: that page of every unit is backed (pcpu_chunk_populated). */
+  readonly populated: Uint8Array;
+  /** The backing pages, unit-major: pages[unit * unit_pages + page] (pcpu_get_pages' array). */
+  readonly pages: Int32Array;
+  /** The vmalloc areas and kmalloc objects its bookkeeping took (freed with the chunk). */
+  readonly meta: number[];
+}
+
+/** The per-CPU allocator's statics of one machine. */
+export class pcpu_globals {
+  ai: pcpu_alloc_info | null = null;
+  readonly chunks: pcpu_chunk[] = [];
+  /** pcpu_nr_populated: pages populated per unit, over every chunk. */
+  pcpu_nr_populated = 0;
+  pcpu_nr_units = 1;
+  pcpu_unit_pages = 0;
+  /** pcpu_get_pages' static array (kmalloc'd or vmalloc'd once, at the first populate). */
+  pages_array = 0;
+  /** The address and size of the vm areas each further chunk maps (pcpu_get_vm_areas). */
+  readonly vm_areas = new Map<number, number[]>();
+}
+
+function new_chunk(k: Kernel, first: boolean, unit_pages: number): pcpu_chunk {
+  const pc = k.percpu;
+  return {
+    index: pc.chunks.length,
+    first,
+    free_start: [],
+    free_end: [],
+    allocs: new Map(),
+    populated: new Uint8Array(unit_pages),
+    pages: new Int32Array(first ? 0 : unit_pages * k.nr_cpu_ids).fill(NO_PFN),
+    meta: [],
+  };
+}
+
+/**
+ * The first chunk: its dynamic area is what allocations may use; all of its pages (static,
+ * reserved and dynamic: 62 per unit) are populated from the start, being memblock memory.
+ * @kernel mm/percpu.c pcpu_setup_first_chunk, pcpu_alloc_first_chunk
+ */
+export function pcpu_setup_first_chunk(k: Kernel, ai: pcpu_alloc_info): void {
+  const pc = k.percpu;
+  pc.ai = ai;
+  // Every unit counts, the padding of a group's last allocation too (pcpu_nr_units).
+  pc.pcpu_nr_units = ai.groups.reduce((a, g) => a + g.nr_units, 0);
+  pc.pcpu_unit_pages = ai.unit_size / PAGE_SIZE;
+  const map_end = ai.static_size + ai.reserved_size + ai.dyn_size;
+  const first = new_chunk(k, true, map_end / PAGE_SIZE);
+  first.free_start.push(ai.static_size + ai.reserved_size);
+  first.free_end.push(map_end);
+  first.populated.fill(1);
+  pc.chunks.push(first);
+  pc.pcpu_nr_populated = map_end / PAGE_SIZE;
+  k.pcpu_nr_pages = pcpu_nr_pages(k);
+}
+
+/** A percpu pointer: the chunk and the offset in its units. */
+function pcpu_ptr(chunk: pcpu_chunk, off: number): number {
+  return (chunk.index + 1) * 2 ** 32 + off;
+}
+
+/** First fit of `size` bytes aligned to `align` among a chunk's free ranges; -1 for none. */
+function pcpu_find_block_fit(chunk: pcpu_chunk, size: number, align: number): number {
+  for (let i = 0; i < chunk.free_start.length; i++) {
+    const off = Math.ceil(chunk.free_start[i] / align) * align;
+    if (off + size <= chunk.free_end[i]) return off;
+  }
+  return -1;
+}
+
+/** Takes [off, off + size) out of the chunk's free ranges. @kernel mm/percpu.c pcpu_alloc_area */
+function pcpu_alloc_area(chunk: pcpu_chunk, off: number, size: number): void {
+  const i = chunk.free_start.findIndex((s, j) => s <= off && off + size <= chunk.free_end[j]);
+  if (i < 0) throw new KernelBug("pcpu_alloc_area: no free range holds the area", { off, size });
+  const s = chunk.free_start[i];
+  const e = chunk.free_end[i];
+  const parts: number[] = [];
+  if (s < off) parts.push(s, off);
+  if (off + size < e) parts.push(off + size, e);
+  chunk.free_start.splice(i, 1, ...parts.filter((_, j) => j % 2 === 0));
+  chunk.free_end.splice(i, 1, ...parts.filter((_, j) => j % 2 === 1));
+  chunk.allocs.set(off, size);
+}
+
+/** Gives [off, off + size) back, merging with its neighbours. @kernel mm/percpu.c pcpu_free_area */
+function pcpu_free_area(chunk: pcpu_chunk, off: number): number {
+  const size = chunk.allocs.get(off);
+  if (size === undefined) throw new KernelBug("free_percpu: not an allocation of this chunk", { chunk: chunk.index, off });
+  chunk.allocs.delete(off);
+  let i = 0;
+  while (i < chunk.free_start.length && chunk.free_start[i] < off) i++;
+  chunk.free_start.splice(i, 0, off);
+  chunk.free_end.splice(i, 0, off + size);
+  if (i + 1 < chunk.free_start.length && chunk.free_end[i] === chunk.free_start[i + 1]) {
+    chunk.free_end[i] = chunk.free_end[i + 1];
+    chunk.free_start.splice(i + 1, 1);
+    chunk.free_end.splice(i + 1, 1);
+  }
+  if (i > 0 && chunk.free_end[i - 1] === chunk.free_start[i]) {
+    chunk.free_end[i - 1] = chunk.free_end[i];
+    chunk.free_start.splice(i, 1);
+    chunk.free_end.splice(i, 1);
+  }
+  return size;
+}
+
+/**
+ * kzalloc below a page, vmalloc above: the chunk bookkeeping's allocator. Returns the address
+ * or 0. @kernel mm/percpu.c pcpu_mem_zalloc
+ */
+function pcpu_mem_zalloc(k: Kernel, size: number, gfp: number, caller: string): number {
+  if (size <= PAGE_SIZE) return kmalloc(k, size, gfp | __GFP_ZERO);
+  return __vmalloc(k, size, gfp | __GFP_ZERO, caller);
+}
+
+/** vfree or kfree, whichever pcpu_mem_zalloc used. @kernel mm/percpu.c pcpu_mem_free */
+function pcpu_mem_free(k: Kernel, addr: number): void {
+  if (k.vmalloc.find_vm_area(addr)) vfree(k, addr);
+  else kfree(k, addr);
+}
+
+/**
+ * A new chunk: its bookkeeping (the chunk structure with its populated bitmap, alloc_map,
+ * bound_map, md_blocks and obj_cgroups; the call sites as sl-boot's vmallocinfo names them),
+ * then the vm areas its units will be mapped in. Null when memory runs out.
+ * @kernel mm/percpu-vm.c pcpu_create_chunk
+ * @kernel mm/percpu.c pcpu_alloc_chunk
+ */
+function pcpu_create_chunk(k: Kernel, gfp: number): pcpu_chunk | null {
+  const pc = k.percpu;
+  const ai = pc.ai;
+  if (!ai) return null;
+  const chunk = new_chunk(k, false, pc.pcpu_unit_pages);
+  const region_bits = ai.unit_size / PCPU_MIN_ALLOC_SIZE;
+  // The chunk structure and its populated bitmap; an 8 KiB one in every capture (see the header).
+  const sizes: Array<[number, string]> = [
+    [2 * PAGE_SIZE, "pcpu_create_chunk+0x167/0x1b0"],
+    [Math.ceil(region_bits / 64) * 8, "pcpu_create_chunk+0x4e/0x1b0"],
+    [Math.ceil((region_bits + 1) / 64) * 8, "pcpu_create_chunk+0x75/0x1b0"],
+    [(ai.unit_size / PAGE_SIZE) * PCPU_BLOCK_MD_SIZE, "pcpu_create_chunk+0x92/0x1b0"],
+    [region_bits * 8, "pcpu_create_chunk+0x167/0x1b0"],
+  ];
+  for (const [size, caller] of sizes) {
+    const p = pcpu_mem_zalloc(k, size, gfp, caller);
+    if (!p) {
+      for (const q of chunk.meta) pcpu_mem_free(k, q);
+      return null;
+    }
+    chunk.meta.push(p);
+  }
+  const areas = pcpu_get_vm_areas(k, ai.groups.map((g) => g.nr_units * ai.unit_size));
+  if (!areas) {
+    for (const q of chunk.meta) pcpu_mem_free(k, q);
+    return null;
+  }
+  pc.vm_areas.set(chunk.index, areas);
+  chunk.free_start.push(0);
+  chunk.free_end.push(ai.unit_size);
+  pc.chunks.push(chunk);
+  return chunk;
+}
+
+/**
+ * Backs pages [rs, re) of every unit: one page per unit per page index, on the unit's CPU's
+ * node. The first call also makes pcpu_get_pages' array (kmalloc, or vmalloc when it is over
+ * a page: "pcpu_populate_chunk+0x378/0x3a0 pages=2" on two 2 MiB units). 0 or -ENOMEM.
+ * @kernel mm/percpu-vm.c pcpu_populate_chunk, pcpu_alloc_pages, pcpu_get_pages
+ */
+function pcpu_populate_chunk(k: Kernel, chunk: pcpu_chunk, rs: number, re: number, gfp: number): number {
+  const pc = k.percpu;
+  if (!pc.pages_array) {
+    pc.pages_array = pcpu_mem_zalloc(k, pc.pcpu_nr_units * pc.pcpu_unit_pages * 8, GFP_KERNEL, "pcpu_populate_chunk+0x378/0x3a0");
+    if (!pc.pages_array) return -12;
+  }
+  // for_each_possible_cpu: a padding unit gets no pages.
+  let unit = 0;
+  for (let cpu = 0; cpu < k.nr_cpu_ids; cpu++, unit++) {
+    const nid = k.cpu_to_node[cpu] ?? 0;
+    for (let i = rs; i < re; i++) {
+      const pfn = __alloc_pages(k, gfp | __GFP_HIGHMEM, 0, nid, null);
+      if (pfn === NO_PFN) {
+        // Give back what this populate took, unit by unit, as pcpu_alloc_pages' error path.
+        for (let u = 0; u <= unit; u++) {
+          for (let j = rs; j < re; j++) {
+            const p = chunk.pages[u * pc.pcpu_unit_pages + j];
+            if (p !== NO_PFN) __free_pages(k, p, 0);
+            chunk.pages[u * pc.pcpu_unit_pages + j] = NO_PFN;
+          }
+        }
+        return -12;
+      }
+      chunk.pages[unit * pc.pcpu_unit_pages + i] = pfn;
+    }
+  }
+  for (let i = rs; i < re; i++) chunk.populated[i] = 1;
+  pc.pcpu_nr_populated += re - rs;
+  k.pcpu_nr_pages = pcpu_nr_pages(k);
+  return 0;
+}
+
+/**
+ * Allocates `size` bytes aligned to `align` in every CPU's unit; returns the percpu pointer, or
+ * 0 when it cannot (a bad size or alignment, a non-blocking caller with no room, no memory for
+ * a new chunk or its pages).
+ * @kernel mm/percpu.c pcpu_alloc
+ */
+export function pcpu_alloc(k: Kernel, size: number, align: number, gfp: number): number {
+  const pcpu_gfp = gfp & (GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+  const is_atomic = !gfpflags_allow_blocking(gfp);
+  if (align < PCPU_MIN_ALLOC_SIZE) align = PCPU_MIN_ALLOC_SIZE;
+  size = Math.ceil(size / PCPU_MIN_ALLOC_SIZE) * PCPU_MIN_ALLOC_SIZE;
+  if (!size || size > PCPU_MIN_UNIT_SIZE || align > PAGE_SIZE || (align & (align - 1)) !== 0) return 0;
+  const pc = k.percpu;
+  for (;;) {
+    for (const chunk of pc.chunks) {
+      const off = pcpu_find_block_fit(chunk, size, align);
+      if (off < 0) continue;
+      pcpu_alloc_area(chunk, off, size);
+      if (!is_atomic && !chunk.first) {
+        const rs = Math.floor(off / PAGE_SIZE);
+        const page_end = Math.ceil((off + size) / PAGE_SIZE);
+        for (let i = rs; i < page_end; i++) {
+          if (chunk.populated[i]) continue;
+          let j = i;
+          while (j < page_end && !chunk.populated[j]) j++;
+          if (pcpu_populate_chunk(k, chunk, i, j, pcpu_gfp) !== 0) {
+            pcpu_free_area(chunk, off);
+            return 0;
+          }
+          i = j;
+        }
+      }
+      return pcpu_ptr(chunk, off);
+    }
+    if (is_atomic) return 0;
+    if (!pcpu_create_chunk(k, pcpu_gfp)) return 0;
+  }
+}
+
+/** alloc_percpu(): GFP_KERNEL. @kernel mm/percpu.c __alloc_percpu */
+export function __alloc_percpu(k: Kernel, size: number, align: number): number {
+  return pcpu_alloc(k, size, align, GFP_KERNEL);
+}
+
+/**
+ * Frees a percpu allocation. Its pages stay populated (the kernel's balance work depopulates
+ * fully free pages later: not modelled).
+ * @kernel mm/percpu.c free_percpu
+ */
+export function free_percpu(k: Kernel, ptr: number): void {
+  if (!ptr) return;
+  const index = Math.floor(ptr / 2 ** 32) - 1;
+  const chunk = k.percpu.chunks[index];
+  if (!chunk) throw new KernelBug("free_percpu: not a percpu pointer", { ptr });
+  pcpu_free_area(chunk, ptr - (index + 1) * 2 ** 32);
+}
+
+/** Percpu in /proc/meminfo, in pages (kept in k.pcpu_nr_pages, which meminfo reads). @kernel mm/percpu.c pcpu_nr_pages */
+export function pcpu_nr_pages(k: Kernel): number {
+  return k.percpu.pcpu_nr_populated * k.percpu.pcpu_nr_units;
 }

@@ -12,11 +12,21 @@
  *   page tables and per-CPU areas boot allocates after them, whatever the other options.
  * - MAX_MEMORY 1T: the model's page columns are typed arrays indexed by pfn (2^28 pfns at 1 TiB).
  * - MAX_CPUS 8192: CONFIG_NR_CPUS of Debian's 6.1 build.
- * - PER_CPU_BOOT_MEMORY 256K: each CPU's share of the per-cpu first chunk (62 pages embedded,
- *   58 in the page fallback, mm/percpu.ts) and its pagesets: MIN_MEMORY has room for one CPU,
- *   and a machine with N CPUs needs MIN_MEMORY + (N - 1) × 256K (512 CPUs: 207.75M, 8192:
- *   2127.75M). Below that 6.1 panics at boot ("cannot initialize percpu area") or comes up with
- *   no memory for anything else: 1G with 512 CPUs keeps 857 MB, 128M with 512 CPUs cannot boot.
+ * - PER_CPU_BOOT_MEMORY 1M: what each CPU after the first costs a booted machine in the model,
+ *   measured as the smallest RAM on which every boot kernel thread gets its stack and task
+ *   objects (kthread_create gives them none once less than an eighth of memory is free): 1 CPU
+ *   boots fully from 73M, 64 CPUs from 117M, 512 from 472M, i.e. 715K a CPU from 1 to 64 and
+ *   811K from 64 to 512. Each CPU's share: its per-cpu unit (62 pages embedded, 58 in the page
+ *   fallback, mm/percpu.ts: 248K gone from MemTotal), the stacks of its 8 threads (idle, cpuhp,
+ *   migration, ksoftirqd, four kworkers: 128K of KernelStack) with their task objects in slab
+ *   (about 86K), its pageset lists, and the eighth of the extra RAM the thread rule keeps free.
+ *   1M is 811K plus a quarter; MIN_MEMORY (73M needed for one CPU) has room for the first CPU.
+ *   N CPUs need MIN_MEMORY + (N - 1) × 1M (64 CPUs: 143M, 512: 591M, 2048: 2127M, 8192: 8271M);
+ *   the model boots each of those with every thread's objects. Below that 6.1's boot panics
+ *   ("cannot initialize percpu area", "System is deadlocked on memory") or comes up with its
+ *   per-CPU threads unbacked: 128M with 512 CPUs cannot boot. With this limit the embedded
+ *   first chunk (256K a CPU, at most 2 GiB for 8192 CPUs) always fits in low RAM above the
+ *   kernel image, so the page fallback is reached only below it (mm/percpu.test.ts).
  * - MAX_NODES 64 and MIN_NODE_MEMORY 16M: more nodes, or smaller ones, make little sense for a
  *   simulated PC (the kernel allows 1024 nodes).
  * - The first two nodes together hold at least MIN_MEMORY: QEMU gives each node the next part
@@ -34,7 +44,7 @@ export const MAX_MEMORY = 2 ** 40;
 /** CONFIG_NR_CPUS of Debian's 6.1 build. */
 export const MAX_CPUS = 8192;
 /** Memory each CPU needs at boot on top of MIN_MEMORY: see the module comment. */
-export const PER_CPU_BOOT_MEMORY = 256 * 2 ** 10;
+export const PER_CPU_BOOT_MEMORY = 2 ** 20;
 /** Most NUMA nodes a machine may have. */
 export const MAX_NODES = 64;
 /** Smallest NUMA node. */
@@ -64,7 +74,7 @@ export function cpusProblem(n: number): string | null {
 export function cpuMemoryProblem(bytes: number, cpus: number): string | null {
   const need = MIN_MEMORY + (cpus - 1) * PER_CPU_BOOT_MEMORY;
   if (bytes >= need) return null;
-  return `${cpus} CPUs need at least ${formatSize(need)} of memory (${formatSize(MIN_MEMORY)} + ${formatSize(PER_CPU_BOOT_MEMORY)} per CPU after the first, for the per-cpu areas boot allocates), got ${formatSize(bytes)}`;
+  return `${cpus} CPUs need at least ${formatSize(need)} of memory (${formatSize(MIN_MEMORY)} + ${formatSize(PER_CPU_BOOT_MEMORY)} per CPU after the first, for the per-cpu areas, kernel threads and pagesets each CPU adds), got ${formatSize(bytes)}`;
 }
 
 /** The problem with a node count, or null. */

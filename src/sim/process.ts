@@ -22,7 +22,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { Errno, errnoName, type ErrnoName } from "../kernel/errno.js";
 import { do_exit } from "../kernel/exit.js";
-import { kernel_clone } from "../kernel/fork.js";
+import { copy_process_objects, kernel_clone, SIGCHLD } from "../kernel/fork.js";
 import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
 import { fatal_signal_pending, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
@@ -1079,6 +1079,8 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   const pid = k.tasks.alloc_pid();
   if (pid < 0) throw new Errno("EAGAIN", "fork");
   const t = new task_struct(pid, comm, opts.uid ?? 0, ppid, null, k.now_ns);
+  // The spawner's fork: the child's task_struct, stack, cred, files, fs, signal, sighand, pid.
+  if (copy_process_objects(k, t, SIGCHLD) !== 0) throw new Errno("ENOMEM", "fork");
   const rl = opts.rlimits ?? {};
   if (rl.stack !== undefined) t.signal.rlim_cur[RLIMIT_STACK] = rl.stack;
   if (rl.memlock !== undefined) t.signal.rlim_cur[RLIMIT_MEMLOCK] = t.signal.rlim_max[RLIMIT_MEMLOCK] = rl.memlock;

@@ -47,6 +47,7 @@ import { MemMap } from "../mm/memmap.js";
 import { mm_init_state } from "../mm/mm_init.js";
 import {
   AnonVmaTable,
+  EMPTY_AVC,
   EMPTY_CHAIN,
   mm_struct,
   vm_area_struct,
@@ -67,6 +68,10 @@ import {
   out_of_memory,
 } from "../mm/oom_kill.js";
 import { swap_io_next, swap_io_run } from "../mm/page_io.js";
+import { pcpu_globals } from "../mm/percpu.js";
+import { kmem_cache, kmem_cache_node, slab_cacheps, slab_globals } from "../mm/slab.js";
+import { vmalloc_state } from "../mm/vmalloc.js";
+import { task_objs } from "../kernel/task_objs.js";
 import { shmem_file_operations } from "../mm/shmem.js";
 import { cpu_fbatches } from "../mm/swap.js";
 import { swap_globals, swap_info_struct } from "../mm/swapfile.js";
@@ -174,6 +179,14 @@ export function machineRegistry(): SnapshotRegistry {
       swap_info_struct: Object.freeze({ ctor: swap_info_struct }),
       kswapd_thread: Object.freeze({ ctor: kswapd_thread }),
       scan_control: Object.freeze({ ctor: scan_control }),
+      // mm/ slab, vmalloc and per-cpu allocators; kernel/task_objs: a task's kernel objects.
+      slab_globals: Object.freeze({ ctor: slab_globals }),
+      slab_cacheps: Object.freeze({ ctor: slab_cacheps }),
+      kmem_cache: Object.freeze({ ctor: kmem_cache }),
+      kmem_cache_node: Object.freeze({ ctor: kmem_cache_node }),
+      vmalloc_state: Object.freeze({ ctor: vmalloc_state }),
+      pcpu_globals: Object.freeze({ ctor: pcpu_globals }),
+      task_objs: Object.freeze({ ctor: task_objs }),
       // fs/, block/ and lib/xarray: the page cache's structures.
       super_block: Object.freeze({ ctor: super_block }),
       address_space: Object.freeze({ ctor: address_space }),
@@ -259,6 +272,7 @@ export function machineRegistry(): SnapshotRegistry {
       empty_fops,
       empty_iops,
       EMPTY_CHAIN,
+      EMPTY_AVC,
     }),
   });
 }

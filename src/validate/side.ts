@@ -7,6 +7,7 @@
  * of each mapping are present or swapped (a count and an FNV-1a digest of their indices, the
  * same computation in mmguest.c's capture_pages and here).
  */
+import { do_unlinkat } from "../fs/namei.js";
 import { kernelOf, Machine } from "../sim/machine.js";
 import { runScenario, type RunResult } from "../workload/runner.js";
 import type { Scenario, Step } from "../workload/schema.js";
@@ -90,12 +91,21 @@ export function zoneFree(zoneinfo: string): Map<string, number> {
 }
 
 /**
+ * What the validation guest's /init unlinks before the scenario starts (tools/guest/init:
+ * `rm -rf /lib/modules /bin/busybox`), as files of the model's rootfs (fs/initramfs.ts).
+ * Simplified: the model's rootfs is the realkernel initramfs, whose static workload programs stay
+ * (2732 kB of Shmem against the guest's 776-784 kB, test/realkernel/data/v-NAME/start.meminfo);
+ * pinToGuest evens out free memory where a run is pinned.
+ */
+export const GUEST_INIT_UNLINKS = ["/lib/modules/modules.img", "/bin/busybox"] as const;
+
+/**
  * Takes pages from the model's zones, as unmovable kernel allocations, until each zone has no
- * more free pages than the same zone of the guest had before its processes started. The real
- * kernel holds memory the model does not model — slab, kernel stacks, the initramfs in tmpfs,
- * the guest's own supervisor (about 30 MiB on a 256 MiB machine) — and when memory runs out
- * (reclaim, the OOM killer) the absolute amount free decides when; test/realkernel/oom.test.ts
- * calibrates the same way. Returns the pages taken.
+ * more free pages than the same zone of the guest had before its processes started. The model
+ * boots with the real kernel's own memory (slab, kernel stacks, per-cpu and vmalloc areas: see
+ * kernel/footprint.ts), so what is left to take is the guest's supervisor and the run-to-run
+ * variation (a few dozen pages on 256 MiB); when memory runs out (reclaim, the OOM killer) the
+ * absolute amount free decides when. Returns the pages taken.
  */
 export function pinToGuest(m: Machine, guestZoneinfo: string): number {
   const k = kernelOf(m);
@@ -144,6 +154,8 @@ export function modelSide(sc: Scenario, opts: { seed?: number; initrdBytes?: num
     if (e instanceof RangeError) throw new NotValidatable(sc.file, 1, "machine", e.message);
     throw e;
   }
+  // The guest's /init unlinks busybox and the modules before the scenario starts (tools/guest/init).
+  for (const path of GUEST_INIT_UNLINKS) do_unlinkat(kernelOf(m), path);
   const pinnedPages = opts.pinTo !== undefined ? pinToGuest(m, opts.pinTo) : 0;
   const captures = new Map<string, string>();
   for (const path of START_FILES) captures.set(boundaryLabel("start", path), m.read(path));

@@ -13,7 +13,7 @@ import { start_kernel } from "../../src/kernel/start_kernel.js";
 import { follow_pte, is_zero_pfn } from "../../src/mm/memory.js";
 import { PageAnonExclusive } from "../../src/mm/rmap.js";
 import { global_node_page_state, global_zone_page_state } from "../../src/mm/vmstat.js";
-import { NR_ANON_MAPPED, NR_FREE_PAGES, PGALLOC_DMA, PGALLOC_MOVABLE } from "../../src/mm/vmstat_items.js";
+import { NR_ANON_MAPPED, NR_FREE_PAGES, NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B, PGALLOC_DMA, PGALLOC_MOVABLE } from "../../src/mm/vmstat_items.js";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
 import { type Process, spawnProcess } from "../../src/sim/process.js";
@@ -21,11 +21,17 @@ import { taskOf } from "../../src/api/internals.js";
 
 const PAGES = 16;
 
-/** Free pages wherever they sit: the buddy lists (NR_FREE_PAGES) plus every per-cpu list. */
+/**
+ * Pages nothing live holds: free on the buddy lists (NR_FREE_PAGES) and every per-cpu list,
+ * slab pages (the reaped tasks' objects went back to their slabs, which SLUB keeps), and the
+ * kernel stacks fork.c keeps cached per CPU for the next fork (four pages each), and the page
+ * tables of the vmalloc space those stacks were mapped in (kept once made, as the kernel's).
+ */
 function freePages(k: Kernel): number {
   let n = global_zone_page_state(k, NR_FREE_PAGES);
   for (const z of k.zones) for (const pcp of z.per_cpu_pageset) n += pcp.count;
-  return n;
+  n += global_node_page_state(k, NR_SLAB_RECLAIMABLE_B) + global_node_page_state(k, NR_SLAB_UNRECLAIMABLE_B);
+  return n + 4 * k.cached_stacks.filter((s) => s !== 0).length + k.vmalloc.pte_pages.size;
 }
 
 /** Pages handed out so far (the PGALLOC_* events). */

@@ -73,7 +73,7 @@ describe("reclaim and swap under random pressure", () => {
     let swappedIn = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 25 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
-        const m = Machine.boot({ memory: "128M", seed });
+        const m = Machine.boot({ memory: "160M", seed });
         const k = kernelOf(m);
         const init = m.spawn({ comm: "init" });
         init.swapon("/dev/vda", { size: 64 * MiB });
@@ -82,7 +82,8 @@ describe("reclaim and swap under random pressure", () => {
         const procs: Array<{ p: Process; base: number } | null> = [];
         const first = m.spawn({ comm: "p0" });
         procs.push({ p: first, base: first.mmap(REGION_PAGES * PAGE, { prot: "rw", flags: "private|anonymous" }) });
-        // 96 MiB written at once on a machine with 80 MiB: reclaim and swap start at once.
+        // 96 MiB written at once on a machine with 80 MiB free (160M less the kernel's own memory):
+        // reclaim and swap start at once.
         first.write(procs[0]?.base ?? 0, REGION_PAGES * PAGE);
         for (const o of ops) {
           const slot = "who" in o ? procs[o.who % Math.max(1, procs.length)] : null;

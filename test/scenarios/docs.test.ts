@@ -30,7 +30,7 @@ describe("docs/scenarios.md", () => {
     expect(limits).toContain(`at most ${mib(MAX_SCENARIO_BYTES)} (\`MAX_SCENARIO_BYTES\`)`);
     expect(limits).toContain(`files over ${mib(MAX_GENERAL_YAML_BYTES)} must keep to plain YAML`);
     expect(limits).toContain(`at most ${MAX_YAML_ALIAS_COUNT} alias expansions`);
-    expect(limits).toContain(`RAM ${MIN_MEMORY / 2 ** 20}M to ${MAX_MEMORY / 2 ** 40}T, and ${MIN_MEMORY / 2 ** 20}M + ${PER_CPU_BOOT_MEMORY / 2 ** 10}K for each CPU after the first; 1 to ${MAX_SCENARIO_CPUS} CPUs`);
+    expect(limits).toContain(`RAM ${MIN_MEMORY / 2 ** 20}M to ${MAX_MEMORY / 2 ** 40}T, and ${MIN_MEMORY / 2 ** 20}M + ${PER_CPU_BOOT_MEMORY / 2 ** 20}M for each CPU after the first; 1 to ${MAX_SCENARIO_CPUS} CPUs`);
     expect(limits).toContain(`\`count\` at most 10⁹, \`repeat\` at most 10⁶`);
     expect([MAX_COUNT, MAX_REPEAT]).toEqual([1e9, 1e6]);
     expect(limits).toContain(`nested at most ${MAX_FORK_DEPTH} deep`);

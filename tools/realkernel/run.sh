@@ -61,6 +61,7 @@ sl-boot-m1024      1024M 240 -
 sl-boot-m2048      2048M 240 -
 sl-boot-m1024-smp2 1024M 240 smp=2
 sl-boot-m1024-smp4 1024M 300 smp=4
+sl-boot-numa2      1024M 300 numa2
 mg-thrash          256M  580 disk=swap
 mg-thrash-off      256M  580 disk=swap
 pc-read            512M  300 x,img=pc

@@ -12,7 +12,6 @@
  * @kernel arch/x86/mm/init.c init_mem_mapping
  * @kernel mm/sparse.c sparse_init, sparse_buffer_init
  * @kernel arch/x86/kernel/setup_percpu.c setup_per_cpu_areas
- * @kernel mm/page_alloc.c alloc_large_system_hash
  * @kernel kernel/dma/swiotlb.c swiotlb_init_remap
  * @kernel drivers/acpi/numa/srat.c acpi_numa_memory_affinity_init
  *
@@ -398,35 +397,6 @@ export function setup_per_cpu_areas(k: Kernel, mb: Memblock, cpuNodes: number[],
     rc = pcpu_page_first_chunk(k, mb, cpuNodes);
   }
   if (rc < 0) boot_panic(k, `cannot initialize percpu area (err=${rc})`);
-}
-
-/**
- * A boot hash table sized from nr_kernel_pages: one bucket per 2^scale bytes of low memory,
- * rounded up to a power of two, allocated from memblock ("linear") unless hashdist spreads it
- * over nodes with vmalloc later (NUMA machines with more than one node).
- * "Dentry cache hash table entries: 65536 (order: 7, 524288 bytes, linear)".
- * @kernel mm/page_alloc.c alloc_large_system_hash
- */
-export function alloc_large_system_hash(
-  k: Kernel,
-  mb: Memblock | null,
-  tablename: string,
-  bucketsize: number,
-  scale: number,
-  nr_kernel_pages: number,
-  nr_all_pages: number,
-): { entries: number; bytes: number } {
-  let numentries = Math.ceil(nr_kernel_pages / 256) * 256;
-  numentries = scale > 12 ? Math.floor(numentries / 2 ** (scale - 12)) : numentries * 2 ** (12 - scale);
-  if (numentries * bucketsize < PAGE_SIZE) numentries = PAGE_SIZE / bucketsize;
-  numentries = 2 ** Math.ceil(Math.log2(numentries));
-  const max = Math.floor((nr_all_pages * PAGE_SIZE) / 16 / bucketsize);
-  if (numentries > max) numentries = 2 ** Math.floor(Math.log2(max));
-  const bytes = numentries * bucketsize;
-  const order = Math.max(0, Math.ceil(Math.log2(bytes / PAGE_SIZE)));
-  if (mb && memblock_alloc_try_nid(mb, bytes, SMP_CACHE_BYTES, NUMA_NO_NODE, `${tablename} hash`) < 0) boot_panic(k, `Failed to allocate ${tablename} hash table`);
-  k.log.printk(KERN_INFO, `${tablename} hash table entries: ${numentries} (order: ${order}, ${bytes} bytes, ${mb ? "linear" : "vmalloc"})`);
-  return { entries: numentries, bytes };
 }
 
 /**

@@ -30,6 +30,8 @@ import { tgid_base_stuff } from "./base.js";
 import { blk_lookup, part_stat_show, queue_ra_show, queue_ra_store } from "../../block/blk.js";
 import { mounts_show } from "../namespace.js";
 import { meminfo_proc_show } from "./meminfo.js";
+import { slabinfo_show } from "../../mm/slab_common.js";
+import { vmallocinfo_show } from "../../mm/vmalloc.js";
 import { registerPidEntry, registerProcFile, registerProcParam, registerProcPattern } from "./root.js";
 
 /** The transparent_hugepage directory of sysfs. */
@@ -39,6 +41,8 @@ const THP_DIR = "/sys/kernel/mm/transparent_hugepage";
  * Creates every file of the machine's /proc and /sys: what start_kernel's proc_root_init and
  * the initcalls after it create in the kernel. Run once per machine, at boot.
  * @kernel fs/proc/root.c proc_root_init
+ * @kernel mm/slab_common.c slab_proc_init
+ * @kernel mm/vmalloc.c proc_vmalloc_init
  */
 export function proc_root_init(k: Kernel): void {
   // proc_meminfo_init; init_mm_internals: buddyinfo, pagetypeinfo (root only), vmstat, zoneinfo.
@@ -47,6 +51,9 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, "/proc/pagetypeinfo", { fs: "proc", mode: 0o400, read: (kk) => pagetypeinfo_show(kk) });
   registerProcFile(k, "/proc/zoneinfo", { fs: "proc", mode: 0o444, read: (kk) => zoneinfo_show(kk) });
   registerProcFile(k, "/proc/vmstat", { fs: "proc", mode: 0o444, read: (kk) => vmstat_show(kk) });
+  // slab_proc_init (SLABINFO_RIGHTS: 0400 without a writable slabinfo); proc_vmalloc_init (0400).
+  registerProcFile(k, "/proc/slabinfo", { fs: "proc", mode: 0o400, read: (kk) => slabinfo_show(kk) });
+  registerProcFile(k, "/proc/vmallocinfo", { fs: "proc", mode: 0o400, read: (kk) => vmallocinfo_show(kk) });
   // procswaps_init.
   registerProcFile(k, "/proc/swaps", { fs: "proc", mode: 0o444, read: (kk) => swaps_proc_show(kk) });
   // psi_proc_init: 0666, the write arms a trigger (the model's writer is root, CAP_SYS_RESOURCE).

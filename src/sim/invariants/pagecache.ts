@@ -20,7 +20,7 @@
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, PG_buddy, PG_dirty, PG_lru, PG_swapbacked, PG_writeback } from "../../mm/memmap.js";
+import { F, PG_buddy, PG_dirty, PG_lru, PG_slab, PG_swapbacked, PG_writeback } from "../../mm/memmap.js";
 import { mapping_can_writeback, PAGECACHE_TAG_DIRTY } from "../../mm/page-writeback.js";
 import { WB_RECLAIMABLE, WB_WRITEBACK } from "../../block/blk.js";
 import { IO_LIST_DIRTY, IO_LIST_IO, IO_LIST_MORE_IO } from "../../fs/fs-writeback.js";
@@ -88,7 +88,8 @@ export function checkPageCache(k: Kernel): void {
   }
   for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
     const m = mem.mapping[pfn];
-    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & BUDDY) === 0 && mem._refcount[pfn] > 0) {
+    // A slab's head page keeps its cache's id in the column (page->slab_cache shares the word).
+    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & (BUDDY | F(PG_slab))) === 0 && mem._refcount[pfn] > 0) {
       if (k.vfs.mappings.has(m)) throw new KernelBug("page names a mapping whose i_pages does not hold it", { pfn, mapping: m });
     }
   }
