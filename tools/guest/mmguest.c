@@ -491,6 +491,16 @@ static void do_file(const struct cmd *c) {
 	else reply(RP_OK, calls, per_pass, 0); /* as a touch: calls made, calls a pass (the virtual cost) */
 }
 
+/* A mapping made for region c->region of c->a bytes at p: recorded under its name, and the address replied. */
+static void mapped(const struct cmd *c, void *p) {
+	if (c->region >= 0 && c->region < MAX_REGIONS) {
+		regions[c->region].addr = (uint64_t)(uintptr_t)p;
+		regions[c->region].len = (uint64_t)c->a;
+		regions[c->region].used = 1;
+	}
+	reply(RP_OK, (int64_t)(uintptr_t)p, 0, 0);
+}
+
 static void worker_step(struct cmd *c) {
 	uint64_t addr, len;
 	long r;
@@ -513,12 +523,7 @@ static void worker_step(struct cmd *c) {
 			reply(RP_ERR, e, 0, 0);
 			return;
 		}
-		if (c->region >= 0 && c->region < MAX_REGIONS) {
-			regions[c->region].addr = (uint64_t)(uintptr_t)p;
-			regions[c->region].len = (uint64_t)c->a;
-			regions[c->region].used = 1;
-		}
-		reply(RP_OK, (int64_t)(uintptr_t)p, 0, 0);
+		mapped(c, p);
 		return;
 	}
 	case OP_MUNMAP:
@@ -665,12 +670,7 @@ static void worker_step(struct cmd *c) {
 			reply(RP_ERR, e, 0, 0);
 			return;
 		}
-		if (c->region >= 0 && c->region < MAX_REGIONS) {
-			regions[c->region].addr = (uint64_t)(uintptr_t)p;
-			regions[c->region].len = (uint64_t)c->a;
-			regions[c->region].used = 1;
-		}
-		reply(RP_OK, (int64_t)(uintptr_t)p, 0, 0);
+		mapped(c, p);
 		return;
 	}
 	default:
