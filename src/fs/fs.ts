@@ -264,7 +264,7 @@ export class address_space {
   nrpages = 0;
   /** Every VMA mapping this file (the i_mmap interval tree), for file rmap. */
   readonly i_mmap = new Set<vm_area_struct>();
-  /** Number of VM_SHARED mappings (i_mmap_writable), which blocks F_SEAL_WRITE etc. */
+  /** Shared mappings that may write (VM_SHARED and VM_MAYWRITE), or negative once F_SEAL_WRITE denies them (i_mmap_writable). */
   i_mmap_writable = 0;
   a_ops: address_space_operations;
   /** The GFP mask page cache allocations use (mapping_gfp_mask). */

@@ -223,9 +223,14 @@ export function vma_link(mm: mm_struct, vma: vm_area_struct): void {
   if (vma.vm_file) __vma_link_file(vma);
 }
 
+/** A shared mapping that may write (VM_SHARED and VM_MAYWRITE) counts in i_mmap_writable. @kernel include/linux/mm.h is_shared_maywrite */
+function is_shared_maywrite(vm_flags: number): boolean {
+  return (vm_flags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE);
+}
+
 function __vma_link_file(vma: vm_area_struct): void {
   const mapping = vma.vm_file!.f_inode.i_mapping;
-  if (vma.vm_flags & VM_SHARED) mapping.i_mmap_writable++;
+  if (is_shared_maywrite(vma.vm_flags)) mapping.i_mmap_writable++;
   mapping.i_mmap.add(vma);
 }
 
@@ -233,7 +238,7 @@ function __vma_link_file(vma: vm_area_struct): void {
 export function __remove_shared_vm_struct(vma: vm_area_struct): void {
   const mapping = vma.vm_file!.f_inode.i_mapping;
   if (!mapping.i_mmap.delete(vma)) return;
-  if (vma.vm_flags & VM_SHARED) mapping.i_mmap_writable--;
+  if (is_shared_maywrite(vma.vm_flags)) mapping.i_mmap_writable--;
 }
 
 /** vm_start_gap: a growsdown VMA's start less the guard gap (clamped at 0). */

@@ -20,7 +20,7 @@
  * (shmem_evict_inode → shmem_truncate_range) and, for a file charged whole, its Committed_AS.
  *
  * Simplified: no swap of shmem pages yet (shmem_writepage is part B's: under reclaim they are
- * kept active), no huge pages, no seals or memfd (part B), no xattrs, no per-CPU inode-number
+ * kept active), no huge pages, no xattrs, no per-CPU inode-number
  * batches (inode numbers count up per mount from the root's 1; the internal mount's from the
  * machine's get_next_ino), no fallocate reservations beyond allocating the pages.
  * @kernel mm/shmem.c shmem_fill_super, shmem_parse_one, shmem_default_max_blocks,
@@ -60,7 +60,14 @@ import { alloc_super } from "../fs/super.js";
 import { XA_VALUE, xa_find, xa_load, xa_load_folio, XA_MAX_INDEX, xa_store_folio } from "../lib/xarray.js";
 import { __GFP_COMP, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
 import { F, PG_referenced, PG_swapbacked, PG_uptodate } from "./memmap.js";
-import { type vm_area_struct, VM_NORESERVE } from "./mm_types.js";
+import { type vm_area_struct, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
+
+/** File seals (include/uapi/linux/fcntl.h), the memfd interface's (mm/memfd.ts). */
+export const F_SEAL_SEAL = 0x0001;
+export const F_SEAL_SHRINK = 0x0002;
+export const F_SEAL_GROW = 0x0004;
+export const F_SEAL_WRITE = 0x0008;
+export const F_SEAL_FUTURE_WRITE = 0x0010;
 import { alloc_pages, totalram_pages } from "./page_alloc.js";
 import { noop_dirty_folio, folio_mark_dirty } from "./page-writeback.js";
 import { mod_page_node_state } from "./rmap.js";
@@ -112,8 +119,8 @@ export class shmem_inode_info {
   alloced = 0;
   /** Pages on swap (part B). */
   swapped = 0;
-  /** F_SEAL_* (part B: memfd). */
-  seals = 0;
+  /** F_SEAL_*: every tmpfs inode starts sealed against sealing (F_SEAL_SEAL); memfd_create with MFD_ALLOW_SEALING clears it (mm/memfd.ts). */
+  seals = F_SEAL_SEAL;
   /** For a file charged whole (!VM_NORESERVE): the pages charged to Committed_AS. */
   acct_pages = 0;
 }
@@ -429,10 +436,13 @@ export function shmem_fault(k: Kernel, vmf: vm_fault): number {
  * write_begin of tmpfs: the folio for the write (allocated, !uptodate, on a hole), or -errno.
  * @kernel mm/shmem.c shmem_write_begin
  */
-function shmem_write_begin(k: Kernel, _f: file, mapping: address_space, pos: number, _len: number): number {
+function shmem_write_begin(k: Kernel, _f: file, mapping: address_space, pos: number, len: number): number {
   const ino = mapping.host as inode;
   const info = SHMEM_I(ino);
-  if (info.seals !== 0) return -errnoValues.EPERM; // part B: F_SEAL_WRITE / GROW
+  if (info.seals & (F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+    if (info.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -errnoValues.EPERM;
+    if (info.seals & F_SEAL_GROW && pos + len > ino.i_size) return -errnoValues.EPERM;
+  }
   return shmem_get_folio_gfp(k, ino, Math.floor(pos / PAGE_SIZE), SGP_WRITE);
 }
 
@@ -480,8 +490,23 @@ function shmem_file_read_iter(k: Kernel, f: file, pos: number, count: number): n
   return read;
 }
 
-/** shmem_mmap: any mapping of a tmpfs file is allowed. @kernel mm/shmem.c shmem_mmap */
-function shmem_mmap(_f: file, _vma: vm_area_struct): number {
+/**
+ * shmem_mmap: a write-sealed file (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE) takes no new shared
+ * writable mapping (EPERM); its shared read-only mappings lose VM_MAYWRITE, so mprotect cannot
+ * make them writable and they do not count as writable mappings (do_mmap's is_readonly_sealed);
+ * a shared mapping that may write, of a file whose writable mappings are denied (F_SEAL_WRITE:
+ * i_mmap_writable negative), is refused as mmap_region's mapping_map_writable refuses it.
+ * @kernel mm/shmem.c shmem_mmap
+ * @kernel include/linux/mm.h seal_check_write, is_readonly_sealed, is_shared_maywrite
+ * @kernel include/linux/fs.h mapping_map_writable
+ */
+function shmem_mmap(f: file, vma: vm_area_struct): number {
+  const seals = SHMEM_I(f.f_inode).seals;
+  if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+    if (vma.vm_flags & VM_SHARED && vma.vm_flags & VM_WRITE) return -errnoValues.EPERM;
+    if (vma.vm_flags & VM_SHARED) vma.vm_flags &= ~VM_MAYWRITE;
+  }
+  if ((vma.vm_flags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE) && f.f_inode.i_mapping.i_mmap_writable < 0) return -errnoValues.EPERM;
   return 0;
 }
 
@@ -516,6 +541,8 @@ export function shmem_truncate_range(k: Kernel, ino: inode, lstart: number, lend
 function shmem_setsize(k: Kernel, ino: inode, size: number): number {
   if (size > ino.i_sb.s_maxbytes) return -errnoValues.EFBIG;
   const old = ino.i_size;
+  const seals = SHMEM_I(ino).seals;
+  if ((size < old && seals & F_SEAL_SHRINK) || (size > old && seals & F_SEAL_GROW)) return -errnoValues.EPERM;
   ino.i_size = size;
   if (size < old) {
     const holebegin = Math.ceil(size / PAGE_SIZE) * PAGE_SIZE;
@@ -538,8 +565,11 @@ export const FALLOC_FL_PUNCH_HOLE = 0x02;
 function shmem_fallocate(k: Kernel, f: file, mode: number, offset: number, len: number): number {
   const ino = f.f_inode;
   if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) !== 0) return -errnoValues.EOPNOTSUPP;
+  const seals = SHMEM_I(ino).seals;
   if ((mode & FALLOC_FL_PUNCH_HOLE) !== 0) {
     if ((mode & FALLOC_FL_KEEP_SIZE) === 0) return -errnoValues.EOPNOTSUPP;
+    // A write seal protects the contents: no hole may be punched.
+    if (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return -errnoValues.EPERM;
     const unmap_start = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
     const unmap_end = Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1;
     if (unmap_end > unmap_start) unmap_mapping_range(k, ino.i_mapping, unmap_start, 1 + unmap_end - unmap_start, false);
@@ -547,6 +577,7 @@ function shmem_fallocate(k: Kernel, f: file, mode: number, offset: number, len: 
     return 0;
   }
   if (offset + len > ino.i_sb.s_maxbytes) return -errnoValues.EFBIG;
+  if (seals & F_SEAL_GROW && offset + len > ino.i_size) return -errnoValues.EPERM;
   const start = Math.floor(offset / PAGE_SIZE);
   const end = Math.ceil((offset + len) / PAGE_SIZE);
   for (let index = start; index < end; index++) {

@@ -100,6 +100,8 @@ import { do_mount, do_umount, MS_RDONLY } from "../fs/namespace.js";
 import { O_APPEND, O_CREAT, O_DIRECT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY } from "../fs/fs.js";
 import { ksys_fadvise64_64, ksys_readahead } from "../mm/fadvise.js";
 import { sys_mincore } from "../mm/mincore.js";
+import { F_ADD_SEALS, F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC, MFD_HUGETLB, memfd_create, memfd_fcntl } from "../mm/memfd.js";
+import { F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE } from "../mm/shmem.js";
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../mm/shmem.js";
 
 import { PAGE_SIZE } from "../mm/types.js";
@@ -1003,6 +1005,42 @@ export class Process {
     this.syscallExit(ksys_syncfs(this.k, this.task, fdArg(fd)), "syncfs");
   }
 
+  /**
+   * memfd_create(2): a descriptor of a new anonymous tmpfs file (no size yet: ftruncate or write
+   * it). `flags`: "cloexec", "allow_sealing" joined by "|" (or MFD_* bits); without
+   * allow_sealing the file is sealed against seals (F_SEAL_SEAL).
+   * @example const fd = p.memfdCreate("buf", "allow_sealing"); p.ftruncate(fd, 1 << 20); p.addSeals(fd, "shrink|grow");
+   * @throws Errno EINVAL (a name over 249 bytes, unknown flags, hugetlb: not modelled), EFAULT (a NUL in the name), EMFILE.
+   */
+  memfdCreate(name: string, flags: string | number = 0): number {
+    if (typeof name !== "string") throw new TypeError("name must be a string");
+    const f = typeof flags === "number" ? flags : parseWords(flags, MFD_FLAGS, "memfd_create flag");
+    this.enter("memfd_create");
+    return this.syscallExit(memfd_create(this.k, this.task, name, f), "memfd_create");
+  }
+
+  /**
+   * fcntl(fd, F_ADD_SEALS): seals "seal", "shrink", "grow", "write", "future_write" joined by "|"
+   * (or F_SEAL_* bits). Seals only add. @throws Errno EBADF, EPERM (not open for writing, or
+   * F_SEAL_SEAL), EINVAL (not a tmpfs file, an unknown seal), EBUSY (write while a shared
+   * writable mapping exists).
+   */
+  addSeals(fd: number, seals: string | number): void {
+    const v = typeof seals === "number" ? seals : parseWords(seals, SEALS, "seal");
+    this.enter("fcntl");
+    const f = fget(this.task, fdArg(fd));
+    if (f === null) throw new Errno("EBADF", "fcntl");
+    this.syscallExit(memfd_fcntl(f, F_ADD_SEALS, v), "fcntl");
+  }
+
+  /** fcntl(fd, F_GET_SEALS): the F_SEAL_* bits. @throws Errno EBADF, EINVAL (not a tmpfs file). */
+  getSeals(fd: number): number {
+    this.enter("fcntl");
+    const f = fget(this.task, fdArg(fd));
+    if (f === null) throw new Errno("EBADF", "fcntl");
+    return this.syscallExit(memfd_fcntl(f, F_GET_SEALS, 0), "fcntl");
+  }
+
   /** fstat(2)'s size fields: the file's size, its 512-byte blocks, inode number and device. @throws Errno EBADF. */
   fstat(fd: number): { size: number; blocks: number; ino: number; dev: string } {
     this.enter("fstat");
@@ -1042,6 +1080,22 @@ export class Process {
     this.task.signal.rlim_cur[r] = bytes;
     if (bytes > this.task.signal.rlim_max[r]) this.task.signal.rlim_max[r] = bytes;
   }
+}
+
+/** memfd_create's flag names. */
+const MFD_FLAGS: Readonly<Record<string, number>> = Object.freeze({ cloexec: MFD_CLOEXEC, allow_sealing: MFD_ALLOW_SEALING, hugetlb: MFD_HUGETLB });
+/** The seal names F_ADD_SEALS takes. */
+const SEALS: Readonly<Record<string, number>> = Object.freeze({ seal: F_SEAL_SEAL, shrink: F_SEAL_SHRINK, grow: F_SEAL_GROW, write: F_SEAL_WRITE, future_write: F_SEAL_FUTURE_WRITE });
+
+/** "a|b" of known words into their bits; TypeError naming the unknown one. */
+function parseWords(text: string, words: Readonly<Record<string, number>>, what: string): number {
+  let v = 0;
+  for (const w of String(text).toLowerCase().split(/[|,\s]+/).filter((x) => x !== "")) {
+    const b = Object.hasOwn(words, w.replace(/^(mfd_|f_seal_)/, "")) ? words[w.replace(/^(mfd_|f_seal_)/, "")] : undefined;
+    if (b === undefined) throw new TypeError(`unknown ${what} "${w}": expected ${Object.keys(words).join(", ")}`);
+    v |= b;
+  }
+  return v;
 }
 
 /** The task behind a Process: the engine's own way in, re-exported for tests and the explorer by src/api/internals.ts. */

@@ -161,6 +161,11 @@ describe("compileScenario: the file steps (issue 14)", () => {
     ]);
   });
 
+  it("turns a memfd step into one guest line: its seals as F_SEAL_* bits", () => {
+    const plan = compileScenario(yaml("name: m\nprocesses:\n  - name: p\n    run:\n      - memfd: { name: b, size: 64K, seals: shrink|write, prot: r }\n"), { checkOnly: true });
+    expect(plan.input.split("\n").filter((l) => l.startsWith("step "))).toEqual(["step 0 memfd at=processes[0].run[0] region=0 name=b size=65536 prot=1 flags=1 seals=10 sealable=1"]);
+  });
+
   it("refuses what the guest cannot do, naming the field", () => {
     expect(refusal("      - mount: { path: /mnt/t, type: tmpfs }\n      - file: { path: /mnt/t/x, op: create, size: 4M, bs: 2M }\n").message).toBe(
       "t.yaml:6 processes[0].run[1].file.bs: the guest reads and writes through a buffer of bs bytes of its own memory: at most 1M to validate",

@@ -519,6 +519,12 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     case "drop_caches":
       emit("write", `path=${encodeValue("/proc/sys/vm/drop_caches")} value=${s.value}`);
       return;
+    case "memfd": {
+      const bits: Record<string, number> = { seal: 1, shrink: 2, grow: 4, write: 8, future_write: 16 };
+      const seals = s.seals.split("|").reduce((a, w) => a | (bits[w.trim()] ?? 0), 0);
+      emit("memfd", `region=${regionIndex(ctx, s, s.name)} name=${encodeValue(s.name)} size=${s.size} prot=${parseProt(s.prot)} flags=${parseMapFlags(s.flags)} seals=${seals} sealable=${s.seals ? 1 : 0}`);
+      return;
+    }
     // ---- end of files and the page cache ----
   }
 }

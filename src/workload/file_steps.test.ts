@@ -242,3 +242,30 @@ describe("file steps: fuzzed arguments", () => {
     expect(runs).toBeGreaterThan(10);
   });
 });
+
+describe("the memfd step", () => {
+  it("creates, sizes, seals and maps a memfd; a write seal refuses a shared writable mapping with EPERM", () => {
+    const sc = parseScenario(
+      head +
+        "      - memfd: { name: buf, size: 1M }\n" +
+        "      - touch: { region: buf, access: write }\n" +
+        "        capture: { label: a, path: /proc/meminfo }\n" +
+        "      - memfd: { name: sealed, size: 64K, seals: shrink|grow|write }\n        expect_error: EPERM\n" +
+        "      - memfd: { name: ro, size: 64K, seals: write, prot: r }\n" +
+        "      - touch: { region: ro, access: read }\n" +
+        "        capture: { label: maps, path: /proc/self/maps }\n" +
+        "expect:\n  - { capture: maps, matches: 'rw-s 00000000 00:01 \\d+ +/memfd:buf \\(deleted\\)', equals: 1 }\n  - { capture: maps, matches: 'r--s 00000000 00:01 \\d+ +/memfd:ro \\(deleted\\)', equals: 1 }\n",
+      "s.yaml",
+    );
+    expect(sc.processes[0].run[2]).toMatchObject({ kind: "memfd", name: "sealed", size: 65536, seals: "shrink|grow|write", prot: "rw", flags: "shared" });
+    const r = runScenario(sc);
+    expect(r.expectations.filter((e) => !e.ok)).toEqual([]);
+    expect(r.processes[0].state).toBe("alive");
+  });
+
+  it("refuses bad seals and anonymous flags, located", () => {
+    expect(err(head + "      - memfd: { name: m, size: 1M, seals: grow|glue }\n")).toMatch(/^s\.yaml:5:\d+ processes\[0\]\.run\[0\]\.memfd\.seals: unknown seal "glue"/);
+    expect(err(head + "      - memfd: { name: m, size: 1M, flags: shared|anonymous }\n")).toMatch(/memfd\.flags: a memfd mapping maps the file/);
+    expect(err(head + "      - memfd: { name: m }\n")).toMatch(/memfd.*size/);
+  });
+});

@@ -455,6 +455,7 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   mount: readMount,
   file: readFile,
   drop_caches: readDropCaches,
+  memfd: readMemfd,
 };
 
 /** The action of a step: its one key that names a step kind (capture: beside another is a modifier). */
@@ -740,5 +741,31 @@ function readFile(x: StepInput): Step {
 function readDropCaches(x: StepInput): Step {
   const v = int(x.r, x.a.value, x.ap, 1, 3);
   return fin(x, { pos: x.pos, path: x.path, kind: "drop_caches", value: v as 1 | 2 | 3 });
+}
+const SEAL_WORDS = ["seal", "shrink", "grow", "write", "future_write"];
+
+function readMemfd(x: StepInput): Step {
+  const { r, ap, ctx, path } = x;
+  const b = body(x, STEP_KINDS.memfd.keys);
+  const ne = must(b, "name");
+  const name = str(r, ne.value, `${ap}.name`);
+  if (name.length > 249) r.fail(ne.value, `${ap}.name`, "a memfd name is at most 249 bytes");
+  const sz = size(r, must(b, "size").value, `${ap}.size`, TASK_SIZE);
+  const se = get(b, "seals");
+  const seals = se ? str(r, se.value, `${ap}.seals`) : "";
+  for (const w of seals.split("|").map((x) => x.trim()).filter((x) => x !== "")) {
+    if (!SEAL_WORDS.includes(w)) r.fail(se?.value ?? null, `${ap}.seals`, `unknown seal "${w}": expected ${SEAL_WORDS.join(", ")} joined by |${suggest(w, SEAL_WORDS)}`);
+  }
+  const pe = get(b, "prot");
+  const prot = checked(r, pe, `${ap}.prot`, pe ? str(r, pe.value, `${ap}.prot`) : "rw", parseProt);
+  const fe = get(b, "flags");
+  const flags = checked(r, fe, `${ap}.flags`, fe ? str(r, fe.value, `${ap}.flags`) : "shared", parseMapFlags);
+  if ((parseMapFlags(flags) & MAP_ANONYMOUS) !== 0) r.fail(fe?.value ?? null, `${ap}.flags`, "a memfd mapping maps the file: use shared or private");
+  if (ctx.maps.has(name) && x.expectError === undefined) r.fail(ne.value, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${ctx.maps.get(name)?.at}); unmap it first or pick another name`);
+  if (x.expectError === undefined) {
+    ctx.maps.set(name, { size: sz, at: path });
+    ctx.gone?.delete(name);
+  }
+  return fin(x, { pos: x.pos, path: x.path, kind: "memfd", name, size: sz, seals, prot, flags });
 }
 // ---- end of files and the page cache ----------------------------------------------------------

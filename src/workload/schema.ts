@@ -233,7 +233,9 @@ export type Step =
       readonly: boolean;
     })
   | (StepBase & FileStepSpec)
-  | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 });
+  | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 })
+  /** memfd_create, ftruncate to size, F_ADD_SEALS, mmap as region `name`, close. */
+  | (StepBase & { kind: "memfd"; name: string; size: number; seals: string; prot: string; flags: string });
   // ---- end of files and the page cache ----
 
 export type StepKind = Step["kind"];
@@ -341,6 +343,11 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     doc: "open a file, do op (create with size, read, write, truncate to size, unlink, fadvise advice) on a window with a pattern of bs-byte calls, close it",
   },
   drop_caches: { keys: [], required: [], doc: "echo N > /proc/sys/vm/drop_caches: drop_caches: 3" },
+  memfd: {
+    keys: ["name", "size", "seals", "prot", "flags"],
+    required: ["name", "size"],
+    doc: "memfd_create (sealable when seals are given), ftruncate to size, F_ADD_SEALS seals, mmap it as mapping name, close",
+  },
   // ---- end of files and the page cache ----
 };
 

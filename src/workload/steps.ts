@@ -92,6 +92,7 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   swapoff: "sys_swapoff(), mm/swapfile.c",
   mount: "path_mount(), fs/namespace.c",
   drop_caches: "drop_caches_sysctl_handler(), fs/drop_caches.c",
+  memfd: "memfd_create(), mm/memfd.c",
 };
 
 /** A step in words, for messages: "mmap heap (128M)". */
@@ -429,6 +430,20 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
     case "drop_caches":
       execFileStep(c, p, s, note);
       return;
+    case "memfd": {
+      c.spend(COST.vma_op_ns);
+      const fd = pr.memfdCreate(s.name, s.seals ? "allow_sealing" : 0);
+      try {
+        pr.ftruncate(fd, s.size);
+        if (s.seals) pr.addSeals(fd, s.seals);
+        const addr = pr.mmap(s.size, { prot: s.prot, flags: s.flags, fd });
+        p.regions.set(s.name, { addr, len: s.size });
+        note("memfd", `memfd_create ${s.name}: ${fmtSize(s.size)}${s.seals ? `, sealed ${s.seals}` : ""}, mapped ${s.prot} ${s.flags} at 0x${addr.toString(16)}`);
+      } finally {
+        closeQuietly(pr, fd);
+      }
+      return;
+    }
     case "capture_only":
       return;
     case "wait": {

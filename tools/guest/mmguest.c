@@ -239,7 +239,7 @@ static uint64_t gen_next(struct gen *g) {
 enum {
 	OP_MMAP = 1, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_BRK, OP_MADVISE, OP_MLOCK, OP_MUNLOCK,
 	OP_TOUCH, OP_FORK, OP_EXIT, OP_ADJ, OP_WRITE, OP_SWAPON, OP_SWAPOFF,
-	OP_MOUNT, OP_FILE,
+	OP_MOUNT, OP_FILE, OP_MEMFD,
 };
 
 /* A file step's operation (the low 4 bits of its mode) and its fadvise advice (bits 12-15). */
@@ -491,6 +491,16 @@ static void do_file(const struct cmd *c) {
 	else reply(RP_OK, calls, per_pass, 0); /* as a touch: calls made, calls a pass (the virtual cost) */
 }
 
+/* A mapping made for region c->region of c->a bytes at p: recorded under its name, and the address replied. */
+static void mapped(const struct cmd *c, void *p) {
+	if (c->region >= 0 && c->region < MAX_REGIONS) {
+		regions[c->region].addr = (uint64_t)(uintptr_t)p;
+		regions[c->region].len = (uint64_t)c->a;
+		regions[c->region].used = 1;
+	}
+	reply(RP_OK, (int64_t)(uintptr_t)p, 0, 0);
+}
+
 static void worker_step(struct cmd *c) {
 	uint64_t addr, len;
 	long r;
@@ -513,12 +523,7 @@ static void worker_step(struct cmd *c) {
 			reply(RP_ERR, e, 0, 0);
 			return;
 		}
-		if (c->region >= 0 && c->region < MAX_REGIONS) {
-			regions[c->region].addr = (uint64_t)(uintptr_t)p;
-			regions[c->region].len = (uint64_t)c->a;
-			regions[c->region].used = 1;
-		}
-		reply(RP_OK, (int64_t)(uintptr_t)p, 0, 0);
+		mapped(c, p);
 		return;
 	}
 	case OP_MUNMAP:
@@ -649,6 +654,25 @@ static void worker_step(struct cmd *c) {
 	case OP_FILE:
 		do_file(c);
 		return;
+	case OP_MEMFD: { /* s1 name, a size, b prot, c flags, d seals, e sealable: memfd_create, ftruncate, F_ADD_SEALS, mmap, close */
+		int fd = (int)syscall(SYS_memfd_create, c->s1, c->e ? 2U /* MFD_ALLOW_SEALING */ : 0U);
+		if (fd < 0) {
+			reply(RP_ERR, errno, 0, 0);
+			return;
+		}
+		int e = 0;
+		void *p = MAP_FAILED;
+		if (ftruncate(fd, (off_t)c->a) < 0) e = errno;
+		else if (c->d && fcntl(fd, 1033 /* F_ADD_SEALS */, (int)c->d) < 0) e = errno;
+		else if ((p = mmap(NULL, (size_t)c->a, (int)c->b, (int)c->c, fd, 0)) == MAP_FAILED) e = errno;
+		close(fd);
+		if (e) {
+			reply(RP_ERR, e, 0, 0);
+			return;
+		}
+		mapped(c, p);
+		return;
+	}
 	default:
 		reply(RP_FAIL, 0, 0, 0);
 	}
@@ -678,7 +702,7 @@ static int worker_main(int argc, char **argv) {
 #define LINE_MAX_LEN 4096
 
 enum { K_MMAP = 1, K_MUNMAP, K_MPROTECT, K_MREMAP, K_BRK, K_MADVISE, K_MLOCK, K_MUNLOCK, K_TOUCH, K_FORK, K_EXIT,
-       K_ADJ, K_WRITE, K_SWAPON, K_SWAPOFF, K_SLEEP, K_WAIT, K_NOP, K_MOUNT, K_FILE };
+       K_ADJ, K_WRITE, K_SWAPON, K_SWAPOFF, K_SLEEP, K_WAIT, K_NOP, K_MOUNT, K_FILE, K_MEMFD };
 
 struct capspec {
 	char label[128];
@@ -858,7 +882,7 @@ static const struct {
 } KINDS[] = {{"mmap", K_MMAP}, {"munmap", K_MUNMAP}, {"mprotect", K_MPROTECT}, {"mremap", K_MREMAP}, {"brk", K_BRK},
 	     {"madvise", K_MADVISE}, {"mlock", K_MLOCK}, {"munlock", K_MUNLOCK}, {"touch", K_TOUCH}, {"fork", K_FORK},
 	     {"exit", K_EXIT}, {"oom_score_adj", K_ADJ}, {"write", K_WRITE}, {"swapon", K_SWAPON}, {"swapoff", K_SWAPOFF},
-	     {"sleep", K_SLEEP}, {"wait", K_WAIT}, {"nop", K_NOP}, {"mount", K_MOUNT}, {"file", K_FILE}};
+	     {"sleep", K_SLEEP}, {"wait", K_WAIT}, {"nop", K_NOP}, {"mount", K_MOUNT}, {"file", K_FILE}, {"memfd", K_MEMFD}};
 
 static int fail_line(int line, const char *what) {
 	struct sbuf b = {errmsg, 0, sizeof errmsg - 1};
@@ -980,6 +1004,11 @@ static int parse_input(char *buf, size_t n) {
 				bad = kv_i64(&t, 3, "size", &s->a, 1) | kv_i64(&t, 3, "prot", &s->b, 1) | kv_i64(&t, 3, "flags", &s->c, 1) | kv_i64(&t, 3, "addr", &s->d, 0) |
 				      kv_str(&t, 3, "file", s->s1, sizeof s->s1, 0) | kv_i64(&t, 3, "foff", &s->e, 0);
 				bad |= s->a <= 0 || s->region < 0 || s->e < 0;
+				break;
+			case K_MEMFD: /* region name size prot flags seals sealable */
+				bad = kv_str(&t, 3, "name", s->s1, sizeof s->s1, 1) | kv_i64(&t, 3, "size", &s->a, 1) | kv_i64(&t, 3, "prot", &s->b, 1) |
+				      kv_i64(&t, 3, "flags", &s->c, 1) | kv_i64(&t, 3, "seals", &s->d, 0) | kv_i64(&t, 3, "sealable", &s->e, 0);
+				bad |= s->a <= 0 || s->region < 0 || s->d < 0 || s->d > 31;
 				break;
 			case K_MOUNT: /* path type (0 tmpfs, 1 ext2) opts (tmpfs) or dev (ext2) ro */
 				bad = kv_str(&t, 3, "path", s->s1, sizeof s->s1, 1) | kv_i64(&t, 3, "type", &s->a, 1) | kv_i64(&t, 3, "ro", &s->b, 0);
@@ -1638,6 +1667,10 @@ static void issue(int i) {
 			c.op = OP_MOUNT;
 			memcpy(c.s1, s->s1, sizeof c.s1);
 			memcpy(c.s2, s->s2, sizeof c.s2);
+			break;
+		case K_MEMFD:
+			c.op = OP_MEMFD;
+			memcpy(c.s1, s->s1, sizeof c.s1);
 			break;
 		case K_FILE:
 			c.op = OP_FILE;
