@@ -1068,6 +1068,7 @@ export function compaction_init(k: Kernel): void {
   registerVmSysctlEffect(k, "compact_nodes", compact_nodes_effect);
   k.mmHooks.try_to_compact_pages = try_to_compact_pages;
   k.mmHooks.compaction_zonelist_suitable = compaction_zonelist_suitable;
+  k.mmHooks.compaction_defer_reset = compaction_defer_reset;
 }
 
 /** The sysctl effect: a named function, so a snapshot can name the table's entries. */

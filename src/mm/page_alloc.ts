@@ -52,7 +52,6 @@ import type { Kernel } from "../kernel/kernel.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { check_preempt_tick, cond_resched } from "../kernel/kthread.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
-import { compaction_defer_reset } from "./compaction.js";
 import {
   type alloc_context,
   COMPACT_SKIPPED,
@@ -1594,7 +1593,7 @@ function __alloc_pages_direct_compact(k: Kernel, gfp_mask: number, order: number
   if (pfn !== NO_PFN) {
     const z = zoneOf(k, pfn);
     z.compact_blockskip_flush = false;
-    compaction_defer_reset(z, order, true);
+    k.mmHooks.compaction_defer_reset(z, order, true);
     k.vm_events[COMPACTSUCCESS]++;
     return pfn;
   }
