@@ -63,7 +63,7 @@ import { pglist_data } from "../mm/mmzone.js";
 import { __free_pages, __free_pages_core, alloc_pages, setup_per_cpu_pageset, totalram_pages } from "../mm/page_alloc.js";
 import { swap_io_next, swap_io_run } from "../mm/page_io.js";
 import { kswapd_init } from "../mm/vmscan.js";
-import { compaction_sysctl_init } from "../mm/compaction.js";
+import { compaction_init } from "../mm/compaction.js";
 import { workingset_init } from "../mm/workingset.js";
 import { page_writeback_init } from "../mm/page-writeback.js";
 import { boot_kthreads, kthread_run } from "./kthread.js";
@@ -296,8 +296,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
   if (thp) start_stop_khugepaged(k);
   // subsys_initcall(hugetlb_init): the hstates, their boot pools, the nr_hugepages effect.
   hugetlb_init(k, params.hugepages ?? []);
-  // The compact_memory sysctl (register_sysctl_init in kcompactd_init).
-  compaction_sysctl_init(k);
+  // subsys_initcall(kcompactd_init): the compact_memory sysctl and direct compaction's seams.
+  compaction_init(k);
   for (const pfn of gigantic) gather_bootmem_gigantic(k, pfn);
   hugetlb_boot_pools(k, params.hugepages ?? []);
   // module_init(kswapd_init), then the oom_reaper and the block layer's completion work (the

@@ -10,7 +10,7 @@
  * (oom_init) and vmscan.ts (kswapd_init) put the real ones in; tests can still swap a hook out.
  *
  * @kernel mm/vmscan.c wakeup_kswapd, try_to_free_pages, zone_reclaimable_pages, node_reclaim
- * @kernel mm/compaction.c try_to_compact_pages, compaction_zonelist_suitable
+ * @kernel mm/compaction.c try_to_compact_pages, compaction_zonelist_suitable, compaction_defer_reset
  * @kernel mm/oom_kill.c out_of_memory
  * @kernel include/linux/compaction.h enum compact_result, enum compact_priority
  */
@@ -108,6 +108,8 @@ export interface mm_hooks {
   try_to_compact_pages(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context, prio: number): number;
   /** Would compaction have a chance in some zone if reclaim freed order-0 pages first? */
   compaction_zonelist_suitable(k: Kernel, ac: alloc_context, order: number, alloc_flags: number): boolean;
+  /** After a compacted allocation: the zone's deferral for the order is over. */
+  compaction_defer_reset(z: zone, order: number, alloc_success: boolean): void;
   /** The OOM killer: true when it made progress (killed or found a victim already dying). */
   out_of_memory(k: Kernel, oc: oom_control): boolean;
   /** Pages reclaim could free in a zone. */
@@ -149,6 +151,8 @@ export function no_try_to_compact_pages(): number {
 export function no_compaction_zonelist_suitable(): boolean {
   return false;
 }
+/** !CONFIG_COMPACTION: nothing deferred, nothing to reset. */
+export function no_compaction_defer_reset(): void {}
 /** No OOM killer: no progress. */
 export function no_out_of_memory(): boolean {
   return false;
@@ -173,6 +177,7 @@ export function default_mm_hooks(): mm_hooks {
     try_to_free_pages: no_try_to_free_pages,
     try_to_compact_pages: no_try_to_compact_pages,
     compaction_zonelist_suitable: no_compaction_zonelist_suitable,
+    compaction_defer_reset: no_compaction_defer_reset,
     out_of_memory: no_out_of_memory,
     zone_reclaimable_pages: default_zone_reclaimable_pages,
     node_reclaim: no_node_reclaim,

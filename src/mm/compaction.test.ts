@@ -177,3 +177,35 @@ describe("compact_memory", () => {
     expect(() => m.read("/sys/devices/system/node/node0/compact")).toThrow(/EACCES/);
   });
 });
+
+describe("direct compaction (__alloc_pages_direct_compact → try_to_compact_pages)", () => {
+  /** THP faults on a machine whose free memory is all order-0 holes but five order-10 blocks. */
+  const thpFaults = (defrag: string): Map<string, number> => {
+    const m = Machine.boot({ memory: "256M" });
+    m.write("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+    m.write("/sys/kernel/mm/transparent_hugepage/defrag", defrag);
+    fragment(m, 40000);
+    const q = m.spawn({ comm: "thp" });
+    const b = q.mmap(40 << 20);
+    q.write(b, 40 << 20);
+    checkMm(kernelOf(m));
+    return new Map(m.read("/proc/vmstat").trim().split("\n").map((l) => [l.split(" ")[0], Number(l.split(" ")[1])] as [string, number]));
+  };
+
+  it("compacts for THP faults when defrag=always lets them reclaim, and counts the stalls", () => {
+    const v = thpFaults("always");
+    expect(v.get("compact_stall")).toBeGreaterThan(0);
+    expect(v.get("compact_success")).toBeGreaterThan(0);
+    expect(v.get("compact_stall")).toBe(v.get("compact_success")! + v.get("compact_fail")!);
+    expect(v.get("pgmigrate_success")).toBeGreaterThan(0);
+    // Compaction made huge pages where defrag=never has to fall back.
+    expect(v.get("thp_fault_alloc")).toBeGreaterThan(thpFaults("never").get("thp_fault_alloc")!);
+  });
+
+  it("never stalls with defrag=never: the faults fall back to small pages instead", () => {
+    const v = thpFaults("never");
+    expect(v.get("compact_stall")).toBe(0);
+    expect(v.get("pgmigrate_success")).toBe(0);
+    expect(v.get("thp_fault_fallback")).toBeGreaterThan(0);
+  });
+});

@@ -1058,9 +1058,17 @@ export function compact_store(k: Kernel, nid: number): number {
   return 0;
 }
 
-/** Registers compaction's sysctl effects (compact_memory) at boot. */
-export function compaction_sysctl_init(k: Kernel): void {
+/**
+ * Compaction at boot: the compact_memory sysctl effect, and the allocator's direct compaction
+ * seams (try_to_compact_pages, compaction_zonelist_suitable), which a kernel without
+ * CONFIG_COMPACTION answers with COMPACT_SKIPPED.
+ * @kernel mm/compaction.c kcompactd_init
+ */
+export function compaction_init(k: Kernel): void {
   registerVmSysctlEffect(k, "compact_nodes", compact_nodes_effect);
+  k.mmHooks.try_to_compact_pages = try_to_compact_pages;
+  k.mmHooks.compaction_zonelist_suitable = compaction_zonelist_suitable;
+  k.mmHooks.compaction_defer_reset = compaction_defer_reset;
 }
 
 /** The sysctl effect: a named function, so a snapshot can name the table's entries. */

@@ -37,4 +37,16 @@ describe("list_add_run", () => {
       });
     }
   });
+
+  it("list_add_before puts an element before another, and first when that one was first", () => {
+    const l = new ListLinks(16);
+    const heads = newListHeads(1);
+    for (const p of [3, 5, 7]) l.list_add_tail(heads, 0, p);
+    l.list_add_before(heads, 0, 5, 9);
+    l.list_add_before(heads, 0, 3, 1);
+    const out: number[] = [];
+    for (let p = heads[0]; p !== -1; p = l.list_next(heads, 0, p)) out.push(p);
+    expect(out).toEqual([1, 3, 9, 5, 7]);
+    expect(l.list_last_entry(heads, 0)).toBe(7);
+  });
 });

@@ -30,6 +30,19 @@ export class ListLinks {
     this.prev = new Int32Array(nrPages);
   }
 
+  /**
+   * Adds pfn just before `pos`, an element of list `h` (the kernel's list_add_tail(&new,
+   * &pos->lru)); before the first element, pfn becomes the first.
+   */
+  list_add_before(heads: Int32Array, h: number, pos: number, pfn: number): void {
+    const prev = this.prev[pos];
+    this.next[pfn] = pos;
+    this.prev[pfn] = prev;
+    this.next[prev] = pfn;
+    this.prev[pos] = pfn;
+    if (heads[h] === pos) heads[h] = pfn;
+  }
+
   /** Adds pfn at the front of list `h`. */
   list_add(heads: Int32Array, h: number, pfn: number): void {
     const first = heads[h];

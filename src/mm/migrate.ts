@@ -43,7 +43,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SWP_SOFT_DIRTY, __swp_type, NO_TABLE, pte_index, pte_present, pte_table_lookup, set_pte_at, swp_entry_flags } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SWP_SOFT_DIRTY, __swp_type, pte_present, set_pte_at, swp_entry_flags } from "../arch/x86/pgtable.js";
 import { xa_erase, xa_store_folio } from "../lib/xarray.js";
 import { mapping_by_id } from "../fs/fs.js";
 import {
@@ -66,7 +66,7 @@ import {
 } from "./memmap.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { VM_LOCKED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
-import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_vmas, rmap_walk, vma_address } from "./rmap.js";
+import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_pte_slot, rmap_vmas, rmap_walk, vma_address } from "./rmap.js";
 import { folio_putback_lru, put_page } from "./swap.js";
 import { get_swap_device } from "./swapfile.js";
 import { swp_offset } from "./swapops.js";
@@ -179,11 +179,8 @@ export function try_to_migrate(k: Kernel, src: number): void {
  * @kernel mm/page_vma_mapped.c page_vma_mapped_walk (PVMW_MIGRATION)
  */
 function migration_pte(k: Kernel, newpfn: number, old: number, vma: vm_area_struct): number {
-  const addr = vma_address(k, newpfn, vma);
-  if (addr < 0) return -1;
-  const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
-  if (t === NO_TABLE) return -1;
-  const i = t * 512 + pte_index(addr);
+  const i = rmap_pte_slot(k, newpfn, vma);
+  if (i < 0) return -1;
   const pool = k.pgtables;
   return is_migration_entry_flags(pool.ent_flags[i]) && pool.ent_pfn[i] === old ? i : -1;
 }
@@ -435,7 +432,7 @@ export function migrate_pages<T>(
       if (r === 0) succeeded++;
       else {
         if (next === NO_PFN) mem.lru.list_add_tail(heads, from, p);
-        else insert_before(mem.lru, heads, from, next, p);
+        else mem.lru.list_add_before(heads, from, next, p);
         if (r === -EAGAIN) retry++;
         else if (r === -ENOMEM) {
           // Out of target pages: this folio and the ones waiting for a retry count as failed,
@@ -460,14 +457,4 @@ export function migrate_pages<T>(
     );
   }
   return rc === 0 ? nr_failed : rc;
-}
-
-/** Puts `pfn` back where it was: before `next` on list h (list_add_tail on the sublist). */
-function insert_before(links: Kernel["mem_map"]["lru"], heads: Int32Array, h: number, next: number, pfn: number): void {
-  const prev = links.prev[next];
-  links.next[pfn] = next;
-  links.prev[pfn] = prev;
-  links.next[prev] = pfn;
-  links.prev[next] = pfn;
-  if (heads[h] === next) heads[h] = pfn;
 }

@@ -51,6 +51,7 @@ import { bitmap_list_string } from "../lib/vsprintf.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { check_preempt_tick, cond_resched } from "../kernel/kthread.js";
+import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import {
   type alloc_context,
   COMPACT_SKIPPED,
@@ -1571,20 +1572,33 @@ function __alloc_pages_direct_reclaim(k: Kernel, gfp_mask: number, order: number
 }
 
 /**
- * Direct compaction for order > 0, then another try; counts compact_stall/success/fail.
+ * Direct compaction for order > 0 (a memory stall, with PF_MEMALLOC so compaction's own work
+ * does not recurse into reclaim), then another try; counts compact_stall/success/fail. A success
+ * resets the zone's deferral for the order and cancels the pending skip-bit flush.
  * @kernel mm/page_alloc.c __alloc_pages_direct_compact
  */
 function __alloc_pages_direct_compact(k: Kernel, gfp_mask: number, order: number, alloc_flags: number, ac: alloc_context, prio: number, result: Int32Array): number {
   if (!order) return NO_PFN;
-  result[0] = k.mmHooks.try_to_compact_pages(k, gfp_mask, order, alloc_flags, ac, prio);
+  const pflags = psi_memstall_enter(k);
+  k.reclaim_depth++; // memalloc_noreclaim_save
+  try {
+    result[0] = k.mmHooks.try_to_compact_pages(k, gfp_mask, order, alloc_flags, ac, prio);
+  } finally {
+    k.reclaim_depth--;
+    psi_memstall_leave(k, pflags);
+  }
   if (result[0] === COMPACT_SKIPPED) return NO_PFN;
   k.vm_events[COMPACTSTALL]++;
   const pfn = get_page_from_freelist(k, gfp_mask, order, alloc_flags, ac);
   if (pfn !== NO_PFN) {
+    const z = zoneOf(k, pfn);
+    z.compact_blockskip_flush = false;
+    k.mmHooks.compaction_defer_reset(z, order, true);
     k.vm_events[COMPACTSUCCESS]++;
     return pfn;
   }
   k.vm_events[COMPACTFAIL]++;
+  cond_resched(k);
   return NO_PFN;
 }
 

@@ -324,15 +324,22 @@ export function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | nu
 }
 
 /**
- * The PTE index of `vma`'s mapping of `pfn`, or -1 when this VMA does not map it there.
+ * The PTE slot where `vma` would map `pfn` (whatever it holds), or -1 when the page's index
+ * falls outside the VMA or no PTE table covers the address.
  * @kernel mm/page_vma_mapped.c page_vma_mapped_walk
  */
-function rmap_pte(k: Kernel, pfn: number, vma: vm_area_struct): number {
+export function rmap_pte_slot(k: Kernel, pfn: number, vma: vm_area_struct): number {
   const addr = vma_address(k, pfn, vma);
   if (addr < 0) return -1;
   const t = pte_table_lookup(k, vma.vm_mm.pgd, addr);
   if (t === NO_TABLE) return -1;
-  const i = t * 512 + pte_index(addr);
+  return t * 512 + pte_index(addr);
+}
+
+/** The PTE index of `vma`'s mapping of `pfn`, or -1 when this VMA does not map it there. */
+function rmap_pte(k: Kernel, pfn: number, vma: vm_area_struct): number {
+  const i = rmap_pte_slot(k, pfn, vma);
+  if (i < 0) return -1;
   const pool = k.pgtables;
   return pte_present(pool.ent_flags[i]) && pool.ent_pfn[i] === pfn ? i : -1;
 }

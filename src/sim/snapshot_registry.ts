@@ -27,6 +27,7 @@ import { MapleNode, MapleTree } from "../lib/maple_tree.js";
 import { ratelimit_state } from "../lib/ratelimit.js";
 import {
   default_zone_reclaimable_pages,
+  no_compaction_defer_reset,
   no_compaction_zonelist_suitable,
   no_current_flags,
   no_node_reclaim,
@@ -38,7 +39,7 @@ import {
 } from "../mm/alloc_hooks.js";
 import { thp_drop_slab, thp_state } from "../mm/huge_memory.js";
 import { deferred_split } from "../mm/mmzone.js";
-import { compact_nodes_effect } from "../mm/compaction.js";
+import { compact_nodes_effect, compaction_defer_reset, compaction_zonelist_suitable, try_to_compact_pages } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
 import { khugepaged_state, khugepaged_thread } from "../mm/khugepaged.js";
 import { ListLinks } from "../mm/list.js";
@@ -218,6 +219,7 @@ export function machineRegistry(): SnapshotRegistry {
       no_try_to_free_pages,
       no_try_to_compact_pages,
       no_compaction_zonelist_suitable,
+      no_compaction_defer_reset,
       no_out_of_memory,
       no_node_reclaim,
       no_current_flags,
@@ -229,6 +231,10 @@ export function machineRegistry(): SnapshotRegistry {
       try_to_free_pages,
       zone_reclaimable_pages,
       reclaim_current_flags,
+      // compaction_init's.
+      try_to_compact_pages,
+      compaction_zonelist_suitable,
+      compaction_defer_reset,
       // k.kthreads' entry points (kswapd_thread's are its methods).
       oom_reaper_next,
       oom_reaper_run,
