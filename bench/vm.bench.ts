@@ -20,7 +20,7 @@ import { start_kernel } from "../src/kernel/start_kernel.js";
 import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/arch/x86/mmu.js";
 import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
 import { THP_FAULT_ALLOC } from "../src/mm/vmstat_items.js";
-import type { Bench } from "./bench.js";
+import { type Bench, cpuSeconds, rowCpuFigure } from "./bench.js";
 import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 const MiB = 1 << 20;
@@ -80,21 +80,29 @@ function modelTouch(): number {
  */
 function modelThpTouch(): number {
   const k = start_kernel({ memory: 2048 * MiB, thp: "always" });
-  return best(5, () => {
+  // The row's CPU-clock figure: the best run by this process's CPU time (a 512-fault run is
+  // about a millisecond, so 20 runs; process.cpuUsage counts microseconds).
+  let bestCpu = 0;
+  const rate = best(20, () => {
     const t = spawn(k);
     const len = 1024 * MiB;
     const raw = mmap(k, t, len + 2 * MiB);
     const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
     const before = k.vm_events[THP_FAULT_ALLOC];
+    const c0 = cpuSeconds();
     const t0 = performance.now();
     const r = access_range(k, t, a, len, ACCESS_WRITE);
     const dt = (performance.now() - t0) / 1e3;
+    const cpu = cpuSeconds() - c0;
     if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
     const huge = k.vm_events[THP_FAULT_ALLOC] - before;
     if (huge !== len / (2 * MiB)) throw new Error(`THP touch: ${huge} huge faults`);
     exit(k, t);
+    if (cpu > 0) bestCpu = Math.max(bestCpu, huge / cpu);
     return huge / dt;
   }, true);
+  rowCpuFigure.value = bestCpu > 0 ? bestCpu : null;
+  return rate;
 }
 
 /** CoW faults per second: the child of a 256 MiB parent writes every page. */

@@ -362,8 +362,11 @@ export function vma_alloc_folio_thp(k: Kernel, gfp: number): number {
 
 /** clear_huge_page: each subpage gets fresh contents (an identity token, see MemMap.content). */
 export function clear_huge_page(k: Kernel, head: number, nr: number): void {
+  // The tokens are consecutive: count in a local, not through the Kernel object each time.
   const content = k.mem_map.content;
-  for (let i = 0; i < nr; i++) content[head + i] = ++k.content_seq;
+  const seq = k.content_seq;
+  for (let i = 0; i < nr; i++) content[head + i] = seq + i + 1;
+  k.content_seq = seq + nr;
 }
 
 // ---------------------------------------------------------------------------------------------

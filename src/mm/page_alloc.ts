@@ -1329,10 +1329,11 @@ export function prep_new_page(k: Kernel, pfn: number, order: number, gfp_flags: 
   if (order && gfp_flags & __GFP_COMP) {
     mm.flags[pfn] |= PG_head_mask;
     const nr = 1 << order;
-    for (let i = 1; i < nr; i++) {
-      mm.flags[pfn + i] |= PG_tail_mask;
-      mm.private[pfn + i] = 0;
-    }
+    // prep_compound_tail for each tail, in bulk: a free page's flags are 0 (free_pages_prepare
+    // cleared them, and the buddy allocator leaves PG_buddy only on free block heads, none of
+    // which is inside a block being handed out), so setting PG_tail is a fill.
+    mm.flags.fill(PG_tail_mask, pfn + 1, pfn + nr);
+    mm.private.fill(0, pfn + 1, pfn + nr);
     mm.index[pfn + 1] = order;
   }
 }
