@@ -382,6 +382,51 @@ test("shows the other views without errors (zones, reclaim, events) and switches
   }
 });
 
+test("address view: each VMA's Rss, Pss and Swap over the run, as smaps gives them", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=thrash&v=address");
+  await settled(page);
+  // Recorded maps that carry the per-VMA sample, and the last one's numbers against the
+  // process table's RSS and swap (pages) at the same map: smaps' Rss and Swap sum to them.
+  const st = await page.evaluate(() => {
+    const maps = window.__mmsim.maps.filter((m) => m.vmas !== null);
+    const last = maps[maps.length - 1];
+    const sums = last.vmas.map((p) => ({ pid: p.pid, rss: p.vmas.reduce((a, v) => a + v.rssKb, 0), swap: p.vmas.reduce((a, v) => a + v.swapKb, 0), proc: last.procs.find((x) => x.pid === p.pid) }));
+    const swapped = maps.some((m) => m.vmas.some((p) => p.vmas.some((v) => v.swapKb > 0)));
+    return { n: maps.length, all: window.__mmsim.maps.length, sums, swapped };
+  });
+  expect(st.n >= 3, `${st.n} of ${st.all} maps carry VMA samples`);
+  expect(st.swapped, "thrash swaps: some VMA has Swap at some map");
+  for (const x of st.sums) expect(x.rss === x.proc.rss * 4 && x.swap === x.proc.swap * 4, `pid ${x.pid}: VMAs' Rss ${x.rss} kB / Swap ${x.swap} kB vs the process's ${x.proc.rss * 4} / ${x.proc.swap * 4} kB`);
+  await page.waitForSelector("[data-testid=vma-series] svg polyline");
+  await page.click("[data-testid=vma-series] [data-metric=swapKb]");
+  const lines = await page.$$eval("[data-testid=vma-series] svg polyline", (ls) => ls.length);
+  expect(lines >= 1, `${lines} swap lines`);
+  await page.click("[data-testid=vma-series] [data-metric=pssKb]");
+  await page.waitForSelector("[data-testid=vma-series] svg polyline");
+  await shot("address-vmas");
+});
+
+test("reclaim view: the swap device's I/O from its /sys/block stat counters", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=thrash&v=reclaim");
+  await settled(page);
+  await page.waitForSelector("[data-testid=chart-blk] canvas");
+  const st = await page.evaluate(async () => {
+    const s = window.__mmsim;
+    const last = s.nSamples - 1;
+    const stat = await s.query({ type: "read", path: "/sys/block/vda/stat" });
+    return { disks: s.disks, at: s.at.t, end: s.endNs, wr: s.value(last, "blk.0.wr_sectors"), rd: s.value(last, "blk.0.rd_sectors"), wios: s.value(last, "blk.0.wr_ios"), stat };
+  });
+  expect(st.disks.length === 1 && st.disks[0].name === "vda" && st.disks[0].holder === "swap", `disks ${JSON.stringify(st.disks)}`);
+  expect(st.wr > 0 && st.rd > 0, `sectors read ${st.rd}, written ${st.wr}`);
+  // At the end of the run the inspector's /sys/block/vda/stat has the same columns.
+  const cols = String(st.stat).trim().split(/\s+/).map(Number);
+  expect(st.at !== st.end || (cols[2] === st.rd && cols[6] === st.wr && cols[4] === st.wios), `stat ${st.stat} vs sampled ${st.rd} ${st.wios} ${st.wr}`);
+  const title = await page.textContent("[data-testid=chart-blk]");
+  expect(/swap device vda/.test(title ?? ""), `chart title ${title}`);
+  await page.locator("[data-testid=chart-blk]").scrollIntoViewIfNeeded();
+  await shot("reclaim-blk");
+});
+
 // ---- runner ----
 async function main() {
   ensureBuilt();

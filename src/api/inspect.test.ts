@@ -9,8 +9,10 @@ import {
   fillPageblocks,
   machineLayout,
   pageWalk,
+  blockDevices,
   processVmas,
   processes,
+  vmaUsage,
   rmapOf,
   sampleCounters,
   sampleLayout,
@@ -153,6 +155,32 @@ describe("processes, processVmas, fillPageOwners", () => {
   });
 });
 
+describe("vmaUsage", () => {
+  it("gives every VMA's Rss, Pss and Swap as /proc/PID/smaps prints them", () => {
+    const m = Machine.boot({ memory: "256M", swap: { size: "256M" } });
+    const p = m.spawn({ comm: "one" });
+    const a = p.mmap(8 * MiB);
+    p.touch(a, 8 * MiB, { write: true });
+    // The child shares the parent's pages after fork: Pss halves them, Rss does not.
+    const c = p.fork();
+    const b = c.mmap(MiB);
+    c.touch(b, MiB, { write: true });
+    const all = vmaUsage(m);
+    expect(all.map((x) => x.pid)).toEqual([p.pid, c.pid]);
+    for (const pr of all) {
+      const smaps = m.read(`/proc/${pr.pid}/smaps`);
+      const col = (f: string) => [...smaps.matchAll(new RegExp(`^${f}:\\s+(\\d+) kB`, "gm"))].map((r) => Number(r[1]));
+      expect(pr.vmas.map((v) => v.rssKb)).toEqual(col("Rss"));
+      expect(pr.vmas.map((v) => v.pssKb)).toEqual(col("Pss"));
+      expect(pr.vmas.map((v) => v.swapKb)).toEqual(col("Swap"));
+      expect(pr.vmas.map((v) => v.start)).toEqual((processVmas(m, pr.pid) ?? []).map((v) => v.start));
+    }
+    const shared = all[0].vmas.find((v) => v.start === a);
+    expect(shared?.rssKb).toBe(8192);
+    expect(shared?.pssKb).toBe(4096);
+  });
+});
+
 describe("zoneDetails and fillPageblocks", () => {
   it("counts the free lists as /proc/buddyinfo does, and free pages as the zone's counter", () => {
     const m = Machine.boot({ memory: "512M" });
@@ -189,6 +217,25 @@ describe("sampleCounters", () => {
     expect(out[lay.index.t]).toBe(m.now);
   });
 
+  it("samples each block device's /sys/block/<dev>/stat columns in its slot", () => {
+    const text = readFileSync(new URL("../../scenarios/thrash.yaml", import.meta.url), "utf8");
+    const run = startScenario(parseScenario(text, "thrash.yaml"), {});
+    while (!run.done) run.step();
+    const m = run.machine;
+    const lay = sampleLayout(m);
+    const out = new Float64Array(lay.names.length);
+    sampleCounters(m, out);
+    const devs = blockDevices(m);
+    expect(devs.map((d) => [d.slot, d.name, d.sysfs, d.holder])).toEqual([[0, "vda", true, "swap"]]);
+    expect(out[lay.index["blk.count"]]).toBe(1);
+    const cols = m.read("/sys/block/vda/stat").trim().split(/\s+/).map(Number);
+    const got = ["rd_ios", "rd_merges", "rd_sectors", "wr_ios", "wr_merges", "wr_sectors"].map((f) => out[lay.index[`blk.0.${f}`]]);
+    expect(got).toEqual([cols[0], cols[1], cols[2], cols[4], cols[5], cols[6]]);
+    expect(got[2]).toBeGreaterThan(0);
+    expect(got[5]).toBeGreaterThan(0);
+    expect(out[lay.index["blk.1.wr_sectors"]]).toBe(0);
+  });
+
   it("changes nothing: a scenario inspected at every clock move gives the same report and /proc files", () => {
     const text = readFileSync(new URL("../../scenarios/kswapd-watermarks.yaml", import.meta.url), "utf8");
     const sc = parseScenario(text, "kswapd-watermarks.yaml");
@@ -209,6 +256,8 @@ describe("sampleCounters", () => {
           fillPageClasses(m, cls);
           zoneDetails(m);
           for (const pr of processes(m)) processVmas(m, pr.pid);
+          vmaUsage(m);
+          blockDevices(m);
         }
         advance(d);
       };

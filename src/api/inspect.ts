@@ -26,6 +26,7 @@
  * @kernel fs/proc/task_mmu.c show_map_vma, smap_gather_stats
  * @kernel mm/vmstat.c pagetypeinfo_showfree_print (the free_area grid), zoneinfo_show_print (the pcp lists)
  * @kernel arch/x86/mm/dump_pagetables.c printk_prot (entry bits by name)
+ * @kernel block/genhd.c part_stat_show (the per-device I/O counters, read without update_io_ticks)
  */
 import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -593,6 +594,14 @@ export interface VmaInfo {
   lockedKb: number;
 }
 
+/** smaps' counters of one VMA, gathered as /proc/PID/smaps does, with its maps line. */
+function gatherVma(k: Kernel, vma: vm_area_struct): { mss: mem_size_stats; line: string; fields: string[] } {
+  const mss: mem_size_stats = { resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0, pss_locked: 0, swap_pss: 0, anonymous_thp: 0, shared_hugetlb: 0, private_hugetlb: 0 };
+  smap_gather_stats(k, vma, mss);
+  const line = show_map_vma(vma).slice(0, -1);
+  return { mss, line, fields: line.split(/\s+/) };
+}
+
 /**
  * A process's VMAs in address order with smaps' counters, null for an unknown pid or one without
  * an mm. smap_gather_stats walks the PTEs (remembering walks as any walker does, which changes no
@@ -603,10 +612,7 @@ export function processVmas(m: Machine, pid: number): VmaInfo[] | null {
   const t = k.tasks.find(pid);
   if (t === undefined || t.mm === null) return null;
   return t.mm.mm_mt.map((vma) => {
-    const mss: mem_size_stats = { resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0, pss_locked: 0, swap_pss: 0, anonymous_thp: 0, shared_hugetlb: 0, private_hugetlb: 0 };
-    smap_gather_stats(k, vma, mss);
-    const line = show_map_vma(vma).slice(0, -1);
-    const fields = line.split(/\s+/);
+    const { mss, line, fields } = gatherVma(k, vma);
     return {
       start: vma.vm_start,
       end: vma.vm_end,
@@ -622,6 +628,45 @@ export function processVmas(m: Machine, pid: number): VmaInfo[] | null {
       lockedKb: (vma.vm_flags & VM_LOCKED) !== 0 ? Math.floor(mss.pss_locked / 4096 / 1024) : 0,
     };
   });
+}
+
+/** One VMA's Rss, Pss and Swap in kB, as its /proc/PID/smaps entry prints them. */
+export interface VmaUsage {
+  start: number;
+  end: number;
+  /** The maps line's pathname column ("[heap]", a file, "" for anonymous memory). */
+  name: string;
+  rssKb: number;
+  pssKb: number;
+  swapKb: number;
+}
+
+/** Every live process's VMAs with their Rss, Pss and Swap: a sample of the address spaces over time. */
+export interface ProcessVmaUsage {
+  pid: number;
+  comm: string;
+  vmas: VmaUsage[];
+}
+
+/**
+ * Rss, Pss and Swap of every VMA of every live process, in pid then address order: the numbers
+ * /proc/PID/smaps prints (smap_gather_stats, the same walk processVmas and smaps make), for the
+ * explorer to sample over the run. Only reads (the walks it remembers change no result). Cost:
+ * one PTE read per mapped page of every process.
+ */
+export function vmaUsage(m: Machine): ProcessVmaUsage[] {
+  const k = kernelOf(m);
+  const out: ProcessVmaUsage[] = [];
+  for (const t of k.tasks.all()) {
+    const mm = t.mm;
+    if (mm === null) continue;
+    const vmas = mm.mm_mt.map((vma): VmaUsage => {
+      const { mss, fields } = gatherVma(k, vma);
+      return { start: vma.vm_start, end: vma.vm_end, name: fields.slice(5).join(" "), rssKb: Math.floor(mss.resident / 1024), pssKb: Math.floor(mss.pss / 4096 / 1024), swapKb: Math.floor(mss.swap / 1024) };
+    });
+    out.push({ pid: t.pid, comm: t.comm, vmas });
+  }
+  return out;
 }
 
 /** One zone's allocator state: the free_area grid and the per-CPU lists. */
@@ -709,6 +754,34 @@ const SAMPLED_NODE = [
   "nr_shmem", "nr_page_table_pages", "nr_swapcached", "workingset_refault_anon", "workingset_refault_file", "workingset_activate_anon", "workingset_activate_file",
 ] as const;
 
+/**
+ * Block devices sampled per slot (k.blk.disks in creation order; a device is never removed, so a
+ * slot keeps its device once it has one). A machine with more sees the first ones only.
+ */
+export const MAX_SAMPLED_DISKS = 4;
+/** The /sys/block/<dev>/stat columns sampled per device, in order (read then write group). */
+export const DISK_STAT_FIELDS = ["rd_ios", "rd_merges", "rd_sectors", "wr_ios", "wr_merges", "wr_sectors"] as const;
+/** The block layer's stat groups (block/blk.ts STAT_READ, STAT_WRITE: enum stat_group). */
+const STAT_READ = 0;
+const STAT_WRITE = 1;
+
+/** A block device as the explorer lists it: its sample slot and what it is. */
+export interface BlockDeviceInfo {
+  /** Its slot in the counter samples ("blk.<slot>.…"), or -1 past MAX_SAMPLED_DISKS. */
+  slot: number;
+  /** The disk name ("vda"), or a swap file's path. */
+  name: string;
+  /** Shown in /sys/block (a disk); false for a swap file's own device model. */
+  sysfs: boolean;
+  /** Holder: "swap" while a swap area is on it. */
+  holder: string | null;
+}
+
+/** The machine's block devices in creation order (the sample slots' order). */
+export function blockDevices(m: Machine): BlockDeviceInfo[] {
+  return kernelOf(m).blk.disks.map((d, i) => ({ slot: i < MAX_SAMPLED_DISKS ? i : -1, name: d.disk_name, sysfs: d.registered, holder: d.bd_holder }));
+}
+
 /** The order of the values `sampleCounters` writes. */
 export interface SampleLayout {
   names: string[];
@@ -720,7 +793,9 @@ export interface SampleLayout {
  * The sample layout of a machine: "t" (ns); per populated zone "zone.<id>.free|min|low|high|boost";
  * "kswapd.<nid>" (1 while running or runnable); the vm events and node counters above under their
  * /proc/vmstat names; "swap_total" and "swap_free" (pages); "psi.mem_some", "psi.mem_full",
- * "psi.io_some" (ns of stall since boot).
+ * "psi.io_some" (ns of stall since boot); "blk.count" (block devices so far) and, for each of
+ * MAX_SAMPLED_DISKS slots, "blk.<slot>.rd_ios|rd_merges|rd_sectors|wr_ios|wr_merges|wr_sectors"
+ * (/sys/block/<dev>/stat's first columns, cumulative; 0 while the slot has no device yet).
  */
 export function sampleLayout(m: Machine): SampleLayout {
   const k = kernelOf(m);
@@ -730,7 +805,8 @@ export function sampleLayout(m: Machine): SampleLayout {
     for (const w of ["free", "min", "low", "high", "boost"]) names.push(`zone.${id}.${w}`);
   });
   k.node_data.forEach((_, nid) => names.push(`kswapd.${nid}`));
-  names.push(...SAMPLED_EVENTS, ...SAMPLED_NODE, "swap_total", "swap_free", "psi.mem_some", "psi.mem_full", "psi.io_some");
+  names.push(...SAMPLED_EVENTS, ...SAMPLED_NODE, "swap_total", "swap_free", "psi.mem_some", "psi.mem_full", "psi.io_some", "blk.count");
+  for (let d = 0; d < MAX_SAMPLED_DISKS; d++) for (const f of DISK_STAT_FIELDS) names.push(`blk.${d}.${f}`);
   const index: Record<string, number> = {};
   names.forEach((n, i) => (index[n] = i));
   return { names, index };
@@ -787,4 +863,17 @@ export function sampleCounters(m: Machine, out: Float64Array, offset = 0): void 
   out[i++] = psiStall(k, PSI_MEM_SOME);
   out[i++] = psiStall(k, PSI_MEM_FULL);
   out[i++] = psiStall(k, PSI_IO_SOME);
+  // part_stat_show's ios, merges and sectors, read from the disk_stats without its
+  // update_io_ticks (which would move io_ticks: reading must change nothing).
+  const disks = k.blk.disks;
+  out[i++] = disks.length;
+  for (let d = 0; d < MAX_SAMPLED_DISKS; d++) {
+    const b = d < disks.length ? disks[d] : null;
+    out[i++] = b === null ? 0 : b.ios[STAT_READ];
+    out[i++] = b === null ? 0 : b.merges[STAT_READ];
+    out[i++] = b === null ? 0 : b.sectors[STAT_READ];
+    out[i++] = b === null ? 0 : b.ios[STAT_WRITE];
+    out[i++] = b === null ? 0 : b.merges[STAT_WRITE];
+    out[i++] = b === null ? 0 : b.sectors[STAT_WRITE];
+  }
 }

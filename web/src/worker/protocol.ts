@@ -3,9 +3,9 @@
  * a scenario (YAML text, a seed, sysctl overrides) and questions, and gets plain data back.
  * Large arrays travel as transferables, never copied.
  */
-import type { MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
+import type { BlockDeviceInfo, MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
 
-export type { MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, RmapEntry, VmaInfo, ZoneDetail };
+export type { BlockDeviceInfo, MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail };
 
 /** What to run: the same spec always gives the same run (the model is deterministic). */
 export interface RunSpec {
@@ -52,6 +52,11 @@ export interface MapFrame {
   pbMt: Uint8Array;
   zones: ZoneDetail[];
   procs: ProcessInfo[];
+  /**
+   * Every process's VMAs with smaps' Rss, Pss and Swap (inspect.vmaUsage): the per-VMA series.
+   * Null on the recorded maps that skip it to keep the recording fast (engine.ts VMA_PAGES_PER_MOVE).
+   */
+  vmas: ProcessVmaUsage[] | null;
 }
 
 /** What the run left at its end. */
@@ -98,6 +103,8 @@ export type FromWorker =
   | { type: "samples"; data: Float64Array; count: number }
   /** The end times of scheduler quanta (the stop points the inspector reaches exactly), in order. */
   | { type: "slices"; times: Float64Array }
+  /** The block devices so far (sent again whenever one is added: their sample slots' names). */
+  | { type: "disks"; disks: BlockDeviceInfo[] }
   | { type: "map"; frame: MapFrame }
   | { type: "events"; items: EventItem[] }
   | { type: "done"; summary: RunSummary }
