@@ -427,6 +427,31 @@ test("reclaim view: the swap device's I/O from its /sys/block stat counters", as
   await shot("reclaim-blk");
 });
 
+test("physical view coloured by age: time since allocation, none for free pages, with its legend", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=tour&v=physical&c=age");
+  await settled(page);
+  await page.waitForSelector("[data-testid=age-hint]");
+  await page.waitForFunction(() => document.querySelectorAll(".legend li").length >= 3 && !document.querySelector(".overlay-note"), null, { timeout: 30_000 });
+  const st = await page.evaluate(async () => {
+    const s = window.__mmsim;
+    const ages = await s.query({ type: "ages" });
+    const cls = s.at.frame.classes;
+    let bad = 0;
+    const seen = new Set();
+    for (let i = 0; i < cls.length; i++) {
+      const kind = cls[i] & 15;
+      if ((kind === 1 || kind === 2 || kind === 0) !== (ages[i] === 0)) bad++;
+      seen.add(ages[i]);
+    }
+    const legend = [...document.querySelectorAll(".legend li")].map((li) => li.textContent);
+    return { bad, classes: [...seen].sort(), legend };
+  });
+  expect(st.bad === 0, `${st.bad} pages whose age disagrees with free/allocated`);
+  expect(st.classes.filter((c) => c >= 2).length >= 3, `age classes ${st.classes}`);
+  expect(st.legend.some((l) => /since boot|µs|ms| s/.test(l)), `legend ${st.legend}`);
+  await shot("physical-age");
+});
+
 // ---- runner ----
 async function main() {
   ensureBuilt();

@@ -9,7 +9,9 @@ import {
   fillPageblocks,
   machineLayout,
   pageWalk,
+  AGE_CLASS_NAMES,
   blockDevices,
+  fillPageAges,
   processVmas,
   processes,
   vmaUsage,
@@ -181,6 +183,41 @@ describe("vmaUsage", () => {
   });
 });
 
+describe("fillPageAges", () => {
+  it("ages a page from its allocation: decades of simulated time, none for free pages", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(MiB);
+    p.touch(a, MiB, { write: true });
+    m.advance("50ms");
+    const b = p.mmap(MiB);
+    p.touch(b, MiB, { write: true });
+    const ages = new Uint8Array(machineLayout(m).maxPfn);
+    fillPageAges(m, ages);
+    const cls = kinds(m);
+    const name = (pfn: number) => AGE_CLASS_NAMES[ages[pfn]];
+    const pa = pageWalk(m, p.pid, a + 4096)?.pfn as number;
+    const pb = pageWalk(m, p.pid, b + 4096)?.pfn as number;
+    expect(name(pa)).toBe("10 – 100 ms");
+    expect(name(pb)).toBe("< 100 µs");
+    for (let pfn = 0; pfn < cls.length; pfn++) {
+      const kind = cls[pfn] & 15;
+      if (kind === PageKind.free || kind === PageKind.pcp || kind === PageKind.hole) expect(ages[pfn]).toBe(0);
+      else expect(ages[pfn]).toBeGreaterThan(0);
+    }
+    // Reserved at boot (memblock): never allocated by the buddy allocator, so "since boot".
+    expect(ages[cls.findIndex((c) => (c & 15) === PageKind.reserved)]).toBe(1);
+    // A page freed and allocated again is as young as its new allocation.
+    p.munmap(a, MiB);
+    m.advance("5ms");
+    const c = p.mmap(MiB);
+    p.touch(c, MiB, { write: true });
+    fillPageAges(m, ages);
+    expect(name(pageWalk(m, p.pid, c)?.pfn as number)).toBe("< 100 µs");
+    expect(name(pb)).toBe("1 – 10 ms");
+  });
+});
+
 describe("zoneDetails and fillPageblocks", () => {
   it("counts the free lists as /proc/buddyinfo does, and free pages as the zone's counter", () => {
     const m = Machine.boot({ memory: "512M" });
@@ -258,6 +295,7 @@ describe("sampleCounters", () => {
           for (const pr of processes(m)) processVmas(m, pr.pid);
           vmaUsage(m);
           blockDevices(m);
+          fillPageAges(m, cls);
         }
         advance(d);
       };

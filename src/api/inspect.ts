@@ -26,6 +26,7 @@
  * @kernel fs/proc/task_mmu.c show_map_vma, smap_gather_stats
  * @kernel mm/vmstat.c pagetypeinfo_showfree_print (the free_area grid), zoneinfo_show_print (the pcp lists)
  * @kernel arch/x86/mm/dump_pagetables.c printk_prot (entry bits by name)
+ * @kernel mm/page_owner.c __set_page_owner (the allocation time a page's age is counted from)
  * @kernel block/genhd.c part_stat_show (the per-device I/O counters, read without update_io_ticks)
  */
 import type { Machine } from "../sim/machine.js";
@@ -528,6 +529,48 @@ export function pageWalk(m: Machine, pid: number, address: number): PageWalk | n
 function vmaAt(mm: mm_struct, addr: number): vm_area_struct | null {
   const v = mm.mm_mt.mt_find(addr);
   return v !== null && v.vm_start <= addr ? v : null;
+}
+
+/**
+ * Page age classes (fillPageAges): 0 = no age (a hole, or free); 1 = allocated before the
+ * first stamp (a boot-time reservation: memblock, the kernel image); 2 + i = allocated between
+ * AGE_EDGES_NS[i - 1] and AGE_EDGES_NS[i] ago (decades from 100 µs to 10 s).
+ */
+export const AGE_EDGES_NS = Object.freeze([1e5, 1e6, 1e7, 1e8, 1e9, 1e10]);
+/** Names of the age classes by value. */
+export const AGE_CLASS_NAMES: readonly string[] = Object.freeze(["free", "since boot", "< 100 µs", "100 µs – 1 ms", "1 – 10 ms", "10 – 100 ms", "0.1 – 1 s", "1 – 10 s", "≥ 10 s"]);
+
+/**
+ * Fills `out[pfn]` with every page's age class: how long ago the page was allocated, from
+ * page_owner's allocation time (MemMap.page_owner_ts, stamped by __set_page_owner). The
+ * model records no access time (an access only sets the PTE's accessed bit and
+ * PG_referenced), so age here is time since allocation; free pages have none. A free
+ * block is found by its head and filled whole, as fillPageClasses does.
+ */
+export function fillPageAges(m: Machine, out: Uint8Array): void {
+  const k = kernelOf(m);
+  const mem = k.mem_map;
+  fillPageClasses(m, out);
+  const ts = mem.page_owner_ts;
+  const nowUs = Math.floor(k.now_ns / 1000) + 1;
+  const edges = AGE_EDGES_NS.map((e) => e / 1000);
+  const n = mem.max_pfn;
+  for (let pfn = 0; pfn < n; pfn++) {
+    const kind = out[pfn] & 15;
+    if (kind <= PageKind.pcp) {
+      out[pfn] = 0;
+      continue;
+    }
+    const t = ts[pfn];
+    if (t === 0) {
+      out[pfn] = 1;
+      continue;
+    }
+    const age = nowUs - t;
+    let c = 0;
+    while (c < edges.length && age >= edges[c]) c++;
+    out[pfn] = 2 + c;
+  }
 }
 
 /** A process as the views list it. */

@@ -9,12 +9,14 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
 import { PhysRenderer, pack, type Camera, type Source } from "./physical-render.js";
 import { COLOUR_MODES, type ColourMode } from "../url.js";
-import { kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
+import { ageColours, kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
 import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
 import type { MachineLayout, MapFrame, OwnerLegend, PageInfo, RmapEntry } from "../worker/protocol.js";
 
 const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved"];
-const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process" };
+const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process", age: "age" };
+/** The age classes' names (src/api/inspect.ts AGE_CLASS_NAMES, which the page may not import: it is model code). */
+const AGE_LABELS = ["free", "allocated at boot (never since)", "< 100 µs", "100 µs – 1 ms", "1 – 10 ms", "10 – 100 ms", "0.1 – 1 s", "1 – 10 s", "≥ 10 s"];
 
 /** The 256-entry colour table of class bytes for the "what it is" and "LRU" modes. */
 function classLut(mode: "type" | "lru", theme: Theme): Uint32Array {
@@ -65,9 +67,20 @@ function countKinds(classes: Uint8Array): number[] {
 }
 
 /** What to draw for a mode: the bytes, their shift and the colour table, and the legend. */
-function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null): Sources {
+function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null, ages: Uint8Array | null): Sources {
   const kc = kindColours(theme);
   const hole = kc[0];
+  if (mode === "age") {
+    const colours = ageColours(theme);
+    if (ages === null) return { src: { bytes: frame.classes, shift: 0, lut: paletteLut([], theme, colours[0]) }, legend: [] };
+    // A hole is class 0 too (no age): keep it the background's colour.
+    const bytes = new Uint8Array(ages);
+    for (let i = 0; i < bytes.length; i++) if ((frame.classes[i] & 15) === 0) bytes[i] = 255;
+    const counts = new Array<number>(256).fill(0);
+    for (const v of bytes) counts[v]++;
+    const lut = paletteLut(colours, theme, hole);
+    return { src: { bytes, shift: 0, lut }, legend: AGE_LABELS.map((label, i) => ({ label, colour: colours[i], count: counts[i] })).filter((l, i) => i === 0 || l.count > 0) };
+  }
   if (mode === "type" || mode === "lru") {
     const counts = countKinds(frame.classes);
     const legend =
@@ -124,6 +137,7 @@ export function PhysicalView() {
   const [info, setInfo] = useState<PageInfo | null>(null);
   const [rmap, setRmap] = useState<RmapEntry[] | null>(null);
   const [owners, setOwners] = useState<{ out: Uint8Array; legend: OwnerLegend } | null>(null);
+  const [ages, setAges] = useState<Uint8Array | null>(null);
   const renderer = useMemo(() => (layout ? new PhysRenderer(layout.maxPfn) : null), [layout]);
   const fr = s.frameAt(s.t);
   const mode = s.state.colour;
@@ -157,7 +171,18 @@ export function PhysicalView() {
     };
   }, [mode, exact, s]);
 
-  const sources = useMemo(() => (fr && layout ? sourcesFor(mode, fr.frame, layout, s.theme, owners) : null), [fr?.frame, layout, mode, s.theme, owners]);
+  // Ages too: the inspector reads every page's allocation time at the cursor.
+  useEffect(() => {
+    setAges(null);
+    if (mode !== "age" || exact === null) return;
+    let live = true;
+    void s.query<Uint8Array>({ type: "ages" }).then((a) => live && setAges(a));
+    return () => {
+      live = false;
+    };
+  }, [mode, exact, s]);
+
+  const sources = useMemo(() => (fr && layout ? sourcesFor(mode, fr.frame, layout, s.theme, owners, ages) : null), [fr?.frame, layout, mode, s.theme, owners, ages]);
 
   const draw = (): number => {
     const c = canvasRef.current;
@@ -294,6 +319,7 @@ export function PhysicalView() {
             onPointerLeave={() => setHover(null)}
             onDblClick={() => renderer && setCam(renderer.fit(size.w, size.h))}
           />
+          {mode === "age" && ages === null && <div class="overlay-note">{exact ? "reading every page's allocation time…" : "pause to colour pages by age (the inspector reads them at the cursor)"}</div>}
           {mode === "owner" && owners === null && <div class="overlay-note">{exact ? "walking every page table…" : "pause to colour pages by process (the inspector walks every page table at the cursor)"}</div>}
         </div>
         <aside class="side">
@@ -308,6 +334,11 @@ export function PhysicalView() {
                 </li>
               ))}
             </ul>
+            {mode === "age" && (
+              <p class="hint" data-testid="age-hint">
+                Age is the time since the page was allocated (page_owner's allocation time, which the model stamps on every allocation). The model records no access times, so a page in constant use ages like an idle one; free pages have no age.
+              </p>
+            )}
             {mode === "type" && <p class="hint">Free pages are lighter the larger their buddy block: dark specks are fragmentation. Zoomed in, free blocks are outlined.</p>}
           </section>
           <section class="pageinfo" data-testid="pageinfo">

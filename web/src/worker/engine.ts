@@ -27,17 +27,18 @@ const MAX_EVENTS = 20_000;
 
 /**
  * The per-VMA sample (inspect.vmaUsage: smaps' walk of every PTE of every process) costs CPU in
- * proportion to the pages mapped or swapped (Rss + swap of every process: ~10-15 ns each; tour
+ * proportion to the pages mapped or swapped (Rss + swap of every process: ~10-20 ns each; tour
  * has ~56 000 at a map, ~3 M over its 54 maps, which at every map made its recording 15-30 %
  * slower). A map carries one only while the pages so walked stay within a budget that grows with
  * the run's own work so far: VMA_PAGES_PER_MOVE per clock move (a move costs 25-650 µs of CPU,
  * by scenario) plus VMA_PAGES_PER_PAGE_OP per page allocated, freed, scanned or faulted (one
- * costs 17-430 ns). On tour 20 of 54 maps carry one, on thrash 7 of 11 (docs/explorer.md has
- * the measured cost). Counts decide, not the wall clock, so the same run records the same
+ * costs 17-430 ns). Measured by CPU time inside the calls against the rest of the recording
+ * (warm runs, node, the recorder's loop): tour 10 of 54 maps, +6-7 %; thrash 4 of 11, +1-5 %
+ * (docs/explorer.md). Counts decide, not the wall clock, so the same run records the same
  * points; the last map and the inspector's exact frame always carry one.
  */
-export const VMA_PAGES_PER_MOVE = 250;
-export const VMA_PAGES_PER_PAGE_OP = 0.5;
+export const VMA_PAGES_PER_MOVE = 125;
+export const VMA_PAGES_PER_PAGE_OP = 0.25;
 /** The vm events counted as the run's page operations for that budget. */
 const PAGE_OPS = ["pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgfree", "pgscan_kswapd", "pgscan_direct", "pgfault"];
 
@@ -304,6 +305,13 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
         const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
         const legend = inspect.fillPageOwners(m, out);
         return { out, legend };
+      });
+      return;
+    case "ages":
+      reply(msg.req, (m) => {
+        const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
+        inspect.fillPageAges(m, out);
+        return out;
       });
       return;
     case "read":

@@ -84,6 +84,7 @@ export type ToWorker =
   | { type: "walk"; pid: number; addr: number; req: number }
   | { type: "vmas"; pid: number; req: number }
   | { type: "owners"; req: number }
+  | { type: "ages"; req: number }
   | { type: "read"; path: string; req: number }
   | { type: "parse"; yaml: string; file: string; req: number }
   | { type: "decode"; text: string; req: number };
