@@ -11,6 +11,7 @@
 // /usr/bin/chromium is missing (CI runs as root with Debian's packages reachable).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -450,6 +451,59 @@ test("physical view coloured by age: time since allocation, none for free pages,
   expect(st.classes.filter((c) => c >= 2).length >= 3, `age classes ${st.classes}`);
   expect(st.legend.some((l) => /since boot|µs|ms| s/.test(l)), `legend ${st.legend}`);
   await shot("physical-age");
+});
+
+/** A 1 TiB machine (268 M page frames) with one process writing 1 GiB: the pyramid's test and bench scenario. */
+export const TIB_SCENARIO = `name: explorer-1t
+description: "1 TiB machine, 1 GiB written: the physical view draws it from its pageblock pyramid"
+machine: { memory: 1T }
+processes:
+  - name: writer
+    run:
+      - mmap: { name: buf, size: 1G }
+      - touch: { region: buf, access: write }
+`;
+
+test("physical view of a 1 TiB machine: drawn from the pageblock pyramid, and zooms", async ({ page, origin, shot }) => {
+  const { deflateRawSync } = await import("node:zlib");
+  await page.goto(origin + `#y=${deflateRawSync(Buffer.from(TIB_SCENARIO)).toString("base64url")}&v=physical`);
+  await page.waitForFunction(() => window.__mmsim?.status === "done" || window.__mmsim?.status === "failed", null, { timeout: 240_000 });
+  const st = await page.evaluate(() => ({ status: window.__mmsim.status, err: window.__mmsim.errorMessage, maxPfn: window.__mmsim.layout.maxPfn, classes: window.__mmsim.maps[0].classes.length, summary: window.__mmsim.maps[0].summary.length }));
+  expect(st.status === "done", `run ${st.status} ${st.err}`);
+  expect(st.maxPfn > 2 ** 28 - 2 ** 20 && st.classes === 0 && st.summary > 0, `1 TiB frames carry a summary, no page map: ${JSON.stringify(st)}`);
+  await page.waitForSelector("[data-testid=pyramid-level]");
+  const level = async () => Number(/level (\d+)/.exec((await page.textContent("[data-testid=pyramid-level]")) ?? "")?.[1]);
+  const fitted = await level();
+  expect(fitted >= 4, `fitted at pyramid level ${fitted}`);
+  // The legend counts every page: free is most of 1 TiB, the boot reservations are there.
+  const legend = await page.$$eval(".legend li", (ls) => ls.map((l) => l.textContent ?? ""));
+  expect(legend.some((l) => /^free \(buddy\)1\d{3}\.\d+ GiB$/.test(l)) && legend.some((l) => /^reserved[1-9]/.test(l)), `legend ${legend}`);
+  // The canvas shows more than one colour (free, and the reserved and kernel pages at the ends).
+  const colours = await page.$eval("[data-testid=physmap]", (c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  });
+  expect(colours >= 3, `${colours} colours drawn`);
+  await shot("physical-1t");
+  // Zoom in around the middle: finer levels, down to single pageblocks.
+  const box = await page.locator("[data-testid=physmap]").boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // One wheel step per frame (the view zooms from the camera it last drew).
+  for (let i = 0; i < 12; i++) {
+    await page.mouse.wheel(0, -400);
+    await page.waitForTimeout(80);
+  }
+  await page.waitForFunction((f) => Number(/level (\d+)/.exec(document.querySelector("[data-testid=pyramid-level]")?.textContent ?? "")?.[1]) < f, fitted, { timeout: 10_000 }).catch(async (e) => {
+    throw new Error(`${e.message}: ${await page.textContent("[data-testid=pyramid-level]")} notice ${await page.evaluate(() => window.__mmsim.notice)}`);
+  });
+  const zoomed = await level();
+  expect(zoomed < fitted, `zoomed from level ${fitted} to ${zoomed}`);
+  // Hovering names a single page even here.
+  await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 3);
+  const h = await page.textContent("[data-testid=pageinfo] h3");
+  expect(/^pfn 0x[0-9a-f]+$/.test(h ?? ""), `hover shows ${h}`);
 });
 
 // ---- runner ----

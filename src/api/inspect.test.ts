@@ -12,6 +12,8 @@ import {
   AGE_CLASS_NAMES,
   blockDevices,
   fillPageAges,
+  fillPageblockSummary,
+  SUMMARY_KINDS,
   processVmas,
   processes,
   vmaUsage,
@@ -180,6 +182,30 @@ describe("vmaUsage", () => {
     const shared = all[0].vmas.find((v) => v.start === a);
     expect(shared?.rssKb).toBe(8192);
     expect(shared?.pssKb).toBe(4096);
+  });
+});
+
+describe("fillPageblockSummary", () => {
+  it("counts each pageblock's pages by kind exactly as the class bytes do", () => {
+    const m = Machine.boot({ memory: "512M", swap: { size: "256M" } });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(96 * MiB);
+    p.touch(a, 96 * MiB, { write: true });
+    p.munmap(a + 8 * MiB, 3 * MiB);
+    p.fork();
+    const cls = kinds(m);
+    const nb = (cls.length + 511) >> 9;
+    const sum = new Uint16Array(nb * SUMMARY_KINDS).fill(7);
+    fillPageblockSummary(m, sum);
+    const want = new Uint16Array(nb * SUMMARY_KINDS);
+    for (let pfn = 0; pfn < cls.length; pfn++) want[(pfn >> 9) * SUMMARY_KINDS + (cls[pfn] & 15)]++;
+    expect(Array.from(sum)).toEqual(Array.from(want));
+    // Every kind the machine has shows up (free, pcp, anon, page tables, reserved at least).
+    for (const kind of [PageKind.free, PageKind.pcp, PageKind.anon, PageKind.pagetable, PageKind.reserved]) {
+      let n = 0;
+      for (let b = 0; b < nb; b++) n += sum[b * SUMMARY_KINDS + kind];
+      expect(n).toBeGreaterThan(0);
+    }
   });
 });
 

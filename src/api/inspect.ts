@@ -146,6 +146,33 @@ function lruOf(flags: number): number {
   return ((flags & SWAPBACKED) !== 0 ? 0 : 2) + ((flags & ACTIVE) !== 0 ? 1 : 0);
 }
 
+/** The class byte of a page that is neither free in the buddy allocator nor in a hole (`f`: its flags). */
+function allocatedClass(k: Kernel, pfn: number, f: number): number {
+  if ((f & RESERVED) !== 0) return PageKind.reserved;
+  if (k.pgtables.slotOf(pfn) !== NO_TABLE) return PageKind.pagetable;
+  if ((f & SLAB) !== 0) return PageKind.slab;
+  const mp = k.mem_map.mapping[pfn];
+  const lru = (f & LRU) !== 0 ? (lruOf(f) + 1) << 4 : 0;
+  if (mp < 0 || ((f & F(PG_swapcache)) !== 0 && mp === 0)) return PageKind.anon | lru;
+  if (mp > 0) return ((f & SWAPBACKED) !== 0 ? PageKind.shmem : PageKind.file) | lru;
+  return PageKind.kernel;
+}
+
+/** Calls `fn(pfn, order)` for every block on a per-CPU list (order: the block's, pageblock_order on the THP lists). */
+function forEachPcpBlock(k: Kernel, fn: (pfn: number, order: number) => void): void {
+  const links = k.mem_map.lru;
+  for (const z of k.zones) {
+    const area = z.pcp_area;
+    for (let base = 0; base < area.length; base += PCP_STRIDE) {
+      const heads = area.subarray(base, base + NR_PCP_LISTS);
+      for (let i = 0; i < NR_PCP_LISTS; i++) {
+        const order = i < NR_LOWORDER_PCP_LISTS ? Math.floor(i / MIGRATE_PCPTYPES) : pageblock_order;
+        for (let p = heads[i]; p !== NO_PFN; p = links.list_next(heads, i, p)) fn(p, order);
+      }
+    }
+  }
+}
+
 /**
  * Fills `out[pfn - from]` for pfn in [from, to) with the page's class byte: PageKind in the low 4
  * bits; the buddy order for free pages, or LRU list + 1 for pages on an LRU list, in the high 4.
@@ -157,9 +184,7 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
   const k = kernelOf(m);
   const mem = k.mem_map;
   const flagsCol = mem.flags;
-  const mapping = mem.mapping;
   const pbZone = mem.pageblock_zone;
-  const pgtables = k.pgtables;
   to = Math.min(to, mem.max_pfn);
   const start = Math.floor(from / (1 << (MAX_ORDER - 1))) * (1 << (MAX_ORDER - 1));
   let pfn = start;
@@ -171,7 +196,6 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
       continue;
     }
     const f = flagsCol[pfn];
-    let cls: number;
     if ((f & BUDDY) !== 0 || ((pfn & 1023) === 0 && mem.nr_deferred_blocks !== 0 && PageBuddy(k, pfn))) {
       const order = (f & BUDDY) !== 0 ? mem.private[pfn] : buddy_order(k, pfn);
       const end = Math.min(to, pfn + (1 << order));
@@ -179,38 +203,76 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
       pfn = end;
       continue;
     }
-    if ((f & RESERVED) !== 0) cls = PageKind.reserved;
-    else if (pgtables.slotOf(pfn) !== NO_TABLE) cls = PageKind.pagetable;
-    else if ((f & SLAB) !== 0) cls = PageKind.slab;
-    else {
-      const mp = mapping[pfn];
-      const lru = (f & LRU) !== 0 ? (lruOf(f) + 1) << 4 : 0;
-      if (mp < 0 || ((f & F(PG_swapcache)) !== 0 && mp === 0)) cls = PageKind.anon | lru;
-      else if (mp > 0) cls = ((f & SWAPBACKED) !== 0 ? PageKind.shmem : PageKind.file) | lru;
-      else cls = PageKind.kernel;
-    }
-    if (pfn >= from) out[pfn - from] = cls;
+    if (pfn >= from) out[pfn - from] = allocatedClass(k, pfn, f);
     pfn++;
   }
   // Pages on the per-CPU lists look allocated from the columns (no PageBuddy), so they are
   // found from the lists themselves, which hold at most pcp->high pages per CPU and zone. An
   // entry of list pindex is a block of order pindex / MIGRATE_PCPTYPES (order_to_pindex), or
   // pageblock_order on the THP lists.
-  const links = mem.lru;
-  for (const z of k.zones) {
-    const area = z.pcp_area;
-    for (let base = 0; base < area.length; base += PCP_STRIDE) {
-      const heads = area.subarray(base, base + NR_PCP_LISTS);
-      for (let i = 0; i < NR_PCP_LISTS; i++) {
-        const order = i < NR_LOWORDER_PCP_LISTS ? Math.floor(i / MIGRATE_PCPTYPES) : pageblock_order;
-        for (let p = heads[i]; p !== NO_PFN; p = links.list_next(heads, i, p)) {
-          const lo = Math.max(p, from);
-          const hi = Math.min(p + (1 << order), to);
-          if (lo < hi) out.fill(PageKind.pcp, lo - from, hi - from);
-        }
-      }
+  forEachPcpBlock(k, (p, order) => {
+    const lo = Math.max(p, from);
+    const hi = Math.min(p + (1 << order), to);
+    if (lo < hi) out.fill(PageKind.pcp, lo - from, hi - from);
+  });
+}
+
+/** Kinds counted per pageblock by fillPageblockSummary: PageKind values 0 (hole) to 9 (reserved). */
+export const SUMMARY_KINDS = PAGE_KIND_NAMES.length;
+
+/**
+ * The level of the page-frame pyramid that a machine too large for a byte per page is drawn
+ * from: for every pageblock b, `out[b * SUMMARY_KINDS + kind]` is how many of its pages are of
+ * that PageKind (0-512; `out` holds ((maxPfn + 511) >> 9) * SUMMARY_KINDS entries). The walk is
+ * fillPageClasses', without writing a byte per page: a hole pageblock or a free block counts in
+ * one step (a free MAX_ORDER block adds 512 to two pageblocks), an allocated page one by one, so
+ * a 1 TiB machine that is mostly free (2^18 free blocks) is summarised in a few ms. Only reads.
+ */
+export function fillPageblockSummary(m: Machine, out: Uint16Array): void {
+  const k = kernelOf(m);
+  const mem = k.mem_map;
+  const flagsCol = mem.flags;
+  const pbZone = mem.pageblock_zone;
+  const max = mem.max_pfn;
+  const K = SUMMARY_KINDS;
+  out.fill(0);
+  /** Adds the run [pfn, end) of one kind, pageblock by pageblock. */
+  const addRun = (pfn: number, end: number, kind: number): void => {
+    while (pfn < end) {
+      const b = pfn >>> pageblock_order;
+      const stop = Math.min(end, (b + 1) << pageblock_order);
+      out[b * K + kind] += stop - pfn;
+      pfn = stop;
     }
+  };
+  let pfn = 0;
+  while (pfn < max) {
+    const b = pfn >>> pageblock_order;
+    if (pbZone[b] === 255) {
+      const end = Math.min(max, (b + 1) << pageblock_order);
+      out[b * K + PageKind.hole] += end - pfn;
+      pfn = end;
+      continue;
+    }
+    const f = flagsCol[pfn];
+    if ((f & BUDDY) !== 0 || ((pfn & 1023) === 0 && mem.nr_deferred_blocks !== 0 && PageBuddy(k, pfn))) {
+      const order = (f & BUDDY) !== 0 ? mem.private[pfn] : buddy_order(k, pfn);
+      const end = Math.min(max, pfn + (1 << order));
+      addRun(pfn, end, PageKind.free);
+      pfn = end;
+      continue;
+    }
+    out[b * K + (allocatedClass(k, pfn, f) & 15)]++;
+    pfn++;
   }
+  // Per-CPU free pages were counted by what they look like (allocated): move them to pcp.
+  forEachPcpBlock(k, (p, order) => {
+    for (let q = p, e = Math.min(max, p + (1 << order)); q < e; q++) {
+      const i = (q >>> pageblock_order) * K;
+      out[i + (allocatedClass(k, q, flagsCol[q]) & 15)]--;
+      out[i + PageKind.pcp]++;
+    }
+  });
 }
 
 /**

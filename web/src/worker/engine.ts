@@ -9,7 +9,7 @@
 import { decode, explain, formatReport, ScenarioError, type Machine } from "../../../src/api/index.js";
 import * as inspect from "../../../src/api/inspect.js";
 import { located, recordRun, Replayer, scenarioOf } from "./run.js";
-import type { EventItem, FromWorker, MapFrame, RunSpec, ToWorker } from "./protocol.js";
+import { PAGE_MAP_LIMIT, type EventItem, type FromWorker, type MapFrame, type RunSpec, type ToWorker } from "./protocol.js";
 import { MAX_PER_TRACEPOINT, TRACEPOINT_FN, TRACEPOINTS, timelineFunction } from "./tracepoints.js";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -42,18 +42,27 @@ export const VMA_PAGES_PER_PAGE_OP = 0.25;
 /** The vm events counted as the run's page operations for that budget. */
 const PAGE_OPS = ["pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgfree", "pgscan_kswapd", "pgscan_direct", "pgfault"];
 
+/** The class bytes a frame of this machine carries: one per page, or none above PAGE_MAP_LIMIT. */
+function classesFor(m: Machine): Uint8Array {
+  const max = inspect.machineLayout(m).maxPfn;
+  return new Uint8Array(max > PAGE_MAP_LIMIT ? 0 : max);
+}
+
 function frameOf(m: Machine, classes: Uint8Array, withVmas = true): MapFrame {
   const lay = inspect.machineLayout(m);
   const nb = (lay.maxPfn + (1 << lay.pageblockOrder) - 1) >> lay.pageblockOrder;
   const pbZone = new Uint8Array(nb);
   const pbMt = new Uint8Array(nb);
-  inspect.fillPageClasses(m, classes);
+  const large = lay.maxPfn > PAGE_MAP_LIMIT;
+  const summary = new Uint16Array(large ? nb * inspect.SUMMARY_KINDS : 0);
+  if (large) inspect.fillPageblockSummary(m, summary);
+  else inspect.fillPageClasses(m, classes);
   inspect.fillPageblocks(m, pbZone, pbMt);
-  return { t: m.now, classes, pbZone, pbMt, zones: inspect.zoneDetails(m), procs: inspect.processes(m), vmas: withVmas ? inspect.vmaUsage(m) : null };
+  return { t: m.now, classes, summary, pbZone, pbMt, zones: inspect.zoneDetails(m), procs: inspect.processes(m), vmas: withVmas ? inspect.vmaUsage(m) : null };
 }
 
 function transfers(f: MapFrame): Transferable[] {
-  return [f.classes.buffer, f.pbZone.buffer, f.pbMt.buffer];
+  return [f.classes.buffer, f.summary.buffer, f.pbZone.buffer, f.pbMt.buffer];
 }
 
 function failed(e: unknown): void {
@@ -135,7 +144,7 @@ function record(spec: RunSpec): void {
     }
     const withVmas = last || vmaPages + vm <= VMA_PAGES_PER_MOVE * moves + VMA_PAGES_PER_PAGE_OP * ops;
     if (withVmas) vmaPages += vm;
-    const f = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn), withVmas);
+    const f = frameOf(m, classesFor(m), withVmas);
     post({ type: "map", frame: f }, transfers(f));
     maps++;
     if (maps % Math.max(2, Math.floor(maxMaps / 6)) === 0) mapInterval *= 2;
@@ -152,7 +161,9 @@ function record(spec: RunSpec): void {
         opsBuf = new Float64Array(stride);
         opsIdx = PAGE_OPS.map((n) => sl.index[n]);
         buf = new Float64Array(CHUNK * stride);
-        maxMaps = Math.max(4, Math.min(1000, Math.floor(MAP_BUDGET / Math.max(1, lay.maxPfn))));
+        // A frame costs a byte per page, or above PAGE_MAP_LIMIT 20 bytes per pageblock.
+        const mapBytes = lay.maxPfn > PAGE_MAP_LIMIT ? (lay.maxPfn >> lay.pageblockOrder) * 2 * inspect.SUMMARY_KINDS : lay.maxPfn;
+        maxMaps = Math.max(4, Math.min(1000, Math.floor(MAP_BUDGET / Math.max(1, mapBytes))));
         // A map costs ~3 ns a page (0.4 ms for 512 MiB, 12 ms for 16 GiB); the work between two
         // clock moves ~25 µs. At most one map per maxPfn / 2000 moves keeps the maps' share of the
         // recording near a fifth, deterministically (clock moves, not the wall clock, decide).
@@ -254,7 +265,7 @@ async function goto(spec: RunSpec, t: number, req: number): Promise<void> {
     return;
   }
   const m = current.machine;
-  const frame = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn));
+  const frame = frameOf(m, classesFor(m));
   let meminfo = "";
   try {
     meminfo = m.read("/proc/meminfo");
@@ -302,6 +313,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
       return;
     case "owners":
       reply(msg.req, (m) => {
+        if (inspect.machineLayout(m).maxPfn > PAGE_MAP_LIMIT) return { error: "not on a machine this large: a byte per page would not fit (PAGE_MAP_LIMIT)" };
         const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
         const legend = inspect.fillPageOwners(m, out);
         return { out, legend };
@@ -309,6 +321,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
       return;
     case "ages":
       reply(msg.req, (m) => {
+        if (inspect.machineLayout(m).maxPfn > PAGE_MAP_LIMIT) return { error: "not on a machine this large: a byte per page would not fit (PAGE_MAP_LIMIT)" };
         const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
         inspect.fillPageAges(m, out);
         return out;

@@ -44,10 +44,20 @@ export interface EventItem {
   source: "tracepoint" | "timeline" | "dmesg";
 }
 
+/**
+ * Machines with more page frames than this (128 GiB) record no byte per page (a 1 TiB machine's
+ * would be 256 MiB a map): their frames carry `summary` instead, and the physical view draws
+ * them from a pageblock pyramid.
+ */
+export const PAGE_MAP_LIMIT = 2 ** 25;
+
 /** A page-map frame: the class byte of every page at time t, plus what changes with it. */
 export interface MapFrame {
   t: number;
+  /** One class byte per page (inspect.fillPageClasses); empty above PAGE_MAP_LIMIT pages. */
   classes: Uint8Array;
+  /** Above PAGE_MAP_LIMIT pages: pages of each kind per pageblock (inspect.fillPageblockSummary); else empty. */
+  summary: Uint16Array;
   pbZone: Uint8Array;
   pbMt: Uint8Array;
   zones: ZoneDetail[];
