@@ -298,10 +298,14 @@ export class BlockPyramid {
  * Draws a pyramid: the level whose cells (2^L grid rows high) are at least one pixel high, each
  * cell filling its rectangle of pixels. `rowsOfGrid` is the grid's rows in pages.
  */
+/** The pyramid level drawn at a scale: the first whose cells (2^L rows) are at least a pixel high. */
+export function pyramidLevel(scale: number, levels: number): number {
+  return Math.min(scale >= 1 ? 0 : Math.ceil(Math.log2(1 / scale)), levels - 1);
+}
+
 export function drawPyramid(out: Uint32Array, w: number, h: number, cam: Camera, pyr: BlockPyramid, rowsOfGrid: number): number {
   const s = cam.scale;
-  let L = s >= 1 ? 0 : Math.ceil(Math.log2(1 / s));
-  L = Math.min(L, pyr.levels.length - 1);
+  const L = pyramidLevel(s, pyr.levels.length);
   const lvl = pyr.levels[L];
   const cellH = 2 ** L;
   const cellW = pyr.pageblockPages;

@@ -7,7 +7,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
-import { BlockPyramid, PhysRenderer, pack, type Camera, type Source } from "./physical-render.js";
+import { BlockPyramid, PhysRenderer, pack, pyramidLevel, type Camera, type Source } from "./physical-render.js";
 import { COLOUR_MODES, type ColourMode } from "../url.js";
 import { ageColours, kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
 import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
@@ -232,7 +232,7 @@ export function PhysicalView() {
   const bgColour = s.theme === "dark" ? "#0b0f14" : "#fbfbfa";
   const sources = useMemo(() => (fr && layout && !large ? sourcesFor(mode, fr.frame, layout, s.theme, owners, ages) : null), [fr?.frame, layout, mode, s.theme, owners, ages, large]);
   const blocks = useMemo(() => (fr && layout && renderer && large ? blockSources(mode, fr.frame, layout, s.theme, renderer.perRow, bgColour) : null), [fr?.frame, layout, mode, s.theme, large, renderer]);
-  const [level, setLevel] = useState(0);
+  const level = blocks && cam ? pyramidLevel(cam.scale, blocks.pyr.levels.length) : 0;
 
   const draw = (): number => {
     const c = canvasRef.current;
@@ -242,8 +242,7 @@ export function PhysicalView() {
     const t0 = performance.now();
     const bg = rgb(bgColour);
     if (blocks) {
-      const l = renderer.drawBlocks(ctx, size.w, size.h, cam, blocks.pyr, pack(bg[0], bg[1], bg[2]));
-      if (l !== level) setLevel(l);
+      renderer.drawBlocks(ctx, size.w, size.h, cam, blocks.pyr, pack(bg[0], bg[1], bg[2]));
     } else if (sources) renderer.draw(ctx, size.w, size.h, cam, sources.src, pack(bg[0], bg[1], bg[2]));
     renderer.outlineFree(ctx, size.w, size.h, cam, fr.frame.classes, s.theme === "dark" ? "rgba(255,255,255,0.55)" : "rgba(0,0,0,0.45)");
     const mark = (pfn: number, colour: string): void => {
