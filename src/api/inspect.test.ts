@@ -242,6 +242,25 @@ describe("fillPageAges", () => {
     expect(name(pageWalk(m, p.pid, c)?.pfn as number)).toBe("< 100 µs");
     expect(name(pb)).toBe("1 – 10 ms");
   });
+
+  it("keeps a page's age when compaction migrates it (folio_copy_owner)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(64 * MiB);
+    p.touch(a, 64 * MiB, { write: true });
+    // Every other 64 KiB freed: half-used pageblocks for compaction to empty.
+    for (let off = 0; off < 64 * MiB; off += 128 * 1024) p.munmap(a + off, 64 * 1024);
+    m.advance("50ms");
+    const where = () => Array.from({ length: 256 }, (_, i) => pageWalk(m, p.pid, a + 64 * 1024 + i * 128 * 1024)?.pfn as number);
+    const before = where();
+    m.write("/proc/sys/vm/compact_memory", "1\n");
+    const after = where();
+    const moved = after.filter((pfn, i) => pfn !== before[i]);
+    expect(moved.length).toBeGreaterThan(10);
+    const ages = new Uint8Array(machineLayout(m).maxPfn);
+    fillPageAges(m, ages);
+    for (const pfn of moved) expect(AGE_CLASS_NAMES[ages[pfn]]).toBe("10 – 100 ms");
+  });
 });
 
 describe("zoneDetails and fillPageblocks", () => {
