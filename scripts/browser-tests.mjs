@@ -11,6 +11,7 @@
 // /usr/bin/chromium is missing (CI runs as root with Debian's packages reachable).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -380,6 +381,119 @@ test("shows the other views without errors (zones, reclaim, events) and switches
     const over = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     expect(!over, `no horizontal overflow at ${w}×${h}`);
   }
+});
+
+test("address view: each VMA's Rss, Pss and Swap over the run, as smaps gives them", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=thrash&v=address");
+  await settled(page);
+  // Recorded maps that carry the per-VMA sample, and the last one's numbers against the
+  // process table's RSS and swap (pages) at the same map: smaps' Rss and Swap sum to them.
+  const st = await page.evaluate(() => {
+    const maps = window.__mmsim.maps.filter((m) => m.vmas !== null);
+    const last = maps[maps.length - 1];
+    const sums = last.vmas.map((p) => ({ pid: p.pid, rss: p.vmas.reduce((a, v) => a + v.rssKb, 0), swap: p.vmas.reduce((a, v) => a + v.swapKb, 0), proc: last.procs.find((x) => x.pid === p.pid) }));
+    const swapped = maps.some((m) => m.vmas.some((p) => p.vmas.some((v) => v.swapKb > 0)));
+    return { n: maps.length, all: window.__mmsim.maps.length, sums, swapped };
+  });
+  expect(st.n >= 3, `${st.n} of ${st.all} maps carry VMA samples`);
+  expect(st.swapped, "thrash swaps: some VMA has Swap at some map");
+  for (const x of st.sums) expect(x.rss === x.proc.rss * 4 && x.swap === x.proc.swap * 4, `pid ${x.pid}: VMAs' Rss ${x.rss} kB / Swap ${x.swap} kB vs the process's ${x.proc.rss * 4} / ${x.proc.swap * 4} kB`);
+  await page.waitForSelector("[data-testid=vma-series] svg polyline");
+  await page.click("[data-testid=vma-series] [data-metric=swapKb]");
+  const lines = await page.$$eval("[data-testid=vma-series] svg polyline", (ls) => ls.length);
+  expect(lines >= 1, `${lines} swap lines`);
+  await page.click("[data-testid=vma-series] [data-metric=pssKb]");
+  await page.waitForSelector("[data-testid=vma-series] svg polyline");
+  await shot("address-vmas");
+});
+
+test("reclaim view: the swap device's I/O from its /sys/block stat counters", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=thrash&v=reclaim");
+  await settled(page);
+  await page.waitForSelector("[data-testid=chart-blk] canvas");
+  const st = await page.evaluate(async () => {
+    const s = window.__mmsim;
+    const last = s.nSamples - 1;
+    const stat = await s.query({ type: "read", path: "/sys/block/vda/stat" });
+    return { disks: s.disks, at: s.at.t, end: s.endNs, wr: s.value(last, "blk.0.wr_sectors"), rd: s.value(last, "blk.0.rd_sectors"), wios: s.value(last, "blk.0.wr_ios"), stat };
+  });
+  expect(st.disks.length === 1 && st.disks[0].name === "vda" && st.disks[0].holder === "swap", `disks ${JSON.stringify(st.disks)}`);
+  expect(st.wr > 0 && st.rd > 0, `sectors read ${st.rd}, written ${st.wr}`);
+  // At the end of the run the inspector's /sys/block/vda/stat has the same columns.
+  const cols = String(st.stat).trim().split(/\s+/).map(Number);
+  expect(st.at !== st.end || (cols[2] === st.rd && cols[6] === st.wr && cols[4] === st.wios), `stat ${st.stat} vs sampled ${st.rd} ${st.wios} ${st.wr}`);
+  const title = await page.textContent("[data-testid=chart-blk]");
+  expect(/swap device vda/.test(title ?? ""), `chart title ${title}`);
+  await page.locator("[data-testid=chart-blk]").scrollIntoViewIfNeeded();
+  await shot("reclaim-blk");
+});
+
+test("physical view coloured by age: time since allocation, none for free pages, with its legend", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=tour&v=physical&c=age");
+  await settled(page);
+  await page.waitForSelector("[data-testid=age-hint]");
+  await page.waitForFunction(() => document.querySelectorAll(".legend li").length >= 3 && !document.querySelector(".overlay-note"), null, { timeout: 30_000 });
+  const st = await page.evaluate(async () => {
+    const s = window.__mmsim;
+    const ages = await s.query({ type: "ages" });
+    const cls = s.at.frame.classes;
+    let bad = 0;
+    const seen = new Set();
+    for (let i = 0; i < cls.length; i++) {
+      const kind = cls[i] & 15;
+      if ((kind === 1 || kind === 2 || kind === 0) !== (ages[i] === 0)) bad++;
+      seen.add(ages[i]);
+    }
+    const legend = [...document.querySelectorAll(".legend li")].map((li) => li.textContent);
+    return { bad, classes: [...seen].sort(), legend };
+  });
+  expect(st.bad === 0, `${st.bad} pages whose age disagrees with free/allocated`);
+  expect(st.classes.filter((c) => c >= 2).length >= 3, `age classes ${st.classes}`);
+  expect(st.legend.some((l) => /since boot|µs|ms| s/.test(l)), `legend ${st.legend}`);
+  await shot("physical-age");
+});
+
+/** A 1 TiB machine (268 M page frames) with one process writing 1 GiB: the pyramid's test and bench scenario. */
+const TIB_SCENARIO = readFileSync(join(root, "bench/explorer-1t.yaml"), "utf8");
+
+test("physical view of a 1 TiB machine: drawn from the pageblock pyramid, and zooms", async ({ page, origin, shot }) => {
+  const { deflateRawSync } = await import("node:zlib");
+  await page.goto(origin + `#y=${deflateRawSync(Buffer.from(TIB_SCENARIO)).toString("base64url")}&v=physical`);
+  await page.waitForFunction(() => window.__mmsim?.status === "done" || window.__mmsim?.status === "failed", null, { timeout: 240_000 });
+  const st = await page.evaluate(() => ({ status: window.__mmsim.status, err: window.__mmsim.errorMessage, maxPfn: window.__mmsim.layout.maxPfn, classes: window.__mmsim.maps[0].classes.length, summary: window.__mmsim.maps[0].summary.length }));
+  expect(st.status === "done", `run ${st.status} ${st.err}`);
+  expect(st.maxPfn > 2 ** 28 - 2 ** 20 && st.classes === 0 && st.summary > 0, `1 TiB frames carry a summary, no page map: ${JSON.stringify(st)}`);
+  await page.waitForSelector("[data-testid=pyramid-level]");
+  const level = async () => Number(/level (\d+)/.exec((await page.textContent("[data-testid=pyramid-level]")) ?? "")?.[1]);
+  const fitted = await level();
+  expect(fitted >= 4, `fitted at pyramid level ${fitted}`);
+  // The legend counts every page: free is most of 1 TiB, the boot reservations are there.
+  const legend = await page.$$eval(".legend li", (ls) => ls.map((l) => l.textContent ?? ""));
+  expect(legend.some((l) => /^free \(buddy\)1\d{3}\.\d+ GiB$/.test(l)) && legend.some((l) => /^reserved[1-9]/.test(l)), `legend ${legend}`);
+  // The canvas shows more than one colour (free, and the reserved and kernel pages at the ends).
+  const colours = await page.$eval("[data-testid=physmap]", (c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  });
+  expect(colours >= 3, `${colours} colours drawn`);
+  await shot("physical-1t");
+  // Zoom in around the middle (wheel events on the canvas, each 1.0015^400 ≈ 1.8×): finer levels.
+  const box = await page.locator("[data-testid=physmap]").boundingBox();
+  for (let i = 0; i < 6; i++) {
+    await page.$eval("[data-testid=physmap]", (c, b) => c.dispatchEvent(new window.WheelEvent("wheel", { deltaY: -400, clientX: b.x + b.width / 2, clientY: b.y + b.height / 2, bubbles: true, cancelable: true })), box);
+    await page.waitForTimeout(50);
+  }
+  await page.waitForFunction((f) => Number(/level (\d+)/.exec(document.querySelector("[data-testid=pyramid-level]")?.textContent ?? "")?.[1]) < f, fitted, { timeout: 10_000 }).catch(async (e) => {
+    throw new Error(`${e.message}: ${await page.textContent(".physical .toolbar .dim")}`);
+  });
+  const zoomed = await level();
+  expect(zoomed < fitted, `zoomed from level ${fitted} to ${zoomed}`);
+  // Hovering names a single page even here.
+  await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 3);
+  const h = await page.textContent("[data-testid=pageinfo] h3");
+  expect(/^pfn 0x[0-9a-f]+$/.test(h ?? ""), `hover shows ${h}`);
 });
 
 // ---- runner ----

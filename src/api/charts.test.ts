@@ -6,7 +6,11 @@ function source(times: number[], counters: Record<string, number[]>): SampleSour
   return { count: times.length, time: (i) => times[i], value: (i, n) => counters[n]?.[i] ?? 0 };
 }
 
-const layout = { nodes: 2, zones: [{ id: 1, node: 0, name: "DMA32" }, { id: 2, node: 0, name: "Normal" }, { id: 7, node: 1, name: "Normal" }] };
+const layout = {
+  nodes: 2,
+  zones: [{ id: 1, node: 0, name: "DMA32" }, { id: 2, node: 0, name: "Normal" }, { id: 7, node: 1, name: "Normal" }],
+  disks: [{ slot: 0, name: "vda", sysfs: true, holder: "swap" }, { slot: 1, name: "/swapfile", sysfs: false, holder: null }, { slot: -1, name: "vdz", sysfs: true, holder: null }],
+};
 
 describe("chart definitions", () => {
   it("rates are per second of simulated time between two samples, 0 at the first and over no time", () => {
@@ -38,6 +42,23 @@ describe("chart definitions", () => {
     expect(normal?.lines.find((l) => l.label === "min")?.value(s, 1)).toBe(140);
     const [swap] = chartDefs(layout, ["swap"]);
     expect(swap.lines[0].value(s, 1)).toBe(400);
+  });
+
+  it("block devices: one chart per sampled device, sectors as kB/s (512-byte sectors)", () => {
+    // 2048 sectors written in 0.5 s: 1 MiB in half a second, 2048 kB/s; 16 requests, 32 per s.
+    const s = source([0, 0.5e9], { "blk.0.wr_sectors": [0, 2048], "blk.0.wr_ios": [0, 16], "blk.0.rd_sectors": [8, 8] });
+    const defs = chartDefs(layout, ["blk"]);
+    expect(defs.map((d) => d.key)).toEqual(["blk.0", "blk.1"]);
+    expect(defs[0].title).toBe("swap device vda: I/O (/sys/block/vda/stat)");
+    expect(defs[1].title).toContain("not in /sys/block");
+    expect(defs[0].lines.map((l) => [l.label, l.value(s, 1)])).toEqual([
+      ["read kB/s", 0],
+      ["written kB/s", 2048],
+      ["read requests/s", 0],
+      ["write requests/s", 32],
+      ["merged reads/s", 0],
+    ]);
+    expect(chartDefs({ nodes: 1, zones: [] }, ["blk"])).toEqual([]);
   });
 
   it("one chart per populated zone, one kswapd line per node, in CHART_GROUPS order whatever the order asked", () => {

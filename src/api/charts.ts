@@ -26,7 +26,7 @@ export const OKABE_ITO = Object.freeze({
 export const LRU_COLOURS = Object.freeze([OKABE_ITO.sky, OKABE_ITO.blue, "#7fd1b9", OKABE_ITO.green, OKABE_ITO.purple]);
 
 /** The chart groups, in the order they are drawn (`--series` names them). */
-export const CHART_GROUPS = Object.freeze(["free", "lru", "reclaim", "scan", "workingset", "psi", "swap"] as const);
+export const CHART_GROUPS = Object.freeze(["free", "lru", "reclaim", "scan", "workingset", "psi", "swap", "blk"] as const);
 export type ChartGroup = (typeof CHART_GROUPS)[number];
 
 /** Recorded samples: `count` of them, each a time (simulated ns) and named counters. */
@@ -70,6 +70,11 @@ export interface ChartDef {
 export interface ChartLayout {
   readonly nodes: number;
   readonly zones: ReadonlyArray<{ readonly id: number; readonly node: number; readonly name: string }>;
+  /**
+   * The block devices and their sample slots (inspect.ts blockDevices; devices appear as the run
+   * goes: a swapon adds one). Absent or empty: no "blk" charts.
+   */
+  readonly disks?: ReadonlyArray<{ readonly slot: number; readonly name: string; readonly sysfs: boolean; readonly holder: string | null }>;
 }
 
 /**
@@ -210,5 +215,28 @@ function groupCharts(group: ChartGroup, layout: ChartLayout): ChartDef[] {
           ],
         },
       ];
+    case "blk":
+      // One chart per sampled device: /sys/block/<dev>/stat's read and write columns as rates.
+      // A sector is 512 bytes: kB/s = sectors/s ÷ 2.
+      return (layout.disks ?? [])
+        .filter((d) => d.slot >= 0)
+        .map((d): ChartDef => {
+          const f = (name: string) => `blk.${d.slot}.${name}`;
+          const what = d.holder === "swap" ? "swap device" : "block device";
+          return {
+            group,
+            key: `blk.${d.slot}`,
+            title: `${what} ${d.name}: I/O (${d.sysfs ? `/sys/block/${d.name}/stat` : "a swap file's device, not in /sys/block"})`,
+            yLabel: "kB/s, requests/s",
+            unit: "perSecond",
+            lines: [
+              { label: "read kB/s", colour: OKABE_ITO.green, main: true, value: scaled(rate(f("rd_sectors")), 2) },
+              { label: "written kB/s", colour: OKABE_ITO.vermillion, main: true, value: scaled(rate(f("wr_sectors")), 2) },
+              { label: "read requests/s", colour: OKABE_ITO.sky, style: "dashed", value: rate(f("rd_ios")) },
+              { label: "write requests/s", colour: OKABE_ITO.orange, style: "dashed", value: rate(f("wr_ios")) },
+              { label: "merged reads/s", colour: OKABE_ITO.purple, style: "dotted", value: rate(f("rd_merges")) },
+            ],
+          };
+        });
   }
 }

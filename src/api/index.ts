@@ -92,8 +92,9 @@ export { formatFree, formatVmstat, formatPmap, formatSmem, simulatedStat, type P
 // Inspection for the explorer's views (unstable: follows the model's internals).
 export {
   PageKind, PAGE_KIND_NAMES, LRU_NAMES, machineLayout, fillPageClasses, fillPageblocks, fillPageOwners, describePage, rmapOf, pageWalk,
-  processes, processVmas, zoneDetails, sampleLayout, sampleCounters,
-  type PageKindName, type MachineLayout, type OwnerLegend, type PageInfo, type RmapEntry, type WalkLevel, type PageWalk, type ProcessInfo, type VmaInfo, type ZoneDetail, type SampleLayout,
+  processes, processVmas, vmaUsage, zoneDetails, sampleLayout, sampleCounters, blockDevices, MAX_SAMPLED_DISKS, DISK_STAT_FIELDS,
+  fillPageAges, AGE_EDGES_NS, AGE_CLASS_NAMES, fillPageblockSummary, SUMMARY_KINDS,
+  type PageKindName, type VmaUsage, type ProcessVmaUsage, type BlockDeviceInfo, type MachineLayout, type OwnerLegend, type PageInfo, type RmapEntry, type WalkLevel, type PageWalk, type ProcessInfo, type VmaInfo, type ZoneDetail, type SampleLayout,
 } from "./inspect.js";
 
 // Validation against a real Linux 6.1 under QEMU (mmsim validate): compile a scenario for the

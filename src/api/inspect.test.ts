@@ -9,8 +9,14 @@ import {
   fillPageblocks,
   machineLayout,
   pageWalk,
+  AGE_CLASS_NAMES,
+  blockDevices,
+  fillPageAges,
+  fillPageblockSummary,
+  SUMMARY_KINDS,
   processVmas,
   processes,
+  vmaUsage,
   rmapOf,
   sampleCounters,
   sampleLayout,
@@ -153,6 +159,110 @@ describe("processes, processVmas, fillPageOwners", () => {
   });
 });
 
+describe("vmaUsage", () => {
+  it("gives every VMA's Rss, Pss and Swap as /proc/PID/smaps prints them", () => {
+    const m = Machine.boot({ memory: "256M", swap: { size: "256M" } });
+    const p = m.spawn({ comm: "one" });
+    const a = p.mmap(8 * MiB);
+    p.touch(a, 8 * MiB, { write: true });
+    // The child shares the parent's pages after fork: Pss halves them, Rss does not.
+    const c = p.fork();
+    const b = c.mmap(MiB);
+    c.touch(b, MiB, { write: true });
+    const all = vmaUsage(m);
+    expect(all.map((x) => x.pid)).toEqual([p.pid, c.pid]);
+    for (const pr of all) {
+      const smaps = m.read(`/proc/${pr.pid}/smaps`);
+      const col = (f: string) => [...smaps.matchAll(new RegExp(`^${f}:\\s+(\\d+) kB`, "gm"))].map((r) => Number(r[1]));
+      expect(pr.vmas.map((v) => v.rssKb)).toEqual(col("Rss"));
+      expect(pr.vmas.map((v) => v.pssKb)).toEqual(col("Pss"));
+      expect(pr.vmas.map((v) => v.swapKb)).toEqual(col("Swap"));
+      expect(pr.vmas.map((v) => v.start)).toEqual((processVmas(m, pr.pid) ?? []).map((v) => v.start));
+    }
+    const shared = all[0].vmas.find((v) => v.start === a);
+    expect(shared?.rssKb).toBe(8192);
+    expect(shared?.pssKb).toBe(4096);
+  });
+});
+
+describe("fillPageblockSummary", () => {
+  it("counts each pageblock's pages by kind exactly as the class bytes do", () => {
+    const m = Machine.boot({ memory: "512M", swap: { size: "256M" } });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(96 * MiB);
+    p.touch(a, 96 * MiB, { write: true });
+    p.munmap(a + 8 * MiB, 3 * MiB);
+    p.fork();
+    const cls = kinds(m);
+    const nb = (cls.length + 511) >> 9;
+    const sum = new Uint16Array(nb * SUMMARY_KINDS).fill(7);
+    fillPageblockSummary(m, sum);
+    const want = new Uint16Array(nb * SUMMARY_KINDS);
+    for (let pfn = 0; pfn < cls.length; pfn++) want[(pfn >> 9) * SUMMARY_KINDS + (cls[pfn] & 15)]++;
+    expect(Array.from(sum)).toEqual(Array.from(want));
+    // Every kind the machine has shows up (free, pcp, anon, page tables, reserved at least).
+    for (const kind of [PageKind.free, PageKind.pcp, PageKind.anon, PageKind.pagetable, PageKind.reserved]) {
+      let n = 0;
+      for (let b = 0; b < nb; b++) n += sum[b * SUMMARY_KINDS + kind];
+      expect(n).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("fillPageAges", () => {
+  it("ages a page from its allocation: decades of simulated time, none for free pages", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(MiB);
+    p.touch(a, MiB, { write: true });
+    m.advance("50ms");
+    const b = p.mmap(MiB);
+    p.touch(b, MiB, { write: true });
+    const ages = new Uint8Array(machineLayout(m).maxPfn);
+    fillPageAges(m, ages);
+    const cls = kinds(m);
+    const name = (pfn: number) => AGE_CLASS_NAMES[ages[pfn]];
+    const pa = pageWalk(m, p.pid, a + 4096)?.pfn as number;
+    const pb = pageWalk(m, p.pid, b + 4096)?.pfn as number;
+    expect(name(pa)).toBe("10 – 100 ms");
+    expect(name(pb)).toBe("< 100 µs");
+    for (let pfn = 0; pfn < cls.length; pfn++) {
+      const kind = cls[pfn] & 15;
+      if (kind === PageKind.free || kind === PageKind.pcp || kind === PageKind.hole) expect(ages[pfn]).toBe(0);
+      else expect(ages[pfn]).toBeGreaterThan(0);
+    }
+    // Reserved at boot (memblock): never allocated by the buddy allocator, so "since boot".
+    expect(ages[cls.findIndex((c) => (c & 15) === PageKind.reserved)]).toBe(1);
+    // A page freed and allocated again is as young as its new allocation.
+    p.munmap(a, MiB);
+    m.advance("5ms");
+    const c = p.mmap(MiB);
+    p.touch(c, MiB, { write: true });
+    fillPageAges(m, ages);
+    expect(name(pageWalk(m, p.pid, c)?.pfn as number)).toBe("< 100 µs");
+    expect(name(pb)).toBe("1 – 10 ms");
+  });
+
+  it("keeps a page's age when compaction migrates it (folio_copy_owner)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const p = m.spawn({ comm: "a" });
+    const a = p.mmap(64 * MiB);
+    p.touch(a, 64 * MiB, { write: true });
+    // Every other 64 KiB freed: half-used pageblocks for compaction to empty.
+    for (let off = 0; off < 64 * MiB; off += 128 * 1024) p.munmap(a + off, 64 * 1024);
+    m.advance("50ms");
+    const where = () => Array.from({ length: 256 }, (_, i) => pageWalk(m, p.pid, a + 64 * 1024 + i * 128 * 1024)?.pfn as number);
+    const before = where();
+    m.write("/proc/sys/vm/compact_memory", "1\n");
+    const after = where();
+    const moved = after.filter((pfn, i) => pfn !== before[i]);
+    expect(moved.length).toBeGreaterThan(10);
+    const ages = new Uint8Array(machineLayout(m).maxPfn);
+    fillPageAges(m, ages);
+    for (const pfn of moved) expect(AGE_CLASS_NAMES[ages[pfn]]).toBe("10 – 100 ms");
+  });
+});
+
 describe("zoneDetails and fillPageblocks", () => {
   it("counts the free lists as /proc/buddyinfo does, and free pages as the zone's counter", () => {
     const m = Machine.boot({ memory: "512M" });
@@ -189,6 +299,25 @@ describe("sampleCounters", () => {
     expect(out[lay.index.t]).toBe(m.now);
   });
 
+  it("samples each block device's /sys/block/<dev>/stat columns in its slot", () => {
+    const text = readFileSync(new URL("../../scenarios/thrash.yaml", import.meta.url), "utf8");
+    const run = startScenario(parseScenario(text, "thrash.yaml"), {});
+    while (!run.done) run.step();
+    const m = run.machine;
+    const lay = sampleLayout(m);
+    const out = new Float64Array(lay.names.length);
+    sampleCounters(m, out);
+    const devs = blockDevices(m);
+    expect(devs.map((d) => [d.slot, d.name, d.sysfs, d.holder])).toEqual([[0, "vda", true, "swap"]]);
+    expect(out[lay.index["blk.count"]]).toBe(1);
+    const cols = m.read("/sys/block/vda/stat").trim().split(/\s+/).map(Number);
+    const got = ["rd_ios", "rd_merges", "rd_sectors", "wr_ios", "wr_merges", "wr_sectors"].map((f) => out[lay.index[`blk.0.${f}`]]);
+    expect(got).toEqual([cols[0], cols[1], cols[2], cols[4], cols[5], cols[6]]);
+    expect(got[2]).toBeGreaterThan(0);
+    expect(got[5]).toBeGreaterThan(0);
+    expect(out[lay.index["blk.1.wr_sectors"]]).toBe(0);
+  });
+
   it("changes nothing: a scenario inspected at every clock move gives the same report and /proc files", () => {
     const text = readFileSync(new URL("../../scenarios/kswapd-watermarks.yaml", import.meta.url), "utf8");
     const sc = parseScenario(text, "kswapd-watermarks.yaml");
@@ -209,6 +338,9 @@ describe("sampleCounters", () => {
           fillPageClasses(m, cls);
           zoneDetails(m);
           for (const pr of processes(m)) processVmas(m, pr.pid);
+          vmaUsage(m);
+          blockDevices(m);
+          fillPageAges(m, cls);
         }
         advance(d);
       };

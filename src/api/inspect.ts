@@ -26,6 +26,8 @@
  * @kernel fs/proc/task_mmu.c show_map_vma, smap_gather_stats
  * @kernel mm/vmstat.c pagetypeinfo_showfree_print (the free_area grid), zoneinfo_show_print (the pcp lists)
  * @kernel arch/x86/mm/dump_pagetables.c printk_prot (entry bits by name)
+ * @kernel mm/page_owner.c __set_page_owner (the allocation time a page's age is counted from)
+ * @kernel block/genhd.c part_stat_show (the per-device I/O counters, read without update_io_ticks)
  */
 import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -144,6 +146,33 @@ function lruOf(flags: number): number {
   return ((flags & SWAPBACKED) !== 0 ? 0 : 2) + ((flags & ACTIVE) !== 0 ? 1 : 0);
 }
 
+/** The class byte of a page that is neither free in the buddy allocator nor in a hole (`f`: its flags). */
+function allocatedClass(k: Kernel, pfn: number, f: number): number {
+  if ((f & RESERVED) !== 0) return PageKind.reserved;
+  if (k.pgtables.slotOf(pfn) !== NO_TABLE) return PageKind.pagetable;
+  if ((f & SLAB) !== 0) return PageKind.slab;
+  const mp = k.mem_map.mapping[pfn];
+  const lru = (f & LRU) !== 0 ? (lruOf(f) + 1) << 4 : 0;
+  if (mp < 0 || ((f & F(PG_swapcache)) !== 0 && mp === 0)) return PageKind.anon | lru;
+  if (mp > 0) return ((f & SWAPBACKED) !== 0 ? PageKind.shmem : PageKind.file) | lru;
+  return PageKind.kernel;
+}
+
+/** Calls `fn(pfn, order)` for every block on a per-CPU list (order: the block's, pageblock_order on the THP lists). */
+function forEachPcpBlock(k: Kernel, fn: (pfn: number, order: number) => void): void {
+  const links = k.mem_map.lru;
+  for (const z of k.zones) {
+    const area = z.pcp_area;
+    for (let base = 0; base < area.length; base += PCP_STRIDE) {
+      const heads = area.subarray(base, base + NR_PCP_LISTS);
+      for (let i = 0; i < NR_PCP_LISTS; i++) {
+        const order = i < NR_LOWORDER_PCP_LISTS ? Math.floor(i / MIGRATE_PCPTYPES) : pageblock_order;
+        for (let p = heads[i]; p !== NO_PFN; p = links.list_next(heads, i, p)) fn(p, order);
+      }
+    }
+  }
+}
+
 /**
  * Fills `out[pfn - from]` for pfn in [from, to) with the page's class byte: PageKind in the low 4
  * bits; the buddy order for free pages, or LRU list + 1 for pages on an LRU list, in the high 4.
@@ -155,9 +184,7 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
   const k = kernelOf(m);
   const mem = k.mem_map;
   const flagsCol = mem.flags;
-  const mapping = mem.mapping;
   const pbZone = mem.pageblock_zone;
-  const pgtables = k.pgtables;
   to = Math.min(to, mem.max_pfn);
   const start = Math.floor(from / (1 << (MAX_ORDER - 1))) * (1 << (MAX_ORDER - 1));
   let pfn = start;
@@ -169,7 +196,6 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
       continue;
     }
     const f = flagsCol[pfn];
-    let cls: number;
     if ((f & BUDDY) !== 0 || ((pfn & 1023) === 0 && mem.nr_deferred_blocks !== 0 && PageBuddy(k, pfn))) {
       const order = (f & BUDDY) !== 0 ? mem.private[pfn] : buddy_order(k, pfn);
       const end = Math.min(to, pfn + (1 << order));
@@ -177,38 +203,76 @@ export function fillPageClasses(m: Machine, out: Uint8Array, from = 0, to = kern
       pfn = end;
       continue;
     }
-    if ((f & RESERVED) !== 0) cls = PageKind.reserved;
-    else if (pgtables.slotOf(pfn) !== NO_TABLE) cls = PageKind.pagetable;
-    else if ((f & SLAB) !== 0) cls = PageKind.slab;
-    else {
-      const mp = mapping[pfn];
-      const lru = (f & LRU) !== 0 ? (lruOf(f) + 1) << 4 : 0;
-      if (mp < 0 || ((f & F(PG_swapcache)) !== 0 && mp === 0)) cls = PageKind.anon | lru;
-      else if (mp > 0) cls = ((f & SWAPBACKED) !== 0 ? PageKind.shmem : PageKind.file) | lru;
-      else cls = PageKind.kernel;
-    }
-    if (pfn >= from) out[pfn - from] = cls;
+    if (pfn >= from) out[pfn - from] = allocatedClass(k, pfn, f);
     pfn++;
   }
   // Pages on the per-CPU lists look allocated from the columns (no PageBuddy), so they are
   // found from the lists themselves, which hold at most pcp->high pages per CPU and zone. An
   // entry of list pindex is a block of order pindex / MIGRATE_PCPTYPES (order_to_pindex), or
   // pageblock_order on the THP lists.
-  const links = mem.lru;
-  for (const z of k.zones) {
-    const area = z.pcp_area;
-    for (let base = 0; base < area.length; base += PCP_STRIDE) {
-      const heads = area.subarray(base, base + NR_PCP_LISTS);
-      for (let i = 0; i < NR_PCP_LISTS; i++) {
-        const order = i < NR_LOWORDER_PCP_LISTS ? Math.floor(i / MIGRATE_PCPTYPES) : pageblock_order;
-        for (let p = heads[i]; p !== NO_PFN; p = links.list_next(heads, i, p)) {
-          const lo = Math.max(p, from);
-          const hi = Math.min(p + (1 << order), to);
-          if (lo < hi) out.fill(PageKind.pcp, lo - from, hi - from);
-        }
-      }
+  forEachPcpBlock(k, (p, order) => {
+    const lo = Math.max(p, from);
+    const hi = Math.min(p + (1 << order), to);
+    if (lo < hi) out.fill(PageKind.pcp, lo - from, hi - from);
+  });
+}
+
+/** Kinds counted per pageblock by fillPageblockSummary: PageKind values 0 (hole) to 9 (reserved). */
+export const SUMMARY_KINDS = PAGE_KIND_NAMES.length;
+
+/**
+ * The level of the page-frame pyramid that a machine too large for a byte per page is drawn
+ * from: for every pageblock b, `out[b * SUMMARY_KINDS + kind]` is how many of its pages are of
+ * that PageKind (0-512; `out` holds ((maxPfn + 511) >> 9) * SUMMARY_KINDS entries). The walk is
+ * fillPageClasses', without writing a byte per page: a hole pageblock or a free block counts in
+ * one step (a free MAX_ORDER block adds 512 to two pageblocks), an allocated page one by one, so
+ * a 1 TiB machine that is mostly free (2^18 free blocks) is summarised in a few ms. Only reads.
+ */
+export function fillPageblockSummary(m: Machine, out: Uint16Array): void {
+  const k = kernelOf(m);
+  const mem = k.mem_map;
+  const flagsCol = mem.flags;
+  const pbZone = mem.pageblock_zone;
+  const max = mem.max_pfn;
+  const K = SUMMARY_KINDS;
+  out.fill(0);
+  /** Adds the run [pfn, end) of one kind, pageblock by pageblock. */
+  const addRun = (pfn: number, end: number, kind: number): void => {
+    while (pfn < end) {
+      const b = pfn >>> pageblock_order;
+      const stop = Math.min(end, (b + 1) << pageblock_order);
+      out[b * K + kind] += stop - pfn;
+      pfn = stop;
     }
+  };
+  let pfn = 0;
+  while (pfn < max) {
+    const b = pfn >>> pageblock_order;
+    if (pbZone[b] === 255) {
+      const end = Math.min(max, (b + 1) << pageblock_order);
+      out[b * K + PageKind.hole] += end - pfn;
+      pfn = end;
+      continue;
+    }
+    const f = flagsCol[pfn];
+    if ((f & BUDDY) !== 0 || ((pfn & 1023) === 0 && mem.nr_deferred_blocks !== 0 && PageBuddy(k, pfn))) {
+      const order = (f & BUDDY) !== 0 ? mem.private[pfn] : buddy_order(k, pfn);
+      const end = Math.min(max, pfn + (1 << order));
+      addRun(pfn, end, PageKind.free);
+      pfn = end;
+      continue;
+    }
+    out[b * K + (allocatedClass(k, pfn, f) & 15)]++;
+    pfn++;
   }
+  // Per-CPU free pages were counted by what they look like (allocated): move them to pcp.
+  forEachPcpBlock(k, (p, order) => {
+    for (let q = p, e = Math.min(max, p + (1 << order)); q < e; q++) {
+      const i = (q >>> pageblock_order) * K;
+      out[i + (allocatedClass(k, q, flagsCol[q]) & 15)]--;
+      out[i + PageKind.pcp]++;
+    }
+  });
 }
 
 /**
@@ -529,6 +593,48 @@ function vmaAt(mm: mm_struct, addr: number): vm_area_struct | null {
   return v !== null && v.vm_start <= addr ? v : null;
 }
 
+/**
+ * Page age classes (fillPageAges): 0 = no age (a hole, or free); 1 = allocated before the
+ * first stamp (a boot-time reservation: memblock, the kernel image); 2 + i = allocated between
+ * AGE_EDGES_NS[i - 1] and AGE_EDGES_NS[i] ago (decades from 100 µs to 10 s).
+ */
+export const AGE_EDGES_NS = Object.freeze([1e5, 1e6, 1e7, 1e8, 1e9, 1e10]);
+/** Names of the age classes by value. */
+export const AGE_CLASS_NAMES: readonly string[] = Object.freeze(["free", "since boot", "< 100 µs", "100 µs – 1 ms", "1 – 10 ms", "10 – 100 ms", "0.1 – 1 s", "1 – 10 s", "≥ 10 s"]);
+
+/**
+ * Fills `out[pfn]` with every page's age class: how long ago the page was allocated, from
+ * page_owner's allocation time (MemMap.page_owner_ts, stamped by __set_page_owner). The
+ * model records no access time (an access only sets the PTE's accessed bit and
+ * PG_referenced), so age here is time since allocation; free pages have none. A free
+ * block is found by its head and filled whole, as fillPageClasses does.
+ */
+export function fillPageAges(m: Machine, out: Uint8Array): void {
+  const k = kernelOf(m);
+  const mem = k.mem_map;
+  fillPageClasses(m, out);
+  const ts = mem.page_owner_ts;
+  const nowUs = Math.floor(k.now_ns / 1000) + 1;
+  const edges = AGE_EDGES_NS.map((e) => e / 1000);
+  const n = mem.max_pfn;
+  for (let pfn = 0; pfn < n; pfn++) {
+    const kind = out[pfn] & 15;
+    if (kind <= PageKind.pcp) {
+      out[pfn] = 0;
+      continue;
+    }
+    const t = ts[pfn];
+    if (t === 0) {
+      out[pfn] = 1;
+      continue;
+    }
+    const age = nowUs - t;
+    let c = 0;
+    while (c < edges.length && age >= edges[c]) c++;
+    out[pfn] = 2 + c;
+  }
+}
+
 /** A process as the views list it. */
 export interface ProcessInfo {
   pid: number;
@@ -593,6 +699,14 @@ export interface VmaInfo {
   lockedKb: number;
 }
 
+/** smaps' counters of one VMA, gathered as /proc/PID/smaps does, with its maps line. */
+function gatherVma(k: Kernel, vma: vm_area_struct): { mss: mem_size_stats; line: string; fields: string[] } {
+  const mss: mem_size_stats = { resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0, pss_locked: 0, swap_pss: 0, anonymous_thp: 0, shared_hugetlb: 0, private_hugetlb: 0 };
+  smap_gather_stats(k, vma, mss);
+  const line = show_map_vma(vma).slice(0, -1);
+  return { mss, line, fields: line.split(/\s+/) };
+}
+
 /**
  * A process's VMAs in address order with smaps' counters, null for an unknown pid or one without
  * an mm. smap_gather_stats walks the PTEs (remembering walks as any walker does, which changes no
@@ -603,10 +717,7 @@ export function processVmas(m: Machine, pid: number): VmaInfo[] | null {
   const t = k.tasks.find(pid);
   if (t === undefined || t.mm === null) return null;
   return t.mm.mm_mt.map((vma) => {
-    const mss: mem_size_stats = { resident: 0, shared_clean: 0, shared_dirty: 0, private_clean: 0, private_dirty: 0, referenced: 0, anonymous: 0, lazyfree: 0, swap: 0, pss: 0, pss_anon: 0, pss_file: 0, pss_shmem: 0, pss_dirty: 0, pss_locked: 0, swap_pss: 0, anonymous_thp: 0, shared_hugetlb: 0, private_hugetlb: 0 };
-    smap_gather_stats(k, vma, mss);
-    const line = show_map_vma(vma).slice(0, -1);
-    const fields = line.split(/\s+/);
+    const { mss, line, fields } = gatherVma(k, vma);
     return {
       start: vma.vm_start,
       end: vma.vm_end,
@@ -622,6 +733,45 @@ export function processVmas(m: Machine, pid: number): VmaInfo[] | null {
       lockedKb: (vma.vm_flags & VM_LOCKED) !== 0 ? Math.floor(mss.pss_locked / 4096 / 1024) : 0,
     };
   });
+}
+
+/** One VMA's Rss, Pss and Swap in kB, as its /proc/PID/smaps entry prints them. */
+export interface VmaUsage {
+  start: number;
+  end: number;
+  /** The maps line's pathname column ("[heap]", a file, "" for anonymous memory). */
+  name: string;
+  rssKb: number;
+  pssKb: number;
+  swapKb: number;
+}
+
+/** Every live process's VMAs with their Rss, Pss and Swap: a sample of the address spaces over time. */
+export interface ProcessVmaUsage {
+  pid: number;
+  comm: string;
+  vmas: VmaUsage[];
+}
+
+/**
+ * Rss, Pss and Swap of every VMA of every live process, in pid then address order: the numbers
+ * /proc/PID/smaps prints (smap_gather_stats, the same walk processVmas and smaps make), for the
+ * explorer to sample over the run. Only reads (the walks it remembers change no result). Cost:
+ * one PTE read per mapped page of every process.
+ */
+export function vmaUsage(m: Machine): ProcessVmaUsage[] {
+  const k = kernelOf(m);
+  const out: ProcessVmaUsage[] = [];
+  for (const t of k.tasks.all()) {
+    const mm = t.mm;
+    if (mm === null) continue;
+    const vmas = mm.mm_mt.map((vma): VmaUsage => {
+      const { mss, fields } = gatherVma(k, vma);
+      return { start: vma.vm_start, end: vma.vm_end, name: fields.slice(5).join(" "), rssKb: Math.floor(mss.resident / 1024), pssKb: Math.floor(mss.pss / 4096 / 1024), swapKb: Math.floor(mss.swap / 1024) };
+    });
+    out.push({ pid: t.pid, comm: t.comm, vmas });
+  }
+  return out;
 }
 
 /** One zone's allocator state: the free_area grid and the per-CPU lists. */
@@ -709,6 +859,34 @@ const SAMPLED_NODE = [
   "nr_shmem", "nr_page_table_pages", "nr_swapcached", "workingset_refault_anon", "workingset_refault_file", "workingset_activate_anon", "workingset_activate_file",
 ] as const;
 
+/**
+ * Block devices sampled per slot (k.blk.disks in creation order; a device is never removed, so a
+ * slot keeps its device once it has one). A machine with more sees the first ones only.
+ */
+export const MAX_SAMPLED_DISKS = 4;
+/** The /sys/block/<dev>/stat columns sampled per device, in order (read then write group). */
+export const DISK_STAT_FIELDS = ["rd_ios", "rd_merges", "rd_sectors", "wr_ios", "wr_merges", "wr_sectors"] as const;
+/** The block layer's stat groups (block/blk.ts STAT_READ, STAT_WRITE: enum stat_group). */
+const STAT_READ = 0;
+const STAT_WRITE = 1;
+
+/** A block device as the explorer lists it: its sample slot and what it is. */
+export interface BlockDeviceInfo {
+  /** Its slot in the counter samples ("blk.<slot>.…"), or -1 past MAX_SAMPLED_DISKS. */
+  slot: number;
+  /** The disk name ("vda"), or a swap file's path. */
+  name: string;
+  /** Shown in /sys/block (a disk); false for a swap file's own device model. */
+  sysfs: boolean;
+  /** Holder: "swap" while a swap area is on it. */
+  holder: string | null;
+}
+
+/** The machine's block devices in creation order (the sample slots' order). */
+export function blockDevices(m: Machine): BlockDeviceInfo[] {
+  return kernelOf(m).blk.disks.map((d, i) => ({ slot: i < MAX_SAMPLED_DISKS ? i : -1, name: d.disk_name, sysfs: d.registered, holder: d.bd_holder }));
+}
+
 /** The order of the values `sampleCounters` writes. */
 export interface SampleLayout {
   names: string[];
@@ -720,7 +898,9 @@ export interface SampleLayout {
  * The sample layout of a machine: "t" (ns); per populated zone "zone.<id>.free|min|low|high|boost";
  * "kswapd.<nid>" (1 while running or runnable); the vm events and node counters above under their
  * /proc/vmstat names; "swap_total" and "swap_free" (pages); "psi.mem_some", "psi.mem_full",
- * "psi.io_some" (ns of stall since boot).
+ * "psi.io_some" (ns of stall since boot); "blk.count" (block devices so far) and, for each of
+ * MAX_SAMPLED_DISKS slots, "blk.<slot>.rd_ios|rd_merges|rd_sectors|wr_ios|wr_merges|wr_sectors"
+ * (/sys/block/<dev>/stat's first columns, cumulative; 0 while the slot has no device yet).
  */
 export function sampleLayout(m: Machine): SampleLayout {
   const k = kernelOf(m);
@@ -730,7 +910,8 @@ export function sampleLayout(m: Machine): SampleLayout {
     for (const w of ["free", "min", "low", "high", "boost"]) names.push(`zone.${id}.${w}`);
   });
   k.node_data.forEach((_, nid) => names.push(`kswapd.${nid}`));
-  names.push(...SAMPLED_EVENTS, ...SAMPLED_NODE, "swap_total", "swap_free", "psi.mem_some", "psi.mem_full", "psi.io_some");
+  names.push(...SAMPLED_EVENTS, ...SAMPLED_NODE, "swap_total", "swap_free", "psi.mem_some", "psi.mem_full", "psi.io_some", "blk.count");
+  for (let d = 0; d < MAX_SAMPLED_DISKS; d++) for (const f of DISK_STAT_FIELDS) names.push(`blk.${d}.${f}`);
   const index: Record<string, number> = {};
   names.forEach((n, i) => (index[n] = i));
   return { names, index };
@@ -787,4 +968,17 @@ export function sampleCounters(m: Machine, out: Float64Array, offset = 0): void 
   out[i++] = psiStall(k, PSI_MEM_SOME);
   out[i++] = psiStall(k, PSI_MEM_FULL);
   out[i++] = psiStall(k, PSI_IO_SOME);
+  // part_stat_show's ios, merges and sectors, read from the disk_stats without its
+  // update_io_ticks (which would move io_ticks: reading must change nothing).
+  const disks = k.blk.disks;
+  out[i++] = disks.length;
+  for (let d = 0; d < MAX_SAMPLED_DISKS; d++) {
+    const b = d < disks.length ? disks[d] : null;
+    out[i++] = b === null ? 0 : b.ios[STAT_READ];
+    out[i++] = b === null ? 0 : b.merges[STAT_READ];
+    out[i++] = b === null ? 0 : b.sectors[STAT_READ];
+    out[i++] = b === null ? 0 : b.ios[STAT_WRITE];
+    out[i++] = b === null ? 0 : b.merges[STAT_WRITE];
+    out[i++] = b === null ? 0 : b.sectors[STAT_WRITE];
+  }
 }

@@ -112,6 +112,15 @@ export class MemMap {
    * its source's token; 0 means "no contents" (a free page, the zero page).
    */
   readonly content: Uint32Array;
+  /**
+   * page_owner's allocation time (struct page_owner's ts_nsec, set by __set_page_owner), kept
+   * compact: µs of simulated time + 1, saturating at 2^32 - 1 (71 minutes); 0 = not allocated
+   * since boot (free at boot, or a memblock reservation). Every page of a block gets the
+   * stamp, as __set_page_owner_handle does. The kernel keeps it only when booted with
+   * page_owner=on and prints it in /sys/kernel/debug/page_owner; the model always keeps it and
+   * prints it nowhere: it is the explorer's page age (src/api/inspect.ts fillPageAges).
+   */
+  readonly page_owner_ts: Uint32Array;
   /** The migratetype of each pageblock (pageblock_flags' low 3 bits), by pfn >> pageblock_order. */
   readonly pageblock_mt: Uint8Array;
   /** PB_migrate_skip of each pageblock (compaction's skip hint), by pfn >> pageblock_order. */
@@ -134,6 +143,7 @@ export class MemMap {
     this.index = new Int32Array(max_pfn);
     this.memcg = new Uint16Array(max_pfn);
     this.content = new Uint32Array(max_pfn);
+    this.page_owner_ts = new Uint32Array(max_pfn);
     const nrBlocks = (max_pfn + (1 << pageblock_order) - 1) >>> pageblock_order;
     this.pageblock_mt = new Uint8Array(nrBlocks);
     this.pageblock_skip = new Uint8Array(nrBlocks);
@@ -142,7 +152,7 @@ export class MemMap {
 
   /** Bytes the columns occupy per simulated page (declared size, whether or not committed). */
   bytesPerPage(): number {
-    return 4 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 3 / (1 << pageblock_order);
+    return 4 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 3 / (1 << pageblock_order);
   }
 }
 

@@ -299,8 +299,10 @@ function folio_migrate_mapping(k: Kernel, dst: number, src: number): number {
 /**
  * Copies the folio's state to `dst`: error, referenced, uptodate, active or unevictable (cleared
  * on the old one), workingset, mappedtodisk (PageAnonExclusive of an anonymous page), dirty,
- * then the contents; the old folio loses PG_swapcache and its private value.
+ * then the contents and page_owner's allocation time; the old folio loses PG_swapcache and its
+ * private value.
  * @kernel mm/migrate.c folio_migrate_flags, folio_migrate_copy
+ * @kernel mm/page_owner.c __folio_copy_owner
  */
 function folio_migrate_copy(k: Kernel, dst: number, src: number): void {
   const mem = k.mem_map;
@@ -322,6 +324,7 @@ function folio_migrate_copy(k: Kernel, dst: number, src: number): void {
   mem.flags[dst] = d;
   mem.memcg[dst] = mem.memcg[src]; // mem_cgroup_migrate
   mem.content[dst] = mem.content[src]; // folio_copy
+  mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the page keeps its allocation time
 }
 
 /**

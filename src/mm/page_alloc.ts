@@ -36,7 +36,7 @@
  *
  * Simplified: one thread, so zone->lock and pcp locks are not modelled and the pcp trylock always
  * succeeds; no CMA (Debian has none), no page reporting, no debug_pagealloc guard pages, no KASAN,
- * no page_owner, no compaction capture; no cpusets (cpusets_enabled() is false without child
+ * page_owner only as its allocation time (MemMap.page_owner_ts, for the explorer), no compaction capture; no cpusets (cpusets_enabled() is false without child
  * cpusets); realtime tasks are not distinguished (rt_task); zone
  * counters are exact (no per-cpu drift, so zone_watermark_ok_safe equals zone_watermark_ok);
  * page contents are not modelled, so __GFP_ZERO and init_on_alloc zero nothing; bad-page reports
@@ -1312,6 +1312,15 @@ function rmqueue(k: Kernel, preferred: zone, z: zone, order: number, alloc_flags
 }
 
 /**
+ * Stamps the allocation time on every page of a block (MemMap.page_owner_ts: µs + 1, saturating).
+ * Simplified: only the time — no stack handle, gfp mask or pid, and nothing printed.
+ * @kernel mm/page_owner.c __set_page_owner, __set_page_owner_handle
+ */
+function set_page_owner(k: Kernel, pfn: number, order: number): void {
+  k.mem_map.page_owner_ts.fill(Math.min(0xffffffff, Math.floor(k.now_ns / 1000) + 1), pfn, pfn + (1 << order));
+}
+
+/**
  * Readies a freshly allocated block: refcount 1, private cleared, and for __GFP_COMP a compound
  * page (PG_head, PG_tail on the rest, the order in page[1]). Simplified: page contents are not
  * modelled, so __GFP_ZERO and init_on_alloc (on in Debian) have nothing to zero; pfmemalloc is not
@@ -1326,6 +1335,7 @@ export function prep_new_page(k: Kernel, pfn: number, order: number, gfp_flags: 
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
+  set_page_owner(k, pfn, order);
   if (order && gfp_flags & __GFP_COMP) {
     mm.flags[pfn] |= PG_head_mask;
     const nr = 1 << order;
@@ -1887,6 +1897,7 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
+  set_page_owner(k, pfn, 0);
   return pfn;
 }
 

@@ -42,3 +42,13 @@ export function mix(a: string, b: string, t: number): [number, number, number] {
   const y = rgb(b);
   return [Math.round(x[0] + (y[0] - x[0]) * t), Math.round(x[1] + (y[1] - x[1]) * t), Math.round(x[2] + (y[2] - x[2]) * t)];
 }
+
+/**
+ * Page age classes (src/api/inspect.ts AGE_CLASS_NAMES: free, since boot, then decades from
+ * < 100 µs to ≥ 10 s): young is bright yellow, old deep blue, through green — a sequential ramp
+ * in the cividis manner (ordered by lightness, readable with the common colour-vision
+ * deficiencies). Free pages take the free colour; boot-time allocations grey.
+ */
+export function ageColours(theme: Theme): string[] {
+  return [kindColours(theme)[1], theme === "dark" ? "#7d7d7d" : "#6b6b6b", "#FDE725", "#B5DE2B", "#6ECE58", "#35B779", "#1F9E89", "#26828E", "#31688E"];
+}

@@ -11,7 +11,7 @@
  * it stands (worker/run.ts Replayer) — and answers questions about the machine there: the
  * exact page map, a page, a walk, a process's VMAs.
  */
-import type { EventItem, FromWorker, LocatedError, MachineLayout, MapFrame, Question, ReplayStats, RunSpec, RunSummary, ToWorker } from "./worker/protocol.js";
+import { PAGE_MAP_LIMIT, type BlockDeviceInfo, type EventItem, type FromWorker, type LocatedError, type MachineLayout, type MapFrame, type Question, type ReplayStats, type RunSpec, type RunSummary, type ToWorker } from "./worker/protocol.js";
 import { DEFAULT_STATE, formatFragment, type ColourMode, type ScenarioRef, type UrlState, type ViewId } from "./url.js";
 import { SHIPPED } from "./scenarios.js";
 import type { Theme } from "./palette.js";
@@ -102,6 +102,8 @@ export class Session {
   nSamples = 0;
   maps: MapFrame[] = [];
   events: EventItem[] = [];
+  /** The machine's block devices so far, by sample slot (a swapon mid-run adds one). */
+  disks: BlockDeviceInfo[] = [];
   /** End times of the scheduler quanta recorded so far (the inspector's exact stop points), ascending. */
   slices = new Float64Array(0);
   nSlices = 0;
@@ -186,6 +188,7 @@ export class Session {
     this.nSamples = 0;
     this.maps = [];
     this.events = [];
+    this.disks = [];
     this.slices = new Float64Array(0);
     this.nSlices = 0;
     this.summary = null;
@@ -250,9 +253,15 @@ export class Session {
       case "events":
         for (const e of m.items) this.events.push(e);
         break;
+      case "disks":
+        this.disks = m.disks;
+        break;
       case "done":
         this.summary = m.summary;
         this.status = "done";
+        // A machine this large is many GiB of (mostly uncommitted) typed arrays: the finished
+        // recorder's copy goes with its worker before the inspector boots its own.
+        if (this.layout !== null && this.layout.maxPfn > PAGE_MAP_LIMIT) this.recorder.restart();
         this.endNs = Math.max(this.endNs, m.summary.endNs);
         this.events.sort((a, b) => a.t - b.t);
         if (this.follow || this.t > this.endNs) this.t = this.endNs;

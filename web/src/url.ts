@@ -9,7 +9,7 @@
  */
 export const VIEWS = ["physical", "zones", "address", "reclaim", "events", "oom", "decode", "editor", "chapters"] as const;
 export type ViewId = (typeof VIEWS)[number];
-export const COLOUR_MODES = ["type", "lru", "zone", "migratetype", "owner"] as const;
+export const COLOUR_MODES = ["type", "lru", "zone", "migratetype", "owner", "age"] as const;
 export type ColourMode = (typeof COLOUR_MODES)[number];
 
 export type ScenarioRef = { kind: "shipped"; name: string } | { kind: "yaml"; yaml: string };

@@ -53,7 +53,7 @@ describe("mmsim run --plot", () => {
   it("refuses an unknown series, and --series without --plot, with exit 2", async () => {
     const bad = await cli(["run", "tour", "--plot", join(dir, "x.svg"), "--series", "free,bogus"]);
     expect(bad.code).toBe(2);
-    expect(bad.err).toContain('--series: unknown series "bogus": expected free, lru, reclaim, scan, workingset, psi, swap');
+    expect(bad.err).toContain('--series: unknown series "bogus": expected free, lru, reclaim, scan, workingset, psi, swap, blk');
     const alone = await cli(["run", "tour", "--series", "lru"]);
     expect(alone.code).toBe(2);
     expect(alone.err).toContain("--series chooses what --plot draws");

@@ -2,7 +2,8 @@
  * View 3, address spaces: the processes at the cursor; one process's VMAs drawn to scale with
  * the unmapped gaps between them compressed to a hatched stub (a 128 MiB heap and a 4 KiB vDSO
  * both stay visible), resident share shaded; the pmap -X style table (Rss, Pss, swap per VMA);
- * RSS and swap of every process over the run; and the page-table walk of an address:
+ * RSS and swap of every process over the run; Rss, Pss or Swap of each VMA of the chosen process
+ * over the run (smaps' numbers, sampled with every recorded map); and the page-table walk of an address:
  * PGD → PUD → PMD → PTE, each entry's index, table page and bits, down to the page it maps.
  */
 import { Fragment } from "preact";
@@ -11,7 +12,44 @@ import { useSession } from "../hooks.js";
 import { Sparkline } from "../components/sparkline.js";
 import { OKABE_ITO, OWNER_COLOURS } from "../palette.js";
 import { fmtAddr, fmtBytes, fmtPages, fmtTime, hex } from "../format.js";
-import type { PageWalk, VmaInfo } from "../worker/protocol.js";
+import type { MapFrame, PageWalk, VmaInfo } from "../worker/protocol.js";
+
+type VmaMetric = "rssKb" | "pssKb" | "swapKb";
+const METRICS: Array<[VmaMetric, string]> = [
+  ["rssKb", "Rss"],
+  ["pssKb", "Pss"],
+  ["swapKb", "Swap"],
+];
+/** VMAs drawn one line each (the largest by peak); the rest are summed into one line. */
+const MAX_VMA_LINES = 8;
+
+/**
+ * One process's VMAs over the recorded maps: a line per VMA (by start address and name; a VMA
+ * that grows keeps its line, one that is unmapped drops to 0), the largest by peak, the rest summed.
+ */
+export function vmaSeries(all: readonly MapFrame[], pid: number, metric: VmaMetric): { xs: number[]; lines: Array<{ label: string; ys: number[] }> } {
+  const maps = all.filter((m) => m.vmas !== null);
+  const keys = new Map<string, { label: string; ys: number[]; peak: number }>();
+  maps.forEach((m, i) => {
+    const p = m.vmas?.find((x) => x.pid === pid);
+    if (!p) return;
+    for (const v of p.vmas) {
+      const key = `${v.start}:${v.name}`;
+      let e = keys.get(key);
+      if (!e) {
+        e = { label: `${fmtAddr(v.start)} ${v.name || "[ anon ]"}`, ys: new Array<number>(maps.length).fill(0), peak: 0 };
+        keys.set(key, e);
+      }
+      e.ys[i] += v[metric];
+      e.peak = Math.max(e.peak, e.ys[i]);
+    }
+  });
+  const byPeak = [...keys.values()].filter((e) => e.peak > 0).sort((a, b) => b.peak - a.peak);
+  const lines = byPeak.slice(0, MAX_VMA_LINES).map(({ label, ys }) => ({ label, ys }));
+  const rest = byPeak.slice(MAX_VMA_LINES);
+  if (rest.length > 0) lines.push({ label: `${rest.length} other VMAs`, ys: maps.map((_, i) => rest.reduce((a, e) => a + e.ys[i], 0)) });
+  return { xs: maps.map((m) => m.t), lines };
+}
 
 function vmaColour(v: VmaInfo): string {
   if (v.name === "[stack]") return OKABE_ITO.purple;
@@ -30,6 +68,7 @@ export function AddressView() {
   const [vmas, setVmas] = useState<VmaInfo[] | null>(null);
   const [walk, setWalk] = useState<PageWalk | null>(null);
   const [addrText, setAddrText] = useState(s.state.addr !== null ? fmtAddr(s.state.addr) : "");
+  const [metric, setMetric] = useState<VmaMetric>("rssKb");
 
   useEffect(() => {
     setVmas(null);
@@ -103,6 +142,34 @@ export function AddressView() {
       <div class="panel">
         <h3>resident set over the run (per recorded map)</h3>
         <Sparkline xs={xs} series={[...rssSeries, { label: "swap (all)", colour: OKABE_ITO.grey, ys: swapTotal }]} unit={fmtPages} />
+      </div>
+      <div class="panel wide" data-testid="vma-series">
+        <div class="toolbar" style={{ padding: 0 }}>
+          <h3 style={{ margin: 0 }}>
+            {procs.find((p) => p.pid === pid)?.comm ?? "—"}[{pid ?? "—"}]: each VMA's {METRICS.find(([m]) => m === metric)?.[1]} over the run (smaps, per recorded map)
+          </h3>
+          <div class="seg" role="group" aria-label="VMA metric">
+            {METRICS.map(([m, label]) => (
+              <button key={m} class={m === metric ? "on" : ""} data-metric={m} onClick={() => setMetric(m)}>
+                {label}
+              </button>
+            ))}
+          </div>
+        </div>
+        {pid === null ? (
+          <p class="dim">no process</p>
+        ) : (
+          (() => {
+            const { xs: vxs, lines } = vmaSeries(maps, pid, metric);
+            return lines.length === 0 ? (
+              <p class="dim" data-testid="vma-series-empty">
+                no VMA of this process has {METRICS.find(([m]) => m === metric)?.[1]} at any recorded map
+              </p>
+            ) : (
+              <Sparkline xs={vxs} series={lines.map((l, i) => ({ ...l, colour: OWNER_COLOURS[i % OWNER_COLOURS.length] }))} unit={(v) => fmtBytes(v * 1024)} />
+            );
+          })()
+        )}
       </div>
       <div class="panel wide">
         <h3>address space of {procs.find((p) => p.pid === pid)?.comm ?? "—"}[{pid ?? "—"}] — VMAs to scale, gaps compressed</h3>

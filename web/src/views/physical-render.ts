@@ -71,7 +71,16 @@ export class PhysRenderer {
     return { x: (pfn % this.perRow - cam.x) * cam.scale, y: (Math.floor(pfn / this.perRow) - cam.y) * cam.scale, s: cam.scale };
   }
 
-  draw(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, src: Source, background: number): void {
+  /** Draws a machine too large for a page map from its pageblock pyramid; returns the level drawn. */
+  drawBlocks(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, pyr: BlockPyramid, background: number): number {
+    this.ensure(ctx, w, h);
+    this.u32.fill(background);
+    const level = drawPyramid(this.u32, w, h, cam, pyr, this.rows);
+    if (this.img) ctx.putImageData(this.img, 0, 0);
+    return level;
+  }
+
+  private ensure(ctx: CanvasRenderingContext2D, w: number, h: number): void {
     if (this.img === null || this.img.width !== w || this.img.height !== h) {
       this.img = ctx.createImageData(w, h);
       this.u32 = new Uint32Array(this.img.data.buffer);
@@ -80,11 +89,15 @@ export class PhysRenderer {
       this.accB = new Int32Array(w);
       this.accN = new Int32Array(w);
     }
+  }
+
+  draw(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, src: Source, background: number): void {
+    this.ensure(ctx, w, h);
     const out = this.u32;
     out.fill(background);
     if (cam.scale >= 1) this.drawZoomedIn(w, h, cam, src);
     else this.drawAggregated(w, h, cam, src);
-    ctx.putImageData(this.img, 0, 0);
+    if (this.img) ctx.putImageData(this.img, 0, 0);
   }
 
   private drawZoomedIn(w: number, h: number, cam: Camera, src: Source): void {
@@ -238,4 +251,81 @@ export class PhysRenderer {
     ctx.stroke();
     ctx.restore();
   }
+}
+
+/**
+ * The pageblock pyramid a machine too large for a byte per page (more than PAGE_MAP_LIMIT pages:
+ * 1 TiB is 2^28) is drawn from. Level 0 is one colour per pageblock (512 pages: a strip of the
+ * grid 512 pages wide and one row high), the average colour of its pages from the worker's
+ * per-pageblock summary; level L averages 2^L pageblocks stacked in consecutive rows. A frame
+ * draws from the level whose cells are at least one pixel high, one cell per rectangle of
+ * pixels, so its cost is the pixels plus the visible cells (a 1 TiB machine fitted in 1440×900:
+ * level 5, 64 × 256 cells) whatever the machine's size.
+ */
+export class BlockPyramid {
+  /** Per level: packed colours (0xAABBGGRR), `blocksPerRow` × rows(level). */
+  readonly levels: Uint32Array[] = [];
+  readonly blocksPerRow: number;
+  readonly rows: number;
+
+  /** `colours[b]`: pageblock b's colour; `perRow`: pages per grid row (a multiple of the pageblock). */
+  constructor(colours: Uint32Array, perRow: number, readonly pageblockPages: number) {
+    this.blocksPerRow = perRow / pageblockPages;
+    this.rows = Math.ceil(colours.length / this.blocksPerRow);
+    const base = new Uint32Array(this.rows * this.blocksPerRow);
+    base.set(colours);
+    this.levels.push(base);
+    const B = this.blocksPerRow;
+    for (let prev = base, rows = this.rows; rows > 1; ) {
+      const next = Math.ceil(rows / 2);
+      const lvl = new Uint32Array(next * B);
+      for (let r = 0; r < next; r++) {
+        for (let c = 0; c < B; c++) {
+          const a = prev[2 * r * B + c];
+          const b = 2 * r + 1 < rows ? prev[(2 * r + 1) * B + c] : a;
+          // Average each channel of the two (alpha stays opaque).
+          lvl[r * B + c] = (0xff000000 | ((((a & 0xff) + (b & 0xff)) >> 1) & 0xff) | (((((a >>> 8) & 0xff) + ((b >>> 8) & 0xff)) >> 1) << 8) | (((((a >>> 16) & 0xff) + ((b >>> 16) & 0xff)) >> 1) << 16)) >>> 0;
+        }
+      }
+      this.levels.push(lvl);
+      prev = lvl;
+      rows = next;
+    }
+  }
+}
+
+/**
+ * Draws a pyramid: the level whose cells (2^L grid rows high) are at least one pixel high, each
+ * cell filling its rectangle of pixels. `rowsOfGrid` is the grid's rows in pages.
+ */
+/** The pyramid level drawn at a scale: the first whose cells (2^L rows) are at least a pixel high. */
+export function pyramidLevel(scale: number, levels: number): number {
+  return Math.min(scale >= 1 ? 0 : Math.ceil(Math.log2(1 / scale)), levels - 1);
+}
+
+export function drawPyramid(out: Uint32Array, w: number, h: number, cam: Camera, pyr: BlockPyramid, rowsOfGrid: number): number {
+  const s = cam.scale;
+  const L = pyramidLevel(s, pyr.levels.length);
+  const lvl = pyr.levels[L];
+  const cellH = 2 ** L;
+  const cellW = pyr.pageblockPages;
+  const B = pyr.blocksPerRow;
+  const lrows = Math.ceil(rowsOfGrid / cellH);
+  const r0 = Math.max(0, Math.floor(cam.y / cellH));
+  const r1 = Math.min(lrows, Math.ceil((cam.y + h / s) / cellH));
+  const c0 = Math.max(0, Math.floor(cam.x / cellW));
+  const c1 = Math.min(B, Math.ceil((cam.x + w / s) / cellW));
+  for (let r = r0; r < r1; r++) {
+    const y0 = Math.max(0, Math.round((r * cellH - cam.y) * s));
+    const y1 = Math.min(h, Math.round((Math.min(rowsOfGrid, (r + 1) * cellH) - cam.y) * s));
+    if (y1 <= y0) continue;
+    for (let c = c0; c < c1; c++) {
+      const x0 = Math.max(0, Math.round((c * cellW - cam.x) * s));
+      const x1 = Math.min(w, Math.round(((c + 1) * cellW - cam.x) * s));
+      if (x1 <= x0) continue;
+      const v = lvl[r * B + c];
+      for (let y = y0; y < y1; y++) out.fill(v, y * w + x0, y * w + x1);
+    }
+  }
+  return L;
 }

@@ -7,14 +7,16 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
-import { PhysRenderer, pack, type Camera, type Source } from "./physical-render.js";
+import { BlockPyramid, PhysRenderer, pack, pyramidLevel, type Camera, type Source } from "./physical-render.js";
 import { COLOUR_MODES, type ColourMode } from "../url.js";
-import { kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
+import { ageColours, kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
 import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
-import type { MachineLayout, MapFrame, OwnerLegend, PageInfo, RmapEntry } from "../worker/protocol.js";
+import { PAGE_MAP_LIMIT, type MachineLayout, type MapFrame, type OwnerLegend, type PageInfo, type RmapEntry } from "../worker/protocol.js";
 
 const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved"];
-const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process" };
+const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process", age: "age" };
+/** The age classes' names (src/api/inspect.ts AGE_CLASS_NAMES, which the page may not import: it is model code). */
+const AGE_LABELS = ["free", "allocated at boot (never since)", "< 100 µs", "100 µs – 1 ms", "1 – 10 ms", "10 – 100 ms", "0.1 – 1 s", "1 – 10 s", "≥ 10 s"];
 
 /** The 256-entry colour table of class bytes for the "what it is" and "LRU" modes. */
 function classLut(mode: "type" | "lru", theme: Theme): Uint32Array {
@@ -53,6 +55,52 @@ function paletteLut(colours: string[], theme: Theme, other: string): Uint32Array
   return lut;
 }
 
+/** PageKind values counted per pageblock in a frame's summary (src/api/inspect.ts SUMMARY_KINDS). */
+const SUMMARY_KINDS = 10;
+
+/**
+ * A machine above PAGE_MAP_LIMIT pages: each pageblock's colour (the average of its pages'
+ * colours for "what it is", from the frame's per-pageblock kind counts; the pageblock's own for
+ * zone and migratetype; the other modes need a byte per page and fall back to "what it is"),
+ * the pyramid over them, and the legend. Simplified: free pages are one colour (the summary
+ * does not keep their buddy order) and active and inactive pages are not told apart.
+ */
+function blockSources(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, perRow: number, background: string): { pyr: BlockPyramid; legend: Sources["legend"] } {
+  const kc = kindColours(theme);
+  const nb = frame.pbZone.length;
+  const colours = new Uint32Array(nb);
+  const pbPages = 1 << layout.pageblockOrder;
+  const legend: Sources["legend"] = [];
+  if (mode === "zone" || mode === "migratetype") {
+    const { src, legend: l } = sourcesFor(mode, frame, layout, theme, null, null);
+    for (let b = 0; b < nb; b++) colours[b] = src.lut[src.bytes[b]];
+    return { pyr: new BlockPyramid(colours, perRow, pbPages), legend: l };
+  }
+  const rgbs = kc.map((c, i) => (i === 0 ? rgb(background) : rgb(c)));
+  const counts = new Array<number>(SUMMARY_KINDS).fill(0);
+  const sum = frame.summary;
+  for (let b = 0; b < nb; b++) {
+    let r = 0;
+    let g = 0;
+    let bl = 0;
+    let n = 0;
+    for (let k = 0; k < SUMMARY_KINDS; k++) {
+      const c = sum[b * SUMMARY_KINDS + k];
+      if (c === 0) continue;
+      counts[k] += c;
+      r += c * rgbs[k][0];
+      g += c * rgbs[k][1];
+      bl += c * rgbs[k][2];
+      n += c;
+    }
+    colours[b] = n === 0 ? pack(rgbs[0][0], rgbs[0][1], rgbs[0][2]) : pack(Math.round(r / n), Math.round(g / n), Math.round(bl / n));
+  }
+  KIND_LABELS.forEach((label, i) => {
+    if (i !== 0 && (counts[i] > 0 || i <= 6)) legend.push({ label, colour: kc[i], count: counts[i] });
+  });
+  return { pyr: new BlockPyramid(colours, perRow, pbPages), legend };
+}
+
 interface Sources {
   src: Source;
   legend: Array<{ label: string; colour: string; count: number }>;
@@ -65,9 +113,20 @@ function countKinds(classes: Uint8Array): number[] {
 }
 
 /** What to draw for a mode: the bytes, their shift and the colour table, and the legend. */
-function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null): Sources {
+function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null, ages: Uint8Array | null): Sources {
   const kc = kindColours(theme);
   const hole = kc[0];
+  if (mode === "age") {
+    const colours = ageColours(theme);
+    if (ages === null) return { src: { bytes: frame.classes, shift: 0, lut: paletteLut([], theme, colours[0]) }, legend: [] };
+    // A hole is class 0 too (no age): keep it the background's colour.
+    const bytes = new Uint8Array(ages);
+    for (let i = 0; i < bytes.length; i++) if ((frame.classes[i] & 15) === 0) bytes[i] = 255;
+    const counts = new Array<number>(256).fill(0);
+    for (const v of bytes) counts[v]++;
+    const lut = paletteLut(colours, theme, hole);
+    return { src: { bytes, shift: 0, lut }, legend: AGE_LABELS.map((label, i) => ({ label, colour: colours[i], count: counts[i] })).filter((l, i) => i === 0 || l.count > 0) };
+  }
   if (mode === "type" || mode === "lru") {
     const counts = countKinds(frame.classes);
     const legend =
@@ -124,6 +183,7 @@ export function PhysicalView() {
   const [info, setInfo] = useState<PageInfo | null>(null);
   const [rmap, setRmap] = useState<RmapEntry[] | null>(null);
   const [owners, setOwners] = useState<{ out: Uint8Array; legend: OwnerLegend } | null>(null);
+  const [ages, setAges] = useState<Uint8Array | null>(null);
   const renderer = useMemo(() => (layout ? new PhysRenderer(layout.maxPfn) : null), [layout]);
   const fr = s.frameAt(s.t);
   const mode = s.state.colour;
@@ -157,16 +217,33 @@ export function PhysicalView() {
     };
   }, [mode, exact, s]);
 
-  const sources = useMemo(() => (fr && layout ? sourcesFor(mode, fr.frame, layout, s.theme, owners) : null), [fr?.frame, layout, mode, s.theme, owners]);
+  // Ages too: the inspector reads every page's allocation time at the cursor.
+  useEffect(() => {
+    setAges(null);
+    if (mode !== "age" || exact === null) return;
+    let live = true;
+    void s.query<Uint8Array>({ type: "ages" }).then((a) => live && setAges(a));
+    return () => {
+      live = false;
+    };
+  }, [mode, exact, s]);
+
+  const large = layout !== null && layout.maxPfn > PAGE_MAP_LIMIT;
+  const bgColour = s.theme === "dark" ? "#0b0f14" : "#fbfbfa";
+  const sources = useMemo(() => (fr && layout && !large ? sourcesFor(mode, fr.frame, layout, s.theme, owners, ages) : null), [fr?.frame, layout, mode, s.theme, owners, ages, large]);
+  const blocks = useMemo(() => (fr && layout && renderer && large ? blockSources(mode, fr.frame, layout, s.theme, renderer.perRow, bgColour) : null), [fr?.frame, layout, mode, s.theme, large, renderer]);
+  const level = blocks && cam ? pyramidLevel(cam.scale, blocks.pyr.levels.length) : 0;
 
   const draw = (): number => {
     const c = canvasRef.current;
-    if (!c || !renderer || !cam || !sources || !fr) return 0;
+    if (!c || !renderer || !cam || !fr || (!sources && !blocks)) return 0;
     const ctx = c.getContext("2d", { alpha: false });
     if (!ctx) return 0;
     const t0 = performance.now();
-    const bg = rgb(s.theme === "dark" ? "#0b0f14" : "#fbfbfa");
-    renderer.draw(ctx, size.w, size.h, cam, sources.src, pack(bg[0], bg[1], bg[2]));
+    const bg = rgb(bgColour);
+    if (blocks) {
+      renderer.drawBlocks(ctx, size.w, size.h, cam, blocks.pyr, pack(bg[0], bg[1], bg[2]));
+    } else if (sources) renderer.draw(ctx, size.w, size.h, cam, sources.src, pack(bg[0], bg[1], bg[2]));
     renderer.outlineFree(ctx, size.w, size.h, cam, fr.frame.classes, s.theme === "dark" ? "rgba(255,255,255,0.55)" : "rgba(0,0,0,0.45)");
     const mark = (pfn: number, colour: string): void => {
       const p = renderer.pixelOf(cam, pfn);
@@ -259,7 +336,8 @@ export function PhysicalView() {
 
   if (!layout || !fr) return <div class="empty">{s.status === "failed" ? "The run failed: see the message above." : "Booting the machine…"}</div>;
   const focus = hover ?? selected;
-  const cls = focus !== null ? fr.frame.classes[focus] : 0;
+  const cls = focus !== null && !large ? fr.frame.classes[focus] : -1;
+  const legend = blocks?.legend ?? sources?.legend ?? [];
   const pagesPerPixel = cam ? 1 / cam.scale ** 2 : 1;
   return (
     <div class="physical">
@@ -277,6 +355,7 @@ export function PhysicalView() {
         </button>
         <span class="dim">
           {fmtPages(layout.maxPfn)} · {cam && cam.scale >= 1 ? `${cam.scale.toFixed(1)} px per page` : `${pagesPerPixel.toFixed(1)} pages per pixel`} · {renderer ? `${renderer.perRow} pages per row` : ""} ·{" "}
+          {large && <span data-testid="pyramid-level">pageblock pyramid, level {level} ({2 ** level} pageblocks a cell) · </span>}
           {fr.exact ? <span class="ok">exact state at {fmtTime(exact?.t ?? fr.frame.t)}</span> : <span>map recorded at {fmtTime(fr.frame.t)}</span>}
         </span>
       </div>
@@ -294,13 +373,19 @@ export function PhysicalView() {
             onPointerLeave={() => setHover(null)}
             onDblClick={() => renderer && setCam(renderer.fit(size.w, size.h))}
           />
-          {mode === "owner" && owners === null && <div class="overlay-note">{exact ? "walking every page table…" : "pause to colour pages by process (the inspector walks every page table at the cursor)"}</div>}
+          {large && (mode === "lru" || mode === "owner" || mode === "age") && (
+            <div class="overlay-note" data-testid="large-note">
+              {MODE_LABELS[mode]}: needs a byte per page, which a machine over {PAGE_MAP_LIMIT / 2 ** 18} GiB does not record — drawn by what the pages are
+            </div>
+          )}
+          {!large && mode === "age" && ages === null && <div class="overlay-note">{exact ? "reading every page's allocation time…" : "pause to colour pages by age (the inspector reads them at the cursor)"}</div>}
+          {!large && mode === "owner" && owners === null && <div class="overlay-note">{exact ? "walking every page table…" : "pause to colour pages by process (the inspector walks every page table at the cursor)"}</div>}
         </div>
         <aside class="side">
           <section>
             <h3>legend</h3>
             <ul class="legend">
-              {sources?.legend.map((l) => (
+              {legend.map((l) => (
                 <li key={l.label}>
                   <i style={{ background: l.colour }} />
                   <span>{l.label}</span>
@@ -308,12 +393,18 @@ export function PhysicalView() {
                 </li>
               ))}
             </ul>
+            {mode === "age" && (
+              <p class="hint" data-testid="age-hint">
+                Age is the time since the page was allocated (page_owner's allocation time, which the model stamps on every allocation). The model records no access times, so a page in constant use ages like an idle one; free pages have no age.
+              </p>
+            )}
             {mode === "type" && <p class="hint">Free pages are lighter the larger their buddy block: dark specks are fragmentation. Zoomed in, free blocks are outlined.</p>}
           </section>
           <section class="pageinfo" data-testid="pageinfo">
             <h3>{focus === null ? "page" : `pfn ${hex(focus)}${hover !== null ? "" : " (selected)"}`}</h3>
             {focus === null && <p class="hint">Hover a page to decode it; click to see who maps it.</p>}
-            {focus !== null && info === null && (
+            {focus !== null && info === null && cls < 0 && <p class="dim">{exact ? "decoding…" : "pause to decode its struct page"}</p>}
+            {focus !== null && info === null && cls >= 0 && (
               <p>
                 {KIND_LABELS[cls & 15]}
                 {(cls & 15) === 1 ? `, in an order-${cls >> 4} block` : ""}

@@ -9,7 +9,7 @@
 import { decode, explain, formatReport, ScenarioError, type Machine } from "../../../src/api/index.js";
 import * as inspect from "../../../src/api/inspect.js";
 import { located, recordRun, Replayer, scenarioOf } from "./run.js";
-import type { EventItem, FromWorker, MapFrame, RunSpec, ToWorker } from "./protocol.js";
+import { PAGE_MAP_LIMIT, type EventItem, type FromWorker, type MapFrame, type RunSpec, type ToWorker } from "./protocol.js";
 import { MAX_PER_TRACEPOINT, TRACEPOINT_FN, TRACEPOINTS, timelineFunction } from "./tracepoints.js";
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -25,18 +25,44 @@ const CHUNK = 512;
 /** Events kept per run: the first ones tell the story; counts are in the counters. */
 const MAX_EVENTS = 20_000;
 
-function frameOf(m: Machine, classes: Uint8Array): MapFrame {
+/**
+ * The per-VMA sample (inspect.vmaUsage: smaps' walk of every PTE of every process) costs CPU in
+ * proportion to the pages mapped or swapped (Rss + swap of every process: ~10-20 ns each; tour
+ * has ~56 000 at a map, ~3 M over its 54 maps, which at every map made its recording 15-30 %
+ * slower). A map carries one only while the pages so walked stay within a budget that grows with
+ * the run's own work so far: VMA_PAGES_PER_MOVE per clock move (a move costs 25-650 µs of CPU,
+ * by scenario) plus VMA_PAGES_PER_PAGE_OP per page allocated, freed, scanned or faulted (one
+ * costs 17-430 ns). Measured by CPU time inside the calls against the rest of the recording
+ * (warm runs, node, the recorder's loop): tour 10 of 54 maps, +6-7 %; thrash 4 of 11, +1-5 %
+ * (docs/explorer.md). Counts decide, not the wall clock, so the same run records the same
+ * points; the last map and the inspector's exact frame always carry one.
+ */
+export const VMA_PAGES_PER_MOVE = 125;
+export const VMA_PAGES_PER_PAGE_OP = 0.25;
+/** The vm events counted as the run's page operations for that budget. */
+const PAGE_OPS = ["pgalloc_dma", "pgalloc_dma32", "pgalloc_normal", "pgfree", "pgscan_kswapd", "pgscan_direct", "pgfault"];
+
+/** The class bytes a frame of this machine carries: one per page, or none above PAGE_MAP_LIMIT. */
+function classesFor(m: Machine): Uint8Array {
+  const max = inspect.machineLayout(m).maxPfn;
+  return new Uint8Array(max > PAGE_MAP_LIMIT ? 0 : max);
+}
+
+function frameOf(m: Machine, classes: Uint8Array, withVmas = true): MapFrame {
   const lay = inspect.machineLayout(m);
   const nb = (lay.maxPfn + (1 << lay.pageblockOrder) - 1) >> lay.pageblockOrder;
   const pbZone = new Uint8Array(nb);
   const pbMt = new Uint8Array(nb);
-  inspect.fillPageClasses(m, classes);
+  const large = lay.maxPfn > PAGE_MAP_LIMIT;
+  const summary = new Uint16Array(large ? nb * inspect.SUMMARY_KINDS : 0);
+  if (large) inspect.fillPageblockSummary(m, summary);
+  else inspect.fillPageClasses(m, classes);
   inspect.fillPageblocks(m, pbZone, pbMt);
-  return { t: m.now, classes, pbZone, pbMt, zones: inspect.zoneDetails(m), procs: inspect.processes(m) };
+  return { t: m.now, classes, summary, pbZone, pbMt, zones: inspect.zoneDetails(m), procs: inspect.processes(m), vmas: withVmas ? inspect.vmaUsage(m) : null };
 }
 
 function transfers(f: MapFrame): Transferable[] {
-  return [f.classes.buffer, f.pbZone.buffer, f.pbMt.buffer];
+  return [f.classes.buffer, f.summary.buffer, f.pbZone.buffer, f.pbMt.buffer];
 }
 
 function failed(e: unknown): void {
@@ -70,6 +96,9 @@ function record(spec: RunSpec): void {
   let events: EventItem[] = [];
   let nEvents = 0;
   let slices: number[] = [];
+  /** Block devices announced so far (a swapon adds one mid-run). */
+  let nDisks = 0;
+  let blkCount = 0;
   let lastFlush = wall0;
   const flush = (): void => {
     if (n > 0) {
@@ -90,14 +119,32 @@ function record(spec: RunSpec): void {
   };
   const sample = (m: Machine): void => {
     inspect.sampleCounters(m, buf, n * stride);
+    if (buf[n * stride + blkCount] !== nDisks) {
+      nDisks = buf[n * stride + blkCount];
+      post({ type: "disks", disks: inspect.blockDevices(m) });
+    }
     n++;
     samples++;
     // Dense at first, sparser as the run goes on: at most ~4000 samples per doubling.
     if (samples % 4000 === 0) interval *= 2;
     if (n === CHUNK) flush();
   };
-  const map = (m: Machine): void => {
-    const f = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn));
+  /** Clock moves so far, and the pages of address space the per-VMA samples have walked. */
+  let moves = 0;
+  let vmaPages = 0;
+  let opsBuf = new Float64Array(0);
+  let opsIdx: number[] = [];
+  const map = (m: Machine, last = false): void => {
+    let vm = 0;
+    for (const p of inspect.processes(m)) vm += p.rss + p.swap;
+    let ops = 0;
+    if (stride > 0) {
+      inspect.sampleCounters(m, opsBuf);
+      for (const j of opsIdx) ops += opsBuf[j];
+    }
+    const withVmas = last || vmaPages + vm <= VMA_PAGES_PER_MOVE * moves + VMA_PAGES_PER_PAGE_OP * ops;
+    if (withVmas) vmaPages += vm;
+    const f = frameOf(m, classesFor(m), withVmas);
     post({ type: "map", frame: f }, transfers(f));
     maps++;
     if (maps % Math.max(2, Math.floor(maxMaps / 6)) === 0) mapInterval *= 2;
@@ -110,8 +157,13 @@ function record(spec: RunSpec): void {
         const lay = inspect.machineLayout(m);
         const sl = inspect.sampleLayout(m);
         stride = sl.names.length;
+        blkCount = sl.index["blk.count"];
+        opsBuf = new Float64Array(stride);
+        opsIdx = PAGE_OPS.map((n) => sl.index[n]);
         buf = new Float64Array(CHUNK * stride);
-        maxMaps = Math.max(4, Math.min(1000, Math.floor(MAP_BUDGET / Math.max(1, lay.maxPfn))));
+        // A frame costs a byte per page, or above PAGE_MAP_LIMIT 20 bytes per pageblock.
+        const mapBytes = lay.maxPfn > PAGE_MAP_LIMIT ? (lay.maxPfn >> lay.pageblockOrder) * 2 * inspect.SUMMARY_KINDS : lay.maxPfn;
+        maxMaps = Math.max(4, Math.min(1000, Math.floor(MAP_BUDGET / Math.max(1, mapBytes))));
         // A map costs ~3 ns a page (0.4 ms for 512 MiB, 12 ms for 16 GiB); the work between two
         // clock moves ~25 µs. At most one map per maxPfn / 2000 moves keeps the maps' share of the
         // recording near a fifth, deterministically (clock moves, not the wall clock, decide).
@@ -132,6 +184,7 @@ function record(spec: RunSpec): void {
           nextSample = m.now + interval;
         }
         sinceMap++;
+        moves++;
         if (m.now >= nextMap && sinceMap >= mapEvery && maps < maxMaps) {
           map(m);
           sinceMap = 0;
@@ -144,7 +197,7 @@ function record(spec: RunSpec): void {
       },
     );
     sample(machine);
-    map(machine);
+    map(machine, true);
     // The runner's own story lines (with the kernel function that acted) and the kernel log.
     for (const e of result.timeline) {
       if (e.event.startsWith("mm_") || e.event === "mark_victim" || e.event === "oom_score_adj_update") continue;
@@ -212,7 +265,7 @@ async function goto(spec: RunSpec, t: number, req: number): Promise<void> {
     return;
   }
   const m = current.machine;
-  const frame = frameOf(m, new Uint8Array(inspect.machineLayout(m).maxPfn));
+  const frame = frameOf(m, classesFor(m));
   let meminfo = "";
   try {
     meminfo = m.read("/proc/meminfo");
@@ -260,9 +313,18 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
       return;
     case "owners":
       reply(msg.req, (m) => {
+        if (inspect.machineLayout(m).maxPfn > PAGE_MAP_LIMIT) return { error: "not on a machine this large: a byte per page would not fit (PAGE_MAP_LIMIT)" };
         const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
         const legend = inspect.fillPageOwners(m, out);
         return { out, legend };
+      });
+      return;
+    case "ages":
+      reply(msg.req, (m) => {
+        if (inspect.machineLayout(m).maxPfn > PAGE_MAP_LIMIT) return { error: "not on a machine this large: a byte per page would not fit (PAGE_MAP_LIMIT)" };
+        const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
+        inspect.fillPageAges(m, out);
+        return out;
       });
       return;
     case "read":

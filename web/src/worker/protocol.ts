@@ -3,9 +3,9 @@
  * a scenario (YAML text, a seed, sysctl overrides) and questions, and gets plain data back.
  * Large arrays travel as transferables, never copied.
  */
-import type { MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
+import type { BlockDeviceInfo, MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
 
-export type { MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, RmapEntry, VmaInfo, ZoneDetail };
+export type { BlockDeviceInfo, MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail };
 
 /** What to run: the same spec always gives the same run (the model is deterministic). */
 export interface RunSpec {
@@ -44,14 +44,29 @@ export interface EventItem {
   source: "tracepoint" | "timeline" | "dmesg";
 }
 
+/**
+ * Machines with more page frames than this (128 GiB) record no byte per page (a 1 TiB machine's
+ * would be 256 MiB a map): their frames carry `summary` instead, and the physical view draws
+ * them from a pageblock pyramid.
+ */
+export const PAGE_MAP_LIMIT = 2 ** 25;
+
 /** A page-map frame: the class byte of every page at time t, plus what changes with it. */
 export interface MapFrame {
   t: number;
+  /** One class byte per page (inspect.fillPageClasses); empty above PAGE_MAP_LIMIT pages. */
   classes: Uint8Array;
+  /** Above PAGE_MAP_LIMIT pages: pages of each kind per pageblock (inspect.fillPageblockSummary); else empty. */
+  summary: Uint16Array;
   pbZone: Uint8Array;
   pbMt: Uint8Array;
   zones: ZoneDetail[];
   procs: ProcessInfo[];
+  /**
+   * Every process's VMAs with smaps' Rss, Pss and Swap (inspect.vmaUsage): the per-VMA series.
+   * Null on the recorded maps that skip it to keep the recording fast (engine.ts VMA_PAGES_PER_MOVE).
+   */
+  vmas: ProcessVmaUsage[] | null;
 }
 
 /** What the run left at its end. */
@@ -79,6 +94,7 @@ export type ToWorker =
   | { type: "walk"; pid: number; addr: number; req: number }
   | { type: "vmas"; pid: number; req: number }
   | { type: "owners"; req: number }
+  | { type: "ages"; req: number }
   | { type: "read"; path: string; req: number }
   | { type: "parse"; yaml: string; file: string; req: number }
   | { type: "decode"; text: string; req: number };
@@ -98,6 +114,8 @@ export type FromWorker =
   | { type: "samples"; data: Float64Array; count: number }
   /** The end times of scheduler quanta (the stop points the inspector reaches exactly), in order. */
   | { type: "slices"; times: Float64Array }
+  /** The block devices so far (sent again whenever one is added: their sample slots' names). */
+  | { type: "disks"; disks: BlockDeviceInfo[] }
   | { type: "map"; frame: MapFrame }
   | { type: "events"; items: EventItem[] }
   | { type: "done"; summary: RunSummary }
