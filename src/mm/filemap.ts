@@ -26,6 +26,8 @@
  *   generic_perform_write, __generic_file_write_iter, generic_file_write_iter, generic_write_sync,
  *   folio_wait_locked, folio_end_writeback
  * @kernel mm/page-writeback.c __folio_start_writeback, __folio_end_writeback
+ * @kernel mm/internal.h acct_reclaim_writeback
+ * @kernel mm/vmscan.c __acct_reclaim_writeback
  * @kernel include/linux/pagemap.h mapping_gfp_mask, readahead_gfp_mask
  */
 import { KernelBug } from "../kernel/bug.js";
@@ -49,7 +51,7 @@ import { mod_page_node_state } from "./rmap.js";
 import { folio_add_lru, folio_mark_accessed, folio_rotate_reclaimable, put_page } from "./swap.js";
 import { NO_PFN } from "./types.js";
 import { __mod_zone_page_state } from "./vmstat.js";
-import { NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_WRITTEN, NR_ZONE_WRITE_PENDING, PGMAJFAULT } from "./vmstat_items.js";
+import { NR_FILE_PAGES, NR_SHMEM, NR_THROTTLED_WRITTEN, NR_WRITEBACK, NR_WRITTEN, NR_ZONE_WRITE_PENDING, PGMAJFAULT } from "./vmstat_items.js";
 import { workingset_refault } from "./workingset.js";
 
 const WRITEBACK = F(PG_writeback);
@@ -623,6 +625,10 @@ export function folio_end_writeback(k: Kernel, pfn: number): void {
   mod_page_node_state(k, pfn, NR_WRITEBACK, -1);
   mod_page_zone_state(k, pfn, NR_ZONE_WRITE_PENDING, -1);
   mod_page_node_state(k, pfn, NR_WRITTEN, 1);
+  // acct_reclaim_writeback: reclaimers throttled on writeback (reclaim_throttle) count the pages
+  // written while they sleep, and wake once SWAP_CLUSTER_MAX each have been
+  const z = k.page_zone(pfn);
+  if (z !== undefined && z.zone_pgdat.nr_writeback_throttled > 0) z.zone_pgdat.vm_stat[NR_THROTTLED_WRITTEN]++;
   put_page(k, pfn);
 }
 

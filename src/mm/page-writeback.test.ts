@@ -138,4 +138,23 @@ describe("balance_dirty_pages and the flusher", () => {
     k.node_data[0].vm_stat[NR_FILE_DIRTY]++;
     expect(() => checkPageCache(k)).toThrow(KernelBug);
   });
+
+  it("reclaim that meets only unqueued dirty file folios wakes the flushers (WB_REASON_VMSCAN)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    m.addDisk("/dev/vda", { size: "512M", ext2: { files: [] } });
+    const p = m.spawn({ name: "w" });
+    p.mkdir("/mnt/d");
+    p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vda" });
+    // limits high enough that neither the throttle nor background writeback starts
+    m.write("/proc/sys/vm/dirty_ratio", "90");
+    m.write("/proc/sys/vm/dirty_background_ratio", "80");
+    const fd = p.open("/mnt/d/f", "w|create");
+    for (let i = 0; i < 128; i++) p.writeFd(fd, 1 << 20);
+    const reasons: string[] = [];
+    m.trace.on("writeback_start", (e) => void reasons.push(String(e.fields.reason)));
+    const a = p.mmap(160 << 20, {});
+    p.write(a, 160 << 20);
+    expect(reasons).toContain("vmscan");
+    checkPageCache(kernelOf(m));
+  });
 });

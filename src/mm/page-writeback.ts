@@ -33,7 +33,6 @@
  * show BdiDirtyThresh = DirtyThresh); no BDI_CAP_STRICTLIMIT (FUSE), no laptop_mode, no
  * real-time tasks' bonus, no PF_LOCAL_THROTTLE, one CPU's bdp_ratelimits. The pause is slept
  * on the simulated clock in one piece (io_schedule_timeout), its jiffies of 4 ms (HZ=250).
- * folio_clear_dirty_for_io does not write-protect mapped folios (folio_mkclean) yet.
  * @kernel mm/page-writeback.c folio_account_dirtied, folio_account_cleaned, __folio_mark_dirty,
  *   filemap_dirty_folio, folio_mark_dirty, noop_dirty_folio, balance_dirty_pages_ratelimited,
  *   balance_dirty_pages_ratelimited_flags, balance_dirty_pages, dirty_freerun_ceiling,
@@ -56,7 +55,9 @@ import { XA_MARK_0, xa_clear_mark, xa_find_marked, xa_get_mark, xa_load_folio, x
 import { folio_end_writeback, folio_start_writeback } from "./filemap.js";
 import { F, PG_dirty, PG_reclaim, PG_writeback } from "./memmap.js";
 import { folio_wait_writeback } from "./page_io.js";
-import { mod_page_node_state } from "./rmap.js";
+import { mod_page_node_state, rmap_walk } from "./rmap.js";
+import { VM_SHARED } from "./mm_types.js";
+import { _PAGE_DIRTY, _PAGE_RW } from "../arch/x86/pgtable.js";
 import { global_node_page_state, __mod_zone_page_state } from "./vmstat.js";
 import { global_dirtyable_memory } from "./vmstat_show.js";
 import { NR_DIRTIED, NR_FILE_DIRTY, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat_items.js";
@@ -237,13 +238,36 @@ export function folio_mark_dirty(k: Kernel, mapping: address_space, pfn: number)
 }
 
 /**
+ * Write-protects and cleans every shared PTE mapping the folio (page_mkclean_one), so the next
+ * write through a mapping faults (wp_page_shared) and dirties the folio again. True if a PTE was
+ * dirty: its dirt belongs to the folio.
+ * @kernel mm/rmap.c folio_mkclean, page_mkclean_one, page_vma_mkclean_one
+ */
+export function folio_mkclean(k: Kernel, pfn: number): boolean {
+  if (k.mem_map.mapcount[pfn] <= 0) return false;
+  const pool = k.pgtables;
+  let cleaned = 0;
+  rmap_walk(k, pfn, (vma, _addr, i) => {
+    if ((vma.vm_flags & VM_SHARED) === 0) return true;
+    const f = pool.ent_flags[i];
+    if ((f & (_PAGE_DIRTY | _PAGE_RW)) !== 0) {
+      if ((f & _PAGE_DIRTY) !== 0) cleaned++;
+      pool.ent_flags[i] = f & ~(_PAGE_DIRTY | _PAGE_RW);
+    }
+    return true;
+  });
+  return cleaned > 0;
+}
+
+/**
  * Clears PG_dirty of a folio about to be written, moving its dirty accounting off (the write
- * makes it clean). False if it was not dirty.
- * Simplified: a mapped folio's PTEs are not write-protected (folio_mkclean).
+ * makes it clean): its mappings are write-protected first (folio_mkclean), a dirty PTE's dirt
+ * passing to the folio. False if it was not dirty.
  * @kernel mm/page-writeback.c folio_clear_dirty_for_io
  */
 export function folio_clear_dirty_for_io(k: Kernel, mapping: address_space, pfn: number): boolean {
   const mem = k.mem_map;
+  if (mapping_can_writeback(mapping) && folio_mkclean(k, pfn)) folio_mark_dirty(k, mapping, pfn);
   if ((mem.flags[pfn] & F(PG_dirty)) === 0) return false;
   mem.flags[pfn] &= ~F(PG_dirty);
   if (mapping_can_writeback(mapping)) {

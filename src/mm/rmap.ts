@@ -49,6 +49,7 @@ import { deferred_split_huge_page } from "./huge_memory.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "../fs/fs.js";
 import { mlock_page } from "./mlock.js";
+import { folio_mark_dirty } from "./page-writeback.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
 import { swap_duplicate } from "./swapfile.js";
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED } from "./vmstat_items.js";
@@ -420,7 +421,12 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
       return false;
     }
     const f = pool.ent_flags[i];
-    if ((f & _PAGE_DIRTY) !== 0) mem.flags[pfn] |= F(PG_dirty);
+    if ((f & _PAGE_DIRTY) !== 0) {
+      // folio_mark_dirty: a file folio's dirt is accounted (NR_FILE_DIRTY) through its mapping
+      const m = !anon && (mem.flags[pfn] & SWAPBACKED) === 0 ? mapping_by_id(k, mem.mapping[pfn]) : undefined;
+      if (m !== undefined) folio_mark_dirty(k, m, pfn);
+      else mem.flags[pfn] |= F(PG_dirty);
+    }
     const rss = vma.vm_mm.rss_stat;
     if (anon) {
       const pf = mem.flags[pfn];

@@ -19,8 +19,8 @@
  * Simplified: one lruvec per node (no memcg, so no protection, soft limits or cgroup reclaim), no
  * slab shrinkers (shrink_slab reclaims nothing: the model's slab is not reclaimable), no
  * compaction (order > 0 reclaim never reports compaction_ready and should_continue_reclaim is
- * false), no vmpressure events, no NUMA demotion, no flusher (dirty file pages are kept and
- * marked PG_reclaim: part B of issue 14 adds the flusher wakeup and writeback), shmem pages are
+ * false), no vmpressure events, no NUMA demotion (dirty file pages are kept, marked PG_reclaim,
+ * and the flushers woken when every folio taken was dirty and unqueued), shmem pages are
  * not written to swap (shmem_writepage: they are kept active), no pfmemalloc throttling of direct reclaimers (throttle_direct_reclaim), no
  * large folios, no node_reclaim.
  * @kernel mm/vmscan.c shrink_folio_list, folio_check_references, pageout, __remove_mapping,
@@ -33,6 +33,7 @@
  *   kswapd_try_to_sleep, kswapd, wakeup_kswapd
  */
 import { thp_shrink_slab } from "./huge_memory.js";
+import { wakeup_flusher_threads, WB_REASON_VMSCAN } from "../fs/fs-writeback.js";
 import { KernelBug } from "../kernel/bug.js";
 import { int_sqrt } from "../lib/math.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -804,6 +805,9 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data,
   lru_note_cost(pgdat.__lruvec, pgdat.vm_stat, file, stat.nr_pageout);
   free_folio_list(k, lists, L_FREE);
 
+  // Dirty folios reached the LRU's tail before the flusher wrote them (every one taken was dirty
+  // and not queued): nudge the flushers in case they sleep.
+  if (stat.nr_unqueued_dirty === nr_taken) wakeup_flusher_threads(k, WB_REASON_VMSCAN);
   sc.nr_dirty += stat.nr_dirty;
   sc.nr_congested += stat.nr_congested;
   sc.nr_unqueued_dirty += stat.nr_unqueued_dirty;

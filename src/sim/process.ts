@@ -93,6 +93,7 @@ import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../m
 import { sys_mmap } from "../mm/util.js";
 import { close_fd, fget } from "../fs/file_table.js";
 import { do_fsync, ksys_sync, ksys_syncfs } from "../fs/fs-writeback.js";
+import { MS_ASYNC, MS_INVALIDATE, MS_SYNC, sys_msync } from "../mm/msync.js";
 import { do_mkdirat, do_sys_open, do_unlinkat } from "../fs/namei.js";
 import { do_sys_ftruncate, vfs_fallocate } from "../fs/open.js";
 import { ksys_lseek, ksys_pread64, ksys_pwrite64, ksys_read, ksys_write } from "../fs/read_write.js";
@@ -1039,6 +1040,28 @@ export class Process {
     const f = fget(this.task, fdArg(fd));
     if (f === null) throw new Errno("EBADF", "fcntl");
     return this.syscallExit(memfd_fcntl(f, F_GET_SEALS, 0), "fcntl");
+  }
+
+  /**
+   * msync(2) of [addr, addr + length): `flags` "sync", "async", optionally "|invalidate" (or the
+   * MS_* bits). MS_SYNC writes the shared file mappings' dirty pages in the range and waits.
+   * @throws Errno EINVAL (bad flags, unaligned address), ENOMEM (a hole in the range), EBUSY
+   *   (MS_INVALIDATE of locked memory); TypeError for an unknown flag name.
+   */
+  msync(addr: number, length: number, flags: string | number = "sync"): void {
+    const a = ulong(addr, "address");
+    const len = ulong(length, "length");
+    let fl = 0;
+    if (typeof flags === "number") fl = intArg(flags, "flags", 0, 2 ** 31 - 1);
+    else {
+      for (const raw of flags.split("|")) {
+        const v = ({ sync: MS_SYNC, async: MS_ASYNC, invalidate: MS_INVALIDATE } as Record<string, number>)[raw.trim().toLowerCase()];
+        if (v === undefined) throw new TypeError(`unknown msync flag "${raw}": expected sync, async or invalidate`);
+        fl |= v;
+      }
+    }
+    const mm = this.enter("msync");
+    this.syscallExit(sys_msync(this.k, mm, a, len, fl), "msync");
   }
 
   /** fstat(2)'s size fields: the file's size, its 512-byte blocks, inode number and device. @throws Errno EBADF. */

@@ -68,6 +68,7 @@ export const SYSCALL_NR: Readonly<Record<string, number>> = Object.freeze({
   fdatasync: 75,
   sync: 162,
   syncfs: 306,
+  msync: 26,
 });
 
 /** What allocated, as the OOM report's gfp_mask and order tell it plus the one thing they cannot: a swap-in. */
