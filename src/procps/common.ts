@@ -91,16 +91,22 @@ export function rjust(v: number | string, w: number): string {
 }
 
 /**
- * "%.1f" as glibc's printf and Python's % print it: correctly rounded, and an exact binary tie
- * goes to the even digit (1.25 → "1.2"), where JavaScript's toFixed rounds it up ("1.3").
+ * "%.Nf" as glibc's printf and Python's % print it: correctly rounded, and an exact binary tie
+ * goes to the even digit (1.25 → "1.2" at N=1, 0.125 → "0.12" at N=2), where JavaScript's
+ * toFixed rounds it up ("1.3", "0.13").
  */
-export function fixed1(v: number): string {
-  const t = v * 10;
+export function fixedN(v: number, digits: number): string {
+  const t = v * 10 ** digits;
   if (Number.isFinite(t) && !Number.isInteger(t) && Number.isInteger(t * 2)) {
     const lo = Math.floor(t);
     const n = lo % 2 === 0 ? lo : lo + 1;
-    const s = String(Math.abs(n)).padStart(2, "0");
-    return `${n < 0 ? "-" : ""}${s.slice(0, -1)}.${s.slice(-1)}`;
+    const s = String(Math.abs(n)).padStart(digits + 1, "0");
+    return `${n < 0 ? "-" : ""}${s.slice(0, -digits)}.${s.slice(-digits)}`;
   }
-  return v.toFixed(1);
+  return v.toFixed(digits);
+}
+
+/** "%.1f" (see fixedN). */
+export function fixed1(v: number): string {
+  return fixedN(v, 1);
 }

@@ -55,7 +55,7 @@ describe("mmsim run", () => {
     expect(bad.code).toBe(2);
     const show = await cli(["run", "anon-touch", "--show", "top"]);
     expect(show.code).toBe(2);
-    expect(show.err).toBe('error: unknown tool "top" for --show: expected free, vmstat, pmap, smem\n');
+    expect(show.err).toBe('error: unknown tool "top" for --show: expected free, vmstat, pmap, smem, slabtop\n');
   });
 
   it("prints procps views of a scenario's end state", async () => {
@@ -70,6 +70,20 @@ describe("mmsim run", () => {
     const s = await cli(["smem", "-t", "--scenario", "fork-cow"]);
     expect(s.out.split("\n")).toHaveLength(7);
     expect(s.out.split("\n")[5]).toMatch(/^ {4}3 1 {8}/);
+    // slabtop -o from the machine's /proc/slabinfo: one row per cache, objects descending.
+    const slab = await cli(["run", "anon-touch", "--cat", "/proc/slabinfo"]);
+    const caches = slab.out.split("\n").filter((l) => / : slabdata /.test(l) && !l.startsWith("#"));
+    const st = await cli(["slabtop", "--scenario", "anon-touch"]);
+    expect(st.code).toBe(0);
+    const st_lines = st.out.split("\n");
+    expect(st_lines[0]).toMatch(/^ Active \/ Total Objects \(% used\) {4}: \d+ \/ \d+ \(\d+\.\d%\)$/);
+    expect(st_lines[2]).toMatch(new RegExp(`^ Active / Total Caches \\(% used\\) {5}: \\d+ / ${caches.length} \\(`));
+    const st_rows = st_lines.slice(7, -1);
+    expect(st_rows).toHaveLength(caches.length);
+    const objs = st_rows.map((l) => Number(l.slice(0, 6)));
+    expect(objs).toEqual([...objs].sort((a, b) => b - a));
+    const byName = (await cli(["slabtop", "-o", "-s", "n", "--scenario", "anon-touch"])).out.split("\n").slice(7, -1).map((l) => l.slice(55).trimEnd());
+    expect(byName).toEqual(caches.map((l) => l.split(/\s+/)[0]).sort());
     const missing = await cli(["pmap", "nobody", "--scenario", "anon-touch"]);
     expect(missing.code).toBe(2);
   });

@@ -1,15 +1,17 @@
 /**
- * `mmsim free|vmstat|pmap PID|smem [--scenario NAME]`: runs a scenario (default `tour`) and
+ * `mmsim free|vmstat|pmap PID|smem|slabtop [--scenario NAME]`: runs a scenario (default `tour`) and
  * prints the simulated machine's state at the end as procps and smem would, computed from the
  * machine's /proc text by src/procps. `mmsim run X --show free,vmstat,pmap:NAME,smem` prints
  * the same views after a report.
+ * `mmsim slabtop` is `slabtop -o` (one shot: the simulated machine has no terminal to redraw);
+ * `-s C` takes slabtop's sort letters a b c l v n o p s u, and `-o`/`--once` is accepted.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { formatFree, formatPmap, formatSmem, formatVmstat, ScenarioError, simulatedStat, type Machine, type ProcTaskFiles } from "../../api/index.js";
+import { formatFree, formatPmap, formatSlabtop, formatSmem, formatVmstat, ScenarioError, simulatedStat, type Machine, type ProcTaskFiles } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { loadScenario, runForCli, scenarioFailure } from "./run.js";
 
-export const TOOL_NAMES = ["free", "vmstat", "pmap", "smem"];
+export const TOOL_NAMES = ["free", "vmstat", "pmap", "smem", "slabtop"];
 
 function tryRead(m: Machine, path: string): string | undefined {
   try {
@@ -50,10 +52,12 @@ export interface ToolFlags {
   extended?: boolean;
   abbreviate?: boolean;
   users?: boolean;
+  /** slabtop -s: the sort letter. */
+  sort?: string;
 }
 
 /**
- * One tool's view of the machine: "free", "vmstat", "smem", "pmap" (every process) or
+ * One tool's view of the machine: "free", "vmstat", "smem", "slabtop", "pmap" (every process) or
  * "pmap:NAME|PID"; `names` maps the scenario's process names to pids.
  */
 export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}, names?: ReadonlyMap<string, number>): string {
@@ -67,6 +71,8 @@ export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}, names?: 
     }
     case "smem":
       return formatSmem(taskFiles(m), { totals: f.total, abbreviate: f.abbreviate, users: f.users });
+    case "slabtop":
+      return formatSlabtop(m.read("/proc/slabinfo"), { sort: f.sort });
     case "pmap": {
       const tasks = arg ? [findTask(m, arg, names)] : taskFiles(m).filter((t) => (t.maps ?? "") !== "");
       return tasks.map((t) => formatPmap(t, { extended: f.extended ?? true })).join("");
@@ -92,7 +98,7 @@ function atEndOf(io: CliIo, ref: string, seed: number | undefined, show: (m: Mac
   }
 }
 
-/** Adds `free`, `vmstat`, `pmap` and `smem`. */
+/** Adds `free`, `vmstat`, `pmap`, `smem` and `slabtop`. */
 export function registerTools(program: Command, io: CliIo): void {
   const common = (c: Command): Command =>
     c.option("--scenario <name>", "the scenario whose end state to show (a file or a shipped name)", "tour").option("--seed <n>", "seed of the run", parseSeed);
@@ -141,5 +147,14 @@ export function registerTools(program: Command, io: CliIo): void {
       .option("-u, --userview", "per-user totals"),
   ).action((o: { totals?: boolean; abbreviate?: boolean; userview?: boolean; scenario: string; seed?: number }) => {
     atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "smem", { total: o.totals, abbreviate: o.abbreviate, users: o.userview }));
+  });
+  common(
+    program
+      .command("slabtop")
+      .description("slabtop -o of the simulated machine's slab caches at the end of a scenario")
+      .option("-o, --once", "display once, then exit (always so here)")
+      .option("-s, --sort <char>", "sort by a: active objects, b: objects per slab, c: cache size, l: slabs, v: active slabs, n: name, o: objects (the default), p: pages per slab, s: object size, u: utilization"),
+  ).action((o: { once?: boolean; sort?: string; scenario: string; seed?: number }) => {
+    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "slabtop", { sort: o.sort }));
   });
 }

@@ -31,6 +31,7 @@ import { blk_lookup, part_stat_show, queue_ra_show, queue_ra_store } from "../..
 import { mounts_show } from "../namespace.js";
 import { meminfo_proc_show } from "./meminfo.js";
 import { slabinfo_show } from "../../mm/slab_common.js";
+import { slab_attrs, sysfs_slab_entries, sysfs_slab_lookup } from "../../mm/slub_sysfs.js";
 import { vmallocinfo_show } from "../../mm/vmalloc.js";
 import { registerPidEntry, registerProcFile, registerProcParam, registerProcPattern } from "./root.js";
 
@@ -121,6 +122,19 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, "/sys/kernel/mm/swap/vma_ra_enabled", { fs: "sysfs", mode: 0o644, read: (kk) => vma_ra_enabled_show(kk), write: (kk, d) => vma_ra_enabled_store(kk, d) });
   // proc_self_init's mounts link: /proc/mounts (one namespace: every process sees the same).
   registerProcFile(k, "/proc/mounts", { fs: "proc", mode: 0o444, read: (kk) => mounts_show(kk) });
+  // slab_sysfs_init: /sys/kernel/slab/<cache>/ for every cache, an alias reading through its link.
+  registerProcParam(k, "slabcache", (kk) => sysfs_slab_entries(kk));
+  for (const [attr, show] of Object.entries(slab_attrs)) {
+    registerProcPattern(k, `/sys/kernel/slab/<slabcache>/${attr}`, {
+      fs: "sysfs",
+      mode: 0o444,
+      read: (kk, p) => {
+        const s = sysfs_slab_lookup(kk, p.slabcache ?? "");
+        if (s === null) throw new RangeError(`no slab cache ${String(p.slabcache)}`);
+        return show(kk, s);
+      },
+    });
+  }
   // genhd_device_init: /sys/block/<disk>/ for every registered disk (virtio-blk adds them later).
   registerProcParam(k, "disk", (kk) => kk.blk.disks.filter((d) => d.registered).map((d) => d.disk_name));
   const disk = (kk: Kernel, name: string | undefined) => {
