@@ -874,6 +874,29 @@ static int kv_str(const struct toks *t, int from, const char *key, char *out, si
 	return pdecode(s, n, out, cap) < 0 ? -1 : 0;
 }
 
+/*
+ * A touch's or file step's "param": for the zipf pattern the 16 hex digits of a double's bits
+ * (alpha, 0 < alpha <= 1e6), else a plain integer. Returns nonzero when it is malformed.
+ */
+static int kv_pattern_param(const struct toks *t, int64_t pattern, int64_t *param) {
+	if (pattern != PAT_ZIPF) return kv_i64(t, 3, "param", param, 0);
+	size_t pl;
+	const char *ps = kv(t, 3, "param", &pl);
+	uint64_t bits = 0;
+	int bad = 0;
+	if (!ps || pl != 16) bad = 1;
+	for (size_t q = 0; ps && q < pl && q < 16; q++) {
+		int h = ps[q];
+		bits = bits * 16 + (uint64_t)(h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : (bad = 1, 0));
+	}
+	memcpy(param, &bits, sizeof *param);
+	double alpha;
+	memcpy(&alpha, &bits, sizeof alpha);
+	if (!(alpha > 0) || alpha > 1e6) bad = 1;
+	return bad;
+}
+
+
 static int word_is(const struct toks *t, int i, const char *w) { return i < t->n && t->len[i] == strlen(w) && memcmp(t->s[i], w, t->len[i]) == 0; }
 
 static const struct {
@@ -1025,21 +1048,7 @@ static int parse_input(char *buf, size_t n) {
 				      kv_i64(&t, 3, "len", &s->b, 0) | kv_i64(&t, 3, "bs", &s->c, 0) | kv_i64(&t, 3, "pattern", &pattern, 0) |
 				      kv_i64(&t, 3, "count", &s->d, 0) | kv_i64(&t, 3, "repeat", &repeat, 0) | kv_i64(&t, 3, "direct", &direct, 0) |
 				      kv_i64(&t, 3, "advice", &advice, 0) | kv_i64(&t, 3, "ps", &s->cost_ns, 0);
-				if (pattern == PAT_ZIPF) {
-					size_t pl;
-					const char *ps = kv(&t, 3, "param", &pl);
-					uint64_t bits = 0;
-					if (!ps || pl != 16) bad = 1;
-					for (size_t q = 0; ps && q < pl && q < 16; q++) {
-						int h = ps[q];
-						bits = bits * 16 + (uint64_t)(h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : (bad = 1, 0));
-					}
-					memcpy(&param, &bits, sizeof param);
-					double alpha;
-					memcpy(&alpha, &bits, sizeof alpha);
-					if (!(alpha > 0) || alpha > 1e6) bad = 1;
-				} else
-					bad |= kv_i64(&t, 3, "param", &param, 0);
+				bad |= kv_pattern_param(&t, pattern, &param);
 				bad |= op < FOP_CREATE || op > FOP_FADVISE || pattern < 0 || pattern > 3 || s->a < 0 || s->b < -1 || s->c < 1 || s->c > (64 << 20) ||
 				       s->d < 0 || repeat < 1 || direct < 0 || direct > 1 || advice < 0 || advice > 5 || s->cost_ns < 0 || param < 0;
 				s->mode = op | (pattern << 4) | (direct << 8) | (advice << 12);
@@ -1074,21 +1083,7 @@ static int parse_input(char *buf, size_t n) {
 				bad = kv_i64(&t, 3, "off", &s->a, 0) | kv_i64(&t, 3, "len", &s->b, 0) | kv_i64(&t, 3, "write", &access, 0) |
 				      kv_i64(&t, 3, "pattern", &pattern, 1) | kv_i64(&t, 3, "count", &count, 1) | kv_i64(&t, 3, "repeat", &repeat, 0) |
 				      kv_i64(&t, 3, "ps", &s->cost_ns, 0) | kv_i64(&t, 3, "firstps", &s->first_ns, 0);
-				if (pattern == PAT_ZIPF) {
-					size_t pl;
-					const char *ps = kv(&t, 3, "param", &pl);
-					uint64_t bits = 0;
-					if (!ps || pl != 16) bad = 1;
-					for (size_t q = 0; ps && q < pl && q < 16; q++) {
-						int h = ps[q];
-						bits = bits * 16 + (uint64_t)(h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : (bad = 1, 0));
-					}
-					memcpy(&param, &bits, sizeof param);
-					double alpha;
-					memcpy(&alpha, &bits, sizeof alpha);
-					if (!(alpha > 0) || alpha > 1e6) bad = 1;
-				} else
-					bad |= kv_i64(&t, 3, "param", &param, 0);
+				bad |= kv_pattern_param(&t, pattern, &param);
 				bad |= s->region < 0 || pattern < 0 || pattern > 3 || count < 0 || repeat < 1 || access < 0 || access > 1 || s->cost_ns < 0 || s->first_ns < 0 || s->a < 0;
 				bad |= pattern == PAT_STRIDE && param < 0;
 				s->c = access | (pattern << 8);
