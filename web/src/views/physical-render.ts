@@ -52,7 +52,7 @@ export class PhysRenderer {
   }
 
   /** The camera that shows the whole machine in w × h pixels. */
-  fit(w: number, h: number): Camera {
+  wholeMachineCamera(w: number, h: number): Camera {
     const scale = Math.min(w / this.perRow, h / this.rows);
     return { scale, x: -(w / scale - this.perRow) / 2, y: -(h / scale - this.rows) / 2 };
   }

@@ -203,7 +203,7 @@ export function PhysicalView() {
   }, [mounted]);
 
   useEffect(() => {
-    if (renderer) setCam(renderer.fit(size.w, size.h));
+    if (renderer) setCam(renderer.wholeMachineCamera(size.w, size.h));
   }, [renderer, size.w, size.h]);
 
   // Owners come from the inspector (a walk of every page table at the cursor).
@@ -300,7 +300,7 @@ export function PhysicalView() {
     const rect = (e.currentTarget as HTMLCanvasElement).getBoundingClientRect();
     const px = e.clientX - rect.left;
     const py = e.clientY - rect.top;
-    const fit = renderer.fit(size.w, size.h).scale;
+    const fit = renderer.wholeMachineCamera(size.w, size.h).scale;
     const scale = Math.min(64, Math.max(fit * 0.5, cam.scale * Math.pow(1.0015, -e.deltaY)));
     const gx = cam.x + px / cam.scale;
     const gy = cam.y + py / cam.scale;
@@ -350,7 +350,7 @@ export function PhysicalView() {
             </button>
           ))}
         </div>
-        <button onClick={() => renderer && setCam(renderer.fit(size.w, size.h))} title="fit the whole machine (double-click)">
+        <button onClick={() => renderer && setCam(renderer.wholeMachineCamera(size.w, size.h))} title="fit the whole machine (double-click)">
           fit
         </button>
         <span class="dim">
@@ -371,7 +371,7 @@ export function PhysicalView() {
             onPointerMove={onMove}
             onPointerUp={onUp}
             onPointerLeave={() => setHover(null)}
-            onDblClick={() => renderer && setCam(renderer.fit(size.w, size.h))}
+            onDblClick={() => renderer && setCam(renderer.wholeMachineCamera(size.w, size.h))}
           />
           {large && (mode === "lru" || mode === "owner" || mode === "age") && (
             <div class="overlay-note" data-testid="large-note">
