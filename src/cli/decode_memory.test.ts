@@ -2,8 +2,11 @@
  * `mmsim decode` reads its input as a stream. A kernel log with an OOM report at its very end
  * is piped into the CLI (run from source through tsx) at two sizes, 24 and 128 MiB, in a V8
  * heap capped at 64 MiB: both decode the report, and the peak resident set (VmHWM, read from
- * /proc while it runs) grows by less than 16 MiB for the 104 MiB more input, i.e. memory does
- * not follow the input. Reading the whole input into one string, as decode once did, took a
+ * /proc while it runs) grows by less than 32 MiB for the 104 MiB more input, i.e. memory does
+ * not follow the input. Why 32: run alone here the two peaks differ by -5.6 to +3.1 MiB, but
+ * with the suite's other workers on the same two cores the 128 MiB child's collector runs later
+ * and its peak came out 16.2 MiB higher once; half the 64 MiB heap cap covers when V8 collects,
+ * and stays far below what reading the input whole costs (+104 MiB of input, 357 MiB resident). Reading the whole input into one string, as decode once did, took a
  * resident set of 357 MiB for the 128 MiB log here, missed the report (the kind was detected
  * from the first 200,000 characters only), and past 512 MiB failed on V8's string length limit.
  */
@@ -16,7 +19,7 @@ import { describe, expect, it } from "vitest";
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MiB = 1 << 20;
 const HEAP_MIB = 64;
-const GROWTH_BOUND_KB = 16 * 1024;
+const GROWTH_BOUND_KB = 32 * 1024;
 
 /** Pipes `mib` MiB of USB messages and then w3a's report into `mmsim decode -`; the peak RSS and the output. */
 async function decodeLog(mib: number): Promise<{ code: number | null; out: string; err: string; hwmKb: number }> {
