@@ -9,6 +9,7 @@
  * status ((signal) for a kill, (code << 8) for exit()).
  * @kernel kernel/exit.c do_exit, exit_mm, release_task, forget_original_parent, wait_task_zombie
  */
+import { cgroup_exit } from "./cgroup/cgroup.js";
 import type { Kernel } from "./kernel.js";
 import { free_task_objects, mmput } from "./fork.js";
 import { exit_files } from "../fs/file_table.js";
@@ -56,6 +57,7 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
     parent.children.delete(t.pid);
   }
   t.state = "X";
+  cgroup_exit(k, t);
   // do_task_dead's last schedule: the task stops counting for pressure
   psi_dequeue(k, t, false);
   k.tasks.byPid.delete(t.pid);

@@ -32,6 +32,7 @@
  */
 import { khugepaged_exit } from "../mm/khugepaged.js";
 import { mm_put_huge_zero_page } from "../mm/huge_memory.js";
+import { cgroup_post_fork } from "./cgroup/cgroup.js";
 import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
 import { copy_page_range } from "../mm/memory.js";
 import { dup_fd } from "../fs/file_table.js";
@@ -171,6 +172,7 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   child.signal.oom_score_adj_min = parent.signal.oom_score_adj_min;
   child.signal.rlim_cur.set(parent.signal.rlim_cur);
   child.signal.rlim_max.set(parent.signal.rlim_max);
+  // The child's page tables and copies are charged to the parent's memcg (it is current).
   const err = copy_mm(k, parent, child);
   if (err !== 0) {
     free_task_objects(k, child);
@@ -188,6 +190,7 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   child.files = dup_fd(parent.files);
   k.tasks.byPid.set(pid, child);
   parent.children.add(pid);
+  cgroup_post_fork(k, parent, child);
   // wake_up_new_task: the child is runnable
   psi_enqueue(k, child, false);
   return child;

@@ -37,6 +37,8 @@ import { TaskTable, type task_struct } from "./sched.js";
 import type { kthread } from "./kthread.js";
 import { asDoubles } from "./shape.js";
 import { TraceBus } from "./trace.js";
+import { cgroup_root } from "./cgroup/cgroup.js";
+import { memcg_state } from "../mm/memcontrol.js";
 
 export class Kernel {
   /** Simulated time since boot, in nanoseconds. */
@@ -218,10 +220,16 @@ export class Kernel {
   /** The last content token handed out (MemMap.content): a page filled from nothing gets the next. */
   content_seq = 0;
 
+  /** The cgroup v2 hierarchy (kernel/cgroup/cgroup.ts cgrp_dfl_root). */
+  readonly cgroup = new cgroup_root();
+  /** The memory controller's statics: root_mem_cgroup, the memcgs by id, the charge stocks, rstat (mm/memcontrol.ts). */
+  readonly memcg: memcg_state;
+
   constructor(seed: number) {
     this.rng = new Prng(seed);
     this.slab = new slab_globals(seed);
     this.anon_vmas.k = this;
+    this.memcg = new memcg_state(this.cgroup.cgrp);
     // Nanoseconds and page counts computed from byte sizes: doubles from the start (see shape.ts).
     asDoubles<Kernel>(this, "now_ns", "vm_committed_as", "total_swap_pages", "nr_swap_pages", "nr_vmalloc_pages", "pcpu_nr_pages");
   }

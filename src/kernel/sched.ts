@@ -17,6 +17,7 @@
  * @kernel kernel/pid.c alloc_pid, pid_max, RESERVED_PIDS
  * @kernel include/uapi/asm-generic/resource.h RLIMIT_*
  */
+import type { cgroup } from "./cgroup/cgroup.js";
 import type { mm_struct } from "../mm/mm_types.js";
 import type { Kernel } from "./kernel.js";
 import { files_struct, task_io_accounting } from "../fs/fs.js";
@@ -135,6 +136,13 @@ export class task_struct {
   files = new files_struct();
   /** Its I/O counters, /proc/PID/io (task_io_accounting). */
   readonly ioac = new task_io_accounting();
+  /**
+   * Its css_set: the cgroup it is in, null for the root (kernel/cgroup/cgroup.ts). Inherited at
+   * fork, changed by a write to cgroup.procs.
+   */
+  cgroups: cgroup | null = null;
+  /** Pages charged over memory.high since the last return to user (mem_cgroup_handle_over_high). */
+  memcg_nr_pages_over_high = 0;
   /** Pages this task dirtied since its last balance_dirty_pages (current->nr_dirtied; part B throttles on it). */
   nr_dirtied = 0;
   /** How many it may dirty before the next balance_dirty_pages (nr_dirtied_pause; 32 at fork). */

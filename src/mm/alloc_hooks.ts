@@ -14,6 +14,7 @@
  * @kernel mm/oom_kill.c out_of_memory
  * @kernel include/linux/compaction.h enum compact_result, enum compact_priority
  */
+import type { mem_cgroup } from "./memcontrol.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { zone } from "./mmzone.js";
 import { NR_FREE_PAGES, NR_ZONE_ACTIVE_FILE, NR_ZONE_INACTIVE_FILE } from "./vmstat_items.js";
@@ -90,8 +91,8 @@ export interface alloc_context {
 export interface oom_control {
   zonelist: zone[];
   nodemask: number[] | null;
-  /** null: a global OOM, not a memcg one. */
-  memcg: null;
+  /** null: a global OOM; else the memcg over its limit (mem_cgroup_out_of_memory). */
+  memcg: mem_cgroup | null;
   gfp_mask: number;
   order: number;
 }

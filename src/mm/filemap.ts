@@ -30,6 +30,7 @@
  * @kernel mm/vmscan.c __acct_reclaim_writeback
  * @kernel include/linux/pagemap.h mapping_gfp_mask, readahead_gfp_mask
  */
+import { mem_cgroup_charge } from "./memcontrol.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -152,6 +153,14 @@ export function filemap_add_folio(k: Kernel, mapping: address_space, pfn: number
   mem.flags[pfn] |= LOCKED;
   const shadow = k.vfs.shadow_out;
   shadow[0] = 0;
+  // __filemap_add_folio's mem_cgroup_charge(folio, NULL, gfp): the current task's memcg.
+  if (k.memcg.nr_memcgs !== 0) {
+    const err = mem_cgroup_charge(k, pfn, null, gfp);
+    if (err !== 0) {
+      mem.flags[pfn] &= ~LOCKED;
+      return err;
+    }
+  }
   const ret = __filemap_add_folio(k, mapping, pfn, index, shadow);
   if (ret !== 0) {
     mem.flags[pfn] &= ~LOCKED;

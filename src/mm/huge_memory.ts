@@ -41,6 +41,7 @@
  * at once. As in 6.1, `transparent_hugepage=always` on the command line does not survive
  * hugepage_init on a machine below 512 MiB; write "always" to the enabled file afterwards.
  */
+import { count_memcg_event_mm, mem_cgroup_charge } from "./memcontrol.js";
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -97,7 +98,7 @@ import { get_page, lru_cache_add_inactive_or_unevictable, put_page } from "./swa
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { PAGE_SHIFT } from "./types.js";
-import { NR_ANON_THPS, SLABS_SCANNED, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
+import { NR_ANON_THPS, SLABS_SCANNED, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_FAULT_FALLBACK_CHARGE, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
 
 const { EBUSY, EAGAIN, ENOMEM } = errnoValues;
 
@@ -497,6 +498,12 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, addr:
  */
 function __do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, haddr: number, pmdi: number, page: number): number {
   const mm = vma.vm_mm;
+  if (k.memcg.nr_memcgs !== 0 && mem_cgroup_charge(k, page, mm, vma_thp_gfp_mask(k, vma)) !== 0) {
+    put_page(k, page);
+    k.vm_events[THP_FAULT_FALLBACK]++;
+    k.vm_events[THP_FAULT_FALLBACK_CHARGE]++;
+    return VM_FAULT_FALLBACK;
+  }
   const pgtable = pte_alloc_one(k, mm);
   if (pgtable === NO_TABLE) {
     put_page(k, page);
@@ -517,6 +524,7 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, haddr: num
   set_pte_at(pool, pmdi, page, entry);
   mm.rss_stat[MM_ANONPAGES] += HPAGE_PMD_NR;
   k.vm_events[THP_FAULT_ALLOC]++;
+  count_memcg_event_mm(k, mm, THP_FAULT_ALLOC);
   return 0;
 }
 

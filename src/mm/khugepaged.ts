@@ -29,6 +29,7 @@
  *   madvise_collapse, madvise_collapse_errno, khugepaged_wait_work
  * @kernel include/trace/events/huge_memory.h mm_khugepaged_scan_pmd, mm_collapse_huge_page
  */
+import { count_memcg_page_event, mem_cgroup_charge } from "./memcontrol.js";
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -446,6 +447,15 @@ function collapse_huge_page(k: Kernel, mm: mm_struct, address: number, unmapped:
   }
   prep_transhuge_page(k, hpage);
   k.vm_events[THP_COLLAPSE_ALLOC]++;
+  // alloc_charge_hpage: the new THP is charged to the mm's memcg before the collapse.
+  if (k.memcg.nr_memcgs !== 0) {
+    if (mem_cgroup_charge(k, hpage, mm, gfp) !== 0) {
+      put_page(k, hpage);
+      trace_collapse(k, mm, false, SCAN_CGROUP_CHARGE_FAIL);
+      return SCAN_CGROUP_CHARGE_FAIL;
+    }
+    count_memcg_page_event(k, hpage, THP_COLLAPSE_ALLOC, 1);
+  }
   const result = collapse_into(k, mm, address, unmapped, cc, hpage);
   if (result !== SCAN_SUCCEED) put_page(k, hpage);
   trace_collapse(k, mm, result === SCAN_SUCCEED, result);

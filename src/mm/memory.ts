@@ -74,6 +74,7 @@ import {
 import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
 import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
+import { mem_cgroup_charge } from "./memcontrol.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -463,6 +464,10 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   // shows gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO)).
   const pfn = alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO, 0);
   if (pfn === NO_PFN) return VM_FAULT_OOM;
+  if (mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) !== 0) {
+    put_page(k, pfn);
+    return VM_FAULT_OOM;
+  }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   k.mem_map.content[pfn] = ++k.content_seq;
   let entry = vma.vm_page_prot;
@@ -545,6 +550,10 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   const gfp = oldIsZero ? GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO : GFP_HIGHUSER_MOVABLE | __GFP_COMP;
   const pfn = alloc_pages(k, gfp, 0);
   if (pfn === NO_PFN) return VM_FAULT_OOM;
+  if (mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) !== 0) {
+    put_page(k, pfn);
+    return VM_FAULT_OOM;
+  }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   // copy_user_highpage, or a zeroed page in place of the zero page.
   k.mem_map.content[pfn] = old !== NO_PFN ? k.mem_map.content[old] : ++k.content_seq;
@@ -681,6 +690,10 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   fault_anon_vma_prepare(k, vmf.vma);
   const cow = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
   if (cow === NO_PFN) return VM_FAULT_OOM;
+  if (mem_cgroup_charge(k, cow, vmf.vma.vm_mm, GFP_KERNEL) !== 0) {
+    put_page(k, cow);
+    return VM_FAULT_OOM;
+  }
   vmf.cow_page = cow;
   let ret = __do_fault(k, vmf);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
@@ -885,6 +898,11 @@ export function anon_write_run(
     const zeroed = !oldAnon || is_zero_pfn(k, old);
     const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
     if (pfn === NO_PFN) return -(j - j0 + 1);
+    // mem_cgroup_charge (inline check: nothing to do while no memcg exists).
+    if (k.memcg.nr_memcgs !== 0 && mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) !== 0) {
+      put_page(k, pfn);
+      return -(j - j0 + 1);
+    }
     content[pfn] = zeroed ? ++k.content_seq : content[old];
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;

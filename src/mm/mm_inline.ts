@@ -8,7 +8,9 @@
  * A transparent huge page is one entry on its list, its head, and counts folio_nr_pages (512)
  * in the list sizes, as a folio does.
  *
- * Simplified: no memcg (one lruvec per node), no MGLRU (lru_gen_enabled() is false in Debian's
+ * Each memcg has a lruvec per node (mem_cgroup_lruvec); a page's is named by its memcg column.
+ *
+ * Simplified: no MGLRU (lru_gen_enabled() is false in Debian's
  * 6.1 default).
  * @kernel include/linux/mm_inline.h folio_is_file_lru, folio_lru_list, update_lru_size,
  *   lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, folio_evictable
@@ -17,8 +19,9 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_active, PG_head, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
-import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, type lruvec, type zone } from "./mmzone.js";
+import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, MAX_NR_ZONES, NR_LRU_LISTS, type lruvec, type pglist_data, type zone } from "./mmzone.js";
 import { NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON } from "./vmstat_items.js";
+import { __mod_memcg_page_state, MEM_CGROUP_ID_MAX } from "./memcontrol.js";
 
 const ACTIVE = F(PG_active);
 const UNEVICTABLE = F(PG_unevictable);
@@ -60,15 +63,35 @@ export function folio_zone(k: Kernel, pfn: number): zone {
   return z;
 }
 
-/** The lruvec a page belongs to: its node's. @kernel include/linux/memcontrol.h folio_lruvec */
+/**
+ * The lruvec a page belongs to: its memcg's on its node (the memmap's memcg column; the root's
+ * is the node's own).
+ * @kernel include/linux/memcontrol.h folio_lruvec, mem_cgroup_lruvec
+ */
 export function folio_lruvec(k: Kernel, pfn: number): lruvec {
-  return folio_zone(k, pfn).zone_pgdat.__lruvec;
+  const z = folio_zone(k, pfn);
+  const v = k.mem_map.memcg[pfn];
+  return v === 0 ? z.zone_pgdat.__lruvec : mem_cgroup_lruvec_of(k, v, z.zone_pgdat.node_id);
 }
 
-/** @kernel include/linux/mm_inline.h update_lru_size */
-export function update_lru_size(z: zone, lru: number, nr: number): void {
+/** The lruvec of the memcg a column value names, on node nid. @kernel include/linux/memcontrol.h mem_cgroup_lruvec */
+function mem_cgroup_lruvec_of(k: Kernel, v: number, nid: number): lruvec {
+  const memcg = k.memcg.byId[v & MEM_CGROUP_ID_MAX];
+  if (memcg === null || memcg === undefined) throw new KernelBug("LRU page of a freed memcg", { id: v });
+  return memcg.nodeinfo[nid];
+}
+
+/**
+ * The list sizes: the lruvec's own per zone (mem_cgroup_update_lru_size), the node's and zone's
+ * (the sums over memcgs), and the memcg's statistics for a non-root lruvec.
+ * @kernel include/linux/mm_inline.h update_lru_size
+ * @kernel mm/memcontrol.c mem_cgroup_update_lru_size
+ */
+export function update_lru_size(k: Kernel, lv: lruvec, z: zone, lru: number, nr: number): void {
   z.zone_pgdat.vm_stat[NR_LRU_BASE + lru] += nr;
   z.vm_stat[NR_ZONE_LRU_BASE + lru] += nr;
+  lv.lru_zone_size[z.zone_idx * NR_LRU_LISTS + lru] += nr;
+  if (lv.memcg_id !== 0) __mod_memcg_page_state(k, lv.memcg_id, NR_LRU_BASE + lru, nr);
 }
 
 /**
@@ -80,8 +103,15 @@ export function lruvec_add_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
   const f = k.mem_map.flags[pfn];
   const lru = folio_lru_list(f);
-  k.mem_map.lru.list_add(z.zone_pgdat.__lruvec.lists, lru, pfn);
-  update_lru_size(z, lru, lru_nr_pages(k, pfn, f));
+  const lv = lruvec_of(k, z, pfn);
+  k.mem_map.lru.list_add(lv.lists, lru, pfn);
+  update_lru_size(k, lv, z, lru, lru_nr_pages(k, pfn, f));
+}
+
+/** folio_lruvec once the zone is known. */
+function lruvec_of(k: Kernel, z: zone, pfn: number): lruvec {
+  const v = k.mem_map.memcg[pfn];
+  return v === 0 ? z.zone_pgdat.__lruvec : mem_cgroup_lruvec_of(k, v, z.zone_pgdat.node_id);
 }
 
 /**
@@ -91,8 +121,9 @@ export function lruvec_add_folio(k: Kernel, pfn: number): void {
  * @kernel include/linux/mm_inline.h lruvec_add_folio
  */
 export function lruvec_add_folio_run(k: Kernel, z: zone, lru: number, pfns: Int32Array, start: number, n: number): void {
-  k.mem_map.lru.list_add_run(z.zone_pgdat.__lruvec.lists, lru, pfns, start, n);
-  update_lru_size(z, lru, n);
+  const lv = lruvec_of(k, z, pfns[start]);
+  k.mem_map.lru.list_add_run(lv.lists, lru, pfns, start, n);
+  update_lru_size(k, lv, z, lru, n);
 }
 
 /** Puts a page at the tail of its list: the next to be scanned. @kernel include/linux/mm_inline.h lruvec_add_folio_tail */
@@ -100,8 +131,9 @@ export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
   const f = k.mem_map.flags[pfn];
   const lru = folio_lru_list(f);
-  k.mem_map.lru.list_add_tail(z.zone_pgdat.__lruvec.lists, lru, pfn);
-  update_lru_size(z, lru, lru_nr_pages(k, pfn, f));
+  const lv = lruvec_of(k, z, pfn);
+  k.mem_map.lru.list_add_tail(lv.lists, lru, pfn);
+  update_lru_size(k, lv, z, lru, lru_nr_pages(k, pfn, f));
 }
 
 /** Takes a page off its list. The caller clears PG_lru. @kernel include/linux/mm_inline.h lruvec_del_folio */
@@ -109,8 +141,9 @@ export function lruvec_del_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
   const f = k.mem_map.flags[pfn];
   const lru = folio_lru_list(f);
-  k.mem_map.lru.list_del(z.zone_pgdat.__lruvec.lists, lru, pfn);
-  update_lru_size(z, lru, -lru_nr_pages(k, pfn, f));
+  const lv = lruvec_of(k, z, pfn);
+  k.mem_map.lru.list_del(lv.lists, lru, pfn);
+  update_lru_size(k, lv, z, lru, -lru_nr_pages(k, pfn, f));
 }
 
 /**
@@ -129,4 +162,32 @@ export function lru_relist(k: Kernel, pfn: number, newFlags: number, tail = fals
   if (tail) lruvec_add_folio_tail(k, pfn);
   else lruvec_add_folio(k, pfn);
   return true;
+}
+
+/**
+ * The pages on list `lru` of a lruvec as lruvec_page_state reads them: for the root's lruvec the
+ * node's counter (the root's statistics are hierarchical: every memcg's pages on the node); for a
+ * memcg's, its own lists (Simplified: not its descendants', which 6.1's hierarchical per-node
+ * statistics would add).
+ * @kernel include/linux/memcontrol.h lruvec_page_state
+ */
+export function lruvec_lru_pages(lv: lruvec, pgdat: pglist_data, lru: number): number {
+  if (lv.memcg_id === 0) return pgdat.vm_stat[NR_LRU_BASE + lru];
+  let n = 0;
+  for (let zid = 0; zid < MAX_NR_ZONES; zid++) n += lv.lru_zone_size[zid * NR_LRU_LISTS + lru];
+  return n;
+}
+
+/** The four evictable lists' pages (lru_note_cost's lrusize). */
+export function lruvec_evictable_size(lv: lruvec, pgdat: pglist_data): number {
+  return lruvec_lru_pages(lv, pgdat, LRU_INACTIVE_ANON) + lruvec_lru_pages(lv, pgdat, LRU_INACTIVE_ANON + LRU_ACTIVE) + lruvec_lru_pages(lv, pgdat, LRU_INACTIVE_FILE) + lruvec_lru_pages(lv, pgdat, LRU_INACTIVE_FILE + LRU_ACTIVE);
+}
+
+/** The parent memcg's lruvec on the same node; null for the root's. @kernel include/linux/memcontrol.h parent_lruvec */
+export function parent_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data): lruvec | null {
+  if (lv.memcg_id === 0) return null;
+  const memcg = k.memcg.byId[lv.memcg_id];
+  const parent = memcg?.parent ?? null;
+  if (parent === null) return null;
+  return parent.id === 0 ? pgdat.__lruvec : parent.nodeinfo[pgdat.node_id];
 }

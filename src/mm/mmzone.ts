@@ -5,6 +5,7 @@
  * @kernel include/linux/mmzone.h struct zone, struct pglist_data, struct free_area,
  *   struct per_cpu_pages, enum zone_type, enum migratetype, enum zone_watermarks
  */
+import type { mem_cgroup } from "./memcontrol.js";
 import { asDoubles } from "../kernel/shape.js";
 import { newListHeads } from "./list.js";
 import type { kswapd_thread } from "./vmscan.js";
@@ -268,6 +269,16 @@ export class lruvec {
   readonly refaults = new Float64Array(2);
   /** LRUVEC_CONGESTED. */
   flags = 0;
+  /** The memcg whose lruvec this is (lruvec_memcg): its id, 0 for the root's (the node's own). */
+  memcg_id = 0;
+  /** That memcg; null for the root's lruvec. */
+  memcg: mem_cgroup | null = null;
+  /**
+   * The pages on each list, per zone: mem_cgroup_per_node.lru_zone_size[zid][lru] (at
+   * zid * NR_LRU_LISTS + lru). For the root's lruvec they are only the root's pages; the node's
+   * and zones' vm_stat counters are the sums over every memcg's lruvec.
+   */
+  readonly lru_zone_size = new Float64Array(MAX_NR_ZONES * NR_LRU_LISTS);
   /**
    * Seam for the multi-generational LRU: Debian 6.1 builds it (CONFIG_LRU_GEN) but leaves it
    * disabled, so lru_gen_enabled() is false and the classic lists above are the whole story.

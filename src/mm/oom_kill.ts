@@ -44,8 +44,10 @@
  * - panic (vm.panic_on_oom, or no killable task) logs the panic lines, halts the machine
  *   (every later out_of_memory throws again) and throws `KernelPanic` out of the operation.
  *
- * Simplified: one thread per process, every task in the root cpuset and root memcg (CONSTRAINT_CPUSET
- * and CONSTRAINT_MEMCG are seams: constrained_alloc returns them once cpusets and memcgs exist);
+ * A memcg OOM (oc.memcg, from mem_cgroup_out_of_memory) selects among the memcg's tasks with its
+ * limit as totalpages, prints the memcg's usage and memory.stat instead of show_mem, and may kill
+ * the victim's whole memory.oom.group.
+ * Simplified: one thread per process, every task in the root cpuset (CONSTRAINT_CPUSET is a seam);
  * no oom notifier chain; the unreclaimable-slab dump is not printed (no slab caches modelled).
  * The stack dump is the real stack of the allocating path (anonymous fault, copy-on-write,
  * swap-in, page table, populate from mmap/mlock/madvise/brk…, fork), from arch/x86/dumpstack.ts.
@@ -80,6 +82,19 @@ import {
 import { nodemask_pbl, totalram_pages } from "./page_alloc.js";
 import { __show_mem, SHOW_MEM_FILTER_NODES } from "./show_mem.js";
 import { count_vm_event } from "./vmstat.js";
+import {
+  get_mem_cgroup_from_mm,
+  mem_cgroup_from_task,
+  mem_cgroup_get_max,
+  mem_cgroup_get_oom_group,
+  mem_cgroup_is_root,
+  mem_cgroup_path,
+  mem_cgroup_print_oom_meminfo,
+  mem_cgroup_scan_tasks,
+  memcg_memory_event,
+  MEMCG_OOM_GROUP_KILL,
+  MEMCG_OOM_KILL,
+} from "./memcontrol.js";
 import { OOM_KILL } from "./vmstat_items.js";
 
 /** enum oom_constraint. */
@@ -182,11 +197,15 @@ export function oom_badness(k: Kernel, p: task_struct, totalpages: number): numb
 /**
  * Which memory the failed allocation was limited to. Global OOMs: everything (totalram + swap).
  * A truncated nodemask means a mempolicy: only its nodes' present pages count.
- * Simplified: every task is in the root cpuset, so CONSTRAINT_CPUSET never arises; memcg OOMs
- * (CONSTRAINT_MEMCG) come with the memcg model.
+ * A memcg OOM counts the memcg's limit plus the swap it may use (mem_cgroup_get_max).
+ * Simplified: every task is in the root cpuset, so CONSTRAINT_CPUSET never arises.
  * @kernel mm/oom_kill.c constrained_alloc
  */
 export function constrained_alloc(k: Kernel, oc: oom_control): number {
+  if (oc.memcg !== null) {
+    oc.totalpages = mem_cgroup_get_max(k, oc.memcg) || 1;
+    return CONSTRAINT_MEMCG;
+  }
   oc.totalpages = totalram_pages(k) + k.total_swap_pages;
   if (oc.zonelist.length === 0) return CONSTRAINT_NONE;
   if (oc.gfp_mask & __GFP_THISNODE) return CONSTRAINT_NONE;
@@ -243,6 +262,10 @@ function for_each_process(k: Kernel): task_struct[] {
 /** The task with the highest badness, or OOM_SCAN_ABORTED, or null. @kernel mm/oom_kill.c select_bad_process */
 export function select_bad_process(k: Kernel, oc: oom_control): void {
   oc.chosen_points = LONG_MIN;
+  if (oc.memcg !== null) {
+    mem_cgroup_scan_tasks(k, oc.memcg, (p) => oom_evaluate_task(k, p, oc));
+    return;
+  }
   for (const p of for_each_process(k)) if (oom_evaluate_task(k, p, oc)) break;
 }
 
@@ -263,6 +286,14 @@ export function dump_task(k: Kernel, p: task_struct, oc: oom_control): string | 
 /** "Tasks state (memory values in pages):", the header and one row per eligible task. @kernel mm/oom_kill.c dump_tasks */
 export function dump_tasks(k: Kernel, oc: oom_control): string[] {
   const out = ["Tasks state (memory values in pages):", "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name"];
+  if (oc.memcg !== null) {
+    mem_cgroup_scan_tasks(k, oc.memcg, (p) => {
+      const row = dump_task(k, p, oc);
+      if (row !== null) out.push(row);
+      return false;
+    });
+    return out;
+  }
   for (const p of for_each_process(k)) {
     const row = dump_task(k, p, oc);
     if (row !== null) out.push(row);
@@ -285,7 +316,8 @@ export function dump_oom_summary(k: Kernel, oc: oom_control, victim: task_struct
   return (
     `oom-kill:constraint=${oom_constraint_text[oc.constraint]},nodemask=${nodemask_pbl(oc.nodemask)}` +
     `,cpuset=/,mems_allowed=${nodemask_pbl(mems_allowed(k))}` +
-    `,global_oom,task_memcg=/` +
+    (oc.memcg !== null ? `,oom_memcg=${mem_cgroup_path(oc.memcg)}` : ",global_oom") +
+    `,task_memcg=${mem_cgroup_path(mem_cgroup_from_task(k, victim))}` +
     `,task=${victim.comm},pid=${victim.pid},uid=${victim.uid}`
   );
 }
@@ -297,7 +329,8 @@ export function dump_oom_summary(k: Kernel, oc: oom_control, victim: task_struct
  * k.inSwapin the rest. Simplified: a copy-on-write of the zero page shows as an anonymous fault
  * (its zeroed copy has the same mask), and every page-table level as a PTE page.
  */
-function alloc_path(k: Kernel, gfp_mask: number, order: number): AllocPath {
+function alloc_path(k: Kernel, gfp_mask: number, order: number, memcg: boolean): AllocPath {
+  if (memcg) return "memcg_anon";
   if (gfp_mask & __GFP_ACCOUNT && !(gfp_mask & __GFP_MOVABLE)) return order > 0 ? "pgd" : "pte";
   if (k.inSwapin) return swap_use_vma_readahead(k) ? "swapin_vma" : "swapin";
   if (gfp_mask & __GFP_ZERO) return gfp_mask & __GFP_COMP ? "anon" : "shmem";
@@ -311,7 +344,7 @@ function alloc_path(k: Kernel, gfp_mask: number, order: number): AllocPath {
  * @kernel lib/dump_stack.c dump_stack_lvl, dump_stack_print_info
  * @kernel arch/x86/kernel/dumpstack.c show_trace_log_lvl, show_regs (user mode part)
  */
-export function dump_stack(k: Kernel, oc: Pick<oom_control, "gfp_mask" | "order">, head: TraceHead): string[] {
+export function dump_stack(k: Kernel, oc: Pick<oom_control, "gfp_mask" | "order"> & { memcg?: unknown }, head: TraceHead): string[] {
   const cur = current(k);
   const orig_ax = cur?.orig_ax ?? NO_SYSCALL;
   const out = [
@@ -319,7 +352,7 @@ export function dump_stack(k: Kernel, oc: Pick<oom_control, "gfp_mask" | "order"
     `Hardware name: ${DUMP_STACK_ARCH_DESC}`,
     "Call Trace:",
     " <TASK>",
-    ...oom_call_trace(head, alloc_path(k, oc.gfp_mask, oc.order), orig_ax).map((f) => ` ${f}`),
+    ...oom_call_trace(head, alloc_path(k, oc.gfp_mask, oc.order, oc.memcg !== undefined && oc.memcg !== null), orig_ax).map((f) => ` ${f}`),
   ];
   const mm = cur?.mm;
   if (mm) {
@@ -350,7 +383,8 @@ export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null, h
   );
   // CONFIG_COMPACTION=y in Debian's config: no "COMPACTION is disabled!!!" line.
   printLines(k, KERN_WARNING, dump_stack(k, oc, head));
-  printLines(k, KERN_INFO, __show_mem(k, SHOW_MEM_FILTER_NODES, oc.nodemask, gfp_zone(oc.gfp_mask)));
+  if (oc.memcg !== null) printLines(k, KERN_INFO, mem_cgroup_print_oom_meminfo(k, oc.memcg));
+  else printLines(k, KERN_INFO, __show_mem(k, SHOW_MEM_FILTER_NODES, oc.nodemask, gfp_zone(oc.gfp_mask)));
   if (k.vm.oom_dump_tasks) printLines(k, KERN_INFO, dump_tasks(k, oc));
   if (p) k.log.printk(KERN_INFO, dump_oom_summary(k, oc, p));
 }
@@ -450,6 +484,11 @@ export function __oom_kill_process(k: Kernel, victim: task_struct, message: stri
   const mm = p.mm;
   let can_oom_reap = true;
   count_vm_event(k, OOM_KILL);
+  // memcg_memory_event_mm: the memcg of the victim's mm counts the kill.
+  if (k.memcg.nr_memcgs !== 0) {
+    const memcg = get_mem_cgroup_from_mm(k, mm);
+    if (!mem_cgroup_is_root(memcg)) memcg_memory_event(memcg, MEMCG_OOM_KILL);
+  }
   send_sigkill(k, victim);
   mark_oom_victim(k, victim);
   k.log.printk(
@@ -486,8 +525,18 @@ export function oom_kill_process(k: Kernel, oc: oom_control, message: string): v
     return;
   }
   if (___ratelimit(k, k.oom.oom_rs, "oom_kill_process")) dump_header(k, oc, victim);
-  // mem_cgroup_get_oom_group: memory.oom.group is a memcg seam; no group kill yet.
+  // The victim's memcg (or an ancestor up to the OOMing one) may want its whole group killed.
+  const oom_group = k.memcg.nr_memcgs !== 0 ? mem_cgroup_get_oom_group(k, victim, oc.memcg) : null;
   __oom_kill_process(k, victim, message);
+  if (oom_group !== null) {
+    memcg_memory_event(oom_group, MEMCG_OOM_GROUP_KILL);
+    k.log.printk(KERN_INFO, `Tasks in ${mem_cgroup_path(oom_group)} are going to be killed due to memory.oom.group set`);
+    // oom_kill_memcg_member: every other task of the group that may be killed.
+    mem_cgroup_scan_tasks(k, oom_group, (t) => {
+      if (t !== victim && !oom_unkillable_task(k, t) && t.signal.oom_score_adj !== OOM_SCORE_ADJ_MIN) __oom_kill_process(k, t, message);
+      return false;
+    });
+  }
 }
 
 /**
@@ -647,12 +696,13 @@ export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
     return true;
   }
   // The OOM killer does not compensate for IO-less reclaim (GFP_NOFS/GFP_NOIO).
-  if (oc.gfp_mask && !(oc.gfp_mask & __GFP_FS)) return true;
+  const is_memcg_oom = oc.memcg !== null;
+  if (oc.gfp_mask && !(oc.gfp_mask & __GFP_FS) && !is_memcg_oom) return true;
   oc.constraint = constrained_alloc(k, oc);
   if (oc.constraint !== CONSTRAINT_MEMORY_POLICY) oc.nodemask = null;
   check_panic_on_oom(k, oc);
 
-  if (k.vm.oom_kill_allocating_task && cur && cur.mm && !oom_unkillable_task(k, cur) && oom_cpuset_eligible(k, cur, oc) && cur.signal.oom_score_adj !== OOM_SCORE_ADJ_MIN) {
+  if (!is_memcg_oom && k.vm.oom_kill_allocating_task && cur && cur.mm && !oom_unkillable_task(k, cur) && oom_cpuset_eligible(k, cur, oc) && cur.signal.oom_score_adj !== OOM_SCORE_ADJ_MIN) {
     oc.chosen = cur;
     oom_kill_process(k, oc, "Out of memory (oom_kill_allocating_task)");
     oom_deliver_kills(k);
@@ -663,10 +713,10 @@ export function out_of_memory(k: Kernel, req: alloc_oom_control): boolean {
   if (oc.chosen === null) {
     dump_header(k, oc, null);
     k.log.printk(KERN_WARNING, "Out of memory and no killable processes...");
-    if (oc.order !== -1) panic(k, "System is deadlocked on memory", oc, "deadlock_panic");
+    if (oc.order !== -1 && !is_memcg_oom) panic(k, "System is deadlocked on memory", oc, "deadlock_panic");
   }
   if (oc.chosen !== null && oc.chosen !== OOM_SCAN_ABORTED) {
-    oom_kill_process(k, oc, "Out of memory");
+    oom_kill_process(k, oc, is_memcg_oom ? "Memory cgroup out of memory" : "Out of memory");
     oom_deliver_kills(k);
   }
   return oc.chosen !== null;

@@ -43,6 +43,7 @@
  * are KernelBug throws (they mean a bug in the model); the `%p` of trace events prints the
  * unhashed vmemmap address (as with no_hash_pointers and nokaslr).
  */
+import { __memcg_kmem_charge_page, mem_cgroup_uncharge_at_free } from "./memcontrol.js";
 import { BUG_ON, KernelBug } from "../kernel/bug.js";
 import { node_distance } from "../arch/x86/numa.js";
 import { deferred_append, deferred_block_at, deferred_in_range, deferred_link_first, deferred_link_zone, deferred_nr_free } from "./mm_init.js";
@@ -83,6 +84,7 @@ import {
   __GFP_NOWARN,
   __GFP_RETRY_MAYFAIL,
   __GFP_THISNODE,
+  __GFP_ACCOUNT,
   __GFP_WRITE,
   __GFP_IO,
   format_gfp_flags,
@@ -241,9 +243,12 @@ const GFP_ZONES_SHIFT_ = 2;
 const GFP_ZONES_MASK_ = (1 << GFP_ZONES_SHIFT_) - 1;
 /** GFP_ZONE_TABLE (gfp.ts) as a literal: 2 bits per zone-modifier combination. */
 const GFP_ZONE_TABLE_ = 0x1320122;
+/** __GFP_ACCOUNT (0x400000). */
+const __GFP_ACCOUNT_ = 0x400000;
 // The literals must stay equal to the names they stand for: checked once at load.
 BUG_ON(
   __GFP_THISNODE_ !== __GFP_THISNODE ||
+    __GFP_ACCOUNT_ !== __GFP_ACCOUNT ||
     GFP_MOVABLE_MASK_ !== GFP_MOVABLE_MASK ||
     GFP_MOVABLE_SHIFT_ !== GFP_MOVABLE_SHIFT ||
     MIGRATE_PCPTYPES_ !== MIGRATE_PCPTYPES ||
@@ -840,6 +845,8 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   }
   flags[pfn] = 0;
   mm.mapping[pfn] = 0;
+  // The page's memcg charge goes with it (see mm/memcontrol.ts on where the kernel uncharges).
+  if (mm.memcg[pfn] !== 0) mem_cgroup_uncharge_at_free(k, pfn, order);
 }
 
 /**
@@ -1017,7 +1024,7 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const area = z.pcp_area;
   const base = cpu * PCP_STRIDE_;
   if (base >= area.length) return false;
-  if ((mm.flags[pfn] | mm.mapcount[pfn]) !== 0) return false;
+  if ((mm.flags[pfn] | mm.mapcount[pfn] | mm.memcg[pfn]) !== 0) return false;
   // A deferred block's head looks clean: let the general path report the double free.
   if ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
   const migratetype = mm.pageblock_mt[block];
@@ -1919,7 +1926,7 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
 /**
  * Allocates 2^order contiguous pages: the fast path at the low watermark, then the slow path.
  * Returns the first pfn (refcount 1) or NO_PFN. Emits mm_page_alloc either way.
- * Simplified: no memcg kmem charge for __GFP_ACCOUNT yet.
+ * A __GFP_ACCOUNT allocation is charged to the current task's memcg (memcg_kmem_charge_or_free).
  * @kernel mm/page_alloc.c __alloc_pages
  */
 export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_nid: number, nodemask: number[] | null): number {
@@ -1927,10 +1934,23 @@ export function __alloc_pages(k: Kernel, gfp: number, order: number, preferred_n
     const pfn = rmqueue_pcplist_fast(k, gfp, preferred_nid);
     if (pfn !== NO_PFN_) {
       if (k.trace.pageEvents) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
-      return pfn;
+      return (gfp & __GFP_ACCOUNT_) !== 0 && k.memcg.nr_memcgs !== 0 ? memcg_kmem_charge_or_free(k, pfn, gfp, 0) : pfn;
     }
   }
-  return __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
+  const pfn = __alloc_pages_general(k, gfp, order, preferred_nid, nodemask);
+  return pfn !== NO_PFN_ && (gfp & __GFP_ACCOUNT_) !== 0 && k.memcg.nr_memcgs !== 0 ? memcg_kmem_charge_or_free(k, pfn, gfp, order) : pfn;
+}
+
+
+/**
+ * __alloc_pages' kmem accounting: a __GFP_ACCOUNT page is charged to the current task's memcg,
+ * or freed again when the charge fails (the allocation fails).
+ * @kernel mm/page_alloc.c __alloc_pages
+ */
+function memcg_kmem_charge_or_free(k: Kernel, pfn: number, gfp: number, order: number): number {
+  if (__memcg_kmem_charge_page(k, pfn, gfp, order) === 0) return pfn;
+  __free_pages(k, pfn, order);
+  return NO_PFN_;
 }
 
 /** __alloc_pages after the fast path declined: the whole of it, from prepare_alloc_pages on. */

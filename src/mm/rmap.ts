@@ -31,6 +31,7 @@
  * @kernel mm/rmap.c page_remove_anon_compound_rmap
  * @kernel mm/util.c __page_mapcount, folio_mapcount
  */
+import { __mod_memcg_page_state } from "./memcontrol.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import {
@@ -115,6 +116,9 @@ export function mod_page_node_state(k: Kernel, pfn: number, item: number, delta:
   const z = k.page_zone(pfn);
   if (z === undefined) throw new KernelBug("page in a hole", { pfn });
   z.zone_pgdat.vm_stat[item] += delta;
+  // __mod_memcg_lruvec_state: and to the memcg the page is charged to.
+  const v = k.mem_map.memcg[pfn];
+  if (v !== 0) __mod_memcg_page_state(k, v, item, delta);
 }
 
 /**

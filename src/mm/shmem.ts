@@ -33,6 +33,7 @@
  *   shmem_file_setup, shmem_zero_setup
  */
 import { noop_fsync } from "../fs/fs-writeback.js";
+import { mem_cgroup_charge } from "./memcontrol.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -59,7 +60,7 @@ import { new_inode } from "../fs/inode.js";
 import { alloc_super } from "../fs/super.js";
 import { XA_VALUE, xa_find, xa_load, xa_load_folio, XA_MAX_INDEX, xa_store_folio } from "../lib/xarray.js";
 import { __GFP_COMP, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
-import { F, PG_referenced, PG_swapbacked, PG_uptodate } from "./memmap.js";
+import { F, PG_referenced, PG_swapbacked, PG_swapcache, PG_uptodate } from "./memmap.js";
 import { type vm_area_struct, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
 
 /** File seals (include/uapi/linux/fcntl.h), the memfd interface's (mm/memfd.ts). */
@@ -362,6 +363,13 @@ function shmem_evict_inode(k: Kernel, ino: inode): void {
 function shmem_add_to_page_cache(k: Kernel, mapping: address_space, pfn: number, index: number): number {
   if (xa_load(mapping.i_pages, index) !== 0) return -errnoValues.EEXIST;
   const mem = k.mem_map;
+  // mem_cgroup_charge(folio, charge_mm, gfp): to the faulting mm's memcg, else the writer's.
+  // Simplified: the model passes no charge_mm, so a fault charges the current task's memcg,
+  // which is the faulting task's.
+  if (k.memcg.nr_memcgs !== 0 && (mem.flags[pfn] & F(PG_swapcache)) === 0) {
+    const err = mem_cgroup_charge(k, pfn, null, mapping.gfp_mask);
+    if (err !== 0) return err;
+  }
   mem._refcount[pfn]++;
   mem.mapping[pfn] = mapping.id;
   mem.index[pfn] = index | 0;

@@ -24,8 +24,8 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { compound_head, F, PG_active, PG_dirty, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
-import { folio_is_file_lru, folio_lru_list, folio_lruvec, folio_zone, lruvec_add_folio, lruvec_add_folio_run, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
-import type { lruvec } from "./mmzone.js";
+import { folio_is_file_lru, folio_lru_list, folio_lruvec, folio_zone, lruvec_add_folio, lruvec_add_folio_run, lruvec_add_folio_tail, lruvec_del_folio, lruvec_evictable_size, parent_lruvec } from "./mm_inline.js";
+import type { lruvec, pglist_data } from "./mmzone.js";
 import { __free_pages } from "./page_alloc.js";
 import type { vm_area_struct } from "./mm_types.js";
 import { VM_LOCKED } from "./mm_types.js";
@@ -34,10 +34,6 @@ import { mlock_new_page } from "./mlock.js";
 import { free_transhuge_page } from "./huge_memory.js";
 import { free_huge_page } from "./hugetlb.js";
 import {
-  NR_ACTIVE_ANON,
-  NR_ACTIVE_FILE,
-  NR_INACTIVE_ANON,
-  NR_INACTIVE_FILE,
   PGACTIVATE,
   PGROTATED,
   UNEVICTABLE_PGCULLED,
@@ -184,12 +180,14 @@ function lru_add_run(k: Kernel, pfns: Int32Array, base: number, n: number): bool
   const f0 = flags[pfns[base]];
   const zi = blockZone[pfns[base] >>> pageblock_order];
   const lru = folio_lru_list(f0);
+  const memcgCol = mem.memcg;
+  const cg = memcgCol[pfns[base]];
   // PG_lru goes on as each page passes the test, so a page queued twice (a bug the per-page
   // path reports) fails it the second time; a failure takes the marks off again.
   for (let i = 0; i < n; i++) {
     const pfn = pfns[base + i];
     const f = flags[pfn];
-    if ((f & (LRU | UNEVICTABLE | MLOCKED | HEAD)) !== 0 || folio_lru_list(f) !== lru || blockZone[pfn >>> pageblock_order] !== zi) {
+    if ((f & (LRU | UNEVICTABLE | MLOCKED | HEAD)) !== 0 || folio_lru_list(f) !== lru || blockZone[pfn >>> pageblock_order] !== zi || memcgCol[pfn] !== cg) {
       for (let j = 0; j < i; j++) flags[pfns[base + j]] &= ~LRU;
       return false;
     }
@@ -302,7 +300,9 @@ export function folio_mark_accessed(k: Kernel, pfn: number): void {
     if (f & LRU) folio_activate(k, pfn);
     else __lru_cache_activate_folio(k, pfn);
     mem.flags[pfn] &= ~REFERENCED;
-    folio_lruvec(k, pfn).nonresident_age++;
+    // workingset_age_nonresident: the clock of the root's lruvec, which counts the whole node's
+    // (Simplified: the model keeps one workingset clock per node, see workingset.ts).
+    folio_zone(k, pfn).zone_pgdat.__lruvec.nonresident_age++;
   }
 }
 
@@ -350,13 +350,16 @@ export function lru_add_drain_all(k: Kernel): void {
  * once they exceed a quarter of the LRU: get_scan_count turns the ratio into scan pressure.
  * @kernel mm/swap.c lru_note_cost
  */
-export function lru_note_cost(lv: lruvec, vm_stat: Float64Array, file: boolean, nr_pages: number): void {
-  if (file) lv.file_cost += nr_pages;
-  else lv.anon_cost += nr_pages;
-  const lrusize = vm_stat[NR_INACTIVE_ANON] + vm_stat[NR_ACTIVE_ANON] + vm_stat[NR_INACTIVE_FILE] + vm_stat[NR_ACTIVE_FILE];
-  if (lv.file_cost + lv.anon_cost > Math.floor(lrusize / 4)) {
-    lv.file_cost = Math.floor(lv.file_cost / 2);
-    lv.anon_cost = Math.floor(lv.anon_cost / 2);
+export function lru_note_cost(k: Kernel, lv: lruvec, pgdat: pglist_data, file: boolean, nr_pages: number): void {
+  // do { … } while ((lruvec = parent_lruvec(lruvec))): a memcg's cost counts in its ancestors' too.
+  for (let l: lruvec | null = lv; l !== null; l = parent_lruvec(k, l, pgdat)) {
+    if (file) l.file_cost += nr_pages;
+    else l.anon_cost += nr_pages;
+    const lrusize = lruvec_evictable_size(l, pgdat);
+    if (l.file_cost + l.anon_cost > Math.floor(lrusize / 4)) {
+      l.file_cost = Math.floor(l.file_cost / 2);
+      l.anon_cost = Math.floor(l.anon_cost / 2);
+    }
   }
 }
 
@@ -364,7 +367,7 @@ export function lru_note_cost(lv: lruvec, vm_stat: Float64Array, file: boolean, 
 export function lru_note_cost_folio(k: Kernel, pfn: number): void {
   const z = k.page_zone(pfn);
   if (z === undefined) return;
-  lru_note_cost(z.zone_pgdat.__lruvec, z.zone_pgdat.vm_stat, folio_is_file_lru(k.mem_map.flags[pfn]), 1);
+  lru_note_cost(k, folio_lruvec(k, pfn), z.zone_pgdat, folio_is_file_lru(k.mem_map.flags[pfn]), 1);
 }
 
 /**

@@ -26,6 +26,7 @@
  *   swap_cluster_readahead, swap_ra_info, swap_vma_readahead, swapin_readahead,
  *   init_swap_address_space, exit_swap_address_space
  */
+import { mem_cgroup_swapin_charge_folio } from "./memcontrol.js";
 import { KernelBug } from "../kernel/bug.js";
 import { kstrtobool } from "../lib/kstrtox.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -269,6 +270,12 @@ export function __read_swap_cache_async(k: Kernel, entry: number, gfp: number, _
   if ((si.swap_map[offset] & ~SWAP_HAS_CACHE) === 0) return NO_PFN;
   const pfn = alloc_pages(k, gfp | __GFP_COMP, 0);
   if (pfn === NO_PFN) return NO_PFN;
+  // mem_cgroup_swapin_charge_folio (charged before the slot is claimed, where the kernel charges
+  // just after: single-threaded, nothing can come between).
+  if (k.memcg.nr_memcgs !== 0 && mem_cgroup_swapin_charge_folio(k, pfn, null, gfp, entry) !== 0) {
+    put_page(k, pfn);
+    return NO_PFN;
+  }
   if (swapcache_prepare(k, entry) !== 0) {
     // Someone else's read holds SWAP_HAS_CACHE without a page yet: impossible single-threaded
     // unless the slot was freed meanwhile.

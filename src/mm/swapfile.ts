@@ -39,6 +39,7 @@
  * @kernel mm/swap_slots.c folio_alloc_swap
  * @kernel include/linux/swap.h vm_swap_full, get_nr_swap_pages, SWAP_HAS_CACHE, SWAP_MAP_MAX
  */
+import { mem_cgroup_try_charge_swap, mem_cgroup_uncharge_swap } from "./memcontrol.js";
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, set_pte_at } from "../arch/x86/pgtable.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -163,6 +164,11 @@ export class swap_info_struct {
   cluster_nr = 0;
   /** swap_map: use counts, SWAP_HAS_CACHE, COUNT_CONTINUED, by offset. */
   swap_map: Uint8Array = new Uint8Array(0);
+  /**
+   * swap_cgroup: the memcg id each slot is charged to (0: none or the root), mm/swap_cgroup.c's
+   * map, made at swapon.
+   */
+  swap_cgroup: Uint16Array = new Uint16Array(0);
   /** Continuation counts (multiples of SWAP_MAP_MAX + 1) of slots with COUNT_CONTINUED. */
   readonly swap_cont = new Map<number, number>();
 
@@ -787,10 +793,16 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
  * when swap is full or absent.
  * @kernel mm/swap_slots.c folio_alloc_swap
  */
-export function folio_alloc_swap(k: Kernel, _pfn: number): number {
+export function folio_alloc_swap(k: Kernel, pfn: number): number {
   if (k.nr_swap_pages <= 0) return 0;
   const entry = k.swap.slot_out;
-  return get_swap_pages(k, 1, entry) === 1 ? entry[0] : 0;
+  if (get_swap_pages(k, 1, entry) !== 1) return 0;
+  // mem_cgroup_try_charge_swap: a memcg at memory.swap.max gets no slot.
+  if (k.memcg.nr_memcgs !== 0 && mem_cgroup_try_charge_swap(k, pfn, entry[0]) !== 0) {
+    put_swap_folio(k, pfn, entry[0]);
+    return 0;
+  }
+  return entry[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -889,6 +901,8 @@ function __swap_entry_free_locked(si: swap_info_struct, offset: number, usage: n
 function swap_entry_free(k: Kernel, si: swap_info_struct, offset: number): void {
   if (si.swap_map[offset] !== SWAP_HAS_CACHE) throw new KernelBug("swap_entry_free: slot still referenced", { type: si.type, offset, map: si.swap_map[offset] });
   si.swap_map[offset] = 0;
+  // mem_cgroup_uncharge_swap: the slot's charge goes with it.
+  if (si.swap_cgroup[offset] !== 0) mem_cgroup_uncharge_swap(k, si, offset);
   dec_cluster_info_page(si, offset);
   swap_range_free(k, si, offset, 1);
 }
@@ -1057,6 +1071,7 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
   si.cluster_nr = 0;
   si.highest_bit = maxpages - 1;
   si.swap_map = new Uint8Array(maxpages);
+  si.swap_cgroup = new Uint16Array(maxpages); // swap_cgroup_swapon
   const rotational = cfg.rotational ?? true;
   if (!rotational) {
     si.flags |= SWP_SOLIDSTATE;
@@ -1153,6 +1168,7 @@ export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
   p.highest_bit = 0;
   exit_swap_address_space(p);
   p.swap_map = new Uint8Array(0);
+  p.swap_cgroup = new Uint16Array(0); // swap_cgroup_swapoff
   p.cluster_info = null;
   p.swap_cont.clear();
   p.flags = 0;

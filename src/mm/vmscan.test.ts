@@ -7,7 +7,7 @@ import { F, PG_active, PG_lru, PG_swapbacked } from "./memmap.js";
 import { lruvec_add_folio } from "./mm_inline.js";
 import { alloc_pages } from "./page_alloc.js";
 import { MM_SWAPENTS } from "./mm_types.js";
-import { high_wmark_pages, low_wmark_pages, LRU_INACTIVE_ANON, type pglist_data } from "./mmzone.js";
+import { high_wmark_pages, low_wmark_pages, LRU_INACTIVE_ANON, lruvec, type pglist_data } from "./mmzone.js";
 import { NR_ZONE_LRU_BASE } from "./mm_inline.js";
 import { lru_add_drain } from "./swap.js";
 import { inactive_is_low, pgdat_balanced, try_to_free_pages } from "./vmscan.js";
@@ -29,16 +29,16 @@ describe("inactive_is_low", () => {
     const pg = { vm_stat: new Float64Array(64) } as unknown as pglist_data;
     pg.vm_stat[LRU_INACTIVE_ANON] = 1000;
     pg.vm_stat[LRU_INACTIVE_ANON + 1] = 1001;
-    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(true);
+    expect(inactive_is_low(new lruvec(), pg, LRU_INACTIVE_ANON)).toBe(true);
     pg.vm_stat[LRU_INACTIVE_ANON + 1] = 1000;
-    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(false);
+    expect(inactive_is_low(new lruvec(), pg, LRU_INACTIVE_ANON)).toBe(false);
     // 1 GiB in all: int_sqrt(10) = 3, so 70000 inactive against 192144 active is still enough.
     pg.vm_stat[LRU_INACTIVE_ANON] = 70000;
     pg.vm_stat[LRU_INACTIVE_ANON + 1] = 262144 - 70000;
-    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(false);
+    expect(inactive_is_low(new lruvec(), pg, LRU_INACTIVE_ANON)).toBe(false);
     pg.vm_stat[LRU_INACTIVE_ANON] = 60000;
     pg.vm_stat[LRU_INACTIVE_ANON + 1] = 262144 - 60000;
-    expect(inactive_is_low(pg, LRU_INACTIVE_ANON)).toBe(true);
+    expect(inactive_is_low(new lruvec(), pg, LRU_INACTIVE_ANON)).toBe(true);
   });
 });
 

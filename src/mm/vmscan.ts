@@ -61,9 +61,23 @@ import {
   PG_workingset,
   PG_writeback,
 } from "./memmap.js";
-import { folio_evictable, folio_is_file_lru, folio_zone, lruvec_add_folio, lruvec_del_folio, NR_ZONE_LRU_BASE, update_lru_size } from "./mm_inline.js";
+import { folio_evictable, folio_is_file_lru, folio_zone, lruvec_add_folio, lruvec_del_folio, lruvec_lru_pages, update_lru_size } from "./mm_inline.js";
+import {
+  __GFP_ATOMIC,
+  __GFP_HIGH,
+  __GFP_MEMALLOC,
+  __GFP_NOFAIL,
+  __GFP_NOLOCKDEP,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_RECLAIM,
+  __GFP_RETRY_MAYFAIL,
+  GFP_HIGHUSER_MOVABLE,
+} from "../include/linux/gfp_types.js";
 import { VM_EXEC, VM_LOCKED } from "./mm_types.js";
 import {
+  type lruvec,
   high_wmark_pages,
   LRU_ACTIVE,
   LRU_ACTIVE_ANON,
@@ -81,7 +95,7 @@ import {
   type zone,
 } from "./mmzone.js";
 import { swap_writepage } from "./page_io.js";
-import { zone_watermark_ok_safe } from "./page_alloc.js";
+import { cpu_to_node, zone_watermark_ok_safe } from "./page_alloc.js";
 import { folio_referenced, try_to_unmap } from "./rmap.js";
 import { folio_add_lru, lru_add_drain, lru_note_cost, put_page } from "./swap.js";
 import { __delete_from_swap_cache, add_to_swap } from "./swap_state.js";
@@ -117,9 +131,25 @@ import {
   PGSTEAL_KSWAPD,
   WORKINGSET_ACTIVATE_ANON,
   THP_SWPOUT_FALLBACK,
-  WORKINGSET_ACTIVATE_FILE,
 } from "./vmstat_items.js";
 import { split_huge_page_to_list } from "./huge_memory.js";
+import {
+  __count_memcg_events,
+  mem_cgroup_below_low,
+  mem_cgroup_below_min,
+  mem_cgroup_calculate_protection,
+  mem_cgroup_flush_stats,
+  mem_cgroup_from_id,
+  mem_cgroup_get_nr_swap_pages,
+  mem_cgroup_iter,
+  mem_cgroup_protection,
+  MEMCG_LOW,
+  memcg_memory_event,
+  MEMCG_RECLAIM_MAY_SWAP,
+  MEMCG_RECLAIM_PROACTIVE,
+  type mem_cgroup,
+} from "./memcontrol.js";
+import { page_counter_read } from "./page_counter.js";
 import { workingset_eviction } from "./workingset.js";
 import { __filemap_remove_folio } from "./filemap.js";
 import { try_to_free_buffers } from "../fs/buffer.js";
@@ -222,6 +252,13 @@ export class scan_control {
   nr_reclaimed = 0;
   /** current_is_kswapd(). */
   kswapd = false;
+  /** The memcg whose limit reclaim works for (null: global reclaim). cgroup_reclaim(sc) is target_mem_cgroup !== null. */
+  target_mem_cgroup: mem_cgroup | null = null;
+  /** memory.reclaim's proactive reclaim. */
+  proactive = false;
+  /** Reclaim may take from memcgs within memory.low (the second pass); one was skipped. */
+  memcg_low_reclaim = false;
+  memcg_low_skipped = false;
   // sc->nr: what the last shrink_node saw of dirty and writeback pages.
   nr_dirty = 0;
   nr_unqueued_dirty = 0;
@@ -295,6 +332,16 @@ function can_reclaim_anon_pages(k: Kernel): boolean {
   return get_nr_swap_pages(k) > 0;
 }
 
+/**
+ * can_reclaim_anon_pages with a reclaim's scan_control: a memcg reclaim needs swap the memcg may
+ * still use (memory.swap.max), global reclaim free swap.
+ * @kernel mm/vmscan.c can_reclaim_anon_pages
+ */
+function can_reclaim_anon_pages_sc(k: Kernel, sc: scan_control): boolean {
+  if (sc.target_mem_cgroup !== null) return mem_cgroup_get_nr_swap_pages(k, sc.target_mem_cgroup) > 0;
+  return get_nr_swap_pages(k) > 0;
+}
+
 /** Is aging the anon lists worth it? Only with swap configured. @kernel mm/vmscan.c can_age_anon_pages */
 function can_age_anon_pages(k: Kernel): boolean {
   return k.total_swap_pages > 0;
@@ -312,13 +359,17 @@ export function zone_reclaimable_pages(k: Kernel, z: zone): number {
   return nr === 0 ? z.vm_stat[NR_FREE_PAGES] : nr;
 }
 
-/** The size of list `lru` counting only zones up to `zone_idx`. @kernel mm/vmscan.c lruvec_lru_size */
-function lruvec_lru_size(pgdat: pglist_data, lru: number, zone_idx: number): number {
+/**
+ * The size of a lruvec's list `lru` counting only zones up to `zone_idx`: its own pages
+ * (mem_cgroup_get_zone_lru_size), which for a machine with no groups are the zones' counters.
+ * @kernel mm/vmscan.c lruvec_lru_size
+ */
+function lruvec_lru_size(lv: lruvec, pgdat: pglist_data, lru: number, zone_idx: number): number {
   let size = 0;
   for (let zid = 0; zid <= zone_idx && zid < MAX_NR_ZONES; zid++) {
     const z = pgdat.node_zones[zid];
     if (!z.managed_zone()) continue;
-    size += z.vm_stat[NR_ZONE_LRU_BASE + lru];
+    size += lv.lru_zone_size[zid * NR_LRU_LISTS + lru];
   }
   return size;
 }
@@ -396,6 +447,7 @@ function skip_throttle_noprogress(k: Kernel, pgdat: pglist_data): boolean {
 function isolate_lru_folios(
   k: Kernel,
   nr_to_scan: number,
+  lv: lruvec,
   pgdat: pglist_data,
   lists: Int32Array,
   dst: number,
@@ -405,7 +457,7 @@ function isolate_lru_folios(
 ): number {
   const mem = k.mem_map;
   const links = mem.lru;
-  const src = pgdat.__lruvec.lists;
+  const src = lv.lists;
   const nr_zone_taken = sc.nr_zone_taken;
   const nr_skipped = sc.nr_skipped;
   nr_zone_taken.fill(0);
@@ -440,7 +492,7 @@ function isolate_lru_folios(
     links.list_splice(lists, L_SKIPPED, src, lru);
     for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_skipped[zid]) k.vm_events[PGSCAN_SKIP_DMA + zid] += nr_skipped[zid];
   }
-  for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_zone_taken[zid]) update_lru_size(pgdat.node_zones[zid], lru, -nr_zone_taken[zid]);
+  for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_zone_taken[zid]) update_lru_size(k, lv, pgdat.node_zones[zid], lru, -nr_zone_taken[zid]);
   nr_scanned[0] = total_scan;
   if (k.trace.active) {
     trace(k, "mm_vmscan_lru_isolate", `isolate_mode=0 classzone=${sc.reclaim_idx} order=${sc.order} nr_requested=${nr_to_scan} nr_scanned=${total_scan} nr_skipped=${total_scan - scan} nr_taken=${nr_taken} lru=${lru_names[lru]}`);
@@ -762,6 +814,113 @@ function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pg
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * A memcg's lruvec on a node: the node's own for the root (and for global reclaim's target).
+ * @kernel include/linux/memcontrol.h mem_cgroup_lruvec
+ */
+export function mem_cgroup_lruvec(memcg: mem_cgroup | null, pgdat: pglist_data): lruvec {
+  return memcg === null || memcg.id === 0 ? pgdat.__lruvec : memcg.nodeinfo[pgdat.node_id];
+}
+
+/** The flushed statistic of the memcg a lruvec belongs to. */
+function lruvec_memcg_state(lv: lruvec, idx: number): number {
+  const memcg = lv.memcg;
+  return memcg === null ? 0 : memcg.state[idx];
+}
+
+/** Clears LRUVEC_CONGESTED on every memcg's lruvec of the node (kswapd found it balanced). @kernel mm/vmscan.c clear_pgdat_congested */
+function clear_lruvec_congested(k: Kernel, pgdat: pglist_data): void {
+  pgdat.__lruvec.flags &= ~LRUVEC_CONGESTED;
+  if (k.memcg.nr_memcgs === 0) return;
+  for (const memcg of k.memcg.byId) if (memcg !== null && memcg.id !== 0) memcg.nodeinfo[pgdat.node_id].flags &= ~LRUVEC_CONGESTED;
+}
+
+/**
+ * get_scan_count's protection: a memcg below its effective min or low (when this pass may
+ * reclaim from it) is scanned in proportion to its usage above the protection,
+ * scan = lruvec_size - lruvec_size * protection / (cgroup_size + 1), at least SWAP_CLUSTER_MAX,
+ * then >> priority.
+ * @kernel mm/vmscan.c get_scan_count
+ */
+function protected_scan(k: Kernel, lv: lruvec, sc: scan_control, lruvec_size: number, scan: number): number {
+  const memcg = lv.memcg;
+  if (memcg === null) return scan;
+  const pr = mem_cgroup_protection(sc.target_mem_cgroup, memcg);
+  const min = pr[0];
+  const low = pr[1];
+  if (!min && !low) return scan;
+  const cgroup_size = Math.max(page_counter_read(memcg.memory), min, low);
+  const protection = sc.memcg_low_reclaim ? min : Math.max(min, low);
+  let s = lruvec_size - Math.floor((lruvec_size * protection) / (cgroup_size + 1));
+  s = Math.max(s, SWAP_CLUSTER_MAX);
+  void k;
+  return Math.floor(s / 2 ** sc.priority);
+}
+
+/**
+ * One node's reclaim over every memcg of the target's subtree (the whole hierarchy for global
+ * reclaim), each in turn: skipped below its effective memory.min; below memory.low skipped too
+ * unless this is the pass after one that found nothing else (memcg_low_reclaim), which counts a
+ * MEMCG_LOW event. mem_cgroup_iter walks groups, not pages.
+ * @kernel mm/vmscan.c shrink_node_memcgs
+ */
+function shrink_node_memcgs(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  const target = sc.target_mem_cgroup;
+  if (k.memcg.nr_memcgs === 0) {
+    // The root alone: its lruvec is the node's.
+    shrink_lruvec(k, pgdat.__lruvec, pgdat, sc);
+    return;
+  }
+  for (let memcg = mem_cgroup_iter(k, target, null); memcg !== null; memcg = mem_cgroup_iter(k, target, memcg)) {
+    mem_cgroup_calculate_protection(k, target, memcg);
+    if (mem_cgroup_below_min(target, memcg)) continue;
+    if (mem_cgroup_below_low(target, memcg)) {
+      if (!sc.memcg_low_reclaim) {
+        sc.memcg_low_skipped = true;
+        continue;
+      }
+      memcg_memory_event(memcg, MEMCG_LOW);
+    }
+    shrink_lruvec(k, mem_cgroup_lruvec(memcg, pgdat), pgdat, sc);
+  }
+}
+
+/**
+ * Reclaim for a memcg over its limit (memory.max, memory.high, memory.reclaim): at least
+ * SWAP_CLUSTER_MAX pages from the memcg's subtree on every node, as the charging task
+ * (PF_MEMALLOC, a memory stall for PSI). Returns the pages reclaimed.
+ * @kernel mm/vmscan.c try_to_free_mem_cgroup_pages
+ */
+export function try_to_free_mem_cgroup_pages(k: Kernel, memcg: mem_cgroup, nr_pages: number, gfp_mask: number, reclaim_options: number): number {
+  const sc = new scan_control();
+  sc.nr_to_reclaim = Math.max(nr_pages, SWAP_CLUSTER_MAX);
+  // (current_gfp_context(gfp_mask) & GFP_RECLAIM_MASK) | (GFP_HIGHUSER_MOVABLE & ~GFP_RECLAIM_MASK)
+  sc.gfp_mask = (gfp_mask & GFP_RECLAIM_MASK_) | (GFP_HIGHUSER_MOVABLE & ~GFP_RECLAIM_MASK_);
+  sc.reclaim_idx = MAX_NR_ZONES - 1;
+  sc.target_mem_cgroup = memcg;
+  sc.priority = DEF_PRIORITY;
+  sc.may_writepage = true;
+  sc.may_unmap = true;
+  sc.may_swap = (reclaim_options & MEMCG_RECLAIM_MAY_SWAP) !== 0;
+  sc.proactive = (reclaim_options & MEMCG_RECLAIM_PROACTIVE) !== 0;
+  // node_zonelist(numa_node_id(), sc.gfp_mask)
+  const zonelist = k.node_data[cpu_to_node(k, k.cpu)].node_zonelists;
+  const pflags = psi_memstall_enter(k);
+  k.reclaim_depth++;
+  let nr_reclaimed: number;
+  try {
+    nr_reclaimed = do_try_to_free_pages(k, zonelist, sc);
+  } finally {
+    k.reclaim_depth--;
+    psi_memstall_leave(k, pflags);
+  }
+  return nr_reclaimed;
+}
+
+/** GFP_RECLAIM_MASK (mm/internal.h): the bits reclaim keeps from the caller's mask. */
+const GFP_RECLAIM_MASK_ =
+  __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_ATOMIC | __GFP_NOLOCKDEP;
+
+/**
  * Direct reclaimers wait while more pages are isolated than an eighth of the inactive list
  * (all of it without __GFP_IO|__GFP_FS), so many of them do not strip the lists at once.
  * @kernel mm/vmscan.c too_many_isolated
@@ -778,7 +937,7 @@ function too_many_isolated(k: Kernel, pgdat: pglist_data, file: boolean, sc: sca
  * Scans up to nr_to_scan pages from the tail of an inactive list and reclaims what it can.
  * @kernel mm/vmscan.c shrink_inactive_list
  */
-function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, sc: scan_control, lru: number): number {
+function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control, lru: number): number {
   const file = lru === LRU_INACTIVE_FILE;
   const ft = file ? 1 : 0;
   let stalled = false;
@@ -789,10 +948,12 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data,
   }
   lru_add_drain(k);
   const lists = local_lists();
-  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, lv, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
   const nr_scanned = sc.nr_scanned_out[0];
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
-  k.vm_events[sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT] += nr_scanned;
+  const scan_item = sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT;
+  if (sc.target_mem_cgroup === null) k.vm_events[scan_item] += nr_scanned;
+  if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), scan_item, nr_scanned);
   k.vm_events[PGSCAN_ANON + ft] += nr_scanned;
   if (nr_taken === 0) return 0;
 
@@ -800,9 +961,11 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data,
   const nr_reclaimed = shrink_folio_list(k, lists, L_SRC, pgdat, sc, stat);
   move_folios_to_lru(k, lists, L_SRC, L_FREE);
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] -= nr_taken;
-  k.vm_events[sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT] += nr_reclaimed;
+  const steal_item = sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT;
+  if (sc.target_mem_cgroup === null) k.vm_events[steal_item] += nr_reclaimed;
+  if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), steal_item, nr_reclaimed);
   k.vm_events[PGSTEAL_ANON + ft] += nr_reclaimed;
-  lru_note_cost(pgdat.__lruvec, pgdat.vm_stat, file, stat.nr_pageout);
+  lru_note_cost(k, lv, pgdat, file, stat.nr_pageout);
   free_folio_list(k, lists, L_FREE);
 
   // Dirty folios reached the LRU's tail before the flusher wrote them (every one taken was dirty
@@ -830,17 +993,18 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data,
  * referenced executable file pages, which get another round on the active list.
  * @kernel mm/vmscan.c shrink_active_list
  */
-function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, sc: scan_control, lru: number): void {
+function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control, lru: number): void {
   const file = lru === LRU_ACTIVE_FILE;
   const ft = file ? 1 : 0;
   const mem = k.mem_map;
   const links = mem.lru;
   lru_add_drain(k);
   const lists = local_lists();
-  const nr_taken = isolate_lru_folios(k, nr_to_scan, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
+  const nr_taken = isolate_lru_folios(k, nr_to_scan, lv, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
   const nr_scanned = sc.nr_scanned_out[0];
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
   k.vm_events[PGREFILL] += nr_scanned;
+  if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), PGREFILL, nr_scanned);
   let nr_rotated = 0;
   while (lists[L_SRC] !== NO_PFN) {
     const pfn = links.prev[lists[L_SRC]];
@@ -865,6 +1029,7 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, s
   const nr_activate = move_folios_to_lru(k, lists, L_RET, L_SKIPPED);
   const nr_deactivate = move_folios_to_lru(k, lists, L_FREE, L_SKIPPED);
   k.vm_events[PGDEACTIVATE] += nr_deactivate;
+  if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), PGDEACTIVATE, nr_deactivate);
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] -= nr_taken;
   free_folio_list(k, lists, L_SKIPPED);
   reclaim_cost(k, nr_scanned * RECLAIM_COST.scan_ns);
@@ -878,13 +1043,13 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, s
 }
 
 /** @kernel mm/vmscan.c shrink_list */
-function shrink_list(k: Kernel, lru: number, nr_to_scan: number, pgdat: pglist_data, sc: scan_control): number {
+function shrink_list(k: Kernel, lru: number, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control): number {
   if (lru === LRU_ACTIVE_ANON || lru === LRU_ACTIVE_FILE) {
-    if (sc.may_deactivate & (lru === LRU_ACTIVE_FILE ? DEACTIVATE_FILE : DEACTIVATE_ANON)) shrink_active_list(k, nr_to_scan, pgdat, sc, lru);
+    if (sc.may_deactivate & (lru === LRU_ACTIVE_FILE ? DEACTIVATE_FILE : DEACTIVATE_ANON)) shrink_active_list(k, nr_to_scan, lv, pgdat, sc, lru);
     else sc.skipped_deactivate = true;
     return 0;
   }
-  return shrink_inactive_list(k, nr_to_scan, pgdat, sc, lru);
+  return shrink_inactive_list(k, nr_to_scan, lv, pgdat, sc, lru);
 }
 
 /**
@@ -892,9 +1057,9 @@ function shrink_list(k: Kernel, lru: number, nr_to_scan: number, pgdat: pglist_d
  * square root of the LRU size in GiB: 1:1 under 1 GiB, 1:3 at 1 GiB, 1:10 at 10 GiB.
  * @kernel mm/vmscan.c inactive_is_low
  */
-export function inactive_is_low(pgdat: pglist_data, inactive_lru: number): boolean {
-  const inactive = pgdat.vm_stat[inactive_lru];
-  const active = pgdat.vm_stat[inactive_lru + LRU_ACTIVE];
+export function inactive_is_low(lv: lruvec, pgdat: pglist_data, inactive_lru: number): boolean {
+  const inactive = lruvec_lru_pages(lv, pgdat, inactive_lru);
+  const active = lruvec_lru_pages(lv, pgdat, inactive_lru + LRU_ACTIVE);
   const gb = Math.floor((inactive + active) / 262144);
   const inactive_ratio = gb ? int_sqrt(10 * gb) : 1;
   return inactive * inactive_ratio < active;
@@ -907,21 +1072,28 @@ export function inactive_is_low(pgdat: pglist_data, inactive_lru: number): boole
  * @kernel mm/vmscan.c prepare_scan_count
  */
 function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
-  const lv = pgdat.__lruvec;
+  // target_lruvec: the lruvec of the memcg reclaim works for (the node's own for global reclaim).
+  const lv = mem_cgroup_lruvec(sc.target_mem_cgroup, pgdat);
+  if (sc.target_mem_cgroup !== null) mem_cgroup_flush_stats(k);
   sc.anon_cost = lv.anon_cost;
   sc.file_cost = lv.file_cost;
   if (!sc.force_deactivate) {
-    let refaults = pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON];
-    if (refaults !== lv.refaults[0] || inactive_is_low(pgdat, LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
+    let refaults = lruvec_refaults(lv, pgdat, 0);
+    if (refaults !== lv.refaults[0] || inactive_is_low(lv, pgdat, LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
     else sc.may_deactivate &= ~DEACTIVATE_ANON;
-    refaults = pgdat.vm_stat[WORKINGSET_ACTIVATE_FILE];
-    if (refaults !== lv.refaults[1] || inactive_is_low(pgdat, LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
+    refaults = lruvec_refaults(lv, pgdat, 1);
+    if (refaults !== lv.refaults[1] || inactive_is_low(lv, pgdat, LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
     else sc.may_deactivate &= ~DEACTIVATE_FILE;
   } else {
     sc.may_deactivate = DEACTIVATE_ANON | DEACTIVATE_FILE;
   }
-  let file = pgdat.vm_stat[NR_INACTIVE_FILE];
+  let file = lruvec_lru_pages(lv, pgdat, LRU_INACTIVE_FILE);
   sc.cache_trim_mode = Math.floor(file / 2 ** sc.priority) > 0 && (sc.may_deactivate & DEACTIVATE_FILE) === 0;
+  // The file_is_tiny check is for global reclaim only (!cgroup_reclaim(sc)).
+  if (sc.target_mem_cgroup !== null) {
+    sc.file_is_tiny = false;
+    return;
+  }
 
   let total_high_wmark = 0;
   let free = 0;
@@ -946,13 +1118,13 @@ function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): vo
  * fp = 140 (6c + 1) / (3c + 1) ≈ 280, so anon gets 120/400 = 30% of its share, file 70%.
  * @kernel mm/vmscan.c get_scan_count
  */
-export function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control, nr: Float64Array): void {
+export function get_scan_count(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control, nr: Float64Array): void {
   const swappiness = k.vm.swappiness;
   let scan_balance: number;
   let fraction0 = 0;
   let fraction1 = 0;
   let denominator = 1;
-  if (!sc.may_swap || !can_reclaim_anon_pages(k)) scan_balance = SCAN_FILE;
+  if (!sc.may_swap || !can_reclaim_anon_pages_sc(k, sc)) scan_balance = SCAN_FILE;
   else if (!sc.priority && swappiness) scan_balance = SCAN_EQUAL;
   else if (sc.file_is_tiny) scan_balance = SCAN_ANON;
   else if (sc.cache_trim_mode) scan_balance = SCAN_FILE;
@@ -970,8 +1142,11 @@ export function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control, 
   }
   for (let lru = LRU_INACTIVE_ANON; lru <= LRU_ACTIVE_FILE; lru++) {
     const file = lru >= LRU_INACTIVE_FILE;
-    const lruvec_size = lruvec_lru_size(pgdat, lru, sc.reclaim_idx);
+    const lruvec_size = lruvec_lru_size(lv, pgdat, lru, sc.reclaim_idx);
     let scan = Math.floor(lruvec_size / 2 ** sc.priority);
+    // Memory protection (memory.min/low): scan a protected memcg in proportion to how far its
+    // usage exceeds its protection.
+    if (lv.memcg_id !== 0) scan = protected_scan(k, lv, sc, lruvec_size, scan);
     switch (scan_balance) {
       case SCAN_EQUAL:
         break;
@@ -994,20 +1169,21 @@ export function get_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control, 
  * active anon list if the inactive one is low.
  * @kernel mm/vmscan.c shrink_lruvec
  */
-function shrink_lruvec(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control): void {
   const nr = sc.lruvec_nr;
   const targets = sc.lruvec_targets;
-  get_scan_count(k, pgdat, sc, nr);
+  get_scan_count(k, lv, pgdat, sc, nr);
   targets.set(nr);
   let nr_reclaimed = 0;
   const nr_to_reclaim = sc.nr_to_reclaim;
-  const proportional_reclaim = !sc.kswapd && sc.priority === DEF_PRIORITY;
+  // Global direct reclaim at DEF_PRIORITY scans the whole proportion (cgroup and proactive reclaim stop at the target).
+  const proportional_reclaim = sc.target_mem_cgroup === null && !sc.kswapd && sc.priority === DEF_PRIORITY;
   while (nr[LRU_INACTIVE_ANON] || nr[LRU_ACTIVE_FILE] || nr[LRU_INACTIVE_FILE]) {
     for (let lru = LRU_INACTIVE_ANON; lru <= LRU_ACTIVE_FILE; lru++) {
       if (nr[lru]) {
         const nr_to_scan = Math.min(nr[lru], SWAP_CLUSTER_MAX);
         nr[lru] -= nr_to_scan;
-        nr_reclaimed += shrink_list(k, lru, nr_to_scan, pgdat, sc);
+        nr_reclaimed += shrink_list(k, lru, nr_to_scan, lv, pgdat, sc);
       }
     }
     if (nr_reclaimed < nr_to_reclaim || proportional_reclaim) continue;
@@ -1037,7 +1213,7 @@ function shrink_lruvec(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
     nr[lru] -= Math.min(nr[lru], nr_scanned);
   }
   sc.nr_reclaimed += nr_reclaimed;
-  if (can_age_anon_pages(k) && inactive_is_low(pgdat, LRU_INACTIVE_ANON)) shrink_active_list(k, SWAP_CLUSTER_MAX, pgdat, sc, LRU_ACTIVE_ANON);
+  if (can_age_anon_pages(k) && inactive_is_low(lv, pgdat, LRU_INACTIVE_ANON)) shrink_active_list(k, SWAP_CLUSTER_MAX, lv, pgdat, sc, LRU_ACTIVE_ANON);
 }
 
 /**
@@ -1051,17 +1227,19 @@ function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   const nr_reclaimed = sc.nr_reclaimed;
   reclaim_cost(k, RECLAIM_COST.shrink_node_ns);
   prepare_scan_count(k, pgdat, sc);
-  shrink_lruvec(k, pgdat, sc);
+  shrink_node_memcgs(k, pgdat, sc);
   // shrink_slab: the model's slab caches have no shrinkers (their walk's cost is in
-  // shrink_node_ns); THP's two (deferred split, huge zero page) do work.
-  thp_shrink_slab(k, pgdat, sc.priority);
+  // shrink_node_ns); THP's two (deferred split, huge zero page) do work. Simplified: run once per
+  // pass as the root's shrink_slab, after every memcg's lruvec, and not in memcg reclaim (the
+  // memcg-aware deferred-split queue is per node in the model).
+  if (sc.target_mem_cgroup === null) thp_shrink_slab(k, pgdat, sc.priority);
   const reclaimable = sc.nr_reclaimed - nr_reclaimed > 0;
   if (sc.kswapd) {
     if (sc.nr_writeback && sc.nr_writeback === sc.nr_taken) pgdat.flags |= PGDAT_WRITEBACK;
     if (sc.nr_unqueued_dirty === sc.nr_file_taken) pgdat.flags |= PGDAT_DIRTY;
     if (sc.nr_immediate) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_WRITEBACK);
   }
-  const lv = pgdat.__lruvec;
+  const lv = mem_cgroup_lruvec(sc.target_mem_cgroup, pgdat);
   if (sc.kswapd && sc.nr_dirty && sc.nr_dirty === sc.nr_congested) lv.flags |= LRUVEC_CONGESTED;
   if (!sc.kswapd && lv.flags & LRUVEC_CONGESTED) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_CONGESTED);
   if (reclaimable) pgdat.kswapd_failures = 0;
@@ -1097,9 +1275,19 @@ function shrink_zones(k: Kernel, zonelist: readonly zone[], sc: scan_control): v
 }
 
 /** Remembers the refault counts, so the next prepare_scan_count sees only new refaults. @kernel mm/vmscan.c snapshot_refaults */
-function snapshot_refaults(pgdat: pglist_data): void {
-  pgdat.__lruvec.refaults[0] = pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON];
-  pgdat.__lruvec.refaults[1] = pgdat.vm_stat[WORKINGSET_ACTIVATE_FILE];
+function snapshot_refaults(target: mem_cgroup | null, pgdat: pglist_data): void {
+  const lv = mem_cgroup_lruvec(target, pgdat);
+  lv.refaults[0] = lruvec_refaults(lv, pgdat, 0);
+  lv.refaults[1] = lruvec_refaults(lv, pgdat, 1);
+}
+
+/**
+ * WORKINGSET_ACTIVATE_ANON/FILE of a lruvec: the node's for the root's, the memcg's (flushed,
+ * all nodes: Simplified) for a memcg's.
+ */
+function lruvec_refaults(lv: lruvec, pgdat: pglist_data, file: number): number {
+  if (lv.memcg_id === 0) return pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON + file];
+  return pgdat.node_id === 0 ? lruvec_memcg_state(lv, WORKINGSET_ACTIVATE_ANON + file) : 0;
 }
 
 /**
@@ -1111,7 +1299,7 @@ function snapshot_refaults(pgdat: pglist_data): void {
 function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_control): number {
   const initial_priority = sc.priority;
   for (;;) {
-    k.vm_events[ALLOCSTALL_DMA + sc.reclaim_idx]++;
+    if (sc.target_mem_cgroup === null) k.vm_events[ALLOCSTALL_DMA + sc.reclaim_idx]++;
     do {
       sc.nr_scanned = 0;
       shrink_zones(k, zonelist, sc);
@@ -1123,7 +1311,7 @@ function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_con
     for (const z of zonelist) {
       if (z.zone_idx > sc.reclaim_idx || z.zone_pgdat === last) continue;
       last = z.zone_pgdat;
-      snapshot_refaults(z.zone_pgdat);
+      snapshot_refaults(sc.target_mem_cgroup, z.zone_pgdat);
     }
     if (sc.nr_reclaimed) return sc.nr_reclaimed;
     if (sc.compaction_ready) return 1;
@@ -1131,6 +1319,14 @@ function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_con
       sc.priority = initial_priority;
       sc.force_deactivate = true;
       sc.skipped_deactivate = false;
+      continue;
+    }
+    // Untapped memory.low reserves: retry, now reclaiming from the protected memcgs too.
+    if (sc.memcg_low_skipped) {
+      sc.priority = initial_priority;
+      sc.force_deactivate = false;
+      sc.memcg_low_reclaim = true;
+      sc.memcg_low_skipped = false;
       continue;
     }
     return 0;
@@ -1255,7 +1451,7 @@ export function pgdat_balanced(k: Kernel, pgdat: pglist_data, order: number, hig
 function prepare_kswapd_sleep(k: Kernel, pgdat: pglist_data, order: number, highest_zoneidx: number): boolean {
   if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES) return true;
   if (pgdat_balanced(k, pgdat, order, highest_zoneidx)) {
-    pgdat.__lruvec.flags &= ~LRUVEC_CONGESTED;
+    clear_lruvec_congested(k, pgdat);
     pgdat.flags &= ~(PGDAT_DIRTY | PGDAT_WRITEBACK);
     return true;
   }
@@ -1282,8 +1478,11 @@ function kswapd_shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): bo
 /** kswapd ages the active anon list each pass when the inactive one is low. @kernel mm/vmscan.c kswapd_age_node */
 function kswapd_age_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   if (!can_age_anon_pages(k)) return;
-  if (!inactive_is_low(pgdat, LRU_INACTIVE_ANON)) return;
-  shrink_active_list(k, SWAP_CLUSTER_MAX, pgdat, sc, LRU_ACTIVE_ANON);
+  if (!inactive_is_low(pgdat.__lruvec, pgdat, LRU_INACTIVE_ANON)) return;
+  // Every memcg's active anon list, in mem_cgroup_iter order from the root.
+  for (let memcg = mem_cgroup_iter(k, null, null); memcg !== null; memcg = mem_cgroup_iter(k, null, memcg)) {
+    shrink_active_list(k, SWAP_CLUSTER_MAX, mem_cgroup_lruvec(memcg, pgdat), pgdat, sc, LRU_ACTIVE_ANON);
+  }
 }
 
 /**
@@ -1356,7 +1555,7 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
       z.watermark_boost -= Math.min(z.watermark_boost, zone_boosts[i]);
     }
   }
-  snapshot_refaults(pgdat);
+  snapshot_refaults(null, pgdat);
   psi_memstall_leave(k, pflags);
   return sc.order;
 }

@@ -10,7 +10,7 @@ import { run_kthreads_until } from "../kernel/kthread.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
 import type { TraceListener } from "../kernel/trace.js";
-import { procList, procRead, procWrite } from "../fs/proc/root.js";
+import { procList, procMkdir, procRead, procRmdir, procWrite } from "../fs/proc/root.js";
 import type { ThpMode } from "../mm/huge_memory.js";
 import { MAX_NR_ZONES, zone_names } from "../mm/mmzone.js";
 import { parseDuration } from "./duration.js";
@@ -245,6 +245,16 @@ export class Machine {
   /** The entries of a /proc or /sys directory. */
   list(dir: string): string[] {
     return procList(this.kernel, dir);
+  }
+
+  /** mkdir of a directory of a filesystem that has them: a cgroup under /sys/fs/cgroup. Throws Errno (EEXIST, ENOENT, …). */
+  mkdir(path: string): void {
+    procMkdir(this.kernel, path);
+  }
+
+  /** rmdir of a cgroup under /sys/fs/cgroup. Throws Errno (EBUSY for one with tasks or children, ENOENT, …). */
+  rmdir(path: string): void {
+    procRmdir(this.kernel, path);
   }
 
   /** The kernel log, as `dmesg` prints it. */

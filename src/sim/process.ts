@@ -20,7 +20,8 @@
  * child.exit();
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { Errno, errnoName, type ErrnoName } from "../kernel/errno.js";
+import { Errno, errnoName, errnoValues, type ErrnoName } from "../kernel/errno.js";
+import { cgroup_attach_task, cgroup_lookup, cgroup_post_fork } from "../kernel/cgroup/cgroup.js";
 import { do_exit } from "../kernel/exit.js";
 import { copy_process_objects, kernel_clone, SIGCHLD } from "../kernel/fork.js";
 import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
@@ -412,6 +413,11 @@ export interface SpawnOptions {
   randomize?: boolean;
   /** Resource limits in bytes (Infinity for unlimited). */
   rlimits?: { stack?: number; memlock?: number; as?: number; data?: number };
+  /**
+   * The cgroup to start in, a path under /sys/fs/cgroup ("/rk"); default the parent's. The task
+   * joins it before exec, as `echo $$ > cgroup.procs; exec prog` does.
+   */
+  cgroup?: string;
 }
 
 /** A swap area as swapon takes it. */
@@ -1171,7 +1177,18 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   mm.owner = pid;
   t.mm = mm;
   k.tasks.byPid.set(pid, t);
-  k.tasks.find(ppid)?.children.add(pid);
+  const parent = k.tasks.find(ppid);
+  parent?.children.add(pid);
+  if (parent) cgroup_post_fork(k, parent, t);
+  if (opts.cgroup !== undefined) {
+    const segs = opts.cgroup.split("/").filter((s) => s !== "");
+    const cg = cgroup_lookup(k, segs);
+    const rc = cg === undefined || cg.dying ? -errnoValues.ENOENT : cgroup_attach_task(k, cg, t);
+    if (rc < 0) {
+      do_exit(k, t, 0);
+      throw new Errno(errnoName(rc) ?? "EINVAL", "write", `/sys/fs/cgroup${opts.cgroup}/cgroup.procs`);
+    }
+  }
   // Not enqueued for pressure accounting: a process driven through this API sleeps between
   // calls (as if blocked in pause()); the scenario runner enqueues the one it runs.
   if (opts.oomScoreAdj !== undefined) {

@@ -103,6 +103,9 @@ import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
 import { xarray } from "../lib/xarray.js";
 import { shmem_aops, shmem_dir_inode_operations, shmem_dir_operations, shmem_inode_info, shmem_inode_operations, shmem_ops, shmem_sb_info } from "../mm/shmem.js";
 import { Machine } from "./machine.js";
+import { cgroup, cgroup_root } from "../kernel/cgroup/cgroup.js";
+import { mem_cgroup, memcg_state, memcg_stock_pcp } from "../mm/memcontrol.js";
+import { page_counter } from "../mm/page_counter.js";
 import { Process } from "./process.js";
 import type { SnapshotRegistry } from "./snapshot.js";
 
@@ -148,6 +151,7 @@ export function machineRegistry(): SnapshotRegistry {
           files: () => new Map(),
           patterns: () => [],
           params: () => new Map(),
+          mounts: () => new Map(),
         }),
       }),
       // arch/x86
@@ -188,6 +192,13 @@ export function machineRegistry(): SnapshotRegistry {
       vmalloc_state: Object.freeze({ ctor: vmalloc_state }),
       pcpu_globals: Object.freeze({ ctor: pcpu_globals }),
       task_objs: Object.freeze({ ctor: task_objs }),
+      // kernel/cgroup, mm/memcontrol, mm/page_counter
+      cgroup: Object.freeze({ ctor: cgroup }),
+      cgroup_root: Object.freeze({ ctor: cgroup_root }),
+      mem_cgroup: Object.freeze({ ctor: mem_cgroup }),
+      memcg_state: Object.freeze({ ctor: memcg_state }),
+      memcg_stock_pcp: Object.freeze({ ctor: memcg_stock_pcp }),
+      page_counter: Object.freeze({ ctor: page_counter }),
       // fs/, block/ and lib/xarray: the page cache's structures.
       super_block: Object.freeze({ ctor: super_block }),
       address_space: Object.freeze({ ctor: address_space }),

@@ -72,7 +72,7 @@ export const SYSCALL_NR: Readonly<Record<string, number>> = Object.freeze({
 });
 
 /** What allocated, as the OOM report's gfp_mask and order tell it plus the one thing they cannot: a swap-in. */
-export type AllocPath = "anon" | "cow" | "swapin" | "swapin_vma" | "shmem" | "pte" | "pgd";
+export type AllocPath = "anon" | "cow" | "swapin" | "swapin_vma" | "shmem" | "pte" | "pgd" | "memcg_anon";
 
 /** From out_of_memory to the page allocator: the frames every OOM kill prints first. */
 const OOM_KILL_HEAD = Object.freeze(["dump_stack_lvl+0x44/0x5c", "dump_header+0x4c/0x22b", "oom_kill_process.cold+0xb/0x10", "out_of_memory+0x1fd/0x4c0"]);
@@ -96,6 +96,8 @@ const FAULT_FRAMES: Record<AllocPath, readonly string[]> = Object.freeze({
   shmem: Object.freeze([...FOLIO, "shmem_alloc_folio+0x82/0xd0", "shmem_alloc_and_acct_folio+0x7b/0x1a0", "shmem_get_folio_gfp+0x315/0x7d0", "shmem_fault+0x71/0x290", "__do_fault+0x33/0x110", "do_fault+0x319/0x410", "__handle_mm_fault+0x660/0xfa0"]),
   pte: Object.freeze(["pte_alloc_one+0x13/0x40", "__pte_alloc+0x26/0x90", "__handle_mm_fault+0xe7e/0xfa0"]),
   pgd: Object.freeze(["__get_free_pages+0xd/0x40", "pgd_alloc+0x33/0x230"]),
+  // A memcg OOM: the charge of an anonymous fault's page, not the page allocator (w4, mc-swap-max).
+  memcg_anon: Object.freeze(["mem_cgroup_out_of_memory+0x134/0x150", "try_charge_memcg+0x696/0x780", "charge_memcg+0x39/0xf0", "__mem_cgroup_charge+0x28/0x80", "__handle_mm_fault+0x95c/0xfa0"]),
 });
 
 /** A user-mode page fault: the exception entry. */
@@ -137,7 +139,7 @@ const HEADS: Record<TraceHead, readonly string[]> = Object.freeze({
  * `orig_ax`).
  */
 export function oom_call_trace(head: TraceHead, path: AllocPath, orig_ax: number): string[] {
-  const out = [...HEADS[head], ...SLOWPATH];
+  const out = path === "memcg_anon" ? [...HEADS[head]] : [...HEADS[head], ...SLOWPATH];
   if (orig_ax === __NR_clone && (path === "pgd" || path === "pte")) return [...out, ...(path === "pgd" ? [...FAULT_FRAMES.pgd, ...CLONE_PGD] : CLONE_PTE), ...SYSCALL_ENTRY];
   out.push(...FAULT_FRAMES[path]);
   const sys = SYSCALL_FRAMES[orig_ax];

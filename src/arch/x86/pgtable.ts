@@ -55,6 +55,7 @@ import { __GFP_ACCOUNT, __GFP_ZERO, GFP_KERNEL } from "../../mm/gfp.js";
 import { __free_pages, alloc_pages } from "../../mm/page_alloc.js";
 import { NO_PFN } from "../../mm/types.js";
 import { __mod_node_page_state } from "../../mm/vmstat.js";
+import { __mod_memcg_page_state } from "../../mm/memcontrol.js";
 import { NR_PAGETABLE } from "../../mm/vmstat_items.js";
 
 /** Page tables for the kernel's own use: zeroed. @kernel include/asm-generic/pgalloc.h GFP_PGTABLE_KERNEL */
@@ -390,6 +391,9 @@ function mod_pagetable_stat(k: Kernel, pfn: number, delta: number): void {
   const z = k.page_zone(pfn);
   if (z === undefined) throw new KernelBug("page-table page in a hole", { pfn });
   __mod_node_page_state(z.zone_pgdat, NR_PAGETABLE, delta);
+  // mod_lruvec_page_state: a table charged to a memcg (__GFP_ACCOUNT) counts in its pagetables.
+  const v = k.mem_map.memcg[pfn];
+  if (v !== 0) __mod_memcg_page_state(k, v, NR_PAGETABLE, delta);
 }
 
 /** One table page from the buddy, bound to a pool slot; NO_TABLE when the allocation fails. */

@@ -7,6 +7,7 @@
  * @kernel fs/proc/base.c tgid_base_stuff, proc_oom_score, oom_score_adj_read,
  *   oom_score_adj_write, __set_oom_adj
  */
+import { proc_cgroup_show } from "../../kernel/cgroup/cgroup.js";
 import { errnoValues } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { OOM_SCORE_ADJ_MAX, OOM_SCORE_ADJ_MIN, type task_struct } from "../../kernel/sched.js";
@@ -79,6 +80,7 @@ export const tgid_base_stuff: readonly pid_entry[] = Object.freeze([
   Object.freeze({ name: "smaps_rollup", mode: 0o444, show: proc_pid_smaps_rollup }),
   Object.freeze({ name: "stat", mode: 0o444, show: proc_pid_stat }),
   Object.freeze({ name: "statm", mode: 0o444, show: (_k: Kernel, t: task_struct) => proc_pid_statm(t) }),
+  Object.freeze({ name: "cgroup", mode: 0o444, show: proc_cgroup_show }),
   Object.freeze({ name: "oom_score", mode: 0o444, show: (k: Kernel, t: task_struct) => `${proc_oom_score(k, t)}\n` }),
   Object.freeze({ name: "io", mode: 0o400, show: (_k: Kernel, t: task_struct) => proc_pid_io_accounting(t) }),
   Object.freeze({

@@ -15,7 +15,9 @@
  * @kernel drivers/base/node.c node_dev_init
  * @kernel block/genhd.c genhd_device_init
  * @kernel fs/proc_namespace.c show_vfsmnt
+ * @kernel kernel/cgroup/cgroup.c cgroup_init
  */
+import { cgroupfs_init } from "./cgroupfs.js";
 import { node_dev_init } from "../../drivers/base/node.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
@@ -65,6 +67,8 @@ export function proc_root_init(k: Kernel): void {
   for (const t of vm_table) {
     registerProcFile(k, `/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (kk) => t.read(kk), write: (kk, d) => t.write(kk, d) });
   }
+  // cgroup_init and the cgroup2 mount at /sys/fs/cgroup.
+  cgroupfs_init(k);
   // /proc/<pid>/: the directories exist for live pids (proc_pid_lookup), each with tgid_base_stuff.
   registerProcParam(k, "pid", (kk) => [...kk.tasks.byPid.keys()].map(String));
   for (const e of tgid_base_stuff) registerPidEntry(k, e.name, e.mode, e.show, e.write);

@@ -46,11 +46,68 @@ interface Pattern {
   file: ProcFile;
 }
 
+/**
+ * A filesystem mounted in the tree whose directories the user makes and removes (cgroupfs at
+ * /sys/fs/cgroup, kernfs underneath): it answers lookups and listings below its mount point,
+ * with paths as segments relative to it.
+ */
+export interface ProcMount {
+  /** The file at a path under the mount, or undefined (then the path may be a directory). */
+  lookup(k: Kernel, segs: readonly string[]): ProcFile | undefined;
+  /** The entries of a directory under the mount, or undefined when it is none. */
+  list(k: Kernel, segs: readonly string[]): string[] | undefined;
+  /** mkdir(2): 0 or a negative errno. */
+  mkdir(k: Kernel, segs: readonly string[]): number;
+  /** rmdir(2): 0 or a negative errno. */
+  rmdir(k: Kernel, segs: readonly string[]): number;
+}
+
 /** One machine's tree: its files by path, its routes, and the values of the routes' parameters. */
 export class ProcTree {
   readonly files = new Map<string, ProcFile>();
   readonly patterns: Pattern[] = [];
   readonly params = new Map<string, (k: Kernel) => string[]>();
+  /** Mounted filesystems by mount point (cgroupfs). */
+  readonly mounts = new Map<string, ProcMount>();
+}
+
+/** Mounts a filesystem of user-made directories at `path`. */
+export function registerProcMount(k: Kernel, path: string, ops: ProcMount): void {
+  k.proc.mounts.set(normalize(path), ops);
+}
+
+/** The mount a path is at or under, with the path's segments below the mount point. */
+function mountOf(k: Kernel, path: string): { ops: ProcMount; segs: string[] } | undefined {
+  for (const [at, ops] of k.proc.mounts) {
+    if (path === at) return { ops, segs: [] };
+    if (path.startsWith(at + "/")) return { ops, segs: path.slice(at.length + 1).split("/") };
+  }
+  return undefined;
+}
+
+/** `mkdir PATH` on a mounted filesystem. Throws Errno: ENOENT for no parent, EEXIST, EPERM outside a mount. */
+export function procMkdir(k: Kernel, path: string): void {
+  const p = normalize(path);
+  const m = mountOf(k, p);
+  if (m === undefined || m.segs.length === 0) {
+    if (lookup(k, p) || children(k, p)) throw new Errno("EEXIST", "mkdir", p);
+    throw new Errno(children(k, p.slice(0, p.lastIndexOf("/")) || "/") ? "EPERM" : "ENOENT", "mkdir", p);
+  }
+  const rc = m.ops.mkdir(k, m.segs);
+  if (rc < 0) throw new Errno(errnoName(rc) ?? "EINVAL", "mkdir", p);
+}
+
+/** `rmdir PATH` on a mounted filesystem. Throws Errno: ENOENT, ENOTDIR, EBUSY, EPERM outside a mount. */
+export function procRmdir(k: Kernel, path: string): void {
+  const p = normalize(path);
+  const m = mountOf(k, p);
+  if (m === undefined || m.segs.length === 0) {
+    if (lookup(k, p)) throw new Errno("ENOTDIR", "rmdir", p);
+    if (children(k, p)) throw new Errno(m === undefined ? "EPERM" : "EBUSY", "rmdir", p);
+    throw new Errno("ENOENT", "rmdir", p);
+  }
+  const rc = m.ops.rmdir(k, m.segs);
+  if (rc < 0) throw new Errno(errnoName(rc) ?? "EINVAL", "rmdir", p);
 }
 
 /** Adds (or replaces) a file at a fixed path. */
@@ -139,9 +196,20 @@ function matchPattern(k: Kernel, path: string): { file: ProcFile; params: ProcPa
 
 /** The names directly under `dir` on this machine, or undefined when dir is no directory. */
 function children(k: Kernel, dir: string): Set<string> | undefined {
+  const m = mountOf(k, dir);
+  if (m !== undefined) {
+    const names = m.ops.list(k, m.segs);
+    return names === undefined ? undefined : new Set(names);
+  }
   const prefix = dir === "/" ? "/" : dir + "/";
   const out = new Set<string>();
   let isDir = dir === "/";
+  // Mount points are directories of their parents.
+  for (const at of k.proc.mounts.keys()) {
+    if (!at.startsWith(prefix)) continue;
+    isDir = true;
+    out.add(at.slice(prefix.length).split("/")[0]);
+  }
   for (const path of k.proc.files.keys()) {
     if (!path.startsWith(prefix)) continue;
     isDir = true;
@@ -166,6 +234,11 @@ function children(k: Kernel, dir: string): Set<string> | undefined {
 }
 
 function lookup(k: Kernel, path: string): { file: ProcFile; params: ProcParams } | undefined {
+  const m = mountOf(k, path);
+  if (m !== undefined) {
+    const mf = m.ops.lookup(k, m.segs);
+    return mf === undefined ? undefined : { file: mf, params: {} };
+  }
   const f = k.proc.files.get(path);
   if (f) return { file: f, params: {} };
   return matchPattern(k, path);

@@ -1,0 +1,1277 @@
+/**
+ * The memory controller of cgroup v2: a mem_cgroup per cgroup that enables it, charging every
+ * user page (and __GFP_ACCOUNT kernel page) to the memcg of the task it is allocated for, with
+ * hierarchical page counters (memory, swap), the per-CPU charge stock, limits (memory.max with
+ * reclaim then the memcg OOM killer), rstat-style statistics, memory.events, and the files of
+ * /sys/fs/cgroup/<group>/memory.*.
+ *
+ * The memmap's `memcg` column is page->memcg_data: 0 for the root memcg (or uncharged), else
+ * the memcg's id, with MEMCG_DATA_KMEM for a kernel page charged through an objcg. Every page of
+ * a charged folio carries its folio's id, so a counter update on any subpage finds its memcg.
+ * The root memcg is never charged (try_charge skips it) and keeps no statistics of its own:
+ * its lruvecs are the nodes' (pgdat.__lruvec), and its memory.stat is derived from the global
+ * counters. So a machine with no groups runs exactly the code it ran before memcgs existed.
+ *
+ * Statistics: a counter update goes to the memcg's pending deltas (the kernel's per-CPU
+ * vmstats_percpu) and counts toward stats_flush_threshold as memcg_rstat_updated counts; a
+ * reader flushes when the threshold passes num_online_cpus (mem_cgroup_flush_stats), and the
+ * periodic flush (flush_memcg_stats_dwork, every FLUSH_TIME = 2 s after the root came online)
+ * flushes everything. So memory.stat may lag by up to MEMCG_CHARGE_BATCH × CPUs updates, or 2 s,
+ * exactly as 6.1's does.
+ *
+ * Simplified: memcg ids up to 32767 (the kernel's MEM_CGROUP_ID_MAX is 65535; the column's top
+ * bit is MEMCG_DATA_KMEM); objcg byte-granular charging is not modelled (kernel pages are charged
+ * whole, as __memcg_kmem_charge_page charges them); the periodic flush runs at the first read
+ * after its tick and flushes what is pending at that read; no v1 files, no soft limits, no
+ * thresholds or eventfd notifications, no socket or percpu accounting, no charge moving; the
+ * charge is taken back in the page allocator's free path (free_pages_prepare) for every page,
+ * where the kernel uncharges user folios a step earlier, in __folio_put (same counters, same
+ * order relative to every other counter).
+ * @kernel mm/memcontrol.c mem_cgroup_charge, __mem_cgroup_charge, charge_memcg, try_charge,
+ *   try_charge_memcg, consume_stock, refill_stock, drain_stock, drain_all_stock, commit_charge,
+ *   mem_cgroup_charge_statistics, memcg_rstat_updated, mem_cgroup_flush_stats,
+ *   __mem_cgroup_flush_stats, flush_memcg_stats_dwork, mem_cgroup_css_rstat_flush,
+ *   memcg_memory_event, mem_cgroup_margin, get_mem_cgroup_from_mm, mem_cgroup_css_alloc,
+ *   mem_cgroup_css_online, mem_cgroup_css_offline, memory_stat_format, memory_current_read,
+ *   memory_peak_read, memory_min_write, memory_low_write, memory_high_write, memory_max_write,
+ *   memory_events_show, memory_events_local_show, memory_oom_group_write, memory_reclaim,
+ *   swap_current_read, swap_high_write, swap_max_write, swap_events_show,
+ *   __memcg_kmem_charge_page, __memcg_kmem_uncharge_page, uncharge_folio, uncharge_batch
+ * @kernel include/linux/memcontrol.h MEMCG_CHARGE_BATCH, enum memcg_stat_item, enum memcg_memory_event
+ */
+import { KernelBug } from "../kernel/bug.js";
+import { errnoValues } from "../kernel/errno.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { task_struct } from "../kernel/sched.js";
+import { cgroup_path, cgroup_zombie_released, nearest_memcg, task_dfl_cgroup, type cgroup } from "../kernel/cgroup/cgroup.js";
+import { kstrtoint } from "../lib/kstrtox.js";
+import { __GFP_HIGH, __GFP_NOFAIL, __GFP_NORETRY, __GFP_RETRY_MAYFAIL } from "../include/linux/gfp_types.js";
+import { gfpflags_allow_blocking } from "./gfp.js";
+import { lru_add_drain_all } from "./swap.js";
+import { try_to_free_mem_cgroup_pages } from "./vmscan.js";
+import { fatal_signal_pending, get_current, PF_EXITING } from "../kernel/sched.js";
+import { out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
+import { swp_offset, swp_type } from "./swapops.js";
+import { F, PG_head } from "./memmap.js";
+import type { mm_struct } from "./mm_types.js";
+import { lruvec, NR_LRU_LISTS } from "./mmzone.js";
+import {
+  PAGE_COUNTER_MAX,
+  page_counter,
+  page_counter_charge,
+  page_counter_memparse,
+  page_counter_read,
+  page_counter_set_low,
+  page_counter_set_min,
+  page_counter_try_charge,
+  page_counter_uncharge,
+} from "./page_counter.js";
+import {
+  NR_ACTIVE_ANON,
+  NR_ACTIVE_FILE,
+  NR_ANON_MAPPED,
+  NR_ANON_THPS,
+  NR_FILE_DIRTY,
+  NR_FILE_MAPPED,
+  NR_FILE_PAGES,
+  NR_FILE_THPS,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_KERNEL_STACK_KB,
+  NR_PAGETABLE,
+  NR_SECONDARY_PAGETABLE,
+  NR_SHMEM,
+  NR_SHMEM_THPS,
+  NR_SLAB_RECLAIMABLE_B,
+  NR_SLAB_UNRECLAIMABLE_B,
+  NR_SWAPCACHE,
+  NR_UNEVICTABLE,
+  NR_VM_EVENT_ITEMS,
+  NR_VM_NODE_STAT_ITEMS,
+  NR_WRITEBACK,
+  PGACTIVATE,
+  PGDEACTIVATE,
+  PGFAULT,
+  PGLAZYFREE,
+  PGLAZYFREED,
+  PGMAJFAULT,
+  PGPGIN,
+  PGPGOUT,
+  PGREFILL,
+  PGSCAN_DIRECT,
+  PGSCAN_KSWAPD,
+  PGSTEAL_DIRECT,
+  PGSTEAL_KSWAPD,
+  THP_COLLAPSE_ALLOC,
+  THP_FAULT_ALLOC,
+  WORKINGSET_ACTIVATE_ANON,
+  WORKINGSET_ACTIVATE_FILE,
+  WORKINGSET_NODERECLAIM,
+  WORKINGSET_REFAULT_ANON,
+  WORKINGSET_REFAULT_FILE,
+  WORKINGSET_RESTORE_ANON,
+  WORKINGSET_RESTORE_FILE,
+  ZSWPIN,
+  ZSWPOUT,
+  vm_event_text,
+} from "./vmstat_items.js";
+
+/** Pages charged at once and kept in the per-CPU stock. @kernel include/linux/memcontrol.h MEMCG_CHARGE_BATCH */
+export const MEMCG_CHARGE_BATCH = 64;
+/** Charge attempts before the OOM killer (mm/internal.h MAX_RECLAIM_RETRIES). */
+export const MAX_RECLAIM_RETRIES = 16;
+/** Ids the memcg column holds (Simplified: 15 bits, see the header). */
+export const MEM_CGROUP_ID_MAX = 0x7fff;
+/** The memcg column's mark of a kernel page charged through an objcg (page->memcg_data's MEMCG_DATA_KMEM). */
+export const MEMCG_DATA_KMEM = 0x8000;
+/** The periodic stats flush interval, 2 * HZ (mm/memcontrol.c FLUSH_TIME), in ns. */
+export const FLUSH_TIME_NS = 2e9;
+/** PAGE_ALLOC_COSTLY_ORDER: charges above 2^3 pages do not retry after a partial reclaim. */
+const PAGE_ALLOC_COSTLY_ORDER = 3;
+
+// enum memcg_stat_item: after the node stat items.
+export const MEMCG_SWAP = NR_VM_NODE_STAT_ITEMS;
+export const MEMCG_SOCK = NR_VM_NODE_STAT_ITEMS + 1;
+export const MEMCG_PERCPU_B = NR_VM_NODE_STAT_ITEMS + 2;
+export const MEMCG_VMALLOC = NR_VM_NODE_STAT_ITEMS + 3;
+export const MEMCG_KMEM = NR_VM_NODE_STAT_ITEMS + 4;
+export const MEMCG_ZSWAP_B = NR_VM_NODE_STAT_ITEMS + 5;
+export const MEMCG_ZSWAPPED = NR_VM_NODE_STAT_ITEMS + 6;
+export const MEMCG_NR_STAT = NR_VM_NODE_STAT_ITEMS + 7;
+
+// enum memcg_memory_event
+export const MEMCG_LOW = 0;
+export const MEMCG_HIGH = 1;
+export const MEMCG_MAX = 2;
+export const MEMCG_OOM = 3;
+export const MEMCG_OOM_KILL = 4;
+export const MEMCG_OOM_GROUP_KILL = 5;
+export const MEMCG_SWAP_HIGH = 6;
+export const MEMCG_SWAP_MAX = 7;
+export const MEMCG_SWAP_FAIL = 8;
+export const MEMCG_NR_MEMORY_EVENTS = 9;
+
+/** try_to_free_mem_cgroup_pages' reclaim_options. */
+export const MEMCG_RECLAIM_MAY_SWAP = 1 << 1;
+export const MEMCG_RECLAIM_PROACTIVE = 1 << 2;
+
+/** memory.stat's first block, in 6.1's order (memory_stats[]), with zswap and THP built in as Debian builds them. */
+const memory_stats: readonly (readonly [string, number])[] = Object.freeze(
+  (
+    [
+      ["anon", NR_ANON_MAPPED],
+      ["file", NR_FILE_PAGES],
+      ["kernel", MEMCG_KMEM],
+      ["kernel_stack", NR_KERNEL_STACK_KB],
+      ["pagetables", NR_PAGETABLE],
+      ["sec_pagetables", NR_SECONDARY_PAGETABLE],
+      ["percpu", MEMCG_PERCPU_B],
+      ["sock", MEMCG_SOCK],
+      ["vmalloc", MEMCG_VMALLOC],
+      ["shmem", NR_SHMEM],
+      ["zswap", MEMCG_ZSWAP_B],
+      ["zswapped", MEMCG_ZSWAPPED],
+      ["file_mapped", NR_FILE_MAPPED],
+      ["file_dirty", NR_FILE_DIRTY],
+      ["file_writeback", NR_WRITEBACK],
+      ["swapcached", NR_SWAPCACHE],
+      ["anon_thp", NR_ANON_THPS],
+      ["file_thp", NR_FILE_THPS],
+      ["shmem_thp", NR_SHMEM_THPS],
+      ["inactive_anon", NR_INACTIVE_ANON],
+      ["active_anon", NR_ACTIVE_ANON],
+      ["inactive_file", NR_INACTIVE_FILE],
+      ["active_file", NR_ACTIVE_FILE],
+      ["unevictable", NR_UNEVICTABLE],
+      ["slab_reclaimable", NR_SLAB_RECLAIMABLE_B],
+      ["slab_unreclaimable", NR_SLAB_UNRECLAIMABLE_B],
+      ["workingset_refault_anon", WORKINGSET_REFAULT_ANON],
+      ["workingset_refault_file", WORKINGSET_REFAULT_FILE],
+      ["workingset_activate_anon", WORKINGSET_ACTIVATE_ANON],
+      ["workingset_activate_file", WORKINGSET_ACTIVATE_FILE],
+      ["workingset_restore_anon", WORKINGSET_RESTORE_ANON],
+      ["workingset_restore_file", WORKINGSET_RESTORE_FILE],
+      ["workingset_nodereclaim", WORKINGSET_NODERECLAIM],
+    ] as const
+  ).map((e) => Object.freeze([e[0], e[1]] as const)),
+);
+
+/** The vm events memory.stat lists after pgscan/pgsteal (memcg_vm_event_stat[] without PGPGIN/PGPGOUT). */
+const memcg_vm_event_stat: readonly number[] = Object.freeze([
+  PGFAULT,
+  PGMAJFAULT,
+  PGREFILL,
+  PGACTIVATE,
+  PGDEACTIVATE,
+  PGLAZYFREE,
+  PGLAZYFREED,
+  ZSWPIN,
+  ZSWPOUT,
+  THP_FAULT_ALLOC,
+  THP_COLLAPSE_ALLOC,
+]);
+
+/** The unit a stat item is shown in by memory.stat. @kernel mm/memcontrol.c memcg_page_state_unit */
+function memcg_page_state_unit(item: number): number {
+  switch (item) {
+    case MEMCG_PERCPU_B:
+    case MEMCG_ZSWAP_B:
+    case NR_SLAB_RECLAIMABLE_B:
+    case NR_SLAB_UNRECLAIMABLE_B:
+    case WORKINGSET_REFAULT_ANON:
+    case WORKINGSET_REFAULT_FILE:
+    case WORKINGSET_ACTIVATE_ANON:
+    case WORKINGSET_ACTIVATE_FILE:
+    case WORKINGSET_RESTORE_ANON:
+    case WORKINGSET_RESTORE_FILE:
+    case WORKINGSET_NODERECLAIM:
+      return 1;
+    case NR_KERNEL_STACK_KB:
+      return 1024;
+    default:
+      return 4096;
+  }
+}
+
+/** @kernel include/linux/memcontrol.h struct mem_cgroup */
+export class mem_cgroup {
+  readonly memory: page_counter;
+  readonly swap: page_counter;
+  /** memory.events (hierarchical) and memory.events.local. */
+  readonly memory_events = new Float64Array(MEMCG_NR_MEMORY_EVENTS);
+  readonly memory_events_local = new Float64Array(MEMCG_NR_MEMORY_EVENTS);
+  /** Flushed statistics: the subtree's (vmstats->state) and its own (state_local). */
+  readonly state = new Float64Array(MEMCG_NR_STAT);
+  readonly state_local = new Float64Array(MEMCG_NR_STAT);
+  /** Updates not flushed yet: the sum over CPUs of vmstats_percpu->state. */
+  readonly state_pending = new Float64Array(MEMCG_NR_STAT);
+  readonly events = new Float64Array(NR_VM_EVENT_ITEMS);
+  readonly events_local = new Float64Array(NR_VM_EVENT_ITEMS);
+  readonly events_pending = new Float64Array(NR_VM_EVENT_ITEMS);
+  /** On the rstat updated list (cgroup_rstat_updated). */
+  rstat_queued = false;
+  /** memory.oom.group. */
+  oom_group = false;
+  /** CSS_ONLINE: false after rmdir; the memcg then lives on as a zombie while charged. */
+  online = true;
+  /** Freed: the last charge went after it was taken offline. */
+  released = false;
+  /** Per node: its lruvec (mem_cgroup_per_node.lruvec); the root's are the nodes' own. */
+  readonly nodeinfo: lruvec[];
+  /** Reclaim passes of this memcg that found it protected (memory.events low counted once per pass). */
+
+  constructor(
+    readonly id: number,
+    readonly css: cgroup,
+    readonly parent: mem_cgroup | null,
+    nr_nodes: number,
+  ) {
+    this.memory = new page_counter(parent === null ? null : parent.memory);
+    this.swap = new page_counter(parent === null ? null : parent.swap);
+    this.nodeinfo = [];
+    for (let n = 0; n < nr_nodes; n++) {
+      const lv = new lruvec();
+      lv.memcg_id = id;
+      lv.memcg = this;
+      this.nodeinfo.push(lv);
+    }
+  }
+}
+
+/** One CPU's charge stock. @kernel mm/memcontrol.c struct memcg_stock_pcp */
+export class memcg_stock_pcp {
+  cached: mem_cgroup | null = null;
+  nr_pages = 0;
+}
+
+/** memcontrol.c's statics of one machine: root_mem_cgroup, the id table, the stocks, the flush state. */
+export class memcg_state {
+  readonly root_mem_cgroup: mem_cgroup;
+  /** mem_cgroup_idr: memcg by id (index 0 is the root). */
+  readonly byId: (mem_cgroup | null)[];
+  /** Non-root memcgs alive or zombie: 0 means every page is the root's and charging is skipped. */
+  nr_memcgs = 0;
+  /** Memcgs ever made (the id allocator's cursor). */
+  last_id = 0;
+  readonly stock: memcg_stock_pcp[] = [];
+  /** Per CPU: updates since that CPU last added to stats_flush_threshold. */
+  stats_updates: number[] = [];
+  stats_flush_threshold = 0;
+  /** When the periodic flush next runs (root online + FLUSH_TIME, then every FLUSH_TIME). */
+  next_periodic_flush_ns = FLUSH_TIME_NS;
+  /** Memcgs with pending updates (cgroup_rstat_updated's list). */
+  readonly rstat_updated: mem_cgroup[] = [];
+
+  constructor(rootCss: cgroup) {
+    this.root_mem_cgroup = new mem_cgroup(0, rootCss, null, 0);
+    this.byId = [this.root_mem_cgroup];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hierarchy
+
+/** @kernel include/linux/memcontrol.h mem_cgroup_is_root */
+export function mem_cgroup_is_root(memcg: mem_cgroup): boolean {
+  return memcg.id === 0;
+}
+
+/** @kernel include/linux/memcontrol.h parent_mem_cgroup */
+export function parent_mem_cgroup(memcg: mem_cgroup): mem_cgroup | null {
+  return memcg.parent;
+}
+
+/** The memcg whose id a page's column holds (the root for 0). */
+export function mem_cgroup_from_id(k: Kernel, v: number): mem_cgroup {
+  const m = k.memcg.byId[v & MEM_CGROUP_ID_MAX];
+  if (m === null || m === undefined) throw new KernelBug("page charged to a freed memcg", { id: v & MEM_CGROUP_ID_MAX });
+  return m;
+}
+
+/** The memcg a task's charges go to. @kernel mm/memcontrol.c mem_cgroup_from_task */
+export function mem_cgroup_from_task(k: Kernel, t: task_struct): mem_cgroup {
+  return t.cgroups === null ? k.memcg.root_mem_cgroup : nearest_memcg(k, t.cgroups);
+}
+
+/**
+ * The memcg of an mm's owner; with no mm, the current task's (a page cache insertion from a
+ * read() or a kernel thread's I/O: the root for a kthread).
+ * @kernel mm/memcontrol.c get_mem_cgroup_from_mm
+ */
+export function get_mem_cgroup_from_mm(k: Kernel, mm: mm_struct | null): mem_cgroup {
+  if (k.in_kthread > 0 && mm === null) return k.memcg.root_mem_cgroup;
+  const pid = mm !== null ? mm.owner : k.currentPid;
+  const t = k.tasks.find(pid);
+  return t === undefined ? k.memcg.root_mem_cgroup : mem_cgroup_from_task(k, t);
+}
+
+/** Whether memcg is ancestor (or self). @kernel include/linux/memcontrol.h mem_cgroup_is_descendant */
+export function mem_cgroup_is_descendant(memcg: mem_cgroup, root: mem_cgroup): boolean {
+  for (let m: mem_cgroup | null = memcg; m !== null; m = m.parent) if (m === root) return true;
+  return false;
+}
+
+/**
+ * A new memcg for a cgroup: counters under the parent's, an id (ENOSPC past MEM_CGROUP_ID_MAX:
+ * null), lruvecs per node. Limits start at max, protection at 0, oom.group off.
+ * @kernel mm/memcontrol.c mem_cgroup_css_alloc, mem_cgroup_alloc
+ */
+export function mem_cgroup_css_alloc(k: Kernel, css: cgroup, parent: mem_cgroup | null): mem_cgroup | null {
+  const st = k.memcg;
+  let id = -1;
+  for (let i = 1; i <= MEM_CGROUP_ID_MAX; i++) {
+    const cand = ((st.last_id + i - 1) % MEM_CGROUP_ID_MAX) + 1;
+    if (st.byId[cand] === null || st.byId[cand] === undefined) {
+      id = cand;
+      break;
+    }
+  }
+  if (id < 0) return null;
+  st.last_id = id;
+  const memcg = new mem_cgroup(id, css, parent ?? st.root_mem_cgroup, k.node_data.length);
+  while (st.byId.length <= id) st.byId.push(null);
+  st.byId[id] = memcg;
+  st.nr_memcgs++;
+  return memcg;
+}
+
+/** @kernel mm/memcontrol.c mem_cgroup_css_online */
+export function mem_cgroup_css_online(k: Kernel, memcg: mem_cgroup): void {
+  memcg.online = true;
+  void k;
+}
+
+/**
+ * rmdir (or the parent dropping `memory`): the memcg goes offline, its stocks are drained, and
+ * it is freed at once if nothing charges it any more, else when its last charge goes.
+ * @kernel mm/memcontrol.c mem_cgroup_css_offline
+ */
+export function mem_cgroup_css_offline(k: Kernel, memcg: mem_cgroup): void {
+  memcg.online = false;
+  drain_all_stock(k, memcg);
+  mem_cgroup_maybe_release(k, memcg);
+}
+
+/** Frees an offline memcg nothing charges any more: its id is free again. @kernel mm/memcontrol.c mem_cgroup_css_free */
+function mem_cgroup_maybe_release(k: Kernel, memcg: mem_cgroup): void {
+  if (memcg.online || memcg.released) return;
+  if (memcg.memory.usage !== 0 || memcg.swap.usage !== 0) return;
+  for (const lv of memcg.nodeinfo) {
+    for (let l = 0; l < NR_LRU_LISTS; l++) if (lv.lists[l] !== -1) return;
+  }
+  // css_release: the last statistics reach the parent before the memcg goes.
+  __mem_cgroup_flush_stats(k);
+  memcg.released = true;
+  k.memcg.byId[memcg.id] = null;
+  k.memcg.nr_memcgs--;
+  cgroup_zombie_released(k, memcg.css);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+/** @kernel mm/memcontrol.c memcg_rstat_updated */
+function memcg_rstat_updated(k: Kernel, memcg: mem_cgroup, val: number): void {
+  const st = k.memcg;
+  if (!memcg.rstat_queued) {
+    memcg.rstat_queued = true;
+    st.rstat_updated.push(memcg);
+  }
+  const cpu = k.cpu;
+  const x = (st.stats_updates[cpu] ?? 0) + Math.abs(val);
+  if (x > MEMCG_CHARGE_BATCH) {
+    if (st.stats_flush_threshold <= k.nr_cpu_ids) st.stats_flush_threshold += Math.floor(x / MEMCG_CHARGE_BATCH);
+    st.stats_updates[cpu] = 0;
+  } else {
+    st.stats_updates[cpu] = x;
+  }
+}
+
+/** A memcg counter (a node_stat_item or memcg_stat_item) of a non-root memcg. @kernel mm/memcontrol.c __mod_memcg_state */
+export function __mod_memcg_state(k: Kernel, memcg: mem_cgroup, idx: number, val: number): void {
+  if (memcg.id === 0) return;
+  memcg.state_pending[idx] += val;
+  memcg_rstat_updated(k, memcg, val);
+}
+
+/**
+ * The memcg half of __mod_lruvec_page_state: a page's counter update also goes to the memcg its
+ * column names. Called by the model's one node-counter helper (rmap.ts mod_page_node_state).
+ * @kernel mm/memcontrol.c __mod_memcg_lruvec_state
+ */
+export function __mod_memcg_page_state(k: Kernel, v: number, idx: number, val: number): void {
+  const memcg = k.memcg.byId[v & MEM_CGROUP_ID_MAX];
+  if (memcg === null || memcg === undefined) return;
+  memcg.state_pending[idx] += val;
+  memcg_rstat_updated(k, memcg, val);
+}
+
+/** @kernel mm/memcontrol.c __count_memcg_events */
+export function __count_memcg_events(k: Kernel, memcg: mem_cgroup, idx: number, count: number): void {
+  if (memcg.id === 0) return;
+  memcg.events_pending[idx] += count;
+  memcg_rstat_updated(k, memcg, count);
+}
+
+/** count_memcg_event_mm: an event of the memcg an mm is charged to (page faults). */
+export function count_memcg_event_mm(k: Kernel, mm: mm_struct, idx: number): void {
+  if (k.memcg.nr_memcgs === 0) return;
+  __count_memcg_events(k, get_mem_cgroup_from_mm(k, mm), idx, 1);
+}
+
+/** count_memcg_folio_events: an event of the memcg a page is charged to. */
+export function count_memcg_page_event(k: Kernel, pfn: number, idx: number, count: number): void {
+  const v = k.mem_map.memcg[pfn];
+  if (v === 0) return;
+  const memcg = k.memcg.byId[v & MEM_CGROUP_ID_MAX];
+  if (memcg !== null && memcg !== undefined) __count_memcg_events(k, memcg, idx, count);
+}
+
+/**
+ * Folds every pending update into the flushed counters: a memcg's own (state_local) and its
+ * and its ancestors' subtree totals (state), as the rstat flush propagates child to parent.
+ * @kernel mm/memcontrol.c __mem_cgroup_flush_stats, mem_cgroup_css_rstat_flush
+ */
+export function __mem_cgroup_flush_stats(k: Kernel): void {
+  const st = k.memcg;
+  st.next_periodic_flush_ns = Math.max(st.next_periodic_flush_ns, k.now_ns + FLUSH_TIME_NS);
+  for (const memcg of st.rstat_updated) {
+    memcg.rstat_queued = false;
+    const p = memcg.state_pending;
+    for (let i = 0; i < MEMCG_NR_STAT; i++) {
+      const d = p[i];
+      if (d === 0) continue;
+      p[i] = 0;
+      memcg.state_local[i] += d;
+      for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) m.state[i] += d;
+    }
+    const e = memcg.events_pending;
+    for (let i = 0; i < NR_VM_EVENT_ITEMS; i++) {
+      const d = e[i];
+      if (d === 0) continue;
+      e[i] = 0;
+      memcg.events_local[i] += d;
+      for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) m.events[i] += d;
+    }
+  }
+  st.rstat_updated.length = 0;
+  st.stats_flush_threshold = 0;
+}
+
+/**
+ * A reader's flush: only when enough updates piled up (more than MEMCG_CHARGE_BATCH per online
+ * CPU), after the periodic flush's tick has been caught up with.
+ * @kernel mm/memcontrol.c mem_cgroup_flush_stats, flush_memcg_stats_dwork
+ */
+export function mem_cgroup_flush_stats(k: Kernel): void {
+  const st = k.memcg;
+  if (k.now_ns >= st.next_periodic_flush_ns) {
+    __mem_cgroup_flush_stats(k);
+    // The dwork requeues itself FLUSH_TIME after each run.
+    while (st.next_periodic_flush_ns <= k.now_ns) st.next_periodic_flush_ns += FLUSH_TIME_NS;
+    return;
+  }
+  if (st.stats_flush_threshold > k.nr_cpu_ids) __mem_cgroup_flush_stats(k);
+}
+
+/** @kernel mm/memcontrol.c memcg_page_state */
+export function memcg_page_state(memcg: mem_cgroup, idx: number): number {
+  const x = memcg.state[idx];
+  return x < 0 ? 0 : x;
+}
+
+/** @kernel mm/memcontrol.c memcg_events */
+export function memcg_events(memcg: mem_cgroup, idx: number): number {
+  return memcg.events[idx];
+}
+
+/** @kernel mm/memcontrol.c memcg_memory_event */
+export function memcg_memory_event(memcg: mem_cgroup, event: number): void {
+  memcg.memory_events_local[event]++;
+  for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) m.memory_events[event]++;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Charging
+
+/** @kernel mm/memcontrol.c mem_cgroup_margin */
+export function mem_cgroup_margin(memcg: mem_cgroup): number {
+  const count = page_counter_read(memcg.memory);
+  const limit = memcg.memory.max;
+  return count < limit ? limit - count : 0;
+}
+
+function stock_of(k: Kernel): memcg_stock_pcp {
+  const s = k.memcg.stock;
+  let stock = s[k.cpu];
+  if (stock === undefined) {
+    while (s.length <= k.cpu) s.push(new memcg_stock_pcp());
+    stock = s[k.cpu];
+  }
+  return stock;
+}
+
+/** @kernel mm/memcontrol.c consume_stock */
+function consume_stock(k: Kernel, memcg: mem_cgroup, nr_pages: number): boolean {
+  if (nr_pages > MEMCG_CHARGE_BATCH) return false;
+  const stock = stock_of(k);
+  if (stock.cached === memcg && stock.nr_pages >= nr_pages) {
+    stock.nr_pages -= nr_pages;
+    return true;
+  }
+  return false;
+}
+
+/** @kernel mm/memcontrol.c drain_stock */
+function drain_stock(k: Kernel, stock: memcg_stock_pcp): void {
+  const old = stock.cached;
+  if (old === null) return;
+  if (stock.nr_pages) {
+    page_counter_uncharge(old.memory, stock.nr_pages);
+    stock.nr_pages = 0;
+  }
+  stock.cached = null;
+  mem_cgroup_maybe_release(k, old);
+}
+
+/** @kernel mm/memcontrol.c refill_stock, __refill_stock */
+function refill_stock(k: Kernel, memcg: mem_cgroup, nr_pages: number): void {
+  const stock = stock_of(k);
+  if (stock.cached !== memcg) {
+    drain_stock(k, stock);
+    stock.cached = memcg;
+  }
+  stock.nr_pages += nr_pages;
+  if (stock.nr_pages > MEMCG_CHARGE_BATCH) drain_stock(k, stock);
+}
+
+/** Drains every CPU's stock that caches a memcg of root's subtree. @kernel mm/memcontrol.c drain_all_stock */
+export function drain_all_stock(k: Kernel, root: mem_cgroup): void {
+  for (const stock of k.memcg.stock) {
+    if (stock.cached !== null && mem_cgroup_is_descendant(stock.cached, root)) drain_stock(k, stock);
+  }
+}
+
+/**
+ * Charges nr_pages to memcg: from the stock, else a batch of MEMCG_CHARGE_BATCH from the page
+ * counters (the rest refilling the stock), else reclaim in the memcg over its limit and retry,
+ * MAX_RECLAIM_RETRIES times, then the memcg OOM killer. 0, or -ENOMEM.
+ * @kernel mm/memcontrol.c try_charge_memcg
+ */
+export function try_charge_memcg(k: Kernel, memcg: mem_cgroup, gfp_mask: number, nr_pages: number): number {
+  let batch = Math.max(MEMCG_CHARGE_BATCH, nr_pages);
+  let nr_retries = MAX_RECLAIM_RETRIES;
+  let passed_oom = false;
+  let drained = false;
+  let raised_max_event = false;
+  for (;;) {
+    // retry:
+    if (consume_stock(k, memcg, nr_pages)) return 0;
+    const fail = page_counter_try_charge(memcg.memory, batch);
+    if (fail === null) {
+      // done_restock
+      if (batch > nr_pages) refill_stock(k, memcg, batch - nr_pages);
+      note_over_high(k, memcg, batch, gfp_mask);
+      return 0;
+    }
+    const mem_over_limit = memcg_of_counter(k, fail, memcg);
+    if (batch > nr_pages) {
+      batch = nr_pages;
+      continue;
+    }
+    let nomem = false;
+    // PF_MEMALLOC (reclaim allocating): force the charge rather than recurse into reclaim.
+    if ((k.mmHooks.current_flags(k) & PF_MEMALLOC_) !== 0) nomem = false;
+    else if (!gfpflags_allow_blocking(gfp_mask)) nomem = true;
+    else {
+      memcg_memory_event(mem_over_limit, MEMCG_MAX);
+      raised_max_event = true;
+      const nr_reclaimed = try_to_free_mem_cgroup_pages(k, mem_over_limit, nr_pages, gfp_mask, MEMCG_RECLAIM_MAY_SWAP);
+      if (mem_cgroup_margin(mem_over_limit) >= nr_pages) continue;
+      if (!drained) {
+        drain_all_stock(k, mem_over_limit);
+        drained = true;
+        continue;
+      }
+      if (gfp_mask & __GFP_NORETRY) nomem = true;
+      else if (nr_reclaimed && nr_pages <= 1 << PAGE_ALLOC_COSTLY_ORDER) continue;
+      else if (nr_retries-- > 0) continue;
+      else if (gfp_mask & __GFP_RETRY_MAYFAIL) nomem = true;
+      else if (passed_oom && task_is_dying(k)) nomem = true;
+      else if (mem_cgroup_oom(k, mem_over_limit, gfp_mask, order_of(nr_pages))) {
+        passed_oom = true;
+        nr_retries = MAX_RECLAIM_RETRIES;
+        continue;
+      } else nomem = true;
+    }
+    if (nomem && !(gfp_mask & (__GFP_NOFAIL | __GFP_HIGH))) return -errnoValues.ENOMEM;
+    // force:
+    if (!raised_max_event) memcg_memory_event(mem_over_limit, MEMCG_MAX);
+    page_counter_charge(memcg.memory, nr_pages);
+    return 0;
+  }
+}
+
+/** PF_MEMALLOC (include/linux/sched.h). */
+const PF_MEMALLOC_ = 0x00000800;
+
+function order_of(nr_pages: number): number {
+  let o = 0;
+  while (1 << o < nr_pages) o++;
+  return o;
+}
+
+/** mem_cgroup_from_counter: the memcg whose memory counter failed (an ancestor of memcg, or memcg). */
+function memcg_of_counter(k: Kernel, c: page_counter, memcg: mem_cgroup): mem_cgroup {
+  for (let m: mem_cgroup | null = memcg; m !== null; m = m.parent) if (m.memory === c || m.swap === c) return m;
+  void k;
+  throw new KernelBug("page counter of no ancestor", { id: memcg.id });
+}
+
+/** The memcg and its pages: the column of every page of the folio names it. @kernel mm/memcontrol.c commit_charge */
+function commit_charge(k: Kernel, pfn: number, nr: number, v: number): void {
+  k.mem_map.memcg.fill(v, pfn, pfn + nr);
+}
+
+/**
+ * Charges a newly allocated folio (a page, or a THP head) to the memcg of mm's owner (of the
+ * current task when mm is null): 0, or -ENOMEM when the memcg cannot make room (the caller
+ * frees the folio and fails the fault or the insertion).
+ * @kernel mm/memcontrol.c __mem_cgroup_charge, charge_memcg, try_charge, mem_cgroup_charge_statistics
+ * @kernel include/linux/memcontrol.h mem_cgroup_charge
+ */
+export function mem_cgroup_charge(k: Kernel, pfn: number, mm: mm_struct | null, gfp: number): number {
+  if (k.memcg.nr_memcgs === 0) return 0;
+  const memcg = get_mem_cgroup_from_mm(k, mm);
+  if (memcg.id === 0) return 0;
+  return charge_memcg(k, pfn, memcg, gfp);
+}
+
+/** @kernel mm/memcontrol.c charge_memcg */
+export function charge_memcg(k: Kernel, pfn: number, memcg: mem_cgroup, gfp: number): number {
+  const mem = k.mem_map;
+  const nr = (mem.flags[pfn] & HEAD) !== 0 ? 2 ** mem.index[pfn + 1] : 1;
+  const ret = try_charge_memcg(k, memcg, gfp, nr);
+  if (ret !== 0) return ret;
+  commit_charge(k, pfn, nr, memcg.id);
+  // mem_cgroup_charge_statistics: one PGPGIN per charge, whatever its size.
+  __count_memcg_events(k, memcg, PGPGIN, 1);
+  return 0;
+}
+
+const HEAD = F(PG_head);
+
+/**
+ * A kernel page allocated with __GFP_ACCOUNT: charged to the current task's memcg as kmem
+ * (MEMCG_KMEM), marked MEMCG_DATA_KMEM. 0, or -ENOMEM (the allocator then frees the page and
+ * fails the allocation).
+ * @kernel mm/memcontrol.c __memcg_kmem_charge_page, obj_cgroup_charge_pages, memcg_account_kmem
+ */
+export function __memcg_kmem_charge_page(k: Kernel, pfn: number, gfp: number, order: number): number {
+  if (k.in_kthread > 0) return 0;
+  const memcg = get_mem_cgroup_from_mm(k, null);
+  if (memcg.id === 0) return 0;
+  const nr = 1 << order;
+  const ret = try_charge_memcg(k, memcg, gfp, nr);
+  if (ret !== 0) return ret;
+  __mod_memcg_state(k, memcg, MEMCG_KMEM, nr);
+  commit_charge(k, pfn, nr, memcg.id | MEMCG_DATA_KMEM);
+  return 0;
+}
+
+/**
+ * A charged page leaves the allocator's hands: its charge goes (a kernel page's to the stock, as
+ * obj_cgroup_uncharge_pages refills it; a user folio's off the counters, with one PGPGOUT), its
+ * column is cleared, and a zombie memcg whose last charge this was is freed.
+ * @kernel mm/memcontrol.c uncharge_folio, uncharge_batch, __memcg_kmem_uncharge_page
+ */
+export function mem_cgroup_uncharge_at_free(k: Kernel, pfn: number, order: number): void {
+  const mem = k.mem_map;
+  const v = mem.memcg[pfn];
+  const memcg = mem_cgroup_from_id(k, v);
+  const nr = 2 ** order;
+  mem.memcg.fill(0, pfn, pfn + nr);
+  if ((v & MEMCG_DATA_KMEM) !== 0) {
+    __mod_memcg_state(k, memcg, MEMCG_KMEM, -nr);
+    if (memcg.online) refill_stock(k, memcg, nr);
+    else page_counter_uncharge(memcg.memory, nr);
+  } else {
+    page_counter_uncharge(memcg.memory, nr);
+    __count_memcg_events(k, memcg, PGPGOUT, 1);
+  }
+  if (!memcg.online) mem_cgroup_maybe_release(k, memcg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+function tunable(v: number): string {
+  return v === PAGE_COUNTER_MAX ? "max\n" : `${v * 4096}\n`;
+}
+
+/** @kernel mm/memcontrol.c memory_current_read */
+export function memory_current_read(memcg: mem_cgroup): string {
+  return `${page_counter_read(memcg.memory) * 4096}\n`;
+}
+/** @kernel mm/memcontrol.c memory_peak_read */
+export function memory_peak_read(memcg: mem_cgroup): string {
+  return `${memcg.memory.watermark * 4096}\n`;
+}
+/** @kernel mm/memcontrol.c memory_min_show, memory_low_show, memory_high_show, memory_max_show */
+export function memory_tunable_show(memcg: mem_cgroup, which: "min" | "low" | "high" | "max" | "swap.high" | "swap.max"): string {
+  switch (which) {
+    case "min":
+      return tunable(memcg.memory.min);
+    case "low":
+      return tunable(memcg.memory.low);
+    case "high":
+      return tunable(memcg.memory.high);
+    case "max":
+      return tunable(memcg.memory.max);
+    case "swap.high":
+      return tunable(memcg.swap.high);
+    case "swap.max":
+      return tunable(memcg.swap.max);
+  }
+}
+
+/** @kernel mm/memcontrol.c __memory_events_show, memory_events_show, memory_events_local_show */
+export function memory_events_show(memcg: mem_cgroup, local: boolean): string {
+  const e = local ? memcg.memory_events_local : memcg.memory_events;
+  return `low ${e[MEMCG_LOW]}\nhigh ${e[MEMCG_HIGH]}\nmax ${e[MEMCG_MAX]}\noom ${e[MEMCG_OOM]}\noom_kill ${e[MEMCG_OOM_KILL]}\noom_group_kill ${e[MEMCG_OOM_GROUP_KILL]}\n`;
+}
+
+/** @kernel mm/memcontrol.c swap_events_show */
+export function swap_events_show(memcg: mem_cgroup): string {
+  const e = memcg.memory_events;
+  return `high ${e[MEMCG_SWAP_HIGH]}\nmax ${e[MEMCG_SWAP_MAX]}\nfail ${e[MEMCG_SWAP_FAIL]}\n`;
+}
+
+/** @kernel mm/memcontrol.c swap_current_read */
+export function swap_current_read(memcg: mem_cgroup): string {
+  return `${page_counter_read(memcg.swap) * 4096}\n`;
+}
+
+/** @kernel mm/memcontrol.c memory_oom_group_show */
+export function memory_oom_group_show(memcg: mem_cgroup): string {
+  return `${memcg.oom_group ? 1 : 0}\n`;
+}
+
+/** @kernel mm/memcontrol.c memory_oom_group_write */
+export function memory_oom_group_write(memcg: mem_cgroup, buf: string): number {
+  const s = buf.trim();
+  if (s === "") return -errnoValues.EINVAL;
+  const v = kstrtoint(s);
+  if (typeof v !== "number") return v.err;
+  if (v !== 0 && v !== 1) return -errnoValues.EINVAL;
+  memcg.oom_group = v === 1;
+  return 0;
+}
+
+/** @kernel mm/memcontrol.c memory_min_write */
+export function memory_min_write(memcg: mem_cgroup, buf: string): number {
+  const v = page_counter_memparse(buf, "max");
+  if (v < 0) return v;
+  page_counter_set_min(memcg.memory, v);
+  return 0;
+}
+
+/** @kernel mm/memcontrol.c memory_low_write */
+export function memory_low_write(memcg: mem_cgroup, buf: string): number {
+  const v = page_counter_memparse(buf, "max");
+  if (v < 0) return v;
+  page_counter_set_low(memcg.memory, v);
+  return 0;
+}
+
+/**
+ * memory.max: the new limit takes effect at once; then, while usage is above it, drain the stocks,
+ * reclaim (MAX_RECLAIM_RETRIES passes that reclaim nothing), then the OOM killer until it finds
+ * nothing to kill.
+ * @kernel mm/memcontrol.c memory_max_write
+ */
+export function memory_max_write(k: Kernel, memcg: mem_cgroup, buf: string): number {
+  const max = page_counter_memparse(buf, "max");
+  if (max < 0) return max;
+  memcg.memory.max = max;
+  let nr_reclaims = MAX_RECLAIM_RETRIES;
+  let drained = false;
+  for (;;) {
+    const nr_pages = page_counter_read(memcg.memory);
+    if (nr_pages <= max) break;
+    if (!drained) {
+      drain_all_stock(k, memcg);
+      drained = true;
+      continue;
+    }
+    if (nr_reclaims) {
+      if (!try_to_free_mem_cgroup_pages(k, memcg, nr_pages - max, GFP_KERNEL_, MEMCG_RECLAIM_MAY_SWAP)) nr_reclaims--;
+      continue;
+    }
+    memcg_memory_event(memcg, MEMCG_OOM);
+    if (!mem_cgroup_out_of_memory(k, memcg, GFP_KERNEL_, 0)) break;
+  }
+  return 0;
+}
+
+/** GFP_KERNEL (0xcc0). */
+const GFP_KERNEL_ = 0xcc0;
+
+/**
+ * memory.high: set the limit, then reclaim down to it (MAX_RECLAIM_RETRIES passes that reclaim
+ * nothing at most); the write never OOM-kills.
+ * @kernel mm/memcontrol.c memory_high_write
+ */
+export function memory_high_write(k: Kernel, memcg: mem_cgroup, buf: string): number {
+  const high = page_counter_memparse(buf, "max");
+  if (high < 0) return high;
+  memcg.memory.high = high;
+  let nr_retries = MAX_RECLAIM_RETRIES;
+  let drained = false;
+  for (;;) {
+    const nr_pages = page_counter_read(memcg.memory);
+    if (nr_pages <= high) break;
+    if (!drained) {
+      drain_all_stock(k, memcg);
+      drained = true;
+      continue;
+    }
+    const reclaimed = try_to_free_mem_cgroup_pages(k, memcg, nr_pages - high, GFP_KERNEL_, MEMCG_RECLAIM_MAY_SWAP);
+    if (!reclaimed && !nr_retries--) break;
+  }
+  return 0;
+}
+
+/** memory.swap.max: set at once (swap is not reclaimed to meet it). @kernel mm/memcontrol.c swap_max_write */
+export function swap_max_write(memcg: mem_cgroup, buf: string): number {
+  const v = page_counter_memparse(buf, "max");
+  if (v < 0) return v;
+  memcg.swap.max = v;
+  return 0;
+}
+
+/** @kernel mm/memcontrol.c swap_high_write */
+export function swap_high_write(memcg: mem_cgroup, buf: string): number {
+  const v = page_counter_memparse(buf, "max");
+  if (v < 0) return v;
+  memcg.swap.high = v;
+  return 0;
+}
+
+/**
+ * memory.reclaim: reclaim the amount written (no `max`: memparse with "" as the unlimited word),
+ * EAGAIN after MAX_RECLAIM_RETRIES passes that reclaim nothing.
+ * @kernel mm/memcontrol.c memory_reclaim
+ */
+export function memory_reclaim(k: Kernel, memcg: mem_cgroup, buf: string): number {
+  const nr_to_reclaim = page_counter_memparse(buf, "");
+  if (nr_to_reclaim < 0) return nr_to_reclaim;
+  let nr_retries = MAX_RECLAIM_RETRIES;
+  let nr_reclaimed = 0;
+  while (nr_reclaimed < nr_to_reclaim) {
+    if (!nr_retries) lru_add_drain_all(k);
+    const reclaimed = try_to_free_mem_cgroup_pages(k, memcg, nr_to_reclaim - nr_reclaimed, GFP_KERNEL_, MEMCG_RECLAIM_MAY_SWAP | MEMCG_RECLAIM_PROACTIVE);
+    if (!reclaimed && !nr_retries--) return -errnoValues.EAGAIN;
+    nr_reclaimed += reclaimed;
+  }
+  return 0;
+}
+
+/**
+ * A stat item as memory.stat prints it. The root's comes from the global counters (its memcg
+ * keeps none in the model), with `kernel` as the sum memory.stat documents for it.
+ * @kernel mm/memcontrol.c memcg_page_state_output
+ */
+function memcg_page_state_output(k: Kernel, memcg: mem_cgroup, item: number): number {
+  if (memcg.id !== 0) return memcg_page_state(memcg, item) * memcg_page_state_unit(item);
+  return root_page_state(k, item) * memcg_page_state_unit(item);
+}
+
+function root_page_state(k: Kernel, item: number): number {
+  let sum = 0;
+  if (item < NR_VM_NODE_STAT_ITEMS) {
+    for (const pgdat of k.node_data) sum += pgdat.vm_stat[item];
+    return sum;
+  }
+  if (item === MEMCG_KMEM) {
+    // kernel = kernel_stack + pagetables + percpu + vmalloc + slab, in pages.
+    for (const pgdat of k.node_data) {
+      sum += pgdat.vm_stat[NR_KERNEL_STACK_KB] / 4 + pgdat.vm_stat[NR_PAGETABLE] + pgdat.vm_stat[NR_SECONDARY_PAGETABLE];
+      sum += (pgdat.vm_stat[NR_SLAB_RECLAIMABLE_B] + pgdat.vm_stat[NR_SLAB_UNRECLAIMABLE_B]) / 4096;
+    }
+    return Math.floor(sum + k.nr_vmalloc_pages + k.pcpu_nr_pages);
+  }
+  if (item === MEMCG_VMALLOC) return k.nr_vmalloc_pages;
+  if (item === MEMCG_PERCPU_B) return k.pcpu_nr_pages * 4096;
+  return 0;
+}
+
+function memcg_events_output(k: Kernel, memcg: mem_cgroup, idx: number): number {
+  return memcg.id === 0 ? k.vm_events[idx] : memcg_events(memcg, idx);
+}
+
+/**
+ * memory.stat: every 6.1 key in order, after a flush if one is due.
+ * @kernel mm/memcontrol.c memory_stat_format, memory_stat_show
+ */
+export function memory_stat_format(k: Kernel, memcg: mem_cgroup): string {
+  mem_cgroup_flush_stats(k);
+  let s = "";
+  for (const [name, idx] of memory_stats) {
+    let size = memcg_page_state_output(k, memcg, idx);
+    s += `${name} ${size}\n`;
+    if (idx === NR_SLAB_UNRECLAIMABLE_B) {
+      size += memcg_page_state_output(k, memcg, NR_SLAB_RECLAIMABLE_B);
+      s += `slab ${size}\n`;
+    }
+  }
+  s += `pgscan ${memcg_events_output(k, memcg, PGSCAN_KSWAPD) + memcg_events_output(k, memcg, PGSCAN_DIRECT)}\n`;
+  s += `pgsteal ${memcg_events_output(k, memcg, PGSTEAL_KSWAPD) + memcg_events_output(k, memcg, PGSTEAL_DIRECT)}\n`;
+  for (const ev of memcg_vm_event_stat) s += `${vm_event_text[ev]} ${memcg_events_output(k, memcg, ev)}\n`;
+  return s;
+}
+
+/** The cgroup path of a memcg (pr_cont_cgroup_path). */
+export function mem_cgroup_path(memcg: mem_cgroup): string {
+  return cgroup_path(memcg.css);
+}
+
+/** The memcg a task is charged to, for the OOM report's task_memcg. @kernel mm/memcontrol.c mem_cgroup_print_oom_context */
+export function task_memcg_path(k: Kernel, t: task_struct): string {
+  return cgroup_path(task_dfl_cgroup(k, t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Over the limit: the memcg OOM killer
+
+/** task_is_dying: current has a fatal signal pending or is exiting. @kernel mm/memcontrol.c task_is_dying */
+export function task_is_dying(k: Kernel): boolean {
+  const cur = get_current(k);
+  if (cur === undefined) return false;
+  return tsk_is_oom_victim(cur) || fatal_signal_pending(cur) || (cur.flags & PF_EXITING) !== 0;
+}
+
+/**
+ * memory.max + the swap the memcg may use (up to swap.max, capped by the swap there is), the
+ * totalpages the OOM badness of its tasks is measured against (1 at least).
+ * @kernel mm/memcontrol.c mem_cgroup_get_max
+ */
+export function mem_cgroup_get_max(k: Kernel, memcg: mem_cgroup): number {
+  let max = memcg.memory.max;
+  if (k.vm.swappiness) max += Math.min(memcg.swap.max, k.total_swap_pages);
+  return max;
+}
+
+/**
+ * The tasks charged to a memcg's subtree, memcg by memcg in pre-order (mem_cgroup_iter), each
+ * memcg's tasks in pid order; stops when fn returns true.
+ * @kernel mm/memcontrol.c mem_cgroup_scan_tasks
+ */
+export function mem_cgroup_scan_tasks(k: Kernel, memcg: mem_cgroup, fn: (t: task_struct) => boolean): void {
+  const order: mem_cgroup[] = [];
+  const walk = (m: mem_cgroup): void => {
+    order.push(m);
+    for (const c of memcg_children(k, m)) walk(c);
+  };
+  walk(memcg);
+  const tasks = k.tasks.all();
+  for (const m of order) {
+    for (const t of tasks) {
+      if (t.state === "X" || mem_cgroup_from_task(k, t) !== m) continue;
+      if (fn(t)) return;
+    }
+  }
+}
+
+/** The child memcgs of a memcg, in cgroup creation order (css children), zombies included. */
+export function memcg_children(k: Kernel, memcg: mem_cgroup): mem_cgroup[] {
+  const out: mem_cgroup[] = [];
+  const walk = (cg: cgroup): void => {
+    for (const ch of cg.children) {
+      if (ch.memcg !== null && ch.memcg.parent === memcg) out.push(ch.memcg);
+      else if (ch.memcg === null) walk(ch);
+    }
+  };
+  walk(memcg.css);
+  // Zombies whose cgroup went offline but are still charged hang off dying cgroups, which stay
+  // in their parent's list until released (cgroup_release), so the walk above finds them.
+  void k;
+  return out;
+}
+
+/**
+ * The head of the memcg OOM report: the counters' usage, limit and failcnt, then memory.stat
+ * under "Memory cgroup stats for /path:". The stat block is one printk record; the log prints
+ * it with a syslog prefix per line into a 1024-byte buffer (record_print_text), so the lines
+ * past that are dropped: 6.1's report stops at workingset_activate_anon (w4, mc-swap-max).
+ * @kernel mm/memcontrol.c mem_cgroup_print_oom_meminfo
+ * @kernel kernel/printk/printk.c record_print_text
+ */
+export function mem_cgroup_print_oom_meminfo(k: Kernel, memcg: mem_cgroup): string[] {
+  const out = [
+    `memory: usage ${page_counter_read(memcg.memory) * 4}kB, limit ${memcg.memory.max * 4}kB, failcnt ${memcg.memory.failcnt}`,
+    `swap: usage ${page_counter_read(memcg.swap) * 4}kB, limit ${memcg.swap.max * 4}kB, failcnt ${memcg.swap.failcnt}`,
+    `Memory cgroup stats for ${mem_cgroup_path(memcg)}:`,
+  ];
+  const lines = memory_stat_format(k, memcg).split("\n");
+  lines.pop();
+  // "<6>[sssss.uuuuuu] ": the syslog prefix, whose time field widens past 99999 s.
+  const prefix_len = 3 + `[${String(Math.floor(k.now_ns / 1e9)).padStart(5)}.000000] `.length;
+  let len = 0;
+  for (const l of lines) {
+    if (len + prefix_len + l.length + 1 + 1 > PRINTK_CONSOLE_LOG_MAX) break;
+    len += prefix_len + l.length + 1;
+    out.push(l);
+  }
+  return out;
+}
+
+/** CONSOLE_LOG_MAX (kernel/printk/printk.c): a formatted record's buffer, prefixes included. */
+const PRINTK_CONSOLE_LOG_MAX = 1024;
+
+/**
+ * The group to kill with the victim: the highest ancestor of its memcg (up to the OOMing memcg)
+ * with memory.oom.group set; null for none.
+ * @kernel mm/memcontrol.c mem_cgroup_get_oom_group
+ */
+export function mem_cgroup_get_oom_group(k: Kernel, victim: task_struct, oom_domain: mem_cgroup | null): mem_cgroup | null {
+  if (oom_domain === null) oom_domain = k.memcg.root_mem_cgroup;
+  const memcg = mem_cgroup_from_task(k, victim);
+  if (mem_cgroup_is_root(memcg)) return null;
+  if (!mem_cgroup_is_descendant(memcg, oom_domain)) return null;
+  let oom_group: mem_cgroup | null = null;
+  for (let m: mem_cgroup | null = memcg; m !== null && !mem_cgroup_is_root(m); m = m.parent) {
+    if (m.oom_group) oom_group = m;
+    if (m === oom_domain) break;
+  }
+  return oom_group;
+}
+
+/**
+ * The OOM killer for a memcg: nothing to do if the charge fits again, else kill in the group.
+ * Returns whether it made progress (a victim, or the current task is dying anyway).
+ * @kernel mm/memcontrol.c mem_cgroup_out_of_memory
+ */
+export function mem_cgroup_out_of_memory(k: Kernel, memcg: mem_cgroup, gfp_mask: number, order: number): boolean {
+  if (mem_cgroup_margin(memcg) >= 1 << order) return true;
+  return task_is_dying(k) || out_of_memory(k, { zonelist: [], nodemask: null, memcg, gfp_mask, order });
+}
+
+/**
+ * A charge over memory.max that reclaim could not fit: count the OOM and run the killer (only
+ * for charges up to PAGE_ALLOC_COSTLY_ORDER; larger ones fail and fall back).
+ * @kernel mm/memcontrol.c mem_cgroup_oom
+ */
+export function mem_cgroup_oom(k: Kernel, memcg: mem_cgroup, gfp_mask: number, order: number): boolean {
+  if (order > PAGE_ALLOC_COSTLY_ORDER) return false;
+  memcg_memory_event(memcg, MEMCG_OOM);
+  return mem_cgroup_out_of_memory(k, memcg, gfp_mask, order);
+}
+
+/**
+ * done_restock's check: every ancestor over memory.high (or swap.high) makes the current task
+ * owe reclaim on its way back to user space (current->memcg_nr_pages_over_high).
+ * @kernel mm/memcontrol.c try_charge_memcg
+ */
+function note_over_high(k: Kernel, memcg: mem_cgroup, batch: number, gfp_mask: number): void {
+  void gfp_mask;
+  for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) {
+    if (page_counter_read(m.memory) > m.memory.high || page_counter_read(m.swap) > m.swap.high) {
+      const cur = get_current(k);
+      if (cur !== undefined && k.in_kthread === 0) cur.memcg_nr_pages_over_high += batch;
+      break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reclaim's walk and protection
+
+/**
+ * The next memcg of root's subtree in pre-order after prev (root itself first; null root means
+ * the whole hierarchy from root_mem_cgroup); null after the last. Zombies are visited: their
+ * pages are still on their lruvecs.
+ * Simplified: no per-node reclaim cookie (a walk always starts at root).
+ * @kernel mm/memcontrol.c mem_cgroup_iter
+ */
+export function mem_cgroup_iter(k: Kernel, root: mem_cgroup | null, prev: mem_cgroup | null): mem_cgroup | null {
+  const r = root ?? k.memcg.root_mem_cgroup;
+  if (prev === null) return r;
+  // css_next_descendant_pre: the first child, else the next sibling of prev or of an ancestor.
+  const kids = memcg_children(k, prev);
+  if (kids.length > 0) return kids[0];
+  for (let pos: mem_cgroup = prev; pos !== r; ) {
+    const parent = pos.parent;
+    if (parent === null) return null;
+    const sibs = memcg_children(k, parent);
+    const i = sibs.indexOf(pos);
+    if (i >= 0 && i + 1 < sibs.length) return sibs[i + 1];
+    pos = parent;
+  }
+  return null;
+}
+
+/**
+ * The protection a memcg is entitled to: its own setting, capped by its usage, and — when its
+ * siblings together claim more than the parent's effective protection — its share of that;
+ * with memory_recursiveprot, also a share of what the parent's protection leaves unclaimed.
+ * @kernel mm/memcontrol.c effective_protection
+ */
+export function effective_protection(k: Kernel, usage: number, parent_usage: number, setting: number, parent_effective: number, siblings_protected: number): number {
+  const prot = Math.min(usage, setting);
+  if (siblings_protected > parent_effective) return Math.floor((prot * parent_effective) / siblings_protected);
+  let ep = prot;
+  if (!k.cgroup.memory_recursiveprot) return ep;
+  if (parent_effective > siblings_protected && parent_usage > siblings_protected && usage > prot) {
+    const unclaimed = Math.floor(((parent_effective - siblings_protected) * (usage - prot)) / (parent_usage - siblings_protected));
+    ep += unclaimed;
+  }
+  return ep;
+}
+
+/**
+ * Works out memory.emin and memory.elow of memcg for a reclaim aimed at root (null: global):
+ * top-level children of root get their own settings, deeper ones effective_protection of their
+ * parent's effective values (computed first: mem_cgroup_iter is pre-order).
+ * @kernel mm/memcontrol.c mem_cgroup_calculate_protection
+ */
+export function mem_cgroup_calculate_protection(k: Kernel, root: mem_cgroup | null, memcg: mem_cgroup): void {
+  const r = root ?? k.memcg.root_mem_cgroup;
+  if (memcg === r) return;
+  const usage = page_counter_read(memcg.memory);
+  if (!usage) return;
+  const parent = memcg.parent;
+  if (parent === null) return;
+  if (parent === r) {
+    memcg.memory.emin = memcg.memory.min;
+    memcg.memory.elow = memcg.memory.low;
+    return;
+  }
+  const parent_usage = page_counter_read(parent.memory);
+  memcg.memory.emin = effective_protection(k, usage, parent_usage, memcg.memory.min, parent.memory.emin, parent.memory.children_min_usage);
+  memcg.memory.elow = effective_protection(k, usage, parent_usage, memcg.memory.low, parent.memory.elow, parent.memory.children_low_usage);
+}
+
+/** [emin, elow] for get_scan_count; none for the reclaim's own target. @kernel include/linux/memcontrol.h mem_cgroup_protection */
+export function mem_cgroup_protection(root: mem_cgroup | null, memcg: mem_cgroup): readonly [number, number] {
+  if (root === memcg) return NO_PROTECTION;
+  return [memcg.memory.emin, memcg.memory.elow];
+}
+const NO_PROTECTION: readonly [number, number] = Object.freeze([0, 0] as const);
+
+/** @kernel include/linux/memcontrol.h mem_cgroup_below_low */
+export function mem_cgroup_below_low(target: mem_cgroup | null, memcg: mem_cgroup): boolean {
+  if (memcg.id === 0 || memcg === target) return false;
+  return memcg.memory.elow >= page_counter_read(memcg.memory);
+}
+
+/** @kernel include/linux/memcontrol.h mem_cgroup_below_min */
+export function mem_cgroup_below_min(target: mem_cgroup | null, memcg: mem_cgroup): boolean {
+  if (memcg.id === 0 || memcg === target) return false;
+  return memcg.memory.emin >= page_counter_read(memcg.memory);
+}
+
+/**
+ * A page read in from swap is charged to the memcg that owned the swap entry (its swap_cgroup
+ * record), or, when that memcg is gone, to the mm's (the current task's).
+ * @kernel mm/memcontrol.c mem_cgroup_swapin_charge_folio
+ */
+export function mem_cgroup_swapin_charge_folio(k: Kernel, pfn: number, mm: mm_struct | null, gfp: number, entry: number): number {
+  if (k.memcg.nr_memcgs === 0) return 0;
+  const id = lookup_swap_cgroup_id(k, entry);
+  let memcg = id !== 0 ? k.memcg.byId[id] : null;
+  if (memcg === null || memcg === undefined || !memcg.online) memcg = get_mem_cgroup_from_mm(k, mm);
+  if (memcg.id === 0) return 0;
+  return charge_memcg(k, pfn, memcg, gfp);
+}
+
+/** The memcg id a swap entry is charged to (0: none). @kernel mm/swap_cgroup.c lookup_swap_cgroup_id */
+export function lookup_swap_cgroup_id(k: Kernel, entry: number): number {
+  const si = k.swap.swap_info[swp_type(entry)];
+  if (si === undefined || si === null) return 0;
+  return si.swap_cgroup[swp_offset(entry)] ?? 0;
+}
+
+/**
+ * A page of a memcg gets a swap slot: the memcg's swap counter is charged (MEMCG_SWAP_MAX and
+ * MEMCG_SWAP_FAIL events and -ENOMEM at memory.swap.max) and the slot records the memcg.
+ * @kernel mm/memcontrol.c __mem_cgroup_try_charge_swap
+ */
+export function mem_cgroup_try_charge_swap(k: Kernel, pfn: number, entry: number): number {
+  const v = k.mem_map.memcg[pfn];
+  if (v === 0 || (v & MEMCG_DATA_KMEM) !== 0) return 0;
+  const memcg = mem_cgroup_from_id(k, v);
+  const nr = (k.mem_map.flags[pfn] & HEAD) !== 0 ? 2 ** k.mem_map.index[pfn + 1] : 1;
+  const fail = page_counter_try_charge(memcg.swap, nr);
+  if (fail !== null) {
+    memcg_memory_event(memcg, MEMCG_SWAP_MAX);
+    memcg_memory_event(memcg, MEMCG_SWAP_FAIL);
+    return -errnoValues.ENOMEM;
+  }
+  const si = k.swap.swap_info[swp_type(entry)];
+  if (si !== undefined && si !== null) si.swap_cgroup.fill(memcg.id, swp_offset(entry), swp_offset(entry) + nr);
+  __mod_memcg_state(k, memcg, MEMCG_SWAP, nr);
+  return 0;
+}
+
+/** A charged swap slot is freed. @kernel mm/memcontrol.c __mem_cgroup_uncharge_swap */
+export function mem_cgroup_uncharge_swap(k: Kernel, si: { swap_cgroup: Uint16Array }, offset: number): void {
+  const id = si.swap_cgroup[offset];
+  si.swap_cgroup[offset] = 0;
+  const memcg = k.memcg.byId[id];
+  if (memcg === null || memcg === undefined) return;
+  page_counter_uncharge(memcg.swap, 1);
+  __mod_memcg_state(k, memcg, MEMCG_SWAP, -1);
+  if (!memcg.online) mem_cgroup_maybe_release(k, memcg);
+}
+
+/**
+ * Swap a memcg may still use: the least headroom under swap.max of it and its ancestors, and
+ * the free swap there is.
+ * @kernel mm/memcontrol.c mem_cgroup_get_nr_swap_pages
+ */
+export function mem_cgroup_get_nr_swap_pages(k: Kernel, memcg: mem_cgroup): number {
+  let nr_swap_pages = k.nr_swap_pages;
+  for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) nr_swap_pages = Math.min(nr_swap_pages, m.swap.max - page_counter_read(m.swap));
+  return nr_swap_pages;
+}
