@@ -156,48 +156,48 @@ export const MEMCG_RECLAIM_MAY_SWAP = 1 << 1;
 export const MEMCG_RECLAIM_PROACTIVE = 1 << 2;
 
 /** memory.stat's first block, in 6.1's order (memory_stats[]), with zswap and THP built in as Debian builds them. */
-const memory_stats: readonly (readonly [string, number])[] = Object.freeze(
-  (
-    [
-      ["anon", NR_ANON_MAPPED],
-      ["file", NR_FILE_PAGES],
-      ["kernel", MEMCG_KMEM],
-      ["kernel_stack", NR_KERNEL_STACK_KB],
-      ["pagetables", NR_PAGETABLE],
-      ["sec_pagetables", NR_SECONDARY_PAGETABLE],
-      ["percpu", MEMCG_PERCPU_B],
-      ["sock", MEMCG_SOCK],
-      ["vmalloc", MEMCG_VMALLOC],
-      ["shmem", NR_SHMEM],
-      ["zswap", MEMCG_ZSWAP_B],
-      ["zswapped", MEMCG_ZSWAPPED],
-      ["file_mapped", NR_FILE_MAPPED],
-      ["file_dirty", NR_FILE_DIRTY],
-      ["file_writeback", NR_WRITEBACK],
-      ["swapcached", NR_SWAPCACHE],
-      ["anon_thp", NR_ANON_THPS],
-      ["file_thp", NR_FILE_THPS],
-      ["shmem_thp", NR_SHMEM_THPS],
-      ["inactive_anon", NR_INACTIVE_ANON],
-      ["active_anon", NR_ACTIVE_ANON],
-      ["inactive_file", NR_INACTIVE_FILE],
-      ["active_file", NR_ACTIVE_FILE],
-      ["unevictable", NR_UNEVICTABLE],
-      ["slab_reclaimable", NR_SLAB_RECLAIMABLE_B],
-      ["slab_unreclaimable", NR_SLAB_UNRECLAIMABLE_B],
-      ["workingset_refault_anon", WORKINGSET_REFAULT_ANON],
-      ["workingset_refault_file", WORKINGSET_REFAULT_FILE],
-      ["workingset_activate_anon", WORKINGSET_ACTIVATE_ANON],
-      ["workingset_activate_file", WORKINGSET_ACTIVATE_FILE],
-      ["workingset_restore_anon", WORKINGSET_RESTORE_ANON],
-      ["workingset_restore_file", WORKINGSET_RESTORE_FILE],
-      ["workingset_nodereclaim", WORKINGSET_NODERECLAIM],
-    ] as const
-  ).map((e) => Object.freeze([e[0], e[1]] as const)),
-);
+const memory_stats: readonly (readonly [string, number])[] = Object.freeze([
+  Object.freeze(["anon", NR_ANON_MAPPED] as const),
+  Object.freeze(["file", NR_FILE_PAGES] as const),
+  Object.freeze(["kernel", MEMCG_KMEM] as const),
+  Object.freeze(["kernel_stack", NR_KERNEL_STACK_KB] as const),
+  Object.freeze(["pagetables", NR_PAGETABLE] as const),
+  Object.freeze(["sec_pagetables", NR_SECONDARY_PAGETABLE] as const),
+  Object.freeze(["percpu", MEMCG_PERCPU_B] as const),
+  Object.freeze(["sock", MEMCG_SOCK] as const),
+  Object.freeze(["vmalloc", MEMCG_VMALLOC] as const),
+  Object.freeze(["shmem", NR_SHMEM] as const),
+  Object.freeze(["zswap", MEMCG_ZSWAP_B] as const),
+  Object.freeze(["zswapped", MEMCG_ZSWAPPED] as const),
+  Object.freeze(["file_mapped", NR_FILE_MAPPED] as const),
+  Object.freeze(["file_dirty", NR_FILE_DIRTY] as const),
+  Object.freeze(["file_writeback", NR_WRITEBACK] as const),
+  Object.freeze(["swapcached", NR_SWAPCACHE] as const),
+  Object.freeze(["anon_thp", NR_ANON_THPS] as const),
+  Object.freeze(["file_thp", NR_FILE_THPS] as const),
+  Object.freeze(["shmem_thp", NR_SHMEM_THPS] as const),
+  Object.freeze(["inactive_anon", NR_INACTIVE_ANON] as const),
+  Object.freeze(["active_anon", NR_ACTIVE_ANON] as const),
+  Object.freeze(["inactive_file", NR_INACTIVE_FILE] as const),
+  Object.freeze(["active_file", NR_ACTIVE_FILE] as const),
+  Object.freeze(["unevictable", NR_UNEVICTABLE] as const),
+  Object.freeze(["slab_reclaimable", NR_SLAB_RECLAIMABLE_B] as const),
+  Object.freeze(["slab_unreclaimable", NR_SLAB_UNRECLAIMABLE_B] as const),
+  Object.freeze(["workingset_refault_anon", WORKINGSET_REFAULT_ANON] as const),
+  Object.freeze(["workingset_refault_file", WORKINGSET_REFAULT_FILE] as const),
+  Object.freeze(["workingset_activate_anon", WORKINGSET_ACTIVATE_ANON] as const),
+  Object.freeze(["workingset_activate_file", WORKINGSET_ACTIVATE_FILE] as const),
+  Object.freeze(["workingset_restore_anon", WORKINGSET_RESTORE_ANON] as const),
+  Object.freeze(["workingset_restore_file", WORKINGSET_RESTORE_FILE] as const),
+  Object.freeze(["workingset_nodereclaim", WORKINGSET_NODERECLAIM] as const),
+]);
 
 /** The vm events memory.stat lists after pgscan/pgsteal (memcg_vm_event_stat[] without PGPGIN/PGPGOUT). */
 const memcg_vm_event_stat: readonly number[] = Object.freeze([
+  PGSCAN_KSWAPD,
+  PGSCAN_DIRECT,
+  PGSTEAL_KSWAPD,
+  PGSTEAL_DIRECT,
   PGFAULT,
   PGMAJFAULT,
   PGREFILL,
@@ -1008,35 +1008,13 @@ export function mem_cgroup_get_max(k: Kernel, memcg: mem_cgroup): number {
  * @kernel mm/memcontrol.c mem_cgroup_scan_tasks
  */
 export function mem_cgroup_scan_tasks(k: Kernel, memcg: mem_cgroup, fn: (t: task_struct) => boolean): void {
-  const order: mem_cgroup[] = [];
-  const walk = (m: mem_cgroup): void => {
-    order.push(m);
-    for (const c of memcg_children(k, m)) walk(c);
-  };
-  walk(memcg);
   const tasks = k.tasks.all();
-  for (const m of order) {
+  for (const m of mem_cgroup_subtree(k, memcg)) {
     for (const t of tasks) {
       if (t.state === "X" || mem_cgroup_from_task(k, t) !== m) continue;
       if (fn(t)) return;
     }
   }
-}
-
-/** The child memcgs of a memcg, in cgroup creation order (css children), zombies included. */
-export function memcg_children(k: Kernel, memcg: mem_cgroup): mem_cgroup[] {
-  const out: mem_cgroup[] = [];
-  const walk = (cg: cgroup): void => {
-    for (const ch of cg.children) {
-      if (ch.memcg !== null && ch.memcg.parent === memcg) out.push(ch.memcg);
-      else if (ch.memcg === null) walk(ch);
-    }
-  };
-  walk(memcg.css);
-  // Zombies whose cgroup went offline but are still charged hang off dying cgroups, which stay
-  // in their parent's list until released (cgroup_release), so the walk above finds them.
-  void k;
-  return out;
 }
 
 /**
@@ -1128,27 +1106,23 @@ function note_over_high(k: Kernel, memcg: mem_cgroup, batch: number, gfp_mask: n
 // Reclaim's walk and protection
 
 /**
- * The next memcg of root's subtree in pre-order after prev (root itself first; null root means
- * the whole hierarchy from root_mem_cgroup); null after the last. Zombies are visited: their
- * pages are still on their lruvecs.
- * Simplified: no per-node reclaim cookie (a walk always starts at root).
+ * Every memcg of root's subtree in mem_cgroup_iter's order (pre-order, root first), worked out in
+ * one walk of the tree: what a full mem_cgroup_iter loop visits (zombies included: their pages
+ * are still on their lruvecs), at O(groups) per loop.
+ * Simplified: no per-node reclaim cookie (every walk starts at root).
  * @kernel mm/memcontrol.c mem_cgroup_iter
  */
-export function mem_cgroup_iter(k: Kernel, root: mem_cgroup | null, prev: mem_cgroup | null): mem_cgroup | null {
+export function mem_cgroup_subtree(k: Kernel, root: mem_cgroup | null): mem_cgroup[] {
   const r = root ?? k.memcg.root_mem_cgroup;
-  if (prev === null) return r;
-  // css_next_descendant_pre: the first child, else the next sibling of prev or of an ancestor.
-  const kids = memcg_children(k, prev);
-  if (kids.length > 0) return kids[0];
-  for (let pos: mem_cgroup = prev; pos !== r; ) {
-    const parent = pos.parent;
-    if (parent === null) return null;
-    const sibs = memcg_children(k, parent);
-    const i = sibs.indexOf(pos);
-    if (i >= 0 && i + 1 < sibs.length) return sibs[i + 1];
-    pos = parent;
-  }
-  return null;
+  const out: mem_cgroup[] = [r];
+  const walk = (cg: cgroup): void => {
+    for (const ch of cg.children) {
+      if (ch.memcg !== null && !ch.memcg.released) out.push(ch.memcg);
+      walk(ch);
+    }
+  };
+  walk(r.css);
+  return out;
 }
 
 /**
@@ -1274,4 +1248,16 @@ export function mem_cgroup_get_nr_swap_pages(k: Kernel, memcg: mem_cgroup): numb
   let nr_swap_pages = k.nr_swap_pages;
   for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) nr_swap_pages = Math.min(nr_swap_pages, m.swap.max - page_counter_read(m.swap));
   return nr_swap_pages;
+}
+
+/** The memcg an mm's faults count against, or null for the root (whose events are the global ones). */
+export function memcg_event_counters(k: Kernel, mm: mm_struct): mem_cgroup | null {
+  const memcg = get_mem_cgroup_from_mm(k, mm);
+  return memcg.id === 0 ? null : memcg;
+}
+
+/** count_memcg_event_mm(mm, PGFAULT) for a memcg already looked up. */
+export function memcg_count_fault(k: Kernel, memcg: mem_cgroup): void {
+  memcg.events_pending[PGFAULT]++;
+  memcg_rstat_updated(k, memcg, 1);
 }

@@ -74,7 +74,7 @@ import {
 import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
 import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
-import { mem_cgroup_charge } from "./memcontrol.js";
+import { count_memcg_event_mm, mem_cgroup_charge, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -250,6 +250,7 @@ export function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
  */
 export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_struct, addr: number, flags: number): number {
   k.vm_events[PGFAULT]++;
+  if (k.memcg.nr_memcgs !== 0) count_memcg_event_mm(k, vma.vm_mm, PGFAULT);
   const ret = (vma.vm_flags & VM_HUGETLB) !== 0 ? hugetlb_fault(k, vma, addr, flags) : __handle_mm_fault(k, vma, addr, flags);
   if (t !== null && (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     // PGMAJFAULT is counted where the I/O is started (do_swap_page, filemap_fault), not here.
@@ -270,6 +271,7 @@ export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_s
  */
 export function handle_mm_fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   k.vm_events[PGFAULT]++;
+  if (k.memcg.nr_memcgs !== 0) count_memcg_event_mm(k, vma.vm_mm, PGFAULT);
   const ret = handle_pte_fault(k, vma, addr, flags, i);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
@@ -391,6 +393,7 @@ function do_swap_page(k: Kernel, vma: vm_area_struct, addr: number, flags: numbe
     // Had to read the page from swap: a major fault.
     ret = VM_FAULT_MAJOR;
     k.vm_events[PGMAJFAULT]++;
+    if (k.memcg.nr_memcgs !== 0) count_memcg_event_mm(k, vma.vm_mm, PGMAJFAULT);
   }
   // folio_lock_or_retry: a page still being read is waited for; on a first attempt that may
   // retry, the fault then starts over (with FAULT_FLAG_TRIED) instead of taking the lock.
@@ -866,6 +869,8 @@ export function anon_write_run(
   const avId = -av.id;
   const kills0 = events[OOM_KILL];
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
+  // count_memcg_event_mm(PGFAULT): the memcg's pending events, resolved once for the run.
+  const memcgEvents = k.memcg.nr_memcgs !== 0 ? memcg_event_counters(k, vma.vm_mm) : null;
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
   let j = j0;
@@ -881,6 +886,7 @@ export function anon_write_run(
       const excl = (mflags[old] & ANON_EXCL) !== 0;
       if (excl || wp_can_reuse_anon_page(k, old)) {
         events[PGFAULT]++;
+        if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
         if (!excl) {
           mapping[old] = avId; // page_move_anon_rmap
           mflags[old] |= ANON_EXCL;
@@ -895,6 +901,7 @@ export function anon_write_run(
       break;
     }
     events[PGFAULT]++;
+    if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
     const zeroed = !oldAnon || is_zero_pfn(k, old);
     const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
     if (pfn === NO_PFN) return -(j - j0 + 1);

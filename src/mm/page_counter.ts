@@ -152,7 +152,7 @@ export function page_counter_memparse(buf: string, max: string): number {
   if (m === null) return -errnoValues.EINVAL;
   const base = m[1].startsWith("0x") || m[1].startsWith("0X") ? 16 : m[1].length > 1 && m[1][0] === "0" ? 8 : 10;
   let bytes = base === 16 ? parseInt(m[1].slice(2), 16) : parseInt(m[1], base);
-  const shift = "kmgtpe".indexOf(m[2].toLowerCase()) + 1;
+  const shift = m[2] === "" ? 0 : "kmgtpe".indexOf(m[2].toLowerCase()) + 1;
   // memparse multiplies in 64 bits (wrapping); the model caps instead, past which min() caps anyway.
   bytes *= 2 ** (10 * shift);
   const pages = Math.floor(bytes / 4096);

@@ -141,8 +141,8 @@ import {
   mem_cgroup_flush_stats,
   mem_cgroup_from_id,
   mem_cgroup_get_nr_swap_pages,
-  mem_cgroup_iter,
   mem_cgroup_protection,
+  mem_cgroup_subtree,
   MEMCG_LOW,
   memcg_memory_event,
   MEMCG_RECLAIM_MAY_SWAP,
@@ -870,7 +870,8 @@ function shrink_node_memcgs(k: Kernel, pgdat: pglist_data, sc: scan_control): vo
     shrink_lruvec(k, pgdat.__lruvec, pgdat, sc);
     return;
   }
-  for (let memcg = mem_cgroup_iter(k, target, null); memcg !== null; memcg = mem_cgroup_iter(k, target, memcg)) {
+  // A full mem_cgroup_iter loop, its order worked out once per pass.
+  for (const memcg of mem_cgroup_subtree(k, target)) {
     mem_cgroup_calculate_protection(k, target, memcg);
     if (mem_cgroup_below_min(target, memcg)) continue;
     if (mem_cgroup_below_low(target, memcg)) {
@@ -1480,7 +1481,7 @@ function kswapd_age_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void 
   if (!can_age_anon_pages(k)) return;
   if (!inactive_is_low(pgdat.__lruvec, pgdat, LRU_INACTIVE_ANON)) return;
   // Every memcg's active anon list, in mem_cgroup_iter order from the root.
-  for (let memcg = mem_cgroup_iter(k, null, null); memcg !== null; memcg = mem_cgroup_iter(k, null, memcg)) {
+  for (const memcg of mem_cgroup_subtree(k, null)) {
     shrink_active_list(k, SWAP_CLUSTER_MAX, mem_cgroup_lruvec(memcg, pgdat), pgdat, sc, LRU_ACTIVE_ANON);
   }
 }

@@ -34,6 +34,7 @@ import {
   PUD_SIZE,
 } from "../../arch/x86/pgtable.js";
 import { checkLru } from "./lru.js";
+import { checkMemcg } from "./memcg.js";
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { compound_head, F, folio_nr_pages, PG_buddy, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
@@ -241,4 +242,5 @@ export function checkMm(k: Kernel): void {
   if (total !== owned.size) fail("page tables in the pool that no mm owns (leaked)", { pool: total, owned: owned.size });
   // The pages the address spaces map are also the LRU's: its lists must agree with their counters.
   checkLru(k);
+  checkMemcg(k);
 }
