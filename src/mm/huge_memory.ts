@@ -89,7 +89,7 @@ import {
   PG_workingset,
   PG_writeback,
 } from "./memmap.js";
-import { folio_lru_list, folio_zone } from "./mm_inline.js";
+import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
 import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_MIXEDMAP, VM_NOHUGEPAGE, VM_PFNMAP, VM_IO, VM_DONTEXPAND, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { type deferred_split, NO_PFN, type pglist_data } from "./mmzone.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
@@ -872,8 +872,7 @@ function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, li
   const hflags = mem.flags[head];
   const onLru = (hflags & LRU) !== 0;
   if (lists === null && !onLru) throw new KernelBug("split_huge_page: head neither on an LRU nor isolated by the caller", { pfn: head });
-  const z = folio_zone(k, head);
-  const lruHeads = z.zone_pgdat.__lruvec.lists;
+  const lruHeads = folio_lruvec(k, head).lists; // the memcg's lruvec the THP is on
   const lru = folio_lru_list(hflags);
   const links = mem.lru;
   const headIndex = mem.index[head];
