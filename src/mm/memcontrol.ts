@@ -48,6 +48,9 @@ import { kstrtoint } from "../lib/kstrtox.js";
 import { __GFP_HIGH, __GFP_NOFAIL, __GFP_NORETRY, __GFP_RETRY_MAYFAIL } from "../include/linux/gfp_types.js";
 import { gfpflags_allow_blocking } from "./gfp.js";
 import { lru_add_drain_all } from "./swap.js";
+import { HZ } from "../kernel/sysctl.js";
+import { schedule_timeout } from "../kernel/kthread.js";
+import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { try_to_free_mem_cgroup_pages } from "./vmscan.js";
 import { fatal_signal_pending, get_current, PF_EXITING } from "../kernel/sched.js";
 import { out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
@@ -1092,15 +1095,146 @@ export function mem_cgroup_oom(k: Kernel, memcg: mem_cgroup, gfp_mask: number, o
  * @kernel mm/memcontrol.c try_charge_memcg
  */
 function note_over_high(k: Kernel, memcg: mem_cgroup, batch: number, gfp_mask: number): void {
-  void gfp_mask;
+  // Not in a task (a kthread charging: the model has no high_work, see mem_cgroup_handle_over_high).
+  if (k.in_kthread !== 0) return;
+  const cur = get_current(k);
+  if (cur === undefined) return;
   for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) {
     if (page_counter_read(m.memory) > m.memory.high || page_counter_read(m.swap) > m.swap.high) {
-      const cur = get_current(k);
-      if (cur !== undefined && k.in_kthread === 0) cur.memcg_nr_pages_over_high += batch;
+      cur.memcg_nr_pages_over_high += batch;
       break;
     }
   }
+  // A task that piled up more than a batch over high pays now, inside the charge, when it may block.
+  if (cur.memcg_nr_pages_over_high > MEMCG_CHARGE_BATCH && (k.mmHooks.current_flags(k) & PF_MEMALLOC_) === 0 && gfpflags_allow_blocking(gfp_mask)) {
+    mem_cgroup_handle_over_high(k, cur, gfp_mask);
+  }
 }
+
+// ---------------------------------------------------------------------------------------------
+// memory.high: reclaim and throttling on the way back to user space
+
+/** The most one return to user sleeps for memory.high: 2 s (MEMCG_MAX_HIGH_DELAY_JIFFIES). */
+export const MEMCG_MAX_HIGH_DELAY_JIFFIES = 2 * HZ;
+/** Extra precision bits of the overage ratio. */
+export const MEMCG_DELAY_PRECISION_SHIFT = 20;
+/** Bits the squared overage is scaled down by, into jiffies. */
+export const MEMCG_DELAY_SCALING_SHIFT = 14;
+/** Pages a retry of mem_cgroup_handle_over_high reclaims (SWAP_CLUSTER_MAX). */
+const SWAP_CLUSTER_MAX_ = 32;
+const U64_MASK = (1n << 64n) - 1n;
+
+/**
+ * Reclaim in memcg and each ancestor below the root that is over memory.high (MEMCG_HIGH
+ * counted for each), nr_pages each, as a memory stall. Returns the pages reclaimed.
+ * @kernel mm/memcontrol.c reclaim_high
+ */
+function reclaim_high(k: Kernel, memcg: mem_cgroup, nr_pages: number, gfp_mask: number): number {
+  let nr_reclaimed = 0;
+  for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) {
+    if (page_counter_read(m.memory) <= m.memory.high) continue;
+    memcg_memory_event(m, MEMCG_HIGH);
+    const pflags = psi_memstall_enter(k);
+    try {
+      nr_reclaimed += try_to_free_mem_cgroup_pages(k, m, nr_pages, gfp_mask, MEMCG_RECLAIM_MAY_SWAP);
+    } finally {
+      psi_memstall_leave(k, pflags);
+    }
+  }
+  return nr_reclaimed;
+}
+
+/**
+ * How far usage is over high, as a fraction with MEMCG_DELAY_PRECISION_SHIFT bits
+ * ((usage - high) << 20) / high, 0 when not over; high 0 counts as 1 page.
+ * Worked: usage 8448 pages over high 8192 (33 MiB over 32 MiB): (256 << 20) / 8192 = 32768.
+ * @kernel mm/memcontrol.c calculate_overage
+ */
+export function calculate_overage(usage: number, high: number): number {
+  if (usage <= high) return 0;
+  const h = Math.max(high, 1);
+  return Math.floor(((usage - h) * 2 ** MEMCG_DELAY_PRECISION_SHIFT) / h);
+}
+
+/** The largest memory overage of memcg and its ancestors below the root. @kernel mm/memcontrol.c mem_find_max_overage */
+function mem_find_max_overage(memcg: mem_cgroup): number {
+  let max_overage = 0;
+  for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) {
+    max_overage = Math.max(max_overage, calculate_overage(page_counter_read(m.memory), m.memory.high));
+  }
+  return max_overage;
+}
+
+/** The largest swap overage, counting MEMCG_SWAP_HIGH in each group over swap.high. @kernel mm/memcontrol.c swap_find_max_overage */
+function swap_find_max_overage(memcg: mem_cgroup): number {
+  let max_overage = 0;
+  for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) {
+    const overage = calculate_overage(page_counter_read(m.swap), m.swap.high);
+    if (overage) memcg_memory_event(m, MEMCG_SWAP_HIGH);
+    max_overage = Math.max(max_overage, overage);
+  }
+  return max_overage;
+}
+
+/**
+ * The jiffies a task that charged nr_pages over high sleeps: overage² × HZ >> 20 >> 14 (u64
+ * arithmetic, wrapping as the kernel's does past 2^64), times nr_pages / MEMCG_CHARGE_BATCH.
+ * Worked, HZ = 250: 33 MiB in a 32 MiB group, overage 32768: 32768² × 250 >> 34 = 15 jiffies
+ * for a batch of 64 pages (60 ms).
+ * @kernel mm/memcontrol.c calculate_high_delay
+ */
+export function calculate_high_delay(nr_pages: number, max_overage: number): number {
+  if (!max_overage) return 0;
+  const o = BigInt(max_overage);
+  let penalty = (o * o * BigInt(HZ)) & U64_MASK;
+  penalty >>= BigInt(MEMCG_DELAY_PRECISION_SHIFT);
+  penalty >>= BigInt(MEMCG_DELAY_SCALING_SHIFT);
+  return Number(((penalty * BigInt(nr_pages)) & U64_MASK) / BigInt(MEMCG_CHARGE_BATCH));
+}
+
+/**
+ * The return to user space of a task that charged pages over memory.high
+ * (current->memcg_nr_pages_over_high, set by try_charge_memcg): reclaim nr_pages in every group
+ * over high, then, while reclaim cannot keep up, sleep calculate_high_delay's penalty on the
+ * simulated clock (at most 2 s; none when it is 1/100 s or less), retrying reclaim
+ * (SWAP_CLUSTER_MAX) first while it makes progress or retries are left.
+ * Simplified: the sleep is schedule_timeout's on the simulated clock (no timer-wheel rounding;
+ * nothing interrupts it, as no signal can arrive while the model's task sleeps); no high_work
+ * for charges made outside a task (a kthread's charges never throttle).
+ * @kernel mm/memcontrol.c mem_cgroup_handle_over_high
+ * @kernel include/linux/resume_user_mode.h resume_user_mode_work
+ */
+export function mem_cgroup_handle_over_high(k: Kernel, t: task_struct, gfp_mask: number): void {
+  const nr_pages = t.memcg_nr_pages_over_high;
+  if (nr_pages === 0) return;
+  t.memcg_nr_pages_over_high = 0;
+  if (k.memcg.nr_memcgs === 0 || t.mm === null) return;
+  const memcg = get_mem_cgroup_from_mm(k, t.mm);
+  if (memcg.id === 0) return;
+  let nr_retries = MAX_RECLAIM_RETRIES;
+  let in_retry = false;
+  for (;;) {
+    const nr_reclaimed = reclaim_high(k, memcg, in_retry ? SWAP_CLUSTER_MAX_ : nr_pages, gfp_mask);
+    let penalty_jiffies = calculate_high_delay(nr_pages, mem_find_max_overage(memcg));
+    penalty_jiffies += calculate_high_delay(nr_pages, swap_find_max_overage(memcg));
+    penalty_jiffies = Math.min(penalty_jiffies, MEMCG_MAX_HIGH_DELAY_JIFFIES);
+    if (penalty_jiffies <= Math.floor(HZ / 100)) return;
+    if (nr_reclaimed || nr_retries-- > 0) {
+      in_retry = true;
+      continue;
+    }
+    const pflags = psi_memstall_enter(k);
+    try {
+      schedule_timeout(k, penalty_jiffies * NSEC_PER_JIFFY);
+    } finally {
+      psi_memstall_leave(k, pflags);
+    }
+    return;
+  }
+}
+
+/** Nanoseconds per jiffy at HZ. */
+const NSEC_PER_JIFFY = 1_000_000_000 / HZ;
 
 // ---------------------------------------------------------------------------------------------
 // Reclaim's walk and protection

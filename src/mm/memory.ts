@@ -74,7 +74,7 @@ import {
 import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
 import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
-import { count_memcg_event_mm, mem_cgroup_charge, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
+import { count_memcg_event_mm, mem_cgroup_charge, mem_cgroup_handle_over_high, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -934,7 +934,9 @@ export function anon_write_run(
       pool.tbl_used[table]++;
     }
     t.min_flt++;
+    // The return to user space after this fault (see the MMU's fault_and_retry).
     if (k.need_resched) cond_resched(k);
+    if (t.memcg_nr_pages_over_high !== 0) mem_cgroup_handle_over_high(k, t, GFP_KERNEL);
     // The allocation ran the OOM killer: the caller checks whether this task was its victim.
     if (events[OOM_KILL] !== kills0) {
       j++;

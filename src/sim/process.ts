@@ -36,6 +36,8 @@ import { get_mm_counter, get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, 
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { do_madvise } from "../mm/madvise.js";
 import { type SwapAreaConfig, sys_swapoff, sys_swapon } from "../mm/swapfile.js";
+import { GFP_KERNEL } from "../mm/gfp.js";
+import { mem_cgroup_handle_over_high } from "../mm/memcontrol.js";
 import { parseDuration } from "./duration.js";
 import { parseSize } from "./size.js";
 import {
@@ -520,6 +522,8 @@ export class Process {
       this.task.killedBy = 9;
       throw new ProcessKilled(this.pid, "SIGKILL", -1, 0);
     }
+    // resume_user_mode_work: pages the syscall charged over memory.high are paid for here.
+    if (this.alive && this.task.memcg_nr_pages_over_high !== 0) mem_cgroup_handle_over_high(this.k, this.task, GFP_KERNEL);
     return check(ret, syscall);
   }
 

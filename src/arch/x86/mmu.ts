@@ -22,6 +22,8 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { cond_resched } from "../../kernel/kthread.js";
 import { fatal_signal_pending, type task_struct } from "../../kernel/sched.js";
 import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
+import { GFP_KERNEL } from "../../mm/gfp.js";
+import { mem_cgroup_handle_over_high } from "../../mm/memcontrol.js";
 import type { mm_struct, vm_area_struct } from "../../mm/mm_types.js";
 import { OOM_KILL } from "../../mm/vmstat_items.js";
 import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
@@ -255,8 +257,10 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
   const f = pool.ent_flags[i];
   if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
     pool.ent_flags[i] = f | m.set;
-    // Back to user space: a kthread the fault woke (kswapd) gets the CPU first.
+    // Back to user space: a kthread the fault woke (kswapd) gets the CPU first, then the
+    // resume work: reclaim and throttling for pages charged over memory.high.
     if (k.need_resched) cond_resched(k);
+    if (t.memcg_nr_pages_over_high !== 0) mem_cgroup_handle_over_high(k, t, GFP_KERNEL);
     if (k.vm_events[OOM_KILL] !== m.kills) {
       m.kills = k.vm_events[OOM_KILL];
       if (fatal_signal_pending(t)) return VM_FAULT_SIGKILL_PENDING;
