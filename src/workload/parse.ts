@@ -25,10 +25,13 @@ import { cpuMemoryProblem, cpusProblem, distanceProblem, memoryProblem, nodeCoun
 import { parseYamlSubset, Unsupported } from "./yaml_fast.js";
 import { AliasCycle, firstAlias, fromYamlDocument, LineIndex, type YNode } from "./yaml_tree.js";
 import { checkKeys, describe, duration, entries, get, int, intList, isNull, join, oneOf, requireKey, scalarValue, size, str, suggest, Reader, type MapEntry, type N } from "./yaml_reader.js";
-import { claimProcessName, parseDisks, parseProgram, SYSCTL_NAME, sysctlValue, type Names, type ProgCtx } from "./parse_steps.js";
+import { cgroupPath, claimProcessName, knownCgroup, parseDisks, parseProgram, SYSCTL_NAME, sysctlValue, type Names, type ProgCtx } from "./parse_steps.js";
 import {
+  CGROUP_FILES,
+  type CgroupSpec,
   EXPECT_KINDS,
   MACHINE_KEYS,
+  MAX_CGROUPS,
   MAX_MEMORY,
   MAX_SCENARIO_BYTES,
   MAX_SCENARIO_CPUS,
@@ -178,17 +181,18 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     const ip = `${path}[${i}]`;
     const es = entries(r, it, ip, "a process: {name, run, …}");
     for (const e of es) {
-      if (STEP_KINDS[e.key] && e.key !== "oom_score_adj") r.fail(e.keyNode, join(ip, e.key), `a step outside a program: put it in this process's run: list`);
+      if (STEP_KINDS[e.key] && e.key !== "oom_score_adj" && e.key !== "cgroup") r.fail(e.keyNode, join(ip, e.key), `a step outside a program: put it in this process's run: list`);
     }
-    checkKeys(r, es, ["name", "oom_score_adj", "start", "run"], ip, "a process");
+    checkKeys(r, es, ["name", "oom_score_adj", "start", "cgroup", "run"], ip, "a process");
     const ne = requireKey(r, es, "name", it, ip);
     const name = str(r, ne.value, `${ip}.name`);
     claimProcessName(r, names, name, ne.value, `${ip}.name`, ip);
     const oe = get(es, "oom_score_adj");
     const se = get(es, "start");
     const re = get(es, "run");
+    const ge = get(es, "cgroup");
     const ctx: ProgCtx = { maps: new Map(), names };
-    return {
+    const spec: ProcessSpec = {
       pos: r.pos(it),
       path: ip,
       name,
@@ -196,6 +200,47 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
       start: se ? duration(r, se.value, `${ip}.start`) : 0,
       run: re ? parseProgram(r, re.value, `${ip}.run`, ctx, 0) : [],
     };
+    if (ge) spec.cgroup = knownCgroup(r, ge.value, `${ip}.cgroup`, names);
+    return spec;
+  });
+}
+
+/**
+ * `cgroups:`: the memory cgroups made at boot, each `{path, files}`; every ancestor of a path is
+ * made too, and a group may be listed once. Values are the files' text, checked by the kernel
+ * when the runner writes them.
+ */
+function parseCgroups(r: Reader, node: N, path: string, names: Names): CgroupSpec[] {
+  const n = r.deref(node);
+  if (isNull(r, n)) return [];
+  if (n === null || n.kind !== "seq") return r.fail(n, path, `expected a list of groups {path, files}, got ${describe(r, n)}`);
+  if (n.items.length > MAX_CGROUPS) r.fail(n.items[MAX_CGROUPS], `${path}[${MAX_CGROUPS}]`, `at most ${MAX_CGROUPS} groups`);
+  const groups = (names.cgroups ??= new Set());
+  const listed = new Map<string, string>();
+  return n.items.map((it, i) => {
+    const ip = `${path}[${i}]`;
+    const es = entries(r, it, ip, "a group: {path, files}");
+    checkKeys(r, es, ["path", "files"], ip, "a group");
+    const pe = requireKey(r, es, "path", it, ip);
+    const group = cgroupPath(r, pe.value, `${ip}.path`);
+    if (group === "/") r.fail(pe.value, `${ip}.path`, "the root group exists already and has no memory.* limits: name a group below it");
+    const prev = listed.get(group);
+    if (prev !== undefined) r.fail(pe.value, `${ip}.path`, `group "${group}" is already listed at ${prev}`);
+    listed.set(group, ip);
+    const segs = group.slice(1).split("/");
+    for (let d = 1; d <= segs.length; d++) groups.add("/" + segs.slice(0, d).join("/"));
+    const files: CgroupSpec["files"] = [];
+    const fe = get(es, "files");
+    if (fe && !isNull(r, fe.value)) {
+      for (const f of entries(r, fe.value, `${ip}.files`, `a mapping of files to values (${CGROUP_FILES.join(", ")})`)) {
+        const fp = `${ip}.files.${f.key}`;
+        if (!(CGROUP_FILES as readonly string[]).includes(f.key)) r.fail(f.keyNode, fp, `not a file a group sets at boot${suggest(f.key, [...CGROUP_FILES])}; expected one of ${CGROUP_FILES.join(", ")}`);
+        const v = scalarValue(r, f.value);
+        if (typeof v !== "string" && typeof v !== "number") r.fail(f.value, fp, `expected the file's text (a size such as 32M, max, or a number), got ${describe(r, f.value)}`);
+        files.push({ name: f.key, value: String(v), pos: r.pos(f.value) });
+      }
+    }
+    return { pos: r.pos(it), path: ip, group, files };
   });
 }
 
@@ -441,6 +486,8 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
   const tl = get(es, "time_limit");
   const sysctlPos: Record<string, SourcePos> = {};
   const machine = me && !isNull(r, me.value) ? parseMachine(r, me.value, "machine", sysctlPos, names) : {};
+  const ge = get(es, "cgroups");
+  const cgroups = ge ? parseCgroups(r, ge.value, "cgroups", names) : [];
   const pe = get(es, "processes");
   const processes = pe ? parseProcesses(r, pe.value, "processes", names) : [];
   for (const p of processes) {
@@ -458,6 +505,7 @@ export function parseScenario(input: string | Uint8Array, file = "scenario.yaml"
     description: de ? str(r, de.value, "description") : "",
     seed: se ? int(r, se.value, "seed", 0, 2 ** 32 - 1) : 1,
     machine,
+    cgroups,
     processes,
     expect,
     time_limit: tl ? duration(r, tl.value, "time_limit") : 3600e9,

@@ -20,6 +20,7 @@ import {
   MAX_FILE_SIZE,
   MAX_FORK_DEPTH,
   MAX_PATH,
+  MAX_CGROUP_DEPTH,
   MAX_REPEAT,
   MAX_SWAP_AREA,
   STEP_COMMON_KEYS,
@@ -80,6 +81,8 @@ export interface Names {
    * read or write without a length, never to refuse a step.
    */
   files?: Map<string, number>;
+  /** The groups `cgroups:` makes ("/hs", and each ancestor "/a" of "/a/b"), for cgroup: steps and keys. */
+  cgroups?: Set<string>;
   /** The disks' files by device ("/dev/vda" → path in the filesystem → size). */
   diskFiles?: Map<string, Map<string, number>>;
 }
@@ -433,6 +436,37 @@ function readSwapoff(x: StepInput): Step {
   return fin(x, { pos: x.pos, path: x.path, kind: "swapoff", file: dev });
 }
 
+/**
+ * A group path as `cgroups:`, a process's `cgroup:` and the cgroup step write it: "/" or
+ * "/name/…" under /sys/fs/cgroup, each name one directory (no "." or "..", no NUL or newline,
+ * at most 255 bytes, kernfs's NAME_MAX), at most MAX_CGROUP_DEPTH deep.
+ */
+export function cgroupPath(r: Reader, node: N, path: string): string {
+  const p = str(r, node, path);
+  if (!p.startsWith("/")) r.fail(node, path, `expected a group path under /sys/fs/cgroup such as /hs, got "${p}"`);
+  if (p === "/") return p;
+  const segs = p.slice(1).split("/");
+  if (segs.length > MAX_CGROUP_DEPTH) r.fail(node, path, `a group is at most ${MAX_CGROUP_DEPTH} levels deep`);
+  for (const c of segs) {
+    if (c === "" || c === "." || c === "..") r.fail(node, path, `"${p}" has an empty, "." or ".." component: write each group's name`);
+    if (/[\n\0]/.test(c)) r.fail(node, path, "a group's name cannot hold a newline or a NUL byte");
+    if (c.length > 255) r.fail(node, path, "a group's name is at most 255 bytes");
+  }
+  return p;
+}
+
+/** The group of a cgroup step or a process's cgroup: key: the root, or one `cgroups:` makes. */
+export function knownCgroup(r: Reader, node: N, path: string, names: Names): string {
+  const g = cgroupPath(r, node, path);
+  if (g === "/" || names.cgroups?.has(g)) return g;
+  const known = [...(names.cgroups ?? [])];
+  return r.fail(node, path, `no group "${g}" in cgroups:${suggest(g, known)}${known.length ? ` (groups: ${known.join(", ")})` : " (declare it in the top-level cgroups: list)"}`);
+}
+
+function readCgroup(x: StepInput): Step {
+  return fin(x, { pos: x.pos, path: x.path, kind: "cgroup", group: knownCgroup(x.r, x.a.value, x.ap, x.ctx.names) });
+}
+
 /** The reader of each step kind that is one step (sysctl and capture are read in parseStep). */
 const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   mmap: readMmap,
@@ -456,6 +490,7 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   file: readFile,
   drop_caches: readDropCaches,
   memfd: readMemfd,
+  cgroup: readCgroup,
 };
 
 /** The action of a step: its one key that names a step kind (capture: beside another is a modifier). */

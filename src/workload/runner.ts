@@ -161,6 +161,39 @@ function attachDisks(sc: Scenario, m: Machine): void {
   }
 }
 
+/**
+ * `cgroups:`: each group made as `mkdir -p` would under /sys/fs/cgroup, with `+memory` written to
+ * each parent's cgroup.subtree_control that lacks it (so the group has the memory files), then
+ * its files written in order. A value the kernel refuses is the scenario's mistake, located at
+ * the value, with the kernel's errno.
+ */
+function makeCgroups(sc: Scenario, m: Machine): void {
+  const CG = "/sys/fs/cgroup";
+  for (const g of sc.cgroups) {
+    let at = "";
+    for (const seg of g.group.slice(1).split("/")) {
+      const parent = CG + at;
+      const dir = `${parent}/${seg}`;
+      try {
+        if (!/\bmemory\b/.test(m.read(`${parent}/cgroup.subtree_control`))) m.write(`${parent}/cgroup.subtree_control`, "+memory");
+        if (!m.list(parent).includes(seg)) m.mkdir(dir);
+      } catch (e) {
+        if (e instanceof Errno) throw new ScenarioError(sc.file, g.pos.line, g.pos.col, `${g.path}.path`, `mkdir ${dir}: the kernel refused it (${e.code})`);
+        throw e;
+      }
+      at += `/${seg}`;
+    }
+    for (const f of g.files) {
+      try {
+        m.write(`${CG}${g.group}/${f.name}`, f.value);
+      } catch (e) {
+        if (e instanceof Errno) throw new ScenarioError(sc.file, f.pos.line, f.pos.col, `${g.path}.files.${f.name}`, `the kernel refused ${JSON.stringify(f.value)} (${e.code})`);
+        throw e;
+      }
+    }
+  }
+}
+
 /** The progress bar's estimate: as estimateWork, but a duration touch at one minor fault per access. */
 function progressWork(sc: Scenario): number {
   const steps = (list: Step[]): number =>
@@ -239,6 +272,7 @@ class Run implements ScenarioRun {
         throw e;
       }
     }
+    makeCgroups(sc, m);
     const sysctlShown: Record<string, string> = {};
     for (const key of Object.keys(sc.machine.sysctl ?? {})) sysctlShown[key] = m.read(sysctlPath(key)).trim();
     const info = m.info();
@@ -257,7 +291,11 @@ class Run implements ScenarioRun {
     this.sched = new Scheduler<ScenarioProcess>(m);
     this.sched.beforeSpend = onClock;
     this.c = new StepContext(sc, m, this.tl, this.sched, this.seed);
-    for (const ps of sc.processes) this.c.newProcess(ps.name, ps.run, this.startNs + ps.start, null).oomScoreAdj = ps.oom_score_adj;
+    for (const ps of sc.processes) {
+      const sp = this.c.newProcess(ps.name, ps.run, this.startNs + ps.start, null);
+      sp.oomScoreAdj = ps.oom_score_adj;
+      if (ps.cgroup !== undefined) sp.cgroup = ps.cgroup;
+    }
     this.totalWork = progressWork(sc);
   }
 

@@ -50,6 +50,9 @@ export const MAX_DISK_FILES = 4096;
 export const MAX_DISK_SIZE = 2 ** 44;
 /** Largest file a step may create, truncate to or address (ext2's limit with 4 KiB blocks is larger; this bounds the work). */
 export const MAX_FILE_SIZE = 2 ** 40;
+/** Groups a scenario's `cgroups:` may declare, and how deep one may nest. */
+export const MAX_CGROUPS = 1000;
+export const MAX_CGROUP_DEPTH = 16;
 /** Longest path a step may name (PATH_MAX). */
 export const MAX_PATH = 4096;
 /**
@@ -235,8 +238,10 @@ export type Step =
   | (StepBase & FileStepSpec)
   | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 })
   /** memfd_create, ftruncate to size, F_ADD_SEALS, mmap as region `name`, close. */
-  | (StepBase & { kind: "memfd"; name: string; size: number; seals: string; prot: string; flags: string });
+  | (StepBase & { kind: "memfd"; name: string; size: number; seals: string; prot: string; flags: string })
   // ---- end of files and the page cache ----
+  /** Moves this process into a group of `cgroups:` (its pid written to the group's cgroup.procs). */
+  | (StepBase & { kind: "cgroup"; group: string });
 
 export type StepKind = Step["kind"];
 
@@ -247,8 +252,23 @@ export interface ProcessSpec {
   oom_score_adj: number;
   /** Simulated time at which it starts (default 0). */
   start: number;
+  /** The cgroup it starts in ("/hs", a group of `cgroups:`); default the root. */
+  cgroup?: string;
   run: Step[];
 }
+
+/** A group of `cgroups:`: made at boot (mkdir -p, memory enabled on the way), then its files written in order. */
+export interface CgroupSpec {
+  pos: SourcePos;
+  /** "cgroups[0]" */
+  path: string;
+  /** "/hs/a": under /sys/fs/cgroup. */
+  group: string;
+  files: Array<{ name: string; value: string; pos: SourcePos }>;
+}
+
+/** The files a group of `cgroups:` may set at boot (memory.reclaim and cgroup.procs are steps' business). */
+export const CGROUP_FILES = ["memory.min", "memory.low", "memory.high", "memory.max", "memory.swap.high", "memory.swap.max", "memory.oom.group"] as const;
 
 /** A numeric bound check on a value that expect: reads. */
 export interface Bounds {
@@ -277,6 +297,8 @@ export interface Scenario {
   description: string;
   seed: number;
   machine: MachineSpec;
+  /** Memory cgroups made at boot, parents before children. */
+  cgroups: CgroupSpec[];
   processes: ProcessSpec[];
   expect: Expectation[];
   /** A cap on simulated time (default 1 h): a runaway duration loop stops here. */
@@ -286,7 +308,7 @@ export interface Scenario {
 }
 
 /** Every top-level key. */
-export const TOP_KEYS = ["version", "name", "description", "seed", "machine", "processes", "expect", "time_limit"] as const;
+export const TOP_KEYS = ["version", "name", "description", "seed", "machine", "cgroups", "processes", "expect", "time_limit"] as const;
 
 /** Every machine: key, with its one-line meaning (docs/scenarios.md lists the same). */
 export const MACHINE_KEYS: Record<string, string> = {
@@ -349,6 +371,7 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     doc: "memfd_create (sealable when seals are given), ftruncate to size, F_ADD_SEALS seals, mmap it as mapping name, close",
   },
   // ---- end of files and the page cache ----
+  cgroup: { keys: [], required: [], doc: "move this process into a group of cgroups: (echo $$ > cgroup.procs): cgroup: /hs" },
 };
 
 /** Keys any step may carry beside its action key. */

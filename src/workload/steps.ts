@@ -43,6 +43,8 @@ export interface ScenarioProcess extends Runnable {
   error?: string;
   /** Set by the scenario for a top-level process: its oom_score_adj at spawn. */
   oomScoreAdj?: number;
+  /** Set by the scenario for a top-level process: the cgroup it starts in ("/hs"). */
+  cgroup?: string;
 }
 
 interface TouchState {
@@ -93,6 +95,7 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   mount: "path_mount(), fs/namespace.c",
   drop_caches: "drop_caches_sysctl_handler(), fs/drop_caches.c",
   memfd: "memfd_create(), mm/memfd.c",
+  cgroup: "cgroup_procs_write(), kernel/cgroup/cgroup.c",
 };
 
 /** A step in words, for messages: "mmap heap (128M)". */
@@ -444,6 +447,13 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       }
       return;
     }
+    case "cgroup": {
+      const procs = `/sys/fs/cgroup${s.group === "/" ? "" : s.group}/cgroup.procs`;
+      c.spend(COST.proc_file_ns);
+      pr.writeFile(procs, String(pr.pid));
+      note("cgroup", `echo ${pr.pid} > ${procs}`);
+      return;
+    }
     case "capture_only":
       return;
     case "wait": {
@@ -490,7 +500,7 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
   if (p.proc === null) {
     // First run: the process is created (spawned by init, like a shell starting it).
     try {
-      p.proc = m.spawn({ comm: p.name, ...(p.oomScoreAdj ? { oomScoreAdj: p.oomScoreAdj } : {}) });
+      p.proc = m.spawn({ comm: p.name, ...(p.oomScoreAdj ? { oomScoreAdj: p.oomScoreAdj } : {}), ...(p.cgroup !== undefined && p.cgroup !== "/" ? { cgroup: p.cgroup } : {}) });
     } catch (e) {
       if (e instanceof Errno) {
         p.error = `spawn failed: ${e.code}`;
@@ -500,7 +510,8 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
       throw e;
     }
     c.spend(COST.fork_ns);
-    c.tl.note({ t_ns: m.now, who: who(p), event: "spawn", text: `started${p.oomScoreAdj ? ` (oom_score_adj ${p.oomScoreAdj})` : ""}`, where: "kernel_clone(), kernel/fork.c" });
+    const extra = [p.oomScoreAdj ? `oom_score_adj ${p.oomScoreAdj}` : "", p.cgroup !== undefined && p.cgroup !== "/" ? `in cgroup ${p.cgroup}` : ""].filter((x) => x !== "");
+    c.tl.note({ t_ns: m.now, who: who(p), event: "spawn", text: `started${extra.length ? ` (${extra.join(", ")})` : ""}`, where: "kernel_clone(), kernel/fork.c" });
     p.readyAt = m.now;
     return;
   }
