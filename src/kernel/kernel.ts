@@ -27,6 +27,7 @@ import { oom_state } from "../mm/oom_kill.js";
 import { pcpu_globals } from "../mm/percpu.js";
 import { slab_globals } from "../mm/slab.js";
 import { vmalloc_state } from "../mm/vmalloc.js";
+import { lru_gen_globals } from "../mm/lru_gen.js";
 import { ProcTree } from "../fs/proc/root.js";
 import { Printk } from "./printk.js";
 import type { VmSysctlEffect, VmSysctlEffectFn } from "./sysctl.js";
@@ -114,6 +115,13 @@ export class Kernel {
    * one part of the call path an OOM report's gfp_mask cannot tell from a copy-on-write.
    */
   inSwapin = false;
+  /**
+   * current->in_lru_fault: the current task is in a page fault the multi-gen LRU applies to
+   * (mm/memory.ts lru_gen_enter_fault / exit).
+   */
+  in_lru_fault = false;
+  /** The multi-gen LRU's statics: its static keys, min_ttl, the mm list (mm/lru_gen.ts). */
+  readonly lru_gen = new lru_gen_globals();
   /** Depth of kthread turns on the stack (current->flags & PF_KTHREAD). */
   in_kthread = 0;
   /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */

@@ -65,6 +65,24 @@ export const PG_transhuge = 28;
  */
 export const PG_double_map = PG_workingset;
 
+// The multi-gen LRU's fields in page->flags (include/linux/page-flags-layout.h, mmzone.h). On
+// Debian's 6.1 build LRU_GEN_WIDTH = order_base_2(MAX_NR_GENS + 1) = 3 and LRU_REFS_WIDTH =
+// min(MAX_NR_TIERS - 2, 64 - NR_PAGEFLAGS 25 - ZONES 3 - LRU_GEN 3 - SECTIONS 0 - NODES 10 -
+// KASAN 0 - LAST_CPUPID 21) = min(2, 2) = 2. The kernel keeps them in the upper word, refs just
+// below gen. Simplified: the model's 32-bit flags column has bits 27..31 free, so gen sits in
+// 27..29 and refs in 30..31 (the two swapped, so the sign bit is set only by refs of 2 or 3,
+// which only pages read through file descriptors reach). Same widths, same values.
+/** gen + 1 of a page on a multi-gen LRU list (0: on none). */
+export const LRU_GEN_PGOFF = 27;
+export const LRU_GEN_WIDTH = 3;
+/** Accesses through file descriptors beyond PG_referenced and PG_workingset (folio_inc_refs). */
+export const LRU_REFS_PGOFF = 30;
+export const LRU_REFS_WIDTH = 2;
+/** ((BIT(LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF) */
+export const LRU_GEN_MASK = (((1 << LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF) >>> 0;
+/** ((BIT(LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF), as an unsigned 32-bit value. */
+export const LRU_REFS_MASK = (((1 << LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF) >>> 0;
+
 /** Bit masks for the flag numbers above: `flags[pfn] & F(PG_lru)`. */
 export const F = (bit: number): number => (1 << bit) >>> 0;
 

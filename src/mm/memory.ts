@@ -94,6 +94,7 @@ import {
   VM_MAYWRITE,
   VM_MIXEDMAP,
   VM_PFNMAP,
+  VM_RAND_READ,
   VM_READ,
   VM_SEQ_READ,
   VM_SHARED,
@@ -249,7 +250,9 @@ export function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
  */
 export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_struct, addr: number, flags: number): number {
   k.vm_events[PGFAULT]++;
+  lru_gen_enter_fault(k, vma);
   const ret = (vma.vm_flags & VM_HUGETLB) !== 0 ? hugetlb_fault(k, vma, addr, flags) : __handle_mm_fault(k, vma, addr, flags);
+  k.in_lru_fault = false; // lru_gen_exit_fault
   if (t !== null && (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     // PGMAJFAULT is counted where the I/O is started (do_swap_page, filemap_fault), not here.
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) {
@@ -269,12 +272,23 @@ export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_s
  */
 export function handle_mm_fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   k.vm_events[PGFAULT]++;
+  lru_gen_enter_fault(k, vma);
   const ret = handle_pte_fault(k, vma, addr, flags, i);
+  k.in_lru_fault = false; // lru_gen_exit_fault
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
     else t.min_flt++;
   }
   return ret;
+}
+
+/**
+ * The multi-gen LRU applies to this fault's pages unless the VMA is read sequentially or randomly
+ * (current->in_lru_fault; lru_gen_exit_fault clears it).
+ * @kernel mm/memory.c lru_gen_enter_fault
+ */
+function lru_gen_enter_fault(k: Kernel, vma: vm_area_struct): void {
+  k.in_lru_fault = (vma.vm_flags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
 }
 
 /**
@@ -840,6 +854,8 @@ export function anon_write_run(
   // do_anonymous_page's entry, with the MMU's accessed/dirty on top; both wp paths give the same.
   const entry = pte_mkdirty(vma.vm_page_prot) | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
   if ((entry & (_PAGE_PRESENT | _PAGE_USER)) !== (_PAGE_PRESENT | _PAGE_USER)) return 0;
+  // Each fault of the run is a handle_mm_fault: lru_gen_enter_fault until the run ends.
+  lru_gen_enter_fault(k, vma);
   const mem = k.mem_map;
   const mflags = mem.flags;
   const mapping = mem.mapping;
@@ -884,7 +900,10 @@ export function anon_write_run(
     events[PGFAULT]++;
     const zeroed = !oldAnon || is_zero_pfn(k, old);
     const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
-    if (pfn === NO_PFN) return -(j - j0 + 1);
+    if (pfn === NO_PFN) {
+      k.in_lru_fault = false;
+      return -(j - j0 + 1);
+    }
     content[pfn] = zeroed ? ++k.content_seq : content[old];
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
@@ -916,6 +935,7 @@ export function anon_write_run(
       break;
     }
   }
+  k.in_lru_fault = false;
   return j - j0;
 }
 

@@ -95,7 +95,7 @@ import {
   GFP_ZONEMASK,
   show_gfp_flags,
 } from "./gfp.js";
-import { F, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
+import { F, LRU_GEN_MASK, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
 import {
   free_area,
   high_wmark_pages,
@@ -207,7 +207,8 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   F(PG_unevictable) |
   F(PG_mlocked) |
   F(PG_hugetlb) |
-  F(PG_transhuge);
+  F(PG_transhuge) |
+  LRU_GEN_MASK;
 
 // Hot constants as module-local literals: V8 loads an imported binding from its module cell on
 // every use, where a local const folds into the compiled code.

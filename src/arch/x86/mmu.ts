@@ -23,6 +23,7 @@ import { cond_resched } from "../../kernel/kthread.js";
 import { fatal_signal_pending, type task_struct } from "../../kernel/sched.js";
 import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
 import type { mm_struct, vm_area_struct } from "../../mm/mm_types.js";
+import { lru_gen_use_mm } from "../../mm/lru_gen.js";
 import { OOM_KILL } from "../../mm/vmstat_items.js";
 import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, huge_pmd_lookup, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, type PgtablePool } from "./pgtable.js";
@@ -189,6 +190,9 @@ interface MmuAccess extends FaultOutcome {
 }
 
 function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
+  // The task is on the CPU: context_switch's lru_gen_use_mm (the model has no context switch of
+  // its own; a run of accesses starts when the scheduler has switched the task in).
+  lru_gen_use_mm(mm);
   const write = kind === ACCESS_WRITE;
   const exec = kind === ACCESS_EXEC;
   return {
