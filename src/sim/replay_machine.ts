@@ -33,8 +33,10 @@
  * its page (an anonymous page read before it is written maps the shared zero page, which is
  * never evicted); later requests read unless the trace marks them as writes.
  */
+import { Errno } from "../kernel/errno.js";
+import { KernelBug } from "../kernel/bug.js";
 import { Machine } from "./machine.js";
-import type { Process } from "./process.js";
+import { ProcessKilled, type Process } from "./process.js";
 
 const PAGE = 4096;
 const MiB = 2 ** 20;
@@ -64,8 +66,8 @@ export interface ReplayMachineInfo {
   boots: number;
 }
 
-/** The most boots calibration may take (it converges in 2 or 3: the model is deterministic). */
-const MAX_BOOTS = 8;
+/** The most boots calibration may take (it usually converges in 2 to 6). */
+const MAX_BOOTS = 16;
 /** The trace's mapping starts here (no other mapping is near). */
 const KEYS_AT = 0x100000000;
 /** The most keys a replay machine maps: the replay's own limit on distinct keys (src/replay/trace.ts). */
@@ -100,21 +102,66 @@ export class ReplayMachine {
     // RAM: the cache, its page tables, and room for the kernel image and boot reservations.
     const tables = Math.ceil(keys / 512) + Math.ceil(keys / 512 / 512) + 4;
     let memory = roundUp(Math.max(80 * MiB, (cachePages + tables) * PAGE + 48 * MiB), PMD_BYTES);
-    let ballast = 0;
-    for (let boots = 1; boots <= MAX_BOOTS; boots++) {
+    let boots = 0;
+    type Measured = Built & { peak: number };
+    const measure = (ballast: number): Measured | null => {
+      boots++;
       const r = build(opts, memory, ballast);
+      if (r === null) return null;
       const peak = calibrate(r.process, memory);
-      if (peak === cachePages) {
-        return new ReplayMachine(r.machine, r.process, r.base, { memory, ballastPages: ballast, cachePages: peak, boots });
+      // Too large a ballast leaves reclaim nothing to free: the OOM killer ends the ballast
+      // (the largest task) or the replay process. Such a machine is not a calibration.
+      return peak === null || (r.ballast !== null && !r.ballast.alive) ? null : { ...r, peak };
+    };
+    // With no ballast the trace must be able to hold at least the cache: grow the RAM until so.
+    let r = measure(0);
+    if (r === null) throw new KernelBug("replay machine: the trace's process was killed with no ballast");
+    while (r.peak < cachePages) {
+      if (boots >= MAX_BOOTS) throw new Error(`replay machine: ${boots} boots could not make room for ${cachePages} pages`);
+      memory = roundUp(memory + (cachePages - r.peak) * PAGE + 8 * MiB, PMD_BYTES);
+      r = measure(0);
+      if (r === null) throw new KernelBug("replay machine: the trace's process was killed with no ballast");
+    }
+    // The peak falls as the ballast grows, nearly page for page but in steps of up to a few
+    // pages (what reclaim frees at once, and the per-CPU free lists the watermarks cannot see,
+    // move with the layout), so some sizes cannot be hit exactly. Search the ballast: secant
+    // steps, then bisection between the largest ballast known to leave too much (peak > cache)
+    // and the smallest known to leave too little; if they are adjacent, the latter wins (the
+    // cache is then a page or a few smaller than asked, and info.cachePages says so).
+    // A ballast too large to mlock (the kernel answers EAGAIN when it cannot fault every page
+    // in) counts as "too little left"; it is never returned.
+    let over: { ballast: number; built: Measured } = { ballast: 0, built: r };
+    let under: { ballast: number; built: Measured | null } | null = null;
+    let ballast = r.peak - cachePages;
+    let found: Measured | null = r.peak === cachePages ? r : null;
+    while (found === null && boots < MAX_BOOTS) {
+      if (ballast <= over.ballast || (under !== null && ballast >= under.ballast)) {
+        if (under === null) ballast = over.ballast + 1;
+        else if (under.ballast - over.ballast <= 1) break;
+        else ballast = Math.floor((over.ballast + under.ballast) / 2);
       }
-      if (peak < cachePages && ballast === 0) {
-        // Too little RAM: add the shortfall (and some), then trim with the ballast.
-        memory = roundUp(memory + (cachePages - peak) * PAGE + 8 * MiB, PMD_BYTES);
+      const m = measure(ballast);
+      const peak = m === null ? -1 : m.peak;
+      if (m !== null && peak === cachePages) {
+        found = m;
+        break;
+      }
+      if (m !== null && peak > cachePages) over = { ballast, built: m };
+      else if (under === null || ballast < under.ballast) under = { ballast, built: m };
+      // After a ballast that could not be locked, back off by a reclaim batch's worth and more.
+      ballast += m === null ? -64 : peak - cachePages;
+    }
+    if (found === null) {
+      if (under !== null && under.built !== null) {
+        found = under.built;
+        ballast = under.ballast;
+      } else if (under !== null && under.ballast - over.ballast <= 1) {
+        throw new RangeError(`a replay machine cannot hold as few as ${cachePages} pages (reclaim needs some to work with): the closest above it found is ${over.built.peak}`);
       } else {
-        ballast = Math.max(0, ballast + peak - cachePages);
+        throw new Error(`replay machine: no calibration gave a cache of ${cachePages} pages in ${MAX_BOOTS} boots`);
       }
     }
-    throw new Error(`replay machine: no calibration gave a cache of exactly ${cachePages} pages in ${MAX_BOOTS} boots`);
+    return new ReplayMachine(found.machine, found.process, found.base, { memory, ballastPages: ballast, cachePages: found.peak, boots });
   }
 }
 
@@ -122,8 +169,16 @@ function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
 }
 
-/** Boots the machine, maps the keys with their page tables, and mlocks `ballast` pages. */
-function build(opts: ReplayMachineOptions, memory: number, ballast: number): { machine: Machine; process: Process; base: number } {
+/** A booted machine with the trace's mapping. */
+interface Built {
+  machine: Machine;
+  process: Process;
+  base: number;
+  ballast: Process | null;
+}
+
+/** Boots the machine, maps the keys with their page tables, and mlocks `ballast` pages; null when they cannot all be locked. */
+function build(opts: ReplayMachineOptions, memory: number, ballast: number): Built | null {
   const m = Machine.boot({
     memory,
     seed: opts.seed ?? 1,
@@ -140,12 +195,20 @@ function build(opts: ReplayMachineOptions, memory: number, ballast: number): { m
     p.write(a, PAGE);
     p.madvise(a, PAGE, "dontneed");
   }
+  let b: Process | null = null;
   if (ballast > 0) {
-    const b = m.spawn({ comm: "ballast", image: null });
-    const at = b.mmap(ballast * PAGE);
-    b.mlock(at, ballast * PAGE);
+    b = m.spawn({ comm: "ballast", image: null });
+    // MAP_NORESERVE as the scratch mapping: with a few keys the swap area is small, and the
+    // heuristic overcommit check would refuse a ballast of nearly all the RAM.
+    const at = b.mmap(ballast * PAGE, { flags: "private|anonymous|noreserve" });
+    try {
+      b.mlock(at, ballast * PAGE);
+    } catch (e) {
+      if (e instanceof Errno) return null;
+      throw e;
+    }
   }
-  return { machine: m, process: p, base };
+  return { machine: m, process: p, base, ballast: b };
 }
 
 /**
@@ -154,12 +217,19 @@ function build(opts: ReplayMachineOptions, memory: number, ballast: number): { m
  * `STALL_PAGES` writes: reclaim is holding it at the most the LRU keeps. Returns that peak, and
  * unmaps the scratch mapping (its pages and swap slots are freed; the trace's page tables stay).
  */
-function calibrate(p: Process, memory: number): number {
+function calibrate(p: Process, memory: number): number | null {
   const pages = memory / PAGE;
-  const at = p.mmap(pages * PAGE, { addr: SCRATCH_AT, flags: "private|anonymous|fixed" });
+  // MAP_NORESERVE: the heuristic overcommit check would refuse a mapping as large as the RAM when
+  // the swap area is small (a few keys); only the pages written count.
+  const at = p.mmap(pages * PAGE, { addr: SCRATCH_AT, flags: "private|anonymous|fixed|noreserve" });
   let peak = 0;
   for (let i = 0; i < pages && i - peak < STALL_PAGES; i++) {
-    p.write(at + i * PAGE, PAGE);
+    try {
+      p.write(at + i * PAGE, PAGE);
+    } catch (e) {
+      if (e instanceof ProcessKilled) return null;
+      throw e;
+    }
     const rss = p.status().vmRssKb / 4;
     if (rss > peak) peak = rss;
   }

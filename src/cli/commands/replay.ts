@@ -166,7 +166,14 @@ async function replayCommand(file: string | undefined, opts: ReplayOptions, io: 
     for (const size of sizes) {
       const capacity = Math.max(1, Math.round(size.capacity * sampleRate));
       const s0 = performance.now();
-      const r = simulate(trace, p, capacity, { warmup, seed: opts.seed, nextUse });
+      let r: ReturnType<typeof simulate>;
+      try {
+        r = simulate(trace, p, capacity, { warmup, seed: opts.seed, nextUse });
+      } catch (e) {
+        // The Linux policies' machines refuse a cache smaller than reclaim can keep (about 10 pages).
+        if (e instanceof RangeError && (LINUX_POLICY_NAMES as readonly string[]).includes(p)) throw new UsageError(`--cache ${size.spec} for ${p}: ${e.message}`);
+        throw e;
+      }
       const seconds = Math.max((performance.now() - s0) / 1000, 1e-9);
       rows.push({ policy: r.policy, cache: size.capacity, cacheSpec: size.spec, requests: r.requests, misses: r.misses, missRatio: r.missRatio, requestsPerSecond: trace.n / seconds });
     }
