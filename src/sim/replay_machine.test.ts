@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { COST } from "./cost.js";
 import { ReplayMachine } from "./replay_machine.js";
 
 const PAGE = 4096;
 
 describe("ReplayMachine", () => {
   // The calibration measures the cache on a scratch mapping; these check it on the trace's own
-  // mapping, which calibration never touched: writing new keys one by one (a miss each), the
+  // mapping, which calibration never touched: writing new keys one by one (a miss each, with its
+  // simulated time spent as the replay spends it), the
   // trace's resident count peaks at the cache size asked for, give or take the pages the
   // per-CPU free lists hold (the watermark checks do not see them, so when reclaim starts moves
   // with them): at most the zone's pcp high mark, read from /proc/zoneinfo. The calibrated peak
@@ -27,7 +29,8 @@ describe("ReplayMachine", () => {
     expect(rm.process.status().vmRssKb).toBe(0);
     let peak = 0;
     for (let i = 0; i < cachePages + 512; i++) {
-      rm.process.write(rm.base + i * PAGE, PAGE);
+      const r = rm.process.write(rm.base + i * PAGE, PAGE);
+      rm.machine.advance(COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
       peak = Math.max(peak, rm.process.status().vmRssKb / 4);
     }
     expect(Math.abs(peak - cachePages)).toBeLessThanOrEqual(pcpHigh);

@@ -35,6 +35,7 @@
  */
 import { Errno } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
+import { COST } from "./cost.js";
 import { Machine } from "./machine.js";
 import { ProcessKilled, type Process } from "./process.js";
 
@@ -108,7 +109,7 @@ export class ReplayMachine {
       boots++;
       const r = build(opts, memory, ballast);
       if (r === null) return null;
-      const peak = calibrate(r.process, memory);
+      const peak = calibrate(r.machine, r.process, memory);
       // Too large a ballast leaves reclaim nothing to free: the OOM killer ends the ballast
       // (the largest task) or the replay process. Such a machine is not a calibration.
       return peak === null || (r.ballast !== null && !r.ballast.alive) ? null : { ...r, peak };
@@ -217,7 +218,7 @@ function build(opts: ReplayMachineOptions, memory: number, ballast: number): Bui
  * `STALL_PAGES` writes: reclaim is holding it at the most the LRU keeps. Returns that peak, and
  * unmaps the scratch mapping (its pages and swap slots are freed; the trace's page tables stay).
  */
-function calibrate(p: Process, memory: number): number | null {
+function calibrate(m: Machine, p: Process, memory: number): number | null {
   const pages = memory / PAGE;
   // MAP_NORESERVE: the heuristic overcommit check would refuse a mapping as large as the RAM when
   // the swap area is small (a few keys); only the pages written count.
@@ -225,7 +226,9 @@ function calibrate(p: Process, memory: number): number | null {
   let peak = 0;
   for (let i = 0; i < pages && i - peak < STALL_PAGES; i++) {
     try {
-      p.write(at + i * PAGE, PAGE);
+      // As the replay spends it (src/replay/policy/linux.ts): kswapd runs as the clock moves.
+      const r = p.write(at + i * PAGE, PAGE);
+      m.advance(COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
     } catch (e) {
       if (e instanceof ProcessKilled) return null;
       throw e;

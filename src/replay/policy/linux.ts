@@ -15,19 +15,25 @@
  * trace marks them as writes (lackey's stores, the model's recorded writes) — a dirty page costs
  * reclaim a swap write, a clean one that still has its swap slot does not.
  *
- * Requests are handed to the MMU in batches of consecutive requests of one kind (read or write),
- * so a policy run is a few calls per thousand requests.
+ * Requests go to the MMU as the scenario runner issues a program's accesses
+ * (src/workload/steps.ts runTouch): in batches of up to 256 (`Process.touchAddrs`; a batch also
+ * ends where the kind changes between read and write), each followed by the simulated time the
+ * cost table gives it (COST.access_ns per access, minor_fault_ns and major_fault_ns per fault),
+ * so kswapd, the swap I/O completions and the aging run between batches as they do in a
+ * scenario. (MGLRU's page-table walk skips an mm not switched in since its last walk,
+ * lru_gen_use_mm; the model switches the task in at each batch, so the batch size is part of
+ * the replay's definition: one access per batch gives MGLRU different counts.)
  *
  * Simplified: as anonymous pages only. The issue's other variant, keys as file pages read
  * through the page cache (mark_page_accessed's two-touch activation, workingset refaults on
  * file pages), waits for the page cache (another engineer's work in progress).
  */
-import { ReplayMachine } from "../../sim/index.js";
+import { COST, ReplayMachine, type Process } from "../../sim/index.js";
 import { KEY_WRITE } from "../readers.js";
 import { checkGeometry, type Policy } from "./policy.js";
 
-/** Requests handed to the MMU in one call at most. */
-const BATCH = 4096;
+/** Requests handed to the MMU in one call at most: the scenario runner's batch (ADDR_BATCH). */
+const BATCH = 256;
 const PAGE = 4096;
 /** pagemap's "page present" flag (bit 63; bit 15 of the top 16 flag bits Process.pagemap returns). */
 const PM_PRESENT = 1 << 15;
@@ -74,6 +80,13 @@ export class LinuxPolicy implements Policy {
     return this.run(one, 0, 1, w) === 0;
   }
 
+  /** Runs the first `n` addresses as one batch and spends its simulated time; returns its major faults. */
+  private batch(p: Process, n: number, write: boolean): number {
+    const r = p.touchAddrs(this.addrs, n, { write });
+    this.rm.machine.advance(n * COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
+    return r.majflt;
+  }
+
   run(ids: Int32Array, from: number, to: number, writes: Uint8Array | null = null): number {
     const { process: p, base } = this.rm;
     const seen = this.seen;
@@ -90,13 +103,13 @@ export class LinuxPolicy implements Policy {
         w = true;
       }
       if (n === BATCH || (n > 0 && w !== batchWrite)) {
-        misses += p.touchAddrs(addrs, n, { write: batchWrite }).majflt;
+        misses += this.batch(p, n, batchWrite);
         n = 0;
       }
       batchWrite = w;
       addrs[n++] = base + id * PAGE;
     }
-    if (n > 0) misses += p.touchAddrs(addrs, n, { write: batchWrite }).majflt;
+    if (n > 0) misses += this.batch(p, n, batchWrite);
     return misses;
   }
 }
