@@ -205,7 +205,9 @@ function build(opts: ReplayMachineOptions, memory: number, ballast: number): Bui
     try {
       b.mlock(at, ballast * PAGE);
     } catch (e) {
-      if (e instanceof Errno) return null;
+      // EAGAIN when not every page can be faulted in, or the OOM killer's SIGKILL while mlock
+      // populates: either way the ballast is too large.
+      if (e instanceof Errno || e instanceof ProcessKilled) return null;
       throw e;
     }
   }
