@@ -4,13 +4,13 @@ import { Errno } from "../kernel/errno.js";
 import { Machine } from "../sim/machine.js";
 import { kernelOf, taskOf } from "../api/internals.js";
 import { checkMm } from "../sim/invariants/mm.js";
-import { _PAGE_ACCESSED } from "../arch/x86/pgtable.js";
-import { F, LRU_GEN_MASK, PG_active, PG_workingset } from "./memmap.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
+import { F, LRU_GEN_MASK, PG_active, PG_dirty, PG_workingset } from "./memmap.js";
 import { follow_pte } from "./memory.js";
 import { folio_lru_gen, hash_64_30, lru_gen_from_seq, lru_tier_from_refs } from "./lru_gen.js";
 import { lru_gen_index } from "./mmzone.js";
 import { lru_add_drain_all } from "./swap.js";
-import { NR_ACTIVE_ANON, NR_INACTIVE_ANON, PGDEACTIVATE, PGSTEAL_DIRECT, PSWPIN, WORKINGSET_REFAULT_ANON, WORKINGSET_RESTORE_ANON } from "./vmstat_items.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_FILE_DIRTY, NR_INACTIVE_FILE, NR_SHMEM, PGDEACTIVATE, PGSTEAL_DIRECT, PSWPIN, WORKINGSET_REFAULT_ANON, WORKINGSET_REFAULT_FILE, WORKINGSET_RESTORE_ANON } from "./vmstat_items.js";
 
 const MiB = 2 ** 20;
 const PAGE = 4096;
@@ -37,7 +37,10 @@ function gens(m: Machine): number[][] {
 }
 
 function machineWith(pages: number, swap = true): { m: Machine; p: ReturnType<Machine["spawn"]>; base: number } {
-  const m = Machine.boot({ memory: "256M", seed: 1 });
+  // No initrd: the tests count the process's own anon pages per generation, and the initramfs's
+  // tmpfs pages (swapbacked, so LRU_GEN_ANON) would sit in the same generations. The file-page
+  // test below keeps the initramfs.
+  const m = Machine.boot({ memory: "256M", seed: 1, initrd: 0 });
   const p = m.spawn({ comm: "t", image: null });
   if (swap) p.swapon("/dev/vda", { size: 256 * MiB });
   const base = p.mmap(pages * PAGE);
@@ -293,6 +296,99 @@ describe("generations", () => {
     const in0 = ck.vm_events[PSWPIN];
     c.p.read(c.base, 256 * PAGE);
     expect(ck.node_data[0].vm_stat[WORKINGSET_REFAULT_ANON]).toBe(ck.vm_events[PSWPIN] - in0);
+  });
+
+  it("ages and evicts page-cache pages: ext2 pages as LRU_GEN_FILE (clean, dropped, their shadows too old to count), tmpfs pages as LRU_GEN_ANON", () => {
+    const m = Machine.boot({ memory: "256M", seed: 1 });
+    const k = kernelOf(m);
+    const vm = k.node_data[0].vm_stat;
+    const p = m.spawn({ comm: "t", image: null });
+    p.swapon("/dev/vdb", { size: 256 * MiB });
+    m.addDisk("/dev/vda", { size: "32M", ext2: { files: [{ path: "f", size: "16M" }] } });
+    p.mkdir("/mnt/d");
+    p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vda", readonly: true });
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const t = p.open("/mnt/t/s", "w|create");
+    expect(p.writeFd(t, 4 * MiB)).toBe(4 * MiB);
+    m.write(`${LRU_GEN}/enabled`, "y");
+    checkMm(k);
+    const file0 = gens(m).reduce((a, r) => a + r[3], 0);
+    const anon0 = gens(m).reduce((a, r) => a + r[2], 0);
+    const fd = p.open("/mnt/d/f", "r");
+    while (p.readFd(fd, 128 << 10) > 0); // 16 MiB through the page cache: 4096 file pages
+    lru_add_drain_all(k);
+    checkMm(k);
+    // The generations' file column holds the new pages; the anon one the tmpfs pages (Shmem).
+    expect(gens(m).reduce((a, r) => a + r[3], 0) - file0).toBeGreaterThanOrEqual(4096);
+    expect(gens(m).reduce((a, r) => a + r[3], 0)).toBe(vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE]);
+    const anon1 = gens(m).reduce((a, r) => a + r[2], 0);
+    expect(anon1).toBe(vm[NR_ACTIVE_ANON] + vm[NR_INACTIVE_ANON]);
+    expect(anon1).toBeGreaterThanOrEqual(anon0);
+    expect(anon1).toBeGreaterThanOrEqual(vm[NR_SHMEM]);
+    // Age twice with force_scan, then evict the oldest file generations with swappiness 0 (file
+    // only): clean file pages are dropped from the page cache, leaving shadows.
+    const max = () => gens(m)[gens(m).length - 1][0];
+    m.write(DEBUG, `+ 1 0 ${max()} 0 1`);
+    m.write(DEBUG, `+ 1 0 ${max()} 0 1`);
+    const cached0 = vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE];
+    const stolen = k.vm_events[PGSTEAL_DIRECT];
+    m.write(DEBUG, `- 1 0 ${max() - 2} 0`); // run_eviction: seq + MIN_NR_GENS <= max_seq
+    checkMm(k);
+    const evicted = cached0 - (vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE]);
+    expect(evicted).toBeGreaterThanOrEqual(4096);
+    expect(k.vm_events[PGSTEAL_DIRECT] - stolen).toBe(evicted);
+    // swappiness 0: no anon page left, the tmpfs file still whole
+    expect(vm[NR_ACTIVE_ANON] + vm[NR_INACTIVE_ANON]).toBe(anon1);
+    expect(vm[NR_SHMEM]).toBeGreaterThanOrEqual(1024);
+    // Reading the file again finds the shadows, but the eviction emptied every generation they
+    // were taken from and min_seq[LRU_GEN_FILE] has moved past them all: lru_gen_refault counts
+    // none (the same rule as the anon test above; the classic LRU would count them).
+    const r0 = vm[WORKINGSET_REFAULT_FILE];
+    const cached1 = vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE];
+    p.lseek(fd, 0);
+    while (p.readFd(fd, 128 << 10) > 0);
+    lru_add_drain_all(k);
+    checkMm(k);
+    expect(vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE] - cached1).toBeGreaterThanOrEqual(4096);
+    expect(gens(m).reduce((a, r) => a + r[3], 0)).toBe(vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE]);
+    expect(vm[WORKINGSET_REFAULT_FILE] - r0).toBe(0);
+    p.close(fd);
+    p.close(t);
+    m.write(`${LRU_GEN}/enabled`, "n");
+    checkMm(k);
+    // drain_evictable: every page back on the classic lists, the generations empty
+    expect(gens(m).every((r) => r[2] === 0 && r[3] === 0)).toBe(true);
+    expect(vm[NR_ACTIVE_FILE] + vm[NR_INACTIVE_FILE]).toBeGreaterThanOrEqual(4096);
+  });
+
+  it("marks a page dirty through its mapping when the aging walk finds a dirty PTE of a shared ext2 mapping (NR_FILE_DIRTY counted)", () => {
+    const m = Machine.boot({ memory: "256M", seed: 1 });
+    const k = kernelOf(m);
+    const vm = k.node_data[0].vm_stat;
+    const p = m.spawn({ comm: "t", image: null });
+    m.addDisk("/dev/vda", { size: "32M", ext2: { files: [{ path: "f", size: "1M" }] } });
+    p.mkdir("/mnt/d");
+    p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vda" });
+    m.write(`${LRU_GEN}/enabled`, "y");
+    const fd = p.open("/mnt/d/f", "rw");
+    const a = p.mmap(64 * PAGE, { fd, flags: "shared", prot: "rw" });
+    p.read(a, 64 * PAGE);
+    const mm = taskOf(p).mm!;
+    // Dirty the PTEs alone, as the CPU's stores would without a write fault's folio_mark_dirty.
+    const pool = k.pgtables;
+    const dirty0 = vm[NR_FILE_DIRTY];
+    for (let i = 0; i < 64; i++) {
+      const addr = a + i * PAGE;
+      expect(k.mem_map.flags[follow_pte(k, mm, addr)!.pfn] & F(PG_dirty)).toBe(0);
+      pool.ent_flags[pte_table_lookup(k, mm.pgd, addr) * 512 + pte_index(addr)] |= _PAGE_DIRTY;
+    }
+    const max = gens(m)[gens(m).length - 1][0];
+    m.write(DEBUG, `+ 1 0 ${max} 1 1`);
+    checkMm(k);
+    for (let i = 0; i < 64; i++) expect(k.mem_map.flags[follow_pte(k, mm, a + i * PAGE)!.pfn] & F(PG_dirty)).not.toBe(0);
+    expect(vm[NR_FILE_DIRTY] - dirty0).toBe(64);
+    p.close(fd);
   });
 
   it("deactivates MADV_COLD pages of any generation (deactivate_page's lru_gen_enabled() case), counting PGDEACTIVATE", () => {

@@ -118,6 +118,7 @@ import {
 import { folio_activate, folio_add_lru, lru_add_drain, PAGEVEC_SIZE, put_page } from "./swap.js";
 import { get_nr_swap_pages } from "./swapfile.js";
 import { pageblock_order } from "./types.js";
+import { set_page_dirty } from "./memory.js";
 import { DEF_PRIORITY, free_folio_list, move_folios_to_lru, reclaim_cost, RECLAIM_COST, reclaim_stat, type scan_control, shrink_folio_list } from "./vmscan.js";
 import {
   NR_FREE_PAGES,
@@ -810,7 +811,7 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;
     ent_flags[i] = f & ~_PAGE_ACCESSED;
     young++;
-    if ((f & _PAGE_DIRTY) !== 0 && (pf & DIRTY) === 0 && !(mem.mapping[pfn] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) folio_mark_dirty(k, pfn);
+    if ((f & _PAGE_DIRTY) !== 0 && (pf & DIRTY) === 0 && !(mem.mapping[pfn] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) set_page_dirty(k, pfn); // folio_mark_dirty
     const old_gen = folio_update_gen(k, pfn, new_gen);
     if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, type_of(pf), zi % MAX_NR_ZONES, old_gen, new_gen);
   }
@@ -825,15 +826,6 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
 /** The PTE index of an address (pte_index), for a start inside one PMD. */
 function pmd_pte_index(a: number): number {
   return Math.floor(a / 4096) % 512;
-}
-
-/**
- * folio_mark_dirty for the pages the model has behind PTEs: swap cache and shmem pages, whose
- * address_space's dirty_folio is noop_dirty_folio (PG_dirty, no accounting).
- * @kernel mm/page-writeback.c folio_mark_dirty, noop_dirty_folio
- */
-function folio_mark_dirty(k: Kernel, pfn: number): void {
-  k.mem_map.flags[pfn] |= DIRTY;
 }
 
 /** suitable if the average number of young PTEs per cache line (8 PTEs) is ≥ 1. @kernel mm/vmscan.c suitable_to_scan */
@@ -1245,7 +1237,7 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;
     ent_flags[e] = f & ~_PAGE_ACCESSED;
     young++;
-    if ((f & _PAGE_DIRTY) !== 0 && (pf & DIRTY) === 0 && !(mem.mapping[p] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) folio_mark_dirty(k, p);
+    if ((f & _PAGE_DIRTY) !== 0 && (pf & DIRTY) === 0 && !(mem.mapping[p] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) set_page_dirty(k, p); // folio_mark_dirty
     const old_gen = folio_lru_gen(mflags[p]);
     if (old_gen < 0) mflags[p] |= REFERENCED;
     else if (old_gen !== new_gen) {
