@@ -124,6 +124,12 @@ export class Kernel {
   readonly lru_gen = new lru_gen_globals();
   /** Depth of kthread turns on the stack (current->flags & PF_KTHREAD). */
   in_kthread = 0;
+  /**
+   * The task a kthread turn interrupted (rq->curr beneath it; 0: none): the model runs kernel
+   * threads at scheduling points inside a task's own work, so that task's fault or syscall is
+   * still on the stack below the kthread and must not be torn down by it.
+   */
+  kthread_interrupted_pid = 0;
   /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */
   lru_batches: cpu_fbatches | null = null;
   /**

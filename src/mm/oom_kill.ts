@@ -530,7 +530,10 @@ export function oom_deliver_kills(k: Kernel): boolean {
       exit_oom_victim(k, t);
       continue;
     }
-    if (t.pid === savedPid) {
+    // The allocating task, or the task a kernel thread's OOM kill interrupted (kswapd's
+    // lru_gen_age_node at a scheduling point inside that task's fault): its code is on the stack
+    // below, so it takes the SIGKILL on its way back to user mode, as the allocating one does.
+    if (t.pid === savedPid || (k.in_kthread > 0 && t.pid === k.kthread_interrupted_pid)) {
       i++;
       continue;
     }
