@@ -4,13 +4,14 @@ import { Errno } from "../kernel/errno.js";
 import { Machine } from "../sim/machine.js";
 import { kernelOf, taskOf } from "../api/internals.js";
 import { checkMm } from "../sim/invariants/mm.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
-import { F, LRU_GEN_MASK, PG_active, PG_dirty, PG_workingset } from "./memmap.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, huge_pmd_lookup, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
+import { F, LRU_GEN_MASK, LRU_REFS_MASK, PG_active, PG_dirty, PG_workingset } from "./memmap.js";
 import { follow_pte } from "./memory.js";
 import { folio_lru_gen, hash_64_30, lru_gen_from_seq, lru_tier_from_refs } from "./lru_gen.js";
 import { lru_gen_index } from "./mmzone.js";
+import { deferred_split_scan } from "./huge_memory.js";
 import { lru_add_drain_all } from "./swap.js";
-import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_FILE_DIRTY, NR_INACTIVE_FILE, NR_SHMEM, PGDEACTIVATE, PGSTEAL_DIRECT, PSWPIN, WORKINGSET_REFAULT_ANON, WORKINGSET_REFAULT_FILE, WORKINGSET_RESTORE_ANON } from "./vmstat_items.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_FILE_DIRTY, NR_INACTIVE_FILE, NR_SHMEM, PGDEACTIVATE, PGSTEAL_DIRECT, PSWPIN, THP_SPLIT_PAGE, THP_SWPOUT_FALLBACK, WORKINGSET_REFAULT_ANON, WORKINGSET_REFAULT_FILE, WORKINGSET_RESTORE_ANON } from "./vmstat_items.js";
 
 const MiB = 2 ** 20;
 const PAGE = 4096;
@@ -169,12 +170,12 @@ describe("generations", () => {
     ]);
     expect(vm[NR_ACTIVE_ANON]).toBe(1024);
     const pfn = follow_pte(k, taskOf(p).mm!, base)!.pfn;
-    expect(folio_lru_gen(k.mem_map.flags[pfn])).toBe(2);
+    expect(folio_lru_gen(k.mem_map, pfn)).toBe(2);
     expect(k.mem_map.flags[pfn] & F(PG_active)).toBe(0);
     m.write(`${LRU_GEN}/enabled`, "n");
     checkMm(k);
     // Out of an active generation, back onto the active list.
-    expect(k.mem_map.flags[pfn] & LRU_GEN_MASK).toBe(0);
+    expect(k.mem_map.lru_gen_flags[pfn] & LRU_GEN_MASK).toBe(0);
     expect(k.mem_map.flags[pfn] & F(PG_active)).not.toBe(0);
     expect(vm[NR_ACTIVE_ANON]).toBe(1024);
   });
@@ -218,8 +219,8 @@ describe("generations", () => {
       [4, 1024],
       [5, 0],
     ]);
-    expect(folio_lru_gen(k.mem_map.flags[follow_pte(k, mm, base)!.pfn])).toBe(lru_gen_from_seq(4));
-    expect(folio_lru_gen(k.mem_map.flags[follow_pte(k, mm, base + 1024 * PAGE)!.pfn])).toBe(lru_gen_from_seq(3));
+    expect(folio_lru_gen(k.mem_map, follow_pte(k, mm, base)!.pfn)).toBe(lru_gen_from_seq(4));
+    expect(folio_lru_gen(k.mem_map, follow_pte(k, mm, base + 1024 * PAGE)!.pfn)).toBe(lru_gen_from_seq(3));
     // the walk's statistics for max_seq: the second walk saw 2048 leaves, 1024 young
     const stats = m.read("/sys/kernel/debug/lru_gen_full").trim().split("\n").pop()!;
     expect(stats).toMatch(/^ +\d+L +\d+O +\d+Y +\d+N +\d+F +\d+A$/);
@@ -253,6 +254,62 @@ describe("generations", () => {
     checkMm(k);
   });
 
+  it("ages and evicts THPs: a folio of 512 pages in one generation, promoted through its young huge PMD (walk_pmd_range), split before swap-out", () => {
+    const m = Machine.boot({ memory: "256M", seed: 1, initrd: 0 });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "t", image: null });
+    p.swapon("/dev/vda", { size: 256 * MiB });
+    m.write("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
+    const HP = 512 * PAGE;
+    const raw = p.mmap(5 * HP);
+    const base = Math.ceil(raw / HP) * HP;
+    p.madvise(base, 4 * HP, "hugepage");
+    p.write(base, 2 * HP); // two THPs, on the classic lists
+    const mm = taskOf(p).mm!;
+    const pool = k.pgtables;
+    const pmd0 = huge_pmd_lookup(k, mm.pgd, base);
+    const pmd1 = huge_pmd_lookup(k, mm.pgd, base + HP);
+    expect(pmd0).toBeGreaterThanOrEqual(0);
+    expect(pmd1).toBeGreaterThanOrEqual(0);
+    const h0 = pool.ent_pfn[pmd0];
+    const h1 = pool.ent_pfn[pmd1];
+    m.write(`${LRU_GEN}/enabled`, "y"); // fill_evictable: each THP moves as one folio of 512
+    checkMm(k);
+    expect(gens(m).reduce((n, r) => n + r[2], 0)).toBe(1024);
+    // force_scan: the walk finds both huge PMDs young, clears them and promotes both to max_seq 3
+    m.write(DEBUG, "+ 1 0 3 1 1");
+    expect(pool.ent_flags[pmd0] & _PAGE_ACCESSED).toBe(0);
+    expect(folio_lru_gen(k.mem_map, h0)).toBe(lru_gen_from_seq(3));
+    expect(folio_lru_gen(k.mem_map, h1)).toBe(lru_gen_from_seq(3));
+    p.read(base, PAGE); // one access through the first huge PMD makes all of it young
+    m.write(DEBUG, "+ 1 0 4 1 1");
+    checkMm(k);
+    expect(folio_lru_gen(k.mem_map, h0)).toBe(lru_gen_from_seq(4));
+    expect(folio_lru_gen(k.mem_map, h1)).toBe(lru_gen_from_seq(3));
+    expect(gens(m).map((r) => [r[0], r[2]])).toEqual([
+      [2, 0],
+      [3, 512],
+      [4, 512],
+      [5, 0],
+    ]);
+    // MADV_DONTNEED of half of the young THP queues it for the deferred split; the shrinker
+    // splits it in place and its mapped tails join its generation list (the rest are freed)
+    p.madvise(base, 256 * PAGE, "dontneed");
+    expect(deferred_split_scan(k, k.node_data[0], 16)).toBe(1);
+    checkMm(k);
+    expect(k.vm_events[THP_SPLIT_PAGE]).toBe(1);
+    expect(folio_lru_gen(k.mem_map, h0 + 511)).toBe(lru_gen_from_seq(4));
+    expect(gens(m).find((r) => r[0] === 4)?.[2]).toBe(256);
+    // Evicting seq 3 takes the idle THP: split onto the reclaim list (thp_swpout_fallback), swapped
+    const stolen = k.vm_events[PGSTEAL_DIRECT];
+    m.write(DEBUG, "- 1 0 3 200");
+    m.advance("100ms");
+    checkMm(k);
+    expect(k.vm_events[THP_SWPOUT_FALLBACK]).toBe(1);
+    expect(k.vm_events[PGSTEAL_DIRECT] - stolen).toBeGreaterThan(0);
+    expect(huge_pmd_lookup(k, mm.pgd, base + HP)).toBe(-1);
+  });
+
   it("counts a refault only while the page's type still has the generation it was evicted from (lru_gen_refault)", () => {
     const { m, p, base } = machineWith(256);
     const k = kernelOf(m);
@@ -282,8 +339,8 @@ describe("generations", () => {
     let topTier = 0;
     const mm = taskOf(p).mm!;
     for (let i = 0; i < 256; i++) {
-      const f = k.mem_map.flags[follow_pte(k, mm, base + i * PAGE)!.pfn];
-      if ((f & F(PG_workingset)) !== 0 && (f >>> 30) === 3) topTier++;
+      const pfn = follow_pte(k, mm, base + i * PAGE)!.pfn;
+      if ((k.mem_map.flags[pfn] & F(PG_workingset)) !== 0 && (k.mem_map.lru_gen_flags[pfn] & LRU_REFS_MASK) === LRU_REFS_MASK) topTier++;
     }
     expect(topTier).toBe(counted);
     checkMm(k);

@@ -61,7 +61,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { fatal_signal_pending } from "../kernel/sched.js";
 import { kstrtouint } from "../lib/kstrtox.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_SPECIAL, entry_table, NO_TABLE, pgd_index, pmd_index, PMD_SIZE, pud_index, PUD_SIZE } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_SPECIAL, entry_table, NO_TABLE, pgd_index, pmd_index, pmd_present, PMD_SIZE, pmd_trans_huge, pud_index, PUD_SIZE } from "../arch/x86/pgtable.js";
+import { is_huge_zero_page } from "./huge_memory.js";
 import { __GFP_IO } from "./gfp.js";
 import {
   F,
@@ -72,15 +73,20 @@ import {
   LRU_REFS_WIDTH,
   PG_active,
   PG_dirty,
+  PG_head,
   PG_locked,
   PG_lru,
   PG_reclaim,
   PG_referenced,
   PG_swapbacked,
   PG_swapcache,
+  PG_tail,
   PG_unevictable,
   PG_workingset,
   PG_writeback,
+  compound_head,
+  folio_nr_pages,
+  type MemMap,
 } from "./memmap.js";
 import { folio_evictable, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "./mm_inline.js";
 import { lru_gen_mm_link, type mm_struct, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, type vm_area_struct, VM_EXEC, VM_HUGETLB, VM_LOCKED, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SPECIAL, VM_WRITE } from "./mm_types.js";
@@ -166,6 +172,8 @@ const DIRTY = F(PG_dirty);
 const WRITEBACK = F(PG_writeback);
 const LOCKED = F(PG_locked);
 const LRU = F(PG_lru);
+const TAIL = F(PG_tail);
+const HEAD = F(PG_head);
 /** LRU_REFS_FLAGS: PG_referenced and PG_workingset, the first two accesses through fds. */
 const LRU_REFS_FLAGS = REFERENCED | WORKINGSET;
 const GEN_SHIFT = LRU_GEN_PGOFF;
@@ -202,6 +210,14 @@ export class lru_gen_globals {
   readonly out = new Float64Array(4);
   /** The eviction's local list heads (LIST_HEAD(list), LIST_HEAD(clean), free pages, scan_folios' moved). */
   readonly lists = new Int32Array(4).fill(NO_PFN);
+  /**
+   * walk_pmd_range's batch of PMD entries for walk_pmd_range_locked (the kernel's stack `pos` and
+   * bitmap): the address of the first (-1: none), the PMD table it is in, and a bit for each of the
+   * next MIN_LRU_BATCH entries.
+   */
+  pmd_first = -1;
+  pmd_table = NO_TABLE;
+  readonly pmd_bits = new Uint8Array(MIN_LRU_BATCH);
   /** walk_pmd_range's running count of PTEs seen and young ones in a PTE table (total, young). */
   readonly walk_acc = new Float64Array(2);
   /** get_nr_to_scan's *need_aging. */
@@ -255,13 +271,13 @@ export function lru_tier_from_refs(refs: number): number {
  * (N - 1 for N > 1 accesses; 0 for N = 0 or 1).
  * @kernel include/linux/mm_inline.h folio_lru_refs
  */
-export function folio_lru_refs(flags: number): number {
-  return ((flags >>> REFS_SHIFT) & 3) + ((flags & WORKINGSET) !== 0 ? 1 : 0);
+export function folio_lru_refs(mem: MemMap, pfn: number): number {
+  return ((mem.lru_gen_flags[pfn] & LRU_REFS_MASK) >>> REFS_SHIFT) + ((mem.flags[pfn] & WORKINGSET) !== 0 ? 1 : 0);
 }
 
 /** The generation a page is in (gen bits - 1), -1 when on none. @kernel include/linux/mm_inline.h folio_lru_gen */
-export function folio_lru_gen(flags: number): number {
-  return ((flags >>> GEN_SHIFT) & 7) - 1;
+export function folio_lru_gen(mem: MemMap, pfn: number): number {
+  return ((mem.lru_gen_flags[pfn] & LRU_GEN_MASK) >>> GEN_SHIFT) - 1;
 }
 
 /** The two youngest generations count as "active" for /proc/vmstat and meminfo. @kernel include/linux/mm_inline.h lru_gen_is_active */
@@ -294,6 +310,24 @@ function zonenum(k: Kernel, pfn: number): number {
   return k.mem_map.pageblock_zone[pfn >>> pageblock_order] % MAX_NR_ZONES;
 }
 
+/**
+ * folio_mapped: a PTE maps one of its pages, or (a THP) a PMD maps it whole.
+ * @kernel include/linux/mm.h folio_mapped
+ */
+function folio_mapped(mem: MemMap, pfn: number): boolean {
+  if (mem.mapcount[pfn] > 0) return true;
+  if ((mem.flags[pfn] & HEAD) === 0) return false;
+  if (mem.private[pfn + 1] > 0) return true; // compound_mapcount
+  const nr = folio_nr_pages(mem, pfn);
+  for (let i = 1; i < nr; i++) if (mem.mapcount[pfn + i] > 0) return true;
+  return false;
+}
+
+/** pfn_folio: the folio a mapped pfn belongs to (the head of a THP's subpage). */
+function folio_of(mem: MemMap, pfn: number): number {
+  return (mem.flags[pfn] & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+}
+
 function list_of(k: Kernel): Uint8Array {
   let c = k.lru_gen.list_of;
   if (c === null) {
@@ -310,27 +344,28 @@ function __update_lru_size(z: zone, lru: number, delta: number): void {
 }
 
 /**
- * Moves a page between generations in nr_pages and in the active/inactive counters: an addition
- * (old_gen -1), a deletion (new_gen -1), or a promotion, which may turn an inactive page active.
+ * Moves a folio of `delta` pages (folio_nr_pages: 512 for a THP) between generations in nr_pages
+ * and in the active/inactive counters: an addition (old_gen -1), a deletion (new_gen -1), or a
+ * promotion, which may turn an inactive folio active.
  * Demotion of an active page needs isolation, so it never comes here.
  * @kernel include/linux/mm_inline.h lru_gen_update_size
  */
-export function lru_gen_update_size(lrugen: lru_gen_struct, z: zone, type: number, old_gen: number, new_gen: number): void {
+export function lru_gen_update_size(lrugen: lru_gen_struct, z: zone, type: number, old_gen: number, new_gen: number, delta: number): void {
   const zi = z.zone_idx;
   const lru = type * LRU_INACTIVE_FILE;
-  if (old_gen >= 0) lrugen.nr_pages[lru_gen_index(old_gen, type, zi)]--;
-  if (new_gen >= 0) lrugen.nr_pages[lru_gen_index(new_gen, type, zi)]++;
+  if (old_gen >= 0) lrugen.nr_pages[lru_gen_index(old_gen, type, zi)] -= delta;
+  if (new_gen >= 0) lrugen.nr_pages[lru_gen_index(new_gen, type, zi)] += delta;
   if (old_gen < 0) {
-    __update_lru_size(z, lru_gen_is_active(lrugen, new_gen) ? lru + LRU_ACTIVE : lru, 1);
+    __update_lru_size(z, lru_gen_is_active(lrugen, new_gen) ? lru + LRU_ACTIVE : lru, delta);
     return;
   }
   if (new_gen < 0) {
-    __update_lru_size(z, lru_gen_is_active(lrugen, old_gen) ? lru + LRU_ACTIVE : lru, -1);
+    __update_lru_size(z, lru_gen_is_active(lrugen, old_gen) ? lru + LRU_ACTIVE : lru, -delta);
     return;
   }
   if (!lru_gen_is_active(lrugen, old_gen) && lru_gen_is_active(lrugen, new_gen)) {
-    __update_lru_size(z, lru, -1);
-    __update_lru_size(z, lru + LRU_ACTIVE, 1);
+    __update_lru_size(z, lru, -delta);
+    __update_lru_size(z, lru + LRU_ACTIVE, delta);
   }
 }
 
@@ -349,7 +384,8 @@ export function lru_gen_add_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, r
   const lrugen = lv.lrugen;
   const flags = k.mem_map.flags;
   const f = flags[pfn];
-  if ((f & LRU_GEN_MASK) !== 0) throw new KernelBug("lru_gen_add_folio: page already in a generation", { pfn, flags: f >>> 0 });
+  const gf = k.mem_map.lru_gen_flags;
+  if ((gf[pfn] & LRU_GEN_MASK) !== 0) throw new KernelBug("lru_gen_add_folio: page already in a generation", { pfn, flags: f >>> 0 });
   if ((f & UNEVICTABLE) !== 0 || !lrugen.enabled) return false;
   const type = type_of(f);
   let seq: number;
@@ -358,8 +394,10 @@ export function lru_gen_add_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, r
   else if (reclaiming || lrugen.min_seq[type] + MIN_NR_GENS >= lrugen.max_seq) seq = lrugen.min_seq[type];
   else seq = lrugen.min_seq[type] + 1;
   const gen = lru_gen_from_seq(seq);
-  flags[pfn] = (f & ~(LRU_GEN_MASK | ACTIVE)) | ((gen + 1) << GEN_SHIFT);
-  lru_gen_update_size(lrugen, z, type, -1, gen);
+  // set_mask_bits(&folio->flags, LRU_GEN_MASK | BIT(PG_active), flags)
+  flags[pfn] = f & ~ACTIVE;
+  gf[pfn] = (gf[pfn] & ~LRU_GEN_MASK) | ((gen + 1) << GEN_SHIFT);
+  lru_gen_update_size(lrugen, z, type, -1, gen, folio_nr_pages(k.mem_map, pfn));
   const h = lru_gen_index(gen, type, z.zone_idx);
   // reclaiming: at the tail, for folio_rotate_reclaimable
   if (reclaiming) k.mem_map.lru.list_add_tail(lrugen.folios, h, pfn);
@@ -376,16 +414,32 @@ export function lru_gen_add_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, r
 export function lru_gen_del_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, reclaiming: boolean): boolean {
   const flags = k.mem_map.flags;
   const f = flags[pfn];
-  const gen = folio_lru_gen(f);
+  const gen = folio_lru_gen(k.mem_map, pfn);
   if (gen < 0) return false;
   const lrugen = lv.lrugen;
   if ((f & (ACTIVE | UNEVICTABLE)) !== 0) throw new KernelBug("lru_gen_del_folio: active or unevictable page in a generation", { pfn, flags: f >>> 0 });
-  flags[pfn] = (f & ~LRU_GEN_MASK) | (!reclaiming && lru_gen_is_active(lrugen, gen) ? ACTIVE : 0);
-  lru_gen_update_size(lrugen, z, type_of(f), gen, -1);
+  // for folio_migrate_flags()
+  flags[pfn] = f | (!reclaiming && lru_gen_is_active(lrugen, gen) ? ACTIVE : 0);
+  k.mem_map.lru_gen_flags[pfn] &= ~LRU_GEN_MASK;
+  lru_gen_update_size(lrugen, z, type_of(f), gen, -1, folio_nr_pages(k.mem_map, pfn));
   const lo = list_of(k);
   k.mem_map.lru.list_del(lrugen.folios, lo[pfn], pfn);
   lo[pfn] = NOT_LISTED;
   return true;
+}
+
+/**
+ * Which of its lruvec's lrugen.folios[] lists a page is threaded on (-1: none): the model's
+ * list_of column, for list surgery beside a listed page (a THP's tails joining it as it splits).
+ */
+export function lru_gen_folio_list(k: Kernel, pfn: number): number {
+  const c = k.lru_gen.list_of;
+  return c === null || c[pfn] === NOT_LISTED ? -1 : c[pfn];
+}
+
+/** Records that a page was threaded onto lrugen.folios[h] beside another (see lru_gen_folio_list). */
+export function lru_gen_set_folio_list(k: Kernel, pfn: number, h: number): void {
+  list_of(k)[pfn] = h;
 }
 
 /** list_move / list_move_tail of a generation page to folios[h]. */
@@ -693,13 +747,15 @@ function positive_ctrl_err(sp: ctrl_pos, pv: ctrl_pos): boolean {
  */
 export function folio_update_gen(k: Kernel, pfn: number, gen: number): number {
   const flags = k.mem_map.flags;
-  const f = flags[pfn];
-  if ((f & LRU_GEN_MASK) === 0) {
-    flags[pfn] = f | REFERENCED;
+  const gf = k.mem_map.lru_gen_flags;
+  const old = gf[pfn];
+  if ((old & LRU_GEN_MASK) === 0) {
+    flags[pfn] |= REFERENCED;
     return -1;
   }
-  flags[pfn] = (f & ~(LRU_GEN_MASK | LRU_REFS_MASK | LRU_REFS_FLAGS)) | ((gen + 1) << GEN_SHIFT);
-  return folio_lru_gen(f);
+  flags[pfn] &= ~LRU_REFS_FLAGS;
+  gf[pfn] = (gen + 1) << GEN_SHIFT;
+  return ((old & LRU_GEN_MASK) >>> GEN_SHIFT) - 1;
 }
 
 /**
@@ -714,21 +770,23 @@ export function folio_inc_gen(k: Kernel, lv: lruvec, z: zone, pfn: number, recla
   const type = type_of(f);
   const lrugen = lv.lrugen;
   const old_gen = lru_gen_from_seq(lrugen.min_seq[type]);
-  if ((f & LRU_GEN_MASK) === 0) throw new KernelBug("folio_inc_gen: page in no generation", { pfn });
-  let new_gen = folio_lru_gen(f);
+  const gf = k.mem_map.lru_gen_flags;
+  if ((gf[pfn] & LRU_GEN_MASK) === 0) throw new KernelBug("folio_inc_gen: page in no generation", { pfn });
+  let new_gen = folio_lru_gen(k.mem_map, pfn);
   // folio_update_gen() has promoted this page?
   if (new_gen >= 0 && new_gen !== old_gen) return new_gen;
   new_gen = (old_gen + 1) % MAX_NR_GENS;
-  flags[pfn] = (f & ~(LRU_GEN_MASK | LRU_REFS_MASK | LRU_REFS_FLAGS)) | ((new_gen + 1) << GEN_SHIFT) | (reclaiming ? RECLAIM : 0);
-  lru_gen_update_size(lrugen, z, type, old_gen, new_gen);
+  flags[pfn] = (f & ~LRU_REFS_FLAGS) | (reclaiming ? RECLAIM : 0);
+  gf[pfn] = (new_gen + 1) << GEN_SHIFT;
+  lru_gen_update_size(lrugen, z, type, old_gen, new_gen, folio_nr_pages(k.mem_map, pfn));
   return new_gen;
 }
 
 /** A promotion the walk batches instead of applying at once. @kernel mm/vmscan.c update_batch_size */
-function update_batch_size(walk: lru_gen_mm_walk, type: number, zi: number, old_gen: number, new_gen: number): void {
+function update_batch_size(walk: lru_gen_mm_walk, type: number, zi: number, old_gen: number, new_gen: number, delta: number): void {
   walk.batched++;
-  walk.nr_pages[lru_gen_index(old_gen, type, zi)]--;
-  walk.nr_pages[lru_gen_index(new_gen, type, zi)]++;
+  walk.nr_pages[lru_gen_index(old_gen, type, zi)] -= delta;
+  walk.nr_pages[lru_gen_index(new_gen, type, zi)] += delta;
 }
 
 /** Applies a walk's batched promotions to nr_pages and the LRU counters. @kernel mm/vmscan.c reset_batch_size */
@@ -804,16 +862,19 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
       continue;
     }
     const pfn = ent_pfn[i];
-    // get_pfn_folio: this node's page; anon only when the walk may swap
+    // get_pfn_folio: this node's folio (the head of a PTE-mapped THP); anon only when the walk
+    // may swap
     const zi = blockZone[pfn >>> pageblock_order];
     if (zi === 255 || Math.floor(zi / MAX_NR_ZONES) !== nid) continue;
-    const pf = mflags[pfn];
+    const folio = (mflags[pfn] & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+    const pf = mflags[folio];
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;
     ent_flags[i] = f & ~_PAGE_ACCESSED;
     young++;
-    if ((f & _PAGE_DIRTY) !== 0 && (pf & DIRTY) === 0 && !(mem.mapping[pfn] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) set_page_dirty(k, pfn); // folio_mark_dirty
-    const old_gen = folio_update_gen(k, pfn, new_gen);
-    if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, type_of(pf), zi % MAX_NR_ZONES, old_gen, new_gen);
+    if ((f & _PAGE_DIRTY) !== 0) folio_mark_dirty_young(k, folio, pf);
+    // A THP's later young PTEs find it promoted already (old_gen === new_gen).
+    const old_gen = folio_update_gen(k, folio, new_gen);
+    if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, type_of(pf), zi % MAX_NR_ZONES, old_gen, new_gen, folio_nr_pages(mem, folio));
   }
   stats[MM_LEAF_TOTAL] += total;
   stats[MM_LEAF_OLD] += old;
@@ -821,6 +882,15 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
   acc[0] += total;
   acc[1] += young;
   walk_cost(k, total, young);
+}
+
+/**
+ * A young entry found dirty dirties its folio — unless it is an anonymous folio not yet in the
+ * swap cache (swap-out will find it dirty anyway): the walkers' `pte_dirty && !folio_test_dirty
+ * && !(anon && swapbacked && !swapcache)` test before folio_mark_dirty.
+ */
+function folio_mark_dirty_young(k: Kernel, folio: number, pf: number): void {
+  if ((pf & DIRTY) === 0 && !(k.mem_map.mapping[folio] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) set_page_dirty(k, folio);
 }
 
 /** The PTE index of an address (pte_index), for a start inside one PMD. */
@@ -831,6 +901,72 @@ function pmd_pte_index(a: number): number {
 /** suitable if the average number of young PTEs per cache line (8 PTEs) is ≥ 1. @kernel mm/vmscan.c suitable_to_scan */
 function suitable_to_scan(total: number, young: number): boolean {
   return young * 8 >= total;
+}
+
+/** The node of a page (-1 in a hole), from its pageblock's zone. */
+function pfn_nid(k: Kernel, pfn: number): number {
+  const zi = k.mem_map.pageblock_zone[pfn >>> pageblock_order];
+  return zi === 255 ? -1 : Math.floor(zi / MAX_NR_ZONES);
+}
+
+/**
+ * Ages the young huge PMDs of a pass over one PMD table, batched as 6.1 batches them to take
+ * the PMD lock once: the first entry's address opens a batch, each later one within
+ * MIN_LRU_BATCH entries of it sets a bit, and the batch is done — each entry tested and cleared,
+ * its THP promoted to max_seq (512 pages batched) and dirtied from a dirty PMD — when an entry
+ * further away comes (that entry first, then the batch) or the range ends (`next` -1). Non-leaf entries join the batch under LRU_GEN_NONLEAF_YOUNG; the model has no
+ * accessed bit in them to clear (see the header).
+ * @kernel mm/vmscan.c walk_pmd_range_locked, get_pmd_pfn
+ */
+function walk_pmd_range_locked(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, pmdTable: number, next: number): void {
+  const g = k.lru_gen;
+  const bits = g.pmd_bits;
+  // try to batch at most 1+MIN_LRU_BATCH+1 entries
+  if (g.pmd_first === -1) {
+    g.pmd_first = next;
+    g.pmd_table = pmdTable;
+    return;
+  }
+  let i = next === -1 ? 0 : pmd_index(next) - pmd_index(g.pmd_first);
+  if (i && i <= MIN_LRU_BATCH) {
+    bits[i - 1] = 1;
+    return;
+  }
+  const pool = k.pgtables;
+  const ent_flags = pool.ent_flags;
+  const mem = k.mem_map;
+  const base = g.pmd_table * 512 + pmd_index(g.pmd_first);
+  const new_gen = lru_gen_from_seq(walk.max_seq);
+  do {
+    const mi = base + i;
+    const f = ent_flags[mi];
+    const pfn = pool.ent_pfn[mi];
+    // get_pmd_pfn, then !pmd_trans_huge (a table: nothing to clear here), get_pfn_folio and
+    // pmdp_test_and_clear_young
+    if (pmd_present(f) && pmd_trans_huge(f) && !is_huge_zero_page(k, pfn) && pfn_nid(k, pfn) === pgdat.node_id && (f & _PAGE_ACCESSED) !== 0) {
+      const pf = mem.flags[pfn];
+      if ((pf & SWAPBACKED) === 0 || walk.can_swap) {
+        ent_flags[mi] = f & ~_PAGE_ACCESSED;
+        walk.mm_stats[MM_LEAF_YOUNG]++;
+        walk_cost(k, 1, 1);
+        if ((f & _PAGE_DIRTY) !== 0) folio_mark_dirty_young(k, pfn, pf);
+        const old_gen = folio_update_gen(k, pfn, new_gen);
+        if (old_gen >= 0 && old_gen !== new_gen) update_batch_size(walk, type_of(pf), zonenum(k, pfn), old_gen, new_gen, folio_nr_pages(mem, pfn));
+      }
+    }
+    if (i > MIN_LRU_BATCH) {
+      // the far entry that closed the batch went first; now the batch from its start
+      i = 0;
+    } else {
+      // find_next_bit(bitmap, MIN_LRU_BATCH, i) + 1
+      let j = i;
+      while (j < MIN_LRU_BATCH && bits[j] === 0) j++;
+      i = j + 1;
+    }
+  } while (i <= MIN_LRU_BATCH);
+  g.pmd_first = -1;
+  g.pmd_table = NO_TABLE;
+  bits.fill(0);
 }
 
 /**
@@ -871,10 +1007,19 @@ function walk_page_range_lru_gen(k: Kernel, lv: lruvec, pgdat: pglist_data, mm: 
         const mi = pmdTable * 512 + pmd_index(a);
         const table = entry_table(pool, mi);
         if (table === NO_TABLE) {
-          stats[MM_LEAF_TOTAL]++; // !pmd_present
+          // !pmd_present, the huge zero page, or a THP's huge PMD: a leaf
+          stats[MM_LEAF_TOTAL]++;
+          const pf = pool.ent_flags[mi];
+          if (pmd_present(pf) && pmd_trans_huge(pf) && !is_huge_zero_page(k, pool.ent_pfn[mi])) {
+            if ((pf & _PAGE_ACCESSED) === 0) stats[MM_LEAF_OLD]++;
+            // try to avoid unnecessary memory loads: another node's page is left alone
+            else if (pfn_nid(k, pool.ent_pfn[mi]) === pgdat.node_id) walk_pmd_range_locked(k, walk, pgdat, pmdTable, a);
+          }
         } else {
           stats[MM_NONLEAF_TOTAL]++;
-          // LRU_GEN_NONLEAF_YOUNG: the PMD entry counts as young (see the header).
+          // LRU_GEN_NONLEAF_YOUNG: the PMD entry counts as young (see the header), and joins the
+          // batch whose lock pass would clear its accessed bit.
+          if ((k.lru_gen.caps & (1 << LRU_GEN_NONLEAF_YOUNG)) !== 0) walk_pmd_range_locked(k, walk, pgdat, pmdTable, a);
           const hash = pmd_item_hash(k, mi);
           if (walk.force_scan || test_bloom_filter(lv, walk.max_seq, hash)) {
             stats[MM_NONLEAF_FOUND]++;
@@ -897,11 +1042,15 @@ function walk_page_range_lru_gen(k: Kernel, lv: lruvec, pgdat: pglist_data, mm: 
         if (next === vma.vm_end && next < pmdEnd) addr = pmdEnd;
       }
       a = next;
-      // walk_pud_range: after each PUD entry, stop once MAX_LRU_BATCH promotions are batched,
-      // to go on from the next PUD boundary
-      if ((a % PUD_SIZE === 0 || a === vma.vm_end) && walk.batched >= MAX_LRU_BATCH) {
-        walk.next_addr = Math.max(Math.floor((a - 1) / PUD_SIZE) * PUD_SIZE + PUD_SIZE, vma.vm_start);
-        return true;
+      if (a % PUD_SIZE === 0 || a === vma.vm_end) {
+        // the end of walk_pmd_range: the batched PMD entries' lock pass
+        walk_pmd_range_locked(k, walk, pgdat, NO_TABLE, -1);
+        // walk_pud_range: after each PUD entry, stop once MAX_LRU_BATCH promotions are batched,
+        // to go on from the next PUD boundary
+        if (walk.batched >= MAX_LRU_BATCH) {
+          walk.next_addr = Math.max(Math.floor((a - 1) / PUD_SIZE) * PUD_SIZE + PUD_SIZE, vma.vm_start);
+          return true;
+        }
       }
     }
     if (addr < vma.vm_end) addr = vma.vm_end;
@@ -1230,15 +1379,17 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
     const f = ent_flags[e];
     if ((f & _PAGE_PRESENT) === 0 || (f & _PAGE_SPECIAL) !== 0) continue;
     if ((f & _PAGE_ACCESSED) === 0) continue;
-    const p = ent_pfn[e];
-    const zi = blockZone[p >>> pageblock_order];
+    const pp = ent_pfn[e];
+    const zi = blockZone[pp >>> pageblock_order];
     if (zi === 255 || Math.floor(zi / MAX_NR_ZONES) !== pgdat.node_id) continue;
+    // get_pfn_folio: the head of a PTE-mapped THP
+    const p = (mflags[pp] & TAIL) !== 0 ? compound_head(mem, pp) : pp;
     const pf = mflags[p];
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;
     ent_flags[e] = f & ~_PAGE_ACCESSED;
     young++;
-    if ((f & _PAGE_DIRTY) !== 0 && (pf & DIRTY) === 0 && !(mem.mapping[p] < 0 && (pf & SWAPBACKED) !== 0 && (pf & SWAPCACHE) === 0)) set_page_dirty(k, p); // folio_mark_dirty
-    const old_gen = folio_lru_gen(mflags[p]);
+    if ((f & _PAGE_DIRTY) !== 0) folio_mark_dirty_young(k, p, pf);
+    const old_gen = folio_lru_gen(mem, p);
     if (old_gen < 0) mflags[p] |= REFERENCED;
     else if (old_gen !== new_gen) {
       bitmap[i] = 1;
@@ -1250,20 +1401,22 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
     const mi = pmd_entry_of(k, vma.vm_mm, address);
     if (mi >= 0) update_bloom_filter(lv, lv.lrugen.max_seq, pmd_item_hash(k, mi));
   }
+  // pfn_folio(pte_pfn(pte[i])) again: a THP's PTEs all lead to its head.
   if (walk === null && nbits < PAGEVEC_SIZE) {
-    for (let i = 0; i < n; i++) if (bitmap[i]) folio_activate(k, ent_pfn[base + i]);
+    for (let i = 0; i < n; i++) if (bitmap[i]) folio_activate(k, folio_of(mem, ent_pfn[base + i]));
     return;
   }
   if (walk === null) new_gen = lru_gen_from_seq(lv.lrugen.max_seq);
   for (let i = 0; i < n; i++) {
     if (!bitmap[i]) continue;
-    const p = ent_pfn[base + i];
+    const p = folio_of(mem, ent_pfn[base + i]);
     const old_gen = folio_update_gen(k, p, new_gen);
     if (old_gen < 0 || old_gen === new_gen) continue;
     const pz = blockZone[p >>> pageblock_order] % MAX_NR_ZONES;
     const type = type_of(mflags[p]);
-    if (walk !== null) update_batch_size(walk, type, pz, old_gen, new_gen);
-    else lru_gen_update_size(lv.lrugen, pgdat.node_zones[pz], type, old_gen, new_gen);
+    const delta = folio_nr_pages(mem, p);
+    if (walk !== null) update_batch_size(walk, type, pz, old_gen, new_gen, delta);
+    else lru_gen_update_size(lv.lrugen, pgdat.node_zones[pz], type, old_gen, new_gen, delta);
   }
 }
 
@@ -1292,10 +1445,11 @@ function pmd_entry_of(k: Kernel, mm: mm_struct, addr: number): number {
 function sort_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, sc: scan_control, tier_idx: number): boolean {
   const mem = k.mem_map;
   const f = mem.flags[pfn];
-  const gen = folio_lru_gen(f);
+  const gen = folio_lru_gen(mem, pfn);
   const type = type_of(f);
   const zi = z.zone_idx;
-  const refs = folio_lru_refs(f);
+  const delta = folio_nr_pages(mem, pfn);
+  const refs = folio_lru_refs(mem, pfn);
   const tier = lru_tier_from_refs(refs);
   const lrugen = lv.lrugen;
   // unevictable
@@ -1303,7 +1457,7 @@ function sort_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, sc: scan_contro
     lru_gen_del_folio(k, lv, z, pfn, true);
     mem.flags[pfn] |= UNEVICTABLE;
     lruvec_add_folio(k, pfn);
-    k.vm_events[UNEVICTABLE_PGCULLED]++;
+    k.vm_events[UNEVICTABLE_PGCULLED] += delta;
     return true;
   }
   // dirty lazyfree
@@ -1323,8 +1477,8 @@ function sort_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, sc: scan_contro
     const hist = lru_hist_from_seq(lrugen.min_seq[type]);
     const ng = folio_inc_gen(k, lv, z, pfn, false);
     gen_list_move(k, lrugen, pfn, lru_gen_index(ng, type, zi), true);
-    lrugen.protected[(hist * ANON_AND_FILE + type) * (MAX_NR_TIERS - 1) + tier - 1]++;
-    z.zone_pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON + type]++;
+    lrugen.protected[(hist * ANON_AND_FILE + type) * (MAX_NR_TIERS - 1) + tier - 1] += delta;
+    z.zone_pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON + type] += delta;
     return true;
   }
   // ineligible
@@ -1353,7 +1507,7 @@ function isolate_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, sc: scan_con
   const mem = k.mem_map;
   const f = mem.flags[pfn];
   // unmapping inhibited
-  if (!sc.may_unmap && mem.mapcount[pfn] > 0) return false;
+  if (!sc.may_unmap && folio_mapped(mem, pfn)) return false;
   // swapping inhibited
   if (!(sc.may_writepage && (sc.gfp_mask & __GFP_IO) !== 0) && ((f & DIRTY) !== 0 || (mem.mapping[pfn] < 0 && (f & SWAPCACHE) === 0))) return false;
   // raced with release_pages()
@@ -1363,7 +1517,10 @@ function isolate_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, sc: scan_con
   mem._refcount[pfn]++;
   let nf = f & ~LRU;
   // see the comment on MAX_NR_TIERS
-  if ((nf & REFERENCED) === 0) nf &= ~(LRU_REFS_MASK | LRU_REFS_FLAGS);
+  if ((nf & REFERENCED) === 0) {
+    nf &= ~LRU_REFS_FLAGS;
+    mem.lru_gen_flags[pfn] &= ~LRU_REFS_MASK;
+  }
   // for shrink_folio_list()
   nf &= ~(RECLAIM | REFERENCED);
   mem.flags[pfn] = nf;
@@ -1396,15 +1553,17 @@ function scan_folios(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control
     lists[MOVED] = NO_PFN;
     while (lrugen.folios[h] !== NO_PFN) {
       const pfn = links.prev[lrugen.folios[h]];
-      scanned++;
-      if (sort_folio(k, lv, z, pfn, sc, tier)) sorted++;
+      // counted in pages: a THP is 512 of each
+      const delta = folio_nr_pages(k.mem_map, pfn);
+      scanned += delta;
+      if (sort_folio(k, lv, z, pfn, sc, tier)) sorted += delta;
       else if (isolate_folio(k, lv, z, pfn, sc)) {
         links.list_add(lists, list, pfn);
-        isolated++;
+        isolated += delta;
       } else {
         // list_move(&folio->lru, &moved): still on this gen list as far as list_of says
         links.list_move(lrugen.folios, h, lists, MOVED, pfn);
-        skipped++;
+        skipped += delta;
       }
       if (!--remaining || Math.max(isolated, skipped) >= MIN_LRU_BATCH) break;
     }
@@ -1532,9 +1691,10 @@ export function evict_folios(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan
       } else if ((f & RECLAIM) !== 0 && (f & (DIRTY | WRITEBACK)) !== 0) {
         // restore LRU_REFS_FLAGS cleared by isolate_folio()
         if ((f & WORKINGSET) !== 0) mem.flags[p] = f | REFERENCED;
-      } else if (skip_retry || (f & (ACTIVE | REFERENCED | LOCKED | DIRTY | WRITEBACK)) !== 0 || mem.mapcount[p] > 0) {
+      } else if (skip_retry || (f & (ACTIVE | REFERENCED | LOCKED | DIRTY | WRITEBACK)) !== 0 || folio_mapped(mem, p)) {
         // don't add rejected folios to the oldest generation
-        mem.flags[p] = (f & ~(LRU_REFS_MASK | LRU_REFS_FLAGS)) | ACTIVE;
+        mem.flags[p] = (f & ~LRU_REFS_FLAGS) | ACTIVE;
+        mem.lru_gen_flags[p] &= ~LRU_REFS_MASK;
       } else {
         // retry folios that may have missed folio_rotate_reclaimable()
         links.list_move(lists, LIST, lists, CLEAN, p);

@@ -122,7 +122,7 @@ export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
 export function lruvec_del_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
   const f = k.mem_map.flags[pfn];
-  if ((f & LRU_GEN_MASK) !== 0 && lru_gen_del_folio(k, z.zone_pgdat.__lruvec, z, pfn, false)) return;
+  if ((k.mem_map.lru_gen_flags[pfn] & LRU_GEN_MASK) !== 0 && lru_gen_del_folio(k, z.zone_pgdat.__lruvec, z, pfn, false)) return;
   const lru = folio_lru_list(f);
   k.mem_map.lru.list_del(z.zone_pgdat.__lruvec.lists, lru, pfn);
   update_lru_size(z, lru, -lru_nr_pages(k, pfn, f));
@@ -141,7 +141,7 @@ export function lru_relist(k: Kernel, pfn: number, newFlags: number, tail = fals
   }
   lruvec_del_folio(k, pfn);
   // A generation page leaves its generation on the way (lru_gen_del_folio clears the gen bits).
-  mem.flags[pfn] = (newFlags & ~LRU_GEN_MASK) | LRU;
+  mem.flags[pfn] = newFlags | LRU;
   if (tail) lruvec_add_folio_tail(k, pfn);
   else lruvec_add_folio(k, pfn);
   return true;

@@ -207,8 +207,7 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   F(PG_unevictable) |
   F(PG_mlocked) |
   F(PG_hugetlb) |
-  F(PG_transhuge) |
-  LRU_GEN_MASK;
+  F(PG_transhuge);
 
 // Hot constants as module-local literals: V8 loads an imported binding from its module cell on
 // every use, where a local const folds into the compiled code.
@@ -836,10 +835,13 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
     }
     f &= ~PG_head_mask;
   }
-  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && deferred_block_at(k, pfn))) {
+  // LRU_GEN_MASK is in PAGE_FLAGS_CHECK_AT_FREE; the model keeps it in a column of its own.
+  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || (mm.lru_gen_flags[pfn] & LRU_GEN_MASK) !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && deferred_block_at(k, pfn))) {
     throw new KernelBug("bad page state at free", { pfn, order, flags: f >>> 0, refcount: mm._refcount[pfn], mapcount: mm.mapcount[pfn] });
   }
   flags[pfn] = 0;
+  // PAGE_FLAGS_CHECK_AT_PREP's LRU_REFS_MASK: a tier's refs do not outlive the page
+  mm.lru_gen_flags[pfn] = 0;
   mm.mapping[pfn] = 0;
 }
 

@@ -339,8 +339,9 @@ function folio_inc_refs(k: Kernel, pfn: number): void {
     return;
   }
   // see the comment on MAX_NR_TIERS
-  if ((f & LRU_REFS_MASK) >>> 0 === LRU_REFS_MASK) return;
-  flags[pfn] = f + (1 << LRU_REFS_PGOFF);
+  const gf = k.mem_map.lru_gen_flags;
+  if ((gf[pfn] & LRU_REFS_MASK) === LRU_REFS_MASK) return;
+  gf[pfn] += 1 << LRU_REFS_PGOFF;
 }
 
 /**

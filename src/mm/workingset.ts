@@ -134,7 +134,7 @@ export function workingset_refault(k: Kernel, pfn: number, shadow: number): void
 function lru_gen_eviction(k: Kernel, pfn: number, nid: number): number {
   const f = k.mem_map.flags[pfn];
   const type = (f & F(PG_swapbacked)) === 0 ? 1 : 0;
-  const refs = folio_lru_refs(f);
+  const refs = folio_lru_refs(k.mem_map, pfn);
   const tier = lru_tier_from_refs(refs);
   const lrugen = k.node_data[nid].__lruvec.lrugen;
   const min_seq = lrugen.min_seq[type];
@@ -172,7 +172,8 @@ function lru_gen_refault(k: Kernel, pfn: number, shadow: number): void {
   lrugen.refaulted[(hist * ANON_AND_FILE + type) * MAX_NR_TIERS + tier]++;
   pgdat.vm_stat[WORKINGSET_REFAULT_ANON + type]++;
   if (lru_gen_in_fault(k) || refs >= 2 ** LRU_REFS_WIDTH - 1) {
-    mem.flags[pfn] |= LRU_REFS_MASK | F(PG_workingset);
+    mem.lru_gen_flags[pfn] |= LRU_REFS_MASK;
+    mem.flags[pfn] |= F(PG_workingset);
     pgdat.vm_stat[WORKINGSET_RESTORE_ANON + type]++;
   }
 }

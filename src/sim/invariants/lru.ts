@@ -81,7 +81,7 @@ export function checkLru(k: Kernel): void {
   for (let p = 0; p < mem.max_pfn; p++) {
     const f = mem.flags[p];
     if ((f & (ACTIVE | UNEVICTABLE)) === (ACTIVE | UNEVICTABLE)) throw new KernelBug("page both active and unevictable", { pfn: p, flags: f });
-    if ((f & LRU_GEN_MASK) !== 0 && !seen[p]) throw new KernelBug("page with gen bits on no generation list", { pfn: p, flags: f >>> 0 });
+    if ((mem.lru_gen_flags[p] & LRU_GEN_MASK) !== 0 && !seen[p]) throw new KernelBug("page with gen bits on no generation list", { pfn: p, flags: f >>> 0 });
     if ((f & LRU) === 0) continue;
     if (!seen[p]) throw new KernelBug("PG_lru page on no LRU list", { pfn: p, flags: f });
     if (f & BUDDY || mem._refcount[p] <= 0) throw new KernelBug("free page on an LRU list", { pfn: p, refcount: mem._refcount[p] });
@@ -133,13 +133,16 @@ function checkGenerations(k: Kernel, pgdat: pglist_data, seen: Uint8Array, perZo
           const z = k.page_zone(p);
           if (z === undefined || z.zone_pgdat !== pgdat || z.zone_idx !== zi) throw new KernelBug("page on another zone's or node's generation list", at);
           if (listOf === null || listOf[p] !== h) throw new KernelBug("list_of does not name the page's generation list", { ...at, list_of: listOf?.[p] });
-          const g = folio_lru_gen(f);
+          if ((f & F(PG_tail)) !== 0) throw new KernelBug("tail page on a generation list", { ...at, flags: f >>> 0 });
+          const g = folio_lru_gen(mem, p);
           if (g < 0) throw new KernelBug("page on a generation list without gen bits", at);
           // a live generation of this type: min_seq[type] <= seq <= max_seq
           const live = (g - lru_gen_from_seq(lrugen.min_seq[type]) + MAX_NR_GENS) % MAX_NR_GENS < lrugen.max_seq - lrugen.min_seq[type] + 1;
           if (!live) throw new KernelBug("page in a generation outside min_seq..max_seq", { ...at, flag_gen: g, ...ctx });
-          counted[lru_gen_index(g, type, zi)]++;
-          perZone[zi * NR_LRU_LISTS + type * LRU_INACTIVE_FILE + (lru_gen_is_active(lrugen, g) ? LRU_ACTIVE : 0)]++;
+          // a THP counts folio_nr_pages (512), as lru_gen_update_size adds it
+          const nr = folio_nr_pages(mem, p);
+          counted[lru_gen_index(g, type, zi)] += nr;
+          perZone[zi * NR_LRU_LISTS + type * LRU_INACTIVE_FILE + (lru_gen_is_active(lrugen, g) ? LRU_ACTIVE : 0)] += nr;
         }
       }
     }
