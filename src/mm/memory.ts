@@ -105,7 +105,7 @@ import {
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
 import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
 import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";
@@ -555,10 +555,26 @@ function wp_page_reuse(k: Kernel, vma: vm_area_struct, i: number): void {
 function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, old: number): number {
   fault_anon_vma_prepare(k, vma);
   const pool = k.pgtables;
-  const oldIsZero = is_zero_pfn(k, pool.ent_pfn[i]);
+  const orig_flags = pool.ent_flags[i];
+  const orig_pfn = pool.ent_pfn[i];
+  const oldIsZero = is_zero_pfn(k, orig_pfn);
   const gfp = oldIsZero ? GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO : GFP_HIGHUSER_MOVABLE | __GFP_COMP;
+  // do_wp_page's get_page(vmf->page): the old page (a THP's, for a subpage) is held while the
+  // allocation may reclaim, so reclaim can neither free nor split it.
+  if (old !== NO_PFN) get_page(k, old);
   const pfn = alloc_pages(k, gfp, 0);
-  if (pfn === NO_PFN) return VM_FAULT_OOM;
+  if (pfn === NO_PFN) {
+    if (old !== NO_PFN) put_page(k, old);
+    return VM_FAULT_OOM;
+  }
+  // pte_same(*vmf->pte, vmf->orig_pte): the allocation's reclaim may have changed the entry
+  // meanwhile (unmapped the page to swap, aged its accessed bit). Then nothing is copied and the
+  // access faults again.
+  if (pool.ent_flags[i] !== orig_flags || pool.ent_pfn[i] !== orig_pfn) {
+    put_page(k, pfn);
+    if (old !== NO_PFN) put_page(k, old);
+    return 0;
+  }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   // copy_user_highpage, or a zeroed page in place of the zero page.
   k.mem_map.content[pfn] = old !== NO_PFN ? k.mem_map.content[old] : ++k.content_seq;
@@ -577,6 +593,8 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   set_pte_at(pool, i, pfn, entry);
   if (old !== NO_PFN) {
     page_remove_rmap(k, old);
+    // the mapping's reference, then do_wp_page's
+    put_page(k, old);
     put_page(k, old);
   }
   return VM_FAULT_WRITE;
@@ -899,10 +917,24 @@ export function anon_write_run(
     }
     events[PGFAULT]++;
     const zeroed = !oldAnon || is_zero_pfn(k, old);
+    // do_wp_page's get_page: the old page is held while the allocation may reclaim.
+    if (oldAnon) refcount[old]++;
     const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
+    if (oldAnon) {
+      if (refcount[old] > 1) refcount[old]--;
+      else put_page(k, old);
+    }
     if (pfn === NO_PFN) {
       k.in_lru_fault = false;
       return -(j - j0 + 1);
+    }
+    if (pool.ent_flags[i] !== f || pool.ent_pfn[i] !== old) {
+      // do_anonymous_page's !pte_none / wp_page_copy's !pte_same after the allocation: its
+      // reclaim changed the entry (the old page swapped out, its accessed bit aged). The new page
+      // goes back and the access faults again, past this run.
+      put_page(k, pfn);
+      t.min_flt++;
+      break;
     }
     content[pfn] = zeroed ? ++k.content_seq : content[old];
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.

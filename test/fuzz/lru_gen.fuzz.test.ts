@@ -9,16 +9,22 @@
  *   max_seq and a valid window, the active/inactive counters equal to the classic lists plus
  *   the generations by activeness, no list of the LRU that is off holding pages;
  * - check_swap_invariants.
- * Each run writes 96 MiB on the classic LRU before switching MGLRU on, and switches it off at
+ * Transparent huge pages are in it too (THP "madvise", the first 16 MiB of the first
+ * region MADV_HUGEPAGE, and MADV_HUGEPAGE / MADV_COLLAPSE / the deferred split shrinker as ops), so
+ * folios of 512 pages are added, aged through huge PMDs, split in their generation and split
+ * before swap-out, with nr_pages counting them as 512.
+ * Each run writes 64 MiB on the classic LRU before switching MGLRU on, and switches it off at
  * the end, so fill_evictable and drain_evictable always move pages. The property must exercise
  * MGLRU for real: the runs together evict pages while it is on (in more than 5 steps), add
  * generations (in more than 5 steps), and switch it with pages listed more often than the
- * forced switch on at the start of each run.
+ * forced switch on at the start of each run; and THPs sit in generations (in more than 5 steps)
+ * and are split while MGLRU is on (in more than 2 steps).
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Errno } from "../../src/kernel/errno.js";
-import { PGSTEAL_DIRECT, PGSTEAL_KSWAPD } from "../../src/mm/vmstat_items.js";
+import { NR_ANON_THPS, PGSTEAL_DIRECT, PGSTEAL_KSWAPD, THP_SPLIT_PAGE } from "../../src/mm/vmstat_items.js";
+import { deferred_split_scan } from "../../src/mm/huge_memory.js";
 import { lru_gen_enabled } from "../../src/mm/lru_gen.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
 import { check_swap_invariants } from "../../src/sim/invariants/swap.js";
@@ -33,7 +39,8 @@ const REGION_PAGES = 24576;
 type Op =
   | { op: "write" | "read"; who: number; page: number; pages: number }
   | { op: "fork" | "exit" | "mlock" | "munlock"; who: number }
-  | { op: "madvise"; who: number; page: number; pages: number; advice: "dontneed" | "free" | "cold" | "pageout" }
+  | { op: "madvise"; who: number; page: number; pages: number; advice: "dontneed" | "free" | "cold" | "pageout" | "hugepage" | "collapse" }
+  | { op: "deferred_split"; nr: number }
   | { op: "swappiness"; value: number }
   | { op: "advance"; ms: number }
   | { op: "enabled"; value: string }
@@ -48,7 +55,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 8, arbitrary: fc.record({ op: fc.constantFrom("write" as const, "read" as const), who, page, pages }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constantFrom("fork" as const, "exit" as const), who }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom("mlock" as const, "munlock" as const), who }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("madvise" as const), who, page, pages, advice: fc.constantFrom("dontneed" as const, "free" as const, "cold" as const, "pageout" as const) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant("madvise" as const), who, page, pages, advice: fc.constantFrom("dontneed" as const, "free" as const, "cold" as const, "pageout" as const, "hugepage" as const, "hugepage" as const, "collapse" as const) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("deferred_split" as const), nr: fc.integer({ min: 1, max: 64 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("swappiness" as const), value: fc.constantFrom(0, 1, 60, 200) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 50 }) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("enabled" as const), value: fc.constantFrom("y", "n", "n", "0x0001", "5", "0") }) },
@@ -72,17 +80,23 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
     let evictedOn = 0;
     let aged = 0;
     let switchedWithPages = 0;
+    let thpsOn = 0;
+    let splitsOn = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 25 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
         const m = Machine.boot({ memory: "128M", seed });
         const k = kernelOf(m);
         const init = m.spawn({ comm: "init" });
         init.swapon("/dev/vda", { size: 64 * MiB });
+        m.write("/sys/kernel/mm/transparent_hugepage/enabled", "madvise");
         const procs: Array<{ p: Process; base: number }> = [];
         const first = m.spawn({ comm: "p0" });
         procs.push({ p: first, base: first.mmap(REGION_PAGES * PAGE, { prot: "rw", flags: "private|anonymous" }) });
-        // 96 MiB written on the classic LRU, then every listed page moves into generations.
-        first.write(procs[0].base, REGION_PAGES * PAGE);
+        // 64 MiB written on the classic LRU, the first 16 MiB of it in THPs (where aligned; while
+        // memory is free, as the model has no compaction to make huge pages later), then every
+        // listed folio moves into generations.
+        first.madvise(procs[0].base, 4096 * PAGE, "hugepage");
+        first.write(procs[0].base, 16384 * PAGE);
         m.write("/sys/kernel/mm/lru_gen/enabled", "y");
         switchedWithPages++;
         checkMm(k);
@@ -91,6 +105,7 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
           const stolen = k.vm_events[PGSTEAL_KSWAPD] + k.vm_events[PGSTEAL_DIRECT];
           const wasOn = lru_gen_enabled(k);
           const max0 = seqs(m).max;
+          const splits0 = k.vm_events[THP_SPLIT_PAGE];
           try {
             switch (o.op) {
               case "write":
@@ -115,6 +130,9 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
                 break;
               case "madvise":
                 if (slot && slot.p.alive) slot.p.madvise(slot.base + o.page * PAGE, Math.min(o.pages, REGION_PAGES - o.page) * PAGE, o.advice);
+                break;
+              case "deferred_split":
+                deferred_split_scan(k, k.node_data[0], o.nr);
                 break;
               case "swappiness":
                 m.write("/proc/sys/vm/swappiness", String(o.value));
@@ -150,6 +168,8 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
           check_swap_invariants(k);
           if (wasOn && lru_gen_enabled(k) && k.vm_events[PGSTEAL_KSWAPD] + k.vm_events[PGSTEAL_DIRECT] > stolen) evictedOn++;
           if (lru_gen_enabled(k) && seqs(m).max > max0) aged++;
+          if (lru_gen_enabled(k) && k.node_data[0].vm_stat[NR_ANON_THPS] > 0) thpsOn++;
+          if (wasOn && lru_gen_enabled(k) && k.vm_events[THP_SPLIT_PAGE] > splits0) splitsOn++;
         }
         // and back to the classic lists, whatever is listed now
         m.write("/sys/kernel/mm/lru_gen/enabled", "n");
@@ -159,10 +179,12 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
         checkMm(k);
         check_swap_invariants(k);
       }),
-      { numRuns: 16, seed: 19 },
+      { numRuns: 24, seed: 19 },
     );
     expect(evictedOn).toBeGreaterThan(5);
     expect(aged).toBeGreaterThan(5);
-    expect(switchedWithPages).toBeGreaterThan(16);
+    expect(switchedWithPages).toBeGreaterThan(24);
+    expect(thpsOn).toBeGreaterThan(5);
+    expect(splitsOn).toBeGreaterThan(2);
   }, 300_000);
 });

@@ -238,25 +238,35 @@ function huge_hit(k: Kernel, m: MmuAccess, pgd: number, addr: number): boolean {
  */
 function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, table: number, j: number): number {
   const pool = m.pool;
-  const code = fault_code(m, pool, table, j);
-  const vma = m.vma;
-  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(code, vma)) {
-    // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
-    // find what we already hold, so go straight to the PTE fault.
-    const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
-    if ((ret & VM_FAULT_ERROR) !== 0) {
-      m.si_code = 0;
-      return ret;
+  let code = 0;
+  let i = -1;
+  let f = 0;
+  // A fault that returned without error but left the entry refusing the access lost a race with
+  // the reclaim its own allocation ran (wp_page_copy's pte_same failed): the CPU re-executes the
+  // access and faults again. Bounded: a fault that keeps losing is a model bug.
+  for (let tries = 0; ; tries++) {
+    code = fault_code(m, pool, table, j);
+    const vma = m.vma;
+    if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(code, vma)) {
+      // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
+      // find what we already hold, so go straight to the PTE fault.
+      const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
+      if ((ret & VM_FAULT_ERROR) !== 0) {
+        m.si_code = 0;
+        return ret;
+      }
+    } else {
+      m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
+      if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
     }
-  } else {
-    m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
-    if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
+    if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
+    // The retried translation: through the PTE, or the huge PMD the fault left in its place.
+    i = table !== NO_TABLE ? table * 512 + j : huge_pmd_lookup(k, m.mm.pgd, pa);
+    if (i < 0) throw new KernelBug("page fault resolved without mapping the address", { addr: pa });
+    f = pool.ent_flags[i];
+    if ((f & m.need) === m.need || (f & m.forbidNx) !== 0) break;
+    if (tries === 7) throw new KernelBug("page fault keeps leaving the entry refusing the access", { addr: pa, flags: f });
   }
-  if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
-  // The retried translation: through the PTE, or the huge PMD the fault left in its place.
-  const i = table !== NO_TABLE ? table * 512 + j : huge_pmd_lookup(k, m.mm.pgd, pa);
-  if (i < 0) throw new KernelBug("page fault resolved without mapping the address", { addr: pa });
-  const f = pool.ent_flags[i];
   if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
     pool.ent_flags[i] = f | m.set;
     // Back to user space: a kthread the fault woke (kswapd) gets the CPU first.
