@@ -20,8 +20,15 @@
  * (lru_gen_enter_fault) and vmscan.ts (the shrink_lruvec, kswapd_age_node, prepare_scan_count and
  * snapshot_refaults entries, and shrink_folio_list's check for pages the aging promoted).
  *
- * Per-page state lives in the page's flags column, as the kernel packs it: gen + 1 in
- * LRU_GEN_MASK and the tier's refs in LRU_REFS_MASK (memmap.ts). Lists are threaded through
+ * Transparent huge pages are folios of 512 pages here as in 6.1: one entry on a generation list
+ * (the head), counted folio_nr_pages in nr_pages and the LRU sizes; the walk ages a huge PMD
+ * through walk_pmd_range_locked and a PTE-mapped THP through its head (pfn_folio); a THP split
+ * while in a generation leaves its tails on its list with its gen and refs; eviction splits
+ * THPs before swap-out in shrink_folio_list, as the classic path does.
+ *
+ * Per-page state: gen + 1 (LRU_GEN_MASK) and the tier's refs (LRU_REFS_MASK) as the kernel packs
+ * them in page->flags, but in a byte column of their own (MemMap.lru_gen_flags: the model's
+ * 32-bit flags column is full). Lists are threaded through
  * mem_map.lru like every other list. One column is the model's own: `list_of` says which of an
  * lruvec's folios[] lists a page is threaded on, because the model's list_del must know the
  * list's head (the kernel's needs no head) and a page the aging promoted stays on its old list
@@ -30,8 +37,7 @@
  * Simplified: no memcgs (one lruvec per node, the root memcg's; memcg id 1 and path "/" in the
  * debugfs file), so no mem_cgroup_below_min/low, no per-memcg mm lists and no memcg LRU; one
  * page-table walker at a time (the model runs one CPU), so mm_state.wait is never slept on and
- * nr_walkers is 0 or 1; no THP (no PMD leaves: walk_pmd_range_locked has nothing to age); the
- * MMU does not model accessed bits in non-leaf PMD entries, so a PMD entry counts as young
+ * nr_walkers is 0 or 1; the MMU does not model accessed bits in non-leaf PMD entries, so a PMD entry counts as young
  * (LRU_GEN_NONLEAF_YOUNG's test passes) and its PTE table is scanned — which finds exactly the
  * young PTEs a young PMD would have led to, at the cost of scanning tables the hardware would let
  * the walker skip (MM_NONLEAF_FOUND counts them); the Bloom filters and the walk's own structs
@@ -43,8 +49,8 @@
  *   should_skip_mm, iterate_mm_list, iterate_mm_list_nowalk, read_ctrl_pos, reset_ctrl_pos,
  *   positive_ctrl_err, folio_update_gen, folio_inc_gen, update_batch_size, reset_batch_size,
  *   should_skip_vma, get_next_vma, get_pte_pfn, get_pfn_folio, suitable_to_scan, walk_pte_range,
- *   walk_pmd_range, walk_pud_range, walk_mm, set_mm_walk, clear_mm_walk, inc_min_seq,
- *   try_to_inc_min_seq, inc_max_seq, try_to_inc_max_seq, should_run_aging, age_lruvec,
+ *   walk_pmd_range, walk_pmd_range_locked, get_pmd_pfn, walk_pud_range, walk_mm, set_mm_walk,
+ *   clear_mm_walk, inc_min_seq, try_to_inc_min_seq, inc_max_seq, try_to_inc_max_seq, should_run_aging, age_lruvec,
  *   lru_gen_age_node, lru_gen_look_around, sort_folio, isolate_folio, scan_folios, get_tier_idx,
  *   get_type_to_scan, isolate_folios, evict_folios, get_nr_to_scan, should_abort_scan,
  *   lru_gen_shrink_lruvec, state_is_valid, fill_evictable, drain_evictable, lru_gen_change_state,
