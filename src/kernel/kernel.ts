@@ -28,6 +28,7 @@ import { pcpu_globals } from "../mm/percpu.js";
 import { slab_globals } from "../mm/slab.js";
 import { vmalloc_state } from "../mm/vmalloc.js";
 import { lru_gen_globals } from "../mm/lru_gen.js";
+import type { AccessLog } from "./access_log.js";
 import { ProcTree } from "../fs/proc/root.js";
 import { Printk } from "./printk.js";
 import type { VmSysctlEffect, VmSysctlEffectFn } from "./sysctl.js";
@@ -122,6 +123,8 @@ export class Kernel {
   in_lru_fault = false;
   /** The multi-gen LRU's statics: its static keys, min_ttl, the mm list (mm/lru_gen.ts). */
   readonly lru_gen = new lru_gen_globals();
+  /** Not kernel state: the MMU's record of page accesses while a Machine records them (access_log.ts), else null. */
+  access_log: AccessLog | null = null;
   /** Depth of kthread turns on the stack (current->flags & PF_KTHREAD). */
   in_kthread = 0;
   /**

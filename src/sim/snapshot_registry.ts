@@ -15,6 +15,7 @@
  * snapshots every shipped scenario (src/sim/snapshot.test.ts) fails until it does.
  */
 import { Kernel } from "../kernel/kernel.js";
+import { AccessLog } from "../kernel/access_log.js";
 import { Printk } from "../kernel/printk.js";
 import { psi_group, psi_state } from "../kernel/psi.js";
 import { Prng } from "../kernel/random.js";
@@ -150,6 +151,7 @@ export function machineRegistry(): SnapshotRegistry {
       MapleNode: Object.freeze({ ctor: MapleNode }),
       // mm/lru_gen.ts (the multi-gen LRU's statics, per-node state and mm list links)
       lru_gen_globals: Object.freeze({ ctor: lru_gen_globals }),
+      AccessLog: Object.freeze({ ctor: AccessLog }),
       ctrl_pos: Object.freeze({ ctor: ctrl_pos }),
       lru_gen_struct: Object.freeze({ ctor: lru_gen_struct }),
       lru_gen_mm_state: Object.freeze({ ctor: lru_gen_mm_state }),

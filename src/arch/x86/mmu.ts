@@ -22,7 +22,8 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { cond_resched } from "../../kernel/kthread.js";
 import { fatal_signal_pending, type task_struct } from "../../kernel/sched.js";
 import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
-import type { mm_struct, vm_area_struct } from "../../mm/mm_types.js";
+import { type mm_struct, type vm_area_struct, VM_SHARED } from "../../mm/mm_types.js";
+import { ACCESS_LOG_FILE, ACCESS_LOG_WRITE } from "../../kernel/access_log.js";
 import { lru_gen_use_mm } from "../../mm/lru_gen.js";
 import { OOM_KILL } from "../../mm/vmstat_items.js";
 import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
@@ -67,6 +68,12 @@ export interface AccessResult {
  * stops the access and is reported as a value; the caller decides what happens to the task.
  */
 export function access_range(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
+  const res = access_range_mmu(k, t, addr, len, kind);
+  if (k.access_log !== null && res.pages > 0) record_accesses(k, t, Math.floor(addr / 4096), res.pages, kind === ACCESS_WRITE);
+  return res;
+}
+
+function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
   const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_range on a task without an mm", { pid: t.pid });
@@ -138,6 +145,34 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
  * `pages` in the result counts the accesses made.
  */
 export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
+  const res = access_addrs_mmu(k, t, addrs, kind);
+  if (k.access_log !== null) for (let n = 0; n < res.pages; n++) record_accesses(k, t, Math.floor(addrs[n] / 4096), 1, kind === ACCESS_WRITE);
+  return res;
+}
+
+/**
+ * Appends the pages [vpn, vpn + count) a task reached to the machine's access log: a page of a
+ * shared file mapping as (inode, index in the file), any other as (pid, virtual page).
+ */
+function record_accesses(k: Kernel, t: task_struct, vpn: number, count: number, write: boolean): void {
+  const log = k.access_log;
+  const mm = t.mm;
+  if (log === null || mm === null) return;
+  const wflag = write ? ACCESS_LOG_WRITE : 0;
+  let p = vpn;
+  const end = vpn + count;
+  while (p < end) {
+    const vma = mm.mm_mt.mt_find(p * 4096);
+    if (vma === null || vma.vm_start > p * 4096) throw new KernelBug("access_log: an accessed page outside every VMA", { addr: p * 4096 });
+    const n = Math.min(end, vma.vm_end / 4096) - p;
+    const file = vma.vm_file;
+    if (file !== null && (vma.vm_flags & VM_SHARED) !== 0) log.addRun((vma.vm_pgoff | 0) + (p - vma.vm_start / 4096), n, file.f_inode.i_ino, wflag | ACCESS_LOG_FILE);
+    else log.addRun(p, n, t.tgid, wflag);
+    p += n;
+  }
+}
+
+function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
   const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
