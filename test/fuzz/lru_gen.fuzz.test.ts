@@ -1,5 +1,5 @@
 /**
- * The multi-gen LRU as a property: random programs of several processes on a 128M machine with
+ * The multi-gen LRU as a property: random programs of several processes on a 160M machine with
  * swap — writes and reads of random ranges, fork, exit, munmap, MADV_DONTNEED/FREE/COLD/PAGEOUT,
  * mlock, swappiness changes, time passing — with lru_gen switched on and off at random
  * (`enabled` = y, n, or a cap mask), the debugfs file's aging ("+") and eviction ("-") commands,
@@ -19,6 +19,11 @@
  * generations (in more than 5 steps), and switch it with pages listed more often than the
  * forced switch on at the start of each run; and THPs sit in generations (in more than 5 steps)
  * and are split while MGLRU is on (in more than 2 steps).
+ * Why 160M: the 64 MiB written first must fit in free memory, or reclaim swaps the first region
+ * out (splitting its THPs, split_huge_page_to_list before add_to_swap) before MGLRU is switched
+ * on, and no THP ever sits in a generation. Since the model boots the kernel's own footprint
+ * (SLUB caches, vmalloc, per-CPU: Slab 14.8 MB, VmallocUsed 7.3 MB at boot) a 128M machine has
+ * MemFree 50660 kB at boot — under 64 MiB — and a 160M machine 80740 kB.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -84,7 +89,7 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
     let splitsOn = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 25 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
-        const m = Machine.boot({ memory: "128M", seed });
+        const m = Machine.boot({ memory: "160M", seed });
         const k = kernelOf(m);
         const init = m.spawn({ comm: "init" });
         init.swapon("/dev/vda", { size: 64 * MiB });
