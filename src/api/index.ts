@@ -117,6 +117,7 @@ export {
   MAX_TRACE_REQUESTS,
   MAX_DISTINCT_KEYS,
   POLICY_NAMES,
+  LINUX_POLICY_NAMES,
   policyName,
   createPolicy,
   nextUses,

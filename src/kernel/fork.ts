@@ -36,6 +36,7 @@ import { cgroup_post_fork } from "./cgroup/cgroup.js";
 import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
 import { copy_page_range } from "../mm/memory.js";
 import { dup_fd } from "../fs/file_table.js";
+import { lru_gen_add_mm, lru_gen_del_mm } from "../mm/lru_gen.js";
 import { exit_mmap, vma_link, vm_stat_account } from "../mm/mmap.js";
 import {
   allocate_mm,
@@ -188,6 +189,8 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   }
   // copy_files: the child shares the parent's open files (one more reference each).
   child.files = dup_fd(parent.files);
+  // copy_process: the child's own mm joins the multi-gen LRU's mm list
+  if (child.mm !== null) lru_gen_add_mm(k, child.mm);
   k.tasks.byPid.set(pid, child);
   parent.children.add(pid);
   cgroup_post_fork(k, parent, child);
@@ -208,6 +211,7 @@ export function mmput(k: Kernel, mm: mm_struct): void {
   khugepaged_exit(k, mm);
   exit_mmap(k, mm);
   mm_put_huge_zero_page(k, mm);
+  lru_gen_del_mm(k, mm);
   mm.mm_count--;
   if (mm.pgd !== NO_TABLE) pgd_free(k, mm);
   free_mm(k, mm);

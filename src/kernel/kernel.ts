@@ -27,6 +27,8 @@ import { oom_state } from "../mm/oom_kill.js";
 import { pcpu_globals } from "../mm/percpu.js";
 import { slab_globals } from "../mm/slab.js";
 import { vmalloc_state } from "../mm/vmalloc.js";
+import { lru_gen_globals } from "../mm/lru_gen.js";
+import type { AccessLog } from "./access_log.js";
 import { ProcTree } from "../fs/proc/root.js";
 import { Printk } from "./printk.js";
 import type { VmSysctlEffect, VmSysctlEffectFn } from "./sysctl.js";
@@ -116,8 +118,23 @@ export class Kernel {
    * one part of the call path an OOM report's gfp_mask cannot tell from a copy-on-write.
    */
   inSwapin = false;
+  /**
+   * current->in_lru_fault: the current task is in a page fault the multi-gen LRU applies to
+   * (mm/memory.ts lru_gen_enter_fault / exit).
+   */
+  in_lru_fault = false;
+  /** The multi-gen LRU's statics: its static keys, min_ttl, the mm list (mm/lru_gen.ts). */
+  readonly lru_gen = new lru_gen_globals();
+  /** Not kernel state: the MMU's record of page accesses while a Machine records them (access_log.ts), else null. */
+  access_log: AccessLog | null = null;
   /** Depth of kthread turns on the stack (current->flags & PF_KTHREAD). */
   in_kthread = 0;
+  /**
+   * The task a kthread turn interrupted (rq->curr beneath it; 0: none): the model runs kernel
+   * threads at scheduling points inside a task's own work, so that task's fault or syscall is
+   * still on the stack below the kthread and must not be torn down by it.
+   */
+  kthread_interrupted_pid = 0;
   /** The per-CPU LRU folio batches (mm/swap.ts), made on first use. */
   lru_batches: cpu_fbatches | null = null;
   /**

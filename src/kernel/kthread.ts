@@ -199,6 +199,8 @@ export function boot_kthreads(k: Kernel, nr_cpus: number, nr_nodes: number, thp:
 function run_one(k: Kernel, t: kthread): void {
   const pid = k.currentPid;
   const comm = k.currentComm;
+  const interrupted = k.kthread_interrupted_pid;
+  if (k.in_kthread === 0) k.kthread_interrupted_pid = pid;
   k.currentPid = t.pid;
   k.currentComm = t.comm;
   k.in_kthread++;
@@ -206,6 +208,7 @@ function run_one(k: Kernel, t: kthread): void {
     t.run(k);
   } finally {
     k.in_kthread--;
+    k.kthread_interrupted_pid = interrupted;
     k.currentPid = pid;
     k.currentComm = comm;
   }

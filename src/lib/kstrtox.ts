@@ -56,3 +56,22 @@ export function kstrtoul10(s: string, max: "ulong" | "uint" = "ulong"): number |
   if (digits.length > limit.length || (digits.length === limit.length && digits > limit)) return { err: -errnoValues.ERANGE };
   return Number(digits);
 }
+
+/**
+ * kstrtouint(s, 0): an optional "+", then decimal, 0x hex or 0 octal digits, and at most one
+ * trailing newline (sysfs stores pass the buffer as written). -EINVAL for anything else (a "-"
+ * included), -ERANGE above UINT_MAX.
+ * @kernel lib/kstrtox.c kstrtouint
+ */
+export function kstrtouint(s: string): number | { err: number } {
+  const t = s.endsWith("\n") ? s.slice(0, -1) : s;
+  const m = /^\+?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(t);
+  if (!m) return { err: -errnoValues.EINVAL };
+  const body = m[1];
+  let v: number;
+  if (/^0[xX]/.test(body)) v = parseInt(body.slice(2), 16);
+  else if (body.length > 1 && body[0] === "0") v = parseInt(body, 8);
+  else v = parseInt(body, 10);
+  if (v > 4294967295) return { err: -errnoValues.ERANGE };
+  return v;
+}

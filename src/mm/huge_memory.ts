@@ -71,6 +71,7 @@ import { __GFP_DIRECT_RECLAIM, __GFP_MOVABLE, __GFP_NORETRY, __GFP_THISNODE, __G
 import { khugepaged_enter_vma } from "./khugepaged.js";
 import {
   F,
+  LRU_GEN_MASK,
   PG_active,
   PG_anon_exclusive,
   PG_arch_2,
@@ -90,6 +91,7 @@ import {
   PG_writeback,
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
+import { lru_gen_folio_list, lru_gen_set_folio_list } from "./lru_gen.js";
 import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_MIXEDMAP, VM_NOHUGEPAGE, VM_PFNMAP, VM_IO, VM_DONTEXPAND, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { type deferred_split, NO_PFN, type pglist_data } from "./mmzone.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
@@ -872,14 +874,20 @@ function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, li
   const hflags = mem.flags[head];
   const onLru = (hflags & LRU) !== 0;
   if (lists === null && !onLru) throw new KernelBug("split_huge_page: head neither on an LRU nor isolated by the caller", { pfn: head });
-  const lruHeads = folio_lruvec(k, head).lists; // the memcg's lruvec the THP is on
-  const lru = folio_lru_list(hflags);
+  // The memcg's lruvec the THP is on. A THP in a multi-gen LRU generation is on
+  // lrugen.folios[genList]; its tails join it there.
+  const lv = folio_lruvec(k, head);
+  const genList = onLru && (mem.lru_gen_flags[head] & LRU_GEN_MASK) !== 0 ? lru_gen_folio_list(k, head) : -1;
+  const lruHeads = genList >= 0 ? lv.lrugen.folios : lv.lists;
+  const lru = genList >= 0 ? genList : folio_lru_list(hflags);
   const links = mem.lru;
   const headIndex = mem.index[head];
   for (let i = nr - 1; i >= 1; i--) {
     const t = head + i;
     const keepExcl = mem.mapcount[t] > 0 ? mem.flags[t] & ANON_EXCL : 0;
     mem.flags[t] = (hflags & TAIL_INHERITS) | keepExcl;
+    // and LRU_GEN_MASK | LRU_REFS_MASK, in the model's column of their own
+    mem.lru_gen_flags[t] = mem.lru_gen_flags[head];
     mem.mapping[t] = mem.mapping[head];
     mem.index[t] = (headIndex + i) | 0;
     mem.private[t] = 0;
@@ -896,6 +904,7 @@ function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, li
       links.next[t] = head;
       links.prev[head] = t;
       if (lruHeads[lru] === head) lruHeads[lru] = t;
+      if (genList >= 0) lru_gen_set_folio_list(k, t, genList);
       mem.flags[t] |= LRU;
     }
   }

@@ -23,6 +23,7 @@
 import { khugepaged_enter_vma, madvise_collapse } from "./khugepaged.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { lru_relist } from "./mm_inline.js";
+import { lru_gen_enabled } from "./lru_gen.js";
 import { NO_PFN } from "./mmzone.js";
 import { get_page, lru_add_drain, put_page } from "./swap.js";
 import { HPAGE_PMD_SIZE, is_huge_zero_page, madvise_free_huge_pmd, pmd_addr_end, pmd_trans_huge_lock, split_huge_page } from "./huge_memory.js";
@@ -236,7 +237,8 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
       if (pf & F(PG_unevictable)) return; // isolated and put straight back: unevictable stays
       folio_isolate_lru(k, pfn);
       mem.lru.list_add(list, 0, pfn);
-    } else if (pf & F(PG_active) && !(pf & F(PG_unevictable))) {
+    } else if ((pf & F(PG_active) || lru_gen_enabled(k)) && !(pf & F(PG_unevictable))) {
+      // lru_deactivate_fn: with MGLRU every LRU page is deactivated (to an older generation)
       lru_relist(k, pfn, pf & ~F(PG_active));
       k.vm_events[PGDEACTIVATE] += folio_nr_pages(mem, pfn);
     }

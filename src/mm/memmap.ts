@@ -65,6 +65,24 @@ export const PG_transhuge = 28;
  */
 export const PG_double_map = PG_workingset;
 
+// The multi-gen LRU's fields in page->flags (include/linux/page-flags-layout.h, mmzone.h). On
+// Debian's 6.1 build LRU_GEN_WIDTH = order_base_2(MAX_NR_GENS + 1) = 3 and LRU_REFS_WIDTH =
+// min(MAX_NR_TIERS - 2, 64 - NR_PAGEFLAGS 25 - ZONES 3 - LRU_GEN 3 - SECTIONS 0 - NODES 10 -
+// KASAN 0 - LAST_CPUPID 21) = min(2, 2) = 2, refs just below gen in the upper word.
+// Simplified: the model's 32-bit flags column has no five bits left (27 and 28 are the model's
+// PG_hugetlb and PG_transhuge), so the two fields live in a byte column of their own,
+// MemMap.lru_gen_flags: gen + 1 in bits 0..2, refs in bits 3..4. Same widths, same values.
+/** gen + 1 of a page on a multi-gen LRU list (0: on none), in MemMap.lru_gen_flags. */
+export const LRU_GEN_PGOFF = 0;
+export const LRU_GEN_WIDTH = 3;
+/** The tier's extra accesses through file descriptors (folio_inc_refs), in MemMap.lru_gen_flags. */
+export const LRU_REFS_PGOFF = 3;
+export const LRU_REFS_WIDTH = 2;
+/** ((BIT(LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF) */
+export const LRU_GEN_MASK = ((1 << LRU_GEN_WIDTH) - 1) << LRU_GEN_PGOFF;
+/** ((BIT(LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF) */
+export const LRU_REFS_MASK = ((1 << LRU_REFS_WIDTH) - 1) << LRU_REFS_PGOFF;
+
 /** Bit masks for the flag numbers above: `flags[pfn] & F(PG_lru)`. */
 export const F = (bit: number): number => (1 << bit) >>> 0;
 
@@ -73,8 +91,8 @@ export const MAX_FOLIO_ORDER = 18;
 
 /**
  * The page columns of one machine: every field a later mechanism needs, allocated once at boot.
- * Bytes per page: flags 4, _refcount 4, mapcount 4, private 4, lru 8, mapping 4, index 4,
- * memcg 2, content 4 = 38.
+ * Bytes per page: flags 4, lru_gen_flags 1, _refcount 4, mapcount 4, private 4, lru 8, mapping 4,
+ * index 4, memcg 2, content 4, page_owner_ts 4 = 43 (plus 3 bytes per pageblock).
  *
  * Compound pages (THP, hugetlb) keep their fields where the kernel's struct page keeps them,
  * as far as the columns allow: PG_head on the head, PG_tail on the rest; page[1] holds the
@@ -97,6 +115,12 @@ export class MemMap {
   readonly mapcount: Int32Array;
   /** page->private: the buddy order of a free block's head, or a swap entry for swap cache. */
   readonly private: Int32Array;
+  /**
+   * page->flags' multi-gen LRU fields (LRU_GEN_MASK, LRU_REFS_MASK above): a column of their own
+   * because the 32-bit flags column is full. Cleared when the page is freed, as
+   * PAGE_FLAGS_CHECK_AT_PREP clears them.
+   */
+  readonly lru_gen_flags: Uint8Array;
   /** page->lru links, shared by the free, pcp and LRU lists. */
   readonly lru: ListLinks;
   /** page->mapping as an id into the owner's table (0 = none; anon mappings have their own ids). */
@@ -138,6 +162,7 @@ export class MemMap {
     this._refcount = new Int32Array(max_pfn);
     this.mapcount = new Int32Array(max_pfn);
     this.private = new Int32Array(max_pfn);
+    this.lru_gen_flags = new Uint8Array(max_pfn);
     this.lru = new ListLinks(max_pfn);
     this.mapping = new Int32Array(max_pfn);
     this.index = new Int32Array(max_pfn);
@@ -152,7 +177,7 @@ export class MemMap {
 
   /** Bytes the columns occupy per simulated page (declared size, whether or not committed). */
   bytesPerPage(): number {
-    return 4 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 3 / (1 << pageblock_order);
+    return 4 + 1 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 3 / (1 << pageblock_order);
   }
 }
 

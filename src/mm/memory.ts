@@ -95,6 +95,7 @@ import {
   VM_MAYWRITE,
   VM_MIXEDMAP,
   VM_PFNMAP,
+  VM_RAND_READ,
   VM_READ,
   VM_SEQ_READ,
   VM_SHARED,
@@ -105,7 +106,7 @@ import {
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
 import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
 import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";
@@ -251,7 +252,9 @@ export function fault_anon_vma_prepare(k: Kernel, vma: vm_area_struct): void {
 export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_struct, addr: number, flags: number): number {
   k.vm_events[PGFAULT]++;
   if (k.memcg.nr_memcgs !== 0) count_memcg_event_mm(k, vma.vm_mm, PGFAULT);
+  lru_gen_enter_fault(k, vma);
   const ret = (vma.vm_flags & VM_HUGETLB) !== 0 ? hugetlb_fault(k, vma, addr, flags) : __handle_mm_fault(k, vma, addr, flags);
+  k.in_lru_fault = false; // lru_gen_exit_fault
   if (t !== null && (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     // PGMAJFAULT is counted where the I/O is started (do_swap_page, filemap_fault), not here.
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) {
@@ -272,12 +275,23 @@ export function handle_mm_fault(k: Kernel, t: task_struct | null, vma: vm_area_s
 export function handle_mm_fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   k.vm_events[PGFAULT]++;
   if (k.memcg.nr_memcgs !== 0) count_memcg_event_mm(k, vma.vm_mm, PGFAULT);
+  lru_gen_enter_fault(k, vma);
   const ret = handle_pte_fault(k, vma, addr, flags, i);
+  k.in_lru_fault = false; // lru_gen_exit_fault
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) === 0) {
     if ((ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0) t.maj_flt++;
     else t.min_flt++;
   }
   return ret;
+}
+
+/**
+ * The multi-gen LRU applies to this fault's pages unless the VMA is read sequentially or randomly
+ * (current->in_lru_fault; lru_gen_exit_fault clears it).
+ * @kernel mm/memory.c lru_gen_enter_fault
+ */
+function lru_gen_enter_fault(k: Kernel, vma: vm_area_struct): void {
+  k.in_lru_fault = (vma.vm_flags & (VM_SEQ_READ | VM_RAND_READ)) === 0;
 }
 
 /**
@@ -549,13 +563,31 @@ function wp_page_reuse(k: Kernel, vma: vm_area_struct, i: number): void {
 function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, old: number): number {
   fault_anon_vma_prepare(k, vma);
   const pool = k.pgtables;
-  const oldIsZero = is_zero_pfn(k, pool.ent_pfn[i]);
+  const orig_flags = pool.ent_flags[i];
+  const orig_pfn = pool.ent_pfn[i];
+  const oldIsZero = is_zero_pfn(k, orig_pfn);
   const gfp = oldIsZero ? GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_ZERO : GFP_HIGHUSER_MOVABLE | __GFP_COMP;
+  // do_wp_page's get_page(vmf->page): the old page (a THP's, for a subpage) is held while the
+  // allocation may reclaim, so reclaim can neither free nor split it.
+  if (old !== NO_PFN) get_page(k, old);
   const pfn = alloc_pages(k, gfp, 0);
-  if (pfn === NO_PFN) return VM_FAULT_OOM;
+  if (pfn === NO_PFN) {
+    if (old !== NO_PFN) put_page(k, old);
+    return VM_FAULT_OOM;
+  }
+  // mem_cgroup_charge comes before the PTE lock, as in 6.1; its reclaim too runs with old held.
   if (mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) !== 0) {
     put_page(k, pfn);
+    if (old !== NO_PFN) put_page(k, old);
     return VM_FAULT_OOM;
+  }
+  // pte_same(*vmf->pte, vmf->orig_pte): the allocation's reclaim may have changed the entry
+  // meanwhile (unmapped the page to swap, aged its accessed bit). Then nothing is copied and the
+  // access faults again.
+  if (pool.ent_flags[i] !== orig_flags || pool.ent_pfn[i] !== orig_pfn) {
+    put_page(k, pfn);
+    if (old !== NO_PFN) put_page(k, old);
+    return 0;
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   // copy_user_highpage, or a zeroed page in place of the zero page.
@@ -575,6 +607,8 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   set_pte_at(pool, i, pfn, entry);
   if (old !== NO_PFN) {
     page_remove_rmap(k, old);
+    // the mapping's reference, then do_wp_page's
+    put_page(k, old);
     put_page(k, old);
   }
   return VM_FAULT_WRITE;
@@ -856,6 +890,8 @@ export function anon_write_run(
   // do_anonymous_page's entry, with the MMU's accessed/dirty on top; both wp paths give the same.
   const entry = pte_mkdirty(vma.vm_page_prot) | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
   if ((entry & (_PAGE_PRESENT | _PAGE_USER)) !== (_PAGE_PRESENT | _PAGE_USER)) return 0;
+  // Each fault of the run is a handle_mm_fault: lru_gen_enter_fault until the run ends.
+  lru_gen_enter_fault(k, vma);
   const mem = k.mem_map;
   const mflags = mem.flags;
   const mapping = mem.mapping;
@@ -903,12 +939,28 @@ export function anon_write_run(
     events[PGFAULT]++;
     if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
     const zeroed = !oldAnon || is_zero_pfn(k, old);
+    // do_wp_page's get_page: the old page is held while the allocation may reclaim.
+    if (oldAnon) refcount[old]++;
     const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
-    if (pfn === NO_PFN) return -(j - j0 + 1);
-    // mem_cgroup_charge (inline check: nothing to do while no memcg exists).
-    if (k.memcg.nr_memcgs !== 0 && mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) !== 0) {
-      put_page(k, pfn);
+    // mem_cgroup_charge (inline check: nothing to do while no memcg exists); its reclaim, like
+    // the allocation's, runs with the old page held.
+    const charged = pfn === NO_PFN || k.memcg.nr_memcgs === 0 || mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) === 0;
+    if (oldAnon) {
+      if (refcount[old] > 1) refcount[old]--;
+      else put_page(k, old);
+    }
+    if (pfn === NO_PFN || !charged) {
+      if (pfn !== NO_PFN) put_page(k, pfn);
+      k.in_lru_fault = false;
       return -(j - j0 + 1);
+    }
+    if (pool.ent_flags[i] !== f || pool.ent_pfn[i] !== old) {
+      // do_anonymous_page's !pte_none / wp_page_copy's !pte_same after the allocation: its
+      // reclaim changed the entry (the old page swapped out, its accessed bit aged). The new page
+      // goes back and the access faults again, past this run.
+      put_page(k, pfn);
+      t.min_flt++;
+      break;
     }
     content[pfn] = zeroed ? ++k.content_seq : content[old];
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
@@ -943,6 +995,7 @@ export function anon_write_run(
       break;
     }
   }
+  k.in_lru_fault = false;
   return j - j0;
 }
 

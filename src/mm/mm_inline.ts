@@ -10,18 +10,25 @@
  *
  * Each memcg has a lruvec per node (mem_cgroup_lruvec); a page's is named by its memcg column.
  *
- * Simplified: no MGLRU (lru_gen_enabled() is false in Debian's
- * 6.1 default).
+ * With the multi-gen LRU on (lru_gen.ts), lruvec_add_folio and lruvec_del_folio hand evictable
+ * pages to lru_gen_add_folio / lru_gen_del_folio first, as 6.1's do: a folio is then on one of
+ * lrugen.folios[] (its gen in the flags' LRU_GEN_MASK, PG_active clear) and counted, with its
+ * folio_nr_pages, on the active or inactive counter its generation says.
+ *
+ * Simplified: the multi-gen LRU and memory cgroups are not modelled together (enabling one while
+ * the other is in use is refused, see lru_gen_memcg_conflict): the generations live on the
+ * root's lruvec of each node only.
  * @kernel include/linux/mm_inline.h folio_is_file_lru, folio_lru_list, update_lru_size,
  *   lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, folio_evictable
  * @kernel include/linux/memcontrol.h folio_lruvec
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { F, PG_active, PG_head, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
+import { F, LRU_GEN_MASK, PG_active, PG_head, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
 import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, MAX_NR_ZONES, NR_LRU_LISTS, type lruvec, type pglist_data, type zone } from "./mmzone.js";
 import { NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON } from "./vmstat_items.js";
 import { __mod_memcg_page_state, MEM_CGROUP_ID_MAX } from "./memcontrol.js";
+import { lru_gen_add_folio, lru_gen_del_folio } from "./lru_gen.js";
 
 const ACTIVE = F(PG_active);
 const UNEVICTABLE = F(PG_unevictable);
@@ -101,9 +108,10 @@ export function update_lru_size(k: Kernel, lv: lruvec, z: zone, lru: number, nr:
  */
 export function lruvec_add_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
+  const lv = lruvec_of(k, z, pfn);
+  if (lv.lrugen.enabled && lru_gen_add_folio(k, lv, z, pfn, false)) return;
   const f = k.mem_map.flags[pfn];
   const lru = folio_lru_list(f);
-  const lv = lruvec_of(k, z, pfn);
   k.mem_map.lru.list_add(lv.lists, lru, pfn);
   update_lru_size(k, lv, z, lru, lru_nr_pages(k, pfn, f));
 }
@@ -122,6 +130,10 @@ function lruvec_of(k: Kernel, z: zone, pfn: number): lruvec {
  */
 export function lruvec_add_folio_run(k: Kernel, z: zone, lru: number, pfns: Int32Array, start: number, n: number): void {
   const lv = lruvec_of(k, z, pfns[start]);
+  if (lv.lrugen.enabled) {
+    for (let i = 0; i < n; i++) lruvec_add_folio(k, pfns[start + i]);
+    return;
+  }
   k.mem_map.lru.list_add_run(lv.lists, lru, pfns, start, n);
   update_lru_size(k, lv, z, lru, n);
 }
@@ -129,9 +141,10 @@ export function lruvec_add_folio_run(k: Kernel, z: zone, lru: number, pfns: Int3
 /** Puts a page at the tail of its list: the next to be scanned. @kernel include/linux/mm_inline.h lruvec_add_folio_tail */
 export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
+  const lv = lruvec_of(k, z, pfn);
+  if (lv.lrugen.enabled && lru_gen_add_folio(k, lv, z, pfn, true)) return;
   const f = k.mem_map.flags[pfn];
   const lru = folio_lru_list(f);
-  const lv = lruvec_of(k, z, pfn);
   k.mem_map.lru.list_add_tail(lv.lists, lru, pfn);
   update_lru_size(k, lv, z, lru, lru_nr_pages(k, pfn, f));
 }
@@ -140,8 +153,9 @@ export function lruvec_add_folio_tail(k: Kernel, pfn: number): void {
 export function lruvec_del_folio(k: Kernel, pfn: number): void {
   const z = folio_zone(k, pfn);
   const f = k.mem_map.flags[pfn];
-  const lru = folio_lru_list(f);
   const lv = lruvec_of(k, z, pfn);
+  if ((k.mem_map.lru_gen_flags[pfn] & LRU_GEN_MASK) !== 0 && lru_gen_del_folio(k, lv, z, pfn, false)) return;
+  const lru = folio_lru_list(f);
   k.mem_map.lru.list_del(lv.lists, lru, pfn);
   update_lru_size(k, lv, z, lru, -lru_nr_pages(k, pfn, f));
 }
@@ -158,6 +172,7 @@ export function lru_relist(k: Kernel, pfn: number, newFlags: number, tail = fals
     return false;
   }
   lruvec_del_folio(k, pfn);
+  // A generation page leaves its generation on the way (lru_gen_del_folio clears the gen bits).
   mem.flags[pfn] = newFlags | LRU;
   if (tail) lruvec_add_folio_tail(k, pfn);
   else lruvec_add_folio(k, pfn);

@@ -36,6 +36,7 @@ import { MapleTree } from "../lib/maple_tree.js";
 import type { resv_map } from "./hugetlb.js";
 import { GFP_KERNEL } from "../include/linux/gfp_types.js";
 import { kmem_cache_alloc, kmem_cache_free } from "./slab_common.js";
+import type { lru_gen_mm_node } from "./mmzone.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
@@ -343,6 +344,13 @@ export interface vm_unmapped_area_info {
 }
 
 /** One address space. */
+/** mm->lru_gen.list: a struct list_head that knows its mm (null for the list's own head). */
+export class lru_gen_mm_link implements lru_gen_mm_node {
+  next: lru_gen_mm_node = this;
+  prev: lru_gen_mm_node = this;
+  constructor(readonly mm: mm_struct | null) {}
+}
+
 export class mm_struct {
   /** The VMAs in address order (the maple tree mm_mt; see the header). */
   readonly mm_mt = new MapleTree<vm_area_struct>();
@@ -406,6 +414,14 @@ export class mm_struct {
   owner = 0;
   /** Address-space randomisation on (PF_RANDOMIZE); off by default for determinism. */
   randomize = false;
+  /**
+   * mm->lru_gen (CONFIG_LRU_GEN): the link on the multi-gen LRU's mm list that page-table walkers
+   * iterate (empty, i.e. self-linked, until lru_gen_add_mm), and the bitmap of nodes (bit
+   * nid % 64, in two 32-bit words) whose walkers have not looked since this mm last ran: set
+   * whole by lru_gen_use_mm when it is switched in, each node's bit cleared by its walker.
+   * @kernel include/linux/mm_types.h lru_gen_init_mm, lru_gen_use_mm
+   */
+  readonly lru_gen = { list: new lru_gen_mm_link(this), bitmap: new Uint32Array(2) };
   /** The last VMA found (vmacache; kept only as a fast path, never for semantics). */
   cache: vm_area_struct | null = null;
   /**

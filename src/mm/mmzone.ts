@@ -250,6 +250,117 @@ export const PGDAT_DIRTY = 1 << 0;
 export const PGDAT_WRITEBACK = 1 << 1;
 export const PGDAT_RECLAIM_LOCKED = 1 << 2;
 
+// The multi-gen LRU's dimensions (include/linux/mmzone.h).
+/** Generations the eviction needs: a page's accessed bit is checked twice before it is evicted. */
+export const MIN_NR_GENS = 2;
+/** Generations an lruvec may hold: max_seq - min_seq + 1 is in [MIN_NR_GENS, MAX_NR_GENS]. */
+export const MAX_NR_GENS = 4;
+/** Tiers per generation: a page read N times through file descriptors is in tier order_base_2(N). */
+export const MAX_NR_TIERS = 4;
+/** !CONFIG_LRU_GEN_STATS in Debian's build: one generation of history. */
+export const NR_HIST_GENS = 1;
+/** ANON_AND_FILE: lrugen arrays have an anon and a file half (LRU_GEN_ANON 0, LRU_GEN_FILE 1). */
+export const ANON_AND_FILE = 2;
+export const LRU_GEN_ANON = 0;
+export const LRU_GEN_FILE = 1;
+/** enum { MM_LEAF_TOTAL, … }: the page-table walk's statistics. */
+export const MM_LEAF_TOTAL = 0;
+export const MM_LEAF_OLD = 1;
+export const MM_LEAF_YOUNG = 2;
+export const MM_NONLEAF_TOTAL = 3;
+export const MM_NONLEAF_FOUND = 4;
+export const MM_NONLEAF_ADDED = 5;
+export const NR_MM_STATS = 6;
+/** Double-buffered Bloom filters of PMD entries worth walking. */
+export const NR_BLOOM_FILTERS = 2;
+/** m = 2^15 bits per filter. */
+export const BLOOM_FILTER_SHIFT = 15;
+
+/** The index of folios[gen][type][zone] / nr_pages[gen][type][zone] in their flat arrays. */
+export function lru_gen_index(gen: number, type: number, zone: number): number {
+  return (gen * ANON_AND_FILE + type) * MAX_NR_ZONES + zone;
+}
+
+/**
+ * An lruvec's generations: max_seq (the youngest) and min_seq per type (the oldest); a seq's
+ * lists are folios[seq % MAX_NR_GENS][type][zone], threaded through mem_map.lru like the classic
+ * lists. The sizes are "eventually consistent" in the kernel (a page-table walk batches its
+ * moves); the model applies each walk's batch when the walk of an mm ends, as the kernel does.
+ * nr_pages, evicted, refaulted and the averages are page counts: doubles.
+ * @kernel include/linux/mmzone.h struct lru_gen_struct
+ */
+export class lru_gen_struct {
+  /** The aging increments the youngest generation number. */
+  max_seq = 0;
+  /** The eviction increments the oldest generation numbers, [LRU_GEN_ANON], [LRU_GEN_FILE]. */
+  readonly min_seq = new Float64Array(ANON_AND_FILE);
+  /** The birth time of each generation, in jiffies. */
+  readonly timestamps = new Float64Array(MAX_NR_GENS);
+  /** The lists, lazily sorted on eviction: first pfn of folios[gen][type][zone] (lru_gen_index). */
+  readonly folios = newListHeads(MAX_NR_GENS * ANON_AND_FILE * MAX_NR_ZONES);
+  /** The lists' sizes, by lru_gen_index. */
+  readonly nr_pages = new Float64Array(MAX_NR_GENS * ANON_AND_FILE * MAX_NR_ZONES);
+  /** Exponential moving averages of refaulted and evicted+protected, [type * MAX_NR_TIERS + tier]. */
+  readonly avg_refaulted = new Float64Array(ANON_AND_FILE * MAX_NR_TIERS);
+  readonly avg_total = new Float64Array(ANON_AND_FILE * MAX_NR_TIERS);
+  /** [hist][type][tier - 1]: pages sort_folio protected (the first tier needs none). */
+  readonly protected = new Float64Array(NR_HIST_GENS * ANON_AND_FILE * (MAX_NR_TIERS - 1));
+  /** [hist][type][tier]: pages evicted, and refaults of pages evicted from the current min_seq. */
+  readonly evicted = new Float64Array(NR_HIST_GENS * ANON_AND_FILE * MAX_NR_TIERS);
+  readonly refaulted = new Float64Array(NR_HIST_GENS * ANON_AND_FILE * MAX_NR_TIERS);
+  /** Whether the multi-gen LRU holds this lruvec's evictable pages (lru_gen_change_state). */
+  enabled = false;
+}
+
+/**
+ * The page-table walkers' place in the mm list, and their Bloom filters.
+ * @kernel include/linux/mmzone.h struct lru_gen_mm_state
+ */
+export class lru_gen_mm_state {
+  /** Set to max_seq after each iteration of the mm list. */
+  seq = 0;
+  /** Where the current iteration continues (inclusive): a node of k.lru_gen.mm_list, or null. */
+  head: lru_gen_mm_node | null = null;
+  /** Where the last iteration ended (exclusive). */
+  tail: lru_gen_mm_node | null = null;
+  /** Bloom filters flip after each iteration: BIT(BLOOM_FILTER_SHIFT) bits each, allocated on first use. */
+  readonly filters: (Uint32Array | null)[] = [null, null];
+  /** [hist][MM_*]: the walks' statistics, for lru_gen_full. */
+  readonly stats = new Float64Array(NR_HIST_GENS * NR_MM_STATS);
+  /** Page-table walkers in the middle of an iteration (0 or 1: the model runs one at a time). */
+  nr_walkers = 0;
+}
+
+/**
+ * One link of the mm list page-table walkers iterate (struct list_head in mm->lru_gen.list, or
+ * the list's head itself, whose `mm` is null). mm_types.ts's mm_struct holds one.
+ */
+export interface lru_gen_mm_node {
+  next: lru_gen_mm_node;
+  prev: lru_gen_mm_node;
+  readonly mm: object | null;
+}
+
+/**
+ * A page-table walk in progress: the lruvec aged, the max_seq it ages for, and the generation
+ * moves and statistics it batches until reset_batch_size.
+ * @kernel include/linux/mmzone.h struct lru_gen_mm_walk
+ */
+export class lru_gen_mm_walk {
+  lruvec: lruvec | null = null;
+  /** The unstable max_seq from lru_gen_struct. */
+  max_seq = 0;
+  /** The next address within an mm to scan. */
+  next_addr = 0;
+  /** Batched moves of promoted pages, by lru_gen_index. */
+  readonly nr_pages = new Float64Array(MAX_NR_GENS * ANON_AND_FILE * MAX_NR_ZONES);
+  readonly mm_stats = new Float64Array(NR_MM_STATS);
+  /** Total batched items. */
+  batched = 0;
+  can_swap = false;
+  force_scan = false;
+}
+
 /**
  * A node's LRU lists (the root memcg's lruvec: the model has no memory cgroups yet, so every
  * page of a node is on this one). The list sizes live in the node's and zones' vm_stat
@@ -280,10 +391,32 @@ export class lruvec {
    */
   readonly lru_zone_size = new Float64Array(MAX_NR_ZONES * NR_LRU_LISTS);
   /**
-   * Seam for the multi-generational LRU: Debian 6.1 builds it (CONFIG_LRU_GEN) but leaves it
-   * disabled, so lru_gen_enabled() is false and the classic lists above are the whole story.
+   * The multi-gen LRU (CONFIG_LRU_GEN, mm/lru_gen.ts): Debian 6.1 builds it but boots with it
+   * off, so its lists stay empty and the classic ones above hold every page until
+   * /sys/kernel/mm/lru_gen/enabled is written (lru_gen_change_state moves them across).
    */
-  readonly lrugen: null = null;
+  readonly lrugen = new lru_gen_struct();
+  /** To iterate the mm list for page-table walks. */
+  readonly mm_state = new lru_gen_mm_state();
+
+  constructor() {
+    lru_gen_init_lruvec(this);
+  }
+}
+
+/**
+ * A fresh lruvec's generations: max_seq = MIN_NR_GENS + 1, so seqs 0..3 exist (all empty), each
+ * born now (at boot: jiffies 0); mm_state.seq = MIN_NR_GENS. lrugen.enabled follows
+ * lru_gen_enabled(), false at boot on Debian's build (the Kernel turns it on later if asked).
+ * @kernel mm/vmscan.c lru_gen_init_lruvec
+ */
+export function lru_gen_init_lruvec(lv: lruvec): void {
+  const lrugen = lv.lrugen;
+  lrugen.max_seq = MIN_NR_GENS + 1;
+  lrugen.enabled = false;
+  for (let i = 0; i <= MIN_NR_GENS + 1; i++) lrugen.timestamps[i] = 0;
+  lrugen.folios.fill(NO_PFN);
+  lv.mm_state.seq = MIN_NR_GENS;
 }
 
 /**
@@ -334,6 +467,8 @@ export class pglist_data {
   nr_writeback_throttled = 0;
   /** THPs waiting to be split (mm/huge_memory.ts deferred_split_huge_page). */
   readonly deferred_split_queue = new deferred_split();
+  /** kswapd's page-table walk state for the multi-gen LRU (pgdat->mm_walk). */
+  readonly mm_walk = new lru_gen_mm_walk();
 
   constructor(readonly node_id: number) {
     this.node_zones = Array.from({ length: MAX_NR_ZONES }, (_, i) => new zone(this, i));

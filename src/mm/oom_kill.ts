@@ -38,6 +38,10 @@
  *   another path (a kernel allocation on its behalf outside a syscall the Process API runs)
  *   stays marked until the OOM killer next sees it outside its own allocation, when it is made
  *   to exit, or until the oom_reaper strips its memory.
+ * - A kernel thread's OOM kill (kswapd's lru_gen_age_node when min_ttl protects every generation)
+ *   runs at a scheduling point inside some task's own work (cond_resched in its reclaim, say):
+ *   that task (k.kthread_interrupted_pid) is still in its fault below the kthread, so when it is
+ *   the victim it is treated as the allocating one above, not made to exit under its own fault.
  * - The oom_reaper's 2 s timer (OOM_REAPER_DELAY) runs on the simulated clock: `oom_reaper_run`
  *   does the work whose timer has expired; it is called on every out_of_memory entry and by
  *   Machine.advance, which is what moves the clock.
@@ -579,7 +583,10 @@ export function oom_deliver_kills(k: Kernel): boolean {
       exit_oom_victim(k, t);
       continue;
     }
-    if (t.pid === savedPid) {
+    // The allocating task, or the task a kernel thread's OOM kill interrupted (kswapd's
+    // lru_gen_age_node at a scheduling point inside that task's fault): its code is on the stack
+    // below, so it takes the SIGKILL on its way back to user mode, as the allocating one does.
+    if (t.pid === savedPid || (k.in_kthread > 0 && t.pid === k.kthread_interrupted_pid)) {
       i++;
       continue;
     }

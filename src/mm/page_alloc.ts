@@ -97,7 +97,7 @@ import {
   GFP_ZONEMASK,
   show_gfp_flags,
 } from "./gfp.js";
-import { F, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
+import { F, LRU_GEN_MASK, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
 import {
   free_area,
   high_wmark_pages,
@@ -840,10 +840,13 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
     }
     f &= ~PG_head_mask;
   }
-  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && deferred_block_at(k, pfn))) {
+  // LRU_GEN_MASK is in PAGE_FLAGS_CHECK_AT_FREE; the model keeps it in a column of its own.
+  if (f & PAGE_FLAGS_CHECK_AT_FREE || f & PG_buddy_mask || (mm.lru_gen_flags[pfn] & LRU_GEN_MASK) !== 0 || mm._refcount[pfn] !== 0 || mm.mapcount[pfn] !== 0 || ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && deferred_block_at(k, pfn))) {
     throw new KernelBug("bad page state at free", { pfn, order, flags: f >>> 0, refcount: mm._refcount[pfn], mapcount: mm.mapcount[pfn] });
   }
   flags[pfn] = 0;
+  // PAGE_FLAGS_CHECK_AT_PREP's LRU_REFS_MASK: a tier's refs do not outlive the page
+  mm.lru_gen_flags[pfn] = 0;
   mm.mapping[pfn] = 0;
   // The page's memcg charge goes with it (see mm/memcontrol.ts on where the kernel uncharges).
   if (mm.memcg[pfn] !== 0) mem_cgroup_uncharge_at_free(k, pfn, order);

@@ -47,8 +47,9 @@ import {
 } from "../arch/x86/pgtable.js";
 import { compound_head, F, PG_anon_exclusive, PG_dirty, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_swapcache, PG_tail } from "./memmap.js";
 import { deferred_split_huge_page } from "./huge_memory.js";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_SEQ_READ } from "./mm_types.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "../fs/fs.js";
+import { lru_gen_enabled, lru_gen_look_around } from "./lru_gen.js";
 import { mlock_page } from "./mlock.js";
 import { folio_mark_dirty } from "./page-writeback.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
@@ -367,7 +368,8 @@ export function rmap_walk(k: Kernel, pfn: number, visit: RmapVisitor): void {
 /**
  * How many mappings of the page were young: clears each PTE's accessed bit on the way, as
  * reclaim's aging does, and ORs the VMAs' flags into `vm_flags_out[0]` (VM_LOCKED tells reclaim
- * to keep the page). Like the kernel's walk it stops once every mapping has been seen.
+ * to keep the page). Like the kernel's walk it stops once every mapping has been seen. With the
+ * multi-gen LRU on, a young PTE also has its neighbours aged (lru_gen_look_around).
  * @kernel mm/rmap.c folio_referenced, folio_referenced_one
  */
 export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Array): number {
@@ -387,8 +389,17 @@ export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Arr
       break;
     }
     if ((pool.ent_flags[i] & _PAGE_ACCESSED) !== 0) {
-      pool.ent_flags[i] &= ~_PAGE_ACCESSED;
-      if ((vma.vm_flags & VM_SEQ_READ) === 0) {
+      let young = false;
+      // MGLRU ages the young PTEs around this one too (which clears this one's accessed bit).
+      if ((vma.vm_flags & (VM_SEQ_READ | VM_RAND_READ)) === 0 && lru_gen_enabled(k)) {
+        lru_gen_look_around(k, pfn, vma, vma_address(k, pfn, vma), i);
+        young = true;
+      }
+      if ((pool.ent_flags[i] & _PAGE_ACCESSED) !== 0) {
+        pool.ent_flags[i] &= ~_PAGE_ACCESSED;
+        if ((vma.vm_flags & VM_SEQ_READ) === 0) young = true;
+      }
+      if (young) {
         referenced++;
         flags |= vma.vm_flags & ~VM_LOCKED;
       }

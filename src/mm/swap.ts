@@ -13,17 +13,21 @@
  * (destroy_large_folio: a THP leaves the deferred split queue, a hugetlb page goes back to its
  * pool) before the compound page is freed.
  *
+ * With the multi-gen LRU on (lru_gen.ts), folio_mark_accessed counts tiers instead
+ * (folio_inc_refs) and a page added during a fault is marked active, so it joins the youngest
+ * generation.
+ *
  * Simplified: no lru_deactivate / lru_deactivate_file / lru_lazyfree batches (madvise moves those
  * pages at once), no lru_cache_disable(), no memcg.
  * @kernel mm/swap.c folio_add_lru, lru_add_fn, folio_batch_move_lru, folio_batch_add_and_move,
  *   lru_cache_add_inactive_or_unevictable, folio_mark_accessed, folio_activate, folio_activate_fn,
  *   __lru_cache_activate_folio, folio_rotate_reclaimable, lru_move_tail_fn, lru_add_drain,
  *   lru_add_drain_cpu, lru_add_drain_all, lru_note_cost, lru_note_cost_folio, __page_cache_release,
- *   release_pages, __folio_put
+ *   release_pages, __folio_put, folio_inc_refs
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { compound_head, F, PG_active, PG_dirty, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
+import { compound_head, F, LRU_REFS_MASK, LRU_REFS_PGOFF, PG_active, PG_dirty, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_tail, PG_transhuge, PG_unevictable, PG_workingset, PG_writeback } from "./memmap.js";
 import { folio_is_file_lru, folio_lru_list, folio_lruvec, folio_zone, lruvec_add_folio, lruvec_add_folio_run, lruvec_add_folio_tail, lruvec_del_folio, lruvec_evictable_size, parent_lruvec } from "./mm_inline.js";
 import type { lruvec, pglist_data } from "./mmzone.js";
 import { __free_pages } from "./page_alloc.js";
@@ -33,6 +37,7 @@ import { pageblock_order } from "./types.js";
 import { mlock_new_page } from "./mlock.js";
 import { free_transhuge_page } from "./huge_memory.js";
 import { free_huge_page } from "./hugetlb.js";
+import { lru_gen_enabled, lru_gen_in_fault } from "./lru_gen.js";
 import {
   PGACTIVATE,
   PGROTATED,
@@ -58,6 +63,7 @@ const LOCKED = F(PG_locked);
 const DIRTY = F(PG_dirty);
 const HEAD = F(PG_head);
 const COMPOUND = F(PG_head) | F(PG_tail);
+const WORKINGSET = F(PG_workingset);
 
 /** Every CPU's batches, flat: batch b of cpu c is pfns[(c * NR_BATCHES + b) * PAGEVEC_SIZE …]. */
 export class cpu_fbatches {
@@ -103,7 +109,7 @@ function folio_activate_fn(k: Kernel, pfn: number): void {
   const f = k.mem_map.flags[pfn];
   if ((f & (ACTIVE | UNEVICTABLE)) === 0) {
     lruvec_del_folio(k, pfn);
-    k.mem_map.flags[pfn] = f | ACTIVE;
+    k.mem_map.flags[pfn] |= ACTIVE;
     lruvec_add_folio(k, pfn);
     k.vm_events[PGACTIVATE]++;
   }
@@ -114,7 +120,7 @@ function lru_move_tail_fn(k: Kernel, pfn: number): void {
   const f = k.mem_map.flags[pfn];
   if ((f & UNEVICTABLE) === 0) {
     lruvec_del_folio(k, pfn);
-    k.mem_map.flags[pfn] = f & ~ACTIVE;
+    k.mem_map.flags[pfn] &= ~ACTIVE;
     lruvec_add_folio_tail(k, pfn);
     k.vm_events[PGROTATED]++;
   }
@@ -174,6 +180,8 @@ function folio_batch_release(k: Kernel, b: cpu_fbatches, base: number, n: number
  */
 function lru_add_run(k: Kernel, pfns: Int32Array, base: number, n: number): boolean {
   if (n === 0) return true;
+  // With MGLRU each page goes to a generation of its own choosing: the per-page path.
+  if (lru_gen_enabled(k)) return false;
   const mem = k.mem_map;
   const flags = mem.flags;
   const blockZone = mem.pageblock_zone;
@@ -215,6 +223,8 @@ export function folio_add_lru(k: Kernel, pfn: number): void {
   const f = k.mem_map.flags[pfn];
   if (f & LRU) throw new KernelBug("folio_add_lru: page already on an LRU", { pfn });
   if ((f & (ACTIVE | UNEVICTABLE)) === (ACTIVE | UNEVICTABLE)) throw new KernelBug("folio_add_lru: active and unevictable", { pfn });
+  // see the comment in lru_gen_add_folio(): a page faulted in is hot
+  if ((f & UNEVICTABLE) === 0 && lru_gen_enabled(k) && lru_gen_in_fault(k) && k.reclaim_depth === 0) k.mem_map.flags[pfn] = f | ACTIVE;
   k.mem_map._refcount[pfn]++;
   folio_batch_add_and_move(k, pfn, BATCH_LRU_ADD);
 }
@@ -235,6 +245,7 @@ export function folio_putback_lru(k: Kernel, pfn: number): void {
  * a page of unknown history needs.
  */
 export function folio_add_lru_new(k: Kernel, pfn: number): void {
+  if (lru_gen_enabled(k) && lru_gen_in_fault(k) && k.reclaim_depth === 0) k.mem_map.flags[pfn] |= ACTIVE;
   k.mem_map._refcount[pfn]++;
   const b = k.lru_batches ?? fbatches(k);
   const slot = k.cpu * NR_BATCHES; // BATCH_LRU_ADD
@@ -290,6 +301,10 @@ function __lru_cache_activate_folio(k: Kernel, pfn: number): void {
  * @kernel mm/swap.c folio_mark_accessed
  */
 export function folio_mark_accessed(k: Kernel, pfn: number): void {
+  if (lru_gen_enabled(k)) {
+    folio_inc_refs(k, pfn);
+    return;
+  }
   const mem = k.mem_map;
   const f = mem.flags[pfn];
   if ((f & REFERENCED) === 0) {
@@ -304,6 +319,29 @@ export function folio_mark_accessed(k: Kernel, pfn: number): void {
     // (Simplified: the model keeps one workingset clock per node, see workingset.ts).
     folio_zone(k, pfn).zone_pgdat.__lruvec.nonresident_age++;
   }
+}
+
+/**
+ * MGLRU's folio_mark_accessed: each access through a file descriptor moves the page up a tier —
+ * PG_referenced, then PG_workingset, then the refs counter up to its maximum.
+ * @kernel mm/swap.c folio_inc_refs
+ */
+function folio_inc_refs(k: Kernel, pfn: number): void {
+  const flags = k.mem_map.flags;
+  const f = flags[pfn];
+  if (f & UNEVICTABLE) return;
+  if ((f & REFERENCED) === 0) {
+    flags[pfn] = f | REFERENCED;
+    return;
+  }
+  if ((f & WORKINGSET) === 0) {
+    flags[pfn] = f | WORKINGSET;
+    return;
+  }
+  // see the comment on MAX_NR_TIERS
+  const gf = k.mem_map.lru_gen_flags;
+  if ((gf[pfn] & LRU_REFS_MASK) === LRU_REFS_MASK) return;
+  gf[pfn] += 1 << LRU_REFS_PGOFF;
 }
 
 /**

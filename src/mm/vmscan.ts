@@ -154,6 +154,7 @@ import { workingset_eviction } from "./workingset.js";
 import { __filemap_remove_folio } from "./filemap.js";
 import { try_to_free_buffers } from "../fs/buffer.js";
 import { AS_EXITING, mapping_by_id } from "../fs/fs.js";
+import { lru_gen_age_node, lru_gen_enabled, lru_gen_shrink_lruvec } from "./lru_gen.js";
 
 /** Scan 1/2^priority of each list per pass; kswapd and direct reclaim start here. */
 export const DEF_PRIORITY = 12;
@@ -267,6 +268,10 @@ export class scan_control {
   nr_immediate = 0;
   nr_file_taken = 0;
   nr_taken = 0;
+  /** MGLRU: lru_gen_age_node may skip the aging when the eviction found enough without it (starts clear). */
+  memcgs_need_aging = false;
+  /** MGLRU: nr_reclaimed when kswapd last aged (should_abort_scan's progress this round). */
+  last_reclaimed = 0;
 
   // The locals of the functions reclaim runs per batch, made once per reclaim (the kernel's are
   // on its stack), so a batch allocates only its list heads: isolate_lru_folios' *nr_scanned
@@ -281,7 +286,7 @@ export class scan_control {
 }
 
 /** What one shrink_folio_list pass found. @kernel include/linux/vmstat.h struct reclaim_stat */
-class reclaim_stat {
+export class reclaim_stat {
   nr_dirty = 0;
   nr_unqueued_dirty = 0;
   nr_congested = 0;
@@ -322,7 +327,7 @@ function trace(k: Kernel, event: string, message: string): void {
  * Adds simulated time for reclaim work done by the current context; I/O that completes meanwhile
  * runs its completion (end_swap_bio_write) at once, as the interrupt would.
  */
-function reclaim_cost(k: Kernel, ns: number): void {
+export function reclaim_cost(k: Kernel, ns: number): void {
   k.now_ns += ns;
   run_irqs(k);
 }
@@ -508,7 +513,7 @@ const lru_names = Object.freeze(["inactive_anon", "active_anon", "inactive_file"
  * age the workingset clock. Returns the number put back.
  * @kernel mm/vmscan.c move_folios_to_lru
  */
-function move_folios_to_lru(k: Kernel, lists: Int32Array, list: number, keepFree: number): number {
+export function move_folios_to_lru(k: Kernel, lists: Int32Array, list: number, keepFree: number): number {
   const mem = k.mem_map;
   const links = mem.lru;
   let nr_moved = 0;
@@ -538,7 +543,7 @@ function move_folios_to_lru(k: Kernel, lists: Int32Array, list: number, keepFree
 }
 
 /** free_unref_page_list for reclaimed pages: each holds exactly the one reference we drop. */
-function free_folio_list(k: Kernel, lists: Int32Array, list: number): void {
+export function free_folio_list(k: Kernel, lists: Int32Array, list: number): void {
   const links = k.mem_map.lru;
   while (lists[list] !== NO_PFN) {
     const pfn = lists[list];
@@ -629,10 +634,11 @@ function __remove_mapping(k: Kernel, pfn: number, reclaimed: boolean): boolean {
 
 /**
  * Tries to free each isolated page; returns how many it freed. Survivors go back on `list` with
- * PG_active set for those to activate.
+ * PG_active set for those to activate. `ignore_references` (reclaim_pages) only turns off
+ * MGLRU's check for pages its aging promoted meanwhile.
  * @kernel mm/vmscan.c shrink_folio_list
  */
-function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pglist_data, sc: scan_control, stat: reclaim_stat): number {
+export function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pglist_data, sc: scan_control, stat: reclaim_stat, ignore_references = false): number {
   const mem = k.mem_map;
   const links = mem.lru;
   const ret = local_lists();
@@ -655,6 +661,11 @@ function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pgdat: pg
         break decide;
       }
       if (!sc.may_unmap && mem.mapcount[pfn] > 0) {
+        action = "keep_locked";
+        break decide;
+      }
+      // folio_update_gen() tried to promote this page?
+      if (!ignore_references && mem.mapcount[pfn] > 0 && (f & REFERENCED) !== 0 && lru_gen_enabled(k)) {
         action = "keep_locked";
         break decide;
       }
@@ -1073,6 +1084,7 @@ export function inactive_is_low(lv: lruvec, pgdat: pglist_data, inactive_lru: nu
  * @kernel mm/vmscan.c prepare_scan_count
  */
 function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  if (lru_gen_enabled(k)) return;
   // target_lruvec: the lruvec of the memcg reclaim works for (the node's own for global reclaim).
   const lv = mem_cgroup_lruvec(sc.target_mem_cgroup, pgdat);
   if (sc.target_mem_cgroup !== null) mem_cgroup_flush_stats(k);
@@ -1171,6 +1183,11 @@ export function get_scan_count(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: sc
  * @kernel mm/vmscan.c shrink_lruvec
  */
 function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control): void {
+  if (lru_gen_enabled(k)) {
+    // The generations live on the root's lruvec only (no memcg with MGLRU: lru_gen_memcg_conflict).
+    lru_gen_shrink_lruvec(k, pgdat, sc);
+    return;
+  }
   const nr = sc.lruvec_nr;
   const targets = sc.lruvec_targets;
   get_scan_count(k, lv, pgdat, sc, nr);
@@ -1276,7 +1293,8 @@ function shrink_zones(k: Kernel, zonelist: readonly zone[], sc: scan_control): v
 }
 
 /** Remembers the refault counts, so the next prepare_scan_count sees only new refaults. @kernel mm/vmscan.c snapshot_refaults */
-function snapshot_refaults(target: mem_cgroup | null, pgdat: pglist_data): void {
+function snapshot_refaults(k: Kernel, target: mem_cgroup | null, pgdat: pglist_data): void {
+  if (lru_gen_enabled(k)) return;
   const lv = mem_cgroup_lruvec(target, pgdat);
   lv.refaults[0] = lruvec_refaults(lv, pgdat, 0);
   lv.refaults[1] = lruvec_refaults(lv, pgdat, 1);
@@ -1312,7 +1330,7 @@ function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_con
     for (const z of zonelist) {
       if (z.zone_idx > sc.reclaim_idx || z.zone_pgdat === last) continue;
       last = z.zone_pgdat;
-      snapshot_refaults(sc.target_mem_cgroup, z.zone_pgdat);
+      snapshot_refaults(k, sc.target_mem_cgroup, z.zone_pgdat);
     }
     if (sc.nr_reclaimed) return sc.nr_reclaimed;
     if (sc.compaction_ready) return 1;
@@ -1406,7 +1424,7 @@ export function reclaim_pages(k: Kernel, lists: Int32Array, list: number): numbe
       const sc = new scan_control();
       sc.gfp_mask = GFP_KERNEL;
       sc.may_writepage = sc.may_unmap = sc.may_swap = true;
-      nr_reclaimed += shrink_folio_list(k, node, 0, k.node_data[nid], sc, new reclaim_stat());
+      nr_reclaimed += shrink_folio_list(k, node, 0, k.node_data[nid], sc, new reclaim_stat(), true);
       while (node[0] !== NO_PFN) {
         const p = links.prev[node[0]];
         links.list_del(node, 0, p);
@@ -1478,6 +1496,10 @@ function kswapd_shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): bo
 
 /** kswapd ages the active anon list each pass when the inactive one is low. @kernel mm/vmscan.c kswapd_age_node */
 function kswapd_age_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+  if (lru_gen_enabled(k)) {
+    lru_gen_age_node(k, pgdat, sc);
+    return;
+  }
   if (!can_age_anon_pages(k)) return;
   if (!inactive_is_low(pgdat.__lruvec, pgdat, LRU_INACTIVE_ANON)) return;
   // Every memcg's active anon list, in mem_cgroup_iter order from the root.
@@ -1556,7 +1578,7 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
       z.watermark_boost -= Math.min(z.watermark_boost, zone_boosts[i]);
     }
   }
-  snapshot_refaults(null, pgdat);
+  snapshot_refaults(k, null, pgdat);
   psi_memstall_leave(k, pflags);
   return sc.order;
 }

@@ -18,14 +18,14 @@ import { describe, expect, it } from "vitest";
 import { generateKeys, parseGeneratorSpec } from "./generate.js";
 import { resolveCacheSize, simulate } from "./engine.js";
 import { traceFromKeys, type DenseTrace } from "./trace.js";
-import type { PolicyName } from "./policy/index.js";
+import type { ClassicPolicyName } from "./policy/index.js";
 
 interface Golden {
   spec: string;
   distinct: number;
   sizes: [number, number];
   /** libCacheSim's misses at the two sizes, per policy (Random: FIFO's, see below). */
-  misses: Record<Exclude<PolicyName, "random">, [number, number]>;
+  misses: Record<Exclude<ClassicPolicyName, "random">, [number, number]>;
 }
 
 const GOLDEN: Golden[] = [
@@ -82,7 +82,7 @@ describe.each(GOLDEN)("$spec", (g) => {
     expect([resolveCacheSize("1%", t.nKeys).capacity, resolveCacheSize("0.1", t.nKeys).capacity]).toEqual(g.sizes);
   });
 
-  it.each(Object.keys(g.misses).filter((p) => p !== "lirs") as Exclude<PolicyName, "random" | "lirs">[])("%s misses exactly as libCacheSim's", (p) => {
+  it.each(Object.keys(g.misses).filter((p) => p !== "lirs") as Exclude<ClassicPolicyName, "random" | "lirs">[])("%s misses exactly as libCacheSim's", (p) => {
     const t = traceOf(g.spec);
     expect(g.sizes.map((c) => simulate(t, p, c).misses)).toEqual(g.misses[p]);
   });

@@ -1,8 +1,9 @@
 /**
  * Trace-driven replay of page-replacement policies (issue 19; docs/replay.md): trace readers
- * (bytes in, keys out), the dense trace the policies run on, the classic policies, exact and
- * sampled LRU miss-ratio curves, synthetic traces, and the SVG chart writer. Pure: no Node, no
- * DOM, no clock; the shells read files and time runs.
+ * (bytes in, keys out), the dense trace the policies run on, the classic policies, Linux's own
+ * (the model's classic LRU and MGLRU on a replay machine from src/sim), exact and sampled LRU
+ * miss-ratio curves, synthetic traces, and the SVG chart writer. Pure: no Node, no DOM, no
+ * clock; the shells read files and time runs.
  */
 export { TraceError } from "./errors.js";
 export { KeyMap, MAX_DISTINCT_KEYS } from "./keymap.js";
@@ -18,7 +19,7 @@ export {
   encodeAccessHeader,
 } from "./access_format.js";
 export { TraceBuilder, traceFromKeys, MAX_TRACE_REQUESTS, type DenseTrace, type TraceBuilderOptions } from "./trace.js";
-export { POLICY_NAMES, policyName, createPolicy, nextUses, type PolicyName, type PolicyOptions, type Policy } from "./policy/index.js";
+export { POLICY_NAMES, LINUX_POLICY_NAMES, policyName, createPolicy, nextUses, type PolicyName, type ClassicPolicyName, type PolicyOptions, type Policy } from "./policy/index.js";
 export { simulate, resolveCacheSize, saveTrace, SAVE_FORMATS, type SimulationResult, type SimulateOptions, type CacheSize, type SaveFormat } from "./engine.js";
 export { stackDistances, lruMissRatioCurve, shardsMissRatioCurve, curveError, logSizes, MissRatioCurve, type StackDistances } from "./mrc.js";
 export { generateKeys, parseGeneratorSpec, describeGenerator, type GeneratorSpec, type ZipfSpec, type LoopSpec } from "./generate.js";

@@ -47,6 +47,7 @@ export {
   type SnapshotClass,
 } from "./snapshot.js";
 export { machineRegistry } from "./snapshot_registry.js";
+export { ReplayMachine, type ReplayMachineOptions, type ReplayMachineInfo } from "./replay_machine.js";
 export { COST, type CostTable } from "./cost.js";
 export { parseSize, formatSize } from "./size.js";
 export { parseDuration } from "./duration.js";

@@ -8,6 +8,7 @@
  */
 import { run_kthreads_until } from "../kernel/kthread.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { ACCESS_LOG_FILE, ACCESS_LOG_WRITE, AccessLog } from "../kernel/access_log.js";
 import { start_kernel, type BootParams } from "../kernel/start_kernel.js";
 import type { TraceListener } from "../kernel/trace.js";
 import { procList, procMkdir, procRead, procRmdir, procWrite } from "../fs/proc/root.js";
@@ -309,6 +310,28 @@ export class Machine {
    */
   advance(duration: string | number): void {
     run_kthreads_until(this.kernel, this.kernel.now_ns + parseDuration(duration));
+  }
+
+  /**
+   * Starts (or, with false, stops) recording the page accesses the machine's tasks make through
+   * the MMU, for `takeAccesses` (what `mmsim run --record-accesses` writes).
+   */
+  recordAccesses(on = true): void {
+    this.kernel.access_log = on ? (this.kernel.access_log ?? new AccessLog()) : null;
+  }
+
+  /**
+   * Hands every access recorded since the last call to `visit`, in order, and forgets them:
+   * `page` is a virtual page number with the pid as `space`, or (file true) the page's index in
+   * its file with the inode number as `space`. Returns how many there were.
+   */
+  takeAccesses(visit: (page: number, space: number, write: boolean, file: boolean) => void): number {
+    const log = this.kernel.access_log;
+    if (log === null) return 0;
+    const n = log.n;
+    for (let i = 0; i < n; i++) visit(log.page[i], log.space[i], (log.flags[i] & ACCESS_LOG_WRITE) !== 0, (log.flags[i] & ACCESS_LOG_FILE) !== 0);
+    log.n = 0;
+    return n;
   }
 }
 

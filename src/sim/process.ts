@@ -35,6 +35,7 @@ import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range, typ
 import { get_mm_counter, get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type file, type mm_struct } from "../mm/mm_types.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { do_madvise } from "../mm/madvise.js";
+import { lru_gen_add_mm, lru_gen_use_mm } from "../mm/lru_gen.js";
 import { type SwapAreaConfig, sys_swapoff, sys_swapon } from "../mm/swapfile.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { mem_cgroup_handle_over_high } from "../mm/memcontrol.js";
@@ -1180,6 +1181,9 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   if (!pgd_alloc(k, mm)) throw new Errno("ENOMEM", "execve");
   mm.owner = pid;
   t.mm = mm;
+  // exec_mmap: the new mm joins the multi-gen LRU's mm list, and has just been switched in.
+  lru_gen_add_mm(k, mm);
+  lru_gen_use_mm(mm);
   k.tasks.byPid.set(pid, t);
   const parent = k.tasks.find(ppid);
   parent?.children.add(pid);

@@ -15,6 +15,7 @@
  * snapshots every shipped scenario (src/sim/snapshot.test.ts) fails until it does.
  */
 import { Kernel } from "../kernel/kernel.js";
+import { AccessLog } from "../kernel/access_log.js";
 import { Printk } from "../kernel/printk.js";
 import { psi_group, psi_state } from "../kernel/psi.js";
 import { Prng } from "../kernel/random.js";
@@ -50,12 +51,17 @@ import {
   AnonVmaTable,
   EMPTY_AVC,
   EMPTY_CHAIN,
+  lru_gen_mm_link,
   mm_struct,
   vm_area_struct,
 } from "../mm/mm_types.js";
+import { ctrl_pos, lru_gen_globals } from "../mm/lru_gen.js";
 import {
   deferred_tail,
   free_area,
+  lru_gen_mm_state,
+  lru_gen_mm_walk,
+  lru_gen_struct,
   lruvec,
   per_cpu_pages,
   pglist_data,
@@ -79,6 +85,7 @@ import { swap_globals, swap_info_struct } from "../mm/swapfile.js";
 import {
   kswapd_thread,
   reclaim_current_flags,
+  reclaim_stat,
   scan_control,
   try_to_free_pages,
   wakeup_kswapd,
@@ -145,6 +152,14 @@ export function machineRegistry(): SnapshotRegistry {
       ratelimit_state: Object.freeze({ ctor: ratelimit_state }),
       MapleTree: Object.freeze({ ctor: MapleTree }),
       MapleNode: Object.freeze({ ctor: MapleNode }),
+      // mm/lru_gen.ts (the multi-gen LRU's statics, per-node state and mm list links)
+      lru_gen_globals: Object.freeze({ ctor: lru_gen_globals }),
+      AccessLog: Object.freeze({ ctor: AccessLog }),
+      ctrl_pos: Object.freeze({ ctor: ctrl_pos }),
+      lru_gen_struct: Object.freeze({ ctor: lru_gen_struct }),
+      lru_gen_mm_state: Object.freeze({ ctor: lru_gen_mm_state }),
+      lru_gen_mm_walk: Object.freeze({ ctor: lru_gen_mm_walk }),
+      lru_gen_mm_link: Object.freeze({ ctor: lru_gen_mm_link }),
       ProcTree: Object.freeze({
         ctor: ProcTree,
         reset: Object.freeze({
@@ -199,6 +214,7 @@ export function machineRegistry(): SnapshotRegistry {
       memcg_state: Object.freeze({ ctor: memcg_state }),
       memcg_stock_pcp: Object.freeze({ ctor: memcg_stock_pcp }),
       page_counter: Object.freeze({ ctor: page_counter }),
+      reclaim_stat: Object.freeze({ ctor: reclaim_stat }),
       // fs/, block/ and lib/xarray: the page cache's structures.
       super_block: Object.freeze({ ctor: super_block }),
       address_space: Object.freeze({ ctor: address_space }),

@@ -24,7 +24,9 @@ import { fatal_signal_pending, type task_struct } from "../../kernel/sched.js";
 import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
 import { GFP_KERNEL } from "../../mm/gfp.js";
 import { mem_cgroup_handle_over_high } from "../../mm/memcontrol.js";
-import type { mm_struct, vm_area_struct } from "../../mm/mm_types.js";
+import { type mm_struct, type vm_area_struct, VM_SHARED } from "../../mm/mm_types.js";
+import { ACCESS_LOG_FILE, ACCESS_LOG_WRITE } from "../../kernel/access_log.js";
+import { lru_gen_use_mm } from "../../mm/lru_gen.js";
 import { OOM_KILL } from "../../mm/vmstat_items.js";
 import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, huge_pmd_lookup, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, type PgtablePool } from "./pgtable.js";
@@ -68,6 +70,12 @@ export interface AccessResult {
  * stops the access and is reported as a value; the caller decides what happens to the task.
  */
 export function access_range(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
+  const res = access_range_mmu(k, t, addr, len, kind);
+  if (k.access_log !== null && res.pages > 0) record_accesses(k, t, Math.floor(addr / 4096), res.pages, kind === ACCESS_WRITE);
+  return res;
+}
+
+function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
   const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_range on a task without an mm", { pid: t.pid });
@@ -139,6 +147,34 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
  * `pages` in the result counts the accesses made.
  */
 export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
+  const res = access_addrs_mmu(k, t, addrs, kind);
+  if (k.access_log !== null) for (let n = 0; n < res.pages; n++) record_accesses(k, t, Math.floor(addrs[n] / 4096), 1, kind === ACCESS_WRITE);
+  return res;
+}
+
+/**
+ * Appends the pages [vpn, vpn + count) a task reached to the machine's access log: a page of a
+ * shared file mapping as (inode, index in the file), any other as (pid, virtual page).
+ */
+function record_accesses(k: Kernel, t: task_struct, vpn: number, count: number, write: boolean): void {
+  const log = k.access_log;
+  const mm = t.mm;
+  if (log === null || mm === null) return;
+  const wflag = write ? ACCESS_LOG_WRITE : 0;
+  let p = vpn;
+  const end = vpn + count;
+  while (p < end) {
+    const vma = mm.mm_mt.mt_find(p * 4096);
+    if (vma === null || vma.vm_start > p * 4096) throw new KernelBug("access_log: an accessed page outside every VMA", { addr: p * 4096 });
+    const n = Math.min(end, vma.vm_end / 4096) - p;
+    const file = vma.vm_file;
+    if (file !== null && (vma.vm_flags & VM_SHARED) !== 0) log.addRun((vma.vm_pgoff | 0) + (p - vma.vm_start / 4096), n, file.f_inode.i_ino, wflag | ACCESS_LOG_FILE);
+    else log.addRun(p, n, t.tgid, wflag);
+    p += n;
+  }
+}
+
+function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
   const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
@@ -191,6 +227,9 @@ interface MmuAccess extends FaultOutcome {
 }
 
 function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
+  // The task is on the CPU: context_switch's lru_gen_use_mm (the model has no context switch of
+  // its own; a run of accesses starts when the scheduler has switched the task in).
+  lru_gen_use_mm(mm);
   const write = kind === ACCESS_WRITE;
   const exec = kind === ACCESS_EXEC;
   return {
@@ -236,25 +275,35 @@ function huge_hit(k: Kernel, m: MmuAccess, pgd: number, addr: number): boolean {
  */
 function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, table: number, j: number): number {
   const pool = m.pool;
-  const code = fault_code(m, pool, table, j);
-  const vma = m.vma;
-  if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(code, vma)) {
-    // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
-    // find what we already hold, so go straight to the PTE fault.
-    const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
-    if ((ret & VM_FAULT_ERROR) !== 0) {
-      m.si_code = 0;
-      return ret;
+  let code = 0;
+  let i = -1;
+  let f = 0;
+  // A fault that returned without error but left the entry refusing the access lost a race with
+  // the reclaim its own allocation ran (wp_page_copy's pte_same failed): the CPU re-executes the
+  // access and faults again. Bounded: a fault that keeps losing is a model bug.
+  for (let tries = 0; ; tries++) {
+    code = fault_code(m, pool, table, j);
+    const vma = m.vma;
+    if (table !== NO_TABLE && vma !== null && vma.vm_start <= pa && pa < vma.vm_end && !k.trace.pageEvents && !access_error(code, vma)) {
+      // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
+      // find what we already hold, so go straight to the PTE fault.
+      const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
+      if ((ret & VM_FAULT_ERROR) !== 0) {
+        m.si_code = 0;
+        return ret;
+      }
+    } else {
+      m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
+      if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
     }
-  } else {
-    m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
-    if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
+    if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
+    // The retried translation: through the PTE, or the huge PMD the fault left in its place.
+    i = table !== NO_TABLE ? table * 512 + j : huge_pmd_lookup(k, m.mm.pgd, pa);
+    if (i < 0) throw new KernelBug("page fault resolved without mapping the address", { addr: pa });
+    f = pool.ent_flags[i];
+    if ((f & m.need) === m.need || (f & m.forbidNx) !== 0) break;
+    if (tries === 7) throw new KernelBug("page fault keeps leaving the entry refusing the access", { addr: pa, flags: f });
   }
-  if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
-  // The retried translation: through the PTE, or the huge PMD the fault left in its place.
-  const i = table !== NO_TABLE ? table * 512 + j : huge_pmd_lookup(k, m.mm.pgd, pa);
-  if (i < 0) throw new KernelBug("page fault resolved without mapping the address", { addr: pa });
-  const f = pool.ent_flags[i];
   if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
     pool.ent_flags[i] = f | m.set;
     // Back to user space: a kthread the fault woke (kswapd) gets the CPU first, then the

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { LinuxPolicy } from "../../replay/policy/linux.js";
 import { runCli } from "../main.js";
 
 const dir = mkdtempSync(join(tmpdir(), "mmsim-replay-"));
@@ -109,6 +110,21 @@ describe("mmsim replay", () => {
     expect(Math.abs(j.results[0].missRatio - full.results[0].missRatio)).toBeLessThan(0.05);
   });
 
+  it("linux and mglru run the trace through the model's two LRUs (src/replay/policy/linux.test.ts checks the counts)", async () => {
+    // 200 keys, each requested 5 times in a row. LRU misses the 200 first requests only; the
+    // Linux policies miss what the library's LinuxPolicy misses on the same trace (a burst of
+    // reclaim in a 50-page cache can evict a page between its write and its repeats).
+    const keys = Array.from({ length: 1000 }, (_, i) => Math.floor(i / 5) + 1);
+    const r = await mmsim(file("runs.u32", u32s(keys)), "--policy", "lru,linux,mglru", "--cache", "50", "--json");
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out) as JsonOut;
+    expect(j.results.map((x) => x.policy)).toEqual(["LRU", "Linux", "MGLRU"]);
+    expect(j.results[0].misses).toBe(200);
+    const ids = Int32Array.from(keys, (k) => k - 1);
+    expect(j.results[1].misses).toBe(new LinuxPolicy(50, 200, "classic").run(ids, 0, ids.length));
+    expect(j.results[2].misses).toBe(new LinuxPolicy(50, 200, "mglru").run(ids, 0, ids.length));
+  }, 60_000);
+
   it("bad input: one line, exit 2", async () => {
     const cases: [string[], string][] = [
       [[file("odd.u32", new Uint8Array(10)), "--policy", "lru", "--cache", "1"], "odd.u32: byte offset 8: the trace is 10 bytes, not a whole number of 4-byte keys (2 bytes left over: truncated?)"],
@@ -123,6 +139,7 @@ describe("mmsim replay", () => {
       [[file("what.bin", "hello"), "--policy", "lru", "--cache", "1"], "cannot tell the trace's format"],
       [[file("bad.gz", new Uint8Array([0x1f, 0x8b, 1, 2, 3])), "--format", "u32", "--policy", "lru", "--cache", "1"], "bad.gz: gzip:"],
       [["--policy", "lru", "--cache", "1"], "give a trace file or --generate SPEC"],
+      [[file("ok5.u32", u32s(trace)), "--policy", "linux", "--cache", "3"], "--cache 3 for linux: a replay machine cannot hold as few as 3 pages"],
     ];
     for (const [args, msg] of cases) {
       const r = await mmsim(...args);

@@ -31,6 +31,7 @@ import {
   parseGeneratorSpec,
   policyName,
   POLICY_NAMES,
+  LINUX_POLICY_NAMES,
   resolveCacheSize,
   saveTrace,
   shardsMissRatioCurve,
@@ -95,7 +96,7 @@ export function registerReplay(program: Command, io: CliIo): void {
     .argument("[trace]", "trace file (- for standard input; .gz and .zst are decompressed)")
     .addOption(new Option("--format <format>", "trace format (default: from the file's name and first bytes)").choices(TRACE_FORMATS as unknown as string[]))
     .option("--generate <spec>", "a synthetic trace instead of a file: zipf,alpha=1,keys=1M,requests=10M,seed=1 or loop,loop=20k,hot=1k,hot-fraction=0.5,requests=1M,seed=1")
-    .requiredOption("--policy <list>", `policies, comma-separated, or all: ${POLICY_NAMES.join(", ")}`)
+    .requiredOption("--policy <list>", `policies, comma-separated, or all (the classic ones): ${POLICY_NAMES.join(", ")}; Linux's through the model: ${LINUX_POLICY_NAMES.join(", ")}`)
     .requiredOption("--cache <list>", "cache sizes, comma-separated: objects (10000), a percentage of the trace's distinct keys (1%) or a fraction (0.01)")
     .option("--warmup <n>", "requests that warm the caches without being counted", wholeNumber("--warmup", 0))
     .option("--json", "print the results as JSON")
@@ -103,7 +104,7 @@ export function registerReplay(program: Command, io: CliIo): void {
     .option("--mrc", "also print LRU's exact miss-ratio curve (every size, one pass)")
     .option("--key-column <n>", "csv/txt: the 1-based column holding the key (default 1)", wholeNumber("--key-column", 1))
     .option("--header", "csv/txt: the first line is a header")
-    .option("--seed <n>", "seed of the Random policy (default 1)", wholeNumber("--seed", 0))
+    .option("--seed <n>", "seed of the Random policy and of the linux/mglru machines (default 1)", wholeNumber("--seed", 0))
     .option("--limit <n>", "replay only the first N requests", wholeNumber("--limit", 1))
     .option("--sample <rate>", "SHARDS spatial sampling at this rate in (0, 1]: policies run miniature caches (size × rate) on the sampled keys", (v) => {
       const r = Number(v);
@@ -134,7 +135,7 @@ async function replayCommand(file: string | undefined, opts: ReplayOptions, io: 
       trace = traceFromKeys(keys, { sampleRate });
     } else {
       label = file === "-" ? "(standard input)" : (file as string);
-      const read = await readTrace(file as string, opts, sampleRate);
+      const read = await readTrace(file as string, opts, sampleRate, policies.some((p) => (LINUX_POLICY_NAMES as readonly string[]).includes(p)));
       trace = read.trace;
       format = read.format;
     }
@@ -165,7 +166,14 @@ async function replayCommand(file: string | undefined, opts: ReplayOptions, io: 
     for (const size of sizes) {
       const capacity = Math.max(1, Math.round(size.capacity * sampleRate));
       const s0 = performance.now();
-      const r = simulate(trace, p, capacity, { warmup, seed: opts.seed, nextUse });
+      let r: ReturnType<typeof simulate>;
+      try {
+        r = simulate(trace, p, capacity, { warmup, seed: opts.seed, nextUse });
+      } catch (e) {
+        // The Linux policies' machines refuse a cache smaller than reclaim can keep (about 10 pages).
+        if (e instanceof RangeError && (LINUX_POLICY_NAMES as readonly string[]).includes(p)) throw new UsageError(`--cache ${size.spec} for ${p}: ${e.message}`);
+        throw e;
+      }
       const seconds = Math.max((performance.now() - s0) / 1000, 1e-9);
       rows.push({ policy: r.policy, cache: size.capacity, cacheSpec: size.spec, requests: r.requests, misses: r.misses, missRatio: r.missRatio, requestsPerSecond: trace.n / seconds });
     }
@@ -195,19 +203,20 @@ function parsePolicies(list: string): PolicyName[] {
       continue;
     }
     const p = policyName(part);
-    if (p === null) throw new UsageError(`--policy: unknown policy "${part.trim()}" (${POLICY_NAMES.join(", ")}, or all)`);
+    if (p === null) throw new UsageError(`--policy: unknown policy "${part.trim()}" (${[...POLICY_NAMES, ...LINUX_POLICY_NAMES].join(", ")}, or all)`);
     if (!out.includes(p)) out.push(p);
   }
   return out;
 }
 
 /** Reads a trace file (or standard input) streaming into a dense trace. */
-async function readTrace(file: string, opts: ReplayOptions, sampleRate: number): Promise<{ trace: DenseTrace; format: TraceFormat }> {
+async function readTrace(file: string, opts: ReplayOptions, sampleRate: number, keepWrites: boolean): Promise<{ trace: DenseTrace; format: TraceFormat }> {
   if (file !== "-") {
     if (!existsSync(file)) throw new UsageError(`${file}: no such file`);
     if (statSync(file).isDirectory()) throw new UsageError(`${file}: is a directory, not a trace`);
   }
-  const builder = new TraceBuilder({ limit: opts.limit, sampleRate });
+  // The Linux policies store what the trace marks as writes (a dirty page costs reclaim a swap write).
+  const builder = new TraceBuilder({ limit: opts.limit, sampleRate, keepWrites });
   let reader: ReturnType<typeof createTraceReader> | null = null;
   let format: TraceFormat | undefined = opts.format;
   for await (const chunk of decompress(rawChunks(file), file)) {

@@ -17,12 +17,12 @@
  * as they happen (with --quiet, only them); the progress bar is erased before each, so the two
  * never share a line on a terminal.
  */
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import type { Machine } from "../../api/index.js";
-import { available_events, DEFAULT_PLOT_SERIES, formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, PlotRecorder, plotSeriesProblem, PLOT_SERIES, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
+import { AccessTraceWriter, available_events, DEFAULT_PLOT_SERIES, encodeAccessHeader, formatFailures, formatReport, formatReportJson, MAX_SCENARIO_BYTES, parseScenario, PlotRecorder, plotSeriesProblem, PLOT_SERIES, startScenario, ScenarioError, WORK_BUDGET, type RunResult, type Scenario } from "../../api/index.js";
 import { ReportedFailure, UsageError, type CliIo } from "../main.js";
 import { colourReport, palette, useColour } from "../colour.js";
 import { toolOutput, TOOL_NAMES } from "./tools.js";
@@ -176,6 +176,7 @@ export interface RunCommandOptions {
   series: string[];
   force?: boolean;
   color?: boolean;
+  recordAccesses?: string;
 }
 
 /**
@@ -184,7 +185,18 @@ export interface RunCommandOptions {
  */
 export function runForCli(
   sc: Scenario,
-  opts: { seed?: number; cat?: string[]; trace?: string[]; onTrace?: (l: string) => void; progress?: (s: string) => void; progressDelayMs?: number; force?: boolean; plot?: boolean },
+  opts: {
+    seed?: number;
+    cat?: string[];
+    trace?: string[];
+    onTrace?: (l: string) => void;
+    progress?: (s: string) => void;
+    progressDelayMs?: number;
+    force?: boolean;
+    plot?: boolean;
+    /** Receives the page accesses of the run, drained after each step (--record-accesses). */
+    record?: AccessTraceWriter;
+  },
 ): { result: RunResult; machine: Machine; wallMs: number; cpuMs: number; plot: PlotRecorder | null } {
   const bar = opts.progress ? new ProgressBar(opts.progress, opts.progressDelayMs) : null;
   const onTrace = opts.onTrace;
@@ -204,7 +216,13 @@ export function runForCli(
       force: opts.force,
     });
     if (opts.plot) plot = new PlotRecorder(run.machine);
-    while (!run.done) run.step();
+    const rec = opts.record;
+    if (rec) run.machine.recordAccesses();
+    const add = rec ? (page: number, space: number, write: boolean, file: boolean): void => rec.add(page, space, write, file) : null;
+    while (!run.done) {
+      run.step();
+      if (add) run.machine.takeAccesses(add);
+    }
     plot?.take();
     const c = process.cpuUsage(c0);
     return { result: run.result(), machine: run.machine, wallMs: Date.now() - t0, cpuMs: (c.user + c.system) / 1000, plot };
@@ -230,6 +248,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--show <tools>", `print tools' views at the end: ${TOOL_NAMES.join(", ")} (pmap:NAME for one process)`, collect, [])
     .option("--plot <file>", "write the run's time series (the explorer's charts) to this SVG file")
     .option("--series <names>", `the charts --plot draws (comma-separated): ${PLOT_SERIES.join(", ")}; default ${DEFAULT_PLOT_SERIES.join(",")}`, collect, [])
+    .option("--record-accesses <file>", "write the page accesses the scenario's processes make through the MMU to this file, in the recorded-access format mmsim replay --format mmsim reads")
     .option("--force", `run even when the scenario's estimated work is above the budget (${WORK_BUDGET.toLocaleString("en-US")} page accesses, minutes of real time)`)
     .option("--no-color", "no colour, even on a terminal (NO_COLOR in the environment does the same)")
     .action(async (ref: string, o: RunCommandOptions) => {
@@ -252,12 +271,33 @@ export function registerRun(program: Command, io: CliIo): void {
       const onTrace = o.trace.length ? (line: string): void => (o.json ? void traceLines.push(line) : io.out(line + "\n")) : undefined;
       const progress = !o.quiet && !o.json && io.tty?.stderr ? (t: string): void => io.err(t) : undefined;
       let run: ReturnType<typeof runForCli>;
+      let recFd = -1;
+      let record: AccessTraceWriter | undefined;
+      if (o.recordAccesses !== undefined) {
+        try {
+          recFd = openSync(o.recordAccesses, "w");
+          writeSync(recFd, encodeAccessHeader(0));
+        } catch (e) {
+          throw new UsageError(`--record-accesses: cannot write ${o.recordAccesses}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        }
+        const fd = recFd;
+        record = new AccessTraceWriter((b) => void writeSync(fd, b), 65536);
+      }
       try {
-        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress, force: o.force, plot: o.plot !== undefined });
+        run = runForCli(sc, { seed: o.seed, cat: o.cat, trace: o.trace, onTrace, progress, force: o.force, plot: o.plot !== undefined, record });
+        if (record) {
+          // The count goes into the header once known.
+          record.flush();
+          const header = encodeAccessHeader(record.records);
+          writeSync(recFd, header, 0, header.length, 0);
+        }
       } catch (e) {
         if (e instanceof ScenarioError) scenarioFailure(io, e);
         throw e;
+      } finally {
+        if (recFd >= 0) closeSync(recFd);
       }
+      if (record && !o.quiet && !o.json) io.err(`wrote ${record.records.toLocaleString("en-US")} page accesses to ${o.recordAccesses}\n`);
       const { result, machine, wallMs, cpuMs } = run;
       if (o.plot !== undefined && run.plot) {
         try {

@@ -16,6 +16,7 @@
  * @kernel block/genhd.c genhd_device_init
  * @kernel fs/proc_namespace.c show_vfsmnt
  * @kernel kernel/cgroup/cgroup.c cgroup_init
+ * @kernel mm/vmscan.c init_lru_gen
  */
 import { cgroupfs_init } from "./cgroupfs.js";
 import { node_dev_init } from "../../drivers/base/node.js";
@@ -25,6 +26,10 @@ import { vm_table } from "../../kernel/sysctl.js";
 import { thp_defrag_show, thp_defrag_store, thp_enabled_show, thp_enabled_store, use_zero_page_show, use_zero_page_store } from "../../mm/huge_memory.js";
 import { khugepaged_attr_show, khugepaged_attr_store, khugepaged_attrs, start_stop_khugepaged } from "../../mm/khugepaged.js";
 import { default_hstate, hstate_attr_show, hstate_attr_store, hstate_attrs } from "../../mm/hugetlb.js";
+import { lru_gen_seq_show, lru_gen_seq_write, show_enabled, show_min_ttl, store_enabled, store_min_ttl } from "../../mm/lru_gen.js";
+import { scan_control } from "../../mm/vmscan.js";
+import { GFP_KERNEL } from "../../mm/gfp.js";
+import { MAX_NR_ZONES } from "../../mm/mmzone.js";
 import { vma_ra_enabled_show, vma_ra_enabled_store } from "../../mm/swap_state.js";
 import { swaps_proc_show } from "../../mm/swapfile.js";
 import { frag_show, HPAGE_PMD_NR, pagetypeinfo_show, vmstat_show, zoneinfo_show } from "../../mm/vmstat_show.js";
@@ -161,4 +166,22 @@ export function proc_root_init(k: Kernel): void {
   registerProcPattern(k, "/sys/block/<disk>/queue/scheduler", { fs: "sysfs", mode: 0o644, read: () => "[mq-deadline] none\n" });
   // driver_init → node_dev_init: /sys/devices/system/node/node<N>/.
   node_dev_init(k);
+  // late_initcall(init_lru_gen): the lru_gen sysfs group and the two debugfs files. debugfs
+  // lets root open lru_gen_full for writing and fails the write (no write op): EINVAL.
+  registerProcFile(k, "/sys/kernel/mm/lru_gen/enabled", { fs: "sysfs", mode: 0o644, read: (kk) => show_enabled(kk), write: (kk, d) => store_enabled(kk, d) });
+  registerProcFile(k, "/sys/kernel/mm/lru_gen/min_ttl_ms", { fs: "sysfs", mode: 0o644, read: (kk) => show_min_ttl(kk), write: (kk, d) => store_min_ttl(kk, d) });
+  registerProcFile(k, "/sys/kernel/debug/lru_gen", {
+    fs: "sysfs",
+    mode: 0o644,
+    read: (kk) => lru_gen_seq_show(kk, false),
+    write: (kk, d) => {
+      // lru_gen_seq_write's scan_control
+      const sc = new scan_control();
+      sc.may_writepage = sc.may_unmap = sc.may_swap = true;
+      sc.reclaim_idx = MAX_NR_ZONES - 1;
+      sc.gfp_mask = GFP_KERNEL;
+      return lru_gen_seq_write(kk, d, sc);
+    },
+  });
+  registerProcFile(k, "/sys/kernel/debug/lru_gen_full", { fs: "proc", mode: 0o444, read: (kk) => lru_gen_seq_show(kk, true), write: () => -22 });
 }

@@ -23,6 +23,7 @@
  */
 import { errnoValues } from "../errno.js";
 import type { Kernel } from "../kernel.js";
+import { lru_gen_enabled } from "../../mm/lru_gen.js";
 import type { task_struct } from "../sched.js";
 import {
   mem_cgroup,
@@ -234,6 +235,9 @@ export function cgroup_stat_show(cg: cgroup): string {
 
 /** Makes the memory css of a cgroup whose parent now enables memory for it. */
 function css_create_memory(k: Kernel, cg: cgroup): number {
+  // Simplified: no memcg lruvecs with generations (see lru_gen_memcg_conflict): while the
+  // multi-gen LRU is on, the memory controller is refused to new cgroups.
+  if (lru_gen_enabled(k)) return -errnoValues.EBUSY;
   const parentMemcg = cg.parent === null ? null : nearest_memcg(k, cg.parent);
   const memcg = mem_cgroup_css_alloc(k, cg, parentMemcg);
   if (memcg === null) return -errnoValues.ENOSPC;

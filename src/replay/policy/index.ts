@@ -1,6 +1,7 @@
 /**
- * The classic policies by name. Each file states its definition and where simulators differ;
- * docs/replay.md collects them with the comparison against libCacheSim.
+ * The policies by name: the classic ones (each file states its definition and where simulators
+ * differ; docs/replay.md collects them with the comparison against libCacheSim) and Linux's own,
+ * run through the model (./linux.ts).
  */
 import type { DenseTrace } from "../trace.js";
 import { Arc } from "./arc.js";
@@ -8,6 +9,7 @@ import { Clock } from "./clock.js";
 import { Fifo } from "./fifo.js";
 import { Lfu } from "./lfu.js";
 import { Lirs } from "./lirs.js";
+import { LinuxPolicy } from "./linux.js";
 import { Lru } from "./lru.js";
 import { Opt, nextUses } from "./opt.js";
 import type { Policy } from "./policy.js";
@@ -16,9 +18,12 @@ import { S3Fifo } from "./s3fifo.js";
 import { Sieve } from "./sieve.js";
 import { TwoQ } from "./twoq.js";
 
-/** Policy names as the CLI and `createPolicy` take them, in the order results are listed. */
+/** The classic policies' names as the CLI and `createPolicy` take them, in the order results are listed (`--policy all`). */
 export const POLICY_NAMES = Object.freeze(["lru", "fifo", "clock", "random", "lfu", "arc", "2q", "lirs", "s3fifo", "sieve", "opt"] as const);
-export type PolicyName = (typeof POLICY_NAMES)[number];
+/** Linux's policies, run through the model (./linux.ts): the classic two-list LRU and the multi-gen LRU. */
+export const LINUX_POLICY_NAMES = Object.freeze(["linux", "mglru"] as const);
+export type ClassicPolicyName = (typeof POLICY_NAMES)[number];
+export type PolicyName = ClassicPolicyName | (typeof LINUX_POLICY_NAMES)[number];
 
 /** Other spellings simulators use. */
 const ALIASES: Readonly<Record<string, PolicyName>> = Object.freeze({
@@ -27,18 +32,21 @@ const ALIASES: Readonly<Record<string, PolicyName>> = Object.freeze({
   belady: "opt",
   min: "opt",
   "second-chance": "clock",
+  "linux-classic": "linux",
+  "lru_gen": "mglru",
+  "lru-gen": "mglru",
 });
 
 /** The policy a user's spelling names (case-insensitive, with aliases), or null. */
 export function policyName(s: string): PolicyName | null {
   const k = s.trim().toLowerCase();
-  if ((POLICY_NAMES as readonly string[]).includes(k)) return k as PolicyName;
+  if ((POLICY_NAMES as readonly string[]).includes(k) || (LINUX_POLICY_NAMES as readonly string[]).includes(k)) return k as PolicyName;
   return ALIASES[k] ?? null;
 }
 
 /** What some policies need beyond the cache size. */
 export interface PolicyOptions {
-  /** Random's seed (default 1). */
+  /** Random's seed, and the Linux policies' machine seed (default 1). */
   seed?: number;
   /** OPT: nextUses(trace) when already computed (it is the same for every cache size). */
   nextUse?: Int32Array;
@@ -72,8 +80,12 @@ export function createPolicy(name: PolicyName, capacity: number, trace: DenseTra
       return new Sieve(capacity, n);
     case "opt":
       return new Opt(capacity, n, trace.ids, opts.nextUse ?? nextUses(trace.ids, trace.n, n));
+    case "linux":
+      return new LinuxPolicy(capacity, n, "classic", opts.seed ?? 1);
+    case "mglru":
+      return new LinuxPolicy(capacity, n, "mglru", opts.seed ?? 1);
   }
 }
 
-export { Arc, Clock, Fifo, Lfu, Lirs, Lru, Opt, RandomPolicy, S3Fifo, Sieve, TwoQ, nextUses };
+export { Arc, Clock, Fifo, Lfu, Lirs, LinuxPolicy, Lru, Opt, RandomPolicy, S3Fifo, Sieve, TwoQ, nextUses };
 export type { Policy };

@@ -1,0 +1,115 @@
+/**
+ * Linux's own page replacement as replay policies: the trace drives a simulated machine
+ * (src/sim/replay_machine.ts) whose memory for the trace's pages is the cache size, each key one
+ * page of an anonymous mapping, and the model's reclaim decides what stays — the classic
+ * active/inactive lists of mm/vmscan.c (`linux`) or 6.1's multi-gen LRU (`mglru`,
+ * src/mm/lru_gen.ts). Nothing here re-implements a policy: a request is a load or store the
+ * model's MMU executes (`Process.touchAddrs`), and a miss is what the model's counters say.
+ *
+ * A miss is a request that needed a page from outside memory: the key's first request (a new
+ * page is allocated and zeroed: a first fault) or a major fault (the page had been reclaimed to
+ * swap and is read back in: a refault). A request that finds its page mapped, or still in the
+ * swap cache after reclaim unmapped it (a minor fault: the page never left memory), is a hit.
+ * The first request for a key writes its page (a read of a never-written anonymous page would
+ * map the shared zero page, which is never reclaimed); later requests read, or write when the
+ * trace marks them as writes (lackey's stores, the model's recorded writes) — a dirty page costs
+ * reclaim a swap write, a clean one that still has its swap slot does not.
+ *
+ * Requests go to the MMU as the scenario runner issues a program's accesses
+ * (src/workload/steps.ts runTouch): in batches of up to 256 (`Process.touchAddrs`; a batch also
+ * ends where the kind changes between read and write), each followed by the simulated time the
+ * cost table gives it (COST.access_ns per access, minor_fault_ns and major_fault_ns per fault),
+ * so kswapd, the swap I/O completions and the aging run between batches as they do in a
+ * scenario. (MGLRU's page-table walk skips an mm not switched in since its last walk,
+ * lru_gen_use_mm; the model switches the task in at each batch, so the batch size is part of
+ * the replay's definition: one access per batch gives MGLRU different counts.)
+ *
+ * Simplified: as anonymous pages only. The issue's other variant, keys as file pages read
+ * through the page cache (mark_page_accessed's two-touch activation, workingset refaults on
+ * file pages), waits for the page cache (another engineer's work in progress).
+ */
+import { COST, ReplayMachine, type Process } from "../../sim/index.js";
+import { KEY_WRITE } from "../readers.js";
+import { checkGeometry, type Policy } from "./policy.js";
+
+/** Requests handed to the MMU in one call at most: the scenario runner's batch (ADDR_BATCH). */
+const BATCH = 256;
+const PAGE = 4096;
+/** pagemap's "page present" flag (bit 63; bit 15 of the top 16 flag bits Process.pagemap returns). */
+const PM_PRESENT = 1 << 15;
+
+/** Which of the model's LRUs a `LinuxPolicy` runs. */
+export type LinuxLru = "classic" | "mglru";
+
+export class LinuxPolicy implements Policy {
+  readonly name: string;
+  /** The machine, booted and calibrated for the cache size (its `info` says how). */
+  readonly rm: ReplayMachine;
+  /** 1 once a key's page has been written. */
+  private readonly seen: Uint8Array;
+  private readonly addrs = new Float64Array(BATCH);
+
+  constructor(
+    readonly capacity: number,
+    nKeys: number,
+    lru: LinuxLru,
+    seed = 1,
+  ) {
+    const name = lru === "classic" ? "Linux" : "MGLRU";
+    checkGeometry(name, capacity, nKeys);
+    this.name = name;
+    this.rm = ReplayMachine.boot({ cachePages: capacity, keys: nKeys, lru, seed });
+    this.seen = new Uint8Array(nKeys);
+  }
+
+  /** The trace's pages resident now. */
+  get size(): number {
+    return this.rm.process.status().vmRssKb / (PAGE / 1024);
+  }
+
+  /** Whether `id`'s page is in memory: mapped, per /proc/PID/pagemap. */
+  has(id: number): boolean {
+    if (this.seen[id] === 0) return false;
+    const e = this.rm.process.pagemap(this.rm.base + id * PAGE, 1);
+    return (e.flags[0] & PM_PRESENT) !== 0;
+  }
+
+  access(id: number, isWrite = false): boolean {
+    const one = new Int32Array([id]);
+    const w = isWrite ? new Uint8Array([KEY_WRITE]) : null;
+    return this.run(one, 0, 1, w) === 0;
+  }
+
+  /** Runs the first `n` addresses as one batch and spends its simulated time; returns its major faults. */
+  private batch(p: Process, n: number, write: boolean): number {
+    const r = p.touchAddrs(this.addrs, n, { write });
+    this.rm.machine.advance(n * COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
+    return r.majflt;
+  }
+
+  run(ids: Int32Array, from: number, to: number, writes: Uint8Array | null = null): number {
+    const { process: p, base } = this.rm;
+    const seen = this.seen;
+    const addrs = this.addrs;
+    let misses = 0;
+    let n = 0;
+    let batchWrite = false;
+    for (let i = from; i < to; i++) {
+      const id = ids[i];
+      let w = writes !== null && (writes[i] & KEY_WRITE) !== 0;
+      if (seen[id] === 0) {
+        seen[id] = 1;
+        misses++;
+        w = true;
+      }
+      if (n === BATCH || (n > 0 && w !== batchWrite)) {
+        misses += this.batch(p, n, batchWrite);
+        n = 0;
+      }
+      batchWrite = w;
+      addrs[n++] = base + id * PAGE;
+    }
+    if (n > 0) misses += this.batch(p, n, batchWrite);
+    return misses;
+  }
+}
