@@ -57,20 +57,30 @@ function best(runs: number, f: () => number, higherIsBetter: boolean): number {
   return b;
 }
 
-/** First-touch write faults per second over 512 MiB. */
+/**
+ * First-touch write faults per second over 512 MiB. The row's CPU figure is the best run by this
+ * process's CPU time over the same access_range call (not the whole row's CPU share, which
+ * counts the boot and the warm-up), so it reads against the CPU figure `mmsim run` prints.
+ */
 function modelTouch(): number {
   const k = start_kernel({ memory: 2048 * MiB, thp: "never" });
-  return best(5, () => {
+  let bestCpu = 0;
+  const rate = best(5, () => {
     const t = spawn(k);
     const len = 512 * MiB;
     const a = mmap(k, t, len);
+    const c0 = cpuSeconds();
     const t0 = performance.now();
     const r = access_range(k, t, a, len, ACCESS_WRITE);
     const dt = (performance.now() - t0) / 1e3;
+    const cpu = cpuSeconds() - c0;
     if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
     exit(k, t);
+    if (cpu > 0) bestCpu = Math.max(bestCpu, r.minflt / cpu);
     return r.minflt / dt;
   }, true);
+  rowCpuFigure.value = bestCpu > 0 ? bestCpu : null;
+  return rate;
 }
 
 /**

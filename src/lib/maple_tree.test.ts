@@ -178,14 +178,45 @@ describe("MapleTree against a sorted array", () => {
     t.mt_validate();
   });
   it("mt_validate throws KernelBug on a stale gap or a broken order", () => {
+    // 40 entries: more than one leaf, so the gaps are kept (a tree that is one leaf keeps none).
     const t = new MapleTree<R>();
-    const v = [new R(10, 20), new R(50, 60), new R(70, 80)];
+    const v: R[] = [];
+    for (let i = 0; i < 40; i++) v.push(new R(100 * i + 10, 100 * i + 20));
+    v[20].vm_end = 100 * 20 + 90; // a gap of 20 above it, the others 90
     for (const x of v) t.mtree_insert(x);
-    v[1].vm_start = 25; // moved without mt_store_gaps: the largest gap was 30, now 10
-    expect(() => t.mt_validate()).toThrow(/gap is stale/);
-    t.mt_store_gaps(v[1]);
     t.mt_validate();
-    v[1].vm_end = 75; // overlaps its successor
+    v[20].vm_end = 100 * 20 + 20; // moved without mt_store_gaps: its successor's gap grew to 90
+    expect(() => t.mt_validate()).toThrow(/gap is stale/);
+    t.mt_store_gaps(v[20]);
+    t.mt_validate();
+    v[20].vm_end = 100 * 21 + 15; // overlaps its successor
     expect(() => t.mt_validate()).toThrow(/overlap/);
+  });
+  it("a tree that is one leaf searches gaps from its entries, and keeps them once it splits", () => {
+    const t = new MapleTree<R>();
+    const v = [new R(10, 20), new R(50, 60), new R(70, 80), new R(100, 110)];
+    for (const x of v) t.mtree_insert(x);
+    v[1].vm_start = 35; // an in-place move: one leaf needs no store before the next search
+    t.mt_validate();
+    // [60, 70) is too small for 12: the search goes down to [20, 35) (it was [20, 50)).
+    expect(t.mas_empty_area_rev(0, 70, 12)).toBe(0);
+    expect([t.mas_index, t.mas_last, t.above]).toEqual([23, 34, v[1]]);
+    // Up from 36 (inside v[1]): [60, 70) is too small for 15, [80, 100) below v[3] is not.
+    expect(t.mas_empty_area(36, 200, 15)).toBe(0);
+    expect([t.mas_index, t.mas_last, t.above]).toEqual([80, 94, v[3]]);
+    // Thirteen more make seventeen: the leaf splits and every gap is computed and kept.
+    for (let i = 0; i < 13; i++) {
+      const x = new R(200 + 10 * i, 205 + 10 * i);
+      t.mtree_insert(x);
+      v.push(x);
+    }
+    t.mt_validate();
+    expect(t.length).toBe(17);
+    expect(t.mas_empty_area_rev(0, 1000, 300)).toBe(0);
+    expect([t.mas_last, t.above]).toEqual([999, null]);
+    expect(t.mas_empty_area_rev(0, 70, 12)).toBe(0);
+    expect([t.mas_index, t.mas_last, t.above]).toEqual([23, 34, v[1]]);
+    expect(t.mas_empty_area(36, 200, 15)).toBe(0);
+    expect([t.mas_index, t.above]).toEqual([80, v[3]]);
   });
 });

@@ -15,6 +15,13 @@
  *   gap. An in-place boundary move changes gaps, so the caller re-stores the entry
  *   (mt_store_gaps, the kernel's vma_mas_store of the moved VMA) before the next search.
  *
+ * While the whole tree is one leaf (at most 16 entries: most processes' VMA sets), the per-entry
+ * gaps are not kept: a gap search walks the leaf's entries, as the kernel's searches of a root
+ * that is a single node look at its at most 16 slots, and an insert, erase or in-place move
+ * only shifts slots. The gaps are computed once, when that leaf splits and the tree gets its
+ * first internal node; from then on (even after the tree shrinks back to one leaf, whose gaps
+ * are then left as they are) the gaps are kept as above.
+ *
  * A cursor (the last leaf and slot a walk ended on, like a ma_state kept between calls) is tried
  * before every descent: mmap's find / prev / insert and munmap's find / prev / next / erase all
  * land on one slot, so the common pairs cost O(1) after the first walk. The cursor only saves
@@ -327,7 +334,8 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    */
   mt_store_gaps(v: T): void {
     if (!this.seek(v)) throw new KernelBug("maple tree: store of an entry not in the tree", { start: v.vm_start });
-    this.touch(this.cLeaf, this.cSlot, false);
+    // One leaf: no gaps are kept (see the header).
+    if (!this.root.leaf) this.touch(this.cLeaf, this.cSlot, false);
   }
 
   /** A leaf's largest gap grew to g: carries it up as far as it raises a maximum. */
@@ -450,7 +458,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     // candidate (one further up starts higher, so cut at high it is smaller still), then the
     // space above the last entry.
     let x = this.stepForward();
-    if (x !== null && this.gapForward(size)) {
+    if (x !== null && (this.root.leaf ? this.gapForwardInLeaf(size) : this.gapForward(size))) {
       x = this.cLeaf.slots[this.cSlot] as T;
       start = (this.before(this.cLeaf, this.cSlot) as T).vm_end;
       end = x.vm_start > high ? high : x.vm_start;
@@ -463,6 +471,23 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       return this.foundUp(start, size, x);
     }
     return -1;
+  }
+
+  /**
+   * gapForward when the tree is one leaf (whose gaps are not kept): the first entry at or after
+   * the cursor's slot whose gap, worked out from it and its predecessor, is at least `size`.
+   */
+  private gapForwardInLeaf(size: number): boolean {
+    const leaf = this.cLeaf;
+    const sl = leaf.slots;
+    for (let s = this.cSlot; s < leaf.n; s++) {
+      const gap = (sl[s] as T).vm_start - (s > 0 ? (sl[s - 1] as T).vm_end : 0);
+      if (gap >= size) {
+        this.cSlot = s;
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Moves the cursor one entry on and returns that entry (null past the last). */
@@ -491,7 +516,28 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       return this.foundDown(end, size, e);
     }
     if (b === null) return -1;
-    return this.emptyAreaBelow(low, size);
+    return this.root.leaf ? this.emptyAreaBelowInLeaf(low, size) : this.emptyAreaBelow(low, size);
+  }
+
+  /**
+   * emptyAreaBelow when the tree is one leaf (whose gaps are not kept): the gaps below the
+   * cursor's entry, from the top down, each worked out from its two entries. The first that
+   * holds [end - size, end) above low is the answer; once a gap ends at or below low, none does.
+   */
+  private emptyAreaBelowInLeaf(low: number, size: number): number {
+    const sl = this.cLeaf.slots;
+    for (let s = this.cSlot - 1; s >= 0; s--) {
+      const a = sl[s] as T;
+      const end = a.vm_start;
+      if (end <= low) return -1;
+      const p = s > 0 ? (sl[s - 1] as T) : null;
+      const start = p === null || p.vm_end < low ? low : p.vm_end;
+      if (end - start >= size) {
+        this.cSlot = s;
+        return this.foundDown(end, size, a);
+      }
+    }
+    return -1;
   }
 
   /**
@@ -552,6 +598,24 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    * -EEXIST is a bug in every mm caller).
    */
   mtree_insert(v: T): void {
+    // The common case first, in as little code as V8 will inline into mmap's path: a tree that
+    // is one leaf with room, the cursor already on v's place (mmap_region has just looked it up),
+    // v non-empty and between the entries either side of it.
+    const leaf = this.cLeaf;
+    const s = this.cSlot;
+    if (leaf === this.root && leaf.n < SLOTS && v.vm_start < v.vm_end) {
+      const sl = leaf.slots;
+      if (s <= leaf.n && (s === leaf.n || (sl[s] as T).vm_start >= v.vm_end) && (s === 0 || (sl[s - 1] as T).vm_end <= v.vm_start)) {
+        this.count++;
+        this.putSlot(leaf, s, v);
+        return;
+      }
+    }
+    this.insertWalking(v);
+  }
+
+  /** mtree_insert in general: the cursor moved to v's place, the overlap checks, a split when full. */
+  private insertWalking(v: T): void {
     if (!(v.vm_start < v.vm_end)) this.refuse(v, "empty range inserted");
     if (!this.fitsAt(this.cLeaf, this.cSlot, v.vm_start)) this.relocate(v.vm_start);
     const leaf = this.cLeaf;
@@ -560,6 +624,11 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
     if (nx !== null && nx.vm_start < v.vm_end) this.refuse(v, "insert overlaps");
     this.count++;
     if (leaf.n < SLOTS) {
+      if (leaf === this.root) {
+        // One leaf: no gaps to keep (see the header).
+        this.putSlot(leaf, s, v);
+        return;
+      }
       this.putAt(leaf, s, v);
       this.touch(leaf, s, true);
       return;
@@ -569,6 +638,8 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
 
   /** mtree_insert into a full leaf: split it into two halves, the new one to the right. */
   private insertSplitting(leaf: MapleNode<T>, s: number, v: T): void {
+    // The tree's first internal node: from now on every gap is kept, so work out the leaf's.
+    if (leaf === this.root) this.computeGaps(leaf);
     const right = this.splitNode(leaf);
     let into = leaf;
     let at = s;
@@ -587,6 +658,28 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
 
   private refuse(v: T, what: string): never {
     throw new KernelBug(`maple tree: ${what}`, { start: v.vm_start, end: v.vm_end });
+  }
+
+  /** Sets every entry gap of a leaf and its largest, from its entries (the leaf is the root). */
+  private computeGaps(leaf: MapleNode<T>): void {
+    const sl = leaf.slots;
+    const gaps = leaf.gaps;
+    let m = 0;
+    for (let s = 0; s < leaf.n; s++) {
+      const g = (sl[s] as T).vm_start - (s > 0 ? (sl[s - 1] as T).vm_end : 0);
+      gaps[s] = g;
+      if (g > m) m = g;
+    }
+    leaf.gap = m;
+  }
+
+  /** putAt for a root leaf, whose gaps are not kept: the slots alone. */
+  private putSlot(leaf: MapleNode<T>, s: number, v: T): void {
+    const sl = leaf.slots;
+    for (let j = leaf.n; j > s; j--) sl[j] = sl[j - 1];
+    sl[s] = v;
+    leaf.n++;
+    if (s === leaf.n - 1) leaf.last = v;
   }
 
   /** Opens slot s of a leaf with room and puts v there (its gap is set by the caller). */
@@ -664,9 +757,24 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
 
   /** mtree_erase of v (KernelBug when v is not in the tree). */
   mtree_erase(v: T): void {
+    // The common case first, in little code (see mtree_insert): one leaf, the cursor on v.
+    const c = this.cLeaf;
+    if (c === this.root && this.cSlot < c.n && c.slots[this.cSlot] === v) {
+      this.eraseInRoot(c, this.cSlot);
+      return;
+    }
+    this.eraseSeeking(v);
+  }
+
+  /** mtree_erase in general: the cursor put on v first. */
+  private eraseSeeking(v: T): void {
     if (!this.seek(v)) throw new KernelBug("maple tree: erase of an entry not in the tree", { start: v.vm_start, end: v.vm_end });
     const leaf = this.cLeaf;
     const s = this.cSlot;
+    if (leaf === this.root) {
+      this.eraseInRoot(leaf, s);
+      return;
+    }
     const sl = leaf.slots;
     const gaps = leaf.gaps;
     const vgap = gaps[s];
@@ -702,6 +810,21 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       this.cLeaf = leaf.next;
       this.cSlot = 0;
     }
+  }
+
+  /**
+   * mtree_erase from a tree that is one leaf: the slots close up (no gaps are kept, and a root
+   * leaf never rebalances); the cursor is left on the successor, as mtree_erase leaves it.
+   */
+  private eraseInRoot(leaf: MapleNode<T>, s: number): void {
+    const sl = leaf.slots;
+    const n = leaf.n - 1;
+    for (let j = s; j < n; j++) sl[j] = sl[j + 1];
+    sl[n] = null;
+    leaf.n = n;
+    this.count--;
+    if (s === n) leaf.last = n > 0 ? (sl[n - 1] as T) : null;
+    this.cSlot = s;
   }
 
   /** An underfull node merges into a neighbour under the same parent when both fit; an empty one goes. */
@@ -887,11 +1010,12 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
         if (!(e.vm_start < e.vm_end)) bug("empty entry", { start: e.vm_start, end: e.vm_end });
         if (e.vm_start < prevEnd) bug("entries overlap or are unsorted", { start: e.vm_start, prevEnd });
         if (e.vm_start - prevEnd > g) g = e.vm_start - prevEnd;
-        if (leaf.gaps[s] !== e.vm_start - prevEnd) bug("entry's gap is stale", { start: e.vm_start, gap: leaf.gaps[s], actual: e.vm_start - prevEnd });
+        // A tree that is one leaf keeps no gaps (see the header).
+        if (leaf !== this.root && leaf.gaps[s] !== e.vm_start - prevEnd) bug("entry's gap is stale", { start: e.vm_start, gap: leaf.gaps[s], actual: e.vm_start - prevEnd });
         prevEnd = e.vm_end;
         n++;
       }
-      if (leaf.gap !== g) bug("leaf's gap is stale", { gap: leaf.gap, actual: g, first: leaf.n > 0 ? (leaf.slots[0] as T).vm_start : -1 });
+      if (leaf !== this.root && leaf.gap !== g) bug("leaf's gap is stale", { gap: leaf.gap, actual: g, first: leaf.n > 0 ? (leaf.slots[0] as T).vm_start : -1 });
       if (leaf.last !== (leaf.n > 0 ? leaf.slots[leaf.n - 1] : null)) bug("leaf's pivot is stale");
       prev = leaf;
     }

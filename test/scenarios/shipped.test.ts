@@ -36,7 +36,7 @@ describe("shipped scenarios", () => {
       expect(a.out).toMatch(/^(\d+) of \1 expectations hold\./m);
       expect(a.out).not.toMatch(/^0 of 0 expectations/m);
       // the wall-clock speed goes to stderr, so stdout stays byte-identical
-      expect(a.err).toMatch(/^ran [\d,]+ simulated operations in [\d.]+ s of real time, [\d.]+ s of CPU time \([\d,]+ operations\/s real, [\d,]+ per CPU second\)\n$/);
+      expect(a.err).toMatch(/^ran [\d,]+ simulated operations in [\d.]+ s of real time, [\d.]+ s of CPU time \([\d,]+ operations\/s real, [\d,]+ per CPU second\), after a boot of [\d.]+ s real, [\d.]+ s CPU\n$/);
       if (name === "big-touch") expect(a.err).toMatch(/^ran 1,048,578 simulated operations/);
       const b = await run(["run", name]);
       expect(b.out).toBe(a.out);

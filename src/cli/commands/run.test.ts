@@ -14,7 +14,7 @@ describe("mmsim run", () => {
     expect(r.code).toBe(0);
     for (const h of ["Machine", "Timeline (seconds since boot", "Processes", "Captured files", "Expectations"]) expect(r.out).toContain(`\n${h}`);
     expect(r.out).toMatch(/write buf sequential: 32768 accesses, 32768 page faults in [\d.]+ms — handle_mm_fault\(\), mm\/memory\.c/);
-    expect(r.err).toMatch(/^ran 32,776 simulated operations in [\d.]+ s of real time, [\d.]+ s of CPU time \([\d,]+ operations\/s real, [\d,]+ per CPU second\)\n$/);
+    expect(r.err).toMatch(/^ran 32,776 simulated operations in [\d.]+ s of real time, [\d.]+ s of CPU time \([\d,]+ operations\/s real, [\d,]+ per CPU second\), after a boot of [\d.]+ s real, [\d.]+ s CPU\n$/);
   });
 
   it("gives JSON with the same content for tools", async () => {
