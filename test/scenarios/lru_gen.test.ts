@@ -101,7 +101,7 @@ describe("the shipped reclaim scenarios with the multi-gen LRU on", () => {
 describe("w5-swap with MGLRU against the real mg-thrash", () => {
   const r = runWithMglru("w5-swap", ["/sys/kernel/debug/lru_gen", "/sys/kernel/mm/lru_gen/enabled"]);
   /** The real runs: the first capture and its reruns (test/realkernel/data/README.md). */
-  const RUNS = ["mg-thrash", "mg-thrash-run2", "mg-thrash-run3", "mg-thrash-run4"];
+  const RUNS = ["mg-thrash", "mg-thrash-run2", "mg-thrash-run3", "mg-thrash-run4", "mg-thrash-run5"];
   const ratio = (field: string): number => cap(r, "vmstat", field) / realField("mg-thrash/vmstat.holding", field);
   const file = (path: string): string => r.files.find((f) => f.path === path)?.text ?? "";
 
@@ -124,8 +124,8 @@ describe("w5-swap with MGLRU against the real mg-thrash", () => {
     }
   });
 
-  it("counts next to no refaults: under 0.5% of the swap-ins (real: 87 to 213 of 98.6k in four runs)", () => {
-    // The four real runs' counts (87, 213, 88, 205) differ by 2.4x: a timing-dependent handful of
+  it("counts next to no refaults: under 0.5% of the swap-ins (real: 87 to 213 of 98.6k in five runs)", () => {
+    // The five real runs' counts (87, 213, 88, 205, 180) differ by 2.4x: a timing-dependent handful of
     // pages whose oldest generation had not moved on yet. The bound is over twice the largest
     // real share (0.22%).
     for (const run of RUNS) expect(realField(`${run}/vmstat.holding`, "workingset_refault_anon"), run).toBeLessThan(0.005 * realField(`${run}/vmstat.holding`, "pswpin"));
@@ -134,7 +134,7 @@ describe("w5-swap with MGLRU against the real mg-thrash", () => {
     expect(cap(r, "vmstat", "workingset_restore_anon")).toBeLessThanOrEqual(cap(r, "vmstat", "workingset_refault_anon"));
   });
 
-  it("protects no page by its tier: anonymous pages read only through page tables have none (real: 566 to 2629 in four runs, the init shell's tmpfs pages)", () => {
+  it("protects no page by its tier: anonymous pages read only through page tables have none (real: 566 to 2629 in five runs, the init shell's tmpfs pages)", () => {
     // In the guest the protected pages are the initramfs's tmpfs pages (swap-backed, so anon to
     // MGLRU) that /init's polling shell reads through file descriptors: folio_mark_accessed
     // moves them up the tiers, and sort_folio protects them (WORKINGSET_ACTIVATE) each time they
@@ -143,8 +143,8 @@ describe("w5-swap with MGLRU against the real mg-thrash", () => {
     expect(cap(r, "vmstat", "workingset_activate_anon")).toBe(0);
   });
 
-  // The four real runs (mg-thrash and its reruns, test/realkernel/data/README.md) end with the
-  // same max_seq, 21, but not with the same number of generations: 4, 4, 3, 3. The workload's
+  // The five real runs (mg-thrash and its reruns, test/realkernel/data/README.md) end with the
+  // same max_seq, 21, but not with the same number of generations: 4, 4, 3, 3, 3. The workload's
   // steady state alternates between three generations (the oldest being evicted) and four (the
   // aging added one while the oldest still held pages); the holding capture falls in either.
   const genRows = (t: string): number[][] =>
@@ -158,35 +158,37 @@ describe("w5-swap with MGLRU against the real mg-thrash", () => {
     return g[g.length - 1][0];
   };
 
-  it("ends as the real kernel does: one memcg, one node, three or four generations (the four real runs: 4, 4, 3, 3), older ones older", () => {
+  it("ends as the real kernel does: one memcg, one node, three or four generations (the five real runs: 4, 4, 3, 3, 3), older ones older", () => {
     expect(file("/sys/kernel/mm/lru_gen/enabled")).toBe(real("mg-thrash/lru_gen.enabled"));
     for (const run of RUNS) {
       expect(file("/sys/kernel/debug/lru_gen").split("\n").slice(0, 2)).toEqual(real(`${run}/lru_gen.holding`).split("\n").slice(0, 2));
       expect(genRows(real(`${run}/lru_gen.holding`)).length, run).toBeGreaterThanOrEqual(3);
       expect(genRows(real(`${run}/lru_gen.holding`)).length, run).toBeLessThanOrEqual(4);
     }
-    expect(RUNS.map((run) => genRows(real(`${run}/lru_gen.holding`)).length)).toEqual([4, 4, 3, 3]);
+    expect(RUNS.map((run) => genRows(real(`${run}/lru_gen.holding`)).length)).toEqual([4, 4, 3, 3, 3]);
     expect(model.length).toBeGreaterThanOrEqual(3);
     expect(model.length).toBeLessThanOrEqual(4);
     // older generations are older: the ages (ms) grow from max_seq down to min_seq
     for (let i = 1; i < model.length; i++) expect(model[i - 1][1]).toBeGreaterThanOrEqual(model[i][1]);
   });
 
-  it("the real kernel's max_seq repeats: 21 in all four runs", () => {
-    expect(RUNS.map(realMaxSeq)).toEqual([21, 21, 21, 21]);
+  it("the real kernel's max_seq repeats: 21 in all five runs", () => {
+    expect(RUNS.map(realMaxSeq)).toEqual([21, 21, 21, 21, 21]);
   });
 
   // KNOWN GAP (docs/fidelity/reclaim.md, "Against the real kernel (mg-thrash)"): the model adds
-  // three generations more than the real kernel (max_seq 24 against 21). Its extra agings come from folios
-  // sort_folio finds still under swap writeback in the oldest generation (156k of its pgrefill
-  // 175k, against the real runs' whole pgrefill of 21.2k-28.4k): those leave the oldest
+  // three generations more than the real kernel (max_seq 24 against 21). Its extra agings come
+  // from folios sort_folio finds still under swap writeback in the oldest generation (156k of its
+  // pgrefill 175k, against the real runs' whole pgrefill of 21.2k-43.8k): those leave the oldest
   // generation without being evicted, so it falls under a quarter of the pages sooner and
-  // should_run_aging adds a generation. The model's swap device (1 GB/s, 100 us) queues
-  // writes without limit while reclaim's CPU cost (about 1.6 us a page) outruns its 4 us a page,
-  // so a page stays under writeback for over 10 ms; the TCG guest's disk keeps up with its slow
-  // CPU. (The model matched before the boot footprint only because its LRU was 16% larger than
-  // the real one: 51.5k pages against 44.5k.) This test fails until that is fixed, and then
-  // must become a plain it().
+  // should_run_aging adds a generation. Measured (/sys/block/vda/stat; mg-thrash-run5 captured
+  // /proc/diskstats and /proc/uptime): a model swap write waits 38 ms on average in a 3.7 s run,
+  // a real one 17 ms in an 84 s run — the TCG guest's CPU is ~20x slower against its disk, so its
+  // writeback ends long before reclaim comes back to the page. With the model's writeback
+  // instant (a 2-16 GB/s device) max_seq ends at 18, so the model's walk and look-around also
+  // promote fewer pages than the real kernel's (pgrefill 4-6k then). (The model matched before
+  // the boot footprint only because its LRU was 16% larger than the real one: 51.5k pages
+  // against 44.5k.) This test fails until that is fixed, and then must become a plain it().
   it.fails("ends with max_seq within 2 of the real 21 (known gap: 24, see the comment)", () => {
     expect(Math.abs(model[model.length - 1][0] - realMaxSeq("mg-thrash"))).toBeLessThanOrEqual(2);
   });
