@@ -82,7 +82,7 @@ import {
 } from "./mmzone.js";
 import { swap_writepage } from "./page_io.js";
 import { zone_watermark_ok_safe } from "./page_alloc.js";
-import { folio_referenced, try_to_unmap } from "./rmap.js";
+import { folio_mapped, folio_referenced, try_to_unmap } from "./rmap.js";
 import { folio_add_lru, lru_add_drain, lru_note_cost, put_page } from "./swap.js";
 import { __delete_from_swap_cache, add_to_swap } from "./swap_state.js";
 import { folio_free_swap, get_nr_swap_pages, put_swap_folio, vm_swap_full } from "./swapfile.js";
@@ -510,7 +510,7 @@ function folio_check_references(k: Kernel, pfn: number, sc: scan_control): numbe
   const mem = k.mem_map;
   const vm_flags_out = sc.vm_flags_out;
   vm_flags_out[0] = 0;
-  const referenced_ptes = mem.mapcount[pfn] > 0 ? folio_referenced(k, pfn, vm_flags_out) : 0;
+  const referenced_ptes = folio_mapped(k, pfn) ? folio_referenced(k, pfn, vm_flags_out) : 0;
   const referenced_folio = (mem.flags[pfn] & REFERENCED) !== 0;
   mem.flags[pfn] &= ~REFERENCED;
   const vm_flags = vm_flags_out[0];
@@ -850,7 +850,7 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, pgdat: pglist_data, s
       put_page(k, pfn);
       continue;
     }
-    if (mem.mapcount[pfn] > 0) {
+    if (folio_mapped(k, pfn)) {
       const vm_flags = sc.vm_flags_out;
       vm_flags[0] = 0;
       if (folio_referenced(k, pfn, vm_flags) !== 0 && vm_flags[0] & VM_EXEC && folio_is_file_lru(mem.flags[pfn])) {
