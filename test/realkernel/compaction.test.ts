@@ -28,7 +28,9 @@
  * (mm_compaction_isolate_freepages shows where). The likely difference, not proven: the real
  * zone's touched step shows about 800 more pages in free blocks of order 5 to 9 than the model's
  * (2112 against 1312), which would give the real run those migrations if they lie above the
- * region; where they lie comes from boot, which the model lays out differently.
+ * region; where they lie comes from boot, which the model lays out differently. Not a missing
+ * drain: 6.1's compact_memory path (compact_nodes → compact_node → compact_zone, order -1)
+ * drains only the LRU batches, never the pcp free lists (docs/fidelity/compaction.md).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
