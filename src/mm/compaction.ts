@@ -230,6 +230,11 @@ export function fill_contig_page_info(z: zone, suitable_order: number, info: Flo
 export function fragmentation_index(z: zone, order: number): number {
   const info = new Float64Array(3);
   fill_contig_page_info(z, order, info);
+  return __fragmentation_index(order, info);
+}
+
+/** The index from fill_contig_page_info's three numbers. @kernel mm/vmstat.c __fragmentation_index */
+function __fragmentation_index(order: number, info: Float64Array): number {
   if (order >= MAX_ORDER) return 0;
   if (!info[0]) return 0;
   if (info[2]) return -1000;
@@ -245,6 +250,64 @@ export function extfrag_for_order(z: zone, order: number): number {
   fill_contig_page_info(z, order, info);
   if (info[1] === 0) return 0;
   return Math.floor(((info[1] - info[2] * 2 ** order) * 100) / info[1]);
+}
+
+// ---- /sys/kernel/debug/extfrag (mm/vmstat.c, CONFIG_DEBUG_FS) ----
+
+/**
+ * The unusable free space index, times 1000: the share of free memory in blocks smaller than
+ * 2^order pages (1000 with no free memory at all).
+ * @kernel mm/vmstat.c unusable_free_index
+ */
+function unusable_free_index(order: number, info: Float64Array): number {
+  if (info[1] === 0) return 1000;
+  return Math.floor(((info[1] - info[2] * 2 ** order) * 1000) / info[1]);
+}
+
+/**
+ * printf("%Wd.%03d ", index / 1000, index % 1000) for the indexes here: -1000, or 0 to 1000
+ * (C's division truncates towards zero, as Math.trunc; -1000 % 1000 is 0).
+ */
+function thousandths(index: number, width: number): string {
+  return `${String(Math.trunc(index / 1000)).padStart(width)}.${String(Math.abs(index % 1000)).padStart(3, "0")} `;
+}
+
+/**
+ * One zone's line of /sys/kernel/debug/extfrag/unusable_index ("%d.%03d " per order) or of
+ * extfrag_index ("%2d.%03d ", the fragmentation index, -1.000 where a block is free).
+ * @kernel mm/vmstat.c unusable_show_print, extfrag_show_print
+ */
+export function extfrag_zone_line(nid: number, z: zone, unusable: boolean): string {
+  const info = new Float64Array(3);
+  let line = `Node ${nid}, zone ${z.name.padStart(8)} `;
+  for (let order = 0; order < MAX_ORDER; order++) {
+    fill_contig_page_info(z, order, info);
+    line += unusable ? thousandths(unusable_free_index(order, info), 1) : thousandths(__fragmentation_index(order, info), 2);
+  }
+  return `${line}\n`;
+}
+
+/**
+ * /sys/kernel/debug/extfrag/unusable_index: a line per populated zone of each node with memory.
+ * @kernel mm/vmstat.c unusable_show, extfrag_debug_init
+ */
+export function unusable_show(k: Kernel): string {
+  let out = "";
+  for (const pgdat of k.node_data) {
+    if (pgdat.node_present_pages === 0) continue;
+    for (const z of pgdat.node_zones) if (z.populated_zone()) out += extfrag_zone_line(pgdat.node_id, z, true);
+  }
+  return out;
+}
+
+/**
+ * /sys/kernel/debug/extfrag/extfrag_index: a line per populated zone.
+ * @kernel mm/vmstat.c extfrag_show
+ */
+export function extfrag_show(k: Kernel): string {
+  let out = "";
+  for (const pgdat of k.node_data) for (const z of pgdat.node_zones) if (z.populated_zone()) out += extfrag_zone_line(pgdat.node_id, z, false);
+  return out;
 }
 
 // ---- deferral ----
