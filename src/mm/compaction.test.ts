@@ -6,7 +6,17 @@ import { checkBuddy } from "../sim/invariants/buddy.js";
 import { kernelOf, taskOf } from "../api/internals.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { COMPACT_CONTINUE, COMPACT_SKIPPED, COMPACT_SUCCESS } from "./alloc_hooks.js";
-import { compaction_defer_reset, compaction_deferred, compaction_suitable, defer_compaction, extfrag_for_order, fragmentation_index } from "./compaction.js";
+import {
+  compaction_defer_reset,
+  compaction_deferred,
+  compaction_suitable,
+  defer_compaction,
+  extfrag_for_order,
+  fragmentation_index,
+  fragmentation_score_node,
+  fragmentation_score_wmark,
+  wakeup_kcompactd,
+} from "./compaction.js";
 import { follow_pte } from "./memory.js";
 import { F, PG_mlocked } from "./memmap.js";
 import { drain_all_pages, ALLOC_WMARK_LOW } from "./page_alloc.js";
@@ -207,5 +217,132 @@ describe("direct compaction (__alloc_pages_direct_compact → try_to_compact_pag
     expect(v.get("compact_stall")).toBe(0);
     expect(v.get("pgmigrate_success")).toBe(0);
     expect(v.get("thp_fault_fallback")).toBeGreaterThan(0);
+  });
+});
+
+describe("kcompactd and proactive compaction", () => {
+  const vm = (m: Machine, name: string): number => Number(m.read("/proc/vmstat").match(new RegExp(`^${name} (\\d+)$`, "m"))![1]);
+
+  it("compacts proactively at the 500 ms check once the node's score passes the high mark (90 at proactiveness 20)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    const pages = 40000;
+    const { p, a } = fragment(m, pages);
+    drain_all_pages(k, null);
+    const pgdat = k.node_data[0];
+    // About 20000 free order-0 pages in DMA32 and little else: 93 after weighting by zone size.
+    const score0 = fragmentation_score_node(pgdat);
+    expect(fragmentation_score_wmark(k, false)).toBe(90);
+    expect(fragmentation_score_wmark(k, true)).toBe(80);
+    expect(score0).toBeGreaterThan(90);
+    const before = tokens(k, p, a, pages);
+    const moved0 = vm(m, "pgmigrate_success");
+    const t = pgdat.kcompactd!;
+    // Its 500 ms check has been due since boot ended: the next scheduling point runs it.
+    expect(t.next_ns(k)).toBeLessThanOrEqual(k.now_ns);
+    m.advance("1ms");
+    expect(vm(m, "pgmigrate_success")).toBeGreaterThan(moved0);
+    // Proactive rounds count only in compact_*_scanned, never in the compact_daemon_* counters.
+    expect(vm(m, "compact_migrate_scanned")).toBeGreaterThan(0);
+    expect(vm(m, "compact_daemon_wake")).toBe(0);
+    expect(vm(m, "compact_daemon_migrate_scanned")).toBe(0);
+    expect(tokens(k, p, a, pages)).toEqual(before);
+    // This round met the free scanner's stride gap (compact_memory does the same here; see
+    // docs/fidelity/compaction.md) and left the score where it was, so kcompactd backs off for
+    // 500 ms << COMPACT_MAX_DEFER_SHIFT = 32 s.
+    expect(fragmentation_score_node(pgdat)).toBe(score0);
+    expect(t.wait_until - k.now_ns).toBeGreaterThan(31e9);
+    expect(t.wait_until - k.now_ns).toBeLessThanOrEqual(32e9);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("leaves a node scoring under the high mark alone, and waits without a timeout at proactiveness 0", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    fragment(m, 20000);
+    expect(fragmentation_score_node(k.node_data[0])).toBeLessThanOrEqual(90);
+    const scanned0 = vm(m, "compact_migrate_scanned");
+    m.advance("2s");
+    expect(vm(m, "compact_migrate_scanned")).toBe(scanned0);
+    expect(k.node_data[0].kcompactd!.wait_until - k.now_ns).toBeLessThanOrEqual(500e6);
+    m.write("/proc/sys/vm/compaction_proactiveness", "0\n");
+    m.advance("1s");
+    expect(k.node_data[0].kcompactd!.next_ns(k)).toBe(Infinity);
+  });
+
+  it("runs a proactive round at once when compaction_proactiveness is written (proactive_compact_trigger)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    fragment(m, 20000);
+    drain_all_pages(k, null);
+    m.advance("1ms"); // the first check, below the high mark: nothing
+    const moved0 = vm(m, "pgmigrate_success");
+    const score0 = fragmentation_score_node(k.node_data[0]);
+    // 100: low mark max(0, 5) = 5, high 15.
+    m.write("/proc/sys/vm/compaction_proactiveness", "100\n");
+    expect(fragmentation_score_wmark(k, true)).toBe(5);
+    m.advance("1ms");
+    expect(vm(m, "pgmigrate_success") - moved0).toBeGreaterThan(1000);
+    expect(vm(m, "compact_daemon_wake")).toBe(0);
+    // Progress (the score went down): the next check comes in 500 ms.
+    expect(fragmentation_score_node(k.node_data[0])).toBeLessThan(score0);
+    expect(k.node_data[0].kcompactd!.wait_until - k.now_ns).toBeLessThanOrEqual(500e6);
+    expect(() => m.write("/proc/sys/vm/compaction_proactiveness", "101\n")).toThrow(/EINVAL/);
+  });
+
+  it("wakeup_kcompactd: a waiting kcompactd compacts for the order asked (kcompactd_do_work, compact_daemon_*)", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const k = kernelOf(m);
+    m.write("/proc/sys/vm/compaction_proactiveness", "0\n");
+    fragment(m, 36000);
+    drain_all_pages(k, null);
+    const lines: string[] = [];
+    for (const e of ["mm_compaction_wakeup_kcompactd", "mm_compaction_kcompactd_wake", "mm_compaction_kcompactd_sleep"]) m.trace.on(e, (r) => lines.push(`${e}: ${r.message}`));
+    const pgdat = k.node_data[0];
+    const dma32 = pgdat.node_zones[1];
+    // The hugetlb pool takes DMA32's remaining free blocks of order 9 and up.
+    m.write("/proc/sys/vm/nr_hugepages", `${dma32.free_area[9].nr_free + 2 * dma32.free_area[10].nr_free}\n`);
+    expect(dma32.free_area[9].nr_free + dma32.free_area[10].nr_free).toBe(0);
+    expect(vm(m, "compact_stall")).toBe(0);
+    // Order 0 asks nothing.
+    wakeup_kcompactd(k, pgdat, 0, 1);
+    expect(lines).toEqual([]);
+    wakeup_kcompactd(k, pgdat, 9, 1);
+    expect(lines).toEqual(["mm_compaction_wakeup_kcompactd: nid=0 order=9 classzone_idx=DMA32   "]);
+    m.advance("1ms");
+    expect(lines.slice(1)).toEqual(["mm_compaction_kcompactd_wake: nid=0 order=9 classzone_idx=DMA32   ", "mm_compaction_kcompactd_sleep: nid=0"]);
+    expect(vm(m, "compact_daemon_wake")).toBe(1);
+    expect(vm(m, "compact_daemon_migrate_scanned")).toBeGreaterThan(0);
+    expect(vm(m, "compact_daemon_free_scanned")).toBeGreaterThan(0);
+    expect(vm(m, "compact_daemon_migrate_scanned")).toBe(vm(m, "compact_migrate_scanned"));
+    // It stopped once DMA32 had a free block of order 9 (COMPACT_SUCCESS), and asks nothing more.
+    expect(dma32.free_area[9].nr_free + dma32.free_area[10].nr_free).toBeGreaterThan(0);
+    expect(pgdat.kcompactd!.kcompactd_max_order).toBe(0);
+    checkBuddy(k);
+  });
+
+  it("is woken by kswapd going to sleep after reclaiming for THP faults with defrag=defer", () => {
+    const m = Machine.boot({ memory: "256M", swap: { size: "256M" } });
+    const k = kernelOf(m);
+    m.write("/proc/sys/vm/compaction_proactiveness", "0\n");
+    m.write("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+    m.write("/sys/kernel/mm/transparent_hugepage/defrag", "defer");
+    fragment(m, 44000);
+    const woke: string[] = [];
+    m.trace.on("mm_compaction_wakeup_kcompactd", (r) => woke.push(r.comm));
+    const q = m.spawn({ comm: "thp" });
+    const b = q.mmap(64 << 20);
+    q.write(b, 64 << 20);
+    m.advance("10ms");
+    // defer: the faults never compact themselves; kswapd reclaims (order 9 → 0 once it freed
+    // compact_gap = 1024 pages), then wakes kcompactd for order 9 as it goes to sleep.
+    expect(vm(m, "compact_stall")).toBe(0);
+    expect(vm(m, "thp_fault_fallback")).toBeGreaterThan(0);
+    expect(woke[0]).toBe("kswapd0");
+    expect(vm(m, "compact_daemon_wake")).toBeGreaterThan(0);
+    expect(vm(m, "compact_daemon_migrate_scanned")).toBeGreaterThan(0);
+    checkMm(k);
   });
 });

@@ -64,13 +64,17 @@ import { F, PG_dirty, PG_head, PG_lru, PG_swapbacked, PG_swapcache, PG_tail, PG_
 import { lruvec_del_folio } from "./mm_inline.js";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, MIGRATE_SYNC_LIGHT, MR_COMPACTION, migrate_pages, putback_movable_pages } from "./migrate.js";
 import { newListHeads } from "./list.js";
-import { MIGRATE_MOVABLE, type pglist_data, type zone, low_wmark_pages, min_wmark_pages, wmark_pages } from "./mmzone.js";
+import { MIGRATE_MOVABLE, type pglist_data, type zone, low_wmark_pages, min_wmark_pages, wmark_pages, zone_names } from "./mmzone.js";
+import { kthread_run, type kthread } from "../kernel/kthread.js";
+import { asDoubles } from "../kernel/shape.js";
+import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import {
   __isolate_free_page,
   __zone_watermark_ok,
   ALLOC_CMA,
   ALLOC_WMARK_MASK,
   buddy_order,
+  drain_all_pages,
   drain_local_pages,
   find_suitable_fallback,
   free_area_empty,
@@ -88,6 +92,9 @@ import {
   COMPACTFREE_SCANNED,
   COMPACTISOLATED,
   COMPACTMIGRATE_SCANNED,
+  KCOMPACTD_FREE_SCANNED,
+  KCOMPACTD_MIGRATE_SCANNED,
+  KCOMPACTD_WAKE,
   NR_ACTIVE_ANON,
   NR_ACTIVE_FILE,
   NR_FREE_PAGES,
@@ -223,6 +230,11 @@ export function fill_contig_page_info(z: zone, suitable_order: number, info: Flo
 export function fragmentation_index(z: zone, order: number): number {
   const info = new Float64Array(3);
   fill_contig_page_info(z, order, info);
+  return __fragmentation_index(order, info);
+}
+
+/** The index from fill_contig_page_info's three numbers. @kernel mm/vmstat.c __fragmentation_index */
+function __fragmentation_index(order: number, info: Float64Array): number {
   if (order >= MAX_ORDER) return 0;
   if (!info[0]) return 0;
   if (info[2]) return -1000;
@@ -238,6 +250,64 @@ export function extfrag_for_order(z: zone, order: number): number {
   fill_contig_page_info(z, order, info);
   if (info[1] === 0) return 0;
   return Math.floor(((info[1] - info[2] * 2 ** order) * 100) / info[1]);
+}
+
+// ---- /sys/kernel/debug/extfrag (mm/vmstat.c, CONFIG_DEBUG_FS) ----
+
+/**
+ * The unusable free space index, times 1000: the share of free memory in blocks smaller than
+ * 2^order pages (1000 with no free memory at all).
+ * @kernel mm/vmstat.c unusable_free_index
+ */
+function unusable_free_index(order: number, info: Float64Array): number {
+  if (info[1] === 0) return 1000;
+  return Math.floor(((info[1] - info[2] * 2 ** order) * 1000) / info[1]);
+}
+
+/**
+ * printf("%Wd.%03d ", index / 1000, index % 1000) for the indexes here: -1000, or 0 to 1000
+ * (C's division truncates towards zero, as Math.trunc; -1000 % 1000 is 0).
+ */
+function thousandths(index: number, width: number): string {
+  return `${String(Math.trunc(index / 1000)).padStart(width)}.${String(Math.abs(index % 1000)).padStart(3, "0")} `;
+}
+
+/**
+ * One zone's line of /sys/kernel/debug/extfrag/unusable_index ("%d.%03d " per order) or of
+ * extfrag_index ("%2d.%03d ", the fragmentation index, -1.000 where a block is free).
+ * @kernel mm/vmstat.c unusable_show_print, extfrag_show_print
+ */
+export function extfrag_zone_line(nid: number, z: zone, unusable: boolean): string {
+  const info = new Float64Array(3);
+  let line = `Node ${nid}, zone ${z.name.padStart(8)} `;
+  for (let order = 0; order < MAX_ORDER; order++) {
+    fill_contig_page_info(z, order, info);
+    line += unusable ? thousandths(unusable_free_index(order, info), 1) : thousandths(__fragmentation_index(order, info), 2);
+  }
+  return `${line}\n`;
+}
+
+/**
+ * /sys/kernel/debug/extfrag/unusable_index: a line per populated zone of each node with memory.
+ * @kernel mm/vmstat.c unusable_show, extfrag_debug_init
+ */
+export function unusable_show(k: Kernel): string {
+  let out = "";
+  for (const pgdat of k.node_data) {
+    if (pgdat.node_present_pages === 0) continue;
+    for (const z of pgdat.node_zones) if (z.populated_zone()) out += extfrag_zone_line(pgdat.node_id, z, true);
+  }
+  return out;
+}
+
+/**
+ * /sys/kernel/debug/extfrag/extfrag_index: a line per populated zone.
+ * @kernel mm/vmstat.c extfrag_show
+ */
+export function extfrag_show(k: Kernel): string {
+  let out = "";
+  for (const pgdat of k.node_data) for (const z of pgdat.node_zones) if (z.populated_zone()) out += extfrag_zone_line(pgdat.node_id, z, false);
+  return out;
 }
 
 // ---- deferral ----
@@ -776,8 +846,12 @@ function __compact_finished(k: Kernel, cc: compact_control): number {
     return cc.whole_zone ? COMPACT_COMPLETE : COMPACT_PARTIAL_SKIPPED;
   }
   if (cc.proactive_compaction) {
-    // Not reached yet: proactive compaction is not modelled (kcompactd is the next step).
-    return COMPACT_CONTINUE;
+    // Proactive compaction runs until this zone's score is down to the low mark, and yields to
+    // a kswapd that has work (its reclaim would undo what compaction gathers).
+    const pgdat = cc.zone.zone_pgdat;
+    if (kswapd_is_running(pgdat)) return COMPACT_PARTIAL_SKIPPED;
+    const ret = fragmentation_score_zone(cc.zone) > fragmentation_score_wmark(k, true) ? COMPACT_CONTINUE : COMPACT_SUCCESS;
+    return cc.contended || fatal_pending(cc) ? COMPACT_CONTENDED : ret;
   }
   if (is_via_compact_memory(cc.order)) return COMPACT_CONTINUE;
   if (!pageblock_aligned(cc.migrate_pfn)) return COMPACT_CONTINUE;
@@ -1059,13 +1133,16 @@ export function compact_store(k: Kernel, nid: number): number {
 }
 
 /**
- * Compaction at boot: the compact_memory sysctl effect, and the allocator's direct compaction
+ * Compaction at boot: the compact_memory and compaction_proactiveness sysctl effects, kcompactd
+ * on every node, and the allocator's direct compaction
  * seams (try_to_compact_pages, compaction_zonelist_suitable), which a kernel without
  * CONFIG_COMPACTION answers with COMPACT_SKIPPED.
  * @kernel mm/compaction.c kcompactd_init
  */
 export function compaction_init(k: Kernel): void {
   registerVmSysctlEffect(k, "compact_nodes", compact_nodes_effect);
+  registerVmSysctlEffect(k, "wakeup_kcompactd_proactive", compaction_proactiveness_effect);
+  kcompactd_init(k);
   k.mmHooks.try_to_compact_pages = try_to_compact_pages;
   k.mmHooks.compaction_zonelist_suitable = compaction_zonelist_suitable;
   k.mmHooks.compaction_defer_reset = compaction_defer_reset;
@@ -1074,5 +1151,304 @@ export function compaction_init(k: Kernel): void {
 /** The sysctl effect: a named function, so a snapshot can name the table's entries. */
 export function compact_nodes_effect(k: Kernel): void {
   compact_nodes(k);
+}
+
+// ---- proactive compaction and kcompactd ----
+
+/** How often kcompactd wakes to check the fragmentation score: 500 ms (125 jiffies at HZ=250). */
+export const HPAGE_FRAG_CHECK_INTERVAL_MSEC = 500;
+/** The order the fragmentation score is taken for: HPAGE_PMD_ORDER (CONFIG_TRANSPARENT_HUGEPAGE). */
+export const COMPACTION_HPAGE_ORDER = 9;
+
+/**
+ * A zone's fragmentation score: the share (0-100) of its free memory in blocks smaller than a
+ * huge page.
+ * @kernel mm/compaction.c fragmentation_score_zone
+ */
+export function fragmentation_score_zone(z: zone): number {
+  return extfrag_for_order(z, COMPACTION_HPAGE_ORDER);
+}
+
+/**
+ * The zone's score scaled by its share of the node's pages, so that a small zone (DMA, or DMA32
+ * beside a large Normal) never pushes the node over the mark alone. 6.1 divides by
+ * node_present_pages + 1: on a 1 GiB node with DMA32 at 258048 of 262015 present pages, a DMA32
+ * score of 98 weighs 258048 * 98 / 262016 = 96.
+ * @kernel mm/compaction.c fragmentation_score_zone_weighted
+ */
+function fragmentation_score_zone_weighted(z: zone): number {
+  return Math.floor((z.present_pages * fragmentation_score_zone(z)) / (z.zone_pgdat.node_present_pages + 1));
+}
+
+/** @kernel mm/compaction.c fragmentation_score_node */
+export function fragmentation_score_node(pgdat: pglist_data): number {
+  let score = 0;
+  for (const z of pgdat.node_zones) score += fragmentation_score_zone_weighted(z);
+  return score;
+}
+
+/**
+ * The low mark (100 - compaction_proactiveness, at least 5) proactive compaction works down to,
+ * or the high one (low + 10, at most 100) that starts it: 80 and 90 at the default 20.
+ * @kernel mm/compaction.c fragmentation_score_wmark
+ */
+export function fragmentation_score_wmark(k: Kernel, low: boolean): number {
+  const wmark_low = Math.max(100 - k.vm.compaction_proactiveness, 5);
+  return low ? wmark_low : Math.min(wmark_low + 10, 100);
+}
+
+/**
+ * Is the node's kswapd on the CPU or waiting for it? Proactive compaction stands aside meanwhile.
+ * @kernel mm/compaction.c kswapd_is_running
+ */
+function kswapd_is_running(pgdat: pglist_data): boolean {
+  return pgdat.kswapd !== null && pgdat.kswapd.is_running();
+}
+
+/** @kernel mm/compaction.c should_proactive_compact_node */
+function should_proactive_compact_node(k: Kernel, pgdat: pglist_data): boolean {
+  if (!k.vm.compaction_proactiveness || kswapd_is_running(pgdat)) return false;
+  return fragmentation_score_node(pgdat) > fragmentation_score_wmark(k, false);
+}
+
+/**
+ * Compacts each populated zone of the node until its score reaches the low mark: order -1,
+ * MIGRATE_SYNC_LIGHT, whole zone, skip hints ignored. No counters of its own in 6.1: its scans
+ * count in compact_migrate_scanned / compact_free_scanned only.
+ * @kernel mm/compaction.c proactive_compact_node
+ */
+export function proactive_compact_node(k: Kernel, pgdat: pglist_data): void {
+  let cc: compact_control | null = null;
+  for (const z of pgdat.node_zones) {
+    if (!z.populated_zone()) continue;
+    if (cc === null) {
+      cc = new compact_control(z, null);
+      cc.order = -1;
+      cc.mode = MIGRATE_SYNC_LIGHT;
+      cc.ignore_skip_hint = true;
+      cc.whole_zone = true;
+      cc.gfp_mask = GFP_KERNEL;
+      cc.proactive_compaction = true;
+    }
+    cc.zone = z;
+    compact_zone(k, cc);
+  }
+}
+
+/** Is some zone up to kcompactd_highest_zoneidx worth compacting for kcompactd_max_order? @kernel mm/compaction.c kcompactd_node_suitable */
+function kcompactd_node_suitable(k: Kernel, t: kcompactd_thread): boolean {
+  const pgdat = t.pgdat;
+  for (let zoneid = 0; zoneid <= t.kcompactd_highest_zoneidx; zoneid++) {
+    const z = pgdat.node_zones[zoneid];
+    if (!z.populated_zone()) continue;
+    if (compaction_suitable(k, z, t.kcompactd_max_order, 0, t.kcompactd_highest_zoneidx) === COMPACT_CONTINUE) return true;
+  }
+  return false;
+}
+
+/** @kernel mm/compaction.c kcompactd_work_requested */
+function kcompactd_work_requested(t: kcompactd_thread): boolean {
+  return t.kcompactd_max_order > 0 || t.proactive_compact_trigger;
+}
+
+/** "nid=0 order=9 classzone_idx=Normal  ": kcompactd_wake_template's format. */
+function kcompactd_wake_text(nid: number, order: number, highest_zoneidx: number): string {
+  return `nid=${nid} order=${order} classzone_idx=${(zone_names[highest_zoneidx] ?? String(highest_zoneidx)).padEnd(8)}`;
+}
+
+/**
+ * kcompactd's work when woken for an order: each zone up to the highest asked for that is not
+ * deferred and that compaction_suitable finds worth it is compacted (MIGRATE_SYNC_LIGHT, skip
+ * hints honoured, cached positions used) until a block of the order is free. Success resets the
+ * deferral; a run that met the scanners drains the pcp lists (free pages stranded there could
+ * merge) and defers the zone. compact_daemon_wake counts the runs, compact_daemon_*_scanned what
+ * they scanned (besides compact_*_scanned, which compact_zone counts).
+ * @kernel mm/compaction.c kcompactd_do_work
+ */
+export function kcompactd_do_work(k: Kernel, t: kcompactd_thread): void {
+  const pgdat = t.pgdat;
+  const order = t.kcompactd_max_order;
+  const highest_zoneidx = t.kcompactd_highest_zoneidx;
+  if (k.trace.enabled("mm_compaction_kcompactd_wake")) {
+    k.trace.emit("mm_compaction_kcompactd_wake", { nid: pgdat.node_id, order, highest_zoneidx }, kcompactd_wake_text(pgdat.node_id, order, highest_zoneidx));
+  }
+  k.vm_events[KCOMPACTD_WAKE]++;
+  let cc: compact_control | null = null;
+  for (let zoneid = 0; zoneid <= highest_zoneidx; zoneid++) {
+    const z = pgdat.node_zones[zoneid];
+    if (!z.populated_zone()) continue;
+    if (compaction_deferred(z, order)) continue;
+    if (compaction_suitable(k, z, order, 0, zoneid) !== COMPACT_CONTINUE) continue;
+    if (cc === null) {
+      cc = new compact_control(z, null);
+      cc.order = order;
+      cc.highest_zoneidx = highest_zoneidx;
+      cc.mode = MIGRATE_SYNC_LIGHT;
+      cc.ignore_skip_hint = false;
+      cc.gfp_mask = GFP_KERNEL;
+    }
+    cc.zone = z;
+    const status = compact_zone(k, cc);
+    if (status === COMPACT_SUCCESS) {
+      compaction_defer_reset(z, order, false);
+    } else if (status === COMPACT_PARTIAL_SKIPPED || status === COMPACT_COMPLETE) {
+      drain_all_pages(k, z);
+      defer_compaction(z, order);
+    }
+    k.vm_events[KCOMPACTD_MIGRATE_SCANNED] += cc.total_migrate_scanned;
+    k.vm_events[KCOMPACTD_FREE_SCANNED] += cc.total_free_scanned;
+  }
+  // Done until woken again, unless a wakeup meanwhile asked for more.
+  if (t.kcompactd_max_order <= order) t.kcompactd_max_order = 0;
+  if (t.kcompactd_highest_zoneidx >= highest_zoneidx) t.kcompactd_highest_zoneidx = pgdat.nr_zones - 1;
+}
+
+/**
+ * Asks the node's kcompactd for a free block of `order`: the request is recorded (the highest
+ * order, the lowest zone index), and kcompactd woken if it is waiting and some zone is worth
+ * compacting. Called by kswapd as it goes to sleep (for the order it was woken for), after a
+ * boosted balance_pgdat (pageblock_order), and by wakeup_kswapd for a request that may not
+ * reclaim directly on a balanced node. Order 0 asks nothing.
+ * @kernel mm/compaction.c wakeup_kcompactd
+ */
+export function wakeup_kcompactd(k: Kernel, pgdat: pglist_data, order: number, highest_zoneidx: number): void {
+  if (!order) return;
+  const t = pgdat.kcompactd;
+  if (t === null) return;
+  if (t.kcompactd_max_order < order) t.kcompactd_max_order = order;
+  if (t.kcompactd_highest_zoneidx > highest_zoneidx) t.kcompactd_highest_zoneidx = highest_zoneidx;
+  // wq_has_sleeper: only a kcompactd waiting on its queue (not one about to run) is woken.
+  if (t.state !== KCOMPACTD_WAITING) return;
+  if (!kcompactd_node_suitable(k, t)) return;
+  if (k.trace.enabled("mm_compaction_wakeup_kcompactd")) {
+    k.trace.emit("mm_compaction_wakeup_kcompactd", { nid: pgdat.node_id, order, highest_zoneidx }, kcompactd_wake_text(pgdat.node_id, order, highest_zoneidx));
+  }
+  t.wake(k);
+}
+
+/**
+ * A non-zero write to vm.compaction_proactiveness: each node's kcompactd is woken for a
+ * proactive round at once (proactive_compact_trigger), not at its next 500 ms check.
+ * @kernel mm/compaction.c compaction_proactiveness_sysctl_handler
+ */
+export function compaction_proactiveness_effect(k: Kernel): void {
+  for (const pgdat of k.node_data) {
+    const t = pgdat.kcompactd;
+    if (t === null || t.proactive_compact_trigger) continue;
+    t.proactive_compact_trigger = true;
+    t.wake(k);
+  }
+}
+
+/** kcompactd's wait: on its queue (with the timeout in wait_until), or woken and runnable. */
+const KCOMPACTD_WAITING = 0;
+const KCOMPACTD_RUNNABLE = 1;
+
+/**
+ * The node's compaction daemon. Its loop, one turn per run(): it waits on kcompactd_wait for
+ * HPAGE_FRAG_CHECK_INTERVAL_MSEC (for ever when compaction_proactiveness is 0, 64 times as long
+ * after a proactive round that did not lower the score); woken with an order requested (and no
+ * proactive trigger), it runs kcompactd_do_work under a PSI memory stall; otherwise (timeout, or
+ * the sysctl's trigger) it runs proactive_compact_node if the node's score is above the high
+ * mark. A timeout that finds an order requested meanwhile (wakeup_kcompactd recorded it without
+ * waking) does the work too, as wait_event_freezable_timeout returns true for a condition that
+ * holds when the time runs out.
+ *
+ * Simplified: kcompactd runs when the clock next passes its time (like khugepaged, no wakeup
+ * preemption of the running task), and compaction costs no simulated time (compact_zone never
+ * has); the timeout is not rounded to jiffies beyond HZ=250's exact 125.
+ * @kernel mm/compaction.c kcompactd, kcompactd_run, kcompactd_init
+ * @kernel include/trace/events/compaction.h mm_compaction_kcompactd_sleep,
+ *   mm_compaction_kcompactd_wake, mm_compaction_wakeup_kcompactd
+ */
+export class kcompactd_thread implements kthread {
+  readonly comm: string;
+  pid = 0;
+  on_cpu = false;
+  state = KCOMPACTD_WAITING;
+  /** When the timed wait ends (Infinity: MAX_SCHEDULE_TIMEOUT). */
+  wait_until = 0;
+  /** The timeout its next wait takes, in ns. */
+  timeout_ns = HPAGE_FRAG_CHECK_INTERVAL_MSEC * 1e6;
+  /** pgdat->kcompactd_max_order: the highest order asked for since the last run. */
+  kcompactd_max_order = 0;
+  /** pgdat->kcompactd_highest_zoneidx: the lowest highest_zoneidx asked for. */
+  kcompactd_highest_zoneidx: number;
+  /** pgdat->proactive_compact_trigger: the proactiveness sysctl asked for a round now. */
+  proactive_compact_trigger = false;
+  constructor(readonly pgdat: pglist_data) {
+    this.comm = `kcompactd${pgdat.node_id}`;
+    this.kcompactd_highest_zoneidx = pgdat.nr_zones - 1;
+    asDoubles<kcompactd_thread>(this, "wait_until", "timeout_ns");
+  }
+
+  next_ns(k: Kernel): number {
+    return this.state === KCOMPACTD_RUNNABLE ? k.now_ns : this.wait_until;
+  }
+
+  run(k: Kernel): void {
+    const pgdat = this.pgdat;
+    const default_timeout = HPAGE_FRAG_CHECK_INTERVAL_MSEC * 1e6;
+    this.state = KCOMPACTD_RUNNABLE;
+    if (kcompactd_work_requested(this) && !this.proactive_compact_trigger) {
+      const pflags = psi_memstall_enter(k);
+      kcompactd_do_work(k, this);
+      psi_memstall_leave(k, pflags);
+      this.timeout_ns = default_timeout;
+    } else {
+      this.timeout_ns = default_timeout;
+      if (should_proactive_compact_node(k, pgdat)) {
+        const prev_score = fragmentation_score_node(pgdat);
+        proactive_compact_node(k, pgdat);
+        const score = fragmentation_score_node(pgdat);
+        // No progress: back off 64 times as long (32 s).
+        if (score >= prev_score) this.timeout_ns = default_timeout * 2 ** COMPACT_MAX_DEFER_SHIFT;
+      }
+      this.proactive_compact_trigger = false;
+    }
+    this.sleep(k);
+  }
+
+  /** The top of kcompactd's loop: wait for work or the timeout (none with proactiveness 0). */
+  sleep(k: Kernel): void {
+    if (!k.vm.compaction_proactiveness) this.timeout_ns = Infinity;
+    if (k.trace.enabled("mm_compaction_kcompactd_sleep")) k.trace.emit("mm_compaction_kcompactd_sleep", { nid: this.pgdat.node_id }, `nid=${this.pgdat.node_id}`);
+    // wait_event checks the condition before sleeping: work asked for meanwhile runs at once.
+    if (kcompactd_work_requested(this)) {
+      this.state = KCOMPACTD_RUNNABLE;
+      return;
+    }
+    this.state = KCOMPACTD_WAITING;
+    this.wait_until = k.now_ns + this.timeout_ns;
+  }
+
+  /** wake_up_interruptible(&pgdat->kcompactd_wait). */
+  wake(_k: Kernel): void {
+    this.state = KCOMPACTD_RUNNABLE;
+  }
+
+  /** wakeup_kcompactd for this node (kswapd's entry: it reaches compaction through pgdat). */
+  wakeup(k: Kernel, order: number, highest_zoneidx: number): void {
+    wakeup_kcompactd(k, this.pgdat, order, highest_zoneidx);
+  }
+
+  /** reset_isolation_suitable for this node, as kswapd calls it going to sleep. */
+  reset_isolation_suitable(k: Kernel): void {
+    reset_isolation_suitable(k, this.pgdat);
+  }
+}
+
+/**
+ * Starts kcompactd<nid> for every node (kcompactd_init → kcompactd_run), waiting from boot.
+ * @kernel mm/compaction.c kcompactd_run
+ */
+function kcompactd_init(k: Kernel): void {
+  for (const pgdat of k.node_data) {
+    if (pgdat.kcompactd !== null) continue;
+    const t = new kcompactd_thread(pgdat);
+    pgdat.kcompactd = t;
+    kthread_run(k, t);
+    t.sleep(k);
+  }
 }
 

@@ -9,6 +9,7 @@ import type { mem_cgroup } from "./memcontrol.js";
 import { asDoubles } from "../kernel/shape.js";
 import { newListHeads } from "./list.js";
 import type { kswapd_thread } from "./vmscan.js";
+import type { kcompactd_thread } from "./compaction.js";
 import { MAX_ORDER, NO_PFN } from "./types.js";
 import { NR_VM_NODE_STAT_ITEMS, NR_VM_NUMA_EVENT_ITEMS, NR_VM_ZONE_STAT_ITEMS } from "./vmstat_items.js";
 
@@ -462,6 +463,8 @@ export class pglist_data {
   kswapd_failures = 0;
   /** The node's kswapd (pgdat->kswapd), started by kswapd_init. */
   kswapd: kswapd_thread | null = null;
+  /** The node's kcompactd (pgdat->kcompactd, with its wait state), started by kcompactd_init. */
+  kcompactd: kcompactd_thread | null = null;
   /** NR_THROTTLED_WRITTEN when the first reclaimer was throttled on writeback. */
   nr_reclaim_start = 0;
   nr_writeback_throttled = 0;

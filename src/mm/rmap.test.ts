@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { pte_offset_map } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, huge_pmd_lookup, pte_offset_map } from "../arch/x86/pgtable.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
-import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
+import { MM_ANONPAGES, MM_SWAPENTS, VM_LOCKED, VM_WRITE } from "./mm_types.js";
+import { split_huge_pmd_address } from "./huge_memory.js";
+import { find_vma } from "./mmap.js";
 import { follow_pte } from "./memory.js";
-import { folio_referenced, PageAnonExclusive, rmap_walk, try_to_unmap } from "./rmap.js";
+import { folio_mapcount, folio_mapped, folio_referenced, PageAnonExclusive, rmap_walk, try_to_unmap } from "./rmap.js";
 import { lru_add_drain } from "./swap.js";
 import { add_to_swap } from "./swap_state.js";
 import { __swap_count, sys_swapon } from "./swapfile.js";
@@ -98,5 +100,57 @@ describe("anonymous rmap", () => {
     expect(__swap_count(k, entry)).toBe(2); // two PTEs (the cache holds SWAP_HAS_CACHE on top)
     // The page is still cached with the caller's and the cache's references.
     expect(k.mem_map._refcount[pfn]).toBe(2);
+  });
+});
+
+describe("folio_referenced of a THP (folio_referenced_one's PMD branch)", () => {
+  /** A 1 GiB machine (THP always) with one PMD-mapped THP at a 2 MiB-aligned address. */
+  function thp() {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const p = spawnProcess(k, { comm: "thp" });
+    const raw = p.mmap(4 * MiB, { prot: "rw", flags: "private|anonymous" });
+    const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+    p.write(a, 2 * MiB);
+    const mm = taskOf(p).mm!;
+    const pmdi = huge_pmd_lookup(k, mm.pgd, a);
+    expect(pmdi).toBeGreaterThanOrEqual(0);
+    const head = k.pgtables.ent_pfn[pmdi];
+    // The per-page column of a PMD-mapped THP is 0: only page[1].private counts the PMD.
+    expect(k.mem_map.mapcount[head]).toBe(0);
+    return { k, p, a, head, pmdi };
+  }
+
+  it("sees a young huge PMD, clears its accessed bit, and sees it again after the next access", () => {
+    const { k, p, a, head, pmdi } = thp();
+    expect(folio_mapped(k, head)).toBe(true);
+    const flags = new Int32Array(1);
+    expect(folio_referenced(k, head, flags)).toBe(1);
+    expect(flags[0] & VM_WRITE).toBe(VM_WRITE);
+    expect(k.pgtables.ent_flags[pmdi] & _PAGE_ACCESSED).toBe(0);
+    expect(folio_referenced(k, head)).toBe(0);
+    p.read(a + 4096 * 100, 8);
+    expect(folio_referenced(k, head)).toBe(1);
+  });
+
+  it("counts a VMA once however many PTEs of a split PMD were young, and each forked VMA", () => {
+    const { k, p, a, head } = thp();
+    const vma = find_vma(taskOf(p).mm!, a)!;
+    split_huge_pmd_address(k, vma, a);
+    expect(huge_pmd_lookup(k, taskOf(p).mm!.pgd, a)).toBe(-1);
+    expect(folio_mapcount(k, head)).toBe(512);
+    expect(folio_referenced(k, head)).toBe(1);
+    expect(folio_referenced(k, head)).toBe(0);
+    const c = p.fork();
+    p.read(a, 8);
+    c.read(a + 2 * MiB - 8, 8);
+    expect(folio_referenced(k, head)).toBe(2);
+  });
+
+  it("reports VM_LOCKED for an mlocked PMD mapping, as reclaim needs to keep the folio", () => {
+    const { k, p, a, head } = thp();
+    p.mlock(a, 2 * MiB);
+    const flags = new Int32Array(1);
+    expect(folio_referenced(k, head, flags)).toBe(0);
+    expect(flags[0] & VM_LOCKED).toBe(VM_LOCKED);
   });
 });

@@ -29,7 +29,7 @@
  * @kernel include/linux/rmap.h page_dup_file_rmap, page_try_dup_anon_rmap, __page_dup_rmap
  * @kernel include/linux/page-flags.h PageAnonExclusive
  * @kernel mm/rmap.c page_remove_anon_compound_rmap
- * @kernel mm/util.c __page_mapcount, folio_mapcount
+ * @kernel mm/util.c __page_mapcount, folio_mapcount, folio_mapped
  */
 import { __mod_memcg_page_state } from "./memcontrol.js";
 import { KernelBug } from "../kernel/bug.js";
@@ -38,6 +38,8 @@ import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
   _PAGE_SOFT_DIRTY,
+  huge_pmd_lookup,
+  pmd_trans_huge,
   pte_clear,
   pte_index,
   pte_present,
@@ -105,6 +107,21 @@ export function folio_mapcount(k: Kernel, head: number): number {
   if (mem.mapping[head] >= 0) return ret - compound * nr;
   if ((mem.flags[head + 1] & DOUBLE_MAP) !== 0) ret -= nr;
   return ret;
+}
+
+/**
+ * Is any page of the folio mapped: its own mapcount for a small page; for a compound page a PMD
+ * mapping or a PTE mapping of any subpage (a PMD-mapped THP's per-page column stays 0).
+ * @kernel mm/util.c folio_mapped
+ */
+export function folio_mapped(k: Kernel, head: number): boolean {
+  const mem = k.mem_map;
+  if ((mem.flags[head] & F(PG_head)) === 0) return mem.mapcount[head] > 0;
+  if (mem.private[head + 1] > 0) return true;
+  if ((mem.flags[head] & F(PG_hugetlb)) !== 0) return false;
+  const nr = 2 ** mem.index[head + 1];
+  for (let i = 0; i < nr; i++) if (mem.mapcount[head + i] > 0) return true;
+  return false;
 }
 
 /** PageAnonExclusive: only one mm can map this anonymous page, so a write may reuse it. */
@@ -373,6 +390,7 @@ export function rmap_walk(k: Kernel, pfn: number, visit: RmapVisitor): void {
  * @kernel mm/rmap.c folio_referenced, folio_referenced_one
  */
 export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Array): number {
+  if ((k.mem_map.flags[pfn] & HEAD) !== 0) return folio_referenced_large(k, pfn, vm_flags_out);
   let mapcount = k.mem_map.mapcount[pfn];
   if (mapcount === 0) return 0;
   const vmas = rmap_vmas(k, pfn);
@@ -405,6 +423,74 @@ export function folio_referenced(k: Kernel, pfn: number, vm_flags_out?: Int32Arr
       }
     }
     if (--mapcount === 0) break;
+  }
+  if (vm_flags_out) vm_flags_out[0] = flags;
+  return referenced;
+}
+
+const HEAD = F(PG_head);
+
+/**
+ * folio_referenced for a compound folio (a THP): page_vma_mapped_walk finds, in each VMA, the
+ * huge PMD mapping the folio (pmdp_clear_flush_young_notify clears its accessed bit) or the PTEs
+ * mapping any of its subpages (a PMD split without a page split, DoubleMap). As in 6.1, a VMA
+ * counts once in the result however many of its entries were young, the walk stops when
+ * folio_mapcount mappings were seen, and VM_LOCKED ends it only for a PMD mapping (a PTE-mapped
+ * large folio is not mlocked through one PTE). A young huge PMD is seen through VM_SEQ_READ too:
+ * the kernel's VM_SEQ_READ test is on the PTE branch only. Hugetlb folios are not on the LRU and
+ * never come here.
+ * @kernel mm/rmap.c folio_referenced_one
+ * @kernel mm/page_vma_mapped.c page_vma_mapped_walk
+ * @kernel include/linux/mmu_notifier.h pmdp_clear_flush_young_notify
+ */
+function folio_referenced_large(k: Kernel, head: number, vm_flags_out?: Int32Array): number {
+  const mem = k.mem_map;
+  let mapcount = folio_mapcount(k, head);
+  if (vm_flags_out) vm_flags_out[0] = 0;
+  if (mapcount === 0) return 0;
+  const vmas = rmap_vmas(k, head);
+  if (vmas === null) return 0;
+  const pool = k.pgtables;
+  const nr = 2 ** mem.index[head + 1];
+  let referenced = 0;
+  let flags = 0;
+  for (const vma of vmas) {
+    const pgd = vma.vm_mm.pgd;
+    if (pgd === NO_TABLE) continue;
+    // Where the head would sit in this VMA (it may lie outside: a split VMA keeps a part).
+    const off = (mem.index[head] - (vma.vm_pgoff | 0)) | 0;
+    const haddr = vma.vm_start + off * 4096;
+    if (haddr + nr * 4096 <= vma.vm_start || haddr >= vma.vm_end) continue;
+    let young = 0;
+    const pmdi = haddr >= vma.vm_start ? huge_pmd_lookup(k, pgd, haddr) : -1;
+    if (pmdi >= 0 && pmd_trans_huge(pool.ent_flags[pmdi]) && pool.ent_pfn[pmdi] === head) {
+      if (vma.vm_flags & VM_LOCKED) {
+        flags |= VM_LOCKED;
+        break;
+      }
+      if ((pool.ent_flags[pmdi] & _PAGE_ACCESSED) !== 0) {
+        pool.ent_flags[pmdi] &= ~_PAGE_ACCESSED;
+        young++;
+      }
+      mapcount--;
+    }
+    const first = Math.max(0, (vma.vm_start - haddr) / 4096);
+    const last = Math.min(nr, (vma.vm_end - haddr) / 4096);
+    for (let j = first; j < last && mapcount > 0; j++) {
+      if (mem.mapcount[head + j] === 0) continue;
+      const i = rmap_pte(k, head + j, vma);
+      if (i < 0) continue;
+      if ((pool.ent_flags[i] & _PAGE_ACCESSED) !== 0) {
+        pool.ent_flags[i] &= ~_PAGE_ACCESSED;
+        if ((vma.vm_flags & VM_SEQ_READ) === 0) young++;
+      }
+      mapcount--;
+    }
+    if (young !== 0) {
+      referenced++;
+      flags |= vma.vm_flags & ~VM_LOCKED;
+    }
+    if (mapcount <= 0) break;
   }
   if (vm_flags_out) vm_flags_out[0] = flags;
   return referenced;

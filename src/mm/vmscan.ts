@@ -42,7 +42,8 @@ import { asDoubles } from "../kernel/shape.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import type { alloc_context } from "./alloc_hooks.js";
 import { PF_MEMALLOC } from "./alloc_hooks.js";
-import { __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL, show_gfp_flags } from "./gfp.js";
+import { __GFP_DIRECT_RECLAIM, __GFP_FS, __GFP_IO, gfp_zone, GFP_KERNEL, show_gfp_flags } from "./gfp.js";
+import { pageblock_order } from "./types.js";
 import {
   F,
   folio_nr_pages,
@@ -96,7 +97,7 @@ import {
 } from "./mmzone.js";
 import { swap_writepage } from "./page_io.js";
 import { cpu_to_node, zone_watermark_ok_safe } from "./page_alloc.js";
-import { folio_referenced, try_to_unmap } from "./rmap.js";
+import { folio_mapped, folio_referenced, try_to_unmap } from "./rmap.js";
 import { folio_add_lru, lru_add_drain, lru_note_cost, put_page } from "./swap.js";
 import { __delete_from_swap_cache, add_to_swap } from "./swap_state.js";
 import { folio_free_swap, get_nr_swap_pages, put_swap_folio, vm_swap_full } from "./swapfile.js";
@@ -567,7 +568,7 @@ function folio_check_references(k: Kernel, pfn: number, sc: scan_control): numbe
   const mem = k.mem_map;
   const vm_flags_out = sc.vm_flags_out;
   vm_flags_out[0] = 0;
-  const referenced_ptes = mem.mapcount[pfn] > 0 ? folio_referenced(k, pfn, vm_flags_out) : 0;
+  const referenced_ptes = folio_mapped(k, pfn) ? folio_referenced(k, pfn, vm_flags_out) : 0;
   const referenced_folio = (mem.flags[pfn] & REFERENCED) !== 0;
   mem.flags[pfn] &= ~REFERENCED;
   const vm_flags = vm_flags_out[0];
@@ -1026,7 +1027,7 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pg
       put_page(k, pfn);
       continue;
     }
-    if (mem.mapcount[pfn] > 0) {
+    if (folio_mapped(k, pfn)) {
       const vm_flags = sc.vm_flags_out;
       vm_flags[0] = 0;
       if (folio_referenced(k, pfn, vm_flags) !== 0 && vm_flags[0] & VM_EXEC && folio_is_file_lru(mem.flags[pfn])) {
@@ -1577,6 +1578,8 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
       const z = pgdat.node_zones[i];
       z.watermark_boost -= Math.min(z.watermark_boost, zone_boosts[i]);
     }
+    // As there is now likely space, kcompactd defragments pageblocks.
+    pgdat.kcompactd?.wakeup(k, pageblock_order, highest_zoneidx);
   }
   snapshot_refaults(k, null, pgdat);
   psi_memstall_leave(k, pflags);
@@ -1666,6 +1669,12 @@ export class kswapd_thread {
     // kswapd_try_to_sleep: balanced (or given up) → nap HZ/10 on the wait queue; otherwise stay
     // runnable and loop at the next scheduling point, letting the tasks have the CPU meanwhile.
     if (prepare_kswapd_sleep(k, pgdat, this.reclaim_order, this.highest_zoneidx)) {
+      // Compaction may succeed now: forget the blocks it failed on, and ask kcompactd for the
+      // order kswapd was woken for.
+      // (Both through the node's kcompactd object: vmscan.ts importing compaction.ts would close
+      // an import cycle through the page tables.)
+      pgdat.kcompactd?.reset_isolation_suitable(k);
+      pgdat.kcompactd?.wakeup(k, this.alloc_order, this.highest_zoneidx);
       this.state = KSWAPD_NAPPING;
       this.nap_until = k.now_ns + 25 * JIFFY_NS;
     } else {
@@ -1673,6 +1682,11 @@ export class kswapd_thread {
       k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY]++;
       this.state = KSWAPD_RUNNABLE;
     }
+  }
+
+  /** task_is_running: on the CPU or waiting for it (TASK_RUNNING), not asleep or napping. */
+  is_running(): boolean {
+    return this.state === KSWAPD_RUNNABLE || this.on_cpu;
   }
 
   /** wake_up_interruptible(&pgdat->kswapd_wait). */
@@ -1701,9 +1715,12 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
   // !waitqueue_active: kswapd is running or about to (it waits on kswapd_wait only in
   // kswapd_try_to_sleep, asleep or napping).
   if (t === null || t.state === KSWAPD_RUNNABLE) return;
-  // Balanced and unboosted, or given up: 6.1 would wake kcompactd for an atomic request here
-  // (not modelled: no compaction yet).
-  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) return;
+  // Balanced and unboosted, or given up: memory may be free but too fragmented, so a request
+  // that may not compact itself wakes kcompactd (compaction_suitable decides).
+  if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) {
+    if ((gfp_flags & __GFP_DIRECT_RECLAIM) === 0) pgdat.kcompactd?.wakeup(k, order, highest_zoneidx);
+    return;
+  }
   if (k.trace.enabled("mm_vmscan_wakeup_kswapd")) k.trace.emit("mm_vmscan_wakeup_kswapd", { nid: pgdat.node_id, zid: z.zone_idx, order, gfp_flags: show_gfp_flags(gfp_flags) }, `nid=${pgdat.node_id} order=${order} gfp_flags=${show_gfp_flags(gfp_flags)}`);
   t.wake(k);
 }

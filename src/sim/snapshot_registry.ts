@@ -40,7 +40,7 @@ import {
 } from "../mm/alloc_hooks.js";
 import { thp_drop_slab, thp_state } from "../mm/huge_memory.js";
 import { deferred_split } from "../mm/mmzone.js";
-import { compact_nodes_effect, compaction_defer_reset, compaction_zonelist_suitable, try_to_compact_pages } from "../mm/compaction.js";
+import { compact_nodes_effect, compaction_defer_reset, compaction_proactiveness_effect, compaction_zonelist_suitable, kcompactd_thread, try_to_compact_pages } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
 import { khugepaged_state, khugepaged_thread } from "../mm/khugepaged.js";
 import { ListLinks } from "../mm/list.js";
@@ -198,6 +198,7 @@ export function machineRegistry(): SnapshotRegistry {
       swap_globals: Object.freeze({ ctor: swap_globals }),
       swap_info_struct: Object.freeze({ ctor: swap_info_struct }),
       kswapd_thread: Object.freeze({ ctor: kswapd_thread }),
+      kcompactd_thread: Object.freeze({ ctor: kcompactd_thread }),
       scan_control: Object.freeze({ ctor: scan_control }),
       // mm/ slab, vmalloc and per-cpu allocators; kernel/task_objs: a task's kernel objects.
       slab_globals: Object.freeze({ ctor: slab_globals }),
@@ -284,6 +285,7 @@ export function machineRegistry(): SnapshotRegistry {
       hugetlb_sysctl_set_max_huge_pages,
       // compaction_sysctl_init's (vm.compact_memory).
       compact_nodes_effect,
+      compaction_proactiveness_effect,
       // The operations tables (const struct *_operations in the kernel): named, never copied.
       shmem_file_operations,
       shmem_aops,

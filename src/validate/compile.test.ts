@@ -161,6 +161,14 @@ describe("compileScenario: the file steps (issue 14)", () => {
     ]);
   });
 
+  it("turns a compact step into the write of compact_memory or a node's compact file", () => {
+    const plan = compileScenario(yaml("name: c\nprocesses:\n  - name: p\n    run:\n      - compact: all\n      - compact: 0\n"), { checkOnly: true });
+    expect(plan.input.split("\n").filter((l) => l.startsWith("step "))).toEqual([
+      "step 0 write at=processes[0].run[0] path=/proc/sys/vm/compact_memory value=1",
+      "step 0 write at=processes[0].run[1] path=/sys/devices/system/node/node0/compact value=1",
+    ]);
+  });
+
   it("turns a memfd step into one guest line: its seals as F_SEAL_* bits", () => {
     const plan = compileScenario(yaml("name: m\nprocesses:\n  - name: p\n    run:\n      - memfd: { name: b, size: 64K, seals: shrink|write, prot: r }\n"), { checkOnly: true });
     expect(plan.input.split("\n").filter((l) => l.startsWith("step "))).toEqual(["step 0 memfd at=processes[0].run[0] region=0 name=b size=65536 prot=1 flags=1 seals=10 sealable=1"]);

@@ -519,6 +519,9 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     case "drop_caches":
       emit("write", `path=${encodeValue("/proc/sys/vm/drop_caches")} value=${s.value}`);
       return;
+    case "compact":
+      emit("write", `path=${encodeValue(s.node === null ? "/proc/sys/vm/compact_memory" : `/sys/devices/system/node/node${s.node}/compact`)} value=1`);
+      return;
     case "memfd": {
       const bits: Record<string, number> = { seal: 1, shrink: 2, grow: 4, write: 8, future_write: 16 };
       const seals = s.seals.split("|").reduce((a, w) => a | (bits[w.trim()] ?? 0), 0);

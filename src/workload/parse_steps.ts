@@ -489,6 +489,7 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   mount: readMount,
   file: readFile,
   drop_caches: readDropCaches,
+  compact: readCompact,
   memfd: readMemfd,
   cgroup: readCgroup,
 };
@@ -771,6 +772,14 @@ function readFile(x: StepInput): Step {
     if (advice !== undefined) step.advice = advice;
   }
   return step;
+}
+
+/** compact: all, or compact: N for node N (checked against the machine's nodes when it runs). */
+function readCompact(x: StepInput): Step {
+  const v = scalarValue(x.r, x.a.value);
+  if (v === "all") return fin(x, { pos: x.pos, path: x.path, kind: "compact", node: null });
+  if (typeof v !== "number") x.r.fail(x.a.value, x.ap, `expected all or a node number, got ${describe(x.r, x.a.value)}`);
+  return fin(x, { pos: x.pos, path: x.path, kind: "compact", node: int(x.r, x.a.value, x.ap, 0, 1023) });
 }
 
 function readDropCaches(x: StepInput): Step {

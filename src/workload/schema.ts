@@ -237,6 +237,8 @@ export type Step =
     })
   | (StepBase & FileStepSpec)
   | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 })
+  /** echo 1 > /proc/sys/vm/compact_memory (node null: every node) or nodeN/compact. */
+  | (StepBase & { kind: "compact"; node: number | null })
   /** memfd_create, ftruncate to size, F_ADD_SEALS, mmap as region `name`, close. */
   | (StepBase & { kind: "memfd"; name: string; size: number; seals: string; prot: string; flags: string })
   // ---- end of files and the page cache ----
@@ -365,6 +367,7 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     doc: "open a file, do op (create with size, read, write, truncate to size, unlink, fadvise advice) on a window with a pattern of bs-byte calls, close it",
   },
   drop_caches: { keys: [], required: [], doc: "echo N > /proc/sys/vm/drop_caches: drop_caches: 3" },
+  compact: { keys: [], required: [], doc: "compact memory: compact: all (/proc/sys/vm/compact_memory) or compact: N (/sys/devices/system/node/nodeN/compact)" },
   memfd: {
     keys: ["name", "size", "seals", "prot", "flags"],
     required: ["name", "size"],

@@ -94,6 +94,7 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   swapoff: "sys_swapoff(), mm/swapfile.c",
   mount: "path_mount(), fs/namespace.c",
   drop_caches: "drop_caches_sysctl_handler(), fs/drop_caches.c",
+  compact: "sysctl_compaction_handler(), mm/compaction.c",
   memfd: "memfd_create(), mm/memfd.c",
   cgroup: "cgroup_procs_write(), kernel/cgroup/cgroup.c",
 };
@@ -433,6 +434,15 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
     case "drop_caches":
       execFileStep(c, p, s, note);
       return;
+    case "compact": {
+      // compact_nodes (or compact_store for one node) runs in the writer's context.
+      const file = s.node === null ? "/proc/sys/vm/compact_memory" : `/sys/devices/system/node/node${s.node}/compact`;
+      const moved0 = vmCounter(m, "pgmigrate_success");
+      c.spend(COST.proc_file_ns);
+      pr.writeFile(file, "1");
+      note("compact", `echo 1 > ${file}: ${vmCounter(m, "pgmigrate_success") - moved0} pages migrated`);
+      return;
+    }
     case "memfd": {
       c.spend(COST.vma_op_ns);
       const fd = pr.memfdCreate(s.name, s.seals ? "allow_sealing" : 0);
@@ -608,6 +618,13 @@ const THP_EVENTS: ReadonlyArray<{ counter: string; event: string; text: (n: numb
 
 /** The steps whose work can fault, split or free a THP (a touch is followed from start to end). */
 const THP_STEPS: ReadonlySet<string> = new Set(["madvise", "munmap", "mprotect", "mremap", "mlock", "munlock", "fork", "exit", "write", "sysctl"]);
+
+/** One /proc/vmstat counter now. */
+function vmCounter(m: Machine, name: string): number {
+  const text = m.read("/proc/vmstat");
+  const i = text.indexOf(`\n${name} `);
+  return i < 0 ? 0 : parseInt(text.slice(i + name.length + 2), 10);
+}
 
 /** The THP_EVENTS counters now, from /proc/vmstat. */
 function thpCounters(m: Machine): number[] {

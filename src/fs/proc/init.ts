@@ -6,7 +6,7 @@
  * file only wires them, so mm/ never imports the registry.
  * @kernel fs/proc/root.c proc_root_init
  * @kernel fs/proc/meminfo.c proc_meminfo_init
- * @kernel mm/vmstat.c init_mm_internals
+ * @kernel mm/vmstat.c init_mm_internals, extfrag_debug_init
  * @kernel mm/swapfile.c procswaps_init
  * @kernel kernel/sched/psi.c psi_proc_init
  * @kernel kernel/sysctl.c sysctl_init_bases
@@ -40,6 +40,7 @@ import { meminfo_proc_show } from "./meminfo.js";
 import { slabinfo_show } from "../../mm/slab_common.js";
 import { slab_attrs, sysfs_slab_entries, sysfs_slab_lookup } from "../../mm/slub_sysfs.js";
 import { vmallocinfo_show } from "../../mm/vmalloc.js";
+import { extfrag_show, unusable_show } from "../../mm/compaction.js";
 import { registerPidEntry, registerProcFile, registerProcParam, registerProcPattern } from "./root.js";
 
 /** The transparent_hugepage directory of sysfs. */
@@ -59,6 +60,9 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, "/proc/pagetypeinfo", { fs: "proc", mode: 0o400, read: (kk) => pagetypeinfo_show(kk) });
   registerProcFile(k, "/proc/zoneinfo", { fs: "proc", mode: 0o444, read: (kk) => zoneinfo_show(kk) });
   registerProcFile(k, "/proc/vmstat", { fs: "proc", mode: 0o444, read: (kk) => vmstat_show(kk) });
+  // extfrag_debug_init (debugfs, mounted on /sys/kernel/debug as Debian's systemd does).
+  registerProcFile(k, "/sys/kernel/debug/extfrag/unusable_index", { fs: "sysfs", mode: 0o444, read: (kk) => unusable_show(kk) });
+  registerProcFile(k, "/sys/kernel/debug/extfrag/extfrag_index", { fs: "sysfs", mode: 0o444, read: (kk) => extfrag_show(kk) });
   // slab_proc_init (SLABINFO_RIGHTS: 0400 without a writable slabinfo); proc_vmalloc_init (0400).
   registerProcFile(k, "/proc/slabinfo", { fs: "proc", mode: 0o400, read: (kk) => slabinfo_show(kk) });
   registerProcFile(k, "/proc/vmallocinfo", { fs: "proc", mode: 0o400, read: (kk) => vmallocinfo_show(kk) });
