@@ -37,7 +37,8 @@ import {
   no_tsk_is_oom_victim,
   no_wakeup_kswapd,
 } from "../mm/alloc_hooks.js";
-import { thp_drop_slab, thp_state } from "../mm/huge_memory.js";
+import { deferred_split_shrinker_ops, huge_zero_page_shrinker_ops, thp_state } from "../mm/huge_memory.js";
+import { drop_slab, shrink_control, shrinker, shrinker_state } from "../mm/shrinker.js";
 import { deferred_split } from "../mm/mmzone.js";
 import { compact_nodes_effect, compaction_defer_reset, compaction_zonelist_suitable, try_to_compact_pages } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
@@ -170,6 +171,9 @@ export function machineRegistry(): SnapshotRegistry {
       AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
       oom_state: Object.freeze({ ctor: oom_state }),
       thp_state: Object.freeze({ ctor: thp_state }),
+      shrinker: Object.freeze({ ctor: shrinker }),
+      shrinker_state: Object.freeze({ ctor: shrinker_state }),
+      shrink_control: Object.freeze({ ctor: shrink_control }),
       deferred_split: Object.freeze({ ctor: deferred_split }),
       khugepaged_state: Object.freeze({ ctor: khugepaged_state }),
       khugepaged_thread: Object.freeze({ ctor: khugepaged_thread }),
@@ -251,8 +255,11 @@ export function machineRegistry(): SnapshotRegistry {
       zone_pcp_update_populated,
       // The sysctl effects the page cache registers (drop_caches_sysctl_init).
       drop_pagecache,
-      // hugepage_init's (drop_caches' slab half runs the THP shrinkers).
-      thp_drop_slab,
+      // drop_caches' slab half (drop_slab runs the registered shrinkers).
+      drop_slab,
+      // The shrinkers' code (their tables of function pointers).
+      huge_zero_page_shrinker_ops,
+      deferred_split_shrinker_ops,
       // hugetlb_init's (vm.nr_hugepages).
       hugetlb_sysctl_set_max_huge_pages,
       // compaction_sysctl_init's (vm.compact_memory).
