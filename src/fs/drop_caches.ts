@@ -10,6 +10,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
+import { inode_add_lru } from "./dcache.js";
 import { drop_slab } from "../mm/shrinker.js";
 import { invalidate_mapping_pages } from "../mm/truncate.js";
 import { I_FREEING, I_NEW, I_WILL_FREE, type super_block } from "./fs.js";
@@ -25,6 +26,8 @@ export function drop_pagecache_sb(k: Kernel, sb: super_block): void {
     if ((ino.i_state & (I_FREEING | I_WILL_FREE | I_NEW)) !== 0) continue;
     if (ino.i_mapping.i_pages.nr_entries === 0) continue;
     invalidate_mapping_pages(k, ino.i_mapping, 0, 2 ** 31 - 1);
+    // mm/truncate.c: an unused inode whose cache is now shrinkable joins the inode LRU.
+    inode_add_lru(k, ino);
   }
 }
 

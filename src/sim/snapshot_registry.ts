@@ -99,6 +99,7 @@ import { ext2_disk, ext2_disk_inode } from "../fs/ext2/ext2.js";
 import { ext2_aops, ext2_dir_operations, ext2_file_operations, ext2_sb_info } from "../fs/ext2/inode.js";
 import { ext2_dir_inode_operations, ext2_file_inode_operations } from "../fs/ext2/namei.js";
 import { ext2_sops } from "../fs/ext2/super.js";
+import { super_shrinker_ops } from "../fs/dcache.js";
 import { address_space, dentry, file, file_ra_state, files_struct, inode, super_block, task_io_accounting, vfs_state, vfsmount } from "../fs/fs.js";
 import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
 import { xarray } from "../lib/xarray.js";
@@ -260,6 +261,7 @@ export function machineRegistry(): SnapshotRegistry {
       // The shrinkers' code (their tables of function pointers).
       huge_zero_page_shrinker_ops,
       deferred_split_shrinker_ops,
+      super_shrinker_ops,
       // hugetlb_init's (vm.nr_hugepages).
       hugetlb_sysctl_set_max_huge_pages,
       // compaction_sysctl_init's (vm.compact_memory).

@@ -16,6 +16,7 @@
  * @kernel block/genhd.c genhd_device_init
  * @kernel fs/proc_namespace.c show_vfsmnt
  */
+import { dentry_state_show, inode_nr_show, inode_state_show } from "../dcache.js";
 import { node_dev_init } from "../../drivers/base/node.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
@@ -65,6 +66,10 @@ export function proc_root_init(k: Kernel): void {
   for (const t of vm_table) {
     registerProcFile(k, `/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (kk) => t.read(kk), write: (kk, d) => t.write(kk, d) });
   }
+  // sysctl_init_bases' fs table: the dcache's and icache's counters (read-only).
+  registerProcFile(k, "/proc/sys/fs/dentry-state", { fs: "sysctl", mode: 0o444, read: (kk) => dentry_state_show(kk) });
+  registerProcFile(k, "/proc/sys/fs/inode-nr", { fs: "sysctl", mode: 0o444, read: (kk) => inode_nr_show(kk) });
+  registerProcFile(k, "/proc/sys/fs/inode-state", { fs: "sysctl", mode: 0o444, read: (kk) => inode_state_show(kk) });
   // /proc/<pid>/: the directories exist for live pids (proc_pid_lookup), each with tgid_base_stuff.
   registerProcParam(k, "pid", (kk) => [...kk.tasks.byPid.keys()].map(String));
   for (const e of tgid_base_stuff) registerPidEntry(k, e.name, e.mode, e.show, e.write);
