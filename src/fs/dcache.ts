@@ -49,15 +49,46 @@ import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { mult_frac } from "../lib/math.js";
 import { __GFP_FS, GFP_KERNEL, GFP_NOFS } from "../mm/gfp.js";
-import { SLAB_ACCOUNT, SLAB_MEM_SPREAD, SLAB_RECLAIM_ACCOUNT, type kmem_cache } from "../mm/slab.js";
-import { kfree, kmalloc, kmem_cache_alloc, kmem_cache_create, kmem_cache_free } from "../mm/slab_common.js";
-import { DEFAULT_SEEKS, register_shrinker, shrink_control, shrinker, SHRINKER_MEMCG_AWARE, SHRINKER_NUMA_AWARE, SHRINK_EMPTY, SHRINK_STOP, type shrinker_operations, unregister_shrinker } from "../mm/shrinker.js";
+import {
+  SLAB_ACCOUNT,
+  SLAB_MEM_SPREAD,
+  SLAB_RECLAIM_ACCOUNT,
+  type kmem_cache,
+} from "../mm/slab.js";
+import {
+  kfree,
+  kmalloc,
+  kmem_cache_alloc,
+  kmem_cache_create,
+  kmem_cache_free,
+} from "../mm/slab_common.js";
+import {
+  DEFAULT_SEEKS,
+  register_shrinker,
+  shrink_control,
+  shrinker,
+  SHRINKER_MEMCG_AWARE,
+  SHRINKER_NUMA_AWARE,
+  SHRINK_EMPTY,
+  SHRINK_STOP,
+  type shrinker_operations,
+  unregister_shrinker,
+} from "../mm/shrinker.js";
 import { slab_nid, virt_to_head_pfn } from "../mm/slub.js";
 import { invalidate_mapping_pages } from "../mm/truncate.js";
 import { PGINODESTEAL } from "../mm/vmstat_items.js";
 import { xa_load_folio } from "../lib/xarray.js";
 import { evict, iput } from "./inode.js";
-import { dentry, type file, I_DIRTY, I_FREEING, I_REFERENCED, I_WILL_FREE, type inode, type super_block } from "./fs.js";
+import {
+  dentry,
+  type file,
+  I_DIRTY,
+  I_FREEING,
+  I_REFERENCED,
+  I_WILL_FREE,
+  type inode,
+  type super_block,
+} from "./fs.js";
 
 /** DNAME_INLINE_LEN on x86-64: names up to 31 bytes live in the dentry itself. */
 export const DNAME_INLINE_LEN = 32;
@@ -90,23 +121,41 @@ function obj_nid(k: Kernel, obj: number): number {
  * pointer, 13 per order-2 slab, as sl-dcache's slabinfo shows).
  * @kernel fs/ext4/super.c init_inodecache
  */
-function inode_cache_of(k: Kernel, sb: super_block): { cache: kmem_cache | null; gfp: number } {
+function inode_cache_of(
+  k: Kernel,
+  sb: super_block,
+): { cache: kmem_cache | null; gfp: number } {
   const c = k.slab.cachep;
   switch (sb.s_type) {
     case "tmpfs":
     case "rootfs":
       return { cache: c.shmem_inode_cachep, gfp: GFP_KERNEL };
     case "ext2": {
-      let s = k.slab.slab_caches.find((x) => x.name === "ext4_inode_cache") ?? null;
+      let s =
+        k.slab.slab_caches.find((x) => x.name === "ext4_inode_cache") ?? null;
       if (s === null && k.slab.slab_caches.length > 0) {
-        s = kmem_cache_create(k, "ext4_inode_cache", { size: 1184, flags: SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | SLAB_ACCOUNT, useroffset: 0, usersize: 60, ctor: "init_once" });
+        s = kmem_cache_create(k, "ext4_inode_cache", {
+          size: 1184,
+          flags: SLAB_RECLAIM_ACCOUNT | SLAB_MEM_SPREAD | SLAB_ACCOUNT,
+          useroffset: 0,
+          usersize: 60,
+          ctor: "init_once",
+        });
       }
       return { cache: s, gfp: GFP_NOFS };
     }
     case "bdev":
-      return { cache: k.slab.slab_caches.find((x) => x.name === "bdev_cache") ?? null, gfp: GFP_KERNEL };
+      return {
+        cache: k.slab.slab_caches.find((x) => x.name === "bdev_cache") ?? null,
+        gfp: GFP_KERNEL,
+      };
     case "hugetlbfs":
-      return { cache: k.slab.slab_caches.find((x) => x.name === "hugetlbfs_inode_cache") ?? null, gfp: GFP_KERNEL };
+      return {
+        cache:
+          k.slab.slab_caches.find((x) => x.name === "hugetlbfs_inode_cache") ??
+          null,
+        gfp: GFP_KERNEL,
+      };
     default:
       return { cache: c.inode_cachep, gfp: GFP_KERNEL };
   }
@@ -120,7 +169,8 @@ export function alloc_inode_objects(k: Kernel, i: inode): void {
   const { cache, gfp } = inode_cache_of(k, i.i_sb);
   if (cache !== null) i.i_obj = kmem_cache_alloc(k, cache, gfp, "alloc_inode");
   const lsm = k.slab.cachep.lsm_inode_cache;
-  if (lsm !== null) i.i_security = kmem_cache_alloc(k, lsm, gfp, "security_inode_alloc");
+  if (lsm !== null)
+    i.i_security = kmem_cache_alloc(k, lsm, gfp, "security_inode_alloc");
   k.vfs.nr_inodes++;
 }
 
@@ -129,12 +179,14 @@ export function destroy_inode_objects(k: Kernel, i: inode): void {
   inode_lru_list_del(k, i);
   if (i.i_obj !== 0) {
     const { cache } = inode_cache_of(k, i.i_sb);
-    if (cache === null) throw new KernelBug("destroy_inode: inode cache gone", { ino: i.i_ino });
+    if (cache === null)
+      throw new KernelBug("destroy_inode: inode cache gone", { ino: i.i_ino });
     kmem_cache_free(k, cache, i.i_obj, "free_inode_nonrcu");
     i.i_obj = 0;
   }
   const lsm = k.slab.cachep.lsm_inode_cache;
-  if (i.i_security !== 0 && lsm !== null) kmem_cache_free(k, lsm, i.i_security, "security_inode_free");
+  if (i.i_security !== 0 && lsm !== null)
+    kmem_cache_free(k, lsm, i.i_security, "security_inode_free");
   i.i_security = 0;
   k.vfs.nr_inodes--;
 }
@@ -142,13 +194,15 @@ export function destroy_inode_objects(k: Kernel, i: inode): void {
 /** A file's filp object. @kernel fs/file_table.c alloc_empty_file */
 export function alloc_file_object(k: Kernel, f: file): void {
   const s = k.slab.cachep.filp_cachep;
-  if (s !== null) f.f_obj = kmem_cache_alloc(k, s, GFP_KERNEL, "alloc_empty_file");
+  if (s !== null)
+    f.f_obj = kmem_cache_alloc(k, s, GFP_KERNEL, "alloc_empty_file");
 }
 
 /** @kernel fs/file_table.c file_free */
 export function free_file_object(k: Kernel, f: file): void {
   const s = k.slab.cachep.filp_cachep;
-  if (f.f_obj !== 0 && s !== null) kmem_cache_free(k, s, f.f_obj, "file_free_rcu");
+  if (f.f_obj !== 0 && s !== null)
+    kmem_cache_free(k, s, f.f_obj, "file_free_rcu");
   f.f_obj = 0;
 }
 
@@ -161,14 +215,25 @@ export function free_file_object(k: Kernel, f: file): void {
  * caller's), hashed in the parent's children; the parent gains a reference.
  * @kernel fs/dcache.c __d_alloc, d_alloc, d_add
  */
-export function d_alloc(k: Kernel, parent: dentry | null, name: string, ino: inode | null): dentry {
+export function d_alloc(
+  k: Kernel,
+  parent: dentry | null,
+  name: string,
+  ino: inode | null,
+): dentry {
   // A parent being allocated under is held (the walk's reference) across the allocations, whose
   // reclaim may run the superblock's shrinker.
   if (parent !== null) parent.d_count++;
   const d = new dentry(name, parent, ino);
   const s = k.slab.cachep.dentry_cache;
   if (s !== null) d.d_obj = kmem_cache_alloc(k, s, GFP_KERNEL, "__d_alloc");
-  if (name.length > DNAME_INLINE_LEN - 1) d.d_extname = kmalloc(k, EXTERNAL_NAME_BASE + name.length, GFP_KERNEL, "__d_alloc");
+  if (name.length > DNAME_INLINE_LEN - 1)
+    d.d_extname = kmalloc(
+      k,
+      EXTERNAL_NAME_BASE + name.length,
+      GFP_KERNEL,
+      "__d_alloc",
+    );
   d.d_count = 1;
   k.vfs.nr_dentry++;
   if (ino === null) k.vfs.nr_dentry_negative++;
@@ -229,10 +294,16 @@ function d_lru_del(d: dentry): void {
  */
 export function dput(k: Kernel, d: dentry | null): void {
   while (d !== null) {
-    if (d.d_count <= 0) throw new KernelBug("dput: dentry reference underflow", { name: d.d_name });
+    if (d.d_count <= 0)
+      throw new KernelBug("dput: dentry reference underflow", {
+        name: d.d_name,
+      });
     if (--d.d_count > 0) return;
     // tmpfs's dentry operations delete a dentry at its last reference (always_delete_dentry).
-    if (d_hashed(d) && !(d.d_inode?.shmem ?? d.d_parent?.d_inode?.shmem ?? false)) {
+    if (
+      d_hashed(d) &&
+      !(d.d_inode?.shmem ?? d.d_parent?.d_inode?.shmem ?? false)
+    ) {
       if ((d.d_flags & DCACHE_LRU_LIST) === 0) d_lru_add(k, d);
       else d.d_flags |= DCACHE_REFERENCED;
       return;
@@ -249,7 +320,8 @@ export function dput(k: Kernel, d: dentry | null): void {
 function dentry_kill(k: Kernel, d: dentry): dentry | null {
   d_lru_del(d);
   const parent = d.d_parent;
-  if (parent !== null && parent.d_subdirs.get(d.d_name) === d) parent.d_subdirs.delete(d.d_name);
+  if (parent !== null && parent.d_subdirs.get(d.d_name) === d)
+    parent.d_subdirs.delete(d.d_name);
   const ino = d.d_inode;
   if (ino !== null) {
     d.d_inode = null;
@@ -288,14 +360,18 @@ export function d_delete(k: Kernel, d: dentry): void {
 
 /** A negative dentry gets an inode (d_instantiate): a create over an unlinked name. @kernel fs/dcache.c d_instantiate */
 export function d_instantiate(k: Kernel, d: dentry, ino: inode): void {
-  if (d.d_inode !== null) throw new KernelBug("d_instantiate: dentry is positive", { name: d.d_name });
+  if (d.d_inode !== null)
+    throw new KernelBug("d_instantiate: dentry is positive", {
+      name: d.d_name,
+    });
   d.d_inode = ino;
   k.vfs.nr_dentry_negative--;
 }
 
 /** A cache hit that the walk's final dput marks referenced (lookup_fast, then path_put). */
 export function d_touch(d: dentry): void {
-  if (d.d_count === 0 && (d.d_flags & DCACHE_LRU_LIST) !== 0) d.d_flags |= DCACHE_REFERENCED;
+  if (d.d_count === 0 && (d.d_flags & DCACHE_LRU_LIST) !== 0)
+    d.d_flags |= DCACHE_REFERENCED;
 }
 
 /** Mountpoints and mount roots are in use whatever their count (the model keeps no mount references). */
@@ -309,7 +385,12 @@ function d_in_use(d: dentry): boolean {
  * parent whose last reference that was. Returns the dentries taken off the list.
  * @kernel fs/dcache.c prune_dcache_sb, dentry_lru_isolate, shrink_dentry_list
  */
-export function prune_dcache_sb(k: Kernel, sb: super_block, nid: number, nr_to_walk: number): number {
+export function prune_dcache_sb(
+  k: Kernel,
+  sb: super_block,
+  nid: number,
+  nr_to_walk: number,
+): number {
   const lru = sb.s_dentry_lru[nid];
   if (lru === undefined) return 0;
   const dispose: dentry[] = [];
@@ -349,7 +430,10 @@ function shrink_dentry_list(k: Kernel, dispose: dentry[]): void {
     if (d_in_use(d)) continue; // taken again meanwhile: it stays
     const parent = dentry_kill(k, d);
     if (parent === null) continue;
-    if (parent.d_count <= 0) throw new KernelBug("shrink_dentry_list: parent reference underflow", { name: parent.d_name });
+    if (parent.d_count <= 0)
+      throw new KernelBug("shrink_dentry_list: parent reference underflow", {
+        name: parent.d_name,
+      });
     if (parent.d_flags & DCACHE_SHRINK_LIST) {
       parent.d_count--;
       continue;
@@ -407,7 +491,12 @@ export function inode_lru_list_del(_k: Kernel, i: inode): void {
  * the rest are evicted. Returns the inodes taken off the list.
  * @kernel fs/inode.c prune_icache_sb, inode_lru_isolate, dispose_list
  */
-export function prune_icache_sb(k: Kernel, sb: super_block, nid: number, nr_to_walk: number): number {
+export function prune_icache_sb(
+  k: Kernel,
+  sb: super_block,
+  nid: number,
+  nr_to_walk: number,
+): number {
   const lru = sb.s_inode_lru[nid];
   if (lru === undefined) return 0;
   const freeable: inode[] = [];
@@ -466,7 +555,8 @@ export const super_shrinker_ops: shrinker_operations = Object.freeze({
   name: "super_cache_scan",
   count_objects: (k: Kernel, s: shrinker, sc: shrink_control): number => {
     const sb = s.owner as super_block;
-    const total = lru_count(sb.s_dentry_lru, sc.nid) + lru_count(sb.s_inode_lru, sc.nid);
+    const total =
+      lru_count(sb.s_dentry_lru, sc.nid) + lru_count(sb.s_inode_lru, sc.nid);
     if (total === 0) return SHRINK_EMPTY;
     return vfs_pressure_ratio(k, total);
   },
@@ -490,7 +580,13 @@ export const super_shrinker_ops: shrinker_operations = Object.freeze({
  * @kernel fs/super.c alloc_super, sget_fc
  */
 export function super_register_shrinker(k: Kernel, sb: super_block): void {
-  const s = new shrinker(super_shrinker_ops, DEFAULT_SEEKS, SUPER_SHRINK_BATCH, SHRINKER_NUMA_AWARE | SHRINKER_MEMCG_AWARE, sb);
+  const s = new shrinker(
+    super_shrinker_ops,
+    DEFAULT_SEEKS,
+    SUPER_SHRINK_BATCH,
+    SHRINKER_NUMA_AWARE | SHRINKER_MEMCG_AWARE,
+    sb,
+  );
   sb.s_shrink = s;
   register_shrinker(k, s);
 }
@@ -508,14 +604,16 @@ export function super_unregister_shrinker(k: Kernel, sb: super_block): void {
 /** Unused dentries: every superblock's LRUs. */
 function nr_dentry_unused(k: Kernel): number {
   let n = 0;
-  for (const sb of k.vfs.super_blocks) for (const l of sb.s_dentry_lru) n += l.size;
+  for (const sb of k.vfs.super_blocks)
+    for (const l of sb.s_dentry_lru) n += l.size;
   return n;
 }
 
 /** Unused inodes: every superblock's LRUs. @kernel fs/inode.c get_nr_inodes_unused */
 function nr_inodes_unused(k: Kernel): number {
   let n = 0;
-  for (const sb of k.vfs.super_blocks) for (const l of sb.s_inode_lru) n += l.size;
+  for (const sb of k.vfs.super_blocks)
+    for (const l of sb.s_inode_lru) n += l.size;
   return n;
 }
 
@@ -525,7 +623,16 @@ function nr_inodes_unused(k: Kernel): number {
  * @kernel fs/dcache.c proc_nr_dentry
  */
 export function dentry_state_show(k: Kernel): string {
-  return [k.vfs.nr_dentry, nr_dentry_unused(k), DENTRY_AGE_LIMIT, 0, k.vfs.nr_dentry_negative, 0].join("\t") + "\n";
+  return (
+    [
+      k.vfs.nr_dentry,
+      nr_dentry_unused(k),
+      DENTRY_AGE_LIMIT,
+      0,
+      k.vfs.nr_dentry_negative,
+      0,
+    ].join("\t") + "\n"
+  );
 }
 
 /** /proc/sys/fs/inode-nr: nr_inodes, nr_unused. @kernel fs/inode.c proc_nr_inodes */
@@ -535,7 +642,9 @@ export function inode_nr_show(k: Kernel): string {
 
 /** /proc/sys/fs/inode-state: nr_inodes, nr_unused and five dummies. @kernel fs/inode.c proc_nr_inodes */
 export function inode_state_show(k: Kernel): string {
-  return [k.vfs.nr_inodes, nr_inodes_unused(k), 0, 0, 0, 0, 0].join("\t") + "\n";
+  return (
+    [k.vfs.nr_inodes, nr_inodes_unused(k), 0, 0, 0, 0, 0].join("\t") + "\n"
+  );
 }
 
 /**

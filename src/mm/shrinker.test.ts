@@ -29,7 +29,8 @@ class FakeCache {
   ops(): shrinker_operations {
     return Object.freeze({
       name: "fake_scan",
-      count_objects: (_k: Kernel, _s: shrinker, sc: shrink_control) => (this.objects[sc.nid] === 0 ? SHRINK_EMPTY : this.objects[sc.nid]),
+      count_objects: (_k: Kernel, _s: shrinker, sc: shrink_control) =>
+        this.objects[sc.nid] === 0 ? SHRINK_EMPTY : this.objects[sc.nid],
       scan_objects: (_k: Kernel, _s: shrinker, sc: shrink_control) => {
         if (this.calls.length >= this.stopAfter) return SHRINK_STOP;
         this.calls.push({ nid: sc.nid, nr_to_scan: sc.nr_to_scan });
@@ -112,10 +113,25 @@ describe("do_shrink_slab (mm/vmscan.c)", () => {
   });
 
   it("keeps nr_deferred per node for a NUMA-aware shrinker and in slot 0 otherwise", () => {
-    const k = start_kernel({ memory: 512 * MiB, numa: { nodes: [{ size: 256 * MiB }, { size: 256 * MiB }] } });
+    const k = start_kernel({
+      memory: 512 * MiB,
+      numa: { nodes: [{ size: 256 * MiB }, { size: 256 * MiB }] },
+    });
     expect(k.node_data.length).toBe(2);
-    const numa = new shrinker(new FakeCache([100000, 100000]).ops(), DEFAULT_SEEKS, 1024, SHRINKER_NUMA_AWARE, null);
-    const flat = new shrinker(new FakeCache([100000, 100000]).ops(), DEFAULT_SEEKS, 1024, 0, null);
+    const numa = new shrinker(
+      new FakeCache([100000, 100000]).ops(),
+      DEFAULT_SEEKS,
+      1024,
+      SHRINKER_NUMA_AWARE,
+      null,
+    );
+    const flat = new shrinker(
+      new FakeCache([100000, 100000]).ops(),
+      DEFAULT_SEEKS,
+      1024,
+      0,
+      null,
+    );
     register_shrinker(k, numa);
     register_shrinker(k, flat);
     expect(numa.nr_deferred!.length).toBe(2);
@@ -128,7 +144,13 @@ describe("do_shrink_slab (mm/vmscan.c)", () => {
 
   it("prints mm_shrink_slab_start/end in 6.1's format", () => {
     const k = start_kernel({ memory: 256 * MiB });
-    const s = new shrinker(new FakeCache([5000]).ops(), DEFAULT_SEEKS, 0, 0, null);
+    const s = new shrinker(
+      new FakeCache([5000]).ops(),
+      DEFAULT_SEEKS,
+      0,
+      0,
+      null,
+    );
     register_shrinker(k, s);
     const seen: string[] = [];
     k.trace.on("mm_shrink_slab_start", (r) => seen.push(r.message));
@@ -137,8 +159,12 @@ describe("do_shrink_slab (mm/vmscan.c)", () => {
     c.gfp_mask = GFP_NOFS;
     do_shrink_slab(k, c, s, 5);
     // delta = (5000 >> 5) * 4 / 2 = 312: two batches of 128, 56 deferred.
-    expect(seen[0]).toMatch(/^fake_scan [0-9a-f]{16}: nid: 0 objects to shrink 0 gfp_flags GFP_NOFS cache items 5000 delta 312 total_scan 312 priority 5$/);
-    expect(seen[1]).toMatch(/^fake_scan [0-9a-f]{16}: nid: 0 unused scan count 0 new scan count 56 total_scan 56 last shrinker return val 256$/);
+    expect(seen[0]).toMatch(
+      /^fake_scan [0-9a-f]{16}: nid: 0 objects to shrink 0 gfp_flags GFP_NOFS cache items 5000 delta 312 total_scan 312 priority 5$/,
+    );
+    expect(seen[1]).toMatch(
+      /^fake_scan [0-9a-f]{16}: nid: 0 unused scan count 0 new scan count 56 total_scan 56 last shrinker return val 256$/,
+    );
   });
 });
 
@@ -147,7 +173,9 @@ describe("shrink_slab, register/unregister, drop_slab", () => {
     const k = start_kernel({ memory: 1024 * MiB });
     const names = k.shrinkers.shrinker_list.map((s) => s.ops.name);
     // hugepage_init registers thp-zero, then thp-deferred_split.
-    expect(names.indexOf("shrink_huge_zero_page_scan")).toBeLessThan(names.indexOf("deferred_split_scan"));
+    expect(names.indexOf("shrink_huge_zero_page_scan")).toBeLessThan(
+      names.indexOf("deferred_split_scan"),
+    );
     const a = new FakeCache([300]);
     const sa = new shrinker(a.ops(), DEFAULT_SEEKS, 0, 0, null);
     register_shrinker(k, sa);
@@ -158,7 +186,9 @@ describe("shrink_slab, register/unregister, drop_slab", () => {
     a.objects[0] = 300;
     expect(shrink_slab(k, GFP_KERNEL, 0, 0)).toBe(0);
     unregister_shrinker(k, sa); // twice: a no-op, as the kernel's
-    expect(() => register_shrinker(k, k.thp.deferred_split_shrinker)).toThrow(/registered twice/);
+    expect(() => register_shrinker(k, k.thp.deferred_split_shrinker)).toThrow(
+      /registered twice/,
+    );
   });
 
   it("drop_caches=2 repeats each node's pass at priority 0 while it frees more than 2, 4, 8, ...", () => {
@@ -169,7 +199,13 @@ describe("shrink_slab, register/unregister, drop_slab", () => {
     let counts = 0;
     const ops = c.ops();
     const s = new shrinker(
-      Object.freeze({ ...ops, count_objects: (kk: Kernel, ss: shrinker, scc: shrink_control) => (counts++, ops.count_objects(kk, ss, scc)) }),
+      Object.freeze({
+        ...ops,
+        count_objects: (kk: Kernel, ss: shrinker, scc: shrink_control) => (
+          counts++,
+          ops.count_objects(kk, ss, scc)
+        ),
+      }),
       DEFAULT_SEEKS,
       0,
       0,

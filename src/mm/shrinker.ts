@@ -63,7 +63,11 @@ export class shrink_control {
  */
 export interface shrinker_operations {
   readonly name: string;
-  readonly count_objects: (k: Kernel, s: shrinker, sc: shrink_control) => number;
+  readonly count_objects: (
+    k: Kernel,
+    s: shrinker,
+    sc: shrink_control,
+  ) => number;
   readonly scan_objects: (k: Kernel, s: shrinker, sc: shrink_control) => number;
 }
 
@@ -102,14 +106,19 @@ export class shrinker_state {
  */
 export function prealloc_shrinker(k: Kernel, s: shrinker): number {
   const nr_node_ids = k.node_data.length;
-  s.nr_deferred = new Float64Array(s.flags & SHRINKER_NUMA_AWARE ? Math.max(1, nr_node_ids) : 1);
+  s.nr_deferred = new Float64Array(
+    s.flags & SHRINKER_NUMA_AWARE ? Math.max(1, nr_node_ids) : 1,
+  );
   if (s.id === 0) s.id = k.shrinkers.next_id++;
   return 0;
 }
 
 /** Puts a prepared shrinker on the list. @kernel mm/vmscan.c register_shrinker_prepared */
 export function register_shrinker_prepared(k: Kernel, s: shrinker): void {
-  if (s.flags & SHRINKER_REGISTERED) throw new KernelBug("register_shrinker: shrinker registered twice", { name: s.ops.name });
+  if (s.flags & SHRINKER_REGISTERED)
+    throw new KernelBug("register_shrinker: shrinker registered twice", {
+      name: s.ops.name,
+    });
   k.shrinkers.shrinker_list.push(s);
   s.flags |= SHRINKER_REGISTERED;
 }
@@ -138,12 +147,16 @@ export function unregister_shrinker(k: Kernel, s: shrinker): void {
 
 /** The nr_deferred slot of node `nid` (0 for a shrinker that is not NUMA-aware). */
 function deferred_idx(s: shrinker, nid: number): number {
-  return s.flags & SHRINKER_NUMA_AWARE && s.nr_deferred !== null && nid < s.nr_deferred.length ? nid : 0;
+  return s.flags & SHRINKER_NUMA_AWARE &&
+    s.nr_deferred !== null &&
+    nid < s.nr_deferred.length
+    ? nid
+    : 0;
 }
 
 /** The %p stand-in: a stable 16-digit value per shrinker (the kernel prints a hashed pointer). */
 function shrinker_ptr(s: shrinker): string {
-  return (0x9e3779b1 * s.id >>> 0).toString(16).padStart(16, "0");
+  return ((0x9e3779b1 * s.id) >>> 0).toString(16).padStart(16, "0");
 }
 
 /**
@@ -160,12 +173,20 @@ function shrinker_ptr(s: shrinker): string {
  * last 320 — every dentry goes.
  * @kernel mm/vmscan.c do_shrink_slab, xchg_nr_deferred, add_nr_deferred
  */
-export function do_shrink_slab(k: Kernel, shrinkctl: shrink_control, s: shrinker, priority: number): number {
+export function do_shrink_slab(
+  k: Kernel,
+  shrinkctl: shrink_control,
+  s: shrinker,
+  priority: number,
+): number {
   const batch_size = s.batch ? s.batch : SHRINK_BATCH;
   const freeable = s.ops.count_objects(k, s, shrinkctl);
   if (freeable === 0 || freeable === SHRINK_EMPTY) return freeable;
   const deferred = s.nr_deferred;
-  if (deferred === null) throw new KernelBug("do_shrink_slab: shrinker without nr_deferred", { name: s.ops.name });
+  if (deferred === null)
+    throw new KernelBug("do_shrink_slab: shrinker without nr_deferred", {
+      name: s.ops.name,
+    });
   const di = deferred_idx(s, shrinkctl.nid);
   // xchg_nr_deferred: take the carried-over work and zero it.
   const nr = deferred[di];
@@ -179,7 +200,15 @@ export function do_shrink_slab(k: Kernel, shrinkctl: shrink_control, s: shrinker
   if (tracing && k.trace.enabled("mm_shrink_slab_start")) {
     k.trace.emit(
       "mm_shrink_slab_start",
-      { shrink: s.ops.name, nid: shrinkctl.nid, nr_objects_to_shrink: nr, cache_items: freeable, delta, total_scan, priority },
+      {
+        shrink: s.ops.name,
+        nid: shrinkctl.nid,
+        nr_objects_to_shrink: nr,
+        cache_items: freeable,
+        delta,
+        total_scan,
+        priority,
+      },
       `${s.ops.name} ${shrinker_ptr(s)}: nid: ${shrinkctl.nid} objects to shrink ${nr} gfp_flags ${show_gfp_flags(shrinkctl.gfp_mask)} cache items ${freeable} delta ${delta} total_scan ${total_scan} priority ${priority}`,
     );
   }
@@ -205,7 +234,14 @@ export function do_shrink_slab(k: Kernel, shrinkctl: shrink_control, s: shrinker
   if (tracing && k.trace.enabled("mm_shrink_slab_end")) {
     k.trace.emit(
       "mm_shrink_slab_end",
-      { shrink: s.ops.name, nid: shrinkctl.nid, unused_scan: nr, new_scan: new_nr, total_scan, retval: freed },
+      {
+        shrink: s.ops.name,
+        nid: shrinkctl.nid,
+        unused_scan: nr,
+        new_scan: new_nr,
+        total_scan,
+        retval: freed,
+      },
       `${s.ops.name} ${shrinker_ptr(s)}: nid: ${shrinkctl.nid} unused scan count ${nr} new scan count ${new_nr} total_scan ${total_scan} last shrinker return val ${freed}`,
     );
   }
@@ -219,7 +255,12 @@ export function do_shrink_slab(k: Kernel, shrinkctl: shrink_control, s: shrinker
  * shrink_slab_memcg.
  * @kernel mm/vmscan.c shrink_slab
  */
-export function shrink_slab(k: Kernel, gfp_mask: number, nid: number, priority: number): number {
+export function shrink_slab(
+  k: Kernel,
+  gfp_mask: number,
+  nid: number,
+  priority: number,
+): number {
   const list = k.shrinkers.shrinker_list;
   const sc = k.shrinkers.sc;
   let freed = 0;
