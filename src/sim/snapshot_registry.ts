@@ -39,6 +39,7 @@ import {
 } from "../mm/alloc_hooks.js";
 import { deferred_split_shrinker_ops, huge_zero_page_shrinker_ops, thp_state } from "../mm/huge_memory.js";
 import { drop_slab, shrink_control, shrinker, shrinker_state } from "../mm/shrinker.js";
+import { kmem_driver_batch, kmem_driver_state } from "../mm/slab_driver.js";
 import { deferred_split } from "../mm/mmzone.js";
 import { compact_nodes_effect, compaction_defer_reset, compaction_zonelist_suitable, try_to_compact_pages } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
@@ -173,6 +174,8 @@ export function machineRegistry(): SnapshotRegistry {
       oom_state: Object.freeze({ ctor: oom_state }),
       thp_state: Object.freeze({ ctor: thp_state }),
       shrinker: Object.freeze({ ctor: shrinker }),
+      kmem_driver_state: Object.freeze({ ctor: kmem_driver_state }),
+      kmem_driver_batch: Object.freeze({ ctor: kmem_driver_batch }),
       shrinker_state: Object.freeze({ ctor: shrinker_state }),
       shrink_control: Object.freeze({ ctor: shrink_control }),
       deferred_split: Object.freeze({ ctor: deferred_split }),
