@@ -166,7 +166,7 @@ function open_exec(k: Kernel, path: string, size: number): file | number {
     if (typeof dir === "number") return dir;
     const d = vfs_create(k, dir, path.slice(slash + 1), S_IFREG | 0o755);
     if (typeof d === "number") return d;
-    const w = alloc_file(d.d_inode as inode, path, d, FMODE_WRITE, 0);
+    const w = alloc_file(k, d.d_inode as inode, path, d, FMODE_WRITE, 0);
     const n = generic_perform_write(k, w, 0, size);
     fput(k, w);
     if (n < 0) return n;
@@ -175,7 +175,7 @@ function open_exec(k: Kernel, path: string, size: number): file | number {
   }
   const ino = r.dentry.d_inode as inode;
   if (!S_ISREG(ino.i_mode)) return -errnoValues.EACCES;
-  return alloc_file(ino, r.path, r.dentry, FMODE_READ, 0);
+  return alloc_file(k, ino, r.path, r.dentry, FMODE_READ, 0);
 }
 
 /** vdso image: 2 pages of text after 4 pages of vvar (image->size 0x2000, sym_vvar_start -0x4000). */

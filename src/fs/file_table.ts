@@ -16,6 +16,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { RLIMIT_NOFILE, type task_struct } from "../kernel/sched.js";
 import { type dentry, file, files_struct, type inode } from "./fs.js";
+import { alloc_file_object, dget, dput, free_file_object } from "./dcache.js";
 import { ihold, iput } from "./inode.js";
 
 /** The default RLIMIT_NOFILE soft limit (INR_OPEN_CUR). */
@@ -34,11 +35,14 @@ export function inode_ra_pages(ino: inode): number {
 }
 
 /**
- * An open file of `ino`, with one reference, holding one reference to the inode.
+ * An open file of `ino` (a filp object), with one reference, holding one reference to the inode
+ * and one to the dentry it was opened through.
  * @kernel fs/file_table.c alloc_file
  */
-export function alloc_file(ino: inode, path: string, d: dentry | null, f_mode: number, f_flags: number): file {
+export function alloc_file(k: Kernel, ino: inode, path: string, d: dentry | null, f_mode: number, f_flags: number): file {
   const f = new file(ino, path, d, f_mode, f_flags);
+  alloc_file_object(k, f);
+  if (d !== null) dget(d);
   f.f_ra.ra_pages = inode_ra_pages(ino);
   f.f_ra.prev_pos = -1;
   ihold(ino);
@@ -61,6 +65,8 @@ export function fput(k: Kernel, f: file): void {
   const release = f.f_op.release;
   if (release) release(k, f);
   iput(k, f.f_inode);
+  dput(k, f.f_dentry);
+  free_file_object(k, f);
 }
 
 /** The task's file for descriptor `fd`, or null. @kernel fs/file.c fget */

@@ -33,6 +33,7 @@
  * @kernel fs/sync.c ksys_sync, sync_filesystem, vfs_fsync_range, do_fsync, sync_blockdev
  * @kernel include/linux/backing-dev.h writeback_in_progress
  */
+import { inode_add_lru } from "./dcache.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { kthread } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -250,6 +251,7 @@ function __writeback_single_inode(k: Kernel, ino: inode, wbc: ReturnType<typeof 
   if (wbc.sync_mode === WB_SYNC_ALL && !wbc.for_sync) filemap_fdatawait_range(k, mapping, 0, Number.MAX_SAFE_INTEGER);
   ino.i_state &= ~I_DIRTY;
   if (xa_marked(mapping.i_pages, PAGECACHE_TAG_DIRTY)) ino.i_state |= I_DIRTY_PAGES;
+  else inode_add_lru(k, ino); // inode_sync_complete: clean and unused, it may join the LRU
   return ret;
 }
 
@@ -489,6 +491,7 @@ export function generic_file_fsync(k: Kernel, f: file, start: number, end: numbe
   if (!xa_marked(ino.i_mapping.i_pages, PAGECACHE_TAG_DIRTY)) {
     ino.i_state &= ~I_DIRTY;
     if (ino.i_io_list === IO_LIST_DIRTY && bdev !== null) list_del(bdev, ino);
+    inode_add_lru(k, ino);
   }
   return 0;
 }

@@ -23,6 +23,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { block_device } from "../block/blk.js";
 import type { mm_struct, vm_area_struct } from "../mm/mm_types.js";
 import { xarray } from "../lib/xarray.js";
+import type { shrinker } from "../mm/shrinker.js";
 
 // ---------------------------------------------------------------------------------------------
 // Mode bits (include/uapi/linux/stat.h) and flags
@@ -84,6 +85,8 @@ export const I_NEW = 1 << 3;
 export const I_WILL_FREE = 1 << 4;
 export const I_FREEING = 1 << 5;
 export const I_CLEAR = 1 << 6;
+/** Used since it went on the inode LRU: one more pass before prune_icache_sb frees it (dcache.ts). */
+export const I_REFERENCED = 1 << 8;
 export const I_DIRTY_INODE = I_DIRTY_SYNC | I_DIRTY_DATASYNC;
 export const I_DIRTY = I_DIRTY_INODE | I_DIRTY_PAGES;
 
@@ -243,6 +246,12 @@ export class super_block {
   s_root: dentry | null = null;
   /** s_id: the device name ("vda", "tmpfs"). */
   readonly s_id: string;
+  /** s_dentry_lru: unused dentries per node, oldest first (a list_lru; fs/dcache.ts). */
+  readonly s_dentry_lru: Array<Set<dentry>> = [];
+  /** s_inode_lru: unused inodes per node, oldest first (a list_lru; fs/dcache.ts). */
+  readonly s_inode_lru: Array<Set<inode>> = [];
+  /** s_shrink: the superblock's shrinker (super_cache_count/scan), registered by alloc_super. */
+  s_shrink: shrinker | null = null;
   constructor(type: string, major: number, minor: number, s_op: super_operations, id: string) {
     this.s_type = type;
     this.s_dev_major = major;
@@ -309,6 +318,12 @@ export class inode {
   i_bdev: block_device | null = null;
   /** A tmpfs/shmem inode (its superblock is tmpfs or the rootfs): its pages are swap-backed and count in Shmem and MM_SHMEMPAGES. */
   readonly shmem: boolean;
+  /** The inode's slab object (alloc_inode: the filesystem's inode cache), 0 if none. */
+  i_obj = 0;
+  /** Its LSM blob (security_inode_alloc: lsm_inode_cache), 0 if none. */
+  i_security = 0;
+  /** The node of the s_inode_lru list holding it, or -1 (i_lru empty). */
+  i_lru_nid = -1;
   constructor(sb: super_block, ino: number, mode: number, mapping_id: number, a_ops: address_space_operations, i_op: inode_operations, i_fop: file_operations, gfp_mask: number) {
     this.i_sb = sb;
     this.shmem = sb.s_type === "tmpfs" || sb.s_type === "rootfs";
@@ -360,6 +375,8 @@ export class file {
   f_op: file_operations;
   /** get_file/fput reference count. */
   f_count = 1;
+  /** The filp slab object (alloc_empty_file), 0 if none. */
+  f_obj = 0;
   constructor(ino: inode, path: string, d: dentry | null, mode: number, flags: number) {
     this.f_inode = ino;
     this.f_mapping = ino.i_mapping;
@@ -375,8 +392,17 @@ export class file {
 export class dentry {
   readonly d_name: string;
   readonly d_parent: dentry | null;
-  /** The inode it names (null for a negative dentry, which the model does not keep). */
+  /** The inode it names (null for a negative dentry: a name unlinked while nothing held it). */
   d_inode: inode | null;
+  /** d_lockref.count: children, open files, the superblock's root, tmpfs's pin (fs/dcache.ts). */
+  d_count = 0;
+  /** DCACHE_* flags (DCACHE_REFERENCED, DCACHE_LRU_LIST, DCACHE_SHRINK_LIST). */
+  d_flags = 0;
+  /** The dentry's slab object (dentry_cache) and its external name (kmalloc), 0 if none. */
+  d_obj = 0;
+  d_extname = 0;
+  /** The node of the s_dentry_lru list holding it, while DCACHE_LRU_LIST. */
+  d_lru_nid = 0;
   /** Children by name: the directory's cached entries (for tmpfs, its whole contents). */
   readonly d_subdirs = new Map<string, dentry>();
   /** The filesystem mounted on this dentry, if any (d_mountpoint). */
@@ -442,6 +468,11 @@ export class vfs_state {
   rootfs_sb: super_block | null = null;
   /** The block devices' pseudo-filesystem (bdev), whose inodes hold the buffer cache. */
   bdev_sb: super_block | null = null;
+  /** nr_dentry and nr_dentry_negative (fs/dcache.c; /proc/sys/fs/dentry-state), with the boot's stand-ins. */
+  nr_dentry = 0;
+  nr_dentry_negative = 0;
+  /** nr_inodes (fs/inode.c; inode-nr, inode-state), with the boot's stand-ins. */
+  nr_inodes = 0;
   /** get_next_ino's counter (fs/inode.c last_ino), and the address_space id counter. */
   last_ino = 0;
   last_mapping_id = 0;

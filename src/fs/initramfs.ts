@@ -20,7 +20,8 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { shmem_fill_super } from "../mm/shmem.js";
-import { dentry, FMODE_WRITE, type inode, S_IFDIR, S_IFLNK, S_IFREG } from "./fs.js";
+import { d_alloc } from "./dcache.js";
+import { FMODE_WRITE, type inode, S_IFDIR, S_IFLNK, S_IFREG } from "./fs.js";
 import { alloc_file, fput } from "./file_table.js";
 import { d_lookup, mkdir_p, path_lookup } from "./namei.js";
 import { init_mount_tree } from "./namespace.js";
@@ -86,14 +87,14 @@ export function populate_rootfs(k: Kernel, entries: readonly InitramfsEntry[]): 
       ino.i_nlink = 2;
       (dir.d_inode as inode).i_nlink++;
     }
-    dir.d_subdirs.set(name, new dentry(name, dir, ino));
+    d_alloc(k, dir, name, ino); // its one reference is tmpfs's pin
     if (type === "file" && (e.size ?? 0) > 0) write_file(k, ino, e.path, e.size ?? 0);
   }
 }
 
 /** do_copy: the file's bytes, written through the page cache (dirty tmpfs pages). */
 function write_file(k: Kernel, ino: inode, path: string, size: number): void {
-  const f = alloc_file(ino, path, null, FMODE_WRITE, 0);
+  const f = alloc_file(k, ino, path, null, FMODE_WRITE, 0);
   const n = generic_perform_write(k, f, 0, size);
   fput(k, f);
   if (n !== size) throw new KernelBug("populate_rootfs: the initramfs does not fit", { path, size, written: n });

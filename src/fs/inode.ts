@@ -9,15 +9,18 @@
  * Unused inodes of a block filesystem (links, no references) stay cached with their page cache,
  * as the icache keeps them until memory pressure, drop_caches or umount prunes them.
  *
+ * Each inode is an object of its filesystem's inode cache with an LSM blob, and an unused one
+ * waits on its superblock's LRU for the super shrinker (fs/dcache.ts).
+ *
  * Simplified: no inode hash (inodes are found through dentries and the filesystem's own table),
- * no per-CPU batching of get_next_ino (the counter goes 1, 2, 3… per machine), no LRU of unused
- * inodes (the icache shrinker is the slab issue's: drop_caches=2 does not prune them here).
+ * no per-CPU batching of get_next_ino (the counter goes 1, 2, 3… per machine).
  * @kernel fs/inode.c new_inode, get_next_ino, ihold, iput, iput_final, evict, clear_inode,
  *   generic_drop_inode, empty_aops
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { truncate_inode_pages_final } from "../mm/truncate.js";
+import { alloc_inode_objects, destroy_inode_objects, inode_add_lru } from "./dcache.js";
 import { inode_io_list_del } from "./fs-writeback.js";
 import {
   type address_space_operations,
@@ -54,6 +57,7 @@ export function new_inode(
   gfp_mask: number,
 ): inode {
   const i = new inode(sb, ino, mode, new_mapping_id(k), ops.a_ops, ops.i_op, ops.i_fop, gfp_mask);
+  alloc_inode_objects(k, i);
   k.vfs.mappings.set(i.i_mapping.id, i.i_mapping);
   sb.s_inodes.add(i);
   return i;
@@ -75,6 +79,7 @@ export function iput(k: Kernel, i: inode): void {
   if (i.i_count <= 0) throw new KernelBug("iput: inode reference underflow", { ino: i.i_ino });
   if (--i.i_count > 0) return;
   if (i.i_nlink === 0 || !keeps_unused_inodes(i.i_sb)) evict(k, i);
+  else inode_add_lru(k, i, true); // kept unused: onto s_inode_lru for the super shrinker
 }
 
 /** Filesystems whose unused inodes stay in the icache (block filesystems); tmpfs's do not exist unused. */
@@ -97,4 +102,5 @@ export function evict(k: Kernel, i: inode): void {
   if (i.i_mapping.nrpages !== 0) throw new KernelBug("evict: pages left in the page cache", { ino: i.i_ino, nrpages: i.i_mapping.nrpages });
   i.i_sb.s_inodes.delete(i);
   k.vfs.mappings.delete(i.i_mapping.id);
+  destroy_inode_objects(k, i);
 }

@@ -46,7 +46,7 @@ import {
   type vfsmount,
 } from "./fs.js";
 import { alloc_file, fd_install, fput } from "./file_table.js";
-import { iput } from "./inode.js";
+import { d_alloc, d_delete, d_instantiate, d_touch, dget, dput } from "./dcache.js";
 import { do_truncate } from "./open.js";
 
 /** NAME_MAX and PATH_MAX (include/uapi/linux/limits.h). */
@@ -90,8 +90,9 @@ export function d_lookup(k: Kernel, dir: dentry, name: string): dentry | null {
   if (dino === null || !dino.i_op.lookup) return null;
   const ino = dino.i_op.lookup(k, dino, name);
   if (ino === null) return null;
-  const d = new dentry(name, dir, ino);
-  dir.d_subdirs.set(name, d);
+  // d_alloc_parallel + d_splice_alias, and the walk's dput: an unused dentry on the LRU.
+  const d = d_alloc(k, dir, name, ino);
+  dput(k, d);
   return d;
 }
 
@@ -143,6 +144,7 @@ function walk(k: Kernel, path: string, follow: boolean, depth: number): walk_res
     names.push(c);
     d = follow_mount(child);
   }
+  d_touch(d);
   return { dentry: d, path: "/" + names.join("/") };
 }
 
@@ -167,8 +169,11 @@ function read_only(ino: inode): boolean {
 
 /**
  * Creates `name` in `parent` through its filesystem's create (a regular file, or with S_IFDIR a
- * directory): the new dentry, or -errno (EROFS, ENOSPC…).
+ * directory): the new dentry with a reference for the caller (who dputs it), or -errno (EROFS,
+ * ENOSPC…). A negative dentry of the name is reused (d_instantiate); a tmpfs dentry is pinned
+ * (shmem_mknod's extra dget: tmpfs dentries are the files).
  * @kernel fs/namei.c vfs_create, vfs_mkdir
+ * @kernel mm/shmem.c shmem_mknod
  */
 export function vfs_create(k: Kernel, parent: dentry, name: string, mode: number): dentry | number {
   const dino = parent.d_inode as inode;
@@ -176,8 +181,15 @@ export function vfs_create(k: Kernel, parent: dentry, name: string, mode: number
   if (!dino.i_op.create) return -errnoValues.EPERM;
   const ino = dino.i_op.create(k, dino, name, mode);
   if (typeof ino === "number") return ino;
-  const d = new dentry(name, parent, ino);
-  parent.d_subdirs.set(name, d);
+  const neg = parent.d_subdirs.get(name);
+  let d: dentry;
+  if (neg !== undefined && neg.d_inode === null) {
+    d = dget(neg);
+    d_instantiate(k, d, ino);
+  } else {
+    d = d_alloc(k, parent, name, ino);
+  }
+  if (ino.shmem) dget(d);
   if (S_ISDIR(ino.i_mode)) dino.i_nlink++;
   return d;
 }
@@ -201,6 +213,7 @@ function open_fmode(flags: number): number {
 export function do_sys_open(k: Kernel, t: task_struct, path: string, flags: number, mode: number): number {
   if ((flags & O_ACCMODE) === 3) return -errnoValues.EINVAL;
   let found: walk_result | number;
+  let created: dentry | null = null;
   if ((flags & O_CREAT) !== 0) {
     const lp = lookup_parent(k, path);
     if (typeof lp === "number") return lp;
@@ -211,11 +224,20 @@ export function do_sys_open(k: Kernel, t: task_struct, path: string, flags: numb
     } else {
       const d = vfs_create(k, lp.parent, lp.last, S_IFREG | (mode & 0o7777));
       if (typeof d === "number") return d;
+      created = d;
       found = { dentry: d, path: lp.path };
     }
   } else {
     found = path_lookup(k, path, (flags & O_NOFOLLOW) === 0);
   }
+  const fd = do_open(k, t, found, flags);
+  // terminate_walk's path_put of the created dentry (the open file holds its own reference).
+  if (created !== null) dput(k, created);
+  return fd;
+}
+
+/** do_open: the checks, the file, O_TRUNC, the descriptor. @kernel fs/namei.c do_open */
+function do_open(k: Kernel, t: task_struct, found: walk_result | number, flags: number): number {
   if (typeof found === "number") return found;
   const ino = found.dentry.d_inode as inode;
   if (S_ISLNK(ino.i_mode)) return -errnoValues.ELOOP;
@@ -225,7 +247,7 @@ export function do_sys_open(k: Kernel, t: task_struct, path: string, flags: numb
   if ((fmode & FMODE_WRITE) !== 0 && read_only(ino)) return -errnoValues.EROFS;
   // do_dentry_open: O_DIRECT needs the mapping's direct_IO.
   if ((flags & O_DIRECT) !== 0 && !ino.i_mapping.a_ops.direct_IO) return -errnoValues.EINVAL;
-  const f = alloc_file(ino, found.path, found.dentry, fmode, flags & ~(O_CREAT | O_EXCL | O_TRUNC));
+  const f = alloc_file(k, ino, found.path, found.dentry, fmode, flags & ~(O_CREAT | O_EXCL | O_TRUNC));
   if ((flags & O_TRUNC) !== 0 && (fmode & FMODE_WRITE) !== 0 && S_ISREG(ino.i_mode)) {
     const err = do_truncate(k, ino, 0);
     if (err < 0) {
@@ -255,11 +277,16 @@ export function do_unlinkat(k: Kernel, path: string): number {
   const dino = lp.parent.d_inode as inode;
   if (read_only(dino)) return -errnoValues.EROFS;
   if (!dino.i_op.unlink) return -errnoValues.EPERM;
+  dget(d); // the walk's reference
   const err = dino.i_op.unlink(k, dino, lp.last, ino);
-  if (err) return err;
-  lp.parent.d_subdirs.delete(lp.last);
-  d.d_inode = null;
-  iput(k, ino); // the dentry's reference
+  if (err) {
+    dput(k, d);
+    return err;
+  }
+  // shmem_unlink's dput undoes shmem_mknod's pin; then d_delete and the walk's dput: the dentry
+  // turns negative (or, still open, is unhashed) and the inode loses the dentry's reference.
+  if (ino.shmem) dput(k, d);
+  d_delete(k, d);
   return 0;
 }
 
@@ -270,7 +297,9 @@ export function do_mkdirat(k: Kernel, path: string, mode: number): number {
   const existing = d_lookup(k, lp.parent, lp.last);
   if (existing !== null && existing.d_inode !== null) return -errnoValues.EEXIST;
   const d = vfs_create(k, lp.parent, lp.last, S_IFDIR | (mode & 0o7777));
-  return typeof d === "number" ? d : 0;
+  if (typeof d === "number") return d;
+  dput(k, d);
+  return 0;
 }
 
 /** Creates every missing directory of `path` (mkdir -p), for boot-time setup. */

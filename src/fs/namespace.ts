@@ -19,6 +19,7 @@ import { shmem_fill_super } from "../mm/shmem.js";
 import { truncate_inode_pages } from "../mm/truncate.js";
 import { ext2_fill_super } from "./ext2/super.js";
 import { S_ISDIR, SB_RDONLY, type super_block, vfsmount } from "./fs.js";
+import { shrink_dcache_for_umount } from "./dcache.js";
 import { evict } from "./inode.js";
 import { path_lookup } from "./namei.js";
 import { kill_super } from "./super.js";
@@ -116,7 +117,9 @@ export function do_umount(k: Kernel, target: string): number {
   if (sb_busy(k, sb)) return -errnoValues.EBUSY;
   k.vfs.mounts.splice(i, 1);
   if (mnt.mnt_mountpoint !== null) mnt.mnt_mountpoint.d_mounted = null;
-  // generic_shutdown_super: every inode goes (evict_inodes), then the filesystem's put_super.
+  // generic_shutdown_super: every dentry (shrink_dcache_for_umount) and inode (evict_inodes)
+  // goes, then the filesystem's put_super.
+  shrink_dcache_for_umount(k, sb);
   for (const ino of [...sb.s_inodes]) evict(k, ino);
   sb.s_op.put_super?.(k, sb);
   const bdev = sb.s_bdev;

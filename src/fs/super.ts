@@ -12,6 +12,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { type block_device } from "../block/blk.js";
+import { super_register_shrinker, super_unregister_shrinker } from "./dcache.js";
 import { super_block, type super_operations } from "./fs.js";
 
 /** The first anonymous minor a mount made after boot gets (see the header). */
@@ -37,6 +38,7 @@ export function alloc_super(k: Kernel, type: string, s_op: super_operations, bde
     sb = new super_block(type, 0, minor, s_op, type);
   }
   k.vfs.super_blocks.push(sb);
+  super_register_shrinker(k, sb);
   return sb;
 }
 
@@ -44,4 +46,5 @@ export function alloc_super(k: Kernel, type: string, s_op: super_operations, bde
 export function kill_super(k: Kernel, sb: super_block): void {
   const i = k.vfs.super_blocks.indexOf(sb);
   if (i >= 0) k.vfs.super_blocks.splice(i, 1);
+  super_unregister_shrinker(k, sb);
 }

@@ -13,6 +13,7 @@ import { cgroup_exit } from "./cgroup/cgroup.js";
 import type { Kernel } from "./kernel.js";
 import { free_task_objects, mmput } from "./fork.js";
 import { exit_files } from "../fs/file_table.js";
+import { kmem_driver_release } from "../mm/slab_driver.js";
 import { PF_EXITING, type task_struct } from "./sched.js";
 import { psi_dequeue } from "./psi.js";
 import { get_mm_hiwater_rss } from "../mm/mm_types.js";
@@ -39,6 +40,8 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
   exit_mm(k, t);
   // exit_files: every descriptor is closed (a file unlinked while open loses its pages here).
   exit_files(k, t);
+  // The kernel-allocation driver's objects held for the task go back (slab_driver.ts).
+  kmem_driver_release(k, t);
   // forget_original_parent: orphans go to init.
   const init = k.tasks.init;
   for (const cpid of t.children) {

@@ -319,8 +319,13 @@ export function boot_topup(k: Kernel): void {
     const s = k.slab.slab_caches.find((x) => x.name === name);
     if (!s) continue;
     const target = Math.round(interp(c1, c2, c4, cpus) + per_node * (nodes - 1) + per_block * (blocks - 8));
+    // The stand-ins of the dentry and inode caches count in dentry-state and inode-nr, as the
+    // real boot's sysfs, proc and devtmpfs dentries and inodes do.
+    const vfs_count = s === k.slab.cachep.dentry_cache ? 1 : s.name !== "lsm_inode_cache" && (s.name.endsWith("inode_cache") || s.name === "bdev_cache") ? 2 : 0;
     while (get_slabinfo(k, s).active_objs < target) {
       if (!standin_room(k) || !kmem_cache_alloc(k, s, gfp, "boot")) return;
+      if (vfs_count === 1) k.vfs.nr_dentry++;
+      else if (vfs_count === 2) k.vfs.nr_inodes++;
     }
   }
 }

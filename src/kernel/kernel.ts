@@ -14,6 +14,7 @@ import type { mm_init_state } from "../mm/mm_init.js";
 import type { e820_table } from "../arch/x86/e820.js";
 import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
+import { shrinker_state } from "../mm/shrinker.js";
 import { khugepaged_state } from "../mm/khugepaged.js";
 import { hugetlb_state, type hstate } from "../mm/hugetlb.js";
 import { pageblock_order } from "../mm/types.js";
@@ -232,6 +233,8 @@ export class Kernel {
   mm_init: mm_init_state | null = null;
   /** Transparent hugepage flags and the huge zero page (mm/huge_memory.ts). */
   readonly thp = new thp_state();
+  /** The registered shrinkers (mm/vmscan.c shrinker_list): shrinker.ts. */
+  readonly shrinkers = new shrinker_state();
   /** khugepaged's tunables, counters and scan cursor (mm/khugepaged.ts). */
   readonly khugepaged = new khugepaged_state();
   /** The last content token handed out (MemMap.content): a page filled from nothing gets the next. */

@@ -148,6 +148,8 @@ export const available_events: ReadonlyArray<readonly [system: string, event: st
   Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_isolate"]),
   Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_shrink_inactive"]),
   Object.freeze<[string, string]>(["vmscan", "mm_vmscan_lru_shrink_active"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_shrink_slab_start"]),
+  Object.freeze<[string, string]>(["vmscan", "mm_shrink_slab_end"]),
   Object.freeze<[string, string]>(["huge_memory", "mm_khugepaged_scan_pmd"]),
   Object.freeze<[string, string]>(["huge_memory", "mm_collapse_huge_page"]),
   Object.freeze<[string, string]>(["compaction", "mm_compaction_isolate_migratepages"]),

@@ -66,7 +66,6 @@ import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { sysfs_streq } from "../lib/string.js";
-import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { __GFP_DIRECT_RECLAIM, __GFP_MOVABLE, __GFP_NORETRY, __GFP_THISNODE, __GFP_ZERO, __GFP_KSWAPD_RECLAIM, GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
 import { khugepaged_enter_vma } from "./khugepaged.js";
 import {
@@ -100,7 +99,8 @@ import { get_page, lru_cache_add_inactive_or_unevictable, put_page } from "./swa
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { PAGE_SHIFT } from "./types.js";
-import { NR_ANON_THPS, SLABS_SCANNED, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_FAULT_FALLBACK_CHARGE, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
+import { DEFAULT_SEEKS, register_shrinker, shrinker, type shrink_control, SHRINKER_MEMCG_AWARE, SHRINKER_NONSLAB, SHRINKER_NUMA_AWARE, SHRINK_STOP, type shrinker_operations } from "./shrinker.js";
+import { NR_ANON_THPS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_FAULT_FALLBACK_CHARGE, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
 
 const { EBUSY, EAGAIN, ENOMEM } = errnoValues;
 
@@ -164,10 +164,10 @@ export class thp_state {
   huge_zero_pfn = -1;
   /** huge_zero_refcount: 1 for the shrinker's own hold plus one per mm holding it; 0 = none. */
   huge_zero_refcount = 0;
-  /** huge_zero_page_shrinker.nr_deferred[0] (not NUMA-aware: one count). */
-  huge_zero_nr_deferred = 0;
-  /** deferred_split_shrinker.nr_deferred[nid] (NUMA-aware: one count per node; the model has at most 64). */
-  readonly deferred_split_nr_deferred = new Float64Array(64);
+  /** huge_zero_page_shrinker (not NUMA-aware: one nr_deferred), registered by hugepage_init. */
+  readonly huge_zero_page_shrinker = new shrinker(huge_zero_page_shrinker_ops, DEFAULT_SEEKS, 0, 0, null);
+  /** deferred_split_shrinker (NUMA-aware: nr_deferred per node; memcg-aware and NONSLAB too). */
+  readonly deferred_split_shrinker = new shrinker(deferred_split_shrinker_ops, DEFAULT_SEEKS, 0, SHRINKER_NUMA_AWARE | SHRINKER_MEMCG_AWARE | SHRINKER_NONSLAB, null);
 }
 
 /** THP on for all or for madvised ranges. @kernel include/linux/huge_mm.h hugepage_flags_enabled */
@@ -202,9 +202,8 @@ export function setup_transparent_hugepage(k: Kernel, mode: ThpMode): void {
  * @kernel mm/huge_memory.c hugepage_init
  */
 export function hugepage_init(k: Kernel, totalram_pages: number): boolean {
-  // register_shrinker(&huge_zero_page_shrinker), (&deferred_split_shrinker): reclaim calls
-  // thp_shrink_slab; drop_caches' slab half runs them at priority 0.
-  registerVmSysctlEffect(k, "drop_slab", thp_drop_slab);
+  register_shrinker(k, k.thp.huge_zero_page_shrinker);
+  register_shrinker(k, k.thp.deferred_split_shrinker);
   if (totalram_pages < 512 << (20 - PAGE_SHIFT)) {
     k.thp.transparent_hugepage_flags = 0;
     return false;
@@ -991,83 +990,38 @@ export function deferred_split_scan(k: Kernel, pgdat: pglist_data, nr_to_scan: n
 }
 
 // ---------------------------------------------------------------------------------------------
-// The two THP shrinkers in shrink_slab
+// The two THP shrinkers (shrinker.ts runs them from shrink_slab)
 // ---------------------------------------------------------------------------------------------
 
-/** DEFAULT_SEEKS: both THP shrinkers' cost of recreating an object. */
-const DEFAULT_SEEKS = 2;
-/** SHRINK_BATCH: scan_objects is called with at most this many (both shrinkers leave batch 0). */
-const SHRINK_BATCH = 128;
-/** SHRINK_STOP: scan_objects found nothing more to do. */
-const SHRINK_STOP = -1;
-
 /**
- * One shrinker's turn in shrink_slab: the work asked of it is its object count shifted right by
- * the reclaim priority, times 4 / seeks, plus what earlier turns left undone (nr_deferred, also
- * shifted by priority), at most twice the count; it runs in batches of 128 while at least a batch
- * (or the whole count) is due, counting slabs_scanned; what stays undone is deferred. Returns
- * the objects freed and updates `deferred[idx]`. A worked case: the huge zero page counts 512;
- * at priority 12 the delta is 0 (512 >> 12), at priority 0 (drop_caches) 1024, capped at 1024:
- * the page is freed.
- * @kernel mm/vmscan.c do_shrink_slab
+ * The deferred split shrinker: counts the node's queued THPs; a scan splits up to nr_to_scan of
+ * them, freeing their unmapped subpages (thp_split_page), and stops the shrinker when it split
+ * nothing and the queue is empty.
+ * Simplified: the node's queue only (no per-memcg queues).
+ * @kernel mm/huge_memory.c deferred_split_count, deferred_split_scan
  */
-function do_shrink_slab(k: Kernel, freeable: number, priority: number, deferred: Float64Array | null, idx: number, scan: (nr_to_scan: number) => number): number {
-  if (freeable === 0) return 0;
-  const nr = deferred !== null ? deferred[idx] : k.thp.huge_zero_nr_deferred;
-  const delta = Math.floor(((freeable >> priority) * 4) / DEFAULT_SEEKS);
-  let total_scan = Math.min(Math.floor(nr / 2 ** priority) + delta, 2 * freeable);
-  let freed = 0;
-  let scanned = 0;
-  while (total_scan >= SHRINK_BATCH || total_scan >= freeable) {
-    const nr_to_scan = Math.min(SHRINK_BATCH, total_scan);
-    const ret = scan(nr_to_scan);
-    if (ret === SHRINK_STOP) break;
-    freed += ret;
-    k.vm_events[SLABS_SCANNED] += nr_to_scan;
-    total_scan -= nr_to_scan;
-    scanned += nr_to_scan;
-  }
-  const next_deferred = Math.min(Math.max(nr + delta - scanned, 0), 2 * freeable);
-  if (deferred !== null) deferred[idx] = next_deferred;
-  else k.thp.huge_zero_nr_deferred = next_deferred;
-  return freed;
-}
-
-/**
- * shrink_slab's THP part for one node at a reclaim priority: the deferred split shrinker (its
- * count is the node's split_queue_len; a scan splits queued THPs, freeing their unmapped
- * subpages and counting thp_split_page) and the huge zero page shrinker (512 while only its own
- * reference holds the page; the scan frees it). The model's slab caches have no shrinkers, so
- * these are the only ones whose work shows. Returns the objects freed.
- * Simplified: one memcg (the root's), as the model has no memcg-aware slab.
- * @kernel mm/vmscan.c shrink_slab
- * @kernel mm/huge_memory.c deferred_split_count, deferred_split_scan, shrink_huge_zero_page_count,
- *   shrink_huge_zero_page_scan
- */
-export function thp_shrink_slab(k: Kernel, pgdat: pglist_data, priority: number): number {
-  const nid = pgdat.node_id;
-  let freed = do_shrink_slab(k, deferred_split_count(pgdat), priority, k.thp.deferred_split_nr_deferred, nid, (n) => {
-    const split = deferred_split_scan(k, pgdat, n);
+export const deferred_split_shrinker_ops: shrinker_operations = Object.freeze({
+  name: "deferred_split_scan",
+  count_objects: (k: Kernel, _s: shrinker, sc: shrink_control): number => deferred_split_count(k.node_data[sc.nid]),
+  scan_objects: (k: Kernel, _s: shrinker, sc: shrink_control): number => {
+    const pgdat = k.node_data[sc.nid];
+    const split = deferred_split_scan(k, pgdat, sc.nr_to_scan);
     return split === 0 && pgdat.deferred_split_queue.split_queue_len === 0 ? SHRINK_STOP : split;
-  });
-  // The huge zero page shrinker is not NUMA-aware: shrink_slab runs it with nid 0 for every node.
-  freed += do_shrink_slab(k, k.thp.huge_zero_refcount === 1 ? HPAGE_PMD_NR : 0, priority, null, 0, () => shrink_huge_zero_page(k));
-  return freed;
-}
+  },
+});
 
 /**
- * drop_caches' slab half (echo 2): every node's shrinkers at priority 0, again while a pass over
- * the nodes frees more than 2, 4, 8, ... objects (freed >> shift++ > 1).
- * @kernel mm/vmscan.c drop_slab, drop_slab_node
+ * The huge zero page shrinker: 512 objects while only its own reference holds the page; the scan
+ * frees it. Not NUMA-aware: shrink_slab runs it for every node with nr_deferred[0]. A worked
+ * case: at priority 12 its delta is (512 >> 12) * 4 / 2 = 0; at priority 0 (drop_caches) 1024,
+ * capped at 1024: one scan frees the page.
+ * @kernel mm/huge_memory.c shrink_huge_zero_page_count, shrink_huge_zero_page_scan
  */
-export function thp_drop_slab(k: Kernel): void {
-  let shift = 0;
-  let freed: number;
-  do {
-    freed = 0;
-    for (const pgdat of k.node_data) freed += thp_shrink_slab(k, pgdat, 0);
-  } while (Math.floor(freed / 2 ** shift++) > 1);
-}
+export const huge_zero_page_shrinker_ops: shrinker_operations = Object.freeze({
+  name: "shrink_huge_zero_page_scan",
+  count_objects: (k: Kernel): number => (k.thp.huge_zero_refcount === 1 ? HPAGE_PMD_NR : 0),
+  scan_objects: (k: Kernel): number => shrink_huge_zero_page(k),
+});
 
 // ---------------------------------------------------------------------------------------------
 // mlock of a PMD-mapped THP

@@ -17,7 +17,8 @@ import { checkMm } from "../sim/invariants/mm.js";
 import { checkLru } from "../sim/invariants/lru.js";
 import { spawnProcess, type Process } from "../sim/process.js";
 import { vmstat_show } from "./vmstat_show.js";
-import { thp_shrink_slab } from "./huge_memory.js";
+import { shrink_slab } from "./shrinker.js";
+import { GFP_KERNEL } from "./gfp.js";
 import { folio_activate, lru_add_drain } from "./swap.js";
 
 const MiB = 1 << 20;
@@ -251,10 +252,10 @@ describe("THP shrinkers (deferred_split_scan, shrink_huge_zero_page_scan)", () =
     p.munmap(a, MiB);
     const pgdat = k.node_data[0];
     // freeable 1: delta (1 >> 12) * 4 / 2 = 0, total_scan 0 < freeable: no call.
-    expect(thp_shrink_slab(k, pgdat, 12)).toBe(0);
+    expect(shrink_slab(k, GFP_KERNEL, pgdat.node_id, 12)).toBe(0);
     expect(pgdat.deferred_split_queue.split_queue_len).toBe(1);
     // priority 0: delta 2, capped at 2 * freeable = 2 >= freeable: one scan of 2, splitting it.
-    expect(thp_shrink_slab(k, pgdat, 0)).toBe(1);
+    expect(shrink_slab(k, GFP_KERNEL, pgdat.node_id, 0)).toBe(1);
     expect(pgdat.deferred_split_queue.split_queue_len).toBe(0);
   });
 });

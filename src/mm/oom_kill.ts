@@ -99,7 +99,8 @@ import {
   MEMCG_OOM_GROUP_KILL,
   MEMCG_OOM_KILL,
 } from "./memcontrol.js";
-import { OOM_KILL } from "./vmstat_items.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_SLAB_UNRECLAIMABLE_B, NR_UNEVICTABLE, OOM_KILL } from "./vmstat_items.js";
+import { dump_unreclaimable_slab } from "./slab_common.js";
 
 /** enum oom_constraint. */
 export const CONSTRAINT_NONE = 0;
@@ -388,9 +389,28 @@ export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null, h
   // CONFIG_COMPACTION=y in Debian's config: no "COMPACTION is disabled!!!" line.
   printLines(k, KERN_WARNING, dump_stack(k, oc, head));
   if (oc.memcg !== null) printLines(k, KERN_INFO, mem_cgroup_print_oom_meminfo(k, oc.memcg));
-  else printLines(k, KERN_INFO, __show_mem(k, SHOW_MEM_FILTER_NODES, oc.nodemask, gfp_zone(oc.gfp_mask)));
+  else {
+    printLines(k, KERN_INFO, __show_mem(k, SHOW_MEM_FILTER_NODES, oc.nodemask, gfp_zone(oc.gfp_mask)));
+    if (should_dump_unreclaim_slab(k)) dump_unreclaimable_slab(k);
+  }
   if (k.vm.oom_dump_tasks) printLines(k, KERN_INFO, dump_tasks(k, oc));
   if (p) k.log.printk(KERN_INFO, dump_oom_summary(k, oc, p));
+}
+
+/**
+ * The report lists the unreclaimable caches when unreclaimable slab outweighs every page on the
+ * LRU lists (a kernel leak rather than a user one).
+ * @kernel mm/oom_kill.c should_dump_unreclaim_slab
+ */
+function should_dump_unreclaim_slab(k: Kernel): boolean {
+  let nr_lru = 0;
+  let slab = 0;
+  for (const pgdat of k.node_data) {
+    const v = pgdat.vm_stat;
+    nr_lru += v[NR_ACTIVE_ANON] + v[NR_INACTIVE_ANON] + v[NR_ACTIVE_FILE] + v[NR_INACTIVE_FILE] + v[NR_ISOLATED_ANON] + v[NR_ISOLATED_FILE] + v[NR_UNEVICTABLE];
+    slab += v[NR_SLAB_UNRECLAIMABLE_B];
+  }
+  return slab > nr_lru;
 }
 
 /**

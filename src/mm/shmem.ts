@@ -48,13 +48,13 @@ import {
   type inode,
   type inode_operations,
   MODEL_MAX_FILESIZE,
-  dentry,
   S_IFDIR,
   S_IFMT,
   S_IFREG,
   type super_block,
   type super_operations,
 } from "../fs/fs.js";
+import { d_make_root } from "../fs/dcache.js";
 import { alloc_file } from "../fs/file_table.js";
 import { new_inode } from "../fs/inode.js";
 import { alloc_super } from "../fs/super.js";
@@ -303,7 +303,7 @@ export function shmem_fill_super(k: Kernel, type: string, opts: shmem_options, k
   sb.s_maxbytes = MODEL_MAX_FILESIZE;
   const root = shmem_get_inode(k, sb, S_IFDIR | 0o1777, 0);
   if (typeof root === "number") return root;
-  sb.s_root = new dentry("/", null, root);
+  sb.s_root = d_make_root(k, root);
   return sb;
 }
 
@@ -629,7 +629,7 @@ export function shmem_file_setup(k: Kernel, t: task_struct | null, name: string,
   SHMEM_I(ino).acct_pages = acct;
   ino.i_nlink = 0; // clear_nlink: the file has no name
   ino.i_size = size;
-  const f = alloc_file(ino, `/${name} (deleted)`, null, FMODE_READ | FMODE_WRITE, 0);
+  const f = alloc_file(k, ino, `/${name} (deleted)`, null, FMODE_READ | FMODE_WRITE, 0);
   // alloc_file took a reference for the file; the one shmem_get_inode gave is the file's too.
   ino.i_count--;
   return f;

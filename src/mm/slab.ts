@@ -33,6 +33,7 @@
  * @kernel include/linux/slab.h SLAB_HWCACHE_ALIGN, KMALLOC_SHIFT_HIGH, enum kmalloc_cache_type
  * @kernel mm/slab_common.c SLAB_NEVER_MERGE, SLAB_MERGE_SAME, kmalloc_info
  */
+import { kmem_driver_state } from "./slab_driver.js";
 import { asDoubles } from "../kernel/shape.js";
 import { Prng } from "../kernel/random.js";
 import { DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
@@ -352,6 +353,8 @@ export class slab_globals {
    * reclaim pass's shrinkers freed to sc->nr_reclaimed and resets it.
    */
   reclaimed_slab = 0;
+  /** The kernel-allocation driver's objects (slab_driver.ts). */
+  readonly driver = new kmem_driver_state();
   /** slab_out_of_memory's slub_oom_rs. */
   readonly slub_oom_rs = new ratelimit_state(DEFAULT_RATELIMIT_INTERVAL_NS, DEFAULT_RATELIMIT_BURST);
 

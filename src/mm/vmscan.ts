@@ -17,7 +17,6 @@
  * reclaim's is the allocating task's stall, kswapd's is CPU the tasks do not get.
  *
  * Simplified: one lruvec per node (no memcg, so no protection, soft limits or cgroup reclaim), no
- * slab shrinkers (shrink_slab reclaims nothing: the model's slab is not reclaimable), no
  * compaction (order > 0 reclaim never reports compaction_ready and should_continue_reclaim is
  * false), no vmpressure events, no NUMA demotion (dirty file pages are kept, marked PG_reclaim,
  * and the flushers woken when every folio taken was dirty and unqueued), shmem pages are
@@ -32,7 +31,7 @@
  *   prepare_kswapd_sleep, kswapd_shrink_node, kswapd_age_node, balance_pgdat,
  *   kswapd_try_to_sleep, kswapd, wakeup_kswapd
  */
-import { thp_shrink_slab } from "./huge_memory.js";
+import { shrink_slab } from "./shrinker.js";
 import { wakeup_flusher_threads, WB_REASON_VMSCAN } from "../fs/fs-writeback.js";
 import { KernelBug } from "../kernel/bug.js";
 import { int_sqrt } from "../lib/math.js";
@@ -1244,14 +1243,16 @@ function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_contr
 function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   sc.nr_dirty = sc.nr_unqueued_dirty = sc.nr_congested = sc.nr_writeback = sc.nr_immediate = sc.nr_file_taken = sc.nr_taken = 0;
   const nr_reclaimed = sc.nr_reclaimed;
+  const reclaimed_slab = k.slab.reclaimed_slab;
   reclaim_cost(k, RECLAIM_COST.shrink_node_ns);
   prepare_scan_count(k, pgdat, sc);
   shrink_node_memcgs(k, pgdat, sc);
-  // shrink_slab: the model's slab caches have no shrinkers (their walk's cost is in
-  // shrink_node_ns); THP's two (deferred split, huge zero page) do work. Simplified: run once per
-  // pass as the root's shrink_slab, after every memcg's lruvec, and not in memcg reclaim (the
-  // memcg-aware deferred-split queue is per node in the model).
-  if (sc.target_mem_cgroup === null) thp_shrink_slab(k, pgdat, sc.priority);
+  // shrink_slab: the registered shrinkers (shrinker.ts). Simplified: run once per pass as the
+  // root memcg's shrink_slab, after every memcg's lruvec, and not in memcg reclaim (no shrinker
+  // of the model is memcg-aware: shrink_slab_memcg would find none).
+  if (sc.target_mem_cgroup === null) shrink_slab(k, sc.gfp_mask, pgdat.node_id, sc.priority);
+  // current->reclaim_state: the slab pages the shrinkers' frees emptied count as reclaimed.
+  sc.nr_reclaimed += k.slab.reclaimed_slab - reclaimed_slab;
   const reclaimable = sc.nr_reclaimed - nr_reclaimed > 0;
   if (sc.kswapd) {
     if (sc.nr_writeback && sc.nr_writeback === sc.nr_taken) pgdat.flags |= PGDAT_WRITEBACK;

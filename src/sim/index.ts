@@ -77,3 +77,4 @@ export { formatTraceLine, available_events, type TraceRecord, type TraceListener
 export { print_time } from "../kernel/printk.js";
 export type { ThpMode } from "../mm/huge_memory.js";
 export { zone_names } from "../mm/mmzone.js";
+export { KMALLOC_GFP_NAMES } from "../mm/slab_driver.js";

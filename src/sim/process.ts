@@ -36,6 +36,7 @@ import { get_mm_counter, get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, 
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { do_madvise } from "../mm/madvise.js";
 import { lru_gen_add_mm, lru_gen_use_mm } from "../mm/lru_gen.js";
+import { KMEM_DRIVER_GFP, KMEM_DRIVER_MAX_COUNT, kmem_driver_alloc, kmem_driver_free } from "../mm/slab_driver.js";
 import { type SwapAreaConfig, sys_swapoff, sys_swapon } from "../mm/swapfile.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { mem_cgroup_handle_over_high } from "../mm/memcontrol.js";
@@ -1015,6 +1016,31 @@ export class Process {
   syncfs(fd: number): void {
     this.enter("syncfs");
     this.syscallExit(ksys_syncfs(this.k, this.task, fdArg(fd)), "syncfs");
+  }
+
+  /**
+   * Kernel memory on the task's behalf (the model's kernel-allocation driver, mm/slab_driver.ts):
+   * `count` objects of `size` bytes from kmalloc, or of the named cache (made with that object
+   * size on first use), allocated with `gfp` ("GFP_KERNEL", "GFP_KERNEL_ACCOUNT", "GFP_NOFS",
+   * "GFP_NOIO", "GFP_NOWAIT", "GFP_ATOMIC"). Held for the task and freed at its exit, or with
+   * `leak` never freed. Stops early when an allocation fails or the task is OOM-killed.
+   * @returns how many objects were made.
+   * @throws Errno EINVAL (a size kmalloc cannot serve: 0 or above 4 MiB; a count above 2^24; an
+   *   unknown GFP), ENOMEM (not even one object), or the task's death (ProcessKilled).
+   */
+  kmalloc(opts: { size?: number; cache?: string; count: number; gfp?: string; leak?: boolean }): number {
+    const gfp = KMEM_DRIVER_GFP[opts.gfp ?? "GFP_KERNEL"];
+    const count = opts.count;
+    if (gfp === undefined || !Number.isInteger(count) || count < 0 || count > KMEM_DRIVER_MAX_COUNT) throw new Errno("EINVAL", "ioctl");
+    this.enter("ioctl");
+    return this.syscallExit(kmem_driver_alloc(this.k, this.task, { size: opts.size ?? 0, cache: opts.cache ?? null, count, gfp, leak: opts.leak === true }), "ioctl");
+  }
+
+  /** Frees the newest `count` objects the driver holds for the task (all without a count); returns how many. */
+  kfree(count?: number): number {
+    if (count !== undefined && (!Number.isInteger(count) || count < 0)) throw new Errno("EINVAL", "ioctl");
+    this.enter("ioctl");
+    return this.syscallExit(kmem_driver_free(this.k, this.task, count ?? -1), "ioctl");
   }
 
   /**

@@ -38,7 +38,9 @@ import {
   no_tsk_is_oom_victim,
   no_wakeup_kswapd,
 } from "../mm/alloc_hooks.js";
-import { thp_drop_slab, thp_state } from "../mm/huge_memory.js";
+import { deferred_split_shrinker_ops, huge_zero_page_shrinker_ops, thp_state } from "../mm/huge_memory.js";
+import { drop_slab, shrink_control, shrinker, shrinker_state } from "../mm/shrinker.js";
+import { kmem_driver_batch, kmem_driver_state } from "../mm/slab_driver.js";
 import { deferred_split } from "../mm/mmzone.js";
 import { compact_nodes_effect, compaction_defer_reset, compaction_proactiveness_effect, compaction_zonelist_suitable, kcompactd_thread, try_to_compact_pages } from "../mm/compaction.js";
 import { hstate, hugetlb_state, hugetlb_sysctl_set_max_huge_pages, hugetlbfs_file_operations, hugetlbfs_inode, hugetlbfs_ops } from "../mm/hugetlb.js";
@@ -105,6 +107,7 @@ import { ext2_disk, ext2_disk_inode } from "../fs/ext2/ext2.js";
 import { ext2_aops, ext2_dir_operations, ext2_file_operations, ext2_sb_info } from "../fs/ext2/inode.js";
 import { ext2_dir_inode_operations, ext2_file_inode_operations } from "../fs/ext2/namei.js";
 import { ext2_sops } from "../fs/ext2/super.js";
+import { super_shrinker_ops } from "../fs/dcache.js";
 import { address_space, dentry, file, file_ra_state, files_struct, inode, super_block, task_io_accounting, vfs_state, vfsmount } from "../fs/fs.js";
 import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
 import { xarray } from "../lib/xarray.js";
@@ -189,6 +192,11 @@ export function machineRegistry(): SnapshotRegistry {
       AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
       oom_state: Object.freeze({ ctor: oom_state }),
       thp_state: Object.freeze({ ctor: thp_state }),
+      shrinker: Object.freeze({ ctor: shrinker }),
+      kmem_driver_state: Object.freeze({ ctor: kmem_driver_state }),
+      kmem_driver_batch: Object.freeze({ ctor: kmem_driver_batch }),
+      shrinker_state: Object.freeze({ ctor: shrinker_state }),
+      shrink_control: Object.freeze({ ctor: shrink_control }),
       deferred_split: Object.freeze({ ctor: deferred_split }),
       khugepaged_state: Object.freeze({ ctor: khugepaged_state }),
       khugepaged_thread: Object.freeze({ ctor: khugepaged_thread }),
@@ -279,8 +287,12 @@ export function machineRegistry(): SnapshotRegistry {
       zone_pcp_update_populated,
       // The sysctl effects the page cache registers (drop_caches_sysctl_init).
       drop_pagecache,
-      // hugepage_init's (drop_caches' slab half runs the THP shrinkers).
-      thp_drop_slab,
+      // drop_caches' slab half (drop_slab runs the registered shrinkers).
+      drop_slab,
+      // The shrinkers' code (their tables of function pointers).
+      huge_zero_page_shrinker_ops,
+      deferred_split_shrinker_ops,
+      super_shrinker_ops,
       // hugetlb_init's (vm.nr_hugepages).
       hugetlb_sysctl_set_max_huge_pages,
       // compaction_sysctl_init's (vm.compact_memory).

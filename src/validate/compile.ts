@@ -522,6 +522,11 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     case "compact":
       emit("write", `path=${encodeValue(s.node === null ? "/proc/sys/vm/compact_memory" : `/sys/devices/system/node/node${s.node}/compact`)} value=1`);
       return;
+    case "mkfiles":
+      return refuse(sc, s.pos, s.path, "mkfiles is not in the guest's step set yet");
+    case "kmalloc":
+    case "kfree":
+      return refuse(sc, s.pos, s.path, "a kernel allocation has no user-space equivalent a real guest could run");
     case "memfd": {
       const bits: Record<string, number> = { seal: 1, shrink: 2, grow: 4, write: 8, future_write: 16 };
       const seals = s.seals.split("|").reduce((a, w) => a | (bits[w.trim()] ?? 0), 0);

@@ -8,7 +8,7 @@
  * (`STEP_READERS`); a new step kind is a line in schema.ts's STEP_KINDS, a reader here and a
  * case in steps.ts's execStep.
  */
-import { errnoValues, parseAdvice, parseMapFlags, parseProt } from "../sim/index.js";
+import { errnoValues, KMALLOC_GFP_NAMES, parseAdvice, parseMapFlags, parseProt } from "../sim/index.js";
 
 /** MAP_ANONYMOUS (include/uapi/asm-generic/mman-common.h). */
 const MAP_ANONYMOUS = 0x20;
@@ -490,6 +490,9 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   file: readFile,
   drop_caches: readDropCaches,
   compact: readCompact,
+  kmalloc: readKmalloc,
+  kfree: readKfree,
+  mkfiles: readMkfiles,
   memfd: readMemfd,
   cgroup: readCgroup,
 };
@@ -813,3 +816,48 @@ function readMemfd(x: StepInput): Step {
   return fin(x, { pos: x.pos, path: x.path, kind: "memfd", name, size: sz, seals, prot, flags });
 }
 // ---- end of files and the page cache ----------------------------------------------------------
+
+// ---- Kernel memory (issue 16): kmalloc, kfree ------------------------------------------------
+
+/** KMALLOC_MAX_SIZE: the largest kmalloc (4 MiB, an order-10 block). */
+const KMALLOC_MAX = 4 << 20;
+/** The most objects one kmalloc step asks for (the driver's bound). */
+const KMALLOC_MAX_COUNT = 1 << 24;
+
+function readKmalloc(x: StepInput): Step {
+  const { r, ap } = x;
+  const b = body(x, STEP_KINDS.kmalloc.keys);
+  const ce = get(b, "cache");
+  const cache = ce ? str(r, ce.value, `${ap}.cache`) : null;
+  if (cache !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(cache)) r.fail(ce?.value ?? null, `${ap}.cache`, "a cache name is 1 to 64 letters, digits, _ or -");
+  const se = get(b, "size");
+  if (se === undefined && cache === null) r.fail(x.a.value, ap, "kmalloc needs a size (or a cache)");
+  const sz = se ? size(r, se.value, `${ap}.size`, KMALLOC_MAX) : 0;
+  const count = int(r, must(b, "count").value, `${ap}.count`, 0, KMALLOC_MAX_COUNT);
+  const ge = get(b, "gfp");
+  const gfp = ge ? oneOf(r, ge.value, `${ap}.gfp`, KMALLOC_GFP_NAMES) : "GFP_KERNEL";
+  const le = get(b, "leak");
+  const leak = le ? bool(r, le.value, `${ap}.leak`) : false;
+  return fin(x, { pos: x.pos, path: x.path, kind: "kmalloc", size: sz, cache, count, gfp, leak });
+}
+
+/** The most files one mkfiles step creates (six-digit names, as rkx's). */
+const MKFILES_MAX = 1000000;
+
+function readMkfiles(x: StepInput): Step {
+  const { r, ap } = x;
+  const b = body(x, STEP_KINDS.mkfiles.keys);
+  const pe = must(b, "path");
+  const dir = str(r, pe.value, `${ap}.path`);
+  if (!dir.startsWith("/") || dir.length > MAX_PATH) r.fail(pe.value, `${ap}.path`, `expected an absolute directory path of at most ${MAX_PATH} bytes`);
+  const count = int(r, must(b, "count").value, `${ap}.count`, 0, MKFILES_MAX);
+  return fin(x, { pos: x.pos, path: x.path, kind: "mkfiles", dir, count });
+}
+
+function readKfree(x: StepInput): Step {
+  const { r, ap } = x;
+  const b = body(x, STEP_KINDS.kfree.keys);
+  const ce = get(b, "count");
+  const count = ce ? int(r, ce.value, `${ap}.count`, 0, KMALLOC_MAX_COUNT) : null;
+  return fin(x, { pos: x.pos, path: x.path, kind: "kfree", count });
+}

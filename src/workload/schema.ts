@@ -239,6 +239,12 @@ export type Step =
   | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 })
   /** echo 1 > /proc/sys/vm/compact_memory (node null: every node) or nodeN/compact. */
   | (StepBase & { kind: "compact"; node: number | null })
+  /** Kernel memory through the model's driver (mm/slab_driver.ts): count objects of size bytes (kmalloc) or of a named cache. */
+  | (StepBase & { kind: "kmalloc"; size: number; cache: string | null; count: number; gfp: string; leak: boolean })
+  /** Frees the newest count (null: all) objects the driver holds for the process. */
+  | (StepBase & { kind: "kfree"; count: number | null })
+  /** Creates count empty files dir/f000000… (open O_CREAT|O_EXCL, close), as rkx's mkfiles. */
+  | (StepBase & { kind: "mkfiles"; dir: string; count: number })
   /** memfd_create, ftruncate to size, F_ADD_SEALS, mmap as region `name`, close. */
   | (StepBase & { kind: "memfd"; name: string; size: number; seals: string; prot: string; flags: string })
   // ---- end of files and the page cache ----
@@ -375,6 +381,14 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
   },
   // ---- end of files and the page cache ----
   cgroup: { keys: [], required: [], doc: "move this process into a group of cgroups: (echo $$ > cgroup.procs): cgroup: /hs" },
+  // ---- Kernel memory (issue 16) ----
+  kmalloc: {
+    keys: ["size", "cache", "count", "gfp", "leak"],
+    required: ["count"],
+    doc: "kernel memory through a driver: count objects of size bytes from kmalloc, or of cache (made with that object size on first use); gfp GFP_KERNEL (default), GFP_KERNEL_ACCOUNT, GFP_NOFS, GFP_NOIO, GFP_NOWAIT, GFP_ATOMIC; held until kfree or exit, or leak: true (never freed)",
+  },
+  kfree: { keys: ["count"], required: [], doc: "give back the newest count objects the driver holds for this process (all without count)" },
+  mkfiles: { keys: ["path", "count"], required: ["path", "count"], doc: "create count empty files path/f000000, f000001, … (open O_CREAT|O_EXCL, close): a dentry and an inode each" },
 };
 
 /** Keys any step may carry beside its action key. */

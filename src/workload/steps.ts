@@ -97,6 +97,9 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   compact: "sysctl_compaction_handler(), mm/compaction.c",
   memfd: "memfd_create(), mm/memfd.c",
   cgroup: "cgroup_procs_write(), kernel/cgroup/cgroup.c",
+  kmalloc: "__kmalloc(), mm/slab_common.c",
+  kfree: "kfree(), mm/slab_common.c",
+  mkfiles: "do_sys_open(), fs/open.c",
 };
 
 /** A step in words, for messages: "mmap heap (128M)". */
@@ -441,6 +444,27 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       c.spend(COST.proc_file_ns);
       pr.writeFile(file, "1");
       note("compact", `echo 1 > ${file}: ${vmCounter(m, "pgmigrate_success") - moved0} pages migrated`);
+      return;
+    }
+    case "kmalloc": {
+      const t0 = m.now;
+      const made = pr.kmalloc({ size: s.size, ...(s.cache !== null ? { cache: s.cache } : {}), count: s.count, gfp: s.gfp, leak: s.leak });
+      const what = s.cache !== null ? `${s.cache} objects` : `kmalloc(${s.size})`;
+      note("kmalloc", `${made} × ${what}, ${s.gfp}${s.leak ? ", leaked" : ""}${made < s.count ? ` (${s.count - made} failed)` : ""} in ${fmtNs(m.now - t0)}`);
+      return;
+    }
+    case "mkfiles": {
+      const t0 = m.now;
+      for (let i = 0; i < s.count; i++) {
+        pr.close(pr.open(`${s.dir}/f${String(i).padStart(6, "0")}`, "w|create|excl"));
+        c.spend(2 * COST.syscall_ns);
+      }
+      note("mkfiles", `${s.count} files in ${s.dir} in ${fmtNs(m.now - t0)}`);
+      return;
+    }
+    case "kfree": {
+      const n = pr.kfree(s.count ?? undefined);
+      note("kfree", `${n} objects freed`);
       return;
     }
     case "memfd": {

@@ -15,7 +15,8 @@ import { bdev_inode } from "../../block/bdev.js";
 import { truncate_inode_pages } from "../../mm/truncate.js";
 import { NO_PFN } from "../../mm/types.js";
 import { __bread, brelse } from "../buffer.js";
-import { dentry, type super_block, type super_operations } from "../fs.js";
+import { d_make_root } from "../dcache.js";
+import { type super_block, type super_operations } from "../fs.js";
 import { alloc_super } from "../super.js";
 import { ext2_disk, ext2_max_size, EXT2_ROOT_INO } from "./ext2.js";
 import { EXT2_SB, ext2_evict_inode, ext2_iget, ext2_sb_info } from "./inode.js";
@@ -65,6 +66,6 @@ export function ext2_fill_super(k: Kernel, bdev: block_device, readonly: boolean
   for (let i = 0; i < disk.gdt_blocks; i++) sbi.group_desc.push(__bread(k, bdev, disk.superblock_block() + 1 + i));
   const root = ext2_iget(k, sb, EXT2_ROOT_INO);
   if (root === null) return -errnoValues.EINVAL;
-  sb.s_root = new dentry("/", null, root);
+  sb.s_root = d_make_root(k, root);
   return sb;
 }

@@ -19,6 +19,7 @@
  * @kernel mm/vmscan.c init_lru_gen
  */
 import { cgroupfs_init } from "./cgroupfs.js";
+import { dentry_state_show, inode_nr_show, inode_state_show } from "../dcache.js";
 import { node_dev_init } from "../../drivers/base/node.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
@@ -78,6 +79,10 @@ export function proc_root_init(k: Kernel): void {
   }
   // cgroup_init and the cgroup2 mount at /sys/fs/cgroup.
   cgroupfs_init(k);
+  // sysctl_init_bases' fs table: the dcache's and icache's counters (read-only).
+  registerProcFile(k, "/proc/sys/fs/dentry-state", { fs: "sysctl", mode: 0o444, read: (kk) => dentry_state_show(kk) });
+  registerProcFile(k, "/proc/sys/fs/inode-nr", { fs: "sysctl", mode: 0o444, read: (kk) => inode_nr_show(kk) });
+  registerProcFile(k, "/proc/sys/fs/inode-state", { fs: "sysctl", mode: 0o444, read: (kk) => inode_state_show(kk) });
   // /proc/<pid>/: the directories exist for live pids (proc_pid_lookup), each with tgid_base_stuff.
   registerProcParam(k, "pid", (kk) => [...kk.tasks.byPid.keys()].map(String));
   for (const e of tgid_base_stuff) registerPidEntry(k, e.name, e.mode, e.show, e.write);
