@@ -70,7 +70,8 @@ d("mmguest's access patterns are the model's, page for page", () => {
 
 d("mmguest reads every compiled shipped scenario, and refuses bad input in one line", () => {
   it("accepts each shipped scenario's compiled input", () => {
-    for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith(".yaml"))) {
+    // kernel-leak-oom and dcache-pressure have steps a guest cannot run (compile.test.ts NOT_VALIDATABLE).
+    for (const f of readdirSync(SCENARIOS).filter((x) => x.endsWith(".yaml") && !["dcache-pressure.yaml", "kernel-leak-oom.yaml"].includes(x))) {
       const sc = parseScenario(readFileSync(join(SCENARIOS, f)), `scenarios/${f}`);
       const plan = compileScenario(sc, { checkOnly: true });
       const file = join(dir, `${f}.in`);
