@@ -6,19 +6,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../sim/machine.js";
+import { keyed } from "./memcontrol.testutil.js";
 import { ProcessKilled } from "../sim/process.js";
 
 const MiB = 1 << 20;
 const CG = "/sys/fs/cgroup";
-
-function keyed(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const l of text.trim().split("\n")) {
-    const [key, v] = l.split(" ");
-    out[key] = Number(v);
-  }
-  return out;
-}
 
 describe("memory.max with page cache (mc-file-max)", () => {
   const real = (f: string): string => readFileSync(`test/realkernel/data/mc-file-max/${f}`, "utf8");
