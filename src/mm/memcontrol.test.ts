@@ -9,6 +9,7 @@ import { kernelOf } from "../api/internals.js";
 import { Prng } from "../kernel/random.js";
 import { effective_protection, MEMCG_CHARGE_BATCH } from "./memcontrol.js";
 import { page_counter_memparse, PAGE_COUNTER_MAX } from "./page_counter.js";
+import { keyed } from "./memcontrol.testutil.js";
 
 const MiB = 1 << 20;
 const CG = "/sys/fs/cgroup";
@@ -32,12 +33,7 @@ function bootWithGroup(memory = "512M", max?: string): Machine {
 }
 
 function statOf(m: Machine, path: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const l of m.read(path).trim().split("\n")) {
-    const [key, v] = l.split(" ");
-    out[key] = Number(v);
-  }
-  return out;
+  return keyed(m.read(path));
 }
 
 describe("cgroupfs", () => {

@@ -421,7 +421,10 @@ function memcg_rstat_updated(k: Kernel, memcg: mem_cgroup, val: number): void {
     st.rstat_updated.push(memcg);
   }
   const cpu = k.cpu;
-  const x = (st.stats_updates[cpu] ?? 0) + Math.abs(val);
+  const u = st.stats_updates;
+  // A packed array (no holes), so this per-update path stays fast.
+  while (u.length <= cpu) u.push(0);
+  const x = u[cpu] + (val < 0 ? -val : val);
   if (x > MEMCG_CHARGE_BATCH) {
     if (st.stats_flush_threshold <= k.nr_cpu_ids) st.stats_flush_threshold += Math.floor(x / MEMCG_CHARGE_BATCH);
     st.stats_updates[cpu] = 0;
@@ -673,7 +676,8 @@ function memcg_of_counter(k: Kernel, c: page_counter, memcg: mem_cgroup): mem_cg
 
 /** The memcg and its pages: the column of every page of the folio names it. @kernel mm/memcontrol.c commit_charge */
 function commit_charge(k: Kernel, pfn: number, nr: number, v: number): void {
-  k.mem_map.memcg.fill(v, pfn, pfn + nr);
+  if (nr === 1) k.mem_map.memcg[pfn] = v;
+  else k.mem_map.memcg.fill(v, pfn, pfn + nr);
 }
 
 /**

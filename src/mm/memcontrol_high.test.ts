@@ -6,21 +6,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../sim/machine.js";
+import { keyed } from "./memcontrol.testutil.js";
 import { HZ } from "../kernel/sysctl.js";
 import { calculate_high_delay, calculate_overage, MEMCG_CHARGE_BATCH, MEMCG_MAX_HIGH_DELAY_JIFFIES } from "./memcontrol.js";
 
 const MiB = 1 << 20;
 const CG = "/sys/fs/cgroup";
 const DATA = "test/realkernel/data/mc-high";
-
-function keyed(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const l of text.trim().split("\n")) {
-    const [key, v] = l.split(" ");
-    out[key] = Number(v);
-  }
-  return out;
-}
 
 function bootHigh(name: string, swap: boolean): { m: Machine; p: ReturnType<Machine["spawn"]>; a: number } {
   const m = Machine.boot({ memory: "512M" });

@@ -74,7 +74,7 @@ import {
 import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
 import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
-import { count_memcg_event_mm, mem_cgroup_charge, mem_cgroup_handle_over_high, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
+import { charge_memcg, count_memcg_event_mm, mem_cgroup_charge, mem_cgroup_handle_over_high, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -905,7 +905,7 @@ export function anon_write_run(
   const avId = -av.id;
   const kills0 = events[OOM_KILL];
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
-  // count_memcg_event_mm(PGFAULT): the memcg's pending events, resolved once for the run.
+  // count_memcg_event_mm(PGFAULT) and mem_cgroup_charge's memcg, resolved once for the run.
   const memcgEvents = k.memcg.nr_memcgs !== 0 ? memcg_event_counters(k, vma.vm_mm) : null;
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
@@ -942,9 +942,10 @@ export function anon_write_run(
     // do_wp_page's get_page: the old page is held while the allocation may reclaim.
     if (oldAnon) refcount[old]++;
     const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
-    // mem_cgroup_charge (inline check: nothing to do while no memcg exists); its reclaim, like
-    // the allocation's, runs with the old page held.
-    const charged = pfn === NO_PFN || k.memcg.nr_memcgs === 0 || mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) === 0;
+    // mem_cgroup_charge: to the memcg resolved for the run (the mm's owner cannot change groups
+    // inside it); nothing to do in the root. Its reclaim, like the allocation's, runs with the
+    // old page held.
+    const charged = pfn === NO_PFN || memcgEvents === null || charge_memcg(k, pfn, memcgEvents, GFP_KERNEL) === 0;
     if (oldAnon) {
       if (refcount[old] > 1) refcount[old]--;
       else put_page(k, old);

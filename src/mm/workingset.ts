@@ -31,6 +31,7 @@ import { F, LRU_REFS_MASK, LRU_REFS_WIDTH, PG_active, PG_swapbacked, PG_workings
 import { folio_lru_refs, lru_gen_enabled, lru_gen_in_fault, lru_hist_from_seq, lru_tier_from_refs } from "./lru_gen.js";
 import { ANON_AND_FILE, MAX_NR_TIERS } from "./mmzone.js";
 import { lru_note_cost_folio } from "./swap.js";
+import { mod_page_node_state } from "./rmap.js";
 import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, WORKINGSET_ACTIVATE_ANON, WORKINGSET_REFAULT_ANON, WORKINGSET_RESTORE_ANON } from "./vmstat_items.js";
 
 /** BITS_PER_LONG - EVICTION_SHIFT on Debian's 6.1 x86-64 build. */
@@ -103,7 +104,8 @@ export function workingset_refault(k: Kernel, pfn: number, shadow: number): void
   if (z === undefined) return;
   const pgdat = z.zone_pgdat;
   const ft = file ? 1 : 0;
-  pgdat.vm_stat[WORKINGSET_REFAULT_ANON + ft]++;
+  // mod_lruvec_state: the node's counter and the memcg's the page is charged to.
+  mod_page_node_state(k, pfn, WORKINGSET_REFAULT_ANON + ft, 1);
 
   // Compare against everything that could have made room: the active file list, the inactive
   // file list for anon refaults, and the anon lists when swap could take anon.
@@ -118,11 +120,11 @@ export function workingset_refault(k: Kernel, pfn: number, shadow: number): void
 
   mem.flags[pfn] |= F(PG_active);
   pgdat.__lruvec.nonresident_age += 1;
-  pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON + ft]++;
+  mod_page_node_state(k, pfn, WORKINGSET_ACTIVATE_ANON + ft, 1);
   if (workingset) {
     mem.flags[pfn] |= F(PG_workingset);
     lru_note_cost_folio(k, pfn);
-    pgdat.vm_stat[WORKINGSET_RESTORE_ANON + ft]++;
+    mod_page_node_state(k, pfn, WORKINGSET_RESTORE_ANON + ft, 1);
   }
 }
 
