@@ -291,7 +291,8 @@ export class address_space {
 
 /** One file (or directory, or device) of a filesystem. */
 export class inode {
-  readonly i_ino: number;
+  /** The inode number (newseg sets a SysV segment's to its shmid, as ipc/shm.c does). */
+  i_ino: number;
   i_mode: number;
   i_nlink = 1;
   /** Size in bytes. */
