@@ -93,6 +93,7 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   mount: "path_mount(), fs/namespace.c",
   drop_caches: "drop_caches_sysctl_handler(), fs/drop_caches.c",
   memfd: "memfd_create(), mm/memfd.c",
+  shm: "do_shmat(), ipc/shm.c",
 };
 
 /** A step in words, for messages: "mmap heap (128M)". */
@@ -442,6 +443,16 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       } finally {
         closeQuietly(pr, fd);
       }
+      return;
+    }
+    case "shm": {
+      c.spend(COST.vma_op_ns);
+      const id = pr.shmget(s.key === 0 ? "private" : s.key, s.size, s.create === "none" ? "" : s.create, s.mode);
+      const addr = pr.shmat(id, { flags: s.rdonly ? "rdonly" : 0 });
+      p.regions.set(s.name, { addr, len: Math.ceil(s.size / 4096) * 4096 });
+      if (s.rmid) pr.shmctl(id, "rmid");
+      const key = s.key === 0 ? "IPC_PRIVATE" : `key 0x${s.key.toString(16)}`;
+      note("shm", `shmget ${key}: ${fmtSize(s.size)} segment ${id}, attached ${s.rdonly ? "read-only " : ""}at 0x${addr.toString(16)}${s.rmid ? ", removed (IPC_RMID: it goes at the last detach)" : ""}`);
       return;
     }
     case "capture_only":
