@@ -25,6 +25,7 @@ export {
   type ProcessStatus,
   type SpawnOptions,
   type MmapOptions,
+  type ShmidDs,
   type SwaponOptions,
   type TouchResult,
   Errno,

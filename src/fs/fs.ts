@@ -151,11 +151,19 @@ export interface address_space_operations {
    */
   readonly writepages?: (k: Kernel, mapping: address_space, wbc: writeback_control) => number;
   /**
+   * Writes one locked, dirty folio for reclaim's pageout (only shmem has one in the model:
+   * shmem_writepage, to swap): 0, or AOP_WRITEPAGE_ACTIVATE with the folio redirtied.
+   */
+  readonly writepage?: (k: Kernel, mapping: address_space, pfn: number, wbc: writeback_control) => number;
+  /**
    * O_DIRECT: `count` bytes at `pos` straight between the disk and the caller, waiting for the
    * I/O; bytes done or -errno. A mapping without it refuses O_DIRECT opens (EINVAL).
    */
   readonly direct_IO?: (k: Kernel, f: file, write: boolean, pos: number, count: number) => number;
 }
+
+/** ->writepage's answer: keep the folio (redirtied) and activate it. @kernel include/linux/fs.h AOP_WRITEPAGE_ACTIVATE */
+export const AOP_WRITEPAGE_ACTIVATE = 0x80000;
 
 /** enum writeback_sync_modes: don't wait on anything, or wait on every page. */
 export const WB_SYNC_NONE = 0;
@@ -292,7 +300,8 @@ export class address_space {
 
 /** One file (or directory, or device) of a filesystem. */
 export class inode {
-  readonly i_ino: number;
+  /** The inode number (newseg sets a SysV segment's to its shmid, as ipc/shm.c does). */
+  i_ino: number;
   i_mode: number;
   i_nlink = 1;
   /** Size in bytes. */

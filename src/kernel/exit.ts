@@ -14,6 +14,7 @@ import type { Kernel } from "./kernel.js";
 import { free_task_objects, mmput } from "./fork.js";
 import { exit_files } from "../fs/file_table.js";
 import { kmem_driver_release } from "../mm/slab_driver.js";
+import { exit_shm } from "../ipc/shm.js";
 import { PF_EXITING, type task_struct } from "./sched.js";
 import { psi_dequeue } from "./psi.js";
 import { get_mm_hiwater_rss } from "../mm/mm_types.js";
@@ -38,6 +39,8 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
   t.flags |= PF_EXITING;
   t.exit_code = code;
   exit_mm(k, t);
+  // exit_sem, exit_shm: SysV segments it created (shm_rmid_forced destroys the unattached ones).
+  exit_shm(k, t);
   // exit_files: every descriptor is closed (a file unlinked while open loses its pages here).
   exit_files(k, t);
   // The kernel-allocation driver's objects held for the task go back (slab_driver.ts).

@@ -4,6 +4,7 @@
  * run side by side in one process. Mechanisms take it (or a zone/pgdat that leads to it) as their
  * first argument. Built by start_kernel (kernel/start_kernel.ts); wrapped for users by sim/Machine.
  */
+import { shm_namespace } from "../ipc/shm.js";
 import { type alloc_context, default_mm_hooks, type mm_hooks } from "../mm/alloc_hooks.js";
 import { DEFAULT_RATELIMIT_BURST, DEFAULT_RATELIMIT_INTERVAL_NS, ratelimit_state } from "../lib/ratelimit.js";
 import type { MemMap } from "../mm/memmap.js";
@@ -168,6 +169,8 @@ export class Kernel {
    * shm mount, get_next_ino's counter (fs/fs.ts vfs_state).
    */
   readonly vfs = new vfs_state();
+  /** System V shared memory's namespace: its limits and segments (ipc/shm.ts). */
+  readonly ipc_shm = new shm_namespace();
   /** The block layer: the disks and their in-flight requests (block/blk.ts). */
   readonly blk = new block_globals();
   /** Writeback's statics: the global wb_domain's dirty_limit, ratelimit_pages (mm/page-writeback.ts). */

@@ -19,8 +19,22 @@
  * allocated zeroed), and the last reference to an unlinked inode frees its pages
  * (shmem_evict_inode → shmem_truncate_range) and, for a file charged whole, its Committed_AS.
  *
- * Simplified: no swap of shmem pages yet (shmem_writepage is part B's: under reclaim they are
- * kept active), no huge pages, no xattrs, no per-CPU inode-number
+ * Swap: under reclaim a tmpfs folio goes to swap as 6.1's does (pageout → shmem_writepage): it
+ * gets a slot and enters the swap cache, the slot's entry replaces it in the file's i_pages as a
+ * value entry (shmem_delete_from_page_cache: NR_SHMEM and nrpages drop, info->swapped rises), and
+ * it is written like an anonymous page; once written, reclaim frees it from the swap cache. A
+ * lookup that meets the value entry (fault, read, write, fallocate) swaps it back in
+ * (shmem_swapin_folio: the swap cache, else swap_cluster_readahead; a fault that had to read it
+ * is major), truncation and unlink free the entries (shmem_free_swap → free_swap_and_cache), and
+ * swapoff brings every entry of the area back (shmem_unuse). info->alloced counts the pages in
+ * the cache and on swap, and pages that left behind its back (clean ones dropped by drop_caches
+ * or fadvise) until shmem_recalc_inode finds them.
+ *
+ * Simplified: the shmem's swap slots hold an ordinary count of 1 where 6.1 writes
+ * SWAP_MAP_SHMEM (0xbf: the same "one owner, not a PTE" for every path the model has); no
+ * shmem_swaplist (shmem_unuse walks every tmpfs mapping); no swapin-error entries (the model's
+ * reads do not fail); no fallocate in progress to leave unswapped (shmem_falloc); no huge pages,
+ * no xattrs, no per-CPU inode-number
  * batches (inode numbers count up per mount from the root's 1; the internal mount's from the
  * machine's get_next_ino), no fallocate reservations beyond allocating the pages.
  * @kernel mm/shmem.c shmem_fill_super, shmem_parse_one, shmem_default_max_blocks,
@@ -30,7 +44,10 @@
  *   shmem_get_folio_gfp, shmem_fault, shmem_write_begin, shmem_write_end, shmem_file_read_iter,
  *   shmem_setattr, shmem_fallocate, shmem_undo_range, shmem_truncate_range, shmem_evict_inode,
  *   shmem_mknod, shmem_create, shmem_mkdir, shmem_unlink, shmem_mmap, __shmem_file_setup,
- *   shmem_file_setup, shmem_zero_setup
+ *   shmem_file_setup, shmem_zero_setup, shmem_writepage, shmem_delete_from_page_cache,
+ *   shmem_swapin_folio, shmem_swapin, shmem_confirm_swap, shmem_recalc_inode, shmem_free_swap,
+ *   shmem_unuse, shmem_unuse_inode, shmem_swap_usage, shmem_partial_swap_usage
+ * @kernel mm/swapfile.c swap_shmem_alloc
  */
 import { noop_fsync } from "../fs/fs-writeback.js";
 import { mem_cgroup_charge } from "./memcontrol.js";
@@ -39,6 +56,7 @@ import type { task_struct } from "../kernel/sched.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import {
+  AOP_WRITEPAGE_ACTIVATE,
   type address_space,
   type address_space_operations,
   type file,
@@ -53,15 +71,16 @@ import {
   S_IFREG,
   type super_block,
   type super_operations,
+  type writeback_control,
 } from "../fs/fs.js";
 import { d_make_root } from "../fs/dcache.js";
 import { alloc_file } from "../fs/file_table.js";
 import { new_inode } from "../fs/inode.js";
 import { alloc_super } from "../fs/super.js";
-import { XA_VALUE, xa_find, xa_load, xa_load_folio, XA_MAX_INDEX, xa_store_folio } from "../lib/xarray.js";
+import { XA_VALUE, xa_find, xa_load, xa_load_folio, xa_load_value, XA_MAX_INDEX, xa_store_folio, xa_store_value } from "../lib/xarray.js";
 import { __GFP_COMP, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
-import { F, PG_referenced, PG_swapbacked, PG_swapcache, PG_uptodate } from "./memmap.js";
-import { type vm_area_struct, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
+import { F, PG_locked, PG_referenced, PG_swapbacked, PG_swapcache, PG_uptodate } from "./memmap.js";
+import { type vm_area_struct, VM_LOCKED, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
 
 /** File seals (include/uapi/linux/fcntl.h), the memfd interface's (mm/memfd.ts). */
 export const F_SEAL_SEAL = 0x0001;
@@ -75,10 +94,14 @@ import { mod_page_node_state } from "./rmap.js";
 import { folio_add_lru, folio_mark_accessed, put_page } from "./swap.js";
 import { NO_PFN, PAGE_SIZE } from "./types.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
-import { NR_FILE_PAGES, NR_SHMEM } from "./vmstat_items.js";
+import { NR_FILE_PAGES, NR_SHMEM, PGMAJFAULT } from "./vmstat_items.js";
+import { folio_wait_locked, folio_wait_writeback, swap_writepage } from "./page_io.js";
+import { add_to_swap_cache, delete_from_swap_cache, lookup_swap_cache_pfn, swap_cluster_readahead, swap_cache_get_folio } from "./swap_state.js";
+import { folio_alloc_swap, free_swap_and_cache, swap_duplicate, swap_free } from "./swapfile.js";
+import { swp_type } from "./swapops.js";
 import { generic_file_write_iter } from "./filemap.js";
 import { truncate_inode_folio } from "./truncate.js";
-import { unmap_mapping_range, VM_FAULT_LOCKED, VM_FAULT_OOM, VM_FAULT_SIGBUS, type vm_fault } from "./memory.js";
+import { unmap_mapping_range, VM_FAULT_LOCKED, VM_FAULT_MAJOR, VM_FAULT_OOM, VM_FAULT_SIGBUS, type vm_fault } from "./memory.js";
 
 /** BLOCKS_PER_PAGE: 512-byte blocks in a page, what i_blocks counts. */
 const BLOCKS_PER_PAGE = PAGE_SIZE / 512;
@@ -116,9 +139,9 @@ export class shmem_sb_info {
 export class shmem_inode_info {
   /** VM_NORESERVE (charged per block) or 0 (charged whole at setup). */
   flags = 0;
-  /** Pages allocated to the file (in the page cache, or on swap: part B). */
+  /** Pages allocated to the file: in the page cache or on swap. */
   alloced = 0;
-  /** Pages on swap (part B). */
+  /** Pages on swap: value entries (swap entries) in i_pages. */
   swapped = 0;
   /** F_SEAL_*: every tmpfs inode starts sealed against sealing (F_SEAL_SEAL); memfd_create with MFD_ALLOW_SEALING clears it (mm/memfd.ts). */
   seals = F_SEAL_SEAL;
@@ -222,7 +245,7 @@ export const shmem_aops: address_space_operations = Object.freeze({
   write_begin: shmem_write_begin,
   write_end: shmem_write_end,
   dirty_folio: noop_dirty_folio,
-  // Part B: writepage (shmem_writepage to swap).
+  writepage: shmem_writepage,
 });
 
 export const shmem_file_operations: file_operations = Object.freeze({
@@ -356,12 +379,14 @@ function shmem_evict_inode(k: Kernel, ino: inode): void {
 // ---- the page cache of a tmpfs file ----
 
 /**
- * shmem_add_to_page_cache: a new, locked, swap-backed folio at `index`: the cache's reference,
- * NR_FILE_PAGES and NR_SHMEM. 0 or -EEXIST.
+ * shmem_add_to_page_cache: a new, locked, swap-backed folio at `index` in place of `expected`
+ * (0: a hole; a swap entry: the value entry a swapped-in folio replaces): the cache's reference,
+ * NR_FILE_PAGES and NR_SHMEM. 0 or -EEXIST when the slot holds something else.
  * @kernel mm/shmem.c shmem_add_to_page_cache
  */
-function shmem_add_to_page_cache(k: Kernel, mapping: address_space, pfn: number, index: number): number {
-  if (xa_load(mapping.i_pages, index) !== 0) return -errnoValues.EEXIST;
+function shmem_add_to_page_cache(k: Kernel, mapping: address_space, pfn: number, index: number, expected: number): number {
+  const e = xa_load(mapping.i_pages, index);
+  if (expected === 0 ? e !== 0 : e !== XA_VALUE || xa_load_value(mapping.i_pages, index) !== expected) return -errnoValues.EEXIST;
   const mem = k.mem_map;
   // mem_cgroup_charge(folio, charge_mm, gfp): to the faulting mm's memcg, else the writer's.
   // Simplified: the model passes no charge_mm, so a fault charges the current task's memcg,
@@ -373,7 +398,7 @@ function shmem_add_to_page_cache(k: Kernel, mapping: address_space, pfn: number,
   mem._refcount[pfn]++;
   mem.mapping[pfn] = mapping.id;
   mem.index[pfn] = index | 0;
-  // xas_store of the folio (no shadow: shmem's value entries are swap entries, part B).
+  // xas_store of the folio over the hole or the swap entry (shmem leaves no shadows).
   xa_store_folio(mapping.i_pages, index, pfn);
   mapping.nrpages++;
   mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
@@ -400,7 +425,20 @@ export function shmem_get_folio_gfp(k: Kernel, ino: inode, index: number, sgp: n
     if ((mem.flags[pfn] & F(PG_uptodate)) === 0 && sgp !== SGP_READ && sgp !== SGP_WRITE) mem.flags[pfn] |= F(PG_uptodate);
     return pfn;
   }
-  if (xa_load(mapping.i_pages, index) === XA_VALUE) throw new KernelBug("shmem: swap entries are part B's", { index });
+  if (xa_load(mapping.i_pages, index) === XA_VALUE) {
+    // Swapped out: read it back (shmem_swapin_folio), whatever sgp asked.
+    for (;;) {
+      const r = shmem_swapin_folio(k, ino, index, sgp);
+      if (r !== -errnoValues.EEXIST) return r;
+      // Raced (cannot, single-threaded, but as the kernel does): look again.
+      pfn = xa_load_folio(mapping.i_pages, index);
+      if (pfn >= 0) {
+        mem._refcount[pfn]++;
+        return pfn;
+      }
+      if (xa_load(mapping.i_pages, index) !== XA_VALUE) break;
+    }
+  }
   if (sgp === SGP_READ) return NO_PFN;
   if (sgp === SGP_NOALLOC) return -errnoValues.ENOENT;
   // shmem_alloc_and_acct_folio
@@ -412,7 +450,7 @@ export function shmem_get_folio_gfp(k: Kernel, ino: inode, index: number, sgp: n
   }
   mem.flags[pfn] |= F(PG_swapbacked);
   if (sgp === SGP_WRITE) mem.flags[pfn] |= F(PG_referenced);
-  const err = shmem_add_to_page_cache(k, mapping, pfn, index);
+  const err = shmem_add_to_page_cache(k, mapping, pfn, index, 0);
   if (err) {
     shmem_inode_unacct_blocks(k, ino, 1);
     put_page(k, pfn);
@@ -421,6 +459,7 @@ export function shmem_get_folio_gfp(k: Kernel, ino: inode, index: number, sgp: n
   folio_add_lru(k, pfn);
   SHMEM_I(ino).alloced++;
   ino.i_blocks += BLOCKS_PER_PAGE;
+  shmem_recalc_inode(k, ino);
   // clear: a page for any use but a write is zeroed and uptodate now.
   if (sgp !== SGP_WRITE) mem.flags[pfn] |= F(PG_uptodate);
   return pfn;
@@ -433,11 +472,19 @@ export function shmem_get_folio_gfp(k: Kernel, ino: inode, index: number, sgp: n
  */
 export function shmem_fault(k: Kernel, vmf: vm_fault): number {
   const ino = (vmf.vma.vm_file as file).f_inode;
+  const xa = ino.i_mapping.i_pages;
+  // shmem_swapin_folio's fault_type: a swapped page not found in the swap cache is read from the
+  // device, a major fault (VM_FAULT_MAJOR, PGMAJFAULT).
+  let ret = VM_FAULT_LOCKED;
+  if (xa_load(xa, vmf.pgoff) === XA_VALUE && vmf.pgoff * PAGE_SIZE < ino.i_size && lookup_swap_cache_pfn(k, xa_load_value(xa, vmf.pgoff)) < 0) {
+    ret |= VM_FAULT_MAJOR;
+    k.vm_events[PGMAJFAULT]++;
+  }
   const r = shmem_get_folio_gfp(k, ino, vmf.pgoff, SGP_CACHE);
   if (r === -errnoValues.ENOMEM) return VM_FAULT_OOM;
   if (r < 0) return VM_FAULT_SIGBUS;
   vmf.page = r;
-  return VM_FAULT_LOCKED;
+  return ret;
 }
 
 /**
@@ -520,29 +567,192 @@ function shmem_mmap(f: file, vma: vm_area_struct): number {
 
 /**
  * Frees the pages of bytes [lstart, lend] (lend -1: the rest) of a tmpfs file: folios leave the
- * page cache (mapped ones are unmapped first), their blocks are unaccounted.
- * @kernel mm/shmem.c shmem_truncate_range, shmem_undo_range
+ * page cache (mapped ones are unmapped first), swap entries free their slots (shmem_free_swap),
+ * and shmem_recalc_inode unaccounts the blocks of both.
+ * @kernel mm/shmem.c shmem_truncate_range, shmem_undo_range, shmem_free_swap
  */
 export function shmem_truncate_range(k: Kernel, ino: inode, lstart: number, lend: number): void {
   const mapping = ino.i_mapping;
   const xa = mapping.i_pages;
   const start = Math.ceil(lstart / PAGE_SIZE);
   const end = lend === -1 ? XA_MAX_INDEX : Math.floor((lend + 1) / PAGE_SIZE) - 1;
-  let freed = 0;
+  let nr_swaps_freed = 0;
   let index = start;
   while (index <= end) {
-    const i = xa_find(xa, index, end, true);
+    const i = xa_find(xa, index, end);
     if (i < 0) break;
     index = i + 1;
-    const pfn = xa_load_folio(xa, i);
-    truncate_inode_folio(k, mapping, pfn);
-    freed++;
+    if (xa_load(xa, i) === XA_VALUE) {
+      // shmem_free_swap: the entry leaves i_pages, its slot is freed (with a swap-cache copy
+      // nobody maps).
+      const entry = xa_load_value(xa, i);
+      xa_store_value(xa, i, 0);
+      free_swap_and_cache(k, entry);
+      nr_swaps_freed++;
+      continue;
+    }
+    truncate_inode_folio(k, mapping, xa_load_folio(xa, i));
   }
-  if (freed) {
-    SHMEM_I(ino).alloced -= freed;
+  SHMEM_I(ino).swapped -= nr_swaps_freed;
+  shmem_recalc_inode(k, ino);
+}
+
+/**
+ * Pages that left the file behind its back (truncated folios, freed swap entries) are
+ * unaccounted: alloced − swapped − nrpages of them.
+ * @kernel mm/shmem.c shmem_recalc_inode
+ */
+function shmem_recalc_inode(k: Kernel, ino: inode): void {
+  const info = SHMEM_I(ino);
+  const freed = info.alloced - info.swapped - ino.i_mapping.nrpages;
+  if (freed > 0) {
+    info.alloced -= freed;
     ino.i_blocks -= freed * BLOCKS_PER_PAGE;
     shmem_inode_unacct_blocks(k, ino, freed);
   }
+}
+
+// ---- swap ----
+
+/**
+ * Reclaim's pageout of a tmpfs folio (locked, unmapped, just cleaned): unless the file is locked
+ * in memory (SHM_LOCK's VM_LOCKED), there is no swap or this is not reclaim, it gets a swap slot,
+ * enters the swap cache, gives its index to the slot's entry (shmem_delete_from_page_cache) and
+ * is written. Otherwise it is redirtied and reclaim activates it (AOP_WRITEPAGE_ACTIVATE).
+ * Worked example: a 4-page file with page 2 swapped out to slot 7 of area 0 has i_pages
+ * {0: folio, 1: folio, 2: value swp_entry(0, 7), 3: folio}, nrpages 3, swapped 1, alloced 4;
+ * Shmem shows 12 kB, and the folio sits in the swap cache (SwapCached 4 kB) until reclaim frees
+ * it once the write completes.
+ * @kernel mm/shmem.c shmem_writepage, shmem_delete_from_page_cache
+ * @kernel mm/swapfile.c swap_shmem_alloc
+ */
+function shmem_writepage(k: Kernel, mapping: address_space, pfn: number, wbc: writeback_control): number {
+  const mem = k.mem_map;
+  const ino = mapping.host as inode;
+  const info = SHMEM_I(ino);
+  redirty: {
+    if (info.flags & VM_LOCKED) break redirty;
+    if (k.total_swap_pages === 0) break redirty;
+    if (!wbc.for_reclaim) break redirty;
+    // A fallocated folio not yet written: zeroed and uptodate now (no fallocate is in progress
+    // between operations in the model).
+    if ((mem.flags[pfn] & F(PG_uptodate)) === 0) mem.flags[pfn] |= F(PG_uptodate);
+    const swap = folio_alloc_swap(k, pfn);
+    if (swap === 0) break redirty;
+    const index = mem.index[pfn];
+    add_to_swap_cache(k, pfn, swap);
+    shmem_recalc_inode(k, ino);
+    info.swapped++;
+    swap_duplicate(k, swap); // swap_shmem_alloc (see Simplified)
+    // shmem_delete_from_page_cache: the entry takes the folio's slot.
+    xa_store_value(mapping.i_pages, index, swap);
+    mem.mapping[pfn] = 0;
+    mapping.nrpages--;
+    mod_page_node_state(k, pfn, NR_FILE_PAGES, -1);
+    mod_page_node_state(k, pfn, NR_SHMEM, -1);
+    if (--mem._refcount[pfn] <= 0) throw new KernelBug("shmem_delete_from_page_cache: dropped the last reference", { pfn });
+    if (mem.mapcount[pfn] > 0) throw new KernelBug("shmem_writepage: folio still mapped", { pfn, mapcount: mem.mapcount[pfn] });
+    swap_writepage(k, pfn);
+    return 0;
+  }
+  folio_mark_dirty(k, mapping, pfn);
+  return AOP_WRITEPAGE_ACTIVATE;
+}
+
+/**
+ * The value entry at `index` still names `swap` (nobody swapped it in or truncated it meanwhile).
+ * @kernel mm/shmem.c shmem_confirm_swap
+ */
+function shmem_confirm_swap(mapping: address_space, index: number, swap: number): boolean {
+  return xa_load(mapping.i_pages, index) === XA_VALUE && xa_load_value(mapping.i_pages, index) === swap;
+}
+
+/**
+ * Swaps the page of a value entry back in: from the swap cache, or read with cluster readahead
+ * (shmem_swapin: the swap device's neighbouring slots too); waits for the read and any write,
+ * puts the folio back in i_pages in place of the entry, takes it out of the swap cache, dirty,
+ * and drops the entry's slot reference. Returns the folio with a reference for the caller, or
+ * -ENOMEM (no page), -EEXIST (the entry changed), -EIO (not uptodate).
+ * @kernel mm/shmem.c shmem_swapin_folio, shmem_swapin
+ */
+function shmem_swapin_folio(k: Kernel, ino: inode, index: number, sgp: number): number {
+  const mapping = ino.i_mapping;
+  const info = SHMEM_I(ino);
+  const mem = k.mem_map;
+  const swap = xa_load_value(mapping.i_pages, index);
+  let pfn = swap_cache_get_folio(k, swap, null, 0);
+  if (pfn === NO_PFN) {
+    // shmem_swapin → swap_cluster_readahead (shmem uses no VMA readahead).
+    pfn = swap_cluster_readahead(k, swap, mapping.gfp_mask, null, 0);
+    if (pfn === NO_PFN) return shmem_confirm_swap(mapping, index, swap) ? -errnoValues.ENOMEM : -errnoValues.EEXIST;
+  }
+  folio_wait_locked(k, pfn); // folio_lock: the read completes first
+  mem.flags[pfn] |= F(PG_locked);
+  let error = 0;
+  if ((mem.flags[pfn] & F(PG_swapcache)) === 0 || mem.private[pfn] !== swap || !shmem_confirm_swap(mapping, index, swap)) error = -errnoValues.EEXIST;
+  else if ((mem.flags[pfn] & F(PG_uptodate)) === 0) error = -errnoValues.EIO;
+  else {
+    folio_wait_writeback(k, pfn);
+    error = shmem_add_to_page_cache(k, mapping, pfn, index, swap);
+  }
+  if (error) {
+    mem.flags[pfn] &= ~F(PG_locked);
+    put_page(k, pfn);
+    return error;
+  }
+  info.swapped--;
+  shmem_recalc_inode(k, ino);
+  if (sgp === SGP_WRITE) folio_mark_accessed(k, pfn);
+  delete_from_swap_cache(k, pfn);
+  folio_mark_dirty(k, mapping, pfn);
+  swap_free(k, swap);
+  mem.flags[pfn] &= ~F(PG_locked);
+  return pfn;
+}
+
+/**
+ * swapoff's first step: every tmpfs page on swap area `type` is swapped back in. 0 or -ENOMEM.
+ * @kernel mm/shmem.c shmem_unuse, shmem_unuse_inode, shmem_find_swap_entries
+ */
+export function shmem_unuse(k: Kernel, type: number): number {
+  for (const mapping of shmem_mappings(k)) {
+    const ino = mapping.host as inode;
+    if (SHMEM_I(ino).swapped === 0) continue;
+    const xa = mapping.i_pages;
+    for (let i = xa_find(xa, 0, XA_MAX_INDEX); i >= 0; i = xa_find(xa, i + 1, XA_MAX_INDEX)) {
+      if (xa_load(xa, i) !== XA_VALUE || swp_type(xa_load_value(xa, i)) !== type) continue;
+      const r = shmem_swapin_folio(k, ino, i, SGP_CACHE);
+      if (r === -errnoValues.EEXIST) continue;
+      if (r < 0) return r;
+      put_page(k, r);
+    }
+  }
+  return 0;
+}
+
+/**
+ * Swap entries of a tmpfs file among page indexes [start, end), in bytes.
+ * @kernel mm/shmem.c shmem_partial_swap_usage
+ */
+export function shmem_partial_swap_usage(mapping: address_space, start: number, end: number): number {
+  const xa = mapping.i_pages;
+  let swapped = 0;
+  if (end <= start) return 0;
+  for (let i = xa_find(xa, start, end - 1); i >= 0; i = xa_find(xa, i + 1, end - 1)) if (xa_load(xa, i) === XA_VALUE) swapped++;
+  return swapped * PAGE_SIZE;
+}
+
+/**
+ * The bytes of a tmpfs file's swap a VMA maps: info->swapped when it maps the whole file from
+ * offset 0, else the entries in its range.
+ * @kernel mm/shmem.c shmem_swap_usage
+ */
+export function shmem_swap_usage(vma: vm_area_struct): number {
+  const ino = (vma.vm_file as file).f_inode;
+  const swapped = SHMEM_I(ino).swapped;
+  if (!swapped) return 0;
+  if (!vma.vm_pgoff && vma.vm_end - vma.vm_start >= ino.i_size) return swapped * PAGE_SIZE;
+  return shmem_partial_swap_usage(ino.i_mapping, vma.vm_pgoff, vma.vm_pgoff + (vma.vm_end - vma.vm_start) / PAGE_SIZE);
 }
 
 /** A tmpfs file's new size (ftruncate): pages past it go. @kernel mm/shmem.c shmem_setattr */
@@ -652,4 +862,11 @@ export function shmem_mappings(k: Kernel): address_space[] {
   const out: address_space[] = [];
   for (const m of k.vfs.mappings.values()) if (m.host !== null && m.host.shmem) out.push(m);
   return out;
+}
+
+/** Pages of every tmpfs file on swap (info->swapped summed), for checkers and tests. */
+export function shmem_nr_swapped(k: Kernel): number {
+  let n = 0;
+  for (const m of shmem_mappings(k)) if ((m.host as inode).i_private instanceof shmem_inode_info) n += SHMEM_I(m.host as inode).swapped;
+  return n;
 }

@@ -63,6 +63,7 @@ import { MAX_SWAPFILES, pte_swp_exclusive, pte_swp_soft_dirty, pte_to_swp_entry,
 import { __vm_enough_memory, vm_unacct_memory } from "./util.js";
 import { NO_PFN } from "./types.js";
 import { GFP_HIGHUSER_MOVABLE } from "./gfp.js";
+import { shmem_unuse } from "./shmem.js";
 
 // ---- swap_map values (include/linux/swap.h) ----
 /** The slot's page is in the swap cache. */
@@ -1178,7 +1179,7 @@ export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
 }
 
 /**
- * Swaps every entry of area `type` back in: for each mm, each anonymous VMA's swap PTEs of this
+ * Swaps every entry of area `type` back in: tmpfs pages first (shmem_unuse), then for each mm, each anonymous VMA's swap PTEs of this
  * type become present PTEs again (unuse_pte); then whatever is left only in the swap cache is
  * freed from it. -ENOMEM when a page cannot be allocated.
  * @kernel mm/swapfile.c try_to_unuse, unuse_mm, unuse_vma, unuse_pte_range, unuse_pte,
@@ -1190,6 +1191,8 @@ export function try_to_unuse(k: Kernel, type: number): number {
   if (!si) return 0;
   for (let pass = 0; si.inuse_pages !== 0; pass++) {
     if (pass > 3) throw new KernelBug("try_to_unuse: slots still in use after every mm was unused", { type, inuse: si.inuse_pages });
+    const serr = shmem_unuse(k, type); // tmpfs pages on this area come back first
+    if (serr !== 0) return serr;
     const seen = new Set<mm_struct>();
     for (const t of k.tasks.byPid.values()) {
       const mm = t.mm;

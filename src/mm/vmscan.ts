@@ -19,8 +19,7 @@
  * Simplified: one lruvec per node (no memcg, so no protection, soft limits or cgroup reclaim), no
  * compaction (order > 0 reclaim never reports compaction_ready and should_continue_reclaim is
  * false), no vmpressure events, no NUMA demotion (dirty file pages are kept, marked PG_reclaim,
- * and the flushers woken when every folio taken was dirty and unqueued), shmem pages are
- * not written to swap (shmem_writepage: they are kept active), no pfmemalloc throttling of direct reclaimers (throttle_direct_reclaim), no
+ * and the flushers woken when every folio taken was dirty and unqueued), no pfmemalloc throttling of direct reclaimers (throttle_direct_reclaim), no
  * large folios, no node_reclaim.
  * @kernel mm/vmscan.c shrink_folio_list, folio_check_references, pageout, __remove_mapping,
  *   isolate_lru_folios, move_folios_to_lru, too_many_isolated, shrink_inactive_list,
@@ -153,7 +152,7 @@ import { page_counter_read } from "./page_counter.js";
 import { workingset_eviction } from "./workingset.js";
 import { __filemap_remove_folio } from "./filemap.js";
 import { try_to_free_buffers } from "../fs/buffer.js";
-import { AS_EXITING, mapping_by_id } from "../fs/fs.js";
+import { AOP_WRITEPAGE_ACTIVATE, AS_EXITING, mapping_by_id, WB_SYNC_NONE, type writeback_control } from "../fs/fs.js";
 import { lru_gen_age_node, lru_gen_enabled, lru_gen_shrink_lruvec } from "./lru_gen.js";
 
 /** Scan 1/2^priority of each list per pass; kswapd and direct reclaim start here. */
@@ -198,6 +197,21 @@ const FOLIOREF_RECLAIM = 0;
 const FOLIOREF_RECLAIM_CLEAN = 1;
 const FOLIOREF_KEEP = 2;
 const FOLIOREF_ACTIVATE = 3;
+/** The writeback_control pageout hands ->writepage: one page, for reclaim, not waited on. */
+const RECLAIM_WBC: writeback_control = Object.freeze({
+  nr_to_write: 0x7fffffff, // SWAP_CLUSTER_MAX in 6.1; ->writepage does not count it down
+  pages_skipped: 0,
+  range_start: 0,
+  range_end: Number.MAX_SAFE_INTEGER,
+  sync_mode: WB_SYNC_NONE,
+  for_kupdate: false,
+  for_background: false,
+  tagged_writepages: false,
+  for_reclaim: true,
+  range_cyclic: false,
+  for_sync: false,
+});
+
 // pageout_t
 const PAGE_KEEP = 0;
 const PAGE_ACTIVATE = 1;
@@ -583,8 +597,9 @@ function folio_check_references(k: Kernel, pfn: number, sc: scan_control): numbe
 }
 
 /**
- * Writes a dirty page out. Swap-cache pages go to their slot (swap_writepage); shmem pages would
- * go through shmem_writepage, which the model lacks, so they are activated.
+ * Writes a dirty page out. Swap-cache pages go to their slot (swap_writepage); a page cache
+ * folio goes to its mapping's ->writepage (shmem_writepage: to swap), and one whose mapping has
+ * none (the block filesystems', written by the flushers) is activated.
  * @kernel mm/vmscan.c pageout
  */
 function pageout(k: Kernel, pfn: number): number {
@@ -592,10 +607,24 @@ function pageout(k: Kernel, pfn: number): number {
   // is_page_cache_freeable: our isolation reference and the cache's, nobody else's.
   if (mem._refcount[pfn] !== 2) return PAGE_KEEP;
   const f = mem.flags[pfn];
-  if ((f & SWAPCACHE) === 0) return mem.mapping[pfn] > 0 ? PAGE_ACTIVATE : PAGE_KEEP;
-  if ((f & DIRTY) === 0) return PAGE_CLEAN;
-  mem.flags[pfn] = (f & ~DIRTY) | RECLAIM; // folio_clear_dirty_for_io, folio_set_reclaim
-  swap_writepage(k, pfn);
+  if ((f & SWAPCACHE) === 0) {
+    const mapping = mem.mapping[pfn] > 0 ? mapping_by_id(k, mem.mapping[pfn]) : undefined;
+    if (mapping === undefined) return PAGE_KEEP;
+    const writepage = mapping.a_ops.writepage;
+    if (writepage === undefined) return PAGE_ACTIVATE;
+    if ((f & DIRTY) === 0) return PAGE_CLEAN;
+    // folio_clear_dirty_for_io (a mapping with a ->writepage, shmem's, has no dirty accounting),
+    // folio_set_reclaim.
+    mem.flags[pfn] = (f & ~DIRTY) | RECLAIM;
+    if (writepage(k, mapping, pfn, RECLAIM_WBC) === AOP_WRITEPAGE_ACTIVATE) {
+      mem.flags[pfn] &= ~RECLAIM;
+      return PAGE_ACTIVATE;
+    }
+  } else {
+    if ((f & DIRTY) === 0) return PAGE_CLEAN;
+    mem.flags[pfn] = (f & ~DIRTY) | RECLAIM; // folio_clear_dirty_for_io, folio_set_reclaim
+    swap_writepage(k, pfn);
+  }
   if ((mem.flags[pfn] & WRITEBACK) === 0) mem.flags[pfn] &= ~RECLAIM;
   folio_zone(k, pfn).zone_pgdat.vm_stat[NR_VMSCAN_WRITE]++;
   reclaim_cost(k, RECLAIM_COST.pageout_ns);

@@ -25,6 +25,7 @@ export {
   parseProt,
   MAX_PAGEMAP_PAGES,
   type MmapOptions,
+  type ShmidDs,
   type ProcessStatus,
   type ProtSpec,
   type MapFlagsSpec,

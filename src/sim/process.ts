@@ -111,6 +111,7 @@ import { F_SEAL_FUTURE_WRITE, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WR
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from "../mm/shmem.js";
 
 import { PAGE_SIZE } from "../mm/types.js";
+import { do_shmat, IPC_CREAT, IPC_EXCL, IPC_PRIVATE, IPC_RMID, IPC_STAT, ksys_shmctl, ksys_shmdt, ksys_shmget, SHM_EXEC, SHM_HUGETLB, SHM_NORESERVE, SHM_RDONLY, SHM_REMAP, SHM_RND } from "../ipc/shm.js";
 
 
 /** A process was killed by a signal during an access (or by exit of its machine). */
@@ -1058,6 +1059,79 @@ export class Process {
   }
 
   /**
+   * shmget(2): the id of System V shared memory segment `key` ("private" or 0 for IPC_PRIVATE),
+   * made if asked: `flags` "creat", "excl", "noreserve" joined by "|" (IPC_CREAT, IPC_EXCL,
+   * SHM_NORESERVE), with the segment's permission bits `mode` (default 0600); a number is the
+   * whole shmflg (permission bits included) and `mode` is then ignored.
+   * @example const id = p.shmget("private", 1 << 20, "creat"); const a = p.shmat(id); p.touch(a, 1 << 20, { write: true });
+   * @throws Errno EINVAL (size 0, above kernel.shmmax, or above an existing segment's size;
+   *   "hugetlb": not modelled), ENOENT (no segment and no "creat"), EEXIST ("creat|excl" on an
+   *   existing key), EACCES, ENOSPC (kernel.shmall or kernel.shmmni reached), ENOMEM (overcommit).
+   */
+  shmget(key: number | "private", size: number, flags: string | number = 0, mode = 0o600): number {
+    const k = key === "private" ? IPC_PRIVATE : intArg(key, "key", -(2 ** 31), 2 ** 32 - 1) | 0;
+    const len = ulong(size, "size");
+    const shmflg = typeof flags === "number" ? flags : parseWords(flags, SHMGET_FLAGS, "shmget flag") | (intArg(mode, "mode", 0, 0o777) & 0o777);
+    this.enter("shmget");
+    return this.syscallExit(ksys_shmget(this.k, this.task, k, len, shmflg), "shmget");
+  }
+
+  /**
+   * shmat(2): attaches segment `shmid` and returns its address: where mmap chooses, or at
+   * `opts.addr` (page-aligned, or rounded down with "rnd"); `opts.flags` "rdonly", "rnd",
+   * "remap", "exec" joined by "|" (SHM_* bits).
+   * @throws Errno EINVAL (a bad id, an unaligned address, an address range already mapped
+   *   without "remap"), EIDRM, EACCES, ENOMEM.
+   */
+  shmat(shmid: number, opts: { addr?: number; flags?: string | number } = {}): number {
+    const id = intArg(shmid, "shmid", -(2 ** 31), 2 ** 31 - 1);
+    const addr = ulong(opts.addr ?? 0, "address");
+    const f = opts.flags === undefined ? 0 : typeof opts.flags === "number" ? opts.flags : parseWords(opts.flags, SHMAT_FLAGS, "shmat flag");
+    this.enter("shmat");
+    return this.syscallExit(do_shmat(this.k, this.task, id, addr, f), "shmat");
+  }
+
+  /** shmdt(2): detaches the segment attached at `addr`. @throws Errno EINVAL (no attach there). */
+  shmdt(addr: number): void {
+    const a = ulong(addr, "address");
+    this.enter("shmdt");
+    this.syscallExit(ksys_shmdt(this.k, this.task, a), "shmdt");
+  }
+
+  /**
+   * shmctl(2): "stat" (IPC_STAT) returns the segment's shmid_ds (nattch, size, pids, times,
+   * owner and mode); "rmid" (IPC_RMID) removes it — now if nothing is attached, else at the last
+   * detach (its key is free at once) — and returns null.
+   * @throws Errno EINVAL (a bad id or command), EACCES, EPERM (rmid by another user).
+   */
+  shmctl(shmid: number, cmd: "stat" | "rmid"): ShmidDs | null {
+    const id = intArg(shmid, "shmid", -(2 ** 31), 2 ** 31 - 1);
+    const c = cmd === "stat" ? IPC_STAT : cmd === "rmid" ? IPC_RMID : -1;
+    if (c < 0) throw new TypeError(`unknown shmctl command "${String(cmd)}": expected stat, rmid`);
+    this.enter("shmctl");
+    const r = ksys_shmctl(this.k, this.task, id, c);
+    if (typeof r === "number") {
+      this.syscallExit(r, "shmctl");
+      return null;
+    }
+    return {
+      key: r.key,
+      mode: r.mode,
+      uid: r.uid,
+      gid: r.gid,
+      cuid: r.cuid,
+      cgid: r.cgid,
+      size: r.shm_segsz,
+      atime: r.shm_atime,
+      dtime: r.shm_dtime,
+      ctime: r.shm_ctime,
+      cpid: r.shm_cpid,
+      lpid: r.shm_lpid,
+      nattch: r.shm_nattch,
+    };
+  }
+
+  /**
    * fcntl(fd, F_ADD_SEALS): seals "seal", "shrink", "grow", "write", "future_write" joined by "|"
    * (or F_SEAL_* bits). Seals only add. @throws Errno EBADF, EPERM (not open for writing, or
    * F_SEAL_SEAL), EINVAL (not a tmpfs file, an unknown seal), EBUSY (write while a shared
@@ -1140,6 +1214,27 @@ export class Process {
     this.task.signal.rlim_cur[r] = bytes;
     if (bytes > this.task.signal.rlim_max[r]) this.task.signal.rlim_max[r] = bytes;
   }
+}
+
+/** shmget's and shmat's flag names. */
+const SHMGET_FLAGS: Readonly<Record<string, number>> = Object.freeze({ creat: IPC_CREAT, excl: IPC_EXCL, noreserve: SHM_NORESERVE, hugetlb: SHM_HUGETLB });
+const SHMAT_FLAGS: Readonly<Record<string, number>> = Object.freeze({ rdonly: SHM_RDONLY, rnd: SHM_RND, remap: SHM_REMAP, exec: SHM_EXEC });
+
+/** What shmctl "stat" returns: IPC_STAT's struct shmid_ds (times in seconds of simulated time). */
+export interface ShmidDs {
+  key: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  cuid: number;
+  cgid: number;
+  size: number;
+  atime: number;
+  dtime: number;
+  ctime: number;
+  cpid: number;
+  lpid: number;
+  nattch: number;
 }
 
 /** memfd_create's flag names. */

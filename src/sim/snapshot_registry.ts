@@ -112,6 +112,7 @@ import { address_space, dentry, file, file_ra_state, files_struct, inode, super_
 import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
 import { xarray } from "../lib/xarray.js";
 import { shmem_aops, shmem_dir_inode_operations, shmem_dir_operations, shmem_inode_info, shmem_inode_operations, shmem_ops, shmem_sb_info } from "../mm/shmem.js";
+import { shm_file_operations, shm_namespace, shmid_kernel } from "../ipc/shm.js";
 import { Machine } from "./machine.js";
 import { cgroup, cgroup_root } from "../kernel/cgroup/cgroup.js";
 import { mem_cgroup, memcg_state, memcg_stock_pcp } from "../mm/memcontrol.js";
@@ -248,6 +249,9 @@ export function machineRegistry(): SnapshotRegistry {
       xarray: Object.freeze({ ctor: xarray }),
       shmem_sb_info: Object.freeze({ ctor: shmem_sb_info }),
       shmem_inode_info: Object.freeze({ ctor: shmem_inode_info }),
+      // ipc/
+      shm_namespace: Object.freeze({ ctor: shm_namespace }),
+      shmid_kernel: Object.freeze({ ctor: shmid_kernel }),
     }),
     values: Object.freeze({
       // k.mmHooks: the defaults, then what oom_init and kswapd_init install.
@@ -300,6 +304,7 @@ export function machineRegistry(): SnapshotRegistry {
       compaction_proactiveness_effect,
       // The operations tables (const struct *_operations in the kernel): named, never copied.
       shmem_file_operations,
+      shm_file_operations,
       shmem_aops,
       shmem_inode_operations,
       shmem_dir_inode_operations,

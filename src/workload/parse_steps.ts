@@ -495,6 +495,7 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   mkfiles: readMkfiles,
   memfd: readMemfd,
   cgroup: readCgroup,
+  shm: readShm,
 };
 
 /** The action of a step: its one key that names a step kind (capture: beside another is a modifier). */
@@ -814,6 +815,34 @@ function readMemfd(x: StepInput): Step {
     ctx.gone?.delete(name);
   }
   return fin(x, { pos: x.pos, path: x.path, kind: "memfd", name, size: sz, seals, prot, flags });
+}
+
+const SHM_CREATE = ["creat", "creat|excl", "none"] as const;
+
+function readShm(x: StepInput): Step {
+  const { r, ap, ctx, path } = x;
+  const b = body(x, STEP_KINDS.shm.keys);
+  const ne = must(b, "name");
+  const name = str(r, ne.value, `${ap}.name`);
+  const sz = size(r, must(b, "size").value, `${ap}.size`, TASK_SIZE, { pageMultiple: false });
+  const ke = get(b, "key");
+  let key = 0;
+  if (ke) {
+    const v = scalarValue(r, ke.value);
+    if (v !== "private") key = int(r, ke.value, `${ap}.key`, 1, 2 ** 31 - 1);
+  }
+  const ce = get(b, "create");
+  const create = ce ? oneOf(r, ce.value, `${ap}.create`, SHM_CREATE) : "creat";
+  const me = get(b, "mode");
+  const mode = me ? int(r, me.value, `${ap}.mode`, 0, 0o777) : 0o600;
+  const ro = get(b, "rdonly");
+  const rm = get(b, "rmid");
+  if (ctx.maps.has(name) && x.expectError === undefined) r.fail(ne.value, `${ap}.name`, `a mapping named "${name}" already exists (mapped at ${ctx.maps.get(name)?.at}); unmap it first or pick another name`);
+  if (x.expectError === undefined) {
+    ctx.maps.set(name, { size: sz, at: path });
+    ctx.gone?.delete(name);
+  }
+  return fin(x, { pos: x.pos, path: x.path, kind: "shm", name, key, size: sz, create, mode, rdonly: ro ? bool(r, ro.value, `${ap}.rdonly`) : false, rmid: rm ? bool(r, rm.value, `${ap}.rmid`) : false });
 }
 // ---- end of files and the page cache ----------------------------------------------------------
 

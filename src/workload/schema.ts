@@ -247,6 +247,11 @@ export type Step =
   | (StepBase & { kind: "mkfiles"; dir: string; count: number })
   /** memfd_create, ftruncate to size, F_ADD_SEALS, mmap as region `name`, close. */
   | (StepBase & { kind: "memfd"; name: string; size: number; seals: string; prot: string; flags: string })
+  /**
+   * System V shared memory: shmget (key, or IPC_PRIVATE), shmat as region `name` (munmap of the
+   * region detaches it), IPC_RMID at once when `rmid` (the segment goes at its last detach).
+   */
+  | (StepBase & { kind: "shm"; name: string; key: number; size: number; create: string; mode: number; rdonly: boolean; rmid: boolean })
   // ---- end of files and the page cache ----
   /** Moves this process into a group of `cgroups:` (its pid written to the group's cgroup.procs). */
   | (StepBase & { kind: "cgroup"; group: string });
@@ -378,6 +383,11 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     keys: ["name", "size", "seals", "prot", "flags"],
     required: ["name", "size"],
     doc: "memfd_create (sealable when seals are given), ftruncate to size, F_ADD_SEALS seals, mmap it as mapping name, close",
+  },
+  shm: {
+    keys: ["name", "key", "size", "create", "mode", "rdonly", "rmid"],
+    required: ["name", "size"],
+    doc: "System V shared memory: shmget key (a number, or private: the default) of size with create (creat, creat|excl, none) and mode, shmat it as mapping name (rdonly: SHM_RDONLY; munmap detaches), shmctl IPC_RMID at once when rmid",
   },
   // ---- end of files and the page cache ----
   cgroup: { keys: [], required: [], doc: "move this process into a group of cgroups: (echo $$ > cgroup.procs): cgroup: /hs" },

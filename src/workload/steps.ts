@@ -100,6 +100,7 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   kmalloc: "__kmalloc(), mm/slab_common.c",
   kfree: "kfree(), mm/slab_common.c",
   mkfiles: "do_sys_open(), fs/open.c",
+  shm: "do_shmat(), ipc/shm.c",
 };
 
 /** A step in words, for messages: "mmap heap (128M)". */
@@ -486,6 +487,16 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       c.spend(COST.proc_file_ns);
       pr.writeFile(procs, String(pr.pid));
       note("cgroup", `echo ${pr.pid} > ${procs}`);
+      return;
+    }
+    case "shm": {
+      c.spend(COST.vma_op_ns);
+      const id = pr.shmget(s.key === 0 ? "private" : s.key, s.size, s.create === "none" ? "" : s.create, s.mode);
+      const addr = pr.shmat(id, { flags: s.rdonly ? "rdonly" : 0 });
+      p.regions.set(s.name, { addr, len: Math.ceil(s.size / 4096) * 4096 });
+      if (s.rmid) pr.shmctl(id, "rmid");
+      const key = s.key === 0 ? "IPC_PRIVATE" : `key 0x${s.key.toString(16)}`;
+      note("shm", `shmget ${key}: ${fmtSize(s.size)} segment ${id}, attached ${s.rdonly ? "read-only " : ""}at 0x${addr.toString(16)}${s.rmid ? ", removed (IPC_RMID: it goes at the last detach)" : ""}`);
       return;
     }
     case "capture_only":

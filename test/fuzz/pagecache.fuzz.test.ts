@@ -13,6 +13,9 @@
  *   when the OOM killer or a SIGBUS ends the program, the invariants are checked once more;
  * - checkMm (and checkLru through it): rss and mapcounts against the page tables, the LRU lists
  *   against their counters;
+ * - check_swap_invariants: every swap slot's count equals the swap PTEs and the tmpfs value
+ *   entries naming it (tmpfs pages go to swap under the anonymous pressure: shmem_writepage),
+ *   and the tmpfs files' swapped counts equal their value entries;
  * - every operation answers with a result, the kernel's errno (Errno) or a signal (ProcessKilled);
  *   never a KernelBug or another exception.
  */
@@ -24,6 +27,19 @@ import { checkPageCache } from "../../src/sim/invariants/pagecache.js";
 import { Machine } from "../../src/sim/machine.js";
 import { type Process, ProcessKilled } from "../../src/sim/process.js";
 import { kernelOf } from "../../src/api/internals.js";
+import { check_swap_invariants } from "../../src/sim/invariants/swap.js";
+import { SHMEM_I } from "../../src/mm/shmem.js";
+import type { Kernel } from "../../src/kernel/kernel.js";
+
+/** Pages of the /mnt/t tmpfs's files on swap (not the rootfs's). */
+function mntTmpfsSwapped(k: Kernel): number {
+  let n = 0;
+  for (const mp of k.vfs.mappings.values()) {
+    const h = mp.host;
+    if (h !== null && h.shmem && h.i_sb.s_type === "tmpfs" && h.i_size > 0) n += SHMEM_I(h).swapped;
+  }
+  return n;
+}
 
 const PAGE = 4096;
 /** Files: two on tmpfs, two on ext2 (made with the disk, 4 MiB each). */
@@ -71,6 +87,9 @@ function kernelAnswer(fn: () => void): void {
   }
 }
 
+/** Runs in which a /mnt/t file had pages on swap at some step. */
+const seen = { tmpfsSwapped: 0 };
+
 function run(ops: Op[]): void {
   const m = Machine.boot({ memory: "128M", swap: { size: "64M" } });
   m.addDisk("/dev/vdb", { size: "32M", ext2: { files: [{ path: "x", size: FILE_PAGES * PAGE }, { path: "y", size: FILE_PAGES * PAGE }] } });
@@ -86,16 +105,22 @@ function run(ops: Op[]): void {
   m.write("/proc/sys/vm/dirty_bytes", String(2 << 20));
   const fds: number[] = PATHS.map((path) => p.open(path, "rw|create"));
   const maps: Array<{ addr: number; len: number }> = [];
+  let swappedThisRun = false;
   const check = (): void => {
     checkPageCache(k);
     checkMm(k);
+    check_swap_invariants(k);
+    if (!swappedThisRun && mntTmpfsSwapped(k) > 0) {
+      swappedThisRun = true;
+      seen.tmpfsSwapped++;
+    }
   };
   check();
   for (const o of ops) {
     try {
       step(o);
     } catch (e) {
-      // The OOM killer (anonymous pressure with the rootfs's unswappable tmpfs pages) or SIGBUS
+      // The OOM killer (anonymous pressure when swap is full) or SIGBUS
       // (a shared write fault on a full tmpfs) ends the program as it would the real one.
       if (!(e instanceof ProcessKilled)) throw e;
       check();
@@ -195,5 +220,7 @@ describe("the page cache under random file operations, mappings and reclaim", ()
       fc.property(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => run(ops)),
       { numRuns: 25, seed: 14 },
     );
+    // The pressure sent tmpfs pages to swap (and the checks above held with them there).
+    expect(seen.tmpfsSwapped).toBeGreaterThan(0);
   });
 });

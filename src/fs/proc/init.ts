@@ -20,6 +20,7 @@
  */
 import { cgroupfs_init } from "./cgroupfs.js";
 import { dentry_state_show, inode_nr_show, inode_state_show } from "../dcache.js";
+import { shm_sysctls, sysvipc_shm_proc_show } from "../../ipc/shm.js";
 import { node_dev_init } from "../../drivers/base/node.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
@@ -83,6 +84,11 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, "/proc/sys/fs/dentry-state", { fs: "sysctl", mode: 0o444, read: (kk) => dentry_state_show(kk) });
   registerProcFile(k, "/proc/sys/fs/inode-nr", { fs: "sysctl", mode: 0o444, read: (kk) => inode_nr_show(kk) });
   registerProcFile(k, "/proc/sys/fs/inode-state", { fs: "sysctl", mode: 0o444, read: (kk) => inode_state_show(kk) });
+  // ipc_sysctl_init and shm_init: /proc/sys/kernel/shm* and /proc/sysvipc/shm.
+  for (const t of shm_sysctls) {
+    registerProcFile(k, `/proc/sys/kernel/${t.procname}`, { fs: "sysctl", mode: 0o644, read: (kk) => t.read(kk), write: (kk, d) => t.write(kk, d) });
+  }
+  registerProcFile(k, "/proc/sysvipc/shm", { fs: "proc", mode: 0o444, read: (kk) => sysvipc_shm_proc_show(kk) });
   // /proc/<pid>/: the directories exist for live pids (proc_pid_lookup), each with tgid_base_stuff.
   registerProcParam(k, "pid", (kk) => [...kk.tasks.byPid.keys()].map(String));
   for (const e of tgid_base_stuff) registerPidEntry(k, e.name, e.mode, e.show, e.write);

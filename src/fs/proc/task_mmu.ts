@@ -27,7 +27,9 @@ import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_
 import type { Kernel } from "../../kernel/kernel.js";
 import type { task_struct } from "../../kernel/sched.js";
 import { compound_head, F, PG_dirty, PG_head, PG_referenced, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
-import { page_mapcount, PageAnon } from "../../mm/rmap.js";
+import { linear_page_index, page_mapcount, PageAnon } from "../../mm/rmap.js";
+import { shmem_partial_swap_usage, shmem_swap_usage } from "../../mm/shmem.js";
+import type { address_space } from "../fs.js";
 import { hstate_vma, huge_page_size, hugetlb_report_usage } from "../../mm/hugetlb.js";
 import { swp_swapcount } from "../../mm/swapfile.js";
 import { pte_to_swp_entry } from "../../mm/swapops.js";
@@ -46,6 +48,7 @@ import {
   VM_MAYSHARE,
   VM_NOHUGEPAGE,
   VM_READ,
+  VM_SHARED,
   VM_SOFTDIRTY,
   VM_SPECIAL,
   VM_STACK_INCOMPLETE_SETUP,
@@ -224,11 +227,29 @@ const COMPOUND = F(PG_head) | F(PG_tail);
  * Adds one VMA's pages to `mss`, walking its PTEs and huge PMDs (a hugetlb VMA's huge entries
  * count only in Shared_Hugetlb / Private_Hugetlb, as smaps_hugetlb_range does, not in Rss).
  * Simplified: the huge zero page counts nothing (vm_normal_page_pmd returns NULL for it, as here).
- * @kernel fs/proc/task_mmu.c smap_gather_stats, smaps_pte_entry, smaps_pmd_entry, smaps_hugetlb_range
+ * A tmpfs VMA's swapped pages (value entries in its file, no swap PTEs) count in Swap, not
+ * SwapPss: all of its file's swap for a shared or read-only mapping (shmem_swap_usage), and for a
+ * private writable one only the entries behind its empty PTEs (smaps_shmem_walk_ops' pte_hole:
+ * its CoW copies are its own).
+ * @kernel fs/proc/task_mmu.c smap_gather_stats, smaps_pte_entry, smaps_pmd_entry, smaps_hugetlb_range,
+ *   smaps_pte_hole, smaps_pte_hole_lookup
  */
 export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_stats): void {
   const mm = vma.vm_mm;
-  if (mm.pgd === NO_TABLE) return;
+  let shmem_holes: address_space | null = null;
+  if (vma.vm_file !== null && vma.vm_file.f_inode.shmem) {
+    const shmem_swapped = shmem_swap_usage(vma);
+    if (!shmem_swapped || (vma.vm_flags & VM_SHARED) !== 0 || (vma.vm_flags & VM_WRITE) === 0) mss.swap += shmem_swapped;
+    else shmem_holes = vma.vm_file.f_mapping;
+  }
+  // smaps_pte_hole: the swap entries of the file behind [addr, end) of the VMA.
+  const hole = (addr: number, end: number): void => {
+    if (shmem_holes !== null) mss.swap += shmem_partial_swap_usage(shmem_holes, linear_page_index(vma, addr), linear_page_index(vma, end));
+  };
+  if (mm.pgd === NO_TABLE) {
+    hole(vma.vm_start, vma.vm_end);
+    return;
+  }
   const pool = k.pgtables;
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   const hugetlb = (vma.vm_flags & VM_HUGETLB) !== 0;
@@ -238,7 +259,8 @@ export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_
     if (t === NO_TABLE) {
       const pmdi = pmd_offset(k, mm.pgd, a);
       const f = pmdi < 0 ? 0 : pool.ent_flags[pmdi];
-      if (pmd_leaf(f) && (f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) {
+      if (!pmd_leaf(f)) hole(a, next);
+      else if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0) {
         const page = pool.ent_pfn[pmdi];
         if (hugetlb) {
           if (page_mapcount(k, page) >= 2) mss.shared_hugetlb += PMD_SIZE;
@@ -248,14 +270,18 @@ export function smap_gather_stats(k: Kernel, vma: vm_area_struct, mss: mem_size_
           smaps_account(k, mss, page, PMD_SIZE / 4096, (f & _PAGE_ACCESSED) !== 0, (f & _PAGE_DIRTY) !== 0, locked);
         }
       }
-    } else if (pool.tbl_used[t] !== 0) {
+    } else if (pool.tbl_used[t] === 0) {
+      hole(a, next);
+    } else {
       const j0 = pte_index(a);
       const j1 = j0 + (next - a) / 4096;
       for (let j = j0; j < j1; j++) {
         const i = t * 512 + j;
         const f = pool.ent_flags[i];
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
-          if (f !== 0 || pool.ent_pfn[i] !== 0) {
+          if (f === 0 && pool.ent_pfn[i] === 0) {
+            if (shmem_holes !== null) hole(a + (j - j0) * 4096, a + (j - j0 + 1) * 4096);
+          } else {
             mss.swap += 4096;
             // An entry shared after fork counts 1/mapcount to each (swp_swapcount).
             const mapcount = swp_swapcount(k, pte_to_swp_entry(f, pool.ent_pfn[i]));

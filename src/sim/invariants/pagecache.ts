@@ -4,6 +4,9 @@
  * - every folio in an address_space's i_pages has that mapping's id in its `mapping` column and
  *   its slot's index in its `index` column, holds a reference (the cache's), and is not free;
  * - nrpages equals the folios in i_pages;
+ * - a tmpfs file's value entries are its swapped pages: info->swapped counts them and
+ *   info->alloced is at least nrpages + swapped (the rest is what shmem_recalc_inode will find
+ *   freed behind the file's back);
  * - NR_FILE_PAGES − NR_SWAPCACHE equals the folios of every live mapping (a folio counted once),
  *   and NR_SHMEM the swap-backed ones;
  * - every page-cache folio is on an LRU list or waits in a per-CPU lru_add batch (no folio is
@@ -29,6 +32,8 @@ import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_WRITEBACK } fr
 import { PAGEVEC_SIZE } from "../../mm/swap.js";
 import type { vm_area_struct } from "../../mm/mm_types.js";
 import { XA_CHUNK_SIZE, xa_get_mark } from "../../lib/xarray.js";
+import { S_IFMT, S_IFREG } from "../../fs/fs.js";
+import { SHMEM_I } from "../../mm/shmem.js";
 
 const LRU = F(PG_lru);
 const BUDDY = F(PG_buddy);
@@ -81,6 +86,15 @@ export function checkPageCache(k: Kernel): void {
       }
     }
     if (n !== mapping.nrpages) throw new KernelBug("nrpages differs from i_pages", { mapping: id, nrpages: mapping.nrpages, counted: n });
+    const host = mapping.host;
+    if (host !== null && host.shmem && (host.i_mode & S_IFMT) === S_IFREG) {
+      const info = SHMEM_I(host);
+      const values = mapping.i_pages.nr_entries - n;
+      if (info.swapped !== values) throw new KernelBug("tmpfs swapped differs from its swap entries", { mapping: id, swapped: info.swapped, entries: values });
+      // Clean folios (holes read or faulted in, never written) may leave behind the file's back
+      // (drop_caches, fadvise): alloced keeps them until shmem_recalc_inode next runs.
+      if (info.alloced < n + values) throw new KernelBug("tmpfs alloced below its pages and swap entries", { mapping: id, alloced: info.alloced, nrpages: n, swapped: values });
+    }
     folios += n;
     for (const vma of mapping.i_mmap) {
       if (vma.vm_file === null || vma.vm_file.f_mapping !== mapping) throw new KernelBug("VMA in the i_mmap of a file it does not map", { mapping: id, start: vma.vm_start });

@@ -9,6 +9,8 @@
  *   count nor cache is 0;
  * - each cached page has PG_swapcache, page->private = its entry, a reference, and is not free
  *   (PG_buddy or refcount 0): no swapped page is both in the swap cache and freed;
+ * - a tmpfs page on swap is a value entry in its file's i_pages holding one reference on its
+ *   slot (6.1's SWAP_MAP_SHMEM, a count of 1 here), counted with the PTEs' references;
  * - inuse_pages counts the slots in use; every free slot lies in [lowest_bit, highest_bit];
  *   an area is on swap_avail exactly when it is writable and not full;
  * - the swap cache's nrpages counts its pages.
@@ -24,6 +26,7 @@ import { F, PG_buddy, PG_swapcache } from "../../mm/memmap.js";
 import { SWAP_HAS_CACHE, SWAP_MAP_BAD, SWP_USED, SWP_WRITEOK } from "../../mm/swapfile.js";
 import { pte_to_swp_entry, swp_entry, swp_offset, swp_type } from "../../mm/swapops.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
+import { XA_CHUNK_SIZE, XA_VALUE } from "../../lib/xarray.js";
 import { NR_SWAPCACHE } from "../../mm/vmstat_items.js";
 
 function fail(msg: string, ctx: Record<string, unknown>): never {
@@ -48,6 +51,20 @@ export function check_swap_invariants(k: Kernel): void {
       const r = refs[swp_type(entry)];
       if (!r || swp_offset(entry) >= r.length || swp_offset(entry) === 0) fail("swap PTE names no slot in use", { entry, table: t, j });
       r[swp_offset(entry)]++;
+    }
+  }
+  // tmpfs pages on swap: their value entries (shmem_writepage's swap_shmem_alloc).
+  for (const mapping of k.vfs.mappings.values()) {
+    if (mapping.host === null || !mapping.host.shmem) continue;
+    for (const [nr, c] of mapping.i_pages.chunks) {
+      const values = mapping.i_pages.values.get(nr);
+      for (let j = 0; j < XA_CHUNK_SIZE; j++) {
+        if (c[j] !== XA_VALUE) continue;
+        const entry = values === undefined ? 0 : values[j];
+        const r = refs[swp_type(entry)];
+        if (!r || swp_offset(entry) >= r.length || swp_offset(entry) === 0) fail("tmpfs swap entry names no slot in use", { entry, mapping: mapping.id, index: nr * XA_CHUNK_SIZE + j });
+        r[swp_offset(entry)]++;
+      }
     }
   }
   let free = 0;
