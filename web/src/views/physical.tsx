@@ -5,7 +5,7 @@
  * double-click fits. Hover decodes the page's struct page; click shows who maps it (the rmap walk)
  * and what the page was at each recorded moment of this run.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
 import { BlockPyramid, PhysRenderer, pack, pyramidLevel, type Camera, type Source } from "./physical-render.js";
 import { COLOUR_MODES, type ColourMode } from "../url.js";
@@ -177,34 +177,45 @@ export function PhysicalView() {
   const layout = s.layout;
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ w: 800, h: 500 });
-  const [cam, setCam] = useState<Camera | null>(null);
+  // The canvas's size in pixels, once its box has been measured (null before: nothing is drawn).
+  const [measured, setSize] = useState<{ w: number; h: number } | null>(null);
+  const size = measured ?? { w: 800, h: 500 };
+  // The camera the user moved to, for the machine and canvas size it was set on (a new machine or
+  // a resized canvas fits the whole machine again).
+  const [camState, setCamState] = useState<{ key: string; cam: Camera } | null>(null);
   const [hover, setHover] = useState<number | null>(null);
   const [info, setInfo] = useState<PageInfo | null>(null);
   const [rmap, setRmap] = useState<RmapEntry[] | null>(null);
   const [owners, setOwners] = useState<{ out: Uint8Array; legend: OwnerLegend } | null>(null);
   const [ages, setAges] = useState<Uint8Array | null>(null);
   const renderer = useMemo(() => (layout ? new PhysRenderer(layout.maxPfn) : null), [layout]);
+  const camKey = `${layout?.maxPfn ?? 0}:${size.w}x${size.h}`;
+  const fitted = useMemo(() => (renderer === null || measured === null ? null : renderer.wholeMachineCamera(measured.w, measured.h)), [renderer, measured]);
+  const cam = fitted === null ? null : camState !== null && camState.key === camKey ? camState.cam : fitted;
+  const setCam = (c: Camera): void => setCamState({ key: camKey, cam: c });
   const fr = s.frameAt(s.t);
   const mode = s.state.colour;
   const exact = s.exactAt();
   const selected = s.state.pfn;
 
-  // The canvas follows its box (which exists once the machine has booted).
-  const mounted = layout !== null && fr !== null;
-  useEffect(() => {
+  // The canvas follows its box, which exists once the machine has booted (the recorder's first
+  // message) — before its first map, so the box is measured while the worker takes that map, and
+  // the map is drawn in the task that receives it. Measured before the browser paints (a layout
+  // effect).
+  const mounted = layout !== null;
+  useLayoutEffect(() => {
     const el = wrapRef.current;
     if (!el) return;
-    const measure = (): void => setSize({ w: Math.max(200, Math.floor(el.clientWidth)), h: Math.max(200, Math.floor(el.clientHeight)) });
+    const measure = (): void => {
+      const w = Math.max(200, Math.floor(el.clientWidth));
+      const h = Math.max(200, Math.floor(el.clientHeight));
+      setSize((old) => (old !== null && old.w === w && old.h === h ? old : { w, h }));
+    };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
   }, [mounted]);
-
-  useEffect(() => {
-    if (renderer) setCam(renderer.wholeMachineCamera(size.w, size.h));
-  }, [renderer, size.w, size.h]);
 
   // Owners come from the inspector (a walk of every page table at the cursor).
   useEffect(() => {
@@ -234,11 +245,12 @@ export function PhysicalView() {
   const blocks = useMemo(() => (fr && layout && renderer && large ? blockSources(mode, fr.frame, layout, s.theme, renderer.perRow, bgColour) : null), [fr?.frame, layout, mode, s.theme, large, renderer]);
   const level = blocks && cam ? pyramidLevel(cam.scale, blocks.pyr.levels.length) : 0;
 
-  const draw = (): number => {
+  /** Draws the map; returns the ms it took, or null when there is nothing to draw yet. */
+  const draw = (): number | null => {
     const c = canvasRef.current;
-    if (!c || !renderer || !cam || !fr || (!sources && !blocks)) return 0;
+    if (!c || !renderer || !cam || !fr || (!sources && !blocks)) return null;
     const ctx = c.getContext("2d", { alpha: false });
-    if (!ctx) return 0;
+    if (!ctx) return null;
     const t0 = performance.now();
     const bg = rgb(bgColour);
     if (blocks) {
@@ -254,18 +266,24 @@ export function PhysicalView() {
     };
     if (selected !== null && selected < renderer.maxPfn) mark(selected, "#F0E442");
     if (hover !== null) mark(hover, s.theme === "dark" ? "#ffffff" : "#000000");
+    s.startup.firstDraw ??= performance.now();
     return performance.now() - t0;
   };
 
-  useEffect(() => {
-    draw();
+  // Redraw after a render that changed what the canvas shows (not on every change of the
+  // session: while a run records, the page re-renders every frame for the transport's sake).
+  const drawn = useRef<unknown[]>([]);
+  useLayoutEffect(() => {
+    const key = [canvasRef.current, fr?.frame, cam, size.w, size.h, sources, blocks, hover, selected, s.theme];
+    if (key.length === drawn.current.length && key.every((v, i) => v === drawn.current[i])) return;
+    if (draw() !== null) drawn.current = key;
   });
 
   // Bench and test hook: redraw n times, return ms per frame.
   useEffect(() => {
     (window as unknown as { __mmsimRedraw?: (n: number) => number }).__mmsimRedraw = (n: number): number => {
       let total = 0;
-      for (let i = 0; i < n; i++) total += draw();
+      for (let i = 0; i < n; i++) total += draw() ?? 0;
       return total / n;
     };
   });
@@ -334,9 +352,9 @@ export function PhysicalView() {
     }
   };
 
-  if (!layout || !fr) return <div class="empty">{s.status === "failed" ? "The run failed: see the message above." : "Booting the machine…"}</div>;
+  if (!layout) return <div class="empty">{s.status === "failed" ? "The run failed: see the message above." : "Booting the machine…"}</div>;
   const focus = hover ?? selected;
-  const cls = focus !== null && !large ? fr.frame.classes[focus] : -1;
+  const cls = focus !== null && !large && fr !== null ? fr.frame.classes[focus] : -1;
   const legend = blocks?.legend ?? sources?.legend ?? [];
   const pagesPerPixel = cam ? 1 / cam.scale ** 2 : 1;
   return (
@@ -356,7 +374,7 @@ export function PhysicalView() {
         <span class="dim">
           {fmtPages(layout.maxPfn)} · {cam && cam.scale >= 1 ? `${cam.scale.toFixed(1)} px per page` : `${pagesPerPixel.toFixed(1)} pages per pixel`} · {renderer ? `${renderer.perRow} pages per row` : ""} ·{" "}
           {large && <span data-testid="pyramid-level">pageblock pyramid, level {level} ({2 ** level} pageblocks a cell) · </span>}
-          {fr.exact ? <span class="ok">exact state at {fmtTime(exact?.t ?? fr.frame.t)}</span> : <span>map recorded at {fmtTime(fr.frame.t)}</span>}
+          {fr === null ? <span>booted; taking the first map…</span> : fr.exact ? <span class="ok">exact state at {fmtTime(exact?.t ?? fr.frame.t)}</span> : <span>map recorded at {fmtTime(fr.frame.t)}</span>}
         </span>
       </div>
       <div class="phys-body">

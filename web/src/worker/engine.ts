@@ -9,10 +9,15 @@
 import { decode, explain, formatReport, ScenarioError, type Machine } from "../../../src/api/index.js";
 import * as inspect from "../../../src/api/inspect.js";
 import { located, recordRun, Replayer, scenarioOf } from "./run.js";
-import { PAGE_MAP_LIMIT, type EventItem, type FromWorker, type MapFrame, type RunSpec, type ToWorker } from "./protocol.js";
+import { PAGE_MAP_LIMIT, PAGE_WINDOW_LIMIT, type EventItem, type GridRect, type FromWorker, type MapFrame, type RunSpec, type ToWorker } from "./protocol.js";
 import { MAX_PER_TRACEPOINT, TRACEPOINT_FN, TRACEPOINTS, timelineFunction } from "./tracepoints.js";
 
 declare const self: DedicatedWorkerGlobalScope;
+
+/** Milliseconds since the epoch, comparable with the page's clock (WorkerTiming). */
+const epochMs = (): number => performance.timeOrigin + performance.now();
+/** When this script finished evaluating: fetched, compiled, imports run. */
+const evaluatedAt = epochMs();
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
@@ -71,6 +76,7 @@ function failed(e: unknown): void {
 }
 
 function record(spec: RunSpec): void {
+  const received = epochMs();
   let sc;
   try {
     sc = scenarioOf(spec);
@@ -78,6 +84,7 @@ function record(spec: RunSpec): void {
     failed(e);
     return;
   }
+  const parsed = epochMs();
   const wall0 = performance.now();
   let stride = 0;
   let buf = new Float64Array(0);
@@ -154,6 +161,7 @@ function record(spec: RunSpec): void {
       sc,
       spec.seed ?? sc.seed,
       (m) => {
+        const booted = epochMs();
         const lay = inspect.machineLayout(m);
         const sl = inspect.sampleLayout(m);
         stride = sl.names.length;
@@ -169,7 +177,7 @@ function record(spec: RunSpec): void {
         // recording near a fifth, deterministically (clock moves, not the wall clock, decide).
         mapEvery = Math.max(1, Math.ceil(lay.maxPfn / 2000));
         startNs = m.now;
-        post({ type: "meta", layout: lay, sampleNames: sl.names, startNs, name: sc.name, description: sc.description });
+        post({ type: "meta", layout: lay, sampleNames: sl.names, startNs, name: sc.name, description: sc.description, timing: { origin: performance.timeOrigin, evaluated: evaluatedAt, received, parsed, booted } });
         for (const name of TRACEPOINTS) {
           let seen = 0;
           m.trace.on(name, (r) => {
@@ -227,6 +235,26 @@ function record(spec: RunSpec): void {
     flush();
     failed(e);
   }
+}
+
+/**
+ * The class bytes of a rectangle of the grid, row by row ((r1 - r0) × (c1 - c0) bytes): each row's
+ * run of pfns read from the memmap columns by inspect.fillPageClasses over just that range (plus
+ * the per-CPU lists), so a window costs its own pages, not the machine's.
+ */
+function classWindow(m: Machine, g: GridRect): Uint8Array | { error: string } {
+  const max = inspect.machineLayout(m).maxPfn;
+  const cols = g.c1 - g.c0;
+  const rows = g.r1 - g.r0;
+  const ok = [g.perRow, g.r0, g.r1, g.c0, g.c1].every((v) => Number.isSafeInteger(v) && v >= 0) && g.perRow > 0 && cols > 0 && rows > 0 && g.c1 <= g.perRow;
+  if (!ok || cols * rows > PAGE_WINDOW_LIMIT) return { error: `not a window of at most ${PAGE_WINDOW_LIMIT} pages of the grid` };
+  const out = new Uint8Array(rows * cols);
+  for (let r = g.r0; r < g.r1; r++) {
+    const from = r * g.perRow + g.c0;
+    if (from >= max) break;
+    inspect.fillPageClasses(m, out.subarray((r - g.r0) * cols, (r - g.r0 + 1) * cols), from, Math.min(max, from + cols));
+  }
+  return out;
 }
 
 // ---- inspector ----
@@ -326,6 +354,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
         inspect.fillPageAges(m, out);
         return out;
       });
+      return;
+    case "classes":
+      reply(msg.req, (m) => classWindow(m, msg));
       return;
     case "read":
       reply(msg.req, (m) => m.read(msg.path));
