@@ -266,33 +266,38 @@ export class PhysRenderer {
   }
 
   /** Outlines free buddy blocks (class bytes: kind 1 = free, order in the high nibble). */
-  outlineFree(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, classes: Uint8Array, colour: string): void {
+  outlineFree(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, classes: Uint8Array | WindowSource, colour: string): void {
     if (cam.scale < 4) return;
     const R = this.perRow;
-    const r0 = Math.max(0, Math.floor(cam.y));
-    const r1 = Math.min(this.rows, Math.ceil(cam.y + h / cam.scale));
-    const c0 = Math.max(0, Math.floor(cam.x));
-    const c1 = Math.min(R, Math.ceil(cam.x + w / cam.scale));
+    // The whole map, or a window of it (bytes of rows [g.r0, g.r1) × columns [g.c0, g.c1)).
+    const g = classes instanceof Uint8Array ? { bytes: classes, r0: 0, r1: this.rows, c0: 0, c1: R } : classes;
+    const stride = g.c1 - g.c0;
+    const bytes = g.bytes;
+    const r0 = Math.max(g.r0, Math.floor(cam.y));
+    const r1 = Math.min(g.r1, this.rows, Math.ceil(cam.y + h / cam.scale));
+    const c0 = Math.max(g.c0, Math.floor(cam.x));
+    const c1 = Math.min(g.c1, R, Math.ceil(cam.x + w / cam.scale));
     ctx.save();
     ctx.strokeStyle = colour;
     ctx.lineWidth = 1;
     ctx.beginPath();
     for (let r = r0; r < r1; r++) {
       const base = r * R;
+      const at = (r - g.r0) * stride - g.c0;
       let c = c0;
       // Start at the head of a block that began before the visible columns.
       while (c < c1) {
         const pfn = base + c;
         if (pfn >= this.maxPfn) break;
-        const v = classes[pfn];
+        const v = bytes[at + c];
         if ((v & 15) !== 1) {
           c++;
           continue;
         }
         const size = 1 << (v >> 4);
         const head = pfn - (pfn % size);
-        const end = Math.min(head + size, base + R);
-        const x0 = (Math.max(head, base) - base - cam.x) * cam.scale;
+        const end = Math.min(head + size, base + g.c1);
+        const x0 = (Math.max(head, base + g.c0) - base - cam.x) * cam.scale;
         const x1 = (end - base - cam.x) * cam.scale;
         const y0 = (r - cam.y) * cam.scale;
         ctx.rect(Math.round(x0) + 0.5, Math.round(y0) + 0.5, Math.max(1, Math.round(x1 - x0) - 1), Math.max(1, Math.round(cam.scale) - 1));
