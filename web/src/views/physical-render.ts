@@ -8,6 +8,29 @@
  * grid row as the one above it is a copy of it. Free buddy blocks are outlined once a page
  * is 4 pixels wide or more.
  */
+/** The pixels of a canvas (an ImageData is one). */
+export interface Pixels {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray<ArrayBuffer>;
+}
+
+/**
+ * What the renderer uses of a canvas's 2D context (a CanvasRenderingContext2D is one): written
+ * without the DOM's types so the renderer runs, and is tested, under node too.
+ */
+export interface Context2D {
+  createImageData(w: number, h: number): Pixels;
+  putImageData(img: Pixels, dx: number, dy: number): void;
+  save(): void;
+  restore(): void;
+  beginPath(): void;
+  rect(x: number, y: number, w: number, h: number): void;
+  stroke(): void;
+  strokeStyle: unknown;
+  lineWidth: number;
+}
+
 export interface Camera {
   /** Pixels per page. */
   scale: number;
@@ -61,7 +84,7 @@ export function pack(r: number, g: number, b: number): number {
 export class PhysRenderer {
   readonly perRow: number;
   readonly rows: number;
-  private img: ImageData | null = null;
+  private img: Pixels | null = null;
   private u32 = new Uint32Array(0);
   private accR = new Int32Array(0);
   private accG = new Int32Array(0);
@@ -101,7 +124,7 @@ export class PhysRenderer {
    * Draws a machine too large for a page map from its pageblock pyramid and, over it, the single
    * pages of `win` where it covers the canvas; returns the pyramid level drawn.
    */
-  drawBlocks(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, pyr: BlockPyramid, background: number, win: WindowSource | null = null): number {
+  drawBlocks(ctx: Context2D, w: number, h: number, cam: Camera, pyr: BlockPyramid, background: number, win: WindowSource | null = null): number {
     this.ensure(ctx, w, h);
     this.u32.fill(background);
     const level = drawPyramid(this.u32, w, h, cam, pyr, this.rows);
@@ -114,7 +137,7 @@ export class PhysRenderer {
     return level;
   }
 
-  private ensure(ctx: CanvasRenderingContext2D, w: number, h: number): void {
+  private ensure(ctx: Context2D, w: number, h: number): void {
     if (this.img === null || this.img.width !== w || this.img.height !== h) {
       this.img = ctx.createImageData(w, h);
       this.u32 = new Uint32Array(this.img.data.buffer);
@@ -125,7 +148,7 @@ export class PhysRenderer {
     }
   }
 
-  draw(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, src: Source, background: number): void {
+  draw(ctx: Context2D, w: number, h: number, cam: Camera, src: Source, background: number): void {
     this.ensure(ctx, w, h);
     const out = this.u32;
     out.fill(background);
@@ -266,7 +289,7 @@ export class PhysRenderer {
   }
 
   /** Outlines free buddy blocks (class bytes: kind 1 = free, order in the high nibble). */
-  outlineFree(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, classes: Uint8Array | WindowSource, colour: string): void {
+  outlineFree(ctx: Context2D, w: number, h: number, cam: Camera, classes: Uint8Array | WindowSource, colour: string): void {
     if (cam.scale < 4) return;
     const R = this.perRow;
     // The whole map, or a window of it (bytes of rows [g.r0, g.r1) × columns [g.c0, g.c1)).
