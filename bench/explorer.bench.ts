@@ -11,6 +11,7 @@
  *   pageblock pyramid, fitted and zoomed in: frames per second of main-thread CPU (wall beside);
  * - how long after navigation the page is interactive (the map drawn, the transport live), with
  *   the renderer's CPU time until then and the steps of the start (session.startup);
+ * - the per-VMA samples' share of a recording in the worker (tour, thrash);
  * - the JavaScript shipped, gzipped (-9), model included.
  * Each timing is the best of three. Rows are null (with a note) where chromium or the build is
  * missing: `npm run build` and `apt-get install chromium` make them.
@@ -325,6 +326,48 @@ async function interactiveMs(): Promise<number | null> {
   return best;
 }
 
+/**
+ * The per-VMA samples' cost in the recorder worker (Address spaces' Rss/Pss/Swap over the run):
+ * the worker's wall time inside inspect.vmaUsage against the whole recording's (the summary's
+ * costs), for tour and thrash, 3 runs each; the row is tour's median share. Both clocks are the
+ * worker thread's, so the host's load scales them alike; the recorder's CPU time (/proc) is in
+ * the note beside its wall time.
+ */
+async function vmaSampleShare(): Promise<number | null> {
+  const env = await setup();
+  if (!env) return null;
+  const parts: string[] = [];
+  let tourShare: number | null = null;
+  for (const name of ["tour", "thrash"]) {
+    const shares: number[] = [];
+    const runs: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const page = await env.browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const before = new Map<string, number>();
+      rendererCpu(workerThreads, before);
+      await page.goto(`${env.srv.origin}#s=${name}&v=events`);
+      await page.waitForFunction(() => (globalThis as unknown as AppWindow).__mmsim?.status === "done", null, { timeout: 120_000 });
+      const after = new Map<string, number>();
+      rendererCpu(workerThreads, after);
+      const cpu = Math.max(0, ...[...after].map(([k, v]) => v - (before.get(k) ?? 0)));
+      const r = await page.evaluate(() => {
+        const s = (globalThis as unknown as { __mmsim: { summary: { wallMs: number; costs: { maps: number; mapMs: number; vmaSamples: number; vmaPages: number; vmaMs: number } } } }).__mmsim.summary;
+        return { wallMs: s.wallMs, ...s.costs };
+      }, null);
+      await page.close();
+      const share = (r.vmaMs / r.wallMs) * 100;
+      shares.push(share);
+      runs.push(`${share.toFixed(1)} % (${r.vmaMs.toFixed(0)} of ${r.wallMs.toFixed(0)} ms wall, recorder CPU ${(cpu * 1000).toFixed(0)} ms; maps ${r.mapMs.toFixed(0)} ms)`);
+      if (run === 2) parts.push(`${name}: ${r.vmaSamples} samples of ${r.maps} maps, ${(r.vmaPages / 1e6).toFixed(2)} M pages walked; ${runs.join(", ")}`);
+    }
+    shares.sort((a, b) => a - b);
+    if (name === "tour") tourShare = shares[1];
+    else parts[parts.length - 1] = `median ${shares[1].toFixed(1)} %; ${parts[parts.length - 1]}`;
+  }
+  notes.vma = `${parts.join(" | ")}; load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`;
+  return tourShare;
+}
+
 function shippedKb(): number | null {
   const dir = repoFile("dist", "web", "assets");
   if (!existsSync(dir)) return null;
@@ -374,6 +417,14 @@ export const benches: Bench[] = [
     },
     get note() {
       return notes.cli ?? "";
+    },
+  },
+  {
+    name: "explorer: per-VMA samples' share of the recording (tour)",
+    unit: "%",
+    run: vmaSampleShare,
+    get note() {
+      return notes.vma ?? "";
     },
   },
   {

@@ -136,6 +136,8 @@ function record(spec: RunSpec): void {
     if (samples % 4000 === 0) interval *= 2;
     if (n === CHUNK) flush();
   };
+  /** What the maps cost the recording (the summary's `costs`). */
+  const costs = { maps: 0, mapMs: 0, vmaSamples: 0, vmaPages: 0, vmaMs: 0 };
   /** Clock moves so far, and the pages of address space the per-VMA samples have walked. */
   let moves = 0;
   let vmaPages = 0;
@@ -151,9 +153,20 @@ function record(spec: RunSpec): void {
     }
     const withVmas = last || vmaPages + vm <= VMA_PAGES_PER_MOVE * moves + VMA_PAGES_PER_PAGE_OP * ops;
     if (withVmas) vmaPages += vm;
-    const f = frameOf(m, classesFor(m), withVmas);
+    const t0 = performance.now();
+    const vmas = withVmas ? inspect.vmaUsage(m) : null;
+    const t1 = performance.now();
+    const f = frameOf(m, classesFor(m), false);
+    f.vmas = vmas;
+    costs.vmaMs += t1 - t0;
+    costs.mapMs += performance.now() - t1;
+    if (withVmas) {
+      costs.vmaSamples++;
+      costs.vmaPages += vm;
+    }
     post({ type: "map", frame: f }, transfers(f));
     maps++;
+    costs.maps++;
     if (maps % Math.max(2, Math.floor(maxMaps / 6)) === 0) mapInterval *= 2;
   };
   try {
@@ -229,6 +242,7 @@ function record(spec: RunSpec): void {
         wallMs,
         opsPerSec: result.ops / Math.max(1e-3, wallMs / 1000),
         panic: result.panic ?? null,
+        costs,
       },
     });
   } catch (e) {

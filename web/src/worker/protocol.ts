@@ -103,6 +103,12 @@ export interface RunSummary {
   wallMs: number;
   opsPerSec: number;
   panic: string | null;
+  /**
+   * What the recorded maps cost, by the worker's wall clock inside the calls (wallMs is the
+   * whole recording's): the page maps (class bytes, pageblocks, zones, processes) and the per-VMA
+   * samples (inspect.vmaUsage: how many, the pages their walks covered).
+   */
+  costs: { maps: number; mapMs: number; vmaSamples: number; vmaPages: number; vmaMs: number };
 }
 
 export type ToWorker =
