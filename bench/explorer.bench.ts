@@ -383,68 +383,40 @@ function shippedKb(): number | null {
 }
 
 let cli = 0;
+/** A row whose note is notes[key], read after it ran. */
+function row(name: string, unit: string, run: () => Promise<number | null> | number | null, key: string): Bench {
+  return {
+    name,
+    unit,
+    run,
+    get note() {
+      return notes[key] ?? "";
+    },
+  };
+}
 export const benches: Bench[] = [
-  {
-    name: "explorer: physical view redraw, 16 GiB machine, while a scenario runs",
-    unit: "frames/s",
-    run: redrawFps,
-    get note() {
-      return notes.fps ?? "";
-    },
-  },
-  {
-    name: "explorer: physical view redraw, 1 TiB machine (pageblock pyramid)",
-    unit: "frames/s",
-    run: tibRedrawFps,
-    get note() {
-      return notes.tib ?? "";
-    },
-  },
-  {
-    name: "explorer: tour in the worker, recording",
-    unit: "sim ops/s",
-    run: workerOpsPerSecond,
-    get note() {
-      return notes.worker ?? "";
-    },
-  },
-  {
-    name: "explorer: tour in the worker, share of the CLI's speed",
-    unit: "%",
-    run: () => {
+  row("explorer: physical view redraw, 16 GiB machine, while a scenario runs", "frames/s", redrawFps, "fps"),
+  row("explorer: physical view redraw, 1 TiB machine (pageblock pyramid)", "frames/s", tibRedrawFps, "tib"),
+  row("explorer: tour in the worker, recording", "sim ops/s", workerOpsPerSecond, "worker"),
+  row(
+    "explorer: tour in the worker, share of the CLI's speed",
+    "%",
+    () => {
       cli = cliOpsPerSecond();
       return workerBest > 0 ? (workerBest / cli) * 100 : null;
     },
-    get note() {
-      return notes.cli ?? "";
-    },
-  },
-  {
-    name: "explorer: per-VMA samples' share of the recording (tour)",
-    unit: "%",
-    run: vmaSampleShare,
-    get note() {
-      return notes.vma ?? "";
-    },
-  },
-  {
-    name: "explorer: interactive after navigation",
-    unit: "ms",
-    run: interactiveMs,
-    get note() {
-      return notes.tti ?? "";
-    },
-  },
-  {
-    name: "explorer: JavaScript shipped, gzipped",
-    unit: "kB",
-    run: async () => {
+    "cli",
+  ),
+  row("explorer: per-VMA samples' share of the recording (tour)", "%", vmaSampleShare, "vma"),
+  row("explorer: interactive after navigation", "ms", interactiveMs, "tti"),
+  row(
+    "explorer: JavaScript shipped, gzipped",
+    "kB",
+    async () => {
       const kb = shippedKb();
       await teardownLater();
       return kb;
     },
-    get note() {
-      return notes.size ?? "";
-    },
-  },
+    "size",
+  ),
 ];
