@@ -456,7 +456,7 @@ test("physical view coloured by age: time since allocation, none for free pages,
 /** A 1 TiB machine (268 M page frames) with one process writing 1 GiB: the pyramid's test and bench scenario. */
 const TIB_SCENARIO = readFileSync(join(root, "bench/explorer-1t.yaml"), "utf8");
 
-test("physical view of a 1 TiB machine: drawn from the pageblock pyramid, and zooms", async ({ page, origin, shot }) => {
+test("physical view of a 1 TiB machine: drawn from the pageblock pyramid, zooms, and zoomed in shows single pages", async ({ page, origin, shot }) => {
   const { deflateRawSync } = await import("node:zlib");
   await page.goto(origin + `#y=${deflateRawSync(Buffer.from(TIB_SCENARIO)).toString("base64url")}&v=physical`);
   await page.waitForFunction(() => window.__mmsim?.status === "done" || window.__mmsim?.status === "failed", null, { timeout: 240_000 });
@@ -494,6 +494,46 @@ test("physical view of a 1 TiB machine: drawn from the pageblock pyramid, and zo
   await page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2 + 3);
   const h = await page.textContent("[data-testid=pageinfo] h3");
   expect(/^pfn 0x[0-9a-f]+$/.test(h ?? ""), `hover shows ${h}`);
+
+  // Zoomed in to 2 px a page over grid row 32 (pfn 2^20 on: the boot's kernel, slab and per-CPU
+  // pages share pageblocks there), once the inspector is at the cursor: single pages, read for
+  // just the rectangle shown. Pageblock 2070 (pfn 0x102c00) alone shows three kinds, which a
+  // pyramid cell (one colour a pageblock) cannot; each sampled page's colour is its kind's as the
+  // inspector decodes that page.
+  await page.mouse.move(box.x + box.width + 50, box.y - 50);
+  await page.evaluate(() => window.__mmsimCamera({ scale: 2, x: 11250, y: 16 }));
+  await page.waitForFunction(() => window.__mmsim.at !== null && window.__mmsim.at.asked === window.__mmsim.t && !window.__mmsim.inspecting, null, { timeout: 240_000 });
+  await page.waitForSelector("[data-testid=page-window]", { timeout: 60_000 });
+  const win = await page.evaluate(async () => {
+    const c = document.querySelector("[data-testid=physmap]");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const colourAt = (x, y) => {
+      const i = (y * c.width + x) * 4;
+      return `rgb(${d[i]}, ${d[i + 1]}, ${d[i + 2]})`;
+    };
+    const legend = Object.fromEntries([...document.querySelectorAll(".legend li")].map((li) => [li.querySelector("span").textContent, li.querySelector("i").style.background]));
+    const label = { pcp: "free (per-CPU list)", pagetable: "page table", slab: "slab", kernel: "kernel", reserved: "reserved" };
+    const inBlock = new Set();
+    const checked = [];
+    const wrong = [];
+    // Row 32 is pixels 32-33; pageblock 2070 is columns 11264-11775, pixels 28-1051.
+    for (let x = 1; x < c.width; x += 2) {
+      const pfn = window.__mmsimPfnAt(x, 33);
+      if (pfn === null || pfn < 2070 * 512 || pfn >= 2071 * 512) continue;
+      inBlock.add(colourAt(x, 33));
+      if (pfn % 7 !== 0) continue;
+      const info = await window.__mmsim.query({ type: "page", pfn });
+      if (!info || !(info.kind in label)) continue;
+      const want = legend[label[info.kind]];
+      checked.push(info.kind);
+      if (colourAt(x, 33) !== want) wrong.push(`pfn ${pfn} ${info.kind}: drawn ${colourAt(x, 33)}, its colour ${want}`);
+    }
+    return { level: document.querySelector("[data-testid=pyramid-level]").textContent, colours: inBlock.size, checked, wrong };
+  });
+  expect(/level 0 /.test(win.level), `pyramid ${win.level}`);
+  expect(win.colours >= 3, `${win.colours} colours in pageblock 2070`);
+  expect(win.checked.length >= 10 && new Set(win.checked).size >= 2 && win.wrong.length === 0, `sampled pages ${JSON.stringify(win)}`);
+  await shot("physical-1t-pages");
 });
 
 // ---- runner ----

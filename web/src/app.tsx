@@ -8,17 +8,20 @@ import { useEffect, useState } from "preact/hooks";
 import { useSession } from "./hooks.js";
 import { Transport } from "./components/timeline.js";
 import { PhysicalView } from "./views/physical.js";
-import { ZonesView } from "./views/zones.js";
-import { AddressView } from "./views/address.js";
-import { ReclaimView } from "./views/reclaim.js";
-import { EventsView } from "./views/events.js";
-import { OomView } from "./views/oom.js";
-import { DecodeView } from "./views/decode.js";
-import { EditorView } from "./views/editor.js";
-import { ChaptersView } from "./views/chapters.js";
+import { lazyView } from "./lazy.js";
 import { SHIPPED_NAMES, describeShipped } from "./scenarios.js";
 import { VIEWS, type ViewId } from "./url.js";
 import { fmtInt } from "./format.js";
+
+// Every view but the first one drawn is a chunk of its own (lazy.tsx).
+const ZonesView = lazyView(() => import("./views/zones.js").then((m) => m.ZonesView));
+const AddressView = lazyView(() => import("./views/address.js").then((m) => m.AddressView));
+const ReclaimView = lazyView(() => import("./views/reclaim.js").then((m) => m.ReclaimView));
+const EventsView = lazyView(() => import("./views/events.js").then((m) => m.EventsView));
+const OomView = lazyView(() => import("./views/oom.js").then((m) => m.OomView));
+const DecodeView = lazyView(() => import("./views/decode.js").then((m) => m.DecodeView));
+const EditorView = lazyView(() => import("./views/editor.js").then((m) => m.EditorView));
+const ChaptersView = lazyView(() => import("./views/chapters.js").then((m) => m.ChaptersView));
 
 const VIEW_LABELS: Record<ViewId, string> = {
   physical: "Physical memory",

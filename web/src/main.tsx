@@ -5,6 +5,7 @@ import { SessionContext } from "./hooks.js";
 import { Session } from "./session.js";
 import { parseFragment } from "./url.js";
 import { SHIPPED_NAMES } from "./scenarios.js";
+import { prefetchViews } from "./lazy.js";
 import "./styles.css";
 
 const session = new Session();
@@ -25,10 +26,23 @@ render(
   </SessionContext.Provider>,
   document.getElementById("app") as HTMLElement,
 );
+session.startup.rendered = performance.now();
 void start();
+// Once the first map is drawn (or the run failed), the other views' chunks load at idle.
+const offFirst = session.subscribe(() => {
+  if (session.maps.length === 0 && session.status !== "failed") return;
+  offFirst();
+  window.setTimeout(prefetchViews, 500);
+});
 window.addEventListener("hashchange", () => {
   // A link pasted into the same tab: load its state unless it is the one already shown.
   void session.fragment().then((f) => {
     if (location.hash.slice(1) !== f) void start();
+// Once the first map is drawn (or the run failed), the other views' chunks load at idle.
+const offFirst = session.subscribe(() => {
+  if (session.maps.length === 0 && session.status !== "failed") return;
+  offFirst();
+  window.setTimeout(prefetchViews, 500);
+});
   });
 });

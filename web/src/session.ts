@@ -22,15 +22,20 @@ function newWorker(): Worker {
   return new Worker(new URL("./worker/engine.ts", import.meta.url), { type: "module", name: "mmsim-model" });
 }
 
-/** A worker that answers requests by id; restarted when a newer request makes the pending one moot. */
+/**
+ * A worker that answers requests by id; restarted when a newer request makes the pending one moot.
+ * The worker starts on first use, or earlier by `warm()`: each one fetches and compiles the model
+ * (~750 kB) and the page's start is faster with only the recorder doing so (the inspector is
+ * warmed once the first map is shown, the helper when the editor or the decoder opens).
+ */
 class Channel {
-  private w: Worker;
+  private w: Worker | null = null;
+  /** Whether the worker has been given work since it started (a restart then stops it). */
+  private used = false;
   private next = 1;
   private readonly pending = new Map<number, (m: FromWorker) => void>();
   busy = 0;
-  constructor(private readonly onOther: (m: FromWorker) => void) {
-    this.w = this.start();
-  }
+  constructor(private readonly onOther: (m: FromWorker) => void) {}
   private start(): Worker {
     const w = newWorker();
     w.onmessage = (ev: MessageEvent<FromWorker>): void => {
@@ -49,26 +54,36 @@ class Channel {
     };
     return w;
   }
-  /** Stops whatever the worker is doing (its pending requests are dropped). */
+  /** Starts the worker (fetching and compiling the model) before it is given work. */
+  warm(): void {
+    if (this.w === null) this.w = this.start();
+  }
+  /** The worker, started if need be, marked as given work. */
+  private worker(): Worker {
+    this.warm();
+    this.used = true;
+    return this.w as Worker;
+  }
+  /** Stops whatever the worker is doing (its pending requests are dropped); a worker given no work yet is kept. */
   restart(): void {
-    this.w.terminate();
+    if (this.w !== null && this.used) {
+      this.w.terminate();
+      this.w = null;
+    }
+    this.used = false;
     this.pending.clear();
     this.busy = 0;
-    this.w = this.start();
   }
   ask(msg: Question): Promise<FromWorker> {
     const req = this.next++;
     return new Promise((ok) => {
       this.pending.set(req, ok);
       this.busy = this.pending.size;
-      this.w.postMessage({ ...msg, req } as ToWorker);
+      this.worker().postMessage({ ...msg, req } as ToWorker);
     });
   }
   send(msg: ToWorker): void {
-    this.w.postMessage(msg);
-  }
-  terminate(): void {
-    this.w.terminate();
+    this.worker().postMessage(msg);
   }
 }
 
@@ -144,11 +159,22 @@ export class Session {
   private doneWaiters: Array<() => void> = [];
   /** Wall time the last recording started, for the figures. */
   recordStartedAt = 0;
+  /**
+   * The page's start, step by step, in ms since navigation (performance.now()): the recorder's
+   * worker created, its script evaluated, the run received, parsed, the machine booted (the
+   * worker's clock: WorkerTiming), the meta and the first map received, the first map drawn.
+   * The bench prints it beside its time-to-interactive row.
+   */
+  startup: Record<string, number> = {};
 
   constructor() {
     this.recorder = new Channel((m) => this.onRecorder(m));
     this.inspector = new Channel((m) => this.onInspectorOther(m));
     this.helper = new Channel(() => undefined);
+    // The recorder's worker starts compiling the model while the page parses its link and
+    // renders; load() hands it the run.
+    this.recorder.warm();
+    this.startup.workerCreated = performance.now();
   }
 
   subscribe(fn: Listener): () => void {
@@ -213,6 +239,11 @@ export class Session {
   private onRecorder(m: FromWorker): void {
     switch (m.type) {
       case "meta":
+        if (this.startup.meta === undefined) {
+          const t = m.timing;
+          const rel = (x: number): number => x - performance.timeOrigin;
+          Object.assign(this.startup, { workerOrigin: rel(t.origin), evaluated: rel(t.evaluated), received: rel(t.received), parsed: rel(t.parsed), booted: rel(t.booted), meta: performance.now() });
+        }
         this.layout = m.layout;
         this.sampleNames = m.sampleNames;
         this.idx = Object.fromEntries(m.sampleNames.map((n, i) => [n, i]));
@@ -238,6 +269,10 @@ export class Session {
       }
       case "map":
         this.maps.push(m.frame);
+        this.startup.firstMap ??= performance.now();
+        // The first map is drawn: the inspector's worker may now compile the model, ready for
+        // the first pause, without slowing the page's start.
+        if (this.maps.length === 1) window.setTimeout(() => this.inspector.warm(), 250);
         break;
       case "slices": {
         const need = this.nSlices + m.times.length;

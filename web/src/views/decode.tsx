@@ -16,6 +16,8 @@ export function DecodeView() {
   const [out, setOut] = useState<{ kind: string; explanation: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const gen = useRef(0);
+  // The helper's worker compiles the model while the user finds the text to paste.
+  useEffect(() => s.helper.warm(), [s]);
   useEffect(() => {
     if (text.trim() === "") {
       setOut(null);

@@ -4,9 +4,33 @@
  * (the class byte) or per pageblock (zone, migratetype). Zoomed in, one page covers several
  * pixels; zoomed out, one pixel covers several pages and shows their average colour (each
  * visible page is read once per frame, accumulated into its pixel: 4 Mi pages in ~10 ms). The
- * pixels go into one reused ImageData as 32-bit words. Free buddy blocks are outlined once a page
+ * pixels go into one reused ImageData as 32-bit words; zoomed in, a pixel row that shows the same
+ * grid row as the one above it is a copy of it. Free buddy blocks are outlined once a page
  * is 4 pixels wide or more.
  */
+/** The pixels of a canvas (an ImageData is one). */
+export interface Pixels {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray<ArrayBuffer>;
+}
+
+/**
+ * What the renderer uses of a canvas's 2D context (a CanvasRenderingContext2D is one): written
+ * without the DOM's types so the renderer runs, and is tested, under node too.
+ */
+export interface Context2D {
+  createImageData(w: number, h: number): Pixels;
+  putImageData(img: Pixels, dx: number, dy: number): void;
+  save(): void;
+  restore(): void;
+  beginPath(): void;
+  rect(x: number, y: number, w: number, h: number): void;
+  stroke(): void;
+  strokeStyle: unknown;
+  lineWidth: number;
+}
+
 export interface Camera {
   /** Pixels per page. */
   scale: number;
@@ -23,6 +47,31 @@ export interface Source {
   lut: Uint32Array;
 }
 
+/**
+ * One class byte per page of a rectangle of the grid only — rows [r0, r1), columns [c0, c1),
+ * row by row — for a machine too large for a whole map (the inspector's `classes` answer).
+ */
+export interface WindowSource {
+  bytes: Uint8Array;
+  lut: Uint32Array;
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+}
+
+/** What the two drawing loops read: bytes[((row - r0) * stride + (col - c0)) >>> shift] for the rows and columns covered. */
+interface GridBytes {
+  bytes: Uint8Array;
+  shift: number;
+  lut: Uint32Array;
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+  stride: number;
+}
+
 /** Pages per grid row: about twice as wide as tall, whole pageblocks, at least 512. */
 export function gridWidth(maxPfn: number): number {
   return Math.max(512, 2 ** Math.ceil(Math.log2(Math.sqrt(2 * maxPfn))));
@@ -35,7 +84,7 @@ export function pack(r: number, g: number, b: number): number {
 export class PhysRenderer {
   readonly perRow: number;
   readonly rows: number;
-  private img: ImageData | null = null;
+  private img: Pixels | null = null;
   private u32 = new Uint32Array(0);
   private accR = new Int32Array(0);
   private accG = new Int32Array(0);
@@ -71,16 +120,24 @@ export class PhysRenderer {
     return { x: (pfn % this.perRow - cam.x) * cam.scale, y: (Math.floor(pfn / this.perRow) - cam.y) * cam.scale, s: cam.scale };
   }
 
-  /** Draws a machine too large for a page map from its pageblock pyramid; returns the level drawn. */
-  drawBlocks(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, pyr: BlockPyramid, background: number): number {
+  /**
+   * Draws a machine too large for a page map from its pageblock pyramid and, over it, the single
+   * pages of `win` where it covers the canvas; returns the pyramid level drawn.
+   */
+  drawBlocks(ctx: Context2D, w: number, h: number, cam: Camera, pyr: BlockPyramid, background: number, win: WindowSource | null = null): number {
     this.ensure(ctx, w, h);
     this.u32.fill(background);
     const level = drawPyramid(this.u32, w, h, cam, pyr, this.rows);
+    if (win !== null) {
+      const g: GridBytes = { bytes: win.bytes, shift: 0, lut: win.lut, r0: win.r0, r1: Math.min(win.r1, this.rows), c0: win.c0, c1: Math.min(win.c1, this.perRow), stride: win.c1 - win.c0 };
+      if (cam.scale >= 1) this.drawZoomedIn(w, h, cam, g);
+      else this.drawAggregated(w, h, cam, g);
+    }
     if (this.img) ctx.putImageData(this.img, 0, 0);
     return level;
   }
 
-  private ensure(ctx: CanvasRenderingContext2D, w: number, h: number): void {
+  private ensure(ctx: Context2D, w: number, h: number): void {
     if (this.img === null || this.img.width !== w || this.img.height !== h) {
       this.img = ctx.createImageData(w, h);
       this.u32 = new Uint32Array(this.img.data.buffer);
@@ -91,44 +148,60 @@ export class PhysRenderer {
     }
   }
 
-  draw(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, src: Source, background: number): void {
+  draw(ctx: Context2D, w: number, h: number, cam: Camera, src: Source, background: number): void {
     this.ensure(ctx, w, h);
     const out = this.u32;
     out.fill(background);
-    if (cam.scale >= 1) this.drawZoomedIn(w, h, cam, src);
-    else this.drawAggregated(w, h, cam, src);
+    const g: GridBytes = { ...src, r0: 0, r1: this.rows, c0: 0, c1: this.perRow, stride: this.perRow };
+    if (cam.scale >= 1) this.drawZoomedIn(w, h, cam, g);
+    else this.drawAggregated(w, h, cam, g);
     if (this.img) ctx.putImageData(this.img, 0, 0);
   }
 
-  private drawZoomedIn(w: number, h: number, cam: Camera, src: Source): void {
+  private drawZoomedIn(w: number, h: number, cam: Camera, src: GridBytes): void {
     const out = this.u32;
-    const { bytes, shift, lut } = src;
+    const { bytes, shift, lut, r0, r1, c0, c1, stride } = src;
     const R = this.perRow;
     const max = this.maxPfn;
     if (this.colPx.length < w) this.colPx = new Int32Array(w);
     const col = this.colPx;
+    // The span of pixel columns that show covered grid columns (a copied row copies only it).
+    let xa = w;
+    let xb = 0;
     for (let px = 0; px < w; px++) {
       const c = Math.floor(cam.x + (px + 0.5) / cam.scale);
-      col[px] = c >= 0 && c < R ? c : -1;
+      col[px] = c >= c0 && c < c1 ? c : -1;
+      if (col[px] >= 0) {
+        xa = Math.min(xa, px);
+        xb = px + 1;
+      }
     }
+    if (xb <= xa) return;
+    // Zoomed in, consecutive pixel rows show the same grid row (a page is `scale` pixels high):
+    // the first is drawn page by page, the others copied from it.
+    let lastRow = -1;
     for (let py = 0; py < h; py++) {
       const row = Math.floor(cam.y + (py + 0.5) / cam.scale);
-      if (row < 0 || row >= this.rows) continue;
-      const base = row * R;
+      if (row < r0 || row >= r1) continue;
       const o = py * w;
-      for (let px = 0; px < w; px++) {
+      if (row === lastRow) {
+        out.copyWithin(o + xa, o - w + xa, o - w + xb);
+        continue;
+      }
+      lastRow = row;
+      const base = row * R;
+      const at = (row - r0) * stride - c0;
+      for (let px = xa; px < xb; px++) {
         const c = col[px];
-        if (c < 0) continue;
-        const pfn = base + c;
-        if (pfn >= max) continue;
-        out[o + px] = lut[bytes[pfn >>> shift]];
+        if (c < 0 || base + c >= max) continue;
+        out[o + px] = lut[bytes[(at + c) >>> shift]];
       }
     }
   }
 
-  private drawAggregated(w: number, h: number, cam: Camera, src: Source): void {
+  private drawAggregated(w: number, h: number, cam: Camera, src: GridBytes): void {
     const out = this.u32;
-    const { bytes, shift } = src;
+    const { bytes, shift, stride } = src;
     // The colour table split into channels, as small integers: a Uint32Array entry above 2^31 is
     // a double in V8, and a double per page read was most of the time (230 ms for 4 Mi pages).
     const lr = this.lutR;
@@ -144,8 +217,8 @@ export class PhysRenderer {
     const max = this.maxPfn;
     const s = cam.scale;
     // Visible columns and the pixel each falls in.
-    const c0 = Math.max(0, Math.floor(cam.x));
-    const c1 = Math.min(R, Math.ceil(cam.x + w / s));
+    const c0 = Math.max(src.c0, Math.floor(cam.x));
+    const c1 = Math.min(src.c1, Math.ceil(cam.x + w / s));
     if (c1 <= c0) return;
     if (this.colPx.length < R) this.colPx = new Int32Array(R);
     const colPx = this.colPx;
@@ -153,8 +226,8 @@ export class PhysRenderer {
       const px = Math.floor((c - cam.x) * s);
       colPx[c] = px >= 0 && px < w ? px : -1;
     }
-    const r0 = Math.max(0, Math.floor(cam.y));
-    const r1 = Math.min(this.rows, Math.ceil(cam.y + h / s));
+    const r0 = Math.max(src.r0, Math.floor(cam.y));
+    const r1 = Math.min(src.r1, Math.ceil(cam.y + h / s));
     const aR = this.accR;
     const aG = this.accG;
     const aB = this.accB;
@@ -180,6 +253,7 @@ export class PhysRenderer {
       }
       if (py < 0 || py >= h) continue;
       const base = r * R;
+      const at = (r - src.r0) * stride - src.c0;
       const cEnd = Math.min(c1, max - base);
       // Consecutive columns share a pixel: sum them in locals, store once per pixel.
       let px = colPx[c0];
@@ -199,7 +273,7 @@ export class PhysRenderer {
           px = p;
           sr = sg = sb = sn = 0;
         }
-        const b = shift === 0 ? bytes[base + c] : bytes[(base + c) >>> shift];
+        const b = shift === 0 ? bytes[at + c] : bytes[(at + c) >>> shift];
         sr += lr[b];
         sg += lg[b];
         sb += lb[b];
@@ -215,33 +289,38 @@ export class PhysRenderer {
   }
 
   /** Outlines free buddy blocks (class bytes: kind 1 = free, order in the high nibble). */
-  outlineFree(ctx: CanvasRenderingContext2D, w: number, h: number, cam: Camera, classes: Uint8Array, colour: string): void {
+  outlineFree(ctx: Context2D, w: number, h: number, cam: Camera, classes: Uint8Array | WindowSource, colour: string): void {
     if (cam.scale < 4) return;
     const R = this.perRow;
-    const r0 = Math.max(0, Math.floor(cam.y));
-    const r1 = Math.min(this.rows, Math.ceil(cam.y + h / cam.scale));
-    const c0 = Math.max(0, Math.floor(cam.x));
-    const c1 = Math.min(R, Math.ceil(cam.x + w / cam.scale));
+    // The whole map, or a window of it (bytes of rows [g.r0, g.r1) × columns [g.c0, g.c1)).
+    const g = classes instanceof Uint8Array ? { bytes: classes, r0: 0, r1: this.rows, c0: 0, c1: R } : classes;
+    const stride = g.c1 - g.c0;
+    const bytes = g.bytes;
+    const r0 = Math.max(g.r0, Math.floor(cam.y));
+    const r1 = Math.min(g.r1, this.rows, Math.ceil(cam.y + h / cam.scale));
+    const c0 = Math.max(g.c0, Math.floor(cam.x));
+    const c1 = Math.min(g.c1, R, Math.ceil(cam.x + w / cam.scale));
     ctx.save();
     ctx.strokeStyle = colour;
     ctx.lineWidth = 1;
     ctx.beginPath();
     for (let r = r0; r < r1; r++) {
       const base = r * R;
+      const at = (r - g.r0) * stride - g.c0;
       let c = c0;
       // Start at the head of a block that began before the visible columns.
       while (c < c1) {
         const pfn = base + c;
         if (pfn >= this.maxPfn) break;
-        const v = classes[pfn];
+        const v = bytes[at + c];
         if ((v & 15) !== 1) {
           c++;
           continue;
         }
         const size = 1 << (v >> 4);
         const head = pfn - (pfn % size);
-        const end = Math.min(head + size, base + R);
-        const x0 = (Math.max(head, base) - base - cam.x) * cam.scale;
+        const end = Math.min(head + size, base + g.c1);
+        const x0 = (Math.max(head, base + g.c0) - base - cam.x) * cam.scale;
         const x1 = (end - base - cam.x) * cam.scale;
         const y0 = (r - cam.y) * cam.scale;
         ctx.rect(Math.round(x0) + 0.5, Math.round(y0) + 0.5, Math.max(1, Math.round(x1 - x0) - 1), Math.max(1, Math.round(cam.scale) - 1));

@@ -5,13 +5,13 @@
  * double-click fits. Hover decodes the page's struct page; click shows who maps it (the rmap walk)
  * and what the page was at each recorded moment of this run.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
-import { BlockPyramid, PhysRenderer, pack, pyramidLevel, type Camera, type Source } from "./physical-render.js";
+import { BlockPyramid, PhysRenderer, pack, pyramidLevel, type Camera, type Source, type WindowSource } from "./physical-render.js";
 import { COLOUR_MODES, type ColourMode } from "../url.js";
 import { ageColours, kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
 import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
-import { PAGE_MAP_LIMIT, type MachineLayout, type MapFrame, type OwnerLegend, type PageInfo, type RmapEntry } from "../worker/protocol.js";
+import { PAGE_MAP_LIMIT, PAGE_WINDOW_LIMIT, type GridRect, type MachineLayout, type MapFrame, type OwnerLegend, type PageInfo, type RmapEntry } from "../worker/protocol.js";
 
 const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved"];
 const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process", age: "age" };
@@ -101,6 +101,25 @@ function blockSources(mode: ColourMode, frame: MapFrame, layout: MachineLayout, 
   return { pyr: new BlockPyramid(colours, perRow, pbPages), legend };
 }
 
+/**
+ * Above PAGE_MAP_LIMIT: the rectangle of the grid the canvas shows, and the one to ask the
+ * inspector for (the visible one grown by half its size on each side while that stays within
+ * PAGE_WINDOW_LIMIT pages, so a small pan needs no new answer); null when the canvas shows more
+ * than PAGE_WINDOW_LIMIT pages (the pyramid alone is drawn).
+ */
+function pageWindowFor(r: PhysRenderer, cam: Camera, w: number, h: number): { visible: GridRect; fetch: GridRect } | null {
+  const clamp = (g: GridRect): GridRect => ({ perRow: r.perRow, r0: Math.max(0, g.r0), r1: Math.min(r.rows, g.r1), c0: Math.max(0, g.c0), c1: Math.min(r.perRow, g.c1) });
+  const visible = clamp({ perRow: r.perRow, r0: Math.floor(cam.y), r1: Math.ceil(cam.y + h / cam.scale), c0: Math.floor(cam.x), c1: Math.ceil(cam.x + w / cam.scale) });
+  const pages = (g: GridRect): number => Math.max(0, g.r1 - g.r0) * Math.max(0, g.c1 - g.c0);
+  if (pages(visible) === 0 || pages(visible) > PAGE_WINDOW_LIMIT) return null;
+  const dr = Math.ceil((visible.r1 - visible.r0) / 2);
+  const dc = Math.ceil((visible.c1 - visible.c0) / 2);
+  const grown = clamp({ perRow: r.perRow, r0: visible.r0 - dr, r1: visible.r1 + dr, c0: visible.c0 - dc, c1: visible.c1 + dc });
+  return { visible, fetch: pages(grown) <= PAGE_WINDOW_LIMIT ? grown : visible };
+}
+
+const covers = (a: GridRect, b: GridRect): boolean => a.r0 <= b.r0 && a.r1 >= b.r1 && a.c0 <= b.c0 && a.c1 >= b.c1;
+
 interface Sources {
   src: Source;
   legend: Array<{ label: string; colour: string; count: number }>;
@@ -177,34 +196,46 @@ export function PhysicalView() {
   const layout = s.layout;
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState({ w: 800, h: 500 });
-  const [cam, setCam] = useState<Camera | null>(null);
+  // The canvas's size in pixels, once its box has been measured (null before: nothing is drawn).
+  const [measured, setSize] = useState<{ w: number; h: number } | null>(null);
+  const size = measured ?? { w: 800, h: 500 };
+  // The camera the user moved to, for the machine it was set on (a new machine fits the whole of
+  // it again; until the user moves, the fit follows the canvas's size). A resize keeps the user's
+  // camera: the toolbar's text wrapping to a second line must not throw a zoom away.
+  const [camState, setCamState] = useState<{ key: string; cam: Camera } | null>(null);
   const [hover, setHover] = useState<number | null>(null);
   const [info, setInfo] = useState<PageInfo | null>(null);
   const [rmap, setRmap] = useState<RmapEntry[] | null>(null);
   const [owners, setOwners] = useState<{ out: Uint8Array; legend: OwnerLegend } | null>(null);
   const [ages, setAges] = useState<Uint8Array | null>(null);
   const renderer = useMemo(() => (layout ? new PhysRenderer(layout.maxPfn) : null), [layout]);
+  const camKey = String(layout?.maxPfn ?? 0);
+  const fitted = useMemo(() => (renderer === null || measured === null ? null : renderer.wholeMachineCamera(measured.w, measured.h)), [renderer, measured]);
+  const cam = fitted === null ? null : camState !== null && camState.key === camKey ? camState.cam : fitted;
+  const setCam = (c: Camera): void => setCamState({ key: camKey, cam: c });
   const fr = s.frameAt(s.t);
   const mode = s.state.colour;
   const exact = s.exactAt();
   const selected = s.state.pfn;
 
-  // The canvas follows its box (which exists once the machine has booted).
-  const mounted = layout !== null && fr !== null;
-  useEffect(() => {
+  // The canvas follows its box, which exists once the machine has booted (the recorder's first
+  // message) — before its first map, so the box is measured while the worker takes that map, and
+  // the map is drawn in the task that receives it. Measured before the browser paints (a layout
+  // effect).
+  const mounted = layout !== null;
+  useLayoutEffect(() => {
     const el = wrapRef.current;
     if (!el) return;
-    const measure = (): void => setSize({ w: Math.max(200, Math.floor(el.clientWidth)), h: Math.max(200, Math.floor(el.clientHeight)) });
+    const measure = (): void => {
+      const w = Math.max(200, Math.floor(el.clientWidth));
+      const h = Math.max(200, Math.floor(el.clientHeight));
+      setSize((old) => (old !== null && old.w === w && old.h === h ? old : { w, h }));
+    };
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
   }, [mounted]);
-
-  useEffect(() => {
-    if (renderer) setCam(renderer.wholeMachineCamera(size.w, size.h));
-  }, [renderer, size.w, size.h]);
 
   // Owners come from the inspector (a walk of every page table at the cursor).
   useEffect(() => {
@@ -234,17 +265,48 @@ export function PhysicalView() {
   const blocks = useMemo(() => (fr && layout && renderer && large ? blockSources(mode, fr.frame, layout, s.theme, renderer.perRow, bgColour) : null), [fr?.frame, layout, mode, s.theme, large, renderer]);
   const level = blocks && cam ? pyramidLevel(cam.scale, blocks.pyr.levels.length) : 0;
 
-  const draw = (): number => {
+  // A machine over PAGE_MAP_LIMIT zoomed in to at most PAGE_WINDOW_LIMIT pages: the single pages
+  // of the rectangle shown, read by the inspector at the cursor from the memmap columns for just
+  // that rectangle (the `classes` question), drawn over the pyramid. The colour modes with a
+  // byte per page that the window carries ("what it is", LRU) use it.
+  const pageWin = useMemo(() => (large && renderer && cam && measured ? pageWindowFor(renderer, cam, measured.w, measured.h) : null), [large, renderer, cam, measured]);
+  const [win, setWin] = useState<{ at: object; rect: GridRect; bytes: Uint8Array } | null>(null);
+  const winMode = mode === "type" || mode === "lru";
+  const winKey = pageWin === null ? "" : `${pageWin.fetch.r0}:${pageWin.fetch.r1}:${pageWin.fetch.c0}:${pageWin.fetch.c1}`;
+  const winFresh = win !== null && exact !== null && win.at === exact;
+  const winCovers = winFresh && pageWin !== null && covers(win.rect, pageWin.visible);
+  useEffect(() => {
+    if (pageWin === null || exact === null || !winMode || winCovers) return;
+    let live = true;
+    const at = exact;
+    const rect = pageWin.fetch;
+    // Asked once the camera rests (a wheel or a drag moves it every frame).
+    const id = setTimeout(() => {
+      void s.query<Uint8Array | { error: string }>({ type: "classes", ...rect }).then((b) => {
+        if (live && b instanceof Uint8Array) setWin({ at, rect, bytes: b });
+      });
+    }, 80);
+    return () => {
+      live = false;
+      clearTimeout(id);
+    };
+  }, [winKey, exact, winMode, winCovers, s]);
+  const winLut = useMemo(() => (winMode ? classLut(mode, s.theme) : null), [winMode, mode, s.theme]);
+  const winSrc = useMemo<WindowSource | null>(() => (winFresh && winLut !== null && win !== null ? { bytes: win.bytes, lut: winLut, r0: win.rect.r0, r1: win.rect.r1, c0: win.rect.c0, c1: win.rect.c1 } : null), [winFresh, win, winLut]);
+
+  /** Draws the map; returns the ms it took, or null when there is nothing to draw yet. */
+  const draw = (): number | null => {
     const c = canvasRef.current;
-    if (!c || !renderer || !cam || !fr || (!sources && !blocks)) return 0;
+    if (!c || !renderer || !cam || !fr || (!sources && !blocks)) return null;
     const ctx = c.getContext("2d", { alpha: false });
-    if (!ctx) return 0;
+    if (!ctx) return null;
     const t0 = performance.now();
     const bg = rgb(bgColour);
     if (blocks) {
-      renderer.drawBlocks(ctx, size.w, size.h, cam, blocks.pyr, pack(bg[0], bg[1], bg[2]));
+      renderer.drawBlocks(ctx, size.w, size.h, cam, blocks.pyr, pack(bg[0], bg[1], bg[2]), winSrc);
     } else if (sources) renderer.draw(ctx, size.w, size.h, cam, sources.src, pack(bg[0], bg[1], bg[2]));
-    renderer.outlineFree(ctx, size.w, size.h, cam, fr.frame.classes, s.theme === "dark" ? "rgba(255,255,255,0.55)" : "rgba(0,0,0,0.45)");
+    const outline = blocks ? winSrc : fr.frame.classes;
+    if (outline !== null) renderer.outlineFree(ctx, size.w, size.h, cam, outline, s.theme === "dark" ? "rgba(255,255,255,0.55)" : "rgba(0,0,0,0.45)");
     const mark = (pfn: number, colour: string): void => {
       const p = renderer.pixelOf(cam, pfn);
       const side = Math.max(6, p.s);
@@ -254,20 +316,29 @@ export function PhysicalView() {
     };
     if (selected !== null && selected < renderer.maxPfn) mark(selected, "#F0E442");
     if (hover !== null) mark(hover, s.theme === "dark" ? "#ffffff" : "#000000");
+    s.startup.firstDraw ??= performance.now();
     return performance.now() - t0;
   };
 
-  useEffect(() => {
-    draw();
+  // Redraw after a render that changed what the canvas shows (not on every change of the
+  // session: while a run records, the page re-renders every frame for the transport's sake).
+  const drawn = useRef<unknown[]>([]);
+  useLayoutEffect(() => {
+    const key = [canvasRef.current, fr?.frame, cam, size.w, size.h, sources, blocks, winSrc, hover, selected, s.theme];
+    if (key.length === drawn.current.length && key.every((v, i) => v === drawn.current[i])) return;
+    if (draw() !== null) drawn.current = key;
   });
 
-  // Bench and test hook: redraw n times, return ms per frame.
+  // Bench and test hooks: redraw n times, return ms per frame; set the camera; the pfn under a pixel.
   useEffect(() => {
-    (window as unknown as { __mmsimRedraw?: (n: number) => number }).__mmsimRedraw = (n: number): number => {
+    const w = window as unknown as { __mmsimRedraw?: (n: number) => number; __mmsimCamera?: (c: Camera) => void; __mmsimPfnAt?: (x: number, y: number) => number | null };
+    w.__mmsimRedraw = (n: number): number => {
       let total = 0;
-      for (let i = 0; i < n; i++) total += draw();
+      for (let i = 0; i < n; i++) total += draw() ?? 0;
       return total / n;
     };
+    w.__mmsimCamera = (c: Camera): void => setCam(c);
+    w.__mmsimPfnAt = (x: number, y: number): number | null => (renderer && cam ? renderer.pfnAt(cam, x, y) : null);
   });
 
   // Hover: the struct page from the inspector when it is at the cursor.
@@ -334,9 +405,9 @@ export function PhysicalView() {
     }
   };
 
-  if (!layout || !fr) return <div class="empty">{s.status === "failed" ? "The run failed: see the message above." : "Booting the machine…"}</div>;
+  if (!layout) return <div class="empty">{s.status === "failed" ? "The run failed: see the message above." : "Booting the machine…"}</div>;
   const focus = hover ?? selected;
-  const cls = focus !== null && !large ? fr.frame.classes[focus] : -1;
+  const cls = focus !== null && !large && fr !== null ? fr.frame.classes[focus] : focus !== null && winSrc !== null && renderer !== null ? windowClass(winSrc, renderer.perRow, focus) : -1;
   const legend = blocks?.legend ?? sources?.legend ?? [];
   const pagesPerPixel = cam ? 1 / cam.scale ** 2 : 1;
   return (
@@ -356,7 +427,8 @@ export function PhysicalView() {
         <span class="dim">
           {fmtPages(layout.maxPfn)} · {cam && cam.scale >= 1 ? `${cam.scale.toFixed(1)} px per page` : `${pagesPerPixel.toFixed(1)} pages per pixel`} · {renderer ? `${renderer.perRow} pages per row` : ""} ·{" "}
           {large && <span data-testid="pyramid-level">pageblock pyramid, level {level} ({2 ** level} pageblocks a cell) · </span>}
-          {fr.exact ? <span class="ok">exact state at {fmtTime(exact?.t ?? fr.frame.t)}</span> : <span>map recorded at {fmtTime(fr.frame.t)}</span>}
+          {large && pageWin !== null && winMode && (winCovers ? <span data-testid="page-window">single pages · </span> : <span>{exact ? "reading the pages shown… · " : "pause for single pages · "}</span>)}
+          {fr === null ? <span>booted; taking the first map…</span> : fr.exact ? <span class="ok">exact state at {fmtTime(exact?.t ?? fr.frame.t)}</span> : <span>map recorded at {fmtTime(fr.frame.t)}</span>}
         </span>
       </div>
       <div class="phys-body">
@@ -468,6 +540,14 @@ export function PhysicalView() {
       </div>
     </div>
   );
+}
+
+/** The class byte of pfn in a window of the grid, or -1 outside it. */
+function windowClass(w: WindowSource, perRow: number, pfn: number): number {
+  const r = Math.floor(pfn / perRow);
+  const c = pfn % perRow;
+  if (r < w.r0 || r >= w.r1 || c < w.c0 || c >= w.c1) return -1;
+  return w.bytes[(r - w.r0) * (w.c1 - w.c0) + (c - w.c0)];
 }
 
 /** The page's class at each recorded map of this run: a strip, one cell per map. */

@@ -9,10 +9,15 @@
 import { decode, explain, formatReport, ScenarioError, type Machine } from "../../../src/api/index.js";
 import * as inspect from "../../../src/api/inspect.js";
 import { located, recordRun, Replayer, scenarioOf } from "./run.js";
-import { PAGE_MAP_LIMIT, type EventItem, type FromWorker, type MapFrame, type RunSpec, type ToWorker } from "./protocol.js";
+import { PAGE_MAP_LIMIT, PAGE_WINDOW_LIMIT, type EventItem, type GridRect, type FromWorker, type MapFrame, type RunSpec, type ToWorker } from "./protocol.js";
 import { MAX_PER_TRACEPOINT, TRACEPOINT_FN, TRACEPOINTS, timelineFunction } from "./tracepoints.js";
 
 declare const self: DedicatedWorkerGlobalScope;
+
+/** Milliseconds since the epoch, comparable with the page's clock (WorkerTiming). */
+const epochMs = (): number => performance.timeOrigin + performance.now();
+/** When this script finished evaluating: fetched, compiled, imports run. */
+const evaluatedAt = epochMs();
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
@@ -71,6 +76,7 @@ function failed(e: unknown): void {
 }
 
 function record(spec: RunSpec): void {
+  const received = epochMs();
   let sc;
   try {
     sc = scenarioOf(spec);
@@ -78,6 +84,7 @@ function record(spec: RunSpec): void {
     failed(e);
     return;
   }
+  const parsed = epochMs();
   const wall0 = performance.now();
   let stride = 0;
   let buf = new Float64Array(0);
@@ -129,6 +136,8 @@ function record(spec: RunSpec): void {
     if (samples % 4000 === 0) interval *= 2;
     if (n === CHUNK) flush();
   };
+  /** What the maps cost the recording (the summary's `costs`). */
+  const costs = { maps: 0, mapMs: 0, vmaSamples: 0, vmaPages: 0, vmaMs: 0 };
   /** Clock moves so far, and the pages of address space the per-VMA samples have walked. */
   let moves = 0;
   let vmaPages = 0;
@@ -144,9 +153,20 @@ function record(spec: RunSpec): void {
     }
     const withVmas = last || vmaPages + vm <= VMA_PAGES_PER_MOVE * moves + VMA_PAGES_PER_PAGE_OP * ops;
     if (withVmas) vmaPages += vm;
-    const f = frameOf(m, classesFor(m), withVmas);
+    const t0 = performance.now();
+    const vmas = withVmas ? inspect.vmaUsage(m) : null;
+    const t1 = performance.now();
+    const f = frameOf(m, classesFor(m), false);
+    f.vmas = vmas;
+    costs.vmaMs += t1 - t0;
+    costs.mapMs += performance.now() - t1;
+    if (withVmas) {
+      costs.vmaSamples++;
+      costs.vmaPages += vm;
+    }
     post({ type: "map", frame: f }, transfers(f));
     maps++;
+    costs.maps++;
     if (maps % Math.max(2, Math.floor(maxMaps / 6)) === 0) mapInterval *= 2;
   };
   try {
@@ -154,6 +174,7 @@ function record(spec: RunSpec): void {
       sc,
       spec.seed ?? sc.seed,
       (m) => {
+        const booted = epochMs();
         const lay = inspect.machineLayout(m);
         const sl = inspect.sampleLayout(m);
         stride = sl.names.length;
@@ -169,7 +190,7 @@ function record(spec: RunSpec): void {
         // recording near a fifth, deterministically (clock moves, not the wall clock, decide).
         mapEvery = Math.max(1, Math.ceil(lay.maxPfn / 2000));
         startNs = m.now;
-        post({ type: "meta", layout: lay, sampleNames: sl.names, startNs, name: sc.name, description: sc.description });
+        post({ type: "meta", layout: lay, sampleNames: sl.names, startNs, name: sc.name, description: sc.description, timing: { origin: performance.timeOrigin, evaluated: evaluatedAt, received, parsed, booted } });
         for (const name of TRACEPOINTS) {
           let seen = 0;
           m.trace.on(name, (r) => {
@@ -221,12 +242,33 @@ function record(spec: RunSpec): void {
         wallMs,
         opsPerSec: result.ops / Math.max(1e-3, wallMs / 1000),
         panic: result.panic ?? null,
+        costs,
       },
     });
   } catch (e) {
     flush();
     failed(e);
   }
+}
+
+/**
+ * The class bytes of a rectangle of the grid, row by row ((r1 - r0) × (c1 - c0) bytes): each row's
+ * run of pfns read from the memmap columns by inspect.fillPageClasses over just that range (plus
+ * the per-CPU lists), so a window costs its own pages, not the machine's.
+ */
+function classWindow(m: Machine, g: GridRect): Uint8Array | { error: string } {
+  const max = inspect.machineLayout(m).maxPfn;
+  const cols = g.c1 - g.c0;
+  const rows = g.r1 - g.r0;
+  const ok = [g.perRow, g.r0, g.r1, g.c0, g.c1].every((v) => Number.isSafeInteger(v) && v >= 0) && g.perRow > 0 && cols > 0 && rows > 0 && g.c1 <= g.perRow;
+  if (!ok || cols * rows > PAGE_WINDOW_LIMIT) return { error: `not a window of at most ${PAGE_WINDOW_LIMIT} pages of the grid` };
+  const out = new Uint8Array(rows * cols);
+  for (let r = g.r0; r < g.r1; r++) {
+    const from = r * g.perRow + g.c0;
+    if (from >= max) break;
+    inspect.fillPageClasses(m, out.subarray((r - g.r0) * cols, (r - g.r0 + 1) * cols), from, Math.min(max, from + cols));
+  }
+  return out;
 }
 
 // ---- inspector ----
@@ -326,6 +368,9 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
         inspect.fillPageAges(m, out);
         return out;
       });
+      return;
+    case "classes":
+      reply(msg.req, (m) => classWindow(m, msg));
       return;
     case "read":
       reply(msg.req, (m) => m.read(msg.path));

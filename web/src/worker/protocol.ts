@@ -51,6 +51,25 @@ export interface EventItem {
  */
 export const PAGE_MAP_LIMIT = 2 ** 25;
 
+/**
+ * Most pages a window of class bytes (the `classes` question) may cover: 4 Mi pages, 4 MiB, what
+ * a 16 GiB machine's whole map is. Above PAGE_MAP_LIMIT the physical view asks for one when the
+ * canvas shows at most this many pages, and draws those pages one by one over the pyramid.
+ */
+export const PAGE_WINDOW_LIMIT = 2 ** 22;
+
+/**
+ * A rectangle of the physical view's grid (`perRow` pages a row; grid row r, column c is pfn
+ * r * perRow + c): rows [r0, r1), columns [c0, c1).
+ */
+export interface GridRect {
+  perRow: number;
+  r0: number;
+  r1: number;
+  c0: number;
+  c1: number;
+}
+
 /** A page-map frame: the class byte of every page at time t, plus what changes with it. */
 export interface MapFrame {
   t: number;
@@ -84,6 +103,12 @@ export interface RunSummary {
   wallMs: number;
   opsPerSec: number;
   panic: string | null;
+  /**
+   * What the recorded maps cost, by the worker's wall clock inside the calls (wallMs is the
+   * whole recording's): the page maps (class bytes, pageblocks, zones, processes) and the per-VMA
+   * samples (inspect.vmaUsage: how many, the pages their walks covered).
+   */
+  costs: { maps: number; mapMs: number; vmaSamples: number; vmaPages: number; vmaMs: number };
 }
 
 export type ToWorker =
@@ -95,6 +120,8 @@ export type ToWorker =
   | { type: "vmas"; pid: number; req: number }
   | { type: "owners"; req: number }
   | { type: "ages"; req: number }
+  /** The class bytes of a rectangle of the grid (at most PAGE_WINDOW_LIMIT pages), row by row. */
+  | ({ type: "classes"; req: number } & GridRect)
   | { type: "read"; path: string; req: number }
   | { type: "parse"; yaml: string; file: string; req: number }
   | { type: "decode"; text: string; req: number };
@@ -110,7 +137,7 @@ export interface ReplayStats {
 }
 
 export type FromWorker =
-  | { type: "meta"; layout: MachineLayout; sampleNames: string[]; startNs: number; name: string; description: string }
+  | { type: "meta"; layout: MachineLayout; sampleNames: string[]; startNs: number; name: string; description: string; timing: WorkerTiming }
   | { type: "samples"; data: Float64Array; count: number }
   /** The end times of scheduler quanta (the stop points the inspector reaches exactly), in order. */
   | { type: "slices"; times: Float64Array }
@@ -127,3 +154,21 @@ export type FromWorker =
 
 /** A request without its id (the channel adds it): Omit applied to each member of the union. */
 export type Question = Extract<ToWorker, { req: number }> extends infer T ? (T extends { req: number } ? Omit<T, "req"> : never) : never;
+
+/**
+ * When the recorder's worker reached each step of its start, in ms since the epoch
+ * (`performance.timeOrigin + performance.now()`: comparable across the page and its workers), for
+ * the time-to-interactive breakdown (session.startup, the bench's note).
+ */
+export interface WorkerTiming {
+  /** The worker's own time origin (its creation). */
+  origin: number;
+  /** The worker's script evaluated (fetched, compiled, its imports run). */
+  evaluated: number;
+  /** The record message received. */
+  received: number;
+  /** The scenario parsed. */
+  parsed: number;
+  /** The machine booted. */
+  booted: number;
+}
