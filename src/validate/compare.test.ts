@@ -130,11 +130,7 @@ describe("compareSides on a run against itself and against changed copies", () =
 describe("stored validation runs against the model", () => {
   const sets = existsSync(DATA) ? readdirSync(DATA).filter((d) => d.startsWith("v-") && existsSync(join(DATA, d, "console.log"))) : [];
   /** Known disagreements, each explained in docs/validate.md ("What the runs found"). */
-  const KNOWN: Record<string, string[]> = {
-    // The model swaps the guest's rootfs tmpfs pages the real run kept resident (its busybox and
-    // init are mapped and referenced there, never in the model): 25 kB over the 2% tolerance.
-    "v-w5-swap": ["ΔAnonPages", "Δnr_anon_pages", "RssAnon"],
-  };
+  const KNOWN: Record<string, string[]> = {};
 
   it("has stored runs to compare", () => {
     expect(sets.length).toBeGreaterThanOrEqual(5);

@@ -5,13 +5,9 @@ import { Prng } from "../kernel/random.js";
 import { parseScenario } from "../workload/parse.js";
 import { runScenario } from "../workload/runner.js";
 import { compileScenario, decodeValue, doubleBits, encodeValue, guestMachine, modelFacts, NotValidatable } from "./compile.js";
+import { NOT_VALIDATABLE } from "./shipped.testutil.js";
 
 const SCENARIOS = fileURLToPath(new URL("../../scenarios/", import.meta.url));
-/**
- * Shipped scenarios a real guest cannot run: kernel-leak-oom's and dcache-pressure's kmalloc and
- * mkfiles steps have no guest equivalent (compile refuses them: see the last test).
- */
-const NOT_VALIDATABLE: readonly string[] = ["dcache-pressure", "kernel-leak-oom"];
 const shipped = readdirSync(SCENARIOS)
   .filter((f) => f.endsWith(".yaml"))
   .map((f) => f.slice(0, -5))

@@ -245,6 +245,8 @@ function declareProcesses(sc: Scenario, seed: number, facts: ModelFacts | undefi
 export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestPlan {
   const seed = opts.seed ?? sc.seed;
   const machine = guestMachine(sc);
+  // The guest program has no cgroup steps yet: a scenario's groups would silently go missing.
+  if (sc.cgroups.length > 0) refuse(sc, sc.cgroups[0].pos, "cgroups", "memory cgroups are not in the guest's step set yet");
   const procs = declareProcesses(sc, seed, opts.facts);
   if (procs.length > GUEST_LIMITS.processes) refuse(sc, { line: 1, col: 1 }, "processes", `the guest runs at most ${GUEST_LIMITS.processes} processes; this scenario creates ${procs.length}`);
   const byName = new Map(procs.map((p) => [p.name, p.index]));
@@ -524,6 +526,10 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       return;
     case "mkfiles":
       return refuse(sc, s.pos, s.path, "mkfiles is not in the guest's step set yet");
+    case "shm":
+      return refuse(sc, s.pos, s.path, "System V shared memory is not in the guest's step set yet");
+    case "cgroup":
+      return refuse(sc, s.pos, s.path, "memory cgroups are not in the guest's step set yet");
     case "kmalloc":
     case "kfree":
       return refuse(sc, s.pos, s.path, "a kernel allocation has no user-space equivalent a real guest could run");

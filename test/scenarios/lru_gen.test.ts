@@ -176,8 +176,10 @@ describe("w5-swap with MGLRU against the real mg-thrash", () => {
     expect(RUNS.map(realMaxSeq)).toEqual([21, 21, 21, 21, 21]);
   });
 
-  // KNOWN GAP (docs/fidelity/reclaim.md, "Against the real kernel (mg-thrash)"): the model adds
-  // three generations more than the real kernel (max_seq 24 against 21). Its extra agings come
+  // KNOWN GAP (docs/fidelity/reclaim.md, "Against the real kernel (mg-thrash)"): on the mglru
+  // branch the model added three generations more than the real kernel (max_seq 24 against 21);
+  // on the merged tree of 2026-12-07 (rootfs tmpfs swappable, kcompactd, the slab shrinkers) it
+  // ends at 23, within this test's 2, with pgrefill still 148k. Its extra agings come
   // from folios sort_folio finds still under swap writeback in the oldest generation (156k of its
   // pgrefill 175k, against the real runs' whole pgrefill of 21.2k-43.8k): those leave the oldest
   // generation without being evicted, so it falls under a quarter of the pages sooner and
@@ -188,8 +190,8 @@ describe("w5-swap with MGLRU against the real mg-thrash", () => {
   // instant (a 2-16 GB/s device) max_seq ends at 18, so the model's walk and look-around also
   // promote fewer pages than the real kernel's (pgrefill 4-6k then). (The model matched before
   // the boot footprint only because its LRU was 16% larger than the real one: 51.5k pages
-  // against 44.5k.) This test fails until that is fixed, and then must become a plain it().
-  it.fails("ends with max_seq within 2 of the real 21 (known gap: 24, see the comment)", () => {
+  // against 44.5k.) The writeback cause is not fixed: the max_seq check holds at its edge.
+  it("ends with max_seq within 2 of the real 21 (the model: 23; see the comment)", () => {
     expect(Math.abs(model[model.length - 1][0] - realMaxSeq("mg-thrash"))).toBeLessThanOrEqual(2);
   });
 });
