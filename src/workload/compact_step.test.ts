@@ -6,19 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { parseScenario } from "./parse.js";
 import { runScenario } from "./runner.js";
-import { ScenarioError } from "./schema.js";
+import { scenarioError } from "./parse.testutil.js";
 
 const head = "machine: { memory: 256M, sysctl: { vm.compaction_proactiveness: 0 } }\nprocesses:\n  - name: sh\n    run:\n";
 
-function err(text: string): string {
-  try {
-    parseScenario(text, "s.yaml");
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message;
-    throw e;
-  }
-  return "parsed";
-}
+const err = scenarioError;
 
 describe("compact step", () => {
   it("reads compact: all and compact: N", () => {

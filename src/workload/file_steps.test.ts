@@ -7,19 +7,12 @@ import { describe, expect, it } from "vitest";
 import { parseScenario } from "./parse.js";
 import { runScenario } from "./runner.js";
 import { ScenarioError } from "./schema.js";
+import { scenarioError } from "./parse.testutil.js";
 
 const head = "machine: { memory: 256M }\nprocesses:\n  - name: sh\n    run:\n";
 const withDisk = "machine:\n  memory: 256M\n  disks: [{ path: /dev/vda, size: 16M, fs: ext2, files: [{ path: f8, size: 8M }, { path: dir }] }]\nprocesses:\n  - name: sh\n    run:\n";
 
-function err(text: string): string {
-  try {
-    parseScenario(text, "s.yaml");
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message;
-    throw e;
-  }
-  return "parsed";
-}
+const err = scenarioError;
 
 function runErr(text: string): string {
   try {

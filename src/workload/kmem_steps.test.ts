@@ -6,19 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { Machine } from "../api/index.js";
 import { parseScenario } from "./parse.js";
-import { ScenarioError } from "./schema.js";
+import { scenarioError } from "./parse.testutil.js";
 
 const head = "machine: { memory: 256M }\nprocesses:\n  - name: sh\n    run:\n";
 
-function err(text: string): string {
-  try {
-    parseScenario(text, "s.yaml");
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.message;
-    throw e;
-  }
-  return "parsed";
-}
+const err = scenarioError;
 
 /** /proc/slabinfo's active_objs of a cache. */
 function active(m: Machine, cache: string): number {
