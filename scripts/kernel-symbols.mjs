@@ -108,7 +108,8 @@ function defRegexes(name) {
     ...extraRes,
     // a function definition: the name and "(" on a line that is not a statement, and no ";" at the end
     new RegExp(`^(?!\\s)(?!.*;\\s*$)(?:[\\w\\s\\*]+\\s\\**)?${n}\\s*\\(`),
-    new RegExp(`^(?:struct|enum|union)\\s+${n}\\s*\\{`),
+    // (its brace may follow a comment or sit on the next line: "struct shmid_kernel /* private to the kernel */")
+    new RegExp(`^(?:struct|enum|union)\\s+${n}\\s*(?:/\\*.*\\*/\\s*)?(?:\\{|$)`),
     new RegExp(`^#\\s*define\\s+${n}\\b`),
     new RegExp(`^\\s+${n}\\s*(?:=[^=].*)?,?\\s*(?:/\\*.*)?$`),
     new RegExp(`^(?!\\s)(?:static\\s+)?(?:const\\s+)?[\\w\\s\\*]+\\b${n}\\s*(?:\\[[^\\]]*\\])*\\s*(?:__\\w+\\s*)*(?:=|;)`),

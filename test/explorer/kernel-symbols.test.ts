@@ -25,7 +25,6 @@ const KNOWN_UNRESOLVED: Record<string, string> = {
   gfp_has_io_fs: "later kernels' helper; 6.1 open-codes the test",
   mlock_page: "6.1's mm/mlock.c has mlock_folio and __mlock_page",
   mlock_new_folio: "6.1's mm/mlock.c has mlock_new_page",
-  ext2_group_desc: "fs/ext2/ext2.h defines struct ext2_group_desc with its brace on the next line, which the table's scan does not take",
   get_block_t: "include/linux/fs.h declares it as a function typedef, typedef int (get_block_t)(…), which the table's scan does not take",
 };
 
