@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { splitLogLines } from "./lines.js";
+import { isoUtc, splitLogLines } from "./lines.js";
 
 const msg = "memC invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0";
 
@@ -50,5 +50,22 @@ describe("splitLogLines strips what each transport puts before printk's text", (
   it("yields nothing for empty input and never throws on binary junk", () => {
     expect(splitLogLines("")).toEqual([]);
     expect(() => splitLogLines("\u0000\u0001[[[]]]\r\n>>>>\n[  \n")).not.toThrow();
+  });
+});
+
+describe("isoUtc: a journal record's __REALTIME_TIMESTAMP as ISO text, without a Date in the decoder", () => {
+  it("prints what toISOString prints, across leap days, century years and 10,000 stamps", () => {
+    const edges = [0, 951782400000, 951868799999, 4107542400000, 4107628800000, 253402300799999, 1715000000123];
+    let x = 12345;
+    const stamps = [...edges];
+    for (let i = 0; i < 10000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      stamps.push(Math.floor((x / 2147483648) * 253402300799999));
+    }
+    for (const ms of stamps) expect(isoUtc(ms), String(ms)).toBe(new Date(ms).toISOString());
+  });
+
+  it("prints a stamp past Date's range with a wider year instead of throwing", () => {
+    expect(isoUtc(9e15)).toMatch(/^\+\d{6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 });

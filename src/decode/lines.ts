@@ -98,8 +98,34 @@ function journalRecord(line: string): Stripped | null {
   const wall: unknown = Reflect.get(rec, "__REALTIME_TIMESTAMP");
   // The record's own realtime stamp (µs since the epoch, written by journald on the machine the
   // log came from), shown as ISO text: a function of the input, not a reading of this host's clock.
-  if (typeof wall === "string" && /^\d+$/.test(wall)) out.wall = new Date(Math.floor(Number(wall) / 1000)).toISOString();
+  if (typeof wall === "string" && /^\d+$/.test(wall)) out.wall = isoUtc(Math.floor(Number(wall) / 1000));
   return out;
+}
+
+/**
+ * Milliseconds since the epoch as ISO 8601 UTC text, "2024-05-01T12:34:56.789Z" (what
+ * Date.prototype.toISOString prints), by arithmetic alone: no Date object, and no RangeError for a
+ * stamp past year 275760 (a hostile log line), where the year is simply printed wider.
+ * The day-to-date step is the proleptic Gregorian civil_from_days (400-year eras of 146097 days).
+ */
+export function isoUtc(ms: number): string {
+  const days = Math.floor(ms / 86400000);
+  const msOfDay = ms - days * 86400000;
+  const z = days + 719468; // days since 0000-03-01
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097; // [0, 146096]
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365); // [0, 399]
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100)); // [0, 365], from March 1st
+  const mp = Math.floor((5 * doy + 2) / 153); // [0, 11], March = 0
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const two = (n: number): string => String(n).padStart(2, "0");
+  const hh = Math.floor(msOfDay / 3600000);
+  const mm = Math.floor(msOfDay / 60000) % 60;
+  const ss = Math.floor(msOfDay / 1000) % 60;
+  const yyyy = year <= 9999 ? String(year).padStart(4, "0") : `+${String(year).padStart(6, "0")}`;
+  return `${yyyy}-${two(month)}-${two(day)}T${two(hh)}:${two(mm)}:${two(ss)}.${String(msOfDay % 1000).padStart(3, "0")}Z`;
 }
 
 /** Removes every transport prefix from one physical line, keeping stamp and caller id. */
