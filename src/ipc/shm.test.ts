@@ -4,20 +4,13 @@
  * kernel.shm_rmid_forced, the /proc/sys/kernel/shm* limits and /proc/sysvipc/shm's text.
  */
 import { describe, expect, it } from "vitest";
-import { Errno, Machine, type Process } from "../api/index.js";
+import { Machine, type Process } from "../api/index.js";
 import { kernelOf } from "../api/internals.js";
 import { checkPageCache } from "../sim/invariants/pagecache.js";
 import { checkMm } from "../sim/invariants/mm.js";
+import { errnoOf } from "../kernel/errno.testutil.js";
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Errno) return e.code;
-    throw e;
-  }
-  return "ok";
-}
+const errno = errnoOf;
 
 function boot(): { m: Machine; p: Process } {
   const m = Machine.boot({ memory: "256M" });

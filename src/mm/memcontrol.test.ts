@@ -10,19 +10,11 @@ import { Prng } from "../kernel/random.js";
 import { effective_protection, MEMCG_CHARGE_BATCH } from "./memcontrol.js";
 import { page_counter_memparse, PAGE_COUNTER_MAX } from "./page_counter.js";
 import { keyed } from "./memcontrol.testutil.js";
+import { errnoOf } from "../kernel/errno.testutil.js";
 
 const MiB = 1 << 20;
 const CG = "/sys/fs/cgroup";
 
-function errnoOf(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Errno) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 function bootWithGroup(memory = "512M", max?: string): Machine {
   const m = Machine.boot({ memory });

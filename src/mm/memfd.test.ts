@@ -3,17 +3,10 @@
  * API: each seal refuses what 6.1 refuses with 6.1's errno, and nothing else.
  */
 import { describe, expect, it } from "vitest";
-import { Errno, Machine, type Process } from "../api/index.js";
+import { Machine, type Process } from "../api/index.js";
+import { errnoOf } from "../kernel/errno.testutil.js";
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Errno) return e.code;
-    throw e;
-  }
-  return "ok";
-}
+const errno = errnoOf;
 
 function proc(): { m: Machine; p: Process } {
   const m = Machine.boot({ memory: "256M" });
