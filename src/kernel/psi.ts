@@ -50,6 +50,7 @@
  */
 import type { Kernel } from "./kernel.js";
 import { KERN_ERR } from "./printk.js";
+import { HZ } from "./sysctl.js";
 import { asDoubles } from "./shape.js";
 import { PF_KTHREAD, task_struct } from "./sched.js";
 
@@ -91,8 +92,7 @@ const PSI_ONCPU = 1 << NR_PSI_STATES;
 const PSI_STATE_RESCHEDULE = 1 << (NR_PSI_STATES + 1);
 const NS = NR_PSI_STATES - 1;
 
-/** CONFIG_HZ=250 (Debian 6.1), and TICK_NSEC = NSEC_PER_SEC / HZ = 4 ms. */
-const HZ = 250;
+/** TICK_NSEC = NSEC_PER_SEC / HZ = 4 ms at Debian's CONFIG_HZ=250 (sysctl.ts's HZ). */
 const TICK_NSEC = 1e9 / HZ;
 /** PSI_FREQ: 2*HZ+1 jiffies, "2 sec intervals". */
 export const PSI_FREQ = 2 * HZ + 1;

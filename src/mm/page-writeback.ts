@@ -45,7 +45,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { kthread_run, schedule_timeout } from "../kernel/kthread.js";
-import { registerVmSysctlEffect } from "../kernel/sysctl.js";
+import { HZ, registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { fatal_signal_pending, get_current, type task_struct } from "../kernel/sched.js";
 import { type address_space, I_DIRTY_PAGES, type inode, WB_SYNC_ALL, WB_SYNC_NONE, type writeback_control } from "../fs/fs.js";
 import { __mark_inode_dirty, wakeup_flusher_threads_sysctl, wb_start_background_writeback, writeback_in_progress, writeback_worker_init } from "../fs/fs-writeback.js";
@@ -69,8 +69,7 @@ export const PAGECACHE_TAG_WRITEBACK = 1;
 /** PAGECACHE_TAG_TOWRITE (XA_MARK_2). */
 export const PAGECACHE_TAG_TOWRITE = 2;
 
-/** CONFIG_HZ of Debian's 6.1 kernel; a jiffy is 4 ms. */
-export const HZ = 250;
+/** A jiffy at CONFIG_HZ (kernel/sysctl.ts's HZ, Debian's 250): 4 ms. */
 export const TICK_NS = 1e9 / HZ;
 /** MAX_PAUSE: a throttled writer sleeps at most HZ/5 jiffies (200 ms) at a time. */
 export const MAX_PAUSE = Math.max(HZ / 5, 1);
