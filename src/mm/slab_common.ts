@@ -376,26 +376,28 @@ export function kmem_cache_zalloc(k: Kernel, s: kmem_cache, gfp: number, call_si
 }
 
 /**
- * The cache an object really belongs to. With CONFIG_SLAB_FREELIST_HARDENED the kernel checks:
+ * Checks that object x is of cache s and returns its slab's head pfn. With
+ * CONFIG_SLAB_FREELIST_HARDENED the kernel checks:
  * not a slab page ("virt_to_cache: Object is not a Slab page!") or another cache's object
  * ("cache_from_obj: Wrong slab cache. X but object is from Y") are WARNs there; in the model
  * they are KernelBugs, as the object cannot be freed correctly.
  * @kernel mm/slab.h cache_from_obj, virt_to_cache
  */
-function cache_from_obj(k: Kernel, s: kmem_cache, x: number): { cachep: kmem_cache; pfn: number } {
+function cache_from_obj(k: Kernel, s: kmem_cache, x: number): number {
   const pfn = virt_to_head_pfn(k, x);
   if (pfn < 0 || !(k.mem_map.flags[pfn] & PG_slab_mask)) throw new KernelBug(`virt_to_cache: Object is not a Slab page! (0x${kptr(x)})`);
   const cachep = k.slab.cache_by_id[k.mem_map.mapping[pfn]];
   if (!cachep) throw new KernelBug(`virt_to_cache: Object is not a Slab page! (0x${kptr(x)})`);
   if (cachep !== s) throw new KernelBug(`cache_from_obj: Wrong slab cache. ${s.name} but object is from ${cachep.name}`);
-  return { cachep, pfn };
+  // The cache is s (checked above); the slab's head page goes back, with no object made per free.
+  return pfn;
 }
 
 /** Frees an object of cache `s`. @kernel mm/slub.c kmem_cache_free */
 export function kmem_cache_free(k: Kernel, s: kmem_cache, x: number, call_site = "kmem_cache_free"): void {
-  const { cachep, pfn } = cache_from_obj(k, s, x);
-  if (k.trace.active) trace_kmem_cache_free(k, call_site, x, cachep);
-  slab_free(k, cachep, pfn, x);
+  const pfn = cache_from_obj(k, s, x);
+  if (k.trace.active) trace_kmem_cache_free(k, call_site, x, s);
+  slab_free(k, s, pfn, x);
 }
 
 /**
