@@ -189,11 +189,12 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   }
   // copy_files: the child shares the parent's open files (one more reference each).
   child.files = dup_fd(parent.files);
-  // copy_process: the child's own mm joins the multi-gen LRU's mm list
-  if (child.mm !== null) lru_gen_add_mm(k, child.mm);
   k.tasks.byPid.set(pid, child);
   parent.children.add(pid);
   cgroup_post_fork(k, parent, child);
+  // kernel_clone, after copy_process: the child's own mm joins the multi-gen LRU's mm list of
+  // the memcg the child is now in
+  if (child.mm !== null) lru_gen_add_mm(k, child.mm);
   // wake_up_new_task: the child is runnable
   psi_enqueue(k, child, false);
   return child;

@@ -34,9 +34,15 @@
  * list's head (the kernel's needs no head) and a page the aging promoted stays on its old list
  * until eviction sorts it ("lazily sorted", so its gen bits and its list differ).
  *
- * Simplified: no memcgs (one lruvec per node, the root memcg's; memcg id 1 and path "/" in the
- * debugfs file), so no mem_cgroup_below_min/low, no per-memcg mm lists and no memcg LRU; one
- * page-table walker at a time (the model runs one CPU), so mm_state.wait is never slept on and
+ * Memory cgroups: every memcg's lruvec on a node has generations of its own (the root memcg's
+ * is the node's), each memcg has its mm list (the mms whose owners are in it: lru_gen_add_mm at
+ * fork and exec, lru_gen_migrate_mm when the owner moves), a lruvec's page-table walk promotes
+ * only its memcg's folios (get_pfn_folio), kswapd ages every memcg's lruvec (lru_gen_age_node)
+ * and reclaim evicts each lruvec shrink_node_memcgs hands it, honouring memory.min and
+ * memory.low. 6.1 has no memcg LRU (lru_gen_shrink_node and the memcg generations are 6.3's).
+ *
+ * Simplified: the debugfs file's memcg id is the model's id + 1 (the root shows 1 as in 6.1;
+ * the model allocates ids cyclically, idr_alloc the lowest free one); one page-table walker at a time (the model runs one CPU), so mm_state.wait is never slept on and
  * nr_walkers is 0 or 1; the MMU does not model accessed bits in non-leaf PMD entries, so a PMD entry counts as young
  * (LRU_GEN_NONLEAF_YOUNG's test passes) and its PTE table is scanned — which finds exactly the
  * young PTEs a young PMD would have led to, at the cost of scanning tables the hardware would let
@@ -94,7 +100,21 @@ import {
   folio_nr_pages,
   type MemMap,
 } from "./memmap.js";
-import { folio_evictable, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "./mm_inline.js";
+import { folio_evictable, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "./mm_inline.js";
+import {
+  __count_memcg_events,
+  __mod_memcg_page_state,
+  get_mem_cgroup_from_mm,
+  type mem_cgroup,
+  MEM_CGROUP_ID_MAX,
+  mem_cgroup_below_low,
+  mem_cgroup_below_min,
+  mem_cgroup_calculate_protection,
+  mem_cgroup_get_nr_swap_pages,
+  mem_cgroup_path,
+  mem_cgroup_put,
+  mem_cgroup_subtree,
+} from "./memcontrol.js";
 import { lru_gen_mm_link, type mm_struct, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, type vm_area_struct, VM_EXEC, VM_HUGETLB, VM_LOCKED, VM_RAND_READ, VM_READ, VM_SEQ_READ, VM_SPECIAL, VM_WRITE } from "./mm_types.js";
 import {
   ANON_AND_FILE,
@@ -343,10 +363,15 @@ function list_of(k: Kernel): Uint8Array {
   return c;
 }
 
-/** __update_lru_size for the node and zone counters of list `lru` (the root memcg's lruvec). */
-function __update_lru_size(z: zone, lru: number, delta: number): void {
+/**
+ * __update_lru_size: the node's and zone's counters of list `lru` and, for a memcg's lruvec,
+ * the memcg's (__mod_lruvec_state). Unlike update_lru_size it leaves the lruvec's
+ * lru_zone_size alone: the multi-gen LRU keeps its sizes in lrugen.nr_pages.
+ */
+function __update_lru_size(k: Kernel, lv: lruvec, z: zone, lru: number, delta: number): void {
   z.zone_pgdat.vm_stat[NR_LRU_BASE + lru] += delta;
   z.vm_stat[NR_ZONE_LRU_BASE + lru] += delta;
+  if (lv.memcg_id !== 0) __mod_memcg_page_state(k, lv.memcg_id, NR_LRU_BASE + lru, delta);
 }
 
 /**
@@ -356,22 +381,23 @@ function __update_lru_size(z: zone, lru: number, delta: number): void {
  * Demotion of an active page needs isolation, so it never comes here.
  * @kernel include/linux/mm_inline.h lru_gen_update_size
  */
-export function lru_gen_update_size(lrugen: lru_gen_struct, z: zone, type: number, old_gen: number, new_gen: number, delta: number): void {
+export function lru_gen_update_size(k: Kernel, lv: lruvec, z: zone, type: number, old_gen: number, new_gen: number, delta: number): void {
+  const lrugen = lv.lrugen;
   const zi = z.zone_idx;
   const lru = type * LRU_INACTIVE_FILE;
   if (old_gen >= 0) lrugen.nr_pages[lru_gen_index(old_gen, type, zi)] -= delta;
   if (new_gen >= 0) lrugen.nr_pages[lru_gen_index(new_gen, type, zi)] += delta;
   if (old_gen < 0) {
-    __update_lru_size(z, lru_gen_is_active(lrugen, new_gen) ? lru + LRU_ACTIVE : lru, delta);
+    __update_lru_size(k, lv, z, lru_gen_is_active(lrugen, new_gen) ? lru + LRU_ACTIVE : lru, delta);
     return;
   }
   if (new_gen < 0) {
-    __update_lru_size(z, lru_gen_is_active(lrugen, old_gen) ? lru + LRU_ACTIVE : lru, -delta);
+    __update_lru_size(k, lv, z, lru_gen_is_active(lrugen, old_gen) ? lru + LRU_ACTIVE : lru, -delta);
     return;
   }
   if (!lru_gen_is_active(lrugen, old_gen) && lru_gen_is_active(lrugen, new_gen)) {
-    __update_lru_size(z, lru, -delta);
-    __update_lru_size(z, lru + LRU_ACTIVE, delta);
+    __update_lru_size(k, lv, z, lru, -delta);
+    __update_lru_size(k, lv, z, lru + LRU_ACTIVE, delta);
   }
 }
 
@@ -403,7 +429,7 @@ export function lru_gen_add_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, r
   // set_mask_bits(&folio->flags, LRU_GEN_MASK | BIT(PG_active), flags)
   flags[pfn] = f & ~ACTIVE;
   gf[pfn] = (gf[pfn] & ~LRU_GEN_MASK) | ((gen + 1) << GEN_SHIFT);
-  lru_gen_update_size(lrugen, z, type, -1, gen, folio_nr_pages(k.mem_map, pfn));
+  lru_gen_update_size(k, lv, z, type, -1, gen, folio_nr_pages(k.mem_map, pfn));
   const h = lru_gen_index(gen, type, z.zone_idx);
   // reclaiming: at the tail, for folio_rotate_reclaimable
   if (reclaiming) k.mem_map.lru.list_add_tail(lrugen.folios, h, pfn);
@@ -427,7 +453,7 @@ export function lru_gen_del_folio(k: Kernel, lv: lruvec, z: zone, pfn: number, r
   // for folio_migrate_flags()
   flags[pfn] = f | (!reclaiming && lru_gen_is_active(lrugen, gen) ? ACTIVE : 0);
   k.mem_map.lru_gen_flags[pfn] &= ~LRU_GEN_MASK;
-  lru_gen_update_size(lrugen, z, type_of(f), gen, -1, folio_nr_pages(k.mem_map, pfn));
+  lru_gen_update_size(k, lv, z, type_of(f), gen, -1, folio_nr_pages(k.mem_map, pfn));
   const lo = list_of(k);
   k.mem_map.lru.list_del(lrugen.folios, lo[pfn], pfn);
   lo[pfn] = NOT_LISTED;
@@ -462,18 +488,36 @@ function gen_list_move(k: Kernel, lrugen: lru_gen_struct, pfn: number, h: number
 // The mm list
 // ---------------------------------------------------------------------------------------------
 
+/** The mm list of a memcg: its own, the root's being lru_gen_globals.mm_list. @kernel mm/vmscan.c get_mm_list */
+function get_mm_list(k: Kernel, memcg: mem_cgroup | null): lru_gen_mm_link {
+  return memcg === null || memcg.id === 0 ? k.lru_gen.mm_list : memcg.mm_list;
+}
+
+/** A memcg's lruvec on node nid (the node's own for the root). @kernel mm/vmscan.c get_lruvec */
+function get_lruvec(k: Kernel, memcg: mem_cgroup | null, nid: number): lruvec {
+  return memcg === null || memcg.id === 0 ? k.node_data[nid].__lruvec : memcg.nodeinfo[nid];
+}
+
+/** mem_cgroup_id as 6.1 numbers them: the root 1 (the model's column id + 1). @kernel include/linux/memcontrol.h mem_cgroup_id */
+function mem_cgroup_id(memcg: mem_cgroup | null): number {
+  return memcg === null ? 1 : memcg.id + 1;
+}
+
 /**
- * A new mm (fork, exec) joins the list page-table walkers iterate. If a walk's last iteration
- * ended at the list's end, the new mm becomes where the next one ends, so it is walked.
+ * A new mm (fork, exec) joins the list page-table walkers iterate: its owner's memcg's. If a
+ * walk's last iteration ended at the list's end, the new mm becomes where the next one ends, so
+ * it is walked.
  * @kernel mm/vmscan.c lru_gen_add_mm
  */
 export function lru_gen_add_mm(k: Kernel, mm: mm_struct): void {
   const node = mm.lru_gen.list;
   if (node.next !== node) throw new KernelBug("lru_gen_add_mm: mm already on the list");
-  const fifo = k.lru_gen.mm_list;
+  const memcg = get_mem_cgroup_from_mm(k, mm);
+  mm.lru_gen.memcg = memcg;
+  const fifo = get_mm_list(k, memcg);
   for (const pgdat of k.node_data) {
     if (pgdat.node_present_pages === 0) continue;
-    const st = pgdat.__lruvec.mm_state;
+    const st = get_lruvec(k, memcg, pgdat.node_id).mm_state;
     // the first addition since the last iteration
     if (st.tail === fifo) st.tail = node;
   }
@@ -491,9 +535,10 @@ export function lru_gen_add_mm(k: Kernel, mm: mm_struct): void {
 export function lru_gen_del_mm(k: Kernel, mm: mm_struct): void {
   const node = mm.lru_gen.list;
   if (node.next === node) return;
-  const fifo = k.lru_gen.mm_list;
+  const memcg = mm.lru_gen.memcg;
+  const fifo = get_mm_list(k, memcg);
   for (const pgdat of k.node_data) {
-    const st = pgdat.__lruvec.mm_state;
+    const st = get_lruvec(k, memcg, pgdat.node_id).mm_state;
     if (st.tail === node) st.tail = node.next;
     if (st.head !== node) continue;
     st.head = node.next;
@@ -503,6 +548,20 @@ export function lru_gen_del_mm(k: Kernel, mm: mm_struct): void {
   node.next.prev = node.prev;
   node.next = node;
   node.prev = node;
+  mm.lru_gen.memcg = null;
+  if (memcg !== null && memcg.id !== 0) mem_cgroup_put(k, memcg);
+}
+
+/**
+ * The mm's owner moved to another memcg (mem_cgroup_attach): the mm moves to that memcg's list.
+ * @kernel mm/vmscan.c lru_gen_migrate_mm
+ */
+export function lru_gen_migrate_mm(k: Kernel, mm: mm_struct): void {
+  // migration can happen before addition
+  if (mm.lru_gen.memcg === null) return;
+  if (get_mem_cgroup_from_mm(k, mm) === mm.lru_gen.memcg) return;
+  lru_gen_del_mm(k, mm);
+  lru_gen_add_mm(k, mm);
 }
 
 /**
@@ -632,7 +691,7 @@ function iterate_mm_list(k: Kernel, lv: lruvec, walk: lru_gen_mm_walk, iter: { m
   let first = false;
   let last = true;
   let mm: mm_struct | null = null;
-  const fifo = k.lru_gen.mm_list;
+  const fifo = get_mm_list(k, lv.memcg);
   const st = lv.mm_state;
   done: {
     if (walk.max_seq <= st.seq) {
@@ -784,7 +843,7 @@ export function folio_inc_gen(k: Kernel, lv: lruvec, z: zone, pfn: number, recla
   new_gen = (old_gen + 1) % MAX_NR_GENS;
   flags[pfn] = (f & ~LRU_REFS_FLAGS) | (reclaiming ? RECLAIM : 0);
   gf[pfn] = (new_gen + 1) << GEN_SHIFT;
-  lru_gen_update_size(lrugen, z, type, old_gen, new_gen, folio_nr_pages(k.mem_map, pfn));
+  lru_gen_update_size(k, lv, z, type, old_gen, new_gen, folio_nr_pages(k.mem_map, pfn));
   return new_gen;
 }
 
@@ -796,7 +855,7 @@ function update_batch_size(walk: lru_gen_mm_walk, type: number, zi: number, old_
 }
 
 /** Applies a walk's batched promotions to nr_pages and the LRU counters. @kernel mm/vmscan.c reset_batch_size */
-export function reset_batch_size(lv: lruvec, pgdat: pglist_data, walk: lru_gen_mm_walk): void {
+export function reset_batch_size(k: Kernel, lv: lruvec, pgdat: pglist_data, walk: lru_gen_mm_walk): void {
   const lrugen = lv.lrugen;
   walk.batched = 0;
   for (let gen = 0; gen < MAX_NR_GENS; gen++) {
@@ -808,7 +867,7 @@ export function reset_batch_size(lv: lruvec, pgdat: pglist_data, walk: lru_gen_m
         walk.nr_pages[idx] = 0;
         lrugen.nr_pages[idx] += delta;
         const lru = type * LRU_INACTIVE_FILE + (lru_gen_is_active(lrugen, gen) ? LRU_ACTIVE : 0);
-        __update_lru_size(pgdat.node_zones[zi], lru, delta);
+        __update_lru_size(k, lv, pgdat.node_zones[zi], lru, delta);
       }
     }
   }
@@ -852,6 +911,8 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
   const nid = pgdat.node_id;
   const can_swap = walk.can_swap;
   const stats = walk.mm_stats;
+  const memcgCol = mem.memcg;
+  const memcg_id = walk.lruvec === null ? 0 : walk.lruvec.memcg_id;
   const base = table * 512 + pmd_pte_index(a);
   const n = (b - a) / 4096;
   let total = 0;
@@ -873,6 +934,8 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
     const zi = blockZone[pfn >>> pageblock_order];
     if (zi === 255 || Math.floor(zi / MAX_NR_ZONES) !== nid) continue;
     const folio = (mflags[pfn] & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+    // get_pfn_folio: only the walked lruvec's memcg's folios (folio_memcg_rcu(folio) != memcg)
+    if ((memcgCol[folio] & MEM_CGROUP_ID_MAX) !== memcg_id) continue;
     const pf = mflags[folio];
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;
     ent_flags[i] = f & ~_PAGE_ACCESSED;
@@ -949,7 +1012,7 @@ function walk_pmd_range_locked(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_d
     const pfn = pool.ent_pfn[mi];
     // get_pmd_pfn, then !pmd_trans_huge (a table: nothing to clear here), get_pfn_folio and
     // pmdp_test_and_clear_young
-    if (pmd_present(f) && pmd_trans_huge(f) && !is_huge_zero_page(k, pfn) && pfn_nid(k, pfn) === pgdat.node_id && (f & _PAGE_ACCESSED) !== 0) {
+    if (pmd_present(f) && pmd_trans_huge(f) && !is_huge_zero_page(k, pfn) && pfn_nid(k, pfn) === pgdat.node_id && (mem.memcg[pfn] & MEM_CGROUP_ID_MAX) === (walk.lruvec === null ? 0 : walk.lruvec.memcg_id) && (f & _PAGE_ACCESSED) !== 0) {
       const pf = mem.flags[pfn];
       if ((pf & SWAPBACKED) === 0 || walk.can_swap) {
         ent_flags[mi] = f & ~_PAGE_ACCESSED;
@@ -1074,7 +1137,7 @@ function walk_mm(k: Kernel, lv: lruvec, pgdat: pglist_data, mm: mm_struct, walk:
   let again: boolean;
   do {
     again = walk_page_range_lru_gen(k, lv, pgdat, mm, walk, acc);
-    if (walk.batched) reset_batch_size(lv, pgdat, walk);
+    if (walk.batched) reset_batch_size(k, lv, pgdat, walk);
   } while (again);
 }
 
@@ -1187,8 +1250,8 @@ function inc_max_seq(k: Kernel, lv: lruvec, pgdat: pglist_data, can_swap: boolea
       const lru = type * LRU_INACTIVE_FILE;
       const delta = lrugen.nr_pages[lru_gen_index(prev, type, zi)] - lrugen.nr_pages[lru_gen_index(next, type, zi)];
       if (!delta) continue;
-      __update_lru_size(pgdat.node_zones[zi], lru, delta);
-      __update_lru_size(pgdat.node_zones[zi], lru + LRU_ACTIVE, -delta);
+      __update_lru_size(k, lv, pgdat.node_zones[zi], lru, delta);
+      __update_lru_size(k, lv, pgdat.node_zones[zi], lru + LRU_ACTIVE, -delta);
     }
   }
   for (let type = 0; type < ANON_AND_FILE; type++) reset_ctrl_pos(lrugen, type, false);
@@ -1262,8 +1325,8 @@ function should_run_aging(lv: lruvec, max_seq: number, min_seq0: number, min_seq
       else if (seq + MIN_NR_GENS === max_seq) old += size;
     }
   }
-  // the root memcg is online: total >> priority
-  out[0] = Math.floor(total / 2 ** sc.priority);
+  // try to scrape all its memory if this memcg was deleted
+  out[0] = lv.memcg === null || lv.memcg.online ? Math.floor(total / 2 ** sc.priority) : total;
   const min_seq = can_swap ? min_seq0 : min_seq1;
   if (min_seq + MIN_NR_GENS > max_seq) return true;
   if (min_seq + MIN_NR_GENS < max_seq) return false;
@@ -1273,12 +1336,16 @@ function should_run_aging(lv: lruvec, max_seq: number, min_seq0: number, min_seq
 }
 
 /**
- * 0 when swap is nearly exhausted (fewer than MIN_LRU_BATCH free slots: anon cannot be
- * evicted), vm.swappiness otherwise.
+ * 0 when the lruvec's memcg can swap fewer than MIN_LRU_BATCH more pages (free slots, or what
+ * its and its ancestors' memory.swap.max leave: anon cannot be evicted), vm.swappiness
+ * otherwise (cgroup v2 has no per-memcg swappiness file; the model's classic reclaim uses
+ * vm.swappiness for every memcg too).
  * @kernel mm/vmscan.c get_swappiness
  */
-export function get_swappiness(k: Kernel): number {
-  if (get_nr_swap_pages(k) < MIN_LRU_BATCH) return 0;
+export function get_swappiness(k: Kernel, lv: lruvec | null): number {
+  const memcg = lv === null ? null : lv.memcg;
+  const nr_swap = memcg === null ? get_nr_swap_pages(k) : mem_cgroup_get_nr_swap_pages(k, memcg);
+  if (nr_swap < MIN_LRU_BATCH) return 0;
   return k.vm.swappiness;
 }
 
@@ -1288,11 +1355,16 @@ export function get_swappiness(k: Kernel): number {
  * @kernel mm/vmscan.c age_lruvec
  */
 function age_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control, min_ttl: number): boolean {
-  const swappiness = get_swappiness(k);
+  const swappiness = get_swappiness(k, lv);
   const lrugen = lv.lrugen;
   const max_seq = lrugen.max_seq;
   const min0 = lrugen.min_seq[0];
   const min1 = lrugen.min_seq[1];
+  const memcg = lv.memcg;
+  if (memcg !== null) {
+    mem_cgroup_calculate_protection(k, null, memcg);
+    if (mem_cgroup_below_min(null, memcg)) return false;
+  }
   const out = k.lru_gen.out;
   const need_aging = should_run_aging(lv, max_seq, min0, min1, sc, swappiness !== 0, out);
   const nr_to_scan = out[0];
@@ -1309,7 +1381,8 @@ function age_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control,
 }
 
 /**
- * kswapd's aging pass over the node (kswapd_age_node with MGLRU on): skipped on alternate calls
+ * kswapd's aging pass over the node (kswapd_age_node with MGLRU on), every memcg's lruvec in
+ * mem_cgroup_iter's order (the root first, then each subtree in pre-order): skipped on alternate calls
  * while the eviction finds enough to evict without it (memcgs_need_aging); and if min_ttl protects
  * every generation (and this is not for a high-order allocation), the OOM killer is invoked — the
  * working set of the last min_ttl cannot be kept otherwise.
@@ -1327,6 +1400,10 @@ export function lru_gen_age_node(k: Kernel, pgdat: pglist_data, sc: scan_control
   try {
     set_mm_walk(k, pgdat, sc.kswapd);
     success = age_lruvec(k, pgdat.__lruvec, pgdat, sc, min_ttl);
+    if (k.memcg.nr_memcgs !== 0) {
+      const memcgs = mem_cgroup_subtree(k, null);
+      for (let i = 1; i < memcgs.length; i++) if (age_lruvec(k, memcgs[i].nodeinfo[pgdat.node_id], pgdat, sc, min_ttl)) success = true;
+    }
   } finally {
     k.lru_gen.walk = saved; // clear_mm_walk
   }
@@ -1351,7 +1428,9 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
   const z = k.page_zone(pfn);
   if (z === undefined) return;
   const pgdat = z.zone_pgdat;
-  const lv = pgdat.__lruvec;
+  // the lruvec of the folio's memcg on its node
+  const lv = folio_lruvec(k, folio_of(k.mem_map, pfn));
+  const memcg_id = lv.memcg_id;
   const g = k.lru_gen;
   // avoid taking the LRU lock under the PTL when possible
   const walk = g.walk;
@@ -1388,8 +1467,9 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
     const pp = ent_pfn[e];
     const zi = blockZone[pp >>> pageblock_order];
     if (zi === 255 || Math.floor(zi / MAX_NR_ZONES) !== pgdat.node_id) continue;
-    // get_pfn_folio: the head of a PTE-mapped THP
+    // get_pfn_folio: the head of a PTE-mapped THP, of the same memcg
     const p = (mflags[pp] & TAIL) !== 0 ? compound_head(mem, pp) : pp;
+    if ((mem.memcg[p] & MEM_CGROUP_ID_MAX) !== memcg_id) continue;
     const pf = mflags[p];
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;
     ent_flags[e] = f & ~_PAGE_ACCESSED;
@@ -1422,7 +1502,7 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
     const type = type_of(mflags[p]);
     const delta = folio_nr_pages(mem, p);
     if (walk !== null) update_batch_size(walk, type, pz, old_gen, new_gen, delta);
-    else lru_gen_update_size(lv.lrugen, pgdat.node_zones[pz], type, old_gen, new_gen, delta);
+    else lru_gen_update_size(k, lv, pgdat.node_zones[pz], type, old_gen, new_gen, delta);
   }
 }
 
@@ -1579,8 +1659,16 @@ function scan_folios(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control
     }
     if (!remaining || isolated >= MIN_LRU_BATCH) break;
   }
-  k.vm_events[sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT] += isolated;
-  k.vm_events[PGREFILL] += sorted;
+  const item = sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT;
+  if (sc.target_mem_cgroup === null) {
+    // !cgroup_reclaim(sc)
+    k.vm_events[item] += isolated;
+    k.vm_events[PGREFILL] += sorted;
+  }
+  if (lv.memcg !== null) {
+    __count_memcg_events(k, lv.memcg, item, isolated);
+    __count_memcg_events(k, lv.memcg, PGREFILL, sorted);
+  }
   k.vm_events[PGSCAN_ANON + type] += isolated;
   if (sorted) reclaim_cost(k, sorted * RECLAIM_COST.scan_ns);
   // There might not be eligible pages due to reclaim_idx, may_unmap and may_writepage. Check
@@ -1709,8 +1797,10 @@ export function evict_folios(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan
     }
     move_folios_to_lru(k, lists, LIST, FREE);
     const walk = g.walk;
-    if (walk !== null && walk.batched) reset_batch_size(lv, pgdat, walk);
-    k.vm_events[sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT] += reclaimed;
+    if (walk !== null && walk.batched) reset_batch_size(k, lv, pgdat, walk);
+    const item = sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT;
+    if (sc.target_mem_cgroup === null) k.vm_events[item] += reclaimed; // !cgroup_reclaim(sc)
+    if (lv.memcg !== null) __count_memcg_events(k, lv.memcg, item, reclaimed);
     k.vm_events[PGSTEAL_ANON + type] += reclaimed;
     free_folio_list(k, lists, FREE);
     links.list_splice(lists, CLEAN, lists, LIST);
@@ -1733,6 +1823,8 @@ function get_nr_to_scan(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_cont
   const min0 = lrugen.min_seq[0];
   const min1 = lrugen.min_seq[1];
   const g = k.lru_gen;
+  const memcg = lv.memcg;
+  if (memcg !== null && (mem_cgroup_below_min(sc.target_mem_cgroup, memcg) || (mem_cgroup_below_low(sc.target_mem_cgroup, memcg) && !sc.memcg_low_reclaim))) return 0;
   const need_aging = should_run_aging(lv, max_seq, min0, min1, sc, can_swap, g.out);
   g.need_aging = need_aging;
   const nr_to_scan = g.out[0];
@@ -1766,6 +1858,7 @@ function should_abort_scan(k: Kernel, lv: lruvec, pgdat: pglist_data, seq: numbe
       sc.nr_reclaimed += MIN_LRU_BATCH;
       return true;
     }
+    if (sc.target_mem_cgroup !== null) return false; // cgroup_reclaim(sc)
   } else if (sc.nr_reclaimed - sc.last_reclaimed < sc.nr_to_reclaim) return false;
   // keep scanning at low priorities to ensure fairness
   if (sc.priority > DEF_PRIORITY - 2) return false;
@@ -1785,8 +1878,7 @@ function should_abort_scan(k: Kernel, lv: lruvec, pgdat: pglist_data, seq: numbe
  * should_abort_scan says stop, aging as get_nr_to_scan asks.
  * @kernel mm/vmscan.c lru_gen_shrink_lruvec
  */
-export function lru_gen_shrink_lruvec(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
-  const lv = pgdat.__lruvec;
+export function lru_gen_shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control): void {
   const g = k.lru_gen;
   g.need_aging = false;
   let scanned = 0;
@@ -1799,8 +1891,9 @@ export function lru_gen_shrink_lruvec(k: Kernel, pgdat: pglist_data, sc: scan_co
     g.out[3] = 0; // need_swapping
     for (;;) {
       let swappiness: number;
-      if (sc.may_swap) swappiness = get_swappiness(k);
-      else swappiness = get_swappiness(k) ? 1 : 0; // !cgroup_reclaim(sc)
+      if (sc.may_swap) swappiness = get_swappiness(k, lv);
+      else if (sc.target_mem_cgroup === null && get_swappiness(k, lv)) swappiness = 1; // !cgroup_reclaim(sc)
+      else swappiness = 0;
       const nr_to_scan = get_nr_to_scan(k, lv, pgdat, sc, swappiness !== 0);
       if (!nr_to_scan) return;
       const delta = evict_folios(k, lv, pgdat, sc, swappiness);
@@ -1865,13 +1958,22 @@ export function lru_gen_change_state(k: Kernel, enabled: boolean): void {
   if (enabled === lru_gen_enabled(k)) return;
   if (enabled) k.lru_gen.caps |= 1 << LRU_GEN_CORE;
   else k.lru_gen.caps &= ~(1 << LRU_GEN_CORE);
-  for (const pgdat of k.node_data) {
-    const lv = pgdat.__lruvec;
-    if (!seq_is_valid(lv.lrugen) || !state_is_valid(lv)) throw new KernelBug("lru_gen_change_state: lruvec in an invalid state", { nid: pgdat.node_id });
-    lv.lrugen.enabled = enabled;
-    if (enabled) fill_evictable(k, lv, pgdat);
-    else drain_evictable(k, lv, pgdat);
+  // mem_cgroup_iter(NULL, …): every memcg, a zombie included (css_tryget succeeds on it)
+  for (const memcg of k.memcg.nr_memcgs === 0 ? [null] : mem_cgroup_subtree(k, null)) {
+    for (const pgdat of k.node_data) {
+      const lv = get_lruvec(k, memcg, pgdat.node_id);
+      if (!seq_is_valid(lv.lrugen) || !state_is_valid(lv)) throw new KernelBug("lru_gen_change_state: lruvec in an invalid state", { nid: pgdat.node_id, memcg: mem_cgroup_id(memcg) });
+      lv.lrugen.enabled = enabled;
+      if (enabled) fill_evictable(k, lv, pgdat);
+      else drain_evictable(k, lv, pgdat);
+    }
   }
+}
+
+/** Are all of the lruvec's generation lists empty (what a memcg must be before it is freed)? */
+export function lru_gen_lists_empty(lv: lruvec): boolean {
+  for (let h = 0; h < NR_LISTS; h++) if (lv.lrugen.folios[h] !== NO_PFN) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1902,24 +2004,11 @@ export function show_enabled(k: Kernel): string {
 }
 
 /**
- * Not modelled together: the multi-gen LRU and memory cgroups (6.1 keeps an lrugen in every
- * memcg's lruvec; the model keeps it in each node's root lruvec only). True when turning lru_gen
- * on now would leave some memcg's pages outside every generation. The cgroup side refuses the
- * memory controller while lru_gen is on (css_create_memory).
- */
-export function lru_gen_memcg_conflict(k: Kernel): boolean {
-  return k.memcg.nr_memcgs !== 0;
-}
-
-/**
  * enabled = y (all caps), n (none), or a mask (kstrtouint, base 0): each cap is set or cleared;
  * LRU_GEN_CORE through lru_gen_change_state, which moves the pages.
  * @kernel mm/vmscan.c store_enabled
  */
 export function store_enabled(k: Kernel, buf: string): number {
-  // Simplified: the generations live on each node's root lruvec only, so the multi-gen LRU is
-  // not turned on while a memory cgroup (alive or a zombie) holds pages on a lruvec of its own.
-  if (lru_gen_memcg_conflict(k)) return -errnoValues.EBUSY;
   const c = buf.charAt(0).toLowerCase();
   let caps: number;
   if (c === "n") caps = 0;
@@ -1990,19 +2079,27 @@ function lru_gen_seq_show_full(lv: lruvec, max_seq: number, min_seq: Float64Arra
 /**
  * /sys/kernel/debug/lru_gen (full: lru_gen_full): per memcg and node, each generation's seq, age
  * in ms and anon and file pages; the full file from max_seq - 3 with the tiers and walk stats.
- * Simplified: no memcgs, so one "memcg 1 /" section.
- * @kernel mm/vmscan.c lru_gen_seq_show
+ * The memcgs in mem_cgroup_iter's order, each with its path from the cgroup root.
+ * @kernel mm/vmscan.c lru_gen_seq_show, lru_gen_seq_start, lru_gen_seq_next
  */
 export function lru_gen_seq_show(k: Kernel, full: boolean): string {
+  let out = "";
+  for (const memcg of k.memcg.nr_memcgs === 0 ? [null] : mem_cgroup_subtree(k, null)) out += lru_gen_seq_show_memcg(k, memcg, full);
+  return out;
+}
+
+/** One memcg's part of the debugfs file: its line, then each node with memory. */
+function lru_gen_seq_show_memcg(k: Kernel, memcg: mem_cgroup | null, full: boolean): string {
   let out = "";
   let first = true;
   for (const pgdat of k.node_data) {
     if (pgdat.node_present_pages === 0) continue;
-    const lv = pgdat.__lruvec;
+    const lv = get_lruvec(k, memcg, pgdat.node_id);
     const lrugen = lv.lrugen;
     const max_seq = lrugen.max_seq;
     const min_seq = lrugen.min_seq;
-    if (first) out += `memcg ${String(1).padStart(5)} /\n`;
+    // the first memory node: "memcg %5hu %s" with the cgroup's path
+    if (first) out += `memcg ${String(mem_cgroup_id(memcg) & 0xffff).padStart(5)} ${memcg === null || memcg.id === 0 ? "/" : mem_cgroup_path(memcg)}\n`;
     first = false;
     out += ` node ${String(pgdat.node_id).padStart(5)}\n`;
     let seq = !full ? min_seq[LRU_GEN_ANON] : max_seq >= MAX_NR_GENS ? max_seq - MAX_NR_GENS + 1 : 0;
@@ -2036,8 +2133,7 @@ export interface lru_gen_cmd_control {
  * if it is older); -ERANGE when MAX_NR_GENS would be exceeded without force_scan.
  * @kernel mm/vmscan.c run_aging
  */
-function run_aging(k: Kernel, pgdat: pglist_data, seq: number, sc: scan_control, can_swap: boolean, force_scan: boolean): number {
-  const lv = pgdat.__lruvec;
+function run_aging(k: Kernel, lv: lruvec, pgdat: pglist_data, seq: number, sc: scan_control, can_swap: boolean, force_scan: boolean): number {
   const max_seq = lv.lrugen.max_seq;
   const min_seq = lv.lrugen.min_seq;
   if (seq < max_seq) return 0;
@@ -2052,8 +2148,7 @@ function run_aging(k: Kernel, pgdat: pglist_data, seq: number, sc: scan_control,
  * nr_to_reclaim pages are reclaimed or nothing more can be.
  * @kernel mm/vmscan.c run_eviction
  */
-function run_eviction(k: Kernel, pgdat: pglist_data, seq: number, sc: scan_control, swappiness: number, nr_to_reclaim: number): number {
-  const lv = pgdat.__lruvec;
+function run_eviction(k: Kernel, lv: lruvec, pgdat: pglist_data, seq: number, sc: scan_control, swappiness: number, nr_to_reclaim: number): number {
   if (seq + MIN_NR_GENS > lv.lrugen.max_seq) return -errnoValues.EINVAL;
   sc.nr_reclaimed = 0;
   for (;;) {
@@ -2067,12 +2162,18 @@ function run_eviction(k: Kernel, pgdat: pglist_data, seq: number, sc: scan_contr
 function run_cmd(k: Kernel, cmd: string, memcg_id: number, nid: number, seq: number, sc: scan_control, swappiness: number, opt: number): number {
   const pgdat = k.node_data[nid];
   if (nid < 0 || pgdat === undefined || pgdat.node_present_pages === 0) return -errnoValues.EINVAL;
-  // mem_cgroup_from_id: the model has only the root memcg, id 1
-  if (memcg_id !== 1) return -errnoValues.EINVAL;
-  if (swappiness < 0) swappiness = get_swappiness(k);
+  // mem_cgroup_from_id (6.1's ids: the root 1, the model's column id + 1); a freed one is gone
+  let memcg: mem_cgroup | null = null;
+  if (memcg_id !== 1) {
+    const m = memcg_id >= 2 ? k.memcg.byId[memcg_id - 1] : undefined;
+    if (m === null || m === undefined || m.released) return -errnoValues.EINVAL;
+    memcg = m;
+  }
+  const lv = get_lruvec(k, memcg, nid);
+  if (swappiness < 0) swappiness = get_swappiness(k, lv);
   else if (swappiness > 200) return -errnoValues.EINVAL;
-  if (cmd === "+") return run_aging(k, pgdat, seq, sc, swappiness !== 0, opt !== 0);
-  if (cmd === "-") return run_eviction(k, pgdat, seq, sc, swappiness, opt < 0 ? Infinity : opt);
+  if (cmd === "+") return run_aging(k, lv, pgdat, seq, sc, swappiness !== 0, opt !== 0);
+  if (cmd === "-") return run_eviction(k, lv, pgdat, seq, sc, swappiness, opt < 0 ? Infinity : opt);
   return -errnoValues.EINVAL;
 }
 

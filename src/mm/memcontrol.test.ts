@@ -323,17 +323,3 @@ describe("property: random charges, moves, limit writes and reclaim", () => {
   });
 });
 
-describe("memcg with the multi-gen LRU (not modelled together)", () => {
-  it("refuses lru_gen while a memcg exists, and the memory controller while lru_gen is on, with EBUSY", () => {
-    const m = bootWithGroup("256M");
-    expect(errnoOf(() => m.write("/sys/kernel/mm/lru_gen/enabled", "y"))).toBe("EBUSY");
-    expect(m.read("/sys/kernel/mm/lru_gen/enabled")).toBe("0x0000\n");
-    m.rmdir(`${CG}/rk`);
-    // The memcg is gone (nothing was charged to it, so no zombie stays): lru_gen may go on.
-    expect(errnoOf(() => m.write("/sys/kernel/mm/lru_gen/enabled", "y"))).toBe("ok");
-    expect(errnoOf(() => m.mkdir(`${CG}/after`))).toBe("EBUSY");
-    m.write("/sys/kernel/mm/lru_gen/enabled", "n");
-    expect(errnoOf(() => m.mkdir(`${CG}/after`))).toBe("ok");
-    expect(m.list(`${CG}/after`)).toContain("memory.current");
-  });
-});

@@ -56,8 +56,9 @@ import { fatal_signal_pending, get_current, PF_EXITING } from "../kernel/sched.j
 import { out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
 import { swp_offset, swp_type } from "./swapops.js";
 import { F, PG_head } from "./memmap.js";
-import type { mm_struct } from "./mm_types.js";
+import { lru_gen_mm_link, type mm_struct } from "./mm_types.js";
 import { lruvec, NR_LRU_LISTS } from "./mmzone.js";
+import { lru_gen_enabled, lru_gen_lists_empty } from "./lru_gen.js";
 import {
   PAGE_COUNTER_MAX,
   page_counter,
@@ -261,6 +262,11 @@ export class mem_cgroup {
   released = false;
   /** Per node: its lruvec (mem_cgroup_per_node.lruvec); the root's are the nodes' own. */
   readonly nodeinfo: lruvec[];
+  /**
+   * The multi-gen LRU's list of the mms whose owners are in this memcg (memcg->mm_list), which
+   * its lruvecs' page-table walkers iterate; the root's is lru_gen_globals.mm_list.
+   */
+  readonly mm_list = new lru_gen_mm_link(null);
   /** Reclaim passes of this memcg that found it protected (memory.events low counted once per pass). */
 
   constructor(
@@ -372,6 +378,8 @@ export function mem_cgroup_css_alloc(k: Kernel, css: cgroup, parent: mem_cgroup 
   if (id < 0) return null;
   st.last_id = id;
   const memcg = new mem_cgroup(id, css, parent ?? st.root_mem_cgroup, k.node_data.length);
+  // lru_gen_init_lruvec: the generations are on when the multi-gen LRU is.
+  for (const lv of memcg.nodeinfo) lv.lrugen.enabled = lru_gen_enabled(k);
   while (st.byId.length <= id) st.byId.push(null);
   st.byId[id] = memcg;
   st.nr_memcgs++;
@@ -395,13 +403,21 @@ export function mem_cgroup_css_offline(k: Kernel, memcg: mem_cgroup): void {
   mem_cgroup_maybe_release(k, memcg);
 }
 
+/** Drops a reference to an offline memcg: freed if it was the last. @kernel include/linux/memcontrol.h mem_cgroup_put */
+export function mem_cgroup_put(k: Kernel, memcg: mem_cgroup): void {
+  mem_cgroup_maybe_release(k, memcg);
+}
+
 /** Frees an offline memcg nothing charges any more: its id is free again. @kernel mm/memcontrol.c mem_cgroup_css_free */
 function mem_cgroup_maybe_release(k: Kernel, memcg: mem_cgroup): void {
   if (memcg.online || memcg.released) return;
   if (memcg.memory.usage !== 0 || memcg.swap.usage !== 0) return;
   for (const lv of memcg.nodeinfo) {
     for (let l = 0; l < NR_LRU_LISTS; l++) if (lv.lists[l] !== -1) return;
+    if (lv.lrugen.enabled && !lru_gen_lists_empty(lv)) return;
   }
+  // An mm on its multi-gen LRU mm list holds a reference (lru_gen_add_mm's get_mem_cgroup_from_mm).
+  if (memcg.mm_list.next !== memcg.mm_list) return;
   // css_release: the last statistics reach the parent before the memcg goes.
   __mem_cgroup_flush_stats(k);
   memcg.released = true;

@@ -15,9 +15,7 @@
  * lrugen.folios[] (its gen in the flags' LRU_GEN_MASK, PG_active clear) and counted, with its
  * folio_nr_pages, on the active or inactive counter its generation says.
  *
- * Simplified: the multi-gen LRU and memory cgroups are not modelled together (enabling one while
- * the other is in use is refused, see lru_gen_memcg_conflict): the generations live on the
- * root's lruvec of each node only.
+ * Each memcg's lruvec has generations of its own, as in 6.1 (the root's are the node's).
  * @kernel include/linux/mm_inline.h folio_is_file_lru, folio_lru_list, update_lru_size,
  *   lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, folio_evictable
  * @kernel include/linux/memcontrol.h folio_lruvec

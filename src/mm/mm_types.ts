@@ -37,6 +37,7 @@ import type { resv_map } from "./hugetlb.js";
 import { GFP_KERNEL } from "../include/linux/gfp_types.js";
 import { kmem_cache_alloc, kmem_cache_free } from "./slab_common.js";
 import type { lru_gen_mm_node } from "./mmzone.js";
+import type { mem_cgroup } from "./memcontrol.js";
 
 // ---------------------------------------------------------------------------------------------
 // VM_* flags (include/linux/mm.h, x86-64 with Debian 6.1's config: MEM_SOFT_DIRTY=y, pkeys=y)
@@ -418,10 +419,11 @@ export class mm_struct {
    * mm->lru_gen (CONFIG_LRU_GEN): the link on the multi-gen LRU's mm list that page-table walkers
    * iterate (empty, i.e. self-linked, until lru_gen_add_mm), and the bitmap of nodes (bit
    * nid % 64, in two 32-bit words) whose walkers have not looked since this mm last ran: set
-   * whole by lru_gen_use_mm when it is switched in, each node's bit cleared by its walker.
+   * whole by lru_gen_use_mm when it is switched in, each node's bit cleared by its walker; and
+   * the memcg whose mm list holds it (mm->lru_gen.memcg, set by lru_gen_add_mm, null off the list).
    * @kernel include/linux/mm_types.h lru_gen_init_mm, lru_gen_use_mm
    */
-  readonly lru_gen = { list: new lru_gen_mm_link(this), bitmap: new Uint32Array(2) };
+  readonly lru_gen: { list: lru_gen_mm_link; bitmap: Uint32Array; memcg: mem_cgroup | null } = { list: new lru_gen_mm_link(this), bitmap: new Uint32Array(2), memcg: null };
   /** The last VMA found (vmacache; kept only as a fast path, never for semantics). */
   cache: vm_area_struct | null = null;
   /**

@@ -1213,8 +1213,7 @@ export function get_scan_count(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: sc
  */
 function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control): void {
   if (lru_gen_enabled(k)) {
-    // The generations live on the root's lruvec only (no memcg with MGLRU: lru_gen_memcg_conflict).
-    lru_gen_shrink_lruvec(k, pgdat, sc);
+    lru_gen_shrink_lruvec(k, lv, pgdat, sc);
     return;
   }
   const nr = sc.lruvec_nr;

@@ -8,7 +8,7 @@
  * workingset_restore counts it and its reclaim cost is charged (lru_note_cost).
  *
  * A shadow is a plain number here: the eviction timestamp, the node and the workingset bit
- * packed as 6.1's pack_shadow packs them, without the memcg id (the model has no memcgs), plus
+ * packed as 6.1's pack_shadow packs them, without the memcg id (see below), plus
  * one so that 0 can mean "no shadow". Debian's 6.1 (NODES_SHIFT 10, MEM_CGROUP_ID_SHIFT 16) has
  * timestamp_bits = 64 - (2 + 1 + 10 + 16) + 1 = 36, so below 2^36 pages of RAM bucket_order is 0
  * and a timestamp is an exact page count: 36 + 10 + 1 = 47 bits, exact in a double.
@@ -19,7 +19,11 @@
  * why the real mg-thrash run shows 87 workingset_refault_anon against 98.6k swap-ins.
  *
  * Simplified: no shadow-node shrinker (WORKINGSET_NODES stays 0, shadows are kept until their
- * slot is reused or freed), no memcg.
+ * slot is reused or freed); the classic shadows carry no memcg id and age by the node's clock
+ * (the kernel's age every lruvec up the hierarchy); MGLRU's shadows carry no memcg id either:
+ * lru_gen_eviction and lru_gen_refault use the folio's own memcg's lruvec, where 6.1 ignores a
+ * refault charged to another memcg than the one that evicted the page (a file page read back by
+ * a task of another group; a swapped page comes back to its own memcg in both).
  * @kernel mm/workingset.c pack_shadow, unpack_shadow, workingset_age_nonresident,
  *   workingset_eviction, workingset_refault, workingset_activation, workingset_init,
  *   lru_gen_eviction, lru_gen_refault
@@ -29,6 +33,7 @@ import { fls_long } from "../lib/bitops.js";
 import { KERN_INFO } from "../kernel/printk.js";
 import { F, LRU_REFS_MASK, LRU_REFS_WIDTH, PG_active, PG_swapbacked, PG_workingset } from "./memmap.js";
 import { folio_lru_refs, lru_gen_enabled, lru_gen_in_fault, lru_hist_from_seq, lru_tier_from_refs } from "./lru_gen.js";
+import { folio_lruvec } from "./mm_inline.js";
 import { ANON_AND_FILE, MAX_NR_TIERS } from "./mmzone.js";
 import { lru_note_cost_folio } from "./swap.js";
 import { mod_page_node_state } from "./rmap.js";
@@ -138,7 +143,8 @@ function lru_gen_eviction(k: Kernel, pfn: number, nid: number): number {
   const type = (f & F(PG_swapbacked)) === 0 ? 1 : 0;
   const refs = folio_lru_refs(k.mem_map, pfn);
   const tier = lru_tier_from_refs(refs);
-  const lrugen = k.node_data[nid].__lruvec.lrugen;
+  // mem_cgroup_lruvec(folio_memcg(folio), pgdat)
+  const lrugen = folio_lruvec(k, pfn).lrugen;
   const min_seq = lrugen.min_seq[type];
   const token = min_seq * 2 ** LRU_REFS_WIDTH + Math.max(refs - 1, 0);
   const hist = lru_hist_from_seq(min_seq);
@@ -164,7 +170,8 @@ function lru_gen_refault(k: Kernel, pfn: number, shadow: number): void {
   const z = k.page_zone(pfn);
   if (z === undefined || z.zone_pgdat.node_id !== nid) return;
   const pgdat = z.zone_pgdat;
-  const lrugen = pgdat.__lruvec.lrugen;
+  // mem_cgroup_lruvec(folio_memcg(folio), pgdat); see the header for the memcg id check
+  const lrugen = folio_lruvec(k, pfn).lrugen;
   const min_seq = lrugen.min_seq[type];
   // (token >> LRU_REFS_WIDTH) != (min_seq & (EVICTION_MASK >> LRU_REFS_WIDTH))
   if (Math.floor(token / 2 ** LRU_REFS_WIDTH) !== min_seq % (EVICTION_MASK / 2 ** LRU_REFS_WIDTH)) return;

@@ -23,7 +23,7 @@
  */
 import { errnoValues } from "../errno.js";
 import type { Kernel } from "../kernel.js";
-import { lru_gen_enabled } from "../../mm/lru_gen.js";
+import { lru_gen_migrate_mm } from "../../mm/lru_gen.js";
 import type { task_struct } from "../sched.js";
 import {
   mem_cgroup,
@@ -156,8 +156,10 @@ export function cgroup_migrate_vet_dst(dst: cgroup): number {
 }
 
 /**
- * Moves a task into dst. Its pages stay charged where they are (v2 does not move charges).
+ * Moves a task into dst. Its pages stay charged where they are (v2 does not move charges); its
+ * mm, if it owns one, moves to dst's memcg's multi-gen LRU mm list.
  * @kernel kernel/cgroup/cgroup.c cgroup_attach_task
+ * @kernel mm/memcontrol.c mem_cgroup_attach
  */
 export function cgroup_attach_task(k: Kernel, dst: cgroup, t: task_struct): number {
   const err = cgroup_migrate_vet_dst(dst);
@@ -167,6 +169,8 @@ export function cgroup_attach_task(k: Kernel, dst: cgroup, t: task_struct): numb
   if (t.cgroups !== null) cgroup_update_populated(t.cgroups, -1);
   t.cgroups = dst.parent === null ? null : dst;
   if (t.cgroups !== null) cgroup_update_populated(t.cgroups, 1);
+  // mem_cgroup_attach: the owner's mm moves to its new memcg's multi-gen LRU mm list
+  if (t.mm !== null && t.mm.owner === t.pid) lru_gen_migrate_mm(k, t.mm);
   return 0;
 }
 
@@ -235,9 +239,6 @@ export function cgroup_stat_show(cg: cgroup): string {
 
 /** Makes the memory css of a cgroup whose parent now enables memory for it. */
 function css_create_memory(k: Kernel, cg: cgroup): number {
-  // Simplified: no memcg lruvecs with generations (see lru_gen_memcg_conflict): while the
-  // multi-gen LRU is on, the memory controller is refused to new cgroups.
-  if (lru_gen_enabled(k)) return -errnoValues.EBUSY;
   const parentMemcg = cg.parent === null ? null : nearest_memcg(k, cg.parent);
   const memcg = mem_cgroup_css_alloc(k, cg, parentMemcg);
   if (memcg === null) return -errnoValues.ENOSPC;

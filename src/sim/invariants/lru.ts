@@ -79,7 +79,7 @@ export function checkLru(k: Kernel): void {
         if (own[i] !== lv.lru_zone_size[i]) throw new KernelBug("lruvec size differs from its lists", { nid: pgdat.node_id, memcg: lv.memcg_id, zone: Math.floor(i / NR_LRU_LISTS), lru: i % NR_LRU_LISTS, counted: own[i], size: lv.lru_zone_size[i] });
       }
     }
-    checkGenerations(k, pgdat, seen, perZone);
+    for (const lv of lruvecs) checkGenerations(k, pgdat, lv, seen, perZone);
     for (let lru = 0; lru < NR_LRU_LISTS; lru++) {
       let node = 0;
       for (let zid = 0; zid < MAX_NR_ZONES; zid++) {
@@ -112,11 +112,10 @@ export function checkLru(k: Kernel): void {
   }
 }
 
-/** The multi-gen LRU's lists and counters of one node (see the header); adds its pages to perZone. */
-function checkGenerations(k: Kernel, pgdat: pglist_data, seen: Uint8Array, perZone: Float64Array): void {
+/** The multi-gen LRU's lists and counters of one lruvec of a node (see the header); adds its pages to perZone. */
+function checkGenerations(k: Kernel, pgdat: pglist_data, lv: lruvec, seen: Uint8Array, perZone: Float64Array): void {
   const mem = k.mem_map;
   const links = mem.lru;
-  const lv = pgdat.__lruvec;
   const lrugen = lv.lrugen;
   const nid = pgdat.node_id;
   const ctx = { nid, max_seq: lrugen.max_seq, min_anon: lrugen.min_seq[0], min_file: lrugen.min_seq[1] };
@@ -148,6 +147,7 @@ function checkGenerations(k: Kernel, pgdat: pglist_data, seen: Uint8Array, perZo
           if (z === undefined || z.zone_pgdat !== pgdat || z.zone_idx !== zi) throw new KernelBug("page on another zone's or node's generation list", at);
           if (listOf === null || listOf[p] !== h) throw new KernelBug("list_of does not name the page's generation list", { ...at, list_of: listOf?.[p] });
           if ((f & F(PG_tail)) !== 0) throw new KernelBug("tail page on a generation list", { ...at, flags: f >>> 0 });
+          if ((mem.memcg[p] & MEM_CGROUP_ID_MAX) !== lv.memcg_id) throw new KernelBug("page on another memcg's generation list", { ...at, memcg: mem.memcg[p], lruvec: lv.memcg_id });
           const g = folio_lru_gen(mem, p);
           if (g < 0) throw new KernelBug("page on a generation list without gen bits", at);
           // a live generation of this type: min_seq[type] <= seq <= max_seq

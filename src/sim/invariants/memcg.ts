@@ -6,14 +6,16 @@
  * - each memcg's swap counter equals the swap slots recorded for it plus its children's;
  * - no counter is negative, no page on a free list (PG_buddy) is charged (each charge went
  *   exactly once), every column names a memcg that exists;
- * - each memcg's own LRU statistics (flushed plus pending) equal its lruvecs' sizes.
+ * - each memcg's own LRU statistics (flushed plus pending) equal its lruvecs' sizes (classic
+ *   lists and, with the multi-gen LRU on, generations).
  * (Every charged page on an LRU being on its own memcg's lruvec is checkLru's.)
  * @kernel mm/memcontrol.c try_charge_memcg, uncharge_batch, commit_charge, mem_cgroup_update_lru_size
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy } from "../../mm/memmap.js";
-import { MAX_NR_ZONES, NR_LRU_LISTS } from "../../mm/mmzone.js";
+import { LRU_INACTIVE_FILE, LRU_UNEVICTABLE, lru_gen_index, MAX_NR_GENS, MAX_NR_ZONES, NR_LRU_LISTS } from "../../mm/mmzone.js";
+import { lru_gen_is_active } from "../../mm/lru_gen.js";
 import { type mem_cgroup, MEM_CGROUP_ID_MAX } from "../../mm/memcontrol.js";
 import { NR_LRU_BASE } from "../../mm/mm_inline.js";
 
@@ -69,10 +71,24 @@ export function checkMemcg(k: Kernel): void {
   }
 }
 
+/**
+ * The memcg's LRU statistics against its lruvecs: the classic lists' sizes (lru_zone_size) plus,
+ * with the multi-gen LRU on, its generations' nr_pages on the active or inactive counter their
+ * generation says (the multi-gen LRU keeps no lru_zone_size, as in 6.1).
+ */
 function checkLruStats(m: mem_cgroup): void {
   for (let lru = 0; lru < NR_LRU_LISTS; lru++) {
     let pages = 0;
-    for (const lv of m.nodeinfo) for (let zid = 0; zid < MAX_NR_ZONES; zid++) pages += lv.lru_zone_size[zid * NR_LRU_LISTS + lru];
+    for (const lv of m.nodeinfo) {
+      for (let zid = 0; zid < MAX_NR_ZONES; zid++) pages += lv.lru_zone_size[zid * NR_LRU_LISTS + lru];
+      if (!lv.lrugen.enabled || lru === LRU_UNEVICTABLE) continue;
+      const type = lru >= LRU_INACTIVE_FILE ? 1 : 0;
+      const active = lru % 2 === 1;
+      for (let gen = 0; gen < MAX_NR_GENS; gen++) {
+        if (lru_gen_is_active(lv.lrugen, gen) !== active) continue;
+        for (let zid = 0; zid < MAX_NR_ZONES; zid++) pages += lv.lrugen.nr_pages[lru_gen_index(gen, type, zid)];
+      }
+    }
     const stat = m.state_local[NR_LRU_BASE + lru] + m.state_pending[NR_LRU_BASE + lru];
     if (stat !== pages) throw new KernelBug("memcg LRU statistic differs from its lruvecs", { id: m.id, lru, stat, pages });
   }
