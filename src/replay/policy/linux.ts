@@ -26,7 +26,7 @@
  *
  * Simplified: as anonymous pages only. The issue's other variant, keys as file pages read
  * through the page cache (mark_page_accessed's two-touch activation, workingset refaults on
- * file pages), waits for the page cache (another engineer's work in progress).
+ * file pages), is not built yet (docs/replay.md says what it needs).
  */
 import { COST, ReplayMachine, type Process } from "../../sim/index.js";
 import { KEY_WRITE } from "../readers.js";
