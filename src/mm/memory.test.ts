@@ -399,6 +399,21 @@ describe("access traces", () => {
     checkMm(k);
   });
 
+  it("accesses only the first `count` addresses of the buffer (a reused batch buffer is not copied)", () => {
+    const k = boot();
+    const t = spawn(k);
+    const a = mmap(k, t, 8 * 4096);
+    const buf = new Float64Array(8);
+    for (let i = 0; i < 8; i++) buf[i] = a + i * 4096;
+    const r = access_addrs(k, t, buf, ACCESS_WRITE, 3);
+    expect(r).toMatchObject({ pages: 3, minflt: 3, signal: null });
+    expect(mm(t).rss_stat[MM_ANONPAGES]).toBe(3);
+    // A stale address past `count` (here outside every mapping) is not read.
+    buf[3] = 0x1000;
+    expect(access_addrs(k, t, buf, ACCESS_READ, 3)).toMatchObject({ pages: 3, minflt: 0, signal: null });
+    checkMm(k);
+  });
+
   it("stops at the first address outside every mapping with SIGSEGV", () => {
     const k = boot();
     const t = spawn(k);

@@ -717,17 +717,16 @@ export class Process {
   touchAddrs(addrs: ArrayLike<number>, count: number = addrs.length, opts: { write?: boolean; exec?: boolean } = {}): TouchResult {
     intArg(count, "count", 0, addrs.length);
     this.enter("touch");
-    const buf = count === addrs.length ? addrs : Array.prototype.slice.call(addrs, 0, count) as number[];
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < count; i++) {
-      const a = buf[i];
+      const a = addrs[i];
       if (!(a >= 0 && a < ULONG_LIMIT) || a !== Math.floor(a)) throw new RangeError(`invalid address ${String(a)} at index ${i}: expected a whole number from 0 to 2^64 - 1`);
       if (a < lo) lo = a;
       if (a > hi) hi = a;
     }
     const kind = opts.write ? ACCESS_WRITE : opts.exec ? ACCESS_EXEC : ACCESS_READ;
-    const r = access_addrs(this.k, this.task, buf, kind);
+    const r = access_addrs(this.k, this.task, addrs, kind, count);
     // As in touch: the pages this batch faulted in are mlocked if their VMA is VM_LOCKED. Only a
     // batch that faulted can have brought one in, so a batch of hits skips the pass.
     if (this.task.mm && r.minflt + r.majflt > 0) mlock_faulted_range(this.k, this.task.mm, Math.floor(lo / PAGE_SIZE) * PAGE_SIZE, hi + 1);

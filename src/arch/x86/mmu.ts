@@ -144,10 +144,11 @@ function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, 
  * The MMU replaying an access trace: one access per address of `addrs`, in order (any order,
  * repeats allowed), each a hit when its PTE allows it (setting accessed/dirty) or a fault and a
  * retry otherwise, exactly as access_range does page by page. Stops at the first signal.
- * `pages` in the result counts the accesses made.
+ * `pages` in the result counts the accesses made. Only the first `count` addresses are used (a
+ * caller reusing one buffer for batches of any length hands it over without copying).
  */
-export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
-  const res = access_addrs_mmu(k, t, addrs, kind);
+export function access_addrs(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number, count: number = addrs.length): AccessResult {
+  const res = access_addrs_mmu(k, t, addrs, count, kind);
   if (k.access_log !== null) for (let n = 0; n < res.pages; n++) record_accesses(k, t, Math.floor(addrs[n] / 4096), 1, kind === ACCESS_WRITE);
   return res;
 }
@@ -174,7 +175,7 @@ function record_accesses(k: Kernel, t: task_struct, vpn: number, count: number, 
   }
 }
 
-function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, kind: number): AccessResult {
+function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, count: number, kind: number): AccessResult {
   const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
@@ -182,7 +183,7 @@ function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, k
   const pool = m.pool;
   const minBefore = t.min_flt;
   const majBefore = t.maj_flt;
-  for (let n = 0; n < addrs.length; n++) {
+  for (let n = 0; n < count; n++) {
     const pa = Math.floor(addrs[n] / 4096) * 4096;
     const table = pte_table_lookup(k, mm.pgd, pa);
     const j = pte_index(pa);
@@ -199,7 +200,7 @@ function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, k
     const ret = fault_and_retry(k, t, m, pa, table, j);
     if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, n + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
   }
-  res.pages = addrs.length;
+  res.pages = count;
   res.minflt = t.min_flt - minBefore;
   res.majflt = t.maj_flt - majBefore;
   return res;

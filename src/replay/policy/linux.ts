@@ -26,7 +26,7 @@
  *
  * Simplified: as anonymous pages only. The issue's other variant, keys as file pages read
  * through the page cache (mark_page_accessed's two-touch activation, workingset refaults on
- * file pages), waits for the page cache (another engineer's work in progress).
+ * file pages), is not built yet (docs/replay.md says what it needs).
  */
 import { COST, ReplayMachine, type Process } from "../../sim/index.js";
 import { KEY_WRITE } from "../readers.js";
@@ -35,6 +35,9 @@ import { checkGeometry, type Policy } from "./policy.js";
 /** Requests handed to the MMU in one call at most: the scenario runner's batch (ADDR_BATCH). */
 const BATCH = 256;
 const PAGE = 4096;
+/** touchAddrs' options, made once (not an object per batch). */
+const WRITE = { write: true } as const;
+const READ = { write: false } as const;
 /** pagemap's "page present" flag (bit 63; bit 15 of the top 16 flag bits Process.pagemap returns). */
 const PM_PRESENT = 1 << 15;
 
@@ -82,7 +85,7 @@ export class LinuxPolicy implements Policy {
 
   /** Runs the first `n` addresses as one batch and spends its simulated time; returns its major faults. */
   private batch(p: Process, n: number, write: boolean): number {
-    const r = p.touchAddrs(this.addrs, n, { write });
+    const r = p.touchAddrs(this.addrs, n, write ? WRITE : READ);
     this.rm.machine.advance(n * COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
     return r.majflt;
   }
