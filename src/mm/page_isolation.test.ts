@@ -19,11 +19,19 @@ import { F, PG_reserved } from "./memmap.js";
 import { global_zone_page_state } from "./vmstat.js";
 import { NR_FREE_PAGES, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
+import { meminfo_proc_show } from "../fs/proc/meminfo.js";
 
 const MiB = 1 << 20;
 const EBUSY = 16;
 
 const nrFree = (k: Kernel): number => global_zone_page_state(k, NR_FREE_PAGES);
+
+function meminfoKb(k: Kernel, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(meminfo_proc_show(k));
+  if (m === null) throw new Error(`no ${key}`);
+  return Number(m[1]);
+}
 
 /** The last pageblock of the machine's highest zone that is wholly free (a buddy block covers it). */
 function freePageblock(k: Kernel): number {
@@ -167,6 +175,65 @@ describe("alloc_contig_range", () => {
     const pfn = 4096; // DMA32's first pageblock
     expect(alloc_contig_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
     expect(nrFree(k)).toBe(before);
+    checkBuddy(k);
+  });
+});
+
+describe("runtime 1 GiB hugetlb pages (alloc_gigantic_page → alloc_contig_pages)", () => {
+  it("nr_hugepages of hugepages-1048576kB migrates movable pages out of a 1 GiB range and takes it; partial success", { timeout: 120_000 }, () => {
+    const G = 1024 * MiB;
+    const k = start_kernel({ memory: 4 * G, gbpages: true });
+    const D = "/sys/kernel/mm/hugepages/hugepages-1048576kB/";
+    expect(procRead(k, D + "nr_hugepages")).toBe("0\n");
+    // A process fills the first GiB; a second one then has part of its pages in the second.
+    // Both touch one page per 2 MiB first, so their page tables (unmovable) are made while the
+    // first GiB still has room: an unmovable page in a range would fail it (has_unmovable_pages).
+    const fill = (name: string, size: number): { p: ReturnType<typeof spawnProcess>; a: number } => {
+      const p = spawnProcess(k, { comm: name });
+      const a = p.mmap(size, { prot: "rw", flags: "private|anonymous" });
+      p.madvise(a, size, "nohugepage");
+      for (let o = 0; o < size; o += 2 * MiB) p.write(a + o, 4096);
+      p.write(a, size);
+      return { p, a };
+    };
+    fill("big", 1.75 * G);
+    const { p: q, a: b } = fill("small", 256 * MiB);
+    lru_add_drain(k);
+    const n = (256 * MiB) / 4096;
+    const frames = q.pagemap(b, n).frame;
+    const tokens = Array.from(frames, (f) => k.mem_map.content[f]);
+    const inGiB1 = Array.from(frames).filter((f) => f >= 262144 && f < 524288).length;
+    expect(inGiB1).toBeGreaterThan(10000);
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    const free0 = meminfoKb(k, "MemFree");
+    procWrite(k, D + "nr_hugepages", "3");
+    // The kernel's partial success: of the 1 GiB-aligned ranges only the second GiB can be
+    // emptied (pfn_range_valid_contig / has_unmovable_pages: the first holds the DMA zone's
+    // edge and the kernel, the third a reserved page below the PCI hole, the fourth is the hole,
+    // the fifth, above 4 GiB, boot's reserved allocations).
+    expect(procRead(k, D + "nr_hugepages")).toBe("1\n");
+    expect(procRead(k, D + "free_hugepages")).toBe("1\n");
+    expect(meminfoKb(k, "Hugetlb")).toBe(1048576);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(inGiB1);
+    const after = q.pagemap(b, n).frame;
+    let moved = 0;
+    let lost = 0;
+    for (let i = 0; i < n; i++) {
+      if (after[i] >= 262144 && after[i] < 524288) moved++;
+      if (k.mem_map.content[after[i]] !== tokens[i]) lost++;
+    }
+    expect([moved, lost]).toEqual([0, 0]);
+    expect(free0 - meminfoKb(k, "MemFree")).toBeGreaterThanOrEqual(1048576 - 4 * 1024);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // garbage: the kernel's EINVAL, the pool unchanged
+    expect(() => procWrite(k, D + "nr_hugepages", "lots")).toThrow(/EINVAL/);
+    // shrinking gives the GiB back to the buddy allocator
+    const free1 = meminfoKb(k, "MemFree");
+    procWrite(k, D + "nr_hugepages", "0");
+    expect(meminfoKb(k, "Hugetlb")).toBe(0);
+    expect(meminfoKb(k, "MemFree") - free1).toBe(1048576);
     checkBuddy(k);
   });
 });
