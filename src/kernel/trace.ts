@@ -126,8 +126,8 @@ export function formatTraceLine(r: TraceRecord): string {
  * The tracepoints the model emits, as /sys/kernel/tracing/available_events lists them
  * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
  * sources for emitted names and fails on one missing here. The events are defined in
- * include/trace/events/kmem.h, vmscan.h, huge_memory.h, compaction.h, migrate.h, oom.h,
- * filemap.h and writeback.h, and
+ * include/trace/events/kmem.h, vmscan.h, huge_memory.h, compaction.h, migrate.h,
+ * page_isolation.h, oom.h, filemap.h and writeback.h, and
  * arch/x86/include/asm/trace/exceptions.h.
  */
 export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
@@ -163,6 +163,7 @@ export const available_events: ReadonlyArray<readonly [system: string, event: st
   Object.freeze<[string, string]>(["compaction", "mm_compaction_wakeup_kcompactd"]),
   Object.freeze<[string, string]>(["compaction", "mm_compaction_kcompactd_wake"]),
   Object.freeze<[string, string]>(["migrate", "mm_migrate_pages"]),
+  Object.freeze<[string, string]>(["page_isolation", "test_pages_isolated"]),
   Object.freeze<[string, string]>(["oom", "oom_score_adj_update"]),
   Object.freeze<[string, string]>(["oom", "mark_victim"]),
   Object.freeze<[string, string]>(["oom", "wake_reaper"]),

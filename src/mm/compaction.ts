@@ -32,7 +32,8 @@
  *   reset_isolation_suitable, test_and_set_skip, update_cached_migrate, update_pageblock_skip,
  *   defer_compaction, compaction_deferred, compaction_defer_reset, compaction_restarting,
  *   compact_scanners_met, too_many_isolated, compact_zone_order, try_to_compact_pages,
- *   compact_node, compact_nodes, sysctl_compaction_handler, compact_store
+ *   compact_node, compact_nodes, sysctl_compaction_handler, compact_store,
+ *   isolate_migratepages_range, isolate_freepages_range
  * @kernel mm/vmstat.c fill_contig_page_info, __fragmentation_index, fragmentation_index,
  *   extfrag_for_order
  * @kernel mm/internal.h struct compact_control, compact_gap
@@ -791,6 +792,69 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
   if (nr_isolated) k.vm_events[COMPACTISOLATED] += nr_isolated;
   cc.migrate_pfn = low_pfn;
   return ret;
+}
+
+/**
+ * The migration scanner over [start_pfn, end_pfn) for alloc_contig_range, a pageblock at a
+ * time, unevictable pages included, until COMPACT_CLUSTER_MAX pages are isolated; cc.migrate_pfn
+ * gets where it stopped. Returns 0, or -EAGAIN / -EINTR.
+ * @kernel mm/compaction.c isolate_migratepages_range
+ */
+export function isolate_migratepages_range(k: Kernel, cc: compact_control, start_pfn: number, end_pfn: number): number {
+  let pfn = start_pfn;
+  let block_start = pageblock_start_pfn(pfn);
+  if (block_start < cc.zone.zone_start_pfn) block_start = cc.zone.zone_start_pfn;
+  let block_end = pageblock_end_pfn(pfn);
+  let ret = 0;
+  for (; pfn < end_pfn; pfn = block_end, block_start = block_end, block_end += pageblock_nr_pages) {
+    block_end = Math.min(block_end, end_pfn);
+    if (pageblock_pfn_to_page(k, block_start, block_end, cc.zone) === NO_PFN) continue;
+    ret = isolate_migratepages_block(k, cc, pfn, block_end, ISOLATE_UNEVICTABLE);
+    if (ret) break;
+    if (cc.nr_migratepages >= COMPACT_CLUSTER_MAX) break;
+  }
+  return ret;
+}
+
+/**
+ * Takes every free page of [start_pfn, end_pfn) off the buddy lists (strict: the first page
+ * that is not free fails it all) and makes them order-0 pages with a reference each, as
+ * alloc_contig_range hands them out. Returns the pfn where the isolated free blocks end (past
+ * end_pfn when a block straddles it), or 0 on failure, with nothing kept.
+ * @kernel mm/compaction.c isolate_freepages_range
+ */
+export function isolate_freepages_range(k: Kernel, cc: compact_control, start_pfn: number, end_pfn: number): number {
+  const freelist = newListHeads(1);
+  // isolate_freepages_block puts what it takes on cc->freepages: keep those apart.
+  const saved = cc.lists[FREEPAGES];
+  cc.lists[FREEPAGES] = NO_PFN;
+  let pfn = start_pfn;
+  let block_start = pageblock_start_pfn(pfn);
+  if (block_start < cc.zone.zone_start_pfn) block_start = cc.zone.zone_start_pfn;
+  let block_end = pageblock_end_pfn(pfn);
+  const pos = new Float64Array(1);
+  for (let isolated = 0; pfn < end_pfn; pfn += isolated, block_start = block_end, block_end += pageblock_nr_pages) {
+    pos[0] = pfn;
+    block_end = Math.min(block_end, end_pfn);
+    // pfn can pass block_end when an isolated free block is larger than a pageblock
+    if (pfn >= block_end) {
+      block_start = pageblock_start_pfn(pfn);
+      block_end = Math.min(pageblock_end_pfn(pfn), end_pfn);
+    }
+    if (pageblock_pfn_to_page(k, block_start, block_end, cc.zone) === NO_PFN) break;
+    isolated = isolate_freepages_block(k, cc, pos, block_end, 0, true);
+    // Strict: 0 when the block holds anything that is not free.
+    if (!isolated) break;
+  }
+  k.mem_map.lru.list_splice(cc.lists, FREEPAGES, freelist, 0);
+  cc.lists[FREEPAGES] = saved;
+  // __isolate_free_page does not map the pages
+  split_map_pages(k, freelist, 0);
+  if (pfn < end_pfn) {
+    release_freepages(k, freelist, 0);
+    return 0;
+  }
+  return pfn;
 }
 
 /** Whether the migration scanner may take pages from the pageblock at pfn. @kernel mm/compaction.c suitable_migration_source */

@@ -19,7 +19,13 @@ import { spawnProcess, type Process } from "../sim/process.js";
 import { vmstat_show } from "./vmstat_show.js";
 import { shrink_slab } from "./shrinker.js";
 import { GFP_KERNEL } from "./gfp.js";
-import { folio_activate, lru_add_drain } from "./swap.js";
+import { folio_activate, folio_putback_lru, lru_add_drain } from "./swap.js";
+import { folio_isolate_lru, isolate_lru_folios, reclaim_stat, scan_control, shrink_folio_list } from "./vmscan.js";
+import { folio_lruvec } from "./mm_inline.js";
+import { LRU_INACTIVE_ANON, MAX_NR_ZONES } from "./mmzone.js";
+import { NO_PFN } from "./types.js";
+import { F, PG_lru, PG_referenced } from "./memmap.js";
+import { folio_mapped, folio_referenced } from "./rmap.js";
 
 const MiB = 1 << 20;
 const HP = 2 * MiB;
@@ -324,5 +330,70 @@ describe("khugepaged's background scan on the simulated clock", () => {
     run_kthreads_until(k, k.now_ns + 60e9);
     expect(ev(k, "thp_collapse_alloc")).toBe(0);
     expect(meminfo(k, "AnonHugePages")).toBe(62 * 1024);
+  });
+});
+
+describe("reclaim that may not unmap (scan_control.may_unmap false) leaves a PMD-mapped THP alone", () => {
+  // 6.1 tests folio_mapped(), which sees the PMD mapping (compound_mapcount); the head page's
+  // own mapcount is 0 for a PMD-mapped THP, so a test of that would take the THP for unmapped.
+  it("isolate_lru_folios rotates it instead of taking it", () => {
+    const { k, p, a } = withThps(1);
+    lru_add_drain(k);
+    const head = p.pagemap(a, 1).frame[0];
+    const lv = folio_lruvec(k, head);
+    const pgdat = k.node_data[0];
+    const sc = new scan_control();
+    sc.may_unmap = false;
+    sc.reclaim_idx = MAX_NR_ZONES - 1;
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const scanned = new Float64Array(1);
+    const before = lv.lists[LRU_INACTIVE_ANON];
+    expect(before).not.toBe(NO_PFN);
+    const taken = isolate_lru_folios(k, 1 << 20, lv, pgdat, lists, 0, scanned, sc, LRU_INACTIVE_ANON);
+    // What is taken is unmapped: the rootfs's shmem pages (swap-backed, so on this list). The
+    // THP, mapped by its PMD, stays on the LRU.
+    const links = k.mem_map.lru;
+    let n = 0;
+    for (let q = lists[0]; q !== NO_PFN; q = links.list_next(lists, 0, q)) {
+      expect(q).not.toBe(head);
+      expect(folio_mapped(k, q)).toBe(false);
+      n++;
+    }
+    expect(taken).toBe(n);
+    expect(k.mem_map.flags[head] & F(PG_lru)).not.toBe(0);
+    while (lists[0] !== NO_PFN) {
+      const q = lists[0];
+      links.list_del(lists, 0, q);
+      folio_putback_lru(k, q);
+    }
+    lru_add_drain(k);
+    checkLru(k);
+  });
+
+  it("shrink_folio_list keeps it mapped and whole (no split, no swap-out)", () => {
+    const { k, p, a } = withThps(1);
+    p.swapon("/swap", { size: 64 * MiB });
+    lru_add_drain(k);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(folio_isolate_lru(k, head)).toBe(true);
+    const lists = new Int32Array(1).fill(NO_PFN);
+    k.mem_map.lru.list_add(lists, 0, head);
+    const sc = new scan_control();
+    sc.may_unmap = false;
+    sc.gfp_mask = GFP_KERNEL;
+    // Old and unreferenced, so that only the may_unmap gate keeps it: folio_referenced clears the
+    // PMD's young bit (a young PMD would activate it).
+    expect(folio_referenced(k, head, new Int32Array(1))).toBe(1);
+    k.mem_map.flags[head] &= ~F(PG_referenced);
+    expect(shrink_folio_list(k, lists, 0, k.node_data[0], sc, new reclaim_stat())).toBe(0);
+    expect(ev(k, "thp_swpout_fallback")).toBe(0);
+    expect(ev(k, "pswpout")).toBe(0);
+    // It comes back on the list, still the whole THP its PMD maps.
+    expect(lists[0]).toBe(head);
+    k.mem_map.lru.list_del(lists, 0, head);
+    folio_putback_lru(k, head);
+    expect(meminfo(k, "AnonHugePages")).toBe(2048);
+    checkMm(k);
+    checkLru(k);
   });
 });

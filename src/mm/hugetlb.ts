@@ -26,14 +26,17 @@
  * fs/hugetlbfs/inode.c's parts (hugetlb_file_setup, hugetlbfs_file_mmap, the inode's release)
  * are here, beside the pools they use; the VFS shapes (inode, file) come from fs/fs.ts.
  *
- * Simplified: 2 MiB pages only at runtime; gigantic (1 GiB) pools come only from the boot
- * command line (hugepagesz=1G hugepages=N), need a CPU with gbpages (qemu64 has none, as in the
- * captures: "unsupported" is logged) and cannot be mapped (PUD leaves are not modelled). No
+ * Gigantic (1 GiB) pages need a CPU with gbpages (qemu64 has none, as in the captures:
+ * "unsupported" is logged); with it the 1 GiB hstate exists (gigantic_pages_init), its pool
+ * comes from the boot command line (hugepagesz=1G hugepages=N, from memblock) or grows at run
+ * time through nr_hugepages (alloc_contig_pages: page_isolation.ts).
+ * Simplified: gigantic pages cannot be mapped (PUD leaves are not modelled). No
  * hugetlbfs mounts or subpools (the internal mount's subpool has no limits), no SHM_HUGETLB (no
  * SysV shm in the model), no hugetlb cgroup, no PMD sharing, no vmemmap optimisation, no page
  * migration or demotion, no memory policies (pages come round-robin from the nodes with memory).
  * @kernel mm/hugetlb.c hugetlb_total_pages, set_max_huge_pages, alloc_pool_huge_page,
- *   alloc_fresh_huge_page, alloc_buddy_huge_page, prep_new_huge_page, adjust_pool_surplus,
+ *   alloc_fresh_huge_page, alloc_buddy_huge_page, alloc_gigantic_page, prep_compound_gigantic_page,
+ *   prep_new_huge_page, adjust_pool_surplus,
  *   remove_pool_huge_page, remove_hugetlb_page, update_and_free_page, enqueue_huge_page,
  *   dequeue_huge_page_nodemask, free_huge_page, alloc_surplus_huge_page, gather_surplus_pages,
  *   return_unused_surplus_pages, hugetlb_acct_memory, hugetlb_reserve_pages,
@@ -62,6 +65,7 @@ import { F, PG_anon_exclusive, PG_head, PG_hugetlb, PG_tail, PG_uptodate } from 
 import { type mm_struct, type vm_area_struct, VM_DONTEXPAND, VM_HUGETLB, VM_MAYSHARE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
 import { NO_PFN } from "./mmzone.js";
 import { __alloc_pages, __free_pages } from "./page_alloc.js";
+import { alloc_contig_pages } from "./page_isolation.js";
 import { fault_anon_vma_prepare } from "./memory.js";
 import { vm_unmapped_area_aligned } from "./mmap.js";
 import { type Memblock, memblock_alloc_try_nid } from "./memblock.js";
@@ -191,6 +195,13 @@ export function default_hstate(k: Kernel): hstate {
   return k.hugetlb.hstates[k.hugetlb.default_hstate_idx];
 }
 
+/** The 1 GiB hstate (a gbpages CPU has it from boot: gigantic_pages_init). */
+export function gigantic_hstate(k: Kernel): hstate {
+  const h = k.hugetlb.hstates.find((x) => x.order === PUD_ORDER);
+  if (h === undefined) throw new KernelBug("no gigantic hstate");
+  return h;
+}
+
 /** Pages held by the huge page pools, in base pages. @kernel mm/hugetlb.c hugetlb_total_pages */
 export function hugetlb_total_pages(k: Kernel): number {
   let n = 0;
@@ -264,6 +275,14 @@ function htlb_alloc_mask(h: hstate): number {
  * @kernel mm/hugetlb.c alloc_buddy_huge_page, alloc_fresh_huge_page, prep_new_huge_page
  */
 function alloc_fresh_huge_page(k: Kernel, h: hstate, gfp_mask: number, nid: number, noretry: Uint8Array | null): number {
+  if (hstate_is_gigantic(h)) {
+    const pfn = alloc_gigantic_page(k, h, gfp_mask, nid);
+    if (pfn === NO_PFN) return NO_PFN;
+    prep_compound_gigantic_page(k, pfn, h.order);
+    h.nr_huge_pages++;
+    h.nr_huge_pages_node[page_to_nid(k, pfn)]++;
+    return pfn;
+  }
   let gfp = gfp_mask | __GFP_COMP | __GFP_NOWARN;
   const try_hard = noretry === null || noretry[nid] === 0;
   if (try_hard) gfp |= __GFP_RETRY_MAYFAIL;
@@ -282,6 +301,34 @@ function alloc_fresh_huge_page(k: Kernel, h: hstate, gfp_mask: number, nid: numb
   h.nr_huge_pages++;
   h.nr_huge_pages_node[nid]++;
   return pfn;
+}
+
+/**
+ * A gigantic page at run time: 2^18 contiguous pages from alloc_contig_pages (CONFIG_CONTIG_ALLOC;
+ * no CMA area on Debian's default command line), the first 1 GiB-aligned range of the node's
+ * zones that alloc_contig_range can empty. Not counted in htlb_buddy_alloc_*.
+ * @kernel mm/hugetlb.c alloc_gigantic_page
+ */
+function alloc_gigantic_page(k: Kernel, h: hstate, gfp_mask: number, nid: number): number {
+  return alloc_contig_pages(k, pages_per_huge_page(h), gfp_mask, nid, null);
+}
+
+/**
+ * Makes the 2^order order-0 pages alloc_contig_range handed out (one reference each) one
+ * compound hugetlb page with no references: the head PG_head | PG_hugetlb, the tails PG_tail
+ * with their references frozen at 0, the order in page[1].
+ * @kernel mm/hugetlb.c prep_compound_gigantic_page, __prep_compound_gigantic_page
+ */
+function prep_compound_gigantic_page(k: Kernel, pfn: number, order: number): void {
+  const mem = k.mem_map;
+  const nr = 2 ** order;
+  mem.flags[pfn] = HEAD | HUGETLB;
+  mem._refcount[pfn] = 0;
+  mem.flags.fill(F(PG_tail), pfn + 1, pfn + nr);
+  mem._refcount.fill(0, pfn + 1, pfn + nr);
+  mem.private.fill(0, pfn + 1, pfn + nr);
+  mem.index.fill(0, pfn + 1, pfn + nr);
+  mem.index[pfn + 1] = order;
 }
 
 /** Puts a free page on its node's free list. @kernel mm/hugetlb.c enqueue_huge_page */
@@ -409,10 +456,8 @@ export function set_max_huge_pages(k: Kernel, h: hstate, count: number, nid: num
     count += h.nr_huge_pages - h.nr_huge_pages_node[nid];
     if (count < old) count = Number.MAX_SAFE_INTEGER;
   }
-  if (hstate_is_gigantic(h) && count > persistent_huge_pages(h)) {
-    // Runtime gigantic allocation (alloc_contig_pages) is not modelled: only shrinking works.
-    count = persistent_huge_pages(h);
-  }
+  // Gigantic pages grow at run time through alloc_contig_pages (CONFIG_CONTIG_ALLOC), one
+  // 1 GiB range at a time until none can be emptied: the partial success of a fragmented machine.
   while (h.surplus_huge_pages && count > persistent_huge_pages(h)) {
     if (!adjust_pool_surplus(k, h, -1)) break;
   }
@@ -1088,6 +1133,9 @@ export function hugetlb_init(k: Kernel, cmdline: readonly { size: number; count:
     }
     if (!hs.some((h) => h.order === PUD_ORDER)) hs.push(new hstate(PUD_ORDER, nr_nodes));
   }
+  // gigantic_pages_init (arch/x86): with CONFIG_CONTIG_ALLOC a CPU with gbpages always has the
+  // 1 GiB hstate, its pool grown at run time by nr_hugepages.
+  if (k.hugetlb.gbpages && !hs.some((h) => h.order === PUD_ORDER)) hs.push(new hstate(PUD_ORDER, nr_nodes));
   registerVmSysctlEffect(k, "set_max_huge_pages", hugetlb_sysctl_set_max_huge_pages);
 }
 

@@ -50,6 +50,7 @@ import { deferred_append, deferred_block_at, deferred_in_range, deferred_link_fi
 import { ___ratelimit } from "../lib/ratelimit.js";
 import { bitmap_list_string } from "../lib/vsprintf.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { errnoValues } from "../kernel/errno.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { check_preempt_tick, cond_resched } from "../kernel/kthread.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
@@ -1115,6 +1116,47 @@ export function __isolate_free_page(k: Kernel, pfn: number, order: number): numb
     }
   }
   return 1 << order;
+}
+
+/**
+ * Gives back a block taken with __isolate_free_page (page isolation's merge step in
+ * unset_migratetype_isolate): freed into the buddy lists as any free block, counted in
+ * NR_FREE_PAGES unless its pageblock is isolated.
+ * @kernel mm/page_alloc.c __putback_isolated_page
+ */
+export function __putback_isolated_page(k: Kernel, pfn: number, order: number, mt: number): void {
+  __free_one_page(k, pfn, zoneOf(k, pfn), order, mt, FPI_SKIP_REPORT_NOTIFY);
+}
+
+/**
+ * Splits the free block of `order` at `pfn` in two at `split_pfn_offset` pages from its start,
+ * each part freed again as the largest aligned blocks that fit, each into the free list of its
+ * own pageblock's migratetype (page isolation splits a block that straddles the edge of the
+ * range it isolates). -ENOENT if the block changed meanwhile.
+ * @kernel mm/page_alloc.c split_free_page
+ */
+export function split_free_page(k: Kernel, pfn: number, order: number, split_pfn_offset: number): number {
+  if (split_pfn_offset === 0) return 0;
+  const mm = k.mem_map;
+  const z = zoneOf(k, pfn);
+  if ((mm.flags[pfn] & PG_buddy_mask) === 0 || mm.private[pfn] !== order) return -errnoValues.ENOENT;
+  const mt = get_pageblock_migratetype(k, pfn);
+  if (mt !== MIGRATE_ISOLATE) z.vm_stat[NR_FREE_PAGES] -= 1 << order;
+  del_page_from_free_list(k, pfn, z, order);
+  const free_page_pfn = pfn;
+  for (let p = free_page_pfn; p < free_page_pfn + (1 << order); ) {
+    const pmt = get_pageblock_migratetype(k, p);
+    // min(pfn ? __ffs(pfn) : order, __fls(split_pfn_offset))
+    const ffs = p ? 31 - Math.clz32(p & -p) : order;
+    const fls = 31 - Math.clz32(split_pfn_offset);
+    const free_page_order = Math.min(ffs, fls);
+    __free_one_page(k, p, z, free_page_order, pmt, FPI_NONE);
+    p += 1 << free_page_order;
+    split_pfn_offset -= 1 << free_page_order;
+    // we have done the first part, now switch to second part
+    if (split_pfn_offset === 0) split_pfn_offset = (1 << order) - (p - free_page_pfn);
+  }
+  return 0;
 }
 
 /**

@@ -463,7 +463,7 @@ function skip_throttle_noprogress(k: Kernel, pgdat: pglist_data): boolean {
  * `nr_scanned[0]` gets the pages looked at, skipped ones included.
  * @kernel mm/vmscan.c isolate_lru_folios
  */
-function isolate_lru_folios(
+export function isolate_lru_folios(
   k: Kernel,
   nr_to_scan: number,
   lv: lruvec,
@@ -494,7 +494,9 @@ function isolate_lru_folios(
       continue;
     }
     scan++;
-    if ((mem.flags[pfn] & LRU) === 0 || (!sc.may_unmap && mem.mapcount[pfn] > 0) || mem._refcount[pfn] === 0) {
+    // folio_mapped, not the page's own mapcount: a PMD-mapped THP's head has mapcount 0 (its
+    // mapping is counted in compound_mapcount), and must not pass for unmapped.
+    if ((mem.flags[pfn] & LRU) === 0 || (!sc.may_unmap && folio_mapped(k, pfn)) || mem._refcount[pfn] === 0) {
       // move_to = src: rotate it to the head.
       links.list_move(src, lru, src, lru, pfn);
       continue;
@@ -689,12 +691,12 @@ export function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pg
         action = "activate";
         break decide;
       }
-      if (!sc.may_unmap && mem.mapcount[pfn] > 0) {
+      if (!sc.may_unmap && folio_mapped(k, pfn)) {
         action = "keep_locked";
         break decide;
       }
       // folio_update_gen() tried to promote this page?
-      if (!ignore_references && mem.mapcount[pfn] > 0 && (f & REFERENCED) !== 0 && lru_gen_enabled(k)) {
+      if (!ignore_references && folio_mapped(k, pfn) && (f & REFERENCED) !== 0 && lru_gen_enabled(k)) {
         action = "keep_locked";
         break decide;
       }

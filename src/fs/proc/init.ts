@@ -27,7 +27,8 @@ import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.
 import { vm_table } from "../../kernel/sysctl.js";
 import { thp_defrag_show, thp_defrag_store, thp_enabled_show, thp_enabled_store, use_zero_page_show, use_zero_page_store } from "../../mm/huge_memory.js";
 import { khugepaged_attr_show, khugepaged_attr_store, khugepaged_attrs, start_stop_khugepaged } from "../../mm/khugepaged.js";
-import { default_hstate, hstate_attr_show, hstate_attr_store, hstate_attrs } from "../../mm/hugetlb.js";
+import { default_hstate, gigantic_hstate, type hstate, hstate_attr_show, hstate_attr_store, hstate_attrs, PUD_ORDER } from "../../mm/hugetlb.js";
+import { PAGE_SIZE } from "../../mm/types.js";
 import { lru_gen_seq_show, lru_gen_seq_write, show_enabled, show_min_ttl, store_enabled, store_min_ttl } from "../../mm/lru_gen.js";
 import { scan_control } from "../../mm/vmscan.js";
 import { GFP_KERNEL } from "../../mm/gfp.js";
@@ -118,28 +119,32 @@ export function proc_root_init(k: Kernel): void {
       ...(ro ? {} : { write: (kk: Kernel, d: string) => khugepaged_attr_store(kk, name, d) }),
     });
   }
-  // hugetlb_sysfs_init: /sys/kernel/mm/hugepages/hugepages-2048kB/ for the default hstate (read
-  // at access time: hugetlb_init, later in boot, makes the hstates), and hugetlb_register_node's
-  // per-node nr/free/surplus files. Simplified: a boot-time 1 GiB hstate gets no directory.
-  const hname = default_hstate(k).name;
-  for (const name of hstate_attrs) {
-    const ro = name === "free_hugepages" || name === "resv_hugepages" || name === "surplus_hugepages";
-    registerProcFile(k, `/sys/kernel/mm/hugepages/${hname}/${name}`, {
-      fs: "sysfs",
-      mode: ro ? 0o444 : 0o644,
-      read: (kk) => hstate_attr_show(default_hstate(kk), name, -1),
-      ...(ro ? {} : { write: (kk: Kernel, d: string) => hstate_attr_store(kk, default_hstate(kk), name, d, -1) }),
-    });
-  }
-  for (let nid = 0; nid < k.node_data.length; nid++) {
-    for (const name of ["nr_hugepages", "free_hugepages", "surplus_hugepages"]) {
-      const ro = name !== "nr_hugepages";
-      registerProcFile(k, `/sys/devices/system/node/node${nid}/hugepages/${hname}/${name}`, {
+  // hugetlb_sysfs_init: /sys/kernel/mm/hugepages/hugepages-NkB/ for each hstate (read at access
+  // time: hugetlb_init, later in boot, makes the hstates): the default 2 MiB one, and with
+  // gbpages the 1 GiB one (gigantic_pages_init); hugetlb_register_node's per-node
+  // nr/free/surplus files.
+  const hstates: [string, (kk: Kernel) => hstate][] = [[default_hstate(k).name, default_hstate]];
+  if (k.hugetlb.gbpages) hstates.push([`hugepages-${(PAGE_SIZE << PUD_ORDER) / 1024}kB`, gigantic_hstate]);
+  for (const [hname, get] of hstates) {
+    for (const name of hstate_attrs) {
+      const ro = name === "free_hugepages" || name === "resv_hugepages" || name === "surplus_hugepages";
+      registerProcFile(k, `/sys/kernel/mm/hugepages/${hname}/${name}`, {
         fs: "sysfs",
         mode: ro ? 0o444 : 0o644,
-        read: (kk) => hstate_attr_show(default_hstate(kk), name, nid),
-        ...(ro ? {} : { write: (kk: Kernel, d: string) => hstate_attr_store(kk, default_hstate(kk), name, d, nid) }),
+        read: (kk) => hstate_attr_show(get(kk), name, -1),
+        ...(ro ? {} : { write: (kk: Kernel, d: string) => hstate_attr_store(kk, get(kk), name, d, -1) }),
       });
+    }
+    for (let nid = 0; nid < k.node_data.length; nid++) {
+      for (const name of ["nr_hugepages", "free_hugepages", "surplus_hugepages"]) {
+        const ro = name !== "nr_hugepages";
+        registerProcFile(k, `/sys/devices/system/node/node${nid}/hugepages/${hname}/${name}`, {
+          fs: "sysfs",
+          mode: ro ? 0o444 : 0o644,
+          read: (kk) => hstate_attr_show(get(kk), name, nid),
+          ...(ro ? {} : { write: (kk: Kernel, d: string) => hstate_attr_store(kk, get(kk), name, d, nid) }),
+        });
+      }
     }
   }
   // swap_init_sysfs.

@@ -11,6 +11,7 @@
  * - a free block's buddy is never also a free block of the same order (they would have merged),
  *   except across a pageblock-sized boundary between non-mergeable migratetypes;
  * - the free pages on the buddy lists (isolated ones excepted) equal NR_FREE_PAGES;
+ * - a free block is on a MIGRATE_ISOLATE list if and only if its pageblock is isolated;
  * - every pcp list's pages × 2^order add up to pcp->count; pcp pages are not PG_buddy, have
  *   refcount 0 and sit on the list of their migratetype (highatomic/isolate pages on movable);
  * - PG_buddy is set exactly on free block heads.
@@ -84,6 +85,12 @@ function checkZoneFreeLists(k: Kernel, z: zone, zi: number, seen: Uint8Array): v
             const mergeable = order < pageblock_order || mergeableTypes(mm.pageblock_mt[pfn >>> pageblock_order], mm.pageblock_mt[buddy >>> pageblock_order]);
             if (mergeable) throw new KernelBug("buddies both free at the same order", { ...ctx, buddy });
           }
+        }
+        // A free block is on the MIGRATE_ISOLATE list exactly when its pageblock is isolated
+        // (set_migratetype_isolate moves them there; frees into it land there), so the
+        // allocator never hands out an isolated page.
+        if ((mm.pageblock_mt[pfn >>> pageblock_order] === MIGRATE_ISOLATE) !== (mt === MIGRATE_ISOLATE)) {
+          throw new KernelBug("free block on the wrong side of page isolation", { ...ctx, pageblock_mt: mm.pageblock_mt[pfn >>> pageblock_order] });
         }
         if (mt !== MIGRATE_ISOLATE) free += nr;
         blocks++;

@@ -1,0 +1,239 @@
+/**
+ * Page isolation and alloc_contig_range (mm/page_isolation.c, CONFIG_CONTIG_ALLOC): what an
+ * isolated pageblock's free pages do to the free lists and NR_FREE_PAGES, migration of movable
+ * pages out of a range, and failure on unmovable ones.
+ */
+import { describe, expect, it } from "vitest";
+import type { Kernel } from "../kernel/kernel.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { spawnProcess } from "../sim/process.js";
+import { checkBuddy } from "../sim/invariants/buddy.js";
+import { checkLru } from "../sim/invariants/lru.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../include/linux/gfp_types.js";
+import { __alloc_pages, __free_pages, drain_all_pages, PageBuddy } from "./page_alloc.js";
+import { alloc_contig_range, free_contig_range, start_isolate_page_range, test_pages_isolated, undo_isolate_page_range } from "./page_isolation.js";
+import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
+import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
+import { F, PG_reserved } from "./memmap.js";
+import { global_zone_page_state } from "./vmstat.js";
+import { NR_FREE_PAGES, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+import { lru_add_drain } from "./swap.js";
+import { procRead, procWrite } from "../fs/proc/root.js";
+import { meminfo_proc_show } from "../fs/proc/meminfo.js";
+
+const MiB = 1 << 20;
+const EBUSY = 16;
+
+const nrFree = (k: Kernel): number => global_zone_page_state(k, NR_FREE_PAGES);
+
+function meminfoKb(k: Kernel, key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(meminfo_proc_show(k));
+  if (m === null) throw new Error(`no ${key}`);
+  return Number(m[1]);
+}
+
+/** The last pageblock of the machine's highest zone that is wholly free (a buddy block covers it). */
+function freePageblock(k: Kernel): number {
+  const mem = k.mem_map;
+  for (let pb = (mem.max_pfn >>> pageblock_order) - 1; pb > 0; pb--) {
+    const pfn = pb << pageblock_order;
+    if (k.page_zone(pfn) === undefined || mem.pageblock_mt[pb] !== MIGRATE_MOVABLE) continue;
+    // the head of the free block holding pfn
+    for (let o = pageblock_order; o < 11; o++) {
+      const h = pfn - (pfn & ((1 << o) - 1));
+      if (PageBuddy(k, h) && mem.private[h] >= o) return pfn;
+    }
+  }
+  throw new Error("no free pageblock");
+}
+
+describe("start_isolate_page_range / undo_isolate_page_range", () => {
+  it("moves a pageblock's free pages to the MIGRATE_ISOLATE lists, out of NR_FREE_PAGES, and back", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    drain_all_pages(k, null);
+    const pfn = freePageblock(k);
+    const before = nrFree(k);
+    expect(start_isolate_page_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, 0)).toBe(0);
+    expect(k.mem_map.pageblock_mt[pfn >>> pageblock_order]).toBe(MIGRATE_ISOLATE);
+    expect(k.page_zone(pfn)?.nr_isolate_pageblock).toBe(1);
+    // The free pages of the pageblock (the block straddling it was split) are isolated: not
+    // counted in NR_FREE_PAGES (MemFree), on the isolate list, never allocated.
+    expect(nrFree(k)).toBe(before - pageblock_nr_pages);
+    expect(k.mem_map.index[pfn]).toBe(MIGRATE_ISOLATE);
+    checkBuddy(k);
+    expect(test_pages_isolated(k, pfn, pfn + pageblock_nr_pages)).toBe(0);
+    // Allocations that leave the rest of memory alone do not touch it
+    const got: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const p = __alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0, 0, null);
+      expect(p).not.toBe(NO_PFN);
+      expect(p >= pfn && p < pfn + pageblock_nr_pages).toBe(false);
+      got.push(p);
+    }
+    for (const p of got) __free_pages(k, p, 0);
+    drain_all_pages(k, null);
+    expect(nrFree(k)).toBe(before - pageblock_nr_pages);
+    undo_isolate_page_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE);
+    expect(k.mem_map.pageblock_mt[pfn >>> pageblock_order]).toBe(MIGRATE_MOVABLE);
+    expect(k.page_zone(pfn)?.nr_isolate_pageblock).toBe(0);
+    expect(nrFree(k)).toBe(before);
+    checkBuddy(k);
+  });
+
+  it("pages freed into an isolated pageblock go to the isolate list, uncounted, until undone", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const p = spawnProcess(k, { comm: "user" });
+    const a = p.mmap(16 * MiB, { prot: "rw", flags: "private|anonymous" });
+    p.madvise(a, 16 * MiB, "nohugepage");
+    p.write(a, 16 * MiB);
+    lru_add_drain(k);
+    const n = (16 * MiB) / 4096;
+    const frames = new Set(p.pagemap(a, n).frame);
+    // A pageblock holding only this process's pages (and free ones)
+    const blocks = [...new Set([...frames].map((f) => f - (f & (pageblock_nr_pages - 1))))];
+    const pfn = blocks.find((b) => {
+      for (let i = b; i < b + pageblock_nr_pages; i++) if (!frames.has(i) && (k.mem_map._refcount[i] !== 0 || (k.mem_map.flags[i] & F(PG_reserved)) !== 0)) return false;
+      return true;
+    });
+    if (pfn === undefined) throw new Error("no pageblock of the process's own");
+    // LRU pages are movable: the pageblock can be isolated with them in it
+    expect(start_isolate_page_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, 0)).toBe(0);
+    expect(test_pages_isolated(k, pfn, pfn + pageblock_nr_pages)).toBe(-EBUSY);
+    p.munmap(a, 16 * MiB);
+    drain_all_pages(k, null);
+    // Every page of the block is free now, on the isolate list (checkBuddy: each free block
+    // there is on MIGRATE_ISOLATE's list, and NR_FREE_PAGES leaves them out)
+    expect(test_pages_isolated(k, pfn, pfn + pageblock_nr_pages)).toBe(0);
+    checkBuddy(k);
+    const before = nrFree(k);
+    undo_isolate_page_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE);
+    expect(nrFree(k)).toBe(before + pageblock_nr_pages);
+    checkBuddy(k);
+  });
+});
+
+describe("alloc_contig_range", () => {
+  it("migrates the movable pages out of the range, contents kept, and hands it out", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const p = spawnProcess(k, { comm: "user" });
+    const a = p.mmap(64 * MiB, { prot: "rw", flags: "private|anonymous" });
+    p.madvise(a, 64 * MiB, "nohugepage");
+    p.write(a, 64 * MiB);
+    lru_add_drain(k);
+    const n = (64 * MiB) / 4096;
+    const frames = p.pagemap(a, n).frame;
+    const tokens = Array.from(frames, (f) => k.mem_map.content[f]);
+    // A pageblock full of the process's pages
+    const pfn = frames[n / 2] - (frames[n / 2] & (pageblock_nr_pages - 1));
+    const mine = Array.from(frames).filter((f) => f >= pfn && f < pfn + pageblock_nr_pages).length;
+    expect(mine).toBeGreaterThan(pageblock_nr_pages / 2);
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    expect(alloc_contig_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    // every page of the range is ours now: order 0, one reference each, not free
+    for (let i = 0; i < pageblock_nr_pages; i++) {
+      expect(k.mem_map._refcount[pfn + i]).toBe(1);
+      expect(PageBuddy(k, pfn + i)).toBe(false);
+    }
+    expect(k.mem_map.pageblock_mt[pfn >>> pageblock_order]).toBe(MIGRATE_MOVABLE);
+    // the process's pages moved elsewhere with their contents
+    const after = p.pagemap(a, n).frame;
+    for (let i = 0; i < n; i++) {
+      expect(after[i] >= pfn && after[i] < pfn + pageblock_nr_pages).toBe(false);
+      expect(k.mem_map.content[after[i]]).toBe(tokens[i]);
+    }
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(mine);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    drain_all_pages(k, null);
+    const before = nrFree(k);
+    free_contig_range(k, pfn, pageblock_nr_pages);
+    drain_all_pages(k, null);
+    expect(nrFree(k)).toBe(before + pageblock_nr_pages);
+    checkBuddy(k);
+  });
+
+  it("fails with -EBUSY on a range holding an unmovable page, and leaves nothing isolated", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    // A kernel page (GFP_KERNEL: unmovable, off any LRU) and its pageblock
+    const kp = __alloc_pages(k, GFP_KERNEL, 0, 0, null);
+    const pfn = kp - (kp & (pageblock_nr_pages - 1));
+    const mt = k.mem_map.pageblock_mt[pfn >>> pageblock_order];
+    const before = nrFree(k);
+    expect(alloc_contig_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    expect(k.mem_map.pageblock_mt[pfn >>> pageblock_order]).toBe(mt);
+    expect(k.page_zone(pfn)?.nr_isolate_pageblock).toBe(0);
+    expect(nrFree(k)).toBe(before);
+    expect(k.mem_map._refcount[kp]).toBe(1);
+    checkBuddy(k);
+  });
+
+  it("fails on reserved pages (the kernel image at the start of memory)", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const before = nrFree(k);
+    const pfn = 4096; // DMA32's first pageblock
+    expect(alloc_contig_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    expect(nrFree(k)).toBe(before);
+    checkBuddy(k);
+  });
+});
+
+describe("runtime 1 GiB hugetlb pages (alloc_gigantic_page → alloc_contig_pages)", () => {
+  it("nr_hugepages of hugepages-1048576kB migrates movable pages out of a 1 GiB range and takes it; partial success", { timeout: 120_000 }, () => {
+    const G = 1024 * MiB;
+    const k = start_kernel({ memory: 4 * G, gbpages: true });
+    const D = "/sys/kernel/mm/hugepages/hugepages-1048576kB/";
+    expect(procRead(k, D + "nr_hugepages")).toBe("0\n");
+    // A process fills the first GiB; a second one then has part of its pages in the second.
+    // Both touch one page per 2 MiB first, so their page tables (unmovable) are made while the
+    // first GiB still has room: an unmovable page in a range would fail it (has_unmovable_pages).
+    const fill = (name: string, size: number): { p: ReturnType<typeof spawnProcess>; a: number } => {
+      const p = spawnProcess(k, { comm: name });
+      const a = p.mmap(size, { prot: "rw", flags: "private|anonymous" });
+      p.madvise(a, size, "nohugepage");
+      for (let o = 0; o < size; o += 2 * MiB) p.write(a + o, 4096);
+      p.write(a, size);
+      return { p, a };
+    };
+    fill("big", 1.75 * G);
+    const { p: q, a: b } = fill("small", 256 * MiB);
+    lru_add_drain(k);
+    const n = (256 * MiB) / 4096;
+    const frames = q.pagemap(b, n).frame;
+    const tokens = Array.from(frames, (f) => k.mem_map.content[f]);
+    const inGiB1 = Array.from(frames).filter((f) => f >= 262144 && f < 524288).length;
+    expect(inGiB1).toBeGreaterThan(10000);
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    const free0 = meminfoKb(k, "MemFree");
+    procWrite(k, D + "nr_hugepages", "3");
+    // The kernel's partial success: of the 1 GiB-aligned ranges only the second GiB can be
+    // emptied (pfn_range_valid_contig / has_unmovable_pages: the first holds the DMA zone's
+    // edge and the kernel, the third a reserved page below the PCI hole, the fourth is the hole,
+    // the fifth, above 4 GiB, boot's reserved allocations).
+    expect(procRead(k, D + "nr_hugepages")).toBe("1\n");
+    expect(procRead(k, D + "free_hugepages")).toBe("1\n");
+    expect(meminfoKb(k, "Hugetlb")).toBe(1048576);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(inGiB1);
+    const after = q.pagemap(b, n).frame;
+    let moved = 0;
+    let lost = 0;
+    for (let i = 0; i < n; i++) {
+      if (after[i] >= 262144 && after[i] < 524288) moved++;
+      if (k.mem_map.content[after[i]] !== tokens[i]) lost++;
+    }
+    expect([moved, lost]).toEqual([0, 0]);
+    expect(free0 - meminfoKb(k, "MemFree")).toBeGreaterThanOrEqual(1048576 - 4 * 1024);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // garbage: the kernel's EINVAL, the pool unchanged
+    expect(() => procWrite(k, D + "nr_hugepages", "lots")).toThrow(/EINVAL/);
+    // shrinking gives the GiB back to the buddy allocator
+    const free1 = meminfoKb(k, "MemFree");
+    procWrite(k, D + "nr_hugepages", "0");
+    expect(meminfoKb(k, "Hugetlb")).toBe(0);
+    expect(meminfoKb(k, "MemFree") - free1).toBe(1048576);
+    checkBuddy(k);
+  });
+});
