@@ -315,6 +315,92 @@ test("opens a chapter page and runs its demo with a slider", async ({ page, orig
   expect(after.low > lowBefore, `low watermark ${lowBefore} → ${after.low}`);
 });
 
+/** The canvas position of a pfn in a fitted physical view (the layout PhysRenderer makes). */
+async function pfnPoint(page, pfn, maxPfn) {
+  const box = await page.locator("[data-testid=physmap]").boundingBox();
+  const perRow = Math.max(512, 2 ** Math.ceil(Math.log2(Math.sqrt(2 * maxPfn))));
+  const rows = Math.ceil(maxPfn / perRow);
+  const scale = Math.min(box.width / perRow, box.height / rows);
+  const x0 = (box.width - perRow * scale) / 2;
+  const y0 = (box.height - rows * scale) / 2;
+  return { x: box.x + x0 + ((pfn % perRow) + 0.5) * scale, y: box.y + y0 + (Math.floor(pfn / perRow) + 0.5) * scale };
+}
+
+test("memcg demo: hovers a page charged to /rk and reads its memcg; colours the map by memcg", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=memcg-oom&v=physical");
+  await settled(page);
+  // While the holder holds its 24 MiB: the first sample with /rk's memory.current at 24 MiB.
+  const t = await page.evaluate(() => {
+    const s = window.__mmsim;
+    for (let i = 0; i < s.nSamples; i++) if (s.value(i, "memcg.0.current") >= 6144) return s.samples[i * s.stride];
+    return null;
+  });
+  expect(t !== null, "/rk reached 24 MiB in the samples");
+  await page.evaluate((t) => window.__mmsim.seek(t), t);
+  await settled(page);
+  await page.click("[data-mode=memcg]");
+  await page.waitForSelector("[data-testid=memcg-hint]");
+  await page.waitForFunction(() => [...document.querySelectorAll(".legend li")].some((li) => /memcg \/rk/.test(li.textContent ?? "")), null, { timeout: 30_000 });
+  const found = await page.evaluate(async () => {
+    const s = window.__mmsim;
+    const g = await s.query({ type: "memcgs" });
+    const pfn = g.out.findIndex((b) => b === 1);
+    return { pfn, paths: g.legend.paths, maxPfn: s.layout.maxPfn, n: g.out.reduce((a, b) => a + (b === 1 ? 1 : 0), 0) };
+  });
+  expect(found.pfn >= 0 && found.paths[0] === "/rk" && found.n >= 6144, `the inspector's memcg map: ${JSON.stringify({ ...found, pfn: found.pfn })}`);
+  const p = await pfnPoint(page, found.pfn, found.maxPfn);
+  await page.mouse.move(p.x, p.y);
+  await page.waitForSelector("[data-field=memcg]");
+  await page.waitForFunction(() => document.querySelector("[data-testid=dump]") !== null && document.querySelector("[data-field=memcg]")?.textContent?.startsWith("/rk"), null, { timeout: 30_000 });
+  const memcg = await page.textContent("[data-field=memcg]");
+  const dump = await page.textContent("[data-testid=dump]");
+  expect(/^\/rk/.test(memcg ?? ""), `hovered page's memcg: ${memcg}`);
+  expect(/\nmemcg:0x1\n/.test(dump ?? ""), `dump_page's memcg line: ${dump}`);
+  await shot("physical-memcg");
+});
+
+test("cgroups chapter: the memory.max slider re-runs memcg-oom, OOM kill at 32M and none at 128M; the link keeps it", async ({ page, origin, shot }) => {
+  await page.goto(origin + "#s=tour&v=chapters&ch=cgroups");
+  await page.waitForSelector("[data-testid=chapter]");
+  const status = await page.textContent("[data-testid=chapter] .badge");
+  expect(status === "modelled", `cgroups chapter status ${status}`);
+  const text = await page.textContent("[data-testid=chapter]");
+  expect(/EBUSY/.test(text ?? "") && /memory\.pressure/.test(text ?? "") && /numa_stat/.test(text ?? ""), "the status names what is missing (MGLRU per memcg, memory.pressure, numa_stat)");
+  await shot("chapter-cgroups");
+  await page.click("[data-testid=demo-run]");
+  await settled(page);
+  const oomKill = () => page.evaluate(() => {
+    const s = window.__mmsim;
+    return { name: s.name, view: s.state.view, kill: s.value(s.nSamples - 1, "memcg.0.ev.oom_kill"), victims: s.summary.oomVictims, hash: location.hash };
+  });
+  const before = await oomKill();
+  expect(before.name === "memcg-oom" && before.view === "reclaim" && before.kill === 1 && before.victims.length === 1, `at memory.max 32M: ${JSON.stringify(before)}`);
+  await page.waitForSelector("[data-testid=chart-memcg] canvas");
+  await page.waitForSelector("[data-testid=memcg-summary] [data-memcg='/rk']");
+  await shot("memcg");
+  await page.goto(origin + "#s=tour&v=chapters&ch=cgroups");
+  await page.waitForSelector("[data-testid=demo-slider]");
+  await page.$eval("[data-testid=demo-slider]", (el) => {
+    el.value = "128";
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  await settled(page);
+  const after = await oomKill();
+  expect(/cg=\/rk\/memory\.max:128M/.test(decodeURIComponent(after.hash)), `hash ${after.hash}`);
+  expect(after.name === "memcg-oom" && after.kill === 0 && after.victims.length === 0, `at memory.max 128M: ${JSON.stringify(after)}`);
+  const max = await page.evaluate(() => window.__mmsim.value(window.__mmsim.nSamples - 1, "memcg.0.max"));
+  expect(max === 32768, `memory.max sampled ${max} pages`);
+  // The shared link reproduces it: a fresh page from the hash alone.
+  await page.goto("about:blank");
+  await page.goto(origin + after.hash);
+  await settled(page);
+  const again = await oomKill();
+  expect(again.kill === 0 && again.victims.length === 0 && again.name === "memcg-oom", `from the link: ${JSON.stringify(again)}`);
+  const oomSummary = await page.textContent("[data-testid=memcg-summary] [data-field=oom_kill]");
+  expect(oomSummary === "0", `summary oom_kill ${oomSummary}`);
+});
+
 test("reloads from a shared URL and gets the same state", async ({ page, origin }) => {
   await page.goto(origin + "#s=fork-cow&v=physical");
   await settled(page);

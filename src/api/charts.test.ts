@@ -10,6 +10,7 @@ const layout = {
   nodes: 2,
   zones: [{ id: 1, node: 0, name: "DMA32" }, { id: 2, node: 0, name: "Normal" }, { id: 7, node: 1, name: "Normal" }],
   disks: [{ slot: 0, name: "vda", sysfs: true, holder: "swap" }, { slot: 1, name: "/swapfile", sysfs: false, holder: null }, { slot: -1, name: "vdz", sysfs: true, holder: null }],
+  memcgs: [{ slot: 0, path: "/rk" }, { slot: -1, path: "/late" }],
 };
 
 describe("chart definitions", () => {
@@ -59,6 +60,26 @@ describe("chart definitions", () => {
       ["merged reads/s", 0],
     ]);
     expect(chartDefs({ nodes: 1, zones: [] }, ["blk"])).toEqual([]);
+  });
+
+  it("memory cgroups: per sampled group its usage against max and high (gaps while unlimited), and memory.events", () => {
+    const s = source([0, 1e9], { "memcg.0.current": [100, 8192], "memcg.0.max": [8192, 8192], "memcg.0.high": [NaN, NaN], "memcg.0.ev.oom_kill": [0, 1], "memcg.0.ev.max": [0, 35] });
+    const defs = chartDefs(layout, ["memcg"]);
+    expect(defs.map((d) => d.key)).toEqual(["memcg.0", "memcg.0.events"]);
+    expect(defs[0].title).toBe("memory cgroup /rk: memory.current against memory.max and memory.high");
+    expect(defs[0].lines.map((l) => [l.label, l.value(s, 1)])).toEqual([
+      ["memory.current", 8192],
+      ["memory.max", 8192],
+      ["memory.high", NaN],
+      ["memory.swap.current", 0],
+    ]);
+    expect(defs[1].lines.map((l) => [l.label, l.value(s, 1)])).toEqual([
+      ["max", 35],
+      ["high", 0],
+      ["oom", 0],
+      ["oom_kill", 1],
+    ]);
+    expect(chartDefs({ nodes: 1, zones: [] }, ["memcg"])).toEqual([]);
   });
 
   it("one chart per populated zone, one kswapd line per node, in CHART_GROUPS order whatever the order asked", () => {

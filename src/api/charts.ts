@@ -26,7 +26,7 @@ export const OKABE_ITO = Object.freeze({
 export const LRU_COLOURS = Object.freeze([OKABE_ITO.sky, OKABE_ITO.blue, "#7fd1b9", OKABE_ITO.green, OKABE_ITO.purple]);
 
 /** The chart groups, in the order they are drawn (`--series` names them). */
-export const CHART_GROUPS = Object.freeze(["free", "lru", "reclaim", "scan", "workingset", "psi", "swap", "blk"] as const);
+export const CHART_GROUPS = Object.freeze(["free", "lru", "reclaim", "scan", "workingset", "psi", "swap", "blk", "memcg"] as const);
 export type ChartGroup = (typeof CHART_GROUPS)[number];
 
 /** Recorded samples: `count` of them, each a time (simulated ns) and named counters. */
@@ -75,6 +75,8 @@ export interface ChartLayout {
    * goes: a swapon adds one). Absent or empty: no "blk" charts.
    */
   readonly disks?: ReadonlyArray<{ readonly slot: number; readonly name: string; readonly sysfs: boolean; readonly holder: string | null }>;
+  /** The memory cgroups and their sample slots (inspect.ts memcgs). Absent or empty: no "memcg" charts. */
+  readonly memcgs?: ReadonlyArray<{ readonly slot: number; readonly path: string }>;
 }
 
 /**
@@ -237,6 +239,42 @@ function groupCharts(group: ChartGroup, layout: ChartLayout): ChartDef[] {
               { label: "merged reads/s", colour: OKABE_ITO.purple, style: "dotted", value: rate(f("rd_merges")) },
             ],
           };
+        });
+    case "memcg":
+      // Two charts per sampled group: its usage against its limits (max and high are NaN, so
+      // not drawn, while unlimited), and memory.events' counts so far.
+      return (layout.memcgs ?? [])
+        .filter((g) => g.slot >= 0)
+        .flatMap((g): ChartDef[] => {
+          const f = (name: string) => `memcg.${g.slot}.${name}`;
+          return [
+            {
+              group,
+              key: `memcg.${g.slot}`,
+              title: `memory cgroup ${g.path}: memory.current against memory.max and memory.high`,
+              yLabel: "pages",
+              unit: "pages",
+              lines: [
+                { label: "memory.current", colour: OKABE_ITO.blue, main: true, value: value(f("current")) },
+                { label: "memory.max", colour: OKABE_ITO.vermillion, style: "dashed", value: value(f("max")) },
+                { label: "memory.high", colour: OKABE_ITO.orange, style: "dashed", value: value(f("high")) },
+                { label: "memory.swap.current", colour: OKABE_ITO.purple, style: "dotted", value: value(f("swap")) },
+              ],
+            },
+            {
+              group,
+              key: `memcg.${g.slot}.events`,
+              title: `memory cgroup ${g.path}: memory.events so far`,
+              yLabel: "events",
+              unit: "plain",
+              lines: [
+                { label: "max", colour: OKABE_ITO.vermillion, main: true, value: value(f("ev.max")) },
+                { label: "high", colour: OKABE_ITO.orange, value: value(f("ev.high")) },
+                { label: "oom", colour: OKABE_ITO.purple, style: "dashed", value: value(f("ev.oom")) },
+                { label: "oom_kill", colour: OKABE_ITO.blue, style: "dashed", value: value(f("ev.oom_kill")) },
+              ],
+            },
+          ];
         });
   }
 }

@@ -95,6 +95,7 @@ export {
   PageKind, PAGE_KIND_NAMES, LRU_NAMES, machineLayout, fillPageClasses, fillPageblocks, fillPageOwners, describePage, rmapOf, pageWalk,
   processes, processVmas, vmaUsage, zoneDetails, sampleLayout, sampleCounters, blockDevices, MAX_SAMPLED_DISKS, DISK_STAT_FIELDS,
   fillPageAges, AGE_EDGES_NS, AGE_CLASS_NAMES, fillPageblockSummary, SUMMARY_KINDS,
+  fillPageMemcgs, memcgs, MAX_SAMPLED_MEMCGS, MEMCG_SAMPLE_FIELDS, type MemcgLegend, type MemcgInfo,
   type PageKindName, type VmaUsage, type ProcessVmaUsage, type BlockDeviceInfo, type MachineLayout, type OwnerLegend, type PageInfo, type RmapEntry, type WalkLevel, type PageWalk, type ProcessInfo, type VmaInfo, type ZoneDetail, type SampleLayout,
 } from "./inspect.js";
 

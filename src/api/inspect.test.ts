@@ -21,6 +21,8 @@ import {
   sampleCounters,
   sampleLayout,
   zoneDetails,
+  fillPageMemcgs,
+  memcgs,
 } from "./inspect.js";
 
 const MiB = 2 ** 20;
@@ -351,5 +353,65 @@ describe("sampleCounters", () => {
     expect(kswapdSeen).toBeGreaterThan(0);
     expect(formatReport(inspected)).toBe(formatReport(plain));
     expect(inspected.files).toEqual(plain.files);
+  });
+});
+
+describe("memory cgroups: a page's group, the groups, their samples", () => {
+  it("names the group a page is charged to, counts the group's pages and samples memory.current/max/events (memcg-oom)", () => {
+    const text = readFileSync(new URL("../../scenarios/memcg-oom.yaml", import.meta.url), "utf8");
+    const run = startScenario(parseScenario(text, "memcg-oom.yaml"));
+    const m = run.machine;
+    const lay = sampleLayout(m);
+    const buf = new Float64Array(lay.names.length);
+    const current = (): number => Number(m.read("/sys/fs/cgroup/rk/memory.current"));
+    // The holder's 24 MiB are charged and it still runs: stop there.
+    while (!run.done && !(current() >= 24 * MiB && processes(m).some((p) => p.comm === "holder"))) run.step();
+    expect(current()).toBeGreaterThanOrEqual(24 * MiB);
+    expect(memcgs(m)).toEqual([{ slot: 0, id: 1, path: "/rk", online: true }]);
+
+    const holder = processes(m).find((p) => p.comm === "holder")!;
+    const vma = processVmas(m, holder.pid)!.find((v) => v.rssKb >= 20000)!;
+    const walk = pageWalk(m, holder.pid, vma.start + 4096)!;
+    expect(walk.result).toBe("mapped");
+    const page = describePage(m, walk.pfn!);
+    expect([page.memcgPath, page.memcgKmem]).toEqual(["/rk", false]);
+    expect(page.dump[1]).toBe("memcg:0x1");
+    // The PTE table is a __GFP_ACCOUNT page: charged to the group as kernel memory.
+    const pte = describePage(m, walk.levels[3].tablePfn);
+    expect([pte.kind, pte.memcgPath, pte.memcgKmem]).toEqual(["pagetable", "/rk", true]);
+    const bytes = new Uint8Array(machineLayout(m).maxPfn);
+    fillPageClasses(m, bytes);
+    const free = describePage(m, bytes.findIndex((c) => (c & 15) === PageKind.free));
+    expect([free.kind, free.memcgPath]).toEqual(["free", null]);
+
+    const legend = fillPageMemcgs(m, bytes);
+    expect(legend).toEqual({ ids: [1], paths: ["/rk"] });
+    const inGroup = bytes.reduce((n, b) => n + (b === 1 ? 1 : 0), 0);
+    const anon = Number(/^anon (\d+)$/m.exec(m.read("/sys/fs/cgroup/rk/memory.stat"))![1]);
+    // Every charged page is the group's; memory.current also counts the per-CPU stock's precharge.
+    expect(inGroup).toBeGreaterThanOrEqual(anon / 4096);
+    expect(inGroup).toBeLessThanOrEqual(current() / 4096);
+    expect(bytes.every((b) => b <= 1)).toBe(true);
+
+    sampleCounters(m, buf);
+    const v = (n: string): number => buf[lay.index[n]];
+    expect([v("memcg.count"), v("memcg.0.current") * 4096, v("memcg.0.max"), v("memcg.0.high"), v("memcg.1.current")]).toEqual([1, current(), 8192, NaN, 0]);
+
+    while (!run.done) run.step();
+    sampleCounters(m, buf);
+    const events = m.read("/sys/fs/cgroup/rk/memory.events");
+    const ev = (k: string): number => Number(new RegExp(`^${k} (\\d+)$`, "m").exec(events)![1]);
+    expect([v("memcg.0.ev.max"), v("memcg.0.ev.high"), v("memcg.0.ev.oom"), v("memcg.0.ev.oom_kill")]).toEqual([ev("max"), ev("high"), ev("oom"), ev("oom_kill")]);
+    expect(v("memcg.0.ev.oom_kill")).toBe(1);
+  });
+
+  it("samples nothing for groups on a machine without any", () => {
+    const m = Machine.boot({ memory: "256M" });
+    const lay = sampleLayout(m);
+    const buf = new Float64Array(lay.names.length).fill(-1);
+    sampleCounters(m, buf);
+    expect(lay.names.filter((n) => n.startsWith("memcg.")).every((n) => buf[lay.index[n]] === 0)).toBe(true);
+    expect(memcgs(m)).toEqual([]);
+    expect(fillPageMemcgs(m, new Uint8Array(machineLayout(m).maxPfn))).toEqual({ ids: [], paths: [] });
   });
 });

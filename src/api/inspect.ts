@@ -28,6 +28,8 @@
  * @kernel arch/x86/mm/dump_pagetables.c printk_prot (entry bits by name)
  * @kernel mm/page_owner.c __set_page_owner (the allocation time a page's age is counted from)
  * @kernel block/genhd.c part_stat_show (the per-device I/O counters, read without update_io_ticks)
+ * @kernel mm/memcontrol.c memory_current_read, memory_events_show (the per-group samples)
+ * @kernel include/linux/memcontrol.h page_memcg_check (a page's group, kernel pages too)
  */
 import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -65,6 +67,9 @@ import { node_stat_text, vm_event_text, NR_FREE_PAGES } from "../mm/vmstat_items
 import { psi_system, NR_PSI_STATES, PSI_MEM_SOME, PSI_MEM_FULL, PSI_IO_SOME } from "../kernel/psi.js";
 import { swp_offset, swp_type } from "../mm/swapops.js";
 import { show_map_vma, smap_gather_stats, type mem_size_stats } from "../fs/proc/task_mmu.js";
+import { MEM_CGROUP_ID_MAX, MEMCG_DATA_KMEM, MEMCG_HIGH, MEMCG_MAX, MEMCG_OOM, MEMCG_OOM_KILL, type mem_cgroup } from "../mm/memcontrol.js";
+import { PAGE_COUNTER_MAX } from "../mm/page_counter.js";
+import { cgroup_path } from "../kernel/cgroup/cgroup.js";
 
 /** What a page frame is, the low 4 bits of its class byte. */
 export const PageKind = {
@@ -82,7 +87,7 @@ export const PageKind = {
   shmem: 5,
   /** A page-table page (PGD, PUD, PMD or PTE table). */
   pagetable: 6,
-  /** Slab (PG_slab). The model has no slab allocator yet, so none appear. */
+  /** Slab (PG_slab, which the model sets on a slab's head page: a multi-page slab's other pages read as kernel). */
   slab: 7,
   /** Allocated by the kernel for itself (no mapping): PGDs' PTI halves, the zero page, … */
   kernel: 8,
@@ -363,7 +368,16 @@ export interface PageInfo {
   lru: string | null;
   /** page->private: the swap entry of a swap-cache page (type:offset), else null. */
   swap: string | null;
+  /** page->memcg_data as the model keeps it: the memcg id (with MEMCG_DATA_KMEM, 0x8000, for a kernel page), 0 when not charged. */
   memcg: number;
+  /**
+   * The cgroup path of the memcg the page is charged to ("/rk"), as page_memcg() finds it; null
+   * when the page is charged to no group (the root memcg is never charged, so its pages and
+   * uncharged ones alike read null).
+   */
+  memcgPath: string | null;
+  /** Charged as kernel memory (__GFP_ACCOUNT: a page table), not as a user folio. */
+  memcgKmem: boolean;
 }
 
 /** __def_pageflag_names, in the kernel's print order, with the model's two extra bits last. */
@@ -435,7 +449,91 @@ export function describePage(m: Machine, pfn: number): PageInfo {
     lru: (f & LRU) !== 0 ? LRU_NAMES[lruOf(f)] : null,
     swap: swapEntry === null ? null : `${swp_type(swapEntry)}:${hex(swp_offset(swapEntry))}`,
     memcg: mem.memcg[pfn],
+    memcgPath: memcgPathOf(k, mem.memcg[pfn]),
+    memcgKmem: (mem.memcg[pfn] & MEMCG_DATA_KMEM) !== 0,
   };
+}
+
+/** The cgroup path of the memcg a memcg column value names, or null for 0 (not charged). */
+function memcgPathOf(k: Kernel, v: number): string | null {
+  const id = v & MEM_CGROUP_ID_MAX;
+  if (id === 0) return null;
+  const memcg = k.memcg.byId[id];
+  // A column naming a freed memcg is a model bug the invariants catch; the inspector only reads.
+  return memcg === null || memcg === undefined ? `(memcg ${id}, freed)` : cgroup_path(memcg.css);
+}
+
+/** Which memory cgroup each page is charged to: `paths[i]` is the group whose byte is i + 1. */
+export interface MemcgLegend {
+  /** memcg ids by byte - 1; byte 0 means "charged to no group" (the root's, or uncharged). */
+  ids: number[];
+  /** Their cgroup paths ("/rk"). */
+  paths: string[];
+}
+
+/**
+ * Fills `out[pfn]` with the memory cgroup each page is charged to (page->memcg_data, user folios
+ * and __GFP_ACCOUNT kernel pages alike): 0 for none, else 1 + the group's index in the legend (groups
+ * in order of first appearance by pfn). At most 254 groups are told apart; later ones count as
+ * 255. One read of the memcg column per page; allocates a 64 KiB id table per call, nothing per page.
+ */
+export function fillPageMemcgs(m: Machine, out: Uint8Array): MemcgLegend {
+  const k = kernelOf(m);
+  const col = k.mem_map.memcg;
+  const n = Math.min(out.length, k.mem_map.max_pfn);
+  const byteOf = new Uint8Array(MEM_CGROUP_ID_MAX + 1);
+  const legend: MemcgLegend = { ids: [], paths: [] };
+  for (let pfn = 0; pfn < n; pfn++) {
+    const id = col[pfn] & MEM_CGROUP_ID_MAX;
+    if (id === 0) {
+      out[pfn] = 0;
+      continue;
+    }
+    let b = byteOf[id];
+    if (b === 0) {
+      b = legend.ids.length < 254 ? legend.ids.length + 1 : 255;
+      byteOf[id] = b;
+      if (b !== 255) {
+        legend.ids.push(id);
+        legend.paths.push(memcgPathOf(k, id) ?? "/");
+      }
+    }
+    out[pfn] = b;
+  }
+  out.fill(0, n);
+  return legend;
+}
+
+/** Memory cgroups sampled per slot (see memcgs). */
+export const MAX_SAMPLED_MEMCGS = 4;
+/** The per-group values sampled, in order (see sampleLayout). */
+export const MEMCG_SAMPLE_FIELDS = ["current", "max", "high", "swap", "ev.max", "ev.high", "ev.oom", "ev.oom_kill"] as const;
+
+/** A memory cgroup as the explorer lists it. */
+export interface MemcgInfo {
+  /** Its slot in the counter samples ("memcg.<slot>.…"), or -1 past MAX_SAMPLED_MEMCGS. */
+  slot: number;
+  id: number;
+  /** Its cgroup path ("/rk"). */
+  path: string;
+  /** False once removed (rmdir) while pages still charge it: a zombie. */
+  online: boolean;
+}
+
+/** The non-root memcgs that exist (online or zombie), by id: the sample slots' order. */
+function memcgList(k: Kernel, limit = Infinity): mem_cgroup[] {
+  const out: mem_cgroup[] = [];
+  const byId = k.memcg.byId;
+  for (let id = 1; id < byId.length && out.length < limit; id++) {
+    const mc = byId[id];
+    if (mc !== null && mc !== undefined) out.push(mc);
+  }
+  return out;
+}
+
+/** The machine's memory cgroups other than the root, by id (the sample slots' order while none is removed). */
+export function memcgs(m: Machine): MemcgInfo[] {
+  return memcgList(kernelOf(m)).map((mc, i) => ({ slot: i < MAX_SAMPLED_MEMCGS ? i : -1, id: mc.id, path: cgroup_path(mc.css), online: mc.online }));
 }
 
 /** One mapping of a page found by the rmap walk. */
@@ -900,7 +998,12 @@ export interface SampleLayout {
  * /proc/vmstat names; "swap_total" and "swap_free" (pages); "psi.mem_some", "psi.mem_full",
  * "psi.io_some" (ns of stall since boot); "blk.count" (block devices so far) and, for each of
  * MAX_SAMPLED_DISKS slots, "blk.<slot>.rd_ios|rd_merges|rd_sectors|wr_ios|wr_merges|wr_sectors"
- * (/sys/block/<dev>/stat's first columns, cumulative; 0 while the slot has no device yet).
+ * (/sys/block/<dev>/stat's first columns, cumulative; 0 while the slot has no device yet);
+ * "memcg.count" and "memcg.last" (non-root memcgs alive or zombie, and the last id made: the
+ * list `memcgs` gives changed when either does) and, for each of MAX_SAMPLED_MEMCGS slots,
+ * "memcg.<slot>.current|max|high|swap" (memory.current, memory.max, memory.high, memory.swap.current,
+ * in pages; max and high NaN while unlimited) and "memcg.<slot>.ev.max|ev.high|ev.oom|ev.oom_kill"
+ * (memory.events, hierarchical, cumulative); 0 while the slot has no group.
  */
 export function sampleLayout(m: Machine): SampleLayout {
   const k = kernelOf(m);
@@ -912,6 +1015,8 @@ export function sampleLayout(m: Machine): SampleLayout {
   k.node_data.forEach((_, nid) => names.push(`kswapd.${nid}`));
   names.push(...SAMPLED_EVENTS, ...SAMPLED_NODE, "swap_total", "swap_free", "psi.mem_some", "psi.mem_full", "psi.io_some", "blk.count");
   for (let d = 0; d < MAX_SAMPLED_DISKS; d++) for (const f of DISK_STAT_FIELDS) names.push(`blk.${d}.${f}`);
+  names.push("memcg.count", "memcg.last");
+  for (let g = 0; g < MAX_SAMPLED_MEMCGS; g++) for (const f of MEMCG_SAMPLE_FIELDS) names.push(`memcg.${g}.${f}`);
   const index: Record<string, number> = {};
   names.forEach((n, i) => (index[n] = i));
   return { names, index };
@@ -980,5 +1085,29 @@ export function sampleCounters(m: Machine, out: Float64Array, offset = 0): void 
     out[i++] = b === null ? 0 : b.ios[STAT_WRITE];
     out[i++] = b === null ? 0 : b.merges[STAT_WRITE];
     out[i++] = b === null ? 0 : b.sectors[STAT_WRITE];
+  }
+  // memory.current, memory.max/high, memory.swap.current and memory.events of the first groups.
+  const st = k.memcg;
+  out[i++] = st.nr_memcgs;
+  out[i++] = st.last_id;
+  const byId = st.byId;
+  let id = 1;
+  for (let g = 0; g < MAX_SAMPLED_MEMCGS; g++) {
+    let mc: mem_cgroup | null = null;
+    // No work at all on a machine without groups (nr_memcgs 0): the id table is then [root].
+    while (st.nr_memcgs !== 0 && id < byId.length && mc === null) mc = byId[id++] ?? null;
+    if (mc === null) {
+      for (let f = 0; f < MEMCG_SAMPLE_FIELDS.length; f++) out[i++] = 0;
+      continue;
+    }
+    out[i++] = mc.memory.usage;
+    out[i++] = mc.memory.max >= PAGE_COUNTER_MAX ? NaN : mc.memory.max;
+    out[i++] = mc.memory.high >= PAGE_COUNTER_MAX ? NaN : mc.memory.high;
+    out[i++] = mc.swap.usage;
+    const ev = mc.memory_events;
+    out[i++] = ev[MEMCG_MAX];
+    out[i++] = ev[MEMCG_HIGH];
+    out[i++] = ev[MEMCG_OOM];
+    out[i++] = ev[MEMCG_OOM_KILL];
   }
 }

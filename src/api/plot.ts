@@ -11,7 +11,7 @@
 import { stackedChartsSvg, type ChartSeries, type LineChartOptions } from "../replay/index.js";
 import type { Machine } from "../sim/index.js";
 import { CHART_GROUPS, chartDefs, type ChartGroup, type SampleSource } from "./charts.js";
-import { blockDevices, machineLayout, sampleCounters, sampleLayout } from "./inspect.js";
+import { blockDevices, machineLayout, memcgs, sampleCounters, sampleLayout } from "./inspect.js";
 
 /** The chart groups --series names, in the order they are drawn (src/api/charts.ts). */
 export const PLOT_SERIES = CHART_GROUPS;
@@ -102,7 +102,7 @@ export class PlotRecorder implements SampleSource {
   svg(series: readonly string[], title: string): string {
     const bad = plotSeriesProblem(series);
     if (bad) throw new RangeError(bad);
-    const charts = chartDefs({ ...machineLayout(this.m), disks: blockDevices(this.m) }, series as readonly PlotSeries[]).map((c) => ({
+    const charts = chartDefs({ ...machineLayout(this.m), disks: blockDevices(this.m), memcgs: memcgs(this.m) }, series as readonly PlotSeries[]).map((c) => ({
       series: c.lines.map((l): ChartSeries => {
         const points: Array<[number, number]> = [];
         for (let i = 0; i < this.n; i++) points.push([this.time(i) / 1e9, l.value(this, i)]);

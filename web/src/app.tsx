@@ -80,7 +80,7 @@ export function App() {
             value={shippedName || "(editor)"}
             onChange={(e) => {
               const name = (e.currentTarget as HTMLSelectElement).value;
-              s.load({ ...s.state, scenario: { kind: "shipped", name }, t: null, seed: null, sysctl: {}, pfn: null, pid: null, addr: null });
+              s.load({ ...s.state, scenario: { kind: "shipped", name }, t: null, seed: null, sysctl: {}, cgroup: {}, pfn: null, pid: null, addr: null });
             }}
           >
             {!shippedName && <option value="(editor)">{s.name || "from the editor"}</option>}

@@ -11,7 +11,7 @@
  * it stands (worker/run.ts Replayer) — and answers questions about the machine there: the
  * exact page map, a page, a walk, a process's VMAs.
  */
-import { PAGE_MAP_LIMIT, type BlockDeviceInfo, type EventItem, type FromWorker, type LocatedError, type MachineLayout, type MapFrame, type Question, type ReplayStats, type RunSpec, type RunSummary, type ToWorker } from "./worker/protocol.js";
+import { PAGE_MAP_LIMIT, type BlockDeviceInfo, type MemcgInfo, type EventItem, type FromWorker, type LocatedError, type MachineLayout, type MapFrame, type Question, type ReplayStats, type RunSpec, type RunSummary, type ToWorker } from "./worker/protocol.js";
 import { DEFAULT_STATE, formatFragment, type ColourMode, type ScenarioRef, type UrlState, type ViewId } from "./url.js";
 import { SHIPPED } from "./scenarios.js";
 import type { Theme } from "./palette.js";
@@ -100,7 +100,7 @@ export interface InspectorState {
 
 export class Session {
   // ---- what runs ----
-  state: UrlState = { ...DEFAULT_STATE, sysctl: {} };
+  state: UrlState = { ...DEFAULT_STATE, sysctl: {}, cgroup: {} };
   spec: RunSpec | null = null;
   name = "";
   description = "";
@@ -119,6 +119,8 @@ export class Session {
   events: EventItem[] = [];
   /** The machine's block devices so far, by sample slot (a swapon mid-run adds one). */
   disks: BlockDeviceInfo[] = [];
+  /** The machine's memory cgroups so far, by sample slot. */
+  memcgs: MemcgInfo[] = [];
   /** End times of the scheduler quanta recorded so far (the inspector's exact stop points), ascending. */
   slices = new Float64Array(0);
   nSlices = 0;
@@ -203,9 +205,9 @@ export class Session {
 
   /** Starts recording the run the state names (restarting the workers if one was running). */
   load(state: UrlState): void {
-    this.state = { ...state, sysctl: { ...state.sysctl } };
+    this.state = { ...state, sysctl: { ...state.sysctl }, cgroup: { ...state.cgroup } };
     const { yaml, file } = Session.specOf(state.scenario);
-    this.spec = { yaml, file, seed: state.seed, sysctl: { ...state.sysctl } };
+    this.spec = { yaml, file, seed: state.seed, sysctl: { ...state.sysctl }, cgroup: { ...state.cgroup } };
     this.status = "recording";
     this.error = null;
     this.errorMessage = "";
@@ -215,6 +217,7 @@ export class Session {
     this.maps = [];
     this.events = [];
     this.disks = [];
+    this.memcgs = [];
     this.slices = new Float64Array(0);
     this.nSlices = 0;
     this.summary = null;
@@ -290,6 +293,9 @@ export class Session {
         break;
       case "disks":
         this.disks = m.disks;
+        break;
+      case "memcgs":
+        this.memcgs = m.memcgs;
         break;
       case "done":
         this.summary = m.summary;

@@ -1,6 +1,6 @@
 /**
  * The explorer's state in the URL fragment, so a link reproduces what its sender saw:
- * `#s=tour&seed=1&t=41250000&v=physical&c=type&pfn=1a2b&pid=3&addr=7f0000001000&ch=reclaim&sysctl=vm.swappiness:100`.
+ * `#s=tour&seed=1&t=41250000&v=physical&c=type&pfn=1a2b&pid=3&addr=7f0000001000&ch=reclaim&sysctl=vm.swappiness:100&cg=/rk/memory.max:48M`.
  * A scenario that is not a shipped one travels as its YAML, deflated and base64url-encoded
  * (`y=…`), the form `mmsim explore FILE` prints. The fragment never reaches a server.
  *
@@ -9,7 +9,7 @@
  */
 export const VIEWS = ["physical", "zones", "address", "reclaim", "events", "oom", "decode", "editor", "chapters"] as const;
 export type ViewId = (typeof VIEWS)[number];
-export const COLOUR_MODES = ["type", "lru", "zone", "migratetype", "owner", "age"] as const;
+export const COLOUR_MODES = ["type", "lru", "zone", "migratetype", "owner", "memcg", "age"] as const;
 export type ColourMode = (typeof COLOUR_MODES)[number];
 
 export type ScenarioRef = { kind: "shipped"; name: string } | { kind: "yaml"; yaml: string };
@@ -26,9 +26,11 @@ export interface UrlState {
   addr: number | null;
   chapter: string | null;
   sysctl: Record<string, number>;
+  /** Files of the scenario's cgroups written at boot instead of its own ("/rk/memory.max" → "48M"): a chapter's slider. */
+  cgroup: Record<string, string>;
 }
 
-export const DEFAULT_STATE: UrlState = { scenario: { kind: "shipped", name: "tour" }, seed: null, t: null, view: "physical", colour: "type", pfn: null, pid: null, addr: null, chapter: null, sysctl: {} };
+export const DEFAULT_STATE: UrlState = { scenario: { kind: "shipped", name: "tour" }, seed: null, t: null, view: "physical", colour: "type", pfn: null, pid: null, addr: null, chapter: null, sysctl: {}, cgroup: {} };
 
 /** Largest `y=` value read (deflated, base64url): as `mmsim explore` writes at most. */
 const MAX_Y = 64 * 1024;
@@ -49,7 +51,7 @@ function bytesToB64url(b: Uint8Array): string {
 }
 
 async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream, limit: number): Promise<Uint8Array> {
-  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(stream).getReader();
+  const reader = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream).getReader();
   const chunks: Uint8Array[] = [];
   let n = 0;
   for (;;) {
@@ -84,12 +86,15 @@ export async function unpackYaml(v: string): Promise<string> {
   return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
 }
 
+/** One `cg=` part: a group path (names as cgroup_mkdir takes them, at most 8 deep), a limit file, a size ("48M", bytes) or "max". */
+const CGROUP_PART = /^((?:\/[A-Za-z0-9_.-]{1,64}){1,8}\/memory\.(?:max|high|low|min|swap\.max)):(\d{1,16}[KMGT]?|max)$/;
+
 const int = (v: string, max = Number.MAX_SAFE_INTEGER): number | null => (/^\d{1,16}$/.test(v) && Number(v) <= max ? Number(v) : null);
 const hexInt = (v: string): number | null => (/^(0x)?[0-9a-f]{1,13}$/i.test(v) ? parseInt(v.replace(/^0x/i, ""), 16) : null);
 
 /** Reads a fragment (with or without its #). Unknown keys are ignored; bad values are reported. */
 export async function parseFragment(hash: string, shipped: readonly string[]): Promise<{ state: UrlState; problems: string[] }> {
-  const state: UrlState = { ...DEFAULT_STATE, scenario: { ...DEFAULT_STATE.scenario }, sysctl: {} };
+  const state: UrlState = { ...DEFAULT_STATE, scenario: { ...DEFAULT_STATE.scenario }, sysctl: {}, cgroup: {} };
   const problems: string[] = [];
   const h = hash.replace(/^#/, "");
   if (h === "") return { state, problems };
@@ -159,6 +164,14 @@ export async function parseFragment(hash: string, shipped: readonly string[]): P
       else bad("sysctl", part, "expected vm.NAME:VALUE");
     }
   }
+  const cg = params.get("cg");
+  if (cg !== null) {
+    for (const part of cg.split(",")) {
+      const m = CGROUP_PART.exec(part);
+      if (m) state.cgroup[m[1]] = m[2];
+      else bad("cg", part, "expected /GROUP/memory.FILE:VALUE (memory.max, high, low, min, swap.max; a size or max)");
+    }
+  }
   return { state, problems };
 }
 
@@ -177,5 +190,7 @@ export async function formatFragment(st: UrlState): Promise<string> {
   if (st.chapter !== null) p.push(`ch=${st.chapter}`);
   const sy = Object.entries(st.sysctl);
   if (sy.length) p.push(`sysctl=${sy.map(([k, v]) => `${k}:${v}`).join(",")}`);
+  const cg = Object.entries(st.cgroup);
+  if (cg.length) p.push(`cg=${cg.map(([k, v]) => `${k}:${v}`).join(",")}`);
   return p.join("&");
 }

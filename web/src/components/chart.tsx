@@ -118,10 +118,14 @@ export function Chart({ title, series, height = 180, unit, marks, testid, yMax }
     const step = Math.max(1, Math.ceil(n / MAX_POINTS));
     const m = Math.ceil(n / step);
     const xs = new Float64Array(m);
-    const ys = series.map(() => new Float64Array(m));
+    // A value that is not a number (memory.max while unlimited) is a gap: null to uPlot.
+    const ys = series.map(() => new Array<number | null>(m));
     for (let k = 0, i = 0; i < n; i += step, k++) {
       xs[k] = s.samples[i * s.stride];
-      for (let j = 0; j < series.length; j++) ys[j][k] = series[j].values(i);
+      for (let j = 0; j < series.length; j++) {
+        const v = series[j].values(i);
+        ys[j][k] = Number.isFinite(v) ? v : null;
+      }
     }
     u.setData([xs, ...ys] as unknown as uPlot.AlignedData);
     ready.current = true;

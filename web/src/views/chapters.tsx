@@ -1,12 +1,27 @@
 /**
  * View 9, chapters: one page per chapter of the book the project follows — what the kernel does
  * (in the project's words), the key functions linked to the 6.1 source, live demos (a shipped
- * scenario opened in a view, with what to look at and sometimes a sysctl slider that re-runs it)
+ * scenario opened in a view, with what to look at and sometimes a slider that re-runs it: a
+ * sysctl, or a file of the scenario's own cgroups such as memory.max, written at boot)
  * and a plain status of what the model covers and lacks (chapters-data.ts).
  */
 import { useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
-import { CHAPTERS, type Demo } from "../chapters-data.js";
+import { CHAPTERS, type Demo, type DemoControl } from "../chapters-data.js";
+import type { UrlState } from "../url.js";
+
+/** The slider's value in the state (the URL), or the control's default. */
+function controlValue(c: DemoControl, st: UrlState): number {
+  if ("sysctl" in c) return st.sysctl[c.sysctl] ?? c.value;
+  const m = /^(\d+)M$/.exec(st.cgroup[c.cgroup] ?? "");
+  return m ? Number(m[1]) : c.value;
+}
+
+/** The overrides a control at `v` makes: a sysctl, or a cgroup file written as "<v>M". */
+function overridesOf(c: DemoControl | undefined, v: number): Pick<UrlState, "sysctl" | "cgroup"> {
+  if (c === undefined) return { sysctl: {}, cgroup: {} };
+  return "sysctl" in c ? { sysctl: { [c.sysctl]: v }, cgroup: {} } : { sysctl: {}, cgroup: { [c.cgroup]: `${v}${c.unit}` } };
+}
 import { FnLink } from "../source.js";
 
 export function ChaptersView() {
@@ -48,9 +63,12 @@ export function ChaptersView() {
 
 function DemoBox({ demo }: { demo: Demo }) {
   const s = useSession();
-  const [value, setValue] = useState(demo.control ? (s.state.sysctl[demo.control.sysctl] ?? demo.control.value) : 0);
-  const open = (sysctl: Record<string, number>): void => {
-    s.load({ ...s.state, scenario: { kind: "shipped", name: demo.scenario }, seed: null, t: null, view: demo.view, colour: demo.colour ?? s.state.colour, pfn: null, pid: null, addr: null, sysctl });
+  const c = demo.control;
+  // The slider starts at the value the current run used when it is this demo's scenario (a shared link).
+  const mine = s.state.scenario.kind === "shipped" && s.state.scenario.name === demo.scenario;
+  const [value, setValue] = useState(c ? (mine ? controlValue(c, s.state) : c.value) : 0);
+  const open = (v: number): void => {
+    s.load({ ...s.state, scenario: { kind: "shipped", name: demo.scenario }, seed: null, t: null, view: demo.view, colour: demo.colour ?? s.state.colour, pfn: null, pid: null, addr: null, ...overridesOf(c, v) });
   };
   return (
     <div class="demo" data-testid="demo">
@@ -58,14 +76,17 @@ function DemoBox({ demo }: { demo: Demo }) {
         <b>{demo.scenario}</b> in the {demo.view} view: {demo.look}
       </p>
       <div class="toolbar" style={{ padding: 0 }}>
-        <button onClick={() => open(demo.control ? { [demo.control.sysctl]: value } : {})} data-testid="demo-run">
+        <button onClick={() => open(value)} data-testid="demo-run">
           ▶ run the demo
         </button>
-        {demo.control && (
+        {c && (
           <label class="field">
-            <span>{demo.control.label}</span>
-            <input type="range" min={demo.control.min} max={demo.control.max} step={demo.control.step} value={value} onInput={(e) => setValue(Number((e.currentTarget as HTMLInputElement).value))} onChange={(e) => open({ [demo.control!.sysctl]: Number((e.currentTarget as HTMLInputElement).value) })} data-testid="demo-slider" />
-            <b class="mono">{value}</b>
+            <span>{c.label}</span>
+            <input type="range" min={c.min} max={c.max} step={c.step} value={value} onInput={(e) => setValue(Number((e.currentTarget as HTMLInputElement).value))} onChange={(e) => open(Number((e.currentTarget as HTMLInputElement).value))} data-testid="demo-slider" />
+            <b class="mono" data-testid="demo-value">
+              {value}
+              {"unit" in c ? c.unit : ""}
+            </b>
             <span class="dim small">(release to re-run)</span>
           </label>
         )}

@@ -44,7 +44,7 @@ export function EditorView() {
   const run = (): void => {
     if (err || !seedOk) return;
     const shipped = name !== "" && SHIPPED[name] === text;
-    s.load({ ...s.state, scenario: shipped ? { kind: "shipped", name } : { kind: "yaml", yaml: text }, seed: seed === "" ? null : Number(seed), t: null, view: "physical", pfn: null, pid: null, addr: null, sysctl: {} });
+    s.load({ ...s.state, scenario: shipped ? { kind: "shipped", name } : { kind: "yaml", yaml: text }, seed: seed === "" ? null : Number(seed), t: null, view: "physical", pfn: null, pid: null, addr: null, sysctl: {}, cgroup: {} });
   };
   return (
     <div class="editor">

@@ -14,7 +14,7 @@ function oomReports(dmesg: string): string {
   for (const l of dmesg.split("\n")) {
     if (l.includes("invoked oom-killer")) inside = true;
     if (inside || /oom_reaper: reaped process/.test(l)) out.push(l);
-    if (inside && /Out of memory: Killed process/.test(l)) inside = false;
+    if (inside && /[Oo]ut of memory: Killed process/.test(l)) inside = false;
   }
   return out.join("\n");
 }
@@ -27,7 +27,7 @@ export function OomView() {
   if (report.trim() === "") {
     return (
       <div class="empty">
-        This run never ran out of memory. Open the <a href="#" onClick={(e) => { e.preventDefault(); s.load({ ...s.state, scenario: { kind: "shipped", name: "oom-badness" }, t: null, seed: null, view: "oom", sysctl: {} }); }}>oom-badness</a> scenario to see the OOM killer choose.
+        This run never ran out of memory. Open the <a href="#" onClick={(e) => { e.preventDefault(); s.load({ ...s.state, scenario: { kind: "shipped", name: "oom-badness" }, t: null, seed: null, view: "oom", sysctl: {}, cgroup: {} }); }}>oom-badness</a> scenario to see the OOM killer choose.
       </div>
     );
   }

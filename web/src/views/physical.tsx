@@ -1,7 +1,7 @@
 /**
  * View 1, physical memory: every page frame as a cell, coloured by what the page is (free with
  * its buddy order, anonymous, page cache, shmem, page table, kernel, reserved), by LRU list, by
- * zone, by pageblock migratetype or by owning process. Wheel zooms around the pointer, drag pans,
+ * zone, by pageblock migratetype, by owning process, by memory cgroup or by age. Wheel zooms around the pointer, drag pans,
  * double-click fits. Hover decodes the page's struct page; click shows who maps it (the rmap walk)
  * and what the page was at each recorded moment of this run.
  */
@@ -11,10 +11,10 @@ import { BlockPyramid, PhysRenderer, pack, pyramidLevel, type Camera, type Sourc
 import { COLOUR_MODES, type ColourMode } from "../url.js";
 import { ageColours, kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, rgb, ZONE_COLOURS, type Theme } from "../palette.js";
 import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
-import { PAGE_MAP_LIMIT, PAGE_WINDOW_LIMIT, type GridRect, type MachineLayout, type MapFrame, type OwnerLegend, type PageInfo, type RmapEntry } from "../worker/protocol.js";
+import { PAGE_MAP_LIMIT, PAGE_WINDOW_LIMIT, type GridRect, type MachineLayout, type MapFrame, type MemcgLegend, type OwnerLegend, type PageInfo, type RmapEntry } from "../worker/protocol.js";
 
 const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved"];
-const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process", age: "age" };
+const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process", memcg: "memcg", age: "age" };
 /** The age classes' names (src/api/inspect.ts AGE_CLASS_NAMES, which the page may not import: it is model code). */
 const AGE_LABELS = ["free", "allocated at boot (never since)", "< 100 µs", "100 µs – 1 ms", "1 – 10 ms", "10 – 100 ms", "0.1 – 1 s", "1 – 10 s", "≥ 10 s"];
 
@@ -132,9 +132,20 @@ function countKinds(classes: Uint8Array): number[] {
 }
 
 /** What to draw for a mode: the bytes, their shift and the colour table, and the legend. */
-function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null, ages: Uint8Array | null): Sources {
+function sourcesFor(mode: ColourMode, frame: MapFrame, layout: MachineLayout, theme: Theme, owners: { out: Uint8Array; legend: OwnerLegend } | null, ages: Uint8Array | null, groups: { out: Uint8Array; legend: MemcgLegend } | null = null): Sources {
   const kc = kindColours(theme);
   const hole = kc[0];
+  if (mode === "memcg") {
+    // Pages charged to a group in its colour; the rest (the root's, uncharged, free) dimmed.
+    const none = theme === "dark" ? "#232a31" : "#e6e8ea";
+    if (groups === null) return { src: { bytes: frame.classes, shift: 0, lut: paletteLut([], theme, none) }, legend: [] };
+    const colours = [none, ...groups.legend.paths.map((_, i) => OWNER_COLOURS[i % OWNER_COLOURS.length])];
+    const counts = new Array<number>(256).fill(0);
+    for (const v of groups.out) counts[v]++;
+    const legend = groups.legend.paths.map((path, i) => ({ label: `memcg ${path}`, colour: colours[i + 1], count: counts[i + 1] }));
+    legend.push({ label: "no group (root, or not charged)", colour: none, count: counts[0] });
+    return { src: { bytes: groups.out, shift: 0, lut: paletteLut(colours, theme, none) }, legend };
+  }
   if (mode === "age") {
     const colours = ageColours(theme);
     if (ages === null) return { src: { bytes: frame.classes, shift: 0, lut: paletteLut([], theme, colours[0]) }, legend: [] };
@@ -208,6 +219,7 @@ export function PhysicalView() {
   const [rmap, setRmap] = useState<RmapEntry[] | null>(null);
   const [owners, setOwners] = useState<{ out: Uint8Array; legend: OwnerLegend } | null>(null);
   const [ages, setAges] = useState<Uint8Array | null>(null);
+  const [groups, setGroups] = useState<{ out: Uint8Array; legend: MemcgLegend } | null>(null);
   const renderer = useMemo(() => (layout ? new PhysRenderer(layout.maxPfn) : null), [layout]);
   const camKey = String(layout?.maxPfn ?? 0);
   const fitted = useMemo(() => (renderer === null || measured === null ? null : renderer.wholeMachineCamera(measured.w, measured.h)), [renderer, measured]);
@@ -248,6 +260,17 @@ export function PhysicalView() {
     };
   }, [mode, exact, s]);
 
+  // And memory cgroups: the inspector reads every page's memcg_data at the cursor.
+  useEffect(() => {
+    setGroups(null);
+    if (mode !== "memcg" || exact === null) return;
+    let live = true;
+    void s.query<{ out: Uint8Array; legend: MemcgLegend }>({ type: "memcgs" }).then((g) => live && g !== null && "out" in g && setGroups(g));
+    return () => {
+      live = false;
+    };
+  }, [mode, exact, s]);
+
   // Ages too: the inspector reads every page's allocation time at the cursor.
   useEffect(() => {
     setAges(null);
@@ -261,7 +284,7 @@ export function PhysicalView() {
 
   const large = layout !== null && layout.maxPfn > PAGE_MAP_LIMIT;
   const bgColour = s.theme === "dark" ? "#0b0f14" : "#fbfbfa";
-  const sources = useMemo(() => (fr && layout && !large ? sourcesFor(mode, fr.frame, layout, s.theme, owners, ages) : null), [fr?.frame, layout, mode, s.theme, owners, ages, large]);
+  const sources = useMemo(() => (fr && layout && !large ? sourcesFor(mode, fr.frame, layout, s.theme, owners, ages, groups) : null), [fr?.frame, layout, mode, s.theme, owners, ages, groups, large]);
   const blocks = useMemo(() => (fr && layout && renderer && large ? blockSources(mode, fr.frame, layout, s.theme, renderer.perRow, bgColour) : null), [fr?.frame, layout, mode, s.theme, large, renderer]);
   const level = blocks && cam ? pyramidLevel(cam.scale, blocks.pyr.levels.length) : 0;
 
@@ -445,12 +468,13 @@ export function PhysicalView() {
             onPointerLeave={() => setHover(null)}
             onDblClick={() => renderer && setCam(renderer.wholeMachineCamera(size.w, size.h))}
           />
-          {large && (mode === "lru" || mode === "owner" || mode === "age") && (
+          {large && (mode === "lru" || mode === "owner" || mode === "memcg" || mode === "age") && (
             <div class="overlay-note" data-testid="large-note">
               {MODE_LABELS[mode]}: needs a byte per page, which a machine over {PAGE_MAP_LIMIT / 2 ** 18} GiB does not record — drawn by what the pages are
             </div>
           )}
           {!large && mode === "age" && ages === null && <div class="overlay-note">{exact ? "reading every page's allocation time…" : "pause to colour pages by age (the inspector reads them at the cursor)"}</div>}
+          {!large && mode === "memcg" && groups === null && <div class="overlay-note">{exact ? "reading every page's memory cgroup…" : "pause to colour pages by memory cgroup (the inspector reads every page's memcg at the cursor)"}</div>}
           {!large && mode === "owner" && owners === null && <div class="overlay-note">{exact ? "walking every page table…" : "pause to colour pages by process (the inspector walks every page table at the cursor)"}</div>}
         </div>
         <aside class="side">
@@ -468,6 +492,11 @@ export function PhysicalView() {
             {mode === "age" && (
               <p class="hint" data-testid="age-hint">
                 Age is the time since the page was allocated (page_owner's allocation time, which the model stamps on every allocation). The model records no access times, so a page in constant use ages like an idle one; free pages have no age.
+              </p>
+            )}
+            {mode === "memcg" && (
+              <p class="hint" data-testid="memcg-hint">
+                The memory cgroup each page is charged to (page-&gt;memcg_data): user pages and __GFP_ACCOUNT kernel pages (page tables). The root group is never charged, so its pages show as no group.
               </p>
             )}
             {mode === "type" && <p class="hint">Free pages are lighter the larger their buddy block: dark specks are fragmentation. Zoomed in, free blocks are outlined.</p>}
@@ -501,7 +530,7 @@ export function PhysicalView() {
                     <tr><th>pageblock</th><td>{info.migratetype}</td></tr>
                     <tr><th>LRU</th><td>{info.lru ?? "—"}</td></tr>
                     {info.swap && <tr><th>swap</th><td>{info.swap}</td></tr>}
-                    <tr><th>memcg</th><td>{info.memcg === 0 ? "root (no memory cgroups are modelled yet)" : info.memcg}</td></tr>
+                    <tr><th>memcg</th><td data-field="memcg">{info.memcgPath === null ? "none (the root's, or not charged)" : `${info.memcgPath}${info.memcgKmem ? " (kernel memory)" : ""}`}</td></tr>
                   </tbody>
                 </table>
               </div>

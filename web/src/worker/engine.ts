@@ -106,6 +106,11 @@ function record(spec: RunSpec): void {
   /** Block devices announced so far (a swapon adds one mid-run). */
   let nDisks = 0;
   let blkCount = 0;
+  /** Memory cgroups announced so far: the list is sent again when their count or the last id changes. */
+  let memcgsSeen = 0;
+  let memcgsLast = 0;
+  let memcgCount = 0;
+  let memcgLast = 0;
   let lastFlush = wall0;
   const flush = (): void => {
     if (n > 0) {
@@ -129,6 +134,11 @@ function record(spec: RunSpec): void {
     if (buf[n * stride + blkCount] !== nDisks) {
       nDisks = buf[n * stride + blkCount];
       post({ type: "disks", disks: inspect.blockDevices(m) });
+    }
+    if (buf[n * stride + memcgCount] !== memcgsSeen || buf[n * stride + memcgLast] !== memcgsLast) {
+      memcgsSeen = buf[n * stride + memcgCount];
+      memcgsLast = buf[n * stride + memcgLast];
+      post({ type: "memcgs", memcgs: inspect.memcgs(m) });
     }
     n++;
     samples++;
@@ -179,6 +189,8 @@ function record(spec: RunSpec): void {
         const sl = inspect.sampleLayout(m);
         stride = sl.names.length;
         blkCount = sl.index["blk.count"];
+        memcgCount = sl.index["memcg.count"];
+        memcgLast = sl.index["memcg.last"];
         opsBuf = new Float64Array(stride);
         opsIdx = PAGE_OPS.map((n) => sl.index[n]);
         buf = new Float64Array(CHUNK * stride);
@@ -282,7 +294,7 @@ let gotoSeq = 0;
 const pause = (): Promise<void> => new Promise((ok) => setTimeout(ok, 0));
 
 function specKey(spec: RunSpec): string {
-  return JSON.stringify([spec.yaml, spec.file, spec.seed, spec.sysctl]);
+  return JSON.stringify([spec.yaml, spec.file, spec.seed, spec.sysctl, spec.cgroup]);
 }
 
 async function goto(spec: RunSpec, t: number, req: number): Promise<void> {
@@ -369,6 +381,14 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
         return out;
       });
       return;
+    case "memcgs":
+      reply(msg.req, (m) => {
+        if (inspect.machineLayout(m).maxPfn > PAGE_MAP_LIMIT) return { error: "not on a machine this large: a byte per page would not fit (PAGE_MAP_LIMIT)" };
+        const out = new Uint8Array(inspect.machineLayout(m).maxPfn);
+        const legend = inspect.fillPageMemcgs(m, out);
+        return { out, legend };
+      });
+      return;
     case "classes":
       reply(msg.req, (m) => classWindow(m, msg));
       return;
@@ -377,7 +397,7 @@ self.onmessage = (ev: MessageEvent<ToWorker>): void => {
       return;
     case "parse": {
       try {
-        const sc = scenarioOf({ yaml: msg.yaml, file: msg.file, seed: 1, sysctl: {} });
+        const sc = scenarioOf({ yaml: msg.yaml, file: msg.file, seed: 1, sysctl: {}, cgroup: {} });
         post({ type: "parsed", req: msg.req, error: null, name: sc.name, description: sc.description });
       } catch (e) {
         if (e instanceof ScenarioError) post({ type: "parsed", req: msg.req, error: located(e), name: "", description: "" });

@@ -3,9 +3,9 @@
  * a scenario (YAML text, a seed, sysctl overrides) and questions, and gets plain data back.
  * Large arrays travel as transferables, never copied.
  */
-import type { BlockDeviceInfo, MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
+import type { BlockDeviceInfo, MachineLayout, MemcgInfo, MemcgLegend, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail } from "../../../src/api/inspect.js";
 
-export type { BlockDeviceInfo, MachineLayout, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail };
+export type { BlockDeviceInfo, MachineLayout, MemcgInfo, MemcgLegend, OwnerLegend, PageInfo, PageWalk, ProcessInfo, ProcessVmaUsage, RmapEntry, VmaInfo, ZoneDetail };
 
 /** What to run: the same spec always gives the same run (the model is deterministic). */
 export interface RunSpec {
@@ -17,6 +17,11 @@ export interface RunSpec {
   seed: number | null;
   /** Sysctls written at boot on top of the scenario's own (a chapter's slider). */
   sysctl: Record<string, number>;
+  /**
+   * Files of the scenario's `cgroups:` written at boot instead of (or besides) its own values: a
+   * chapter's memory.max slider. Keys "GROUP/FILE" ("/rk/memory.max"), values as the file takes them ("48M").
+   */
+  cgroup: Record<string, string>;
 }
 
 /** A located scenario mistake, as the CLI prints it. */
@@ -120,6 +125,8 @@ export type ToWorker =
   | { type: "vmas"; pid: number; req: number }
   | { type: "owners"; req: number }
   | { type: "ages"; req: number }
+  /** The memory cgroup of every page (inspect.fillPageMemcgs). */
+  | { type: "memcgs"; req: number }
   /** The class bytes of a rectangle of the grid (at most PAGE_WINDOW_LIMIT pages), row by row. */
   | ({ type: "classes"; req: number } & GridRect)
   | { type: "read"; path: string; req: number }
@@ -143,6 +150,8 @@ export type FromWorker =
   | { type: "slices"; times: Float64Array }
   /** The block devices so far (sent again whenever one is added: their sample slots' names). */
   | { type: "disks"; disks: BlockDeviceInfo[] }
+  /** The memory cgroups so far (sent again whenever the list changes: their sample slots' paths). */
+  | { type: "memcgs"; memcgs: MemcgInfo[] }
   | { type: "map"; frame: MapFrame }
   | { type: "events"; items: EventItem[] }
   | { type: "done"; summary: RunSummary }

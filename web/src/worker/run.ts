@@ -23,11 +23,26 @@
 import { parseScenario, restoreRun, snapshotBytes, startScenario, ScenarioError, type Machine, type RunResult, type RunSnapshot, type Scenario, type ScenarioRun } from "../../../src/api/index.js";
 import type { LocatedError, RunSpec } from "./protocol.js";
 
-/** Parses a spec's YAML and applies its sysctl overrides. Throws ScenarioError. */
+/**
+ * Parses a spec's YAML and applies its overrides: sysctls, and files of the scenario's own
+ * `cgroups:` ("/rk/memory.max" → "48M": the group's boot-time write of that file takes the new
+ * value, or is added after its others). Throws ScenarioError, also for a group the scenario does
+ * not declare; a value the file refuses fails at boot as the scenario's own would.
+ */
 export function scenarioOf(spec: RunSpec): Scenario {
   const sc = parseScenario(spec.yaml, spec.file);
   const overrides = Object.entries(spec.sysctl);
   if (overrides.length > 0) sc.machine.sysctl = { ...(sc.machine.sysctl ?? {}), ...Object.fromEntries(overrides) };
+  for (const [key, value] of Object.entries(spec.cgroup)) {
+    const cut = key.lastIndexOf("/");
+    const group = key.slice(0, cut);
+    const name = key.slice(cut + 1);
+    const cg = sc.cgroups.find((g) => g.group === group);
+    if (cg === undefined) throw new ScenarioError(spec.file, 1, 1, "cgroups", `the scenario declares no group ${group} to set ${name} of`);
+    const file = cg.files.find((f) => f.name === name);
+    if (file !== undefined) file.value = value;
+    else cg.files.push({ name, value, pos: cg.pos });
+  }
   return sc;
 }
 
