@@ -513,6 +513,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    * a - size and `above`, or -1 when there is none.
    */
   mas_empty_area_rev(low: number, high: number, size: number): number {
+    if (this.root.leaf) return this.emptyAreaRevInLeaf(low, high, size);
     const e = this.mt_find(high - 1);
     this.keepLanding();
     const end = e !== null && e.vm_start < high ? e.vm_start : high;
@@ -523,27 +524,40 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       return this.foundDown(end, size, e);
     }
     if (b === null) return -1;
-    return this.root.leaf ? this.emptyAreaBelowInLeaf(low, size) : this.emptyAreaBelow(low, size);
+    return this.emptyAreaBelow(low, size);
   }
 
   /**
-   * emptyAreaBelow when the tree is one leaf (whose gaps are not kept): the gaps below the
-   * cursor's entry, from the top down, each worked out from its two entries. The first that
-   * holds [end - size, end) above low is the answer; once a gap ends at or below low, none does.
+   * mas_empty_area_rev when the tree is one leaf (whose gaps are not kept): the kernel's search
+   * of a root that is a single node, a walk down its at most 16 slots from the first entry
+   * ending above high - 1, each gap worked out from its two entries. The first that holds
+   * [end - size, end) above low is the answer; once a gap ends at or below low, none does. The
+   * landing is kept as the cursor's second place (the next search lands there again) and the
+   * entry above the gap is the cursor (mmap_region looks it up next). No cursor is tried
+   * first: from the top of a leaf the walk is as short, and mmap's path stays small enough
+   * for V8 to inline.
    */
-  private emptyAreaBelowInLeaf(low: number, size: number): number {
-    const sl = this.cLeaf.slots;
-    for (let s = this.cSlot - 1; s >= 0; s--) {
-      const a = sl[s] as T;
-      const end = a.vm_start;
-      if (end <= low) return -1;
-      const p = s > 0 ? (sl[s - 1] as T) : null;
+  private emptyAreaRevInLeaf(low: number, high: number, size: number): number {
+    const leaf = this.root;
+    const sl = leaf.slots;
+    const n = leaf.n;
+    let i = n;
+    while (i > 0 && (sl[i - 1] as T).vm_end > high - 1) i--;
+    this.c2Leaf = this.cLeaf = leaf;
+    this.c2Slot = i;
+    let end = i < n && (sl[i] as T).vm_start < high ? (sl[i] as T).vm_start : high;
+    while (end > low) {
+      const p = i > 0 ? (sl[i - 1] as T) : null;
       const start = p === null || p.vm_end < low ? low : p.vm_end;
       if (end - start >= size) {
-        this.cSlot = s;
-        return this.foundDown(end, size, a);
+        this.cSlot = i;
+        return this.foundDown(end, size, i < n ? (sl[i] as T) : null);
       }
+      if (p === null) break;
+      i--;
+      end = p.vm_start;
     }
+    this.cSlot = i;
     return -1;
   }
 
