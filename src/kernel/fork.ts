@@ -77,7 +77,10 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
   mm.data_vm = oldmm.data_vm;
   mm.exec_vm = oldmm.exec_vm;
   mm.stack_vm = oldmm.stack_vm;
-  for (const mpnt of oldmm.mm_mt) {
+  // A snapshot array, not the tree's iterator: a generator costs more than the copy, per fork.
+  const vmas = oldmm.mm_mt.toArray();
+  for (let i = 0; i < vmas.length; i++) {
+    const mpnt = vmas[i];
     if ((mpnt.vm_flags & VM_DONTCOPY) !== 0) {
       vm_stat_account(mm, mpnt.vm_flags, -vma_pages(mpnt));
       continue;
