@@ -37,7 +37,7 @@ import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
 import { copy_page_range } from "../mm/memory.js";
 import { dup_fd } from "../fs/file_table.js";
 import { lru_gen_add_mm, lru_gen_del_mm } from "../mm/lru_gen.js";
-import { exit_mmap, vma_link, vm_stat_account } from "../mm/mmap.js";
+import { exit_mmap, vma_link_bulk, vm_stat_account } from "../mm/mmap.js";
 import {
   allocate_mm,
   anon_vma_fork,
@@ -77,7 +77,10 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
   mm.data_vm = oldmm.data_vm;
   mm.exec_vm = oldmm.exec_vm;
   mm.stack_vm = oldmm.stack_vm;
-  for (const mpnt of oldmm.mm_mt) {
+  // A snapshot array, not the tree's iterator: a generator costs more than the copy, per fork.
+  const vmas = oldmm.mm_mt.toArray();
+  for (let i = 0; i < vmas.length; i++) {
+    const mpnt = vmas[i];
     if ((mpnt.vm_flags & VM_DONTCOPY) !== 0) {
       vm_stat_account(mm, mpnt.vm_flags, -vma_pages(mpnt));
       continue;
@@ -93,7 +96,7 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
     tmp.anon_vma_chain = [];
     if ((tmp.vm_flags & VM_WIPEONFORK) === 0) anon_vma_fork(k.anon_vmas, tmp, mpnt);
     tmp.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
-    vma_link(mm, tmp);
+    vma_link_bulk(mm, tmp);
     if ((tmp.vm_flags & VM_WIPEONFORK) === 0) {
       const ret = copy_page_range(k, tmp, mpnt);
       if (ret !== 0) return ret;
@@ -171,8 +174,12 @@ export function kernel_clone(k: Kernel, parent: task_struct): task_struct | numb
   child.flags = parent.flags;
   child.signal.oom_score_adj = parent.signal.oom_score_adj;
   child.signal.oom_score_adj_min = parent.signal.oom_score_adj_min;
-  child.signal.rlim_cur.set(parent.signal.rlim_cur);
-  child.signal.rlim_max.set(parent.signal.rlim_max);
+  const cur = child.signal.rlim_cur;
+  const max = child.signal.rlim_max;
+  for (let i = 0; i < cur.length; i++) {
+    cur[i] = parent.signal.rlim_cur[i];
+    max[i] = parent.signal.rlim_max[i];
+  }
   // The child's page tables and copies are charged to the parent's memcg (it is current).
   const err = copy_mm(k, parent, child);
   if (err !== 0) {

@@ -75,10 +75,14 @@ export interface signal_struct {
   oom_score_adj: number;
   /** The lowest value an unprivileged writer may set (raised by CAP_SYS_RESOURCE writers). */
   oom_score_adj_min: number;
-  /** rlim[RLIMIT_*].rlim_cur, in bytes (or counts). */
-  readonly rlim_cur: Float64Array;
+  /**
+   * rlim[RLIMIT_*].rlim_cur, in bytes (or counts). Plain arrays, not Float64Arrays: a typed
+   * array over 64 bytes gets a buffer outside V8's heap, which costs about a microsecond to
+   * make and free, and every fork makes a task.
+   */
+  readonly rlim_cur: number[];
   /** rlim[RLIMIT_*].rlim_max. */
-  readonly rlim_max: Float64Array;
+  readonly rlim_max: number[];
   /** Minor and major faults of reaped children (cmin_flt, cmaj_flt). */
   cmin_flt: number;
   cmaj_flt: number;
@@ -160,8 +164,8 @@ export class task_struct {
     this.ppid = ppid;
     this.mm = mm;
     this.start_time = now;
-    const rlim_cur = new Float64Array(RLIM_NLIMITS).fill(RLIM_INFINITY);
-    const rlim_max = new Float64Array(RLIM_NLIMITS).fill(RLIM_INFINITY);
+    const rlim_cur = new Array<number>(RLIM_NLIMITS).fill(RLIM_INFINITY);
+    const rlim_max = new Array<number>(RLIM_NLIMITS).fill(RLIM_INFINITY);
     rlim_cur[RLIMIT_STACK] = _STK_LIM;
     rlim_cur[RLIMIT_MEMLOCK] = MLOCK_LIMIT;
     rlim_max[RLIMIT_MEMLOCK] = MLOCK_LIMIT;

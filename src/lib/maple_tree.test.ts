@@ -66,11 +66,26 @@ function refDown(a: R[], low: number, high: number, length: number): [number, nu
   return null;
 }
 
-function run(seed: number, steps: number, space: number, maxLen: number): void {
+/**
+ * Random operations against the array. With `prefill`, the tree starts with that many entries
+ * stored in address order by mas_store_append (dup_mmap's bulk store), checked after each.
+ */
+function run(seed: number, steps: number, space: number, maxLen: number, prefill = 0): void {
   const rand = rng(seed);
   const r = (n: number): number => Math.floor(rand() * n);
   const t = new MapleTree<R>();
   const a: R[] = [];
+  let at = 0;
+  for (let i = 0; i < prefill; i++) {
+    const s = at + r(3) * r(maxLen);
+    const v = new R(s, s + 1 + r(maxLen));
+    t.mas_store_append(v);
+    a.push(v);
+    at = v.vm_end;
+    t.mt_validate();
+    expect(t.length).toBe(a.length);
+  }
+  if (prefill > 0) expect(t.toArray()).toEqual(a);
   for (let step = 0; step < steps; step++) {
     const op = r(100);
     const ctx = `seed ${seed} step ${step} op ${op}`;
@@ -167,6 +182,24 @@ describe("MapleTree against a sorted array", () => {
     t.mt_validate();
     expect(t.length).toBe(0);
     expect(t.mt_find(0)).toBe(null);
+  });
+  it("mas_store_append builds a whole tree (one leaf, then new leaves and levels) that then agrees", () => {
+    // 1, 16 and 17 entries: the root leaf, full, then its first sibling; 300 and 600: two and
+    // three levels; then inserts, erases, moves and searches on the tree the appends built.
+    for (const [seed, prefill] of [[31, 1], [32, 16], [33, 17], [34, 300], [35, 600]]) {
+      run(seed, 800, prefill * 8 + 200, 6, prefill);
+    }
+  });
+  it("mas_store_append of an entry not above the last one takes the checked insert", () => {
+    const t = new MapleTree<R>();
+    const v = [new R(10, 20), new R(30, 40)];
+    for (const x of v) t.mas_store_append(x);
+    const mid = new R(22, 28); // below the last entry: inserted in its place
+    t.mas_store_append(mid);
+    expect(t.toArray()).toEqual([v[0], mid, v[1]]);
+    expect(() => t.mas_store_append(new R(35, 45))).toThrow(KernelBug); // overlaps [30, 40)
+    expect(() => t.mas_store_append(new R(50, 50))).toThrow(KernelBug); // empty
+    t.mt_validate();
   });
   it("refuses overlapping inserts and erases of absent entries with KernelBug", () => {
     const t = new MapleTree<R>();

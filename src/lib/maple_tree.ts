@@ -38,7 +38,6 @@
  *   mtree_erase, mt_validate, mtree_destroy
  */
 import { KernelBug } from "../kernel/bug.js";
-import { asDoubles } from "../kernel/shape.js";
 
 /** What the tree orders: a non-empty half-open range [vm_start, vm_end) (the VMA's fields). */
 export interface MapleRange {
@@ -59,7 +58,10 @@ const MERGE_MAX = 12;
  */
 export class MapleNode<T extends MapleRange> {
   n = 0;
-  readonly slots: (T | MapleNode<T> | null)[] = new Array<T | MapleNode<T> | null>(SLOTS).fill(null);
+  // Array literals, not new Array(SLOTS).fill / Float64Array: a fork makes a node per 16 VMAs, and
+  // a Float64Array of 16 (over 64 bytes) has its buffer outside V8's heap, about a microsecond
+  // to make and free. The gaps literal holds doubles, so the array stores them unboxed.
+  readonly slots: (T | MapleNode<T> | null)[] = [null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null];
   parent: MapleNode<T> | null = null;
   /** Leaf chain, left and right neighbours (leaves only). */
   prev: MapleNode<T> | null = null;
@@ -67,13 +69,16 @@ export class MapleNode<T extends MapleRange> {
   /** The largest entry gap in the subtree. */
   gap = 0;
   /** Leaves: each entry's gap (its vm_start less its predecessor's vm_end, 0 before the first). */
-  readonly gaps = new Float64Array(SLOTS);
+  readonly gaps: number[] = [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5].fill(0);
   /** The subtree's last entry: the node's pivot, read live. */
   last: T | null = null;
   readonly leaf: boolean;
   constructor(leaf: boolean) {
     this.leaf = leaf;
-    asDoubles<MapleNode<T>>(this, "gap"); // gaps are address differences (shape.ts)
+    // gaps are address differences: a double field from the start (asDoubles in shape.ts, written
+    // out because a fork makes a node for every 16 VMAs and the helper's rest array costs).
+    this.gap = 0.5;
+    this.gap = 0;
   }
 }
 
@@ -98,7 +103,9 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
   mas_last = 0;
 
   constructor() {
-    asDoubles<MapleTree<T>>(this, "mas_index", "mas_last");
+    // Addresses: double fields from the start (asDoubles, written out: one tree per fork).
+    this.mas_index = this.mas_last = 0.5;
+    this.mas_index = this.mas_last = 0;
   }
 
   /** Number of entries. */
@@ -506,6 +513,7 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
    * a - size and `above`, or -1 when there is none.
    */
   mas_empty_area_rev(low: number, high: number, size: number): number {
+    if (this.root.leaf) return this.emptyAreaRevInLeaf(low, high, size);
     const e = this.mt_find(high - 1);
     this.keepLanding();
     const end = e !== null && e.vm_start < high ? e.vm_start : high;
@@ -516,27 +524,40 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       return this.foundDown(end, size, e);
     }
     if (b === null) return -1;
-    return this.root.leaf ? this.emptyAreaBelowInLeaf(low, size) : this.emptyAreaBelow(low, size);
+    return this.emptyAreaBelow(low, size);
   }
 
   /**
-   * emptyAreaBelow when the tree is one leaf (whose gaps are not kept): the gaps below the
-   * cursor's entry, from the top down, each worked out from its two entries. The first that
-   * holds [end - size, end) above low is the answer; once a gap ends at or below low, none does.
+   * mas_empty_area_rev when the tree is one leaf (whose gaps are not kept): the kernel's search
+   * of a root that is a single node, a walk down its at most 16 slots from the first entry
+   * ending above high - 1, each gap worked out from its two entries. The first that holds
+   * [end - size, end) above low is the answer; once a gap ends at or below low, none does. The
+   * landing is kept as the cursor's second place (the next search lands there again) and the
+   * entry above the gap is the cursor (mmap_region looks it up next). No cursor is tried
+   * first: from the top of a leaf the walk is as short, and mmap's path stays small enough
+   * for V8 to inline.
    */
-  private emptyAreaBelowInLeaf(low: number, size: number): number {
-    const sl = this.cLeaf.slots;
-    for (let s = this.cSlot - 1; s >= 0; s--) {
-      const a = sl[s] as T;
-      const end = a.vm_start;
-      if (end <= low) return -1;
-      const p = s > 0 ? (sl[s - 1] as T) : null;
+  private emptyAreaRevInLeaf(low: number, high: number, size: number): number {
+    const leaf = this.root;
+    const sl = leaf.slots;
+    const n = leaf.n;
+    let i = n;
+    while (i > 0 && (sl[i - 1] as T).vm_end > high - 1) i--;
+    this.c2Leaf = this.cLeaf = leaf;
+    this.c2Slot = i;
+    let end = i < n && (sl[i] as T).vm_start < high ? (sl[i] as T).vm_start : high;
+    while (end > low) {
+      const p = i > 0 ? (sl[i - 1] as T) : null;
       const start = p === null || p.vm_end < low ? low : p.vm_end;
       if (end - start >= size) {
-        this.cSlot = s;
-        return this.foundDown(end, size, a);
+        this.cSlot = i;
+        return this.foundDown(end, size, i < n ? (sl[i] as T) : null);
       }
+      if (p === null) break;
+      i--;
+      end = p.vm_start;
     }
+    this.cSlot = i;
     return -1;
   }
 
@@ -612,6 +633,88 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
       }
     }
     this.insertWalking(v);
+  }
+
+  /**
+   * The bulk store dup_mmap makes after mas_expected_entries: entries arrive in address order,
+   * each above every entry already stored, so each goes at the end of the last leaf, and a full
+   * last leaf is followed by a new one (instead of splitting it in halves: the kernel's bulk mode
+   * fills its nodes too). The tree is whole after every call. An entry that is not above the
+   * last one goes the general way (mtree_insert, with its overlap check).
+   * @kernel lib/maple_tree.c mas_expected_entries, mas_store
+   */
+  mas_store_append(v: T): void {
+    const tail = this.tail;
+    const n = tail.n;
+    const sl = tail.slots;
+    const lastE = n > 0 ? (sl[n - 1] as T) : null;
+    if (!(v.vm_start < v.vm_end) || (lastE !== null && lastE.vm_end > v.vm_start) || (n === 0 && this.count !== 0)) {
+      this.mtree_insert(v);
+      return;
+    }
+    this.count++;
+    const root = this.root;
+    if (n < SLOTS) {
+      sl[n] = v;
+      tail.n = n + 1;
+      this.cLeaf = tail;
+      this.cSlot = n;
+      if (tail === root) {
+        // One leaf: no gaps kept (see the header).
+        tail.last = v;
+        return;
+      }
+      const g = v.vm_start - (lastE as T).vm_end;
+      tail.gaps[n] = g;
+      this.fixLast(tail);
+      this.raiseGap(tail, g);
+      return;
+    }
+    // The tree's first internal node: from now on every gap is kept, so work out the leaf's.
+    if (tail === root) this.computeGaps(tail);
+    const leaf = new MapleNode<T>(true);
+    const g = v.vm_start - (lastE as T).vm_end;
+    leaf.slots[0] = v;
+    leaf.gaps[0] = g;
+    leaf.n = 1;
+    leaf.gap = g;
+    leaf.last = v;
+    leaf.prev = tail;
+    tail.next = leaf;
+    this.tail = leaf;
+    this.addRightmost(tail, leaf);
+    this.cLeaf = leaf;
+    this.cSlot = 0;
+  }
+
+  /** Puts `node` in the tree as the right neighbour of `left`, the last node of its level. */
+  private addRightmost(left: MapleNode<T>, node: MapleNode<T>): void {
+    let p = left.parent;
+    if (p === null) {
+      // A new root above `left`.
+      p = new MapleNode<T>(false);
+      p.slots[0] = left;
+      p.n = 1;
+      p.gap = left.gap;
+      p.last = left.last;
+      left.parent = p;
+      this.root = p;
+    }
+    if (p.n < SLOTS) {
+      p.slots[p.n++] = node;
+      node.parent = p;
+      this.fixLast(p);
+      this.raiseGap(p, node.gap);
+      return;
+    }
+    // The parent is full: a new parent of its own, right of it.
+    const q = new MapleNode<T>(false);
+    q.slots[0] = node;
+    q.n = 1;
+    q.gap = node.gap;
+    q.last = node.last;
+    node.parent = q;
+    this.addRightmost(p, q);
   }
 
   /** mtree_insert in general: the cursor moved to v's place, the overlap checks, a split when full. */
@@ -918,7 +1021,14 @@ export class MapleTree<T extends MapleRange> implements Iterable<T> {
 
   /** mtree_destroy: drops every entry. */
   mtree_destroy(): void {
-    this.root = this.emptyRoot();
+    // The first leaf, emptied, is the new root (no node made: every exit_mmap calls this).
+    const r = this.head;
+    for (let s = 0; s < r.n; s++) r.slots[s] = null;
+    r.n = 0;
+    r.parent = r.prev = r.next = null;
+    r.gap = 0;
+    r.last = null;
+    this.root = this.head = this.tail = r;
     this.count = 0;
     this.cLeaf = this.c2Leaf = this.root;
     this.cSlot = this.c2Slot = 0;

@@ -223,6 +223,17 @@ export function vma_link(mm: mm_struct, vma: vm_area_struct): void {
   if (vma.vm_file) __vma_link_file(vma);
 }
 
+/**
+ * dup_mmap's vma_link: the child's VMAs arrive in address order, stored with the tree's bulk
+ * mode (mas_expected_entries, then a mas_store of each) instead of one insertion each.
+ * @kernel kernel/fork.c dup_mmap
+ */
+export function vma_link_bulk(mm: mm_struct, vma: vm_area_struct): void {
+  mm.mm_mt.mas_store_append(vma);
+  mm.map_count++;
+  if (vma.vm_file) __vma_link_file(vma);
+}
+
 /** A shared mapping that may write (VM_SHARED and VM_MAYWRITE) counts in i_mmap_writable. @kernel include/linux/mm.h is_shared_maywrite */
 function is_shared_maywrite(vm_flags: number): boolean {
   return (vm_flags & (VM_SHARED | VM_MAYWRITE)) === (VM_SHARED | VM_MAYWRITE);
