@@ -226,6 +226,8 @@ export interface super_operations {
   readonly evict_inode?: (k: Kernel, ino: inode) => void;
   /** The filesystem is unmounted. */
   readonly put_super?: (k: Kernel, sb: super_block) => void;
+  /** Writes the inode's own metadata (its on-disk inode) into the buffer cache; `sync`: to the disk, waited for. 0 or -errno. */
+  readonly write_inode?: (k: Kernel, ino: inode, sync: boolean) => number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,6 +292,12 @@ export class address_space {
   flags = 0;
   /** Part B: where writeback resumes (range_cyclic). */
   writeback_index = 0;
+  /**
+   * The metadata blocks (numbers on the host's disk) this file's writes dirtied
+   * (mark_buffer_dirty_inode: the indirect blocks of its block map), for fsync's
+   * sync_mapping_buffers; null while there are none.
+   */
+  private_list: number[] | null = null;
   constructor(id: number, host: inode | null, a_ops: address_space_operations, gfp_mask: number) {
     this.id = id;
     this.host = host;

@@ -37,8 +37,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { get_current } from "../kernel/sched.js";
 import { blk_page_completion, blk_wait_until, REQ_OP_READ } from "../block/blk.js";
-import { type address_space, type file, O_APPEND, O_DIRECT, O_DSYNC, O_SYNC } from "../fs/fs.js";
-import { vfs_fsync_range } from "../fs/fs-writeback.js";
+import { type address_space, type file, I_DIRTY_SYNC, O_APPEND, O_DIRECT, O_DSYNC, O_SYNC } from "../fs/fs.js";
+import { __mark_inode_dirty, vfs_fsync_range } from "../fs/fs-writeback.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { xa_chunk, xa_load, xa_load_folio, xa_store_folio, xa_store_value, XA_CHUNK_MASK, XA_CHUNK_SHIFT, XA_MAX_INDEX } from "../lib/xarray.js";
 import { __GFP_COMP, __GFP_FS, __GFP_NORETRY, __GFP_NOWARN, __GFP_WRITE, GFP_KERNEL } from "./gfp.js";
@@ -574,9 +574,13 @@ export function generic_write_checks(f: file, pos: number, count: number, count_
  * write(2) of a page-cache file: O_DIRECT through the filesystem's direct_IO (then the range's
  * cached pages are invalidated), otherwise generic_perform_write.
  * @kernel mm/filemap.c __generic_file_write_iter, generic_file_write_iter
+ * @kernel fs/inode.c file_update_time, generic_update_time
  */
 export function generic_file_write_iter(k: Kernel, f: file, pos: number, count: number): number {
   if (count === 0) return 0;
+  // file_modified → file_update_time: the new mtime dirties the inode (I_DIRTY_SYNC, no lazytime).
+  // The model keeps no timestamps, so every write counts as moving mtime.
+  __mark_inode_dirty(k, f.f_inode, I_DIRTY_SYNC);
   if ((f.f_flags & O_DIRECT) !== 0) {
     const dio = f.f_mapping.a_ops.direct_IO;
     if (!dio) return -errnoValues.EINVAL;

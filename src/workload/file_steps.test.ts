@@ -325,7 +325,8 @@ describe("the fsync, fdatasync, sync and msync steps", () => {
         "      - file: { path: /mnt/d/nope, op: fsync }\n        expect_error: ENOENT\n" +
         "expect:\n" +
         "  - { capture: dirty, field: Dirty, min: 2048 }\n" +
-        "  - { capture: fsynced, field: Dirty, equals: 0 }\n" +
+        // the block bitmaps are the filesystem's: fsync leaves them to the flusher
+        "  - { capture: fsynced, field: Dirty, max: 12 }\n" +
         "  - { capture: fsynced, field: Writeback, equals: 0 }\n" +
         "  - { capture: v1, field: nr_written, since: v0, min: 512 }\n" +
         "  - { capture: v2, field: nr_written, since: v1, min: 256 }\n" +
