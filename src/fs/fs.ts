@@ -115,8 +115,8 @@ export interface readahead_control {
   readonly ra: file_ra_state | null;
   /** The index of the first folio. */
   _index: number;
-  /** The folios (pfns) to read, in index order: `pages[0 .. _nr_pages)`. */
-  readonly pages: Int32Array;
+  /** The folios (pfns) to read, in index order: `pages[0 .. _nr_pages)` (page_cache_ra_unbounded provides the array). */
+  pages: Int32Array;
   _nr_pages: number;
   /** Some folio of the window was workingset (the read counts as a memory stall). */
   _workingset: boolean;
@@ -503,6 +503,12 @@ export class vfs_state {
   readonly count_out = new Float64Array(1);
   /** get_block's mapped extent (first disk block, count, new): the buffer_head map_bh of mpage. */
   readonly map_out = new Float64Array(3);
+  /**
+   * The readahead window's page array (the folios page_cache_ra_unbounded gathers for read_pages),
+   * reused by every readahead rather than made per window; `ra_pages_busy` while one is filling it.
+   */
+  ra_pages = new Int32Array(32);
+  ra_pages_busy = false;
 }
 
 /** A fresh address_space id. */

@@ -677,7 +677,7 @@ function do_sync_mmap_readahead(k: Kernel, vmf: vm_fault): boolean {
   if (!ra.ra_pages) return false;
   const fpin = allow_retry_first(vmf.flags);
   if ((vm_flags & VM_SEQ_READ) !== 0) {
-    page_cache_sync_ra(k, readahead_control_init(f, ra, mapping, vmf.pgoff, ra.ra_pages), ra.ra_pages);
+    page_cache_sync_ra(k, readahead_control_init(k, f, ra, mapping, vmf.pgoff), ra.ra_pages);
     return fpin;
   }
   if (ra.mmap_miss < MMAP_LOTSAMISS * 10) ra.mmap_miss++;
@@ -686,7 +686,7 @@ function do_sync_mmap_readahead(k: Kernel, vmf: vm_fault): boolean {
   ra.start = Math.max(0, vmf.pgoff - Math.floor(ra.ra_pages / 2));
   ra.size = ra.ra_pages;
   ra.async_size = Math.floor(ra.ra_pages / 4);
-  const rac = readahead_control_init(f, ra, mapping, ra.start, ra.size);
+  const rac = readahead_control_init(k, f, ra, mapping, ra.start);
   // page_cache_ra_order's fallback (no large folios here)
   do_page_cache_ra(k, rac, ra.size, ra.async_size);
   return fpin;
@@ -704,7 +704,7 @@ function do_async_mmap_readahead(k: Kernel, vmf: vm_fault, pfn: number): boolean
   if (ra.mmap_miss) ra.mmap_miss--;
   if ((k.mem_map.flags[pfn] & READAHEAD) !== 0) {
     const fpin = allow_retry_first(vmf.flags);
-    page_cache_async_ra_rac(k, readahead_control_init(f, ra, f.f_mapping, vmf.pgoff, ra.ra_pages), pfn, ra.ra_pages);
+    page_cache_async_ra_rac(k, readahead_control_init(k, f, ra, f.f_mapping, vmf.pgoff), pfn, ra.ra_pages);
     return fpin;
   }
   return false;
