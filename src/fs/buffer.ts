@@ -182,8 +182,12 @@ export function mark_buffer_dirty(k: Kernel, bh: number, mapping: address_space)
  */
 export function mark_buffer_dirty_inode(k: Kernel, bh: number, block: number, bdev_mapping: address_space, mapping: address_space): void {
   mark_buffer_dirty(k, bh, bdev_mapping);
+  // The kernel's b_assoc_map test is O(1); here the list is checked at its tail only (a sequential
+  // writer dirties the same indirect block for hundreds of allocations in a row), so a block may
+  // appear twice (a double-indirect block between its children): sync_mapping_buffers writes a
+  // buffer only while it is dirty, so the second entry costs a lookup, nothing more.
   const list = (mapping.private_list ??= []);
-  if (!list.includes(block)) list.push(block);
+  if (list.length === 0 || list[list.length - 1] !== block) list.push(block);
 }
 
 /**
