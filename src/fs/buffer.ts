@@ -14,12 +14,15 @@
  *
  * Reads are synchronous (__bread waits for the block: wait_on_buffer), one bio per block. A
  * buffer can be freed (try_to_free_buffers, for reclaim and invalidation) only when none is held
- * (b_count) or dirty. Writing dirty buffers back is part B's (mark_buffer_dirty only marks).
+ * (b_count) or dirty. Dirty buffers go back with their page (blkdev_writepages), or one at a time
+ * for fsync (sync_dirty_buffer, sync_mapping_buffers: a file's own indirect blocks are on its
+ * mapping's private list, kept as block numbers).
  * Simplified: blocks of 512 to 4096 bytes; no buffer locks (the model waits on the request); no
  * per-buffer b_blocknr (a bdev page's blocks are its index's, a file page's come from get_block).
  * @kernel fs/buffer.c __find_get_block, __getblk_gfp, __bread_gfp, grow_dev_page, grow_buffers,
  *   create_empty_buffers, touch_buffer, brelse, __brelse, end_buffer_read_sync, submit_bh,
- *   mark_buffer_dirty, try_to_free_buffers, block_invalidate_folio, block_dirty_folio
+ *   mark_buffer_dirty, try_to_free_buffers, block_invalidate_folio, block_dirty_folio,
+ *   mark_buffer_dirty_inode, sync_dirty_buffer, sync_mapping_buffers
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -32,7 +35,7 @@ import { folio_mark_accessed, put_page } from "../mm/swap.js";
 import { NO_PFN } from "../mm/types.js";
 import { xa_load_folio } from "../lib/xarray.js";
 import type { address_space } from "./fs.js";
-import { filemap_dirty_folio } from "../mm/page-writeback.js";
+import { filemap_dirty_folio, filemap_write_and_wait_range } from "../mm/page-writeback.js";
 
 const PRIVATE = F(PG_private);
 /** b_count's place in the packed word, and its unit. */
@@ -170,6 +173,56 @@ export function mark_buffer_dirty(k: Kernel, bh: number, mapping: address_space)
   const pfn = bh_page(bh);
   k.mem_map.private[pfn] |= 1 << (DIRTY_SHIFT + bh_index(bh));
   filemap_dirty_folio(k, mapping, pfn);
+}
+
+/**
+ * Marks a metadata buffer dirty on behalf of a file (an indirect block of its block map) and
+ * puts its block on the file's private list, so that fsync writes it (sync_mapping_buffers).
+ * @kernel fs/buffer.c mark_buffer_dirty_inode
+ */
+export function mark_buffer_dirty_inode(k: Kernel, bh: number, block: number, bdev_mapping: address_space, mapping: address_space): void {
+  mark_buffer_dirty(k, bh, bdev_mapping);
+  // The kernel's b_assoc_map test is O(1); here the list is checked at its tail only (a sequential
+  // writer dirties the same indirect block for hundreds of allocations in a row), so a block may
+  // appear twice (a double-indirect block between its children): sync_mapping_buffers writes a
+  // buffer only while it is dirty, so the second entry costs a lookup, nothing more.
+  const list = (mapping.private_list ??= []);
+  if (list.length === 0 || list[list.length - 1] !== block) list.push(block);
+}
+
+/**
+ * Writes one block's buffer to the disk now and waits for it, if it is dirty.
+ * Simplified: the page holding the buffer is written whole (as blkdev_writepages writes the
+ * buffer cache); with 4 KiB blocks the two are the same.
+ * @kernel fs/buffer.c sync_dirty_buffer, __sync_dirty_buffer
+ */
+export function sync_dirty_buffer(k: Kernel, bdev: block_device, block: number): number {
+  const bpp = 4096 / bdev.bd_block_size;
+  const index = Math.floor(block / bpp);
+  const mapping = bdev_inode(k, bdev).i_mapping;
+  const pfn = xa_load_folio(mapping.i_pages, index);
+  if (pfn < 0 || (k.mem_map.private[pfn] & (1 << (DIRTY_SHIFT + (block % bpp)))) === 0) return 0;
+  return filemap_write_and_wait_range(k, mapping, index * 4096, index * 4096 + 4095);
+}
+
+/**
+ * fsync's metadata half for a simple filesystem: the buffers on the file's private list are
+ * written and waited for, and the list is emptied.
+ * Simplified: each buffer is written with its page, one request each (the kernel's
+ * write_dirty_buffer calls go under a plug and may merge adjacent blocks).
+ * @kernel fs/buffer.c sync_mapping_buffers, fsync_buffers_list
+ */
+export function sync_mapping_buffers(k: Kernel, mapping: address_space): number {
+  const list = mapping.private_list;
+  const bdev = mapping.host?.i_sb.s_bdev ?? null;
+  mapping.private_list = null;
+  if (list === null || bdev === null) return 0;
+  let err = 0;
+  for (const block of list) {
+    const e = sync_dirty_buffer(k, bdev, block);
+    if (e < 0 && err === 0) err = e;
+  }
+  return err;
 }
 
 /** Marks every buffer of a page dirty (a file page's, written). @kernel fs/buffer.c block_dirty_folio */

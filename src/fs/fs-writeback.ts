@@ -22,13 +22,15 @@
  * time), so a pass never stops at writeback_sb_inodes' HZ/10 slice; sync_inodes_sb does its
  * WB_SYNC_ALL work in the caller instead of queueing it to the flusher and waiting (the same
  * pages written in the same order); no lazytime (b_dirty_time), no cgroup writeback, no
- * I_SYNC contention (a pass runs to its end before any task runs); an inode's own metadata
- * (write_inode) is not written — the model's ext2 keeps no dirty inode table blocks.
+ * I_SYNC contention (a pass runs to its end before any task runs). An inode dirtied by more
+ * than its pages (I_DIRTY_SYNC/DATASYNC) has its metadata written by the filesystem's
+ * write_inode after its pages, as __writeback_single_inode does.
  * @kernel fs/fs-writeback.c __mark_inode_dirty, inode_io_list_move_locked, inode_io_list_del,
  *   wb_wakeup, wb_wakeup_delayed, wb_start_background_writeback, wakeup_flusher_threads,
  *   wb_workfn, wb_do_writeback, wb_check_start_all, wb_check_old_data_flush,
  *   wb_check_background_flush, wb_writeback, queue_io, move_expired_inodes,
- *   writeback_sb_inodes, writeback_chunk_size, __writeback_single_inode, requeue_inode,
+ *   writeback_sb_inodes, writeback_chunk_size, __writeback_single_inode, writeback_single_inode,
+ *   sync_inode_metadata, requeue_inode,
  *   redirty_tail, requeue_io, sync_inodes_sb, writeback_inodes_sb, get_nr_dirty_inodes
  * @kernel fs/sync.c ksys_sync, sync_filesystem, vfs_fsync_range, do_fsync, sync_blockdev
  * @kernel include/linux/backing-dev.h writeback_in_progress
@@ -41,11 +43,12 @@ import type { task_struct } from "../kernel/sched.js";
 import { fget } from "./file_table.js";
 import type { bdi_writeback, block_device, wb_writeback_work } from "../block/blk.js";
 import { WB_RECLAIMABLE } from "../block/blk.js";
-import { do_writepages, filemap_fdatawait_range, filemap_write_and_wait_range, inode_to_wb, PAGECACHE_TAG_DIRTY, wb_over_bg_thresh, wbc_range } from "../mm/page-writeback.js";
+import { do_writepages, filemap_fdatawait_range, filemap_write_and_wait_range, inode_to_wb, PAGECACHE_TAG_DIRTY, PAGECACHE_TAG_WRITEBACK, wb_over_bg_thresh, wbc_range } from "../mm/page-writeback.js";
 import { global_node_page_state } from "../mm/vmstat.js";
 import { NR_FILE_DIRTY } from "../mm/vmstat_items.js";
 import { xa_marked } from "../lib/xarray.js";
-import { type file, I_DIRTY, I_DIRTY_PAGES, I_FREEING, type inode, SB_RDONLY, type super_block, WB_SYNC_ALL, WB_SYNC_NONE } from "./fs.js";
+import { type file, I_DIRTY, I_DIRTY_DATASYNC, I_DIRTY_PAGES, I_FREEING, type inode, SB_RDONLY, type super_block, WB_SYNC_ALL, WB_SYNC_NONE } from "./fs.js";
+import { sync_mapping_buffers } from "./buffer.js";
 
 /** enum wb_reason. */
 export const WB_REASON_BACKGROUND = 0;
@@ -247,12 +250,50 @@ function writeback_chunk_size(k: Kernel, wb: bdi_writeback, work: wb_writeback_w
  */
 function __writeback_single_inode(k: Kernel, ino: inode, wbc: ReturnType<typeof wbc_range>): number {
   const mapping = ino.i_mapping;
-  const ret = do_writepages(k, mapping, wbc);
+  let ret = do_writepages(k, mapping, wbc);
   if (wbc.sync_mode === WB_SYNC_ALL && !wbc.for_sync) filemap_fdatawait_range(k, mapping, 0, Number.MAX_SAFE_INTEGER);
+  const dirty = ino.i_state & I_DIRTY;
   ino.i_state &= ~I_DIRTY;
   if (xa_marked(mapping.i_pages, PAGECACHE_TAG_DIRTY)) ino.i_state |= I_DIRTY_PAGES;
-  else inode_add_lru(k, ino); // inode_sync_complete: clean and unused, it may join the LRU
+  // Don't write the inode if only I_DIRTY_PAGES was set
+  if ((dirty & ~I_DIRTY_PAGES) !== 0) {
+    const write_inode = ino.i_sb.s_op.write_inode;
+    const err = write_inode === undefined ? 0 : write_inode(k, ino, wbc.sync_mode === WB_SYNC_ALL);
+    if (ret === 0) ret = err;
+  }
+  if ((ino.i_state & I_DIRTY) === 0) inode_add_lru(k, ino); // inode_sync_complete: clean and unused, it may join the LRU
   return ret;
+}
+
+/**
+ * Writes one inode now, outside the flusher's lists (fsync's metadata half): nothing to do if it
+ * is clean with no pages under writeback; afterwards a clean inode leaves its wb's lists, a
+ * still-dirty one goes to the tail of b_dirty.
+ * @kernel fs/fs-writeback.c writeback_single_inode
+ */
+function writeback_single_inode(k: Kernel, ino: inode, wbc: ReturnType<typeof wbc_range>): number {
+  if ((ino.i_state & I_DIRTY) === 0 && (wbc.sync_mode !== WB_SYNC_ALL || !xa_marked(ino.i_mapping.i_pages, PAGECACHE_TAG_WRITEBACK))) return 0;
+  const ret = __writeback_single_inode(k, ino, wbc);
+  const bdev = inode_bdev(ino);
+  if ((ino.i_state & I_FREEING) !== 0 || bdev === null) return ret;
+  if ((ino.i_state & I_DIRTY) === 0) list_del(bdev, ino);
+  else if (ino.i_io_list === IO_LIST_NONE) {
+    // redirty_tail_locked
+    const d = bdev.bdi.b_dirty;
+    if (d.length > 0 && ino.dirtied_when < d[d.length - 1].dirtied_when) ino.dirtied_when = k.now_ns;
+    d.push(ino);
+    ino.i_io_list = IO_LIST_DIRTY;
+  }
+  return ret;
+}
+
+/**
+ * Writes an inode's own metadata for data integrity (metadata only: nr_to_write 0, the range
+ * the zeroed writeback_control leaves, page 0) and waits for it.
+ * @kernel fs/fs-writeback.c sync_inode_metadata
+ */
+export function sync_inode_metadata(k: Kernel, ino: inode, wait: boolean): number {
+  return writeback_single_inode(k, ino, wbc_range(wait ? WB_SYNC_ALL : WB_SYNC_NONE, 0, 0, 0));
 }
 
 /**
@@ -474,26 +515,27 @@ export function vfs_fsync_range(k: Kernel, f: file, start: number, end: number, 
 }
 
 /**
- * The fsync of a block filesystem's file: its dirty pages in the range written and waited for,
- * then the disk's buffer cache if the inode's metadata is dirty too (its block map: what
- * sync_mapping_buffers writes for ext2).
- * Simplified: the whole buffer cache of the disk is written, not only the blocks the inode
- * dirtied (the model does not keep the inode's private buffer list).
+ * The fsync of a simple block filesystem's file (ext2's ext2_fsync): the file's dirty pages in
+ * the range written and waited for; then the metadata blocks the file dirtied (its indirect
+ * blocks, on its buffer list: sync_mapping_buffers); then, if the inode is dirty, the inode
+ * itself (its inode table block, written and waited for) — for fdatasync only when something
+ * data-relevant changed (I_DIRTY_DATASYNC: the size or the block map), not for timestamps alone.
+ * The block bitmaps and group descriptors are not the file's: they stay dirty for the flusher.
+ * Simplified: no cache flush request (blkdev_issue_flush) is counted: the model's disks have no
+ * volatile write cache.
  * @kernel fs/libfs.c __generic_file_fsync, generic_file_fsync
+ * @kernel fs/ext2/file.c ext2_fsync
  */
 export function generic_file_fsync(k: Kernel, f: file, start: number, end: number, datasync: boolean): number {
   const ino = f.f_inode;
   const err = filemap_write_and_wait_range(k, ino.i_mapping, start, end);
   if (err < 0) return err;
-  void datasync;
-  const bdev = ino.i_sb.s_bdev;
-  if (bdev !== null) sync_blockdev(k, bdev);
-  if (!xa_marked(ino.i_mapping.i_pages, PAGECACHE_TAG_DIRTY)) {
-    ino.i_state &= ~I_DIRTY;
-    if (ino.i_io_list === IO_LIST_DIRTY && bdev !== null) list_del(bdev, ino);
-    inode_add_lru(k, ino);
-  }
-  return 0;
+  let ret = sync_mapping_buffers(k, ino.i_mapping);
+  if ((ino.i_state & I_DIRTY) === 0) return ret;
+  if (datasync && (ino.i_state & I_DIRTY_DATASYNC) === 0) return ret;
+  const e = sync_inode_metadata(k, ino, true);
+  if (ret === 0) ret = e;
+  return ret;
 }
 
 /** The fsync of a file with nothing to write (tmpfs, /proc): 0. @kernel fs/libfs.c noop_fsync */

@@ -115,8 +115,8 @@ export interface readahead_control {
   readonly ra: file_ra_state | null;
   /** The index of the first folio. */
   _index: number;
-  /** The folios (pfns) to read, in index order: `pages[0 .. _nr_pages)`. */
-  readonly pages: Int32Array;
+  /** The folios (pfns) to read, in index order: `pages[0 .. _nr_pages)` (page_cache_ra_unbounded provides the array). */
+  pages: Int32Array;
   _nr_pages: number;
   /** Some folio of the window was workingset (the read counts as a memory stall). */
   _workingset: boolean;
@@ -226,6 +226,8 @@ export interface super_operations {
   readonly evict_inode?: (k: Kernel, ino: inode) => void;
   /** The filesystem is unmounted. */
   readonly put_super?: (k: Kernel, sb: super_block) => void;
+  /** Writes the inode's own metadata (its on-disk inode) into the buffer cache; `sync`: to the disk, waited for. 0 or -errno. */
+  readonly write_inode?: (k: Kernel, ino: inode, sync: boolean) => number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,6 +292,12 @@ export class address_space {
   flags = 0;
   /** Part B: where writeback resumes (range_cyclic). */
   writeback_index = 0;
+  /**
+   * The metadata blocks (numbers on the host's disk) this file's writes dirtied
+   * (mark_buffer_dirty_inode: the indirect blocks of its block map), for fsync's
+   * sync_mapping_buffers; null while there are none.
+   */
+  private_list: number[] | null = null;
   constructor(id: number, host: inode | null, a_ops: address_space_operations, gfp_mask: number) {
     this.id = id;
     this.host = host;
@@ -495,6 +503,12 @@ export class vfs_state {
   readonly count_out = new Float64Array(1);
   /** get_block's mapped extent (first disk block, count, new): the buffer_head map_bh of mpage. */
   readonly map_out = new Float64Array(3);
+  /**
+   * The readahead window's page array (the folios page_cache_ra_unbounded gathers for read_pages),
+   * reused by every readahead rather than made per window; `ra_pages_busy` while one is filling it.
+   */
+  ra_pages = new Int32Array(32);
+  ra_pages_busy = false;
 }
 
 /** A fresh address_space id. */

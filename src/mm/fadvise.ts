@@ -61,7 +61,7 @@ export function generic_fadvise(k: Kernel, f: file, offset: number, len: number,
       const start_index = Math.floor(offset / 4096);
       const end_index = Math.min(Math.floor(endbyte / 4096), MAX_INDEX);
       const nrpages = end_index - start_index + 1;
-      if (start_index <= MAX_INDEX) force_page_cache_ra(k, readahead_control_init(f, f.f_ra, mapping, start_index, Math.min(nrpages, 512)), nrpages);
+      if (start_index <= MAX_INDEX) force_page_cache_ra(k, readahead_control_init(k, f, f.f_ra, mapping, start_index), nrpages);
       break;
     }
     case POSIX_FADV_NOREUSE:

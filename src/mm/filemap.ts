@@ -37,8 +37,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
 import { get_current } from "../kernel/sched.js";
 import { blk_page_completion, blk_wait_until, REQ_OP_READ } from "../block/blk.js";
-import { type address_space, type file, O_APPEND, O_DIRECT, O_DSYNC, O_SYNC } from "../fs/fs.js";
-import { vfs_fsync_range } from "../fs/fs-writeback.js";
+import { type address_space, type file, I_DIRTY_SYNC, O_APPEND, O_DIRECT, O_DSYNC, O_SYNC } from "../fs/fs.js";
+import { __mark_inode_dirty, vfs_fsync_range } from "../fs/fs-writeback.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { xa_chunk, xa_load, xa_load_folio, xa_store_folio, xa_store_value, XA_CHUNK_MASK, XA_CHUNK_SHIFT, XA_MAX_INDEX } from "../lib/xarray.js";
 import { __GFP_COMP, __GFP_FS, __GFP_NORETRY, __GFP_NOWARN, __GFP_WRITE, GFP_KERNEL } from "./gfp.js";
@@ -574,9 +574,13 @@ export function generic_write_checks(f: file, pos: number, count: number, count_
  * write(2) of a page-cache file: O_DIRECT through the filesystem's direct_IO (then the range's
  * cached pages are invalidated), otherwise generic_perform_write.
  * @kernel mm/filemap.c __generic_file_write_iter, generic_file_write_iter
+ * @kernel fs/inode.c file_update_time, generic_update_time
  */
 export function generic_file_write_iter(k: Kernel, f: file, pos: number, count: number): number {
   if (count === 0) return 0;
+  // file_modified → file_update_time: the new mtime dirties the inode (I_DIRTY_SYNC, no lazytime).
+  // The model keeps no timestamps, so every write counts as moving mtime.
+  __mark_inode_dirty(k, f.f_inode, I_DIRTY_SYNC);
   if ((f.f_flags & O_DIRECT) !== 0) {
     const dio = f.f_mapping.a_ops.direct_IO;
     if (!dio) return -errnoValues.EINVAL;
@@ -673,7 +677,7 @@ function do_sync_mmap_readahead(k: Kernel, vmf: vm_fault): boolean {
   if (!ra.ra_pages) return false;
   const fpin = allow_retry_first(vmf.flags);
   if ((vm_flags & VM_SEQ_READ) !== 0) {
-    page_cache_sync_ra(k, readahead_control_init(f, ra, mapping, vmf.pgoff, ra.ra_pages), ra.ra_pages);
+    page_cache_sync_ra(k, readahead_control_init(k, f, ra, mapping, vmf.pgoff), ra.ra_pages);
     return fpin;
   }
   if (ra.mmap_miss < MMAP_LOTSAMISS * 10) ra.mmap_miss++;
@@ -682,7 +686,7 @@ function do_sync_mmap_readahead(k: Kernel, vmf: vm_fault): boolean {
   ra.start = Math.max(0, vmf.pgoff - Math.floor(ra.ra_pages / 2));
   ra.size = ra.ra_pages;
   ra.async_size = Math.floor(ra.ra_pages / 4);
-  const rac = readahead_control_init(f, ra, mapping, ra.start, ra.size);
+  const rac = readahead_control_init(k, f, ra, mapping, ra.start);
   // page_cache_ra_order's fallback (no large folios here)
   do_page_cache_ra(k, rac, ra.size, ra.async_size);
   return fpin;
@@ -700,7 +704,7 @@ function do_async_mmap_readahead(k: Kernel, vmf: vm_fault, pfn: number): boolean
   if (ra.mmap_miss) ra.mmap_miss--;
   if ((k.mem_map.flags[pfn] & READAHEAD) !== 0) {
     const fpin = allow_retry_first(vmf.flags);
-    page_cache_async_ra_rac(k, readahead_control_init(f, ra, f.f_mapping, vmf.pgoff, ra.ra_pages), pfn, ra.ra_pages);
+    page_cache_async_ra_rac(k, readahead_control_init(k, f, ra, f.f_mapping, vmf.pgoff), pfn, ra.ra_pages);
     return fpin;
   }
   return false;

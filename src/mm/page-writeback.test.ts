@@ -92,7 +92,9 @@ describe("balance_dirty_pages and the flusher", () => {
     expect(kb(m.read("/proc/meminfo"), "Dirty")).toBeGreaterThanOrEqual(1024);
     m.advance("16s"); // 30 s expiry, passes every 5 s
     const mi = m.read("/proc/meminfo");
-    expect(kb(mi, "Dirty")).toBe(0);
+    // what is left is the inode table block the pass's write_inode dirtied after the disk's
+    // buffer cache had been written: it waits for the block device inode's own expiry
+    expect(kb(mi, "Dirty")).toBeLessThanOrEqual(4);
     expect(kb(mi, "Writeback")).toBe(0);
     expect(vm(m.read("/proc/vmstat"), "nr_written")).toBeGreaterThanOrEqual(256);
   });
@@ -125,8 +127,11 @@ describe("balance_dirty_pages and the flusher", () => {
     const fd = p.open("/mnt/d/f", "w|create|sync");
     p.writeFd(fd, 1 << 20);
     const mi = m.read("/proc/meminfo");
-    expect(kb(mi, "Dirty")).toBe(0);
+    // the file's pages, indirect block and inode are written; the block bitmap and what the
+    // create dirtied are the filesystem's, left to the flusher as fsync leaves them
+    expect(kb(mi, "Dirty")).toBeLessThanOrEqual(12);
     expect(kb(mi, "Writeback")).toBe(0);
+    expect(vm(m.read("/proc/vmstat"), "nr_written")).toBeGreaterThanOrEqual(256 + 2);
   });
 
   it("the invariant checker catches dirty accounting that disagrees with the flags", () => {

@@ -39,8 +39,10 @@ const READAHEAD = F(PG_readahead);
 const FORCE_RA_CHUNK = (2 * 1024 * 1024) / 4096;
 
 /** A readahead request for `mapping` starting at `index`, with room for `nr` pages. @kernel include/linux/pagemap.h DEFINE_READAHEAD */
-export function readahead_control_init(f: file | null, ra: file_ra_state | null, mapping: address_space, index: number, nr: number): readahead_control {
-  return { file: f, mapping, ra, _index: index, pages: new Int32Array(Math.max(1, nr)), _nr_pages: 0, _workingset: false };
+export function readahead_control_init(k: Kernel, f: file | null, ra: file_ra_state | null, mapping: address_space, index: number): readahead_control {
+  // The page array comes from page_cache_ra_unbounded (the kernel's own window lives in the page
+  // cache itself; the model's is one array reused by every readahead): no allocation per window.
+  return { file: f, mapping, ra, _index: index, pages: k.vfs.ra_pages, _nr_pages: 0, _workingset: false };
 }
 
 /** The disk's io_pages (max_sectors_kb in pages), or ra_pages' default for a file without one. */
@@ -78,10 +80,29 @@ function read_pages(k: Kernel, rac: readahead_control): void {
  * @kernel mm/readahead.c page_cache_ra_unbounded
  */
 export function page_cache_ra_unbounded(k: Kernel, rac: readahead_control, nr_to_read: number, lookahead_size: number): void {
+  const gfp = readahead_gfp_mask(rac.mapping);
+  // The window's array: the kernel's reusable one, unless another readahead is filling it (none
+  // does today: nothing under read_pages reads ahead), or it is too small (then it grows).
+  const vfs = k.vfs;
+  const shared = !vfs.ra_pages_busy;
+  if (shared) {
+    if (vfs.ra_pages.length < nr_to_read) vfs.ra_pages = new Int32Array(nr_to_read);
+    rac.pages = vfs.ra_pages;
+    vfs.ra_pages_busy = true;
+  } else if (rac.pages === vfs.ra_pages || rac.pages.length < nr_to_read) {
+    rac.pages = new Int32Array(Math.max(1, nr_to_read));
+  }
+  try {
+    page_cache_ra_gather(k, rac, nr_to_read, lookahead_size, gfp);
+  } finally {
+    if (shared) vfs.ra_pages_busy = false;
+  }
+}
+
+/** page_cache_ra_unbounded's loop over the window (the array is ready). */
+function page_cache_ra_gather(k: Kernel, rac: readahead_control, nr_to_read: number, lookahead_size: number, gfp: number): void {
   const mapping = rac.mapping;
   const index = rac._index;
-  const gfp = readahead_gfp_mask(mapping);
-  if (rac.pages.length < nr_to_read) (rac as { pages: Int32Array }).pages = new Int32Array(nr_to_read);
   for (let i = 0; i < nr_to_read; i++) {
     if (xa_load_folio(mapping.i_pages, index + i) >= 0) {
       // Page already present? Kick off the current batch of contiguous pages first.
@@ -296,10 +317,10 @@ export function page_cache_async_ra_rac(k: Kernel, rac: readahead_control, folio
 
 /** page_cache_sync_readahead: DEFINE_READAHEAD at `index`, then page_cache_sync_ra. @kernel include/linux/pagemap.h page_cache_sync_readahead */
 export function page_cache_sync_readahead(k: Kernel, mapping: address_space, ra: file_ra_state, f: file | null, index: number, req_count: number): void {
-  page_cache_sync_ra(k, readahead_control_init(f, ra, mapping, index, Math.min(req_count, 64)), req_count);
+  page_cache_sync_ra(k, readahead_control_init(k, f, ra, mapping, index), req_count);
 }
 
 /** page_cache_async_readahead at `index` for `folio`. @kernel include/linux/pagemap.h page_cache_async_readahead */
 export function page_cache_async_ra(k: Kernel, mapping: address_space, ra: file_ra_state, f: file | null, index: number, folio: number, req_count: number): void {
-  page_cache_async_ra_rac(k, readahead_control_init(f, ra, mapping, index, 64), folio, req_count);
+  page_cache_async_ra_rac(k, readahead_control_init(k, f, ra, mapping, index), folio, req_count);
 }

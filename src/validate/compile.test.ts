@@ -98,6 +98,13 @@ describe("compileScenario refuses what the guest cannot do, naming the step", ()
     expect(refusal("      - swapon: { path: /dev/vda, size: 64M, latency: 1ms }\n").message).toMatch(/swapon\.latency: QEMU cannot give a virtio disk a fixed latency/);
   });
 
+  it("the sync, msync, fsync and fdatasync steps, not in the guest's step set yet", () => {
+    expect(refusal("      - sync\n").message).toBe("t.yaml:5 processes[0].run[0]: sync is not in the guest's step set yet");
+    expect(refusal("      - mmap: { name: m, size: 64K }\n      - msync: { region: m }\n").message).toBe("t.yaml:6 processes[0].run[1]: msync is not in the guest's step set yet");
+    expect(refusal("      - file: { path: /tmp/x, op: fsync }\n").message).toBe("t.yaml:5 processes[0].run[0].file.op: fsync is not in the guest's step set yet");
+    expect(refusal("      - file: { path: /tmp/x, op: fdatasync }\n").message).toMatch(/file\.op: fdatasync is not in the guest's step set yet$/);
+  });
+
   it("passes MAP_HUGETLB and MADV_COLLAPSE through to the guest as their numbers", () => {
     const sc = yaml("name: t\nprocesses:\n  - name: p\n    run:\n      - sysctl: { vm.nr_hugepages: 4 }\n      - mmap: { name: m, size: 4M, flags: private|anonymous|hugetlb }\n      - madvise: { region: m, advice: collapse }\n");
     const lines = compileScenario(sc).input.split("\n");

@@ -503,6 +503,7 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     }
     case "file": {
       fits(s.file, GUEST_LIMITS.path, `${path}.file.path`);
+      if (s.op === "fsync" || s.op === "fdatasync") refuse(sc, s.pos, `${path}.file.op`, `${s.op} is not in the guest's step set yet`);
       if (s.bs > MiB && (s.op === "read" || s.op === "write" || s.op === "create")) refuse(sc, s.pos, `${path}.file.bs`, "the guest reads and writes through a buffer of bs bytes of its own memory: at most 1M to validate");
       const op = { create: 0, read: 1, write: 2, truncate: 3, unlink: 4, fadvise: 5 }[s.op];
       const advice = s.advice !== undefined ? { normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, noreuse: 5 }[s.advice] : 0;
@@ -526,6 +527,10 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       return;
     case "mkfiles":
       return refuse(sc, s.pos, s.path, "mkfiles is not in the guest's step set yet");
+    case "sync":
+      return refuse(sc, s.pos, s.path, "sync is not in the guest's step set yet");
+    case "msync":
+      return refuse(sc, s.pos, s.path, "msync is not in the guest's step set yet");
     case "shm":
       return refuse(sc, s.pos, s.path, "System V shared memory is not in the guest's step set yet");
     case "cgroup":

@@ -57,7 +57,7 @@ describe("file steps: parsing", () => {
 
   it("refuses bad arguments with located messages", () => {
     const e = (steps: string): string => err(head + steps);
-    expect(e("      - file: { path: /mnt/t/x, op: copy }\n")).toBe('s.yaml:5:37 processes[0].run[0].file.op: expected one of create, read, write, truncate, unlink, fadvise, got "copy"');
+    expect(e("      - file: { path: /mnt/t/x, op: copy }\n")).toBe('s.yaml:5:37 processes[0].run[0].file.op: expected one of create, read, write, truncate, unlink, fadvise, fsync, fdatasync, got "copy"');
     expect(e("      - file: { path: mnt/x, op: read }\n")).toMatch(/^s\.yaml:5:23 processes\[0\]\.run\[0\]\.file\.path: expected an absolute path/);
     expect(e("      - file: { path: /mnt/../etc, op: read }\n")).toMatch(/file\.path: "\.\." is not allowed/);
     expect(e("      - file: { path: /proc/meminfo, op: read }\n")).toMatch(/file\.path: \/proc and \/sys files are read with capture:/);
@@ -260,5 +260,126 @@ describe("the memfd step", () => {
     expect(err(head + "      - memfd: { name: m, size: 1M, seals: grow|glue }\n")).toMatch(/^s\.yaml:5:\d+ processes\[0\]\.run\[0\]\.memfd\.seals: unknown seal "glue"/);
     expect(err(head + "      - memfd: { name: m, size: 1M, flags: shared|anonymous }\n")).toMatch(/memfd\.flags: a memfd mapping maps the file/);
     expect(err(head + "      - memfd: { name: m }\n")).toMatch(/memfd.*size/);
+  });
+});
+
+describe("the fsync, fdatasync, sync and msync steps", () => {
+  const ext2 = "machine:\n  memory: 256M\n  disks: [{ path: /dev/vda, size: 64M, fs: ext2, bandwidth: 100M }]\nprocesses:\n  - name: sh\n    run:\n      - mount: { path: /mnt/d, type: ext2, device: /dev/vda }\n";
+
+  it("parses them with their defaults", () => {
+    const sc = parseScenario(
+      ext2 +
+        "      - file: { path: /mnt/d/f, op: create, size: 1M }\n" +
+        "      - file: { path: /mnt/d/f, op: fsync }\n" +
+        "      - file: { path: /mnt/d/f, op: fdatasync }\n" +
+        "      - sync\n" +
+        "      - sync:\n" +
+        "      - mmap: { name: m, size: 1M, file: /mnt/d/f }\n" +
+        "      - msync: { region: m }\n" +
+        "      - msync: { region: m, offset: 4K, length: 8K, flags: async | invalidate }\n",
+      "s.yaml",
+    );
+    const r = sc.processes[0].run;
+    expect(r[2]).toMatchObject({ kind: "file", op: "fsync", file: "/mnt/d/f" });
+    expect(r[3]).toMatchObject({ kind: "file", op: "fdatasync" });
+    expect(r[4]).toMatchObject({ kind: "sync", path: "processes[0].run[4]" });
+    expect(r[5]).toMatchObject({ kind: "sync" });
+    expect(r[7]).toMatchObject({ kind: "msync", region: "m", offset: 0, flags: "sync" });
+    expect(r[7]).not.toHaveProperty("length", expect.anything());
+    expect(r[8]).toMatchObject({ kind: "msync", region: "m", offset: 4096, length: 8192, flags: "async|invalidate" });
+  });
+
+  it("refuses bad arguments with located messages", () => {
+    const e = (steps: string): string => err(head + steps);
+    expect(e("      - file: { path: /mnt/t/x, op: fsync, offset: 4K }\n")).toMatch(/^s\.yaml:5:\d+ processes\[0\]\.run\[0\]\.file\.offset: op: fsync takes no offset$/);
+    expect(e("      - file: { path: /mnt/t/x, op: fdatasync, size: 1M }\n")).toMatch(/file\.size: op: fdatasync takes no size$/);
+    expect(e("      - sync: /mnt/t\n")).toMatch(/^s\.yaml:5:\d+ processes\[0\]\.run\[0\]\.sync: sync takes no arguments/);
+    expect(e("      - msync: { region: nope }\n")).toMatch(/^s\.yaml:5:\d+ processes\[0\]\.run\[0\]\.msync\.region: no mapping named "nope"/);
+    expect(e("      - mmap: { name: m, size: 64K }\n      - msync: { region: m, flags: sync|now }\n")).toMatch(/^s\.yaml:6:\d+ processes\[0\]\.run\[1\]\.msync\.flags: unknown msync flag "now": expected sync, async, invalidate/);
+    expect(e("      - mmap: { name: m, size: 64K }\n      - msync: { region: m, offset: 64K }\n")).toMatch(/msync\.offset: offset 64K is past the end of mapping "m"/);
+    expect(e("      - mmap: { name: m, size: 64K }\n      - msync: { region: m, offset: 100 }\n")).toMatch(/msync\.offset: size 100 is not a multiple of the 4K page size/);
+    expect(e("      - mmap: { name: m, size: 64K }\n      - msync: { region: m, length: 128K }\n")).toMatch(/msync\.length: offset 0 \+ length 128K is past the end/);
+    expect(e("      - msync: m\n")).toMatch(/msync: expected msync's arguments as a mapping/);
+  });
+
+  /** The expectations that failed, and the timeline's texts. */
+  function outcome(text: string): { fails: string[]; timeline: string[]; state: string; error?: string } {
+    const r = runScenario(parseScenario(text, "s.yaml"));
+    return { fails: r.expectations.filter((e) => !e.ok).map((e) => `${e.what}: ${e.actual}`), timeline: r.timeline.map((t) => t.text), state: r.processes[0].state, error: r.processes[0].error };
+  }
+
+  it("fsync, fdatasync and sync write the dirty pages and wait; the counters and the timeline say so", () => {
+    const r = outcome(
+      ext2 +
+        "      - file: { path: /mnt/d/a, op: create, size: 2M }\n" +
+        "        capture: [{ label: dirty, path: /proc/meminfo }, { label: v0, path: /proc/vmstat }]\n" +
+        "      - file: { path: /mnt/d/a, op: fsync }\n" +
+        "        capture: [{ label: fsynced, path: /proc/meminfo }, { label: v1, path: /proc/vmstat }]\n" +
+        "      - file: { path: /mnt/d/b, op: create, size: 1M }\n" +
+        "      - file: { path: /mnt/d/b, op: fdatasync }\n" +
+        "        capture: { label: v2, path: /proc/vmstat }\n" +
+        "      - file: { path: /mnt/d/c, op: create, size: 1M }\n" +
+        "        capture: { label: dirty3, path: /proc/meminfo }\n" +
+        "      - sync:\n" +
+        "        capture: [{ label: synced, path: /proc/meminfo }, { label: v3, path: /proc/vmstat }]\n" +
+        "      - file: { path: /mnt/d/nope, op: fsync }\n        expect_error: ENOENT\n" +
+        "expect:\n" +
+        "  - { capture: dirty, field: Dirty, min: 2048 }\n" +
+        // the block bitmaps are the filesystem's: fsync leaves them to the flusher
+        "  - { capture: fsynced, field: Dirty, max: 12 }\n" +
+        "  - { capture: fsynced, field: Writeback, equals: 0 }\n" +
+        "  - { capture: v1, field: nr_written, since: v0, min: 512 }\n" +
+        "  - { capture: v2, field: nr_written, since: v1, min: 256 }\n" +
+        "  - { capture: dirty3, field: Dirty, min: 1024 }\n" +
+        "  - { capture: synced, field: Dirty, equals: 0 }\n" +
+        "  - { capture: synced, field: Writeback, equals: 0 }\n" +
+        "  - { capture: v3, field: nr_written, since: v2, min: 256 }\n",
+    );
+    expect(r.fails).toEqual([]);
+    expect(r.state).toBe("alive");
+    expect(r.timeline.find((t) => t.startsWith("fsync /mnt/d/a: "))).toMatch(/^fsync \/mnt\/d\/a: \d+ pages written in \d/);
+    expect(r.timeline.find((t) => t.startsWith("fdatasync /mnt/d/b: "))).toMatch(/pages written/);
+    expect(r.timeline.find((t) => t.startsWith("sync: "))).toMatch(/^sync: \d+ pages written in /);
+  });
+
+  it("msync: MS_SYNC writes a shared mapping's dirty pages, MS_ASYNC writes none, and the kernel's errnos reach expect_error", () => {
+    const r = outcome(
+      ext2 +
+        "      - file: { path: /mnt/d/f, op: create, size: 1M }\n" +
+        "      - sync\n" +
+        "      - mmap: { name: m, size: 1M, file: /mnt/d/f, flags: shared, prot: rw }\n" +
+        "      - touch: { region: m, access: write }\n" +
+        "        capture: [{ label: w, path: /proc/meminfo }, { label: v0, path: /proc/vmstat }]\n" +
+        "      - msync: { region: m, flags: async }\n" +
+        "        capture: [{ label: a, path: /proc/meminfo }, { label: v1, path: /proc/vmstat }]\n" +
+        "      - msync: { region: m, offset: 512K }\n" +
+        "        capture: [{ label: half, path: /proc/meminfo }, { label: v2, path: /proc/vmstat }]\n" +
+        "      - msync: { region: m, flags: sync|invalidate }\n" +
+        "        capture: [{ label: s, path: /proc/meminfo }, { label: v3, path: /proc/vmstat }]\n" +
+        "      - msync: { region: m, flags: sync|async }\n        expect_error: EINVAL\n" +
+        "      - munmap: { region: m, offset: 256K, length: 256K }\n" +
+        "      - msync: { region: m }\n        expect_error: ENOMEM\n" +
+        "      - mlock: { region: m, length: 64K }\n" +
+        "      - msync: { region: m, length: 64K, flags: invalidate }\n        expect_error: EBUSY\n" +
+        "expect:\n" +
+        "  - { capture: w, field: Dirty, min: 1024 }\n" +
+        "  - { capture: v1, field: nr_written, since: v0, equals: 0 }\n" +
+        "  - { capture: a, field: Dirty, since: w, equals: 0 }\n" +
+        "  - { capture: v2, field: nr_written, since: v1, equals: 128 }\n" +
+        "  - { capture: half, field: Dirty, since: w, equals: -512 }\n" +
+        "  - { capture: v3, field: nr_written, since: v2, equals: 128 }\n" +
+        "  - { capture: s, field: Dirty, equals: 0 }\n",
+    );
+    expect(r.fails).toEqual([]);
+    expect(r.state).toBe("alive");
+    expect(r.timeline).toContain("msync m MS_ASYNC: 0 pages written in 0ns");
+    expect(r.timeline.find((t) => t.startsWith("msync m +512K 512K MS_SYNC: "))).toMatch(/: 128 pages written in /);
+    expect(r.timeline.filter((t) => /failed with (EINVAL|ENOMEM|EBUSY), as expected/.test(t)).length).toBe(3);
+  });
+
+  it("an fsync of a file that is not open for the step's reason ends the program, named", () => {
+    const r = outcome(head + "      - file: { path: /mnt/none, op: fdatasync }\n");
+    expect(r.state).toBe("exited");
+    expect(r.error).toBe("fdatasync /mnt/none failed: ENOENT (s.yaml:5)");
   });
 });

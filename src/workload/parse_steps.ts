@@ -489,6 +489,8 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   mount: readMount,
   file: readFile,
   drop_caches: readDropCaches,
+  sync: readSync,
+  msync: readMsync,
   compact: readCompact,
   kmalloc: readKmalloc,
   kfree: readKfree,
@@ -537,6 +539,7 @@ export function parseStep(r: Reader, node: N, path: string, ctx: ProgCtx, depth:
       ctx.exitedAt = path;
       return [{ kind: "exit", code: 0, pos: r.pos(node), path }];
     }
+    if (node.value === "sync") return [{ kind: "sync", pos: r.pos(node), path }];
     if (STEP_KINDS[node.value]) r.fail(node, path, `step "${node.value}" needs arguments: write ${node.value}: …`);
   }
   const es = entries(r, node, path, STEP_WHAT);
@@ -709,7 +712,7 @@ function readMount(x: StepInput): Step {
   return step;
 }
 
-const FILE_OPS: readonly FileOp[] = ["create", "read", "write", "truncate", "unlink", "fadvise"];
+const FILE_OPS: readonly FileOp[] = ["create", "read", "write", "truncate", "unlink", "fadvise", "fsync", "fdatasync"];
 /** Which keys each op takes besides path and op. */
 const FILE_OP_KEYS: Record<FileOp, readonly string[]> = {
   create: ["size", "bs"],
@@ -718,6 +721,9 @@ const FILE_OP_KEYS: Record<FileOp, readonly string[]> = {
   truncate: ["size"],
   unlink: [],
   fadvise: ["offset", "length", "advice"],
+  // fsync(2) and fdatasync(2) cover the whole file (sync_file_range is another call)
+  fsync: [],
+  fdatasync: [],
 };
 const FADVICES = ["normal", "random", "sequential", "willneed", "dontneed", "noreuse"] as const;
 
@@ -784,6 +790,32 @@ function readCompact(x: StepInput): Step {
   if (v === "all") return fin(x, { pos: x.pos, path: x.path, kind: "compact", node: null });
   if (typeof v !== "number") x.r.fail(x.a.value, x.ap, `expected all or a node number, got ${describe(x.r, x.a.value)}`);
   return fin(x, { pos: x.pos, path: x.path, kind: "compact", node: int(x.r, x.a.value, x.ap, 0, 1023) });
+}
+
+/** `- sync` or `sync:` with no value: sync(2) takes no arguments. */
+function readSync(x: StepInput): Step {
+  const v = x.r.deref(x.a.value);
+  if (!isNull(x.r, v) && !(v !== null && v.kind === "map" && v.kv.length === 0)) x.r.fail(x.a.value, x.ap, `sync takes no arguments (write - sync), got ${describe(x.r, x.a.value)}`);
+  return fin(x, { pos: x.pos, path: x.path, kind: "sync" });
+}
+
+const MSYNC_WORDS = ["sync", "async", "invalidate"];
+
+/**
+ * msync of a mapping's window. The flag words are checked here; their combination is the
+ * kernel's to judge (sync|async is EINVAL from sys_msync, so expect_error can show it).
+ */
+function readMsync(x: StepInput): Step {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.msync.keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  const fe = get(b, "flags");
+  const flags = fe ? str(r, fe.value, `${ap}.flags`) : "sync";
+  const words = flags.split("|").map((w) => w.trim());
+  for (const w of words) {
+    if (!MSYNC_WORDS.includes(w)) r.fail(fe?.value ?? null, `${ap}.flags`, `unknown msync flag "${w}": expected ${MSYNC_WORDS.join(", ")} joined by |${suggest(w, MSYNC_WORDS)}`);
+  }
+  return fin(x, { pos: x.pos, path: x.path, kind: "msync", region: rr.region, offset: rr.offset, length: rr.length, flags: words.join("|") });
 }
 
 function readDropCaches(x: StepInput): Step {

@@ -107,7 +107,7 @@ export interface DiskSpec {
 }
 
 /** What a `file:` step does to its file. */
-export type FileOp = "create" | "read" | "write" | "truncate" | "unlink" | "fadvise";
+export type FileOp = "create" | "read" | "write" | "truncate" | "unlink" | "fadvise" | "fsync" | "fdatasync";
 
 /** A `file:` step: one program's use of a file (open, the operation, close). */
 export interface FileStepSpec {
@@ -237,6 +237,10 @@ export type Step =
     })
   | (StepBase & FileStepSpec)
   | (StepBase & { kind: "drop_caches"; value: 1 | 2 | 3 })
+  /** sync(2): every filesystem's dirty pages and metadata written, and waited for. */
+  | (StepBase & { kind: "sync" })
+  /** msync(2) of a mapping's window; `flags` as Process.msync takes them ("sync", "async|invalidate"…). */
+  | (StepBase & { kind: "msync"; flags: string } & RegionRef)
   /** echo 1 > /proc/sys/vm/compact_memory (node null: every node) or nodeN/compact. */
   | (StepBase & { kind: "compact"; node: number | null })
   /** Kernel memory through the model's driver (mm/slab_driver.ts): count objects of size bytes (kmalloc) or of a named cache. */
@@ -375,9 +379,11 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
   file: {
     keys: ["path", "op", "size", "offset", "length", "bs", "pattern", "stride", "alpha", "count", "repeat", "advice", "direct"],
     required: ["path", "op"],
-    doc: "open a file, do op (create with size, read, write, truncate to size, unlink, fadvise advice) on a window with a pattern of bs-byte calls, close it",
+    doc: "open a file, do op (create with size, read, write, truncate to size, unlink, fadvise advice, fsync, fdatasync) on a window with a pattern of bs-byte calls, close it",
   },
   drop_caches: { keys: [], required: [], doc: "echo N > /proc/sys/vm/drop_caches: drop_caches: 3" },
+  sync: { keys: [], required: [], doc: "sync(2): write every dirty page and the disks' metadata and wait for them: - sync" },
+  msync: { keys: ["region", "offset", "length", "flags"], required: ["region"], doc: "msync(2) of a mapping or a window of it: flags sync (MS_SYNC, the default), async (MS_ASYNC), invalidate (MS_INVALIDATE), joined by |" },
   compact: { keys: [], required: [], doc: "compact memory: compact: all (/proc/sys/vm/compact_memory) or compact: N (/sys/devices/system/node/nodeN/compact)" },
   memfd: {
     keys: ["name", "size", "seals", "prot", "flags"],

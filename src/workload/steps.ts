@@ -94,6 +94,8 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   swapoff: "sys_swapoff(), mm/swapfile.c",
   mount: "path_mount(), fs/namespace.c",
   drop_caches: "drop_caches_sysctl_handler(), fs/drop_caches.c",
+  sync: "ksys_sync(), fs/sync.c",
+  msync: "sys_msync(), mm/msync.c",
   compact: "sysctl_compaction_handler(), mm/compaction.c",
   memfd: "memfd_create(), mm/memfd.c",
   cgroup: "cgroup_procs_write(), kernel/cgroup/cgroup.c",
@@ -115,6 +117,7 @@ export function describeStep(s: Step): string {
     case "mlock":
     case "munlock":
     case "mremap":
+    case "msync":
       return `${s.kind} ${s.region}`;
     case "brk":
       return `brk +${fmtSize(s.grow)}`;
@@ -436,6 +439,8 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
     case "mount":
     case "file":
     case "drop_caches":
+    case "sync":
+    case "msync":
       execFileStep(c, p, s, note);
       return;
     case "compact": {
@@ -737,10 +742,27 @@ function mmapFile(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "
   }
 }
 
-/** The mount, file and drop_caches steps (a read or write only starts here: runFileIo does its slices). */
-function execFileStep(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "mount" | "file" | "drop_caches" }>, note: (event: string, text: string) => void): void {
+/** The mount, file, drop_caches, sync and msync steps (a read or write only starts here: runFileIo does its slices). */
+function execFileStep(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "mount" | "file" | "drop_caches" | "sync" | "msync" }>, note: (event: string, text: string) => void): void {
   const pr = proc(p);
   switch (s.kind) {
+    case "sync": {
+      const t0 = c.m.now;
+      const w0 = vmCounter(c.m, "nr_written");
+      pr.sync();
+      note("sync", `sync: ${vmCounter(c.m, "nr_written") - w0} pages written in ${fmtNs(c.m.now - t0)}`);
+      return;
+    }
+    case "msync": {
+      const r = region(p, s);
+      const t0 = c.m.now;
+      const w0 = vmCounter(c.m, "nr_written");
+      pr.msync(r.addr, r.len, s.flags);
+      const whole = r.addr === p.regions.get(s.region)?.addr && r.len >= (p.regions.get(s.region)?.len ?? 0);
+      const flags = s.flags.split("|").map((w) => `MS_${w.toUpperCase()}`).join("|");
+      note("msync", `msync ${s.region}${whole ? "" : ` +${fmtSize(s.offset)} ${fmtSize(r.len)}`} ${flags}: ${vmCounter(c.m, "nr_written") - w0} pages written in ${fmtNs(c.m.now - t0)}`);
+      return;
+    }
     case "mount": {
       mkdirP(c, pr, s.target);
       c.spend(COST.vma_op_ns);
@@ -764,7 +786,16 @@ function execFileStep(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kin
     case "file":
       break;
   }
-  const where = { create: "ksys_write(), fs/read_write.c", read: "ksys_pread64(), fs/read_write.c", write: "ksys_pwrite64(), fs/read_write.c", truncate: "do_sys_ftruncate(), fs/open.c", unlink: "do_unlinkat(), fs/namei.c", fadvise: "generic_fadvise(), mm/fadvise.c" }[s.op];
+  const where = {
+    create: "ksys_write(), fs/read_write.c",
+    read: "ksys_pread64(), fs/read_write.c",
+    write: "ksys_pwrite64(), fs/read_write.c",
+    truncate: "do_sys_ftruncate(), fs/open.c",
+    unlink: "do_unlinkat(), fs/namei.c",
+    fadvise: "generic_fadvise(), mm/fadvise.c",
+    fsync: "do_fsync(), fs/sync.c",
+    fdatasync: "do_fsync(), fs/sync.c",
+  }[s.op];
   const fnote = (text: string): void => c.tl.note({ t_ns: c.m.now, who: who(p), event: "file", text, where });
   switch (s.op) {
     case "unlink":
@@ -791,6 +822,21 @@ function execFileStep(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kin
         closeQuietly(pr, fd);
       }
       fnote(`posix_fadvise ${s.file} ${s.advice?.toUpperCase()} +${fmtSize(s.offset)}${s.length ? ` ${fmtSize(s.length)}` : " to the end"}`);
+      return;
+    }
+    case "fsync":
+    case "fdatasync": {
+      // fsync works on the inode: a descriptor opened for reading syncs what any writer dirtied.
+      const fd = pr.open(s.file, "r");
+      const t0 = c.m.now;
+      const w0 = vmCounter(c.m, "nr_written");
+      try {
+        if (s.op === "fsync") pr.fsync(fd);
+        else pr.fdatasync(fd);
+      } finally {
+        closeQuietly(pr, fd);
+      }
+      fnote(`${s.op} ${s.file}: ${vmCounter(c.m, "nr_written") - w0} pages written in ${fmtNs(c.m.now - t0)}`);
       return;
     }
     case "create":

@@ -34,6 +34,12 @@ export const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fie
   mm_vmscan_kswapd_wake: { where: "kswapd(), mm/vmscan.c", text: (f) => `kswapd${f.nid} woke to balance node ${f.nid} up to ${zoneOf(f.zid)} (order ${f.order})`, limit: 5 },
   mm_vmscan_kswapd_sleep: { where: "kswapd_try_to_sleep(), mm/vmscan.c", text: (f) => `kswapd${f.nid} went back to sleep: every zone is above its high watermark`, limit: 5 },
   mm_vmscan_direct_reclaim_begin: { where: "try_to_free_pages(), mm/vmscan.c", text: (f) => `direct reclaim: the allocation found no zone above its min watermark (order ${f.order})`, limit: 5 },
+  // A writer past the freerun ceiling: its pause on the clock (0 when it is under the setpoint's rate).
+  balance_dirty_pages: {
+    where: "balance_dirty_pages(), mm/page-writeback.c",
+    text: (f) => `${Number(f.pause) > 0 ? `writer paused ${f.pause} ms` : "writer past the freerun ceiling, not paused"}: ${f.dirty} pages dirty against a limit of ${f.limit} (setpoint ${f.setpoint})`,
+    limit: 5,
+  },
   mm_compaction_wakeup_kcompactd: { where: "wakeup_kcompactd(), mm/compaction.c", text: (f) => `woke kcompactd${f.nid} for order ${f.order}` },
   mm_compaction_kcompactd_wake: { where: "kcompactd_do_work(), mm/compaction.c", text: (f) => `kcompactd${f.nid} compacting for order ${f.order}` },
   mm_compaction_begin: { where: "compact_zone(), mm/compaction.c", text: () => `compaction started` },

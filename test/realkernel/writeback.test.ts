@@ -23,7 +23,7 @@
  * - the flusher: once the background threshold is first reached, the mean Dirty of the samples is
  *   within 25% of the real mean (per-sample values vary too much between runs to compare one by
  *   one: run 1's real samples go from 4904 to 42592 kB with the threshold at 41 MB);
- * - fsync leaves at most 25 pages dirty (the real kernel leaves 21 and 10).
+ * - fsync leaves at most 25 pages dirty, and some (the bitmaps: the real kernel leaves 21 and 10).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -119,6 +119,9 @@ describe("pc-dirty: a 256 MiB writer against dirty_ratio, then dirty_bytes", () 
       // the real kernel's 25 and 5 pages do
       expect(d(model, "nr_dirtied") - (vm(model("fsync"), "nr_written") - vm(model("000"), "nr_written"))).toBeLessThanOrEqual(25);
       expect(kb(r(run, "fsync").meminfo, "Dirty")).toBeLessThanOrEqual(100);
+      // …and some do: fsync writes the file's own metadata (its indirect blocks, its inode),
+      // not the filesystem's block bitmaps (the real kernel leaves 84 and 40 kB dirty)
+      expect(kb(r(run, "fsync").meminfo, "Dirty")).toBeGreaterThan(0);
     }
   });
 

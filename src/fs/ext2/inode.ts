@@ -8,13 +8,16 @@
  * the blocks.
  *
  * Metadata a write changes (a new indirect block, the group's block bitmap) is marked dirty in
- * the buffer cache, where part B's writeback finds it.
+ * the buffer cache, where writeback finds it; the indirect blocks also go on the file's buffer
+ * list (mark_buffer_dirty_inode) for fsync, and the inode is marked dirty (I_DIRTY_SYNC |
+ * I_DIRTY_DATASYNC) when its size or block map changes; ext2_write_inode copies it into its
+ * inode table block.
  * Simplified: no preallocation windows (blocks come from the first free one after the file's
- * last), no inode table block writes (ext2_write_inode is part B's), no xattr blocks; a write's
+ * last), no xattr blocks; a write's
  * partial page is read whole (mpage_read_folio) instead of block by block.
  * @kernel fs/ext2/inode.c ext2_iget, ext2_get_blocks, ext2_get_block, ext2_alloc_branch,
  *   ext2_read_folio, ext2_readahead, ext2_write_begin, ext2_write_end, ext2_direct_IO,
- *   ext2_setsize, __ext2_truncate_blocks, ext2_evict_inode, ext2_aops
+ *   ext2_setsize, __ext2_truncate_blocks, ext2_evict_inode, ext2_write_inode, ext2_aops
  * @kernel fs/buffer.c block_write_begin, __block_write_begin_int, generic_write_end
  * @kernel fs/direct-io.c __blockdev_direct_IO
  */
@@ -32,9 +35,9 @@ import { NO_PFN } from "../../mm/types.js";
 import { thp_get_unmapped_area } from "../../mm/mmap.js";
 import type { mm_struct } from "../../mm/mm_types.js";
 import { get_current } from "../../kernel/sched.js";
-import { block_invalidate_folio, brelse, create_empty_buffers, __bread, __getblk, mark_buffer_dirty, mark_page_buffers_dirty, set_buffer_uptodate, try_to_free_buffers } from "../buffer.js";
-import { type address_space, type address_space_operations, type file, type file_operations, type inode, type readahead_control, S_IFMT, S_IFDIR, type super_block, type writeback_control } from "../fs.js";
-import { generic_file_fsync } from "../fs-writeback.js";
+import { block_invalidate_folio, brelse, create_empty_buffers, __bread, __getblk, mark_buffer_dirty, mark_buffer_dirty_inode, mark_page_buffers_dirty, set_buffer_uptodate, sync_dirty_buffer, try_to_free_buffers } from "../buffer.js";
+import { type address_space, type address_space_operations, type file, type file_operations, I_DIRTY, type inode, type readahead_control, S_IFMT, S_IFDIR, type super_block, type writeback_control } from "../fs.js";
+import { __mark_inode_dirty, generic_file_fsync } from "../fs-writeback.js";
 import { new_inode } from "../inode.js";
 import { mpage_read_folio, mpage_readahead, mpage_writepages } from "../mpage.js";
 import { type ext2_disk, type ext2_disk_inode, ext2_block_to_path, ext2_alloc_file_blocks_from } from "./ext2.js";
@@ -117,31 +120,46 @@ export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks
     for (const h of held) brelse(k, h);
     return 0;
   }
-  for (const h of held) brelse(k, h);
-  if (!create) return 0;
+  if (!create) {
+    for (const h of held) brelse(k, h);
+    return 0;
+  }
   // ext2_alloc_branch: indirect blocks, then the data block, after the file's last block.
   const goal = ext2_find_goal(disk, di, iblock);
-  const before = disk.free_blocks;
   const next = ext2_alloc_file_blocks_from(disk, di, iblock, iblock + 1, goal);
-  if (next < 0) return -errnoValues.ENOSPC;
+  if (next < 0) {
+    for (const h of held) brelse(k, h);
+    return -errnoValues.ENOSPC;
+  }
   ino.i_blocks = di.blocks;
-  // The new indirect blocks are zeroed in the buffer cache and dirty; so is the bitmap.
+  // ext2_alloc_branch: the new indirect blocks are zeroed in the buffer cache and dirty, on the
+  // file's buffer list; ext2_splice_branch: so is the block the branch hangs from, and the inode
+  // (its i_block or i_blocks changed). The bitmap is dirty too, but not the file's (ext2_new_blocks'
+  // mark_buffer_dirty): fsync leaves it to the flusher.
   const got = ext2_map_one(disk, di, iblock, offsets);
   const mapping = bdev_inode(k, bdev).i_mapping;
-  if (before - disk.free_blocks > 1) {
-    let r: Int32Array = di.i_block;
-    let q = r[offsets[0]];
-    for (let d = 1; d < depth; d++) {
+  // Levels 1 … held.length of the path existed: the last of them is where the new branch is
+  // spliced in (the inode itself when none did); the levels after it are new.
+  const existed = held.length;
+  let r: Int32Array = di.i_block;
+  let q = r[offsets[0]];
+  for (let d = 1; d < depth; d++) {
+    if (d === existed) {
+      // where->bh, still held from the walk
+      mark_buffer_dirty_inode(k, held[d - 1], q, mapping, ino.i_mapping);
+    } else if (d > existed) {
       const bh = __getblk(k, bdev, q);
       if (bh !== NO_PFN) {
         set_buffer_uptodate(k, Math.floor(bh / 8), bh % 8, 4096 / bdev.bd_block_size);
-        mark_buffer_dirty(k, bh, mapping);
+        mark_buffer_dirty_inode(k, bh, q, mapping, ino.i_mapping);
         brelse(k, bh);
       }
-      r = disk.ind.get(q) as Int32Array;
-      q = r[offsets[d]];
     }
+    r = disk.ind.get(q) as Int32Array;
+    q = r[offsets[d]];
   }
+  for (const h of held) brelse(k, h);
+  __mark_inode_dirty(k, ino, I_DIRTY);
   const g = Math.floor((got - disk.first_data_block) / disk.blocks_per_group);
   const bmh = __bread(k, bdev, disk.block_bitmap_block(g));
   if (bmh !== NO_PFN) {
@@ -247,8 +265,12 @@ function ext2_write_end(k: Kernel, _f: file, mapping: address_space, pos: number
   mem.flags[pfn] |= F(PG_uptodate);
   mark_page_buffers_dirty(k, pfn, bpp);
   folio_mark_dirty(k, mapping, pfn);
-  if (pos + copied > ino.i_size) ino.i_size = pos + copied;
   put_page(k, pfn);
+  // generic_write_end: a new size is the inode's metadata (I_DIRTY_DATASYNC: fdatasync writes it)
+  if (pos + copied > ino.i_size) {
+    ino.i_size = pos + copied;
+    __mark_inode_dirty(k, ino, I_DIRTY);
+  }
   return copied;
 }
 
@@ -294,7 +316,10 @@ function ext2_direct_IO(k: Kernel, f: file, write: boolean, pos: number, count: 
   blk_wait_until(k, last);
   done = Math.min(done, count);
   if (write) {
-    if (pos + done > ino.i_size) ino.i_size = pos + done;
+    if (pos + done > ino.i_size) {
+      ino.i_size = pos + done;
+      __mark_inode_dirty(k, ino, I_DIRTY); // dio_complete
+    }
     ino.i_blocks = EXT2_I(ino).blocks;
     invalidate_inode_pages2_range(k, mapping, first_page, last_page);
   }
@@ -438,6 +463,7 @@ export function ext2_setsize(k: Kernel, ino: inode, size: number): number {
   const di = EXT2_I(ino);
   di.size = size;
   ext2_truncate_blocks(k, ino, Math.ceil(size / ino.i_sb.s_blocksize));
+  __mark_inode_dirty(k, ino, I_DIRTY);
   return 0;
 }
 
@@ -448,12 +474,33 @@ export function ext2_setsize(k: Kernel, ino: inode, size: number): number {
  */
 export function ext2_evict_inode(k: Kernel, ino: inode): void {
   truncate_inode_pages_final(k, ino.i_mapping);
+  ino.i_mapping.private_list = null; // invalidate_inode_buffers
   const sbi = EXT2_SB(ino.i_sb);
   sbi.icache.delete(ino.i_ino);
   if (ino.i_nlink === 0) {
     ext2_truncate_blocks(k, ino, 0);
     sbi.disk.free_ino(ino.i_ino);
   }
+}
+
+/**
+ * Writes the in-memory inode into its inode table block in the buffer cache (the block dirty);
+ * for data integrity (`sync`: WB_SYNC_ALL) the block goes to the disk at once and is waited for.
+ * @kernel fs/ext2/inode.c ext2_write_inode, __ext2_write_inode, ext2_get_inode
+ */
+export function ext2_write_inode(k: Kernel, ino: inode, sync: boolean): number {
+  const bdev = ino.i_sb.s_bdev;
+  if (bdev === null) return 0;
+  const sbi = EXT2_SB(ino.i_sb);
+  const di = EXT2_I(ino);
+  di.size = ino.i_size;
+  const block = sbi.disk.inode_block(ino.i_ino);
+  const bh = __bread(k, bdev, block);
+  if (bh === NO_PFN) return -errnoValues.EIO;
+  mark_buffer_dirty(k, bh, bdev_inode(k, bdev).i_mapping);
+  const err = sync ? sync_dirty_buffer(k, bdev, block) : 0;
+  brelse(k, bh);
+  return err;
 }
 
 /** ext2_get_blocks with create, exported for directory growth (namei.ts). */

@@ -19,7 +19,7 @@ import { d_make_root } from "../dcache.js";
 import { type super_block, type super_operations } from "../fs.js";
 import { alloc_super } from "../super.js";
 import { ext2_disk, ext2_max_size, EXT2_ROOT_INO } from "./ext2.js";
-import { EXT2_SB, ext2_evict_inode, ext2_iget, ext2_sb_info } from "./inode.js";
+import { EXT2_SB, ext2_evict_inode, ext2_iget, ext2_sb_info, ext2_write_inode } from "./inode.js";
 
 /** On umount: the held superblock and descriptor buffers are released. @kernel fs/ext2/super.c ext2_put_super */
 function ext2_put_super(k: Kernel, sb: super_block): void {
@@ -34,6 +34,7 @@ export const ext2_sops: super_operations = Object.freeze({
   name: "ext2_sops",
   evict_inode: ext2_evict_inode,
   put_super: ext2_put_super,
+  write_inode: ext2_write_inode,
 });
 
 /**
