@@ -50,7 +50,7 @@ import { gfpflags_allow_blocking } from "./gfp.js";
 import { lru_add_drain_all } from "./swap.js";
 import { HZ } from "../kernel/sysctl.js";
 import { schedule_timeout } from "../kernel/kthread.js";
-import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
+import { psi_enqueue, psi_memstall_enter, psi_memstall_leave, psi_task_switch, TSK_ONCPU } from "../kernel/psi.js";
 import { try_to_free_mem_cgroup_pages } from "./vmscan.js";
 import { fatal_signal_pending, get_current, PF_EXITING } from "../kernel/sched.js";
 import { out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
@@ -1229,11 +1229,33 @@ export function mem_cgroup_handle_over_high(k: Kernel, t: task_struct, gfp_mask:
     }
     const pflags = psi_memstall_enter(k);
     try {
-      schedule_timeout(k, penalty_jiffies * NSEC_PER_JIFFY);
+      schedule_timeout_killable(k, penalty_jiffies * NSEC_PER_JIFFY);
     } finally {
       psi_memstall_leave(k, pflags);
     }
     return;
+  }
+}
+
+/**
+ * The penalty sleep: the task leaves the CPU asleep (for PSI: TSK_RUNNING and, memstalled,
+ * TSK_MEMSTALL_RUNNING cleared on its groups, so a group whose one task sleeps here is in FULL
+ * and its averaging clock stops), the clock moves on, and it wakes and runs again. A task the
+ * scenario runner has not put on the CPU (a library-API call) has no switch to make.
+ * @kernel kernel/time/timer.c schedule_timeout_killable
+ */
+function schedule_timeout_killable(k: Kernel, ns: number): void {
+  const t = k.tasks.find(k.currentPid);
+  if (t === undefined || !(t.psi_flags & TSK_ONCPU)) {
+    schedule_timeout(k, ns);
+    return;
+  }
+  psi_task_switch(k, t, null, true);
+  try {
+    schedule_timeout(k, ns);
+  } finally {
+    psi_enqueue(k, t, true);
+    psi_task_switch(k, null, t, false);
   }
 }
 
