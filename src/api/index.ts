@@ -88,7 +88,7 @@ export {
 } from "../decode/index.js";
 
 // The classic tools' output, computed from /proc text as procps-ng and smem compute it.
-export { formatFree, formatVmstat, formatPmap, formatSmem, formatSlabtop, simulatedStat, type ProcTaskFiles, type FreeOptions, type VmstatOptions, type PmapOptions, type SmemOptions, type SlabtopOptions } from "../procps/index.js";
+export { formatFree, formatVmstat, formatPmap, formatSmem, formatSlabtop, formatCgtop, simulatedStat, type ProcTaskFiles, type FreeOptions, type VmstatOptions, type PmapOptions, type SmemOptions, type SlabtopOptions, type CgtopGroup, type CgtopOptions } from "../procps/index.js";
 
 // Inspection for the explorer's views (unstable: follows the model's internals).
 export {

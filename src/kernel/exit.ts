@@ -63,9 +63,11 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
     parent.children.delete(t.pid);
   }
   t.state = "X";
-  cgroup_exit(k, t);
-  // do_task_dead's last schedule: the task stops counting for pressure
+  // do_task_dead's last schedule: the task stops counting for pressure, in its cgroup's groups
+  // (6.1's cgroup_exit leaves task->cgroups in place until the task is freed; the model's clears
+  // it, so the dequeue goes first).
   psi_dequeue(k, t, false);
+  cgroup_exit(k, t);
   k.tasks.byPid.delete(t.pid);
   // release_task → put_task_struct → free_task: the task's kernel objects go back.
   free_task_objects(k, t);

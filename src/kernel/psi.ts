@@ -29,8 +29,16 @@
  * kernel threads have no entry in the task table, so each gets an accounting task here
  * (kthread_current), runnable exactly while it is inside such a bracket.
  *
- * Simplified: one psi_group (psi_system, the root cgroup's; no per-cgroup groups yet), the only
- * one 6.1 has without cgroups. The per-CPU state exists for each of the machine's CPUs and is
+ * Groups: psi_system is the root cgroup's (/proc/pressure and the root's *.pressure files); every
+ * other cgroup has its own psi_group (psi_cgroup_alloc at mkdir, cgroup.psi) whose parent is its
+ * parent cgroup's, and a task's change is applied to its cgroup's group and each ancestor's up to
+ * psi_system (psi_task_change), a context switch walking next's groups up to the first one that
+ * is already on the CPU and prev's up to that common ancestor (psi_task_switch), a move between
+ * cgroups taking the task's flags out of the old chain and into the new (cgroup_move_task).
+ * So a group's memory.pressure counts the stalls of its own tasks and its descendants' only: a
+ * group whose pages are reclaimed by someone else's allocation shows no pressure.
+ *
+ * Simplified: The per-CPU state exists for each of the machine's CPUs and is
  * aggregated as 6.1 aggregates it, but the simulation executes on one CPU, so every task is
  * accounted on CPU 0 (task_cpu) and the others stay idle, weighing nothing. The aggregation
  * worker is not itself a task, so its own wakeups are not counted (in 6.1 they add a little
@@ -41,7 +49,7 @@
  * @kernel kernel/sched/psi.c psi_init, group_init, test_state, get_recent_times, calc_avgs,
  *   collect_percpu_times, update_averages, psi_avgs_work, record_times, psi_group_change,
  *   psi_flags_change, psi_task_change, psi_task_switch, psi_memstall_enter, psi_memstall_leave,
- *   psi_show, psi_trigger_create, psi_proc_init
+ *   psi_show, psi_trigger_create, psi_proc_init, psi_cgroup_alloc, task_psi_group
  * @kernel kernel/sched/stats.h psi_enqueue, psi_dequeue
  * @kernel include/linux/psi_types.h enum psi_task_count, enum psi_res, enum psi_states
  * @kernel include/linux/sched/loadavg.h calc_load, FIXED_1, LOAD_INT, LOAD_FRAC
@@ -141,6 +149,8 @@ export class psi_group {
   /** avgs_work: whether it is queued, and the instant its timer fires. */
   avgs_work_pending = false;
   avgs_work_expires = 0;
+  /** The parent cgroup's group; null for psi_system. */
+  parent: psi_group | null = null;
 
   constructor(nr_cpus: number, now: number) {
     this.nr_cpus = nr_cpus;
@@ -194,6 +204,26 @@ function psiState(k: Kernel): psi_state {
 /** The system-wide group (psi_system), which /proc/pressure reports. */
 export function psi_system(k: Kernel): psi_group {
   return psiState(k).system;
+}
+
+/**
+ * A new cgroup's group, started now, under its parent cgroup's (`parent` null: psi_system).
+ * @kernel kernel/sched/psi.c psi_cgroup_alloc
+ */
+export function psi_cgroup_alloc(k: Kernel, parent: psi_group | null): psi_group {
+  const st = psiState(k);
+  const g = new psi_group(st.system.nr_cpus, sched_clock(k));
+  g.parent = parent ?? st.system;
+  return g;
+}
+
+/**
+ * The group a task's changes start at: its cgroup's (cgroup_psi; the root cgroup's is
+ * psi_system).
+ * @kernel kernel/sched/psi.c task_psi_group
+ */
+export function task_psi_group(st: psi_state, t: task_struct): psi_group {
+  return t.cgroups?.psi ?? st.system;
 }
 
 /** task_cpu: the CPU a task is accounted on. Simplified: the one the simulation executes on. */
@@ -259,9 +289,14 @@ function get_recent_times(g: psi_group, cpu: number, now: number, times: Uint32A
   }
   if (fromWork) {
     // The work's own CPU is never idle while the work runs; 6.1 re-arms when another task
-    // than the kworker is there (> 1). The kworker is not a task in the model, hence > 0.
+    // than the kworker is there (> 1). The kworker is not a task in the model, hence > 0 for
+    // psi_system. A cgroup's group never counts the kworker (it lives in the root cgroup), so
+    // there 6.1's "> 1" stands as written: a group whose one task sleeps in a memory stall stops
+    // its clock, and the periods it misses are filled with zeroes (calc_avgs) — mc-high's group
+    // throttled at memory.high shows avg10 about 50 with its total growing a second a second.
     const tb = cpu * NR_PSI_TASK_COUNTS;
-    const reschedule = cpu === PSI_EXEC_CPU ? g.tasks[tb + NR_RUNNING] + g.tasks[tb + NR_IOWAIT] + g.tasks[tb + NR_MEMSTALL] > 0 : (changed & (1 << PSI_NONIDLE)) !== 0;
+    const others = g.parent === null ? 0 : 1;
+    const reschedule = cpu === PSI_EXEC_CPU ? g.tasks[tb + NR_RUNNING] + g.tasks[tb + NR_IOWAIT] + g.tasks[tb + NR_MEMSTALL] > others : (changed & (1 << PSI_NONIDLE)) !== 0;
     if (reschedule) changed |= PSI_STATE_RESCHEDULE;
   }
   return changed;
@@ -433,8 +468,7 @@ function record_times(g: psi_group, cpu: number, now: number): void {
  * enters the new one; arms the averaging clock if it is stopped.
  * @kernel kernel/sched/psi.c psi_group_change
  */
-function psi_group_change(k: Kernel, st: psi_state, cpu: number, clear: number, set: number, wake_clock: boolean): void {
-  const g = st.system;
+function psi_group_change(k: Kernel, st: psi_state, g: psi_group, cpu: number, clear: number, set: number, wake_clock: boolean): void {
   const now = sched_clock(k);
   psi_avgs_catch_up(g, now);
   let state_mask: number;
@@ -501,7 +535,8 @@ export function psi_task_change(k: Kernel, t: task_struct, clear: number, set: n
   if (!t.pid) return;
   const st = psiState(k);
   psi_flags_change(k, st, t, clear, set);
-  psi_group_change(k, st, task_cpu(t), clear, set, true);
+  const cpu = task_cpu(t);
+  for (let g: psi_group | null = task_psi_group(st, t); g !== null; g = g.parent) psi_group_change(k, st, g, cpu, clear, set, true);
 }
 
 /**
@@ -512,17 +547,22 @@ export function psi_task_change(k: Kernel, t: task_struct, clear: number, set: n
  */
 export function psi_task_switch(k: Kernel, prev: task_struct | null, next: task_struct | null, sleep: boolean): void {
   const st = psiState(k);
-  const g = st.system;
   const cpu = PSI_EXEC_CPU;
   // rq->curr is next before __schedule calls psi_sched_switch.
   st.curr = next;
-  let common = false;
+  let common: psi_group | null = null;
   if (next !== null && next.pid) {
     psi_flags_change(k, st, next, 0, TSK_ONCPU);
-    psi_avgs_catch_up(g, sched_clock(k));
-    // prev's TSK_ONCPU is still on the group: next shares it, so stop there
-    if (g.state_mask[cpu] & PSI_ONCPU) common = true;
-    else psi_group_change(k, st, cpu, 0, TSK_ONCPU, true);
+    // Set TSK_ONCPU on next's groups; where one already has prev's, prev and next share it and
+    // its ancestors, so stop there.
+    for (let g: psi_group | null = task_psi_group(st, next); g !== null; g = g.parent) {
+      psi_avgs_catch_up(g, sched_clock(k));
+      if (g.state_mask[cpu] & PSI_ONCPU) {
+        common = g;
+        break;
+      }
+      psi_group_change(k, st, g, cpu, 0, TSK_ONCPU, true);
+    }
   }
   if (prev !== null && prev.pid) {
     let clear = TSK_ONCPU;
@@ -533,10 +573,14 @@ export function psi_task_switch(k: Kernel, prev: task_struct | null, next: task_
       if (prev.in_iowait) set |= TSK_IOWAIT;
     }
     psi_flags_change(k, st, prev, clear, set);
-    if (!common) psi_group_change(k, st, cpu, clear, set, true);
-    else if ((prev.psi_flags ^ (next?.psi_flags ?? 0)) & ~TSK_ONCPU) {
-      // TSK_ONCPU stays with the common group; the other differences still go up.
-      psi_group_change(k, st, cpu, clear & ~TSK_ONCPU, set, true);
+    let g: psi_group | null = task_psi_group(st, prev);
+    for (; g !== null && g !== common; g = g.parent) psi_group_change(k, st, g, cpu, clear, set, true);
+    // TSK_ONCPU is handled up to the common ancestor; any other difference between the two
+    // tasks (prev going to sleep, only one of them memstalled) goes on up to the root. The idle
+    // task (next null) has no flags.
+    if ((prev.psi_flags ^ (next?.psi_flags ?? 0)) & ~TSK_ONCPU) {
+      clear &= ~TSK_ONCPU;
+      for (; g !== null; g = g.parent) psi_group_change(k, st, g, cpu, clear, set, true);
     }
   }
 }
@@ -625,13 +669,14 @@ function fixedText(x: number): string {
 }
 
 /**
- * The text of /proc/pressure/{io,memory,cpu}: the "some" and "full" lines, averages in percent
- * and total= in µs. The group is brought up to date first. System-wide CPU "full" is
- * undefined and prints as zeroes.
+ * The text of /proc/pressure/{io,memory,cpu} (psi_system) or a cgroup's {io,memory,cpu}.pressure
+ * (its group): the "some" and "full" lines, averages in percent and total= in µs. The group is
+ * brought up to date first. CPU "full" is undefined for the system and prints as zeroes there
+ * (a cgroup's is printed).
  * @kernel kernel/sched/psi.c psi_show
  */
-export function psi_show(k: Kernel, res: number): string {
-  const g = psi_system(k);
+export function psi_show(k: Kernel, res: number, group: psi_group | null = null): string {
+  const g = group ?? psi_system(k);
   const now = sched_clock(k);
   psi_avgs_catch_up(g, now);
   collect_percpu_times(g, now, false);
@@ -642,7 +687,8 @@ export function psi_show(k: Kernel, res: number): string {
     let a1 = 0;
     let a2 = 0;
     let total = 0;
-    if (!(res === PSI_CPU && full)) {
+    // CPU FULL is undefined at the system level
+    if (!(g === psiState(k).system && res === PSI_CPU && full)) {
       const s = res * 2 + full;
       a0 = g.avg[s * 3];
       a1 = g.avg[s * 3 + 1];

@@ -252,9 +252,21 @@ describe("memcg OOM (w4)", () => {
     a.write(x, 4 * MiB);
     const b = m.spawn({ comm: "b", cgroup: "/rk" });
     const y = b.mmap(32 * MiB);
+    const g = m.spawn({ comm: "g", cgroup: "/rk", oomScoreAdj: -1000 });
+    g.write(g.mmap(MiB), MiB);
     expect(() => b.write(y, 32 * MiB)).toThrow(ProcessKilled);
-    expect(m.dmesg()).toContain("Tasks in /rk are going to be killed due to memory.oom.group set");
-    expect(statOf(m, `${CG}/rk/memory.events`).oom_group_kill).toBe(1);
+    const log = m.dmesg();
+    expect(log).toContain("Tasks in /rk are going to be killed due to memory.oom.group set");
+    // 6.1's oom_kill_process: __oom_kill_process(victim), then oom_kill_memcg_member for every
+    // task of the group, the victim included (it still has its mm), the -1000 one excluded.
+    const killed = [...log.matchAll(/Memory cgroup out of memory: Killed process (\d+) \((\w+)\)/g)].map((x) => x[2]);
+    expect(killed).toEqual(["b", "a", "b"]);
+    expect(log.indexOf("Tasks in /rk")).toBeGreaterThan(log.indexOf("Killed process"));
+    const ev = statOf(m, `${CG}/rk/memory.events`);
+    expect([ev.oom, ev.oom_kill, ev.oom_group_kill]).toEqual([1, 3, 1]);
+    expect(Number(/oom_kill (\d+)/.exec(m.read("/proc/vmstat"))?.[1])).toBe(3);
+    expect(m.read(`${CG}/rk/cgroup.procs`)).toBe(`${g.pid}\n`);
+    g.exit(0);
     expect(m.read(`${CG}/rk/cgroup.procs`)).toBe("");
     checkMm(kernelOf(m));
   });

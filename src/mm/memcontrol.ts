@@ -35,6 +35,7 @@
  *   mem_cgroup_css_online, mem_cgroup_css_offline, memory_stat_format, memory_current_read,
  *   memory_peak_read, memory_min_write, memory_low_write, memory_high_write, memory_max_write,
  *   memory_events_show, memory_events_local_show, memory_oom_group_write, memory_reclaim,
+ *   memory_numa_stat_show,
  *   swap_current_read, swap_high_write, swap_max_write, swap_events_show,
  *   __memcg_kmem_charge_page, __memcg_kmem_uncharge_page, uncharge_folio, uncharge_batch
  * @kernel include/linux/memcontrol.h MEMCG_CHARGE_BATCH, enum memcg_stat_item, enum memcg_memory_event
@@ -50,7 +51,7 @@ import { gfpflags_allow_blocking } from "./gfp.js";
 import { lru_add_drain_all } from "./swap.js";
 import { HZ } from "../kernel/sysctl.js";
 import { schedule_timeout } from "../kernel/kthread.js";
-import { psi_memstall_enter, psi_memstall_leave } from "../kernel/psi.js";
+import { psi_enqueue, psi_memstall_enter, psi_memstall_leave, psi_task_switch, TSK_ONCPU } from "../kernel/psi.js";
 import { try_to_free_mem_cgroup_pages } from "./vmscan.js";
 import { fatal_signal_pending, get_current, PF_EXITING } from "../kernel/sched.js";
 import { out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
@@ -252,6 +253,12 @@ export class mem_cgroup {
   readonly events = new Float64Array(NR_VM_EVENT_ITEMS);
   readonly events_local = new Float64Array(NR_VM_EVENT_ITEMS);
   readonly events_pending = new Float64Array(NR_VM_EVENT_ITEMS);
+  /**
+   * Per node, the node_stat_items of the subtree (lruvec_stats->state, [nid * NR_VM_NODE_STAT_ITEMS
+   * + idx]) and the updates not flushed yet; null on a machine of one node.
+   */
+  readonly lruvec_state: Float64Array | null = null;
+  readonly lruvec_state_pending: Float64Array | null = null;
   /** On the rstat updated list (cgroup_rstat_updated). */
   rstat_queued = false;
   /** memory.oom.group. */
@@ -278,6 +285,12 @@ export class mem_cgroup {
     this.memory = new page_counter(parent === null ? null : parent.memory);
     this.swap = new page_counter(parent === null ? null : parent.swap);
     this.nodeinfo = [];
+    // The per-node split memory.numa_stat prints (lruvec_stats); on one node it is the memcg's
+    // own statistics, so only a machine of several nodes keeps it (no cost per update on one).
+    if (nr_nodes > 1) {
+      this.lruvec_state = new Float64Array(nr_nodes * NR_VM_NODE_STAT_ITEMS);
+      this.lruvec_state_pending = new Float64Array(nr_nodes * NR_VM_NODE_STAT_ITEMS);
+    }
     for (let n = 0; n < nr_nodes; n++) {
       const lv = new lruvec();
       lv.memcg_id = id;
@@ -461,10 +474,12 @@ export function __mod_memcg_state(k: Kernel, memcg: mem_cgroup, idx: number, val
  * column names. Called by the model's one node-counter helper (rmap.ts mod_page_node_state).
  * @kernel mm/memcontrol.c __mod_memcg_lruvec_state
  */
-export function __mod_memcg_page_state(k: Kernel, v: number, idx: number, val: number): void {
+export function __mod_memcg_page_state(k: Kernel, v: number, idx: number, val: number, nid: number): void {
   const memcg = k.memcg.byId[v & MEM_CGROUP_ID_MAX];
   if (memcg === null || memcg === undefined) return;
   memcg.state_pending[idx] += val;
+  const lp = memcg.lruvec_state_pending;
+  if (lp !== null) lp[nid * NR_VM_NODE_STAT_ITEMS + idx] += val;
   memcg_rstat_updated(k, memcg, val);
 }
 
@@ -506,6 +521,15 @@ export function __mem_cgroup_flush_stats(k: Kernel): void {
       p[i] = 0;
       memcg.state_local[i] += d;
       for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) m.state[i] += d;
+    }
+    const lp = memcg.lruvec_state_pending;
+    if (lp !== null) {
+      for (let i = 0; i < lp.length; i++) {
+        const d = lp[i];
+        if (d === 0) continue;
+        lp[i] = 0;
+        for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) (m.lruvec_state as Float64Array)[i] += d;
+      }
     }
     const e = memcg.events_pending;
     for (let i = 0; i < NR_VM_EVENT_ITEMS; i++) {
@@ -994,6 +1018,33 @@ export function memory_stat_format(k: Kernel, memcg: mem_cgroup): string {
   return s;
 }
 
+/**
+ * memory.numa_stat: memory.stat's node_stat_item keys, in its order, each with its value on
+ * every node with memory (" N0=… N1=…"), after a flush if one is due. The root's come from each
+ * node's counters (as its memory.stat comes from the global ones).
+ * @kernel mm/memcontrol.c memory_numa_stat_show, lruvec_page_state_output
+ */
+export function memory_numa_stat_show(k: Kernel, memcg: mem_cgroup): string {
+  mem_cgroup_flush_stats(k);
+  let s = "";
+  for (const [name, idx] of memory_stats) {
+    if (idx >= NR_VM_NODE_STAT_ITEMS) continue;
+    s += name;
+    const unit = memcg_page_state_unit(idx);
+    for (const pgdat of k.node_data) {
+      if (!pgdat.node_zones.some((z) => z.populated_zone())) continue;
+      const nid = pgdat.node_id;
+      let x: number;
+      if (memcg.id === 0) x = pgdat.vm_stat[idx];
+      else if (memcg.lruvec_state !== null) x = memcg.lruvec_state[nid * NR_VM_NODE_STAT_ITEMS + idx];
+      else x = memcg.state[idx];
+      s += ` N${nid}=${(x < 0 ? 0 : x) * unit}`;
+    }
+    s += "\n";
+  }
+  return s;
+}
+
 /** The cgroup path of a memcg (pr_cont_cgroup_path). */
 export function mem_cgroup_path(memcg: mem_cgroup): string {
   return cgroup_path(memcg.css);
@@ -1245,11 +1296,33 @@ export function mem_cgroup_handle_over_high(k: Kernel, t: task_struct, gfp_mask:
     }
     const pflags = psi_memstall_enter(k);
     try {
-      schedule_timeout(k, penalty_jiffies * NSEC_PER_JIFFY);
+      schedule_timeout_killable(k, penalty_jiffies * NSEC_PER_JIFFY);
     } finally {
       psi_memstall_leave(k, pflags);
     }
     return;
+  }
+}
+
+/**
+ * The penalty sleep: the task leaves the CPU asleep (for PSI: TSK_RUNNING and, memstalled,
+ * TSK_MEMSTALL_RUNNING cleared on its groups, so a group whose one task sleeps here is in FULL
+ * and its averaging clock stops), the clock moves on, and it wakes and runs again. A task the
+ * scenario runner has not put on the CPU (a library-API call) has no switch to make.
+ * @kernel kernel/time/timer.c schedule_timeout_killable
+ */
+function schedule_timeout_killable(k: Kernel, ns: number): void {
+  const t = k.tasks.find(k.currentPid);
+  if (t === undefined || !(t.psi_flags & TSK_ONCPU)) {
+    schedule_timeout(k, ns);
+    return;
+  }
+  psi_task_switch(k, t, null, true);
+  try {
+    schedule_timeout(k, ns);
+  } finally {
+    psi_enqueue(k, t, true);
+    psi_task_switch(k, null, t, false);
   }
 }
 

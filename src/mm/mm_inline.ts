@@ -96,7 +96,7 @@ export function update_lru_size(k: Kernel, lv: lruvec, z: zone, lru: number, nr:
   z.zone_pgdat.vm_stat[NR_LRU_BASE + lru] += nr;
   z.vm_stat[NR_ZONE_LRU_BASE + lru] += nr;
   lv.lru_zone_size[z.zone_idx * NR_LRU_LISTS + lru] += nr;
-  if (lv.memcg_id !== 0) __mod_memcg_page_state(k, lv.memcg_id, NR_LRU_BASE + lru, nr);
+  if (lv.memcg_id !== 0) __mod_memcg_page_state(k, lv.memcg_id, NR_LRU_BASE + lru, nr, z.zone_pgdat.node_id);
 }
 
 /**

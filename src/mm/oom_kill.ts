@@ -555,9 +555,11 @@ export function oom_kill_process(k: Kernel, oc: oom_control, message: string): v
   if (oom_group !== null) {
     memcg_memory_event(oom_group, MEMCG_OOM_GROUP_KILL);
     k.log.printk(KERN_INFO, `Tasks in ${mem_cgroup_path(oom_group)} are going to be killed due to memory.oom.group set`);
-    // oom_kill_memcg_member: every other task of the group that may be killed.
+    // oom_kill_memcg_member: every task of the group that may be killed, the victim included:
+    // it still has its mm (the SIGKILL is only pending, the reaper is 2 s away), so 6.1 kills it
+    // a second time — a second "Killed process" line and a second OOM_KILL/MEMCG_OOM_KILL count.
     mem_cgroup_scan_tasks(k, oom_group, (t) => {
-      if (t !== victim && !oom_unkillable_task(k, t) && t.signal.oom_score_adj !== OOM_SCORE_ADJ_MIN) __oom_kill_process(k, t, message);
+      if (!oom_unkillable_task(k, t) && t.signal.oom_score_adj !== OOM_SCORE_ADJ_MIN) __oom_kill_process(k, t, message);
       return false;
     });
   }

@@ -136,7 +136,7 @@ export function mod_page_node_state(k: Kernel, pfn: number, item: number, delta:
   z.zone_pgdat.vm_stat[item] += delta;
   // __mod_memcg_lruvec_state: and to the memcg the page is charged to.
   const v = k.mem_map.memcg[pfn];
-  if (v !== 0) __mod_memcg_page_state(k, v, item, delta);
+  if (v !== 0) __mod_memcg_page_state(k, v, item, delta, z.zone_pgdat.node_id);
 }
 
 /**

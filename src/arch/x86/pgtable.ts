@@ -393,7 +393,7 @@ function mod_pagetable_stat(k: Kernel, pfn: number, delta: number): void {
   __mod_node_page_state(z.zone_pgdat, NR_PAGETABLE, delta);
   // mod_lruvec_page_state: a table charged to a memcg (__GFP_ACCOUNT) counts in its pagetables.
   const v = k.mem_map.memcg[pfn];
-  if (v !== 0) __mod_memcg_page_state(k, v, NR_PAGETABLE, delta);
+  if (v !== 0) __mod_memcg_page_state(k, v, NR_PAGETABLE, delta, z.zone_pgdat.node_id);
 }
 
 /** One table page from the buddy, bound to a pool slot; NO_TABLE when the allocation fails. */

@@ -55,7 +55,7 @@ describe("mmsim run", () => {
     expect(bad.code).toBe(2);
     const show = await cli(["run", "anon-touch", "--show", "top"]);
     expect(show.code).toBe(2);
-    expect(show.err).toBe('error: unknown tool "top" for --show: expected free, vmstat, pmap, smem, slabtop\n');
+    expect(show.err).toBe('error: unknown tool "top" for --show: expected free, vmstat, pmap, smem, slabtop, cgtop\n');
   });
 
   it("prints procps views of a scenario's end state", async () => {

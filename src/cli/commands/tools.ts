@@ -1,17 +1,18 @@
 /**
- * `mmsim free|vmstat|pmap PID|smem|slabtop [--scenario NAME]`: runs a scenario (default `tour`) and
+ * `mmsim free|vmstat|pmap PID|smem|slabtop|cgtop [--scenario NAME]`: runs a scenario (default `tour`) and
  * prints the simulated machine's state at the end as procps and smem would, computed from the
  * machine's /proc text by src/procps. `mmsim run X --show free,vmstat,pmap:NAME,smem` prints
  * the same views after a report.
+ * `mmsim cgtop` is a systemd-cgtop-style table of the memory cgroups (src/procps/cgtop.ts).
  * `mmsim slabtop` is `slabtop -o` (one shot: the simulated machine has no terminal to redraw);
  * `-s C` takes slabtop's sort letters a b c l v n o p s u, and `-o`/`--once` is accepted.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { formatFree, formatPmap, formatSlabtop, formatSmem, formatVmstat, ScenarioError, simulatedStat, type Machine, type ProcTaskFiles } from "../../api/index.js";
+import { formatCgtop, formatFree, formatPmap, formatSlabtop, formatSmem, formatVmstat, ScenarioError, simulatedStat, type CgtopGroup, type Machine, type ProcTaskFiles } from "../../api/index.js";
 import { UsageError, type CliIo } from "../main.js";
 import { loadScenario, runForCli, scenarioFailure } from "./run.js";
 
-export const TOOL_NAMES = ["free", "vmstat", "pmap", "smem", "slabtop"];
+export const TOOL_NAMES = ["free", "vmstat", "pmap", "smem", "slabtop", "cgtop"];
 
 function tryRead(m: Machine, path: string): string | undefined {
   try {
@@ -40,6 +41,36 @@ function findTask(m: Machine, who: string, names?: ReadonlyMap<string, number>):
   const t = pid !== undefined ? tasks.find((x) => x.pid === pid) : tasks.find((x) => /^Name:\s*(.*)$/m.exec(x.status)?.[1] === who);
   if (!t) throw new UsageError(`no process ${who} on the machine at the end of the run (processes: ${tasks.map((x) => `${x.pid} ${/^Name:\s*(.*)$/m.exec(x.status)?.[1] ?? ""}`).join(", ")})`);
   return t;
+}
+
+function isDir(m: Machine, path: string): boolean {
+  try {
+    m.list(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every cgroup under /sys/fs/cgroup (the root first, then depth first), with the files cgtop shows. */
+export function cgroupFiles(m: Machine): CgtopGroup[] {
+  const out: CgtopGroup[] = [];
+  const walk = (dir: string, path: string): void => {
+    const names = m.list(dir);
+    const f = (n: string): string | undefined => (names.includes(n) ? tryRead(m, `${dir}/${n}`) : undefined);
+    out.push({ path, procs: f("cgroup.procs"), current: f("memory.current"), high: f("memory.high"), max: f("memory.max"), swapCurrent: f("memory.swap.current"), events: f("memory.events"), pressure: f("memory.pressure") });
+    // The children: the entries that list as directories (every file's name has a dot).
+    for (const n of names) if (isDir(m, `${dir}/${n}`)) walk(`${dir}/${n}`, path === "/" ? `/${n}` : `${path}/${n}`);
+  };
+  walk("/sys/fs/cgroup", "/");
+  return out;
+}
+
+/** MemTotal − MemAvailable, bytes: the root's Memory in cgtop. */
+function rootMemory(m: Machine): number {
+  const mi = m.read("/proc/meminfo");
+  const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB$`, "m").exec(mi)?.[1] ?? 0);
+  return (kb("MemTotal") - kb("MemAvailable")) * 1024;
 }
 
 export interface ToolFlags {
@@ -73,6 +104,8 @@ export function toolOutput(m: Machine, spec: string, f: ToolFlags = {}, names?: 
       return formatSmem(taskFiles(m), { totals: f.total, abbreviate: f.abbreviate, users: f.users });
     case "slabtop":
       return formatSlabtop(m.read("/proc/slabinfo"), { sort: f.sort });
+    case "cgtop":
+      return formatCgtop(cgroupFiles(m), { rootMemory: rootMemory(m) });
     case "pmap": {
       const tasks = arg ? [findTask(m, arg, names)] : taskFiles(m).filter((t) => (t.maps ?? "") !== "");
       return tasks.map((t) => formatPmap(t, { extended: f.extended ?? true })).join("");
@@ -98,7 +131,7 @@ function atEndOf(io: CliIo, ref: string, seed: number | undefined, show: (m: Mac
   }
 }
 
-/** Adds `free`, `vmstat`, `pmap`, `smem` and `slabtop`. */
+/** Adds `free`, `vmstat`, `pmap`, `smem`, `slabtop` and `cgtop`. */
 export function registerTools(program: Command, io: CliIo): void {
   const common = (c: Command): Command =>
     c.option("--scenario <name>", "the scenario whose end state to show (a file or a shipped name)", "tour").option("--seed <n>", "seed of the run", parseSeed);
@@ -156,5 +189,12 @@ export function registerTools(program: Command, io: CliIo): void {
       .option("-s, --sort <char>", "sort by a: active objects, b: objects per slab, c: cache size, l: slabs, v: active slabs, n: name, o: objects (the default), p: pages per slab, s: object size, u: utilization"),
   ).action((o: { once?: boolean; sort?: string; scenario: string; seed?: number }) => {
     atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "slabtop", { sort: o.sort }));
+  });
+  common(
+    program
+      .command("cgtop")
+      .description("a systemd-cgtop-style table of the memory cgroups at the end of a scenario (memory, limits, swap, events, pressure)"),
+  ).action((o: { scenario: string; seed?: number }) => {
+    atEndOf(io, o.scenario, o.seed, (m) => toolOutput(m, "cgtop"));
   });
 }

@@ -8,8 +8,9 @@
  *
  * Simplified: the core files modelled are cgroup.procs, cgroup.threads (the same list: one
  * thread per process), cgroup.type, cgroup.controllers, cgroup.subtree_control, cgroup.events
- * and cgroup.stat; not cgroup.max.*, cgroup.freeze, cgroup.kill, cpu.stat or the PSI files of
- * non-root groups; of the memory files, not memory.numa_stat or the zswap files.
+ * cgroup.stat and the pressure files (io, memory, cpu: each group's own psi_group); not
+ * cgroup.max.*, cgroup.freeze, cgroup.kill, cgroup.pressure, irq.pressure (no
+ * CONFIG_IRQ_TIME_ACCOUNTING) or cpu.stat; of the memory files, not the zswap files.
  * @kernel kernel/cgroup/cgroup.c cgroup_base_files, cgroup_mkdir, cgroup_rmdir, cgroup_addrm_files
  * @kernel mm/memcontrol.c memory_files, swap_files
  */
@@ -28,7 +29,7 @@ import {
   cgroup_subtree_control_show,
   cgroup_subtree_control_write,
 } from "../../kernel/cgroup/cgroup.js";
-import { PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
+import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
 import {
   type mem_cgroup,
   memory_current_read,
@@ -42,6 +43,7 @@ import {
   memory_peak_read,
   memory_reclaim,
   memory_stat_format,
+  memory_numa_stat_show,
   memory_tunable_show,
   swap_current_read,
   swap_events_show,
@@ -72,8 +74,11 @@ const cftypes: readonly cftype[] = Object.freeze([
   Object.freeze<cftype>({ name: "cgroup.subtree_control", mode: 0o644, where: "all", memory: false, read: (_k, cg) => cgroup_subtree_control_show(cg), write: (k, cg, _m, d) => cgroup_subtree_control_write(k, cg, d) }),
   Object.freeze<cftype>({ name: "cgroup.events", mode: 0o444, where: "not_root", memory: false, read: (_k, cg) => cgroup_events_show(cg) }),
   Object.freeze<cftype>({ name: "cgroup.stat", mode: 0o444, where: "all", memory: false, read: (_k, cg) => cgroup_stat_show(cg) }),
-  // The root's memory.pressure is the system's (psi_system), as /proc/pressure/memory.
-  Object.freeze<cftype>({ name: "memory.pressure", mode: 0o644, where: "root", memory: false, read: (k) => psi_show(k, PSI_MEM), write: (_k, _c, _m, d) => psi_write(d, true) }),
+  // cgroup_base_files' pressure files, the group's psi_group (the root's is psi_system, as
+  // /proc/pressure/*). They are core files: every cgroup has them, memory controller or not.
+  Object.freeze<cftype>({ name: "io.pressure", mode: 0o644, where: "all", memory: false, read: (k, cg) => psi_show(k, PSI_IO, cg.psi), write: (_k, _c, _m, d) => psi_write(d, true) }),
+  Object.freeze<cftype>({ name: "memory.pressure", mode: 0o644, where: "all", memory: false, read: (k, cg) => psi_show(k, PSI_MEM, cg.psi), write: (_k, _c, _m, d) => psi_write(d, true) }),
+  Object.freeze<cftype>({ name: "cpu.pressure", mode: 0o644, where: "all", memory: false, read: (k, cg) => psi_show(k, PSI_CPU, cg.psi), write: (_k, _c, _m, d) => psi_write(d, true) }),
   Object.freeze<cftype>({ name: "memory.current", mode: 0o444, where: "not_root", memory: true, read: (_k, _c, m) => memory_current_read(m) }),
   Object.freeze<cftype>({ name: "memory.min", mode: 0o644, where: "not_root", memory: true, read: (_k, _c, m) => memory_tunable_show(m, "min"), write: (_k, _c, m, d) => memory_min_write(m, d) }),
   Object.freeze<cftype>({ name: "memory.low", mode: 0o644, where: "not_root", memory: true, read: (_k, _c, m) => memory_tunable_show(m, "low"), write: (_k, _c, m, d) => memory_low_write(m, d) }),
@@ -82,6 +87,7 @@ const cftypes: readonly cftype[] = Object.freeze([
   Object.freeze<cftype>({ name: "memory.events", mode: 0o444, where: "not_root", memory: true, read: (_k, _c, m) => memory_events_show(m, false) }),
   Object.freeze<cftype>({ name: "memory.events.local", mode: 0o444, where: "not_root", memory: true, read: (_k, _c, m) => memory_events_show(m, true) }),
   Object.freeze<cftype>({ name: "memory.stat", mode: 0o444, where: "all", memory: true, read: (k, _c, m) => memory_stat_format(k, m) }),
+  Object.freeze<cftype>({ name: "memory.numa_stat", mode: 0o444, where: "all", memory: true, read: (k, _c, m) => memory_numa_stat_show(k, m) }),
   Object.freeze<cftype>({ name: "memory.oom.group", mode: 0o644, where: "not_root", memory: true, read: (_k, _c, m) => memory_oom_group_show(m), write: (_k, _c, m, d) => memory_oom_group_write(m, d) }),
   Object.freeze<cftype>({ name: "memory.reclaim", mode: 0o200, where: "all", memory: true, read: () => "", write: (k, _c, m, d) => memory_reclaim(k, m, d) }),
   Object.freeze<cftype>({ name: "memory.peak", mode: 0o444, where: "not_root", memory: true, read: (_k, _c, m) => memory_peak_read(m) }),

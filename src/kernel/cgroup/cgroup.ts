@@ -20,11 +20,13 @@
  *   cgroup_procs_write, cgroup_attach_task, cgroup_migrate_vet_dst, cgroup_subtree_control_write,
  *   cgroup_controllers_show, cgroup_events_show, cgroup_stat_show, proc_cgroup_show,
  *   cgroup_post_fork, cgroup_exit, cgroup_path_ns
+ * @kernel kernel/sched/psi.c cgroup_move_task
  */
 import { errnoValues } from "../errno.js";
 import type { Kernel } from "../kernel.js";
 import { lru_gen_migrate_mm } from "../../mm/lru_gen.js";
 import type { task_struct } from "../sched.js";
+import { psi_cgroup_alloc, psi_task_change, type psi_group } from "../psi.js";
 import {
   mem_cgroup,
   mem_cgroup_css_alloc,
@@ -53,6 +55,8 @@ export class cgroup {
   dying = false;
   /** Its memory css, or null when its parent does not enable memory for it. */
   memcg: mem_cgroup | null = null;
+  /** Its pressure group (psi_cgroup_alloc at mkdir); null for the root, whose is psi_system. */
+  psi: psi_group | null = null;
   readonly level: number;
 
   constructor(
@@ -167,7 +171,11 @@ export function cgroup_attach_task(k: Kernel, dst: cgroup, t: task_struct): numb
   const src = task_dfl_cgroup(k, t);
   if (src === dst) return 0;
   if (t.cgroups !== null) cgroup_update_populated(t.cgroups, -1);
+  // cgroup_move_task: the task's pressure flags leave the old groups and enter the new ones.
+  const task_flags = t.psi_flags;
+  if (task_flags) psi_task_change(k, t, task_flags, 0);
   t.cgroups = dst.parent === null ? null : dst;
+  if (task_flags) psi_task_change(k, t, 0, task_flags);
   if (t.cgroups !== null) cgroup_update_populated(t.cgroups, 1);
   // mem_cgroup_attach: the owner's mm moves to its new memcg's multi-gen LRU mm list
   if (t.mm !== null && t.mm.owner === t.pid) lru_gen_migrate_mm(k, t.mm);
@@ -316,6 +324,8 @@ export function cgroup_mkdir(k: Kernel, parent: cgroup, name: string): number {
   if (name.startsWith("cgroup.") || name.startsWith("memory.")) return -errnoValues.EEXIST;
   const root = k.cgroup;
   const cg = new cgroup(++root.last_id, name, parent);
+  // psi_cgroup_alloc (cgroup_create): the group's pressure, its parent's group above it
+  cg.psi = psi_cgroup_alloc(k, parent.psi);
   if (parent.subtree_control & CGRP_SS_MEMORY) {
     const err = css_create_memory(k, cg);
     if (err !== 0) return err;
