@@ -110,6 +110,17 @@ describe("kernel memory charged to memcgs by the byte (obj_cgroup)", () => {
     expect(m.read(`${CG}/a/cgroup.stat`)).toBe("nr_descendants 0\nnr_dying_descendants 0\n");
   });
 
+  it("snapshots and restores the objcgs and obj stocks: the restored machine uncharges as the original", () => {
+    const m = boot();
+    const p = m.spawn({ comm: "drv", cgroup: "/rk" });
+    p.kmalloc({ size: 500, count: 30, gfp: "GFP_KERNEL_ACCOUNT" });
+    const r = Machine.restore(m.snapshot());
+    for (const x of [m, r]) x.process(p.pid)?.kfree(10);
+    for (const f of ["memory.current", "memory.stat"]) expect(r.read(`${CG}/rk/${f}`), f).toBe(m.read(`${CG}/rk/${f}`));
+    checkMm(kernelOf(r));
+    expect(stat(r, "rk").slab_unreclaimable).toBe(stat(m, "rk").slab_unreclaimable);
+  });
+
   it("ends a kernel-memory leak in a group at memory.max with the memcg OOM killer", () => {
     const m = boot();
     const k = kernelOf(m);
