@@ -7,11 +7,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { Machine } from "../sim/machine.js";
-import { ProcessKilled } from "../sim/process.js";
+import { type Process, ProcessKilled } from "../sim/process.js";
+import { Errno } from "../kernel/errno.js";
+import { Prng } from "../kernel/random.js";
+import { NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from "./vmstat_items.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { kernelOf } from "../api/internals.js";
 import { keyed } from "./memcontrol.testutil.js";
-import { drain_all_obj_stock, __mem_cgroup_flush_stats } from "./memcontrol.js";
+import { drain_all_obj_stock, mem_cgroup_is_descendant, memcg_page_state, __mem_cgroup_flush_stats } from "./memcontrol.js";
 
 const CG = "/sys/fs/cgroup";
 
@@ -142,3 +145,72 @@ describe("kernel memory charged to memcgs by the byte (obj_cgroup)", () => {
     expect(Number(m.read(`${CG}/rk/memory.current`))).toBeGreaterThan(7 * 2 ** 20);
   });
 });
+
+describe("property: random accounted allocations, forks, moves, rmdirs and limits", () => {
+  it("keeps each objcg's pages equal to its objects' bytes and each group's slab statistics equal to the sum over its objects", () => {
+    for (let seed = 1; seed <= 2; seed++) {
+      const rng = new Prng(seed);
+      const m = Machine.boot({ memory: "256M" });
+      const k = kernelOf(m);
+      m.write(`${CG}/cgroup.subtree_control`, "+memory");
+      m.mkdir(`${CG}/a`);
+      m.write(`${CG}/a/cgroup.subtree_control`, "+memory");
+      const leaves = ["/a/x", "/a/y", "/b"];
+      const mk = (g: string): void => {
+        if (!m.list(CG + g.slice(0, g.lastIndexOf("/"))).includes(g.slice(g.lastIndexOf("/") + 1))) m.mkdir(CG + g);
+      };
+      for (const g of leaves) mk(g);
+      const procs: Process[] = [];
+      for (let step = 0; step < 40; step++) {
+        const op = rng.below(7);
+        try {
+          const live = leaves.filter((g) => m.list(CG + g.slice(0, g.lastIndexOf("/"))).includes(g.slice(g.lastIndexOf("/") + 1)));
+          if (op === 0 || procs.length === 0) {
+            if (live.length) procs.push(m.spawn({ comm: `p${step}`, cgroup: live[rng.below(live.length)] }));
+          } else {
+            const p = procs[rng.below(procs.length)];
+            if (op === 1) p.kmalloc({ size: 1 + rng.below(4096), count: 1 + rng.below(200), gfp: "GFP_KERNEL_ACCOUNT" });
+            else if (op === 2) p.kfree(rng.below(100));
+            else if (op === 3) procs.push(p.fork());
+            else if (op === 4 && live.length) m.write(`${CG}${live[rng.below(live.length)]}/cgroup.procs`, String(p.pid));
+            else if (op === 5) {
+              // rmdir a leaf nobody is in (its objcg reparents), or make it again
+              const g = leaves[rng.below(leaves.length)];
+              if (live.includes(g)) {
+                if (m.read(`${CG}${g}/cgroup.procs`) === "") m.rmdir(CG + g);
+              } else mk(g);
+            } else m.write(`${CG}/a/memory.max`, rng.below(2) === 0 ? "max" : `${2 + rng.below(8)}M`);
+          }
+        } catch (e) {
+          if (!(e instanceof ProcessKilled || e instanceof Errno)) throw e;
+        }
+        for (let i = procs.length - 1; i >= 0; i--) if (!procs[i].alive) procs.splice(i, 1);
+        checkMm(k);
+        checkSlabStats(m);
+      }
+    }
+  });
+});
+
+/** Each online group's memory.stat slab_unreclaimable is the obj_full_size sum of the objects charged to objcgs of its subtree. */
+function checkSlabStats(m: Machine): void {
+  const k = kernelOf(m);
+  drain_all_obj_stock(k, k.memcg.root_mem_cgroup);
+  __mem_cgroup_flush_stats(k);
+  const kmem = k.memcg.kmem;
+  for (const memcg of k.memcg.byId) {
+    if (memcg === null || memcg.id === 0 || !memcg.online) continue;
+    let want = 0;
+    if (kmem !== null) {
+      for (const s of k.slab.slab_caches) {
+        for (let i = 0; i < s.objcgs.length; i++) {
+          const id = s.objcgs[i];
+          if (id === 0) continue;
+          const objcg = kmem.objcgs[id];
+          if (objcg && mem_cgroup_is_descendant(objcg.memcg, memcg)) want += s.size + 8;
+        }
+      }
+    }
+    expect(memcg_page_state(memcg, NR_SLAB_UNRECLAIMABLE_B) + memcg_page_state(memcg, NR_SLAB_RECLAIMABLE_B)).toBe(want);
+  }
+}
