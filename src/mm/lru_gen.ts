@@ -371,7 +371,7 @@ function list_of(k: Kernel): Uint8Array {
 function __update_lru_size(k: Kernel, lv: lruvec, z: zone, lru: number, delta: number): void {
   z.zone_pgdat.vm_stat[NR_LRU_BASE + lru] += delta;
   z.vm_stat[NR_ZONE_LRU_BASE + lru] += delta;
-  if (lv.memcg_id !== 0) __mod_memcg_page_state(k, lv.memcg_id, NR_LRU_BASE + lru, delta);
+  if (lv.memcg_id !== 0) __mod_memcg_page_state(k, lv.memcg_id, NR_LRU_BASE + lru, delta, z.zone_pgdat.node_id);
 }
 
 /**

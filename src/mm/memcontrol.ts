@@ -323,6 +323,8 @@ export class memcg_state {
   next_periodic_flush_ns = FLUSH_TIME_NS;
   /** Memcgs with pending updates (cgroup_rstat_updated's list). */
   readonly rstat_updated: mem_cgroup[] = [];
+  /** The objcgs and obj stocks (kernel memory by the byte), made at the first accounted allocation. */
+  kmem: memcg_kmem_state | null = null;
 
   constructor(rootCss: cgroup) {
     this.root_mem_cgroup = new mem_cgroup(0, rootCss, null, 0);
@@ -412,6 +414,7 @@ export function mem_cgroup_css_online(k: Kernel, memcg: mem_cgroup): void {
  */
 export function mem_cgroup_css_offline(k: Kernel, memcg: mem_cgroup): void {
   memcg.online = false;
+  memcg_offline_kmem(k, memcg);
   drain_all_stock(k, memcg);
   mem_cgroup_maybe_release(k, memcg);
 }
@@ -633,6 +636,7 @@ function refill_stock(k: Kernel, memcg: mem_cgroup, nr_pages: number): void {
 
 /** Drains every CPU's stock that caches a memcg of root's subtree. @kernel mm/memcontrol.c drain_all_stock */
 export function drain_all_stock(k: Kernel, root: mem_cgroup): void {
+  drain_all_obj_stock(k, root);
   for (const stock of k.memcg.stock) {
     if (stock.cached !== null && mem_cgroup_is_descendant(stock.cached, root)) drain_stock(k, stock);
   }
@@ -1487,4 +1491,301 @@ export function memcg_event_counters(k: Kernel, mm: mm_struct): mem_cgroup | nul
 export function memcg_count_fault(k: Kernel, memcg: mem_cgroup): void {
   memcg.events_pending[PGFAULT]++;
   memcg_rstat_updated(k, memcg, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel memory by the byte: obj_cgroup charging of slab objects (issues 15 and 16)
+//
+// A SLAB_ACCOUNT cache's object, or a kmalloc(__GFP_ACCOUNT) one (kmalloc-cg-*), is charged to
+// the obj_cgroup of the allocating task's memcg, obj_full_size bytes (the object's slot plus the
+// 8-byte objcg pointer of the slab's objcgs vector): whole pages from the memcg's counters
+// (try_charge_memcg, MEMCG_KMEM), the rest kept as bytes in the per-CPU obj stock, which hands
+// them out to the next objects and takes freed objects' bytes back, giving whole pages back when
+// it holds more than one. The slab statistics of memory.stat (slab_reclaimable,
+// slab_unreclaimable) move by obj_full_size per object, batched in the stock until they pass a
+// page or the stock changes objcg or node (mod_objcg_state). An rmdir'd memcg's objcgs point to
+// its parent from then on (memcg_reparent_objcgs): what its objects free uncharges the parent.
+//
+// The object's objcg is its cache's `objcgs` column (slab.ts), indexed like the free pointers;
+// it holds the objcg's id in `kmem.objcgs`.
+//
+// Simplified: the objcgs vector is not allocated from kmalloc (memcg_alloc_slab_cgroups' kcalloc
+// of 8 bytes per object of the slab is left out of slabinfo); an objcg lives as long as the
+// machine (no percpu_ref, no obj_cgroup_release: a reparented one stays in the table); at
+// reparenting the dying memcg's own counter gives up what its objcgs still hold (6.1 leaves that
+// charge with the zombie, which is freed regardless), so the model's zombie can be released;
+// no per-node (lruvec) slab statistics, so memory.numa_stat has no slab lines; no list_lru
+// per memcg (memcg_list_lru_alloc).
+// @kernel mm/memcontrol.c get_obj_cgroup_from_current, __get_obj_cgroup_from_memcg,
+//   obj_cgroup_charge, obj_cgroup_uncharge, obj_cgroup_charge_pages, obj_cgroup_uncharge_pages,
+//   memcg_account_kmem, consume_obj_stock, refill_obj_stock, drain_obj_stock,
+//   obj_stock_flush_required, mod_objcg_state, mod_objcg_mlstate, memcg_reparent_objcgs,
+//   memcg_online_kmem, memcg_offline_kmem
+// @kernel mm/slab.h memcg_slab_pre_alloc_hook, memcg_slab_post_alloc_hook, memcg_slab_free_hook,
+//   obj_full_size
+// ---------------------------------------------------------------------------------------------
+
+const PAGE_SIZE_ = 4096;
+
+/** @kernel include/linux/memcontrol.h struct obj_cgroup */
+export class obj_cgroup {
+  /** Bytes charged but not used, flushed from a stock (nr_charged_bytes). */
+  nr_charged_bytes = 0;
+  /** The model's: pages charged through this objcg and not given back (what its objects and stocks hold). */
+  nr_pages = 0;
+  constructor(
+    readonly id: number,
+    public memcg: mem_cgroup,
+  ) {}
+}
+
+/** The obj half of one CPU's memcg_stock_pcp. @kernel mm/memcontrol.c struct memcg_stock_pcp */
+export class obj_stock_pcp {
+  cached_objcg: obj_cgroup | null = null;
+  /** The node of the cached slab statistics, or -1. */
+  cached_pgdat = -1;
+  nr_bytes = 0;
+  nr_slab_reclaimable_b = 0;
+  nr_slab_unreclaimable_b = 0;
+}
+
+/** The objcgs of one machine: by id (what a slab object's objcgs entry holds), each memcg's own, the stocks. */
+export class memcg_kmem_state {
+  /** objcgs[id]; id 0 is "no objcg". */
+  readonly objcgs: (obj_cgroup | null)[] = [null];
+  /** memcg->objcg, by memcg id: null before the first use and after rmdir. */
+  readonly byMemcg: (obj_cgroup | null)[] = [];
+  readonly stock: obj_stock_pcp[] = [];
+}
+
+function kmem_state(k: Kernel): memcg_kmem_state {
+  let st = k.memcg.kmem;
+  if (st === null) st = k.memcg.kmem = new memcg_kmem_state();
+  return st;
+}
+
+function obj_stock_of(k: Kernel): obj_stock_pcp {
+  const s = kmem_state(k).stock;
+  while (s.length <= k.cpu) s.push(new obj_stock_pcp());
+  return s[k.cpu];
+}
+
+/** A memcg's objcg, made at its first accounted allocation (6.1 makes it at css online). @kernel mm/memcontrol.c memcg_online_kmem */
+function memcg_objcg(k: Kernel, memcg: mem_cgroup): obj_cgroup | null {
+  if (!memcg.online) return null;
+  const st = kmem_state(k);
+  let objcg = st.byMemcg[memcg.id];
+  if (objcg === null || objcg === undefined) {
+    objcg = new obj_cgroup(st.objcgs.length, memcg);
+    st.objcgs.push(objcg);
+    while (st.byMemcg.length <= memcg.id) st.byMemcg.push(null);
+    st.byMemcg[memcg.id] = objcg;
+  }
+  return objcg;
+}
+
+/**
+ * The objcg the current task's kernel allocations are charged to: its memcg's, or the nearest
+ * online ancestor's; none for the root, a kernel thread or a task without an mm.
+ * @kernel mm/memcontrol.c get_obj_cgroup_from_current, __get_obj_cgroup_from_memcg, memcg_kmem_bypass
+ */
+export function get_obj_cgroup_from_current(k: Kernel): obj_cgroup | null {
+  if (k.in_kthread > 0) return null;
+  const t = k.tasks.find(k.currentPid);
+  if (t === undefined || t.mm === null) return null;
+  for (let memcg: mem_cgroup | null = mem_cgroup_from_task(k, t); memcg !== null && memcg.id !== 0; memcg = memcg.parent) {
+    const objcg = memcg_objcg(k, memcg);
+    if (objcg !== null) return objcg;
+  }
+  return null;
+}
+
+/** MEMCG_KMEM (memory.stat's `kernel`). @kernel mm/memcontrol.c memcg_account_kmem */
+function memcg_account_kmem(k: Kernel, memcg: mem_cgroup, nr_pages: number): void {
+  __mod_memcg_state(k, memcg, MEMCG_KMEM, nr_pages);
+}
+
+/** @kernel mm/memcontrol.c obj_cgroup_charge_pages */
+function obj_cgroup_charge_pages(k: Kernel, objcg: obj_cgroup, gfp: number, nr_pages: number): number {
+  const memcg = objcg.memcg;
+  const ret = try_charge_memcg(k, memcg, gfp, nr_pages);
+  if (ret !== 0) return ret;
+  memcg_account_kmem(k, memcg, nr_pages);
+  objcg.nr_pages += nr_pages;
+  return 0;
+}
+
+/** @kernel mm/memcontrol.c obj_cgroup_uncharge_pages */
+function obj_cgroup_uncharge_pages(k: Kernel, objcg: obj_cgroup, nr_pages: number): void {
+  const memcg = objcg.memcg;
+  memcg_account_kmem(k, memcg, -nr_pages);
+  objcg.nr_pages -= nr_pages;
+  refill_stock(k, memcg, nr_pages);
+}
+
+/** The slab statistics of an objcg's memcg (the memcg half of mod_lruvec_state). @kernel mm/memcontrol.c mod_objcg_mlstate */
+function mod_objcg_mlstate(k: Kernel, objcg: obj_cgroup, idx: number, nr: number): void {
+  __mod_memcg_state(k, objcg.memcg, idx, nr);
+}
+
+/** @kernel mm/memcontrol.c drain_obj_stock */
+function drain_obj_stock(k: Kernel, stock: obj_stock_pcp): void {
+  const old = stock.cached_objcg;
+  if (old === null) return;
+  if (stock.nr_bytes) {
+    const nr_pages = Math.floor(stock.nr_bytes / PAGE_SIZE_);
+    const nr_bytes = stock.nr_bytes % PAGE_SIZE_;
+    if (nr_pages) {
+      memcg_account_kmem(k, old.memcg, -nr_pages);
+      old.nr_pages -= nr_pages;
+      refill_stock(k, old.memcg, nr_pages);
+    }
+    // The leftover is flushed to the centralized per-objcg value.
+    old.nr_charged_bytes += nr_bytes;
+    stock.nr_bytes = 0;
+  }
+  // Flush the vmstat data in current stock
+  if (stock.nr_slab_reclaimable_b) {
+    mod_objcg_mlstate(k, old, NR_SLAB_RECLAIMABLE_B, stock.nr_slab_reclaimable_b);
+    stock.nr_slab_reclaimable_b = 0;
+  }
+  if (stock.nr_slab_unreclaimable_b) {
+    mod_objcg_mlstate(k, old, NR_SLAB_UNRECLAIMABLE_B, stock.nr_slab_unreclaimable_b);
+    stock.nr_slab_unreclaimable_b = 0;
+  }
+  stock.cached_pgdat = -1;
+  stock.cached_objcg = null;
+}
+
+/** A stock made to cache objcg: the old one drained, the objcg's leftover bytes taken in. */
+function obj_stock_switch(k: Kernel, stock: obj_stock_pcp, objcg: obj_cgroup): void {
+  drain_obj_stock(k, stock);
+  stock.cached_objcg = objcg;
+  stock.nr_bytes = objcg.nr_charged_bytes;
+  objcg.nr_charged_bytes = 0;
+}
+
+/** @kernel mm/memcontrol.c consume_obj_stock */
+function consume_obj_stock(k: Kernel, objcg: obj_cgroup, nr_bytes: number): boolean {
+  const stock = obj_stock_of(k);
+  if (objcg === stock.cached_objcg && stock.nr_bytes >= nr_bytes) {
+    stock.nr_bytes -= nr_bytes;
+    return true;
+  }
+  return false;
+}
+
+/** @kernel mm/memcontrol.c refill_obj_stock */
+function refill_obj_stock(k: Kernel, objcg: obj_cgroup, nr_bytes: number, allow_uncharge: boolean): void {
+  const stock = obj_stock_of(k);
+  if (stock.cached_objcg !== objcg) {
+    obj_stock_switch(k, stock, objcg);
+    stock.cached_pgdat = -1;
+    allow_uncharge = true; // Allow uncharge when objcg changes
+  }
+  stock.nr_bytes += nr_bytes;
+  let nr_pages = 0;
+  if (allow_uncharge && stock.nr_bytes > PAGE_SIZE_) {
+    nr_pages = Math.floor(stock.nr_bytes / PAGE_SIZE_);
+    stock.nr_bytes %= PAGE_SIZE_;
+  }
+  if (nr_pages) obj_cgroup_uncharge_pages(k, objcg, nr_pages);
+}
+
+/**
+ * Charges `size` bytes to objcg: from the stock's bytes, else whole pages (the rest of the last
+ * one to the stock, which may then exceed a page rather than uncharge right after charging).
+ * 0, or -ENOMEM.
+ * @kernel mm/memcontrol.c obj_cgroup_charge
+ */
+export function obj_cgroup_charge(k: Kernel, objcg: obj_cgroup, gfp: number, size: number): number {
+  if (consume_obj_stock(k, objcg, size)) return 0;
+  let nr_pages = Math.floor(size / PAGE_SIZE_);
+  const nr_bytes = size % PAGE_SIZE_;
+  if (nr_bytes) nr_pages += 1;
+  const ret = obj_cgroup_charge_pages(k, objcg, gfp, nr_pages);
+  if (!ret && nr_bytes) refill_obj_stock(k, objcg, PAGE_SIZE_ - nr_bytes, false);
+  return ret;
+}
+
+/** @kernel mm/memcontrol.c obj_cgroup_uncharge */
+export function obj_cgroup_uncharge(k: Kernel, objcg: obj_cgroup, size: number): void {
+  refill_obj_stock(k, objcg, size, true);
+}
+
+/**
+ * An object's slab statistics, cached in the stock until they pass a page, or the stock changes
+ * objcg or node.
+ * @kernel mm/memcontrol.c mod_objcg_state
+ */
+export function mod_objcg_state(k: Kernel, objcg: obj_cgroup, nid: number, idx: number, nr: number): void {
+  const stock = obj_stock_of(k);
+  if (stock.cached_objcg !== objcg) {
+    obj_stock_switch(k, stock, objcg);
+    stock.cached_pgdat = nid;
+  } else if (stock.cached_pgdat !== nid) {
+    // Flush the existing cached vmstat data
+    if (stock.nr_slab_reclaimable_b) {
+      mod_objcg_mlstate(k, objcg, NR_SLAB_RECLAIMABLE_B, stock.nr_slab_reclaimable_b);
+      stock.nr_slab_reclaimable_b = 0;
+    }
+    if (stock.nr_slab_unreclaimable_b) {
+      mod_objcg_mlstate(k, objcg, NR_SLAB_UNRECLAIMABLE_B, stock.nr_slab_unreclaimable_b);
+      stock.nr_slab_unreclaimable_b = 0;
+    }
+    stock.cached_pgdat = nid;
+  }
+  const rcl = idx === NR_SLAB_RECLAIMABLE_B;
+  let bytes = rcl ? stock.nr_slab_reclaimable_b : stock.nr_slab_unreclaimable_b;
+  // Even for large object >= PAGE_SIZE, the vmstat data will still be cached locally at least
+  // once before pushing it out.
+  if (!bytes) {
+    bytes = nr;
+    nr = 0;
+  } else {
+    bytes += nr;
+    if (Math.abs(bytes) > PAGE_SIZE_) {
+      nr = bytes;
+      bytes = 0;
+    } else nr = 0;
+  }
+  if (rcl) stock.nr_slab_reclaimable_b = bytes;
+  else stock.nr_slab_unreclaimable_b = bytes;
+  if (nr) mod_objcg_mlstate(k, objcg, idx, nr);
+}
+
+/** The objcg of an id a slab object's objcgs entry holds. */
+export function objcg_from_id(k: Kernel, id: number): obj_cgroup {
+  const objcg = kmem_state(k).objcgs[id];
+  if (objcg === null || objcg === undefined) throw new KernelBug("slab object charged to no objcg", { id });
+  return objcg;
+}
+
+/** Drains every CPU's obj stock caching an objcg of root's subtree. @kernel mm/memcontrol.c drain_all_stock, obj_stock_flush_required */
+export function drain_all_obj_stock(k: Kernel, root: mem_cgroup): void {
+  const st = k.memcg.kmem;
+  if (st === null) return;
+  for (const stock of st.stock) {
+    const objcg = stock.cached_objcg;
+    if (objcg !== null && mem_cgroup_is_descendant(objcg.memcg, root)) drain_obj_stock(k, stock);
+  }
+}
+
+/**
+ * rmdir: the memcg's objcg, and those already reparented to it, now charge its parent; the
+ * dying memcg's own counter gives up what they hold (see the section's header).
+ * @kernel mm/memcontrol.c memcg_offline_kmem, memcg_reparent_objcgs
+ */
+export function memcg_offline_kmem(k: Kernel, memcg: mem_cgroup): void {
+  const st = k.memcg.kmem;
+  const parent = memcg.parent;
+  if (st === null || parent === null) return;
+  if (memcg.id < st.byMemcg.length) st.byMemcg[memcg.id] = null;
+  let held = 0;
+  for (const objcg of st.objcgs) {
+    if (objcg === null || objcg.memcg !== memcg) continue;
+    objcg.memcg = parent;
+    held += objcg.nr_pages;
+  }
+  memcg.memory.usage -= held;
 }

@@ -270,6 +270,11 @@ export class kmem_cache {
 
   /** The free pointers (see the header): stride entries per slab slot. */
   fp: Int16Array = new Int16Array(0);
+  /**
+   * slab->memcg_data's objcgs vector, laid out as `fp`: the id of the obj_cgroup an object is
+   * charged to (memcontrol.ts), 0 for none. Empty until the cache's first accounted object.
+   */
+  objcgs: Int32Array = new Int32Array(0);
   stride = 0;
   /** Slots of the pool no slab holds, as a stack; `nr_slots` is the pool's size in slots. */
   free_slots: number[] = [];

@@ -56,6 +56,7 @@ import {
   GFP_NOWAIT,
   GFP_RECLAIM_MASK,
   GFP_SLAB_BUG_MASK,
+  __GFP_ACCOUNT,
   __GFP_COMP,
   __GFP_DIRECT_RECLAIM,
   __GFP_NOFAIL,
@@ -68,6 +69,7 @@ import {
   format_gfp_flags,
 } from "./gfp.js";
 import { F, PG_head, PG_slab, PG_tail } from "./memmap.js";
+import { get_obj_cgroup_from_current, mod_objcg_state, obj_cgroup_charge, obj_cgroup_uncharge, objcg_from_id } from "./memcontrol.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
 import { free_percpu, __alloc_percpu } from "./percpu.js";
 import { create_boot_cache, create_kmalloc_caches, kfree, kmalloc } from "./slab_common.js";
@@ -282,6 +284,7 @@ function slot_alloc(s: kmem_cache): number {
     const grown = new Int16Array(Math.max(16, s.nr_slots * 2) * s.stride);
     grown.set(s.fp);
     s.fp = grown;
+    if (s.objcgs.length !== 0) memcg_grow_slab_objcgs(s);
   }
   return s.nr_slots++;
 }
@@ -742,6 +745,13 @@ function slab_out_of_memory(k: Kernel, s: kmem_cache, gfpflags: number, nid: num
  * @kernel mm/slub.c slab_alloc_node
  */
 export function slab_alloc_node(k: Kernel, s: kmem_cache, gfpflags: number, node: number): number {
+  // memcg_kmem_enabled: a non-root memcg exists; then accounted objects take the hooks.
+  if (k.memcg.nr_memcgs !== 0 && ((gfpflags & __GFP_ACCOUNT) !== 0 || (s.flags & SLAB_ACCOUNT) !== 0)) return slab_alloc_node_account(k, s, gfpflags, node);
+  return slab_alloc_node_fast(k, s, gfpflags, node);
+}
+
+/** slab_alloc_node's object without the memcg hooks: the CPU freelist's first, or the slow path's. */
+function slab_alloc_node_fast(k: Kernel, s: kmem_cache, gfpflags: number, node: number): number {
   const cpu = k.cpu;
   const object = s.cpu_freelist[cpu];
   const pfn = s.cpu_slab[cpu];
@@ -818,6 +828,7 @@ export function slab_free(k: Kernel, s: kmem_cache, pfn: number, addr: number): 
   const base = mm.mapcount[pfn] * s.stride;
   const fp = s.fp;
   if (fp[base + idx] !== OBJ_ALLOCATED) throw slab_bug(s, "Object already free", { object: `0x${kptr(addr)}`, pfn });
+  if (s.objcgs.length !== 0 && s.objcgs[base + idx] !== 0) memcg_slab_free_hook(k, s, pfn, base + idx);
   const cpu = k.cpu;
   if (pfn === s.cpu_slab[cpu]) {
     fp[base + idx] = s.cpu_freelist[cpu];
@@ -1174,4 +1185,55 @@ export function kmem_cache_init(k: Kernel): void {
   create_kmalloc_caches(k, 0);
   for (const s of sg.slab_caches) init_cache_random_seq(k, s);
   k.log.printk(KERN_INFO, `SLUB: HWalign=64, Order=${slub_min_order}-${slub_max_order}, MinObjects=0, CPUs=${sg.nr_cpu_ids}, Nodes=${sg.nr_node_ids}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The memcg hooks of accounted objects (mm/memcontrol.ts, "Kernel memory by the byte")
+// ---------------------------------------------------------------------------------------------
+
+/** obj_full_size: the object's slot and its objcg pointer. @kernel mm/slab.h obj_full_size */
+export function obj_full_size(s: kmem_cache): number {
+  return s.size + 8;
+}
+
+/** The objcgs column grown to the free pointers' pool. */
+function memcg_grow_slab_objcgs(s: kmem_cache): void {
+  if (s.objcgs.length >= s.fp.length) return;
+  const grown = new Int32Array(s.fp.length);
+  grown.set(s.objcgs);
+  s.objcgs = grown;
+}
+
+/**
+ * An accounted object: obj_full_size charged to the current task's objcg first (none: an
+ * ordinary allocation; a charge the memcg refuses: no object), then the object, recorded in its
+ * slab's objcgs column with its slab statistics; a failed allocation gives the charge back.
+ * @kernel mm/slab.h memcg_slab_pre_alloc_hook, memcg_slab_post_alloc_hook
+ */
+function slab_alloc_node_account(k: Kernel, s: kmem_cache, gfpflags: number, node: number): number {
+  const objcg = get_obj_cgroup_from_current(k);
+  if (objcg === null) return slab_alloc_node_fast(k, s, gfpflags, node);
+  const size = obj_full_size(s);
+  if (obj_cgroup_charge(k, objcg, gfpflags, size) !== 0) return 0;
+  const x = slab_alloc_node_fast(k, s, gfpflags, node);
+  if (x === 0) {
+    obj_cgroup_uncharge(k, objcg, size);
+    return 0;
+  }
+  if (s.objcgs.length === 0) s.objcgs = new Int32Array(s.fp.length);
+  else memcg_grow_slab_objcgs(s);
+  const pfn = virt_to_head_pfn(k, x);
+  const off = slab_fpbase(k, s, pfn) + (x - pfn * PAGE_SIZE) / s.size;
+  s.objcgs[off] = objcg.id;
+  mod_objcg_state(k, objcg, slab_nid(k, pfn), cache_vmstat_idx(s), size);
+  return x;
+}
+
+/** An accounted object's charge and slab statistics go back. @kernel mm/slab.h memcg_slab_free_hook */
+function memcg_slab_free_hook(k: Kernel, s: kmem_cache, pfn: number, off: number): void {
+  const objcg = objcg_from_id(k, s.objcgs[off]);
+  s.objcgs[off] = 0;
+  const size = obj_full_size(s);
+  obj_cgroup_uncharge(k, objcg, size);
+  mod_objcg_state(k, objcg, slab_nid(k, pfn), cache_vmstat_idx(s), -size);
 }

@@ -115,7 +115,7 @@ import { shmem_aops, shmem_dir_inode_operations, shmem_dir_operations, shmem_ino
 import { shm_file_operations, shm_namespace, shmid_kernel } from "../ipc/shm.js";
 import { Machine } from "./machine.js";
 import { cgroup, cgroup_root } from "../kernel/cgroup/cgroup.js";
-import { mem_cgroup, memcg_state, memcg_stock_pcp } from "../mm/memcontrol.js";
+import { mem_cgroup, memcg_kmem_state, memcg_state, memcg_stock_pcp, obj_cgroup, obj_stock_pcp } from "../mm/memcontrol.js";
 import { page_counter } from "../mm/page_counter.js";
 import { Process } from "./process.js";
 import type { SnapshotRegistry } from "./snapshot.js";
@@ -223,6 +223,9 @@ export function machineRegistry(): SnapshotRegistry {
       mem_cgroup: Object.freeze({ ctor: mem_cgroup }),
       memcg_state: Object.freeze({ ctor: memcg_state }),
       memcg_stock_pcp: Object.freeze({ ctor: memcg_stock_pcp }),
+      obj_cgroup: Object.freeze({ ctor: obj_cgroup }),
+      obj_stock_pcp: Object.freeze({ ctor: obj_stock_pcp }),
+      memcg_kmem_state: Object.freeze({ ctor: memcg_kmem_state }),
       page_counter: Object.freeze({ ctor: page_counter }),
       reclaim_stat: Object.freeze({ ctor: reclaim_stat }),
       // fs/, block/ and lib/xarray: the page cache's structures.

@@ -439,6 +439,8 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       return;
     }
     case "fork": {
+      // The guest's fork line makes one child with its own command pipe; a loop is not in its step set.
+      if (s.count > 1) refuse(sc, s.pos, `${path}.fork.count`, "a counted fork (count above 1) is not in the guest's step set yet");
       const child = childOf.get(s);
       if (child === undefined) refuse(sc, s.pos, `${path}.fork`, "internal: fork without a child");
       emit("fork", `child=${child}${s.oom_score_adj !== undefined ? ` adj=${s.oom_score_adj}` : ""}`);

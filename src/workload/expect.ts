@@ -22,7 +22,8 @@ export interface ProcessOutcome {
 /** What expectations are checked against. */
 export interface CheckContext {
   m: Machine;
-  processes: ReadonlyMap<string, ProcessOutcome>;
+  /** Each name's processes: one, or every child of a counted fork (`fork: { count }`). */
+  processes: ReadonlyMap<string, readonly ProcessOutcome[]>;
   captures: readonly CaptureResult[];
   eventCounts: ReadonlyMap<string, number>;
 }
@@ -62,12 +63,20 @@ export function checkExpectation(e: Expectation, c: CheckContext): ExpectResult 
   };
   switch (e.kind) {
     case "process": {
-      const p = c.processes.get(e.process);
+      // A counted fork's children answer together: each of them must be in the state.
+      const all = c.processes.get(e.process) ?? [];
       const what = `process ${e.process} is ${e.state}${e.signal ? ` by ${e.signal}` : ""}`;
-      if (!p || !p.started) return { ...base, what, ok: false, expected: e.state, actual: "never started" };
-      const actual = p.state === "killed" ? `killed by ${p.signal ?? "a signal"}` : p.state === "exited" ? `exited(${p.exitCode ?? 0})` : "alive";
-      const ok = p.state === e.state && (!e.signal || p.signal === e.signal);
-      return { ...base, what, ok, expected: e.state + (e.signal ? ` by ${e.signal}` : ""), actual };
+      const expected = e.state + (e.signal ? ` by ${e.signal}` : "");
+      if (all.length === 0 || all.some((p) => !p.started)) return { ...base, what, ok: false, expected, actual: "never started" };
+      const tally = new Map<string, number>();
+      let ok = true;
+      for (const p of all) {
+        const actual = p.state === "killed" ? `killed by ${p.signal ?? "a signal"}` : p.state === "exited" ? `exited(${p.exitCode ?? 0})` : "alive";
+        tally.set(actual, (tally.get(actual) ?? 0) + 1);
+        if (p.state !== e.state || (e.signal !== undefined && p.signal !== e.signal)) ok = false;
+      }
+      const actual = all.length === 1 ? [...tally.keys()][0] : [...tally].map(([a, n]) => `${n} of ${all.length} ${a}`).join(", ");
+      return { ...base, what, ok, expected, actual };
     }
     case "meminfo":
       return numeric(`meminfo ${e.field}`, fieldOf(c.m.read("/proc/meminfo"), e.field), "kB", e, "no such field in /proc/meminfo");
@@ -99,7 +108,8 @@ export function checkExpectation(e: Expectation, c: CheckContext): ExpectResult 
       return { ...base, what: `dmesg contains "${e.contains}"`, ok: log.includes(e.contains), expected: "present", actual: log.includes(e.contains) ? "present" : "absent" };
     }
     case "status": {
-      const p = c.processes.get(e.process);
+      // Of a counted fork's children, the first still alive.
+      const p = c.processes.get(e.process)?.find((o) => o.livePid !== undefined);
       const what = `${e.process} status ${e.field}`;
       if (p?.livePid === undefined) return { ...base, what, ok: false, expected: boundsText(e, "kB"), actual: "process not alive at the end" };
       let text: string;

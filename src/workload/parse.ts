@@ -33,6 +33,7 @@ import {
   MACHINE_KEYS,
   MAX_CGROUPS,
   MAX_MEMORY,
+  MAX_PROCESSES,
   MAX_SCENARIO_BYTES,
   MAX_SCENARIO_CPUS,
   MAX_YAML_ALIAS_COUNT,
@@ -187,6 +188,8 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     const ne = requireKey(r, es, "name", it, ip);
     const name = str(r, ne.value, `${ip}.name`);
     claimProcessName(r, names, name, ne.value, `${ip}.name`, ip);
+    names.nr_processes = (names.nr_processes ?? 0) + 1;
+    if (names.nr_processes > MAX_PROCESSES) r.fail(ne.value, `${ip}.name`, `the scenario would make more than ${MAX_PROCESSES} processes`);
     const oe = get(es, "oom_score_adj");
     const se = get(es, "start");
     const re = get(es, "run");

@@ -19,6 +19,7 @@ import {
   MAX_DISKS,
   MAX_FILE_SIZE,
   MAX_FORK_DEPTH,
+  MAX_PROCESSES,
   MAX_PATH,
   MAX_CGROUP_DEPTH,
   MAX_REPEAT,
@@ -74,6 +75,8 @@ interface Mapping {
 /** Names defined across the file: processes (with where) and capture labels. */
 export interface Names {
   processes: Map<string, string>;
+  /** Processes the file makes so far, counted fork children included (bounded by MAX_PROCESSES). */
+  nr_processes?: number;
   labels: Set<string>;
   /**
    * Sizes of the files the scenario knows of, by path, in the order the file is read (the
@@ -95,6 +98,8 @@ export interface ProgCtx {
   names: Names;
   /** Set once the program has an unconditional exit: later steps never run. */
   exitedAt?: string;
+  /** How many processes run this program: the product of the counts of the forks around it (1 at top level). */
+  copies?: number;
 }
 
 /** A `sysctl:` step's or `machine.sysctl`'s names: dotted (or slashed) lower-case words, with - and _ as /proc/sys has them (vm.page-cluster). */
@@ -354,13 +359,22 @@ function readFork(x: StepInput): Step {
   const ne = must(b, "name");
   const name = str(r, ne.value, `${ap}.name`);
   claimProcessName(r, ctx.names, name, ne.value, `${ap}.name`, path);
+  const ce = get(b, "count");
+  const count = ce ? int(r, ce.value, `${ap}.count`, 1, MAX_PROCESSES) : 1;
+  // Every copy of this program forks `count` children: the file's processes stay bounded.
+  const copies = (ctx.copies ?? 1) * count;
+  const names = ctx.names;
+  names.nr_processes = (names.nr_processes ?? 0) + copies;
+  if (names.nr_processes > MAX_PROCESSES) {
+    r.fail(ce?.value ?? ne.value, ce ? `${ap}.count` : `${ap}.name`, `the scenario would make ${names.nr_processes} processes (its forks' counts multiply when they nest); at most ${MAX_PROCESSES}`);
+  }
   const oe = get(b, "oom_score_adj");
   const adj = oe ? int(r, oe.value, `${ap}.oom_score_adj`, -1000, 1000) : undefined;
   const re = get(b, "run");
   // The child starts with a copy of the parent's address space: the same names.
-  const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names, gone: new Map(ctx.gone) };
+  const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names, gone: new Map(ctx.gone), copies };
   const run = re ? parseProgram(r, re.value, `${ap}.run`, childCtx, x.depth + 1) : [];
-  const step = fin(x, { pos: x.pos, path: x.path, kind: "fork", name, run });
+  const step = fin(x, { pos: x.pos, path: x.path, kind: "fork", name, count, run });
   if (adj !== undefined && step.kind === "fork") step.oom_score_adj = adj;
   return step;
 }

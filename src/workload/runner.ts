@@ -104,7 +104,7 @@ export function estimateWork(sc: Scenario): { total: number; biggest?: Step; big
   let biggestWork = 0;
   const steps = (list: Step[]): number =>
     list.reduce((a, s) => {
-      if (s.kind === "fork") return a + 1 + steps(s.run);
+      if (s.kind === "fork") return a + s.count * (1 + steps(s.run));
       if (s.kind === "file") {
         const w = fileWork(s);
         if (w > biggestWork) {
@@ -198,7 +198,7 @@ function makeCgroups(sc: Scenario, m: Machine): void {
 function progressWork(sc: Scenario): number {
   const steps = (list: Step[]): number =>
     list.reduce((a, s) => {
-      if (s.kind === "fork") return a + 1 + steps(s.run);
+      if (s.kind === "fork") return a + s.count * (1 + steps(s.run));
       if (s.kind === "file") return a + fileWork(s);
       if (s.kind === "touch") {
         if (s.duration !== undefined) return a + s.duration / COST.minor_fault_ns;
@@ -312,7 +312,7 @@ class Run implements ScenarioRun {
     const c = this.c;
     this.tl.scanLog();
     for (const p of this.sched.entities) {
-      if (p.waitingFor !== undefined && c.byName.get(p.waitingFor)?.done && c.byName.get(p.waitingFor)?.state !== "alive") {
+      if (p.waitingFor !== undefined && c.ended(p.waitingFor)) {
         p.waitingFor = undefined;
         p.readyAt = Math.max(p.readyAt, this.machine.now);
       }
@@ -388,15 +388,18 @@ class Run implements ScenarioRun {
     }
     const files = (this.opts.cat ?? []).map((path) => ({ path, text: c.readFile(null, path) }));
     const processes = this.sched.entities.map(summarize);
-    const outcomes = new Map<string, ProcessOutcome>();
+    const outcomes = new Map<string, ProcessOutcome[]>();
     for (const p of this.sched.entities) {
-      outcomes.set(p.name, {
+      const o: ProcessOutcome = {
         started: p.proc !== null,
         state: p.state,
         ...(p.exitCode !== undefined ? { exitCode: p.exitCode } : {}),
         ...(p.signal !== undefined ? { signal: p.signal } : {}),
         ...(p.proc?.alive ? { livePid: p.proc.pid } : {}),
-      });
+      };
+      const all = outcomes.get(p.name);
+      if (all === undefined) outcomes.set(p.name, [o]);
+      else all.push(o);
     }
     const expectations = [...c.expectFails, ...sc.expect.map((e) => checkExpectation(e, { m, processes: outcomes, captures: c.captures, eventCounts: tl.counts }))];
     tl.close();

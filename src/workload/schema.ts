@@ -42,6 +42,12 @@ export const MAX_REPEAT = 1e6;
 export const MAX_DURATION = 24 * 3600e9;
 /** Forks nest at most this deep in one program. */
 export const MAX_FORK_DEPTH = 8;
+/**
+ * Processes a scenario may make in all: its top-level ones plus every child its forks make, a
+ * counted fork's children times the copies of the program it sits in (pid_max's default, 32768,
+ * is far above; this bounds the model's work, about 100 kB of kernel objects and page tables each).
+ */
+export const MAX_PROCESSES = 10000;
 /** Largest swap area a step may create: swap offsets here reach 2^26 pages. */
 export const MAX_SWAP_AREA = 256 * 2 ** 30;
 /** Disks a machine may have (/dev/vda … /dev/vdz), the files made on one, and a disk's size (as Machine.addDisk). */
@@ -197,7 +203,8 @@ export type Step =
       /** Pages in the window as the file describes it (for progress estimates). */
       window_pages: number;
     } & RegionRef)
-  | (StepBase & { kind: "fork"; name: string; oom_score_adj?: number; run: Step[] })
+  /** `count` children (1 without it), all under `name`, each running `run`. */
+  | (StepBase & { kind: "fork"; name: string; count: number; oom_score_adj?: number; run: Step[] })
   | (StepBase & { kind: "exit"; code: number })
   | (StepBase & { kind: "sleep"; duration: number })
   | (StepBase & { kind: "oom_score_adj"; value: number })
@@ -356,7 +363,7 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     required: ["region"],
     doc: "access pages through the MMU with a pattern",
   },
-  fork: { keys: ["name", "oom_score_adj", "run"], required: ["name"], doc: "fork a child that runs its own program" },
+  fork: { keys: ["name", "count", "oom_score_adj", "run"], required: ["name"], doc: "fork a child (or count children) that runs its own program" },
   exit: { keys: ["code"], required: [], doc: "exit (the value may be the code itself: exit: 0)" },
   sleep: { keys: [], required: [], doc: "let simulated time pass: sleep: 10ms" },
   oom_score_adj: { keys: [], required: [], doc: "write /proc/self/oom_score_adj: oom_score_adj: 500" },

@@ -141,7 +141,10 @@ export function who(p: ScenarioProcess): string {
 
 /** The state steps share: the machine, the timeline, the run queue and the run's tallies. */
 export class StepContext {
+  /** Each name's first process (a counted fork's first child). */
   readonly byName = new Map<string, ScenarioProcess>();
+  /** Every process of each name: one, or a counted fork's children (every copy's). */
+  readonly members = new Map<string, ScenarioProcess[]>();
   readonly captures: CaptureResult[] = [];
   /** Expectations the steps themselves failed (expect_error). */
   readonly expectFails: ExpectResult[] = [];
@@ -177,8 +180,20 @@ export class StepContext {
       state: "alive",
     };
     this.sched.add(p);
-    this.byName.set(name, p);
+    const all = this.members.get(name);
+    if (all === undefined) {
+      this.byName.set(name, p);
+      this.members.set(name, [p]);
+    } else all.push(p);
     return p;
+  }
+
+  /** Whether `wait: name` is over: every process of that name (all of a counted fork's children) has ended. */
+  ended(name: string): boolean {
+    const all = this.members.get(name);
+    if (all === undefined) return false;
+    for (const p of all) if (!p.done || p.state === "alive") return false;
+    return true;
   }
 
   /** Lets simulated time pass for work done. */
@@ -389,13 +404,17 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       beginTouch(c, p, s);
       return;
     case "fork": {
-      const rss = rssPages(pr);
-      const child = pr.fork();
-      c.spend(COST.fork_ns + rss * COST.fork_pte_ns);
-      const ch = c.newProcess(s.name, s.run, m.now, child, p);
-      if (s.oom_score_adj !== undefined) child.setOomScoreAdj(s.oom_score_adj);
-      note("fork", `fork → ${s.name}[${child.pid}]: ${rss} resident pages now shared copy-on-write`);
-      ch.readyAt = m.now;
+      // A counted fork is the parent's loop of fork() calls (rkx's forkn): each child is made,
+      // costed and noted in turn; a fork that fails ends the loop as the step's errno.
+      for (let i = 0; i < s.count; i++) {
+        const rss = rssPages(pr);
+        const child = pr.fork();
+        c.spend(COST.fork_ns + rss * COST.fork_pte_ns);
+        const ch = c.newProcess(s.name, s.run, m.now, child, p);
+        if (s.oom_score_adj !== undefined) child.setOomScoreAdj(s.oom_score_adj);
+        note("fork", `fork → ${s.name}[${child.pid}]: ${rss} resident pages now shared copy-on-write`);
+        ch.readyAt = m.now;
+      }
       return;
     }
     case "exit": {
@@ -507,8 +526,7 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
     case "capture_only":
       return;
     case "wait": {
-      const target = c.byName.get(s.process);
-      if (!target || !target.done) {
+      if (!c.ended(s.process)) {
         p.waitingFor = s.process;
         p.pc--; // run this step again when woken
       }
@@ -630,8 +648,9 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
         return;
       } else throw e;
     }
-    // A touch (or a file read or write) captures when it finishes, not when it starts.
-    if (!p.done && !p.touch && !p.fileIo) c.doCaptures(p, s);
+    // A touch (or a file read or write) captures when it finishes, not when it starts; a wait
+    // when it is over, not when it blocks.
+    if (!p.done && !p.touch && !p.fileIo && p.waitingFor === undefined) c.doCaptures(p, s);
     if (p.touch === undefined && s.kind !== "sleep" && p.waitingFor === undefined) p.readyAt = Math.max(p.readyAt, m.now);
   } catch (e) {
     if (e instanceof ProcessKilled) {

@@ -2,7 +2,10 @@
  * The memory controller's invariants, checked from scratch over the whole machine:
  * - each memcg's memory counter equals the pages whose memcg column names it (user folios and
  *   kernel pages), plus what the per-CPU stocks hold for it, plus its children's counters; the
- *   root's counter is its children's (the root itself is never charged);
+ *   root's counter is its children's plus what objcgs reparented to it still hold (the root
+ *   itself is never charged);
+ * - each objcg's charged pages equal its objects' bytes, its stock bytes and nr_charged_bytes,
+ *   and count in its memcg's counter;
  * - each memcg's swap counter equals the swap slots recorded for it plus its children's;
  * - no counter is negative, no page on a free list (PG_buddy) is charged (each charge went
  *   exactly once), every column names a memcg that exists;
@@ -16,7 +19,9 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy } from "../../mm/memmap.js";
 import { LRU_INACTIVE_FILE, LRU_UNEVICTABLE, lru_gen_index, MAX_NR_GENS, MAX_NR_ZONES, NR_LRU_LISTS } from "../../mm/mmzone.js";
 import { lru_gen_is_active } from "../../mm/lru_gen.js";
-import { type mem_cgroup, MEM_CGROUP_ID_MAX } from "../../mm/memcontrol.js";
+import { type mem_cgroup, MEM_CGROUP_ID_MAX, type obj_cgroup } from "../../mm/memcontrol.js";
+import { OBJ_ALLOCATED } from "../../mm/slab.js";
+import { obj_full_size } from "../../mm/slub.js";
 import { NR_LRU_BASE } from "../../mm/mm_inline.js";
 
 const BUDDY = F(PG_buddy);
@@ -42,6 +47,8 @@ export function checkMemcg(k: Kernel): void {
     own[id]++;
   }
   for (const s of st.stock) if (s.cached !== null && s.nr_pages > 0) own[s.cached.id] += s.nr_pages;
+  // Pages charged through an objcg are its memcg's (its parent's once reparented).
+  if (st.kmem !== null) for (const objcg of checkObjcgs(k)) own[objcg.memcg.id] += objcg.nr_pages;
   const swapOwn = new Float64Array(byId.length);
   for (const si of k.swap.swap_info) {
     if (si === null) continue;
@@ -63,12 +70,43 @@ export function checkMemcg(k: Kernel): void {
   for (const m of byId) {
     if (m === null) continue;
     if (m.memory.usage < 0 || m.swap.usage < 0) throw new KernelBug("negative memcg counter", { id: m.id, memory: m.memory.usage, swap: m.swap.usage });
-    const want = (m.id === 0 ? 0 : own[m.id]) + childMem[m.id];
+    // The root's own share is only what reparented objcgs and its stock hold (its pages are uncharged).
+    const want = own[m.id] + childMem[m.id];
     if (m.memory.usage !== want) throw new KernelBug("memcg memory counter differs from its pages and children", { id: m.id, usage: m.memory.usage, pages: own[m.id], children: childMem[m.id] });
     const wantSwap = (m.id === 0 ? 0 : swapOwn[m.id]) + childSwap[m.id];
     if (m.swap.usage !== wantSwap) throw new KernelBug("memcg swap counter differs from its slots and children", { id: m.id, usage: m.swap.usage, slots: swapOwn[m.id], children: childSwap[m.id] });
     if (m.id !== 0) checkLruStats(m);
   }
+}
+
+/**
+ * Each objcg's charged pages are exactly the bytes of its objects (obj_full_size each, found in
+ * the caches' objcgs columns), what the obj stocks hold for it and its nr_charged_bytes: every
+ * charge and uncharge went through the stock by the byte. Returns the live objcgs.
+ */
+function checkObjcgs(k: Kernel): obj_cgroup[] {
+  const kmem = k.memcg.kmem;
+  if (kmem === null) return [];
+  const bytes = new Float64Array(kmem.objcgs.length);
+  for (const s of k.slab.slab_caches) {
+    const col = s.objcgs;
+    for (let i = 0; i < col.length; i++) {
+      const id = col[i];
+      if (id === 0) continue;
+      if (kmem.objcgs[id] === null || kmem.objcgs[id] === undefined) throw new KernelBug("slab object charged to no objcg", { cache: s.name, id });
+      if (s.fp[i] !== OBJ_ALLOCATED) throw new KernelBug("free slab object still charged", { cache: s.name, id });
+      bytes[id] += obj_full_size(s);
+    }
+  }
+  for (const stock of kmem.stock) if (stock.cached_objcg !== null) bytes[stock.cached_objcg.id] += stock.nr_bytes;
+  const out: obj_cgroup[] = [];
+  for (const objcg of kmem.objcgs) {
+    if (objcg === null) continue;
+    const want = bytes[objcg.id] + objcg.nr_charged_bytes;
+    if (objcg.nr_pages * 4096 !== want || objcg.nr_charged_bytes < 0) throw new KernelBug("objcg charge differs from its objects and stocks", { id: objcg.id, pages: objcg.nr_pages, bytes: want });
+    out.push(objcg);
+  }
+  return out;
 }
 
 /**
