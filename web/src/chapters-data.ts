@@ -124,7 +124,7 @@ export const CHAPTERS: Chapter[] = [
       { scenario: "dcache-pressure", view: "events", look: "10000 files fill SReclaimable; the anonymous hog's pressure makes shrink_slab's superblock shrinker give most dentries and inodes back." },
     ],
     covers: "LRU lists with per-CPU batches, kswapd and direct reclaim, get_scan_count, shrink_folio_list's decisions, throttling, PSI; reclaim of file pages with writeback of dirty ones by the flushers; the shrinker API (dentries, inodes, THP's shrinkers); the multi-gen LRU (off in Debian's 6.1, switchable through lru_gen/enabled, with min_ttl_ms); per-memcg lruvecs (the cgroups chapter).",
-    missing: "node_reclaim, memcg-aware slab shrinking, MGLRU together with memory cgroups (enabling one with the other in use is refused with EBUSY).",
+    missing: "node_reclaim, memcg-aware slab shrinking.",
   },
   {
     id: "swap",
@@ -220,8 +220,8 @@ export const CHAPTERS: Chapter[] = [
       { scenario: "memcg-oom", view: "physical", colour: "memcg", look: "Pause while the holder runs: its pages are /rk's; hover one to read its memcg." },
       { scenario: "memory-high-throttle", view: "reclaim", look: "Past memory.high (32 MiB) the writer slows: each MiB takes longer (memory.events high climbing), up to 8 s of simulated time a MiB, and nothing is killed.", control: { cgroup: "/hn/memory.high", label: "memory.high of /hn", min: 16, max: 64, step: 8, value: 32, unit: "M" } },
     ],
-    covers: "cgroup v2 at /sys/fs/cgroup (mkdir/rmdir, cgroup.procs, subtree_control, zombies), charging at 6.1's points (anonymous, CoW, swap-in, page cache, shmem, THP, page tables as kmem, swap slots), try_charge_memcg with the per-CPU stock, memory.max/high/min/low/swap.max/oom.group/reclaim/peak, memory.stat's 50 keys with rstat's lag, per-memcg lruvecs with protection in shrink_node_memcgs, the memcg OOM report as 6.1 prints it; checked against real runs (w4, mc-high, mc-file-max, mc-swap-max).",
-    missing: "MGLRU per memcg (with a group in use, enabling lru_gen is refused with EBUSY), memory.pressure (per-cgroup PSI), memory.numa_stat, zswap files, slab objects charged to a group, high_work for kthreads, cgroup writeback; other controllers.",
+    covers: "cgroup v2 at /sys/fs/cgroup (mkdir/rmdir, cgroup.procs, subtree_control, zombies), charging at 6.1's points (anonymous, CoW, swap-in, page cache, shmem, THP, page tables as kmem, swap slots), try_charge_memcg with the per-CPU stock, memory.max/high/min/low/swap.max/oom.group/reclaim/peak, memory.stat's 50 keys with rstat's lag, memory.numa_stat, memory.pressure (a PSI group per cgroup), slab objects charged by the byte through obj_cgroup, per-memcg lruvecs with protection in shrink_node_memcgs (with the multi-gen LRU on, generations per memcg), the memcg OOM report as 6.1 prints it and memory.oom.group; checked against real runs (w4, mc-high, mc-low, mc-file-max, mc-swap-max).",
+    missing: "Kernel stacks charged to a group, memcg-aware shrinkers, zswap files, high_work for kthreads, cgroup writeback; other controllers.",
   },
   {
     id: "huge-pages",
@@ -235,7 +235,7 @@ export const CHAPTERS: Chapter[] = [
       { scenario: "hugetlb-pool", view: "events", look: "MAP_HUGETLB fails without a pool, reserves at mmap, takes pages at fault, and surplus pages come from nr_overcommit_hugepages." },
     ],
     covers: "Compound pages, THP faults with the five defrag modes, the huge zero page, splits and the deferred split queue, khugepaged and MADV_COLLAPSE, THP shrinkers, hugetlb pools with reservations, surplus pages and CoW.",
-    missing: "THP in the page cache and tmpfs, THP swap-out whole, 1 GiB pools at run time, the thp-defrag-modes scenario.",
+    missing: "THP in the page cache and tmpfs, THP swap-out whole, mapping 1 GiB pages (1 GiB pools grow at run time through alloc_contig_pages).",
   },
   {
     id: "proc",
@@ -245,7 +245,7 @@ export const CHAPTERS: Chapter[] = [
     fns: ["meminfo_proc_show", "zoneinfo_show", "pagetypeinfo_show", "show_smap", "proc_pid_status"],
     demos: [{ scenario: "tour", view: "address", look: "The VMA table is /proc/PID/smaps; the zones view's grid is /proc/pagetypeinfo." }],
     covers: "Every memory file listed in the README, exact formats, sysctl writes with the kernel's answers, /proc/slabinfo, /proc/vmallocinfo, /proc/sysvipc/shm, the cgroup v2 files under /sys/fs/cgroup, the lru_gen and extfrag debugfs files.",
-    missing: "/sys/kernel/slab, /proc/kpageflags, the khugepaged/* sysfs files, memory.numa_stat and memory.pressure.",
+    missing: "/proc/kpageflags, writable /sys/kernel/slab attributes.",
   },
   {
     id: "monitoring",
@@ -255,7 +255,7 @@ export const CHAPTERS: Chapter[] = [
     fns: ["psi_memstall_enter", "psi_group_change", "psi_show"],
     demos: [{ scenario: "thrash", view: "reclaim", look: "PSI memory some/full near 100% while every other access is a major fault." }],
     covers: "PSI for memory, I/O and CPU, /proc/vmstat's counters.",
-    missing: "PSI triggers (poll), per-cgroup pressure (memory.pressure).",
+    missing: "PSI triggers (poll); cgroup.pressure and irq.pressure.",
   },
   {
     id: "security",
