@@ -36,8 +36,8 @@ import { checkGeometry, type Policy } from "./policy.js";
 const BATCH = 256;
 const PAGE = 4096;
 /** touchAddrs' options, made once (not an object per batch). */
-const WRITE = { write: true } as const;
-const READ = { write: false } as const;
+const WRITE = Object.freeze({ write: true });
+const READ = Object.freeze({ write: false });
 /** pagemap's "page present" flag (bit 63; bit 15 of the top 16 flag bits Process.pagemap returns). */
 const PM_PRESENT = 1 << 15;
 
