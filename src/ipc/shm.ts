@@ -38,7 +38,7 @@ import { alloc_file, fput, get_file } from "../fs/file_table.js";
 import { type file, type file_operations, FMODE_READ, FMODE_WRITE } from "../fs/fs.js";
 import { do_mmap, do_munmap, find_vma, find_vma_intersection, MAP_FIXED, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from "../mm/mmap.js";
 import { SHMEM_I, shmem_file_operations, shmem_file_setup } from "../mm/shmem.js";
-import { VM_NORESERVE } from "../mm/mm_types.js";
+import { type vm_area_struct, VM_NORESERVE } from "../mm/mm_types.js";
 import { PAGE_SIZE } from "../mm/types.js";
 
 /** shmget's key for a segment no other shmget finds. */
@@ -280,11 +280,23 @@ function shm_release(k: Kernel, f: file): void {
   }
 }
 
+/**
+ * An attach's mmap: the segment's shmem file maps it (sfd->file->f_op->mmap). Looked up at the
+ * call, not copied at import: ipc/ and mm/ import each other, and reading shmem_file_operations
+ * while this module is evaluated fails when a program imports it first (test/import_first.test.ts).
+ * @kernel ipc/shm.c shm_mmap
+ */
+function shm_mmap(f: file, vma: vm_area_struct, k: Kernel): number {
+  const mmap = shmem_file_operations.mmap;
+  return mmap === undefined ? -errnoValues.ENODEV : mmap(f, vma, k);
+}
+
 /** The file operations of an attach: shmem's mapping, the release above. @kernel ipc/shm.c shm_file_operations */
 export const shm_file_operations: file_operations = Object.freeze({
   name: "shm_file_operations",
-  mmap: shmem_file_operations.mmap,
-  get_unmapped_area: shmem_file_operations.get_unmapped_area,
+  mmap: shm_mmap,
+  // no get_unmapped_area: shmem's file has none in the model (6.1's shmem_get_unmapped_area
+  // only aligns for huge=), so the mm's own search places the attach
   release: shm_release,
 });
 

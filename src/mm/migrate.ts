@@ -116,8 +116,10 @@ export const SWP_MIGRATION_WRITE = 25;
  * keeps the offset (the old pfn) in ent_pfn, so they sit in the flag word's own A and D bits,
  * which a non-present entry does not otherwise use.
  */
-const SWP_MIG_YOUNG = _PAGE_ACCESSED;
-const SWP_MIG_DIRTY = _PAGE_DIRTY;
+// (Plain numbers, not `= _PAGE_ACCESSED`: migrate.ts sits in an import cycle with pgtable.ts,
+// and a top-level read of an imported binding fails when this module is evaluated first.)
+const SWP_MIG_YOUNG = 0x020; // _PAGE_ACCESSED
+const SWP_MIG_DIRTY = 0x040; // _PAGE_DIRTY
 
 /** NR_MAX_MIGRATE_PAGES_RETRY: passes over the list while pages answer -EAGAIN. */
 const NR_MAX_MIGRATE_PAGES_RETRY = 10;
