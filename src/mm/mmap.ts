@@ -134,10 +134,13 @@ export const stack_guard_gap = 256 * PAGE_SIZE;
 export const FIRST_USER_ADDRESS = 0;
 /** 0 means "the top of the address space" to free_pgtables (USER_PGTABLES_CEILING). */
 export const USER_PGTABLES_CEILING = 0;
-/** 47-bit default window (DEFAULT_MAP_WINDOW = TASK_SIZE_LOW on 4-level paging). */
-export const DEFAULT_MAP_WINDOW = TASK_SIZE;
-/** Bottom-up allocator base: PAGE_ALIGN(TASK_SIZE / 3) (__TASK_UNMAPPED_BASE). */
-export const TASK_UNMAPPED_BASE = PAGE_ALIGN(Math.floor(TASK_SIZE / 3));
+// The two below are TASK_SIZE (mm_types.ts) written out: mmap.ts and mm_types.ts are in an import
+// cycle, and reading TASK_SIZE here at module evaluation throws when mm_types.js is imported
+// first (test/import_first.test.ts, and `node -e "import('./dist/mm/mm_types.js')"`).
+/** 47-bit default window (DEFAULT_MAP_WINDOW = TASK_SIZE_LOW on 4-level paging): 2^47 - 4096. */
+export const DEFAULT_MAP_WINDOW = 2 ** 47 - 4096;
+/** Bottom-up allocator base: PAGE_ALIGN(TASK_SIZE / 3) (__TASK_UNMAPPED_BASE) = 0x2aaaaaaab000. */
+export const TASK_UNMAPPED_BASE = Math.ceil(Math.floor((2 ** 47 - 4096) / 3) / 4096) * 4096;
 const SIZE_128M = 128 * 1024 * 1024;
 
 /** Rounds up to a page (PAGE_ALIGN); addresses exceed 2^32, so no bit operations. */
