@@ -70,7 +70,8 @@ describe("self-contained", () => {
     // the repository for other scanners to find.
     const up = "..";
     const shared = "shared";
-    const bad = [`readFileSync("${up}/${shared}/realkernel/data/w0/meminfo")`, `const W5 = "/work/${shared}/x";`, `path.resolve(repoRoot, "${up}/elsewhere")`];
+    const sep = "/";
+    const bad = [`readFileSync("${[up, shared, "realkernel", "data", "w0", "meminfo"].join(sep)}")`, `const W5 = "${["", "work", shared, "x"].join(sep)}";`, `path.resolve(repoRoot, "${[up, "elsewhere"].join(sep)}")`];
     for (const b of bad) expect(OUTSIDE.some((re) => re.test(b))).toBe(true);
     const here = join(root, "src", "kernel", "x.test.ts");
     expect(leavesRepo(here, 'new URL("../../../test/realkernel/data", import.meta.url)')).toEqual(["../../../"]);
