@@ -9,8 +9,8 @@
  * imported into a fresh module registry. Limit: vitest's module runner turns an early read of an
  * imported binding into `undefined` rather than a TDZ error, so this catches the reads that then
  * throw (ipc/shm.ts's shmem_file_operations.mmap did) but not a silent `const X = imported`;
- * under plain Node every such read throws — check a build with
- * `for f in dist/mm/*.js; do node -e "import('./$f')"; done`.
+ * under plain Node every such read throws, and src/cli/bin.test.ts imports every compiled module
+ * of its build first, each in a worker thread of its own, to catch those.
  */
 import { readdirSync } from "node:fs";
 import { describe, expect, it, vi } from "vitest";

@@ -3,12 +3,16 @@
  * executable started through a symlink, as npx, npm link and global installs start it. A CLI that
  * compared its own path with process.argv[1] did nothing behind a symlink; tsc emits the bin
  * without the executable bit — both once broke the README's command, so this runs the real thing.
+ * The same build also answers what test/import_first.test.ts cannot: whether every compiled
+ * module can be the first a plain Node program imports (no top-level read of a binding from its
+ * own import cycle, which vitest's runner turns into `undefined` instead of a TDZ error).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -43,4 +47,25 @@ describe("the mmsim executable", () => {
     expect(r.stderr).toMatch(/^error: .*"12Q".*\n$/);
     expect(r.stdout).toBe("");
   }, 60_000);
+
+  it("imports every compiled module first, in a fresh plain-Node module graph", async () => {
+    // Each module goes into its own worker thread (its own module map), as a library user's
+    // program that imports only it. dist/web is the browser bundle; bin.js runs the CLI on import.
+    const dist = path.join(repo, "dist");
+    const files = (readdirSync(dist, { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".js") && !f.startsWith("web") && f !== path.join("cli", "bin.js"))
+      .map((f) => path.join(dist, f));
+    const importFirst = (file: string): Promise<string | null> =>
+      new Promise((resolve) => {
+        const w = new Worker(`import(${JSON.stringify(pathToFileURL(file).href)}).then(() => process.exit(0))`, { eval: true, stdout: true, stderr: true });
+        w.on("error", (e: Error) => resolve(`${path.relative(dist, file)}: ${e.message}`));
+        w.on("exit", (code) => resolve(code === 0 ? null : `${path.relative(dist, file)}: exit ${code}`));
+      });
+    const failed: string[] = [];
+    for (let i = 0; i < files.length; i += 2) {
+      for (const r of await Promise.all(files.slice(i, i + 2).map(importFirst))) if (r !== null) failed.push(r);
+    }
+    expect(files.length).toBeGreaterThan(200);
+    expect(failed).toEqual([]);
+  }, 300_000);
 });

@@ -51,7 +51,6 @@ import {
   VM_DONTCOPY,
   VM_LOCKED,
   VM_LOCKONFAULT,
-  VM_NOHUGEPAGE,
   VM_WIPEONFORK,
 } from "../mm/mm_types.js";
 import { security_vm_enough_memory_mm } from "../mm/util.js";
@@ -64,8 +63,13 @@ import { fatal_signal_pending, task_struct } from "./sched.js";
 /** include/linux/errno.h: restart the syscall without SA_RESTART (kernel-internal, never seen by a task that dies). */
 const ERESTARTNOINTR = 513;
 
-/** VM_INIT_DEF_MASK: the only def_flags bit a child keeps. */
-const VM_INIT_DEF_MASK = VM_NOHUGEPAGE;
+/**
+ * VM_INIT_DEF_MASK: the only def_flags bit a child keeps (VM_NOHUGEPAGE, 0x40000000). Written
+ * out: fork.ts and mm_types.ts share an import cycle, and reading the imported VM_NOHUGEPAGE at
+ * module evaluation throws under plain Node when mm_types.js is imported first.
+ * @kernel include/linux/mm.h
+ */
+const VM_INIT_DEF_MASK = 0x40000000;
 
 /**
  * Copies the parent's VMAs and page tables into `mm`. Returns 0 or a negative errno (ENOMEM),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Kernel } from "../kernel/kernel.js";
-import { hugepage_flags_always, hugepage_flags_enabled, hugepage_init, setup_transparent_hugepage, thp_defrag_show, thp_enabled_show, thp_enabled_store } from "./huge_memory.js";
+import { VM_NO_KHUGEPAGED, hugepage_flags_always, hugepage_flags_enabled, hugepage_init, setup_transparent_hugepage, thp_defrag_show, thp_enabled_show, thp_enabled_store } from "./huge_memory.js";
+import { VM_DONTEXPAND, VM_HUGETLB, VM_IO, VM_MIXEDMAP, VM_PFNMAP } from "./mm_types.js";
 
 describe("THP flags", () => {
   it("default to Debian's always with defrag madvise", () => {
@@ -34,5 +35,12 @@ describe("THP flags", () => {
     expect(thp_enabled_show(k)).toBe("always madvise [never]\n");
     expect(thp_enabled_store(k, "sometimes")).toBe(false);
     expect(thp_enabled_show(k)).toBe("always madvise [never]\n");
+  });
+});
+
+describe("VM_NO_KHUGEPAGED", () => {
+  it("is include/linux/mm.h's VM_HUGETLB | VM_SPECIAL, written out for the import cycle", () => {
+    // VM_SPECIAL is VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP (include/linux/mm.h).
+    expect(VM_NO_KHUGEPAGED).toBe(VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_MIXEDMAP | VM_HUGETLB);
   });
 });

@@ -91,7 +91,7 @@ import {
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
 import { lru_gen_folio_list, lru_gen_set_folio_list } from "./lru_gen.js";
-import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_MIXEDMAP, VM_NOHUGEPAGE, VM_PFNMAP, VM_IO, VM_DONTEXPAND, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
+import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { type deferred_split, NO_PFN, type pglist_data } from "./mmzone.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
 import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap, page_try_dup_anon_rmap, PageAnon, PageAnonExclusive } from "./rmap.js";
@@ -125,8 +125,14 @@ export const MMF_DISABLE_THP = 24;
 /** MMF_VM_HUGEPAGE: the mm is registered with khugepaged. */
 export const MMF_VM_HUGEPAGE = 17;
 
-/** VM_NO_KHUGEPAGED: VMAs THP never backs (special mappings and hugetlb). @kernel include/linux/khugepaged.h */
-export const VM_NO_KHUGEPAGED = VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_MIXEDMAP | VM_HUGETLB;
+/**
+ * VM_NO_KHUGEPAGED: VMAs THP never backs (special mappings and hugetlb). @kernel include/linux/mm.h
+ * Written out (VM_PFNMAP 0x400 | VM_IO 0x4000 | VM_DONTEXPAND 0x40000 | VM_HUGETLB 0x400000 |
+ * VM_MIXEDMAP 0x10000000) rather than computed from mm_types' bindings: mm_types and this file
+ * sit in one import cycle, and a top-level read of an imported binding throws under plain Node
+ * when mm_types.js is the module a program imports first. huge_memory.test.ts checks the sum.
+ */
+export const VM_NO_KHUGEPAGED = 0x10444400;
 
 const HEAD = F(PG_head);
 const LRU = F(PG_lru);

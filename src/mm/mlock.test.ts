@@ -3,7 +3,7 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
 import { find_vma } from "./mmap.js";
 import { follow_pte } from "./memory.js";
-import { MM_ANONPAGES, VM_LOCKED, VM_LOCKONFAULT } from "./mm_types.js";
+import { MM_ANONPAGES, VM_LOCKED, VM_LOCKONFAULT, VM_NOHUGEPAGE } from "./mm_types.js";
 import { global_zone_page_state } from "./vmstat.js";
 import { NR_MLOCK } from "./vmstat_items.js";
 import { MiB } from "./types.js";
@@ -65,6 +65,20 @@ describe("mlock", () => {
     const c = p.fork();
     expect(find_vma(taskOf(c).mm!, a)!.vm_flags & VM_LOCKED).toBe(0);
     expect(taskOf(c).mm!.locked_vm).toBe(0);
+    void k;
+  });
+
+  it("fork keeps only VM_NOHUGEPAGE of def_flags: the child's new mappings are not locked by the parent's MCL_FUTURE", () => {
+    // kernel/fork.c mm_init: mm->def_flags = current->mm->def_flags & VM_INIT_DEF_MASK, and
+    // include/linux/mm.h: #define VM_INIT_DEF_MASK VM_NOHUGEPAGE.
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", image: null });
+    p.mlockall("future");
+    taskOf(p).mm!.def_flags |= VM_NOHUGEPAGE; // as prctl(PR_SET_THP_DISABLE, 1) sets it
+    const c = p.fork();
+    expect(taskOf(c).mm!.def_flags).toBe(VM_NOHUGEPAGE);
+    const a = c.mmap(4 * PAGE);
+    expect(find_vma(taskOf(c).mm!, a)!.vm_flags & (VM_LOCKED | VM_NOHUGEPAGE)).toBe(VM_NOHUGEPAGE);
     void k;
   });
 });
