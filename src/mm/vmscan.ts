@@ -1118,7 +1118,10 @@ function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): vo
   if (lru_gen_enabled(k)) return;
   // target_lruvec: the lruvec of the memcg reclaim works for (the node's own for global reclaim).
   const lv = mem_cgroup_lruvec(sc.target_mem_cgroup, pgdat);
-  if (sc.target_mem_cgroup !== null) mem_cgroup_flush_stats(k);
+  // "Flush the memory cgroup stats, so that we read accurate per-memcg lruvec stats for
+  // heuristics" — every reclaim pass, global too: inactive_is_low reads memcg lruvecs' flushed
+  // subtree counters (lruvec_lru_pages). Without memcgs there is nothing to flush.
+  if (k.memcg.nr_memcgs !== 0) mem_cgroup_flush_stats(k);
   sc.anon_cost = lv.anon_cost;
   sc.file_cost = lv.file_cost;
   if (!sc.force_deactivate) {

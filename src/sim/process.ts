@@ -238,6 +238,18 @@ export function parseAdvice(a: number | string): number {
   return v;
 }
 
+/** Parses msync(2) flags: "sync", "async", optionally "|invalidate" (names of MS_*), or the bits. */
+export function parseMsyncFlags(flags: string | number): number {
+  if (typeof flags === "number") return intArg(flags, "flags", 0, 2 ** 31 - 1);
+  let fl = 0;
+  for (const raw of flags.split("|")) {
+    const v = ({ sync: MS_SYNC, async: MS_ASYNC, invalidate: MS_INVALIDATE } as Record<string, number>)[raw.trim().toLowerCase()];
+    if (v === undefined) throw new TypeError(`unknown msync flag "${raw}": expected sync, async or invalidate`);
+    fl |= v;
+  }
+  return fl;
+}
+
 /** Throws Errno for a negative kernel return. */
 function check(ret: number, syscall: string): number {
   if (ret < 0) {
@@ -1161,15 +1173,7 @@ export class Process {
   msync(addr: number, length: number, flags: string | number = "sync"): void {
     const a = ulong(addr, "address");
     const len = ulong(length, "length");
-    let fl = 0;
-    if (typeof flags === "number") fl = intArg(flags, "flags", 0, 2 ** 31 - 1);
-    else {
-      for (const raw of flags.split("|")) {
-        const v = ({ sync: MS_SYNC, async: MS_ASYNC, invalidate: MS_INVALIDATE } as Record<string, number>)[raw.trim().toLowerCase()];
-        if (v === undefined) throw new TypeError(`unknown msync flag "${raw}": expected sync, async or invalidate`);
-        fl |= v;
-      }
-    }
+    const fl = parseMsyncFlags(flags);
     const mm = this.enter("msync");
     this.syscallExit(sys_msync(this.k, mm, a, len, fl), "msync");
   }

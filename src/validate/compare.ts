@@ -53,6 +53,11 @@ export function fileKind(path: string): FileKind | "maps" | "other" {
   if (path === "/proc/swaps") return "swaps";
   const last = path.split("/").pop() ?? "";
   if (/^\/proc\/[^/]+\//.test(path) && ["status", "smaps_rollup", "oom_score", "maps"].includes(last)) return last as FileKind | "maps";
+  if (path.startsWith("/sys/fs/cgroup/")) {
+    if (last === "memory.events" || last === "memory.events.local") return "memcg_events";
+    if (last === "memory.stat") return "memcg_stat";
+    if (last === "memory.current") return "memcg_current";
+  }
   return "other";
 }
 
@@ -118,9 +123,9 @@ export function fieldsOf(kind: FileKind, text: string): Map<string, number | str
     }
     return out;
   }
-  if (kind === "oom_score") {
+  if (kind === "oom_score" || kind === "memcg_current") {
     const v = Number(text.trim());
-    if (text.trim() !== "" && Number.isFinite(v)) out.set("oom_score", v);
+    if (text.trim() !== "" && Number.isFinite(v)) out.set(kind === "oom_score" ? "oom_score" : "memory.current", v);
     return out;
   }
   for (const l of text.split("\n")) {

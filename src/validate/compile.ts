@@ -30,7 +30,7 @@
  */
 import { COST } from "../sim/cost.js";
 import { Prng } from "../kernel/random.js";
-import { parseAdvice, parseMapFlags, parseProt } from "../sim/process.js";
+import { parseAdvice, parseMapFlags, parseMsyncFlags, parseProt } from "../sim/process.js";
 import { sysctlPath } from "../sim/machine.js";
 import type { DiskSpec, ProcessSpec, Scenario, SourcePos, Step } from "../workload/schema.js";
 
@@ -245,8 +245,6 @@ function declareProcesses(sc: Scenario, seed: number, facts: ModelFacts | undefi
 export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestPlan {
   const seed = opts.seed ?? sc.seed;
   const machine = guestMachine(sc);
-  // The guest program has no cgroup steps yet: a scenario's groups would silently go missing.
-  if (sc.cgroups.length > 0) refuse(sc, sc.cgroups[0].pos, "cgroups", "memory cgroups are not in the guest's step set yet");
   const procs = declareProcesses(sc, seed, opts.facts);
   if (procs.length > GUEST_LIMITS.processes) refuse(sc, { line: 1, col: 1 }, "processes", `the guest runs at most ${GUEST_LIMITS.processes} processes; this scenario creates ${procs.length}`);
   const byName = new Map(procs.map((p) => [p.name, p.index]));
@@ -260,9 +258,11 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
     head.push(`sysctl ${encodeValue(sysctlPath(key))} ${encodeValue(Array.isArray(value) ? value.join(" ") : String(value))}`);
   }
   for (const d of sc.machine.disks ?? []) machineDisk(ctx, head, d);
+  cgroupHead(sc, head);
   for (const p of procs) {
     const spec: ProcessSpec | undefined = p.parent < 0 ? sc.processes[p.index] : undefined;
-    head.push(`proc ${p.index} ${encodeValue(p.name)} parent=${p.parent} start=${spec?.start ?? 0} adj=${spec?.oom_score_adj ?? 0} seed=${p.seed}`);
+    const cg = spec?.cgroup !== undefined && spec.cgroup !== "/" ? ` cg=${encodeValue(cgroupDir(spec.cgroup))}` : "";
+    head.push(`proc ${p.index} ${encodeValue(p.name)} parent=${p.parent} start=${spec?.start ?? 0} adj=${spec?.oom_score_adj ?? 0} seed=${p.seed}${cg}`);
   }
   // Programs: each process's steps together, top-level ones then the forked ones.
   const programs: Array<{ index: number; steps: Step[]; touched: Set<number> }> = sc.processes.map((p, i) => ({ index: i, steps: p.run, touched: new Set() }));
@@ -296,6 +296,47 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   if (sc.machine.initrd !== undefined) ctx.notes.add("machine.initrd: the guest's initramfs has its own size; the model boots with that size instead");
   const disks = [...ctx.disks.values()].sort((a, b) => (a.dev < b.dev ? -1 : 1));
   return { input: [...head, ...ctx.lines, "end", ""].join("\n"), machine, disks: fillDisks(disks), processes: procs, atStart, atEnd, notes: [...ctx.notes] };
+}
+
+/** Where cgroup2 is mounted in the guest, as on a systemd machine and in the realkernel harness. */
+const CGROUP_ROOT = "/sys/fs/cgroup";
+
+/** "/pod/app" → "/sys/fs/cgroup/pod/app". */
+function cgroupDir(group: string): string {
+  return group === "/" ? CGROUP_ROOT : `${CGROUP_ROOT}${group}`;
+}
+
+/**
+ * The groups of `cgroups:` as the guest makes them before any process starts, in the model's
+ * order (its cgroup set-up: mkdir -p, the memory controller enabled on the way, then the group's
+ * files in order): `+memory` into the root's cgroup.subtree_control, then for each group each
+ * missing directory, `+memory` into the subtree_control of each parent that gains a child, and
+ * the group's files. A group that only holds processes gets no `+memory` of its own: cgroup v2's
+ * "no internal processes" rule would refuse to move a process into it (EBUSY).
+ */
+function cgroupHead(sc: Scenario, head: string[]): void {
+  if (sc.cgroups.length === 0) return;
+  head.push(`sysctl ${encodeValue(`${CGROUP_ROOT}/cgroup.subtree_control`)} ${encodeValue("+memory")}`);
+  const made = new Set<string>();
+  const enabled = new Set<string>(["/"]);
+  for (const g of sc.cgroups) {
+    const parts = g.group.split("/").filter((x) => x !== "");
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = "/" + parts.slice(0, i).join("/");
+      const parent = i === 1 ? "/" : "/" + parts.slice(0, i - 1).join("/");
+      if (!enabled.has(parent)) {
+        head.push(`sysctl ${encodeValue(`${cgroupDir(parent)}/cgroup.subtree_control`)} ${encodeValue("+memory")}`);
+        enabled.add(parent);
+      }
+      if (!made.has(dir)) {
+        // mmguest keeps a sysctl's path in 127 bytes: a directory, "/", and memory.swap.high (16)
+        if (new TextEncoder().encode(cgroupDir(dir)).length > 110) refuse(sc, g.pos, `${g.path}.path`, `the guest takes cgroup paths of at most ${110 - CGROUP_ROOT.length} bytes`);
+        head.push(`mkdir ${encodeValue(cgroupDir(dir))}`);
+        made.add(dir);
+      }
+    }
+    for (const f of g.files) head.push(`sysctl ${encodeValue(`${cgroupDir(g.group)}/${f.name}`)} ${encodeValue(f.value)}`);
+  }
 }
 
 /**
@@ -505,9 +546,8 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     }
     case "file": {
       fits(s.file, GUEST_LIMITS.path, `${path}.file.path`);
-      if (s.op === "fsync" || s.op === "fdatasync") refuse(sc, s.pos, `${path}.file.op`, `${s.op} is not in the guest's step set yet`);
       if (s.bs > MiB && (s.op === "read" || s.op === "write" || s.op === "create")) refuse(sc, s.pos, `${path}.file.bs`, "the guest reads and writes through a buffer of bs bytes of its own memory: at most 1M to validate");
-      const op = { create: 0, read: 1, write: 2, truncate: 3, unlink: 4, fadvise: 5 }[s.op];
+      const op = { create: 0, read: 1, write: 2, truncate: 3, unlink: 4, fadvise: 5, fsync: 6, fdatasync: 7 }[s.op];
       const advice = s.advice !== undefined ? { normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, noreuse: 5 }[s.advice] : 0;
       const pattern = { sequential: 0, random: 1, stride: 2, zipf: 3 }[s.pattern.kind];
       const param = s.pattern.kind === "stride" ? String(s.pattern.stride) : s.pattern.kind === "zipf" ? doubleBits(s.pattern.alpha) : "0";
@@ -530,13 +570,18 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     case "mkfiles":
       return refuse(sc, s.pos, s.path, "mkfiles is not in the guest's step set yet");
     case "sync":
-      return refuse(sc, s.pos, s.path, "sync is not in the guest's step set yet");
+      emit("sync", "");
+      return;
     case "msync":
-      return refuse(sc, s.pos, s.path, "msync is not in the guest's step set yet");
+      emit("msync", `region=${regionIndex(ctx, s, s.region)} ${win(s)} flags=${parseMsyncFlags(s.flags)}`);
+      return;
     case "shm":
       return refuse(sc, s.pos, s.path, "System V shared memory is not in the guest's step set yet");
     case "cgroup":
-      return refuse(sc, s.pos, s.path, "memory cgroups are not in the guest's step set yet");
+      // echo 0 > cgroup.procs: pid 0 moves the writer itself (cgroup_procs_write_start)
+      fits(`${cgroupDir(s.group)}/cgroup.procs`, GUEST_LIMITS.path, `${path}.cgroup`);
+      emit("write", `path=${encodeValue(`${cgroupDir(s.group)}/cgroup.procs`)} value=0`);
+      return;
     case "kmalloc":
     case "kfree":
       return refuse(sc, s.pos, s.path, "a kernel allocation has no user-space equivalent a real guest could run");

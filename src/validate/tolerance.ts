@@ -40,7 +40,7 @@
 export type Tolerance = { kind: "exact" } | { kind: "rel"; pct: number; floor: number; pcp?: boolean; slab?: boolean; retry?: boolean };
 
 /** The kinds of file the comparator reads. */
-export type FileKind = "meminfo" | "vmstat" | "zoneinfo" | "status" | "smaps_rollup" | "swaps" | "oom_score";
+export type FileKind = "meminfo" | "vmstat" | "zoneinfo" | "status" | "smaps_rollup" | "swaps" | "oom_score" | "memcg_events" | "memcg_stat" | "memcg_current";
 
 export interface FieldRule {
   file: FileKind;
@@ -48,7 +48,7 @@ export interface FieldRule {
   fields: string[];
   mode: "abs" | "delta";
   tol: Tolerance;
-  /** The unit of the floor and the values: "kB", "pages" or "" (counts). */
+  /** The unit of the floor and the values: "kB", "pages", "bytes" or "" (counts). */
   unit: string;
   why: string;
 }
@@ -82,6 +82,10 @@ export const TOLERANCES: FieldRule[] = [
   { file: "smaps_rollup", fields: ["Private_Dirty", "Shared_Dirty", "Rss", "Pss"], mode: "abs", tol: rel(4, 1024), unit: "kB", why: "the scenario's pages plus the program image: a real forked child runs code, so it maps (and shares) up to the binary's ~200 resident pages that the model's child, which executes nothing, leaves unmapped (w2: within 4%, test/scenarios/realkernel.test.ts)" },
   { file: "smaps_rollup", fields: ["Swap"], mode: "abs", tol: rel(15, 1024), unit: "kB", why: "as swap Used" },
   { file: "oom_score", fields: ["oom_score"], mode: "abs", tol: rel(0, 3), unit: "", why: "oom_badness of the same rss and adj: the image difference moves it by at most 3 points" },
+  { file: "memcg_events", fields: ["oom", "oom_kill", "oom_group_kill"], mode: "abs", tol: exact, unit: "", why: "a memory cgroup's OOMs and kills (memory.events, .local): the memcg OOM killer runs as often and kills the same tasks (low, high and max count reclaim rounds and charge retries, which timing decides: shown, not judged)" },
+  { file: "memcg_current", fields: ["memory.current"], mode: "abs", tol: rel(2, 524288), unit: "bytes", why: "a group's charged pages: as AnonPages, the floor the guest's exec'd worker images (128 pages)" },
+  { file: "memcg_stat", fields: ["anon"], mode: "abs", tol: rel(2, 524288), unit: "bytes", why: "a group's anonymous pages: as AnonPages" },
+  { file: "memcg_stat", fields: ["pgsteal", "workingset_refault_file", "workingset_refault_anon"], mode: "abs", tol: rel(5, 100), unit: "", why: "a group's reclaimed pages and refaults: as the machine's swap traffic (pswpout, workingset_refault_anon), within 5%" },
 ];
 
 /** The rule for a field of a file kind, if it is judged. */

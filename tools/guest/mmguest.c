@@ -239,11 +239,11 @@ static uint64_t gen_next(struct gen *g) {
 enum {
 	OP_MMAP = 1, OP_MUNMAP, OP_MPROTECT, OP_MREMAP, OP_BRK, OP_MADVISE, OP_MLOCK, OP_MUNLOCK,
 	OP_TOUCH, OP_FORK, OP_EXIT, OP_ADJ, OP_WRITE, OP_SWAPON, OP_SWAPOFF,
-	OP_MOUNT, OP_FILE, OP_MEMFD,
+	OP_MOUNT, OP_FILE, OP_MEMFD, OP_SYNC, OP_MSYNC,
 };
 
 /* A file step's operation (the low 4 bits of its mode) and its fadvise advice (bits 12-15). */
-enum { FOP_CREATE = 0, FOP_READ, FOP_WRITE, FOP_TRUNCATE, FOP_UNLINK, FOP_FADVISE };
+enum { FOP_CREATE = 0, FOP_READ, FOP_WRITE, FOP_TRUNCATE, FOP_UNLINK, FOP_FADVISE, FOP_FSYNC, FOP_FDATASYNC };
 
 /* One command to a worker. Fits in PIPE_BUF, so a write is atomic. */
 struct cmd {
@@ -452,6 +452,9 @@ static void do_file(const struct cmd *c) {
 	int64_t calls = 0, per_pass = 1;
 	if (op == FOP_TRUNCATE) {
 		if (ftruncate(fd, (off_t)c->a) < 0) e = errno;
+	} else if (op == FOP_FSYNC || op == FOP_FDATASYNC) {
+		/* as the runner: fsync works on the inode, so a descriptor opened for reading will do */
+		if ((op == FOP_FSYNC ? fsync(fd) : fdatasync(fd)) < 0) e = errno;
 	} else if (op == FOP_FADVISE) {
 		e = posix_fadvise(fd, (off_t)c->a, (off_t)(c->b < 0 ? 0 : c->b), advice);
 	} else {
@@ -530,7 +533,8 @@ static void worker_step(struct cmd *c) {
 	case OP_MPROTECT:
 	case OP_MADVISE:
 	case OP_MLOCK:
-	case OP_MUNLOCK: /* a offset, b length (-1: to the end), d prot / advice / onfault */
+	case OP_MUNLOCK:
+	case OP_MSYNC: /* a offset, b length (-1: to the end), d prot / advice / onfault / msync flags */
 		if (region_range(c, &addr, &len) < 0) {
 			reply(RP_FAIL, 0, 0, 0);
 			return;
@@ -539,6 +543,7 @@ static void worker_step(struct cmd *c) {
 		else if (c->op == OP_MPROTECT) r = mprotect((void *)(uintptr_t)addr, len, (int)c->d);
 		else if (c->op == OP_MADVISE) r = madvise((void *)(uintptr_t)addr, len, (int)c->d);
 		else if (c->op == OP_MLOCK) r = c->d ? syscall(SYS_mlock2, (void *)(uintptr_t)addr, len, MLOCK_ONFAULT) : mlock((void *)(uintptr_t)addr, len);
+		else if (c->op == OP_MSYNC) r = msync((void *)(uintptr_t)addr, len, (int)c->d);
 		else r = munlock((void *)(uintptr_t)addr, len);
 		if (r < 0) {
 			reply(RP_ERR, errno, 0, 0);
@@ -654,6 +659,10 @@ static void worker_step(struct cmd *c) {
 	case OP_FILE:
 		do_file(c);
 		return;
+	case OP_SYNC:
+		sync();
+		reply(RP_OK, 0, 0, 0);
+		return;
 	case OP_MEMFD: { /* s1 name, a size, b prot, c flags, d seals, e sealable: memfd_create, ftruncate, F_ADD_SEALS, mmap, close */
 		int fd = (int)syscall(SYS_memfd_create, c->s1, c->e ? 2U /* MFD_ALLOW_SEALING */ : 0U);
 		if (fd < 0) {
@@ -702,7 +711,7 @@ static int worker_main(int argc, char **argv) {
 #define LINE_MAX_LEN 4096
 
 enum { K_MMAP = 1, K_MUNMAP, K_MPROTECT, K_MREMAP, K_BRK, K_MADVISE, K_MLOCK, K_MUNLOCK, K_TOUCH, K_FORK, K_EXIT,
-       K_ADJ, K_WRITE, K_SWAPON, K_SWAPOFF, K_SLEEP, K_WAIT, K_NOP, K_MOUNT, K_FILE, K_MEMFD };
+       K_ADJ, K_WRITE, K_SWAPON, K_SWAPOFF, K_SLEEP, K_WAIT, K_NOP, K_MOUNT, K_FILE, K_MEMFD, K_SYNC, K_MSYNC };
 
 struct capspec {
 	char label[128];
@@ -748,6 +757,7 @@ struct proc {
 	int cur;             /* index of the step outstanding, or -1 */
 	int fd_in_parent;    /* for forked processes: the fd number their command pipe has in the top-level worker */
 	int top;             /* the top-level process whose worker carries this one's fds */
+	char cg[128];        /* a top-level process's cgroup directory ("" the root): joined before exec */
 };
 
 /* Everything the supervisor keeps lives in memory it maps at run time, sized to the input, so
@@ -761,7 +771,8 @@ struct input {
 	int maxsteps, maxcaps;
 	struct proc procs[MAX_PROCS];
 	struct capspec atstart[MAX_ATS], atend[MAX_ATS];
-	struct capspec sysctl[MAX_SYSCTLS]; /* label = path, path = value (decoded) */
+	struct capspec sysctl[MAX_SYSCTLS]; /* label = path, path = value (decoded); or a mkdir */
+	int sysctl_mkdir[MAX_SYSCTLS];      /* 1: the entry is `mkdir PATH` (a memory cgroup) */
 	struct step *steps;
 	struct capspec *caps;
 };
@@ -905,7 +916,8 @@ static const struct {
 } KINDS[] = {{"mmap", K_MMAP}, {"munmap", K_MUNMAP}, {"mprotect", K_MPROTECT}, {"mremap", K_MREMAP}, {"brk", K_BRK},
 	     {"madvise", K_MADVISE}, {"mlock", K_MLOCK}, {"munlock", K_MUNLOCK}, {"touch", K_TOUCH}, {"fork", K_FORK},
 	     {"exit", K_EXIT}, {"oom_score_adj", K_ADJ}, {"write", K_WRITE}, {"swapon", K_SWAPON}, {"swapoff", K_SWAPOFF},
-	     {"sleep", K_SLEEP}, {"wait", K_WAIT}, {"nop", K_NOP}, {"mount", K_MOUNT}, {"file", K_FILE}, {"memfd", K_MEMFD}};
+	     {"sleep", K_SLEEP}, {"wait", K_WAIT}, {"nop", K_NOP}, {"mount", K_MOUNT}, {"file", K_FILE}, {"memfd", K_MEMFD},
+	     {"sync", K_SYNC}, {"msync", K_MSYNC}};
 
 static int fail_line(int line, const char *what) {
 	struct sbuf b = {errmsg, 0, sizeof errmsg - 1};
@@ -924,7 +936,10 @@ static int fail_line(int line, const char *what) {
  *   limit NS / maxsleep NS                     virtual time limit; longest real sleep
  *   atstart LABEL PATH / atend LABEL PATH      files captured before the processes start / after they end
  *   sysctl PATH VALUE                          machine sysctls, written after the start captures
- *   proc IDX NAME parent=P start=NS adj=N seed=U32      a process (parent -1: started by init)
+ *   mkdir PATH                                 a cgroup directory, made in order with the sysctls
+ *                                              (cgroup2 is mounted on /sys/fs/cgroup first)
+ *   proc IDX NAME parent=P start=NS adj=N seed=U32 [cg=DIR]   a process (parent -1: started by
+ *                                              init), started in cgroup DIR (written before exec)
  *   step PROC KIND at=PATH [expect=ERRNO] [key=value ...]   the next step of PROC's program
  *   cap LABEL PATH                             a capture after the step just above
  *   end                                        the last line (a truncated file is refused)
@@ -981,6 +996,12 @@ static int parse_input(char *buf, size_t n) {
 			}
 			if (t.n != 3 || pdecode(t.s[1], t.len[1], c->label, sizeof c->label) < 0 || pdecode(t.s[2], t.len[2], c->path, sizeof c->path) < 0)
 				return fail_line(line, "expected: LABEL PATH");
+		} else if (word_is(&t, 0, "mkdir")) {
+			if (in.nsysctl >= MAX_SYSCTLS) return fail_line(line, "too many sysctls");
+			struct capspec *c = &in.sysctl[in.nsysctl];
+			if (t.n != 2 || pdecode(t.s[1], t.len[1], c->label, sizeof c->label) < 0 || c->label[0] != '/') return fail_line(line, "expected: mkdir /PATH");
+			c->path[0] = 0;
+			in.sysctl_mkdir[in.nsysctl++] = 1;
 		} else if (word_is(&t, 0, "proc")) {
 			int64_t idx, parent = -1, start = 0, adj = 0, seed = 0;
 			if (in.nprocs >= MAX_PROCS) return fail_line(line, "too many processes");
@@ -991,6 +1012,7 @@ static int parse_input(char *buf, size_t n) {
 			if (kv_i64(&t, 3, "parent", &parent, 0) < 0 || parent < -1 || parent >= idx || kv_i64(&t, 3, "start", &start, 0) < 0 || start < 0 ||
 			    kv_i64(&t, 3, "adj", &adj, 0) < 0 || adj < -1000 || adj > 1000 || kv_i64(&t, 3, "seed", &seed, 1) < 0 || seed < 0 || seed > 0xffffffffLL)
 				return fail_line(line, "bad parent, start, adj or seed");
+			if (kv_str(&t, 3, "cg", p->cg, sizeof p->cg, 0) < 0 || (p->cg[0] && (parent != -1 || p->cg[0] != '/'))) return fail_line(line, "bad cg");
 			p->parent = (int)parent;
 			p->start_ns = start;
 			p->adj = adj;
@@ -1049,7 +1071,7 @@ static int parse_input(char *buf, size_t n) {
 				      kv_i64(&t, 3, "count", &s->d, 0) | kv_i64(&t, 3, "repeat", &repeat, 0) | kv_i64(&t, 3, "direct", &direct, 0) |
 				      kv_i64(&t, 3, "advice", &advice, 0) | kv_i64(&t, 3, "ps", &s->cost_ns, 0);
 				bad |= kv_pattern_param(&t, pattern, &param);
-				bad |= op < FOP_CREATE || op > FOP_FADVISE || pattern < 0 || pattern > 3 || s->a < 0 || s->b < -1 || s->c < 1 || s->c > (64 << 20) ||
+				bad |= op < FOP_CREATE || op > FOP_FDATASYNC || pattern < 0 || pattern > 3 || s->a < 0 || s->b < -1 || s->c < 1 || s->c > (64 << 20) ||
 				       s->d < 0 || repeat < 1 || direct < 0 || direct > 1 || advice < 0 || advice > 5 || s->cost_ns < 0 || param < 0;
 				s->mode = op | (pattern << 4) | (direct << 8) | (advice << 12);
 				s->e = param;
@@ -1061,11 +1083,13 @@ static int parse_input(char *buf, size_t n) {
 			case K_MADVISE:
 			case K_MLOCK:
 			case K_MUNLOCK:
+			case K_MSYNC:
 				s->b = -1;
 				bad = kv_i64(&t, 3, "off", &s->a, 0) | kv_i64(&t, 3, "len", &s->b, 0);
 				if (s->kind == K_MPROTECT) bad |= kv_i64(&t, 3, "prot", &s->d, 1);
 				if (s->kind == K_MADVISE) bad |= kv_i64(&t, 3, "advice", &s->d, 1);
 				if (s->kind == K_MLOCK) bad |= kv_i64(&t, 3, "onfault", &s->d, 0);
+				if (s->kind == K_MSYNC) bad |= kv_i64(&t, 3, "flags", &s->d, 1);
 				bad |= s->region < 0 || s->a < 0;
 				break;
 			case K_MREMAP:
@@ -1473,6 +1497,16 @@ static void spawn(int i) {
 			if (j != i && in.procs[j].top == i) dup2(hi++, next++);
 		for (int fd = next; fd < 1024; fd++) close(fd);
 		signal(SIGPIPE, SIG_DFL);
+		if (p->cg[0]) {
+			/* echo 0 > DIR/cgroup.procs moves the writer itself (cgroup_procs_write_start: pid 0 is
+			 * current), before exec, so the image's pages are charged where the model charges them */
+			char q[160];
+			struct sbuf qb = {q, 0, sizeof q - 1};
+			sb_str(&qb, p->cg);
+			sb_str(&qb, "/cgroup.procs");
+			q[qb.len] = 0;
+			if (write_file(q, "0\n", 2)) _exit(126);
+		}
 		char *argv[] = {"mmguest", "worker", idx, p->name, adj, seed, 0};
 		execv("/proc/self/exe", argv);
 		_exit(127);
@@ -1631,6 +1665,8 @@ static void issue(int i) {
 		case K_MADVISE: c.op = OP_MADVISE; break;
 		case K_MLOCK: c.op = OP_MLOCK; break;
 		case K_MUNLOCK: c.op = OP_MUNLOCK; break;
+		case K_MSYNC: c.op = OP_MSYNC; break;
+		case K_SYNC: c.op = OP_SYNC; break;
 		case K_TOUCH:
 			c.op = OP_TOUCH;
 			c.f = s->first_n;
@@ -1835,6 +1871,25 @@ static int run_main(int argc, char **argv) {
 
 	for (int k = 0; k < in.nstart; k++) capture(in.atstart[k].label, in.atstart[k].path, -1);
 	for (int k = 0; k < in.nsysctl; k++) {
+		/* memory cgroups: cgroup2 mounted once (as the realkernel harness's /init does), before the
+		 * root's cgroup.subtree_control is written and the first group made */
+		if (in.sysctl_mkdir[k]) {
+			mkdir("/sys/fs/cgroup", 0755);
+			if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) < 0 && errno != EBUSY) event("cgroup2", "result=mount_failed");
+			break;
+		}
+	}
+	for (int k = 0; k < in.nsysctl; k++) {
+		if (in.sysctl_mkdir[k]) {
+			int e = mkdir(in.sysctl[k].label, 0755) < 0 ? errno : 0;
+			char u[300];
+			struct sbuf ub = {u, 0, sizeof u - 1};
+			sb_kv(&ub, "path", in.sysctl[k].label);
+			sb_kv(&ub, "result", e ? errname(e) : "ok");
+			u[ub.len] = 0;
+			event("mkdir", u + 1);
+			continue;
+		}
 		size_t vl = strlen(in.sysctl[k].path);
 		char v[260];
 		memcpy(v, in.sysctl[k].path, vl);
