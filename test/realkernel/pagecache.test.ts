@@ -3,11 +3,13 @@
  * test/realkernel/data (the QEMU harness of tools/realkernel; the workloads are in
  * tools/realkernel/guest/init (w6) and init-ext (pc-read, pc-reclaim-sN)):
  * - w6: a 64 MiB tmpfs file written and removed, then a 64 MiB ext2 file read twice and the cache
- *   dropped. Cached, Buffers, Shmem, Active(file), Inactive(file) within 2% or 64 kB at every
- *   step; MemFree by its change between steps (the model's idle MemFree is ~26 MiB above the real
- *   one: no slab, no modules — see oom.test.ts), within 2% or 64 kB for the tmpfs write and the
- *   warm read, within 6 MiB for the cold read (the real slab grows) and where pages are freed
- *   (what the per-cpu lists keep back differs); the module load before dropped0 is not compared.
+ *   dropped. MemFree, Cached, Buffers, Shmem, Active(file), Inactive(file) within 2% or 64 kB at
+ *   every step, as issue 14 asks (MemFree since the model allocates the boot slab, modules' and
+ *   the initramfs's pages as the kernel's numbers say: 0.3–1.9% off, the largest after the cold
+ *   read, where the real slab grows by the ext2 inode, xa_nodes and the indirect blocks' buffer
+ *   heads); MemFree's change between steps too, within 2% or 64 kB for the tmpfs write and the
+ *   warm read, within 6 MiB for the cold read and where pages are freed (what the per-cpu lists
+ *   keep back differs); the module load before dropped0 is not compared as a change.
  * - pc-read: the resident pages mincore reports after each step, exactly (readahead's windows are
  *   deterministic), and the two-touch promotion of the warm read.
  * - pc-reclaim-s0/s60/s200: who pays for 160 MiB of anonymous memory on 256 MiB with a 96 MiB
@@ -40,7 +42,7 @@ function close(model: number, truth: number): boolean {
   return Math.abs(model - truth) <= Math.max(64, Math.abs(truth) * 0.02);
 }
 
-const FIELDS = ["Cached", "Buffers", "Shmem", "Active(file)", "Inactive(file)"] as const;
+const FIELDS = ["MemFree", "Cached", "Buffers", "Shmem", "Active(file)", "Inactive(file)"] as const;
 
 describe("w6: tmpfs write, ext2 read twice, drop_caches", () => {
   it("matches every step's page cache fields within 2% or 64 kB, and MemFree's changes", () => {
