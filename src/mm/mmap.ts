@@ -17,8 +17,7 @@
  * runs them beside the general path on random sequences.
  *
  * Simplified: no mmap_lock, no userfaultfd, no uprobes/perf events, no mempolicy (every VMA has
- * the default policy, so mpol_equal always holds), no hugetlb mappings (MAP_HUGETLB fails with
- * EINVAL as if no hstate of the requested size existed... see do_mmap), no MAP_32BIT-specific
+ * the default policy, so mpol_equal always holds), no MAP_32BIT-specific
  * randomisation, no arch_unmap/arch_mmap_check (no-ops on x86-64), security hooks reduced to
  * cap_mmap_addr's mmap_min_addr check.
  * @kernel mm/mmap.c do_mmap, mmap_region, vma_merge, __vma_adjust, vma_expand, __split_vma,
@@ -76,7 +75,7 @@ import {
 } from "./mm_types.js";
 import { free_pgtables, unmap_vmas } from "./memory.js";
 import { vma_adjust_trans_huge } from "./huge_memory.js";
-import { hugetlb_vm_op_close, hugetlb_vm_op_split } from "./hugetlb.js";
+import { hugetlb_vm_op_close, hugetlb_vm_op_split, is_file_hugepages } from "./hugetlb.js";
 import { lru_add_drain } from "./swap.js";
 import { munlock_vma_range } from "./mlock.js";
 import { shmem_zero_setup } from "./shmem.js";
@@ -319,8 +318,16 @@ export function mlock_future_check(t: task_struct, mm: mm_struct, flags: number,
   return 0;
 }
 
-/** accountable_mapping: private writable without MAP_NORESERVE is charged to Committed_AS. */
-export function accountable_mapping(flags: number): boolean {
+/**
+ * accountable_mapping: private writable without MAP_NORESERVE is charged to Committed_AS —
+ * except a hugetlbfs file (MAP_HUGETLB makes one), which "has its own accounting separate from
+ * the core VM" (the pool's reservations): realkernel's hugetlb-pool run left Committed_AS where it
+ * was (+336 kB) after 32 MiB and 160 MiB of MAP_HUGETLB mappings.
+ * @kernel mm/mmap.c accountable_mapping
+ */
+export function accountable_mapping(file: file | null, flags: number): boolean {
+  // hugetlb has its own accounting separate from the core VM
+  if (file !== null && is_file_hugepages(file)) return false;
   return (flags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) === VM_WRITE;
 }
 
@@ -937,7 +944,7 @@ export function mmap_region(
     return -ENOMEM; // do_munmap's -EINVAL
   }
 
-  if (accountable_mapping(vm_flags)) {
+  if (accountable_mapping(filp, vm_flags)) {
     charged = pglen;
     if (security_vm_enough_memory_mm(k, t, mm, charged)) return -ENOMEM;
     vm_flags |= VM_ACCOUNT;

@@ -69,8 +69,10 @@ describe("hp-hugetlb: the pool, reservations, surplus pages and bad sizes", () =
   const p = spawnProcess(k, { comm: "rkx" });
   const steps = new Map<string, Record<string, number>>();
   const proc = new Map<string, { smaps: string; status: string }>();
+  const committed = new Map<string, number>();
   const at = (step: string): void => {
     steps.set(step, huge(k));
+    committed.set(step, get(kv(meminfo_proc_show(k)), "Committed_AS"));
     const mm = taskOf(p).mm;
     if (mm === null) throw new Error("no mm");
     proc.set(step, { smaps: proc_pid_smaps(k, taskOf(p)), status: task_mem(mm) });
@@ -122,6 +124,13 @@ describe("hp-hugetlb: the pool, reservations, surplus pages and bad sizes", () =
       expect(steps.get(step)).toEqual(realHuge(step));
     });
   }
+
+  it("leaves Committed_AS alone for MAP_HUGETLB mappings, as the real run (accountable_mapping: hugetlb has its own accounting)", () => {
+    for (const step of ["mapped", "half", "full", "unmapped", "s_mapped", "s_full"]) {
+      const real = get(kv(data(`meminfo.${step}`)), "Committed_AS") - get(kv(data("meminfo.pool")), "Committed_AS");
+      expect(committed.get(step)! - committed.get("pool")!, step).toBe(real);
+    }
+  });
 
   it("shows the mapping's Private_Hugetlb in smaps and HugetlbPages in status, as the real process", () => {
     for (const step of ["half", "full", "s_full"]) {
