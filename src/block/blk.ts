@@ -481,8 +481,14 @@ function blk_queue_request(k: Kernel, d: block_device, op: number, pfns: ArrayLi
   d.rq_sectors[at] = sectors;
   d.rq_len++;
   while (d.pg_len + n > d.pg_pfn.length) grow_pg(d);
-  const cap = d.pg_pfn.length;
-  for (let i = 0; i < n; i++) d.pg_pfn[(d.pg_head + d.pg_len + i) % cap] = pfns[start + i];
+  const ring = d.pg_pfn;
+  const cap = ring.length;
+  // The pages go on after the ring's last one, wrapping at its end (a compare, not a % a page).
+  let at_pg = (d.pg_head + d.pg_len) % cap;
+  for (let i = 0; i < n; i++) {
+    ring[at_pg] = pfns[start + i];
+    if (++at_pg === cap) at_pg = 0;
+  }
   d.pg_len += n;
   return done;
 }
@@ -536,10 +542,13 @@ function complete_head(k: Kernel, d: block_device): void {
   d.ios[grp]++;
   d.sectors[grp] += d.rq_sectors[h];
   d.nsecs[grp] += done - d.rq_start[h];
-  const cap = d.pg_pfn.length;
+  // Each page leaves the ring before its end_io runs, so I/O an end_io queued could only reuse
+  // the slots already read.
   for (let i = 0; i < n; i++) {
-    const pfn = d.pg_pfn[d.pg_head];
-    d.pg_head = (d.pg_head + 1) % cap;
+    const ring = d.pg_pfn;
+    const h = d.pg_head;
+    const pfn = ring[h];
+    d.pg_head = h + 1 === ring.length ? 0 : h + 1;
     d.pg_len--;
     blk_end_io(k, end, pfn, i === n - 1);
   }
@@ -594,15 +603,21 @@ export function blk_page_completion(k: Kernel, pfn: number, op: number): number 
   for (const d of k.blk.disks) {
     if (d.rq_len === 0) continue;
     const rcap = d.rq_time.length;
-    const pcap = d.pg_pfn.length;
+    const ring = d.pg_pfn;
+    const pcap = ring.length;
     let p = d.pg_head;
+    let j = d.rq_head;
     for (let r = 0; r < d.rq_len; r++) {
-      const j = (d.rq_head + r) % rcap;
       const n = d.rq_nr[j];
       if (d.rq_op[j] === op) {
-        for (let i = 0; i < n; i++) if (d.pg_pfn[(p + i) % pcap] === pfn) return d.rq_time[j];
+        let q = p;
+        for (let i = 0; i < n; i++) {
+          if (ring[q] === pfn) return d.rq_time[j];
+          if (++q === pcap) q = 0;
+        }
       }
       p = (p + n) % pcap;
+      if (++j === rcap) j = 0;
     }
   }
   return -1;

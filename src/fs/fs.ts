@@ -509,6 +509,12 @@ export class vfs_state {
    */
   ra_pages = new Int32Array(32);
   ra_pages_busy = false;
+  /**
+   * Free xarray leaves, shared by every mapping's i_pages (lib/xarray.ts node_cache): the part of
+   * radix_tree_node_cachep the model keeps, so a page cache emptied and refilled (drop_caches, a
+   * cold read) reuses its leaves instead of making new ones.
+   */
+  readonly xa_node_cache: Int32Array[] = [];
 }
 
 /** A fresh address_space id. */

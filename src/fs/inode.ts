@@ -59,6 +59,7 @@ export function new_inode(
   const i = new inode(sb, ino, mode, new_mapping_id(k), ops.a_ops, ops.i_op, ops.i_fop, gfp_mask);
   alloc_inode_objects(k, i);
   k.vfs.mappings.set(i.i_mapping.id, i.i_mapping);
+  i.i_mapping.i_pages.node_cache = k.vfs.xa_node_cache;
   sb.s_inodes.add(i);
   return i;
 }

@@ -39,6 +39,8 @@ import type { address_space, file, inode, readahead_control, writeback_control }
  */
 export type get_block_t = (k: Kernel, ino: inode, iblock: number, maxblocks: number, create: boolean, out: Float64Array) => number;
 
+const MAPPEDTODISK = F(PG_mappedtodisk);
+
 /** An mpage read in progress: the open bio's pages and the next block it can take. */
 interface mpage_args {
   /** The pfns of the open bio, in the readahead request's page array: [bio_start, bio_end). */
@@ -81,6 +83,20 @@ function do_mpage_readpage(k: Kernel, ino: inode, pages: Int32Array, slot: numbe
   let last_block = block_in_file + nr_left * bpp;
   const last_block_in_file = Math.ceil(ino.i_size / bs);
   if (last_block > last_block_in_file) last_block = last_block_in_file;
+  // The page lies wholly inside the extent get_block last mapped, and before EOF: its blocks are
+  // the extent's, contiguous (what the per-block loop below finds for them, in one step). A 32-page
+  // window of a file with 1 KiB blocks takes this path for 31 of its pages or all 32.
+  if (a.pblk !== 0 && block_in_file >= a.first_logical && block_in_file + bpp <= a.first_logical + a.nblocks && block_in_file + bpp <= last_block_in_file) {
+    const pblk = a.pblk + (block_in_file - a.first_logical);
+    k.mem_map.flags[pfn] |= MAPPEDTODISK;
+    if (a.next_block !== pblk || a.bio_end !== slot) {
+      mpage_bio_submit(k, ino, pages, a);
+      a.bio_start = slot;
+    }
+    a.bio_end = slot + 1;
+    a.next_block = pblk + bpp;
+    return;
+  }
   const out = k.vfs.map_out;
   let first = -1;
   let holes = 0;
@@ -117,7 +133,7 @@ function do_mpage_readpage(k: Kernel, ino: inode, pages: Int32Array, slot: numbe
     zero_page_done(k, pfn);
     return;
   }
-  k.mem_map.flags[pfn] |= F(PG_mappedtodisk);
+  k.mem_map.flags[pfn] |= MAPPEDTODISK;
   if (holes > 0 || !contiguous) {
     // confused: the page is read on its own (block_read_full_folio)
     mpage_bio_submit(k, ino, pages, a);

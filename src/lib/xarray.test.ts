@@ -16,6 +16,7 @@ import {
   xa_set_mark,
   xa_store_folio,
   xa_store_value,
+  XA_NODE_CACHE_MAX,
   xarray,
 } from "./xarray.js";
 
@@ -29,6 +30,41 @@ describe("xarray (lib/xarray.c as i_pages uses it)", () => {
     xa_erase(xa, 1000);
     expect(xa.chunks.size).toBe(0);
     expect(xa.nr_entries).toBe(0);
+  });
+
+  it("puts a freed leaf in the node cache, zeroed, and the next new chunk takes it from there", () => {
+    const cache: Int32Array[] = [];
+    const xa = new xarray();
+    xa.node_cache = cache;
+    xa_store_folio(xa, 1000, 7);
+    xa_set_mark(xa, 1000, XA_MARK_1);
+    xa_store_value(xa, 1001, 99);
+    const leaf = xa.chunks.get(15);
+    xa_erase(xa, 1000);
+    xa_erase(xa, 1001);
+    expect(xa.chunks.size).toBe(0);
+    expect(cache).toEqual([leaf]);
+    expect(leaf?.every((w) => w === 0)).toBe(true);
+    // A leaf for another chunk of another xarray sharing the cache: the same buffer, empty.
+    const other = new xarray();
+    other.node_cache = cache;
+    xa_store_folio(other, 64, 3);
+    expect(other.chunks.get(1)).toBe(leaf);
+    expect(cache.length).toBe(0);
+    expect(xa_load_folio(other, 64)).toBe(3);
+    expect(xa_load_folio(other, 65)).toBe(-1);
+    expect(xa_get_mark(other, 64, XA_MARK_1)).toBe(false);
+  });
+
+  it("keeps at most XA_NODE_CACHE_MAX free leaves", () => {
+    const cache: Int32Array[] = [];
+    const xa = new xarray();
+    xa.node_cache = cache;
+    const n = XA_NODE_CACHE_MAX + 3;
+    for (let c = 0; c < n; c++) xa_store_folio(xa, c * 64, c);
+    for (let c = 0; c < n; c++) xa_erase(xa, c * 64);
+    expect(xa.chunks.size).toBe(0);
+    expect(cache.length).toBe(XA_NODE_CACHE_MAX);
   });
 
   it("keeps a shadow as a value entry and hands it back when a folio takes the slot", () => {

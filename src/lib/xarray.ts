@@ -62,7 +62,21 @@ export class xarray {
   /** The last chunk looked up, and its number (-1 none): runs of lookups skip the Map. */
   last_nr = -1;
   last: Int32Array | null = null;
+  /**
+   * Where freed leaves go and new ones come from: the machine's xa_node_cache (vfs_state's,
+   * shared by all its mappings; set by new_inode), or null to allocate and drop them. A cold read
+   * of a 64 MiB file makes 256 leaves and drop_caches frees them again; taking them from a free
+   * list instead of a fresh Int32Array (an off-heap buffer each) saves about 0.5 µs a leaf.
+   */
+  node_cache: Int32Array[] | null = null;
 }
+
+/**
+ * The most free leaves a machine's xa_node_cache keeps: 1024 (288 KiB of host memory, the leaves
+ * of 64 Ki pages, 256 MiB of page cache); beyond that a freed leaf is left to the garbage
+ * collector, as a slab cache gives back empty slabs.
+ */
+export const XA_NODE_CACHE_MAX = 1024;
 
 /** The leaf of chunk `nr`, or null. */
 export function xa_chunk(xa: xarray, nr: number): Int32Array | null {
@@ -77,7 +91,8 @@ export function xa_chunk(xa: xarray, nr: number): Int32Array | null {
 function chunk_create(xa: xarray, nr: number): Int32Array {
   let c = xa_chunk(xa, nr);
   if (c === null) {
-    c = new Int32Array(XA_CHUNK_WORDS);
+    const cache = xa.node_cache;
+    c = cache !== null && cache.length > 0 ? (cache.pop() as Int32Array) : new Int32Array(XA_CHUNK_WORDS);
     xa.chunks.set(nr, c);
     if (nr > xa.max_nr) xa.max_nr = nr;
     xa.last_nr = nr;
@@ -87,6 +102,11 @@ function chunk_create(xa: xarray, nr: number): Int32Array {
 }
 
 function chunk_free(xa: xarray, nr: number): void {
+  const c = xa.chunks.get(nr);
+  const cache = xa.node_cache;
+  // An empty leaf is already all zero (slot_empty clears a slot's marks with it); the fill makes
+  // sure of it, so a leaf from the cache is as a new one.
+  if (c !== undefined && cache !== null && cache.length < XA_NODE_CACHE_MAX) cache.push(c.fill(0));
   xa.chunks.delete(nr);
   xa.values.delete(nr);
   if (nr === xa.max_nr) {

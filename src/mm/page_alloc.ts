@@ -1369,7 +1369,10 @@ function rmqueue(k: Kernel, preferred: zone, z: zone, order: number, alloc_flags
  * @kernel mm/page_owner.c __set_page_owner, __set_page_owner_handle
  */
 function set_page_owner(k: Kernel, pfn: number, order: number): void {
-  k.mem_map.page_owner_ts.fill(Math.min(0xffffffff, Math.floor(k.now_ns / 1000) + 1), pfn, pfn + (1 << order));
+  const ts = Math.min(0xffffffff, Math.floor(k.now_ns / 1000) + 1);
+  // An order-0 page (every page-cache and anonymous page) is one store, not a call of fill.
+  if (order === 0) k.mem_map.page_owner_ts[pfn] = ts;
+  else k.mem_map.page_owner_ts.fill(ts, pfn, pfn + (1 << order));
 }
 
 /**

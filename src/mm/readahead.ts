@@ -66,7 +66,14 @@ function read_pages(k: Kernel, rac: readahead_control): void {
   if (aops.readahead) aops.readahead(k, rac);
   else if (aops.read_folio) for (let i = 0; i < n; i++) aops.read_folio(k, rac.file, rac.pages[i]);
   else for (let i = 0; i < n; i++) k.mem_map.flags[rac.pages[i]] &= ~F(PG_locked);
-  for (let i = 0; i < n; i++) put_page(k, rac.pages[i]);
+  // readahead_folio's folio_put: the page cache still holds each folio (no large folios here),
+  // so the drop is a decrement; put_page only for one whose cache reference went meanwhile.
+  const refcount = k.mem_map._refcount;
+  for (let i = 0; i < n; i++) {
+    const pfn = rac.pages[i];
+    if (refcount[pfn] > 1) refcount[pfn]--;
+    else put_page(k, pfn);
+  }
   if (rac._workingset) psi_memstall_leave(k, pflags);
   rac._workingset = false;
   rac._index += n;

@@ -68,6 +68,13 @@ export class ext2_disk {
   readonly inodes = new Map<number, ext2_disk_inode>();
   /** Contents of indirect blocks: the block numbers they hold. */
   readonly ind = new Map<number, Int32Array>();
+  /**
+   * Scratch for ext2_block_to_path's offsets (the kernel's `int offsets[4]` on the caller's
+   * stack) and its boundary: one walk at a time uses them, and a walk that may sleep (a read of an
+   * indirect block) copies them into locals first, so a nested walk cannot disturb it.
+   */
+  readonly path_offsets = new Int32Array(4);
+  readonly path_boundary = new Int32Array(1);
   /** The next inode number to try when allocating. */
   next_ino = EXT2_GOOD_OLD_FIRST_INO + 1;
 
@@ -206,35 +213,43 @@ export class ext2_disk {
   }
 }
 
-/** The path of file block `iblock` through the block map: offsets per level, and blocks to the next boundary. @kernel fs/ext2/inode.c ext2_block_to_path */
-export function ext2_block_to_path(disk: ext2_disk, iblock: number, offsets: Int32Array): { depth: number; boundary: number } {
+/**
+ * The path of file block `iblock` through the block map: the offset at each level into
+ * `offsets`, the depth returned (0: beyond the triple-indirect block), and into `boundary[0]`
+ * (the kernel's `int *boundary`) how many blocks after this one the same indirect block (or the
+ * inode's direct slots) still maps. With 4 KiB blocks (apb 1024), block 12 is [EXT2_IND_BLOCK, 0]
+ * at depth 2 with boundary 1023; block 1036 is [EXT2_DIND_BLOCK, 0, 0] at depth 3.
+ * @kernel fs/ext2/inode.c ext2_block_to_path
+ */
+export function ext2_block_to_path(disk: ext2_disk, iblock: number, offsets: Int32Array, boundary: Int32Array | null): number {
   const apb = disk.apb;
+  let depth = 0;
+  let final = 0;
   if (iblock < EXT2_NDIR_BLOCKS) {
     offsets[0] = iblock;
-    return { depth: 1, boundary: EXT2_NDIR_BLOCKS - 1 - iblock };
-  }
-  iblock -= EXT2_NDIR_BLOCKS;
-  if (iblock < apb) {
+    final = EXT2_NDIR_BLOCKS;
+    depth = 1;
+  } else if ((iblock -= EXT2_NDIR_BLOCKS) < apb) {
     offsets[0] = EXT2_IND_BLOCK;
     offsets[1] = iblock;
-    return { depth: 2, boundary: apb - 1 - iblock };
-  }
-  iblock -= apb;
-  if (iblock < apb * apb) {
+    final = apb;
+    depth = 2;
+  } else if ((iblock -= apb) < apb * apb) {
     offsets[0] = EXT2_DIND_BLOCK;
     offsets[1] = Math.floor(iblock / apb);
     offsets[2] = iblock % apb;
-    return { depth: 3, boundary: apb - 1 - offsets[2] };
-  }
-  iblock -= apb * apb;
-  if (iblock < apb * apb * apb) {
+    final = apb;
+    depth = 3;
+  } else if ((iblock -= apb * apb) < apb * apb * apb) {
     offsets[0] = EXT2_TIND_BLOCK;
     offsets[1] = Math.floor(iblock / (apb * apb));
     offsets[2] = Math.floor(iblock / apb) % apb;
     offsets[3] = iblock % apb;
-    return { depth: 4, boundary: apb - 1 - offsets[3] };
+    final = apb;
+    depth = 4;
   }
-  return { depth: 0, boundary: 0 };
+  if (boundary !== null) boundary[0] = depth === 0 ? 0 : final - 1 - offsets[depth - 1];
+  return depth;
 }
 
 /** The largest file size the block map reaches (ext2_max_size, capped by i_blocks' 2^32 sectors). @kernel fs/ext2/super.c ext2_max_size */
@@ -286,10 +301,10 @@ export function ext2_alloc_dir_blocks(disk: ext2_disk, di: ext2_disk_inode, goal
 
 /** Allocates file blocks [from, to) of inode `di` (appending). */
 export function ext2_alloc_file_blocks_from(disk: ext2_disk, di: ext2_disk_inode, from: number, to: number, goal: number): number {
-  const offsets = new Int32Array(4);
+  const offsets = disk.path_offsets;
   const apb = disk.apb;
   for (let iblock = from; iblock < to; iblock++) {
-    const { depth } = ext2_block_to_path(disk, iblock, offsets);
+    const depth = ext2_block_to_path(disk, iblock, offsets, null);
     if (depth === 0) return -1;
     let table: Int32Array | null = null;
     for (let d = 0; d < depth - 1; d++) {

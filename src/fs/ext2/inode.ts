@@ -69,14 +69,16 @@ function disk_of(ino: inode): ext2_disk {
 
 // ---- block mapping ----
 
-/** ext2_get_blocks' scratch: the path offsets. */
-const OFFSETS_LEN = 4;
-
 /**
  * Maps file block `iblock` (and the contiguous ones after it, up to `maxblocks` and the end of
  * the indirect block holding it) to disk blocks, reading the indirect blocks through the buffer
  * cache; with `create`, allocates what is missing. out[0] the first disk block (0: a hole),
  * out[1] the count, out[2] 1 if just allocated. 0 or -ENOSPC / -EIO.
+ *
+ * No allocation on the read path: the path offsets come from the disk's scratch and are copied
+ * into locals before the walk (a read of an indirect block may sleep, and whatever runs meanwhile
+ * may walk the map too), and the held buffers (at most three: depth 4 has three indirect levels)
+ * are locals, as the kernel's Indirect chain[4] lives on its stack.
  * @kernel fs/ext2/inode.c ext2_get_blocks, ext2_get_branch, ext2_alloc_branch
  */
 export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks: number, create: boolean, out: Float64Array): number {
@@ -84,16 +86,23 @@ export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks
   const di = EXT2_I(ino);
   const bdev = ino.i_sb.s_bdev;
   if (bdev === null) return -errnoValues.EIO;
-  const offsets = new Int32Array(OFFSETS_LEN);
-  const { depth, boundary } = ext2_block_to_path(disk, iblock, offsets);
+  const depth = ext2_block_to_path(disk, iblock, disk.path_offsets, disk.path_boundary);
+  const o0 = disk.path_offsets[0];
+  const o1 = disk.path_offsets[1];
+  const o2 = disk.path_offsets[2];
+  const o3 = disk.path_offsets[3];
+  const boundary = disk.path_boundary[0];
   out[0] = 0;
   out[1] = 1;
   out[2] = 0;
   if (depth === 0) return create ? -errnoValues.EFBIG : 0;
   // ext2_get_branch: walk the chain, each indirect block read (and held) through the buffer cache.
-  const held: number[] = [];
+  let h1 = NO_PFN;
+  let h2 = NO_PFN;
+  let h3 = NO_PFN;
+  let held = 0;
   let row: Int32Array = di.i_block;
-  let p = row[offsets[0]];
+  let p = row[o0];
   let hole = false;
   for (let d = 1; d < depth; d++) {
     if (p === 0) {
@@ -102,33 +111,39 @@ export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks
     }
     const bh = __bread(k, bdev, p);
     if (bh === NO_PFN) {
-      for (const h of held) brelse(k, h);
+      brelse_chain(k, h1, h2, h3);
       return -errnoValues.EIO;
     }
-    held.push(bh);
+    if (d === 1) h1 = bh;
+    else if (d === 2) h2 = bh;
+    else h3 = bh;
+    held = d;
     row = disk.ind.get(p) as Int32Array;
-    p = row[offsets[d]];
+    p = row[d === 1 ? o1 : d === 2 ? o2 : o3];
   }
   if (!hole && p !== 0) {
+    // ext2_get_blocks' count: the blocks after this one the same indirect block maps contiguously
+    // (at most `boundary` of them), up to maxblocks.
+    const last = depth === 1 ? o0 : depth === 2 ? o1 : depth === 3 ? o2 : o3;
     let count = 1;
     while (count < maxblocks && count <= boundary) {
-      if (row[offsets[depth - 1] + count] === p + count) count++;
+      if (row[last + count] === p + count) count++;
       else break;
     }
     out[0] = p;
     out[1] = count;
-    for (const h of held) brelse(k, h);
+    brelse_chain(k, h1, h2, h3);
     return 0;
   }
   if (!create) {
-    for (const h of held) brelse(k, h);
+    brelse_chain(k, h1, h2, h3);
     return 0;
   }
   // ext2_alloc_branch: indirect blocks, then the data block, after the file's last block.
   const goal = ext2_find_goal(disk, di, iblock);
   const next = ext2_alloc_file_blocks_from(disk, di, iblock, iblock + 1, goal);
   if (next < 0) {
-    for (const h of held) brelse(k, h);
+    brelse_chain(k, h1, h2, h3);
     return -errnoValues.ENOSPC;
   }
   ino.i_blocks = di.blocks;
@@ -136,17 +151,17 @@ export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks
   // file's buffer list; ext2_splice_branch: so is the block the branch hangs from, and the inode
   // (its i_block or i_blocks changed). The bitmap is dirty too, but not the file's (ext2_new_blocks'
   // mark_buffer_dirty): fsync leaves it to the flusher.
-  const got = ext2_map_one(disk, di, iblock, offsets);
+  const got = ext2_map_one(disk, di, iblock);
   const mapping = bdev_inode(k, bdev).i_mapping;
-  // Levels 1 … held.length of the path existed: the last of them is where the new branch is
-  // spliced in (the inode itself when none did); the levels after it are new.
-  const existed = held.length;
+  // Levels 1 … `held` of the path existed: the last of them is where the new branch is spliced
+  // in (the inode itself when none did); the levels after it are new.
+  const existed = held;
   let r: Int32Array = di.i_block;
-  let q = r[offsets[0]];
+  let q = r[o0];
   for (let d = 1; d < depth; d++) {
     if (d === existed) {
       // where->bh, still held from the walk
-      mark_buffer_dirty_inode(k, held[d - 1], q, mapping, ino.i_mapping);
+      mark_buffer_dirty_inode(k, d === 1 ? h1 : d === 2 ? h2 : h3, q, mapping, ino.i_mapping);
     } else if (d > existed) {
       const bh = __getblk(k, bdev, q);
       if (bh !== NO_PFN) {
@@ -156,9 +171,9 @@ export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks
       }
     }
     r = disk.ind.get(q) as Int32Array;
-    q = r[offsets[d]];
+    q = r[d === 1 ? o1 : d === 2 ? o2 : o3];
   }
-  for (const h of held) brelse(k, h);
+  brelse_chain(k, h1, h2, h3);
   __mark_inode_dirty(k, ino, I_DIRTY);
   const g = Math.floor((got - disk.first_data_block) / disk.blocks_per_group);
   const bmh = __bread(k, bdev, disk.block_bitmap_block(g));
@@ -172,9 +187,17 @@ export function ext2_get_blocks(k: Kernel, ino: inode, iblock: number, maxblocks
   return 0;
 }
 
-/** The disk block of file block `iblock` by the model's own walk (no buffer cache), 0 for a hole. */
-function ext2_map_one(disk: ext2_disk, di: ext2_disk_inode, iblock: number, offsets: Int32Array): number {
-  const { depth } = ext2_block_to_path(disk, iblock, offsets);
+/** Releases the indirect blocks ext2_get_branch held (NO_PFN: a level not reached). */
+function brelse_chain(k: Kernel, h1: number, h2: number, h3: number): void {
+  if (h1 !== NO_PFN) brelse(k, h1);
+  if (h2 !== NO_PFN) brelse(k, h2);
+  if (h3 !== NO_PFN) brelse(k, h3);
+}
+
+/** The disk block of file block `iblock` by the model's own walk (no buffer cache, no sleep), 0 for a hole. */
+function ext2_map_one(disk: ext2_disk, di: ext2_disk_inode, iblock: number): number {
+  const offsets = disk.path_offsets;
+  const depth = ext2_block_to_path(disk, iblock, offsets, null);
   let row: Int32Array = di.i_block;
   let p = row[offsets[0]];
   for (let d = 1; d < depth && p !== 0; d++) {
@@ -186,9 +209,8 @@ function ext2_map_one(disk: ext2_disk, di: ext2_disk_inode, iblock: number, offs
 
 /** Where to allocate a file's next block: after the block before it, as ext2_find_goal prefers. @kernel fs/ext2/inode.c ext2_find_goal */
 function ext2_find_goal(disk: ext2_disk, di: ext2_disk_inode, iblock: number): number {
-  const offsets = new Int32Array(OFFSETS_LEN);
   for (let b = iblock - 1; b >= 0 && b >= iblock - 16; b--) {
-    const p = ext2_map_one(disk, di, b, offsets);
+    const p = ext2_map_one(disk, di, b);
     if (p !== 0) return p + 1;
   }
   return disk.first_data_block;
