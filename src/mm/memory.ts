@@ -74,7 +74,16 @@ import {
 import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
 import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
-import { charge_memcg, count_memcg_event_mm, mem_cgroup_charge, mem_cgroup_handle_over_high, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
+import {
+  charge_memcg,
+  consume_stock_page,
+  count_memcg_event_mm,
+  mem_cgroup_charge,
+  mem_cgroup_handle_over_high,
+  memcg_account_fault_run,
+  memcg_count_fault,
+  memcg_event_counters,
+} from "./memcontrol.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -105,8 +114,8 @@ import {
 } from "./mm_types.js";
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
-import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { __free_pages, alloc_page_pcp_fast, alloc_pages } from "./page_alloc.js";
+import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_add_fills_batch, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
 import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
 import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";
@@ -907,6 +916,17 @@ export function anon_write_run(
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   // count_memcg_event_mm(PGFAULT) and mem_cgroup_charge's memcg, resolved once for the run.
   const memcgEvents = k.memcg.nr_memcgs !== 0 ? memcg_event_counters(k, vma.vm_mm) : null;
+  // In a memcg, the run's PGFAULT, PGPGIN and NR_ANON_MAPPED updates of it are counted here and
+  // handed over together (memcg_account_fault_run) before anything else can read or update memcg
+  // statistics: an allocation past the pcp list (it may reclaim), a charge past the stock, a page
+  // freed, an LRU batch moved, a kthread's turn, memory.high's reclaim, the end of the run. What
+  // a flush finds is then what per-page updates would have left (issue 15: per page, these
+  // three updates were a third of the memcg's cost of a first-touch fault). On a machine of
+  // several nodes each update goes the per-page way.
+  const batchMemcg = memcgEvents !== null && memcgEvents.lruvec_state_pending === null ? memcgEvents : null;
+  let heldFaults = 0;
+  let heldCharges = 0;
+  let heldAnon = 0;
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
   let j = j0;
@@ -920,9 +940,15 @@ export function anon_write_run(
     } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (mflags[old] & COMPOUND) === 0) {
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
+      // wp_can_reuse_anon_page may drain the LRU batches: the held statistics go first.
+      if (!excl && batchMemcg !== null && heldFaults + heldCharges + heldAnon !== 0) {
+        memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+        heldFaults = heldCharges = heldAnon = 0;
+      }
       if (excl || wp_can_reuse_anon_page(k, old)) {
         events[PGFAULT]++;
-        if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
+        if (batchMemcg !== null) heldFaults++;
+        else if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
         if (!excl) {
           mapping[old] = avId; // page_move_anon_rmap
           mflags[old] |= ANON_EXCL;
@@ -937,15 +963,42 @@ export function anon_write_run(
       break;
     }
     events[PGFAULT]++;
-    if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
+    if (batchMemcg !== null) heldFaults++;
+    else if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
     const zeroed = !oldAnon || is_zero_pfn(k, old);
     // do_wp_page's get_page: the old page is held while the allocation may reclaim.
     if (oldAnon) refcount[old]++;
-    const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
+    const gfp = zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY;
+    let pfn = batchMemcg !== null ? alloc_page_pcp_fast(k, gfp) : NO_PFN;
+    if (pfn === NO_PFN) {
+      if (heldFaults + heldCharges + heldAnon !== 0) {
+        memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+        heldFaults = heldCharges = heldAnon = 0;
+      }
+      pfn = alloc_pages(k, gfp, 0);
+    }
     // mem_cgroup_charge: to the memcg resolved for the run (the mm's owner cannot change groups
     // inside it); nothing to do in the root. Its reclaim, like the allocation's, runs with the
-    // old page held.
-    const charged = pfn === NO_PFN || memcgEvents === null || charge_memcg(k, pfn, memcgEvents, GFP_KERNEL) === 0;
+    // old page held. From the stock, charge_memcg is the stock's page, the page's memcg id
+    // and PGPGIN (held with the rest).
+    let charged = true;
+    if (pfn !== NO_PFN && memcgEvents !== null) {
+      if (batchMemcg !== null && consume_stock_page(k, batchMemcg)) {
+        mem.memcg[pfn] = batchMemcg.id; // commit_charge
+        heldCharges++;
+      } else {
+        if (heldFaults + heldCharges + heldAnon !== 0) {
+          memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+          heldFaults = heldCharges = heldAnon = 0;
+        }
+        charged = charge_memcg(k, pfn, memcgEvents, GFP_KERNEL) === 0;
+      }
+    }
+    // Each way on from here may free a page or leave the run: the held statistics go first.
+    if (heldFaults + heldCharges + heldAnon !== 0 && (oldAnon || pfn === NO_PFN || !charged || pool.ent_flags[i] !== f || pool.ent_pfn[i] !== old)) {
+      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+      heldFaults = heldCharges = heldAnon = 0;
+    }
     if (oldAnon) {
       if (refcount[old] > 1) refcount[old]--;
       else put_page(k, old);
@@ -967,9 +1020,22 @@ export function anon_write_run(
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
     mapcount[pfn] = 1;
-    mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    if (batchMemcg !== null && !oldAnon) {
+      // mod_page_node_state: the node's count now, the memcg's (the page is charged to
+      // batchMemcg) held with the rest.
+      const z = k.page_zone(pfn);
+      if (z === undefined) throw new KernelBug("page in a hole", { pfn });
+      z.zone_pgdat.vm_stat[NR_ANON_MAPPED] += 1;
+      heldAnon++;
+    } else {
+      mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    }
     mapping[pfn] = avId;
     index[pfn] = idx;
+    if (heldFaults + heldCharges + heldAnon !== 0 && (locked || lru_add_fills_batch(k))) {
+      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+      heldFaults = heldCharges = heldAnon = 0;
+    }
     if (locked) lru_cache_add_inactive_or_unevictable(k, pfn, vma);
     else folio_add_lru_new(k, pfn);
     pool.ent_pfn[i] = pfn;
@@ -988,6 +1054,10 @@ export function anon_write_run(
     }
     t.min_flt++;
     // The return to user space after this fault (see the MMU's fault_and_retry).
+    if (heldFaults + heldCharges + heldAnon !== 0 && (k.need_resched || t.memcg_nr_pages_over_high !== 0)) {
+      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+      heldFaults = heldCharges = heldAnon = 0;
+    }
     if (k.need_resched) cond_resched(k);
     if (t.memcg_nr_pages_over_high !== 0) mem_cgroup_handle_over_high(k, t, GFP_KERNEL);
     // The allocation ran the OOM killer: the caller checks whether this task was its victim.
@@ -996,6 +1066,7 @@ export function anon_write_run(
       break;
     }
   }
+  if (heldFaults + heldCharges + heldAnon !== 0) memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
   k.in_lru_fault = false;
   return j - j0;
 }

@@ -240,6 +240,16 @@ export function folio_putback_lru(k: Kernel, pfn: number): void {
 }
 
 /**
+ * Whether the next folio_add_lru_new on this CPU fills its batch and so moves the batch onto the
+ * LRU lists (with the LRU-size statistics of its pages) inside the call; true when the batches
+ * are not made yet. For a caller holding statistics back (memory.ts anon_write_run).
+ */
+export function lru_add_fills_batch(k: Kernel): boolean {
+  const b = k.lru_batches;
+  return b === null || b.nr[k.cpu * NR_BATCHES + BATCH_LRU_ADD] + 1 >= PAGEVEC_SIZE;
+}
+
+/**
  * folio_add_lru for a page the caller has just allocated and set up (a fresh anonymous page of a
  * VMA without VM_LOCKED, as anon_write_run makes them): the same batch step without the checks
  * a page of unknown history needs.
