@@ -115,7 +115,7 @@ import {
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_page_pcp_fast, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_add_fills_batch, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_add_room, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
 import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
 import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";
@@ -927,6 +927,10 @@ export function anon_write_run(
   let heldFaults = 0;
   let heldCharges = 0;
   let heldAnon = 0;
+  // How many more pages folio_add_lru_new takes before one fills this CPU's batch and moves it
+  // (with the memcg's LRU-size updates) onto the LRU: the held statistics go before that one.
+  // -1: to be asked (lru_add_room), after anything but this loop's own adds may have moved batches.
+  let lruRoom = -1;
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
   let j = j0;
@@ -941,9 +945,12 @@ export function anon_write_run(
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
       // wp_can_reuse_anon_page may drain the LRU batches: the held statistics go first.
-      if (!excl && batchMemcg !== null && heldFaults + heldCharges + heldAnon !== 0) {
-        memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
-        heldFaults = heldCharges = heldAnon = 0;
+      if (!excl && batchMemcg !== null) {
+        if (heldFaults + heldCharges + heldAnon !== 0) {
+          memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+          heldFaults = heldCharges = heldAnon = 0;
+        }
+        lruRoom = -1;
       }
       if (excl || wp_can_reuse_anon_page(k, old)) {
         events[PGFAULT]++;
@@ -975,6 +982,7 @@ export function anon_write_run(
         memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
         heldFaults = heldCharges = heldAnon = 0;
       }
+      lruRoom = -1;
       pfn = alloc_pages(k, gfp, 0);
     }
     // mem_cgroup_charge: to the memcg resolved for the run (the mm's owner cannot change groups
@@ -991,6 +999,7 @@ export function anon_write_run(
           memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
           heldFaults = heldCharges = heldAnon = 0;
         }
+        lruRoom = -1;
         charged = charge_memcg(k, pfn, memcgEvents, GFP_KERNEL) === 0;
       }
     }
@@ -1000,6 +1009,7 @@ export function anon_write_run(
       heldFaults = heldCharges = heldAnon = 0;
     }
     if (oldAnon) {
+      lruRoom = -1;
       if (refcount[old] > 1) refcount[old]--;
       else put_page(k, old);
     }
@@ -1032,9 +1042,17 @@ export function anon_write_run(
     }
     mapping[pfn] = avId;
     index[pfn] = idx;
-    if (heldFaults + heldCharges + heldAnon !== 0 && (locked || lru_add_fills_batch(k))) {
-      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
-      heldFaults = heldCharges = heldAnon = 0;
+    if (batchMemcg !== null) {
+      if (lruRoom < 0) lruRoom = locked ? 0 : lru_add_room(k);
+      if (lruRoom === 0) {
+        if (heldFaults + heldCharges + heldAnon !== 0) {
+          memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+          heldFaults = heldCharges = heldAnon = 0;
+        }
+        lruRoom = -1;
+      } else {
+        lruRoom--;
+      }
     }
     if (locked) lru_cache_add_inactive_or_unevictable(k, pfn, vma);
     else folio_add_lru_new(k, pfn);
@@ -1054,9 +1072,12 @@ export function anon_write_run(
     }
     t.min_flt++;
     // The return to user space after this fault (see the MMU's fault_and_retry).
-    if (heldFaults + heldCharges + heldAnon !== 0 && (k.need_resched || t.memcg_nr_pages_over_high !== 0)) {
-      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
-      heldFaults = heldCharges = heldAnon = 0;
+    if (k.need_resched || t.memcg_nr_pages_over_high !== 0) {
+      if (heldFaults + heldCharges + heldAnon !== 0) {
+        memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+        heldFaults = heldCharges = heldAnon = 0;
+      }
+      lruRoom = -1;
     }
     if (k.need_resched) cond_resched(k);
     if (t.memcg_nr_pages_over_high !== 0) mem_cgroup_handle_over_high(k, t, GFP_KERNEL);
