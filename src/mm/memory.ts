@@ -31,7 +31,7 @@
  * PTE paths handle huge PMDs and the subpages of a PTE-mapped THP (whose references, anon_vma
  * and index are its head's).
  *
- * Content tokens (MemMap.content): a zeroed anonymous page gets a fresh one, a CoW copy its
+ * Content tokens (MemMap.content_rel): a zeroed anonymous page gets a fresh one, a CoW copy its
  * source's, so migration tests can follow the data.
  *
  * Simplified: no NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file
@@ -89,7 +89,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { compound_head, F, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
+import { compound_head, copy_page_content, F, set_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
   anon_vma_prepare,
   type anon_vma,
@@ -495,7 +495,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
     return VM_FAULT_OOM;
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
-  k.mem_map.content[pfn] = ++k.content_seq;
+  set_page_content(k.mem_map, pfn, ++k.content_seq);
   let entry = vma.vm_page_prot;
   if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
   vma.vm_mm.rss_stat[MM_ANONPAGES]++;
@@ -600,7 +600,8 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   // copy_user_highpage, or a zeroed page in place of the zero page.
-  k.mem_map.content[pfn] = old !== NO_PFN ? k.mem_map.content[old] : ++k.content_seq;
+  if (old !== NO_PFN) copy_page_content(k.mem_map, pfn, old);
+  else set_page_content(k.mem_map, pfn, ++k.content_seq);
   const rss = vma.vm_mm.rss_stat;
   if (old !== NO_PFN) {
     if (!PageAnon(k, old)) {
@@ -748,7 +749,7 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   }
   // copy_user_highpage, __SetPageUptodate
   k.mem_map.flags[cow] |= F(PG_uptodate);
-  k.mem_map.content[cow] = k.mem_map.content[vmf.page];
+  copy_page_content(k.mem_map, cow, vmf.page);
   ret |= finish_fault(k, vmf);
   put_page(k, vmf.page);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
@@ -907,7 +908,6 @@ export function anon_write_run(
   const mapcount = mem.mapcount;
   const refcount = mem._refcount;
   const index = mem.index;
-  const content = mem.content;
   const rss = vma.vm_mm.rss_stat;
   const events = k.vm_events;
   const base = table * 512;
@@ -1026,7 +1026,8 @@ export function anon_write_run(
       t.min_flt++;
       break;
     }
-    content[pfn] = zeroed ? ++k.content_seq : content[old];
+    if (zeroed) set_page_content(mem, pfn, ++k.content_seq);
+    else copy_page_content(mem, pfn, old);
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
     mapcount[pfn] = 1;
