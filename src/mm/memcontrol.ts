@@ -17,7 +17,9 @@
  * reader flushes when the threshold passes num_online_cpus (mem_cgroup_flush_stats), and the
  * periodic flush (flush_memcg_stats_dwork, every FLUSH_TIME = 2 s after the root came online)
  * flushes everything. So memory.stat may lag by up to MEMCG_CHARGE_BATCH × CPUs updates, or 2 s,
- * exactly as 6.1's does.
+ * exactly as 6.1's does. A run of first-touch faults (memory.ts anon_write_run) hands its
+ * PGFAULT, PGPGIN and NR_ANON_MAPPED updates over in one step (memcg_account_fault_run) before
+ * anything could flush or add updates, which leaves the same pending deltas and flush state.
  *
  * Simplified: memcg ids up to 32767 (the kernel's MEM_CGROUP_ID_MAX is 65535; the column's top
  * bit is MEMCG_DATA_KMEM); objcg byte-granular charging is not modelled (kernel pages are charged
