@@ -4,7 +4,7 @@
  * page, MADV_COLLAPSE, fork with copy-on-write of huge PMDs and exit, on a 1 GiB machine with
  * THP always and swap (so reclaim splits THPs too), with the address-space and LRU invariant
  * checker (compound pages, PMD/PTE views, deposits, NR_ANON_THPS) after every step, and the
- * content identity of every page: each page's content token (see MemMap.content) must be what
+ * content identity of every page: each page's content token (see MemMap.content_rel) must be what
  * it was, at the same address, after collapses, splits, CoW copies, mprotect and reclaim — a
  * step that loses or swaps data fails (checked on every 7th page of the region a step works on).
  */
@@ -17,6 +17,7 @@ import { taskOf } from "../src/api/internals.js";
 import { huge_pmd_lookup, NO_TABLE, pte_index, pte_present, pte_table_lookup } from "../src/arch/x86/pgtable.js";
 import { THP_COLLAPSE_ALLOC, THP_FAULT_ALLOC, THP_SPLIT_PMD } from "../src/mm/vmstat_items.js";
 import type { mm_struct } from "../src/mm/mm_types.js";
+import { page_content } from "../src/mm/memmap.js";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
@@ -27,11 +28,11 @@ function contentAt(k: Kernel, mm: mm_struct, addr: number): number {
   const t = pte_table_lookup(k, mm.pgd, addr);
   if (t !== NO_TABLE) {
     const i = t * 512 + pte_index(addr);
-    return pte_present(pool.ent_flags[i]) ? k.mem_map.content[pool.ent_pfn[i]] : 0;
+    return pte_present(pool.ent_flags[i]) ? page_content(k.mem_map, pool.ent_pfn[i]) : 0;
   }
   const h = huge_pmd_lookup(k, mm.pgd, addr);
   if (h < 0) return 0;
-  return k.mem_map.content[pool.ent_pfn[h] + pte_index(addr)];
+  return page_content(k.mem_map, pool.ent_pfn[h] + pte_index(addr));
 }
 
 /** A seeded LCG: the same sequence for the same seed. */

@@ -240,8 +240,11 @@ export class Kernel {
   readonly shrinkers = new shrinker_state();
   /** khugepaged's tunables, counters and scan cursor (mm/khugepaged.ts). */
   readonly khugepaged = new khugepaged_state();
-  /** The last content token handed out (MemMap.content): a page filled from nothing gets the next. */
-  content_seq = 0;
+  /**
+   * The last content token handed out (MemMap.content_rel): a page filled from nothing gets the
+   * next. From 2^31, above every pfn, so no token is stored as 0 (see content_rel).
+   */
+  content_seq = 2 ** 31;
 
   /** The cgroup v2 hierarchy (kernel/cgroup/cgroup.ts cgrp_dfl_root). */
   readonly cgroup = new cgroup_root();

@@ -17,7 +17,7 @@ import { taskOf } from "../api/internals.js";
 import { procWrite } from "../fs/proc/root.js";
 import { GFP_HIGHUSER_MOVABLE } from "../include/linux/gfp_types.js";
 import { follow_pte } from "./memory.js";
-import { F, PG_lru, PG_swapbacked, PG_head, PG_tail } from "./memmap.js";
+import { F, page_content, PG_lru, PG_swapbacked, PG_head, PG_tail } from "./memmap.js";
 import { MIGRATE_SYNC, MR_COMPACTION, migrate_pages, putback_movable_pages } from "./migrate.js";
 import { newListHeads } from "./list.js";
 import { alloc_pages, drain_all_pages } from "./page_alloc.js";
@@ -44,7 +44,7 @@ function record(k: Kernel, tokens: Tokens, p: Process, addr: number, pages: numb
   for (let i = 0; i < pages; i++) {
     const a = addr + i * 4096;
     const pte = follow_pte(k, mm, a);
-    if (pte !== null) m.set(a, k.mem_map.content[pte.pfn]);
+    if (pte !== null) m.set(a, page_content(k.mem_map, pte.pfn));
   }
 }
 
@@ -56,7 +56,7 @@ function verify(k: Kernel, tokens: Tokens): number {
     for (const [a, token] of m) {
       const pte = follow_pte(k, mm, a);
       if (pte === null) throw new Error(`page at ${a.toString(16)} of ${taskOf(p).comm} lost its mapping`);
-      if (k.mem_map.content[pte.pfn] !== token) throw new Error(`page at ${a.toString(16)} of ${taskOf(p).comm}: token ${k.mem_map.content[pte.pfn]}, wrote ${token}`);
+      if (page_content(k.mem_map, pte.pfn) !== token) throw new Error(`page at ${a.toString(16)} of ${taskOf(p).comm}: token ${page_content(k.mem_map, pte.pfn)}, wrote ${token}`);
       n++;
     }
   }

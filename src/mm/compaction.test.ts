@@ -18,7 +18,7 @@ import {
   wakeup_kcompactd,
 } from "./compaction.js";
 import { follow_pte } from "./memory.js";
-import { F, PG_mlocked } from "./memmap.js";
+import { F, page_content, PG_mlocked } from "./memmap.js";
 import { drain_all_pages, ALLOC_WMARK_LOW } from "./page_alloc.js";
 import { MAX_ORDER } from "./types.js";
 import { zone } from "./mmzone.js";
@@ -53,7 +53,7 @@ function fragment(m: Machine, pages: number): { p: Process; a: number } {
 function tokens(k: Kernel, p: Process, a: number, pages: number): Map<number, number> {
   const out = new Map<number, number>();
   const mm = taskOf(p).mm!;
-  for (let i = 0; i < pages; i += 2) out.set(i, k.mem_map.content[follow_pte(k, mm, a + i * 4096)!.pfn]);
+  for (let i = 0; i < pages; i += 2) out.set(i, page_content(k.mem_map, follow_pte(k, mm, a + i * 4096)!.pfn));
   return out;
 }
 

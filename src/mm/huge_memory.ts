@@ -88,6 +88,7 @@ import {
   PG_uptodate,
   PG_workingset,
   PG_writeback,
+  fresh_page_contents,
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
 import { lru_gen_folio_list, lru_gen_set_folio_list } from "./lru_gen.js";
@@ -368,13 +369,13 @@ export function vma_alloc_folio_thp(k: Kernel, gfp: number): number {
   return pfn;
 }
 
-/** clear_huge_page: each subpage gets fresh contents (an identity token, see MemMap.content). */
+/**
+ * clear_huge_page: each subpage gets fresh contents (an identity token, see MemMap.content_rel),
+ * the next nr tokens in subpage order, as clear_user_highpage on each subpage in turn would.
+ * @kernel mm/memory.c clear_huge_page
+ */
 export function clear_huge_page(k: Kernel, head: number, nr: number): void {
-  // The tokens are consecutive: count in a local, not through the Kernel object each time.
-  const content = k.mem_map.content;
-  const seq = k.content_seq;
-  for (let i = 0; i < nr; i++) content[head + i] = seq + i + 1;
-  k.content_seq = seq + nr;
+  fresh_page_contents(k.mem_map, k, head, nr);
 }
 
 // ---------------------------------------------------------------------------------------------

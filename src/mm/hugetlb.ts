@@ -61,7 +61,7 @@ import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { kstrtoul10 } from "../lib/kstrtox.js";
 import { __GFP_COMP, __GFP_NOWARN, __GFP_RETRY_MAYFAIL, __GFP_THISNODE, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
-import { F, PG_anon_exclusive, PG_head, PG_hugetlb, PG_tail, PG_uptodate } from "./memmap.js";
+import { copy_page_content, F, fresh_page_contents, PG_anon_exclusive, PG_head, PG_hugetlb, PG_tail, PG_uptodate } from "./memmap.js";
 import { type mm_struct, type vm_area_struct, VM_DONTEXPAND, VM_HUGETLB, VM_MAYSHARE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
 import { NO_PFN } from "./mmzone.js";
 import { __alloc_pages, __free_pages } from "./page_alloc.js";
@@ -876,7 +876,7 @@ function hugetlb_no_page(k: Kernel, h: hstate, vma: vm_area_struct, haddr: numbe
     if (r < 0) return r === -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
     page = r;
     // clear_huge_page
-    for (let i = 0; i < pages_per_huge_page(h); i++) mem.content[page + i] = ++k.content_seq;
+    fresh_page_contents(mem, k, page, pages_per_huge_page(h));
     mem.flags[page] |= F(PG_uptodate);
     if (shared) {
       // huge_add_to_page_cache: the page cache's reference; the reservation is now the page.
@@ -931,7 +931,7 @@ function hugetlb_wp(k: Kernel, h: hstate, vma: vm_area_struct, haddr: number, pm
   const r = alloc_huge_page(k, h, vma, idx);
   if (r < 0) return r === -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
   const page = r;
-  for (let i = 0; i < pages_per_huge_page(h); i++) mem.content[page + i] = mem.content[old + i];
+  for (let i = 0; i < pages_per_huge_page(h); i++) copy_page_content(mem, page + i, old + i);
   mem.flags[page] |= F(PG_uptodate);
   fault_anon_vma_prepare(k, vma);
   const av = vma.anon_vma;

@@ -17,7 +17,9 @@
  * reader flushes when the threshold passes num_online_cpus (mem_cgroup_flush_stats), and the
  * periodic flush (flush_memcg_stats_dwork, every FLUSH_TIME = 2 s after the root came online)
  * flushes everything. So memory.stat may lag by up to MEMCG_CHARGE_BATCH × CPUs updates, or 2 s,
- * exactly as 6.1's does.
+ * exactly as 6.1's does. A run of first-touch faults (memory.ts anon_write_run) hands its
+ * PGFAULT, PGPGIN and NR_ANON_MAPPED updates over in one step (memcg_account_fault_run) before
+ * anything could flush or add updates, which leaves the same pending deltas and flush state.
  *
  * Simplified: memcg ids up to 32767 (the kernel's MEM_CGROUP_ID_MAX is 65535; the column's top
  * bit is MEMCG_DATA_KMEM); objcg byte-granular charging is not modelled (kernel pages are charged
@@ -448,21 +450,77 @@ function mem_cgroup_maybe_release(k: Kernel, memcg: mem_cgroup): void {
 /** @kernel mm/memcontrol.c memcg_rstat_updated */
 function memcg_rstat_updated(k: Kernel, memcg: mem_cgroup, val: number): void {
   const st = k.memcg;
-  if (!memcg.rstat_queued) {
-    memcg.rstat_queued = true;
-    st.rstat_updated.push(memcg);
-  }
+  if (!memcg.rstat_queued) cgroup_rstat_updated(st, memcg);
   const cpu = k.cpu;
   const u = st.stats_updates;
-  // A packed array (no holes), so this per-update path stays fast.
-  while (u.length <= cpu) u.push(0);
-  const x = u[cpu] + (val < 0 ? -val : val);
-  if (x > MEMCG_CHARGE_BATCH) {
-    if (st.stats_flush_threshold <= k.nr_cpu_ids) st.stats_flush_threshold += Math.floor(x / MEMCG_CHARGE_BATCH);
-    st.stats_updates[cpu] = 0;
-  } else {
-    st.stats_updates[cpu] = x;
+  // Every update of every charged page passes here (three or four per first-touch fault in a
+  // memcg): the common case is the add and the store, the rest is out of line.
+  if (cpu >= u.length) {
+    memcg_stats_updates_grow(u, cpu);
   }
+  const x = u[cpu] + (val < 0 ? -val : val);
+  if (x > MEMCG_CHARGE_BATCH) memcg_stats_threshold_add(k, st, cpu, x);
+  else u[cpu] = x;
+}
+
+/**
+ * memcg_rstat_updated for `n` updates of ±1 in a row, in one step. One at a time, a CPU's count
+ * (at most MEMCG_CHARGE_BATCH between updates) passes the batch at exactly 65, adds 65 / 64 = 1
+ * to stats_flush_threshold while that is at most nr_cpu_ids, and restarts at 0; so n updates
+ * from a count of x0 make ⌊(x0 + n − 65) / 65⌋ + 1 such passes when x0 + n > 64, and leave
+ * (x0 + n − 65) mod 65. From 60, 10 updates: one pass, 5 left, as ten calls leave it.
+ */
+function memcg_rstat_updated_units(k: Kernel, memcg: mem_cgroup, n: number): void {
+  const st = k.memcg;
+  if (!memcg.rstat_queued) cgroup_rstat_updated(st, memcg);
+  const cpu = k.cpu;
+  const u = st.stats_updates;
+  if (cpu >= u.length) memcg_stats_updates_grow(u, cpu);
+  const x = u[cpu] + n;
+  if (x <= MEMCG_CHARGE_BATCH) {
+    u[cpu] = x;
+    return;
+  }
+  const past = x - (MEMCG_CHARGE_BATCH + 1);
+  const passes = 1 + Math.floor(past / (MEMCG_CHARGE_BATCH + 1));
+  const cap = k.nr_cpu_ids;
+  if (st.stats_flush_threshold <= cap) st.stats_flush_threshold = Math.min(st.stats_flush_threshold + passes, cap + 1);
+  u[cpu] = past % (MEMCG_CHARGE_BATCH + 1);
+}
+
+/**
+ * The statistics of a run of first-touch faults in memcg (memory.ts anon_write_run), handed over
+ * at once: `faults` count_memcg_event_mm(PGFAULT), `charges` charge_memcg PGPGIN counts and
+ * `anon` NR_ANON_MAPPED +1 updates (page_add_new_anon_rmap) of pages charged to memcg leave the
+ * pending deltas and the rstat bookkeeping exactly as that many calls in a row do. The caller
+ * hands them over before anything can read them (a flush) or add updates of its own in between
+ * (reclaim, a page freed, an LRU batch moved). Only for a memcg without per-node statistics
+ * (lruvec_state_pending null: a machine of one node), where NR_ANON_MAPPED has no node split.
+ * @kernel mm/memcontrol.c __count_memcg_events, __mod_memcg_lruvec_state, memcg_rstat_updated
+ */
+export function memcg_account_fault_run(k: Kernel, memcg: mem_cgroup, faults: number, charges: number, anon: number): void {
+  if (memcg.lruvec_state_pending !== null) throw new KernelBug("memcg_account_fault_run on a memcg with per-node statistics", { id: memcg.id });
+  memcg.events_pending[PGFAULT] += faults;
+  memcg.events_pending[PGPGIN] += charges;
+  memcg.state_pending[NR_ANON_MAPPED] += anon;
+  memcg_rstat_updated_units(k, memcg, faults + charges + anon);
+}
+
+/** Puts memcg on the list of memcgs with pending updates. @kernel kernel/cgroup/rstat.c cgroup_rstat_updated */
+function cgroup_rstat_updated(st: memcg_state, memcg: mem_cgroup): void {
+  memcg.rstat_queued = true;
+  st.rstat_updated.push(memcg);
+}
+
+/** stats_updates gets a slot for every CPU up to `cpu`, packed (no holes), so reads stay fast. */
+function memcg_stats_updates_grow(u: number[], cpu: number): void {
+  while (u.length <= cpu) u.push(0);
+}
+
+/** A CPU's updates passed a batch: they count toward stats_flush_threshold (memcg_rstat_updated). */
+function memcg_stats_threshold_add(k: Kernel, st: memcg_state, cpu: number, x: number): void {
+  if (st.stats_flush_threshold <= k.nr_cpu_ids) st.stats_flush_threshold += Math.floor(x / MEMCG_CHARGE_BATCH);
+  st.stats_updates[cpu] = 0;
 }
 
 /** A memcg counter (a node_stat_item or memcg_stat_item) of a non-root memcg. @kernel mm/memcontrol.c __mod_memcg_state */
@@ -611,6 +669,19 @@ function consume_stock(k: Kernel, memcg: mem_cgroup, nr_pages: number): boolean 
   return false;
 }
 
+/**
+ * consume_stock for one page when this CPU's stock holds memcg's charge: true, and the page is
+ * charged; false with nothing changed (no stock yet, another memcg's, or an empty one), and the
+ * caller goes through try_charge_memcg, whose first step is the same test.
+ * @kernel mm/memcontrol.c consume_stock
+ */
+export function consume_stock_page(k: Kernel, memcg: mem_cgroup): boolean {
+  const stock = k.memcg.stock[k.cpu];
+  if (stock === undefined || stock.cached !== memcg || stock.nr_pages < 1) return false;
+  stock.nr_pages--;
+  return true;
+}
+
 /** @kernel mm/memcontrol.c drain_stock */
 function drain_stock(k: Kernel, stock: memcg_stock_pcp): void {
   const old = stock.cached;
@@ -742,8 +813,14 @@ export function mem_cgroup_charge(k: Kernel, pfn: number, mm: mm_struct | null, 
 export function charge_memcg(k: Kernel, pfn: number, memcg: mem_cgroup, gfp: number): number {
   const mem = k.mem_map;
   const nr = (mem.flags[pfn] & HEAD) !== 0 ? 2 ** mem.index[pfn + 1] : 1;
-  const ret = try_charge_memcg(k, memcg, gfp, nr);
-  if (ret !== 0) return ret;
+  // try_charge_memcg's first step, consume_stock, written out for the page a fault charges: 63
+  // charges in 64 end here (the stock is refilled MEMCG_CHARGE_BATCH at a time), and the call
+  // and the retry loop's set-up cost the first-touch fault in a memcg more than the check does
+  // (issue 15). Anything else (no stock yet, another memcg's stock, an empty one) goes the whole way.
+  if (nr !== 1 || !consume_stock_page(k, memcg)) {
+    const ret = try_charge_memcg(k, memcg, gfp, nr);
+    if (ret !== 0) return ret;
+  }
   commit_charge(k, pfn, nr, memcg.id);
   // mem_cgroup_charge_statistics: one PGPGIN per charge, whatever its size.
   __count_memcg_events(k, memcg, PGPGIN, 1);

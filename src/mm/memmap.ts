@@ -133,9 +133,13 @@ export class MemMap {
    * Not a kernel field: an identity token for the page's contents, so tests can prove that
    * migration, copy-on-write copies and collapses carry data where it belongs. A page filled
    * from nothing (a zeroed anonymous page) gets a fresh token (Kernel.content_seq); a copy takes
-   * its source's token; 0 means "no contents" (a free page, the zero page).
+   * its source's token; 0 means "no contents" (a free page, the zero page). Read and written
+   * through page_content / set_page_content / copy_page_content: the column holds the token
+   * minus the pfn (mod 2^32), so the 512 consecutive tokens clear_huge_page gives a THP are one
+   * fill (issue 17: 512 single stores were a quarter of a THP fault). Tokens start at 2^31
+   * (Kernel.content_seq) and pfns stay below it, so no token is stored as 0.
    */
-  readonly content: Uint32Array;
+  readonly content_rel: Uint32Array;
   /**
    * page_owner's allocation time (struct page_owner's ts_nsec, set by __set_page_owner), kept
    * compact: µs of simulated time + 1, saturating at 2^32 - 1 (71 minutes); 0 = not allocated
@@ -167,7 +171,7 @@ export class MemMap {
     this.mapping = new Int32Array(max_pfn);
     this.index = new Int32Array(max_pfn);
     this.memcg = new Uint16Array(max_pfn);
-    this.content = new Uint32Array(max_pfn);
+    this.content_rel = new Uint32Array(max_pfn);
     this.page_owner_ts = new Uint32Array(max_pfn);
     const nrBlocks = (max_pfn + (1 << pageblock_order) - 1) >>> pageblock_order;
     this.pageblock_mt = new Uint8Array(nrBlocks);
@@ -184,6 +188,32 @@ export class MemMap {
 const HEAD = 1 << PG_head;
 const TAIL = 1 << PG_tail;
 
+/** The content token of page `pfn` (MemMap.content_rel), 0 for none. */
+export function page_content(mem: MemMap, pfn: number): number {
+  const r = mem.content_rel[pfn];
+  return r === 0 ? 0 : (r + pfn) >>> 0;
+}
+
+/** Gives page `pfn` the content token `token` (0: no contents). */
+export function set_page_content(mem: MemMap, pfn: number, token: number): void {
+  mem.content_rel[pfn] = token === 0 ? 0 : (token - pfn) >>> 0;
+}
+
+/** Page `dst` gets the contents of page `src` (a copy: the same token). */
+export function copy_page_content(mem: MemMap, dst: number, src: number): void {
+  const r = mem.content_rel[src];
+  mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
+}
+
+/**
+ * Pages [pfn, pfn + nr) filled from nothing, in order: the next nr tokens of content_seq, the
+ * first to `pfn`. As stored (token − pfn) they are all the same number: one fill.
+ */
+export function fresh_page_contents(mem: MemMap, seq: { content_seq: number }, pfn: number, nr: number): void {
+  const first = seq.content_seq + 1;
+  mem.content_rel.fill((first - pfn) >>> 0, pfn, pfn + nr);
+  seq.content_seq = first + nr - 1;
+}
 /** PageCompound: a head or a tail page. @kernel include/linux/page-flags.h PageCompound */
 export function PageCompound(mem: MemMap, pfn: number): boolean {
   return (mem.flags[pfn] & (HEAD | TAIL)) !== 0;

@@ -14,6 +14,9 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../arch/x86/mmu.js";
 import { do_mmap, do_munmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc } from "./mmap.js";
 import { do_mprotect_pkey } from "./mprotect.js";
+import { procMkdir, procRead, procWrite } from "../fs/proc/root.js";
+import { cgroup_attach_task, cgroup_lookup } from "../kernel/cgroup/cgroup.js";
+import { NR_ANON_MAPPED, PGFAULT } from "./vmstat_items.js";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
@@ -51,7 +54,11 @@ class Machine {
   readonly maps: { addr: number; pages: number }[] = [];
   readonly results: unknown[] = [];
 
-  constructor(traced: boolean) {
+  /**
+   * `memcgMax` (bytes) puts the first task in a memcg of that memory.max, so its runs charge
+   * pages, hold back their statistics and meet memcg reclaim and the memcg OOM killer.
+   */
+  constructor(traced: boolean, memcgMax: number | null = null) {
     // 96 MiB: large programs run the allocator dry, so the OOM stop is compared too.
     this.k = start_kernel({ memory: 96 * MiB });
     if (traced) this.k.trace.on("page_fault_user", () => undefined);
@@ -60,6 +67,13 @@ class Machine {
     t.mm = mm_alloc(this.k, t);
     t.mm.owner = t.pid;
     this.tasks.push(t);
+    if (memcgMax !== null) {
+      procWrite(this.k, "/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+      procMkdir(this.k, "/sys/fs/cgroup/g");
+      procWrite(this.k, "/sys/fs/cgroup/g/memory.max", String(memcgMax));
+      const cg = cgroup_lookup(this.k, ["g"]);
+      if (cg === undefined || cgroup_attach_task(this.k, cg, t) !== 0) throw new Error("attach");
+    }
   }
 
   run(o: Op): void {
@@ -147,6 +161,20 @@ function difference(a: Machine, b: Machine): string | null {
       out.push([`task${i}.flt`, [t.min_flt, t.maj_flt]]);
       if (t.mm) out.push([`task${i}.rss`, t.mm.rss_stat]);
     });
+    // The memcgs: charges, statistics pending and flushed, the rstat bookkeeping that decides
+    // when a reader flushes, the stocks.
+    const st = m.k.memcg;
+    out.push(["memcg.page", mem.memcg]);
+    out.push(["rstat", [st.stats_flush_threshold, ...st.stats_updates, ...st.rstat_updated.map((g) => g.id)]]);
+    out.push(["stock", st.stock.flatMap((s) => [s.cached?.id ?? -1, s.nr_pages])]);
+    for (const g of st.byId) {
+      if (g === null) continue;
+      const id = `memcg${g.id}`;
+      out.push([`${id}.counters`, [g.memory.usage, g.memory.watermark, g.memory.failcnt, g.swap.usage]]);
+      out.push([`${id}.state_pending`, g.state_pending], [`${id}.state`, g.state], [`${id}.state_local`, g.state_local]);
+      out.push([`${id}.events_pending`, g.events_pending], [`${id}.events`, g.events], [`${id}.events_local`, g.events_local]);
+      out.push([`${id}.memory_events`, g.memory_events]);
+    }
     return out;
   };
   const xa = arrays(a);
@@ -176,6 +204,44 @@ describe("the MMU's fast fault paths", () => {
       }),
       { numRuns: 40, seed: 61 },
     );
+  });
+
+  it("in a memcg at memory.max: charges, memcg statistics and rstat bookkeeping exactly as the general path leaves them", () => {
+    // 6 MiB of memory.max and no swap: long runs pass the stock's batches, memcg reclaim (which
+    // flushes the statistics) and the memcg OOM killer; memory.stat read between steps flushes
+    // when the general path's updates would have made it.
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 30 }), (ops) => {
+        const fast = new Machine(false, 6 * MiB);
+        const general = new Machine(true, 6 * MiB);
+        for (const o of ops) {
+          fast.run(o);
+          general.run(o);
+          expect(fast.results).toEqual(general.results);
+          expect(procRead(fast.k, "/sys/fs/cgroup/g/memory.stat")).toBe(procRead(general.k, "/sys/fs/cgroup/g/memory.stat"));
+          expect(difference(fast, general)).toBeNull();
+        }
+      }),
+      { numRuns: 30, seed: 15 },
+    );
+  });
+
+  it("in a memcg: a first touch of 3 MiB holds its statistics back and hands over the same totals", () => {
+    const run = (traced: boolean): Machine => {
+      const m = new Machine(traced, 64 * MiB);
+      m.run({ op: "mmap", pages: 768, prot: 3 });
+      m.run({ op: "access", who: 0, vma: 0, from: 0, pages: 768, kind: ACCESS_WRITE });
+      return m;
+    };
+    const fast = run(false);
+    const general = run(true);
+    expect(difference(fast, general)).toBeNull();
+    const g = fast.k.memcg.byId[1]!;
+    // 768 faults, 768 charges, 768 anonymous pages, each counted once; 768 × 3 updates (and the
+    // LRU's) pass the batch of 64 far more often than the threshold's cap (nr_cpu_ids + 1) needs.
+    expect(g.events_pending[PGFAULT] + g.events_local[PGFAULT]).toBe(768);
+    expect(g.state_pending[NR_ANON_MAPPED] + g.state_local[NR_ANON_MAPPED]).toBe(768);
+    expect(fast.k.memcg.stats_flush_threshold).toBe(fast.k.nr_cpu_ids + 1);
   });
 
   it("takes the fast path: an untraced first touch and a CoW pass agree with the traced machine", () => {

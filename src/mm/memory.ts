@@ -31,7 +31,7 @@
  * PTE paths handle huge PMDs and the subpages of a PTE-mapped THP (whose references, anon_vma
  * and index are its head's).
  *
- * Content tokens (MemMap.content): a zeroed anonymous page gets a fresh one, a CoW copy its
+ * Content tokens (MemMap.content_rel): a zeroed anonymous page gets a fresh one, a CoW copy its
  * source's, so migration tests can follow the data.
  *
  * Simplified: no NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file
@@ -74,13 +74,22 @@ import {
 import { copy_huge_pmd, do_huge_pmd_anonymous_page, do_huge_pmd_wp_page, hugepage_vma_check, huge_pmd_set_accessed, VM_FAULT_FALLBACK, zap_huge_pmd, __split_huge_pmd } from "./huge_memory.js";
 import { copy_hugetlb_page_range, hugetlb_fault, __unmap_hugepage_range } from "./hugetlb.js";
 import { KernelBug } from "../kernel/bug.js";
-import { charge_memcg, count_memcg_event_mm, mem_cgroup_charge, mem_cgroup_handle_over_high, memcg_count_fault, memcg_event_counters } from "./memcontrol.js";
+import {
+  charge_memcg,
+  consume_stock_page,
+  count_memcg_event_mm,
+  mem_cgroup_charge,
+  mem_cgroup_handle_over_high,
+  memcg_account_fault_run,
+  memcg_count_fault,
+  memcg_event_counters,
+} from "./memcontrol.js";
 import { cond_resched } from "../kernel/kthread.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { compound_head, F, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
+import { compound_head, copy_page_content, F, set_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
   anon_vma_prepare,
   type anon_vma,
@@ -105,8 +114,8 @@ import {
 } from "./mm_types.js";
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
-import { __free_pages, alloc_pages } from "./page_alloc.js";
-import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
+import { __free_pages, alloc_page_pcp_fast, alloc_pages } from "./page_alloc.js";
+import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_add_room, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
 import { filemap_fault, filemap_map_pages, filemap_page_mkwrite, folio_wait_locked } from "./filemap.js";
 import { balance_dirty_pages_ratelimited, folio_mark_dirty } from "./page-writeback.js";
@@ -486,7 +495,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
     return VM_FAULT_OOM;
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
-  k.mem_map.content[pfn] = ++k.content_seq;
+  set_page_content(k.mem_map, pfn, ++k.content_seq);
   let entry = vma.vm_page_prot;
   if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
   vma.vm_mm.rss_stat[MM_ANONPAGES]++;
@@ -591,7 +600,8 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   // copy_user_highpage, or a zeroed page in place of the zero page.
-  k.mem_map.content[pfn] = old !== NO_PFN ? k.mem_map.content[old] : ++k.content_seq;
+  if (old !== NO_PFN) copy_page_content(k.mem_map, pfn, old);
+  else set_page_content(k.mem_map, pfn, ++k.content_seq);
   const rss = vma.vm_mm.rss_stat;
   if (old !== NO_PFN) {
     if (!PageAnon(k, old)) {
@@ -739,7 +749,7 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   }
   // copy_user_highpage, __SetPageUptodate
   k.mem_map.flags[cow] |= F(PG_uptodate);
-  k.mem_map.content[cow] = k.mem_map.content[vmf.page];
+  copy_page_content(k.mem_map, cow, vmf.page);
   ret |= finish_fault(k, vmf);
   put_page(k, vmf.page);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
@@ -898,7 +908,6 @@ export function anon_write_run(
   const mapcount = mem.mapcount;
   const refcount = mem._refcount;
   const index = mem.index;
-  const content = mem.content;
   const rss = vma.vm_mm.rss_stat;
   const events = k.vm_events;
   const base = table * 512;
@@ -907,6 +916,21 @@ export function anon_write_run(
   const locked = (vma.vm_flags & VM_LOCKED) !== 0;
   // count_memcg_event_mm(PGFAULT) and mem_cgroup_charge's memcg, resolved once for the run.
   const memcgEvents = k.memcg.nr_memcgs !== 0 ? memcg_event_counters(k, vma.vm_mm) : null;
+  // In a memcg, the run's PGFAULT, PGPGIN and NR_ANON_MAPPED updates of it are counted here and
+  // handed over together (memcg_account_fault_run) before anything else can read or update memcg
+  // statistics: an allocation past the pcp list (it may reclaim), a charge past the stock, a page
+  // freed, an LRU batch moved, a kthread's turn, memory.high's reclaim, the end of the run. What
+  // a flush finds is then what per-page updates would have left (issue 15: per page, these
+  // three updates were a third of the memcg's cost of a first-touch fault). On a machine of
+  // several nodes each update goes the per-page way.
+  const batchMemcg = memcgEvents !== null && memcgEvents.lruvec_state_pending === null ? memcgEvents : null;
+  let heldFaults = 0;
+  let heldCharges = 0;
+  let heldAnon = 0;
+  // How many more pages folio_add_lru_new takes before one fills this CPU's batch and moves it
+  // (with the memcg's LRU-size updates) onto the LRU: the held statistics go before that one.
+  // -1: to be asked (lru_add_room), after anything but this loop's own adds may have moved batches.
+  let lruRoom = -1;
   // linear_page_index of PTE j0, advancing one per PTE.
   let idx = linear_page_index(vma, addr0);
   let j = j0;
@@ -920,9 +944,18 @@ export function anon_write_run(
     } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (mflags[old] & COMPOUND) === 0) {
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
+      // wp_can_reuse_anon_page may drain the LRU batches: the held statistics go first.
+      if (!excl && batchMemcg !== null) {
+        if (heldFaults + heldCharges + heldAnon !== 0) {
+          memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+          heldFaults = heldCharges = heldAnon = 0;
+        }
+        lruRoom = -1;
+      }
       if (excl || wp_can_reuse_anon_page(k, old)) {
         events[PGFAULT]++;
-        if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
+        if (batchMemcg !== null) heldFaults++;
+        else if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
         if (!excl) {
           mapping[old] = avId; // page_move_anon_rmap
           mflags[old] |= ANON_EXCL;
@@ -937,16 +970,46 @@ export function anon_write_run(
       break;
     }
     events[PGFAULT]++;
-    if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
+    if (batchMemcg !== null) heldFaults++;
+    else if (memcgEvents !== null) memcg_count_fault(k, memcgEvents);
     const zeroed = !oldAnon || is_zero_pfn(k, old);
     // do_wp_page's get_page: the old page is held while the allocation may reclaim.
     if (oldAnon) refcount[old]++;
-    const pfn = alloc_pages(k, zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY, 0);
+    const gfp = zeroed ? GFP_ANON_ZERO : GFP_ANON_COPY;
+    let pfn = batchMemcg !== null ? alloc_page_pcp_fast(k, gfp) : NO_PFN;
+    if (pfn === NO_PFN) {
+      if (heldFaults + heldCharges + heldAnon !== 0) {
+        memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+        heldFaults = heldCharges = heldAnon = 0;
+      }
+      lruRoom = -1;
+      pfn = alloc_pages(k, gfp, 0);
+    }
     // mem_cgroup_charge: to the memcg resolved for the run (the mm's owner cannot change groups
     // inside it); nothing to do in the root. Its reclaim, like the allocation's, runs with the
-    // old page held.
-    const charged = pfn === NO_PFN || memcgEvents === null || charge_memcg(k, pfn, memcgEvents, GFP_KERNEL) === 0;
+    // old page held. From the stock, charge_memcg is the stock's page, the page's memcg id
+    // and PGPGIN (held with the rest).
+    let charged = true;
+    if (pfn !== NO_PFN && memcgEvents !== null) {
+      if (batchMemcg !== null && consume_stock_page(k, batchMemcg)) {
+        mem.memcg[pfn] = batchMemcg.id; // commit_charge
+        heldCharges++;
+      } else {
+        if (heldFaults + heldCharges + heldAnon !== 0) {
+          memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+          heldFaults = heldCharges = heldAnon = 0;
+        }
+        lruRoom = -1;
+        charged = charge_memcg(k, pfn, memcgEvents, GFP_KERNEL) === 0;
+      }
+    }
+    // Each way on from here may free a page or leave the run: the held statistics go first.
+    if (heldFaults + heldCharges + heldAnon !== 0 && (oldAnon || pfn === NO_PFN || !charged || pool.ent_flags[i] !== f || pool.ent_pfn[i] !== old)) {
+      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+      heldFaults = heldCharges = heldAnon = 0;
+    }
     if (oldAnon) {
+      lruRoom = -1;
       if (refcount[old] > 1) refcount[old]--;
       else put_page(k, old);
     }
@@ -963,13 +1026,35 @@ export function anon_write_run(
       t.min_flt++;
       break;
     }
-    content[pfn] = zeroed ? ++k.content_seq : content[old];
+    if (zeroed) set_page_content(mem, pfn, ++k.content_seq);
+    else copy_page_content(mem, pfn, old);
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
     mapcount[pfn] = 1;
-    mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    if (batchMemcg !== null && !oldAnon) {
+      // mod_page_node_state: the node's count now, the memcg's (the page is charged to
+      // batchMemcg) held with the rest.
+      const z = k.page_zone(pfn);
+      if (z === undefined) throw new KernelBug("page in a hole", { pfn });
+      z.zone_pgdat.vm_stat[NR_ANON_MAPPED] += 1;
+      heldAnon++;
+    } else {
+      mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
+    }
     mapping[pfn] = avId;
     index[pfn] = idx;
+    if (batchMemcg !== null) {
+      if (lruRoom < 0) lruRoom = locked ? 0 : lru_add_room(k);
+      if (lruRoom === 0) {
+        if (heldFaults + heldCharges + heldAnon !== 0) {
+          memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+          heldFaults = heldCharges = heldAnon = 0;
+        }
+        lruRoom = -1;
+      } else {
+        lruRoom--;
+      }
+    }
     if (locked) lru_cache_add_inactive_or_unevictable(k, pfn, vma);
     else folio_add_lru_new(k, pfn);
     pool.ent_pfn[i] = pfn;
@@ -988,6 +1073,13 @@ export function anon_write_run(
     }
     t.min_flt++;
     // The return to user space after this fault (see the MMU's fault_and_retry).
+    if (k.need_resched || t.memcg_nr_pages_over_high !== 0) {
+      if (heldFaults + heldCharges + heldAnon !== 0) {
+        memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+        heldFaults = heldCharges = heldAnon = 0;
+      }
+      lruRoom = -1;
+    }
     if (k.need_resched) cond_resched(k);
     if (t.memcg_nr_pages_over_high !== 0) mem_cgroup_handle_over_high(k, t, GFP_KERNEL);
     // The allocation ran the OOM killer: the caller checks whether this task was its victim.
@@ -996,6 +1088,7 @@ export function anon_write_run(
       break;
     }
   }
+  if (heldFaults + heldCharges + heldAnon !== 0) memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
   k.in_lru_fault = false;
   return j - j0;
 }

@@ -9,7 +9,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE } from "../include/linux/gfp_types.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, pte_table_lookup, pte_index } from "../arch/x86/pgtable.js";
 import { follow_pte } from "./memory.js";
-import { F, PG_anon_exclusive, PG_lru, PG_mlocked, PG_swapbacked } from "./memmap.js";
+import { F, page_content, PG_anon_exclusive, PG_lru, PG_mlocked, PG_swapbacked } from "./memmap.js";
 import { MIGRATE_SYNC, MR_COMPACTION, migrate_pages } from "./migrate.js";
 import { newListHeads } from "./list.js";
 import { alloc_pages } from "./page_alloc.js";
@@ -60,7 +60,7 @@ describe("migrate_pages", () => {
     const mmP = taskOf(p).mm!;
     const mmC = taskOf(c).mm!;
     const old = follow_pte(k, mmP, a + 4096)!.pfn;
-    const token = k.mem_map.content[old];
+    const token = page_content(k.mem_map, old);
     expect(follow_pte(k, mmC, a + 4096)!.pfn).toBe(old);
     const heads = newListHeads(1);
     isolate(k, heads, old);
@@ -72,7 +72,7 @@ describe("migrate_pages", () => {
     const moved = follow_pte(k, mmP, a + 4096)!.pfn;
     expect(moved).not.toBe(old);
     expect(follow_pte(k, mmC, a + 4096)!.pfn).toBe(moved);
-    expect(k.mem_map.content[moved]).toBe(token);
+    expect(page_content(k.mem_map, moved)).toBe(token);
     expect(k.mem_map.mapcount[moved]).toBe(2);
     // Two mappings and the LRU batch's reference until it drains.
     lru_add_drain(k);
@@ -84,7 +84,7 @@ describe("migrate_pages", () => {
     checkAll(k);
     c.write(a + 4096, 1);
     expect(follow_pte(k, mmC, a + 4096)!.pfn).not.toBe(moved);
-    expect(k.mem_map.content[follow_pte(k, mmC, a + 4096)!.pfn]).toBe(token);
+    expect(page_content(k.mem_map, follow_pte(k, mmC, a + 4096)!.pfn)).toBe(token);
     checkAll(k);
   });
 
@@ -167,7 +167,7 @@ describe("migrate_pages", () => {
     const mm = taskOf(p).mm!;
     const old = follow_pte(k, mm, a)!.pfn;
     expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(old);
-    const token = k.mem_map.content[old];
+    const token = page_content(k.mem_map, old);
     const heads = newListHeads(1);
     isolate(k, heads, old);
     const nr = new Int32Array(1);
@@ -175,7 +175,7 @@ describe("migrate_pages", () => {
     const moved = follow_pte(k, mm, a)!.pfn;
     expect(moved).not.toBe(old);
     expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(moved);
-    expect(k.mem_map.content[moved]).toBe(token);
+    expect(page_content(k.mem_map, moved)).toBe(token);
     checkAll(k);
   });
 
@@ -187,7 +187,7 @@ describe("migrate_pages", () => {
     p.write(a, 4 * 4096);
     const mm = taskOf(p).mm!;
     const first = follow_pte(k, mm, a)!.pfn;
-    const token = k.mem_map.content[first];
+    const token = page_content(k.mem_map, first);
     const entry = evict(k, first);
     expect(entry).not.toBe(0);
     p.read(a, 4096); // swap-in: mapped and still in the swap cache
@@ -202,7 +202,7 @@ describe("migrate_pages", () => {
     expect(lookup_swap_cache_pfn(k, entry)).toBe(moved);
     expect(k.mem_map.private[moved]).toBe(entry);
     expect(k.mem_map.flags[old] & F(PG_swapcache)).toBe(0);
-    expect(k.mem_map.content[moved]).toBe(token);
+    expect(page_content(k.mem_map, moved)).toBe(token);
     check_swap_invariants(k);
     checkAll(k);
   });

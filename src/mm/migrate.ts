@@ -63,6 +63,7 @@ import {
   PG_uptodate,
   PG_workingset,
   PG_writeback,
+  copy_page_content,
 } from "./memmap.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { VM_LOCKED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
@@ -325,7 +326,7 @@ function folio_migrate_copy(k: Kernel, dst: number, src: number): void {
   mem.flags[src] = s;
   mem.flags[dst] = d;
   mem.memcg[dst] = mem.memcg[src]; // mem_cgroup_migrate
-  mem.content[dst] = mem.content[src]; // folio_copy
+  copy_page_content(mem, dst, src); // folio_copy
   mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the page keeps its allocation time
 }
 

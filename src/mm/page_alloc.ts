@@ -2035,6 +2035,19 @@ function trace_mm_page_alloc(k: Kernel, pfn: number, order: number, gfp: number,
   );
 }
 
+/**
+ * __alloc_pages' first step alone for an order-0 page: one from this CPU's pcp list, or NO_PFN
+ * with nothing changed, and the caller goes on with alloc_pages (which takes the same first
+ * step). For a caller that must act before an allocation that may reclaim (memory.ts anon_write_run).
+ * @kernel mm/page_alloc.c __alloc_pages, rmqueue_pcplist
+ */
+export function alloc_page_pcp_fast(k: Kernel, gfp: number): number {
+  if (!k.fastPaths || (gfp & __GFP_ACCOUNT_) !== 0) return NO_PFN_;
+  const pfn = rmqueue_pcplist_fast(k, gfp, numa_node_id(k));
+  if (pfn !== NO_PFN_ && k.trace.pageEvents) trace_mm_page_alloc(k, pfn, 0, gfp, (gfp & GFP_MOVABLE_MASK_) >>> GFP_MOVABLE_SHIFT_);
+  return pfn;
+}
+
 /** __alloc_pages on the running CPU's node with no nodemask. @kernel include/linux/gfp.h alloc_pages */
 export function alloc_pages(k: Kernel, gfp: number, order: number): number {
   return __alloc_pages(k, gfp, order, numa_node_id(k), null);

@@ -15,7 +15,7 @@ import { __alloc_pages, __free_pages, drain_all_pages, PageBuddy } from "./page_
 import { alloc_contig_range, free_contig_range, start_isolate_page_range, test_pages_isolated, undo_isolate_page_range } from "./page_isolation.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
 import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
-import { F, PG_reserved } from "./memmap.js";
+import { F, page_content, PG_reserved } from "./memmap.js";
 import { global_zone_page_state } from "./vmstat.js";
 import { NR_FREE_PAGES, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
@@ -123,7 +123,7 @@ describe("alloc_contig_range", () => {
     lru_add_drain(k);
     const n = (64 * MiB) / 4096;
     const frames = p.pagemap(a, n).frame;
-    const tokens = Array.from(frames, (f) => k.mem_map.content[f]);
+    const tokens = Array.from(frames, (f) => page_content(k.mem_map, f));
     // A pageblock full of the process's pages
     const pfn = frames[n / 2] - (frames[n / 2] & (pageblock_nr_pages - 1));
     const mine = Array.from(frames).filter((f) => f >= pfn && f < pfn + pageblock_nr_pages).length;
@@ -140,7 +140,7 @@ describe("alloc_contig_range", () => {
     const after = p.pagemap(a, n).frame;
     for (let i = 0; i < n; i++) {
       expect(after[i] >= pfn && after[i] < pfn + pageblock_nr_pages).toBe(false);
-      expect(k.mem_map.content[after[i]]).toBe(tokens[i]);
+      expect(page_content(k.mem_map, after[i])).toBe(tokens[i]);
     }
     expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(mine);
     checkBuddy(k);
@@ -201,7 +201,7 @@ describe("runtime 1 GiB hugetlb pages (alloc_gigantic_page → alloc_contig_page
     lru_add_drain(k);
     const n = (256 * MiB) / 4096;
     const frames = q.pagemap(b, n).frame;
-    const tokens = Array.from(frames, (f) => k.mem_map.content[f]);
+    const tokens = Array.from(frames, (f) => page_content(k.mem_map, f));
     const inGiB1 = Array.from(frames).filter((f) => f >= 262144 && f < 524288).length;
     expect(inGiB1).toBeGreaterThan(10000);
     const migrated = k.vm_events[PGMIGRATE_SUCCESS];
@@ -220,7 +220,7 @@ describe("runtime 1 GiB hugetlb pages (alloc_gigantic_page → alloc_contig_page
     let lost = 0;
     for (let i = 0; i < n; i++) {
       if (after[i] >= 262144 && after[i] < 524288) moved++;
-      if (k.mem_map.content[after[i]] !== tokens[i]) lost++;
+      if (page_content(k.mem_map, after[i]) !== tokens[i]) lost++;
     }
     expect([moved, lost]).toEqual([0, 0]);
     expect(free0 - meminfoKb(k, "MemFree")).toBeGreaterThanOrEqual(1048576 - 4 * 1024);

@@ -240,6 +240,19 @@ export function folio_putback_lru(k: Kernel, pfn: number): void {
 }
 
 /**
+ * How many more pages folio_add_lru_new takes on this CPU before one fills its batch and moves
+ * the batch onto the LRU lists (with the LRU-size statistics of its pages) inside the call: 0
+ * when the next one does, or when the batches are not made yet. For a caller holding statistics
+ * back (memory.ts anon_write_run). PAGEVEC_SIZE 15, 9 queued: 5 more go in quietly.
+ */
+export function lru_add_room(k: Kernel): number {
+  const b = k.lru_batches;
+  if (b === null) return 0;
+  const room = PAGEVEC_SIZE - 1 - b.nr[k.cpu * NR_BATCHES + BATCH_LRU_ADD];
+  return room > 0 ? room : 0;
+}
+
+/**
  * folio_add_lru for a page the caller has just allocated and set up (a fresh anonymous page of a
  * VMA without VM_LOCKED, as anon_write_run makes them): the same batch step without the checks
  * a page of unknown history needs.
