@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Generates web/src/generated/kernel-symbols.json: where each kernel name the project cites is
-// defined in Linux 6.1 (file and line), for the explorer's links to the source. Run it by hand when
-// @kernel tags or the explorer's function lists change:
+// defined in Linux 6.1 (file and line) — the record test/explorer/kernel-symbols.test.ts checks
+// every @kernel tag against — and from it web/src/generated/explorer-symbols.json, the part the
+// explorer ships for its links to the source: only the names it can show (explorerNames below:
+// ~150 of ~2400, 2 kB gzipped where the whole table was 27 kB). Run it by hand when @kernel tags
+// or the explorer's function lists change:
 //
 //   node scripts/kernel-symbols.mjs /path/to/linux-source-6.1   (or LINUX_SRC=/path/to/it)
+//   node scripts/kernel-symbols.mjs --explorer   (only the explorer's part, from the whole table)
 //
 // The names: every name in an `@kernel <file> <name>, <name>…` tag under src/ (a tag may go on
 // over the next comment lines), the functions the explorer names (chapters' `fns: [...]` lists,
@@ -22,8 +26,10 @@ import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 
 const root = new URL("..", import.meta.url).pathname;
-const linux = process.argv[2] ?? process.env.LINUX_SRC ?? "";
+const explorerOnly = process.argv[2] === "--explorer";
+const linux = (explorerOnly ? undefined : process.argv[2]) ?? process.env.LINUX_SRC ?? "";
 const out = join(root, "web/src/generated/kernel-symbols.json");
+const explorerOut = join(root, "web/src/generated/explorer-symbols.json");
 
 function walk(dir, pred, acc = []) {
   for (const e of readdirSync(dir)) {
@@ -163,24 +169,68 @@ function rank(p) {
   return p.startsWith("mm/") ? (c ? 0 : 1) : c ? 2 : p.startsWith("include/linux/") ? 3 : 4;
 }
 
+/** The timeline's "fn(), file" strings in a source text: [[fn, file]]. */
+function timelineWheres(text) {
+  return [...text.matchAll(/"([A-Za-z_]\w*(?:\(\w+\))?)\(\), ([\w/.-]+\.[ch])"/g)].map((m) => [m[1], m[2]]);
+}
+
+/**
+ * The kernel names the explorer can show as links (source.tsx's FnLink): the chapters' `fns`
+ * lists, the Events view's functions (worker/tracepoints.ts, and the runner's timeline `where`
+ * strings, "wakeup_kswapd(), mm/vmscan.c", in the model's code — its tests excluded, as the
+ * bundle excludes them) and the names written out in a view (`<FnLink name="oom_badness" />`).
+ * Sorted, each once.
+ */
+export function explorerNames(repoRoot = root) {
+  const names = new Set();
+  for (const p of walk(join(repoRoot, "web/src"), (f) => /\.tsx?$/.test(f))) {
+    const text = readFileSync(p, "utf8");
+    for (const m of text.matchAll(/fns:\s*\[([^\]]*)\]/g)) for (const q of m[1].matchAll(/"([A-Za-z_]\w*)"/g)) names.add(q[1]);
+    if (p.endsWith("tracepoints.ts")) for (const m of text.matchAll(/^\s+\w+: "(\w+)",$/gm)) names.add(m[1]);
+    for (const m of text.matchAll(/<FnLink name="([A-Za-z_]\w*)"/g)) names.add(m[1]);
+  }
+  for (const p of walk(join(repoRoot, "src"), (f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))) {
+    for (const [name] of timelineWheres(readFileSync(p, "utf8"))) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/** The explorer's table: the whole table's entries for `names` (a name it lacks stays out). */
+export function explorerTable(table, names) {
+  const symbols = {};
+  for (const n of names) if (table.symbols[n]) symbols[n] = table.symbols[n];
+  return { source: table.source, tag: table.tag, symbols };
+}
+
+function writeExplorerTable(table) {
+  const t = explorerTable(table, explorerNames());
+  writeFileSync(explorerOut, JSON.stringify(t, null, 1) + "\n");
+  console.log(`explorer: ${Object.keys(t.symbols).length} names`);
+}
+
 /** Generates the table (the script's work when run, not when a test imports parseTags). */
 function main() {
+  if (explorerOnly) {
+    writeExplorerTable(JSON.parse(readFileSync(out, "utf8")));
+    return;
+  }
   if (linux === "") {
     console.error("usage: node scripts/kernel-symbols.mjs /path/to/linux-source-6.1 (Debian's linux-source-6.1, unpacked)");
     process.exit(2);
   }
   const sources = walk(join(root, "src"), (p) => p.endsWith(".ts"));
   const tags = sources.flatMap((p) => parseTags(readFileSync(p, "utf8"), relative(root, p)));
-  // The explorer's own names: chapters' `fns: [...]` lists, the tracepoints' functions, and the
-  // runner's timeline ("wakeup_kswapd(), mm/vmscan.c").
+  // The explorer's own names: chapters' `fns: [...]` lists, the tracepoints' functions, the names
+  // a view writes out (<FnLink name="…" />), and the runner's timeline ("wakeup_kswapd(), mm/vmscan.c").
   const extra = [];
   for (const p of walk(join(root, "web/src"), (f) => /\.tsx?$/.test(f))) {
     const text = readFileSync(p, "utf8");
     for (const m of text.matchAll(/fns:\s*\[([^\]]*)\]/g)) for (const q of m[1].matchAll(/"([A-Za-z_]\w*)"/g)) extra.push({ file: "", name: q[1], where: relative(root, p) });
     if (p.endsWith("tracepoints.ts")) for (const m of text.matchAll(/^\s+\w+: "(\w+)",$/gm)) extra.push({ file: "", name: m[1], where: relative(root, p) });
+    for (const m of text.matchAll(/<FnLink name="([A-Za-z_]\w*)"/g)) extra.push({ file: "", name: m[1], where: relative(root, p) });
   }
   for (const p of sources) {
-    for (const m of readFileSync(p, "utf8").matchAll(/"([A-Za-z_]\w*(?:\(\w+\))?)\(\), ([\w/.-]+\.[ch])"/g)) extra.push({ file: m[2], name: m[1], where: relative(root, p) });
+    for (const [name, file] of timelineWheres(readFileSync(p, "utf8"))) extra.push({ file, name, where: relative(root, p) });
   }
 
   const symbols = {};
@@ -195,7 +245,9 @@ function main() {
   }
   const sub = /SUBLEVEL = (\d+)/.exec(readFileSync(join(linux, "Makefile"), "utf8"))?.[1];
   const sorted = Object.fromEntries(Object.entries(symbols).sort(([a], [b]) => (a < b ? -1 : 1)));
-  writeFileSync(out, JSON.stringify({ source: `Debian linux-source-6.1 (6.1.${sub})`, tag: `v6.1.${sub}`, symbols: sorted, unresolved }, null, 1) + "\n");
+  const table = { source: `Debian linux-source-6.1 (6.1.${sub})`, tag: `v6.1.${sub}`, symbols: sorted, unresolved };
+  writeFileSync(out, JSON.stringify(table, null, 1) + "\n");
+  writeExplorerTable(table);
   console.log(`${Object.keys(symbols).length} names resolved, ${unresolved.length} not: ${unresolved.map((u) => `${u.name} (${u.where})`).join(", ")}`);
 }
 

@@ -1,11 +1,13 @@
-// Every kernel name the model cites in an @kernel tag resolves in the explorer's table of 6.1
+// Every kernel name the model cites in an @kernel tag resolves in the project's table of 6.1
 // definitions (web/src/generated/kernel-symbols.json, made by scripts/kernel-symbols.mjs from
-// Debian's linux-source-6.1), so every link the explorer shows lands on a definition.
+// Debian's linux-source-6.1); the explorer ships the part of it for the names it can show
+// (explorer-symbols.json), and every one of those is there, so every link it shows lands on a
+// definition.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without type declarations
-import { parseTags } from "../../scripts/kernel-symbols.mjs";
+import { explorerNames, explorerTable, parseTags } from "../../scripts/kernel-symbols.mjs";
 
 const root = join(import.meta.dirname, "../..");
 const table = JSON.parse(readFileSync(join(root, "web/src/generated/kernel-symbols.json"), "utf8")) as {
@@ -51,6 +53,18 @@ describe("kernel symbol table", () => {
 
   it("lists exactly the known exceptions as unresolved", () => {
     expect(table.unresolved.map((u) => u.name).sort()).toEqual(Object.keys(KNOWN_UNRESOLVED).sort());
+  });
+
+  it("ships the explorer exactly the whole table's entries for the names it can show", () => {
+    const shipped = JSON.parse(readFileSync(join(root, "web/src/generated/explorer-symbols.json"), "utf8")) as typeof table;
+    const names = explorerNames(root) as string[];
+    // The chapters' lists, the Events view's functions and the timeline's: well over a hundred.
+    expect(names.length).toBeGreaterThan(100);
+    // Names from each source: a chapter's (kswapd's balance_pgdat), a tracepoint's
+    // (isolate_lru_folios), a timeline string's (do_mmap) and one a view writes out (dump_header).
+    expect(names).toEqual(expect.arrayContaining(["balance_pgdat", "isolate_lru_folios", "do_mmap", "dump_header"]));
+    expect(names.filter((n) => !table.symbols[n]), "every name the explorer shows resolves").toEqual([]);
+    expect(shipped, "run node scripts/kernel-symbols.mjs --explorer").toEqual(explorerTable(table, names));
   });
 
   // Checked by hand in linux-source-6.1 (6.1.176): sed -n 7436p mm/vmscan.c is wakeup_kswapd's first line.

@@ -1,9 +1,11 @@
 /**
  * Links to the 6.1 source on a public browser (Elixir), from the generated table of where each
- * kernel name is defined (scripts/kernel-symbols.mjs). Lines are those of the tag the table was
+ * kernel name the explorer can show is defined (explorer-symbols.json: the part of the project's
+ * kernel-symbols.json for the chapters' functions, the Events view's and the names the views
+ * write out; scripts/kernel-symbols.mjs makes both). Lines are those of the tag the table was
  * made from (v6.1.176); a name the table lacks links to Elixir's identifier search at that tag.
  */
-import table from "./generated/kernel-symbols.json";
+import table from "./generated/explorer-symbols.json";
 
 const symbols = table.symbols as unknown as Record<string, [string, number]>;
 export const SOURCE_TAG: string = table.tag;
