@@ -228,9 +228,9 @@ export function find_mergeable_anon_vma(vma: vm_area_struct): anon_vma | null {
     ((a.vm_flags ^ b.vm_flags) & ~(ACCESS | VM_SOFTDIRTY)) === 0 &&
     b.vm_pgoff === a.vm_pgoff + (b.vm_start - a.vm_start) / 4096;
   const next = vma_next(mm, vma);
-  if (next && next.anon_vma && compatible(vma, next) && next.anon_vma_chain.length === 1) return next.anon_vma;
+  if (next && next.anon_vma && compatible(vma, next) && next.avc_count === 1) return next.anon_vma;
   const prev = vma_prev(mm, vma);
-  if (prev && prev.anon_vma && compatible(prev, vma) && prev.anon_vma_chain.length === 1) return prev.anon_vma;
+  if (prev && prev.anon_vma && compatible(prev, vma) && prev.avc_count === 1) return prev.anon_vma;
   return null;
 }
 

@@ -132,7 +132,7 @@ function step(m: Machine, op: Op): number {
 function state(m: Machine): unknown {
   const mm = taskOf(m.p).mm!;
   return {
-    vmas: mm.mm_mt.map((v) => [v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_page_prot, v.anon_vma !== null, v.anon_vma_chain.length]),
+    vmas: mm.mm_mt.map((v) => [v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_page_prot, v.anon_vma !== null, v.avc_count]),
     counters: [mm.map_count, mm.total_vm, mm.data_vm, mm.exec_vm, mm.stack_vm, mm.locked_vm, mm.hiwater_vm],
     committed: m.k.vm_committed_as,
     cache: mm.cache === null ? null : mm.cache.vm_start,
