@@ -248,8 +248,6 @@ export class vm_area_struct {
    */
   declare avc_first: number;
   declare avc_last: number;
-  /** How many anon_vma_chains the list holds (list_is_singular reads it as 1). */
-  declare avc_count: number;
   /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
   declare specialName: string | null;
   /** VMA swap readahead's last fault, window and hits, packed (mm/swap_state.ts SWAP_RA_VAL); 0 before any. */
@@ -271,7 +269,6 @@ export class vm_area_struct {
     this.anon_vma = null;
     this.avc_first = NO_AVC;
     this.avc_last = NO_AVC;
-    this.avc_count = 0;
     this.specialName = null;
     this.swap_readahead_info = 0;
     this.vm_private_data = null;
@@ -777,6 +774,11 @@ export function vma_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): anon_vm
   return out;
 }
 
+/** list_is_singular(&vma->anon_vma_chain): chained to exactly one anon_vma. */
+export function anon_vma_chain_singular(vma: vm_area_struct): boolean {
+  return vma.avc_first !== NO_AVC && vma.avc_first === vma.avc_last;
+}
+
 /** An anon_vma_chain object, or 0 (no slab, or none to be had). @kernel mm/rmap.c anon_vma_chain_alloc */
 function anon_vma_chain_alloc(table: AnonVmaTable): number {
   const k = table.k;
@@ -802,7 +804,6 @@ function anon_vma_chain_link(table: AnonVmaTable, vma: vm_area_struct, av: anon_
   if (last === NO_AVC) vma.avc_first = a;
   else table.avc_same_next[last] = a;
   vma.avc_last = a;
-  vma.avc_count++;
   // the anon_vma's rb_root
   const rlast = av.rb_last;
   table.avc_rb_prev[a] = rlast;
@@ -903,6 +904,5 @@ export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void
   }
   vma.avc_first = NO_AVC;
   vma.avc_last = NO_AVC;
-  vma.avc_count = 0;
   vma.anon_vma = null;
 }
