@@ -878,6 +878,8 @@ export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm
 
 /** unlink_anon_vmas: unchain a VMA that is going away, dropping its references. */
 export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void {
+  // Most VMAs an munmap or exit removes never had an anonymous page: nothing to unchain.
+  if (vma.avc_last === NO_AVC && vma.anon_vma === null) return;
   if (vma.anon_vma) vma.anon_vma.num_active_vmas--;
   // Release leaf-first so parents outlive children, as the kernel's reverse walk does.
   const k = table.k;
