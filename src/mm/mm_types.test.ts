@@ -78,7 +78,12 @@ describe("anon_vma chains", () => {
       anon_vma_clone(t, v, first);
       clones.push(v);
     }
+    // rmap's array, kept on the anon_vma, must follow every unlink and link after it.
+    const before = anon_vma_vmas(t, av);
+    expect(before).toEqual(clones);
     unlink_anon_vmas(t, clones[3]);
+    expect(anon_vma_vmas(t, av)).not.toContain(clones[3]);
+    expect(before).toEqual(clones);
     unlink_anon_vmas(t, clones[0]);
     unlink_anon_vmas(t, clones[7]);
     const again = vma(mm, 9);

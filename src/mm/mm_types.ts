@@ -196,6 +196,12 @@ export class anon_vma {
    */
   declare rb_first: number;
   declare rb_last: number;
+  /**
+   * The VMAs of the rb list as an array, made by anon_vma_vmas when rmap first asks and dropped
+   * (null) whenever a chain is linked or unlinked: reclaim walks the same anon_vmas again and
+   * again between forks and exits, and takes the array each time without making one.
+   */
+  declare rmap_vmas: vm_area_struct[] | null;
   /** The anon_vma object itself, from anon_vma_cachep (0 when made without the slab). */
   declare obj: number;
 
@@ -208,6 +214,7 @@ export class anon_vma {
     this.num_active_vmas = 0;
     this.rb_first = NO_AVC;
     this.rb_last = NO_AVC;
+    this.rmap_vmas = null;
     this.obj = obj;
   }
 }
@@ -756,14 +763,19 @@ export class AnonVmaTable {
 
 /**
  * The VMAs chained to `av`, in the order they were chained: what rmap walks for a page of it.
- * A new array each call, so a walk's visitor may change the chains it came from.
+ * The array is kept on the anon_vma until its chains change; a change makes a new one and
+ * leaves this one as it was, so a walk's visitor may change the chains it came from. Callers
+ * only read it.
  * @kernel mm/rmap.c rmap_walk_anon
  */
-export function anon_vma_vmas(table: AnonVmaTable, av: anon_vma): vm_area_struct[] {
+export function anon_vma_vmas(table: AnonVmaTable, av: anon_vma): readonly vm_area_struct[] {
+  const kept = av.rmap_vmas;
+  if (kept !== null) return kept;
   const out: vm_area_struct[] = [];
   const vmas = table.avc_vma;
   const next = table.avc_rb_next;
   for (let a = av.rb_first; a !== NO_AVC; a = next[a]) out.push(vmas[a]!);
+  av.rmap_vmas = out;
   return out;
 }
 
@@ -811,6 +823,7 @@ function anon_vma_chain_link(table: AnonVmaTable, vma: vm_area_struct, av: anon_
   if (rlast === NO_AVC) av.rb_first = a;
   else table.avc_rb_next[rlast] = a;
   av.rb_last = a;
+  av.rmap_vmas = null;
 }
 
 /**
@@ -897,6 +910,7 @@ export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void
     else rb_next[p] = n;
     if (n === NO_AVC) av.rb_last = p;
     else rb_prev[n] = p;
+    av.rmap_vmas = null;
     // anon_vma_chain_free
     const obj = table.avc_obj[a];
     if (obj && c) kmem_cache_free(k!, c, obj, "unlink_anon_vmas");

@@ -190,7 +190,8 @@ export function machineRegistry(): SnapshotRegistry {
       mm_struct: Object.freeze({ ctor: mm_struct }),
       vm_area_struct: Object.freeze({ ctor: vm_area_struct }),
       AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
-      anon_vma: Object.freeze({ ctor: anon_vma }),
+      // rmap_vmas is a cache of the rb list, not state: rebuilt on the first rmap walk after restore
+      anon_vma: Object.freeze({ ctor: anon_vma, reset: Object.freeze({ rmap_vmas: () => null }) }),
       oom_state: Object.freeze({ ctor: oom_state }),
       thp_state: Object.freeze({ ctor: thp_state }),
       shrinker: Object.freeze({ ctor: shrinker }),
