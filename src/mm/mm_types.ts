@@ -29,7 +29,6 @@
  * @kernel include/linux/mm.h VM_NONE..VM_STACK_FLAGS
  * @kernel include/linux/rmap.h struct anon_vma, struct anon_vma_chain
  */
-import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MapleTree } from "../lib/maple_tree.js";
@@ -459,35 +458,11 @@ export class mm_struct {
   readonly unmapped_info: vm_unmapped_area_info = { topdown: true, length: 0, low_limit: 0, high_limit: 0, align_mask: 0, align_offset: 0 };
 
   constructor() {
-    // Addresses and page counts: doubles from the start (kernel/shape.ts), so the first process's
-    // layout or the first fork does not replace every mm's hidden class mid-run.
-    asDoubles<mm_struct>(
-      this,
-      "mmap_base",
-      "mmap_legacy_base",
-      "start_code",
-      "end_code",
-      "start_data",
-      "end_data",
-      "start_brk",
-      "brk",
-      "start_stack",
-      "arg_start",
-      "arg_end",
-      "env_start",
-      "env_end",
-      "total_vm",
-      "locked_vm",
-      "pinned_vm",
-      "data_vm",
-      "exec_vm",
-      "stack_vm",
-      "hiwater_rss",
-      "hiwater_vm",
-      "pgtables_bytes",
-      "obj",
-      "mt_root",
-    );
+    // Addresses and page counts: doubles from the start (kernel/shape.ts's asDoubles, written out
+    // because a fork makes an mm and the helper's keyed stores took ~1 µs of it), so the first
+    // process's layout or the first fork does not replace every mm's hidden class mid-run.
+    this.mmap_base = this.mmap_legacy_base = this.start_code = this.end_code = this.start_data = this.end_data = this.start_brk = this.brk = this.start_stack = this.arg_start = this.arg_end = this.env_start = this.env_end = this.total_vm = this.locked_vm = this.pinned_vm = this.data_vm = this.exec_vm = this.stack_vm = this.hiwater_rss = this.hiwater_vm = this.pgtables_bytes = this.obj = this.mt_root = 0.5;
+    this.mmap_base = this.mmap_legacy_base = this.start_code = this.end_code = this.start_data = this.end_data = this.start_brk = this.brk = this.start_stack = this.arg_start = this.arg_end = this.env_start = this.env_end = this.total_vm = this.locked_vm = this.pinned_vm = this.data_vm = this.exec_vm = this.stack_vm = this.hiwater_rss = this.hiwater_vm = this.pgtables_bytes = this.obj = this.mt_root = 0;
   }
 }
 
