@@ -6,9 +6,12 @@
  * Contract with the page-table side (src/arch/x86/pgtable.ts, src/mm/memory.ts, src/mm/rmap.ts):
  * - `mm.pgd` is the handle of the root table pgtable.ts allocates (-1 before mm_alloc_pgd).
  * - `mm.rss_stat[MM_*]`, `mm.pgtables_bytes` and `mm.hiwater_rss` are updated by memory.ts.
- * - `vma.anon_vma` / `vma.anon_vma_chain` / `anon_vma.rb_root` are maintained by the helpers at
- *   the bottom of this file (anon_vma_prepare/clone/fork, unlink_anon_vmas), which both halves
- *   use: mmap.ts when it splits and merges, fork.ts when it copies.
+ * - `vma.anon_vma`, the VMA's anon_vma_chain list (`vma.avc_first`/`avc_last`) and each
+ *   anon_vma's list of chains (`rb_first`/`rb_last`, the kernel's rb_root), whose chains are
+ *   slots in AnonVmaTable's typed columns, are maintained by the helpers at the bottom of this
+ *   file (anon_vma_prepare/clone/fork, unlink_anon_vmas), which both halves use: mmap.ts when
+ *   it splits and merges, fork.ts when it copies; rmap reads an anon_vma's VMAs through
+ *   anon_vma_vmas.
  *
  * vm_flags: x86-64 keeps them in an unsigned long. The low 32 bits (every flag the model acts on,
  * VM_MERGEABLE = bit 31 included) live in `vm_flags` as an int32, so VM_MERGEABLE is the negative
@@ -23,11 +26,14 @@
  *
  * Simplified: no mmap_lock / page_table_lock (the model is single-threaded), no vm_ops other
  * than what the file interface below declares, no mempolicy, no userfaultfd context, no
- * anon_vma_name (CONFIG_ANON_VMA_NAME is off in Debian's config).
+ * anon_vma_name (CONFIG_ANON_VMA_NAME is off in Debian's config); an anon_vma's chains are a
+ * list in the order they were linked, not an interval tree.
  * @kernel include/linux/mm_types.h struct mm_struct, struct vm_area_struct
  * @kernel include/linux/mm_types_task.h enum MM_FILEPAGES..NR_MM_COUNTERS
  * @kernel include/linux/mm.h VM_NONE..VM_STACK_FLAGS
  * @kernel include/linux/rmap.h struct anon_vma, struct anon_vma_chain
+ * @kernel mm/rmap.c anon_vma_alloc, anon_vma_chain_link, anon_vma_clone, anon_vma_fork, unlink_anon_vmas
+ * @kernel include/linux/hash.h hash_32
  */
 import { BUG_ON } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
