@@ -97,7 +97,6 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
     const tmp: vm_area_struct = vm_area_dup(k, mpnt, mm);
     if (!tmp.obj && k.slab.cachep.vm_area_cachep) return -errnoValues.ENOMEM;
     tmp.anon_vma = null;
-    tmp.anon_vma_chain = [];
     if ((tmp.vm_flags & VM_WIPEONFORK) === 0) anon_vma_fork(k.anon_vmas, tmp, mpnt);
     tmp.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
     vma_link_bulk(mm, tmp);

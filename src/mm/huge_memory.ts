@@ -92,7 +92,7 @@ import {
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
 import { lru_gen_folio_list, lru_gen_set_folio_list } from "./lru_gen.js";
-import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
+import { anon_vma_vmas, MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { type deferred_split, NO_PFN, type pglist_data } from "./mmzone.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
 import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap, page_try_dup_anon_rmap, PageAnon, PageAnonExclusive } from "./rmap.js";
@@ -852,7 +852,7 @@ function unmap_folio_pmds(k: Kernel, head: number): void {
   if (mem.private[head + 1] === 0) return;
   const av = k.anon_vmas.get(-mem.mapping[head]);
   if (av === undefined) throw new KernelBug("split_huge_page: anonymous THP without anon_vma", { pfn: head });
-  for (const vma of av.rb_root) {
+  for (const vma of anon_vma_vmas(k.anon_vmas, av)) {
     if (mem.private[head + 1] === 0) break;
     const off = (mem.index[head] - (vma.vm_pgoff | 0)) | 0;
     const addr = vma.vm_start + off * 4096;

@@ -91,6 +91,7 @@ import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
 import { compound_head, copy_page_content, F, set_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
+  anon_vma_chain_singular,
   anon_vma_prepare,
   type anon_vma,
   MM_ANONPAGES,
@@ -237,9 +238,9 @@ export function find_mergeable_anon_vma(vma: vm_area_struct): anon_vma | null {
     ((a.vm_flags ^ b.vm_flags) & ~(ACCESS | VM_SOFTDIRTY)) === 0 &&
     b.vm_pgoff === a.vm_pgoff + (b.vm_start - a.vm_start) / 4096;
   const next = vma_next(mm, vma);
-  if (next && next.anon_vma && compatible(vma, next) && next.anon_vma_chain.length === 1) return next.anon_vma;
+  if (next && next.anon_vma && compatible(vma, next) && anon_vma_chain_singular(next)) return next.anon_vma;
   const prev = vma_prev(mm, vma);
-  if (prev && prev.anon_vma && compatible(prev, vma) && prev.anon_vma_chain.length === 1) return prev.anon_vma;
+  if (prev && prev.anon_vma && compatible(prev, vma) && anon_vma_chain_singular(prev)) return prev.anon_vma;
   return null;
 }
 

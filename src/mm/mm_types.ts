@@ -6,9 +6,12 @@
  * Contract with the page-table side (src/arch/x86/pgtable.ts, src/mm/memory.ts, src/mm/rmap.ts):
  * - `mm.pgd` is the handle of the root table pgtable.ts allocates (-1 before mm_alloc_pgd).
  * - `mm.rss_stat[MM_*]`, `mm.pgtables_bytes` and `mm.hiwater_rss` are updated by memory.ts.
- * - `vma.anon_vma` / `vma.anon_vma_chain` / `anon_vma.rb_root` are maintained by the helpers at
- *   the bottom of this file (anon_vma_prepare/clone/fork, unlink_anon_vmas), which both halves
- *   use: mmap.ts when it splits and merges, fork.ts when it copies.
+ * - `vma.anon_vma`, the VMA's anon_vma_chain list (`vma.avc_first`/`avc_last`) and each
+ *   anon_vma's list of chains (`rb_first`/`rb_last`, the kernel's rb_root), whose chains are
+ *   slots in AnonVmaTable's typed columns, are maintained by the helpers at the bottom of this
+ *   file (anon_vma_prepare/clone/fork, unlink_anon_vmas), which both halves use: mmap.ts when
+ *   it splits and merges, fork.ts when it copies; rmap reads an anon_vma's VMAs through
+ *   anon_vma_vmas.
  *
  * vm_flags: x86-64 keeps them in an unsigned long. The low 32 bits (every flag the model acts on,
  * VM_MERGEABLE = bit 31 included) live in `vm_flags` as an int32, so VM_MERGEABLE is the negative
@@ -23,13 +26,15 @@
  *
  * Simplified: no mmap_lock / page_table_lock (the model is single-threaded), no vm_ops other
  * than what the file interface below declares, no mempolicy, no userfaultfd context, no
- * anon_vma_name (CONFIG_ANON_VMA_NAME is off in Debian's config).
+ * anon_vma_name (CONFIG_ANON_VMA_NAME is off in Debian's config); an anon_vma's chains are a
+ * list in the order they were linked, not an interval tree.
  * @kernel include/linux/mm_types.h struct mm_struct, struct vm_area_struct
  * @kernel include/linux/mm_types_task.h enum MM_FILEPAGES..NR_MM_COUNTERS
  * @kernel include/linux/mm.h VM_NONE..VM_STACK_FLAGS
  * @kernel include/linux/rmap.h struct anon_vma, struct anon_vma_chain
+ * @kernel mm/rmap.c anon_vma_alloc, anon_vma_chain_link, anon_vma_clone, anon_vma_fork, unlink_anon_vmas
+ * @kernel include/linux/hash.h hash_32
  */
-import { asDoubles } from "../kernel/shape.js";
 import { BUG_ON } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MapleTree } from "../lib/maple_tree.js";
@@ -166,41 +171,62 @@ import type { file } from "../fs/fs.js";
 // anon_vma
 // ---------------------------------------------------------------------------------------------
 
+/** The end of a list of anon_vma_chain slots (AnonVmaTable's columns): no chain. */
+export const NO_AVC = -1;
+
 /**
  * The anonymous-memory reverse map root a VMA's private pages point to. A forked child's VMA
  * gets its own anon_vma whose parent is the parent's, and is chained to every anon_vma up the
  * hierarchy (anon_vma_chain), so rmap walking a page's anon_vma reaches every VMA that can map
  * it: parent, children and their children.
  */
-export interface anon_vma {
+export class anon_vma {
+  // Declared without initializers and set once in the constructor (see vm_area_struct): a fork
+  // makes one per anonymous VMA, so the object is built in one step with a stable hidden class.
   /** Identity; page->mapping stores -id for anonymous pages (the PAGE_MAPPING_ANON encoding). */
-  readonly id: number;
-  root: anon_vma;
-  parent: anon_vma;
+  declare readonly id: number;
+  declare root: anon_vma;
+  declare parent: anon_vma;
   /** References that keep it alive without a VMA. */
-  refcount: number;
+  declare refcount: number;
   /** Child anon_vmas whose parent is this one, itself included. */
-  num_children: number;
+  declare num_children: number;
   /** VMAs whose ->anon_vma is this one. */
-  num_active_vmas: number;
-  /** The VMAs chained to this anon_vma (the kernel's rb_root interval tree of avcs). */
-  readonly rb_root: Set<vm_area_struct>;
+  declare num_active_vmas: number;
+  /**
+   * The kernel's rb_root, the interval tree of the anon_vma_chains that link VMAs to this
+   * anon_vma: here the first and last of a list of chain slots in AnonVmaTable's columns
+   * (avc_rb_next/avc_rb_prev), in the order the VMAs were chained (anon_vma_vmas reads it).
+   * Simplified: a list, not an interval tree; rmap checks each VMA's range itself.
+   */
+  declare rb_first: number;
+  declare rb_last: number;
+  /**
+   * The VMAs of the rb list as an array, made by anon_vma_vmas when rmap first asks and dropped
+   * (null) whenever a chain is linked or unlinked: reclaim walks the same anon_vmas again and
+   * again between forks and exits, and takes the array each time without making one.
+   */
+  declare rmap_vmas: vm_area_struct[] | null;
   /** The anon_vma object itself, from anon_vma_cachep (0 when made without the slab). */
-  obj: number;
+  declare obj: number;
+
+  constructor(id: number, obj: number) {
+    this.id = id;
+    this.root = this;
+    this.parent = this;
+    this.refcount = 1;
+    this.num_children = 0;
+    this.num_active_vmas = 0;
+    this.rb_first = NO_AVC;
+    this.rb_last = NO_AVC;
+    this.rmap_vmas = null;
+    this.obj = obj;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
 // vm_area_struct
 // ---------------------------------------------------------------------------------------------
-
-/**
- * The chain of a VMA with no anon_vma: one array shared by every such VMA and never written
- * (anon_vma_chain_link replaces it first). Frozen, so a push that forgot to replace it throws
- * instead of linking every chainless VMA at once.
- */
-export const EMPTY_CHAIN = Object.freeze([]) as readonly anon_vma[] as anon_vma[];
-/** The anon_vma_chain objects of a VMA with no chain: shared and frozen, like EMPTY_CHAIN. */
-export const EMPTY_AVC = Object.freeze([]) as readonly number[] as number[];
 
 /** One mapping: [vm_start, vm_end) of an address space with one set of flags and backing. */
 export class vm_area_struct {
@@ -228,10 +254,12 @@ export class vm_area_struct {
   /** The anon_vma private pages of this VMA point to (null until the first anonymous fault). */
   declare anon_vma: anon_vma | null;
   /**
-   * Every anon_vma this VMA is chained to (its own and its ancestors'). Starts as the shared
-   * empty chain (most VMAs never get one), replaced by a real array on the first link.
+   * vma->anon_vma_chain: the anon_vma_chain slots (AnonVmaTable's columns) linking this VMA to
+   * every anon_vma it is chained to (its own and its ancestors'), first to last through
+   * avc_same_next/avc_same_prev in the order they were linked; NO_AVC when it has none.
    */
-  declare anon_vma_chain: anon_vma[];
+  declare avc_first: number;
+  declare avc_last: number;
   /** Name given by the kernel for special mappings ("[heap]", "[stack]", "[vdso]") or null. */
   declare specialName: string | null;
   /** VMA swap readahead's last fault, window and hits, packed (mm/swap_state.ts SWAP_RA_VAL); 0 before any. */
@@ -240,8 +268,6 @@ export class vm_area_struct {
   declare vm_private_data: resv_map | null;
   /** This VMA's vm_area_struct object (vm_area_cachep), 0 when made without the slab. */
   declare obj: number;
-  /** The anon_vma_chain objects linking it, one per entry of anon_vma_chain (anon_vma_chain_cachep). */
-  declare avc_obj: number[];
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
     this.vm_start = vm_start;
@@ -253,12 +279,12 @@ export class vm_area_struct {
     this.vm_pgoff = vm_pgoff;
     this.vm_file = null;
     this.anon_vma = null;
-    this.anon_vma_chain = EMPTY_CHAIN;
+    this.avc_first = NO_AVC;
+    this.avc_last = NO_AVC;
     this.specialName = null;
     this.swap_readahead_info = 0;
     this.vm_private_data = null;
     this.obj = 0;
-    this.avc_obj = EMPTY_AVC;
   }
 }
 
@@ -438,35 +464,11 @@ export class mm_struct {
   readonly unmapped_info: vm_unmapped_area_info = { topdown: true, length: 0, low_limit: 0, high_limit: 0, align_mask: 0, align_offset: 0 };
 
   constructor() {
-    // Addresses and page counts: doubles from the start (kernel/shape.ts), so the first process's
-    // layout or the first fork does not replace every mm's hidden class mid-run.
-    asDoubles<mm_struct>(
-      this,
-      "mmap_base",
-      "mmap_legacy_base",
-      "start_code",
-      "end_code",
-      "start_data",
-      "end_data",
-      "start_brk",
-      "brk",
-      "start_stack",
-      "arg_start",
-      "arg_end",
-      "env_start",
-      "env_end",
-      "total_vm",
-      "locked_vm",
-      "pinned_vm",
-      "data_vm",
-      "exec_vm",
-      "stack_vm",
-      "hiwater_rss",
-      "hiwater_vm",
-      "pgtables_bytes",
-      "obj",
-      "mt_root",
-    );
+    // Addresses and page counts: doubles from the start (kernel/shape.ts's asDoubles, written out
+    // because a fork makes an mm and the helper's keyed stores took ~1 µs of it), so the first
+    // process's layout or the first fork does not replace every mm's hidden class mid-run.
+    this.mmap_base = this.mmap_legacy_base = this.start_code = this.end_code = this.start_data = this.end_data = this.start_brk = this.brk = this.start_stack = this.arg_start = this.arg_end = this.env_start = this.env_end = this.total_vm = this.locked_vm = this.pinned_vm = this.data_vm = this.exec_vm = this.stack_vm = this.hiwater_rss = this.hiwater_vm = this.pgtables_bytes = this.obj = this.mt_root = 0.5;
+    this.mmap_base = this.mmap_legacy_base = this.start_code = this.end_code = this.start_data = this.end_data = this.start_brk = this.brk = this.start_stack = this.arg_start = this.arg_end = this.env_start = this.env_end = this.total_vm = this.locked_vm = this.pinned_vm = this.data_vm = this.exec_vm = this.stack_vm = this.hiwater_rss = this.hiwater_vm = this.pgtables_bytes = this.obj = this.mt_root = 0;
   }
 }
 
@@ -547,37 +549,133 @@ export function mm_pgtables_bytes(mm: mm_struct): number {
 // anon_vma lifecycle (mm/rmap.c), shared by mmap.ts (split/merge/unmap) and fork.ts
 // ---------------------------------------------------------------------------------------------
 
-/** The anon_vma registry: page->mapping = -id resolves through it (one per Kernel). */
+/** Chain slots the table starts with; the columns double when they fill. */
+const AVC_INITIAL = 256;
+/** Slots of the anon_vma hash the table starts with (a power of two); it doubles when half full. */
+const AV_HASH_INITIAL = 256;
+
+/** include/linux/hash.h: 2^32 / φ, rounded to an odd number. */
+const GOLDEN_RATIO_32 = 0x61c88647;
+
+/**
+ * The top `bits` bits of val * GOLDEN_RATIO_32: consecutive values land far apart.
+ * @kernel include/linux/hash.h hash_32
+ */
+function hash_32(val: number, bits: number): number {
+  return Math.imul(val, GOLDEN_RATIO_32) >>> (32 - bits);
+}
+
+/**
+ * The anon_vma registry (page->mapping = -id resolves through it; one per Kernel) and the
+ * anon_vma_chain objects, as columns indexed by chain slot. A chain links one VMA to one
+ * anon_vma and sits on two lists, as the kernel's struct anon_vma_chain does: the VMA's
+ * (same_vma: avc_same_next/avc_same_prev, from vma.avc_first) and the anon_vma's (rb: from
+ * av.rb_first). A fork of a process with 50 anonymous VMAs makes 100 chains and frees them at
+ * exit; as slots in typed columns they cost no object, array or Set each.
+ */
 export class AnonVmaTable {
   private nextId = 1;
-  readonly byId = new Map<number, anon_vma>();
+  /**
+   * The anon_vmas by id: an open-addressing hash table (linear probing, deletion by shifting
+   * back, so no tombstones), not a Map: a Map whose keys only grow spends ~160 ns a set+delete
+   * on its holes, and a fork of 50 anonymous VMAs makes and frees 50 anon_vmas. Kept at most
+   * half full. The slot is the id's Fibonacci hash (the top bits of id * 2^32/φ): ids come in
+   * sequence, and taken as they are (id & mask) a fork's 50 would sit in one run of 50 slots,
+   * which every delete would scan to its end.
+   */
+  private ht_key = new Int32Array(AV_HASH_INITIAL);
+  private ht_val: (anon_vma | null)[] = new Array<anon_vma | null>(AV_HASH_INITIAL).fill(null);
+  /** log2(slots): how many of the product's top bits the hash keeps. */
+  private ht_bits = Math.log2(AV_HASH_INITIAL);
+  /** Live anon_vmas. */
+  nr_anon_vmas = 0;
   /**
    * The machine, whose anon_vma and anon_vma_chain caches the objects come from (set by the
    * Kernel; null in tables made on their own, whose objects then have no slab memory).
    */
   k: Kernel | null = null;
+  /** avc->vma of each chain slot (null when the slot is free). */
+  avc_vma: (vm_area_struct | null)[] = new Array<vm_area_struct | null>(AVC_INITIAL).fill(null);
+  /** avc->anon_vma of each chain slot (null when the slot is free). */
+  avc_anon_vma: (anon_vma | null)[] = new Array<anon_vma | null>(AVC_INITIAL).fill(null);
+  /** The chain's own object (anon_vma_chain_cachep), 0 without the slab. */
+  avc_obj = new Float64Array(AVC_INITIAL);
+  /** The VMA's list (same_vma); a free slot's next free slot in avc_same_next. */
+  avc_same_next = new Int32Array(AVC_INITIAL).fill(NO_AVC);
+  avc_same_prev = new Int32Array(AVC_INITIAL).fill(NO_AVC);
+  /** The anon_vma's list (its rb_root). */
+  avc_rb_next = new Int32Array(AVC_INITIAL).fill(NO_AVC);
+  avc_rb_prev = new Int32Array(AVC_INITIAL).fill(NO_AVC);
+  /** First free chain slot, NO_AVC when every slot is used. */
+  avc_free = NO_AVC;
+  /** Slots handed out so far (the ones above are free without being on the free list). */
+  avc_used = 0;
 
   /** anon_vma_alloc: a new root with one reference (from its first VMA's chain). */
   alloc(): anon_vma {
     const k = this.k;
     const c = k?.slab.cachep.anon_vma_cachep;
-    const av = {
-      id: this.nextId++,
-      refcount: 1,
-      num_children: 0,
-      num_active_vmas: 0,
-      rb_root: new Set<vm_area_struct>(),
-      obj: k && c ? kmem_cache_alloc(k, c, GFP_KERNEL, "anon_vma_alloc") : 0,
-    } as unknown as anon_vma;
-    av.root = av;
-    av.parent = av;
-    this.byId.set(av.id, av);
+    const av = new anon_vma(this.nextId++, k && c ? kmem_cache_alloc(k, c, GFP_KERNEL, "anon_vma_alloc") : 0);
+    this.hash_add(av);
     return av;
   }
 
   /** The anon_vma an anonymous page's mapping id names. */
   get(id: number): anon_vma | undefined {
-    return this.byId.get(id);
+    const keys = this.ht_key;
+    const mask = keys.length - 1;
+    for (let i = hash_32(id, this.ht_bits); ; i = (i + 1) & mask) {
+      const key = keys[i];
+      if (key === id) return this.ht_val[i]!;
+      if (key === 0) return undefined;
+    }
+  }
+
+  private hash_add(av: anon_vma): void {
+    if ((this.nr_anon_vmas + 1) * 2 > this.ht_key.length) this.hash_grow();
+    const keys = this.ht_key;
+    const mask = keys.length - 1;
+    let i = hash_32(av.id, this.ht_bits);
+    while (keys[i] !== 0) i = (i + 1) & mask;
+    keys[i] = av.id;
+    this.ht_val[i] = av;
+    this.nr_anon_vmas++;
+  }
+
+  /** Takes id out, moving back each later entry of its run that may fill the hole (Knuth's Algorithm R). */
+  private hash_del(id: number): void {
+    const keys = this.ht_key;
+    const vals = this.ht_val;
+    const mask = keys.length - 1;
+    const bits = this.ht_bits;
+    let i = hash_32(id, bits);
+    while (keys[i] !== id) {
+      BUG_ON(keys[i] === 0, "put_anon_vma: anon_vma not in the table", { id });
+      i = (i + 1) & mask;
+    }
+    for (let j = (i + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
+      const home = hash_32(keys[j], bits);
+      // The entry at j stays unless the hole i lies cyclically in [home, j).
+      if (i <= j ? home <= i || home > j : home <= i && home > j) {
+        keys[i] = keys[j];
+        vals[i] = vals[j];
+        i = j;
+      }
+    }
+    keys[i] = 0;
+    vals[i] = null;
+    this.nr_anon_vmas--;
+  }
+
+  private hash_grow(): void {
+    const oldKeys = this.ht_key;
+    const oldVals = this.ht_val;
+    const n = oldKeys.length * 2;
+    this.ht_key = new Int32Array(n);
+    this.ht_bits++;
+    this.ht_val = new Array<anon_vma | null>(n).fill(null);
+    this.nr_anon_vmas = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== 0) this.hash_add(oldVals[i]!);
   }
 
   /** put_anon_vma: drops a reference; the last one frees it and its parent's reference. */
@@ -587,7 +685,7 @@ export class AnonVmaTable {
       cur.refcount--;
       BUG_ON(cur.refcount < 0, "anon_vma refcount underflow", { id: cur.id });
       if (cur.refcount > 0) return;
-      this.byId.delete(cur.id);
+      this.hash_del(cur.id);
       // anon_vma_free
       const c = this.k?.slab.cachep.anon_vma_cachep;
       if (cur.obj && c) kmem_cache_free(this.k!, c, cur.obj, "__put_anon_vma");
@@ -598,6 +696,80 @@ export class AnonVmaTable {
       cur = parent;
     }
   }
+
+  /** A free chain slot (the columns doubled when none is left). */
+  avc_get(): number {
+    let a = this.avc_free;
+    if (a !== NO_AVC) {
+      this.avc_free = this.avc_same_next[a];
+      return a;
+    }
+    a = this.avc_used++;
+    if (a === this.avc_obj.length) this.grow();
+    return a;
+  }
+
+  /** A chain slot back on the free list. */
+  avc_put(a: number): void {
+    this.avc_vma[a] = null;
+    this.avc_anon_vma[a] = null;
+    this.avc_obj[a] = 0;
+    this.avc_rb_next[a] = NO_AVC;
+    this.avc_rb_prev[a] = NO_AVC;
+    this.avc_same_prev[a] = NO_AVC;
+    this.avc_same_next[a] = this.avc_free;
+    this.avc_free = a;
+  }
+
+  private grow(): void {
+    const n = this.avc_obj.length * 2;
+    const i32 = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const a = new Int32Array(n).fill(NO_AVC);
+      a.set(old);
+      return a;
+    };
+    this.avc_same_next = i32(this.avc_same_next);
+    this.avc_same_prev = i32(this.avc_same_prev);
+    this.avc_rb_next = i32(this.avc_rb_next);
+    this.avc_rb_prev = i32(this.avc_rb_prev);
+    const obj = new Float64Array(n);
+    obj.set(this.avc_obj);
+    this.avc_obj = obj;
+    for (let i = this.avc_vma.length; i < n; i++) {
+      this.avc_vma.push(null);
+      this.avc_anon_vma.push(null);
+    }
+  }
+}
+
+/**
+ * The VMAs chained to `av`, in the order they were chained: what rmap walks for a page of it.
+ * The array is kept on the anon_vma until its chains change; a change makes a new one and
+ * leaves this one as it was, so a walk's visitor may change the chains it came from. Callers
+ * only read it.
+ * @kernel mm/rmap.c rmap_walk_anon
+ */
+export function anon_vma_vmas(table: AnonVmaTable, av: anon_vma): readonly vm_area_struct[] {
+  const kept = av.rmap_vmas;
+  if (kept !== null) return kept;
+  const out: vm_area_struct[] = [];
+  const vmas = table.avc_vma;
+  const next = table.avc_rb_next;
+  for (let a = av.rb_first; a !== NO_AVC; a = next[a]) out.push(vmas[a]!);
+  av.rmap_vmas = out;
+  return out;
+}
+
+/** The anon_vmas `vma` is chained to, oldest link first (tests and checks; not a hot path). */
+export function vma_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): anon_vma[] {
+  const out: anon_vma[] = [];
+  for (let a = vma.avc_first; a !== NO_AVC; a = table.avc_same_next[a]) out.push(table.avc_anon_vma[a]!);
+  return out;
+}
+
+/** list_is_singular(&vma->anon_vma_chain): chained to exactly one anon_vma. */
+export function anon_vma_chain_singular(vma: vm_area_struct): boolean {
+  return vma.avc_first !== NO_AVC && vma.avc_first === vma.avc_last;
 }
 
 /** An anon_vma_chain object, or 0 (no slab, or none to be had). @kernel mm/rmap.c anon_vma_chain_alloc */
@@ -607,14 +779,32 @@ function anon_vma_chain_alloc(table: AnonVmaTable): number {
   return k && c ? kmem_cache_alloc(k, c, GFP_KERNEL, "anon_vma_chain_alloc") : 0;
 }
 
-/** Links a VMA to an anon_vma through a new anon_vma_chain. @kernel mm/rmap.c anon_vma_chain_link */
+/**
+ * Links a VMA to an anon_vma through a new anon_vma_chain: at the end of the VMA's list and of
+ * the anon_vma's.
+ * @kernel mm/rmap.c anon_vma_chain_link
+ */
 function anon_vma_chain_link(table: AnonVmaTable, vma: vm_area_struct, av: anon_vma): void {
-  // Callers may have given the chain a fresh array already (dup_mmap): check each on its own.
-  if (vma.anon_vma_chain === EMPTY_CHAIN) vma.anon_vma_chain = [];
-  if (vma.avc_obj === EMPTY_AVC) vma.avc_obj = [];
-  vma.anon_vma_chain.push(av);
-  vma.avc_obj.push(anon_vma_chain_alloc(table));
-  av.rb_root.add(vma);
+  const obj = anon_vma_chain_alloc(table);
+  const a = table.avc_get();
+  table.avc_vma[a] = vma;
+  table.avc_anon_vma[a] = av;
+  table.avc_obj[a] = obj;
+  // same_vma
+  const last = vma.avc_last;
+  table.avc_same_prev[a] = last;
+  table.avc_same_next[a] = NO_AVC;
+  if (last === NO_AVC) vma.avc_first = a;
+  else table.avc_same_next[last] = a;
+  vma.avc_last = a;
+  // the anon_vma's rb_root
+  const rlast = av.rb_last;
+  table.avc_rb_prev[a] = rlast;
+  table.avc_rb_next[a] = NO_AVC;
+  if (rlast === NO_AVC) av.rb_first = a;
+  else table.avc_rb_next[rlast] = a;
+  av.rb_last = a;
+  av.rmap_vmas = null;
 }
 
 /**
@@ -646,7 +836,9 @@ export function anon_vma_prepare(
  * On split both halves share src's anon_vma.
  */
 export function anon_vma_clone(table: AnonVmaTable, dst: vm_area_struct, src: vm_area_struct): void {
-  for (const av of src.anon_vma_chain) {
+  // The columns are read afresh each step: a link may have grown them.
+  for (let a = src.avc_first; a !== NO_AVC; a = table.avc_same_next[a]) {
+    const av = table.avc_anon_vma[a]!;
     av.refcount++;
     anon_vma_chain_link(table, dst, av);
   }
@@ -662,9 +854,10 @@ export function anon_vma_clone(table: AnonVmaTable, dst: vm_area_struct, src: vm
 export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm_area_struct): void {
   if (!pvma.anon_vma) return;
   vma.anon_vma = null;
-  for (const av of pvma.anon_vma_chain) {
-    av.refcount++;
-    anon_vma_chain_link(table, vma, av);
+  for (let a = pvma.avc_first; a !== NO_AVC; a = table.avc_same_next[a]) {
+    const pav = table.avc_anon_vma[a]!;
+    pav.refcount++;
+    anon_vma_chain_link(table, vma, pav);
   }
   const av = table.alloc();
   av.root = pvma.anon_vma.root;
@@ -679,19 +872,34 @@ export function anon_vma_fork(table: AnonVmaTable, vma: vm_area_struct, pvma: vm
 
 /** unlink_anon_vmas: unchain a VMA that is going away, dropping its references. */
 export function unlink_anon_vmas(table: AnonVmaTable, vma: vm_area_struct): void {
+  // Most VMAs an munmap or exit removes never had an anonymous page: nothing to unchain.
+  if (vma.avc_last === NO_AVC && vma.anon_vma === null) return;
   if (vma.anon_vma) vma.anon_vma.num_active_vmas--;
   // Release leaf-first so parents outlive children, as the kernel's reverse walk does.
   const k = table.k;
   const c = k?.slab.cachep.anon_vma_chain_cachep;
-  for (let i = vma.anon_vma_chain.length - 1; i >= 0; i--) {
-    const av = vma.anon_vma_chain[i];
-    av.rb_root.delete(vma);
+  const rb_next = table.avc_rb_next;
+  const rb_prev = table.avc_rb_prev;
+  let a = vma.avc_last;
+  while (a !== NO_AVC) {
+    const prev = table.avc_same_prev[a];
+    const av = table.avc_anon_vma[a]!;
+    // off the anon_vma's rb_root
+    const n = rb_next[a];
+    const p = rb_prev[a];
+    if (p === NO_AVC) av.rb_first = n;
+    else rb_next[p] = n;
+    if (n === NO_AVC) av.rb_last = p;
+    else rb_prev[n] = p;
+    av.rmap_vmas = null;
     // anon_vma_chain_free
-    const obj = vma.avc_obj[i];
+    const obj = table.avc_obj[a];
     if (obj && c) kmem_cache_free(k!, c, obj, "unlink_anon_vmas");
+    table.avc_put(a);
     table.put(av);
+    a = prev;
   }
-  vma.anon_vma_chain = EMPTY_CHAIN;
-  vma.avc_obj = EMPTY_AVC;
+  vma.avc_first = NO_AVC;
+  vma.avc_last = NO_AVC;
   vma.anon_vma = null;
 }

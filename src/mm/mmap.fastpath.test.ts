@@ -25,6 +25,7 @@ import {
   PROT_READ,
   PROT_WRITE,
 } from "./mmap.js";
+import { vma_anon_vmas } from "./mm_types.js";
 import { do_mprotect_pkey } from "./mprotect.js";
 import { MiB } from "./types.js";
 import { taskOf } from "../api/internals.js";
@@ -132,7 +133,7 @@ function step(m: Machine, op: Op): number {
 function state(m: Machine): unknown {
   const mm = taskOf(m.p).mm!;
   return {
-    vmas: mm.mm_mt.map((v) => [v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_page_prot, v.anon_vma !== null, v.anon_vma_chain.length]),
+    vmas: mm.mm_mt.map((v) => [v.vm_start, v.vm_end, v.vm_flags, v.vm_pgoff, v.vm_page_prot, v.anon_vma !== null, vma_anon_vmas(m.k.anon_vmas, v).length]),
     counters: [mm.map_count, mm.total_vm, mm.data_vm, mm.exec_vm, mm.stack_vm, mm.locked_vm, mm.hiwater_vm],
     committed: m.k.vm_committed_as,
     cache: mm.cache === null ? null : mm.cache.vm_start,

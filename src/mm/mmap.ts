@@ -576,7 +576,8 @@ function is_mergeable_vma(vma: vm_area_struct, filp: file | null, vm_flags: numb
  * copy (its chain is a single link); otherwise the anon_vmas must be the same.
  */
 function is_mergeable_anon_vma(av1: unknown, av2: unknown, vma: vm_area_struct | null): boolean {
-  if ((!av1 || !av2) && (!vma || vma.anon_vma_chain.length <= 1)) return true;
+  // list_is_singular(&vma->anon_vma_chain), or no chain at all: first and last the same slot
+  if ((!av1 || !av2) && (!vma || vma.avc_first === vma.avc_last)) return true;
   return av1 === av2;
 }
 

@@ -49,7 +49,7 @@ import {
 } from "../arch/x86/pgtable.js";
 import { compound_head, F, PG_anon_exclusive, PG_dirty, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_swapcache, PG_tail } from "./memmap.js";
 import { deferred_split_huge_page } from "./huge_memory.js";
-import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ } from "./mm_types.js";
+import { anon_vma_vmas, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "../fs/fs.js";
 import { lru_gen_enabled, lru_gen_look_around } from "./lru_gen.js";
 import { mlock_page } from "./mlock.js";
@@ -341,7 +341,10 @@ export type RmapVisitor = (vma: vm_area_struct, addr: number, pte: number) => bo
 export function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
   const mem = k.mem_map;
   const id = mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn];
-  if (id < 0) return k.anon_vmas.get(-id)?.rb_root ?? null;
+  if (id < 0) {
+    const av = k.anon_vmas.get(-id);
+    return av === undefined ? null : anon_vma_vmas(k.anon_vmas, av);
+  }
   if (id > 0) return mapping_by_id(k, id)?.i_mmap ?? null;
   return null;
 }

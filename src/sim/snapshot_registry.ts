@@ -51,8 +51,7 @@ import { MemMap } from "../mm/memmap.js";
 import { mm_init_state } from "../mm/mm_init.js";
 import {
   AnonVmaTable,
-  EMPTY_AVC,
-  EMPTY_CHAIN,
+  anon_vma,
   lru_gen_mm_link,
   mm_struct,
   vm_area_struct,
@@ -191,6 +190,8 @@ export function machineRegistry(): SnapshotRegistry {
       mm_struct: Object.freeze({ ctor: mm_struct }),
       vm_area_struct: Object.freeze({ ctor: vm_area_struct }),
       AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
+      // rmap_vmas is a cache of the rb list, not state: rebuilt on the first rmap walk after restore
+      anon_vma: Object.freeze({ ctor: anon_vma, reset: Object.freeze({ rmap_vmas: () => null }) }),
       oom_state: Object.freeze({ ctor: oom_state }),
       thp_state: Object.freeze({ ctor: thp_state }),
       shrinker: Object.freeze({ ctor: shrinker }),
@@ -326,8 +327,6 @@ export function machineRegistry(): SnapshotRegistry {
       empty_aops,
       empty_fops,
       empty_iops,
-      EMPTY_CHAIN,
-      EMPTY_AVC,
     }),
   });
 }

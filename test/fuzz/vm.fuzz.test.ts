@@ -17,7 +17,7 @@ import { Errno } from "../../src/kernel/errno.js";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { start_kernel } from "../../src/kernel/start_kernel.js";
 import { find_vma, is_data_mapping, is_exec_mapping, is_stack_mapping } from "../../src/mm/mmap.js";
-import { type mm_struct, VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_SHARED, VM_WRITE, type vm_area_struct, vma_is_anonymous, vma_pages } from "../../src/mm/mm_types.js";
+import { anon_vma_vmas, type mm_struct, VM_ACCOUNT, VM_EXEC, VM_LOCKED, VM_READ, VM_SHARED, VM_WRITE, type vm_area_struct, vma_anon_vmas, vma_is_anonymous, vma_pages } from "../../src/mm/mm_types.js";
 import { MiB } from "../../src/mm/types.js";
 import { F, folio_nr_pages, PG_head, PG_mlocked, PG_tail } from "../../src/mm/memmap.js";
 import { is_huge_zero_page, pmd_addr_end, pmd_trans_huge_lock } from "../../src/mm/huge_memory.js";
@@ -130,12 +130,13 @@ function checkAccounting(k: Kernel, procs: Process[], baseline: number): void {
       if (v.vm_flags & VM_LOCKED) locked += n;
       if (v.vm_flags & VM_ACCOUNT) committed += n;
       if (v.vm_file && v.vm_file.f_path.startsWith("/dev/zero")) shmemFiles.add(v.vm_file);
+      const chain = vma_anon_vmas(k.anon_vmas, v);
       if (v.anon_vma) {
-        expect(v.anon_vma_chain).toContain(v.anon_vma);
-        expect(v.anon_vma.rb_root.has(v)).toBe(true);
+        expect(chain).toContain(v.anon_vma);
+        expect(anon_vma_vmas(k.anon_vmas, v.anon_vma)).toContain(v);
         expect(k.anon_vmas.get(v.anon_vma.id)).toBe(v.anon_vma);
       }
-      for (const av of v.anon_vma_chain) expect(av.rb_root.has(v)).toBe(true);
+      for (const av of chain) expect(anon_vma_vmas(k.anon_vmas, av).filter((x) => x === v)).toHaveLength(1);
     }
     expect(mm.map_count).toBe(mm.mm_mt.length);
     expect({ total: mm.total_vm, data: mm.data_vm, exec: mm.exec_vm, stack: mm.stack_vm, locked: mm.locked_vm }).toEqual({ total, data, exec, stack, locked });
