@@ -197,7 +197,7 @@ describe("w3a's two reports, every line, inside a test", () => {
       // and its rows' pid, uid, tgid, swapents, adj and name, the summary, the kill line's head.
       const fixed = (lines: string[]): string[] =>
         lines.flatMap((l) => {
-          if (/^(memC invoked oom-killer|CPU: |Hardware name:|Call Trace:|Tasks state|\[  pid  \]|oom-kill:)/.test(l)) return [l];
+          if (/^(memC invoked oom-killer|CPU: |Hardware name:|Call Trace:|Tasks state|\[ {2}pid {2}\]|oom-kill:)/.test(l)) return [l];
           const row = /^\[\s*(\d+)\]\s+(\d+)\s+(\d+)\s+\d+\s+\d+\s+\d+\s+(\d+)\s+(-?\d+) (\S+)$/.exec(l);
           if (row) return [row.slice(1).join(" ")];
           const kill = /^(Out of memory: Killed process \d+ \(\S+\)) /.exec(l);
