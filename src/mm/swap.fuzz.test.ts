@@ -114,5 +114,5 @@ describe("swap under random operations", () => {
     // The runs did swap: many evictions and reads back.
     expect(evicted).toBeGreaterThan(200);
     expect(swapins).toBeGreaterThan(100);
-  });
+  }, 300_000);
 });
