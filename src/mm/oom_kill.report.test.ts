@@ -14,9 +14,8 @@ import { Machine } from "../sim/machine.js";
 import { type Process, ProcessKilled } from "../sim/process.js";
 import { GFP_KERNEL } from "./gfp.js";
 import { CONSTRAINT_NONE, type oom_control, out_of_memory } from "./oom_kill.js";
-import { alloc_pages } from "./page_alloc.js";
-import { NO_PFN } from "./types.js";
 import { OOM_KILL } from "./vmstat_items.js";
+import { allocInKernelUntilOom } from "./oom_kill.testutil.js";
 
 const MiB = 1 << 20;
 const CG = "/sys/fs/cgroup";
@@ -26,22 +25,6 @@ function hog(p: Process, bytes: number, flags = "private|anonymous"): void {
   p.write(a, bytes);
 }
 
-/** Kernel allocations on `p`'s behalf until the OOM killer has run (see oom_kill.test.ts). */
-function allocInKernelUntilOom(m: Machine, p: Process): void {
-  const k = kernelOf(m);
-  const kills = k.vm_events[OOM_KILL];
-  const saved = [k.currentPid, k.currentComm] as const;
-  k.currentPid = p.pid;
-  k.currentComm = p.comm;
-  try {
-    for (let i = 0; i < 1_000_000 && k.vm_events[OOM_KILL] === kills; i++) {
-      if (alloc_pages(k, GFP_KERNEL, 0) === NO_PFN) break;
-    }
-  } finally {
-    [k.currentPid, k.currentComm] = saved;
-  }
-  if (k.vm_events[OOM_KILL] === kills) throw new Error("the OOM killer never ran");
-}
 
 function req(m: Machine, order = 0): oom_control {
   const k = kernelOf(m);

@@ -9,10 +9,10 @@ import { get_mm_rss, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MMF
 import { proc_oom_score } from "../fs/proc/base.js";
 import { KernelPanic } from "../kernel/panic.js";
 import { CONSTRAINT_MEMORY_POLICY, CONSTRAINT_NONE, constrained_alloc, LONG_MIN, mark_oom_victim, OOM_SCAN_ABORTED, oom_badness, type oom_control, out_of_memory, select_bad_process, tsk_is_oom_victim } from "./oom_kill.js";
-import { alloc_pages, totalram_pages } from "./page_alloc.js";
-import { NO_PFN } from "./types.js";
+import { totalram_pages } from "./page_alloc.js";
 import { OOM_KILL } from "./vmstat_items.js";
 import { kernelOf, taskOf } from "../api/internals.js";
+import { allocInKernelUntilOom } from "./oom_kill.testutil.js";
 
 const MiB = 1 << 20;
 
@@ -35,26 +35,6 @@ function growUntilKilled(m: Machine, p: Process, chunk: number): "thrown" | "mar
   throw new Error("never killed");
 }
 
-/**
- * Allocates kernel pages on `p`'s behalf (as a syscall in its context would) until the OOM killer
- * has run: the task is then inside the kernel, not returning to user mode, so a kill leaves it
- * marked but alive — the case the oom_reaper exists for.
- */
-function allocInKernelUntilOom(m: Machine, p: Process): void {
-  const k = kernelOf(m);
-  const kills = k.vm_events[OOM_KILL];
-  const saved = [k.currentPid, k.currentComm] as const;
-  k.currentPid = p.pid;
-  k.currentComm = p.comm;
-  try {
-    for (let i = 0; i < 1_000_000 && k.vm_events[OOM_KILL] === kills; i++) {
-      if (alloc_pages(k, GFP_KERNEL, 0) === NO_PFN) break;
-    }
-  } finally {
-    [k.currentPid, k.currentComm] = saved;
-  }
-  if (k.vm_events[OOM_KILL] === kills) throw new Error("the OOM killer never ran");
-}
 
 function req(m: Machine, gfp = GFP_KERNEL): oom_control {
   const k = kernelOf(m);
