@@ -15,6 +15,7 @@ import { type Process, ProcessKilled } from "../sim/process.js";
 import { GFP_KERNEL } from "./gfp.js";
 import { CONSTRAINT_NONE, type oom_control, out_of_memory } from "./oom_kill.js";
 import { OOM_KILL } from "./vmstat_items.js";
+import { oomReports } from "../validate/console.js";
 import { allocInKernelUntilOom } from "./oom_kill.testutil.js";
 
 const MiB = 1 << 20;
@@ -138,19 +139,7 @@ describe("w3a's two reports, every line, inside a test", () => {
       .replace(/\b(?:[0-9a-f]{2} )+[0-9a-f]{2}\b/g, "N")
       .replace(/\d+/g, "N")
       .replace(/ +/g, " ");
-  const reportsOf = (dmesg: string): string[][] => {
-    const out: string[][] = [];
-    let cur: string[] | null = null;
-    for (const l of stripTime(dmesg)) {
-      if (l.includes("invoked oom-killer:")) cur = [];
-      if (cur) cur.push(l);
-      if (cur && l.includes(": Killed process ")) {
-        out.push(cur);
-        cur = null;
-      }
-    }
-    return out;
-  };
+  const reportsOf = (dmesg: string): string[][] => oomReports(dmesg).map(stripTime);
   const real = [1, 2].map((n) => stripTime(readFileSync(new URL(`../../test/realkernel/data/w3a/oom_report.${n}`, import.meta.url), "utf8")));
 
   it("prints both reports with the real reports' lines, and their fixed lines as the real kernel does", () => {
