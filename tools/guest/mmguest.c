@@ -1880,27 +1880,22 @@ static int run_main(int argc, char **argv) {
 		}
 	}
 	for (int k = 0; k < in.nsysctl; k++) {
+		int e;
 		if (in.sysctl_mkdir[k]) {
-			int e = mkdir(in.sysctl[k].label, 0755) < 0 ? errno : 0;
-			char u[300];
-			struct sbuf ub = {u, 0, sizeof u - 1};
-			sb_kv(&ub, "path", in.sysctl[k].label);
-			sb_kv(&ub, "result", e ? errname(e) : "ok");
-			u[ub.len] = 0;
-			event("mkdir", u + 1);
-			continue;
+			e = mkdir(in.sysctl[k].label, 0755) < 0 ? errno : 0;
+		} else {
+			size_t vl = strlen(in.sysctl[k].path);
+			char v[260];
+			memcpy(v, in.sysctl[k].path, vl);
+			v[vl] = '\n';
+			e = write_file(in.sysctl[k].label, v, vl + 1);
 		}
-		size_t vl = strlen(in.sysctl[k].path);
-		char v[260];
-		memcpy(v, in.sysctl[k].path, vl);
-		v[vl] = '\n';
-		int e = write_file(in.sysctl[k].label, v, vl + 1);
 		char u[700];
 		struct sbuf ub = {u, 0, sizeof u - 1};
 		sb_kv(&ub, "path", in.sysctl[k].label);
 		sb_kv(&ub, "result", e ? errname(e) : "ok");
 		u[ub.len] = 0;
-		event("sysctl", u + 1);
+		event(in.sysctl_mkdir[k] ? "mkdir" : "sysctl", u + 1);
 	}
 
 	/* pipes: one shared reply pipe, one command pipe per process */
