@@ -36,6 +36,7 @@ import { check_swap_invariants } from "../../src/sim/invariants/swap.js";
 import { Machine } from "../../src/sim/machine.js";
 import { type Process, ProcessKilled } from "../../src/sim/process.js";
 import { kernelOf } from "../../src/api/internals.js";
+import { runProcOp } from "./proc_ops.js";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
@@ -114,18 +115,10 @@ describe("the multi-gen LRU under random pressure and random switching", () => {
           try {
             switch (o.op) {
               case "write":
-              case "read": {
-                if (!slot || !slot.p.alive) break;
-                const n = Math.min(o.pages, REGION_PAGES - o.page);
-                if (o.op === "write") slot.p.write(slot.base + o.page * PAGE, n * PAGE);
-                else slot.p.read(slot.base + o.page * PAGE, n * PAGE);
-                break;
-              }
+              case "read":
               case "fork":
-                if (slot && slot.p.alive && procs.length < 4) procs.push({ p: slot.p.fork(), base: slot.base });
-                break;
               case "exit":
-                if (slot && slot.p.alive) slot.p.exit(0);
+                runProcOp(o, slot, procs, REGION_PAGES, 4);
                 break;
               case "mlock":
                 if (slot && slot.p.alive) slot.p.mlock(slot.base, 64 * PAGE);

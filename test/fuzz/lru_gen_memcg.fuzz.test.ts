@@ -20,6 +20,7 @@ import { check_swap_invariants } from "../../src/sim/invariants/swap.js";
 import { Machine } from "../../src/sim/machine.js";
 import { type Process, ProcessKilled } from "../../src/sim/process.js";
 import { kernelOf } from "../../src/api/internals.js";
+import { runProcOp } from "./proc_ops.js";
 import { PGSTEAL_ANON, PGSTEAL_FILE } from "../../src/mm/vmstat_items.js";
 
 const MiB = 1 << 20;
@@ -100,18 +101,10 @@ describe("the multi-gen LRU with memory cgroups under random pressure", () => {
                 if (procs.length < 6) spawn(o.group);
                 break;
               case "write":
-              case "read": {
-                if (!slot || !slot.p.alive) break;
-                const n = Math.min(o.pages, REGION_PAGES - o.page);
-                if (o.op === "write") slot.p.write(slot.base + o.page * PAGE, n * PAGE);
-                else slot.p.read(slot.base + o.page * PAGE, n * PAGE);
-                break;
-              }
+              case "read":
               case "fork":
-                if (slot && slot.p.alive && procs.length < 6) procs.push({ p: slot.p.fork(), base: slot.base });
-                break;
               case "exit":
-                if (slot && slot.p.alive) slot.p.exit(0);
+                runProcOp(o, slot, procs, REGION_PAGES, 6);
                 break;
               case "move":
                 // a/ has a child with memory on: the no-internal-process rule refuses it (EBUSY)

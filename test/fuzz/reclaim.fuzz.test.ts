@@ -27,6 +27,7 @@ import { global_node_page_state, global_zone_page_state } from "../../src/mm/vms
 import { NR_ACTIVE_ANON, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_UNEVICTABLE, PSWPIN, PSWPOUT } from "../../src/mm/vmstat_items.js";
 import { checkMm } from "../../src/sim/invariants/mm.js";
 import { check_swap_invariants } from "../../src/sim/invariants/swap.js";
+import { runProcOp } from "./proc_ops.js";
 import { Machine } from "../../src/sim/machine.js";
 import { type Process, ProcessKilled } from "../../src/sim/process.js";
 import { kernelOf, taskOf } from "../../src/api/internals.js";
@@ -107,19 +108,13 @@ describe("reclaim and swap under random pressure", () => {
           try {
             switch (o.op) {
               case "write":
-              case "read": {
-                if (!slot || !slot.p.alive) break;
-                const n = Math.min(o.pages, REGION_PAGES - o.page);
-                const r = o.op === "write" ? slot.p.write(slot.base + o.page * PAGE, n * PAGE) : slot.p.read(slot.base + o.page * PAGE, n * PAGE);
-                expect(r.pages).toBe(n);
+              case "read":
+              case "fork":
+              case "exit": {
+                const r = runProcOp(o, slot, procs, REGION_PAGES, 4);
+                if (r) expect(r.touched).toBe(r.asked);
                 break;
               }
-              case "fork":
-                if (slot && slot.p.alive && procs.length < 4) procs.push({ p: slot.p.fork(), base: slot.base });
-                break;
-              case "exit":
-                if (slot && slot.p.alive) slot.p.exit(0);
-                break;
               case "mlock":
                 if (slot && slot.p.alive) slot.p.mlock(slot.base, 64 * PAGE);
                 break;
