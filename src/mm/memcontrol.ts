@@ -60,7 +60,7 @@ import { out_of_memory, tsk_is_oom_victim } from "./oom_kill.js";
 import { swp_offset, swp_type } from "./swapops.js";
 import { F, PG_head } from "./memmap.js";
 import { lru_gen_mm_link, type mm_struct } from "./mm_types.js";
-import { lruvec, NR_LRU_LISTS } from "./mmzone.js";
+import { lruvec, NR_LRU_LISTS, type pglist_data } from "./mmzone.js";
 import { lru_gen_enabled, lru_gen_lists_empty } from "./lru_gen.js";
 import {
   PAGE_COUNTER_MAX,
@@ -624,6 +624,25 @@ export function mem_cgroup_flush_stats(k: Kernel): void {
 /** @kernel mm/memcontrol.c memcg_page_state */
 export function memcg_page_state(memcg: mem_cgroup, idx: number): number {
   const x = memcg.state[idx];
+  return x < 0 ? 0 : x;
+}
+
+/**
+ * A lruvec's node counter as reclaim's heuristics read it. For the root's lruvec, the node's
+ * counter (the root's statistics are hierarchical: every memcg's pages on the node). For a memcg's,
+ * the flushed statistics of its whole subtree on the node (pn->lruvec_stats.state, which
+ * mem_cgroup_css_rstat_flush fills from every descendant), not its own lists: reclaim of /pod,
+ * whose pages all sit in /pod/app and /pod/cache, sees their inactive file pages in
+ * prepare_scan_count and trims the cache alone (noisy-neighbour: a real 6.1 scanned none of
+ * /pod/app's anon, pgscan 0). Like the kernel's, the value is as of the last flush.
+ * @kernel include/linux/memcontrol.h lruvec_page_state
+ */
+export function lruvec_page_state(lv: lruvec, pgdat: pglist_data, idx: number): number {
+  if (lv.memcg_id === 0) return pgdat.vm_stat[idx];
+  const memcg = lv.memcg;
+  if (memcg === null) return 0;
+  // one node: the memcg's own counters are the node's (mem_cgroup keeps no per-node copy then)
+  const x = memcg.lruvec_state !== null ? memcg.lruvec_state[pgdat.node_id * NR_VM_NODE_STAT_ITEMS + idx] : memcg.state[idx];
   return x < 0 ? 0 : x;
 }
 

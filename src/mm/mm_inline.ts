@@ -24,8 +24,8 @@ import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, LRU_GEN_MASK, PG_active, PG_head, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
 import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, NR_LRU_LISTS, type lruvec, type pglist_data, type zone } from "./mmzone.js";
-import { NR_INACTIVE_ANON, NR_VM_NODE_STAT_ITEMS, NR_ZONE_INACTIVE_ANON } from "./vmstat_items.js";
-import { __mod_memcg_page_state, MEM_CGROUP_ID_MAX } from "./memcontrol.js";
+import { NR_INACTIVE_ANON, NR_ZONE_INACTIVE_ANON } from "./vmstat_items.js";
+import { __mod_memcg_page_state, lruvec_page_state, MEM_CGROUP_ID_MAX } from "./memcontrol.js";
 import { lru_gen_add_folio, lru_gen_del_folio } from "./lru_gen.js";
 
 const ACTIVE = F(PG_active);
@@ -177,23 +177,9 @@ export function lru_relist(k: Kernel, pfn: number, newFlags: number, tail = fals
   return true;
 }
 
-/**
- * The pages on list `lru` of a lruvec as lruvec_page_state reads them. For the root's lruvec, the
- * node's counter (the root's statistics are hierarchical: every memcg's pages on the node). For a
- * memcg's, the flushed statistics of its whole subtree on the node (pn->lruvec_stats.state, which
- * mem_cgroup_css_rstat_flush fills from every descendant), not its own lists: reclaim of /pod,
- * whose pages all sit in /pod/app and /pod/cache, sees their inactive file pages in
- * prepare_scan_count and trims the cache alone (noisy-neighbour: a real 6.1 scanned none of
- * /pod/app's anon, pgscan 0). Like the kernel's, the value is as of the last flush.
- * @kernel include/linux/memcontrol.h lruvec_page_state
- */
+/** The pages on list `lru` of a lruvec: lruvec_page_state of its NR_LRU_BASE + lru counter. */
 export function lruvec_lru_pages(lv: lruvec, pgdat: pglist_data, lru: number): number {
-  if (lv.memcg_id === 0) return pgdat.vm_stat[NR_LRU_BASE + lru];
-  const memcg = lv.memcg;
-  if (memcg === null) return 0;
-  // one node: the memcg's own counters are the node's (mem_cgroup keeps no per-node copy then)
-  const x = memcg.lruvec_state !== null ? memcg.lruvec_state[pgdat.node_id * NR_VM_NODE_STAT_ITEMS + NR_LRU_BASE + lru] : memcg.state[NR_LRU_BASE + lru];
-  return x < 0 ? 0 : x;
+  return lruvec_page_state(lv, pgdat, NR_LRU_BASE + lru);
 }
 
 /** The four evictable lists' pages (lru_note_cost's lrusize). */

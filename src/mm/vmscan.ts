@@ -129,6 +129,7 @@ import {
   PGSTEAL_DIRECT,
   PGSTEAL_KSWAPD,
   WORKINGSET_ACTIVATE_ANON,
+  WORKINGSET_ACTIVATE_FILE,
   THP_SWPOUT_FALLBACK,
 } from "./vmstat_items.js";
 import { split_huge_page_to_list } from "./huge_memory.js";
@@ -146,6 +147,7 @@ import {
   memcg_memory_event,
   MEMCG_RECLAIM_MAY_SWAP,
   MEMCG_RECLAIM_PROACTIVE,
+  lruvec_page_state,
   type mem_cgroup,
 } from "./memcontrol.js";
 import { page_counter_read } from "./page_counter.js";
@@ -863,11 +865,6 @@ export function mem_cgroup_lruvec(memcg: mem_cgroup | null, pgdat: pglist_data):
   return memcg === null || memcg.id === 0 ? pgdat.__lruvec : memcg.nodeinfo[pgdat.node_id];
 }
 
-/** The flushed statistic of the memcg a lruvec belongs to. */
-function lruvec_memcg_state(lv: lruvec, idx: number): number {
-  const memcg = lv.memcg;
-  return memcg === null ? 0 : memcg.state[idx];
-}
 
 /** Clears LRUVEC_CONGESTED on every memcg's lruvec of the node (kswapd found it balanced). @kernel mm/vmscan.c clear_pgdat_congested */
 function clear_lruvec_congested(k: Kernel, pgdat: pglist_data): void {
@@ -1125,10 +1122,10 @@ function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): vo
   sc.anon_cost = lv.anon_cost;
   sc.file_cost = lv.file_cost;
   if (!sc.force_deactivate) {
-    let refaults = lruvec_refaults(lv, pgdat, 0);
+    let refaults = lruvec_page_state(lv, pgdat, WORKINGSET_ACTIVATE_ANON);
     if (refaults !== lv.refaults[0] || inactive_is_low(lv, pgdat, LRU_INACTIVE_ANON)) sc.may_deactivate |= DEACTIVATE_ANON;
     else sc.may_deactivate &= ~DEACTIVATE_ANON;
-    refaults = lruvec_refaults(lv, pgdat, 1);
+    refaults = lruvec_page_state(lv, pgdat, WORKINGSET_ACTIVATE_FILE);
     if (refaults !== lv.refaults[1] || inactive_is_low(lv, pgdat, LRU_INACTIVE_FILE)) sc.may_deactivate |= DEACTIVATE_FILE;
     else sc.may_deactivate &= ~DEACTIVATE_FILE;
   } else {
@@ -1331,17 +1328,8 @@ function shrink_zones(k: Kernel, zonelist: readonly zone[], sc: scan_control): v
 function snapshot_refaults(k: Kernel, target: mem_cgroup | null, pgdat: pglist_data): void {
   if (lru_gen_enabled(k)) return;
   const lv = mem_cgroup_lruvec(target, pgdat);
-  lv.refaults[0] = lruvec_refaults(lv, pgdat, 0);
-  lv.refaults[1] = lruvec_refaults(lv, pgdat, 1);
-}
-
-/**
- * WORKINGSET_ACTIVATE_ANON/FILE of a lruvec: the node's for the root's, the memcg's (flushed,
- * all nodes: Simplified) for a memcg's.
- */
-function lruvec_refaults(lv: lruvec, pgdat: pglist_data, file: number): number {
-  if (lv.memcg_id === 0) return pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON + file];
-  return pgdat.node_id === 0 ? lruvec_memcg_state(lv, WORKINGSET_ACTIVATE_ANON + file) : 0;
+  lv.refaults[0] = lruvec_page_state(lv, pgdat, WORKINGSET_ACTIVATE_ANON);
+  lv.refaults[1] = lruvec_page_state(lv, pgdat, WORKINGSET_ACTIVATE_FILE);
 }
 
 /**
