@@ -491,15 +491,19 @@ function memcg_rstat_updated_units(k: Kernel, memcg: mem_cgroup, n: number): voi
 /**
  * The statistics of a run of first-touch faults in memcg (memory.ts anon_write_run), handed over
  * at once: `faults` count_memcg_event_mm(PGFAULT), `charges` charge_memcg PGPGIN counts and
- * `anon` NR_ANON_MAPPED +1 updates (page_add_new_anon_rmap) of pages charged to memcg leave the
- * pending deltas and the rstat bookkeeping exactly as that many calls in a row do. The caller
- * hands them over before anything can read them (a flush) or add updates of its own in between
- * (reclaim, a page freed, an LRU batch moved). Only for a memcg without per-node statistics
- * (lruvec_state_pending null: a machine of one node), where NR_ANON_MAPPED has no node split.
+ * `anon` NR_ANON_MAPPED +1 updates (page_add_new_anon_rmap's __mod_lruvec_page_state) of pages
+ * charged to memcg — both halves of those: the node's counter in pgdat (the machine's one node)
+ * and the memcg's pending deltas, whose rstat bookkeeping is left exactly as that many calls in a
+ * row leave it. The caller hands them over before anything can read them (a flush, reclaim, a
+ * /proc read) or add updates of its own in between (a page freed, an LRU batch moved). Only for a
+ * memcg without per-node statistics (lruvec_state_pending null: a machine of one node), where
+ * NR_ANON_MAPPED has no node split.
  * @kernel mm/memcontrol.c __count_memcg_events, __mod_memcg_lruvec_state, memcg_rstat_updated
+ * @kernel mm/vmstat.c __mod_node_page_state
  */
-export function memcg_account_fault_run(k: Kernel, memcg: mem_cgroup, faults: number, charges: number, anon: number): void {
+export function memcg_account_fault_run(k: Kernel, memcg: mem_cgroup, pgdat: pglist_data, faults: number, charges: number, anon: number): void {
   if (memcg.lruvec_state_pending !== null) throw new KernelBug("memcg_account_fault_run on a memcg with per-node statistics", { id: memcg.id });
+  pgdat.vm_stat[NR_ANON_MAPPED] += anon;
   memcg.events_pending[PGFAULT] += faults;
   memcg.events_pending[PGPGIN] += charges;
   memcg.state_pending[NR_ANON_MAPPED] += anon;

@@ -925,6 +925,9 @@ export function anon_write_run(
   // three updates were a third of the memcg's cost of a first-touch fault). On a machine of
   // several nodes each update goes the per-page way.
   const batchMemcg = memcgEvents !== null && memcgEvents.lruvec_state_pending === null ? memcgEvents : null;
+  // The machine's one node, whose NR_ANON_MAPPED count is held with the memcg's (the node and
+  // memcg halves of one __mod_lruvec_page_state go together).
+  const pgdat0 = k.node_data[0];
   let heldFaults = 0;
   let heldCharges = 0;
   let heldAnon = 0;
@@ -948,7 +951,7 @@ export function anon_write_run(
       // wp_can_reuse_anon_page may drain the LRU batches: the held statistics go first.
       if (!excl && batchMemcg !== null) {
         if (heldFaults + heldCharges + heldAnon !== 0) {
-          memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+          memcg_account_fault_run(k, batchMemcg, pgdat0, heldFaults, heldCharges, heldAnon);
           heldFaults = heldCharges = heldAnon = 0;
         }
         lruRoom = -1;
@@ -980,7 +983,7 @@ export function anon_write_run(
     let pfn = batchMemcg !== null ? alloc_page_pcp_fast(k, gfp) : NO_PFN;
     if (pfn === NO_PFN) {
       if (heldFaults + heldCharges + heldAnon !== 0) {
-        memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+        memcg_account_fault_run(k, batchMemcg!, pgdat0, heldFaults, heldCharges, heldAnon);
         heldFaults = heldCharges = heldAnon = 0;
       }
       lruRoom = -1;
@@ -997,7 +1000,7 @@ export function anon_write_run(
         heldCharges++;
       } else {
         if (heldFaults + heldCharges + heldAnon !== 0) {
-          memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+          memcg_account_fault_run(k, batchMemcg!, pgdat0, heldFaults, heldCharges, heldAnon);
           heldFaults = heldCharges = heldAnon = 0;
         }
         lruRoom = -1;
@@ -1006,7 +1009,7 @@ export function anon_write_run(
     }
     // Each way on from here may free a page or leave the run: the held statistics go first.
     if (heldFaults + heldCharges + heldAnon !== 0 && (oldAnon || pfn === NO_PFN || !charged || pool.ent_flags[i] !== f || pool.ent_pfn[i] !== old)) {
-      memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+      memcg_account_fault_run(k, batchMemcg!, pgdat0, heldFaults, heldCharges, heldAnon);
       heldFaults = heldCharges = heldAnon = 0;
     }
     if (oldAnon) {
@@ -1033,11 +1036,8 @@ export function anon_write_run(
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
     mapcount[pfn] = 1;
     if (batchMemcg !== null && !oldAnon) {
-      // mod_page_node_state: the node's count now, the memcg's (the page is charged to
-      // batchMemcg) held with the rest.
-      const z = k.page_zone(pfn);
-      if (z === undefined) throw new KernelBug("page in a hole", { pfn });
-      z.zone_pgdat.vm_stat[NR_ANON_MAPPED] += 1;
+      // mod_page_node_state, held: the node's and the memcg's counts (the page is charged to
+      // batchMemcg) go over with the rest.
       heldAnon++;
     } else {
       mod_page_node_state(k, pfn, NR_ANON_MAPPED, 1);
@@ -1048,7 +1048,7 @@ export function anon_write_run(
       if (lruRoom < 0) lruRoom = locked ? 0 : lru_add_room(k);
       if (lruRoom === 0) {
         if (heldFaults + heldCharges + heldAnon !== 0) {
-          memcg_account_fault_run(k, batchMemcg, heldFaults, heldCharges, heldAnon);
+          memcg_account_fault_run(k, batchMemcg, pgdat0, heldFaults, heldCharges, heldAnon);
           heldFaults = heldCharges = heldAnon = 0;
         }
         lruRoom = -1;
@@ -1076,7 +1076,7 @@ export function anon_write_run(
     // The return to user space after this fault (see the MMU's fault_and_retry).
     if (k.need_resched || t.memcg_nr_pages_over_high !== 0) {
       if (heldFaults + heldCharges + heldAnon !== 0) {
-        memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+        memcg_account_fault_run(k, batchMemcg!, pgdat0, heldFaults, heldCharges, heldAnon);
         heldFaults = heldCharges = heldAnon = 0;
       }
       lruRoom = -1;
@@ -1089,7 +1089,7 @@ export function anon_write_run(
       break;
     }
   }
-  if (heldFaults + heldCharges + heldAnon !== 0) memcg_account_fault_run(k, batchMemcg!, heldFaults, heldCharges, heldAnon);
+  if (heldFaults + heldCharges + heldAnon !== 0) memcg_account_fault_run(k, batchMemcg!, pgdat0, heldFaults, heldCharges, heldAnon);
   k.in_lru_fault = false;
   return j - j0;
 }
