@@ -1,17 +1,22 @@
 /**
  * A task's kernel objects, as copy_process takes them and free_task gives them back: the
  * task_struct and its 16 KiB vmalloc'd stack (counted in KernelStack, with the per-CPU cache of
- * two stacks), the cred and the LSM blobs, files, fs, sighand, signal and pid. Apart from
- * kernel/fork.ts so that kernel threads (kthread.ts, which the page allocator imports) can be
- * given theirs without importing the mm code fork.ts needs.
+ * two stacks, and charged to the forking task's memcg), the cred and the LSM blobs, files, fs,
+ * sighand, signal and pid. Apart from kernel/fork.ts so that kernel threads (kthread.ts, which
+ * the page allocator imports) can be given theirs without importing the address-space code
+ * fork.ts needs.
  * @kernel kernel/fork.c dup_task_struct, alloc_thread_stack_node, free_thread_stack,
- *   account_kernel_stack, copy_process, free_task
+ *   account_kernel_stack, memcg_charge_kernel_stack, exit_task_stack_account, copy_process,
+ *   free_task
  */
 import { GFP_KERNEL, GFP_KERNEL_ACCOUNT, __GFP_ZERO } from "../mm/gfp.js";
 import { kfree, kmalloc, kmem_cache_alloc, kmem_cache_free } from "../mm/slab_common.js";
 import type { kmem_cache } from "../mm/slab.js";
-import { __vmalloc_node_range, vfree, VMALLOC_END_MODEL, VMALLOC_START_MODEL } from "../mm/vmalloc.js";
+import { __vmalloc_node_range, vfree, VMALLOC_END_MODEL, VMALLOC_START_MODEL, type vm_struct } from "../mm/vmalloc.js";
 import { NR_KERNEL_STACK_KB } from "../mm/vmstat_items.js";
+import { __memcg_kmem_charge_page, __memcg_kmem_uncharge_page } from "../mm/memcontrol.js";
+import { mod_page_node_state } from "../mm/rmap.js";
+import { KernelBug } from "./bug.js";
 import { errnoValues } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 import type { task_struct } from "./sched.js";
@@ -52,33 +57,80 @@ export class task_objs {
   pid = 0;
 }
 
+/** Pages of a kernel stack (THREAD_SIZE / PAGE_SIZE). */
+const STACK_PAGES = THREAD_SIZE / 4096;
+
 /**
  * A kernel stack: one of this CPU's cached stacks, else 16 KiB of vmalloc (16 KiB aligned, so
- * each leaves a 12 KiB hole after its guard page). `caller` is the vmallocinfo caller: the
- * inlined dup_task_struct of kernel_clone, or fork_idle's for an idle task. Returns the
- * address or 0.
+ * each leaves a 12 KiB hole after its guard page), its pages then charged to the current task's
+ * memcg. `caller` is the vmallocinfo caller: the inlined dup_task_struct of kernel_clone, or
+ * fork_idle's for an idle task. Returns the address, or 0 (-ENOMEM: no memory, or the memcg
+ * could not take the charge; the stack is vfreed then, a cached one too, as 6.1 does).
  * @kernel kernel/fork.c alloc_thread_stack_node
  */
 function alloc_thread_stack_node(k: Kernel, node: number, caller: string): number {
   const cache = k.cached_stacks;
   const base = k.cpu * NR_CACHED_STACKS;
+  let stack = 0;
   for (let i = 0; i < NR_CACHED_STACKS; i++) {
     const s = cache[base + i] ?? 0;
     if (!s) continue;
     cache[base + i] = 0;
-    return s;
+    stack = s;
+    break;
   }
-  return __vmalloc_node_range(k, THREAD_SIZE, THREAD_ALIGN, VMALLOC_START_MODEL, VMALLOC_END_MODEL, GFP_KERNEL | __GFP_ZERO, 0, node, caller);
+  // THREADINFO_GFP & ~__GFP_ACCOUNT: the pages are charged one by one below, not by the allocator.
+  if (!stack) stack = __vmalloc_node_range(k, THREAD_SIZE, THREAD_ALIGN, VMALLOC_START_MODEL, VMALLOC_END_MODEL, GFP_KERNEL | __GFP_ZERO, 0, node, caller);
+  if (!stack) return 0;
+  // memcg_kmem_enabled: with no memcg but the root, nothing would be charged.
+  if (k.memcg.nr_memcgs === 0) return stack;
+  const vm = k.vmalloc.find_vm_area(stack);
+  if (vm && memcg_charge_kernel_stack(k, vm) !== 0) {
+    vfree(k, stack);
+    return 0;
+  }
+  return stack;
 }
 
 /**
- * KernelStack: 4 kB per stack page, on the page's node.
+ * Charges each page of a stack to the current task's memcg as kernel memory (memcg_kmem_charge_page,
+ * GFP_KERNEL, order 0); when one fails, the pages charged before it are uncharged. 0 or -ENOMEM.
+ * Only when a memcg other than the root exists (memcg_kmem_enabled); in the root nothing is charged.
+ * @kernel kernel/fork.c memcg_charge_kernel_stack
+ */
+function memcg_charge_kernel_stack(k: Kernel, vm: vm_struct): number {
+  if (vm.nr_pages !== STACK_PAGES) throw new KernelBug("memcg_charge_kernel_stack: a stack of the wrong size", { nr_pages: vm.nr_pages });
+  for (let i = 0; i < STACK_PAGES; i++) {
+    const ret = __memcg_kmem_charge_page(k, vm.pages[i], GFP_KERNEL, 0);
+    if (ret !== 0) {
+      for (let j = 0; j < i; j++) __memcg_kmem_uncharge_page(k, vm.pages[j], 0);
+      return ret;
+    }
+  }
+  return 0;
+}
+
+/**
+ * KernelStack: 4 kB per stack page, on the page's node and in the memcg the page is charged to
+ * (mod_lruvec_page_state: memory.stat's kernel_stack).
  * @kernel kernel/fork.c account_kernel_stack
  */
 function account_kernel_stack(k: Kernel, stack: number, account: number): void {
   const vm = k.vmalloc.find_vm_area(stack);
   if (!vm) return;
-  for (let i = 0; i < vm.nr_pages; i++) k.page_zone(vm.pages[i])!.zone_pgdat.vm_stat[NR_KERNEL_STACK_KB] += account * 4;
+  for (let i = 0; i < vm.nr_pages; i++) mod_page_node_state(k, vm.pages[i], NR_KERNEL_STACK_KB, account * 4);
+}
+
+/**
+ * The exiting task's stack stops counting: KernelStack down, then each page's charge back to its
+ * memcg. The stack itself is kept until the task is freed (free_thread_stack).
+ * @kernel kernel/fork.c exit_task_stack_account
+ */
+function exit_task_stack_account(k: Kernel, stack: number): void {
+  account_kernel_stack(k, stack, -1);
+  const vm = k.vmalloc.find_vm_area(stack);
+  if (!vm) return;
+  for (let i = 0; i < vm.nr_pages; i++) __memcg_kmem_uncharge_page(k, vm.pages[i], 0);
 }
 
 /**
@@ -149,7 +201,9 @@ export function free_task_objects(k: Kernel, t: task_struct): void {
     if (cache && addr > 0) kmem_cache_free(k, cache, addr, site);
   };
   if (o.stack) {
-    account_kernel_stack(k, o.stack, -1);
+    // do_exit's (or copy_process's failure path's) exit_task_stack_account, then free_task's
+    // release_task_stack: the model has no zombies, so both happen here.
+    exit_task_stack_account(k, o.stack);
     free_thread_stack(k, o.stack);
   }
   put(c.pid_cachep, o.pid, "delayed_put_pid");

@@ -871,6 +871,27 @@ export function __memcg_kmem_charge_page(k: Kernel, pfn: number, gfp: number, or
 }
 
 /**
+ * A kernel page's charge goes back (obj_cgroup_uncharge_pages: MEMCG_KMEM down, the pages to the
+ * stock of an online memcg, off the counters of an offline one) and its column is cleared; a
+ * zombie memcg whose last charge this was is freed. A page not charged as kernel memory is left
+ * alone (folio_memcg_kmem). Called where the page is freed, and by kernel stacks at exit
+ * (exit_task_stack_account), whose pages stay allocated in the CPU's stack cache.
+ * @kernel mm/memcontrol.c __memcg_kmem_uncharge_page, obj_cgroup_uncharge_pages
+ */
+export function __memcg_kmem_uncharge_page(k: Kernel, pfn: number, order: number): void {
+  const mem = k.mem_map;
+  const v = mem.memcg[pfn];
+  if ((v & MEMCG_DATA_KMEM) === 0) return;
+  const memcg = mem_cgroup_from_id(k, v);
+  const nr = 2 ** order;
+  mem.memcg.fill(0, pfn, pfn + nr);
+  __mod_memcg_state(k, memcg, MEMCG_KMEM, -nr);
+  if (memcg.online) refill_stock(k, memcg, nr);
+  else page_counter_uncharge(memcg.memory, nr);
+  if (!memcg.online) mem_cgroup_maybe_release(k, memcg);
+}
+
+/**
  * A charged page leaves the allocator's hands: its charge goes (a kernel page's to the stock, as
  * obj_cgroup_uncharge_pages refills it; a user folio's off the counters, with one PGPGOUT), its
  * column is cleared, and a zombie memcg whose last charge this was is freed.
@@ -879,17 +900,15 @@ export function __memcg_kmem_charge_page(k: Kernel, pfn: number, gfp: number, or
 export function mem_cgroup_uncharge_at_free(k: Kernel, pfn: number, order: number): void {
   const mem = k.mem_map;
   const v = mem.memcg[pfn];
+  if ((v & MEMCG_DATA_KMEM) !== 0) {
+    __memcg_kmem_uncharge_page(k, pfn, order);
+    return;
+  }
   const memcg = mem_cgroup_from_id(k, v);
   const nr = 2 ** order;
   mem.memcg.fill(0, pfn, pfn + nr);
-  if ((v & MEMCG_DATA_KMEM) !== 0) {
-    __mod_memcg_state(k, memcg, MEMCG_KMEM, -nr);
-    if (memcg.online) refill_stock(k, memcg, nr);
-    else page_counter_uncharge(memcg.memory, nr);
-  } else {
-    page_counter_uncharge(memcg.memory, nr);
-    __count_memcg_events(k, memcg, PGPGOUT, 1);
-  }
+  page_counter_uncharge(memcg.memory, nr);
+  __count_memcg_events(k, memcg, PGPGOUT, 1);
   if (!memcg.online) mem_cgroup_maybe_release(k, memcg);
 }
 

@@ -66,6 +66,51 @@ describe("kernel memory charged to memcgs by the byte (obj_cgroup)", () => {
     expect(s2.slab_unreclaimable).toBe(s0.slab_unreclaimable);
   });
 
+  it("charges a child's kernel stack to the forking task's memcg (memcg_charge_kernel_stack) and takes it back at exit", () => {
+    const m = boot();
+    const k = kernelOf(m);
+    // Spawned from outside and moved in (as a shell's child joins a group after fork): its own
+    // stack was charged to the root, so the group's kernel_stack starts at 0, as the real
+    // captures of such groups show.
+    const p = m.spawn({ comm: "par", cgroup: "/rk" });
+    const s0 = stat(m, "rk");
+    expect(s0.kernel_stack).toBe(0);
+    const cur0 = Number(m.read(`${CG}/rk/memory.current`));
+    const kstack0 = Number(/KernelStack:\s+(\d+)/.exec(m.read("/proc/meminfo"))![1]);
+    const kids = Array.from({ length: 5 }, () => p.fork());
+    checkMm(k);
+    const s1 = stat(m, "rk");
+    // Four 4 KiB pages a stack (THREAD_SIZE 16 KiB), charged page by page as kmem.
+    expect(s1.kernel_stack).toBe(5 * 16384);
+    expect(s1.kernel - s0.kernel).toBeGreaterThanOrEqual(5 * 16384);
+    expect(Number(m.read(`${CG}/rk/memory.current`)) - cur0).toBeGreaterThanOrEqual(5 * 16384 + 5 * PER_CHILD);
+    // KernelStack in /proc/meminfo counts the same stacks (the node's half of mod_lruvec_page_state).
+    expect(Number(/KernelStack:\s+(\d+)/.exec(m.read("/proc/meminfo"))![1]) - kstack0).toBe(5 * 16);
+    for (const c of kids) c.kill();
+    checkMm(k);
+    // exit_task_stack_account: the group's kernel_stack back to 0, though two stacks stay in the
+    // CPU's cache (their pages uncharged, the memcg columns cleared).
+    expect(stat(m, "rk").kernel_stack).toBe(0);
+    const cached = k.cached_stacks.filter((a) => a !== 0);
+    expect(cached.length).toBe(2);
+    for (const a of cached) for (const pfn of k.vmalloc.find_vm_area(a)!.pages) expect(k.mem_map.memcg[pfn]).toBe(0);
+    // A cached stack is charged again when the next fork takes it.
+    const again = p.fork();
+    expect(stat(m, "rk").kernel_stack).toBe(16384);
+    again.kill();
+    checkMm(k);
+  });
+
+  it("forks in the root charge no stack", () => {
+    const m = boot();
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "par" });
+    const kid = p.fork();
+    expect(stat(m, "rk").kernel_stack).toBe(0);
+    for (const pfn of k.vmalloc.find_vm_area(k.tasks.find(kid.pid)!.kobj!.stack)!.pages) expect(k.mem_map.memcg[pfn]).toBe(0);
+    kid.kill();
+  });
+
   it("charges kmalloc(GFP_KERNEL_ACCOUNT) from kmalloc-cg-* and leaves GFP_KERNEL uncharged", () => {
     const m = boot();
     const k = kernelOf(m);
