@@ -1,6 +1,6 @@
 /**
  * The native side of the vm and mmap benches, shared: builds bench/native/vmbench.c once per run
- * with the system `cc` and runs one of its modes (touch, cow, fork, mmap; see the C file's
+ * with the system `cc` and runs one of its modes (touch, cow, fork, mmap, forkexit; see the C file's
  * header), keeping the best of three. The compiled benches run from build/bench/, so the C source
  * is looked for both beside this module and two levels up in the repository's bench/native/.
  * Every figure is null, with `nativeNote` saying why, when the machine has no C compiler or the
@@ -42,7 +42,7 @@ function build(): string | null {
  * Runs `vmbench MODE ARG` three times and returns the best figure: the lowest for `fork` (a time
  * in ms), the highest otherwise (a rate). Null when the program is missing or fails.
  */
-export function runNative(mode: "touch" | "cow" | "fork" | "mmap", arg: number): number | null {
+export function runNative(mode: "touch" | "cow" | "fork" | "mmap" | "forkexit", arg: number): number | null {
   const bin = build();
   if (bin === null) return null;
   const lowerIsBetter = mode === "fork";

@@ -6,7 +6,9 @@
  * - kmem_cache_alloc+free batches of 64 vm_area_structs: the batch outgrows the CPU slab, so
  *   the slow path (___slab_alloc's partial lists, deactivate_slab, __slab_free) runs too;
  * - fork+exit of a 100-VMA process: copy_process's objects (task_struct, stack, cred, files…),
- *   dup_mmap's vm_area_structs and anon_vma chains, and their frees at exit.
+ *   dup_mmap's vm_area_structs and anon_vma chains, and their frees at exit; beside it the same
+ *   process's fork+exit+wait on this machine's real kernel (bench/native/vmbench.c forkexit), for
+ *   scale.
  */
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { GFP_KERNEL } from "../src/mm/gfp.js";
@@ -14,6 +16,7 @@ import { kfree, kmalloc, kmem_cache_alloc, kmem_cache_free } from "../src/mm/sla
 import { spawnProcess } from "../src/sim/process.js";
 import { GiB } from "../src/mm/types.js";
 import { bestRate, type Bench } from "./bench.js";
+import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 function kmallocPairsPerSecond(): number {
   const k = start_kernel({ memory: 1 * GiB });
@@ -53,8 +56,12 @@ function forkExitPerSecond(): number {
   return bestRate(10, 5_000, run);
 }
 
+const figures = new FigureCache();
+
 export const benches: Bench[] = [
   { name: "slab: kmalloc+kfree 64 B via the cpu freelist", unit: "pairs/s", run: kmallocPairsPerSecond },
   { name: "slab: vm_area_struct alloc+free in batches of 64", unit: "objs/s", run: cacheBatchObjectsPerSecond },
-  { name: "slab: fork+exit of a 100-VMA process", unit: "forks/s", run: forkExitPerSecond },
+  { name: "slab: fork+exit of a 100-VMA process", unit: "forks/s", run: () => figures.once("model", forkExitPerSecond) },
+  withNativeNote({ name: "slab: fork+exit+wait of a 100-VMA process (native)", unit: "forks/s", run: () => figures.once("native", () => runNative("forkexit", 2000)) }),
+  withNativeNote({ name: "slab: fork+exit, model / native", unit: "ratio", run: () => figures.ratio("model", forkExitPerSecond, "native", () => runNative("forkexit", 2000)) }),
 ];

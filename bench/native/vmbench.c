@@ -8,6 +8,9 @@
  *               writes every page (each write copies one page); the child reports its rate
  *   fork   MIB  milliseconds one fork() takes with MIB touched (the parent's side of fork)
  *   mmap   N    mmap+munmap pairs per second (4 KiB anonymous, untouched), N pairs
+ *   forkexit N  fork+exit+wait cycles per second of a process of 100 anonymous 8 KiB VMAs (odd
+ *               ones writable and written, so they have anon_vmas; even ones read-only, so no
+ *               two merge), N cycles: bench/slab.bench.ts's fork+exit row on the real kernel
  * Prints one number on stdout.
  */
 #define _GNU_SOURCE
@@ -44,7 +47,7 @@ static void touch(char *p, unsigned long bytes, char v)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) { fprintf(stderr, "usage: vmbench touch|cow|fork|mmap N\n"); return 1; }
+	if (argc < 3) { fprintf(stderr, "usage: vmbench touch|cow|fork|mmap|forkexit N\n"); return 1; }
 	const char *mode = argv[1];
 	unsigned long n = strtoul(argv[2], NULL, 0);
 	unsigned long bytes = n * MiB;
@@ -89,6 +92,21 @@ int main(int argc, char **argv)
 			void *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (p == MAP_FAILED) { perror("mmap"); return 2; }
 			munmap(p, PAGE);
+		}
+		double t1 = now();
+		printf("%.0f\n", n / (t1 - t0));
+	} else if (!strcmp(mode, "forkexit")) {
+		for (int i = 0; i < 100; i++) {
+			char *a = mmap(NULL, 2 * PAGE, (i & 1) ? PROT_READ | PROT_WRITE : PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (a == MAP_FAILED) { perror("mmap"); return 2; }
+			if (i & 1) a[0] = 1;
+		}
+		double t0 = now();
+		for (unsigned long i = 0; i < n; i++) {
+			pid_t c = fork();
+			if (c == 0) _exit(0);
+			if (c < 0) { perror("fork"); return 2; }
+			waitpid(c, NULL, 0);
 		}
 		double t1 = now();
 		printf("%.0f\n", n / (t1 - t0));
