@@ -7,10 +7,13 @@
  * lookup, so an indirect block consulted by many reads becomes active, as w6's 1 MB of metadata
  * does (Active(file) 1004 kB after one read of the file).
  *
- * No object per buffer: a page's buffer heads are packed in its `private` column — per block an
- * uptodate bit (bits 0-7) and a dirty bit (bits 8-15), and the sum of the blocks' b_count (bits
- * 16-30) — with PG_private set while they are attached; attaching takes a page reference, as
- * attach_page_private does. A buffer head is named by `pfn * 8 + block index in the page`.
+ * A buffer's state is no JS object: a page's buffer heads are packed in its `private` column —
+ * per block an uptodate bit (bits 0-7) and a dirty bit (bits 8-15), and the sum of the blocks'
+ * b_count (bits 16-30) — with PG_private set while they are attached; attaching takes a page
+ * reference, as attach_page_private does. A buffer head is named by `pfn * 8 + block index in the
+ * page`. What the kernel's slab holds for them is modelled too: one object of the `buffer_head`
+ * cache per block (alloc_page_buffers), its address kept in k.vfs.bh_chunks by page and block, freed
+ * with the buffers (free_buffer_head), so Slab and SReclaimable grow by 104 bytes a block.
  *
  * Reads are synchronous (__bread waits for the block: wait_on_buffer), one bio per block. A
  * buffer can be freed (try_to_free_buffers, for reclaim and invalidation) only when none is held
@@ -22,13 +25,17 @@
  * @kernel fs/buffer.c __find_get_block, __getblk_gfp, __bread_gfp, grow_dev_page, grow_buffers,
  *   create_empty_buffers, touch_buffer, brelse, __brelse, end_buffer_read_sync, submit_bh,
  *   mark_buffer_dirty, try_to_free_buffers, block_invalidate_folio, block_dirty_folio,
- *   mark_buffer_dirty_inode, sync_dirty_buffer, sync_mapping_buffers
+ *   mark_buffer_dirty_inode, sync_dirty_buffer, sync_mapping_buffers, alloc_page_buffers,
+ *   alloc_buffer_head, free_buffer_head
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { type block_device, blk_wait_until, END_BH_READ, REQ_OP_READ, submit_bio } from "../block/blk.js";
 import { bdev_inode } from "../block/bdev.js";
-import { __GFP_FS, __GFP_MOVABLE, __GFP_NOFAIL } from "../mm/gfp.js";
+import { __GFP_FS, __GFP_MOVABLE, __GFP_NOFAIL, __GFP_ZERO } from "../mm/gfp.js";
+import { GFP_NOFS, __GFP_ACCOUNT } from "../include/linux/gfp_types.js";
+import { kmem_cache_alloc, kmem_cache_free } from "../mm/slab_common.js";
+import { page_memcg, set_active_memcg } from "../mm/memcontrol.js";
 import { F, PG_locked, PG_private, PG_uptodate } from "../mm/memmap.js";
 import { filemap_add_folio, filemap_alloc_folio } from "../mm/filemap.js";
 import { folio_mark_accessed, put_page } from "../mm/swap.js";
@@ -59,23 +66,106 @@ export function page_has_buffers(k: Kernel, pfn: number): boolean {
   return (k.mem_map.flags[pfn] & PRIVATE) !== 0;
 }
 
+/** Pages per chunk of k.vfs.bh_chunks, slots per page, and where a chunk keeps its count. */
+const BH_CHUNK_SHIFT = 9;
+const BH_CHUNK_PAGES = 1 << BH_CHUNK_SHIFT;
+const BH_SLOTS = 8;
+const BH_COUNT = BH_CHUNK_PAGES * BH_SLOTS;
+
 /**
- * Attaches empty buffer heads to a page (attach_page_private: PG_private and a page reference).
+ * The struct buffer_heads of a page's `bpp` blocks, one object each from bh_cachep (kmem_cache_zalloc
+ * with GFP_NOFS | __GFP_ACCOUNT | __GFP_NOFAIL: a file system's retry), charged to the memcg the
+ * page is charged to (set_active_memcg(page_memcg(page)) around the loop), their addresses kept
+ * in k.vfs.bh_chunks. 104 bytes each, in the reclaimable slab (SReclaimable): 256 MiB of an ext2
+ * file written with 4 KiB blocks is 65 536 of them, 6.7 MB.
+ * Simplified: the model's slab may still fail a __GFP_NOFAIL allocation; that block then has no
+ * object (the buffer itself is the page's packed bits either way).
+ * @kernel fs/buffer.c alloc_page_buffers, alloc_buffer_head
+ */
+function alloc_page_buffers(k: Kernel, pfn: number, bpp: number): void {
+  const c = k.slab.cachep.bh_cachep;
+  if (c === null) return;
+  const chunks = k.vfs.bh_chunks;
+  let chunk = chunks.get(pfn >>> BH_CHUNK_SHIFT);
+  if (chunk === undefined) {
+    chunk = new Float64Array(BH_COUNT + 1);
+    chunks.set(pfn >>> BH_CHUNK_SHIFT, chunk);
+  }
+  const base = (pfn & (BH_CHUNK_PAGES - 1)) * BH_SLOTS;
+  const old = set_active_memcg(k, page_memcg(k, pfn));
+  for (let i = 0; i < bpp; i++) {
+    const bh = kmem_cache_alloc(k, c, GFP_NOFS | __GFP_ACCOUNT | __GFP_NOFAIL | __GFP_ZERO, "alloc_buffer_head");
+    if (bh === 0) continue;
+    chunk[base + i] = bh;
+    chunk[BH_COUNT]++;
+  }
+  set_active_memcg(k, old);
+}
+
+/** A page's buffer_head objects go back to bh_cachep. @kernel fs/buffer.c free_buffer_head */
+function free_page_buffers(k: Kernel, pfn: number): void {
+  const c = k.slab.cachep.bh_cachep;
+  const chunks = k.vfs.bh_chunks;
+  const chunk = chunks.get(pfn >>> BH_CHUNK_SHIFT);
+  if (chunk === undefined || c === null) return;
+  const base = (pfn & (BH_CHUNK_PAGES - 1)) * BH_SLOTS;
+  for (let i = 0; i < BH_SLOTS; i++) {
+    const bh = chunk[base + i];
+    if (bh === 0) continue;
+    chunk[base + i] = 0;
+    kmem_cache_free(k, c, bh, "free_buffer_head");
+    if (--chunk[BH_COUNT] === 0) chunks.delete(pfn >>> BH_CHUNK_SHIFT);
+  }
+}
+
+/** The buffer_head objects a page holds (0 to 8). For the invariant checker and tests. */
+export function page_bh_objects(k: Kernel, pfn: number): number {
+  const chunk = k.vfs.bh_chunks.get(pfn >>> BH_CHUNK_SHIFT);
+  if (chunk === undefined) return 0;
+  const base = (pfn & (BH_CHUNK_PAGES - 1)) * BH_SLOTS;
+  let n = 0;
+  for (let i = 0; i < BH_SLOTS; i++) if (chunk[base + i] !== 0) n++;
+  return n;
+}
+
+/** Every buffer_head object the machine holds, as [pfn, count] of each page with some. */
+export function* bh_object_pages(k: Kernel): Generator<[number, number]> {
+  for (const [nr, chunk] of k.vfs.bh_chunks) {
+    for (let j = 0; j < BH_CHUNK_PAGES; j++) {
+      let n = 0;
+      for (let i = 0; i < BH_SLOTS; i++) if (chunk[j * BH_SLOTS + i] !== 0) n++;
+      if (n !== 0) yield [nr * BH_CHUNK_PAGES + j, n];
+    }
+  }
+}
+
+/** The number of buffer_head objects the machine holds (each chunk's count). */
+export function nr_buffer_heads(k: Kernel): number {
+  let n = 0;
+  for (const chunk of k.vfs.bh_chunks.values()) n += chunk[BH_COUNT];
+  return n;
+}
+
+/**
+ * Attaches empty buffer heads to a page, one per block of `bpp` (attach_page_private: PG_private
+ * and a page reference).
  * @kernel fs/buffer.c create_empty_buffers
  */
-export function create_empty_buffers(k: Kernel, pfn: number): void {
+export function create_empty_buffers(k: Kernel, pfn: number, bpp: number): void {
   const mem = k.mem_map;
   if ((mem.flags[pfn] & PRIVATE) !== 0) return;
+  alloc_page_buffers(k, pfn, bpp);
   mem.flags[pfn] |= PRIVATE;
   mem.private[pfn] = 0;
   mem._refcount[pfn]++;
 }
 
-/** Takes the buffer heads off a page (detach_page_private: the page reference goes). */
+/** Takes the buffer heads off a page and frees them (detach_page_private: the page reference goes). */
 function detach_buffers(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
   mem.flags[pfn] &= ~PRIVATE;
   mem.private[pfn] = 0;
+  free_page_buffers(k, pfn);
   put_page(k, pfn);
 }
 
@@ -128,10 +218,10 @@ export function __getblk(k: Kernel, bdev: block_device, block: number): number {
     if (pfn === NO_PFN) return NO_PFN;
     if (filemap_add_folio(k, mapping, pfn, index, gfp) !== 0) throw new KernelBug("grow_dev_page: the page appeared", { index });
     k.mem_map.flags[pfn] &= ~F(PG_locked);
-    create_empty_buffers(k, pfn);
+    create_empty_buffers(k, pfn, bpp);
     put_page(k, pfn); // the cache and the buffers hold it now
   } else if (!page_has_buffers(k, pfn)) {
-    create_empty_buffers(k, pfn);
+    create_empty_buffers(k, pfn, bpp);
   }
   folio_mark_accessed(k, pfn);
   k.mem_map.private[pfn] += COUNT_ONE;

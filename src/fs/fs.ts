@@ -485,6 +485,15 @@ export class vfs_state {
   rootfs_sb: super_block | null = null;
   /** The block devices' pseudo-filesystem (bdev), whose inodes hold the buffer cache. */
   bdev_sb: super_block | null = null;
+  /**
+   * The buffer_head objects (slab addresses in bh_cachep) of the pages with buffers attached: what
+   * each block's struct buffer_head is in the kernel, so the slab holds one object per block as
+   * 6.1's does. By chunk of BH_CHUNK_PAGES pages (pfn >>> 9), each a Float64Array of 8 slots a page
+   * (by block in the page) and, last, the count of its objects; a chunk goes when it empties
+   * (fs/buffer.ts). Typed chunks, not a Map by buffer: a map entry's boxed address cost 0.7 µs a
+   * page written.
+   */
+  readonly bh_chunks = new Map<number, Float64Array>();
   /** nr_dentry and nr_dentry_negative (fs/dcache.c; /proc/sys/fs/dentry-state), with the boot's stand-ins. */
   nr_dentry = 0;
   nr_dentry_negative = 0;

@@ -71,6 +71,7 @@ export function boot_caches_init(k: Kernel): void {
   c.mm_cachep = find("mm_struct");
   c.maple_node_cache = find("maple_node");
   c.radix_tree_node_cachep = find("radix_tree_node");
+  c.bh_cachep = find("buffer_head");
   c.task_struct_cachep = find("task_struct");
   c.vm_area_cachep = find("vm_area_struct");
   c.anon_vma_cachep = find("anon_vma");

@@ -327,6 +327,12 @@ export class memcg_state {
   readonly rstat_updated: mem_cgroup[] = [];
   /** The objcgs and obj stocks (kernel memory by the byte), made at the first accounted allocation. */
   kmem: memcg_kmem_state | null = null;
+  /**
+   * The remote charging scope (set_active_memcg): while set, __GFP_ACCOUNT allocations charge this
+   * memcg, not current's. One for the machine: the kernel keeps it in current (or per CPU outside
+   * a task), and nothing is scheduled inside a scope in the model.
+   */
+  active_memcg: mem_cgroup | null = null;
 
   constructor(rootCss: cgroup) {
     this.root_mem_cgroup = new mem_cgroup(0, rootCss, null, 0);
@@ -853,14 +859,32 @@ export function charge_memcg(k: Kernel, pfn: number, memcg: mem_cgroup, gfp: num
 const HEAD = F(PG_head);
 
 /**
+ * Starts (or ends, given the value it returned) a remote charging scope: __GFP_ACCOUNT
+ * allocations until then charge `memcg`. Returns the scope it replaces.
+ * @kernel include/linux/sched/mm.h set_active_memcg
+ */
+export function set_active_memcg(k: Kernel, memcg: mem_cgroup | null): mem_cgroup | null {
+  const old = k.memcg.active_memcg;
+  k.memcg.active_memcg = memcg;
+  return old;
+}
+
+/** The memcg a page is charged to (the root for an uncharged one). @kernel include/linux/memcontrol.h page_memcg */
+export function page_memcg(k: Kernel, pfn: number): mem_cgroup {
+  return mem_cgroup_from_id(k, k.mem_map.memcg[pfn]);
+}
+
+/**
  * A kernel page allocated with __GFP_ACCOUNT: charged to the current task's memcg as kmem
  * (MEMCG_KMEM), marked MEMCG_DATA_KMEM. 0, or -ENOMEM (the allocator then frees the page and
  * fails the allocation).
  * @kernel mm/memcontrol.c __memcg_kmem_charge_page, obj_cgroup_charge_pages, memcg_account_kmem
  */
 export function __memcg_kmem_charge_page(k: Kernel, pfn: number, gfp: number, order: number): number {
-  if (k.in_kthread > 0) return 0;
-  const memcg = get_mem_cgroup_from_mm(k, null);
+  // get_obj_cgroup_from_current: a remote charging scope's memcg, else (not in a kthread) current's.
+  const active = k.memcg.active_memcg;
+  if (active === null && k.in_kthread > 0) return 0;
+  const memcg = active ?? get_mem_cgroup_from_mm(k, null);
   if (memcg.id === 0) return 0;
   const nr = 1 << order;
   const ret = try_charge_memcg(k, memcg, gfp, nr);
@@ -1709,10 +1733,16 @@ function memcg_objcg(k: Kernel, memcg: mem_cgroup): obj_cgroup | null {
  * @kernel mm/memcontrol.c get_obj_cgroup_from_current, __get_obj_cgroup_from_memcg, memcg_kmem_bypass
  */
 export function get_obj_cgroup_from_current(k: Kernel): obj_cgroup | null {
-  if (k.in_kthread > 0) return null;
-  const t = k.tasks.find(k.currentPid);
-  if (t === undefined || t.mm === null) return null;
-  for (let memcg: mem_cgroup | null = mem_cgroup_from_task(k, t); memcg !== null && memcg.id !== 0; memcg = memcg.parent) {
+  // memcg_kmem_bypass: remote charging is allowed from any context; without it, a kthread or a
+  // task without an mm charges nothing.
+  let from: mem_cgroup | null = k.memcg.active_memcg;
+  if (from === null) {
+    if (k.in_kthread > 0) return null;
+    const t = k.tasks.find(k.currentPid);
+    if (t === undefined || t.mm === null) return null;
+    from = mem_cgroup_from_task(k, t);
+  }
+  for (let memcg: mem_cgroup | null = from; memcg !== null && memcg.id !== 0; memcg = memcg.parent) {
     const objcg = memcg_objcg(k, memcg);
     if (objcg !== null) return objcg;
   }

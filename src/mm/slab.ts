@@ -326,6 +326,7 @@ export class slab_cacheps {
   maple_node_cache: kmem_cache | null = null;
   lsm_inode_cache: kmem_cache | null = null;
   filp_cachep: kmem_cache | null = null;
+  bh_cachep: kmem_cache | null = null;
 }
 
 /**

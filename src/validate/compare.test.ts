@@ -130,12 +130,7 @@ describe("compareSides on a run against itself and against changed copies", () =
 describe("stored validation runs against the model", () => {
   const sets = existsSync(DATA) ? readdirSync(DATA).filter((d) => d.startsWith("v-") && existsSync(join(DATA, d, "console.log"))) : [];
   /** Known disagreements, each explained in docs/validate.md ("What the runs found"). */
-  const KNOWN: Record<string, string[]> = {
-    // ext2's buffered writes attach a buffer_head to each page (block_write_begin →
-    // create_page_buffers): 256 MiB written is 65 536 of them, 6.7 MB of reclaimable slab the model
-    // does not allocate (real ΔSReclaimable +7368 kB): MemFree falls 7.1 MB more on the real side.
-    "v-dirty-throttle": ["Δnr_free_pages", "ΔMemFree", "Δnr_free_pages", "ΔMemFree", "ΔMemFree", "Δnr_free_pages"],
-  };
+  const KNOWN: Record<string, string[]> = {};
 
   it("has stored runs to compare", () => {
     expect(sets.length).toBeGreaterThanOrEqual(5);

@@ -246,6 +246,8 @@ function ext2_write_begin(k: Kernel, _f: file, mapping: address_space, pos: numb
   const bpp = 4096 / bs;
   const out = k.vfs.map_out;
   const first = index * bpp;
+  // __block_write_begin_int: the page's buffers first (create_page_buffers), then each block mapped.
+  create_empty_buffers(k, pfn, bpp);
   let on_disk = false;
   for (let b = 0; b < bpp; b++) {
     const bstart = index * 4096 + b * bs;
@@ -263,7 +265,6 @@ function ext2_write_begin(k: Kernel, _f: file, mapping: address_space, pos: numb
       return err;
     }
   }
-  create_empty_buffers(k, pfn);
   const full = pos % 4096 === 0 && len === 4096;
   if ((mem.flags[pfn] & F(PG_uptodate)) === 0 && !full && on_disk) {
     mem.flags[pfn] |= F(PG_locked);

@@ -17,13 +17,15 @@
  *   the DIRTY tag is set exactly on the PG_dirty folios; NR_FILE_DIRTY equals those folios and
  *   each disk's WB_RECLAIMABLE its own; NR_WRITEBACK equals the PG_writeback pages of the
  *   machine (file and swap) and each disk's WB_WRITEBACK its file pages; an inode on a writeback
- *   list is on the one its i_io_list names, once.
+ *   list is on the one its i_io_list names, once;
+ * - buffer heads: every buffer_head object the machine keeps belongs to a page-cache page with
+ *   buffers attached (PG_private), and every such page that is not shmem has its first block's.
  * @kernel mm/filemap.c page_cache_delete, __filemap_add_folio, filemap_unaccount_folio
  * @kernel mm/page-writeback.c folio_account_dirtied, __folio_start_writeback, __folio_end_writeback
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, PG_buddy, PG_dirty, PG_lru, PG_slab, PG_swapbacked, PG_writeback } from "../../mm/memmap.js";
+import { F, PG_buddy, PG_dirty, PG_lru, PG_private, PG_slab, PG_swapbacked, PG_writeback } from "../../mm/memmap.js";
 import { mapping_can_writeback, PAGECACHE_TAG_DIRTY } from "../../mm/page-writeback.js";
 import { WB_RECLAIMABLE, WB_WRITEBACK } from "../../block/blk.js";
 import { IO_LIST_DIRTY, IO_LIST_IO, IO_LIST_MORE_IO } from "../../fs/fs-writeback.js";
@@ -34,12 +36,14 @@ import type { vm_area_struct } from "../../mm/mm_types.js";
 import { XA_CHUNK_SIZE, xa_get_mark } from "../../lib/xarray.js";
 import { S_IFMT, S_IFREG } from "../../fs/fs.js";
 import { SHMEM_I } from "../../mm/shmem.js";
+import { bh_object_pages, nr_buffer_heads, page_bh_objects } from "../../fs/buffer.js";
 
 const LRU = F(PG_lru);
 const BUDDY = F(PG_buddy);
 const SWAPBACKED = F(PG_swapbacked);
 const DIRTY = F(PG_dirty);
 const WRITEBACK = F(PG_writeback);
+const PRIVATE = F(PG_private);
 
 /** Throws KernelBug with context on the first broken page-cache invariant. */
 export function checkPageCache(k: Kernel): void {
@@ -105,6 +109,19 @@ export function checkPageCache(k: Kernel): void {
     // A slab's head page keeps its cache's id in the column (page->slab_cache shares the word).
     if (m > 0 && !cached[pfn] && (mem.flags[pfn] & (BUDDY | F(PG_slab))) === 0 && mem._refcount[pfn] > 0) {
       if (k.vfs.mappings.has(m)) throw new KernelBug("page names a mapping whose i_pages does not hold it", { pfn, mapping: m });
+    }
+  }
+  // Buffer heads (fs/buffer.ts): each buffer_head object belongs to a page-cache page with buffers
+  // attached, and each such page of a block filesystem or block device has its block 0's object.
+  if (k.slab.cachep.bh_cachep !== null) {
+    let total = 0;
+    for (const [pfn, n] of bh_object_pages(k)) {
+      if (!cached[pfn] || (mem.flags[pfn] & PRIVATE) === 0) throw new KernelBug("buffer_head object of a page without buffers", { pfn, objects: n });
+      total += n;
+    }
+    if (total !== nr_buffer_heads(k)) throw new KernelBug("buffer_head chunk counts differ from their objects", { counted: total, chunks: nr_buffer_heads(k) });
+    for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
+      if (cached[pfn] && (mem.flags[pfn] & (PRIVATE | SWAPBACKED)) === PRIVATE && page_bh_objects(k, pfn) === 0) throw new KernelBug("page with buffers but no buffer_head objects", { pfn });
     }
   }
   let writeback = 0;
