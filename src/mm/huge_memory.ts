@@ -88,6 +88,7 @@ import {
   PG_uptodate,
   PG_workingset,
   PG_writeback,
+  content_materialize,
   fresh_page_contents,
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
@@ -877,6 +878,9 @@ const TAIL_INHERITS =
 function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, list: number): void {
   const mem = k.mem_map;
   const nr = 2 ** mem.index[head + 1];
+  // Each subpage's content word becomes its own (PG_uniform_content off): the kernel writes
+  // every tail here too (__split_huge_page_tail).
+  content_materialize(mem, head);
   const hflags = mem.flags[head];
   const onLru = (hflags & LRU) !== 0;
   if (lists === null && !onLru) throw new KernelBug("split_huge_page: head neither on an LRU nor isolated by the caller", { pfn: head });
@@ -897,6 +901,8 @@ function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, li
     mem.mapping[t] = mem.mapping[head];
     mem.index[t] = (headIndex + i) | 0;
     mem.private[t] = 0;
+    // split_page_owner: the head's allocation stamp, which stood for the tails', becomes each one's.
+    mem.page_owner_ts[t] = mem.page_owner_ts[head];
     mem._refcount[t] = 1 + mem.mapcount[t];
     if (lists !== null) {
       // lru_add_page_tail for reclaim: onto its list, with a reference.

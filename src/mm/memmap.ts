@@ -59,6 +59,14 @@ export const PG_hugetlb = 27;
  */
 export const PG_transhuge = 28;
 /**
+ * Not a kernel flag: on a compound head, "the head's content token stands for every subpage's"
+ * (MemMap.content_rel): clear_huge_page gave the folio fresh contents, subpage i the head's
+ * token + i, and the tails' own entries are stale. Set by fresh_page_contents over a whole
+ * folio; cleared, the tails written out first, by content_materialize (before any subpage's
+ * contents are written one by one, and by __split_huge_page as the folio dissolves). Bit 29.
+ */
+export const PG_uniform_content = 29;
+/**
  * PG_double_map, on the first tail page (PF_SECOND): the THP is mapped by a PMD and, somewhere,
  * by PTEs too, so every subpage's _mapcount carries one extra count (mm/huge_memory.c
  * __split_huge_pmd_locked). The kernel aliases it to PG_workingset.
@@ -143,8 +151,10 @@ export class MemMap {
   /**
    * page_owner's allocation time (struct page_owner's ts_nsec, set by __set_page_owner), kept
    * compact: µs of simulated time + 1, saturating at 2^32 - 1 (71 minutes); 0 = not allocated
-   * since boot (free at boot, or a memblock reservation). Every page of a block gets the
-   * stamp, as __set_page_owner_handle does. The kernel keeps it only when booted with
+   * since boot (free at boot, or a memblock reservation). Every page of a plain block gets the
+   * stamp, as __set_page_owner_handle does; of a compound page only the head, whose stamp
+   * stands for its tails' (read a page's through page_owner_ts_of; a tail's own entry is stale
+   * until __split_huge_page writes it). The kernel keeps it only when booted with
    * page_owner=on and prints it in /sys/kernel/debug/page_owner; the model always keeps it and
    * prints it nowhere: it is the explorer's page age (src/api/inspect.ts fillPageAges).
    */
@@ -188,30 +198,72 @@ export class MemMap {
 const HEAD = 1 << PG_head;
 const TAIL = 1 << PG_tail;
 
+const UNIFORM = 1 << PG_uniform_content;
+
+/**
+ * The stored content word (token − pfn) of page `pfn`: its own, or, for a tail of a folio whose
+ * head carries PG_uniform_content, the head's (consecutive tokens store as one number).
+ */
+function content_rel_of(mem: MemMap, pfn: number): number {
+  if ((mem.flags[pfn] & TAIL) !== 0) {
+    const h = compound_head(mem, pfn);
+    if ((mem.flags[h] & UNIFORM) !== 0) return mem.content_rel[h];
+  }
+  return mem.content_rel[pfn];
+}
+
+/**
+ * Writes the tails' content words of the folio `pfn` belongs to, if its head's stood for them
+ * (PG_uniform_content), and clears the mark: after this every subpage's entry is its own. A
+ * fill of nr − 1 words, done where the kernel writes each subpage anyway (a copy into one
+ * subpage, a split) and never on a THP fault.
+ */
+export function content_materialize(mem: MemMap, pfn: number): void {
+  const f = mem.flags[pfn];
+  if ((f & (HEAD | TAIL)) === 0) return;
+  const h = (f & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+  if ((mem.flags[h] & UNIFORM) === 0) return;
+  mem.content_rel.fill(mem.content_rel[h], h + 1, h + 2 ** mem.index[h + 1]);
+  mem.flags[h] &= ~UNIFORM;
+}
+
 /** The content token of page `pfn` (MemMap.content_rel), 0 for none. */
 export function page_content(mem: MemMap, pfn: number): number {
-  const r = mem.content_rel[pfn];
+  const r = content_rel_of(mem, pfn);
   return r === 0 ? 0 : (r + pfn) >>> 0;
 }
 
 /** Gives page `pfn` the content token `token` (0: no contents). */
 export function set_page_content(mem: MemMap, pfn: number, token: number): void {
+  content_materialize(mem, pfn);
   mem.content_rel[pfn] = token === 0 ? 0 : (token - pfn) >>> 0;
 }
 
 /** Page `dst` gets the contents of page `src` (a copy: the same token). */
 export function copy_page_content(mem: MemMap, dst: number, src: number): void {
-  const r = mem.content_rel[src];
+  const r = content_rel_of(mem, src);
+  content_materialize(mem, dst);
   mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
 }
 
 /**
  * Pages [pfn, pfn + nr) filled from nothing, in order: the next nr tokens of content_seq, the
- * first to `pfn`. As stored (token − pfn) they are all the same number: one fill.
+ * first to `pfn`. As stored (token − pfn) they are all the same number: one fill, or, when the
+ * range is exactly one compound page, one store on its head marked PG_uniform_content (issue 17:
+ * a THP fault writes O(1) memmap words; the fill was a tenth of the fault).
  */
 export function fresh_page_contents(mem: MemMap, seq: { content_seq: number }, pfn: number, nr: number): void {
   const first = seq.content_seq + 1;
-  mem.content_rel.fill((first - pfn) >>> 0, pfn, pfn + nr);
+  const rel = (first - pfn) >>> 0;
+  const f = mem.flags[pfn];
+  if ((f & HEAD) !== 0 && nr > 1 && 2 ** mem.index[pfn + 1] === nr) {
+    mem.content_rel[pfn] = rel;
+    mem.flags[pfn] = f | UNIFORM;
+  } else {
+    content_materialize(mem, pfn);
+    if (nr > 1) content_materialize(mem, pfn + nr - 1);
+    mem.content_rel.fill(rel, pfn, pfn + nr);
+  }
   seq.content_seq = first + nr - 1;
 }
 /** PageCompound: a head or a tail page. @kernel include/linux/page-flags.h PageCompound */
@@ -233,6 +285,16 @@ export function compound_head(mem: MemMap, pfn: number): number {
     if ((flags[h] & HEAD) !== 0 && h + 2 ** mem.index[h + 1] > pfn) return h;
   }
   throw new KernelBug("compound_head: tail page without a head", { pfn });
+}
+
+/**
+ * page_owner's allocation time of page `pfn` (MemMap.page_owner_ts): a compound page's tails read
+ * their head's stamp, which stands for theirs while the page is compound (set_page_owner in
+ * page_alloc.ts stamps only the head; __split_huge_page copies it into each tail).
+ * @kernel mm/page_owner.c __set_page_owner_handle, split_page_owner
+ */
+export function page_owner_ts_of(mem: MemMap, pfn: number): number {
+  return mem.page_owner_ts[(mem.flags[pfn] & TAIL) === 0 ? pfn : compound_head(mem, pfn)];
 }
 
 /** Pages in the folio headed by `head`: 2^order for a compound head, else 1. @kernel include/linux/mm.h folio_nr_pages */
