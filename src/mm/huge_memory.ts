@@ -864,6 +864,40 @@ function unmap_folio_pmds(k: Kernel, head: number): void {
   if (mem.private[head + 1] !== 0) throw new KernelBug("split_huge_page: a PMD mapping was not found by rmap", { pfn: head });
 }
 
+/**
+ * Moves every huge PMD mapping THP `src` to THP `dst` (migration of a PMD-mapped THP): each
+ * PMD's migration entry is set and removed inside one call (the model runs one thread, so no
+ * fault can meet it), which keeps the PMD's bits as set_pmd_migration_entry and
+ * remove_migration_pmd carry them (young, dirty into the folio and back, soft-dirty, write for a
+ * writable entry in a VM_WRITE VMA); compound_mapcount and the mappings' references move with
+ * them. Returns the number of PMDs moved.
+ * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
+ */
+export function migrate_thp_pmds(k: Kernel, src: number, dst: number): number {
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  const want = mem.private[src + 1];
+  if (want === 0) return 0;
+  const av = k.anon_vmas.get(-mem.mapping[src]);
+  if (av === undefined) throw new KernelBug("migrate_thp_pmds: anonymous THP without anon_vma", { pfn: src });
+  let moved = 0;
+  for (const vma of anon_vma_vmas(k.anon_vmas, av)) {
+    const off = (mem.index[src] - (vma.vm_pgoff | 0)) | 0;
+    const addr = vma.vm_start + off * 4096;
+    if (addr < vma.vm_start || addr + HPAGE_PMD_SIZE > vma.vm_end || vma.vm_mm.pgd === NO_TABLE) continue;
+    const pmdi = pmd_offset(k, vma.vm_mm.pgd, addr);
+    if (pmdi < 0 || !pmd_trans_huge(pool.ent_flags[pmdi]) || pool.ent_pfn[pmdi] !== src) continue;
+    set_pte_at(pool, pmdi, dst, pool.ent_flags[pmdi]);
+    moved++;
+  }
+  if (moved !== want) throw new KernelBug("migrate_thp_pmds: a PMD mapping was not found by rmap", { pfn: src, compound_mapcount: want, moved });
+  mem.private[dst + 1] = moved;
+  mem.private[src + 1] = 0;
+  mem._refcount[src] -= moved;
+  mem._refcount[dst] += moved;
+  return moved;
+}
+
 /** The head's flags a tail inherits as it becomes a page of its own. @kernel mm/huge_memory.c __split_huge_page_tail */
 const TAIL_INHERITS =
   F(PG_referenced) | F(PG_swapbacked) | F(PG_swapcache) | F(PG_mlocked) | F(PG_uptodate) | F(PG_active) | F(PG_workingset) | F(PG_locked) | F(PG_unevictable) | F(PG_arch_2) | F(PG_dirty);

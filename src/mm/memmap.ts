@@ -247,6 +247,21 @@ export function copy_page_content(mem: MemMap, dst: number, src: number): void {
 }
 
 /**
+ * The nr pages of folio `dst` get the contents of folio `src` page by page (folio_copy): a source
+ * whose head stands for its tails (PG_uniform_content) is copied as one word and the mark, the
+ * rest word by word.
+ */
+export function copy_folio_content(mem: MemMap, dst: number, src: number, nr: number): void {
+  if ((mem.flags[src] & UNIFORM) !== 0 && (mem.flags[dst] & HEAD) !== 0 && 2 ** mem.index[dst + 1] === nr) {
+    const r = mem.content_rel[src];
+    mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
+    mem.flags[dst] |= UNIFORM;
+    return;
+  }
+  for (let i = 0; i < nr; i++) copy_page_content(mem, dst + i, src + i);
+}
+
+/**
  * Pages [pfn, pfn + nr) filled from nothing, in order: the next nr tokens of content_seq, the
  * first to `pfn`. As stored (token − pfn) they are all the same number: one fill, or, when the
  * range is exactly one compound page, one store on its head marked PG_uniform_content (issue 17:

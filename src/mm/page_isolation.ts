@@ -35,7 +35,8 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KERN_WARNING } from "../kernel/printk.js";
-import { GFP_USER, __GFP_MOVABLE, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
+import { GFP_TRANSHUGE, GFP_USER, __GFP_MOVABLE, __GFP_RECLAIM, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
+import { prep_transhuge_page } from "./huge_memory.js";
 import { compound_head, F, PG_head, PG_hugetlb, PG_lru, PG_reserved, PG_tail } from "./memmap.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, ZONE_MOVABLE, type zone } from "./mmzone.js";
 import { MAX_ORDER, NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
@@ -309,9 +310,19 @@ export function test_pages_isolated(k: Kernel, start_pfn: number, end_pfn: numbe
   return ret;
 }
 
-/** The target of a contiguous-range migration: a fresh page on the same node. @kernel mm/migrate.c alloc_migration_target */
-function alloc_migration_target(k: Kernel, _src: number, nid: number): number {
-  return __alloc_pages(k, GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL, 0, nid, null);
+/**
+ * The target of a contiguous-range migration: a fresh page on the same node, or for a THP a
+ * fresh THP of its order (GFP_TRANSHUGE without the caller's __GFP_RECLAIM bits, as regular THP
+ * allocations; prep_transhuge_page), NO_PFN when none can be had.
+ * @kernel mm/migrate.c alloc_migration_target
+ */
+function alloc_migration_target(k: Kernel, src: number, nid: number): number {
+  const gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL;
+  const mem = k.mem_map;
+  if ((mem.flags[src] & F(PG_head)) === 0) return __alloc_pages(k, gfp_mask, 0, nid, null);
+  const pfn = __alloc_pages(k, (gfp_mask & ~__GFP_RECLAIM) | GFP_TRANSHUGE, mem.index[src + 1], nid, null);
+  if (pfn !== NO_PFN) prep_transhuge_page(k, pfn);
+  return pfn;
 }
 
 /**
