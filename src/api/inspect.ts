@@ -34,7 +34,7 @@
 import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { kernelOf } from "./internals.js";
-import { compound_head, F, folio_nr_pages, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable } from "../mm/memmap.js";
+import { compound_head, F, folio_nr_pages, page_flags, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable } from "../mm/memmap.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../mm/types.js";
 import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
 import { PageBuddy, buddy_order } from "../mm/page_alloc.js";
@@ -727,7 +727,7 @@ export function fillPageAges(m: Machine, out: Uint8Array): void {
     // A compound page's tails read their head's stamp (page_owner_ts_of); the head of the
     // last compound page met is kept, so a 512-page THP costs one compound_head, not 511.
     let t: number;
-    if ((mem.flags[pfn] & TAIL_MASK) === 0) t = ts[pfn];
+    if ((page_flags(mem, pfn) & TAIL_MASK) === 0) t = ts[pfn];
     else {
       if (pfn >= lastEnd) {
         lastHead = compound_head(mem, pfn);

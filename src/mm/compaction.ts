@@ -61,7 +61,7 @@ import {
   MIN_COMPACT_PRIORITY,
 } from "./alloc_hooks.js";
 import { gfp_migratetype } from "./gfp.js";
-import { compound_head, F, folio_nr_pages, PG_dirty, PG_head, PG_hugetlb, PG_lru, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
+import { compound_head, F, folio_nr_pages, page_flags, PG_dirty, PG_head, PG_hugetlb, PG_lru, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
 import { isolate_or_dissolve_huge_page } from "./hugetlb.js";
 import { folio_mapcount } from "./rmap.js";
 import { lruvec_del_folio } from "./mm_inline.js";
@@ -378,9 +378,9 @@ function reset_cached_positions(z: zone): void {
 /** A pageblock inside a compound page of pageblock order or more keeps its skip bit. @kernel mm/compaction.c pageblock_skip_persistent */
 function pageblock_skip_persistent(k: Kernel, pfn: number): boolean {
   const mem = k.mem_map;
-  if ((mem.flags[pfn] & (F(PG_head) | F(PG_tail))) === 0) return false;
+  if ((page_flags(mem, pfn) & (F(PG_head) | F(PG_tail))) === 0) return false;
   let head = pfn;
-  if ((mem.flags[pfn] & F(PG_tail)) !== 0) {
+  if ((page_flags(mem, pfn) & F(PG_tail)) !== 0) {
     // compound_head without the import cycle: heads are naturally aligned.
     for (let o = 1; o <= 18; o++) {
       const h = pfn - (pfn & ((1 << o) - 1));
@@ -666,7 +666,9 @@ function too_many_isolated(pgdat: pglist_data): boolean {
 
 /**
  * Isolates the movable LRU pages of [low_pfn, end_pfn) onto cc->migratepages, up to
- * COMPACT_CLUSTER_MAX at a time: free blocks and compound pages are stepped over, pages off the
+ * COMPACT_CLUSTER_MAX at a time: free blocks and compound pages are stepped over (for
+ * alloc_contig_range, cc->alloc_contig, a THP on the LRU is isolated whole and a hugetlb page
+ * goes to isolate_or_dissolve_huge_page: a free one is dissolved, -ENOMEM is returned), pages off the
  * LRU (kernel allocations, page tables, pages in a per-CPU batch) cannot move, an anonymous
  * page with references beyond its mappings is pinned, mapped file pages need __GFP_FS, and
  * unevictable pages need ISOLATE_UNEVICTABLE (compact_unevictable_allowed); async mode leaves
@@ -715,7 +717,7 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
       }
       valid_page = low_pfn;
     }
-    let f = flags[low_pfn];
+    let f = page_flags(mem, low_pfn);
     let fail = false;
     if (cc.alloc_contig && (f & (F(PG_head) | F(PG_tail))) !== 0 && (flags[compound_head(mem, low_pfn)] & F(PG_hugetlb)) !== 0) {
       // A hugetlb page in the way of alloc_contig_range: a free one is dissolved into the
@@ -730,7 +732,7 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
         low_pfn = head + nr - 1;
         fail = true;
       }
-      f = flags[low_pfn];
+      f = page_flags(mem, low_pfn);
     }
     if (fail) {
       // isolate_fail below

@@ -100,7 +100,7 @@ import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_move_
 import { get_page, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
-import { PAGE_SHIFT } from "./types.js";
+import { PAGE_SHIFT, pageblock_order } from "./types.js";
 import { DEFAULT_SEEKS, register_shrinker, shrinker, type shrink_control, SHRINKER_MEMCG_AWARE, SHRINKER_NONSLAB, SHRINKER_NUMA_AWARE, SHRINK_STOP, type shrinker_operations } from "./shrinker.js";
 import { NR_ANON_THPS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_FAULT_FALLBACK_CHARGE, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
 
@@ -915,6 +915,9 @@ function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, li
   // Each subpage's content word becomes its own (PG_uniform_content off): the kernel writes
   // every tail here too (__split_huge_page_tail).
   content_materialize(mem, head);
+  // The tails' PG_tail, implied for a THP (MemMap.pageblock_thp), goes with the compound page;
+  // each tail's word is written below.
+  if (nr === 1 << pageblock_order) mem.pageblock_thp[head >>> pageblock_order] = 0;
   const hflags = mem.flags[head];
   const onLru = (hflags & LRU) !== 0;
   if (lists === null && !onLru) throw new KernelBug("split_huge_page: head neither on an LRU nor isolated by the caller", { pfn: head });

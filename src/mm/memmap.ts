@@ -100,7 +100,7 @@ export const MAX_FOLIO_ORDER = 18;
 /**
  * The page columns of one machine: every field a later mechanism needs, allocated once at boot.
  * Bytes per page: flags 4, lru_gen_flags 1, _refcount 4, mapcount 4, private 4, lru 8, mapping 4,
- * index 4, memcg 2, content 4, page_owner_ts 4 = 43 (plus 3 bytes per pageblock).
+ * index 4, memcg 2, content 4, page_owner_ts 4 = 43 (plus 4 bytes per pageblock).
  *
  * Compound pages (THP, hugetlb) keep their fields where the kernel's struct page keeps them,
  * as far as the columns allow: PG_head on the head, PG_tail on the rest; page[1] holds the
@@ -166,6 +166,15 @@ export class MemMap {
   /** Which zone each pageblock belongs to, as nid * MAX_NR_ZONES + zone_idx; 255 = a hole. */
   readonly pageblock_zone: Uint8Array;
   /**
+   * Not a kernel field: 1 when the pageblock is one compound page of pageblock order (a THP, a
+   * 2 MiB hugetlb page, the huge zero page) whose 511 tails' PG_tail is not stored in their
+   * flags word but implied (issue 17: the 2 KiB fill of PG_tail was a tenth of a THP fault).
+   * Read a page's flags for PG_tail through page_flags / PageTail / compound_head, never
+   * `flags[pfn] & F(PG_tail)` alone. Set by prep_new_page; cleared, the tails' words then
+   * written, by free_pages_prepare and __split_huge_page.
+   */
+  readonly pageblock_thp: Uint8Array;
+  /**
    * Free MAX_ORDER-1 blocks whose head has not been written yet (deferred linking, see
    * page_alloc.ts deferred_tail): 0 means every free block is linked, the common test.
    */
@@ -187,11 +196,12 @@ export class MemMap {
     this.pageblock_mt = new Uint8Array(nrBlocks);
     this.pageblock_skip = new Uint8Array(nrBlocks);
     this.pageblock_zone = new Uint8Array(nrBlocks).fill(255);
+    this.pageblock_thp = new Uint8Array(nrBlocks);
   }
 
   /** Bytes the columns occupy per simulated page (declared size, whether or not committed). */
   bytesPerPage(): number {
-    return 4 + 1 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 3 / (1 << pageblock_order);
+    return 4 + 1 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 4 / (1 << pageblock_order);
   }
 }
 
@@ -205,7 +215,7 @@ const UNIFORM = 1 << PG_uniform_content;
  * head carries PG_uniform_content, the head's (consecutive tokens store as one number).
  */
 function content_rel_of(mem: MemMap, pfn: number): number {
-  if ((mem.flags[pfn] & TAIL) !== 0) {
+  if ((page_flags(mem, pfn) & TAIL) !== 0) {
     const h = compound_head(mem, pfn);
     if ((mem.flags[h] & UNIFORM) !== 0) return mem.content_rel[h];
   }
@@ -219,7 +229,7 @@ function content_rel_of(mem: MemMap, pfn: number): number {
  * subpage, a split) and never on a THP fault.
  */
 export function content_materialize(mem: MemMap, pfn: number): void {
-  const f = mem.flags[pfn];
+  const f = page_flags(mem, pfn);
   if ((f & (HEAD | TAIL)) === 0) return;
   const h = (f & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
   if ((mem.flags[h] & UNIFORM) === 0) return;
@@ -281,9 +291,27 @@ export function fresh_page_contents(mem: MemMap, seq: { content_seq: number }, p
   }
   seq.content_seq = first + nr - 1;
 }
+const PB_MASK = (1 << pageblock_order) - 1;
+
+/**
+ * page->flags of `pfn` as the kernel's page-flag tests see it: the stored word, plus PG_tail for
+ * a tail of a pageblock-order compound page, whose PG_tail is implied (MemMap.pageblock_thp)
+ * rather than stored. Every test of PG_tail (or of PG_head | PG_tail) reads through this.
+ * @kernel include/linux/page-flags.h PageTail, PageCompound
+ */
+export function page_flags(mem: MemMap, pfn: number): number {
+  const f = mem.flags[pfn];
+  return (pfn & PB_MASK) !== 0 && mem.pageblock_thp[pfn >>> pageblock_order] !== 0 ? f | TAIL : f;
+}
+
+/** PageTail. @kernel include/linux/page-flags.h PageTail */
+export function PageTail(mem: MemMap, pfn: number): boolean {
+  return (page_flags(mem, pfn) & TAIL) !== 0;
+}
+
 /** PageCompound: a head or a tail page. @kernel include/linux/page-flags.h PageCompound */
 export function PageCompound(mem: MemMap, pfn: number): boolean {
-  return (mem.flags[pfn] & (HEAD | TAIL)) !== 0;
+  return (page_flags(mem, pfn) & (HEAD | TAIL)) !== 0;
 }
 
 /**
@@ -293,7 +321,7 @@ export function PageCompound(mem: MemMap, pfn: number): boolean {
  * @kernel include/linux/page-flags.h compound_head, page_folio
  */
 export function compound_head(mem: MemMap, pfn: number): number {
-  if ((mem.flags[pfn] & TAIL) === 0) return pfn;
+  if ((page_flags(mem, pfn) & TAIL) === 0) return pfn;
   const flags = mem.flags;
   for (let o = 1; o <= MAX_FOLIO_ORDER; o++) {
     const h = pfn - (pfn & ((1 << o) - 1));
@@ -309,7 +337,7 @@ export function compound_head(mem: MemMap, pfn: number): number {
  * @kernel mm/page_owner.c __set_page_owner_handle, split_page_owner
  */
 export function page_owner_ts_of(mem: MemMap, pfn: number): number {
-  return mem.page_owner_ts[(mem.flags[pfn] & TAIL) === 0 ? pfn : compound_head(mem, pfn)];
+  return mem.page_owner_ts[(page_flags(mem, pfn) & TAIL) === 0 ? pfn : compound_head(mem, pfn)];
 }
 
 /** Pages in the folio headed by `head`: 2^order for a compound head, else 1. @kernel include/linux/mm.h folio_nr_pages */

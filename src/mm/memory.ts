@@ -89,7 +89,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { compound_head, copy_page_content, F, set_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
+import { compound_head, copy_page_content, F, page_flags, set_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
   anon_vma_chain_singular,
   anon_vma_prepare,
@@ -942,7 +942,7 @@ export function anon_write_run(
     let oldAnon = false;
     if (f === 0 && old === 0) {
       // do_anonymous_page
-    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (mflags[old] & COMPOUND) === 0) {
+    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (page_flags(mem, old) & COMPOUND) === 0) {
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
       // wp_can_reuse_anon_page may drain the LRU batches: the held statistics go first.
@@ -1154,7 +1154,7 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           continue;
         }
         if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
-        if ((mem.flags[p] & COMPOUND) !== 0) {
+        if ((page_flags(mem, p) & COMPOUND) !== 0) {
           // A subpage of a PTE-mapped THP: its folio's counter, rmap and reference.
           rss[mm_counter(k, p)]--;
           page_remove_rmap(k, p);
@@ -1301,7 +1301,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
             ef[sb + j] = f;
           }
           drss[MM_SWAPENTS]++;
-        } else if ((f & _PAGE_SPECIAL) === 0 && (flagsRef[p] & COMPOUND) !== 0) {
+        } else if ((f & _PAGE_SPECIAL) === 0 && (page_flags(mem, p) & COMPOUND) !== 0) {
           // A subpage of a PTE-mapped THP: the folio's reference, the subpage's mapcount.
           refcount[compound_head(mem, p)]++;
           mapcount[p]++;

@@ -21,8 +21,14 @@
  * whose offset is the old pfn, with the young and dirty bits kept as 6.1 keeps them on x86
  * (migration_entry_supports_ad) and the soft-dirty bit as on a swap PTE.
  *
- * Simplified: order-0 folios only (compaction skips compound pages; THP and hugetlb migration,
- * thp_migration_*, are not modelled, so a compound folio fails with -EBUSY); no non-LRU movable
+ * Large folios: a THP (only alloc_contig_range isolates one; compaction skips compound pages,
+ * as 6.1) moves whole to a THP target when huge PMDs alone map it (unmap_and_move_thp);
+ * otherwise, or with no target, migrate_pages splits it and moves its pages
+ * (thp_migration_success / _fail / _split).
+ *
+ * Simplified: a THP also mapped by PTEs, queued for a deferred split, mlocked or in the swap
+ * cache is split rather than moved whole; no hugetlb migration (a hugetlb folio answers
+ * -EBUSY; alloc_contig_range never isolates one); no non-LRU movable
  * pages (no zsmalloc or balloon in the model); a page under writeback is not waited for even in
  * MIGRATE_SYNC (the model's writeback completes through the block layer's clock, which migration
  * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
@@ -32,7 +38,7 @@
  *   migrate_folio_move, __migrate_folio_move, move_to_new_folio,
  *   folio_migrate_mapping, folio_migrate_flags, folio_migrate_copy, migrate_folio,
  *   remove_migration_pte, remove_migration_ptes, putback_movable_pages, folio_expected_refs,
- *   migrate_folio_done
+ *   migrate_folio_done, try_split_folio
  * @kernel mm/rmap.c try_to_migrate, try_to_migrate_one
  * @kernel include/linux/swapops.h make_readable_migration_entry, make_writable_migration_entry,
  *   make_readable_exclusive_migration_entry, is_migration_entry
@@ -69,6 +75,7 @@ import {
   copy_folio_content,
   copy_page_content,
   folio_nr_pages,
+  page_flags,
 } from "./memmap.js";
 import { migrate_thp_pmds, split_huge_page_to_list } from "./huge_memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
@@ -356,7 +363,7 @@ function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page:
     put_page(k, src);
     return 0;
   }
-  if ((f & COMPOUND) !== 0) return (f & F(PG_transhuge)) !== 0 ? unmap_and_move_thp(k, get_new_page, priv, src) : -EBUSY;
+  if ((page_flags(mem, src) & COMPOUND) !== 0) return (f & F(PG_transhuge)) !== 0 ? unmap_and_move_thp(k, get_new_page, priv, src) : -EBUSY;
   const dst = get_new_page(k, src, priv);
   if (dst === NO_PFN) return -ENOMEM;
   let rc = 0;

@@ -98,7 +98,7 @@ import {
   GFP_ZONEMASK,
   show_gfp_flags,
 } from "./gfp.js";
-import { F, LRU_GEN_MASK, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
+import { F, LRU_GEN_MASK, page_flags, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
 import {
   free_area,
   high_wmark_pages,
@@ -819,7 +819,7 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   const flags = mm.flags;
   if (k.trace.pageEvents) trace_mm_page_free(k, pfn, order);
   let f = flags[pfn];
-  if (f & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
+  if (page_flags(mm, pfn) & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
   if (f & PG_mlocked_mask) {
     const nr = 1 << order;
     f &= ~PG_mlocked_mask;
@@ -833,8 +833,12 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
     if (mm.private[pfn + 1] !== 0 || (nr > 2 && mm.private[pfn + 2] !== 0)) {
       throw new KernelBug("bad page state: compound page still mapped or queued at free", { pfn, compound_mapcount: mm.private[pfn + 1] });
     }
+    // A THP's tails have PG_tail implied (MemMap.pageblock_thp): that ends here with the page.
+    const implied = order === pageblock_order && mm.pageblock_thp[pfn >>> pageblock_order] !== 0;
+    const tail = implied ? 0 : PG_tail_mask;
+    if (implied) mm.pageblock_thp[pfn >>> pageblock_order] = 0;
     for (let i = 1; i < nr; i++) {
-      if ((flags[pfn + i] & PG_tail_mask) === 0 || mm.mapcount[pfn + i] !== 0) throw new KernelBug("bad page state: tail page", { pfn: pfn + i, head: pfn, flags: flags[pfn + i] >>> 0, mapcount: mm.mapcount[pfn + i] });
+      if ((flags[pfn + i] & PG_tail_mask) !== tail || mm.mapcount[pfn + i] !== 0) throw new KernelBug("bad page state: tail page", { pfn: pfn + i, head: pfn, flags: (flags[pfn + i] | (PG_tail_mask - tail)) >>> 0, mapcount: mm.mapcount[pfn + i] });
       flags[pfn + i] = 0;
       mm.index[pfn + i] = 0;
       mm.private[pfn + i] = 0;
@@ -1088,7 +1092,7 @@ export function put_page(k: Kernel, pfn: number): void {
  */
 export function split_page(k: Kernel, pfn: number, order: number): void {
   const mm = k.mem_map;
-  BUG_ON((mm.flags[pfn] & (PG_head_mask | PG_tail_mask)) !== 0, "split_page of a compound page", { pfn });
+  BUG_ON((page_flags(mm, pfn) & (PG_head_mask | PG_tail_mask)) !== 0, "split_page of a compound page", { pfn });
   BUG_ON(mm._refcount[pfn] === 0, "split_page of a free page", { pfn });
   for (let i = 1; i < 1 << order; i++) mm._refcount[pfn + i] = 1;
 }
@@ -1406,10 +1410,14 @@ export function prep_new_page(k: Kernel, pfn: number, order: number, gfp_flags: 
   if (compound) {
     mm.flags[pfn] |= PG_head_mask;
     const nr = 1 << order;
-    // prep_compound_tail for each tail, in bulk: a free page's flags are 0 (free_pages_prepare
-    // cleared them, and the buddy allocator leaves PG_buddy only on free block heads, none of
-    // which is inside a block being handed out), so setting PG_tail is a fill.
-    mm.flags.fill(PG_tail_mask, pfn + 1, pfn + nr);
+    // prep_compound_tail for each tail. A free page's flags are 0 (free_pages_prepare cleared
+    // them, and the buddy allocator leaves PG_buddy only on free block heads, none of which is
+    // inside a block being handed out). A pageblock-order page (a THP) gets its tails' PG_tail
+    // implied by MemMap.pageblock_thp, one byte, so a THP fault writes no tail's memmap word
+    // (issue 17); a smaller one (slab) or a larger one (gigantic hugetlb, made elsewhere) has
+    // PG_tail stored in each tail, a fill.
+    if (order === pageblock_order) mm.pageblock_thp[pfn >>> pageblock_order] = 1;
+    else mm.flags.fill(PG_tail_mask, pfn + 1, pfn + nr);
     mm.private[pfn + 1] = 0;
     if (nr > 2) mm.private[pfn + 2] = 0;
     mm.index[pfn + 1] = order;
