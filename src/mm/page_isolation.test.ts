@@ -342,3 +342,43 @@ describe("alloc_contig_range over compound pages (isolate_migratepages_block wit
     checkMm(k);
   });
 });
+
+describe("a runtime 1 GiB hugetlb page over THPs", () => {
+  it("nr_hugepages=1 moves the THPs out of the second GiB whole (thp_migration_success) and takes it", { timeout: 120_000 }, () => {
+    const G = 1024 * MiB;
+    const k = start_kernel({ memory: 4 * G, gbpages: true });
+    const D = "/sys/kernel/mm/hugepages/hugepages-1048576kB/";
+    // THP "always" (a 4 GiB machine): a process writes 2.25 GiB of 2 MiB-aligned memory, all
+    // THPs, which fill memory above 4 GiB and then reach down into the second GiB (the only
+    // 1 GiB-aligned range that can be emptied, as in the test above).
+    const p = spawnProcess(k, { comm: "thp" });
+    const raw = p.mmap(2.25 * G + 2 * MiB, { prot: "rw", flags: "private|anonymous" });
+    const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+    p.write(a, 2.25 * G);
+    lru_add_drain(k);
+    const n = (2.25 * G) / 4096;
+    const frames = p.pagemap(a, n).frame;
+    const inGiB1 = Array.from(frames).filter((f) => f >= 262144 && f < 524288).length;
+    expect(inGiB1).toBeGreaterThan(100 * 512);
+    const tokens = Array.from(frames, (f) => page_content(k.mem_map, f));
+    const thps = k.vm_events[THP_MIGRATION_SUCCESS];
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    procWrite(k, D + "nr_hugepages", "1");
+    expect(procRead(k, D + "nr_hugepages")).toBe("1\n");
+    const moved = k.vm_events[THP_MIGRATION_SUCCESS] - thps;
+    expect(moved * 512).toBe(inGiB1);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(inGiB1);
+    const after = p.pagemap(a, n).frame;
+    let left = 0;
+    let lost = 0;
+    for (let i = 0; i < n; i++) {
+      if (after[i] >= 262144 && after[i] < 524288) left++;
+      if (page_content(k.mem_map, after[i]) !== tokens[i]) lost++;
+    }
+    expect([left, lost]).toEqual([0, 0]);
+    expect(meminfoKb(k, "AnonHugePages")).toBe(2.25 * 1024 * 1024);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+});
