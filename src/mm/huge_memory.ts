@@ -27,7 +27,8 @@
  *   __split_huge_zero_page_pmd, split_huge_pmd_address, split_huge_pmd_if_needed,
  *   vma_adjust_trans_huge, can_split_folio, split_huge_page_to_list, __split_huge_page,
  *   __split_huge_page_tail, lru_add_page_tail, prep_transhuge_page, free_transhuge_page,
- *   deferred_split_huge_page, deferred_split_count, deferred_split_scan
+ *   deferred_split_huge_page, deferred_split_count, deferred_split_scan,
+ *   set_pmd_migration_entry, remove_migration_pmd
  * @kernel include/linux/huge_mm.h enum transparent_hugepage_flag, hugepage_flags_enabled,
  *   transhuge_vma_suitable
  * @kernel mm/mempolicy.c vma_alloc_folio (the hugepage branch: this node first, no reclaim)
