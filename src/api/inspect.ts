@@ -34,7 +34,7 @@
 import type { Machine } from "../sim/machine.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { kernelOf } from "./internals.js";
-import { F, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_unevictable } from "../mm/memmap.js";
+import { compound_head, F, folio_nr_pages, page_flags, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable } from "../mm/memmap.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../mm/types.js";
 import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
 import { PageBuddy, buddy_order } from "../mm/page_alloc.js";
@@ -144,6 +144,7 @@ const LRU = F(PG_lru);
 const ACTIVE = F(PG_active);
 const UNEVICTABLE = F(PG_unevictable);
 const SWAPBACKED = F(PG_swapbacked);
+const TAIL_MASK = F(PG_tail);
 
 /** The list page_lru() puts a page on: unevictable, else (anon|file) + active. @kernel include/linux/mm_inline.h folio_lru_list */
 function lruOf(flags: number): number {
@@ -715,13 +716,25 @@ export function fillPageAges(m: Machine, out: Uint8Array): void {
   const nowUs = Math.floor(k.now_ns / 1000) + 1;
   const edges = AGE_EDGES_NS.map((e) => e / 1000);
   const n = mem.max_pfn;
+  let lastHead = 0;
+  let lastEnd = 0;
   for (let pfn = 0; pfn < n; pfn++) {
     const kind = out[pfn] & 15;
     if (kind <= PageKind.pcp) {
       out[pfn] = 0;
       continue;
     }
-    const t = ts[pfn];
+    // A compound page's tails read their head's stamp (page_owner_ts_of); the head of the
+    // last compound page met is kept, so a 512-page THP costs one compound_head, not 511.
+    let t: number;
+    if ((page_flags(mem, pfn) & TAIL_MASK) === 0) t = ts[pfn];
+    else {
+      if (pfn >= lastEnd) {
+        lastHead = compound_head(mem, pfn);
+        lastEnd = lastHead + folio_nr_pages(mem, lastHead);
+      }
+      t = ts[lastHead];
+    }
     if (t === 0) {
       out[pfn] = 1;
       continue;

@@ -61,7 +61,9 @@ import {
   MIN_COMPACT_PRIORITY,
 } from "./alloc_hooks.js";
 import { gfp_migratetype } from "./gfp.js";
-import { F, PG_dirty, PG_head, PG_lru, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
+import { compound_head, F, folio_nr_pages, page_flags, PG_dirty, PG_head, PG_hugetlb, PG_lru, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable, PG_writeback } from "./memmap.js";
+import { isolate_or_dissolve_huge_page } from "./hugetlb.js";
+import { folio_mapcount } from "./rmap.js";
 import { lruvec_del_folio } from "./mm_inline.js";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, MIGRATE_SYNC_LIGHT, MR_COMPACTION, migrate_pages, putback_movable_pages } from "./migrate.js";
 import { newListHeads } from "./list.js";
@@ -122,6 +124,7 @@ const FREEPAGES = 1;
 const EAGAIN = errnoValues.EAGAIN;
 const EINTR = errnoValues.EINTR;
 const ENOMEM = errnoValues.ENOMEM;
+const EBUSY = errnoValues.EBUSY;
 
 /** enum compact_result as the tracepoints print it (COMPACTION_STATUS). */
 const compact_result_names: readonly string[] = Object.freeze([
@@ -375,9 +378,9 @@ function reset_cached_positions(z: zone): void {
 /** A pageblock inside a compound page of pageblock order or more keeps its skip bit. @kernel mm/compaction.c pageblock_skip_persistent */
 function pageblock_skip_persistent(k: Kernel, pfn: number): boolean {
   const mem = k.mem_map;
-  if ((mem.flags[pfn] & (F(PG_head) | F(PG_tail))) === 0) return false;
+  if ((page_flags(mem, pfn) & (F(PG_head) | F(PG_tail))) === 0) return false;
   let head = pfn;
-  if ((mem.flags[pfn] & F(PG_tail)) !== 0) {
+  if ((page_flags(mem, pfn) & F(PG_tail)) !== 0) {
     // compound_head without the import cycle: heads are naturally aligned.
     for (let o = 1; o <= 18; o++) {
       const h = pfn - (pfn & ((1 << o) - 1));
@@ -663,7 +666,9 @@ function too_many_isolated(pgdat: pglist_data): boolean {
 
 /**
  * Isolates the movable LRU pages of [low_pfn, end_pfn) onto cc->migratepages, up to
- * COMPACT_CLUSTER_MAX at a time: free blocks and compound pages are stepped over, pages off the
+ * COMPACT_CLUSTER_MAX at a time: free blocks and compound pages are stepped over (for
+ * alloc_contig_range, cc->alloc_contig, a THP on the LRU is isolated whole and a hugetlb page
+ * goes to isolate_or_dissolve_huge_page: a free one is dissolved, -ENOMEM is returned), pages off the
  * LRU (kernel allocations, page tables, pages in a per-CPU batch) cannot move, an anonymous
  * page with references beyond its mappings is pinned, mapped file pages need __GFP_FS, and
  * unevictable pages need ISOLATE_UNEVICTABLE (compact_unevictable_allowed); async mode leaves
@@ -712,23 +717,68 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
       }
       valid_page = low_pfn;
     }
-    const f = flags[low_pfn];
+    let f = page_flags(mem, low_pfn);
     let fail = false;
-    if (PageBuddy(k, low_pfn)) {
+    if (cc.alloc_contig && (f & (F(PG_head) | F(PG_tail))) !== 0 && (flags[compound_head(mem, low_pfn)] & F(PG_hugetlb)) !== 0) {
+      // A hugetlb page in the way of alloc_contig_range: a free one is dissolved into the
+      // (isolated) free lists after a replacement joins the pool; the buddy check below then
+      // steps over it. Otherwise low_pfn skips the page and, except for -EBUSY, the error is
+      // reported (-ENOMEM: no replacement, or a gigantic page).
+      const head = compound_head(mem, low_pfn);
+      const nr = folio_nr_pages(mem, head);
+      const r = isolate_or_dissolve_huge_page(k, head);
+      if (r < 0) {
+        if (r !== -EBUSY) ret = r;
+        low_pfn = head + nr - 1;
+        fail = true;
+      }
+      f = page_flags(mem, low_pfn);
+    }
+    if (fail) {
+      // isolate_fail below
+    } else if (PageBuddy(k, low_pfn)) {
       const freepage_order = buddy_order(k, low_pfn);
       if (freepage_order > 0 && freepage_order < MAX_ORDER) low_pfn += (1 << freepage_order) - 1;
       continue;
-    }
-    if ((f & (F(PG_head) | F(PG_tail))) !== 0 && !cc.alloc_contig) {
+    } else if ((f & (F(PG_head) | F(PG_tail))) !== 0 && !cc.alloc_contig) {
       if ((f & F(PG_head)) !== 0) {
         const order = mem.index[low_pfn + 1];
         if (order < MAX_ORDER) low_pfn += (1 << order) - 1;
       }
       fail = true;
-    } else if ((f & F(PG_lru)) === 0 || (f & (F(PG_head) | F(PG_tail))) !== 0) {
-      // Not on an LRU (and no non-LRU movable pages in the model); compound pages for
-      // alloc_contig are not migrated by the model either.
+    } else if ((f & F(PG_lru)) === 0 || (f & F(PG_tail)) !== 0) {
+      // Not on an LRU (and no non-LRU movable pages in the model), or a tail, whose own
+      // reference count is 0 (get_page_unless_zero fails): a THP is isolated from its head.
       fail = true;
+    } else if ((f & F(PG_head)) !== 0) {
+      // alloc_contig: a THP on the LRU is isolated whole (its 512 pages counted in
+      // NR_ISOLATED_ANON and in the scan), unless pinned beyond its mappings.
+      const nr = folio_nr_pages(mem, low_pfn);
+      if (mem._refcount[low_pfn] > folio_mapcount(k, low_pfn)) fail = true;
+      else if ((mode & ISOLATE_UNEVICTABLE) === 0 && (f & F(PG_unevictable)) !== 0) fail = true;
+      else {
+        if (!skip_updated) {
+          skip_updated = true;
+          if (test_and_set_skip(k, cc, low_pfn)) {
+            aborted = true;
+            break scan;
+          }
+        }
+        mem._refcount[low_pfn]++;
+        lruvec_del_folio(k, low_pfn);
+        flags[low_pfn] &= ~F(PG_lru);
+        pgdat.vm_stat[(flags[low_pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE] += nr;
+        mem.lru.list_add(cc.lists, MIGRATEPAGES, low_pfn);
+        low_pfn += nr - 1;
+        cc.nr_migratepages += nr;
+        nr_isolated += nr;
+        nr_scanned += nr - 1;
+        if (cc.nr_migratepages >= COMPACT_CLUSTER_MAX && !cc.rescan && !cc.contended) {
+          ++low_pfn;
+          break;
+        }
+        continue;
+      }
     } else {
       // get_page_unless_zero, then the checks that may put it back.
       const file_mapping = mem.mapping[low_pfn] > 0;

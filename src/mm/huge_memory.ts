@@ -27,7 +27,8 @@
  *   __split_huge_zero_page_pmd, split_huge_pmd_address, split_huge_pmd_if_needed,
  *   vma_adjust_trans_huge, can_split_folio, split_huge_page_to_list, __split_huge_page,
  *   __split_huge_page_tail, lru_add_page_tail, prep_transhuge_page, free_transhuge_page,
- *   deferred_split_huge_page, deferred_split_count, deferred_split_scan
+ *   deferred_split_huge_page, deferred_split_count, deferred_split_scan,
+ *   set_pmd_migration_entry, remove_migration_pmd
  * @kernel include/linux/huge_mm.h enum transparent_hugepage_flag, hugepage_flags_enabled,
  *   transhuge_vma_suitable
  * @kernel mm/mempolicy.c vma_alloc_folio (the hugepage branch: this node first, no reclaim)
@@ -88,6 +89,7 @@ import {
   PG_uptodate,
   PG_workingset,
   PG_writeback,
+  content_materialize,
   fresh_page_contents,
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
@@ -99,7 +101,7 @@ import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_move_
 import { get_page, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
-import { PAGE_SHIFT } from "./types.js";
+import { PAGE_SHIFT, pageblock_order } from "./types.js";
 import { DEFAULT_SEEKS, register_shrinker, shrinker, type shrink_control, SHRINKER_MEMCG_AWARE, SHRINKER_NONSLAB, SHRINKER_NUMA_AWARE, SHRINK_STOP, type shrinker_operations } from "./shrinker.js";
 import { NR_ANON_THPS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_FAULT_FALLBACK, THP_FAULT_FALLBACK_CHARGE, THP_SPLIT_PAGE, THP_SPLIT_PAGE_FAILED, THP_SPLIT_PMD, THP_ZERO_PAGE_ALLOC, THP_ZERO_PAGE_ALLOC_FAILED } from "./vmstat_items.js";
 
@@ -863,6 +865,40 @@ function unmap_folio_pmds(k: Kernel, head: number): void {
   if (mem.private[head + 1] !== 0) throw new KernelBug("split_huge_page: a PMD mapping was not found by rmap", { pfn: head });
 }
 
+/**
+ * Moves every huge PMD mapping THP `src` to THP `dst` (migration of a PMD-mapped THP): each
+ * PMD's migration entry is set and removed inside one call (the model runs one thread, so no
+ * fault can meet it), which keeps the PMD's bits as set_pmd_migration_entry and
+ * remove_migration_pmd carry them (young, dirty into the folio and back, soft-dirty, write for a
+ * writable entry in a VM_WRITE VMA); compound_mapcount and the mappings' references move with
+ * them. Returns the number of PMDs moved.
+ * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
+ */
+export function migrate_thp_pmds(k: Kernel, src: number, dst: number): number {
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  const want = mem.private[src + 1];
+  if (want === 0) return 0;
+  const av = k.anon_vmas.get(-mem.mapping[src]);
+  if (av === undefined) throw new KernelBug("migrate_thp_pmds: anonymous THP without anon_vma", { pfn: src });
+  let moved = 0;
+  for (const vma of anon_vma_vmas(k.anon_vmas, av)) {
+    const off = (mem.index[src] - (vma.vm_pgoff | 0)) | 0;
+    const addr = vma.vm_start + off * 4096;
+    if (addr < vma.vm_start || addr + HPAGE_PMD_SIZE > vma.vm_end || vma.vm_mm.pgd === NO_TABLE) continue;
+    const pmdi = pmd_offset(k, vma.vm_mm.pgd, addr);
+    if (pmdi < 0 || !pmd_trans_huge(pool.ent_flags[pmdi]) || pool.ent_pfn[pmdi] !== src) continue;
+    set_pte_at(pool, pmdi, dst, pool.ent_flags[pmdi]);
+    moved++;
+  }
+  if (moved !== want) throw new KernelBug("migrate_thp_pmds: a PMD mapping was not found by rmap", { pfn: src, compound_mapcount: want, moved });
+  mem.private[dst + 1] = moved;
+  mem.private[src + 1] = 0;
+  mem._refcount[src] -= moved;
+  mem._refcount[dst] += moved;
+  return moved;
+}
+
 /** The head's flags a tail inherits as it becomes a page of its own. @kernel mm/huge_memory.c __split_huge_page_tail */
 const TAIL_INHERITS =
   F(PG_referenced) | F(PG_swapbacked) | F(PG_swapcache) | F(PG_mlocked) | F(PG_uptodate) | F(PG_active) | F(PG_workingset) | F(PG_locked) | F(PG_unevictable) | F(PG_arch_2) | F(PG_dirty);
@@ -877,6 +913,12 @@ const TAIL_INHERITS =
 function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, list: number): void {
   const mem = k.mem_map;
   const nr = 2 ** mem.index[head + 1];
+  // Each subpage's content word becomes its own (PG_uniform_content off): the kernel writes
+  // every tail here too (__split_huge_page_tail).
+  content_materialize(mem, head);
+  // The tails' PG_tail, implied for a THP (MemMap.pageblock_thp), goes with the compound page;
+  // each tail's word is written below.
+  if (nr === 1 << pageblock_order) mem.pageblock_thp[head >>> pageblock_order] = 0;
   const hflags = mem.flags[head];
   const onLru = (hflags & LRU) !== 0;
   if (lists === null && !onLru) throw new KernelBug("split_huge_page: head neither on an LRU nor isolated by the caller", { pfn: head });
@@ -897,6 +939,8 @@ function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, li
     mem.mapping[t] = mem.mapping[head];
     mem.index[t] = (headIndex + i) | 0;
     mem.private[t] = 0;
+    // split_page_owner: the head's allocation stamp, which stood for the tails', becomes each one's.
+    mem.page_owner_ts[t] = mem.page_owner_ts[head];
     mem._refcount[t] = 1 + mem.mapcount[t];
     if (lists !== null) {
       // lru_add_page_tail for reclaim: onto its list, with a reference.

@@ -608,6 +608,44 @@ function hstate_of_page(k: Kernel, head: number): hstate | null {
 }
 
 /**
+ * alloc_contig_range met hugetlb page `head` in its range: a free pool page is replaced
+ * (alloc_and_dissolve_huge_page) and goes back to the buddy allocator, into the range's
+ * isolated free lists; 0 then. A gigantic page is -ENOMEM (alloc_contig_range would depend on
+ * itself); a page in use is -EBUSY.
+ * Simplified: 6.1 isolates a page in use (folio_isolate_hugetlb) and migrate_pages moves it
+ * (migrate_hugetlbs, unmap_and_move_huge_page); the model leaves it, so the range stays busy.
+ * @kernel mm/hugetlb.c isolate_or_dissolve_huge_page
+ */
+export function isolate_or_dissolve_huge_page(k: Kernel, head: number): number {
+  const mem = k.mem_map;
+  if ((mem.flags[head] & HEAD) === 0 || (mem.flags[head] & HUGETLB) === 0) return 0;
+  const h = hstate_of_page(k, head);
+  if (h === null) throw new KernelBug("isolate_or_dissolve_huge_page: hugetlb page of no hstate", { pfn: head });
+  if (hstate_is_gigantic(h)) return -errnoValues.ENOMEM;
+  if (mem._refcount[head] !== 0) return -errnoValues.EBUSY;
+  return alloc_and_dissolve_huge_page(k, h, head);
+}
+
+/**
+ * Replaces free pool page `old` by a fresh one from the buddy allocator on the same node
+ * (__GFP_THISNODE; htlb_buddy_alloc_success or _fail), which takes its place on the free list,
+ * and frees `old` to the buddy allocator: HugePages_Total and _Free unchanged. -ENOMEM when no
+ * fresh page could be had.
+ * @kernel mm/hugetlb.c alloc_and_dissolve_huge_page, alloc_buddy_huge_page, __prep_new_huge_page
+ */
+function alloc_and_dissolve_huge_page(k: Kernel, h: hstate, old: number): number {
+  const nid = page_to_nid(k, old);
+  const pfn = alloc_fresh_huge_page(k, h, htlb_alloc_mask(h) | __GFP_THISNODE, nid, null);
+  if (pfn === NO_PFN) return -errnoValues.ENOMEM;
+  // alloc_fresh_huge_page counted the new page (__prep_account_new_huge_page); the old one
+  // leaves the pool's counts and its free list, the new one joins the list.
+  remove_hugetlb_page(k, h, old, false, true);
+  enqueue_huge_page(k, h, pfn);
+  update_and_free_page(k, h, old);
+  return 0;
+}
+
+/**
  * A page for a fault at `addr`: from the free pool — consuming the mapping's reservation when
  * it has one (vma_has_reserves), else only if free pages exceed the reservations — or a fresh
  * surplus page. -ENOSPC when there is none (the fault then fails with SIGBUS).

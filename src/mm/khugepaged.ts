@@ -67,7 +67,7 @@ import {
   TRANSPARENT_HUGEPAGE_DEFRAG_KHUGEPAGED_FLAG,
   transhuge_vma_suitable,
 } from "./huge_memory.js";
-import { compound_head, copy_page_content, F, folio_nr_pages, set_page_content, PG_head, PG_locked, PG_lru, PG_referenced, PG_swapcache, PG_tail, PG_uptodate } from "./memmap.js";
+import { compound_head, copy_page_content, F, folio_nr_pages, page_flags, set_page_content, PG_head, PG_locked, PG_lru, PG_referenced, PG_swapcache, PG_tail, PG_uptodate } from "./memmap.js";
 import { FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_TRIED, handle_mm_fault, is_zero_pfn, VM_FAULT_ERROR, VM_FAULT_RETRY } from "./memory.js";
 import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { find_vma } from "./mmap.js";
@@ -622,7 +622,7 @@ function __collapse_huge_page_copy(k: Kernel, vma: vm_area_struct, address: numb
     }
     copy_page_content(mem, hpage + j, p); // copy_user_highpage
     const head = compound_head(mem, p);
-    if (head === p && (mem.flags[p] & (F(PG_head) | F(PG_tail))) === 0) {
+    if (head === p && (page_flags(mem, p) & (F(PG_head) | F(PG_tail))) === 0) {
       // release_pte_page: no longer isolated, back to the LRU (to be freed just below).
       mod_page_node_state(k, p, NR_ISOLATED_ANON, -1);
       const i = isolated.indexOf(p);

@@ -98,6 +98,7 @@ import {
   PG_writeback,
   compound_head,
   folio_nr_pages,
+  page_flags,
   type MemMap,
 } from "./memmap.js";
 import { folio_evictable, folio_lruvec, lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "./mm_inline.js";
@@ -351,7 +352,7 @@ function folio_mapped(mem: MemMap, pfn: number): boolean {
 
 /** pfn_folio: the folio a mapped pfn belongs to (the head of a THP's subpage). */
 function folio_of(mem: MemMap, pfn: number): number {
-  return (mem.flags[pfn] & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+  return (page_flags(mem, pfn) & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
 }
 
 function list_of(k: Kernel): Uint8Array {
@@ -933,7 +934,7 @@ function walk_pte_range(k: Kernel, walk: lru_gen_mm_walk, pgdat: pglist_data, ta
     // may swap
     const zi = blockZone[pfn >>> pageblock_order];
     if (zi === 255 || Math.floor(zi / MAX_NR_ZONES) !== nid) continue;
-    const folio = (mflags[pfn] & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+    const folio = (page_flags(mem, pfn) & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
     // get_pfn_folio: only the walked lruvec's memcg's folios (folio_memcg_rcu(folio) != memcg)
     if ((memcgCol[folio] & MEM_CGROUP_ID_MAX) !== memcg_id) continue;
     const pf = mflags[folio];
@@ -1468,7 +1469,7 @@ export function lru_gen_look_around(k: Kernel, pfn: number, vma: vm_area_struct,
     const zi = blockZone[pp >>> pageblock_order];
     if (zi === 255 || Math.floor(zi / MAX_NR_ZONES) !== pgdat.node_id) continue;
     // get_pfn_folio: the head of a PTE-mapped THP, of the same memcg
-    const p = (mflags[pp] & TAIL) !== 0 ? compound_head(mem, pp) : pp;
+    const p = (page_flags(mem, pp) & TAIL) !== 0 ? compound_head(mem, pp) : pp;
     if ((mem.memcg[p] & MEM_CGROUP_ID_MAX) !== memcg_id) continue;
     const pf = mflags[p];
     if ((pf & SWAPBACKED) !== 0 && !can_swap) continue;

@@ -32,7 +32,7 @@ import { folio_isolate_lru, reclaim_pages } from "./vmscan.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, type task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_SPECIAL, walk_present_ptes } from "../arch/x86/pgtable.js";
-import { compound_head, F, folio_nr_pages, PG_active, PG_head, PG_tail, PG_lru, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable } from "./memmap.js";
+import { compound_head, F, folio_nr_pages, page_flags, PG_active, PG_head, PG_tail, PG_lru, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable } from "./memmap.js";
 import {
   FMODE_WRITE,
   type mm_struct,
@@ -185,7 +185,7 @@ function madvise_free_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
     const f = pool.ent_flags[i];
     if (f & _PAGE_SPECIAL) return; // the zero page
     const pfn = pool.ent_pfn[i];
-    if (mem.flags[pfn] & COMPOUND && !split_pte_mapped_thp(k, pfn)) {
+    if (page_flags(mem, pfn) & COMPOUND && !split_pte_mapped_thp(k, pfn)) {
       stop = true; // goto out
       return;
     }
@@ -249,7 +249,7 @@ function madvise_cold_range(k: Kernel, vma: vm_area_struct, start: number, end: 
     const f = pool.ent_flags[i];
     if (f & _PAGE_SPECIAL) return;
     const pfn = pool.ent_pfn[i];
-    if (mem.flags[pfn] & COMPOUND && !split_pte_mapped_thp(k, pfn)) {
+    if (page_flags(mem, pfn) & COMPOUND && !split_pte_mapped_thp(k, pfn)) {
       stop = true; // break
       return;
     }

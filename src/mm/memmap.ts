@@ -59,6 +59,14 @@ export const PG_hugetlb = 27;
  */
 export const PG_transhuge = 28;
 /**
+ * Not a kernel flag: on a compound head, "the head's content token stands for every subpage's"
+ * (MemMap.content_rel): clear_huge_page gave the folio fresh contents, subpage i the head's
+ * token + i, and the tails' own entries are stale. Set by fresh_page_contents over a whole
+ * folio; cleared, the tails written out first, by content_materialize (before any subpage's
+ * contents are written one by one, and by __split_huge_page as the folio dissolves). Bit 29.
+ */
+export const PG_uniform_content = 29;
+/**
  * PG_double_map, on the first tail page (PF_SECOND): the THP is mapped by a PMD and, somewhere,
  * by PTEs too, so every subpage's _mapcount carries one extra count (mm/huge_memory.c
  * __split_huge_pmd_locked). The kernel aliases it to PG_workingset.
@@ -92,7 +100,7 @@ export const MAX_FOLIO_ORDER = 18;
 /**
  * The page columns of one machine: every field a later mechanism needs, allocated once at boot.
  * Bytes per page: flags 4, lru_gen_flags 1, _refcount 4, mapcount 4, private 4, lru 8, mapping 4,
- * index 4, memcg 2, content 4, page_owner_ts 4 = 43 (plus 3 bytes per pageblock).
+ * index 4, memcg 2, content 4, page_owner_ts 4 = 43 (plus 4 bytes per pageblock).
  *
  * Compound pages (THP, hugetlb) keep their fields where the kernel's struct page keeps them,
  * as far as the columns allow: PG_head on the head, PG_tail on the rest; page[1] holds the
@@ -143,8 +151,10 @@ export class MemMap {
   /**
    * page_owner's allocation time (struct page_owner's ts_nsec, set by __set_page_owner), kept
    * compact: µs of simulated time + 1, saturating at 2^32 - 1 (71 minutes); 0 = not allocated
-   * since boot (free at boot, or a memblock reservation). Every page of a block gets the
-   * stamp, as __set_page_owner_handle does. The kernel keeps it only when booted with
+   * since boot (free at boot, or a memblock reservation). Every page of a plain block gets the
+   * stamp, as __set_page_owner_handle does; of a compound page only the head, whose stamp
+   * stands for its tails' (read a page's through page_owner_ts_of; a tail's own entry is stale
+   * until __split_huge_page writes it). The kernel keeps it only when booted with
    * page_owner=on and prints it in /sys/kernel/debug/page_owner; the model always keeps it and
    * prints it nowhere: it is the explorer's page age (src/api/inspect.ts fillPageAges).
    */
@@ -155,6 +165,15 @@ export class MemMap {
   readonly pageblock_skip: Uint8Array;
   /** Which zone each pageblock belongs to, as nid * MAX_NR_ZONES + zone_idx; 255 = a hole. */
   readonly pageblock_zone: Uint8Array;
+  /**
+   * Not a kernel field: 1 when the pageblock is one compound page of pageblock order (a THP, a
+   * 2 MiB hugetlb page, the huge zero page) whose 511 tails' PG_tail is not stored in their
+   * flags word but implied (issue 17: the 2 KiB fill of PG_tail was a tenth of a THP fault).
+   * Read a page's flags for PG_tail through page_flags / PageTail / compound_head, never
+   * `flags[pfn] & F(PG_tail)` alone. Set by prep_new_page; cleared, the tails' words then
+   * written, by free_pages_prepare and __split_huge_page.
+   */
+  readonly pageblock_thp: Uint8Array;
   /**
    * Free MAX_ORDER-1 blocks whose head has not been written yet (deferred linking, see
    * page_alloc.ts deferred_tail): 0 means every free block is linked, the common test.
@@ -177,46 +196,137 @@ export class MemMap {
     this.pageblock_mt = new Uint8Array(nrBlocks);
     this.pageblock_skip = new Uint8Array(nrBlocks);
     this.pageblock_zone = new Uint8Array(nrBlocks).fill(255);
+    this.pageblock_thp = new Uint8Array(nrBlocks);
   }
 
   /** Bytes the columns occupy per simulated page (declared size, whether or not committed). */
   bytesPerPage(): number {
-    return 4 + 1 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 3 / (1 << pageblock_order);
+    return 4 + 1 + 4 + 4 + 4 + 8 + 4 + 4 + 2 + 4 + 4 + 4 / (1 << pageblock_order);
   }
 }
 
 const HEAD = 1 << PG_head;
 const TAIL = 1 << PG_tail;
 
+const UNIFORM = 1 << PG_uniform_content;
+
+/**
+ * The stored content word (token − pfn) of page `pfn`: its own, or, for a tail of a folio whose
+ * head carries PG_uniform_content, the head's (consecutive tokens store as one number).
+ */
+function content_rel_of(mem: MemMap, pfn: number): number {
+  if ((page_flags(mem, pfn) & TAIL) !== 0) {
+    const h = compound_head(mem, pfn);
+    if ((mem.flags[h] & UNIFORM) !== 0) return mem.content_rel[h];
+  }
+  return mem.content_rel[pfn];
+}
+
+/**
+ * Writes the tails' content words of the folio `pfn` belongs to, if its head's stood for them
+ * (PG_uniform_content), and clears the mark: after this every subpage's entry is its own. A
+ * fill of nr − 1 words, done where the kernel writes each subpage anyway (a copy into one
+ * subpage, a split) and never on a THP fault.
+ */
+export function content_materialize(mem: MemMap, pfn: number): void {
+  const f = page_flags(mem, pfn);
+  if ((f & (HEAD | TAIL)) === 0) return;
+  const h = (f & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
+  if ((mem.flags[h] & UNIFORM) === 0) return;
+  mem.content_rel.fill(mem.content_rel[h], h + 1, h + 2 ** mem.index[h + 1]);
+  mem.flags[h] &= ~UNIFORM;
+}
+
 /** The content token of page `pfn` (MemMap.content_rel), 0 for none. */
 export function page_content(mem: MemMap, pfn: number): number {
-  const r = mem.content_rel[pfn];
+  const r = content_rel_of(mem, pfn);
   return r === 0 ? 0 : (r + pfn) >>> 0;
 }
 
 /** Gives page `pfn` the content token `token` (0: no contents). */
 export function set_page_content(mem: MemMap, pfn: number, token: number): void {
+  content_materialize(mem, pfn);
   mem.content_rel[pfn] = token === 0 ? 0 : (token - pfn) >>> 0;
+}
+
+/**
+ * set_page_content for a page just allocated at order 0 (a fault's new page), which belongs to
+ * no compound page: nothing to write out first, one store. The first-touch fault path calls it
+ * per page (content_materialize's test there cost the 4 KiB first-touch row 5%).
+ */
+export function set_new_page_content(mem: MemMap, pfn: number, token: number): void {
+  mem.content_rel[pfn] = token === 0 ? 0 : (token - pfn) >>> 0;
+}
+
+/** copy_page_content into a page just allocated at order 0 (a CoW copy); `src` may be a THP's subpage. */
+export function copy_new_page_content(mem: MemMap, dst: number, src: number): void {
+  const r = content_rel_of(mem, src);
+  mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
 }
 
 /** Page `dst` gets the contents of page `src` (a copy: the same token). */
 export function copy_page_content(mem: MemMap, dst: number, src: number): void {
-  const r = mem.content_rel[src];
+  const r = content_rel_of(mem, src);
+  content_materialize(mem, dst);
   mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
 }
 
 /**
+ * The nr pages of folio `dst` get the contents of folio `src` page by page (folio_copy): a source
+ * whose head stands for its tails (PG_uniform_content) is copied as one word and the mark, the
+ * rest word by word.
+ */
+export function copy_folio_content(mem: MemMap, dst: number, src: number, nr: number): void {
+  if ((mem.flags[src] & UNIFORM) !== 0 && (mem.flags[dst] & HEAD) !== 0 && 2 ** mem.index[dst + 1] === nr) {
+    const r = mem.content_rel[src];
+    mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
+    mem.flags[dst] |= UNIFORM;
+    return;
+  }
+  for (let i = 0; i < nr; i++) copy_page_content(mem, dst + i, src + i);
+}
+
+/**
  * Pages [pfn, pfn + nr) filled from nothing, in order: the next nr tokens of content_seq, the
- * first to `pfn`. As stored (token − pfn) they are all the same number: one fill.
+ * first to `pfn`. As stored (token − pfn) they are all the same number: one fill, or, when the
+ * range is exactly one compound page, one store on its head marked PG_uniform_content (issue 17:
+ * a THP fault writes O(1) memmap words; the fill was a tenth of the fault).
  */
 export function fresh_page_contents(mem: MemMap, seq: { content_seq: number }, pfn: number, nr: number): void {
   const first = seq.content_seq + 1;
-  mem.content_rel.fill((first - pfn) >>> 0, pfn, pfn + nr);
+  const rel = (first - pfn) >>> 0;
+  const f = mem.flags[pfn];
+  if ((f & HEAD) !== 0 && nr > 1 && 2 ** mem.index[pfn + 1] === nr) {
+    mem.content_rel[pfn] = rel;
+    mem.flags[pfn] = f | UNIFORM;
+  } else {
+    content_materialize(mem, pfn);
+    if (nr > 1) content_materialize(mem, pfn + nr - 1);
+    mem.content_rel.fill(rel, pfn, pfn + nr);
+  }
   seq.content_seq = first + nr - 1;
 }
+const PB_MASK = (1 << pageblock_order) - 1;
+
+/**
+ * page->flags of `pfn` as the kernel's page-flag tests see it: the stored word, plus PG_tail for
+ * a tail of a pageblock-order compound page, whose PG_tail is implied (MemMap.pageblock_thp)
+ * rather than stored. Every test of PG_tail (or of PG_head | PG_tail) reads through this.
+ * @kernel include/linux/page-flags.h PageTail, PageCompound
+ */
+export function page_flags(mem: MemMap, pfn: number): number {
+  const f = mem.flags[pfn];
+  return (pfn & PB_MASK) !== 0 && mem.pageblock_thp[pfn >>> pageblock_order] !== 0 ? f | TAIL : f;
+}
+
+/** PageTail. @kernel include/linux/page-flags.h PageTail */
+export function PageTail(mem: MemMap, pfn: number): boolean {
+  return (page_flags(mem, pfn) & TAIL) !== 0;
+}
+
 /** PageCompound: a head or a tail page. @kernel include/linux/page-flags.h PageCompound */
 export function PageCompound(mem: MemMap, pfn: number): boolean {
-  return (mem.flags[pfn] & (HEAD | TAIL)) !== 0;
+  return (page_flags(mem, pfn) & (HEAD | TAIL)) !== 0;
 }
 
 /**
@@ -226,13 +336,23 @@ export function PageCompound(mem: MemMap, pfn: number): boolean {
  * @kernel include/linux/page-flags.h compound_head, page_folio
  */
 export function compound_head(mem: MemMap, pfn: number): number {
-  if ((mem.flags[pfn] & TAIL) === 0) return pfn;
+  if ((page_flags(mem, pfn) & TAIL) === 0) return pfn;
   const flags = mem.flags;
   for (let o = 1; o <= MAX_FOLIO_ORDER; o++) {
     const h = pfn - (pfn & ((1 << o) - 1));
     if ((flags[h] & HEAD) !== 0 && h + 2 ** mem.index[h + 1] > pfn) return h;
   }
   throw new KernelBug("compound_head: tail page without a head", { pfn });
+}
+
+/**
+ * page_owner's allocation time of page `pfn` (MemMap.page_owner_ts): a compound page's tails read
+ * their head's stamp, which stands for theirs while the page is compound (set_page_owner in
+ * page_alloc.ts stamps only the head; __split_huge_page copies it into each tail).
+ * @kernel mm/page_owner.c __set_page_owner_handle, split_page_owner
+ */
+export function page_owner_ts_of(mem: MemMap, pfn: number): number {
+  return mem.page_owner_ts[(page_flags(mem, pfn) & TAIL) === 0 ? pfn : compound_head(mem, pfn)];
 }
 
 /** Pages in the folio headed by `head`: 2^order for a compound head, else 1. @kernel include/linux/mm.h folio_nr_pages */

@@ -89,7 +89,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { task_struct } from "../kernel/sched.js";
 import { __GFP_COMP, __GFP_ZERO, GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "./gfp.js";
-import { compound_head, copy_page_content, F, set_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
+import { compound_head, copy_new_page_content, F, page_flags, set_new_page_content, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reserved, PG_swapbacked, PG_swapcache, PG_tail, PG_uptodate, PG_writeback, PG_anon_exclusive } from "./memmap.js";
 import {
   anon_vma_chain_singular,
   anon_vma_prepare,
@@ -496,7 +496,7 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
     return VM_FAULT_OOM;
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
-  set_page_content(k.mem_map, pfn, ++k.content_seq);
+  set_new_page_content(k.mem_map, pfn, ++k.content_seq);
   let entry = vma.vm_page_prot;
   if ((vma.vm_flags & VM_WRITE) !== 0) entry = pte_mkdirty(entry) | _PAGE_RW;
   vma.vm_mm.rss_stat[MM_ANONPAGES]++;
@@ -601,8 +601,8 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   // copy_user_highpage, or a zeroed page in place of the zero page.
-  if (old !== NO_PFN) copy_page_content(k.mem_map, pfn, old);
-  else set_page_content(k.mem_map, pfn, ++k.content_seq);
+  if (old !== NO_PFN) copy_new_page_content(k.mem_map, pfn, old);
+  else set_new_page_content(k.mem_map, pfn, ++k.content_seq);
   const rss = vma.vm_mm.rss_stat;
   if (old !== NO_PFN) {
     if (!PageAnon(k, old)) {
@@ -750,7 +750,7 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   }
   // copy_user_highpage, __SetPageUptodate
   k.mem_map.flags[cow] |= F(PG_uptodate);
-  copy_page_content(k.mem_map, cow, vmf.page);
+  copy_new_page_content(k.mem_map, cow, vmf.page);
   ret |= finish_fault(k, vmf);
   put_page(k, vmf.page);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
@@ -945,7 +945,7 @@ export function anon_write_run(
     let oldAnon = false;
     if (f === 0 && old === 0) {
       // do_anonymous_page
-    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (mflags[old] & COMPOUND) === 0) {
+    } else if ((f & (_PAGE_PRESENT | _PAGE_USER | _PAGE_RW | _PAGE_SPECIAL)) === (_PAGE_PRESENT | _PAGE_USER) && mapping[old] < 0 && (page_flags(mem, old) & COMPOUND) === 0) {
       // do_wp_page on an anonymous page: reuse when exclusive, or when ours is the only reference.
       const excl = (mflags[old] & ANON_EXCL) !== 0;
       // wp_can_reuse_anon_page may drain the LRU batches: the held statistics go first.
@@ -1030,8 +1030,8 @@ export function anon_write_run(
       t.min_flt++;
       break;
     }
-    if (zeroed) set_page_content(mem, pfn, ++k.content_seq);
-    else copy_page_content(mem, pfn, old);
+    if (zeroed) set_new_page_content(mem, pfn, ++k.content_seq);
+    else copy_new_page_content(mem, pfn, old);
     // page_add_new_anon_rmap + __page_set_anon_rmap (exclusive): the VMA's own anon_vma.
     mflags[pfn] |= UPTODATE | SWAPBACKED | ANON_EXCL;
     mapcount[pfn] = 1;
@@ -1154,7 +1154,7 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           continue;
         }
         if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
-        if ((mem.flags[p] & COMPOUND) !== 0) {
+        if ((page_flags(mem, p) & COMPOUND) !== 0) {
           // A subpage of a PTE-mapped THP: its folio's counter, rmap and reference.
           rss[mm_counter(k, p)]--;
           page_remove_rmap(k, p);
@@ -1301,7 +1301,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
             ef[sb + j] = f;
           }
           drss[MM_SWAPENTS]++;
-        } else if ((f & _PAGE_SPECIAL) === 0 && (flagsRef[p] & COMPOUND) !== 0) {
+        } else if ((f & _PAGE_SPECIAL) === 0 && (page_flags(mem, p) & COMPOUND) !== 0) {
           // A subpage of a PTE-mapped THP: the folio's reference, the subpage's mapcount.
           refcount[compound_head(mem, p)]++;
           mapcount[p]++;

@@ -9,13 +9,14 @@ import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE } from "../include/linux/gfp_types.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, pte_table_lookup, pte_index } from "../arch/x86/pgtable.js";
 import { follow_pte } from "./memory.js";
-import { F, page_content, PG_anon_exclusive, PG_lru, PG_mlocked, PG_swapbacked } from "./memmap.js";
-import { MIGRATE_SYNC, MR_COMPACTION, migrate_pages } from "./migrate.js";
+import { F, page_content, PG_anon_exclusive, PG_head, PG_lru, PG_mlocked, PG_swapbacked } from "./memmap.js";
+import { NO_PFN } from "./types.js";
+import { MIGRATE_SYNC, MR_COMPACTION, MR_NUMA_MISPLACED, migrate_pages, putback_movable_pages } from "./migrate.js";
 import { newListHeads } from "./list.js";
 import { alloc_pages } from "./page_alloc.js";
 import { lru_add_drain } from "./swap.js";
 import { folio_isolate_lru } from "./vmscan.js";
-import { NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_MLOCK, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+import { NR_ANON_THPS, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_MLOCK, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
 import type { mm_struct } from "./mm_types.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
@@ -205,5 +206,64 @@ describe("migrate_pages", () => {
     expect(page_content(k.mem_map, moved)).toBe(token);
     check_swap_invariants(k);
     checkAll(k);
+  });
+
+  describe("a THP whose migration target cannot be had (-ENOMEM)", () => {
+    /** A 1 GiB machine (THP always) with one written THP, isolated on list 0 as alloc_contig's scanner isolates it. */
+    function isolatedThp(): { k: Kernel; heads: Int32Array; head: number; read: () => number[]; frames: () => number[] } {
+      const m = Machine.boot({ memory: "1G" });
+      const k = kernelOf(m);
+      const p = m.spawn({ comm: "p" });
+      const raw = p.mmap(4 << 20);
+      const a = Math.ceil(raw / (2 << 20)) * (2 << 20);
+      p.write(a, 2 << 20);
+      lru_add_drain(k);
+      const head = p.pagemap(a, 1).frame[0];
+      expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
+      const heads = newListHeads(1);
+      expect(folio_isolate_lru(k, head)).toBe(true);
+      k.page_zone(head)!.zone_pgdat.vm_stat[NR_ISOLATED_ANON] += 512;
+      k.mem_map.lru.list_add(heads, 0, head);
+      const read = (): number[] => Array.from(p.pagemap(a, 512).frame, (f) => page_content(k.mem_map, f));
+      const frames = (): number[] => Array.from(p.pagemap(a, 512).frame);
+      return { k, heads, head, read, frames };
+    }
+    /** alloc_migration_target when no huge page is free: order 0 only. */
+    const noHuge = (k: Kernel, src: number): number => ((k.mem_map.flags[src] & F(PG_head)) !== 0 ? NO_PFN : newPage(k));
+
+    it("splits it and migrates its 512 pages: thp_migration_fail 1, thp_migration_split 1, pgmigrate_success 512", () => {
+      const { k, heads, head, read, frames } = isolatedThp();
+      const tokens = read();
+      const nr = new Int32Array(1);
+      const fail0 = k.vm_events[PGMIGRATE_FAIL];
+      expect(migrate_pages(k, heads, 0, noHuge, null, null, MIGRATE_SYNC, MR_COMPACTION, nr)).toBe(0);
+      // every page moved (a later one may land on a frame an earlier one left: nothing isolates it)
+      expect(frames().filter((f, i) => f === head + i)).toEqual([]);
+      expect(nr[0]).toBe(512);
+      expect(k.vm_events[PGMIGRATE_FAIL]).toBe(fail0);
+      expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([0, 1, 1]);
+      expect(heads[0]).toBe(NO_PFN);
+      expect(read()).toEqual(tokens);
+      expect(k.page_zone(head)!.zone_pgdat.vm_stat[NR_ISOLATED_ANON]).toBe(0);
+      expect(k.page_zone(head)!.zone_pgdat.vm_stat[NR_ANON_THPS]).toBe(0);
+      checkAll(k);
+    });
+
+    it("for NUMA balancing (MR_NUMA_MISPLACED, no split) gives up with -ENOMEM: pgmigrate_fail 512, the THP stays", () => {
+      const { k, heads, head, read, frames } = isolatedThp();
+      const tokens = read();
+      const nr = new Int32Array(1);
+      const fail0 = k.vm_events[PGMIGRATE_FAIL];
+      expect(migrate_pages(k, heads, 0, noHuge, null, null, MIGRATE_SYNC, MR_NUMA_MISPLACED, nr)).toBe(-12);
+      expect(frames()[7]).toBe(head + 7);
+      expect(nr[0]).toBe(0);
+      expect(k.vm_events[PGMIGRATE_FAIL] - fail0).toBe(512);
+      expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([0, 1, 0]);
+      expect(heads[0]).toBe(head);
+      putback_movable_pages(k, heads, 0);
+      expect(read()).toEqual(tokens);
+      expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
+      checkAll(k);
+    });
   });
 });

@@ -21,8 +21,14 @@
  * whose offset is the old pfn, with the young and dirty bits kept as 6.1 keeps them on x86
  * (migration_entry_supports_ad) and the soft-dirty bit as on a swap PTE.
  *
- * Simplified: order-0 folios only (compaction skips compound pages; THP and hugetlb migration,
- * thp_migration_*, are not modelled, so a compound folio fails with -EBUSY); no non-LRU movable
+ * Large folios: a THP (only alloc_contig_range isolates one; compaction skips compound pages,
+ * as 6.1) moves whole to a THP target when huge PMDs alone map it (unmap_and_move_thp);
+ * otherwise, or with no target, migrate_pages splits it and moves its pages
+ * (thp_migration_success / _fail / _split).
+ *
+ * Simplified: a THP also mapped by PTEs, queued for a deferred split, mlocked or in the swap
+ * cache is split rather than moved whole; no hugetlb migration (a hugetlb folio answers
+ * -EBUSY; alloc_contig_range never isolates one); no non-LRU movable
  * pages (no zsmalloc or balloon in the model); a page under writeback is not waited for even in
  * MIGRATE_SYNC (the model's writeback completes through the block layer's clock, which migration
  * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
@@ -32,7 +38,7 @@
  *   migrate_folio_move, __migrate_folio_move, move_to_new_folio,
  *   folio_migrate_mapping, folio_migrate_flags, folio_migrate_copy, migrate_folio,
  *   remove_migration_pte, remove_migration_ptes, putback_movable_pages, folio_expected_refs,
- *   migrate_folio_done
+ *   migrate_folio_done, try_split_folio
  * @kernel mm/rmap.c try_to_migrate, try_to_migrate_one
  * @kernel include/linux/swapops.h make_readable_migration_entry, make_writable_migration_entry,
  *   make_readable_exclusive_migration_entry, is_migration_entry
@@ -59,12 +65,19 @@ import {
   PG_swapbacked,
   PG_swapcache,
   PG_tail,
+  PG_transhuge,
   PG_unevictable,
   PG_uptodate,
   PG_workingset,
   PG_writeback,
+  PG_double_map,
+  PG_mlocked,
+  copy_folio_content,
   copy_page_content,
+  folio_nr_pages,
+  page_flags,
 } from "./memmap.js";
+import { migrate_thp_pmds, split_huge_page_to_list } from "./huge_memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { VM_LOCKED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_pte_slot, rmap_vmas, rmap_walk, vma_address } from "./rmap.js";
@@ -72,7 +85,7 @@ import { folio_putback_lru, put_page } from "./swap.js";
 import { get_swap_device } from "./swapfile.js";
 import { swp_offset } from "./swapops.js";
 import { NO_PFN } from "./types.js";
-import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_SHMEM, NR_SWAPCACHE, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_SHMEM, NR_SWAPCACHE, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
 
 // enum migrate_mode
 export const MIGRATE_ASYNC = 0;
@@ -128,6 +141,7 @@ const NR_MAX_MIGRATE_PAGES_RETRY = 10;
 const EAGAIN = errnoValues.EAGAIN;
 const EBUSY = errnoValues.EBUSY;
 const ENOMEM = errnoValues.ENOMEM;
+const ENOSYS = errnoValues.ENOSYS;
 
 /** Whether a PTE's flags hold a migration entry. @kernel include/linux/swapops.h is_migration_entry */
 export function is_migration_entry_flags(flags: number): boolean {
@@ -349,7 +363,7 @@ function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page:
     put_page(k, src);
     return 0;
   }
-  if ((f & COMPOUND) !== 0) return -EBUSY;
+  if ((page_flags(mem, src) & COMPOUND) !== 0) return (f & F(PG_transhuge)) !== 0 ? unmap_and_move_thp(k, get_new_page, priv, src) : -EBUSY;
   const dst = get_new_page(k, src, priv);
   if (dst === NO_PFN) return -ENOMEM;
   let rc = 0;
@@ -379,11 +393,74 @@ function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page:
   return 0;
 }
 
-/** NR_ISOLATED_ANON / NR_ISOLATED_FILE down by one for a folio leaving isolation. */
+/**
+ * Migrates an isolated anonymous THP whole to a THP from `get_new_page` (a folio of the same
+ * order): its huge PMDs move to the new folio (migrate_thp_pmds), then the mapping, index,
+ * flags, memcg, page_owner stamp and the 512 pages' contents; the new folio goes on the LRU and
+ * the old one is freed. 0 on success; -EAGAIN when it is pinned (references beyond its PMD
+ * mappings and the isolation's) or locked; -EBUSY under writeback; -ENOMEM when no target
+ * could be had, and -ENOSYS when the model does not move it whole, both of which
+ * migrate_pages answers by splitting the THP and migrating its pages.
+ * Simplified: a THP also mapped by PTEs (after a PMD split, with or without DoubleMap), queued
+ * for a deferred split, mlocked or in the swap cache answers -ENOSYS (split, then its pages
+ * migrate); 6.1 moves it whole through a migration entry per PTE.
+ * @kernel mm/migrate.c migrate_folio_unmap, migrate_folio_move, folio_migrate_flags, folio_copy
+ * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
+ */
+function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, src: number): number {
+  const mem = k.mem_map;
+  const f = mem.flags[src];
+  const nr = folio_nr_pages(mem, src);
+  if ((f & F(PG_locked)) !== 0) return -EAGAIN;
+  if ((f & F(PG_writeback)) !== 0) return -EBUSY;
+  if (mem.mapping[src] >= 0 || (f & (F(PG_swapcache) | F(PG_mlocked))) !== 0 || mem.private[src + 2] !== 0 || (mem.flags[src + 1] & F(PG_double_map)) !== 0) return -ENOSYS;
+  for (let i = 0; i < nr; i++) if (mem.mapcount[src + i] !== 0) return -ENOSYS;
+  // folio_expected_refs: the isolation's reference, and one per PMD mapping.
+  if (mem._refcount[src] !== 1 + mem.private[src + 1]) return -EAGAIN;
+  const dst = get_new_page(k, src, priv);
+  if (dst === NO_PFN) return -ENOMEM;
+  if ((mem.flags[dst] & F(PG_head)) === 0 || folio_nr_pages(mem, dst) !== nr) throw new KernelBug("THP migration target is not a folio of the same order", { src, dst });
+  migrate_thp_pmds(k, src, dst);
+  // folio_migrate_mapping for an anonymous folio outside the swap cache: mapping and index.
+  mem.mapping[dst] = mem.mapping[src];
+  mem.index[dst] = mem.index[src];
+  // folio_migrate_flags: as folio_migrate_copy does for a small folio.
+  let d = mem.flags[dst] | (f & (F(PG_error) | F(PG_referenced) | F(PG_uptodate) | F(PG_workingset) | F(PG_anon_exclusive) | F(PG_dirty) | F(PG_swapbacked)));
+  let s = f;
+  if ((f & F(PG_active)) !== 0) {
+    s &= ~F(PG_active);
+    d |= F(PG_active);
+  } else if ((f & F(PG_unevictable)) !== 0) {
+    s &= ~F(PG_unevictable);
+    d |= F(PG_unevictable);
+  }
+  mem.flags[src] = s;
+  mem.flags[dst] = d;
+  mem.memcg[dst] = mem.memcg[src]; // mem_cgroup_migrate
+  copy_folio_content(mem, dst, src, nr); // folio_copy
+  mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the head's stamp stands for the tails'
+  dec_isolated(k, src);
+  folio_putback_lru(k, dst);
+  put_page(k, src);
+  return 0;
+}
+
+/**
+ * Splits an isolated large folio that could not move whole onto list `split` (head and tails,
+ * each isolated with a reference), for migrate_pages to move page by page. Whether it split.
+ * @kernel mm/migrate.c try_split_folio
+ */
+function try_split_folio(k: Kernel, head: number, split: Int32Array): boolean {
+  if (split_huge_page_to_list(k, head, split, 0) !== 0) return false;
+  k.mem_map.lru.list_add(split, 0, head);
+  return true;
+}
+
+/** NR_ISOLATED_ANON / NR_ISOLATED_FILE down by the folio's pages as it leaves isolation. */
 function dec_isolated(k: Kernel, pfn: number): void {
   const z = k.page_zone(pfn);
   if (z === undefined) throw new KernelBug("isolated page in a hole", { pfn });
-  z.zone_pgdat.vm_stat[(k.mem_map.flags[pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE]--;
+  z.zone_pgdat.vm_stat[(k.mem_map.flags[pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE] -= folio_nr_pages(k.mem_map, pfn);
 }
 
 /**
@@ -402,14 +479,20 @@ export function putback_movable_pages(k: Kernel, heads: Int32Array, from: number
 /**
  * Migrates every folio on list `from` (threaded through the lru links), each to a page from
  * `get_new_page`. Folios that answer -EAGAIN are tried again, up to 10 passes; -ENOMEM stops
- * everything. Folios that did not move stay on `from` for the caller's putback_movable_pages.
- * Returns the number that did not move, or -ENOMEM; `nr_succeeded[0]` gets the number moved.
- * pgmigrate_success and pgmigrate_fail count them; on -ENOMEM only the folio that met it and
- * those waiting for a retry count as failed (hp-compact's real pgmigrate_fail is 1 after a
- * compact_memory run whose scanners met: the last batch ran out of targets).
+ * everything. A THP that cannot move whole (-ENOMEM: no target THP; -ENOSYS: see
+ * unmap_and_move_thp) is split and its pages migrated after the rest, in passes of their own
+ * that count nothing as failed folios (thp_migration_fail and thp_migration_split + 1 each).
+ * Folios that did not move stay on `from` for the caller's putback_movable_pages.
+ * Returns the number of folios that did not move (a split THP whose pages all moved counts
+ * none), or -ENOMEM; `nr_succeeded[0]` gets the pages moved. pgmigrate_success and
+ * pgmigrate_fail count pages, thp_migration_success / _fail / _split THPs; on -ENOMEM only the
+ * folio that met it and those waiting for a retry count as failed (hp-compact's real
+ * pgmigrate_fail is 1 after a compact_memory run whose scanners met: the last batch ran out of
+ * targets).
  * Simplified: one folio at a time; 6.1.176's migrate_pages_batch unmaps a whole batch before
- * moving it, which changes only the order in which the old pages are freed.
- * @kernel mm/migrate.c migrate_pages
+ * moving it, which changes only the order in which the old pages are freed; no hugetlb folios
+ * (migrate_hugetlbs): alloc_contig_range's isolation never puts one on the list.
+ * @kernel mm/migrate.c migrate_pages, migrate_pages_batch
  * @kernel include/trace/events/migrate.h mm_migrate_pages
  */
 export function migrate_pages<T>(
@@ -424,43 +507,120 @@ export function migrate_pages<T>(
   nr_succeeded: Int32Array,
 ): number {
   const mem = k.mem_map;
+  const nosplit = reason === MR_NUMA_MISPLACED;
+  // split_folios: a list of its own, made only when a THP is split (not a hot path).
+  let split: Int32Array | null = null;
   let nr_failed = 0;
+  let nr_large_failed = 0;
+  let nr_failed_pages = 0;
   let succeeded = 0;
-  let retry = 1;
+  let thp_succeeded = 0;
+  let thp_failed = 0;
+  let thp_split = 0;
   let rc = 0;
-  outer: for (let pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && retry; pass++) {
-    retry = 0;
-    for (let p = heads[from]; p !== NO_PFN; ) {
-      const next = mem.lru.list_next(heads, from, p);
-      // The folio leaves the list for the attempt and comes back to it when it fails.
-      mem.lru.list_del(heads, from, p);
-      const r = unmap_and_move(k, get_new_page, put_new_page, priv, p, mode);
-      if (r === 0) succeeded++;
-      else {
-        if (next === NO_PFN) mem.lru.list_add_tail(heads, from, p);
-        else mem.lru.list_add_before(heads, from, next, p);
-        if (r === -EAGAIN) retry++;
-        else if (r === -ENOMEM) {
+  let list = heads;
+  let li = from;
+  let no_split_folio_counting = false;
+  for (;;) {
+    let retry = 1;
+    let large_retry = 1;
+    let thp_retry = 0;
+    let nr_retry_pages = 0;
+    outer: for (let pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && (retry || large_retry); pass++) {
+      retry = 0;
+      large_retry = 0;
+      thp_retry = 0;
+      nr_retry_pages = 0;
+      for (let p = list[li]; p !== NO_PFN; ) {
+        const next = mem.lru.list_next(list, li, p);
+        const is_large = (mem.flags[p] & F(PG_head)) !== 0;
+        const is_thp = is_large && (mem.flags[p] & F(PG_transhuge)) !== 0 ? 1 : 0;
+        const nr_pages = folio_nr_pages(mem, p);
+        // The folio leaves the list for the attempt and comes back to it when it fails.
+        mem.lru.list_del(list, li, p);
+        const r = unmap_and_move(k, get_new_page, put_new_page, priv, p, mode);
+        if (r === 0) {
+          succeeded += nr_pages;
+          thp_succeeded += is_thp;
+          p = next;
+          continue;
+        }
+        if (is_large && (r === -ENOSYS || r === -ENOMEM)) {
+          nr_large_failed++;
+          thp_failed += is_thp;
+          // NUMA-balancing faults do not split a THP to retry it.
+          if (r === -ENOSYS || !nosplit) {
+            split ??= new Int32Array([NO_PFN]);
+            if (try_split_folio(k, p, split)) {
+              thp_split += is_thp;
+              p = next;
+              continue;
+            }
+          }
+        }
+        if (next === NO_PFN) mem.lru.list_add_tail(list, li, p);
+        else mem.lru.list_add_before(list, li, next, p);
+        if (r === -EAGAIN) {
+          if (is_large) {
+            large_retry++;
+            thp_retry += is_thp;
+          } else if (!no_split_folio_counting) retry++;
+          nr_retry_pages += nr_pages;
+        } else if (r === -ENOMEM) {
           // Out of target pages: this folio and the ones waiting for a retry count as failed,
           // the rest are simply handed back (migrate_pages_batch's -ENOMEM).
-          nr_failed += 1 + retry;
+          if (!is_large && !no_split_folio_counting) nr_failed++;
+          nr_failed_pages += nr_pages + nr_retry_pages;
+          nr_failed += retry;
+          nr_large_failed += large_retry;
+          thp_failed += thp_retry;
           rc = -ENOMEM;
           break outer;
-        } else nr_failed++;
+        } else {
+          if (is_large) {
+            if (r !== -ENOSYS) {
+              nr_large_failed++;
+              thp_failed += is_thp;
+            }
+          } else if (!no_split_folio_counting) nr_failed++;
+          nr_failed_pages += nr_pages;
+        }
+        p = next;
       }
-      p = next;
+    }
+    if (rc === 0) {
+      nr_failed += retry;
+      nr_large_failed += large_retry;
+      thp_failed += thp_retry;
+      nr_failed_pages += nr_retry_pages;
+    }
+    // Then the pages of the THPs split above, counting no folio as failed (the THP was).
+    if (rc !== 0 || split === null || split[0] === NO_PFN || list === split) break;
+    list = split;
+    li = 0;
+    no_split_folio_counting = true;
+  }
+  // What is left of split THPs joins the caller's list for its putback.
+  if (split !== null) {
+    for (let p = split[0]; p !== NO_PFN; p = split[0]) {
+      mem.lru.list_del(split, 0, p);
+      mem.lru.list_add_tail(heads, from, p);
     }
   }
-  if (rc === 0) nr_failed += retry;
+  let ret = rc === 0 ? nr_failed + nr_large_failed : rc;
+  if (rc === 0 && heads[from] === NO_PFN) ret = 0;
   k.vm_events[PGMIGRATE_SUCCESS] += succeeded;
-  k.vm_events[PGMIGRATE_FAIL] += nr_failed;
+  k.vm_events[PGMIGRATE_FAIL] += nr_failed_pages;
+  k.vm_events[THP_MIGRATION_SUCCESS] += thp_succeeded;
+  k.vm_events[THP_MIGRATION_FAIL] += thp_failed;
+  k.vm_events[THP_MIGRATION_SPLIT] += thp_split;
   nr_succeeded[0] = succeeded;
   if (k.trace.enabled("mm_migrate_pages")) {
     k.trace.emit(
       "mm_migrate_pages",
-      { succeeded, failed: nr_failed, mode, reason },
-      `nr_succeeded=${succeeded} nr_failed=${nr_failed} nr_thp_succeeded=0 nr_thp_failed=0 nr_thp_split=0 mode=${migrate_mode_names[mode]} reason=${migrate_reason_names[reason]}`,
+      { succeeded, failed: nr_failed_pages, mode, reason },
+      `nr_succeeded=${succeeded} nr_failed=${nr_failed_pages} nr_thp_succeeded=${thp_succeeded} nr_thp_failed=${thp_failed} nr_thp_split=${thp_split} mode=${migrate_mode_names[mode]} reason=${migrate_reason_names[reason]}`,
     );
   }
-  return rc === 0 ? nr_failed : rc;
+  return ret;
 }

@@ -24,7 +24,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { capable, fatal_signal_pending, rlimit, RLIMIT_MEMLOCK, type task_struct } from "../kernel/sched.js";
 import { _PAGE_RW, _PAGE_SPECIAL, pte_offset_map, pte_present, walk_present_ptes } from "../arch/x86/pgtable.js";
-import { F, folio_nr_pages, PG_active, PG_lru, PG_head, PG_mlocked, PG_tail, PG_unevictable } from "./memmap.js";
+import { F, folio_nr_pages, page_flags, PG_active, PG_lru, PG_head, PG_mlocked, PG_tail, PG_unevictable } from "./memmap.js";
 import { mlock_vma_huge_pmds } from "./huge_memory.js";
 import { lru_relist } from "./mm_inline.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
@@ -114,7 +114,7 @@ export function mlock_vma_pages_range(k: Kernel, vma: vm_area_struct, start: num
     if (pool.ent_flags[i] & _PAGE_SPECIAL) return;
     const pfn = pool.ent_pfn[i];
     // A subpage of a PTE-mapped THP is left alone (PageTransCompound: continue).
-    if (k.mem_map.flags[pfn] & (TAIL | HEAD)) return;
+    if (page_flags(k.mem_map, pfn) & (TAIL | HEAD)) return;
     if (lock) {
       // mlock_pte_range skips pages also mapped elsewhere without lock (only a full folio...):
       // for small pages it mlocks every mapped page.
@@ -132,7 +132,7 @@ export function munlock_vma_range(k: Kernel, vma: vm_area_struct, start: number,
   const pool = k.pgtables;
   mlock_vma_huge_pmds(k, vma, start, end, false);
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
-    if (!(pool.ent_flags[i] & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[i]] & (TAIL | HEAD))) munlock_page(k, pool.ent_pfn[i]);
+    if (!(pool.ent_flags[i] & _PAGE_SPECIAL) && !(page_flags(k.mem_map, pool.ent_pfn[i]) & (TAIL | HEAD))) munlock_page(k, pool.ent_pfn[i]);
   });
 }
 
@@ -150,7 +150,7 @@ export function mlock_faulted_range(k: Kernel, mm: mm_struct, start: number, end
     const e = Math.min(end, v.vm_end);
     const pool = k.pgtables;
     walk_present_ptes(k, mm.pgd, s, e, (_addr, j) => {
-      if (!(pool.ent_flags[j] & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[j]] & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[j]);
+      if (!(pool.ent_flags[j] & _PAGE_SPECIAL) && !(page_flags(k.mem_map, pool.ent_pfn[j]) & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[j]);
     });
   }
 }
@@ -357,7 +357,7 @@ export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, st
       const fl = pool.ent_flags[i];
       if ((fl & 1) !== 0 && (!write || (fl & _PAGE_RW) !== 0)) {
         // A PTE-mapped THP's subpage is not mlocked (6.1's mlock_pte_range skips it too).
-        if (locked && !(fl & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[i]] & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[i]);
+        if (locked && !(fl & _PAGE_SPECIAL) && !(page_flags(k.mem_map, pool.ent_pfn[i]) & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[i]);
         continue;
       }
     }
@@ -368,7 +368,7 @@ export function faultin_range(k: Kernel, t: task_struct, vma: vm_area_struct, st
     }
     if (locked) {
       i = pte_offset_map(k, mm.pgd, addr);
-      if (i >= 0 && pte_present(pool.ent_flags[i]) && !(pool.ent_flags[i] & _PAGE_SPECIAL) && !(k.mem_map.flags[pool.ent_pfn[i]] & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[i]);
+      if (i >= 0 && pte_present(pool.ent_flags[i]) && !(pool.ent_flags[i] & _PAGE_SPECIAL) && !(page_flags(k.mem_map, pool.ent_pfn[i]) & (TAIL | HEAD))) mlock_page(k, pool.ent_pfn[i]);
     }
   }
   return nr_pages;

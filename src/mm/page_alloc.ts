@@ -98,7 +98,7 @@ import {
   GFP_ZONEMASK,
   show_gfp_flags,
 } from "./gfp.js";
-import { F, LRU_GEN_MASK, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
+import { F, LRU_GEN_MASK, page_flags, PG_active, PG_buddy, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_private_2, PG_reserved, PG_slab, PG_tail, PG_transhuge, PG_unevictable, PG_writeback } from "./memmap.js";
 import {
   free_area,
   high_wmark_pages,
@@ -819,7 +819,7 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   const flags = mm.flags;
   if (k.trace.pageEvents) trace_mm_page_free(k, pfn, order);
   let f = flags[pfn];
-  if (f & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
+  if (page_flags(mm, pfn) & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
   if (f & PG_mlocked_mask) {
     const nr = 1 << order;
     f &= ~PG_mlocked_mask;
@@ -833,8 +833,12 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
     if (mm.private[pfn + 1] !== 0 || (nr > 2 && mm.private[pfn + 2] !== 0)) {
       throw new KernelBug("bad page state: compound page still mapped or queued at free", { pfn, compound_mapcount: mm.private[pfn + 1] });
     }
+    // A THP's tails have PG_tail implied (MemMap.pageblock_thp): that ends here with the page.
+    const implied = order === pageblock_order && mm.pageblock_thp[pfn >>> pageblock_order] !== 0;
+    const tail = implied ? 0 : PG_tail_mask;
+    if (implied) mm.pageblock_thp[pfn >>> pageblock_order] = 0;
     for (let i = 1; i < nr; i++) {
-      if ((flags[pfn + i] & PG_tail_mask) === 0 || mm.mapcount[pfn + i] !== 0) throw new KernelBug("bad page state: tail page", { pfn: pfn + i, head: pfn, flags: flags[pfn + i] >>> 0, mapcount: mm.mapcount[pfn + i] });
+      if ((flags[pfn + i] & PG_tail_mask) !== tail || mm.mapcount[pfn + i] !== 0) throw new KernelBug("bad page state: tail page", { pfn: pfn + i, head: pfn, flags: (flags[pfn + i] | (PG_tail_mask - tail)) >>> 0, mapcount: mm.mapcount[pfn + i] });
       flags[pfn + i] = 0;
       mm.index[pfn + i] = 0;
       mm.private[pfn + i] = 0;
@@ -1088,7 +1092,7 @@ export function put_page(k: Kernel, pfn: number): void {
  */
 export function split_page(k: Kernel, pfn: number, order: number): void {
   const mm = k.mem_map;
-  BUG_ON((mm.flags[pfn] & (PG_head_mask | PG_tail_mask)) !== 0, "split_page of a compound page", { pfn });
+  BUG_ON((page_flags(mm, pfn) & (PG_head_mask | PG_tail_mask)) !== 0, "split_page of a compound page", { pfn });
   BUG_ON(mm._refcount[pfn] === 0, "split_page of a free page", { pfn });
   for (let i = 1; i < 1 << order; i++) mm._refcount[pfn + i] = 1;
 }
@@ -1364,14 +1368,19 @@ function rmqueue(k: Kernel, preferred: zone, z: zone, order: number, alloc_flags
 }
 
 /**
- * Stamps the allocation time on every page of a block (MemMap.page_owner_ts: µs + 1, saturating).
+ * Stamps the allocation time on a block (MemMap.page_owner_ts: µs + 1, saturating): every page
+ * of a plain block, only the head of a compound one. __set_page_owner_handle writes each page's
+ * page_ext; in the model a compound head's stamp stands for its tails (page_owner_ts_of reads a
+ * tail through compound_head, as the kernel's folio API reads a tail's fields through the head),
+ * so a THP fault stamps one page, not 512 (issue 17: the fill was ~10% of a THP fault), and
+ * __split_huge_page writes the stamp into each tail as the folio dissolves (split_page_owner).
  * Simplified: only the time — no stack handle, gfp mask or pid, and nothing printed.
  * @kernel mm/page_owner.c __set_page_owner, __set_page_owner_handle
  */
-function set_page_owner(k: Kernel, pfn: number, order: number): void {
+function set_page_owner(k: Kernel, pfn: number, order: number, compound: boolean): void {
   const ts = Math.min(0xffffffff, Math.floor(k.now_ns / 1000) + 1);
   // An order-0 page (every page-cache and anonymous page) is one store, not a call of fill.
-  if (order === 0) k.mem_map.page_owner_ts[pfn] = ts;
+  if (order === 0 || compound) k.mem_map.page_owner_ts[pfn] = ts;
   else k.mem_map.page_owner_ts.fill(ts, pfn, pfn + (1 << order));
 }
 
@@ -1380,7 +1389,13 @@ function set_page_owner(k: Kernel, pfn: number, order: number): void {
  * page (PG_head, PG_tail on the rest, the order in page[1]). Simplified: page contents are not
  * modelled, so __GFP_ZERO and init_on_alloc (on in Debian) have nothing to zero; pfmemalloc is not
  * tracked.
- * @kernel mm/page_alloc.c prep_new_page, post_alloc_hook, prep_compound_page, check_new_page
+ *
+ * prep_compound_tail also sets each tail's private to 0; the model writes it only where a tail's
+ * private means something while the page is compound, page[1] (compound_mapcount) and page[2]
+ * (the deferred-split mark). No reader looks at another tail's private (a tail is never a
+ * buddy, swap-cache, slab or buffer-head page), and the folio's end writes every tail's before
+ * anyone could (free_pages_prepare, __split_huge_page), so the 510 other stores are left out.
+ * @kernel mm/page_alloc.c prep_new_page, post_alloc_hook, prep_compound_page, prep_compound_tail, check_new_page
  */
 export function prep_new_page(k: Kernel, pfn: number, order: number, gfp_flags: number, _alloc_flags: number): void {
   const mm = k.mem_map;
@@ -1390,15 +1405,21 @@ export function prep_new_page(k: Kernel, pfn: number, order: number, gfp_flags: 
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
-  set_page_owner(k, pfn, order);
-  if (order && gfp_flags & __GFP_COMP) {
+  const compound = order !== 0 && (gfp_flags & __GFP_COMP) !== 0;
+  set_page_owner(k, pfn, order, compound);
+  if (compound) {
     mm.flags[pfn] |= PG_head_mask;
     const nr = 1 << order;
-    // prep_compound_tail for each tail, in bulk: a free page's flags are 0 (free_pages_prepare
-    // cleared them, and the buddy allocator leaves PG_buddy only on free block heads, none of
-    // which is inside a block being handed out), so setting PG_tail is a fill.
-    mm.flags.fill(PG_tail_mask, pfn + 1, pfn + nr);
-    mm.private.fill(0, pfn + 1, pfn + nr);
+    // prep_compound_tail for each tail. A free page's flags are 0 (free_pages_prepare cleared
+    // them, and the buddy allocator leaves PG_buddy only on free block heads, none of which is
+    // inside a block being handed out). A pageblock-order page (a THP) gets its tails' PG_tail
+    // implied by MemMap.pageblock_thp, one byte, so a THP fault writes no tail's memmap word
+    // (issue 17); a smaller one (slab) or a larger one (gigantic hugetlb, made elsewhere) has
+    // PG_tail stored in each tail, a fill.
+    if (order === pageblock_order) mm.pageblock_thp[pfn >>> pageblock_order] = 1;
+    else mm.flags.fill(PG_tail_mask, pfn + 1, pfn + nr);
+    mm.private[pfn + 1] = 0;
+    if (nr > 2) mm.private[pfn + 2] = 0;
     mm.index[pfn + 1] = order;
   }
 }
@@ -1952,7 +1973,7 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
-  set_page_owner(k, pfn, 0);
+  set_page_owner(k, pfn, 0, false);
   return pfn;
 }
 

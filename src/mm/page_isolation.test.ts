@@ -15,9 +15,9 @@ import { __alloc_pages, __free_pages, drain_all_pages, PageBuddy } from "./page_
 import { alloc_contig_range, free_contig_range, start_isolate_page_range, test_pages_isolated, undo_isolate_page_range } from "./page_isolation.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
 import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
-import { F, page_content, PG_reserved } from "./memmap.js";
-import { global_zone_page_state } from "./vmstat.js";
-import { NR_FREE_PAGES, PGMIGRATE_SUCCESS } from "./vmstat_items.js";
+import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_reserved } from "./memmap.js";
+import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
+import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { meminfo_proc_show } from "../fs/proc/meminfo.js";
@@ -235,5 +235,150 @@ describe("runtime 1 GiB hugetlb pages (alloc_gigantic_page → alloc_contig_page
     expect(meminfoKb(k, "Hugetlb")).toBe(0);
     expect(meminfoKb(k, "MemFree") - free1).toBe(1048576);
     checkBuddy(k);
+  });
+});
+
+describe("alloc_contig_range over compound pages (isolate_migratepages_block with cc->alloc_contig)", () => {
+  /** A process with one 2 MiB-aligned THP written; returns it, the address and the THP's pfn. */
+  function withThp(k: Kernel): { p: ReturnType<typeof spawnProcess>; a: number; head: number } {
+    const p = spawnProcess(k, { comm: "thp" });
+    const raw = p.mmap(4 * MiB, { prot: "rw", flags: "private|anonymous" });
+    const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+    p.write(a, 2 * MiB);
+    lru_add_drain(k);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
+    expect(k.vm_events[THP_FAULT_ALLOC]).toBe(1);
+    return { p, a, head };
+  }
+
+  it("moves a PMD-mapped THP whole: thp_migration_success 1, pgmigrate_success 512, contents and stamp kept", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    const tokens = Array.from(p.pagemap(a, 512).frame, (f) => page_content(k.mem_map, f));
+    const stamp = page_owner_ts_of(k.mem_map, head + 300);
+    const anonHuge = meminfoKb(k, "AnonHugePages");
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(512);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0, 0]);
+    // Still one huge PMD, on a new THP outside the range, every subpage's contents with it.
+    const after = p.pagemap(a, 512).frame;
+    const nhead = after[0];
+    expect(nhead < head || nhead >= head + pageblock_nr_pages).toBe(true);
+    expect(k.mem_map.flags[nhead] & F(PG_head)).not.toBe(0);
+    for (let i = 0; i < 512; i++) {
+      expect(after[i]).toBe(nhead + i);
+      expect(page_content(k.mem_map, after[i])).toBe(tokens[i]);
+    }
+    expect(page_owner_ts_of(k.mem_map, nhead + 300)).toBe(stamp);
+    expect(meminfoKb(k, "AnonHugePages")).toBe(anonHuge);
+    // the range is ours: order-0 pages with a reference each
+    for (let i = 0; i < pageblock_nr_pages; i++) expect(k.mem_map._refcount[head + i]).toBe(1);
+    expect(global_node_page_state(k, NR_ISOLATED_ANON)).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // the THP still works: a write faults nothing, an munmap frees it whole
+    free_contig_range(k, head, pageblock_nr_pages);
+    p.munmap(a, 2 * MiB);
+    expect(meminfoKb(k, "AnonHugePages")).toBe(anonHuge - 2048);
+    checkBuddy(k);
+    checkMm(k);
+  });
+
+  it("splits a THP also mapped by PTEs and migrates its pages: thp_migration_fail 1, thp_migration_split 1", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    // mprotect of half the THP splits its PMD: 512 PTEs map the still-compound page.
+    p.mprotect(a, MiB, "r");
+    expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
+    const tokens = Array.from(p.pagemap(a, 512).frame, (f) => page_content(k.mem_map, f));
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(512);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([0, 1, 1]);
+    const after = p.pagemap(a, 512).frame;
+    for (let i = 0; i < 512; i++) {
+      expect(after[i] >= head && after[i] < head + pageblock_nr_pages).toBe(false);
+      expect(page_content(k.mem_map, after[i])).toBe(tokens[i]);
+    }
+    expect(global_node_page_state(k, NR_ISOLATED_ANON)).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("dissolves a free hugetlb page in the range: the pool keeps its size, htlb_buddy_alloc_success + 1", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4");
+    const h = k.hugetlb.hstates.find((x) => x.order === pageblock_order)!;
+    const old = h.hugepage_freelists[0];
+    expect(old).not.toBe(NO_PFN);
+    expect(k.mem_map.flags[old] & F(PG_hugetlb)).not.toBe(0);
+    const allocs = k.vm_events[HTLB_BUDDY_PGALLOC];
+    expect(alloc_contig_range(k, old, old + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[HTLB_BUDDY_PGALLOC] - allocs).toBe(1);
+    expect([meminfoKb(k, "HugePages_Total"), meminfoKb(k, "HugePages_Free")]).toEqual([4, 4]);
+    expect(k.mem_map.flags[old] & (F(PG_hugetlb) | F(PG_head))).toBe(0);
+    for (let i = 0; i < pageblock_nr_pages; i++) expect(k.mem_map._refcount[old + i]).toBe(1);
+    checkBuddy(k);
+    free_contig_range(k, old, pageblock_nr_pages);
+    checkBuddy(k);
+  });
+
+  it("leaves a hugetlb page in use: -EBUSY, the page still mapped", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "2");
+    const p = spawnProcess(k, { comm: "huge" });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
+    p.write(a, 4096);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(k.mem_map.flags[head] & F(PG_hugetlb)).not.toBe(0);
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    expect(p.pagemap(a, 1).frame[0]).toBe(head);
+    expect(k.page_zone(head)?.nr_isolate_pageblock).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+  });
+});
+
+describe("a runtime 1 GiB hugetlb page over THPs", () => {
+  it("nr_hugepages=1 moves the THPs out of the second GiB whole (thp_migration_success) and takes it", { timeout: 120_000 }, () => {
+    const G = 1024 * MiB;
+    const k = start_kernel({ memory: 4 * G, gbpages: true });
+    const D = "/sys/kernel/mm/hugepages/hugepages-1048576kB/";
+    // THP "always" (a 4 GiB machine): a process writes 2.25 GiB of 2 MiB-aligned memory, all
+    // THPs, which fill memory above 4 GiB and then reach down into the second GiB (the only
+    // 1 GiB-aligned range that can be emptied, as in the test above).
+    const p = spawnProcess(k, { comm: "thp" });
+    const raw = p.mmap(2.25 * G + 2 * MiB, { prot: "rw", flags: "private|anonymous" });
+    const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
+    p.write(a, 2.25 * G);
+    lru_add_drain(k);
+    const n = (2.25 * G) / 4096;
+    const frames = p.pagemap(a, n).frame;
+    const inGiB1 = Array.from(frames).filter((f) => f >= 262144 && f < 524288).length;
+    expect(inGiB1).toBeGreaterThan(100 * 512);
+    const tokens = Array.from(frames, (f) => page_content(k.mem_map, f));
+    const thps = k.vm_events[THP_MIGRATION_SUCCESS];
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    procWrite(k, D + "nr_hugepages", "1");
+    expect(procRead(k, D + "nr_hugepages")).toBe("1\n");
+    const moved = k.vm_events[THP_MIGRATION_SUCCESS] - thps;
+    expect(moved * 512).toBe(inGiB1);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(inGiB1);
+    const after = p.pagemap(a, n).frame;
+    let left = 0;
+    let lost = 0;
+    for (let i = 0; i < n; i++) {
+      if (after[i] >= 262144 && after[i] < 524288) left++;
+      if (page_content(k.mem_map, after[i]) !== tokens[i]) lost++;
+    }
+    expect([left, lost]).toEqual([0, 0]);
+    expect(meminfoKb(k, "AnonHugePages")).toBe(2.25 * 1024 * 1024);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
   });
 });

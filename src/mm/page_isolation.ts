@@ -18,9 +18,11 @@
  *
  * Simplified: no CMA (no MIGRATE_CMA pageblocks or cma_alloc); no memory hotplug
  * (MEMORY_OFFLINE is accepted and does nothing: there are no HWPoison or PageOffline pages);
- * compound pages are not migrated (6.1 migrates THPs and hugetlb pages out of the range, and
- * isolate_single_pageblock migrates one that straddles the range's edge): a range holding one
- * fails with -EBUSY; reclaim_clean_pages_from_list is not run first, so clean page-cache pages
+ * THPs in the range migrate (whole, or split: see migrate.ts) and free hugetlb pages are
+ * dissolved (hugetlb.ts isolate_or_dissolve_huge_page), but a hugetlb page in use is not
+ * migrated and a compound page straddling the range's edge is not either (6.1 migrates both,
+ * the latter from isolate_single_pageblock): a range holding one fails with -EBUSY;
+ * reclaim_clean_pages_from_list is not run first, so clean page-cache pages
  * are migrated rather than dropped; no lru_cache_disable beyond draining the LRU batches (nothing
  * else runs meanwhile); no dump_page on failure.
  * @kernel mm/page_isolation.c has_unmovable_pages, set_migratetype_isolate,
@@ -35,8 +37,9 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KERN_WARNING } from "../kernel/printk.js";
-import { GFP_USER, __GFP_MOVABLE, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
-import { compound_head, F, PG_head, PG_hugetlb, PG_lru, PG_reserved, PG_tail } from "./memmap.js";
+import { GFP_TRANSHUGE, GFP_USER, __GFP_MOVABLE, __GFP_RECLAIM, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
+import { prep_transhuge_page } from "./huge_memory.js";
+import { compound_head, F, page_flags, PG_head, PG_hugetlb, PG_lru, PG_reserved, PG_tail } from "./memmap.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, ZONE_MOVABLE, type zone } from "./mmzone.js";
 import { MAX_ORDER, NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
 import { NR_FREE_PAGES } from "./vmstat_items.js";
@@ -210,7 +213,7 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
       pfn += 1 << order;
       continue;
     }
-    if ((mem.flags[pfn] & (F(PG_head) | F(PG_tail))) !== 0) {
+    if ((page_flags(mem, pfn) & (F(PG_head) | F(PG_tail))) !== 0) {
       const head = compound_head(mem, pfn);
       const nr_pages = 2 ** mem.index[head + 1];
       if (head + nr_pages <= boundary_pfn) {
@@ -309,9 +312,19 @@ export function test_pages_isolated(k: Kernel, start_pfn: number, end_pfn: numbe
   return ret;
 }
 
-/** The target of a contiguous-range migration: a fresh page on the same node. @kernel mm/migrate.c alloc_migration_target */
-function alloc_migration_target(k: Kernel, _src: number, nid: number): number {
-  return __alloc_pages(k, GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL, 0, nid, null);
+/**
+ * The target of a contiguous-range migration: a fresh page on the same node, or for a THP a
+ * fresh THP of its order (GFP_TRANSHUGE without the caller's __GFP_RECLAIM bits, as regular THP
+ * allocations; prep_transhuge_page), NO_PFN when none can be had.
+ * @kernel mm/migrate.c alloc_migration_target
+ */
+function alloc_migration_target(k: Kernel, src: number, nid: number): number {
+  const gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL;
+  const mem = k.mem_map;
+  if ((mem.flags[src] & F(PG_head)) === 0) return __alloc_pages(k, gfp_mask, 0, nid, null);
+  const pfn = __alloc_pages(k, (gfp_mask & ~__GFP_RECLAIM) | GFP_TRANSHUGE, mem.index[src + 1], nid, null);
+  if (pfn !== NO_PFN) prep_transhuge_page(k, pfn);
+  return pfn;
 }
 
 /**

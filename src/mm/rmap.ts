@@ -47,7 +47,7 @@ import {
   NO_TABLE,
   set_pte_at,
 } from "../arch/x86/pgtable.js";
-import { compound_head, F, PG_anon_exclusive, PG_dirty, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_swapcache, PG_tail } from "./memmap.js";
+import { compound_head, F, page_flags, PG_anon_exclusive, PG_dirty, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_swapcache, PG_tail } from "./memmap.js";
 import { deferred_split_huge_page } from "./huge_memory.js";
 import { anon_vma_vmas, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ } from "./mm_types.js";
 import { mapping_by_id } from "../fs/fs.js";
@@ -66,7 +66,7 @@ const DOUBLE_MAP = F(PG_double_map);
 /** PageAnon: the mapping column (of the head, for a compound page) holds a negative anon_vma id. */
 export function PageAnon(k: Kernel, pfn: number): boolean {
   const mem = k.mem_map;
-  return mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn] < 0;
+  return mem.mapping[(page_flags(mem, pfn) & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn] < 0;
 }
 
 /** PageDoubleMap: page[1]'s PG_double_map. @kernel include/linux/page-flags.h PageDoubleMap */
@@ -83,7 +83,7 @@ export function PageDoubleMap(k: Kernel, head: number): boolean {
 export function page_mapcount(k: Kernel, pfn: number): number {
   const mem = k.mem_map;
   let ret = mem.mapcount[pfn];
-  if ((mem.flags[pfn] & COMPOUND) === 0) return ret;
+  if ((page_flags(mem, pfn) & COMPOUND) === 0) return ret;
   const head = compound_head(mem, pfn);
   if (mem.mapping[head] >= 0 && (mem.flags[head] & F(PG_hugetlb)) === 0) return ret;
   ret += mem.private[head + 1];
@@ -153,7 +153,7 @@ export function linear_page_index(vma: vm_area_struct, addr: number): number {
  */
 export function vma_address(k: Kernel, pfn: number, vma: vm_area_struct): number {
   const mem = k.mem_map;
-  const head = (mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn;
+  const head = (page_flags(mem, pfn) & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn;
   // page_to_pgoff: a subpage's index is its head's plus its offset in the folio.
   const off = (mem.index[head] + (pfn - head) - (vma.vm_pgoff | 0)) | 0;
   const addr = vma.vm_start + off * 4096;
@@ -274,7 +274,7 @@ export function page_remove_rmap(k: Kernel, pfn: number, compound = false): void
   const left = --mm.mapcount[pfn];
   if (left < 0) throw new KernelBug("page_remove_rmap: mapcount underflow", { pfn });
   if (left !== 0) return;
-  if ((mm.flags[pfn] & COMPOUND) === 0) {
+  if ((page_flags(mm, pfn) & COMPOUND) === 0) {
     mod_page_node_state(k, pfn, mm.mapping[pfn] < 0 ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
     return;
   }
@@ -317,14 +317,14 @@ export function page_move_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct)
   if (vma.anon_vma === null) throw new KernelBug("page_move_anon_rmap without anon_vma");
   const mem = k.mem_map;
   // The folio's anon_vma moves (the head's mapping); the exclusive bit is the page's own.
-  mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn] = -vma.anon_vma.id;
+  mem.mapping[(page_flags(mem, pfn) & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn] = -vma.anon_vma.id;
   mem.flags[pfn] |= ANON_EXCL;
 }
 
 /** The rss counter a page is charged to: anon, shmem or file (its head's kind, for a subpage). @kernel include/linux/mm.h mm_counter */
 export function mm_counter(k: Kernel, pfn: number): number {
   const mem = k.mem_map;
-  const head = (mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn;
+  const head = (page_flags(mem, pfn) & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn;
   if (mem.mapping[head] < 0) return MM_ANONPAGES;
   return (mem.flags[head] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES;
 }
@@ -340,7 +340,7 @@ export type RmapVisitor = (vma: vm_area_struct, addr: number, pte: number) => bo
  */
 export function rmap_vmas(k: Kernel, pfn: number): Iterable<vm_area_struct> | null {
   const mem = k.mem_map;
-  const id = mem.mapping[(mem.flags[pfn] & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn];
+  const id = mem.mapping[(page_flags(mem, pfn) & COMPOUND) !== 0 ? compound_head(mem, pfn) : pfn];
   if (id < 0) {
     const av = k.anon_vmas.get(-id);
     return av === undefined ? null : anon_vma_vmas(k.anon_vmas, av);

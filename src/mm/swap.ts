@@ -27,7 +27,7 @@
  */
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { compound_head, F, LRU_REFS_MASK, LRU_REFS_PGOFF, PG_active, PG_dirty, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_tail, PG_transhuge, PG_unevictable, PG_workingset, PG_writeback } from "./memmap.js";
+import { compound_head, F, page_flags, LRU_REFS_MASK, LRU_REFS_PGOFF, PG_active, PG_dirty, PG_head, PG_hugetlb, PG_locked, PG_lru, PG_mlocked, PG_private, PG_referenced, PG_swapcache, PG_tail, PG_transhuge, PG_unevictable, PG_workingset, PG_writeback } from "./memmap.js";
 import { folio_is_file_lru, folio_lru_list, folio_lruvec, folio_zone, lruvec_add_folio, lruvec_add_folio_run, lruvec_add_folio_tail, lruvec_del_folio, lruvec_evictable_size, parent_lruvec } from "./mm_inline.js";
 import type { lruvec, pglist_data } from "./mmzone.js";
 import { __free_pages } from "./page_alloc.js";
@@ -443,7 +443,7 @@ export function get_page(k: Kernel, pfn: number): void {
  */
 export function put_page(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
-  if ((mem.flags[pfn] & COMPOUND) !== 0) {
+  if ((page_flags(mem, pfn) & COMPOUND) !== 0) {
     folio_put_large(k, compound_head(mem, pfn));
     return;
   }

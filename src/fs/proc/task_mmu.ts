@@ -26,7 +26,7 @@
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, __swp_type, huge_pmd_lookup, NO_TABLE, pmd_leaf, pmd_offset, pte_index, pte_table_lookup, PMD_SIZE } from "../../arch/x86/pgtable.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import type { task_struct } from "../../kernel/sched.js";
-import { compound_head, F, PG_dirty, PG_head, PG_referenced, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
+import { compound_head, F, page_flags, PG_dirty, PG_head, PG_referenced, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
 import { linear_page_index, page_mapcount, PageAnon } from "../../mm/rmap.js";
 import { shmem_partial_swap_usage, shmem_swap_usage } from "../../mm/shmem.js";
 import type { address_space } from "../fs.js";
@@ -178,7 +178,7 @@ function new_mss(): mem_size_stats {
 function smaps_account(k: Kernel, mss: mem_size_stats, page: number, nr: number, young: boolean, dirty: boolean, locked: boolean): void {
   const mem = k.mem_map;
   // PageAnon, PageSwapBacked, page_count of a subpage read its head.
-  const head = (mem.flags[page] & COMPOUND) !== 0 ? compound_head(mem, page) : page;
+  const head = (page_flags(mem, page) & COMPOUND) !== 0 ? compound_head(mem, page) : page;
   const anon = mem.mapping[head] < 0;
   const hflags = mem.flags[head];
   const size = nr * 4096;

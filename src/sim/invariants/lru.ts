@@ -32,7 +32,7 @@
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { F, folio_nr_pages, LRU_GEN_MASK, PG_active, PG_buddy, PG_lru, PG_swapbacked, PG_tail, PG_unevictable } from "../../mm/memmap.js";
+import { F, folio_nr_pages, LRU_GEN_MASK, page_flags, PG_active, PG_buddy, PG_lru, PG_swapbacked, PG_tail, PG_unevictable } from "../../mm/memmap.js";
 import { folio_lru_list, NR_LRU_BASE, NR_ZONE_LRU_BASE } from "../../mm/mm_inline.js";
 import { folio_lru_gen, lru_gen_from_seq, lru_gen_is_active, seq_is_valid, state_is_valid } from "../../mm/lru_gen.js";
 import { ANON_AND_FILE, lru_gen_index, LRU_INACTIVE_FILE, LRU_ACTIVE, MAX_NR_GENS, MAX_NR_ZONES, NO_PFN, NR_LRU_LISTS, type lruvec, type pglist_data } from "../../mm/mmzone.js";
@@ -66,7 +66,7 @@ export function checkLru(k: Kernel): void {
           seen[p] = 1;
           const f = mem.flags[p];
           if ((f & LRU) === 0) throw new KernelBug("page on an LRU list without PG_lru", { pfn: p, lru, flags: f });
-          if ((f & F(PG_tail)) !== 0) throw new KernelBug("tail page on an LRU list", { pfn: p, lru });
+          if ((page_flags(mem, p) & F(PG_tail)) !== 0) throw new KernelBug("tail page on an LRU list", { pfn: p, lru });
           if (folio_lru_list(f) !== lru) throw new KernelBug("page on the wrong LRU list", { pfn: p, lru, belongs: folio_lru_list(f), flags: f });
           const z = k.page_zone(p);
           if (z === undefined || z.zone_pgdat !== pgdat) throw new KernelBug("page on another node's LRU", { pfn: p, nid: pgdat.node_id });
@@ -146,7 +146,7 @@ function checkGenerations(k: Kernel, pgdat: pglist_data, lv: lruvec, seen: Uint8
           const z = k.page_zone(p);
           if (z === undefined || z.zone_pgdat !== pgdat || z.zone_idx !== zi) throw new KernelBug("page on another zone's or node's generation list", at);
           if (listOf === null || listOf[p] !== h) throw new KernelBug("list_of does not name the page's generation list", { ...at, list_of: listOf?.[p] });
-          if ((f & F(PG_tail)) !== 0) throw new KernelBug("tail page on a generation list", { ...at, flags: f >>> 0 });
+          if ((page_flags(mem, p) & F(PG_tail)) !== 0) throw new KernelBug("tail page on a generation list", { ...at, flags: f >>> 0 });
           if ((mem.memcg[p] & MEM_CGROUP_ID_MAX) !== lv.memcg_id) throw new KernelBug("page on another memcg's generation list", { ...at, memcg: mem.memcg[p], lruvec: lv.memcg_id });
           const g = folio_lru_gen(mem, p);
           if (g < 0) throw new KernelBug("page on a generation list without gen bits", at);

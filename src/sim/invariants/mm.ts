@@ -16,7 +16,9 @@
  * pgtables_bytes); compound_mapcount equals the PMDs mapping the head, each subpage's mapcount
  * its PTEs (plus one under DoubleMap), the head's refcount at least all its mappings;
  * NR_ANON_THPS equals the PMD-mapped anonymous THPs' pages and NR_ANON_MAPPED counts every page
- * mapped by PMD or PTE once. Hugetlb pages count in no rss counter and no NR_*_MAPPED.
+ * mapped by PMD or PTE once. Hugetlb pages count in no rss counter and no NR_*_MAPPED. A
+ * pageblock marked MemMap.pageblock_thp is exactly one pageblock-order compound page, whose tails
+ * store no PG_tail, and every such page is marked.
  * @kernel mm/debug.c dump_mm (what is worth checking), kernel/fork.c check_mm
  */
 import {
@@ -37,11 +39,12 @@ import { checkLru } from "./lru.js";
 import { checkMemcg } from "./memcg.js";
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
-import { compound_head, F, folio_nr_pages, PG_buddy, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
+import { compound_head, F, folio_nr_pages, page_flags, PG_buddy, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type mm_struct, VM_HUGETLB } from "../../mm/mm_types.js";
 import { is_huge_zero_page } from "../../mm/huge_memory.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from "../../mm/vmstat_items.js";
+import { pageblock_order } from "../../mm/types.js";
 
 function fail(msg: string, ctx: Record<string, unknown>): never {
   throw new KernelBug(`checkMm: ${msg}`, ctx);
@@ -62,8 +65,30 @@ function checkVmas(mm: mm_struct, pid: number): void {
   }
 }
 
+/**
+ * Implied tails (MemMap.pageblock_thp): a marked pageblock is one compound page of pageblock
+ * order whose tails store no PG_tail; every compound page of that order is marked.
+ */
+function checkImpliedTails(k: Kernel): void {
+  const mem = k.mem_map;
+  const HEAD = F(PG_head);
+  const TAIL = F(PG_tail);
+  const nr = 1 << pageblock_order;
+  for (let pb = 0; pb < mem.pageblock_thp.length; pb++) {
+    const h = pb << pageblock_order;
+    const isThpHead = h + 1 < mem.max_pfn && (mem.flags[h] & HEAD) !== 0 && mem.index[h + 1] === pageblock_order;
+    if (mem.pageblock_thp[pb] === 0) {
+      if (isThpHead) fail("pageblock-order compound page without implied tails", { pfn: h });
+      continue;
+    }
+    if (!isThpHead) fail("implied tails in a pageblock that is no pageblock-order compound page", { pfn: h, flags: mem.flags[h] >>> 0 });
+    for (let i = 1; i < nr; i++) if ((mem.flags[h + i] & TAIL) !== 0) fail("stored PG_tail in an implied-tails pageblock", { pfn: h + i, head: h });
+  }
+}
+
 /** Runs every check over the address spaces of the machine's tasks; throws KernelBug on the first failure. */
 export function checkMm(k: Kernel): void {
+  checkImpliedTails(k);
   const pool = k.pgtables;
   const mem = k.mem_map;
   const seen = new Int32Array(k.max_pfn);
@@ -171,7 +196,7 @@ export function checkMm(k: Kernel): void {
               }
               if ((f & _PAGE_SPECIAL) !== 0) continue;
               if (p < 0 || p >= k.max_pfn) fail("PTE maps a pfn beyond memory", { pid, addr, pfn: p });
-              const ph = (mem.flags[p] & COMPOUND) !== 0 ? compound_head(mem, p) : p;
+              const ph = (page_flags(mem, p) & COMPOUND) !== 0 ? compound_head(mem, p) : p;
               if ((mem.flags[p] & BUDDY) !== 0 || mem._refcount[ph] <= 0) fail("a mapped page is free", { pid, addr, pfn: p });
               if (seen[p]++ === 0) touched.push(p);
               rss[mem.mapping[ph] < 0 ? MM_ANONPAGES : (mem.flags[ph] & SWAPBACKED) !== 0 ? MM_SHMEMPAGES : MM_FILEPAGES]++;
@@ -194,7 +219,7 @@ export function checkMm(k: Kernel): void {
   // (DoubleMap); compound_mapcount is the PMD mappings.
   const refs = new Map<number, number>();
   for (const p of touched) {
-    if ((mem.flags[p] & COMPOUND) === 0) continue;
+    if ((page_flags(mem, p) & COMPOUND) === 0) continue;
     const h = compound_head(mem, p);
     if (headMark[h] === 0) {
       headMark[h] = 1;
@@ -222,7 +247,7 @@ export function checkMm(k: Kernel): void {
     }
   }
   for (const p of touched) {
-    if ((mem.flags[p] & COMPOUND) !== 0) continue;
+    if ((page_flags(mem, p) & COMPOUND) !== 0) continue;
     if (mem.mapcount[p] !== seen[p]) fail("mapcount differs from the PTEs mapping the page", { pfn: p, mapcount: mem.mapcount[p], ptes: seen[p] });
     if (mem._refcount[p] < seen[p]) fail("refcount below mapcount", { pfn: p, refcount: mem._refcount[p], ptes: seen[p] });
     if (mem.mapping[p] < 0) anonMapped++;
