@@ -56,6 +56,13 @@ export class Kernel {
   readonly vm: vm_sysctl = default_vm_sysctl();
   /** The mechanisms sysctl writes run, registered at boot by their owners (kernel/sysctl.ts). */
   readonly sysctl_effects = new Map<VmSysctlEffect, VmSysctlEffectFn>();
+  /**
+   * kernel.randomize_va_space (mm/memory.c): 0 none, 1 stack/mmap/vdso, 2 also brk. 6.1's
+   * default is 2, but the model boots as the realkernel guest does, with `norandmaps` on the
+   * command line (disable_randmaps sets 0), so every layout is the fixed one unless a scenario
+   * writes the sysctl.
+   */
+  randomize_va_space = 0;
   /** drop_caches_sysctl_handler's static stfu: bit 4 was written, the log line is silenced. */
   drop_caches_stfu = false;
   /**

@@ -261,6 +261,7 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   cgroupHead(sc, head);
   for (const p of procs) {
     const spec: ProcessSpec | undefined = p.parent < 0 ? sc.processes[p.index] : undefined;
+    if (spec?.uid) refuse(sc, spec.pos, `${spec.path}.uid`, "the guest runs every process as root (no setuid in its step set yet)");
     const cg = spec?.cgroup !== undefined && spec.cgroup !== "/" ? ` cg=${encodeValue(cgroupDir(spec.cgroup))}` : "";
     head.push(`proc ${p.index} ${encodeValue(p.name)} parent=${p.parent} start=${spec?.start ?? 0} adj=${spec?.oom_score_adj ?? 0} seed=${p.seed}${cg}`);
   }

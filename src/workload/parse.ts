@@ -184,7 +184,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     for (const e of es) {
       if (STEP_KINDS[e.key] && e.key !== "oom_score_adj" && e.key !== "cgroup") r.fail(e.keyNode, join(ip, e.key), `a step outside a program: put it in this process's run: list`);
     }
-    checkKeys(r, es, ["name", "oom_score_adj", "start", "cgroup", "run"], ip, "a process");
+    checkKeys(r, es, ["name", "oom_score_adj", "uid", "start", "cgroup", "run"], ip, "a process");
     const ne = requireKey(r, es, "name", it, ip);
     const name = str(r, ne.value, `${ip}.name`);
     claimProcessName(r, names, name, ne.value, `${ip}.name`, ip);
@@ -194,6 +194,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     const se = get(es, "start");
     const re = get(es, "run");
     const ge = get(es, "cgroup");
+    const ue = get(es, "uid");
     const ctx: ProgCtx = { maps: new Map(), names };
     const spec: ProcessSpec = {
       pos: r.pos(it),
@@ -204,6 +205,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
       run: re ? parseProgram(r, re.value, `${ip}.run`, ctx, 0) : [],
     };
     if (ge) spec.cgroup = knownCgroup(r, ge.value, `${ip}.cgroup`, names);
+    if (ue) spec.uid = int(r, ue.value, `${ip}.uid`, 0, 2 ** 32 - 2);
     return spec;
   });
 }

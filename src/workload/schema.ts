@@ -278,6 +278,8 @@ export interface ProcessSpec {
   start: number;
   /** The cgroup it starts in ("/hs", a group of `cgroups:`); default the root. */
   cgroup?: string;
+  /** Its user id (default 0, root): a non-zero uid has no capabilities (CAP_SYS_RAWIO, …). */
+  uid?: number;
   run: Step[];
 }
 

@@ -260,12 +260,15 @@ export const CHAPTERS: Chapter[] = [
   {
     id: "security",
     title: "Memory and security",
-    status: "missing",
-    text: "Page-table isolation keeps a second, user-only copy of the top-level table; ASLR randomises where mappings land; rlimits cap what a process may lock or map.",
-    fns: ["pgd_alloc", "arch_pick_mmap_layout", "randomize_stack_top"],
-    demos: [],
-    covers: "The PTI half of each PGD is allocated (an order-1 block); RLIMIT_MEMLOCK; memfd seals.",
-    missing: "ASLR (the model is deterministic, so off), SMAP/SMEP, KASLR.",
+    status: "partial",
+    text: "Page-table isolation keeps a second, user-only copy of the top-level table; ASLR randomises where the stack, the mmap area, the vdso and the heap land at each exec (kernel.randomize_va_space); mmap_min_addr keeps unprivileged programs off the lowest pages; protection keys tag memory with access rights the CPU checks; rlimits cap what a process may lock or map.",
+    fns: ["pgd_alloc", "arch_pick_mmap_layout", "randomize_stack_top", "arch_randomize_brk", "vdso_addr", "cap_mmap_addr", "mm_pkey_alloc"],
+    demos: [
+      { scenario: "aslr", view: "address", look: "Pick process a, then b: with randomize_va_space 2 their stack, vdso, heap and 1 MiB mapping sit at different addresses drawn from the seed; process fixed, started after the sysctl went to 0, has the fixed layout (stack at 7ffffffde000). Change the seed and every randomised address moves." },
+      { scenario: "aslr", view: "events", look: "Process user (uid 1000) gets EPERM for a MAP_FIXED mapping at 4 KiB, below vm.mmap_min_addr, which root's identical mmap is allowed." },
+    ],
+    covers: "ASLR as 6.1 does it from the machine's seed (mmap_base over vm.mmap_rnd_bits, stack top, vdso, brk; randomize_va_space 0/1/2, 0 by default as the norandmaps guest; ADDR_NO_RANDOMIZE); mmap_min_addr's EPERM and hint rounding; pkeys as 6.1 answers on a CPU without PKU; the PTI half of each PGD (an order-1 block); RLIMIT_MEMLOCK; memfd seals.",
+    missing: "Protection keys on a CPU with PKU (keys in VMAs, PKRU), KASLR, SMAP/SMEP, PIE load bias.",
   },
   {
     id: "tlb",
