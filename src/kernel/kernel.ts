@@ -13,6 +13,8 @@ import type { pglist_data, zone } from "../mm/mmzone.js";
 import type { Memblock } from "../mm/memblock.js";
 import type { mm_init_state } from "../mm/mm_init.js";
 import type { e820_table } from "../arch/x86/e820.js";
+import type { dev_pagemap } from "../mm/memremap.js";
+import type { dev_dax } from "../drivers/dax/device.js";
 import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { shrinker_state } from "../mm/shrinker.js";
@@ -237,6 +239,10 @@ export class Kernel {
   // Boot state (kernel/start_kernel.ts).
   /** The firmware memory map after setup_arch's edits (arch/x86/kernel/e820.c e820_table). */
   e820: e820_table | null = null;
+  /** mm/memremap.c's pgmap_array: every ZONE_DEVICE range (mm/memremap.ts), in the order added. */
+  readonly dev_pagemaps: dev_pagemap[] = [];
+  /** The device-dax instances (drivers/dax/device.ts), /dev/daxN.0 in order. */
+  readonly dev_daxes: dev_dax[] = [];
   /** memblock as boot left it (the kernel discards it after boot; kept here for inspection). */
   memblock: Memblock | null = null;
   /** Boot-time sizing statics of mm/page_alloc.c (arch zone limits, dma_reserve, deferred pfns). */

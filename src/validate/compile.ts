@@ -199,6 +199,7 @@ export function guestMachine(sc: Scenario): GuestMachine {
   }
   const cpus = m.cpus ?? (nodes ? nodes.length : 1);
   const cmdline: string[] = [];
+  if (m.memmap !== undefined) refuse(sc, { line: 1, col: 1 }, "machine.memmap", "the guest has no nvdimm/dax modules (nd_e820, nd_pmem, dax_pmem, device_dax) in its initramfs yet");
   if (m.thp) cmdline.push(`transparent_hugepage=${m.thp}`);
   if (m.kernelcore !== undefined) cmdline.push(`kernelcore=${coreText(m.kernelcore)}`);
   if (m.movablecore !== undefined) cmdline.push(`movablecore=${coreText(m.movablecore)}`);

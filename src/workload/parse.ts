@@ -21,7 +21,7 @@
  * Bytes or text in, no file I/O (the CLI reads the file, at most MAX_SCENARIO_BYTES of it).
  */
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
-import { cpuMemoryProblem, cpusProblem, distanceProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
+import { cpuMemoryProblem, cpusProblem, distanceProblem, memmapProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
 import { parseYamlSubset, Unsupported } from "./yaml_fast.js";
 import { AliasCycle, firstAlias, fromYamlDocument, LineIndex, type YNode } from "./yaml_tree.js";
 import { checkKeys, describe, duration, entries, get, int, intList, isNull, join, oneOf, requireKey, scalarValue, size, str, suggest, Reader, type MapEntry, type N } from "./yaml_reader.js";
@@ -115,6 +115,19 @@ function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string
       case "initrd":
         spec.initrd = size(r, e.value, p, 2 ** 30, { allowZero: true });
         break;
+      case "memmap": {
+        // Machine.boot's own check (memmapArg) reads the values, so both answer alike.
+        const v = r.deref(e.value);
+        const items = v !== null && v.kind === "seq" ? v.items.map((it, i) => ({ node: it, path: `${p}[${i}]` })) : [{ node: e.value, path: p }];
+        spec.memmap = items.map(({ node, path: ip }) => {
+          const s = scalarValue(r, node);
+          if (typeof s !== "string") return r.fail(node, ip, `expected SIZE!START, e.g. 512M!1G, got ${describe(r, r.deref(node))}`);
+          const bad = memmapProblem(s);
+          if (bad) r.fail(node, ip, bad);
+          return s;
+        });
+        break;
+      }
       case "sysctl": {
         const se = entries(r, e.value, p, "a mapping of sysctl names to values");
         spec.sysctl = {};
