@@ -283,12 +283,15 @@ export const CHAPTERS: Chapter[] = [
   {
     id: "device",
     title: "Device memory",
-    status: "missing",
-    text: "ZONE_DEVICE pages describe memory on devices (persistent memory, GPU memory) so it can be mapped like RAM.",
-    fns: ["memremap_pages"],
-    demos: [],
-    covers: "Nothing.",
-    missing: "ZONE_DEVICE, DAX.",
+    status: "partial",
+    text: "ZONE_DEVICE pages describe memory that is not RAM — persistent memory, GPU memory — so it can be addressed and mapped like RAM: memremap_pages gives the range struct pages (reserved, in zone Device, pointing at their dev_pagemap) without handing it to the page allocator. A device-dax file maps those pages straight into a process: the fault inserts the device's pfn, with no page cache, no LRU and no rss.",
+    fns: ["parse_memmap_one", "memremap_pages", "memmap_init_zone_device", "dax_mmap", "vmf_insert_mixed", "vm_normal_page"],
+    demos: [
+      { scenario: "device-memory", view: "physical", colour: "type", look: "Past the end of RAM, at 1 GiB, the 512 MiB of persistent memory booted with memmap=512M!1G: device pages (ZONE_DEVICE), never free, never on a list; click one to see its pgmap. Colour by zone: the Device zone spans it." },
+      { scenario: "device-memory", view: "events", look: "64 MiB of /dev/dax0.0 written: 16384 page faults, yet smaps Rss, the LRU and Cached do not move, and munmap frees nothing; a private mapping is refused with EINVAL." },
+    ],
+    covers: "memmap=nn!ss legacy pmem (e820 type 12 with the kernel's change-point sanitising: over RAM it takes the RAM), ZONE_DEVICE struct pages from memremap_pages (the span in /proc/zoneinfo, 64 bytes of RAM per page out of MemFree, MemTotal unchanged), device-dax mappings (shared only, devmap PTEs, no rss/LRU/page cache/memcg, munmap and fork as 6.1).",
+    missing: "fs-DAX (ext4/xfs -o dax), raw /dev/pmemN, PMD/PUD device-dax faults (2 MiB alignment), daxctl system-ram (dev_dax_kmem hotplug into ZONE_MOVABLE), DEVICE_PRIVATE/HMM, /proc/iomem.",
   },
   {
     id: "userfaultfd",
