@@ -56,21 +56,24 @@ describe("device-dax mappings (memmap=512M!1G → /dev/dax0.0)", () => {
     const m = Machine.boot({ memmap: "512M!1G" });
     const p = m.spawn({ name: "p" });
     const fd = p.open("/dev/dax0.0", "rw");
-    const rss0 = p.status().VmRSS;
+    const rss0 = p.status().vmRssKb;
     const free0 = vm(m, "nr_free_pages");
     const [lru0, fault0, file0] = [vm(m, "nr_active_file") + vm(m, "nr_inactive_file") + vm(m, "nr_inactive_anon") + vm(m, "nr_active_anon"), vm(m, "pgfault"), vm(m, "nr_file_pages")];
     const a = p.mmap(16 * MiB, { fd, flags: "shared" });
     p.touch(a, 16 * MiB, { write: true });
     expect(vm(m, "pgfault") - fault0).toBe(4096);
-    expect(p.status().VmRSS).toBe(rss0);
+    expect(p.status().vmRssKb).toBe(rss0);
     expect(vm(m, "nr_active_file") + vm(m, "nr_inactive_file") + vm(m, "nr_inactive_anon") + vm(m, "nr_active_anon")).toBe(lru0);
     expect(vm(m, "nr_file_pages")).toBe(file0);
     // 8 PTE tables and a PMD table (and a pcp batch refill behind them): nothing like 4096 pages
     const tables = free0 - vm(m, "nr_free_pages");
     expect(tables).toBeLessThan(64);
     const c = p.fork(); // a shared VMA without anon_vma is not copied: the child refaults
-    expect(c.status().VmRSS).toBe(rss0);
+    const crss = c.status().vmRssKb; // (the image's shared file pages are not copied either)
+    const cfault = vm(m, "pgfault");
     c.touch(a, MiB);
+    expect(vm(m, "pgfault") - cfault).toBe(256);
+    expect(c.status().vmRssKb).toBe(crss);
     // the model's invariants hold with device PTEs mapped in two processes
     const k = kernelOf(m);
     for (const check of [checkBuddy, checkLru, checkMemcg, checkMm, checkPageCache, check_slab_invariants]) check(k);
@@ -78,6 +81,19 @@ describe("device-dax mappings (memmap=512M!1G → /dev/dax0.0)", () => {
     c.exit(0);
     expect(free0 - vm(m, "nr_free_pages")).toBeLessThanOrEqual(tables);
     expect(kernelOf(m).mem_map._refcount[GiB / 4096 + 512]).toBe(1);
+  });
+
+  it("survives a snapshot: the restored machine maps the same device pages", () => {
+    const run = (m: Machine): string => {
+      const p = m.spawn({ name: "q" });
+      const a = p.mmap(2 * MiB, { fd: p.open("/dev/dax0.0", "rw"), flags: "shared" });
+      p.touch(a, 2 * MiB, { write: true });
+      return m.read(`/proc/${p.pid}/smaps`) + m.read("/proc/vmstat");
+    };
+    const m = Machine.boot({ memmap: "512M!1G" });
+    const r = Machine.restore(structuredClone(m.snapshot()));
+    expect(run(r)).toBe(run(m));
+    expect(kernelOf(r).dev_daxes[0].pgmap).toBe(kernelOf(r).dev_pagemaps[0]);
   });
 
   it("refuses a private mapping (EINVAL, logged) and SIGBUSes past the device's 510 MiB", () => {
@@ -116,7 +132,7 @@ describe("device-dax mappings (memmap=512M!1G → /dev/dax0.0)", () => {
     const u = Machine.boot({ memmap: "100M!1001M" });
     expect(u.logRecords().some((r) => r.text === "user: [mem 0x000000003e900000-0x0000000044cfffff] persistent (type 12)")).toBe(true);
     expect(kernelOf(u).dev_daxes).toEqual([]);
-    expect(u.read("/proc/zoneinfo")).toMatch(/zone   Device\n[^N]*spanned  0\n/);
+    expect(u.read("/proc/zoneinfo")).toMatch(/zone {3}Device\n[^N]*spanned {2}0\n/);
     // over RAM: 6.1 turns that RAM into PRAM, so MemTotal drops by it less the boot memmap its
     // two sections no longer need (65536 × 64 B = 4 MiB): 258048 kB; and the device is there
     const over = Machine.boot({ memory: "1G", memmap: "256M!512M" });
