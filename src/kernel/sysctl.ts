@@ -560,12 +560,12 @@ function dropCachesEntry(): ctl_table {
  * @kernel kernel/sysctl.c kern_table
  */
 export const kern_table: readonly ctl_table[] = Object.freeze([
-  {
+  Object.freeze({
     procname: "randomize_va_space",
     mode: 0o644,
     read: (k: Kernel) => intvecRead([k.randomize_va_space]),
     write: (k: Kernel, buf: string) => do_proc_dointvec_write(buf, 1, do_proc_dointvec_conv, (_i, v) => (k.randomize_va_space = v)),
-  },
+  }),
 ]);
 
 /** The vm_table entry for a /proc/sys/vm file name, or undefined. */
