@@ -36,7 +36,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { kernelOf } from "./internals.js";
 import { compound_head, F, folio_nr_pages, page_flags, PG_active, PG_buddy, PG_lru, PG_reserved, PG_slab, PG_swapbacked, PG_swapcache, PG_tail, PG_unevictable } from "../mm/memmap.js";
 import { MAX_ORDER, NO_PFN, pageblock_order } from "../mm/types.js";
-import { MAX_NR_ZONES, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
+import { page_pgmap } from "../mm/memremap.js";
+import { MAX_NR_ZONES, ZONE_DEVICE, MIGRATE_PCPTYPES, MIGRATE_TYPES, NR_LOWORDER_PCP_LISTS, NR_PCP_LISTS, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_STRIDE, WMARK_HIGH, WMARK_LOW, WMARK_MIN, migratetype_names, zone_names } from "../mm/mmzone.js";
 import { PageBuddy, buddy_order } from "../mm/page_alloc.js";
 import { deferred_nr_free } from "../mm/mm_init.js";
 import {
@@ -93,10 +94,12 @@ export const PageKind = {
   kernel: 8,
   /** PG_reserved: memblock reservations (kernel image, firmware, boot allocations). */
   reserved: 9,
+  /** A ZONE_DEVICE page (persistent memory given struct pages by memremap_pages): not RAM, never free. */
+  device: 10,
 } as const;
 export type PageKindName = keyof typeof PageKind;
 /** Names by PageKind value. */
-export const PAGE_KIND_NAMES: readonly PageKindName[] = ["hole", "free", "pcp", "anon", "file", "shmem", "pagetable", "slab", "kernel", "reserved"];
+export const PAGE_KIND_NAMES: readonly PageKindName[] = ["hole", "free", "pcp", "anon", "file", "shmem", "pagetable", "slab", "kernel", "reserved", "device"];
 /** The LRU lists by index (enum lru_list), as /proc/meminfo names them. */
 export const LRU_NAMES = ["inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"] as const;
 
@@ -120,7 +123,8 @@ export function machineLayout(m: Machine): MachineLayout {
   const k = kernelOf(m);
   const zones: MachineLayout["zones"] = [];
   k.zones.forEach((z, id) => {
-    if (z.present_pages === 0) return;
+    // unpopulated zones are left out, but for ZONE_DEVICE with a span (pmem: present 0, managed 0)
+    if (z.present_pages === 0 && !(z.zone_idx === ZONE_DEVICE && z.spanned_pages > 0)) return;
     zones.push({ id, node: Math.floor(id / MAX_NR_ZONES), name: zone_names[z.zone_idx], startPfn: z.zone_start_pfn, endPfn: z.zone_end_pfn(), present: z.present_pages, managed: z.managed_pages });
   });
   return {
@@ -154,7 +158,7 @@ function lruOf(flags: number): number {
 
 /** The class byte of a page that is neither free in the buddy allocator nor in a hole (`f`: its flags). */
 function allocatedClass(k: Kernel, pfn: number, f: number): number {
-  if ((f & RESERVED) !== 0) return PageKind.reserved;
+  if ((f & RESERVED) !== 0) return k.mem_map.pageblock_zone[pfn >>> pageblock_order] % MAX_NR_ZONES === ZONE_DEVICE ? PageKind.device : PageKind.reserved;
   if (k.pgtables.slotOf(pfn) !== NO_TABLE) return PageKind.pagetable;
   if ((f & SLAB) !== 0) return PageKind.slab;
   const mp = k.mem_map.mapping[pfn];
@@ -379,6 +383,11 @@ export interface PageInfo {
   memcgPath: string | null;
   /** Charged as kernel memory (__GFP_ACCOUNT: a page table), not as a user folio. */
   memcgKmem: boolean;
+  /**
+   * A ZONE_DEVICE page's page->pgmap: its type and range and the device it backs
+   * ("MEMORY_DEVICE_GENERIC [mem 0x40000000-0x5fffffff] dax0.0"), else null.
+   */
+  pgmap: string | null;
 }
 
 /** __def_pageflag_names, in the kernel's print order, with the model's two extra bits last. */
@@ -452,7 +461,18 @@ export function describePage(m: Machine, pfn: number): PageInfo {
     memcg: mem.memcg[pfn],
     memcgPath: memcgPathOf(k, mem.memcg[pfn]),
     memcgKmem: (mem.memcg[pfn] & MEMCG_DATA_KMEM) !== 0,
+    pgmap: pgmapOf(k, pfn),
   };
+}
+
+const MEMORY_TYPE_NAMES = ["", "MEMORY_DEVICE_PRIVATE", "MEMORY_DEVICE_COHERENT", "MEMORY_DEVICE_FS_DAX", "MEMORY_DEVICE_GENERIC", "MEMORY_DEVICE_PCI_P2PDMA"];
+
+/** describePage's pgmap line for a ZONE_DEVICE page. */
+function pgmapOf(k: Kernel, pfn: number): string | null {
+  const pg = page_pgmap(k, pfn);
+  if (pg === undefined) return null;
+  const dev = k.dev_daxes.find((d) => d.pgmap === pg);
+  return `${MEMORY_TYPE_NAMES[pg.type]} [mem ${hex(pg.start)}-${hex(pg.end - 1)}]${dev ? ` ${dev.name}` : ""}`;
 }
 
 /** The cgroup path of the memcg a memcg column value names, or null for 0 (not charged). */

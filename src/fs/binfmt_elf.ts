@@ -22,16 +22,30 @@
  * to it): every process running it maps the same page cache pages, as on the real guest, where
  * each workload process shows shmem-rss 648 kB and file-rss 4 kB (the vdso page).
  *
+ * Randomisation (kernel.randomize_va_space, 0 in the model unless a scenario writes it: see
+ * Kernel.randomize_va_space): load_elf_binary gives the task PF_RANDOMIZE unless its personality
+ * has ADDR_NO_RANDOMIZE (elf_set_pf_randomize, called before the mm's layout is picked), then
+ * the stack top moves down by up to 16 GiB (randomize_stack_top) and up to 8 KiB more
+ * (arch_align_stack), the vdso goes at a random page between the stack top and the next 2 MiB
+ * boundary (vdso_addr), and with randomize_va_space 2 the heap starts a page past bss plus a
+ * random offset below 1 GiB (arch_randomize_brk). The draws come from the machine's PRNG in the
+ * kernel's order (mmap_base, stack, stack alignment, vdso, brk), so a seed gives one layout.
+ *
  * Simplified: no ELF parsing (an image is a table of segments); the vdso page is installed at exec
  * (the kernel maps it on first touch through special_mapping_fault) and the vvar pages (PFN
- * mappings of kernel data) are never present; no auxv, no argv/envp contents.
+ * mappings of kernel data) are never present; no auxv, no argv/envp contents, so
+ * create_elf_tables' second arch_align_stack draw is left out and start_stack/arg_start keep w1's
+ * offsets from the (shifted) stack top.
  * @kernel fs/binfmt_elf.c load_elf_binary, elf_map, set_brk
+ * @kernel mm/util.c randomize_stack_top, randomize_page
+ * @kernel arch/x86/kernel/process.c arch_align_stack, arch_randomize_brk
+ * @kernel arch/x86/entry/vdso/vma.c vdso_addr, map_vdso_randomized
  * @kernel fs/exec.c __bprm_mm_init, setup_arg_pages
  * @kernel arch/x86/entry/vdso/vma.c map_vdso
  * @kernel mm/mmap.c _install_special_mapping
  */
 import type { Kernel } from "../kernel/kernel.js";
-import type { task_struct } from "../kernel/sched.js";
+import { ADDR_NO_RANDOMIZE, PF_RANDOMIZE, type task_struct } from "../kernel/sched.js";
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_USER, pte_alloc_map, set_pte_at } from "../arch/x86/pgtable.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_range } from "../arch/x86/mmu.js";
@@ -53,6 +67,9 @@ import {
   VM_STACK_FLAGS,
 } from "../mm/mm_types.js";
 import {
+  arch_align_stack,
+  arch_randomize_brk,
+  DEFAULT_MAP_WINDOW,
   do_mmap,
   expand_downwards,
   get_unmapped_area,
@@ -61,6 +78,7 @@ import {
   PROT_EXEC,
   PROT_READ,
   PROT_WRITE,
+  randomize_stack_top,
   sys_brk,
   vm_brk_flags,
   vm_stat_account,
@@ -76,7 +94,7 @@ import { address_space, type file, FMODE_READ, FMODE_WRITE, type inode, new_mapp
 import { alloc_file, fput } from "./file_table.js";
 import { empty_aops } from "./inode.js";
 import { mkdir_p, path_lookup, vfs_create } from "./namei.js";
-import { vm_get_page_prot } from "../arch/x86/pgtable.js";
+import { PMD_SIZE, vm_get_page_prot } from "../arch/x86/pgtable.js";
 import { security_vm_enough_memory_mm } from "../mm/util.js";
 import { PAGE_SIZE } from "../mm/types.js";
 
@@ -183,11 +201,36 @@ const VDSO_TEXT = 0x2000;
 const VVAR_SIZE = 0x4000;
 
 /**
- * map_vdso: [vvar][vdso] placed by get_unmapped_area just below mmap_base, as special mappings;
- * the vdso's first page is mapped (start-up calls into it: RssFile 4 kB in w1).
+ * vdso_addr: a hint for [vvar][vdso] between the page above the stack's start and the next
+ * 2 MiB boundary less the image, at a random page. With the fixed layout the stack starts in the
+ * top page, the boundary is past DEFAULT_MAP_WINDOW, so the window is empty and the hint is the
+ * page at TASK_SIZE itself, which mmap_address_hint_valid refuses: the vdso then goes top-down
+ * below mmap_base (w1's 0x7ffff7ff9000). No PF_RANDOMIZE test: the randomness comes from the
+ * stack's. align_vdso_addr is a no-op but on AMD family 15h.
+ * @kernel arch/x86/entry/vdso/vma.c vdso_addr
+ */
+function vdso_addr(k: Kernel, start: number, len: number): number {
+  start = PAGE_ALIGN(start);
+  let end = Math.ceil((start + len) / PMD_SIZE) * PMD_SIZE;
+  if (end >= DEFAULT_MAP_WINDOW) end = DEFAULT_MAP_WINDOW;
+  end -= len;
+  if (end > start) return start + k.rng.below((end - start) / PAGE_SIZE + 1) * PAGE_SIZE;
+  return start;
+}
+
+/** PAGE_ALIGN for addresses above 2^32 (no bitwise operators). */
+function PAGE_ALIGN(x: number): number {
+  return Math.ceil(x / PAGE_SIZE) * PAGE_SIZE;
+}
+
+/**
+ * map_vdso_randomized: [vvar][vdso] placed by get_unmapped_area at vdso_addr's hint, or just below
+ * mmap_base when the hint is refused, as special mappings; the vdso's first page is mapped
+ * (start-up calls into it: RssFile 4 kB in w1).
  */
 function map_vdso(k: Kernel, t: task_struct, mm: mm_struct): void {
-  const addr = get_unmapped_area(t, mm, null, 0, VDSO_TEXT + VVAR_SIZE, 0, 0, k.vm.mmap_min_addr);
+  const len = VDSO_TEXT + VVAR_SIZE;
+  const addr = get_unmapped_area(t, mm, null, vdso_addr(k, mm.start_stack, len), len, 0, 0, k.vm.mmap_min_addr);
   if (addr < 0) return;
   const text_start = addr + VVAR_SIZE;
   const vdsoFlags = VM_READ | VM_EXEC | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | mm.def_flags | VM_DONTEXPAND | VM_SOFTDIRTY;
@@ -224,12 +267,14 @@ function map_vdso(k: Kernel, t: task_struct, mm: mm_struct): void {
 }
 
 /**
- * __bprm_mm_init + setup_arg_pages: the stack VMA one page below STACK_TOP, grown by
- * stack_expand (128 KiB) to 33 pages, without VM_SOFTDIRTY (setup_arg_pages' mprotect_fixup
- * sets the flags without it).
+ * __bprm_mm_init + setup_arg_pages: the stack VMA one page below the stack top (STACK_TOP, or
+ * randomize_stack_top's then arch_align_stack's, page aligned), grown by stack_expand (128 KiB)
+ * to 33 pages, without VM_SOFTDIRTY (setup_arg_pages' mprotect_fixup sets the flags without it).
+ * @kernel fs/exec.c setup_arg_pages
  */
-function setup_stack(k: Kernel, t: task_struct, mm: mm_struct): void {
-  const stack_top = TASK_SIZE; // STACK_TOP: no randomisation
+function setup_stack(k: Kernel, t: task_struct, mm: mm_struct): number {
+  const stack_top = PAGE_ALIGN(arch_align_stack(k, t, randomize_stack_top(k, t, TASK_SIZE)));
+  const shift = TASK_SIZE - stack_top;
   const v = new vm_area_struct(mm, stack_top - PAGE_SIZE, stack_top, VM_STACK_FLAGS | mm.def_flags, 0);
   v.vm_pgoff = v.vm_start / PAGE_SIZE;
   v.vm_page_prot = vm_get_page_prot(v.vm_flags);
@@ -237,11 +282,23 @@ function setup_stack(k: Kernel, t: task_struct, mm: mm_struct): void {
   vm_stat_account(mm, v.vm_flags, 1);
   security_vm_enough_memory_mm(k, t, mm, 1); // insert_vm_struct charges a VM_ACCOUNT VMA
   expand_downwards(k, t, v, v.vm_start - 128 * 1024);
-  mm.start_stack = 0x7fffffffedc0; // w1's /proc/PID/stat startstack
-  mm.arg_start = 0x7fffffffefa2;
-  mm.arg_end = 0x7fffffffefc4;
-  mm.env_start = 0x7fffffffefc4;
-  mm.env_end = 0x7fffffffefee;
+  mm.start_stack = 0x7fffffffedc0 - shift; // w1's /proc/PID/stat startstack
+  mm.arg_start = 0x7fffffffefa2 - shift;
+  mm.arg_end = 0x7fffffffefc4 - shift;
+  mm.env_start = 0x7fffffffefc4 - shift;
+  mm.env_end = 0x7fffffffefee - shift;
+  return stack_top;
+}
+
+/**
+ * load_elf_binary's randomisation rule: PF_RANDOMIZE unless the personality has
+ * ADDR_NO_RANDOMIZE or kernel.randomize_va_space is 0. Runs before the layout is picked
+ * (setup_new_exec → arch_pick_mmap_layout reads the flag).
+ * @kernel fs/binfmt_elf.c load_elf_binary
+ */
+export function elf_set_pf_randomize(k: Kernel, t: task_struct): void {
+  t.flags &= ~PF_RANDOMIZE;
+  if (!(t.personality & ADDR_NO_RANDOMIZE) && k.randomize_va_space) t.flags |= PF_RANDOMIZE;
 }
 
 /**
@@ -253,7 +310,7 @@ export function exec_image(k: Kernel, t: task_struct, image: ExecImage): number 
   const last = image.segments[image.segments.length - 1];
   const f = open_exec(k, image.path, last.offset + (last.end - last.start));
   if (typeof f === "number") return f;
-  setup_stack(k, t, mm);
+  const stack_top = setup_stack(k, t, mm);
   const out = { addr: 0, populate: 0 };
   for (const seg of image.segments) {
     const r = do_mmap(k, t, f, seg.start, seg.end - seg.start, seg.loadProt ?? seg.prot, MAP_PRIVATE | MAP_FIXED, seg.offset / PAGE_SIZE, out);
@@ -274,6 +331,12 @@ export function exec_image(k: Kernel, t: task_struct, image: ExecImage): number 
   mm.start_data = image.start_data;
   mm.end_data = image.end_data;
   map_vdso(k, t, mm);
+  // randomize_va_space 2: a page's gap after bss, then arch_randomize_brk (after the vdso, as
+  // ARCH_SETUP_ADDITIONAL_PAGES comes first in load_elf_binary).
+  if (t.flags & PF_RANDOMIZE && k.randomize_va_space > 1) {
+    mm.brk = mm.start_brk = mm.brk + PAGE_SIZE;
+    mm.brk = mm.start_brk = arch_randomize_brk(k, mm);
+  }
 
   // Start-up: the loader and libc touch what they use.
   const kinds = { read: ACCESS_READ, write: ACCESS_WRITE, exec: ACCESS_EXEC } as const;
@@ -288,8 +351,8 @@ export function exec_image(k: Kernel, t: task_struct, image: ExecImage): number 
   if (image.initialBrk) {
     const res = { brk: 0, populateStart: 0, populateLen: 0 };
     sys_brk(k, t, mm.brk + image.initialBrk, res);
-    if (image.brkTouch) access_range(k, t, image.bssEnd, image.brkTouch * PAGE_SIZE, ACCESS_WRITE);
+    if (image.brkTouch) access_range(k, t, mm.start_brk, image.brkTouch * PAGE_SIZE, ACCESS_WRITE);
   }
-  if (image.stackTouch) access_range(k, t, TASK_SIZE - image.stackTouch * PAGE_SIZE, image.stackTouch * PAGE_SIZE, ACCESS_WRITE);
+  if (image.stackTouch) access_range(k, t, stack_top - image.stackTouch * PAGE_SIZE, image.stackTouch * PAGE_SIZE, ACCESS_WRITE);
   return 0;
 }

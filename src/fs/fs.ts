@@ -24,6 +24,7 @@ import type { block_device } from "../block/blk.js";
 import type { mm_struct, vm_area_struct } from "../mm/mm_types.js";
 import { xarray } from "../lib/xarray.js";
 import type { shrinker } from "../mm/shrinker.js";
+import type { vm_fault } from "../mm/memory.js";
 
 // ---------------------------------------------------------------------------------------------
 // Mode bits (include/uapi/linux/stat.h) and flags
@@ -204,6 +205,11 @@ export interface file_operations {
   readonly fsync?: (k: Kernel, f: file, start: number, end: number, datasync: boolean) => number;
   /** The last reference to the open file goes (fput → __fput → release). */
   readonly release?: (k: Kernel, f: file) => void;
+  /**
+   * The vm_ops->fault the file's mmap installs, for a mapping whose faults are not the page
+   * cache's (device-dax's dev_dax_fault): a vm_fault_t. Unset for every page-cache file.
+   */
+  readonly fault?: (k: Kernel, vmf: vm_fault) => number;
 }
 
 /** What an inode's directory and size operations are (inode_operations): only the model's. */

@@ -129,11 +129,13 @@ export function dup_mm(k: Kernel, t: task_struct, oldmm: mm_struct): mm_struct |
   mm.arg_end = oldmm.arg_end;
   mm.env_start = oldmm.env_start;
   mm.env_end = oldmm.env_end;
-  mm.randomize = oldmm.randomize;
   mm.mmap_legacy_base = oldmm.mmap_legacy_base;
   mm.topdown = oldmm.topdown;
   // mm_init: flags masked, def_flags masked, counters zero, a fresh PGD.
   mm.def_flags = oldmm.def_flags & VM_INIT_DEF_MASK;
+  // dup_mm's memcpy copies mm->context; arch_dup_pkeys adds nothing without OSPKE.
+  mm.pkey_allocation_map = oldmm.pkey_allocation_map;
+  mm.execute_only_pkey = oldmm.execute_only_pkey;
   if (!pgd_alloc(k, mm)) {
     free_mm(k, mm);
     return -errnoValues.ENOMEM;

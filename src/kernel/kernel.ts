@@ -13,6 +13,8 @@ import type { pglist_data, zone } from "../mm/mmzone.js";
 import type { Memblock } from "../mm/memblock.js";
 import type { mm_init_state } from "../mm/mm_init.js";
 import type { e820_table } from "../arch/x86/e820.js";
+import type { dev_pagemap } from "../mm/memremap.js";
+import type { dev_dax } from "../drivers/dax/device.js";
 import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { shrinker_state } from "../mm/shrinker.js";
@@ -56,6 +58,13 @@ export class Kernel {
   readonly vm: vm_sysctl = default_vm_sysctl();
   /** The mechanisms sysctl writes run, registered at boot by their owners (kernel/sysctl.ts). */
   readonly sysctl_effects = new Map<VmSysctlEffect, VmSysctlEffectFn>();
+  /**
+   * kernel.randomize_va_space (mm/memory.c): 0 none, 1 stack/mmap/vdso, 2 also brk. 6.1's
+   * default is 2, but the model boots as the realkernel guest does, with `norandmaps` on the
+   * command line (disable_randmaps sets 0), so every layout is the fixed one unless a scenario
+   * writes the sysctl.
+   */
+  randomize_va_space = 0;
   /** drop_caches_sysctl_handler's static stfu: bit 4 was written, the log line is silenced. */
   drop_caches_stfu = false;
   /**
@@ -230,6 +239,10 @@ export class Kernel {
   // Boot state (kernel/start_kernel.ts).
   /** The firmware memory map after setup_arch's edits (arch/x86/kernel/e820.c e820_table). */
   e820: e820_table | null = null;
+  /** mm/memremap.c's pgmap_array: every ZONE_DEVICE range (mm/memremap.ts), in the order added. */
+  readonly dev_pagemaps: dev_pagemap[] = [];
+  /** The device-dax instances (drivers/dax/device.ts), /dev/daxN.0 in order. */
+  readonly dev_daxes: dev_dax[] = [];
   /** memblock as boot left it (the kernel discards it after boot; kept here for inspection). */
   memblock: Memblock | null = null;
   /** Boot-time sizing statics of mm/page_alloc.c (arch zone limits, dma_reserve, deferred pfns). */

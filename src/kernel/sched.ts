@@ -68,6 +68,8 @@ export const SIGNAL_GROUP_EXIT = 0x00000004;
 export const PF_EXITING = 0x00000004;
 export const PF_RANDOMIZE = 0x00400000;
 export const PF_KTHREAD = 0x00200000;
+/** personality flag: no address-space randomisation (setarch -R). @kernel include/uapi/linux/personality.h */
+export const ADDR_NO_RANDOMIZE = 0x0040000;
 
 /** struct signal_struct: per-process state shared by its threads. */
 export interface signal_struct {

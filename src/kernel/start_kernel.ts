@@ -39,7 +39,8 @@
 import { oom_init, oom_reaper_next, oom_reaper_run } from "../mm/oom_kill.js";
 import { LOCAL_DISTANCE, REMOTE_DISTANCE } from "../arch/x86/numa.js";
 import { PgtablePool } from "../arch/x86/pgtable.js";
-import { type e820_entry, type e820_table, qemu_i440fx_e820 } from "../arch/x86/e820.js";
+import { type e820_entry, type e820_table, e820_pram_ranges, MAX_ARCH_PFN, qemu_i440fx_e820 } from "../arch/x86/e820.js";
+import { pmem_legacy_init } from "../drivers/dax/device.js";
 import { type NumaNodeSpec, setup_arch, setup_per_cpu_areas, swiotlb_init } from "../arch/x86/setup.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { hugepage_init, setup_transparent_hugepage, type ThpMode } from "../mm/huge_memory.js";
@@ -127,6 +128,12 @@ export interface BootParams {
   hugepages?: Array<{ size: number; count: number }>;
   /** The CPU has 1 GiB pages (X86_FEATURE_GBPAGES); qemu64, the captures' CPU, has not. */
   gbpages?: boolean;
+  /**
+   * `memmap=` values of the command line ("512M!1G": 512 MiB of legacy persistent memory at 1 GiB,
+   * E820_TYPE_PRAM); each PRAM range becomes a device-dax device at the end of boot
+   * (drivers/dax/device.ts). Malformed values are ignored, as parse_memmap_opt ignores them.
+   */
+  memmap?: readonly string[];
 }
 
 /** The realkernel initramfs as QEMU placed it: RAMDISK [0x1fd57000-0x1ffdffff] = 2596 KiB. */
@@ -189,7 +196,7 @@ export function start_kernel(params: BootParams = {}): Kernel {
 
   // ---- setup_arch ----
   const table: e820_table = params.e820 ? { entries: params.e820.map((e) => ({ ...e })) } : qemu_i440fx_e820(memory);
-  const sa = setup_arch(k, { e820: table, nodes, numa: !!numaNodes, image, initrd }, advance);
+  const sa = setup_arch(k, { e820: table, nodes, numa: !!numaNodes, image, initrd, ...(params.memmap ? { memmap: params.memmap } : {}) }, advance);
   const mb = sa.mb;
   k.max_pfn = sa.max_pfn;
   const st = new mm_init_state();
@@ -203,7 +210,10 @@ export function start_kernel(params: BootParams = {}): Kernel {
   st.dma_reserve = memblock_find_dma_reserve(mb);
 
   // paging_init: the memmap exists from here on (sparse_init reserved it in setup_arch).
-  k.mem_map = new MemMap(sa.max_pfn);
+  // The memmap also covers legacy pmem past the end of RAM: memremap_pages gives those pfns struct
+  // pages later (sparse sections hot-added in the kernel; one column set sized at boot here).
+  const pram_end = e820_pram_ranges(table).reduce((m, r) => Math.max(m, Math.ceil((r.base + r.size) / PAGE_SIZE)), 0);
+  k.mem_map = new MemMap(Math.max(sa.max_pfn, Math.min(pram_end, MAX_ARCH_PFN)));
   k.pgtables = new PgtablePool(sa.max_pfn);
   k.node_data = Array.from({ length: nrNodes }, (_, nid) => new pglist_data(nid));
   k.zones = k.node_data.flatMap((p) => p.node_zones);
@@ -334,6 +344,8 @@ export function start_kernel(params: BootParams = {}): Kernel {
   k.log.printk(KERN_INFO, `Write protecting the kernel read-only data: ${(rodataHpageEnd - image.phys_start) / 1024}k`);
   free_reserved_area(k, layout.text_end, layout.rodata_start, "unused kernel image (text/rodata gap)");
   free_reserved_area(k, layout.rodata_end, layout.sdata, "unused kernel image (rodata/data gap)");
+  // Early user space: udev loads nd_e820, nd_pmem, dax_pmem and device_dax for the PRAM ranges.
+  pmem_legacy_init(k);
   return k;
 }
 

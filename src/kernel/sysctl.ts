@@ -553,6 +553,21 @@ function dropCachesEntry(): ctl_table {
   };
 }
 
+/**
+ * The kern_table entries the memory manager owns (/proc/sys/kernel): randomize_va_space, a
+ * plain proc_dointvec with no bounds, so 3 or -1 are stored as written (load_elf_binary only
+ * tests it for non-zero and for > 1).
+ * @kernel kernel/sysctl.c kern_table
+ */
+export const kern_table: readonly ctl_table[] = Object.freeze([
+  Object.freeze({
+    procname: "randomize_va_space",
+    mode: 0o644,
+    read: (k: Kernel) => intvecRead([k.randomize_va_space]),
+    write: (k: Kernel, buf: string) => do_proc_dointvec_write(buf, 1, do_proc_dointvec_conv, (_i, v) => (k.randomize_va_space = v)),
+  }),
+]);
+
 /** The vm_table entry for a /proc/sys/vm file name, or undefined. */
 export function vm_sysctl_entry(procname: string): ctl_table | undefined {
   return vm_table.find((t) => t.procname === procname);

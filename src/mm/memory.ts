@@ -50,6 +50,7 @@
  */
 import {
   _PAGE_ACCESSED,
+  _PAGE_DEVMAP,
   _PAGE_DIRTY,
   _PAGE_NX,
   _PAGE_PRESENT,
@@ -473,6 +474,20 @@ function swap_out_page(k: Kernel, page: number, ret: number): number {
 }
 
 /**
+ * vmf_insert_mixed for a device pfn (pfn_t PFN_DEV | PFN_MAP, so pfn_t_devmap): insert_pfn makes
+ * a devmap PTE (pte_mkdevmap: _PAGE_SPECIAL | _PAGE_DEVMAP) of the VMA's protection, not young,
+ * not dirty (mkwrite false: the MMU sets those on the access), and takes no reference, no rmap
+ * and no rss: vm_normal_page of a devmap PTE is NULL, so zap, smaps, fork and reclaim never see a
+ * page behind it. A PTE already there (another thread's fault) is left. VM_FAULT_NOPAGE.
+ * @kernel mm/memory.c vmf_insert_mixed, __vm_insert_mixed, insert_pfn, vm_mixed_ok
+ */
+export function vmf_insert_mixed(k: Kernel, vma: vm_area_struct, i: number, pfn: number): number {
+  const pool = k.pgtables;
+  if (pool.ent_flags[i] === 0 && pool.ent_pfn[i] === 0) set_pte_at(pool, i, pfn, vma.vm_page_prot | _PAGE_SPECIAL | _PAGE_DEVMAP);
+  return VM_FAULT_NOPAGE;
+}
+
+/**
  * A first touch of private anonymous memory: reads map the shared zero page read-only; writes
  * get a zeroed page of their own, mapped writable and dirty.
  * @kernel mm/memory.c do_anonymous_page
@@ -794,6 +809,9 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
 function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   if (vma.vm_file === null) return VM_FAULT_SIGBUS;
   const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags, i);
+  // A driver's vm_ops->fault (device-dax) maps its own pfns, read or write alike.
+  const fault = vma.vm_file.f_op.fault;
+  if (fault !== undefined) return fault(k, vmf);
   if ((flags & FAULT_FLAG_WRITE) === 0) return do_read_fault(k, vmf);
   if ((vma.vm_flags & VM_SHARED) === 0) return do_cow_fault(k, vmf);
   return do_shared_fault(k, vmf);

@@ -437,10 +437,14 @@ export class mm_struct {
   flags = 0;
   /** Base pages of hugetlb mappings faulted in (mm->hugetlb_usage, status's HugetlbPages). */
   hugetlb_usage = 0;
+  /**
+   * mm->context.pkey_allocation_map and execute_only_pkey (arch/x86/pkeys.ts): both 0 on the
+   * model's CPU, which has no PKU (init_new_context sets 1 and -1 only with OSPKE).
+   */
+  pkey_allocation_map = 0;
+  execute_only_pkey = 0;
   /** The task that owns this mm, for /proc and the OOM killer (pid; 0 = none). */
   owner = 0;
-  /** Address-space randomisation on (PF_RANDOMIZE); off by default for determinism. */
-  randomize = false;
   /**
    * mm->lru_gen (CONFIG_LRU_GEN): the link on the multi-gen LRU's mm list that page-table walkers
    * iterate (empty, i.e. self-linked, until lru_gen_add_mm), and the bitmap of nodes (bit

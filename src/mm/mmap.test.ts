@@ -230,3 +230,26 @@ describe("a crowded address space (the VMA tree at max_map_count)", () => {
     mm.mm_mt.mt_validate();
   });
 });
+
+describe("mmap_min_addr (security/min_addr.c, security/commoncap.c cap_mmap_addr)", () => {
+  const PAGE = 4096;
+  const MAP_FIXED_ANON = "private|anonymous|fixed";
+  it("64K by default: an unprivileged MAP_FIXED below it is EPERM, root's is allowed, a hint moves up to it", () => {
+    const k = start_kernel({});
+    const user = spawnProcess(k, { comm: "user", uid: 1000 });
+    expect(() => user.mmap(PAGE, { addr: 0xf000, flags: MAP_FIXED_ANON })).toThrow(expect.objectContaining({ code: "EPERM" }));
+    expect(user.mmap(PAGE, { addr: PAGE })).toBe(0x10000); // round_hint_to_min
+    // the hint's page is taken now: arch_get_unmapped_area_topdown drops it and searches top-down
+    expect(user.mmap(PAGE, { addr: PAGE })).toBeGreaterThan(2 ** 46);
+    const root = spawnProcess(k, { comm: "root" });
+    expect(root.mmap(PAGE, { addr: PAGE, flags: MAP_FIXED_ANON })).toBe(PAGE);
+  });
+
+  it("vm.mmap_min_addr 0: cap_mmap_addr lets a user map page 1, but hints still stop at the LSM's 64K", () => {
+    const k = start_kernel({});
+    k.vm.mmap_min_addr = 0; // as `sysctl -w vm.mmap_min_addr=0` by root
+    const user = spawnProcess(k, { comm: "user", uid: 1000 });
+    expect(user.mmap(PAGE, { addr: PAGE, flags: MAP_FIXED_ANON })).toBe(PAGE);
+    expect(user.mmap(PAGE, { addr: 2 * PAGE })).toBe(0x10000);
+  });
+});

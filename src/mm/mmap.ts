@@ -19,7 +19,9 @@
  * Simplified: no mmap_lock, no userfaultfd, no uprobes/perf events, no mempolicy (every VMA has
  * the default policy, so mpol_equal always holds), no MAP_32BIT-specific
  * randomisation, no arch_unmap/arch_mmap_check (no-ops on x86-64), security hooks reduced to
- * cap_mmap_addr's mmap_min_addr check.
+ * cap_mmap_addr's mmap_min_addr check (against vm.mmap_min_addr, the DAC value, as
+ * cap_mmap_addr does; hints and stack growth use the effective floor, raised to
+ * CONFIG_LSM_MMAP_MIN_ADDR = 64K: writing 0 lets root map page 0 but moves no hint below 64K).
  * @kernel mm/mmap.c do_mmap, mmap_region, vma_merge, __vma_adjust, vma_expand, __split_vma,
  *   do_mas_align_munmap, do_mas_munmap, brk, do_brk_flags, vm_brk_flags, expand_downwards,
  *   acct_stack_growth, exit_mmap, find_vma, find_vma_prev, find_vma_intersection,
@@ -30,8 +32,9 @@
 import { fput } from "../fs/file_table.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
+import { mmap_min_addr } from "../kernel/sysctl.js";
 import { KernelBug } from "../kernel/bug.js";
-import { capable, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } from "../kernel/sched.js";
+import { ADDR_NO_RANDOMIZE, capable, PF_RANDOMIZE, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } from "../kernel/sched.js";
 import type { task_struct } from "../kernel/sched.js";
 import { PMD_SIZE, vm_get_page_prot } from "../arch/x86/pgtable.js";
 import {
@@ -141,6 +144,7 @@ export const DEFAULT_MAP_WINDOW = 2 ** 47 - 4096;
 /** Bottom-up allocator base: PAGE_ALIGN(TASK_SIZE / 3) (__TASK_UNMAPPED_BASE) = 0x2aaaaaaab000. */
 export const TASK_UNMAPPED_BASE = Math.ceil(Math.floor((2 ** 47 - 4096) / 3) / 4096) * 4096;
 const SIZE_128M = 128 * 1024 * 1024;
+const SZ_1G = 1024 * 1024 * 1024;
 
 /** Rounds up to a page (PAGE_ALIGN); addresses exceed 2^32, so no bit operations. */
 export function PAGE_ALIGN(x: number): number {
@@ -345,12 +349,31 @@ export function count_vma_pages_range(mm: mm_struct, addr: number, end: number):
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * arch_rnd: the random page offset of mmap_base, `rndbits` low bits of one draw, in pages, or 0
+ * for a task without PF_RANDOMIZE. mmap_rnd_bits = 28 → up to 2^28 - 1 pages, just under 1 TiB.
+ * Simplified: get_random_long is 64 bits; the model draws 32 (rndbits is at most 32, the
+ * sysctl's max, so the masked value is the same kind of number).
+ * @kernel arch/x86/mm/mmap.c arch_rnd
+ */
+export function arch_rnd(k: Kernel, t: task_struct, rndbits: number): number {
+  if (!(t.flags & PF_RANDOMIZE)) return 0;
+  const r = k.rng.get_random_u32();
+  return (rndbits >= 32 ? r : r & ((1 << rndbits) >>> 0) - 1) * PAGE_SIZE;
+}
+
+/**
  * arch_pick_mmap_layout: top-down below the stack (legacy_va_layout = 0) with mmap_base 128 MiB
- * or more under TASK_SIZE, shifted by a random page count when randomisation is on
- * (mmap_rnd_bits = 28 → up to 2^28 pages = 1 TiB).
+ * or more under TASK_SIZE, shifted down by arch_rnd when the task has PF_RANDOMIZE. With it,
+ * the gap also keeps room for the stack's own randomisation (stack_maxrandom_size, 16 GiB:
+ * __STACK_RND_MASK 0x3fffff pages), so an 8 MiB stack rlimit gives a gap of 8 MiB + 16 GiB
+ * + 1 MiB - 4 KiB instead of the 128 MiB minimum.
+ * Simplified: the compat (32-bit syscall) bases and their arch_rnd(mmap_rnd_compat_bits) draw
+ * are not modelled (no 32-bit tasks).
+ * @kernel arch/x86/mm/mmap.c arch_pick_mmap_layout, arch_pick_mmap_base, mmap_base, stack_maxrandom_size
  */
 export function arch_pick_mmap_layout(k: Kernel, t: task_struct, mm: mm_struct): void {
-  const rnd = mm.randomize ? k.rng.below(2 ** Math.min(k.vm.mmap_rnd_bits, 30)) * PAGE_SIZE : 0;
+  const randomize = (t.flags & PF_RANDOMIZE) !== 0;
+  const rnd = arch_rnd(k, t, k.vm.mmap_rnd_bits);
   const task_size = TASK_SIZE;
   // arch_pick_mmap_base: the legacy base is always set; the top-down one only without legacy.
   mm.mmap_legacy_base = TASK_UNMAPPED_BASE + rnd;
@@ -361,15 +384,59 @@ export function arch_pick_mmap_layout(k: Kernel, t: task_struct, mm: mm_struct):
   }
   let gap = rlimit(t, RLIMIT_STACK);
   // stack_maxrandom_size is 0 without PF_RANDOMIZE; with it, 16 GiB (__STACK_RND_MASK 0x3fffff pages).
-  const pad = (mm.randomize ? 0x3fffff * PAGE_SIZE : 0) + stack_guard_gap;
+  const pad = (randomize ? STACK_RND_MASK * PAGE_SIZE : 0) + stack_guard_gap;
   if (Number.isFinite(gap)) gap += pad;
   const gap_min = SIZE_128M;
   const gap_max = Math.floor(task_size / 6) * 5;
   if (gap < gap_min) gap = gap_min;
   else if (gap > gap_max) gap = gap_max;
   mm.mmap_base = PAGE_ALIGN(task_size - gap - rnd);
-  mm.mmap_legacy_base = TASK_UNMAPPED_BASE + rnd;
   mm.topdown = true;
+}
+
+/** STACK_RND_MASK for a 64-bit task: 22 bits of pages, 16 GiB. @kernel arch/x86/include/asm/elf.h __STACK_RND_MASK */
+export const STACK_RND_MASK = 0x3fffff;
+
+/**
+ * randomize_stack_top: STACK_TOP less up to 16 GiB in whole pages with PF_RANDOMIZE.
+ * @kernel mm/util.c randomize_stack_top
+ */
+export function randomize_stack_top(k: Kernel, t: task_struct, stack_top: number): number {
+  let random_variable = 0;
+  if (t.flags & PF_RANDOMIZE) random_variable = (k.rng.get_random_u32() & STACK_RND_MASK) * PAGE_SIZE;
+  return PAGE_ALIGN(stack_top) - random_variable;
+}
+
+/**
+ * arch_align_stack: below 8 KiB off the stack top when randomize_va_space is on and the
+ * personality allows it (the test is not PF_RANDOMIZE), then 16-byte aligned.
+ * @kernel arch/x86/kernel/process.c arch_align_stack
+ */
+export function arch_align_stack(k: Kernel, t: task_struct, sp: number): number {
+  if (!(t.personality & ADDR_NO_RANDOMIZE) && k.randomize_va_space) sp -= k.rng.below(8192);
+  return sp - (sp % 16);
+}
+
+/**
+ * randomize_page: a page-aligned address in [start, start + range), range in bytes.
+ * @kernel mm/util.c randomize_page
+ */
+export function randomize_page(k: Kernel, start: number, range: number): number {
+  if (offset_in_page(start)) {
+    range -= PAGE_ALIGN(start) - start;
+    start = PAGE_ALIGN(start);
+  }
+  const pages = Math.floor(range / PAGE_SIZE);
+  if (pages === 0) return start;
+  return start + (k.rng.get_random_u32() % pages) * PAGE_SIZE;
+}
+
+/**
+ * arch_randomize_brk: the heap's start somewhere in the 1 GiB above the end of bss (+ a page),
+ * 262144 possible pages, for a 64-bit task. @kernel arch/x86/kernel/process.c arch_randomize_brk
+ */
+export function arch_randomize_brk(k: Kernel, mm: mm_struct): number {
+  return randomize_page(k, mm.brk, SZ_1G);
 }
 
 /** unmapped_area: the lowest gap of `length` in [low_limit, high_limit). */
@@ -1137,7 +1204,8 @@ export function do_mmap(
 
   if (prot & PROT_READ && t.personality & READ_IMPLIES_EXEC) prot |= PROT_EXEC;
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
-  if (!(flags & MAP_FIXED)) addr = round_hint_to_min(addr, k.vm.mmap_min_addr);
+  // the effective floor (the LSM's 64K at least); cap_mmap_addr below checks the sysctl's own value
+  if (!(flags & MAP_FIXED)) addr = round_hint_to_min(addr, mmap_min_addr(k));
 
   // PAGE_ALIGN wraps to 0 for a length within a page of 2^64.
   len = PAGE_ALIGN(len);
@@ -1356,7 +1424,7 @@ export function expand_downwards(k: Kernel, t: task_struct, vma: vm_area_struct,
   const mm = vma.vm_mm;
   if (!(vma.vm_flags & VM_GROWSDOWN)) return -EFAULT;
   address -= offset_in_page(address);
-  if (address < k.vm.mmap_min_addr || address < FIRST_USER_ADDRESS) return -EPERM;
+  if (address < mmap_min_addr(k) || address < FIRST_USER_ADDRESS) return -EPERM;
   const prev = vma_prev(mm, vma);
   if (prev) {
     const accessible = (prev.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
@@ -1452,11 +1520,10 @@ export function copy_vma(
   return n;
 }
 
-/** A fresh mm with the arch layout chosen for `t` (mm_alloc + arch_pick_mmap_layout). */
-export function mm_alloc(k: Kernel, t: task_struct, randomize = false): mm_struct {
+/** A fresh mm with the arch layout chosen for `t` (mm_alloc + arch_pick_mmap_layout: set PF_RANDOMIZE first). */
+export function mm_alloc(k: Kernel, t: task_struct): mm_struct {
   const mm = new mm_struct();
   allocate_mm(k, mm);
-  mm.randomize = randomize;
   arch_pick_mmap_layout(k, t, mm);
   return mm;
 }

@@ -6,13 +6,15 @@
  * can_change_pte_writable says the page is this process's alone: anonymous, PageAnonExclusive,
  * already dirty.
  *
- * Simplified: protection keys are not modelled (pkey_mprotect with a pkey other than -1 or 0
- * fails with EINVAL as for an unallocated key); no NUMA-balancing prot_numa path; no huge PMDs.
+ * Protection keys are answered as 6.1 answers them on a CPU without PKU (arch/x86/pkeys.ts):
+ * pkey_mprotect with any key but -1 is EINVAL, since mm_pkey_is_allocated is false for all.
+ * Simplified: no NUMA-balancing prot_numa path; no huge PMDs.
  * @kernel mm/mprotect.c do_mprotect_pkey, mprotect_fixup, change_protection, change_pte_range,
  *   can_change_pte_writable
  * @kernel arch/x86/include/asm/pgtable.h pte_modify, _PAGE_CHG_MASK
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { mm_pkey_is_allocated } from "../arch/x86/pkeys.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { task_struct } from "../kernel/sched.js";
 import {
@@ -218,8 +220,8 @@ export function do_mprotect_pkey(k: Kernel, t: task_struct, start: number, len: 
   // arch_validate_prot: only READ, WRITE, EXEC and SEM.
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) return -EINVAL;
   const reqprot = prot;
-  // No pkey is ever allocated in the model: only -1 (mprotect) and the default key 0 pass.
-  if (pkey !== -1 && pkey !== 0) return -EINVAL;
+  // If userspace did not allocate the pkey, do not let it use it (none is, on a CPU without PKU).
+  if (pkey !== -1 && !mm_pkey_is_allocated(mm, pkey)) return -EINVAL;
 
   let vma = find_vma(mm, start);
   if (!vma) return -ENOMEM;

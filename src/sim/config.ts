@@ -131,3 +131,22 @@ export function distanceProblem(matrix: unknown, nodes: number): DistanceProblem
   }
   return null;
 }
+
+/** The largest legacy pmem range a machine takes (its struct pages are columns of the memmap). */
+export const MAX_PMEM = 64 * 2 ** 30;
+
+/**
+ * A `memmap=` value's problem, or null: the SIZE!START form only (legacy persistent memory, the
+ * one the model implements; sizes as "512M"), 4K to 64G (MAX_PMEM), ending at or below 1T. An
+ * unaligned range is allowed, as 6.1 allows it (an e820 entry, but no device-dax device).
+ */
+export function memmapProblem(s: string): string | null {
+  const m = /^([0-9]+)([KMGT]?)!([0-9]+)([KMGT]?)$/.exec(s);
+  if (m === null) return `invalid memmap "${s}": expected SIZE!START (legacy persistent memory), e.g. 512M!1G; the other memmap= forms are not modelled`;
+  const unit = (u: string): number => 2 ** ({ "": 0, K: 10, M: 20, G: 30, T: 40 } as Record<string, number>)[u];
+  const size = Number(m[1]) * unit(m[2]);
+  const start = Number(m[3]) * unit(m[4]);
+  if (size < 4096 || size > MAX_PMEM) return `invalid memmap "${s}": the size must be 4K to 64G`;
+  if (start + size > 2 ** 40) return `invalid memmap "${s}": the range must end at or below 1T`;
+  return null;
+}

@@ -58,6 +58,7 @@ export {
   MAX_CPUS,
   MAX_NODES,
   MIN_NODE_MEMORY,
+  memmapProblem,
   memoryProblem,
   cpusProblem,
   cpuMemoryProblem,

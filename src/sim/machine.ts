@@ -21,7 +21,7 @@ import { blk_add_disk, blk_lookup_path, type BlockDeviceConfig } from "../block/
 import { mkfs_ext2 } from "../fs/ext2/ext2.js";
 import { Errno, errnoName } from "../kernel/errno.js";
 import { formatSize, parseSize } from "./size.js";
-import { cpuMemoryProblem, cpusProblem, distanceProblem, MIN_NODE_MEMORY, memoryProblem, nodeCountProblem, nodeLayoutProblem, nodeSizeProblem } from "./config.js";
+import { cpuMemoryProblem, cpusProblem, distanceProblem, MIN_NODE_MEMORY, memmapProblem, memoryProblem, nodeCountProblem, nodeLayoutProblem, nodeSizeProblem } from "./config.js";
 import { restoreGraph, snapshotGraph, type GraphSnapshot } from "./snapshot.js";
 import { machineRegistry } from "./snapshot_registry.js";
 
@@ -76,6 +76,13 @@ export interface MachineConfig {
   sysctl?: Record<string, string | number | number[]>;
   /** Seed of the machine's PRNG, 0 to 2^32-1. Default 1. */
   seed?: number;
+  /**
+   * `memmap=SIZE!START` kernel parameters: legacy persistent memory (e820 type 12) at START, e.g.
+   * "512M!1G" (4K to 64G, ending at or below 1T). Each 2 MiB-aligned range becomes /dev/daxN.0, a
+   * device-dax device of the range less its 2 MiB info block, with ZONE_DEVICE struct pages; an
+   * unaligned one is only an e820 entry. Over RAM it takes that RAM away, as 6.1 does.
+   */
+  memmap?: string | string[];
   /**
    * Swap areas enabled at boot, as an init script's swapon would: one or several, each a size
    * and options; paths default to /dev/vda, /dev/vdb, … Example: `{ size: "512M" }` is w5's.
@@ -348,6 +355,18 @@ export function sysctlPath(key: string): string {
   return "/proc/sys/" + key.replace(/^\/?proc\/sys\//, "").replace(/\./g, "/");
 }
 
+/** Checks `memmap` values (sim/config.ts memmapProblem): a list of SIZE!START strings. */
+function memmapArg(v: string | string[]): string[] {
+  const list = typeof v === "string" ? [v] : v;
+  if (!Array.isArray(list)) throw new TypeError('memmap must be a string or a list of strings ("512M!1G")');
+  return list.map((s) => {
+    if (typeof s !== "string") throw new TypeError(`memmap value ${String(s)} must be a string like "512M!1G"`);
+    const bad = memmapProblem(s);
+    if (bad) throw new RangeError(bad);
+    return s;
+  });
+}
+
 function toBootParams(c: MachineConfig): BootParams {
   const memory = c.memory === undefined ? undefined : parseSize(c.memory);
   if (memory !== undefined) {
@@ -360,6 +379,7 @@ function toBootParams(c: MachineConfig): BootParams {
   }
   if (c.seed !== undefined && (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 2 ** 32 - 1)) throw new RangeError(`invalid seed ${c.seed}: expected a whole number from 0 to 4294967295`);
   const p: BootParams = { memory, cpus: c.cpus, thp: c.thp, seed: c.seed };
+  if (c.memmap !== undefined) p.memmap = memmapArg(c.memmap);
   if (c.thp !== undefined && !["always", "madvise", "never"].includes(c.thp)) throw new RangeError(`invalid thp "${String(c.thp)}": expected always, madvise or never`);
   if (c.kernelcore !== undefined) p.kernelcore = coreArg(c.kernelcore, "kernelcore");
   if (c.movablecore !== undefined) p.movablecore = coreArg(c.movablecore, "movablecore");

@@ -25,10 +25,10 @@ import { cgroup_attach_task, cgroup_lookup, cgroup_post_fork } from "../kernel/c
 import { do_exit } from "../kernel/exit.js";
 import { copy_process_objects, kernel_clone, SIGCHLD } from "../kernel/fork.js";
 import { psi_task_change, TSK_RUNNING } from "../kernel/psi.js";
-import { fatal_signal_pending, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
+import { ADDR_NO_RANDOMIZE, fatal_signal_pending, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK, task_struct } from "../kernel/sched.js";
 import { pgd_alloc } from "../arch/x86/pgtable.js";
 import { NO_SYSCALL, SYSCALL_NR } from "../arch/x86/dumpstack.js";
-import { exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
+import { elf_set_pf_randomize, exec_image, staticBinaryImage, type ExecImage } from "../fs/binfmt_elf.js";
 import { oom_score_adj_write } from "../fs/proc/base.js";
 import { pagemap_read, type PagemapEntries, proc_pid_maps, proc_pid_smaps_rollup } from "../fs/proc/task_mmu.js";
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, access_addrs, access_range, type AccessResult } from "../arch/x86/mmu.js";
@@ -94,6 +94,7 @@ import {
   sys_brk,
 } from "../mm/mmap.js";
 import { do_mprotect_pkey } from "../mm/mprotect.js";
+import { sys_pkey_alloc, sys_pkey_free } from "../arch/x86/pkeys.js";
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, sys_mremap } from "../mm/mremap.js";
 import { sys_mmap } from "../mm/util.js";
 import { close_fd, fget } from "../fs/file_table.js";
@@ -426,7 +427,12 @@ export interface SpawnOptions {
    * null an empty address space.
    */
   image?: ExecImage | "static" | null;
-  /** Address-space randomisation (PF_RANDOMIZE); off by default, seeded from the machine. */
+  /**
+   * false runs the program as `setarch -R` does (personality ADDR_NO_RANDOMIZE): a fixed layout
+   * whatever kernel.randomize_va_space says. Default true: the layout is randomised, from the
+   * machine's seed, when kernel.randomize_va_space is non-zero (0 unless written: the model
+   * boots with norandmaps, as the realkernel guest).
+   */
   randomize?: boolean;
   /** Resource limits in bytes (Infinity for unlimited). */
   rlimits?: { stack?: number; memlock?: number; as?: number; data?: number };
@@ -589,7 +595,10 @@ export class Process {
     this.syscallExit(do_mprotect_pkey(this.k, this.task, a, len, p, -1), "mprotect");
   }
 
-  /** pkey_mprotect(2) (only key 0 and -1 exist: no pkey_alloc in the model). */
+  /**
+   * pkey_mprotect(2). The model's CPU has no PKU: every key but -1 (plain mprotect) is EINVAL.
+   * @throws Errno as pkey_mprotect(2); RangeError for bad arguments.
+   */
   pkeyMprotect(addr: number, length: number, prot: ProtSpec, pkey: number): void {
     const a = ulong(addr, "address");
     const len = ulong(length, "length");
@@ -597,6 +606,25 @@ export class Process {
     const key = intArg(pkey, "pkey", -(2 ** 31), 2 ** 31 - 1);
     this.enter("pkey_mprotect");
     this.syscallExit(do_mprotect_pkey(this.k, this.task, a, len, p, key), "pkey_mprotect");
+  }
+
+  /**
+   * pkey_alloc(2): the key. On the model's CPU (no PKU) the first call fails with EINVAL and every
+   * later one with ENOSPC, as 6.1 answers there (see src/arch/x86/pkeys.ts).
+   * @throws Errno EINVAL, ENOSPC; RangeError for bad arguments.
+   */
+  pkeyAlloc(flags = 0, accessRights = 0): number {
+    const f = ulong(flags, "flags");
+    const a = ulong(accessRights, "access_rights");
+    const mm = this.enter("pkey_alloc");
+    return this.syscallExit(sys_pkey_alloc(mm, f, a), "pkey_alloc");
+  }
+
+  /** pkey_free(2). @throws Errno EINVAL for a key not allocated (every key, without PKU). */
+  pkeyFree(pkey: number): void {
+    const key = intArg(pkey, "pkey", -(2 ** 31), 2 ** 31 - 1);
+    const mm = this.enter("pkey_free");
+    this.syscallExit(sys_pkey_free(mm, key), "pkey_free");
   }
 
   /**
@@ -1301,7 +1329,9 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   // exec's allocations (bprm_mm_init's mm and pgd) are made by the new task itself.
   k.currentPid = pid;
   k.currentComm = t.comm;
-  const mm = mm_alloc(k, t, opts.randomize ?? false);
+  if (opts.randomize === false) t.personality |= ADDR_NO_RANDOMIZE;
+  elf_set_pf_randomize(k, t);
+  const mm = mm_alloc(k, t);
   if (!pgd_alloc(k, mm)) throw new Errno("ENOMEM", "execve");
   mm.owner = pid;
   t.mm = mm;

@@ -81,6 +81,8 @@ import { kmem_cache, kmem_cache_node, slab_cacheps, slab_globals } from "../mm/s
 import { vmalloc_state } from "../mm/vmalloc.js";
 import { task_objs } from "../kernel/task_objs.js";
 import { shmem_file_operations } from "../mm/shmem.js";
+import { dev_pagemap } from "../mm/memremap.js";
+import { dax_fops, dev_dax } from "../drivers/dax/device.js";
 import { cpu_fbatches } from "../mm/swap.js";
 import { swap_globals, swap_info_struct } from "../mm/swapfile.js";
 import {
@@ -172,6 +174,9 @@ export function machineRegistry(): SnapshotRegistry {
           mounts: () => new Map(),
         }),
       }),
+      // mm/memremap.ts and drivers/dax/device.ts: ZONE_DEVICE ranges and their device-dax files
+      dev_pagemap: Object.freeze({ ctor: dev_pagemap }),
+      dev_dax: Object.freeze({ ctor: dev_dax }),
       // arch/x86
       PgtablePool: Object.freeze({ ctor: PgtablePool }),
       // mm/
@@ -309,6 +314,7 @@ export function machineRegistry(): SnapshotRegistry {
       // The operations tables (const struct *_operations in the kernel): named, never copied.
       shmem_file_operations,
       shm_file_operations,
+      dax_fops,
       shmem_aops,
       shmem_inode_operations,
       shmem_dir_inode_operations,

@@ -199,6 +199,7 @@ export function guestMachine(sc: Scenario): GuestMachine {
   }
   const cpus = m.cpus ?? (nodes ? nodes.length : 1);
   const cmdline: string[] = [];
+  if (m.memmap !== undefined) refuse(sc, { line: 1, col: 1 }, "machine.memmap", "the guest has no nvdimm/dax modules (nd_e820, nd_pmem, dax_pmem, device_dax) in its initramfs yet");
   if (m.thp) cmdline.push(`transparent_hugepage=${m.thp}`);
   if (m.kernelcore !== undefined) cmdline.push(`kernelcore=${coreText(m.kernelcore)}`);
   if (m.movablecore !== undefined) cmdline.push(`movablecore=${coreText(m.movablecore)}`);
@@ -261,6 +262,7 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   cgroupHead(sc, head);
   for (const p of procs) {
     const spec: ProcessSpec | undefined = p.parent < 0 ? sc.processes[p.index] : undefined;
+    if (spec?.uid) refuse(sc, spec.pos, `${spec.path}.uid`, "the guest runs every process as root (no setuid in its step set yet)");
     const cg = spec?.cgroup !== undefined && spec.cgroup !== "/" ? ` cg=${encodeValue(cgroupDir(spec.cgroup))}` : "";
     head.push(`proc ${p.index} ${encodeValue(p.name)} parent=${p.parent} start=${spec?.start ?? 0} adj=${spec?.oom_score_adj ?? 0} seed=${p.seed}${cg}`);
   }

@@ -21,7 +21,7 @@
  * Bytes or text in, no file I/O (the CLI reads the file, at most MAX_SCENARIO_BYTES of it).
  */
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
-import { cpuMemoryProblem, cpusProblem, distanceProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
+import { cpuMemoryProblem, cpusProblem, distanceProblem, memmapProblem, memoryProblem, nodeCountProblem, nodeSizeProblem } from "../sim/index.js";
 import { parseYamlSubset, Unsupported } from "./yaml_fast.js";
 import { AliasCycle, firstAlias, fromYamlDocument, LineIndex, type YNode } from "./yaml_tree.js";
 import { checkKeys, describe, duration, entries, get, int, intList, isNull, join, oneOf, requireKey, scalarValue, size, str, suggest, Reader, type MapEntry, type N } from "./yaml_reader.js";
@@ -115,6 +115,19 @@ function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string
       case "initrd":
         spec.initrd = size(r, e.value, p, 2 ** 30, { allowZero: true });
         break;
+      case "memmap": {
+        // Machine.boot's own check (memmapArg) reads the values, so both answer alike.
+        const v = r.deref(e.value);
+        const items = v !== null && v.kind === "seq" ? v.items.map((it, i) => ({ node: it, path: `${p}[${i}]` })) : [{ node: e.value, path: p }];
+        spec.memmap = items.map(({ node, path: ip }) => {
+          const s = scalarValue(r, node);
+          if (typeof s !== "string") return r.fail(node, ip, `expected SIZE!START, e.g. 512M!1G, got ${describe(r, r.deref(node))}`);
+          const bad = memmapProblem(s);
+          if (bad) r.fail(node, ip, bad);
+          return s;
+        });
+        break;
+      }
       case "sysctl": {
         const se = entries(r, e.value, p, "a mapping of sysctl names to values");
         spec.sysctl = {};
@@ -184,7 +197,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     for (const e of es) {
       if (STEP_KINDS[e.key] && e.key !== "oom_score_adj" && e.key !== "cgroup") r.fail(e.keyNode, join(ip, e.key), `a step outside a program: put it in this process's run: list`);
     }
-    checkKeys(r, es, ["name", "oom_score_adj", "start", "cgroup", "run"], ip, "a process");
+    checkKeys(r, es, ["name", "oom_score_adj", "uid", "start", "cgroup", "run"], ip, "a process");
     const ne = requireKey(r, es, "name", it, ip);
     const name = str(r, ne.value, `${ip}.name`);
     claimProcessName(r, names, name, ne.value, `${ip}.name`, ip);
@@ -194,6 +207,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     const se = get(es, "start");
     const re = get(es, "run");
     const ge = get(es, "cgroup");
+    const ue = get(es, "uid");
     const ctx: ProgCtx = { maps: new Map(), names };
     const spec: ProcessSpec = {
       pos: r.pos(it),
@@ -204,6 +218,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
       run: re ? parseProgram(r, re.value, `${ip}.run`, ctx, 0) : [],
     };
     if (ge) spec.cgroup = knownCgroup(r, ge.value, `${ip}.cgroup`, names);
+    if (ue) spec.uid = int(r, ue.value, `${ip}.uid`, 0, 2 ** 32 - 2);
     return spec;
   });
 }

@@ -295,6 +295,7 @@ class Run implements ScenarioRun {
       const sp = this.c.newProcess(ps.name, ps.run, this.startNs + ps.start, null);
       sp.oomScoreAdj = ps.oom_score_adj;
       if (ps.cgroup !== undefined) sp.cgroup = ps.cgroup;
+      if (ps.uid !== undefined) sp.uid = ps.uid;
     }
     this.totalWork = progressWork(sc);
   }

@@ -84,6 +84,8 @@ export interface MachineSpec {
   kernelcore?: string | number;
   movablecore?: string | number;
   initrd?: number;
+  /** `memmap=SIZE!START` values: legacy persistent memory, each a /dev/daxN.0 (Machine.boot's memmap). */
+  memmap?: string[];
   sysctl?: Record<string, string | number | number[]>;
   /** Disks attached at boot (Machine.addDisk), for swap or the ext2 filesystem. */
   disks?: DiskSpec[];
@@ -278,6 +280,8 @@ export interface ProcessSpec {
   start: number;
   /** The cgroup it starts in ("/hs", a group of `cgroups:`); default the root. */
   cgroup?: string;
+  /** Its user id (default 0, root): a non-zero uid has no capabilities (CAP_SYS_RAWIO, …). */
+  uid?: number;
   run: Step[];
 }
 
@@ -344,6 +348,7 @@ export const MACHINE_KEYS: Record<string, string> = {
   kernelcore: "kernelcore= size or N%",
   movablecore: "movablecore= size or N%",
   initrd: "initrd size (default 2596K; 0 for none)",
+  memmap: "memmap=SIZE!START legacy persistent memory, e.g. 512M!1G, or a list of them: each a /dev/daxN.0 device-dax device",
   sysctl: "sysctls written after boot: { vm.swappiness: 100 }",
   disks: "disks attached at boot: a list of {path, size, latency, bandwidth, rotational, read_ahead_kb, fs: ext2, block_size, files: [{path, size}]}",
 };

@@ -45,6 +45,8 @@ export interface ScenarioProcess extends Runnable {
   oomScoreAdj?: number;
   /** Set by the scenario for a top-level process: the cgroup it starts in ("/hs"). */
   cgroup?: string;
+  /** Set by the scenario for a top-level process: its uid (a forked child keeps its parent's). */
+  uid?: number;
 }
 
 interface TouchState {
@@ -568,7 +570,7 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
   if (p.proc === null) {
     // First run: the process is created (spawned by init, like a shell starting it).
     try {
-      p.proc = m.spawn({ comm: p.name, ...(p.oomScoreAdj ? { oomScoreAdj: p.oomScoreAdj } : {}), ...(p.cgroup !== undefined && p.cgroup !== "/" ? { cgroup: p.cgroup } : {}) });
+      p.proc = m.spawn({ comm: p.name, ...(p.oomScoreAdj ? { oomScoreAdj: p.oomScoreAdj } : {}), ...(p.cgroup !== undefined && p.cgroup !== "/" ? { cgroup: p.cgroup } : {}), ...(p.uid ? { uid: p.uid } : {}) });
     } catch (e) {
       if (e instanceof Errno) {
         p.error = `spawn failed: ${e.code}`;
@@ -578,7 +580,7 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
       throw e;
     }
     c.spend(COST.fork_ns);
-    const extra = [p.oomScoreAdj ? `oom_score_adj ${p.oomScoreAdj}` : "", p.cgroup !== undefined && p.cgroup !== "/" ? `in cgroup ${p.cgroup}` : ""].filter((x) => x !== "");
+    const extra = [p.oomScoreAdj ? `oom_score_adj ${p.oomScoreAdj}` : "", p.uid ? `uid ${p.uid}` : "", p.cgroup !== undefined && p.cgroup !== "/" ? `in cgroup ${p.cgroup}` : ""].filter((x) => x !== "");
     c.tl.note({ t_ns: m.now, who: who(p), event: "spawn", text: `started${extra.length ? ` (${extra.join(", ")})` : ""}`, where: "kernel_clone(), kernel/fork.c" });
     p.readyAt = m.now;
     return;

@@ -260,12 +260,15 @@ export const CHAPTERS: Chapter[] = [
   {
     id: "security",
     title: "Memory and security",
-    status: "missing",
-    text: "Page-table isolation keeps a second, user-only copy of the top-level table; ASLR randomises where mappings land; rlimits cap what a process may lock or map.",
-    fns: ["pgd_alloc", "arch_pick_mmap_layout", "randomize_stack_top"],
-    demos: [],
-    covers: "The PTI half of each PGD is allocated (an order-1 block); RLIMIT_MEMLOCK; memfd seals.",
-    missing: "ASLR (the model is deterministic, so off), SMAP/SMEP, KASLR.",
+    status: "partial",
+    text: "Page-table isolation keeps a second, user-only copy of the top-level table; ASLR randomises where the stack, the mmap area, the vdso and the heap land at each exec (kernel.randomize_va_space); mmap_min_addr keeps unprivileged programs off the lowest pages; protection keys tag memory with access rights the CPU checks; rlimits cap what a process may lock or map.",
+    fns: ["pgd_alloc", "arch_pick_mmap_layout", "randomize_stack_top", "arch_randomize_brk", "vdso_addr", "cap_mmap_addr", "mm_pkey_alloc"],
+    demos: [
+      { scenario: "aslr", view: "address", look: "Pick process a, then b: with randomize_va_space 2 their stack, vdso, heap and 1 MiB mapping sit at different addresses drawn from the seed; process fixed, started after the sysctl went to 0, has the fixed layout (stack at 7ffffffde000). Change the seed and every randomised address moves." },
+      { scenario: "aslr", view: "events", look: "Process user (uid 1000) gets EPERM for a MAP_FIXED mapping at 4 KiB, below vm.mmap_min_addr, which root's identical mmap is allowed." },
+    ],
+    covers: "ASLR as 6.1 does it from the machine's seed (mmap_base over vm.mmap_rnd_bits, stack top, vdso, brk; randomize_va_space 0/1/2, 0 by default as the norandmaps guest; ADDR_NO_RANDOMIZE); mmap_min_addr's EPERM and hint rounding; pkeys as 6.1 answers on a CPU without PKU; the PTI half of each PGD (an order-1 block); RLIMIT_MEMLOCK; memfd seals.",
+    missing: "Protection keys on a CPU with PKU (keys in VMAs, PKRU), KASLR, SMAP/SMEP, PIE load bias.",
   },
   {
     id: "tlb",
@@ -280,12 +283,15 @@ export const CHAPTERS: Chapter[] = [
   {
     id: "device",
     title: "Device memory",
-    status: "missing",
-    text: "ZONE_DEVICE pages describe memory on devices (persistent memory, GPU memory) so it can be mapped like RAM.",
-    fns: ["memremap_pages"],
-    demos: [],
-    covers: "Nothing.",
-    missing: "ZONE_DEVICE, DAX.",
+    status: "partial",
+    text: "ZONE_DEVICE pages describe memory that is not RAM — persistent memory, GPU memory — so it can be addressed and mapped like RAM: memremap_pages gives the range struct pages (reserved, in zone Device, pointing at their dev_pagemap) without handing it to the page allocator. A device-dax file maps those pages straight into a process: the fault inserts the device's pfn, with no page cache, no LRU and no rss.",
+    fns: ["parse_memmap_one", "memremap_pages", "memmap_init_zone_device", "dax_mmap", "vmf_insert_mixed", "vm_normal_page"],
+    demos: [
+      { scenario: "device-memory", view: "physical", colour: "type", look: "Past the end of RAM, at 1 GiB, the 512 MiB of persistent memory booted with memmap=512M!1G: device pages (ZONE_DEVICE), never free, never on a list; click one to see its pgmap. Colour by zone: the Device zone spans it." },
+      { scenario: "device-memory", view: "events", look: "64 MiB of /dev/dax0.0 written: 16384 page faults, yet smaps Rss, the LRU and Cached do not move, and munmap frees nothing; a private mapping is refused with EINVAL." },
+    ],
+    covers: "memmap=nn!ss legacy pmem (e820 type 12 with the kernel's change-point sanitising: over RAM it takes the RAM), ZONE_DEVICE struct pages from memremap_pages (the span in /proc/zoneinfo, 64 bytes of RAM per page out of MemFree, MemTotal unchanged), device-dax mappings (shared only, devmap PTEs, no rss/LRU/page cache/memcg, munmap and fork as 6.1).",
+    missing: "fs-DAX (ext4/xfs -o dax), raw /dev/pmemN, PMD/PUD device-dax faults (2 MiB alignment), daxctl system-ram (dev_dax_kmem hotplug into ZONE_MOVABLE), DEVICE_PRIVATE/HMM, /proc/iomem.",
   },
   {
     id: "userfaultfd",

@@ -9,7 +9,7 @@ export { OKABE_ITO, LRU_COLOURS };
 
 export type Theme = "dark" | "light";
 
-/** Colours of the page kinds (PageKind order: hole, free, pcp, anon, file, shmem, pagetable, slab, kernel, reserved). */
+/** Colours of the page kinds (PageKind order: hole, free, pcp, anon, file, shmem, pagetable, slab, kernel, reserved, device). */
 export function kindColours(theme: Theme): string[] {
   return [
     theme === "dark" ? "#11151a" : "#f4f4f2",
@@ -22,6 +22,7 @@ export function kindColours(theme: Theme): string[] {
     "#A6761D",
     OKABE_ITO.vermillion,
     theme === "dark" ? "#7d7d7d" : "#6b6b6b",
+    OKABE_ITO.sky,
   ];
 }
 

@@ -68,6 +68,8 @@ export const SYSCALL_NR: Readonly<Record<string, number>> = Object.freeze({
   swapoff: 168,
   mlock2: __NR_mlock2,
   pkey_mprotect: 329,
+  pkey_alloc: 330,
+  pkey_free: 331,
   fsync: 74,
   fdatasync: 75,
   sync: 162,

@@ -8,7 +8,12 @@ import {
   e820__end_of_ram_pfn,
   e820__print_table,
   e820__range_update,
+  e820__update_table,
+  E820_TYPE_PRAM,
+  e820_pram_ranges,
   e820_ram_ranges,
+  memparse,
+  parse_memmap_one,
   qemu_i440fx_e820,
   trim_bios_range,
 } from "./e820.js";
@@ -79,5 +84,68 @@ describe("setup_arch's e820 edits", () => {
     ]);
     e820__range_update(t, 0x4000, 0x1000, E820_TYPE_RESERVED, E820_TYPE_RAM);
     expect(t.entries).toEqual([{ addr: 0, size: 0x10000, type: E820_TYPE_RAM }]);
+  });
+});
+
+describe("memmap=nn!ss (parse_memmap_one, e820__update_table)", () => {
+  const fresh = (): ReturnType<typeof qemu_i440fx_e820> => qemu_i440fx_e820(512 * MiB);
+
+  it("memparse reads sizes with suffixes, hex and octal", () => {
+    expect(memparse("512M!1G")).toEqual({ value: 512 * MiB, rest: "!1G" });
+    expect(memparse("0x1000")).toEqual({ value: 4096, rest: "" });
+    expect(memparse("010k")).toEqual({ value: 8 * 1024, rest: "" });
+    expect(memparse("!1G")).toBeNull();
+  });
+
+  it("adds a PRAM entry past RAM, printed as persistent (type 12)", () => {
+    const t = fresh();
+    expect(parse_memmap_one(t, "512M!1G")).toBe(0);
+    e820__update_table(t);
+    expect(e820__print_table(t, "user").filter((l) => l.includes("persistent"))).toEqual(["user: [mem 0x0000000040000000-0x000000005fffffff] persistent (type 12)"]);
+    expect(e820_pram_ranges(t)).toEqual([{ base: GiB, size: 512 * MiB }]);
+    expect(e820__end_of_ram_pfn(t)).toBe(0x1ffe0); // not RAM
+  });
+
+  it("over RAM the larger type wins: the RAM under it becomes PRAM, cut where other entries end", () => {
+    const t = fresh();
+    parse_memmap_one(t, "512M!256M"); // [0x10000000, 0x30000000) over RAM, SeaBIOS's reserved top and beyond
+    e820__update_table(t);
+    const pram = t.entries.filter((e) => e.type === E820_TYPE_PRAM).map((e) => [e.addr, e.addr + e.size]);
+    // e820_nomerge: PRAM stays split at the change points of the entries it overlapped
+    expect(pram).toEqual([
+      [0x10000000, 0x1ffe0000],
+      [0x1ffe0000, 0x20000000],
+      [0x20000000, 0x30000000],
+    ]);
+    expect(e820__end_of_ram_pfn(t)).toBe(0x10000);
+  });
+
+  it("adjacent memmap ranges stay separate entries (e820_nomerge), RAM ranges still merge", () => {
+    const t = fresh();
+    parse_memmap_one(t, "64M!1G");
+    parse_memmap_one(t, "64M!1088M");
+    t.entries.push({ addr: 0x200000000, size: 0x1000, type: E820_TYPE_RAM }, { addr: 0x200001000, size: 0x1000, type: E820_TYPE_RAM });
+    e820__update_table(t);
+    expect(e820_pram_ranges(t)).toEqual([
+      { base: GiB, size: 64 * MiB },
+      { base: GiB + 64 * MiB, size: 64 * MiB },
+    ]);
+    expect(t.entries.filter((e) => e.addr >= 0x200000000 && e.addr < AMD_HT_START)).toEqual([{ addr: 0x200000000, size: 0x2000, type: E820_TYPE_RAM }]);
+  });
+
+  it("sanitising the QEMU tables changes nothing", () => {
+    for (const mib of [256, 512, 4096, 8192]) {
+      const t = qemu_i440fx_e820(mib * MiB);
+      const before = JSON.stringify(t.entries);
+      e820__update_table(t);
+      expect(JSON.stringify(t.entries)).toBe(before);
+    }
+  });
+
+  it("refuses the forms the model does not implement, and malformed values", () => {
+    for (const v of ["512M@1G", "512M#1G", "512M$1G", "exactmap", "512M", "!1G", "512M!", "512M!1Gx"]) {
+      const t = fresh();
+      expect(parse_memmap_one(t, v), v).toBe(-22);
+    }
   });
 });

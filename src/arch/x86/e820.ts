@@ -15,7 +15,8 @@
  * 0xfd00000000-0xffffffffff reserved. Checked against test/realkernel/data/w0*, dmesg.
  *
  * @kernel arch/x86/kernel/e820.c e820__print_table, e820__range_update, e820__range_remove,
- *   e820__memblock_setup, e820__end_of_ram_pfn
+ *   e820__memblock_setup, e820__end_of_ram_pfn, e820__update_table, parse_memmap_one,
+ *   e820__finish_early_params
  * @kernel arch/x86/kernel/setup.c setup_arch (trim_bios_range, e820__memory_setup)
  *
  * Simplified: QEMU 7.2 moves all RAM above 4 GiB to start at 1 TiB when it would reach the AMD
@@ -30,6 +31,10 @@ export const E820_TYPE_RESERVED = 2;
 export const E820_TYPE_ACPI = 3;
 export const E820_TYPE_NVS = 4;
 export const E820_TYPE_UNUSABLE = 5;
+/** ACPI 6 persistent memory (NFIT-described); printed like PRAM. */
+export const E820_TYPE_PMEM = 7;
+/** Legacy persistent memory: what `memmap=nn!ss` adds (the "protected" / "legacy" pmem type 12). */
+export const E820_TYPE_PRAM = 12;
 
 /** One e820 entry: [addr, addr + size) of one type. */
 export interface e820_entry {
@@ -101,6 +106,9 @@ export function e820_type_name(type: number): string {
       return "ACPI NVS";
     case E820_TYPE_UNUSABLE:
       return "unusable";
+    case E820_TYPE_PMEM:
+    case E820_TYPE_PRAM:
+      return `persistent (type ${type})`;
     default:
       return `type ${type}`;
   }
@@ -125,16 +133,101 @@ export function e820__print_table(table: e820_table, who: string): string[] {
   );
 }
 
-/** Sorts and merges adjacent entries of one type, as e820__update_table does. */
-function e820__update_table(table: e820_table): void {
-  const es = table.entries.filter((e) => e.size > 0).sort((a, b) => a.addr - b.addr);
-  const out: e820_entry[] = [];
+/**
+ * Sanitises the table with the kernel's change-point algorithm: every entry boundary is a change
+ * point; between two change points the region takes the largest type of the entries over it
+ * (so a memmap=nn!ss PRAM range, type 12, wins over the RAM it overlaps); adjacent regions of one
+ * type merge, except PRAM (e820_nomerge), which stays cut at every change point — a PRAM range
+ * straddling the end of RAM becomes two PRAM entries, as in 6.1. Zero-sized entries go.
+ * @kernel arch/x86/kernel/e820.c e820__update_table, e820_nomerge
+ */
+export function e820__update_table(table: e820_table): void {
+  const es = table.entries.filter((e) => e.size > 0);
+  const points: Array<{ addr: number; e: e820_entry; start: boolean }> = [];
   for (const e of es) {
-    const last = out[out.length - 1];
-    if (last && last.type === e.type && last.addr + last.size === e.addr) last.size += e.size;
-    else out.push({ ...e });
+    points.push({ addr: e.addr, e, start: true });
+    points.push({ addr: e.addr + e.size, e, start: false });
+  }
+  // cpcompare: by address; at one address, starts before ends (an end at the same address as
+  // a start of another entry is processed after it, which does not change the resulting types)
+  points.sort((a, b) => a.addr - b.addr || (a.start === b.start ? 0 : a.start ? -1 : 1));
+  const overlap = new Set<e820_entry>();
+  const out: e820_entry[] = [];
+  let last_type = 0;
+  let last_addr = 0;
+  for (let i = 0; i < points.length; ) {
+    const addr = points[i].addr;
+    for (; i < points.length && points[i].addr === addr; i++) {
+      if (points[i].start) overlap.add(points[i].e);
+      else overlap.delete(points[i].e);
+    }
+    let current_type = 0;
+    for (const e of overlap) if (e.type > current_type) current_type = e.type;
+    if (current_type !== last_type || current_type === E820_TYPE_PRAM) {
+      if (last_type !== 0) {
+        const prev = out[out.length - 1];
+        prev.size = addr - last_addr;
+        if (prev.size === 0) out.pop();
+      }
+      if (current_type !== 0) {
+        out.push({ addr, size: 0, type: current_type });
+        last_addr = addr;
+      }
+      last_type = current_type;
+    }
   }
   table.entries = out;
+}
+
+/**
+ * Adds [start, start+size) of `type` (not sanitised: e820__update_table resolves overlaps).
+ * @kernel arch/x86/kernel/e820.c e820__range_add
+ */
+export function e820__range_add(table: e820_table, start: number, size: number, type: number): void {
+  table.entries.push({ addr: start, size, type });
+}
+
+/**
+ * memparse: a number (decimal, 0x hex or 0 octal) with an optional K/M/G/T/P/E suffix; returns
+ * the value and the rest of the string, or null when no digit was read.
+ * @kernel lib/cmdline.c memparse
+ */
+export function memparse(s: string): { value: number; rest: string } | null {
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (m === null) return null;
+  const t = m[1];
+  let value = /^0[xX]/.test(t) ? parseInt(t.slice(2), 16) : t.length > 1 && t[0] === "0" ? parseInt(t, 8) : parseInt(t, 10);
+  let rest = s.slice(t.length);
+  const shift: Record<string, number> = { K: 10, k: 10, M: 20, m: 20, G: 30, g: 30, T: 40, t: 40, P: 50, p: 50, E: 60, e: 60 };
+  const sh = shift[rest[0]];
+  if (sh !== undefined) {
+    value *= 2 ** sh;
+    rest = rest.slice(1);
+  }
+  return { value, rest };
+}
+
+/**
+ * One `memmap=` value, as parse_memmap_one reads it; only the `nn!ss` form (legacy persistent
+ * memory, E820_TYPE_PRAM) is modelled. Returns 0 (the table gained an entry) or -EINVAL (the
+ * caller prints "Malformed early option 'memmap'", as do_early_param does, and goes on).
+ * Simplified: the @ (RAM), # (ACPI), $ (reserved), % (retype) and exactmap forms and the bare
+ * "memmap=nn" limit are refused with -EINVAL here, where 6.1 would apply them.
+ * @kernel arch/x86/kernel/e820.c parse_memmap_one
+ */
+export function parse_memmap_one(table: e820_table, p: string): number {
+  const size = memparse(p);
+  if (size === null) return -22;
+  if (size.rest[0] !== "!") return -22;
+  const start = memparse(size.rest.slice(1));
+  if (start === null) return -22;
+  e820__range_add(table, start.value, size.value, E820_TYPE_PRAM);
+  return start.rest === "" ? 0 : -22;
+}
+
+/** The PRAM entries, as nd_e820's probe finds their "Persistent Memory (legacy)" resources. */
+export function e820_pram_ranges(table: e820_table): Array<{ base: number; size: number }> {
+  return table.entries.filter((e) => e.type === E820_TYPE_PRAM).map((e) => ({ base: e.addr, size: e.size }));
 }
 
 /**

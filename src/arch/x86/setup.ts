@@ -56,6 +56,10 @@ import {
   e820__end_of_low_ram_pfn,
   e820__end_of_ram_pfn,
   e820__print_table,
+  e820__update_table,
+  memparse,
+  parse_memmap_one,
+  e820_pram_ranges,
   e820_ram_ranges,
   type e820_table,
   hex10,
@@ -123,6 +127,8 @@ export interface SetupArchParams {
   numa: boolean;
   image: KernelImage;
   initrd: number;
+  /** `memmap=` values of the command line, in order (only `nn!ss` is modelled: e820.ts parse_memmap_one). */
+  memmap?: readonly string[];
 }
 
 /** What setup_arch leaves for the rest of boot. */
@@ -154,6 +160,23 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   log("BIOS-provided physical RAM map:");
   for (const l of e820__print_table(table, "BIOS-e820")) log(l);
   advance(3250);
+  // QEMU placed the initrd by the firmware's map, before the kernel read its command line.
+  const fw_below4g = below_4g_end(table);
+  // parse_early_param → parse_memmap_opt, then e820__finish_early_params: the user-defined map.
+  if (p.memmap !== undefined && p.memmap.length > 0) {
+    let userdef = false;
+    // parse_memmap_opt: comma-separated values, each parsed on its own, the result ignored (a
+    // malformed one is silently dropped); userdef is set once a size parsed, even if the rest is bad
+    for (const v of p.memmap.flatMap((x) => x.split(","))) {
+      if (memparse(v) !== null) userdef = true;
+      parse_memmap_one(table, v);
+    }
+    if (userdef) {
+      e820__update_table(table);
+      log("user-defined physical RAM map:");
+      for (const l of e820__print_table(table, "user")) log(l);
+    }
+  }
   for (const l of trim_bios_range(table)) log(l);
   k.e820 = table;
   const max_pfn = e820__end_of_ram_pfn(table);
@@ -174,7 +197,7 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
   // x86_load_linux): the bzImage sets XLF_CAN_BE_LOADED_ABOVE_4G, so QEMU ignores its 2 GiB
   // initrd_addr_max and takes UINT32_MAX, cut to the RAM below 4 GiB (an 8 GiB guest's
   // "RAMDISK: [mem 0xbfd56000-0xbffdffff]").
-  const below4g = below_4g_end(table);
+  const below4g = fw_below4g;
   const initrd_max = below4g - SEABIOS_HIGH_TABLE_SIZE;
   const initrd_start = p.initrd ? Math.floor((initrd_max - p.initrd) / PAGE_SIZE) * PAGE_SIZE : 0;
   // A machine too small for Debian's ~45 MiB image (loaded at 16 MiB) plus the initrd cannot
@@ -189,6 +212,15 @@ export function setup_arch(k: Kernel, p: SetupArchParams, advance: (us: number) 
         (p.initrd ? ` and the ${mib(p.initrd)} initrd must sit below ${mib(initrd_max)}` : ` but RAM ends at ${mib(below4g)}`) +
         `; give the machine more memory (or initrd: 0)`,
     );
+  }
+  // memmap=nn!ss over the kernel image or the initrd turns the memory they sit in into PRAM: 6.1
+  // would run on (or relocate the initrd) into trouble the model does not follow. A
+  // configuration error, like a machine too small to boot.
+  for (const r of e820_pram_ranges(table)) {
+    const over = (a: number, b: number): boolean => r.base < b && a < r.base + r.size;
+    if (over(p.image.phys_start, image_end) || (p.initrd && over(initrd_start, initrd_start + p.initrd)) || over(0, 1 << 20)) {
+      throw new RangeError(`memmap=${r.size}!${r.base} (bytes) covers the first MiB, the kernel image (${p.image.phys_start}-${image_end}) or the initrd (${initrd_start}-${initrd_start + p.initrd}): the model cannot boot with it`);
+    }
   }
   if (p.initrd) memblock_reserve(mb, initrd_start, Math.ceil(p.initrd / PAGE_SIZE) * PAGE_SIZE, "initrd");
   // reserve_brk: the used part of the brk area right after the image.

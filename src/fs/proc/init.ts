@@ -24,7 +24,7 @@ import { shm_sysctls, sysvipc_shm_proc_show } from "../../ipc/shm.js";
 import { node_dev_init } from "../../drivers/base/node.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { PSI_CPU, PSI_IO, PSI_MEM, psi_show, psi_write } from "../../kernel/psi.js";
-import { vm_table } from "../../kernel/sysctl.js";
+import { kern_table, vm_table } from "../../kernel/sysctl.js";
 import { thp_defrag_show, thp_defrag_store, thp_enabled_show, thp_enabled_store, use_zero_page_show, use_zero_page_store } from "../../mm/huge_memory.js";
 import { khugepaged_attr_show, khugepaged_attr_store, khugepaged_attrs, start_stop_khugepaged } from "../../mm/khugepaged.js";
 import { default_hstate, gigantic_hstate, type hstate, hstate_attr_show, hstate_attr_store, hstate_attrs, PUD_ORDER } from "../../mm/hugetlb.js";
@@ -78,6 +78,10 @@ export function proc_root_init(k: Kernel): void {
   // sysctl_init_bases: the vm table.
   for (const t of vm_table) {
     registerProcFile(k, `/proc/sys/vm/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (kk) => t.read(kk), write: (kk, d) => t.write(kk, d) });
+  }
+  // sysctl_init_bases: the kernel table's entries the memory manager owns.
+  for (const t of kern_table) {
+    registerProcFile(k, `/proc/sys/kernel/${t.procname}`, { fs: "sysctl", mode: t.mode, read: (kk) => t.read(kk), write: (kk, d) => t.write(kk, d) });
   }
   // cgroup_init and the cgroup2 mount at /sys/fs/cgroup.
   cgroupfs_init(k);

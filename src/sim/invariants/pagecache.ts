@@ -23,6 +23,7 @@
  * @kernel mm/filemap.c page_cache_delete, __filemap_add_folio, filemap_unaccount_folio
  * @kernel mm/page-writeback.c folio_account_dirtied, __folio_start_writeback, __folio_end_writeback
  */
+import { is_zone_device_page } from "../../mm/memremap.js";
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { F, PG_buddy, PG_dirty, PG_lru, PG_private, PG_slab, PG_swapbacked, PG_writeback } from "../../mm/memmap.js";
@@ -106,8 +107,9 @@ export function checkPageCache(k: Kernel): void {
   }
   for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
     const m = mem.mapping[pfn];
-    // A slab's head page keeps its cache's id in the column (page->slab_cache shares the word).
-    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & (BUDDY | F(PG_slab))) === 0 && mem._refcount[pfn] > 0) {
+    // A slab's head page keeps its cache's id in the column (page->slab_cache shares the word);
+    // a device-dax page names the file it is mapped from (dax_set_mapping) without being cached.
+    if (m > 0 && !cached[pfn] && (mem.flags[pfn] & (BUDDY | F(PG_slab))) === 0 && mem._refcount[pfn] > 0 && !is_zone_device_page(k, pfn)) {
       if (k.vfs.mappings.has(m)) throw new KernelBug("page names a mapping whose i_pages does not hold it", { pfn, mapping: m });
     }
   }

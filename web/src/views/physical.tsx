@@ -13,7 +13,7 @@ import { ageColours, kindColours, LRU_COLOURS, MT_COLOURS, mix, OWNER_COLOURS, r
 import { fmtAddr, fmtPages, fmtTime, hex } from "../format.js";
 import { PAGE_MAP_LIMIT, PAGE_WINDOW_LIMIT, type GridRect, type MachineLayout, type MapFrame, type MemcgLegend, type OwnerLegend, type PageInfo, type RmapEntry } from "../worker/protocol.js";
 
-const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved"];
+const KIND_LABELS = ["hole", "free (buddy)", "free (per-CPU list)", "anonymous", "page cache", "shmem", "page table", "slab", "kernel", "reserved", "device (ZONE_DEVICE)"];
 const MODE_LABELS: Record<ColourMode, string> = { type: "what it is", lru: "LRU list", zone: "zone", migratetype: "migratetype", owner: "process", memcg: "memcg", age: "age" };
 /** The age classes' names (src/api/inspect.ts AGE_CLASS_NAMES, which the page may not import: it is model code). */
 const AGE_LABELS = ["free", "allocated at boot (never since)", "< 100 µs", "100 µs – 1 ms", "1 – 10 ms", "10 – 100 ms", "0.1 – 1 s", "1 – 10 s", "≥ 10 s"];
@@ -56,7 +56,7 @@ function paletteLut(colours: string[], theme: Theme, other: string): Uint32Array
 }
 
 /** PageKind values counted per pageblock in a frame's summary (src/api/inspect.ts SUMMARY_KINDS). */
-const SUMMARY_KINDS = 10;
+const SUMMARY_KINDS = 11;
 
 /**
  * A machine above PAGE_MAP_LIMIT pages: each pageblock's colour (the average of its pages'
@@ -526,7 +526,8 @@ export function PhysicalView() {
                     <tr><th>order</th><td data-field="order">{info.order ?? "—"}{info.blockHead !== null && info.blockHead !== info.pfn ? ` (block at ${hex(info.blockHead)})` : ""}</td></tr>
                     <tr><th>mapping</th><td>{info.mapping ?? "—"}</td></tr>
                     <tr><th>index</th><td>{hex(info.index)}</td></tr>
-                    <tr><th>zone</th><td>{info.zone ?? "hole"}{info.node !== null && layout.nodes > 1 ? ` (node ${info.node})` : ""}</td></tr>
+                    <tr><th>zone</th><td data-field="zone">{info.zone === "Device" ? "Device (ZONE_DEVICE)" : (info.zone ?? "hole")}{info.node !== null && layout.nodes > 1 ? ` (node ${info.node})` : ""}</td></tr>
+                    {info.pgmap && <tr><th>pgmap</th><td data-field="pgmap">{info.pgmap}</td></tr>}
                     <tr><th>pageblock</th><td>{info.migratetype}</td></tr>
                     <tr><th>LRU</th><td>{info.lru ?? "—"}</td></tr>
                     {info.swap && <tr><th>swap</th><td>{info.swap}</td></tr>}
