@@ -88,13 +88,13 @@ import {
   vma_can_userfault,
 } from "../mm/userfaultfd.js";
 import { alloc_file, fd_install, fget, fput } from "./file_table.js";
-import { type file, type file_operations, FMODE_READ, inode, new_mapping_id, O_CLOEXEC, O_NONBLOCK, O_RDONLY, super_block, type super_operations } from "./fs.js";
+import { type file, type file_operations, FMODE_READ, inode, new_mapping_id, O_NONBLOCK, O_RDONLY, super_block, type super_operations } from "./fs.js";
 import { empty_aops, empty_iops, get_next_ino } from "./inode.js";
 
 const { EINVAL, EPERM, EBUSY, ENOMEM, EAGAIN, ESRCH } = errnoValues;
 
-/** UFFD_CLOEXEC and UFFD_NONBLOCK are O_CLOEXEC and O_NONBLOCK (UFFD_SHARED_FCNTL_FLAGS). */
-export const UFFD_SHARED_FCNTL_FLAGS = O_CLOEXEC | O_NONBLOCK;
+/** UFFD_CLOEXEC and UFFD_NONBLOCK are O_CLOEXEC and O_NONBLOCK (UFFD_SHARED_FCNTL_FLAGS), 0o2004000. */
+export const UFFD_SHARED_FCNTL_FLAGS = 0o2000000 | 0o4000;
 /** Internal: UFFDIO_API has been done (the top bit of ctx->features). */
 export const UFFD_FEATURE_INITIALIZED = 1 << 31;
 /** The largest address a user mapping may have (TASK_SIZE_MAX with 4-level paging): validate_range's task_size. */

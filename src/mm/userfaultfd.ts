@@ -39,7 +39,7 @@
  * @kernel include/linux/userfaultfd_k.h
  * @kernel include/uapi/linux/userfaultfd.h
  */
-import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, NO_TABLE, pmd_alloc, pmd_leaf, pmd_offset, pmd_trans_huge, PMD_SIZE, pte_alloc_table, pte_index, pte_table_lookup, set_pte_at, vm_get_page_prot, walk_present_ptes } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DEVMAP, _PAGE_DIRTY, _PAGE_PCD, _PAGE_PRESENT, _PAGE_PWT, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_UFFD_WP, NO_TABLE, pmd_alloc, pmd_leaf, pmd_offset, pmd_trans_huge, PMD_SIZE, pte_alloc_table, pte_index, pte_table_lookup, set_pte_at, vm_get_page_prot, walk_present_ptes } from "../arch/x86/pgtable.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { fatal_signal_pending, get_current, type task_struct } from "../kernel/sched.js";
@@ -50,7 +50,6 @@ import { copy_page_content, F, PG_uptodate, set_page_content } from "./memmap.js
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { find_vma } from "./mmap.js";
 import { type mm_struct, type vm_area_struct, VM_HUGETLB, VM_READ, VM_SHARED, VM_UFFD_MINOR_HI, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE, vma_is_anonymous, vma_is_shmem } from "./mm_types.js";
-import { pte_modify } from "./mprotect.js";
 import { alloc_pages } from "./page_alloc.js";
 import { linear_page_index, mm_counter, page_add_file_rmap, page_add_new_anon_rmap } from "./rmap.js";
 import { SGP_CACHE, SGP_NOALLOC, shmem_get_folio_gfp } from "./shmem.js";
@@ -132,8 +131,12 @@ export const UFFD_API_RANGE_IOCTLS_BASIC: readonly number[] = Object.freeze([_UF
 export const UFFD_ALL_IOCTLS_HEX = "80000000000000df";
 
 // ---- include/linux/userfaultfd_k.h ----
-/** __VM_UFFD_FLAGS of the low vm_flags word (VM_UFFD_MINOR is in vm_flags_hi). */
-export const __VM_UFFD_FLAGS_LO = VM_UFFD_MISSING | VM_UFFD_WP;
+/**
+ * __VM_UFFD_FLAGS of the low vm_flags word (VM_UFFD_MINOR is in vm_flags_hi): VM_UFFD_MISSING |
+ * VM_UFFD_WP, written out because this module sits in an import cycle with mm_types.ts (a
+ * module-level expression over its bindings could run before they exist).
+ */
+export const __VM_UFFD_FLAGS_LO = 0x00000200 | 0x00001000;
 
 /** The VMA delivers missing-page faults. @kernel include/linux/userfaultfd_k.h userfaultfd_missing */
 export function userfaultfd_missing(vma: vm_area_struct): boolean {
@@ -414,7 +417,9 @@ export function uffd_wp_range(k: Kernel, vma: vm_area_struct, start: number, len
     if (pmdi >= 0 && pmd_leaf(pool.ent_flags[pmdi])) __split_huge_pmd(k, vma, pmdi, a);
   }
   walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
-    let ptent = pte_modify(pool.ent_flags[i], newprot);
+    // pte_modify (mm/mprotect.ts's, with its _PAGE_CHG_MASK): keep the state bits, take the protection.
+    const chg = _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_DEVMAP | _PAGE_UFFD_WP;
+    let ptent = (pool.ent_flags[i] & chg) | (newprot & ~chg);
     if (enable_wp) ptent = (ptent & ~_PAGE_RW) | _PAGE_UFFD_WP;
     else ptent &= ~_PAGE_UFFD_WP;
     pool.ent_flags[i] = ptent;
