@@ -252,7 +252,8 @@ export const anon_inodefs_ops: super_operations = Object.freeze({ name: "anon_in
 /**
  * The one inode every anon_inode file shares (anon_inode_inode on anon_inodefs), made on first
  * use (see the header).
- * @kernel fs/anon_inodes.c anon_inode_init, anon_inode_mkinode
+ * @kernel fs/anon_inodes.c anon_inode_init, anon_inode_inode
+ * @kernel fs/libfs.c alloc_anon_inode
  */
 function anon_inode_inode(k: Kernel): inode {
   const v = k.vfs;
