@@ -362,6 +362,16 @@ describe("fork and close", () => {
     checkMm(kernelOf(m));
   });
 
+  it("a moving mremap disarms the new VMA (no UFFD_FEATURE_EVENT_REMAP)", () => {
+    const { m, p, a, uffd } = setup();
+    p.uffdRegister(uffd, a, 16 * PAGE, "missing");
+    const b = p.mremap(a, 16 * PAGE, 32 * PAGE, { mayMove: true });
+    expect(b).not.toBe(a);
+    expect(m.read(`/proc/${p.pid}/smaps`)).not.toMatch(/ um /);
+    checkMm(kernelOf(m));
+    expect(p.touch(b, PAGE, { write: true }).blocked).toBe(false);
+  });
+
   it("close disarms every VMA of the uffd, merges them back and wakes the waiters", () => {
     const { m, p, a, uffd } = setup();
     p.uffdRegister(uffd, a + 4 * PAGE, 4 * PAGE, "missing");

@@ -29,8 +29,9 @@
  * mlock) pass no FAULT_FLAG_ALLOW_RETRY in the model, so handle_userfault answers them
  * VM_FAULT_SIGBUS as the kernel answers a caller that cannot retry; no non-cooperative events
  * (UFFD_FEATURE_EVENT_FORK/REMAP/REMOVE/UNMAP are accepted by UFFDIO_API but no event message is
- * ever queued: a fork drops the child's registration as without EVENT_FORK, an mremap or
- * munmap just moves or drops it); no poll(2), no /dev/userfaultfd; UFFD_FEATURE_THREAD_ID's
+ * ever queued: a fork drops the child's registration as without EVENT_FORK, a moving mremap
+ * the new VMA's as without EVENT_REMAP (mremap_userfaultfd_prep), munmap just drops it); no
+ * poll(2), no /dev/userfaultfd; UFFD_FEATURE_THREAD_ID's
  * ptid is the pid (one thread); the anon inode is made at the first userfaultfd(2) (the
  * kernel's at boot by anon_inode_init), so machines that never use one keep their boot counts.
  * @kernel fs/userfaultfd.c userfaultfd_ctx, handle_userfault, userfault_msg,
