@@ -400,6 +400,8 @@ export class file {
   f_count = 1;
   /** The filp slab object (alloc_empty_file), 0 if none. */
   f_obj = 0;
+  /** The file's own object (a userfaultfd's context: fs/userfaultfd.ts), null for most files. */
+  private_data: object | null = null;
   constructor(ino: inode, path: string, d: dentry | null, mode: number, flags: number) {
     this.f_inode = ino;
     this.f_mapping = ino.i_mapping;
@@ -500,6 +502,8 @@ export class vfs_state {
    * page written.
    */
   readonly bh_chunks = new Map<number, Float64Array>();
+  /** anon_inode_inode: the inode every anon_inode file shares (fs/userfaultfd.ts makes it on first use). */
+  anon_inode: inode | null = null;
   /** nr_dentry and nr_dentry_negative (fs/dcache.c; /proc/sys/fs/dentry-state), with the boot's stand-ins. */
   nr_dentry = 0;
   nr_dentry_negative = 0;

@@ -9,6 +9,7 @@
  * status ((signal) for a kill, (code << 8) for exit()).
  * @kernel kernel/exit.c do_exit, exit_mm, release_task, forget_original_parent, wait_task_zombie
  */
+import { userfaultfd_finish_wait } from "../mm/userfaultfd.js";
 import { cgroup_exit } from "./cgroup/cgroup.js";
 import type { Kernel } from "./kernel.js";
 import { free_task_objects, mmput } from "./fork.js";
@@ -38,6 +39,8 @@ export function do_exit(k: Kernel, t: task_struct, code: number): void {
   if (t.state === "X") return;
   t.flags |= PF_EXITING;
   t.exit_code = code;
+  // A task killed while it slept in handle_userfault leaves the uffd's wait queue.
+  if (t.uffd_wait !== null) userfaultfd_finish_wait(t);
   exit_mm(k, t);
   // exit_sem, exit_shm: SysV segments it created (shm_rmid_forced destroys the unattached ones).
   exit_shm(k, t);

@@ -35,6 +35,7 @@ import { mm_put_huge_zero_page } from "../mm/huge_memory.js";
 import { cgroup_post_fork } from "./cgroup/cgroup.js";
 import { NO_TABLE, pgd_alloc, pgd_free } from "../arch/x86/pgtable.js";
 import { copy_page_range } from "../mm/memory.js";
+import { dup_userfaultfd } from "../fs/userfaultfd.js";
 import { dup_fd } from "../fs/file_table.js";
 import { lru_gen_add_mm, lru_gen_del_mm } from "../mm/lru_gen.js";
 import { exit_mmap, vma_link_bulk, vm_stat_account } from "../mm/mmap.js";
@@ -96,6 +97,8 @@ export function dup_mmap(k: Kernel, t: task_struct, mm: mm_struct, oldmm: mm_str
     }
     const tmp: vm_area_struct = vm_area_dup(k, mpnt, mm);
     if (!tmp.obj && k.slab.cachep.vm_area_cachep) return -errnoValues.ENOMEM;
+    // dup_userfaultfd: the child's copy of a registered VMA is disarmed (no UFFD_FEATURE_EVENT_FORK).
+    if (tmp.vm_userfaultfd_ctx !== null) dup_userfaultfd(tmp);
     tmp.anon_vma = null;
     if ((tmp.vm_flags & VM_WIPEONFORK) === 0) anon_vma_fork(k.anon_vmas, tmp, mpnt);
     tmp.vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);

@@ -22,6 +22,7 @@ import type { mm_struct } from "../mm/mm_types.js";
 import type { Kernel } from "./kernel.js";
 import { files_struct, task_io_accounting } from "../fs/fs.js";
 import type { task_objs } from "./task_objs.js";
+import type { userfaultfd_wait_queue } from "../fs/userfaultfd.js";
 
 /** PID_MAX_DEFAULT (0x8000); pid_idr_init keeps it at one CPU (PIDS_PER_CPU_DEFAULT = 1024). */
 export const PID_MAX_DEFAULT = 0x8000;
@@ -157,6 +158,11 @@ export class task_struct {
   dirty_paused_when = 0;
   /** The kernel objects copy_process gave the task (kernel/fork.ts task_objs), null for tasks made without them. */
   kobj: task_objs | null = null;
+  /**
+   * The fault this task sleeps on in handle_userfault (fs/userfaultfd.ts), until it has retried
+   * it; null otherwise. `waken` on it says a fill or UFFDIO_WAKE has woken it.
+   */
+  uffd_wait: userfaultfd_wait_queue | null = null;
 
   constructor(pid: number, comm: string, uid: number, ppid: number, mm: mm_struct | null, now: number) {
     this.pid = pid;

@@ -94,7 +94,8 @@ import {
 } from "./memmap.js";
 import { folio_lru_list, folio_lruvec, folio_zone } from "./mm_inline.js";
 import { lru_gen_folio_list, lru_gen_set_folio_list } from "./lru_gen.js";
-import { anon_vma_vmas, MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_STACK_INCOMPLETE_SETUP, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
+import { anon_vma_vmas, MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HUGEPAGE, VM_HUGETLB, VM_LOCKED, VM_NOHUGEPAGE, VM_STACK_INCOMPLETE_SETUP, VM_UFFD_MISSING, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
+import { handle_userfault } from "../fs/userfaultfd.js";
 import { type deferred_split, NO_PFN, type pglist_data } from "./mmzone.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
 import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap, page_try_dup_anon_rmap, PageAnon, PageAnonExclusive } from "./rmap.js";
@@ -483,6 +484,11 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, addr:
       return VM_FAULT_FALLBACK;
     }
     const pool = k.pgtables;
+    if (pool.ent_flags[pmdi] === 0 && pool.ent_pfn[pmdi] === 0 && (vma.vm_flags & VM_UFFD_MISSING) !== 0) {
+      // userfaultfd_missing: the read goes to userland instead of mapping the huge zero page.
+      pte_free(k, mm, pgtable);
+      return handle_userfault(k, vma, addr, flags, "missing");
+    }
     if (pool.ent_flags[pmdi] === 0 && pool.ent_pfn[pmdi] === 0) {
       // set_huge_zero_page: mk_pmd + pmd_mkhuge, read-only as the VMA's protection is.
       pgtable_trans_huge_deposit(pool, pmdi, pgtable);
@@ -498,7 +504,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, addr:
     k.vm_events[THP_FAULT_FALLBACK]++;
     return VM_FAULT_FALLBACK;
   }
-  return __do_huge_pmd_anonymous_page(k, vma, haddr, pmdi, folio);
+  return __do_huge_pmd_anonymous_page(k, vma, haddr, pmdi, folio, addr, flags);
 }
 
 /**
@@ -506,7 +512,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, addr:
  * dirty in a writable VMA, MM_ANONPAGES + 512, thp_fault_alloc.
  * @kernel mm/huge_memory.c __do_huge_pmd_anonymous_page
  */
-function __do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, haddr: number, pmdi: number, page: number): number {
+function __do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, haddr: number, pmdi: number, page: number, addr: number, flags: number): number {
   const mm = vma.vm_mm;
   if (k.memcg.nr_memcgs !== 0 && mem_cgroup_charge(k, page, mm, vma_thp_gfp_mask(k, vma)) !== 0) {
     put_page(k, page);
@@ -526,6 +532,13 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vma: vm_area_struct, haddr: num
     pte_free(k, mm, pgtable);
     put_page(k, page);
     return 0;
+  }
+  // userfaultfd_missing, checked once the huge page is allocated, charged and cleared: it goes
+  // back and the fault goes to userland.
+  if ((vma.vm_flags & VM_UFFD_MISSING) !== 0) {
+    put_page(k, page);
+    pte_free(k, mm, pgtable);
+    return handle_userfault(k, vma, addr, flags, "missing");
   }
   const entry = maybe_pmd_mkwrite(pmd_mkdirty(pmd_mkhuge(vma.vm_page_prot)), vma);
   page_add_new_anon_rmap(k, page, vma, haddr);

@@ -38,6 +38,7 @@ import {
   _PAGE_RW,
   _PAGE_SOFT_DIRTY,
   _PAGE_SPECIAL,
+  _PAGE_UFFD_WP,
   entry_table,
   NO_TABLE,
   pgtable_trans_huge_deposit,
@@ -71,6 +72,7 @@ import { compound_head, copy_page_content, F, folio_nr_pages, page_flags, set_pa
 import { FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_TRIED, handle_mm_fault, is_zero_pfn, VM_FAULT_ERROR, VM_FAULT_RETRY } from "./memory.js";
 import { MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_WRITE, vma_is_anonymous } from "./mm_types.js";
 import { find_vma } from "./mmap.js";
+import { userfaultfd_armed } from "./userfaultfd.js";
 import { MIGRATE_PCPTYPES, NO_PFN, ZONE_NORMAL } from "./mmzone.js";
 import { __alloc_pages, nr_free_buffer_pages } from "./page_alloc.js";
 import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_mapcount, page_remove_rmap, PageAnon } from "./rmap.js";
@@ -334,6 +336,7 @@ function hpage_collapse_scan_pmd(k: Kernel, mm: mm_struct, vma: vm_area_struct, 
   const base = entry_table(pool, out[0]) * 512;
   cc.node_load.fill(0);
   let none_or_zero = 0;
+  const armed = userfaultfd_armed(vma);
   let shared = 0;
   let unmapped = 0;
   let referenced = 0;
@@ -343,7 +346,9 @@ function hpage_collapse_scan_pmd(k: Kernel, mm: mm_struct, vma: vm_area_struct, 
     const f = pool.ent_flags[base + j];
     const p = pool.ent_pfn[base + j];
     if (f === 0 && p === 0) {
-      if (!cc.is_khugepaged || ++none_or_zero <= s.max_ptes_none) continue;
+      // A uffd-armed VMA's holes stay holes: filling them would hide faults from the uffd.
+      if (armed) ++none_or_zero;
+      else if (!cc.is_khugepaged || ++none_or_zero <= s.max_ptes_none) continue;
       result = SCAN_EXCEED_NONE_PTE;
       k.vm_events[THP_SCAN_EXCEED_NONE_PTE]++;
       break;
@@ -357,9 +362,14 @@ function hpage_collapse_scan_pmd(k: Kernel, mm: mm_struct, vma: vm_area_struct, 
     }
     if (is_zero_pfn(k, p)) {
       ++none_or_zero;
-      if (!cc.is_khugepaged || none_or_zero <= s.max_ptes_none) continue;
+      if (!armed && (!cc.is_khugepaged || none_or_zero <= s.max_ptes_none)) continue;
       result = SCAN_EXCEED_NONE_PTE;
       k.vm_events[THP_SCAN_EXCEED_NONE_PTE]++;
+      break;
+    }
+    // Never collapse over a PTE armed with uffd write protection.
+    if ((f & _PAGE_UFFD_WP) !== 0) {
+      result = SCAN_PTE_UFFD_WP;
       break;
     }
     if ((f & _PAGE_RW) !== 0) writable = true;

@@ -34,7 +34,12 @@
  * Content tokens (MemMap.content_rel): a zeroed anonymous page gets a fresh one, a CoW copy its
  * source's, so migration tests can follow the data.
  *
- * Simplified: no NUMA-balancing hint faults, no userfaultfd, no memcg charge, no mlock of file
+ * userfaultfd: an empty PTE of a VM_UFFD_MISSING VMA (do_anonymous_page, and shmem's ->fault) and
+ * a write to a _PAGE_UFFD_WP PTE of a VM_UFFD_WP VMA (do_wp_page) go to handle_userfault
+ * (fs/userfaultfd.ts) at the points 6.1 tests userfaultfd_missing / userfaultfd_pte_wp; fork
+ * clears the child's uffd-wp bits; WP and MINOR ranges get no fault-around.
+ *
+ * Simplified: no NUMA-balancing hint faults, no memcg charge, no mlock of file
  * pages mapped into a VM_LOCKED VMA here (the Process API's mlock_faulted_range does it after the
  * access), no modelled time per fault. The zero page is a page taken from the buddy on first use
  * and marked PG_reserved (the kernel's lives in its image's .bss).
@@ -58,6 +63,7 @@ import {
   _PAGE_RW,
   _PAGE_SOFT_DIRTY,
   _PAGE_SPECIAL,
+  _PAGE_UFFD_WP,
   _PAGE_USER,
   free_pgd_range,
   NO_TABLE,
@@ -111,9 +117,13 @@ import {
   VM_SEQ_READ,
   VM_SHARED,
   VM_SOFTDIRTY,
+  VM_UFFD_MISSING,
+  VM_UFFD_WP,
   VM_WRITE,
   VM_WIPEONFORK,
 } from "./mm_types.js";
+import { handle_userfault } from "../fs/userfaultfd.js";
+import { uffd_disable_fault_around } from "./userfaultfd.js";
 import { vma_next, vma_prev } from "./mmap.js";
 import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_page_pcp_fast, alloc_pages } from "./page_alloc.js";
@@ -498,6 +508,8 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   if ((flags & FAULT_FLAG_WRITE) === 0) {
     const zero = my_zero_pfn(k);
     if (zero === NO_PFN) return VM_FAULT_OOM;
+    // Deliver the fault to userland (userfaultfd_missing), instead of mapping the zero page.
+    if ((vma.vm_flags & VM_UFFD_MISSING) !== 0) return handle_userfault(k, vma, addr, flags, "missing");
     set_pte_at(pool, i, zero, vma.vm_page_prot | _PAGE_SPECIAL);
     return 0;
   }
@@ -509,6 +521,12 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
   if (mem_cgroup_charge(k, pfn, vma.vm_mm, GFP_KERNEL) !== 0) {
     put_page(k, pfn);
     return VM_FAULT_OOM;
+  }
+  // 6.1 checks userfaultfd_missing under the PTE lock, after the page was allocated and charged:
+  // the page goes back (pgalloc and pgfree both count it) and the fault goes to userland.
+  if ((vma.vm_flags & VM_UFFD_MISSING) !== 0) {
+    put_page(k, pfn);
+    return handle_userfault(k, vma, addr, flags, "missing");
   }
   k.mem_map.flags[pfn] |= F(PG_uptodate);
   set_new_page_content(k.mem_map, pfn, ++k.content_seq);
@@ -528,6 +546,8 @@ function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: 
  */
 function do_wp_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
   const pool = k.pgtables;
+  // A write to a PTE write-protected through the uffd (userfaultfd_pte_wp) goes to userland.
+  if ((vma.vm_flags & VM_UFFD_WP) !== 0 && (pool.ent_flags[i] & _PAGE_UFFD_WP) !== 0) return handle_userfault(k, vma, addr, flags, "wp");
   const page = vm_normal_page(pool.ent_flags[i], pool.ent_pfn[i]);
   if (page === NO_PFN) {
     // The zero page (or a PFNMAP page): never written in place in a private mapping.
@@ -735,8 +755,12 @@ function do_fault_around(k: Kernel, vmf: vm_fault): number {
  * @kernel mm/memory.c do_read_fault
  */
 function do_read_fault(k: Kernel, vmf: vm_fault): number {
-  let ret = do_fault_around(k, vmf);
-  if (ret !== 0) return ret;
+  let ret = 0;
+  // should_fault_around: not where every fault must reach the uffd (uffd_disable_fault_around).
+  if (!uffd_disable_fault_around(vmf.vma)) {
+    ret = do_fault_around(k, vmf);
+    if (ret !== 0) return ret;
+  }
   ret = __do_fault(k, vmf);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
   ret |= finish_fault(k, vmf);
@@ -915,7 +939,9 @@ export function anon_write_run(
   addr0: number,
 ): number {
   const av = vma.anon_vma;
-  if (vma.vm_file !== null || (vma.vm_flags & (VM_WRITE | VM_SHARED)) !== VM_WRITE || av === null) return 0;
+  // A registered VMA (VM_UFFD_MISSING / VM_UFFD_WP) takes the general path: its faults may go
+  // to userland. Same one test as before, with two more bits in the mask.
+  if (vma.vm_file !== null || (vma.vm_flags & (VM_WRITE | VM_SHARED | VM_UFFD_MISSING | VM_UFFD_WP)) !== VM_WRITE || av === null) return 0;
   // do_anonymous_page's entry, with the MMU's accessed/dirty on top; both wp paths give the same.
   const entry = pte_mkdirty(vma.vm_page_prot) | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
   if ((entry & (_PAGE_PRESENT | _PAGE_USER)) !== (_PAGE_PRESENT | _PAGE_USER)) return 0;
@@ -1280,6 +1306,9 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
   const mapping = mem.mapping;
   const SWAPBACKED = F(PG_swapbacked);
   const EXCL = F(PG_anon_exclusive);
+  // pte_mkold, and pte_clear_uffd_wp unless the child's VMA tracks writes (dup_userfaultfd
+  // disarmed it: no UFFD_FEATURE_EVENT_FORK in the model).
+  const CLEAR = _PAGE_ACCESSED | ((dst.vm_flags & VM_UFFD_WP) === 0 ? _PAGE_UFFD_WP : 0);
   for (let a = src.vm_start; a < src.vm_end; ) {
     const next = Math.min(src.vm_end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
     const st = pte_table_lookup(k, smm.pgd, a);
@@ -1334,7 +1363,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
             ef[sb + j] = f;
           }
           if (shared) f &= ~_PAGE_DIRTY;
-          f &= ~_PAGE_ACCESSED;
+          f &= ~CLEAR;
         } else if ((f & _PAGE_SPECIAL) === 0) {
           refcount[p]++;
           mapcount[p]++;
@@ -1350,7 +1379,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
             ef[sb + j] = f; // ptep_set_wrprotect on the parent
           }
           if (shared) f &= ~_PAGE_DIRTY; // pte_mkclean
-          f &= ~_PAGE_ACCESSED; // pte_mkold
+          f &= ~CLEAR; // pte_mkold, pte_clear_uffd_wp
         }
         ef[db + j] = f;
         ep[db + j] = p;

@@ -166,6 +166,7 @@ export const NR_MM_COUNTERS = 4;
 export { FMODE_READ, FMODE_WRITE } from "../fs/fs.js";
 export type { address_space, file, inode } from "../fs/fs.js";
 import type { file } from "../fs/fs.js";
+import type { userfaultfd_ctx } from "../fs/userfaultfd.js";
 
 // ---------------------------------------------------------------------------------------------
 // anon_vma
@@ -268,6 +269,8 @@ export class vm_area_struct {
   declare vm_private_data: resv_map | null;
   /** This VMA's vm_area_struct object (vm_area_cachep), 0 when made without the slab. */
   declare obj: number;
+  /** vm_userfaultfd_ctx.ctx: the userfaultfd this VMA is registered with (fs/userfaultfd.ts), or null. */
+  declare vm_userfaultfd_ctx: userfaultfd_ctx | null;
 
   constructor(mm: mm_struct, vm_start: number, vm_end: number, vm_flags: number, vm_pgoff: number) {
     this.vm_start = vm_start;
@@ -285,6 +288,7 @@ export class vm_area_struct {
     this.swap_readahead_info = 0;
     this.vm_private_data = null;
     this.obj = 0;
+    this.vm_userfaultfd_ctx = null;
   }
 }
 
@@ -340,6 +344,8 @@ export function vm_area_dup(k: Kernel, orig: vm_area_struct, mm: mm_struct = ori
   if (n.vm_file) n.vm_file.f_count++;
   n.anon_vma = orig.anon_vma;
   n.specialName = orig.specialName;
+  // *new = *orig: the userfaultfd context too (dup_mmap then asks dup_userfaultfd).
+  n.vm_userfaultfd_ctx = orig.vm_userfaultfd_ctx;
   // *new = *orig: the readahead state comes along, and a hugetlb reservation map (its users
   // take a reference: hugetlb_vm_op_open).
   n.swap_readahead_info = orig.swap_readahead_info;

@@ -36,6 +36,7 @@ import { mmap_min_addr } from "../kernel/sysctl.js";
 import { KernelBug } from "../kernel/bug.js";
 import { ADDR_NO_RANDOMIZE, capable, PF_RANDOMIZE, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } from "../kernel/sched.js";
 import type { task_struct } from "../kernel/sched.js";
+import type { userfaultfd_ctx } from "../fs/userfaultfd.js";
 import { PMD_SIZE, vm_get_page_prot } from "../arch/x86/pgtable.js";
 import {
   type file,
@@ -631,10 +632,26 @@ export function get_unmapped_area(
 // Merging
 // ---------------------------------------------------------------------------------------------
 
-/** is_mergeable_vma: same flags (but VM_SOFTDIRTY), same file, no close hook. */
-function is_mergeable_vma(vma: vm_area_struct, filp: file | null, vm_flags: number): boolean {
+/**
+ * The userfaultfd side of a merge (vm_userfaultfd_ctx, and the high flag word that holds
+ * VM_UFFD_MINOR), given by the callers that change it (fs/userfaultfd.ts). The other callers
+ * (mprotect, madvise, mlock, mremap) pass none, where the kernel passes their VMA's context.
+ * Simplified: then a registered neighbour never merges (no wrong merge, but an mprotect inside
+ * a registered range leaves VMAs the kernel would have merged).
+ */
+export interface MergeUffd {
+  readonly ctx: userfaultfd_ctx | null;
+  readonly flags_hi: number;
+}
+
+/**
+ * is_mergeable_vma: same flags (but VM_SOFTDIRTY), same file, no close hook, and — when the
+ * caller gives it — the same userfaultfd context (is_mergeable_vm_userfaultfd_ctx) and high flags.
+ */
+function is_mergeable_vma(vma: vm_area_struct, filp: file | null, vm_flags: number, uffd?: MergeUffd): boolean {
   if ((vma.vm_flags ^ vm_flags) & ~VM_SOFTDIRTY) return false;
   if (vma.vm_file !== filp) return false;
+  if (uffd === undefined ? vma.vm_userfaultfd_ctx !== null : vma.vm_userfaultfd_ctx !== uffd.ctx || vma.vm_flags_hi !== uffd.flags_hi) return false;
   return true;
 }
 
@@ -649,14 +666,14 @@ function is_mergeable_anon_vma(av1: unknown, av2: unknown, vma: vm_area_struct |
 }
 
 /** can_vma_merge_before: the new range can be glued in front of `vma`. */
-function can_vma_merge_before(vma: vm_area_struct, vm_flags: number, anon_vma: unknown, filp: file | null, vm_pgoff: number): boolean {
-  return is_mergeable_vma(vma, filp, vm_flags) && is_mergeable_anon_vma(anon_vma, vma.anon_vma, vma) && vma.vm_pgoff === vm_pgoff;
+function can_vma_merge_before(vma: vm_area_struct, vm_flags: number, anon_vma: unknown, filp: file | null, vm_pgoff: number, uffd?: MergeUffd): boolean {
+  return is_mergeable_vma(vma, filp, vm_flags, uffd) && is_mergeable_anon_vma(anon_vma, vma.anon_vma, vma) && vma.vm_pgoff === vm_pgoff;
 }
 
 /** can_vma_merge_after: the new range can be glued after `vma`. */
-function can_vma_merge_after(vma: vm_area_struct, vm_flags: number, anon_vma: unknown, filp: file | null, vm_pgoff: number): boolean {
+function can_vma_merge_after(vma: vm_area_struct, vm_flags: number, anon_vma: unknown, filp: file | null, vm_pgoff: number, uffd?: MergeUffd): boolean {
   return (
-    is_mergeable_vma(vma, filp, vm_flags) &&
+    is_mergeable_vma(vma, filp, vm_flags, uffd) &&
     is_mergeable_anon_vma(anon_vma, vma.anon_vma, vma) &&
     vma.vm_pgoff + vma_pages(vma) === vm_pgoff
   );
@@ -764,6 +781,7 @@ export function vma_merge(
   anon_vma: unknown,
   filp: file | null,
   pgoff: number,
+  uffd?: MergeUffd,
 ): vm_area_struct | null {
   const pglen = (end - addr) / PAGE_SIZE;
   if (vm_flags & VM_SPECIAL) return null;
@@ -771,8 +789,8 @@ export function vma_merge(
   const mid = next;
   if (next && next.vm_end === end) next = vma_next(mm, next); // cases 6, 7, 8
 
-  const merge_prev = prev !== null && prev.vm_end === addr && can_vma_merge_after(prev, vm_flags, anon_vma, filp, pgoff);
-  const merge_next = next !== null && end === next.vm_start && can_vma_merge_before(next, vm_flags, anon_vma, filp, pgoff + pglen);
+  const merge_prev = prev !== null && prev.vm_end === addr && can_vma_merge_after(prev, vm_flags, anon_vma, filp, pgoff, uffd);
+  const merge_next = next !== null && end === next.vm_start && can_vma_merge_before(next, vm_flags, anon_vma, filp, pgoff + pglen, uffd);
   if (merge_prev && merge_next && is_mergeable_anon_vma(prev!.anon_vma, next!.anon_vma, null)) {
     __vma_adjust(k, prev!, prev!.vm_start, next!.vm_end, prev!.vm_pgoff, prev!); // cases 1, 6
     return prev;

@@ -48,6 +48,7 @@ import {
   VM_READ,
   VM_SHARED,
   VM_SOFTDIRTY,
+  VM_UFFD_WP,
   VM_WRITE,
 } from "./mm_types.js";
 import {
@@ -90,6 +91,8 @@ export function pte_modify(oldflags: number, newprot: number): number {
 function can_change_pte_writable(k: Kernel, vma: vm_area_struct, ptent: number, pfn: number): boolean {
   if ((ptent & 0x1) === 0 || (ptent & _PAGE_DIRTY) === 0) return false; // pte_protnone or clean
   if (!(vma.vm_flags & VM_SOFTDIRTY) && (ptent & _PAGE_SOFT_DIRTY) === 0) return false;
+  // Writes to a uffd-wp protected PTE must fault to userland (userfaultfd_pte_wp).
+  if ((vma.vm_flags & VM_UFFD_WP) !== 0 && (ptent & _PAGE_UFFD_WP) !== 0) return false;
   if (!(vma.vm_flags & VM_SHARED)) {
     if ((ptent & _PAGE_SPECIAL) !== 0) return false; // the zero page
     const mm = k.mem_map;

@@ -7,10 +7,13 @@
  *
  * Simplified: no hugetlb VMAs, no PMD-level moves (the kernel moves whole PMD tables when both
  * ranges are 2 MiB aligned; the model always moves PTE by PTE: the result is the same mappings,
- * only the page-table page count can differ transiently), no userfaultfd events.
+ * only the page-table page count can differ transiently), no userfaultfd events (a moved VMA
+ * loses its registration, as mremap_userfaultfd_prep does without UFFD_FEATURE_EVENT_REMAP).
  * @kernel mm/mremap.c SYSCALL_DEFINE5(mremap), mremap_to, move_vma, vma_to_resize,
  *   vma_expandable, move_page_tables, move_ptes, move_soft_dirty_pte
+ * @kernel fs/userfaultfd.c mremap_userfaultfd_prep
  */
+import { dup_userfaultfd } from "../fs/userfaultfd.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { task_struct } from "../kernel/sched.js";
@@ -147,6 +150,9 @@ function move_vma(k: Kernel, t: task_struct, vma: vm_area_struct, old_addr: numb
     if (vm_flags & VM_ACCOUNT) vm_unacct_memory(k, to_account / PAGE_SIZE);
     return -ENOMEM;
   }
+  // mremap_userfaultfd_prep: without UFFD_FEATURE_EVENT_REMAP (never sent in the model) the moved
+  // VMA is no longer registered.
+  if (new_vma.vm_userfaultfd_ctx !== null) dup_userfaultfd(new_vma);
   if (vm_flags & VM_ACCOUNT && !(flags & MREMAP_DONTUNMAP)) {
     // The old range's charge is dropped by do_munmap only if it still has VM_ACCOUNT; clearing
     // it stops a double unaccount, and the rest of the VMA gets it back below.

@@ -80,7 +80,8 @@ import { alloc_super } from "../fs/super.js";
 import { XA_VALUE, xa_find, xa_load, xa_load_folio, xa_load_value, XA_MAX_INDEX, xa_store_folio, xa_store_value } from "../lib/xarray.js";
 import { __GFP_COMP, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
 import { F, PG_locked, PG_referenced, PG_swapbacked, PG_swapcache, PG_uptodate } from "./memmap.js";
-import { type vm_area_struct, VM_LOCKED, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
+import { type vm_area_struct, VM_LOCKED, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_UFFD_MINOR_HI, VM_UFFD_MISSING, VM_WRITE } from "./mm_types.js";
+import { handle_userfault } from "../fs/userfaultfd.js";
 
 /** File seals (include/uapi/linux/fcntl.h), the memfd interface's (mm/memfd.ts). */
 export const F_SEAL_SEAL = 0x0001;
@@ -473,6 +474,14 @@ export function shmem_get_folio_gfp(k: Kernel, ino: inode, index: number, sgp: n
 export function shmem_fault(k: Kernel, vmf: vm_fault): number {
   const ino = (vmf.vma.vm_file as file).f_inode;
   const xa = ino.i_mapping.i_pages;
+  // shmem_get_folio_gfp's userfaultfd checks (one flag-word test when the VMA is not armed): a
+  // page (or swap entry) in the file of a MINOR range, or a hole (within i_size) of a MISSING
+  // range, goes to userland.
+  if ((vmf.vma.vm_flags & VM_UFFD_MISSING) !== 0 || (vmf.vma.vm_flags_hi & VM_UFFD_MINOR_HI) !== 0) {
+    const inFile = xa_load(xa, vmf.pgoff) !== 0;
+    if (inFile && (vmf.vma.vm_flags_hi & VM_UFFD_MINOR_HI) !== 0) return handle_userfault(k, vmf.vma, vmf.address, vmf.flags, "minor");
+    if (!inFile && vmf.pgoff * PAGE_SIZE < ino.i_size && (vmf.vma.vm_flags & VM_UFFD_MISSING) !== 0) return handle_userfault(k, vmf.vma, vmf.address, vmf.flags, "missing");
+  }
   // shmem_swapin_folio's fault_type: a swapped page not found in the swap cache is read from the
   // device, a major fault (VM_FAULT_MAJOR, PGMAJFAULT).
   let ret = VM_FAULT_LOCKED;

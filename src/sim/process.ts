@@ -104,7 +104,52 @@ import { do_mkdirat, do_sys_open, do_unlinkat } from "../fs/namei.js";
 import { do_sys_ftruncate, vfs_fallocate } from "../fs/open.js";
 import { ksys_lseek, ksys_pread64, ksys_pwrite64, ksys_read, ksys_write } from "../fs/read_write.js";
 import { do_mount, do_umount, MS_RDONLY } from "../fs/namespace.js";
-import { O_APPEND, O_CREAT, O_DIRECT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY } from "../fs/fs.js";
+import { O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECT, O_DIRECTORY, O_DSYNC, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY } from "../fs/fs.js";
+import {
+  sys_userfaultfd,
+  uffd_fdget,
+  type uffdio_api,
+  type uffdio_fill,
+  userfaultfd_api,
+  type userfaultfd_ctx,
+  userfaultfd_fill,
+  userfaultfd_ioctl_check,
+  userfaultfd_read,
+  userfaultfd_register,
+  userfaultfd_unregister,
+  userfaultfd_wake,
+  userfaultfd_writeprotect,
+} from "../fs/userfaultfd.js";
+import {
+  UFFD_API,
+  UFFD_FEATURE_EVENT_FORK,
+  UFFD_FEATURE_EVENT_REMAP,
+  UFFD_FEATURE_EVENT_REMOVE,
+  UFFD_FEATURE_EVENT_UNMAP,
+  UFFD_FEATURE_EXACT_ADDRESS,
+  UFFD_FEATURE_MINOR_HUGETLBFS,
+  UFFD_FEATURE_MINOR_SHMEM,
+  UFFD_FEATURE_MISSING_HUGETLBFS,
+  UFFD_FEATURE_MISSING_SHMEM,
+  UFFD_FEATURE_PAGEFAULT_FLAG_WP,
+  UFFD_FEATURE_SIGBUS,
+  UFFD_FEATURE_THREAD_ID,
+  UFFD_FEATURE_WP_HUGETLBFS_SHMEM,
+  UFFD_PAGEFAULT_FLAG_MINOR,
+  UFFD_PAGEFAULT_FLAG_WP,
+  UFFD_PAGEFAULT_FLAG_WRITE,
+  UFFD_USER_MODE_ONLY,
+  UFFDIO_CONTINUE_MODE_DONTWAKE,
+  UFFDIO_COPY_MODE_DONTWAKE,
+  UFFDIO_COPY_MODE_WP,
+  UFFDIO_NAMES,
+  UFFDIO_REGISTER_MODE_MINOR,
+  UFFDIO_REGISTER_MODE_MISSING,
+  UFFDIO_REGISTER_MODE_WP,
+  UFFDIO_WRITEPROTECT_MODE_DONTWAKE,
+  UFFDIO_WRITEPROTECT_MODE_WP,
+  UFFDIO_ZEROPAGE_MODE_DONTWAKE,
+} from "../mm/userfaultfd.js";
 import { ksys_fadvise64_64, ksys_readahead } from "../mm/fadvise.js";
 import { sys_mincore } from "../mm/mincore.js";
 import { F_ADD_SEALS, F_GET_SEALS, MFD_ALLOW_SEALING, MFD_CLOEXEC, MFD_HUGETLB, memfd_create, memfd_fcntl } from "../mm/memfd.js";
@@ -1097,6 +1142,155 @@ export class Process {
     return this.syscallExit(memfd_create(this.k, this.task, name, f), "memfd_create");
   }
 
+  // ---- userfaultfd (fs/userfaultfd.ts, mm/userfaultfd.ts) ----
+
+  /**
+   * userfaultfd(2): a descriptor for handling this process's page faults itself. `flags`:
+   * "cloexec", "nonblock", "user_mode_only" joined by "|" (or the bits). Then UFFDIO_API
+   * (`uffdApi`) before anything else.
+   * @example
+   * const uffd = p.userfaultfd("nonblock");
+   * p.uffdApi(uffd);
+   * p.uffdRegister(uffd, heap, 1 << 20, "missing");
+   * @throws Errno EPERM (not root, without user_mode_only, while vm.unprivileged_userfaultfd is
+   *   0), EINVAL (unknown flag bits), EMFILE; TypeError for an unknown flag name.
+   */
+  userfaultfd(flags: string | number = 0): number {
+    const f = typeof flags === "number" ? flags : parseWords(flags, UFFD_FLAGS, "userfaultfd flag");
+    this.enter("userfaultfd");
+    return this.syscallExit(sys_userfaultfd(this.k, this.task, f), "userfaultfd");
+  }
+
+  /** The userfaultfd context of `fd` for an ioctl, initialized unless `api`. */
+  private uffdCtx(fd: number, api = false): userfaultfd_ctx {
+    this.enter("ioctl");
+    const ctx = uffd_fdget(this.task, fdArg(fd));
+    if (typeof ctx === "number") {
+      this.syscallExit(ctx, "ioctl");
+      throw new Errno("EBADF", "ioctl");
+    }
+    if (!api) this.syscallExit(userfaultfd_ioctl_check(ctx), "ioctl");
+    return ctx;
+  }
+
+  /**
+   * ioctl(UFFDIO_API): enables `features` (names such as "sigbus", "thread_id",
+   * "exact_address", "missing_shmem", "minor_shmem", "pagefault_flag_wp", joined by "|", or the
+   * UFFD_FEATURE_* bits) and answers every feature the kernel has and the fd's ioctls.
+   * @throws Errno EINVAL (unknown features, done already), EPERM ("event_fork" without root).
+   */
+  uffdApi(fd: number, features: string | number = 0): { features: number; ioctls: string[] } {
+    const f = typeof features === "number" ? features : parseWords(features, UFFD_FEATURES, "userfaultfd feature");
+    const ctx = this.uffdCtx(fd, true);
+    const out: uffdio_api = { features: 0, ioctls: [] };
+    this.syscallExit(userfaultfd_api(this.task, ctx, UFFD_API, f, out), "ioctl");
+    return { features: out.features, ioctls: out.ioctls.map((n) => UFFDIO_NAMES[n]) };
+  }
+
+  /**
+   * ioctl(UFFDIO_REGISTER): arms [addr, addr + length) in `mode` ("missing", "wp", "minor"
+   * joined by "|"). Returns the ioctls the range supports.
+   * @throws Errno EINVAL (bad range or mode, no VMA there, a VMA that cannot be registered),
+   *   EPERM (a VMA that may not be written), EBUSY (registered with another uffd), ENOMEM.
+   */
+  uffdRegister(fd: number, addr: number, length: number, mode: string | number): string[] {
+    const mo = typeof mode === "number" ? mode : parseWords(mode, UFFD_REGISTER_MODES, "userfaultfd register mode");
+    const ctx = this.uffdCtx(fd);
+    const ioctls: number[] = [];
+    this.syscallExit(userfaultfd_register(this.k, ctx, ulong(addr, "address"), ulong(length, "length"), mo, ioctls), "ioctl");
+    return ioctls.map((n) => UFFDIO_NAMES[n]);
+  }
+
+  /** ioctl(UFFDIO_UNREGISTER) of [addr, addr + length). @throws Errno EINVAL, ENOMEM. */
+  uffdUnregister(fd: number, addr: number, length: number): void {
+    const ctx = this.uffdCtx(fd);
+    this.syscallExit(userfaultfd_unregister(this.k, ctx, ulong(addr, "address"), ulong(length, "length")), "ioctl");
+  }
+
+  /**
+   * read(2) of a userfaultfd: up to `max` fault messages, oldest first. None pending: EAGAIN on
+   * a "nonblock" descriptor; an empty list on a blocking one (the model cannot sleep in read:
+   * call again once a fault has come).
+   * @throws Errno EINVAL (before uffdApi), EAGAIN, EBADF.
+   */
+  uffdRead(fd: number, max = 64): UffdMessage[] {
+    intArg(max, "max", 1, 2 ** 20);
+    this.enter("read");
+    const r = userfaultfd_read(this.task, fdArg(fd), max);
+    if (typeof r === "number") {
+      this.syscallExit(r, "read");
+      return [];
+    }
+    return r.map((m) => ({ event: "pagefault", address: m.address, write: (m.flags & UFFD_PAGEFAULT_FLAG_WRITE) !== 0, wp: (m.flags & UFFD_PAGEFAULT_FLAG_WP) !== 0, minor: (m.flags & UFFD_PAGEFAULT_FLAG_MINOR) !== 0, ptid: m.ptid }));
+  }
+
+  /** Fault messages waiting to be read on the uffd (fdinfo's `pending`). @throws Errno EBADF, ENOTTY. */
+  uffdPending(fd: number): number {
+    const ctx = this.uffdCtx(fd, true);
+    return ctx.fault_pending_wqh.length;
+  }
+
+  /** A fill ioctl: the bytes filled, Errno for the ioctl's error (a partial fill: EAGAIN). */
+  private uffdFill(fd: number, kind: "copy" | "zeropage" | "continue", dst: number, src: number, length: number, mode: number): number {
+    const ctx = this.uffdCtx(fd);
+    const out: uffdio_fill = { ret: 0, bytes: 0 };
+    userfaultfd_fill(this.k, ctx, kind, ulong(dst, "address"), src, ulong(length, "length"), mode, out);
+    if (out.ret === -errnoValues.EAGAIN && out.bytes > 0) throw new Errno("EAGAIN", "ioctl", `${out.bytes} of ${length} bytes filled`);
+    this.syscallExit(out.ret, "ioctl");
+    return out.bytes;
+  }
+
+  /**
+   * ioctl(UFFDIO_COPY): fills [dst, dst + length) with copies of the pages at `src` and wakes the
+   * faults waiting there (unless mode has "dontwake"; "wp" maps them write-protected).
+   * @throws Errno ENOENT (not one registered VMA), EEXIST (a page is there already), EINVAL,
+   *   EFAULT (a source outside every readable VMA), ENOMEM, EAGAIN (a partial copy).
+   */
+  uffdCopy(fd: number, dst: number, src: number, length: number, mode: string | number = 0): number {
+    const mo = typeof mode === "number" ? mode : parseWords(mode, UFFD_COPY_MODES, "UFFDIO_COPY mode");
+    return this.uffdFill(fd, "copy", dst, ulong(src, "source address"), length, mo);
+  }
+
+  /** ioctl(UFFDIO_ZEROPAGE): maps the zero page over [start, start + length) and wakes the waiters ("dontwake" not to). @throws Errno as uffdCopy. */
+  uffdZeropage(fd: number, start: number, length: number, mode: string | number = 0): number {
+    const mo = typeof mode === "number" ? mode : parseWords(mode, { dontwake: UFFDIO_ZEROPAGE_MODE_DONTWAKE }, "UFFDIO_ZEROPAGE mode");
+    return this.uffdFill(fd, "zeropage", start, 0, length, mo);
+  }
+
+  /** ioctl(UFFDIO_CONTINUE): maps the pages already in a shmem file over a MINOR range. @throws Errno as uffdCopy (EFAULT: no page in the file). */
+  uffdContinue(fd: number, start: number, length: number, mode: string | number = 0): number {
+    const mo = typeof mode === "number" ? mode : parseWords(mode, { dontwake: UFFDIO_CONTINUE_MODE_DONTWAKE }, "UFFDIO_CONTINUE mode");
+    return this.uffdFill(fd, "continue", start, 0, length, mo);
+  }
+
+  /** ioctl(UFFDIO_WAKE): wakes the faults waiting in [start, start + length). @throws Errno EINVAL. */
+  uffdWake(fd: number, start: number, length: number): void {
+    const ctx = this.uffdCtx(fd);
+    this.syscallExit(userfaultfd_wake(ctx, ulong(start, "address"), ulong(length, "length")), "ioctl");
+  }
+
+  /**
+   * ioctl(UFFDIO_WRITEPROTECT): `mode` "wp" write-protects the present pages of [start,
+   * start + length) (writes then go to the uffd); "" lifts it and wakes the waiters there
+   * ("dontwake" not to).
+   * @throws Errno ENOENT (not one WP-registered VMA), EINVAL ("wp|dontwake", bad range).
+   */
+  uffdWriteprotect(fd: number, start: number, length: number, mode: string | number): void {
+    const mo = typeof mode === "number" ? mode : parseWords(mode, { wp: UFFDIO_WRITEPROTECT_MODE_WP, dontwake: UFFDIO_WRITEPROTECT_MODE_DONTWAKE }, "UFFDIO_WRITEPROTECT mode");
+    const ctx = this.uffdCtx(fd);
+    this.syscallExit(userfaultfd_writeprotect(this.k, ctx, ulong(start, "address"), ulong(length, "length"), mo), "ioctl");
+  }
+
+  /**
+   * Where the process sleeps in handle_userfault: the faulting address while it waits for a
+   * fill or UFFDIO_WAKE, null when it does not wait (it may run: a woken fault is retried at its
+   * next access).
+   */
+  get userfaultWait(): number | null {
+    const w = this.task.uffd_wait;
+    return w !== null && !w.waken ? w.real_address : null;
+  }
+
   /**
    * shmget(2): the id of System V shared memory segment `key` ("private" or 0 for IPC_PRIVATE),
    * made if asked: `flags` "creat", "excl", "noreserve" joined by "|" (IPC_CREAT, IPC_EXCL,
@@ -1252,6 +1446,21 @@ const SHMGET_FLAGS: Readonly<Record<string, number>> = Object.freeze({ creat: IP
 const SHMAT_FLAGS: Readonly<Record<string, number>> = Object.freeze({ rdonly: SHM_RDONLY, rnd: SHM_RND, remap: SHM_REMAP, exec: SHM_EXEC });
 
 /** What shmctl "stat" returns: IPC_STAT's struct shmid_ds (times in seconds of simulated time). */
+/** A userfaultfd message as `uffdRead` returns it (struct uffd_msg of a UFFD_EVENT_PAGEFAULT). */
+export interface UffdMessage {
+  event: "pagefault";
+  /** The faulting address, page aligned (exact with the "exact_address" feature). */
+  address: number;
+  /** UFFD_PAGEFAULT_FLAG_WRITE: a write fault. */
+  write: boolean;
+  /** UFFD_PAGEFAULT_FLAG_WP: a write to a write-protected page. */
+  wp: boolean;
+  /** UFFD_PAGEFAULT_FLAG_MINOR: a page in the file, none in the page table. */
+  minor: boolean;
+  /** The faulting thread with the "thread_id" feature, else 0. */
+  ptid: number;
+}
+
 export interface ShmidDs {
   key: number;
   mode: number;
@@ -1272,6 +1481,29 @@ export interface ShmidDs {
 const MFD_FLAGS: Readonly<Record<string, number>> = Object.freeze({ cloexec: MFD_CLOEXEC, allow_sealing: MFD_ALLOW_SEALING, hugetlb: MFD_HUGETLB });
 /** The seal names F_ADD_SEALS takes. */
 const SEALS: Readonly<Record<string, number>> = Object.freeze({ seal: F_SEAL_SEAL, shrink: F_SEAL_SHRINK, grow: F_SEAL_GROW, write: F_SEAL_WRITE, future_write: F_SEAL_FUTURE_WRITE });
+
+/** userfaultfd(2)'s flag names. */
+const UFFD_FLAGS: Readonly<Record<string, number>> = Object.freeze({ cloexec: O_CLOEXEC, nonblock: O_NONBLOCK, user_mode_only: UFFD_USER_MODE_ONLY });
+/** UFFDIO_API's feature names (UFFD_FEATURE_* in lower case). */
+const UFFD_FEATURES: Readonly<Record<string, number>> = Object.freeze({
+  pagefault_flag_wp: UFFD_FEATURE_PAGEFAULT_FLAG_WP,
+  event_fork: UFFD_FEATURE_EVENT_FORK,
+  event_remap: UFFD_FEATURE_EVENT_REMAP,
+  event_remove: UFFD_FEATURE_EVENT_REMOVE,
+  missing_hugetlbfs: UFFD_FEATURE_MISSING_HUGETLBFS,
+  missing_shmem: UFFD_FEATURE_MISSING_SHMEM,
+  event_unmap: UFFD_FEATURE_EVENT_UNMAP,
+  sigbus: UFFD_FEATURE_SIGBUS,
+  thread_id: UFFD_FEATURE_THREAD_ID,
+  minor_hugetlbfs: UFFD_FEATURE_MINOR_HUGETLBFS,
+  minor_shmem: UFFD_FEATURE_MINOR_SHMEM,
+  exact_address: UFFD_FEATURE_EXACT_ADDRESS,
+  wp_hugetlbfs_shmem: UFFD_FEATURE_WP_HUGETLBFS_SHMEM,
+});
+/** UFFDIO_REGISTER's mode names. */
+const UFFD_REGISTER_MODES: Readonly<Record<string, number>> = Object.freeze({ missing: UFFDIO_REGISTER_MODE_MISSING, wp: UFFDIO_REGISTER_MODE_WP, minor: UFFDIO_REGISTER_MODE_MINOR });
+/** UFFDIO_COPY's mode names. */
+const UFFD_COPY_MODES: Readonly<Record<string, number>> = Object.freeze({ dontwake: UFFDIO_COPY_MODE_DONTWAKE, wp: UFFDIO_COPY_MODE_WP });
 
 /** "a|b" of known words into their bits; TypeError naming the unknown one. */
 function parseWords(text: string, words: Readonly<Record<string, number>>, what: string): number {

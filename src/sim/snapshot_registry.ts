@@ -111,6 +111,7 @@ import { ext2_sops } from "../fs/ext2/super.js";
 import { super_shrinker_ops } from "../fs/dcache.js";
 import { address_space, dentry, file, file_ra_state, files_struct, inode, super_block, task_io_accounting, vfs_state, vfsmount } from "../fs/fs.js";
 import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
+import { anon_inodefs_ops, uffd_msg, userfaultfd_ctx, userfaultfd_fops, userfaultfd_wait_queue } from "../fs/userfaultfd.js";
 import { xarray } from "../lib/xarray.js";
 import { shmem_aops, shmem_dir_inode_operations, shmem_dir_operations, shmem_inode_info, shmem_inode_operations, shmem_ops, shmem_sb_info } from "../mm/shmem.js";
 import { shm_file_operations, shm_namespace, shmid_kernel } from "../ipc/shm.js";
@@ -261,6 +262,10 @@ export function machineRegistry(): SnapshotRegistry {
       // ipc/
       shm_namespace: Object.freeze({ ctor: shm_namespace }),
       shmid_kernel: Object.freeze({ ctor: shmid_kernel }),
+      // fs/userfaultfd.ts
+      userfaultfd_ctx: Object.freeze({ ctor: userfaultfd_ctx }),
+      userfaultfd_wait_queue: Object.freeze({ ctor: userfaultfd_wait_queue }),
+      uffd_msg: Object.freeze({ ctor: uffd_msg }),
     }),
     values: Object.freeze({
       // k.mmHooks: the defaults, then what oom_init and kswapd_init install.
@@ -333,6 +338,8 @@ export function machineRegistry(): SnapshotRegistry {
       empty_aops,
       empty_fops,
       empty_iops,
+      userfaultfd_fops,
+      anon_inodefs_ops,
     }),
   });
 }

@@ -48,6 +48,7 @@ describe("compileScenario on the shipped scenarios", () => {
     for (const name of NOT_VALIDATABLE) expect(() => compileScenario(load(name), { checkOnly: true }), name).toThrow(NotValidatable);
     expect(refusal("      - kmalloc: { size: 64, count: 1 }\n").message).toMatch(/kernel allocation has no user-space equivalent/);
     expect(refusal("      - mkfiles: { path: /tmp, count: 1 }\n").message).toMatch(/mkfiles/);
+    expect(refusal("      - mmap: { name: r, size: 64K }\n      - userfaultfd: { region: r }\n").message).toMatch(/userfaultfd .* not in the guest's step set/);
   });
 
   it("makes a timed touch as many accesses as the model made (tour's zipf and random touches)", () => {

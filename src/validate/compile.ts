@@ -594,6 +594,9 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
       return;
     }
     // ---- end of files and the page cache ----
+    case "userfaultfd":
+    case "uffdio":
+      return refuse(sc, s.pos, s.path, "userfaultfd (and its handler thread) is not in the guest's step set yet");
   }
 }
 

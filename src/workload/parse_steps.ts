@@ -510,6 +510,8 @@ const STEP_READERS: Record<string, (x: StepInput) => Step> = {
   kfree: readKfree,
   mkfiles: readMkfiles,
   memfd: readMemfd,
+  userfaultfd: readUserfaultfd,
+  uffdio: readUffdio,
   cgroup: readCgroup,
   shm: readShm,
 };
@@ -935,4 +937,49 @@ function readKfree(x: StepInput): Step {
   const ce = get(b, "count");
   const count = ce ? int(r, ce.value, `${ap}.count`, 0, KMALLOC_MAX_COUNT) : null;
   return fin(x, { pos: x.pos, path: x.path, kind: "kfree", count });
+}
+
+/** The words of userfaultfd(2)'s flags, UFFDIO_API's features and UFFDIO_REGISTER's modes (Process.userfaultfd and friends take them). */
+const UFFD_FLAG_WORDS = ["cloexec", "nonblock", "user_mode_only"];
+const UFFD_FEATURE_WORDS = ["pagefault_flag_wp", "event_fork", "event_remap", "event_remove", "missing_hugetlbfs", "missing_shmem", "event_unmap", "sigbus", "thread_id", "minor_hugetlbfs", "minor_shmem", "exact_address", "wp_hugetlbfs_shmem"];
+const UFFD_MODE_WORDS = ["missing", "wp", "minor"];
+
+/** A "|"-joined list of known words (may be empty when allowEmpty). */
+function words(r: Reader, e: MapEntry | undefined, path: string, known: readonly string[], dflt: string, allowEmpty: boolean): string {
+  const text = e ? str(r, e.value, path) : dflt;
+  const ws = text.split("|").map((w) => w.trim()).filter((w) => w !== "");
+  if (ws.length === 0 && !allowEmpty) r.fail(e?.value ?? null, path, `expected one or more of ${known.join(", ")} joined by |`);
+  for (const w of ws) if (!known.includes(w)) r.fail(e?.value ?? null, path, `unknown word "${w}": expected ${known.join(", ")} joined by |${suggest(w, [...known])}`);
+  return ws.join("|");
+}
+
+function readUserfaultfd(x: StepInput): Step {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.userfaultfd.keys);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  const mode = words(r, get(b, "mode"), `${ap}.mode`, UFFD_MODE_WORDS, "missing", false);
+  const flags = words(r, get(b, "flags"), `${ap}.flags`, UFFD_FLAG_WORDS, "cloexec|nonblock", true);
+  const features = words(r, get(b, "features"), `${ap}.features`, UFFD_FEATURE_WORDS, "", true);
+  const he = get(b, "handler");
+  const handler = he ? oneOf(r, he.value, `${ap}.handler`, ["copy", "zeropage", "wake", "none"] as const) : "copy";
+  const le = get(b, "latency");
+  const latency = le ? duration(r, le.value, `${ap}.latency`) : 100_000;
+  const pe = get(b, "pages");
+  const pages = pe ? int(r, pe.value, `${ap}.pages`, 1, 512) : 1;
+  if (handler === "none" && (le || pe)) r.fail((le ?? pe)?.keyNode ?? null, `${ap}.${le ? "latency" : "pages"}`, "latency and pages are the handler thread's: this step has handler: none");
+  return fin(x, { pos: x.pos, path: x.path, kind: "userfaultfd", region: rr.region, offset: rr.offset, length: rr.length, flags, features, mode, handler, latency, pages });
+}
+
+function readUffdio(x: StepInput): Step {
+  const { r, a, ap, ctx } = x;
+  const b = body(x, STEP_KINDS.uffdio.keys);
+  const op = oneOf(r, must(b, "op").value, `${ap}.op`, ["writeprotect", "unprotect", "wake", "unregister", "close"] as const);
+  if (op === "close") {
+    const extra = get(b, "region") ?? get(b, "offset") ?? get(b, "length");
+    if (extra) r.fail(extra.keyNode, `${ap}.${extra.key}`, "op: close takes no range");
+    return fin(x, { pos: x.pos, path: x.path, kind: "uffdio", region: "", offset: 0, op });
+  }
+  if (!get(b, "region")) r.fail(a.value, `${ap}.region`, `missing (required by op: ${op})`);
+  const rr = regionRef(r, b, a.value, ap, ctx);
+  return fin(x, { pos: x.pos, path: x.path, kind: "uffdio", region: rr.region, offset: rr.offset, length: rr.length, op });
 }

@@ -313,7 +313,7 @@ class Run implements ScenarioRun {
     const c = this.c;
     this.tl.scanLog();
     for (const p of this.sched.entities) {
-      if (p.waitingFor !== undefined && c.ended(p.waitingFor)) {
+      if (p.waitingFor !== undefined && c.waitOver(p)) {
         p.waitingFor = undefined;
         p.readyAt = Math.max(p.readyAt, this.machine.now);
       }
@@ -384,13 +384,16 @@ class Run implements ScenarioRun {
     for (const p of this.sched.entities) c.reapIfDead(p);
     if (this.panic !== undefined) tl.add({ t_ns: m.now, who: "kernel", event: "panic", text: `Kernel panic - not syncing: ${this.panic}; the machine halted`, where: "panic(), kernel/panic.c" });
     if (this.timedOut) tl.add({ t_ns: m.now, who: "mmsim", event: "time_limit", text: `stopped at the time limit (${fmtNs(sc.time_limit)} of simulated time)` });
-    for (const p of this.sched.entities) {
+    // A userfaultfd handler thread is its process's second runnable, not a process: it waits in
+    // poll() for ever, as a real one does, and has no summary of its own.
+    const programs = this.sched.entities.filter((p) => p.uffdHandler === undefined);
+    for (const p of programs) {
       if (p.waitingFor !== undefined) tl.add({ t_ns: m.now, who: who(p), event: "still_waiting", text: `still waiting for ${p.waitingFor} at the end` });
     }
     const files = (this.opts.cat ?? []).map((path) => ({ path, text: c.readFile(null, path) }));
-    const processes = this.sched.entities.map(summarize);
+    const processes = programs.map(summarize);
     const outcomes = new Map<string, ProcessOutcome[]>();
-    for (const p of this.sched.entities) {
+    for (const p of programs) {
       const o: ProcessOutcome = {
         started: p.proc !== null,
         state: p.state,

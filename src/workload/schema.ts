@@ -267,7 +267,17 @@ export type Step =
   | (StepBase & { kind: "shm"; name: string; key: number; size: number; create: string; mode: number; rdonly: boolean; rmid: boolean })
   // ---- end of files and the page cache ----
   /** Moves this process into a group of `cgroups:` (its pid written to the group's cgroup.procs). */
-  | (StepBase & { kind: "cgroup"; group: string });
+  | (StepBase & { kind: "cgroup"; group: string })
+  /**
+   * userfaultfd(2) with `flags`, UFFDIO_API with `features`, UFFDIO_REGISTER of the region in
+   * `mode`, and (handler not "none") a handler thread of the process that reads the faults and
+   * answers each after `latency`: copy (UFFDIO_COPY of `pages` pages from its staging buffer),
+   * zeropage (UFFDIO_ZEROPAGE) or wake (UFFDIO_WAKE only); write-protect faults are answered by
+   * lifting the protection of the page (UFFDIO_WRITEPROTECT without MODE_WP).
+   */
+  | (StepBase & { kind: "userfaultfd"; flags: string; features: string; mode: string; handler: "copy" | "zeropage" | "wake" | "none"; latency: number; pages: number } & RegionRef)
+  /** An ioctl on the process's userfaultfd over the region: writeprotect, unprotect, wake, unregister; or close the uffd. */
+  | (StepBase & { kind: "uffdio"; op: "writeprotect" | "unprotect" | "wake" | "unregister" | "close"; region: string; offset: number; length?: number });
 
 export type StepKind = Step["kind"];
 
@@ -409,6 +419,13 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
   },
   // ---- end of files and the page cache ----
   cgroup: { keys: [], required: [], doc: "move this process into a group of cgroups: (echo $$ > cgroup.procs): cgroup: /hs" },
+  // ---- userfaultfd (issue 18) ----
+  userfaultfd: {
+    keys: ["region", "offset", "length", "mode", "handler", "latency", "pages", "flags", "features"],
+    required: ["region"],
+    doc: "userfaultfd(2) (flags: cloexec|nonblock, the default), UFFDIO_API (features), UFFDIO_REGISTER of the region in mode (missing, wp, minor joined by |; default missing), and a handler thread: copy (default; UFFDIO_COPY of pages pages per fault), zeropage, wake or none, taking latency (default 100us) per fault",
+  },
+  uffdio: { keys: ["op", "region", "offset", "length"], required: ["op"], doc: "an ioctl on the process's userfaultfd over the region: op writeprotect (UFFDIO_WRITEPROTECT MODE_WP), unprotect, wake, unregister; or op close (close the uffd: no region)" },
   // ---- Kernel memory (issue 16) ----
   kmalloc: {
     keys: ["size", "cache", "count", "gfp", "leak"],

@@ -47,7 +47,38 @@ export interface ScenarioProcess extends Runnable {
   cgroup?: string;
   /** Set by the scenario for a top-level process: its uid (a forked child keeps its parent's). */
   uid?: number;
+  /** Its userfaultfd (the last `userfaultfd` step's descriptor), for `uffdio` steps. */
+  uffd?: number;
+  /**
+   * Set on the handler thread of a `userfaultfd` step: a second runnable of the same process
+   * (the model's tasks have one thread) that runs the handler loop instead of a program.
+   */
+  uffdHandler?: UffdHandler;
 }
+
+/** What a userfaultfd handler thread does (uffd_steps in steps.ts): its uffd, policy and state. */
+export interface UffdHandler {
+  fd: number;
+  policy: "copy" | "zeropage" | "wake";
+  /** Simulated ns between reading a fault and answering it (fetching the page from elsewhere). */
+  latency: number;
+  /** Pages filled per fault (UFFDIO_COPY length), clipped to the registered range. */
+  pages: number;
+  /** The registered range, to clip fills to. */
+  start: number;
+  end: number;
+  /** The staging buffer UFFDIO_COPY copies from. */
+  src: number;
+  /** Messages read and not yet answered, oldest first: [address, flags] pairs. */
+  queue: Array<{ address: number; wp: boolean; write: boolean }>;
+  /** The process whose fault it serves. */
+  owner: ScenarioProcess;
+  handled: number;
+}
+
+/** The waitingFor of a task asleep in handle_userfault, and of a handler thread blocked in poll(). */
+export const WAIT_USERFAULT = "userfaultfd (a page fault handled by its handler)";
+export const WAIT_UFFD_POLL = "userfaultfd messages (poll)";
 
 interface TouchState {
   step: Extract<Step, { kind: "touch" }>;
@@ -67,6 +98,11 @@ interface TouchState {
   addrs: Float64Array;
   /** THP counters when the touch began (thpCounters). */
   thp0: number[];
+  /** The other patterns' batch in progress: its length (0: none) and the next address to replay. */
+  batchLen: number;
+  batchPos: number;
+  /** Times the touch slept in handle_userfault. */
+  uffdWaits: number;
 }
 
 /** Addresses generated and replayed per Process.touchAddrs call. */
@@ -101,6 +137,8 @@ export const STEP_WHERE: Partial<Record<Step["kind"], string>> = {
   compact: "sysctl_compaction_handler(), mm/compaction.c",
   memfd: "memfd_create(), mm/memfd.c",
   cgroup: "cgroup_procs_write(), kernel/cgroup/cgroup.c",
+  userfaultfd: "userfaultfd_register(), fs/userfaultfd.c",
+  uffdio: "userfaultfd_ioctl(), fs/userfaultfd.c",
   kmalloc: "__kmalloc(), mm/slab_common.c",
   kfree: "kfree(), mm/slab_common.c",
   mkfiles: "do_sys_open(), fs/open.c",
@@ -190,6 +228,28 @@ export class StepContext {
     return p;
   }
 
+  /**
+   * Whether p's wait is over: a task asleep in handle_userfault is woken (or gone); a handler
+   * thread in poll() has a message to read (or its process has gone); `wait: name` is over when
+   * every process of that name (all of a counted fork's children) has ended.
+   */
+  waitOver(p: ScenarioProcess): boolean {
+    const w = p.waitingFor;
+    if (w === undefined) return true;
+    if (w === WAIT_USERFAULT) return !p.proc?.alive || p.proc.userfaultWait === null;
+    if (w === WAIT_UFFD_POLL) {
+      const h = p.uffdHandler;
+      if (h === undefined || !p.proc?.alive || h.owner.done) return true;
+      try {
+        return p.proc.uffdPending(h.fd) > 0;
+      } catch (e) {
+        if (e instanceof Errno) return true; // the uffd was closed: the thread's poll returns
+        throw e;
+      }
+    }
+    return this.ended(w);
+  }
+
   /** Whether `wait: name` is over: every process of that name (all of a counted fork's children) has ended. */
   ended(name: string): boolean {
     const all = this.members.get(name);
@@ -234,6 +294,14 @@ export class StepContext {
 
   /** Notices when the kernel ended a process behind the program's back (the OOM killer). */
   reapIfDead(p: ScenarioProcess): boolean {
+    // A handler thread ends with its process, silently: the process's own entry says how.
+    if (p.uffdHandler !== undefined) {
+      if (!p.done && !p.proc?.alive) {
+        p.done = true;
+        p.waitingFor = undefined;
+      }
+      return false;
+    }
     // A process holding its memory (program ended) can still be killed by the kernel.
     if (p.state !== "alive" || !p.proc || p.proc.alive) return false;
     const sig = p.proc.status().killedBy;
@@ -277,6 +345,9 @@ function beginTouch(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind:
     seqNext: 0,
     addrs: new Float64Array(s.pattern.kind === "sequential" ? 0 : ADDR_BATCH),
     thp0: thpCounters(c.m),
+    batchLen: 0,
+    batchPos: 0,
+    uffdWaits: 0,
   };
 }
 
@@ -295,16 +366,27 @@ export function runTouch(c: StepContext, p: ScenarioProcess): boolean {
       // A run of consecutive pages is one Process.touch: the MMU walk goes table by table.
       accesses = Math.min(t.remaining, SEQ_RUN, t.nPages - t.seqNext);
       r = pr.touch(t.addr + t.seqNext * PAGE_SIZE, accesses * PAGE_SIZE, t.opts);
+      // A fault that went to a userfaultfd stopped the run at r.pages: the rest waits.
+      if (r.blocked) accesses = r.pages;
       t.seqNext = (t.seqNext + accesses) % t.nPages;
     } else {
       // A batch of generated addresses goes through the MMU in one Process.touchAddrs call: the
-      // buffer is the touch's own, so no allocation per access.
-      accesses = Math.min(t.remaining, ADDR_BATCH);
+      // buffer is the touch's own, so no allocation per access. A batch a userfault stopped is
+      // finished (from where it stopped) before the next is generated.
       const buf = t.addrs;
-      for (let i = 0; i < accesses; i++) buf[i] = t.addr + t.gen.next() * PAGE_SIZE;
-      r = pr.touchAddrs(buf, accesses, t.opts);
+      if (t.batchLen === 0) {
+        t.batchLen = Math.min(t.remaining, ADDR_BATCH);
+        t.batchPos = 0;
+        for (let i = 0; i < t.batchLen; i++) buf[i] = t.addr + t.gen.next() * PAGE_SIZE;
+      }
+      accesses = t.batchLen - t.batchPos;
+      r = t.batchPos === 0 ? pr.touchAddrs(buf, accesses, t.opts) : pr.touchAddrs(buf.subarray(t.batchPos, t.batchLen), accesses, t.opts);
+      if (r.blocked) accesses = r.pages;
+      t.batchPos += accesses;
+      if (t.batchPos >= t.batchLen) t.batchLen = 0;
     }
-    c.spend(accesses * COST.access_ns + r.minflt * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
+    // The fault that went to the uffd cost its entry (a minor fault's CPU); the task sleeps now.
+    c.spend(accesses * COST.access_ns + (r.minflt + (r.blocked ? 1 : 0)) * COST.minor_fault_ns + r.majflt * COST.major_fault_ns);
     const took = c.m.now - t0;
     slice -= took;
     t.timeLeft -= took;
@@ -314,6 +396,11 @@ export function runTouch(c: StepContext, p: ScenarioProcess): boolean {
     c.ops += accesses;
     c.workDone += accesses;
     if (!pr.alive) return true;
+    if (r.blocked) {
+      t.uffdWaits++;
+      p.waitingFor = WAIT_USERFAULT;
+      return false;
+    }
   }
   return t.remaining <= 0 || t.timeLeft <= 0;
 }
@@ -525,6 +612,12 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
       note("shm", `shmget ${key}: ${fmtSize(s.size)} segment ${id}, attached ${s.rdonly ? "read-only " : ""}at 0x${addr.toString(16)}${s.rmid ? ", removed (IPC_RMID: it goes at the last detach)" : ""}`);
       return;
     }
+    case "userfaultfd":
+      execUserfaultfd(c, p, s, note);
+      return;
+    case "uffdio":
+      execUffdio(c, p, s, note);
+      return;
     case "capture_only":
       return;
     case "wait": {
@@ -585,6 +678,10 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
     p.readyAt = m.now;
     return;
   }
+  if (p.uffdHandler) {
+    runUffdHandler(c, p, p.uffdHandler);
+    return;
+  }
   if (c.reapIfDead(p)) return;
   try {
     if (p.fileIo) {
@@ -620,7 +717,8 @@ export function runProcessQuantum(c: StepContext, p: ScenarioProcess): void {
         const s = t.step;
         if (!c.reapIfDead(p)) {
           const pat = s.pattern.kind === "zipf" ? `zipf(${s.pattern.alpha})` : s.pattern.kind === "stride" ? `stride ${fmtSize(s.pattern.stride)}` : s.pattern.kind;
-          c.tl.note({ t_ns: m.now, who: who(p), event: "touch", text: `${s.access} ${s.region} ${pat}: ${t.accesses} accesses, ${t.faults} page faults in ${fmtNs(m.now - t.startNs)}`, where: "handle_mm_fault(), mm/memory.c" });
+          const waits = t.uffdWaits > 0 ? `, ${t.uffdWaits} of them handled by its userfaultfd` : "";
+          c.tl.note({ t_ns: m.now, who: who(p), event: "touch", text: `${s.access} ${s.region} ${pat}: ${t.accesses} accesses, ${t.faults} page faults${waits} in ${fmtNs(m.now - t.startNs)}`, where: "handle_mm_fault(), mm/memory.c" });
           noteThp(c, p, t.thp0);
           c.doCaptures(p, s);
         }
@@ -937,3 +1035,146 @@ function finishFileIo(c: StepContext, p: ScenarioProcess, f: FileIoState): void 
   });
 }
 // ---- end of files and the page cache ----------------------------------------------------------
+
+// ---- userfaultfd (issue 18) --------------------------------------------------------------------
+
+/**
+ * The `userfaultfd` step: userfaultfd(2), UFFDIO_API, UFFDIO_REGISTER of the region, and — unless
+ * handler: none — the handler thread: a staging buffer for UFFDIO_COPY (mmapped and written once,
+ * as a real handler fills its page), and a second runnable of the process that runs the handler
+ * loop (runUffdHandler) on the same scheduler.
+ */
+function execUserfaultfd(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "userfaultfd" }>, note: (event: string, text: string) => void): void {
+  const pr = proc(p);
+  const r = region(p, s);
+  const fd = pr.userfaultfd(s.flags === "" ? 0 : s.flags);
+  p.uffd = fd;
+  c.spend(COST.syscall_ns);
+  pr.uffdApi(fd, s.features === "" ? 0 : s.features);
+  c.spend(COST.syscall_ns + COST.vma_op_ns);
+  const ioctls = pr.uffdRegister(fd, r.addr, r.len, s.mode);
+  let text = `userfaultfd → fd ${fd}; UFFDIO_API${s.features ? ` (${s.features})` : ""}; UFFDIO_REGISTER ${s.region} ${fmtSize(r.len)} ${s.mode}: ${ioctls.join(", ")}`;
+  if (s.handler !== "none") {
+    const pages = s.pages;
+    const src = s.handler === "copy" ? pr.mmap(pages * PAGE_SIZE) : 0;
+    if (src !== 0) {
+      pr.touch(src, pages * PAGE_SIZE, { write: true });
+      c.spend(COST.vma_op_ns + pages * COST.minor_fault_ns);
+    }
+    const h: UffdHandler = { fd, policy: s.handler, latency: s.latency, pages, start: r.addr, end: r.addr + r.len, src, queue: [], owner: p, handled: 0 };
+    const t: ScenarioProcess = {
+      name: `${p.name}:uffd`,
+      order: 0,
+      steps: [],
+      pc: 0,
+      readyAt: c.m.now,
+      proc: p.proc,
+      regions: p.regions,
+      heapStart: p.heapStart,
+      rng: p.rng,
+      done: false,
+      state: "alive",
+      uffdHandler: h,
+      waitingFor: WAIT_UFFD_POLL,
+    };
+    c.sched.add(t);
+    text += `; handler thread: ${s.handler}${s.handler === "copy" ? ` ${pages} page${pages === 1 ? "" : "s"}` : ""} per fault after ${fmtNs(s.latency)}`;
+  }
+  note("userfaultfd", text);
+}
+
+/** The `uffdio` step: one ioctl on the process's userfaultfd over the region, or its close. */
+function execUffdio(c: StepContext, p: ScenarioProcess, s: Extract<Step, { kind: "uffdio" }>, note: (event: string, text: string) => void): void {
+  const pr = proc(p);
+  if (p.uffd === undefined) throw new RunFailure("no userfaultfd: an earlier userfaultfd step must open one");
+  const fd = p.uffd;
+  if (s.op === "close") {
+    pr.close(fd);
+    p.uffd = undefined;
+    note("uffdio", `close(${fd}): the userfaultfd is released, its ranges disarmed (userfaultfd_release)`);
+    return;
+  }
+  const r = region(p, s);
+  c.spend(COST.vma_op_ns);
+  if (s.op === "writeprotect") pr.uffdWriteprotect(fd, r.addr, r.len, "wp");
+  else if (s.op === "unprotect") pr.uffdWriteprotect(fd, r.addr, r.len, "");
+  else if (s.op === "wake") pr.uffdWake(fd, r.addr, r.len);
+  else pr.uffdUnregister(fd, r.addr, r.len);
+  const name = s.op === "writeprotect" ? "UFFDIO_WRITEPROTECT (MODE_WP)" : s.op === "unprotect" ? "UFFDIO_WRITEPROTECT (0)" : s.op === "wake" ? "UFFDIO_WAKE" : "UFFDIO_UNREGISTER";
+  note("uffdio", `${name} ${s.region} ${fmtSize(r.len)}`);
+}
+
+/**
+ * One quantum of a handler thread: with no message in hand, read(2) the uffd (a read with none
+ * pending puts the thread back in poll() until a fault comes); with one, the handling latency
+ * passes (the thread sleeps: fetching the page), then the answer — UFFDIO_COPY from the staging
+ * buffer, UFFDIO_ZEROPAGE or UFFDIO_WAKE for a missing fault, UFFDIO_WRITEPROTECT (0) for a
+ * write-protect fault — which wakes the faulting task. The thread ends with its process.
+ */
+function runUffdHandler(c: StepContext, p: ScenarioProcess, h: UffdHandler): void {
+  const m = c.m;
+  const pr = p.proc;
+  if (pr === null || !pr.alive || h.owner.done) {
+    p.done = true;
+    p.waitingFor = undefined;
+    return;
+  }
+  const w = `${h.owner.name}[${pr.pid}]:uffd`;
+  try {
+    if (h.queue.length === 0) {
+      c.spend(COST.syscall_ns);
+      let msgs: ReturnType<Process["uffdRead"]> = [];
+      try {
+        msgs = pr.uffdRead(h.fd);
+      } catch (e) {
+        // Nothing pending on an O_NONBLOCK uffd: back to poll().
+        if (!(e instanceof Errno) || e.code !== "EAGAIN") throw e;
+      }
+      if (msgs.length === 0) {
+        p.waitingFor = WAIT_UFFD_POLL;
+        return;
+      }
+      for (const msg of msgs) h.queue.push({ address: msg.address, wp: msg.wp, write: msg.write });
+      // The answer to the first comes after the handling latency.
+      p.readyAt = m.now + h.latency;
+      return;
+    }
+    const msg = h.queue.shift() as UffdHandler["queue"][number];
+    c.spend(COST.syscall_ns);
+    const before = pr.userfaultWait;
+    let what: string;
+    if (msg.wp) {
+      pr.uffdWriteprotect(h.fd, msg.address, PAGE_SIZE, "");
+      what = `UFFDIO_WRITEPROTECT (0) 0x${msg.address.toString(16)}`;
+    } else {
+      // Clip the fill to the registered range: pages from the fault on.
+      const len = Math.min(h.pages * PAGE_SIZE, h.end - msg.address);
+      let bytes = 0;
+      try {
+        if (h.policy === "copy") bytes = pr.uffdCopy(h.fd, msg.address, h.src, len);
+        else if (h.policy === "zeropage") bytes = pr.uffdZeropage(h.fd, msg.address, len);
+        else pr.uffdWake(h.fd, msg.address, PAGE_SIZE);
+      } catch (e) {
+        // EEXIST: an earlier fill of several pages already covered this one; wake the fault.
+        if (!(e instanceof Errno) || (e.code !== "EEXIST" && e.code !== "EAGAIN")) throw e;
+        pr.uffdWake(h.fd, msg.address, PAGE_SIZE);
+      }
+      c.spend(bytes / PAGE_SIZE * COST.file_page_ns);
+      const call = h.policy === "copy" ? "UFFDIO_COPY" : h.policy === "zeropage" ? "UFFDIO_ZEROPAGE" : "UFFDIO_WAKE";
+      what = `${call} 0x${msg.address.toString(16)}${bytes > PAGE_SIZE ? ` (${bytes / PAGE_SIZE} pages)` : ""}`;
+    }
+    h.handled++;
+    const woke = before !== null && pr.userfaultWait === null;
+    c.tl.note({ t_ns: m.now, who: w, event: "uffd_handled", text: `${msg.wp ? "write-protect" : msg.write ? "write" : "read"} fault at 0x${msg.address.toString(16)}: ${what}${woke ? `, woke ${h.owner.name}` : ""}`, where: "userfaultfd_ioctl(), fs/userfaultfd.c" });
+    p.readyAt = h.queue.length > 0 ? m.now + h.latency : m.now;
+  } catch (e) {
+    if (e instanceof Errno) {
+      // The uffd is gone (closed) or the range changed: the thread's loop ends.
+      c.tl.note({ t_ns: m.now, who: w, event: "uffd_handler_exit", text: `the handler thread stops: ${e.code}` });
+      p.done = true;
+      p.waitingFor = undefined;
+      return;
+    }
+    throw e;
+  }
+}

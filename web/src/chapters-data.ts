@@ -296,11 +296,14 @@ export const CHAPTERS: Chapter[] = [
   {
     id: "userfaultfd",
     title: "userfaultfd",
-    status: "missing",
-    text: "userfaultfd lets a user process handle its own page faults: the kernel suspends the faulting thread and tells the handler, which fills the page.",
-    fns: ["handle_userfault"],
-    demos: [],
-    covers: "The VM_UFFD_* flags exist.",
-    missing: "The userfaultfd file, fault delivery, UFFDIO_COPY.",
+    status: "partial",
+    text: "userfaultfd lets a user process handle its own page faults. It registers a range (UFFDIO_REGISTER); a fault there that the kernel would resolve itself — a missing page, a write to a write-protected one — goes to handle_userfault instead, which queues a message on the file and puts the faulting thread to sleep. A handler thread reads the message, fetches the page from wherever it lives (another machine, in post-copy migration) and fills it with UFFDIO_COPY, which wakes the faulting thread; its fault is retried, finds the page, and counts as a major fault.",
+    fns: ["handle_userfault", "userfaultfd_register", "__mcopy_atomic", "mfill_atomic_install_pte", "mwriteprotect_range", "userfaultfd_release", "dup_userfaultfd"],
+    demos: [
+      { scenario: "userfaultfd", view: "events", look: "Each first touch of the guest's memory stops: the handler thread answers it 50 µs later with UFFDIO_COPY (uffd_handled), and the guest goes on. After MADV_DONTNEED the zapped pages fault to the handler again; then a write-protect pass sends each write there." },
+      { scenario: "userfaultfd", view: "address", look: "The registered mapping (VmFlags um uw) filling page by page as the handler copies pages in, emptying by half at MADV_DONTNEED, and filling again." },
+    ],
+    covers: "userfaultfd(2) with 6.1's privilege rule (vm.unprivileged_userfaultfd), UFFDIO_API, REGISTER/UNREGISTER (VMA split and merge, every errno), COPY, ZEROPAGE, CONTINUE (shmem), WAKE, WRITEPROTECT (anonymous); delivery from the anonymous, THP, write-protect and shmem fault paths, the retry counted as a major fault; read(2), close, fork (the child's VMAs disarmed), /proc/PID/fdinfo and smaps um/uw/ui; a handler thread in scenarios.",
+    missing: "Non-cooperative events (fork, remap, remove, unmap messages), poll(2) and /dev/userfaultfd, hugetlb fills, uffd-wp PTE markers (write protection of file memory, and across swap-out); one thread per process, so the handler shares the faulting task.",
   },
 ];

@@ -75,6 +75,8 @@ export const SYSCALL_NR: Readonly<Record<string, number>> = Object.freeze({
   sync: 162,
   syncfs: 306,
   msync: 26,
+  ioctl: 16,
+  userfaultfd: 323,
 });
 
 /** What allocated, as the OOM report's gfp_mask and order tell it plus the one thing they cannot: a swap-in. */

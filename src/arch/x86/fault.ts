@@ -7,6 +7,9 @@
  * @kernel arch/x86/include/asm/trap_pf.h X86_PF_PROT, X86_PF_WRITE, X86_PF_USER, X86_PF_INSTR
  * @kernel include/uapi/asm-generic/siginfo.h SEGV_MAPERR, SEGV_ACCERR
  *
+ * A fault that goes to a userfaultfd stops the access with VM_FAULT_RETRY while the task sleeps
+ * (fs/userfaultfd.ts); userfault_retry is the retry once it is woken.
+ *
  * Simplified: no kernel-mode faults, no protection keys, no vsyscall emulation, no mmap lock
  * (one thread), and the model has no instruction pointer (the tracepoint's ip reads 0).
  */
@@ -25,6 +28,8 @@ import {
   VM_FAULT_SIGSEGV,
 } from "../../mm/memory.js";
 import { expand_stack, find_vma } from "../../mm/mmap.js";
+import { KernelBug } from "../../kernel/bug.js";
+import { UFFD_PAGEFAULT_FLAG_WP, userfaultfd_finish_wait } from "../../mm/userfaultfd.js";
 import { type mm_struct, type vm_area_struct, vma_is_accessible, VM_GROWSDOWN, VM_WRITE } from "../../mm/mm_types.js";
 
 // ---- the page-fault error code (arch/x86/include/asm/trap_pf.h) ----
@@ -115,15 +120,61 @@ export function do_user_addr_fault(
     outcome.si_code = SEGV_ACCERR;
     return null;
   }
-  let flags = user_fault_flags(error_code);
+  return fault_vma(k, t, vma, addr, user_fault_flags(error_code), outcome);
+}
+
+/**
+ * handle_mm_fault on a checked VMA, again (marked tried) while it asks for a retry — unless the
+ * task now sleeps in handle_userfault (t.uffd_wait): then VM_FAULT_RETRY is left in
+ * outcome.ret for the MMU to stop the access (see fs/userfaultfd.ts).
+ */
+function fault_vma(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number, flags: number, outcome: FaultOutcome): vm_area_struct {
   let ret = handle_mm_fault(k, t, vma, addr, flags);
   // The fault dropped the lock to wait for I/O (do_swap_page): take it again, marked tried.
   while ((ret & VM_FAULT_RETRY) !== 0) {
+    if (t.uffd_wait !== null) break;
     flags |= FAULT_FLAG_TRIED;
     ret = handle_mm_fault(k, t, vma, addr, flags);
   }
   outcome.ret = ret;
   return vma;
+}
+
+/**
+ * The rest of a fault that slept in handle_userfault, once woken: do_user_addr_fault's
+ * `goto retry` — the VMA looked up again (the mapping may have changed meanwhile), the access
+ * checked, and handle_mm_fault run again with FAULT_FLAG_TRIED (which makes it a major fault for
+ * the task). It may sleep again (UFFDIO_WAKE without a fill): outcome.ret then keeps
+ * VM_FAULT_RETRY. Returns the faulting address; outcome.si_code says SEGV_MAPERR / SEGV_ACCERR
+ * when the mapping went away or changed meanwhile.
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault (retry:)
+ */
+export function userfault_retry(k: Kernel, t: task_struct, mm: mm_struct, outcome: FaultOutcome): number {
+  const uwq = t.uffd_wait;
+  if (uwq === null || !uwq.waken) throw new KernelBug("userfault_retry without a woken userfault", { pid: t.pid });
+  const addr = uwq.real_address;
+  const flags = uwq.fault_flags | FAULT_FLAG_TRIED;
+  // The error code of the access, as the first attempt had it: a write-protect fault found the PTE present.
+  let error_code = X86_PF_USER;
+  if ((flags & FAULT_FLAG_WRITE) !== 0) error_code |= X86_PF_WRITE;
+  if ((flags & FAULT_FLAG_INSTRUCTION) !== 0) error_code |= X86_PF_INSTR;
+  if ((uwq.msg.flags & UFFD_PAGEFAULT_FLAG_WP) !== 0) error_code |= X86_PF_PROT;
+  userfaultfd_finish_wait(t);
+  outcome.ret = 0;
+  outcome.si_code = 0;
+  const vma = find_vma(mm, addr);
+  if (vma === null || vma.vm_start > addr) {
+    outcome.ret = VM_FAULT_SIGSEGV;
+    outcome.si_code = SEGV_MAPERR;
+    return addr;
+  }
+  if (access_error(error_code, vma)) {
+    outcome.ret = VM_FAULT_SIGSEGV;
+    outcome.si_code = SEGV_ACCERR;
+    return addr;
+  }
+  fault_vma(k, t, vma, addr, flags, outcome);
+  return addr;
 }
 
 /**
@@ -138,6 +189,7 @@ export function fault_in_table(k: Kernel, t: task_struct, vma: vm_area_struct, a
   let flags = user_fault_flags(error_code);
   let ret = handle_mm_fault_in_table(k, t, vma, addr, flags, i);
   while ((ret & VM_FAULT_RETRY) !== 0) {
+    if (t.uffd_wait !== null) break; // asleep in handle_userfault: the MMU stops the access
     flags |= FAULT_FLAG_TRIED;
     ret = handle_mm_fault_in_table(k, t, vma, addr, flags, i);
   }

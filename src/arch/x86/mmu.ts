@@ -21,14 +21,14 @@ import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { cond_resched } from "../../kernel/kthread.js";
 import { fatal_signal_pending, type task_struct } from "../../kernel/sched.js";
-import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
+import { anon_write_run, VM_FAULT_ERROR, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV } from "../../mm/memory.js";
 import { GFP_KERNEL } from "../../mm/gfp.js";
 import { mem_cgroup_handle_over_high } from "../../mm/memcontrol.js";
 import { type mm_struct, type vm_area_struct, VM_SHARED } from "../../mm/mm_types.js";
 import { ACCESS_LOG_FILE, ACCESS_LOG_WRITE } from "../../kernel/access_log.js";
 import { lru_gen_use_mm } from "../../mm/lru_gen.js";
 import { OOM_KILL } from "../../mm/vmstat_items.js";
-import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
+import { access_error, do_user_addr_fault, fault_in_table, type FaultOutcome, SEGV_ACCERR, userfault_retry, X86_PF_INSTR, X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from "./fault.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, huge_pmd_lookup, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, type PgtablePool } from "./pgtable.js";
 
 /**
@@ -36,6 +36,11 @@ import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_NX, _PAGE_PRESENT, _PAGE_RW, _PAGE_U
  * has SIGKILL pending (the kernel checks fatal_signal_pending on the way back to user mode).
  */
 const VM_FAULT_SIGKILL_PENDING = -1;
+/**
+ * Not a vm_fault_t bit either: the fault went to a userfaultfd and the task now sleeps in
+ * handle_userfault (task.uffd_wait), so the access stops at that address without a signal.
+ */
+const VM_FAULT_UFFD_BLOCKED = -2;
 
 /** Which kind of access an `access_range` call makes. */
 export const ACCESS_READ = 0;
@@ -60,6 +65,13 @@ export interface AccessResult {
   addr: number;
   /** SEGV_MAPERR (1, no VMA) or SEGV_ACCERR (2, the VMA forbids the access), when SIGSEGV. */
   si_code: number;
+  /**
+   * The access stopped because the task sleeps in handle_userfault (its fault went to a
+   * userfaultfd): `addr` is the faulting address, `pages` the accesses made before it. The
+   * task's next access first completes that fault (once a fill or UFFDIO_WAKE has woken it),
+   * then goes on; until then every access stops at once the same way.
+   */
+  blocked: boolean;
 }
 
 /**
@@ -76,7 +88,7 @@ export function access_range(k: Kernel, t: task_struct, addr: number, len: numbe
 }
 
 function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, kind: number): AccessResult {
-  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
+  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0, blocked: false };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_range on a task without an mm", { pid: t.pid });
   if (len <= 0) return res;
@@ -87,6 +99,10 @@ function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, 
   const pool = m.pool;
   const minBefore = t.min_flt;
   const majBefore = t.maj_flt;
+  if (t.uffd_wait !== null) {
+    const ret = resume_userfault(k, t, m);
+    if (ret !== 0) return stop(res, t, minBefore, majBefore, m.addr, ret, m.si_code, 0);
+  }
   let a = first;
   while (a < end) {
     const pmdEnd = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
@@ -176,13 +192,17 @@ function record_accesses(k: Kernel, t: task_struct, vpn: number, count: number, 
 }
 
 function access_addrs_mmu(k: Kernel, t: task_struct, addrs: ArrayLike<number>, count: number, kind: number): AccessResult {
-  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0 };
+  const res: AccessResult = { pages: 0, minflt: 0, majflt: 0, signal: null, addr: -1, si_code: 0, blocked: false };
   const mm = t.mm;
   if (mm === null) throw new KernelBug("access_addrs on a task without an mm", { pid: t.pid });
   const m = mmu_access(k, t, mm, kind);
   const pool = m.pool;
   const minBefore = t.min_flt;
   const majBefore = t.maj_flt;
+  if (t.uffd_wait !== null) {
+    const ret = resume_userfault(k, t, m);
+    if (ret !== 0) return stop(res, t, minBefore, majBefore, m.addr, ret, m.si_code, 0);
+  }
   for (let n = 0; n < count; n++) {
     const pa = Math.floor(addrs[n] / 4096) * 4096;
     const table = pte_table_lookup(k, mm.pgd, pa);
@@ -225,6 +245,8 @@ interface MmuAccess extends FaultOutcome {
   /** do_user_addr_fault's outcome (FaultOutcome): the vm_fault_t, and the si_code of the signal it stopped with. */
   ret: number;
   si_code: number;
+  /** The address of an interrupted userfault resume_userfault stopped at. */
+  addr: number;
 }
 
 function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
@@ -244,7 +266,26 @@ function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): Mmu
     kills: k.vm_events[OOM_KILL],
     ret: 0,
     si_code: 0,
+    addr: -1,
   };
+}
+
+/**
+ * A task that slept in handle_userfault accesses memory again: first its interrupted fault is
+ * finished (userfault_retry), as the kernel's task continues inside the fault once woken. 0 when
+ * the access can go on; VM_FAULT_UFFD_BLOCKED while the task is still asleep (not woken yet, or
+ * the retry went to the uffd again); a VM_FAULT_* error to stop with (m.si_code, m.addr).
+ */
+function resume_userfault(k: Kernel, t: task_struct, m: MmuAccess): number {
+  const uwq = t.uffd_wait;
+  if (uwq === null) return 0;
+  m.addr = uwq.real_address;
+  if (!uwq.waken) return VM_FAULT_UFFD_BLOCKED;
+  userfault_retry(k, t, m.mm, m);
+  if (t.uffd_wait !== null) return VM_FAULT_UFFD_BLOCKED;
+  if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
+  if (k.need_resched) cond_resched(k);
+  return 0;
 }
 
 /** The error code the CPU pushes: a protection fault when the PTE (or huge PMD) was present, a missing-page one otherwise. */
@@ -289,13 +330,15 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
       // Inside the last fault's VMA with the table present: do_user_addr_fault's lookups would
       // find what we already hold, so go straight to the PTE fault.
       const ret = fault_in_table(k, t, vma, pa, code, table * 512 + j);
-      if ((ret & VM_FAULT_ERROR) !== 0) {
+      if ((ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) !== 0) {
+        // VM_FAULT_RETRY comes back only when the task sleeps in handle_userfault.
+        if ((ret & VM_FAULT_ERROR) === 0) return VM_FAULT_UFFD_BLOCKED;
         m.si_code = 0;
         return ret;
       }
     } else {
       m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
-      if ((m.ret & VM_FAULT_ERROR) !== 0) return m.ret;
+      if ((m.ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) !== 0) return (m.ret & VM_FAULT_ERROR) === 0 ? VM_FAULT_UFFD_BLOCKED : m.ret;
     }
     if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
     // The retried translation: through the PTE, or the huge PMD the fault left in its place.
@@ -338,7 +381,8 @@ function stop(
   res.minflt = t.min_flt - minBefore;
   res.majflt = t.maj_flt - majBefore;
   res.addr = addr;
-  if (ret === VM_FAULT_SIGKILL_PENDING) res.signal = "SIGKILL";
+  if (ret === VM_FAULT_UFFD_BLOCKED) res.blocked = true;
+  else if (ret === VM_FAULT_SIGKILL_PENDING) res.signal = "SIGKILL";
   else if ((ret & VM_FAULT_OOM) !== 0) res.signal = "OOM";
   else if ((ret & VM_FAULT_SIGBUS) !== 0) res.signal = "SIGBUS";
   else {

@@ -18,6 +18,7 @@
  * @kernel kernel/cgroup/cgroup.c cgroup_init
  * @kernel mm/vmscan.c init_lru_gen
  */
+import { proc_fdinfo_show } from "./fd.js";
 import { cgroupfs_init } from "./cgroupfs.js";
 import { dentry_state_show, inode_nr_show, inode_state_show } from "../dcache.js";
 import { shm_sysctls, sysvipc_shm_proc_show } from "../../ipc/shm.js";
@@ -97,6 +98,13 @@ export function proc_root_init(k: Kernel): void {
   // /proc/<pid>/: the directories exist for live pids (proc_pid_lookup), each with tgid_base_stuff.
   registerProcParam(k, "pid", (kk) => [...kk.tasks.byPid.keys()].map(String));
   for (const e of tgid_base_stuff) registerPidEntry(k, e.name, e.mode, e.show, e.write);
+  // /proc/<pid>/fdinfo/<fd>: one file per open descriptor (proc_fdinfo_instantiate).
+  registerProcParam(k, "fd", (kk) => {
+    const fds = new Set<string>();
+    for (const t of kk.tasks.byPid.values()) t.files.fd_array.forEach((f, fd) => f !== null && fds.add(String(fd)));
+    return [...fds];
+  });
+  registerProcPattern(k, "/proc/<pid>/fdinfo/<fd>", { fs: "proc", mode: 0o444, read: (kk, p) => proc_fdinfo_show(kk, Number(p.pid), Number(p.fd)) });
 
   // hugepage_init_sysfs. A write to "enabled" changes the mode, then starts or stops khugepaged
   // to match (enabled_store → start_stop_khugepaged).

@@ -3,7 +3,7 @@
  * the page tables what the counters claim, and throws KernelBug on the first disagreement.
  *
  * Checked, per mm: VMAs sorted, page aligned, non-empty and non-overlapping, map_count equal to
- * their number; every non-empty PTE inside a VMA; rss_stat[MM_ANONPAGES/FILEPAGES/SHMEMPAGES/
+ * their number, a userfaultfd context exactly on the VMAs with VM_UFFD_* flags (one of this mm's); every non-empty PTE inside a VMA; rss_stat[MM_ANONPAGES/FILEPAGES/SHMEMPAGES/
  * SWAPENTS] equal to the PTEs actually mapping each kind; pgtables_bytes equal to the PUD, PMD and
  * PTE tables reachable from its PGD; each table's non-empty count right. Globally: every mapped
  * page's mapcount equal to the PTEs mapping it, its refcount at least that, no mapped page free
@@ -42,6 +42,7 @@ import type { Kernel } from "../../kernel/kernel.js";
 import { compound_head, F, folio_nr_pages, page_flags, PG_buddy, PG_double_map, PG_head, PG_hugetlb, PG_swapbacked, PG_tail } from "../../mm/memmap.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type mm_struct, VM_HUGETLB } from "../../mm/mm_types.js";
 import { is_huge_zero_page } from "../../mm/huge_memory.js";
+import { userfaultfd_armed } from "../../mm/userfaultfd.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from "../../mm/vmstat_items.js";
 import { pageblock_order } from "../../mm/types.js";
@@ -61,6 +62,10 @@ function checkVmas(mm: mm_struct, pid: number): void {
     if (vma.vm_start >= vma.vm_end) fail("empty VMA", { pid, start: vma.vm_start });
     if (vma.vm_start < prevEnd) fail("VMAs overlap or are unsorted", { pid, start: vma.vm_start, prevEnd });
     if (vma.vm_mm !== mm) fail("VMA points to another mm", { pid, start: vma.vm_start });
+    // userfaultfd_register's BUG_ON: a context exactly when some VM_UFFD_* flag, and of this mm.
+    const ctx = vma.vm_userfaultfd_ctx;
+    if ((ctx !== null) !== userfaultfd_armed(vma)) fail("VMA's userfaultfd context and VM_UFFD_* flags disagree", { pid, start: vma.vm_start, flags: vma.vm_flags });
+    if (ctx !== null && (ctx.mm !== mm || ctx.released)) fail("VMA registered with a userfaultfd of another mm, or released", { pid, start: vma.vm_start });
     prevEnd = vma.vm_end;
   }
 }
