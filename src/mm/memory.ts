@@ -39,7 +39,7 @@
  * (fs/userfaultfd.ts) at the points 6.1 tests userfaultfd_missing / userfaultfd_pte_wp; fork
  * clears the child's uffd-wp bits; WP and MINOR ranges get no fault-around.
  *
- * Simplified: no NUMA-balancing hint faults, no memcg charge, no mlock of file
+ * Simplified: no NUMA-balancing hint faults, no mlock of file
  * pages mapped into a VM_LOCKED VMA here (the Process API's mlock_faulted_range does it after the
  * access), no modelled time per fault. The zero page is a page taken from the buddy on first use
  * and marked PG_reserved (the kernel's lives in its image's .bss).

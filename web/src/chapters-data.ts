@@ -96,7 +96,7 @@ export const CHAPTERS: Chapter[] = [
     fns: ["do_mmap", "vma_merge", "__split_vma", "do_mprotect_pkey", "do_munmap", "do_brk_flags"],
     demos: [{ scenario: "mmap-merge", view: "address", look: "The VMA bar and table change as mappings merge and split: step through (→) and watch." }],
     covers: "mmap/munmap/mprotect/mremap/brk/madvise/mlock with 6.1's merge rules and errnos, file mappings (tmpfs and ext2), /proc/PID/maps, smaps and pagemap.",
-    missing: "pkeys, mempolicy, userfaultfd regions; the maple tree's own node layout (a B+tree with the same lookup rules stands in).",
+    missing: "pkeys on a CPU with PKU (the model's CPU has none: the security chapter), mempolicy; the maple tree's own node layout (a B+tree with the same lookup rules stands in).",
   },
   {
     id: "mmap",
