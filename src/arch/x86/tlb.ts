@@ -414,9 +414,6 @@ export function arch_tlbbatch_flush(k: Kernel): void {
 
 // ---- pte_needs_flush (mprotect) ----
 
-/** pte_flags_need_flush's flush_on_change: the bits whose change always needs a flush (the model's PTEs have no PAT or key bits). */
-const FLUSH_ON_CHANGE = _PAGE_RW | _PAGE_USER | _PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX;
-
 /**
  * Does rewriting a PTE need a flush? Not when it was not present (nothing cached); yes when the
  * frame changes, when dirty or present is cleared (the accessed bit ignored, as pte_needs_flush
@@ -432,7 +429,9 @@ export function pte_needs_flush(oldflags: number, oldpfn: number, newflags: numb
   if (oldpfn !== newpfn) return true;
   const diff = oldflags ^ newflags;
   if ((diff & oldflags & (_PAGE_DIRTY | _PAGE_PRESENT)) !== 0) return true;
-  return (diff & FLUSH_ON_CHANGE) !== 0;
+  // flush_on_change (the model's PTEs have no PAT or key bits). Read here, not at module load:
+  // this file is in an import cycle with pgtable.ts, whose constants may not be set yet then.
+  return (diff & (_PAGE_RW | _PAGE_USER | _PAGE_PWT | _PAGE_PCD | _PAGE_PSE | _PAGE_GLOBAL | _PAGE_NX)) !== 0;
 }
 
 // ---- debugfs: /sys/kernel/debug/x86/tlb_single_page_flush_ceiling ----
