@@ -277,7 +277,7 @@ export const CHAPTERS: Chapter[] = [
       {
         scenario: "tlb-shootdown",
         view: "events",
-        look: "Open the captured /proc/interrupts: CPU 0 runs only kernel threads and takes no shootdown; CPU 2, where holder maps the file kswapd reclaims, takes about one per ten pages — try_to_unmap_flush's batches. The expectations count tlb_flush by reason and size: 1 page, 64 pages past the 33-page ceiling flushed whole, 64 flushed one by one once debugfs raises the ceiling to 128, and cowchild's 1024 one-page copy-on-write flushes.",
+        look: "The events show each munmap, the fork and kswapd waking for hog; the run's expectations (all holding) count the TLB flushes behind them: 1 page, 64 pages past the 33-page ceiling flushed whole, 64 flushed one by one once debugfs raises the ceiling to 128, cowchild's 1024 one-page copy-on-write flushes, and kswapd's shootdowns of holder's CPU, about one IPI per ten pages reclaimed (try_to_unmap_flush's batches). `mmsim run tlb-shootdown --trace tlb_flush --cat /proc/interrupts` prints every flush with its CPU, and the TLB row.",
       },
     ],
     covers: "mm_cpumask, cpu_tlbstate (loaded mm, lazy TLB, tlb_gen), switch_mm_irqs_off, flush_tlb_mm_range's 33-page ceiling, local and remote flush_tlb_func, the mmu_gather of munmap/exit/MADV_DONTNEED/mprotect, reclaim's batched flush, the flushes of CoW, mremap, migration, THP split and collapse, fork; processes placed on CPUs; /proc/interrupts' TLB and CAL rows, tlb:tlb_flush, debugfs tlb_single_page_flush_ceiling.",
