@@ -27,7 +27,7 @@
  * @kernel arch/x86/include/asm/tlb.h tlb_flush
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { flush_tlb_mm_range, mmu_gather, TLB_FLUSH_ALL } from "../arch/x86/tlb.js";
+import { flush_tlb_mm_range, mmu_gather, TLB_CLEARED_P4DS, TLB_CLEARED_PMDS, TLB_CLEARED_PTES, TLB_CLEARED_PUDS, TLB_FLUSH_ALL, TLB_FREED_TABLES } from "../arch/x86/tlb.js";
 import type { mm_struct } from "./mm_types.js";
 import { PAGE_SHIFT, PAGE_SIZE } from "./types.js";
 import { TASK_SIZE } from "./mm_types.js";
@@ -55,11 +55,7 @@ function __tlb_reset_range(tlb: mmu_gather): void {
     tlb.start = TASK_SIZE;
     tlb.end = 0;
   }
-  tlb.freed_tables = false;
-  tlb.cleared_ptes = false;
-  tlb.cleared_pmds = false;
-  tlb.cleared_puds = false;
-  tlb.cleared_p4ds = false;
+  tlb.cleared = 0;
 }
 
 /**
@@ -87,21 +83,22 @@ export function __tlb_adjust_range(tlb: mmu_gather, address: number, size: numbe
 /** tlb_flush_pte_range (and tlb_remove_tlb_entry's range): PTEs of [address, +size) were cleared. */
 export function tlb_flush_pte_range(tlb: mmu_gather, address: number, size: number): void {
   __tlb_adjust_range(tlb, address, size);
-  tlb.cleared_ptes = true;
+  tlb.cleared |= TLB_CLEARED_PTES;
 }
 
 /** tlb_flush_pmd_range: PMD entries (a huge PMD, or a PTE table's pointer) of [address, +size) were cleared. */
 export function tlb_flush_pmd_range(tlb: mmu_gather, address: number, size: number): void {
   __tlb_adjust_range(tlb, address, size);
-  tlb.cleared_pmds = true;
+  tlb.cleared |= TLB_CLEARED_PMDS;
 }
 
 /** tlb_get_unmap_shift: the stride of the flush, from the smallest level cleared. */
 function tlb_get_unmap_shift(tlb: mmu_gather): number {
-  if (tlb.cleared_ptes) return PAGE_SHIFT;
-  if (tlb.cleared_pmds) return PMD_SHIFT;
-  if (tlb.cleared_puds) return PUD_SHIFT;
-  if (tlb.cleared_p4ds) return P4D_SHIFT;
+  const c = tlb.cleared;
+  if (c & TLB_CLEARED_PTES) return PAGE_SHIFT;
+  if (c & TLB_CLEARED_PMDS) return PMD_SHIFT;
+  if (c & TLB_CLEARED_PUDS) return PUD_SHIFT;
+  if (c & TLB_CLEARED_P4DS) return P4D_SHIFT;
   return PAGE_SHIFT;
 }
 
@@ -112,14 +109,14 @@ function tlb_get_unmap_shift(tlb: mmu_gather): number {
  * @kernel arch/x86/include/asm/tlb.h tlb_flush
  */
 export function tlb_flush_mmu_tlbonly(k: Kernel, tlb: mmu_gather): void {
-  if (!(tlb.freed_tables || tlb.cleared_ptes || tlb.cleared_pmds || tlb.cleared_puds || tlb.cleared_p4ds)) return;
+  if (tlb.cleared === 0) return;
   let start = 0;
   let end = TLB_FLUSH_ALL;
   if (!tlb.fullmm && !tlb.need_flush_all) {
     start = tlb.start;
     end = tlb.end;
   }
-  flush_tlb_mm_range(k, tlb.mm!, start, end, tlb_get_unmap_shift(tlb), tlb.freed_tables);
+  flush_tlb_mm_range(k, tlb.mm!, start, end, tlb_get_unmap_shift(tlb), (tlb.cleared & TLB_FREED_TABLES) !== 0);
   __tlb_reset_range(tlb);
 }
 
@@ -131,13 +128,14 @@ export function tlb_flush_mmu(k: Kernel, tlb: mmu_gather): void {
 
 /** tlb_end_vma: a VMA's zap is done; without MMU_GATHER_MERGE_VMAS, flush now (not for fullmm). */
 export function tlb_end_vma(k: Kernel, tlb: mmu_gather): void {
-  if (tlb.fullmm) return;
+  if (tlb.fullmm || tlb.cleared === 0) return;
   tlb_flush_mmu_tlbonly(k, tlb);
 }
 
 /** tlb_finish_mmu: the last flush and free; the gather is released. */
 export function tlb_finish_mmu(k: Kernel, tlb: mmu_gather): void {
-  tlb_flush_mmu(k, tlb);
+  if (tlb.cleared !== 0) tlb_flush_mmu_tlbonly(k, tlb);
+  tlb.nr_pages = 0;
   tlb.mm = null;
   k.tlb.gatherDepth--;
 }

@@ -835,10 +835,9 @@ function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, e
 function table_freed(tlb: mmu_gather, address: number, level: number): void {
   if (address < tlb.start) tlb.start = address;
   if (address + 4096 > tlb.end) tlb.end = address + 4096;
-  if (level === 0) tlb.cleared_pmds = true;
-  else if (level === 1) tlb.cleared_puds = true;
-  else tlb.cleared_p4ds = true;
-  tlb.freed_tables = true;
+  // TLB_FREED_TABLES (1) and the level above's cleared bit: TLB_CLEARED_PMDS (4), _PUDS (8),
+  // _P4DS (16). Literals: this file cannot read tlb.ts's constants at load (an import cycle).
+  tlb.cleared |= 1 | (4 << level);
 }
 
 /** Clears the upper-level entry `i` and frees its (empty) table `t`: pmd_clear + pte_free_tlb. */

@@ -128,16 +128,24 @@ export class mmu_gather {
   /** The whole address space goes (exit_mmap): one full flush at the end. */
   fullmm = false;
   need_flush_all = false;
-  freed_tables = false;
-  cleared_ptes = false;
-  cleared_pmds = false;
-  cleared_puds = false;
-  cleared_p4ds = false;
+  /**
+   * The kernel's bitfield word: freed_tables, cleared_ptes, cleared_pmds, cleared_puds and
+   * cleared_p4ds as the TLB_* bits below, so a reset is one store and "anything to flush?"
+   * one test.
+   */
+  cleared = 0;
   start = 0;
   end = 0;
   /** Pages held in the batches (tlb->local, then tlb->active's chain), freed by tlb_flush_mmu. */
   nr_pages = 0;
 }
+
+/** mmu_gather.cleared's bits (struct mmu_gather's freed_tables and cleared_* bitfields). */
+export const TLB_FREED_TABLES = 1;
+export const TLB_CLEARED_PTES = 2;
+export const TLB_CLEARED_PMDS = 4;
+export const TLB_CLEARED_PUDS = 8;
+export const TLB_CLEARED_P4DS = 16;
 
 // ---- cpumask helpers (include/linux/cpumask.h) on an 8-word Uint32Array ----
 
