@@ -19,6 +19,7 @@ import { exit_shm } from "../ipc/shm.js";
 import { PF_EXITING, type task_struct } from "./sched.js";
 import { psi_dequeue } from "./psi.js";
 import { get_mm_hiwater_rss } from "../mm/mm_types.js";
+import { enter_lazy_tlb } from "../arch/x86/tlb.js";
 
 /** exit_mm: detach and drop the task's mm. */
 export function exit_mm(k: Kernel, t: task_struct): void {
@@ -28,6 +29,9 @@ export function exit_mm(k: Kernel, t: task_struct): void {
   const hiwater = get_mm_hiwater_rss(mm);
   if (t.signal.maxrss < hiwater) t.signal.maxrss = hiwater;
   t.mm = null;
+  // enter_lazy_tlb: the exiting task runs on without an mm; its CPU keeps the mm loaded, lazily,
+  // until exit_mmap's flush (freed tables reach lazy CPUs) or the next task there drops it.
+  if (k.tlb.loaded_mm[k.cpu] === mm) enter_lazy_tlb(k);
   mmput(k, mm);
 }
 

@@ -39,6 +39,7 @@ import { dup_userfaultfd } from "../fs/userfaultfd.js";
 import { dup_fd } from "../fs/file_table.js";
 import { lru_gen_add_mm, lru_gen_del_mm } from "../mm/lru_gen.js";
 import { exit_mmap, vma_link_bulk, vm_stat_account } from "../mm/mmap.js";
+import { flush_tlb_mm } from "../arch/x86/tlb.js";
 import {
   allocate_mm,
   anon_vma_fork,
@@ -144,6 +145,9 @@ export function dup_mm(k: Kernel, t: task_struct, oldmm: mm_struct): mm_struct |
     return -errnoValues.ENOMEM;
   }
   const err = dup_mmap(k, t, mm, oldmm);
+  // dup_mmap's end: the parent's PTEs lost write permission (copy-on-write), so flush every
+  // CPU that may cache them, success or not.
+  flush_tlb_mm(k, oldmm);
   if (err !== 0) {
     mmput(k, mm);
     return err;

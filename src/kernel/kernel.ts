@@ -45,6 +45,7 @@ import { asDoubles } from "./shape.js";
 import { TraceBus } from "./trace.js";
 import { cgroup_root } from "./cgroup/cgroup.js";
 import { memcg_state } from "../mm/memcontrol.js";
+import { tlb_state } from "../arch/x86/tlb.js";
 
 export class Kernel {
   /** Simulated time since boot, in nanoseconds. */
@@ -207,6 +208,8 @@ export class Kernel {
   readonly percpu = new pcpu_globals();
   /** The vmalloc space: busy, lazily freed and free areas (mm/vmalloc.ts). */
   readonly vmalloc = new vmalloc_state();
+  /** The TLB's per-CPU state, the flush ceiling and reclaim's flush batch (arch/x86/tlb.ts). */
+  readonly tlb = new tlb_state();
   /** The statics of swapfile.c and swap_state.c: swap_info[], the priority lists, readahead's (mm/swapfile.ts). */
   readonly swap = new swap_globals();
   /** total_swap_pages / nr_swap_pages: swap capacity and free swap, in pages (kept by mm/swapfile.ts). */

@@ -28,6 +28,7 @@
  * @kernel kernel/sched/core.c __cond_resched, wake_up_process
  */
 import type { Kernel } from "./kernel.js";
+import { enter_lazy_tlb, switch_mm_irqs_off } from "../arch/x86/tlb.js";
 import { CLONE_FILES, CLONE_FS, copy_process_objects, SIGCHLD } from "./task_objs.js";
 import { totalram_pages } from "../mm/page_alloc.js";
 import { global_zone_page_state } from "../mm/vmstat.js";
@@ -195,12 +196,29 @@ export function boot_kthreads(k: Kernel, nr_cpus: number, nr_nodes: number, thp:
   }
 }
 
-/** Runs `t` with the current-task context switched to it. */
+/** The CPU kernel threads run on (kswapd, kcompactd, khugepaged, the flusher, the OOM reaper). */
+export const KTHREAD_CPU = 0;
+
+/**
+ * Runs `t` with the current-task context switched to it, on CPU KTHREAD_CPU. A kernel thread
+ * has no mm: it runs lazily over the mm that CPU last loaded (enter_lazy_tlb), which keeps its
+ * bit in that mm's mask. When the kthread interrupted a task's quantum on that CPU, the switch
+ * back to the task loads its mm again (switch_mm_irqs_off: from lazy mode with prev == next,
+ * flushing only if a flush went by; from init_mm if a flush of freed tables dropped it).
+ * @kernel kernel/sched/core.c context_switch
+ * @kernel arch/x86/mm/tlb.c enter_lazy_tlb
+ */
 function run_one(k: Kernel, t: kthread): void {
   const pid = k.currentPid;
   const comm = k.currentComm;
+  const cpu = k.cpu;
   const interrupted = k.kthread_interrupted_pid;
-  if (k.in_kthread === 0) k.kthread_interrupted_pid = pid;
+  const outer = k.in_kthread === 0;
+  if (outer) {
+    k.kthread_interrupted_pid = pid;
+    k.cpu = KTHREAD_CPU;
+    enter_lazy_tlb(k);
+  }
   k.currentPid = t.pid;
   k.currentComm = t.comm;
   k.in_kthread++;
@@ -211,6 +229,14 @@ function run_one(k: Kernel, t: kthread): void {
     k.kthread_interrupted_pid = interrupted;
     k.currentPid = pid;
     k.currentComm = comm;
+    if (outer) {
+      // Back to the task whose quantum on this CPU the kthread interrupted: its mm again.
+      if (cpu === KTHREAD_CPU && k.tlb.quantum_cpu === KTHREAD_CPU) {
+        const mm = k.tasks.find(pid)?.mm ?? null;
+        if (mm !== null && (k.tlb.is_lazy[cpu] !== 0 || k.tlb.loaded_mm[cpu] !== mm)) switch_mm_irqs_off(k, mm);
+      }
+      k.cpu = cpu;
+    }
   }
 }
 

@@ -127,7 +127,7 @@ export function formatTraceLine(r: TraceRecord): string {
  * ("system:event"): what `--trace` and `Machine.trace.on` can usefully name. A test scans the
  * sources for emitted names and fails on one missing here. The events are defined in
  * include/trace/events/kmem.h, vmscan.h, huge_memory.h, compaction.h, migrate.h,
- * page_isolation.h, oom.h, filemap.h and writeback.h, and
+ * page_isolation.h, oom.h, filemap.h, writeback.h and tlb.h, and
  * arch/x86/include/asm/trace/exceptions.h.
  */
 export const available_events: ReadonlyArray<readonly [system: string, event: string]> = Object.freeze([
@@ -182,4 +182,5 @@ export const available_events: ReadonlyArray<readonly [system: string, event: st
   Object.freeze<[string, string]>(["writeback", "writeback_wake_background"]),
   Object.freeze<[string, string]>(["writeback", "bdi_dirty_ratelimit"]),
   Object.freeze<[string, string]>(["writeback", "balance_dirty_pages"]),
+  Object.freeze<[string, string]>(["tlb", "tlb_flush"]),
 ]);

@@ -42,6 +42,7 @@
  * at once. As in 6.1, `transparent_hugepage=always` on the command line does not survive
  * hugepage_init on a machine below 512 MiB; write "always" to the enabled file afterwards.
  */
+import { flush_tlb_range } from "../arch/x86/tlb.js";
 import { count_memcg_event_mm, mem_cgroup_charge } from "./memcontrol.js";
 import {
   _PAGE_ACCESSED,
@@ -742,6 +743,10 @@ function __split_huge_pmd_locked(k: Kernel, vma: vm_area_struct, pmdi: number, h
   const mem = k.mem_map;
   k.vm_events[THP_SPLIT_PMD]++;
   if (!vma_is_anonymous(vma)) throw new KernelBug("__split_huge_pmd: file THP is not modelled", { haddr });
+  // pmdp_invalidate (a THP) or pmdp_huge_clear_flush (the huge zero page): the huge entry goes
+  // from every TLB before the PTEs replace it: flush_pmd_tlb_range over the 2 MiB, 512 base
+  // pages, past the ceiling: a full flush.
+  flush_tlb_range(k, vma, haddr, haddr + HPAGE_PMD_SIZE);
   const old = pool.ent_flags[pmdi];
   const page = pool.ent_pfn[pmdi];
   const pgtable = pgtable_trans_huge_withdraw(pool, pmdi);

@@ -29,6 +29,7 @@
  *   madvise_collapse, madvise_collapse_errno, khugepaged_wait_work
  * @kernel include/trace/events/huge_memory.h mm_khugepaged_scan_pmd, mm_collapse_huge_page
  */
+import { flush_tlb_range } from "../arch/x86/tlb.js";
 import { count_memcg_page_event, mem_cgroup_charge } from "./memcontrol.js";
 import {
   _PAGE_ACCESSED,
@@ -492,6 +493,8 @@ function collapse_into(k: Kernel, mm: mm_struct, address: number, unmapped: numb
   const pool = k.pgtables;
   const pmdi = out[0];
   const pgtable = pmdp_collapse_flush(pool, pmdi);
+  // pmdp_collapse_flush's flush: flush_tlb_range over the 2 MiB (past the ceiling: all of it).
+  flush_tlb_range(k, vma, address, address + 2097152);
   const base = pgtable * 512;
   const isolated = k.khugepaged.compound_pagelist;
   result = __collapse_huge_page_isolate(k, vma, base, cc, isolated);

@@ -125,6 +125,8 @@ import {
 import { handle_userfault } from "../fs/userfaultfd.js";
 import { uffd_disable_fault_around } from "./userfaultfd.js";
 import { vma_next, vma_prev } from "./mmap.js";
+import { flush_tlb_page, type mmu_gather } from "../arch/x86/tlb.js";
+import { tlb_end_vma, tlb_finish_mmu, tlb_flush_pmd_range, tlb_gather_mmu, tlb_zap_huge_pmd, tlb_zap_pte_table } from "./mmu_gather.js";
 import { vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_page_pcp_fast, alloc_pages } from "./page_alloc.js";
 import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_add_room, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
@@ -648,6 +650,9 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
     rss[MM_ANONPAGES]++;
   }
   const entry = maybe_mkwrite(pte_mkdirty(vma.vm_page_prot), vma);
+  // ptep_clear_flush_notify: the old, present entry goes and every CPU holding it flushes it
+  // before the new page is mapped (one page: flush_tlb_page).
+  flush_tlb_page(k, vma, addr);
   page_add_new_anon_rmap(k, pfn, vma, addr);
   lru_cache_add_inactive_or_unevictable(k, pfn, vma);
   set_pte_at(pool, i, pfn, entry);
@@ -885,7 +890,10 @@ function zap_file_vma(k: Kernel, vma: vm_area_struct, first: number, last: numbe
   if (last < vstart || first > vend) return;
   const s = vma.vm_start + (Math.max(first, vstart) - vstart) * 4096;
   const e = vma.vm_start + (Math.min(last, vend) - vstart + 1) * 4096;
-  unmap_single_vma(k, vma, s, e, even_cows ? 0 : vma.vm_file === null ? 0 : vma.vm_file.f_mapping.id);
+  // zap_page_range_single: a gather of its own for the one VMA.
+  const tlb = tlb_gather_mmu(k, vma.vm_mm);
+  unmap_single_vma(k, tlb, vma, s, e, even_cows ? 0 : vma.vm_file === null ? 0 : vma.vm_file.f_mapping.id);
+  tlb_finish_mmu(k, tlb);
 }
 
 /**
@@ -1105,6 +1113,9 @@ export function anon_write_run(
     pool.ent_pfn[i] = pfn;
     pool.ent_flags[i] = entry;
     if (oldAnon) {
+      // wp_page_copy's ptep_clear_flush_notify: the old entry was present (write-protected), so
+      // the CPUs holding it flush that page (a first touch, over an empty PTE, flushes nothing).
+      flush_tlb_page(k, vma, addr0 + (j - j0) * 4096);
       // wp_page_copy: the old anonymous page loses this mapping and our reference (rss unchanged).
       const left = --mapcount[old];
       if (left === 0) mod_page_node_state(k, old, NR_ANON_MAPPED, -1);
@@ -1145,17 +1156,25 @@ export function anon_write_run(
 /**
  * Clears every PTE of [start, end) in one VMA: drops rss, rmap and the mapping's reference, and
  * moves dirty bits of file PTEs to their pages. Swap entries are dropped from MM_SWAPENTS and their slots freed (free_swap_and_cache).
- * @kernel mm/memory.c unmap_single_vma, zap_pmd_range, zap_pte_range
+ * The gather `tlb` records what was cleared (tlb_remove_tlb_entry: the present PTEs' range; a
+ * huge PMD's) and flushes at the VMA's end (tlb_end_vma), when its batches fill, or after a table
+ * with a dirty file page (force_flush).
+ * @kernel mm/memory.c unmap_single_vma, unmap_page_range, zap_pmd_range, zap_pte_range
  * @kernel mm/swap_state.c free_pages_and_swap_cache
  */
-export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, end: number, only_mapping = 0): void {
+export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct, start: number, end: number, only_mapping = 0): void {
   const s = Math.max(start, vma.vm_start);
   const e = Math.min(end, vma.vm_end);
   if (s >= e) return;
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
   if ((vma.vm_flags & VM_HUGETLB) !== 0) {
+    // __unmap_hugepage_range: tlb_remove_huge_tlb_entry over what was mapped, then its own flush
+    // of the range (the kernel's __unmap_hugepage_range_final through the gather).
+    const before = mm.hugetlb_usage;
     __unmap_hugepage_range(k, vma, s, e);
+    if (mm.hugetlb_usage !== before) tlb_flush_pmd_range(tlb, s, e - s);
+    tlb_end_vma(k, tlb);
     return;
   }
   const pool = k.pgtables;
@@ -1170,6 +1189,7 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
       if (pmdi >= 0 && pmd_trans_huge(pool.ent_flags[pmdi])) {
         if (next - a === PMD_SIZE) {
           zap_huge_pmd(k, vma, pmdi);
+          tlb_zap_huge_pmd(k, tlb, a);
           a = next;
           continue;
         }
@@ -1181,6 +1201,12 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
       const base = table * 512;
       const j0 = pte_index(a);
       const j1 = j0 + (next - a) / 4096;
+      // tlb_remove_tlb_entry's range (the first and last present entries), the pages for the
+      // gather's batches, and zap_pte_range's force_flush for a dirty file page.
+      let lo = -1;
+      let hi = -1;
+      let pages = 0;
+      let force = false;
       for (let j = j0; j < j1; j++) {
         const i = base + j;
         const f = pool.ent_flags[i];
@@ -1197,7 +1223,10 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
           if (!free_swap_and_cache(k, pte_to_swp_entry(f, p))) throw new KernelBug("zap_pte_range: bad swap PTE", { flags: f, offset: p });
           continue;
         }
+        if (lo < 0) lo = j;
+        hi = j;
         if ((f & _PAGE_SPECIAL) !== 0) continue; // the zero page: no rss, no rmap
+        pages++;
         if ((page_flags(mem, p) & COMPOUND) !== 0) {
           // A subpage of a PTE-mapped THP: its folio's counter, rmap and reference.
           rss[mm_counter(k, p)]--;
@@ -1215,7 +1244,10 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
             if ((mem.flags[p] & F(PG_swapcache)) !== 0) free_swap_cache(k, p);
           } else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
         } else {
-          if ((f & _PAGE_DIRTY) !== 0) set_page_dirty(k, p);
+          if ((f & _PAGE_DIRTY) !== 0) {
+            set_page_dirty(k, p);
+            force = true;
+          }
           // zap_pte_range: a young file PTE counts as a use (mark_page_accessed) unless VM_SEQ_READ.
           if ((f & _PAGE_ACCESSED) !== 0 && (vma.vm_flags & VM_SEQ_READ) === 0) folio_mark_accessed(k, p);
           rss[mm_counter(k, p)]--;
@@ -1223,18 +1255,23 @@ export function unmap_single_vma(k: Kernel, vma: vm_area_struct, start: number, 
         }
         put_page(k, p);
       }
+      if (lo >= 0) {
+        const abase = a - (j0 << 12);
+        tlb_zap_pte_table(k, tlb, abase + lo * 4096, abase + hi * 4096, pages, force);
+      }
     }
     a = next;
   }
+  tlb_end_vma(k, tlb);
 }
 
 /**
  * Zaps [start, end) across the VMAs (munmap, exit).
  * @kernel mm/memory.c unmap_vmas
  */
-export function unmap_vmas(k: Kernel, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
+export function unmap_vmas(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
   if (mm.pgd === NO_TABLE) return;
-  for (const vma of vmas) unmap_single_vma(k, vma, start, end);
+  for (const vma of vmas) unmap_single_vma(k, tlb, vma, start, end);
 }
 
 /**
@@ -1243,8 +1280,10 @@ export function unmap_vmas(k: Kernel, mm: mm_struct, vmas: readonly vm_area_stru
  */
 export function zap_page_range(k: Kernel, vma: vm_area_struct, start: number, size: number): void {
   lru_add_drain(k);
+  const tlb = tlb_gather_mmu(k, vma.vm_mm);
   update_hiwater_rss(vma.vm_mm);
-  unmap_single_vma(k, vma, start, start + size);
+  unmap_single_vma(k, tlb, vma, start, start + size);
+  tlb_finish_mmu(k, tlb);
 }
 
 /**
@@ -1254,7 +1293,7 @@ export function zap_page_range(k: Kernel, vma: vm_area_struct, start: number, si
  * mmap.ts's remove_vma, which runs right after.
  * @kernel mm/memory.c free_pgtables
  */
-export function free_pgtables(k: Kernel, mm: mm_struct, vmas: readonly vm_area_struct[], floor: number, ceiling: number): void {
+export function free_pgtables(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: readonly vm_area_struct[], floor: number, ceiling: number): void {
   if (mm.pgd === NO_TABLE) return;
   let n = 0;
   while (n < vmas.length) {
@@ -1262,7 +1301,7 @@ export function free_pgtables(k: Kernel, mm: mm_struct, vmas: readonly vm_area_s
     let last = vmas[n];
     n++;
     while (n < vmas.length && vmas[n].vm_start <= last.vm_end + PMD_SIZE) last = vmas[n++];
-    free_pgd_range(k, mm, addr, last.vm_end, floor, n < vmas.length ? vmas[n].vm_start : ceiling);
+    free_pgd_range(k, mm, addr, last.vm_end, floor, n < vmas.length ? vmas[n].vm_start : ceiling, tlb);
   }
 }
 

@@ -46,6 +46,7 @@
  * @kernel include/linux/migrate.h enum migrate_reason
  * @kernel include/trace/events/migrate.h mm_migrate_pages
  */
+import { flush_tlb_page } from "../arch/x86/tlb.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -175,8 +176,10 @@ export function try_to_migrate(k: Kernel, src: number): void {
   const mem = k.mem_map;
   const pool = k.pgtables;
   const anon = folio_test_anon(k, src);
-  rmap_walk(k, src, (vma, _addr, i) => {
+  rmap_walk(k, src, (vma, addr, i) => {
     const pteval = pool.ent_flags[i];
+    // ptep_clear_flush: migration never batches its flushes (no TTU_BATCH_FLUSH in 6.1).
+    flush_tlb_page(k, vma, addr);
     if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[src] |= F(PG_dirty);
     const anon_exclusive = anon && (mem.flags[src] & ANON_EXCL) !== 0;
     if (anon_exclusive) mem.flags[src] &= ~ANON_EXCL; // page_try_share_anon_rmap

@@ -460,6 +460,13 @@ export class mm_struct {
    * @kernel include/linux/mm_types.h lru_gen_init_mm, lru_gen_use_mm
    */
   readonly lru_gen: { list: lru_gen_mm_link; bitmap: Uint32Array; memcg: mem_cgroup | null } = { list: new lru_gen_mm_link(this), bitmap: new Uint32Array(2), memcg: null };
+  /**
+   * mm_cpumask(mm): the CPUs that may hold this mm's translations, set and cleared by
+   * switch_mm_irqs_off (arch/x86/tlb.ts), 8 words of 32 bits (the model's NR_CPUS, 256).
+   */
+  readonly cpu_bitmap = new Uint32Array(8);
+  /** mm->context: tlb_gen, the flush generation each flush of this mm moves on (arch/x86/tlb.ts). */
+  readonly context = { tlb_gen: 0 };
   /** The last VMA found (vmacache; kept only as a fast path, never for semantics). */
   cache: vm_area_struct | null = null;
   /**

@@ -78,6 +78,7 @@ import {
   vma_pages,
 } from "./mm_types.js";
 import { free_pgtables, unmap_vmas } from "./memory.js";
+import { tlb_finish_mmu, tlb_gather_mmu } from "./mmu_gather.js";
 import { vma_adjust_trans_huge } from "./huge_memory.js";
 import { hugetlb_vm_op_close, hugetlb_vm_op_split, is_file_hugepages } from "./hugetlb.js";
 import { lru_add_drain } from "./swap.js";
@@ -873,9 +874,11 @@ function unmap_region(
 ): void {
   lru_add_drain(k);
   if (mm.pgd < 0) return; // no page tables were ever made
+  const tlb = tlb_gather_mmu(k, mm);
   update_hiwater_rss(mm);
-  unmap_vmas(k, mm, vmas, start, end);
-  free_pgtables(k, mm, vmas, prev ? prev.vm_end : FIRST_USER_ADDRESS, next ? next.vm_start : USER_PGTABLES_CEILING);
+  unmap_vmas(k, tlb, mm, vmas, start, end);
+  free_pgtables(k, tlb, mm, vmas, prev ? prev.vm_end : FIRST_USER_ADDRESS, next ? next.vm_start : USER_PGTABLES_CEILING);
+  tlb_finish_mmu(k, tlb);
 }
 
 /**
@@ -1488,11 +1491,14 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
   if (vmas.length === 0) return;
   munlock_detached(k, vmas);
   lru_add_drain(k);
+  // tlb_gather_mmu_fullmm: the whole address space goes; one flush of everything at the end.
+  const tlb = tlb_gather_mmu(k, mm, true);
   if (mm.pgd >= 0) {
-    unmap_vmas(k, mm, vmas, 0, TASK_SIZE);
+    unmap_vmas(k, tlb, mm, vmas, 0, TASK_SIZE);
   }
   mm.flags |= 1 << MMF_OOM_SKIP;
-  if (mm.pgd >= 0) free_pgtables(k, mm, vmas, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING);
+  if (mm.pgd >= 0) free_pgtables(k, tlb, mm, vmas, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING);
+  tlb_finish_mmu(k, tlb);
   let nr_accounted = 0;
   for (const vma of vmas) {
     if (vma.vm_flags & VM_ACCOUNT) nr_accounted += vma_pages(vma);

@@ -13,6 +13,8 @@
  *   can_change_pte_writable
  * @kernel arch/x86/include/asm/pgtable.h pte_modify, _PAGE_CHG_MASK
  */
+import { pte_needs_flush } from "../arch/x86/tlb.js";
+import { tlb_end_vma, tlb_finish_mmu, tlb_flush_pmd_range, tlb_flush_pte_range, tlb_gather_mmu } from "./mmu_gather.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { mm_pkey_is_allocated } from "../arch/x86/pkeys.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -104,13 +106,18 @@ function can_change_pte_writable(k: Kernel, vma: vm_area_struct, ptent: number, 
 
 /**
  * change_protection: rewrite every present PTE of [start, end) with newprot (pte_modify), making
- * it writable where allowed. Returns the number of PTEs changed.
+ * it writable where allowed. Returns the number of PTEs changed. Each change a TLB may cache
+ * stale (pte_needs_flush: RW, present, dirty…) joins the gather's range, flushed when the VMA is
+ * done (change_protection_range's tlb_end_vma): one flush per VMA, of that range, or of
+ * everything past 33 pages.
+ * @kernel mm/mprotect.c change_protection, change_protection_range, change_pte_range
  */
 export function change_protection(k: Kernel, vma: vm_area_struct, start: number, end: number, newprot: number, try_change_writable: boolean): number {
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return 0;
   const pool = k.pgtables;
   let pages = 0;
+  const tlb = tlb_gather_mmu(k, mm);
   // change_pmd_range: a huge PMD (THP or hugetlb) the range covers whole takes the protection at
   // once (change_huge_pmd); one it covers in part is split first (the VMA split before has done
   // that for THP already).
@@ -118,22 +125,29 @@ export function change_protection(k: Kernel, vma: vm_area_struct, start: number,
     const next = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
     const pmdi = pmd_offset(k, mm.pgd, a);
     if (pmdi >= 0 && pmd_leaf(pool.ent_flags[pmdi])) {
-      if (next - a === PMD_SIZE) pages += change_huge_pmd(k, pmdi, newprot, _PAGE_CHG_MASK);
-      else if ((vma.vm_flags & VM_HUGETLB) === 0) __split_huge_pmd(k, vma, pmdi, a);
+      if (next - a === PMD_SIZE) {
+        const n = change_huge_pmd(k, pmdi, newprot, _PAGE_CHG_MASK);
+        // change_huge_pmd: huge_pmd_needs_flush → tlb_flush_pmd_range.
+        if (n !== 0) tlb_flush_pmd_range(tlb, a, PMD_SIZE);
+        pages += n;
+      } else if ((vma.vm_flags & VM_HUGETLB) === 0) __split_huge_pmd(k, vma, pmdi, a);
     }
     a = next;
   }
-  walk_present_ptes(k, mm.pgd, start, end, (_addr, i) => {
+  walk_present_ptes(k, mm.pgd, start, end, (addr, i) => {
     const old = pool.ent_flags[i];
     let ptent = pte_modify(old, newprot);
     if (try_change_writable && (ptent & _PAGE_RW) === 0 && can_change_pte_writable(k, vma, ptent, pool.ent_pfn[i])) {
       ptent |= _PAGE_RW;
     }
     if (ptent !== old) {
+      if (pte_needs_flush(old, pool.ent_pfn[i], ptent, pool.ent_pfn[i])) tlb_flush_pte_range(tlb, addr, PAGE_SIZE);
       pool.ent_flags[i] = ptent;
       pages++;
     }
   });
+  tlb_end_vma(k, tlb);
+  tlb_finish_mmu(k, tlb);
   return pages;
 }
 

@@ -14,6 +14,7 @@
  * @kernel fs/userfaultfd.c mremap_userfaultfd_prep
  */
 import { dup_userfaultfd } from "../fs/userfaultfd.js";
+import { flush_tlb_range } from "../arch/x86/tlb.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { task_struct } from "../kernel/sched.js";
@@ -48,15 +49,42 @@ export const MREMAP_FIXED = 2;
 export const MREMAP_DONTUNMAP = 4;
 
 /**
+ * get_extent(NORMAL_PMD): how far from `old` one move_ptes call reaches: to the next PMD boundary
+ * of the old or the new address, whichever is nearer, and never past old_end.
+ */
+function get_extent(old: number, neu: number, old_end: number): number {
+  const toOld = (Math.floor(old / 2097152) + 1) * 2097152 - old;
+  const toNew = (Math.floor(neu / 2097152) + 1) * 2097152 - neu;
+  return Math.min(toOld, toNew, old_end - old);
+}
+
+/**
  * move_page_tables (move_ptes): move every non-empty PTE of [old_addr, old_addr + len) to the
  * same offset from new_addr, marking moved entries soft-dirty. Returns the bytes moved (len, or
- * less when a page table could not be allocated).
+ * less when a page table could not be allocated). Each extent (get_extent: up to the nearer PMD
+ * boundary) that moved a present PTE is flushed at its end, flush_tlb_range(vma, old_end - len,
+ * old_end) as move_ptes does.
+ * Simplified: 6.1 moves a whole aligned PTE table at once (move_normal_pmd) and then flushes its
+ * 2 MiB even when nothing in it was present; here the table's entries move one by one and only
+ * an extent with a present entry is flushed.
+ * @kernel mm/mremap.c move_page_tables, move_ptes, get_extent
  */
 export function move_page_tables(k: Kernel, vma: vm_area_struct, old_addr: number, new_vma: vm_area_struct, new_addr: number, len: number): number {
   const mm = vma.vm_mm;
   if (mm.pgd < 0) return len;
   const pool = k.pgtables;
+  const old_end = old_addr + len;
+  // The extent being moved and whether it moved a present entry (move_ptes' force_flush).
+  let extStart = old_addr;
+  let extEnd = old_addr + get_extent(old_addr, new_addr, old_end);
+  let force_flush = false;
   for (let off = 0; off < len; off += PAGE_SIZE) {
+    while (old_addr + off >= extEnd) {
+      if (force_flush) flush_tlb_range(k, vma, extStart, extEnd);
+      force_flush = false;
+      extStart = extEnd;
+      extEnd = extStart + get_extent(extStart, new_addr + (extStart - old_addr), old_end);
+    }
     let oi = pte_offset_map(k, mm.pgd, old_addr + off);
     if (oi < 0 && (vma.vm_flags & VM_HUGETLB) === 0) {
       // move_pmd / move_huge_pmd: simplified, a huge PMD is split and its PTEs moved (6.1 moves
@@ -77,13 +105,18 @@ export function move_page_tables(k: Kernel, vma: vm_area_struct, old_addr: numbe
     const pfn = pool.ent_pfn[oi];
     if (fl === 0 && pfn === 0) continue;
     const ni = pte_alloc_map(k, new_vma.vm_mm, new_addr + off);
-    if (ni < 0) return off;
+    if (ni < 0) {
+      if (force_flush) flush_tlb_range(k, vma, extStart, extEnd);
+      return off;
+    }
     // The pool may have grown: re-read through it (set_pte_at/pte_clear index the live arrays).
     const oi2 = pte_offset_map(k, mm.pgd, old_addr + off);
     const moved = fl & (_PAGE_PRESENT | _PAGE_PROTNONE) ? fl | _PAGE_SOFT_DIRTY : fl;
+    if ((fl & _PAGE_PRESENT) !== 0) force_flush = true;
     pte_clear(pool, oi2);
     set_pte_at(pool, ni, pfn, moved);
   }
+  if (force_flush) flush_tlb_range(k, vma, extStart, extEnd);
   return len;
 }
 

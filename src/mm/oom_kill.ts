@@ -67,6 +67,7 @@ import { __GFP_ACCOUNT, __GFP_COMP, __GFP_FS, __GFP_MOVABLE, __GFP_THISNODE, __G
 import { NO_SYSCALL, oom_call_trace, user_regs, type AllocPath, type TraceHead } from "../arch/x86/dumpstack.js";
 import { swap_use_vma_readahead } from "./swap_state.js";
 import { unmap_single_vma } from "./memory.js";
+import { tlb_finish_mmu, tlb_gather_mmu } from "./mmu_gather.js";
 import {
   get_mm_counter,
   get_mm_rss,
@@ -636,7 +637,12 @@ function __oom_reap_task_mm(k: Kernel, mm: mm_struct): boolean {
   mm.flags |= 1 << MMF_UNSTABLE;
   for (const vma of mm.mm_mt.slice()) {
     if (vma.vm_flags & (VM_HUGETLB | VM_PFNMAP)) continue;
-    if (vma_is_anonymous(vma) || !(vma.vm_flags & VM_SHARED)) unmap_single_vma(k, vma, vma.vm_start, vma.vm_end);
+    if (vma_is_anonymous(vma) || !(vma.vm_flags & VM_SHARED)) {
+      // A gather per VMA (tlb_gather_mmu … unmap_page_range … tlb_finish_mmu).
+      const tlb = tlb_gather_mmu(k, mm);
+      unmap_single_vma(k, tlb, vma, vma.vm_start, vma.vm_end);
+      tlb_finish_mmu(k, tlb);
+    }
   }
   return true;
 }

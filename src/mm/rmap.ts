@@ -57,6 +57,58 @@ import { folio_mark_dirty } from "./page-writeback.js";
 import { swp_entry_to_pte_flags, swp_offset } from "./swapops.js";
 import { swap_duplicate } from "./swapfile.js";
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED } from "./vmstat_items.js";
+import { arch_tlbbatch_add_mm, arch_tlbbatch_flush, cpumask_any_but, flush_tlb_page } from "../arch/x86/tlb.js";
+import type { mm_struct } from "./mm_types.js";
+
+// ---- the batched unmap flush (CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH) ----
+
+/** try_to_unmap's flag: defer the flush to try_to_unmap_flush (shrink_folio_list sets it). */
+export const TTU_BATCH_FLUSH = 0x40;
+
+/**
+ * Defer this unmap's flush? Only when asked (TTU_BATCH_FLUSH) and some other CPU may hold the
+ * mm's translations: a flush that would stay local is cheap enough to do at once.
+ * @kernel mm/rmap.c should_defer_flush
+ */
+export function should_defer_flush(k: Kernel, mm: mm_struct, flags: number): boolean {
+  if ((flags & TTU_BATCH_FLUSH) === 0) return false;
+  return cpumask_any_but(mm.cpu_bitmap, k.cpu);
+}
+
+/**
+ * Adds the mm's CPUs to the batch (current->tlb_ubc) and notes that a flush is due, and whether
+ * a writable (dirty) entry was among those cleared.
+ * Simplified: mm->tlb_flush_batched (for flush_tlb_batched_pending, when a zap or mprotect of the
+ * mm races the batch) is not kept: the batch is flushed before shrink_folio_list returns, and
+ * nothing runs in between in the model.
+ * @kernel mm/rmap.c set_tlb_ubc_flush_pending
+ */
+export function set_tlb_ubc_flush_pending(k: Kernel, mm: mm_struct, writable: boolean): void {
+  arch_tlbbatch_add_mm(k, mm);
+  k.tlb.ubc_flush_required = true;
+  if (writable) k.tlb.ubc_writable = true;
+}
+
+/**
+ * Flushes the batch, if one is due: one arch_tlbbatch_flush (one IPI per CPU gathered) for
+ * every page unmapped since the last.
+ * @kernel mm/rmap.c try_to_unmap_flush
+ */
+export function try_to_unmap_flush(k: Kernel): void {
+  if (!k.tlb.ubc_flush_required) return;
+  arch_tlbbatch_flush(k);
+  k.tlb.ubc_flush_required = false;
+  k.tlb.ubc_writable = false;
+}
+
+/**
+ * Flushes the batch before a dirty page is written out, if a writable entry was cleared: no CPU
+ * may go on writing through a stale entry while the I/O runs.
+ * @kernel mm/rmap.c try_to_unmap_flush_dirty
+ */
+export function try_to_unmap_flush_dirty(k: Kernel): void {
+  if (k.tlb.ubc_writable) try_to_unmap_flush(k);
+}
 
 const ANON_EXCL = F(PG_anon_exclusive);
 const SWAPBACKED = F(PG_swapbacked);
@@ -506,9 +558,15 @@ function folio_referenced_large(k: Kernel, head: number, vm_flags_out?: Int32Arr
  * is simply dropped, and one written since the madvise becomes swap-backed again and stays. A
  * VM_LOCKED mapping stops the unmap (the page is mlocked instead). Each mapping's reference goes;
  * the caller holds its own. Returns whether the page ended up unmapped.
+ *
+ * Each PTE cleared is flushed: at once (ptep_clear_flush: flush_tlb_page), or, with
+ * TTU_BATCH_FLUSH (reclaim) when a CPU other than this one may hold the mm's translations,
+ * later and for the whole batch (set_tlb_ubc_flush_pending; try_to_unmap_flush). A redirtied
+ * MADV_FREE page is flushed too before it stays: the kernel clears its PTE first and puts it
+ * back.
  * @kernel mm/rmap.c try_to_unmap, try_to_unmap_one
  */
-export function try_to_unmap(k: Kernel, pfn: number): boolean {
+export function try_to_unmap(k: Kernel, pfn: number, flags = 0): boolean {
   const mem = k.mem_map;
   const vmas = rmap_vmas(k, pfn);
   if (vmas === null) return mem.mapcount[pfn] === 0;
@@ -525,6 +583,10 @@ export function try_to_unmap(k: Kernel, pfn: number): boolean {
       return false;
     }
     const f = pool.ent_flags[i];
+    // ptep_clear_flush, or ptep_get_and_clear with the flush deferred to the batch.
+    const mm = vma.vm_mm;
+    if (should_defer_flush(k, mm, flags)) set_tlb_ubc_flush_pending(k, mm, (f & _PAGE_DIRTY) !== 0);
+    else flush_tlb_page(k, vma, vma_address(k, pfn, vma));
     if ((f & _PAGE_DIRTY) !== 0) {
       // folio_mark_dirty: a file folio's dirt is accounted (NR_FILE_DIRTY) through its mapping
       const m = !anon && (mem.flags[pfn] & SWAPBACKED) === 0 ? mapping_by_id(k, mem.mapping[pfn]) : undefined;

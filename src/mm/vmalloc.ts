@@ -28,6 +28,7 @@
  * @kernel mm/util.c kvmalloc_node, kvfree
  * @kernel arch/x86/include/asm/pgtable_64_types.h VMALLOC_START, VMALLOC_SIZE_TB
  */
+import { flush_tlb_kernel_range } from "../arch/x86/tlb.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { fls } from "../lib/bitops.js";
@@ -245,6 +246,16 @@ export function alloc_vmap_area(k: Kernel, size: number, align: number, vstart: 
  */
 export function purge_vmap_area_lazy(k: Kernel): void {
   const v = k.vmalloc;
+  // __purge_vmap_area_lazy: one flush_tlb_kernel_range over the span of every area purged.
+  if (v.purge_list.length !== 0) {
+    let start = Infinity;
+    let end = 0;
+    for (const va of v.purge_list) {
+      if (va.va_start < start) start = va.va_start;
+      if (va.va_end > end) end = va.va_end;
+    }
+    flush_tlb_kernel_range(k, start, end);
+  }
   for (const va of v.purge_list) merge_free_range(k, va.va_start, va.va_end, va.obj);
   v.purge_list.length = 0;
   v.vmap_lazy_nr = 0;

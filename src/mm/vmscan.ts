@@ -95,7 +95,7 @@ import {
 } from "./mmzone.js";
 import { swap_writepage } from "./page_io.js";
 import { cpu_to_node, zone_watermark_ok_safe } from "./page_alloc.js";
-import { folio_mapped, folio_referenced, try_to_unmap } from "./rmap.js";
+import { folio_mapped, folio_referenced, try_to_unmap, try_to_unmap_flush, try_to_unmap_flush_dirty, TTU_BATCH_FLUSH } from "./rmap.js";
 import { folio_add_lru, lru_add_drain, lru_note_cost, put_page } from "./swap.js";
 import { __delete_from_swap_cache, add_to_swap } from "./swap_state.js";
 import { folio_free_swap, get_nr_swap_pages, put_swap_folio, vm_swap_full } from "./swapfile.js";
@@ -761,7 +761,7 @@ export function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pg
 
       if (mem.mapcount[pfn] > 0) {
         cost += RECLAIM_COST.unmap_ns;
-        try_to_unmap(k, pfn);
+        try_to_unmap(k, pfn, TTU_BATCH_FLUSH);
         if (mem.mapcount[pfn] > 0) {
           stat.nr_unmap_fail++;
           action = "activate";
@@ -790,6 +790,9 @@ export function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pg
           action = "keep_locked";
           break decide;
         }
+        // The folio is dirty: flush the batch first if a writable entry may still be cached, so
+        // no CPU writes to it after the I/O starts.
+        try_to_unmap_flush_dirty(k);
         const r = pageout(k, pfn);
         if (r === PAGE_KEEP) {
           action = "keep_locked";
@@ -846,6 +849,8 @@ export function shrink_folio_list(k: Kernel, lists: Int32Array, list: number, pg
     }
     links.list_add(ret, L_RET, pfn);
   }
+  // One flush for the whole batch's unmaps, before any of its pages is freed.
+  try_to_unmap_flush(k);
   free_folio_list(k, ret, L_FREE);
   if (ret[L_RET] !== NO_PFN) links.list_splice(ret, L_RET, lists, list);
   k.vm_events[PGACTIVATE] += stat.nr_activate[0] + stat.nr_activate[1];

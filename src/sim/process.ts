@@ -20,6 +20,7 @@
  * child.exit();
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { switch_mm_irqs_off } from "../arch/x86/tlb.js";
 import { Errno, errnoName, errnoValues, type ErrnoName } from "../kernel/errno.js";
 import { cgroup_attach_task, cgroup_lookup, cgroup_post_fork } from "../kernel/cgroup/cgroup.js";
 import { do_exit } from "../kernel/exit.js";
@@ -1567,9 +1568,11 @@ export function spawnProcess(k: Kernel, opts: SpawnOptions = {}): Process {
   if (!pgd_alloc(k, mm)) throw new Errno("ENOMEM", "execve");
   mm.owner = pid;
   t.mm = mm;
-  // exec_mmap: the new mm joins the multi-gen LRU's mm list, and has just been switched in.
+  // exec_mmap: the new mm joins the multi-gen LRU's mm list, and has just been switched in
+  // (activate_mm: switch_mm_irqs_off on the CPU exec runs on).
   lru_gen_add_mm(k, mm);
   lru_gen_use_mm(mm);
+  switch_mm_irqs_off(k, mm);
   k.tasks.byPid.set(pid, t);
   const parent = k.tasks.find(ppid);
   parent?.children.add(pid);

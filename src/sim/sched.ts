@@ -16,12 +16,23 @@
  * or has finished its program (a program holding its memory in pause()). An entity whose process
  * does not exist yet runs its quantum as init (pid 1), which forks it, as a shell would.
  *
- * Simplified: every entity runs on CPU 0 whatever `cpus:` says (one run queue, no parallelism);
- * no preemption inside a quantum; no priorities or nice values.
+ * CPU placement (opt-in): an entity may name its CPU (`cpu`, default 0). During its quanta that
+ * CPU is smp_processor_id() (k.cpu: its per-CPU lists, counters and stocks are that CPU's), and
+ * the quantum starts with context_switch's switch_mm_irqs_off, which loads its mm there (mask
+ * bits, and a flush when the CPU held another mm or a stale copy of this one: arch/x86/tlb.ts).
+ * The CPU keeps that mm loaded until another task runs there or a flush IPI of freed page tables
+ * finds it lazy. Kernel threads run on CPU 0 (kernel/kthread.ts), lazily over whatever mm CPU 0
+ * last loaded. Between quanta k.cpu is 0 again.
+ *
+ * Simplified: one run queue and one clock: entities on different CPUs still take turns, never
+ * run at the same simulated instant (a CPU is only where a task's work is accounted and its
+ * translations live); no migration between CPUs; no preemption inside a quantum; no priorities
+ * or nice values.
  * @kernel kernel/sched/fair.c sched_slice (the time slice the quanta approximate)
- * @kernel kernel/sched/core.c context_switch (current, and psi_sched_switch around it)
+ * @kernel kernel/sched/core.c context_switch (current, switch_mm_irqs_off, and psi_sched_switch around it)
  */
 import { psi_enqueue, psi_task_switch, TSK_ONCPU, TSK_RUNNING } from "../kernel/psi.js";
+import { switch_mm_irqs_off } from "../arch/x86/tlb.js";
 import { kernelOf, type Machine } from "./machine.js";
 import { taskOf, type Process } from "./process.js";
 
@@ -37,6 +48,8 @@ export interface Runnable {
   waitingFor?: string;
   /** The process it drives, once it exists (null before its first quantum creates it). */
   proc: Process | null;
+  /** The CPU its quanta run on (default 0). */
+  cpu?: number;
 }
 
 export class Scheduler<T extends Runnable> {
@@ -91,7 +104,11 @@ export class Scheduler<T extends Runnable> {
   runQuantum(e: T, run: () => void): void {
     const k = kernelOf(this.m);
     const task = e.proc?.alive ? taskOf(e.proc) : null;
+    k.cpu = e.cpu ?? 0;
+    k.tlb.quantum_cpu = k.cpu;
     if (task) {
+      // context_switch: the task's mm is loaded on its CPU (a no-op when it already is).
+      if (task.mm !== null) switch_mm_irqs_off(k, task.mm);
       // The picked task wakes if it slept (sleep, wait) and is on the CPU for its quantum.
       if (!(task.psi_flags & TSK_RUNNING)) psi_enqueue(k, task, true);
       psi_task_switch(k, null, task, false);
@@ -104,5 +121,7 @@ export class Scheduler<T extends Runnable> {
     }
     run();
     if (task && task.psi_flags & TSK_ONCPU) psi_task_switch(k, task, null, e.done || e.waitingFor !== undefined || e.readyAt > k.now_ns);
+    k.cpu = 0;
+    k.tlb.quantum_cpu = -1;
   }
 }

@@ -22,6 +22,7 @@ import { Prng } from "../kernel/random.js";
 import { task_struct, TaskTable } from "../kernel/sched.js";
 import { TraceBus } from "../kernel/trace.js";
 import { PgtablePool } from "../arch/x86/pgtable.js";
+import { flush_tlb_info, mmu_gather, tlb_state } from "../arch/x86/tlb.js";
 import { proc_root_init } from "../fs/proc/init.js";
 import { ProcTree } from "../fs/proc/root.js";
 import { MapleNode, MapleTree } from "../lib/maple_tree.js";
@@ -223,6 +224,10 @@ export function machineRegistry(): SnapshotRegistry {
       kmem_cache_node: Object.freeze({ ctor: kmem_cache_node }),
       vmalloc_state: Object.freeze({ ctor: vmalloc_state }),
       pcpu_globals: Object.freeze({ ctor: pcpu_globals }),
+      // arch/x86/tlb: the TLB's per-CPU state, its flush info and the mmu_gathers.
+      tlb_state: Object.freeze({ ctor: tlb_state }),
+      flush_tlb_info: Object.freeze({ ctor: flush_tlb_info }),
+      mmu_gather: Object.freeze({ ctor: mmu_gather }),
       task_objs: Object.freeze({ ctor: task_objs }),
       // kernel/cgroup, mm/memcontrol, mm/page_counter
       cgroup: Object.freeze({ ctor: cgroup }),

@@ -49,6 +49,7 @@ describe("compileScenario on the shipped scenarios", () => {
     expect(refusal("      - kmalloc: { size: 64, count: 1 }\n").message).toMatch(/kernel allocation has no user-space equivalent/);
     expect(refusal("      - mkfiles: { path: /tmp, count: 1 }\n").message).toMatch(/mkfiles/);
     expect(refusal("      - mmap: { name: r, size: 64K }\n      - userfaultfd: { region: r }\n").message).toMatch(/userfaultfd .* not in the guest's step set/);
+    expect(refusal("      - fork: { name: c, cpu: 1 }\n", "machine:\n  cpus: 2\n").message).toMatch(/fork\.cpu: the guest does not pin processes to CPUs/);
   });
 
   it("makes a timed touch as many accesses as the model made (tour's zipf and random touches)", () => {

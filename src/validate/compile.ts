@@ -263,6 +263,7 @@ export function compileScenario(sc: Scenario, opts: CompileOptions = {}): GuestP
   for (const p of procs) {
     const spec: ProcessSpec | undefined = p.parent < 0 ? sc.processes[p.index] : undefined;
     if (spec?.uid) refuse(sc, spec.pos, `${spec.path}.uid`, "the guest runs every process as root (no setuid in its step set yet)");
+    if (spec?.cpu !== undefined) refuse(sc, spec.pos, `${spec.path}.cpu`, "the guest does not pin processes to CPUs (sched_setaffinity) yet");
     const cg = spec?.cgroup !== undefined && spec.cgroup !== "/" ? ` cg=${encodeValue(cgroupDir(spec.cgroup))}` : "";
     head.push(`proc ${p.index} ${encodeValue(p.name)} parent=${p.parent} start=${spec?.start ?? 0} adj=${spec?.oom_score_adj ?? 0} seed=${p.seed}${cg}`);
   }
@@ -484,6 +485,7 @@ function compileStep(ctx: Ctx, proc: number, s: Step, childOf: Map<Step, number>
     case "fork": {
       // The guest's fork line makes one child with its own command pipe; a loop is not in its step set.
       if (s.count > 1) refuse(sc, s.pos, `${path}.fork.count`, "a counted fork (count above 1) is not in the guest's step set yet");
+      if (s.cpu !== undefined) refuse(sc, s.pos, `${path}.fork.cpu`, "the guest does not pin processes to CPUs (sched_setaffinity) yet");
       const child = childOf.get(s);
       if (child === undefined) refuse(sc, s.pos, `${path}.fork`, "internal: fork without a child");
       emit("fork", `child=${child}${s.oom_score_adj !== undefined ? ` adj=${s.oom_score_adj}` : ""}`);

@@ -4,6 +4,6 @@
  * step and slab-growth's counted fork and userfaultfd's userfaultfd and uffdio steps — none has
  * a guest step yet (sl-fork itself is the real run slab-growth mirrors); aslr's unprivileged
  * process (uid 1000: the guest runs all as root), device-memory's memmap= (no nvdimm/dax modules
- * in the guest).
+ * in the guest), and tlb-shootdown's CPU placement (the guest pins nothing).
  */
-export const NOT_VALIDATABLE: readonly string[] = Object.freeze(["aslr", "dcache-pressure", "device-memory", "kernel-leak-oom", "sysv-shm", "slab-growth", "userfaultfd"]);
+export const NOT_VALIDATABLE: readonly string[] = Object.freeze(["aslr", "dcache-pressure", "device-memory", "kernel-leak-oom", "sysv-shm", "slab-growth", "tlb-shootdown", "userfaultfd"]);

@@ -125,6 +125,24 @@ processes:
     ).toBe("s.yaml:5:51 processes[0].run[1].touch.alpha: 0 is out of range: expected more than 0 and at most 10");
   });
 
+  it("places processes and forks on CPUs below machine.cpus, default CPU 0 and the parent's", () => {
+    const sc = parseScenario(`machine: { cpus: 4 }
+processes:
+  - name: p
+    cpu: 3
+    run:
+      - fork: { name: c, cpu: 1 }
+      - fork: { name: d }
+  - name: q
+`);
+    expect(sc.processes[0].cpu).toBe(3);
+    expect(sc.processes[0].run[0]).toMatchObject({ kind: "fork", cpu: 1 });
+    expect(sc.processes[0].run[1]).not.toHaveProperty("cpu");
+    expect(sc.processes[1].cpu).toBeUndefined();
+    expect(err("processes:\n  - name: p\n    cpu: 1\n")).toBe("s.yaml:3:10 processes[0].cpu: 1 is out of range: expected 0 to 0");
+    expect(err("machine: { cpus: 2 }\nprocesses:\n  - name: p\n    run:\n      - fork: { name: c, cpu: 2 }\n")).toBe("s.yaml:5:31 processes[0].run[0].fork.cpu: 2 is out of range: expected 0 to 1");
+  });
+
   it("documents a key list for every step kind it parses", () => {
     for (const [kind, spec] of Object.entries(STEP_KINDS)) {
       for (const r of spec.required) expect(spec.keys, kind).toContain(r);

@@ -70,6 +70,7 @@ function parseMachine(r: Reader, node: N, path: string, sysctlPos: Record<string
       }
       case "cpus":
         spec.cpus = int(r, e.value, p, 1, MAX_SCENARIO_CPUS);
+        names.cpus = spec.cpus;
         break;
       case "nodes": {
         const v = r.deref(e.value);
@@ -197,7 +198,7 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     for (const e of es) {
       if (STEP_KINDS[e.key] && e.key !== "oom_score_adj" && e.key !== "cgroup") r.fail(e.keyNode, join(ip, e.key), `a step outside a program: put it in this process's run: list`);
     }
-    checkKeys(r, es, ["name", "oom_score_adj", "uid", "start", "cgroup", "run"], ip, "a process");
+    checkKeys(r, es, ["name", "oom_score_adj", "uid", "start", "cgroup", "cpu", "run"], ip, "a process");
     const ne = requireKey(r, es, "name", it, ip);
     const name = str(r, ne.value, `${ip}.name`);
     claimProcessName(r, names, name, ne.value, `${ip}.name`, ip);
@@ -219,6 +220,8 @@ function parseProcesses(r: Reader, node: N, path: string, names: Names): Process
     };
     if (ge) spec.cgroup = knownCgroup(r, ge.value, `${ip}.cgroup`, names);
     if (ue) spec.uid = int(r, ue.value, `${ip}.uid`, 0, 2 ** 32 - 2);
+    const ce = get(es, "cpu");
+    if (ce) spec.cpu = int(r, ce.value, `${ip}.cpu`, 0, (names.cpus ?? 1) - 1);
     return spec;
   });
 }

@@ -84,6 +84,8 @@ export interface Names {
    * read or write without a length, never to refuse a step.
    */
   files?: Map<string, number>;
+  /** The machine's CPU count (machine.cpus, default 1): a process's or fork's `cpu` is below it. */
+  cpus?: number;
   /** The groups `cgroups:` makes ("/hs", and each ancestor "/a" of "/a/b"), for cgroup: steps and keys. */
   cgroups?: Set<string>;
   /** The disks' files by device ("/dev/vda" → path in the filesystem → size). */
@@ -370,12 +372,15 @@ function readFork(x: StepInput): Step {
   }
   const oe = get(b, "oom_score_adj");
   const adj = oe ? int(r, oe.value, `${ap}.oom_score_adj`, -1000, 1000) : undefined;
+  const cpe = get(b, "cpu");
+  const cpu = cpe ? int(r, cpe.value, `${ap}.cpu`, 0, (ctx.names.cpus ?? 1) - 1) : undefined;
   const re = get(b, "run");
   // The child starts with a copy of the parent's address space: the same names.
   const childCtx: ProgCtx = { maps: new Map(ctx.maps), names: ctx.names, gone: new Map(ctx.gone), copies };
   const run = re ? parseProgram(r, re.value, `${ap}.run`, childCtx, x.depth + 1) : [];
   const step = fin(x, { pos: x.pos, path: x.path, kind: "fork", name, count, run });
   if (adj !== undefined && step.kind === "fork") step.oom_score_adj = adj;
+  if (cpu !== undefined && step.kind === "fork") step.cpu = cpu;
   return step;
 }
 

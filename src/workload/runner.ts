@@ -21,7 +21,7 @@ import { fmtNs, type MachineSummary, type ProcessSummary, type RunResult } from 
 import { ScenarioError, WORK_BUDGET, type Scenario, type Step } from "./schema.js";
 import { runProcessQuantum, StepContext, who, type ScenarioProcess } from "./steps.js";
 import { Sequential, Stride, UniformRandom, Zipf } from "./patterns.js";
-import { Timeline } from "./timeline.js";
+import { countedEvent, Timeline } from "./timeline.js";
 
 export type { CaptureResult, ExpectResult, ProcessSummary, RunResult, TimelineEntry } from "./result.js";
 
@@ -222,6 +222,17 @@ function checkBudget(sc: Scenario): void {
   throw new ScenarioError(sc.file, 1, 1, "", detail);
 }
 
+/** The COUNTED tracepoints (timeline.ts) the scenario's expectations count. */
+function countedEvents(sc: Scenario): Set<string> {
+  const out = new Set<string>();
+  for (const e of sc.expect) {
+    if (e.kind !== "event") continue;
+    const ev = countedEvent(e.event);
+    if (ev !== undefined) out.add(ev);
+  }
+  return out;
+}
+
 class Run implements ScenarioRun {
   readonly machine: Machine;
   /** The options as data (no callbacks, no machine), so the run can be snapshotted. */
@@ -285,7 +296,7 @@ class Run implements ScenarioRun {
       sysctl: sysctlShown,
     };
     this.tl = new Timeline(m, opts.timelineCap ?? 1000);
-    this.tl.listen(opts.trace, onTrace);
+    this.tl.listen(opts.trace, onTrace, countedEvents(sc));
     this.startNs = m.now;
     this.limitNs = this.startNs + sc.time_limit;
     this.sched = new Scheduler<ScenarioProcess>(m);
@@ -296,6 +307,7 @@ class Run implements ScenarioRun {
       sp.oomScoreAdj = ps.oom_score_adj;
       if (ps.cgroup !== undefined) sp.cgroup = ps.cgroup;
       if (ps.uid !== undefined) sp.uid = ps.uid;
+      if (ps.cpu !== undefined) sp.cpu = ps.cpu;
     }
     this.totalWork = progressWork(sc);
   }
@@ -374,7 +386,7 @@ class Run implements ScenarioRun {
   attach(callbacks: RunCallbacks): void {
     this.callbacks = { onTrace: callbacks.onTrace, onProgress: callbacks.onProgress, onClock: callbacks.onClock };
     this.sched.beforeSpend = callbacks.onClock;
-    if (!this.finished) this.tl.listen(this.opts.trace, callbacks.onTrace);
+    if (!this.finished) this.tl.listen(this.opts.trace, callbacks.onTrace, countedEvents(this.sc));
   }
 
   /** The end of the run: last log lines and kills, closing entries, files, summaries, expectations. */

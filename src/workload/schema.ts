@@ -206,7 +206,7 @@ export type Step =
       window_pages: number;
     } & RegionRef)
   /** `count` children (1 without it), all under `name`, each running `run`. */
-  | (StepBase & { kind: "fork"; name: string; count: number; oom_score_adj?: number; run: Step[] })
+  | (StepBase & { kind: "fork"; name: string; count: number; oom_score_adj?: number; cpu?: number; run: Step[] })
   | (StepBase & { kind: "exit"; code: number })
   | (StepBase & { kind: "sleep"; duration: number })
   | (StepBase & { kind: "oom_score_adj"; value: number })
@@ -292,6 +292,8 @@ export interface ProcessSpec {
   cgroup?: string;
   /** Its user id (default 0, root): a non-zero uid has no capabilities (CAP_SYS_RAWIO, …). */
   uid?: number;
+  /** The CPU it runs on (0 to cpus - 1; default 0). */
+  cpu?: number;
   run: Step[];
 }
 
@@ -378,7 +380,7 @@ export const STEP_KINDS: Record<string, { keys: string[]; required: string[]; do
     required: ["region"],
     doc: "access pages through the MMU with a pattern",
   },
-  fork: { keys: ["name", "count", "oom_score_adj", "run"], required: ["name"], doc: "fork a child (or count children) that runs its own program" },
+  fork: { keys: ["name", "count", "oom_score_adj", "cpu", "run"], required: ["name"], doc: "fork a child (or count children) that runs its own program" },
   exit: { keys: ["code"], required: [], doc: "exit (the value may be the code itself: exit: 0)" },
   sleep: { keys: [], required: [], doc: "let simulated time pass: sleep: 10ms" },
   oom_score_adj: { keys: [], required: [], doc: "write /proc/self/oom_score_adj: oom_score_adj: 500" },

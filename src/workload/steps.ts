@@ -500,6 +500,9 @@ export function execStep(c: StepContext, p: ScenarioProcess, s: Step): void {
         const child = pr.fork();
         c.spend(COST.fork_ns + rss * COST.fork_pte_ns);
         const ch = c.newProcess(s.name, s.run, m.now, child, p);
+        // The child runs on the fork's `cpu`, else its parent's.
+        const cpu = s.cpu ?? p.cpu;
+        if (cpu !== undefined) ch.cpu = cpu;
         if (s.oom_score_adj !== undefined) child.setOomScoreAdj(s.oom_score_adj);
         note("fork", `fork → ${s.name}[${child.pid}]: ${rss} resident pages now shared copy-on-write`);
         ch.readyAt = m.now;

@@ -63,6 +63,32 @@ export const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fie
   },
 };
 
+/**
+ * Tracepoints counted for expectations but never shown: too frequent for the timeline (every
+ * munmap, fork and context switch to another mm flushes). Each record is counted under its name
+ * and under the names `keys` gives it, and listened to only when a scenario's expectation names
+ * it, so other runs pay nothing.
+ */
+export const COUNTED: Record<string, { keys: (f: TraceRecord["fields"]) => string[] }> = {
+  // tlb:tlb_flush by reason, and by reason and pages: "tlb_flush:TLB_REMOTE_SHOOTDOWN",
+  // "tlb_flush:TLB_LOCAL_MM_SHOOTDOWN:pages=-1" (a full flush) (include/trace/events/tlb.h).
+  tlb_flush: {
+    keys: (f) => {
+      const reason = TLB_REASON_NAMES[Number(f.reason)] ?? String(f.reason);
+      return [`tlb_flush:${reason}`, `tlb_flush:${reason}:pages=${f.pages}`];
+    },
+  },
+};
+
+/** enum tlb_flush_reason's names, by value. */
+const TLB_REASON_NAMES = ["TLB_FLUSH_ON_TASK_SWITCH", "TLB_REMOTE_SHOOTDOWN", "TLB_LOCAL_SHOOTDOWN", "TLB_LOCAL_MM_SHOOTDOWN", "TLB_REMOTE_SEND_IPI"];
+
+/** The COUNTED event an expectation's event name refers to ("tlb_flush" for "tlb_flush:TLB_REMOTE_SHOOTDOWN"), or undefined. */
+export function countedEvent(name: string): string | undefined {
+  const base = name.split(":")[0];
+  return Object.hasOwn(COUNTED, base) ? base : undefined;
+}
+
 /** Kernel log lines the timeline shows, with the function that prints them. */
 export const DMESG_NOTABLE: Array<{ re: RegExp; event: string; where: string }> = [
   { re: /invoked oom-killer/, event: "oom", where: "out_of_memory(), mm/oom_kill.c" },
@@ -113,7 +139,16 @@ export class Timeline {
    * Starts listening: the notable tracepoints become entries; with `trace`, those tracepoints
    * also go to `onTrace` as ftrace text lines ("*" for every one).
    */
-  listen(trace?: string[], onTrace?: (line: string) => void): void {
+  listen(trace?: string[], onTrace?: (line: string) => void, counted?: ReadonlySet<string>): void {
+    for (const ev of counted ?? []) {
+      const d = COUNTED[ev];
+      this.unsubscribe.push(
+        this.m.trace.on(ev, (r) => {
+          this.count(ev);
+          for (const key of d.keys(r.fields)) this.count(key);
+        }),
+      );
+    }
     for (const [ev, d] of Object.entries(NOTABLE)) {
       this.unsubscribe.push(
         this.m.trace.on(ev, (r) => {

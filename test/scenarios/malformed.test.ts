@@ -61,7 +61,7 @@ const cases: Array<[string, string]> = [
   ["process-dup-name.yaml", "3:11 processes[1].name: process name \"a\" is already used at processes[0]"],
   ["process-name-too-long.yaml", "2:11 processes[0].name: process name \"a-very-long-process-name\" must be 1 to 15 letters, digits or _.+- (it becomes the task's comm)"],
   ["process-no-name.yaml", "2:5 processes[0].name: missing (required)"],
-  ["process-unknown-key.yaml", "3:5 processes[0].oom_adj: unknown key in a process; expected one of: name, oom_score_adj, uid, start, cgroup, run"],
+  ["process-unknown-key.yaml", "3:5 processes[0].oom_adj: unknown key in a process; expected one of: name, oom_score_adj, uid, start, cgroup, cpu, run"],
   ["processes-not-list.yaml", "2:3 processes: expected a list of processes, got a mapping"],
   ["run-not-list.yaml", "4:7 processes[0].run: expected a list of steps, got a mapping"],
   ["seed-negative.yaml", "1:7 seed: -1 is out of range: expected 0 to 4294967295"],

@@ -86,7 +86,7 @@ export const CHAPTERS: Chapter[] = [
       { scenario: "fork-cow", view: "physical", colour: "owner", look: "Pause and colour by process: shared copy-on-write pages are white; the child's written pages become its own." },
     ],
     covers: "4-level tables from the buddy allocator, faults (anonymous, shmem and file), the zero page, CoW with 6.1's reuse rules, rmap, accounting in VmPTE and NR_PAGETABLE; huge PMD entries for THP and hugetlb (the huge-pages chapter).",
-    missing: "A TLB model, 5-level paging, pkeys.",
+    missing: "5-level paging, pkeys (the TLB has its own chapter).",
   },
   {
     id: "address-space",
@@ -273,12 +273,18 @@ export const CHAPTERS: Chapter[] = [
   {
     id: "tlb",
     title: "The TLB",
-    status: "missing",
-    text: "The MMU caches translations; the kernel must flush them when it changes an entry another CPU may hold, batching the flushes where it can.",
-    fns: ["flush_tlb_mm_range", "tlb_finish_mmu"],
-    demos: [],
-    covers: "Nothing: flushes are implicit (one CPU, no stale translations).",
-    missing: "A TLB model, shootdowns, lazy TLB.",
+    status: "partial",
+    text: "The MMU caches translations; the kernel must flush them when it changes an entry another CPU may hold. Each mm remembers which CPUs have it loaded (mm_cpumask); a change flushes locally, and by IPI on the other CPUs of the mask, skipping those running a kernel thread lazily over it unless page tables were freed. A range of more than 33 pages is flushed whole; munmap and exit gather their flushes (mmu_gather), and reclaim batches its unmaps into one shootdown per batch.",
+    fns: ["flush_tlb_mm_range", "flush_tlb_func", "switch_mm_irqs_off", "tlb_finish_mmu", "try_to_unmap_flush"],
+    demos: [
+      {
+        scenario: "tlb-shootdown",
+        view: "events",
+        look: "The events show each munmap, the fork and kswapd waking for hog; the run's expectations (all holding) count the TLB flushes behind them: 1 page, 64 pages past the 33-page ceiling flushed whole, 64 flushed one by one once debugfs raises the ceiling to 128, cowchild's 1024 one-page copy-on-write flushes, and kswapd's shootdowns of holder's CPU, about one IPI per ten pages reclaimed (try_to_unmap_flush's batches). `mmsim run tlb-shootdown --trace tlb_flush --cat /proc/interrupts` prints every flush with its CPU, and the TLB row.",
+      },
+    ],
+    covers: "mm_cpumask, cpu_tlbstate (loaded mm, lazy TLB, tlb_gen), switch_mm_irqs_off, flush_tlb_mm_range's 33-page ceiling, local and remote flush_tlb_func, the mmu_gather of munmap/exit/MADV_DONTNEED/mprotect, reclaim's batched flush, the flushes of CoW, mremap, migration, THP split and collapse, fork; processes placed on CPUs; /proc/interrupts' TLB and CAL rows, tlb:tlb_flush, debugfs tlb_single_page_flush_ceiling.",
+    missing: "TLB contents (a flush is bookkeeping: the model's MMU always reads the page tables), PCID/ASIDs, threads sharing an mm on several CPUs, CPUs running at the same instant, MADV_FREE's and NUMA balancing's flushes, paravirt flushes.",
   },
   {
     id: "device",

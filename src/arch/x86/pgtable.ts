@@ -51,6 +51,7 @@
  */
 import { KernelBug } from "../../kernel/bug.js";
 import type { Kernel } from "../../kernel/kernel.js";
+import type { mmu_gather } from "./tlb.js";
 import { __GFP_ACCOUNT, __GFP_ZERO, GFP_KERNEL } from "../../mm/gfp.js";
 import { __free_pages, alloc_pages } from "../../mm/page_alloc.js";
 import { NO_PFN } from "../../mm/types.js";
@@ -738,7 +739,11 @@ export function walk_present_ptes(
  * and ceiling, so a table shared with a neighbouring VMA stays. The caller has zapped every PTE in
  * the range; a table that still maps something is a KernelBug. ceiling 0 is the top of the address
  * space (USER_PGTABLES_CEILING), where the kernel relies on unsigned wrap-around.
+ * With a gather (`tlb`), each table freed is recorded as pte_free_tlb, pmd_free_tlb and
+ * pud_free_tlb record it: freed_tables, and the range grows by one page at the address the table
+ * was freed for (so a munmap that frees a PTE table flushes from the table's first address).
  * @kernel mm/memory.c free_pgd_range, free_p4d_range, free_pud_range, free_pmd_range, free_pte_range
+ * @kernel include/asm-generic/tlb.h pte_free_tlb, pmd_free_tlb, pud_free_tlb
  */
 export function free_pgd_range(
   k: Kernel,
@@ -747,6 +752,7 @@ export function free_pgd_range(
   end: number,
   floor: number,
   ceiling: number,
+  tlb: mmu_gather | null = null,
 ): void {
   if (mm.pgd === NO_TABLE) return;
   addr = Math.floor(addr / PMD_SIZE) * PMD_SIZE;
@@ -763,7 +769,7 @@ export function free_pgd_range(
   do {
     const next = Math.min((Math.floor(a / PGDIR_SIZE) + 1) * PGDIR_SIZE, end);
     const gi = mm.pgd * 512 + pgd_index(a);
-    if (entry_table(pool, gi) !== NO_TABLE) free_pud_range(k, mm, gi, a, next, floor, ceiling);
+    if (entry_table(pool, gi) !== NO_TABLE) free_pud_range(k, mm, gi, a, next, floor, ceiling, tlb);
     a = next;
   } while (a !== end);
 }
@@ -781,7 +787,7 @@ function upper_table_freeable(start: number, end: number, floor: number, ceiling
 }
 
 /** Frees the PMD tables under PGD entry `gi` for [addr, end), then the PUD table if allowed. */
-function free_pud_range(k: Kernel, mm: PgtableOwner, gi: number, addr: number, end: number, floor: number, ceiling: number): void {
+function free_pud_range(k: Kernel, mm: PgtableOwner, gi: number, addr: number, end: number, floor: number, ceiling: number, tlb: mmu_gather | null): void {
   const pool = k.pgtables;
   const pudT = entry_table(pool, gi);
   const start = addr;
@@ -789,16 +795,17 @@ function free_pud_range(k: Kernel, mm: PgtableOwner, gi: number, addr: number, e
   do {
     const next = Math.min((Math.floor(a / PUD_SIZE) + 1) * PUD_SIZE, end);
     const ui = pudT * 512 + pud_index(a);
-    if (entry_table(pool, ui) !== NO_TABLE) free_pmd_range(k, mm, ui, a, next, floor, ceiling);
+    if (entry_table(pool, ui) !== NO_TABLE) free_pmd_range(k, mm, ui, a, next, floor, ceiling, tlb);
     a = next;
   } while (a !== end);
   // The P4D level is folded: the PUD table's span is a PGD entry's, 512 GiB.
   if (!upper_table_freeable(start, end, floor, ceiling, PGDIR_SIZE)) return;
+  if (tlb !== null) table_freed(tlb, Math.floor(start / PGDIR_SIZE) * PGDIR_SIZE, 2);
   release_entry(k, mm, gi, pudT);
 }
 
 /** Frees the PTE tables under PUD entry `ui` for [addr, end), then the PMD table if allowed. */
-function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, end: number, floor: number, ceiling: number): void {
+function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, end: number, floor: number, ceiling: number, tlb: mmu_gather | null): void {
   const pool = k.pgtables;
   const pmdT = entry_table(pool, ui);
   const start = addr;
@@ -807,11 +814,30 @@ function free_pmd_range(k: Kernel, mm: PgtableOwner, ui: number, addr: number, e
     const next = Math.min((Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE, end);
     const mi = pmdT * 512 + pmd_index(a);
     const pteT = entry_table(pool, mi);
-    if (pteT !== NO_TABLE) release_entry(k, mm, mi, pteT); // free_pte_range
+    if (pteT !== NO_TABLE) {
+      // free_pte_range: pte_free_tlb(tlb, token, addr).
+      if (tlb !== null) table_freed(tlb, a, 0);
+      release_entry(k, mm, mi, pteT);
+    }
     a = next;
   } while (a !== end);
   if (!upper_table_freeable(start, end, floor, ceiling, PUD_SIZE)) return;
+  if (tlb !== null) table_freed(tlb, Math.floor(start / PUD_SIZE) * PUD_SIZE, 1);
   release_entry(k, mm, ui, pmdT);
+}
+
+/**
+ * pte_free_tlb (level 0), pmd_free_tlb (1), pud_free_tlb (2): the gather's range grows by one
+ * page at `address` (tlb_flush_pmd_range, _pud_, _p4d_), the level above is marked cleared and
+ * freed_tables is set. Written here on the gather's fields, not through mm/mmu_gather.ts, so
+ * this file needs only the type.
+ */
+function table_freed(tlb: mmu_gather, address: number, level: number): void {
+  if (address < tlb.start) tlb.start = address;
+  if (address + 4096 > tlb.end) tlb.end = address + 4096;
+  // TLB_FREED_TABLES (1) and the level above's cleared bit: TLB_CLEARED_PMDS (4), _PUDS (8),
+  // _P4DS (16). Literals: this file cannot read tlb.ts's constants at load (an import cycle).
+  tlb.cleared |= 1 | (4 << level);
 }
 
 /** Clears the upper-level entry `i` and frees its (empty) table `t`: pmd_clear + pte_free_tlb. */

@@ -17,9 +17,13 @@
  * @kernel fs/proc_namespace.c show_vfsmnt
  * @kernel kernel/cgroup/cgroup.c cgroup_init
  * @kernel mm/vmscan.c init_lru_gen
+ * @kernel fs/proc/interrupts.c proc_interrupts_init
+ * @kernel arch/x86/mm/tlb.c create_tlb_single_page_flush_ceiling
  */
 import { proc_fdinfo_show } from "./fd.js";
 import { cgroupfs_init } from "./cgroupfs.js";
+import { show_interrupts } from "../../arch/x86/irq.js";
+import { tlbflush_read_file, tlbflush_write_file } from "../../arch/x86/tlb.js";
 import { dentry_state_show, inode_nr_show, inode_state_show } from "../dcache.js";
 import { shm_sysctls, sysvipc_shm_proc_show } from "../../ipc/shm.js";
 import { node_dev_init } from "../../drivers/base/node.js";
@@ -64,6 +68,15 @@ export function proc_root_init(k: Kernel): void {
   registerProcFile(k, "/proc/pagetypeinfo", { fs: "proc", mode: 0o400, read: (kk) => pagetypeinfo_show(kk) });
   registerProcFile(k, "/proc/zoneinfo", { fs: "proc", mode: 0o444, read: (kk) => zoneinfo_show(kk) });
   registerProcFile(k, "/proc/vmstat", { fs: "proc", mode: 0o444, read: (kk) => vmstat_show(kk) });
+  // proc_interrupts_init: /proc/interrupts (the rows the model keeps: arch/x86/irq.ts).
+  registerProcFile(k, "/proc/interrupts", { fs: "proc", mode: 0o444, read: (kk) => show_interrupts(kk) });
+  // create_tlb_single_page_flush_ceiling (late_initcall): debugfs x86/, root read-write (0600).
+  registerProcFile(k, "/sys/kernel/debug/x86/tlb_single_page_flush_ceiling", {
+    fs: "sysfs",
+    mode: 0o600,
+    read: (kk) => tlbflush_read_file(kk),
+    write: (kk, d) => tlbflush_write_file(kk, d),
+  });
   // extfrag_debug_init (debugfs, mounted on /sys/kernel/debug as Debian's systemd does).
   registerProcFile(k, "/sys/kernel/debug/extfrag/unusable_index", { fs: "sysfs", mode: 0o444, read: (kk) => unusable_show(kk) });
   registerProcFile(k, "/sys/kernel/debug/extfrag/extfrag_index", { fs: "sysfs", mode: 0o444, read: (kk) => extfrag_show(kk) });
