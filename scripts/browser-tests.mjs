@@ -315,6 +315,27 @@ test("opens a chapter page and runs its demo with a slider", async ({ page, orig
   expect(after.low > lowBefore, `low watermark ${lowBefore} → ${after.low}`);
 });
 
+test("the security, TLB, device-memory and userfaultfd chapters: every demo opens its scenario in its view and runs", async ({ page, origin }) => {
+  for (const ch of ["security", "tlb", "device", "userfaultfd"]) {
+    await page.goto(origin + `#s=tour&v=chapters&ch=${ch}`);
+    await page.waitForSelector("[data-testid=chapter]");
+    const status = await page.textContent("[data-testid=chapter] .badge");
+    expect(status === "partly modelled" || status === "modelled", `${ch} chapter status ${status}`);
+    const demos = await page.$$eval("[data-testid=demo] b", (bs) => bs.map((b) => b.textContent));
+    expect(demos.length >= 1, `${ch}: ${demos.length} demos`);
+    for (let i = 0; i < demos.length; i++) {
+      if (i > 0) {
+        await page.goto(origin + `#s=tour&v=chapters&ch=${ch}`);
+        await page.waitForSelector("[data-testid=demo-run]");
+      }
+      await (await page.$$("[data-testid=demo-run]"))[i].click();
+      await settled(page);
+      const st = await page.evaluate(() => ({ name: window.__mmsim.name, n: window.__mmsim.nSamples }));
+      expect(st.name === demos[i] && st.n > 1, `${ch} demo ${i}: ${JSON.stringify(st)} (expected ${demos[i]})`);
+    }
+  }
+});
+
 /** The canvas position of a pfn in a fitted physical view (the layout PhysRenderer makes). */
 async function pfnPoint(page, pfn, maxPfn) {
   const box = await page.locator("[data-testid=physmap]").boundingBox();
