@@ -13,7 +13,7 @@
  */
 import { PAGE_MAP_LIMIT, type BlockDeviceInfo, type MemcgInfo, type EventItem, type FromWorker, type LocatedError, type MachineLayout, type MapFrame, type Question, type ReplayStats, type RunSpec, type RunSummary, type ToWorker } from "./worker/protocol.js";
 import { DEFAULT_STATE, formatFragment, type ColourMode, type ScenarioRef, type UrlState, type ViewId } from "./url.js";
-import { SHIPPED } from "./scenarios.js";
+import { loadShipped, shippedText } from "./scenarios.js";
 import type { Theme } from "./palette.js";
 
 type Listener = () => void;
@@ -197,16 +197,44 @@ export class Session {
   // ------------------------------------------------------------------------------------------
   // Loading a run
 
-  /** YAML and file label of a scenario reference. */
-  static specOf(ref: ScenarioRef): { yaml: string; file: string } {
-    if (ref.kind === "shipped") return { yaml: SHIPPED[ref.name] ?? "", file: `scenarios/${ref.name}.yaml` };
+  /** YAML and file label of a scenario reference; null for a shipped one not fetched yet. */
+  static specOf(ref: ScenarioRef): { yaml: string; file: string } | null {
+    if (ref.kind === "shipped") {
+      const yaml = shippedText(ref.name);
+      return yaml === undefined ? null : { yaml, file: `scenarios/${ref.name}.yaml` };
+    }
     return { yaml: ref.yaml, file: "editor.yaml" };
   }
 
-  /** Starts recording the run the state names (restarting the workers if one was running). */
+  /**
+   * Starts recording the run the state names (restarting the workers if one was running). A
+   * shipped scenario's text is fetched first (web/src/scenarios.ts); the recording starts when it
+   * arrives, unless another load came in the meantime. A file that cannot be fetched fails the
+   * run with its message, as a scenario error would.
+   */
   load(state: UrlState): void {
     this.state = { ...state, sysctl: { ...state.sysctl }, cgroup: { ...state.cgroup } };
-    const { yaml, file } = Session.specOf(state.scenario);
+    const spec = Session.specOf(state.scenario);
+    if (spec === null && state.scenario.kind === "shipped") {
+      const mine = this.state;
+      this.status = "recording";
+      this.changed();
+      loadShipped(state.scenario.name).then(
+        () => {
+          if (this.state === mine) this.load(state);
+        },
+        (e: unknown) => {
+          if (this.state !== mine) return;
+          this.status = "failed";
+          this.error = null;
+          this.errorMessage = e instanceof Error ? e.message : String(e);
+          this.resolveDone();
+          this.changed();
+        },
+      );
+      return;
+    }
+    const { yaml, file } = spec ?? { yaml: "", file: "editor.yaml" };
     this.spec = { yaml, file, seed: state.seed, sysctl: { ...state.sysctl }, cgroup: { ...state.cgroup } };
     this.status = "recording";
     this.error = null;

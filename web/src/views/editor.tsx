@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useSession } from "../hooks.js";
-import { SHIPPED, SHIPPED_NAMES, describeShipped } from "../scenarios.js";
+import { SHIPPED_NAMES, describeShipped, loadShipped, shippedText } from "../scenarios.js";
 import type { LocatedError } from "../worker/protocol.js";
 
 /** Largest scenario the editor takes (the CLI's own cap is larger; a URL holds far less). */
@@ -15,13 +15,19 @@ const LINE = 18;
 
 export function EditorView() {
   const s = useSession();
-  const initial = s.state.scenario.kind === "yaml" ? s.state.scenario.yaml : SHIPPED[s.state.scenario.name] ?? "";
+  const initial = s.state.scenario.kind === "yaml" ? s.state.scenario.yaml : shippedText(s.state.scenario.name) ?? "";
   const [name, setName] = useState(s.state.scenario.kind === "shipped" ? s.state.scenario.name : "");
   const [text, setText] = useState(initial);
   const [err, setErr] = useState<LocatedError | null>(null);
   const [ok, setOk] = useState<string>("");
   const [seed, setSeed] = useState(s.state.seed === null ? "" : String(s.state.seed));
   const gen = useRef(0);
+  // Opened on a shipped scenario whose text has not arrived yet (a link straight to the editor):
+  // it fills in when the fetch does, unless the user has typed meanwhile.
+  useEffect(() => {
+    if (s.state.scenario.kind !== "shipped" || initial !== "") return;
+    void loadShipped(s.state.scenario.name).then((t) => setText((cur) => (cur === "" ? t : cur)));
+  }, []);
 
   useEffect(() => {
     const g = ++gen.current;
@@ -43,7 +49,7 @@ export function EditorView() {
   const seedOk = seed === "" || (/^\d{1,10}$/.test(seed) && Number(seed) <= 2 ** 32 - 1);
   const run = (): void => {
     if (err || !seedOk) return;
-    const shipped = name !== "" && SHIPPED[name] === text;
+    const shipped = name !== "" && shippedText(name) === text;
     s.load({ ...s.state, scenario: shipped ? { kind: "shipped", name } : { kind: "yaml", yaml: text }, seed: seed === "" ? null : Number(seed), t: null, view: "physical", pfn: null, pid: null, addr: null, sysctl: {}, cgroup: {} });
   };
   return (
@@ -56,8 +62,10 @@ export function EditorView() {
             class={n === name ? "on" : ""}
             title={describeShipped(n)}
             onClick={() => {
-              setName(n);
-              setText(SHIPPED[n]);
+              void loadShipped(n).then((t) => {
+                setName(n);
+                setText(t);
+              });
             }}
           >
             {n}
@@ -68,7 +76,7 @@ export function EditorView() {
       <div>
         <div class="toolbar" style={{ padding: "0 0 8px" }}>
           <b>{name ? `scenarios/${name}.yaml` : "editor.yaml"}</b>
-          {name && SHIPPED[name] !== text && <span class="dim">(edited)</span>}
+          {name && shippedText(name) !== text && <span class="dim">(edited)</span>}
           <label class="field">
             <span>seed</span>
             <input class={seedOk ? "seed" : "seed bad"} value={seed} placeholder="file's" onInput={(e) => setSeed((e.currentTarget as HTMLInputElement).value.trim())} data-testid="editor-seed" />
