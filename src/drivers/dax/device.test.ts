@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { Machine } from "../../api/index.js";
 import { kernelOf, taskOf } from "../../api/internals.js";
 import { describePage, fillPageClasses, machineLayout, PageKind } from "../../api/inspect.js";
-import { Errno } from "../../kernel/errno.js";
+import { errnoOf } from "../../kernel/errno.testutil.js";
 import { _PAGE_DEVMAP, _PAGE_SPECIAL, pte_offset_map } from "../../arch/x86/pgtable.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES } from "../../mm/mm_types.js";
 import { start_kernel } from "../../kernel/start_kernel.js";
@@ -20,15 +20,6 @@ import { check_slab_invariants } from "../../sim/invariants/slab.js";
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Errno) return e.code;
-    throw e;
-  }
-  return "ok";
-}
 
 const vm = (m: Machine, name: string): number => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(m.read("/proc/vmstat"))?.[1]);
 
@@ -100,7 +91,7 @@ describe("device-dax mappings (memmap=512M!1G → /dev/dax0.0)", () => {
     const m = Machine.boot({ memmap: "512M!1G" });
     const p = m.spawn({ name: "p" });
     const fd = p.open("/dev/dax0.0", "rw");
-    expect(errno(() => p.mmap(MiB, { fd, flags: "private" }))).toBe("EINVAL");
+    expect(errnoOf(() => p.mmap(MiB, { fd, flags: "private" }))).toBe("EINVAL");
     expect(m.logRecords().at(-1)?.text).toBe("device_dax dax0.0: p: dax_mmap: fail, attempted private mapping");
     const a = p.mmap(4 * MiB, { fd, flags: "shared", offset: 508 * MiB });
     p.touch(a, 2 * MiB, { write: true });
