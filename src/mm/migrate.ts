@@ -77,6 +77,7 @@ import {
   copy_page_content,
   folio_nr_pages,
   page_flags,
+  type MemMap,
 } from "./memmap.js";
 import { migrate_thp_pmds, split_huge_page_to_list } from "./huge_memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
@@ -317,6 +318,30 @@ function folio_migrate_mapping(k: Kernel, dst: number, src: number): number {
 }
 
 /**
+ * The flags a migration carries to the new folio: error, referenced, uptodate, workingset,
+ * PageAnonExclusive, dirty; active or unevictable moves (cleared on the old one, so putting it
+ * back does not count it there); and the memcg (mem_cgroup_migrate). Shared by the order-0 and
+ * the whole-THP paths.
+ * @kernel mm/migrate.c folio_migrate_flags
+ * @kernel mm/memcontrol.c mem_cgroup_migrate
+ */
+function folio_migrate_flags(mem: MemMap, dst: number, src: number): void {
+  const f = mem.flags[src];
+  let d = mem.flags[dst] | (f & (F(PG_error) | F(PG_referenced) | F(PG_uptodate) | F(PG_workingset) | F(PG_anon_exclusive) | F(PG_dirty)));
+  let s = f;
+  if ((f & F(PG_active)) !== 0) {
+    s &= ~F(PG_active);
+    d |= F(PG_active);
+  } else if ((f & F(PG_unevictable)) !== 0) {
+    s &= ~F(PG_unevictable);
+    d |= F(PG_unevictable);
+  }
+  mem.flags[src] = s;
+  mem.flags[dst] = d;
+  mem.memcg[dst] = mem.memcg[src];
+}
+
+/**
  * Copies the folio's state to `dst`: error, referenced, uptodate, active or unevictable (cleared
  * on the old one), workingset, mappedtodisk (PageAnonExclusive of an anonymous page), dirty,
  * then the contents and page_owner's allocation time; the old folio loses PG_swapcache and its
@@ -326,23 +351,9 @@ function folio_migrate_mapping(k: Kernel, dst: number, src: number): number {
  */
 function folio_migrate_copy(k: Kernel, dst: number, src: number): void {
   const mem = k.mem_map;
-  const f = mem.flags[src];
-  let d = mem.flags[dst];
-  d |= f & (F(PG_error) | F(PG_referenced) | F(PG_uptodate) | F(PG_workingset) | F(PG_anon_exclusive) | F(PG_dirty));
-  let s = f;
-  if ((f & F(PG_active)) !== 0) {
-    s &= ~F(PG_active);
-    d |= F(PG_active);
-  } else if ((f & F(PG_unevictable)) !== 0) {
-    s &= ~F(PG_unevictable);
-    d |= F(PG_unevictable);
-  }
-  if ((s & F(PG_swapcache)) !== 0) s &= ~F(PG_swapcache);
-  s &= ~F(PG_private);
+  folio_migrate_flags(mem, dst, src);
+  mem.flags[src] &= ~(F(PG_swapcache) | F(PG_private));
   mem.private[src] = 0;
-  mem.flags[src] = s;
-  mem.flags[dst] = d;
-  mem.memcg[dst] = mem.memcg[src]; // mem_cgroup_migrate
   copy_page_content(mem, dst, src); // folio_copy
   mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the page keeps its allocation time
 }
@@ -427,19 +438,9 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   // folio_migrate_mapping for an anonymous folio outside the swap cache: mapping and index.
   mem.mapping[dst] = mem.mapping[src];
   mem.index[dst] = mem.index[src];
-  // folio_migrate_flags: as folio_migrate_copy does for a small folio.
-  let d = mem.flags[dst] | (f & (F(PG_error) | F(PG_referenced) | F(PG_uptodate) | F(PG_workingset) | F(PG_anon_exclusive) | F(PG_dirty) | F(PG_swapbacked)));
-  let s = f;
-  if ((f & F(PG_active)) !== 0) {
-    s &= ~F(PG_active);
-    d |= F(PG_active);
-  } else if ((f & F(PG_unevictable)) !== 0) {
-    s &= ~F(PG_unevictable);
-    d |= F(PG_unevictable);
-  }
-  mem.flags[src] = s;
-  mem.flags[dst] = d;
-  mem.memcg[dst] = mem.memcg[src]; // mem_cgroup_migrate
+  // folio_migrate_mapping's __folio_set_swapbacked of an anonymous folio, then the flags.
+  mem.flags[dst] |= f & F(PG_swapbacked);
+  folio_migrate_flags(mem, dst, src);
   copy_folio_content(mem, dst, src, nr); // folio_copy
   mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the head's stamp stands for the tails'
   dec_isolated(k, src);
