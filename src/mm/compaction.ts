@@ -719,6 +719,8 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
     }
     let f = page_flags(mem, low_pfn);
     let fail = false;
+    // Pages of the folio to isolate (1, or a THP's 512 for alloc_contig); 0 while none.
+    let isolate = 0;
     if (cc.alloc_contig && (f & (F(PG_head) | F(PG_tail))) !== 0 && (flags[compound_head(mem, low_pfn)] & F(PG_hugetlb)) !== 0) {
       // A hugetlb page in the way of alloc_contig_range: a free one is dissolved into the
       // (isolated) free lists after a replacement joins the pool; the buddy check below then
@@ -753,32 +755,9 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
     } else if ((f & F(PG_head)) !== 0) {
       // alloc_contig: a THP on the LRU is isolated whole (its 512 pages counted in
       // NR_ISOLATED_ANON and in the scan), unless pinned beyond its mappings.
-      const nr = folio_nr_pages(mem, low_pfn);
       if (mem._refcount[low_pfn] > folio_mapcount(k, low_pfn)) fail = true;
       else if ((mode & ISOLATE_UNEVICTABLE) === 0 && (f & F(PG_unevictable)) !== 0) fail = true;
-      else {
-        if (!skip_updated) {
-          skip_updated = true;
-          if (test_and_set_skip(k, cc, low_pfn)) {
-            aborted = true;
-            break scan;
-          }
-        }
-        mem._refcount[low_pfn]++;
-        lruvec_del_folio(k, low_pfn);
-        flags[low_pfn] &= ~F(PG_lru);
-        pgdat.vm_stat[(flags[low_pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE] += nr;
-        mem.lru.list_add(cc.lists, MIGRATEPAGES, low_pfn);
-        low_pfn += nr - 1;
-        cc.nr_migratepages += nr;
-        nr_isolated += nr;
-        nr_scanned += nr - 1;
-        if (cc.nr_migratepages >= COMPACT_CLUSTER_MAX && !cc.rescan && !cc.contended) {
-          ++low_pfn;
-          break;
-        }
-        continue;
-      }
+      else isolate = folio_nr_pages(mem, low_pfn);
     } else {
       // get_page_unless_zero, then the checks that may put it back.
       const file_mapping = mem.mapping[low_pfn] > 0;
@@ -791,28 +770,32 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
         // Only mappings with a migrate_folio callback migrate dirty pages without blocking:
         // shmem has one; the model's ext2 and block device mappings use buffer heads.
         fail = true;
-      } else {
-        if (!skip_updated) {
-          skip_updated = true;
-          if (test_and_set_skip(k, cc, low_pfn)) {
-            aborted = true;
-            break scan;
-          }
+      } else isolate = 1;
+    }
+    if (isolate !== 0) {
+      if (!skip_updated) {
+        skip_updated = true;
+        if (test_and_set_skip(k, cc, low_pfn)) {
+          aborted = true;
+          break scan;
         }
-        // Isolated: off the LRU with a reference, counted in NR_ISOLATED_*.
-        mem._refcount[low_pfn]++;
-        lruvec_del_folio(k, low_pfn);
-        flags[low_pfn] &= ~F(PG_lru);
-        pgdat.vm_stat[(flags[low_pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE]++;
-        mem.lru.list_add(cc.lists, MIGRATEPAGES, low_pfn);
-        cc.nr_migratepages++;
-        nr_isolated++;
-        if (cc.nr_migratepages >= COMPACT_CLUSTER_MAX && !cc.rescan && !cc.contended) {
-          ++low_pfn;
-          break;
-        }
-        continue;
       }
+      // isolate_success: off the LRU with a reference, its pages counted in NR_ISOLATED_* and
+      // in the scan (a whole THP, for alloc_contig).
+      mem._refcount[low_pfn]++;
+      lruvec_del_folio(k, low_pfn);
+      flags[low_pfn] &= ~F(PG_lru);
+      pgdat.vm_stat[(flags[low_pfn] & F(PG_swapbacked)) !== 0 ? NR_ISOLATED_ANON : NR_ISOLATED_FILE] += isolate;
+      mem.lru.list_add(cc.lists, MIGRATEPAGES, low_pfn);
+      low_pfn += isolate - 1;
+      nr_scanned += isolate - 1;
+      cc.nr_migratepages += isolate;
+      nr_isolated += isolate;
+      if (cc.nr_migratepages >= COMPACT_CLUSTER_MAX && !cc.rescan && !cc.contended) {
+        ++low_pfn;
+        break;
+      }
+      continue;
     }
     // isolate_fail:
     if (!fail || !skip_on_failure) continue;
