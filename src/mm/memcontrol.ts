@@ -325,6 +325,13 @@ export class memcg_state {
   next_periodic_flush_ns = FLUSH_TIME_NS;
   /** Memcgs with pending updates (cgroup_rstat_updated's list). */
   readonly rstat_updated: mem_cgroup[] = [];
+  /**
+   * The root's per-node subtree totals of the kernel-memory items (ROOT_KMEM_ITEMS) on a machine
+   * of several nodes, [nid * NR_VM_NODE_STAT_ITEMS + idx], as the flush adds every descendant's
+   * updates up to the root (the root's own mem_cgroup keeps no per-node copy); null until the
+   * first such flush. Its memory.numa_stat reads them; on one node root_mem_cgroup.state has them.
+   */
+  root_lruvec_state: Float64Array | null = null;
   /** The objcgs and obj stocks (kernel memory by the byte), made at the first accounted allocation. */
   kmem: memcg_kmem_state | null = null;
   /**
@@ -548,6 +555,11 @@ export function __mod_memcg_state(k: Kernel, memcg: mem_cgroup, idx: number, val
 export function __mod_memcg_page_state(k: Kernel, v: number, idx: number, val: number, nid: number): void {
   const memcg = k.memcg.byId[v & MEM_CGROUP_ID_MAX];
   if (memcg === null || memcg === undefined) return;
+  __mod_memcg_lruvec_state(k, memcg, nid, idx, val);
+}
+
+/** A node counter of a memcg: its own and its lruvec's on node `nid`. @kernel mm/memcontrol.c __mod_memcg_lruvec_state */
+export function __mod_memcg_lruvec_state(k: Kernel, memcg: mem_cgroup, nid: number, idx: number, val: number): void {
   memcg.state_pending[idx] += val;
   const lp = memcg.lruvec_state_pending;
   if (lp !== null) lp[nid * NR_VM_NODE_STAT_ITEMS + idx] += val;
@@ -591,7 +603,9 @@ export function __mem_cgroup_flush_stats(k: Kernel): void {
       if (d === 0) continue;
       p[i] = 0;
       memcg.state_local[i] += d;
-      for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) m.state[i] += d;
+      // Up to and including the root, as the rstat flush goes: the root's totals are read only
+      // for the kernel-memory items its own tasks never charge (root_page_state).
+      for (let m: mem_cgroup | null = memcg; m !== null; m = m.parent) m.state[i] += d;
     }
     const lp = memcg.lruvec_state_pending;
     if (lp !== null) {
@@ -600,6 +614,7 @@ export function __mem_cgroup_flush_stats(k: Kernel): void {
         if (d === 0) continue;
         lp[i] = 0;
         for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) (m.lruvec_state as Float64Array)[i] += d;
+        (st.root_lruvec_state ??= new Float64Array(lp.length))[i] += d;
       }
     }
     const e = memcg.events_pending;
@@ -1112,32 +1127,48 @@ export function memory_reclaim(k: Kernel, memcg: mem_cgroup, buf: string): numbe
 }
 
 /**
- * A stat item as memory.stat prints it. The root's comes from the global counters (its memcg
- * keeps none in the model), with `kernel` as the sum memory.stat documents for it.
+ * memory.stat items that only charged kernel memory moves. 6.1 charges no kernel memory to the
+ * root: get_obj_cgroup_from_current stops below it, so a root task's kernel stack, page table,
+ * slab object, per-CPU or vmalloc area has no memcg (page_memcg NULL: only the node counter
+ * moves) and the root's figures are its descendants' sum. A real 6.1 guest whose tasks all sit
+ * in the root prints `kernel 0`, `kernel_stack 0`, `slab 0` there (w0-m2048's
+ * cgroup_root.memory.stat) while meminfo shows 14.9 MB of Slab.
+ */
+function is_root_kmem_item(item: number): boolean {
+  switch (item) {
+    case MEMCG_KMEM:
+    case NR_KERNEL_STACK_KB:
+    case NR_PAGETABLE:
+    case NR_SECONDARY_PAGETABLE:
+    case MEMCG_PERCPU_B:
+    case MEMCG_SOCK:
+    case MEMCG_VMALLOC:
+    case MEMCG_ZSWAP_B:
+    case MEMCG_ZSWAPPED:
+    case NR_SLAB_RECLAIMABLE_B:
+    case NR_SLAB_UNRECLAIMABLE_B:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * A stat item as memory.stat prints it. The root's: its subtree's kernel memory (see
+ * is_root_kmem_item), and for the rest the global counters (every user page is charged, to the
+ * root when to nothing else, so its hierarchical figures are the machine's).
  * @kernel mm/memcontrol.c memcg_page_state_output
  */
 function memcg_page_state_output(k: Kernel, memcg: mem_cgroup, item: number): number {
-  if (memcg.id !== 0) return memcg_page_state(memcg, item) * memcg_page_state_unit(item);
+  if (memcg.id !== 0 || is_root_kmem_item(item)) return memcg_page_state(memcg, item) * memcg_page_state_unit(item);
   return root_page_state(k, item) * memcg_page_state_unit(item);
 }
 
 function root_page_state(k: Kernel, item: number): number {
+  if (item >= NR_VM_NODE_STAT_ITEMS) return 0;
   let sum = 0;
-  if (item < NR_VM_NODE_STAT_ITEMS) {
-    for (const pgdat of k.node_data) sum += pgdat.vm_stat[item];
-    return sum;
-  }
-  if (item === MEMCG_KMEM) {
-    // kernel = kernel_stack + pagetables + percpu + vmalloc + slab, in pages.
-    for (const pgdat of k.node_data) {
-      sum += pgdat.vm_stat[NR_KERNEL_STACK_KB] / 4 + pgdat.vm_stat[NR_PAGETABLE] + pgdat.vm_stat[NR_SECONDARY_PAGETABLE];
-      sum += (pgdat.vm_stat[NR_SLAB_RECLAIMABLE_B] + pgdat.vm_stat[NR_SLAB_UNRECLAIMABLE_B]) / 4096;
-    }
-    return Math.floor(sum + k.nr_vmalloc_pages + k.pcpu_nr_pages);
-  }
-  if (item === MEMCG_VMALLOC) return k.nr_vmalloc_pages;
-  if (item === MEMCG_PERCPU_B) return k.pcpu_nr_pages * 4096;
-  return 0;
+  for (const pgdat of k.node_data) sum += pgdat.vm_stat[item];
+  return sum;
 }
 
 function memcg_events_output(k: Kernel, memcg: mem_cgroup, idx: number): number {
@@ -1182,7 +1213,8 @@ export function memory_numa_stat_show(k: Kernel, memcg: mem_cgroup): string {
       if (!pgdat.node_zones.some((z) => z.populated_zone())) continue;
       const nid = pgdat.node_id;
       let x: number;
-      if (memcg.id === 0) x = pgdat.vm_stat[idx];
+      if (memcg.id === 0 && is_root_kmem_item(idx)) x = root_kmem_node_state(k, nid, idx);
+      else if (memcg.id === 0) x = pgdat.vm_stat[idx];
       else if (memcg.lruvec_state !== null) x = memcg.lruvec_state[nid * NR_VM_NODE_STAT_ITEMS + idx];
       else x = memcg.state[idx];
       s += ` N${nid}=${(x < 0 ? 0 : x) * unit}`;
@@ -1190,6 +1222,13 @@ export function memory_numa_stat_show(k: Kernel, memcg: mem_cgroup): string {
     s += "\n";
   }
   return s;
+}
+
+/** The root's subtree total of a kernel-memory node item on node `nid` (memory.numa_stat). */
+function root_kmem_node_state(k: Kernel, nid: number, idx: number): number {
+  if (k.node_data.length === 1) return k.memcg.root_mem_cgroup.state[idx];
+  const r = k.memcg.root_lruvec_state;
+  return r === null ? 0 : r[nid * NR_VM_NODE_STAT_ITEMS + idx];
 }
 
 /** The cgroup path of a memcg (pr_cont_cgroup_path). */
@@ -1772,9 +1811,13 @@ function obj_cgroup_uncharge_pages(k: Kernel, objcg: obj_cgroup, nr_pages: numbe
   refill_stock(k, memcg, nr_pages);
 }
 
-/** The slab statistics of an objcg's memcg (the memcg half of mod_lruvec_state). @kernel mm/memcontrol.c mod_objcg_mlstate */
-function mod_objcg_mlstate(k: Kernel, objcg: obj_cgroup, idx: number, nr: number): void {
-  __mod_memcg_state(k, objcg.memcg, idx, nr);
+/**
+ * The slab statistics of an objcg's memcg on node `nid` (the memcg half of mod_lruvec_state: the
+ * memcg's counter and its lruvec's on that node, which memory.numa_stat prints).
+ * @kernel mm/memcontrol.c mod_objcg_mlstate
+ */
+function mod_objcg_mlstate(k: Kernel, objcg: obj_cgroup, nid: number, idx: number, nr: number): void {
+  __mod_memcg_lruvec_state(k, objcg.memcg, nid, idx, nr);
 }
 
 /** @kernel mm/memcontrol.c drain_obj_stock */
@@ -1795,11 +1838,11 @@ function drain_obj_stock(k: Kernel, stock: obj_stock_pcp): void {
   }
   // Flush the vmstat data in current stock
   if (stock.nr_slab_reclaimable_b) {
-    mod_objcg_mlstate(k, old, NR_SLAB_RECLAIMABLE_B, stock.nr_slab_reclaimable_b);
+    mod_objcg_mlstate(k, old, stock.cached_pgdat, NR_SLAB_RECLAIMABLE_B, stock.nr_slab_reclaimable_b);
     stock.nr_slab_reclaimable_b = 0;
   }
   if (stock.nr_slab_unreclaimable_b) {
-    mod_objcg_mlstate(k, old, NR_SLAB_UNRECLAIMABLE_B, stock.nr_slab_unreclaimable_b);
+    mod_objcg_mlstate(k, old, stock.cached_pgdat, NR_SLAB_UNRECLAIMABLE_B, stock.nr_slab_unreclaimable_b);
     stock.nr_slab_unreclaimable_b = 0;
   }
   stock.cached_pgdat = -1;
@@ -1875,11 +1918,11 @@ export function mod_objcg_state(k: Kernel, objcg: obj_cgroup, nid: number, idx: 
   } else if (stock.cached_pgdat !== nid) {
     // Flush the existing cached vmstat data
     if (stock.nr_slab_reclaimable_b) {
-      mod_objcg_mlstate(k, objcg, NR_SLAB_RECLAIMABLE_B, stock.nr_slab_reclaimable_b);
+      mod_objcg_mlstate(k, objcg, stock.cached_pgdat, NR_SLAB_RECLAIMABLE_B, stock.nr_slab_reclaimable_b);
       stock.nr_slab_reclaimable_b = 0;
     }
     if (stock.nr_slab_unreclaimable_b) {
-      mod_objcg_mlstate(k, objcg, NR_SLAB_UNRECLAIMABLE_B, stock.nr_slab_unreclaimable_b);
+      mod_objcg_mlstate(k, objcg, stock.cached_pgdat, NR_SLAB_UNRECLAIMABLE_B, stock.nr_slab_unreclaimable_b);
       stock.nr_slab_unreclaimable_b = 0;
     }
     stock.cached_pgdat = nid;
@@ -1900,7 +1943,7 @@ export function mod_objcg_state(k: Kernel, objcg: obj_cgroup, nid: number, idx: 
   }
   if (rcl) stock.nr_slab_reclaimable_b = bytes;
   else stock.nr_slab_unreclaimable_b = bytes;
-  if (nr) mod_objcg_mlstate(k, objcg, idx, nr);
+  if (nr) mod_objcg_mlstate(k, objcg, nid, idx, nr);
 }
 
 /** The objcg of an id a slab object's objcgs entry holds. */

@@ -44,6 +44,18 @@ describe("memory.numa_stat", () => {
     expect(Number(anon[2].slice(3))).toBeGreaterThan(0);
     // The root's comes from each node's counters.
     expect(m.read(`${CG}/memory.numa_stat`)).toMatch(/^anon N0=\d+ N1=\d+\nfile N0=\d+ N1=\d+\n/);
+    // Its kernel-memory keys are its descendants' (6.1 charges the root's own tasks none): here
+    // /g's, node by node, and they add up to the root's memory.stat.
+    p.fork();
+    const rootStat = keyed(m.read(`${CG}/memory.stat`));
+    const rootNuma = new Map(m.read(`${CG}/memory.numa_stat`).trim().split("\n").map((l) => [l.split(" ")[0], l] as const));
+    const gNuma = new Map(m.read(`${CG}/g/memory.numa_stat`).trim().split("\n").map((l) => [l.split(" ")[0], l] as const));
+    for (const key of ["kernel_stack", "pagetables", "slab_reclaimable", "slab_unreclaimable"]) {
+      expect(rootNuma.get(key)).toBe(gNuma.get(key));
+      const [, n0, n1] = (rootNuma.get(key) ?? "").split(" ");
+      expect(Number(n0.slice(3)) + Number(n1.slice(3)), key).toBe(rootStat[key]);
+    }
+    expect(rootStat.kernel_stack).toBe(16384);
   });
 
   it("prints N0 only on a machine of one node, equal to memory.stat", () => {

@@ -5,6 +5,7 @@
  * leak in a group ending in the memcg OOM killer. checkMm checks the objcg invariant (each objcg's
  * pages equal its objects' bytes, its stock bytes and its leftover bytes) at each step.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../sim/machine.js";
 import { type Process, ProcessKilled } from "../sim/process.js";
@@ -30,7 +31,7 @@ function stat(m: Machine, group: string): Record<string, number> {
   const k = kernelOf(m);
   drain_all_obj_stock(k, k.memcg.root_mem_cgroup);
   __mem_cgroup_flush_stats(k);
-  return keyed(m.read(`${CG}/${group}/memory.stat`));
+  return keyed(m.read(group === "" ? `${CG}/memory.stat` : `${CG}/${group}/memory.stat`));
 }
 
 /**
@@ -109,6 +110,42 @@ describe("kernel memory charged to memcgs by the byte (obj_cgroup)", () => {
     expect(stat(m, "rk").kernel_stack).toBe(0);
     for (const pfn of k.vmalloc.find_vm_area(k.tasks.find(kid.pid)!.kobj!.stack)!.pages) expect(k.mem_map.memcg[pfn]).toBe(0);
     kid.kill();
+  });
+
+  // The real file: test/realkernel/data/w0-m2048/cgroup_root.memory.stat (Debian's 6.1.0-56 under
+  // QEMU, 2048M, every task in the root; run_info there), beside 14.9 MB of Slab in its meminfo.
+  it("prints the root's kernel-memory keys as the real 6.1 root after boot: 0, though the machine holds slab, stacks and page tables", () => {
+    const m = Machine.boot({ memory: "2048M" });
+    const real = keyed(readFileSync("test/realkernel/data/w0-m2048/cgroup_root.memory.stat", "utf8"));
+    const root = keyed(m.read(`${CG}/memory.stat`));
+    const keys = ["kernel", "kernel_stack", "pagetables", "sec_pagetables", "percpu", "sock", "vmalloc", "zswap", "zswapped", "slab_reclaimable", "slab_unreclaimable", "slab"];
+    for (const key of keys) expect([key, root[key]]).toEqual([key, real[key]]);
+    const meminfo = keyed(m.read("/proc/meminfo").replace(/:\s+/g, " ").replace(/ kB/g, ""));
+    expect(meminfo.Slab).toBeGreaterThan(10_000);
+    expect(meminfo.KernelStack).toBeGreaterThan(0);
+  });
+
+  it("counts in the root's kernel-memory keys its descendants' charges, in bytes, and nothing its own tasks take", () => {
+    const m = boot();
+    const k = kernelOf(m);
+    m.mkdir(`${CG}/rk/leaf`);
+    const inRoot = m.spawn({ comm: "rootpar" });
+    const rootKids = Array.from({ length: 5 }, () => inRoot.fork());
+    const before = stat(m, "");
+    expect(before.kernel_stack).toBe(0);
+    expect(before.slab_unreclaimable).toBe(0);
+    const p = m.spawn({ comm: "par", cgroup: "/rk/leaf" });
+    const kids = Array.from({ length: 10 }, () => p.fork());
+    const root = stat(m, "");
+    const rk = stat(m, "rk");
+    const keys = ["kernel", "kernel_stack", "pagetables", "percpu", "vmalloc", "slab_reclaimable", "slab_unreclaimable", "slab"];
+    for (const key of keys) expect([key, root[key]]).toEqual([key, rk[key]]);
+    // bytes, not pages: ten children's task_struct alone is 62 kB
+    expect(root.slab_unreclaimable).toBeGreaterThan(10 * PER_CHILD - 1);
+    // the ten children's stacks; par's own was allocated by init's fork, in the root, before it moved
+    expect(root.kernel_stack).toBe(10 * 16384);
+    for (const kid of [...kids, ...rootKids]) kid.kill();
+    checkMm(k);
   });
 
   it("charges kmalloc(GFP_KERNEL_ACCOUNT) from kmalloc-cg-* and leaves GFP_KERNEL uncharged", () => {
