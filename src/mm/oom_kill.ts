@@ -403,7 +403,7 @@ export function dump_header(k: Kernel, oc: oom_control, p: task_struct | null, h
  * LRU lists (a kernel leak rather than a user one).
  * @kernel mm/oom_kill.c should_dump_unreclaim_slab
  */
-function should_dump_unreclaim_slab(k: Kernel): boolean {
+export function should_dump_unreclaim_slab(k: Kernel): boolean {
   let nr_lru = 0;
   let slab = 0;
   for (const pgdat of k.node_data) {
