@@ -174,11 +174,16 @@ describe("a victim's kill and its reaper timer", () => {
     hog(p, 4 * MiB);
     const t = taskOf(p);
     const mm = t.mm!;
+    const events: string[] = [];
+    for (const ev of ["wake_reaper", "start_task_reaping", "finish_task_reaping", "skip_task_reaping"]) m.trace.on(ev, (e) => events.push(`${ev} ${e.message}`));
     mark_oom_victim(k, t);
     queue_oom_reaper(k, t);
     p.exit(0);
     k.now_ns += 3e9;
     oom_reaper_run(k);
+    // wake_oom_reaper: "The victim managed to terminate on its own - see exit_mmap": the timer
+    // returns before trace_wake_reaper, so the reaper never even skips it.
+    expect(events).toEqual([]);
     expect(m.dmesg()).not.toContain("oom_reaper: reaped process");
     expect(mm.flags & (1 << MMF_OOM_SKIP)).not.toBe(0);
     expect(k.oom.timers.length).toBe(0);
@@ -259,5 +264,53 @@ describe("oom_kill_process", () => {
     expect(m.dmesg()).not.toContain("invoked oom-killer");
     expect(tb.thread_flags & (1 << TIF_MEMDIE)).not.toBe(0);
     expect(k.oom.timers.map((x) => x.tsk)).toEqual([tb]);
+  });
+});
+
+describe("a memory-cgroup OOM's badness", () => {
+  it("weighs oom_score_adj by the group's limit (totalpages = memory.max in pages), not by the machine's", () => {
+    // constrained_alloc: `oc->totalpages = mem_cgroup_get_max(oc->memcg) ?: 1;` and oom_badness:
+    // `adj *= totalpages / 1000`. At memory.max 40M (10240 pages) an adj of 500 is worth 5000
+    // pages, more than big's 20 MiB (5120 pages) minus small's 8 MiB (2048): small is chosen.
+    // Weighed by the machine's 256M (≈ 60 k pages) it would still be small; weighed by 1 page
+    // (totalpages lost) it would be big.
+    const m = Machine.boot({ memory: "256M" });
+    const CG = "/sys/fs/cgroup";
+    m.write(`${CG}/cgroup.subtree_control`, "+memory");
+    m.mkdir(`${CG}/g`);
+    m.write(`${CG}/g/memory.max`, "40M");
+    const big = m.spawn({ comm: "big", cgroup: "/g" });
+    hog(big, 20 * MiB);
+    const small = m.spawn({ comm: "small", cgroup: "/g" });
+    small.setOomScoreAdj(500);
+    hog(small, 8 * MiB);
+    const third = m.spawn({ comm: "third", cgroup: "/g" });
+    expect(() => hog(third, 16 * MiB)).not.toThrow();
+    expect(m.dmesg()).toMatch(new RegExp(`Memory cgroup out of memory: Killed process ${small.pid} \\(small\\)`));
+    expect(big.alive).toBe(true);
+  });
+});
+
+describe("a reaped victim that allocates again", () => {
+  it("is not taken for one that will free its memory: the OOM killer picks another task", () => {
+    // task_will_free_mem: `if (test_bit(MMF_OOM_SKIP, &mm->flags)) return false;` — the reaper
+    // has stripped it (MMF_OOM_SKIP), so its exit frees nothing more; its next OOM entry must
+    // not just mark it again and retry (which would livelock), but select another victim, past
+    // it (oom_evaluate_task skips a victim whose mm has MMF_OOM_SKIP).
+    const m = Machine.boot({ memory: "192M" });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "hog" });
+    hog(p, 48 * MiB);
+    const q = m.spawn({ comm: "other" });
+    hog(q, 24 * MiB);
+    allocInKernelUntilOom(m, p);
+    m.advance("2s");
+    expect(m.dmesg()).toMatch(new RegExp(`oom_reaper: reaped process ${p.pid} \\(hog\\)`));
+    const kills = k.vm_events[OOM_KILL];
+    k.currentPid = p.pid;
+    k.currentComm = p.comm;
+    expect(out_of_memory(k, req(m))).toBe(true);
+    expect(k.vm_events[OOM_KILL]).toBe(kills + 1);
+    expect(m.dmesg()).toMatch(new RegExp(`Out of memory: Killed process ${q.pid} \\(other\\)`));
   });
 });

