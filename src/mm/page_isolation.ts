@@ -18,10 +18,11 @@
  *
  * Simplified: no CMA (no MIGRATE_CMA pageblocks or cma_alloc); no memory hotplug
  * (MEMORY_OFFLINE is accepted and does nothing: there are no HWPoison or PageOffline pages);
- * THPs in the range migrate (whole, or split: see migrate.ts) and free hugetlb pages are
- * dissolved (hugetlb.ts isolate_or_dissolve_huge_page), but a hugetlb page in use is not
- * migrated and a compound page straddling the range's edge is not either (6.1 migrates both,
- * the latter from isolate_single_pageblock): a range holding one fails with -EBUSY;
+ * THPs in the range migrate (whole, or split: see migrate.ts), free hugetlb pages are
+ * dissolved and hugetlb pages in use migrated (hugetlb.ts isolate_or_dissolve_huge_page; as in
+ * 6.1, one moved to a free pool page leaves its old copy in the pool, inside the range, so the
+ * attempt ends -EBUSY and the next one dissolves it), but a compound page straddling the range's
+ * edge is not migrated (6.1 does it from isolate_single_pageblock): such a range fails with -EBUSY;
  * reclaim_clean_pages_from_list is not run first, so clean page-cache pages
  * are migrated rather than dropped; no lru_cache_disable beyond draining the LRU batches (nothing
  * else runs meanwhile); no dump_page on failure.
@@ -39,6 +40,7 @@ import { errnoValues } from "../kernel/errno.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { GFP_TRANSHUGE, GFP_USER, __GFP_MOVABLE, __GFP_RECLAIM, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
 import { prep_transhuge_page } from "./huge_memory.js";
+import { alloc_huge_page_nodemask } from "./hugetlb.js";
 import { compound_head, F, page_flags, PG_head, PG_hugetlb, PG_lru, PG_reserved, PG_tail } from "./memmap.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, ZONE_MOVABLE, type zone } from "./mmzone.js";
 import { MAX_ORDER, NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
@@ -109,8 +111,8 @@ function has_unmovable_pages(k: Kernel, z: zone, start_pfn: number, end_pfn: num
     if ((f & F(PG_reserved)) !== 0) return pfn;
     if (z.zone_idx === ZONE_MOVABLE) continue;
     if ((f & (F(PG_head) | F(PG_tail))) !== 0) {
-      // Hugetlb pages and THPs are movable in 6.1 (the model does not migrate them: see the
-      // header); tails are skipped with their head.
+      // Hugetlb pages and THPs on the LRU are movable (alloc_contig_range migrates them);
+      // tails are skipped with their head.
       const head = compound_head(mem, pfn);
       const order = mem.index[head + 1];
       if ((mem.flags[head] & F(PG_hugetlb)) === 0 && (mem.flags[head] & F(PG_lru)) === 0) return pfn;
@@ -313,15 +315,17 @@ export function test_pages_isolated(k: Kernel, start_pfn: number, end_pfn: numbe
 }
 
 /**
- * The target of a contiguous-range migration: a fresh page on the same node, or for a THP a
+ * The target of a contiguous-range migration: a fresh page on the same node, for a THP a
  * fresh THP of its order (GFP_TRANSHUGE without the caller's __GFP_RECLAIM bits, as regular THP
- * allocations; prep_transhuge_page), NO_PFN when none can be had.
+ * allocations; prep_transhuge_page), for a hugetlb page a pool page or a temporary fresh one
+ * (hugetlb.ts alloc_huge_page_nodemask); NO_PFN when none can be had.
  * @kernel mm/migrate.c alloc_migration_target
  */
 function alloc_migration_target(k: Kernel, src: number, nid: number): number {
   const gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL;
   const mem = k.mem_map;
   if ((mem.flags[src] & F(PG_head)) === 0) return __alloc_pages(k, gfp_mask, 0, nid, null);
+  if ((mem.flags[src] & F(PG_hugetlb)) !== 0) return alloc_huge_page_nodemask(k, src, nid, gfp_mask);
   const pfn = __alloc_pages(k, (gfp_mask & ~__GFP_RECLAIM) | GFP_TRANSHUGE, mem.index[src + 1], nid, null);
   if (pfn !== NO_PFN) prep_transhuge_page(k, pfn);
   return pfn;
