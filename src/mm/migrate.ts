@@ -22,17 +22,17 @@
  * (migration_entry_supports_ad) and the soft-dirty bit as on a swap PTE.
  *
  * Large folios: a THP (only alloc_contig_range isolates one; compaction skips compound pages,
- * as 6.1) moves whole to a THP target when huge PMDs alone map it (unmap_and_move_thp);
- * otherwise, or with no target, migrate_pages splits it and moves its pages
- * (thp_migration_success / _fail / _split).
+ * as 6.1) moves whole to a THP target when huge PMDs alone or PTEs alone map it
+ * (unmap_and_move_thp); otherwise, or with no target, migrate_pages splits it and moves its
+ * pages (thp_migration_success / _fail / _split).
  *
  * hugetlb pages in use (alloc_contig_range isolates them: hugetlb.ts folio_isolate_hugetlb) are
  * migrated first (migrate_hugetlbs, unmap_and_move_huge_page): each huge PTE becomes a migration
  * entry and then maps the new page, a pool page or a temporary fresh one; pgmigrate_success
  * counts their 512 pages each, no THP counter moves.
  *
- * Simplified: a THP also mapped by PTEs, queued for a deferred split, mlocked or in the swap
- * cache is split rather than moved whole; no non-LRU movable
+ * Simplified: a THP mapped by a PMD and PTEs at once (DoubleMap), mlocked or in the swap cache
+ * is split rather than moved whole; no non-LRU movable
  * pages (no zsmalloc or balloon in the model); a page under writeback is not waited for even in
  * MIGRATE_SYNC (the model's writeback completes through the block layer's clock, which migration
  * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
@@ -79,6 +79,7 @@ import {
   PG_double_map,
   PG_mlocked,
   PG_hugetlb,
+  compound_head,
   copy_folio_content,
   copy_page_content,
   folio_nr_pages,
@@ -183,12 +184,16 @@ function folio_test_anon(k: Kernel, pfn: number): boolean {
 export function try_to_migrate(k: Kernel, src: number): void {
   const mem = k.mem_map;
   const pool = k.pgtables;
-  const anon = folio_test_anon(k, src);
+  // A subpage of a PTE-mapped THP: the folio's flags and reference are its head's; it is not
+  // munlocked here (munlock_vma_page leaves a PTE-mapped large folio alone).
+  const large = (page_flags(mem, src) & COMPOUND) !== 0;
+  const head = large ? compound_head(mem, src) : src;
+  const anon = folio_test_anon(k, head);
   rmap_walk(k, src, (vma, addr, i) => {
     const pteval = pool.ent_flags[i];
     // ptep_clear_flush: migration never batches its flushes (no TTU_BATCH_FLUSH in 6.1).
     flush_tlb_page(k, vma, addr);
-    if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[src] |= F(PG_dirty);
+    if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[head] |= F(PG_dirty);
     const anon_exclusive = anon && (mem.flags[src] & ANON_EXCL) !== 0;
     if (anon_exclusive) mem.flags[src] &= ~ANON_EXCL; // page_try_share_anon_rmap
     const type = (pteval & _PAGE_RW) !== 0 ? SWP_MIGRATION_WRITE : anon_exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
@@ -196,8 +201,8 @@ export function try_to_migrate(k: Kernel, src: number): void {
     if ((pteval & _PAGE_SOFT_DIRTY) !== 0) flags |= _PAGE_SWP_SOFT_DIRTY;
     set_pte_at(pool, i, src, flags);
     page_remove_rmap(k, src);
-    if ((vma.vm_flags & VM_LOCKED) !== 0) munlock_page(k, src);
-    mem._refcount[src]--;
+    if ((vma.vm_flags & VM_LOCKED) !== 0 && !large) munlock_page(k, src);
+    mem._refcount[head]--;
     return true;
   });
 }
@@ -226,25 +231,29 @@ export function remove_migration_ptes(k: Kernel, src: number, dst: number): void
   if (vmas === null) return;
   const mem = k.mem_map;
   const pool = k.pgtables;
-  const anon = folio_test_anon(k, dst);
+  // A subpage of a THP: the folio's reference and dirty bit are its head's, and a PTE-mapped
+  // large folio is not mlocked (mlock_vma_page).
+  const large = (page_flags(mem, dst) & COMPOUND) !== 0;
+  const head = large ? compound_head(mem, dst) : dst;
+  const anon = folio_test_anon(k, head);
   for (const vma of vmas) {
     const i = migration_pte(k, dst, src, vma);
     if (i < 0) continue;
     const entry = pool.ent_flags[i];
     const type = __swp_type(entry);
-    mem._refcount[dst]++; // folio_get
+    mem._refcount[head]++; // folio_get
     let pte = vma.vm_page_prot;
     if ((entry & _PAGE_SWP_SOFT_DIRTY) !== 0) pte |= _PAGE_SOFT_DIRTY;
     if ((entry & SWP_MIG_YOUNG) === 0) pte &= ~_PAGE_ACCESSED;
     else pte |= _PAGE_ACCESSED;
-    if ((mem.flags[dst] & F(PG_dirty)) !== 0 && (entry & SWP_MIG_DIRTY) !== 0) pte |= _PAGE_DIRTY;
+    if ((mem.flags[head] & F(PG_dirty)) !== 0 && (entry & SWP_MIG_DIRTY) !== 0) pte |= _PAGE_DIRTY;
     if (type === SWP_MIGRATION_WRITE) {
       if ((vma.vm_flags & VM_WRITE) !== 0) pte |= _PAGE_RW;
     } else pte &= ~_PAGE_RW;
     if (anon) page_add_anon_rmap(k, dst, vma, vma_address(k, dst, vma), type !== SWP_MIGRATION_READ);
     else page_add_file_rmap(k, dst);
     set_pte_at(pool, i, dst, pte);
-    if ((vma.vm_flags & VM_LOCKED) !== 0) mlock_page(k, dst);
+    if ((vma.vm_flags & VM_LOCKED) !== 0 && !large) mlock_page(k, dst);
   }
 }
 
@@ -416,15 +425,21 @@ function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page:
 
 /**
  * Migrates an isolated anonymous THP whole to a THP from `get_new_page` (a folio of the same
- * order): its huge PMDs move to the new folio (migrate_thp_pmds), then the mapping, index,
+ * order). Mapped by huge PMDs alone, its PMDs move to the new folio (migrate_thp_pmds); mapped by
+ * PTEs alone (its PMD split, by mprotect of part of it say), every PTE of every subpage becomes
+ * a migration entry (try_to_migrate) and then maps the same subpage of the new folio
+ * (remove_migration_ptes), so a subpage no PTE mapped stays unmapped. Then the mapping, index,
  * flags, memcg, page_owner stamp and the 512 pages' contents; the new folio goes on the LRU and
- * the old one is freed. 0 on success; -EAGAIN when it is pinned (references beyond its PMD
- * mappings and the isolation's) or locked; -EBUSY under writeback; -ENOMEM when no target
- * could be had, and -ENOSYS when the model does not move it whole, both of which
- * migrate_pages answers by splitting the THP and migrating its pages.
- * Simplified: a THP also mapped by PTEs (after a PMD split, with or without DoubleMap), queued
- * for a deferred split, mlocked or in the swap cache answers -ENOSYS (split, then its pages
- * migrate); 6.1 moves it whole through a migration entry per PTE.
+ * the old one is freed (off the deferred split queue, if on it). 0 on success; -EAGAIN when it
+ * is pinned (references beyond its mappings and the isolation's) or locked; -EBUSY under
+ * writeback; -ENOMEM when no target could be had, and -ENOSYS when the model does not move it
+ * whole, both of which migrate_pages answers by splitting the THP and migrating its pages.
+ * Unmapping a PTE-mapped THP queues it for a deferred split as in 6.1 (page_remove_rmap of a
+ * subpage: thp_deferred_split_page + 1 if it was not queued); the new folio is not queued.
+ * Simplified: a THP mapped by a PMD and PTEs at once (DoubleMap), mlocked or in the swap cache
+ * answers -ENOSYS (split, then its pages migrate); 6.1 moves it whole too. The PMD path checks
+ * the references before moving anything (6.1 unmaps first and maps the PMDs back on -EAGAIN:
+ * the same outcome).
  * @kernel mm/migrate.c migrate_folio_unmap, migrate_folio_move, folio_migrate_flags, folio_copy
  * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
  */
@@ -434,14 +449,28 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   const nr = folio_nr_pages(mem, src);
   if ((f & F(PG_locked)) !== 0) return -EAGAIN;
   if ((f & F(PG_writeback)) !== 0) return -EBUSY;
-  if (mem.mapping[src] >= 0 || (f & (F(PG_swapcache) | F(PG_mlocked))) !== 0 || mem.private[src + 2] !== 0 || (mem.flags[src + 1] & F(PG_double_map)) !== 0) return -ENOSYS;
-  for (let i = 0; i < nr; i++) if (mem.mapcount[src + i] !== 0) return -ENOSYS;
+  if (mem.mapping[src] >= 0 || (f & (F(PG_swapcache) | F(PG_mlocked))) !== 0 || (mem.flags[src + 1] & F(PG_double_map)) !== 0) return -ENOSYS;
+  const pmds = mem.private[src + 1];
+  let ptes = 0;
+  for (let i = 0; i < nr; i++) ptes += mem.mapcount[src + i];
+  if (pmds !== 0 && ptes !== 0) return -ENOSYS;
   // folio_expected_refs: the isolation's reference, and one per PMD mapping.
-  if (mem._refcount[src] !== 1 + mem.private[src + 1]) return -EAGAIN;
+  if (pmds !== 0 && mem._refcount[src] !== 1 + pmds) return -EAGAIN;
   const dst = get_new_page(k, src, priv);
   if (dst === NO_PFN) return -ENOMEM;
   if ((mem.flags[dst] & F(PG_head)) === 0 || folio_nr_pages(mem, dst) !== nr) throw new KernelBug("THP migration target is not a folio of the same order", { src, dst });
-  migrate_thp_pmds(k, src, dst);
+  if (pmds !== 0) migrate_thp_pmds(k, src, dst);
+  else if (ptes !== 0) {
+    for (let i = 0; i < nr; i++) if (mem.mapcount[src + i] !== 0) try_to_migrate(k, src + i);
+    // folio_migrate_mapping's reference test: only the isolation's may be left.
+    let rc = mem._refcount[src] === 1 ? 0 : -EAGAIN;
+    for (let i = 0; i < nr && rc === 0; i++) if (mem.mapcount[src + i] !== 0) rc = -EAGAIN;
+    if (rc !== 0) {
+      for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, src + i);
+      put_page(k, dst);
+      return rc;
+    }
+  }
   // folio_migrate_mapping for an anonymous folio outside the swap cache: mapping and index.
   mem.mapping[dst] = mem.mapping[src];
   mem.index[dst] = mem.index[src];
@@ -450,6 +479,7 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   folio_migrate_flags(mem, dst, src);
   copy_folio_content(mem, dst, src, nr); // folio_copy
   mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the head's stamp stands for the tails'
+  if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, dst + i);
   dec_isolated(k, src);
   folio_putback_lru(k, dst);
   put_page(k, src);

@@ -17,7 +17,7 @@ import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
 import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
 import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_reserved } from "./memmap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
-import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
+import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { meminfo_proc_show } from "../fs/proc/meminfo.js";
@@ -288,22 +288,77 @@ describe("alloc_contig_range over compound pages (isolate_migratepages_block wit
     checkMm(k);
   });
 
-  it("splits a THP also mapped by PTEs and migrates its pages: thp_migration_fail 1, thp_migration_split 1", () => {
+  it("moves a THP mapped by PTEs alone whole (its PMD split by mprotect): thp_migration_success 1, every PTE on the new THP", () => {
     const k = start_kernel({ memory: 1024 * MiB });
     const { p, a, head } = withThp(k);
     // mprotect of half the THP splits its PMD: 512 PTEs map the still-compound page.
     p.mprotect(a, MiB, "r");
     expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
-    const tokens = Array.from(p.pagemap(a, 512).frame, (f) => page_content(k.mem_map, f));
+    const before = p.pagemap(a, 512);
+    const tokens = Array.from(before.frame, (f) => page_content(k.mem_map, f));
     const migrated = k.vm_events[PGMIGRATE_SUCCESS];
     expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
     expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(512);
-    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([0, 1, 1]);
-    const after = p.pagemap(a, 512).frame;
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0, 0]);
+    const after = p.pagemap(a, 512);
+    const nhead = after.frame[0];
+    expect(nhead < head || nhead >= head + pageblock_nr_pages).toBe(true);
+    expect(k.mem_map.flags[nhead] & F(PG_head)).not.toBe(0);
     for (let i = 0; i < 512; i++) {
-      expect(after[i] >= head && after[i] < head + pageblock_nr_pages).toBe(false);
+      expect(after.frame[i]).toBe(nhead + i);
+      expect(page_content(k.mem_map, after.frame[i])).toBe(tokens[i]);
+    }
+    expect(Array.from(after.flags)).toEqual(Array.from(before.flags));
+    expect(k.mem_map._refcount[nhead]).toBe(512);
+    expect(global_node_page_state(k, NR_ISOLATED_ANON)).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // The read-only half is still read-only, the other half writable in place.
+    p.write(a + MiB, MiB);
+    expect(p.pagemap(a + MiB, 1).frame[0]).toBe(nhead + 256);
+    p.munmap(a, 2 * MiB);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("moves a partly unmapped THP whole: the unmapped subpages stay unmapped, the old folio leaves the deferred split queue", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    p.munmap(a + MiB, MiB);
+    expect(k.vm_events[THP_DEFERRED_SPLIT_PAGE]).toBe(1);
+    const tokens = Array.from(p.pagemap(a, 256).frame, (f) => page_content(k.mem_map, f));
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0]);
+    const after = p.pagemap(a, 256).frame;
+    const nhead = after[0];
+    for (let i = 0; i < 256; i++) {
+      expect(after[i]).toBe(nhead + i);
       expect(page_content(k.mem_map, after[i])).toBe(tokens[i]);
     }
+    // Only the mapped half counts (the references of 256 PTEs); the new folio is not queued (6.1).
+    expect(k.mem_map._refcount[nhead]).toBe(256);
+    expect(k.mem_map.mapcount[nhead + 300]).toBe(0);
+    expect(k.mem_map.private[nhead + 2]).toBe(0);
+    expect(k.vm_events[THP_DEFERRED_SPLIT_PAGE]).toBe(1);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("a pinned PTE-mapped THP is mapped back where it was: -EBUSY", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    p.mprotect(a, MiB, "r");
+    const before = p.pagemap(a, 512);
+    k.mem_map._refcount[head]++; // a pin
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    const after = p.pagemap(a, 512);
+    expect(Array.from(after.frame)).toEqual(Array.from(before.frame));
+    expect(Array.from(after.flags)).toEqual(Array.from(before.flags));
+    expect(k.vm_events[THP_MIGRATION_SUCCESS]).toBe(0);
+    k.mem_map._refcount[head]--;
     expect(global_node_page_state(k, NR_ISOLATED_ANON)).toBe(0);
     checkBuddy(k);
     checkMm(k);
