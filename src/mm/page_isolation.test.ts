@@ -15,7 +15,7 @@ import { __alloc_pages, __free_pages, drain_all_pages, PageBuddy } from "./page_
 import { alloc_contig_range, free_contig_range, start_isolate_page_range, test_pages_isolated, undo_isolate_page_range } from "./page_isolation.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
 import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
-import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_reserved } from "./memmap.js";
+import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_lru, PG_reserved } from "./memmap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
 import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
@@ -383,6 +383,33 @@ describe("alloc_contig_range over compound pages (isolate_migratepages_block wit
     checkBuddy(k);
   });
 
+});
+
+describe("a compound page across the range's edge (isolate_single_pageblock)", () => {
+  it("a 1 GiB hugetlb page across the start: its pageblock isolated and restored, the LRU batches drained, -EBUSY (6.1's -ENOMEM from isolate_or_dissolve_huge_page)", { timeout: 60_000 }, () => {
+    const G = 1024 * MiB;
+    const k = start_kernel({ memory: 3 * G, gbpages: true, hugepages: [{ size: G, count: 1 }] });
+    const h = k.hugetlb.hstates.find((x) => x.order === 18)!;
+    const head = h.hugepage_freelists[0];
+    expect(head).not.toBe(NO_PFN);
+    // A page still in a per-CPU LRU batch: not on an LRU list yet.
+    const p = spawnProcess(k, { comm: "batch" });
+    const a = p.mmap(4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4096);
+    const pfn = p.pagemap(a, 1).frame[0];
+    expect(k.mem_map.flags[pfn] & F(PG_lru)).toBe(0);
+    const mt = k.mem_map.pageblock_mt[head >>> pageblock_order];
+    // The range starts one pageblock into the gigantic page.
+    const start = head + pageblock_nr_pages;
+    expect(alloc_contig_range(k, start, start + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    expect(k.mem_map.flags[pfn] & F(PG_lru)).not.toBe(0);
+    expect(k.page_zone(head)?.nr_isolate_pageblock).toBe(0);
+    expect(k.mem_map.pageblock_mt[head >>> pageblock_order]).toBe(mt);
+    expect([h.nr_huge_pages, h.free_huge_pages, h.hugepage_freelists[0]]).toEqual([1, 1, head]);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
 });
 
 describe("alloc_contig_range over a hugetlb page in use (folio_isolate_hugetlb, unmap_and_move_huge_page)", () => {

@@ -42,6 +42,7 @@ import { GFP_TRANSHUGE, GFP_USER, __GFP_MOVABLE, __GFP_RECLAIM, __GFP_RETRY_MAYF
 import { prep_transhuge_page } from "./huge_memory.js";
 import { alloc_huge_page_nodemask } from "./hugetlb.js";
 import { compound_head, F, page_flags, PG_head, PG_hugetlb, PG_lru, PG_reserved, PG_tail } from "./memmap.js";
+import { KernelBug } from "../kernel/bug.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, ZONE_MOVABLE, type zone } from "./mmzone.js";
 import { MAX_ORDER, NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
 import { NR_FREE_PAGES } from "./vmstat_items.js";
@@ -188,10 +189,19 @@ export function unset_migratetype_isolate(k: Kernel, pfn: number, migratetype: n
 /**
  * Isolates the pageblock before or after a range edge, first making sure no free block crosses
  * that edge (split_free_page): the part outside the range must stay on its own free list. An
- * in-use compound page across the edge fails the isolation (6.1 migrates it; see the header).
+ * in-use compound page across the edge is migrated if it is a hugetlb page or on the LRU
+ * (its pageblock isolated meanwhile, __alloc_contig_migrate_range over the page), as 6.1 does;
+ * anything else fails the isolation with -EBUSY.
+ *
+ * On x86-64 the migration never succeeds: a compound page across a pageblock edge is larger
+ * than a pageblock (2 MiB, the order of a THP and of a 2 MiB hugetlb page, which are aligned
+ * to it), so it is a 1 GiB hugetlb page, which isolate_or_dissolve_huge_page refuses
+ * (-ENOMEM), or a kernel allocation, which is not movable. What 6.1 does on the way is kept:
+ * the page's pageblock isolated and restored, the per-CPU LRU batches drained
+ * (__alloc_contig_migrate_range's lru_cache_disable), then -EBUSY.
  * @kernel mm/page_isolation.c isolate_single_pageblock
  */
-function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number, isolate_before: boolean, skip_isolation: boolean, migratetype: number): number {
+function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number, gfp_flags: number, isolate_before: boolean, skip_isolation: boolean, migratetype: number): number {
   const mem = k.mem_map;
   const isolate_pageblock = isolate_before ? boundary_pfn - pageblock_nr_pages : boundary_pfn;
   const z = online_zone(k, isolate_pageblock);
@@ -222,7 +232,29 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
         pfn = head + nr_pages;
         continue;
       }
-      // Simplified: 6.1 migrates a hugetlb page, THP or movable compound page across the edge.
+      // hugetlb and LRU compound pages can be migrated (no non-LRU movable pages in the model).
+      if ((mem.flags[head] & (F(PG_hugetlb) | F(PG_lru))) !== 0) {
+        const page_mt = get_pageblock_migratetype(k, pfn);
+        const isolate_page = !is_migrate_isolate_page(k, pfn);
+        const hz = online_zone(k, head);
+        let ret = -EBUSY;
+        if (hz !== undefined && (!isolate_page || set_migratetype_isolate(k, pfn, flags, head, head + nr_pages) === 0)) {
+          const cc = new compact_control(hz, null);
+          cc.order = -1;
+          cc.mode = MIGRATE_SYNC;
+          cc.ignore_skip_hint = true;
+          cc.no_set_skip_hint = true;
+          cc.gfp_mask = gfp_flags;
+          cc.alloc_contig = true;
+          ret = __alloc_contig_migrate_range(k, cc, head, head + nr_pages);
+          if (isolate_page) unset_migratetype_isolate(k, pfn, page_mt);
+        }
+        if (ret === 0) {
+          // 6.1 would go on from the head of the free page the migration left. See above: no
+          // migratable compound page crosses a pageblock edge on x86-64.
+          throw new KernelBug("isolate_single_pageblock: migrated a compound page across a pageblock edge", { pfn: head, nr_pages });
+        }
+      }
       if (!skip_isolation) unset_migratetype_isolate(k, isolate_pageblock, migratetype);
       return -EBUSY;
     }
@@ -238,7 +270,7 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
  * isolated already.
  * @kernel mm/page_isolation.c start_isolate_page_range
  */
-export function start_isolate_page_range(k: Kernel, start_pfn: number, end_pfn: number, migratetype: number, flags: number): number {
+export function start_isolate_page_range(k: Kernel, start_pfn: number, end_pfn: number, migratetype: number, flags: number, gfp_flags: number = GFP_USER): number {
   const isolate_start = pageblock_start_pfn(start_pfn);
   const isolate_end = pageblock_align(end_pfn);
   // The model keeps boot's MAX_ORDER blocks unlinked until reached: link this zone's first, so
@@ -246,10 +278,10 @@ export function start_isolate_page_range(k: Kernel, start_pfn: number, end_pfn: 
   const z = online_zone(k, isolate_start);
   if (z !== undefined && deferred_in_range(k, z, isolate_start - MAX_ORDER_NR_PAGES, isolate_end)) deferred_link_zone(k, z);
   let skip_isolation = false;
-  let ret = isolate_single_pageblock(k, isolate_start, flags, false, skip_isolation, migratetype);
+  let ret = isolate_single_pageblock(k, isolate_start, flags, gfp_flags, false, skip_isolation, migratetype);
   if (ret) return ret;
   if (isolate_start === isolate_end - pageblock_nr_pages) skip_isolation = true;
-  ret = isolate_single_pageblock(k, isolate_end, flags, true, skip_isolation, migratetype);
+  ret = isolate_single_pageblock(k, isolate_end, flags, gfp_flags, true, skip_isolation, migratetype);
   if (ret) {
     unset_migratetype_isolate(k, isolate_start, migratetype);
     return ret;
@@ -389,7 +421,7 @@ export function alloc_contig_range(k: Kernel, start: number, end: number, migrat
   cc.no_set_skip_hint = true;
   cc.gfp_mask = gfp_mask;
   cc.alloc_contig = true;
-  let ret = start_isolate_page_range(k, start, end, migratetype, 0);
+  let ret = start_isolate_page_range(k, start, end, migratetype, 0, gfp_mask);
   if (ret) return ret;
   done: {
     drain_all_pages(k, z);
