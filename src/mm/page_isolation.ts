@@ -21,8 +21,9 @@
  * THPs in the range migrate (whole, or split: see migrate.ts), free hugetlb pages are
  * dissolved and hugetlb pages in use migrated (hugetlb.ts isolate_or_dissolve_huge_page; as in
  * 6.1, one moved to a free pool page leaves its old copy in the pool, inside the range, so the
- * attempt ends -EBUSY and the next one dissolves it), but a compound page straddling the range's
- * edge is not migrated (6.1 does it from isolate_single_pageblock): such a range fails with -EBUSY;
+ * attempt ends -EBUSY and the next one dissolves it); a compound page straddling the range's
+ * edge fails with -EBUSY after isolate_single_pageblock's migration attempt, as in 6.1 on x86-64,
+ * where only a 1 GiB hugetlb page can straddle a pageblock edge and it is refused;
  * reclaim_clean_pages_from_list is not run first, so clean page-cache pages
  * are migrated rather than dropped; no lru_cache_disable beyond draining the LRU batches (nothing
  * else runs meanwhile); no dump_page on failure.
