@@ -22,7 +22,7 @@ import { khugepaged_state } from "../mm/khugepaged.js";
 import { hugetlb_state, type hstate } from "../mm/hugetlb.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
-import { AnonVmaTable } from "../mm/mm_types.js";
+import { AnonVmaTable, type vm_area_struct } from "../mm/mm_types.js";
 import { type address_space, vfs_state } from "../fs/fs.js";
 import { block_globals } from "../block/blk.js";
 import { writeback_globals } from "../mm/page-writeback.js";
@@ -168,6 +168,11 @@ export class Kernel {
   readonly tasks = new TaskTable();
   /** anon_vmas by id: an anonymous page's mapping column holds -id (mm/mm_types.ts). */
   readonly anon_vmas = new AnonVmaTable();
+  /**
+   * Freed vm_area_structs whose JS objects vm_area_alloc hands out again (mm/mm_types.ts), as
+   * vm_area_cachep hands out a freed object's memory: not state (a snapshot leaves it out).
+   */
+  vm_area_pool: vm_area_struct[] = [];
   /**
    * mm/workingset.c's bucket_order: shadow entries count evictions in buckets of
    * 2^bucket_order, 0 unless RAM exceeds 2^36 pages (set by workingset_init).

@@ -139,6 +139,8 @@ export function machineRegistry(): SnapshotRegistry {
         ctor: Kernel,
         // The /proc tree's handlers are code: rebuilt as boot built them.
         afterRestore: (k: Kernel) => proc_root_init(k),
+        // Freed VMAs kept for reuse (mm_types.ts vm_area_alloc) are not state.
+        reset: Object.freeze({ vm_area_pool: () => [] }),
       }),
       Printk: Object.freeze({ ctor: Printk }),
       TraceBus: Object.freeze({
@@ -196,7 +198,8 @@ export function machineRegistry(): SnapshotRegistry {
       cpu_fbatches: Object.freeze({ ctor: cpu_fbatches }),
       mm_struct: Object.freeze({ ctor: mm_struct }),
       vm_area_struct: Object.freeze({ ctor: vm_area_struct }),
-      AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
+      // Its pool holds freed anon_vma objects for reuse, not state.
+      AnonVmaTable: Object.freeze({ ctor: AnonVmaTable, reset: Object.freeze({ pool: () => [] }) }),
       // rmap_vmas is a cache of the rb list, not state: rebuilt on the first rmap walk after restore
       anon_vma: Object.freeze({ ctor: anon_vma, reset: Object.freeze({ rmap_vmas: () => null }) }),
       oom_state: Object.freeze({ ctor: oom_state }),
