@@ -300,13 +300,13 @@ export class scan_control {
   readonly vm_flags_out = new Int32Array(1);
   readonly lruvec_nr = new Float64Array(NR_LRU_LISTS);
   readonly lruvec_targets = new Float64Array(NR_LRU_LISTS);
-  // The local list heads (LIST_HEAD(...)) of shrink_inactive_list, shrink_active_list and
-  // shrink_folio_list, one set each: an invocation's sc is its own and none of the three calls
-  // itself (a reclaim nested in one, direct reclaim by a task kswapd woke, has a scan_control
-  // of its own), so each set is free when its function is entered. A typed array per call cost
-  // about 1% of a replay's run (bench/replay.bench.ts, 7 December 2026).
-  readonly inactive_lists = new Int32Array(4);
-  readonly active_lists = new Int32Array(4);
+  // The local list heads (LIST_HEAD(...)) of the isolating functions (shrink_inactive_list,
+  // shrink_active_list: neither runs inside the other) and of the shrink_folio_list they call:
+  // an invocation's sc is its own and none of these calls itself (a reclaim nested in one,
+  // direct reclaim by a task kswapd woke, has a scan_control of its own), so each set is free
+  // when its function is entered. A typed array per call cost about 1% of a replay's run
+  // (bench/replay.bench.ts, 7 December 2026).
+  readonly isolated_lists = new Int32Array(4);
   readonly folio_ret_lists = new Int32Array(4);
 }
 
@@ -1002,7 +1002,7 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: 
     reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_ISOLATED);
   }
   lru_add_drain(k);
-  const lists = local_lists(sc.inactive_lists);
+  const lists = local_lists(sc.isolated_lists);
   const nr_taken = isolate_lru_folios(k, nr_to_scan, lv, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
   const nr_scanned = sc.nr_scanned_out[0];
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
@@ -1054,7 +1054,7 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pg
   const mem = k.mem_map;
   const links = mem.lru;
   lru_add_drain(k);
-  const lists = local_lists(sc.active_lists);
+  const lists = local_lists(sc.isolated_lists);
   const nr_taken = isolate_lru_folios(k, nr_to_scan, lv, pgdat, lists, L_SRC, sc.nr_scanned_out, sc, lru);
   const nr_scanned = sc.nr_scanned_out[0];
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
