@@ -29,7 +29,7 @@
  *   lru_gen_eviction, lru_gen_refault
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { fls_long } from "../lib/bitops.js";
+import { fls_long, pow2, shr } from "../lib/bitops.js";
 import { KERN_INFO } from "../kernel/printk.js";
 import { F, LRU_REFS_MASK, LRU_REFS_WIDTH, PG_active, PG_swapbacked, PG_workingset } from "./memmap.js";
 import { folio_lru_refs, lru_gen_enabled, lru_gen_in_fault, lru_hist_from_seq, lru_tier_from_refs } from "./lru_gen.js";
@@ -75,7 +75,7 @@ export function workingset_eviction(k: Kernel, pfn: number): number {
   if (z === undefined) return 0;
   if (lru_gen_enabled(k)) return lru_gen_eviction(k, pfn, z.zone_pgdat.node_id);
   const pgdat = z.zone_pgdat;
-  const eviction = Math.floor(pgdat.__lruvec.nonresident_age / 2 ** k.workingset_bucket_order);
+  const eviction = shr(pgdat.__lruvec.nonresident_age, k.workingset_bucket_order);
   pgdat.__lruvec.nonresident_age += 1;
   return pack_shadow(pgdat.node_id, eviction, (k.mem_map.flags[pfn] & F(PG_workingset)) !== 0);
 }
@@ -98,7 +98,7 @@ export function workingset_refault(k: Kernel, pfn: number, shadow: number): void
   const workingset = v % 2 === 1;
   const rest = Math.floor(v / 2);
   const nid = rest % 2 ** NODES_SHIFT;
-  const eviction = Math.floor(rest / 2 ** NODES_SHIFT) * 2 ** k.workingset_bucket_order;
+  const eviction = Math.floor(rest / 2 ** NODES_SHIFT) * pow2(k.workingset_bucket_order);
   const eviction_pgdat = k.node_data[nid];
   if (eviction_pgdat === undefined) return;
   const refault = eviction_pgdat.__lruvec.nonresident_age;
