@@ -204,7 +204,7 @@ function node_free(xa: xarray, obj: number): void {
 
 /** workingset_update_node on leaf c: on the shadow list while it has a node holding values only. */
 function leaf_update(xa: xarray, c: Int32Array): void {
-  const want = c[HAS_NODE] !== 0 && c[COUNT] !== 0 && c[COUNT] === c[NR_VALUES];
+  const want = xa_leaf_shadow_only(c);
   if (want === (c[ON_LIST] !== 0)) return;
   c[ON_LIST] = want ? 1 : 0;
   const o = xa.node_owner;
@@ -362,6 +362,11 @@ export function xa_nodes_expected(xa: xarray): number {
 /** The object of leaf c's node (0: none, or the head case). */
 export function xa_leaf_obj(c: Int32Array): number {
   return c[HAS_NODE] !== 0 ? leaf_obj(c) : 0;
+}
+
+/** Does leaf c have a node holding value entries only (what workingset_update_node lists)? */
+export function xa_leaf_shadow_only(c: Int32Array): boolean {
+  return c[HAS_NODE] !== 0 && c[COUNT] !== 0 && c[COUNT] === c[NR_VALUES];
 }
 
 /** The chunk number of leaf c. */
