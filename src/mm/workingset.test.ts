@@ -209,8 +209,8 @@ describe("shadow nodes (workingset_update_node, count_shadow_nodes, shadow_lru_i
     expect(k.node_data[0].vm_stat[WORKINGSET_NODES]).toBe(list.size);
   });
 
-  it("frees nothing while the shadow nodes are within the lruvec's pages >> 3", () => {
-    const { k } = evicted();
+  it("frees nothing while the shadow nodes are within the lruvec's pages >> 3, drop_caches=2 included", () => {
+    const { m, k } = evicted();
     const s = k.workingset.workingset_shadow_shrinker;
     const sc = new shrink_control();
     sc.nid = 0;
@@ -219,6 +219,12 @@ describe("shadow nodes (workingset_update_node, count_shadow_nodes, shadow_lru_i
     // ~25 000 LRU pages allow ~3 100 nodes: the few hundred listed are all kept.
     expect(k.workingset.shadow_nodes[0].size).toBeLessThan(pages >> 3);
     expect(s.ops.count_objects(k, s, sc)).toBe(0);
+    // drop_caches=2 runs every shrinker at priority 0 (drop_slab), this one included: below the
+    // limit it frees no node.
+    const listed = k.workingset.shadow_nodes[0].size;
+    m.write("/proc/sys/vm/drop_caches", "2");
+    expect(k.workingset.shadow_nodes[0].size).toBe(listed);
+    expect(m.read("/proc/vmstat")).toMatch(/^workingset_nodereclaim 0$/m);
   });
 
   it("frees the oldest shadow nodes over the limit with their shadows, counting workingset_nodereclaim", () => {
