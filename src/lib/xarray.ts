@@ -359,9 +359,13 @@ export function xa_nodes_expected(xa: xarray): number {
   return n;
 }
 
-/** The object of leaf c's node (0: none, or the head case). */
+/**
+ * The object of leaf c's node (0: none, or the head case). Still readable while the node is being
+ * freed (its words are cleared after the owner's shadow_list call), so the owner finds the list
+ * of the node the object sits on.
+ */
 export function xa_leaf_obj(c: Int32Array): number {
-  return c[HAS_NODE] !== 0 ? leaf_obj(c) : 0;
+  return leaf_obj(c);
 }
 
 /** Does leaf c have a node holding value entries only (what workingset_update_node lists)? */
