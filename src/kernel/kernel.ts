@@ -18,6 +18,7 @@ import type { dev_dax } from "../drivers/dax/device.js";
 import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { shrinker_state } from "../mm/shrinker.js";
+import { workingset_state } from "../mm/workingset.js";
 import { khugepaged_state } from "../mm/khugepaged.js";
 import { hugetlb_state, type hstate } from "../mm/hugetlb.js";
 import { pageblock_order } from "../mm/types.js";
@@ -178,6 +179,8 @@ export class Kernel {
    * 2^bucket_order, 0 unless RAM exceeds 2^36 pages (set by workingset_init).
    */
   workingset_bucket_order = 0;
+  /** mm/workingset.c's shadow_nodes and shadow shrinker; the xa_node_owner of every page cache and swap cache xarray. */
+  readonly workingset: workingset_state = new workingset_state(this);
   /**
    * The VFS: live address_spaces by id (a file page's mapping column holds its id, and rmap finds
    * the file's mappings through it), the super_blocks, the mount table, the rootfs, the internal
