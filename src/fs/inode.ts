@@ -20,6 +20,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { truncate_inode_pages_final } from "../mm/truncate.js";
+import { XA_FLAGS_ACCOUNT } from "../lib/xarray.js";
 import { alloc_inode_objects, destroy_inode_objects, inode_add_lru } from "./dcache.js";
 import { inode_io_list_del } from "./fs-writeback.js";
 import {
@@ -59,7 +60,14 @@ export function new_inode(
   const i = new inode(sb, ino, mode, new_mapping_id(k), ops.a_ops, ops.i_op, ops.i_fop, gfp_mask);
   alloc_inode_objects(k, i);
   k.vfs.mappings.set(i.i_mapping.id, i.i_mapping);
-  i.i_mapping.i_pages.node_cache = k.vfs.xa_node_cache;
+  const xa = i.i_mapping.i_pages;
+  xa.node_cache = k.vfs.xa_node_cache;
+  // address_space_init_once: XA_FLAGS_ACCOUNT; mapping_set_update: workingset_update_node for
+  // every mapping but shmem's (and DAX's, which the page cache does not hold).
+  xa.xa_flags = XA_FLAGS_ACCOUNT;
+  xa.update_node = !i.shmem;
+  xa.mapping_id = i.i_mapping.id;
+  xa.node_owner = k.workingset;
   sb.s_inodes.add(i);
   return i;
 }

@@ -18,11 +18,12 @@ import type { dev_dax } from "../drivers/dax/device.js";
 import type { PgtablePool } from "../arch/x86/pgtable.js";
 import { thp_state } from "../mm/huge_memory.js";
 import { shrinker_state } from "../mm/shrinker.js";
+import { workingset_state } from "../mm/workingset.js";
 import { khugepaged_state } from "../mm/khugepaged.js";
 import { hugetlb_state, type hstate } from "../mm/hugetlb.js";
 import { pageblock_order } from "../mm/types.js";
 import { NR_VM_EVENT_ITEMS } from "../mm/vmstat_items.js";
-import { AnonVmaTable } from "../mm/mm_types.js";
+import { AnonVmaTable, type vm_area_struct } from "../mm/mm_types.js";
 import { type address_space, vfs_state } from "../fs/fs.js";
 import { block_globals } from "../block/blk.js";
 import { writeback_globals } from "../mm/page-writeback.js";
@@ -169,10 +170,17 @@ export class Kernel {
   /** anon_vmas by id: an anonymous page's mapping column holds -id (mm/mm_types.ts). */
   readonly anon_vmas = new AnonVmaTable();
   /**
+   * Freed vm_area_structs whose JS objects vm_area_alloc hands out again (mm/mm_types.ts), as
+   * vm_area_cachep hands out a freed object's memory: not state (a snapshot leaves it out).
+   */
+  vm_area_pool: vm_area_struct[] = [];
+  /**
    * mm/workingset.c's bucket_order: shadow entries count evictions in buckets of
    * 2^bucket_order, 0 unless RAM exceeds 2^36 pages (set by workingset_init).
    */
   workingset_bucket_order = 0;
+  /** mm/workingset.c's shadow_nodes and shadow shrinker; the xa_node_owner of every page cache and swap cache xarray. */
+  readonly workingset: workingset_state = new workingset_state(this);
   /**
    * The VFS: live address_spaces by id (a file page's mapping column holds its id, and rmap finds
    * the file's mappings through it), the super_blocks, the mount table, the rootfs, the internal

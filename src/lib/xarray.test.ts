@@ -17,7 +17,10 @@ import {
   xa_store_folio,
   xa_store_value,
   XA_NODE_CACHE_MAX,
+  xa_delete_leaf,
+  xa_nodes_expected,
   xarray,
+  type xa_node_owner,
 } from "./xarray.js";
 
 describe("xarray (lib/xarray.c as i_pages uses it)", () => {
@@ -136,5 +139,173 @@ describe("xarray (lib/xarray.c as i_pages uses it)", () => {
       expect(xa_load_folio(xa, i)).toBe(r?.folio ?? -1);
       expect(xa_load_value(xa, i)).toBe(r?.value ?? 0);
     }
+  });
+});
+
+/** A node owner that hands out numbered objects and records the shadow list. */
+class TestOwner implements xa_node_owner {
+  next = 4096;
+  readonly live = new Set<number>();
+  readonly list = new Set<Int32Array>();
+  node_alloc(): number {
+    const o = this.next;
+    this.next += 576;
+    this.live.add(o);
+    return o;
+  }
+  node_free(_xa: xarray, obj: number): void {
+    if (!this.live.delete(obj)) throw new Error(`double free of ${obj}`);
+  }
+  shadow_list(_xa: xarray, c: Int32Array, on: boolean): void {
+    if (on === this.list.has(c)) throw new Error("shadow_list: no change");
+    if (on) this.list.add(c);
+    else this.list.delete(c);
+  }
+}
+
+function tree(indices: number[]): { xa: xarray; owner: TestOwner } {
+  const xa = new xarray();
+  const owner = new TestOwner();
+  xa.node_owner = owner;
+  for (const i of indices) xa_store_folio(xa, i, i);
+  return { xa, owner };
+}
+
+describe("xarray: the xa_nodes 6.1 holds (xas_create, xas_expand, xas_delete_node, xas_shrink)", () => {
+  it("keeps a lone entry at index 0 in xa_head: no node", () => {
+    const { xa, owner } = tree([0]);
+    expect(xa.nr_nodes).toBe(0);
+    expect(owner.live.size).toBe(0);
+    // A shadow in its place: still the head entry.
+    xa_erase(xa, 0);
+    xa_store_value(xa, 0, 5);
+    expect(xa.nr_nodes).toBe(0);
+  });
+
+  it("needs one leaf for indices 0..63, and for a lone entry at index 5", () => {
+    expect(tree(Array.from({ length: 64 }, (_, i) => i)).xa.nr_nodes).toBe(1);
+    expect(tree([5]).xa.nr_nodes).toBe(1);
+    expect(tree([0, 1]).xa.nr_nodes).toBe(1);
+  });
+
+  it("builds a root over two leaves for 0 and 64, and shrinks back to xa_head when 64 goes", () => {
+    const { xa, owner } = tree([0, 64]);
+    expect(xa.nr_nodes).toBe(3);
+    expect(owner.live.size).toBe(3);
+    xa_erase(xa, 64);
+    expect(xa.nr_nodes).toBe(0);
+    expect(owner.live.size).toBe(0);
+  });
+
+  it("makes the chain of nodes down to a sparse index: 2^20 has a root at shift 18, then 12, 6 and the leaf", () => {
+    expect(tree([2 ** 20]).xa.nr_nodes).toBe(4);
+    // 4095 is the last index a two-level tree reaches; 4096 needs a third level.
+    expect(tree([4095]).xa.nr_nodes).toBe(2);
+    expect(tree([4096]).xa.nr_nodes).toBe(3);
+    // 0 and 2^20: the root, then one node per level on each of the two paths.
+    expect(tree([0, 2 ** 20]).xa.nr_nodes).toBe(1 + 2 * 3);
+  });
+
+  it("shrinks only as far as slot 0 allows", () => {
+    // {1, 4096}: without 4096 the root and the middle node collapse; the leaf stays (index 1 is not 0).
+    const a = tree([1, 4096]);
+    expect(a.xa.nr_nodes).toBe(5);
+    xa_erase(a.xa, 4096);
+    expect(a.xa.nr_nodes).toBe(1);
+    // {4096, 8192}: the root's slot 0 is empty, so nothing collapses: root, middle, leaf.
+    const b = tree([4096, 8192]);
+    xa_erase(b.xa, 8192);
+    expect(b.xa.nr_nodes).toBe(3);
+    expect(b.owner.live.size).toBe(3);
+    xa_erase(b.xa, 4096);
+    expect(b.xa.nr_nodes).toBe(0);
+    expect(b.owner.live.size).toBe(0);
+  });
+
+  it("gives index 0 its leaf when a second entry joins it in the head, and takes it back after", () => {
+    const { xa, owner } = tree([0]);
+    xa_store_folio(xa, 1, 1);
+    expect(xa.nr_nodes).toBe(1);
+    expect(owner.live.size).toBe(1);
+    xa_erase(xa, 1);
+    expect(xa.nr_nodes).toBe(0);
+    expect(owner.live.size).toBe(0);
+  });
+
+  it("counts as a fresh recount does, with one live object per node, over random stores and erases", () => {
+    const rng = new Prng(11);
+    const xa = new xarray();
+    const owner = new TestOwner();
+    xa.node_owner = owner;
+    const present = new Set<number>();
+    for (let n = 0; n < 20000; n++) {
+      // Mostly small indices (shallow trees), sometimes far ones (growth and shrink by levels).
+      const index = rng.below(8) === 0 ? rng.below(2 ** 22) : rng.below(300);
+      const op = rng.below(3);
+      if (op === 0 && !present.has(index)) {
+        xa_store_folio(xa, index, n);
+        present.add(index);
+      } else if (op === 1) {
+        xa_store_value(xa, index, n + 1);
+        present.add(index);
+      } else {
+        xa_erase(xa, index);
+        present.delete(index);
+      }
+      if (n % 97 === 0) {
+        expect(xa.nr_nodes).toBe(xa_nodes_expected(xa));
+        expect(owner.live.size).toBe(xa.nr_nodes);
+      }
+    }
+    for (const i of [...present]) xa_erase(xa, i);
+    expect(xa.nr_nodes).toBe(0);
+    expect(owner.live.size).toBe(0);
+    expect(xa.inner?.size ?? 0).toBe(0);
+  });
+});
+
+describe("xarray: the shadow-node list (workingset_update_node)", () => {
+  it("lists a leaf once it holds only value entries, and unlists it when a folio comes back", () => {
+    const { xa, owner } = tree([64, 65]);
+    xa.update_node = true;
+    xa_store_value(xa, 64, 7);
+    expect(owner.list.size).toBe(0);
+    xa_store_value(xa, 65, 8);
+    const leaf = xa.chunks.get(1) as Int32Array;
+    expect([...owner.list]).toEqual([leaf]);
+    xa_store_folio(xa, 65, 3);
+    expect(owner.list.size).toBe(0);
+    xa_store_value(xa, 65, 9);
+    xa_erase(xa, 64);
+    xa_erase(xa, 65);
+    // Freed: off the list first.
+    expect(owner.list.size).toBe(0);
+    expect(owner.live.size).toBe(0);
+  });
+
+  it("never lists the head entry (no node) nor a mapping without the update (shmem)", () => {
+    const head = tree([0]);
+    head.xa.update_node = true;
+    xa_store_value(head.xa, 0, 1);
+    expect(head.owner.list.size).toBe(0);
+    const shmem = tree([64]);
+    xa_store_value(shmem.xa, 64, 1);
+    expect(shmem.owner.list.size).toBe(0);
+  });
+
+  it("deletes a shadow-only leaf whole, and the parents it leaves empty", () => {
+    const { xa, owner } = tree([3, 4096, 4097]);
+    xa.update_node = true;
+    xa_store_value(xa, 4096, 1);
+    xa_store_value(xa, 4097, 2);
+    expect(xa.nr_nodes).toBe(5);
+    const leaf = [...owner.list][0];
+    owner.list.delete(leaf); // list_lru_isolate
+    xa_delete_leaf(xa, leaf);
+    // 3 alone: the root and middle node collapse into the leaf of index 3.
+    expect(xa.nr_nodes).toBe(1);
+    expect(owner.live.size).toBe(1);
+    expect(xa.nr_entries).toBe(1);
+    expect(xa_load_value(xa, 4096)).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Random sequences of faults, frees, forks, copy-on-write, THP faults, exits, single-page
- * migrations and whole compactions, with the buddy, address-space and LRU checkers after every
+ * Random sequences of faults, frees, forks, copy-on-write, THP faults, hugetlb mappings (private
+ * and shared), exits, single-page migrations, whole compactions and alloc_contig_range, with the buddy, address-space and LRU checkers after every
  * step and a content check: every page a process wrote keeps the identity token it was given
  * (memmap.ts content), wherever migration moved it. A migration that lost a page's data, swapped
  * two pages or left a PTE on the old frame fails here.
@@ -16,7 +16,7 @@ import { type Process, spawnProcess } from "../sim/process.js";
 import { taskOf } from "../api/internals.js";
 import { procWrite } from "../fs/proc/root.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_KERNEL } from "../include/linux/gfp_types.js";
-import { F, page_content, PG_lru, PG_swapbacked, PG_head, PG_tail, PG_transhuge } from "./memmap.js";
+import { F, page_content, PG_hugetlb, PG_lru, PG_swapbacked, PG_head, PG_tail, PG_transhuge } from "./memmap.js";
 import { MIGRATE_SYNC, MR_COMPACTION, migrate_pages, putback_movable_pages } from "./migrate.js";
 import { newListHeads } from "./list.js";
 import { alloc_pages, drain_all_pages } from "./page_alloc.js";
@@ -34,6 +34,8 @@ interface Region {
   addr: number;
   pages: number;
   shared: boolean;
+  /** A MAP_HUGETLB mapping (2 MiB pages from the pool). */
+  hugetlb: boolean;
 }
 
 /** Every written page's token, by process and address. */
@@ -86,10 +88,13 @@ function migrateRandom(k: Kernel, rng: Prng, n: number): number {
   return nr[0];
 }
 
-function run(seed: number, steps: number): { moved: number; checked: number; contig: number; thp: number } {
+function run(seed: number, steps: number): { moved: number; checked: number; contig: number; thp: number; hugetlbMoved: number } {
   const rng = new Prng(seed);
   const k = start_kernel({ memory: 128 * MiB });
   procWrite(k, "/sys/kernel/mm/transparent_hugepage/enabled", seed % 2 === 0 ? "always" : "madvise");
+  // A few hugetlb pages, and surplus ones for copy-on-write after fork.
+  procWrite(k, "/proc/sys/vm/nr_hugepages", "4");
+  procWrite(k, "/proc/sys/vm/nr_overcommit_hugepages", "2");
   const procs: Process[] = [spawnProcess(k, { comm: "f0", image: null })];
   const regions: Region[] = [];
   const tokens: Tokens = new Map();
@@ -98,23 +103,30 @@ function run(seed: number, steps: number): { moved: number; checked: number; con
   const live = (): Process[] => procs.filter((p) => p.alive);
   let checked = 0;
   let contig = 0;
+  let hugetlbMoved = 0;
   for (let s = 0; s < steps; s++) {
     const op = rng.below(100);
     const ps = live();
     if (op < 20 || ps.length === 0) {
       const p = ps.length === 0 || rng.below(4) === 0 ? spawnProcess(k, { comm: `f${procs.length}`, image: null }) : pick(ps);
       if (!procs.includes(p)) procs.push(p);
-      const huge = rng.below(4) === 0;
-      const pages = huge ? 1024 : 1 + rng.below(600);
-      const shared = !huge && rng.below(5) === 0;
-      const addr = p.mmap(pages * 4096, { prot: "rw", flags: shared ? "shared|anonymous" : "private|anonymous" });
+      const hugetlb = rng.below(6) === 0;
+      const huge = !hugetlb && rng.below(4) === 0;
+      const pages = hugetlb ? 512 : huge ? 1024 : 1 + rng.below(600);
+      const shared = !huge && rng.below(hugetlb ? 2 : 5) === 0;
+      let addr: number;
+      try {
+        addr = p.mmap(pages * 4096, { prot: "rw", flags: `${shared ? "shared" : "private"}|anonymous${hugetlb ? "|hugetlb" : ""}` });
+      } catch {
+        continue; // no huge page left to reserve: ENOMEM
+      }
       if (huge) p.madvise(addr, pages * 4096, "hugepage");
-      regions.push({ p, addr, pages, shared });
+      regions.push({ p, addr, pages, shared, hugetlb });
       p.write(addr, pages * 4096);
       record(k, tokens, p, addr, pages);
     } else if (op < 35) {
       // Free every other page of part of a region: fragmentation.
-      const rs = regions.filter((r) => r.p.alive);
+      const rs = regions.filter((r) => r.p.alive && !r.hugetlb);
       if (rs.length === 0) continue;
       const r = pick(rs);
       const from = rng.below(r.pages);
@@ -132,7 +144,7 @@ function run(seed: number, steps: number): { moved: number; checked: number; con
       // A shared mapping's pages are not copied by fork: the child's map starts empty for them.
       const shared = new Set(regions.filter((r) => r.p === p && r.shared).flatMap((r) => Array.from({ length: r.pages }, (_, i) => r.addr + i * 4096)));
       if (m !== undefined) tokens.set(c, new Map([...m].filter(([a]) => !shared.has(a))));
-      for (const r of regions.filter((rr) => rr.p === p)) regions.push({ p: c, addr: r.addr, pages: r.pages, shared: r.shared });
+      for (const r of regions.filter((rr) => rr.p === p)) regions.push({ p: c, addr: r.addr, pages: r.pages, shared: r.shared, hugetlb: r.hugetlb });
     } else if (op < 55) {
       // Copy-on-write: a write keeps the data identity (the copy takes its source's token).
       const rs = regions.filter((r) => r.p.alive);
@@ -156,11 +168,24 @@ function run(seed: number, steps: number): { moved: number; checked: number; con
       // (thp_migration_*); when it succeeds the range is given straight back.
       // Half the time the pageblock of a THP, if there is one.
       const z = k.node_data[0].node_zones[1];
+      // A hugetlb page in use there is isolated and migrated (unmap_and_move_huge_page).
       const thpHeads: number[] = [];
-      for (let q = z.zone_start_pfn; q < z.zone_start_pfn + z.spanned_pages; q += pageblock_nr_pages) if ((k.mem_map.flags[q] & F(PG_transhuge)) !== 0) thpHeads.push(q);
+      const hugetlbHeads: number[] = [];
+      const mem = k.mem_map;
+      for (let q = z.zone_start_pfn; q < z.zone_start_pfn + z.spanned_pages; q += pageblock_nr_pages) {
+        if ((mem.flags[q] & F(PG_transhuge)) !== 0) thpHeads.push(q);
+        if ((mem.flags[q] & F(PG_hugetlb)) !== 0 && mem._refcount[q] > 0) hugetlbHeads.push(q);
+      }
       const pb = (z.zone_start_pfn >>> pageblock_order) + 1 + rng.below((z.spanned_pages >>> pageblock_order) - 2);
-      const pfn = thpHeads.length > 0 && rng.below(2) === 0 ? pick(thpHeads) : pb << pageblock_order;
-      if (alloc_contig_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL) === 0) {
+      const which = rng.below(3);
+      const pfn = which === 0 && thpHeads.length > 0 ? pick(thpHeads) : which === 1 && hugetlbHeads.length > 0 ? pick(hugetlbHeads) : pb << pageblock_order;
+      const hugetlbInUse = (mem.flags[pfn] & F(PG_hugetlb)) !== 0 && mem._refcount[pfn] > 0;
+      const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+      const r = alloc_contig_range(k, pfn, pfn + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL);
+      // Moved off the range (pgmigrate_success + 512 at least), whether or not the old copy
+      // went back to the pool and kept the range busy.
+      if (hugetlbInUse && k.vm_events[PGMIGRATE_SUCCESS] - migrated >= 512 && !((mem.flags[pfn] & F(PG_hugetlb)) !== 0 && mem._refcount[pfn] > 0)) hugetlbMoved++;
+      if (r === 0) {
         contig++;
         free_contig_range(k, pfn, pageblock_nr_pages);
       }
@@ -178,23 +203,26 @@ function run(seed: number, steps: number): { moved: number; checked: number; con
     checkLru(k);
     checked += verify(k, tokens);
   }
-  return { moved: k.vm_events[PGMIGRATE_SUCCESS] - moved0, checked, contig, thp: k.vm_events[THP_MIGRATION_SUCCESS] + k.vm_events[THP_MIGRATION_SPLIT] };
+  return { moved: k.vm_events[PGMIGRATE_SUCCESS] - moved0, checked, contig, thp: k.vm_events[THP_MIGRATION_SUCCESS] + k.vm_events[THP_MIGRATION_SPLIT], hugetlbMoved };
 }
 
 describe("compaction and migration under random workloads", () => {
   let contigs = 0;
   let thps = 0;
+  let hugetlbs = 0;
   for (const seed of [1, 2, 3, 4]) {
     it(`keeps every page's data and every invariant (seed ${seed})`, () => {
-      const { moved, checked, contig, thp } = run(seed, 120);
+      const { moved, checked, contig, thp, hugetlbMoved } = run(seed, 120);
       expect(moved).toBeGreaterThan(100);
       expect(checked).toBeGreaterThan(1000);
       contigs += contig;
       thps += thp;
+      hugetlbs += hugetlbMoved;
     });
   }
-  it("took contiguous ranges and moved or split THPs out of them across the seeds", () => {
+  it("took contiguous ranges and moved or split THPs and moved hugetlb pages in use out of them across the seeds", () => {
     expect(contigs).toBeGreaterThan(0);
     expect(thps).toBeGreaterThan(0);
+    expect(hugetlbs).toBeGreaterThan(0);
   });
 });

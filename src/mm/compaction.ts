@@ -668,7 +668,8 @@ function too_many_isolated(pgdat: pglist_data): boolean {
  * Isolates the movable LRU pages of [low_pfn, end_pfn) onto cc->migratepages, up to
  * COMPACT_CLUSTER_MAX at a time: free blocks and compound pages are stepped over (for
  * alloc_contig_range, cc->alloc_contig, a THP on the LRU is isolated whole and a hugetlb page
- * goes to isolate_or_dissolve_huge_page: a free one is dissolved, -ENOMEM is returned), pages off the
+ * goes to isolate_or_dissolve_huge_page: one in use is isolated, a free one dissolved, -ENOMEM is
+ * returned), pages off the
  * LRU (kernel allocations, page tables, pages in a per-CPU batch) cannot move, an anonymous
  * page with references beyond its mappings is pinned, mapped file pages need __GFP_FS, and
  * unevictable pages need ISOLATE_UNEVICTABLE (compact_unevictable_allowed); async mode leaves
@@ -722,17 +723,29 @@ export function isolate_migratepages_block(k: Kernel, cc: compact_control, low_p
     // Pages of the folio to isolate (1, or a THP's 512 for alloc_contig); 0 while none.
     let isolate = 0;
     if (cc.alloc_contig && (f & (F(PG_head) | F(PG_tail))) !== 0 && (flags[compound_head(mem, low_pfn)] & F(PG_hugetlb)) !== 0) {
-      // A hugetlb page in the way of alloc_contig_range: a free one is dissolved into the
-      // (isolated) free lists after a replacement joins the pool; the buddy check below then
-      // steps over it. Otherwise low_pfn skips the page and, except for -EBUSY, the error is
-      // reported (-ENOMEM: no replacement, or a gigantic page).
+      // A hugetlb page in the way of alloc_contig_range: one in use is isolated onto
+      // cc->migratepages (isolate_success_no_list: counted in the scan and compact_isolated, not
+      // in NR_ISOLATED_*); a free one is dissolved into the (isolated) free lists after a
+      // replacement joins the pool, and the buddy check below steps over it. Otherwise low_pfn
+      // skips the page and, except for -EBUSY, the error is reported (-ENOMEM: no replacement,
+      // or a gigantic page).
       const head = compound_head(mem, low_pfn);
       const nr = folio_nr_pages(mem, head);
-      const r = isolate_or_dissolve_huge_page(k, head);
+      const r = isolate_or_dissolve_huge_page(k, head, cc.lists, MIGRATEPAGES);
       if (r < 0) {
         if (r !== -EBUSY) ret = r;
         low_pfn = head + nr - 1;
         fail = true;
+      } else if ((flags[head] & F(PG_hugetlb)) !== 0) {
+        low_pfn = head + nr - 1;
+        cc.nr_migratepages += nr;
+        nr_isolated += nr;
+        nr_scanned += nr - 1;
+        if (cc.nr_migratepages >= COMPACT_CLUSTER_MAX && !cc.rescan && !cc.contended) {
+          ++low_pfn;
+          break;
+        }
+        continue;
       }
       f = page_flags(mem, low_pfn);
     }

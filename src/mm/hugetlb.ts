@@ -32,8 +32,10 @@
  * time through nr_hugepages (alloc_contig_pages: page_isolation.ts).
  * Simplified: gigantic pages cannot be mapped (PUD leaves are not modelled). No
  * hugetlbfs mounts or subpools (the internal mount's subpool has no limits), no SHM_HUGETLB (no
- * SysV shm in the model), no hugetlb cgroup, no PMD sharing, no vmemmap optimisation, no page
- * migration or demotion, no memory policies (pages come round-robin from the nodes with memory).
+ * SysV shm in the model), no hugetlb cgroup, no PMD sharing, no vmemmap optimisation, no
+ * demotion, no memory policies (pages come round-robin from the nodes with memory). Migration
+ * of a page in use happens only for alloc_contig_range (isolate_or_dissolve_huge_page here,
+ * unmap_and_move_huge_page in migrate.ts); no move_pages, mbind or memory offlining.
  * @kernel mm/hugetlb.c hugetlb_total_pages, set_max_huge_pages, alloc_pool_huge_page,
  *   alloc_fresh_huge_page, alloc_buddy_huge_page, alloc_gigantic_page, prep_compound_gigantic_page,
  *   prep_new_huge_page, adjust_pool_surplus,
@@ -43,7 +45,8 @@
  *   hugetlb_unreserve_pages, hugetlb_vm_op_close, hugetlb_vm_op_split, alloc_huge_page,
  *   hugetlb_fault, hugetlb_no_page, hugetlb_wp, make_huge_pte, __unmap_hugepage_range,
  *   copy_hugetlb_page_range, hugetlb_report_meminfo, hugetlb_report_node_meminfo,
- *   hugetlb_report_usage, __nr_hugepages_store_common, hugetlb_overcommit_handler,
+ *   hugetlb_report_usage, folio_isolate_hugetlb, folio_putback_hugetlb, move_hugetlb_state,
+ *   __nr_hugepages_store_common, hugetlb_overcommit_handler,
  *   nr_hugepages_show, free_hugepages_show, resv_hugepages_show, surplus_hugepages_show,
  *   hugepagesz_setup, hugepages_setup, hugetlb_hstate_alloc_pages
  * @kernel fs/hugetlbfs/inode.c hugetlb_file_setup, hugetlbfs_file_mmap, hugetlbfs_evict_inode,
@@ -61,7 +64,7 @@ import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { kstrtoul10 } from "../lib/kstrtox.js";
 import { __GFP_COMP, __GFP_NOWARN, __GFP_RETRY_MAYFAIL, __GFP_THISNODE, GFP_HIGHUSER_MOVABLE } from "./gfp.js";
-import { copy_page_content, F, fresh_page_contents, PG_anon_exclusive, PG_head, PG_hugetlb, PG_tail, PG_uptodate } from "./memmap.js";
+import { copy_page_content, F, fresh_page_contents, PG_anon_exclusive, PG_dirty, PG_head, PG_hugetlb, PG_tail, PG_uptodate } from "./memmap.js";
 import { type mm_struct, type vm_area_struct, VM_DONTEXPAND, VM_HUGETLB, VM_MAYSHARE, VM_NORESERVE, VM_SHARED, VM_WRITE } from "./mm_types.js";
 import { NO_PFN } from "./mmzone.js";
 import { __alloc_pages, __free_pages } from "./page_alloc.js";
@@ -88,6 +91,15 @@ const FAULT_FLAG_WRITE = 1 << 0;
 
 const HUGETLB = F(PG_hugetlb);
 const HEAD = F(PG_head);
+
+/**
+ * The hugetlb page flags (enum hugetlb_page_flags) the kernel keeps in the head's page->private:
+ * HPG_migratable (bit 1: in use and mapped, so alloc_contig_range may isolate it) and
+ * HPG_temporary (bit 2: a page allocated for a migration beyond the pool, freed to the buddy
+ * allocator at its last reference). Simplified: HPG_restore_reserve stays in page[2].private.
+ */
+export const HPG_migratable = 1 << 1;
+export const HPG_temporary = 1 << 2;
 
 /**
  * One huge page size's pool.
@@ -154,6 +166,12 @@ export class hugetlb_state {
   gbpages = false;
   /** The internal hugetlbfs mount's superblock (hugetlbfs_vfsmount), made at the first MAP_HUGETLB. */
   mnt: super_block | null = null;
+  /**
+   * Its live inodes by mapping id, so a shared huge page's mapping column finds its file
+   * (page->mapping, for migration's rmap walk). Not k.vfs.mappings: the page-cache checker and
+   * drop_caches walk those, and a hugetlbfs inode's i_pages stays empty (see hugetlbfs_inode).
+   */
+  readonly inodes = new Map<number, hugetlbfs_inode>();
 }
 
 /**
@@ -364,7 +382,9 @@ function remove_hugetlb_page(k: Kernel, h: hstate, pfn: number, adjust_surplus: 
 /** Gives a page removed from the pool back to the buddy allocator. @kernel mm/hugetlb.c update_and_free_page, __update_and_free_page */
 function update_and_free_page(k: Kernel, h: hstate, pfn: number): void {
   const mem = k.mem_map;
-  mem.flags[pfn] &= ~(HUGETLB | F(PG_anon_exclusive) | F(PG_uptodate));
+  // __update_and_free_page clears PG_dirty among others (a migrated page's folio_mark_dirty).
+  mem.flags[pfn] &= ~(HUGETLB | F(PG_anon_exclusive) | F(PG_uptodate) | F(PG_dirty));
+  mem.private[pfn] = 0; // the hugetlb page flags
   mem.mapping[pfn] = 0;
   mem._refcount[pfn] = 1;
   if (hstate_is_gigantic(h)) {
@@ -588,6 +608,14 @@ export function free_huge_page(k: Kernel, head: number): void {
     mem.private[head + 2] = 0;
     h.resv_huge_pages++;
   }
+  mem.private[head] &= ~HPG_migratable; // folio_clear_hugetlb_migratable
+  if ((mem.private[head] & HPG_temporary) !== 0) {
+    // A page a migration allocated beyond the pool (or the old page it replaced): not surplus,
+    // it leaves the pool and goes back to the buddy allocator.
+    remove_hugetlb_page(k, h, head, false, false);
+    update_and_free_page(k, h, head);
+    return;
+  }
   mem.lru.list_del(h.hugepage_activelist, 0, head);
   if (h.surplus_huge_pages_node[nid] > 0) {
     h.surplus_huge_pages--;
@@ -608,22 +636,143 @@ function hstate_of_page(k: Kernel, head: number): hstate | null {
 }
 
 /**
- * alloc_contig_range met hugetlb page `head` in its range: a free pool page is replaced
- * (alloc_and_dissolve_huge_page) and goes back to the buddy allocator, into the range's
- * isolated free lists; 0 then. A gigantic page is -ENOMEM (alloc_contig_range would depend on
- * itself); a page in use is -EBUSY.
- * Simplified: 6.1 isolates a page in use (folio_isolate_hugetlb) and migrate_pages moves it
- * (migrate_hugetlbs, unmap_and_move_huge_page); the model leaves it, so the range stays busy.
+ * alloc_contig_range met hugetlb page `head` in its range: a page in use and migratable is
+ * isolated onto list `list_idx` of `heads` (folio_isolate_hugetlb), for migrate_pages to move;
+ * a free pool page is replaced (alloc_and_dissolve_huge_page) and goes back to the buddy
+ * allocator, into the range's isolated free lists; 0 then. A gigantic page is -ENOMEM
+ * (alloc_contig_range would depend on itself); a page in use that cannot be isolated (not yet
+ * mapped, or isolated already) is -EBUSY.
  * @kernel mm/hugetlb.c isolate_or_dissolve_huge_page
  */
-export function isolate_or_dissolve_huge_page(k: Kernel, head: number): number {
+export function isolate_or_dissolve_huge_page(k: Kernel, head: number, heads: Int32Array, list_idx: number): number {
   const mem = k.mem_map;
   if ((mem.flags[head] & HEAD) === 0 || (mem.flags[head] & HUGETLB) === 0) return 0;
   const h = hstate_of_page(k, head);
   if (h === null) throw new KernelBug("isolate_or_dissolve_huge_page: hugetlb page of no hstate", { pfn: head });
   if (hstate_is_gigantic(h)) return -errnoValues.ENOMEM;
-  if (mem._refcount[head] !== 0) return -errnoValues.EBUSY;
+  if (mem._refcount[head] !== 0) return folio_isolate_hugetlb(k, head, heads, list_idx);
   return alloc_and_dissolve_huge_page(k, h, head);
+}
+
+/**
+ * Isolates a hugetlb page in use for migration: off the active list onto list `list_idx` of
+ * `heads`, not migratable meanwhile, with a reference of its own. -EBUSY unless it is a
+ * migratable hugetlb head with references.
+ * @kernel mm/hugetlb.c folio_isolate_hugetlb
+ */
+export function folio_isolate_hugetlb(k: Kernel, head: number, heads: Int32Array, list_idx: number): number {
+  const mem = k.mem_map;
+  if ((mem.flags[head] & (HEAD | HUGETLB)) !== (HEAD | HUGETLB) || (mem.private[head] & HPG_migratable) === 0 || mem._refcount[head] === 0) {
+    return -errnoValues.EBUSY;
+  }
+  mem._refcount[head]++;
+  mem.private[head] &= ~HPG_migratable;
+  mem.lru.list_del(hstate_of_page(k, head)!.hugepage_activelist, 0, head);
+  mem.lru.list_add_tail(heads, list_idx, head);
+  return 0;
+}
+
+/**
+ * Un-isolates a hugetlb page: migratable again, back on the active list, the isolation's
+ * reference dropped (the last one frees it: a migrated page's old copy).
+ * @kernel mm/hugetlb.c folio_putback_hugetlb
+ */
+export function folio_putback_hugetlb(k: Kernel, head: number): void {
+  const mem = k.mem_map;
+  mem.private[head] |= HPG_migratable;
+  mem.lru.list_add_tail(hstate_of_page(k, head)!.hugepage_activelist, 0, head);
+  put_huge_page(k, head);
+}
+
+/** Whether `pfn` is the head of a hugetlb page (PageHeadHuge). */
+export function PageHeadHuge(k: Kernel, pfn: number): boolean {
+  return (k.mem_map.flags[pfn] & (HEAD | HUGETLB)) === (HEAD | HUGETLB);
+}
+
+/**
+ * The target of a hugetlb page's migration (alloc_migration_target's hugetlb branch): a free
+ * pool page beyond the reservations, `nid`'s first (dequeue_huge_page_nodemask), else a fresh
+ * page from the buddy allocator that is not counted surplus but marked temporary
+ * (alloc_migrate_huge_page): HugePages_Total is one more until the old page, which takes over
+ * the temporary mark (move_hugetlb_state), is freed. The page has one reference; NO_PFN if none.
+ * Simplified: the fresh page goes on the active list at once (6.1 puts it there in
+ * move_hugetlb_state; nothing can see the difference).
+ * @kernel mm/hugetlb.c alloc_huge_page_nodemask, available_huge_pages, dequeue_huge_page_nodemask,
+ *   dequeue_huge_page_node_exact, alloc_migrate_huge_page
+ * @kernel include/linux/hugetlb.h htlb_modify_alloc_mask
+ */
+export function alloc_huge_page_nodemask(k: Kernel, src: number, nid: number, gfp_mask: number): number {
+  const h = hstate_of_page(k, src);
+  if (h === null) throw new KernelBug("alloc_huge_page_nodemask: hugetlb page of no hstate", { pfn: src });
+  const mem = k.mem_map;
+  if (h.free_huge_pages - h.resv_huge_pages > 0) {
+    // The preferred node, then the others (its zonelist's order).
+    const nodes = nodes_with_memory(k);
+    const order = [nid, ...nodes.filter((n) => n !== nid)];
+    for (const n of order) {
+      const pfn = h.hugepage_freelists[n];
+      if (pfn === NO_PFN) continue;
+      mem.lru.list_del(h.hugepage_freelists, n, pfn);
+      mem.lru.list_add(h.hugepage_activelist, 0, pfn);
+      mem._refcount[pfn] = 1;
+      h.free_huge_pages--;
+      h.free_huge_pages_node[n]--;
+      return pfn;
+    }
+  }
+  if (hstate_is_gigantic(h)) return NO_PFN;
+  // htlb_modify_alloc_mask: the hstate's mask with the caller's __GFP_THISNODE and __GFP_NOWARN.
+  const gfp = htlb_alloc_mask(h) | (gfp_mask & (__GFP_THISNODE | __GFP_NOWARN));
+  const pfn = alloc_fresh_huge_page(k, h, gfp, nid, null);
+  if (pfn === NO_PFN) return NO_PFN;
+  mem._refcount[pfn] = 1; // set_page_refcounted
+  mem.private[pfn] |= HPG_temporary;
+  mem.lru.list_add(h.hugepage_activelist, 0, pfn);
+  return pfn;
+}
+
+/**
+ * A migrated hugetlb page's state moves to its new page: a temporary new page makes the old one
+ * temporary instead (it is the one to leave the pool), with the per-node surplus count when
+ * they are on different nodes; the new page becomes migratable.
+ * @kernel mm/hugetlb.c move_hugetlb_state
+ */
+export function move_hugetlb_state(k: Kernel, oldpage: number, newpage: number): void {
+  const mem = k.mem_map;
+  const h = hstate_of_page(k, oldpage)!;
+  if ((mem.private[newpage] & HPG_temporary) !== 0) {
+    mem.private[oldpage] |= HPG_temporary;
+    mem.private[newpage] &= ~HPG_temporary;
+    const old_nid = page_to_nid(k, oldpage);
+    const new_nid = page_to_nid(k, newpage);
+    if (new_nid !== old_nid && h.surplus_huge_pages_node[old_nid] > 0) {
+      h.surplus_huge_pages_node[old_nid]--;
+      h.surplus_huge_pages_node[new_nid]++;
+    }
+  }
+  mem.private[newpage] |= HPG_migratable;
+}
+
+/**
+ * A shared (hugetlbfs) page's place in its file moves to `dst` (hugetlbfs_migrate_folio →
+ * migrate_huge_page_move_mapping): -EAGAIN unless only the page cache and the isolation hold it;
+ * the page cache's reference moves with the slot.
+ * @kernel fs/hugetlbfs/inode.c hugetlbfs_migrate_folio
+ * @kernel mm/migrate.c migrate_huge_page_move_mapping
+ */
+export function migrate_huge_page_move_mapping(k: Kernel, dst: number, src: number): number {
+  const mem = k.mem_map;
+  if (mem._refcount[src] !== 2) return -errnoValues.EAGAIN;
+  const hino = hugetlb_page_inode(k, src);
+  if (hino === undefined) throw new KernelBug("hugetlb page cache page without its hugetlbfs inode", { pfn: src });
+  const idx = mem.index[src] / pages_per_huge_page(hstate_of_page(k, src)!);
+  if (hino.huge_pages.get(idx) !== src) throw new KernelBug("hugetlbfs inode does not hold the page at its index", { pfn: src, idx });
+  mem.index[dst] = mem.index[src];
+  mem.mapping[dst] = mem.mapping[src];
+  mem._refcount[dst]++;
+  hino.huge_pages.set(idx, dst);
+  mem._refcount[src]--;
+  return 0;
 }
 
 /**
@@ -804,6 +953,13 @@ function hugetlbfs_release(k: Kernel, f: file): void {
   // hugetlb_unreserve_pages: what was reserved but never backed by a page.
   const unused = reserved - freed;
   if (unused > 0) hugetlb_acct_memory(k, h, -unused);
+  k.hugetlb.inodes.delete(ino.i_mapping.id);
+}
+
+/** The hugetlbfs inode a shared huge page belongs to (folio_mapping's host), or undefined. */
+export function hugetlb_page_inode(k: Kernel, head: number): hugetlbfs_inode | undefined {
+  const id = k.mem_map.mapping[head];
+  return id > 0 ? k.hugetlb.inodes.get(id) : undefined;
 }
 
 /**
@@ -815,6 +971,7 @@ export function hugetlb_file_setup(k: Kernel, size: number, h: hstate): file {
   const hs = k.hugetlb;
   if (hs.mnt === null) hs.mnt = new super_block("hugetlbfs", HUGETLBFS_DEV.major, HUGETLBFS_DEV.minor, hugetlbfs_ops, "hugetlbfs");
   const ino = new hugetlbfs_inode(hs.mnt, ++k.vfs.last_ino, new_mapping_id(k), size, h);
+  hs.inodes.set(ino.i_mapping.id, ino);
   return new file(ino, "/anon_hugepage (deleted)", null, FMODE_READ | FMODE_WRITE, 0);
 }
 
@@ -906,7 +1063,8 @@ function hugetlb_no_page(k: Kernel, h: hstate, vma: vm_area_struct, haddr: numbe
   const idx = vma_hugecache_offset(h, vma, haddr);
   const shared = (vma.vm_flags & VM_MAYSHARE) !== 0;
   let page = shared ? (ino.huge_pages.get(idx) ?? NO_PFN) : NO_PFN;
-  if (page !== NO_PFN) {
+  const new_page = page === NO_PFN;
+  if (!new_page) {
     mem._refcount[page]++;
   } else {
     if (idx >= Math.ceil(ino.i_size / huge_page_size(h))) return VM_FAULT_SIGBUS;
@@ -942,6 +1100,8 @@ function hugetlb_no_page(k: Kernel, h: hstate, vma: vm_area_struct, haddr: numbe
   }
   const writable = (vma.vm_flags & (VM_WRITE | VM_SHARED)) === (VM_WRITE | VM_SHARED);
   set_pte_at(pool, pmdi, page, make_huge_pte(vma, writable));
+  // Only a newly allocated page becomes migratable here (a page cache one already is).
+  if (new_page) mem.private[page] |= HPG_migratable;
   vma.vm_mm.hugetlb_usage += pages_per_huge_page(h);
   if ((flags & FAULT_FLAG_WRITE) !== 0 && (vma.vm_flags & VM_SHARED) === 0) return hugetlb_wp(k, h, vma, haddr, pmdi);
   return 0;
@@ -970,6 +1130,7 @@ function hugetlb_wp(k: Kernel, h: hstate, vma: vm_area_struct, haddr: number, pm
   if (r < 0) return r === -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
   const page = r;
   for (let i = 0; i < pages_per_huge_page(h); i++) copy_page_content(mem, page + i, old + i);
+  mem.private[page] |= HPG_migratable; // SetHPageMigratable(new_page)
   mem.flags[page] |= F(PG_uptodate);
   fault_anon_vma_prepare(k, vma);
   const av = vma.anon_vma;
@@ -987,8 +1148,8 @@ function hugetlb_wp(k: Kernel, h: hstate, vma: vm_area_struct, haddr: number, pm
   return 0;
 }
 
-/** Drops a reference to a hugetlb page; the last one returns it to the pool. */
-function put_huge_page(k: Kernel, pfn: number): void {
+/** Drops a reference to a hugetlb page; the last one returns it to the pool (folio_put). */
+export function put_huge_page(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
   const ref = --mem._refcount[pfn];
   if (ref < 0) throw new KernelBug("hugetlb page refcount underflow", { pfn });

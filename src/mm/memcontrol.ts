@@ -42,6 +42,7 @@
  *   __memcg_kmem_charge_page, __memcg_kmem_uncharge_page, uncharge_folio, uncharge_batch
  * @kernel include/linux/memcontrol.h MEMCG_CHARGE_BATCH, enum memcg_stat_item, enum memcg_memory_event
  */
+import { pow2 } from "../lib/bitops.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -922,7 +923,7 @@ export function __memcg_kmem_uncharge_page(k: Kernel, pfn: number, order: number
   const v = mem.memcg[pfn];
   if ((v & MEMCG_DATA_KMEM) === 0) return;
   const memcg = mem_cgroup_from_id(k, v);
-  const nr = 2 ** order;
+  const nr = pow2(order);
   mem.memcg.fill(0, pfn, pfn + nr);
   __mod_memcg_state(k, memcg, MEMCG_KMEM, -nr);
   if (memcg.online) refill_stock(k, memcg, nr);
@@ -944,7 +945,7 @@ export function mem_cgroup_uncharge_at_free(k: Kernel, pfn: number, order: numbe
     return;
   }
   const memcg = mem_cgroup_from_id(k, v);
-  const nr = 2 ** order;
+  const nr = pow2(order);
   mem.memcg.fill(0, pfn, pfn + nr);
   page_counter_uncharge(memcg.memory, nr);
   __count_memcg_events(k, memcg, PGPGOUT, 1);

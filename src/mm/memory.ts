@@ -1243,6 +1243,12 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
             // free_pages_and_swap_cache: an unmapped swap-cache page gives its slot back now.
             if ((mem.flags[p] & F(PG_swapcache)) !== 0) free_swap_cache(k, p);
           } else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
+          // put_page of a page another mapping still holds (a forked child's exit: the parent's
+          // copy-on-write share): only the decrement, without the two calls.
+          if (mem._refcount[p] > 1) {
+            mem._refcount[p]--;
+            continue;
+          }
         } else {
           if ((f & _PAGE_DIRTY) !== 0) {
             set_page_dirty(k, p);

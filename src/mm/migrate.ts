@@ -22,19 +22,24 @@
  * (migration_entry_supports_ad) and the soft-dirty bit as on a swap PTE.
  *
  * Large folios: a THP (only alloc_contig_range isolates one; compaction skips compound pages,
- * as 6.1) moves whole to a THP target when huge PMDs alone map it (unmap_and_move_thp);
- * otherwise, or with no target, migrate_pages splits it and moves its pages
- * (thp_migration_success / _fail / _split).
+ * as 6.1) moves whole to a THP target when huge PMDs alone or PTEs alone map it
+ * (unmap_and_move_thp); otherwise, or with no target, migrate_pages splits it and moves its
+ * pages (thp_migration_success / _fail / _split).
  *
- * Simplified: a THP also mapped by PTEs, queued for a deferred split, mlocked or in the swap
- * cache is split rather than moved whole; no hugetlb migration (a hugetlb folio answers
- * -EBUSY; alloc_contig_range never isolates one); no non-LRU movable
+ * hugetlb pages in use (alloc_contig_range isolates them: hugetlb.ts folio_isolate_hugetlb) are
+ * migrated first (migrate_hugetlbs, unmap_and_move_huge_page): each huge PTE becomes a migration
+ * entry and then maps the new page, a pool page or a temporary fresh one; pgmigrate_success
+ * counts their 512 pages each, no THP counter moves.
+ *
+ * Simplified: a THP mapped by a PMD and PTEs at once (DoubleMap), mlocked or in the swap cache
+ * is split rather than moved whole; no non-LRU movable
  * pages (no zsmalloc or balloon in the model); a page under writeback is not waited for even in
  * MIGRATE_SYNC (the model's writeback completes through the block layer's clock, which migration
  * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
  * fail with -EBUSY instead of going through buffer_migrate_folio; no NUMA-balancing, memory
  * tiering or cpupid; the caller's folio is copied by its content token (memmap.ts content).
- * @kernel mm/migrate.c migrate_pages, migrate_pages_batch, migrate_folio_unmap, __migrate_folio_unmap,
+ * @kernel mm/migrate.c migrate_pages, migrate_pages_batch, migrate_hugetlbs, unmap_and_move_huge_page,
+ *   migrate_folio_unmap, __migrate_folio_unmap,
  *   migrate_folio_move, __migrate_folio_move, move_to_new_folio,
  *   folio_migrate_mapping, folio_migrate_flags, folio_migrate_copy, migrate_folio,
  *   remove_migration_pte, remove_migration_ptes, putback_movable_pages, folio_expected_refs,
@@ -50,7 +55,7 @@ import { flush_tlb_page } from "../arch/x86/tlb.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { errnoValues } from "../kernel/errno.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SWP_SOFT_DIRTY, __swp_type, pte_present, set_pte_at, swp_entry_flags } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY, _PAGE_SWP_SOFT_DIRTY, __swp_type, NO_TABLE, pmd_mkhuge, pmd_offset, pte_present, set_pte_at, swp_entry_flags } from "../arch/x86/pgtable.js";
 import { xa_erase, xa_store_folio } from "../lib/xarray.js";
 import { mapping_by_id } from "../fs/fs.js";
 import {
@@ -73,6 +78,8 @@ import {
   PG_writeback,
   PG_double_map,
   PG_mlocked,
+  PG_hugetlb,
+  compound_head,
   copy_folio_content,
   copy_page_content,
   folio_nr_pages,
@@ -80,6 +87,7 @@ import {
   type MemMap,
 } from "./memmap.js";
 import { migrate_thp_pmds, split_huge_page_to_list } from "./huge_memory.js";
+import { folio_putback_hugetlb, hugetlb_page_inode, migrate_huge_page_move_mapping, move_hugetlb_state, PageHeadHuge, put_huge_page } from "./hugetlb.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { VM_LOCKED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_pte_slot, rmap_vmas, rmap_walk, vma_address } from "./rmap.js";
@@ -176,12 +184,16 @@ function folio_test_anon(k: Kernel, pfn: number): boolean {
 export function try_to_migrate(k: Kernel, src: number): void {
   const mem = k.mem_map;
   const pool = k.pgtables;
-  const anon = folio_test_anon(k, src);
+  // A subpage of a PTE-mapped THP: the folio's flags and reference are its head's; it is not
+  // munlocked here (munlock_vma_page leaves a PTE-mapped large folio alone).
+  const large = (page_flags(mem, src) & COMPOUND) !== 0;
+  const head = large ? compound_head(mem, src) : src;
+  const anon = folio_test_anon(k, head);
   rmap_walk(k, src, (vma, addr, i) => {
     const pteval = pool.ent_flags[i];
     // ptep_clear_flush: migration never batches its flushes (no TTU_BATCH_FLUSH in 6.1).
     flush_tlb_page(k, vma, addr);
-    if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[src] |= F(PG_dirty);
+    if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[head] |= F(PG_dirty);
     const anon_exclusive = anon && (mem.flags[src] & ANON_EXCL) !== 0;
     if (anon_exclusive) mem.flags[src] &= ~ANON_EXCL; // page_try_share_anon_rmap
     const type = (pteval & _PAGE_RW) !== 0 ? SWP_MIGRATION_WRITE : anon_exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
@@ -189,8 +201,8 @@ export function try_to_migrate(k: Kernel, src: number): void {
     if ((pteval & _PAGE_SOFT_DIRTY) !== 0) flags |= _PAGE_SWP_SOFT_DIRTY;
     set_pte_at(pool, i, src, flags);
     page_remove_rmap(k, src);
-    if ((vma.vm_flags & VM_LOCKED) !== 0) munlock_page(k, src);
-    mem._refcount[src]--;
+    if ((vma.vm_flags & VM_LOCKED) !== 0 && !large) munlock_page(k, src);
+    mem._refcount[head]--;
     return true;
   });
 }
@@ -219,25 +231,29 @@ export function remove_migration_ptes(k: Kernel, src: number, dst: number): void
   if (vmas === null) return;
   const mem = k.mem_map;
   const pool = k.pgtables;
-  const anon = folio_test_anon(k, dst);
+  // A subpage of a THP: the folio's reference and dirty bit are its head's, and a PTE-mapped
+  // large folio is not mlocked (mlock_vma_page).
+  const large = (page_flags(mem, dst) & COMPOUND) !== 0;
+  const head = large ? compound_head(mem, dst) : dst;
+  const anon = folio_test_anon(k, head);
   for (const vma of vmas) {
     const i = migration_pte(k, dst, src, vma);
     if (i < 0) continue;
     const entry = pool.ent_flags[i];
     const type = __swp_type(entry);
-    mem._refcount[dst]++; // folio_get
+    mem._refcount[head]++; // folio_get
     let pte = vma.vm_page_prot;
     if ((entry & _PAGE_SWP_SOFT_DIRTY) !== 0) pte |= _PAGE_SOFT_DIRTY;
     if ((entry & SWP_MIG_YOUNG) === 0) pte &= ~_PAGE_ACCESSED;
     else pte |= _PAGE_ACCESSED;
-    if ((mem.flags[dst] & F(PG_dirty)) !== 0 && (entry & SWP_MIG_DIRTY) !== 0) pte |= _PAGE_DIRTY;
+    if ((mem.flags[head] & F(PG_dirty)) !== 0 && (entry & SWP_MIG_DIRTY) !== 0) pte |= _PAGE_DIRTY;
     if (type === SWP_MIGRATION_WRITE) {
       if ((vma.vm_flags & VM_WRITE) !== 0) pte |= _PAGE_RW;
     } else pte &= ~_PAGE_RW;
     if (anon) page_add_anon_rmap(k, dst, vma, vma_address(k, dst, vma), type !== SWP_MIGRATION_READ);
     else page_add_file_rmap(k, dst);
     set_pte_at(pool, i, dst, pte);
-    if ((vma.vm_flags & VM_LOCKED) !== 0) mlock_page(k, dst);
+    if ((vma.vm_flags & VM_LOCKED) !== 0 && !large) mlock_page(k, dst);
   }
 }
 
@@ -409,15 +425,21 @@ function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page:
 
 /**
  * Migrates an isolated anonymous THP whole to a THP from `get_new_page` (a folio of the same
- * order): its huge PMDs move to the new folio (migrate_thp_pmds), then the mapping, index,
+ * order). Mapped by huge PMDs alone, its PMDs move to the new folio (migrate_thp_pmds); mapped by
+ * PTEs alone (its PMD split, by mprotect of part of it say), every PTE of every subpage becomes
+ * a migration entry (try_to_migrate) and then maps the same subpage of the new folio
+ * (remove_migration_ptes), so a subpage no PTE mapped stays unmapped. Then the mapping, index,
  * flags, memcg, page_owner stamp and the 512 pages' contents; the new folio goes on the LRU and
- * the old one is freed. 0 on success; -EAGAIN when it is pinned (references beyond its PMD
- * mappings and the isolation's) or locked; -EBUSY under writeback; -ENOMEM when no target
- * could be had, and -ENOSYS when the model does not move it whole, both of which
- * migrate_pages answers by splitting the THP and migrating its pages.
- * Simplified: a THP also mapped by PTEs (after a PMD split, with or without DoubleMap), queued
- * for a deferred split, mlocked or in the swap cache answers -ENOSYS (split, then its pages
- * migrate); 6.1 moves it whole through a migration entry per PTE.
+ * the old one is freed (off the deferred split queue, if on it). 0 on success; -EAGAIN when it
+ * is pinned (references beyond its mappings and the isolation's) or locked; -EBUSY under
+ * writeback; -ENOMEM when no target could be had, and -ENOSYS when the model does not move it
+ * whole, both of which migrate_pages answers by splitting the THP and migrating its pages.
+ * Unmapping a PTE-mapped THP queues it for a deferred split as in 6.1 (page_remove_rmap of a
+ * subpage: thp_deferred_split_page + 1 if it was not queued); the new folio is not queued.
+ * Simplified: a THP mapped by a PMD and PTEs at once (DoubleMap), mlocked or in the swap cache
+ * answers -ENOSYS (split, then its pages migrate); 6.1 moves it whole too. The PMD path checks
+ * the references before moving anything (6.1 unmaps first and maps the PMDs back on -EAGAIN:
+ * the same outcome).
  * @kernel mm/migrate.c migrate_folio_unmap, migrate_folio_move, folio_migrate_flags, folio_copy
  * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
  */
@@ -427,14 +449,28 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   const nr = folio_nr_pages(mem, src);
   if ((f & F(PG_locked)) !== 0) return -EAGAIN;
   if ((f & F(PG_writeback)) !== 0) return -EBUSY;
-  if (mem.mapping[src] >= 0 || (f & (F(PG_swapcache) | F(PG_mlocked))) !== 0 || mem.private[src + 2] !== 0 || (mem.flags[src + 1] & F(PG_double_map)) !== 0) return -ENOSYS;
-  for (let i = 0; i < nr; i++) if (mem.mapcount[src + i] !== 0) return -ENOSYS;
+  if (mem.mapping[src] >= 0 || (f & (F(PG_swapcache) | F(PG_mlocked))) !== 0 || (mem.flags[src + 1] & F(PG_double_map)) !== 0) return -ENOSYS;
+  const pmds = mem.private[src + 1];
+  let ptes = 0;
+  for (let i = 0; i < nr; i++) ptes += mem.mapcount[src + i];
+  if (pmds !== 0 && ptes !== 0) return -ENOSYS;
   // folio_expected_refs: the isolation's reference, and one per PMD mapping.
-  if (mem._refcount[src] !== 1 + mem.private[src + 1]) return -EAGAIN;
+  if (pmds !== 0 && mem._refcount[src] !== 1 + pmds) return -EAGAIN;
   const dst = get_new_page(k, src, priv);
   if (dst === NO_PFN) return -ENOMEM;
   if ((mem.flags[dst] & F(PG_head)) === 0 || folio_nr_pages(mem, dst) !== nr) throw new KernelBug("THP migration target is not a folio of the same order", { src, dst });
-  migrate_thp_pmds(k, src, dst);
+  if (pmds !== 0) migrate_thp_pmds(k, src, dst);
+  else if (ptes !== 0) {
+    for (let i = 0; i < nr; i++) if (mem.mapcount[src + i] !== 0) try_to_migrate(k, src + i);
+    // folio_migrate_mapping's reference test: only the isolation's may be left.
+    let rc = mem._refcount[src] === 1 ? 0 : -EAGAIN;
+    for (let i = 0; i < nr && rc === 0; i++) if (mem.mapcount[src + i] !== 0) rc = -EAGAIN;
+    if (rc !== 0) {
+      for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, src + i);
+      put_page(k, dst);
+      return rc;
+    }
+  }
   // folio_migrate_mapping for an anonymous folio outside the swap cache: mapping and index.
   mem.mapping[dst] = mem.mapping[src];
   mem.index[dst] = mem.index[src];
@@ -443,10 +479,214 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   folio_migrate_flags(mem, dst, src);
   copy_folio_content(mem, dst, src, nr); // folio_copy
   mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the head's stamp stands for the tails'
+  if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, dst + i);
   dec_isolated(k, src);
   folio_putback_lru(k, dst);
   put_page(k, src);
   return 0;
+}
+
+/**
+ * The PMD slot where `vma` maps hugetlb page `head` (whatever it holds now), or -1 when its index
+ * falls outside the VMA or no PMD table covers the address.
+ * @kernel mm/page_vma_mapped.c page_vma_mapped_walk (the hugetlb case)
+ */
+/** The VMAs that may map hugetlb page `head`: its anon_vma's, or its hugetlbfs file's i_mmap. */
+function hugetlb_rmap_vmas(k: Kernel, head: number): Iterable<vm_area_struct> | null {
+  if (k.mem_map.mapping[head] > 0) return hugetlb_page_inode(k, head)?.i_mapping.i_mmap ?? null;
+  return rmap_vmas(k, head);
+}
+
+function hugetlb_pmd_slot(k: Kernel, head: number, vma: vm_area_struct): number {
+  const addr = vma_address(k, head, vma);
+  if (addr < 0 || vma.vm_mm.pgd === NO_TABLE) return -1;
+  return pmd_offset(k, vma.vm_mm.pgd, addr);
+}
+
+/**
+ * try_to_migrate for a hugetlb page: each huge PTE (a PMD leaf) mapping it becomes a migration
+ * entry as for a base page (write, exclusive-read or read; young, dirty and soft-dirty kept; a
+ * dirty PTE dirties the folio), the compound mapcount and the mapping's reference go.
+ * hugetlb_usage stays: the entry is still the mm's page.
+ * @kernel mm/rmap.c try_to_migrate, try_to_migrate_one (the hugetlb case)
+ */
+function try_to_migrate_hugetlb(k: Kernel, src: number): void {
+  const vmas = hugetlb_rmap_vmas(k, src);
+  if (vmas === null) return;
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  const anon = folio_test_anon(k, src);
+  for (const vma of vmas) {
+    const i = hugetlb_pmd_slot(k, src, vma);
+    if (i < 0) continue;
+    const pteval = pool.ent_flags[i];
+    if (!pte_present(pteval) || pool.ent_pfn[i] !== src) continue;
+    flush_tlb_page(k, vma, vma_address(k, src, vma)); // huge_ptep_clear_flush
+    if ((pteval & _PAGE_DIRTY) !== 0) mem.flags[src] |= F(PG_dirty); // folio_mark_dirty
+    const anon_exclusive = anon && (mem.flags[src] & ANON_EXCL) !== 0;
+    if (anon_exclusive) mem.flags[src] &= ~ANON_EXCL; // page_try_share_anon_rmap
+    const type = (pteval & _PAGE_RW) !== 0 ? SWP_MIGRATION_WRITE : anon_exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
+    let flags = swp_entry_flags(type) | (pteval & (SWP_MIG_YOUNG | SWP_MIG_DIRTY));
+    if ((pteval & _PAGE_SOFT_DIRTY) !== 0) flags |= _PAGE_SWP_SOFT_DIRTY;
+    set_pte_at(pool, i, src, flags);
+    mem.private[src + 1]--; // page_remove_rmap(compound): the hugetlb compound mapcount
+    mem._refcount[src]--; // folio_put
+  }
+}
+
+/**
+ * remove_migration_ptes for a hugetlb page: each migration entry for `src` becomes a huge PTE
+ * for `dst` (`src` itself when the migration failed), built as for a base page (the VMA's
+ * protection, write back only for a writable entry, old unless young, dirty if the folio and
+ * the entry are) and made huge (arch_make_huge_pte); hugepage_add_anon_rmap (exclusive unless
+ * the entry was a plain read one) or page_dup_file_rmap, a reference each.
+ * @kernel mm/migrate.c remove_migration_ptes, remove_migration_pte (the hugetlb case)
+ * @kernel mm/rmap.c hugepage_add_anon_rmap
+ */
+function remove_migration_ptes_hugetlb(k: Kernel, src: number, dst: number): void {
+  const vmas = hugetlb_rmap_vmas(k, dst);
+  if (vmas === null) return;
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  const anon = folio_test_anon(k, dst);
+  for (const vma of vmas) {
+    const i = hugetlb_pmd_slot(k, dst, vma);
+    if (i < 0) continue;
+    const entry = pool.ent_flags[i];
+    if (!is_migration_entry_flags(entry) || pool.ent_pfn[i] !== src) continue;
+    const type = __swp_type(entry);
+    mem._refcount[dst]++; // folio_get
+    let pte = vma.vm_page_prot;
+    if ((entry & _PAGE_SWP_SOFT_DIRTY) !== 0) pte |= _PAGE_SOFT_DIRTY;
+    if ((entry & SWP_MIG_YOUNG) === 0) pte &= ~_PAGE_ACCESSED;
+    else pte |= _PAGE_ACCESSED;
+    if ((mem.flags[dst] & F(PG_dirty)) !== 0 && (entry & SWP_MIG_DIRTY) !== 0) pte |= _PAGE_DIRTY;
+    if (type === SWP_MIGRATION_WRITE) {
+      if ((vma.vm_flags & VM_WRITE) !== 0) pte |= _PAGE_RW;
+    } else pte &= ~_PAGE_RW;
+    // hugepage_add_anon_rmap: the first mapping sets PageAnonExclusive when asked (the folio's
+    // mapping and index came over with folio_migrate_mapping); page_dup_file_rmap: the count.
+    if (anon && ++mem.private[dst + 1] === 1 && type !== SWP_MIGRATION_READ) mem.flags[dst] |= ANON_EXCL;
+    else if (!anon) mem.private[dst + 1]++;
+    set_pte_at(pool, i, dst, pmd_mkhuge(pte));
+  }
+}
+
+/**
+ * move_to_new_folio for a hugetlb page: an anonymous one (migrate_folio) needs no reference but
+ * the isolation's (-EAGAIN otherwise: pinned), then takes its mapping and index over; a shared
+ * one moves its hugetlbfs page cache slot (hugetlbfs_migrate_folio). Then the flags, memcg,
+ * contents and page_owner stamp (folio_migrate_copy); the hugetlb page flags in page->private
+ * stay each page's own.
+ * @kernel mm/migrate.c move_to_new_folio, migrate_folio, folio_migrate_mapping, folio_migrate_copy
+ */
+function move_to_new_hugetlb_folio(k: Kernel, dst: number, src: number, nr: number): number {
+  const mem = k.mem_map;
+  if (mem.mapping[src] > 0) {
+    const rc = migrate_huge_page_move_mapping(k, dst, src);
+    if (rc !== 0) return rc;
+  } else {
+    if (mem._refcount[src] !== 1) return -EAGAIN;
+    mem.index[dst] = mem.index[src];
+    mem.mapping[dst] = mem.mapping[src];
+  }
+  folio_migrate_flags(mem, dst, src);
+  copy_folio_content(mem, dst, src, nr); // folio_copy
+  mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner
+  return 0;
+}
+
+/**
+ * Migrates one isolated hugetlb page in use to a page from `get_new_page` (a free pool page or a
+ * temporary fresh one: hugetlb.ts alloc_huge_page_nodemask): every huge PTE becomes a migration
+ * entry, the mapping and contents move, the entries point at the new page. On success the new
+ * page takes the old one's place (move_hugetlb_state) and the old one, un-isolated, is freed by
+ * its last reference: to the pool, or to the buddy allocator when surplus or temporary. -ENOMEM
+ * when no target page could be had; -EAGAIN when it is pinned (a reference beyond its mappings,
+ * its page cache and the isolation); the target goes back (folio_put) on failure.
+ * Simplified: the model never holds a hugetlb page locked (no folio_trylock wait), and the
+ * internal hugetlbfs mount has no subpool (so the page being freed check cannot fire).
+ * @kernel mm/migrate.c unmap_and_move_huge_page
+ */
+function unmap_and_move_huge_page<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page: free_page_t<T>, priv: T, src: number): number {
+  const mem = k.mem_map;
+  if (mem._refcount[src] === 1) {
+    // The page was freed from under us (every mapping went while it was isolated).
+    folio_putback_hugetlb(k, src);
+    return 0;
+  }
+  const dst = get_new_page(k, src, priv);
+  if (dst === NO_PFN) return -ENOMEM;
+  const nr = folio_nr_pages(mem, src);
+  if (!PageHeadHuge(k, dst) || folio_nr_pages(mem, dst) !== nr) throw new KernelBug("hugetlb migration target is not a hugetlb page of the same size", { src, dst });
+  let rc = -EAGAIN;
+  const was_mapped = mem.private[src + 1] > 0;
+  if (was_mapped) try_to_migrate_hugetlb(k, src);
+  if (mem.private[src + 1] === 0) rc = move_to_new_hugetlb_folio(k, dst, src, nr);
+  if (was_mapped) remove_migration_ptes_hugetlb(k, src, rc === 0 ? dst : src);
+  if (rc === 0) {
+    move_hugetlb_state(k, src, dst);
+    folio_putback_hugetlb(k, src);
+    put_huge_page(k, dst);
+  } else if (put_new_page !== null) put_new_page(k, dst, priv);
+  else put_huge_page(k, dst);
+  return rc;
+}
+
+/**
+ * The hugetlb pages on list `from`, migrated before anything else on it: up to 10 passes while
+ * some answer -EAGAIN; -ENOMEM stops everything; a page that fails stays on the list. Each
+ * success counts its 512 pages in `stats[0]` (pgmigrate_success), each failure in `stats[1]`
+ * (pgmigrate_fail); no THP counter moves. The number of pages that did not move, or -ENOMEM.
+ * @kernel mm/migrate.c migrate_hugetlbs
+ */
+function migrate_hugetlbs<T>(k: Kernel, heads: Int32Array, from: number, get_new_page: new_page_t<T>, put_new_page: free_page_t<T>, priv: T, stats: Float64Array): number {
+  const mem = k.mem_map;
+  let retry = 1;
+  let nr_failed = 0;
+  let nr_retry_pages = 0;
+  // Pages failed for good leave the walk (ret_folios); they join the list again at the end.
+  const ret = new Int32Array([NO_PFN]);
+  let rc = 0;
+  outer: for (let pass = 0; pass < NR_MAX_MIGRATE_PAGES_RETRY && retry; pass++) {
+    retry = 0;
+    nr_retry_pages = 0;
+    for (let p = heads[from]; p !== NO_PFN; ) {
+      const next = mem.lru.list_next(heads, from, p);
+      if (!PageHeadHuge(k, p)) {
+        p = next;
+        continue;
+      }
+      const nr_pages = folio_nr_pages(mem, p);
+      mem.lru.list_del(heads, from, p);
+      rc = unmap_and_move_huge_page(k, get_new_page, put_new_page, priv, p);
+      if (rc === 0) stats[0] += nr_pages;
+      else if (rc === -EAGAIN || rc === -ENOMEM) {
+        // Stays on the list, where it was.
+        if (next === NO_PFN) mem.lru.list_add_tail(heads, from, p);
+        else mem.lru.list_add_before(heads, from, next, p);
+        if (rc === -ENOMEM) {
+          stats[1] += nr_pages + nr_retry_pages;
+          break outer;
+        }
+        retry++;
+        nr_retry_pages += nr_pages;
+      } else {
+        nr_failed++;
+        stats[1] += nr_pages;
+        mem.lru.list_add_tail(ret, 0, p);
+      }
+      p = next;
+    }
+  }
+  for (let p = ret[0]; p !== NO_PFN; p = ret[0]) {
+    mem.lru.list_del(ret, 0, p);
+    mem.lru.list_add_tail(heads, from, p);
+  }
+  if (rc === -ENOMEM) return -ENOMEM;
+  nr_failed += retry;
+  stats[1] += nr_retry_pages;
+  return nr_failed;
 }
 
 /**
@@ -468,13 +708,18 @@ function dec_isolated(k: Kernel, pfn: number): void {
 }
 
 /**
- * Puts isolated folios back: each off list `from` and onto its LRU, NR_ISOLATED_* down.
+ * Puts isolated folios back: each off list `from` and onto its LRU, NR_ISOLATED_* down; a
+ * hugetlb page back on its hstate's active list (folio_putback_hugetlb).
  * @kernel mm/migrate.c putback_movable_pages
  */
 export function putback_movable_pages(k: Kernel, heads: Int32Array, from: number): void {
   const mem = k.mem_map;
   for (let p = heads[from]; p !== NO_PFN; p = heads[from]) {
     mem.lru.list_del(heads, from, p);
+    if (PageHeadHuge(k, p)) {
+      folio_putback_hugetlb(k, p);
+      continue;
+    }
     dec_isolated(k, p);
     folio_putback_lru(k, p);
   }
@@ -494,8 +739,8 @@ export function putback_movable_pages(k: Kernel, heads: Int32Array, from: number
  * pgmigrate_fail is 1 after a compact_memory run whose scanners met: the last batch ran out of
  * targets).
  * Simplified: one folio at a time; 6.1.176's migrate_pages_batch unmaps a whole batch before
- * moving it, which changes only the order in which the old pages are freed; no hugetlb folios
- * (migrate_hugetlbs): alloc_contig_range's isolation never puts one on the list.
+ * moving it, which changes only the order in which the old pages are freed. hugetlb pages on the
+ * list go first (migrate_hugetlbs) and count in pgmigrate_success / _fail only.
  * @kernel mm/migrate.c migrate_pages, migrate_pages_batch
  * @kernel include/trace/events/migrate.h mm_migrate_pages
  */
@@ -525,7 +770,18 @@ export function migrate_pages<T>(
   let list = heads;
   let li = from;
   let no_split_folio_counting = false;
-  for (;;) {
+  // The hugetlb pages first (migrate_hugetlbs); the walk below steps over those that stay.
+  let hugetlb_failed = 0;
+  for (let p = heads[from]; p !== NO_PFN; p = mem.lru.list_next(heads, from, p)) {
+    if (!PageHeadHuge(k, p)) continue;
+    const stats = new Float64Array(2);
+    hugetlb_failed = migrate_hugetlbs(k, heads, from, get_new_page, put_new_page, priv, stats);
+    succeeded += stats[0];
+    nr_failed_pages += stats[1];
+    if (hugetlb_failed < 0) rc = hugetlb_failed;
+    break;
+  }
+  for (; rc === 0; ) {
     let retry = 1;
     let large_retry = 1;
     let thp_retry = 0;
@@ -538,6 +794,11 @@ export function migrate_pages<T>(
       for (let p = list[li]; p !== NO_PFN; ) {
         const next = mem.lru.list_next(list, li, p);
         const is_large = (mem.flags[p] & F(PG_head)) !== 0;
+        if (is_large && (mem.flags[p] & F(PG_hugetlb)) !== 0) {
+          // Retried hugetlb pages are kept on the list.
+          p = next;
+          continue;
+        }
         const is_thp = is_large && (mem.flags[p] & F(PG_transhuge)) !== 0 ? 1 : 0;
         const nr_pages = folio_nr_pages(mem, p);
         // The folio leaves the list for the attempt and comes back to it when it fails.
@@ -611,7 +872,7 @@ export function migrate_pages<T>(
       mem.lru.list_add_tail(heads, from, p);
     }
   }
-  let ret = rc === 0 ? nr_failed + nr_large_failed : rc;
+  let ret = rc === 0 ? hugetlb_failed + nr_failed + nr_large_failed : rc;
   if (rc === 0 && heads[from] === NO_PFN) ret = 0;
   k.vm_events[PGMIGRATE_SUCCESS] += succeeded;
   k.vm_events[PGMIGRATE_FAIL] += nr_failed_pages;

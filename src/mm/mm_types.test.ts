@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { anon_vma, anon_vma_chain_singular, AnonVmaTable, anon_vma_clone, anon_vma_fork, anon_vma_prepare, anon_vma_vmas, mm_struct, unlink_anon_vmas, vm_area_struct, vma_anon_vmas } from "./mm_types.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { anon_vma, anon_vma_chain_singular, AnonVmaTable, anon_vma_clone, anon_vma_fork, anon_vma_prepare, anon_vma_vmas, mm_struct, unlink_anon_vmas, vm_area_alloc, vm_area_free, vm_area_struct, vma_anon_vmas, VM_READ, VM_WRITE } from "./mm_types.js";
+import { MiB } from "./types.js";
 
 /** A small deterministic generator (the test's own; the model's PRNG is the machine's). */
 function lcg(seed: number): () => number {
@@ -111,5 +113,75 @@ describe("anon_vma chains", () => {
     expect(order).toEqual([3, 2, 1]);
     expect(t.get(3)).toBeUndefined();
     expect(t.get(2)).toBe(b.anon_vma);
+  });
+});
+
+describe("vm_area_alloc's reuse of freed VMAs", () => {
+  it("hands out a freed VMA made new: every field equal to a fresh one's, the slab object fresh", () => {
+    const k = start_kernel({ memory: 128 * MiB });
+    const mm = new mm_struct();
+    const other = new mm_struct();
+    const old = vm_area_alloc(k, other, 0x7000_0000_0000, 0x7000_0000_4000, VM_READ | VM_WRITE, 0x7_0000_0000);
+    // Dirty every field, as a VMA's life would.
+    old.vm_flags_hi = 3;
+    old.vm_page_prot = 0x25;
+    old.avc_first = old.avc_last = 7;
+    old.specialName = "[heap]";
+    old.swap_readahead_info = 99;
+    const oldObj = old.obj;
+    vm_area_free(k, old);
+    expect(k.vm_area_pool).toEqual([old]);
+    const fresh = new vm_area_struct(mm, 0x1000, 0x3000, VM_READ, 1);
+    const reused = vm_area_alloc(k, mm, 0x1000, 0x3000, VM_READ, 1);
+    expect(reused).toBe(old);
+    expect(k.vm_area_pool).toEqual([]);
+    // The slab's LIFO freelist gives the same object back; the JS object carries no other state.
+    expect(reused.obj).toBe(oldObj);
+    expect(Object.keys(reused)).toEqual(Object.keys(fresh));
+    expect({ ...reused, obj: 0 }).toEqual({ ...fresh });
+  });
+
+  it("pools a VMA once however often it is freed, and not one whose object the slab never gave", () => {
+    const k = start_kernel({ memory: 128 * MiB });
+    const mm = new mm_struct();
+    const v = vm_area_alloc(k, mm, 0x1000, 0x2000, VM_READ, 1);
+    vm_area_free(k, v);
+    vm_area_free(k, v);
+    expect(k.vm_area_pool.length).toBe(1);
+    const noObj = new vm_area_struct(mm, 0x1000, 0x2000, VM_READ, 1);
+    vm_area_free(k, noObj);
+    expect(k.vm_area_pool.length).toBe(1);
+    // Two allocations then get two objects.
+    expect(vm_area_alloc(k, mm, 0, 4096, 0, 0)).not.toBe(vm_area_alloc(k, mm, 0, 4096, 0, 0));
+  });
+});
+
+describe("AnonVmaTable's reuse of freed anon_vma objects", () => {
+  it("hands a freed anon_vma out again as a new one: a new id, every field as a fresh one's, the old id dead", () => {
+    const t = new AnonVmaTable();
+    const root = t.alloc();
+    const child = t.alloc();
+    child.root = root;
+    child.parent = root;
+    root.refcount++;
+    root.num_children = 2;
+    child.num_active_vmas = 3;
+    child.rb_first = child.rb_last = 5;
+    const oldId = child.id;
+    t.put(child);
+    expect(t.get(oldId)).toBeUndefined();
+    // The freed child lets go of its parent: the root is back to its own reference.
+    expect(root.refcount).toBe(1);
+    expect(root.num_children).toBe(1);
+    const again = t.alloc();
+    expect(again).toBe(child);
+    expect(again.id).toBeGreaterThan(oldId);
+    expect(t.get(again.id)).toBe(again);
+    expect(t.get(oldId)).toBeUndefined();
+    const fresh = new anon_vma(again.id, 0);
+    expect(Object.keys(again)).toEqual(Object.keys(fresh));
+    expect(again.root).toBe(again);
+    expect(again.parent).toBe(again);
+    expect({ ...again, root: null, parent: null }).toEqual({ ...fresh, root: null, parent: null });
   });
 });

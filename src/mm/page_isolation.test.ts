@@ -15,15 +15,16 @@ import { __alloc_pages, __free_pages, drain_all_pages, PageBuddy } from "./page_
 import { alloc_contig_range, free_contig_range, start_isolate_page_range, test_pages_isolated, undo_isolate_page_range } from "./page_isolation.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
 import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
-import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_reserved } from "./memmap.js";
+import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_lru, PG_reserved } from "./memmap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
-import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
+import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { meminfo_proc_show } from "../fs/proc/meminfo.js";
 
 const MiB = 1 << 20;
 const EBUSY = 16;
+const ENOMEM = 12;
 
 const nrFree = (k: Kernel): number => global_zone_page_state(k, NR_FREE_PAGES);
 
@@ -287,22 +288,77 @@ describe("alloc_contig_range over compound pages (isolate_migratepages_block wit
     checkMm(k);
   });
 
-  it("splits a THP also mapped by PTEs and migrates its pages: thp_migration_fail 1, thp_migration_split 1", () => {
+  it("moves a THP mapped by PTEs alone whole (its PMD split by mprotect): thp_migration_success 1, every PTE on the new THP", () => {
     const k = start_kernel({ memory: 1024 * MiB });
     const { p, a, head } = withThp(k);
     // mprotect of half the THP splits its PMD: 512 PTEs map the still-compound page.
     p.mprotect(a, MiB, "r");
     expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
-    const tokens = Array.from(p.pagemap(a, 512).frame, (f) => page_content(k.mem_map, f));
+    const before = p.pagemap(a, 512);
+    const tokens = Array.from(before.frame, (f) => page_content(k.mem_map, f));
     const migrated = k.vm_events[PGMIGRATE_SUCCESS];
     expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
     expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(512);
-    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([0, 1, 1]);
-    const after = p.pagemap(a, 512).frame;
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0, 0]);
+    const after = p.pagemap(a, 512);
+    const nhead = after.frame[0];
+    expect(nhead < head || nhead >= head + pageblock_nr_pages).toBe(true);
+    expect(k.mem_map.flags[nhead] & F(PG_head)).not.toBe(0);
     for (let i = 0; i < 512; i++) {
-      expect(after[i] >= head && after[i] < head + pageblock_nr_pages).toBe(false);
+      expect(after.frame[i]).toBe(nhead + i);
+      expect(page_content(k.mem_map, after.frame[i])).toBe(tokens[i]);
+    }
+    expect(Array.from(after.flags)).toEqual(Array.from(before.flags));
+    expect(k.mem_map._refcount[nhead]).toBe(512);
+    expect(global_node_page_state(k, NR_ISOLATED_ANON)).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // The read-only half is still read-only, the other half writable in place.
+    p.write(a + MiB, MiB);
+    expect(p.pagemap(a + MiB, 1).frame[0]).toBe(nhead + 256);
+    p.munmap(a, 2 * MiB);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("moves a partly unmapped THP whole: the unmapped subpages stay unmapped, the old folio leaves the deferred split queue", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    p.munmap(a + MiB, MiB);
+    expect(k.vm_events[THP_DEFERRED_SPLIT_PAGE]).toBe(1);
+    const tokens = Array.from(p.pagemap(a, 256).frame, (f) => page_content(k.mem_map, f));
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0]);
+    const after = p.pagemap(a, 256).frame;
+    const nhead = after[0];
+    for (let i = 0; i < 256; i++) {
+      expect(after[i]).toBe(nhead + i);
       expect(page_content(k.mem_map, after[i])).toBe(tokens[i]);
     }
+    // Only the mapped half counts (the references of 256 PTEs); the new folio is not queued (6.1).
+    expect(k.mem_map._refcount[nhead]).toBe(256);
+    expect(k.mem_map.mapcount[nhead + 300]).toBe(0);
+    expect(k.mem_map.private[nhead + 2]).toBe(0);
+    expect(k.vm_events[THP_DEFERRED_SPLIT_PAGE]).toBe(1);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("a pinned PTE-mapped THP is mapped back where it was: -EBUSY", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    p.mprotect(a, MiB, "r");
+    const before = p.pagemap(a, 512);
+    k.mem_map._refcount[head]++; // a pin
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    const after = p.pagemap(a, 512);
+    expect(Array.from(after.frame)).toEqual(Array.from(before.frame));
+    expect(Array.from(after.flags)).toEqual(Array.from(before.flags));
+    expect(k.vm_events[THP_MIGRATION_SUCCESS]).toBe(0);
+    k.mem_map._refcount[head]--;
     expect(global_node_page_state(k, NR_ISOLATED_ANON)).toBe(0);
     checkBuddy(k);
     checkMm(k);
@@ -327,17 +383,229 @@ describe("alloc_contig_range over compound pages (isolate_migratepages_block wit
     checkBuddy(k);
   });
 
-  it("leaves a hugetlb page in use: -EBUSY, the page still mapped", () => {
+});
+
+describe("a compound page across the range's edge (isolate_single_pageblock)", () => {
+  it("a 1 GiB hugetlb page across the start: its pageblock isolated and restored, the LRU batches drained, -EBUSY (6.1's -ENOMEM from isolate_or_dissolve_huge_page)", { timeout: 60_000 }, () => {
+    const G = 1024 * MiB;
+    const k = start_kernel({ memory: 3 * G, gbpages: true, hugepages: [{ size: G, count: 1 }] });
+    const h = k.hugetlb.hstates.find((x) => x.order === 18)!;
+    const head = h.hugepage_freelists[0];
+    expect(head).not.toBe(NO_PFN);
+    // A page still in a per-CPU LRU batch: not on an LRU list yet.
+    const p = spawnProcess(k, { comm: "batch" });
+    const a = p.mmap(4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4096);
+    const pfn = p.pagemap(a, 1).frame[0];
+    expect(k.mem_map.flags[pfn] & F(PG_lru)).toBe(0);
+    const mt = k.mem_map.pageblock_mt[head >>> pageblock_order];
+    // The range starts one pageblock into the gigantic page.
+    const start = head + pageblock_nr_pages;
+    expect(alloc_contig_range(k, start, start + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    expect(k.mem_map.flags[pfn] & F(PG_lru)).not.toBe(0);
+    expect(k.page_zone(head)?.nr_isolate_pageblock).toBe(0);
+    expect(k.mem_map.pageblock_mt[head >>> pageblock_order]).toBe(mt);
+    expect([h.nr_huge_pages, h.free_huge_pages, h.hugepage_freelists[0]]).toEqual([1, 1, head]);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+});
+
+describe("alloc_contig_range over a hugetlb page in use (folio_isolate_hugetlb, unmap_and_move_huge_page)", () => {
+  const hugetlbPages = (p: ReturnType<typeof spawnProcess>): number => Number(/^HugetlbPages:\s+(\d+)/m.exec(p.readFile("/proc/self/status"))![1]);
+  const pool = (k: Kernel): number[] => ["HugePages_Total", "HugePages_Free", "HugePages_Rsvd", "HugePages_Surp"].map((key) => meminfoKb(k, key));
+  /** Each subpage's frame, pagemap flags and contents at `a`. */
+  function snapshot(k: Kernel, p: ReturnType<typeof spawnProcess>, a: number): { frames: number[]; flags: number[]; tokens: number[] } {
+    const m = p.pagemap(a, 512);
+    return { frames: Array.from(m.frame), flags: Array.from(m.flags), tokens: Array.from(m.frame, (f) => page_content(k.mem_map, f)) };
+  }
+  const outside = (pfn: number, head: number): boolean => pfn < head || pfn >= head + pageblock_nr_pages;
+
+  it("moves a private page to a free pool page, whose old copy goes back to the pool: -EBUSY as in 6.1, then dissolved by the next attempt", () => {
     const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "3");
+    const p = spawnProcess(k, { comm: "huge" });
+    // Two huge pages reserved, one touched: Free 2, Rsvd 1 (one pool page to spare).
+    const a = p.mmap(4 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
+    p.write(a, 4096);
+    p.write(a + 8192, 4096);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(pool(k)).toEqual([3, 2, 1, 0]);
+    const before = snapshot(k, p, a);
+    const usage = hugetlbPages(p);
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    const allocs = k.vm_events[HTLB_BUDDY_PGALLOC];
+    // The page moves to a pool page; its old copy is freed into the pool, so the range is not
+    // free (test_pages_isolated fails): 6.1's alloc_contig_range answers -EBUSY here.
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(512);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([0, 0, 0]);
+    expect(k.vm_events[HTLB_BUDDY_PGALLOC]).toBe(allocs);
+    const after = snapshot(k, p, a);
+    const nhead = after.frames[0];
+    expect(outside(nhead, head)).toBe(true);
+    expect(k.mem_map.flags[nhead] & F(PG_hugetlb)).not.toBe(0);
+    for (let i = 0; i < 512; i++) expect(after.frames[i]).toBe(nhead + i);
+    expect(after.tokens).toEqual(before.tokens);
+    expect(after.flags).toEqual(before.flags);
+    // The pool is as it was, the old page one of its free pages.
+    expect(pool(k)).toEqual([3, 2, 1, 0]);
+    expect([k.mem_map.flags[head] & F(PG_hugetlb), k.mem_map._refcount[head]]).toEqual([F(PG_hugetlb), 0]);
+    expect(hugetlbPages(p)).toBe(usage);
+    expect(k.mem_map._refcount[nhead]).toBe(1);
+    expect(k.page_zone(head)?.nr_isolate_pageblock).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // The next attempt dissolves the free pool page (a fresh one replaces it) and succeeds.
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[HTLB_BUDDY_PGALLOC] - allocs).toBe(1);
+    expect(pool(k)).toEqual([3, 2, 1, 0]);
+    for (let i = 0; i < pageblock_nr_pages; i++) expect(k.mem_map._refcount[head + i]).toBe(1);
+    // Still writable in place (exclusive): a write faults nothing new; the second page still
+    // has its reservation; munmap gives both back.
+    p.write(a, 2 * MiB);
+    expect(p.pagemap(a, 1).frame[0]).toBe(nhead);
+    p.write(a + 2 * MiB, 4096);
+    expect(pool(k)).toEqual([3, 1, 0, 0]);
+    p.munmap(a, 4 * MiB);
+    expect(pool(k)).toEqual([3, 3, 0, 0]);
+    free_contig_range(k, head, pageblock_nr_pages);
+    checkBuddy(k);
+    checkMm(k);
+  });
+
+  it("with no pool page to spare, moves it to a temporary fresh page: HugePages_* unchanged, htlb_buddy_alloc_success + 1", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "1");
+    const p = spawnProcess(k, { comm: "huge" });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
+    p.write(a, 2 * MiB);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(pool(k)).toEqual([1, 0, 0, 0]);
+    const before = snapshot(k, p, a);
+    const allocs = k.vm_events[HTLB_BUDDY_PGALLOC];
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[HTLB_BUDDY_PGALLOC] - allocs).toBe(1);
+    const after = snapshot(k, p, a);
+    expect(outside(after.frames[0], head)).toBe(true);
+    expect(after.tokens).toEqual(before.tokens);
+    expect(after.flags).toEqual(before.flags);
+    // The old page, temporary now, left the pool for the buddy allocator (and the range).
+    expect(pool(k)).toEqual([1, 0, 0, 0]);
+    expect(k.mem_map.flags[head] & (F(PG_hugetlb) | F(PG_head))).toBe(0);
+    checkBuddy(k);
+    checkMm(k);
+    p.munmap(a, 2 * MiB);
+    expect(pool(k)).toEqual([1, 1, 0, 0]);
+    free_contig_range(k, head, pageblock_nr_pages);
+    checkBuddy(k);
+  });
+
+  it("moves a shared page mapped by two processes: both PMDs and the hugetlbfs page cache slot follow", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "1");
+    const p = spawnProcess(k, { comm: "huge" });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "shared|anonymous|hugetlb" });
+    p.write(a, 4096);
+    const c = p.fork();
+    c.read(a, 4096);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(c.pagemap(a, 1).frame[0]).toBe(head);
+    expect(k.mem_map._refcount[head]).toBe(3); // two mappings and the page cache
+    const before = snapshot(k, p, a);
+    const cbefore = snapshot(k, c, a);
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    const after = snapshot(k, p, a);
+    const nhead = after.frames[0];
+    expect(outside(nhead, head)).toBe(true);
+    expect(snapshot(k, c, a).frames[0]).toBe(nhead);
+    expect(after.tokens).toEqual(before.tokens);
+    expect(after.flags).toEqual(before.flags);
+    expect(snapshot(k, c, a).flags).toEqual(cbefore.flags);
+    expect(k.mem_map._refcount[nhead]).toBe(3);
+    expect(pool(k)).toEqual([1, 0, 0, 0]);
+    checkBuddy(k);
+    checkMm(k);
+    // The page cache holds the new page: the child's exit and the parent's munmap leave it
+    // in the file until the last one goes, then it is free in the pool.
+    c.exit();
+    p.munmap(a, 2 * MiB);
+    expect(pool(k)).toEqual([1, 1, 0, 0]);
+    free_contig_range(k, head, pageblock_nr_pages);
+    checkBuddy(k);
+  });
+
+  it("moves a private page shared after fork; copy-on-write still copies it afterwards", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "1");
+    const p = spawnProcess(k, { comm: "huge" });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
+    p.write(a, 2 * MiB);
+    const c = p.fork();
+    const head = p.pagemap(a, 1).frame[0];
+    const before = snapshot(k, p, a);
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    const nhead = p.pagemap(a, 1).frame[0];
+    expect(outside(nhead, head)).toBe(true);
+    expect(c.pagemap(a, 1).frame[0]).toBe(nhead);
+    expect(snapshot(k, c, a).tokens).toEqual(before.tokens);
+    expect(k.mem_map._refcount[nhead]).toBe(2);
+    checkMm(k);
     procWrite(k, "/proc/sys/vm/nr_hugepages", "2");
+    // The child's write copies the shared page (hugetlb_wp): its own page, the parent's stays.
+    c.write(a, 4096);
+    const cframe = c.pagemap(a, 1).frame[0];
+    expect(cframe).not.toBe(nhead);
+    expect(p.pagemap(a, 1).frame[0]).toBe(nhead);
+    expect(page_content(k.mem_map, cframe + 5)).toBe(before.tokens[5]);
+    checkBuddy(k);
+    checkMm(k);
+  });
+
+  it("a pinned page stays: -EBUSY, still mapped where it was, the pool as before", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "1");
     const p = spawnProcess(k, { comm: "huge" });
     const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
     p.write(a, 4096);
     const head = p.pagemap(a, 1).frame[0];
-    expect(k.mem_map.flags[head] & F(PG_hugetlb)).not.toBe(0);
+    const before = snapshot(k, p, a);
+    k.mem_map._refcount[head]++; // a pin (get_user_pages) the migration must not break
     expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-EBUSY);
-    expect(p.pagemap(a, 1).frame[0]).toBe(head);
+    const after = snapshot(k, p, a);
+    expect(after).toEqual(before);
+    expect(pool(k)).toEqual([1, 0, 0, 0]);
     expect(k.page_zone(head)?.nr_isolate_pageblock).toBe(0);
+    k.mem_map._refcount[head]--;
+    checkBuddy(k);
+    checkMm(k);
+    // Unpinned, it moves.
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(outside(p.pagemap(a, 1).frame[0], head)).toBe(true);
+  });
+
+  it("no target page anywhere: -ENOMEM, the page left in place", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "1");
+    const p = spawnProcess(k, { comm: "huge" });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
+    p.write(a, 4096);
+    const head = p.pagemap(a, 1).frame[0];
+    const before = snapshot(k, p, a);
+    // Every other order-9 block taken by the kernel, so no fresh huge page can be had.
+    const taken: number[] = [];
+    for (;;) {
+      const pfn = __alloc_pages(k, GFP_KERNEL, pageblock_order, 0, null);
+      if (pfn === NO_PFN) break;
+      taken.push(pfn);
+    }
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(-ENOMEM);
+    expect(snapshot(k, p, a)).toEqual(before);
+    expect(pool(k)).toEqual([1, 0, 0, 0]);
+    expect(k.page_zone(head)?.nr_isolate_pageblock).toBe(0);
+    for (const pfn of taken) __free_pages(k, pfn, pageblock_order);
     checkBuddy(k);
     checkMm(k);
   });

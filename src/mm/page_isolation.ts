@@ -18,10 +18,12 @@
  *
  * Simplified: no CMA (no MIGRATE_CMA pageblocks or cma_alloc); no memory hotplug
  * (MEMORY_OFFLINE is accepted and does nothing: there are no HWPoison or PageOffline pages);
- * THPs in the range migrate (whole, or split: see migrate.ts) and free hugetlb pages are
- * dissolved (hugetlb.ts isolate_or_dissolve_huge_page), but a hugetlb page in use is not
- * migrated and a compound page straddling the range's edge is not either (6.1 migrates both,
- * the latter from isolate_single_pageblock): a range holding one fails with -EBUSY;
+ * THPs in the range migrate (whole, or split: see migrate.ts), free hugetlb pages are
+ * dissolved and hugetlb pages in use migrated (hugetlb.ts isolate_or_dissolve_huge_page; as in
+ * 6.1, one moved to a free pool page leaves its old copy in the pool, inside the range, so the
+ * attempt ends -EBUSY and the next one dissolves it); a compound page straddling the range's
+ * edge fails with -EBUSY after isolate_single_pageblock's migration attempt, as in 6.1 on x86-64,
+ * where only a 1 GiB hugetlb page can straddle a pageblock edge and it is refused;
  * reclaim_clean_pages_from_list is not run first, so clean page-cache pages
  * are migrated rather than dropped; no lru_cache_disable beyond draining the LRU batches (nothing
  * else runs meanwhile); no dump_page on failure.
@@ -39,7 +41,9 @@ import { errnoValues } from "../kernel/errno.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { GFP_TRANSHUGE, GFP_USER, __GFP_MOVABLE, __GFP_RECLAIM, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
 import { prep_transhuge_page } from "./huge_memory.js";
+import { alloc_huge_page_nodemask } from "./hugetlb.js";
 import { compound_head, F, page_flags, PG_head, PG_hugetlb, PG_lru, PG_reserved, PG_tail } from "./memmap.js";
+import { KernelBug } from "../kernel/bug.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, ZONE_MOVABLE, type zone } from "./mmzone.js";
 import { MAX_ORDER, NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
 import { NR_FREE_PAGES } from "./vmstat_items.js";
@@ -109,8 +113,8 @@ function has_unmovable_pages(k: Kernel, z: zone, start_pfn: number, end_pfn: num
     if ((f & F(PG_reserved)) !== 0) return pfn;
     if (z.zone_idx === ZONE_MOVABLE) continue;
     if ((f & (F(PG_head) | F(PG_tail))) !== 0) {
-      // Hugetlb pages and THPs are movable in 6.1 (the model does not migrate them: see the
-      // header); tails are skipped with their head.
+      // Hugetlb pages and THPs on the LRU are movable (alloc_contig_range migrates them);
+      // tails are skipped with their head.
       const head = compound_head(mem, pfn);
       const order = mem.index[head + 1];
       if ((mem.flags[head] & F(PG_hugetlb)) === 0 && (mem.flags[head] & F(PG_lru)) === 0) return pfn;
@@ -186,10 +190,19 @@ export function unset_migratetype_isolate(k: Kernel, pfn: number, migratetype: n
 /**
  * Isolates the pageblock before or after a range edge, first making sure no free block crosses
  * that edge (split_free_page): the part outside the range must stay on its own free list. An
- * in-use compound page across the edge fails the isolation (6.1 migrates it; see the header).
+ * in-use compound page across the edge is migrated if it is a hugetlb page or on the LRU
+ * (its pageblock isolated meanwhile, __alloc_contig_migrate_range over the page), as 6.1 does;
+ * anything else fails the isolation with -EBUSY.
+ *
+ * On x86-64 the migration never succeeds: a compound page across a pageblock edge is larger
+ * than a pageblock (2 MiB, the order of a THP and of a 2 MiB hugetlb page, which are aligned
+ * to it), so it is a 1 GiB hugetlb page, which isolate_or_dissolve_huge_page refuses
+ * (-ENOMEM), or a kernel allocation, which is not movable. What 6.1 does on the way is kept:
+ * the page's pageblock isolated and restored, the per-CPU LRU batches drained
+ * (__alloc_contig_migrate_range's lru_cache_disable), then -EBUSY.
  * @kernel mm/page_isolation.c isolate_single_pageblock
  */
-function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number, isolate_before: boolean, skip_isolation: boolean, migratetype: number): number {
+function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number, gfp_flags: number, isolate_before: boolean, skip_isolation: boolean, migratetype: number): number {
   const mem = k.mem_map;
   const isolate_pageblock = isolate_before ? boundary_pfn - pageblock_nr_pages : boundary_pfn;
   const z = online_zone(k, isolate_pageblock);
@@ -220,7 +233,29 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
         pfn = head + nr_pages;
         continue;
       }
-      // Simplified: 6.1 migrates a hugetlb page, THP or movable compound page across the edge.
+      // hugetlb and LRU compound pages can be migrated (no non-LRU movable pages in the model).
+      if ((mem.flags[head] & (F(PG_hugetlb) | F(PG_lru))) !== 0) {
+        const page_mt = get_pageblock_migratetype(k, pfn);
+        const isolate_page = !is_migrate_isolate_page(k, pfn);
+        const hz = online_zone(k, head);
+        let ret = -EBUSY;
+        if (hz !== undefined && (!isolate_page || set_migratetype_isolate(k, pfn, flags, head, head + nr_pages) === 0)) {
+          const cc = new compact_control(hz, null);
+          cc.order = -1;
+          cc.mode = MIGRATE_SYNC;
+          cc.ignore_skip_hint = true;
+          cc.no_set_skip_hint = true;
+          cc.gfp_mask = gfp_flags;
+          cc.alloc_contig = true;
+          ret = __alloc_contig_migrate_range(k, cc, head, head + nr_pages);
+          if (isolate_page) unset_migratetype_isolate(k, pfn, page_mt);
+        }
+        if (ret === 0) {
+          // 6.1 would go on from the head of the free page the migration left. See above: no
+          // migratable compound page crosses a pageblock edge on x86-64.
+          throw new KernelBug("isolate_single_pageblock: migrated a compound page across a pageblock edge", { pfn: head, nr_pages });
+        }
+      }
       if (!skip_isolation) unset_migratetype_isolate(k, isolate_pageblock, migratetype);
       return -EBUSY;
     }
@@ -236,7 +271,7 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
  * isolated already.
  * @kernel mm/page_isolation.c start_isolate_page_range
  */
-export function start_isolate_page_range(k: Kernel, start_pfn: number, end_pfn: number, migratetype: number, flags: number): number {
+export function start_isolate_page_range(k: Kernel, start_pfn: number, end_pfn: number, migratetype: number, flags: number, gfp_flags: number = GFP_USER): number {
   const isolate_start = pageblock_start_pfn(start_pfn);
   const isolate_end = pageblock_align(end_pfn);
   // The model keeps boot's MAX_ORDER blocks unlinked until reached: link this zone's first, so
@@ -244,10 +279,10 @@ export function start_isolate_page_range(k: Kernel, start_pfn: number, end_pfn: 
   const z = online_zone(k, isolate_start);
   if (z !== undefined && deferred_in_range(k, z, isolate_start - MAX_ORDER_NR_PAGES, isolate_end)) deferred_link_zone(k, z);
   let skip_isolation = false;
-  let ret = isolate_single_pageblock(k, isolate_start, flags, false, skip_isolation, migratetype);
+  let ret = isolate_single_pageblock(k, isolate_start, flags, gfp_flags, false, skip_isolation, migratetype);
   if (ret) return ret;
   if (isolate_start === isolate_end - pageblock_nr_pages) skip_isolation = true;
-  ret = isolate_single_pageblock(k, isolate_end, flags, true, skip_isolation, migratetype);
+  ret = isolate_single_pageblock(k, isolate_end, flags, gfp_flags, true, skip_isolation, migratetype);
   if (ret) {
     unset_migratetype_isolate(k, isolate_start, migratetype);
     return ret;
@@ -313,15 +348,17 @@ export function test_pages_isolated(k: Kernel, start_pfn: number, end_pfn: numbe
 }
 
 /**
- * The target of a contiguous-range migration: a fresh page on the same node, or for a THP a
+ * The target of a contiguous-range migration: a fresh page on the same node, for a THP a
  * fresh THP of its order (GFP_TRANSHUGE without the caller's __GFP_RECLAIM bits, as regular THP
- * allocations; prep_transhuge_page), NO_PFN when none can be had.
+ * allocations; prep_transhuge_page), for a hugetlb page a pool page or a temporary fresh one
+ * (hugetlb.ts alloc_huge_page_nodemask); NO_PFN when none can be had.
  * @kernel mm/migrate.c alloc_migration_target
  */
 function alloc_migration_target(k: Kernel, src: number, nid: number): number {
   const gfp_mask = GFP_USER | __GFP_MOVABLE | __GFP_RETRY_MAYFAIL;
   const mem = k.mem_map;
   if ((mem.flags[src] & F(PG_head)) === 0) return __alloc_pages(k, gfp_mask, 0, nid, null);
+  if ((mem.flags[src] & F(PG_hugetlb)) !== 0) return alloc_huge_page_nodemask(k, src, nid, gfp_mask);
   const pfn = __alloc_pages(k, (gfp_mask & ~__GFP_RECLAIM) | GFP_TRANSHUGE, mem.index[src + 1], nid, null);
   if (pfn !== NO_PFN) prep_transhuge_page(k, pfn);
   return pfn;
@@ -385,7 +422,7 @@ export function alloc_contig_range(k: Kernel, start: number, end: number, migrat
   cc.no_set_skip_hint = true;
   cc.gfp_mask = gfp_mask;
   cc.alloc_contig = true;
-  let ret = start_isolate_page_range(k, start, end, migratetype, 0);
+  let ret = start_isolate_page_range(k, start, end, migratetype, 0, gfp_mask);
   if (ret) return ret;
   done: {
     drain_all_pages(k, z);

@@ -222,6 +222,11 @@ export class kmem_cache {
   object_size = 0;
   /** The size of an object including metadata: the stride between objects. */
   size = 0;
+  /**
+   * reciprocal_value(size), what obj_to_index multiplies an offset by instead of dividing
+   * (here the double 1 / size; see slab_free). Set with size by calculate_sizes.
+   */
+  reciprocal_size = 0;
   /** Free pointer offset (where the kernel keeps it: inside the object unless ctor/RCU). */
   offset = 0;
   /** Offset to metadata: the object size rounded up to a word. */

@@ -157,7 +157,19 @@ describe("bad frees are kernel bugs with 6.1's messages", () => {
   it("a pointer into the middle of an object: 'Invalid object pointer'", () => {
     const p = kmalloc(k, 64, GFP_KERNEL);
     expect(() => kfree(k, p + 8)).toThrow(/^BUG kmalloc-64 \(Not tainted\): Invalid object pointer 0xffff88/);
+    // Offsets that round (obj_to_index's reciprocal) to the next or the same object's index.
+    expect(() => kfree(k, p + 63)).toThrow(/Invalid object pointer/);
+    expect(() => kfree(k, p + 33)).toThrow(/Invalid object pointer/);
+    expect(() => kfree(k, p + 1)).toThrow(/Invalid object pointer/);
     kfree(k, p);
+  });
+  it("frees every object of a 104-byte cache (anon_vma's size: 1/104 is inexact) by its index", () => {
+    const c = kmem_cache_create(k, "test_recip", { size: 96, flags: 0, ctor: "test_ctor" })!;
+    const objs: number[] = [];
+    for (let i = 0; i < 200; i++) objs.push(kmem_cache_alloc(k, c, GFP_KERNEL));
+    expect(c.size).toBe(104);
+    for (const o of objs) kmem_cache_free(k, c, o);
+    for (const o of objs) expect(() => kmem_cache_free(k, c, o)).toThrow(/Object already free/);
   });
   it("an object freed to the wrong cache: cache_from_obj's 'Wrong slab cache'", () => {
     const a = kmem_cache_create(k, "test_wrong_a", { size: 72, flags: 0, ctor: "test_ctor" })!;

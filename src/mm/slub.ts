@@ -193,6 +193,7 @@ export function calculate_sizes(k: Kernel, s: kmem_cache): boolean {
   }
   size = ALIGN(size, s.align);
   s.size = size;
+  s.reciprocal_size = 1 / size;
   const order = calculate_order(k.slab.nr_cpu_ids, size);
   if (order < 0) return false;
   s.allocflags = 0;
@@ -821,7 +822,11 @@ export function slab_free(k: Kernel, s: kmem_cache, pfn: number, addr: number): 
   const mm = k.mem_map;
   const size = s.size;
   const off = addr - pfn * PAGE_SIZE;
-  const idx = (off / size) | 0;
+  // obj_to_index: the kernel multiplies by reciprocal_size rather than divide. Here a double's
+  // 1/size, rounded to the nearest index: for an object's own offset (idx * size, below 2^20)
+  // the product is within 2^-40 of idx; any other offset fails the check below whichever index
+  // it rounds to, as it failed the division's.
+  const idx = (off * s.reciprocal_size + 0.5) | 0;
   if (idx * size !== off || idx >= ((mm.private[pfn] >>> COUNTERS_OBJECTS_SHIFT) & 0x7fff) || off < 0) {
     throw slab_bug(s, `Invalid object pointer 0x${kptr(addr)}`, { pfn });
   }

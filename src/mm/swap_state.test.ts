@@ -80,6 +80,40 @@ describe("the swap cache", () => {
   });
 });
 
+describe("swapper_spaces: the xa_nodes of the swap cache", () => {
+  it("holds 6.1's nodes for the slots with a page or a shadow: 100 slots from 1 on are a root over two leaves", () => {
+    const { k, p, a, pfns, check } = setup({ pages: 100 });
+    const si = k.swap.swap_info[0]!;
+    // 64 MiB of swap: one swapper_space (SWAP_ADDRESS_SPACE_PAGES 16384 slots).
+    expect(si.swapper_spaces.length).toBe(1);
+    const xa = si.swapper_spaces[0];
+    for (const pfn of pfns.slice(0, 63)) evict(k, pfn, 7);
+    // Slots 1..63: one leaf (slot 0, the header, is never used).
+    expect(xa.nr_entries).toBe(63);
+    expect(xa.nr_nodes).toBe(1);
+    for (const pfn of pfns.slice(63)) evict(k, pfn, 7);
+    // Slots 1..100 are shadows now: indices 64..100 need a second leaf, and a root over both.
+    expect(xa.nr_entries).toBe(100);
+    expect(xa.nr_nodes).toBe(3);
+    check();
+    // The slots freed, the shadows go (clear_shadow_from_swap_cache), and every node with them.
+    p.munmap(a, 100 * 4096);
+    expect(xa.nr_entries).toBe(0);
+    expect(xa.nr_nodes).toBe(0);
+    check();
+  });
+
+  it("keeps one xarray per 64 MiB of swap, and none after swapoff", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    expect(sys_swapon(k, k.tasks.init, "/dev/vdb", { size: 200 * MiB })).toBe(0);
+    const si = k.swap.swap_info[0]!;
+    // 51200 slots: DIV_ROUND_UP(51200, 16384) = 4 spaces.
+    expect(si.swapper_spaces.length).toBe(4);
+    expect(sys_swapoff(k, k.tasks.init, "/dev/vdb")).toBe(0);
+    expect(si.swapper_spaces.length).toBe(0);
+  });
+});
+
 describe("refaults", () => {
   it("hands the slot's shadow to workingset_refault when the page is read back", () => {
     const { k, p, a, pfns, check } = setup({ pages: 1 });

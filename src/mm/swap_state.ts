@@ -10,6 +10,14 @@
  * the swap area on swap_info_struct, where the kernel has an xarray per 64 MiB of swap
  * (swapper_spaces). A page in the cache has PG_swapcache and its entry in page->private, holds
  * one reference for the cache, and counts in NR_FILE_PAGES and NR_SWAPCACHE (SwapCached).
+ * Beside the typed arrays, `si.swapper_spaces` are real xarrays (one per SWAP_ADDRESS_SPACE_PAGES
+ * = 16384 slots, indexed by the whole offset as 6.1's are) holding a value entry wherever a slot
+ * holds a page or a shadow: they carry the xa_nodes 6.1 allocates for the swap cache, each a
+ * radix_tree_node object (not memcg-charged: swapper_spaces are not XA_FLAGS_ACCOUNT) and never
+ * on the shadow-node list (add_to_swap_cache sets no xas update). Worked numbers: 64 MiB swapped
+ * out from slot 1 on is 16 383 entries in space 0 (indices 1..16383): a root at shift 12, 4
+ * middle nodes, 256 leaves = 261 objects, about 150 kB of SReclaimable (radix_tree_node is
+ * SLAB_RECLAIM_ACCOUNT).
  *
  * Simplified: no large folios (THP swap), no memcg charge or swap accounting, no KSM copies, no
  * NUMA policy for readahead allocations (vma_alloc_folio takes the task's local node).
@@ -29,6 +37,7 @@
 import { mem_cgroup_swapin_charge_folio } from "./memcontrol.js";
 import { KernelBug } from "../kernel/bug.js";
 import { kstrtobool } from "../lib/kstrtox.js";
+import { xa_erase, xa_store_value, xarray } from "../lib/xarray.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { _PAGE_PRESENT, _PAGE_PROTNONE, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
 import { __GFP_COMP } from "./gfp.js";
@@ -89,18 +98,46 @@ export function GET_SWAP_RA_VAL(vma: vm_area_struct): number {
 const SWAPCACHE = F(PG_swapcache);
 const LOCKED = F(PG_locked);
 
-/** Sets up the swap cache of a new area: every slot empty, no shadows. @kernel mm/swap_state.c init_swap_address_space */
-export function init_swap_address_space(si: swap_info_struct): void {
+/** SWAP_ADDRESS_SPACE_SHIFT: one swapper_space per 2^14 slots (64 MiB). */
+export const SWAP_ADDRESS_SPACE_SHIFT = 14;
+
+/**
+ * Sets up the swap cache of a new area: every slot empty, no shadows, an empty xarray per
+ * 64 MiB (DIV_ROUND_UP(nr_pages, SWAP_ADDRESS_SPACE_PAGES), XA_FLAGS_LOCK_IRQ only: not accounted).
+ * @kernel mm/swap_state.c init_swap_address_space
+ */
+export function init_swap_address_space(k: Kernel, si: swap_info_struct): void {
   si.cache_pfn = new Int32Array(si.max).fill(-1);
   si.cache_shadow = new Float64Array(si.max);
   si.cache_nrpages = 0;
+  const nr = Math.ceil(si.max / 2 ** SWAP_ADDRESS_SPACE_SHIFT);
+  si.swapper_spaces = [];
+  for (let i = 0; i < nr; i++) {
+    const xa = new xarray();
+    xa.node_owner = k.workingset;
+    si.swapper_spaces.push(xa);
+  }
 }
 
 /** Drops an area's swap cache at swapoff; it must be empty. @kernel mm/swap_state.c exit_swap_address_space */
-export function exit_swap_address_space(si: swap_info_struct): void {
+export function exit_swap_address_space(_k: Kernel, si: swap_info_struct): void {
   if (si.cache_nrpages !== 0) throw new KernelBug("exit_swap_address_space: swap cache not empty", { type: si.type, nrpages: si.cache_nrpages });
+  for (const xa of si.swapper_spaces) if (xa.nr_entries !== 0) throw new KernelBug("exit_swap_address_space: shadows left", { type: si.type, entries: xa.nr_entries });
   si.cache_pfn = new Int32Array(0);
   si.cache_shadow = new Float64Array(0);
+  si.swapper_spaces = [];
+}
+
+/**
+ * Slot `offset` of the swap cache has come to hold something (a page or a shadow) or nothing:
+ * its swapper_space's xarray follows, making or freeing 6.1's nodes.
+ * @kernel mm/swap_state.c add_to_swap_cache, __delete_from_swap_cache, clear_shadow_from_swap_cache
+ */
+export function swap_cache_slot_update(si: swap_info_struct, offset: number, present: boolean): void {
+  const xa = si.swapper_spaces[offset >>> SWAP_ADDRESS_SPACE_SHIFT];
+  if (xa === undefined) return;
+  if (present) xa_store_value(xa, offset, 1);
+  else xa_erase(xa, offset);
 }
 
 /** The page cached for `entry`, or -1; takes no reference (for checkers and the fast paths). */
@@ -131,6 +168,8 @@ export function add_to_swap_cache(k: Kernel, pfn: number, entry: number): number
   si.cache_shadow[offset] = 0;
   si.cache_pfn[offset] = pfn;
   si.cache_nrpages++;
+  // A shadow's slot was already present in the xarray: the folio replaces it in place.
+  if (shadow === 0) swap_cache_slot_update(si, offset, true);
   mod_page_node_state(k, pfn, NR_FILE_PAGES, 1);
   mod_page_node_state(k, pfn, NR_SWAPCACHE, 1);
   return shadow;
@@ -152,6 +191,7 @@ export function __delete_from_swap_cache(k: Kernel, pfn: number, entry: number, 
   si.cache_pfn[offset] = -1;
   si.cache_shadow[offset] = shadow;
   si.cache_nrpages--;
+  if (shadow === 0) swap_cache_slot_update(si, offset, false);
   mem.private[pfn] = 0;
   mem.flags[pfn] &= ~SWAPCACHE;
   mod_page_node_state(k, pfn, NR_FILE_PAGES, -1);

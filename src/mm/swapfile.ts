@@ -42,6 +42,7 @@
 import { mem_cgroup_try_charge_swap, mem_cgroup_uncharge_swap } from "./memcontrol.js";
 import { _PAGE_ACCESSED, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_SOFT_DIRTY, NO_TABLE, PMD_SIZE, pte_index, pte_table_lookup, set_pte_at } from "../arch/x86/pgtable.js";
 import { KernelBug } from "../kernel/bug.js";
+import type { xarray } from "../lib/xarray.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
@@ -56,6 +57,7 @@ import {
   delete_from_swap_cache,
   exit_swap_address_space,
   init_swap_address_space,
+  swap_cache_slot_update,
   swap_cache_get_folio,
   swapin_readahead,
 } from "./swap_state.js";
@@ -202,6 +204,12 @@ export class swap_info_struct {
   cache_shadow: Float64Array = new Float64Array(0);
   /** swapper_space nrpages summed over the device's spaces. */
   cache_nrpages = 0;
+  /**
+   * swapper_spaces[type]: one xarray per SWAP_ADDRESS_SPACE_PAGES slots, holding a value entry
+   * wherever the slot holds a page or a shadow, so its xa_nodes are 6.1's (radix_tree_node
+   * objects, not memcg-charged) — the index itself is cache_pfn/cache_shadow (swap_state.ts).
+   */
+  swapper_spaces: xarray[] = [];
 
   /** The block device the area is on (block/blk.ts): its queue serves the area's I/O. */
   bdev!: block_device;
@@ -450,7 +458,10 @@ function swap_range_free(k: Kernel, si: swap_info_struct, offset: number, nr: nu
   const shadow = si.cache_shadow;
   for (let o = offset; o <= end; o++) {
     used[o >>> USED_BLOCK_SHIFT]--;
-    shadow[o] = 0;
+    if (shadow[o] !== 0) {
+      shadow[o] = 0;
+      if (si.cache_pfn[o] < 0) swap_cache_slot_update(si, o, false);
+    }
   }
   if (offset < si.lowest_bit) si.lowest_bit = offset;
   if (end > si.highest_bit) {
@@ -1113,7 +1124,7 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
       }
     }
   }
-  init_swap_address_space(si);
+  init_swap_address_space(k, si);
   // enable_swap_info → setup_swap_info, _enable_swap_info.
   si.prio = prio !== undefined && prio >= 0 ? prio : --s.least_priority;
   si.flags |= SWP_WRITEOK;
@@ -1167,7 +1178,7 @@ export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
   if ((p.flags & SWP_SOLIDSTATE) === 0) s.nr_rotate_swap--;
   // Everything is back in memory: nothing references the area any more.
   p.highest_bit = 0;
-  exit_swap_address_space(p);
+  exit_swap_address_space(k, p);
   p.swap_map = new Uint8Array(0);
   p.swap_cgroup = new Uint16Array(0); // swap_cgroup_swapoff
   p.cluster_info = null;

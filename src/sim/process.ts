@@ -594,12 +594,13 @@ export class Process {
     return check(ret, syscall);
   }
 
-  private enter(syscall: string): mm_struct {
+  /** `nr`: the syscall's number when the caller knows it (a user access passes NO_SYSCALL: no name lookup per batch). */
+  private enter(syscall: string, nr: number = SYSCALL_NR[syscall] ?? NO_SYSCALL): mm_struct {
     if (!this.alive || !this.task.mm) throw new Errno("ESRCH", syscall, `process ${this.pid} has exited`);
     this.k.currentPid = this.task.pid;
     this.k.currentComm = this.task.comm;
     // The entry's regs->orig_ax: a syscall's number, -1 for a user access (a fault's entry).
-    this.task.orig_ax = SYSCALL_NR[syscall] ?? NO_SYSCALL;
+    this.task.orig_ax = nr;
     return this.task.mm;
   }
 
@@ -779,7 +780,7 @@ export class Process {
    */
   touch(addr: number, length: number, opts: { write?: boolean; exec?: boolean } = {}): TouchResult {
     accessRange(addr, length);
-    this.enter("touch");
+    this.enter("touch", NO_SYSCALL);
     const kind = opts.write ? ACCESS_WRITE : opts.exec ? ACCESS_EXEC : ACCESS_READ;
     const r = access_range(this.k, this.task, addr, length, kind);
     // Simplified: the model's fault path does not mlock a page faulted into a VM_LOCKED VMA
@@ -802,7 +803,7 @@ export class Process {
    */
   touchAddrs(addrs: ArrayLike<number>, count: number = addrs.length, opts: { write?: boolean; exec?: boolean } = {}): TouchResult {
     intArg(count, "count", 0, addrs.length);
-    this.enter("touch");
+    this.enter("touch", NO_SYSCALL);
     let lo = Infinity;
     let hi = -Infinity;
     for (let i = 0; i < count; i++) {

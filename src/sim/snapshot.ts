@@ -54,8 +54,11 @@ export class SnapshotError extends Error {
   override readonly name = "SnapshotError";
 }
 
-/** The snapshot format's version: bumped whenever the layout below changes. */
-export const SNAPSHOT_VERSION = 1;
+/**
+ * The snapshot format's version: bumped whenever the layout below changes, or the model's classes
+ * gain a field an older snapshot cannot supply (2: kmem_cache.reciprocal_size, 2026-12-07).
+ */
+export const SNAPSHOT_VERSION = 2;
 /** The sparse unit of ArrayBuffers: a chunk of this many bytes that is all zero (or all the fill word) is not copied. */
 export const CHUNK_BYTES = 16384;
 /** The largest buffer a snapshot may ask restore to allocate: 4 GiB (a 1 TiB machine's memmap columns are 1 GiB each). */

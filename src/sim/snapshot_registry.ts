@@ -114,6 +114,7 @@ import { address_space, dentry, file, file_ra_state, files_struct, inode, super_
 import { empty_aops, empty_fops, empty_iops } from "../fs/inode.js";
 import { anon_inodefs_ops, uffd_msg, userfaultfd_ctx, userfaultfd_fops, userfaultfd_wait_queue } from "../fs/userfaultfd.js";
 import { xarray } from "../lib/xarray.js";
+import { workingset_shadow_shrinker_ops, workingset_state } from "../mm/workingset.js";
 import { shmem_aops, shmem_dir_inode_operations, shmem_dir_operations, shmem_inode_info, shmem_inode_operations, shmem_ops, shmem_sb_info } from "../mm/shmem.js";
 import { shm_file_operations, shm_namespace, shmid_kernel } from "../ipc/shm.js";
 import { Machine } from "./machine.js";
@@ -139,6 +140,8 @@ export function machineRegistry(): SnapshotRegistry {
         ctor: Kernel,
         // The /proc tree's handlers are code: rebuilt as boot built them.
         afterRestore: (k: Kernel) => proc_root_init(k),
+        // Freed VMAs kept for reuse (mm_types.ts vm_area_alloc) are not state.
+        reset: Object.freeze({ vm_area_pool: () => [] }),
       }),
       Printk: Object.freeze({ ctor: Printk }),
       TraceBus: Object.freeze({
@@ -196,7 +199,8 @@ export function machineRegistry(): SnapshotRegistry {
       cpu_fbatches: Object.freeze({ ctor: cpu_fbatches }),
       mm_struct: Object.freeze({ ctor: mm_struct }),
       vm_area_struct: Object.freeze({ ctor: vm_area_struct }),
-      AnonVmaTable: Object.freeze({ ctor: AnonVmaTable }),
+      // Its pool holds freed anon_vma objects for reuse, not state.
+      AnonVmaTable: Object.freeze({ ctor: AnonVmaTable, reset: Object.freeze({ pool: () => [] }) }),
       // rmap_vmas is a cache of the rb list, not state: rebuilt on the first rmap walk after restore
       anon_vma: Object.freeze({ ctor: anon_vma, reset: Object.freeze({ rmap_vmas: () => null }) }),
       oom_state: Object.freeze({ ctor: oom_state }),
@@ -262,6 +266,7 @@ export function machineRegistry(): SnapshotRegistry {
       block_device: Object.freeze({ ctor: block_device }),
       block_globals: Object.freeze({ ctor: block_globals }),
       xarray: Object.freeze({ ctor: xarray }),
+      workingset_state: Object.freeze({ ctor: workingset_state }),
       shmem_sb_info: Object.freeze({ ctor: shmem_sb_info }),
       shmem_inode_info: Object.freeze({ ctor: shmem_inode_info }),
       // ipc/
@@ -316,6 +321,7 @@ export function machineRegistry(): SnapshotRegistry {
       huge_zero_page_shrinker_ops,
       deferred_split_shrinker_ops,
       super_shrinker_ops,
+      workingset_shadow_shrinker_ops,
       // hugetlb_init's (vm.nr_hugepages).
       hugetlb_sysctl_set_max_huge_pages,
       // compaction_sysctl_init's (vm.compact_memory).

@@ -292,8 +292,8 @@ export class PgtablePool {
   /** Bumped whenever a table is freed, so cached walks know they may be stale. */
   gen = 0;
   /**
-   * Remembered walks, direct-mapped by PMD number: slot s says PTE table `walkTable[s]` covers
-   * PMD number `walkPmd[s]` (≡ s mod WALK_SLOTS) under PGD `walkPgd[s]`. Valid while
+   * Remembered walks, direct-mapped by PMD number and PGD (walk_slot): slot s says PTE table
+   * `walkTable[s]` covers PMD number `walkPmd[s]` under PGD `walkPgd[s]`. Valid while
    * `walkGen === gen`: freeing a table is the only way a PMD entry stops pointing at the table
    * it pointed at. Faults and sequential accesses stay in one slot; reclaim's rmap walks, which
    * visit pages in LRU order, jump between regions and need the others.
@@ -576,9 +576,21 @@ export function pte_table_lookup(k: Kernel, pgd: number, addr: number): number {
   return t !== NO_TABLE ? t : pte_table_walk(pool, pgd, addr, pmdNr);
 }
 
+/**
+ * The remembered-walk slot of PMD number `pmdNr` under `pgd`: the PMD number's low bits mixed
+ * with a hash of the PGD. By PMD number alone a parent and its child, whose VMAs sit at the same
+ * addresses, took the same slot, and fork's copy_page_range (parent's table, then child's, per
+ * VMA) walked both mms' four levels for each VMA. One mm's consecutive PMDs still take distinct
+ * slots (an XOR with a constant permutes them).
+ */
+function walk_slot(pgd: number, pmdNr: number): number {
+  // The hash's top 10 bits: log2(WALK_SLOTS).
+  return (pmdNr ^ (Math.imul(pgd, 0x9e3779b1) >>> 22)) & (WALK_SLOTS - 1);
+}
+
 /** The PTE table a remembered walk gives for PMD number `pmdNr` under `pgd`, or NO_TABLE. */
 function remembered_walk(pool: PgtablePool, pgd: number, pmdNr: number): number {
-  const s = pmdNr & (WALK_SLOTS - 1);
+  const s = walk_slot(pgd, pmdNr);
   return pool.walkGen === pool.gen && pool.walkPgd[s] === pgd && pool.walkPmd[s] === pmdNr ? pool.walkTable[s] : NO_TABLE;
 }
 
@@ -598,7 +610,7 @@ function remember_walk(pool: PgtablePool, pgd: number, pmdNr: number, t: number)
     pool.walkPgd.fill(NO_TABLE);
     pool.walkGen = pool.gen;
   }
-  const s = pmdNr & (WALK_SLOTS - 1);
+  const s = walk_slot(pgd, pmdNr);
   pool.walkPgd[s] = pgd;
   pool.walkPmd[s] = pmdNr;
   pool.walkTable[s] = t;

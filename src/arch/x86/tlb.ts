@@ -36,6 +36,7 @@
  *   inc_mm_tlb_gen, arch_tlbbatch_add_mm, pte_needs_flush, pte_flags_need_flush
  * @kernel include/trace/events/tlb.h tlb_flush
  */
+import { shr } from "../../lib/bitops.js";
 import { errnoValues } from "../../kernel/errno.js";
 import type { Kernel } from "../../kernel/kernel.js";
 import { kstrtoint } from "../../lib/kstrtox.js";
@@ -280,7 +281,7 @@ function flush_tlb_func(k: Kernel, f: flush_tlb_info): void {
   if (local_tlb_gen !== mm_tlb_gen) {
     if (f.end !== TLB_FLUSH_ALL && f.new_tlb_gen === local_tlb_gen + 1 && f.new_tlb_gen === mm_tlb_gen) {
       // Partial flush: invlpg each page of the range (flush_tlb_one_user).
-      nr_invalidate = Math.floor((f.end - f.start) / 2 ** f.stride_shift);
+      nr_invalidate = shr(f.end - f.start, f.stride_shift);
     } else {
       nr_invalidate = TLB_FLUSH_ALL;
     }
@@ -351,7 +352,7 @@ function get_flush_tlb_info(k: Kernel, mm: mm_struct | null, start: number, end:
 export function flush_tlb_mm_range(k: Kernel, mm: mm_struct, start: number, end: number, stride_shift: number, freed_tables: boolean): void {
   const s = k.tlb;
   const cpu = k.cpu;
-  if (end === TLB_FLUSH_ALL || Math.floor((end - start) / 2 ** stride_shift) > s.tlb_single_page_flush_ceiling) {
+  if (end === TLB_FLUSH_ALL || shr(end - start, stride_shift) > s.tlb_single_page_flush_ceiling) {
     start = 0;
     end = TLB_FLUSH_ALL;
   }

@@ -91,29 +91,32 @@ describe("mmsim run", () => {
   it("shows the page cache in free and vmstat: buff/cache, shared and bi move with a file scenario", async () => {
     // w6-page-cache ends after drop_caches: only the rootfs's 6.8 MiB remain in the page cache.
     // free's buff/cache is Buffers + Cached + SReclaimable (procps-ng's "cached" counts the
-    // reclaimable slab): 0 + 6908 + 8840 kB of reclaimable slab (the boot's 8776, the ext2
-    // mount's first 16 kB ext4_inode_cache slab, and 48 kB of buffer_head slabs: the few
-    // buffers the block device's pinned pages keep, and the empty slabs SLUB holds on its
-    // partial lists) = 15748.
+    // reclaimable slab): 0 + 6908 + 8912 kB of reclaimable slab (the boot's 8776, the ext2
+    // mount's first 16 kB ext4_inode_cache slab, 48 kB of buffer_head slabs: the few buffers
+    // the block device's pinned pages keep, and the empty slabs SLUB holds on its partial lists;
+    // and 72 kB of radix_tree_node slabs: the xa_nodes of those pinned pages, and slabs the
+    // dropped file's 261 nodes left partly used) = 15820.
     const w6 = await cli(["free", "--scenario", "w6-page-cache"]);
-    expect(w6.out.split("\n")[1]).toMatch(/^Mem: +468416 +\d+ +\d+ +6832 +15748 +\d+$/);
+    expect(w6.out.split("\n")[1]).toMatch(/^Mem: +468416 +\d+ +\d+ +6832 +15820 +\d+$/);
     // page-cache-read ends with its 64 MiB file mapped and cached, read from the disk twice
     // (131 MiB paged in), and the ext2 indirect blocks in Buffers. Its drop_caches=3 also drops
     // the file's dentry and inode, so the next open reads the directory and inode-table blocks
     // back (two 1 KiB blocks: +2 K paged in, +8 kB of Buffers in their pages).
     const v = await cli(["vmstat", "--scenario", "page-cache-read"]);
     const row = v.out.split("\n")[2].trim().split(/ +/).map(Number);
-    // free, buff, cache (vmstat's cache is Cached + SReclaimable: 72368 + 8900 kB, the slab
-    // holding the indirect blocks' buffer_heads, four per 1 KiB-block page of Buffers)
-    expect(row.slice(3, 6)).toEqual([370528, 1036, 81268]);
+    // free, buff, cache (vmstat's cache is Cached + SReclaimable: 72368 + 9196 kB, the slab
+    // holding the indirect blocks' buffer_heads, four per 1 KiB-block page of Buffers, and the
+    // xa_nodes of the file, 1 + 4 + 256, and of the block device's scattered metadata pages)
+    expect(row.slice(3, 6)).toEqual([370204, 1036, 81564]);
     expect(row[8]).toBeGreaterThan(0); // bi
     expect(row[9]).toBe(0); // bo: nothing written
     const s = await cli(["vmstat", "-s", "--scenario", "page-cache-read"]);
     expect(s.out).toContain("\n       131593 K paged in\n            0 K paged out\n");
     // tmpfs-full ends with 12 MiB in its tmpfs: shared and buff/cache both hold it (buff/cache
-    // also the 8776 kB of reclaimable slab).
+    // also the 8808 kB of reclaimable slab: the boot's 8776 and four radix_tree_node slabs for
+    // the file's 49 xa_nodes, 48 leaves and a root).
     const t = await cli(["free", "--scenario", "tmpfs-full"]);
-    expect(t.out.split("\n")[1]).toMatch(/^Mem: +210752 +\d+ +\d+ +19120 +27896 +\d+$/);
+    expect(t.out.split("\n")[1]).toMatch(/^Mem: +210752 +\d+ +\d+ +19120 +27928 +\d+$/);
   });
 });
 

@@ -48,8 +48,12 @@ export class LinuxPolicy implements Policy {
   readonly name: string;
   /** The machine, booted and calibrated for the cache size (its `info` says how). */
   readonly rm: ReplayMachine;
-  /** 1 once a key's page has been written. */
-  private readonly seen: Uint8Array;
+  /**
+   * Bit `id & 31` of word `id >>> 5` is set once key `id`'s page has been written. A bit, not a
+   * byte, per key: at 1M keys the set is 128 KiB and stays in the CPU's cache, where a byte per
+   * key (1 MiB) made this test one of the run's hottest lines (a cache miss per request, 1.5%).
+   */
+  private readonly seen: Uint32Array;
   private readonly addrs = new Float64Array(BATCH);
 
   constructor(
@@ -62,7 +66,7 @@ export class LinuxPolicy implements Policy {
     checkGeometry(name, capacity, nKeys);
     this.name = name;
     this.rm = ReplayMachine.boot({ cachePages: capacity, keys: nKeys, lru, seed });
-    this.seen = new Uint8Array(nKeys);
+    this.seen = new Uint32Array(Math.ceil(nKeys / 32));
   }
 
   /** The trace's pages resident now. */
@@ -72,7 +76,7 @@ export class LinuxPolicy implements Policy {
 
   /** Whether `id`'s page is in memory: mapped, per /proc/PID/pagemap. */
   has(id: number): boolean {
-    if (this.seen[id] === 0) return false;
+    if ((this.seen[id >>> 5] & (1 << (id & 31))) === 0) return false;
     const e = this.rm.process.pagemap(this.rm.base + id * PAGE, 1);
     return (e.flags[0] & PM_PRESENT) !== 0;
   }
@@ -100,8 +104,9 @@ export class LinuxPolicy implements Policy {
     for (let i = from; i < to; i++) {
       const id = ids[i];
       let w = writes !== null && (writes[i] & KEY_WRITE) !== 0;
-      if (seen[id] === 0) {
-        seen[id] = 1;
+      const bit = 1 << (id & 31);
+      if ((seen[id >>> 5] & bit) === 0) {
+        seen[id >>> 5] |= bit;
         misses++;
         w = true;
       }

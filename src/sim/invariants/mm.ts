@@ -45,7 +45,8 @@ import { is_huge_zero_page } from "../../mm/huge_memory.js";
 import { userfaultfd_armed } from "../../mm/userfaultfd.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
 import { NR_ANON_MAPPED, NR_ANON_THPS, NR_FILE_MAPPED, NR_PAGETABLE } from "../../mm/vmstat_items.js";
-import { pageblock_order } from "../../mm/types.js";
+import { NO_PFN, pageblock_order } from "../../mm/types.js";
+import { HPG_migratable, HPG_temporary } from "../../mm/hugetlb.js";
 
 function fail(msg: string, ctx: Record<string, unknown>): never {
   throw new KernelBug(`checkMm: ${msg}`, ctx);
@@ -239,7 +240,14 @@ export function checkMm(k: Kernel): void {
     const hugetlb = (mem.flags[h] & HUGETLB) !== 0;
     const mapped = pmdSeen[h] + (refs.get(h) ?? 0);
     if (mem._refcount[h] < mapped) fail("compound refcount below its mappings", { pfn: h, refcount: mem._refcount[h], mappings: mapped });
-    if (hugetlb) continue;
+    if (hugetlb) {
+      // A hugetlb page's references are its mappings and, for a shared one, its file's; a
+      // mapped page is migratable (alloc_contig_range may isolate it).
+      const cached = mem.mapping[h] > 0 ? 1 : 0;
+      if (mem._refcount[h] !== mapped + cached) fail("hugetlb refcount differs from its mappings and page cache", { pfn: h, refcount: mem._refcount[h], mappings: mapped, cached });
+      if ((mem.private[h] & HPG_migratable) === 0) fail("mapped hugetlb page not migratable", { pfn: h });
+      continue;
+    }
     const double = (mem.flags[h + 1] & DOUBLE_MAP) !== 0 ? 1 : 0;
     if (pmdSeen[h] !== 0 && mem.mapping[h] < 0) anonThps += nr;
     for (let i = 0; i < nr; i++) {
@@ -270,7 +278,51 @@ export function checkMm(k: Kernel): void {
   let total = 0;
   for (let l = 1; l <= 4; l++) total += pool.nr_tables[l];
   if (total !== owned.size) fail("page tables in the pool that no mm owns (leaked)", { pool: total, owned: owned.size });
+  checkHugetlbPools(k);
   // The pages the address spaces map are also the LRU's: its lists must agree with their counters.
   checkLru(k);
   checkMemcg(k);
+}
+
+/**
+ * The hugetlb pools: each node's free list holds free_huge_pages_node pages, each a hugetlb head
+ * of the hstate's order with no references and no migration state; the active list holds the
+ * pages in use (references, not temporary: a temporary page exists only inside a migration);
+ * together they are nr_huge_pages; the surplus counts add up. Every hugetlbfs file's pages are
+ * live hugetlb pages naming that file.
+ */
+export function checkHugetlbPools(k: Kernel): void {
+  const mem = k.mem_map;
+  const HUGETLB_HEAD = F(PG_head) | F(PG_hugetlb);
+  for (const h of k.hugetlb.hstates) {
+    let free = 0;
+    let surplus = 0;
+    for (let nid = 0; nid < h.free_huge_pages_node.length; nid++) {
+      let n = 0;
+      for (let p = h.hugepage_freelists[nid]; p !== NO_PFN; p = mem.lru.list_next(h.hugepage_freelists, nid, p)) {
+        if ((mem.flags[p] & HUGETLB_HEAD) !== HUGETLB_HEAD || mem.index[p + 1] !== h.order) fail("hugetlb free list holds no hugetlb page of its size", { pfn: p, order: h.order });
+        if (mem._refcount[p] !== 0 || (mem.private[p] & (HPG_migratable | HPG_temporary)) !== 0) fail("free hugetlb page in use or migrating", { pfn: p, refcount: mem._refcount[p] });
+        n++;
+      }
+      if (n !== h.free_huge_pages_node[nid]) fail("free_huge_pages_node differs from the free list", { nid, counted: n, recorded: h.free_huge_pages_node[nid] });
+      free += n;
+      surplus += h.surplus_huge_pages_node[nid];
+    }
+    if (free !== h.free_huge_pages) fail("free_huge_pages differs from the free lists", { counted: free, recorded: h.free_huge_pages });
+    if (surplus !== h.surplus_huge_pages) fail("surplus_huge_pages differs from the per-node counts", { counted: surplus, recorded: h.surplus_huge_pages });
+    let active = 0;
+    for (let p = h.hugepage_activelist[0]; p !== NO_PFN; p = mem.lru.list_next(h.hugepage_activelist, 0, p)) {
+      if ((mem.flags[p] & HUGETLB_HEAD) !== HUGETLB_HEAD || mem.index[p + 1] !== h.order) fail("hugetlb active list holds no hugetlb page of its size", { pfn: p, order: h.order });
+      if (mem._refcount[p] <= 0 || (mem.private[p] & HPG_temporary) !== 0) fail("hugetlb page on the active list free or temporary", { pfn: p, refcount: mem._refcount[p] });
+      active++;
+    }
+    if (free + active !== h.nr_huge_pages) fail("nr_huge_pages differs from the free and active lists", { free, active, recorded: h.nr_huge_pages });
+  }
+  for (const [id, ino] of k.hugetlb.inodes) {
+    for (const [idx, p] of ino.huge_pages) {
+      if ((mem.flags[p] & HUGETLB_HEAD) !== HUGETLB_HEAD || mem._refcount[p] <= 0 || mem.mapping[p] !== id || mem.index[p] !== idx * 2 ** ino.hstate.order) {
+        fail("hugetlbfs page cache holds a page that is not its own", { mapping: id, idx, pfn: p });
+      }
+    }
+  }
 }

@@ -3,7 +3,9 @@
  * CONFIG_DEBUG_VM checks piecemeal in page_cache_delete, __filemap_add_folio, filemap_unaccount_folio):
  * - every folio in an address_space's i_pages has that mapping's id in its `mapping` column and
  *   its slot's index in its `index` column, holds a reference (the cache's), and is not free;
- * - nrpages equals the folios in i_pages;
+ * - nrpages equals the folios in i_pages; i_pages' xa_node count is the tree's 6.1 holds for its
+ *   indices (lib/xarray.ts xa_nodes_expected), and the shadow_nodes lists hold exactly the leaves
+ *   with a node and only value entries of mappings that are not shmem, WORKINGSET_NODES counting them;
  * - a tmpfs file's value entries are its swapped pages: info->swapped counts them and
  *   info->alloced is at least nrpages + swapped (the rest is what shmem_recalc_inode will find
  *   freed behind the file's back);
@@ -31,10 +33,10 @@ import { mapping_can_writeback, PAGECACHE_TAG_DIRTY } from "../../mm/page-writeb
 import { WB_RECLAIMABLE, WB_WRITEBACK } from "../../block/blk.js";
 import { IO_LIST_DIRTY, IO_LIST_IO, IO_LIST_MORE_IO } from "../../fs/fs-writeback.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
-import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_WRITEBACK } from "../../mm/vmstat_items.js";
+import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_WRITEBACK, WORKINGSET_NODES } from "../../mm/vmstat_items.js";
 import { PAGEVEC_SIZE } from "../../mm/swap.js";
 import type { vm_area_struct } from "../../mm/mm_types.js";
-import { XA_CHUNK_SIZE, xa_get_mark } from "../../lib/xarray.js";
+import { XA_CHUNK_SIZE, xa_get_mark, xa_leaf_shadow_only, xa_nodes_expected } from "../../lib/xarray.js";
 import { S_IFMT, S_IFREG } from "../../fs/fs.js";
 import { SHMEM_I } from "../../mm/shmem.js";
 import { bh_object_pages, nr_buffer_heads, page_bh_objects } from "../../fs/buffer.js";
@@ -91,6 +93,8 @@ export function checkPageCache(k: Kernel): void {
       }
     }
     if (n !== mapping.nrpages) throw new KernelBug("nrpages differs from i_pages", { mapping: id, nrpages: mapping.nrpages, counted: n });
+    const nodes = xa_nodes_expected(mapping.i_pages);
+    if (nodes !== mapping.i_pages.nr_nodes) throw new KernelBug("i_pages' xa_node count differs from its tree's", { mapping: id, nr_nodes: mapping.i_pages.nr_nodes, expected: nodes });
     const host = mapping.host;
     if (host !== null && host.shmem && (host.i_mode & S_IFMT) === S_IFREG) {
       const info = SHMEM_I(host);
@@ -105,6 +109,25 @@ export function checkPageCache(k: Kernel): void {
       if (vma.vm_file === null || vma.vm_file.f_mapping !== mapping) throw new KernelBug("VMA in the i_mmap of a file it does not map", { mapping: id, start: vma.vm_start });
     }
   }
+  // The shadow-node lists: exactly the shadow-only leaves of the mappings that track them.
+  const listed = new Map<Int32Array, number>();
+  k.workingset.shadow_nodes.forEach((list, nid) => {
+    for (const c of list.keys()) listed.set(c, nid);
+  });
+  for (const pgdat of k.node_data) {
+    const n = k.workingset.shadow_nodes[pgdat.node_id]?.size ?? 0;
+    if (pgdat.vm_stat[WORKINGSET_NODES] !== n) throw new KernelBug("WORKINGSET_NODES differs from the shadow_nodes list", { nid: pgdat.node_id, stat: pgdat.vm_stat[WORKINGSET_NODES], listed: n });
+  }
+  let shadow_only = 0;
+  for (const [id, mapping] of k.vfs.mappings) {
+    if (!mapping.i_pages.update_node) continue;
+    for (const [nr, c] of mapping.i_pages.chunks) {
+      if (!xa_leaf_shadow_only(c)) continue;
+      shadow_only++;
+      if (!listed.has(c)) throw new KernelBug("shadow-only xa_node missing from shadow_nodes", { mapping: id, nr });
+    }
+  }
+  if (shadow_only !== listed.size) throw new KernelBug("shadow_nodes holds nodes that are not shadow-only leaves of a live mapping", { listed: listed.size, counted: shadow_only });
   for (let pfn = 0; pfn < mem.max_pfn; pfn++) {
     const m = mem.mapping[pfn];
     // A slab's head page keeps its cache's id in the column (page->slab_cache shares the word);

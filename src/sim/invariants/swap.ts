@@ -7,6 +7,8 @@
  *   PTEs holding its entry, across every page table of the machine;
  * - SWAP_HAS_CACHE is set exactly on slots whose page is in the swap cache; a slot with neither
  *   count nor cache is 0;
+ * - the swapper_spaces' xarrays hold an entry exactly where a slot holds a page or a shadow, and
+ *   the xa_nodes 6.1's trees hold for those entries;
  * - each cached page has PG_swapcache, page->private = its entry, a reference, and is not free
  *   (PG_buddy or refcount 0): no swapped page is both in the swap cache and freed;
  * - a tmpfs page on swap is a value entry in its file's i_pages holding one reference on its
@@ -26,7 +28,8 @@ import { F, PG_buddy, PG_swapcache } from "../../mm/memmap.js";
 import { SWAP_HAS_CACHE, SWAP_MAP_BAD, SWP_USED, SWP_WRITEOK } from "../../mm/swapfile.js";
 import { pte_to_swp_entry, swp_entry, swp_offset, swp_type } from "../../mm/swapops.js";
 import { global_node_page_state } from "../../mm/vmstat.js";
-import { XA_CHUNK_SIZE, XA_VALUE } from "../../lib/xarray.js";
+import { XA_CHUNK_SIZE, XA_VALUE, xa_load, xa_nodes_expected } from "../../lib/xarray.js";
+import { SWAP_ADDRESS_SPACE_SHIFT } from "../../mm/swap_state.js";
 import { NR_SWAPCACHE } from "../../mm/vmstat_items.js";
 
 function fail(msg: string, ctx: Record<string, unknown>): never {
@@ -76,9 +79,14 @@ export function check_swap_invariants(k: Kernel): void {
     if (si.swap_map[0] !== SWAP_MAP_BAD) fail("header slot not SWAP_MAP_BAD", { type: si.type });
     let inuse = 0;
     let nrpages = 0;
+    let present = 0;
     for (let o = 1; o < si.max; o++) {
       const m = si.swap_map[o];
       const pfn = si.cache_pfn[o];
+      if (pfn >= 0 || si.cache_shadow[o] !== 0) {
+        present++;
+        if (xa_load(si.swapper_spaces[o >>> SWAP_ADDRESS_SPACE_SHIFT], o) === 0) fail("swap cache slot missing from its swapper_space", { type: si.type, offset: o });
+      }
       const count = si.count(o);
       if (count !== r[o]) fail("swap_map count differs from the PTEs holding the entry", { type: si.type, offset: o, count, ptes: r[o] });
       if ((m & SWAP_HAS_CACHE) !== 0 !== pfn >= 0) fail("SWAP_HAS_CACHE differs from the swap cache", { type: si.type, offset: o, map: m, pfn });
@@ -94,6 +102,13 @@ export function check_swap_invariants(k: Kernel): void {
     }
     if (inuse !== si.inuse_pages) fail("inuse_pages differs from the slots in use", { type: si.type, inuse_pages: si.inuse_pages, counted: inuse });
     if (nrpages !== si.cache_nrpages) fail("swap cache nrpages differs from its pages", { type: si.type, nrpages: si.cache_nrpages, counted: nrpages });
+    // swapper_spaces: an entry per page or shadow, and the xa_nodes 6.1's trees hold for them.
+    let entries = 0;
+    for (const xa of si.swapper_spaces) {
+      entries += xa.nr_entries;
+      if (xa.nr_nodes !== xa_nodes_expected(xa)) fail("swapper_space's xa_node count differs from its tree's", { type: si.type, nr_nodes: xa.nr_nodes, expected: xa_nodes_expected(xa) });
+    }
+    if (entries !== present) fail("swapper_spaces hold other entries than the swap cache's pages and shadows", { type: si.type, entries, present });
     cached += nrpages;
     const writable = (si.flags & SWP_WRITEOK) !== 0;
     const listed = s.swap_avail_head.includes(si);
