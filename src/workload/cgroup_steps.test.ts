@@ -43,3 +43,33 @@ describe("cgroups: and the cgroup step", () => {
     expect(cap("oomg")).toBe("1\n");
   });
 });
+
+describe("capture expectations with sizes", () => {
+  // A size on a captured field means the field's own unit: kB where the file prints kB
+  // (status, meminfo), bytes in a cgroup file (memory.stat's anon is in bytes).
+  const text = (anonMin: string, statusMin: string, vmstatMax: string): string =>
+    "machine: { memory: 256M }\ncgroups:\n  - path: /g\nprocesses:\n  - name: p\n    cgroup: /g\n    run:\n" +
+    "      - mmap: { name: buf, size: 8M }\n      - touch: { region: buf, access: write }\n" +
+    "      - capture:\n          - { label: st, path: /sys/fs/cgroup/g/memory.stat }\n          - { label: me, path: /proc/self/status }\n          - { label: vm, path: /proc/vmstat }\n" +
+    `expect:\n  - capture: st\n    field: anon\n    min: ${anonMin}\n  - capture: me\n    field: RssAnon\n    min: ${statusMin}\n  - capture: vm\n    field: nr_anon_pages\n    max: ${vmstatMax}\n`;
+
+  it("reads a size as bytes for a cgroup file's field and as kB for a field printed in kB", () => {
+    const ok = runScenario(parseScenario(text("8M", "8M", "1000000"), "s.yaml"));
+    expect(ok.expectations.map((x) => [x.what, x.ok])).toEqual([
+      ["capture st anon", true],
+      ["capture me RssAnon", true],
+      ["capture vm nr_anon_pages", true],
+    ]);
+    // 9M of anon is more than the group has: fails in bytes (read as kB, 9216 would hold).
+    const over = runScenario(parseScenario(text("9M", "9M", "1000000"), "s.yaml"));
+    expect(over.expectations.map((x) => x.ok)).toEqual([false, false, true]);
+    expect(over.expectations[0].expected).toBe(`≥ ${9 * 2 ** 20}`);
+  });
+
+  it("refuses a size on a field that has neither kB nor bytes, saying so", () => {
+    const r = runScenario(parseScenario(text("8M", "8M", "4M"), "s.yaml"));
+    const vm = r.expectations[2];
+    expect(vm.ok).toBe(false);
+    expect(vm.actual).toBe("a size, but nr_anon_pages in /proc/vmstat is not in kB or bytes: give a plain number");
+  });
+});

@@ -53,6 +53,24 @@ function unitOf(text: string, field: string): string {
   return /\bkB\b/.test(new RegExp(`^${field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:?.*$`, "m").exec(text)?.[0] ?? "") ? "kB" : "";
 }
 
+/**
+ * A capture expectation's bounds in the captured field's unit. Plain numbers are the file's own
+ * unit. A size ("48M") is kB for a field printed with kB (meminfo, status, smaps), bytes for a
+ * cgroup file's (memory.stat, memory.current and the rest print bytes); any other field has no
+ * size unit: null.
+ */
+function captureBounds(e: { min?: number; max?: number; equals?: number; sizes?: { min?: number; max?: number; equals?: number } }, unit: string, path: string): { min?: number; max?: number; equals?: number } | null {
+  const sizes = e.sizes;
+  if (sizes === undefined || unit === "kB") return e;
+  if (!path.startsWith("/sys/fs/cgroup/")) return null;
+  const out = { min: e.min, max: e.max, equals: e.equals };
+  for (const k of ["min", "max", "equals"] as const) {
+    const v = sizes[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 /** Checks one expectation at the end of a run. */
 export function checkExpectation(e: Expectation, c: CheckContext): ExpectResult {
   const base = { path: e.path, line: e.pos.line };
@@ -92,7 +110,10 @@ export function checkExpectation(e: Expectation, c: CheckContext): ExpectResult 
         const sv = s ? fieldOf(s.text, e.field) : undefined;
         v = sv === undefined ? undefined : v - sv;
       }
-      return numeric(what, v, unitOf(cap.text, e.field), e, `no field ${e.field} in ${cap.path}`);
+      const unit = unitOf(cap.text, e.field);
+      const b = captureBounds(e, unit, cap.path);
+      if (b === null) return { ...base, what, ok: false, expected: boundsText(e, "kB"), actual: `a size, but ${e.field} in ${cap.path} is not in kB or bytes: give a plain number` };
+      return numeric(what, v, unit, b, `no field ${e.field} in ${cap.path}`);
     }
     case "capture_lines": {
       const cap = c.captures.find((x) => x.label === e.label);

@@ -265,7 +265,7 @@ function parseCgroups(r: Reader, node: N, path: string, names: Names): CgroupSpe
   });
 }
 
-function bounds(r: Reader, es: MapEntry[], path: string, unit: "kB" | "count"): { min?: number; max?: number; equals?: number } {
+function bounds(r: Reader, es: MapEntry[], path: string, unit: "kB" | "count", sizes?: { min?: number; max?: number; equals?: number }): { min?: number; max?: number; equals?: number } {
   const out: { min?: number; max?: number; equals?: number } = {};
   for (const k of ["min", "max", "equals"] as const) {
     const e = get(es, k);
@@ -274,7 +274,11 @@ function bounds(r: Reader, es: MapEntry[], path: string, unit: "kB" | "count"): 
     if (typeof v === "number") {
       if (!Number.isFinite(v)) r.fail(e.value, `${path}.${k}`, `expected a finite number, got ${v}`);
       out[k] = v;
-    } else if (typeof v === "string" && unit === "kB") out[k] = size(r, e.value, `${path}.${k}`, 2 ** 60, { allowZero: true }) / 1024;
+    } else if (typeof v === "string" && unit === "kB") {
+      const bytes = size(r, e.value, `${path}.${k}`, 2 ** 60, { allowZero: true });
+      out[k] = bytes / 1024;
+      if (sizes) sizes[k] = bytes;
+    }
     else r.fail(e.value, `${path}.${k}`, `expected a number${unit === "kB" ? " (kB) or a size such as 128M" : ""}, got ${describe(r, e.value)}`);
   }
   if (out.min !== undefined && out.max !== undefined && out.min > out.max) r.fail(get(es, "max")?.value ?? null, `${path}.max`, `max ${out.max}${unit === "kB" ? " kB" : ""} is below min ${out.min}${unit === "kB" ? " kB" : ""}`);
@@ -354,9 +358,10 @@ function parseExpect(r: Reader, node: N, path: string, names: Names): Expectatio
         const se = get(es, "since");
         const since = se ? str(r, se.value, `${ip}.since`) : undefined;
         if (since !== undefined) checkLabel(since, se?.value ?? null, `${ip}.since`);
-        const b = bounds(r, es, ip, "kB");
+        const sizes: { min?: number; max?: number; equals?: number } = {};
+        const b = bounds(r, es, ip, "kB", sizes);
         if (Object.keys(b).length === 0) r.fail(it, ip, "expected min, max or equals");
-        return { ...base, kind: "capture", label, field: str(r, fe.value, `${ip}.field`), ...(since !== undefined ? { since } : {}), ...b };
+        return { ...base, kind: "capture", label, field: str(r, fe.value, `${ip}.field`), ...(since !== undefined ? { since } : {}), ...b, ...(Object.keys(sizes).length ? { sizes } : {}) };
       }
       case "event": {
         checkKeys(r, es, ["event", ...bkeys], ip, "an event expectation");

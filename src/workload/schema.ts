@@ -321,7 +321,18 @@ export type Expectation = { pos: SourcePos; path: string } & (
   | { kind: "process"; process: string; state: "alive" | "killed" | "exited"; signal?: string }
   | ({ kind: "meminfo"; field: string } & Bounds)
   | ({ kind: "vmstat"; field: string } & Bounds)
-  | ({ kind: "capture"; label: string; field: string; since?: string } & Bounds)
+  | ({
+      kind: "capture";
+      label: string;
+      field: string;
+      since?: string;
+      /**
+       * The bounds given as sizes ("48M"), in bytes: the captured field's own unit decides what
+       * they mean (kB for a field printed with kB, bytes for a cgroup memory file's); the plain
+       * Bounds hold them in kB.
+       */
+      sizes?: Bounds;
+    } & Bounds)
   /** How many lines of a captured file match a regular expression (mappings in maps, …). */
   | ({ kind: "capture_lines"; label: string; matches: string } & Bounds)
   | ({ kind: "event"; event: string } & Bounds)
