@@ -188,6 +188,24 @@ export function unset_migratetype_isolate(k: Kernel, pfn: number, migratetype: n
 }
 
 /**
+ * The compact_control alloc_contig_range and isolate_single_pageblock both declare (6.1 spells
+ * out the same initializer in each): no target order, synchronous migration, the skip hints
+ * neither read nor written, and cc->alloc_contig so that isolation takes compound pages whole.
+ * @kernel mm/page_alloc.c alloc_contig_range
+ * @kernel mm/page_isolation.c isolate_single_pageblock
+ */
+function alloc_contig_compact_control(z: zone, gfp_mask: number): compact_control {
+  const cc = new compact_control(z, null);
+  cc.order = -1;
+  cc.mode = MIGRATE_SYNC;
+  cc.ignore_skip_hint = true;
+  cc.no_set_skip_hint = true;
+  cc.gfp_mask = gfp_mask;
+  cc.alloc_contig = true;
+  return cc;
+}
+
+/**
  * Isolates the pageblock before or after a range edge, first making sure no free block crosses
  * that edge (split_free_page): the part outside the range must stay on its own free list. An
  * in-use compound page across the edge is migrated if it is a hugetlb page or on the LRU
@@ -240,14 +258,7 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
         const hz = online_zone(k, head);
         let ret = -EBUSY;
         if (hz !== undefined && (!isolate_page || set_migratetype_isolate(k, pfn, flags, head, head + nr_pages) === 0)) {
-          const cc = new compact_control(hz, null);
-          cc.order = -1;
-          cc.mode = MIGRATE_SYNC;
-          cc.ignore_skip_hint = true;
-          cc.no_set_skip_hint = true;
-          cc.gfp_mask = gfp_flags;
-          cc.alloc_contig = true;
-          ret = __alloc_contig_migrate_range(k, cc, head, head + nr_pages);
+          ret = __alloc_contig_migrate_range(k, alloc_contig_compact_control(hz, gfp_flags), head, head + nr_pages);
           if (isolate_page) unset_migratetype_isolate(k, pfn, page_mt);
         }
         if (ret === 0) {
@@ -415,13 +426,7 @@ export function __alloc_contig_migrate_range(k: Kernel, cc: compact_control, sta
 export function alloc_contig_range(k: Kernel, start: number, end: number, migratetype: number, gfp_mask: number): number {
   const z = online_zone(k, start);
   if (z === undefined) return -EBUSY;
-  const cc = new compact_control(z, null);
-  cc.order = -1;
-  cc.mode = MIGRATE_SYNC;
-  cc.ignore_skip_hint = true;
-  cc.no_set_skip_hint = true;
-  cc.gfp_mask = gfp_mask;
-  cc.alloc_contig = true;
+  const cc = alloc_contig_compact_control(z, gfp_mask);
   let ret = start_isolate_page_range(k, start, end, migratetype, 0, gfp_mask);
   if (ret) return ret;
   done: {
