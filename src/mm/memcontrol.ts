@@ -327,10 +327,11 @@ export class memcg_state {
   /** Memcgs with pending updates (cgroup_rstat_updated's list). */
   readonly rstat_updated: mem_cgroup[] = [];
   /**
-   * The root's per-node subtree totals of the kernel-memory items (ROOT_KMEM_ITEMS) on a machine
-   * of several nodes, [nid * NR_VM_NODE_STAT_ITEMS + idx], as the flush adds every descendant's
-   * updates up to the root (the root's own mem_cgroup keeps no per-node copy); null until the
-   * first such flush. Its memory.numa_stat reads them; on one node root_mem_cgroup.state has them.
+   * The root's per-node subtree totals on a machine of several nodes, [nid *
+   * NR_VM_NODE_STAT_ITEMS + idx], as the flush adds every descendant's updates up to the root
+   * (the root's mem_cgroup is made before the nodes are known, so it keeps no per-node copy);
+   * null until the first such flush. memory.numa_stat reads the kernel-memory items
+   * (is_root_kmem_item) from here; on one node root_mem_cgroup.state has them.
    */
   root_lruvec_state: Float64Array | null = null;
   /** The objcgs and obj stocks (kernel memory by the byte), made at the first accounted allocation. */
@@ -610,12 +611,13 @@ export function __mem_cgroup_flush_stats(k: Kernel): void {
     }
     const lp = memcg.lruvec_state_pending;
     if (lp !== null) {
+      const root = (st.root_lruvec_state ??= new Float64Array(lp.length));
       for (let i = 0; i < lp.length; i++) {
         const d = lp[i];
         if (d === 0) continue;
         lp[i] = 0;
         for (let m: mem_cgroup | null = memcg; m !== null && m.id !== 0; m = m.parent) (m.lruvec_state as Float64Array)[i] += d;
-        (st.root_lruvec_state ??= new Float64Array(lp.length))[i] += d;
+        root[i] += d;
       }
     }
     const e = memcg.events_pending;
