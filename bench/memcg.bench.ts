@@ -10,46 +10,16 @@
  * for each clock.
  */
 import { procMkdir, procWrite } from "../src/fs/proc/root.js";
-import { cgroup_attach_task, cgroup_lookup } from "../src/kernel/cgroup/cgroup.js";
 import type { Kernel } from "../src/kernel/kernel.js";
-import { task_struct } from "../src/kernel/sched.js";
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { ACCESS_WRITE, access_range } from "../src/arch/x86/mmu.js";
-import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
-import { mmput } from "../src/kernel/fork.js";
 import { try_to_free_mem_cgroup_pages } from "../src/mm/vmscan.js";
 import { MEMCG_RECLAIM_MAY_SWAP } from "../src/mm/memcontrol.js";
-import { type Bench, cpuSeconds, rowCpuFigure } from "./bench.js";
+import { type Bench, rowCpuFigure } from "./bench.js";
+import { exit, mmap, spawn, timedFirstTouch } from "./task.js";
 
 const MiB = 1 << 20;
-const PROT_WRITE = 0x2;
 const CG = "/sys/fs/cgroup";
-
-function spawn(k: Kernel, group: string | null): task_struct {
-  const t = new task_struct(k.tasks.alloc_pid(), "bench", 0, 1, null, k.now_ns);
-  k.tasks.byPid.set(t.pid, t);
-  t.mm = mm_alloc(k, t);
-  t.mm.owner = t.pid;
-  if (group !== null) {
-    const cg = cgroup_lookup(k, group.split("/").filter((s) => s !== ""));
-    if (cg === undefined || cgroup_attach_task(k, cg, t) !== 0) throw new Error(`attach ${group}`);
-  }
-  return t;
-}
-
-function exit(k: Kernel, t: task_struct): void {
-  if (t.mm) mmput(k, t.mm);
-  t.mm = null;
-  t.cgroups = null;
-  k.tasks.byPid.delete(t.pid);
-}
-
-function mmap(k: Kernel, t: task_struct, len: number): number {
-  const out = { populate: 0 } as DoMmapResult;
-  const a = do_mmap(k, t, null, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
-  if (a < 0) throw new Error(`mmap: ${a}`);
-  return a;
-}
 
 function best(runs: number, f: () => number): number {
   f();
@@ -73,17 +43,7 @@ interface TouchFigures {
 
 /** One 256 MiB first-touch pass in group `g0` (or the root) of k: faults/s by wall clock and by CPU time. */
 function touchOnce(k: Kernel, inGroup: boolean): [number, number] {
-  const t = spawn(k, inGroup ? "/g0" : null);
-  const len = 256 * MiB;
-  const a = mmap(k, t, len);
-  const c0 = cpuSeconds();
-  const t0 = performance.now();
-  const r = access_range(k, t, a, len, ACCESS_WRITE);
-  const dt = (performance.now() - t0) / 1e3;
-  const cpu = cpuSeconds() - c0;
-  if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
-  exit(k, t);
-  return [r.minflt / dt, cpu > 0 ? r.minflt / cpu : 0];
+  return timedFirstTouch(k, 256 * MiB, inGroup ? "/g0" : null);
 }
 
 /**

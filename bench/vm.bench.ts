@@ -13,39 +13,15 @@
  * THP "never" (a ≥ 512 MiB machine otherwise boots "always" and maps these regions with huge
  * pages), as the native program's MADV_NOHUGEPAGE does; the THP row boots "always".
  */
-import { kernel_clone, mmput } from "../src/kernel/fork.js";
-import type { Kernel } from "../src/kernel/kernel.js";
-import { task_struct } from "../src/kernel/sched.js";
+import { kernel_clone } from "../src/kernel/fork.js";
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/arch/x86/mmu.js";
-import { do_mmap, type DoMmapResult, MAP_ANONYMOUS, MAP_PRIVATE, mm_alloc, PROT_READ } from "../src/mm/mmap.js";
 import { THP_FAULT_ALLOC } from "../src/mm/vmstat_items.js";
 import { type Bench, cpuSeconds, rowCpuFigure } from "./bench.js";
+import { exit, mmap, spawn, timedFirstTouch } from "./task.js";
 import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 const MiB = 1 << 20;
-const PROT_WRITE = 0x2;
-
-function spawn(k: Kernel): task_struct {
-  const t = new task_struct(k.tasks.alloc_pid(), "bench", 0, 1, null, k.now_ns);
-  k.tasks.byPid.set(t.pid, t);
-  t.mm = mm_alloc(k, t);
-  t.mm.owner = t.pid;
-  return t;
-}
-
-function mmap(k: Kernel, t: task_struct, len: number): number {
-  const out = { populate: 0 } as DoMmapResult;
-  const a = do_mmap(k, t, null, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, 0, out);
-  if (a < 0) throw new Error(`mmap: ${a}`);
-  return a;
-}
-
-function exit(k: Kernel, t: task_struct): void {
-  if (t.mm) mmput(k, t.mm);
-  t.mm = null;
-  k.tasks.byPid.delete(t.pid);
-}
 
 function best(runs: number, f: () => number, higherIsBetter: boolean): number {
   f(); // warm-up
@@ -66,18 +42,9 @@ function modelTouch(): number {
   const k = start_kernel({ memory: 2048 * MiB, thp: "never" });
   let bestCpu = 0;
   const rate = best(5, () => {
-    const t = spawn(k);
-    const len = 512 * MiB;
-    const a = mmap(k, t, len);
-    const c0 = cpuSeconds();
-    const t0 = performance.now();
-    const r = access_range(k, t, a, len, ACCESS_WRITE);
-    const dt = (performance.now() - t0) / 1e3;
-    const cpu = cpuSeconds() - c0;
-    if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
-    exit(k, t);
-    if (cpu > 0) bestCpu = Math.max(bestCpu, r.minflt / cpu);
-    return r.minflt / dt;
+    const [wall, cpu] = timedFirstTouch(k, 512 * MiB);
+    bestCpu = Math.max(bestCpu, cpu);
+    return wall;
   }, true);
   rowCpuFigure.value = bestCpu > 0 ? bestCpu : null;
   return rate;
