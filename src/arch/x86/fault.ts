@@ -94,33 +94,38 @@ export function do_user_addr_fault(
     // The model has no instruction pointer: ip reads 0.
     k.trace.emit("page_fault_user", { address: addr, ip: 0, error_code: error_code }, `address=0x${addr.toString(16)} ip=0x0 error_code=0x${error_code.toString(16)}`);
   }
+  return fault_retry(k, t, mm, addr, error_code, user_fault_flags(error_code), hint, outcome);
+}
+
+/**
+ * A fault the kernel cannot serve: SIGSEGV with this si_code (SEGV_MAPERR from
+ * bad_area_nosemaphore, SEGV_ACCERR from bad_area_access_error; never SEGV_PKUERR: the model's CPU has no PKU).
+ * @kernel arch/x86/mm/fault.c __bad_area, bad_area_nosemaphore, bad_area_access_error
+ */
+function __bad_area(outcome: FaultOutcome, si_code: number): null {
+  outcome.ret = VM_FAULT_SIGSEGV;
+  outcome.si_code = si_code;
+  return null;
+}
+
+/**
+ * do_user_addr_fault from its `retry:` label: the VMA found (`hint` when it covers addr, as the
+ * MMU's last VMA spares a lookup), a stack grown down to addr, the access checked, and
+ * handle_mm_fault run. The first attempt and a woken userfault's retry both come here.
+ * @kernel arch/x86/mm/fault.c do_user_addr_fault (retry:)
+ */
+function fault_retry(k: Kernel, t: task_struct, mm: mm_struct, addr: number, error_code: number, flags: number, hint: vm_area_struct | null, outcome: FaultOutcome): vm_area_struct | null {
   let vma = hint !== null && hint.vm_start <= addr && addr < hint.vm_end ? hint : find_vma(mm, addr);
   outcome.ret = 0;
   outcome.si_code = 0;
-  if (vma === null) {
-    outcome.ret = VM_FAULT_SIGSEGV;
-    outcome.si_code = SEGV_MAPERR;
-    return null;
-  }
+  if (vma === null) return __bad_area(outcome, SEGV_MAPERR);
   if (vma.vm_start > addr) {
-    if ((vma.vm_flags & VM_GROWSDOWN) === 0) {
-      outcome.ret = VM_FAULT_SIGSEGV;
-      outcome.si_code = SEGV_MAPERR;
-      return null;
-    }
+    if ((vma.vm_flags & VM_GROWSDOWN) === 0) return __bad_area(outcome, SEGV_MAPERR);
     vma = expand_stack(k, t, mm, addr);
-    if (vma === null) {
-      outcome.ret = VM_FAULT_SIGSEGV;
-      outcome.si_code = SEGV_MAPERR;
-      return null;
-    }
+    if (vma === null) return __bad_area(outcome, SEGV_MAPERR);
   }
-  if (access_error(error_code, vma)) {
-    outcome.ret = VM_FAULT_SIGSEGV;
-    outcome.si_code = SEGV_ACCERR;
-    return null;
-  }
-  return fault_vma(k, t, vma, addr, user_fault_flags(error_code), outcome);
+  if (access_error(error_code, vma)) return __bad_area(outcome, SEGV_ACCERR);
+  return fault_vma(k, t, vma, addr, flags, outcome);
 }
 
 /**
@@ -142,8 +147,8 @@ function fault_vma(k: Kernel, t: task_struct, vma: vm_area_struct, addr: number,
 
 /**
  * The rest of a fault that slept in handle_userfault, once woken: do_user_addr_fault's
- * `goto retry` — the VMA looked up again (the mapping may have changed meanwhile), the access
- * checked, and handle_mm_fault run again with FAULT_FLAG_TRIED (which makes it a major fault for
+ * `goto retry` (fault_retry) — the VMA looked up again (the mapping may have changed meanwhile,
+ * a stack may grow to it), the access checked, and handle_mm_fault run again with FAULT_FLAG_TRIED (which makes it a major fault for
  * the task). It may sleep again (UFFDIO_WAKE without a fill): outcome.ret then keeps
  * VM_FAULT_RETRY. Returns the faulting address; outcome.si_code says SEGV_MAPERR / SEGV_ACCERR
  * when the mapping went away or changed meanwhile.
@@ -160,20 +165,7 @@ export function userfault_retry(k: Kernel, t: task_struct, mm: mm_struct, outcom
   if ((flags & FAULT_FLAG_INSTRUCTION) !== 0) error_code |= X86_PF_INSTR;
   if ((uwq.msg.flags & UFFD_PAGEFAULT_FLAG_WP) !== 0) error_code |= X86_PF_PROT;
   userfaultfd_finish_wait(t);
-  outcome.ret = 0;
-  outcome.si_code = 0;
-  const vma = find_vma(mm, addr);
-  if (vma === null || vma.vm_start > addr) {
-    outcome.ret = VM_FAULT_SIGSEGV;
-    outcome.si_code = SEGV_MAPERR;
-    return addr;
-  }
-  if (access_error(error_code, vma)) {
-    outcome.ret = VM_FAULT_SIGSEGV;
-    outcome.si_code = SEGV_ACCERR;
-    return addr;
-  }
-  fault_vma(k, t, vma, addr, flags, outcome);
+  fault_retry(k, t, mm, addr, error_code, flags, null, outcome);
   return addr;
 }
 
