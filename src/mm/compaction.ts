@@ -42,6 +42,7 @@
  *   mm_compaction_migratepages, mm_compaction_suitable, mm_compaction_finished
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { pow2 } from "../lib/bitops.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
@@ -216,8 +217,8 @@ export function fill_contig_page_info(z: zone, suitable_order: number, info: Flo
   for (let order = 0; order < MAX_ORDER; order++) {
     const blocks = z.free_area[order].nr_free;
     free_blocks_total += blocks;
-    free_pages += blocks * 2 ** order;
-    if (order >= suitable_order) free_blocks_suitable += blocks * 2 ** (order - suitable_order);
+    free_pages += blocks * pow2(order);
+    if (order >= suitable_order) free_blocks_suitable += blocks * pow2(order - suitable_order);
   }
   info[0] = free_blocks_total;
   info[1] = free_pages;
@@ -242,7 +243,7 @@ function __fragmentation_index(order: number, info: Float64Array): number {
   if (order >= MAX_ORDER) return 0;
   if (!info[0]) return 0;
   if (info[2]) return -1000;
-  return 1000 - Math.floor((1000 + Math.floor((info[1] * 1000) / 2 ** order)) / info[0]);
+  return 1000 - Math.floor((1000 + Math.floor((info[1] * 1000) / pow2(order))) / info[0]);
 }
 
 /**
@@ -253,7 +254,7 @@ export function extfrag_for_order(z: zone, order: number): number {
   const info = new Float64Array(3);
   fill_contig_page_info(z, order, info);
   if (info[1] === 0) return 0;
-  return Math.floor(((info[1] - info[2] * 2 ** order) * 100) / info[1]);
+  return Math.floor(((info[1] - info[2] * pow2(order)) * 100) / info[1]);
 }
 
 // ---- /sys/kernel/debug/extfrag (mm/vmstat.c, CONFIG_DEBUG_FS) ----
@@ -265,7 +266,7 @@ export function extfrag_for_order(z: zone, order: number): number {
  */
 function unusable_free_index(order: number, info: Float64Array): number {
   if (info[1] === 0) return 1000;
-  return Math.floor(((info[1] - info[2] * 2 ** order) * 1000) / info[1]);
+  return Math.floor(((info[1] - info[2] * pow2(order)) * 1000) / info[1]);
 }
 
 /**
@@ -326,7 +327,7 @@ export function defer_compaction(z: zone, order: number): void {
 
 /** Whether this attempt is skipped: orders at or above the failed one, until the limit is counted out. @kernel mm/compaction.c compaction_deferred */
 export function compaction_deferred(z: zone, order: number): boolean {
-  const defer_limit = 2 ** z.compact_defer_shift;
+  const defer_limit = pow2(z.compact_defer_shift);
   if (order < z.compact_order_failed) return false;
   if (++z.compact_considered >= defer_limit) {
     z.compact_considered = defer_limit;
@@ -347,7 +348,7 @@ export function compaction_defer_reset(z: zone, order: number, alloc_success: bo
 /** Fully backed off and counted out: the skip bits are cleared before trying again. @kernel mm/compaction.c compaction_restarting */
 function compaction_restarting(z: zone, order: number): boolean {
   if (order < z.compact_order_failed) return false;
-  return z.compact_defer_shift === COMPACT_MAX_DEFER_SHIFT && z.compact_considered >= 2 ** z.compact_defer_shift;
+  return z.compact_defer_shift === COMPACT_MAX_DEFER_SHIFT && z.compact_considered >= pow2(z.compact_defer_shift);
 }
 
 // ---- skip hints ----
@@ -384,7 +385,7 @@ function pageblock_skip_persistent(k: Kernel, pfn: number): boolean {
     // compound_head without the import cycle: heads are naturally aligned.
     for (let o = 1; o <= 18; o++) {
       const h = pfn - (pfn & ((1 << o) - 1));
-      if ((mem.flags[h] & F(PG_head)) !== 0 && h + 2 ** mem.index[h + 1] > pfn) {
+      if ((mem.flags[h] & F(PG_head)) !== 0 && h + pow2(mem.index[h + 1]) > pfn) {
         head = h;
         break;
       }

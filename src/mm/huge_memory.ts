@@ -43,6 +43,7 @@
  * hugepage_init on a machine below 512 MiB; write "always" to the enabled file afterwards.
  */
 import { flush_tlb_range } from "../arch/x86/tlb.js";
+import { pow2 } from "../lib/bitops.js";
 import { count_memcg_event_mm, mem_cgroup_charge } from "./memcontrol.js";
 import {
   _PAGE_ACCESSED,
@@ -829,7 +830,7 @@ export function vma_adjust_trans_huge(k: Kernel, vma: vm_area_struct, start: num
  */
 export function can_split_folio(k: Kernel, head: number): boolean {
   const mem = k.mem_map;
-  const nr = 2 ** mem.index[head + 1];
+  const nr = pow2(mem.index[head + 1]);
   const extra_pins = PageAnon(k, head) ? ((mem.flags[head] & F(PG_swapcache)) !== 0 ? nr : 0) : nr;
   return folio_mapcount(k, head) === mem._refcount[head] - extra_pins - 1;
 }
@@ -930,7 +931,7 @@ const TAIL_INHERITS =
  */
 function __split_huge_page(k: Kernel, head: number, lists: Int32Array | null, list: number): void {
   const mem = k.mem_map;
-  const nr = 2 ** mem.index[head + 1];
+  const nr = pow2(mem.index[head + 1]);
   // Each subpage's content word becomes its own (PG_uniform_content off): the kernel writes
   // every tail here too (__split_huge_page_tail).
   content_materialize(mem, head);

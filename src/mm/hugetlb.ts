@@ -54,6 +54,7 @@
  * @kernel arch/x86/mm/hugetlbpage.c hugetlb_get_unmapped_area, hugetlb_get_unmapped_area_topdown
  * @kernel include/linux/hugetlb.h pages_per_huge_page
  */
+import { pow2 } from "../lib/bitops.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY, NO_TABLE, pmd_alloc, pmd_leaf, pmd_mkhuge, pmd_offset, pte_clear, set_pte_at } from "../arch/x86/pgtable.js";
 import { KernelBug } from "../kernel/bug.js";
 import { errnoValues } from "../kernel/errno.js";
@@ -138,11 +139,11 @@ export class hstate {
 
 /** pages_per_huge_page. */
 export function pages_per_huge_page(h: hstate): number {
-  return 2 ** h.order;
+  return pow2(h.order);
 }
 /** huge_page_size in bytes. */
 export function huge_page_size(h: hstate): number {
-  return PAGE_SIZE * 2 ** h.order;
+  return PAGE_SIZE * pow2(h.order);
 }
 /** A gigantic page: above MAX_ORDER, so never from the buddy allocator's free lists. @kernel include/linux/hugetlb.h hstate_is_gigantic */
 export function hstate_is_gigantic(h: hstate): boolean {
@@ -339,7 +340,7 @@ function alloc_gigantic_page(k: Kernel, h: hstate, gfp_mask: number, nid: number
  */
 function prep_compound_gigantic_page(k: Kernel, pfn: number, order: number): void {
   const mem = k.mem_map;
-  const nr = 2 ** order;
+  const nr = pow2(order);
   mem.flags[pfn] = HEAD | HUGETLB;
   mem._refcount[pfn] = 0;
   mem.flags.fill(F(PG_tail), pfn + 1, pfn + nr);
@@ -398,7 +399,7 @@ function update_and_free_page(k: Kernel, h: hstate, pfn: number): void {
 /** A gigantic page's 2^order pages returned as MAX_ORDER - 1 blocks. @kernel mm/hugetlb.c free_gigantic_page */
 function free_gigantic_page(k: Kernel, pfn: number, order: number): void {
   const mem = k.mem_map;
-  const nr = 2 ** order;
+  const nr = pow2(order);
   for (let i = 1; i < nr; i++) {
     mem.flags[pfn + i] = 0;
     mem.index[pfn + i] = 0;

@@ -859,7 +859,7 @@ export function mem_cgroup_charge(k: Kernel, pfn: number, mm: mm_struct | null, 
 /** @kernel mm/memcontrol.c charge_memcg */
 export function charge_memcg(k: Kernel, pfn: number, memcg: mem_cgroup, gfp: number): number {
   const mem = k.mem_map;
-  const nr = (mem.flags[pfn] & HEAD) !== 0 ? 2 ** mem.index[pfn + 1] : 1;
+  const nr = (mem.flags[pfn] & HEAD) !== 0 ? pow2(mem.index[pfn + 1]) : 1;
   // try_charge_memcg's first step, consume_stock, written out for the page a fault charges: 63
   // charges in 64 end here (the stock is refilled MEMCG_CHARGE_BATCH at a time), and the call
   // and the retry loop's set-up cost the first-touch fault in a memcg more than the check does
@@ -1631,7 +1631,7 @@ export function mem_cgroup_try_charge_swap(k: Kernel, pfn: number, entry: number
   const v = k.mem_map.memcg[pfn];
   if (v === 0 || (v & MEMCG_DATA_KMEM) !== 0) return 0;
   const memcg = mem_cgroup_from_id(k, v);
-  const nr = (k.mem_map.flags[pfn] & HEAD) !== 0 ? 2 ** k.mem_map.index[pfn + 1] : 1;
+  const nr = (k.mem_map.flags[pfn] & HEAD) !== 0 ? pow2(k.mem_map.index[pfn + 1]) : 1;
   const fail = page_counter_try_charge(memcg.swap, nr);
   if (fail !== null) {
     memcg_memory_event(memcg, MEMCG_SWAP_MAX);

@@ -10,6 +10,7 @@
  * @kernel include/linux/page-flags.h enum pageflags
  */
 import { KernelBug } from "../kernel/bug.js";
+import { pow2 } from "../lib/bitops.js";
 import { ListLinks } from "./list.js";
 import { pageblock_order } from "./types.js";
 
@@ -233,7 +234,7 @@ export function content_materialize(mem: MemMap, pfn: number): void {
   if ((f & (HEAD | TAIL)) === 0) return;
   const h = (f & TAIL) !== 0 ? compound_head(mem, pfn) : pfn;
   if ((mem.flags[h] & UNIFORM) === 0) return;
-  mem.content_rel.fill(mem.content_rel[h], h + 1, h + 2 ** mem.index[h + 1]);
+  mem.content_rel.fill(mem.content_rel[h], h + 1, h + pow2(mem.index[h + 1]));
   mem.flags[h] &= ~UNIFORM;
 }
 
@@ -277,7 +278,7 @@ export function copy_page_content(mem: MemMap, dst: number, src: number): void {
  * rest word by word.
  */
 export function copy_folio_content(mem: MemMap, dst: number, src: number, nr: number): void {
-  if ((mem.flags[src] & UNIFORM) !== 0 && (mem.flags[dst] & HEAD) !== 0 && 2 ** mem.index[dst + 1] === nr) {
+  if ((mem.flags[src] & UNIFORM) !== 0 && (mem.flags[dst] & HEAD) !== 0 && pow2(mem.index[dst + 1]) === nr) {
     const r = mem.content_rel[src];
     mem.content_rel[dst] = r === 0 ? 0 : (r + src - dst) >>> 0;
     mem.flags[dst] |= UNIFORM;
@@ -296,7 +297,7 @@ export function fresh_page_contents(mem: MemMap, seq: { content_seq: number }, p
   const first = seq.content_seq + 1;
   const rel = (first - pfn) >>> 0;
   const f = mem.flags[pfn];
-  if ((f & HEAD) !== 0 && nr > 1 && 2 ** mem.index[pfn + 1] === nr) {
+  if ((f & HEAD) !== 0 && nr > 1 && pow2(mem.index[pfn + 1]) === nr) {
     mem.content_rel[pfn] = rel;
     mem.flags[pfn] = f | UNIFORM;
   } else {
@@ -340,7 +341,7 @@ export function compound_head(mem: MemMap, pfn: number): number {
   const flags = mem.flags;
   for (let o = 1; o <= MAX_FOLIO_ORDER; o++) {
     const h = pfn - (pfn & ((1 << o) - 1));
-    if ((flags[h] & HEAD) !== 0 && h + 2 ** mem.index[h + 1] > pfn) return h;
+    if ((flags[h] & HEAD) !== 0 && h + pow2(mem.index[h + 1]) > pfn) return h;
   }
   throw new KernelBug("compound_head: tail page without a head", { pfn });
 }
@@ -357,7 +358,7 @@ export function page_owner_ts_of(mem: MemMap, pfn: number): number {
 
 /** Pages in the folio headed by `head`: 2^order for a compound head, else 1. @kernel include/linux/mm.h folio_nr_pages */
 export function folio_nr_pages(mem: MemMap, head: number): number {
-  return (mem.flags[head] & HEAD) !== 0 ? 2 ** mem.index[head + 1] : 1;
+  return (mem.flags[head] & HEAD) !== 0 ? pow2(mem.index[head + 1]) : 1;
 }
 
 /** compound_mapcount: the PMD (or PUD) mappings of a compound page's head, 0 for none. @kernel include/linux/mm.h compound_mapcount */

@@ -21,6 +21,7 @@
  * @kernel include/linux/memcontrol.h folio_lruvec
  */
 import { KernelBug } from "../kernel/bug.js";
+import { pow2 } from "../lib/bitops.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, LRU_GEN_MASK, PG_active, PG_head, PG_lru, PG_mlocked, PG_swapbacked, PG_unevictable } from "./memmap.js";
 import { LRU_ACTIVE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE, LRU_UNEVICTABLE, NR_LRU_LISTS, type lruvec, type pglist_data, type zone } from "./mmzone.js";
@@ -37,7 +38,7 @@ const HEAD = F(PG_head);
 
 /** folio_nr_pages of an LRU page: 2^order for a compound head (order in page[1]), else 1. */
 function lru_nr_pages(k: Kernel, pfn: number, flags: number): number {
-  return (flags & HEAD) === 0 ? 1 : 2 ** k.mem_map.index[pfn + 1];
+  return (flags & HEAD) === 0 ? 1 : pow2(k.mem_map.index[pfn + 1]);
 }
 
 /** NR_LRU_BASE and NR_ZONE_LRU_BASE: the first LRU counter of each enum, lists in lru order after it. */

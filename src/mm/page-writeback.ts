@@ -50,7 +50,7 @@ import { fatal_signal_pending, get_current, type task_struct } from "../kernel/s
 import { type address_space, I_DIRTY_PAGES, type inode, WB_SYNC_ALL, WB_SYNC_NONE, type writeback_control } from "../fs/fs.js";
 import { __mark_inode_dirty, wakeup_flusher_threads_sysctl, wb_start_background_writeback, writeback_in_progress, writeback_worker_init } from "../fs/fs-writeback.js";
 import { type bdi_writeback, WB_DIRTIED, WB_RECLAIMABLE, WB_WRITEBACK, WB_WRITTEN } from "../block/blk.js";
-import { fls_long } from "../lib/bitops.js";
+import { fls_long, pow2, shr } from "../lib/bitops.js";
 import { XA_MARK_0, xa_clear_mark, xa_find_marked, xa_get_mark, xa_load_folio, xa_set_mark, XA_MAX_INDEX } from "../lib/xarray.js";
 import { folio_end_writeback, folio_start_writeback } from "./filemap.js";
 import { F, PG_dirty, PG_reclaim, PG_writeback } from "./memmap.js";
@@ -473,7 +473,7 @@ function wb_update_dirty_ratelimit(k: Kernel, wb: bdi_writeback, dtc: dirty_thro
     if (dirty_ratelimit > x) step = dirty_ratelimit - x;
   }
   const shift = Math.floor(dirty_ratelimit / (2 * step + 1));
-  step = shift < 64 ? Math.ceil(Math.floor(step / 2 ** shift) / 8) : 0;
+  step = shift < 64 ? Math.ceil(shr(step, shift) / 8) : 0;
   if (dirty_ratelimit < balanced_dirty_ratelimit) dirty_ratelimit += step;
   else dirty_ratelimit -= step;
   wb.dirty_ratelimit = Math.max(dirty_ratelimit, 1);
@@ -531,7 +531,7 @@ export function wb_bandwidth_estimate_start(k: Kernel, wb: bdi_writeback): void 
 
 /** How many pages a free-running writer may dirty before looking again: ~√(thresh − dirty). @kernel mm/page-writeback.c dirty_poll_interval */
 export function dirty_poll_interval(dirty: number, thresh: number): number {
-  if (thresh > dirty) return 2 ** (ilog2(thresh - dirty) >> 1);
+  if (thresh > dirty) return pow2(ilog2(thresh - dirty) >> 1);
   return 1;
 }
 

@@ -37,6 +37,7 @@
  * @kernel include/trace/events/page_isolation.h test_pages_isolated
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { pow2 } from "../lib/bitops.js";
 import { errnoValues } from "../kernel/errno.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { GFP_TRANSHUGE, GFP_USER, __GFP_MOVABLE, __GFP_RECLAIM, __GFP_RETRY_MAYFAIL, __GFP_THISNODE } from "../include/linux/gfp_types.js";
@@ -118,7 +119,7 @@ function has_unmovable_pages(k: Kernel, z: zone, start_pfn: number, end_pfn: num
       const head = compound_head(mem, pfn);
       const order = mem.index[head + 1];
       if ((mem.flags[head] & F(PG_hugetlb)) === 0 && (mem.flags[head] & F(PG_lru)) === 0) return pfn;
-      pfn = head + 2 ** order - 1;
+      pfn = head + pow2(order) - 1;
       continue;
     }
     if (mem._refcount[pfn] === 0) {
@@ -246,7 +247,7 @@ function isolate_single_pageblock(k: Kernel, boundary_pfn: number, flags: number
     }
     if ((page_flags(mem, pfn) & (F(PG_head) | F(PG_tail))) !== 0) {
       const head = compound_head(mem, pfn);
-      const nr_pages = 2 ** mem.index[head + 1];
+      const nr_pages = pow2(mem.index[head + 1]);
       if (head + nr_pages <= boundary_pfn) {
         pfn = head + nr_pages;
         continue;

@@ -32,6 +32,7 @@
  * @kernel mm/util.c __page_mapcount, folio_mapcount, folio_mapped
  */
 import { __mod_memcg_page_state } from "./memcontrol.js";
+import { pow2 } from "../lib/bitops.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import {
@@ -153,7 +154,7 @@ export function folio_mapcount(k: Kernel, head: number): number {
   if ((mem.flags[head] & F(PG_head)) === 0) return mem.mapcount[head];
   const compound = mem.private[head + 1];
   if ((mem.flags[head] & F(PG_hugetlb)) !== 0) return compound;
-  const nr = 2 ** mem.index[head + 1];
+  const nr = pow2(mem.index[head + 1]);
   let ret = compound;
   for (let i = 0; i < nr; i++) ret += mem.mapcount[head + i];
   if (mem.mapping[head] >= 0) return ret - compound * nr;
@@ -171,7 +172,7 @@ export function folio_mapped(k: Kernel, head: number): boolean {
   if ((mem.flags[head] & F(PG_head)) === 0) return mem.mapcount[head] > 0;
   if (mem.private[head + 1] > 0) return true;
   if ((mem.flags[head] & F(PG_hugetlb)) !== 0) return false;
-  const nr = 2 ** mem.index[head + 1];
+  const nr = pow2(mem.index[head + 1]);
   for (let i = 0; i < nr; i++) if (mem.mapcount[head + i] > 0) return true;
   return false;
 }
@@ -242,7 +243,7 @@ export function page_add_new_anon_rmap(k: Kernel, pfn: number, vma: vm_area_stru
   let nr = 1;
   if ((mm.flags[pfn] & F(PG_head)) !== 0) {
     // A THP's first mapping is its PMD: compound_mapcount 1, NR_ANON_THPS + 512.
-    nr = 2 ** mm.index[pfn + 1];
+    nr = pow2(mm.index[pfn + 1]);
     mm.private[pfn + 1] = 1;
     mod_page_node_state(k, pfn, NR_ANON_THPS, nr);
   } else {
@@ -263,7 +264,7 @@ export function page_add_anon_rmap(k: Kernel, pfn: number, vma: vm_area_struct, 
   if (compound) {
     // RMAP_COMPOUND: a PMD mapping of a THP (remove_migration_pmd, collapse).
     first = mm.private[pfn + 1]++ === 0;
-    nr = 2 ** mm.index[pfn + 1];
+    nr = pow2(mm.index[pfn + 1]);
     if (first) mod_page_node_state(k, pfn, NR_ANON_THPS, nr);
   } else {
     first = mm.mapcount[pfn]++ === 0;
@@ -349,7 +350,7 @@ function page_remove_anon_compound_rmap(k: Kernel, head: number): void {
   if (left < 0) throw new KernelBug("page_remove_rmap: compound mapcount underflow", { pfn: head });
   if (left !== 0) return;
   if ((mm.flags[head] & F(PG_hugetlb)) !== 0) return;
-  const nr_pages = 2 ** mm.index[head + 1];
+  const nr_pages = pow2(mm.index[head + 1]);
   mod_page_node_state(k, head, NR_ANON_THPS, -nr_pages);
   let nr = nr_pages;
   if ((mm.flags[head + 1] & DOUBLE_MAP) !== 0) {
@@ -506,7 +507,7 @@ function folio_referenced_large(k: Kernel, head: number, vm_flags_out?: Int32Arr
   const vmas = rmap_vmas(k, head);
   if (vmas === null) return 0;
   const pool = k.pgtables;
-  const nr = 2 ** mem.index[head + 1];
+  const nr = pow2(mem.index[head + 1]);
   let referenced = 0;
   let flags = 0;
   for (const vma of vmas) {

@@ -29,6 +29,7 @@
  *   do_shrink_slab, shrink_slab, drop_slab, drop_slab_node
  * @kernel include/linux/shrinker.h shrinker, shrink_control
  */
+import { shr } from "../lib/bitops.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_KERNEL, show_gfp_flags } from "./gfp.js";
@@ -194,7 +195,7 @@ export function do_shrink_slab(
   let delta: number;
   if (s.seeks) delta = Math.floor(((freeable >> priority) * 4) / s.seeks);
   else delta = Math.floor(freeable / 2);
-  let total_scan = Math.floor(nr / 2 ** priority) + delta;
+  let total_scan = shr(nr, priority) + delta;
   total_scan = Math.min(total_scan, 2 * freeable);
   const tracing = k.trace.active;
   if (tracing && k.trace.enabled("mm_shrink_slab_start")) {
@@ -288,6 +289,6 @@ export function drop_slab(k: Kernel): void {
     let freed: number;
     do {
       freed = shrink_slab(k, GFP_KERNEL, nid, 0);
-    } while (Math.floor(freed / 2 ** shift++) > 1);
+    } while (shr(freed, shift++) > 1);
   }
 }

@@ -30,7 +30,7 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KernelPanic } from "../kernel/panic.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
-import { fls } from "../lib/bitops.js";
+import { fls, pow2 } from "../lib/bitops.js";
 import { GFP_KERNEL, __GFP_ACCOUNT, __GFP_COMP, __GFP_DMA, __GFP_RECLAIMABLE, __GFP_ZERO, show_gfp_flags } from "./gfp.js";
 import { F, PG_buddy, PG_head, PG_lru, PG_slab } from "./memmap.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
@@ -430,7 +430,7 @@ function __kmalloc_large_node(k: Kernel, size: number, flags: number, node: numb
   const order = get_order(size);
   const pfn = __alloc_pages(k, flags | __GFP_COMP, order, node === NUMA_NO_NODE ? numa_node_id(k) : node, null);
   if (pfn < 0) return 0;
-  k.page_zone(pfn)!.zone_pgdat.vm_stat[NR_SLAB_UNRECLAIMABLE_B] += 2 ** order;
+  k.page_zone(pfn)!.zone_pgdat.vm_stat[NR_SLAB_UNRECLAIMABLE_B] += pow2(order);
   return pfn * PAGE_SIZE;
 }
 
@@ -443,7 +443,7 @@ function __kmalloc_large_node(k: Kernel, size: number, flags: number, node: numb
 export function kmalloc(k: Kernel, size: number, flags: number, call_site = "__kmalloc"): number {
   if (size > KMALLOC_MAX_CACHE_SIZE) {
     const ret = __kmalloc_large_node(k, size, flags, NUMA_NO_NODE);
-    if (k.trace.active) trace_kmalloc(k, call_site, ret, size, PAGE_SIZE * 2 ** get_order(size), flags, NUMA_NO_NODE);
+    if (k.trace.active) trace_kmalloc(k, call_site, ret, size, PAGE_SIZE * pow2(get_order(size)), flags, NUMA_NO_NODE);
     return ret;
   }
   if (size === 0) return ZERO_SIZE_PTR;
@@ -471,7 +471,7 @@ function free_large_kmalloc(k: Kernel, pfn: number, object: number): void {
     throw new KernelBug(`kfree: object pointer: 0x${kptr(object)} is not a kmalloc allocation`, { pfn });
   }
   const order = mm.index[pfn + 1];
-  k.page_zone(pfn)!.zone_pgdat.vm_stat[NR_SLAB_UNRECLAIMABLE_B] -= 2 ** order;
+  k.page_zone(pfn)!.zone_pgdat.vm_stat[NR_SLAB_UNRECLAIMABLE_B] -= pow2(order);
   __free_pages(k, pfn, order);
 }
 
@@ -506,7 +506,7 @@ export function ksize(k: Kernel, object: number): number {
   const pfn = virt_to_head_pfn(k, object);
   if (!(k.mem_map.flags[pfn] & PG_slab_mask)) {
     const order = k.mem_map.flags[pfn] & F(PG_head) ? k.mem_map.index[pfn + 1] : 0;
-    return PAGE_SIZE * 2 ** order;
+    return PAGE_SIZE * pow2(order);
   }
   return slab_ksize(k.slab.cache_by_id[k.mem_map.mapping[pfn]]!);
 }

@@ -46,7 +46,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { KERN_INFO, KERN_WARNING } from "../kernel/printk.js";
-import { fls } from "../lib/bitops.js";
+import { fls, pow2 } from "../lib/bitops.js";
 import { ___ratelimit } from "../lib/ratelimit.js";
 import {
   GFP_CONSTRAINT_MASK,
@@ -116,13 +116,13 @@ const PG_head_mask = F(PG_head);
 
 /** Objects of `size` bytes in a slab of 2^order pages. @kernel mm/slub.c order_objects */
 export function order_objects(order: number, size: number): number {
-  return Math.floor((PAGE_SIZE * 2 ** order) / size);
+  return Math.floor((PAGE_SIZE * pow2(order)) / size);
 }
 
 /** The smallest order whose block holds `size` bytes. @kernel include/asm-generic/getorder.h get_order */
 export function get_order(size: number): number {
   let order = 0;
-  while (PAGE_SIZE * 2 ** order < size) order++;
+  while (PAGE_SIZE * pow2(order) < size) order++;
   return order;
 }
 
@@ -137,7 +137,7 @@ export function calc_slab_order(size: number, min_objects: number, max_order: nu
   if (order_objects(min_order, size) > MAX_OBJS_PER_PAGE) return get_order(size * MAX_OBJS_PER_PAGE) - 1;
   let order: number;
   for (order = Math.max(min_order, get_order(min_objects * size)); order <= max_order; order++) {
-    const slab_size = PAGE_SIZE * 2 ** order;
+    const slab_size = PAGE_SIZE * pow2(order);
     const rem = slab_size % size;
     if (rem <= slab_size / fract_leftover) break;
   }
@@ -355,7 +355,7 @@ function allocate_slab(k: Kernel, s: kmem_cache, flags: number, node: number): n
   const mm = k.mem_map;
   mm.private[pfn] = counters(0, objects, false);
   // account_slab
-  k.page_zone(pfn)!.zone_pgdat.vm_stat[cache_vmstat_idx(s)] += 2 ** order;
+  k.page_zone(pfn)!.zone_pgdat.vm_stat[cache_vmstat_idx(s)] += pow2(order);
   mm.mapping[pfn] = s.id;
   const slot = slot_alloc(s);
   mm.mapcount[pfn] = slot;
@@ -394,7 +394,7 @@ export function kmalloc_fix_flags(k: Kernel, flags: number): number {
 function __free_slab(k: Kernel, s: kmem_cache, pfn: number): void {
   const mm = k.mem_map;
   const order = mm.flags[pfn] & PG_head_mask ? mm.index[pfn + 1] : 0;
-  const pages = 2 ** order;
+  const pages = pow2(order);
   s.free_slots.push(mm.mapcount[pfn]);
   mm.flags[pfn] &= ~PG_slab_mask;
   mm.mapping[pfn] = 0;
