@@ -10,14 +10,19 @@ import {
   _PAGE_PRESENT,
   _PAGE_RW,
   _PAGE_USER,
+  huge_pmd_lookup,
   LEVEL_PMD,
   LEVEL_PTE,
+  NO_TABLE,
   PAGE_COPY,
   PAGE_NONE,
   PAGE_SHARED,
   pgd_index,
+  pmd_alloc,
   pmd_index,
+  pmd_table_lookup,
   pte_index,
+  pte_table_lookup,
   pud_index,
   swp_entry_flags,
   vm_get_page_prot,
@@ -78,6 +83,28 @@ describe("page-table pages", () => {
     expect(pool.nr_tables[LEVEL_PMD]).toBe(0);
     expect(global_node_page_state(k, NR_PAGETABLE)).toBe(pt0);
     expect(taskOf(p).mm?.pgtables_bytes).toBe(0);
+    checkMm(k);
+  });
+
+  it("forgets remembered walks when a table is freed: a lookup after munmap finds no PMD or PTE table", () => {
+    const k = start_kernel({ memory: 256 * MiB });
+    const p = spawnProcess(k, { comm: "pt", image: null });
+    const base = 0x40000000; // 1 GiB-aligned: the VMA alone in its PMD table's span
+    const a = p.mmap(4 * 4096, { prot: "rw", flags: "private|anonymous|fixed", addr: base });
+    p.write(a, 4 * 4096);
+    const pgd = taskOf(p).mm!.pgd;
+    // Looked up twice: the second answer comes from the remembered walks.
+    for (let n = 0; n < 2; n++) {
+      expect(pmd_table_lookup(k, pgd, base)).not.toBe(NO_TABLE);
+      expect(pte_table_lookup(k, pgd, base)).not.toBe(NO_TABLE);
+    }
+    expect(pmd_alloc(k, taskOf(p).mm!, base)).toBe(pmd_table_lookup(k, pgd, base) * 512 + pmd_index(base));
+    p.munmap(a, 4 * 4096);
+    // free_pgtables freed the PTE, PMD and PUD tables (nothing else maps that 512 GiB).
+    expect(k.pgtables.nr_tables[LEVEL_PMD]).toBe(0);
+    expect(pmd_table_lookup(k, pgd, base)).toBe(NO_TABLE);
+    expect(pte_table_lookup(k, pgd, base)).toBe(NO_TABLE);
+    expect(huge_pmd_lookup(k, pgd, base)).toBe(-1);
     checkMm(k);
   });
 

@@ -261,6 +261,8 @@ export const NO_TABLE = -1;
 
 /** Remembered PTE-table walks per pool: 1024 regions of 2 MiB, 2 GiB of address space. */
 const WALK_SLOTS = 1024;
+/** Remembered PMD-table walks per pool: 64 regions of 1 GiB. */
+const PMD_WALK_SLOTS = 64;
 
 /**
  * The page-table pool of one machine: 512-entry tables in typed-array columns. Grows by doubling;
@@ -302,6 +304,17 @@ export class PgtablePool {
   readonly walkPmd = new Float64Array(WALK_SLOTS);
   readonly walkTable = new Int32Array(WALK_SLOTS);
   walkGen = 0;
+  /**
+   * Remembered walks down to a PMD table, the same way one level up: slot s says PMD table
+   * `pmdWalkTable[s]` covers PUD number (1 GiB region) `pmdWalkPud[s]` under PGD `pmdWalkPgd[s]`,
+   * valid while `pmdWalkGen === gen`. A THP region has no PTE tables to remember, and each huge
+   * fault looked its PMD up four times (the MMU's two looks before and after the fault, the
+   * fault's own pte_table_lookup and pmd_alloc), each a three-level descent from the PGD.
+   */
+  readonly pmdWalkPgd = new Int32Array(PMD_WALK_SLOTS).fill(NO_TABLE);
+  readonly pmdWalkPud = new Float64Array(PMD_WALK_SLOTS);
+  readonly pmdWalkTable = new Int32Array(PMD_WALK_SLOTS);
+  pmdWalkGen = 0;
 
   /**
    * `initialTables` defaults to one PTE table per 512 pages of the machine (plus 64 for the upper
@@ -544,6 +557,8 @@ export function pmd_alloc(k: Kernel, mm: PgtableOwner, addr: number): number {
   const pool = k.pgtables;
   const pgd = mm.pgd;
   if (pgd === NO_TABLE) throw new KernelBug("pmd_alloc: mm has no pgd");
+  const known = pmd_table_walk(pool, pgd, addr);
+  if (known !== NO_TABLE) return known * 512 + pmd_index(addr);
   const gi = pgd * 512 + pgd_index(addr);
   let pud = entry_table(pool, gi);
   if (pud === NO_TABLE) {
@@ -596,9 +611,7 @@ function remembered_walk(pool: PgtablePool, pgd: number, pmdNr: number): number 
 
 /** pte_table_lookup's descent when no remembered walk answers. */
 function pte_table_walk(pool: PgtablePool, pgd: number, addr: number, pmdNr: number): number {
-  const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
-  if (pud === NO_TABLE) return NO_TABLE;
-  const pmd = entry_table(pool, pud * 512 + pud_index(addr));
+  const pmd = pmd_table_walk(pool, pgd, addr);
   if (pmd === NO_TABLE) return NO_TABLE;
   const t = entry_table(pool, pmd * 512 + pmd_index(addr));
   if (t !== NO_TABLE) remember_walk(pool, pgd, pmdNr, t);
@@ -631,10 +644,27 @@ export function huge_pmd_lookup(k: Kernel, pgd: number, addr: number): number {
 /** The PMD table covering `addr`, or NO_TABLE. */
 export function pmd_table_lookup(k: Kernel, pgd: number, addr: number): number {
   if (pgd === NO_TABLE) return NO_TABLE;
-  const pool = k.pgtables;
+  return pmd_table_walk(k.pgtables, pgd, addr);
+}
+
+/** The PMD table covering `addr` under `pgd` (not NO_TABLE), from a remembered walk when one answers. */
+function pmd_table_walk(pool: PgtablePool, pgd: number, addr: number): number {
+  const pudNr = Math.floor(addr / PUD_SIZE);
+  // The PGD's hash picks the slot, as walk_slot's does, so a parent and child do not collide.
+  const s = (pudNr ^ (Math.imul(pgd, 0x9e3779b1) >>> 26)) & (PMD_WALK_SLOTS - 1);
+  if (pool.pmdWalkGen === pool.gen && pool.pmdWalkPgd[s] === pgd && pool.pmdWalkPud[s] === pudNr) return pool.pmdWalkTable[s];
   const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
   if (pud === NO_TABLE) return NO_TABLE;
-  return entry_table(pool, pud * 512 + pud_index(addr));
+  const pmd = entry_table(pool, pud * 512 + pud_index(addr));
+  if (pmd === NO_TABLE) return NO_TABLE;
+  if (pool.pmdWalkGen !== pool.gen) {
+    pool.pmdWalkPgd.fill(NO_TABLE);
+    pool.pmdWalkGen = pool.gen;
+  }
+  pool.pmdWalkPgd[s] = pgd;
+  pool.pmdWalkPud[s] = pudNr;
+  pool.pmdWalkTable[s] = pmd;
+  return pmd;
 }
 
 /**
