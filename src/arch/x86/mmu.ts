@@ -143,9 +143,10 @@ function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, 
       const ret = fault_and_retry(k, t, m, pa, table, j);
       if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, (pa - first) / 4096 + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
       if (table === NO_TABLE) {
+        // The fault mapped a huge PMD: the accesses to the rest of it hit. (Asked first: a THP
+        // fault is one per PMD, and a PTE table's first fault is one in 512.)
+        if (huge_hit(k, m, mm.pgd, pa)) break;
         table = pte_table_lookup(k, mm.pgd, pa);
-        // The fault mapped a huge PMD: the accesses to the rest of it hit.
-        if (table === NO_TABLE && huge_hit(k, m, mm.pgd, pa)) break;
       }
     }
     a = pmdEnd;
