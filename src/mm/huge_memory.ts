@@ -100,7 +100,7 @@ import { anon_vma_vmas, MM_ANONPAGES, type mm_struct, type vm_area_struct, VM_HU
 import { handle_userfault } from "../fs/userfaultfd.js";
 import { type deferred_split, NO_PFN, type pglist_data } from "./mmzone.js";
 import { __alloc_pages, __free_pages, numa_node_id } from "./page_alloc.js";
-import { folio_mapcount, mod_page_node_state, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap, page_try_dup_anon_rmap, PageAnon, PageAnonExclusive } from "./rmap.js";
+import { folio_mapcount, mod_page_node_state, page_add_anon_rmap, page_add_new_anon_rmap, page_move_anon_rmap, page_remove_rmap, page_try_dup_anon_rmap, PageAnon, PageAnonExclusive } from "./rmap.js";
 import { get_page, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { fault_anon_vma_prepare, my_zero_pfn } from "./memory.js";
 import { mlock_page, munlock_page } from "./mlock.js";
@@ -884,38 +884,79 @@ function unmap_folio_pmds(k: Kernel, head: number): void {
   if (mem.private[head + 1] !== 0) throw new KernelBug("split_huge_page: a PMD mapping was not found by rmap", { pfn: head });
 }
 
+/** A huge PMD of a THP being migrated: where it is and what its migration entry holds. */
+export interface pmd_migration {
+  readonly vma: vm_area_struct;
+  readonly pmdi: number;
+  /** The PMD's flag word when it was unmapped (young, dirty, soft-dirty and write carried back). */
+  readonly pmdval: number;
+  /** Not a plain readable entry (writable, or readable-exclusive): RMAP_EXCLUSIVE when restored. */
+  readonly exclusive: boolean;
+}
+
 /**
- * Moves every huge PMD mapping THP `src` to THP `dst` (migration of a PMD-mapped THP): each
- * PMD's migration entry is set and removed inside one call (the model runs one thread, so no
- * fault can meet it), which keeps the PMD's bits as set_pmd_migration_entry and
- * remove_migration_pmd carry them (young, dirty into the folio and back, soft-dirty, write for a
- * writable entry in a VM_WRITE VMA); compound_mapcount and the mappings' references move with
- * them. Returns the number of PMDs moved.
- * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
+ * try_to_migrate's PMD half for an anonymous THP: every huge PMD mapping `page` becomes a
+ * migration entry (set_pmd_migration_entry). The folio loses PageAnonExclusive into the entry
+ * (page_try_share_anon_rmap), a dirty PMD dirties it, and each mapping's rmap count (the last
+ * one takes NR_ANON_THPS and, under DoubleMap, each subpage's extra count), mlock (a VM_LOCKED
+ * VMA's munlock_vma_page) and reference go. The model keeps each PMD's slot and bits in the
+ * returned records instead of a non-present PMD: nothing runs between this and
+ * remove_migration_pmds.
+ * @kernel mm/huge_memory.c set_pmd_migration_entry
  */
-export function migrate_thp_pmds(k: Kernel, src: number, dst: number): number {
+export function set_pmd_migration_entries(k: Kernel, page: number): pmd_migration[] {
   const mem = k.mem_map;
   const pool = k.pgtables;
-  const want = mem.private[src + 1];
-  if (want === 0) return 0;
-  const av = k.anon_vmas.get(-mem.mapping[src]);
-  if (av === undefined) throw new KernelBug("migrate_thp_pmds: anonymous THP without anon_vma", { pfn: src });
-  let moved = 0;
+  const out: pmd_migration[] = [];
+  const want = mem.private[page + 1];
+  if (want === 0) return out;
+  const av = k.anon_vmas.get(-mem.mapping[page]);
+  if (av === undefined) throw new KernelBug("set_pmd_migration_entry: anonymous THP without anon_vma", { pfn: page });
   for (const vma of anon_vma_vmas(k.anon_vmas, av)) {
-    const off = (mem.index[src] - (vma.vm_pgoff | 0)) | 0;
+    const off = (mem.index[page] - (vma.vm_pgoff | 0)) | 0;
     const addr = vma.vm_start + off * 4096;
     if (addr < vma.vm_start || addr + HPAGE_PMD_SIZE > vma.vm_end || vma.vm_mm.pgd === NO_TABLE) continue;
     const pmdi = pmd_offset(k, vma.vm_mm.pgd, addr);
-    if (pmdi < 0 || !pmd_trans_huge(pool.ent_flags[pmdi]) || pool.ent_pfn[pmdi] !== src) continue;
-    set_pte_at(pool, pmdi, dst, pool.ent_flags[pmdi]);
-    moved++;
+    if (pmdi < 0 || !pmd_trans_huge(pool.ent_flags[pmdi]) || pool.ent_pfn[pmdi] !== page) continue;
+    const pmdval = pool.ent_flags[pmdi];
+    // See page_try_share_anon_rmap(): invalidate PMD first.
+    const anon_exclusive = (mem.flags[page] & ANON_EXCL) !== 0;
+    if (anon_exclusive) mem.flags[page] &= ~ANON_EXCL;
+    if ((pmdval & _PAGE_DIRTY) !== 0) mem.flags[page] |= F(PG_dirty); // set_page_dirty
+    out.push({ vma, pmdi, pmdval, exclusive: (pmdval & _PAGE_RW) !== 0 || anon_exclusive });
+    page_remove_rmap(k, page, true);
+    if ((vma.vm_flags & VM_LOCKED) !== 0) munlock_page(k, page); // munlock_vma_page(compound)
+    mem._refcount[page]--; // put_page
   }
-  if (moved !== want) throw new KernelBug("migrate_thp_pmds: a PMD mapping was not found by rmap", { pfn: src, compound_mapcount: want, moved });
-  mem.private[dst + 1] = moved;
-  mem.private[src + 1] = 0;
-  mem._refcount[src] -= moved;
-  mem._refcount[dst] += moved;
-  return moved;
+  if (out.length !== want) throw new KernelBug("set_pmd_migration_entry: a PMD mapping was not found by rmap", { pfn: page, compound_mapcount: want, found: out.length });
+  return out;
+}
+
+/**
+ * remove_migration_ptes' PMD half: each PMD set_pmd_migration_entries unmapped maps `dst` (the
+ * new folio, or the old one when the migration failed) with the bits it had — young, soft-dirty,
+ * dirty when the folio is, write back for a writable entry (the VMA cannot have changed in
+ * between) — and page_add_anon_rmap(RMAP_COMPOUND, exclusive unless it was a plain read entry),
+ * which mlocks the folio again in a VM_LOCKED VMA (mlock_vma_page), with a reference each.
+ * @kernel mm/huge_memory.c remove_migration_pmd
+ */
+export function remove_migration_pmds(k: Kernel, pmds: readonly pmd_migration[], dst: number): void {
+  const mem = k.mem_map;
+  const pool = k.pgtables;
+  for (const m of pmds) {
+    mem._refcount[dst]++; // get_page
+    let pmde = m.pmdval;
+    if ((mem.flags[dst] & F(PG_dirty)) === 0) pmde &= ~_PAGE_DIRTY;
+    const haddr = vma_pmd_address(k, dst, m.vma);
+    page_add_anon_rmap(k, dst, m.vma, haddr, m.exclusive, true);
+    if ((m.vma.vm_flags & VM_LOCKED) !== 0) mlock_page(k, dst);
+    set_pte_at(pool, m.pmdi, dst, pmde);
+  }
+}
+
+/** The address where `vma` maps THP `head` (its index within the VMA). */
+function vma_pmd_address(k: Kernel, head: number, vma: vm_area_struct): number {
+  return vma.vm_start + ((k.mem_map.index[head] - (vma.vm_pgoff | 0)) | 0) * 4096;
 }
 
 /** The head's flags a tail inherits as it becomes a page of its own. @kernel mm/huge_memory.c __split_huge_page_tail */

@@ -16,7 +16,7 @@ import { newListHeads } from "./list.js";
 import { alloc_pages } from "./page_alloc.js";
 import { lru_add_drain } from "./swap.js";
 import { folio_isolate_lru } from "./vmscan.js";
-import { NR_ANON_THPS, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_MLOCK, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
+import { NR_ANON_THPS, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_MLOCK, PGMIGRATE_FAIL, PGMIGRATE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGSTRANDED } from "./vmstat_items.js";
 import type { mm_struct } from "./mm_types.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { spawnProcess } from "../sim/process.js";
@@ -144,6 +144,7 @@ describe("migrate_pages", () => {
     const mm = taskOf(p).mm!;
     const old = follow_pte(k, mm, a)!.pfn;
     const mlock0 = k.page_zone(old)!.vm_stat[NR_MLOCK];
+    const ev0 = [k.vm_events[UNEVICTABLE_PGMLOCKED], k.vm_events[UNEVICTABLE_PGMUNLOCKED], k.vm_events[UNEVICTABLE_PGSTRANDED]];
     const heads = newListHeads(1);
     isolate(k, heads, old);
     const nr = new Int32Array(1);
@@ -151,6 +152,9 @@ describe("migrate_pages", () => {
     const moved = follow_pte(k, mm, a)!.pfn;
     expect(moved).not.toBe(old);
     expect(k.mem_map.flags[moved] & F(PG_mlocked)).not.toBe(0);
+    // try_to_migrate's munlock finds the old page isolated and still unevictable: __munlock_page
+    // counts it stranded, not munlocked; the new page's mapping mlocks it (mlock_folio).
+    expect([k.vm_events[UNEVICTABLE_PGMLOCKED], k.vm_events[UNEVICTABLE_PGMUNLOCKED], k.vm_events[UNEVICTABLE_PGSTRANDED]]).toEqual([ev0[0] + 1, ev0[1], ev0[2] + 1]);
     lru_add_drain(k);
     expect(k.page_zone(moved)!.vm_stat[NR_MLOCK] + (k.page_zone(old) === k.page_zone(moved) ? 0 : mlock0)).toBe(mlock0);
     checkAll(k);

@@ -22,17 +22,16 @@
  * (migration_entry_supports_ad) and the soft-dirty bit as on a swap PTE.
  *
  * Large folios: a THP (only alloc_contig_range isolates one; compaction skips compound pages,
- * as 6.1) moves whole to a THP target when huge PMDs alone or PTEs alone map it
- * (unmap_and_move_thp); otherwise, or with no target, migrate_pages splits it and moves its
- * pages (thp_migration_success / _fail / _split).
+ * as 6.1) moves whole to a THP target however it is mapped, by huge PMDs, PTEs or both
+ * (unmap_and_move_thp); with no target, migrate_pages splits it and moves its pages
+ * (thp_migration_success / _fail / _split).
  *
  * hugetlb pages in use (alloc_contig_range isolates them: hugetlb.ts folio_isolate_hugetlb) are
  * migrated first (migrate_hugetlbs, unmap_and_move_huge_page): each huge PTE becomes a migration
  * entry and then maps the new page, a pool page or a temporary fresh one; pgmigrate_success
  * counts their 512 pages each, no THP counter moves.
  *
- * Simplified: a THP mapped by a PMD and PTEs at once (DoubleMap), mlocked or in the swap cache
- * is split rather than moved whole; no non-LRU movable
+ * Simplified: no non-LRU movable
  * pages (no zsmalloc or balloon in the model); a page under writeback is not waited for even in
  * MIGRATE_SYNC (the model's writeback completes through the block layer's clock, which migration
  * does not advance), so it fails with -EBUSY; page cache folios with private data (buffer heads)
@@ -77,7 +76,6 @@ import {
   PG_workingset,
   PG_writeback,
   PG_double_map,
-  PG_mlocked,
   PG_hugetlb,
   compound_head,
   copy_folio_content,
@@ -86,12 +84,12 @@ import {
   page_flags,
   type MemMap,
 } from "./memmap.js";
-import { migrate_thp_pmds, split_huge_page_to_list } from "./huge_memory.js";
+import { remove_migration_pmds, set_pmd_migration_entries, split_huge_page_to_list } from "./huge_memory.js";
 import { folio_putback_hugetlb, hugetlb_page_inode, migrate_huge_page_move_mapping, move_hugetlb_state, PageHeadHuge, put_huge_page } from "./hugetlb.js";
 import { mlock_page, munlock_page } from "./mlock.js";
 import { VM_LOCKED, VM_WRITE, type vm_area_struct } from "./mm_types.js";
 import { page_add_anon_rmap, page_add_file_rmap, page_remove_rmap, rmap_pte_slot, rmap_vmas, rmap_walk, vma_address } from "./rmap.js";
-import { folio_putback_lru, put_page } from "./swap.js";
+import { folio_add_lru, folio_putback_lru, put_page } from "./swap.js";
 import { get_swap_device } from "./swapfile.js";
 import { swp_offset } from "./swapops.js";
 import { NO_PFN } from "./types.js";
@@ -425,23 +423,28 @@ function unmap_and_move<T>(k: Kernel, get_new_page: new_page_t<T>, put_new_page:
 
 /**
  * Migrates an isolated anonymous THP whole to a THP from `get_new_page` (a folio of the same
- * order). Mapped by huge PMDs alone, its PMDs move to the new folio (migrate_thp_pmds); mapped by
- * PTEs alone (its PMD split, by mprotect of part of it say), every PTE of every subpage becomes
- * a migration entry (try_to_migrate) and then maps the same subpage of the new folio
- * (remove_migration_ptes), so a subpage no PTE mapped stays unmapped. Then the mapping, index,
- * flags, memcg, page_owner stamp and the 512 pages' contents; the new folio goes on the LRU and
- * the old one is freed (off the deferred split queue, if on it). 0 on success; -EAGAIN when it
- * is pinned (references beyond its mappings and the isolation's) or locked; -EBUSY under
- * writeback; -ENOMEM when no target could be had, and -ENOSYS when the model does not move it
- * whole, both of which migrate_pages answers by splitting the THP and migrating its pages.
+ * order), however it is mapped: by huge PMDs, by PTEs (its PMD split, by mprotect of part of it
+ * say), or both at once (DoubleMap: one process's PMD split while another's still maps it
+ * whole). As 6.1's migrate_folio_unmap does through try_to_migrate, every PTE of every subpage
+ * and every huge PMD becomes a migration entry, dropping its rmap count, mlock and reference;
+ * then folio_migrate_mapping's reference test (only the isolation's may be left: -EAGAIN
+ * otherwise, and everything is mapped back to the old folio); then the mapping, index, flags,
+ * memcg, page_owner stamp and the 512 pages' contents, the new folio onto the LRU (before its
+ * mappings come back, so that an mlocked one is mlocked there), and each entry maps the same
+ * subpage of the new folio again (remove_migration_ptes, remove_migration_pmd), mlocked again in
+ * a VM_LOCKED VMA. The old folio is freed. 0 on success; -EAGAIN when it is locked or pinned;
+ * -EBUSY under writeback; -ENOMEM when no target could be had, which migrate_pages answers by
+ * splitting the THP and migrating its pages; -ENOSYS for what the model cannot have (a file THP,
+ * a THP in the swap cache: reclaim splits a THP before swap-out).
+ *
+ * 6.1's counters through a DoubleMap THP's migration: unmapping its last PMD clears PG_double_map
+ * and, its PTEs already gone, takes its 512 pages out of NR_ANON_MAPPED; the new folio gets its
+ * PMDs (+512) and its PTEs (+1 for each subpage a PTE maps) back without PG_double_map, so
+ * AnonPages counts those subpages twice until the last PMD goes. The model does the same.
  * Unmapping a PTE-mapped THP queues it for a deferred split as in 6.1 (page_remove_rmap of a
  * subpage: thp_deferred_split_page + 1 if it was not queued); the new folio is not queued.
- * Simplified: a THP mapped by a PMD and PTEs at once (DoubleMap), mlocked or in the swap cache
- * answers -ENOSYS (split, then its pages migrate); 6.1 moves it whole too. The PMD path checks
- * the references before moving anything (6.1 unmaps first and maps the PMDs back on -EAGAIN:
- * the same outcome).
  * @kernel mm/migrate.c migrate_folio_unmap, migrate_folio_move, folio_migrate_flags, folio_copy
- * @kernel mm/huge_memory.c set_pmd_migration_entry, remove_migration_pmd
+ * @kernel mm/rmap.c try_to_migrate, try_to_migrate_one
  */
 function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, src: number): number {
   const mem = k.mem_map;
@@ -449,27 +452,28 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   const nr = folio_nr_pages(mem, src);
   if ((f & F(PG_locked)) !== 0) return -EAGAIN;
   if ((f & F(PG_writeback)) !== 0) return -EBUSY;
-  if (mem.mapping[src] >= 0 || (f & (F(PG_swapcache) | F(PG_mlocked))) !== 0 || (mem.flags[src + 1] & F(PG_double_map)) !== 0) return -ENOSYS;
-  const pmds = mem.private[src + 1];
-  let ptes = 0;
-  for (let i = 0; i < nr; i++) ptes += mem.mapcount[src + i];
-  if (pmds !== 0 && ptes !== 0) return -ENOSYS;
-  // folio_expected_refs: the isolation's reference, and one per PMD mapping.
-  if (pmds !== 0 && mem._refcount[src] !== 1 + pmds) return -EAGAIN;
+  if (mem.mapping[src] >= 0 || (f & F(PG_swapcache)) !== 0) return -ENOSYS;
   const dst = get_new_page(k, src, priv);
   if (dst === NO_PFN) return -ENOMEM;
   if ((mem.flags[dst] & F(PG_head)) === 0 || folio_nr_pages(mem, dst) !== nr) throw new KernelBug("THP migration target is not a folio of the same order", { src, dst });
-  if (pmds !== 0) migrate_thp_pmds(k, src, dst);
-  else if (ptes !== 0) {
-    for (let i = 0; i < nr; i++) if (mem.mapcount[src + i] !== 0) try_to_migrate(k, src + i);
-    // folio_migrate_mapping's reference test: only the isolation's may be left.
-    let rc = mem._refcount[src] === 1 ? 0 : -EAGAIN;
-    for (let i = 0; i < nr && rc === 0; i++) if (mem.mapcount[src + i] !== 0) rc = -EAGAIN;
-    if (rc !== 0) {
-      for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, src + i);
-      put_page(k, dst);
-      return rc;
-    }
+  // try_to_migrate: the subpages' PTEs (a subpage's mapcount holds one more than its PTEs
+  // under DoubleMap), then the PMDs.
+  const double = (mem.flags[src + 1] & F(PG_double_map)) !== 0 ? 1 : 0;
+  let ptes = 0;
+  for (let i = 0; i < nr; i++) {
+    if (mem.mapcount[src + i] <= double) continue;
+    ptes++;
+    try_to_migrate(k, src + i);
+  }
+  const pmds = set_pmd_migration_entries(k, src);
+  // folio_migrate_mapping's reference test: only the isolation's may be left.
+  let rc = mem._refcount[src] === 1 ? 0 : -EAGAIN;
+  for (let i = 0; i < nr && rc === 0; i++) if (mem.mapcount[src + i] !== 0) rc = -EAGAIN;
+  if (rc !== 0) {
+    remove_migration_pmds(k, pmds, src);
+    if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, src + i);
+    put_page(k, dst);
+    return rc;
   }
   // folio_migrate_mapping for an anonymous folio outside the swap cache: mapping and index.
   mem.mapping[dst] = mem.mapping[src];
@@ -479,9 +483,15 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   folio_migrate_flags(mem, dst, src);
   copy_folio_content(mem, dst, src, nr); // folio_copy
   mem.page_owner_ts[dst] = mem.page_owner_ts[src]; // folio_copy_owner: the head's stamp stands for the tails'
-  if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, dst + i);
+  // migrate_folio_move: "push dst to LRU immediately: so that if it turns out to be an mlocked
+  // page, remove_migration_ptes() will automatically build up the correct dst->mlock_count".
   dec_isolated(k, src);
-  folio_putback_lru(k, dst);
+  folio_add_lru(k, dst);
+  remove_migration_pmds(k, pmds, dst);
+  if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, dst + i);
+  // "If migration is successful, decrease refcount of dst, which will not free the page
+  // because new page owner increased refcounter."
+  put_page(k, dst);
   put_page(k, src);
   return 0;
 }

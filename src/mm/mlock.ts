@@ -30,7 +30,7 @@ import { lru_relist } from "./mm_inline.js";
 import { type mm_struct, type vm_area_struct, VM_IO, VM_LOCKED, VM_LOCKED_MASK, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_EXEC, VM_SHARED, VM_SPECIAL, VM_WRITE, VM_HUGETLB, vma_pages } from "./mm_types.js";
 import { find_vma, find_vma_intersection, find_vma_prev, offset_in_page, PAGE_ALIGN, split_vma, vma_merge } from "./mmap.js";
 import { FAULT_FLAG_WRITE, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_OOM } from "./memory.js";
-import { NR_MLOCK, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGRESCUED } from "./vmstat_items.js";
+import { NR_MLOCK, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGRESCUED, UNEVICTABLE_PGSTRANDED } from "./vmstat_items.js";
 import { PAGE_SIZE } from "./types.js";
 
 const { EINVAL, ENOMEM, EPERM, EAGAIN, EINTR } = errnoValues;
@@ -80,7 +80,9 @@ export function mlock_new_page(k: Kernel, pfn: number): void {
 
 /**
  * munlock_page (+ __munlock_page): clear PG_mlocked and NR_MLOCK, and rescue the page from the
- * unevictable list back to its evictable one.
+ * unevictable list back to its evictable one. Counted unevictable_pgs_munlocked, or
+ * unevictable_pgs_stranded for a page isolated off the LRU while still unevictable (a page
+ * migration is moving: its new page is mlocked again when mapped).
  */
 export function munlock_page(k: Kernel, pfn: number): void {
   const mm = k.mem_map;
@@ -90,7 +92,10 @@ export function munlock_page(k: Kernel, pfn: number): void {
     mm.flags[pfn] = f & ~MLOCKED;
     const z = k.page_zone(pfn);
     if (z) z.vm_stat[NR_MLOCK] -= nr;
-    k.vm_events[UNEVICTABLE_PGMUNLOCKED] += nr;
+    // "if (isolated || !PageUnevictable(page))": a page someone else holds off the LRU (migration
+    // or reclaim isolated it) that is still marked unevictable is stranded there until that
+    // holder puts it back.
+    k.vm_events[(f & LRU) === 0 && (f & UNEVICTABLE) !== 0 ? UNEVICTABLE_PGSTRANDED : UNEVICTABLE_PGMUNLOCKED] += nr;
   }
   const g = mm.flags[pfn];
   if (g & UNEVICTABLE) {

@@ -15,9 +15,9 @@ import { __alloc_pages, __free_pages, drain_all_pages, PageBuddy } from "./page_
 import { alloc_contig_range, free_contig_range, start_isolate_page_range, test_pages_isolated, undo_isolate_page_range } from "./page_isolation.js";
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE } from "./mmzone.js";
 import { NO_PFN, pageblock_nr_pages, pageblock_order } from "./types.js";
-import { F, page_content, page_owner_ts_of, PG_head, PG_hugetlb, PG_lru, PG_reserved } from "./memmap.js";
+import { F, page_content, page_owner_ts_of, PG_double_map, PG_head, PG_hugetlb, PG_lru, PG_mlocked, PG_reserved, PG_unevictable } from "./memmap.js";
 import { global_node_page_state, global_zone_page_state } from "./vmstat.js";
-import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "./vmstat_items.js";
+import { HTLB_BUDDY_PGALLOC, NR_FREE_PAGES, NR_ISOLATED_ANON, PGMIGRATE_SUCCESS, THP_DEFERRED_SPLIT_PAGE, THP_FAULT_ALLOC, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS, UNEVICTABLE_PGMLOCKED, UNEVICTABLE_PGMUNLOCKED, UNEVICTABLE_PGSTRANDED } from "./vmstat_items.js";
 import { lru_add_drain } from "./swap.js";
 import { procRead, procWrite } from "../fs/proc/root.js";
 import { meminfo_proc_show } from "../fs/proc/meminfo.js";
@@ -320,6 +320,81 @@ describe("alloc_contig_range over compound pages (isolate_migratepages_block wit
     p.munmap(a, 2 * MiB);
     checkBuddy(k);
     checkMm(k);
+    checkLru(k);
+  });
+
+  it("moves a DoubleMap THP whole (parent's PMD, child's PTEs): both follow, AnonPages counts the child's PTE-mapped pages twice as 6.1 does", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    const c = p.fork();
+    // The child's mprotect of half splits its PMD while the parent's still maps the THP
+    // (compound_mapcount 2): __split_huge_pmd_locked sets PG_double_map.
+    c.mprotect(a, MiB, "r");
+    expect(k.mem_map.flags[head + 1] & F(PG_double_map)).not.toBe(0);
+    const tokens = Array.from(p.pagemap(a, 512).frame, (f) => page_content(k.mem_map, f));
+    const anon0 = meminfoKb(k, "AnonPages");
+    const huge0 = meminfoKb(k, "AnonHugePages");
+    const migrated = k.vm_events[PGMIGRATE_SUCCESS];
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[PGMIGRATE_SUCCESS] - migrated).toBe(512);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0, 0]);
+    const pf = p.pagemap(a, 512).frame;
+    const cf = c.pagemap(a, 512).frame;
+    const nhead = pf[0];
+    expect(nhead < head || nhead >= head + pageblock_nr_pages).toBe(true);
+    for (let i = 0; i < 512; i++) {
+      expect([pf[i], cf[i]]).toEqual([nhead + i, nhead + i]);
+      expect(page_content(k.mem_map, pf[i])).toBe(tokens[i]);
+    }
+    // remove_migration_pmd and remove_migration_pte map the new folio back through
+    // page_add_anon_rmap, which never sets PG_double_map: the parent's PMD is its first compound
+    // mapping (+512 in NR_ANON_MAPPED) and each of the child's 512 PTEs a subpage's first
+    // mapping (+1 each). The old folio's PMD went last, with the DoubleMap counts (-512).
+    expect(k.mem_map.flags[nhead + 1] & F(PG_double_map)).toBe(0);
+    expect(k.mem_map.private[nhead + 1]).toBe(1);
+    expect(meminfoKb(k, "AnonHugePages")).toBe(huge0);
+    expect(meminfoKb(k, "AnonPages") - anon0).toBe(2048);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    // The child's exit takes its 512 PTE counts away again; the parent's munmap the rest.
+    c.exit(0);
+    expect(meminfoKb(k, "AnonPages")).toBe(anon0);
+    checkMm(k);
+    p.munmap(a, 2 * MiB);
+    expect(meminfoKb(k, "AnonPages")).toBe(anon0 - 2048);
+    expect(meminfoKb(k, "AnonHugePages")).toBe(huge0 - 2048);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+  });
+
+  it("moves an mlocked THP whole: mlocked and unevictable on the new folio, Mlocked unchanged", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const { p, a, head } = withThp(k);
+    p.mlock(a, 2 * MiB);
+    lru_add_drain(k);
+    expect(k.mem_map.flags[head] & F(PG_mlocked)).not.toBe(0);
+    const mlocked0 = meminfoKb(k, "Mlocked");
+    const unevictable0 = meminfoKb(k, "Unevictable");
+    const ev0 = [k.vm_events[UNEVICTABLE_PGMLOCKED], k.vm_events[UNEVICTABLE_PGMUNLOCKED], k.vm_events[UNEVICTABLE_PGSTRANDED]];
+    expect(alloc_contig_range(k, head, head + pageblock_nr_pages, MIGRATE_MOVABLE, GFP_KERNEL)).toBe(0);
+    expect([k.vm_events[THP_MIGRATION_SUCCESS], k.vm_events[THP_MIGRATION_FAIL], k.vm_events[THP_MIGRATION_SPLIT]]).toEqual([1, 0, 0]);
+    const nhead = p.pagemap(a, 1).frame[0];
+    expect(nhead < head || nhead >= head + pageblock_nr_pages).toBe(true);
+    const nf = k.mem_map.flags[nhead];
+    expect([nf & F(PG_head), nf & F(PG_mlocked), nf & F(PG_unevictable), nf & F(PG_lru)]).toEqual([F(PG_head), F(PG_mlocked), F(PG_unevictable), F(PG_lru)]);
+    // set_pmd_migration_entry's munlock_vma_page(compound) finds the old folio isolated and
+    // unevictable (stranded, 512); remove_migration_pmd's page_add_anon_rmap mlocks the new one
+    // (mlock_folio: unevictable_pgs_mlocked + 512).
+    expect([k.vm_events[UNEVICTABLE_PGMLOCKED] - ev0[0], k.vm_events[UNEVICTABLE_PGMUNLOCKED] - ev0[1], k.vm_events[UNEVICTABLE_PGSTRANDED] - ev0[2]]).toEqual([512, 0, 512]);
+    expect(meminfoKb(k, "Mlocked")).toBe(mlocked0);
+    expect(meminfoKb(k, "Unevictable")).toBe(unevictable0);
+    checkBuddy(k);
+    checkMm(k);
+    checkLru(k);
+    p.munlock(a, 2 * MiB);
+    expect(meminfoKb(k, "Mlocked")).toBe(mlocked0 - 2048);
     checkLru(k);
   });
 

@@ -15,8 +15,10 @@
  * (hugetlb or THP); each THP PMD has one deposited PTE table (owned by the mm, counted in
  * pgtables_bytes); compound_mapcount equals the PMDs mapping the head, each subpage's mapcount
  * its PTEs (plus one under DoubleMap), the head's refcount at least all its mappings;
- * NR_ANON_THPS equals the PMD-mapped anonymous THPs' pages and NR_ANON_MAPPED counts every page
- * mapped by PMD or PTE once. Hugetlb pages count in no rss counter and no NR_*_MAPPED. A
+ * NR_ANON_THPS equals the PMD-mapped anonymous THPs' pages and NR_ANON_MAPPED counts a THP's
+ * pages as 6.1's rmap does: all of them once for its PMDs, and each PTE-mapped subpage once
+ * more unless PG_double_map stands for those PTEs (which it does except after migration mapped
+ * a THP back by both). Hugetlb pages count in no rss counter and no NR_*_MAPPED. A
  * pageblock marked MemMap.pageblock_thp is exactly one pageblock-order compound page, whose tails
  * store no PG_tail, and every such page is marked.
  * @kernel mm/debug.c dump_mm (what is worth checking), kernel/fork.c check_mm
@@ -253,10 +255,14 @@ export function checkMm(k: Kernel): void {
     for (let i = 0; i < nr; i++) {
       const q = h + i;
       if (mem.mapcount[q] !== seen[q] + double) fail("subpage mapcount differs from its PTEs (+ DoubleMap)", { pfn: q, mapcount: mem.mapcount[q], ptes: seen[q], double });
-      if (pmdSeen[h] !== 0 || seen[q] !== 0) {
-        if (mem.mapping[h] < 0) anonMapped++;
-        else fileMapped++;
-      }
+      if (mem.mapping[h] < 0) {
+        // NR_ANON_MAPPED as 6.1's rmap counts it: 512 for the first PMD, and one for each
+        // subpage's first PTE unless PG_double_map holds those counts (a split PMD's PTEs while
+        // other PMDs map it). A folio that migration maps again by PMDs and PTEs has no
+        // DoubleMap: its PTE-mapped subpages count twice (migrate.ts unmap_and_move_thp).
+        if (pmdSeen[h] !== 0) anonMapped++;
+        if (seen[q] !== 0 && (double === 0 || pmdSeen[h] === 0)) anonMapped++;
+      } else if (pmdSeen[h] !== 0 || seen[q] !== 0) fileMapped++;
     }
   }
   for (const p of touched) {
