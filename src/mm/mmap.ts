@@ -1250,8 +1250,11 @@ export function do_mmap(
   if (filp) {
     const type = flags & MAP_TYPE;
     if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return (out.addr = -EINVAL);
-    // file_mmap_ok: a regular file's offset + length must stay below MAX_LFS_FILESIZE (2^63 - 1).
-    if (pgoff > Math.floor((2 ** 63 - len) / PAGE_SIZE)) return (out.addr = -EOVERFLOW);
+    // file_mmap_ok: a regular file's offset + length must stay within MAX_LFS_FILESIZE (2^63 - 1):
+    // pgoff > (2^63 - 1 - len) >> PAGE_SHIFT fails. len is page aligned, so that bound is
+    // (2^63 - len) / 4096 - 1, exact in a double (2^63 - len has at most 51 significant bits),
+    // where 2^63 - 1 is not: for one page the last pgoff allowed is 2^51 - 2.
+    if (pgoff > (2 ** 63 - len) / PAGE_SIZE - 1) return (out.addr = -EOVERFLOW);
     if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
       if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
       // No file in the model supports MAP_SYNC (mmap_supported_flags = 0).
