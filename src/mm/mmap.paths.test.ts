@@ -1,0 +1,809 @@
+/**
+ * mmap.ts's branches the broader tests do not pin down, each against the Linux 6.1 function it
+ * models (mm/mmap.c unless named): the rlimit and mlock checks (may_expand_vm,
+ * mlock_future_check, can_do_mlock), do_mmap's flag handling, get_unmapped_area's checks of the
+ * answer, the bottom-up and MAP_32BIT searches, brk, the growsdown stack, and the VMA
+ * accounting of each (total_vm, data_vm, stack_vm, exec_vm, locked_vm, Committed_AS). Written
+ * for issue 12 (StrykerJS on mmap.ts): each test does its work inside `it`, where a mutant is
+ * switched on. Expected values come from the kernel source, cited beside each.
+ */
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { RLIMIT_DATA } from "../kernel/sched.js";
+import { spawnProcess, type Process, type SpawnOptions } from "../sim/process.js";
+import { taskOf } from "../api/internals.js";
+import { MiB } from "./types.js";
+import { procWrite } from "../fs/proc/root.js";
+import { errnoValues } from "../kernel/errno.js";
+import { shmem_file_setup } from "./shmem.js";
+import { global_zone_page_state } from "./vmstat.js";
+import { NR_MLOCK } from "./vmstat_items.js";
+import {
+  type file,
+  FMODE_READ,
+  FMODE_WRITE,
+  MMF_OOM_SKIP,
+  VM_MAYSHARE,
+  VM_READ,
+  VM_ACCOUNT,
+  VM_EXEC,
+  VM_LOCKED,
+  VM_MAYWRITE,
+  VM_NORESERVE,
+  VM_SHARED,
+  TASK_SIZE,
+  type mm_struct,
+} from "./mm_types.js";
+import { find_vma, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
+
+const PAGE = 4096;
+
+function boot(): Kernel {
+  return start_kernel({ memory: 256 * MiB });
+}
+
+/** A process with an empty address space (no image: no VMAs, every counter 0). */
+function bare(k: Kernel, opts: SpawnOptions = {}): { p: Process; mm: mm_struct } {
+  const p = spawnProcess(k, { comm: "t", image: null, ...opts });
+  return { p, mm: taskOf(p).mm! };
+}
+
+describe("may_expand_vm (RLIMIT_AS, RLIMIT_DATA)", () => {
+  it("RLIMIT_AS: total_vm + npages may equal the limit in pages, not exceed it", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { as: 16 * PAGE } });
+    expect(mm.total_vm).toBe(0);
+    // mm->total_vm + npages > rlimit(RLIMIT_AS) >> PAGE_SHIFT → false: 16 > 16 is not.
+    const a = p.mmap(16 * PAGE, { prot: "r" });
+    expect(mm.total_vm).toBe(16);
+    expect(() => p.mmap(PAGE, { prot: "r" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    expect(() => p.mmap(PAGE)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    p.munmap(a, PAGE);
+    expect(p.mmap(PAGE)).toBeGreaterThan(0);
+  });
+
+  it("mmap_region: MAP_FIXED over mapped pages counts them as freed (count_vma_pages_range), and only those", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { as: 16 * PAGE } });
+    const a = p.mmap(16 * PAGE, { prot: "r" });
+    // All 16 pages replace mapped ones: 16 - 16 = 0 new pages.
+    expect(p.mmap(16 * PAGE, { addr: a, prot: "r", flags: "private|anonymous|fixed" })).toBe(a);
+    // 4 pages over [a + 14 pages, a + 18 pages): 2 mapped, 2 new → 18 > 16: ENOMEM.
+    expect(() => p.mmap(4 * PAGE, { addr: a + 14 * PAGE, prot: "r", flags: "private|anonymous|fixed" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    // The same below the mapping: [a - 2 pages, a + 2 pages).
+    expect(() => p.mmap(4 * PAGE, { addr: a - 2 * PAGE, prot: "r", flags: "private|anonymous|fixed" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    // Inside it: 4 mapped of 4.
+    expect(p.mmap(4 * PAGE, { addr: a + 6 * PAGE, prot: "r", flags: "private|anonymous|fixed" })).toBe(a + 6 * PAGE);
+    p.munmap(a, 2 * PAGE);
+    // Now 2 pages free: [a - 0, a + 4): 2 mapped (a+2, a+3) and 2 not → 14 + 2 = 16: fits.
+    expect(p.mmap(4 * PAGE, { addr: a, prot: "r", flags: "private|anonymous|fixed" })).toBe(a);
+    expect(mm.total_vm).toBe(16);
+  });
+
+  it("RLIMIT_DATA limits private writable mappings only (is_data_mapping)", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { data: 8 * PAGE } });
+    p.mmap(8 * PAGE); // data_vm 8: 8 > 8 is not
+    expect(mm.data_vm).toBe(8);
+    expect(() => p.mmap(PAGE)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    // Read-only, shared writable and growsdown (VM_STACK) mappings are not data.
+    p.mmap(PAGE, { prot: "r" });
+    p.mmap(PAGE, { flags: "shared|anonymous" });
+    p.mmap(PAGE, { flags: "private|anonymous|growsdown" });
+    expect(mm.data_vm).toBe(8);
+    expect(mm.total_vm).toBe(11);
+  });
+
+  it("the Valgrind workaround: a zero RLIMIT_DATA soft limit defers to the hard limit", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const t = taskOf(p);
+    t.signal.rlim_cur[RLIMIT_DATA] = 0;
+    t.signal.rlim_max[RLIMIT_DATA] = 4 * PAGE;
+    // rlimit(RLIMIT_DATA) == 0 && data_vm + npages <= rlimit_max >> PAGE_SHIFT → true
+    p.mmap(4 * PAGE);
+    expect(mm.data_vm).toBe(4);
+    expect(() => p.mmap(PAGE)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    // A non-zero soft limit does not defer: 1 page soft, 4 hard, data_vm 4 already.
+    t.signal.rlim_cur[RLIMIT_DATA] = PAGE;
+    t.signal.rlim_max[RLIMIT_DATA] = 64 * PAGE;
+    expect(() => p.mmap(PAGE)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+  });
+});
+
+describe("vm_stat_account: total_vm and the exec / stack / data split", () => {
+  it("counts each kind of mapping in its own counter", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    p.mmap(2 * PAGE, { prot: "rx" }); // is_exec_mapping: EXEC, not WRITE, not STACK
+    p.mmap(3 * PAGE, { prot: "rwx" }); // writable: data, not exec
+    p.mmap(5 * PAGE, { prot: "rw", flags: "private|anonymous|growsdown" }); // VM_STACK
+    p.mmap(7 * PAGE, { prot: "rw", flags: "shared|anonymous" }); // shared: none of the three
+    p.mmap(11 * PAGE, { prot: "r" }); // read-only private: none
+    expect([mm.total_vm, mm.exec_vm, mm.data_vm, mm.stack_vm]).toEqual([28, 2, 3, 5]);
+    // munmap takes them back out (remove_mt: vm_stat_account with -nrpages).
+    for (const v of mm.mm_mt.toArray()) p.munmap(v.vm_start, v.vm_end - v.vm_start);
+    expect([mm.total_vm, mm.exec_vm, mm.data_vm, mm.stack_vm]).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe("MAP_LOCKED: can_do_mlock and mlock_future_check", () => {
+  it("an unprivileged task may lock up to RLIMIT_MEMLOCK, not a page more (-EAGAIN)", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { uid: 1000, rlimits: { memlock: 8 * PAGE } });
+    // locked = len >> PAGE_SHIFT + mm->locked_vm; locked > lock_limit && !capable → -EAGAIN
+    const a = p.mmap(8 * PAGE, { flags: "private|anonymous|locked" });
+    expect(mm.locked_vm).toBe(8);
+    expect(find_vma(mm, a)!.vm_flags & VM_LOCKED).toBe(VM_LOCKED);
+    // VM_LOCKED sets *populate = len: every page is faulted in.
+    expect(p.status().vmRssKb).toBe(32);
+    expect(() => p.mmap(PAGE, { flags: "private|anonymous|locked" })).toThrow(expect.objectContaining({ code: "EAGAIN" }));
+    // Without MAP_LOCKED nothing is checked.
+    p.mmap(PAGE);
+    expect(mm.locked_vm).toBe(8);
+    // munmap gives the locked pages back (do_mas_align_munmap's locked_vm).
+    p.munmap(a, 3 * PAGE);
+    expect(mm.locked_vm).toBe(5);
+  });
+
+  it("RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK: -EPERM (can_do_mlock); root may lock past any limit", () => {
+    const k = boot();
+    const user = bare(k, { uid: 1000, rlimits: { memlock: 0 } });
+    expect(() => user.p.mmap(PAGE, { flags: "private|anonymous|locked" })).toThrow(expect.objectContaining({ code: "EPERM" }));
+    const root = bare(k, { rlimits: { memlock: 0 } });
+    root.p.mmap(4 * PAGE, { flags: "private|anonymous|locked" });
+    expect(root.mm.locked_vm).toBe(4);
+  });
+});
+
+describe("do_mmap's flags", () => {
+  it("READ_IMPLIES_EXEC adds PROT_EXEC to a readable mapping only", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    taskOf(p).personality |= READ_IMPLIES_EXEC;
+    const r = p.mmap(PAGE, { prot: "r" });
+    const w = p.mmap(PAGE, { prot: "w" });
+    expect(find_vma(mm, r)!.vm_flags & VM_EXEC).toBe(VM_EXEC);
+    expect(find_vma(mm, w)!.vm_flags & VM_EXEC).toBe(0);
+  });
+
+  it("MAP_FIXED_NOREPLACE maps exactly at a free address (it implies MAP_FIXED), EEXIST over a mapping", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const at = 0x50000000;
+    expect(p.mmap(2 * PAGE, { addr: at, flags: "private|anonymous|fixed_noreplace" })).toBe(at);
+    // Overlapping only its last page still intersects.
+    expect(() => p.mmap(2 * PAGE, { addr: at - PAGE, flags: "private|anonymous|fixed_noreplace" })).toThrow(expect.objectContaining({ code: "EEXIST" }));
+    // Ending where the mapping starts does not.
+    expect(p.mmap(PAGE, { addr: at - PAGE, flags: "private|anonymous|fixed_noreplace" })).toBe(at - PAGE);
+  });
+
+  it("a free hint is taken as given, rounded down to its page (round_hint_to_min)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    expect(p.mmap(PAGE, { addr: 0x60000123 })).toBe(0x60000000);
+    // A hint whose range is taken is dropped: the top-down search answers below mmap_base.
+    expect(p.mmap(PAGE, { addr: 0x60000000 })).toBe(taskOf(p).mm!.mmap_base - PAGE);
+  });
+
+  it("MAP_NORESERVE gives VM_NORESERVE and no charge, unless overcommit is strict (OVERCOMMIT_NEVER)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const c0 = k.vm_committed_as;
+    const a = p.mmap(8 * PAGE, { flags: "private|anonymous|noreserve" });
+    expect(find_vma(mm, a)!.vm_flags & (VM_NORESERVE | VM_ACCOUNT)).toBe(VM_NORESERVE);
+    expect(k.vm_committed_as).toBe(c0);
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    const b = p.mmap(8 * PAGE, { prot: "r", flags: "private|anonymous|noreserve" });
+    expect(find_vma(mm, b)!.vm_flags & VM_NORESERVE).toBe(0);
+    const c = p.mmap(4 * PAGE, { addr: 0x70000000, flags: "private|anonymous|noreserve" });
+    expect(find_vma(mm, c)!.vm_flags & (VM_NORESERVE | VM_ACCOUNT)).toBe(VM_ACCOUNT);
+    expect(k.vm_committed_as).toBe(c0 + 4);
+  });
+
+  it("MAP_POPULATE faults the range in; with MAP_NONBLOCK it does not ((flags & (POPULATE|NONBLOCK)) == POPULATE)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    p.mmap(4 * PAGE, { flags: "private|anonymous|populate" });
+    expect(p.status().vmRssKb).toBe(16);
+    p.mmap(4 * PAGE, { flags: "private|anonymous|populate|nonblock" });
+    expect(p.status().vmRssKb).toBe(16);
+    p.mmap(4 * PAGE);
+    expect(p.status().vmRssKb).toBe(16);
+  });
+
+  it("shared anonymous memory: VM_SHARED, pgoff 0, charged by shmem, not by mmap_region (accountable_mapping)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const c0 = k.vm_committed_as;
+    const a = p.mmap(4 * PAGE, { addr: 0x50000000, flags: "shared|anonymous" });
+    const v = find_vma(mm, a)!;
+    // No VM_ACCOUNT: shmem_zero_setup's shmem_acct_size charges the 4 pages to the file instead.
+    expect(v.vm_flags & (VM_SHARED | VM_MAYWRITE | VM_ACCOUNT)).toBe(VM_SHARED | VM_MAYWRITE);
+    expect(v.vm_pgoff).toBe(0);
+    expect(k.vm_committed_as).toBe(c0 + 4);
+    // A private one takes pgoff = addr >> PAGE_SHIFT and is charged by mmap_region.
+    const b = p.mmap(4 * PAGE, { addr: 0x60000000 });
+    expect(find_vma(mm, b)!.vm_pgoff).toBe(0x60000);
+    expect(find_vma(mm, b)!.vm_flags & VM_ACCOUNT).toBe(VM_ACCOUNT);
+    expect(k.vm_committed_as).toBe(c0 + 8);
+  });
+
+  it("anonymous MAP_SHARED_VALIDATE is no type do_mmap accepts for anonymous memory: EINVAL", () => {
+    const k = boot();
+    const { p } = bare(k);
+    expect(() => p.mmap(PAGE, { flags: "shared_validate|anonymous" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+});
+
+describe("get_unmapped_area's checks of the answer", () => {
+  it("MAP_FIXED may end exactly at TASK_SIZE, not past it (addr > TASK_SIZE - len → ENOMEM)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    expect(p.mmap(2 * PAGE, { addr: TASK_SIZE - 2 * PAGE, flags: "private|anonymous|fixed" })).toBe(TASK_SIZE - 2 * PAGE);
+    expect(() => p.mmap(2 * PAGE, { addr: TASK_SIZE - PAGE, flags: "private|anonymous|fixed" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+  });
+
+  it("an unaligned MAP_FIXED address is EINVAL (offset_in_page)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    expect(() => p.mmap(PAGE, { addr: 0x50000800, flags: "private|anonymous|fixed" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+
+  it("MAP_32BIT searches bottom-up in [1 GiB, 2 GiB) (find_start_end), even in the top-down layout", () => {
+    const k = boot();
+    const { p } = bare(k, { randomize: false });
+    const flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT;
+    expect(p.mmap(PAGE, { flags, prot: "r" })).toBe(0x40000000);
+    expect(p.mmap(PAGE, { flags, prot: "rw" })).toBe(0x40001000);
+    // The bottom-up path takes a free hint below end - len; one above 2 GiB is not taken.
+    expect(p.mmap(PAGE, { flags, prot: "r", addr: 0x60000000 })).toBe(0x60000000);
+    expect(p.mmap(PAGE, { flags, prot: "r", addr: 0x7ffff000 })).toBe(0x7ffff000);
+    expect(p.mmap(PAGE, { flags, prot: "rw", addr: 0x90000000 })).toBe(0x40002000);
+    // 1 GiB no longer fits in [0x40003000, 0x60000000) or [0x60001000, 0x7ffff000).
+    expect(() => p.mmap(0x20000000, { flags, prot: "r" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    expect(p.mmap(0x1fffd000, { flags, prot: "r" })).toBe(0x40003000);
+  });
+});
+
+describe("brk", () => {
+  it("growing stops a page short of the next mapping's guard gap; a non-growsdown mapping has none", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    // A mapping 8 pages above the break: the break may reach 1 page below it (newbrk + PAGE_SIZE > vm_start_gap(next) refuses).
+    p.mmap(PAGE, { addr: cur + 8 * PAGE, prot: "r", flags: "private|anonymous|fixed" });
+    expect(p.brk(cur + 8 * PAGE)).toBe(cur);
+    expect(p.brk(cur + 7 * PAGE)).toBe(cur + 7 * PAGE);
+    expect(mm.brk).toBe(cur + 7 * PAGE);
+  });
+
+  it("a growsdown mapping above keeps stack_guard_gap plus a page free", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const cur = p.brk();
+    const s = cur + 16 * PAGE + stack_guard_gap;
+    p.mmap(PAGE, { addr: s, flags: "private|anonymous|fixed|growsdown" });
+    // vm_start_gap = s - stack_guard_gap = cur + 16 pages: the break may reach cur + 15 pages.
+    expect(p.brk(cur + 16 * PAGE)).toBe(cur);
+    expect(p.brk(cur + 15 * PAGE)).toBe(cur + 15 * PAGE);
+  });
+
+  it("below start_brk, or past RLIMIT_DATA (check_data_rlimit), the old break comes back", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    expect(p.brk(mm.start_brk - 1)).toBe(cur);
+    // A binary with a 4 MiB data segment, so that check_data_rlimit, not may_expand_vm's
+    // data_vm (about 42 pages here), is the limit that binds.
+    mm.end_data = mm.start_data + 4 * MiB;
+    // brk - start_brk + (end_data - start_data) > rlimit(RLIMIT_DATA) → out.
+    const data = mm.end_data - mm.start_data;
+    p.setRlimit("data", cur - mm.start_brk + data + 3 * PAGE);
+    expect(p.brk(cur + 3 * PAGE)).toBe(cur + 3 * PAGE);
+    expect(p.brk(cur + 3 * PAGE + 1)).toBe(cur + 3 * PAGE);
+    // Shrinking is allowed whatever the limit.
+    p.setRlimit("data", 0);
+    expect(p.brk(cur)).toBe(cur + 3 * PAGE);
+  });
+
+  it("a break moved within its page changes mm->brk and no VMA", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    const n = mm.map_count;
+    // The heap VMA [0x4af000, cur) grows in place by the one page (do_brk_flags' expansion).
+    expect(p.brk(cur + 100)).toBe(cur + 100);
+    expect(mm.brk).toBe(cur + 100);
+    expect(find_vma(mm, cur)!.vm_end).toBe(cur + PAGE);
+    // oldbrk == newbrk: only mm->brk moves.
+    expect(p.brk(cur + PAGE)).toBe(cur + PAGE);
+    expect(p.brk(cur + 1)).toBe(cur + 1);
+    expect(mm.brk).toBe(cur + 1);
+    expect(find_vma(mm, cur)!.vm_end).toBe(cur + PAGE);
+    expect(mm.map_count).toBe(n);
+  });
+
+  it("grows the heap by whole pages, counting total_vm and data_vm, and charging Committed_AS", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    const [tv, dv, c0] = [mm.total_vm, mm.data_vm, k.vm_committed_as];
+    p.brk(cur + 5 * PAGE + 1);
+    expect([mm.total_vm - tv, mm.data_vm - dv, k.vm_committed_as - c0]).toEqual([6, 6, 6]);
+    expect(find_vma(mm, cur)!.vm_flags & VM_ACCOUNT).toBe(VM_ACCOUNT);
+    p.brk(cur + 2 * PAGE);
+    expect([mm.total_vm - tv, mm.data_vm - dv, k.vm_committed_as - c0]).toEqual([2, 2, 2]);
+  });
+
+  it("after mlockall(MCL_FUTURE) the heap's growth is locked and populated", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    p.mlockall("future");
+    const cur = p.brk();
+    const l0 = mm.locked_vm;
+    const rss0 = p.status().vmRssKb;
+    p.brk(cur + 4 * PAGE);
+    expect(mm.locked_vm - l0).toBe(4);
+    expect(p.status().vmRssKb - rss0).toBe(16);
+  });
+});
+
+describe("expand_downwards and expand_stack", () => {
+  it("a fault below a VMA that does not grow down is a SIGSEGV (-EFAULT in expand_downwards)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const a = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed" });
+    expect(() => p.touch(a - PAGE, PAGE)).toThrow();
+  });
+
+  it("a growsdown VMA's growth is counted in stack_vm and locked_vm and keeps pgoff in step", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const s = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown|locked" });
+    const v = find_vma(mm, s)!;
+    const pg = v.vm_pgoff;
+    p.touch(s - 3 * PAGE + 5, 1, { write: true });
+    expect(v.vm_start).toBe(s - 3 * PAGE);
+    expect(v.vm_pgoff).toBe(pg - 3);
+    expect([mm.stack_vm, mm.locked_vm, mm.total_vm]).toEqual([4, 4, 4]);
+  });
+
+  it("a growsdown VMA below another keeps no gap to it; an inaccessible one below needs none either", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    // PROT_NONE below: not "accessible", so the stack may grow right up to it.
+    const low = p.mmap(PAGE, { addr: 0x50000000, prot: "none", flags: "private|anonymous|fixed" });
+    const s = p.mmap(PAGE, { addr: low + 3 * PAGE, flags: "private|anonymous|fixed|growsdown" });
+    p.touch(low + PAGE, PAGE, { write: true });
+    expect(find_vma(mm, s)!.vm_start).toBe(low + PAGE);
+  });
+
+  it("RLIMIT_STACK bounds the stack's whole size, vm_end - address", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { stack: 4 * PAGE } });
+    const s = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    // size = vm_end - address = 4 pages: not > rlimit(RLIMIT_STACK).
+    p.touch(s - 3 * PAGE, PAGE, { write: true });
+    expect(find_vma(mm, s)!.vm_start).toBe(s - 3 * PAGE);
+    expect(() => p.touch(s - 4 * PAGE, PAGE, { write: true })).toThrow();
+  });
+
+  it("growth below mmap_min_addr is refused (-EPERM)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    // The effective floor is 64K (CONFIG_LSM_MMAP_MIN_ADDR): root may map at 0x11000 but the stack may not grow below 0x10000.
+    const s = p.mmap(PAGE, { addr: 0x11000, flags: "private|anonymous|fixed|growsdown" });
+    p.touch(0x10000, PAGE, { write: true });
+    expect(find_vma(mm, s)!.vm_start).toBe(0x10000);
+    expect(() => p.touch(0xf000, PAGE, { write: true })).toThrow();
+  });
+});
+
+/** A shmem file of `pages` pages, opened read-write unless `mode` says otherwise. */
+function shmemFile(k: Kernel, pages: number, mode?: number): file {
+  const f = shmem_file_setup(k, null, "paths", pages * PAGE, 0) as file;
+  if (mode !== undefined) f.f_mode = mode;
+  return f;
+}
+
+describe("file mappings: do_mmap's checks, i_mmap and i_mmap_writable", () => {
+  it("a shared writable mapping counts in i_mmap_writable (is_shared_maywrite) until unmapped; a private or read-only-file one does not", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const f = shmemFile(k, 16);
+    const mapping = f.f_inode.i_mapping;
+    const a = p.mmap(4 * PAGE, { file: f, flags: "shared" });
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([1, 1]);
+    const b = p.mmap(4 * PAGE, { file: f, flags: "private" });
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([2, 1]);
+    // Splitting the shared one (a partial munmap) links the new part too, and unlinks the gone one.
+    p.munmap(a + PAGE, PAGE);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([3, 2]);
+    p.munmap(a, 4 * PAGE);
+    p.munmap(b, 4 * PAGE);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([0, 0]);
+    // A file opened read-only: MAP_SHARED keeps VM_MAYSHARE but drops VM_SHARED and VM_MAYWRITE.
+    const ro = shmemFile(k, 16, FMODE_READ);
+    const c = p.mmap(4 * PAGE, { file: ro, flags: "shared", prot: "r" });
+    expect(find_vma(taskOf(p).mm!, c)!.vm_flags & (VM_SHARED | VM_MAYSHARE | VM_MAYWRITE)).toBe(VM_MAYSHARE);
+    expect([ro.f_inode.i_mapping.i_mmap.size, ro.f_inode.i_mapping.i_mmap_writable]).toEqual([1, 0]);
+  });
+
+  it("fork links the child's file VMAs into i_mmap (dup_mmap), and exit unlinks them (exit_mmap)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const f = shmemFile(k, 16);
+    const mapping = f.f_inode.i_mapping;
+    p.mmap(4 * PAGE, { file: f, flags: "shared" });
+    const c = p.fork();
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([2, 2]);
+    c.exit(0);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([1, 1]);
+    p.exit(0);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([0, 0]);
+  });
+
+  it("MAP_SHARED drops flags outside LEGACY_MAP_MASK silently (MAP_SYNC); MAP_SHARED_VALIDATE refuses them", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const f = shmemFile(k, 4);
+    expect(p.mmap(PAGE, { file: f, flags: "shared|sync" })).toBeGreaterThan(0);
+    expect(() => p.mmap(PAGE, { file: f, flags: "shared_validate|sync" })).toThrow(expect.objectContaining({ code: "EOPNOTSUPP" }));
+    // MAP_SHARED_VALIDATE with legacy flags only is a plain shared mapping.
+    const v = p.mmap(PAGE, { file: f, flags: "shared_validate" });
+    expect(find_vma(taskOf(p).mm!, v)!.vm_flags & VM_SHARED).toBe(VM_SHARED);
+  });
+
+  it("a file not open for reading cannot be mapped, shared or private (EACCES)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const wo = shmemFile(k, 4, FMODE_WRITE);
+    expect(() => p.mmap(PAGE, { file: wo, flags: "private", prot: "r" })).toThrow(expect.objectContaining({ code: "EACCES" }));
+    expect(() => p.mmap(PAGE, { file: wo, flags: "shared", prot: "r" })).toThrow(expect.objectContaining({ code: "EACCES" }));
+    // A type that is neither shared nor private (0) is EINVAL for a file too.
+    expect(() => p.mmap(PAGE, { file: shmemFile(k, 4), flags: 0, prot: "r" })).toThrow(expect.objectContaining({ code: "EINVAL" }));
+  });
+
+  it("file_mmap_ok: offset + length must stay within MAX_LFS_FILESIZE (2^63 - 1), else EOVERFLOW", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const f = shmemFile(k, 4);
+    // maxsize = 2^63 - 1 - len; pgoff > maxsize >> PAGE_SHIFT fails. For len = 1 page the last
+    // pgoff allowed is (2^63 - 4096 - 1) >> 12 = 2^51 - 2: its byte offset is 2^63 - 8192.
+    expect(p.mmap(PAGE, { file: f, flags: "private", prot: "r", offset: 2 ** 63 - 2 * PAGE })).toBeGreaterThan(0);
+    expect(() => p.mmap(PAGE, { file: f, flags: "private", prot: "r", offset: 2 ** 63 - PAGE })).toThrow(expect.objectContaining({ code: "EOVERFLOW" }));
+    expect(() => p.mmap(2 * PAGE, { file: f, flags: "private", prot: "r", offset: 2 ** 63 - 2 * PAGE })).toThrow(expect.objectContaining({ code: "EOVERFLOW" }));
+  });
+
+  it("a file whose ->mmap fails: the error comes back, the file reference and the charge are dropped", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const f = shmemFile(k, 4);
+    f.f_op = { name: "failing", mmap: () => -errnoValues.ENODEV };
+    const [c0, n0, count0] = [k.vm_committed_as, mm.map_count, f.f_count];
+    // Private writable: accountable, so charged before ->mmap and unaccounted after its failure.
+    expect(() => p.mmap(4 * PAGE, { file: f, flags: "private", prot: "rw" })).toThrow(expect.objectContaining({ code: "ENODEV" }));
+    expect([k.vm_committed_as, mm.map_count, f.f_count, mm.total_vm]).toEqual([c0, n0, count0, 0]);
+  });
+
+  it("a private writable file mapping is charged to Committed_AS (accountable_mapping), a shared one is not", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const f = shmemFile(k, 16);
+    const c0 = k.vm_committed_as;
+    const a = p.mmap(4 * PAGE, { file: f, flags: "private", prot: "rw" });
+    expect(k.vm_committed_as - c0).toBe(4);
+    expect(find_vma(mm, a)!.vm_flags & VM_ACCOUNT).toBe(VM_ACCOUNT);
+    p.mmap(4 * PAGE, { file: f, flags: "shared", prot: "rw" });
+    p.mmap(4 * PAGE, { file: f, flags: "private", prot: "r" });
+    expect(k.vm_committed_as - c0).toBe(4);
+    p.munmap(a, 4 * PAGE);
+    expect(k.vm_committed_as - c0).toBe(0);
+  });
+});
+
+describe("hugetlb VMAs (vm_ops->may_split, accountable_mapping)", () => {
+  it("split only at a huge page boundary (munmap and mprotect: EINVAL), and never charged to Committed_AS", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4\n");
+    const c0 = k.vm_committed_as;
+    const a = p.mmap(4 * MiB, { flags: "private|anonymous|hugetlb" });
+    expect(a % (2 * MiB)).toBe(0);
+    expect(k.vm_committed_as).toBe(c0);
+    expect(find_vma(mm, a)!.vm_flags & VM_ACCOUNT).toBe(0);
+    // Start inside a huge page, and end inside one: both refused before anything is unmapped.
+    expect(() => p.munmap(a + PAGE, 2 * MiB)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => p.munmap(a, 2 * MiB + PAGE)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => p.mprotect(a, PAGE, "r")).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(mm.map_count).toBe(1);
+    expect(find_vma(mm, a)!.vm_end).toBe(a + 4 * MiB);
+    p.munmap(a + 2 * MiB, 2 * MiB);
+    expect(find_vma(mm, a)!.vm_end).toBe(a + 2 * MiB);
+    expect(mm.total_vm).toBe(512);
+  });
+});
+
+describe("split_vma and max_map_count", () => {
+  it("mprotect may split a VMA only below vm.max_map_count (split_vma: map_count >= max → ENOMEM)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(4 * PAGE);
+    k.vm.max_map_count = mm.map_count;
+    expect(() => p.mprotect(a, PAGE, "r")).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    expect(mm.map_count).toBe(1);
+    k.vm.max_map_count = mm.map_count + 1;
+    p.mprotect(a, PAGE, "r");
+    expect(mm.map_count).toBe(2);
+  });
+
+  it("munmap of a VMA's head or tail needs no room (no new VMA); of its middle, one more", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(8 * PAGE);
+    k.vm.max_map_count = 1;
+    p.munmap(a, PAGE); // head: the VMA shrinks
+    p.munmap(a + 7 * PAGE, PAGE); // tail
+    expect(mm.map_count).toBe(1);
+    expect(() => p.munmap(a + 3 * PAGE, PAGE)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    k.vm.max_map_count = 2;
+    p.munmap(a + 3 * PAGE, PAGE);
+    expect(mm.map_count).toBe(2);
+  });
+});
+
+describe("exit_mmap", () => {
+  it("gives back Committed_AS, locked pages and every VMA, and marks the mm MMF_OOM_SKIP", () => {
+    const k = boot();
+    const c0 = k.vm_committed_as;
+    const { p, mm } = bare(k);
+    p.mmap(8 * PAGE);
+    p.mmap(4 * PAGE, { flags: "private|anonymous|locked" });
+    p.touch(p.mmap(4 * PAGE), 4 * PAGE, { write: true });
+    expect(k.vm_committed_as - c0).toBe(16);
+    const mlocked0 = global_zone_page_state(k, NR_MLOCK);
+    p.exit(0);
+    expect(k.vm_committed_as).toBe(c0);
+    expect(mm.map_count).toBe(0);
+    expect(mm.mm_mt.toArray()).toEqual([]);
+    expect(mm.flags & (1 << MMF_OOM_SKIP)).not.toBe(0);
+    expect(mlocked0 - global_zone_page_state(k, NR_MLOCK)).toBe(4);
+  });
+});
+
+describe("thp_get_unmapped_area (ext2's get_unmapped_area)", () => {
+  it("pads a mapping holding a whole 2 MiB of the file and aligns it to the file offset modulo 2 MiB", () => {
+    const k = boot();
+    const { mm } = bare(k, { randomize: false });
+    const base = mm.mmap_base; // 0x7ffff7fff000: no mapping yet
+    // len 4 MiB, pgoff 0: the padded search answers base - 6 MiB = 0x7ffff79ff000; + (0 - ret) & (2 MiB - 1) = 0x1000.
+    expect(thp_get_unmapped_area(mm, null, 0, 4 * MiB, 0, 0)).toBe(0x7ffff7a00000);
+    expect(base - 6 * MiB).toBe(0x7ffff79ff000);
+    // pgoff 1: the address is 4096 past a 2 MiB boundary, as the offset is.
+    expect(thp_get_unmapped_area(mm, null, 0, 4 * MiB, 1, 0) % (2 * MiB)).toBe(PAGE);
+    // Exactly one whole 2 MiB of the file (pgoff 0, 2 MiB): padded too.
+    expect(thp_get_unmapped_area(mm, null, 0, 2 * MiB, 0, 0) % (2 * MiB)).toBe(0);
+    // No whole aligned 2 MiB in [off, off + len): no padding, the plain top-down answer.
+    expect(thp_get_unmapped_area(mm, null, 0, 2 * MiB - PAGE, 0, 0)).toBe(base - 2 * MiB + PAGE);
+    expect(thp_get_unmapped_area(mm, null, 0, 2 * MiB, 1, 0)).toBe(base - 2 * MiB);
+  });
+
+  it("keeps a free hint as it is, and retries without the padding when only that fails", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    expect(thp_get_unmapped_area(mm, null, 0x50001000, 4 * MiB, 0, 0)).toBe(0x50001000);
+    // MAP_32BIT's window [1 GiB, 2 GiB) with only 4 MiB free at its bottom: 6 MiB does not fit.
+    p.mmap(0x40000000 - 4 * MiB, { addr: 0x40000000 + 4 * MiB, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    expect(thp_get_unmapped_area(mm, null, 0, 4 * MiB, 0, MAP_32BIT)).toBe(0x40000000);
+  });
+});
+
+describe("brk: shrinking", () => {
+  it("a shrink whose range holds no heap VMA any more returns the old break", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    p.brk(cur + 4 * PAGE);
+    p.munmap(cur, 4 * PAGE);
+    // mas_find(newbrk .. oldbrk) finds nothing: goto out.
+    expect(p.brk(cur)).toBe(cur + 4 * PAGE);
+    expect(mm.brk).toBe(cur + 4 * PAGE);
+    // A shrink that leaves the heap VMA's head in place.
+    p.munmap(cur - PAGE, PAGE);
+    p.mmap(4 * PAGE, { addr: cur, flags: "private|anonymous|fixed" });
+    expect(p.brk(cur + 2 * PAGE)).toBe(cur + 2 * PAGE);
+    expect(find_vma(mm, cur)!.vm_end).toBe(cur + 2 * PAGE);
+  });
+
+  it("a shrink that would split a VMA at vm.max_map_count fails and keeps mm->brk (do_mas_align_munmap's -ENOMEM)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    p.brk(cur + 4 * PAGE);
+    // A mapping right after the break with the heap's flags merges into the heap VMA, so the
+    // shrink's range [cur + PAGE, cur + 4 pages) is the middle of one VMA.
+    p.mmap(4 * PAGE, { addr: cur + 4 * PAGE, flags: "private|anonymous|fixed" });
+    expect(find_vma(mm, cur)!.vm_end).toBe(cur + 8 * PAGE);
+    k.vm.max_map_count = mm.map_count;
+    expect(p.brk(cur + PAGE)).toBe(cur + 4 * PAGE);
+    expect(mm.brk).toBe(cur + 4 * PAGE);
+    k.vm.max_map_count = mm.map_count + 1;
+    expect(p.brk(cur + PAGE)).toBe(cur + PAGE);
+    expect(find_vma(mm, cur + PAGE)!.vm_start).toBe(cur + 4 * PAGE);
+  });
+
+  it("growing past vm.max_map_count fails when a new VMA is needed (do_brk_flags: map_count > max)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    const cur = p.brk();
+    // Make the heap VMA unmergeable (read-only), so the next growth needs a VMA of its own.
+    p.brk(cur + PAGE);
+    p.mprotect(mm.start_brk, cur + PAGE - mm.start_brk, "r");
+    k.vm.max_map_count = mm.map_count - 1;
+    expect(p.brk(cur + 2 * PAGE)).toBe(cur + PAGE);
+    k.vm.max_map_count = mm.map_count;
+    expect(p.brk(cur + 2 * PAGE)).toBe(cur + 2 * PAGE);
+  });
+});
+
+describe("vm_brk_flags (the ELF loader's bss)", () => {
+  it("maps [addr, addr + PAGE_ALIGN(len)) replacing what was there; 0 for a zero length; EINVAL for flags other than VM_EXEC", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const t = taskOf(p);
+    expect(vm_brk_flags(k, t, 0x600000, 0, 0)).toBe(0);
+    expect(mm.map_count).toBe(0);
+    expect(vm_brk_flags(k, t, 0x600000, PAGE, VM_READ)).toBe(-errnoValues.EINVAL);
+    p.mmap(2 * PAGE, { addr: 0x601000, prot: "r", flags: "private|anonymous|fixed" });
+    expect(vm_brk_flags(k, t, 0x600000, 2 * PAGE + 1, VM_EXEC)).toBe(0);
+    const v = find_vma(mm, 0x600000)!;
+    expect([v.vm_start, v.vm_end]).toEqual([0x600000, 0x603000]);
+    expect(v.vm_flags & (VM_EXEC | VM_ACCOUNT)).toBe(VM_EXEC | VM_ACCOUNT);
+    expect(mm.map_count).toBe(1);
+    expect(mm.data_vm).toBe(3);
+    // Unaligned: get_unmapped_area's offset_in_page check.
+    expect(vm_brk_flags(k, t, 0x700800, PAGE, 0)).toBe(-errnoValues.EINVAL);
+  });
+});
+
+describe("the stack's guard gap and pgoff", () => {
+  it("a growsdown VMA below is no obstacle (only a non-growsdown accessible one keeps the gap)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const low = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    const s = p.mmap(PAGE, { addr: low + 3 * PAGE, flags: "private|anonymous|fixed|growsdown" });
+    p.touch(low + PAGE, PAGE, { write: true });
+    expect(find_vma(mm, s)!.vm_start).toBe(low + PAGE);
+  });
+
+  it("a stack grows by at most vm_pgoff pages (grow <= vma->vm_pgoff)", () => {
+    const k = boot();
+    // A growsdown VMA made at 0x11000 (pgoff 0x11), faulted (so it has an anon_vma and keeps its
+    // pgoff when moved), then moved by mremap to 0x50000000.
+    const at = 0x50000000;
+    const moved = (): { p: Process; mm: mm_struct } => {
+      const r = bare(k);
+      const s = r.p.mmap(PAGE, { addr: 0x11000, flags: "private|anonymous|fixed|growsdown" });
+      r.p.touch(s, PAGE, { write: true });
+      expect(r.p.mremap(s, PAGE, PAGE, { fixed: at })).toBe(at);
+      expect(find_vma(r.mm, at)!.vm_pgoff).toBe(0x11);
+      return r;
+    };
+    const a = moved();
+    a.p.touch(at - 0x11 * PAGE, PAGE, { write: true });
+    expect(find_vma(a.mm, at)!.vm_start).toBe(at - 0x11 * PAGE);
+    expect(find_vma(a.mm, at)!.vm_pgoff).toBe(0);
+    const b = moved();
+    expect(() => b.p.touch(at - 0x12 * PAGE, PAGE, { write: true })).toThrow();
+    expect(b.p.alive).toBe(false);
+  });
+});
+
+describe("the gap searches step over a growsdown VMA's guard gap", () => {
+  it("top-down: the gap right below a stack is skipped, the search goes on below its guard gap", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    const base = mm.mmap_base;
+    p.mmap(PAGE, { addr: base - PAGE, flags: "private|anonymous|fixed|growsdown" });
+    // vm_start_gap = base - PAGE - 1 MiB: the highest page that fits ends there.
+    expect(p.mmap(PAGE, { prot: "r" })).toBe(base - PAGE - stack_guard_gap - PAGE);
+  });
+
+  it("bottom-up: a gap that reaches into a stack's guard gap is passed over (vm_start_gap < gap + length - 1)", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    const { p, mm } = bare(k, { randomize: false });
+    const base = mm.mmap_legacy_base;
+    p.mmap(PAGE, { addr: base + 2 * MiB, flags: "private|anonymous|fixed|growsdown" });
+    // 1 MiB from base ends where the guard gap begins: it fits.
+    expect(p.mmap(MiB, { prot: "r" })).toBe(base);
+    p.munmap(base, MiB);
+    // One page more reaches into the gap: the search restarts above the stack.
+    expect(p.mmap(MiB + PAGE, { prot: "r" })).toBe(base + 2 * MiB + PAGE);
+  });
+
+  it("bottom-up with a hint: taken when free and below TASK_SIZE - len (end - len >= addr)", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    const { p, mm } = bare(k, { randomize: false });
+    expect(p.mmap(2 * PAGE, { addr: 0x50000000, prot: "r" })).toBe(0x50000000);
+    // Taken: the hint's range overlaps the mapping → the first fit from mmap_legacy_base.
+    expect(p.mmap(2 * PAGE, { addr: 0x50001000, prot: "r" })).toBe(mm.mmap_legacy_base);
+    // A hint ending exactly at TASK_SIZE is valid.
+    expect(p.mmap(2 * PAGE, { addr: TASK_SIZE - 2 * PAGE, prot: "r" })).toBe(TASK_SIZE - 2 * PAGE);
+    // One ending past it is not.
+    expect(p.mmap(2 * PAGE, { addr: TASK_SIZE - 3 * PAGE, prot: "rw" })).toBe(mm.mmap_legacy_base + 2 * PAGE);
+    // A hint just below a growsdown VMA's guard gap: refused by vm_start_gap (addr + len <= vm_start_gap).
+    const s = 0x60000000 + stack_guard_gap;
+    p.mmap(PAGE, { addr: s, flags: "private|anonymous|fixed|growsdown" });
+    expect(p.mmap(PAGE, { addr: 0x60000000 - PAGE, prot: "r" })).toBe(0x60000000 - PAGE);
+    expect(p.mmap(PAGE, { addr: 0x60000000, prot: "r" })).not.toBe(0x60000000);
+  });
+
+  it("top-down with a hint: a range straddling nothing, ending at TASK_SIZE, is taken; past it, the search answers", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    expect(p.mmap(2 * PAGE, { addr: TASK_SIZE - 2 * PAGE, prot: "r" })).toBe(TASK_SIZE - 2 * PAGE);
+    expect(p.mmap(2 * PAGE, { addr: TASK_SIZE - PAGE, prot: "r" })).toBe(mm.mmap_base - 2 * PAGE);
+    // A hint whose end touches a growsdown VMA's guard gap exactly is taken; one page higher is not.
+    const s = 0x60000000 + stack_guard_gap;
+    p.mmap(PAGE, { addr: s, flags: "private|anonymous|fixed|growsdown" });
+    expect(p.mmap(PAGE, { addr: 0x60000000 - PAGE, prot: "rw" })).toBe(0x60000000 - PAGE);
+    expect(p.mmap(PAGE, { addr: 0x60000000, prot: "r" })).toBe(mm.mmap_base - 3 * PAGE);
+  });
+});
+
+describe("arch_pick_mmap_layout: mmap_base's gap (arch/x86/mm/mmap.c mmap_base)", () => {
+  /** mmap_base of a fresh process with this stack rlimit, no randomisation. */
+  function baseFor(stack: number): number {
+    const k = boot();
+    return bare(k, { randomize: false, rlimits: { stack } }).mm.mmap_base;
+  }
+  it("gap = RLIMIT_STACK + stack_guard_gap, at least 128 MiB, at most TASK_SIZE / 6 * 5; unlimited takes the maximum", () => {
+    expect(baseFor(8 * MiB)).toBe(TASK_SIZE - 128 * MiB);
+    // 127 MiB + 4 KiB + 1 MiB: just above the minimum.
+    expect(baseFor(127 * MiB + PAGE)).toBe(TASK_SIZE - 128 * MiB - PAGE);
+    expect(baseFor(1024 * MiB)).toBe(TASK_SIZE - 1025 * MiB);
+    // gap_max = (task_size / 6) * 5 in unsigned longs, then PAGE_ALIGN(task_size - gap).
+    const gapMax = Math.floor(TASK_SIZE / 6) * 5;
+    expect(baseFor(Infinity)).toBe(Math.ceil((TASK_SIZE - gapMax) / PAGE) * PAGE);
+    expect(baseFor(gapMax)).toBe(Math.ceil((TASK_SIZE - gapMax) / PAGE) * PAGE);
+  });
+
+  it("legacy layout: mmap_base is TASK_UNMAPPED_BASE (+ arch_rnd), and the first mapping lands there", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    const { p, mm } = bare(k, { randomize: false });
+    expect(mm.topdown).toBe(false);
+    expect(mm.mmap_base).toBe(0x2aaaaaaab000);
+    expect(mm.mmap_legacy_base).toBe(0x2aaaaaaab000);
+    expect(p.mmap(PAGE)).toBe(0x2aaaaaaab000);
+  });
+
+  it("arch_rnd draws mmap_rnd_bits bits of pages: all 32 when the sysctl says 32", () => {
+    const k = boot();
+    k.randomize_va_space = 2;
+    k.vm.mmap_rnd_bits = 32;
+    const gap = 8 * MiB + 0x3fffff * PAGE + stack_guard_gap;
+    const rnds = [0, 1, 2, 3, 4, 5, 6, 7].map(() => (TASK_SIZE - gap - bare(k).mm.mmap_base) / PAGE);
+    for (const r of rnds) {
+      expect(Number.isInteger(r)).toBe(true);
+      expect(r).toBeGreaterThanOrEqual(0);
+      expect(r).toBeLessThan(2 ** 32);
+    }
+    // Eight draws below 2^28 pages would be a 2^-32 chance with 32 random bits.
+    expect(Math.max(...rnds)).toBeGreaterThanOrEqual(2 ** 28);
+    k.vm.mmap_rnd_bits = 8;
+    for (let i = 0; i < 8; i++) expect((TASK_SIZE - gap - bare(k).mm.mmap_base) / PAGE).toBeLessThan(256);
+  });
+});
