@@ -807,3 +807,129 @@ describe("arch_pick_mmap_layout: mmap_base's gap (arch/x86/mm/mmap.c mmap_base)"
     for (let i = 0; i < 8; i++) expect((TASK_SIZE - gap - bare(k).mm.mmap_base) / PAGE).toBeLessThan(256);
   });
 });
+
+describe("merging (is_mergeable_vma, is_mergeable_anon_vma, vma_merge, vma_expand)", () => {
+  it("a new mapping does not merge with a forked copy that has pages (its anon_vma_chain is not singular)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(4 * PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed" });
+    const b = p.mmap(4 * PAGE, { addr: 0x60000000, flags: "private|anonymous|fixed" });
+    p.touch(a, PAGE, { write: true }); // a has an anon_vma; b has none
+    const c = p.fork();
+    const cmm = taskOf(c).mm!;
+    const n = cmm.map_count;
+    // In the child: next to the copy of a (chain of two: its own anon_vma and the parent's), no merge.
+    c.mmap(PAGE, { addr: a + 4 * PAGE, flags: "private|anonymous|fixed" });
+    expect(cmm.map_count).toBe(n + 1);
+    // Next to the copy of b (no anon_vma, no chain): it merges.
+    c.mmap(PAGE, { addr: b + 4 * PAGE, flags: "private|anonymous|fixed" });
+    expect(cmm.map_count).toBe(n + 1);
+    expect(find_vma(cmm, b)!.vm_end).toBe(b + 5 * PAGE);
+    // In the parent, a's chain is singular: the same mapping merges.
+    p.mmap(PAGE, { addr: a + 4 * PAGE, flags: "private|anonymous|fixed" });
+    expect(find_vma(mm, a)!.vm_end).toBe(a + 5 * PAGE);
+  });
+
+  it("a middle VMA made like both neighbours joins only the previous one when their anon_vmas differ", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.mmap(PAGE, { addr: A + 2 * PAGE, flags: "private|anonymous|fixed" });
+    p.touch(A, PAGE, { write: true });
+    p.touch(A + 2 * PAGE, PAGE, { write: true }); // two VMAs, two anon_vmas
+    p.mmap(PAGE, { addr: A + PAGE, prot: "r", flags: "private|anonymous|fixed" });
+    expect(mm.map_count).toBe(3);
+    // vma_merge: merge_prev and merge_next, but is_mergeable_anon_vma(prev's, next's, NULL) fails.
+    p.mprotect(A + PAGE, PAGE, "rw");
+    expect(mm.map_count).toBe(2);
+    expect(find_vma(mm, A)!.vm_end).toBe(A + 2 * PAGE);
+    expect(find_vma(mm, A + 2 * PAGE)!.vm_start).toBe(A + 2 * PAGE);
+  });
+
+  it("mmap between two compatible neighbours makes one VMA of the three (vma_expand swallowing next)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.mmap(PAGE, { addr: A + 2 * PAGE, flags: "private|anonymous|fixed" });
+    p.touch(A + 2 * PAGE, PAGE, { write: true }); // only next has an anon_vma: prev takes it (anon_vma_clone)
+    const c0 = k.vm_committed_as;
+    p.mmap(PAGE, { addr: A + PAGE, flags: "private|anonymous|fixed" });
+    expect(mm.map_count).toBe(1);
+    const v = find_vma(mm, A)!;
+    expect([v.vm_start, v.vm_end, v.vm_pgoff]).toEqual([A, A + 3 * PAGE, A / PAGE]);
+    expect(v.anon_vma).not.toBeNull();
+    expect(k.vm_committed_as - c0).toBe(1);
+    expect(mm.total_vm).toBe(3);
+    // The page the next VMA had is still there, reached through the merged VMA.
+    expect(p.touch(A + 2 * PAGE, PAGE).minflt).toBe(0);
+  });
+
+  it("a mapping ending where a compatible one starts grows it down (merge with next only)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(2 * PAGE, { addr: A + 2 * PAGE, flags: "private|anonymous|fixed" });
+    p.mmap(2 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    expect(mm.map_count).toBe(1);
+    const v = find_vma(mm, A)!;
+    expect([v.vm_start, v.vm_end, v.vm_pgoff]).toEqual([A, A + 4 * PAGE, A / PAGE]);
+    // Not with a different pgoff: a file mapping of the same file at a non-contiguous offset.
+    const f = shmemFile(k, 16);
+    const B = 0x60000000;
+    p.mmap(2 * PAGE, { addr: B + 2 * PAGE, file: f, flags: "shared|fixed", offset: 2 * PAGE });
+    p.mmap(2 * PAGE, { addr: B, file: f, flags: "shared|fixed", offset: 8 * PAGE });
+    expect(mm.map_count).toBe(3);
+    p.mmap(2 * PAGE, { addr: B - 2 * PAGE, file: f, flags: "shared|fixed", offset: 6 * PAGE });
+    expect(mm.map_count).toBe(3);
+    expect(find_vma(mm, B - 2 * PAGE)!.vm_end).toBe(B + 2 * PAGE);
+  });
+
+  it("a neighbour registered with userfaultfd does not merge (vm_userfaultfd_ctx differs)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(4 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    const uffd = p.userfaultfd("nonblock");
+    p.uffdApi(uffd);
+    p.uffdRegister(uffd, A, 4 * PAGE, "missing");
+    p.mmap(PAGE, { addr: A + 4 * PAGE, flags: "private|anonymous|fixed" });
+    expect(mm.map_count).toBe(2);
+    expect(find_vma(mm, A)!.vm_end).toBe(A + 4 * PAGE);
+  });
+
+  it("hugetlb VMAs are VM_SPECIAL (VM_DONTEXPAND): mprotect back does not merge them, and MAP_LOCKED is dropped", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4\n");
+    const a = p.mmap(4 * MiB, { flags: "private|anonymous|hugetlb" });
+    p.mprotect(a, 2 * MiB, "r");
+    p.mprotect(a, 2 * MiB, "rw");
+    expect(mm.map_count).toBe(2);
+    // mmap_region: VM_LOCKED on a VM_SPECIAL VMA is cleared and not counted in locked_vm.
+    const b = p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb|locked" });
+    expect(find_vma(mm, b)!.vm_flags & VM_LOCKED).toBe(0);
+    expect(mm.locked_vm).toBe(0);
+  });
+});
+
+describe("copy_vma (mremap's move)", () => {
+  it("an unfaulted anonymous VMA takes the new address's pgoff, so it merges there; a faulted one keeps its own", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    const B = 0x60000000;
+    p.mmap(PAGE, { addr: B, flags: "private|anonymous|fixed" });
+    const src = p.mmap(PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.mremap(src, PAGE, PAGE, { fixed: B + PAGE });
+    expect(mm.map_count).toBe(1);
+    expect(find_vma(mm, B)!.vm_end).toBe(B + 2 * PAGE);
+    const src2 = p.mmap(PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.touch(src2, PAGE, { write: true });
+    p.mremap(src2, PAGE, PAGE, { fixed: B + 2 * PAGE });
+    expect(mm.map_count).toBe(2);
+    expect(find_vma(mm, B + 2 * PAGE)!.vm_pgoff).toBe(A / PAGE);
+    expect(find_vma(mm, B + 2 * PAGE)!.vm_start).toBe(B + 2 * PAGE);
+  });
+});
