@@ -35,7 +35,7 @@ import {
   TASK_SIZE,
   type mm_struct,
 } from "./mm_types.js";
-import { find_vma, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
+import { find_vma, find_vma_intersection, find_vma_prev, vma_lookup, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
 
 const PAGE = 4096;
 
@@ -576,6 +576,13 @@ describe("exit_mmap", () => {
     expect(mm.flags & (1 << MMF_OOM_SKIP)).not.toBe(0);
     expect(mlocked0 - global_zone_page_state(k, NR_MLOCK)).toBe(4);
   });
+
+  it("an mm without VMAs is left as it is (the early return when mas_find finds none)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    p.exit(0);
+    expect(mm.flags & (1 << MMF_OOM_SKIP)).toBe(0);
+  });
 });
 
 describe("thp_get_unmapped_area (ext2's get_unmapped_area)", () => {
@@ -931,5 +938,41 @@ describe("copy_vma (mremap's move)", () => {
     expect(mm.map_count).toBe(2);
     expect(find_vma(mm, B + 2 * PAGE)!.vm_pgoff).toBe(A / PAGE);
     expect(find_vma(mm, B + 2 * PAGE)!.vm_start).toBe(B + 2 * PAGE);
+  });
+});
+
+describe("find_vma's last-hit cache (mm->cache) never outlives an unmapped VMA", () => {
+  it("after munmap of several VMAs (do_mas_align_munmap) and of one whole VMA (the fast path) the range faults", () => {
+    const k = boot();
+    const A = 0x50000000;
+    for (const whole of [false, true]) {
+      const { p, mm } = bare(k);
+      p.mmap(2 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+      p.mmap(2 * PAGE, { addr: A + 2 * PAGE, prot: "r", flags: "private|anonymous|fixed" });
+      p.touch(A + 2 * PAGE, PAGE); // the last hit: the second VMA
+      expect(find_vma(mm, A + 2 * PAGE)!.vm_start).toBe(A + 2 * PAGE);
+      // do_munmap's own find_vma(start) makes the first VMA of the range the last hit.
+      const start = whole ? A + 2 * PAGE : A;
+      p.munmap(start, A + 4 * PAGE - start);
+      expect(vma_lookup(mm, start)).toBeNull();
+      expect(find_vma(mm, A + 3 * PAGE)).toBeNull();
+      expect(() => p.touch(start, PAGE)).toThrow();
+    }
+  });
+
+  it("find_vma at a VMA's end answers the next VMA, not the cached one", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(2 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.mmap(2 * PAGE, { addr: A + 4 * PAGE, prot: "r", flags: "private|anonymous|fixed" });
+    p.touch(A, PAGE);
+    expect(find_vma(mm, A + PAGE)!.vm_start).toBe(A);
+    expect(find_vma(mm, A + 2 * PAGE)!.vm_start).toBe(A + 4 * PAGE);
+    expect(find_vma(mm, A - 1)!.vm_start).toBe(A);
+    expect(find_vma_intersection(mm, A + 2 * PAGE, A + 4 * PAGE)).toBeNull();
+    expect(find_vma_intersection(mm, A + 2 * PAGE, A + 4 * PAGE + 1)!.vm_start).toBe(A + 4 * PAGE);
+    expect(find_vma_prev(mm, A + 4 * PAGE).prev!.vm_start).toBe(A);
+    expect(find_vma_prev(mm, A + 3 * PAGE).vma!.vm_start).toBe(A + 4 * PAGE);
   });
 });
