@@ -976,3 +976,51 @@ describe("find_vma's last-hit cache (mm->cache) never outlives an unmapped VMA",
     expect(find_vma_prev(mm, A + 3 * PAGE).vma!.vm_start).toBe(A + 4 * PAGE);
   });
 });
+
+describe("unmap_region and remove_mt: page tables, peaks, mlocked pages", () => {
+  it("free_pgtables keeps a PTE table a neighbour still uses (floor = prev->vm_end, ceiling = next->vm_start)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const X = 0x50000000; // 2 MiB aligned: one PTE table covers [X, X + 2 MiB)
+    for (const a of [X, X + 8 * PAGE, X + 16 * PAGE]) {
+      p.mmap(PAGE, { addr: a, prot: a === X + 8 * PAGE ? "r" : "rw", flags: "private|anonymous|fixed" });
+      p.touch(a, PAGE);
+    }
+    expect(mm.map_count).toBe(3);
+    const tables = mm.pgtables_bytes;
+    expect(tables).toBeGreaterThan(0);
+    // The middle one has both neighbours in its table; then the first has only a next; the last none.
+    p.munmap(X + 8 * PAGE, PAGE);
+    expect(mm.pgtables_bytes).toBe(tables);
+    expect(p.touch(X, PAGE).minflt + p.touch(X + 16 * PAGE, PAGE).minflt).toBe(0);
+    p.munmap(X, PAGE);
+    expect(mm.pgtables_bytes).toBe(tables);
+    expect(p.touch(X + 16 * PAGE, PAGE).minflt).toBe(0);
+    p.munmap(X + 16 * PAGE, PAGE);
+    // Nothing is left below or above: every table under the pgd goes (floor 0, ceiling 0).
+    expect(mm.pgtables_bytes).toBe(0);
+  });
+
+  it("munmap records the peaks first (update_hiwater_rss, update_hiwater_vm)", () => {
+    const k = boot();
+    for (const whole of [true, false]) {
+      const { p, mm } = bare(k);
+      const a = p.mmap(8 * PAGE);
+      p.touch(a, 8 * PAGE, { write: true });
+      expect([mm.hiwater_vm, mm.hiwater_rss]).toEqual([0, 0]);
+      p.munmap(whole ? a : a + PAGE, whole ? 8 * PAGE : 7 * PAGE);
+      expect([mm.hiwater_vm, mm.hiwater_rss]).toEqual([8, 8]);
+    }
+  });
+
+  it("munmap of mlocked memory munlocks its pages (Mlocked falls) and lowers locked_vm", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const m0 = global_zone_page_state(k, NR_MLOCK);
+    const a = p.mmap(8 * PAGE, { flags: "private|anonymous|locked" });
+    expect(global_zone_page_state(k, NR_MLOCK) - m0).toBe(8);
+    p.munmap(a, 8 * PAGE);
+    expect(global_zone_page_state(k, NR_MLOCK) - m0).toBe(0);
+    expect(mm.locked_vm).toBe(0);
+  });
+});
