@@ -1024,3 +1024,47 @@ describe("unmap_region and remove_mt: page tables, peaks, mlocked pages", () => 
     expect(mm.locked_vm).toBe(0);
   });
 });
+
+describe("vma_merge with a userfaultfd context (is_mergeable_vm_userfaultfd_ctx)", () => {
+  it("registering the rest of a range merges with the registered part (same context); unregistering merges all back", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(8 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    const uffd = p.userfaultfd("nonblock");
+    p.uffdApi(uffd);
+    p.uffdRegister(uffd, A, 4 * PAGE, "missing");
+    expect(mm.map_count).toBe(2);
+    p.uffdRegister(uffd, A + 4 * PAGE, 4 * PAGE, "missing");
+    expect(mm.map_count).toBe(1);
+    // A different mode is a different VM_UFFD_* flag: no merge.
+    p.uffdUnregister(uffd, A + 4 * PAGE, 4 * PAGE);
+    expect(mm.map_count).toBe(2);
+    p.uffdRegister(uffd, A + 4 * PAGE, 4 * PAGE, "wp");
+    expect(mm.map_count).toBe(2);
+    p.uffdUnregister(uffd, A, 8 * PAGE);
+    expect(mm.map_count).toBe(1);
+    expect(find_vma(mm, A)!.vm_end).toBe(A + 8 * PAGE);
+  });
+});
+
+describe("brk: check_brk_limits", () => {
+  it("after mlockall(MCL_FUTURE), growth is refused past RLIMIT_MEMLOCK (mlock_future_check with def_flags)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t", uid: 1000, rlimits: { memlock: 8 * PAGE } });
+    const mm = taskOf(p).mm!;
+    p.mlockall("future");
+    const cur = p.brk();
+    expect(p.brk(cur + 8 * PAGE)).toBe(cur + 8 * PAGE);
+    expect(mm.locked_vm).toBe(8);
+    expect(p.brk(cur + 9 * PAGE)).toBe(cur + 8 * PAGE);
+  });
+
+  it("a break past TASK_SIZE is refused by get_unmapped_area (MAP_FIXED semantics)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const cur = p.brk();
+    expect(p.brk(TASK_SIZE + PAGE)).toBe(cur);
+    expect(taskOf(p).mm!.brk).toBe(cur);
+  });
+});
