@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { RLIMIT_DATA } from "../kernel/sched.js";
+import { ADDR_NO_RANDOMIZE, PF_RANDOMIZE, RLIMIT_DATA } from "../kernel/sched.js";
 import { spawnProcess, type Process, type SpawnOptions } from "../sim/process.js";
 import { taskOf } from "../api/internals.js";
 import { MiB } from "./types.js";
@@ -26,6 +26,7 @@ import {
   MMF_OOM_SKIP,
   VM_MAYSHARE,
   VM_READ,
+  VM_SYNC,
   VM_ACCOUNT,
   VM_EXEC,
   VM_LOCKED,
@@ -35,7 +36,7 @@ import {
   TASK_SIZE,
   type mm_struct,
 } from "./mm_types.js";
-import { find_vma, find_vma_intersection, find_vma_prev, vma_lookup, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
+import { arch_align_stack, find_vma, find_vma_intersection, randomize_page, randomize_stack_top, find_vma_prev, vma_lookup, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
 
 const PAGE = 4096;
 
@@ -1066,5 +1067,153 @@ describe("brk: check_brk_limits", () => {
     const cur = p.brk();
     expect(p.brk(TASK_SIZE + PAGE)).toBe(cur);
     expect(taskOf(p).mm!.brk).toBe(cur);
+  });
+});
+
+describe("more of do_mmap and mmap_region", () => {
+  it("MAP_SYNC becomes VM_SYNC (calc_vm_flag_bits), for anonymous memory and MAP_SHARED files alike", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(PAGE, { flags: "private|anonymous|sync" });
+    expect(find_vma(mm, a)!.vm_flags & VM_SYNC).toBe(VM_SYNC);
+    // MAP_SHARED drops MAP_SYNC from flags only after vm_flags were computed.
+    const b = p.mmap(PAGE, { file: shmemFile(k, 4), flags: "shared|sync", prot: "r" });
+    expect(find_vma(mm, b)!.vm_flags & VM_SYNC).toBe(VM_SYNC);
+    expect(find_vma(mm, p.mmap(PAGE, { prot: "r" }))!.vm_flags & VM_SYNC).toBe(0);
+  });
+
+  it("an unprivileged mmap whose only room is below mmap_min_addr is EPERM (cap_mmap_addr), not a fallback", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { uid: 1000 });
+    p.mmap(mm.mmap_base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    expect(() => p.mmap(PAGE)).toThrow(expect.objectContaining({ code: "EPERM" }));
+    expect(() => p.mmap(PAGE, { prot: "r", flags: "private|anonymous|noreserve" })).toThrow(expect.objectContaining({ code: "EPERM" }));
+  });
+
+  it("shared anonymous memory shmem cannot charge (strict overcommit) fails with its errno and leaves no VMA", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    const c0 = k.vm_committed_as;
+    expect(() => p.mmap(1024 * MiB, { flags: "shared|anonymous" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    expect([mm.map_count, mm.total_vm, k.vm_committed_as]).toEqual([0, 0, c0]);
+  });
+
+  it("mremap moving a shared file mapping relinks it in i_mmap (copy_vma's vma_link)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const f = shmemFile(k, 16);
+    const mapping = f.f_inode.i_mapping;
+    const a = p.mmap(4 * PAGE, { file: f, flags: "shared" });
+    const count = f.f_count;
+    const b = p.mremap(a, 4 * PAGE, 4 * PAGE, { fixed: 0x50000000 });
+    expect(b).toBe(0x50000000);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable, f.f_count]).toEqual([1, 1, count]);
+    p.munmap(b, 4 * PAGE);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable]).toEqual([0, 0]);
+  });
+
+  it("a file mapping filling the hole between two contiguous ones makes one VMA: next is unlinked and its file reference dropped", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const f = shmemFile(k, 16);
+    const mapping = f.f_inode.i_mapping;
+    const B = 0x60000000;
+    p.mmap(2 * PAGE, { addr: B, file: f, flags: "shared|fixed", offset: 0 });
+    p.mmap(2 * PAGE, { addr: B + 4 * PAGE, file: f, flags: "shared|fixed", offset: 4 * PAGE });
+    const count = f.f_count;
+    expect(mapping.i_mmap.size).toBe(2);
+    p.mmap(2 * PAGE, { addr: B + 2 * PAGE, file: f, flags: "shared|fixed", offset: 2 * PAGE });
+    expect(mm.map_count).toBe(1);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable, f.f_count]).toEqual([1, 1, count - 1]);
+  });
+});
+
+describe("hugetlb placement (hugetlb_get_unmapped_area: vm_unmapped_area_aligned)", () => {
+  it("bottom-up in the legacy layout: the first 2 MiB boundary at or above TASK_UNMAPPED_BASE", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    const { p } = bare(k, { randomize: false });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4\n");
+    // low_limit 0x2aaaaaaab000; gap += (0 - gap) & (2 MiB - 4 KiB): 0x2aaaaac00000.
+    expect(p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb" })).toBe(0x2aaaaac00000);
+  });
+
+  it("a hint is aligned down to the huge page and taken when free; else top-down, then bottom-up when top-down is full", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4\n");
+    expect(p.mmap(2 * MiB, { addr: 0x40100000, flags: "private|anonymous|hugetlb" })).toBe(0x40000000);
+    // The same hint again: taken now, so top-down below mmap_base (0x7ffff7fff000), 2 MiB aligned.
+    expect(p.mmap(2 * MiB, { addr: 0x40100000, flags: "private|anonymous|hugetlb" })).toBe(0x7ffff7c00000);
+    // Fill [4 KiB, 0x40000000) and [0x40200000, 0x7ffff7c00000): nothing left below mmap_base.
+    p.mmap(0x40000000 - PAGE, { addr: PAGE, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    p.mmap(0x7ffff7c00000 - 0x40200000, { addr: 0x40200000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    // Bottom-up from mmap_legacy_base (0x2aaaaaaab000) up to TASK_SIZE: the first aligned gap
+    // starts right above the second mapping and runs across mmap_base, which bottom-up ignores.
+    expect(p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb" })).toBe(0x7ffff7e00000);
+    expect(mm.mmap_base).toBe(0x7ffff7fff000);
+  });
+
+  it("munmap of a private hugetlb mapping gives its unused reservations back (vm_ops->close)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4\n");
+    const h = k.hugetlb.hstates.find((s) => s.order === 9)!;
+    const a = p.mmap(4 * MiB, { flags: "private|anonymous|hugetlb" });
+    expect(h.resv_huge_pages).toBe(2);
+    p.munmap(a, 4 * MiB);
+    expect(h.resv_huge_pages).toBe(0);
+  });
+});
+
+describe("the stack helpers of exec (mm/util.c, arch/x86/kernel/process.c)", () => {
+  it("randomize_page: an unaligned start moves up to its page and the range shrinks by as much; no whole page left → start", () => {
+    const k = boot();
+    expect(randomize_page(k, 0x1001, 0x2000)).toBe(0x2000); // range 0x1001: one page, offset 0
+    expect(randomize_page(k, 0x1000, 0x800)).toBe(0x1000); // range >> PAGE_SHIFT == 0
+    for (let i = 0; i < 16; i++) {
+      const r = randomize_page(k, 0x100000, 16 * PAGE);
+      expect(r % PAGE).toBe(0);
+      expect(r).toBeGreaterThanOrEqual(0x100000);
+      expect(r).toBeLessThan(0x100000 + 16 * PAGE);
+    }
+  });
+
+  it("arch_align_stack: 16-byte aligned, up to 8 KiB lower when randomize_va_space is on and the personality allows", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const t = taskOf(p);
+    expect(arch_align_stack(k, t, 0x7fff1237)).toBe(0x7fff1230);
+    k.randomize_va_space = 2;
+    const seen = new Set<number>();
+    for (let i = 0; i < 16; i++) {
+      const sp = arch_align_stack(k, t, 0x7fff1237);
+      expect(sp % 16).toBe(0);
+      expect(sp).toBeLessThanOrEqual(0x7fff1230);
+      expect(sp).toBeGreaterThan(0x7fff1237 - 8192 - 16);
+      seen.add(sp);
+    }
+    expect(seen.size).toBeGreaterThan(1);
+    t.personality |= ADDR_NO_RANDOMIZE;
+    expect(arch_align_stack(k, t, 0x7fff1237)).toBe(0x7fff1230);
+  });
+
+  it("randomize_stack_top: PAGE_ALIGN(stack_top) without PF_RANDOMIZE, less whole pages up to 16 GiB with it", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const t = taskOf(p);
+    t.flags &= ~PF_RANDOMIZE;
+    expect(randomize_stack_top(k, t, 0x7fff00000001)).toBe(0x7fff00001000);
+    t.flags |= PF_RANDOMIZE;
+    const seen = new Set<number>();
+    for (let i = 0; i < 16; i++) {
+      const top = randomize_stack_top(k, t, 0x7fff00000000);
+      expect(top % PAGE).toBe(0);
+      expect(top).toBeLessThanOrEqual(0x7fff00000000);
+      expect(top).toBeGreaterThanOrEqual(0x7fff00000000 - 0x3fffff * PAGE);
+      seen.add(top);
+    }
+    expect(seen.size).toBeGreaterThan(1);
   });
 });
