@@ -1555,12 +1555,6 @@ export function mm_alloc(k: Kernel, t: task_struct): mm_struct {
   return mm;
 }
 
-/** The VMAs overlapping [start, end), in order. */
-export function vmas_in_range(mm: mm_struct, start: number, end: number): vm_area_struct[] {
-  const out: vm_area_struct[] = [];
-  for (let v = mm.mm_mt.mt_find(start); v !== null && v.vm_start < end; v = mm.mm_mt.mt_next(v)) out.push(v);
-  return out;
-}
 
 
 /**
