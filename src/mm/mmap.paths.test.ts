@@ -1217,3 +1217,120 @@ describe("the stack helpers of exec (mm/util.c, arch/x86/kernel/process.c)", () 
     expect(seen.size).toBeGreaterThan(1);
   });
 });
+
+describe("do_munmap (do_mas_munmap) and its fast path", () => {
+  it("checks its arguments: start beyond TASK_SIZE is EINVAL; a range ending at TASK_SIZE is fine; nothing mapped there is 0", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    expect(() => p.munmap(TASK_SIZE + PAGE, PAGE)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    p.munmap(TASK_SIZE - PAGE, PAGE);
+    const A = 0x50000000;
+    p.mmap(2 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    // [A - 2 pages, A) ends where the VMA starts: nothing to do.
+    p.munmap(A - 2 * PAGE, 2 * PAGE);
+    expect([find_vma(mm, A)!.vm_start, mm.map_count, mm.total_vm]).toEqual([A, 1, 2]);
+    // An unaligned length is rounded up: 1 byte unmaps the page.
+    p.munmap(A, 1);
+    expect([find_vma(mm, A)!.vm_start, mm.total_vm]).toEqual([A + PAGE, 1]);
+  });
+
+  it("munmap of whole VMAs gives back exactly the VM_ACCOUNT pages (fast and general paths)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const c0 = k.vm_committed_as;
+    const a = p.mmap(8 * PAGE);
+    const b = p.mmap(4 * PAGE, { flags: "private|anonymous|noreserve" });
+    const l = p.mmap(2 * PAGE, { flags: "private|anonymous|locked" });
+    expect(k.vm_committed_as - c0).toBe(10);
+    p.munmap(b, 4 * PAGE); // no VM_ACCOUNT: nothing back
+    expect(k.vm_committed_as - c0).toBe(10);
+    p.munmap(a, 8 * PAGE);
+    expect(k.vm_committed_as - c0).toBe(2);
+    p.munmap(l, 2 * PAGE); // VM_LOCKED: the general path
+    expect(k.vm_committed_as - c0).toBe(0);
+  });
+
+  it("free_pgtables' floor and ceiling on the general path too (locked VMAs are not the fast path's)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const X = 0x50000000;
+    for (const a of [X, X + 8 * PAGE, X + 16 * PAGE]) {
+      p.mmap(PAGE, { addr: a, prot: a === X + 8 * PAGE ? "r" : "rw", flags: "private|anonymous|fixed|locked" });
+    }
+    const tables = mm.pgtables_bytes;
+    p.munmap(X + 8 * PAGE, PAGE);
+    expect(mm.pgtables_bytes).toBe(tables);
+    expect(p.touch(X, PAGE).minflt + p.touch(X + 16 * PAGE, PAGE).minflt).toBe(0);
+    p.munmap(X + 16 * PAGE, PAGE);
+    expect(mm.pgtables_bytes).toBe(tables);
+    expect(p.touch(X, PAGE).minflt).toBe(0);
+    p.munmap(X, PAGE);
+    expect(mm.pgtables_bytes).toBe(0);
+  });
+
+  it("MAP_FIXED over the middle of a VMA at vm.max_map_count: the unmap it needs fails, so mmap is ENOMEM", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(8 * PAGE);
+    k.vm.max_map_count = mm.map_count;
+    expect(() => p.mmap(PAGE, { addr: a + 4 * PAGE, prot: "r", flags: "private|anonymous|fixed" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    expect(mm.map_count).toBe(1);
+    k.vm.max_map_count = mm.map_count + 1;
+    expect(p.mmap(PAGE, { addr: a + 4 * PAGE, prot: "r", flags: "private|anonymous|fixed" })).toBe(a + 4 * PAGE);
+    expect(mm.map_count).toBe(3);
+    expect(mm.total_vm).toBe(8);
+  });
+});
+
+describe("brk and the stack under the overcommit and lock limits", () => {
+  it("brk growth is refused when strict overcommit cannot charge it (do_brk_flags' security_vm_enough_memory_mm)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const cur = p.brk();
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    const c0 = k.vm_committed_as;
+    expect(p.brk(cur + 1024 * MiB)).toBe(cur);
+    expect(k.vm_committed_as).toBe(c0);
+    expect(p.brk(cur + PAGE)).toBe(cur + PAGE);
+    expect(k.vm_committed_as).toBe(c0 + 1);
+  });
+
+  it("stack growth counts against RLIMIT_AS (acct_stack_growth's may_expand_vm)", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { as: 4 * PAGE } });
+    const s = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    p.touch(s - 3 * PAGE, PAGE, { write: true });
+    expect(mm.total_vm).toBe(4);
+    expect(() => p.touch(s - 4 * PAGE, PAGE, { write: true })).toThrow();
+  });
+
+  it("a locked stack grows only within RLIMIT_MEMLOCK (acct_stack_growth's mlock_future_check)", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { uid: 1000, rlimits: { memlock: 4 * PAGE } });
+    const s = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown|locked" });
+    p.touch(s - 3 * PAGE, PAGE, { write: true });
+    expect(mm.locked_vm).toBe(4);
+    expect(() => p.touch(s - 4 * PAGE, PAGE, { write: true })).toThrow();
+  });
+
+  it("stack growth is charged to Committed_AS, and refused when strict overcommit cannot charge it", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { stack: Infinity } });
+    const s = p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    const c0 = k.vm_committed_as;
+    p.touch(s - 2 * PAGE, PAGE, { write: true });
+    expect(k.vm_committed_as - c0).toBe(2);
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    // Growing by a gigabyte at once cannot be charged with 256 MiB of RAM and no swap (no
+    // RLIMIT_STACK here); overcommit_memory 0 would allow it.
+    const far = s - 2 * PAGE - 1024 * MiB;
+    expect(() => p.touch(far, PAGE, { write: true })).toThrow();
+    expect(p.alive).toBe(false);
+    const q = bare(k, { rlimits: { stack: Infinity } });
+    q.p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    k.vm.overcommit_memory = 0;
+    q.p.touch(far, PAGE, { write: true });
+    expect(find_vma(q.mm, far)!.vm_start).toBe(far);
+    expect(mm.total_vm).toBe(0);
+  });
+});
