@@ -920,6 +920,7 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const prev = mt.mt_prev(v);
   // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
   const detached = mm.detached;
+  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
   if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
   // __split_vma at the end: a hugetlb VMA refuses an unaligned end before anything is detached.
@@ -980,6 +981,7 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   mm.map_count--;
   const detached = mm.detached;
+  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
   if (detached.length !== 0) throw new KernelBug("munmap_vma_fast: nested on one mm", { start });
   detached.push(vma);
   unmap_region(k, mm, detached, prev, next, start, end);
@@ -1029,6 +1031,7 @@ export function mmap_region(
   if (next !== null && next.vm_start < end) {
     if (do_munmap(k, mm, addr, len)) return -ENOMEM;
     next = mm.mm_mt.mt_find(addr);
+  // Stryker disable next-line LogicalOperator,ArithmeticOperator: do_mmap, the only caller, passes a range get_unmapped_area accepted, so every operand is false and no combination of them differs
   } else if (offset_in_page(addr) || addr > TASK_SIZE || len > TASK_SIZE - addr || PAGE_ALIGN(len) === 0) {
     return -ENOMEM; // do_munmap's -EINVAL
   }
@@ -1157,6 +1160,7 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
   const prev = mt.mas_prev_entry();
   const end = addr + len;
   // The gap is free, so do_munmap has nothing to do (checked, not assumed).
+  // Stryker disable next-line all: next is the VMA above a free gap of len just found, so the test is false; any mutant that makes it true only hands the request to do_mmap's general path, which makes the same choices (mmap.fastpath.test.ts)
   if (next !== null && next.vm_start < end) return FAST_MISS;
   if (vm_flags & VM_WRITE) {
     if (security_vm_enough_memory_mm(k, t, mm, pglen)) return -ENOMEM;
@@ -1508,6 +1512,7 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
     if (vma.vm_file) __remove_shared_vm_struct(vma);
     remove_vma(k, vma);
   }
+  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
   if (vmas.length !== mm.map_count) throw new KernelBug("exit_mmap: map_count mismatch", { count: vmas.length, map_count: mm.map_count });
   mm.mm_mt.mtree_destroy();
   mm.map_count = 0;
