@@ -1334,3 +1334,16 @@ describe("brk and the stack under the overcommit and lock limits", () => {
     expect(mm.map_count).toBe(0); // p's mm went with it (exit_mmap)
   });
 });
+
+describe("MAP_NORESERVE on hugetlbfs", () => {
+  it("skips the pool reservation even under OVERCOMMIT_NEVER (do_mmap: file && is_file_hugepages → VM_NORESERVE)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    // No huge pages at all: a reserving mapping fails, a MAP_NORESERVE one is made (its faults would fail).
+    expect(() => p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+    const a = p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb|noreserve" });
+    expect(find_vma(mm, a)!.vm_flags & VM_NORESERVE).toBe(VM_NORESERVE);
+    // Anonymous memory under OVERCOMMIT_NEVER keeps ignoring MAP_NORESERVE (tested above).
+  });
+});

@@ -1289,6 +1289,8 @@ export function do_mmap(
   if (flags & MAP_NORESERVE) {
     // Honoured unless overcommit is strict.
     if (k.vm.overcommit_memory !== OVERCOMMIT_NEVER) vm_flags |= VM_NORESERVE;
+    // hugetlb applies strict overcommit unless MAP_NORESERVE: its pool reservation is skipped.
+    if (filp !== null && is_file_hugepages(filp)) vm_flags |= VM_NORESERVE;
   }
 
   addr = mmap_region(k, t, filp, addr, len, vm_flags, pgoff);
