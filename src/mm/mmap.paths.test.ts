@@ -36,7 +36,7 @@ import {
   TASK_SIZE,
   type mm_struct,
 } from "./mm_types.js";
-import { arch_align_stack, find_vma, find_vma_intersection, randomize_page, randomize_stack_top, find_vma_prev, vma_lookup, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
+import { arch_align_stack, MAP_NORESERVE, find_vma, find_vma_intersection, randomize_page, randomize_stack_top, find_vma_prev, vma_lookup, thp_get_unmapped_area, vm_brk_flags, MAP_32BIT, MAP_ANONYMOUS, MAP_PRIVATE, READ_IMPLIES_EXEC, stack_guard_gap, OVERCOMMIT_NEVER } from "./mmap.js";
 
 const PAGE = 4096;
 
@@ -1345,5 +1345,138 @@ describe("MAP_NORESERVE on hugetlbfs", () => {
     const a = p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb|noreserve" });
     expect(find_vma(mm, a)!.vm_flags & VM_NORESERVE).toBe(VM_NORESERVE);
     // Anonymous memory under OVERCOMMIT_NEVER keeps ignoring MAP_NORESERVE (tested above).
+  });
+});
+
+describe("survivors of the first mutation run (lines 1-830)", () => {
+  it("vm_brk_flags passes check_brk_limits' errno on: -EAGAIN past RLIMIT_MEMLOCK after mlockall(MCL_FUTURE), -ENOMEM past TASK_SIZE", () => {
+    const k = boot();
+    const { p } = bare(k, { uid: 1000, rlimits: { memlock: 2 * PAGE } });
+    const t = taskOf(p);
+    expect(vm_brk_flags(k, t, TASK_SIZE - PAGE, 2 * PAGE, 0)).toBe(-errnoValues.ENOMEM);
+    expect(vm_brk_flags(k, t, 16 * PAGE, TASK_SIZE, 0)).toBe(-errnoValues.ENOMEM);
+    p.mlockall("future");
+    expect(vm_brk_flags(k, t, 0x600000, 4 * PAGE, 0)).toBe(-errnoValues.EAGAIN);
+  });
+
+  it("legacy layout with PF_RANDOMIZE: mmap_legacy_base = TASK_UNMAPPED_BASE + arch_rnd", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    k.randomize_va_space = 2;
+    for (let i = 0; i < 4; i++) {
+      const { mm } = bare(k);
+      const rnd = mm.mmap_legacy_base - 0x2aaaaaaab000;
+      expect(rnd % PAGE).toBe(0);
+      expect(rnd).toBeGreaterThanOrEqual(0);
+      expect(rnd).toBeLessThan(2 ** 28 * PAGE);
+    }
+  });
+
+  it("randomize_page with an unaligned start stays inside [PAGE_ALIGN(start), start + range)", () => {
+    const k = boot();
+    for (let i = 0; i < 16; i++) {
+      // range 0x1800 - 0xfff = 0x801 bytes: no whole page, so always PAGE_ALIGN(start).
+      expect(randomize_page(k, 0x1001, 0x1800)).toBe(0x2000);
+      const r = randomize_page(k, 0x100001, 16 * PAGE);
+      expect(r % PAGE).toBe(0);
+      expect(r).toBeGreaterThanOrEqual(0x101000);
+      expect(r).toBeLessThan(0x100001 + 16 * PAGE);
+    }
+  });
+
+  it("a hugetlb search needs len + align_mask of room: a 1 MiB hole under mmap_base is skipped", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "4\n");
+    const base = mm.mmap_base; // 0x7ffff7fff000
+    p.mmap(3 * MiB, { addr: base - 4 * MiB, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    // Highest gap of 4 MiB - 4 KiB ends at base - 4 MiB: gap = base - 6 MiB = 0x7ffff79ff000, aligned down 0x7ffff7800000.
+    expect(p.mmap(2 * MiB, { flags: "private|anonymous|hugetlb" })).toBe(0x7ffff7800000);
+  });
+
+  it("top-down: a growsdown VMA whose guard gap reaches below low_limit ends the search (-ENOMEM), and bottom-up takes over", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    const base = mm.mmap_base;
+    p.mmap(PAGE, { addr: 0x10000, prot: "r", flags: "private|anonymous|fixed|growsdown" });
+    p.mmap(base - 0x11000, { addr: 0x11000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+    // The only gap below mmap_base is [4 KiB, 64 KiB), inside the stack's guard gap.
+    expect(p.mmap(PAGE, { prot: "r" })).toBe(base);
+  });
+
+  it("MAP_32BIT longer than its 2 GiB end is ENOMEM at once (arch_get_unmapped_area: len > end)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    expect(() => p.mmap(3 * 1024 * MiB, { flags: MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT | MAP_NORESERVE, prot: "none" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+  });
+
+  it("thp_get_unmapped_area: padding that makes the length exceed TASK_SIZE fails, and so does the plain search", () => {
+    const k = boot();
+    const { mm } = bare(k);
+    expect(thp_get_unmapped_area(mm, null, 0, TASK_SIZE - MiB, 0, 0)).toBe(-errnoValues.ENOMEM);
+  });
+
+  it("an anonymous mapping never merges with a file mapping, even with matching flags and pgoff (is_mergeable_vma: vm_file)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const X = 0x50000000;
+    // File offset X: pgoff X >> 12 continues into the anonymous pgoff of X + 2 pages.
+    p.mmap(2 * PAGE, { addr: X, file: shmemFile(k, 4), flags: "private|fixed", prot: "r", offset: X });
+    p.mmap(2 * PAGE, { addr: X + 2 * PAGE, flags: "private|anonymous|fixed", prot: "r" });
+    expect(mm.map_count).toBe(2);
+  });
+
+  it("__vma_adjust imports the anon_vma of the VMA it takes pages from (cases 4 and 5)", () => {
+    const k = boot();
+    const A = 0x50000000;
+    {
+      // Case 5: prev (made read-only by mprotect, so still VM_ACCOUNT; no pages) grows over the
+      // head of next (written after the split: an anon_vma of its own).
+      const { p, mm } = bare(k);
+      p.mmap(4 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+      p.mprotect(A, 2 * PAGE, "r");
+      p.touch(A + 2 * PAGE, 2 * PAGE, { write: true });
+      const av = find_vma(mm, A + 2 * PAGE)!.anon_vma;
+      expect(av).not.toBeNull();
+      expect(find_vma(mm, A)!.anon_vma).toBeNull();
+      p.mprotect(A + 2 * PAGE, PAGE, "r");
+      expect(find_vma(mm, A)!.vm_end).toBe(A + 3 * PAGE);
+      expect(find_vma(mm, A)!.anon_vma).toBe(av);
+    }
+    {
+      // Case 4: next (read-only, no pages) grows down over the tail of prev (written).
+      const { p, mm } = bare(k);
+      p.mmap(4 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+      p.mprotect(A + 2 * PAGE, 2 * PAGE, "r");
+      p.touch(A, 2 * PAGE, { write: true });
+      const av = find_vma(mm, A)!.anon_vma;
+      expect(av).not.toBeNull();
+      expect(find_vma(mm, A + 2 * PAGE)!.anon_vma).toBeNull();
+      p.mprotect(A + PAGE, PAGE, "r");
+      expect(find_vma(mm, A + PAGE)!.vm_start).toBe(A + PAGE);
+      expect(find_vma(mm, A + PAGE)!.vm_end).toBe(A + 4 * PAGE);
+      expect(find_vma(mm, A + PAGE)!.anon_vma).toBe(av);
+    }
+  });
+
+  it("a hint beyond TASK_SIZE is not valid (mmap_address_hint_valid: TASK_SIZE - len < addr): the search answers", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { randomize: false });
+    expect(p.mmap(PAGE, { addr: TASK_SIZE + MiB, prot: "r" })).toBe(mm.mmap_base - PAGE);
+  });
+
+  it("case 6 with a middle VMA without pages: prev takes the anon_vma of next (exporter = next_next)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.mmap(PAGE, { addr: A + PAGE, prot: "r", flags: "private|anonymous|fixed" });
+    p.mmap(PAGE, { addr: A + 2 * PAGE, flags: "private|anonymous|fixed" });
+    p.touch(A + 2 * PAGE, PAGE, { write: true });
+    const av = find_vma(mm, A + 2 * PAGE)!.anon_vma;
+    expect(av).not.toBeNull();
+    p.mprotect(A + PAGE, PAGE, "rw");
+    expect(mm.map_count).toBe(1);
+    expect(find_vma(mm, A)!.anon_vma).toBe(av);
   });
 });

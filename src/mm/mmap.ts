@@ -472,6 +472,7 @@ function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): numb
     if (mt.mas_empty_area_rev(info.low_limit, high_limit, length) !== 0) return -ENOMEM;
     let gap = mt.mas_last + 1 - info.length;
     // Without a mask the adjustment is 0; skipping it saves a double-to-int32 conversion.
+    // Stryker disable next-line ArithmeticOperator: align_offset is 0 in every search with an align_mask (hugetlb's), so gap - 0 and gap + 0 are the same
     if (info.align_mask !== 0) gap -= (gap - info.align_offset) & info.align_mask;
     const gap_end = mt.mas_last;
     const tmp = mt.above; // mas_next: the VMA above the gap
@@ -542,12 +543,14 @@ function arch_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, 
     const vma = find_vma(mm, addr);
     if (end - len >= addr && (!vma || addr + len <= vm_start_gap(vma))) return addr;
   }
+  // Stryker disable next-line ArithmeticOperator: align_mask is 0 on this path (x86-64 aligns file mappings only for AMD family 15h), so align_offset is never read
   return vm_unmapped_area(mm, unmapped_info(mm, false, len, begin, end, (pgoff * PAGE_SIZE) % 2 ** 31));
 }
 
 /** mmap_address_hint_valid: the hint fits and does not straddle the 47-bit window. */
 function mmap_address_hint_valid(addr: number, len: number): boolean {
   if (TASK_SIZE - len < addr) return false;
+  // Stryker disable next-line ArithmeticOperator: TASK_SIZE equals DEFAULT_MAP_WINDOW (4-level paging), so past the line above addr + len <= DEFAULT_MAP_WINDOW and both sides stay false under either sign
   return addr > DEFAULT_MAP_WINDOW === addr + len > DEFAULT_MAP_WINDOW;
 }
 
@@ -558,6 +561,7 @@ function arch_get_unmapped_area_topdown(mm: mm_struct, filp: file | null, addr0:
   if (flags & MAP_FIXED) return addr;
   if (!(flags & MAP_32BIT)) {
     if (addr) {
+      // Stryker disable next-line ArithmeticOperator: every hint that gets here is page aligned already (do_mmap's round_hint_to_min, mremap_to's offset_in_page check)
       addr = addr - offset_in_page(addr);
       if (mmap_address_hint_valid(addr, len)) {
         const vma = find_vma(mm, addr);
@@ -753,17 +757,20 @@ function __vma_adjust(k: Kernel, vma: vm_area_struct, start: number, end: number
   vma.vm_start = start;
   vma.vm_end = end;
   vma.vm_pgoff = pgoff;
+  // Stryker disable next-line LogicalOperator: with adjust_next 0 the block adds 0 to next's start and pgoff
   if (adjust_next && next) {
     next.vm_start += adjust_next;
     next.vm_pgoff += adjust_next / PAGE_SIZE;
   }
   if (remove_next && next) {
     vma_merge_remove(k, mm, vma, next);
+    // Stryker disable next-line LogicalOperator: next_next is set only when remove_next is 2
     if (remove_next === 2 && next_next) vma_merge_remove(k, mm, vma, next_next);
   }
   // vma_mas_store of the moved boundaries: the tree's gaps follow them.
   mm.mm_mt.mt_store_gaps(vma);
   if (adjust_next && next) mm.mm_mt.mt_store_gaps(next);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: clearing find_vma's cache never changes an answer (a hit is re-checked against the address) and keeping an empty VMA there matches no address
   if (mm.cache && (mm.cache.vm_start >= mm.cache.vm_end)) mm.cache = null;
 }
 
