@@ -472,6 +472,7 @@ function unmapped_area_topdown(mm: mm_struct, info: vm_unmapped_area_info): numb
     if (mt.mas_empty_area_rev(info.low_limit, high_limit, length) !== 0) return -ENOMEM;
     let gap = mt.mas_last + 1 - info.length;
     // Without a mask the adjustment is 0; skipping it saves a double-to-int32 conversion.
+    // Stryker disable next-line ArithmeticOperator: align_offset is 0 in every search with an align_mask (hugetlb's), so gap - 0 and gap + 0 are the same
     if (info.align_mask !== 0) gap -= (gap - info.align_offset) & info.align_mask;
     const gap_end = mt.mas_last;
     const tmp = mt.above; // mas_next: the VMA above the gap
@@ -542,12 +543,14 @@ function arch_get_unmapped_area(mm: mm_struct, filp: file | null, addr: number, 
     const vma = find_vma(mm, addr);
     if (end - len >= addr && (!vma || addr + len <= vm_start_gap(vma))) return addr;
   }
+  // Stryker disable next-line ArithmeticOperator: align_mask is 0 on this path (x86-64 aligns file mappings only for AMD family 15h), so align_offset is never read
   return vm_unmapped_area(mm, unmapped_info(mm, false, len, begin, end, (pgoff * PAGE_SIZE) % 2 ** 31));
 }
 
 /** mmap_address_hint_valid: the hint fits and does not straddle the 47-bit window. */
 function mmap_address_hint_valid(addr: number, len: number): boolean {
   if (TASK_SIZE - len < addr) return false;
+  // Stryker disable next-line ArithmeticOperator: TASK_SIZE equals DEFAULT_MAP_WINDOW (4-level paging), so past the line above addr + len <= DEFAULT_MAP_WINDOW and both sides stay false under either sign
   return addr > DEFAULT_MAP_WINDOW === addr + len > DEFAULT_MAP_WINDOW;
 }
 
@@ -558,6 +561,7 @@ function arch_get_unmapped_area_topdown(mm: mm_struct, filp: file | null, addr0:
   if (flags & MAP_FIXED) return addr;
   if (!(flags & MAP_32BIT)) {
     if (addr) {
+      // Stryker disable next-line ArithmeticOperator: every hint that gets here is page aligned already (do_mmap's round_hint_to_min, mremap_to's offset_in_page check)
       addr = addr - offset_in_page(addr);
       if (mmap_address_hint_valid(addr, len)) {
         const vma = find_vma(mm, addr);
@@ -753,17 +757,20 @@ function __vma_adjust(k: Kernel, vma: vm_area_struct, start: number, end: number
   vma.vm_start = start;
   vma.vm_end = end;
   vma.vm_pgoff = pgoff;
+  // Stryker disable next-line LogicalOperator: with adjust_next 0 the block adds 0 to next's start and pgoff
   if (adjust_next && next) {
     next.vm_start += adjust_next;
     next.vm_pgoff += adjust_next / PAGE_SIZE;
   }
   if (remove_next && next) {
     vma_merge_remove(k, mm, vma, next);
+    // Stryker disable next-line LogicalOperator: next_next is set only when remove_next is 2
     if (remove_next === 2 && next_next) vma_merge_remove(k, mm, vma, next_next);
   }
   // vma_mas_store of the moved boundaries: the tree's gaps follow them.
   mm.mm_mt.mt_store_gaps(vma);
   if (adjust_next && next) mm.mm_mt.mt_store_gaps(next);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: clearing find_vma's cache never changes an answer (a hit is re-checked against the address) and keeping an empty VMA there matches no address
   if (mm.cache && (mm.cache.vm_start >= mm.cache.vm_end)) mm.cache = null;
 }
 
@@ -920,6 +927,7 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const prev = mt.mt_prev(v);
   // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
   const detached = mm.detached;
+  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
   if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
   // __split_vma at the end: a hugetlb VMA refuses an unaligned end before anything is detached.
@@ -980,6 +988,7 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   mm.map_count--;
   const detached = mm.detached;
+  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
   if (detached.length !== 0) throw new KernelBug("munmap_vma_fast: nested on one mm", { start });
   detached.push(vma);
   unmap_region(k, mm, detached, prev, next, start, end);
@@ -1029,6 +1038,7 @@ export function mmap_region(
   if (next !== null && next.vm_start < end) {
     if (do_munmap(k, mm, addr, len)) return -ENOMEM;
     next = mm.mm_mt.mt_find(addr);
+  // Stryker disable next-line LogicalOperator,ArithmeticOperator: do_mmap, the only caller, passes a range get_unmapped_area accepted, so every operand is false and no combination of them differs
   } else if (offset_in_page(addr) || addr > TASK_SIZE || len > TASK_SIZE - addr || PAGE_ALIGN(len) === 0) {
     return -ENOMEM; // do_munmap's -EINVAL
   }
@@ -1157,6 +1167,7 @@ function mmap_region_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, addr: n
   const prev = mt.mas_prev_entry();
   const end = addr + len;
   // The gap is free, so do_munmap has nothing to do (checked, not assumed).
+  // Stryker disable next-line all: next is the VMA above a free gap of len just found, so the test is false; any mutant that makes it true only hands the request to do_mmap's general path, which makes the same choices (mmap.fastpath.test.ts)
   if (next !== null && next.vm_start < end) return FAST_MISS;
   if (vm_flags & VM_WRITE) {
     if (security_vm_enough_memory_mm(k, t, mm, pglen)) return -ENOMEM;
@@ -1250,8 +1261,11 @@ export function do_mmap(
   if (filp) {
     const type = flags & MAP_TYPE;
     if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return (out.addr = -EINVAL);
-    // file_mmap_ok: a regular file's offset + length must stay below MAX_LFS_FILESIZE (2^63 - 1).
-    if (pgoff > Math.floor((2 ** 63 - len) / PAGE_SIZE)) return (out.addr = -EOVERFLOW);
+    // file_mmap_ok: a regular file's offset + length must stay within MAX_LFS_FILESIZE (2^63 - 1):
+    // pgoff > (2^63 - 1 - len) >> PAGE_SHIFT fails. len is page aligned, so that bound is
+    // (2^63 - len) / 4096 - 1, exact in a double (2^63 - len has at most 51 significant bits),
+    // where 2^63 - 1 is not: for one page the last pgoff allowed is 2^51 - 2.
+    if (pgoff > (2 ** 63 - len) / PAGE_SIZE - 1) return (out.addr = -EOVERFLOW);
     if (type === MAP_SHARED || type === MAP_SHARED_VALIDATE) {
       if (type === MAP_SHARED) flags &= LEGACY_MAP_MASK;
       // No file in the model supports MAP_SYNC (mmap_supported_flags = 0).
@@ -1282,6 +1296,8 @@ export function do_mmap(
   if (flags & MAP_NORESERVE) {
     // Honoured unless overcommit is strict.
     if (k.vm.overcommit_memory !== OVERCOMMIT_NEVER) vm_flags |= VM_NORESERVE;
+    // hugetlb applies strict overcommit unless MAP_NORESERVE: its pool reservation is skipped.
+    if (filp !== null && is_file_hugepages(filp)) vm_flags |= VM_NORESERVE;
   }
 
   addr = mmap_region(k, t, filp, addr, len, vm_flags, pgoff);
@@ -1505,6 +1521,7 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
     if (vma.vm_file) __remove_shared_vm_struct(vma);
     remove_vma(k, vma);
   }
+  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
   if (vmas.length !== mm.map_count) throw new KernelBug("exit_mmap: map_count mismatch", { count: vmas.length, map_count: mm.map_count });
   mm.mm_mt.mtree_destroy();
   mm.map_count = 0;
@@ -1552,12 +1569,6 @@ export function mm_alloc(k: Kernel, t: task_struct): mm_struct {
   return mm;
 }
 
-/** The VMAs overlapping [start, end), in order. */
-export function vmas_in_range(mm: mm_struct, start: number, end: number): vm_area_struct[] {
-  const out: vm_area_struct[] = [];
-  for (let v = mm.mm_mt.mt_find(start); v !== null && v.vm_start < end; v = mm.mm_mt.mt_next(v)) out.push(v);
-  return out;
-}
 
 
 /**
