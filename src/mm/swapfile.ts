@@ -822,16 +822,18 @@ export function folio_alloc_swap(k: Kernel, pfn: number): number {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Adds `usage` (1 for a new PTE or SWAP_HAS_CACHE for the cache) to a slot. 0, or -ENOENT for a
- * free slot, -EEXIST when the cache already has it, -EINVAL for a bad slot.
+ * Adds `usage` (1 for a new PTE or SWAP_HAS_CACHE for the cache) to a slot. 0, or -EINVAL for an
+ * entry of no area (get_swap_device failed) or a count past SWAP_MAP_MAX without continuation,
+ * -ENOENT for a free slot or the header (swap_count == SWAP_MAP_BAD), -EEXIST when the cache
+ * already has it.
  * @kernel mm/swapfile.c __swap_duplicate, add_swap_count_continuation
  */
 function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
   const si = get_swap_device(k, entry);
-  if (si === null) return -errnoValues.ENOENT;
+  if (si === null) return -errnoValues.EINVAL;
   const offset = swp_offset(entry);
   const m = si.swap_map[offset];
-  if (m === SWAP_MAP_BAD) return -errnoValues.ENOENT;
+  if ((m & ~SWAP_HAS_CACHE) === SWAP_MAP_BAD) return -errnoValues.ENOENT; // swap_count(count)
   let count = m & ~SWAP_HAS_CACHE;
   let has_cache = m & SWAP_HAS_CACHE;
   if (count === 0 && has_cache === 0) return -errnoValues.ENOENT;
@@ -856,11 +858,14 @@ function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
 
 /**
  * One more PTE references the entry (fork, try_to_unmap of a page mapped several times).
- * Returns 0 or a negative errno.
+ * Returns 0: 6.1 loops only while __swap_duplicate says -ENOMEM (no continuation page yet) and
+ * returns add_swap_count_continuation's error, so its other errors (a free or bad slot) are
+ * dropped; the model's continuation never fails, so neither does this.
  * @kernel mm/swapfile.c swap_duplicate
  */
 export function swap_duplicate(k: Kernel, entry: number): number {
-  return __swap_duplicate(k, entry, 1);
+  __swap_duplicate(k, entry, 1);
+  return 0;
 }
 
 /**
