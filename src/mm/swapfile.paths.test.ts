@@ -174,9 +174,18 @@ describe("__swap_duplicate, through swapcache_prepare and swap_duplicate", () =>
     expect(mapByte(k, e)).toBe(SWAP_HAS_CACHE);
     // A count of 0 cannot drop further, and a slot without the cache cannot lose it.
     expect(() => swap_free(k, e)).toThrow(KernelBug);
+    expect(() => swap_free(k, e)).toThrow(`swap_free: count underflow {"type":0,"offset":${swp_offset(e)}}`);
     put_swap_folio(k, 0, e);
     expect(mapByte(k, e)).toBe(0);
     expect(() => swap_free(k, swp_entry(5, 1))).toThrow(KernelBug);
+    expect(() => swap_free(k, swp_entry(5, 1))).toThrow(`swap_free: bad entry {"entry":${swp_entry(5, 1)}}`);
+    // A slot a PTE holds but no cache page: the cache cannot let go of it.
+    const e2 = folio_alloc_swap(k, 0);
+    swap_duplicate(k, e2);
+    put_swap_folio(k, 0, e2);
+    expect(mapByte(k, e2)).toBe(1);
+    expect(() => put_swap_folio(k, 0, e2)).toThrow(KernelBug);
+    expect(() => put_swap_folio(k, 0, e2)).toThrow(`put_swap_folio: slot not cached {"type":0,"offset":${swp_offset(e2)}}`);
     // put_swap_folio of an entry of no area does nothing (_swap_info_get fails).
     const free = k.nr_swap_pages;
     put_swap_folio(k, 0, swp_entry(5, 1));
@@ -191,6 +200,7 @@ describe("free_swap_and_cache and __try_to_reclaim_swap", () => {
     expect(free_swap_and_cache(k, swp_entry(2, 1))).toBe(false);
     expect(free_swap_and_cache(k, 0)).toBe(false);
     expect(() => free_swap_and_cache(k, swp_entry(0, 7))).toThrow(KernelBug);
+    expect(() => free_swap_and_cache(k, swp_entry(0, 7))).toThrow(`free_swap_and_cache: free slot {"entry":${swp_entry(0, 7)}}`);
   });
 
   it("frees an unmapped swap-cache page once its last PTE goes, unless its lock is held", () => {
@@ -349,6 +359,11 @@ describe("swapon's arguments", () => {
     expect(si.bdev).toBe(d);
     expect(d.bd_holder).toBe("swap");
     expect([d.latency_ns, d.bandwidth, d.busy_until]).toEqual([123, 456, 5_000_000]);
+    // A path the machine has no disk for: a new disk with the area's model.
+    expect(sys_swapon(k, root, "/dev/vdc", { size: 8 * MiB, latency: 789, bandwidth: 1011, rotational: false })).toBe(0);
+    const c = blk_lookup_path(k, "/dev/vdc")!;
+    expect(k.swap.swap_info[1]!.bdev).toBe(c);
+    expect([c.latency_ns, c.bandwidth, c.bd_holder]).toEqual([789, 1011, "swap"]);
     // swapoff lets the disk go: a filesystem could claim it again.
     expect(sys_swapoff(k, root, "/dev/vdb")).toBe(0);
     expect(blk_lookup_path(k, "/dev/vdb")!.bd_holder).toBe(null);
@@ -489,16 +504,19 @@ describe("/proc/swaps (swap_show)", () => {
     const p38 = "/dev/" + "x".repeat(33);
     const p39 = "/dev/" + "y".repeat(34);
     const p45 = "/dev/" + "z".repeat(40);
+    const p40 = "/dev/" + "w".repeat(35);
     sys_swapon(k, root, p38, { size: 1 * MiB, priority: 3 });
     sys_swapon(k, root, p39, { size: 1 * MiB, priority: 2 });
     // 2,500,001 pages: 2,500,000 slots = 10,000,000 KiB, which gets no extra tab.
     sys_swapon(k, root, p45, { size: 2_500_001 * 4096, priority: 1 });
+    sys_swapon(k, root, p40, { size: 1 * MiB, priority: 0 });
     const si = k.swap.swap_info[2]!;
     si.inuse_pages = 2_499_999; // 9,999,996 KiB used: still the extra tab (a count, read as is)
     const lines = procRead(k, "/proc/swaps").split("\n");
     expect(lines[1]).toBe(p38 + "  partition\t1020\t\t0\t\t3");
     expect(lines[2]).toBe(p39 + " partition\t1020\t\t0\t\t2");
     expect(lines[3]).toBe(p45 + " partition\t10000000\t9999996\t\t1");
+    expect(lines[4]).toBe(p40 + " partition\t1020\t\t0\t\t0");
     si.inuse_pages = 2_500_000;
     expect(procRead(k, "/proc/swaps").split("\n")[3]).toBe(p45 + " partition\t10000000\t10000000\t1");
     si.inuse_pages = 0;
@@ -694,5 +712,67 @@ describe("swap.max", () => {
     put_swap_folio(k, pfns[0], e[0]);
     expect(m.read("/sys/fs/cgroup/s/memory.swap.current").trim()).toBe("4096");
     expect(k.swap.swap_info[0]!.swap_cgroup[swp_offset(e[0])]).toBe(0);
+  });
+});
+
+describe("more of swapon and swapoff", () => {
+  it("starts an SSD's scan after the CPU's cluster_next_cpu, 1 + a random offset below highest_bit, when no cluster is free", () => {
+    const { k, root } = boot(128 * MiB, 2);
+    // 1000 pages: neither cluster is free (see above), so every allocation scans.
+    sys_swapon(k, root, "/dev/nvme0n1", { size: 1000 * 4096, rotational: false });
+    const si = k.swap.swap_info[0]!;
+    for (const cpu of [0, 1]) {
+      const base = si.cluster_next_cpu[cpu];
+      expect(base).toBeGreaterThanOrEqual(1);
+      expect(base).toBeLessThanOrEqual(999);
+      k.cpu = cpu;
+      // scan_swap_map_try_ssd_cluster fails, so `goto scan`: `while (++offset <= highest_bit)`
+      // from scan_base, the slot after the base (or, past the top, lowest_bit).
+      const want = base < si.highest_bit ? base + 1 : si.lowest_bit;
+      if (si.swap_map[want] === 0) expect(swp_offset(folio_alloc_swap(k, 0))).toBe(want);
+    }
+    k.cpu = 0;
+  });
+
+  it("keeps the admin reserve for swapoff's commit check: the caller is CAP_SYS_ADMIN", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 1 * MiB });
+    const p = spawnProcess(k, { comm: "admin", image: null });
+    // overcommit_memory 2, ratio 100: CommitLimit = RAM + swap; an admin reserve larger than
+    // all of it would refuse the 255 pages if swapoff's caller were not CAP_SYS_ADMIN.
+    k.vm.overcommit_memory = 2;
+    k.vm.overcommit_ratio = 100;
+    k.vm.admin_reserve_kbytes = 1 << 30;
+    expect(sys_swapoff(k, taskOf(p), "/dev/vda")).toBe(0);
+  });
+
+  it("swaps back shared, non-exclusive entries of every mm and leaves PROT_NONE pages as they are", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 4 * MiB });
+    const { p, a, pfns } = anonPages(k, 2);
+    // A second VMA, PROT_NONE, with a present page (_PAGE_PROTNONE, not _PAGE_PRESENT).
+    const b = p.mmap(4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(b, 4096);
+    p.mprotect(b, 4096, "none");
+    const c = p.fork();
+    const shared = evict(k, pfns[0]); // both PTEs: type 0, not exclusive
+    expect(mapByte(k, shared)).toBe(2);
+    // A third VMA in the child with a page of its own.
+    const d = c.mmap(4096, { prot: "rw", flags: "private|anonymous" });
+    c.write(d, 4096);
+    const own = evict(k, follow_pte(k, taskOf(c).mm!, d)!.pfn);
+    const bpte = follow_pte(k, taskOf(p).mm!, b)!;
+    expect(sys_swapoff(k, root, "/dev/vda")).toBe(0);
+    for (const [q, x] of [[p, a], [c, a], [c, d]] as const) {
+      const pte = follow_pte(k, taskOf(q).mm!, x)!;
+      expect(pte.flags & _PAGE_PRESENT).toBe(_PAGE_PRESENT);
+    }
+    // The shared page is one page mapped twice, not exclusive to either.
+    const pp = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+    expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(pp);
+    expect(k.mem_map.flags[pp] & F(PG_anon_exclusive)).toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, b)).toEqual(bpte);
+    expect(own).not.toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, a + 4096)!.pfn).toBe(pfns[1]);
   });
 });
