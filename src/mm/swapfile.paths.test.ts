@@ -776,3 +776,24 @@ describe("more of swapon and swapoff", () => {
     expect(follow_pte(k, taskOf(p).mm!, a + 4096)!.pfn).toBe(pfns[1]);
   });
 });
+
+describe("get_swap_pages' batches", () => {
+  it("hands out at most SWAP_BATCH (64) entries a call, in a row on a rotational area", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/vda", { size: 4 * MiB });
+    const out = new Int32Array(128);
+    expect(get_swap_pages(k, 100, out)).toBe(64);
+    expect(Array.from(out.subarray(0, 64), swp_offset)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
+    expect(k.nr_swap_pages).toBe(1023 - 64);
+  });
+
+  it("runs on into the next free cluster when an SSD's per-CPU cluster fills mid-batch", () => {
+    const { k, root } = boot();
+    sys_swapon(k, root, "/dev/nvme0n1", { size: 512 * MiB, rotational: false });
+    for (let i = 0; i < 510; i++) folio_alloc_swap(k, 0);
+    const out = new Int32Array(8);
+    // Cluster 32 (slots 16384..16895) has 2 left; the batch takes them, then cluster 64's first.
+    expect(get_swap_pages(k, 5, out)).toBe(5);
+    expect(Array.from(out.subarray(0, 5), swp_offset)).toEqual([16894, 16895, 32768, 32769, 32770]);
+  });
+});
