@@ -797,3 +797,42 @@ describe("get_swap_pages' batches", () => {
     expect(Array.from(out.subarray(0, 5), swp_offset)).toEqual([16894, 16895, 32768, 32769, 32770]);
   });
 });
+
+describe("set_cluster_next and the priority lists", () => {
+  it("moves an SSD CPU's scan base to a random swapper_space trunk when an allocation crosses into another", () => {
+    const { k, root } = boot();
+    // 512 MiB: 131072 slots, eight trunks of 16384 (SWAP_ADDRESS_SPACE_PAGES).
+    sys_swapon(k, root, "/dev/nvme0n1", { size: 512 * MiB, rotational: false });
+    const si = k.swap.swap_info[0]!;
+    let crossings = 0;
+    let awayFromFirst = 0;
+    for (let n = 0; n < 4 * 512; n++) {
+      const prev = si.cluster_next_cpu[0];
+      const offset = swp_offset(folio_alloc_swap(k, 0));
+      const next = si.cluster_next_cpu[0];
+      if (prev >>> 14 === (offset + 1) >>> 14) {
+        expect([n, next]).toEqual([n, offset + 1]);
+      } else {
+        // next = max(ALIGN_DOWN(lowest_bit + prandom_u32_max(highest_bit - lowest_bit + 1),
+        // SWAP_ADDRESS_SPACE_PAGES), lowest_bit): a trunk's first slot, or lowest_bit.
+        crossings++;
+        expect(next === si.lowest_bit || (next % 16384 === 0 && next > si.lowest_bit && next <= si.highest_bit)).toBe(true);
+        if (next >= 16384) awayFromFirst++;
+      }
+    }
+    // Clusters 32, 64, 96, 128 lie in trunks 1..4, so the scan base crosses trunks; the random
+    // trunk is trunk 0 with probability 1/8 each time, so not every time.
+    expect(crossings).toBeGreaterThan(0);
+    expect(awayFromFirst).toBeGreaterThan(0);
+  });
+
+  it("takes turns among three areas of one priority, after the higher one, new equals last", () => {
+    const { k, root } = boot();
+    for (const d of ["/dev/a", "/dev/b", "/dev/c"]) sys_swapon(k, root, d, { size: 1 * MiB, priority: 3 });
+    sys_swapon(k, root, "/dev/d", { size: 1 * MiB, priority: 2 });
+    expect(k.swap.swap_active_head.map((s) => s.type)).toEqual([0, 1, 2, 3]);
+    const types = Array.from({ length: 7 }, () => folio_alloc_swap(k, 0) >>> 26);
+    expect(types).toEqual([0, 1, 2, 0, 1, 2, 0]);
+    expect(k.swap.swap_avail_head.map((s) => s.type)).toEqual([1, 2, 0, 3]);
+  });
+});
