@@ -569,6 +569,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
   let n_ret = 0;
   let scanned_many = false;
   const map = si.swap_map;
+  // Stryker disable next-line AssignmentOperator: equivalent: nothing in the model reads SWP_SCANNING (bit 14), and a sum or difference of it leaves the flag bits below it as they were
   si.flags += SWP_SCANNING;
   let scan_base = (si.flags & SWP_SOLIDSTATE) !== 0 ? si.cluster_next_cpu[k.cpu] : si.cluster_next;
   let offset = scan_base;
@@ -761,6 +762,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       continue;
     }
     if (state === DONE) set_cluster_next(k, si, offset + 1);
+    // Stryker disable next-line AssignmentOperator: equivalent, as at the top of this function
     si.flags -= SWP_SCANNING;
     return n_ret;
   }
