@@ -20,7 +20,8 @@ import { spawnProcess, type Process } from "../sim/process.js";
 import { F, PG_anon_exclusive, PG_dirty, PG_locked, PG_swapcache, PG_writeback } from "./memmap.js";
 import { follow_pte } from "./memory.js";
 import { folio_wait_writeback } from "./page_io.js";
-import { add_to_swap, lookup_swap_cache_pfn } from "./swap_state.js";
+import { add_to_swap, GET_SWAP_RA_VAL, lookup_swap_cache_pfn, SWAP_RA_ADDR } from "./swap_state.js";
+import { find_vma } from "./mmap.js";
 import {
   COUNT_CONTINUED,
   folio_alloc_swap,
@@ -233,6 +234,11 @@ describe("free_swap_and_cache and __try_to_reclaim_swap", () => {
     expect(__try_to_reclaim_swap(k, si, swp_offset(entries[1]), TTRS_ANYWAY)).toBe(0);
     expect(__try_to_reclaim_swap(k, si, swp_offset(entries[0]), TTRS_ANYWAY)).toBe(0); // still locked
     mem.flags[pfns[0]] &= ~F(PG_locked);
+    // Unmapped and unlocked, but the flags do not ask for that (no TTRS_UNMAPPED) and swap is
+    // not half full (TTRS_FULL): kept.
+    expect(vm_swap_full(k)).toBe(false);
+    expect(__try_to_reclaim_swap(k, si, swp_offset(entries[0]), 0)).toBe(0);
+    expect(__try_to_reclaim_swap(k, si, swp_offset(entries[0]), TTRS_FULL)).toBe(0);
     expect(__try_to_reclaim_swap(k, si, swp_offset(entries[0]), TTRS_ANYWAY)).toBe(1);
     expect(mapByte(k, entries[0])).toBe(0);
     expect(k.nr_swap_pages).toBe(free + 2);
@@ -263,6 +269,8 @@ describe("free_swap_and_cache and __try_to_reclaim_swap", () => {
       const held: number[] = [];
       if (full) for (let i = 0; i < 4; i++) held.push(folio_alloc_swap(k, 0));
       expect(vm_swap_full(k)).toBe(full);
+      // Half full or not, TTRS_UNMAPPED alone keeps a mapped page.
+      expect(__try_to_reclaim_swap(k, si, swp_offset(e), TTRS_UNMAPPED)).toBe(0);
       c.exit();
       expect(lookup_swap_cache_pfn(k, e)).toBe(full ? -1 : pfn);
       expect(mapByte(k, e)).toBe(full ? 0 : SWAP_HAS_CACHE);
@@ -352,6 +360,11 @@ describe("swapon's arguments", () => {
     d.bd_holder = "ext2:/mnt"; // as do_mount leaves it
     expect(sys_swapon(k, root, "/dev/vdb", { size: 8 * MiB })).toBe(-errnoValues.EBUSY);
     d.bd_holder = null;
+    // A disk swap already holds, under another path that names it (vdb for /dev/vdb): 6.1's
+    // exclusive open (blkdev_get_by_dev with FMODE_EXCL) refuses a second holder.
+    expect(sys_swapon(k, root, "/dev/vdb", { size: 8 * MiB })).toBe(0);
+    expect(sys_swapon(k, root, "vdb", { size: 8 * MiB })).toBe(-errnoValues.EBUSY);
+    expect(sys_swapoff(k, root, "/dev/vdb")).toBe(0);
     d.busy_until = 0;
     k.now_ns = 5_000_000;
     expect(sys_swapon(k, root, "/dev/vdb", { size: 8 * MiB, latency: 123, bandwidth: 456 })).toBe(0);
@@ -834,5 +847,23 @@ describe("set_cluster_next and the priority lists", () => {
     const types = Array.from({ length: 7 }, () => folio_alloc_swap(k, 0) >>> 26);
     expect(types).toEqual([0, 1, 2, 0, 1, 2, 0]);
     expect(k.swap.swap_avail_head.map((s) => s.type)).toEqual([1, 2, 0, 3]);
+  });
+});
+
+describe("unuse_pte_range's walk", () => {
+  it("reads only swap PTEs: VMA readahead's address is the last swap PTE's, not a none PTE's after it", () => {
+    const { k, root } = boot();
+    // An SSD: no rotational area, so swapin_readahead is VMA readahead.
+    sys_swapon(k, root, "/dev/nvme0n1", { size: 4 * MiB, rotational: false });
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(16 * 4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4 * 4096);
+    const mm = taskOf(p).mm!;
+    for (let i = 0; i < 4; i++) evict(k, follow_pte(k, mm, a + i * 4096)!.pfn);
+    expect(sys_swapoff(k, root, "/dev/nvme0n1")).toBe(0);
+    // 6.1: each swap PTE walked sets vma->swap_readahead_info's address (swap_cache_get_folio on
+    // a hit, swap_vma_readahead on a miss); the 12 none PTEs after them are skipped.
+    expect(SWAP_RA_ADDR(GET_SWAP_RA_VAL(find_vma(mm, a)!))).toBe(a + 3 * 4096);
+    for (let i = 0; i < 4; i++) expect(follow_pte(k, mm, a + i * 4096)!.flags & _PAGE_PRESENT).toBe(_PAGE_PRESENT);
   });
 });

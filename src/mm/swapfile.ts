@@ -1063,7 +1063,9 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
   for (const other of s.swap_info) if (other?.swap_file === path) return -errnoValues.EBUSY;
   // blkdev_get_by_dev(FMODE_EXCL): a disk a filesystem is mounted on is busy too.
   const held = blk_lookup_path(k, path);
-  if (held !== null && held.bd_holder !== null && held.bd_holder !== "swap") return -errnoValues.EBUSY;
+  // A disk swap holds already is busy too: another path naming it (vda for /dev/vda) is refused
+  // as 6.1's exclusive open refuses a second holder.
+  if (held !== null && held.bd_holder !== null) return -errnoValues.EBUSY;
   if (!Number.isFinite(cfg.size)) return -errnoValues.EINVAL;
   // read_swap_header: mkswap wrote last_page = pages - 1; fewer than 10 pages (a negative size
   // included) has no valid header.
