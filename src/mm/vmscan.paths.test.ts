@@ -1,0 +1,1071 @@
+/**
+ * vmscan.ts's paths one at a time (issue 12: its StrykerJS mutation score), each against the 6.1
+ * function it models (mm/vmscan.c unless named). The tests build the state a branch needs on a
+ * small machine — pages put on a list by hand, a scan_control filled in, a zone's counters set —
+ * and call the exported function, so each runs in milliseconds; the expected values come from the
+ * kernel source, quoted where the number is not obvious.
+ */
+import { describe, expect, it } from "vitest";
+import { Machine } from "../sim/machine.js";
+import { kernelOf } from "../api/internals.js";
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reclaim, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
+import { lruvec_add_folio } from "./mm_inline.js";
+import { lru_add_drain } from "./swap.js";
+import { follow_pte } from "./memory.js";
+import { folio_referenced } from "./rmap.js";
+import { taskOf } from "../api/internals.js";
+import { cgroup_lookup } from "../kernel/cgroup/cgroup.js";
+import { MEMCG_RECLAIM_MAY_SWAP } from "./memcontrol.js";
+import { alloc_pages } from "./page_alloc.js";
+import { __GFP_DIRECT_RECLAIM, __GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOFS, GFP_NOIO, GFP_NOWAIT } from "../include/linux/gfp_types.js";
+import {
+  high_wmark_pages,
+  LRU_ACTIVE_ANON,
+  LRU_ACTIVE_FILE,
+  LRU_INACTIVE_ANON,
+  LRU_INACTIVE_FILE,
+  LRU_UNEVICTABLE,
+  LRUVEC_CONGESTED,
+  MAX_NR_ZONES,
+  NO_PFN,
+  NR_LRU_LISTS,
+  PGDAT_DIRTY,
+  PGDAT_WRITEBACK,
+  type pglist_data,
+  type zone,
+} from "./mmzone.js";
+import {
+  DEF_PRIORITY,
+  free_folio_list,
+  get_scan_count,
+  isolate_lru_folios,
+  move_folios_to_lru,
+  reclaim_current_flags,
+  reclaim_stat,
+  reclaim_throttle,
+  scan_control,
+  shrink_folio_list,
+  SWAP_CLUSTER_MAX,
+  MAX_RECLAIM_RETRIES,
+  VMSCAN_THROTTLE_CONGESTED,
+  VMSCAN_THROTTLE_ISOLATED,
+  VMSCAN_THROTTLE_NOPROGRESS,
+  VMSCAN_THROTTLE_WRITEBACK,
+  wakeup_kswapd,
+  zone_reclaimable_pages,
+  folio_isolate_lru,
+  pgdat_balanced,
+  try_to_free_pages,
+  try_to_free_mem_cgroup_pages,
+} from "./vmscan.js";
+import {
+  ALLOCSTALL_DMA,
+  ALLOCSTALL_NORMAL,
+  NR_ISOLATED_ANON,
+  PGSCAN_ANON,
+  PGDEACTIVATE,
+  PGREFILL,
+  PGSCAN_DIRECT,
+  PGSCAN_FILE,
+  PGSCAN_KSWAPD,
+  PGSTEAL_ANON,
+  PGSTEAL_DIRECT,
+  PGSTEAL_FILE,
+  PGSTEAL_KSWAPD,
+  PSWPOUT,
+  KSWAPD_HIGH_WMARK_HIT_QUICKLY,
+  KSWAPD_LOW_WMARK_HIT_QUICKLY,
+  PAGEOUTRUN,
+  NR_FREE_PAGES,
+  NR_THROTTLED_WRITTEN,
+  NR_VMSCAN_WRITE,
+  PGLAZYFREED,
+  NR_VMSCAN_IMMEDIATE,
+  NR_ZONE_ACTIVE_ANON,
+  NR_ZONE_ACTIVE_FILE,
+  NR_ZONE_INACTIVE_ANON,
+  NR_ZONE_INACTIVE_FILE,
+  NR_ZONE_WRITE_PENDING,
+  PGACTIVATE,
+  PGSCAN_SKIP_DMA,
+  PGSCAN_SKIP_DMA32,
+} from "./vmstat_items.js";
+import { PF_MEMALLOC } from "./alloc_hooks.js";
+
+const JIFFY = 4_000_000; // HZ = 250 (config-6.1.0-56-amd64: CONFIG_HZ=250)
+
+function boot(swap: boolean, memory = "128M"): { m: Machine; k: Kernel; pgdat: pglist_data } {
+  const m = swap ? Machine.boot({ memory, swap: { size: "64M" } }) : Machine.boot({ memory });
+  const k = kernelOf(m);
+  return { m, k, pgdat: k.node_data[0] };
+}
+
+/** A page taken from the buddy allocator (DMA32, or DMA with `dma`) with exactly these flags. */
+function page(k: Kernel, flags: number, dma = false): number {
+  const pfn = alloc_pages(k, dma ? GFP_KERNEL | __GFP_DMA : GFP_HIGHUSER_MOVABLE, 0);
+  k.mem_map.flags[pfn] = flags;
+  return pfn;
+}
+
+/** A page on its LRU list (the one its flags name), holding the buddy's one reference. */
+function lruPage(k: Kernel, flags: number, dma = false): number {
+  const pfn = page(k, flags | F(PG_lru), dma);
+  lruvec_add_folio(k, pfn);
+  return pfn;
+}
+
+/** The pfns on local list `h`, head to tail. */
+function listed(k: Kernel, lists: Int32Array, h: number): number[] {
+  const out: number[] = [];
+  for (let p = lists[h]; p !== NO_PFN; p = k.mem_map.lru.list_next(lists, h, p)) out.push(p);
+  return out;
+}
+
+/** A fake zone for zone_reclaimable_pages: only its counters are read. */
+function zoneWith(counts: Record<number, number>): zone {
+  const vm_stat = new Float64Array(64);
+  for (const [i, n] of Object.entries(counts)) vm_stat[Number(i)] = n;
+  return { vm_stat } as unknown as zone;
+}
+
+describe("zone_reclaimable_pages", () => {
+  it("counts file LRU pages, anon only while swap has free slots, and the free pages when that is 0", () => {
+    // mm/vmscan.c zone_reclaimable_pages: nr = INACTIVE_FILE + ACTIVE_FILE; if
+    // (can_reclaim_anon_pages(NULL, zone_to_nid(zone), NULL)) nr += INACTIVE_ANON + ACTIVE_ANON;
+    // and Debian's 6.1 backport returns NR_FREE_PAGES when nr is 0.
+    const z = zoneWith({ [NR_ZONE_INACTIVE_FILE]: 3, [NR_ZONE_ACTIVE_FILE]: 5, [NR_ZONE_INACTIVE_ANON]: 7, [NR_ZONE_ACTIVE_ANON]: 11, [NR_FREE_PAGES]: 1000 });
+    const { k } = boot(true);
+    expect(zone_reclaimable_pages(k, z)).toBe(3 + 5 + 7 + 11);
+    // can_reclaim_anon_pages: get_nr_swap_pages() > 0 — a full swap device counts as none.
+    k.nr_swap_pages = 0;
+    expect(zone_reclaimable_pages(k, z)).toBe(3 + 5);
+    k.nr_swap_pages = 1;
+    expect(zone_reclaimable_pages(k, z)).toBe(26);
+    const anonOnly = zoneWith({ [NR_ZONE_INACTIVE_ANON]: 7, [NR_ZONE_ACTIVE_ANON]: 11, [NR_FREE_PAGES]: 1000 });
+    k.nr_swap_pages = 0;
+    expect(zone_reclaimable_pages(k, anonOnly)).toBe(1000);
+    expect(zone_reclaimable_pages(k, zoneWith({ [NR_ZONE_ACTIVE_FILE]: 1, [NR_FREE_PAGES]: 1000 }))).toBe(1);
+  });
+});
+
+describe("reclaim_throttle", () => {
+  it("sleeps HZ/50 for isolated pages, one jiffy without progress, HZ/10 for writeback", () => {
+    const { k, pgdat } = boot(false);
+    // NOPROGRESS sleeps only while 2 * write_pending > reclaimable (skip_throttle_noprogress).
+    const z = pgdat.node_zones[1];
+    const reclaimable = pgdat.node_zones.filter((x) => x.managed_zone()).reduce((s, x) => s + zone_reclaimable_pages(k, x), 0);
+    z.vm_stat[NR_ZONE_WRITE_PENDING] = Math.floor(reclaimable / 2) + 1;
+    let t = k.now_ns;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_ISOLATED);
+    expect(k.now_ns - t).toBe(5 * JIFFY); // HZ/50
+    t = k.now_ns;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_NOPROGRESS);
+    expect(k.now_ns - t).toBe(JIFFY);
+    t = k.now_ns;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_CONGESTED);
+    expect(k.now_ns - t).toBe(JIFFY);
+    // Nothing written meanwhile: the whole HZ/10 timeout; the sleeper count is back to 0 after.
+    t = k.now_ns;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_WRITEBACK);
+    expect(k.now_ns - t).toBe(25 * JIFFY);
+    expect(pgdat.nr_writeback_throttled).toBe(0);
+  });
+
+  it("does not sleep without progress when write-pending pages are at most half the reclaimable, or kswapd gave up", () => {
+    const { k, pgdat } = boot(false);
+    const z = pgdat.node_zones[1];
+    const reclaimable = pgdat.node_zones.filter((x) => x.managed_zone()).reduce((s, x) => s + zone_reclaimable_pages(k, x), 0);
+    expect(reclaimable).toBeGreaterThan(0);
+    // skip_throttle_noprogress: `if (2 * write_pending <= reclaimable) return true;`
+    z.vm_stat[NR_ZONE_WRITE_PENDING] = Math.floor(reclaimable / 2);
+    const t = k.now_ns;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_NOPROGRESS);
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_CONGESTED);
+    expect(k.now_ns).toBe(t);
+    z.vm_stat[NR_ZONE_WRITE_PENDING] = reclaimable;
+    // `if (pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES) return true;`
+    pgdat.kswapd_failures = MAX_RECLAIM_RETRIES;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_NOPROGRESS);
+    expect(k.now_ns).toBe(t);
+    pgdat.kswapd_failures = MAX_RECLAIM_RETRIES - 1;
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_NOPROGRESS);
+    expect(k.now_ns - t).toBe(JIFFY);
+  });
+
+  it("wakes a writeback sleeper once SWAP_CLUSTER_MAX pages per sleeper were written since the first slept", () => {
+    // reclaim_throttle: the first sleeper records nr_reclaim_start = NR_THROTTLED_WRITTEN;
+    // __acct_reclaim_writeback wakes them when written - start > SWAP_CLUSTER_MAX * nr_throttled.
+    const { k, pgdat } = boot(false);
+    pgdat.vm_stat[NR_THROTTLED_WRITTEN] = 1000;
+    pgdat.nr_reclaim_start = 0;
+    // A clock the test moves: 33 pages written after 1 ms, seen at the sleeper's next poll.
+    const t = k.now_ns;
+    const tick = { irq: true, on_cpu: false, comm: "t", pid: 0, next_ns: () => (pgdat.vm_stat[NR_THROTTLED_WRITTEN] === 1000 ? t + 1_000_000 : Infinity), run: () => void (pgdat.vm_stat[NR_THROTTLED_WRITTEN] += SWAP_CLUSTER_MAX) };
+    k.kthreads.push(tick as never);
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_WRITEBACK);
+    // 32 written is not enough (`<=`): it sleeps the full HZ/10.
+    expect(k.now_ns - t).toBe(25 * JIFFY);
+    expect(pgdat.nr_reclaim_start).toBe(1000);
+    pgdat.vm_stat[NR_THROTTLED_WRITTEN] = 1000;
+    tick.run = () => void (pgdat.vm_stat[NR_THROTTLED_WRITTEN] += SWAP_CLUSTER_MAX + 1);
+    const t2 = k.now_ns;
+    tick.next_ns = () => (pgdat.vm_stat[NR_THROTTLED_WRITTEN] === 1000 ? t2 + 1_000_000 : Infinity);
+    reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_WRITEBACK);
+    expect(k.now_ns - t2).toBeGreaterThanOrEqual(1_000_000);
+    expect(k.now_ns - t2).toBeLessThan(2_000_000);
+    expect(pgdat.nr_writeback_throttled).toBe(0);
+    k.kthreads.splice(k.kthreads.indexOf(tick as never), 1);
+  });
+});
+
+describe("isolate_lru_folios", () => {
+  it("takes pages from the tail with a reference and PG_lru cleared, skipping zones above reclaim_idx to the head", () => {
+    const { k, pgdat } = boot(false);
+    const lv = pgdat.__lruvec;
+    const mem = k.mem_map;
+    // Build a list of our own: empty the inactive file list first (it holds boot's page cache).
+    const saved = lv.lists[LRU_INACTIVE_FILE];
+    lv.lists[LRU_INACTIVE_FILE] = NO_PFN;
+    const a = lruPage(k, 0); // DMA32, added first: the tail
+    const dmaPage = lruPage(k, 0, true);
+    const b = lruPage(k, 0);
+    expect(k.page_zone(dmaPage)?.zone_idx).toBe(0);
+    expect(k.page_zone(a)?.zone_idx).toBe(1);
+    const sc = new scan_control();
+    sc.reclaim_idx = 0; // ZONE_DMA only
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const size0 = lv.lru_zone_size[0 * NR_LRU_LISTS + LRU_INACTIVE_FILE];
+    const size1 = lv.lru_zone_size[1 * NR_LRU_LISTS + LRU_INACTIVE_FILE];
+    const skip1 = k.vm_events[PGSCAN_SKIP_DMA32];
+    const taken = isolate_lru_folios(k, 1, lv, pgdat, lists, 0, sc.nr_scanned_out, sc, LRU_INACTIVE_FILE);
+    // a is skipped (zone 1 > reclaim_idx 0) and does not count against nr_to_scan; the DMA page
+    // is taken; b is not reached (scan == nr_to_scan).
+    expect(taken).toBe(1);
+    expect(listed(k, lists, 0)).toEqual([dmaPage]);
+    expect(sc.nr_scanned_out[0]).toBe(2); // total_scan counts the skipped page
+    expect(k.vm_events[PGSCAN_SKIP_DMA32] - skip1).toBe(1);
+    expect(k.vm_events[PGSCAN_SKIP_DMA]).toBe(0);
+    expect(mem._refcount[dmaPage]).toBe(2);
+    expect(mem.flags[dmaPage] & F(PG_lru)).toBe(0);
+    expect(lv.lru_zone_size[0 * NR_LRU_LISTS + LRU_INACTIVE_FILE]).toBe(size0 - 1);
+    expect(lv.lru_zone_size[1 * NR_LRU_LISTS + LRU_INACTIVE_FILE]).toBe(size1);
+    // list_splice(&folios_skipped, src): the skipped page goes to the head, before b.
+    expect(listed(k, lv.lists, LRU_INACTIVE_FILE)).toEqual([a, b]);
+    lv.lists[LRU_INACTIVE_FILE] = saved;
+  });
+
+  it("rotates pages it may not take: not PG_lru, being freed (refcount 0), mapped when it may not unmap", () => {
+    const { m, k, pgdat } = boot(false);
+    const lv = pgdat.__lruvec;
+    const mem = k.mem_map;
+    const saved = lv.lists[LRU_INACTIVE_ANON];
+    lv.lists[LRU_INACTIVE_ANON] = NO_PFN;
+    const ok = lruPage(k, F(PG_swapbacked));
+    const noLru = lruPage(k, F(PG_swapbacked));
+    mem.flags[noLru] &= ~F(PG_lru);
+    const dying = lruPage(k, F(PG_swapbacked));
+    mem._refcount[dying] = 0;
+    const sc = new scan_control();
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const taken = isolate_lru_folios(k, 3, lv, pgdat, lists, 0, sc.nr_scanned_out, sc, LRU_INACTIVE_ANON);
+    expect(taken).toBe(1);
+    expect(listed(k, lists, 0)).toEqual([ok]);
+    expect(sc.nr_scanned_out[0]).toBe(3);
+    expect(mem._refcount[dying]).toBe(0);
+    expect(mem._refcount[noLru]).toBe(1);
+    // Both rotated to the head (list_move(&folio->lru, src)), one after the other from the tail:
+    // noLru first, then dying in front of it.
+    expect(listed(k, lv.lists, LRU_INACTIVE_ANON)).toEqual([dying, noLru]);
+    mem._refcount[dying] = 1;
+    mem.flags[noLru] |= F(PG_lru);
+    // A mapped anonymous page is taken only when reclaim may unmap.
+    const p = m.spawn({ comm: "p" });
+    const addr = p.mmap(1 << 20);
+    p.write(addr, 4096);
+    lv.lists[LRU_INACTIVE_ANON] = NO_PFN;
+    const mapped = lruPage(k, F(PG_swapbacked));
+    // Borrow the process's page's mapcount onto ours: folio_mapped reads mapcount.
+    mem.mapcount[mapped] = 1;
+    sc.may_unmap = false;
+    expect(isolate_lru_folios(k, 1, lv, pgdat, lists, 1, sc.nr_scanned_out, sc, LRU_INACTIVE_ANON)).toBe(0);
+    expect(mem.flags[mapped] & F(PG_lru)).not.toBe(0);
+    sc.may_unmap = true;
+    expect(isolate_lru_folios(k, 1, lv, pgdat, lists, 1, sc.nr_scanned_out, sc, LRU_INACTIVE_ANON)).toBe(1);
+    expect(listed(k, lists, 1)).toEqual([mapped]);
+    mem.mapcount[mapped] = 0;
+    lv.lists[LRU_INACTIVE_ANON] = saved;
+  });
+});
+
+describe("move_folios_to_lru and free_folio_list", () => {
+  it("puts pages back with their reference dropped, leaves the last-reference ones for freeing, and ages the clock per active page", () => {
+    const { k, pgdat } = boot(false);
+    const mem = k.mem_map;
+    const lv = pgdat.__lruvec;
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const keep = page(k, F(PG_swapbacked) | F(PG_active));
+    mem._refcount[keep] = 2; // the isolation reference and another
+    const last = page(k, F(PG_swapbacked) | F(PG_active) | F(PG_unevictable)); // refcount 1: ours is the last
+    const inactive = page(k, F(PG_swapbacked));
+    mem._refcount[inactive] = 2;
+    for (const p of [keep, last, inactive]) mem.lru.list_add(lists, 0, p);
+    const age = lv.nonresident_age;
+    expect(move_folios_to_lru(k, lists, 0, 2)).toBe(2);
+    expect(lv.nonresident_age - age).toBe(1); // only `keep` is active
+    expect(mem._refcount[keep]).toBe(1);
+    expect(mem.flags[keep] & F(PG_lru)).not.toBe(0);
+    expect(mem._refcount[inactive]).toBe(1);
+    // __folio_clear_lru_flags: PG_active and PG_unevictable cleared on the page to free.
+    expect(listed(k, lists, 2)).toEqual([last]);
+    expect(mem.flags[last] & (F(PG_active) | F(PG_unevictable))).toBe(0);
+    expect(mem.flags[last] & F(PG_swapbacked)).not.toBe(0);
+    const free = mem.lru;
+    void free;
+    free_folio_list(k, lists, 2);
+    expect(lists[2]).toBe(NO_PFN);
+    expect(mem._refcount[last]).toBe(0);
+  });
+
+  it("throws KernelBug for a page already on an LRU, and for freeing a page someone else holds", () => {
+    const { k } = boot(false);
+    const mem = k.mem_map;
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const onLru = page(k, F(PG_lru));
+    mem._refcount[onLru] = 2;
+    mem.lru.list_add(lists, 0, onLru);
+    expect(() => move_folios_to_lru(k, lists, 0, 2)).toThrow(KernelBug);
+    const held = page(k, 0);
+    mem._refcount[held] = 2;
+    mem.lru.list_add(lists, 3, held);
+    expect(() => free_folio_list(k, lists, 3)).toThrow(KernelBug);
+  });
+
+  it("sends an isolated unevictable (mlocked) page back through the lru_add batch to the unevictable list", () => {
+    const { k, pgdat } = boot(false);
+    const mem = k.mem_map;
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const p = page(k, F(PG_swapbacked) | F(PG_mlocked));
+    mem._refcount[p] = 2;
+    mem.lru.list_add(lists, 0, p);
+    expect(move_folios_to_lru(k, lists, 0, 2)).toBe(0);
+    expect(lists[2]).toBe(NO_PFN);
+    // folio_putback_lru = folio_add_lru (the batch's reference) + folio_put (ours); the drain
+    // puts it on the unevictable list and drops the batch's.
+    lru_add_drain(k);
+    expect(mem._refcount[p]).toBe(1);
+    expect(mem.flags[p] & (F(PG_lru) | F(PG_unevictable))).toBe(F(PG_lru) | F(PG_unevictable));
+    expect(listed(k, pgdat.__lruvec.lists, LRU_UNEVICTABLE)).toContain(p);
+  });
+});
+
+describe("folio_isolate_lru", () => {
+  it("takes a page off its LRU with a reference, and refuses one not on an LRU", () => {
+    const { k } = boot(false);
+    const mem = k.mem_map;
+    const p = lruPage(k, F(PG_swapbacked));
+    expect(folio_isolate_lru(k, p)).toBe(true);
+    expect(mem._refcount[p]).toBe(2);
+    expect(mem.flags[p] & F(PG_lru)).toBe(0);
+    expect(folio_isolate_lru(k, p)).toBe(false);
+    expect(mem._refcount[p]).toBe(2);
+  });
+});
+
+describe("get_scan_count's balance", () => {
+  /** Pages on each evictable list of the node's lruvec: `n[lru]` of them in DMA32. */
+  function lists(k: Kernel, n: Record<number, number>): void {
+    for (const [lru, count] of Object.entries(n)) {
+      const l = Number(lru);
+      const flags = (l === LRU_ACTIVE_ANON || l === LRU_INACTIVE_ANON ? F(PG_swapbacked) : 0) | (l === LRU_ACTIVE_ANON || l === LRU_ACTIVE_FILE ? F(PG_active) : 0);
+      for (let i = 0; i < count; i++) lruPage(k, flags);
+    }
+  }
+  const sizes = (k: Kernel, pgdat: pglist_data, zid: number): number[] => [0, 1, 2, 3].map((l) => pgdat.__lruvec.lru_zone_size[zid * NR_LRU_LISTS + l]);
+
+  it("scans only file without swap or may_swap, every list's size >> priority", () => {
+    const { k, pgdat } = boot(false);
+    lists(k, { [LRU_INACTIVE_ANON]: 4096, [LRU_INACTIVE_FILE]: 4096 });
+    const sc = new scan_control();
+    sc.reclaim_idx = 1;
+    sc.priority = 2;
+    const nr = new Float64Array(NR_LRU_LISTS).fill(-1);
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    const s = [0, 1, 2, 3].map((l) => sizes(k, pgdat, 0)[l] + sizes(k, pgdat, 1)[l]);
+    expect([...nr]).toEqual([0, 0, s[2] >> 2, s[3] >> 2, 0]);
+  });
+
+  it("SCAN_EQUAL at priority 0 with swappiness, SCAN_ANON when the file cache is tiny, SCAN_FILE in cache_trim_mode", () => {
+    const { k, pgdat } = boot(true);
+    lists(k, { [LRU_INACTIVE_ANON]: 4096, [LRU_ACTIVE_ANON]: 2048, [LRU_INACTIVE_FILE]: 4096 });
+    const s = [0, 1, 2, 3].map((l) => sizes(k, pgdat, 0)[l] + sizes(k, pgdat, 1)[l]);
+    const nr = new Float64Array(NR_LRU_LISTS);
+    const sc = new scan_control();
+    sc.reclaim_idx = 1;
+    sc.priority = 0;
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    expect([...nr]).toEqual([s[0], s[1], s[2], s[3], 0]);
+    // `!sc->priority && swappiness`: swappiness 0 falls through to SCAN_FRACT (ap = 0: no anon).
+    k.vm.swappiness = 0;
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    expect(nr[0]).toBe(0);
+    expect(nr[1]).toBe(0);
+    expect(nr[2]).toBe(s[2]);
+    k.vm.swappiness = 60;
+    sc.priority = 1;
+    sc.file_is_tiny = true;
+    sc.cache_trim_mode = true; // file_is_tiny wins: it is tested first
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    expect([...nr]).toEqual([s[0] >> 1, s[1] >> 1, 0, 0, 0]);
+    sc.file_is_tiny = false;
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    expect([...nr]).toEqual([0, 0, s[2] >> 1, s[3] >> 1, 0]);
+    sc.cache_trim_mode = false;
+    sc.may_swap = false;
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    expect([...nr]).toEqual([0, 0, s[2] >> 1, s[3] >> 1, 0]);
+    // Only the zones up to reclaim_idx count (lruvec_lru_size(lruvec, lru, sc->reclaim_idx)).
+    sc.may_swap = true;
+    sc.priority = 0;
+    sc.reclaim_idx = 0;
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    expect([...nr]).toEqual([...sizes(k, pgdat, 0), 0]);
+  });
+
+  it("SCAN_FRACT: ap = swappiness·(total+1)/(anon_cost'+1), fp = (200−swappiness)·(total+1)/(file_cost'+1)", () => {
+    const { k, pgdat } = boot(true);
+    lists(k, { [LRU_INACTIVE_ANON]: 4000, [LRU_INACTIVE_FILE]: 2000 });
+    const s = [0, 1, 2, 3].map((l) => sizes(k, pgdat, 0)[l] + sizes(k, pgdat, 1)[l]);
+    const sc = new scan_control();
+    sc.reclaim_idx = 1;
+    sc.priority = 0;
+    k.vm.swappiness = 100;
+    // priority 0 with swappiness is SCAN_EQUAL; use priority 1 (sizes >> 1).
+    sc.priority = 1;
+    sc.anon_cost = 30;
+    sc.file_cost = 10;
+    // total = 40; anon' = 70, file' = 50, total' = 120; ap = 100·121/71 = 170, fp = 100·121/51 = 237.
+    const nr = new Float64Array(NR_LRU_LISTS);
+    get_scan_count(k, pgdat.__lruvec, pgdat, sc, nr);
+    const ap = 170;
+    const fp = 237;
+    expect(nr[LRU_INACTIVE_ANON]).toBe(Math.floor(((s[0] >> 1) * ap) / (ap + fp)));
+    expect(nr[LRU_INACTIVE_FILE]).toBe(Math.floor(((s[2] >> 1) * fp) / (ap + fp)));
+    expect(nr[LRU_ACTIVE_FILE]).toBe(Math.floor(((s[3] >> 1) * fp) / (ap + fp)));
+    expect(nr[LRU_UNEVICTABLE]).toBe(0);
+  });
+});
+
+describe("pgdat_balanced", () => {
+  it("is true for a node with no managed zone up to highest_zoneidx, and reads only zones up to it", () => {
+    const { k, pgdat } = boot(false);
+    // The DMA zone alone, held below its high watermark: unbalanced.
+    const dma = pgdat.node_zones[0];
+    const dma32 = pgdat.node_zones[1];
+    const saved = [dma.vm_stat[NR_FREE_PAGES], dma32.vm_stat[NR_FREE_PAGES]];
+    dma.vm_stat[NR_FREE_PAGES] = 0;
+    expect(pgdat_balanced(k, pgdat, 0, 0)).toBe(false);
+    // DMA32 well above its mark balances highest_zoneidx 1, not 0.
+    dma32.vm_stat[NR_FREE_PAGES] = high_wmark_pages(dma32) + 100000;
+    expect(pgdat_balanced(k, pgdat, 0, 1)).toBe(true);
+    expect(pgdat_balanced(k, pgdat, 0, 0)).toBe(false);
+    // ZONE_NORMAL on a 128M machine is empty: `if (!managed_zone(zone)) continue;` … return true
+    // when no zone was looked at (mark == -1 in 6.1).
+    const emptyIdx = pgdat.node_zones.findIndex((z) => !z.managed_zone());
+    expect(emptyIdx).toBeGreaterThan(1);
+    dma.vm_stat[NR_FREE_PAGES] = saved[0];
+    dma32.vm_stat[NR_FREE_PAGES] = saved[1];
+  });
+});
+
+describe("reclaim_current_flags", () => {
+  it("is PF_MEMALLOC only while reclaim runs on this context", () => {
+    const { k } = boot(false);
+    expect(reclaim_current_flags(k)).toBe(0);
+    k.reclaim_depth = 1;
+    expect(reclaim_current_flags(k)).toBe(PF_MEMALLOC);
+    k.reclaim_depth = 0;
+  });
+});
+
+
+/** Isolates the pages (folio_isolate_lru) onto local list 0 of a fresh set, in order: the first is the tail. */
+function isolated(k: Kernel, pfns: number[]): Int32Array {
+  const lists = new Int32Array(4).fill(NO_PFN);
+  for (const p of pfns) {
+    if (!folio_isolate_lru(k, p)) throw new Error(`pfn ${p} not on an LRU`);
+    k.mem_map.lru.list_add(lists, 0, p);
+  }
+  return lists;
+}
+
+/** A page made for shrink_folio_list: off any LRU, our (isolation) reference only, on local list 0. */
+function onList(k: Kernel, lists: Int32Array, flags: number): number {
+  const pfn = page(k, flags);
+  k.mem_map.lru.list_add(lists, 0, pfn);
+  return pfn;
+}
+
+describe("shrink_folio_list, page by page", () => {
+  it("keeps a locked page unscanned, and throws KernelBug for an active page on the inactive list", () => {
+    const { k, pgdat } = boot(false);
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const locked = onList(k, lists, F(PG_locked));
+    const sc = new scan_control();
+    const stat = new reclaim_stat();
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    // `if (!folio_trylock(folio)) goto keep;` comes before `sc->nr_scanned += nr_pages`.
+    expect(sc.nr_scanned).toBe(0);
+    expect(listed(k, lists, 0)).toEqual([locked]);
+    expect(k.mem_map.flags[locked] & F(PG_active)).toBe(0);
+    k.mem_map.lru.list_del(lists, 0, locked);
+    onList(k, lists, F(PG_active));
+    expect(() => shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toThrow(KernelBug);
+  });
+
+  it("sends an mlocked page back without PG_active (activate_locked skips mlocked folios)", () => {
+    const { k, pgdat } = boot(false);
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const p = onList(k, lists, F(PG_swapbacked) | F(PG_mlocked));
+    const sc = new scan_control();
+    const stat = new reclaim_stat();
+    const act = k.vm_events[PGACTIVATE];
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    expect(sc.nr_scanned).toBe(1);
+    expect(k.mem_map.flags[p] & F(PG_active)).toBe(0);
+    expect(stat.nr_activate).toEqual([0, 0]);
+    expect(k.vm_events[PGACTIVATE]).toBe(act);
+    expect(listed(k, lists, 0)).toEqual([p]);
+  });
+
+  it("counts file pages under writeback (dirty, congested, writeback; immediate for kswapd's own) and activates them", () => {
+    const { k, pgdat } = boot(false);
+    const mem = k.mem_map;
+    const lists = new Int32Array(4).fill(NO_PFN);
+    // Case 2 (global reclaim: writeback_throttling_sane): folio_set_reclaim, nr_writeback.
+    const wb = onList(k, lists, F(PG_writeback));
+    const wbReclaim = onList(k, lists, F(PG_writeback) | F(PG_reclaim));
+    const dirtyWb = onList(k, lists, F(PG_writeback) | F(PG_dirty));
+    // folio_check_dirty_writeback reports neither for anon (swap-backed) folios.
+    const anonWb = onList(k, lists, F(PG_writeback) | F(PG_swapbacked));
+    const sc = new scan_control();
+    const stat = new reclaim_stat();
+    const act = k.vm_events[PGACTIVATE];
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    expect(stat.nr_dirty).toBe(3);
+    expect(stat.nr_unqueued_dirty).toBe(0);
+    expect(stat.nr_congested).toBe(1);
+    expect(stat.nr_writeback).toBe(4);
+    expect(stat.nr_immediate).toBe(0);
+    expect(stat.nr_activate).toEqual([1, 3]);
+    expect(k.vm_events[PGACTIVATE] - act).toBe(4);
+    for (const p of [wb, wbReclaim, dirtyWb, anonWb]) expect(mem.flags[p] & (F(PG_reclaim) | F(PG_active))).toBe(F(PG_reclaim) | F(PG_active));
+    // Case 1: kswapd meets a PG_reclaim page under writeback while the node is PGDAT_WRITEBACK.
+    const lists2 = new Int32Array(4).fill(NO_PFN);
+    const again = onList(k, lists2, F(PG_writeback) | F(PG_reclaim));
+    const fresh = onList(k, lists2, F(PG_writeback));
+    sc.kswapd = true;
+    pgdat.flags |= PGDAT_WRITEBACK;
+    shrink_folio_list(k, lists2, 0, pgdat, sc, stat);
+    expect(stat.nr_immediate).toBe(1);
+    expect(stat.nr_writeback).toBe(1);
+    expect(mem.flags[again] & F(PG_active)).not.toBe(0);
+    expect(mem.flags[fresh] & F(PG_active)).not.toBe(0);
+    // Without PGDAT_WRITEBACK even kswapd's own goes the case-2 way.
+    const lists3 = new Int32Array(4).fill(NO_PFN);
+    onList(k, lists3, F(PG_writeback) | F(PG_reclaim));
+    pgdat.flags &= ~PGDAT_WRITEBACK;
+    shrink_folio_list(k, lists3, 0, pgdat, sc, stat);
+    expect(stat.nr_immediate).toBe(0);
+    expect(stat.nr_writeback).toBe(1);
+  });
+
+  it("activates a dirty file page direct reclaim meets (NR_VMSCAN_IMMEDIATE, PG_reclaim), and counts it unqueued", () => {
+    const { k, pgdat } = boot(false);
+    const mem = k.mem_map;
+    const lists = new Int32Array(4).fill(NO_PFN);
+    const d = onList(k, lists, F(PG_dirty));
+    const sc = new scan_control();
+    const stat = new reclaim_stat();
+    const imm = pgdat.vm_stat[NR_VMSCAN_IMMEDIATE];
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    expect(stat.nr_dirty).toBe(1);
+    expect(stat.nr_unqueued_dirty).toBe(1);
+    expect(stat.nr_congested).toBe(0);
+    expect(pgdat.vm_stat[NR_VMSCAN_IMMEDIATE] - imm).toBe(1);
+    expect(mem.flags[d] & (F(PG_reclaim) | F(PG_active))).toBe(F(PG_reclaim) | F(PG_active));
+    // kswapd, the page PG_reclaim already and the node PGDAT_DIRTY: no longer immediate. It was
+    // PG_referenced (FOLIOREF_RECLAIM_CLEAN for an unmapped file page): kept, not activated.
+    const lists2 = new Int32Array(4).fill(NO_PFN);
+    const d2 = onList(k, lists2, F(PG_dirty) | F(PG_reclaim) | F(PG_referenced));
+    sc.kswapd = true;
+    pgdat.flags |= PGDAT_DIRTY;
+    shrink_folio_list(k, lists2, 0, pgdat, sc, stat);
+    expect(pgdat.vm_stat[NR_VMSCAN_IMMEDIATE] - imm).toBe(1);
+    expect(mem.flags[d2] & F(PG_active)).toBe(0);
+    expect(mem.flags[d2] & F(PG_referenced)).toBe(0); // folio_check_references clears it
+    // Any one of the three conditions missing makes it immediate again.
+    for (const [kswapd, flags, pgflags] of [
+      [false, F(PG_dirty) | F(PG_reclaim), PGDAT_DIRTY],
+      [true, F(PG_dirty), PGDAT_DIRTY],
+      [true, F(PG_dirty) | F(PG_reclaim), 0],
+    ] as const) {
+      const l = new Int32Array(4).fill(NO_PFN);
+      const x = onList(k, l, flags);
+      sc.kswapd = kswapd;
+      pgdat.flags = (pgdat.flags & ~PGDAT_DIRTY) | pgflags;
+      const before = pgdat.vm_stat[NR_VMSCAN_IMMEDIATE];
+      shrink_folio_list(k, l, 0, pgdat, sc, stat);
+      expect(pgdat.vm_stat[NR_VMSCAN_IMMEDIATE] - before, `kswapd ${kswapd} flags ${flags} pgdat ${pgflags}`).toBe(1);
+      expect(mem.flags[x] & F(PG_active)).not.toBe(0);
+    }
+  });
+});
+
+
+/** A machine with an ext2 disk holding /mnt/d/f (4 MiB unless told), read once: its pages are on the inactive file list. */
+function withFile(swap: boolean, mib = 4): { m: Machine; k: Kernel; pgdat: pglist_data; pages: number[] } {
+  const { m, k, pgdat } = boot(swap);
+  m.addDisk("/dev/vdc", { size: `${mib + 4}M`, ext2: { files: [{ path: "f", size: `${mib}M` }] } });
+  const p = m.spawn({ comm: "r", image: null });
+  p.mkdir("/mnt/d");
+  p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc", readonly: true });
+  const fd = p.open("/mnt/d/f", "r");
+  while (p.readFd(fd, 1 << 20) > 0);
+  lru_add_drain(k);
+  // The newest pages on the inactive file list, head first: the file's (clean, unmapped, in cache).
+  const mem = k.mem_map;
+  const pages = listed(k, pgdat.__lruvec.lists, LRU_INACTIVE_FILE)
+    .filter((x) => mem.mapping[x] > 0 && (mem.flags[x] & (F(PG_dirty) | F(PG_writeback) | F(PG_locked))) === 0 && mem.mapcount[x] === 0 && mem._refcount[x] === 1)
+    .slice(0, 16);
+  return { m, k, pgdat, pages };
+}
+
+describe("shrink_folio_list and the page cache", () => {
+  it("frees clean unmapped file pages, leaving a workingset shadow in their slot", () => {
+    const { k, pgdat, pages } = withFile(false);
+    const mem = k.mem_map;
+    expect(pages.length).toBe(16);
+    const four = pages.slice(0, 4);
+    const mappings = four.map((x) => mem.mapping[x]);
+    // One of them PG_referenced: unmapped file → FOLIOREF_RECLAIM_CLEAN, still freed when clean.
+    mem.flags[four[1]] |= F(PG_referenced);
+    const lists = isolated(k, four);
+    const sc = new scan_control();
+    const stat = new reclaim_stat();
+    const age = pgdat.__lruvec.nonresident_age;
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(4);
+    expect(lists[0]).toBe(NO_PFN);
+    expect(sc.nr_scanned).toBe(4);
+    for (const x of four) expect(mem._refcount[x]).toBe(0);
+    // workingset_eviction ages the lruvec once per page it evicts.
+    expect(pgdat.__lruvec.nonresident_age - age).toBe(4);
+    expect(new Set(mappings).size).toBe(1);
+  });
+
+  it("keeps a file page someone else holds, and activates a dirty one whose mapping has no ->writepage", () => {
+    const { k, pgdat, pages } = withFile(false);
+    const mem = k.mem_map;
+    const [held, dirty, nofs, nowrite] = pages;
+    mem._refcount[held]++; // __remove_mapping's folio_ref_freeze(folio, 2) fails
+    // Dirty, PG_reclaim, and not PG_referenced (read() marked them accessed): FOLIOREF_RECLAIM.
+    for (const x of [dirty, nofs, nowrite]) mem.flags[x] = (mem.flags[x] & ~F(PG_referenced)) | F(PG_dirty) | F(PG_reclaim);
+    const sc = new scan_control();
+    sc.kswapd = true;
+    sc.gfp_mask = GFP_KERNEL;
+    pgdat.flags |= PGDAT_DIRTY; // kswapd may write it: PG_reclaim, PGDAT_DIRTY
+    const stat = new reclaim_stat();
+    let lists = isolated(k, [held, dirty]);
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    expect(mem.flags[held] & F(PG_active)).toBe(0); // keep_locked
+    // pageout: `if (mapping->a_ops->writepage == NULL) return PAGE_ACTIVATE;` (the model's ext2
+    // leaves dirty pages to the flushers).
+    expect(mem.flags[dirty] & F(PG_active)).not.toBe(0);
+    expect(stat.nr_activate).toEqual([0, 1]);
+    expect(stat.nr_pageout).toBe(0);
+    // may_enter_fs: without __GFP_FS a file page is kept; without may_writepage too.
+    sc.gfp_mask = GFP_NOFS;
+    lists = isolated(k, [nofs]);
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    expect(mem.flags[nofs] & F(PG_active)).toBe(0);
+    sc.gfp_mask = GFP_KERNEL;
+    sc.may_writepage = false;
+    lists = isolated(k, [nowrite]);
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    expect(mem.flags[nowrite] & F(PG_active)).toBe(0);
+    expect(stat.nr_activate).toEqual([0, 0]);
+  });
+});
+
+/** A process with `n` anonymous pages written (young PTEs, dirty), on the inactive anon list. */
+function anonPages(m: Machine, k: Kernel, n: number): number[] {
+  const p = m.spawn({ comm: "a", image: null });
+  const a = p.mmap(n * 4096);
+  p.write(a, n * 4096);
+  lru_add_drain(k);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
+  return out;
+}
+
+describe("shrink_folio_list and anonymous pages", () => {
+  it("keeps a once-referenced page, and on the next pass swaps it out: added to swap, unmapped, written and kept under writeback", () => {
+    const { m, k, pgdat } = boot(true);
+    const mem = k.mem_map;
+    const pages = anonPages(m, k, 4);
+    const sc = new scan_control();
+    sc.gfp_mask = GFP_KERNEL;
+    const stat = new reclaim_stat();
+    // folio_check_references: one young PTE, no PG_referenced → FOLIOREF_KEEP, PG_referenced set.
+    let lists = isolated(k, pages);
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    expect(stat.nr_ref_keep).toBe(4);
+    for (const x of pages) expect(mem.flags[x] & (F(PG_referenced) | F(PG_active))).toBe(F(PG_referenced));
+    move_folios_to_lru(k, lists, 0, 2);
+    // Second pass: PTEs old, PG_referenced only → anon FOLIOREF_RECLAIM: add_to_swap, unmap,
+    // pageout → swap_writepage: PAGE_SUCCESS under writeback, kept for now.
+    const writes = pgdat.vm_stat[NR_VMSCAN_WRITE];
+    lists = isolated(k, pages);
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    expect(stat.nr_pageout).toBe(4);
+    expect(stat.nr_ref_keep).toBe(0);
+    expect(pgdat.vm_stat[NR_VMSCAN_WRITE] - writes).toBe(4);
+    for (const x of pages) {
+      expect(mem.mapcount[x]).toBe(0);
+      expect(mem.flags[x] & F(PG_swapcache)).not.toBe(0);
+      expect(mem.flags[x] & F(PG_active)).toBe(0);
+    }
+    for (const x of pages) expect(mem.flags[x] & (F(PG_writeback) | F(PG_reclaim))).toBe(F(PG_writeback) | F(PG_reclaim));
+    move_folios_to_lru(k, lists, 0, 2);
+  });
+
+  it("activates a page referenced twice, keeps one when it may not do I/O, and keeps a mapped one when it may not unmap", () => {
+    const { m, k, pgdat } = boot(true);
+    const mem = k.mem_map;
+    const [twice, noio, nounmap] = anonPages(m, k, 3);
+    mem.flags[twice] |= F(PG_referenced); // young PTE + PG_referenced → FOLIOREF_ACTIVATE
+    const sc = new scan_control();
+    sc.gfp_mask = GFP_KERNEL;
+    const stat = new reclaim_stat();
+    let lists = isolated(k, [twice]);
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    expect(mem.flags[twice] & F(PG_active)).not.toBe(0);
+    expect(stat.nr_activate).toEqual([1, 0]);
+    // Old PTE, no PG_referenced: FOLIOREF_RECLAIM; GFP_NOIO → `if (!(sc->gfp_mask & __GFP_IO)) goto keep_locked`.
+    mem.flags[noio] &= ~F(PG_referenced);
+    folio_referenced(k, noio); // clears the young bit
+    sc.gfp_mask = GFP_NOIO;
+    lists = isolated(k, [noio]);
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    expect(mem.flags[noio] & (F(PG_swapcache) | F(PG_active))).toBe(0);
+    expect(mem.mapcount[noio]).toBe(1);
+    // !sc->may_unmap && folio_mapped → keep_locked before anything else.
+    sc.gfp_mask = GFP_KERNEL;
+    sc.may_unmap = false;
+    lists = isolated(k, [nounmap]);
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    expect(mem.flags[nounmap] & (F(PG_swapcache) | F(PG_active) | F(PG_referenced))).toBe(0);
+    expect(stat.nr_ref_keep).toBe(0);
+  });
+
+  it("discards a clean MADV_FREE page (PGLAZYFREED) without swap", () => {
+    const { m, k, pgdat } = boot(false);
+    const mem = k.mem_map;
+    const p = m.spawn({ comm: "l", image: null });
+    const a = p.mmap(4 * 4096);
+    p.write(a, 4 * 4096);
+    lru_add_drain(k); // lru_lazyfree only moves pages already on an LRU
+    const pages = [0, 1, 2, 3].map((i) => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
+    p.madvise(a, 4 * 4096, "free");
+    lru_add_drain(k);
+    for (const x of pages) expect(mem.flags[x] & F(PG_swapbacked)).toBe(0);
+    for (const x of pages) folio_referenced(k, x);
+    const sc = new scan_control();
+    sc.gfp_mask = GFP_KERNEL;
+    const lazy = k.vm_events[PGLAZYFREED];
+    const lists = isolated(k, pages);
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, new reclaim_stat())).toBe(4);
+    expect(k.vm_events[PGLAZYFREED] - lazy).toBe(4);
+  });
+});
+
+
+/** Records kcompactd wakeups on the node instead of making them. */
+function spyKcompactd(pgdat: pglist_data): Array<[number, number]> {
+  const calls: Array<[number, number]> = [];
+  const kc = pgdat.kcompactd;
+  if (kc === null) throw new Error("no kcompactd");
+  kc.wakeup = (_k: Kernel, order: number, idx: number) => void calls.push([order, idx]);
+  kc.reset_isolation_suitable = () => void calls.push([-1, -1]);
+  return calls;
+}
+
+/** Holds every managed zone of the node below its high watermark (free pages 0) until `restore`. */
+function starve(pgdat: pglist_data): () => void {
+  const saved = pgdat.node_zones.map((z) => z.vm_stat[NR_FREE_PAGES]);
+  for (const z of pgdat.node_zones) z.vm_stat[NR_FREE_PAGES] = 0;
+  return () => pgdat.node_zones.forEach((z, i) => (z.vm_stat[NR_FREE_PAGES] = saved[i]));
+}
+
+describe("wakeup_kswapd", () => {
+  it("records the highest zone and order asked for, and wakes kswapd only for an unbalanced node", () => {
+    const { m, k, pgdat } = boot(false);
+    const t = pgdat.kswapd!;
+    const calls = spyKcompactd(pgdat);
+    const woke: string[] = [];
+    m.trace.on("mm_vmscan_wakeup_kswapd", (e) => void woke.push(e.message));
+    const dma32 = pgdat.node_zones[1];
+    const empty = pgdat.node_zones.find((z) => !z.managed_zone())!;
+    expect(t.is_running()).toBe(false);
+    // `if (!managed_zone(zone)) return;` before anything is recorded.
+    wakeup_kswapd(k, empty, GFP_KERNEL, 3, 2);
+    expect(pgdat.kswapd_order).toBe(0);
+    expect(pgdat.kswapd_highest_zoneidx).toBe(MAX_NR_ZONES); // nothing asked yet
+    // Balanced and unboosted: recorded, no wakeup; kcompactd only for a request that may not
+    // compact itself (no __GFP_DIRECT_RECLAIM).
+    wakeup_kswapd(k, dma32, GFP_KERNEL, 2, 1);
+    expect(pgdat.kswapd_order).toBe(2);
+    expect(pgdat.kswapd_highest_zoneidx).toBe(1);
+    expect(calls).toEqual([]);
+    wakeup_kswapd(k, dma32, GFP_NOWAIT, 1, 0);
+    expect(calls).toEqual([[1, 0]]);
+    // A lower zone or order does not lower what was asked (curr_idx < highest_zoneidx; kswapd_order < order).
+    expect(pgdat.kswapd_order).toBe(2);
+    expect(pgdat.kswapd_highest_zoneidx).toBe(1);
+    wakeup_kswapd(k, dma32, GFP_NOWAIT, 2, 2);
+    expect(pgdat.kswapd_highest_zoneidx).toBe(2);
+    expect(woke).toEqual([]);
+    expect(t.is_running()).toBe(false);
+    // Boosted: woken though balanced.
+    dma32.watermark_boost = 1;
+    expect(pgdat_balanced(k, pgdat, 0, 1)).toBe(true);
+    wakeup_kswapd(k, dma32, GFP_KERNEL, 0, 1);
+    expect(t.is_running()).toBe(true);
+    expect(woke).toEqual(["nid=0 order=0 gfp_flags=GFP_KERNEL"]);
+    // Already runnable (!waitqueue_active): recorded, not woken again.
+    wakeup_kswapd(k, dma32, GFP_KERNEL, 5, 1);
+    expect(pgdat.kswapd_order).toBe(5);
+    expect(woke.length).toBe(1);
+    dma32.watermark_boost = 0;
+  });
+
+  it("wakes kswapd for a node below its high watermarks, unless it has failed MAX_RECLAIM_RETRIES times", () => {
+    const { m, k, pgdat } = boot(false);
+    const t = pgdat.kswapd!;
+    const calls = spyKcompactd(pgdat);
+    let woke = 0;
+    m.trace.on("mm_vmscan_wakeup_kswapd", () => void woke++);
+    const restore = starve(pgdat);
+    pgdat.kswapd_failures = MAX_RECLAIM_RETRIES;
+    wakeup_kswapd(k, pgdat.node_zones[1], GFP_KERNEL, 0, 1);
+    expect(woke).toBe(0);
+    expect(calls).toEqual([]); // __GFP_DIRECT_RECLAIM: no kcompactd
+    wakeup_kswapd(k, pgdat.node_zones[1], GFP_KERNEL & ~__GFP_DIRECT_RECLAIM, 0, 1);
+    expect(calls).toEqual([[0, 1]]);
+    expect(t.is_running()).toBe(false);
+    pgdat.kswapd_failures = MAX_RECLAIM_RETRIES - 1;
+    wakeup_kswapd(k, pgdat.node_zones[1], GFP_KERNEL, 0, 1);
+    expect(woke).toBe(1);
+    expect(t.is_running()).toBe(true);
+    restore();
+  });
+});
+
+describe("kswapd's turns", () => {
+  it("balances nothing on a balanced node, naps HZ/10, then sleeps; a wakeup during the nap counts low_wmark_hit_quickly", () => {
+    const { m, k, pgdat } = boot(false);
+    const t = pgdat.kswapd!;
+    const calls = spyKcompactd(pgdat);
+    const seen: string[] = [];
+    for (const ev of ["mm_vmscan_kswapd_wake", "mm_vmscan_kswapd_sleep"]) m.trace.on(ev, (e) => void seen.push(`${ev} ${e.message}`));
+    expect(t.next_ns(k)).toBe(Infinity);
+    pgdat.kswapd_order = 3;
+    pgdat.kswapd_highest_zoneidx = 1;
+    pgdat.flags |= PGDAT_DIRTY | PGDAT_WRITEBACK;
+    pgdat.__lruvec.flags |= LRUVEC_CONGESTED;
+    const runs = k.vm_events[PAGEOUTRUN];
+    t.wake(k);
+    expect(t.next_ns(k)).toBe(k.now_ns);
+    t.run(k);
+    expect(k.vm_events[PAGEOUTRUN] - runs).toBe(1);
+    // What it was woken for is taken and reset (kswapd(): kswapd_order = 0, highest = MAX_NR_ZONES).
+    expect(pgdat.kswapd_order).toBe(0);
+    expect(pgdat.kswapd_highest_zoneidx).toBe(MAX_NR_ZONES);
+    expect(t.highest_zoneidx).toBe(1);
+    expect(seen).toEqual(["mm_vmscan_kswapd_wake nid=0 order=3"]);
+    // prepare_kswapd_sleep on a balanced node clears the congestion flags.
+    expect(pgdat.flags & (PGDAT_DIRTY | PGDAT_WRITEBACK)).toBe(0);
+    expect(pgdat.__lruvec.flags & LRUVEC_CONGESTED).toBe(0);
+    // kswapd_try_to_sleep: reset_isolation_suitable and wakeup_kcompactd(pgdat, alloc_order, highest_zoneidx) before the HZ/10 nap.
+    expect(calls).toEqual([[-1, -1], [3, 1]]);
+    expect(t.is_running()).toBe(false);
+    expect(t.next_ns(k)).toBe(k.now_ns + 25 * JIFFY);
+    // A wakeup while napping: KSWAPD_LOW_WMARK_HIT_QUICKLY.
+    const low = k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY];
+    t.wake(k);
+    expect(k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY] - low).toBe(1);
+    t.run(k);
+    // The nap ends balanced: schedule() for real, with the sleep tracepoint.
+    seen.length = 0;
+    k.now_ns = t.next_ns(k);
+    t.run(k);
+    expect(seen).toEqual(["mm_vmscan_kswapd_sleep nid=0"]);
+    expect(t.next_ns(k)).toBe(Infinity);
+    // Asleep, a wakeup is not "quickly".
+    t.wake(k);
+    expect(k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY] - low).toBe(1);
+  });
+
+  it("asks for the CPU at once when woken only if it has not had more than its share (fair_at)", () => {
+    const { k, pgdat } = boot(false);
+    const t = pgdat.kswapd!;
+    k.need_resched = false;
+    t.fair_at = k.now_ns + 1;
+    t.wake(k);
+    expect(k.need_resched).toBe(false);
+    expect(t.next_ns(k)).toBe(k.now_ns + 1);
+    t.fair_at = k.now_ns;
+    t.wake(k);
+    expect(k.need_resched).toBe(true);
+    expect(t.next_ns(k)).toBe(k.now_ns);
+    t.on_cpu = true;
+    expect(t.is_running()).toBe(true);
+  });
+
+  it("counts high_wmark_hit_quickly when a nap ends unbalanced, and stays runnable", () => {
+    const { k, pgdat } = boot(false);
+    const t = pgdat.kswapd!;
+    spyKcompactd(pgdat);
+    t.wake(k);
+    t.run(k); // balanced: napping
+    const restore = starve(pgdat);
+    const high = k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY];
+    k.now_ns = t.next_ns(k);
+    t.run(k);
+    expect(k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY] - high).toBeGreaterThanOrEqual(1);
+    expect(t.is_running()).toBe(true);
+    restore();
+  });
+});
+
+
+const ac = (k: Kernel) => ({ zonelist: k.node_data[0].node_zonelists, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: 0, highest_zoneidx: 2, spread_dirty_pages: false });
+
+describe("try_to_free_pages", () => {
+  it("reclaims clean file pages as the allocating task: allocstall, pgscan/pgsteal_direct and _file, PF_MEMALLOC, the begin/end tracepoints", () => {
+    const { m, k, pgdat } = withFile(false);
+    const seen: string[] = [];
+    let memalloc = 0;
+    m.trace.on("mm_vmscan_direct_reclaim_begin", (e) => void seen.push(`begin ${e.message}`));
+    m.trace.on("mm_vmscan_direct_reclaim_end", (e) => void seen.push(`end ${e.message}`));
+    m.trace.on("mm_vmscan_lru_isolate", () => void (memalloc |= reclaim_current_flags(k)));
+    const ev = [...k.vm_events];
+    const got = try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    // do_try_to_free_pages stops once nr_reclaimed >= nr_to_reclaim (SWAP_CLUSTER_MAX).
+    expect(got).toBeGreaterThanOrEqual(SWAP_CLUSTER_MAX);
+    expect(seen).toEqual(["begin order=0 gfp_flags=GFP_KERNEL", `end nr_reclaimed=${got}`]);
+    expect(memalloc).toBe(PF_MEMALLOC);
+    expect(reclaim_current_flags(k)).toBe(0);
+    const d = (i: number): number => k.vm_events[i] - ev[i];
+    expect(d(ALLOCSTALL_NORMAL)).toBe(1); // gfp_zone(GFP_KERNEL) = ZONE_NORMAL
+    expect(d(ALLOCSTALL_DMA)).toBe(0);
+    expect(d(PGSTEAL_DIRECT)).toBe(got);
+    expect(d(PGSTEAL_FILE)).toBe(got);
+    expect(d(PGSTEAL_ANON)).toBe(0);
+    expect(d(PGSTEAL_KSWAPD)).toBe(0);
+    expect(d(PGSCAN_DIRECT)).toBe(d(PGSCAN_FILE));
+    expect(d(PGSCAN_DIRECT)).toBeGreaterThanOrEqual(got);
+    expect(d(PGSCAN_KSWAPD)).toBe(0);
+    expect(d(PGSCAN_ANON)).toBe(0);
+    expect(pgdat.vm_stat[NR_ISOLATED_ANON]).toBe(0);
+    expect(pgdat.vm_stat[NR_ISOLATED_ANON + 1]).toBe(0);
+    // A ZONE_DMA request counts ALLOCSTALL_DMA (count_vm_event(ALLOCSTALL_NORMAL - ZONE_NORMAL + sc->reclaim_idx)).
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL | __GFP_DMA);
+    expect(d(ALLOCSTALL_DMA)).toBe(1);
+    expect(d(ALLOCSTALL_NORMAL)).toBe(1);
+  });
+
+  it("scans from DEF_PRIORITY down to 0 when nothing can be freed, the isolate trace naming each priority's target", () => {
+    const { m, k } = boot(false);
+    const priorities = new Set<number>();
+    m.trace.on("mm_vmscan_lru_shrink_inactive", (e) => void priorities.add(Number(e.fields.priority)));
+    const file = k.node_data[0].__lruvec;
+    void file;
+    // No swap: anon is never scanned (SCAN_FILE); the boot's file cache cannot all be dropped at once.
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    expect(Math.max(...priorities)).toBeLessThanOrEqual(DEF_PRIORITY);
+  });
+});
+
+describe("balance_pgdat's boost reclaim", () => {
+  it("reclaims a watermark boost without swap, clears the boost and wakes kcompactd for a pageblock", () => {
+    // 32 MiB of file: 8192 pages, so DEF_PRIORITY's first pass scans some (8192 >> 12 = 2 per list
+    // and round); boosted reclaim stops at the first pass that frees nothing.
+    const { m, k, pgdat } = withFile(true, 32);
+    const calls = spyKcompactd(pgdat);
+    anonPages(m, k, 256);
+    const dma32 = pgdat.node_zones[1];
+    dma32.watermark_boost = 64;
+    const ev = [...k.vm_events];
+    const t = pgdat.kswapd!;
+    pgdat.kswapd_highest_zoneidx = 1;
+    t.wake(k);
+    t.run(k);
+    const d = (i: number): number => k.vm_events[i] - ev[i];
+    expect(d(PAGEOUTRUN)).toBe(1);
+    // balance_pgdat: boosted reclaim runs with may_swap = may_writepage = false: file only.
+    expect(d(PGSTEAL_KSWAPD)).toBeGreaterThan(0);
+    expect(d(PGSCAN_ANON)).toBe(0);
+    expect(d(PSWPOUT)).toBe(0);
+    expect(dma32.watermark_boost).toBe(0);
+    // wakeup_kcompactd(pgdat, pageblock_order, highest_zoneidx) after a boosted run.
+    expect(calls[0]).toEqual([9, 1]);
+  });
+});
+
+describe("memcg reclaim (try_to_free_mem_cgroup_pages)", () => {
+  /** Group /g with a process whose `n` anonymous pages are charged to it, `active` of them on the active list. */
+  function group(n: number, active: number) {
+    const { m, k, pgdat } = boot(true);
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/g");
+    const p = m.spawn({ comm: "g", cgroup: "/g", image: null });
+    const a = p.mmap(n * 4096);
+    p.write(a, n * 4096);
+    lru_add_drain(k);
+    const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+    const pages: number[] = [];
+    for (let i = 0; i < n; i++) pages.push(follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
+    const lists = isolated(k, pages.slice(0, active));
+    for (const x of pages.slice(0, active)) k.mem_map.flags[x] |= F(PG_active);
+    move_folios_to_lru(k, lists, 0, 2);
+    return { m, k, pgdat, memcg, pages };
+  }
+  const stat = (m: Machine): Record<string, number> => Object.fromEntries(m.read("/sys/fs/cgroup/g/memory.stat").trim().split("\n").map((l) => [l.split(" ")[0], Number(l.split(" ")[1])]));
+
+  it("counts pgscan, pgsteal, pgrefill and pgdeactivate to the group; of the global events only pgdeactivate", () => {
+    // 6.1: shrink_inactive_list counts PGSCAN_*/PGSTEAL_* globally only `if (!cgroup_reclaim(sc))`,
+    // shrink_active_list PGREFILL the same way; PGDEACTIVATE is counted globally always. The
+    // memcg's own events are counted in every case.
+    const { m, k, memcg, pages } = group(512, 300);
+    const ev = [...k.vm_events];
+    const before = stat(m);
+    const got = try_to_free_mem_cgroup_pages(k, memcg, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
+    const after = stat(m);
+    const d = (i: number): number => k.vm_events[i] - ev[i];
+    expect(after.pgrefill - before.pgrefill).toBeGreaterThan(0);
+    expect(after.pgdeactivate - before.pgdeactivate).toBeGreaterThan(0);
+    expect(d(PGDEACTIVATE)).toBe(after.pgdeactivate - before.pgdeactivate);
+    expect(d(PGREFILL)).toBe(0);
+    expect(d(PGSCAN_DIRECT)).toBe(0);
+    expect(d(PGSTEAL_DIRECT)).toBe(0);
+    expect(d(ALLOCSTALL_NORMAL)).toBe(0); // do_try_to_free_pages counts allocstall only for global reclaim
+    expect(after.pgscan - before.pgscan).toBeGreaterThan(0);
+    expect(after.pgsteal - before.pgsteal).toBe(got);
+    // PGSCAN_ANON / PGSTEAL_ANON are counted in both (count_vm_events(PGSCAN_ANON + file, …)).
+    expect(d(PGSCAN_ANON)).toBe(after.pgscan - before.pgscan);
+    expect(d(PGSTEAL_ANON)).toBe(got);
+    expect(pages.length).toBe(512);
+  });
+});
