@@ -80,6 +80,10 @@ import {
   PAGEOUTRUN,
   NR_FREE_PAGES,
   NR_THROTTLED_WRITTEN,
+  NR_INACTIVE_FILE,
+  NR_ACTIVE_FILE,
+  WORKINGSET_ACTIVATE_ANON,
+  WORKINGSET_ACTIVATE_FILE,
   NR_VMSCAN_WRITE,
   PGLAZYFREED,
   NR_VMSCAN_IMMEDIATE,
@@ -1067,5 +1071,68 @@ describe("memcg reclaim (try_to_free_mem_cgroup_pages)", () => {
     expect(d(PGSCAN_ANON)).toBe(after.pgscan - before.pgscan);
     expect(d(PGSTEAL_ANON)).toBe(got);
     expect(pages.length).toBe(512);
+  });
+});
+
+describe("prepare_scan_count and the retry in do_try_to_free_pages", () => {
+  it("trims only the file cache while its inactive list is large and nothing refaults (cache_trim_mode), and scans anon once file refaults", () => {
+    const { m, k, pgdat } = withFile(true, 32);
+    anonPages(m, k, 2048);
+    let ev = [...k.vm_events];
+    const d = (i: number): number => k.vm_events[i] - ev[i];
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    // file >> priority && !(may_deactivate & DEACTIVATE_FILE): SCAN_FILE though swap has room.
+    expect(d(PGSCAN_FILE)).toBeGreaterThan(0);
+    expect(d(PGSCAN_ANON)).toBe(0);
+    // A file refault since the last snapshot (refaults != target_lruvec->refaults[WORKINGSET_FILE])
+    // lets the active file list be deactivated: no cache_trim_mode, SCAN_FRACT scans anon too.
+    pgdat.vm_stat[WORKINGSET_ACTIVATE_FILE] += 1;
+    ev = [...k.vm_events];
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    expect(d(PGSCAN_ANON)).toBeGreaterThan(0);
+    // snapshot_refaults took the new count: the next pass is back in cache_trim_mode.
+    ev = [...k.vm_events];
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    expect(d(PGSCAN_ANON)).toBe(0);
+  });
+
+  it("scans only anon when file and free pages are within the high watermarks (file_is_tiny)", () => {
+    const { m, k, pgdat } = boot(true);
+    anonPages(m, k, 4096);
+    const total_high = pgdat.node_zones.filter((z) => z.managed_zone()).reduce((s, z) => s + high_wmark_pages(z), 0);
+    const file = pgdat.vm_stat[NR_INACTIVE_FILE] + pgdat.vm_stat[NR_ACTIVE_FILE];
+    expect(file).toBeLessThan(total_high);
+    const restore = starve(pgdat);
+    const ev = [...k.vm_events];
+    const d = (i: number): number => k.vm_events[i] - ev[i];
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    restore();
+    expect(d(PGSCAN_ANON)).toBeGreaterThan(0);
+    expect(d(PGSCAN_FILE)).toBe(0);
+  });
+
+  it("retries once with force_deactivate when a pass freed nothing and skipped the active lists (two allocstalls)", () => {
+    const { k, pgdat } = boot(false);
+    // Unfreeable file pages (no mapping: __remove_mapping fails), more inactive than active so the
+    // active list is not deactivated on the first pass (inactive_is_low false) …
+    // (12 MiB in all: more would wake kswapd, which deactivates them first.)
+    for (let i = 0; i < 1024; i++) lruPage(k, F(PG_active));
+    for (let i = 0; i < 2048; i++) lruPage(k, 0);
+    // … and no refaults since the last snapshot (snapshot_refaults' values).
+    pgdat.__lruvec.refaults[0] = pgdat.vm_stat[WORKINGSET_ACTIVATE_ANON];
+    pgdat.__lruvec.refaults[1] = pgdat.vm_stat[WORKINGSET_ACTIVATE_FILE];
+    const ev = [...k.vm_events];
+    const d = (i: number): number => k.vm_events[i] - ev[i];
+    const refills: number[] = [];
+    const stallsAt: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_active", () => void (refills.push(d(PGREFILL)), stallsAt.push(d(ALLOCSTALL_NORMAL))));
+    expect(try_to_free_pages(k, ac(k), 0, GFP_KERNEL)).toBe(0);
+    // do_try_to_free_pages: `if (sc->skipped_deactivate) { sc->priority = initial_priority;
+    // sc->force_deactivate = 1; sc->skipped_deactivate = 0; goto retry; }`, and retry: counts
+    // ALLOCSTALL again. The active list is scanned only in the second round.
+    expect(d(ALLOCSTALL_NORMAL)).toBe(2);
+    expect(refills.length).toBeGreaterThan(0);
+    expect(stallsAt.every((n) => n === 2)).toBe(true);
+    expect(d(PGDEACTIVATE)).toBe(d(PGREFILL));
   });
 });
