@@ -11,7 +11,7 @@ import { kernelOf } from "../api/internals.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reclaim, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
-import { lruvec_add_folio } from "./mm_inline.js";
+import { lruvec_add_folio, lruvec_add_folio_tail } from "./mm_inline.js";
 import { lru_add_drain } from "./swap.js";
 import { follow_pte } from "./memory.js";
 import { folio_referenced } from "./rmap.js";
@@ -1134,5 +1134,85 @@ describe("prepare_scan_count and the retry in do_try_to_free_pages", () => {
     expect(refills.length).toBeGreaterThan(0);
     expect(stallsAt.every((n) => n === 2)).toBe(true);
     expect(d(PGDEACTIVATE)).toBe(d(PGREFILL));
+  });
+});
+
+describe("shrink_node's verdicts on dirty and writeback pages", () => {
+  /** `n` file pages at the tail of the inactive file list with these flags (reclaim meets them first). */
+  function atTail(k: Kernel, n: number, flags: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const pfn = page(k, flags | F(PG_lru));
+      lruvec_add_folio_tail(k, pfn);
+      out.push(pfn);
+    }
+    return out;
+  }
+
+  /** pgdat->flags as each shrink_inactive_list ends: [i] shows what the shrink_node before it decided. */
+  function flagsSeen(k: Kernel, pgdat: pglist_data): number[] {
+    const seen: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", () => void seen.push(pgdat.flags));
+    return seen;
+  }
+
+  it("kswapd marks the node PGDAT_WRITEBACK and its lruvec congested when all it took was under writeback, then waits on its own", () => {
+    const { k, pgdat } = boot(false);
+    spyKcompactd(pgdat);
+    atTail(k, 4096, F(PG_writeback) | F(PG_reclaim)); // 4096: priority 12 already scans one
+    const restore = starve(pgdat);
+    pgdat.flags = 0;
+    const seen = flagsSeen(k, pgdat);
+    const congested: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", () => void congested.push(pgdat.__lruvec.flags & LRUVEC_CONGESTED));
+    const t = pgdat.kswapd!;
+    t.wake(k);
+    const t0 = k.now_ns;
+    t.run(k);
+    restore();
+    // The first shrink_node (priority 12: size >> 12 of the file list) took only writeback pages.
+    // current_is_kswapd(): nr.writeback == nr.taken → PGDAT_WRITEBACK; nr.unqueued_dirty (0) !=
+    // nr.file_taken (2) → no PGDAT_DIRTY; nr.dirty == nr.congested → LRUVEC_CONGESTED.
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen[0] & (PGDAT_WRITEBACK | PGDAT_DIRTY)).toBe(0);
+    expect(seen[1] & (PGDAT_WRITEBACK | PGDAT_DIRTY)).toBe(PGDAT_WRITEBACK);
+    expect(congested[0]).toBe(0);
+    expect(congested[1]).toBe(LRUVEC_CONGESTED);
+    // The next pass meets PG_reclaim pages with the node PGDAT_WRITEBACK: nr_immediate, and
+    // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK) sleeps HZ/10 (nothing is being written).
+    expect(k.now_ns - t0).toBeGreaterThanOrEqual(25 * JIFFY);
+  });
+
+  it("kswapd marks the node PGDAT_DIRTY when every file page it took was dirty and not queued for writeback", () => {
+    const { k, pgdat } = boot(false);
+    spyKcompactd(pgdat);
+    atTail(k, 4096, F(PG_dirty));
+    const restore = starve(pgdat);
+    pgdat.flags = 0;
+    const seen = flagsSeen(k, pgdat);
+    const congested: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", () => void congested.push(pgdat.__lruvec.flags & LRUVEC_CONGESTED));
+    const t = pgdat.kswapd!;
+    t.wake(k);
+    t.run(k);
+    restore();
+    expect(seen[1] & (PGDAT_WRITEBACK | PGDAT_DIRTY)).toBe(PGDAT_DIRTY);
+    // Dirty but none congested (nr.congested counts writeback + PG_reclaim): not congested.
+    expect(congested[1]).toBe(0);
+  });
+
+  it("direct reclaim on a congested lruvec sleeps a jiffy when much of what is reclaimable waits for writeback", () => {
+    const run = (pending: boolean): number => {
+      const { k, pgdat } = boot(false);
+      pgdat.__lruvec.flags |= LRUVEC_CONGESTED;
+      const reclaimable = pgdat.node_zones.filter((x) => x.managed_zone()).reduce((s, x) => s + zone_reclaimable_pages(k, x), 0);
+      if (pending) pgdat.node_zones[1].vm_stat[NR_ZONE_WRITE_PENDING] = reclaimable;
+      const t0 = k.now_ns;
+      try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+      return k.now_ns - t0;
+    };
+    // Each shrink_node of a direct reclaimer: `if (!current_is_kswapd() && … test_bit(LRUVEC_CONGESTED))
+    // reclaim_throttle(pgdat, VMSCAN_THROTTLE_CONGESTED)`: one jiffy each unless skip_throttle_noprogress.
+    expect(run(true) - run(false)).toBeGreaterThanOrEqual(JIFFY);
   });
 });
