@@ -239,6 +239,9 @@ describe("isolate_lru_folios", () => {
     expect(k.page_zone(a)?.zone_idx).toBe(1);
     const sc = new scan_control();
     sc.reclaim_idx = 0; // ZONE_DMA only
+    sc.order = 2;
+    const traced: Array<[string, Record<string, unknown>]> = [];
+    k.trace.on("mm_vmscan_lru_isolate", (e) => void traced.push([e.message, { ...e.fields }]));
     const lists = new Int32Array(4).fill(NO_PFN);
     const size0 = lv.lru_zone_size[0 * NR_LRU_LISTS + LRU_INACTIVE_FILE];
     const size1 = lv.lru_zone_size[1 * NR_LRU_LISTS + LRU_INACTIVE_FILE];
@@ -257,6 +260,9 @@ describe("isolate_lru_folios", () => {
     expect(lv.lru_zone_size[1 * NR_LRU_LISTS + LRU_INACTIVE_FILE]).toBe(size1);
     // list_splice(&folios_skipped, src): the skipped page goes to the head, before b.
     expect(listed(k, lv.lists, LRU_INACTIVE_FILE)).toEqual([a, b]);
+    // trace_mm_vmscan_lru_isolate's TP_printk, isolate_mode 0 (may_unmap), classzone = reclaim_idx.
+    const msg = "isolate_mode=0 classzone=0 order=2 nr_requested=1 nr_scanned=2 nr_skipped=1 nr_taken=1 lru=inactive_file";
+    expect(traced).toEqual([[msg, { isolate_mode: "0", classzone: "0", order: "2", nr_requested: "1", nr_scanned: "2", nr_skipped: "1", nr_taken: "1", lru: "inactive_file" }]]);
     lv.lists[LRU_INACTIVE_FILE] = saved;
   });
 
@@ -1055,7 +1061,13 @@ describe("memcg reclaim (try_to_free_mem_cgroup_pages)", () => {
     const { m, k, memcg, pages } = group(512, 300);
     const ev = [...k.vm_events];
     const before = stat(m);
+    const msgs: string[] = [];
+    for (const e of ["mm_vmscan_lru_shrink_inactive", "mm_vmscan_lru_shrink_active"]) k.trace.on(e, (r) => void msgs.push(`${e} ${r.message}`));
     const got = try_to_free_mem_cgroup_pages(k, memcg, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
+    // The group has anon pages only: show_reclaim_flags gives RECLAIM_WB_ANON|RECLAIM_WB_ASYNC.
+    expect(msgs.some((x) => x.startsWith("mm_vmscan_lru_shrink_inactive nid=0 "))).toBe(true);
+    expect(msgs.some((x) => x.startsWith("mm_vmscan_lru_shrink_active nid=0 "))).toBe(true);
+    for (const x of msgs) expect(x.endsWith(" flags=RECLAIM_WB_ANON|RECLAIM_WB_ASYNC"), x).toBe(true);
     const after = stat(m);
     const d = (i: number): number => k.vm_events[i] - ev[i];
     expect(after.pgrefill - before.pgrefill).toBeGreaterThan(0);
@@ -1126,6 +1138,10 @@ describe("prepare_scan_count and the retry in do_try_to_free_pages", () => {
     const refills: number[] = [];
     const stallsAt: number[] = [];
     k.trace.on("mm_vmscan_lru_shrink_active", () => void (refills.push(d(PGREFILL)), stallsAt.push(d(ALLOCSTALL_NORMAL))));
+    const inactiveMsgs: string[] = [];
+    const activeMsgs: string[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", (e) => void inactiveMsgs.push(e.message));
+    k.trace.on("mm_vmscan_lru_shrink_active", (e) => void activeMsgs.push(e.message));
     expect(try_to_free_pages(k, ac(k), 0, GFP_KERNEL)).toBe(0);
     // do_try_to_free_pages: `if (sc->skipped_deactivate) { sc->priority = initial_priority;
     // sc->force_deactivate = 1; sc->skipped_deactivate = 0; goto retry; }`, and retry: counts
@@ -1134,6 +1150,12 @@ describe("prepare_scan_count and the retry in do_try_to_free_pages", () => {
     expect(refills.length).toBeGreaterThan(0);
     expect(stallsAt.every((n) => n === 2)).toBe(true);
     expect(d(PGDEACTIVATE)).toBe(d(PGREFILL));
+    // The two tracepoints' TP_printk, with show_reclaim_flags of a file list; the first inactive
+    // scan is priority 11's (2048 >> 12 = 0, 2048 >> 11 = 1).
+    expect(inactiveMsgs[0], inactiveMsgs[0]).toMatch(
+      /^nid=0 nr_scanned=[1-9]\d* nr_reclaimed=0 nr_dirty=0 nr_writeback=0 nr_congested=0 nr_immediate=0 nr_activate_anon=0 nr_activate_file=0 nr_ref_keep=0 nr_unmap_fail=0 priority=11 flags=RECLAIM_WB_FILE\|RECLAIM_WB_ASYNC$/,
+    );
+    expect(activeMsgs[0]).toMatch(/^nid=0 nr_taken=([1-9]\d*) nr_active=0 nr_deactivated=\1 nr_referenced=0 priority=\d+ flags=RECLAIM_WB_FILE\|RECLAIM_WB_ASYNC$/);
   });
 });
 
