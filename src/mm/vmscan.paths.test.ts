@@ -17,7 +17,7 @@ import { follow_pte } from "./memory.js";
 import { folio_referenced } from "./rmap.js";
 import { taskOf } from "../api/internals.js";
 import { cgroup_lookup } from "../kernel/cgroup/cgroup.js";
-import { MEMCG_RECLAIM_MAY_SWAP } from "./memcontrol.js";
+import { MEMCG_RECLAIM_MAY_SWAP, mem_cgroup_calculate_protection } from "./memcontrol.js";
 import { alloc_pages } from "./page_alloc.js";
 import { __GFP_DIRECT_RECLAIM, __GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOFS, GFP_NOIO, GFP_NOWAIT } from "../include/linux/gfp_types.js";
 import {
@@ -1236,5 +1236,77 @@ describe("shrink_node's verdicts on dirty and writeback pages", () => {
     // Each shrink_node of a direct reclaimer: `if (!current_is_kswapd() && … test_bit(LRUVEC_CONGESTED))
     // reclaim_throttle(pgdat, VMSCAN_THROTTLE_CONGESTED)`: one jiffy each unless skip_throttle_noprogress.
     expect(run(true) - run(false)).toBeGreaterThanOrEqual(JIFFY);
+  });
+});
+
+describe("get_scan_count's memory.min/memory.low scaling of a protected memcg", () => {
+  /**
+   * mm/vmscan.c get_scan_count, 6.1, for a memcg with min or low protection:
+   *   if (!sc->memcg_low_reclaim && low > min) { protection = low; sc->memcg_low_skipped = 1; }
+   *   else protection = min;
+   *   cgroup_size = max(cgroup_size, protection);
+   *   scan = lruvec_size - lruvec_size * protection / (cgroup_size + 1);
+   *   scan = max(scan, SWAP_CLUSTER_MAX);
+   * then scan >>= sc->priority (priority 0 here, with swappiness: SCAN_EQUAL leaves it as is).
+   */
+  function kernelScan(size: number, usage: number, min: number, low: number, lowReclaim: boolean): number {
+    const protection = !lowReclaim && low > min ? low : min;
+    const cgroup_size = Math.max(usage, protection);
+    return Math.max(size - Math.floor((size * protection) / (cgroup_size + 1)), SWAP_CLUSTER_MAX);
+  }
+
+  function setup(min: string, low: string) {
+    const { m, k, pgdat } = boot(true);
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/g");
+    m.write("/sys/fs/cgroup/g/memory.min", min);
+    m.write("/sys/fs/cgroup/g/memory.low", low);
+    const p = m.spawn({ comm: "g", cgroup: "/g", image: null });
+    const a = p.mmap(4096 * 4096);
+    p.write(a, 4096 * 4096);
+    lru_add_drain(k);
+    const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+    mem_cgroup_calculate_protection(k, null, memcg);
+    const lv = memcg.nodeinfo[0];
+    const size = (lru: number): number => lv.lru_zone_size[1 * NR_LRU_LISTS + lru] + lv.lru_zone_size[0 * NR_LRU_LISTS + lru];
+    const usage = Number(m.read("/sys/fs/cgroup/g/memory.current")) / 4096;
+    return { k, pgdat, memcg, lv, size, usage };
+  }
+
+  it("scans a group above its memory.low in proportion to its excess, and notes the low protection it applied", () => {
+    const { k, pgdat, lv, size, usage } = setup("0", "8M");
+    const low = 2048;
+    expect(usage).toBeGreaterThan(low);
+    const sc = new scan_control();
+    sc.reclaim_idx = 1;
+    sc.priority = 0;
+    const nr = new Float64Array(NR_LRU_LISTS);
+    get_scan_count(k, lv, pgdat, sc, nr);
+    for (const lru of [LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE]) expect(nr[lru], `lru ${lru}`).toBe(kernelScan(size(lru), usage, 0, low, false));
+    expect(nr[LRU_INACTIVE_ANON]).toBeGreaterThan(SWAP_CLUSTER_MAX);
+    expect(nr[LRU_INACTIVE_ANON]).toBeLessThan(size(LRU_INACTIVE_ANON));
+    expect(sc.memcg_low_skipped).toBe(true);
+    // The pass that may reclaim below low (memcg_low_reclaim) uses min: all of it.
+    sc.memcg_low_skipped = false;
+    sc.memcg_low_reclaim = true;
+    get_scan_count(k, lv, pgdat, sc, nr);
+    expect(nr[LRU_INACTIVE_ANON]).toBe(size(LRU_INACTIVE_ANON));
+    expect(nr[LRU_ACTIVE_FILE]).toBe(SWAP_CLUSTER_MAX); // an empty list still gets SWAP_CLUSTER_MAX
+    expect(sc.memcg_low_skipped).toBe(false);
+  });
+
+  it("scales by memory.min against the group's usage, not its larger memory.low, in the low-reclaim pass", () => {
+    const { k, pgdat, lv, size, usage } = setup("4M", "64M");
+    const min = 1024;
+    const low = 16384;
+    expect(usage).toBeGreaterThan(min);
+    expect(usage).toBeLessThan(low);
+    const sc = new scan_control();
+    sc.reclaim_idx = 1;
+    sc.priority = 0;
+    sc.memcg_low_reclaim = true;
+    const nr = new Float64Array(NR_LRU_LISTS);
+    get_scan_count(k, lv, pgdat, sc, nr);
+    expect(nr[LRU_INACTIVE_ANON]).toBe(kernelScan(size(LRU_INACTIVE_ANON), usage, min, low, true));
   });
 });

@@ -889,10 +889,12 @@ function clear_lruvec_congested(k: Kernel, pgdat: pglist_data): void {
 }
 
 /**
- * get_scan_count's protection: a memcg below its effective min or low (when this pass may
- * reclaim from it) is scanned in proportion to its usage above the protection,
- * scan = lruvec_size - lruvec_size * protection / (cgroup_size + 1), at least SWAP_CLUSTER_MAX,
- * then >> priority.
+ * get_scan_count's protection: a memcg with an effective min or low (one below them was skipped
+ * by shrink_node_memcgs unless this pass may reclaim from it) is scanned in proportion to its
+ * usage above the protection — low, or min in the memcg_low_reclaim pass or when min ≥ low:
+ * scan = lruvec_size - lruvec_size * protection / (max(usage, protection) + 1), at least
+ * SWAP_CLUSTER_MAX, then >> priority. E.g. 4096 pages above a 2048-page low, usage 4100:
+ * 4096 - 4096 · 2048 / 4101 = 2051.
  * @kernel mm/vmscan.c get_scan_count
  */
 function protected_scan(k: Kernel, lv: lruvec, sc: scan_control, lruvec_size: number, scan: number): number {
@@ -902,8 +904,15 @@ function protected_scan(k: Kernel, lv: lruvec, sc: scan_control, lruvec_size: nu
   const min = pr[0];
   const low = pr[1];
   if (!min && !low) return scan;
-  const cgroup_size = Math.max(page_counter_read(memcg.memory), min, low);
-  const protection = sc.memcg_low_reclaim ? min : Math.max(min, low);
+  // memory.low scaling: the pass that skipped it is retried with memcg_low_reclaim if nothing
+  // else was freed (do_try_to_free_pages), as for a group below its low.
+  let protection = min;
+  if (!sc.memcg_low_reclaim && low > min) {
+    protection = low;
+    sc.memcg_low_skipped = true;
+  }
+  // "Avoid TOCTOU with earlier protection check": the usage, at least the protection applied.
+  const cgroup_size = Math.max(page_counter_read(memcg.memory), protection);
   let s = lruvec_size - Math.floor((lruvec_size * protection) / (cgroup_size + 1));
   s = Math.max(s, SWAP_CLUSTER_MAX);
   void k;
