@@ -1310,3 +1310,53 @@ describe("get_scan_count's memory.min/memory.low scaling of a protected memcg", 
     expect(nr[LRU_INACTIVE_ANON]).toBe(kernelScan(size(LRU_INACTIVE_ANON), usage, min, low, true));
   });
 });
+
+describe("shrink_node_memcgs: memory.min and memory.low", () => {
+  /** /p/a with the given protection and 1024 anonymous pages of a process in it. */
+  function nested(file: "memory.min" | "memory.low", value: string) {
+    const { m, k } = boot(true);
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/p");
+    m.write("/sys/fs/cgroup/p/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/p/a");
+    m.write(`/sys/fs/cgroup/p/a/${file}`, value);
+    const proc = m.spawn({ comm: "a", cgroup: "/p/a", image: null });
+    const addr = proc.mmap(1024 * 4096);
+    proc.write(addr, 1024 * 4096);
+    lru_add_drain(k);
+    const p = cgroup_lookup(k, ["p"])!.memcg!;
+    const kv = (f: string): Record<string, number> => Object.fromEntries(m.read(`/sys/fs/cgroup/p/a/${f}`).trim().split("\n").map((l) => [l.split(" ")[0], Number(l.split(" ")[1])]));
+    return { m, k, p, kv };
+  }
+
+  it("skips a group below its memory.low, then reclaims it in the retry when nothing else was freed, counting a low event", () => {
+    const { k, p, kv } = nested("memory.low", "64M");
+    const passes: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", () => void passes.push(kv("memory.events").low));
+    const got = try_to_free_mem_cgroup_pages(k, p, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
+    // The first round (sc->memcg_low_reclaim 0) skipped /p/a and set memcg_low_skipped; /p has no
+    // pages of its own, so do_try_to_free_pages retried with memcg_low_reclaim = 1, which reclaims
+    // /p/a after memcg_memory_event(memcg, MEMCG_LOW) — before any of its lists is scanned.
+    expect(passes.length).toBeGreaterThan(0);
+    expect(passes[0]).toBeGreaterThanOrEqual(1);
+    expect(kv("memory.events").low).toBeGreaterThanOrEqual(1);
+    expect(kv("memory.stat").pgscan).toBeGreaterThan(0);
+    expect(got).toBe(kv("memory.stat").pgsteal);
+  });
+
+  it("never reclaims a group below its memory.min", () => {
+    const { k, p, kv } = nested("memory.min", "64M");
+    expect(try_to_free_mem_cgroup_pages(k, p, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP)).toBe(0);
+    expect(kv("memory.stat").pgscan).toBe(0);
+    expect(kv("memory.events").low).toBe(0);
+  });
+
+  it("scans no anon without MEMCG_RECLAIM_MAY_SWAP (sc.may_swap = 0: get_scan_count's SCAN_FILE)", () => {
+    const { k, p, kv } = nested("memory.low", "0");
+    expect(try_to_free_mem_cgroup_pages(k, p, 32, GFP_KERNEL, 0)).toBe(0);
+    expect(kv("memory.stat").pgscan).toBe(0);
+    // With it, the group's anon is scanned.
+    try_to_free_mem_cgroup_pages(k, p, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
+    expect(kv("memory.stat").pgscan).toBeGreaterThan(0);
+  });
+});
