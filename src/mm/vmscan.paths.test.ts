@@ -59,6 +59,7 @@ import {
   pgdat_balanced,
   try_to_free_pages,
   try_to_free_mem_cgroup_pages,
+  reclaim_pages,
 } from "./vmscan.js";
 import {
   ALLOCSTALL_DMA,
@@ -1358,5 +1359,45 @@ describe("shrink_node_memcgs: memory.min and memory.low", () => {
     // With it, the group's anon is scanned.
     try_to_free_mem_cgroup_pages(k, p, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
     expect(kv("memory.stat").pgscan).toBeGreaterThan(0);
+  });
+});
+
+describe("reclaim_pages (MADV_PAGEOUT)", () => {
+  it("reclaims the isolated pages deactivated, returns what it freed and puts the rest back through the lru_add batch", () => {
+    const { m, k, pages } = withFile(true);
+    const mem = k.mem_map;
+    const [f1, f2] = pages;
+    const [anon] = anonPages(m, k, 1);
+    folio_referenced(k, anon); // PTE old: FOLIOREF_RECLAIM, so it goes to swap
+    const stuck = lruPage(k, 0); // no mapping: __remove_mapping fails, kept
+    for (const x of [f1, f2]) mem.flags[x] &= ~F(PG_referenced);
+    const lists = isolated(k, [f1, anon, stuck, f2]);
+    // Active when isolated (madvise_cold_or_pageout_pte_range isolates active pages too):
+    // reclaim_pages' folio_clear_active puts them through shrink_folio_list as inactive.
+    for (const x of [anon, stuck]) mem.flags[x] |= F(PG_active);
+    const depth = k.reclaim_depth;
+    expect(reclaim_pages(k, lists, 0)).toBe(2);
+    expect(lists[0]).toBe(NO_PFN);
+    expect(k.reclaim_depth).toBe(depth);
+    expect(mem._refcount[f1]).toBe(0);
+    expect(mem._refcount[f2]).toBe(0);
+    // The anonymous page was added to swap and written; under writeback it stays.
+    expect(mem.flags[anon] & (F(PG_swapcache) | F(PG_active))).toBe(F(PG_swapcache));
+    // folio_putback_lru: back on its (inactive) list once the batch drains, our reference gone.
+    lru_add_drain(k);
+    expect(mem.flags[stuck] & (F(PG_lru) | F(PG_active))).toBe(F(PG_lru));
+    expect(mem._refcount[stuck]).toBe(1);
+    expect(mem.flags[anon] & F(PG_lru)).not.toBe(0);
+  });
+
+  it("is PF_MEMALLOC while it works (memalloc_noreclaim_save)", () => {
+    const { k, pages } = withFile(false);
+    const lists = isolated(k, pages.slice(0, 1));
+    let flags = -1;
+    const spy = { irq: true, on_cpu: false, comm: "spy", pid: 0, next_ns: () => (flags < 0 ? k.now_ns : Infinity), run: () => void (flags = reclaim_current_flags(k)) };
+    k.kthreads.push(spy as never);
+    reclaim_pages(k, lists, 0);
+    k.kthreads.splice(k.kthreads.indexOf(spy as never), 1);
+    expect(flags).toBe(PF_MEMALLOC);
   });
 });
