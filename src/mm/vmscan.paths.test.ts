@@ -1401,3 +1401,35 @@ describe("reclaim_pages (MADV_PAGEOUT)", () => {
     expect(flags).toBe(PF_MEMALLOC);
   });
 });
+
+describe("too_many_isolated", () => {
+  /** Direct reclaim of the file cache with NR_ISOLATED_FILE set to `isolated(inactive file)`. */
+  function run(gfp: number, isolated: (inactive: number) => number) {
+    const { k, pgdat } = withFile(false, 16);
+    const inactive = pgdat.vm_stat[NR_INACTIVE_FILE];
+    pgdat.vm_stat[NR_ISOLATED_ANON + 1] = isolated(inactive);
+    const ev = [...k.vm_events];
+    const t0 = k.now_ns;
+    const got = try_to_free_pages(k, ac(k), 0, gfp);
+    // PGSCAN_DIRECT: kswapd may run while the reclaimer sleeps. (No swap: file pages only.)
+    return { got, scanned: k.vm_events[PGSCAN_DIRECT] - ev[PGSCAN_DIRECT], ns: k.now_ns - t0 };
+  }
+
+  it("stalls a direct reclaimer HZ/50 once, then gives up on the list, while more than inactive/8 pages are isolated", () => {
+    // too_many_isolated: `if (gfp_has_io_fs(sc->gfp_mask)) inactive >>= 3; return isolated > inactive;`
+    // (+64: deactivation moves a few pages to the inactive list as reclaim goes on.)
+    const over = run(GFP_KERNEL, (inactive) => (inactive >> 3) + 64);
+    expect(over.scanned).toBe(0);
+    expect(over.ns).toBeGreaterThanOrEqual(5 * JIFFY);
+    const at = run(GFP_KERNEL, (inactive) => inactive >> 3);
+    expect(at.scanned).toBeGreaterThan(0);
+    expect(at.got).toBeGreaterThan(over.got);
+  });
+
+  it("compares with the whole inactive list for a reclaimer that may not do I/O and FS", () => {
+    const r = run(GFP_NOFS, (inactive) => (inactive >> 3) + 64);
+    expect(r.scanned).toBeGreaterThan(0);
+    const full = run(GFP_NOFS, (inactive) => inactive + 64);
+    expect(full.scanned).toBe(0);
+  });
+});
