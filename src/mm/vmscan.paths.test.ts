@@ -81,6 +81,8 @@ import {
   PAGEOUTRUN,
   NR_FREE_PAGES,
   NR_THROTTLED_WRITTEN,
+  NR_ACTIVE_ANON,
+  NR_INACTIVE_ANON,
   NR_INACTIVE_FILE,
   NR_ACTIVE_FILE,
   WORKINGSET_ACTIVATE_ANON,
@@ -1431,5 +1433,78 @@ describe("too_many_isolated", () => {
     expect(r.scanned).toBeGreaterThan(0);
     const full = run(GFP_NOFS, (inactive) => inactive + 64);
     expect(full.scanned).toBe(0);
+  });
+});
+
+describe("balance_pgdat's passes", () => {
+  /** Makes the first `n` of the pages active (isolate, PG_active, put back). */
+  function activate(k: Kernel, pages: number[]): void {
+    const lists = isolated(k, pages);
+    for (const x of pages) k.mem_map.flags[x] |= F(PG_active);
+    move_folios_to_lru(k, lists, 0, 2);
+  }
+
+  it("ages the active anon list by SWAP_CLUSTER_MAX before each pass when the inactive one is low, and only with swap", () => {
+    for (const swap of [true, false]) {
+      const { m, k, pgdat } = boot(swap);
+      spyKcompactd(pgdat);
+      // More active anon than all the inactive anon, the boot's tmpfs pages included.
+      const pages = anonPages(m, k, 4096);
+      activate(k, pages.slice(0, 4000));
+      expect(pgdat.vm_stat[NR_ACTIVE_ANON]).toBeGreaterThan(pgdat.vm_stat[NR_INACTIVE_ANON]);
+      const shrinks: string[] = [];
+      k.trace.on("mm_vmscan_lru_shrink_active", (e) => void shrinks.push(e.message));
+      const restore = starve(pgdat);
+      const t = pgdat.kswapd!;
+      t.wake(k);
+      t.run(k);
+      restore();
+      const anon = shrinks.filter((x) => x.endsWith("RECLAIM_WB_ANON|RECLAIM_WB_ASYNC"));
+      if (!swap) {
+        // can_age_anon_pages: no swap, no aging (and get_scan_count scans no anon).
+        expect(anon).toEqual([]);
+        continue;
+      }
+      // kswapd_age_node: shrink_active_list(SWAP_CLUSTER_MAX, …, LRU_ACTIVE_ANON) at DEF_PRIORITY first.
+      expect(anon[0]).toMatch(/^nid=0 nr_taken=32 nr_active=0 nr_deactivated=32 nr_referenced=0 priority=12 /);
+    }
+  });
+
+  it("reclaims for order 0 once it freed compact_gap(order) pages, and counts a failure for a run that freed nothing", () => {
+    {
+      const { k, pgdat } = withFile(false, 16);
+      spyKcompactd(pgdat);
+      const restore = starve(pgdat);
+      const t = pgdat.kswapd!;
+      pgdat.kswapd_order = 3;
+      pgdat.kswapd_failures = 5;
+      const steal = k.vm_events[PGSTEAL_KSWAPD];
+      t.wake(k);
+      t.run(k);
+      restore();
+      // kswapd_shrink_node: `if (sc->order && sc->nr_reclaimed >= compact_gap(sc->order)) sc->order = 0;` (2 << 3 = 16)
+      expect(k.vm_events[PGSTEAL_KSWAPD] - steal).toBeGreaterThanOrEqual(16);
+      expect(t.reclaim_order).toBe(0);
+      // shrink_node: a pass that reclaimed resets kswapd_failures.
+      expect(pgdat.kswapd_failures).toBe(0);
+    }
+    {
+      // Nothing to reclaim: no swap, the page cache and slab dropped (drop_caches=3). The order
+      // stays, and balance_pgdat's `if (!sc.nr_reclaimed) pgdat->kswapd_failures++`.
+      const { m, k, pgdat } = boot(false);
+      m.write("/proc/sys/vm/drop_caches", "3");
+      spyKcompactd(pgdat);
+      const restore = starve(pgdat);
+      const t = pgdat.kswapd!;
+      pgdat.kswapd_order = 3;
+      t.wake(k);
+      const before = pgdat.kswapd_failures;
+      const steal = k.vm_events[PGSTEAL_KSWAPD];
+      t.run(k);
+      restore();
+      expect(k.vm_events[PGSTEAL_KSWAPD]).toBe(steal);
+      expect(pgdat.kswapd_failures).toBe(before + 1);
+      expect(t.reclaim_order).toBe(3);
+    }
   });
 });
