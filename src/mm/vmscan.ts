@@ -1321,13 +1321,14 @@ function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
 }
 
 /**
- * Direct reclaim that freed under an eighth of what it scanned at the last priority waits a jiffy
- * for writeback before the allocator retries.
+ * Global direct reclaim that freed nothing by priority 1 (under an eighth of what it scanned)
+ * waits a jiffy for writeback before the allocator retries.
  * @kernel mm/vmscan.c consider_reclaim_throttle
  */
 function consider_reclaim_throttle(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   if (sc.nr_reclaimed > sc.nr_scanned / 8) return;
-  if (sc.kswapd) return;
+  // kswapd and cgroup reclaim throttle on VMSCAN_THROTTLE_WRITEBACK instead.
+  if (sc.kswapd || sc.target_mem_cgroup !== null) return;
   if (sc.priority === 1 && !sc.nr_reclaimed) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_NOPROGRESS);
 }
 
