@@ -1508,3 +1508,110 @@ describe("balance_pgdat's passes", () => {
     }
   });
 });
+
+describe("consider_reclaim_throttle", () => {
+  /** A machine whose reclaim can free nothing (no swap, caches dropped), with write-pending pages. */
+  function stuck() {
+    const { m, k, pgdat } = boot(false);
+    m.write("/proc/sys/vm/drop_caches", "3");
+    const reclaimable = pgdat.node_zones.filter((x) => x.managed_zone()).reduce((s, x) => s + zone_reclaimable_pages(k, x), 0);
+    pgdat.node_zones[1].vm_stat[NR_ZONE_WRITE_PENDING] = reclaimable;
+    return { m, k, pgdat };
+  }
+
+  it("sleeps a direct reclaimer that freed nothing by priority 1 for a jiffy (VMSCAN_THROTTLE_NOPROGRESS)", () => {
+    const { k } = stuck();
+    const t0 = k.now_ns;
+    expect(try_to_free_pages(k, ac(k), 0, GFP_KERNEL)).toBe(0);
+    expect(k.now_ns - t0).toBeGreaterThanOrEqual(JIFFY);
+  });
+
+  it("does not throttle cgroup reclaim on no progress", () => {
+    const { m, k } = stuck();
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/g");
+    m.write("/sys/fs/cgroup/g/memory.min", "max"); // never reclaimed: no progress at any priority
+    const p = m.spawn({ comm: "g", cgroup: "/g", image: null });
+    const a = p.mmap(64 * 4096);
+    p.write(a, 64 * 4096);
+    const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+    const t0 = k.now_ns;
+    expect(try_to_free_mem_cgroup_pages(k, memcg, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP)).toBe(0);
+    // 6.1: `if (current_is_kswapd() || cgroup_reclaim(sc)) return;` — only the passes' own cost.
+    expect(k.now_ns - t0).toBeLessThan(JIFFY);
+  });
+});
+
+describe("pageout of a tmpfs page (shmem_writepage)", () => {
+  function tmpfs(swap: boolean) {
+    const { m, k, pgdat } = boot(swap);
+    const p = m.spawn({ comm: "t", image: null });
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const fd = p.open("/mnt/t/f", "w|create");
+    p.writeFd(fd, 8 * 4096);
+    lru_add_drain(k);
+    const mem = k.mem_map;
+    // Its pages: swap-backed page cache (mapping > 0), dirty, at the head of the inactive anon list.
+    const pages = listed(k, pgdat.__lruvec.lists, LRU_INACTIVE_ANON)
+      .filter((x) => mem.mapping[x] > 0 && (mem.flags[x] & F(PG_dirty)) !== 0 && mem._refcount[x] === 1)
+      .slice(0, 4);
+    for (const x of pages) mem.flags[x] &= ~F(PG_referenced);
+    return { m, k, pgdat, pages };
+  }
+
+  it("writes a dirty tmpfs page to swap through its mapping's ->writepage, and keeps it while written", () => {
+    const { k, pgdat, pages } = tmpfs(true);
+    const mem = k.mem_map;
+    expect(pages.length).toBe(4);
+    const sc = new scan_control();
+    sc.gfp_mask = GFP_KERNEL;
+    const stat = new reclaim_stat();
+    const writes = pgdat.vm_stat[NR_VMSCAN_WRITE];
+    const lists = isolated(k, pages);
+    expect(shrink_folio_list(k, lists, 0, pgdat, sc, stat)).toBe(0);
+    expect(stat.nr_pageout).toBe(4);
+    expect(pgdat.vm_stat[NR_VMSCAN_WRITE] - writes).toBe(4);
+    for (const x of pages) expect(mem.flags[x] & (F(PG_swapcache) | F(PG_dirty) | F(PG_active))).toBe(F(PG_swapcache));
+  });
+
+  it("keeps it without __GFP_FS, and activates it when there is no swap (AOP_WRITEPAGE_ACTIVATE)", () => {
+    {
+      const { k, pgdat, pages } = tmpfs(true);
+      const sc = new scan_control();
+      sc.gfp_mask = GFP_NOFS; // may_enter_fs: a page not in the swap cache needs __GFP_FS
+      const stat = new reclaim_stat();
+      shrink_folio_list(k, isolated(k, pages), 0, pgdat, sc, stat);
+      expect(stat.nr_pageout).toBe(0);
+      for (const x of pages) expect(k.mem_map.flags[x] & (F(PG_dirty) | F(PG_active) | F(PG_swapcache))).toBe(F(PG_dirty));
+    }
+    {
+      const { k, pgdat, pages } = tmpfs(false);
+      const sc = new scan_control();
+      sc.gfp_mask = GFP_KERNEL;
+      const stat = new reclaim_stat();
+      shrink_folio_list(k, isolated(k, pages), 0, pgdat, sc, stat);
+      expect(stat.nr_pageout).toBe(0);
+      // pageout: folio_clear_reclaim after AOP_WRITEPAGE_ACTIVATE; still dirty; activated.
+      for (const x of pages) expect(k.mem_map.flags[x] & (F(PG_dirty) | F(PG_active) | F(PG_reclaim))).toBe(F(PG_dirty) | F(PG_active));
+      expect(stat.nr_activate).toEqual([4, 0]);
+    }
+  });
+});
+
+describe("prepare_kswapd_sleep", () => {
+  it("clears LRUVEC_CONGESTED on every memcg's lruvec of a balanced node", () => {
+    const { m, k, pgdat } = boot(false);
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/g");
+    const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+    spyKcompactd(pgdat);
+    memcg.nodeinfo[0].flags |= LRUVEC_CONGESTED;
+    pgdat.__lruvec.flags |= LRUVEC_CONGESTED;
+    const t = pgdat.kswapd!;
+    t.wake(k);
+    t.run(k);
+    expect(memcg.nodeinfo[0].flags & LRUVEC_CONGESTED).toBe(0);
+    expect(pgdat.__lruvec.flags & LRUVEC_CONGESTED).toBe(0);
+  });
+});
