@@ -1615,3 +1615,44 @@ describe("prepare_kswapd_sleep", () => {
     expect(pgdat.__lruvec.flags & LRUVEC_CONGESTED).toBe(0);
   });
 });
+
+describe("shrink_active_list and executable file pages", () => {
+  /** The 4 MiB file mapped with `prot` and read through the mapping (young PTEs), all of it active. */
+  function mapped(prot: string) {
+    const { m, k, pgdat } = withFile(false);
+    const p = m.spawn({ comm: "x", image: null });
+    const fd = p.open("/mnt/d/f", "r");
+    const a = p.mmap(1 << 20, { prot, flags: "private", fd });
+    p.read(a, 1 << 20);
+    lru_add_drain(k);
+    const pages: number[] = [];
+    for (let i = 0; i < 256; i++) pages.push(follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
+    const lists = isolated(k, pages);
+    for (const x of pages) k.mem_map.flags[x] |= F(PG_active);
+    move_folios_to_lru(k, lists, 0, 2);
+    // The rest of the cache active too, so the file's inactive list is low (DEACTIVATE_FILE).
+    const rest = listed(k, pgdat.__lruvec.lists, LRU_INACTIVE_FILE).filter((x) => k.mem_map._refcount[x] === 1).slice(0, 900);
+    const l2 = isolated(k, rest);
+    for (const x of rest) k.mem_map.flags[x] |= F(PG_active);
+    move_folios_to_lru(k, l2, 0, 2);
+    const msgs: Array<Record<string, number>> = [];
+    k.trace.on("mm_vmscan_lru_shrink_active", (e) => {
+      if (e.message.endsWith("RECLAIM_WB_FILE|RECLAIM_WB_ASYNC")) msgs.push(Object.fromEntries(Object.entries(e.fields).map(([f, v]) => [f, Number(v)])));
+    });
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    return { k, pages, msgs };
+  }
+
+  it("keeps referenced pages of executable mappings on the active list (nr_referenced), deactivates the rest", () => {
+    const exec = mapped("rx");
+    const rotated = exec.msgs.reduce((s, x) => s + x.nr_referenced, 0);
+    expect(rotated).toBeGreaterThan(0);
+    for (const x of exec.msgs) expect(x.nr_active + x.nr_deactivated).toBe(x.nr_taken);
+    expect(exec.msgs.reduce((s, x) => s + x.nr_active, 0)).toBe(rotated);
+    // The same pages mapped without PROT_EXEC are deactivated though referenced.
+    const plain = mapped("r");
+    expect(plain.msgs.length).toBeGreaterThan(0);
+    expect(plain.msgs.reduce((s, x) => s + x.nr_referenced + x.nr_active, 0)).toBe(0);
+    expect(plain.msgs.reduce((s, x) => s + x.nr_deactivated, 0)).toBeGreaterThan(0);
+  });
+});
