@@ -10,8 +10,8 @@ import { Machine } from "../sim/machine.js";
 import { kernelOf } from "../api/internals.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { F, PG_active, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_reclaim, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
-import { lruvec_add_folio, lruvec_add_folio_tail } from "./mm_inline.js";
+import { F, PG_active, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reclaim, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
+import { lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
 import { lru_add_drain } from "./swap.js";
 import { follow_pte } from "./memory.js";
 import { folio_referenced } from "./rmap.js";
@@ -81,6 +81,7 @@ import {
   PAGEOUTRUN,
   NR_FREE_PAGES,
   NR_THROTTLED_WRITTEN,
+  THP_SWPOUT_FALLBACK,
   NR_ACTIVE_ANON,
   NR_INACTIVE_ANON,
   NR_INACTIVE_FILE,
@@ -1654,5 +1655,51 @@ describe("shrink_active_list and executable file pages", () => {
     expect(plain.msgs.length).toBeGreaterThan(0);
     expect(plain.msgs.reduce((s, x) => s + x.nr_referenced + x.nr_active, 0)).toBe(0);
     expect(plain.msgs.reduce((s, x) => s + x.nr_deactivated, 0)).toBeGreaterThan(0);
+  });
+});
+
+describe("a transparent huge page under reclaim", () => {
+  function thp() {
+    const { m, k, pgdat } = boot(true, "256M");
+    // hugepage_init leaves THP off below 512 MiB of RAM; 6.1's sysfs switch turns it on.
+    m.write("/sys/kernel/mm/transparent_hugepage/enabled", "always");
+    const p = m.spawn({ comm: "h", image: null });
+    const HP = 2 << 20;
+    const raw = p.mmap(2 * HP);
+    const a = Math.ceil(raw / HP) * HP;
+    p.write(a, HP);
+    lru_add_drain(k);
+    const head = p.pagemap(a, 1).frame[0];
+    expect(k.mem_map.flags[head] & F(PG_head)).not.toBe(0);
+    return { m, k, pgdat, head };
+  }
+
+  it("is isolated as folio_nr_pages pages", () => {
+    const { k, pgdat, head } = thp();
+    const lv = pgdat.__lruvec;
+    // To the tail of its list, where isolation starts.
+    lruvec_del_folio(k, head);
+    lruvec_add_folio_tail(k, head);
+    const zid = k.page_zone(head)!.zone_idx;
+    const size = lv.lru_zone_size[zid * NR_LRU_LISTS + LRU_INACTIVE_ANON];
+    const sc = new scan_control();
+    const lists = new Int32Array(4).fill(NO_PFN);
+    expect(isolate_lru_folios(k, 1, lv, pgdat, lists, 0, sc.nr_scanned_out, sc, LRU_INACTIVE_ANON)).toBe(512);
+    expect(lv.lru_zone_size[zid * NR_LRU_LISTS + LRU_INACTIVE_ANON]).toBe(size - 512);
+    expect(listed(k, lists, 0)).toEqual([head]);
+  });
+
+  it("is split onto the list it is on when it is to be swapped (thp_swpout_fallback), its head going to swap", () => {
+    const { k, pgdat, head } = thp();
+    folio_referenced(k, head); // PMD old: FOLIOREF_RECLAIM
+    const sc = new scan_control();
+    sc.gfp_mask = GFP_KERNEL;
+    const fallback = k.vm_events[THP_SWPOUT_FALLBACK];
+    const lists = isolated(k, [head]);
+    shrink_folio_list(k, lists, 0, pgdat, sc, new reclaim_stat());
+    expect(k.vm_events[THP_SWPOUT_FALLBACK] - fallback).toBe(1);
+    expect(k.mem_map.flags[head] & (F(PG_head) | F(PG_swapcache))).toBe(F(PG_swapcache));
+    // split_folio_to_list put the 511 tail pages on the list being reclaimed: they were scanned too.
+    expect(sc.nr_scanned).toBe(512);
   });
 });
