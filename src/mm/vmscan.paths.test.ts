@@ -805,6 +805,16 @@ describe("shrink_folio_list and anonymous pages", () => {
 });
 
 
+/** One turn of kswapd on the CPU, as the kthread scheduler gives it (on_cpu: not re-entered meanwhile). */
+function turn(k: Kernel, t: NonNullable<pglist_data["kswapd"]>): void {
+  t.on_cpu = true;
+  try {
+    t.run(k);
+  } finally {
+    t.on_cpu = false;
+  }
+}
+
 /** Records kcompactd wakeups on the node instead of making them. */
 function spyKcompactd(pgdat: pglist_data): Array<[number, number]> {
   const calls: Array<[number, number]> = [];
@@ -901,7 +911,7 @@ describe("kswapd's turns", () => {
     const runs = k.vm_events[PAGEOUTRUN];
     t.wake(k);
     expect(t.next_ns(k)).toBe(k.now_ns);
-    t.run(k);
+    turn(k, t);
     expect(k.vm_events[PAGEOUTRUN] - runs).toBe(1);
     // What it was woken for is taken and reset (kswapd(): kswapd_order = 0, highest = MAX_NR_ZONES).
     expect(pgdat.kswapd_order).toBe(0);
@@ -919,11 +929,11 @@ describe("kswapd's turns", () => {
     const low = k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY];
     t.wake(k);
     expect(k.vm_events[KSWAPD_LOW_WMARK_HIT_QUICKLY] - low).toBe(1);
-    t.run(k);
+    turn(k, t);
     // The nap ends balanced: schedule() for real, with the sleep tracepoint.
     seen.length = 0;
     k.now_ns = t.next_ns(k);
-    t.run(k);
+    turn(k, t);
     expect(seen).toEqual(["mm_vmscan_kswapd_sleep nid=0"]);
     expect(t.next_ns(k)).toBe(Infinity);
     // Asleep, a wakeup is not "quickly".
@@ -952,11 +962,11 @@ describe("kswapd's turns", () => {
     const t = pgdat.kswapd!;
     spyKcompactd(pgdat);
     t.wake(k);
-    t.run(k); // balanced: napping
+    turn(k, t); // balanced: napping
     const restore = starve(pgdat);
     const high = k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY];
     k.now_ns = t.next_ns(k);
-    t.run(k);
+    turn(k, t);
     expect(k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY] - high).toBeGreaterThanOrEqual(1);
     expect(t.is_running()).toBe(true);
     restore();
@@ -1025,7 +1035,7 @@ describe("balance_pgdat's boost reclaim", () => {
     const t = pgdat.kswapd!;
     pgdat.kswapd_highest_zoneidx = 1;
     t.wake(k);
-    t.run(k);
+    turn(k, t);
     const d = (i: number): number => k.vm_events[i] - ev[i];
     expect(d(PAGEOUTRUN)).toBe(1);
     // balance_pgdat: boosted reclaim runs with may_swap = may_writepage = false: file only.
@@ -1187,6 +1197,8 @@ describe("shrink_node's verdicts on dirty and writeback pages", () => {
     spyKcompactd(pgdat);
     atTail(k, 4096, F(PG_writeback) | F(PG_reclaim)); // 4096: priority 12 already scans one
     const restore = starve(pgdat);
+    pgdat.kswapd_order = 2;
+    const high = k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY];
     pgdat.flags = 0;
     const seen = flagsSeen(k, pgdat);
     const congested: number[] = [];
@@ -1194,7 +1206,7 @@ describe("shrink_node's verdicts on dirty and writeback pages", () => {
     const t = pgdat.kswapd!;
     t.wake(k);
     const t0 = k.now_ns;
-    t.run(k);
+    turn(k, t);
     restore();
     // The first shrink_node (priority 12: size >> 12 of the file list) took only writeback pages.
     // current_is_kswapd(): nr.writeback == nr.taken → PGDAT_WRITEBACK; nr.unqueued_dirty (0) !=
@@ -1207,6 +1219,12 @@ describe("shrink_node's verdicts on dirty and writeback pages", () => {
     // The next pass meets PG_reclaim pages with the node PGDAT_WRITEBACK: nr_immediate, and
     // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK) sleeps HZ/10 (nothing is being written).
     expect(k.now_ns - t0).toBeGreaterThanOrEqual(25 * JIFFY);
+    // That was past kswapd's slice (KSWAPD_SLICE_NS): preempted, it stays runnable and gets the
+    // CPU back once the task has had as long (CFS's fair share), still owing the order it was woken for.
+    expect(t.is_running()).toBe(true);
+    expect(t.next_ns(k) - k.now_ns).toBe(k.now_ns - t0);
+    expect(pgdat.kswapd_order).toBe(2);
+    expect(k.vm_events[KSWAPD_HIGH_WMARK_HIT_QUICKLY]).toBe(high);
   });
 
   it("kswapd marks the node PGDAT_DIRTY when every file page it took was dirty and not queued for writeback", () => {
@@ -1220,7 +1238,7 @@ describe("shrink_node's verdicts on dirty and writeback pages", () => {
     k.trace.on("mm_vmscan_lru_shrink_inactive", () => void congested.push(pgdat.__lruvec.flags & LRUVEC_CONGESTED));
     const t = pgdat.kswapd!;
     t.wake(k);
-    t.run(k);
+    turn(k, t);
     restore();
     expect(seen[1] & (PGDAT_WRITEBACK | PGDAT_DIRTY)).toBe(PGDAT_DIRTY);
     // Dirty but none congested (nr.congested counts writeback + PG_reclaim): not congested.
@@ -1458,7 +1476,7 @@ describe("balance_pgdat's passes", () => {
       const restore = starve(pgdat);
       const t = pgdat.kswapd!;
       t.wake(k);
-      t.run(k);
+      turn(k, t);
       restore();
       const anon = shrinks.filter((x) => x.endsWith("RECLAIM_WB_ANON|RECLAIM_WB_ASYNC"));
       if (!swap) {
@@ -1481,7 +1499,7 @@ describe("balance_pgdat's passes", () => {
       pgdat.kswapd_failures = 5;
       const steal = k.vm_events[PGSTEAL_KSWAPD];
       t.wake(k);
-      t.run(k);
+      turn(k, t);
       restore();
       // kswapd_shrink_node: `if (sc->order && sc->nr_reclaimed >= compact_gap(sc->order)) sc->order = 0;` (2 << 3 = 16)
       expect(k.vm_events[PGSTEAL_KSWAPD] - steal).toBeGreaterThanOrEqual(16);
@@ -1501,7 +1519,7 @@ describe("balance_pgdat's passes", () => {
       t.wake(k);
       const before = pgdat.kswapd_failures;
       const steal = k.vm_events[PGSTEAL_KSWAPD];
-      t.run(k);
+      turn(k, t);
       restore();
       expect(k.vm_events[PGSTEAL_KSWAPD]).toBe(steal);
       expect(pgdat.kswapd_failures).toBe(before + 1);
@@ -1611,7 +1629,7 @@ describe("prepare_kswapd_sleep", () => {
     pgdat.__lruvec.flags |= LRUVEC_CONGESTED;
     const t = pgdat.kswapd!;
     t.wake(k);
-    t.run(k);
+    turn(k, t);
     expect(memcg.nodeinfo[0].flags & LRUVEC_CONGESTED).toBe(0);
     expect(pgdat.__lruvec.flags & LRUVEC_CONGESTED).toBe(0);
   });
