@@ -850,7 +850,7 @@ describe("wakeup_kswapd", () => {
     const t = pgdat.kswapd!;
     const calls = spyKcompactd(pgdat);
     const woke: string[] = [];
-    m.trace.on("mm_vmscan_wakeup_kswapd", (e) => void woke.push(e.message));
+    m.trace.on("mm_vmscan_wakeup_kswapd", (e) => void woke.push(`${e.message} ${JSON.stringify(e.fields)}`));
     const dma32 = pgdat.node_zones[1];
     const empty = pgdat.node_zones.find((z) => !z.managed_zone())!;
     expect(t.is_running()).toBe(false);
@@ -878,7 +878,7 @@ describe("wakeup_kswapd", () => {
     expect(pgdat_balanced(k, pgdat, 0, 1)).toBe(true);
     wakeup_kswapd(k, dma32, GFP_KERNEL, 0, 1);
     expect(t.is_running()).toBe(true);
-    expect(woke).toEqual(["nid=0 order=0 gfp_flags=GFP_KERNEL"]);
+    expect(woke).toEqual(['nid=0 order=0 gfp_flags=GFP_KERNEL {"nid":0,"zid":1,"order":0,"gfp_flags":"GFP_KERNEL"}']);
     // Already runnable (!waitqueue_active): recorded, not woken again.
     wakeup_kswapd(k, dma32, GFP_KERNEL, 5, 1);
     expect(pgdat.kswapd_order).toBe(5);
@@ -914,7 +914,7 @@ describe("kswapd's turns", () => {
     const t = pgdat.kswapd!;
     const calls = spyKcompactd(pgdat);
     const seen: string[] = [];
-    for (const ev of ["mm_vmscan_kswapd_wake", "mm_vmscan_kswapd_sleep"]) m.trace.on(ev, (e) => void seen.push(`${ev} ${e.message}`));
+    for (const ev of ["mm_vmscan_kswapd_wake", "mm_vmscan_kswapd_sleep"]) m.trace.on(ev, (e) => void seen.push(`${ev} ${e.message} ${JSON.stringify(e.fields)}`));
     expect(t.next_ns(k)).toBe(Infinity);
     pgdat.kswapd_order = 3;
     pgdat.kswapd_highest_zoneidx = 1;
@@ -929,7 +929,8 @@ describe("kswapd's turns", () => {
     expect(pgdat.kswapd_order).toBe(0);
     expect(pgdat.kswapd_highest_zoneidx).toBe(MAX_NR_ZONES);
     expect(t.highest_zoneidx).toBe(1);
-    expect(seen).toEqual(["mm_vmscan_kswapd_wake nid=0 order=3"]);
+    // trace_mm_vmscan_kswapd_wake(pgdat->node_id, highest_zoneidx, alloc_order)
+    expect(seen).toEqual(['mm_vmscan_kswapd_wake nid=0 order=3 {"nid":0,"zid":1,"order":3}']);
     // prepare_kswapd_sleep on a balanced node clears the congestion flags.
     expect(pgdat.flags & (PGDAT_DIRTY | PGDAT_WRITEBACK)).toBe(0);
     expect(pgdat.__lruvec.flags & LRUVEC_CONGESTED).toBe(0);
@@ -946,7 +947,7 @@ describe("kswapd's turns", () => {
     seen.length = 0;
     k.now_ns = t.next_ns(k);
     turn(k, t);
-    expect(seen).toEqual(["mm_vmscan_kswapd_sleep nid=0"]);
+    expect(seen).toEqual(['mm_vmscan_kswapd_sleep nid=0 {"nid":0}']);
     expect(t.next_ns(k)).toBe(Infinity);
     // Asleep, a wakeup is not "quickly".
     t.wake(k);
@@ -993,14 +994,14 @@ describe("try_to_free_pages", () => {
     const { m, k, pgdat } = withFile(false);
     const seen: string[] = [];
     let memalloc = 0;
-    m.trace.on("mm_vmscan_direct_reclaim_begin", (e) => void seen.push(`begin ${e.message}`));
-    m.trace.on("mm_vmscan_direct_reclaim_end", (e) => void seen.push(`end ${e.message}`));
+    m.trace.on("mm_vmscan_direct_reclaim_begin", (e) => void seen.push(`begin ${e.message} ${JSON.stringify(e.fields)}`));
+    m.trace.on("mm_vmscan_direct_reclaim_end", (e) => void seen.push(`end ${e.message} ${JSON.stringify(e.fields)}`));
     m.trace.on("mm_vmscan_lru_isolate", () => void (memalloc |= reclaim_current_flags(k)));
     const ev = [...k.vm_events];
     const got = try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
     // do_try_to_free_pages stops once nr_reclaimed >= nr_to_reclaim (SWAP_CLUSTER_MAX).
     expect(got).toBeGreaterThanOrEqual(SWAP_CLUSTER_MAX);
-    expect(seen).toEqual(["begin order=0 gfp_flags=GFP_KERNEL", `end nr_reclaimed=${got}`]);
+    expect(seen).toEqual(['begin order=0 gfp_flags=GFP_KERNEL {"order":0,"gfp_flags":"GFP_KERNEL"}', `end nr_reclaimed=${got} {"nr_reclaimed":${got}}`]);
     expect(memalloc).toBe(PF_MEMALLOC);
     expect(reclaim_current_flags(k)).toBe(0);
     const d = (i: number): number => k.vm_events[i] - ev[i];
@@ -1046,6 +1047,8 @@ describe("balance_pgdat's boost reclaim", () => {
     const ev = [...k.vm_events];
     const t = pgdat.kswapd!;
     pgdat.kswapd_highest_zoneidx = 1;
+    const priorities: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", (e) => void priorities.push(Number(e.fields.priority)));
     t.wake(k);
     turn(k, t);
     const d = (i: number): number => k.vm_events[i] - ev[i];
@@ -1055,6 +1058,10 @@ describe("balance_pgdat's boost reclaim", () => {
     expect(d(PGSCAN_ANON)).toBe(0);
     expect(d(PSWPOUT)).toBe(0);
     expect(dma32.watermark_boost).toBe(0);
+    // "Limit the priority of boosting to avoid reclaim writeback": from DEF_PRIORITY - 2 on,
+    // raise_priority = false while boosted, so the passes stay at 10 until the boost is met.
+    expect(Math.min(...priorities)).toBe(DEF_PRIORITY - 2);
+    expect(priorities.filter((x) => x === DEF_PRIORITY - 2).length).toBeGreaterThan(1);
     // wakeup_kcompactd(pgdat, pageblock_order, highest_zoneidx) after a boosted run.
     expect(calls[0]).toEqual([9, 1]);
   });
