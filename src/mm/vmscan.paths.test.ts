@@ -1450,9 +1450,10 @@ describe("too_many_isolated", () => {
     pgdat.vm_stat[NR_ISOLATED_ANON + 1] = isolated(inactive);
     const ev = [...k.vm_events];
     const t0 = k.now_ns;
+    const slab = k.slab.reclaimed_slab;
     const got = try_to_free_pages(k, ac(k), 0, gfp);
     // PGSCAN_DIRECT: kswapd may run while the reclaimer sleeps. (No swap: file pages only.)
-    return { got, scanned: k.vm_events[PGSCAN_DIRECT] - ev[PGSCAN_DIRECT], ns: k.now_ns - t0 };
+    return { got, scanned: k.vm_events[PGSCAN_DIRECT] - ev[PGSCAN_DIRECT], ns: k.now_ns - t0, slab: k.slab.reclaimed_slab - slab };
   }
 
   it("stalls a direct reclaimer HZ/50 once, then gives up on the list, while more than inactive/8 pages are isolated", () => {
@@ -1460,6 +1461,8 @@ describe("too_many_isolated", () => {
     // (+64: deactivation moves a few pages to the inactive list as reclaim goes on.)
     const over = run(GFP_KERNEL, (inactive) => (inactive >> 3) + 64);
     expect(over.scanned).toBe(0);
+    // What it freed, if anything, is the shrinkers' slab pages (current->reclaim_state->reclaimed_slab).
+    expect(over.got).toBe(over.slab);
     expect(over.ns).toBeGreaterThanOrEqual(5 * JIFFY);
     const at = run(GFP_KERNEL, (inactive) => inactive >> 3);
     expect(at.scanned).toBeGreaterThan(0);
@@ -1738,5 +1741,20 @@ describe("a transparent huge page under reclaim", () => {
     expect(k.mem_map.flags[head] & (F(PG_head) | F(PG_swapcache))).toBe(F(PG_swapcache));
     // split_folio_to_list put the 511 tail pages on the list being reclaimed: they were scanned too.
     expect(sc.nr_scanned).toBe(512);
+  });
+});
+
+describe("too_many_isolated and kswapd", () => {
+  it("never stalls kswapd, however many pages are isolated", () => {
+    const { k, pgdat } = withFile(false, 16);
+    spyKcompactd(pgdat);
+    pgdat.vm_stat[NR_ISOLATED_ANON + 1] = pgdat.vm_stat[NR_INACTIVE_FILE] + 64;
+    const restore = starve(pgdat);
+    const scanned = k.vm_events[PGSCAN_KSWAPD];
+    const t = pgdat.kswapd!;
+    t.wake(k);
+    turn(k, t);
+    restore();
+    expect(k.vm_events[PGSCAN_KSWAPD] - scanned).toBeGreaterThan(0);
   });
 });
