@@ -1292,7 +1292,9 @@ function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_contr
 /**
  * One node's reclaim pass, and what kswapd learns from it: a pass whose isolated pages were all
  * under writeback marks the node PGDAT_WRITEBACK, and kswapd naps if it met pages it had already
- * queued for writeback (nr_immediate).
+ * queued for writeback (nr_immediate). A pass of kswapd or cgroup reclaim whose dirty file pages
+ * were all congested (under writeback for reclaim) marks the target lruvec LRUVEC_CONGESTED, on
+ * which the direct and cgroup reclaimers that follow wait a jiffy.
  * @kernel mm/vmscan.c shrink_node, shrink_node_memcgs
  */
 function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
@@ -1315,7 +1317,9 @@ function shrink_node(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
     if (sc.nr_immediate) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_WRITEBACK);
   }
   const lv = mem_cgroup_lruvec(sc.target_mem_cgroup, pgdat);
-  if (sc.kswapd && sc.nr_dirty && sc.nr_dirty === sc.nr_congested) lv.flags |= LRUVEC_CONGESTED;
+  // Congested: every dirty file folio met was under writeback for reclaim. Cgroup reclaim marks
+  // its target too (writeback_throttling_sane: cgroup v2), and do_try_to_free_pages clears it.
+  if ((sc.kswapd || sc.target_mem_cgroup !== null) && sc.nr_dirty && sc.nr_dirty === sc.nr_congested) lv.flags |= LRUVEC_CONGESTED;
   if (!sc.kswapd && lv.flags & LRUVEC_CONGESTED) reclaim_throttle(k, pgdat, VMSCAN_THROTTLE_CONGESTED);
   if (reclaimable) pgdat.kswapd_failures = 0;
 }
@@ -1380,6 +1384,7 @@ function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_con
       if (z.zone_idx > sc.reclaim_idx || z.zone_pgdat === last) continue;
       last = z.zone_pgdat;
       snapshot_refaults(k, sc.target_mem_cgroup, z.zone_pgdat);
+      if (sc.target_mem_cgroup !== null) mem_cgroup_lruvec(sc.target_mem_cgroup, z.zone_pgdat).flags &= ~LRUVEC_CONGESTED;
     }
     if (sc.nr_reclaimed) return sc.nr_reclaimed;
     if (sc.compaction_ready) return 1;
