@@ -1758,3 +1758,31 @@ describe("too_many_isolated and kswapd", () => {
     expect(k.vm_events[PGSCAN_KSWAPD] - scanned).toBeGreaterThan(0);
   });
 });
+
+describe("memcg reclaim meeting writeback (writeback_throttling_sane on cgroup v2)", () => {
+  it("marks the group's lruvec congested when all its dirty file pages were under writeback for reclaim, and clears it when done", () => {
+    const { m, k } = boot(false);
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/g");
+    const p = m.spawn({ comm: "g", cgroup: "/g", image: null });
+    const a = p.mmap(64 * 4096);
+    p.write(a, 64 * 4096); // some usage: a group with none is "below min" and skipped
+    const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+    const lv = memcg.nodeinfo[0];
+    // 4096 of the group's file pages under writeback that reclaim had marked, at the tail.
+    for (let i = 0; i < 4096; i++) {
+      const pfn = page(k, F(PG_lru) | F(PG_writeback) | F(PG_reclaim));
+      k.mem_map.memcg[pfn] = memcg.id;
+      lruvec_add_folio_tail(k, pfn);
+    }
+    const congested: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", () => void congested.push(lv.flags & LRUVEC_CONGESTED));
+    try_to_free_mem_cgroup_pages(k, memcg, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
+    // shrink_node: `if ((current_is_kswapd() || (cgroup_reclaim(sc) && writeback_throttling_sane(sc)))
+    // && sc->nr.dirty && sc->nr.dirty == sc->nr.congested) set_bit(LRUVEC_CONGESTED, &target_lruvec->flags);`
+    expect(congested[0]).toBe(0);
+    expect(congested[1]).toBe(LRUVEC_CONGESTED);
+    // do_try_to_free_pages clears the target's flag for cgroup reclaim as it snapshots the refaults.
+    expect(lv.flags & LRUVEC_CONGESTED).toBe(0);
+  });
+});
