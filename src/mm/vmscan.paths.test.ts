@@ -17,6 +17,7 @@ import { follow_pte } from "./memory.js";
 import { folio_referenced } from "./rmap.js";
 import { taskOf } from "../api/internals.js";
 import { mapping_by_id } from "../fs/fs.js";
+import { WB_REASON_VMSCAN } from "../fs/fs-writeback.js";
 import { xa_load_value } from "../lib/xarray.js";
 import { cgroup_lookup } from "../kernel/cgroup/cgroup.js";
 import { MEMCG_RECLAIM_MAY_SWAP, mem_cgroup_calculate_protection } from "./memcontrol.js";
@@ -1784,5 +1785,33 @@ describe("memcg reclaim meeting writeback (writeback_throttling_sane on cgroup v
     expect(congested[1]).toBe(LRUVEC_CONGESTED);
     // do_try_to_free_pages clears the target's flag for cgroup reclaim as it snapshots the refaults.
     expect(lv.flags & LRUVEC_CONGESTED).toBe(0);
+  });
+});
+
+describe("shrink_inactive_list wakes the flushers", () => {
+  /**
+   * A writable ext2 disk with 64 dirty file pages (under the background threshold: its flusher is
+   * idle), and 4096 file pages with `flags` at the inactive tail. Returns the flusher's
+   * start_all_reason as each shrink_inactive_list ends.
+   */
+  function firstBatch(flags: number): number[] {
+    const { m, k } = boot(false);
+    m.addDisk("/dev/vdc", { size: "16M", ext2: { files: [] } });
+    const p = m.spawn({ comm: "w", image: null });
+    p.mkdir("/mnt/d");
+    p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
+    const fd = p.open("/mnt/d/f", "w|create");
+    p.writeFd(fd, 64 * 4096);
+    for (let i = 0; i < 4096; i++) lruvec_add_folio_tail(k, page(k, flags | F(PG_lru)));
+    const reasons: number[] = [];
+    k.trace.on("mm_vmscan_lru_shrink_inactive", () => void reasons.push(Math.max(...k.blk.disks.map((d) => d.bdi.wb.start_all_reason))));
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    return reasons;
+  }
+
+  it("when every page it took was dirty and not yet queued (WB_REASON_VMSCAN), not when they were clean", () => {
+    // `if (stat.nr_unqueued_dirty == nr_taken) wakeup_flusher_threads(WB_REASON_VMSCAN);`
+    expect(firstBatch(F(PG_dirty))[0]).toBe(WB_REASON_VMSCAN);
+    expect(firstBatch(0)[0]).toBe(-1);
   });
 });
