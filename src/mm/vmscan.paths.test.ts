@@ -1815,3 +1815,73 @@ describe("shrink_inactive_list wakes the flushers", () => {
     expect(firstBatch(0)[0]).toBe(-1);
   });
 });
+
+describe("shrink_zones", () => {
+  /** Unfreeable file pages at the inactive tail (no mapping): every priority scans and keeps them. */
+  function unfreeable(k: Kernel): void {
+    for (let i = 0; i < 4096; i++) lruvec_add_folio_tail(k, page(k, F(PG_lru)));
+  }
+
+  it("shrinks each node of the zonelist once per priority, not once per zone", () => {
+    const { k } = boot(false);
+    unfreeable(k);
+    const perPriority = new Map<number, number>();
+    k.trace.on("mm_vmscan_lru_shrink_inactive", (e) => void perPriority.set(Number(e.fields.priority), (perPriority.get(Number(e.fields.priority)) ?? 0) + 1));
+    try_to_free_pages(k, ac(k), 0, GFP_KERNEL);
+    // DMA32 and DMA are both node 0's: `if (zone->zone_pgdat == last_pgdat) continue;`. At
+    // priority 12 the file list's target (< SWAP_CLUSTER_MAX) is one batch.
+    expect(perPriority.get(DEF_PRIORITY)).toBe(1);
+  });
+
+  it("skips the nodes outside the allocation's nodemask", () => {
+    const { k } = boot(false);
+    unfreeable(k);
+    const ev = [...k.vm_events];
+    expect(try_to_free_pages(k, { ...ac(k), nodemask: [1] }, 0, GFP_KERNEL)).toBe(0);
+    expect(k.vm_events[PGSCAN_DIRECT] - ev[PGSCAN_DIRECT]).toBe(0);
+    expect(k.vm_events[ALLOCSTALL_NORMAL] - ev[ALLOCSTALL_NORMAL]).toBe(1);
+    try_to_free_pages(k, { ...ac(k), nodemask: [0] }, 0, GFP_KERNEL);
+    expect(k.vm_events[PGSCAN_DIRECT] - ev[PGSCAN_DIRECT]).toBeGreaterThan(0);
+  });
+});
+
+describe("memcg reclaim and the group's swap", () => {
+  it("scans no anon once the group may not swap (memory.swap.max 0: mem_cgroup_get_nr_swap_pages)", () => {
+    const { m, k } = boot(true);
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/g");
+    m.write("/sys/fs/cgroup/g/memory.swap.max", "0");
+    const p = m.spawn({ comm: "g", cgroup: "/g", image: null });
+    const a = p.mmap(512 * 4096);
+    p.write(a, 512 * 4096);
+    lru_add_drain(k);
+    const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+    const pgscan = (): number => Number(/^pgscan (\d+)$/m.exec(m.read("/sys/fs/cgroup/g/memory.stat"))![1]);
+    expect(try_to_free_mem_cgroup_pages(k, memcg, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP)).toBe(0);
+    expect(pgscan()).toBe(0);
+    m.write("/sys/fs/cgroup/g/memory.swap.max", "max");
+    try_to_free_mem_cgroup_pages(k, memcg, 32, GFP_KERNEL, MEMCG_RECLAIM_MAY_SWAP);
+    expect(pgscan()).toBeGreaterThan(0);
+  });
+
+  it("keeps the caller's I/O and FS bits: a group's tmpfs pages are written only with __GFP_FS", () => {
+    const run = (gfp: number): number => {
+      const { m, k, pgdat } = boot(true);
+      m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+      m.mkdir("/sys/fs/cgroup/g");
+      const p = m.spawn({ comm: "g", cgroup: "/g", image: null });
+      p.mkdir("/mnt/t");
+      p.mount("/mnt/t", { fstype: "tmpfs" });
+      const fd = p.open("/mnt/t/f", "w|create");
+      p.writeFd(fd, 1024 * 4096);
+      lru_add_drain(k);
+      const memcg = cgroup_lookup(k, ["g"])!.memcg!;
+      const w = pgdat.vm_stat[NR_VMSCAN_WRITE];
+      try_to_free_mem_cgroup_pages(k, memcg, 32, gfp, MEMCG_RECLAIM_MAY_SWAP);
+      return pgdat.vm_stat[NR_VMSCAN_WRITE] - w;
+    };
+    // sc.gfp_mask = (current_gfp_context(gfp_mask) & GFP_RECLAIM_MASK) | (GFP_HIGHUSER_MOVABLE & ~GFP_RECLAIM_MASK)
+    expect(run(GFP_KERNEL)).toBeGreaterThan(0);
+    expect(run(GFP_NOFS)).toBe(0);
+  });
+});
