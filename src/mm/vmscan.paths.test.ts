@@ -32,6 +32,7 @@ import {
   LRU_UNEVICTABLE,
   LRUVEC_CONGESTED,
   MAX_NR_ZONES,
+  lruvec,
   NO_PFN,
   NR_LRU_LISTS,
   PGDAT_DIRTY,
@@ -60,6 +61,7 @@ import {
   zone_reclaimable_pages,
   folio_isolate_lru,
   pgdat_balanced,
+  inactive_is_low,
   try_to_free_pages,
   try_to_free_mem_cgroup_pages,
   reclaim_pages,
@@ -1883,5 +1885,30 @@ describe("memcg reclaim and the group's swap", () => {
     // sc.gfp_mask = (current_gfp_context(gfp_mask) & GFP_RECLAIM_MASK) | (GFP_HIGHUSER_MOVABLE & ~GFP_RECLAIM_MASK)
     expect(run(GFP_KERNEL)).toBeGreaterThan(0);
     expect(run(GFP_NOFS)).toBe(0);
+  });
+});
+
+describe("inactive_is_low", () => {
+  it("wants inactive * int_sqrt(10 * gb) >= active, gb the lists' GiB (1 below 1 GiB)", () => {
+    // mm/vmscan.c inactive_is_low: gb = (inactive + active) >> (30 - PAGE_SHIFT);
+    // inactive_ratio = gb ? int_sqrt(10 * gb) : 1; return inactive * inactive_ratio < active.
+    const pg = { vm_stat: new Float64Array(64) } as unknown as pglist_data;
+    const low = (inactive: number, active: number, lru = LRU_INACTIVE_FILE): boolean => {
+      pg.vm_stat[lru] = inactive;
+      pg.vm_stat[lru + 1] = active;
+      return inactive_is_low(new lruvec(), pg, lru);
+    };
+    expect(low(100, 101)).toBe(true);
+    expect(low(100, 100)).toBe(false);
+    expect(low(0, 0)).toBe(false);
+    // 262143 pages in all: still gb 0, ratio 1.
+    expect(low(131071, 131072)).toBe(true);
+    // 1 GiB: ratio int_sqrt(10) = 3; 10 GiB: int_sqrt(100) = 10; 4 GiB: int_sqrt(40) = 6.
+    expect(low(65536, 262144 - 65536)).toBe(false); // 65536 · 3 = 196608 ≥ 196608
+    expect(low(65535, 262144 - 65535)).toBe(true); // 196605 < 196609
+    expect(low(238313, 2621440 - 238313)).toBe(false); // · 10 = 2383130 ≥ 2383127
+    expect(low(238312, 2621440 - 238312)).toBe(true);
+    expect(low(149797, 1048576 - 149797, LRU_INACTIVE_ANON)).toBe(false); // · 6 = 898782 ≥ 898779
+    expect(low(149796, 1048576 - 149796, LRU_INACTIVE_ANON)).toBe(true);
   });
 });
