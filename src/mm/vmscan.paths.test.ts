@@ -10,7 +10,7 @@ import { Machine } from "../sim/machine.js";
 import { kernelOf } from "../api/internals.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { F, PG_active, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_reclaim, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
+import { F, PG_active, PG_dirty, PG_head, PG_locked, PG_lru, PG_mlocked, PG_private, PG_reclaim, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_writeback } from "./memmap.js";
 import { lruvec_add_folio, lruvec_add_folio_tail, lruvec_del_folio } from "./mm_inline.js";
 import { lru_add_drain } from "./swap.js";
 import { follow_pte } from "./memory.js";
@@ -1910,5 +1910,110 @@ describe("inactive_is_low", () => {
     expect(low(238312, 2621440 - 238312)).toBe(true);
     expect(low(149797, 1048576 - 149797, LRU_INACTIVE_ANON)).toBe(false); // · 6 = 898782 ≥ 898779
     expect(low(149796, 1048576 - 149796, LRU_INACTIVE_ANON)).toBe(true);
+  });
+});
+
+describe("shrink_folio_list, more paths", () => {
+  it("releases a block device page's buffer heads before freeing it (filemap_release_folio)", () => {
+    const { k, pgdat } = withFile(false);
+    const mem = k.mem_map;
+    const withBuffers = listed(k, pgdat.__lruvec.lists, LRU_INACTIVE_FILE).filter((x) => (mem.flags[x] & F(PG_private)) !== 0);
+    expect(withBuffers.length).toBeGreaterThan(0);
+    const lists = isolated(k, withBuffers);
+    const freed = shrink_folio_list(k, lists, 0, pgdat, new scan_control(), new reclaim_stat());
+    const kept = listed(k, lists, 0);
+    expect(freed + kept.length).toBe(withBuffers.length);
+    expect(freed).toBeGreaterThan(0);
+    for (const x of withBuffers.filter((y) => !kept.includes(y))) expect(mem._refcount[x]).toBe(0);
+    // A buffer still held (the mounted superblock's) keeps its page: activate_locked.
+    for (const x of kept) expect(mem.flags[x] & (F(PG_private) | F(PG_active))).toBe(F(PG_private) | F(PG_active));
+  });
+
+  it("activates a once-referenced page of an executable file mapping, keeps one of a plain mapping", () => {
+    for (const [prot, active] of [
+      ["rx", true],
+      ["r", false],
+    ] as const) {
+      const { m, k, pgdat } = withFile(false);
+      const p = m.spawn({ comm: "x", image: null });
+      const fd = p.open("/mnt/d/f", "r");
+      const a = p.mmap(16 * 4096, { prot, flags: "private", fd });
+      p.read(a, 16 * 4096);
+      lru_add_drain(k);
+      const pages = [0, 1, 2, 3].map((i) => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
+      for (const x of pages) k.mem_map.flags[x] &= ~F(PG_referenced);
+      const stat = new reclaim_stat();
+      shrink_folio_list(k, isolated(k, pages), 0, pgdat, new scan_control(), stat);
+      // folio_check_references: one young PTE; `if ((vm_flags & VM_EXEC) && folio_is_file_lru(folio)) return FOLIOREF_ACTIVATE;` else FOLIOREF_KEEP.
+      expect(stat.nr_activate[1], prot).toBe(active ? 4 : 0);
+      expect(stat.nr_ref_keep, prot).toBe(active ? 0 : 4);
+    }
+  });
+
+  it("keeps a dirty file page pageout may not write because someone else holds it (is_page_cache_freeable)", () => {
+    const { k, pgdat, pages } = withFile(false);
+    const mem = k.mem_map;
+    const [held, crafted] = [pages[0], page(k, F(PG_dirty) | F(PG_reclaim))];
+    mem.flags[held] = (mem.flags[held] & ~F(PG_referenced)) | F(PG_dirty) | F(PG_reclaim);
+    mem._refcount[held]++;
+    const sc = new scan_control();
+    sc.kswapd = true;
+    pgdat.flags |= PGDAT_DIRTY;
+    const lists = isolated(k, [held]);
+    mem._refcount[crafted]++; // the cache's reference would make 2, but it has no mapping
+    mem.lru.list_add(lists, 0, crafted);
+    const stat = new reclaim_stat();
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    // pageout → PAGE_KEEP for both (refcount 3; no mapping): keep_locked, not activated, not written.
+    expect(stat.nr_activate).toEqual([0, 0]);
+    expect(stat.nr_pageout).toBe(0);
+    for (const x of [held, crafted]) expect(mem.flags[x] & (F(PG_dirty) | F(PG_active))).toBe(F(PG_dirty));
+  });
+
+  it("keeps an unmapped MADV_FREE page someone else holds; a mapped one fails to unmap and is activated swap-backed again", () => {
+    const { m, k, pgdat } = boot(false);
+    const mem = k.mem_map;
+    const p = m.spawn({ comm: "l", image: null });
+    const a = p.mmap(2 * 4096);
+    p.write(a, 2 * 4096);
+    lru_add_drain(k);
+    const [x, y] = [0, 1].map((i) => follow_pte(k, taskOf(p).mm!, a + i * 4096)!.pfn);
+    p.madvise(a, 2 * 4096, "free");
+    lru_add_drain(k);
+    for (const z of [x, y]) {
+      folio_referenced(k, z);
+      mem._refcount[z]++; // a pin: folio_ref_freeze(folio, 1) / try_to_unmap_one's ref_count == 1 + map_count fail
+    }
+    p.munmap(a, 4096); // x: unmapped, alive through the pin
+    expect(mem.mapcount[x]).toBe(0);
+    const lazy = k.vm_events[PGLAZYFREED];
+    const stat = new reclaim_stat();
+    expect(shrink_folio_list(k, isolated(k, [x, y]), 0, pgdat, new scan_control(), stat)).toBe(0);
+    expect(k.vm_events[PGLAZYFREED]).toBe(lazy);
+    expect(mem.flags[x] & (F(PG_active) | F(PG_swapbacked))).toBe(0);
+    // try_to_unmap_one: "If the folio was redirtied, it cannot be discarded": folio_set_swapbacked, remap, fail.
+    expect(stat.nr_unmap_fail).toBe(1);
+    expect(mem.flags[y] & (F(PG_active) | F(PG_swapbacked))).toBe(F(PG_active) | F(PG_swapbacked));
+  });
+
+  it("keeps a mapped PG_referenced page the multi-gen LRU's aging promoted (lru_gen_enabled)", () => {
+    const { m, k, pgdat } = boot(true);
+    const [x] = anonPages(m, k, 1);
+    m.write("/sys/kernel/mm/lru_gen/enabled", "y");
+    const mem = k.mem_map;
+    // Off the MGLRU lists by hand: what shrink_folio_list is handed.
+    const lists = new Int32Array(4).fill(NO_PFN);
+    if (!folio_isolate_lru(k, x)) throw new Error("not on an LRU");
+    mem.lru.list_add(lists, 0, x);
+    // (MGLRU marks its young generations' pages PG_active; evict_folios hands them over cleared.)
+    mem.flags[x] = (mem.flags[x] & ~F(PG_active)) | F(PG_referenced);
+    const stat = new reclaim_stat();
+    const sc = new scan_control();
+    shrink_folio_list(k, lists, 0, pgdat, sc, stat);
+    // `if (lru_gen_enabled() && !ignore_references && folio_mapped(folio) && folio_test_referenced(folio)) goto keep_locked;`
+    expect(sc.nr_scanned).toBe(1);
+    expect(stat.nr_ref_keep).toBe(0);
+    expect(mem.flags[x] & (F(PG_active) | F(PG_swapcache))).toBe(0);
+    expect(mem.mapcount[x]).toBe(1);
   });
 });
