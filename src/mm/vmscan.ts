@@ -1651,6 +1651,7 @@ function balance_pgdat(k: Kernel, pgdat: pglist_data, order: number, highest_zon
       z.watermark_boost -= Math.min(z.watermark_boost, zone_boosts[i]);
     }
     // As there is now likely space, kcompactd defragments pageblocks.
+    // Stryker disable next-line OptionalChaining: compaction_init gives every node its kcompactd at boot
     pgdat.kcompactd?.wakeup(k, pageblock_order, highest_zoneidx);
   }
   snapshot_refaults(k, null, pgdat);
@@ -1745,7 +1746,9 @@ export class kswapd_thread {
       // order kswapd was woken for.
       // (Both through the node's kcompactd object: vmscan.ts importing compaction.ts would close
       // an import cycle through the page tables.)
+      // Stryker disable next-line OptionalChaining: compaction_init gives every node its kcompactd at boot
       pgdat.kcompactd?.reset_isolation_suitable(k);
+      // Stryker disable next-line OptionalChaining: compaction_init gives every node its kcompactd at boot
       pgdat.kcompactd?.wakeup(k, this.alloc_order, this.highest_zoneidx);
       this.state = KSWAPD_NAPPING;
       this.nap_until = k.now_ns + 25 * JIFFY_NS;
@@ -1790,6 +1793,7 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
   // Balanced and unboosted, or given up: memory may be free but too fragmented, so a request
   // that may not compact itself wakes kcompactd (compaction_suitable decides).
   if (pgdat.kswapd_failures >= MAX_RECLAIM_RETRIES || (pgdat_balanced(k, pgdat, order, highest_zoneidx) && !pgdat_watermark_boosted(pgdat, highest_zoneidx))) {
+    // Stryker disable next-line OptionalChaining: compaction_init gives every node its kcompactd at boot
     if ((gfp_flags & __GFP_DIRECT_RECLAIM) === 0) pgdat.kcompactd?.wakeup(k, order, highest_zoneidx);
     return;
   }
