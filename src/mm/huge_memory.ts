@@ -887,6 +887,8 @@ function unmap_folio_pmds(k: Kernel, head: number): void {
 /** A huge PMD of a THP being migrated: where it is and what its migration entry holds. */
 export interface pmd_migration {
   readonly vma: vm_area_struct;
+  /** The huge page's address in the VMA (pvmw.address) and its PMD entry's index. */
+  readonly address: number;
   readonly pmdi: number;
   /** The PMD's flag word when it was unmapped (young, dirty, soft-dirty and write carried back). */
   readonly pmdval: number;
@@ -923,7 +925,7 @@ export function set_pmd_migration_entries(k: Kernel, page: number): pmd_migratio
     const anon_exclusive = (mem.flags[page] & ANON_EXCL) !== 0;
     if (anon_exclusive) mem.flags[page] &= ~ANON_EXCL;
     if ((pmdval & _PAGE_DIRTY) !== 0) mem.flags[page] |= F(PG_dirty); // set_page_dirty
-    out.push({ vma, pmdi, pmdval, exclusive: (pmdval & _PAGE_RW) !== 0 || anon_exclusive });
+    out.push({ vma, address: addr, pmdi, pmdval, exclusive: (pmdval & _PAGE_RW) !== 0 || anon_exclusive });
     page_remove_rmap(k, page, true);
     if ((vma.vm_flags & VM_LOCKED) !== 0) munlock_page(k, page); // munlock_vma_page(compound)
     mem._refcount[page]--; // put_page
@@ -947,16 +949,10 @@ export function remove_migration_pmds(k: Kernel, pmds: readonly pmd_migration[],
     mem._refcount[dst]++; // get_page
     let pmde = m.pmdval;
     if ((mem.flags[dst] & F(PG_dirty)) === 0) pmde &= ~_PAGE_DIRTY;
-    const haddr = vma_pmd_address(k, dst, m.vma);
-    page_add_anon_rmap(k, dst, m.vma, haddr, m.exclusive, true);
+    page_add_anon_rmap(k, dst, m.vma, m.address, m.exclusive, true);
     if ((m.vma.vm_flags & VM_LOCKED) !== 0) mlock_page(k, dst);
     set_pte_at(pool, m.pmdi, dst, pmde);
   }
-}
-
-/** The address where `vma` maps THP `head` (its index within the VMA). */
-function vma_pmd_address(k: Kernel, head: number, vma: vm_area_struct): number {
-  return vma.vm_start + ((k.mem_map.index[head] - (vma.vm_pgoff | 0)) | 0) * 4096;
 }
 
 /** The head's flags a tail inherits as it becomes a page of its own. @kernel mm/huge_memory.c __split_huge_page_tail */
