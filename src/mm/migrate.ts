@@ -459,10 +459,11 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   // try_to_migrate: the subpages' PTEs (a subpage's mapcount holds one more than its PTEs
   // under DoubleMap), then the PMDs.
   const double = (mem.flags[src + 1] & F(PG_double_map)) !== 0 ? 1 : 0;
-  let ptes = 0;
+  // page_was_mapped, for the PTE half: whether any subpage had a PTE to turn back.
+  let pte_mapped = false;
   for (let i = 0; i < nr; i++) {
     if (mem.mapcount[src + i] <= double) continue;
-    ptes++;
+    pte_mapped = true;
     try_to_migrate(k, src + i);
   }
   const pmds = set_pmd_migration_entries(k, src);
@@ -471,7 +472,7 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   for (let i = 0; i < nr && rc === 0; i++) if (mem.mapcount[src + i] !== 0) rc = -EAGAIN;
   if (rc !== 0) {
     remove_migration_pmds(k, pmds, src);
-    if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, src + i);
+    if (pte_mapped) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, src + i);
     put_page(k, dst);
     return rc;
   }
@@ -488,7 +489,7 @@ function unmap_and_move_thp<T>(k: Kernel, get_new_page: new_page_t<T>, priv: T, 
   dec_isolated(k, src);
   folio_add_lru(k, dst);
   remove_migration_pmds(k, pmds, dst);
-  if (ptes !== 0) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, dst + i);
+  if (pte_mapped) for (let i = 0; i < nr; i++) remove_migration_ptes(k, src + i, dst + i);
   // "If migration is successful, decrease refcount of dst, which will not free the page
   // because new page owner increased refcounter."
   put_page(k, dst);
