@@ -44,19 +44,28 @@ export function exit(k: Kernel, t: task_struct): void {
 }
 
 /**
+ * Task `t` writes every page of [a, a + len) once: the minor faults it took and the seconds the
+ * access_range call alone lasted, by the wall clock and by CPU time (0 when the CPU clock did
+ * not move: process.cpuUsage counts microseconds).
+ */
+export function timedWrite(k: Kernel, t: task_struct, a: number, len: number): { minflt: number; wall: number; cpu: number } {
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  const r = access_range(k, t, a, len, ACCESS_WRITE);
+  const wall = (performance.now() - t0) / 1e3;
+  const cpu = cpuSeconds() - c0;
+  if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
+  return { minflt: r.minflt, wall, cpu };
+}
+
+/**
  * A new task (in `group`) writes every page of a new `len`-byte mapping once and exits: its
  * first-touch faults per second by the wall clock and by CPU time (0 when the CPU clock did not
  * move), timed over the access_range call alone.
  */
 export function timedFirstTouch(k: Kernel, len: number, group: string | null = null): [number, number] {
   const t = spawn(k, group);
-  const a = mmap(k, t, len);
-  const c0 = cpuSeconds();
-  const t0 = performance.now();
-  const r = access_range(k, t, a, len, ACCESS_WRITE);
-  const dt = (performance.now() - t0) / 1e3;
-  const cpu = cpuSeconds() - c0;
-  if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
+  const { minflt, wall, cpu } = timedWrite(k, t, mmap(k, t, len), len);
   exit(k, t);
-  return [r.minflt / dt, cpu > 0 ? r.minflt / cpu : 0];
+  return [minflt / wall, cpu > 0 ? minflt / cpu : 0];
 }

@@ -17,8 +17,8 @@ import { kernel_clone } from "../src/kernel/fork.js";
 import { start_kernel } from "../src/kernel/start_kernel.js";
 import { ACCESS_READ, ACCESS_WRITE, access_addrs, access_range } from "../src/arch/x86/mmu.js";
 import { THP_FAULT_ALLOC } from "../src/mm/vmstat_items.js";
-import { type Bench, cpuSeconds, rowCpuFigure } from "./bench.js";
-import { exit, mmap, spawn, timedFirstTouch } from "./task.js";
+import { type Bench, rowCpuFigure } from "./bench.js";
+import { exit, mmap, spawn, timedFirstTouch, timedWrite } from "./task.js";
 import { FigureCache, runNative, withNativeNote } from "./native.js";
 
 const MiB = 1 << 20;
@@ -66,12 +66,7 @@ function modelThpTouch(): number {
     const raw = mmap(k, t, len + 2 * MiB);
     const a = Math.ceil(raw / (2 * MiB)) * 2 * MiB;
     const before = k.vm_events[THP_FAULT_ALLOC];
-    const c0 = cpuSeconds();
-    const t0 = performance.now();
-    const r = access_range(k, t, a, len, ACCESS_WRITE);
-    const dt = (performance.now() - t0) / 1e3;
-    const cpu = cpuSeconds() - c0;
-    if (r.signal !== null) throw new Error(`touch: ${r.signal}`);
+    const { wall: dt, cpu } = timedWrite(k, t, a, len);
     const huge = k.vm_events[THP_FAULT_ALLOC] - before;
     if (huge !== len / (2 * MiB)) throw new Error(`THP touch: ${huge} huge faults`);
     exit(k, t);
