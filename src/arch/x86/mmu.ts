@@ -143,10 +143,10 @@ function access_range_mmu(k: Kernel, t: task_struct, addr: number, len: number, 
       const ret = fault_and_retry(k, t, m, pa, table, j);
       if (ret !== 0) return stop(res, t, minBefore, majBefore, pa, ret, m.si_code, (pa - first) / 4096 + (ret === VM_FAULT_SIGKILL_PENDING ? 1 : 0));
       if (table === NO_TABLE) {
-        // The fault mapped a huge PMD: the accesses to the rest of it hit. (Asked first: a THP
-        // fault is one per PMD, and a PTE table's first fault is one in 512.)
-        if (huge_hit(k, m, mm.pgd, pa)) break;
-        table = pte_table_lookup(k, mm.pgd, pa);
+        // The retried access went through the PTE table the fault made, or (m.table NO_TABLE)
+        // through the huge PMD it mapped: the accesses to the rest of that PMD hit.
+        table = m.table;
+        if (table === NO_TABLE) break;
       }
     }
     a = pmdEnd;
@@ -248,6 +248,11 @@ interface MmuAccess extends FaultOutcome {
   si_code: number;
   /** The address of an interrupted userfault resume_userfault stopped at. */
   addr: number;
+  /**
+   * The PTE table fault_and_retry's successful retry went through, or NO_TABLE when it went
+   * through a huge PMD (which then allows the access to the whole PMD).
+   */
+  table: number;
 }
 
 function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): MmuAccess {
@@ -268,6 +273,7 @@ function mmu_access(k: Kernel, t: task_struct, mm: mm_struct, kind: number): Mmu
     ret: 0,
     si_code: 0,
     addr: -1,
+    table: NO_TABLE,
   };
 }
 
@@ -341,9 +347,18 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
       m.vma = do_user_addr_fault(k, t, m.mm, pa, code, vma, m);
       if ((m.ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) !== 0) return (m.ret & VM_FAULT_ERROR) === 0 ? VM_FAULT_UFFD_BLOCKED : m.ret;
     }
-    if (table === NO_TABLE) table = pte_table_lookup(k, m.mm.pgd, pa);
-    // The retried translation: through the PTE, or the huge PMD the fault left in its place.
-    i = table !== NO_TABLE ? table * 512 + j : huge_pmd_lookup(k, m.mm.pgd, pa);
+    // The retried translation: through the PTE, or the huge PMD the fault left in its place
+    // (asked first when there was no PTE table: a THP fault is one per PMD, a PTE table's first
+    // fault one in 512). A PMD is a huge leaf or a table pointer, never both.
+    if (table === NO_TABLE) {
+      i = huge_pmd_lookup(k, m.mm.pgd, pa);
+      if (i < 0) {
+        table = pte_table_lookup(k, m.mm.pgd, pa);
+        if (table !== NO_TABLE) i = table * 512 + j;
+      }
+    } else {
+      i = table * 512 + j;
+    }
     if (i < 0) throw new KernelBug("page fault resolved without mapping the address", { addr: pa });
     f = pool.ent_flags[i];
     if ((f & m.need) === m.need || (f & m.forbidNx) !== 0) break;
@@ -351,6 +366,7 @@ function fault_and_retry(k: Kernel, t: task_struct, m: MmuAccess, pa: number, ta
   }
   if ((f & m.need) === m.need && (f & m.forbidNx) === 0) {
     pool.ent_flags[i] = f | m.set;
+    m.table = table;
     // Back to user space: a kthread the fault woke (kswapd) gets the CPU first, then the
     // resume work: reclaim and throttling for pages charged over memory.high.
     if (k.need_resched) cond_resched(k);
