@@ -1,0 +1,412 @@
+/**
+ * memory.ts's less travelled paths, each held to the 6.1 code it models (mm/memory.c):
+ * do_swap_page (swap-cache hit against a major fault, folio_lock_or_retry's VM_FAULT_RETRY,
+ * should_try_to_free_swap's four reasons, exclusive and shared swap PTEs, soft-dirty, the rss
+ * counters), do_wp_page's reuse and copy decisions, the file fault paths (do_fault_around's
+ * window, do_read_fault, do_cow_fault, do_shared_fault, wp_page_shared), zap_pte_range's
+ * counters and the dirty and accessed bits it hands to file pages, and copy_page_range's
+ * vma_needs_copy. Written for issue 12's mutation score (docs/architecture.md, "Mutation
+ * testing"); each test builds its own small machine inside `it` (so Stryker sees its work) and
+ * calls handle_mm_fault directly where the fault flags matter. Expected values come from the 6.1
+ * function named beside them, never from running the model.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_NX,
+  _PAGE_PRESENT,
+  _PAGE_RW,
+  _PAGE_SOFT_DIRTY,
+  _PAGE_SWP_SOFT_DIRTY,
+  _PAGE_USER,
+  pte_index,
+  pte_table_lookup,
+  swp_entry_flags,
+} from "../arch/x86/pgtable.js";
+import { taskOf } from "../api/internals.js";
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { spawnProcess, type Process } from "../sim/process.js";
+import { F, PG_anon_exclusive, PG_locked, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
+import {
+  FAULT_FLAG_ALLOW_RETRY,
+  FAULT_FLAG_KILLABLE,
+  FAULT_FLAG_TRIED,
+  FAULT_FLAG_USER,
+  FAULT_FLAG_WRITE,
+  follow_pte,
+  handle_mm_fault,
+  VM_FAULT_MAJOR,
+  VM_FAULT_RETRY,
+  VM_FAULT_SIGBUS,
+  VM_FAULT_WRITE,
+} from "./memory.js";
+import { find_vma } from "./mmap.js";
+import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
+import { PageAnonExclusive } from "./rmap.js";
+import { lru_add_drain } from "./swap.js";
+import { lookup_swap_cache_pfn } from "./swap_state.js";
+import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
+import { evict, pageOut, unmapToSwap } from "./swapfile.testutil.js";
+import { pte_to_swp_entry } from "./swapops.js";
+import { PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+
+const MiB = 1 << 20;
+const PAGE = 4096;
+/** What arch/x86/fault.ts passes for a user read: do_user_addr_fault's first attempt. */
+const USER = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
+/** x86's PAGE_COPY_NOEXEC, the vm_page_prot of a private read-write mapping: no _PAGE_RW (CoW). */
+const PAGE_COPY = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX;
+
+/** A machine with swap, and a process with `n` anonymous pages written (their pfns). */
+function swapSetup(n: number, swapBytes = 64 * MiB) {
+  const k = start_kernel({ memory: 128 * MiB });
+  expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: swapBytes })).toBe(0);
+  const p = spawnProcess(k, { comm: "t", image: null });
+  const a = p.mmap(n * PAGE, { prot: "rw", flags: "private|anonymous" });
+  p.write(a, n * PAGE);
+  lru_add_drain(k);
+  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, taskOf(p).mm!, a + i * PAGE)!.pfn);
+  const check = (): void => {
+    check_swap_invariants(k);
+    checkMm(k);
+  };
+  return { k, p, a, pfns, check };
+}
+
+/** handle_mm_fault on `addr` of `p` with exactly these fault flags. */
+function fault(k: Kernel, p: Process, addr: number, flags: number): number {
+  const t = taskOf(p);
+  const vma = find_vma(t.mm!, addr);
+  if (vma === null) throw new Error("no vma");
+  return handle_mm_fault(k, t, vma, addr, flags);
+}
+
+/** The swap entry a swap PTE at `addr` holds (the PTE must not be present). */
+function swapEntryAt(k: Kernel, p: Process, addr: number): number {
+  const pte = follow_pte(k, taskOf(p).mm!, addr)!;
+  expect(pte.flags & _PAGE_PRESENT).toBe(0);
+  return pte_to_swp_entry(pte.flags, pte.pfn);
+}
+
+/** The page-table entry index of `addr` in `p`. */
+function pteSlot(k: Kernel, p: Process, addr: number): number {
+  const t = pte_table_lookup(k, taskOf(p).mm!.pgd, addr);
+  return t * 512 + pte_index(addr);
+}
+
+const has = (k: Kernel, pfn: number, bit: number): boolean => (k.mem_map.flags[pfn] & F(bit)) !== 0;
+
+describe("do_swap_page: the swap-in, its retry and its accounting", () => {
+  it("a swap-cache miss is a major fault; with FAULT_FLAG_ALLOW_RETRY alone it waits and returns VM_FAULT_RETRY, leaving the PTE", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const t = taskOf(p);
+    const mm = t.mm!;
+    const entry = evict(k, pfns[0]);
+    const pte0 = follow_pte(k, mm, a)!;
+    const maj0 = k.vm_events[PGMAJFAULT];
+    const [tmaj0, tmin0] = [t.maj_flt, t.min_flt];
+    // do_swap_page: swapin_readahead read it → ret = VM_FAULT_MAJOR, PGMAJFAULT; then
+    // folio_lock_or_retry on a first attempt that may retry (fault_flag_allow_retry_first) waits
+    // for the read and returns false → ret |= VM_FAULT_RETRY, out_release puts the lookup's page.
+    expect(fault(k, p, a, USER)).toBe(VM_FAULT_MAJOR | VM_FAULT_RETRY);
+    expect(k.vm_events[PGMAJFAULT] - maj0).toBe(1);
+    // mm_account_fault: nothing for a fault that must retry.
+    expect([t.maj_flt - tmaj0, t.min_flt - tmin0]).toEqual([0, 0]);
+    expect(follow_pte(k, mm, a)).toEqual(pte0);
+    expect(mm.rss_stat[MM_SWAPENTS]).toBe(1);
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(0);
+    const page = lookup_swap_cache_pfn(k, entry);
+    expect(page).toBeGreaterThanOrEqual(0);
+    expect(has(k, page, PG_locked)).toBe(false); // the read completed while the task waited
+    // Once the LRU batch lets go, the swap cache's reference is the only one left: the retry
+    // path put the lookup's.
+    lru_add_drain(k);
+    expect(k.mem_map._refcount[page]).toBe(1);
+    // The retry (FAULT_FLAG_TRIED): a swap-cache hit, no PGMAJFAULT and no VM_FAULT_MAJOR, but
+    // mm_account_fault counts a fault with FAULT_FLAG_TRIED as major.
+    expect(fault(k, p, a, USER | FAULT_FLAG_TRIED)).toBe(0);
+    expect(k.vm_events[PGMAJFAULT] - maj0).toBe(1);
+    expect([t.maj_flt - tmaj0, t.min_flt - tmin0]).toEqual([1, 0]);
+    // A read fault: mk_pte(page, vm_page_prot), read-only though the entry was exclusive
+    // (maybe_mkwrite only for FAULT_FLAG_WRITE); RMAP_EXCLUSIVE from pte_swp_exclusive.
+    const pte = follow_pte(k, mm, a)!;
+    expect(pte.pfn).toBe(page);
+    expect(pte.flags >>> 0).toBe(PAGE_COPY >>> 0);
+    expect(PageAnonExclusive(k, page)).toBe(true);
+    expect([mm.rss_stat[MM_SWAPENTS], mm.rss_stat[MM_ANONPAGES]]).toEqual([0, 1]);
+    // swap_free dropped the PTE's count; should_try_to_free_swap said no (a read, swap nearly
+    // empty, nothing mlocked): the page stays in the swap cache, the slot held by the cache.
+    expect(swp_swapcount(k, entry)).toBe(0);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(page);
+    expect(has(k, page, PG_locked)).toBe(false);
+    // A write now: do_wp_page finds PageAnonExclusive → wp_page_reuse (PGREUSE), same page; the
+    // reuse path does not touch the swap cache.
+    const reuse0 = k.vm_events[PGREUSE];
+    expect(fault(k, p, a, USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    const w = follow_pte(k, mm, a)!;
+    expect(w.pfn).toBe(page);
+    expect(w.flags & (_PAGE_RW | _PAGE_DIRTY | _PAGE_SOFT_DIRTY)).toBe(_PAGE_RW | _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(page);
+    check();
+  });
+
+  it("takes the lock and maps at once without FAULT_FLAG_ALLOW_RETRY, or with FAULT_FLAG_TRIED", () => {
+    for (const flags of [FAULT_FLAG_USER, USER | FAULT_FLAG_TRIED]) {
+      const { k, p, a, pfns, check } = swapSetup(1);
+      const t = taskOf(p);
+      const entry = evict(k, pfns[0]);
+      const maj0 = k.vm_events[PGMAJFAULT];
+      const [tmaj0, tmin0] = [t.maj_flt, t.min_flt];
+      // __folio_lock_or_retry: not a first retryable attempt → __folio_lock (waits), true.
+      expect(fault(k, p, a, flags)).toBe(VM_FAULT_MAJOR);
+      expect(k.vm_events[PGMAJFAULT] - maj0).toBe(1);
+      expect([t.maj_flt - tmaj0, t.min_flt - tmin0]).toEqual([1, 0]);
+      const page = lookup_swap_cache_pfn(k, entry);
+      expect(follow_pte(k, t.mm!, a)!.pfn).toBe(page);
+      expect(has(k, page, PG_locked)).toBe(false);
+      check();
+    }
+  });
+
+  it("a page locked by someone else: VM_FAULT_RETRY on a first attempt, no PGMAJFAULT for a cache hit", () => {
+    const { k, p, a, pfns } = swapSetup(1);
+    const t = taskOf(p);
+    const entry = evict(k, pfns[0]);
+    expect(fault(k, p, a, USER)).toBe(VM_FAULT_MAJOR | VM_FAULT_RETRY);
+    const page = lookup_swap_cache_pfn(k, entry);
+    // Another task holds the page lock (no I/O to wait for): a first attempt retries.
+    k.mem_map.flags[page] |= F(PG_locked);
+    const maj0 = k.vm_events[PGMAJFAULT];
+    expect(fault(k, p, a, USER)).toBe(VM_FAULT_RETRY);
+    expect(k.vm_events[PGMAJFAULT]).toBe(maj0);
+    expect(follow_pte(k, t.mm!, a)!.flags & _PAGE_PRESENT).toBe(0);
+    expect(has(k, page, PG_locked)).toBe(true); // not ours to unlock
+    k.mem_map.flags[page] &= ~F(PG_locked);
+    expect(fault(k, p, a, USER | FAULT_FLAG_TRIED)).toBe(0);
+    expect(has(k, page, PG_locked)).toBe(false);
+  });
+
+  it("carries the swap PTE's soft-dirty bit into the present PTE, and only then", () => {
+    for (const soft of [false, true]) {
+      const { k, p, a, pfns } = swapSetup(1);
+      evict(k, pfns[0]);
+      const i = pteSlot(k, p, a);
+      // try_to_unmap_one keeps pte_soft_dirty as pte_swp_mksoft_dirty (the test helper does not).
+      if (soft) k.pgtables.ent_flags[i] |= _PAGE_SWP_SOFT_DIRTY;
+      fault(k, p, a, FAULT_FLAG_USER);
+      const f = follow_pte(k, taskOf(p).mm!, a)!.flags;
+      // do_swap_page: `if (pte_swp_soft_dirty(vmf->orig_pte)) pte = pte_mksoft_dirty(pte);`
+      expect(f & _PAGE_SOFT_DIRTY).toBe(soft ? _PAGE_SOFT_DIRTY : 0);
+      expect(f & _PAGE_RW).toBe(0);
+    }
+  });
+
+  it("a write fault on an exclusive entry maps writable and dirty at once; without VM_WRITE (FOLL_FORCE) dirty but read-only", () => {
+    for (const writable of [true, false]) {
+      const { k, p, a, pfns, check } = swapSetup(2);
+      const t = taskOf(p);
+      const entry = evict(k, pfns[0]);
+      if (!writable) p.mprotect(a, 2 * PAGE, "r");
+      const reuse0 = k.vm_events[PGREUSE];
+      // exclusive: pte = maybe_mkwrite(pte_mkdirty(pte)), FAULT_FLAG_WRITE cleared, VM_FAULT_WRITE;
+      // no do_wp_page after it, so no PGREUSE.
+      expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_MAJOR | VM_FAULT_WRITE);
+      expect(k.vm_events[PGREUSE]).toBe(reuse0);
+      const pte = follow_pte(k, t.mm!, a)!;
+      expect(pte.flags & (_PAGE_DIRTY | _PAGE_SOFT_DIRTY)).toBe(_PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+      expect(pte.flags & _PAGE_RW).toBe(writable ? _PAGE_RW : 0);
+      // should_try_to_free_swap: a write with folio_ref_count == 2 (the cache's and ours, the LRU
+      // batch drained first) → folio_free_swap: the slot is free, the page out of the cache.
+      expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+      expect(has(k, pte.pfn, PG_swapcache)).toBe(false);
+      expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+      expect(PageAnonExclusive(k, pte.pfn)).toBe(true);
+      check();
+    }
+  });
+
+  it("a write fault on an entry shared with a child maps the page read-only, then copies it (do_wp_page)", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    expect(swp_swapcount(k, entry)).toBe(2);
+    const reuse0 = k.vm_events[PGREUSE];
+    // Not exclusive (fork cleared the bit); refcount 2, so should_try_to_free_swap tries, but
+    // folio_free_swap refuses (the child's PTE still holds the entry). The page is mapped
+    // read-only and not exclusive, and the write goes on to do_wp_page, which copies (the swap
+    // cache's reference is in the way of reuse): `ret |= do_wp_page(vmf)`.
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_MAJOR | VM_FAULT_WRITE);
+    const cached = lookup_swap_cache_pfn(k, entry);
+    expect(cached).toBeGreaterThanOrEqual(0);
+    const pte = follow_pte(k, taskOf(p).mm!, a)!;
+    expect(pte.pfn).not.toBe(cached);
+    expect(pte.flags & _PAGE_RW).toBe(_PAGE_RW);
+    expect(k.vm_events[PGREUSE]).toBe(reuse0);
+    expect(k.mem_map.mapcount[cached]).toBe(0);
+    expect(swp_swapcount(k, entry)).toBe(1);
+    expect([taskOf(p).mm!.rss_stat[MM_ANONPAGES], taskOf(p).mm!.rss_stat[MM_SWAPENTS]]).toEqual([1, 0]);
+    expect([taskOf(c).mm!.rss_stat[MM_ANONPAGES], taskOf(c).mm!.rss_stat[MM_SWAPENTS]]).toEqual([0, 1]);
+    check();
+    // The child's read finds the page in the cache: a minor fault, mapped read-only, not exclusive
+    // (refcount: the cache's, the lookup's), and the page stays in the cache.
+    const maj0 = k.vm_events[PGMAJFAULT];
+    expect(fault(k, c, a, FAULT_FLAG_USER)).toBe(0);
+    expect(k.vm_events[PGMAJFAULT]).toBe(maj0);
+    expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(cached);
+    expect(PageAnonExclusive(k, cached)).toBe(false);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(cached);
+    check();
+  });
+
+  it("should_try_to_free_swap, write with refcount 2: a shared-looking entry left with one user is mapped writable at once", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    c.exit();
+    // The child's PTE is gone: the entry's count is 1 again, but the parent's PTE lost
+    // _PAGE_SWP_EXCLUSIVE at fork.
+    expect(swp_swapcount(k, entry)).toBe(1);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.flags & 0x80).toBe(0);
+    const reuse0 = k.vm_events[PGREUSE];
+    // swap_free → count 0; should_try_to_free_swap: FAULT_FLAG_WRITE and folio_ref_count == 2
+    // → folio_free_swap succeeds, refcount 1, so `exclusive || folio_ref_count == 1` maps it
+    // writable here, without do_wp_page (no PGREUSE).
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_MAJOR | VM_FAULT_WRITE);
+    expect(k.vm_events[PGREUSE]).toBe(reuse0);
+    const pte = follow_pte(k, taskOf(p).mm!, a)!;
+    expect(pte.flags & _PAGE_RW).toBe(_PAGE_RW);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+    expect(PageAnonExclusive(k, pte.pfn)).toBe(true);
+    expect(k.mem_map._refcount[pte.pfn]).toBe(1);
+    check();
+  });
+
+  it("should_try_to_free_swap, vm_swap_full: a read fault frees the slot once swap is more than half used", () => {
+    // 16 pages of swap: slot 0 is the header, 15 usable. vm_swap_full: nr_swap_pages * 2 <
+    // total_swap_pages.
+    for (const [evicted, full] of [
+      [7, false], // 8 free: 16 < 15 is false
+      [8, true], // 7 free: 14 < 15
+    ] as const) {
+      const { k, p, a, pfns, check } = swapSetup(8, 16 * PAGE);
+      expect(k.total_swap_pages).toBe(15);
+      const entries = pfns.slice(0, evicted).map((x) => evict(k, x));
+      expect(vm_swap_full(k)).toBe(full);
+      // Without readahead's other pages in the way: the last evicted page, read on a first try.
+      const addr = a + (evicted - 1) * PAGE;
+      const e = entries[evicted - 1];
+      fault(k, p, addr, FAULT_FLAG_USER);
+      const pfn = follow_pte(k, taskOf(p).mm!, addr)!.pfn;
+      expect(has(k, pfn, PG_swapcache)).toBe(!full);
+      expect(lookup_swap_cache_pfn(k, e)).toBe(full ? -1 : pfn);
+      check();
+    }
+  });
+
+  it("should_try_to_free_swap, VM_LOCKED and PG_mlocked: a read fault frees the slot", () => {
+    // A VMA locked on fault (mlock2 MLOCK_ONFAULT: no swap-in now): the read fault frees the slot.
+    {
+      const { k, p, a, pfns, check } = swapSetup(1);
+      const entry = evict(k, pfns[0]);
+      p.mlock(a, PAGE, { onFault: true });
+      fault(k, p, a, FAULT_FLAG_USER);
+      expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+      check();
+    }
+    // The parent's locked mapping mlocks the page (while the child's swap PTE keeps the slot);
+    // the child's read of its unlocked mapping then finds folio_test_mlocked and frees the slot.
+    {
+      const { k, p, a, pfns, check } = swapSetup(1);
+      const entry = evict(k, pfns[0]);
+      const c = p.fork();
+      p.mlock(a, PAGE, { onFault: true });
+      p.read(a, PAGE);
+      const page = lookup_swap_cache_pfn(k, entry);
+      expect(page).toBeGreaterThanOrEqual(0); // folio_free_swap refused: the child holds the entry
+      expect(has(k, page, PG_mlocked)).toBe(true);
+      expect(fault(k, c, a, FAULT_FLAG_USER)).toBe(0);
+      expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(page);
+      expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+      expect(has(k, page, PG_swapcache)).toBe(false);
+      check();
+    }
+    // The control: neither locked, the child's read leaves the page in the cache.
+    {
+      const { k, p, a, pfns } = swapSetup(1);
+      const entry = evict(k, pfns[0]);
+      const c = p.fork();
+      p.read(a, PAGE);
+      fault(k, c, a, FAULT_FLAG_USER);
+      expect(lookup_swap_cache_pfn(k, entry)).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("SWP_STABLE_WRITES: an exclusive entry whose page is still under writeback is not mapped writable", () => {
+    for (const stable of [false, true]) {
+      const { k, p, a, pfns } = swapSetup(1);
+      const pfn = pfns[0];
+      // Unmapped and being written (pageout), not yet freed: the fault finds it in the cache.
+      const entry = unmapToSwap(k, pfn);
+      pageOut(k, pfn);
+      expect(has(k, pfn, PG_writeback)).toBe(true);
+      if (stable) k.swap.swap_info[0]!.flags |= SWP_STABLE_WRITES;
+      const reuse0 = k.vm_events[PGREUSE];
+      expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE) & VM_FAULT_WRITE).toBe(VM_FAULT_WRITE);
+      const pte = follow_pte(k, taskOf(p).mm!, a)!;
+      expect(pte.flags & _PAGE_RW).toBe(_PAGE_RW);
+      // Without stable writes the exclusive entry maps the page itself writable. With them,
+      // exclusive = false; folio_free_swap refuses a page under writeback, so the refcount stays
+      // 2 and do_wp_page copies it (its folio_free_swap refuses too).
+      expect(pte.pfn === pfn).toBe(!stable);
+      expect(k.vm_events[PGREUSE]).toBe(reuse0);
+      expect(lookup_swap_cache_pfn(k, entry)).toBe(pfn);
+    }
+  });
+
+  it("a page that is not uptodate (a failed read) is SIGBUS, and the PTE and counters stay", () => {
+    const { k, p, a, pfns } = swapSetup(1);
+    const mm = taskOf(p).mm!;
+    const entry = evict(k, pfns[0]);
+    expect(fault(k, p, a, USER)).toBe(VM_FAULT_MAJOR | VM_FAULT_RETRY);
+    const page = lookup_swap_cache_pfn(k, entry);
+    // end_swap_bio_read on an I/O error leaves the folio !uptodate.
+    k.mem_map.flags[page] &= ~F(PG_uptodate);
+    lru_add_drain(k);
+    const ref = k.mem_map._refcount[page];
+    const pte0 = follow_pte(k, mm, a)!;
+    expect(fault(k, p, a, USER | FAULT_FLAG_TRIED)).toBe(VM_FAULT_SIGBUS);
+    expect(follow_pte(k, mm, a)).toEqual(pte0);
+    expect([mm.rss_stat[MM_SWAPENTS], mm.rss_stat[MM_ANONPAGES]]).toEqual([1, 0]);
+    expect(has(k, page, PG_locked)).toBe(false);
+    expect(k.mem_map._refcount[page]).toBe(ref);
+    expect(swp_swapcount(k, entry)).toBe(1);
+  });
+
+  it("an entry of no swap area is SIGBUS; an exclusive anonymous page under a swap PTE is a KernelBug", () => {
+    const { k, p, a, pfns } = swapSetup(2);
+    const i = pteSlot(k, p, a + PAGE);
+    const f0 = k.pgtables.ent_flags[i];
+    const p0 = k.pgtables.ent_pfn[i];
+    // Type 5: no area (get_swap_device fails).
+    k.pgtables.ent_flags[i] = swp_entry_flags(5);
+    k.pgtables.ent_pfn[i] = 1;
+    expect(fault(k, p, a + PAGE, FAULT_FLAG_USER)).toBe(VM_FAULT_SIGBUS);
+    k.pgtables.ent_flags[i] = f0;
+    k.pgtables.ent_pfn[i] = p0;
+    // BUG_ON(folio_test_anon(folio) && PageAnonExclusive(page)): the parent mapped the page
+    // (not exclusive: the child shares the entry); mark it exclusive by hand.
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    p.read(a, PAGE);
+    const page = lookup_swap_cache_pfn(k, entry);
+    expect(swapEntryAt(k, c, a)).toBe(entry);
+    k.mem_map.flags[page] |= F(PG_anon_exclusive);
+    expect(() => fault(k, c, a, FAULT_FLAG_USER)).toThrow(KernelBug);
+  });
+});
