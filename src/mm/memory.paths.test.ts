@@ -24,14 +24,17 @@ import {
   pte_table_lookup,
   swp_entry_flags,
 } from "../arch/x86/pgtable.js";
-import { taskOf } from "../api/internals.js";
+import { kernelOf, taskOf } from "../api/internals.js";
+import { fget } from "../fs/file_table.js";
+import { xa_load_folio } from "../lib/xarray.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { Machine } from "../sim/machine.js";
 import { spawnProcess, type Process } from "../sim/process.js";
-import { F, PG_anon_exclusive, PG_locked, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
+import { F, page_content, PG_anon_exclusive, PG_dirty, PG_locked, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import {
   FAULT_FLAG_ALLOW_RETRY,
   FAULT_FLAG_KILLABLE,
@@ -40,20 +43,23 @@ import {
   FAULT_FLAG_WRITE,
   follow_pte,
   handle_mm_fault,
+  VM_FAULT_ERROR,
   VM_FAULT_MAJOR,
+  VM_FAULT_NOPAGE,
   VM_FAULT_RETRY,
   VM_FAULT_SIGBUS,
   VM_FAULT_WRITE,
 } from "./memory.js";
 import { find_vma } from "./mmap.js";
-import { MM_ANONPAGES, MM_SWAPENTS } from "./mm_types.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./mm_types.js";
 import { PageAnonExclusive } from "./rmap.js";
 import { lru_add_drain } from "./swap.js";
 import { lookup_swap_cache_pfn } from "./swap_state.js";
 import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
 import { evict, pageOut, unmapToSwap } from "./swapfile.testutil.js";
 import { pte_to_swp_entry } from "./swapops.js";
-import { PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { global_node_page_state } from "./vmstat.js";
+import { NR_FILE_DIRTY, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
@@ -408,5 +414,241 @@ describe("do_swap_page: the swap-in, its retry and its accounting", () => {
     expect(swapEntryAt(k, c, a)).toBe(entry);
     k.mem_map.flags[page] |= F(PG_anon_exclusive);
     expect(() => fault(k, c, a, FAULT_FLAG_USER)).toThrow(KernelBug);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// File mappings
+// ---------------------------------------------------------------------------------------------
+
+/** A PTE-table-aligned address (2 MiB: pte_index 0) well away from everything else. */
+const X = 0x4000_0000;
+
+/** A machine with an ext2 disk holding /mnt/d/f (1 MiB, 256 pages), opened read-write. */
+function fileSetup() {
+  const m = Machine.boot({ memory: "128M" });
+  m.addDisk("/dev/vdc", { size: "8M", ext2: { files: [{ path: "f", size: "1M" }] } });
+  const k = kernelOf(m);
+  const p = m.spawn({ comm: "f", image: null });
+  p.mkdir("/mnt/d");
+  p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
+  const fd = p.open("/mnt/d/f", "rw");
+  return { m, k, p, fd };
+}
+
+/** Reads the first `pages` pages of the file through the descriptor: they are cached, uptodate. */
+function cache(p: Process, fd: number, pages: number): void {
+  p.pread(fd, pages * PAGE, 0);
+}
+
+/** Which of `n` pages from `base` have a present PTE. */
+function presentPages(k: Kernel, p: Process, base: number, n: number): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const pte = follow_pte(k, taskOf(p).mm!, base + j * PAGE);
+    if (pte !== null && (pte.flags & _PAGE_PRESENT) !== 0) out.push(j);
+  }
+  return out;
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, j) => from + j);
+
+describe("do_read_fault and do_fault_around", () => {
+  it("maps the aligned fault_around_bytes window (16 pages) of cached pages around a read fault", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 256);
+    const a = p.mmap(64 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: X });
+    expect(a).toBe(X);
+    const maj0 = k.vm_events[PGMAJFAULT];
+    // do_fault_around: address & ~(16 * 4096 - 1) = X + 16 pages; pgoff 20 - 4 = 16 to 31.
+    // filemap_map_pages mapped the faulting page: VM_FAULT_NOPAGE, no ->fault.
+    expect(fault(k, p, X + 20 * PAGE, USER)).toBe(VM_FAULT_NOPAGE);
+    expect(presentPages(k, p, X, 64)).toEqual(range(16, 32));
+    expect(taskOf(p).mm!.rss_stat[MM_FILEPAGES]).toBe(16);
+    expect(k.vm_events[PGMAJFAULT]).toBe(maj0);
+    // Read-only, young (x86 maps prefaulted PTEs young), clean: the VMA's vm_page_prot.
+    expect(follow_pte(k, taskOf(p).mm!, X + 31 * PAGE)!.flags >>> 0).toBe(PAGE_COPY >>> 0);
+    checkMm(k);
+  });
+
+  it("starts the window at an unaligned vm_start and still takes 16 pages from there", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 256);
+    // The VMA starts 3 pages into the aligned block: address = max(X, X + 3 pages), off = 2,
+    // start_pgoff = 2 - 2 = 0, end_pgoff = min(0 - 3 + 511, 32 - 1, 0 + 15) = 15.
+    p.mmap(32 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: X + 3 * PAGE });
+    fault(k, p, X + 5 * PAGE, USER);
+    expect(presentPages(k, p, X + 3 * PAGE, 32)).toEqual(range(0, 16));
+    expect(follow_pte(k, taskOf(p).mm!, X + 3 * PAGE)!.pfn).toBe(lookupPage(k, p, fd, 0));
+    checkMm(k);
+  });
+
+  it("clips the window to the end of the VMA and to the end of the PTE table", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 256);
+    // A 4-page VMA: end_pgoff = min(511, 4 + 0 - 1, 15) = 3.
+    p.mmap(4 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: X });
+    fault(k, p, X + PAGE, USER);
+    expect(presentPages(k, p, X, 4)).toEqual([0, 1, 2, 3]);
+    // A VMA from pte_index 500 across the table's end: address = X + 500 pages (vm_start beats
+    // the aligned X + 496), off = 5, start_pgoff 0, end_pgoff = 0 - 500 + 511 = 11: pages 500-511
+    // of the table, none past it.
+    const b = X + 4 * MiB;
+    p.mmap(64 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: b + 500 * PAGE });
+    fault(k, p, b + 505 * PAGE, USER);
+    expect(presentPages(k, p, b + 500 * PAGE, 64)).toEqual(range(0, 12));
+    // pgoff of the VMA counts: offset 8 pages, the same fault maps file pages 8..19.
+    const c = X + 8 * MiB;
+    p.mmap(16 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: c, offset: 8 * PAGE });
+    fault(k, p, c + 2 * PAGE, USER);
+    expect(presentPages(k, p, c, 16)).toEqual(range(0, 16));
+    expect(follow_pte(k, taskOf(p).mm!, c)!.pfn).toBe(lookupPage(k, p, fd, 8));
+    expect(follow_pte(k, taskOf(p).mm!, c + 15 * PAGE)!.pfn).toBe(lookupPage(k, p, fd, 23));
+    checkMm(k);
+  });
+
+  it("reads a page that is not cached with ->fault (a major fault) and maps only it", () => {
+    const { k, p, fd } = fileSetup();
+    p.mmap(256 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: X });
+    const maj0 = k.vm_events[PGMAJFAULT];
+    const t = taskOf(p);
+    const tmaj0 = t.maj_flt;
+    // Nothing cached: do_fault_around maps nothing (ret 0), so __do_fault → filemap_fault reads
+    // page 200 (PGMAJFAULT, VM_FAULT_MAJOR, its read-around cached but not mapped) and
+    // finish_fault maps it alone. No FAULT_FLAG_ALLOW_RETRY: filemap_fault waits for the read.
+    const ret = fault(k, p, X + 200 * PAGE, FAULT_FLAG_USER);
+    expect(ret & (VM_FAULT_MAJOR | VM_FAULT_ERROR | VM_FAULT_RETRY)).toBe(VM_FAULT_MAJOR);
+    expect(k.vm_events[PGMAJFAULT] - maj0).toBe(1);
+    expect(t.maj_flt - tmaj0).toBe(1);
+    expect(presentPages(k, p, X, 256)).toEqual([200]);
+    expect(t.mm!.rss_stat[MM_FILEPAGES]).toBe(1);
+    const page = lookupPage(k, p, fd, 200);
+    expect(follow_pte(k, t.mm!, X + 200 * PAGE)!.pfn).toBe(page);
+    expect(k.mem_map.mapcount[page]).toBe(1);
+    expect(lookupPage(k, p, fd, 201)).toBeGreaterThanOrEqual(0); // read around, not mapped
+    checkMm(k);
+  });
+});
+
+/** The page cache page of the file behind `fd` at `index` (NO_PFN if none). */
+function lookupPage(k: Kernel, p: Process, fd: number, index: number): number {
+  const f = fget(taskOf(p), fd);
+  if (f === null) throw new Error("no file");
+  return xa_load_folio(f.f_mapping.i_pages, index);
+}
+
+describe("do_cow_fault, do_shared_fault and wp_page_shared", () => {
+  it("a private write copies the file page into a new anonymous page; the page cache page stays unmapped", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 1);
+    const t = taskOf(p);
+    p.mmap(4 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    const file = lookupPage(k, p, fd, 0);
+    const ref = k.mem_map._refcount[file];
+    expect(fault(k, p, X, USER | FAULT_FLAG_WRITE) & VM_FAULT_ERROR).toBe(0);
+    const pte = follow_pte(k, t.mm!, X)!;
+    expect(pte.pfn).not.toBe(file);
+    expect(pte.flags & (_PAGE_RW | _PAGE_DIRTY)).toBe(_PAGE_RW | _PAGE_DIRTY);
+    expect(page_content(k.mem_map, pte.pfn)).toBe(page_content(k.mem_map, file));
+    expect([t.mm!.rss_stat[MM_ANONPAGES], t.mm!.rss_stat[MM_FILEPAGES]]).toEqual([1, 0]);
+    expect(k.mem_map.mapcount[file]).toBe(0);
+    // ->fault's reference went back (do_cow_fault's put_page(vmf->page)).
+    expect(k.mem_map._refcount[file]).toBe(ref);
+    expect(find_vma(t.mm!, X)!.anon_vma).not.toBeNull();
+    expect(has(k, file, PG_dirty)).toBe(false);
+    checkMm(k);
+  });
+
+  it("a private write to a mapped file page copies it (wp_page_copy): MM_FILEPAGES becomes MM_ANONPAGES", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 1);
+    const t = taskOf(p);
+    p.mmap(PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    fault(k, p, X, USER);
+    const file = lookupPage(k, p, fd, 0);
+    expect(follow_pte(k, t.mm!, X)!.pfn).toBe(file);
+    expect(t.mm!.rss_stat[MM_FILEPAGES]).toBe(1);
+    const reuse0 = k.vm_events[PGREUSE];
+    expect(fault(k, p, X, USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    const pte = follow_pte(k, t.mm!, X)!;
+    expect(pte.pfn).not.toBe(file);
+    expect([t.mm!.rss_stat[MM_ANONPAGES], t.mm!.rss_stat[MM_FILEPAGES]]).toEqual([1, 0]);
+    expect(k.mem_map.mapcount[file]).toBe(0);
+    expect(page_content(k.mem_map, pte.pfn)).toBe(page_content(k.mem_map, file));
+    expect(k.vm_events[PGREUSE]).toBe(reuse0);
+    checkMm(k);
+  });
+
+  it("a shared write maps the page cache page writable and dirties it through page_mkwrite", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 1);
+    const t = taskOf(p);
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X });
+    const file = lookupPage(k, p, fd, 0);
+    const dirty0 = global_node_page_state(k, NR_FILE_DIRTY);
+    expect(fault(k, p, X, USER | FAULT_FLAG_WRITE) & VM_FAULT_ERROR).toBe(0);
+    const pte = follow_pte(k, t.mm!, X)!;
+    expect(pte.pfn).toBe(file);
+    expect(pte.flags & (_PAGE_RW | _PAGE_DIRTY)).toBe(_PAGE_RW | _PAGE_DIRTY);
+    expect(has(k, file, PG_dirty)).toBe(true);
+    expect(global_node_page_state(k, NR_FILE_DIRTY) - dirty0).toBe(1);
+    expect([t.mm!.rss_stat[MM_ANONPAGES], t.mm!.rss_stat[MM_FILEPAGES]]).toEqual([0, 1]);
+    expect(k.mem_map.mapcount[file]).toBe(1);
+    checkMm(k);
+  });
+
+  it("after writeback write-protected the PTE (folio_mkclean), the next write goes through wp_page_shared", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 1);
+    const t = taskOf(p);
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X });
+    fault(k, p, X, USER | FAULT_FLAG_WRITE);
+    const file = lookupPage(k, p, fd, 0);
+    // fsync: writeback's folio_clear_dirty_for_io → folio_mkclean write-protects and cleans the PTE.
+    p.fsync(fd);
+    expect(follow_pte(k, t.mm!, X)!.flags & (_PAGE_RW | _PAGE_DIRTY)).toBe(0);
+    expect(has(k, file, PG_dirty)).toBe(false);
+    const reuse0 = k.vm_events[PGREUSE];
+    const dirty0 = global_node_page_state(k, NR_FILE_DIRTY);
+    // do_wp_page: not anonymous, VM_WRITE|VM_SHARED → wp_page_shared: do_page_mkwrite, then
+    // wp_page_reuse (PGREUSE) and fault_dirty_shared_page; VM_FAULT_WRITE.
+    expect(fault(k, p, X, USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    const pte = follow_pte(k, t.mm!, X)!;
+    expect(pte.pfn).toBe(file);
+    expect(pte.flags & (_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)).toBe(_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    expect(has(k, file, PG_dirty)).toBe(true);
+    expect(global_node_page_state(k, NR_FILE_DIRTY) - dirty0).toBe(1);
+    expect([t.mm!.rss_stat[MM_ANONPAGES], t.mm!.rss_stat[MM_FILEPAGES]]).toEqual([0, 1]);
+    checkMm(k);
+  });
+
+  it("shmem: a shared write fault dirties the page without page_mkwrite; MM_SHMEMPAGES counts it", () => {
+    const { k, p } = fileSetup();
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const fd = p.open("/mnt/t/s", "rw|create");
+    p.ftruncate(fd, 4 * PAGE);
+    const t = taskOf(p);
+    p.mmap(4 * PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X });
+    expect(fault(k, p, X, USER | FAULT_FLAG_WRITE) & VM_FAULT_ERROR).toBe(0);
+    const pte = follow_pte(k, t.mm!, X)!;
+    expect(pte.flags & (_PAGE_RW | _PAGE_DIRTY)).toBe(_PAGE_RW | _PAGE_DIRTY);
+    expect(has(k, pte.pfn, PG_dirty)).toBe(true);
+    expect([t.mm!.rss_stat[MM_SHMEMPAGES], t.mm!.rss_stat[MM_FILEPAGES], t.mm!.rss_stat[MM_ANONPAGES]]).toEqual([1, 0, 0]);
+    // A read fault on another page: shmem has no write-notify, so the PTE is writable at once,
+    // and clean; the page is not dirty.
+    fault(k, p, X + PAGE, USER);
+    const r = follow_pte(k, t.mm!, X + PAGE)!;
+    expect(r.flags & (_PAGE_RW | _PAGE_DIRTY)).toBe(_PAGE_RW);
+    expect(has(k, r.pfn, PG_dirty)).toBe(false);
+    checkMm(k);
+    // The CPU writes through the writable PTE (no fault: the MMU sets _PAGE_DIRTY); zap_pte_range
+    // then hands the PTE's dirty bit to the page (set_page_dirty) as it unmaps it.
+    p.write(X + PAGE, PAGE);
+    expect(has(k, r.pfn, PG_dirty)).toBe(false);
+    p.munmap(X, 4 * PAGE);
+    expect(has(k, r.pfn, PG_dirty)).toBe(true);
+    expect(t.mm!.rss_stat[MM_SHMEMPAGES]).toBe(0);
   });
 });
