@@ -34,7 +34,7 @@ import { checkMm } from "../sim/invariants/mm.js";
 import { check_swap_invariants } from "../sim/invariants/swap.js";
 import { Machine } from "../sim/machine.js";
 import { spawnProcess, type Process } from "../sim/process.js";
-import { F, page_content, PG_anon_exclusive, PG_dirty, PG_locked, PG_mlocked, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
+import { F, page_content, PG_active, PG_anon_exclusive, PG_dirty, PG_locked, PG_mlocked, PG_referenced, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import {
   FAULT_FLAG_ALLOW_RETRY,
   FAULT_FLAG_KILLABLE,
@@ -650,5 +650,196 @@ describe("do_cow_fault, do_shared_fault and wp_page_shared", () => {
     p.munmap(X, 4 * PAGE);
     expect(has(k, r.pfn, PG_dirty)).toBe(true);
     expect(t.mm!.rss_stat[MM_SHMEMPAGES]).toBe(0);
+  });
+});
+
+describe("do_wp_page on anonymous pages: reuse or copy", () => {
+  it("reuses a page whose only other reference is the swap cache: folio_free_swap, page_move_anon_rmap, PGREUSE", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    p.fork().exit();
+    // The parent's read: not exclusive (fork cleared the entry's bit), the page stays in the cache.
+    fault(k, p, a, FAULT_FLAG_USER);
+    const page = lookup_swap_cache_pfn(k, entry);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(page);
+    expect(PageAnonExclusive(k, page)).toBe(false);
+    const reuse0 = k.vm_events[PGREUSE];
+    // do_wp_page: refcount ≤ 3; lru_add_drain (the page sits in an LRU batch); refcount 2 ≤ 1 +
+    // folio_test_swapcache; trylock; folio_free_swap; refcount 1 → reuse.
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(page);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    expect(PageAnonExclusive(k, page)).toBe(true);
+    expect(has(k, page, PG_swapcache)).toBe(false);
+    expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+    check();
+  });
+
+  it("copies instead when the page is held by someone else, or locked (folio_trylock fails)", () => {
+    // Held: after the child's exit the parent's page has one mapping and one reference, and is
+    // not exclusive (fork's page_try_dup_anon_rmap cleared it); one more reference (a GUP pin's)
+    // makes folio_ref_count 2 > 1 + 0 → copy.
+    {
+      const { k, p, a, pfns } = swapSetup(1);
+      const page = pfns[0];
+      p.fork().exit();
+      expect(PageAnonExclusive(k, page)).toBe(false);
+      expect(k.mem_map._refcount[page]).toBe(1);
+      k.mem_map._refcount[page]++;
+      const reuse0 = k.vm_events[PGREUSE];
+      expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+      const pte = follow_pte(k, taskOf(p).mm!, a)!;
+      expect(pte.pfn).not.toBe(page);
+      expect(page_content(k.mem_map, pte.pfn)).toBe(page_content(k.mem_map, page));
+      expect(k.vm_events[PGREUSE]).toBe(reuse0);
+      expect(k.mem_map.mapcount[page]).toBe(0);
+      expect(k.mem_map._refcount[page]).toBe(1); // only the extra reference is left
+      expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(1);
+    }
+    // Locked: the swap-cache case of the previous test, with the folio lock held elsewhere.
+    {
+      const { k, p, a, pfns, check } = swapSetup(1);
+      const entry = evict(k, pfns[0]);
+      p.fork().exit();
+      fault(k, p, a, FAULT_FLAG_USER);
+      const page = lookup_swap_cache_pfn(k, entry);
+      k.mem_map.flags[page] |= F(PG_locked);
+      const reuse0 = k.vm_events[PGREUSE];
+      expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+      k.mem_map.flags[page] &= ~F(PG_locked);
+      const pte = follow_pte(k, taskOf(p).mm!, a)!;
+      expect(pte.pfn).not.toBe(page);
+      expect(k.vm_events[PGREUSE]).toBe(reuse0);
+      // folio_free_swap was not reached: the page and its slot stay in the swap cache.
+      expect(lookup_swap_cache_pfn(k, entry)).toBe(page);
+      expect(k.mem_map.mapcount[page]).toBe(0);
+      check();
+    }
+  });
+
+  it("reuses a page left with one reference after fork; a zero-page PTE is copied into a zeroed page", () => {
+    const { k, p, a, pfns, check } = swapSetup(2);
+    const page = pfns[0];
+    p.fork().exit();
+    const reuse0 = k.vm_events[PGREUSE];
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(page);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    expect(PageAnonExclusive(k, page)).toBe(true);
+    // The zero page: vm_normal_page is NULL, a private mapping → wp_page_copy of a zeroed page.
+    const b = p.mmap(PAGE, { prot: "rw", flags: "private|anonymous" });
+    fault(k, p, b, FAULT_FLAG_USER);
+    const zero = follow_pte(k, taskOf(p).mm!, b)!.pfn;
+    expect(zero).toBe(k.zero_pfn);
+    const anon0 = taskOf(p).mm!.rss_stat[MM_ANONPAGES];
+    expect(fault(k, p, b, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    const n = follow_pte(k, taskOf(p).mm!, b)!;
+    expect(n.pfn).not.toBe(zero);
+    expect(n.flags & (_PAGE_RW | _PAGE_DIRTY)).toBe(_PAGE_RW | _PAGE_DIRTY);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES] - anon0).toBe(1);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    expect(PageAnonExclusive(k, n.pfn)).toBe(true);
+    check();
+  });
+});
+
+describe("zap_pte_range and unmap_single_vma", () => {
+  it("a zap inside a VMA drops just its pages: rss, mapcounts, swap entries and their slots", () => {
+    const { k, p, a, pfns, check } = swapSetup(8);
+    const mm = taskOf(p).mm!;
+    const e2 = evict(k, pfns[2]);
+    const e5 = evict(k, pfns[5]);
+    expect([mm.rss_stat[MM_ANONPAGES], mm.rss_stat[MM_SWAPENTS]]).toEqual([6, 2]);
+    const free0 = k.nr_swap_pages;
+    // MADV_DONTNEED on pages 1-3: page 1 and 3 present, page 2 a swap entry (free_swap_and_cache).
+    p.madvise(a + PAGE, 3 * PAGE, "dontneed");
+    expect([mm.rss_stat[MM_ANONPAGES], mm.rss_stat[MM_SWAPENTS]]).toEqual([4, 1]);
+    expect(k.nr_swap_pages - free0).toBe(1);
+    expect(swp_swapcount(k, e2)).toBe(0);
+    expect(swp_swapcount(k, e5)).toBe(1);
+    expect(presentPages(k, p, a, 8)).toEqual([0, 4, 6, 7]);
+    expect(k.mem_map._refcount[pfns[1]]).toBe(0);
+    expect(k.mem_map._refcount[pfns[0]]).toBe(1);
+    check();
+  });
+
+  it("an unmapped swap-cache page gives its slot back at once (free_pages_and_swap_cache)", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    fault(k, p, a, FAULT_FLAG_USER);
+    const page = lookup_swap_cache_pfn(k, entry);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(page);
+    expect(k.nr_swap_pages).toBe(k.total_swap_pages - 1); // the cache holds the slot
+    p.munmap(a, PAGE);
+    expect(has(k, page, PG_swapcache)).toBe(false);
+    expect(k.nr_swap_pages).toBe(k.total_swap_pages);
+    check();
+  });
+
+  it("a young file PTE counts as a use when zapped (mark_page_accessed), unless the VMA is VM_SEQ_READ", () => {
+    for (const seq of [false, true]) {
+      const { k, p, fd } = fileSetup();
+      cache(p, fd, 16);
+      lru_add_drain(k);
+      p.mmap(16 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: X });
+      if (seq) p.madvise(X, 16 * PAGE, "sequential");
+      fault(k, p, X, USER); // fault-around maps pages 0-15, young
+      const page = lookupPage(k, p, fd, 5);
+      expect(follow_pte(k, taskOf(p).mm!, X + 5 * PAGE)!.flags & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+      // pread marked it accessed once (PG_referenced); a second mark_page_accessed activates it.
+      const ref0 = has(k, page, PG_referenced);
+      const active0 = has(k, page, PG_active);
+      expect([ref0, active0]).toEqual([true, false]);
+      p.munmap(X, 16 * PAGE);
+      lru_add_drain(k);
+      expect(has(k, page, PG_active)).toBe(!seq);
+      expect(k.mem_map.mapcount[page]).toBe(0);
+      expect(taskOf(p).mm!.rss_stat[MM_FILEPAGES]).toBe(0);
+    }
+  });
+});
+
+describe("copy_page_range: what fork copies (vma_needs_copy)", () => {
+  it("skips a file mapping without an anon_vma, and copies one that has CoW pages, file pages too", () => {
+    const { k, p, fd } = fileSetup();
+    cache(p, fd, 16);
+    p.mmap(16 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    p.mmap(16 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X + 2 * MiB });
+    fault(k, p, X, USER); // file pages 0-15 mapped, no anon_vma
+    fault(k, p, X + 2 * MiB, USER);
+    fault(k, p, X + 2 * MiB, USER | FAULT_FLAG_WRITE); // one CoW page: anon_vma
+    const mm = taskOf(p).mm!;
+    expect(find_vma(mm, X)!.anon_vma).toBeNull();
+    expect([mm.rss_stat[MM_FILEPAGES], mm.rss_stat[MM_ANONPAGES]]).toEqual([31, 1]);
+    const c = p.fork();
+    const cm = taskOf(c).mm!;
+    // vma_needs_copy: no anon_vma (and not PFNMAP/MIXEDMAP/HUGETLB) → the child refaults.
+    expect(presentPages(k, c, X, 16)).toEqual([]);
+    // The second VMA is copied whole: 15 file PTEs (MM_FILEPAGES) and the anonymous one.
+    expect(presentPages(k, c, X + 2 * MiB, 16)).toEqual(range(0, 16));
+    expect([cm.rss_stat[MM_FILEPAGES], cm.rss_stat[MM_ANONPAGES]]).toEqual([15, 1]);
+    // copy_present_pte: the child's PTEs are old; the CoW page lost write permission on both
+    // sides and its exclusivity; the file page's mapcount is 2.
+    const cp = follow_pte(k, cm, X + 2 * MiB)!;
+    const pp = follow_pte(k, mm, X + 2 * MiB)!;
+    expect(cp.pfn).toBe(pp.pfn);
+    expect(cp.flags & (_PAGE_ACCESSED | _PAGE_RW)).toBe(0);
+    expect(pp.flags & _PAGE_RW).toBe(0);
+    expect(pp.flags & _PAGE_ACCESSED).toBe(_PAGE_ACCESSED);
+    expect(PageAnonExclusive(k, pp.pfn)).toBe(false);
+    expect(k.mem_map.mapcount[lookupPage(k, p, fd, 1)]).toBe(3); // the parent's two VMAs, the child's copy
+    checkMm(k);
+  });
+
+  it("copies a shared mapping's PTEs clean, and keeps a swap entry's count", () => {
+    const { k, p } = fileSetup();
+    // A shared anonymous mapping (shmem) gets no anon_vma: not copied at all.
+    const s = p.mmap(4 * PAGE, { prot: "rw", flags: "shared|anonymous" });
+    p.write(s, 4 * PAGE);
+    const c = p.fork();
+    expect(presentPages(k, c, s, 4)).toEqual([]);
+    expect(taskOf(c).mm!.rss_stat[MM_SHMEMPAGES]).toBe(0);
+    expect(taskOf(p).mm!.rss_stat[MM_SHMEMPAGES]).toBe(4);
+    checkMm(k);
   });
 });
