@@ -26,6 +26,7 @@ import {
 } from "../arch/x86/pgtable.js";
 import { kernelOf, taskOf } from "../api/internals.js";
 import { fget } from "../fs/file_table.js";
+import { procWrite } from "../fs/proc/root.js";
 import { xa_load_folio } from "../lib/xarray.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -831,7 +832,24 @@ describe("copy_page_range: what fork copies (vma_needs_copy)", () => {
     checkMm(k);
   });
 
-  it("copies a shared mapping's PTEs clean, and keeps a swap entry's count", () => {
+  it("copies a shared hugetlb mapping (VM_HUGETLB), though it has no anon_vma", () => {
+    const k = start_kernel({ memory: 128 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "2");
+    const p = spawnProcess(k, { comm: "h", image: null });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "shared|anonymous|hugetlb" });
+    p.write(a, PAGE);
+    expect(find_vma(taskOf(p).mm!, a)!.anon_vma).toBeNull();
+    const c = p.fork();
+    // vma_needs_copy: `if (src_vma->vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP)) return
+    // true;` → copy_hugetlb_page_range maps the page in the child too (page_dup_file_rmap,
+    // hugetlb_count_add): HugetlbPages 2048 kB on both sides, the same page.
+    const huge = (q: Process): string => /^HugetlbPages:.*$/m.exec(q.readFile("/proc/self/status"))![0];
+    expect(huge(c)).toBe(huge(p));
+    expect(huge(c)).toMatch(/\s2048 kB$/);
+    expect(c.pagemap(a, 1).frame[0]).toBe(p.pagemap(a, 1).frame[0]);
+  });
+
+  it("does not copy a shared anonymous (shmem) mapping, which has no anon_vma", () => {
     const { k, p } = fileSetup();
     // A shared anonymous mapping (shmem) gets no anon_vma: not copied at all.
     const s = p.mmap(4 * PAGE, { prot: "rw", flags: "shared|anonymous" });
