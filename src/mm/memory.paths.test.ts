@@ -60,7 +60,7 @@ import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES, vm_swap_full } from "./sw
 import { evict, pageOut, unmapToSwap } from "./swapfile.testutil.js";
 import { pte_to_swp_entry } from "./swapops.js";
 import { global_node_page_state } from "./vmstat.js";
-import { NR_FILE_DIRTY, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { NR_FILE_DIRTY, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
 
 const MiB = 1 << 20;
 const PAGE = 4096;
@@ -859,5 +859,102 @@ describe("copy_page_range: what fork copies (vma_needs_copy)", () => {
     expect(taskOf(c).mm!.rss_stat[MM_SHMEMPAGES]).toBe(0);
     expect(taskOf(p).mm!.rss_stat[MM_SHMEMPAGES]).toBe(4);
     checkMm(k);
+  });
+});
+
+describe("unmap_mapping_range: truncation and hole punching", () => {
+  /** A tmpfs file of 16 written pages, mapped private at X, all 16 read-faulted, page `cow` written (a CoW copy). */
+  function shmemFile(cow: number[]) {
+    const { k, p } = fileSetup();
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const fd = p.open("/mnt/t/s", "rw|create");
+    p.pwrite(fd, 16 * PAGE, 0);
+    p.mmap(16 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    fault(k, p, X, USER); // fault-around: pages 0-15
+    for (const j of cow) fault(k, p, X + j * PAGE, USER | FAULT_FLAG_WRITE);
+    return { k, p, fd };
+  }
+
+  it("a punched hole unmaps the file's pages in it and leaves the private copies (even_cows false)", () => {
+    const { k, p, fd } = shmemFile([5]);
+    const mm = taskOf(p).mm!;
+    expect(presentPages(k, p, X, 16)).toEqual(range(0, 16));
+    expect([mm.rss_stat[MM_SHMEMPAGES], mm.rss_stat[MM_ANONPAGES]]).toEqual([15, 1]);
+    // shmem_fallocate(PUNCH_HOLE): unmap_mapping_range(mapping, 4 pages, 4 pages, 0); the
+    // zap_details' single-folio check leaves pages that are not the file's (the CoW copy).
+    p.fallocate(fd, 4 * PAGE, 4 * PAGE, "punch_hole|keep_size");
+    expect(presentPages(k, p, X, 16)).toEqual([0, 1, 2, 3, 5, ...range(8, 16)]);
+    expect([mm.rss_stat[MM_SHMEMPAGES], mm.rss_stat[MM_ANONPAGES]]).toEqual([12, 1]);
+    checkMm(k);
+  });
+
+  it("truncation unmaps from the first whole page past the new size, private copies included", () => {
+    const { k, p, fd } = shmemFile([12]);
+    const mm = taskOf(p).mm!;
+    // A second VMA from file page 8 (pgoff 8): zap_file_vma clips the hole to its pages.
+    p.mmap(8 * PAGE, { prot: "r", flags: "private|fixed", fd, addr: X + 2 * MiB, offset: 8 * PAGE });
+    fault(k, p, X + 2 * MiB, USER);
+    expect(presentPages(k, p, X + 2 * MiB, 8)).toEqual(range(0, 8));
+    // truncate_pagecache: holebegin = round_up(10 pages + 100, PAGE_SIZE) = 11 pages;
+    // unmap_mapping_range(mapping, holebegin, 0, 1): everything from page 11 on, the CoW copy
+    // of page 12 too. Page 10 (partly inside the new size) stays mapped.
+    p.ftruncate(fd, 10 * PAGE + 100);
+    expect(presentPages(k, p, X, 16)).toEqual(range(0, 11));
+    expect(presentPages(k, p, X + 2 * MiB, 8)).toEqual([0, 1, 2]);
+    expect([mm.rss_stat[MM_SHMEMPAGES], mm.rss_stat[MM_ANONPAGES]]).toEqual([14, 0]);
+    checkMm(k);
+  });
+});
+
+describe("handle_mm_fault's other entries", () => {
+  it("a fault on a present PTE only marks it young (read) or young and dirty (write)", () => {
+    const { k, p, a } = swapSetup(1);
+    const i = pteSlot(k, p, a);
+    const pool = k.pgtables;
+    pool.ent_flags[i] &= ~(_PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+    const f0 = pool.ent_flags[i];
+    // handle_pte_fault's spurious fault: pte_mkyoung, and pte_mkdirty for a write to a writable PTE.
+    expect(fault(k, p, a, FAULT_FLAG_USER)).toBe(0);
+    expect(pool.ent_flags[i]).toBe(f0 | _PAGE_ACCESSED);
+    pool.ent_flags[i] = f0;
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(0);
+    expect(pool.ent_flags[i]).toBe(f0 | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY);
+  });
+
+  it("a forced write (FOLL_FORCE) to a read-only private VMA gets a page that is neither writable nor dirty", () => {
+    const { k, p } = swapSetup(1);
+    const b = p.mmap(PAGE, { prot: "r", flags: "private|anonymous" });
+    // do_anonymous_page: `if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry));`
+    expect(fault(k, p, b, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(0);
+    const pte = follow_pte(k, taskOf(p).mm!, b)!;
+    expect(pte.pfn).not.toBe(k.zero_pfn);
+    expect(pte.flags >>> 0).toBe(PAGE_COPY >>> 0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(2);
+  });
+
+  it("counts PGFAULT for every call, min_flt/maj_flt only for a task and only when the fault succeeded", () => {
+    const { k, p, a } = swapSetup(2);
+    const t = taskOf(p);
+    const vma = find_vma(t.mm!, a)!;
+    const [min0, maj0, pgf0] = [t.min_flt, t.maj_flt, k.vm_events[PGFAULT]];
+    // No task to charge (t null): PGFAULT only.
+    const b = a + PAGE;
+    const i = pteSlot(k, p, b);
+    k.pgtables.ent_flags[i] &= ~_PAGE_ACCESSED;
+    expect(handle_mm_fault(k, null, vma, b, FAULT_FLAG_USER)).toBe(0);
+    expect([t.min_flt - min0, t.maj_flt - maj0, k.vm_events[PGFAULT] - pgf0]).toEqual([0, 0, 1]);
+    // VM_FAULT_SIGBUS (an entry of no swap area): mm_account_fault counts nothing for the task.
+    const f0 = k.pgtables.ent_flags[i];
+    const p0 = k.pgtables.ent_pfn[i];
+    k.pgtables.ent_flags[i] = swp_entry_flags(7);
+    k.pgtables.ent_pfn[i] = 3;
+    expect(fault(k, p, b, FAULT_FLAG_USER)).toBe(VM_FAULT_SIGBUS);
+    expect([t.min_flt - min0, t.maj_flt - maj0, k.vm_events[PGFAULT] - pgf0]).toEqual([0, 0, 2]);
+    k.pgtables.ent_flags[i] = f0;
+    k.pgtables.ent_pfn[i] = p0;
+    // A successful minor fault: min_flt.
+    expect(fault(k, p, b, FAULT_FLAG_USER)).toBe(0);
+    expect([t.min_flt - min0, t.maj_flt - maj0, k.vm_events[PGFAULT] - pgf0]).toEqual([1, 0, 3]);
   });
 });
