@@ -123,7 +123,7 @@ import {
   VM_WIPEONFORK,
 } from "./mm_types.js";
 import { handle_userfault } from "../fs/userfaultfd.js";
-import { uffd_disable_fault_around } from "./userfaultfd.js";
+import { uffd_disable_fault_around, userfaultfd_wp } from "./userfaultfd.js";
 import { vma_next, vma_prev } from "./mmap.js";
 import { flush_tlb_page, type mmu_gather } from "../arch/x86/tlb.js";
 import { tlb_end_vma, tlb_finish_mmu, tlb_flush_pmd_range, tlb_gather_mmu, tlb_zap_huge_pmd, tlb_zap_pte_table } from "./mmu_gather.js";
@@ -1316,12 +1316,15 @@ export function free_pgtables(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: r
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Does fork copy this VMA's PTEs? Only where a fault could not recreate them: anonymous pages
- * (anon_vma set) and PFN mappings. Private untouched file mappings are refaulted by the child.
+ * Does fork copy this VMA's PTEs? Only where a fault could not recreate them, or 6.1 chooses to
+ * copy anyway: a child VMA tracking uffd-wp (the PTE bits hold the protection), hugetlb, PFN and
+ * mixed mappings, and anonymous pages (anon_vma set). Private untouched file mappings and shared
+ * (shmem, file) mappings are refaulted by the child.
  * @kernel mm/memory.c vma_needs_copy
  */
-export function vma_needs_copy(src: vm_area_struct): boolean {
-  if ((src.vm_flags & (VM_PFNMAP | VM_MIXEDMAP)) !== 0) return true;
+export function vma_needs_copy(dst: vm_area_struct, src: vm_area_struct): boolean {
+  if (userfaultfd_wp(dst)) return true;
+  if ((src.vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP)) !== 0) return true;
   return src.anon_vma !== null;
 }
 
@@ -1333,7 +1336,7 @@ export function vma_needs_copy(src: vm_area_struct): boolean {
  * @kernel mm/memory.c copy_page_range, copy_pte_range, copy_present_pte
  */
 export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_struct): number {
-  if (!vma_needs_copy(src)) return 0;
+  if (!vma_needs_copy(dst, src)) return 0;
   if ((dst.vm_flags & VM_WIPEONFORK) !== 0) return 0;
   const smm = src.vm_mm;
   const dmm = dst.vm_mm;
