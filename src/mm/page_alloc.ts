@@ -580,7 +580,8 @@ function change_pageblock_range(k: Kernel, pfn: number, start_order: number, mig
  */
 export function can_steal_fallback(order: number, start_mt: number): boolean {
   if (order >= pageblock_order) return true;
-  return order >= pageblock_order / 2 || start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE;
+  // pageblock_order / 2 is C's integer division: 9 / 2 = 4, so an order-4 block may be claimed.
+  return order >= pageblock_order >> 1 || start_mt === MIGRATE_RECLAIMABLE || start_mt === MIGRATE_UNMOVABLE;
 }
 
 /**
