@@ -827,7 +827,8 @@ function free_pages_prepare(k: Kernel, pfn: number, order: number): void {
   let f = flags[pfn];
   if (page_flags(mm, pfn) & PG_tail_mask) throw new KernelBug("freeing a tail page", { pfn, order });
   if (f & PG_mlocked_mask) {
-    const nr = 1 << order;
+    // folio_nr_pages: the compound page's pages, or 1 for a page that is not compound.
+    const nr = f & PG_head_mask ? 1 << order : 1;
     f &= ~PG_mlocked_mask;
     const z = k.page_zone(pfn);
     if (z) z.vm_stat[NR_MLOCK] -= nr;
