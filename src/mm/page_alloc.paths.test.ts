@@ -1,0 +1,739 @@
+/**
+ * Paths of the buddy allocator that page_alloc.test.ts does not pin down, written from the
+ * survivors of a mutation run (docs/architecture.md, "Mutation testing"): each test builds the
+ * free-list state a branch of mm/page_alloc.c needs and checks what 6.1 does there — which list a
+ * freed block joins and at which end, when blocks merge, when a fallback claims a pageblock, the
+ * highatomic reserve's bounds, the tracepoint text. Expected values come from the 6.1 source named
+ * beside each test, never from running the model.
+ */
+import { describe, expect, it } from "vitest";
+import type { alloc_context } from "./alloc_hooks.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import type { TraceRecord } from "../kernel/trace.js";
+import { checkBuddy } from "../sim/invariants/buddy.js";
+import { __GFP_COMP, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
+import { F, PG_lru, PG_mlocked } from "./memmap.js";
+import {
+  MIGRATE_HIGHATOMIC,
+  MIGRATE_ISOLATE,
+  MIGRATE_MOVABLE,
+  MIGRATE_RECLAIMABLE,
+  MIGRATE_UNMOVABLE,
+  ZONE_BOOSTED_WATERMARK,
+  ZONE_DMA,
+  ZONE_DMA32,
+  ZONE_RECLAIM_ACTIVE,
+  type zone,
+} from "./mmzone.js";
+import {
+  __free_one_page,
+  __putback_isolated_page,
+  __rmqueue,
+  __rmqueue_smallest,
+  __free_pages,
+  ALLOC_KSWAPD,
+  ALLOC_NOFRAGMENT,
+  alloc_pages,
+  drain_all_pages,
+  free_pcppages_bulk,
+  order_to_pindex,
+  put_page,
+  buddy_order,
+  can_steal_fallback,
+  compound_order,
+  find_suitable_fallback,
+  FPI_NONE,
+  FPI_TO_TAIL,
+  get_pageblock_migratetype,
+  move_freepages_block,
+  page_ptr_string,
+  PageBuddy,
+  pcp_allowed_order,
+  pindex_to_order,
+  reserve_highatomic_pageblock,
+  unreserve_highatomic_pageblock,
+  zone_highsize,
+} from "./page_alloc.js";
+import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
+import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
+import { NR_FREE_PAGES, NR_MLOCK, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
+
+/** A machine with no free memory and no pcp lists: each test frees exactly the blocks it needs. */
+const bare = (o: { nrPages?: number } = {}): Kernel => makeTestMachine({ free: false, pcp: false, ...o });
+const dma32 = (k: Kernel): zone => k.zones[ZONE_DMA32];
+/** The blocks on one free list, head first. */
+function list(k: Kernel, z: zone, order: number, mt: number): number[] {
+  const out: number[] = [];
+  const heads = z.free_area[order].free_list;
+  for (let p = heads[mt]; p !== NO_PFN && out.length < 10000; p = k.mem_map.lru.list_next(heads, mt, p)) out.push(p);
+  return out;
+}
+/** An alloc_context over node 0's zonelist, as prepare_alloc_pages fills it for GFP_KERNEL. */
+function ac(k: Kernel, migratetype: number, highest_zoneidx = ZONE_DMA32): alloc_context {
+  return { zonelist: k.node_data[0].node_zonelists, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype, highest_zoneidx, spread_dirty_pages: false };
+}
+
+describe("small helpers", () => {
+  it("prints a NULL page as 16 zeros and pfn 0 at vmemmap's start (%p, no_hash_pointers)", () => {
+    // include/trace/events/kmem.h mm_page_alloc: page=%p of a failed allocation is NULL.
+    expect(page_ptr_string(-1)).toBe("0000000000000000");
+    expect(page_ptr_string(0)).toBe("ffffea0000000000");
+    expect(page_ptr_string(1)).toBe("ffffea0000000040");
+  });
+
+  it("caches orders 0-3 and pageblock_order on pcp lists (pcp_allowed_order), THP lists at 12 and 13", () => {
+    expect([0, 1, 2, 3, 4, 8, 9, 10].map(pcp_allowed_order)).toEqual([true, true, true, true, false, false, true, false]);
+    // pindex_to_order: NR_LOWORDER_PCP_LISTS = 3 * 4 = 12; 12 and 13 are order 9, 11 is order 3.
+    expect([0, 11, 12, 13].map(pindex_to_order)).toEqual([0, 3, 9, 9]);
+  });
+
+  it("reads a compound order only from a head page (compound_order)", () => {
+    const k = bare();
+    k.mem_map.index[4097] = 5; // page[1].index of a page that is no head
+    expect(compound_order(k, 4096)).toBe(0);
+  });
+
+  it("lets an order-4 block be claimed whole: can_steal_fallback's pageblock_order / 2 is 4 in C", () => {
+    // mm/page_alloc.c can_steal_fallback: order >= pageblock_order (9) → true; then
+    // order >= pageblock_order / 2 (integer 4) or an unmovable/reclaimable start type.
+    expect(can_steal_fallback(9, MIGRATE_MOVABLE)).toBe(true);
+    expect(can_steal_fallback(4, MIGRATE_MOVABLE)).toBe(true);
+    expect(can_steal_fallback(3, MIGRATE_MOVABLE)).toBe(false);
+    expect(can_steal_fallback(0, MIGRATE_RECLAIMABLE)).toBe(true);
+    expect(can_steal_fallback(0, MIGRATE_UNMOVABLE)).toBe(true);
+  });
+
+  it("splits pcp high over the CPUs of the zone's node only (zone_highsize, cpumask_of_node)", () => {
+    const k = makeTestMachine({ cpus: 4 });
+    k.cpu_to_node = [0, 1, 0, 1];
+    const z = dma32(k);
+    // low watermark 160 (min 128 + 128/4) over node 0's two CPUs: 80; at least 4 batches.
+    expect(zone_highsize(k, z, 3, 0)).toBe(80);
+    expect(zone_highsize(k, z, 3, 1)).toBe(53); // a third CPU coming up: 160 / 3
+    expect(zone_highsize(k, z, 30, 0)).toBe(120); // batch << 2
+  });
+});
+
+describe("__free_one_page", () => {
+  it("puts boot frees (FPI_TO_TAIL) at the tail and other frees at the head of their list", () => {
+    const k = bare();
+    const z = dma32(k);
+    // 4096 and 4098 at order 0: the buddy of the combined block 4098|4099 → 4096 (order 1) is
+    // not free, so buddy_merge_likely is false and only FPI_TO_TAIL decides.
+    freeRange(k, 4096, 4097);
+    freeRange(k, 4098, 4099);
+    expect(list(k, z, 0, MIGRATE_MOVABLE)).toEqual([4096, 4098]);
+    // 4104 freed without FPI_TO_TAIL (its order-1 buddy 4106 is not free: no merge likely).
+    __free_one_page(k, 4104, z, 0, MIGRATE_MOVABLE, FPI_NONE);
+    expect(list(k, z, 0, MIGRATE_MOVABLE)).toEqual([4104, 4096, 4098]);
+    __free_one_page(k, 4108, z, 0, MIGRATE_MOVABLE, FPI_TO_TAIL);
+    expect(list(k, z, 0, MIGRATE_MOVABLE)).toEqual([4104, 4096, 4098, 4108]);
+  });
+
+  it("puts a block at the tail when the next order's buddy is free (buddy_merge_likely), below MAX_ORDER - 2", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4112, 4113); // the list's head before the frees below
+    freeRange(k, 4098, 4100); // 4098 at order 1
+    // 4097 at order 0 (4096 allocated): combined block 4096 at order 1, whose buddy 4096 ^ 2 =
+    // 4098 is a free order-1 block → tail.
+    __free_one_page(k, 4097, z, 0, MIGRATE_MOVABLE, FPI_NONE);
+    expect(list(k, z, 0, MIGRATE_MOVABLE)).toEqual([4112, 4097]);
+    // 4101 at order 0 (4100 allocated): combined block 4100 at order 1, buddy 4102 not free → head.
+    __free_one_page(k, 4101, z, 0, MIGRATE_MOVABLE, FPI_NONE);
+    expect(list(k, z, 0, MIGRATE_MOVABLE)).toEqual([4101, 4112, 4097]);
+  });
+
+  it("does not look for a likely merge at order MAX_ORDER - 2 (9) and above", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 6656, 7168); // an order-9 block heading the list
+    freeRange(k, 5120, 6144); // order 10 at 5120: the buddy of 4096's order-10 block
+    // 4096 at order 9 (4608 allocated): 6.1's buddy_merge_likely returns false at
+    // order >= MAX_ORDER - 2 = 9 although 4096's order-10 buddy 5120 is free → head.
+    __free_one_page(k, 4096, z, 9, MIGRATE_MOVABLE, FPI_NONE);
+    expect(list(k, z, 9, MIGRATE_MOVABLE)).toEqual([4096, 6656]);
+  });
+
+  it("merges pageblock-sized buddies only between mergeable migratetypes", () => {
+    // mm/page_alloc.c __free_one_page: at order >= pageblock_order, a buddy of another
+    // migratetype merges unless either is not migratetype_is_mergeable (HIGHATOMIC, ISOLATE).
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4608, 5120);
+    __free_one_page(k, 4096, z, 9, MIGRATE_UNMOVABLE, FPI_NONE);
+    expect([z.free_area[9].nr_free, z.free_area[10].nr_free]).toEqual([0, 1]);
+
+    const k2 = bare();
+    const z2 = dma32(k2);
+    k2.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    freeRange(k2, 4608, 5120); // movable
+    __free_one_page(k2, 4096, z2, 9, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect([z2.free_area[9].nr_free, z2.free_area[10].nr_free]).toEqual([2, 0]);
+
+    // The other way round: a movable block whose buddy pageblock is highatomic.
+    const k3 = bare();
+    const z3 = dma32(k3);
+    k3.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k3, 4608, z3, 9, MIGRATE_HIGHATOMIC, FPI_NONE);
+    __free_one_page(k3, 4096, z3, 9, MIGRATE_MOVABLE, FPI_NONE);
+    expect([z3.free_area[9].nr_free, z3.free_area[10].nr_free]).toEqual([2, 0]);
+  });
+
+  it("does not merge with a free buddy in another zone (page_is_buddy's page_zone_id test)", () => {
+    const k = bare();
+    // Make pageblock 4608 part of ZONE_DMA: 4096 (DMA32) and 4608 are order-9 buddies.
+    k.mem_map.pageblock_zone[4608 >>> 9] = ZONE_DMA;
+    freeRange(k, 4608, 5120);
+    freeRange(k, 4096, 4608);
+    expect(k.zones[ZONE_DMA].free_area[9].nr_free).toBe(1);
+    expect(dma32(k).free_area[9].nr_free).toBe(1);
+    expect(dma32(k).free_area[10].nr_free).toBe(0);
+  });
+
+  it("counts an isolated block's pages in no NR_FREE_PAGES (__mod_zone_freepage_state skipped)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_ISOLATE;
+    __putback_isolated_page(k, 4096, 3, MIGRATE_ISOLATE);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(0);
+    expect(list(k, z, 3, MIGRATE_ISOLATE)).toEqual([4096]);
+    __putback_isolated_page(k, 4608, 3, MIGRATE_MOVABLE);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(8);
+  });
+});
+
+describe("mm_page_alloc_zone_locked", () => {
+  it("traces each block __rmqueue_smallest takes, percpu_refill 1 only for a pcp order and type", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 4096 + 64);
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k, 4608, z, 0, MIGRATE_HIGHATOMIC, FPI_NONE);
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_alloc_zone_locked", (r) => recs.push(r));
+    // mm/page_alloc.c __rmqueue_smallest: percpu_refill = pcp_allowed_order(order) && migratetype < MIGRATE_PCPTYPES.
+    expect(__rmqueue_smallest(k, z, 0, MIGRATE_MOVABLE)).toBe(4096);
+    expect(__rmqueue_smallest(k, z, 4, MIGRATE_MOVABLE)).toBe(4096 + 16);
+    expect(__rmqueue_smallest(k, z, 0, MIGRATE_HIGHATOMIC)).toBe(4608);
+    expect(recs.map((r) => r.message)).toEqual([
+      "page=ffffea0000040000 pfn=0x1000 order=0 migratetype=1 percpu_refill=1",
+      "page=ffffea0000040400 pfn=0x1010 order=4 migratetype=1 percpu_refill=0",
+      "page=ffffea0000048000 pfn=0x1200 order=0 migratetype=3 percpu_refill=0",
+    ]);
+    expect(recs[0].event).toBe("mm_page_alloc_zone_locked");
+    expect(recs[1].fields).toEqual({ pfn: 4112, order: 4, migratetype: 1, percpu_refill: 0 });
+  });
+});
+
+describe("find_suitable_fallback", () => {
+  it("returns the first fallback type with a block, and with only_stealable only a claimable one", () => {
+    const k = bare();
+    const z = dma32(k);
+    const can_steal = new Uint8Array(1);
+    // An empty area: -1 before *can_steal is touched (6.1 tests area->nr_free first).
+    can_steal[0] = 1;
+    expect(find_suitable_fallback(z.free_area[0], 0, MIGRATE_MOVABLE, false, can_steal)).toBe(-1);
+    expect(can_steal[0]).toBe(1);
+    // One movable order-0 block: movable has no fallback of its own type.
+    freeRange(k, 4096, 4097);
+    expect(find_suitable_fallback(z.free_area[0], 0, MIGRATE_MOVABLE, false, can_steal)).toBe(-1);
+    // fallbacks[MIGRATE_UNMOVABLE] = { RECLAIMABLE, MOVABLE }: reclaimable is empty.
+    expect(find_suitable_fallback(z.free_area[0], 0, MIGRATE_UNMOVABLE, true, can_steal)).toBe(MIGRATE_MOVABLE);
+    expect(can_steal[0]).toBe(1);
+    // A movable request on an unmovable order-0 block: found, but not claimable (order < 4).
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4608, 4609);
+    expect(find_suitable_fallback(z.free_area[0], 0, MIGRATE_MOVABLE, false, can_steal)).toBe(MIGRATE_UNMOVABLE);
+    expect(can_steal[0]).toBe(0);
+    expect(find_suitable_fallback(z.free_area[0], 0, MIGRATE_MOVABLE, true, can_steal)).toBe(-1);
+  });
+});
+
+describe("__rmqueue_fallback and steal_suitable_fallback", () => {
+  it("claims a pageblock for a movable request whose largest fallback block is order 4 (can_steal_fallback)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    // 16 order-4 blocks, every other 16 pages: 256 free pages, none larger than order 4.
+    for (let i = 0; i < 16; i++) freeRange(k, 4096 + 32 * i, 4096 + 32 * i + 16);
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_alloc_extfrag", (r) => recs.push(r));
+    // steal_suitable_fallback: whole_block → move_freepages_block moves 256 free pages; a movable
+    // start counts the LRU pages (none) as alike; 256 >= 1 << (9 - 1) → the pageblock is claimed.
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4096);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_MOVABLE);
+    expect(z.free_area[4].nr_free).toBe(15);
+    expect(list(k, z, 4, MIGRATE_UNMOVABLE)).toEqual([]);
+    expect(recs.map((r) => r.message)).toEqual([
+      "page=ffffea0000040000 pfn=0x1000 alloc_order=0 fallback_order=4 pageblock_order=9 alloc_migratetype=1 fallback_migratetype=0 fragmenting=1 change_ownership=1",
+    ]);
+    expect(recs[0].fields).toEqual({ pfn: 4096, alloc_order: 0, fallback_order: 4, alloc_migratetype: 1, fallback_migratetype: 0, fragmenting: 1, change_ownership: 1 });
+  });
+
+  it("moves only the chosen block when the pageblock cannot be claimed (whole_block false)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4098); // order 1
+    freeRange(k, 4104, 4112); // order 3
+    const recs: string[] = [];
+    k.trace.on("mm_page_alloc_extfrag", (r) => recs.push(r.message));
+    // Movable at order 0: the largest block (order 3) cannot be claimed, so find_smallest takes
+    // the order-1 block, and only it moves to the movable list (move_to_free_list).
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4096);
+    expect(list(k, z, 3, MIGRATE_UNMOVABLE)).toEqual([4104]);
+    expect(list(k, z, 0, MIGRATE_MOVABLE)).toEqual([4097]);
+    expect(recs[0]).toMatch(/ fallback_order=1 .* fragmenting=1 change_ownership=0$/);
+  });
+
+  it("counts allocated LRU pages as alike for a movable request, and only those", () => {
+    const k = bare();
+    const z = dma32(k);
+    // Unmovable pageblock 4096: order 7 free at 4096 (128 pages), the other 384 allocated, 200
+    // of them on an LRU. Movable request: alike = movable_pages = 200; 128 + 200 >= 256 → claimed.
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4224);
+    for (let p = 4224; p < 4608; p++) k.mem_map._refcount[p] = 1;
+    for (let p = 4224; p < 4424; p++) k.mem_map.flags[p] |= F(PG_lru);
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4096);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_MOVABLE);
+    // Unmovable pageblock 4608 the same without LRU pages: alike 0 (movable_pages counted afresh
+    // by move_freepages_block), 128 < 256 → stays unmovable.
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4608, 4736);
+    for (let p = 4736; p < 5120; p++) k.mem_map._refcount[p] = 1;
+    while (list(k, z, 0, MIGRATE_MOVABLE).length + list(k, z, 1, MIGRATE_MOVABLE).length > 0 || z.free_area[2].nr_free + z.free_area[3].nr_free + z.free_area[4].nr_free + z.free_area[5].nr_free + z.free_area[6].nr_free > 0) {
+      __rmqueue_smallest(k, z, 0, MIGRATE_MOVABLE); // use up the first pageblock's pages
+    }
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4608);
+    expect(get_pageblock_migratetype(k, 4608)).toBe(MIGRATE_UNMOVABLE);
+  });
+
+  it("counts no alike pages for an unmovable request in a reclaimable pageblock", () => {
+    const k = bare();
+    const z = dma32(k);
+    // Reclaimable pageblock, 16 free pages, the rest allocated: unmovable → reclaimable is a
+    // fallback where 6.1 cannot tell the non-movable pages' types: alike 0, 16 < 256.
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_RECLAIMABLE;
+    freeRange(k, 4096, 4112);
+    for (let p = 4112; p < 4608; p++) k.mem_map._refcount[p] = 1;
+    expect(__rmqueue(k, z, 0, MIGRATE_UNMOVABLE, 0)).toBe(4096);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_RECLAIMABLE);
+    // From a movable pageblock the same request counts the 496 non-free, non-LRU pages as alike.
+    freeRange(k, 4608, 4624);
+    for (let p = 4624; p < 5120; p++) k.mem_map._refcount[p] = 1;
+    while (z.free_area[0].nr_free + z.free_area[1].nr_free + z.free_area[2].nr_free + z.free_area[3].nr_free > 0) __rmqueue_smallest(k, z, 0, MIGRATE_UNMOVABLE);
+    expect(__rmqueue(k, z, 0, MIGRATE_UNMOVABLE, 0)).toBe(4608);
+    expect(get_pageblock_migratetype(k, 4608)).toBe(MIGRATE_UNMOVABLE);
+  });
+
+  it("takes a whole pageblock-sized block over without boosting the watermark", () => {
+    const k = bare();
+    const z = dma32(k);
+    z.managed_pages = 12288; // as a full test machine's DMA32: boost_watermark would boost
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4608, 5120);
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, ALLOC_KSWAPD)).toBe(4608);
+    expect(get_pageblock_migratetype(k, 4608)).toBe(MIGRATE_MOVABLE);
+    expect(z.watermark_boost).toBe(0);
+    expect(z.flags & (1 << ZONE_BOOSTED_WATERMARK)).toBe(0);
+  });
+
+  it("boosts on a fragmenting fallback but flags ZONE_BOOSTED_WATERMARK only with ALLOC_KSWAPD", () => {
+    const k = bare();
+    const z = dma32(k);
+    z.managed_pages = 12288;
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4104);
+    // boost_watermark: max_boost = high 192 * 15000 / 10000 = 288, at least a pageblock: 512.
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4096);
+    expect(z.watermark_boost).toBe(pageblock_nr_pages);
+    expect(z.flags & (1 << ZONE_BOOSTED_WATERMARK)).toBe(0);
+  });
+
+  it("leaves a highatomic pageblock's type alone when its block is on another list", () => {
+    const k = bare();
+    const z = dma32(k);
+    // A race in 6.1 (a pcp drain) can leave a highatomic pageblock's block on an unmovable list;
+    // steal_suitable_fallback then only moves the block (single_page).
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k, 4608, z, 9, MIGRATE_UNMOVABLE, FPI_NONE);
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4608);
+    expect(get_pageblock_migratetype(k, 4608)).toBe(MIGRATE_HIGHATOMIC);
+  });
+
+  it("does not claim a pageblock that runs past the zone's end (move_freepages_block returns 0)", () => {
+    const k = bare({ nrPages: 16640 });
+    const z = dma32(k);
+    // Pageblock 32 = [16384, 16896) but DMA32 ends at 16640.
+    k.mem_map.pageblock_zone[32] = ZONE_DMA32;
+    k.mem_map.pageblock_mt[32] = MIGRATE_MOVABLE;
+    freeRange(k, 16384, 16640); // order 8
+    expect(move_freepages_block(k, z, 16400, MIGRATE_UNMOVABLE, null)).toBe(0);
+    expect(list(k, z, 8, MIGRATE_MOVABLE)).toEqual([16384]);
+    // The unmovable request takes the block alone; free_pages 0 → single_page, type unchanged.
+    expect(__rmqueue(k, z, 0, MIGRATE_UNMOVABLE, 0)).toBe(16384);
+    expect(get_pageblock_migratetype(k, 16384)).toBe(MIGRATE_MOVABLE);
+  });
+
+  it("with ALLOC_NOFRAGMENT falls back only to blocks of pageblock_order and more", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4097); // an order-0 unmovable block, the only free memory
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, ALLOC_NOFRAGMENT)).toBe(NO_PFN);
+    // Without it the order-0 block is the fallback (the search goes down to min_order 0).
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(4096);
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(NO_PFN);
+  });
+});
+
+describe("move_freepages_block", () => {
+  it("moves every free block of the pageblock, the last page included, from any pfn inside it", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 4112); // order 4 at the pageblock's start
+    freeRange(k, 4607, 4608); // order 0 at its last page
+    for (let p = 4112; p < 4607; p++) k.mem_map._refcount[p] = 1;
+    for (let p = 4200; p < 4300; p++) k.mem_map.flags[p] |= F(PG_lru);
+    const movable = new Int32Array([7]);
+    expect(move_freepages_block(k, z, 4400, MIGRATE_RECLAIMABLE, movable)).toBe(17);
+    expect(movable[0]).toBe(100);
+    expect(list(k, z, 4, MIGRATE_RECLAIMABLE)).toEqual([4096]);
+    expect(list(k, z, 0, MIGRATE_RECLAIMABLE)).toEqual([4607]);
+  });
+
+  it("links a deferred boot block before walking it, and moves it whole", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const z = dma32(k);
+    const area = z.free_area[MAX_ORDER - 1];
+    const t = area.deferred?.[MIGRATE_MOVABLE];
+    expect(t?.nr).toBeGreaterThan(1);
+    const pfn = t?.start[t.first] ?? NO_PFN;
+    // A free order-10 block's head, as 6.1's struct page says (PageBuddy, buddy_order 10).
+    expect(PageBuddy(k, pfn)).toBe(true);
+    expect(buddy_order(k, pfn)).toBe(MAX_ORDER - 1);
+    expect(PageBuddy(k, pfn + 1)).toBe(false);
+    // move_freepages meets the order-10 head and moves 1 << 10 pages.
+    expect(move_freepages_block(k, z, pfn, MIGRATE_RECLAIMABLE, null)).toBe(1024);
+    expect(list(k, z, MAX_ORDER - 1, MIGRATE_RECLAIMABLE)).toContain(pfn);
+    checkBuddy(k);
+  });
+});
+
+describe("deferred boot blocks keep the eager list's order", () => {
+  /** Takes every order-10 block of the list, in the order __rmqueue_smallest hands them out. */
+  const drain10 = (k: Kernel, z: zone, mt: number): number[] => {
+    const out: number[] = [];
+    const n = z.free_area[MAX_ORDER - 1].nr_free;
+    for (let i = 0; i < n + 1; i++) {
+      const p = __rmqueue_smallest(k, z, MAX_ORDER - 1, mt);
+      if (p === NO_PFN) break;
+      out.push(p);
+    }
+    return out;
+  };
+
+  it("a block freed to the tail comes out after the unlinked boot blocks (add_to_free_list_tail)", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const z = dma32(k);
+    const first = __rmqueue_smallest(k, z, MAX_ORDER - 1, MIGRATE_MOVABLE);
+    const nr = z.free_area[MAX_ORDER - 1].nr_free;
+    __free_one_page(k, first, z, MAX_ORDER - 1, MIGRATE_MOVABLE, FPI_TO_TAIL);
+    expect(z.free_area[MAX_ORDER - 1].nr_free).toBe(nr + 1);
+    const order = drain10(k, z, MIGRATE_MOVABLE);
+    expect(order.at(-1)).toBe(first);
+    expect(order.length).toBeGreaterThan(2);
+    // Empty now, deferred runs included: NO_PFN, not a stale run.
+    expect(__rmqueue_smallest(k, z, MAX_ORDER - 1, MIGRATE_MOVABLE)).toBe(NO_PFN);
+    expect(z.free_area[MAX_ORDER - 1].nr_free).toBe(nr + 1 - order.length);
+  });
+
+  it("a block moved to a list with unlinked boot blocks goes after them (move_to_free_list)", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    const z = dma32(k);
+    const x = __rmqueue_smallest(k, z, MAX_ORDER - 1, MIGRATE_MOVABLE);
+    k.mem_map.pageblock_mt[x >>> 9] = MIGRATE_HIGHATOMIC;
+    k.mem_map.pageblock_mt[(x >>> 9) + 1] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k, x, z, MAX_ORDER - 1, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect(list(k, z, MAX_ORDER - 1, MIGRATE_HIGHATOMIC)).toEqual([x]);
+    // list_move_tail onto the movable list, whose tail is the unlinked boot blocks.
+    expect(move_freepages_block(k, z, x, MIGRATE_MOVABLE, null)).toBe(1024);
+    const order = drain10(k, z, MIGRATE_MOVABLE);
+    expect(order.at(-1)).toBe(x);
+    expect(order.length).toBeGreaterThan(2);
+  });
+});
+
+describe("highatomic reserve", () => {
+  it("reserves at most 1% of the zone plus a pageblock, and only mergeable pageblocks", () => {
+    const k = makeTestMachine({ pcp: false });
+    const z = dma32(k);
+    // max_managed = 12288 / 100 + 512 = 634 (integer division).
+    expect(z.managed_pages).toBe(12288);
+    reserve_highatomic_pageblock(k, 4100, z);
+    expect(z.nr_reserved_highatomic).toBe(512);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_HIGHATOMIC);
+    // move_freepages_block from a pfn inside the block moved its free blocks to the highatomic lists.
+    expect(list(k, z, 10, MIGRATE_HIGHATOMIC)).toEqual([4096]);
+    reserve_highatomic_pageblock(k, 5120, z); // 512 < 634
+    expect(z.nr_reserved_highatomic).toBe(1024);
+    reserve_highatomic_pageblock(k, 6144, z); // 1024 >= 634
+    expect(z.nr_reserved_highatomic).toBe(1024);
+    expect(get_pageblock_migratetype(k, 6144)).toBe(MIGRATE_MOVABLE);
+    z.nr_reserved_highatomic = 634; // exactly at the bound: >= returns
+    reserve_highatomic_pageblock(k, 6144, z);
+    expect(z.nr_reserved_highatomic).toBe(634);
+    z.nr_reserved_highatomic = 0;
+    // A highatomic or isolated pageblock is not migratetype_is_mergeable: nothing is reserved.
+    reserve_highatomic_pageblock(k, 4096, z);
+    k.mem_map.pageblock_mt[7168 >>> 9] = MIGRATE_ISOLATE;
+    reserve_highatomic_pageblock(k, 7168, z);
+    expect(z.nr_reserved_highatomic).toBe(0);
+    expect(get_pageblock_migratetype(k, 7168)).toBe(MIGRATE_ISOLATE);
+  });
+
+  it("unreserves a pageblock only past the first one unless forced", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    freeRange(k, 4096, 4608);
+    z.nr_reserved_highatomic = 512;
+    expect(unreserve_highatomic_pageblock(k, ac(k, MIGRATE_MOVABLE), false)).toBe(false);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_HIGHATOMIC);
+    // A zone above the allocation's highest zone is not looked at, forced or not.
+    expect(unreserve_highatomic_pageblock(k, ac(k, MIGRATE_MOVABLE, ZONE_DMA), true)).toBe(false);
+    expect(z.nr_reserved_highatomic).toBe(512);
+    expect(unreserve_highatomic_pageblock(k, ac(k, MIGRATE_MOVABLE), true)).toBe(true);
+    expect(z.nr_reserved_highatomic).toBe(0);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_MOVABLE);
+    expect(list(k, z, 9, MIGRATE_MOVABLE)).toEqual([4096]);
+  });
+
+  it("unreserves past the first pageblock without force, and never below zero", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    freeRange(k, 4096, 4112);
+    z.nr_reserved_highatomic = 1024;
+    expect(unreserve_highatomic_pageblock(k, ac(k, MIGRATE_UNMOVABLE), false)).toBe(true);
+    expect(z.nr_reserved_highatomic).toBe(512);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_UNMOVABLE);
+    // nr_reserved_highatomic below a pageblock: min(pageblock_nr_pages, nr) guards the underflow.
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    freeRange(k, 4608, 4616);
+    z.nr_reserved_highatomic = 100;
+    expect(unreserve_highatomic_pageblock(k, ac(k, MIGRATE_MOVABLE), true)).toBe(true);
+    expect(z.nr_reserved_highatomic).toBe(0);
+  });
+
+  it("leaves the count alone for a highatomic-list block whose pageblock is no longer highatomic", () => {
+    const k = bare();
+    const z = dma32(k);
+    __free_one_page(k, 4096, z, 3, MIGRATE_HIGHATOMIC, FPI_NONE); // pageblock stays movable
+    z.nr_reserved_highatomic = 512;
+    expect(unreserve_highatomic_pageblock(k, ac(k, MIGRATE_MOVABLE), true)).toBe(true);
+    expect(z.nr_reserved_highatomic).toBe(512);
+    expect(list(k, z, 3, MIGRATE_MOVABLE)).toEqual([4096]);
+  });
+});
+
+describe("pcp high and the spill size (free_unref_page_commit, nr_pcp_high, nr_pcp_free)", () => {
+  /** A test machine whose DMA32 pcp list has the given high and batch, emptied. */
+  const pcpMachine = (high: number, batch: number) => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const pages: number[] = [];
+    for (let i = 0; i < 64; i++) pages.push(alloc_pages(k, GFP_KERNEL, 0));
+    drain_all_pages(k, null);
+    pcp.high = high;
+    pcp.batch = batch;
+    pcp.free_factor = 0;
+    return { k, z, pcp, pages };
+  };
+
+  it("spills batch << free_factor, clamped to [batch, high - batch], and grows free_factor while it fits", () => {
+    const { k, pcp, pages } = pcpMachine(8, 3);
+    for (let i = 0; i < 7; i++) __free_pages(k, pages[i], 0);
+    expect(pcp.count).toBe(7);
+    // count 8 >= high 8: nr_pcp_free: min 3, max 8 - 3 = 5, batch 3 << 0 = 3 < 5 → free_factor 1; 3 freed.
+    __free_pages(k, pages[7], 0);
+    expect([pcp.count, pcp.free_factor]).toEqual([5, 1]);
+    for (let i = 8; i < 10; i++) __free_pages(k, pages[i], 0);
+    expect(pcp.count).toBe(7);
+    // count 8 again: 3 << 1 = 6, not < 5 → free_factor stays 1; clamp(6, 3, 5) = 5 freed.
+    __free_pages(k, pages[10], 0);
+    expect([pcp.count, pcp.free_factor]).toEqual([3, 1]);
+    // An allocation halves free_factor (rmqueue_pcplist: pcp->free_factor >>= 1).
+    alloc_pages(k, GFP_KERNEL, 0);
+    expect(pcp.free_factor).toBe(0);
+  });
+
+  it("caps free_factor at CONFIG_PCP_BATCH_SCALE_MAX (5)", () => {
+    const { k, pcp, pages } = pcpMachine(1000, 1);
+    pcp.free_factor = 5;
+    for (let i = 0; i < 64 && pcp.count < 999; i++) __free_pages(k, pages[i], 0);
+    pcp.count = 999; // as if 999 pages were on the lists: nr_pcp_free only reads the count
+    // 1 << 5 = 32 < max 999, but free_factor is already 5: it stays.
+    expect(pcp.free_factor).toBe(5);
+  });
+
+  it("frees one page at a time when high is below batch (nr_pcp_free's boot-pageset case)", () => {
+    const { k, pcp, pages } = pcpMachine(2, 3);
+    __free_pages(k, pages[0], 0);
+    expect(pcp.count).toBe(1);
+    // count 2 >= high 2, high < batch → 1 page freed.
+    __free_pages(k, pages[1], 0);
+    expect(pcp.count).toBe(1);
+  });
+
+  it("keeps nothing on a pcp list whose high is 0", () => {
+    const { k, pcp, pages } = pcpMachine(0, 1);
+    __free_pages(k, pages[0], 0);
+    __free_pages(k, pages[1], 0);
+    expect(pcp.count).toBe(0);
+  });
+
+  it("limits the list to batch * 4 while kswapd reclaims the zone (ZONE_RECLAIM_ACTIVE)", () => {
+    const { k, z, pcp, pages } = pcpMachine(100, 3);
+    z.flags |= 1 << ZONE_RECLAIM_ACTIVE;
+    for (let i = 0; i < 11; i++) __free_pages(k, pages[i], 0);
+    expect(pcp.count).toBe(11);
+    // count 12 >= min(3 << 2, 100) = 12: nr_pcp_free(high 12, batch 3) = clamp(3, 3, 9) = 3.
+    __free_pages(k, pages[11], 0);
+    expect(pcp.count).toBe(9);
+    z.flags &= ~(1 << ZONE_RECLAIM_ACTIVE);
+    for (let i = 12; i < 20; i++) __free_pages(k, pages[i], 0);
+    expect(pcp.count).toBe(17);
+  });
+
+  it("frees the whole list for a costly-free high order page after frees without allocation (free_high)", () => {
+    const { k, pcp, pages } = pcpMachine(100, 3);
+    __free_pages(k, pages[0], 0);
+    const p1 = alloc_pages(k, GFP_KERNEL, 1);
+    const p9 = alloc_pages(k, GFP_TRANSHUGE_LIGHT | __GFP_COMP, 9);
+    drain_all_pages(k, null);
+    __free_pages(k, pages[1], 0);
+    __free_pages(k, pages[2], 0);
+    pcp.free_factor = 0;
+    pcp.high = 2000;
+    // free_factor 0: an order-1 page is kept.
+    __free_pages(k, p1, 1);
+    expect(pcp.count).toBe(4);
+    // free_high = free_factor && order && order <= PAGE_ALLOC_COSTLY_ORDER; a THP (order 9) is not.
+    pcp.free_factor = 1;
+    put_page(k, p9);
+    expect(pcp.count).toBe(4 + 512);
+    const p2 = alloc_pages(k, GFP_KERNEL, 2);
+    pcp.free_factor = 1;
+    // nr_pcp_high = 0 → nr_pcp_free returns pcp->count: everything goes.
+    __free_pages(k, p2, 2);
+    expect(pcp.count).toBe(0);
+  });
+});
+
+describe("free_pcppages_bulk", () => {
+  it("drains the asked list first, from its tail, then round-robin, and traces mm_page_pcpu_drain", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const u = [alloc_pages(k, GFP_KERNEL, 0), alloc_pages(k, GFP_KERNEL, 0)];
+    const m = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    const o1 = alloc_pages(k, GFP_KERNEL, 1);
+    drain_all_pages(k, null);
+    pcp.high = 1000;
+    for (const p of u) __free_pages(k, p, 0); // pindex 0: [u1, u0] (list_add at the head)
+    __free_pages(k, m, 0); // pindex 1
+    __free_pages(k, o1, 1); // pindex 3 (order 1, unmovable)
+    expect(pcp.count).toBe(5);
+    const msgs: string[] = [];
+    k.trace.on("mm_page_pcpu_drain", (r) => msgs.push(r.message));
+    // count 3 from pindex 1: m (1 page), then pindex 2 (empty), 3: o1 (2 pages) → count 0.
+    free_pcppages_bulk(k, z, 3, pcp, 1);
+    expect(pcp.count).toBe(2);
+    const hex = (p: number) => p.toString(16);
+    expect(msgs).toEqual([
+      `page=${page_ptr_string(m)} pfn=0x${hex(m)} order=0 migratetype=1`,
+      `page=${page_ptr_string(o1)} pfn=0x${hex(o1)} order=1 migratetype=0`,
+    ]);
+    // pindex 0 from its tail: u0 first (the coldest), and count is capped at pcp->count.
+    free_pcppages_bulk(k, z, 50, pcp, 0);
+    expect(msgs.slice(2).map((s) => s.split(" ")[1])).toEqual([`pfn=0x${hex(u[0])}`, `pfn=0x${hex(u[1])}`]);
+    expect(pcp.count).toBe(0);
+    checkBuddy(k);
+  });
+
+  it("frees into the pageblock's current type when the zone has isolated pageblocks", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const p = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(p + 1); // held: p cannot merge
+    drain_all_pages(k, null);
+    __free_pages(k, p, 0);
+    expect(pcp.count).toBe(1);
+    const free = z.vm_stat[NR_FREE_PAGES];
+    k.mem_map.pageblock_mt[p >>> 9] = MIGRATE_ISOLATE;
+    z.nr_isolate_pageblock = 1;
+    free_pcppages_bulk(k, z, 1, pcp, 1);
+    expect(list(k, z, 0, MIGRATE_ISOLATE)).toEqual([p]);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(free); // an isolated page is not counted free
+  });
+});
+
+describe("free_unref_page", () => {
+  it("puts a highatomic page on the movable pcp list, and it drains back to the highatomic list", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const p = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(p + 1); // held: p cannot merge
+    drain_all_pages(k, null);
+    k.mem_map.pageblock_mt[p >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_pages(k, p, 0);
+    expect(pcp.lists[order_to_pindex(MIGRATE_MOVABLE, 0)]).toBe(p);
+    // get_pcppage_migratetype keeps the pageblock's type: the drain frees into MIGRATE_HIGHATOMIC.
+    drain_all_pages(k, null);
+    expect(list(k, z, 0, MIGRATE_HIGHATOMIC)).toContain(p);
+  });
+
+  it("frees an isolated page straight to the buddy lists, without a pgfree (free_one_page)", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const p = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(p + 1); // held: p cannot merge
+    drain_all_pages(k, null);
+    k.mem_map.pageblock_mt[p >>> 9] = MIGRATE_ISOLATE;
+    const pgfree = k.vm_events[PGFREE];
+    const free = z.vm_stat[NR_FREE_PAGES];
+    __free_pages(k, p, 0);
+    expect(pcp.count).toBe(0);
+    expect(k.vm_events[PGFREE]).toBe(pgfree);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(free);
+    expect(list(k, z, 0, MIGRATE_ISOLATE)).toEqual([p]);
+  });
+
+  it("clears a stray PG_mlocked at free and counts unevictable_pgs_cleared per folio page (free_pages_prepare)", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    z.vm_stat[NR_MLOCK] = 10;
+    // A non-compound order-2 allocation: folio_nr_pages of its first page is 1.
+    const p = alloc_pages(k, GFP_KERNEL, 2);
+    k.mem_map.flags[p] |= F(PG_mlocked);
+    __free_pages(k, p, 2);
+    expect(k.vm_events[UNEVICTABLE_PGCLEARED]).toBe(1);
+    expect(z.vm_stat[NR_MLOCK]).toBe(9);
+    expect(k.mem_map.flags[p]).toBe(0);
+    // A compound order-2 page: folio_nr_pages = 4.
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.flags[c] |= F(PG_mlocked);
+    put_page(k, c);
+    expect(k.vm_events[UNEVICTABLE_PGCLEARED]).toBe(5);
+    expect(z.vm_stat[NR_MLOCK]).toBe(5);
+  });
+});
