@@ -1039,7 +1039,9 @@ function free_unref_page_fast(k: Kernel, pfn: number): boolean {
   const area = z.pcp_area;
   const base = cpu * PCP_STRIDE_;
   if (base >= area.length) return false;
-  if ((mm.flags[pfn] | mm.mapcount[pfn] | mm.memcg[pfn]) !== 0) return false;
+  // lru_gen_flags too: free_pages_prepare checks LRU_GEN_MASK and clears LRU_REFS_MASK (both in
+  // PAGE_FLAGS_CHECK_AT_PREP), so a page with either takes the general path.
+  if ((mm.flags[pfn] | mm.mapcount[pfn] | mm.memcg[pfn] | mm.lru_gen_flags[pfn]) !== 0) return false;
   // A deferred block's head looks clean: let the general path report the double free.
   if ((pfn & (MAX_ORDER_NR_PAGES_ - 1)) === 0 && mm.nr_deferred_blocks !== 0) return false;
   const migratetype = mm.pageblock_mt[block];
