@@ -12,6 +12,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import type { TraceRecord } from "../kernel/trace.js";
 import { checkBuddy } from "../sim/invariants/buddy.js";
+import { errnoValues } from "../kernel/errno.js";
 import { __GFP_COMP, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
 import { F, PG_lru, PG_mlocked } from "./memmap.js";
 import {
@@ -24,10 +25,12 @@ import {
   ZONE_DMA,
   ZONE_DMA32,
   ZONE_RECLAIM_ACTIVE,
+  WMARK_MIN,
   type zone,
 } from "./mmzone.js";
 import {
   __free_one_page,
+  __isolate_free_page,
   __putback_isolated_page,
   __rmqueue,
   __rmqueue_smallest,
@@ -52,12 +55,16 @@ import {
   pcp_allowed_order,
   pindex_to_order,
   reserve_highatomic_pageblock,
+  split_free_page,
+  split_page,
   unreserve_highatomic_pageblock,
   zone_highsize,
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
 import { NR_FREE_PAGES, NR_MLOCK, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
+
+const ENOENT = errnoValues.ENOENT;
 
 /** A machine with no free memory and no pcp lists: each test frees exactly the blocks it needs. */
 const bare = (o: { nrPages?: number } = {}): Kernel => makeTestMachine({ free: false, pcp: false, ...o });
@@ -735,5 +742,162 @@ describe("free_unref_page", () => {
     put_page(k, c);
     expect(k.vm_events[UNEVICTABLE_PGCLEARED]).toBe(5);
     expect(z.vm_stat[NR_MLOCK]).toBe(5);
+  });
+});
+
+describe("free_pages_prepare's checks and clearing", () => {
+  it("clears a compound page's tails, and a THP's implied PG_tail, when it is freed", () => {
+    const k = makeTestMachine();
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 3);
+    expect(k.mem_map.index[c + 1]).toBe(3);
+    put_page(k, c);
+    for (let i = 1; i < 8; i++) expect([k.mem_map.flags[c + i], k.mem_map.index[c + i], k.mem_map.private[c + i]]).toEqual([0, 0, 0]);
+    const t = alloc_pages(k, GFP_TRANSHUGE_LIGHT | __GFP_COMP, 9);
+    expect(k.mem_map.pageblock_thp[t >>> 9]).toBe(1);
+    put_page(k, t);
+    expect(k.mem_map.pageblock_thp[t >>> 9]).toBe(0);
+    checkBuddy(k);
+  });
+
+  it("refuses a tail page, a mapped or queued compound page, and a page still mapped or on an LRU generation", () => {
+    const k = makeTestMachine();
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map._refcount[c + 1] = 1;
+    expect(() => __free_pages(k, c + 1, 0)).toThrow(/freeing a tail page/);
+    k.mem_map.private[c + 1] = 1; // compound_mapcount
+    expect(() => put_page(k, c)).toThrow(/compound page still mapped or queued/);
+    const d = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.private[d + 2] = 1; // page[2]: the deferred-split list
+    expect(() => put_page(k, d)).toThrow(/compound page still mapped or queued/);
+    const e = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.mapcount[e + 3] = 1;
+    expect(() => put_page(k, e)).toThrow(/bad page state: tail page/);
+    const f = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 1); // order 1: no page[2] to look at
+    k.mem_map.private[f + 2] = 7;
+    put_page(k, f);
+    const g = alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map.mapcount[g] = 1;
+    expect(() => __free_pages(k, g, 0)).toThrow(/bad page state at free/);
+    const h = alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map.lru_gen_flags[h] = 1;
+    expect(() => __free_pages(k, h, 0)).toThrow(/bad page state at free/);
+  });
+
+  it("clears the page's mapping and MGLRU refs when it is freed", () => {
+    const k = makeTestMachine();
+    const p = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.mapping[p] = 5;
+    k.mem_map.lru_gen_flags[p] = 1 << 3; // LRU_REFS: not in the free check, cleared at free
+    __free_pages(k, p, 1);
+    expect([k.mem_map.mapping[p], k.mem_map.lru_gen_flags[p]]).toEqual([0, 0]);
+    // The same for an order-0 page, which k.fastPaths frees through free_unref_page_fast.
+    expect(k.fastPaths).toBe(true);
+    const q = alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map.mapping[q] = 5;
+    k.mem_map.lru_gen_flags[q] = 1 << 3;
+    __free_pages(k, q, 0);
+    expect([k.mem_map.mapping[q], k.mem_map.lru_gen_flags[q]]).toEqual([0, 0]);
+  });
+
+  it("frees nothing of a compound page whose head is still referenced, and refuses a refcount underflow", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const free = () => z.vm_stat[NR_FREE_PAGES] + z.per_cpu_pageset[0].count;
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    const before = free();
+    k.mem_map._refcount[c]++;
+    __free_pages(k, c, 2);
+    expect(free()).toBe(before);
+    __free_pages(k, c, 2);
+    expect(free()).toBe(before + 4);
+    expect(() => __free_pages(k, c, 2)).toThrow(/refcount underflow/);
+  });
+
+  it("split_page refuses a compound page and a free page", () => {
+    const k = makeTestMachine();
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    expect(() => split_page(k, c, 2)).toThrow(/split_page of a compound page/);
+    expect(() => split_page(k, c + 1, 0)).toThrow(/split_page of a compound page/);
+    const p = alloc_pages(k, GFP_KERNEL, 2);
+    __free_pages(k, p, 2);
+    expect(() => split_page(k, p, 2)).toThrow(/split_page of a free page/);
+  });
+});
+
+describe("__isolate_free_page and split_free_page", () => {
+  it("takes a free block only above the unboosted min watermark plus the block (__isolate_free_page)", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 4096 + 256); // order 8: 256 free
+    freeRange(k, 4608, 4608 + 8); // order 3: 8 free → 264
+    // watermark = min + (1 << order); zone_watermark_ok(order 0, ALLOC_CMA): free 264 > mark + lowmem_reserve[0] (0).
+    z._watermark[WMARK_MIN] = 264 - 8 - 1; // 255 + 8 = 263 < 264: allowed
+    z.watermark_boost = 1000; // not part of the test: _watermark, not wmark_pages
+    expect(__isolate_free_page(k, 4608, 3)).toBe(8);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(256);
+    expect(z.free_area[3].nr_free).toBe(0);
+    freeRange(k, 4608, 4608 + 8);
+    z._watermark[WMARK_MIN] = 264 - 8; // 256 + 8 = 264, not < 264: refused
+    expect(__isolate_free_page(k, 4608, 3)).toBe(0);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(264);
+    expect(z.free_area[3].nr_free).toBe(1);
+  });
+
+  it("makes the pageblock of a block of pageblock_order - 1 or more movable, unless isolated", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4096 + 256); // order 8 = pageblock_order - 1
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4608, 4608 + 128); // order 7
+    freeRange(k, 7168, 7680); // room above the watermark: zone_watermark_ok needs free > 0 + (1 << order)
+    z._watermark[WMARK_MIN] = 0;
+    expect(__isolate_free_page(k, 4096, 8)).toBe(256);
+    expect(get_pageblock_migratetype(k, 4096)).toBe(MIGRATE_MOVABLE);
+    expect(__isolate_free_page(k, 4608, 7)).toBe(128);
+    expect(get_pageblock_migratetype(k, 4608)).toBe(MIGRATE_UNMOVABLE);
+    // An order-10 block spans two pageblocks: both become movable; an isolated block is taken
+    // without a watermark check or NR_FREE_PAGES change, and its type stays.
+    k.mem_map.pageblock_mt[5120 >>> 9] = MIGRATE_RECLAIMABLE;
+    k.mem_map.pageblock_mt[5632 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 5120, 6144);
+    expect(__isolate_free_page(k, 5120, 10)).toBe(1024);
+    expect([get_pageblock_migratetype(k, 5120), get_pageblock_migratetype(k, 5632)]).toEqual([MIGRATE_MOVABLE, MIGRATE_MOVABLE]);
+    k.mem_map.pageblock_mt[6144 >>> 9] = MIGRATE_ISOLATE;
+    __putback_isolated_page(k, 6144, 9, MIGRATE_ISOLATE);
+    z._watermark[WMARK_MIN] = 1e9;
+    const free = z.vm_stat[NR_FREE_PAGES];
+    expect(__isolate_free_page(k, 6144, 9)).toBe(512);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(free);
+    expect(get_pageblock_migratetype(k, 6144)).toBe(MIGRATE_ISOLATE);
+  });
+
+  it("splits a block straddling an isolated pageblock into each pageblock's list (split_free_page)", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 5120); // order 10 over pageblocks 8 (movable) and 9
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_ISOLATE;
+    expect(split_free_page(k, 4096, 10, 0)).toBe(0); // nothing to split
+    expect(z.free_area[10].nr_free).toBe(1);
+    expect(split_free_page(k, 4096, 9, 512)).toBe(-ENOENT); // not a free block of that order
+    expect(split_free_page(k, 4097, 10, 512)).toBe(-ENOENT);
+    // 6.1: NR_FREE_PAGES - 1024 for the movable head, + 512 back for the movable half.
+    expect(split_free_page(k, 4096, 10, 512)).toBe(0);
+    expect(list(k, z, 9, MIGRATE_MOVABLE)).toEqual([4096]);
+    expect(list(k, z, 9, MIGRATE_ISOLATE)).toEqual([4608]);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(512);
+  });
+
+  it("splits at an offset that is no power of two into the largest aligned blocks", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 4104);
+    // Order 3 at 4096 split at 3: [4096, 4099) → 4096 (order min(__ffs 12, __fls 3 = 1) = 1),
+    // 4098 (0); then [4099, 4104) → 4099 (0), 4100 (2). All movable, so each free merges with
+    // the ones before: the last rebuilds the order-3 block, with NR_FREE_PAGES - 8 + 8.
+    expect(split_free_page(k, 4096, 3, 3)).toBe(0);
+    expect(list(k, z, 3, MIGRATE_MOVABLE)).toEqual([4096]);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(8);
+    checkBuddy(k);
   });
 });
