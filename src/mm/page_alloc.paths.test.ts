@@ -13,8 +13,9 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import type { TraceRecord } from "../kernel/trace.js";
 import { checkBuddy } from "../sim/invariants/buddy.js";
 import { errnoValues } from "../kernel/errno.js";
-import { __GFP_COMP, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
-import { F, PG_lru, PG_mlocked } from "./memmap.js";
+import { __GFP_COMP, __GFP_RECLAIMABLE, GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
+import { F, PG_head, PG_lru, PG_mlocked, PG_tail } from "./memmap.js";
+import { NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS } from "./alloc_hooks.js";
 import {
   MIGRATE_HIGHATOMIC,
   MIGRATE_ISOLATE,
@@ -25,6 +26,7 @@ import {
   ZONE_DMA,
   ZONE_DMA32,
   ZONE_RECLAIM_ACTIVE,
+  WMARK_LOW,
   WMARK_MIN,
   type zone,
 } from "./mmzone.js";
@@ -35,10 +37,21 @@ import {
   __rmqueue,
   __rmqueue_smallest,
   __free_pages,
+  __zone_watermark_ok,
+  ALLOC_HIGHATOMIC,
   ALLOC_KSWAPD,
+  ALLOC_MIN_RESERVE,
+  ALLOC_NO_WATERMARKS,
+  ALLOC_NON_BLOCK,
+  ALLOC_OOM,
+  ALLOC_WMARK_LOW,
+  ALLOC_WMARK_MIN,
   ALLOC_NOFRAGMENT,
   alloc_pages,
   drain_all_pages,
+  drain_local_pages,
+  drain_zone_pages,
+  get_page_from_freelist,
   free_pcppages_bulk,
   order_to_pindex,
   put_page,
@@ -59,10 +72,13 @@ import {
   split_page,
   unreserve_highatomic_pageblock,
   zone_highsize,
+  zone_pcp_update,
+  zone_watermark_fast,
+  zone_watermark_ok_safe,
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
-import { NR_FREE_PAGES, NR_MLOCK, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
+import { NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
 const ENOENT = errnoValues.ENOENT;
 
@@ -899,5 +915,321 @@ describe("__isolate_free_page and split_free_page", () => {
     expect(list(k, z, 3, MIGRATE_MOVABLE)).toEqual([4096]);
     expect(z.vm_stat[NR_FREE_PAGES]).toBe(8);
     checkBuddy(k);
+  });
+});
+
+describe("pageset sizing and draining", () => {
+  it("splits pcp high over every possible CPU for a node without CPUs (zone_highsize)", () => {
+    const k = makeTestMachine({ cpus: 2 });
+    k.cpu_to_node = [1, 1]; // node 0 (the zone's) has no CPU: nr_split_cpus = nr_cpu_ids
+    // low 160 / 2 = 80.
+    expect(zone_highsize(k, dma32(k), 3, 0)).toBe(80);
+    // percpu_pagelist_high_fraction 8: managed 12288 / 8 = 1536, / 2 CPUs = 768.
+    k.vm.percpu_pagelist_high_fraction = 8;
+    expect(zone_highsize(k, dma32(k), 3, 0)).toBe(768);
+  });
+
+  it("rewrites the pagesets only when the zone's high or batch changes (zone_pcp_update)", () => {
+    const k = makeTestMachine({ cpus: 2 });
+    const z = dma32(k);
+    // makeTestMachine's DMA32: managed 12288 → batch 12 / 4 = 3 → 3 + 1 = 4 → 4 - 1 = 3; high 160 / 2 = 80.
+    expect([z.pageset_batch, z.pageset_high]).toEqual([3, 80]);
+    z.per_cpu_pageset[1].high = 5; // as if someone had changed one CPU's
+    zone_pcp_update(k, z, 0);
+    expect(z.per_cpu_pageset[1].high).toBe(5);
+    z._watermark[WMARK_LOW] = 400; // → high 200
+    zone_pcp_update(k, z, 0);
+    expect(z.per_cpu_pageset.map((p) => [p.high, p.batch])).toEqual([[200, 3], [200, 3]]);
+    z.managed_pages = 4096 * 16; // → batch 64 / 4 = 16 → 24 → 15
+    zone_pcp_update(k, z, 0);
+    expect(z.per_cpu_pageset.map((p) => [p.high, p.batch])).toEqual([[200, 15], [200, 15]]);
+  });
+
+  it("drains a batch from a remote pageset (drain_zone_pages) and only the asked CPU's or zone's lists", () => {
+    const k = makeTestMachine({ cpus: 2 });
+    const z = dma32(k);
+    const [pcp0, pcp1] = z.per_cpu_pageset;
+    for (const p of z.per_cpu_pageset) p.high = 1000;
+    const pages: number[] = [];
+    for (let i = 0; i < 8; i++) pages.push(alloc_pages(k, GFP_KERNEL, 0));
+    const d = alloc_pages(k, GFP_DMA, 0);
+    drain_all_pages(k, null);
+    for (const p of pages) __free_pages(k, p, 0);
+    __free_pages(k, d, 0);
+    expect(k.zones[ZONE_DMA].per_cpu_pageset[0].count).toBeGreaterThan(0);
+    k.cpu = 1;
+    const q = alloc_pages(k, GFP_KERNEL, 0);
+    __free_pages(k, q, 0);
+    const c1 = pcp1.count;
+    expect(c1).toBeGreaterThan(0);
+    // drain_zone_pages: min(count, batch 3).
+    drain_zone_pages(k, z, pcp0);
+    expect(pcp0.count).toBe(8 - 3);
+    // drain_local_pages(zone): CPU 1's list of that zone only.
+    drain_local_pages(k, z);
+    expect([pcp0.count, pcp1.count]).toEqual([5, 0]);
+    // drain_all_pages(zone): every CPU, that zone only.
+    drain_all_pages(k, z);
+    expect(pcp0.count).toBe(0);
+    expect(k.zones[ZONE_DMA].per_cpu_pageset[0].count).toBeGreaterThan(0);
+    k.cpu = 0;
+    drain_local_pages(k, null);
+    expect(k.zones[ZONE_DMA].per_cpu_pageset[0].count).toBe(0);
+    checkBuddy(k);
+  });
+});
+
+describe("rmqueue", () => {
+  it("refills an order-N pcp list with max(batch >> N, 2) blocks, and a batch of 1 unscaled", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    pcp.batch = 31;
+    pcp.high = 10000;
+    drain_all_pages(k, null);
+    alloc_pages(k, GFP_KERNEL, 1); // 31 >> 1 = 15 order-1 blocks, one handed out: 14 * 2 pages
+    expect(pcp.count).toBe(28);
+    alloc_pages(k, GFP_KERNEL, 3); // 31 >> 3 = 3 blocks of 8: two left
+    expect(pcp.count).toBe(28 + 16);
+    alloc_pages(k, GFP_KERNEL, 2); // 31 >> 2 = 7 blocks of 4: six left
+    expect(pcp.count).toBe(28 + 16 + 24);
+    pcp.batch = 4;
+    alloc_pages(k, GFP_KERNEL | __GFP_RECLAIMABLE, 3); // max(4 >> 3, 2) = 2 blocks: one left
+    expect(pcp.count).toBe(28 + 16 + 24 + 8);
+    drain_all_pages(k, null);
+    pcp.batch = 1;
+    alloc_pages(k, GFP_KERNEL, 2); // batch 1 is not scaled: one block, none left
+    expect(pcp.count).toBe(0);
+  });
+
+  it("takes highatomic blocks for ALLOC_HIGHATOMIC first, and for OOM or non-blocking callers last", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k, 4096, z, 4, MIGRATE_HIGHATOMIC, FPI_NONE);
+    z.vm_stat[NR_FREE_PAGES] = 16;
+    const a = ac(k, MIGRATE_UNMOVABLE);
+    const gfp = GFP_KERNEL;
+    // Only a highatomic block is free: a plain request (no watermark check) does not get it.
+    expect(get_page_from_freelist(k, gfp, 4, ALLOC_NO_WATERMARKS, a)).toBe(NO_PFN);
+    expect(get_page_from_freelist(k, gfp, 4, ALLOC_NO_WATERMARKS | ALLOC_OOM, a)).toBe(4096);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(0);
+    expect(k.vm_events[PGALLOC_DMA32]).toBe(16);
+    expect(z.vm_numa_event[NUMA_HIT]).toBe(1);
+    __free_pages(k, 4096, 4);
+    expect(get_page_from_freelist(k, gfp, 4, ALLOC_NO_WATERMARKS | ALLOC_NON_BLOCK, a)).toBe(4096);
+    __free_pages(k, 4096, 4);
+    // With ordinary memory free too, ALLOC_HIGHATOMIC still takes the reserve first.
+    freeRange(k, 4608, 4608 + 16);
+    expect(get_page_from_freelist(k, gfp, 4, ALLOC_NO_WATERMARKS | ALLOC_HIGHATOMIC, a)).toBe(4096);
+    expect(get_page_from_freelist(k, gfp, 4, ALLOC_NO_WATERMARKS | ALLOC_HIGHATOMIC, a)).toBe(4608);
+  });
+
+  it("counts no NUMA events with vm.numa_stat 0", () => {
+    const k = makeTestMachine();
+    k.vm.numa_stat = 0;
+    alloc_pages(k, GFP_KERNEL, 0);
+    alloc_pages(k, GFP_KERNEL, 5);
+    expect(Array.from(dma32(k).vm_numa_event).every((v) => v === 0)).toBe(true);
+  });
+
+  it("wakes kswapd for a boosted zone after the allocation and clears the flag (rmqueue)", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const woken: number[][] = [];
+    k.mmHooks.wakeup_kswapd = (_k, zz, gfp, order, hz) => void woken.push([zz.zone_idx, gfp, order, hz]);
+    z.flags |= 1 << ZONE_BOOSTED_WATERMARK;
+    expect(get_page_from_freelist(k, GFP_KERNEL, 5, ALLOC_WMARK_MIN, ac(k, MIGRATE_UNMOVABLE))).not.toBe(NO_PFN);
+    // 6.1: wakeup_kswapd(zone, 0, 0, zone_idx(zone)).
+    expect(woken).toEqual([[ZONE_DMA32, 0, 0, ZONE_DMA32]]);
+    expect(z.flags & (1 << ZONE_BOOSTED_WATERMARK)).toBe(0);
+  });
+});
+
+describe("prep_new_page and page_owner", () => {
+  it("stamps every page of a plain block, only the head of a compound one, in µs + 1 saturating", () => {
+    const k = makeTestMachine();
+    k.now_ns = 5_000_999; // 5000 µs → 5001
+    const p = alloc_pages(k, GFP_KERNEL, 2);
+    expect(Array.from(k.mem_map.page_owner_ts.subarray(p, p + 4))).toEqual([5001, 5001, 5001, 5001]);
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    expect(Array.from(k.mem_map.page_owner_ts.subarray(c, c + 4))).toEqual([5001, 0, 0, 0]);
+    k.now_ns = 2 ** 53;
+    const q = alloc_pages(k, GFP_KERNEL, 0);
+    expect(k.mem_map.page_owner_ts[q]).toBe(0xffffffff);
+  });
+
+  it("makes compound pages of order 1, 3 and 10 with PG_tail stored and the order in page[1]", () => {
+    const k = makeTestMachine({ nrPages: 65536 });
+    for (const order of [1, 3, 10]) {
+      const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, order);
+      expect(compound_order(k, c)).toBe(order);
+      expect(k.mem_map.flags[c] & F(PG_head)).not.toBe(0);
+      for (let i = 1; i < 1 << order; i++) expect(k.mem_map.flags[c + i]).toBe(F(PG_tail));
+      expect(k.mem_map.pageblock_thp[c >>> 9]).toBe(0);
+      put_page(k, c);
+    }
+    // A non-compound block has no head and its page[1] index untouched by prep.
+    const p = alloc_pages(k, GFP_KERNEL, 1);
+    expect(k.mem_map.flags[p]).toBe(0);
+    expect(compound_order(k, p)).toBe(0);
+    checkBuddy(k);
+  });
+
+  it("refuses to hand out a page that is still referenced or mapped (check_new_page)", () => {
+    const k = makeTestMachine({ pcp: false });
+    const z = dma32(k);
+    const head = list(k, z, 10, MIGRATE_MOVABLE)[0];
+    k.mem_map.mapcount[head] = 1;
+    expect(() => alloc_pages(k, GFP_HIGHUSER_MOVABLE, 10)).toThrow(/bad page state at allocation/);
+  });
+});
+
+describe("watermark checks", () => {
+  it("counts the highatomic reserve as unusable except for callers with reserve rights", () => {
+    const k = bare();
+    const z = dma32(k);
+    z.nr_reserved_highatomic = 512;
+    // order 0: free 1000 - 512 = 488 > 400; not > 488.
+    expect(__zone_watermark_ok(z, 0, 487, ZONE_DMA32, 0, 1000)).toBe(true);
+    expect(__zone_watermark_ok(z, 0, 488, ZONE_DMA32, 0, 1000)).toBe(false);
+    // ALLOC_RESERVES (here ALLOC_HIGHATOMIC, no discount of its own): all 1000 count.
+    expect(__zone_watermark_ok(z, 0, 999, ZONE_DMA32, ALLOC_HIGHATOMIC, 1000)).toBe(true);
+    expect(__zone_watermark_ok(z, 0, 1000, ZONE_DMA32, ALLOC_HIGHATOMIC, 1000)).toBe(false);
+  });
+
+  it("finds a high-order block of a higher order, or a highatomic one only for ALLOC_HIGHATOMIC and ALLOC_OOM", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 5120, 6144); // one order-10 block
+    expect(__zone_watermark_ok(z, 3, 0, ZONE_DMA32, 0, 2000)).toBe(true);
+    const k2 = bare();
+    const z2 = dma32(k2);
+    k2.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k2, 4096, z2, 4, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect(__zone_watermark_ok(z2, 2, 0, ZONE_DMA32, 0, 2000)).toBe(false);
+    expect(__zone_watermark_ok(z2, 2, 0, ZONE_DMA32, ALLOC_HIGHATOMIC, 2000)).toBe(true);
+    expect(__zone_watermark_ok(z2, 2, 0, ZONE_DMA32, ALLOC_OOM, 2000)).toBe(true);
+    expect(__zone_watermark_ok(z2, 2, 0, ZONE_DMA32, ALLOC_NON_BLOCK, 2000)).toBe(false);
+  });
+
+  it("gives the discounts in 6.1's order: __GFP_HIGH halves, non-blocking takes a quarter more, OOM halves", () => {
+    const k = bare();
+    const z = dma32(k);
+    // min 1000: MIN_RESERVE → 1000 - 500 = 500; + NON_BLOCK → 500 - 125 = 375; OOM → 1000 - 500 = 500;
+    // MIN_RESERVE | OOM → 500 - 250 = 250; NON_BLOCK alone gives no discount.
+    const edge = (flags: number) => {
+      let m = 0;
+      while (!__zone_watermark_ok(z, 0, 1000, ZONE_DMA32, flags, m)) m++;
+      return m - 1;
+    };
+    expect(edge(ALLOC_MIN_RESERVE)).toBe(500);
+    expect(edge(ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK)).toBe(375);
+    expect(edge(ALLOC_OOM)).toBe(500);
+    expect(edge(ALLOC_MIN_RESERVE | ALLOC_OOM)).toBe(250);
+    expect(edge(ALLOC_NON_BLOCK)).toBe(1000);
+  });
+
+  it("checks GFP_ATOMIC order-0 requests against the unboosted min watermark (zone_watermark_fast)", () => {
+    const k = bare();
+    const z = dma32(k);
+    z.vm_stat[NR_FREE_PAGES] = 500;
+    z._watermark[WMARK_MIN] = 100;
+    z.watermark_boost = 1000;
+    const mark = 1100; // min_wmark_pages: _watermark + boost
+    expect(zone_watermark_fast(z, 0, mark, ZONE_DMA32, ALLOC_WMARK_MIN, GFP_KERNEL)).toBe(false);
+    expect(zone_watermark_fast(z, 0, mark, ZONE_DMA32, ALLOC_WMARK_MIN, GFP_ATOMIC)).toBe(true);
+    expect(zone_watermark_fast(z, 0, mark, ZONE_DMA32, ALLOC_WMARK_LOW, GFP_ATOMIC)).toBe(false);
+    z.watermark_boost = 0;
+    expect(zone_watermark_fast(z, 0, mark, ZONE_DMA32, ALLOC_WMARK_MIN, GFP_ATOMIC)).toBe(false);
+    // Order 0's quick test: usable = free - min(free, highatomic reserve) > mark + lowmem_reserve.
+    z.nr_reserved_highatomic = 600;
+    expect(zone_watermark_fast(z, 0, 0, ZONE_DMA32, ALLOC_WMARK_MIN, GFP_KERNEL)).toBe(false);
+    z.nr_reserved_highatomic = 100;
+    expect(zone_watermark_fast(z, 0, 399, ZONE_DMA32, ALLOC_WMARK_MIN, GFP_KERNEL)).toBe(true);
+    expect(zone_watermark_fast(z, 0, 400, ZONE_DMA32, ALLOC_WMARK_MIN, GFP_KERNEL)).toBe(false);
+    expect(zone_watermark_ok_safe(z, 0, 399, ZONE_DMA32)).toBe(true);
+    expect(zone_watermark_ok_safe(z, 0, 400, ZONE_DMA32)).toBe(false);
+  });
+});
+
+describe("get_page_from_freelist's zonelist walk", () => {
+  it("returns NO_PFN without a usable zone and skips zones above highest_zoneidx or outside the nodemask", () => {
+    const k = makeTestMachine();
+    const a = ac(k, MIGRATE_UNMOVABLE);
+    a.preferred_zoneref = -1;
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).toBe(NO_PFN);
+    const b = ac(k, MIGRATE_UNMOVABLE, ZONE_DMA);
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, b)).toBeLessThan(4096);
+    const c = ac(k, MIGRATE_UNMOVABLE);
+    c.nodemask = [1];
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, c)).toBe(NO_PFN);
+    c.nodemask = [0];
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, c)).toBeGreaterThanOrEqual(4096);
+    const d = ac(k, MIGRATE_UNMOVABLE);
+    d.thisnode = 1;
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, d)).toBe(NO_PFN);
+  });
+
+  it("tries node_reclaim on a zone below its watermark only with zone_reclaim_mode, and rechecks the same mark after it", () => {
+    const k = makeTestMachine({ pcp: false });
+    const z = dma32(k);
+    const held: number[] = [];
+    for (let i = 0; i < 40; i++) held.push(alloc_pages(k, GFP_KERNEL, 0));
+    // min = free: free <= min, the zone fails; freeing pages in node_reclaim lifts it over.
+    z._watermark[WMARK_MIN] = z.vm_stat[NR_FREE_PAGES];
+    const calls: number[] = [];
+    let ret = NODE_RECLAIM_SUCCESS;
+    let frees = 0;
+    k.mmHooks.node_reclaim = (kk, zz) => {
+      calls.push(zz.zone_idx);
+      for (let i = 0; i < frees; i++) __free_pages(kk, held.pop() ?? NO_PFN, 0);
+      return ret;
+    };
+    const a = ac(k, MIGRATE_UNMOVABLE);
+    // Mode 0: DMA32 fails its watermark, the walk goes on to DMA.
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).toBeLessThan(4096);
+    expect(calls).toEqual([]);
+    k.vm.zone_reclaim_mode = 1;
+    // SUCCESS but nothing freed: still below the mark, on to DMA.
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).toBeLessThan(4096);
+    expect(calls).toEqual([ZONE_DMA32]);
+    // NOSCAN and FULL skip the zone without a recheck, even when pages were freed.
+    frees = 5;
+    for (const r of [NODE_RECLAIM_NOSCAN, NODE_RECLAIM_FULL]) {
+      ret = r;
+      expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).toBeLessThan(4096);
+      z._watermark[WMARK_MIN] = z.vm_stat[NR_FREE_PAGES];
+    }
+    // SUCCESS with 5 pages freed: free > min now, DMA32 serves.
+    ret = NODE_RECLAIM_SUCCESS;
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).toBeGreaterThanOrEqual(4096);
+    // ALLOC_NO_WATERMARKS takes the zone without asking.
+    calls.length = 0;
+    z._watermark[WMARK_MIN] = 1e9;
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_NO_WATERMARKS, a)).toBeGreaterThanOrEqual(4096);
+    expect(calls).toEqual([]);
+  });
+
+  it("does not node_reclaim a zone further than RECLAIM_DISTANCE from the preferred one", () => {
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    k.vm.zone_reclaim_mode = 1;
+    const calls: number[] = [];
+    k.mmHooks.node_reclaim = (_k, zz) => (calls.push(zz.node), NODE_RECLAIM_NOSCAN);
+    for (const z of k.node_data[0].node_zones) z._watermark[WMARK_MIN] = 1e9;
+    const a: alloc_context = { zonelist: k.node_data[0].node_zonelists, nodemask: null, preferred_zoneref: 0, thisnode: -1, migratetype: MIGRATE_UNMOVABLE, highest_zoneidx: ZONE_DMA32, spread_dirty_pages: false };
+    // Default distances: 10 local, 20 remote, both <= 30: node 0's zones are asked.
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).not.toBe(NO_PFN);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((n) => n === 0)).toBe(true);
+    calls.length = 0;
+    for (const z of k.node_data[1].node_zones) z._watermark[WMARK_MIN] = 1e9;
+    k.numa_distance = [[10, 31], [31, 10]];
+    expect(get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a)).toBe(NO_PFN);
+    expect(calls.every((n) => n === 0)).toBe(true);
+    k.numa_distance = [[10, 30], [30, 10]];
+    calls.length = 0;
+    get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a);
+    expect(calls).toContain(1);
   });
 });
