@@ -13,9 +13,26 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import type { TraceRecord } from "../kernel/trace.js";
 import { checkBuddy } from "../sim/invariants/buddy.js";
 import { errnoValues } from "../kernel/errno.js";
-import { __GFP_COMP, __GFP_RECLAIMABLE, GFP_ATOMIC, GFP_DMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_TRANSHUGE_LIGHT } from "./gfp.js";
+import {
+  __GFP_COMP,
+  __GFP_DMA32,
+  __GFP_MEMALLOC,
+  __GFP_NOFAIL,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_RECLAIMABLE,
+  __GFP_RETRY_MAYFAIL,
+  __GFP_THISNODE,
+  GFP_ATOMIC,
+  GFP_DMA,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_KERNEL,
+  GFP_NOWAIT,
+  GFP_TRANSHUGE_LIGHT,
+} from "./gfp.js";
 import { F, PG_head, PG_lru, PG_mlocked, PG_tail } from "./memmap.js";
-import { NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS } from "./alloc_hooks.js";
+import { COMPACT_COMPLETE, NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS, PF_MEMALLOC } from "./alloc_hooks.js";
 import {
   MIGRATE_HIGHATOMIC,
   MIGRATE_ISOLATE,
@@ -25,12 +42,15 @@ import {
   ZONE_BOOSTED_WATERMARK,
   ZONE_DMA,
   ZONE_DMA32,
+  ZONE_NORMAL,
   ZONE_RECLAIM_ACTIVE,
+  WMARK_HIGH,
   WMARK_LOW,
   WMARK_MIN,
   type zone,
 } from "./mmzone.js";
 import {
+  __alloc_pages,
   __free_one_page,
   __isolate_free_page,
   __putback_isolated_page,
@@ -45,6 +65,7 @@ import {
   ALLOC_NON_BLOCK,
   ALLOC_OOM,
   ALLOC_WMARK_LOW,
+  ALLOC_CPUSET,
   ALLOC_WMARK_MIN,
   ALLOC_NOFRAGMENT,
   alloc_pages,
@@ -62,6 +83,8 @@ import {
   FPI_NONE,
   FPI_TO_TAIL,
   get_pageblock_migratetype,
+  gfp_pfmemalloc_allowed,
+  gfp_to_alloc_flags,
   move_freepages_block,
   page_ptr_string,
   PageBuddy,
@@ -78,7 +101,7 @@ import {
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
-import { NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
+import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
 const ENOENT = errnoValues.ENOENT;
 
@@ -1231,5 +1254,164 @@ describe("get_page_from_freelist's zonelist walk", () => {
     calls.length = 0;
     get_page_from_freelist(k, GFP_KERNEL, 0, ALLOC_WMARK_MIN, a);
     expect(calls).toContain(1);
+  });
+});
+
+describe("the slow path", () => {
+  /** A test machine (no pcp lists) allocated down to the min watermark; the pages are returned. */
+  const exhausted = () => {
+    const k = makeTestMachine({ pcp: false });
+    const held: number[] = [];
+    for (let p; (p = alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)) !== NO_PFN; ) held.push(p);
+    k.log.records.length = 0;
+    return { k, held };
+  };
+
+  it("derives alloc_flags for __GFP_NOMEMALLOC and non-__GFP_HIGH non-blocking callers (gfp_to_alloc_flags)", () => {
+    // !__GFP_DIRECT_RECLAIM with __GFP_NOMEMALLOC: no ALLOC_NON_BLOCK nor ALLOC_HIGHATOMIC; the
+    // cpuset is still dropped for __GFP_HIGH.
+    expect(gfp_to_alloc_flags(GFP_ATOMIC | __GFP_NOMEMALLOC, 2)).toBe(ALLOC_MIN_RESERVE | ALLOC_KSWAPD);
+    expect(gfp_to_alloc_flags(GFP_NOWAIT | __GFP_NOMEMALLOC, 1)).toBe(ALLOC_WMARK_MIN | ALLOC_CPUSET | ALLOC_KSWAPD);
+    // GFP_NOWAIT at order 1: non-blocking, but no __GFP_HIGH, so no ALLOC_HIGHATOMIC.
+    expect(gfp_to_alloc_flags(GFP_NOWAIT, 1)).toBe(ALLOC_CPUSET | ALLOC_KSWAPD | ALLOC_NON_BLOCK);
+  });
+
+  it("grants reserves to __GFP_MEMALLOC, PF_MEMALLOC tasks and OOM victims, never with __GFP_NOMEMALLOC", () => {
+    const k = makeTestMachine();
+    expect(gfp_pfmemalloc_allowed(k, GFP_KERNEL)).toBe(false);
+    expect(gfp_pfmemalloc_allowed(k, GFP_KERNEL | __GFP_MEMALLOC)).toBe(true);
+    expect(gfp_pfmemalloc_allowed(k, GFP_KERNEL | __GFP_MEMALLOC | __GFP_NOMEMALLOC)).toBe(false);
+    k.mmHooks.current_flags = () => PF_MEMALLOC;
+    expect(gfp_pfmemalloc_allowed(k, GFP_KERNEL)).toBe(true);
+    expect(gfp_pfmemalloc_allowed(k, GFP_KERNEL | __GFP_NOMEMALLOC)).toBe(false);
+    k.mmHooks.current_flags = () => 0;
+    k.mmHooks.tsk_is_oom_victim = () => true;
+    expect(gfp_pfmemalloc_allowed(k, GFP_KERNEL)).toBe(true);
+  });
+
+  it("lets a PF_MEMALLOC task allocate below the min watermark without reclaiming", () => {
+    const { k } = exhausted();
+    const calls: string[] = [];
+    k.mmHooks.try_to_free_pages = () => (calls.push("reclaim"), 0);
+    k.mmHooks.out_of_memory = () => (calls.push("oom"), false);
+    k.mmHooks.current_flags = () => PF_MEMALLOC;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(calls).toEqual([]);
+    // A __GFP_NOMEMALLOC request of the same task gets no reserves, and PF_MEMALLOC does not
+    // reclaim (nopage).
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NOMEMALLOC | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(calls).toEqual([]);
+  });
+
+  it("fails a non-blocking request without reclaim, and an OOM victim's once its reserves are gone", () => {
+    const { k } = exhausted();
+    const calls: string[] = [];
+    k.mmHooks.wakeup_kswapd = () => void calls.push("kswapd");
+    k.mmHooks.try_to_free_pages = () => (calls.push("reclaim"), 0);
+    k.mmHooks.out_of_memory = () => (calls.push("oom"), true);
+    expect(alloc_pages(k, GFP_NOWAIT | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(calls.every((c) => c === "kswapd")).toBe(true);
+    // An OOM victim with ALLOC_OOM: the reserves (min / 2) first, then nopage instead of looping.
+    k.mmHooks.tsk_is_oom_victim = () => true;
+    let n = 0;
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0) !== NO_PFN) n++;
+    expect(n).toBeGreaterThan(0);
+    expect(calls.filter((c) => c === "oom").length).toBe(1);
+  });
+
+  it("wakes each node's kswapd once per pass over the zonelist (wake_all_kswapds)", () => {
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    const woken: Array<[number, number, number]> = [];
+    k.mmHooks.wakeup_kswapd = (_k, z, _gfp, order, hz) => void woken.push([z.node, order, hz]);
+    for (const pg of k.node_data) for (const z of pg.node_zones) z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 1e9;
+    k.mmHooks.try_to_free_pages = () => 0;
+    k.mmHooks.out_of_memory = () => false;
+    expect(__alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 1, 0, null)).toBe(NO_PFN);
+    // Two passes (the first try and `retry:`), each waking node 0 then node 1, at order 1 for
+    // GFP_KERNEL's highest zone (ZONE_NORMAL).
+    expect(woken).toEqual([[0, 1, ZONE_NORMAL], [1, 1, ZONE_NORMAL], [0, 1, ZONE_NORMAL], [1, 1, ZONE_NORMAL]]);
+    woken.length = 0;
+    expect(__alloc_pages(k, GFP_KERNEL | __GFP_THISNODE | __GFP_NORETRY | __GFP_NOWARN, 0, 1, null)).toBe(NO_PFN);
+    expect(woken.every(([n]) => n === 1)).toBe(true);
+  });
+
+  it("drains the pcp lists and retries after reclaim made progress (__alloc_pages_direct_reclaim)", () => {
+    const k = makeTestMachine({ cpus: 2 });
+    const z = dma32(k);
+    for (const p of z.per_cpu_pageset) p.high = 100000;
+    const held: number[] = [];
+    for (let p; (p = alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)) !== NO_PFN; ) held.push(p);
+    // CPU 1 frees 500 pages: they sit on its pcp list, not in NR_FREE_PAGES.
+    k.cpu = 1;
+    const dma32Pages = held.filter((p) => p >= 4096);
+    for (let i = 0; i < 500; i++) __free_pages(k, dma32Pages.pop() ?? NO_PFN, 0);
+    expect(z.per_cpu_pageset[1].count).toBe(500);
+    k.cpu = 0;
+    let progress = 0;
+    k.mmHooks.try_to_free_pages = () => progress;
+    k.mmHooks.out_of_memory = () => false;
+    // No progress: no drain (the allocation fails at the OOM step, which frees nothing).
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(z.per_cpu_pageset[1].count).toBe(500);
+    progress = 1;
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)).not.toBe(NO_PFN);
+    expect(z.per_cpu_pageset[1].count).toBe(0);
+  });
+
+  it("counts compact_stall, compact_success and compact_fail and resets the deferral on success", () => {
+    const { k, held } = exhausted();
+    const z = dma32(k);
+    const resets: Array<[number, number, boolean]> = [];
+    k.mmHooks.compaction_defer_reset = (zz, order, ok) => void resets.push([zz.zone_idx, order, ok]);
+    k.mmHooks.try_to_free_pages = () => 0;
+    k.mmHooks.out_of_memory = () => false;
+    let depth = -1;
+    let compactFrees = false;
+    const mine = new Set(held);
+    k.mmHooks.try_to_compact_pages = (kk) => {
+      depth = kk.reclaim_depth;
+      if (compactFrees) {
+        // "Compaction" frees an aligned order-2 block of DMA32 pages and the zone passes its marks.
+        let base = 4096;
+        while (![0, 1, 2, 3].every((j) => mine.has(base + j))) base += 4;
+        for (let j = 0; j < 4; j++) __free_pages(kk, base + j, 0);
+        z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+      }
+      return COMPACT_COMPLETE;
+    };
+    // Order 2, unmovable: compaction before reclaim, and again after it; __GFP_NORETRY then fails.
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 2)).toBe(NO_PFN);
+    expect(depth).toBe(1); // memalloc_noreclaim_save around compaction
+    expect(k.reclaim_depth).toBe(0);
+    expect([k.vm_events[COMPACTSTALL], k.vm_events[COMPACTSUCCESS], k.vm_events[COMPACTFAIL]]).toEqual([2, 0, 2]);
+    expect(resets).toEqual([]);
+    compactFrees = true;
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 2)).not.toBe(NO_PFN);
+    expect([k.vm_events[COMPACTSTALL], k.vm_events[COMPACTSUCCESS], k.vm_events[COMPACTFAIL]]).toEqual([3, 1, 2]);
+    expect(resets).toEqual([[ZONE_DMA32, 2, true]]);
+  });
+
+  it("does not OOM for lowmem-only, __GFP_RETRY_MAYFAIL or __GFP_THISNODE requests (__alloc_pages_may_oom)", () => {
+    const { k } = exhausted();
+    let ooms = 0;
+    k.mmHooks.out_of_memory = () => (ooms++, false);
+    k.mmHooks.try_to_free_pages = () => 0;
+    // GFP_DMA32's highest zone is ZONE_DMA32 < ZONE_NORMAL: 6.1 does not OOM for it.
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_DMA32 | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_THISNODE | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(ooms).toBe(0);
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(ooms).toBe(1);
+  });
+
+  it("gives __GFP_NOFAIL the reserves after an OOM that freed nothing", () => {
+    const { k } = exhausted();
+    let ooms = 0;
+    k.mmHooks.out_of_memory = () => (ooms++, false);
+    k.mmHooks.try_to_free_pages = () => 0;
+    // __alloc_pages_may_oom: __GFP_NOFAIL → __alloc_pages_cpuset_fallback(ALLOC_NO_WATERMARKS).
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 0)).not.toBe(NO_PFN);
+    expect(ooms).toBe(1);
   });
 });
