@@ -31,7 +31,7 @@ import {
   GFP_NOWAIT,
   GFP_TRANSHUGE_LIGHT,
 } from "./gfp.js";
-import { F, PG_head, PG_lru, PG_mlocked, PG_tail } from "./memmap.js";
+import { F, PG_buddy, PG_head, PG_lru, PG_mlocked, PG_reserved, PG_tail } from "./memmap.js";
 import { COMPACT_COMPLETE, NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS, PF_MEMALLOC } from "./alloc_hooks.js";
 import {
   MIGRATE_HIGHATOMIC,
@@ -587,10 +587,13 @@ describe("highatomic reserve", () => {
   });
 });
 
-describe("pcp high and the spill size (free_unref_page_commit, nr_pcp_high, nr_pcp_free)", () => {
+// Order-0 frees take free_unref_page_fast when k.fastPaths is set and free_unref_page_commit
+// otherwise: both must give 6.1's numbers.
+describe.each([true, false])("pcp high and the spill size (free_unref_page_commit, nr_pcp_high, nr_pcp_free), fastPaths %s", (fastPaths) => {
   /** A test machine whose DMA32 pcp list has the given high and batch, emptied. */
   const pcpMachine = (high: number, batch: number) => {
     const k = makeTestMachine();
+    k.fastPaths = fastPaths;
     const z = dma32(k);
     const pcp = z.per_cpu_pageset[0];
     const pages: number[] = [];
@@ -1413,5 +1416,133 @@ describe("the slow path", () => {
     // __alloc_pages_may_oom: __GFP_NOFAIL → __alloc_pages_cpuset_fallback(ALLOC_NO_WATERMARKS).
     expect(alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 0)).not.toBe(NO_PFN);
     expect(ooms).toBe(1);
+  });
+});
+
+describe("freeing paths the general tests do not reach", () => {
+  it("clears PG_reserved and the reference of boot pages handed to the buddy lists (__free_pages_core)", () => {
+    const k = bare();
+    // __init_single_page leaves a reserved page with refcount 1 and PG_reserved; memblock_free_all
+    // hands it over: __free_pages_core clears both, then frees.
+    for (let p = 4096; p < 4104; p++) {
+      k.mem_map.flags[p] = F(PG_reserved);
+      k.mem_map._refcount[p] = 1;
+    }
+    freeRange(k, 4096, 4104);
+    expect(list(k, dma32(k), 3, MIGRATE_MOVABLE)).toEqual([4096]);
+    expect(k.mem_map.flags[4100] & ~F(PG_buddy)).toBe(0);
+    expect(k.mem_map._refcount[4100]).toBe(0);
+    expect(dma32(k).managed_pages).toBe(8);
+    expect(k.vm_events[PGFREE]).toBe(8);
+  });
+
+  it("counts every page a real boot frees as pgfree", () => {
+    const k = start_kernel({ memory: 512 * MiB });
+    // __free_pages_core → __free_pages_ok counts PGFREE for each boot block (deferred or not).
+    let managed = 0;
+    for (const z of k.zones) managed += z.managed_pages;
+    expect(k.vm_events[PGFREE]).toBeGreaterThanOrEqual(managed);
+  });
+
+  it("frees orders 4-8 straight to the buddy lists, with pgfree, and counts pgfree on the boot pageset", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const p = alloc_pages(k, GFP_KERNEL, 4);
+    const count = pcp.count;
+    const free = z.vm_stat[NR_FREE_PAGES];
+    const pgfree = k.vm_events[PGFREE];
+    __free_pages(k, p, 4);
+    expect(pcp.count).toBe(count);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(free + 16);
+    expect(k.vm_events[PGFREE]).toBe(pgfree + 16);
+    // No pagesets (the boot pageset): an order-1 free goes straight to the buddy lists.
+    const b = makeTestMachine({ pcp: false });
+    const q = alloc_pages(b, GFP_KERNEL, 1);
+    const before = b.vm_events[PGFREE];
+    const bfree = dma32(b).vm_stat[NR_FREE_PAGES];
+    __free_pages(b, q, 1);
+    expect(b.vm_events[PGFREE]).toBe(before + 2);
+    expect(dma32(b).vm_stat[NR_FREE_PAGES]).toBe(bfree + 2);
+  });
+
+  it("sends an order-0 page with flags through the general free path (free_unref_page_fast declines)", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    z.vm_stat[NR_MLOCK] = 3;
+    const p = alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map.flags[p] = F(PG_mlocked);
+    __free_pages(k, p, 0);
+    expect(k.vm_events[UNEVICTABLE_PGCLEARED]).toBe(1);
+    expect(z.vm_stat[NR_MLOCK]).toBe(2);
+  });
+
+  it("reports a page in no zone, and a second free of a deferred boot block", () => {
+    const k = makeTestMachine();
+    const p = alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map.pageblock_zone[p >>> 9] = 255; // NO_ZONE: a hole
+    expect(() => __free_pages(k, p, 0)).toThrow(/pfn in no zone/);
+    const b = start_kernel({ memory: 512 * MiB });
+    const t = dma32(b).free_area[MAX_ORDER - 1].deferred?.[MIGRATE_MOVABLE];
+    const head = t?.start[t.first] ?? NO_PFN;
+    expect(PageBuddy(b, head)).toBe(true);
+    b.mem_map._refcount[head] = 1;
+    expect(() => __free_pages(b, head, 0)).toThrow(/bad page state at free/);
+  });
+
+  it("stops a pcp drain after count pages, mid-list", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const ps = [alloc_pages(k, GFP_KERNEL, 0), alloc_pages(k, GFP_KERNEL, 0), alloc_pages(k, GFP_KERNEL, 0)];
+    drain_all_pages(k, null);
+    pcp.high = 1000;
+    for (const p of ps) __free_pages(k, p, 0);
+    free_pcppages_bulk(k, z, 2, pcp, 0);
+    expect(pcp.count).toBe(1);
+    expect(pcp.lists[0]).toBe(ps[2]); // the hottest (last freed, at the head) stays
+  });
+
+  it("checks each page rmqueue_bulk puts on a pcp list for a reference or flags, on both refill loops", () => {
+    for (const fastPaths of [true, false]) {
+      const k = makeTestMachine();
+      k.fastPaths = fastPaths;
+      const pcp = dma32(k).per_cpu_pageset[0];
+      const p = alloc_pages(k, GFP_KERNEL, 0);
+      while (pcp.count > 0) alloc_pages(k, GFP_KERNEL, 0);
+      k.mem_map._refcount[p + pcp.batch] = 1;
+      expect(() => alloc_pages(k, GFP_KERNEL, 0)).toThrow(/bad page state at pcp refill/);
+      const k2 = makeTestMachine();
+      k2.fastPaths = fastPaths;
+      const pcp2 = dma32(k2).per_cpu_pageset[0];
+      const q = alloc_pages(k2, GFP_KERNEL, 0);
+      while (pcp2.count > 0) alloc_pages(k2, GFP_KERNEL, 0);
+      k2.mem_map.flags[q + pcp2.batch] = F(PG_reserved);
+      expect(() => alloc_pages(k2, GFP_KERNEL, 0)).toThrow(/bad page state at pcp refill/);
+    }
+  });
+
+  it("refills a pcp list smallest block first, on both refill loops (rmqueue_bulk)", () => {
+    for (const fastPaths of [true, false]) {
+      const k = makeTestMachine({ free: false });
+      k.fastPaths = fastPaths;
+      const pcp = dma32(k).per_cpu_pageset[0];
+      pcp.batch = 3;
+      pcp.high = 100;
+      freeRange(k, 4096, 5120); // order 10
+      freeRange(k, 5126, 5128); // order 1
+      // __rmqueue_smallest: the order-1 block (5126, then its half 5127) before splitting 4096.
+      expect([0, 1, 2].map(() => alloc_pages(k, GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, 0))).toEqual([5126, 5127, 4096]);
+    }
+  });
+
+  it("emits mm_page_alloc_zone_locked for every page of a pcp refill (the general refill loop)", () => {
+    const k = makeTestMachine();
+    const pcp = dma32(k).per_cpu_pageset[0];
+    const recs: string[] = [];
+    k.trace.on("mm_page_alloc_zone_locked", (r) => recs.push(r.message));
+    const p = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
+    expect(recs.length).toBe(pcp.batch);
+    expect(recs[0]).toBe(`page=${page_ptr_string(p)} pfn=0x${p.toString(16)} order=0 migratetype=1 percpu_refill=1`);
   });
 });
