@@ -14,6 +14,7 @@ import type { TraceRecord } from "../kernel/trace.js";
 import { checkBuddy } from "../sim/invariants/buddy.js";
 import { errnoValues } from "../kernel/errno.js";
 import {
+  __GFP_ACCOUNT,
   __GFP_COMP,
   __GFP_DMA32,
   __GFP_MEMALLOC,
@@ -54,6 +55,9 @@ import {
   __free_one_page,
   __isolate_free_page,
   __putback_isolated_page,
+  alloc_page_pcp_fast,
+  nr_free_buffer_pages,
+  nr_free_zone_pages,
   __rmqueue,
   __rmqueue_smallest,
   __free_pages,
@@ -94,6 +98,8 @@ import {
   split_free_page,
   split_page,
   unreserve_highatomic_pageblock,
+  totalram_pages,
+  warn_alloc,
   zone_highsize,
   zone_pcp_update,
   zone_watermark_fast,
@@ -101,7 +107,7 @@ import {
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
-import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
+import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, NUMA_LOCAL, NUMA_OTHER, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
 const ENOENT = errnoValues.ENOENT;
 
@@ -1544,5 +1550,122 @@ describe("freeing paths the general tests do not reach", () => {
     const p = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0);
     expect(recs.length).toBe(pcp.batch);
     expect(recs[0]).toBe(`page=${page_ptr_string(p)} pfn=0x${p.toString(16)} order=0 migratetype=1 percpu_refill=1`);
+  });
+});
+
+describe("entry points and totals", () => {
+  it("sums managed pages above the high watermark per zone (nr_free_zone_pages, nr_free_buffer_pages)", () => {
+    const k = makeTestMachine();
+    const dma = k.zones[ZONE_DMA];
+    // DMA: 4095 - high (8 + 8/2 = 12) = 4083; DMA32: 12288 - (128 + 64) = 12096.
+    expect(totalram_pages(k)).toBe(16383);
+    expect(nr_free_zone_pages(k, ZONE_DMA)).toBe(4083);
+    expect(nr_free_zone_pages(k, ZONE_DMA32)).toBe(4083 + 12096);
+    expect(nr_free_buffer_pages(k)).toBe(4083 + 12096); // GFP_USER: up to ZONE_NORMAL
+    dma._watermark[WMARK_HIGH] = 4095; // not above: nothing from DMA
+    expect(nr_free_zone_pages(k, ZONE_DMA32)).toBe(12096);
+  });
+
+  it("traces a failed allocation with a NULL page and pfn 0 (mm_page_alloc)", () => {
+    const k = makeTestMachine({ pcp: false });
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0) !== NO_PFN);
+    const msgs: string[] = [];
+    k.trace.on("mm_page_alloc", (r) => msgs.push(r.message));
+    k.mmHooks.out_of_memory = () => false;
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0)).toBe(NO_PFN);
+    expect(msgs).toEqual(["page=0000000000000000 pfn=0x0 order=0 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_NOWARN"]);
+  });
+
+  it("takes the pcp fast path only above the low watermark, else the slow path wakes kswapd", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    let woken = 0;
+    k.mmHooks.wakeup_kswapd = () => void woken++;
+    Object.assign(z.per_cpu_pageset[0], { batch: 31, high: 1000 });
+    k.zones[ZONE_DMA]._watermark[WMARK_LOW] = 1e9; // no fallback to DMA at the low mark
+    alloc_pages(k, GFP_KERNEL, 0); // refill the list
+    const free = z.vm_stat[NR_FREE_PAGES];
+    // low = free: the fast path's usable_free > low fails; get_page_from_freelist at
+    // ALLOC_WMARK_LOW fails too, and __alloc_pages_slowpath wakes kswapd, then succeeds at min.
+    z._watermark[WMARK_LOW] = free;
+    z._watermark[WMARK_MIN] = 0;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(woken).toBe(1);
+    z._watermark[WMARK_LOW] = free - 1;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(woken).toBe(1);
+    // The boost counts in the fast path's mark too (wmark_pages adds watermark_boost).
+    z.watermark_boost = 1;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(woken).toBe(2);
+    z.watermark_boost = 0;
+    // The highatomic reserve is unusable for it (no reserve rights at ALLOC_WMARK_LOW).
+    z.nr_reserved_highatomic = 1;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(woken).toBe(3);
+  });
+
+  it("counts NUMA events and wakes kswapd for a boosted zone on a pcp hit too", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    Object.assign(z.per_cpu_pageset[0], { batch: 31, high: 1000 });
+    alloc_pages(k, GFP_KERNEL, 0); // refill
+    const hit = z.vm_numa_event[NUMA_HIT];
+    const local = z.vm_numa_event[NUMA_LOCAL];
+    alloc_pages(k, GFP_KERNEL, 0);
+    expect([z.vm_numa_event[NUMA_HIT] - hit, z.vm_numa_event[NUMA_LOCAL] - local]).toEqual([1, 1]);
+    k.vm.numa_stat = 0;
+    alloc_pages(k, GFP_KERNEL, 0);
+    expect([z.vm_numa_event[NUMA_HIT] - hit, z.vm_numa_event[NUMA_LOCAL] - local]).toEqual([1, 1]);
+    const woken: number[][] = [];
+    k.mmHooks.wakeup_kswapd = (_k, zz, gfp, order, hz) => void woken.push([zz.zone_idx, gfp, order, hz]);
+    z.flags |= 1 << ZONE_BOOSTED_WATERMARK;
+    expect(z.per_cpu_pageset[0].count).toBeGreaterThan(0);
+    alloc_pages(k, GFP_KERNEL, 0);
+    expect(woken).toEqual([[ZONE_DMA32, 0, 0, ZONE_DMA32]]);
+    expect(z.flags & (1 << ZONE_BOOSTED_WATERMARK)).toBe(0);
+  });
+
+  it("counts numa_other for a pcp hit on another node's zone", () => {
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    const z1 = k.node_data[1].node_zones[ZONE_DMA32];
+    k.cpu = 0;
+    __alloc_pages(k, GFP_KERNEL, 0, 1, null); // fill node 1's pcp list for CPU 0
+    const other = z1.vm_numa_event[NUMA_OTHER];
+    const local = z1.vm_numa_event[NUMA_LOCAL];
+    expect(z1.per_cpu_pageset[0].count).toBeGreaterThan(0);
+    __alloc_pages(k, GFP_KERNEL, 0, 1, null);
+    expect([z1.vm_numa_event[NUMA_OTHER] - other, z1.vm_numa_event[NUMA_LOCAL] - local]).toEqual([1, 0]);
+  });
+
+  it("alloc_page_pcp_fast serves an order-0 page from the pcp list, and nothing for __GFP_ACCOUNT or without fast paths", () => {
+    const k = makeTestMachine();
+    const pcp = dma32(k).per_cpu_pageset[0];
+    alloc_pages(k, GFP_KERNEL, 0);
+    const head = pcp.lists[0];
+    const msgs: string[] = [];
+    k.trace.on("mm_page_alloc", (r) => msgs.push(r.message));
+    expect(alloc_page_pcp_fast(k, GFP_KERNEL | __GFP_ACCOUNT)).toBe(NO_PFN);
+    k.fastPaths = false;
+    expect(alloc_page_pcp_fast(k, GFP_KERNEL)).toBe(NO_PFN);
+    k.fastPaths = true;
+    expect(alloc_page_pcp_fast(k, GFP_KERNEL)).toBe(head);
+    expect(k.mem_map._refcount[head]).toBe(1);
+    expect(msgs).toEqual([`page=${page_ptr_string(head)} pfn=0x${head.toString(16)} order=0 migratetype=0 gfp_flags=GFP_KERNEL`]);
+  });
+
+  it("skips warn_alloc for GFP_DMA when no zone DMA has managed pages, and prints a nodemask", () => {
+    const k = makeTestMachine({ pcp: false });
+    k.currentComm = "t";
+    warn_alloc(k, GFP_KERNEL, [0], "page allocation failure: order:0");
+    expect(k.log.records.map((r) => r.text)).toEqual(["t: page allocation failure: order:0, mode:0xcc0(GFP_KERNEL), nodemask=0,cpuset=/,mems_allowed=0"]);
+    k.log.records.length = 0;
+    k.now_ns += 20e9;
+    k.zones[ZONE_DMA].managed_pages = 0;
+    warn_alloc(k, GFP_DMA, null, "page allocation failure: order:0");
+    expect(k.log.records).toEqual([]);
+    k.zones[ZONE_DMA].managed_pages = 1;
+    warn_alloc(k, GFP_DMA, null, "page allocation failure: order:0");
+    expect(k.log.records.length).toBe(1);
   });
 });
