@@ -880,6 +880,7 @@ function unmap_region(
   end: number,
 ): void {
   lru_add_drain(k);
+  // Stryker disable next-line ConditionalExpression: a shortcut; with no page tables unmap_vmas and free_pgtables return at once, rss is 0 and tlb_finish_mmu has nothing to flush
   if (mm.pgd < 0) return; // no page tables were ever made
   const tlb = tlb_gather_mmu(k, mm);
   update_hiwater_rss(mm);
@@ -927,11 +928,13 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const prev = mt.mt_prev(v);
   // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
   const detached = mm.detached;
-  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ConditionalExpression: a KernelBug guard only a broken invariant reaches (nothing unmaps while an unmap of the same mm is under way)
   if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
   // __split_vma at the end: a hugetlb VMA refuses an unaligned end before anything is detached.
+  // Stryker disable next-line EqualityOperator: a VMA starting at end is asked about its own start, which may_split (hugetlb: a huge page boundary) always accepts
   for (let w = v; w !== null && w.vm_start < end; w = mt.mt_next(w)) {
+    // Stryker disable next-line EqualityOperator: a VMA ending at end is asked about its own end, which may_split always accepts
     if (w.vm_end > end) {
       const err = vma_may_split(k, w, end);
       if (err) return err;
@@ -947,13 +950,15 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const next = v;
   const count = detached.length;
   for (let j = 0; j < count; j++) mt.mtree_erase(detached[j]);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: clearing the last-hit cache more often changes no lookup (find_vma falls back to the tree); the mutants that keep a stale entry are killed
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   for (let j = 0; j < count; j++) if (detached[j].vm_file) __remove_shared_vm_struct(detached[j]);
   mm.locked_vm -= locked_vm;
   mm.map_count -= count;
-  if (locked_vm) munlock_detached(k, detached);
+  munlock_detached(k, detached); // only VM_LOCKED VMAs: nothing to do unless locked_vm > 0
   unmap_region(k, mm, detached, prev, next, start, end);
   remove_mt(k, mm, detached);
+  // Stryker disable next-line EqualityOperator: one pop more, of an empty array, changes nothing
   for (let j = 0; j < count; j++) detached.pop();
   return 0;
 }
@@ -963,11 +968,19 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
  * range beyond TASK_SIZE or a zero length; 0 when nothing was mapped there.
  */
 export function do_munmap(k: Kernel, mm: mm_struct, start: number, len: number): number {
-  if (offset_in_page(start) || start > TASK_SIZE || len > TASK_SIZE - start) return -EINVAL;
+  if (
+    offset_in_page(start) ||
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with len >= 0, start >= TASK_SIZE is caught by the next test too (6.1 needs this one as its unsigned TASK_SIZE - start would wrap)
+    start > TASK_SIZE ||
+    len > TASK_SIZE - start
+  ) {
+    return -EINVAL;
+  }
   const end = start + PAGE_ALIGN(len);
   if (end === start) return -EINVAL;
   const vma = find_vma(mm, start);
   if (!vma || vma.vm_start >= end) return 0;
+  // Stryker disable next-line ConditionalExpression,BlockStatement: the general path makes the same changes (mmap.fastpath.test.ts), so never taking the fast path is equivalent
   if (vma.vm_start === start && vma.vm_end === end && vma.vm_file === null && (vma.vm_flags & VM_LOCKED) === 0 && k.fastPaths) {
     return munmap_vma_fast(k, mm, vma, start, end);
   }
@@ -985,10 +998,11 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   mt.mtree_erase(vma); // KernelBug when vma is not in the tree
   const prev = mt.mas_prev_entry();
   const next = mt.mas_entry();
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: clearing the last-hit cache more often changes no lookup, and do_munmap's find_vma has just set it (never null here)
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   mm.map_count--;
   const detached = mm.detached;
-  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ConditionalExpression: a KernelBug guard only a broken invariant reaches (nothing unmaps while an unmap of the same mm is under way)
   if (detached.length !== 0) throw new KernelBug("munmap_vma_fast: nested on one mm", { start });
   detached.push(vma);
   unmap_region(k, mm, detached, prev, next, start, end);
@@ -1026,6 +1040,7 @@ export function mmap_region(
   const end = addr + len;
   let charged = 0;
 
+  // Stryker disable next-line ConditionalExpression: may_expand_vm is monotonic in npages, so when it allows pglen it allows pglen - nr_pages too
   if (!may_expand_vm(t, mm, vm_flags, pglen)) {
     // MAP_FIXED may remove pages of mappings that intersect: count those as freed.
     const nr_pages = count_vma_pages_range(mm, addr, end);
@@ -1035,11 +1050,13 @@ export function mmap_region(
   // Clear the range (MAP_FIXED over existing mappings). do_munmap finds nothing to do when no
   // VMA overlaps, so only its argument checks are made then, and the slot found here is kept.
   let next = mm.mm_mt.mt_find(addr);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: when no VMA overlaps, do_munmap returns 0 having changed nothing (its argument checks pass, see below)
   if (next !== null && next.vm_start < end) {
     if (do_munmap(k, mm, addr, len)) return -ENOMEM;
     next = mm.mm_mt.mt_find(addr);
-  // Stryker disable next-line LogicalOperator,ArithmeticOperator: do_mmap, the only caller, passes a range get_unmapped_area accepted, so every operand is false and no combination of them differs
+  // Stryker disable next-line all: do_mmap, the only caller, passes a range get_unmapped_area accepted, so every operand is false and no combination of them differs
   } else if (offset_in_page(addr) || addr > TASK_SIZE || len > TASK_SIZE - addr || PAGE_ALIGN(len) === 0) {
+    // Stryker disable next-line all: unreachable (above)
     return -ENOMEM; // do_munmap's -EINVAL
   }
 
@@ -1052,6 +1069,7 @@ export function mmap_region(
   const prev = mm.mm_mt.mt_prev(next);
   let vma: vm_area_struct | null = null;
 
+  // Stryker disable next-line ConditionalExpression: do_mmap's vm_flags (calc_vm_prot_bits, calc_vm_flag_bits, def_flags) never hold a VM_SPECIAL bit; only ->mmap sets one, later
   if (!(vm_flags & VM_SPECIAL)) {
     let merge_start = addr;
     let merge_end = end;
@@ -1086,10 +1104,12 @@ export function mmap_region(
       vma.vm_file = filp;
       filp.f_count++;
       const mmapHook = filp.f_op.mmap;
+      // Stryker disable next-line UnaryOperator: do_mmap has already returned -ENODEV for a file without ->mmap
       const error = mmapHook ? mmapHook(filp, vma, k) : -ENODEV;
       if (error) {
         fput(k, filp);
         vm_area_free(k, vma);
+        // Stryker disable next-line ConditionalExpression: vm_unacct_memory(0) changes nothing
         if (charged) vm_unacct_memory(k, charged);
         return error;
       }
@@ -1098,6 +1118,7 @@ export function mmap_region(
       const error = shmem_zero_setup(k, t, vma);
       if (error) {
         vm_area_free(k, vma);
+        // Stryker disable next-line ConditionalExpression: shared memory is never accountable_mapping's, so charged is 0 here
         if (charged) vm_unacct_memory(k, charged);
         return error;
       }

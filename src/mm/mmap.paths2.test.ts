@@ -1,0 +1,296 @@
+/**
+ * More of mmap.ts's branches, for the second half of the file (from __split_vma on: split_vma,
+ * munmap, mmap_region, the anonymous fast paths, do_mmap, brk, the stack, exit_mmap, copy_vma and
+ * the boot-time reserves), each against the Linux 6.1 function it models (mm/mmap.c unless
+ * named). Written for issue 12 (StrykerJS on mmap.ts, session 9) after the first run over lines
+ * 838-1592: each test aims at a mutant that survived it, does its work inside `it`, and takes
+ * its expected values from the kernel source, cited beside them.
+ */
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { spawnProcess, type Process, type SpawnOptions } from "../sim/process.js";
+import { taskOf } from "../api/internals.js";
+import { GiB, MiB } from "./types.js";
+import { global_zone_page_state } from "./vmstat.js";
+import { NR_FREE_PAGES, NR_MLOCK, UNEVICTABLE_PGCLEARED, UNEVICTABLE_PGMUNLOCKED } from "./vmstat_items.js";
+import { procWrite } from "../fs/proc/root.js";
+import { OVERCOMMIT_NEVER } from "./mmap.js";
+import { type file, get_mm_rss, type mm_struct } from "./mm_types.js";
+import { shmem_file_setup } from "./shmem.js";
+import { find_vma, init_admin_reserve, init_user_reserve } from "./mmap.js";
+
+const PAGE = 4096;
+
+function boot(memory = 256 * MiB): Kernel {
+  return start_kernel({ memory });
+}
+
+/** A process with an empty address space (no image: no VMAs, every counter 0). */
+function bare(k: Kernel, opts: SpawnOptions = {}): { p: Process; mm: mm_struct } {
+  const p = spawnProcess(k, { comm: "t", image: null, ...opts });
+  return { p, mm: taskOf(p).mm! };
+}
+
+/** A shmem file of `pages` pages, opened read-write. */
+function shmemFile(k: Kernel, pages: number): file {
+  return shmem_file_setup(k, null, "paths2", pages * PAGE, 0) as file;
+}
+
+describe("init_user_reserve and init_admin_reserve (1/32 of free memory, capped)", () => {
+  it("below the caps: free kB / 32, rounded down (min(free_kbytes / 32, 1 << 17) and 1 << 13)", () => {
+    const k = boot(128 * MiB);
+    init_user_reserve(k);
+    init_admin_reserve(k);
+    // free_kbytes = global_zone_page_state(NR_FREE_PAGES) << (PAGE_SHIFT - 10)
+    const free_kbytes = global_zone_page_state(k, NR_FREE_PAGES) * 4;
+    expect(free_kbytes).toBeLessThan(8192 * 32);
+    expect(k.vm.user_reserve_kbytes).toBe(Math.floor(free_kbytes / 32));
+    expect(k.vm.admin_reserve_kbytes).toBe(Math.floor(free_kbytes / 32));
+  });
+
+  it("the caps: 128 MiB for the user reserve, 8 MiB for the admin reserve", () => {
+    const k = boot(5 * GiB);
+    init_user_reserve(k);
+    init_admin_reserve(k);
+    expect(global_zone_page_state(k, NR_FREE_PAGES) * 4).toBeGreaterThan(131072 * 32);
+    expect(k.vm.user_reserve_kbytes).toBe(131072);
+    expect(k.vm.admin_reserve_kbytes).toBe(8192);
+  });
+});
+
+describe("the anonymous fast path (mmap_anon_fast, mmap_region_anon_fast) and the general path alike", () => {
+  /** Both paths: the fast path on (a plain private anonymous request takes it) and off. */
+  const both = [true, false];
+
+  it("a request at vm.max_map_count is still made; one past it is ENOMEM (do_mmap: map_count > max)", () => {
+    for (const fast of both) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k);
+      p.mmap(PAGE, { prot: "r" });
+      p.mmap(PAGE, { prot: "rw" }); // differing flags: no merge, two VMAs
+      expect(mm.map_count).toBe(2);
+      k.vm.max_map_count = 2;
+      // 2 > 2 is not: a third VMA is made, past the limit (6.1 checks before adding).
+      p.mmap(PAGE, { prot: "r" });
+      expect(mm.map_count).toBe(3);
+      expect(() => p.mmap(PAGE, { prot: "rw" })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+      expect(mm.map_count).toBe(3);
+    }
+  });
+
+  it("root may be given an address below mmap_min_addr (cap_mmap_addr: capable(CAP_SYS_RAWIO)), a user not", () => {
+    for (const fast of both) {
+      const k = boot();
+      k.fastPaths = fast;
+      const root = bare(k, { randomize: false });
+      // Everything from 64K up to mmap_base taken: the top-down search (low_limit PAGE_SIZE) answers 64K - len.
+      root.p.mmap(root.mm.mmap_base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+      expect(root.p.mmap(2 * PAGE)).toBe(0x10000 - 2 * PAGE);
+      expect(root.mm.total_vm).toBe((root.mm.mmap_base - 0x10000) / PAGE + 2);
+      const user = bare(k, { randomize: false, uid: 1000 });
+      user.p.mmap(user.mm.mmap_base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+      expect(() => user.p.mmap(2 * PAGE)).toThrow(expect.objectContaining({ code: "EPERM" }));
+    }
+  });
+
+  it("a mapping placed against the one above merges into it, with that one's pgoff less its length (vma_merge's case 2)", () => {
+    for (const fast of both) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k, { randomize: false });
+      const base = mm.mmap_base;
+      expect(p.mmap(2 * PAGE)).toBe(base - 2 * PAGE);
+      expect(p.mmap(3 * PAGE)).toBe(base - 5 * PAGE);
+      // One VMA [base - 5 pages, base): private anonymous pgoff is vm_start >> PAGE_SHIFT.
+      const v = find_vma(mm, base - 5 * PAGE)!;
+      expect([mm.map_count, v.vm_start, v.vm_end, v.vm_pgoff]).toEqual([1, base - 5 * PAGE, base, (base - 5 * PAGE) / PAGE]);
+      expect(mm.total_vm).toBe(5);
+    }
+  });
+
+  it("a mapping filling a hole exactly merges with both neighbours into one VMA; against only the one below, into that one", () => {
+    for (const fast of both) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k, { randomize: false });
+      const base = mm.mmap_base;
+      const top = p.mmap(PAGE); // [base - 1 page, base)
+      const mid = p.mmap(PAGE, { prot: "r" }); // not mergeable with either
+      const low = p.mmap(PAGE); // [base - 3 pages, base - 2 pages)
+      expect([top, mid, low]).toEqual([base - PAGE, base - 2 * PAGE, base - 3 * PAGE]);
+      p.munmap(mid, PAGE);
+      // The highest gap that fits is the hole: prev (low) and next (top) both merge (vma_expand removes next).
+      expect(p.mmap(PAGE)).toBe(mid);
+      expect(mm.map_count).toBe(1);
+      const v = find_vma(mm, low)!;
+      expect([v.vm_start, v.vm_end, v.vm_pgoff]).toEqual([low, base, low / PAGE]);
+      // Unmap the top page: the next request goes back there, with only prev adjacent (no next VMA).
+      p.munmap(base - PAGE, PAGE);
+      expect(p.mmap(PAGE)).toBe(base - PAGE);
+      expect(mm.map_count).toBe(1);
+      expect([v.vm_start, v.vm_end, v.vm_pgoff, mm.total_vm]).toEqual([low, base, low / PAGE, 3]);
+    }
+  });
+});
+
+describe("exit_mmap", () => {
+  it("unhooks file VMAs from i_mmap and drops their file references (remove_vma's fput)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const f = shmemFile(k, 8);
+    const mapping = f.f_inode.i_mapping;
+    const count = f.f_count;
+    p.mmap(4 * PAGE, { file: f, flags: "shared" });
+    p.mmap(2 * PAGE, { file: f, flags: "private", offset: 4 * PAGE });
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable, f.f_count]).toEqual([2, 1, count + 2]);
+    p.exit(0);
+    expect([mapping.i_mmap.size, mapping.i_mmap_writable, f.f_count]).toEqual([0, 0, count]);
+  });
+
+  it("zaps every page and frees every page table (unmap_vmas over 0..TASK_SIZE, free_pgtables)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(8 * PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed" });
+    const b = p.mmap(4 * PAGE, { addr: 0x7f0000000000, flags: "private|anonymous|fixed" });
+    p.touch(a, 8 * PAGE, { write: true });
+    p.touch(b, 4 * PAGE, { write: true });
+    expect(get_mm_rss(mm)).toBe(12);
+    expect(mm.pgtables_bytes).toBeGreaterThan(0);
+    p.exit(0);
+    expect(get_mm_rss(mm)).toBe(0);
+    expect(mm.pgtables_bytes).toBe(0);
+  });
+});
+
+describe("do_munmap and do_mas_align_munmap", () => {
+  it("a range with nothing mapped in it returns before anything is done: no peak is recorded (do_mas_munmap: vma->vm_start >= end → 0)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(8 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    p.touch(A, 8 * PAGE, { write: true });
+    // Ending exactly where the VMA starts, and ending below it.
+    p.munmap(A - 2 * PAGE, 2 * PAGE);
+    p.munmap(A - 8 * PAGE, 4 * PAGE);
+    // update_hiwater_rss / update_hiwater_vm run only in unmap_region / remove_mt.
+    expect([mm.hiwater_rss, mm.hiwater_vm, mm.total_vm, mm.map_count]).toEqual([0, 0, 8, 1]);
+    p.munmap(A + 6 * PAGE, 2 * PAGE);
+    expect([mm.hiwater_rss, mm.hiwater_vm]).toEqual([8, 8]);
+  });
+
+  it("cutting a VMA's tail keeps the original vm_area_struct for the part below (__split_vma(mm, vma, start, 0))", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(8 * PAGE, { addr: A, flags: "private|anonymous|fixed" });
+    const v = find_vma(mm, A)!;
+    p.munmap(A + 5 * PAGE, 3 * PAGE);
+    expect(find_vma(mm, A)).toBe(v);
+    expect([v.vm_start, v.vm_end, v.vm_pgoff]).toEqual([A, A + 5 * PAGE, A / PAGE]);
+    // Cutting its head: the new VMA (detached) is the lower part; v keeps the upper one and its pgoff moves.
+    p.munmap(A, 2 * PAGE);
+    expect(find_vma(mm, A)).toBe(v);
+    expect([v.vm_start, v.vm_end, v.vm_pgoff]).toEqual([A + 2 * PAGE, A + 5 * PAGE, A / PAGE + 2]);
+  });
+
+  it("only VMAs the range ends inside are asked whether they may be split at its end (a hugetlb VMA above or inside is not)", () => {
+    const k = boot();
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "2\n");
+    const { p, mm } = bare(k);
+    const X = 0x50000000;
+    const H = X + 2 * MiB;
+    p.mmap(8 * PAGE, { addr: X, flags: "private|anonymous|fixed" });
+    p.mmap(2 * MiB, { addr: H, flags: "private|anonymous|fixed|hugetlb" });
+    p.mmap(8 * PAGE, { addr: H + 2 * MiB, flags: "private|anonymous|fixed" });
+    // The range ends 4 pages into the first VMA; the hugetlb VMA above it is not touched.
+    p.munmap(X, 4 * PAGE);
+    expect(find_vma(mm, X)!.vm_start).toBe(X + 4 * PAGE);
+    // The range covers the whole hugetlb VMA and ends 4 pages into the VMA above it: only that one is split.
+    p.munmap(H, 2 * MiB + 4 * PAGE);
+    expect(find_vma(mm, H)!.vm_start).toBe(H + 2 * MiB + 4 * PAGE);
+    expect(mm.map_count).toBe(2);
+    // An end inside the hugetlb VMA is refused (hugetlb_vm_op_split) before anything goes.
+    p.mmap(2 * MiB, { addr: H, flags: "private|anonymous|fixed|hugetlb" });
+    expect(() => p.munmap(X + 4 * PAGE, H - X + PAGE)).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(mm.map_count).toBe(3);
+  });
+
+  it("unmapping mlocked pages munlocks them (page_remove_rmap → munlock_vma_page: unevictable_pgs_munlocked), those of the range only", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const A = 0x50000000;
+    p.mmap(8 * PAGE, { addr: A, flags: "private|anonymous|fixed|locked" });
+    const [m0, u0, c0] = [global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED], k.vm_events[UNEVICTABLE_PGCLEARED]];
+    p.munmap(A + 2 * PAGE, 3 * PAGE);
+    expect([m0 - global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED] - u0, k.vm_events[UNEVICTABLE_PGCLEARED] - c0]).toEqual([3, 3, 0]);
+    expect(mm.locked_vm).toBe(5);
+    // Several VMAs at once, one of them not locked.
+    p.mmap(3 * PAGE, { addr: A + 2 * PAGE, prot: "r", flags: "private|anonymous|fixed|populate" });
+    p.munmap(A, 8 * PAGE);
+    expect([m0 - global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED] - u0, k.vm_events[UNEVICTABLE_PGCLEARED] - c0]).toEqual([8, 8, 0]);
+    expect(mm.locked_vm).toBe(0);
+  });
+
+  it("a child's unlocked copy of a parent's mlocked VMA munlocks nothing when it goes (dup_mmap drops VM_LOCKED; only a VM_LOCKED VMA munlocks)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const A = 0x50000000;
+    p.mmap(4 * PAGE, { addr: A, flags: "private|anonymous|fixed|locked" });
+    const [m0, u0] = [global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED]];
+    const c = p.fork(); // shares the four pages copy-on-write
+    c.munmap(A, 2 * PAGE);
+    c.exit(0);
+    expect([global_zone_page_state(k, NR_MLOCK) - m0, k.vm_events[UNEVICTABLE_PGMUNLOCKED] - u0]).toEqual([0, 0]);
+    p.munmap(A, 4 * PAGE);
+    expect([m0 - global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED] - u0]).toEqual([4, 4]);
+  });
+
+  it("the general path gives back only VM_ACCOUNT pages (remove_mt's nr_accounted)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const A = 0x50000000;
+    const c0 = k.vm_committed_as;
+    p.mmap(8 * PAGE, { addr: A, flags: "private|anonymous|fixed|noreserve" });
+    p.mmap(8 * PAGE, { addr: A + 8 * PAGE, prot: "r", flags: "private|anonymous|fixed" });
+    p.mmap(8 * PAGE, { addr: A + 16 * PAGE, flags: "private|anonymous|fixed" });
+    expect(k.vm_committed_as - c0).toBe(8);
+    // Parts of the unaccounted and read-only VMAs: nothing back.
+    p.munmap(A + 4 * PAGE, 8 * PAGE);
+    expect(k.vm_committed_as - c0).toBe(8);
+    // 4 read-only pages and 2 accounted ones.
+    p.munmap(A + 12 * PAGE, 6 * PAGE);
+    expect(k.vm_committed_as - c0).toBe(6);
+  });
+});
+
+describe("mmap_region", () => {
+  it("strict overcommit refusing the charge is ENOMEM on the general path too, with nothing mapped (security_vm_enough_memory_mm)", () => {
+    for (const fast of [true, false]) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k);
+      k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+      const c0 = k.vm_committed_as;
+      // A hint sends the request down the general path (mmap_anon_fast takes only addr 0).
+      expect(() => p.mmap(1024 * MiB, { addr: 0x50000000 })).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+      expect(() => p.mmap(1024 * MiB)).toThrow(expect.objectContaining({ code: "ENOMEM" }));
+      expect([mm.map_count, mm.total_vm, k.vm_committed_as]).toEqual([0, 0, c0]);
+      expect(p.mmap(PAGE, { addr: 0x50000000 })).toBe(0x50000000);
+      expect(k.vm_committed_as).toBe(c0 + 1);
+    }
+  });
+
+  it("a file mapping does not merge with a VMA whose pgoff would follow on but which is not adjacent (next->vm_start == end)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const f = shmemFile(k, 8);
+    const B = 0x60000000;
+    // [B + 4 pages, B + 6 pages) maps file pages 2-3; [B, B + 2 pages) maps pages 0-1: pgoff + pglen == next->vm_pgoff.
+    p.mmap(2 * PAGE, { addr: B + 4 * PAGE, file: f, flags: "shared|fixed", offset: 2 * PAGE });
+    p.mmap(2 * PAGE, { addr: B, file: f, flags: "shared|fixed", offset: 0 });
+    expect(mm.map_count).toBe(2);
+    expect([find_vma(mm, B)!.vm_end, find_vma(mm, B + 2 * PAGE)!.vm_start]).toEqual([B + 2 * PAGE, B + 4 * PAGE]);
+  });
+});
