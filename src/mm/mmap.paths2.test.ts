@@ -16,7 +16,7 @@ import { global_zone_page_state } from "./vmstat.js";
 import { NR_FREE_PAGES, NR_MLOCK, UNEVICTABLE_PGCLEARED, UNEVICTABLE_PGMUNLOCKED } from "./vmstat_items.js";
 import { procWrite } from "../fs/proc/root.js";
 import { OVERCOMMIT_NEVER } from "./mmap.js";
-import { type file, get_mm_rss, type mm_struct } from "./mm_types.js";
+import { type file, get_mm_rss, type mm_struct, VM_ACCOUNT, VM_NORESERVE } from "./mm_types.js";
 import { shmem_file_setup } from "./shmem.js";
 import { find_vma, init_admin_reserve, init_user_reserve } from "./mmap.js";
 
@@ -84,12 +84,12 @@ describe("the anonymous fast path (mmap_anon_fast, mmap_region_anon_fast) and th
     for (const fast of both) {
       const k = boot();
       k.fastPaths = fast;
-      const root = bare(k, { randomize: false });
+      const root = bare(k);
       // Everything from 64K up to mmap_base taken: the top-down search (low_limit PAGE_SIZE) answers 64K - len.
       root.p.mmap(root.mm.mmap_base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
       expect(root.p.mmap(2 * PAGE)).toBe(0x10000 - 2 * PAGE);
       expect(root.mm.total_vm).toBe((root.mm.mmap_base - 0x10000) / PAGE + 2);
-      const user = bare(k, { randomize: false, uid: 1000 });
+      const user = bare(k, { uid: 1000 });
       user.p.mmap(user.mm.mmap_base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
       expect(() => user.p.mmap(2 * PAGE)).toThrow(expect.objectContaining({ code: "EPERM" }));
     }
@@ -99,7 +99,7 @@ describe("the anonymous fast path (mmap_anon_fast, mmap_region_anon_fast) and th
     for (const fast of both) {
       const k = boot();
       k.fastPaths = fast;
-      const { p, mm } = bare(k, { randomize: false });
+      const { p, mm } = bare(k);
       const base = mm.mmap_base;
       expect(p.mmap(2 * PAGE)).toBe(base - 2 * PAGE);
       expect(p.mmap(3 * PAGE)).toBe(base - 5 * PAGE);
@@ -114,7 +114,7 @@ describe("the anonymous fast path (mmap_anon_fast, mmap_region_anon_fast) and th
     for (const fast of both) {
       const k = boot();
       k.fastPaths = fast;
-      const { p, mm } = bare(k, { randomize: false });
+      const { p, mm } = bare(k);
       const base = mm.mmap_base;
       const top = p.mmap(PAGE); // [base - 1 page, base)
       const mid = p.mmap(PAGE, { prot: "r" }); // not mergeable with either
@@ -292,5 +292,66 @@ describe("mmap_region", () => {
     p.mmap(2 * PAGE, { addr: B, file: f, flags: "shared|fixed", offset: 0 });
     expect(mm.map_count).toBe(2);
     expect([find_vma(mm, B)!.vm_end, find_vma(mm, B + 2 * PAGE)!.vm_start]).toEqual([B + 2 * PAGE, B + 4 * PAGE]);
+  });
+});
+
+describe("do_mmap's hint, length and fallbacks", () => {
+  it("a non-zero hint below mmap_min_addr moves up to it (round_hint_to_min); no hint is no hint", () => {
+    for (const fast of [true, false]) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k);
+      // mmap_min_addr is 64K (CONFIG_LSM_MMAP_MIN_ADDR): a hint of 0x1000 becomes 0x10000, which is free.
+      expect(p.mmap(PAGE, { addr: 0x1000 })).toBe(0x10000);
+      expect(p.mmap(PAGE, { addr: 0x1000, prot: "r" })).toBe(mm.mmap_base - PAGE); // 0x10000 is taken now
+      // Hint 0 is not rounded up to 64K: the top-down search answers, on the general path too
+      // (shared anonymous memory, a file) as on the fast one.
+      expect(p.mmap(PAGE, { flags: "shared|anonymous" })).toBe(mm.mmap_base - 2 * PAGE);
+      expect(p.mmap(PAGE, { file: shmemFile(k, 1), flags: "private", prot: "r" })).toBe(mm.mmap_base - 3 * PAGE);
+    }
+  });
+
+  it("a length is rounded up to whole pages (PAGE_ALIGN), on either path", () => {
+    for (const fast of [true, false]) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k);
+      expect(p.mmap(PAGE + 1)).toBe(mm.mmap_base - 2 * PAGE);
+      expect(p.mmap(1, { prot: "r" })).toBe(mm.mmap_base - 3 * PAGE);
+      expect([mm.total_vm, mm.map_count]).toEqual([3, 2]);
+    }
+  });
+
+  it("when the top-down search finds no room it falls back to the bottom-up one (arch_get_unmapped_area_topdown's bottomup:)", () => {
+    for (const fast of [true, false]) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k);
+      // [64K, mmap_base) taken; [PAGE, 64K) is 60K: a 64K request does not fit below mmap_base.
+      p.mmap(mm.mmap_base - 0x10000, { addr: 0x10000, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+      // Bottom-up from mmap_legacy_base (below mmap_base): the first fit is at mmap_base.
+      expect(p.mmap(0x10000)).toBe(mm.mmap_base);
+      expect(mm.total_vm).toBe((mm.mmap_base - 0x10000) / PAGE + 16);
+    }
+  });
+
+  it("an unprivileged mapping may start exactly at mmap_min_addr (addr < mmap_min_addr refuses)", () => {
+    for (const fast of [true, false]) {
+      const k = boot();
+      k.fastPaths = fast;
+      const { p, mm } = bare(k, { uid: 1000 });
+      p.mmap(mm.mmap_base - 0x10000 - 2 * PAGE, { addr: 0x10000 + 2 * PAGE, prot: "none", flags: "private|anonymous|fixed|noreserve" });
+      expect(p.mmap(2 * PAGE)).toBe(0x10000);
+    }
+  });
+
+  it("MAP_NORESERVE on a file that is not hugetlbfs is ignored under strict overcommit (a private writable one is charged)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    const c0 = k.vm_committed_as;
+    const a = p.mmap(4 * PAGE, { file: shmemFile(k, 4), flags: "private|noreserve", prot: "rw" });
+    expect(find_vma(mm, a)!.vm_flags & (VM_NORESERVE | VM_ACCOUNT)).toBe(VM_ACCOUNT);
+    expect(k.vm_committed_as - c0).toBe(4);
   });
 });

@@ -1145,6 +1145,7 @@ export function mmap_region(
 /** round_hint_to_min: a non-zero hint below mmap_min_addr moves up to it. */
 function round_hint_to_min(hint: number, mmap_min_addr: number): number {
   hint -= offset_in_page(hint);
+  // Stryker disable next-line EqualityOperator: at hint == mmap_min_addr (so page aligned) PAGE_ALIGN(mmap_min_addr) is hint itself
   if (hint !== 0 && hint < mmap_min_addr) return PAGE_ALIGN(mmap_min_addr);
   return hint;
 }
@@ -1169,7 +1170,9 @@ function mmap_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, len: number, p
   const addr = unmapped_area_topdown(mm, unmapped_info(mm, true, len, PAGE_SIZE, mm.mmap_base, 0));
   if (addr < 0) return FAST_MISS;
   // get_unmapped_area's checks of the answer.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: the answer ends at or below mmap_base, itself below TASK_SIZE, so the test is false whatever the variant
   if (addr > TASK_SIZE - len) return -ENOMEM;
+  // Stryker disable next-line ConditionalExpression,UnaryOperator: the gap search answers page-aligned addresses only
   if (offset_in_page(addr)) return -EINVAL;
   if (addr < k.vm.mmap_min_addr && !capable(t)) return -EPERM;
   return mmap_region_anon_fast(k, t, mm, addr, len, calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
