@@ -18,7 +18,7 @@ import { procWrite } from "../fs/proc/root.js";
 import { OVERCOMMIT_NEVER } from "./mmap.js";
 import { type file, get_mm_rss, type mm_struct, VM_ACCOUNT, VM_NORESERVE } from "./mm_types.js";
 import { shmem_file_setup } from "./shmem.js";
-import { find_vma, init_admin_reserve, init_user_reserve } from "./mmap.js";
+import { find_vma, init_admin_reserve, init_user_reserve, stack_guard_gap } from "./mmap.js";
 
 const PAGE = 4096;
 
@@ -147,6 +147,16 @@ describe("exit_mmap", () => {
     expect([mapping.i_mmap.size, mapping.i_mmap_writable, f.f_count]).toEqual([2, 1, count + 2]);
     p.exit(0);
     expect([mapping.i_mmap.size, mapping.i_mmap_writable, f.f_count]).toEqual([0, 0, count]);
+  });
+
+  it("munlocks the pages of VM_LOCKED VMAs, as page_remove_rmap does in the zap (unevictable_pgs_munlocked, not _cleared)", () => {
+    const k = boot();
+    const { p } = bare(k);
+    p.mmap(4 * PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|locked" });
+    p.touch(p.mmap(4 * PAGE, { addr: 0x60000000, flags: "private|anonymous|fixed" }), 4 * PAGE, { write: true });
+    const [m0, u0, c0] = [global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED], k.vm_events[UNEVICTABLE_PGCLEARED]];
+    p.exit(0);
+    expect([m0 - global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED] - u0, k.vm_events[UNEVICTABLE_PGCLEARED] - c0]).toEqual([4, 4, 0]);
   });
 
   it("zaps every page and frees every page table (unmap_vmas over 0..TASK_SIZE, free_pgtables)", () => {
@@ -353,5 +363,18 @@ describe("do_mmap's hint, length and fallbacks", () => {
     const a = p.mmap(4 * PAGE, { file: shmemFile(k, 4), flags: "private|noreserve", prot: "rw" });
     expect(find_vma(mm, a)!.vm_flags & (VM_NORESERVE | VM_ACCOUNT)).toBe(VM_ACCOUNT);
     expect(k.vm_committed_as - c0).toBe(4);
+  });
+});
+
+describe("expand_downwards' guard gap", () => {
+  it("the stack may come to exactly stack_guard_gap above an accessible VMA below, not a page nearer (address - prev->vm_end < stack_guard_gap)", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { stack: Infinity } });
+    const low = p.mmap(PAGE, { addr: 0x50000000, prot: "r", flags: "private|anonymous|fixed" });
+    const floor = low + PAGE + stack_guard_gap;
+    const s = p.mmap(PAGE, { addr: floor + 4 * PAGE, flags: "private|anonymous|fixed|growsdown" });
+    p.touch(floor, PAGE, { write: true });
+    expect(find_vma(mm, s)!.vm_start).toBe(floor);
+    expect(() => p.touch(floor - PAGE, PAGE, { write: true })).toThrow();
   });
 });
