@@ -16,9 +16,10 @@ import { global_zone_page_state } from "./vmstat.js";
 import { NR_FREE_PAGES, NR_MLOCK, UNEVICTABLE_PGCLEARED, UNEVICTABLE_PGMUNLOCKED } from "./vmstat_items.js";
 import { procWrite } from "../fs/proc/root.js";
 import { OVERCOMMIT_NEVER } from "./mmap.js";
-import { type file, get_mm_rss, type mm_struct, VM_ACCOUNT, VM_NORESERVE } from "./mm_types.js";
+import { type file, get_mm_rss, type mm_struct, TASK_SIZE, VM_ACCOUNT, VM_NORESERVE } from "./mm_types.js";
 import { shmem_file_setup } from "./shmem.js";
-import { find_vma, init_admin_reserve, init_user_reserve, stack_guard_gap } from "./mmap.js";
+import { expand_downwards, expand_stack, find_vma, init_admin_reserve, init_user_reserve, stack_guard_gap, vm_brk_flags } from "./mmap.js";
+import { errnoValues } from "../kernel/errno.js";
 
 const PAGE = 4096;
 
@@ -157,6 +158,27 @@ describe("exit_mmap", () => {
     const [m0, u0, c0] = [global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED], k.vm_events[UNEVICTABLE_PGCLEARED]];
     p.exit(0);
     expect([m0 - global_zone_page_state(k, NR_MLOCK), k.vm_events[UNEVICTABLE_PGMUNLOCKED] - u0, k.vm_events[UNEVICTABLE_PGCLEARED] - c0]).toEqual([4, 4, 0]);
+  });
+
+  it("gives back only the VM_ACCOUNT VMAs' pages to Committed_AS", () => {
+    const k = boot();
+    const { p } = bare(k);
+    const c0 = k.vm_committed_as;
+    p.mmap(8 * PAGE);
+    p.mmap(4 * PAGE, { prot: "r" });
+    p.mmap(2 * PAGE, { flags: "private|anonymous|noreserve" });
+    expect(k.vm_committed_as - c0).toBe(8);
+    p.exit(0);
+    expect(k.vm_committed_as).toBe(c0);
+  });
+
+  it("flushes the TLB once, at the end (tlb_gather_mmu_fullmm: tlb_end_vma does not flush per VMA)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    for (const a of [0x50000000, 0x60000000, 0x70000000]) p.touch(p.mmap(4 * PAGE, { addr: a, flags: "private|anonymous|fixed" }), 4 * PAGE, { write: true });
+    const gen = mm.context.tlb_gen;
+    p.exit(0);
+    expect(mm.context.tlb_gen - gen).toBe(1);
   });
 
   it("zaps every page and frees every page table (unmap_vmas over 0..TASK_SIZE, free_pgtables)", () => {
@@ -376,5 +398,172 @@ describe("expand_downwards' guard gap", () => {
     p.touch(floor, PAGE, { write: true });
     expect(find_vma(mm, s)!.vm_start).toBe(floor);
     expect(() => p.touch(floor - PAGE, PAGE, { write: true })).toThrow();
+  });
+});
+
+describe("brk's limits (sys_brk, check_brk_limits, do_brk_flags)", () => {
+  /** A process with no image whose break starts at `at` (as if an ELF loader had put it there). */
+  function heapAt(k: Kernel, at: number, opts: SpawnOptions = {}): { p: Process; mm: mm_struct } {
+    const r = bare(k, opts);
+    r.mm.start_brk = r.mm.brk = at;
+    return r;
+  }
+
+  it("the break may come back down to start_brk itself (brk < mm->start_brk refuses)", () => {
+    const k = boot();
+    const p = spawnProcess(k, { comm: "t" });
+    const mm = taskOf(p).mm!;
+    expect(p.brk(mm.start_brk + 4 * PAGE)).toBe(mm.start_brk + 4 * PAGE);
+    expect(p.brk(mm.start_brk)).toBe(mm.start_brk);
+    expect(mm.brk).toBe(mm.start_brk);
+    // The heap's pages are gone with it.
+    expect(find_vma(mm, mm.start_brk)?.vm_start ?? TASK_SIZE).toBeGreaterThanOrEqual(mm.start_brk + 4 * PAGE);
+  });
+
+  it("RLIMIT_AS bounds the heap's growth (do_brk_flags' may_expand_vm), and vm_brk_flags' too (-ENOMEM)", () => {
+    const k = boot();
+    const { p, mm } = heapAt(k, 0x600000, { rlimits: { as: 4 * PAGE } });
+    expect(p.brk(0x600000 + 4 * PAGE)).toBe(0x600000 + 4 * PAGE);
+    expect(p.brk(0x600000 + 5 * PAGE)).toBe(0x600000 + 4 * PAGE);
+    expect(mm.total_vm).toBe(4);
+    expect(vm_brk_flags(k, taskOf(p), 0x700000, PAGE, 0)).toBe(-errnoValues.ENOMEM);
+    expect(mm.map_count).toBe(1);
+  });
+
+  it("a break high in the address space: check_brk_limits is asked about [oldbrk, newbrk) only", () => {
+    const k = boot();
+    const at = 0x500000000000; // above TASK_SIZE / 2: oldbrk + newbrk would be past TASK_SIZE
+    const { p, mm } = heapAt(k, at);
+    expect(p.brk(at + 2 * PAGE)).toBe(at + 2 * PAGE);
+    expect(find_vma(mm, at)!.vm_end).toBe(at + 2 * PAGE);
+    // Nothing above it: the break may reach TASK_SIZE less the page check_brk_limits' next test keeps, and no further.
+    const top = heapAt(k, TASK_SIZE - 4 * PAGE);
+    expect(top.p.brk(TASK_SIZE)).toBe(TASK_SIZE);
+    expect(top.p.brk(TASK_SIZE + PAGE)).toBe(TASK_SIZE);
+    expect(top.mm.total_vm).toBe(4);
+  });
+
+  it("a break below mmap_min_addr is refused to a user (get_unmapped_area's security_mmap_addr), granted to root", () => {
+    const k = boot();
+    const user = heapAt(k, 0x8000, { uid: 1000 });
+    expect(user.p.brk(0x8000 + 2 * PAGE)).toBe(0x8000);
+    expect(user.mm.map_count).toBe(0);
+    const root = heapAt(k, 0x8000);
+    expect(root.p.brk(0x8000 + 2 * PAGE)).toBe(0x8000 + 2 * PAGE);
+    expect(root.mm.map_count).toBe(1);
+  });
+
+  it("growth is populated only under mlockall(MCL_FUTURE), and only the new pages", () => {
+    const k = boot();
+    const { p, mm } = heapAt(k, 0x600000);
+    // An untouched mapping above the heap, within twice the break: populating past newbrk would fault it.
+    p.mmap(4 * PAGE, { addr: 0x600000 + 64 * PAGE, flags: "private|anonymous|fixed" });
+    expect(p.brk(0x600000 + 4 * PAGE)).toBe(0x600000 + 4 * PAGE);
+    expect(get_mm_rss(mm)).toBe(0);
+    p.mlockall("future");
+    expect(p.brk(0x600000 + 8 * PAGE)).toBe(0x600000 + 8 * PAGE);
+    // mm_populate(oldbrk, newbrk - oldbrk): the 4 new pages.
+    expect(get_mm_rss(mm)).toBe(4);
+  });
+
+  it("vm_brk_flags extends only an adjacent VMA: a moved one whose pgoff would follow on is left alone (vma->vm_end == addr)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const t = taskOf(p);
+    const a = p.mmap(2 * PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed" });
+    p.touch(a, 2 * PAGE, { write: true }); // an anon_vma: mremap keeps vm_pgoff 0x50000
+    expect(p.mremap(a, 2 * PAGE, 2 * PAGE, { fixed: 0x40000000 })).toBe(0x40000000);
+    expect(find_vma(mm, 0x40000000)!.vm_pgoff).toBe(0x50000);
+    // pgoff 0x50000 + 2 pages == 0x50002000 >> PAGE_SHIFT, but [0x40000000, 0x40002000) does not end there.
+    expect(vm_brk_flags(k, t, 0x50002000, PAGE, 0)).toBe(0);
+    expect(mm.map_count).toBe(2);
+    expect(find_vma(mm, 0x40000000)!.vm_end).toBe(0x40002000);
+  });
+
+  it("vm_brk_flags: the munmap of what was there failing (vm.max_map_count) is its error, nothing is mapped", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    p.mmap(8 * PAGE, { addr: 0x50000000, prot: "r", flags: "private|anonymous|fixed" });
+    k.vm.max_map_count = 1;
+    expect(vm_brk_flags(k, taskOf(p), 0x50000000 + 4 * PAGE, PAGE, 0)).toBe(-errnoValues.ENOMEM);
+    expect(mm.map_count).toBe(1);
+    expect(find_vma(mm, 0x50000000)!.vm_end).toBe(0x50000000 + 8 * PAGE);
+  });
+
+  it("vm_brk_flags at address 0 maps there for root (cap_mmap_addr lets CAP_SYS_RAWIO below mmap_min_addr)", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    expect(vm_brk_flags(k, taskOf(p), 0, PAGE, 0)).toBe(0);
+    expect(find_vma(mm, 0)!.vm_start).toBe(0);
+  });
+});
+
+describe("expand_downwards and expand_stack, called directly (their errnos)", () => {
+  it("-EFAULT for a VMA that does not grow down; expand_stack answers a VMA containing the address as it is", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    const a = p.mmap(2 * PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed" });
+    const v = find_vma(mm, a)!;
+    expect(expand_downwards(k, taskOf(p), v, a - PAGE)).toBe(-errnoValues.EFAULT);
+    expect(v.vm_start).toBe(a);
+    expect(expand_stack(k, taskOf(p), mm, a)).toBe(v);
+    expect(expand_stack(k, taskOf(p), mm, a + PAGE + 5)).toBe(v);
+    expect(expand_stack(k, taskOf(p), mm, a - PAGE)).toBeNull();
+  });
+
+  it("rounds the address down to its page; an address at or above vm_start changes nothing (0)", () => {
+    const k = boot();
+    const { p, mm } = bare(k, { rlimits: { stack: 2 * PAGE } });
+    const t = taskOf(p);
+    const s = p.mmap(4 * PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    const v = find_vma(mm, s)!;
+    // Already bigger than RLIMIT_STACK: no growth is checked when there is none to make.
+    expect(expand_downwards(k, t, v, s)).toBe(0);
+    expect(expand_downwards(k, t, v, s + PAGE)).toBe(0);
+    expect([v.vm_start, mm.stack_vm]).toEqual([s, 4]);
+    p.setRlimit("stack", 8 * PAGE);
+    expect(expand_downwards(k, t, v, s - 2 * PAGE + 5)).toBe(0);
+    expect([v.vm_start, mm.stack_vm]).toEqual([s - 2 * PAGE, 6]);
+  });
+
+  it("-ENOMEM past RLIMIT_STACK, RLIMIT_AS, RLIMIT_MEMLOCK, overcommit, the guard gap or vm_pgoff, with nothing changed; -EPERM below mmap_min_addr", () => {
+    const k = boot();
+    const grow = (opts: SpawnOptions, flags = "private|anonymous|fixed|growsdown", at = 0x50000000): { r: number; mm: mm_struct } => {
+      const { p, mm } = bare(k, opts);
+      const s = p.mmap(PAGE, { addr: at, flags });
+      const v = find_vma(mm, s)!;
+      const r = expand_downwards(k, taskOf(p), v, s - 4 * PAGE);
+      return { r, mm };
+    };
+    const ENOMEM = -errnoValues.ENOMEM;
+    for (const opts of [{ rlimits: { stack: 4 * PAGE } }, { rlimits: { as: 4 * PAGE } }]) {
+      const { r, mm } = grow(opts);
+      expect(r).toBe(ENOMEM);
+      expect([mm.total_vm, mm.stack_vm, find_vma(mm, 0x50000000)!.vm_start]).toEqual([1, 1, 0x50000000]);
+    }
+    expect(grow({ uid: 1000, rlimits: { memlock: 4 * PAGE } }, "private|anonymous|fixed|growsdown|locked").r).toBe(ENOMEM);
+    expect(grow({ uid: 1000, rlimits: { memlock: 5 * PAGE } }, "private|anonymous|fixed|growsdown|locked").r).toBe(0);
+    // Below mmap_min_addr (64K): -EPERM.
+    expect(grow({}, "private|anonymous|fixed|growsdown", 0x12000).r).toBe(-errnoValues.EPERM);
+    // An accessible VMA a page below: the guard gap.
+    const g = bare(k);
+    g.p.mmap(PAGE, { addr: 0x50000000 - 8 * PAGE, prot: "r", flags: "private|anonymous|fixed" });
+    const gs = g.p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    expect(expand_downwards(k, taskOf(g.p), find_vma(g.mm, gs)!, gs - 4 * PAGE)).toBe(ENOMEM);
+    // Strict overcommit with no room to charge.
+    const o = bare(k, { rlimits: { stack: Infinity } });
+    const os = o.p.mmap(PAGE, { addr: 0x50000000, flags: "private|anonymous|fixed|growsdown" });
+    k.vm.overcommit_memory = OVERCOMMIT_NEVER;
+    expect(expand_downwards(k, taskOf(o.p), find_vma(o.mm, os)!, os - 200 * MiB)).toBe(ENOMEM);
+    expect(o.mm.total_vm).toBe(1);
+    k.vm.overcommit_memory = 0;
+    // vm_pgoff: a growsdown VMA moved up from 0x12000 (pgoff 0x12) grows by 0x12 pages at most.
+    const m = bare(k);
+    const ms = m.p.mmap(PAGE, { addr: 0x12000, flags: "private|anonymous|fixed|growsdown" });
+    m.p.touch(ms, PAGE, { write: true });
+    m.p.mremap(ms, PAGE, PAGE, { fixed: 0x50000000 });
+    const mv = find_vma(m.mm, 0x50000000)!;
+    expect(expand_downwards(k, taskOf(m.p), mv, 0x50000000 - 0x13 * PAGE)).toBe(ENOMEM);
+    expect(mv.vm_start).toBe(0x50000000);
   });
 });

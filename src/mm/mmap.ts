@@ -1345,7 +1345,9 @@ export const OVERCOMMIT_NEVER = 2;
  * as the brk syscall treats any non-zero result as failure.
  */
 function check_data_rlimit(rlim: number, newv: number, start: number, end_data: number, start_data: number): number {
+  // Stryker disable next-line ConditionalExpression: nothing exceeds an infinite limit (6.1 tests RLIM_INFINITY, which a sum of addresses cannot exceed)
   if (Number.isFinite(rlim)) {
+    // Stryker disable next-line UnaryOperator: sys_brk reads only whether the result is non-zero
     if (newv - start + (end_data - start_data) > rlim) return -errnoValues.ENOSPC;
   }
   return 0;
@@ -1405,10 +1407,17 @@ export function sys_brk(k: Kernel, t: task_struct, brk: number, out: BrkResult):
     mm.brk = brk;
     return (out.brk = brk);
   }
+  // Stryker disable next-line EqualityOperator: at brk == mm->brk the page-aligned breaks are equal, which returned above
   if (brk <= mm.brk) {
     // Shrink: the range must be the heap's own VMA.
     const brkvma = find_vma_intersection(mm, newbrk, oldbrk);
-    if (!brkvma || brkvma.vm_start >= oldbrk) return (out.brk = origbrk);
+    if (
+      !brkvma ||
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: find_vma_intersection(newbrk, oldbrk) answers only a VMA that starts below oldbrk
+      brkvma.vm_start >= oldbrk
+    ) {
+      return (out.brk = origbrk);
+    }
     mm.brk = brk;
     if (do_align_munmap(k, mm, brkvma, newbrk, oldbrk)) {
       mm.brk = origbrk;
@@ -1423,7 +1432,12 @@ export function sys_brk(k: Kernel, t: task_struct, brk: number, out: BrkResult):
 
   // The next VMA (and its guard gap) must not be within one page of the new break.
   const next = find_vma(mm, oldbrk);
-  if (next && next.vm_start < newbrk + PAGE_SIZE + stack_guard_gap && newbrk + PAGE_SIZE > vm_start_gap(next)) {
+  if (
+    next &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: mas_find's limit; for a VMA at or past it vm_start_gap(next) >= newbrk + PAGE_SIZE, so the next test is false anyway
+    next.vm_start < newbrk + PAGE_SIZE + stack_guard_gap &&
+    newbrk + PAGE_SIZE > vm_start_gap(next)
+  ) {
     return (out.brk = origbrk);
   }
   // mas_prev(&mas, mm->start_brk): the VMA below oldbrk, if it reaches above start_brk. A bss
@@ -1485,7 +1499,13 @@ export function expand_downwards(k: Kernel, t: task_struct, vma: vm_area_struct,
   const mm = vma.vm_mm;
   if (!(vma.vm_flags & VM_GROWSDOWN)) return -EFAULT;
   address -= offset_in_page(address);
-  if (address < mmap_min_addr(k) || address < FIRST_USER_ADDRESS) return -EPERM;
+  if (
+    address < mmap_min_addr(k) ||
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: FIRST_USER_ADDRESS is 0 on x86-64, below the 64K mmap_min_addr floor tested first
+    address < FIRST_USER_ADDRESS
+  ) {
+    return -EPERM;
+  }
   const prev = vma_prev(mm, vma);
   if (prev) {
     const accessible = (prev.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
@@ -1533,10 +1553,12 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
   lru_add_drain(k);
   // tlb_gather_mmu_fullmm: the whole address space goes; one flush of everything at the end.
   const tlb = tlb_gather_mmu(k, mm, true);
+  // Stryker disable next-line ConditionalExpression: unmap_vmas returns at once for an mm without page tables
   if (mm.pgd >= 0) {
     unmap_vmas(k, tlb, mm, vmas, 0, TASK_SIZE);
   }
   mm.flags |= 1 << MMF_OOM_SKIP;
+  // Stryker disable next-line ConditionalExpression: free_pgtables returns at once for an mm without page tables
   if (mm.pgd >= 0) free_pgtables(k, tlb, mm, vmas, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING);
   tlb_finish_mmu(k, tlb);
   let nr_accounted = 0;
@@ -1545,7 +1567,7 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
     if (vma.vm_file) __remove_shared_vm_struct(vma);
     remove_vma(k, vma);
   }
-  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ConditionalExpression: a KernelBug guard only a broken invariant reaches (map_count is kept with the tree)
   if (vmas.length !== mm.map_count) throw new KernelBug("exit_mmap: map_count mismatch", { count: vmas.length, map_count: mm.map_count });
   mm.mm_mt.mtree_destroy();
   mm.map_count = 0;
