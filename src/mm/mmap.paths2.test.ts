@@ -451,6 +451,10 @@ describe("brk's limits (sys_brk, check_brk_limits, do_brk_flags)", () => {
     const root = heapAt(k, 0x8000);
     expect(root.p.brk(0x8000 + 2 * PAGE)).toBe(0x8000 + 2 * PAGE);
     expect(root.mm.map_count).toBe(1);
+    // Even a heap starting at 0 (check_brk_limits' get_unmapped_area answers 0, which is no error).
+    const zero = heapAt(k, 0);
+    expect(zero.p.brk(2 * PAGE)).toBe(2 * PAGE);
+    expect(find_vma(zero.mm, 0)!.vm_end).toBe(2 * PAGE);
   });
 
   it("growth is populated only under mlockall(MCL_FUTURE), and only the new pages", () => {
