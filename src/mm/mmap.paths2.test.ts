@@ -571,3 +571,13 @@ describe("expand_downwards and expand_stack, called directly (their errnos)", ()
     expect(mv.vm_start).toBe(0x50000000);
   });
 });
+
+describe("do_mmap at address 0", () => {
+  it("root may map at 0 with MAP_FIXED (get_unmapped_area answers 0, which is no error), and MAP_POPULATE faults it in", () => {
+    const k = boot();
+    const { p, mm } = bare(k);
+    expect(p.mmap(2 * PAGE, { addr: 0, flags: "private|anonymous|fixed|populate" })).toBe(0);
+    expect(find_vma(mm, 0)!.vm_end).toBe(2 * PAGE);
+    expect(get_mm_rss(mm)).toBe(2);
+  });
+});
