@@ -343,6 +343,14 @@ describe("do_mmap's hint, length and fallbacks", () => {
     }
   });
 
+  it("the legacy (bottom-up) layout keeps a hint rounded down: round_hint_to_min's hint &= PAGE_MASK comes before arch_get_unmapped_area's PAGE_ALIGN", () => {
+    const k = boot();
+    k.vm.legacy_va_layout = 1;
+    const { p } = bare(k);
+    // Rounded up instead, 0x60000123 would be 0x60001000.
+    expect(p.mmap(PAGE, { addr: 0x60000123 })).toBe(0x60000000);
+  });
+
   it("a length is rounded up to whole pages (PAGE_ALIGN), on either path", () => {
     for (const fast of [true, false]) {
       const k = boot();
