@@ -880,6 +880,7 @@ function unmap_region(
   end: number,
 ): void {
   lru_add_drain(k);
+  // Stryker disable next-line ConditionalExpression: a shortcut; with no page tables unmap_vmas and free_pgtables return at once, rss is 0 and tlb_finish_mmu has nothing to flush
   if (mm.pgd < 0) return; // no page tables were ever made
   const tlb = tlb_gather_mmu(k, mm);
   update_hiwater_rss(mm);
@@ -927,11 +928,13 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const prev = mt.mt_prev(v);
   // The detached VMAs (mt_detach): unmap_region and remove_mt read them.
   const detached = mm.detached;
-  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ConditionalExpression: a KernelBug guard only a broken invariant reaches (nothing unmaps while an unmap of the same mm is under way)
   if (detached.length !== 0) throw new KernelBug("do_align_munmap: nested on one mm", { start });
   let locked_vm = 0;
   // __split_vma at the end: a hugetlb VMA refuses an unaligned end before anything is detached.
+  // Stryker disable next-line EqualityOperator: a VMA starting at end is asked about its own start, which may_split (hugetlb: a huge page boundary) always accepts
   for (let w = v; w !== null && w.vm_start < end; w = mt.mt_next(w)) {
+    // Stryker disable next-line EqualityOperator: a VMA ending at end is asked about its own end, which may_split always accepts
     if (w.vm_end > end) {
       const err = vma_may_split(k, w, end);
       if (err) return err;
@@ -947,13 +950,15 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   const next = v;
   const count = detached.length;
   for (let j = 0; j < count; j++) mt.mtree_erase(detached[j]);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: clearing the last-hit cache more often changes no lookup (find_vma falls back to the tree); the mutants that keep a stale entry are killed
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   for (let j = 0; j < count; j++) if (detached[j].vm_file) __remove_shared_vm_struct(detached[j]);
   mm.locked_vm -= locked_vm;
   mm.map_count -= count;
-  if (locked_vm) munlock_detached(k, detached);
+  munlock_detached(k, detached); // only VM_LOCKED VMAs: nothing to do unless locked_vm > 0
   unmap_region(k, mm, detached, prev, next, start, end);
   remove_mt(k, mm, detached);
+  // Stryker disable next-line EqualityOperator: one pop more, of an empty array, changes nothing
   for (let j = 0; j < count; j++) detached.pop();
   return 0;
 }
@@ -963,7 +968,14 @@ function do_align_munmap(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
  * range beyond TASK_SIZE or a zero length; 0 when nothing was mapped there.
  */
 export function do_munmap(k: Kernel, mm: mm_struct, start: number, len: number): number {
-  if (offset_in_page(start) || start > TASK_SIZE || len > TASK_SIZE - start) return -EINVAL;
+  if (
+    offset_in_page(start) ||
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with len >= 0, start >= TASK_SIZE is caught by the next test too (6.1 needs this one as its unsigned TASK_SIZE - start would wrap)
+    start > TASK_SIZE ||
+    len > TASK_SIZE - start
+  ) {
+    return -EINVAL;
+  }
   const end = start + PAGE_ALIGN(len);
   if (end === start) return -EINVAL;
   const vma = find_vma(mm, start);
@@ -985,10 +997,11 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
   mt.mtree_erase(vma); // KernelBug when vma is not in the tree
   const prev = mt.mas_prev_entry();
   const next = mt.mas_entry();
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator: clearing the last-hit cache more often changes no lookup, and do_munmap's find_vma has just set it (never null here)
   if (mm.cache !== null && mm.cache.vm_start < end && mm.cache.vm_end > start) mm.cache = null;
   mm.map_count--;
   const detached = mm.detached;
-  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ConditionalExpression: a KernelBug guard only a broken invariant reaches (nothing unmaps while an unmap of the same mm is under way)
   if (detached.length !== 0) throw new KernelBug("munmap_vma_fast: nested on one mm", { start });
   detached.push(vma);
   unmap_region(k, mm, detached, prev, next, start, end);
@@ -1026,6 +1039,7 @@ export function mmap_region(
   const end = addr + len;
   let charged = 0;
 
+  // Stryker disable next-line ConditionalExpression: may_expand_vm is monotonic in npages, so when it allows pglen it allows pglen - nr_pages too
   if (!may_expand_vm(t, mm, vm_flags, pglen)) {
     // MAP_FIXED may remove pages of mappings that intersect: count those as freed.
     const nr_pages = count_vma_pages_range(mm, addr, end);
@@ -1035,11 +1049,13 @@ export function mmap_region(
   // Clear the range (MAP_FIXED over existing mappings). do_munmap finds nothing to do when no
   // VMA overlaps, so only its argument checks are made then, and the slot found here is kept.
   let next = mm.mm_mt.mt_find(addr);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: when no VMA overlaps, do_munmap returns 0 having changed nothing (its argument checks pass, see below)
   if (next !== null && next.vm_start < end) {
     if (do_munmap(k, mm, addr, len)) return -ENOMEM;
     next = mm.mm_mt.mt_find(addr);
-  // Stryker disable next-line LogicalOperator,ArithmeticOperator: do_mmap, the only caller, passes a range get_unmapped_area accepted, so every operand is false and no combination of them differs
+  // Stryker disable next-line all: do_mmap, the only caller, passes a range get_unmapped_area accepted, so every operand is false and no combination of them differs
   } else if (offset_in_page(addr) || addr > TASK_SIZE || len > TASK_SIZE - addr || PAGE_ALIGN(len) === 0) {
+    // Stryker disable next-line all: unreachable (above)
     return -ENOMEM; // do_munmap's -EINVAL
   }
 
@@ -1052,6 +1068,7 @@ export function mmap_region(
   const prev = mm.mm_mt.mt_prev(next);
   let vma: vm_area_struct | null = null;
 
+  // Stryker disable next-line ConditionalExpression: do_mmap's vm_flags (calc_vm_prot_bits, calc_vm_flag_bits, def_flags) never hold a VM_SPECIAL bit; only ->mmap sets one, later
   if (!(vm_flags & VM_SPECIAL)) {
     let merge_start = addr;
     let merge_end = end;
@@ -1086,10 +1103,12 @@ export function mmap_region(
       vma.vm_file = filp;
       filp.f_count++;
       const mmapHook = filp.f_op.mmap;
+      // Stryker disable next-line UnaryOperator: do_mmap has already returned -ENODEV for a file without ->mmap
       const error = mmapHook ? mmapHook(filp, vma, k) : -ENODEV;
       if (error) {
         fput(k, filp);
         vm_area_free(k, vma);
+        // Stryker disable next-line ConditionalExpression: vm_unacct_memory(0) changes nothing
         if (charged) vm_unacct_memory(k, charged);
         return error;
       }
@@ -1098,6 +1117,7 @@ export function mmap_region(
       const error = shmem_zero_setup(k, t, vma);
       if (error) {
         vm_area_free(k, vma);
+        // Stryker disable next-line ConditionalExpression: shared memory is never accountable_mapping's, so charged is 0 here
         if (charged) vm_unacct_memory(k, charged);
         return error;
       }
@@ -1124,6 +1144,7 @@ export function mmap_region(
 /** round_hint_to_min: a non-zero hint below mmap_min_addr moves up to it. */
 function round_hint_to_min(hint: number, mmap_min_addr: number): number {
   hint -= offset_in_page(hint);
+  // Stryker disable next-line EqualityOperator: at hint == mmap_min_addr (so page aligned) PAGE_ALIGN(mmap_min_addr) is hint itself
   if (hint !== 0 && hint < mmap_min_addr) return PAGE_ALIGN(mmap_min_addr);
   return hint;
 }
@@ -1148,7 +1169,9 @@ function mmap_anon_fast(k: Kernel, t: task_struct, mm: mm_struct, len: number, p
   const addr = unmapped_area_topdown(mm, unmapped_info(mm, true, len, PAGE_SIZE, mm.mmap_base, 0));
   if (addr < 0) return FAST_MISS;
   // get_unmapped_area's checks of the answer.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: the answer ends at or below mmap_base, itself below TASK_SIZE, so the test is false whatever the variant
   if (addr > TASK_SIZE - len) return -ENOMEM;
+  // Stryker disable next-line ConditionalExpression,UnaryOperator: the gap search answers page-aligned addresses only
   if (offset_in_page(addr)) return -EINVAL;
   if (addr < k.vm.mmap_min_addr && !capable(t)) return -EPERM;
   return mmap_region_anon_fast(k, t, mm, addr, len, calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC);
@@ -1321,7 +1344,9 @@ export const OVERCOMMIT_NEVER = 2;
  * as the brk syscall treats any non-zero result as failure.
  */
 function check_data_rlimit(rlim: number, newv: number, start: number, end_data: number, start_data: number): number {
+  // Stryker disable next-line ConditionalExpression: nothing exceeds an infinite limit (6.1 tests RLIM_INFINITY, which a sum of addresses cannot exceed)
   if (Number.isFinite(rlim)) {
+    // Stryker disable next-line UnaryOperator: sys_brk reads only whether the result is non-zero
     if (newv - start + (end_data - start_data) > rlim) return -errnoValues.ENOSPC;
   }
   return 0;
@@ -1381,10 +1406,17 @@ export function sys_brk(k: Kernel, t: task_struct, brk: number, out: BrkResult):
     mm.brk = brk;
     return (out.brk = brk);
   }
+  // Stryker disable next-line EqualityOperator: at brk == mm->brk the page-aligned breaks are equal, which returned above
   if (brk <= mm.brk) {
     // Shrink: the range must be the heap's own VMA.
     const brkvma = find_vma_intersection(mm, newbrk, oldbrk);
-    if (!brkvma || brkvma.vm_start >= oldbrk) return (out.brk = origbrk);
+    if (
+      !brkvma ||
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: find_vma_intersection(newbrk, oldbrk) answers only a VMA that starts below oldbrk
+      brkvma.vm_start >= oldbrk
+    ) {
+      return (out.brk = origbrk);
+    }
     mm.brk = brk;
     if (do_align_munmap(k, mm, brkvma, newbrk, oldbrk)) {
       mm.brk = origbrk;
@@ -1399,7 +1431,12 @@ export function sys_brk(k: Kernel, t: task_struct, brk: number, out: BrkResult):
 
   // The next VMA (and its guard gap) must not be within one page of the new break.
   const next = find_vma(mm, oldbrk);
-  if (next && next.vm_start < newbrk + PAGE_SIZE + stack_guard_gap && newbrk + PAGE_SIZE > vm_start_gap(next)) {
+  if (
+    next &&
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: mas_find's limit; for a VMA at or past it vm_start_gap(next) >= newbrk + PAGE_SIZE, so the next test is false anyway
+    next.vm_start < newbrk + PAGE_SIZE + stack_guard_gap &&
+    newbrk + PAGE_SIZE > vm_start_gap(next)
+  ) {
     return (out.brk = origbrk);
   }
   // mas_prev(&mas, mm->start_brk): the VMA below oldbrk, if it reaches above start_brk. A bss
@@ -1461,7 +1498,13 @@ export function expand_downwards(k: Kernel, t: task_struct, vma: vm_area_struct,
   const mm = vma.vm_mm;
   if (!(vma.vm_flags & VM_GROWSDOWN)) return -EFAULT;
   address -= offset_in_page(address);
-  if (address < mmap_min_addr(k) || address < FIRST_USER_ADDRESS) return -EPERM;
+  if (
+    address < mmap_min_addr(k) ||
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: FIRST_USER_ADDRESS is 0 on x86-64, below the 64K mmap_min_addr floor tested first
+    address < FIRST_USER_ADDRESS
+  ) {
+    return -EPERM;
+  }
   const prev = vma_prev(mm, vma);
   if (prev) {
     const accessible = (prev.vm_flags & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
@@ -1509,10 +1552,12 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
   lru_add_drain(k);
   // tlb_gather_mmu_fullmm: the whole address space goes; one flush of everything at the end.
   const tlb = tlb_gather_mmu(k, mm, true);
+  // Stryker disable next-line ConditionalExpression: unmap_vmas returns at once for an mm without page tables
   if (mm.pgd >= 0) {
     unmap_vmas(k, tlb, mm, vmas, 0, TASK_SIZE);
   }
   mm.flags |= 1 << MMF_OOM_SKIP;
+  // Stryker disable next-line ConditionalExpression: free_pgtables returns at once for an mm without page tables
   if (mm.pgd >= 0) free_pgtables(k, tlb, mm, vmas, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING);
   tlb_finish_mmu(k, tlb);
   let nr_accounted = 0;
@@ -1521,7 +1566,7 @@ export function exit_mmap(k: Kernel, mm: mm_struct): void {
     if (vma.vm_file) __remove_shared_vm_struct(vma);
     remove_vma(k, vma);
   }
-  // Stryker disable next-line StringLiteral,ObjectLiteral: the message and payload of a KernelBug only a broken invariant raises
+  // Stryker disable next-line StringLiteral,ObjectLiteral,ConditionalExpression: a KernelBug guard only a broken invariant reaches (map_count is kept with the tree)
   if (vmas.length !== mm.map_count) throw new KernelBug("exit_mmap: map_count mismatch", { count: vmas.length, map_count: mm.map_count });
   mm.mm_mt.mtree_destroy();
   mm.map_count = 0;
