@@ -119,6 +119,12 @@ describe("shrink_lruvec's proportional scan once nr_to_reclaim is met", () => {
     const d = run([0, 0, 40, 40]);
     expect(d.out).toEqual([0, 0, 32, 32]);
     expect(d.sc.skipped_deactivate).toBe(false);
+    // The anon bit for an anon list: targets IA 0, AA 40, IF 40, AF 0 with only DEACTIVATE_FILE.
+    // Round one: AA's 32 skipped, IF 32; nr_file = 8 <= nr_anon = 8: scan_target = 41,
+    // percentage = 800 / 41 = 19, file stops; nr[AA] = 40 * 81 / 100 = 32 - min(32, 32) = 0.
+    const a = run([0, 40, 40, 0], { may_deactivate: DEACTIVATE_FILE });
+    expect(a.out).toEqual([0, 0, 32, 0]);
+    expect(a.sc.skipped_deactivate).toBe(true);
   });
 });
 
