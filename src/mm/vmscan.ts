@@ -254,6 +254,7 @@ export class scan_control {
   order = 0;
   priority = DEF_PRIORITY;
   /** The highest zone reclaim may take pages from. */
+  // Stryker disable next-line ArithmeticOperator: no zone lies above MAX_NR_ZONES - 1 and lruvec_lru_size stops there, so a larger reclaim_idx is the same
   reclaim_idx = MAX_NR_ZONES - 1;
   may_writepage = true;
   may_unmap = true;
@@ -273,6 +274,7 @@ export class scan_control {
   /** The memcg whose limit reclaim works for (null: global reclaim). cgroup_reclaim(sc) is target_mem_cgroup !== null. */
   target_mem_cgroup: mem_cgroup | null = null;
   /** memory.reclaim's proactive reclaim. */
+  // Stryker disable next-line BooleanLiteral: nothing in the model reads sc.proactive (6.1 reads it only to skip vmpressure, which is not modelled)
   proactive = false;
   /** Reclaim may take from memcgs within memory.low (the second pass); one was skipped. */
   memcg_low_reclaim = false;
@@ -318,6 +320,7 @@ export class reclaim_stat {
   nr_writeback = 0;
   nr_immediate = 0;
   nr_pageout = 0;
+  // Stryker disable next-line ArrayDeclaration: shrink_folio_list resets the stat it fills (reset() below) before anything reads it
   readonly nr_activate = [0, 0];
   nr_ref_keep = 0;
   nr_unmap_fail = 0;
@@ -344,6 +347,7 @@ function trace(k: Kernel, event: string, message: string): void {
   const fields: Record<string, string> = {};
   for (const kv of message.split(" ")) {
     const eq = kv.indexOf("=");
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: every word of a vmscan tracepoint message is name=value with a name
     if (eq > 0) fields[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   k.trace.emit(event, fields, message);
@@ -369,6 +373,7 @@ function can_reclaim_anon_pages(k: Kernel): boolean {
  * @kernel mm/vmscan.c can_reclaim_anon_pages
  */
 function can_reclaim_anon_pages_sc(k: Kernel, sc: scan_control): boolean {
+  // Stryker disable next-line ConditionalExpression: for no memcg mem_cgroup_get_nr_swap_pages is get_nr_swap_pages
   if (sc.target_mem_cgroup !== null) return mem_cgroup_get_nr_swap_pages(k, sc.target_mem_cgroup) > 0;
   return get_nr_swap_pages(k) > 0;
 }
@@ -397,8 +402,10 @@ export function zone_reclaimable_pages(k: Kernel, z: zone): number {
  */
 function lruvec_lru_size(lv: lruvec, pgdat: pglist_data, lru: number, zone_idx: number): number {
   let size = 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: zone_idx (sc.reclaim_idx) is at most MAX_NR_ZONES - 1, so the second bound never stops the loop
   for (let zid = 0; zid <= zone_idx && zid < MAX_NR_ZONES; zid++) {
     const z = pgdat.node_zones[zid];
+    // Stryker disable next-line ConditionalExpression: a zone without managed pages has no LRU pages to count
     if (!z.managed_zone()) continue;
     size += lv.lru_zone_size[zid * NR_LRU_LISTS + lru];
   }
@@ -436,8 +443,10 @@ export function reclaim_throttle(k: Kernel, pgdat: pglist_data, reason: number):
     // been written: sleep until then, or the timeout.
     const deadline = k.now_ns + timeout;
     const want = pgdat.nr_reclaim_start + SWAP_CLUSTER_MAX * pgdat.nr_writeback_throttled;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: at the deadline the body sleeps 0 ns, which breaks the loop
     while (k.now_ns < deadline && pgdat.vm_stat[NR_THROTTLED_WRITTEN] <= want) {
       const before = k.now_ns;
+      // Stryker disable next-line ArithmeticOperator: the timeouts (HZ/10) are whole multiples of the 100 µs poll, so the last poll ends at the deadline either way
       schedule_timeout(k, Math.min(deadline - k.now_ns, 100_000));
       if (k.now_ns === before) break;
     }
@@ -457,6 +466,7 @@ function skip_throttle_noprogress(k: Kernel, pgdat: pglist_data): boolean {
   let reclaimable = 0;
   let write_pending = 0;
   for (const z of pgdat.node_zones) {
+    // Stryker disable next-line ConditionalExpression: a zone without managed pages has no reclaimable, free or write-pending pages
     if (!z.managed_zone()) continue;
     reclaimable += zone_reclaimable_pages(k, z);
     write_pending += z.vm_stat[NR_ZONE_WRITE_PENDING];
@@ -895,6 +905,7 @@ export function mem_cgroup_lruvec(memcg: mem_cgroup | null, pgdat: pglist_data):
 /** Clears LRUVEC_CONGESTED on every memcg's lruvec of the node (kswapd found it balanced). @kernel mm/vmscan.c clear_pgdat_congested */
 function clear_lruvec_congested(k: Kernel, pgdat: pglist_data): void {
   pgdat.__lruvec.flags &= ~LRUVEC_CONGESTED;
+  // Stryker disable next-line ConditionalExpression: with no memcg, byId holds the root (skipped by its id) and freed ids (null), so the loop clears nothing either
   if (k.memcg.nr_memcgs === 0) return;
   for (const memcg of k.memcg.byId) if (memcg !== null && memcg.id !== 0) memcg.nodeinfo[pgdat.node_id].flags &= ~LRUVEC_CONGESTED;
 }
@@ -910,6 +921,7 @@ function clear_lruvec_congested(k: Kernel, pgdat: pglist_data): void {
  */
 function protected_scan(k: Kernel, lv: lruvec, sc: scan_control, lruvec_size: number, scan: number): number {
   const memcg = lv.memcg;
+  // Stryker disable next-line ConditionalExpression: only a memcg's lruvec gets here (get_scan_count tests memcg_id), and its memcg is never null
   if (memcg === null) return scan;
   const pr = mem_cgroup_protection(sc.target_mem_cgroup, memcg);
   const min = pr[0];
@@ -939,6 +951,7 @@ function protected_scan(k: Kernel, lv: lruvec, sc: scan_control, lruvec_size: nu
  */
 function shrink_node_memcgs(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   const target = sc.target_mem_cgroup;
+  // Stryker disable next-line ConditionalExpression,BlockStatement: with no memcg the loop below visits the root alone, whose lruvec is the node's: the same shrink_lruvec
   if (k.memcg.nr_memcgs === 0) {
     // The root alone: its lruvec is the node's.
     shrink_lruvec(k, pgdat.__lruvec, pgdat, sc);
@@ -970,12 +983,14 @@ export function try_to_free_mem_cgroup_pages(k: Kernel, memcg: mem_cgroup, nr_pa
   sc.nr_to_reclaim = Math.max(nr_pages, SWAP_CLUSTER_MAX);
   // (current_gfp_context(gfp_mask) & GFP_RECLAIM_MASK) | (GFP_HIGHUSER_MOVABLE & ~GFP_RECLAIM_MASK)
   sc.gfp_mask = (gfp_mask & GFP_RECLAIM_MASK_) | (GFP_HIGHUSER_MOVABLE & ~GFP_RECLAIM_MASK_);
+  // Stryker disable next-line ArithmeticOperator: no zone lies above MAX_NR_ZONES - 1 and lruvec_lru_size stops there, so a larger reclaim_idx is the same
   sc.reclaim_idx = MAX_NR_ZONES - 1;
   sc.target_mem_cgroup = memcg;
   sc.priority = DEF_PRIORITY;
   sc.may_writepage = true;
   sc.may_unmap = true;
   sc.may_swap = (reclaim_options & MEMCG_RECLAIM_MAY_SWAP) !== 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: nothing in the model reads sc.proactive (6.1 reads it only to skip vmpressure, which is not modelled)
   sc.proactive = (reclaim_options & MEMCG_RECLAIM_PROACTIVE) !== 0;
   // node_zonelist(numa_node_id(), sc.gfp_mask)
   const zonelist = k.node_data[cpu_to_node(k, k.cpu)].node_zonelists;
@@ -1012,7 +1027,7 @@ function too_many_isolated(k: Kernel, pgdat: pglist_data, file: boolean, sc: sca
  * Scans up to nr_to_scan pages from the tail of an inactive list and reclaims what it can.
  * @kernel mm/vmscan.c shrink_inactive_list
  */
-function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control, lru: number): number {
+export function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control, lru: number): number {
   const file = lru === LRU_INACTIVE_FILE;
   const ft = file ? 1 : 0;
   let stalled = false;
@@ -1028,6 +1043,7 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: 
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
   const scan_item = sc.kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT;
   if (sc.target_mem_cgroup === null) k.vm_events[scan_item] += nr_scanned;
+  // Stryker disable next-line ConditionalExpression: __count_memcg_events ignores the root memcg (id 0) itself
   if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), scan_item, nr_scanned);
   k.vm_events[PGSCAN_ANON + ft] += nr_scanned;
   if (nr_taken === 0) return 0;
@@ -1038,6 +1054,7 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: 
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] -= nr_taken;
   const steal_item = sc.kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT;
   if (sc.target_mem_cgroup === null) k.vm_events[steal_item] += nr_reclaimed;
+  // Stryker disable next-line ConditionalExpression: __count_memcg_events ignores the root memcg (id 0) itself
   if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), steal_item, nr_reclaimed);
   k.vm_events[PGSTEAL_ANON + ft] += nr_reclaimed;
   lru_note_cost(k, lv, pgdat, file, stat.nr_pageout);
@@ -1068,7 +1085,7 @@ function shrink_inactive_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: 
  * referenced executable file pages, which get another round on the active list.
  * @kernel mm/vmscan.c shrink_active_list
  */
-function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control, lru: number): void {
+export function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pglist_data, sc: scan_control, lru: number): void {
   const file = lru === LRU_ACTIVE_FILE;
   const ft = file ? 1 : 0;
   const mem = k.mem_map;
@@ -1080,6 +1097,7 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pg
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] += nr_taken;
   // Global PGREFILL only for global reclaim (`if (!cgroup_reclaim(sc))`), as shrink_inactive_list counts PGSCAN_*.
   if (sc.target_mem_cgroup === null) k.vm_events[PGREFILL] += nr_scanned;
+  // Stryker disable next-line ConditionalExpression: __count_memcg_events ignores the root memcg (id 0) itself
   if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), PGREFILL, nr_scanned);
   let nr_rotated = 0;
   while (lists[L_SRC] !== NO_PFN) {
@@ -1105,6 +1123,7 @@ function shrink_active_list(k: Kernel, nr_to_scan: number, lv: lruvec, pgdat: pg
   const nr_activate = move_folios_to_lru(k, lists, L_RET, L_SKIPPED);
   const nr_deactivate = move_folios_to_lru(k, lists, L_FREE, L_SKIPPED);
   k.vm_events[PGDEACTIVATE] += nr_deactivate;
+  // Stryker disable next-line ConditionalExpression: __count_memcg_events ignores the root memcg (id 0) itself
   if (lv.memcg_id !== 0) __count_memcg_events(k, mem_cgroup_from_id(k, lv.memcg_id), PGDEACTIVATE, nr_deactivate);
   pgdat.vm_stat[NR_ISOLATED_ANON + ft] -= nr_taken;
   free_folio_list(k, lists, L_SKIPPED);
@@ -1147,7 +1166,7 @@ export function inactive_is_low(lv: lruvec, pgdat: pglist_data, inactive_lru: nu
  * that only anon can be reclaimed.
  * @kernel mm/vmscan.c prepare_scan_count
  */
-function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
+export function prepare_scan_count(k: Kernel, pgdat: pglist_data, sc: scan_control): void {
   if (lru_gen_enabled(k)) return;
   // target_lruvec: the lruvec of the memcg reclaim works for (the node's own for global reclaim).
   const lv = mem_cgroup_lruvec(sc.target_mem_cgroup, pgdat);
@@ -1226,6 +1245,7 @@ export function get_scan_count(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: sc
     let scan = shr(lruvec_size, sc.priority);
     // Memory protection (memory.min/low): scan a protected memcg in proportion to how far its
     // usage exceeds its protection.
+    // Stryker disable next-line ConditionalExpression: the root's lruvec has no memcg, for which protected_scan returns scan unchanged
     if (lv.memcg_id !== 0) scan = protected_scan(k, lv, sc, lruvec_size, scan);
     switch (scan_balance) {
       case SCAN_EQUAL:
@@ -1249,7 +1269,7 @@ export function get_scan_count(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: sc
  * active anon list if the inactive one is low.
  * @kernel mm/vmscan.c shrink_lruvec
  */
-function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control): void {
+export function shrink_lruvec(k: Kernel, lv: lruvec, pgdat: pglist_data, sc: scan_control): void {
   if (lru_gen_enabled(k)) {
     lru_gen_shrink_lruvec(k, lv, pgdat, sc);
     return;
