@@ -603,6 +603,12 @@ function walk_slot(pgd: number, pmdNr: number): number {
   return (pmdNr ^ (Math.imul(pgd, 0x9e3779b1) >>> 22)) & (WALK_SLOTS - 1);
 }
 
+/** The remembered PMD-walk slot of PUD number `pudNr` under `pgd`: walk_slot's mix one level up. */
+function pmd_walk_slot(pgd: number, pudNr: number): number {
+  // The hash's top 6 bits: log2(PMD_WALK_SLOTS).
+  return (pudNr ^ (Math.imul(pgd, 0x9e3779b1) >>> 26)) & (PMD_WALK_SLOTS - 1);
+}
+
 /** The PTE table a remembered walk gives for PMD number `pmdNr` under `pgd`, or NO_TABLE. */
 function remembered_walk(pool: PgtablePool, pgd: number, pmdNr: number): number {
   const s = walk_slot(pgd, pmdNr);
@@ -650,8 +656,7 @@ export function pmd_table_lookup(k: Kernel, pgd: number, addr: number): number {
 /** The PMD table covering `addr` under `pgd` (not NO_TABLE), from a remembered walk when one answers. */
 function pmd_table_walk(pool: PgtablePool, pgd: number, addr: number): number {
   const pudNr = Math.floor(addr / PUD_SIZE);
-  // The PGD's hash picks the slot, as walk_slot's does, so a parent and child do not collide.
-  const s = (pudNr ^ (Math.imul(pgd, 0x9e3779b1) >>> 26)) & (PMD_WALK_SLOTS - 1);
+  const s = pmd_walk_slot(pgd, pudNr);
   if (pool.pmdWalkGen === pool.gen && pool.pmdWalkPgd[s] === pgd && pool.pmdWalkPud[s] === pudNr) return pool.pmdWalkTable[s];
   const pud = entry_table(pool, pgd * 512 + pgd_index(addr));
   if (pud === NO_TABLE) return NO_TABLE;
