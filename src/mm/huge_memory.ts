@@ -884,8 +884,12 @@ function unmap_folio_pmds(k: Kernel, head: number): void {
   if (mem.private[head + 1] !== 0) throw new KernelBug("split_huge_page: a PMD mapping was not found by rmap", { pfn: head });
 }
 
-/** A huge PMD of a THP being migrated: where it is and what its migration entry holds. */
-export interface pmd_migration {
+/**
+ * A huge PMD of a THP being migrated: where it is and what its migration entry holds. The model's
+ * stand-in for the non-present PMD set_pmd_migration_entry writes (a record, not a kernel struct:
+ * nothing reads the PMD between the unmap and remove_migration_pmds).
+ */
+export interface PmdMigrationEntry {
   readonly vma: vm_area_struct;
   /** The huge page's address in the VMA (pvmw.address) and its PMD entry's index. */
   readonly address: number;
@@ -906,10 +910,10 @@ export interface pmd_migration {
  * remove_migration_pmds.
  * @kernel mm/huge_memory.c set_pmd_migration_entry
  */
-export function set_pmd_migration_entries(k: Kernel, page: number): pmd_migration[] {
+export function set_pmd_migration_entries(k: Kernel, page: number): PmdMigrationEntry[] {
   const mem = k.mem_map;
   const pool = k.pgtables;
-  const out: pmd_migration[] = [];
+  const out: PmdMigrationEntry[] = [];
   const want = mem.private[page + 1];
   if (want === 0) return out;
   const av = k.anon_vmas.get(-mem.mapping[page]);
@@ -942,7 +946,7 @@ export function set_pmd_migration_entries(k: Kernel, page: number): pmd_migratio
  * which mlocks the folio again in a VM_LOCKED VMA (mlock_vma_page), with a reference each.
  * @kernel mm/huge_memory.c remove_migration_pmd
  */
-export function remove_migration_pmds(k: Kernel, pmds: readonly pmd_migration[], dst: number): void {
+export function remove_migration_pmds(k: Kernel, pmds: readonly PmdMigrationEntry[], dst: number): void {
   const mem = k.mem_map;
   const pool = k.pgtables;
   for (const m of pmds) {
