@@ -47,8 +47,8 @@ import { errnoValues } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { capable, get_current, PF_EXITING, type task_struct } from "../kernel/sched.js";
 import { FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS } from "../mm/memory.js";
-import { find_vma, split_vma, vma_merge, vma_prev } from "../mm/mmap.js";
-import { type mm_struct, type vm_area_struct, VM_HUGETLB, VM_MAYWRITE, VM_UFFD_MINOR_HI, VM_UFFD_MISSING, VM_UFFD_WP } from "../mm/mm_types.js";
+import { find_vma, split_vma, vma_merge, vma_prev, vma_set_page_prot } from "../mm/mmap.js";
+import { type mm_struct, type vm_area_struct, VM_HUGETLB, VM_MAYWRITE, VM_SHARED, VM_UFFD_MINOR_HI, VM_UFFD_MISSING, VM_UFFD_WP } from "../mm/mm_types.js";
 import {
   __mcopy_atomic,
   __VM_UFFD_FLAGS_LO,
@@ -512,13 +512,17 @@ export function userfaultfd_register(k: Kernel, ctx: userfaultfd_ctx, start: num
 }
 
 /**
- * Sets a VMA's flags (low word and high word). The kernel recomputes vm_page_prot of a shared
- * VMA whose WP mode changes (write-notify); WP is anonymous-only in the model, so nothing to do.
+ * Sets a VMA's flags (low word and high word). For shared mappings, we want to enable writenotify
+ * while userfaultfd-wp is enabled (see vma_wants_writenotify): vm_page_prot is recomputed
+ * whenever userfaultfd-wp changes. (WP registration is anonymous-only in the model, so a shared
+ * VMA's WP bit never changes today; the branch keeps 6.1's rule for when it does.)
  * @kernel fs/userfaultfd.c userfaultfd_set_vm_flags
  */
 function userfaultfd_set_vm_flags(vma: vm_area_struct, flags: number, flags_hi: number): void {
+  const uffd_wp_changed = ((vma.vm_flags ^ flags) & VM_UFFD_WP) !== 0;
   vma.vm_flags = flags | 0;
   vma.vm_flags_hi = flags_hi;
+  if ((vma.vm_flags & VM_SHARED) !== 0 && uffd_wp_changed) vma_set_page_prot(vma);
 }
 
 /**

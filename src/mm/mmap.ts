@@ -37,7 +37,9 @@ import { KernelBug } from "../kernel/bug.js";
 import { ADDR_NO_RANDOMIZE, capable, PF_RANDOMIZE, rlimit, RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK, RLIMIT_STACK } from "../kernel/sched.js";
 import type { task_struct } from "../kernel/sched.js";
 import type { userfaultfd_ctx } from "../fs/userfaultfd.js";
-import { PMD_SIZE, vm_get_page_prot } from "../arch/x86/pgtable.js";
+import { pgprot_modify, PMD_SIZE, vm_get_page_prot } from "../arch/x86/pgtable.js";
+import { mapping_can_writeback } from "./page-writeback.js";
+import { userfaultfd_wp } from "./userfaultfd.js";
 import {
   type file,
   type vm_unmapped_area_info,
@@ -69,6 +71,7 @@ import {
   VM_MAYWRITE,
   VM_NORESERVE,
   VM_READ,
+  VM_PFNMAP,
   VM_SHARED,
   VM_SOFTDIRTY,
   VM_SPECIAL,
@@ -1021,6 +1024,53 @@ function munmap_vma_fast(k: Kernel, mm: mm_struct, vma: vm_area_struct, start: n
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Does a shared writable mapping want its pages mapped read-only, so that the first write to
+ * each one faults (wp_page_shared) and the file hears of it? Yes when the backer has a
+ * ->page_mkwrite (every page cache file of a disk filesystem: generic_file_vm_ops's
+ * filemap_page_mkwrite), when userfaultfd write-protection is on, or when the mapping's pages are
+ * dirty-accounted (mapping_can_writeback). tmpfs, shmem, hugetlbfs and device-dax mappings say
+ * no: their vm_ops have no ->page_mkwrite and their backing device no writeback, so a read fault
+ * maps their pages writable and writes dirty the PTE without a fault.
+ * Simplified: vma_soft_dirty_enabled is always false (nothing in the model clears VM_SOFTDIRTY:
+ * no /proc/PID/clear_refs), so soft-dirty tracking never asks for write faults.
+ * @kernel mm/mmap.c vma_wants_writenotify
+ */
+export function vma_wants_writenotify(vma: vm_area_struct, vm_page_prot: number): boolean {
+  const vm_flags = vma.vm_flags;
+  const file = vma.vm_file;
+  // If it was private or non-writable, the write bit is already clear
+  if ((vm_flags & (VM_WRITE | VM_SHARED)) !== (VM_WRITE | VM_SHARED)) return false;
+  // The backer wishes to know when pages are first written to? (vm_ops->page_mkwrite: the model's
+  // vm_ops are implied by the file: page cache files have generic_file_vm_ops; shmem_vm_ops,
+  // hugetlb_vm_ops and a driver's fault-only vm_ops have none.)
+  if (file !== null && !file.f_inode.shmem && (vm_flags & VM_HUGETLB) === 0 && file.f_op.fault === undefined) return true;
+  // The open routine did something to the protections that pgprot_modify won't preserve?
+  if (vm_page_prot !== pgprot_modify(vm_page_prot, vm_get_page_prot(vm_flags))) return false;
+  // Do we need write faults for uffd-wp tracking?
+  if (userfaultfd_wp(vma)) return true;
+  // Specialty mapping?
+  if (vm_flags & VM_PFNMAP) return false;
+  // Can the mapping track the dirty pages?
+  return file !== null && mapping_can_writeback(file.f_mapping);
+}
+
+/**
+ * Sets vm_page_prot from vm_flags (keeping the old value's _PAGE_CHG_MASK bits), as the private
+ * (read-only) protection when the mapping wants write notification: the first write to each page
+ * then takes a write-protect fault, wp_page_shared, and the page is dirtied and accounted there.
+ * @kernel mm/mmap.c vma_set_page_prot, vm_pgprot_modify
+ */
+export function vma_set_page_prot(vma: vm_area_struct): void {
+  let vm_flags = vma.vm_flags;
+  let vm_page_prot = pgprot_modify(vma.vm_page_prot, vm_get_page_prot(vm_flags));
+  if (vma_wants_writenotify(vma, vm_page_prot)) {
+    vm_flags &= ~VM_SHARED;
+    vm_page_prot = pgprot_modify(vm_page_prot, vm_get_page_prot(vm_flags));
+  }
+  vma.vm_page_prot = vm_page_prot;
+}
+
+/**
  * mmap_region (__mmap_region): map [addr, addr + len) with vm_flags, replacing whatever was
  * there, merging with a compatible neighbour by expanding it, charging Committed_AS for
  * private writable memory. Returns addr or a negative errno.
@@ -1137,7 +1187,7 @@ export function mmap_region(
   }
   // A new or expanded VMA is always soft-dirty.
   vma.vm_flags |= VM_SOFTDIRTY;
-  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+  vma_set_page_prot(vma);
   return addr;
 }
 

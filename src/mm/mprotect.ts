@@ -11,7 +11,7 @@
  * Simplified: no NUMA-balancing prot_numa path; no huge PMDs.
  * @kernel mm/mprotect.c do_mprotect_pkey, mprotect_fixup, change_protection, change_pte_range,
  *   can_change_pte_writable
- * @kernel arch/x86/include/asm/pgtable.h pte_modify, _PAGE_CHG_MASK
+ * @kernel arch/x86/include/asm/pgtable.h pte_modify
  */
 import { pte_needs_flush } from "../arch/x86/tlb.js";
 import { tlb_end_vma, tlb_finish_mmu, tlb_flush_pmd_range, tlb_flush_pte_range, tlb_gather_mmu } from "./mmu_gather.js";
@@ -20,11 +20,8 @@ import { mm_pkey_is_allocated } from "../arch/x86/pkeys.js";
 import { errnoValues } from "../kernel/errno.js";
 import type { task_struct } from "../kernel/sched.js";
 import {
-  _PAGE_ACCESSED,
-  _PAGE_DEVMAP,
+  _PAGE_CHG_MASK,
   _PAGE_DIRTY,
-  _PAGE_PCD,
-  _PAGE_PWT,
   _PAGE_RW,
   _PAGE_SOFT_DIRTY,
   _PAGE_SPECIAL,
@@ -32,7 +29,6 @@ import {
   pmd_leaf,
   pmd_offset,
   PMD_SIZE,
-  vm_get_page_prot,
   walk_present_ptes,
 } from "../arch/x86/pgtable.js";
 import { __split_huge_pmd, change_huge_pmd } from "./huge_memory.js";
@@ -69,6 +65,8 @@ import {
   split_vma,
   vm_stat_account,
   vma_merge,
+  vma_set_page_prot,
+  vma_wants_writenotify,
 } from "./mmap.js";
 import { populate_vma_page_range } from "./mlock.js";
 import { security_vm_enough_memory_mm, vm_unacct_memory } from "./util.js";
@@ -77,8 +75,6 @@ import { PAGE_SIZE } from "./types.js";
 const { EINVAL, ENOMEM, EACCES } = errnoValues;
 /** VM_READ | VM_WRITE | VM_EXEC: the flags mprotect sets (VM_ACCESS_FLAGS). */
 const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
-/** Bits pte_modify keeps from the old PTE (the frame and the software/hardware state bits). */
-const _PAGE_CHG_MASK = _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_DEVMAP | _PAGE_UFFD_WP;
 
 /** pte_modify: keep the old PTE's state bits, take the protection from newprot (int32, as stored). */
 export function pte_modify(oldflags: number, newprot: number): number {
@@ -204,10 +200,15 @@ export function mprotect_fixup(
     }
   }
   vma.vm_flags = newflags | 0;
-  const try_change_writable = vma.vm_flags & VM_SHARED ? true : (vma.vm_flags & VM_WRITE) !== 0;
-  // vma_set_page_prot: shared writable mappings of files that need dirty tracking would drop RW
-  // (vma_wants_writenotify); shmem and anonymous memory do not, so vm_get_page_prot stands.
-  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+  // We want to check manually if we can change individual PTEs writable if we can't do that
+  // automatically for all PTEs in a mapping. For private mappings, that's always the case when
+  // we have write permissions as we properly have to handle COW. (A shared mapping asks with its
+  // old vm_page_prot, as 6.1 does.)
+  const try_change_writable = vma.vm_flags & VM_SHARED ? vma_wants_writenotify(vma, vma.vm_page_prot) : (vma.vm_flags & VM_WRITE) !== 0;
+  // A shared writable mapping of a disk file gets the read-only protection: its clean pages must
+  // fault on the first write (page_mkwrite, dirty accounting); its dirty PTEs stay writable
+  // (can_change_pte_writable).
+  vma_set_page_prot(vma);
   change_protection(k, vma, start, end, vma.vm_page_prot, try_change_writable);
   // A private mlocked VMA turning writable breaks CoW now to avoid a fault later.
   if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) === VM_LOCKED && newflags & VM_WRITE) {

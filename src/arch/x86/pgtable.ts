@@ -135,6 +135,23 @@ export function vm_get_page_prot(vm_flags: number): number {
   return protection_map[vm_flags & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED)];
 }
 
+/**
+ * The bits a protection change keeps from the old value (the frame, the cache mode and the
+ * software and hardware state bits): pte_modify and pgprot_modify take everything else from the
+ * new protection.
+ * @kernel arch/x86/include/asm/pgtable_types.h _PAGE_CHG_MASK
+ */
+export const _PAGE_CHG_MASK = _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | _PAGE_DEVMAP | _PAGE_UFFD_WP;
+
+/**
+ * A new protection that keeps the old one's _PAGE_CHG_MASK bits (a driver's cache mode, say):
+ * vm_pgprot_modify(oldprot, vm_flags) is pgprot_modify(oldprot, vm_get_page_prot(vm_flags)).
+ * @kernel arch/x86/include/asm/pgtable.h pgprot_modify
+ */
+export function pgprot_modify(oldprot: number, newprot: number): number {
+  return (oldprot & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK);
+}
+
 // ---- Geometry ----
 export const PTRS_PER_PTE = 512;
 export const PTRS_PER_PMD = 512;
