@@ -313,11 +313,15 @@ describe("isolate_lru_folios", () => {
     const mapped = lruPage(k, F(PG_swapbacked));
     // Borrow the process's page's mapcount onto ours: folio_mapped reads mapcount.
     mem.mapcount[mapped] = 1;
+    const modes: unknown[] = [];
+    k.trace.on("mm_vmscan_lru_isolate", (e) => void modes.push(e.fields.isolate_mode));
     sc.may_unmap = false;
     expect(isolate_lru_folios(k, 1, lv, pgdat, lists, 1, sc.nr_scanned_out, sc, LRU_INACTIVE_ANON)).toBe(0);
     expect(mem.flags[mapped] & F(PG_lru)).not.toBe(0);
     sc.may_unmap = true;
     expect(isolate_lru_folios(k, 1, lv, pgdat, lists, 1, sc.nr_scanned_out, sc, LRU_INACTIVE_ANON)).toBe(1);
+    // The tracepoint's isolate_mode: `sc->may_unmap ? 0 : ISOLATE_UNMAPPED` (0x2, mmzone.h).
+    expect(modes).toEqual(["2", "0"]);
     expect(listed(k, lists, 1)).toEqual([mapped]);
     mem.mapcount[mapped] = 0;
     lv.lists[LRU_INACTIVE_ANON] = saved;
@@ -905,6 +909,19 @@ describe("wakeup_kswapd", () => {
     expect(pgdat.kswapd_order).toBe(5);
     expect(woke.length).toBe(1);
     dma32.watermark_boost = 0;
+  });
+
+  it("traces the allocation's highest_zoneidx as zid, not the index of the zone it was called for", () => {
+    const { m, k, pgdat } = boot(false);
+    const zids: unknown[] = [];
+    m.trace.on("mm_vmscan_wakeup_kswapd", (e) => void zids.push(e.fields.zid));
+    const restore = starve(pgdat);
+    // wake_all_kswapds: wakeup_kswapd(zone, gfp_mask, order, ac->highest_zoneidx), here a
+    // GFP_KERNEL allocation (ZONE_NORMAL) that met DMA32 first: trace_mm_vmscan_wakeup_kswapd(
+    // pgdat->node_id, highest_zoneidx, order, gfp_flags).
+    wakeup_kswapd(k, pgdat.node_zones[1], GFP_KERNEL, 0, 2);
+    expect(zids).toEqual([2]);
+    restore();
   });
 
   it("wakes kswapd for a node below its high watermarks, unless it has failed MAX_RECLAIM_RETRIES times", () => {

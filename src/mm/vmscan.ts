@@ -188,6 +188,9 @@ export const RECLAIM_COST = Object.freeze({
 } as const);
 
 // sc->may_deactivate bits
+/** isolate_mode_t: isolate only folios no page table maps (reclaim that may not unmap). @kernel include/linux/mmzone.h ISOLATE_UNMAPPED */
+const ISOLATE_UNMAPPED = 0x2;
+
 const DEACTIVATE_ANON = 1;
 const DEACTIVATE_FILE = 2;
 // enum scan_balance
@@ -538,7 +541,7 @@ export function isolate_lru_folios(
   for (let zid = 0; zid < MAX_NR_ZONES; zid++) if (nr_zone_taken[zid]) update_lru_size(k, lv, pgdat.node_zones[zid], lru, -nr_zone_taken[zid]);
   nr_scanned[0] = total_scan;
   if (k.trace.active) {
-    trace(k, "mm_vmscan_lru_isolate", `isolate_mode=0 classzone=${sc.reclaim_idx} order=${sc.order} nr_requested=${nr_to_scan} nr_scanned=${total_scan} nr_skipped=${total_scan - scan} nr_taken=${nr_taken} lru=${lru_names[lru]}`);
+    trace(k, "mm_vmscan_lru_isolate", `isolate_mode=${sc.may_unmap ? 0 : ISOLATE_UNMAPPED} classzone=${sc.reclaim_idx} order=${sc.order} nr_requested=${nr_to_scan} nr_scanned=${total_scan} nr_skipped=${total_scan - scan} nr_taken=${nr_taken} lru=${lru_names[lru]}`);
   }
   return nr_taken;
 }
@@ -1817,7 +1820,8 @@ export function wakeup_kswapd(k: Kernel, z: zone, gfp_flags: number, order: numb
     if ((gfp_flags & __GFP_DIRECT_RECLAIM) === 0) pgdat.kcompactd?.wakeup(k, order, highest_zoneidx);
     return;
   }
-  if (k.trace.enabled("mm_vmscan_wakeup_kswapd")) k.trace.emit("mm_vmscan_wakeup_kswapd", { nid: pgdat.node_id, zid: z.zone_idx, order, gfp_flags: show_gfp_flags(gfp_flags) }, `nid=${pgdat.node_id} order=${order} gfp_flags=${show_gfp_flags(gfp_flags)}`);
+  // The tracepoint's zid is the allocation's highest_zoneidx, not the zone's own index.
+  if (k.trace.enabled("mm_vmscan_wakeup_kswapd")) k.trace.emit("mm_vmscan_wakeup_kswapd", { nid: pgdat.node_id, zid: highest_zoneidx, order, gfp_flags: show_gfp_flags(gfp_flags) }, `nid=${pgdat.node_id} order=${order} gfp_flags=${show_gfp_flags(gfp_flags)}`);
   t.wake(k);
 }
 

@@ -255,12 +255,15 @@ describe("the timeline's words for kernel events", () => {
     const m = run.machine;
     m.trace.on("oom_score_adj_update", () => {
       kernelOf(m).trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 1, order: 0, gfp_flags: "GFP_HIGHUSER_MOVABLE" }, "nid=0 order=0 gfp_flags=GFP_HIGHUSER_MOVABLE");
+      kernelOf(m).trace.emit("mm_vmscan_wakeup_kswapd", { nid: 0, zid: 0, order: 0, gfp_flags: "none" }, "nid=0 order=0 gfp_flags=none");
       kernelOf(m).trace.emit("mark_victim", { pid: 2, comm: "p", anon_rss: 1024, oom_score_adj: 1 }, "pid=2");
     });
     while (!run.done) run.step();
     const r = run.result();
     const kw = r.timeline.find((e) => e.event === "mm_vmscan_wakeup_kswapd");
-    expect(kw?.text).toBe("woke kswapd0: zone DMA32 below its low watermark (order 0, GFP_HIGHUSER_MOVABLE)");
+    expect(kw?.text).toBe("woke kswapd0: the zones an allocation may use (up to zone DMA32) are below their low watermark (order 0, GFP_HIGHUSER_MOVABLE)");
+    // rmqueue's wakeup for a boosted zone passes no GFP flags (shown as "none").
+    expect(r.timeline.filter((e) => e.event === "mm_vmscan_wakeup_kswapd")[1]?.text).toBe("woke kswapd0: zone DMA's watermark was boosted (an allocation fell back to another migratetype's pageblock)");
     expect(kw?.where).toBe("wakeup_kswapd(), mm/vmscan.c");
     expect(r.timeline.find((e) => e.event === "mark_victim")?.text).toBe("OOM killer chose p (pid 2) as its victim: anon-rss 1024kB, oom_score_adj 1");
   });

@@ -28,7 +28,13 @@ function mtName(mt: number | string): string {
 export const NOTABLE: Record<string, { where: string; text: (f: TraceRecord["fields"], r: TraceRecord) => string; limit?: number }> = {
   mm_vmscan_wakeup_kswapd: {
     where: "wakeup_kswapd(), mm/vmscan.c",
-    text: (f) => `woke kswapd${f.nid}: ${zoneOf(f.zid)} below its low watermark (order ${f.order}${f.gfp_flags !== undefined ? `, ${f.gfp_flags}` : ""})`,
+    // zid is the allocation's highest_zoneidx. With no GFP flags the wakeup is rmqueue's for a
+    // zone whose watermark a fallback boosted (ZONE_BOOSTED_WATERMARK; zid is that zone):
+    // kswapd reclaims the boost back.
+    text: (f) =>
+      f.gfp_flags === "none"
+        ? `woke kswapd${f.nid}: ${zoneOf(f.zid)}'s watermark was boosted (an allocation fell back to another migratetype's pageblock)`
+        : `woke kswapd${f.nid}: the zones an allocation may use (up to ${zoneOf(f.zid)}) are below their low watermark (order ${f.order}${f.gfp_flags !== undefined ? `, ${f.gfp_flags}` : ""})`,
     limit: 5,
   },
   mm_vmscan_kswapd_wake: { where: "kswapd(), mm/vmscan.c", text: (f) => `kswapd${f.nid} woke to balance node ${f.nid} up to ${zoneOf(f.zid)} (order ${f.order})`, limit: 5 },
