@@ -1,0 +1,403 @@
+/**
+ * The slot allocator's fragmented-area paths, each held to 6.1's mm/swapfile.c:
+ * scan_swap_map_slots' rotational cluster countdown and first-free-run search, the look-ahead
+ * after a used slot, latency_ration and scanned_many (which end a batch early), the scan: label's
+ * two loops, and get_swap_pages' walk of swap_avail_head (requeue among equals, an area that is
+ * full or no longer writable dropped from the list, an area whose scan finds nothing, the
+ * nr_swap_pages it gives back). Each test lays an area out slot by slot inside `it` (fill it,
+ * then free the slots the test wants free) and works out the slots and counters 6.1 hands out in
+ * its comments. Written to kill the mutants `npm run mutate -- src/mm/swapfile.ts:560-867`
+ * left (docs/architecture.md, "Mutation testing"); the file runs in a few seconds.
+ */
+import { describe, expect, it } from "vitest";
+import { start_kernel } from "../kernel/start_kernel.js";
+import {
+  get_swap_pages,
+  put_swap_folio,
+  scan_swap_map_slots,
+  SWAP_HAS_CACHE,
+  swap_duplicate,
+  swap_info_struct,
+  SWP_WRITEOK,
+  sys_swapon,
+  vm_swap_full,
+} from "./swapfile.js";
+import { swp_entry, swp_offset, swp_type } from "./swapops.js";
+
+const MiB = 1 << 20;
+type K = ReturnType<typeof start_kernel>;
+
+/** A machine with one area of `pages` pages (slots 1..pages-1), rotational unless `ssd`. */
+function machine(pages: number, ssd = false, fast = true): { k: K; si: swap_info_struct } {
+  const k = start_kernel({ memory: 128 * MiB });
+  k.fastPaths = fast;
+  expect(sys_swapon(k, k.tasks.init, ssd ? "/dev/nvme0n1" : "/dev/vda", { size: pages * 4096, rotational: !ssd })).toBe(0);
+  const si = k.swap.swap_info[0]!;
+  return { k, si };
+}
+
+/**
+ * Takes every slot of area `si` (each then reads SWAP_HAS_CACHE), then frees those `free` says:
+ * the rest are left with one PTE reference (swap_map 1, no cache), as a page swapped out and
+ * dropped from the cache leaves them.
+ */
+function layout(k: K, si: swap_info_struct, free: (o: number) => boolean): void {
+  const out = new Int32Array(64);
+  // Only this area may be on swap_avail while it fills.
+  const others = k.swap.swap_avail_head.filter((s) => s !== si);
+  k.swap.swap_avail_head = [si];
+  while (get_swap_pages(k, 64, out) > 0);
+  expect(si.inuse_pages).toBe(si.pages);
+  k.swap.swap_avail_head = others;
+  for (let o = 1; o < si.max; o++) {
+    const e = swp_entry(si.type, o);
+    if (!free(o)) swap_duplicate(k, e);
+    put_swap_folio(k, 0, e);
+  }
+}
+
+/** get_swap_pages(n): the offsets handed out. */
+function take(k: K, n: number): number[] {
+  const out = new Int32Array(64);
+  const got = get_swap_pages(k, n, out);
+  return Array.from(out.subarray(0, got), swp_offset);
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+describe("a rotational area's cluster countdown", () => {
+  it("takes a batch in a row from the first free run, counting cluster_nr down per slot", () => {
+    const { k, si } = machine(1024);
+    // swapon: cluster_next 1, cluster_nr 0. The first call's `!si->cluster_nr--` is true and
+    // 1023 slots are free (≥ SWAPFILE_CLUSTER), so the search from lowest_bit finds 1..512:
+    // cluster_next = 1, cluster_nr = 511. Slots 2..64 each come by `si->cluster_nr &&
+    // !si->swap_map[++offset]` with --cluster_nr: 511 - 63 = 448; done sets cluster_next 65.
+    expect(take(k, 64)).toEqual(range(1, 64));
+    expect([si.cluster_next, si.cluster_nr]).toEqual([65, 448]);
+    expect(k.nr_swap_pages).toBe(1023 - 64);
+    // One slot: cluster_nr-- (448, not 0: no search), slot 65.
+    expect(take(k, 1)).toEqual([65]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([66, 447]);
+    // cluster_nr 1: the call's `cluster_nr--` leaves 0, so the batch's next slots come by the
+    // look-ahead (which does not count cluster_nr down); the offset is not moved on by the
+    // cluster test (`si->cluster_nr && …` stops at 0), so the look-ahead starts at the slot just
+    // taken and reads one slot on.
+    si.cluster_nr = 1;
+    expect(take(k, 3)).toEqual([66, 67, 68]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([69, 0]);
+    // cluster_nr 0: the next call searches again from lowest_bit (69).
+    expect(take(k, 1)).toEqual([69]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([70, 511]);
+  });
+
+  it("ends a batch at the area's highest slot: cluster_next is that slot + 1", () => {
+    const { k, si } = machine(20);
+    // 19 free slots, fewer than SWAPFILE_CLUSTER: no search, cluster_nr = 511, `goto checks` at
+    // cluster_next. Slots 15..19; after 19 `offset >= si->highest_bit` (18 now) ends the batch
+    // with offset 19, so cluster_next = 20; cluster_nr 511 - 4.
+    si.cluster_next = 15;
+    expect(take(k, 10)).toEqual([15, 16, 17, 18, 19]);
+    // swap_range_alloc lowers highest_bit only for the top slot: 18.
+    expect([si.cluster_next, si.cluster_nr, si.highest_bit]).toEqual([20, 507, 18]);
+    // get_swap_pages gives back the 5 it did not hand out: 19 - 5 free.
+    expect(k.nr_swap_pages).toBe(14);
+    // The next call starts past highest_bit: `scan_base = offset = si->lowest_bit` (1).
+    expect(take(k, 2)).toEqual([1, 2]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([3, 505]);
+  });
+
+  for (const fast of [true, false]) {
+    it(`searches only when at least SWAPFILE_CLUSTER slots are free${fast ? "" : " (slot by slot)"}`, () => {
+      // 1024 pages: slots 1..1023. Every other slot free (2, 4, … 1022): 511 free, no run.
+      for (const extra of [false, true]) {
+        const { k, si } = machine(1024, false, fast);
+        layout(k, si, (o) => o % 2 === 0 || (extra && o === 1023));
+        expect(k.nr_swap_pages).toBe(extra ? 512 : 511);
+        si.cluster_next = 500;
+        si.cluster_nr = 0;
+        // 511 free: `si->pages - si->inuse_pages < SWAPFILE_CLUSTER`, cluster_nr 511 and the slot
+        // at cluster_next. 512: the search from lowest_bit (2) finds no run of 512 and falls back
+        // to `offset = scan_base` = lowest_bit, also with cluster_nr 511.
+        expect(take(k, 1)).toEqual([extra ? 2 : 500]);
+        expect([si.cluster_next, si.cluster_nr]).toEqual([extra ? 3 : 501, 511]);
+      }
+    });
+
+    it(`finds the first run of exactly SWAPFILE_CLUSTER free slots, also one ending at highest_bit${fast ? "" : " (slot by slot)"}`, () => {
+      // 2048 pages: slots 1..2047. Free: 100..610 (511, one short) and 700..1211 (512).
+      {
+        const { k, si } = machine(2048, false, fast);
+        layout(k, si, (o) => (o >= 100 && o <= 610) || (o >= 700 && o <= 1211));
+        expect([si.lowest_bit, si.highest_bit]).toEqual([100, 1211]);
+        si.cluster_nr = 0;
+        expect(take(k, 1)).toEqual([700]);
+        expect([si.cluster_next, si.cluster_nr]).toEqual([701, 511]);
+        // The run is the cluster: the next 511 come in a row.
+        expect(take(k, 64)).toEqual(range(701, 764));
+      }
+      // Free: 100..610 and 1536..2047, the last 512 slots: last_in_cluster = 2047 =
+      // highest_bit, still inside the loop's `last_in_cluster <= si->highest_bit`.
+      {
+        const { k, si } = machine(2048, false, fast);
+        layout(k, si, (o) => (o >= 100 && o <= 610) || o >= 1536);
+        si.cluster_nr = 0;
+        expect(take(k, 1)).toEqual([1536]);
+        expect([si.cluster_next, si.cluster_nr]).toEqual([1537, 511]);
+      }
+      // A used slot one short of the end of a run moves last_in_cluster 512 past it: free
+      // 100..611 but 611 used → 612..1123 is the run (1124 used).
+      {
+        const { k, si } = machine(2048, false, fast);
+        layout(k, si, (o) => (o >= 100 && o <= 1123 && o !== 611));
+        si.cluster_nr = 0;
+        expect(take(k, 1)).toEqual([612]);
+      }
+    });
+  }
+});
+
+describe("the look-ahead after a used slot", () => {
+  it("skips used slots within a batch, counting cluster_nr down only for the slot right after", () => {
+    const { k, si } = machine(1024);
+    layout(k, si, (o) => o !== 3 && o !== 5 && o !== 6);
+    expect([si.lowest_bit, si.highest_bit]).toEqual([1, 1023]);
+    si.cluster_next = 1;
+    si.cluster_nr = 100;
+    // cluster_nr-- → 99; 1; 2 (++offset free: 98); ++offset 3 used, look-ahead to 4; ++offset
+    // 5 used, look-ahead 6 used, 7; ++offset 8 free (97). Five: done at 8.
+    expect(take(k, 5)).toEqual([1, 2, 4, 7, 8]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([9, 97]);
+  });
+
+  it("reads on while --latency_ration stays above 0: 254 used slots after the first, not 255", () => {
+    for (const lastUsed of [254, 255]) {
+      const { k, si } = machine(1024);
+      // Slot 1 free, 2..lastUsed used, the rest free.
+      layout(k, si, (o) => o === 1 || o > lastUsed);
+      si.cluster_next = 1;
+      si.cluster_nr = 100;
+      // latency_ration 256; after slot 1, `--latency_ration < 0` leaves 255. ++offset 2 is used,
+      // so the look-ahead (scan_limit = highest_bit) reads offset o with latency_ration
+      // 256 - o after its decrement: offsets 2..255. Slot 255 is found; with 255 used the loop
+      // stops at offset 256 (latency_ration 0), done: cluster_next 257, one slot.
+      if (lastUsed === 254) {
+        expect(take(k, 2)).toEqual([1, 255]);
+        expect(si.cluster_next).toBe(256);
+      } else {
+        expect(take(k, 2)).toEqual([1]);
+        expect(si.cluster_next).toBe(257);
+        expect(k.nr_swap_pages).toBe(1023 - 254 - 1);
+      }
+    }
+  });
+});
+
+describe("latency_ration and scanned_many after the scan", () => {
+  for (const fast of [true, false]) {
+    const how = fast ? "" : " (slot by slot)";
+    it(`stops a batch once a scan past LATENCY_LIMIT slots set scanned_many${how}`, () => {
+      for (const used of [200, 300]) {
+        const { k, si } = machine(1024, false, fast);
+        // 1..used used, used+1 free, used+2 used, the rest free; swap not half full.
+        layout(k, si, (o) => o > used && o !== used + 2);
+        expect(vm_swap_full(k)).toBe(false);
+        si.cluster_next = 1;
+        si.cluster_nr = 100;
+        // Slot 1 is used: `goto scan`, which reads offsets 2..used+1, `used` turns of
+        // `--latency_ration < 0`. 200 turns leave 56 and scanned_many false: the look-ahead
+        // after used+1 (used+2 is used) finds used+3, then used+4 follows in the cluster. 300
+        // turns pass 257: scanned_many, so no look-ahead: one slot, done at used+2.
+        if (used === 200) {
+          expect(take(k, 3)).toEqual([201, 203, 204]);
+          expect(si.cluster_next).toBe(205);
+        } else {
+          expect(take(k, 3)).toEqual([301]);
+          expect(si.cluster_next).toBe(303);
+        }
+      }
+    });
+
+    it(`ends a batch when --latency_ration goes below 0 after a slot${how}`, () => {
+      for (const used of [255, 256]) {
+        const { k, si } = machine(1024, false, fast);
+        layout(k, si, (o) => o > used);
+        si.cluster_next = 1;
+        si.cluster_nr = 100;
+        // The scan reads 2..used+1: `used` turns from 256 leave 256 - used (1 or 0), with no
+        // reset, so scanned_many stays false. After slot used+1, --latency_ration: 0 goes on to
+        // the next slot in the cluster, whose decrement gives -1: done (two slots); -1 at once
+        // ends the batch at one slot.
+        if (used === 255) {
+          expect(take(k, 4)).toEqual([256, 257]);
+          expect(si.cluster_next).toBe(258);
+        } else {
+          expect(take(k, 4)).toEqual([257]);
+          expect(si.cluster_next).toBe(258);
+        }
+      }
+    });
+
+    it(`starts past a stale highest_bit at lowest_bit, and without a free slot returns 0 with cluster_next unmoved${how}`, () => {
+      const { k, si } = machine(1024, false, fast);
+      layout(k, si, (o) => o === 10 || o === 11 || o === 600);
+      si.cluster_nr = 100;
+      // A rotational area checks scan_base itself first (`goto checks`): 600.
+      si.cluster_next = 600;
+      expect(take(k, 1)).toEqual([600]);
+      // swap_range_alloc lowers highest_bit by the one slot taken: 599, though 10 and 11 are the
+      // only free slots left. cluster_next 601 > highest_bit: scan_base = offset = lowest_bit.
+      expect([si.cluster_next, si.lowest_bit, si.highest_bit]).toEqual([601, 10, 599]);
+      expect(take(k, 4)).toEqual([10, 11]);
+      expect(si.cluster_next).toBe(12);
+      expect(k.nr_swap_pages).toBe(0);
+      // Free slots taken behind the allocator's back (swap_map set, nothing else): both of the
+      // scan's loops read their whole range, `goto no_page` leaves cluster_next and returns 0.
+      const m = machine(1024, false, fast);
+      layout(m.k, m.si, (o) => o === 10 || o === 600);
+      m.si.swap_map[10] = 1;
+      m.si.swap_map[600] = 1;
+      m.si.cluster_nr = 100;
+      m.si.cluster_next = 300;
+      const flags = m.si.flags;
+      expect(scan_swap_map_slots(m.k, m.si, SWAP_HAS_CACHE, 1, new Int32Array(1))).toBe(0);
+      expect([m.si.cluster_next, m.si.cluster_nr, m.si.flags]).toEqual([300, 99, flags]);
+    });
+
+    it(`wraps round to lowest_bit when nothing above scan_base is free${how}`, () => {
+      const { k, si } = machine(1024, false, fast);
+      // Free: 5, 7 and 900; cluster_next 800, used: the scan's first loop reads 801..900.
+      layout(k, si, (o) => o === 5 || o === 7 || o === 900);
+      si.cluster_nr = 100;
+      si.cluster_next = 800;
+      expect(take(k, 1)).toEqual([900]);
+      expect([si.cluster_next, si.highest_bit]).toEqual([901, 899]);
+      // From 6 (used): the first loop reads 7.
+      si.cluster_next = 6;
+      expect(take(k, 1)).toEqual([7]);
+      // From 8 (used): the first loop reads 9..899 and finds nothing; the second from
+      // lowest_bit (5) below scan_base: 5.
+      expect(take(k, 1)).toEqual([5]);
+      expect(si.cluster_next).toBe(6);
+    });
+  }
+});
+
+describe("get_swap_pages' walk of swap_avail_head", () => {
+  function areas(prios: number[]): { k: K; sis: swap_info_struct[] } {
+    const k = start_kernel({ memory: 128 * MiB });
+    prios.forEach((priority, i) => expect(sys_swapon(k, k.tasks.init, `/dev/vd${"abcdef"[i]}`, { size: 64 * 4096, priority })).toBe(0));
+    return { k, sis: prios.map((_, i) => k.swap.swap_info[i]!) };
+  }
+  const types = (k: K): number[] => k.swap.swap_avail_head.map((s) => s.type);
+
+  it("drops an area no longer open for writing from the list and takes the next", () => {
+    const { k, sis } = areas([5, 5, 1]);
+    sis[0].flags &= ~SWP_WRITEOK;
+    const out = new Int32Array(4);
+    // A is requeued behind B, then found !SWP_WRITEOK: __del_from_avail_list, nextsi: B.
+    expect(get_swap_pages(k, 1, out)).toBe(1);
+    expect(swp_type(out[0])).toBe(1);
+    expect(types(k)).toEqual([1, 2]);
+    expect(k.nr_swap_pages).toBe(3 * 63 - 1);
+  });
+
+  it("drops an area whose highest_bit reads 0 from the list and takes the next", () => {
+    const { k, sis } = areas([5, 1]);
+    sis[0].highest_bit = 0;
+    const out = new Int32Array(4);
+    expect(get_swap_pages(k, 2, out)).toBe(2);
+    expect([swp_type(out[0]), swp_type(out[1])]).toEqual([1, 1]);
+    expect(types(k)).toEqual([1]);
+  });
+
+  it("goes on to the next area when one's scan finds no slot, and gives back what it did not hand out", () => {
+    // A (priority 5) is on the list but every free slot was taken behind its back (as another
+    // CPU can between swap_avail_lock and si->lock): scan_swap_map_slots returns 0, nextsi.
+    const { k, sis } = areas([5, 1]);
+    for (let o = 1; o < sis[0].max; o++) sis[0].swap_map[o] = 1;
+    const out = new Int32Array(4);
+    const before = k.nr_swap_pages;
+    expect(get_swap_pages(k, 3, out)).toBe(3);
+    expect(Array.from(out.subarray(0, 3), (e) => [swp_type(e), swp_offset(e)])).toEqual([[1, 1], [1, 2], [1, 3]]);
+    expect(k.nr_swap_pages).toBe(before - 3);
+    // A stays listed (its highest_bit is not 0).
+    expect(types(k)).toEqual([0, 1]);
+    // Two of priority 5, A failing: A goes behind B, B hands out and goes behind A.
+    const two = areas([5, 5]);
+    for (let o = 1; o < two.sis[0].max; o++) two.sis[0].swap_map[o] = 1;
+    expect(get_swap_pages(two.k, 1, out)).toBe(1);
+    expect(swp_type(out[0])).toBe(1);
+    expect(types(two.k)).toEqual([0, 1]);
+  });
+
+  it("takes slots from one area per call and gives back the rest of n_goal", () => {
+    const { k, sis } = areas([5, 1]);
+    // A: 63 slots; take 61, leaving 62 and 63.
+    expect(take(k, 61)).toEqual(range(1, 61));
+    const before = k.nr_swap_pages;
+    // n_goal 10: A hands out 62, 63 and the batch ends at its top; B is not tried (check_out).
+    const out = new Int32Array(16);
+    expect(get_swap_pages(k, 10, out)).toBe(2);
+    expect(Array.from(out.subarray(0, 2), swp_type)).toEqual([0, 0]);
+    expect(k.nr_swap_pages).toBe(before - 2);
+    // A is full and off the list: B next.
+    expect(types(k)).toEqual([1]);
+    expect(sis[0].highest_bit).toBe(0);
+    expect(take(k, 1)).toEqual([1]);
+  });
+
+  it("hands out nothing and leaves nr_swap_pages when no slot is free", () => {
+    const { k } = areas([5]);
+    expect(take(k, 63).length).toBe(63);
+    expect(k.nr_swap_pages).toBe(0);
+    expect(take(k, 1)).toEqual([]);
+    expect(k.nr_swap_pages).toBe(0);
+  });
+});
+
+describe("an SSD area with no free cluster", () => {
+  it("scans from the slot after the CPU's scan base, not the base itself, and wraps round", () => {
+    // 1024 pages: clusters 0 (header) and 1. Every slot used but 100, 101, 700: no free cluster,
+    // so scan_swap_map_try_ssd_cluster fails and `goto scan` reads from ++offset.
+    const { k, si } = machine(1024, true);
+    layout(k, si, (o) => o === 100 || o === 101 || o === 700);
+    expect(si.free_head).toBe(-1);
+    si.cluster_next_cpu[0] = 100;
+    expect(take(k, 1)).toEqual([101]);
+    // set_cluster_next(102): the same 16384-slot trunk, so 102.
+    expect(si.cluster_next_cpu[0]).toBe(102);
+    expect(take(k, 1)).toEqual([700]);
+    // From 701: nothing above (highest_bit is now 100), then lowest_bit 100 < scan_base.
+    expect(take(k, 1)).toEqual([100]);
+    expect(take(k, 1)).toEqual([]);
+  });
+
+  it("takes a batch through the look-ahead when the scan found its first slot", () => {
+    const { k, si } = machine(1024, true);
+    layout(k, si, (o) => o >= 300 && o <= 310 && o !== 302);
+    si.cluster_next_cpu[0] = 299;
+    // The scan reads 300: found. Then no cluster to try (none free): the look-ahead from 300
+    // (used now) finds 301; then 302 used, 303 ….
+    expect(take(k, 4)).toEqual([300, 301, 303, 304]);
+    expect(si.cluster_next_cpu[0]).toBe(305);
+  });
+
+  it("never reads the scan base itself, and marks the slot with the caller's usage", () => {
+    const { k, si } = machine(1024, true);
+    layout(k, si, (o) => o === 50 || o === 51);
+    si.cluster_next_cpu[0] = 10;
+    const slots = new Int32Array(4);
+    expect(scan_swap_map_slots(k, si, 1, 1, slots)).toBe(1);
+    expect(swp_offset(slots[0])).toBe(50);
+    expect(si.swap_map[50]).toBe(1);
+    // cluster_next_cpu is 51 now, the one free slot: the first loop starts at 52, the second
+    // stops below 51 (`while (offset < scan_base)`), so no slot.
+    expect(si.cluster_next_cpu[0]).toBe(51);
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 2, slots)).toBe(0);
+    expect(si.cluster_next_cpu[0]).toBe(51);
+    si.cluster_next_cpu[0] = 10;
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 2, slots)).toBe(1);
+    expect(swp_offset(slots[0])).toBe(51);
+    expect(si.swap_map[51]).toBe(SWAP_HAS_CACHE);
+  });
+});
