@@ -70,24 +70,29 @@ describe("a rotational area's cluster countdown", () => {
     const { k, si } = machine(1024);
     // swapon: cluster_next 1, cluster_nr 0. The first call's `!si->cluster_nr--` is true and
     // 1023 slots are free (≥ SWAPFILE_CLUSTER), so the search from lowest_bit finds 1..512:
-    // cluster_next = 1, cluster_nr = 511. Slots 2..64 each come by `si->cluster_nr &&
-    // !si->swap_map[++offset]` with --cluster_nr: 511 - 63 = 448; done sets cluster_next 65.
-    expect(take(k, 64)).toEqual(range(1, 64));
-    expect([si.cluster_next, si.cluster_nr]).toEqual([65, 448]);
-    expect(k.nr_swap_pages).toBe(1023 - 64);
-    // One slot: cluster_nr-- (448, not 0: no search), slot 65.
-    expect(take(k, 1)).toEqual([65]);
-    expect([si.cluster_next, si.cluster_nr]).toEqual([66, 447]);
+    // cluster_next = 1, cluster_nr = 511. It took a `--latency_ration` turn at offsets 1..511:
+    // 256 - (511 - 257) % 257 = 2 left. Slots 2 and 3 come by `si->cluster_nr &&
+    // !si->swap_map[++offset]` with --cluster_nr (509); after slot 3 latency_ration is -1:
+    // done, three slots, cluster_next 4; get_swap_pages gives the other 61 back.
+    expect(take(k, 64)).toEqual([1, 2, 3]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([4, 509]);
+    expect(k.nr_swap_pages).toBe(1023 - 3);
+    // No search now (cluster_nr-- leaves 508): a whole batch, 63 more turns of --cluster_nr.
+    expect(take(k, 64)).toEqual(range(4, 67));
+    expect([si.cluster_next, si.cluster_nr]).toEqual([68, 445]);
+    // One slot: cluster_nr-- (445, not 0: no search), slot 68.
+    expect(take(k, 1)).toEqual([68]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([69, 444]);
     // cluster_nr 1: the call's `cluster_nr--` leaves 0, so the batch's next slots come by the
     // look-ahead (which does not count cluster_nr down); the offset is not moved on by the
     // cluster test (`si->cluster_nr && …` stops at 0), so the look-ahead starts at the slot just
     // taken and reads one slot on.
     si.cluster_nr = 1;
-    expect(take(k, 3)).toEqual([66, 67, 68]);
-    expect([si.cluster_next, si.cluster_nr]).toEqual([69, 0]);
-    // cluster_nr 0: the next call searches again from lowest_bit (69).
-    expect(take(k, 1)).toEqual([69]);
-    expect([si.cluster_next, si.cluster_nr]).toEqual([70, 511]);
+    expect(take(k, 3)).toEqual([69, 70, 71]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([72, 0]);
+    // cluster_nr 0: the next call searches again from lowest_bit (72).
+    expect(take(k, 1)).toEqual([72]);
+    expect([si.cluster_next, si.cluster_nr]).toEqual([73, 511]);
   });
 
   it("ends a batch at the area's highest slot: cluster_next is that slot + 1", () => {
@@ -152,6 +157,37 @@ describe("a rotational area's cluster countdown", () => {
         si.cluster_nr = 0;
         expect(take(k, 1)).toEqual([612]);
       }
+    });
+  }
+});
+
+describe("latency_ration spent in the first-free-run search", () => {
+  for (const fast of [true, false]) {
+    const how = fast ? "" : " (slot by slot)";
+    it(`cuts the batch that follows a search which found its run${how}`, () => {
+      const { k, si } = machine(2048, false, fast);
+      // Free: 1, then 250..2047. The search reads offset 1 (free), 2..249 (used: last_in_cluster
+      // 249 + 512 = 761), 250..761, where offset == last_in_cluster: the run starts at 250.
+      // Every offset before 761 took a `--latency_ration` turn: 760 turns from 256 leave
+      // 256 - (760 - 257) % 257 = 10 (two resets, no scanned_many). Then each slot taken costs
+      // one: after the 11th, -1 < 0 ends the batch (`if (n_ret) goto done`).
+      layout(k, si, (o) => o === 1 || o >= 250);
+      si.cluster_nr = 0;
+      expect(take(k, 64)).toEqual(range(250, 260));
+      expect([si.cluster_next, si.cluster_nr]).toEqual([261, 501]);
+    });
+
+    it(`cuts the batch that follows a search which found no run${how}`, () => {
+      const { k, si } = machine(2048, false, fast);
+      // Free: 1..300 and the even slots 302..1518 (909 free, no run of 512). highest_bit 1518:
+      // the loop stops after the first used slot whose last_in_cluster passes it, 1007
+      // (1007 + 512 = 1519): 1007 turns leave 256 - (1007 - 257) % 257 = 20. `offset =
+      // scan_base` (lowest_bit 1), cluster_nr 511, and the batch takes 21 slots in a row.
+      layout(k, si, (o) => o <= 300 || (o <= 1518 && o % 2 === 0));
+      expect(k.nr_swap_pages).toBe(909);
+      si.cluster_nr = 0;
+      expect(take(k, 64)).toEqual(range(1, 21));
+      expect([si.cluster_next, si.cluster_nr]).toEqual([22, 491]);
     });
   }
 });

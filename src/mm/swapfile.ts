@@ -598,13 +598,28 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       scan_base = offset = si.lowest_bit;
       let found = false;
       if (k.fastPaths) {
+        // The loop below spends one latency_ration per slot it moves past (cond_resched when it
+        // runs out; scanned_many is not set here), which a batch then has less of: from a fresh
+        // area's lowest_bit, 511 turns leave 2, so the batch gets 3 slots. Found: it moved past
+        // lowest_bit .. start + 510. Not found: it stopped after the first used slot u whose
+        // last_in_cluster (u + 512) passed highest_bit, the first used slot from
+        // highest_bit - 511 on (one must be there, or the run up to highest_bit would be free).
+        // Its first test of `last_in_cluster <= highest_bit` always holds: the ≥ 512 free slots
+        // all lie in [lowest_bit, highest_bit].
         const start = first_free_run(si, si.lowest_bit, si.highest_bit, SWAPFILE_CLUSTER);
+        let steps = 0;
         if (start >= 0) {
           offset = start;
           si.cluster_next = offset;
           si.cluster_nr = SWAPFILE_CLUSTER - 1;
           found = true;
+          steps = start + SWAPFILE_CLUSTER - 1 - si.lowest_bit;
+        } else {
+          let u = si.highest_bit - SWAPFILE_CLUSTER + 1;
+          while (u < si.highest_bit && map[u] === 0) u++;
+          steps = u - si.lowest_bit + 1;
         }
+        latency_ration = ration_after(latency_ration, steps);
       } else {
         let last_in_cluster = offset + SWAPFILE_CLUSTER - 1;
         for (; last_in_cluster <= si.highest_bit; offset++) {
@@ -616,6 +631,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
             found = true;
             break;
           }
+          if (--latency_ration < 0) latency_ration = LATENCY_LIMIT;
         }
       }
       if (!found) {
