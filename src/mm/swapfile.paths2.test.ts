@@ -382,12 +382,48 @@ describe("get_swap_pages' walk of swap_avail_head", () => {
     expect(take(k, 1)).toEqual([1]);
   });
 
+  it("gives the slots back when the only area's scan finds none, and gives up on two of one priority after a turn each", () => {
+    const { k, sis } = areas([5]);
+    for (let o = 1; o < sis[0].max; o++) sis[0].swap_map[o] = 1;
+    const out = new Int32Array(4);
+    expect(get_swap_pages(k, 3, out)).toBe(0);
+    expect(k.nr_swap_pages).toBe(63);
+    expect(types(k)).toEqual([0]);
+    // Two of one priority, both finding nothing: 6.1's plist_for_each_entry_safe would go from
+    // one to the other until a slot came free on another CPU; the model's walk is bounded by the
+    // areas listed when it started (a simplification) and returns 0.
+    const two = areas([5, 5, 1]);
+    for (const si of two.sis.slice(0, 2)) for (let o = 1; o < si.max; o++) si.swap_map[o] = 1;
+    expect(get_swap_pages(two.k, 1, out)).toBe(0);
+    expect(two.k.nr_swap_pages).toBe(3 * 63);
+  });
+
   it("hands out nothing and leaves nr_swap_pages when no slot is free", () => {
     const { k } = areas([5]);
     expect(take(k, 63).length).toBe(63);
     expect(k.nr_swap_pages).toBe(0);
     expect(take(k, 1)).toEqual([]);
     expect(k.nr_swap_pages).toBe(0);
+  });
+});
+
+describe("scan_swap_map_slots' checks", () => {
+  it("finds no slot in an area no longer writable or full, and takes the slot at highest_bit itself", () => {
+    const { k, si } = machine(64);
+    const slots = new Int32Array(4);
+    si.flags &= ~SWP_WRITEOK;
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 1, slots)).toBe(0);
+    expect(si.inuse_pages).toBe(0);
+    si.flags |= SWP_WRITEOK;
+    // `offset > si->highest_bit` only: cluster_next 63 = highest_bit is taken as it is.
+    si.cluster_next = 63;
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 1, slots)).toBe(1);
+    expect(swp_offset(slots[0])).toBe(63);
+    expect(si.cluster_next).toBe(64);
+    // A full area reads highest_bit 0: `goto no_page`.
+    expect(take(k, 64).length).toBe(62);
+    expect(si.highest_bit).toBe(0);
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 1, slots)).toBe(0);
   });
 });
 

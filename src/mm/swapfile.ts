@@ -687,11 +687,13 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       inc_cluster_info_page(si, offset);
       swap_range_alloc(k, si, offset, 1);
       slots[n_ret++] = swp_entry(si.type, offset);
+      // Stryker disable next-line EqualityOperator: equivalent: taking the slot at highest_bit lowers highest_bit below it (or to 0), and any other slot taken lies below highest_bit, so offset never equals it here
       if (n_ret === nr || offset >= si.highest_bit) {
         state = DONE;
         continue;
       }
       if (--latency_ration < 0) {
+        // Stryker disable next-line ConditionalExpression: equivalent: a slot was just taken, so n_ret ≥ 1 here and the reset below (6.1's cond_resched) is never reached
         if (n_ret) {
           state = DONE;
           continue;
@@ -729,23 +731,26 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // Swap not half full: only slots with a zero map byte are available, so whole blocks in
       // use can be stepped over (next_free_slot); the cond_resched budget is worked out from
       // how many slots the loop below would have read. The same offset, budget and flag result.
-      let steps: number;
+      // No slot at all: `goto no_page` returns at once (the scan is entered only before the
+      // first slot, n_ret 0), and nothing reads the budget, the flag or the offset again.
       let found = next_free_slot(si, offset + 1, si.highest_bit);
-      if (found >= 0) {
-        steps = found - offset;
-      } else {
-        steps = offset < si.highest_bit ? si.highest_bit - offset : 0;
+      let steps: number;
+      if (found >= 0) steps = found - offset;
+      else {
         found = next_free_slot(si, si.lowest_bit, scan_base - 1);
-        if (found >= 0) steps += found - si.lowest_bit + 1;
-        else {
-          if (scan_base > si.lowest_bit) steps += scan_base - si.lowest_bit;
-          offset = scan_base > si.lowest_bit ? scan_base : si.lowest_bit;
+        if (found < 0) {
+          state = NO_PAGE;
+          continue;
         }
+        // The first loop's turns (none when an SSD's scan base is past highest_bit), then the
+        // second's, the found slot's included.
+        steps = Math.max(si.highest_bit - offset, 0) + found - si.lowest_bit + 1;
       }
-      if (steps > (latency_ration > 0 ? latency_ration : 0)) scanned_many = true;
+      // latency_ration is not negative here: it goes below 0 only on the way to done.
+      if (steps > latency_ration) scanned_many = true;
       latency_ration = ration_after(latency_ration, steps);
-      if (found >= 0) offset = found;
-      state = found >= 0 ? CHECKS : NO_PAGE;
+      offset = found;
+      state = CHECKS;
       continue;
     }
     if (state === SCAN) {
@@ -792,6 +797,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
 export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): number {
   const s = k.swap;
   const avail_pgs = k.nr_swap_pages;
+  // Stryker disable next-line EqualityOperator: equivalent: nr_swap_pages counts the free slots of the areas on swap_avail_head, so at 0 the list is empty and the walk below hands out nothing
   if (avail_pgs <= 0) return 0;
   n_goal = Math.min(n_goal, SWAP_BATCH, avail_pgs);
   k.nr_swap_pages -= n_goal;
@@ -814,6 +820,7 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
     // unless it was the last of its priority and stayed put).
     if (list[idx] === si) idx++;
   }
+  // Stryker disable next-line EqualityOperator: equivalent: at n_ret == n_goal the sum adds 0
   if (n_ret < n_goal) k.nr_swap_pages += n_goal - n_ret;
   return n_ret;
 }
@@ -824,10 +831,10 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
  * @kernel mm/swap_slots.c folio_alloc_swap
  */
 export function folio_alloc_swap(k: Kernel, pfn: number): number {
-  if (k.nr_swap_pages <= 0) return 0;
   const entry = k.swap.slot_out;
   if (get_swap_pages(k, 1, entry) !== 1) return 0;
   // mem_cgroup_try_charge_swap: a memcg at memory.swap.max gets no slot.
+  // Stryker disable next-line ConditionalExpression: equivalent: a shortcut; without memcgs no page has memcg_data, and mem_cgroup_try_charge_swap returns 0 for such a page
   if (k.memcg.nr_memcgs !== 0 && mem_cgroup_try_charge_swap(k, pfn, entry[0]) !== 0) {
     put_swap_folio(k, pfn, entry[0]);
     return 0;
