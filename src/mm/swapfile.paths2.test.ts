@@ -12,13 +12,16 @@
 import { describe, expect, it } from "vitest";
 import { start_kernel } from "../kernel/start_kernel.js";
 import {
+  COUNT_CONTINUED,
   get_swap_pages,
   put_swap_folio,
   scan_swap_map_slots,
   SWAP_HAS_CACHE,
+  SWAP_MAP_BAD,
   swap_duplicate,
   swap_info_struct,
   SWP_WRITEOK,
+  swapcache_prepare,
   sys_swapon,
   vm_swap_full,
 } from "./swapfile.js";
@@ -471,5 +474,21 @@ describe("an SSD area with no free cluster", () => {
     expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 2, slots)).toBe(1);
     expect(swp_offset(slots[0])).toBe(51);
     expect(si.swap_map[51]).toBe(SWAP_HAS_CACHE);
+  });
+});
+
+describe("__swap_duplicate on a byte past SWAP_MAP_MAX", () => {
+  it("leaves COUNT_CONTINUED | 0x3f (6.1's SWAP_MAP_SHMEM) alone for a PTE reference: -EINVAL, which swap_duplicate drops", () => {
+    const { k, si } = machine(64);
+    const e = take(k, 1)[0];
+    // swap_count(0xbf) is not SWAP_MAP_BAD, and (count & ~COUNT_CONTINUED) = 0x3f > SWAP_MAP_MAX:
+    // err = -EINVAL, and the byte written back is the one read.
+    si.swap_map[e] = COUNT_CONTINUED | SWAP_MAP_BAD;
+    expect(swap_duplicate(k, swp_entry(0, e))).toBe(0);
+    expect(si.swap_map[e]).toBe(COUNT_CONTINUED | SWAP_MAP_BAD);
+    expect(si.swap_cont.get(e)).toBe(undefined);
+    // For the cache: a count and no cache bit, so SWAP_HAS_CACHE is added.
+    expect(swapcache_prepare(k, swp_entry(0, e))).toBe(0);
+    expect(si.swap_map[e]).toBe(COUNT_CONTINUED | SWAP_MAP_BAD | SWAP_HAS_CACHE);
   });
 });

@@ -616,7 +616,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           steps = start + SWAPFILE_CLUSTER - 1 - si.lowest_bit;
         } else {
           let u = si.highest_bit - SWAPFILE_CLUSTER + 1;
-          while (u < si.highest_bit && map[u] === 0) u++;
+          while (map[u] === 0) u++; // ends by highest_bit, as said above
           steps = u - si.lowest_bit + 1;
         }
         latency_ration = ration_after(latency_ration, steps);
