@@ -10,7 +10,12 @@
  * left (docs/architecture.md, "Mutation testing"); the file runs in a few seconds.
  */
 import { describe, expect, it } from "vitest";
+import { taskOf } from "../api/internals.js";
 import { start_kernel } from "../kernel/start_kernel.js";
+import { spawnProcess } from "../sim/process.js";
+import { F, PG_locked, PG_swapcache } from "./memmap.js";
+import { follow_pte } from "./memory.js";
+import { add_to_swap } from "./swap_state.js";
 import {
   COUNT_CONTINUED,
   get_swap_pages,
@@ -319,6 +324,109 @@ describe("latency_ration and scanned_many after the scan", () => {
       expect(si.cluster_next).toBe(6);
     });
   }
+});
+
+describe("the scan's budget, case by case", () => {
+  for (const fast of [true, false]) {
+    const how = fast ? "" : " (slot by slot)";
+    it(`starts a scan past highest_bit at lowest_bit, so its turns count from there${how}`, () => {
+      const { k, si } = machine(1024, false, fast);
+      // Free: 100 and 356..700. Taking 100 leaves lowest_bit at 101, a used slot.
+      layout(k, si, (o) => o === 100 || (o >= 356 && o <= 700));
+      si.cluster_nr = 100;
+      si.cluster_next = 100;
+      expect(take(k, 1)).toEqual([100]);
+      expect(si.lowest_bit).toBe(101);
+      // From 800 > highest_bit: scan_base = offset = 101, used: the scan reads 102..356, 255
+      // turns, 1 left: 356, then 357 in the cluster, then -1: done.
+      si.cluster_next = 800;
+      expect(take(k, 4)).toEqual([356, 357]);
+      expect(si.cluster_next).toBe(358);
+    });
+
+    it(`stops the look-ahead at highest_bit${how}`, () => {
+      const { k, si } = machine(1024, false, fast);
+      layout(k, si, (o) => o === 10 || o === 600 || o === 700);
+      si.cluster_nr = 100;
+      si.cluster_next = 700;
+      expect(take(k, 1)).toEqual([700]);
+      expect(si.highest_bit).toBe(699);
+      // From 500 (used): the scan reads 501..600 (100 turns, 156 left): 600 (155 after it).
+      // ++offset 601 is used; the look-ahead reads 601..699 and stops past highest_bit at 700
+      // (56 left), well before the budget would: done, cluster_next 701.
+      si.cluster_next = 500;
+      expect(take(k, 2)).toEqual([600]);
+      expect(si.cluster_next).toBe(701);
+    });
+
+    it(`counts the turns of both of the scan's loops when it wraps round${how}`, () => {
+      for (const base of [344, 345]) {
+        const { k, si } = machine(1024, false, fast);
+        // Free: 10..20 and 600; 600 taken first leaves highest_bit 599.
+        layout(k, si, (o) => (o >= 10 && o <= 20) || o === 600);
+        si.cluster_nr = 100;
+        si.cluster_next = 600;
+        expect(take(k, 1)).toEqual([600]);
+        // From `base` (used): the first loop reads base+1..599 (599 - base turns), the second
+        // finds 10 at its first (one turn): 600 - base in all. 256 leave 0: one slot; 255
+        // leave 1: 10 and 11.
+        si.cluster_next = base;
+        expect(take(k, 4)).toEqual(base === 344 ? [10] : [10, 11]);
+        expect(si.cluster_next).toBe(base === 344 ? 11 : 12);
+      }
+    });
+
+    it(`sets scanned_many when the budget runs out in the scan's second loop${how}`, () => {
+      for (const f of [300, 200]) {
+        const { k, si } = machine(1024, false, fast);
+        // Free: 5, f, f+2, f+3, 600. Taking 600 leaves highest_bit 599; taking 5 leaves
+        // lowest_bit 6.
+        layout(k, si, (o) => o === 5 || o === f || o === f + 2 || o === f + 3 || o === 600);
+        si.cluster_nr = 100;
+        si.cluster_next = 600;
+        take(k, 1);
+        si.cluster_next = 5;
+        expect(take(k, 1)).toEqual([5]);
+        expect([si.lowest_bit, si.highest_bit]).toEqual([6, 599]);
+        // From 590: 9 turns in the first loop, then 6..f in the second. f = 300: 304 turns, the
+        // reset at turn 257 (in the second loop) sets scanned_many, so after 300 (301 used) no
+        // look-ahead. f = 200: 204 turns leave 52: the look-ahead finds 202, then 203 follows.
+        si.cluster_next = 590;
+        expect(take(k, 3)).toEqual(f === 300 ? [300] : [200, 202, 203]);
+        expect(si.cluster_next).toBe(f === 300 ? 302 : 204);
+      }
+    });
+  }
+
+  it("reclaims a cache-only slot the scan finds once swap is half full (the slot-by-slot scan, whatever the fast paths)", () => {
+    const { k, si } = machine(11);
+    // Slots 1..10; slot 3 gets a swap-cache page no PTE refers to by its swap entry.
+    const p = spawnProcess(k, { comm: "t", image: null });
+    const a = p.mmap(4096, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 4096);
+    const pfn = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+    const out = new Int32Array(1);
+    expect(get_swap_pages(k, 1, out)).toBe(1);
+    expect(get_swap_pages(k, 1, out)).toBe(1);
+    k.mem_map.flags[pfn] |= F(PG_locked);
+    expect(add_to_swap(k, pfn)).toBe(true);
+    k.mem_map.flags[pfn] &= ~F(PG_locked);
+    expect(swp_offset(k.mem_map.private[pfn])).toBe(3);
+    for (let i = 4; i <= 10; i++) expect(get_swap_pages(k, 1, out)).toBe(1);
+    // The others hold one PTE reference and no cache; 9 is free.
+    for (const o of [1, 2, 4, 5, 6, 7, 8, 10]) {
+      swap_duplicate(k, swp_entry(0, o));
+      put_swap_folio(k, 0, swp_entry(0, o));
+    }
+    put_swap_folio(k, 0, swp_entry(0, 9));
+    expect(vm_swap_full(k)).toBe(true);
+    si.cluster_nr = 100;
+    si.cluster_next = 2;
+    // 2 is used: `goto scan`; swap_offset_available_and_locked takes 3 (SWAP_HAS_CACHE, swap
+    // half full), the checks reclaim it (TTRS_ANYWAY) and hand it out, not the free slot 9.
+    expect(take(k, 1)).toEqual([3]);
+    expect(k.mem_map.flags[pfn] & F(PG_swapcache)).toBe(0);
+  });
 });
 
 describe("get_swap_pages' walk of swap_avail_head", () => {

@@ -583,6 +583,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
 
   if (si.cluster_info !== null) {
     const slot = scan_swap_map_try_ssd_cluster(k, si);
+    // Stryker disable next-line EqualityOperator: equivalent: slot 0 (the header) is in no free cluster, so no cluster hands it out
     if (slot >= 0) {
       offset = slot;
       scan_base = slot;
@@ -597,6 +598,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // area in use stays compact.
       scan_base = offset = si.lowest_bit;
       let found = false;
+      // Stryker disable next-line ConditionalExpression: equivalent by design: both searches give the same slot and budget (swapfile.test.ts compares them); only their cost differs
       if (k.fastPaths) {
         // The loop below spends one latency_ration per slot it moves past (cond_resched when it
         // runs out; scanned_many is not set here), which a batch then has less of: from a fresh
@@ -643,9 +645,15 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
 
   for (;;) {
     if (state === CHECKS) {
+      // Stryker disable next-line ConditionalExpression: equivalent: without cluster_info there is no free cluster (free_head -1), so the conflict test below is false
       if (si.cluster_info !== null) {
         let toScan = false;
         let toDone = false;
+        // Unreachable in the model, kept as 6.1 writes them (one CPU, nothing freed during the
+        // scan): a conflict means a free cluster is listed, so scan_swap_map_try_ssd_cluster
+        // takes the list's head and finds a slot; and once a slot is taken, CHECKS sees only
+        // slots of the cluster it came from (off the list now) or of the head, never a conflict.
+        // Stryker disable ConditionalExpression,BlockStatement,BooleanLiteral,EqualityOperator: unreachable, as said above
         while (scan_swap_map_ssd_cluster_conflict(k, si, offset)) {
           if (n_ret) {
             toDone = true;
@@ -667,7 +675,10 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           state = SCAN;
           continue;
         }
+        // Stryker restore ConditionalExpression,BlockStatement,BooleanLiteral,EqualityOperator
       }
+      // (A full area's highest_bit 0 test is a shortcut: its lowest_bit is max, so the checks
+      // and the scan below would find nothing either.)
       if ((si.flags & SWP_WRITEOK) === 0 || si.highest_bit === 0) {
         state = NO_PAGE;
         continue;
@@ -703,6 +714,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // More slots in this cluster?
       if (si.cluster_info !== null) {
         const slot = scan_swap_map_try_ssd_cluster(k, si);
+        // Stryker disable next-line EqualityOperator: equivalent, as at the top: never slot 0
         if (slot >= 0) {
           offset = slot;
           scan_base = slot;
@@ -714,6 +726,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       }
       // Fragmented: look a little further while the lock is held.
       if (!scanned_many) {
+        // Stryker disable next-line ConditionalExpression: equivalent to always highest_bit in the model: below scan_base only after the scan wrapped, when every slot above scan_base was read busy and nothing is freed meanwhile, so a look-ahead that reaches scan_base finds only busy slots past it — and then the area is full and `done` came first
         const scan_limit = offset < scan_base ? scan_base : si.highest_bit;
         let hit = false;
         for (; offset <= scan_limit && --latency_ration > 0; offset++) {
@@ -727,6 +740,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       state = DONE;
       continue;
     }
+    // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent by design: the loops below give the same slot, budget and flag (swapfile.test.ts compares them)
     if (state === SCAN && k.fastPaths && !vm_swap_full(k)) {
       // Swap not half full: only slots with a zero map byte are available, so whole blocks in
       // use can be stepped over (next_free_slot); the cond_resched budget is worked out from
@@ -735,6 +749,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // first slot, n_ret 0), and nothing reads the budget, the flag or the offset again.
       let found = next_free_slot(si, offset + 1, si.highest_bit);
       let steps: number;
+      // Stryker disable next-line EqualityOperator: equivalent: never slot 0 (the header is in use)
       if (found >= 0) steps = found - offset;
       else {
         found = next_free_slot(si, si.lowest_bit, scan_base - 1);
@@ -747,6 +762,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
         steps = Math.max(si.highest_bit - offset, 0) + found - si.lowest_bit + 1;
       }
       // latency_ration is not negative here: it goes below 0 only on the way to done.
+      // Stryker disable next-line EqualityOperator: equivalent: steps == latency_ration leaves it 0, so the first slot ends the batch and scanned_many is not read
       if (steps > latency_ration) scanned_many = true;
       latency_ration = ration_after(latency_ration, steps);
       offset = found;
@@ -760,6 +776,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           latency_ration = LATENCY_LIMIT;
           scanned_many = true;
         }
+        // Stryker disable next-line ConditionalExpression: equivalent: CHECKS makes the same test (takes a free slot, tries a cache-only one when swap is half full, sends any other back here at the next offset) at the same latency_ration
         if (swap_offset_available(k, si, offset)) {
           hit = true;
           break;
@@ -863,12 +880,14 @@ function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
   let has_cache = m & SWAP_HAS_CACHE;
   if (count === 0 && has_cache === 0) return -errnoValues.ENOENT;
   if (usage === SWAP_HAS_CACHE) {
-    if (has_cache === 0 && count !== 0) has_cache = SWAP_HAS_CACHE;
-    else if (has_cache !== 0) return -errnoValues.EEXIST;
-    else return -errnoValues.ENOENT;
+    // 6.1: set the cache bit if there is none and the entry is used, -EEXIST if someone else
+    // added the cache, else -ENOENT; the last was returned above (no count, no cache).
+    if (has_cache !== 0) return -errnoValues.EEXIST;
+    has_cache = SWAP_HAS_CACHE;
   } else {
     const low = count & ~COUNT_CONTINUED;
     if (low < SWAP_MAP_MAX) count += usage;
+    // Stryker disable next-line UnaryOperator: equivalent: swap_duplicate, the one caller passing a count, drops the error
     else if (low > SWAP_MAP_MAX) return -errnoValues.EINVAL;
     else {
       // The map byte is full: carry one into the continuation, the byte starts again from 0.
