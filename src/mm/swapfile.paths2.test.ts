@@ -35,11 +35,16 @@ import { swp_entry, swp_offset, swp_type } from "./swapops.js";
 const MiB = 1 << 20;
 type K = ReturnType<typeof start_kernel>;
 
-/** A machine with one area of `pages` pages (slots 1..pages-1), rotational unless `ssd`. */
-function machine(pages: number, ssd = false, fast = true): { k: K; si: swap_info_struct } {
+/**
+ * A machine with one area of `pages` pages (slots 1..pages-1), rotational unless `ssd`; with
+ * `spare`, a second, lower-priority area of 32 MiB keeps swap under half full however full the
+ * first is, so the fast scan (`k.fastPaths`, not vm_swap_full) is the one that runs.
+ */
+function machine(pages: number, ssd = false, fast = true, spare = false): { k: K; si: swap_info_struct } {
   const k = start_kernel({ memory: 128 * MiB });
   k.fastPaths = fast;
   expect(sys_swapon(k, k.tasks.init, ssd ? "/dev/nvme0n1" : "/dev/vda", { size: pages * 4096, rotational: !ssd })).toBe(0);
+  if (spare) expect(sys_swapon(k, k.tasks.init, "/dev/vdz", { size: 32 * MiB })).toBe(0);
   const si = k.swap.swap_info[0]!;
   return { k, si };
 }
@@ -330,9 +335,10 @@ describe("the scan's budget, case by case", () => {
   for (const fast of [true, false]) {
     const how = fast ? "" : " (slot by slot)";
     it(`starts a scan past highest_bit at lowest_bit, so its turns count from there${how}`, () => {
-      const { k, si } = machine(1024, false, fast);
+      const { k, si } = machine(1024, false, fast, true);
       // Free: 100 and 356..700. Taking 100 leaves lowest_bit at 101, a used slot.
       layout(k, si, (o) => o === 100 || (o >= 356 && o <= 700));
+      expect(vm_swap_full(k)).toBe(false);
       si.cluster_nr = 100;
       si.cluster_next = 100;
       expect(take(k, 1)).toEqual([100]);
@@ -345,8 +351,9 @@ describe("the scan's budget, case by case", () => {
     });
 
     it(`stops the look-ahead at highest_bit${how}`, () => {
-      const { k, si } = machine(1024, false, fast);
+      const { k, si } = machine(1024, false, fast, true);
       layout(k, si, (o) => o === 10 || o === 600 || o === 700);
+      expect(vm_swap_full(k)).toBe(false);
       si.cluster_nr = 100;
       si.cluster_next = 700;
       expect(take(k, 1)).toEqual([700]);
@@ -361,9 +368,10 @@ describe("the scan's budget, case by case", () => {
 
     it(`counts the turns of both of the scan's loops when it wraps round${how}`, () => {
       for (const base of [344, 345]) {
-        const { k, si } = machine(1024, false, fast);
+        const { k, si } = machine(1024, false, fast, true);
         // Free: 10..20 and 600; 600 taken first leaves highest_bit 599.
         layout(k, si, (o) => (o >= 10 && o <= 20) || o === 600);
+        expect(vm_swap_full(k)).toBe(false);
         si.cluster_nr = 100;
         si.cluster_next = 600;
         expect(take(k, 1)).toEqual([600]);
@@ -378,10 +386,11 @@ describe("the scan's budget, case by case", () => {
 
     it(`sets scanned_many when the budget runs out in the scan's second loop${how}`, () => {
       for (const f of [300, 200]) {
-        const { k, si } = machine(1024, false, fast);
+        const { k, si } = machine(1024, false, fast, true);
         // Free: 5, f, f+2, f+3, 600. Taking 600 leaves highest_bit 599; taking 5 leaves
         // lowest_bit 6.
         layout(k, si, (o) => o === 5 || o === f || o === f + 2 || o === f + 3 || o === 600);
+        expect(vm_swap_full(k)).toBe(false);
         si.cluster_nr = 100;
         si.cluster_next = 600;
         take(k, 1);
@@ -563,6 +572,20 @@ describe("an SSD area with no free cluster", () => {
     // (used now) finds 301; then 302 used, 303 ….
     expect(take(k, 4)).toEqual([300, 301, 303, 304]);
     expect(si.cluster_next_cpu[0]).toBe(305);
+  });
+
+  it("never reads the scan base itself, also in the fast scan", () => {
+    // The spare area keeps swap under half full: the fast scan, which must not read the base
+    // either: next_free_slot up to scan_base - 1.
+    const { k, si } = machine(1024, true, true, true);
+    layout(k, si, (o) => o === 700);
+    expect(vm_swap_full(k)).toBe(false);
+    si.cluster_next_cpu[0] = 700;
+    const slots = new Int32Array(4);
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 1, slots)).toBe(0);
+    si.cluster_next_cpu[0] = 698;
+    expect(scan_swap_map_slots(k, si, SWAP_HAS_CACHE, 1, slots)).toBe(1);
+    expect(swp_offset(slots[0])).toBe(700);
   });
 
   it("never reads the scan base itself, and marks the slot with the caller's usage", () => {

@@ -610,6 +610,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
         // all lie in [lowest_bit, highest_bit].
         const start = first_free_run(si, si.lowest_bit, si.highest_bit, SWAPFILE_CLUSTER);
         let steps = 0;
+        // Stryker disable next-line EqualityOperator: equivalent: a run starts at lowest_bit or above, never at slot 0
         if (start >= 0) {
           offset = start;
           si.cluster_next = offset;
@@ -675,8 +676,8 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           state = SCAN;
           continue;
         }
-        // Stryker restore ConditionalExpression,BlockStatement,BooleanLiteral,EqualityOperator
       }
+      // Stryker restore ConditionalExpression,BlockStatement,BooleanLiteral,EqualityOperator
       // (A full area's highest_bit 0 test is a shortcut: its lowest_bit is max, so the checks
       // and the scan below would find nothing either.)
       if ((si.flags & SWP_WRITEOK) === 0 || si.highest_bit === 0) {
@@ -887,9 +888,10 @@ function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
   } else {
     const low = count & ~COUNT_CONTINUED;
     if (low < SWAP_MAP_MAX) count += usage;
-    // Stryker disable next-line UnaryOperator: equivalent: swap_duplicate, the one caller passing a count, drops the error
-    else if (low > SWAP_MAP_MAX) return -errnoValues.EINVAL;
-    else {
+    else if (low > SWAP_MAP_MAX) {
+      // Stryker disable next-line UnaryOperator: equivalent: swap_duplicate, the one caller passing a count, drops the error
+      return -errnoValues.EINVAL;
+    } else {
       // The map byte is full: carry one into the continuation, the byte starts again from 0.
       si.swap_cont.set(offset, (si.swap_cont.get(offset) ?? 0) + 1);
       si.flags |= SWP_CONTINUED;
