@@ -583,6 +583,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
 
   if (si.cluster_info !== null) {
     const slot = scan_swap_map_try_ssd_cluster(k, si);
+    // Stryker disable next-line EqualityOperator: equivalent: slot 0 (the header) is in no free cluster, so no cluster hands it out
     if (slot >= 0) {
       offset = slot;
       scan_base = slot;
@@ -597,14 +598,31 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // area in use stays compact.
       scan_base = offset = si.lowest_bit;
       let found = false;
+      // Stryker disable next-line ConditionalExpression: equivalent by design: both searches give the same slot and budget (swapfile.test.ts compares them); only their cost differs
       if (k.fastPaths) {
+        // The loop below spends one latency_ration per slot it moves past (cond_resched when it
+        // runs out; scanned_many is not set here), which a batch then has less of: from a fresh
+        // area's lowest_bit, 511 turns leave 2, so the batch gets 3 slots. Found: it moved past
+        // lowest_bit .. start + 510. Not found: it stopped after the first used slot u whose
+        // last_in_cluster (u + 512) passed highest_bit, the first used slot from
+        // highest_bit - 511 on (one must be there, or the run up to highest_bit would be free).
+        // Its first test of `last_in_cluster <= highest_bit` always holds: the ≥ 512 free slots
+        // all lie in [lowest_bit, highest_bit].
         const start = first_free_run(si, si.lowest_bit, si.highest_bit, SWAPFILE_CLUSTER);
+        let steps = 0;
+        // Stryker disable next-line EqualityOperator: equivalent: a run starts at lowest_bit or above, never at slot 0
         if (start >= 0) {
           offset = start;
           si.cluster_next = offset;
           si.cluster_nr = SWAPFILE_CLUSTER - 1;
           found = true;
+          steps = start + SWAPFILE_CLUSTER - 1 - si.lowest_bit;
+        } else {
+          let u = si.highest_bit - SWAPFILE_CLUSTER + 1;
+          while (map[u] === 0) u++; // ends by highest_bit, as said above
+          steps = u - si.lowest_bit + 1;
         }
+        latency_ration = ration_after(latency_ration, steps);
       } else {
         let last_in_cluster = offset + SWAPFILE_CLUSTER - 1;
         for (; last_in_cluster <= si.highest_bit; offset++) {
@@ -616,6 +634,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
             found = true;
             break;
           }
+          if (--latency_ration < 0) latency_ration = LATENCY_LIMIT;
         }
       }
       if (!found) {
@@ -627,9 +646,15 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
 
   for (;;) {
     if (state === CHECKS) {
+      // Stryker disable next-line ConditionalExpression: equivalent: without cluster_info there is no free cluster (free_head -1), so the conflict test below is false
       if (si.cluster_info !== null) {
         let toScan = false;
         let toDone = false;
+        // Unreachable in the model, kept as 6.1 writes them (one CPU, nothing freed during the
+        // scan): a conflict means a free cluster is listed, so scan_swap_map_try_ssd_cluster
+        // takes the list's head and finds a slot; and once a slot is taken, CHECKS sees only
+        // slots of the cluster it came from (off the list now) or of the head, never a conflict.
+        // Stryker disable ConditionalExpression,BlockStatement,BooleanLiteral,EqualityOperator: unreachable, as said above
         while (scan_swap_map_ssd_cluster_conflict(k, si, offset)) {
           if (n_ret) {
             toDone = true;
@@ -652,6 +677,9 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           continue;
         }
       }
+      // Stryker restore ConditionalExpression,BlockStatement,BooleanLiteral,EqualityOperator
+      // (A full area's highest_bit 0 test is a shortcut: its lowest_bit is max, so the checks
+      // and the scan below would find nothing either.)
       if ((si.flags & SWP_WRITEOK) === 0 || si.highest_bit === 0) {
         state = NO_PAGE;
         continue;
@@ -671,11 +699,13 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       inc_cluster_info_page(si, offset);
       swap_range_alloc(k, si, offset, 1);
       slots[n_ret++] = swp_entry(si.type, offset);
+      // Stryker disable next-line EqualityOperator: equivalent: taking the slot at highest_bit lowers highest_bit below it (or to 0), and any other slot taken lies below highest_bit, so offset never equals it here
       if (n_ret === nr || offset >= si.highest_bit) {
         state = DONE;
         continue;
       }
       if (--latency_ration < 0) {
+        // Stryker disable next-line ConditionalExpression: equivalent: a slot was just taken, so n_ret ≥ 1 here and the reset below (6.1's cond_resched) is never reached
         if (n_ret) {
           state = DONE;
           continue;
@@ -685,6 +715,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       // More slots in this cluster?
       if (si.cluster_info !== null) {
         const slot = scan_swap_map_try_ssd_cluster(k, si);
+        // Stryker disable next-line EqualityOperator: equivalent, as at the top: never slot 0
         if (slot >= 0) {
           offset = slot;
           scan_base = slot;
@@ -696,6 +727,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       }
       // Fragmented: look a little further while the lock is held.
       if (!scanned_many) {
+        // Stryker disable next-line ConditionalExpression: equivalent to always highest_bit in the model: below scan_base only after the scan wrapped, when every slot above scan_base was read busy and nothing is freed meanwhile, so a look-ahead that reaches scan_base finds only busy slots past it — and then the area is full and `done` came first
         const scan_limit = offset < scan_base ? scan_base : si.highest_bit;
         let hit = false;
         for (; offset <= scan_limit && --latency_ration > 0; offset++) {
@@ -709,27 +741,33 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
       state = DONE;
       continue;
     }
+    // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent by design: the loops below give the same slot, budget and flag (swapfile.test.ts compares them)
     if (state === SCAN && k.fastPaths && !vm_swap_full(k)) {
       // Swap not half full: only slots with a zero map byte are available, so whole blocks in
       // use can be stepped over (next_free_slot); the cond_resched budget is worked out from
       // how many slots the loop below would have read. The same offset, budget and flag result.
-      let steps: number;
+      // No slot at all: `goto no_page` returns at once (the scan is entered only before the
+      // first slot, n_ret 0), and nothing reads the budget, the flag or the offset again.
       let found = next_free_slot(si, offset + 1, si.highest_bit);
-      if (found >= 0) {
-        steps = found - offset;
-      } else {
-        steps = offset < si.highest_bit ? si.highest_bit - offset : 0;
+      let steps: number;
+      // Stryker disable next-line EqualityOperator: equivalent: never slot 0 (the header is in use)
+      if (found >= 0) steps = found - offset;
+      else {
         found = next_free_slot(si, si.lowest_bit, scan_base - 1);
-        if (found >= 0) steps += found - si.lowest_bit + 1;
-        else {
-          if (scan_base > si.lowest_bit) steps += scan_base - si.lowest_bit;
-          offset = scan_base > si.lowest_bit ? scan_base : si.lowest_bit;
+        if (found < 0) {
+          state = NO_PAGE;
+          continue;
         }
+        // The first loop's turns (none when an SSD's scan base is past highest_bit), then the
+        // second's, the found slot's included.
+        steps = Math.max(si.highest_bit - offset, 0) + found - si.lowest_bit + 1;
       }
-      if (steps > (latency_ration > 0 ? latency_ration : 0)) scanned_many = true;
+      // latency_ration is not negative here: it goes below 0 only on the way to done.
+      // Stryker disable next-line EqualityOperator: equivalent: steps == latency_ration leaves it 0, so the first slot ends the batch and scanned_many is not read
+      if (steps > latency_ration) scanned_many = true;
       latency_ration = ration_after(latency_ration, steps);
-      if (found >= 0) offset = found;
-      state = found >= 0 ? CHECKS : NO_PAGE;
+      offset = found;
+      state = CHECKS;
       continue;
     }
     if (state === SCAN) {
@@ -739,6 +777,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
           latency_ration = LATENCY_LIMIT;
           scanned_many = true;
         }
+        // Stryker disable next-line ConditionalExpression: equivalent: CHECKS makes the same test (takes a free slot, tries a cache-only one when swap is half full, sends any other back here at the next offset) at the same latency_ration
         if (swap_offset_available(k, si, offset)) {
           hit = true;
           break;
@@ -776,6 +815,7 @@ export function scan_swap_map_slots(k: Kernel, si: swap_info_struct, usage: numb
 export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): number {
   const s = k.swap;
   const avail_pgs = k.nr_swap_pages;
+  // Stryker disable next-line EqualityOperator: equivalent: nr_swap_pages counts the free slots of the areas on swap_avail_head, so at 0 the list is empty and the walk below hands out nothing
   if (avail_pgs <= 0) return 0;
   n_goal = Math.min(n_goal, SWAP_BATCH, avail_pgs);
   k.nr_swap_pages -= n_goal;
@@ -798,6 +838,7 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
     // unless it was the last of its priority and stayed put).
     if (list[idx] === si) idx++;
   }
+  // Stryker disable next-line EqualityOperator: equivalent: at n_ret == n_goal the sum adds 0
   if (n_ret < n_goal) k.nr_swap_pages += n_goal - n_ret;
   return n_ret;
 }
@@ -808,10 +849,10 @@ export function get_swap_pages(k: Kernel, n_goal: number, slots: Int32Array): nu
  * @kernel mm/swap_slots.c folio_alloc_swap
  */
 export function folio_alloc_swap(k: Kernel, pfn: number): number {
-  if (k.nr_swap_pages <= 0) return 0;
   const entry = k.swap.slot_out;
   if (get_swap_pages(k, 1, entry) !== 1) return 0;
   // mem_cgroup_try_charge_swap: a memcg at memory.swap.max gets no slot.
+  // Stryker disable next-line ConditionalExpression: equivalent: a shortcut; without memcgs no page has memcg_data, and mem_cgroup_try_charge_swap returns 0 for such a page
   if (k.memcg.nr_memcgs !== 0 && mem_cgroup_try_charge_swap(k, pfn, entry[0]) !== 0) {
     put_swap_folio(k, pfn, entry[0]);
     return 0;
@@ -840,14 +881,17 @@ function __swap_duplicate(k: Kernel, entry: number, usage: number): number {
   let has_cache = m & SWAP_HAS_CACHE;
   if (count === 0 && has_cache === 0) return -errnoValues.ENOENT;
   if (usage === SWAP_HAS_CACHE) {
-    if (has_cache === 0 && count !== 0) has_cache = SWAP_HAS_CACHE;
-    else if (has_cache !== 0) return -errnoValues.EEXIST;
-    else return -errnoValues.ENOENT;
+    // 6.1: set the cache bit if there is none and the entry is used, -EEXIST if someone else
+    // added the cache, else -ENOENT; the last was returned above (no count, no cache).
+    if (has_cache !== 0) return -errnoValues.EEXIST;
+    has_cache = SWAP_HAS_CACHE;
   } else {
     const low = count & ~COUNT_CONTINUED;
     if (low < SWAP_MAP_MAX) count += usage;
-    else if (low > SWAP_MAP_MAX) return -errnoValues.EINVAL;
-    else {
+    else if (low > SWAP_MAP_MAX) {
+      // Stryker disable next-line UnaryOperator: equivalent: swap_duplicate, the one caller passing a count, drops the error
+      return -errnoValues.EINVAL;
+    } else {
       // The map byte is full: carry one into the continuation, the byte starts again from 0.
       si.swap_cont.set(offset, (si.swap_cont.get(offset) ?? 0) + 1);
       si.flags |= SWP_CONTINUED;
