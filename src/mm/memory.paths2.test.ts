@@ -1,0 +1,727 @@
+/**
+ * More of memory.ts's paths held to 6.1's mm/memory.c (and mm/mmap.c's anon_vma reuse), written
+ * for issue 12's mutation score (docs/architecture.md, "Mutation testing") after memory.paths.test.ts:
+ * find_mergeable_anon_vma's compatibility rules as the fault path's anon_vma_prepare meets them,
+ * handle_mm_fault's entry (the zero page, the multi-gen LRU flag, memcg events), and the
+ * survivors the first Stryker runs on memory.ts left. Each test builds its machine inside `it`;
+ * expected values come from the 6.1 function named beside them, never from running the model.
+ */
+import { describe, expect, it } from "vitest";
+import { kernelOf, taskOf } from "../api/internals.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { start_kernel } from "../kernel/start_kernel.js";
+import { checkMm } from "../sim/invariants/mm.js";
+import { Machine } from "../sim/machine.js";
+import { spawnProcess, type Process } from "../sim/process.js";
+import { FAULT_FLAG_USER, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_SIGBUS, VM_FAULT_WRITE } from "./memory.js";
+import { find_vma } from "./mmap.js";
+import { MM_ANONPAGES, type vm_area_struct } from "./mm_types.js";
+import { F, page_content, PG_active, PG_dirty, PG_anon_exclusive, PG_lru, PG_reserved, PG_uptodate, PG_writeback } from "./memmap.js";
+import { procMkdir, procWrite } from "../fs/proc/root.js";
+import { cgroup_attach_task, cgroup_lookup } from "../kernel/cgroup/cgroup.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, NO_TABLE, pmd_offset, pmd_trans_huge, pte_table_lookup } from "../arch/x86/pgtable.js";
+import { lru_add_drain } from "./swap.js";
+import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES } from "./swapfile.js";
+import { evict, unmapToSwap } from "./swapfile.testutil.js";
+import { lookup_swap_cache_pfn } from "./swap_state.js";
+import { PageAnonExclusive } from "./rmap.js";
+import { check_swap_invariants } from "../sim/invariants/swap.js";
+import { NR_FILE_DIRTY, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
+import { global_node_page_state } from "./vmstat.js";
+import { fget } from "../fs/file_table.js";
+import { xa_load_folio } from "../lib/xarray.js";
+
+const MiB = 1 << 20;
+const PAGE = 4096;
+/** A free, PTE-table-aligned address away from everything the process maps itself. */
+const X = 0x4000_0000;
+
+function boot(): { k: Kernel; p: Process } {
+  const k = start_kernel({ memory: 128 * MiB });
+  const p = spawnProcess(k, { comm: "t", image: null });
+  return { k, p };
+}
+
+function vmaAt(p: Process, addr: number): vm_area_struct {
+  const v = find_vma(taskOf(p).mm!, addr);
+  if (v === null || v.vm_start > addr) throw new Error(`no vma at ${addr.toString(16)}`);
+  return v;
+}
+
+const has = (k: Kernel, pfn: number, bit: number): boolean => (k.mem_map.flags[pfn] & F(bit)) !== 0;
+
+/** handle_mm_fault on `addr` of `p` with exactly these fault flags. */
+function fault(k: Kernel, p: Process, addr: number, flags: number): number {
+  return handle_mm_fault(k, taskOf(p), vmaAt(p, addr), addr, flags);
+}
+
+describe("find_mergeable_anon_vma: the first write fault's anon_vma_prepare reuses a neighbour's", () => {
+  it("reuses the previous VMA's anon_vma when the two differ only in access flags (VM_EXEC)", () => {
+    const { k, p } = boot();
+    // Two adjacent private anonymous mappings, rw and rwx: vma_merge refuses them (the flags
+    // differ), anon_vma_compatible accepts them (~(VM_ACCESS_FLAGS | VM_SOFTDIRTY) masks the
+    // difference; pgoff is addr >> PAGE_SHIFT for both, so contiguous).
+    p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    p.mmap(PAGE, { prot: "rwx", flags: "private|anonymous|fixed", addr: X + PAGE });
+    expect(vmaAt(p, X)).not.toBe(vmaAt(p, X + PAGE));
+    p.write(X, 1);
+    const av = vmaAt(p, X).anon_vma;
+    expect(av).not.toBeNull();
+    p.write(X + PAGE, 1);
+    // find_mergeable_anon_vma: next (none) first, then prev = the rw VMA, singular chain.
+    expect(vmaAt(p, X + PAGE).anon_vma).toBe(av);
+    checkMm(k);
+  });
+
+  it("reuses the next VMA's anon_vma, and prefers it to the previous one's", () => {
+    const { p } = boot();
+    p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    p.mmap(PAGE, { prot: "rwx", flags: "private|anonymous|fixed", addr: X + PAGE });
+    p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X + 2 * PAGE });
+    // The first and last each get an anon_vma of their own (their only neighbour, the middle
+    // one, has none yet).
+    p.write(X, 1);
+    p.write(X + 2 * PAGE, 1);
+    const prev = vmaAt(p, X).anon_vma;
+    const next = vmaAt(p, X + 2 * PAGE).anon_vma;
+    expect(prev).not.toBeNull();
+    expect(next).not.toBeNull();
+    expect(next).not.toBe(prev);
+    // "Try next first": the middle VMA takes the next one's.
+    p.write(X + PAGE, 1);
+    expect(vmaAt(p, X + PAGE).anon_vma).toBe(next);
+  });
+
+  it("reuses the next VMA's when there is no previous one to take", () => {
+    const { p } = boot();
+    p.mmap(PAGE, { prot: "rwx", flags: "private|anonymous|fixed", addr: X });
+    p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X + PAGE });
+    p.write(X + PAGE, 1);
+    const av = vmaAt(p, X + PAGE).anon_vma;
+    p.write(X, 1);
+    expect(vmaAt(p, X).anon_vma).toBe(av);
+  });
+
+  it("does not reuse across a gap, another flag (VM_LOCKED), or a forked neighbour's chain", () => {
+    // A gap of one page: a->vm_end != b->vm_start.
+    {
+      const { p } = boot();
+      p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+      p.mmap(PAGE, { prot: "rwx", flags: "private|anonymous|fixed", addr: X + 2 * PAGE });
+      p.write(X, 1);
+      p.write(X + 2 * PAGE, 1);
+      expect(vmaAt(p, X + 2 * PAGE).anon_vma).not.toBe(vmaAt(p, X).anon_vma);
+    }
+    // VM_LOCKED on one side only: not masked, so not compatible (either order).
+    for (const lockFirst of [true, false]) {
+      const { p } = boot();
+      p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+      p.mmap(PAGE, { prot: "rwx", flags: "private|anonymous|fixed", addr: X + PAGE });
+      p.mlock(lockFirst ? X : X + PAGE, PAGE, { onFault: true });
+      p.write(X, 1);
+      p.write(X + PAGE, 1);
+      expect(vmaAt(p, X + PAGE).anon_vma).not.toBe(vmaAt(p, X).anon_vma);
+    }
+    // A forked child's VMA chains the parent's anon_vma and its own: not list_is_singular, so a
+    // neighbour of it in the child gets an anon_vma of its own.
+    {
+      const { p } = boot();
+      p.mmap(PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+      p.mmap(PAGE, { prot: "rwx", flags: "private|anonymous|fixed", addr: X + PAGE });
+      p.write(X, 1);
+      const c = p.fork();
+      const cav = vmaAt(c, X).anon_vma;
+      expect(cav).not.toBeNull();
+      expect(vmaAt(c, X + PAGE).anon_vma).toBeNull();
+      c.write(X + PAGE, 1);
+      const got = vmaAt(c, X + PAGE).anon_vma;
+      expect(got).not.toBeNull();
+      expect(got).not.toBe(cav);
+      expect(got).not.toBe(vmaAt(p, X).anon_vma);
+      // The parent's own neighbour still reuses its singular chain.
+      p.write(X + PAGE, 1);
+      expect(vmaAt(p, X + PAGE).anon_vma).toBe(vmaAt(p, X).anon_vma);
+    }
+  });
+
+  it("on a file: the same struct file and contiguous pgoff reuse; another open of the file or a pgoff gap do not", () => {
+    const m = Machine.boot({ memory: "128M" });
+    m.addDisk("/dev/vdc", { size: "8M", ext2: { files: [{ path: "f", size: "1M" }] } });
+    const k = kernelOf(m);
+    const p = m.spawn({ comm: "f", image: null });
+    p.mkdir("/mnt/d");
+    p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
+    const fd = p.open("/mnt/d/f", "rw");
+    const fd2 = p.open("/mnt/d/f", "rw");
+    // Private writable mappings; the first write of each is do_cow_fault, whose
+    // anon_vma_prepare meets find_mergeable_anon_vma. Differ in VM_EXEC only, so not merged.
+    const pair = (base: number, second: { fd: number; offset: number }): [vm_area_struct, vm_area_struct] => {
+      p.mmap(PAGE, { prot: "rw", flags: "private|fixed", fd, addr: base, offset: 0 });
+      p.mmap(PAGE, { prot: "rwx", flags: "private|fixed", fd: second.fd, addr: base + PAGE, offset: second.offset });
+      p.write(base, 1);
+      p.write(base + PAGE, 1);
+      return [vmaAt(p, base), vmaAt(p, base + PAGE)];
+    };
+    // b->vm_pgoff == a->vm_pgoff + 1 (one page apart), the same file: compatible.
+    const [a1, b1] = pair(X, { fd, offset: PAGE });
+    expect(a1.anon_vma).not.toBeNull();
+    expect(b1.anon_vma).toBe(a1.anon_vma);
+    // pgoff 2 where 1 would be contiguous: not compatible.
+    const [a2, b2] = pair(X + 2 * MiB, { fd, offset: 2 * PAGE });
+    expect(b2.anon_vma).not.toBe(a2.anon_vma);
+    // A second open of the same file is another struct file: a->vm_file != b->vm_file.
+    const [a3, b3] = pair(X + 4 * MiB, { fd: fd2, offset: PAGE });
+    expect(b3.vm_file).not.toBe(a3.vm_file);
+    expect(b3.anon_vma).not.toBe(a3.anon_vma);
+    checkMm(k);
+  });
+});
+
+/** A machine whose process `p` sits in memcg "g" (no limit), with swap if asked. */
+function bootInMemcg(swap: boolean) {
+  const k = start_kernel({ memory: 128 * MiB });
+  if (swap) expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: 64 * MiB })).toBe(0);
+  procWrite(k, "/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+  procMkdir(k, "/sys/fs/cgroup/g");
+  const p = spawnProcess(k, { comm: "t", image: null });
+  const cg = cgroup_lookup(k, ["g"]);
+  if (cg === undefined || cgroup_attach_task(k, cg, taskOf(p)) !== 0) throw new Error("attach");
+  // The first group made after the root (memory.fastpath.test.ts reads it the same way).
+  const g = k.memcg.byId[1];
+  if (g === null || g === undefined) throw new Error("no memcg");
+  /** The memcg's event count, pending and flushed. */
+  const events = (item: number): number => g.events_pending[item] + g.events_local[item];
+  return { k, p, events };
+}
+
+describe("handle_mm_fault's entry: memcg events, the multi-gen LRU's fault flag, the zero page", () => {
+  it("counts PGFAULT in the task's memcg on every call, through handle_mm_fault and the MMU's handle_mm_fault_in_table", () => {
+    const { k, p, events } = bootInMemcg(false);
+    const a = p.mmap(4 * PAGE, { prot: "rw", flags: "private|anonymous" });
+    const e0 = events(PGFAULT);
+    // handle_mm_fault: count_vm_event(PGFAULT); count_memcg_event_mm(vma->vm_mm, PGFAULT).
+    fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    expect(events(PGFAULT) - e0).toBe(1);
+    // The table exists now: a read of the next page goes fault_in_table → handle_mm_fault_in_table.
+    const pg0 = k.vm_events[PGFAULT];
+    p.read(a + PAGE, 1);
+    expect(k.vm_events[PGFAULT] - pg0).toBe(1);
+    expect(events(PGFAULT) - e0).toBe(2);
+    expect(follow_pte(k, taskOf(p).mm!, a + PAGE)!.pfn).toBe(k.zero_pfn);
+  });
+
+  it("counts PGMAJFAULT in the memcg when do_swap_page reads the page", () => {
+    const { k, p, events } = bootInMemcg(true);
+    const a = p.mmap(2 * PAGE, { prot: "rw", flags: "private|anonymous" });
+    p.write(a, 2 * PAGE);
+    lru_add_drain(k);
+    const mm = taskOf(p).mm!;
+    const pfn = follow_pte(k, mm, a)!.pfn;
+    evict(k, pfn);
+    const e0 = events(PGMAJFAULT);
+    // do_swap_page: swapin_readahead → count_vm_event(PGMAJFAULT); count_memcg_event_mm(PGMAJFAULT).
+    expect(fault(k, p, a, FAULT_FLAG_USER) & VM_FAULT_MAJOR).toBe(VM_FAULT_MAJOR);
+    expect(events(PGMAJFAULT) - e0).toBe(1);
+  });
+
+  it("marks the fault's new pages hot for the multi-gen LRU (in_lru_fault) unless the VMA is VM_SEQ_READ or VM_RAND_READ, and clears the flag after", () => {
+    for (const advice of [null, "sequential", "random"] as const) {
+      const k = start_kernel({ memory: 128 * MiB });
+      procWrite(k, "/sys/kernel/mm/lru_gen/enabled", "y");
+      const p = spawnProcess(k, { comm: "t", image: null });
+      const a = p.mmap(2 * PAGE, { prot: "rw", flags: "private|anonymous" });
+      if (advice !== null) p.madvise(a, 2 * PAGE, advice);
+      // do_anonymous_page → folio_add_lru: `if (lru_gen_enabled() && !folio_test_unevictable(folio)
+      // && lru_gen_in_fault() && !(current->flags & PF_MEMALLOC)) folio_set_active(folio);`
+      // (the flag is read as the folio sits in the lru_add batch, before lru_add_drain).
+      fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+      const pfn = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+      expect(has(k, pfn, PG_active), String(advice)).toBe(advice === null);
+      // lru_gen_exit_fault: in_lru_fault = false once handle_mm_fault returns.
+      expect(k.in_lru_fault).toBe(false);
+      // The MMU's entry (the table exists now): handle_mm_fault_in_table does the same.
+      p.read(a + PAGE, 1);
+      expect(k.in_lru_fault).toBe(false);
+    }
+  });
+
+  it("maps one zero page, PG_reserved and uptodate, made on the first read fault and shared by every later one", () => {
+    const { k, p } = boot();
+    const a = p.mmap(2 * PAGE, { prot: "rw", flags: "private|anonymous" });
+    const b = p.mmap(PAGE, { prot: "r", flags: "private|anonymous" });
+    expect(fault(k, p, a, FAULT_FLAG_USER)).toBe(0);
+    const zero = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+    expect(zero).toBe(k.zero_pfn);
+    expect(has(k, zero, PG_reserved)).toBe(true);
+    expect(has(k, zero, PG_uptodate)).toBe(true);
+    expect(fault(k, p, a + PAGE, FAULT_FLAG_USER)).toBe(0);
+    expect(fault(k, p, b, FAULT_FLAG_USER)).toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, a + PAGE)!.pfn).toBe(zero);
+    expect(follow_pte(k, taskOf(p).mm!, b)!.pfn).toBe(zero);
+    // do_anonymous_page: pte_mkspecial(pfn_pte(my_zero_pfn(vmf->address), vma->vm_page_prot)):
+    // special, so zap and fork see no page behind it (no rss, no mapcount).
+    expect(follow_pte(k, taskOf(p).mm!, b)!.flags & _PAGE_SPECIAL).toBe(_PAGE_SPECIAL);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(k.mem_map.mapcount[zero]).toBe(0);
+  });
+});
+
+describe("__handle_mm_fault's PMD level (THP always; 6.1 needs 512 MiB for THP)", () => {
+  const HP = 2 * MiB;
+  /** A 1 GiB machine and a 2 MiB-aligned private anonymous VMA of `n` huge pages. */
+  function thp(n: number) {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const p = spawnProcess(k, { comm: "thp", image: null });
+    const a = p.mmap(n * HP, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    return { k, p, a };
+  }
+  const pmdOf = (k: Kernel, p: Process, addr: number): { flags: number; pfn: number } => {
+    const i = pmd_offset(k, taskOf(p).mm!.pgd, addr);
+    return { flags: k.pgtables.ent_flags[i], pfn: k.pgtables.ent_pfn[i] };
+  };
+
+  it("a write fault on an empty PMD maps a THP (create_huge_pmd): no PTE table, MM_ANONPAGES 512", () => {
+    const { k, p, a } = thp(1);
+    expect(fault(k, p, a + 5 * PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE) & VM_FAULT_ERROR).toBe(0);
+    const mm = taskOf(p).mm!;
+    expect(pte_table_lookup(k, mm.pgd, a)).toBe(NO_TABLE);
+    const pmd = pmdOf(k, p, a);
+    expect(pmd_trans_huge(pmd.flags)).toBe(true);
+    expect(pmd.flags & _PAGE_RW).toBe(_PAGE_RW);
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(512);
+  });
+
+  it("a fault on a file VMA never maps a THP there: create_huge_pmd is for anonymous VMAs only in the model", () => {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const p = spawnProcess(k, { comm: "f", image: null });
+    // tmpfs (shmem) file, 2 MiB, mapped private at an aligned address; the write is a CoW fault.
+    p.mkdir("/tmp/t");
+    p.mount("/tmp/t", { fstype: "tmpfs" });
+    const fd = p.open("/tmp/t/s", "rw|create");
+    p.ftruncate(fd, HP);
+    p.mmap(HP, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    expect(fault(k, p, X, FAULT_FLAG_USER | FAULT_FLAG_WRITE) & VM_FAULT_ERROR).toBe(0);
+    const mm = taskOf(p).mm!;
+    expect(pte_table_lookup(k, mm.pgd, X)).not.toBe(NO_TABLE);
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(1);
+  });
+
+  it("a fault on a present huge PMD marks it young, and dirty for a write to a writable one (huge_pmd_set_accessed)", () => {
+    const { k, p, a } = thp(1);
+    fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    const i = pmd_offset(k, taskOf(p).mm!.pgd, a);
+    const pool = k.pgtables;
+    pool.ent_flags[i] &= ~(_PAGE_ACCESSED | _PAGE_DIRTY);
+    const f0 = pool.ent_flags[i];
+    expect(fault(k, p, a + PAGE, FAULT_FLAG_USER)).toBe(0);
+    expect(pool.ent_flags[i]).toBe(f0 | _PAGE_ACCESSED);
+    pool.ent_flags[i] = f0;
+    expect(fault(k, p, a + PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(0);
+    expect(pool.ent_flags[i] & (_PAGE_ACCESSED | _PAGE_DIRTY)).toBe(_PAGE_ACCESSED | _PAGE_DIRTY);
+    expect(pte_table_lookup(k, taskOf(p).mm!.pgd, a)).toBe(NO_TABLE);
+  });
+
+  it("a write to a write-protected huge PMD: reused in place when exclusive; after fork split, and the PTE path copies one page", () => {
+    // Exclusive (PageAnonExclusive): a write fault on the PMD made read-only by hand (as a
+    // soft-dirty or uffd write-protect would leave it) reuses the THP in place
+    // (do_huge_pmd_wp_page's reuse, VM_FAULT_WRITE), with no split.
+    {
+      const { k, p, a } = thp(1);
+      fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+      const i = pmd_offset(k, taskOf(p).mm!.pgd, a);
+      k.pgtables.ent_flags[i] &= ~_PAGE_RW;
+      const pfn = k.pgtables.ent_pfn[i];
+      expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+      expect(k.pgtables.ent_pfn[i]).toBe(pfn);
+      expect(k.pgtables.ent_flags[i] & _PAGE_RW).toBe(_PAGE_RW);
+      expect(pte_table_lookup(k, taskOf(p).mm!.pgd, a)).toBe(NO_TABLE);
+    }
+    // Shared with a child: do_huge_pmd_wp_page splits the PMD (VM_FAULT_FALLBACK), then
+    // __handle_mm_fault goes on to the PTE level, where do_wp_page copies the written page.
+    {
+      const { k, p, a } = thp(1);
+      fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+      const head = pmdOf(k, p, a).pfn;
+      const c = p.fork();
+      expect(fault(k, p, a + 3 * PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+      const mm = taskOf(p).mm!;
+      expect(pte_table_lookup(k, mm.pgd, a)).not.toBe(NO_TABLE);
+      const w = follow_pte(k, mm, a + 3 * PAGE)!;
+      expect(w.pfn).not.toBe(head + 3);
+      expect(w.flags & _PAGE_RW).toBe(_PAGE_RW);
+      // The rest of the split THP stays mapped read-only, page by page.
+      const r = follow_pte(k, mm, a + 4 * PAGE)!;
+      expect(r.pfn).toBe(head + 4);
+      expect(r.flags & _PAGE_RW).toBe(0);
+      expect(mm.rss_stat[MM_ANONPAGES]).toBe(512);
+      expect(pmd_trans_huge(pmdOf(k, c, a).flags)).toBe(true);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// do_swap_page and do_wp_page: the cases memory.paths.test.ts left to the first Stryker run
+// ---------------------------------------------------------------------------------------------
+
+/** A machine with swap, and a process with `n` anonymous pages written (their pfns). */
+function swapSetup(n: number) {
+  const k = start_kernel({ memory: 128 * MiB });
+  expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: 64 * MiB })).toBe(0);
+  const p = spawnProcess(k, { comm: "t", image: null });
+  const a = p.mmap(n * PAGE, { prot: "rw", flags: "private|anonymous" });
+  p.write(a, n * PAGE);
+  lru_add_drain(k);
+  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, taskOf(p).mm!, a + i * PAGE)!.pfn);
+  const check = (): void => {
+    check_swap_invariants(k);
+    checkMm(k);
+  };
+  return { k, p, a, pfns, check };
+}
+
+describe("do_swap_page: exclusivity, the LRU drain, should_try_to_free_swap's refcount", () => {
+  it("SWP_STABLE_WRITES alone does not take exclusivity away: a page not under writeback maps RMAP_EXCLUSIVE", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const pfn = pfns[0];
+    // In the swap cache (unmapped, not written out): the fault is a cache hit.
+    const entry = unmapToSwap(k, pfn);
+    k.swap.swap_info[0]!.flags |= SWP_STABLE_WRITES;
+    expect(has(k, pfn, PG_writeback)).toBe(false);
+    // do_swap_page: `if (exclusive && folio_test_writeback(folio) && data_race(si->flags &
+    // SWP_STABLE_WRITES)) exclusive = false;` — not under writeback, so the exclusive entry
+    // keeps RMAP_EXCLUSIVE though the refcount is 2 (the cache's and ours) on this read fault.
+    expect(fault(k, p, a, FAULT_FLAG_USER)).toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(pfn);
+    expect(PageAnonExclusive(k, pfn)).toBe(true);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(pfn);
+    // Bookkeeping: the read left the page in the cache and not mapped writable.
+    expect(follow_pte(k, taskOf(p).mm!, a)!.flags & _PAGE_RW).toBe(0);
+    check();
+  });
+
+  it("leaves the swap cache alone on a write fault whose folio has a third reference", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    // The parent reads it back: the cache page is mapped by the parent, the child's PTE still
+    // holds the entry (count 1 after the parent's swap_free).
+    p.read(a, 1);
+    const page = lookup_swap_cache_pfn(k, entry);
+    expect(swp_swapcount(k, entry)).toBe(1);
+    // The child's write: swap_free makes the count 0, and should_try_to_free_swap asks for
+    // `folio_ref_count(folio) == 2` on a write — here 3 (the cache, the parent's mapping, the
+    // child's lookup): no folio_free_swap. The page stays in the cache; do_wp_page copies it.
+    expect(k.mem_map._refcount[page]).toBe(2);
+    expect(fault(k, c, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE) & VM_FAULT_WRITE).toBe(VM_FAULT_WRITE);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(page);
+    expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).not.toBe(page);
+    // And k.inSwapin (the OOM report's swap-in stack marker) is down again after a swap-in.
+    expect(k.inSwapin).toBe(false);
+    check();
+  });
+
+  it("with page-cluster 0 (no readahead, so no lru_add_drain there) drains the LRU batch for a write fault only", () => {
+    for (const write of [false, true]) {
+      const { k, p, a, pfns, check } = swapSetup(1);
+      procWrite(k, "/proc/sys/vm/page-cluster", "0");
+      const entry = evict(k, pfns[0]);
+      // Not exclusive any more (the fork cleared _PAGE_SWP_EXCLUSIVE), count 1 again.
+      p.fork().exit();
+      const reuse0 = k.vm_events[PGREUSE];
+      // swap_cluster_readahead with mask 0 goes straight to read_swap_cache_async: the new folio
+      // sits in the lru_add batch (not PG_lru, the batch holding a reference).
+      fault(k, p, a, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0));
+      const pte = follow_pte(k, taskOf(p).mm!, a)!;
+      if (!write) {
+        // A read: no lru_add_drain in do_swap_page, the folio is still in the batch.
+        expect(has(k, pte.pfn, PG_lru)).toBe(false);
+        expect(lookup_swap_cache_pfn(k, entry)).toBe(pte.pfn);
+      } else {
+        // A write: `if ((vmf->flags & FAULT_FLAG_WRITE) && folio == swapcache && ... &&
+        // !folio_test_lru(folio)) lru_add_drain();` → refcount 2 → should_try_to_free_swap →
+        // folio_free_swap → refcount 1: mapped writable here, without do_wp_page (no PGREUSE).
+        expect(has(k, pte.pfn, PG_lru)).toBe(true);
+        expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+        expect(pte.flags & _PAGE_RW).toBe(_PAGE_RW);
+        expect(k.vm_events[PGREUSE]).toBe(reuse0);
+      }
+      check();
+    }
+  });
+
+  it("BUG_ON names the page: swap PTE of an exclusive page", () => {
+    const { k, p, a, pfns } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    p.read(a, 1);
+    const page = lookup_swap_cache_pfn(k, entry);
+    k.mem_map.flags[page] |= F(PG_anon_exclusive);
+    expect(() => fault(k, c, a, FAULT_FLAG_USER)).toThrow(`do_swap_page: swap PTE of an exclusive page {"pfn":${page}}`);
+  });
+});
+
+describe("do_wp_page's reuse test (wp_can_reuse_anon_page) and wp_page_copy", () => {
+  it("reuses a swap-cache page that only the lru_add batch holds besides the cache and us: refcount 3, drained, freed from the cache", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    procWrite(k, "/proc/sys/vm/page-cluster", "0");
+    const entry = evict(k, pfns[0]);
+    p.fork().exit();
+    // A read swap-in: mapped read-only, not exclusive, the folio in the lru_add batch.
+    fault(k, p, a, FAULT_FLAG_USER);
+    const page = lookup_swap_cache_pfn(k, entry);
+    expect(has(k, page, PG_lru)).toBe(false);
+    expect(k.mem_map._refcount[page]).toBe(3);
+    const reuse0 = k.vm_events[PGREUSE];
+    // do_wp_page: ref_count 3 is not > 3; !folio_test_lru → lru_add_drain → 2 = 1 + swapcache;
+    // trylock; folio_free_swap; ref_count 1 → page_move_anon_rmap and reuse.
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).toBe(page);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(-1);
+    check();
+  });
+
+  it("copies a swap-cache page held once more, and leaves it in the swap cache (no folio_free_swap past the refcount test)", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    p.fork().exit();
+    fault(k, p, a, FAULT_FLAG_USER);
+    const page = lookup_swap_cache_pfn(k, entry);
+    lru_add_drain(k);
+    k.mem_map._refcount[page]++; // a GUP pin
+    // ref_count 3 (cache, mapping, pin) > 1 + swapcache → copy, before trylock/folio_free_swap.
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).not.toBe(page);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(page);
+    k.mem_map._refcount[page]--;
+    check();
+  });
+
+  it("copies when folio_free_swap cannot free the slot (a child's swap PTE still holds it): ref_count stays 2", () => {
+    const { k, p, a, pfns, check } = swapSetup(1);
+    const entry = evict(k, pfns[0]);
+    const c = p.fork();
+    fault(k, p, a, FAULT_FLAG_USER);
+    const page = lookup_swap_cache_pfn(k, entry);
+    lru_add_drain(k);
+    expect(k.mem_map._refcount[page]).toBe(2);
+    // do_wp_page: 2 ≤ 1 + 1, trylock, folio_free_swap refuses (swap count 1: the child's PTE),
+    // `folio_ref_count(folio) != 1` → copy. The child's later read must find the old contents.
+    const reuse0 = k.vm_events[PGREUSE];
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).not.toBe(page);
+    expect(k.vm_events[PGREUSE]).toBe(reuse0);
+    expect(lookup_swap_cache_pfn(k, entry)).toBe(page);
+    expect(swp_swapcount(k, entry)).toBe(1);
+    void c;
+    check();
+  });
+
+  it("gives CoW copies PG_uptodate and contents tokens of their own (fresh for the zero page, the source's for a copy)", () => {
+    const { k, p, a, pfns } = swapSetup(1);
+    const mm = taskOf(p).mm!;
+    const c = p.fork();
+    // A copy of an anonymous page (wp_page_copy, __SetPageUptodate, copy_user_highpage).
+    expect(fault(k, c, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    const copy = follow_pte(k, taskOf(c).mm!, a)!.pfn;
+    expect(copy).not.toBe(pfns[0]);
+    expect(has(k, copy, PG_uptodate)).toBe(true);
+    expect(page_content(k.mem_map, copy)).toBe(page_content(k.mem_map, pfns[0]));
+    // Fresh pages (the MMU's first touch, do_anonymous_page, a zero-page copy) each get contents
+    // no other page has: every token drawn from the one increasing sequence.
+    const b = p.mmap(4 * PAGE, { prot: "rw", flags: "private|anonymous" });
+    p.write(b, 1); // the MMU's run
+    fault(k, p, b + PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE); // do_anonymous_page
+    fault(k, p, b + 2 * PAGE, FAULT_FLAG_USER); // the zero page
+    fault(k, p, b + 2 * PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE); // wp_page_copy of it
+    p.write(b + 3 * PAGE, 1); // the MMU's run again
+    const fresh = [0, 1, 2, 3].map((j) => follow_pte(k, mm, b + j * PAGE)!.pfn);
+    for (const f of fresh) expect(has(k, f, PG_uptodate)).toBe(true);
+    const tokens = fresh.map((f) => page_content(k.mem_map, f));
+    expect(new Set([...tokens, page_content(k.mem_map, pfns[0])]).size).toBe(5);
+  });
+});
+
+describe("the LRU drains of do_swap_page and do_wp_page happen only for a folio off the LRU", () => {
+  it("a write fault on a swap-cache folio already on the LRU, and a reuse of one, leave another page's lru_add batch alone", () => {
+    const { k, p, a, pfns, check } = swapSetup(2);
+    const mm = taskOf(p).mm!;
+    // do_swap_page: page 0 unmapped into the swap cache, still PG_lru (no drain for it).
+    unmapToSwap(k, pfns[0]);
+    expect(has(k, pfns[0], PG_lru)).toBe(true);
+    const b = p.mmap(2 * PAGE, { prot: "rw", flags: "private|anonymous" });
+    fault(k, p, b, FAULT_FLAG_USER | FAULT_FLAG_WRITE); // a new page, in the lru_add batch
+    const fresh = follow_pte(k, mm, b)!.pfn;
+    expect(has(k, fresh, PG_lru)).toBe(false);
+    fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    expect(follow_pte(k, mm, a)!.pfn).toBe(pfns[0]);
+    expect(has(k, fresh, PG_lru)).toBe(false);
+    // do_wp_page: page 1 made not exclusive (fork and exit), on the LRU; its reuse does not drain.
+    p.fork().exit();
+    lru_add_drain(k);
+    fault(k, p, b + PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    const fresh2 = follow_pte(k, mm, b + PAGE)!.pfn;
+    expect(has(k, fresh2, PG_lru)).toBe(false);
+    const reuse0 = k.vm_events[PGREUSE];
+    expect(fault(k, p, a + PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(k.vm_events[PGREUSE] - reuse0).toBe(1);
+    expect(follow_pte(k, mm, a + PAGE)!.pfn).toBe(pfns[1]);
+    expect(has(k, fresh2, PG_lru)).toBe(false);
+    check();
+  });
+
+  it("copies a folio with more than three references at once, without draining it onto the LRU", () => {
+    const { k, p, a, pfns } = swapSetup(1);
+    procWrite(k, "/proc/sys/vm/page-cluster", "0");
+    const entry = evict(k, pfns[0]);
+    p.fork().exit();
+    fault(k, p, a, FAULT_FLAG_USER);
+    const page = lookup_swap_cache_pfn(k, entry);
+    // The cache, the mapping, the lru_add batch, and a pin: `folio_ref_count(folio) > 3` → copy,
+    // before `if (!folio_test_lru(folio)) lru_add_drain();`.
+    k.mem_map._refcount[page]++;
+    expect(fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(follow_pte(k, taskOf(p).mm!, a)!.pfn).not.toBe(page);
+    expect(has(k, page, PG_lru)).toBe(false);
+    k.mem_map._refcount[page]--;
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// File faults
+// ---------------------------------------------------------------------------------------------
+
+/** A machine with an ext2 disk holding /mnt/d/f (1 MiB, 256 pages), opened read-write. */
+function fileSetup() {
+  const m = Machine.boot({ memory: "128M" });
+  m.addDisk("/dev/vdc", { size: "8M", ext2: { files: [{ path: "f", size: "1M" }] } });
+  const k = kernelOf(m);
+  const p = m.spawn({ comm: "f", image: null });
+  p.mkdir("/mnt/d");
+  p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
+  const fd = p.open("/mnt/d/f", "rw");
+  return { m, k, p, fd };
+}
+
+/** The page cache page of the file behind `fd` at `index` (-1 if none). */
+function lookupPage(p: Process, fd: number, index: number): number {
+  const f = fget(taskOf(p), fd);
+  if (f === null) throw new Error("no file");
+  return xa_load_folio(f.f_mapping.i_pages, index);
+}
+
+/**
+ * Arms the dirty throttle's CPU ratelimit for `p`: bdp_ratelimits past ratelimit_pages, so the
+ * next balance_dirty_pages_ratelimited call (and only a call) resets it to 0.
+ */
+function armRatelimit(k: Kernel, p: Process): void {
+  const t = taskOf(p);
+  k.currentPid = t.pid;
+  t.nr_dirtied = 0;
+  t.nr_dirtied_pause = 1 << 20;
+  k.wbg.bdp_ratelimits = k.wbg.ratelimit_pages + 10;
+}
+
+describe("file faults: errors from ->fault, return values, the dirty throttle", () => {
+  it("a fault past the end of the file is SIGBUS for a read, a private write and a shared write, and maps nothing", () => {
+    const { k, p, fd } = fileSetup();
+    const mm = taskOf(p).mm!;
+    // 2 pages of mapping over a 1 MiB file, from file page 256 on: filemap_fault's
+    // `if (unlikely(index >= max_idx)) return VM_FAULT_SIGBUS;`.
+    p.mmap(2 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X, offset: MiB });
+    p.mmap(2 * PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X + 2 * MiB, offset: MiB });
+    const anon0 = mm.rss_stat[MM_ANONPAGES];
+    // do_read_fault: fault-around maps nothing past i_size, then ->fault fails.
+    expect(fault(k, p, X, FAULT_FLAG_USER)).toBe(VM_FAULT_SIGBUS);
+    // do_cow_fault: the copy allocated before ->fault goes back.
+    expect(fault(k, p, X + PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_SIGBUS);
+    // do_shared_fault.
+    expect(fault(k, p, X + 2 * MiB, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_SIGBUS);
+    for (const addr of [X, X + PAGE, X + 2 * MiB]) expect(follow_pte(k, mm, addr)!.flags).toBe(0);
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(anon0);
+    checkMm(k);
+  });
+
+  it("a write fault on a page not cached returns ->fault's VM_FAULT_MAJOR, private (do_cow_fault) or shared (do_shared_fault)", () => {
+    const { k, p, fd } = fileSetup();
+    p.mmap(PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X, offset: 100 * PAGE });
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X + 2 * MiB, offset: 200 * PAGE });
+    // filemap_fault had to read the page (no readahead window yet): VM_FAULT_MAJOR, which
+    // do_cow_fault / do_shared_fault keep: `ret |= finish_fault(vmf)`.
+    const cow = fault(k, p, X, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    expect(cow & (VM_FAULT_MAJOR | VM_FAULT_ERROR)).toBe(VM_FAULT_MAJOR);
+    const copy = follow_pte(k, taskOf(p).mm!, X)!.pfn;
+    expect(copy).not.toBe(lookupPage(p, fd, 100));
+    // do_cow_fault's __SetPageUptodate of the copy.
+    expect(has(k, copy, PG_uptodate)).toBe(true);
+    const shared = fault(k, p, X + 2 * MiB, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    expect(shared & (VM_FAULT_MAJOR | VM_FAULT_ERROR)).toBe(VM_FAULT_MAJOR);
+    expect(follow_pte(k, taskOf(p).mm!, X + 2 * MiB)!.pfn).toBe(lookupPage(p, fd, 200));
+  });
+
+  it("do_shared_fault throttles after ->page_mkwrite even when the folio was dirty already (ext2), as fault_dirty_shared_page does", () => {
+    const { k, p, fd } = fileSetup();
+    // The folio is cached and dirty (a write(2)), not mapped.
+    p.pwrite(fd, PAGE, 0);
+    const page = lookupPage(p, fd, 0);
+    expect(has(k, page, PG_dirty)).toBe(true);
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X });
+    armRatelimit(k, p);
+    // set_page_dirty finds it dirty (dirtied = false), but page_mkwrite is set: `if ((dirtied ||
+    // page_mkwrite) && mapping) balance_dirty_pages_ratelimited(mapping);`.
+    expect(fault(k, p, X, FAULT_FLAG_USER | FAULT_FLAG_WRITE) & VM_FAULT_ERROR).toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, X)!.pfn).toBe(page);
+    expect(k.wbg.bdp_ratelimits).toBe(0);
+  });
+});
+
+describe("set_page_dirty and unmap_mapping_range's page window", () => {
+  it("zapping a dirty PTE of an ext2 page dirties it through its mapping (NR_FILE_DIRTY); a tmpfs page only gets the flag", () => {
+    const { k, p, fd } = fileSetup();
+    p.pread(fd, PAGE, 0);
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X });
+    // A read fault maps the page writable (no vma_wants_writenotify in the model), and the CPU
+    // writes through it with no fault: only the PTE is dirty.
+    p.read(X, 1);
+    p.write(X, 1);
+    const page = lookupPage(p, fd, 0);
+    expect(has(k, page, PG_dirty)).toBe(false);
+    const dirty0 = global_node_page_state(k, NR_FILE_DIRTY);
+    // zap_pte_range: `if (pte_dirty(ptent)) { force_flush = 1; set_page_dirty(page); }` →
+    // the mapping's dirty_folio (filemap_dirty_folio) accounts NR_FILE_DIRTY.
+    p.munmap(X, PAGE);
+    expect(has(k, page, PG_dirty)).toBe(true);
+    expect(global_node_page_state(k, NR_FILE_DIRTY) - dirty0).toBe(1);
+    // tmpfs: shmem's dirty_folio is noop_dirty_folio — the flag, no NR_FILE_DIRTY.
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const sfd = p.open("/mnt/t/s", "rw|create");
+    p.ftruncate(sfd, PAGE);
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd: sfd, addr: X });
+    p.read(X, 1);
+    p.write(X, 1);
+    const spage = lookupPage(p, sfd, 0);
+    const dirty1 = global_node_page_state(k, NR_FILE_DIRTY);
+    p.munmap(X, PAGE);
+    expect(has(k, spage, PG_dirty)).toBe(true);
+    expect(global_node_page_state(k, NR_FILE_DIRTY)).toBe(dirty1);
+  });
+
+  it("a hole punched inside a mapping that starts at file page 8 unmaps just the hole's pages of it", () => {
+    const { k, p } = fileSetup();
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const fd = p.open("/mnt/t/s", "rw|create");
+    p.pwrite(fd, 32 * PAGE, 0);
+    // File pages 8..23 at X.
+    p.mmap(16 * PAGE, { prot: "r", flags: "shared|fixed", fd, addr: X, offset: 8 * PAGE });
+    p.read(X, 16 * PAGE);
+    const mapped = (): number[] => Array.from({ length: 16 }, (_, j) => j).filter((j) => (follow_pte(k, taskOf(p).mm!, X + j * PAGE)!.flags & _PAGE_PRESENT) !== 0);
+    expect(mapped()).toEqual(Array.from({ length: 16 }, (_, j) => j));
+    // Punch file pages 10 and 11: unmap_mapping_range → zap_page_range_single over
+    // vm_start + (10 - 8) pages to vm_start + (11 - 8 + 1) pages.
+    p.fallocate(fd, 10 * PAGE, 2 * PAGE, "punch_hole|keep_size");
+    expect(mapped()).toEqual([0, 1, ...Array.from({ length: 12 }, (_, j) => j + 4)]);
+    checkMm(k);
+  });
+});
