@@ -673,6 +673,24 @@ describe("file faults: errors from ->fault, return values, the dirty throttle", 
     expect(follow_pte(k, taskOf(p).mm!, X)!.pfn).toBe(page);
     expect(k.wbg.bdp_ratelimits).toBe(0);
   });
+
+  it("wp_page_shared throttles after ->page_mkwrite dirtied the folio, though set_page_dirty then dirties nothing", () => {
+    const { k, p, fd } = fileSetup();
+    p.pread(fd, PAGE, 0);
+    p.mmap(PAGE, { prot: "rw", flags: "shared|fixed", fd, addr: X });
+    fault(k, p, X, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
+    const page = lookupPage(p, fd, 0);
+    // fsync: folio_mkclean write-protects the PTE and the folio is clean.
+    p.fsync(fd);
+    expect(follow_pte(k, taskOf(p).mm!, X)!.flags & _PAGE_RW).toBe(0);
+    expect(has(k, page, PG_dirty)).toBe(false);
+    armRatelimit(k, p);
+    // wp_page_shared: do_page_mkwrite (filemap_page_mkwrite dirties the folio), then
+    // fault_dirty_shared_page: set_page_dirty → false, but page_mkwrite → balance.
+    expect(fault(k, p, X, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
+    expect(has(k, page, PG_dirty)).toBe(true);
+    expect(k.wbg.bdp_ratelimits).toBe(0);
+  });
 });
 
 describe("set_page_dirty and unmap_mapping_range's page window", () => {

@@ -852,17 +852,23 @@ function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i
  * @kernel mm/memory.c wp_page_shared
  */
 function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number, page: number): number {
-  const file = vma.vm_file;
-  const mapping = file === null ? undefined : file.f_mapping;
-  if (mapping !== undefined && file !== null && !file.f_inode.shmem) {
+  // do_wp_page sends only a page cache folio (not anonymous, vm_normal_page non-NULL) of a
+  // shared writable VMA here, and such a VMA has a file (a shared anonymous one, shmem's).
+  const file = vma.vm_file as file;
+  const mapping = file.f_mapping;
+  // vma->vm_ops->page_mkwrite: filemap_page_mkwrite for page cache files, none for shmem.
+  const page_mkwrite = !file.f_inode.shmem;
+  if (page_mkwrite) {
     const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags | FAULT_FLAG_MKWRITE, i);
     vmf.page = page;
     const tmp = filemap_page_mkwrite(k, vmf);
     if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) return tmp;
   }
   wp_page_reuse(k, vma, i);
-  const dirtied = mapping !== undefined ? folio_mark_dirty(k, mapping, page) : (k.mem_map.flags[page] |= F(PG_dirty)) !== 0;
-  if (mapping !== undefined && dirtied) balance_dirty_pages_ratelimited(k, mapping);
+  // fault_dirty_shared_page: the writer meets the dirty throttle when set_page_dirty dirtied the
+  // folio, or when ->page_mkwrite did (it always has then, so set_page_dirty found it dirty).
+  const dirtied = folio_mark_dirty(k, mapping, page);
+  if (dirtied || page_mkwrite) balance_dirty_pages_ratelimited(k, mapping);
   return VM_FAULT_WRITE;
 }
 
