@@ -879,9 +879,10 @@ function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: num
  */
 export function set_page_dirty(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
-  const id = mem.mapping[pfn];
-  const mapping = id > 0 ? k.vfs.mappings.get(id) : undefined;
-  if (mapping !== undefined && (mem.flags[pfn] & F(PG_swapbacked)) === 0) folio_mark_dirty(k, mapping, pfn);
+  // folio_mapping: a page cache folio's address_space (an anonymous folio's mapping is its
+  // anon_vma's negative id, never a key of mappings). shmem's dirty_folio is noop_dirty_folio.
+  const mapping = k.vfs.mappings.get(mem.mapping[pfn]);
+  if (mapping !== undefined) folio_mark_dirty(k, mapping, pfn);
   else mem.flags[pfn] |= F(PG_dirty);
 }
 
