@@ -740,6 +740,11 @@ describe("set_page_dirty and unmap_mapping_range's page window", () => {
     // vm_start + (10 - 8) pages to vm_start + (11 - 8 + 1) pages.
     p.fallocate(fd, 10 * PAGE, 2 * PAGE, "punch_hole|keep_size");
     expect(mapped()).toEqual([0, 1, ...Array.from({ length: 12 }, (_, j) => j + 4)]);
+    // Holes that end on the VMA's first file page (7-8) and start on its last (23-24) take
+    // those pages: unmap_mapping_range_tree's vba/vea overlap test is inclusive.
+    p.fallocate(fd, 7 * PAGE, 2 * PAGE, "punch_hole|keep_size");
+    p.fallocate(fd, 23 * PAGE, 2 * PAGE, "punch_hole|keep_size");
+    expect(mapped()).toEqual([1, ...Array.from({ length: 11 }, (_, j) => j + 4)]);
     checkMm(k);
   });
 });

@@ -385,6 +385,7 @@ export function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, f
  */
 function should_try_to_free_swap(k: Kernel, pfn: number, vma: vm_area_struct, flags: number): boolean {
   const mem = k.mem_map;
+// Stryker disable next-line ConditionalExpression,BooleanLiteral: do_swap_page calls this only for a folio it has checked is in the swap cache
   if ((mem.flags[pfn] & F(PG_swapcache)) === 0) return false;
   if (vm_swap_full(k) || (vma.vm_flags & VM_LOCKED) !== 0 || (mem.flags[pfn] & F(PG_mlocked)) !== 0) return true;
   return (flags & FAULT_FLAG_WRITE) !== 0 && mem._refcount[pfn] === 2;
@@ -443,9 +444,11 @@ function do_swap_page(k: Kernel, vma: vm_area_struct, addr: number, flags: numbe
   }
   mem.flags[page] |= F(PG_locked);
   // The page may have left the swap cache, or been reused for another entry, while we waited.
+// Stryker disable next-line ConditionalExpression,LogicalOperator: nothing runs between the lookup and here that could take a page we hold a reference to out of the swap cache (reclaim needs the refcount we keep): a second thread's swapoff or reclaim in 6.1
   if ((mem.flags[page] & F(PG_swapcache)) === 0 || mem.private[page] !== entry) return swap_out_page(k, page, ret);
   // Mapping it writable needs the refcount to tell: take the LRU batch's reference out first.
   if ((flags & FAULT_FLAG_WRITE) !== 0 && (mem.flags[page] & F(PG_lru)) === 0) lru_add_drain(k);
+// Stryker disable next-line ConditionalExpression,LogicalOperator: only another thread of the mm could change this swap PTE while the fault waited (reclaim does not touch swap PTEs): the model runs one at a time
   if (pool.ent_flags[i] !== orig_f || pool.ent_pfn[i] !== orig_p) return swap_out_page(k, page, ret);
   if ((mem.flags[page] & F(PG_uptodate)) === 0) return swap_out_page(k, page, VM_FAULT_SIGBUS);
   if (PageAnon(k, page) && PageAnonExclusive(k, page)) throw new KernelBug("do_swap_page: swap PTE of an exclusive page", { pfn: page });
@@ -505,6 +508,7 @@ export function vmf_insert_mixed(k: Kernel, vma: vm_area_struct, i: number, pfn:
  * @kernel mm/memory.c do_anonymous_page
  */
 function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+// Stryker disable next-line ConditionalExpression: a shared anonymous VMA is shmem's (shmem_zero_setup gives it a file), so handle_pte_fault sends it to do_fault, never here
   if ((vma.vm_flags & VM_SHARED) !== 0) return VM_FAULT_SIGBUS;
   const pool = k.pgtables;
   if ((flags & FAULT_FLAG_WRITE) === 0) {
@@ -585,9 +589,11 @@ function wp_can_reuse_anon_page(k: Kernel, page: number): boolean {
   const folio = compound_head(mem, page);
   if (mem._refcount[folio] > 3) return false;
   if ((mem.flags[folio] & F(PG_lru)) === 0) lru_add_drain(k);
+// Stryker disable next-line ConditionalExpression: counting 1 for a folio not in the swap cache lets one more reference past the early test, but folio_free_swap then does nothing and `_refcount === 1` below still refuses it
   const swapcache = (mem.flags[folio] & F(PG_swapcache)) !== 0 ? 1 : 0;
   if (mem._refcount[folio] > 1 + swapcache) return false;
   if ((mem.flags[folio] & F(PG_locked)) !== 0) return false; // folio_trylock failed
+// Stryker disable next-line ConditionalExpression: folio_free_swap returns at once for a folio not in the swap cache
   if (swapcache) folio_free_swap(k, folio);
   return mem._refcount[folio] === 1;
 }
@@ -642,6 +648,7 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   else set_new_page_content(k.mem_map, pfn, ++k.content_seq);
   const rss = vma.vm_mm.rss_stat;
   if (old !== NO_PFN) {
+// Stryker disable next-line ConditionalExpression: for an anonymous old page mm_counter is MM_ANONPAGES, so the two updates cancel
     if (!PageAnon(k, old)) {
       rss[mm_counter(k, old)]--;
       rss[MM_ANONPAGES]++;
@@ -731,6 +738,7 @@ function finish_fault(k: Kernel, vmf: vm_fault): number {
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
   const page = write && (vmf.vma.vm_flags & VM_SHARED) === 0 ? vmf.cow_page : vmf.page;
   const pool = k.pgtables;
+// Stryker disable next-line ConditionalExpression,LogicalOperator: only another thread could fill the PTE while ->fault ran (do_fault found it empty); the model runs one fault at a time
   if (pool.ent_flags[vmf.pte] !== 0 || pool.ent_pfn[vmf.pte] !== 0) return VM_FAULT_NOPAGE;
   do_set_pte(k, vmf.vma, vmf.address, vmf.pte, page, write);
   return 0;
@@ -744,6 +752,7 @@ function finish_fault(k: Kernel, vmf: vm_fault): number {
 function do_fault_around(k: Kernel, vmf: vm_fault): number {
   const vma = vmf.vma;
   const nr_pages = fault_around_bytes / 4096;
+// Stryker disable next-line ConditionalExpression,EqualityOperator: fault_around_bytes is the constant 65536 here (6.1 tunes it only through debugfs), so nr_pages is 16
   if (nr_pages <= 1) return 0;
   const mask = nr_pages * 4096;
   const address = Math.max(Math.floor(vmf.address / mask) * mask, vma.vm_start);
@@ -769,6 +778,7 @@ function do_read_fault(k: Kernel, vmf: vm_fault): number {
   ret = __do_fault(k, vmf);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
   ret |= finish_fault(k, vmf);
+// Stryker disable next-line ConditionalExpression,BlockStatement: ->fault's own errors returned above, so only finish_fault's VM_FAULT_NOPAGE could be set, and that needs another thread (see finish_fault)
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) put_page(k, vmf.page);
   return ret;
 }
@@ -797,6 +807,7 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   copy_new_page_content(k.mem_map, cow, vmf.page);
   ret |= finish_fault(k, vmf);
   put_page(k, vmf.page);
+// Stryker disable next-line ConditionalExpression,BlockStatement: ->fault's own errors returned above, so only finish_fault's VM_FAULT_NOPAGE could be set, and that needs another thread (see finish_fault)
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
   return ret;
 }
@@ -813,20 +824,24 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
   const file = vmf.vma.vm_file as file;
   const mapping = file.f_mapping;
   const mkwrite = !file.f_inode.shmem;
+  // Stryker disable next-line ConditionalExpression,BlockStatement: filemap_page_mkwrite only dirties the folio here (its VM_FAULT_NOPAGE needs a concurrent truncation), which folio_mark_dirty below does as well; the throttle reads `mkwrite`, not this call
   if (mkwrite) {
     const tmp = filemap_page_mkwrite(k, vmf);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: VM_FAULT_NOPAGE needs a truncation while the fault waits for the folio lock, which a single-threaded model cannot have
     if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) {
       put_page(k, vmf.page);
       return tmp;
     }
   }
   ret |= finish_fault(k, vmf);
+  // Stryker disable next-line ConditionalExpression,BlockStatement: ->fault's own errors returned above, so only finish_fault's VM_FAULT_NOPAGE could be set, and that needs another thread (see finish_fault)
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
     put_page(k, vmf.page);
     return ret;
   }
   // The ->fault reference is the new PTE's now (as in do_read_fault): nothing to put.
   const dirtied = folio_mark_dirty(k, mapping, vmf.page);
+  // Stryker disable next-line ConditionalExpression: true for every file but shmem, whose mapping has no writeback (balance_dirty_pages_ratelimited returns at once)
   if (dirtied || mkwrite) balance_dirty_pages_ratelimited(k, mapping);
   return ret;
 }
@@ -836,6 +851,7 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
  * @kernel mm/memory.c do_fault
  */
 function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  // Stryker disable next-line ConditionalExpression: handle_pte_fault sends only VMAs with a file here
   if (vma.vm_file === null) return VM_FAULT_SIGBUS;
   const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags, i);
   // A driver's vm_ops->fault (device-dax) maps its own pfns, read or write alike.
@@ -859,9 +875,11 @@ function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: num
   // vma->vm_ops->page_mkwrite: filemap_page_mkwrite for page cache files, none for shmem.
   const page_mkwrite = !file.f_inode.shmem;
   if (page_mkwrite) {
+    // Stryker disable next-line ArithmeticOperator: filemap_page_mkwrite reads only vmf.page and the VMA, not the address
     const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags | FAULT_FLAG_MKWRITE, i);
     vmf.page = page;
     const tmp = filemap_page_mkwrite(k, vmf);
+    // Stryker disable next-line ConditionalExpression: VM_FAULT_NOPAGE needs a truncation while the fault waits for the folio lock, which a single-threaded model cannot have
     if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) return tmp;
   }
   wp_page_reuse(k, vma, i);
@@ -893,12 +911,15 @@ export function set_page_dirty(k: Kernel, pfn: number): void {
  */
 function zap_file_vma(k: Kernel, vma: vm_area_struct, first: number, last: number, even_cows: boolean): void {
   const vstart = vma.vm_pgoff;
+  // Stryker disable next-line ArithmeticOperator: a window past the VMA's end is clipped to vm_end by unmap_single_vma
   const vend = vma.vm_pgoff + vma_pages(vma) - 1;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a window outside the VMA gives s >= e, on which unmap_single_vma returns before touching anything
   if (last < vstart || first > vend) return;
   const s = vma.vm_start + (Math.max(first, vstart) - vstart) * 4096;
   const e = vma.vm_start + (Math.min(last, vend) - vstart + 1) * 4096;
   // zap_page_range_single: a gather of its own for the one VMA.
   const tlb = tlb_gather_mmu(k, vma.vm_mm);
+  // Stryker disable next-line ConditionalExpression: every VMA on a mapping's i_mmap has a file
   unmap_single_vma(k, tlb, vma, s, e, even_cows ? 0 : vma.vm_file === null ? 0 : vma.vm_file.f_mapping.id);
   tlb_finish_mmu(k, tlb);
 }
