@@ -748,3 +748,72 @@ describe("set_page_dirty and unmap_mapping_range's page window", () => {
     checkMm(k);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Zap and fork of huge PMDs and PTE-mapped THPs
+// ---------------------------------------------------------------------------------------------
+
+describe("unmap_single_vma and copy_page_range on THPs", () => {
+  const HP = 2 * MiB;
+  function thpProc() {
+    const k = start_kernel({ memory: 1024 * MiB });
+    const p = spawnProcess(k, { comm: "thp", image: null });
+    const a = p.mmap(2 * HP, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    p.write(a, 2 * HP);
+    const pmd = (q: Process, addr: number): number => k.pgtables.ent_flags[pmd_offset(k, taskOf(q).mm!.pgd, addr)];
+    expect(pmd_trans_huge(pmd(p, a))).toBe(true);
+    expect(pmd_trans_huge(pmd(p, a + HP))).toBe(true);
+    return { k, p, a, pmd };
+  }
+
+  it("munmap of a whole huge PMD zaps it in one (zap_huge_pmd); of part of one splits it first and zaps the PTEs", () => {
+    const { k, p, a, pmd } = thpProc();
+    const mm = taskOf(p).mm!;
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(1024);
+    // The second PMD whole: zap_pmd_range's `if (next - addr == HPAGE_PMD_SIZE) zap_huge_pmd`.
+    p.munmap(a + HP, HP);
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(512);
+    // 3 pages out of the first: __split_huge_pmd, then zap_pte_range over the 3 PTEs.
+    const head = k.pgtables.ent_pfn[pmd_offset(k, mm.pgd, a)];
+    p.munmap(a + 4 * PAGE, 3 * PAGE);
+    expect(pmd_trans_huge(pmd(p, a))).toBe(false);
+    expect(mm.rss_stat[MM_ANONPAGES]).toBe(509);
+    expect(follow_pte(k, mm, a + 3 * PAGE)!.pfn).toBe(head + 3);
+    expect(follow_pte(k, mm, a + 5 * PAGE)!.flags).toBe(0);
+    expect(follow_pte(k, mm, a + 7 * PAGE)!.pfn).toBe(head + 7);
+    // The subpages' mapcounts: the zapped ones 0, the rest 1; the folio keeps one reference per
+    // mapped subpage (6.1's page_remove_rmap / folio_put on each).
+    expect(k.mem_map.mapcount[head + 5]).toBe(0);
+    expect(k.mem_map.mapcount[head + 7]).toBe(1);
+    checkMm(k);
+  });
+
+  it("fork copies a PTE-mapped THP's subpages: the folio's references, the subpages' mapcounts, exclusivity gone, both write-protected", () => {
+    const { k, p, a } = thpProc();
+    const mm = taskOf(p).mm!;
+    // Split the first PMD by an mprotect of part of it (mprotect splits, the pages stay).
+    p.mprotect(a, PAGE, "r");
+    p.mprotect(a, PAGE, "rw");
+    const head = follow_pte(k, mm, a)!.pfn;
+    const ref0 = k.mem_map._refcount[head];
+    const c = p.fork();
+    const cm = taskOf(c).mm!;
+    // copy_present_pte for each of 512 subpages: folio_get (the head's count), page_dup_rmap
+    // (the subpage's mapcount), and the huge PMD copied whole (copy_huge_pmd) for the second.
+    expect(k.mem_map._refcount[head] - ref0).toBe(512);
+    expect(k.mem_map.mapcount[head + 9]).toBe(2);
+    expect(PageAnonExclusive(k, head + 9)).toBe(false);
+    expect(cm.rss_stat[MM_ANONPAGES]).toBe(1024);
+    const pp = follow_pte(k, mm, a + 9 * PAGE)!;
+    const cp = follow_pte(k, cm, a + 9 * PAGE)!;
+    expect(cp.pfn).toBe(head + 9);
+    expect(pp.flags & _PAGE_RW).toBe(0);
+    expect(cp.flags & (_PAGE_RW | _PAGE_ACCESSED)).toBe(0);
+    checkMm(k);
+    // The child's exit gives every reference back.
+    c.exit();
+    expect(k.mem_map._refcount[head]).toBe(ref0);
+    expect(k.mem_map.mapcount[head + 9]).toBe(1);
+    checkMm(k);
+  });
+});
