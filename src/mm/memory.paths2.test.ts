@@ -15,11 +15,12 @@ import { Machine } from "../sim/machine.js";
 import { spawnProcess, type Process } from "../sim/process.js";
 import { FAULT_FLAG_USER, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_SIGBUS, VM_FAULT_WRITE } from "./memory.js";
 import { find_vma } from "./mmap.js";
-import { MM_ANONPAGES, type vm_area_struct } from "./mm_types.js";
-import { F, page_content, PG_active, PG_dirty, PG_anon_exclusive, PG_lru, PG_reserved, PG_uptodate, PG_writeback } from "./memmap.js";
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct } from "./mm_types.js";
+import type { TraceRecord } from "../kernel/trace.js";
+import { F, page_content, PG_active, PG_dirty, PG_referenced, PG_anon_exclusive, PG_lru, PG_reserved, PG_uptodate, PG_writeback } from "./memmap.js";
 import { procMkdir, procWrite } from "../fs/proc/root.js";
 import { cgroup_attach_task, cgroup_lookup } from "../kernel/cgroup/cgroup.js";
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, NO_TABLE, pmd_offset, pmd_trans_huge, pte_table_lookup } from "../arch/x86/pgtable.js";
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, NO_TABLE, pmd_offset, pmd_trans_huge, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
 import { lru_add_drain } from "./swap.js";
 import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES } from "./swapfile.js";
 import { evict, unmapToSwap } from "./swapfile.testutil.js";
@@ -46,6 +47,11 @@ function vmaAt(p: Process, addr: number): vm_area_struct {
   const v = find_vma(taskOf(p).mm!, addr);
   if (v === null || v.vm_start > addr) throw new Error(`no vma at ${addr.toString(16)}`);
   return v;
+}
+
+/** The page-table entry index of `addr` in `p`. */
+function pte_offset(k: Kernel, p: Process, addr: number): number {
+  return pte_table_lookup(k, taskOf(p).mm!.pgd, addr) * 512 + pte_index(addr);
 }
 
 const has = (k: Kernel, pfn: number, bit: number): boolean => (k.mem_map.flags[pfn] & F(bit)) !== 0;
@@ -815,5 +821,148 @@ describe("unmap_single_vma and copy_page_range on THPs", () => {
     expect(k.mem_map._refcount[head]).toBe(ref0);
     expect(k.mem_map.mapcount[head + 9]).toBe(1);
     checkMm(k);
+  });
+});
+
+describe("zap_pte_range's details: the TLB range, the zero page, clean and old file PTEs, tables never made", () => {
+  /** tlb_flush events' page counts (the tracepoint's `pages`: -1 for a full flush). */
+  function flushes(k: Kernel): number[] {
+    const out: number[] = [];
+    k.trace.on("tlb_flush", (r: TraceRecord) => out.push(Number(r.fields.pages)));
+    return out;
+  }
+
+  it("flushes from the first to the last present PTE it cleared (tlb_remove_tlb_entry's range), not the whole zap", () => {
+    const { k, p } = boot();
+    const a = p.mmap(16 * PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    // Pages 3 and 6 touched, the rest never: the gather's range is [a + 3 pages, a + 7 pages):
+    // 4 pages (≤ tlb_single_page_flush_ceiling 33), one flush_tlb_mm_range of 4 pages.
+    p.write(a + 3 * PAGE, 1);
+    p.write(a + 6 * PAGE, 1);
+    const f = flushes(k);
+    p.munmap(a, 16 * PAGE);
+    expect(f).toContain(4);
+    expect(f).not.toContain(16);
+    checkMm(k);
+  });
+
+  it("a zero-page PTE goes with no rss, no mapcount, no reference; fork does not count it either", () => {
+    const { k, p } = boot();
+    const a = p.mmap(4 * PAGE, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    p.read(a, PAGE);
+    p.write(a + PAGE, 1); // an anon_vma, so fork copies the VMA's PTEs
+    const zero = follow_pte(k, taskOf(p).mm!, a)!.pfn;
+    expect(zero).toBe(k.zero_pfn);
+    const ref0 = k.mem_map._refcount[zero];
+    // copy_present_pte: vm_normal_page is NULL for the special PTE — no folio_get, no rmap, no rss.
+    const c = p.fork();
+    expect(follow_pte(k, taskOf(c).mm!, a)!.pfn).toBe(zero);
+    expect(k.mem_map._refcount[zero]).toBe(ref0);
+    expect(k.mem_map.mapcount[zero]).toBe(0);
+    expect(taskOf(c).mm!.rss_stat[MM_ANONPAGES]).toBe(1);
+    checkMm(k);
+    // zap_pte_range: `page = vm_normal_page(...)`; NULL → only the PTE goes.
+    c.exit();
+    p.munmap(a, 4 * PAGE);
+    expect(k.mem_map._refcount[zero]).toBe(ref0);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(taskOf(p).mm!.rss_stat[MM_FILEPAGES]).toBe(0);
+    checkMm(k);
+  });
+
+  it("a clean file PTE leaves its page clean, and an old one is not marked accessed", () => {
+    const { k, p, fd } = fileSetup();
+    p.pread(fd, 2 * PAGE, 0);
+    lru_add_drain(k);
+    p.mmap(2 * PAGE, { prot: "r", flags: "shared|fixed", fd, addr: X });
+    p.read(X, 2 * PAGE);
+    const pages = [lookupPage(p, fd, 0), lookupPage(p, fd, 1)];
+    // Page 1's PTE made old (as reclaim's aging leaves it); page 0 stays young.
+    const i1 = pte_offset(k, p, X + PAGE);
+    k.pgtables.ent_flags[i1] &= ~_PAGE_ACCESSED;
+    // pread marked both accessed once (PG_referenced); one more mark_page_accessed activates.
+    expect(pages.map((pg) => has(k, pg, PG_referenced))).toEqual([true, true]);
+    const dirty0 = global_node_page_state(k, NR_FILE_DIRTY);
+    p.munmap(X, 2 * PAGE);
+    lru_add_drain(k);
+    // `if (pte_dirty(ptent))` only: neither page is dirtied.
+    expect(pages.map((pg) => has(k, pg, PG_dirty))).toEqual([false, false]);
+    expect(global_node_page_state(k, NR_FILE_DIRTY)).toBe(dirty0);
+    // `if (pte_young(ptent) && likely(vma_has_recency(vma))) mark_page_accessed(page)`.
+    expect(pages.map((pg) => has(k, pg, PG_active))).toEqual([true, false]);
+  });
+
+  it("zaps and forks a VMA whose second PMD never got a PTE table", () => {
+    const { k, p } = boot();
+    const a = p.mmap(4 * MiB, { prot: "rw", flags: "private|anonymous|fixed", addr: X });
+    p.madvise(a, 4 * MiB, "nohugepage");
+    p.write(a, 1);
+    expect(pte_table_lookup(k, taskOf(p).mm!.pgd, a + 2 * MiB)).toBe(NO_TABLE);
+    const c = p.fork();
+    expect(taskOf(c).mm!.rss_stat[MM_ANONPAGES]).toBe(1);
+    expect(pte_table_lookup(k, taskOf(c).mm!.pgd, a + 2 * MiB)).toBe(NO_TABLE);
+    checkMm(k);
+    c.exit();
+    p.munmap(a, 4 * MiB);
+    expect(taskOf(p).mm!.rss_stat[MM_ANONPAGES]).toBe(0);
+    expect(follow_pte(k, taskOf(p).mm!, a + 2 * MiB)).toBeNull();
+    checkMm(k);
+  });
+
+  it("a punched hole leaves a private copy's swap entry (zap_details without even_cows), truncation drops it", () => {
+    const { k, p } = fileSetup();
+    expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: 16 * MiB })).toBe(0);
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const fd = p.open("/mnt/t/s", "rw|create");
+    p.pwrite(fd, 4 * PAGE, 0);
+    p.mmap(4 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    p.write(X + PAGE, 1); // a CoW copy of file page 1
+    const copy = follow_pte(k, taskOf(p).mm!, X + PAGE)!.pfn;
+    lru_add_drain(k);
+    const entry = evict(k, copy);
+    expect(entry).not.toBe(0);
+    const mm = taskOf(p).mm!;
+    expect(mm.rss_stat[MM_SWAPENTS]).toBe(1);
+    // zap_pte_range: a swap entry `if (!should_zap_cows(details)) continue;` — kept by a hole.
+    p.fallocate(fd, 0, 4 * PAGE, "punch_hole|keep_size");
+    expect(mm.rss_stat[MM_SWAPENTS]).toBe(1);
+    expect(swp_swapcount(k, entry)).toBe(1);
+    // Truncation (even_cows) takes it.
+    p.ftruncate(fd, 0);
+    expect(mm.rss_stat[MM_SWAPENTS]).toBe(0);
+    expect(swp_swapcount(k, entry)).toBe(0);
+    checkMm(k);
+  });
+
+  it("fork counts a private tmpfs mapping's file pages as MM_SHMEMPAGES in the child", () => {
+    const { k, p } = fileSetup();
+    p.mkdir("/mnt/t");
+    p.mount("/mnt/t", { fstype: "tmpfs" });
+    const fd = p.open("/mnt/t/s", "rw|create");
+    p.pwrite(fd, 4 * PAGE, 0);
+    p.mmap(4 * PAGE, { prot: "rw", flags: "private|fixed", fd, addr: X });
+    p.read(X, 4 * PAGE);
+    p.write(X, 1); // one CoW copy: an anon_vma, so fork copies the PTEs
+    const c = p.fork();
+    const cm = taskOf(c).mm!;
+    // copy_present_pte → rss[mm_counter(page)]++: shmem pages are MM_SHMEMPAGES.
+    expect([cm.rss_stat[MM_SHMEMPAGES], cm.rss_stat[MM_FILEPAGES], cm.rss_stat[MM_ANONPAGES]]).toEqual([3, 0, 1]);
+    checkMm(k);
+  });
+
+  it("munmap of a shared hugetlb mapping gives the huge page back to the pool and the rss", () => {
+    const k = start_kernel({ memory: 128 * MiB });
+    procWrite(k, "/proc/sys/vm/nr_hugepages", "2");
+    const p = spawnProcess(k, { comm: "h", image: null });
+    const a = p.mmap(2 * MiB, { prot: "rw", flags: "private|anonymous|hugetlb" });
+    p.write(a, PAGE);
+    const huge = (): string => /^HugetlbPages:.*$/m.exec(p.readFile("/proc/self/status"))![0];
+    expect(huge()).toMatch(/\s2048 kB$/);
+    const f = flushes(k);
+    // __unmap_hugepage_range, and tlb_flush_pmd_range over what it unmapped.
+    p.munmap(a, 2 * MiB);
+    expect(huge()).toMatch(/\s0 kB$/);
+    expect(f.length).toBeGreaterThan(0);
   });
 });
