@@ -901,6 +901,10 @@ describe("zap_pte_range's details: the TLB range, the zero page, clean and old f
     const c = p.fork();
     expect(taskOf(c).mm!.rss_stat[MM_ANONPAGES]).toBe(1);
     expect(pte_table_lookup(k, taskOf(c).mm!.pgd, a + 2 * MiB)).toBe(NO_TABLE);
+    // copy_present_pte keeps a private PTE's dirty bit (`if (vm_flags & VM_SHARED) pte =
+    // pte_mkclean(pte)` only), and makes it old.
+    const cp = follow_pte(k, taskOf(c).mm!, a)!;
+    expect(cp.flags & (_PAGE_DIRTY | _PAGE_ACCESSED)).toBe(_PAGE_DIRTY);
     checkMm(k);
     c.exit();
     p.munmap(a, 4 * MiB);

@@ -1194,6 +1194,7 @@ export function anon_write_run(
 export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct, start: number, end: number, only_mapping = 0): void {
   const s = Math.max(start, vma.vm_start);
   const e = Math.min(end, vma.vm_end);
+// Stryker disable next-line ConditionalExpression,EqualityOperator: an empty range clears nothing, and tlb_end_vma returns for a gather that cleared nothing
   if (s >= e) return;
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
@@ -1263,6 +1264,7 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
           put_page(k, p);
           continue;
         }
+// Stryker disable next-line EqualityOperator: no mapped normal page has mapping 0 (page cache pages have their mapping's id, anonymous ones a negative anon_vma id)
         if (mem.mapping[p] < 0) {
           // The common anonymous case of mm_counter + page_remove_rmap, inlined for exit's speed.
           rss[MM_ANONPAGES]--;
@@ -1270,10 +1272,13 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
           if (left === 0) {
             mod_page_node_state(k, p, NR_ANON_MAPPED, -1);
             // free_pages_and_swap_cache: an unmapped swap-cache page gives its slot back now.
+  // Stryker disable next-line ConditionalExpression: free_swap_cache tests PG_swapcache itself
             if ((mem.flags[p] & F(PG_swapcache)) !== 0) free_swap_cache(k, p);
+// Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,ObjectLiteral: an invariant check (left 0 is the branch above); no model path unmaps a page more often than it mapped it
           } else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
           // put_page of a page another mapping still holds (a forked child's exit: the parent's
           // copy-on-write share): only the decrement, without the two calls.
+// Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut: put_page of an order-0 page another reference holds only decrements its count
           if (mem._refcount[p] > 1) {
             mem._refcount[p]--;
             continue;
@@ -1305,6 +1310,7 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
  * @kernel mm/memory.c unmap_vmas
  */
 export function unmap_vmas(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
+  // Stryker disable next-line ConditionalExpression: a shortcut; unmap_single_vma returns at once for an mm without page tables
   if (mm.pgd === NO_TABLE) return;
   for (const vma of vmas) unmap_single_vma(k, tlb, vma, start, end);
 }
@@ -1352,6 +1358,7 @@ export function free_pgtables(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: r
  * @kernel mm/memory.c vma_needs_copy
  */
 export function vma_needs_copy(dst: vm_area_struct, src: vm_area_struct): boolean {
+// Stryker disable next-line ConditionalExpression,BooleanLiteral: fork's dup_userfaultfd disarms the child's VMA (no UFFD_FEATURE_EVENT_FORK in the model), so dst never tracks uffd-wp
   if (userfaultfd_wp(dst)) return true;
   if ((src.vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP)) !== 0) return true;
   return src.anon_vma !== null;
@@ -1366,6 +1373,7 @@ export function vma_needs_copy(dst: vm_area_struct, src: vm_area_struct): boolea
  */
 export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_struct): number {
   if (!vma_needs_copy(dst, src)) return 0;
+// Stryker disable next-line ConditionalExpression: dup_mmap calls copy_page_range only for VMAs without VM_WIPEONFORK
   if ((dst.vm_flags & VM_WIPEONFORK) !== 0) return 0;
   const smm = src.vm_mm;
   const dmm = dst.vm_mm;
@@ -1375,6 +1383,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
   const pool = k.pgtables;
   const mem = k.mem_map;
   const cow = is_cow_mapping(src.vm_flags);
+// Stryker disable next-line ConditionalExpression: a shared VMA is copied only when hugetlb (returned above) or PFN/mixed (special PTEs, skipped below), so `shared` is false wherever it is read
   const shared = (src.vm_flags & VM_SHARED) !== 0;
   const drss = dmm.rss_stat;
   const flagsRef = mem.flags;
@@ -1420,6 +1429,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
           // copy_nonpresent_pte: one more reference to the entry, which both sides now share.
           if (swap_duplicate(k, pte_to_swp_entry(f, p)) < 0) return -errnoValues.EIO;
+// Stryker disable next-line ConditionalExpression: clearing the bit of an entry that does not have it writes back the same value
           if (pte_swp_exclusive(f)) {
             f = pte_swp_clear_exclusive(f);
             ef[sb + j] = f;
@@ -1444,13 +1454,16 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
         } else if ((f & _PAGE_SPECIAL) === 0) {
           refcount[p]++;
           mapcount[p]++;
+// Stryker disable next-line EqualityOperator: no mapped normal page has mapping 0
           if (mapping[p] < 0) {
             const pf = flagsRef[p];
+// Stryker disable next-line ConditionalExpression: clearing a clear PG_anon_exclusive writes the same flags
             if ((pf & EXCL) !== 0) flagsRef[p] = pf & ~EXCL; // page_try_dup_anon_rmap
             anon++;
           } else {
             drss[(flagsRef[p] & SWAPBACKED) !== 0 ? 3 : 0]++; // MM_SHMEMPAGES : MM_FILEPAGES
           }
+// Stryker disable next-line ConditionalExpression,LogicalOperator: a VMA copied here that is not a CoW mapping lacks VM_MAYWRITE, so none of its PTEs is writable
           if (cow && (f & _PAGE_RW) !== 0) {
             f &= ~_PAGE_RW;
             ef[sb + j] = f; // ptep_set_wrprotect on the parent
