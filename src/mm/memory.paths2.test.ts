@@ -17,7 +17,7 @@ import { FAULT_FLAG_USER, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAUL
 import { find_vma } from "./mmap.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct } from "./mm_types.js";
 import type { TraceRecord } from "../kernel/trace.js";
-import { F, page_content, PG_active, PG_dirty, PG_referenced, PG_anon_exclusive, PG_lru, PG_reserved, PG_uptodate, PG_writeback } from "./memmap.js";
+import { F, page_content, PG_active, PG_dirty, PG_locked, PG_referenced, PG_anon_exclusive, PG_lru, PG_reserved, PG_uptodate, PG_writeback } from "./memmap.js";
 import { procMkdir, procWrite } from "../fs/proc/root.js";
 import { cgroup_attach_task, cgroup_lookup } from "../kernel/cgroup/cgroup.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL, NO_TABLE, pmd_offset, pmd_trans_huge, pte_index, pte_table_lookup } from "../arch/x86/pgtable.js";
@@ -272,6 +272,46 @@ describe("handle_mm_fault's entry: memcg events, the multi-gen LRU's fault flag,
   });
 });
 
+describe("handle_mm_fault_in_table: the MMU's entry for the second fault of one access", () => {
+  it("counts PGFAULT, the memcg's PGFAULT and min_flt for each fault, and leaves in_lru_fault down", () => {
+    const { k, p, events } = bootInMemcg(false);
+    const t = taskOf(p);
+    const a = p.mmap(4 * PAGE, { prot: "rw", flags: "private|anonymous" });
+    fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE); // the PTE table exists from here
+    const [pg0, e0, min0, maj0] = [k.vm_events[PGFAULT], events(PGFAULT), t.min_flt, t.maj_flt];
+    // Two untouched pages in one access: the first fault takes do_user_addr_fault's
+    // handle_mm_fault, the second (same VMA, table present) fault_in_table's
+    // handle_mm_fault_in_table; each is one count_vm_event, count_memcg_event_mm and
+    // mm_account_fault (a minor fault).
+    p.read(a + PAGE, 2 * PAGE);
+    expect(k.vm_events[PGFAULT] - pg0).toBe(2);
+    expect(events(PGFAULT) - e0).toBe(2);
+    expect([t.min_flt - min0, t.maj_flt - maj0]).toEqual([2, 0]);
+    expect(k.in_lru_fault).toBe(false);
+  });
+
+  it("a swap-in on that entry: VM_FAULT_RETRY is not accounted, the retry (FAULT_FLAG_TRIED) is a major fault", () => {
+    const { k, p, a, pfns } = swapSetup(3);
+    const t = taskOf(p);
+    // Page 1 swapped out (page-cluster 0: read synchronously, no readahead); page 2 unmapped
+    // into the swap cache and its folio locked by someone else.
+    procWrite(k, "/proc/sys/vm/page-cluster", "0");
+    evict(k, pfns[1]);
+    unmapToSwap(k, pfns[2]);
+    k.mem_map.flags[pfns[2]] |= F(PG_locked);
+    const [min0, maj0, pgmaj0] = [t.min_flt, t.maj_flt, k.vm_events[PGMAJFAULT]];
+    // Page 0 hits. Page 1 (handle_mm_fault): read, VM_FAULT_MAJOR → maj_flt. Page 2
+    // (handle_mm_fault_in_table): a cache hit whose folio_lock_or_retry fails on this first
+    // attempt → VM_FAULT_RETRY, which mm_account_fault skips; the retry with FAULT_FLAG_TRIED
+    // takes the lock and counts as major (`major = (ret & VM_FAULT_MAJOR) || (flags &
+    // FAULT_FLAG_TRIED)`), though nothing was read for it.
+    p.read(a, 3 * PAGE);
+    expect(k.vm_events[PGMAJFAULT] - pgmaj0).toBe(1);
+    expect([t.min_flt - min0, t.maj_flt - maj0]).toEqual([0, 2]);
+    expect(follow_pte(k, t.mm!, a + 2 * PAGE)!.pfn).toBe(pfns[2]);
+  });
+});
+
 describe("__handle_mm_fault's PMD level (THP always; 6.1 needs 512 MiB for THP)", () => {
   const HP = 2 * MiB;
   /** A 1 GiB machine and a 2 MiB-aligned private anonymous VMA of `n` huge pages. */
@@ -349,6 +389,10 @@ describe("__handle_mm_fault's PMD level (THP always; 6.1 needs 512 MiB for THP)"
       fault(k, p, a, FAULT_FLAG_USER | FAULT_FLAG_WRITE);
       const head = pmdOf(k, p, a).pfn;
       const c = p.fork();
+      // A read of the write-protected PMD only marks it young: `if ((flags & (FAULT_FLAG_WRITE |
+      // FAULT_FLAG_UNSHARE)) && !pmd_write(orig_pmd))` is false, so huge_pmd_set_accessed.
+      expect(fault(k, p, a + 3 * PAGE, FAULT_FLAG_USER)).toBe(0);
+      expect(pmd_trans_huge(pmdOf(k, p, a).flags)).toBe(true);
       expect(fault(k, p, a + 3 * PAGE, FAULT_FLAG_USER | FAULT_FLAG_WRITE)).toBe(VM_FAULT_WRITE);
       const mm = taskOf(p).mm!;
       expect(pte_table_lookup(k, mm.pgd, a)).not.toBe(NO_TABLE);
