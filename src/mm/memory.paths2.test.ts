@@ -1,10 +1,15 @@
 /**
  * More of memory.ts's paths held to 6.1's mm/memory.c (and mm/mmap.c's anon_vma reuse), written
- * for issue 12's mutation score (docs/architecture.md, "Mutation testing") after memory.paths.test.ts:
- * find_mergeable_anon_vma's compatibility rules as the fault path's anon_vma_prepare meets them,
- * handle_mm_fault's entry (the zero page, the multi-gen LRU flag, memcg events), and the
- * survivors the first Stryker runs on memory.ts left. Each test builds its machine inside `it`;
- * expected values come from the 6.1 function named beside them, never from running the model.
+ * for issue 12's mutation score (docs/architecture.md, "Mutation testing") after the first
+ * Stryker runs on memory.ts: find_mergeable_anon_vma's compatibility rules as the fault path's
+ * anon_vma_prepare meets them; handle_mm_fault's and handle_mm_fault_in_table's counting (memcg
+ * events, mm_account_fault, the multi-gen LRU's in_lru_fault), the zero page and the PMD level;
+ * do_swap_page's exclusivity, LRU drain and should_try_to_free_swap; do_wp_page's reuse bounds;
+ * file faults past EOF, their return values and the dirty throttle (wp_page_shared's, a fix);
+ * set_page_dirty and unmap_mapping_range's window; zap and fork of huge PMDs, PTE-mapped THPs,
+ * the zero page, swap entries under a punched hole and tables never made. Each test builds its
+ * machine inside `it`; expected values come from the 6.1 function named beside them, never from
+ * running the model.
  */
 import { describe, expect, it } from "vitest";
 import { kernelOf, taskOf } from "../api/internals.js";
