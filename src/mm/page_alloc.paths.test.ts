@@ -43,11 +43,14 @@ import {
   ZONE_BOOSTED_WATERMARK,
   ZONE_DMA,
   ZONE_DMA32,
+  ZONE_MOVABLE,
   ZONE_NORMAL,
   ZONE_RECLAIM_ACTIVE,
   WMARK_HIGH,
   WMARK_LOW,
   WMARK_MIN,
+  MAX_NR_ZONES,
+  pglist_data,
   type zone,
 } from "./mmzone.js";
 import {
@@ -106,6 +109,8 @@ import {
   zone_watermark_ok_safe,
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
+import { cachePreferredZones } from "./mm_init.js";
+import { __GFP_MOVABLE } from "../include/linux/gfp_types.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
 import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, NUMA_LOCAL, NUMA_OTHER, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
@@ -1667,5 +1672,125 @@ describe("entry points and totals", () => {
     k.zones[ZONE_DMA].managed_pages = 1;
     warn_alloc(k, GFP_DMA, null, "page allocation failure: order:0");
     expect(k.log.records.length).toBe(1);
+  });
+});
+
+describe("ALLOC_NOFRAGMENT (alloc_flags_nofragment and get_page_from_freelist's passes)", () => {
+  /**
+   * A bare test machine re-cut with a ZONE_NORMAL: DMA [1, 4096), DMA32 [4096, normalFrom),
+   * NORMAL [normalFrom, node1From) on node 0 and, when node1From < 16384, a second node whose
+   * ZONE_NORMAL is [node1From, 16384), after node 0's zones in node 0's zonelist as
+   * build_zonelists orders them (an empty DMA32 stays out of it: build_zonelists_node adds
+   * managed zones only). Every watermark and lowmem reserve is 0, so only the free lists decide.
+   */
+  function layout(normalFrom: number, node1From = 16384): Kernel {
+    const k = bare();
+    const pgdat = k.node_data[0];
+    const [dma, d32, normal] = [pgdat.node_zones[ZONE_DMA], pgdat.node_zones[ZONE_DMA32], pgdat.node_zones[ZONE_NORMAL]];
+    d32.spanned_pages = d32.present_pages = normalFrom - 4096;
+    normal.zone_start_pfn = normalFrom;
+    normal.spanned_pages = normal.present_pages = node1From - normalFrom;
+    pgdat.nr_zones = ZONE_NORMAL + 1;
+    const zones = [...pgdat.node_zones];
+    pgdat.node_zonelists = [normal, ...(d32.present_pages > 0 ? [d32] : []), dma];
+    if (node1From < 16384) {
+      const pgdat1 = new pglist_data(1);
+      const n1 = pgdat1.node_zones[ZONE_NORMAL];
+      n1.zone_start_pfn = node1From;
+      n1.spanned_pages = n1.present_pages = 16384 - node1From;
+      pgdat1.nr_zones = ZONE_NORMAL + 1;
+      zones.push(...pgdat1.node_zones);
+      k.node_data = [pgdat, pgdat1];
+      pgdat.node_zonelists.push(n1);
+      pgdat1.node_zonelists = [n1, ...pgdat.node_zonelists.slice(0, -1)];
+    }
+    k.zones = zones;
+    for (let b = 4096 >>> 9; b < 16384 >>> 9; b++) {
+      const pfn = b << 9;
+      k.mem_map.pageblock_zone[b] = pfn < normalFrom ? ZONE_DMA32 : pfn < node1From ? ZONE_NORMAL : MAX_NR_ZONES + ZONE_NORMAL;
+    }
+    for (const z of zones) {
+      z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+      z.lowmem_reserve.fill(0);
+    }
+    cachePreferredZones(k);
+    return k;
+  }
+  /** An order-3 block at `pfn` on the UNMOVABLE list of its pageblock: a fallback for a movable request. */
+  const unmovableBlock = (k: Kernel, pfn: number): void => {
+    k.mem_map.pageblock_mt[pfn >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, pfn, pfn + 8);
+  };
+
+  it("sends a movable request preferring NORMAL to DMA32 before it falls back in NORMAL (first pass)", () => {
+    // alloc_flags_nofragment: the preferred zone is ZONE_NORMAL → ALLOC_NOFRAGMENT; then
+    // __rmqueue_fallback's min_order is pageblock_order for an order-0 request, so NORMAL's
+    // order-3 unmovable block is not taken and the walk goes on to DMA32's movable block.
+    const k = layout(8192);
+    unmovableBlock(k, 8192);
+    freeRange(k, 4096, 4100); // order 2 at 4096, movable, in DMA32
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(4096);
+    expect(list(k, k.zones[ZONE_NORMAL], 3, MIGRATE_UNMOVABLE)).toEqual([8192]);
+    checkBuddy(k);
+  });
+
+  it("falls back in NORMAL on the second pass when no zone has a block of the request's type", () => {
+    // get_page_from_freelist: `if (no_fallback) { alloc_flags &= ~ALLOC_NOFRAGMENT; goto retry; }`.
+    // The second pass takes NORMAL's unmovable block (moved whole to the movable list, as the
+    // order-3 steal is not a pageblock claim), so the page is its first.
+    const k = layout(8192);
+    unmovableBlock(k, 8192);
+    const a = ac(k, MIGRATE_MOVABLE, ZONE_MOVABLE);
+    a.zonelist = k.node_data[0].node_zonelists;
+    expect(get_page_from_freelist(k, GFP_HIGHUSER_MOVABLE, 0, ALLOC_WMARK_LOW | ALLOC_NOFRAGMENT, a)).toBe(8192);
+    // The fallback itself never ran with ALLOC_NOFRAGMENT: without it, the same.
+    const k2 = layout(8192);
+    unmovableBlock(k2, 8192);
+    expect(get_page_from_freelist(k2, GFP_HIGHUSER_MOVABLE, 0, ALLOC_WMARK_LOW, ac(k2, MIGRATE_MOVABLE, ZONE_MOVABLE))).toBe(8192);
+  });
+
+  it("sets no ALLOC_NOFRAGMENT for a request whose preferred zone is DMA32", () => {
+    // alloc_flags_nofragment: zone_idx(zone) != ZONE_NORMAL → only ALLOC_KSWAPD. A movable
+    // GFP_DMA32 request falls back inside DMA32 rather than moving on to DMA's movable page.
+    const k = layout(8192);
+    unmovableBlock(k, 4096);
+    freeRange(k, 1, 2); // pfn 1, movable, in DMA
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_MOVABLE | __GFP_DMA32, 0)).toBe(4096);
+    expect(PageBuddy(k, 1)).toBe(true);
+  });
+
+  it("assumes DMA32 on a one-node machine, and sets no ALLOC_NOFRAGMENT on a NUMA node without it", () => {
+    // alloc_flags_nofragment: `if (nr_online_nodes > 1 && !populated_zone(--zone)) return`;
+    // on UMA the flag is set without looking ("assume on UMA that if Normal is populated then so
+    // is DMA32"). Here DMA32 is empty and NORMAL starts at 4096.
+    const k = layout(4096);
+    unmovableBlock(k, 4096);
+    freeRange(k, 1, 2);
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(1); // ALLOC_NOFRAGMENT: DMA's movable page first
+    const k2 = layout(4096);
+    unmovableBlock(k2, 4096);
+    freeRange(k2, 1, 2);
+    k2.node_data.push(new pglist_data(1)); // a second node (memoryless: its zonelist is empty)
+    expect(alloc_pages(k2, GFP_HIGHUSER_MOVABLE, 0)).toBe(4096); // no flag: the fallback in NORMAL
+  });
+
+  it("prefers a fragmenting fallback on the local node to a remote node's free page", () => {
+    // get_page_from_freelist: with ALLOC_NOFRAGMENT, reaching a zone of another node than the
+    // preferred zone's ("Locality is more important than fragmentation avoidance") retries the
+    // walk without the flag, so node 0's NORMAL falls back instead of node 1 serving the request.
+    const k = layout(8192, 12288);
+    unmovableBlock(k, 8192);
+    freeRange(k, 12288, 12292); // node 1's NORMAL: order 2, movable
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(8192);
+    expect(k.node_data[1].node_zones[ZONE_NORMAL].free_area[2].nr_free).toBe(1);
+    // Without a fallback on node 0 the remote node serves it.
+    const k2 = layout(8192, 12288);
+    freeRange(k2, 12288, 12292);
+    expect(alloc_pages(k2, GFP_HIGHUSER_MOVABLE, 0)).toBe(12288);
+    // And a request preferring node 1 takes its own page (its walk meets no other node first).
+    const k3 = layout(8192, 12288);
+    unmovableBlock(k3, 8192);
+    freeRange(k3, 12288, 12292);
+    expect(__alloc_pages(k3, GFP_HIGHUSER_MOVABLE, 0, 1, null)).toBe(12288);
   });
 });
