@@ -33,7 +33,7 @@ import {
   GFP_TRANSHUGE_LIGHT,
 } from "./gfp.js";
 import { F, PG_buddy, PG_head, PG_lru, PG_mlocked, PG_reserved, PG_tail } from "./memmap.js";
-import { COMPACT_COMPLETE, NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS, PF_MEMALLOC } from "./alloc_hooks.js";
+import { COMPACT_COMPLETE, COMPACT_DEFERRED, COMPACT_SKIPPED, COMPACT_SUCCESS, NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS, PF_MEMALLOC } from "./alloc_hooks.js";
 import {
   MIGRATE_HIGHATOMIC,
   MIGRATE_ISOLATE,
@@ -110,7 +110,8 @@ import {
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { cachePreferredZones } from "./mm_init.js";
-import { __GFP_MOVABLE } from "../include/linux/gfp_types.js";
+import { __GFP_FS, __GFP_IO, __GFP_MOVABLE } from "../include/linux/gfp_types.js";
+import { KernelBug } from "../kernel/bug.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
 import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, NUMA_LOCAL, NUMA_OTHER, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
@@ -1792,5 +1793,126 @@ describe("ALLOC_NOFRAGMENT (alloc_flags_nofragment and get_page_from_freelist's 
     unmovableBlock(k3, 8192);
     freeRange(k3, 12288, 12292);
     expect(__alloc_pages(k3, GFP_HIGHUSER_MOVABLE, 0, 1, null)).toBe(12288);
+  });
+});
+
+describe("the slow path's retry decisions (should_reclaim_retry, should_compact_retry)", () => {
+  /** makeTestMachine (no pcp lists) allocated down to its min watermarks, with counting hooks. */
+  function exhausted(o: { progress?: (call: number) => number; reclaimable?: number; compact?: (call: number) => number; suitable?: (call: number) => boolean } = {}) {
+    const k = makeTestMachine({ pcp: false });
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0) !== NO_PFN);
+    const seen = { reclaim: 0, prios: [] as number[], suitable: 0, ooms: 0 };
+    k.mmHooks.try_to_free_pages = () => (o.progress ?? (() => 0))(++seen.reclaim);
+    k.mmHooks.zone_reclaimable_pages = () => o.reclaimable ?? 0;
+    k.mmHooks.try_to_compact_pages = (_k, _g, _o, _f, _ac, prio) => (seen.prios.push(prio), (o.compact ?? (() => COMPACT_COMPLETE))(seen.prios.length));
+    k.mmHooks.compaction_zonelist_suitable = () => (o.suitable ?? (() => false))(++seen.suitable);
+    k.mmHooks.out_of_memory = () => (seen.ooms++, false);
+    return { k, seen };
+  }
+  const NOWARN = GFP_KERNEL | __GFP_NOWARN;
+
+  it("retries reclaim 16 times without progress while reclaimable pages would pass the min watermark", () => {
+    // should_reclaim_retry: no_progress_loops++ each round without progress; the zones are
+    // checked while it is <= MAX_RECLAIM_RETRIES (16), so the 17th round gives up → OOM step.
+    // Order 0: no compaction at all (__alloc_pages_direct_compact returns at !order).
+    const a = exhausted({ reclaimable: 1 });
+    expect(alloc_pages(a.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([a.seen.reclaim, a.seen.ooms, a.seen.prios.length]).toEqual([17, 1, 0]);
+    // Nothing reclaimable: DMA32's free pages (at min) do not pass min, nor DMA's → OOM at once.
+    const b = exhausted({ reclaimable: 0 });
+    expect(alloc_pages(b.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([b.seen.reclaim, b.seen.ooms]).toEqual([1, 1]);
+    // Five rounds with progress reset the count (order <= PAGE_ALLOC_COSTLY_ORDER): 5 + 17.
+    const c = exhausted({ reclaimable: 1, progress: (n) => (n <= 5 ? 1 : 0) });
+    expect(alloc_pages(c.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([c.seen.reclaim, c.seen.ooms]).toEqual([22, 1]);
+  });
+
+  it("raises the compaction priority after a failed or withdrawn compaction, down to MIN_COMPACT_PRIORITY", () => {
+    // Order 2 unmovable: the early compaction at INIT_COMPACT_PRIORITY (async, 2), then the loop
+    // at DEF_COMPACT_PRIORITY (sync-light, 1); COMPACT_COMPLETE (compaction_failed) and
+    // COMPACT_DEFERRED (compaction_withdrawn) go to check_priority: 1 > MIN_COMPACT_PRIORITY (0)
+    // → one more round at 0; at 0 should_compact_retry says no and the OOM step runs.
+    // Reclaim "makes progress" (so should_compact_retry is asked) but nothing is reclaimable.
+    for (const result of [COMPACT_COMPLETE, COMPACT_DEFERRED]) {
+      const { k, seen } = exhausted({ progress: () => 1, compact: () => result });
+      expect(alloc_pages(k, NOWARN, 2)).toBe(NO_PFN);
+      expect([seen.prios, seen.reclaim, seen.ooms]).toEqual([[2, 1, 0], 2, 1]);
+    }
+  });
+
+  it("retries compaction that made progress 16 times per priority (4 for costly orders)", () => {
+    // should_compact_retry: COMPACT_SUCCESS counts a retry; while compaction_retries <=
+    // MAX_COMPACT_RETRIES (16) it retries; the 17th goes to check_priority (1 → 0, retries 0),
+    // then 17 more at priority 0, the last of which gives up.
+    const a = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(a.k, NOWARN, 2)).toBe(NO_PFN);
+    expect(a.seen.prios).toEqual([2, ...new Array<number>(17).fill(1), ...new Array<number>(17).fill(0)]);
+    expect(a.seen.ooms).toBe(1);
+    // Order 4 (costly) with __GFP_RETRY_MAYFAIL: max_retries / 4 = 4, so the fifth round at 1
+    // goes to check_priority, where MIN_COMPACT_COSTLY_PRIORITY (1) stops it; no OOM for order > 3.
+    const b = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(b.k, NOWARN | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect([b.seen.prios, b.seen.ooms]).toEqual([[2, 1, 1, 1, 1, 1], 0]);
+  });
+
+  it("asks compaction_zonelist_suitable after a skipped compaction, at the same priority", () => {
+    // compaction_needs_reclaim(COMPACT_SKIPPED): retry iff compaction_zonelist_suitable. A
+    // skipped compaction counts no compact_stall (__alloc_pages_direct_compact returns first).
+    const { k, seen } = exhausted({ progress: () => 1, compact: () => COMPACT_SKIPPED, suitable: (n) => n <= 3 });
+    expect(alloc_pages(k, NOWARN, 2)).toBe(NO_PFN);
+    expect([seen.prios, seen.suitable, seen.ooms]).toEqual([[2, 1, 1, 1, 1], 4, 1]);
+    expect(k.vm_events[COMPACTSTALL]).toBe(0);
+  });
+
+  it("gives up a costly __GFP_NORETRY request after a skipped, deferred or THISNODE early compaction", () => {
+    // __alloc_pages_slowpath: costly_order && __GFP_NORETRY after the early compaction:
+    // COMPACT_SKIPPED / COMPACT_DEFERRED → nopage; __GFP_THISNODE → nopage; else one loop
+    // round at INIT_COMPACT_PRIORITY (2) and __GFP_NORETRY ends it.
+    for (const result of [COMPACT_SKIPPED, COMPACT_DEFERRED]) {
+      const { k, seen } = exhausted({ progress: () => 1, compact: () => result });
+      expect(alloc_pages(k, NOWARN | __GFP_NORETRY, 4)).toBe(NO_PFN);
+      expect([seen.prios, seen.reclaim]).toEqual([[2], 0]);
+    }
+    const t = exhausted({ progress: () => 1 });
+    expect(alloc_pages(t.k, NOWARN | __GFP_NORETRY | __GFP_THISNODE, 4)).toBe(NO_PFN);
+    expect([t.seen.prios, t.seen.reclaim]).toEqual([[2], 0]);
+    const c = exhausted({ progress: () => 1 });
+    expect(alloc_pages(c.k, NOWARN | __GFP_NORETRY, 4)).toBe(NO_PFN);
+    expect([c.seen.prios, c.seen.reclaim, c.seen.ooms]).toEqual([[2, 2], 1, 0]);
+    // Not costly (order 3, unmovable): the early compaction's result does not end it.
+    const d = exhausted({ progress: () => 1, compact: () => COMPACT_DEFERRED });
+    expect(alloc_pages(d.k, NOWARN | __GFP_NORETRY, 3)).toBe(NO_PFN);
+    expect([d.seen.prios, d.seen.reclaim]).toEqual([[2, 1], 1]);
+  });
+
+  it("compacts no earlier and retries no compaction without __GFP_IO (gfp_compaction_allowed)", () => {
+    // GFP_NOIO: can_compact is false, so no early compaction and no should_compact_retry; the
+    // loop's __alloc_pages_direct_compact still runs (try_to_compact_pages itself declines
+    // such a mask in 6.1). A costly GFP_NOIO request stops after one round even with
+    // __GFP_RETRY_MAYFAIL (`costly_order && (!can_compact || !__GFP_RETRY_MAYFAIL)`).
+    const noio = (GFP_KERNEL & ~(__GFP_IO | __GFP_FS)) | __GFP_NOWARN;
+    const a = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(a.k, noio, 2)).toBe(NO_PFN);
+    expect([a.seen.prios, a.seen.reclaim, a.seen.ooms]).toEqual([[1], 1, 1]);
+    const b = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(b.k, noio | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect([b.seen.prios, b.seen.reclaim, b.seen.ooms]).toEqual([[1], 1, 0]);
+    // The same costly request with __GFP_IO: the early compaction, and the loop retries.
+    const c = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(c.k, NOWARN | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect(c.seen.prios.length).toBe(6);
+  });
+
+  it("declares a model livelock after 1000 rounds of a __GFP_NOFAIL request nothing can satisfy", () => {
+    // docs/fidelity/page_alloc.md: more than 1000 rounds throw KernelBug where 6.1 loops for
+    // ever. A machine with no free page at all: each round reclaims once (nothing), the OOM
+    // step "progresses" for __GFP_NOFAIL and the reserves have nothing either.
+    const k = bare();
+    let reclaim = 0;
+    k.mmHooks.try_to_free_pages = () => (reclaim++, 0);
+    k.mmHooks.out_of_memory = () => false;
+    expect(() => alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 0)).toThrow(KernelBug);
+    expect(reclaim).toBe(1000);
   });
 });
