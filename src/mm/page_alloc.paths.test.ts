@@ -1916,3 +1916,42 @@ describe("the slow path's retry decisions (should_reclaim_retry, should_compact_
     expect(reclaim).toBe(1000);
   });
 });
+
+describe("the slow path's direct reclaim and compaction steps", () => {
+  it("unreserves a highatomic pageblock and retries when reclaim progressed but the page is still missing", () => {
+    // __alloc_pages_direct_reclaim: no page after progress → unreserve_highatomic_pageblock(ac,
+    // false) (more than one pageblock reserved) and drain_all_pages, then one more try. Here
+    // DMA32's only free memory is an order-10 block over two HIGHATOMIC pageblocks (1024
+    // reserved, all unusable for GFP_KERNEL); the unreserve gives one pageblock to UNMOVABLE
+    // (reserve 512), which leaves 1024 - 512 > min 128 usable, and the retry succeeds.
+    // __GFP_NORETRY: without that step the request fails right after compaction.
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    freeRange(k, 4096, 5120);
+    z.nr_reserved_highatomic = 1024;
+    let reclaim = 0;
+    k.mmHooks.try_to_free_pages = () => (reclaim++, 1);
+    k.mmHooks.out_of_memory = () => false;
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)).toBe(4096);
+    expect([reclaim, z.nr_reserved_highatomic]).toEqual([1, 512]);
+    expect([get_pageblock_migratetype(k, 4096), get_pageblock_migratetype(k, 4608)]).toEqual([MIGRATE_UNMOVABLE, MIGRATE_HIGHATOMIC]);
+  });
+
+  it("clears the zone's pending skip-bit flush after a compaction that found the page", () => {
+    // __alloc_pages_direct_compact: on success `zone->compact_blockskip_flush = false` and
+    // compaction_defer_reset(zone, order, true); compact_stall and compact_success count once.
+    // An order-2 unmovable request compacts before it reclaims (the early compaction).
+    const k = bare();
+    const z = dma32(k);
+    z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+    z.compact_blockskip_flush = true;
+    let reclaim = 0;
+    k.mmHooks.try_to_free_pages = () => (reclaim++, 0);
+    k.mmHooks.try_to_compact_pages = (kk) => (freeRange(kk, 4096, 4100), COMPACT_SUCCESS);
+    expect(alloc_pages(k, GFP_KERNEL, 2)).toBe(4096);
+    expect(z.compact_blockskip_flush).toBe(false);
+    expect([k.vm_events[COMPACTSTALL], k.vm_events[COMPACTSUCCESS], k.vm_events[COMPACTFAIL], reclaim]).toEqual([1, 1, 0, 0]);
+  });
+});
