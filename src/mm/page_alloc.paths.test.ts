@@ -112,6 +112,7 @@ import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { cachePreferredZones } from "./mm_init.js";
 import { __GFP_FS, __GFP_IO, __GFP_MOVABLE } from "../include/linux/gfp_types.js";
 import { KernelBug } from "../kernel/bug.js";
+import { task_struct } from "../kernel/sched.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
 import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, NUMA_LOCAL, NUMA_OTHER, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
@@ -1937,6 +1938,22 @@ describe("the slow path's direct reclaim and compaction steps", () => {
     expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)).toBe(4096);
     expect([reclaim, z.nr_reserved_highatomic]).toEqual([1, 512]);
     expect([get_pageblock_migratetype(k, 4096), get_pageblock_migratetype(k, 4608)]).toEqual([MIGRATE_UNMOVABLE, MIGRATE_HIGHATOMIC]);
+  });
+
+  it("counts direct compaction as a memory stall of the allocating task (psi_memstall_enter/leave)", () => {
+    // __alloc_pages_direct_compact: psi_memstall_enter(&pflags) before try_to_compact_pages,
+    // psi_memstall_leave after; the task is in_memstall exactly during compaction.
+    const k = bare();
+    const t = new task_struct(2, "alloc", 0, 1, null, 0);
+    k.tasks.byPid.set(2, t);
+    k.currentPid = 2;
+    const during: boolean[] = [];
+    k.mmHooks.try_to_free_pages = () => 0;
+    k.mmHooks.out_of_memory = () => false;
+    k.mmHooks.try_to_compact_pages = () => (during.push(t.in_memstall), COMPACT_COMPLETE);
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 2)).toBe(NO_PFN);
+    expect(during).toEqual([true, true]);
+    expect(t.in_memstall).toBe(false);
   });
 
   it("clears the zone's pending skip-bit flush after a compaction that found the page", () => {
