@@ -110,7 +110,7 @@ import {
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { cachePreferredZones } from "./mm_init.js";
-import { __GFP_FS, __GFP_IO, __GFP_MOVABLE } from "../include/linux/gfp_types.js";
+import { __GFP_ATOMIC, __GFP_FS, __GFP_IO, __GFP_MOVABLE } from "../include/linux/gfp_types.js";
 import { KernelBug } from "../kernel/bug.js";
 import { task_struct } from "../kernel/sched.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
@@ -1905,6 +1905,33 @@ describe("the slow path's retry decisions (should_reclaim_retry, should_compact_
     expect(c.seen.prios.length).toBe(6);
   });
 
+  it("starts reclaim's 16 retries over after an OOM kill, and stops an OOM victim's __GFP_NOMEMALLOC request", () => {
+    // __alloc_pages_slowpath after __alloc_pages_may_oom: `if (did_some_progress) {
+    // no_progress_loops = 0; goto retry; }`, so a kill buys 17 more reclaim rounds; and
+    // `if (tsk_is_oom_victim(current) && (alloc_flags & ALLOC_OOM || gfp_mask & __GFP_NOMEMALLOC))
+    // goto nopage` before that.
+    const a = exhausted({ reclaimable: 1 });
+    let kills = 1;
+    a.k.mmHooks.out_of_memory = () => (a.seen.ooms++, kills-- > 0);
+    expect(alloc_pages(a.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([a.seen.reclaim, a.seen.ooms]).toEqual([34, 2]);
+    // A victim asking with __GFP_NOMEMALLOC gets no ALLOC_OOM and fails after its first kill.
+    const b = exhausted({ reclaimable: 0 });
+    b.k.mmHooks.out_of_memory = () => (b.seen.ooms++, true);
+    b.k.mmHooks.tsk_is_oom_victim = () => true;
+    expect(alloc_pages(b.k, NOWARN | __GFP_NOMEMALLOC, 0)).toBe(NO_PFN);
+    expect([b.seen.reclaim, b.seen.ooms]).toEqual([1, 1]);
+  });
+
+  it("drops __GFP_ATOMIC from a request that may also reclaim (the failure report shows the mask without it)", () => {
+    // __alloc_pages_slowpath: (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM) both set → gfp_mask &=
+    // ~__GFP_ATOMIC, and warn_alloc prints that mask: 0xcc0 | __GFP_NORETRY 0x10000.
+    const { k } = exhausted();
+    k.currentComm = "t";
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_ATOMIC | __GFP_NORETRY, 0)).toBe(NO_PFN);
+    expect(k.log.records.map((r) => r.text)).toEqual(["t: page allocation failure: order:0, mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY), nodemask=(null),cpuset=/,mems_allowed=0"]);
+  });
+
   it("declares a model livelock after 1000 rounds of a __GFP_NOFAIL request nothing can satisfy", () => {
     // docs/fidelity/page_alloc.md: more than 1000 rounds throw KernelBug where 6.1 loops for
     // ever. A machine with no free page at all: each round reclaims once (nothing), the OOM
@@ -1970,5 +1997,25 @@ describe("the slow path's direct reclaim and compaction steps", () => {
     expect(alloc_pages(k, GFP_KERNEL, 2)).toBe(4096);
     expect(z.compact_blockskip_flush).toBe(false);
     expect([k.vm_events[COMPACTSTALL], k.vm_events[COMPACTSUCCESS], k.vm_events[COMPACTFAIL], reclaim]).toEqual([1, 1, 0, 0]);
+  });
+});
+
+describe("the slow path's nodemask reset", () => {
+  it("ignores the nodemask for requests without ALLOC_CPUSET or with reserve rights", () => {
+    // __alloc_pages_slowpath, retry: `if (!(alloc_flags & ALLOC_CPUSET) || reserve_flags)
+    // { ac->nodemask = NULL; ... }`. Node 1 cannot serve anything (marks at 1e9); a request
+    // for node 1 with nodemask {1} then gets node 0's memory only if the mask is dropped:
+    // GFP_ATOMIC (gfp_to_alloc_flags drops ALLOC_CPUSET for __GFP_HIGH) and an OOM victim's
+    // GFP_KERNEL (reserve_flags ALLOC_OOM: half the min mark, still far above node 1's free
+    // pages) do, GFP_KERNEL does not.
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    for (const z of k.node_data[1].node_zones) z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 1e9;
+    k.mmHooks.try_to_free_pages = () => 0;
+    k.mmHooks.out_of_memory = () => false;
+    const node = (pfn: number) => (pfn === NO_PFN ? -1 : (k.page_zone(pfn)?.node ?? -2));
+    expect(node(__alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0, 1, [1]))).toBe(-1);
+    expect(node(__alloc_pages(k, GFP_ATOMIC | __GFP_NOWARN, 0, 1, [1]))).toBe(0);
+    k.mmHooks.tsk_is_oom_victim = () => true;
+    expect(node(__alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0, 1, [1]))).toBe(0);
   });
 });
