@@ -75,6 +75,7 @@ import {
   ALLOC_CPUSET,
   ALLOC_WMARK_MIN,
   ALLOC_NOFRAGMENT,
+  alloc_page,
   alloc_pages,
   drain_all_pages,
   drain_local_pages,
@@ -110,7 +111,10 @@ import {
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
 import { cachePreferredZones } from "./mm_init.js";
-import { __GFP_ATOMIC, __GFP_FS, __GFP_IO, __GFP_MOVABLE } from "../include/linux/gfp_types.js";
+import { __GFP_ATOMIC, __GFP_FS, __GFP_IO, __GFP_KSWAPD_RECLAIM, __GFP_MOVABLE, __GFP_DIRECT_RECLAIM, __GFP_HARDWALL } from "../include/linux/gfp_types.js";
+import { Machine } from "../sim/machine.js";
+import { kernelOf } from "../api/internals.js";
+import { MEMCG_DATA_KMEM } from "./memcontrol.js";
 import { KernelBug } from "../kernel/bug.js";
 import { task_struct } from "../kernel/sched.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
@@ -2017,5 +2021,240 @@ describe("the slow path's nodemask reset", () => {
     expect(node(__alloc_pages(k, GFP_ATOMIC | __GFP_NOWARN, 0, 1, [1]))).toBe(0);
     k.mmHooks.tsk_is_oom_victim = () => true;
     expect(node(__alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0, 1, [1]))).toBe(0);
+  });
+});
+
+describe("the slow path's steps, one by one (from the survivors of 1604-2120)", () => {
+  /** makeTestMachine (no pcp lists) allocated down to its min watermarks, with counting hooks. */
+  function exhausted() {
+    const k = makeTestMachine({ pcp: false });
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0) !== NO_PFN);
+    k.log.records.length = 0;
+    const seen = { reclaim: 0, compact: 0, ooms: 0, woken: 0 };
+    k.mmHooks.try_to_free_pages = () => (seen.reclaim++, 0);
+    k.mmHooks.try_to_compact_pages = () => (seen.compact++, COMPACT_COMPLETE);
+    k.mmHooks.out_of_memory = () => (seen.ooms++, false);
+    k.mmHooks.wakeup_kswapd = () => void seen.woken++;
+    return { k, seen };
+  }
+  const NOWARN = GFP_KERNEL | __GFP_NOWARN;
+
+  it("wakes kswapd only for requests with __GFP_KSWAPD_RECLAIM (ALLOC_KSWAPD)", () => {
+    // __alloc_pages_slowpath: `if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(...)` before
+    // the first try and again at retry: two wakes for one failing GFP_KERNEL | __GFP_NORETRY.
+    const a = exhausted();
+    expect(alloc_pages(a.k, NOWARN | __GFP_NORETRY, 0)).toBe(NO_PFN);
+    expect(a.seen.woken).toBe(2);
+    const b = exhausted();
+    expect(alloc_pages(b.k, (NOWARN | __GFP_NORETRY) & ~__GFP_KSWAPD_RECLAIM, 0)).toBe(NO_PFN);
+    expect(b.seen.woken).toBe(0);
+  });
+
+  it("compacts early only for blocking, non-reserve, costly or unmovable high-order requests", () => {
+    // `can_direct_reclaim && can_compact && (costly_order || (order > 0 && ac->migratetype !=
+    // MIGRATE_MOVABLE)) && !gfp_pfmemalloc_allowed(gfp_mask)`. __GFP_NORETRY: one loop round
+    // after it, whose compaction is the second call.
+    const count = (gfp: number, order: number, pfmemalloc = false): number => {
+      const { k, seen } = exhausted();
+      if (pfmemalloc) k.mmHooks.current_flags = () => PF_MEMALLOC;
+      alloc_pages(k, gfp | __GFP_NORETRY | __GFP_NOWARN, order);
+      return seen.compact;
+    };
+    expect(count(GFP_KERNEL, 2)).toBe(2); // unmovable order 2: early + loop
+    expect(count(GFP_HIGHUSER_MOVABLE, 2)).toBe(1); // movable, not costly: the loop's only
+    expect(count(GFP_HIGHUSER_MOVABLE, 4)).toBe(2); // costly: early too (NORETRY after COMPLETE: one loop round)
+    expect(count(GFP_KERNEL & ~__GFP_DIRECT_RECLAIM, 2)).toBe(0); // cannot reclaim: neither
+    expect(count(GFP_KERNEL, 2, true)).toBe(0); // PF_MEMALLOC: reserves, and no reclaim loop
+  });
+
+  it("takes the OOM step for order 3 but not order 4, passing the request in oom_control", () => {
+    // __alloc_pages_may_oom: `if (order > PAGE_ALLOC_COSTLY_ORDER) goto out` (3 is not costly);
+    // oc = { .zonelist, .nodemask = ac->nodemask, .memcg = NULL, .gfp_mask, .order }.
+    const a = exhausted();
+    const got: Array<[number, number, number[] | null, unknown]> = [];
+    a.k.mmHooks.out_of_memory = (_k, oc) => (got.push([oc.gfp_mask, oc.order, oc.nodemask, oc.memcg]), false);
+    expect(alloc_pages(a.k, NOWARN, 3)).toBe(NO_PFN);
+    expect(got).toEqual([[NOWARN, 3, null, null]]);
+    const b = exhausted();
+    expect(alloc_pages(b.k, NOWARN | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect(b.seen.ooms).toBe(0);
+  });
+
+  it("takes a page the high-watermark try finds before the OOM killer", () => {
+    // __alloc_pages_may_oom: get_page_from_freelist(..., ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac)
+    // first; a page found there is the allocation and out_of_memory is not called. The 17th
+    // reclaim (the round should_reclaim_retry gives up in) frees a page and lowers DMA32's marks
+    // to 0 but reports no progress, so only that try can find the page.
+    const { k, seen } = exhausted();
+    const z = dma32(k);
+    k.mmHooks.zone_reclaimable_pages = () => 1;
+    let freed = -1;
+    k.mmHooks.try_to_free_pages = (kk) => {
+      if (++seen.reclaim === 17) {
+        freed = 4096;
+        while (kk.mem_map._refcount[freed] !== 1) freed++;
+        __free_pages(kk, freed, 0);
+        z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+      }
+      return 0;
+    };
+    const pfn = alloc_pages(k, NOWARN, 0);
+    expect(freed).toBeGreaterThanOrEqual(4096);
+    expect([pfn, seen.reclaim, seen.ooms]).toEqual([freed, 17, 0]);
+  });
+
+  it("asks node_reclaim with the OOM step's mask: __GFP_HARDWALL added, __GFP_DIRECT_RECLAIM taken away", () => {
+    // __alloc_pages_may_oom: get_page_from_freelist((gfp_mask | __GFP_HARDWALL) &
+    // ~__GFP_DIRECT_RECLAIM, ...); under zone_reclaim_mode that mask reaches node_reclaim for
+    // each zone below its (high) mark.
+    const { k } = exhausted();
+    k.vm.zone_reclaim_mode = 1;
+    const gfps: number[] = [];
+    k.mmHooks.node_reclaim = (_k, _z, gfp) => (gfps.push(gfp), NODE_RECLAIM_NOSCAN);
+    expect(alloc_pages(k, NOWARN, 0)).toBe(NO_PFN);
+    const last = (NOWARN | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM;
+    expect(gfps.slice(-2)).toEqual([last, last]); // DMA32, then DMA
+    expect(gfps.slice(0, -2).every((g) => g === NOWARN)).toBe(true);
+  });
+
+  it("fails at once when no zone is usable (preferred_zoneref NULL → nopage)", () => {
+    // __alloc_pages_slowpath: `if (!ac->preferred_zoneref->zone) goto nopage;` — no kswapd,
+    // no reclaim, no OOM; a nodemask of a node that does not exist leaves no zone.
+    const { k, seen } = exhausted();
+    expect(__alloc_pages(k, NOWARN, 0, 0, [5])).toBe(NO_PFN);
+    expect(seen).toEqual({ reclaim: 0, compact: 0, ooms: 0, woken: 0 });
+  });
+
+  it("gives a __GFP_NOFAIL request the __GFP_HIGH reserves at nopage (__GFP_NORETRY sends it there)", () => {
+    // nopage: `if (gfp_mask & __GFP_NOFAIL) { ... page = __alloc_pages_cpuset_fallback(gfp_mask,
+    // order, ALLOC_MIN_RESERVE, ac); if (page) goto got_pg; ...}`: the exhausted zone (free =
+    // min) passes min / 2, so one page comes out — exactly one — and no OOM step ran.
+    const { k, seen } = exhausted();
+    const free = dma32(k).vm_stat[NR_FREE_PAGES] + k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES];
+    const pfn = alloc_pages(k, NOWARN | __GFP_NOFAIL | __GFP_NORETRY, 0);
+    expect(pfn).toBeGreaterThanOrEqual(0);
+    expect(k.mem_map._refcount[pfn]).toBe(1);
+    expect(dma32(k).vm_stat[NR_FREE_PAGES] + k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES]).toBe(free - 1);
+    expect([seen.reclaim, seen.ooms]).toEqual([1, 0]);
+    // The OOM step's __GFP_NOFAIL fallback (ALLOC_NO_WATERMARKS) takes exactly one page too.
+    const b = exhausted();
+    const free2 = dma32(b.k).vm_stat[NR_FREE_PAGES] + b.k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES];
+    const pfn2 = alloc_pages(b.k, NOWARN | __GFP_NOFAIL, 0);
+    expect(b.k.mem_map._refcount[pfn2]).toBe(1);
+    expect(dma32(b.k).vm_stat[NR_FREE_PAGES] + b.k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES]).toBe(free2 - 1);
+  });
+
+  it("goes on after a kill only when the task is not a victim using its reserves", () => {
+    // `if (tsk_is_oom_victim(current) && (alloc_flags & ALLOC_OOM || gfp_mask &
+    // __GFP_NOMEMALLOC)) goto nopage;` then `if (did_some_progress) goto retry`. A machine with
+    // no free page: a victim asking with __GFP_MEMALLOC (ALLOC_NO_WATERMARKS, not ALLOC_OOM)
+    // goes on after its first kill; a non-victim's __GFP_NOMEMALLOC request too.
+    for (const [victim, gfp] of [[true, __GFP_MEMALLOC], [false, __GFP_NOMEMALLOC]] as const) {
+      const k = bare();
+      let ooms = 0;
+      k.mmHooks.try_to_free_pages = () => 0;
+      k.mmHooks.out_of_memory = () => ++ooms === 1;
+      k.mmHooks.tsk_is_oom_victim = () => victim;
+      expect(alloc_pages(k, NOWARN | gfp, 0)).toBe(NO_PFN);
+      expect(ooms).toBe(2);
+    }
+  });
+
+  it("keeps __GFP_ATOMIC for a request that cannot reclaim (warn_alloc's mode)", () => {
+    // Only (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM) both set lose __GFP_ATOMIC; GFP_ATOMIC keeps it.
+    const k = bare();
+    k.currentComm = "t";
+    expect(alloc_pages(k, GFP_ATOMIC, 0)).toBe(NO_PFN);
+    expect(k.log.records.map((r) => r.text)).toEqual(["t: page allocation failure: order:0, mode:0xa20(GFP_ATOMIC), nodemask=(null),cpuset=/,mems_allowed=0"]);
+  });
+
+  it("refuses an order of MAX_ORDER or more before anything else (no trace event, no reclaim)", () => {
+    // __alloc_pages: `if (WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp)) return NULL;` before
+    // trace_mm_page_alloc.
+    const { k, seen } = exhausted();
+    const msgs: string[] = [];
+    k.trace.on("mm_page_alloc", (r) => msgs.push(r.message));
+    expect(alloc_pages(k, NOWARN, MAX_ORDER)).toBe(NO_PFN);
+    expect(alloc_pages(k, NOWARN, MAX_ORDER + 1)).toBe(NO_PFN);
+    expect([msgs, seen.reclaim]).toEqual([[], 0]);
+  });
+});
+
+describe("__alloc_pages' order-0 fast path and its callers", () => {
+  it("uses no pcp page of a node outside the nodemask (the fast path is for nodemask NULL only)", () => {
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    k.cpu = 0;
+    alloc_pages(k, GFP_KERNEL, 0); // node 0's pcp list for CPU 0 now holds pages
+    expect(k.node_data[0].node_zones[ZONE_DMA32].per_cpu_pageset[0].count).toBeGreaterThan(0);
+    const pfn = __alloc_pages(k, GFP_KERNEL, 0, 0, [1]);
+    expect(k.page_zone(pfn)?.node).toBe(1);
+  });
+
+  it("traces a pcp hit (mm_page_alloc) and nothing for a fast path that found no page", () => {
+    const k = makeTestMachine();
+    alloc_pages(k, GFP_KERNEL, 0); // refill the pcp list
+    const msgs: string[] = [];
+    k.trace.on("mm_page_alloc", (r) => msgs.push(r.message));
+    const pfn = alloc_pages(k, GFP_KERNEL, 0);
+    expect(msgs).toEqual([`page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=0 migratetype=0 gfp_flags=GFP_KERNEL`]);
+    // alloc_page_pcp_fast with an empty list: NO_PFN, and no event (the caller allocates next).
+    const k2 = makeTestMachine();
+    const msgs2: string[] = [];
+    k2.trace.on("mm_page_alloc", (r) => msgs2.push(r.message));
+    expect(alloc_page_pcp_fast(k2, GFP_KERNEL)).toBe(NO_PFN);
+    expect(msgs2).toEqual([]);
+  });
+
+  it("gives the fields of mm_page_alloc to a listener", () => {
+    const k = makeTestMachine();
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_alloc", (r) => recs.push(r));
+    const pfn = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    expect(recs.map((r) => r.fields)).toEqual([{ pfn, order: 2, gfp_flags: GFP_KERNEL | __GFP_COMP, migratetype: MIGRATE_UNMOVABLE }]);
+  });
+
+  it("alloc_page allocates one order-0 page", () => {
+    const k = makeTestMachine();
+    const free = dma32(k).vm_stat[NR_FREE_PAGES];
+    const pfn = alloc_page(k, GFP_KERNEL);
+    expect(k.mem_map._refcount[pfn]).toBe(1);
+    expect(compound_order(k, pfn)).toBe(0);
+    // The first allocation refills the pcp list with a batch: NR_FREE_PAGES counts what left the buddy.
+    expect(dma32(k).vm_stat[NR_FREE_PAGES]).toBeLessThan(free);
+  });
+
+  it("counts the lowmem reserve against the request's highest zone in the fast path's mark", () => {
+    // zone_watermark_fast: usable_free > mark + z->lowmem_reserve[highest_zoneidx]. With
+    // DMA32's reserve against NORMAL at 1 and low = free - 1, the fast path declines and the
+    // slow path (which wakes kswapd) serves the page.
+    const k = makeTestMachine();
+    const z = dma32(k);
+    let woken = 0;
+    k.mmHooks.wakeup_kswapd = () => void woken++;
+    Object.assign(z.per_cpu_pageset[0], { batch: 31, high: 1000 });
+    k.zones[ZONE_DMA]._watermark[WMARK_LOW] = 1e9;
+    alloc_pages(k, GFP_KERNEL, 0);
+    z._watermark[WMARK_LOW] = z.vm_stat[NR_FREE_PAGES] - 1;
+    z._watermark[WMARK_MIN] = 0;
+    z.lowmem_reserve[ZONE_NORMAL] = 1;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(woken).toBe(1);
+  });
+
+  it("charges a __GFP_ACCOUNT page to the current task's memcg on both paths, and no other page", () => {
+    // __alloc_pages: `if (memcg_kmem_enabled() && (gfp & __GFP_ACCOUNT) && page &&
+    // unlikely(__memcg_kmem_charge_page(page, gfp, order) != 0))` → the page is charged as
+    // kernel memory (page->memcg_data with MEMCG_DATA_KMEM).
+    const m = Machine.boot({ memory: "256M" });
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/rk");
+    const p = m.spawn({ comm: "acct", cgroup: "/rk" });
+    const k = kernelOf(m);
+    k.currentPid = p.pid;
+    const a = alloc_pages(k, GFP_KERNEL | __GFP_ACCOUNT, 0);
+    const b = alloc_pages(k, GFP_KERNEL | __GFP_ACCOUNT, 1);
+    const c = alloc_pages(k, GFP_KERNEL, 0);
+    const d = alloc_pages(k, GFP_KERNEL, 1);
+    expect([a, b, c, d].map((pfn) => (k.mem_map.memcg[pfn] & MEMCG_DATA_KMEM) !== 0)).toEqual([true, true, false, false]);
   });
 });
