@@ -1575,6 +1575,8 @@ describe("entry points and totals", () => {
     expect(nr_free_buffer_pages(k)).toBe(4083 + 12096); // GFP_USER: up to ZONE_NORMAL
     dma._watermark[WMARK_HIGH] = 4095; // not above: nothing from DMA
     expect(nr_free_zone_pages(k, ZONE_DMA32)).toBe(12096);
+    dma._watermark[WMARK_HIGH] = 5000; // below the mark: nothing either, not 4095 - 5000
+    expect(nr_free_zone_pages(k, ZONE_DMA32)).toBe(12096);
   });
 
   it("traces a failed allocation with a NULL page and pfn 0 (mm_page_alloc)", () => {

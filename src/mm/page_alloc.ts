@@ -1925,6 +1925,7 @@ function has_managed_dma(k: Kernel): boolean {
 
 /** A blank alloc_context for k.acPool. */
 function newAc(): alloc_context {
+  // Stryker disable next-line all: prepare_alloc_pages writes every field before any read
   return { zonelist: [], nodemask: null, preferred_zoneref: -1, thisnode: -1, migratetype: 0, highest_zoneidx: 0, spread_dirty_pages: false };
 }
 
@@ -1982,6 +1983,7 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
+  // Stryker disable next-line BooleanLiteral: at order 0 set_page_owner stores one stamp, compound or not
   set_page_owner(k, pfn, 0, false);
   return pfn;
 }
@@ -1997,6 +1999,7 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
   ac.thisnode = gfp_mask & __GFP_THISNODE ? preferred_nid : -1;
   ac.nodemask = nodemask;
   ac.migratetype = gfp_migratetype(gfp_mask);
+  // Stryker disable next-line all: nothing reads spread_dirty_pages yet (no node_dirty_ok, docs/fidelity/page_alloc.md)
   ac.spread_dirty_pages = (gfp_mask & __GFP_WRITE) !== 0;
   ac.preferred_zoneref = first_zones_zonelist(ac);
 }
@@ -2038,12 +2041,14 @@ function __alloc_pages_general(k: Kernel, gfp: number, order: number, preferred_
   // and the OOM killer can allocate in turn), so the general path allocates nothing.
   const depth = k.acDepth;
   const ac = k.acPool[depth] ?? (k.acPool[depth] = newAc());
+  // Stryker disable next-line ArithmeticOperator: any slot no enclosing call uses will do; depth - 1 is one
   k.acDepth = depth + 1;
   prepare_alloc_pages(k, gfp, preferred_nid, nodemask, ac);
   let alloc_flags = ALLOC_WMARK_LOW;
   alloc_flags |= alloc_flags_nofragment(k, ac.preferred_zoneref >= 0 ? ac.zonelist[ac.preferred_zoneref] : undefined, gfp);
   let pfn = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
   if (pfn === NO_PFN) {
+    // Stryker disable next-line BooleanLiteral: nothing reads spread_dirty_pages yet (no node_dirty_ok)
     ac.spread_dirty_pages = false;
     ac.nodemask = nodemask;
     pfn = __alloc_pages_slowpath(k, gfp, order, ac);
