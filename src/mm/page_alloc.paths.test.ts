@@ -1946,7 +1946,16 @@ describe("the slow path's retry decisions (should_reclaim_retry, should_compact_
     let reclaim = 0;
     k.mmHooks.try_to_free_pages = () => (reclaim++, 0);
     k.mmHooks.out_of_memory = () => false;
-    expect(() => alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 0)).toThrow(KernelBug);
+    let bug: unknown;
+    try {
+      alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 0);
+    } catch (e) {
+      bug = e;
+    }
+    expect(bug).toBeInstanceOf(KernelBug);
+    expect((bug as KernelBug).message).toMatch(/^page allocator livelock/);
+    // The report names the request: gfp as %pGg prints it (0xcc0 | __GFP_NOFAIL 0x8000) and the order.
+    expect((bug as KernelBug).context).toEqual({ gfp: "0x8cc0(GFP_KERNEL|__GFP_NOFAIL)", order: 0 });
     expect(reclaim).toBe(1000);
   });
 });
