@@ -89,6 +89,8 @@ import {
   compound_order,
   find_suitable_fallback,
   FPI_NONE,
+  free_one_page,
+  post_alloc_hook,
   FPI_TO_TAIL,
   get_pageblock_migratetype,
   gfp_pfmemalloc_allowed,
@@ -646,6 +648,38 @@ describe.each([true, false])("pcp high and the spill size (free_unref_page_commi
     pcp.count = 999; // as if 999 pages were on the lists: nr_pcp_free only reads the count
     // 1 << 5 = 32 < max 999, but free_factor is already 5: it stays.
     expect(pcp.free_factor).toBe(5);
+  });
+
+  it("frees high - batch when high is below two batches, none at high == batch (6.1's clamp: hi first)", () => {
+    // nr_pcp_free: clamp(batch, min_nr_free = batch, max_nr_free = high - batch); minmax.h's
+    // __clamp is `val >= hi ? hi : val <= lo ? lo : val`, so lo > hi gives hi.
+    const a = pcpMachine(5, 3);
+    for (let i = 0; i < 5; i++) __free_pages(a.k, a.pages[i], 0);
+    expect(a.pcp.count).toBe(3); // 5 reached high: 2 freed
+    const b = pcpMachine(3, 3);
+    for (let i = 0; i < 4; i++) __free_pages(b.k, b.pages[i], 0);
+    expect(b.pcp.count).toBe(4); // high 3 reached twice, 0 freed each time
+  });
+
+  it("grows free_factor only while batch << free_factor stays below high - batch, and never past 5", () => {
+    // `if (batch < max_nr_free && pcp->free_factor < CONFIG_PCP_BATCH_SCALE_MAX) free_factor++`.
+    const a = pcpMachine(6, 2);
+    a.pcp.free_factor = 1; // 2 << 1 = 4 == max_nr_free 4: no growth; clamp → 4 freed
+    for (let i = 0; i < 6; i++) __free_pages(a.k, a.pages[i], 0);
+    expect([a.pcp.count, a.pcp.free_factor]).toEqual([2, 1]);
+    const b = pcpMachine(40, 1);
+    b.pcp.free_factor = 5; // 1 << 5 = 32 < 39, but 5 is the cap; 32 freed
+    for (let i = 0; i < 40; i++) __free_pages(b.k, b.pages[i], 0);
+    expect([b.pcp.count, b.pcp.free_factor]).toEqual([8, 5]);
+  });
+
+  it("frees the whole list after an order-3 free with free_factor set (free_high up to PAGE_ALLOC_COSTLY_ORDER)", () => {
+    const { k, pcp } = pcpMachine(1000, 31);
+    const p = alloc_pages(k, GFP_KERNEL, 3);
+    drain_all_pages(k, null);
+    pcp.free_factor = 1;
+    __free_pages(k, p, 3);
+    expect(pcp.count).toBe(0);
   });
 
   it("frees one page at a time when high is below batch (nr_pcp_free's boot-pageset case)", () => {
@@ -2267,5 +2301,246 @@ describe("__alloc_pages' order-0 fast path and its callers", () => {
     const c = alloc_pages(k, GFP_KERNEL, 0);
     const d = alloc_pages(k, GFP_KERNEL, 1);
     expect([a, b, c, d].map((pfn) => (k.mem_map.memcg[pfn] & MEMCG_DATA_KMEM) !== 0)).toEqual([true, true, false, false]);
+  });
+});
+
+describe("freeing paths, from the survivors of 744-1197", () => {
+  /** The free block (head, order, migratetype) that contains pfn, or null. */
+  function blockOf(k: Kernel, z: zone, pfn: number): [number, number, number] | null {
+    for (let o = 0; o < MAX_ORDER; o++) {
+      for (let mt = 0; mt < 6; mt++) {
+        for (const h of list(k, z, o, mt)) if (h <= pfn && pfn < h + (1 << o)) return [h, o, mt];
+      }
+    }
+    return null;
+  }
+  /** The KernelBug fn throws (or undefined). */
+  function bugOf(fn: () => void): KernelBug | undefined {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof KernelBug) return e;
+      throw e;
+    }
+    return undefined;
+  }
+  /** pfns on one pcp list, head first. */
+  function pcpList(k: Kernel, lists: Int32Array | number[], pindex: number): number[] {
+    const out: number[] = [];
+    for (let p = lists[pindex]; p !== NO_PFN && out.length < 10000; p = k.mem_map.lru.list_next(lists as Int32Array, pindex, p)) out.push(p);
+    return out;
+  }
+
+  it("says what it refused in each bad-page KernelBug's context", () => {
+    // Each case on a machine of its own (a refused free leaves the state half-done).
+    let k = makeTestMachine();
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map._refcount[c + 1] = 1;
+    expect(bugOf(() => __free_pages(k, c + 1, 0))?.context).toEqual({ pfn: c + 1, order: 0 });
+    k = makeTestMachine();
+    const d = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.private[d + 1] = 1;
+    expect(bugOf(() => put_page(k, d))?.context).toEqual({ pfn: d, compound_mapcount: 1 });
+    k = makeTestMachine();
+    const e = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.mapcount[e + 3] = 1;
+    expect(bugOf(() => put_page(k, e))?.context).toEqual({ pfn: e + 3, head: e, flags: F(PG_tail), mapcount: 1 });
+    k = makeTestMachine();
+    const g = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.mapcount[g] = 2;
+    expect(bugOf(() => __free_pages(k, g, 1))?.context).toEqual({ pfn: g, order: 1, flags: 0, refcount: 0, mapcount: 2 });
+    k = makeTestMachine();
+    const h = alloc_pages(k, GFP_KERNEL, 2);
+    __free_pages(k, h, 2);
+    expect(bugOf(() => __free_pages(k, h, 2))?.context).toEqual({ pfn: h, order: 2 });
+    k = makeTestMachine();
+    const sp = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    expect(bugOf(() => split_page(k, sp, 2))?.context).toEqual({ pfn: sp });
+    const fp = alloc_pages(k, GFP_KERNEL, 2);
+    __free_pages(k, fp, 2);
+    expect(bugOf(() => split_page(k, fp, 2))?.context).toEqual({ pfn: fp });
+    k = makeTestMachine();
+    const nz = alloc_pages(k, GFP_KERNEL, 2);
+    k.mem_map.pageblock_zone[nz >>> 9] = 255;
+    expect(bugOf(() => __free_pages(k, nz, 2))?.context).toEqual({ pfn: nz });
+    // pcp refill: the first page after the list's batch carries a reference.
+    k = makeTestMachine();
+    const pcp = dma32(k).per_cpu_pageset[0];
+    const q = alloc_pages(k, GFP_KERNEL, 0);
+    while (pcp.count > 0) alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map._refcount[q + pcp.batch] = 1;
+    expect(bugOf(() => alloc_pages(k, GFP_KERNEL, 0))?.context).toEqual({ pfn: q + pcp.batch, order: 0, flags: 0, refcount: 1 });
+    // A pcp count 5 above what the lists hold: drain_pages asks for the whole count.
+    k = makeTestMachine();
+    __free_pages(k, alloc_pages(k, GFP_KERNEL, 0), 0);
+    const pcp3 = dma32(k).per_cpu_pageset[0];
+    pcp3.count += 5;
+    const claimed = pcp3.count;
+    const ctx = bugOf(() => drain_all_pages(k, null))?.context;
+    expect(ctx?.zone).toBe("DMA32");
+    expect([ctx?.pcp_count, ctx?.count]).toEqual([5, 5]); // what is left after the real pages went
+    expect(claimed).toBeGreaterThan(5);
+  });
+
+  it("refuses to free a page with a flag PAGE_FLAGS_CHECK_AT_FREE lists or PG_buddy, compound or not", () => {
+    // free_pages_prepare → free_page_is_bad: page->flags & PAGE_FLAGS_CHECK_AT_FREE (PG_lru
+    // among them) is bad; so is a page already free (PG_buddy: page_expected_state's mapcount).
+    const k = makeTestMachine();
+    const a = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.flags[a] |= F(PG_lru);
+    expect(() => __free_pages(k, a, 1)).toThrow(/bad page state at free/);
+    const b = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.flags[b] |= F(PG_buddy);
+    expect(() => __free_pages(k, b, 1)).toThrow(/bad page state at free/);
+    // A compound head with PG_lru: the head and tail marks go, the rest is checked.
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.flags[c] |= F(PG_lru);
+    expect(() => put_page(k, c)).toThrow(/bad page state at free/);
+  });
+
+  it("frees compound pages of order 2 and 9, and a page at a MAX_ORDER boundary that is no boot block", () => {
+    // Only a THP (pageblock_thp set) has its tails' PG_tail implied; a __GFP_COMP block of
+    // pageblock_order from alloc_pages stores it like any compound page.
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const free = () => z.vm_stat[NR_FREE_PAGES] + z.per_cpu_pageset[0].count;
+    const before = free();
+    put_page(k, alloc_pages(k, GFP_KERNEL | __GFP_COMP, 9));
+    const c2 = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    put_page(k, c2);
+    expect(free()).toBe(before);
+    // A block at a MAX_ORDER_NR_PAGES boundary that is no deferred boot block frees normally.
+    const b = bare();
+    freeRange(b, 4096, 4100);
+    b.zones[ZONE_DMA32]._watermark.fill(0);
+    const p = alloc_pages(b, GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, 2);
+    expect(p).toBe(4096);
+    __free_pages(b, p, 2);
+    expect(list(b, dma32(b), 2, MIGRATE_MOVABLE)).toEqual([4096]);
+  });
+
+  it("uncharges a __GFP_ACCOUNT page's memcg when it is freed", () => {
+    const m = Machine.boot({ memory: "256M" });
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/rk");
+    const proc = m.spawn({ comm: "acct", cgroup: "/rk" });
+    const k = kernelOf(m);
+    k.currentPid = proc.pid;
+    const a = alloc_pages(k, GFP_KERNEL | __GFP_ACCOUNT, 1);
+    expect(k.mem_map.memcg[a]).not.toBe(0);
+    __free_pages(k, a, 1);
+    expect(k.mem_map.memcg[a]).toBe(0);
+  });
+
+  it("traces mm_page_free with its fields for a freed block", () => {
+    const k = makeTestMachine();
+    const p = alloc_pages(k, GFP_KERNEL, 2);
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_free", (r) => recs.push(r));
+    __free_pages(k, p, 2);
+    expect(recs.map((r) => [r.message, r.fields])).toEqual([[`page=${page_ptr_string(p)} pfn=0x${p.toString(16)} order=2`, { pfn: p, order: 2 }]]);
+  });
+
+  it("drains one pcp list until it is empty before the next, into the list the page was freed to", () => {
+    // free_pcppages_bulk: `do { ... } while (count > 0 && !list_empty(list))` per list; the
+    // migratetype is get_pcppage_migratetype (set at free), the pageblock's only when the zone
+    // has isolated pageblocks; mm_page_pcpu_drain carries pfn, order and migratetype.
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const u = [0, 1, 2].map(() => alloc_pages(k, GFP_KERNEL, 0));
+    const mv = [0, 1, 2].map(() => alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0));
+    drain_all_pages(k, null);
+    pcp.high = 1000;
+    for (const p of [...u, ...mv]) __free_pages(k, p, 0);
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_pcpu_drain", (r) => recs.push(r));
+    free_pcppages_bulk(k, z, 4, pcp, 0);
+    expect([pcpList(k, pcp.lists, 0).length, pcpList(k, pcp.lists, 1).length]).toEqual([0, 2]);
+    expect(recs[0].fields).toEqual({ pfn: u[0], order: 0, migratetype: MIGRATE_UNMOVABLE });
+    // A movable page whose pageblock became unmovable after the free goes back as movable.
+    const k2 = makeTestMachine();
+    const z2 = dma32(k2);
+    const p2 = alloc_pages(k2, GFP_HIGHUSER_MOVABLE, 0);
+    drain_all_pages(k2, null);
+    z2.per_cpu_pageset[0].high = 1000;
+    __free_pages(k2, p2, 0);
+    k2.mem_map.pageblock_mt[p2 >>> 9] = MIGRATE_UNMOVABLE;
+    drain_all_pages(k2, null);
+    expect(blockOf(k2, z2, p2)?.[2]).toBe(MIGRATE_MOVABLE);
+  });
+
+  it("drains a pcp list that is the last one (the THP movable list, pindex 13) alone", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const t = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 9);
+    drain_all_pages(k, null);
+    pcp.high = 100000;
+    __free_pages(k, t, 9);
+    expect(pcpList(k, pcp.lists, order_to_pindex(MIGRATE_MOVABLE, 9))).toEqual([t]);
+    expect(order_to_pindex(MIGRATE_MOVABLE, 9)).toBe(13);
+    free_pcppages_bulk(k, z, 512, pcp, 0);
+    expect(pcp.count).toBe(0);
+    checkBuddy(k);
+  });
+
+  it("frees straight to the pageblock's list when the zone has isolated pageblocks or the type is ISOLATE (free_one_page)", () => {
+    // free_one_page: `if (unlikely(has_isolate_pageblock(zone) || is_migrate_isolate(migratetype)))
+    // migratetype = get_pfnblock_migratetype(page, pfn);`
+    const run = (isolated: number, mt: number): number | undefined => {
+      const k = bare();
+      const z = dma32(k);
+      k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+      z.nr_isolate_pageblock = isolated;
+      free_one_page(k, z, 4096, 0, mt, FPI_NONE);
+      return blockOf(k, z, 4096)?.[2];
+    };
+    expect(run(0, MIGRATE_MOVABLE)).toBe(MIGRATE_MOVABLE);
+    expect(run(1, MIGRATE_MOVABLE)).toBe(MIGRATE_UNMOVABLE);
+    expect(run(0, MIGRATE_ISOLATE)).toBe(MIGRATE_UNMOVABLE);
+  });
+
+  it("turns only the isolated block's own pageblocks movable (__isolate_free_page's endpage)", () => {
+    // for (; page < endpage; page += pageblock_nr_pages) with endpage = page + (1 << order) - 1.
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4608);
+    freeRange(k, 6144, 6656); // more free memory: min (0) + 512 must stay below what is free
+    z._watermark.fill(0);
+    expect(__isolate_free_page(k, 4096, 9)).toBe(512);
+    expect([get_pageblock_migratetype(k, 4096), get_pageblock_migratetype(k, 4608)]).toEqual([MIGRATE_MOVABLE, MIGRATE_UNMOVABLE]);
+  });
+
+  it("split_free_page: -ENOENT for a block that is not free at that order; an isolated block's pages stay uncounted", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 5120);
+    expect(split_free_page(k, 4100, 10, 512)).toBe(-ENOENT); // not a buddy head
+    expect(split_free_page(k, 4096, 9, 256)).toBe(-ENOENT); // head, but of order 10
+    // Isolated pageblocks' free pages are not in NR_FREE_PAGES (__mod_zone_freepage_state
+    // skips MIGRATE_ISOLATE), and split_free_page neither takes them off nor adds them back.
+    const k2 = bare();
+    const z2 = dma32(k2);
+    k2.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_ISOLATE;
+    k2.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_ISOLATE;
+    __free_one_page(k2, 4096, z2, 10, MIGRATE_ISOLATE, FPI_NONE);
+    const free = z2.vm_stat[NR_FREE_PAGES];
+    expect(split_free_page(k2, 4096, 10, 512)).toBe(0);
+    expect(z2.vm_stat[NR_FREE_PAGES]).toBe(free);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(1024);
+  });
+
+  it("post_alloc_hook makes an isolated block a plain allocated one (refcount 1, never compound)", () => {
+    const k = bare();
+    freeRange(k, 4096, 4100);
+    freeRange(k, 6144, 6656);
+    dma32(k)._watermark.fill(0);
+    expect(__isolate_free_page(k, 4096, 2)).toBe(4);
+    post_alloc_hook(k, 4096, 2, GFP_KERNEL | __GFP_COMP);
+    expect([k.mem_map._refcount[4096], k.mem_map.private[4096], compound_order(k, 4096)]).toEqual([1, 0, 0]);
+    expect(k.mem_map.flags[4096] & F(PG_head)).toBe(0);
   });
 });
