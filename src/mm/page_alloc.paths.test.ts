@@ -2544,3 +2544,59 @@ describe("freeing paths, from the survivors of 744-1197", () => {
     expect(k.mem_map.flags[4096] & F(PG_head)).toBe(0);
   });
 });
+
+describe("buddy lists, from the survivors of 1-743", () => {
+  it("counts only the node's own CPUs in zone_highsize (cpumask_of_node), three of four here", () => {
+    // zone_highsize: nr_split_cpus = cpumask_weight(cpumask_of_node(zone_to_nid(zone))) + cpu_online;
+    // low watermark 160 over node 0's three CPUs: 53.
+    const k = makeTestMachine({ cpus: 4 });
+    k.cpu_to_node = [0, 0, 0, 1];
+    expect(zone_highsize(k, dma32(k), 3, 0)).toBe(53);
+  });
+
+  it("merges buddies below pageblock_order whatever migratetype the free names, and same-type highatomic ones above", () => {
+    // __free_one_page: the migratetype test is only `if (unlikely(order >= pageblock_order))`, and
+    // there only for *different* types one of which is not mergeable.
+    const k = bare();
+    const z = dma32(k);
+    __free_one_page(k, 4096, z, 0, MIGRATE_MOVABLE, FPI_NONE);
+    __free_one_page(k, 4097, z, 0, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect([z.free_area[0].nr_free, z.free_area[1].nr_free]).toEqual([0, 1]);
+    const k2 = bare();
+    const z2 = dma32(k2);
+    k2.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    k2.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k2, 4608, z2, 9, MIGRATE_HIGHATOMIC, FPI_NONE);
+    __free_one_page(k2, 4096, z2, 9, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect([z2.free_area[9].nr_free, z2.free_area[10].nr_free]).toEqual([0, 1]);
+  });
+
+  it("moves the last pageblock of a zone (move_freepages_block's end_pfn is the block's last page)", () => {
+    // end_pfn = pageblock_end_pfn(pfn) - 1 = start + 511, inside the zone for its last block.
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 15872, 16384);
+    expect(move_freepages_block(k, z, 15872, MIGRATE_UNMOVABLE, null)).toBe(512);
+    expect(list(k, z, 9, MIGRATE_UNMOVABLE)).toEqual([15872]);
+  });
+
+  it("finds no fallback in highatomic blocks for a movable request (__rmqueue returns NULL)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k, 4096, z, 3, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(NO_PFN);
+    expect(list(k, z, 3, MIGRATE_HIGHATOMIC)).toEqual([4096]);
+  });
+
+  it("traces a fallback from a whole pageblock as not fragmenting (fallback_order < pageblock_order only)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4608); // order 9, unmovable
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_alloc_extfrag", (r) => recs.push(r));
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).not.toBe(NO_PFN);
+    expect(recs.map((r) => [r.fields.fallback_order, r.fields.fragmenting])).toEqual([[9, 0]]);
+  });
+});
