@@ -2345,6 +2345,11 @@ describe("freeing paths, from the survivors of 744-1197", () => {
     const e = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
     k.mem_map.mapcount[e + 3] = 1;
     expect(bugOf(() => put_page(k, e))?.context).toEqual({ pfn: e + 3, head: e, flags: F(PG_tail), mapcount: 1 });
+    // A tail that lost its PG_tail (free_tail_pages_check: "corrupted mapping in tail page").
+    k = makeTestMachine();
+    const t = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.flags[t + 2] &= ~F(PG_tail);
+    expect(bugOf(() => put_page(k, t))?.context).toEqual({ pfn: t + 2, head: t, flags: 0, mapcount: 0 });
     k = makeTestMachine();
     const g = alloc_pages(k, GFP_KERNEL, 1);
     k.mem_map.mapcount[g] = 2;
