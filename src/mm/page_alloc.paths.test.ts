@@ -33,7 +33,7 @@ import {
   GFP_TRANSHUGE_LIGHT,
 } from "./gfp.js";
 import { F, PG_buddy, PG_head, PG_lru, PG_mlocked, PG_reserved, PG_tail } from "./memmap.js";
-import { COMPACT_COMPLETE, NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS, PF_MEMALLOC } from "./alloc_hooks.js";
+import { COMPACT_COMPLETE, COMPACT_DEFERRED, COMPACT_SKIPPED, COMPACT_SUCCESS, NODE_RECLAIM_FULL, NODE_RECLAIM_NOSCAN, NODE_RECLAIM_SUCCESS, PF_MEMALLOC } from "./alloc_hooks.js";
 import {
   MIGRATE_HIGHATOMIC,
   MIGRATE_ISOLATE,
@@ -43,11 +43,14 @@ import {
   ZONE_BOOSTED_WATERMARK,
   ZONE_DMA,
   ZONE_DMA32,
+  ZONE_MOVABLE,
   ZONE_NORMAL,
   ZONE_RECLAIM_ACTIVE,
   WMARK_HIGH,
   WMARK_LOW,
   WMARK_MIN,
+  MAX_NR_ZONES,
+  pglist_data,
   type zone,
 } from "./mmzone.js";
 import {
@@ -72,6 +75,7 @@ import {
   ALLOC_CPUSET,
   ALLOC_WMARK_MIN,
   ALLOC_NOFRAGMENT,
+  alloc_page,
   alloc_pages,
   drain_all_pages,
   drain_local_pages,
@@ -85,6 +89,8 @@ import {
   compound_order,
   find_suitable_fallback,
   FPI_NONE,
+  free_one_page,
+  post_alloc_hook,
   FPI_TO_TAIL,
   get_pageblock_migratetype,
   gfp_pfmemalloc_allowed,
@@ -106,6 +112,13 @@ import {
   zone_watermark_ok_safe,
 } from "./page_alloc.js";
 import { freeRange, makeTestMachine } from "./page_alloc.testutil.js";
+import { cachePreferredZones } from "./mm_init.js";
+import { __GFP_ATOMIC, __GFP_FS, __GFP_IO, __GFP_KSWAPD_RECLAIM, __GFP_MOVABLE, __GFP_DIRECT_RECLAIM, __GFP_HARDWALL } from "../include/linux/gfp_types.js";
+import { Machine } from "../sim/machine.js";
+import { kernelOf } from "../api/internals.js";
+import { MEMCG_DATA_KMEM } from "./memcontrol.js";
+import { KernelBug } from "../kernel/bug.js";
+import { task_struct } from "../kernel/sched.js";
 import { MAX_ORDER, MiB, NO_PFN, pageblock_nr_pages } from "./types.js";
 import { COMPACTFAIL, COMPACTSTALL, COMPACTSUCCESS, NR_FREE_PAGES, NR_MLOCK, NUMA_HIT, NUMA_LOCAL, NUMA_OTHER, PGALLOC_DMA32, PGFREE, UNEVICTABLE_PGCLEARED } from "./vmstat_items.js";
 
@@ -635,6 +648,38 @@ describe.each([true, false])("pcp high and the spill size (free_unref_page_commi
     pcp.count = 999; // as if 999 pages were on the lists: nr_pcp_free only reads the count
     // 1 << 5 = 32 < max 999, but free_factor is already 5: it stays.
     expect(pcp.free_factor).toBe(5);
+  });
+
+  it("frees high - batch when high is below two batches, none at high == batch (6.1's clamp: hi first)", () => {
+    // nr_pcp_free: clamp(batch, min_nr_free = batch, max_nr_free = high - batch); minmax.h's
+    // __clamp is `val >= hi ? hi : val <= lo ? lo : val`, so lo > hi gives hi.
+    const a = pcpMachine(5, 3);
+    for (let i = 0; i < 5; i++) __free_pages(a.k, a.pages[i], 0);
+    expect(a.pcp.count).toBe(3); // 5 reached high: 2 freed
+    const b = pcpMachine(3, 3);
+    for (let i = 0; i < 4; i++) __free_pages(b.k, b.pages[i], 0);
+    expect(b.pcp.count).toBe(4); // high 3 reached twice, 0 freed each time
+  });
+
+  it("grows free_factor only while batch << free_factor stays below high - batch, and never past 5", () => {
+    // `if (batch < max_nr_free && pcp->free_factor < CONFIG_PCP_BATCH_SCALE_MAX) free_factor++`.
+    const a = pcpMachine(6, 2);
+    a.pcp.free_factor = 1; // 2 << 1 = 4 == max_nr_free 4: no growth; clamp → 4 freed
+    for (let i = 0; i < 6; i++) __free_pages(a.k, a.pages[i], 0);
+    expect([a.pcp.count, a.pcp.free_factor]).toEqual([2, 1]);
+    const b = pcpMachine(40, 1);
+    b.pcp.free_factor = 5; // 1 << 5 = 32 < 39, but 5 is the cap; 32 freed
+    for (let i = 0; i < 40; i++) __free_pages(b.k, b.pages[i], 0);
+    expect([b.pcp.count, b.pcp.free_factor]).toEqual([8, 5]);
+  });
+
+  it("frees the whole list after an order-3 free with free_factor set (free_high up to PAGE_ALLOC_COSTLY_ORDER)", () => {
+    const { k, pcp } = pcpMachine(1000, 31);
+    const p = alloc_pages(k, GFP_KERNEL, 3);
+    drain_all_pages(k, null);
+    pcp.free_factor = 1;
+    __free_pages(k, p, 3);
+    expect(pcp.count).toBe(0);
   });
 
   it("frees one page at a time when high is below batch (nr_pcp_free's boot-pageset case)", () => {
@@ -1564,6 +1609,8 @@ describe("entry points and totals", () => {
     expect(nr_free_buffer_pages(k)).toBe(4083 + 12096); // GFP_USER: up to ZONE_NORMAL
     dma._watermark[WMARK_HIGH] = 4095; // not above: nothing from DMA
     expect(nr_free_zone_pages(k, ZONE_DMA32)).toBe(12096);
+    dma._watermark[WMARK_HIGH] = 5000; // below the mark: nothing either, not 4095 - 5000
+    expect(nr_free_zone_pages(k, ZONE_DMA32)).toBe(12096);
   });
 
   it("traces a failed allocation with a NULL page and pfn 0 (mm_page_alloc)", () => {
@@ -1667,5 +1714,894 @@ describe("entry points and totals", () => {
     k.zones[ZONE_DMA].managed_pages = 1;
     warn_alloc(k, GFP_DMA, null, "page allocation failure: order:0");
     expect(k.log.records.length).toBe(1);
+  });
+});
+
+describe("ALLOC_NOFRAGMENT (alloc_flags_nofragment and get_page_from_freelist's passes)", () => {
+  /**
+   * A bare test machine re-cut with a ZONE_NORMAL: DMA [1, 4096), DMA32 [4096, normalFrom),
+   * NORMAL [normalFrom, node1From) on node 0 and, when node1From < 16384, a second node whose
+   * ZONE_NORMAL is [node1From, 16384), after node 0's zones in node 0's zonelist as
+   * build_zonelists orders them (an empty DMA32 stays out of it: build_zonelists_node adds
+   * managed zones only). Every watermark and lowmem reserve is 0, so only the free lists decide.
+   */
+  function layout(normalFrom: number, node1From = 16384): Kernel {
+    const k = bare();
+    const pgdat = k.node_data[0];
+    const [dma, d32, normal] = [pgdat.node_zones[ZONE_DMA], pgdat.node_zones[ZONE_DMA32], pgdat.node_zones[ZONE_NORMAL]];
+    d32.spanned_pages = d32.present_pages = normalFrom - 4096;
+    normal.zone_start_pfn = normalFrom;
+    normal.spanned_pages = normal.present_pages = node1From - normalFrom;
+    pgdat.nr_zones = ZONE_NORMAL + 1;
+    const zones = [...pgdat.node_zones];
+    pgdat.node_zonelists = [normal, ...(d32.present_pages > 0 ? [d32] : []), dma];
+    if (node1From < 16384) {
+      const pgdat1 = new pglist_data(1);
+      const n1 = pgdat1.node_zones[ZONE_NORMAL];
+      n1.zone_start_pfn = node1From;
+      n1.spanned_pages = n1.present_pages = 16384 - node1From;
+      pgdat1.nr_zones = ZONE_NORMAL + 1;
+      zones.push(...pgdat1.node_zones);
+      k.node_data = [pgdat, pgdat1];
+      pgdat.node_zonelists.push(n1);
+      pgdat1.node_zonelists = [n1, ...pgdat.node_zonelists.slice(0, -1)];
+    }
+    k.zones = zones;
+    for (let b = 4096 >>> 9; b < 16384 >>> 9; b++) {
+      const pfn = b << 9;
+      k.mem_map.pageblock_zone[b] = pfn < normalFrom ? ZONE_DMA32 : pfn < node1From ? ZONE_NORMAL : MAX_NR_ZONES + ZONE_NORMAL;
+    }
+    for (const z of zones) {
+      z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+      z.lowmem_reserve.fill(0);
+    }
+    cachePreferredZones(k);
+    return k;
+  }
+  /** An order-3 block at `pfn` on the UNMOVABLE list of its pageblock: a fallback for a movable request. */
+  const unmovableBlock = (k: Kernel, pfn: number): void => {
+    k.mem_map.pageblock_mt[pfn >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, pfn, pfn + 8);
+  };
+
+  it("sends a movable request preferring NORMAL to DMA32 before it falls back in NORMAL (first pass)", () => {
+    // alloc_flags_nofragment: the preferred zone is ZONE_NORMAL → ALLOC_NOFRAGMENT; then
+    // __rmqueue_fallback's min_order is pageblock_order for an order-0 request, so NORMAL's
+    // order-3 unmovable block is not taken and the walk goes on to DMA32's movable block.
+    const k = layout(8192);
+    unmovableBlock(k, 8192);
+    freeRange(k, 4096, 4100); // order 2 at 4096, movable, in DMA32
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(4096);
+    expect(list(k, k.zones[ZONE_NORMAL], 3, MIGRATE_UNMOVABLE)).toEqual([8192]);
+    checkBuddy(k);
+  });
+
+  it("falls back in NORMAL on the second pass when no zone has a block of the request's type", () => {
+    // get_page_from_freelist: `if (no_fallback) { alloc_flags &= ~ALLOC_NOFRAGMENT; goto retry; }`.
+    // The second pass takes NORMAL's unmovable block (moved whole to the movable list, as the
+    // order-3 steal is not a pageblock claim), so the page is its first.
+    const k = layout(8192);
+    unmovableBlock(k, 8192);
+    const a = ac(k, MIGRATE_MOVABLE, ZONE_MOVABLE);
+    a.zonelist = k.node_data[0].node_zonelists;
+    expect(get_page_from_freelist(k, GFP_HIGHUSER_MOVABLE, 0, ALLOC_WMARK_LOW | ALLOC_NOFRAGMENT, a)).toBe(8192);
+    // The fallback itself never ran with ALLOC_NOFRAGMENT: without it, the same.
+    const k2 = layout(8192);
+    unmovableBlock(k2, 8192);
+    expect(get_page_from_freelist(k2, GFP_HIGHUSER_MOVABLE, 0, ALLOC_WMARK_LOW, ac(k2, MIGRATE_MOVABLE, ZONE_MOVABLE))).toBe(8192);
+  });
+
+  it("sets no ALLOC_NOFRAGMENT for a request whose preferred zone is DMA32", () => {
+    // alloc_flags_nofragment: zone_idx(zone) != ZONE_NORMAL → only ALLOC_KSWAPD. A movable
+    // GFP_DMA32 request falls back inside DMA32 rather than moving on to DMA's movable page.
+    const k = layout(8192);
+    unmovableBlock(k, 4096);
+    freeRange(k, 1, 2); // pfn 1, movable, in DMA
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_MOVABLE | __GFP_DMA32, 0)).toBe(4096);
+    expect(PageBuddy(k, 1)).toBe(true);
+  });
+
+  it("assumes DMA32 on a one-node machine, and sets no ALLOC_NOFRAGMENT on a NUMA node without it", () => {
+    // alloc_flags_nofragment: `if (nr_online_nodes > 1 && !populated_zone(--zone)) return`;
+    // on UMA the flag is set without looking ("assume on UMA that if Normal is populated then so
+    // is DMA32"). Here DMA32 is empty and NORMAL starts at 4096.
+    const k = layout(4096);
+    unmovableBlock(k, 4096);
+    freeRange(k, 1, 2);
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(1); // ALLOC_NOFRAGMENT: DMA's movable page first
+    const k2 = layout(4096);
+    unmovableBlock(k2, 4096);
+    freeRange(k2, 1, 2);
+    k2.node_data.push(new pglist_data(1)); // a second node (memoryless: its zonelist is empty)
+    expect(alloc_pages(k2, GFP_HIGHUSER_MOVABLE, 0)).toBe(4096); // no flag: the fallback in NORMAL
+  });
+
+  it("prefers a fragmenting fallback on the local node to a remote node's free page", () => {
+    // get_page_from_freelist: with ALLOC_NOFRAGMENT, reaching a zone of another node than the
+    // preferred zone's ("Locality is more important than fragmentation avoidance") retries the
+    // walk without the flag, so node 0's NORMAL falls back instead of node 1 serving the request.
+    const k = layout(8192, 12288);
+    unmovableBlock(k, 8192);
+    freeRange(k, 12288, 12292); // node 1's NORMAL: order 2, movable
+    expect(alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0)).toBe(8192);
+    expect(k.node_data[1].node_zones[ZONE_NORMAL].free_area[2].nr_free).toBe(1);
+    // Without a fallback on node 0 the remote node serves it.
+    const k2 = layout(8192, 12288);
+    freeRange(k2, 12288, 12292);
+    expect(alloc_pages(k2, GFP_HIGHUSER_MOVABLE, 0)).toBe(12288);
+    // And a request preferring node 1 takes its own page (its walk meets no other node first).
+    const k3 = layout(8192, 12288);
+    unmovableBlock(k3, 8192);
+    freeRange(k3, 12288, 12292);
+    expect(__alloc_pages(k3, GFP_HIGHUSER_MOVABLE, 0, 1, null)).toBe(12288);
+  });
+});
+
+describe("the slow path's retry decisions (should_reclaim_retry, should_compact_retry)", () => {
+  /** makeTestMachine (no pcp lists) allocated down to its min watermarks, with counting hooks. */
+  function exhausted(o: { progress?: (call: number) => number; reclaimable?: number; compact?: (call: number) => number; suitable?: (call: number) => boolean } = {}) {
+    const k = makeTestMachine({ pcp: false });
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0) !== NO_PFN);
+    const seen = { reclaim: 0, prios: [] as number[], suitable: 0, ooms: 0 };
+    k.mmHooks.try_to_free_pages = () => (o.progress ?? (() => 0))(++seen.reclaim);
+    k.mmHooks.zone_reclaimable_pages = () => o.reclaimable ?? 0;
+    k.mmHooks.try_to_compact_pages = (_k, _g, _o, _f, _ac, prio) => (seen.prios.push(prio), (o.compact ?? (() => COMPACT_COMPLETE))(seen.prios.length));
+    k.mmHooks.compaction_zonelist_suitable = () => (o.suitable ?? (() => false))(++seen.suitable);
+    k.mmHooks.out_of_memory = () => (seen.ooms++, false);
+    return { k, seen };
+  }
+  const NOWARN = GFP_KERNEL | __GFP_NOWARN;
+
+  it("retries reclaim 16 times without progress while reclaimable pages would pass the min watermark", () => {
+    // should_reclaim_retry: no_progress_loops++ each round without progress; the zones are
+    // checked while it is <= MAX_RECLAIM_RETRIES (16), so the 17th round gives up → OOM step.
+    // Order 0: no compaction at all (__alloc_pages_direct_compact returns at !order).
+    const a = exhausted({ reclaimable: 1 });
+    expect(alloc_pages(a.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([a.seen.reclaim, a.seen.ooms, a.seen.prios.length]).toEqual([17, 1, 0]);
+    // Nothing reclaimable: DMA32's free pages (at min) do not pass min, nor DMA's → OOM at once.
+    const b = exhausted({ reclaimable: 0 });
+    expect(alloc_pages(b.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([b.seen.reclaim, b.seen.ooms]).toEqual([1, 1]);
+    // Five rounds with progress reset the count (order <= PAGE_ALLOC_COSTLY_ORDER): 5 + 17.
+    const c = exhausted({ reclaimable: 1, progress: (n) => (n <= 5 ? 1 : 0) });
+    expect(alloc_pages(c.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([c.seen.reclaim, c.seen.ooms]).toEqual([22, 1]);
+  });
+
+  it("raises the compaction priority after a failed or withdrawn compaction, down to MIN_COMPACT_PRIORITY", () => {
+    // Order 2 unmovable: the early compaction at INIT_COMPACT_PRIORITY (async, 2), then the loop
+    // at DEF_COMPACT_PRIORITY (sync-light, 1); COMPACT_COMPLETE (compaction_failed) and
+    // COMPACT_DEFERRED (compaction_withdrawn) go to check_priority: 1 > MIN_COMPACT_PRIORITY (0)
+    // → one more round at 0; at 0 should_compact_retry says no and the OOM step runs.
+    // Reclaim "makes progress" (so should_compact_retry is asked) but nothing is reclaimable.
+    for (const result of [COMPACT_COMPLETE, COMPACT_DEFERRED]) {
+      const { k, seen } = exhausted({ progress: () => 1, compact: () => result });
+      expect(alloc_pages(k, NOWARN, 2)).toBe(NO_PFN);
+      expect([seen.prios, seen.reclaim, seen.ooms]).toEqual([[2, 1, 0], 2, 1]);
+    }
+  });
+
+  it("retries compaction that made progress 16 times per priority (4 for costly orders)", () => {
+    // should_compact_retry: COMPACT_SUCCESS counts a retry; while compaction_retries <=
+    // MAX_COMPACT_RETRIES (16) it retries; the 17th goes to check_priority (1 → 0, retries 0),
+    // then 17 more at priority 0, the last of which gives up.
+    const a = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(a.k, NOWARN, 2)).toBe(NO_PFN);
+    expect(a.seen.prios).toEqual([2, ...new Array<number>(17).fill(1), ...new Array<number>(17).fill(0)]);
+    expect(a.seen.ooms).toBe(1);
+    // Order 4 (costly) with __GFP_RETRY_MAYFAIL: max_retries / 4 = 4, so the fifth round at 1
+    // goes to check_priority, where MIN_COMPACT_COSTLY_PRIORITY (1) stops it; no OOM for order > 3.
+    const b = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(b.k, NOWARN | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect([b.seen.prios, b.seen.ooms]).toEqual([[2, 1, 1, 1, 1, 1], 0]);
+  });
+
+  it("asks compaction_zonelist_suitable after a skipped compaction, at the same priority", () => {
+    // compaction_needs_reclaim(COMPACT_SKIPPED): retry iff compaction_zonelist_suitable. A
+    // skipped compaction counts no compact_stall (__alloc_pages_direct_compact returns first).
+    const { k, seen } = exhausted({ progress: () => 1, compact: () => COMPACT_SKIPPED, suitable: (n) => n <= 3 });
+    expect(alloc_pages(k, NOWARN, 2)).toBe(NO_PFN);
+    expect([seen.prios, seen.suitable, seen.ooms]).toEqual([[2, 1, 1, 1, 1], 4, 1]);
+    expect(k.vm_events[COMPACTSTALL]).toBe(0);
+  });
+
+  it("gives up a costly __GFP_NORETRY request after a skipped, deferred or THISNODE early compaction", () => {
+    // __alloc_pages_slowpath: costly_order && __GFP_NORETRY after the early compaction:
+    // COMPACT_SKIPPED / COMPACT_DEFERRED → nopage; __GFP_THISNODE → nopage; else one loop
+    // round at INIT_COMPACT_PRIORITY (2) and __GFP_NORETRY ends it.
+    for (const result of [COMPACT_SKIPPED, COMPACT_DEFERRED]) {
+      const { k, seen } = exhausted({ progress: () => 1, compact: () => result });
+      expect(alloc_pages(k, NOWARN | __GFP_NORETRY, 4)).toBe(NO_PFN);
+      expect([seen.prios, seen.reclaim]).toEqual([[2], 0]);
+    }
+    const t = exhausted({ progress: () => 1 });
+    expect(alloc_pages(t.k, NOWARN | __GFP_NORETRY | __GFP_THISNODE, 4)).toBe(NO_PFN);
+    expect([t.seen.prios, t.seen.reclaim]).toEqual([[2], 0]);
+    const c = exhausted({ progress: () => 1 });
+    expect(alloc_pages(c.k, NOWARN | __GFP_NORETRY, 4)).toBe(NO_PFN);
+    expect([c.seen.prios, c.seen.reclaim, c.seen.ooms]).toEqual([[2, 2], 1, 0]);
+    // Not costly (order 3, unmovable): the early compaction's result does not end it.
+    const d = exhausted({ progress: () => 1, compact: () => COMPACT_DEFERRED });
+    expect(alloc_pages(d.k, NOWARN | __GFP_NORETRY, 3)).toBe(NO_PFN);
+    expect([d.seen.prios, d.seen.reclaim]).toEqual([[2, 1], 1]);
+  });
+
+  it("compacts no earlier and retries no compaction without __GFP_IO (gfp_compaction_allowed)", () => {
+    // GFP_NOIO: can_compact is false, so no early compaction and no should_compact_retry; the
+    // loop's __alloc_pages_direct_compact still runs (try_to_compact_pages itself declines
+    // such a mask in 6.1). A costly GFP_NOIO request stops after one round even with
+    // __GFP_RETRY_MAYFAIL (`costly_order && (!can_compact || !__GFP_RETRY_MAYFAIL)`).
+    const noio = (GFP_KERNEL & ~(__GFP_IO | __GFP_FS)) | __GFP_NOWARN;
+    const a = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(a.k, noio, 2)).toBe(NO_PFN);
+    expect([a.seen.prios, a.seen.reclaim, a.seen.ooms]).toEqual([[1], 1, 1]);
+    const b = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(b.k, noio | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect([b.seen.prios, b.seen.reclaim, b.seen.ooms]).toEqual([[1], 1, 0]);
+    // The same costly request with __GFP_IO: the early compaction, and the loop retries.
+    const c = exhausted({ progress: () => 1, compact: () => COMPACT_SUCCESS });
+    expect(alloc_pages(c.k, NOWARN | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect(c.seen.prios.length).toBe(6);
+  });
+
+  it("starts reclaim's 16 retries over after an OOM kill, and stops an OOM victim's __GFP_NOMEMALLOC request", () => {
+    // __alloc_pages_slowpath after __alloc_pages_may_oom: `if (did_some_progress) {
+    // no_progress_loops = 0; goto retry; }`, so a kill buys 17 more reclaim rounds; and
+    // `if (tsk_is_oom_victim(current) && (alloc_flags & ALLOC_OOM || gfp_mask & __GFP_NOMEMALLOC))
+    // goto nopage` before that.
+    const a = exhausted({ reclaimable: 1 });
+    let kills = 1;
+    a.k.mmHooks.out_of_memory = () => (a.seen.ooms++, kills-- > 0);
+    expect(alloc_pages(a.k, NOWARN, 0)).toBe(NO_PFN);
+    expect([a.seen.reclaim, a.seen.ooms]).toEqual([34, 2]);
+    // A victim asking with __GFP_NOMEMALLOC gets no ALLOC_OOM and fails after its first kill.
+    const b = exhausted({ reclaimable: 0 });
+    b.k.mmHooks.out_of_memory = () => (b.seen.ooms++, true);
+    b.k.mmHooks.tsk_is_oom_victim = () => true;
+    expect(alloc_pages(b.k, NOWARN | __GFP_NOMEMALLOC, 0)).toBe(NO_PFN);
+    expect([b.seen.reclaim, b.seen.ooms]).toEqual([1, 1]);
+  });
+
+  it("drops __GFP_ATOMIC from a request that may also reclaim (the failure report shows the mask without it)", () => {
+    // __alloc_pages_slowpath: (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM) both set → gfp_mask &=
+    // ~__GFP_ATOMIC, and warn_alloc prints that mask: 0xcc0 | __GFP_NORETRY 0x10000.
+    const { k } = exhausted();
+    k.currentComm = "t";
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_ATOMIC | __GFP_NORETRY, 0)).toBe(NO_PFN);
+    expect(k.log.records.map((r) => r.text)).toEqual(["t: page allocation failure: order:0, mode:0x10cc0(GFP_KERNEL|__GFP_NORETRY), nodemask=(null),cpuset=/,mems_allowed=0"]);
+  });
+
+  it("declares a model livelock after 1000 rounds of a __GFP_NOFAIL request nothing can satisfy", () => {
+    // docs/fidelity/page_alloc.md: more than 1000 rounds throw KernelBug where 6.1 loops for
+    // ever. A machine with no free page at all: each round reclaims once (nothing), the OOM
+    // step "progresses" for __GFP_NOFAIL and the reserves have nothing either.
+    const k = bare();
+    let reclaim = 0;
+    k.mmHooks.try_to_free_pages = () => (reclaim++, 0);
+    k.mmHooks.out_of_memory = () => false;
+    let bug: unknown;
+    try {
+      alloc_pages(k, GFP_KERNEL | __GFP_NOFAIL, 0);
+    } catch (e) {
+      bug = e;
+    }
+    expect(bug).toBeInstanceOf(KernelBug);
+    expect((bug as KernelBug).message).toMatch(/^page allocator livelock/);
+    // The report names the request: gfp as %pGg prints it (0xcc0 | __GFP_NOFAIL 0x8000) and the order.
+    expect((bug as KernelBug).context).toEqual({ gfp: "0x8cc0(GFP_KERNEL|__GFP_NOFAIL)", order: 0 });
+    expect(reclaim).toBe(1000);
+  });
+});
+
+describe("the slow path's direct reclaim and compaction steps", () => {
+  it("unreserves a highatomic pageblock and retries when reclaim progressed but the page is still missing", () => {
+    // __alloc_pages_direct_reclaim: no page after progress → unreserve_highatomic_pageblock(ac,
+    // false) (more than one pageblock reserved) and drain_all_pages, then one more try. Here
+    // DMA32's only free memory is an order-10 block over two HIGHATOMIC pageblocks (1024
+    // reserved, all unusable for GFP_KERNEL); the unreserve gives one pageblock to UNMOVABLE
+    // (reserve 512), which leaves 1024 - 512 > min 128 usable, and the retry succeeds.
+    // __GFP_NORETRY: without that step the request fails right after compaction.
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    freeRange(k, 4096, 5120);
+    z.nr_reserved_highatomic = 1024;
+    let reclaim = 0;
+    k.mmHooks.try_to_free_pages = () => (reclaim++, 1);
+    k.mmHooks.out_of_memory = () => false;
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0)).toBe(4096);
+    expect([reclaim, z.nr_reserved_highatomic]).toEqual([1, 512]);
+    expect([get_pageblock_migratetype(k, 4096), get_pageblock_migratetype(k, 4608)]).toEqual([MIGRATE_UNMOVABLE, MIGRATE_HIGHATOMIC]);
+  });
+
+  it("counts direct compaction as a memory stall of the allocating task (psi_memstall_enter/leave)", () => {
+    // __alloc_pages_direct_compact: psi_memstall_enter(&pflags) before try_to_compact_pages,
+    // psi_memstall_leave after; the task is in_memstall exactly during compaction.
+    const k = bare();
+    const t = new task_struct(2, "alloc", 0, 1, null, 0);
+    k.tasks.byPid.set(2, t);
+    k.currentPid = 2;
+    const during: boolean[] = [];
+    k.mmHooks.try_to_free_pages = () => 0;
+    k.mmHooks.out_of_memory = () => false;
+    k.mmHooks.try_to_compact_pages = () => (during.push(t.in_memstall), COMPACT_COMPLETE);
+    expect(alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 2)).toBe(NO_PFN);
+    expect(during).toEqual([true, true]);
+    expect(t.in_memstall).toBe(false);
+  });
+
+  it("clears the zone's pending skip-bit flush after a compaction that found the page", () => {
+    // __alloc_pages_direct_compact: on success `zone->compact_blockskip_flush = false` and
+    // compaction_defer_reset(zone, order, true); compact_stall and compact_success count once.
+    // An order-2 unmovable request compacts before it reclaims (the early compaction).
+    const k = bare();
+    const z = dma32(k);
+    z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+    z.compact_blockskip_flush = true;
+    let reclaim = 0;
+    k.mmHooks.try_to_free_pages = () => (reclaim++, 0);
+    k.mmHooks.try_to_compact_pages = (kk) => (freeRange(kk, 4096, 4100), COMPACT_SUCCESS);
+    expect(alloc_pages(k, GFP_KERNEL, 2)).toBe(4096);
+    expect(z.compact_blockskip_flush).toBe(false);
+    expect([k.vm_events[COMPACTSTALL], k.vm_events[COMPACTSUCCESS], k.vm_events[COMPACTFAIL], reclaim]).toEqual([1, 1, 0, 0]);
+  });
+});
+
+describe("the slow path's nodemask reset", () => {
+  it("ignores the nodemask for requests without ALLOC_CPUSET or with reserve rights", () => {
+    // __alloc_pages_slowpath, retry: `if (!(alloc_flags & ALLOC_CPUSET) || reserve_flags)
+    // { ac->nodemask = NULL; ... }`. Node 1 cannot serve anything (marks at 1e9); a request
+    // for node 1 with nodemask {1} then gets node 0's memory only if the mask is dropped:
+    // GFP_ATOMIC (gfp_to_alloc_flags drops ALLOC_CPUSET for __GFP_HIGH) and an OOM victim's
+    // GFP_KERNEL (reserve_flags ALLOC_OOM: half the min mark, still far above node 1's free
+    // pages) do, GFP_KERNEL does not.
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    for (const z of k.node_data[1].node_zones) z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 1e9;
+    k.mmHooks.try_to_free_pages = () => 0;
+    k.mmHooks.out_of_memory = () => false;
+    const node = (pfn: number) => (pfn === NO_PFN ? -1 : (k.page_zone(pfn)?.node ?? -2));
+    expect(node(__alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0, 1, [1]))).toBe(-1);
+    expect(node(__alloc_pages(k, GFP_ATOMIC | __GFP_NOWARN, 0, 1, [1]))).toBe(0);
+    k.mmHooks.tsk_is_oom_victim = () => true;
+    expect(node(__alloc_pages(k, GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 0, 1, [1]))).toBe(0);
+  });
+});
+
+describe("the slow path's steps, one by one (from the survivors of 1604-2120)", () => {
+  /** makeTestMachine (no pcp lists) allocated down to its min watermarks, with counting hooks. */
+  function exhausted() {
+    const k = makeTestMachine({ pcp: false });
+    while (alloc_pages(k, GFP_KERNEL | __GFP_NOWARN, 0) !== NO_PFN);
+    k.log.records.length = 0;
+    const seen = { reclaim: 0, compact: 0, ooms: 0, woken: 0 };
+    k.mmHooks.try_to_free_pages = () => (seen.reclaim++, 0);
+    k.mmHooks.try_to_compact_pages = () => (seen.compact++, COMPACT_COMPLETE);
+    k.mmHooks.out_of_memory = () => (seen.ooms++, false);
+    k.mmHooks.wakeup_kswapd = () => void seen.woken++;
+    return { k, seen };
+  }
+  const NOWARN = GFP_KERNEL | __GFP_NOWARN;
+
+  it("wakes kswapd only for requests with __GFP_KSWAPD_RECLAIM (ALLOC_KSWAPD)", () => {
+    // __alloc_pages_slowpath: `if (alloc_flags & ALLOC_KSWAPD) wake_all_kswapds(...)` before
+    // the first try and again at retry: two wakes for one failing GFP_KERNEL | __GFP_NORETRY.
+    const a = exhausted();
+    expect(alloc_pages(a.k, NOWARN | __GFP_NORETRY, 0)).toBe(NO_PFN);
+    expect(a.seen.woken).toBe(2);
+    const b = exhausted();
+    expect(alloc_pages(b.k, (NOWARN | __GFP_NORETRY) & ~__GFP_KSWAPD_RECLAIM, 0)).toBe(NO_PFN);
+    expect(b.seen.woken).toBe(0);
+  });
+
+  it("compacts early only for blocking, non-reserve, costly or unmovable high-order requests", () => {
+    // `can_direct_reclaim && can_compact && (costly_order || (order > 0 && ac->migratetype !=
+    // MIGRATE_MOVABLE)) && !gfp_pfmemalloc_allowed(gfp_mask)`. __GFP_NORETRY: one loop round
+    // after it, whose compaction is the second call.
+    const count = (gfp: number, order: number, pfmemalloc = false): number => {
+      const { k, seen } = exhausted();
+      if (pfmemalloc) k.mmHooks.current_flags = () => PF_MEMALLOC;
+      alloc_pages(k, gfp | __GFP_NORETRY | __GFP_NOWARN, order);
+      return seen.compact;
+    };
+    expect(count(GFP_KERNEL, 2)).toBe(2); // unmovable order 2: early + loop
+    expect(count(GFP_HIGHUSER_MOVABLE, 2)).toBe(1); // movable, not costly: the loop's only
+    expect(count(GFP_HIGHUSER_MOVABLE, 4)).toBe(2); // costly: early too (NORETRY after COMPLETE: one loop round)
+    expect(count(GFP_KERNEL & ~__GFP_DIRECT_RECLAIM, 2)).toBe(0); // cannot reclaim: neither
+    expect(count(GFP_KERNEL, 2, true)).toBe(0); // PF_MEMALLOC: reserves, and no reclaim loop
+  });
+
+  it("takes the OOM step for order 3 but not order 4, passing the request in oom_control", () => {
+    // __alloc_pages_may_oom: `if (order > PAGE_ALLOC_COSTLY_ORDER) goto out` (3 is not costly);
+    // oc = { .zonelist, .nodemask = ac->nodemask, .memcg = NULL, .gfp_mask, .order }.
+    const a = exhausted();
+    const got: Array<[number, number, number[] | null, unknown]> = [];
+    a.k.mmHooks.out_of_memory = (_k, oc) => (got.push([oc.gfp_mask, oc.order, oc.nodemask, oc.memcg]), false);
+    expect(alloc_pages(a.k, NOWARN, 3)).toBe(NO_PFN);
+    expect(got).toEqual([[NOWARN, 3, null, null]]);
+    const b = exhausted();
+    expect(alloc_pages(b.k, NOWARN | __GFP_RETRY_MAYFAIL, 4)).toBe(NO_PFN);
+    expect(b.seen.ooms).toBe(0);
+  });
+
+  it("takes a page the high-watermark try finds before the OOM killer", () => {
+    // __alloc_pages_may_oom: get_page_from_freelist(..., ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac)
+    // first; a page found there is the allocation and out_of_memory is not called. The 17th
+    // reclaim (the round should_reclaim_retry gives up in) frees a page and lowers DMA32's marks
+    // to 0 but reports no progress, so only that try can find the page.
+    const { k, seen } = exhausted();
+    const z = dma32(k);
+    k.mmHooks.zone_reclaimable_pages = () => 1;
+    let freed = -1;
+    k.mmHooks.try_to_free_pages = (kk) => {
+      if (++seen.reclaim === 17) {
+        freed = 4096;
+        while (kk.mem_map._refcount[freed] !== 1) freed++;
+        __free_pages(kk, freed, 0);
+        z._watermark[WMARK_MIN] = z._watermark[WMARK_LOW] = z._watermark[WMARK_HIGH] = 0;
+      }
+      return 0;
+    };
+    const pfn = alloc_pages(k, NOWARN, 0);
+    expect(freed).toBeGreaterThanOrEqual(4096);
+    expect([pfn, seen.reclaim, seen.ooms]).toEqual([freed, 17, 0]);
+  });
+
+  it("asks node_reclaim with the OOM step's mask: __GFP_HARDWALL added, __GFP_DIRECT_RECLAIM taken away", () => {
+    // __alloc_pages_may_oom: get_page_from_freelist((gfp_mask | __GFP_HARDWALL) &
+    // ~__GFP_DIRECT_RECLAIM, ...); under zone_reclaim_mode that mask reaches node_reclaim for
+    // each zone below its (high) mark.
+    const { k } = exhausted();
+    k.vm.zone_reclaim_mode = 1;
+    const gfps: number[] = [];
+    k.mmHooks.node_reclaim = (_k, _z, gfp) => (gfps.push(gfp), NODE_RECLAIM_NOSCAN);
+    expect(alloc_pages(k, NOWARN, 0)).toBe(NO_PFN);
+    const last = (NOWARN | __GFP_HARDWALL) & ~__GFP_DIRECT_RECLAIM;
+    expect(gfps.slice(-2)).toEqual([last, last]); // DMA32, then DMA
+    expect(gfps.slice(0, -2).every((g) => g === NOWARN)).toBe(true);
+  });
+
+  it("fails at once when no zone is usable (preferred_zoneref NULL → nopage)", () => {
+    // __alloc_pages_slowpath: `if (!ac->preferred_zoneref->zone) goto nopage;` — no kswapd,
+    // no reclaim, no OOM; a nodemask of a node that does not exist leaves no zone.
+    const { k, seen } = exhausted();
+    expect(__alloc_pages(k, NOWARN, 0, 0, [5])).toBe(NO_PFN);
+    expect(seen).toEqual({ reclaim: 0, compact: 0, ooms: 0, woken: 0 });
+  });
+
+  it("gives a __GFP_NOFAIL request the __GFP_HIGH reserves at nopage (__GFP_NORETRY sends it there)", () => {
+    // nopage: `if (gfp_mask & __GFP_NOFAIL) { ... page = __alloc_pages_cpuset_fallback(gfp_mask,
+    // order, ALLOC_MIN_RESERVE, ac); if (page) goto got_pg; ...}`: the exhausted zone (free =
+    // min) passes min / 2, so one page comes out — exactly one — and no OOM step ran.
+    const { k, seen } = exhausted();
+    const free = dma32(k).vm_stat[NR_FREE_PAGES] + k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES];
+    const pfn = alloc_pages(k, NOWARN | __GFP_NOFAIL | __GFP_NORETRY, 0);
+    expect(pfn).toBeGreaterThanOrEqual(0);
+    expect(k.mem_map._refcount[pfn]).toBe(1);
+    expect(dma32(k).vm_stat[NR_FREE_PAGES] + k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES]).toBe(free - 1);
+    expect([seen.reclaim, seen.ooms]).toEqual([1, 0]);
+    // The OOM step's __GFP_NOFAIL fallback (ALLOC_NO_WATERMARKS) takes exactly one page too.
+    const b = exhausted();
+    const free2 = dma32(b.k).vm_stat[NR_FREE_PAGES] + b.k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES];
+    const pfn2 = alloc_pages(b.k, NOWARN | __GFP_NOFAIL, 0);
+    expect(b.k.mem_map._refcount[pfn2]).toBe(1);
+    expect(dma32(b.k).vm_stat[NR_FREE_PAGES] + b.k.zones[ZONE_DMA].vm_stat[NR_FREE_PAGES]).toBe(free2 - 1);
+  });
+
+  it("goes on after a kill only when the task is not a victim using its reserves", () => {
+    // `if (tsk_is_oom_victim(current) && (alloc_flags & ALLOC_OOM || gfp_mask &
+    // __GFP_NOMEMALLOC)) goto nopage;` then `if (did_some_progress) goto retry`. A machine with
+    // no free page: a victim asking with __GFP_MEMALLOC (ALLOC_NO_WATERMARKS, not ALLOC_OOM)
+    // goes on after its first kill; a non-victim's __GFP_NOMEMALLOC request too.
+    for (const [victim, gfp] of [[true, __GFP_MEMALLOC], [false, __GFP_NOMEMALLOC]] as const) {
+      const k = bare();
+      let ooms = 0;
+      k.mmHooks.try_to_free_pages = () => 0;
+      k.mmHooks.out_of_memory = () => ++ooms === 1;
+      k.mmHooks.tsk_is_oom_victim = () => victim;
+      expect(alloc_pages(k, NOWARN | gfp, 0)).toBe(NO_PFN);
+      expect(ooms).toBe(2);
+    }
+  });
+
+  it("keeps __GFP_ATOMIC for a request that cannot reclaim (warn_alloc's mode)", () => {
+    // Only (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM) both set lose __GFP_ATOMIC; GFP_ATOMIC keeps it.
+    const k = bare();
+    k.currentComm = "t";
+    expect(alloc_pages(k, GFP_ATOMIC, 0)).toBe(NO_PFN);
+    expect(k.log.records.map((r) => r.text)).toEqual(["t: page allocation failure: order:0, mode:0xa20(GFP_ATOMIC), nodemask=(null),cpuset=/,mems_allowed=0"]);
+  });
+
+  it("refuses an order of MAX_ORDER or more before anything else (no trace event, no reclaim)", () => {
+    // __alloc_pages: `if (WARN_ON_ONCE_GFP(order >= MAX_ORDER, gfp)) return NULL;` before
+    // trace_mm_page_alloc.
+    const { k, seen } = exhausted();
+    const msgs: string[] = [];
+    k.trace.on("mm_page_alloc", (r) => msgs.push(r.message));
+    expect(alloc_pages(k, NOWARN, MAX_ORDER)).toBe(NO_PFN);
+    expect(alloc_pages(k, NOWARN, MAX_ORDER + 1)).toBe(NO_PFN);
+    expect([msgs, seen.reclaim]).toEqual([[], 0]);
+  });
+});
+
+describe("__alloc_pages' order-0 fast path and its callers", () => {
+  it("uses no pcp page of a node outside the nodemask (the fast path is for nodemask NULL only)", () => {
+    const k = start_kernel({ memory: 1024 * MiB, numa: { nodes: [{ size: 512 * MiB }, { size: 512 * MiB }] } });
+    k.cpu = 0;
+    alloc_pages(k, GFP_KERNEL, 0); // node 0's pcp list for CPU 0 now holds pages
+    expect(k.node_data[0].node_zones[ZONE_DMA32].per_cpu_pageset[0].count).toBeGreaterThan(0);
+    const pfn = __alloc_pages(k, GFP_KERNEL, 0, 0, [1]);
+    expect(k.page_zone(pfn)?.node).toBe(1);
+  });
+
+  it("traces a pcp hit (mm_page_alloc) and nothing for a fast path that found no page", () => {
+    const k = makeTestMachine();
+    alloc_pages(k, GFP_KERNEL, 0); // refill the pcp list
+    const msgs: string[] = [];
+    k.trace.on("mm_page_alloc", (r) => msgs.push(r.message));
+    const pfn = alloc_pages(k, GFP_KERNEL, 0);
+    expect(msgs).toEqual([`page=${page_ptr_string(pfn)} pfn=0x${pfn.toString(16)} order=0 migratetype=0 gfp_flags=GFP_KERNEL`]);
+    // alloc_page_pcp_fast with an empty list: NO_PFN, and no event (the caller allocates next).
+    const k2 = makeTestMachine();
+    const msgs2: string[] = [];
+    k2.trace.on("mm_page_alloc", (r) => msgs2.push(r.message));
+    expect(alloc_page_pcp_fast(k2, GFP_KERNEL)).toBe(NO_PFN);
+    expect(msgs2).toEqual([]);
+  });
+
+  it("gives the fields of mm_page_alloc to a listener", () => {
+    const k = makeTestMachine();
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_alloc", (r) => recs.push(r));
+    const pfn = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    expect(recs.map((r) => r.fields)).toEqual([{ pfn, order: 2, gfp_flags: GFP_KERNEL | __GFP_COMP, migratetype: MIGRATE_UNMOVABLE }]);
+  });
+
+  it("alloc_page allocates one order-0 page", () => {
+    const k = makeTestMachine();
+    const free = dma32(k).vm_stat[NR_FREE_PAGES];
+    const pfn = alloc_page(k, GFP_KERNEL);
+    expect(k.mem_map._refcount[pfn]).toBe(1);
+    expect(compound_order(k, pfn)).toBe(0);
+    // The first allocation refills the pcp list with a batch: NR_FREE_PAGES counts what left the buddy.
+    expect(dma32(k).vm_stat[NR_FREE_PAGES]).toBeLessThan(free);
+  });
+
+  it("counts the lowmem reserve against the request's highest zone in the fast path's mark", () => {
+    // zone_watermark_fast: usable_free > mark + z->lowmem_reserve[highest_zoneidx]. With
+    // DMA32's reserve against NORMAL at 1 and low = free - 1, the fast path declines and the
+    // slow path (which wakes kswapd) serves the page.
+    const k = makeTestMachine();
+    const z = dma32(k);
+    let woken = 0;
+    k.mmHooks.wakeup_kswapd = () => void woken++;
+    Object.assign(z.per_cpu_pageset[0], { batch: 31, high: 1000 });
+    k.zones[ZONE_DMA]._watermark[WMARK_LOW] = 1e9;
+    alloc_pages(k, GFP_KERNEL, 0);
+    z._watermark[WMARK_LOW] = z.vm_stat[NR_FREE_PAGES] - 1;
+    z._watermark[WMARK_MIN] = 0;
+    z.lowmem_reserve[ZONE_NORMAL] = 1;
+    expect(alloc_pages(k, GFP_KERNEL, 0)).not.toBe(NO_PFN);
+    expect(woken).toBe(1);
+  });
+
+  it("charges a __GFP_ACCOUNT page to the current task's memcg on both paths, and no other page", () => {
+    // __alloc_pages: `if (memcg_kmem_enabled() && (gfp & __GFP_ACCOUNT) && page &&
+    // unlikely(__memcg_kmem_charge_page(page, gfp, order) != 0))` → the page is charged as
+    // kernel memory (page->memcg_data with MEMCG_DATA_KMEM).
+    const m = Machine.boot({ memory: "256M" });
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/rk");
+    const p = m.spawn({ comm: "acct", cgroup: "/rk" });
+    const k = kernelOf(m);
+    k.currentPid = p.pid;
+    const a = alloc_pages(k, GFP_KERNEL | __GFP_ACCOUNT, 0);
+    const b = alloc_pages(k, GFP_KERNEL | __GFP_ACCOUNT, 1);
+    const c = alloc_pages(k, GFP_KERNEL, 0);
+    const d = alloc_pages(k, GFP_KERNEL, 1);
+    expect([a, b, c, d].map((pfn) => (k.mem_map.memcg[pfn] & MEMCG_DATA_KMEM) !== 0)).toEqual([true, true, false, false]);
+  });
+});
+
+describe("freeing paths, from the survivors of 744-1197", () => {
+  /** The free block (head, order, migratetype) that contains pfn, or null. */
+  function blockOf(k: Kernel, z: zone, pfn: number): [number, number, number] | null {
+    for (let o = 0; o < MAX_ORDER; o++) {
+      for (let mt = 0; mt < 6; mt++) {
+        for (const h of list(k, z, o, mt)) if (h <= pfn && pfn < h + (1 << o)) return [h, o, mt];
+      }
+    }
+    return null;
+  }
+  /** The KernelBug fn throws (or undefined). */
+  function bugOf(fn: () => void): KernelBug | undefined {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof KernelBug) return e;
+      throw e;
+    }
+    return undefined;
+  }
+  /** pfns on one pcp list, head first. */
+  function pcpList(k: Kernel, lists: Int32Array | number[], pindex: number): number[] {
+    const out: number[] = [];
+    for (let p = lists[pindex]; p !== NO_PFN && out.length < 10000; p = k.mem_map.lru.list_next(lists as Int32Array, pindex, p)) out.push(p);
+    return out;
+  }
+
+  it("says what it refused in each bad-page KernelBug's context", () => {
+    // Each case on a machine of its own (a refused free leaves the state half-done).
+    let k = makeTestMachine();
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map._refcount[c + 1] = 1;
+    expect(bugOf(() => __free_pages(k, c + 1, 0))?.context).toEqual({ pfn: c + 1, order: 0 });
+    k = makeTestMachine();
+    const d = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.private[d + 1] = 1;
+    expect(bugOf(() => put_page(k, d))?.context).toEqual({ pfn: d, compound_mapcount: 1 });
+    k = makeTestMachine();
+    const e = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.mapcount[e + 3] = 1;
+    expect(bugOf(() => put_page(k, e))?.context).toEqual({ pfn: e + 3, head: e, flags: F(PG_tail), mapcount: 1 });
+    // A tail that lost its PG_tail (free_tail_pages_check: "corrupted mapping in tail page").
+    k = makeTestMachine();
+    const t = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.flags[t + 2] &= ~F(PG_tail);
+    expect(bugOf(() => put_page(k, t))?.context).toEqual({ pfn: t + 2, head: t, flags: 0, mapcount: 0 });
+    k = makeTestMachine();
+    const g = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.mapcount[g] = 2;
+    expect(bugOf(() => __free_pages(k, g, 1))?.context).toEqual({ pfn: g, order: 1, flags: 0, refcount: 0, mapcount: 2 });
+    k = makeTestMachine();
+    const h = alloc_pages(k, GFP_KERNEL, 2);
+    __free_pages(k, h, 2);
+    expect(bugOf(() => __free_pages(k, h, 2))?.context).toEqual({ pfn: h, order: 2 });
+    k = makeTestMachine();
+    const sp = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    expect(bugOf(() => split_page(k, sp, 2))?.context).toEqual({ pfn: sp });
+    const fp = alloc_pages(k, GFP_KERNEL, 2);
+    __free_pages(k, fp, 2);
+    expect(bugOf(() => split_page(k, fp, 2))?.context).toEqual({ pfn: fp });
+    k = makeTestMachine();
+    const nz = alloc_pages(k, GFP_KERNEL, 2);
+    k.mem_map.pageblock_zone[nz >>> 9] = 255;
+    expect(bugOf(() => __free_pages(k, nz, 2))?.context).toEqual({ pfn: nz });
+    // pcp refill: the first page after the list's batch carries a reference.
+    k = makeTestMachine();
+    const pcp = dma32(k).per_cpu_pageset[0];
+    const q = alloc_pages(k, GFP_KERNEL, 0);
+    while (pcp.count > 0) alloc_pages(k, GFP_KERNEL, 0);
+    k.mem_map._refcount[q + pcp.batch] = 1;
+    expect(bugOf(() => alloc_pages(k, GFP_KERNEL, 0))?.context).toEqual({ pfn: q + pcp.batch, order: 0, flags: 0, refcount: 1 });
+    // A pcp count 5 above what the lists hold: drain_pages asks for the whole count.
+    k = makeTestMachine();
+    __free_pages(k, alloc_pages(k, GFP_KERNEL, 0), 0);
+    const pcp3 = dma32(k).per_cpu_pageset[0];
+    pcp3.count += 5;
+    const claimed = pcp3.count;
+    const ctx = bugOf(() => drain_all_pages(k, null))?.context;
+    expect(ctx?.zone).toBe("DMA32");
+    expect([ctx?.pcp_count, ctx?.count]).toEqual([5, 5]); // what is left after the real pages went
+    expect(claimed).toBeGreaterThan(5);
+  });
+
+  it("refuses to free a page with a flag PAGE_FLAGS_CHECK_AT_FREE lists or PG_buddy, compound or not", () => {
+    // free_pages_prepare → free_page_is_bad: page->flags & PAGE_FLAGS_CHECK_AT_FREE (PG_lru
+    // among them) is bad; so is a page already free (PG_buddy: page_expected_state's mapcount).
+    const k = makeTestMachine();
+    const a = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.flags[a] |= F(PG_lru);
+    expect(() => __free_pages(k, a, 1)).toThrow(/bad page state at free/);
+    const b = alloc_pages(k, GFP_KERNEL, 1);
+    k.mem_map.flags[b] |= F(PG_buddy);
+    expect(() => __free_pages(k, b, 1)).toThrow(/bad page state at free/);
+    // A compound head with PG_lru: the head and tail marks go, the rest is checked.
+    const c = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    k.mem_map.flags[c] |= F(PG_lru);
+    expect(() => put_page(k, c)).toThrow(/bad page state at free/);
+  });
+
+  it("frees compound pages of order 2 and 9, and a page at a MAX_ORDER boundary that is no boot block", () => {
+    // Only a THP (pageblock_thp set) has its tails' PG_tail implied; a __GFP_COMP block of
+    // pageblock_order from alloc_pages stores it like any compound page.
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const free = () => z.vm_stat[NR_FREE_PAGES] + z.per_cpu_pageset[0].count;
+    const before = free();
+    put_page(k, alloc_pages(k, GFP_KERNEL | __GFP_COMP, 9));
+    const c2 = alloc_pages(k, GFP_KERNEL | __GFP_COMP, 2);
+    put_page(k, c2);
+    expect(free()).toBe(before);
+    // A block at a MAX_ORDER_NR_PAGES boundary that is no deferred boot block frees normally.
+    const b = bare();
+    freeRange(b, 4096, 4100);
+    b.zones[ZONE_DMA32]._watermark.fill(0);
+    const p = alloc_pages(b, GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, 2);
+    expect(p).toBe(4096);
+    __free_pages(b, p, 2);
+    expect(list(b, dma32(b), 2, MIGRATE_MOVABLE)).toEqual([4096]);
+  });
+
+  it("uncharges a __GFP_ACCOUNT page's memcg when it is freed", () => {
+    const m = Machine.boot({ memory: "256M" });
+    m.write("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+    m.mkdir("/sys/fs/cgroup/rk");
+    const proc = m.spawn({ comm: "acct", cgroup: "/rk" });
+    const k = kernelOf(m);
+    k.currentPid = proc.pid;
+    const a = alloc_pages(k, GFP_KERNEL | __GFP_ACCOUNT, 1);
+    expect(k.mem_map.memcg[a]).not.toBe(0);
+    __free_pages(k, a, 1);
+    expect(k.mem_map.memcg[a]).toBe(0);
+  });
+
+  it("traces mm_page_free with its fields for a freed block", () => {
+    const k = makeTestMachine();
+    const p = alloc_pages(k, GFP_KERNEL, 2);
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_free", (r) => recs.push(r));
+    __free_pages(k, p, 2);
+    expect(recs.map((r) => [r.message, r.fields])).toEqual([[`page=${page_ptr_string(p)} pfn=0x${p.toString(16)} order=2`, { pfn: p, order: 2 }]]);
+  });
+
+  it("drains one pcp list until it is empty before the next, into the list the page was freed to", () => {
+    // free_pcppages_bulk: `do { ... } while (count > 0 && !list_empty(list))` per list; the
+    // migratetype is get_pcppage_migratetype (set at free), the pageblock's only when the zone
+    // has isolated pageblocks; mm_page_pcpu_drain carries pfn, order and migratetype.
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const u = [0, 1, 2].map(() => alloc_pages(k, GFP_KERNEL, 0));
+    const mv = [0, 1, 2].map(() => alloc_pages(k, GFP_HIGHUSER_MOVABLE, 0));
+    drain_all_pages(k, null);
+    pcp.high = 1000;
+    for (const p of [...u, ...mv]) __free_pages(k, p, 0);
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_pcpu_drain", (r) => recs.push(r));
+    free_pcppages_bulk(k, z, 4, pcp, 0);
+    expect([pcpList(k, pcp.lists, 0).length, pcpList(k, pcp.lists, 1).length]).toEqual([0, 2]);
+    expect(recs[0].fields).toEqual({ pfn: u[0], order: 0, migratetype: MIGRATE_UNMOVABLE });
+    // A movable page whose pageblock became unmovable after the free goes back as movable.
+    const k2 = makeTestMachine();
+    const z2 = dma32(k2);
+    const p2 = alloc_pages(k2, GFP_HIGHUSER_MOVABLE, 0);
+    drain_all_pages(k2, null);
+    z2.per_cpu_pageset[0].high = 1000;
+    __free_pages(k2, p2, 0);
+    k2.mem_map.pageblock_mt[p2 >>> 9] = MIGRATE_UNMOVABLE;
+    drain_all_pages(k2, null);
+    expect(blockOf(k2, z2, p2)?.[2]).toBe(MIGRATE_MOVABLE);
+  });
+
+  it("drains a pcp list that is the last one (the THP movable list, pindex 13) alone", () => {
+    const k = makeTestMachine();
+    const z = dma32(k);
+    const pcp = z.per_cpu_pageset[0];
+    const t = alloc_pages(k, GFP_HIGHUSER_MOVABLE, 9);
+    drain_all_pages(k, null);
+    pcp.high = 100000;
+    __free_pages(k, t, 9);
+    expect(pcpList(k, pcp.lists, order_to_pindex(MIGRATE_MOVABLE, 9))).toEqual([t]);
+    expect(order_to_pindex(MIGRATE_MOVABLE, 9)).toBe(13);
+    free_pcppages_bulk(k, z, 512, pcp, 0);
+    expect(pcp.count).toBe(0);
+    checkBuddy(k);
+  });
+
+  it("frees straight to the pageblock's list when the zone has isolated pageblocks or the type is ISOLATE (free_one_page)", () => {
+    // free_one_page: `if (unlikely(has_isolate_pageblock(zone) || is_migrate_isolate(migratetype)))
+    // migratetype = get_pfnblock_migratetype(page, pfn);`
+    const run = (isolated: number, mt: number): number | undefined => {
+      const k = bare();
+      const z = dma32(k);
+      k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+      z.nr_isolate_pageblock = isolated;
+      free_one_page(k, z, 4096, 0, mt, FPI_NONE);
+      return blockOf(k, z, 4096)?.[2];
+    };
+    expect(run(0, MIGRATE_MOVABLE)).toBe(MIGRATE_MOVABLE);
+    expect(run(1, MIGRATE_MOVABLE)).toBe(MIGRATE_UNMOVABLE);
+    expect(run(0, MIGRATE_ISOLATE)).toBe(MIGRATE_UNMOVABLE);
+  });
+
+  it("turns only the isolated block's own pageblocks movable (__isolate_free_page's endpage)", () => {
+    // for (; page < endpage; page += pageblock_nr_pages) with endpage = page + (1 << order) - 1.
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    k.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4608);
+    freeRange(k, 6144, 6656); // more free memory: min (0) + 512 must stay below what is free
+    z._watermark.fill(0);
+    expect(__isolate_free_page(k, 4096, 9)).toBe(512);
+    expect([get_pageblock_migratetype(k, 4096), get_pageblock_migratetype(k, 4608)]).toEqual([MIGRATE_MOVABLE, MIGRATE_UNMOVABLE]);
+  });
+
+  it("split_free_page: -ENOENT for a block that is not free at that order; an isolated block's pages stay uncounted", () => {
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 4096, 5120);
+    expect(split_free_page(k, 4100, 10, 512)).toBe(-ENOENT); // not a buddy head
+    expect(split_free_page(k, 4096, 9, 256)).toBe(-ENOENT); // head, but of order 10
+    // Isolated pageblocks' free pages are not in NR_FREE_PAGES (__mod_zone_freepage_state
+    // skips MIGRATE_ISOLATE), and split_free_page neither takes them off nor adds them back.
+    const k2 = bare();
+    const z2 = dma32(k2);
+    k2.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_ISOLATE;
+    k2.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_ISOLATE;
+    __free_one_page(k2, 4096, z2, 10, MIGRATE_ISOLATE, FPI_NONE);
+    const free = z2.vm_stat[NR_FREE_PAGES];
+    expect(split_free_page(k2, 4096, 10, 512)).toBe(0);
+    expect(z2.vm_stat[NR_FREE_PAGES]).toBe(free);
+    expect(z.vm_stat[NR_FREE_PAGES]).toBe(1024);
+  });
+
+  it("post_alloc_hook makes an isolated block a plain allocated one (refcount 1, never compound)", () => {
+    const k = bare();
+    freeRange(k, 4096, 4100);
+    freeRange(k, 6144, 6656);
+    dma32(k)._watermark.fill(0);
+    expect(__isolate_free_page(k, 4096, 2)).toBe(4);
+    post_alloc_hook(k, 4096, 2, GFP_KERNEL | __GFP_COMP);
+    expect([k.mem_map._refcount[4096], k.mem_map.private[4096], compound_order(k, 4096)]).toEqual([1, 0, 0]);
+    expect(k.mem_map.flags[4096] & F(PG_head)).toBe(0);
+  });
+});
+
+describe("buddy lists, from the survivors of 1-743", () => {
+  it("counts only the node's own CPUs in zone_highsize (cpumask_of_node), three of four here", () => {
+    // zone_highsize: nr_split_cpus = cpumask_weight(cpumask_of_node(zone_to_nid(zone))) + cpu_online;
+    // low watermark 160 over node 0's three CPUs: 53.
+    const k = makeTestMachine({ cpus: 4 });
+    k.cpu_to_node = [0, 0, 0, 1];
+    expect(zone_highsize(k, dma32(k), 3, 0)).toBe(53);
+  });
+
+  it("merges buddies below pageblock_order whatever migratetype the free names, and same-type highatomic ones above", () => {
+    // __free_one_page: the migratetype test is only `if (unlikely(order >= pageblock_order))`, and
+    // there only for *different* types one of which is not mergeable.
+    const k = bare();
+    const z = dma32(k);
+    __free_one_page(k, 4096, z, 0, MIGRATE_MOVABLE, FPI_NONE);
+    __free_one_page(k, 4097, z, 0, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect([z.free_area[0].nr_free, z.free_area[1].nr_free]).toEqual([0, 1]);
+    const k2 = bare();
+    const z2 = dma32(k2);
+    k2.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    k2.mem_map.pageblock_mt[4608 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k2, 4608, z2, 9, MIGRATE_HIGHATOMIC, FPI_NONE);
+    __free_one_page(k2, 4096, z2, 9, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect([z2.free_area[9].nr_free, z2.free_area[10].nr_free]).toEqual([0, 1]);
+  });
+
+  it("moves the last pageblock of a zone (move_freepages_block's end_pfn is the block's last page)", () => {
+    // end_pfn = pageblock_end_pfn(pfn) - 1 = start + 511, inside the zone for its last block.
+    const k = bare();
+    const z = dma32(k);
+    freeRange(k, 15872, 16384);
+    expect(move_freepages_block(k, z, 15872, MIGRATE_UNMOVABLE, null)).toBe(512);
+    expect(list(k, z, 9, MIGRATE_UNMOVABLE)).toEqual([15872]);
+  });
+
+  it("finds no fallback in highatomic blocks for a movable request (__rmqueue returns NULL)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_HIGHATOMIC;
+    __free_one_page(k, 4096, z, 3, MIGRATE_HIGHATOMIC, FPI_NONE);
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).toBe(NO_PFN);
+    expect(list(k, z, 3, MIGRATE_HIGHATOMIC)).toEqual([4096]);
+  });
+
+  it("traces a fallback from a whole pageblock as not fragmenting (fallback_order < pageblock_order only)", () => {
+    const k = bare();
+    const z = dma32(k);
+    k.mem_map.pageblock_mt[4096 >>> 9] = MIGRATE_UNMOVABLE;
+    freeRange(k, 4096, 4608); // order 9, unmovable
+    const recs: TraceRecord[] = [];
+    k.trace.on("mm_page_alloc_extfrag", (r) => recs.push(r));
+    expect(__rmqueue(k, z, 0, MIGRATE_MOVABLE, 0)).not.toBe(NO_PFN);
+    expect(recs.map((r) => [r.fields.fallback_order, r.fields.fragmenting])).toEqual([[9, 0]]);
   });
 });

@@ -126,20 +126,6 @@ describe("__free_one_page", () => {
     expect(nrFree(z).slice(0, 2)).toEqual([0, 1]);
     checkBuddy(k);
   });
-
-  it("puts a block at the list tail when its combined block's buddy is free (buddy_merge_likely)", () => {
-    const k = makeTestMachine({ free: false, pcp: false });
-    const z = k.zones[ZONE_DMA32];
-    freeRange(k, 4112, 4113); // an unrelated order-0 block heads the list
-    // Free 4098 and 4099 as one order-1 block, then 4097 at order 0: its combined block 4096
-    // (order 1) has buddy 4098 free at order 1, so 4097 goes to the tail.
-    freeRange(k, 4098, 4100);
-    k.mem_map._refcount[4096] = 1;
-    freeRange(k, 4097, 4098);
-    const heads = z.free_area[0].free_list;
-    expect(heads[MIGRATE_MOVABLE]).toBe(4112);
-    expect(k.mem_map.lru.list_last_entry(heads, MIGRATE_MOVABLE)).toBe(4097);
-  });
 });
 
 describe("per-cpu pagesets", () => {

@@ -775,6 +775,7 @@ function rmqueue_bulk_order0_fast(k: Kernel, z: zone, count: number, pcp: per_cp
       if (pfn !== NO_PFN_) break;
     }
     // The top order may hold boot blocks not linked yet: free_list_first links one.
+    // Stryker disable next-line all: free_list_first of a lower order returns that head too, and NO_PFN stops this loop for the general one
     if (pfn === NO_PFN_) pfn = free_list_first(k, areas[order], order, migratetype);
     if (pfn === NO_PFN_) break;
     del_page_from_free_list(k, pfn, z, order);
@@ -967,7 +968,9 @@ function nr_pcp_free(pcp: per_cpu_pages, high: number, batch: number, free_high:
   const max_nr_free = high - batch;
   batch <<= pcp.free_factor;
   if (batch < max_nr_free && pcp.free_factor < CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_factor++;
-  return Math.max(min_nr_free, Math.min(batch, max_nr_free));
+  // clamp() as 6.1's minmax.h __clamp has it: hi first, so with high below 2 * batch (lo > hi)
+  // it gives high - batch (high 5, batch 3: 2 pages; high == batch: none), not batch.
+  return batch >= max_nr_free ? max_nr_free : batch <= min_nr_free ? min_nr_free : batch;
 }
 
 /** The pcp high mark in force: 0 when draining high orders, batch * 4 while kswapd reclaims. @kernel mm/page_alloc.c nr_pcp_high */
@@ -1925,6 +1928,7 @@ function has_managed_dma(k: Kernel): boolean {
 
 /** A blank alloc_context for k.acPool. */
 function newAc(): alloc_context {
+  // Stryker disable next-line all: prepare_alloc_pages writes every field before any read
   return { zonelist: [], nodemask: null, preferred_zoneref: -1, thisnode: -1, migratetype: 0, highest_zoneidx: 0, spread_dirty_pages: false };
 }
 
@@ -1982,6 +1986,7 @@ function rmqueue_pcplist_fast(k: Kernel, gfp: number, preferred_nid: number): nu
   mm.private[pfn] = 0;
   mm.index[pfn] = 0;
   mm._refcount[pfn] = 1;
+  // Stryker disable next-line BooleanLiteral: at order 0 set_page_owner stores one stamp, compound or not
   set_page_owner(k, pfn, 0, false);
   return pfn;
 }
@@ -1997,6 +2002,7 @@ function prepare_alloc_pages(k: Kernel, gfp_mask: number, preferred_nid: number,
   ac.thisnode = gfp_mask & __GFP_THISNODE ? preferred_nid : -1;
   ac.nodemask = nodemask;
   ac.migratetype = gfp_migratetype(gfp_mask);
+  // Stryker disable next-line all: nothing reads spread_dirty_pages yet (no node_dirty_ok, docs/fidelity/page_alloc.md)
   ac.spread_dirty_pages = (gfp_mask & __GFP_WRITE) !== 0;
   ac.preferred_zoneref = first_zones_zonelist(ac);
 }
@@ -2038,12 +2044,14 @@ function __alloc_pages_general(k: Kernel, gfp: number, order: number, preferred_
   // and the OOM killer can allocate in turn), so the general path allocates nothing.
   const depth = k.acDepth;
   const ac = k.acPool[depth] ?? (k.acPool[depth] = newAc());
+  // Stryker disable next-line ArithmeticOperator: any slot no enclosing call uses will do; depth - 1 is one
   k.acDepth = depth + 1;
   prepare_alloc_pages(k, gfp, preferred_nid, nodemask, ac);
   let alloc_flags = ALLOC_WMARK_LOW;
   alloc_flags |= alloc_flags_nofragment(k, ac.preferred_zoneref >= 0 ? ac.zonelist[ac.preferred_zoneref] : undefined, gfp);
   let pfn = get_page_from_freelist(k, gfp, order, alloc_flags, ac);
   if (pfn === NO_PFN) {
+    // Stryker disable next-line BooleanLiteral: nothing reads spread_dirty_pages yet (no node_dirty_ok)
     ac.spread_dirty_pages = false;
     ac.nodemask = nodemask;
     pfn = __alloc_pages_slowpath(k, gfp, order, ac);
