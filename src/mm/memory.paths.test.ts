@@ -24,7 +24,7 @@ import {
   pte_table_lookup,
   swp_entry_flags,
 } from "../arch/x86/pgtable.js";
-import { kernelOf, taskOf } from "../api/internals.js";
+import { taskOf } from "../api/internals.js";
 import { fget } from "../fs/file_table.js";
 import { procWrite } from "../fs/proc/root.js";
 import { xa_load_folio } from "../lib/xarray.js";
@@ -33,7 +33,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { check_swap_invariants } from "../sim/invariants/swap.js";
-import { Machine } from "../sim/machine.js";
+import { ext2FileSetup } from "./filemap.testutil.js";
 import { spawnProcess, type Process } from "../sim/process.js";
 import { F, page_content, PG_active, PG_anon_exclusive, PG_dirty, PG_locked, PG_mlocked, PG_referenced, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import {
@@ -426,16 +426,7 @@ describe("do_swap_page: the swap-in, its retry and its accounting", () => {
 const X = 0x4000_0000;
 
 /** A machine with an ext2 disk holding /mnt/d/f (1 MiB, 256 pages), opened read-write. */
-function fileSetup() {
-  const m = Machine.boot({ memory: "128M" });
-  m.addDisk("/dev/vdc", { size: "8M", ext2: { files: [{ path: "f", size: "1M" }] } });
-  const k = kernelOf(m);
-  const p = m.spawn({ comm: "f", image: null });
-  p.mkdir("/mnt/d");
-  p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
-  const fd = p.open("/mnt/d/f", "rw");
-  return { m, k, p, fd };
-}
+const fileSetup = () => ext2FileSetup();
 
 /** Reads the first `pages` pages of the file through the descriptor: they are cached, uptodate. */
 function cache(p: Process, fd: number, pages: number): void {

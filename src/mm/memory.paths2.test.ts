@@ -17,6 +17,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { Machine } from "../sim/machine.js";
+import { ext2FileSetup } from "./filemap.testutil.js";
 import { spawnProcess, type Process } from "../sim/process.js";
 import { FAULT_FLAG_USER, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_SIGBUS, VM_FAULT_WRITE } from "./memory.js";
 import { find_vma } from "./mmap.js";
@@ -648,16 +649,7 @@ describe("the LRU drains of do_swap_page and do_wp_page happen only for a folio 
 // ---------------------------------------------------------------------------------------------
 
 /** A machine with an ext2 disk holding /mnt/d/f (1 MiB, 256 pages), opened read-write. */
-function fileSetup() {
-  const m = Machine.boot({ memory: "128M" });
-  m.addDisk("/dev/vdc", { size: "8M", ext2: { files: [{ path: "f", size: "1M" }] } });
-  const k = kernelOf(m);
-  const p = m.spawn({ comm: "f", image: null });
-  p.mkdir("/mnt/d");
-  p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
-  const fd = p.open("/mnt/d/f", "rw");
-  return { m, k, p, fd };
-}
+const fileSetup = () => ext2FileSetup();
 
 /** The page cache page of the file behind `fd` at `index` (-1 if none). */
 function lookupPage(p: Process, fd: number, index: number): number {

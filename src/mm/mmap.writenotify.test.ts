@@ -14,6 +14,7 @@ import { fget } from "../fs/file_table.js";
 import { xa_load_folio } from "../lib/xarray.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { Machine } from "../sim/machine.js";
+import { ext2FileSetup } from "./filemap.testutil.js";
 import type { Process } from "../sim/process.js";
 import { F, PG_dirty } from "./memmap.js";
 import { follow_pte } from "./memory.js";
@@ -26,13 +27,7 @@ const X = 0x4000_0000;
 
 /** A machine with an ext2 disk holding /mnt/d/f (64 KiB), its first page cached, opened read-write. */
 function ext2Setup() {
-  const m = Machine.boot({ memory: "128M" });
-  m.addDisk("/dev/vdc", { size: "8M", ext2: { files: [{ path: "f", size: "64K" }] } });
-  const k = kernelOf(m);
-  const p = m.spawn({ comm: "w", image: null });
-  p.mkdir("/mnt/d");
-  p.mount("/mnt/d", { fstype: "ext2", source: "/dev/vdc" });
-  const fd = p.open("/mnt/d/f", "rw");
+  const { k, p, fd } = ext2FileSetup("64K");
   p.pread(fd, PAGE, 0);
   return { k, p, fd };
 }
