@@ -32,8 +32,8 @@ import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { start_kernel } from "../kernel/start_kernel.js";
 import { checkMm } from "../sim/invariants/mm.js";
-import { check_swap_invariants } from "../sim/invariants/swap.js";
 import { ext2FileSetup } from "./filemap.testutil.js";
+import { fault, swapSetup } from "./memory.testutil.js";
 import { spawnProcess, type Process } from "../sim/process.js";
 import { F, page_content, PG_active, PG_anon_exclusive, PG_dirty, PG_locked, PG_mlocked, PG_referenced, PG_swapcache, PG_uptodate, PG_writeback } from "./memmap.js";
 import {
@@ -56,7 +56,7 @@ import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS } from "./mm_typ
 import { PageAnonExclusive } from "./rmap.js";
 import { lru_add_drain } from "./swap.js";
 import { lookup_swap_cache_pfn } from "./swap_state.js";
-import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
+import { swp_swapcount, SWP_STABLE_WRITES, vm_swap_full } from "./swapfile.js";
 import { evict, pageOut, unmapToSwap } from "./swapfile.testutil.js";
 import { pte_to_swp_entry } from "./swapops.js";
 import { global_node_page_state } from "./vmstat.js";
@@ -69,29 +69,7 @@ const USER = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
 /** x86's PAGE_COPY_NOEXEC, the vm_page_prot of a private read-write mapping: no _PAGE_RW (CoW). */
 const PAGE_COPY = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED | _PAGE_NX;
 
-/** A machine with swap, and a process with `n` anonymous pages written (their pfns). */
-function swapSetup(n: number, swapBytes = 64 * MiB) {
-  const k = start_kernel({ memory: 128 * MiB });
-  expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: swapBytes })).toBe(0);
-  const p = spawnProcess(k, { comm: "t", image: null });
-  const a = p.mmap(n * PAGE, { prot: "rw", flags: "private|anonymous" });
-  p.write(a, n * PAGE);
-  lru_add_drain(k);
-  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, taskOf(p).mm!, a + i * PAGE)!.pfn);
-  const check = (): void => {
-    check_swap_invariants(k);
-    checkMm(k);
-  };
-  return { k, p, a, pfns, check };
-}
 
-/** handle_mm_fault on `addr` of `p` with exactly these fault flags. */
-function fault(k: Kernel, p: Process, addr: number, flags: number): number {
-  const t = taskOf(p);
-  const vma = find_vma(t.mm!, addr);
-  if (vma === null) throw new Error("no vma");
-  return handle_mm_fault(k, t, vma, addr, flags);
-}
 
 /** The swap entry a swap PTE at `addr` holds (the PTE must not be present). */
 function swapEntryAt(k: Kernel, p: Process, addr: number): number {

@@ -18,8 +18,9 @@ import { start_kernel } from "../kernel/start_kernel.js";
 import { checkMm } from "../sim/invariants/mm.js";
 import { Machine } from "../sim/machine.js";
 import { ext2FileSetup } from "./filemap.testutil.js";
+import { fault, swapSetup } from "./memory.testutil.js";
 import { spawnProcess, type Process } from "../sim/process.js";
-import { FAULT_FLAG_USER, FAULT_FLAG_WRITE, follow_pte, handle_mm_fault, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_SIGBUS, VM_FAULT_WRITE } from "./memory.js";
+import { FAULT_FLAG_USER, FAULT_FLAG_WRITE, follow_pte, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_SIGBUS, VM_FAULT_WRITE } from "./memory.js";
 import { find_vma } from "./mmap.js";
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type vm_area_struct } from "./mm_types.js";
 import type { TraceRecord } from "../kernel/trace.js";
@@ -33,7 +34,6 @@ import { swp_swapcount, sys_swapon, SWP_STABLE_WRITES } from "./swapfile.js";
 import { evict, unmapToSwap } from "./swapfile.testutil.js";
 import { lookup_swap_cache_pfn } from "./swap_state.js";
 import { PageAnonExclusive } from "./rmap.js";
-import { check_swap_invariants } from "../sim/invariants/swap.js";
 import { NR_FILE_DIRTY, PGFAULT, PGMAJFAULT, PGREUSE } from "./vmstat_items.js";
 import { global_node_page_state } from "./vmstat.js";
 import { fget } from "../fs/file_table.js";
@@ -63,10 +63,6 @@ function pte_offset(k: Kernel, p: Process, addr: number): number {
 
 const has = (k: Kernel, pfn: number, bit: number): boolean => (k.mem_map.flags[pfn] & F(bit)) !== 0;
 
-/** handle_mm_fault on `addr` of `p` with exactly these fault flags. */
-function fault(k: Kernel, p: Process, addr: number, flags: number): number {
-  return handle_mm_fault(k, taskOf(p), vmaAt(p, addr), addr, flags);
-}
 
 describe("find_mergeable_anon_vma: the first write fault's anon_vma_prepare reuses a neighbour's", () => {
   it("reuses the previous VMA's anon_vma when the two differ only in access flags (VM_EXEC)", () => {
@@ -420,21 +416,6 @@ describe("__handle_mm_fault's PMD level (THP always; 6.1 needs 512 MiB for THP)"
 // do_swap_page and do_wp_page: the cases memory.paths.test.ts left to the first Stryker run
 // ---------------------------------------------------------------------------------------------
 
-/** A machine with swap, and a process with `n` anonymous pages written (their pfns). */
-function swapSetup(n: number) {
-  const k = start_kernel({ memory: 128 * MiB });
-  expect(sys_swapon(k, k.tasks.init, "/dev/vda", { size: 64 * MiB })).toBe(0);
-  const p = spawnProcess(k, { comm: "t", image: null });
-  const a = p.mmap(n * PAGE, { prot: "rw", flags: "private|anonymous" });
-  p.write(a, n * PAGE);
-  lru_add_drain(k);
-  const pfns = Array.from({ length: n }, (_, i) => follow_pte(k, taskOf(p).mm!, a + i * PAGE)!.pfn);
-  const check = (): void => {
-    check_swap_invariants(k);
-    checkMm(k);
-  };
-  return { k, p, a, pfns, check };
-}
 
 describe("do_swap_page: exclusivity, the LRU drain, should_try_to_free_swap's refcount", () => {
   it("SWP_STABLE_WRITES alone does not take exclusivity away: a page not under writeback maps RMAP_EXCLUSIVE", () => {
