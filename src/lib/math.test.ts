@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { int_sqrt, mult_frac } from "./math.js";
+import { clamp, int_sqrt, mult_frac } from "./math.js";
 
 describe("int_sqrt and mult_frac", () => {
   it("are exact integer operations", () => {
@@ -34,5 +34,13 @@ describe("int_sqrt and mult_frac", () => {
     };
     for (let x = 0; x < 70000; x += 7) expect(int_sqrt(x)).toBe(kernel(x));
     for (const x of [2 ** 30 - 1, 2 ** 30, 999999999, 2 ** 31 - 1]) expect(int_sqrt(x)).toBe(kernel(x));
+  });
+});
+
+describe("clamp", () => {
+  it("keeps a value within [lo, hi], and tests hi first as __clamp does, so lo > hi gives hi", () => {
+    expect([clamp(1, 2, 5), clamp(3, 2, 5), clamp(9, 2, 5), clamp(2, 2, 5), clamp(5, 2, 5)]).toEqual([2, 3, 5, 2, 5]);
+    // nr_pcp_free with high 5, batch 3: clamp(3, 3, 2) is 2 (hi), not 3 (lo).
+    expect(clamp(3, 3, 2)).toBe(2);
   });
 });

@@ -3,6 +3,7 @@
  * double holds (up to 2^53).
  * @kernel lib/math/int_sqrt.c int_sqrt
  * @kernel include/linux/math.h mult_frac
+ * @kernel include/linux/minmax.h clamp
  */
 
 /**
@@ -28,4 +29,15 @@ export function mult_frac(x: number, n: number, d: number): number {
   const q = Math.floor(x / d);
   const r = x % d;
   return q * n + Math.floor((r * n) / d);
+}
+
+/**
+ * `val` kept within [lo, hi], tested against hi first as minmax.h's __clamp is: when lo > hi
+ * (nr_pcp_free with pcp high below two batches: lo = batch 3, hi = high - batch 2) the answer is
+ * hi, where min(max(val, lo), hi)'s other order would also give hi but max(lo, min(val, hi))
+ * gives lo.
+ * @kernel include/linux/minmax.h clamp
+ */
+export function clamp(val: number, lo: number, hi: number): number {
+  return val >= hi ? hi : val <= lo ? lo : val;
 }

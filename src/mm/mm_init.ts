@@ -60,6 +60,7 @@ import {
   zone_names,
 } from "./mmzone.js";
 import { MAX_ORDER, PAGE_SHIFT, PAGE_SIZE, PAGES_PER_SECTION, PFN_SECTION_SHIFT, pageblock_nr_pages } from "./types.js";
+import { clamp } from "../lib/math.js";
 
 /** MAX_DMA_PFN: ZONE_DMA ends at 16 MiB. */
 export const MAX_DMA_PFN = (16 * 1024 * 1024) >> PAGE_SHIFT;
@@ -144,10 +145,6 @@ export function get_pfn_range_for_nid(mb: Memblock, nid: number): { start: numbe
   }
   if (start === Infinity) start = 0;
   return { start, end };
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(Math.max(x, lo), hi);
 }
 
 /** Pages of RAM memblock has in [start, end) on nid (MAX_NUMNODES: any), i.e. not holes. */

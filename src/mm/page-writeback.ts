@@ -61,6 +61,7 @@ import { _PAGE_DIRTY, _PAGE_RW } from "../arch/x86/pgtable.js";
 import { global_node_page_state, __mod_zone_page_state } from "./vmstat.js";
 import { global_dirtyable_memory } from "./vmstat_show.js";
 import { NR_DIRTIED, NR_FILE_DIRTY, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat_items.js";
+import { clamp } from "../lib/math.js";
 
 /** PAGECACHE_TAG_DIRTY: the xarray mark of dirty folios (XA_MARK_0). */
 export const PAGECACHE_TAG_DIRTY = XA_MARK_0;
@@ -368,7 +369,7 @@ export function pos_ratio_polynom(setpoint: number, dirty: number, limit: number
   pos_ratio = Math.floor((pos_ratio * x) / 1024);
   pos_ratio = Math.floor((pos_ratio * x) / 1024);
   pos_ratio += 1 << RATELIMIT_CALC_SHIFT;
-  return Math.min(Math.max(pos_ratio, 0), 2 << RATELIMIT_CALC_SHIFT);
+  return clamp(pos_ratio, 0, 2 << RATELIMIT_CALC_SHIFT);
 }
 
 /**

@@ -134,6 +134,7 @@ import {
 } from "./mmzone.js";
 import { boost_watermark } from "./watermark.js";
 import { MAX_ORDER, NO_PFN, PAGE_ALLOC_COSTLY_ORDER, pageblock_nr_pages, pageblock_order, PAGE_SIZE, MiB } from "./types.js";
+import { clamp } from "../lib/math.js";
 import {
   COMPACTFAIL,
   COMPACTSTALL,
@@ -968,9 +969,9 @@ function nr_pcp_free(pcp: per_cpu_pages, high: number, batch: number, free_high:
   const max_nr_free = high - batch;
   batch <<= pcp.free_factor;
   if (batch < max_nr_free && pcp.free_factor < CONFIG_PCP_BATCH_SCALE_MAX) pcp.free_factor++;
-  // clamp() as 6.1's minmax.h __clamp has it: hi first, so with high below 2 * batch (lo > hi)
-  // it gives high - batch (high 5, batch 3: 2 pages; high == batch: none), not batch.
-  return batch >= max_nr_free ? max_nr_free : batch <= min_nr_free ? min_nr_free : batch;
+  // With high below 2 * batch, lo > hi and clamp's hi wins: high 5, batch 3 frees 2 pages;
+  // high == batch frees none.
+  return clamp(batch, min_nr_free, max_nr_free);
 }
 
 /** The pcp high mark in force: 0 when draining high orders, batch * 4 while kswapd reclaims. @kernel mm/page_alloc.c nr_pcp_high */

@@ -105,6 +105,7 @@ import {
 } from "./slab.js";
 import { PAGE_SIZE } from "./types.js";
 import { NR_SLAB_RECLAIMABLE_B, NR_SLAB_UNRECLAIMABLE_B } from "./vmstat_items.js";
+import { clamp } from "../lib/math.js";
 
 const PG_slab_mask = F(PG_slab);
 const PG_tail_mask = F(PG_tail);
@@ -980,7 +981,7 @@ function alloc_kmem_cache_cpus(k: Kernel, s: kmem_cache): boolean {
 export function kmem_cache_open(k: Kernel, s: kmem_cache, flags: number): number {
   s.flags = flags;
   if (!calculate_sizes(k, s)) return -22;
-  s.min_partial = Math.max(MIN_PARTIAL, Math.min(MAX_PARTIAL, Math.floor(Math.floor(Math.log2(s.size)) / 2)));
+  s.min_partial = clamp(Math.floor(Math.floor(Math.log2(s.size)) / 2), MIN_PARTIAL, MAX_PARTIAL);
   set_cpu_partial(s);
   s.stride = s.oo_objects;
   if (k.slab.slab_state >= UP && !init_cache_random_seq(k, s)) return -22;

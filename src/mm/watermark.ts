@@ -22,7 +22,7 @@
  * sets only the per-zone threshold, not percpu_drift_mark.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { int_sqrt, mult_frac } from "../lib/math.js";
+import { clamp, int_sqrt, mult_frac } from "../lib/math.js";
 import { KERN_WARNING } from "../kernel/printk.js";
 import { registerVmSysctlEffect } from "../kernel/sysctl.js";
 import { khugepaged_min_free_kbytes_update } from "./khugepaged.js";
@@ -39,7 +39,7 @@ import { calculate_normal_threshold } from "./vmstat.js";
 export function calculate_min_free_kbytes(k: Kernel): void {
   const lowmem_kbytes = nr_free_buffer_pages(k) * (4096 >> 10);
   const new_min_free_kbytes = int_sqrt(lowmem_kbytes * 16);
-  if (new_min_free_kbytes > k.user_min_free_kbytes) k.vm.min_free_kbytes = Math.min(Math.max(new_min_free_kbytes, 128), 262144);
+  if (new_min_free_kbytes > k.user_min_free_kbytes) k.vm.min_free_kbytes = clamp(new_min_free_kbytes, 128, 262144);
   else
     k.log.printk(
       KERN_WARNING,
