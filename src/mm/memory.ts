@@ -127,7 +127,7 @@ import { uffd_disable_fault_around, userfaultfd_wp } from "./userfaultfd.js";
 import { vma_next, vma_prev } from "./mmap.js";
 import { flush_tlb_page, type mmu_gather } from "../arch/x86/tlb.js";
 import { tlb_end_vma, tlb_finish_mmu, tlb_flush_pmd_range, tlb_gather_mmu, tlb_zap_huge_pmd, tlb_zap_pte_table } from "./mmu_gather.js";
-import { vma_pages } from "./mm_types.js";
+import { vma_has_page_mkwrite, vma_pages } from "./mm_types.js";
 import { __free_pages, alloc_page_pcp_fast, alloc_pages } from "./page_alloc.js";
 import { folio_add_lru_new, folio_mark_accessed, get_page, lru_add_drain, lru_add_room, lru_cache_add_inactive_or_unevictable, put_page } from "./swap.js";
 import { shmem_fault } from "./shmem.js";
@@ -824,7 +824,7 @@ function do_shared_fault(k: Kernel, vmf: vm_fault): number {
   if ((ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
   const file = vmf.vma.vm_file as file;
   const mapping = file.f_mapping;
-  const mkwrite = !file.f_inode.shmem;
+  const mkwrite = vma_has_page_mkwrite(vmf.vma);
   // Stryker disable next-line ConditionalExpression,BlockStatement: filemap_page_mkwrite only dirties the folio here (its VM_FAULT_NOPAGE needs a concurrent truncation), which folio_mark_dirty below does as well; the throttle reads `mkwrite`, not this call
   if (mkwrite) {
     const tmp = filemap_page_mkwrite(k, vmf);
@@ -873,9 +873,7 @@ function wp_page_shared(k: Kernel, vma: vm_area_struct, addr: number, flags: num
   // shared writable VMA here, and such a VMA has a file (a shared anonymous one, shmem's).
   const file = vma.vm_file as file;
   const mapping = file.f_mapping;
-  // vma->vm_ops->page_mkwrite: filemap_page_mkwrite for page cache files, none for shmem.
-  // Stryker disable next-line BooleanLiteral: swapping the two cases changes nothing seen: filemap_page_mkwrite only dirties the folio (as folio_mark_dirty below does) and shmem's throttle is a no-op
-  const page_mkwrite = !file.f_inode.shmem;
+  const page_mkwrite = vma_has_page_mkwrite(vma);
   // Stryker disable next-line ConditionalExpression,BlockStatement: filemap_page_mkwrite only dirties the folio here (its VM_FAULT_NOPAGE needs a concurrent truncation), which folio_mark_dirty below does as well; the throttle reads `page_mkwrite`, not this call
   if (page_mkwrite) {
     // Stryker disable next-line ArithmeticOperator: filemap_page_mkwrite reads only vmf.page and the VMA, not the address

@@ -311,6 +311,17 @@ export function vma_is_anonymous(vma: vm_area_struct): boolean {
   return vma.vm_file === null;
 }
 
+/**
+ * Does the VMA's vm_ops have ->page_mkwrite (`vma->vm_ops && vma->vm_ops->page_mkwrite`)? The
+ * model keeps no vm_ops table; the file implies it: a page cache file of a disk filesystem has
+ * generic_file_vm_ops (filemap_page_mkwrite); shmem_vm_ops, hugetlb_vm_ops, a driver's
+ * fault-only vm_ops (device-dax) and anonymous memory have none.
+ */
+export function vma_has_page_mkwrite(vma: vm_area_struct): boolean {
+  const file = vma.vm_file;
+  return file !== null && !file.f_inode.shmem && (vma.vm_flags & VM_HUGETLB) === 0 && file.f_op.fault === undefined;
+}
+
 /** Shared anonymous or tmpfs: backed by shmem. */
 export function vma_is_shmem(vma: vm_area_struct): boolean {
   return vma.vm_file !== null && vma.vm_file.f_inode.shmem;

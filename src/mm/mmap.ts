@@ -79,6 +79,7 @@ import {
   VM_SYNC,
   VM_WRITE,
   vma_pages,
+  vma_has_page_mkwrite,
 } from "./mm_types.js";
 import { free_pgtables, unmap_vmas } from "./memory.js";
 import { tlb_finish_mmu, tlb_gather_mmu } from "./mmu_gather.js";
@@ -1040,10 +1041,8 @@ export function vma_wants_writenotify(vma: vm_area_struct, vm_page_prot: number)
   const file = vma.vm_file;
   // If it was private or non-writable, the write bit is already clear
   if ((vm_flags & (VM_WRITE | VM_SHARED)) !== (VM_WRITE | VM_SHARED)) return false;
-  // The backer wishes to know when pages are first written to? (vm_ops->page_mkwrite: the model's
-  // vm_ops are implied by the file: page cache files have generic_file_vm_ops; shmem_vm_ops,
-  // hugetlb_vm_ops and a driver's fault-only vm_ops have none.)
-  if (file !== null && !file.f_inode.shmem && (vm_flags & VM_HUGETLB) === 0 && file.f_op.fault === undefined) return true;
+  // The backer wishes to know when pages are first written to?
+  if (vma_has_page_mkwrite(vma)) return true;
   // The open routine did something to the protections that pgprot_modify won't preserve?
   if (vm_page_prot !== pgprot_modify(vm_page_prot, vm_get_page_prot(vm_flags))) return false;
   // Do we need write faults for uffd-wp tracking?
